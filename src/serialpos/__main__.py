@@ -1,0 +1,5 @@
+"""Run the serialpos CLI with ``python -m serialpos``."""
+
+from serialpos.cli.app import main
+
+main()

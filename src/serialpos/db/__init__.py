@@ -1,0 +1,1 @@
+"""Persistence: engine, SQLModel tables, unit of work, Alembic migrations."""

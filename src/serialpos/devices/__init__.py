@@ -1,0 +1,1 @@
+"""Scanner input: keyboard wedge, evdev, serial port, and the one barcode decoder."""

@@ -1,0 +1,1 @@
+"""Pure shop rules: products, serial units and their states, events, settings, users."""

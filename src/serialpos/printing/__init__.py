@@ -1,0 +1,1 @@
+"""PDF documents (ReportLab) built from plain data."""

@@ -1,0 +1,1 @@
+"""Use cases: each function is one user action, one transaction, its events."""
