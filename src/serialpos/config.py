@@ -77,7 +77,9 @@ def _opt_str(table: dict[str, Any], key: str, where: str) -> str | None:
     return value
 
 
-def load_config(path: str | Path | None = None, env: dict[str, str] | None = None) -> TerminalConfig:
+def load_config(
+    path: str | Path | None = None, env: dict[str, str] | None = None
+) -> TerminalConfig:
     """Read the terminal config. ``path`` wins over ``SERIALPOS_CONFIG`` which wins over the
     platform config directory; environment variables override what the file says."""
     env = dict(os.environ) if env is None else env

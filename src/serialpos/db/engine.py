@@ -1,0 +1,151 @@
+"""The database handle: engine set-up per dialect, and transactions that retry when busy.
+
+SQLite runs in WAL mode with ``synchronous=FULL`` (a committed sale survives a power cut),
+foreign keys on and a busy timeout; write transactions start with ``BEGIN IMMEDIATE`` so two
+terminals never deadlock on a lock upgrade. PostgreSQL uses the same tables; races for one
+unit are settled by conditional updates and unique constraints.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import Connection, Engine
+
+T = TypeVar("T")
+
+BUSY_TIMEOUT_MS = 10_000
+BUSY_RETRY_SECONDS = 120.0
+
+
+class DatabaseError(Exception):
+    """The database cannot be reached or used; the message says what to do."""
+
+
+def normalize_url(url: str) -> str:
+    """Accept ``postgresql://`` and ``postgres://`` and use the psycopg 3 driver for them."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://") :]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    return url
+
+
+def _is_busy(exc: BaseException) -> bool:
+    text = str(getattr(exc, "orig", exc)).lower()
+    return "database is locked" in text or "database is busy" in text
+
+
+def _is_pg_retryable(exc: BaseException) -> bool:
+    code = getattr(getattr(exc, "orig", None), "sqlstate", None)
+    return code in ("40001", "40P01")  # serialization failure, deadlock detected
+
+
+class Database:
+    """One database, shared by every service call in a process."""
+
+    def __init__(self, url: str, *, echo: bool = False) -> None:
+        self.url = normalize_url(url)
+        self.engine = self._make_engine(self.url, echo)
+        self.dialect = self.engine.dialect.name
+        self._cache: dict[tuple[str, str], int] = {}
+
+    # -- engine -----------------------------------------------------------------------
+    @staticmethod
+    def _make_engine(url: str, echo: bool) -> Engine:
+        parsed = sa.engine.make_url(url)
+        if parsed.get_backend_name() == "sqlite":
+            database = parsed.database
+            if database and database != ":memory:":
+                Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            engine = sa.create_engine(
+                url,
+                echo=echo,
+                connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000},
+            )
+            _configure_sqlite(engine)
+            return engine
+        try:
+            return sa.create_engine(url, echo=echo, pool_pre_ping=True)
+        except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError) as exc:
+            raise DatabaseError(f"cannot use database URL {parsed!r}: {exc}") from exc
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+    # -- transactions -----------------------------------------------------------------
+    @contextmanager
+    def connect(self, *, write: bool) -> Iterator[Connection]:
+        """One transaction. Commits when the block ends normally, rolls back otherwise."""
+        try:
+            conn = self.engine.connect()
+        except sa.exc.OperationalError as exc:
+            raise DatabaseError(f"cannot open the database: {_reason(exc)}") from exc
+        try:
+            conn.execution_options(serialpos_write=write)
+            with conn.begin():
+                yield conn
+        finally:
+            conn.close()
+
+    def write(self, work: Callable[[Connection], T]) -> T:
+        """Run ``work`` in one write transaction, retrying while another writer holds the
+        database; a busy database is waited for, never reported to the user as a refusal."""
+        return self._run(work, write=True)
+
+    def read(self, work: Callable[[Connection], T]) -> T:
+        return self._run(work, write=False)
+
+    def _run(self, work: Callable[[Connection], T], *, write: bool) -> T:
+        deadline = time.monotonic() + BUSY_RETRY_SECONDS
+        delay = 0.01
+        while True:
+            try:
+                with self.connect(write=write) as conn:
+                    return work(conn)
+            except sa.exc.OperationalError as exc:
+                if not (_is_busy(exc) or _is_pg_retryable(exc)) or time.monotonic() > deadline:
+                    raise DatabaseError(f"database error: {_reason(exc)}") from exc
+            except sa.exc.DBAPIError as exc:
+                if not _is_pg_retryable(exc) or time.monotonic() > deadline:
+                    raise
+            time.sleep(delay)
+            delay = min(delay * 2, 0.5)
+
+    # -- small caches for identifiers that never change -------------------------------
+    def cached_id(self, kind: str, key: str) -> int | None:
+        return self._cache.get((kind, key))
+
+    def remember_id(self, kind: str, key: str, value: int) -> None:
+        self._cache[(kind, key)] = value
+
+    def forget_ids(self) -> None:
+        self._cache.clear()
+
+
+def _reason(exc: BaseException) -> str:
+    return str(getattr(exc, "orig", exc)).strip().splitlines()[0]
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        # Let SQLAlchemy's "begin" event (below) say how a transaction starts.
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        cur.execute("PRAGMA journal_mode = WAL")
+        cur.execute("PRAGMA synchronous = FULL")
+        cur.execute("PRAGMA foreign_keys = ON")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        write = conn.get_execution_options().get("serialpos_write", True)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")

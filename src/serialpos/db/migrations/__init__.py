@@ -1,0 +1,1 @@
+"""Alembic migrations for the serialpos schema (run through ``serialpos db upgrade``)."""

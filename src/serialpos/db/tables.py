@@ -1,0 +1,161 @@
+"""SQLModel tables: the schema that Alembic migrations build and repositories query.
+
+Rules that must hold under concurrency are declared here so the database enforces them:
+(product, serial) is unique, a unit's state is one of the known states, and quantities are
+keyed by (product, store).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+UNIT_STATES = (
+    "expected",
+    "in_stock",
+    "reserved",
+    "sold",
+    "in_transit",
+    "returned_to_vendor",
+    "written_off",
+)
+SERIAL_MODES = ("required", "optional", "disabled")
+ROLES = ("cashier", "stockroom", "manager", "admin")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+class Store(SQLModel, table=True):
+    __tablename__ = "store"
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=16, sa_column_kwargs={"unique": True}, nullable=False)
+    name: str = Field(max_length=100)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime())
+
+
+class ChainSetting(SQLModel, table=True):
+    """A setting's value for every store that has none of its own."""
+
+    __tablename__ = "chain_setting"
+
+    key: str = Field(primary_key=True, max_length=64)
+    value: str = Field(max_length=16)
+
+
+class StoreSetting(SQLModel, table=True):
+    __tablename__ = "store_setting"
+
+    store_id: int = Field(foreign_key="store.id", primary_key=True)
+    key: str = Field(primary_key=True, max_length=64)
+    value: str = Field(max_length=16)
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "app_user"
+    __table_args__ = (sa.CheckConstraint(_in("role", ROLES), name="ck_user_role"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=32, sa_column_kwargs={"unique": True}, nullable=False)
+    role: str = Field(max_length=16)
+    pin_hash: str = Field(max_length=200)
+    active: bool = Field(default=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime())
+
+
+class Product(SQLModel, table=True):
+    __tablename__ = "product"
+    __table_args__ = (
+        sa.CheckConstraint(_in("serial_mode", SERIAL_MODES), name="ck_product_serial_mode"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    sku: str = Field(max_length=64, sa_column_kwargs={"unique": True}, nullable=False)
+    name: str = Field(max_length=200)
+    price: Decimal = Field(default=Decimal("0"), sa_type=sa.Numeric(12, 2))
+    serial_mode: str = Field(default="disabled", max_length=16)
+    serial_format: str | None = Field(default=None, max_length=200)
+    tax_rate: Decimal | None = Field(default=None, sa_type=sa.Numeric(6, 3))
+    warranty_months: int | None = None
+    bin: str | None = Field(default=None, max_length=64)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime())
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime())
+
+
+class ProductBarcode(SQLModel, table=True):
+    """A product's barcodes, kept as 14-digit GTINs so every label form finds the product."""
+
+    __tablename__ = "product_barcode"
+
+    id: int | None = Field(default=None, primary_key=True)
+    product_id: int = Field(foreign_key="product.id", index=True)
+    gtin: str = Field(max_length=14, sa_column_kwargs={"unique": True}, nullable=False)
+
+
+class SerialUnit(SQLModel, table=True):
+    """One physical unit: its serial, its one current state and its one store."""
+
+    __tablename__ = "serial_unit"
+    __table_args__ = (
+        sa.UniqueConstraint("product_id", "serial", name="uq_serial_unit_product_serial"),
+        sa.CheckConstraint(_in("state", UNIT_STATES), name="ck_serial_unit_state"),
+        sa.Index("ix_serial_unit_serial", "serial"),
+        sa.Index("ix_serial_unit_store_product_state", "store_id", "product_id", "state"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    product_id: int = Field(foreign_key="product.id")
+    serial: str = Field(max_length=64)
+    state: str = Field(max_length=24)
+    store_id: int = Field(foreign_key="store.id")
+    version: int = Field(default=1)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime())
+
+
+class StockLevel(SQLModel, table=True):
+    """On-hand quantity per product and store. For serial-required products it equals the
+    count of in-stock units; ``serialpos db check`` proves it."""
+
+    __tablename__ = "stock_level"
+
+    product_id: int = Field(foreign_key="product.id", primary_key=True)
+    store_id: int = Field(foreign_key="store.id", primary_key=True)
+    quantity: int = Field(default=0)
+
+
+class LedgerEvent(SQLModel, table=True):
+    """Append-only: one row per change of a unit or a quantity. Never updated or deleted
+    (triggers in the migration refuse it)."""
+
+    __tablename__ = "ledger_event"
+    __table_args__ = (
+        sa.Index("ix_ledger_event_unit", "unit_id"),
+        sa.Index("ix_ledger_event_document", "document_type", "document_id"),
+        sa.Index("ix_ledger_event_product_store", "product_id", "store_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime())
+    action: str = Field(max_length=24)
+    user_name: str = Field(max_length=32)
+    terminal: str = Field(max_length=64)
+    store_id: int = Field(foreign_key="store.id")
+    product_id: int = Field(foreign_key="product.id")
+    unit_id: int | None = Field(default=None, foreign_key="serial_unit.id")
+    serial: str | None = Field(default=None, max_length=64)
+    from_state: str | None = Field(default=None, max_length=24)
+    to_state: str | None = Field(default=None, max_length=24)
+    quantity: int = Field(default=0)
+    document_type: str | None = Field(default=None, max_length=24)
+    document_id: str | None = Field(default=None, max_length=64)
+    document_line: str | None = Field(default=None, max_length=32)
+    reason: str | None = Field(default=None, max_length=200)

@@ -1,0 +1,92 @@
+"""One error hierarchy for every refusal a shop rule can make.
+
+Each error carries a stable ``code`` (host systems and scripts match on it, see
+docs/integration.md) and a sentence a cashier understands. Screens show the sentence,
+the CLI prints it, ``serialpos apply`` returns both.
+"""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """A rule refused the action. Nothing recorded has changed."""
+
+    code = "refused"
+
+    def __init__(self, message: str, *, code: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if code is not None:
+            self.code = code
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class BadRequest(DomainError):
+    code = "bad_request"
+
+
+class UnknownProduct(DomainError):
+    code = "unknown_product"
+
+
+class UnknownStore(DomainError):
+    code = "unknown_store"
+
+
+class UnknownUser(DomainError):
+    code = "unknown_user"
+
+
+class BadSerial(DomainError):
+    """A serial that is malformed in itself (control characters, too long) or breaks the
+    product's serial format."""
+
+    code = "bad_serial_format"
+
+
+class SerialRequired(DomainError):
+    code = "serial_required"
+
+
+class NotSerialized(DomainError):
+    code = "not_serialized"
+
+
+class DuplicateSerial(DomainError):
+    code = "duplicate_serial"
+
+
+class NotInStock(DomainError):
+    code = "not_in_stock"
+
+
+class AlreadySold(DomainError):
+    code = "already_sold"
+
+
+class InvalidTransition(DomainError):
+    """The unit is in a state from which this action is not allowed."""
+
+    code = "invalid_state"
+
+
+class PermissionDenied(DomainError):
+    code = "permission_denied"
+
+
+class BadPin(DomainError):
+    code = "bad_pin"
+
+
+class BadValue(DomainError):
+    """A field value (price, setting, serial mode...) that cannot be read."""
+
+    code = "bad_value"
+
+
+class Conflict(DomainError):
+    """Another terminal changed the same record first; the action was not applied."""
+
+    code = "conflict"

@@ -1,0 +1,153 @@
+"""Products as the shop sees them: SKU, name, price, serial mode and format, barcodes."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from stdnum import ean
+
+from serialpos.domain.errors import BadValue
+from serialpos.domain.serials import SerialFormat
+from serialpos.domain.text import clip, has_control_chars
+
+MAX_SKU_LENGTH = 64
+MAX_NAME_LENGTH = 200
+
+
+class SerialMode(enum.StrEnum):
+    """Whether a product's units must, may, or do not carry a recorded serial."""
+
+    REQUIRED = "required"
+    OPTIONAL = "optional"
+    DISABLED = "disabled"
+
+    @property
+    def tracked(self) -> bool:
+        """Serial-tracked products are sold one line per unit."""
+        return self is not SerialMode.DISABLED
+
+    @classmethod
+    def parse(cls, value: str) -> SerialMode:
+        """Read a mode as the mass upload writes it (``Required``) or as typed (``required``)."""
+        text = value.strip().lower()
+        for mode in cls:
+            if mode.value == text:
+                return mode
+        raise BadValue(
+            f"serial mode '{clip(value)}' is not one of required, optional, disabled"
+        )
+
+    @classmethod
+    def from_feed_flag(cls, flag: bool) -> SerialMode:
+        """The feed's boolean ``SerialNumberRequired``: true -> required, false -> disabled."""
+        return cls.REQUIRED if flag else cls.DISABLED
+
+
+_TRUE = {"true", "yes", "on", "1", "y", "t"}
+_FALSE = {"false", "no", "off", "0", "n", "f"}
+
+
+def parse_bool(value: str) -> bool:
+    text = value.strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise BadValue(f"'{clip(value)}' is not a yes/no value (use true/false, yes/no, on/off, 1/0)")
+
+
+def normalize_gtin(code: str) -> str:
+    """Validate a GTIN/EAN/UPC barcode (8, 12, 13 or 14 digits with a correct check digit) and
+    return it as the 14-digit GTIN, so an EAN-13 label and a GS1 AI 01 scan find one product."""
+    text = code.strip()
+    if not text.isascii() or not text.isdigit() or len(text) not in (8, 12, 13, 14):
+        raise BadValue(
+            f"barcode '{clip(text)}' is not a GTIN/EAN/UPC (8, 12, 13 or 14 digits)"
+        )
+    if not ean.is_valid(text):
+        raise BadValue(f"barcode '{text}' has a wrong check digit")
+    return text.zfill(14)
+
+
+def parse_price(value: str) -> Decimal:
+    text = value.strip().replace(",", "") if value.count(".") == 1 else value.strip()
+    try:
+        price = Decimal(text)
+    except InvalidOperation:
+        raise BadValue(f"price '{clip(value)}' is not a number") from None
+    if not price.is_finite() or price < 0:
+        raise BadValue(f"price '{clip(value)}' must be zero or more")
+    if price != price.quantize(Decimal("0.01")):
+        raise BadValue(f"price '{clip(value)}' has more than two decimals")
+    return price.quantize(Decimal("0.01"))
+
+
+def parse_tax_rate(value: str) -> Decimal:
+    """A tax rate in percent (``20`` or ``20%``)."""
+    text = value.strip().rstrip("%").strip()
+    try:
+        rate = Decimal(text)
+    except InvalidOperation:
+        raise BadValue(f"tax rate '{clip(value)}' is not a number") from None
+    if not rate.is_finite() or rate < 0 or rate > 100:
+        raise BadValue(f"tax rate '{clip(value)}' must be between 0 and 100 (percent)")
+    return rate
+
+
+def parse_warranty_months(value: str) -> int:
+    text = value.strip()
+    if not text.isdigit() or int(text) > 1200:
+        raise BadValue(f"warranty '{clip(value)}' must be a whole number of months (0-1200)")
+    return int(text)
+
+
+def check_sku(value: str) -> str:
+    sku = value.strip()
+    if not sku:
+        raise BadValue("the SKU is blank")
+    if has_control_chars(sku):
+        raise BadValue(f"SKU '{clip(sku)}' contains control characters")
+    if len(sku) > MAX_SKU_LENGTH:
+        raise BadValue(f"SKU '{clip(sku)}' is longer than {MAX_SKU_LENGTH} characters")
+    return sku
+
+
+def check_name(value: str) -> str:
+    name = value.strip()
+    if not name:
+        raise BadValue("the product name is blank")
+    if has_control_chars(name):
+        raise BadValue(f"name '{clip(name)}' contains control characters")
+    if len(name) > MAX_NAME_LENGTH:
+        raise BadValue(f"name '{clip(name)}' is longer than {MAX_NAME_LENGTH} characters")
+    return name
+
+
+def check_short_text(value: str, what: str, limit: int = 64) -> str:
+    text = value.strip()
+    if has_control_chars(text):
+        raise BadValue(f"{what} '{clip(text)}' contains control characters")
+    if len(text) > limit:
+        raise BadValue(f"{what} '{clip(text)}' is longer than {limit} characters")
+    return text
+
+
+@dataclass(frozen=True)
+class Product:
+    """A catalogue product. Services return it; screens and the CLI show it."""
+
+    sku: str
+    name: str
+    price: Decimal = Decimal("0.00")
+    serial_mode: SerialMode = SerialMode.DISABLED
+    serial_format: str | None = None
+    barcodes: tuple[str, ...] = field(default_factory=tuple)
+    tax_rate: Decimal | None = None
+    warranty_months: int | None = None
+    bin: str | None = None
+
+    @property
+    def format(self) -> SerialFormat | None:
+        return SerialFormat.parse(self.serial_format)

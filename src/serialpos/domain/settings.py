@@ -1,0 +1,42 @@
+"""Per-store settings and their defaults."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields, replace
+
+from serialpos.domain.errors import BadValue
+from serialpos.domain.products import parse_bool
+
+
+@dataclass(frozen=True)
+class StoreSettings:
+    """What a store has switched on. A store without its own value takes the chain default,
+    and the chain default is what is written here."""
+
+    serialized_inventory: bool = True
+    auto_prompt_serial: bool = True
+    show_serial_on_invoice: bool = True
+    aggregate_duplicate_items: bool = True
+
+    @classmethod
+    def names(cls) -> tuple[str, ...]:
+        return tuple(f.name for f in fields(cls))
+
+    def with_values(self, values: dict[str, str]) -> StoreSettings:
+        """Apply stored text values over these; unknown keys were filtered on the way in."""
+        known = {k: parse_bool(v) for k, v in values.items() if k in self.names()}
+        return replace(self, **known)
+
+
+SETTING_HELP = {
+    "serialized_inventory": "track stock by serial at this store (receive, count and sell by unit)",
+    "auto_prompt_serial": "open serial entry at once when a required-serial product is added",
+    "show_serial_on_invoice": "print serials on invoice lines",
+    "aggregate_duplicate_items": "merge repeated scans of a non-serialized product into one line",
+}
+
+
+def check_setting(key: str, value: str) -> tuple[str, bool]:
+    if key not in StoreSettings.names():
+        raise BadValue(f"unknown setting '{key}'; settings are: {', '.join(StoreSettings.names())}")
+    return key, parse_bool(value)

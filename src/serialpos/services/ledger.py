@@ -1,0 +1,253 @@
+"""Ledger use cases: receive, sell, return, transfer, return to vendor, adjust.
+
+Each call is one transaction: every unit it names moves, with one event each, or nothing
+does. A unit is moved with a conditional update on the version read, so two terminals racing
+for one unit cannot both win; the loser gets the refusal the new state calls for.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from serialpos.db import repo
+from serialpos.db.engine import Database
+from serialpos.db.tables import utcnow
+from serialpos.domain.errors import (
+    BadRequest,
+    Conflict,
+    DuplicateSerial,
+    NotInStock,
+    NotSerialized,
+    SerialRequired,
+)
+from serialpos.domain.events import DocumentRef
+from serialpos.domain.products import SerialMode
+from serialpos.domain.serials import SerialFormat, require_serial
+from serialpos.domain.states import Action, UnitState, check_move, on_hand_delta
+from serialpos.domain.text import clip
+from serialpos.domain.users import Permission
+from serialpos.services.context import Actor
+from serialpos.services.settings import settings_in
+
+PERMISSION = {
+    Action.EXPECT: Permission.RECEIVE,
+    Action.RECEIVE: Permission.RECEIVE,
+    Action.RESERVE: Permission.SELL,
+    Action.RELEASE: Permission.SELL,
+    Action.SELL: Permission.SELL,
+    Action.RETURN: Permission.SELL,
+    Action.RETURN_DAMAGED: Permission.SELL,
+    Action.TRANSFER_OUT: Permission.RECEIVE,
+    Action.TRANSFER_IN: Permission.RECEIVE,
+    Action.RTV: Permission.RECEIVE,
+    Action.ADJUST_ADD: Permission.ADJUST,
+    Action.ADJUST_REMOVE: Permission.ADJUST,
+}
+
+#: Sign of the on-hand change a quantity-only move makes at the acting store.
+QUANTITY_SIGN = {
+    Action.RECEIVE: +1,
+    Action.SELL: -1,
+    Action.RETURN: +1,
+    Action.RETURN_DAMAGED: 0,
+    Action.TRANSFER_OUT: -1,
+    Action.TRANSFER_IN: +1,
+    Action.RTV: -1,
+    Action.ADJUST_ADD: +1,
+    Action.ADJUST_REMOVE: -1,
+}
+
+MAX_UNITS_PER_CALL = 100_000
+
+
+@dataclass(frozen=True)
+class UnitMove:
+    serial: str
+    from_state: str | None
+    to_state: str
+    store: str
+
+
+@dataclass(frozen=True)
+class LedgerResult:
+    action: str
+    store: str
+    sku: str
+    quantity: int  # on-hand change at the acting store
+    units: tuple[UnitMove, ...] = field(default_factory=tuple)
+    serial_tracked: bool = True
+
+
+@dataclass(frozen=True)
+class _Call:
+    """What one ledger call needs inside its transaction."""
+
+    db: Database
+    actor: Actor
+    action: Action
+    store_code: str
+    store_id: int
+    product: repo.ProductRow
+    document: DocumentRef | None
+    reason: str | None
+    now: datetime
+
+    def event(self, **values: object) -> dict[str, object]:
+        doc = self.document
+        return {
+            "at": self.now,
+            "action": self.action.value,
+            "user_name": self.actor.user,
+            "terminal": self.actor.terminal,
+            "store_id": self.store_id,
+            "product_id": self.product.id,
+            "unit_id": None,
+            "serial": None,
+            "from_state": None,
+            "to_state": None,
+            "quantity": 0,
+            "document_type": doc.type if doc else None,
+            "document_id": doc.id if doc else None,
+            "document_line": doc.line if doc else None,
+            "reason": self.reason,
+        } | values
+
+
+def move(
+    db: Database,
+    actor: Actor,
+    action: Action,
+    *,
+    store: str,
+    sku: str,
+    serials: list[str] | tuple[str, ...] = (),
+    quantity: int | None = None,
+    to_store: str | None = None,
+    document: DocumentRef | None = None,
+    reason: str | None = None,
+) -> LedgerResult:
+    """Apply one ledger action to the named units (or a quantity) of one product, atomically."""
+    actor.require(PERMISSION[action])
+    clean = _clean_serials(serials)
+    if quantity is not None and quantity < 0:
+        raise BadRequest("quantity must be positive; the action says which way stock moves")
+    if clean and quantity is not None and quantity != len(clean):
+        raise BadRequest(f"quantity {quantity} does not match the {len(clean)} serials given")
+    if action is Action.TRANSFER_OUT and not to_store:
+        raise BadRequest("a transfer out needs the store it goes to ('to')")
+    if action is Action.TRANSFER_OUT and to_store == store:
+        raise BadRequest("a transfer must go to another store")
+
+    def work(conn: Connection) -> LedgerResult:
+        call = _Call(
+            db, actor, action, store, repo.store_id(db, conn, store),
+            repo.product_by_sku(conn, sku), document, reason, utcnow(),
+        )
+        dest_id = repo.store_id(db, conn, to_store) if to_store else call.store_id
+        product = call.product
+        tracked_here = product.serial_mode.tracked and settings_in(
+            db, conn, store
+        ).serialized_inventory
+        if product.serial_mode is SerialMode.DISABLED and clean:
+            raise NotSerialized(f"{product.sku} is not serialized; give a quantity, not serials")
+        if tracked_here and product.serial_mode is SerialMode.REQUIRED and not clean:
+            raise SerialRequired(f"{product.sku} requires a serial for every unit")
+        if clean and tracked_here:
+            fmt = SerialFormat.parse(product.serial_format)
+            if fmt is not None:
+                for serial in clean:
+                    fmt.check(serial, product.sku)
+            units = tuple(_move_unit(conn, call, s, dest_id) for s in clean)
+            return LedgerResult(action.value, store, product.sku, _units_delta(units, action),
+                                units, True)
+        # Quantity only: a product without serials, an optional-serial unit sold without one,
+        # or a store with serialized inventory off (serials are captured on the events then).
+        count = len(clean) if clean else (quantity if quantity is not None else 1)
+        sign = QUANTITY_SIGN.get(action, 0)
+        if sign < 0 and action is not Action.SELL:
+            _check_enough(conn, product, call.store_id, store, count)
+        if clean:
+            events = [call.event(quantity=sign, serial=s) for s in clean]
+        else:
+            events = [call.event(quantity=sign * count)]
+        repo.add_events(conn, events)
+        repo.bump_stock(conn, product.id, call.store_id, sign * count)
+        return LedgerResult(action.value, store, product.sku, sign * count, (), False)
+
+    return db.write(work)
+
+
+def _state(value: str | None) -> UnitState | None:
+    return None if value is None else UnitState(value)
+
+
+def _units_delta(units: tuple[UnitMove, ...], action: Action) -> int:
+    """On-hand change at the acting store: a transfer out leaves it, everything else stays."""
+    total = 0
+    for unit in units:
+        if action is Action.TRANSFER_OUT:
+            total -= 1
+        else:
+            total += on_hand_delta(_state(unit.from_state), UnitState(unit.to_state))
+    return total
+
+
+def _clean_serials(serials: list[str] | tuple[str, ...]) -> list[str]:
+    if len(serials) > MAX_UNITS_PER_CALL:
+        raise BadRequest(f"at most {MAX_UNITS_PER_CALL} serials in one call")
+    clean: list[str] = []
+    seen: set[str] = set()
+    for raw in serials:
+        if not isinstance(raw, str):
+            raise BadRequest(f"serial {clip(repr(raw))} is not text")
+        serial = require_serial(raw)
+        if serial in seen:
+            raise DuplicateSerial(f"serial {serial} is listed twice")
+        seen.add(serial)
+        clean.append(serial)
+    return clean
+
+
+def _move_unit(conn: Connection, call: _Call, serial: str, dest_id: int) -> UnitMove:
+    product, here = call.product, call.store_id
+    for _attempt in range(2):
+        unit = repo.unit_by_serial(conn, product.id, serial)
+        current = None if unit is None else UnitState(unit.state)
+        codes = repo.store_codes(conn) if unit is not None and unit.store_id != here else {}
+        unit_store = None if unit is None else codes.get(unit.store_id, call.store_code)
+        to_state = check_move(call.action, serial, current, unit_store=unit_store,
+                              here=call.store_code)
+        to_store = dest_id if call.action is Action.TRANSFER_OUT else here
+        if unit is None:
+            new_id = repo.insert_unit_if_absent(conn, product.id, serial, to_state, to_store,
+                                                call.now)
+            if new_id is None:
+                continue  # another terminal created it a moment ago: re-read and decide
+            unit_id = new_id
+        elif repo.claim_unit(conn, unit, to_state, to_store, call.now):
+            unit_id = unit.id
+        else:
+            continue  # another terminal moved it between our read and our update
+        from_state = None if current is None else current.value
+        delta = -1 if call.action is Action.TRANSFER_OUT else on_hand_delta(current, to_state)
+        repo.add_events(conn, [call.event(unit_id=unit_id, serial=serial, from_state=from_state,
+                                          to_state=to_state.value, quantity=delta)])
+        repo.bump_stock(conn, product.id, here, delta)
+        return UnitMove(serial, from_state, to_state.value, call.store_code)
+    raise Conflict(f"serial {serial} was changed by another terminal at the same moment; "
+                   "look it up and try again")
+
+
+def _check_enough(conn: Connection, product: repo.ProductRow, store_id: int, store: str,
+                  needed: int) -> None:
+    on_hand = conn.execute(
+        sa.select(repo.stock_t.c.quantity).where(
+            repo.stock_t.c.product_id == product.id, repo.stock_t.c.store_id == store_id
+        )
+    ).scalar() or 0
+    if on_hand < needed:
+        raise NotInStock(f"{product.sku}: {needed} needed but only {on_hand} on hand at {store}")

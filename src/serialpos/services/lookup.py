@@ -1,0 +1,77 @@
+"""Serial lookup: a unit's state, store, product and its whole history."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from serialpos.db import repo
+from serialpos.db.engine import Database
+from serialpos.domain.events import LedgerEvent
+from serialpos.domain.serials import normalize_serial
+
+MAX_MATCHES = 50
+
+
+@dataclass(frozen=True)
+class UnitCard:
+    """Everything the serial card shows about one unit."""
+
+    sku: str
+    product_name: str
+    serial: str
+    state: str
+    store: str
+    events: tuple[LedgerEvent, ...]
+
+
+p, u, s, e = repo.product_t.c, repo.unit_t.c, repo.store_t.c, repo.event_t.c
+_UNITS = (
+    sa.select(u.id, u.serial, u.state, p.sku, p.name, s.code)
+    .join(repo.product_t, p.id == u.product_id)
+    .join(repo.store_t, s.id == u.store_id)
+    .where(u.serial == sa.bindparam("serial"))
+    .order_by(p.sku)
+    .limit(MAX_MATCHES)
+)
+_EVENTS = (
+    sa.select(e, s.code)
+    .join(repo.store_t, s.id == e.store_id)
+    .where(e.unit_id == sa.bindparam("unit_id"))
+    .order_by(e.id)
+)
+
+
+def _event(row: sa.Row[tuple[object, ...]], sku: str) -> LedgerEvent:
+    m = row._mapping
+    return LedgerEvent(
+        id=m["id"], at=m["at"], action=m["action"], user=m["user_name"], terminal=m["terminal"],
+        store=m["code"], sku=sku, serial=m["serial"], from_state=m["from_state"],
+        to_state=m["to_state"], quantity=m["quantity"], document_type=m["document_type"],
+        document_id=m["document_id"], document_line=m["document_line"], reason=m["reason"],
+    )
+
+
+def find_units(conn: Connection, serial: str, sku: str | None = None,
+               with_events: bool = True) -> list[UnitCard]:
+    rows = conn.execute(_UNITS, {"serial": serial}).all()
+    if sku is not None:
+        rows = [r for r in rows if r.sku == sku]
+    cards = []
+    for row in rows:
+        events: tuple[LedgerEvent, ...] = ()
+        if with_events:
+            events = tuple(_event(ev, row.sku) for ev in conn.execute(_EVENTS, {"unit_id": row.id}))
+        cards.append(UnitCard(row.sku, row.name, row.serial, row.state, row.code, events))
+    return cards
+
+
+def lookup_serial(db: Database, serial: str, sku: str | None = None) -> list[UnitCard]:
+    """Every unit with this exact serial (one per product that has it), with its history.
+    Serials are case-sensitive; surrounding spaces are ignored."""
+    clean = normalize_serial(serial)
+    if clean is None:
+        return []
+    return db.read(lambda conn: find_units(conn, clean, sku))

@@ -1,0 +1,55 @@
+"""Store settings: read the values in force, change them (managers and admins)."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
+
+from serialpos.db import repo
+from serialpos.db.engine import Database
+from serialpos.domain.settings import StoreSettings, check_setting
+from serialpos.domain.users import Permission
+from serialpos.services.context import Actor
+
+
+def settings_in(db: Database, conn: Connection, store_code: str | None) -> StoreSettings:
+    """The settings in force: the store's own values over the chain defaults over the built-in
+    defaults."""
+    values = {k: v for k, v in conn.execute(sa.select(repo.chain_setting_t))}
+    if store_code is not None:
+        sid = repo.store_id(db, conn, store_code)
+        q = sa.select(repo.store_setting_t.c.key, repo.store_setting_t.c.value).where(
+            repo.store_setting_t.c.store_id == sid
+        )
+        values.update({k: v for k, v in conn.execute(q)})
+    return StoreSettings().with_values(values)
+
+
+def get_settings(db: Database, store_code: str | None = None) -> StoreSettings:
+    return db.read(lambda conn: settings_in(db, conn, store_code))
+
+
+def set_setting(
+    db: Database, actor: Actor, key: str, value: str, store_code: str | None = None
+) -> StoreSettings:
+    """Set one setting for one store, or the chain default when no store is named."""
+    actor.require(Permission.MANAGE_SETTINGS)
+    key, flag = check_setting(key, value)
+    text = "true" if flag else "false"
+
+    def work(conn: Connection) -> StoreSettings:
+        insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+        if store_code is None:
+            stmt = insert(repo.chain_setting_t).values(key=key, value=text)
+            stmt = stmt.on_conflict_do_update(index_elements=["key"], set_={"value": text})
+        else:
+            sid = repo.store_id(db, conn, store_code)
+            stmt = insert(repo.store_setting_t).values(store_id=sid, key=key, value=text)
+            stmt = stmt.on_conflict_do_update(
+                index_elements=["store_id", "key"], set_={"value": text}
+            )
+        conn.execute(stmt)
+        return settings_in(db, conn, store_code)
+
+    return db.write(work)
