@@ -1,0 +1,75 @@
+"""What every command needs: the database, the terminal config and who is acting.
+
+Opened lazily, so that ``serialpos --help`` and the console's first screen do not pay for
+SQLAlchemy before they need it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import typer
+
+from serialpos.cli.output import EXIT_USAGE, fail
+
+if TYPE_CHECKING:
+    from serialpos.config import TerminalConfig
+    from serialpos.db.engine import Database
+    from serialpos.services.context import Actor
+
+
+@dataclass
+class CliState:
+    db_url: str | None = None
+    user: str | None = None
+    config_path: str | None = None
+    _config: TerminalConfig | None = field(default=None, repr=False)
+    _db: Database | None = field(default=None, repr=False)
+
+    def config(self) -> TerminalConfig:
+        if self._config is None:
+            from serialpos.config import load_config
+
+            self._config = load_config(self.config_path)
+        return self._config
+
+    def url(self) -> str:
+        return self.db_url or self.config().resolved_db_url()
+
+    def database(self, *, check_schema: bool = True) -> Database:
+        if self._db is None:
+            from serialpos.config import default_db_url
+            from serialpos.db import migrate
+            from serialpos.db.engine import Database
+
+            url = self.url()
+            self._db = Database(url)
+            if check_schema:
+                # The embedded default database is set up on first use; any other database
+                # is set up deliberately with `serialpos db init`.
+                if url == default_db_url() and migrate.current_revision(self._db) is None:
+                    migrate.upgrade(self._db)
+                migrate.ensure_current(self._db)
+        return self._db
+
+    def actor(self, *, required: bool = True) -> Actor | None:
+        from serialpos.services.users import actor_for
+
+        if not self.user:
+            if required:
+                fail("this command needs to know who acts: give --user NAME or set SERIALPOS_USER",
+                     EXIT_USAGE)
+            return None
+        return actor_for(self.database(), self.user, self.config().terminal_id)
+
+    def require_actor(self) -> Actor:
+        actor = self.actor(required=True)
+        assert actor is not None
+        return actor
+
+
+def state(ctx: typer.Context) -> CliState:
+    obj = ctx.find_root().obj
+    assert isinstance(obj, CliState)
+    return obj

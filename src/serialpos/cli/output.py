@@ -1,0 +1,86 @@
+"""One way to print: Rich tables for people, plain JSON for scripts, one-line errors on stderr."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, is_dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from enum import Enum
+from typing import Any, NoReturn
+
+import typer
+
+EXIT_REFUSED = 1
+EXIT_USAGE = 2
+
+
+def plain(value: Any) -> Any:
+    """Turn service results (dataclasses, enums, decimals, dates) into JSON-ready values."""
+    if is_dataclass(value) and not isinstance(value, type):
+        return {k: plain(v) for k, v in asdict(value).items()}
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, datetime):
+        return value.isoformat() + ("Z" if value.tzinfo is None else "")
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def print_json(value: Any) -> None:
+    sys.stdout.write(json.dumps(plain(value), ensure_ascii=False) + "\n")
+
+
+def _cell(value: Any) -> Any:
+    from rich.text import Text
+
+    from serialpos.domain.text import visible
+
+    if value is None:
+        return Text("")
+    if isinstance(value, Text):
+        return value
+    return Text(visible(str(plain(value))))
+
+
+def print_table(columns: Sequence[str], rows: Iterable[Sequence[Any]], title: str | None = None,
+                empty: str = "nothing to show") -> None:
+    """A Rich table. Cells are shown literally: data containing ``[red]`` or escape sequences
+    is never interpreted."""
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(*columns, title=title, show_lines=False, header_style="bold")
+    count = 0
+    for row in rows:
+        table.add_row(*(_cell(v) for v in row))
+        count += 1
+    console = Console()
+    if count == 0:
+        console.print(empty, markup=False, highlight=False)
+    else:
+        console.print(table)
+
+
+def say(message: str) -> None:
+    from rich.console import Console
+
+    from serialpos.domain.text import visible
+
+    Console().print(visible(message), markup=False, highlight=False)
+
+
+def fail(message: str, code: int = EXIT_REFUSED) -> NoReturn:
+    from serialpos.domain.text import visible
+
+    typer.echo(f"error: {visible(message)}", err=True)
+    raise typer.Exit(code)

@@ -1,0 +1,93 @@
+"""Shared fixtures: real databases (a SQLite file, and PostgreSQL when it answers).
+
+PostgreSQL tests run in a schema of their own per test, so xdist workers never collide. On a
+laptop without PostgreSQL they skip with the reason; in CI (``CI`` set) they must not skip,
+so an unreachable server fails them instead.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from serialpos.db import migrate
+from serialpos.db.engine import Database
+from serialpos.services import stores, users
+from serialpos.services.context import SYSTEM, Actor
+
+PG_URL = os.environ.get("SERIALPOS_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+IN_CI = bool(os.environ.get("CI"))
+
+_pg_checked: str | None = None  # None: not yet; "": reachable; else the reason it is not
+
+
+def _pg_unreachable() -> str:
+    global _pg_checked
+    if _pg_checked is None:
+        try:
+            engine = sa.create_engine(PG_URL, connect_args={"connect_timeout": 3})
+            with engine.connect() as conn:
+                conn.exec_driver_sql("SELECT 1")
+            engine.dispose()
+            _pg_checked = ""
+        except Exception as exc:  # noqa: BLE001 - any failure means "not reachable"
+            _pg_checked = f"PostgreSQL not reachable at {PG_URL}: {str(exc).splitlines()[0]}"
+    return _pg_checked
+
+
+def require_postgres() -> None:
+    reason = _pg_unreachable()
+    if reason:
+        if IN_CI:
+            pytest.fail(f"{reason} (CI must run the PostgreSQL tests)")
+        pytest.skip(reason)
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """A PostgreSQL URL whose search_path is a fresh, empty schema."""
+    require_postgres()
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(PG_URL)
+    with admin.begin() as conn:
+        conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
+    sep = "&" if "?" in PG_URL else "?"
+    yield f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
+    with admin.begin() as conn:
+        conn.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
+    admin.dispose()
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'serialpos.sqlite'}"
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Runs the test once on a SQLite file and once on PostgreSQL."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'serialpos.sqlite'}"
+    return str(request.getfixturevalue("pg_url"))
+
+
+@pytest.fixture
+def db(db_url: str) -> Iterator[Database]:
+    """A migrated, empty database with two stores (S1, S2)."""
+    database = Database(db_url)
+    migrate.upgrade(database)
+    stores.add_store(database, SYSTEM, "S1", "Main Street")
+    stores.add_store(database, SYSTEM, "S2", "Harbour Mall")
+    yield database
+    database.dispose()
+
+
+@pytest.fixture
+def admin(db: Database) -> Actor:
+    users.add_user(db, None, "ada", "admin", "1234")
+    return users.actor_for(db, "ada", "test-terminal")
