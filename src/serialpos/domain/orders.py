@@ -1,0 +1,193 @@
+"""Sale orders as the counter sees them: types, delivery modes, lines, serial indicators, the
+fulfilment gate, tax and totals.
+
+Prices are tax-exclusive; tax is computed per line and rounded half-up to the cent, so the
+invoice's lines add up to its totals exactly.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from typing import TypeVar
+
+from serialpos.domain.errors import BadRequest, BadValue, SerialRequired
+from serialpos.domain.products import SerialMode
+from serialpos.domain.text import clip
+
+CENT = Decimal("0.01")
+
+
+class SaleType(enum.StrEnum):
+    SALE = "sale"
+    SPECIAL_ORDER = "special_order"
+    LAYBY = "layby"
+
+    @property
+    def label(self) -> str:
+        return {"sale": "Sale", "special_order": "Special Order", "layby": "Lay-by"}[self.value]
+
+    @classmethod
+    def parse(cls, value: str) -> SaleType:
+        return _parse(cls, value, "sale type")
+
+
+class DeliveryMode(enum.StrEnum):
+    CASH_AND_CARRY = "cash_and_carry"
+    PICKUP = "pickup"
+    DELIVERY = "delivery"
+
+    @property
+    def label(self) -> str:
+        return {"cash_and_carry": "Cash and Carry", "pickup": "Pickup Later",
+                "delivery": "Delivery"}[self.value]
+
+    @classmethod
+    def parse(cls, value: str) -> DeliveryMode:
+        return _parse(cls, value, "delivery mode")
+
+
+class PaymentMethod(enum.StrEnum):
+    CASH = "cash"
+    CARD = "card"
+    OTHER = "other"
+
+    @classmethod
+    def parse(cls, value: str) -> PaymentMethod:
+        return _parse(cls, value, "payment method")
+
+
+class OrderStatus(enum.StrEnum):
+    OPEN = "open"  # being rung up, or waiting for fulfilment (special order, lay-by)
+    PARKED = "parked"  # set aside at the counter, to be resumed
+    FULFILLED = "fulfilled"  # every line handed over
+    VOIDED = "voided"
+
+
+class LineStatus(enum.StrEnum):
+    OPEN = "open"
+    FULFILLED = "fulfilled"
+    RETURNED = "returned"
+    REMOVED = "removed"
+
+
+E = TypeVar("E", bound=enum.StrEnum)
+
+
+def _parse(cls: type[E], value: str, what: str) -> E:
+    text = value.strip().lower().replace("-", "_").replace(" ", "_")
+    aliases = {"lay_by": "layby", "pickup_later": "pickup", "cash_carry": "cash_and_carry"}
+    text = aliases.get(text, text)
+    for member in cls:
+        if member.value == text:
+            return member
+    raise BadValue(f"{what} '{clip(value)}' is not one of {', '.join(m.value for m in cls)}")
+
+
+class SerialIndicator(enum.StrEnum):
+    """What a sale line shows about its serial: colour for most, symbol and word for all."""
+
+    MISSING_REQUIRED = "missing_required"  # red
+    MISSING_OPTIONAL = "missing_optional"  # orange
+    RECORDED = "recorded"  # blue
+    NONE = "none"  # serials disabled: no indicator
+
+    @property
+    def symbol(self) -> str:
+        return {"missing_required": "✗ S/N needed", "missing_optional": "? S/N optional",
+                "recorded": "✓ S/N", "none": ""}[self.value]
+
+
+def serial_indicator(mode: SerialMode, serial: str | None) -> SerialIndicator:
+    if mode is SerialMode.DISABLED:
+        return SerialIndicator.NONE
+    if serial:
+        return SerialIndicator.RECORDED
+    if mode is SerialMode.REQUIRED:
+        return SerialIndicator.MISSING_REQUIRED
+    return SerialIndicator.MISSING_OPTIONAL
+
+
+def check_quantity_change(mode: SerialMode, sku: str, new_quantity: int) -> None:
+    """A serial-tracked line is one unit: more units are more lines."""
+    if new_quantity < 1:
+        raise BadValue("quantity must be at least 1; remove the line instead")
+    if mode.tracked and new_quantity != 1:
+        raise BadRequest(
+            f"{sku} is sold one unit per line so each unit's serial is recorded: "
+            "add another line instead of raising the quantity"
+        )
+
+
+def merges_into_existing_line(mode: SerialMode, aggregate_duplicates: bool) -> bool:
+    """'Aggregate duplicate items' applies only to products whose serials are disabled."""
+    return aggregate_duplicates and mode is SerialMode.DISABLED
+
+
+@dataclass(frozen=True)
+class LineForGate:
+    number: int
+    sku: str
+    serial_mode: SerialMode
+    serial: str | None
+
+
+def check_fulfilment_gate(lines: Iterable[LineForGate]) -> None:
+    """Refuse fulfilment while any line to fulfil lacks its required serial; name the lines."""
+    missing = [ln for ln in lines if ln.serial_mode is SerialMode.REQUIRED and not ln.serial]
+    if missing:
+        names = ", ".join(f"line {ln.number} ({ln.sku})" for ln in missing)
+        raise SerialRequired(f"a serial is required before fulfilment on {names}")
+
+
+@dataclass(frozen=True)
+class LineAmounts:
+    net: Decimal
+    tax: Decimal
+
+    @property
+    def gross(self) -> Decimal:
+        return self.net + self.tax
+
+
+def line_amounts(unit_price: Decimal, quantity: int, tax_rate: Decimal | None) -> LineAmounts:
+    net = (unit_price * quantity).quantize(CENT, ROUND_HALF_UP)
+    tax = (net * (tax_rate or Decimal(0)) / 100).quantize(CENT, ROUND_HALF_UP)
+    return LineAmounts(net, tax)
+
+
+@dataclass(frozen=True)
+class Totals:
+    net: Decimal
+    tax: Decimal
+    total: Decimal
+    paid: Decimal
+
+    @property
+    def due(self) -> Decimal:
+        return max(self.total - self.paid, Decimal("0.00"))
+
+    @property
+    def change(self) -> Decimal:
+        return max(self.paid - self.total, Decimal("0.00"))
+
+
+def totals(lines: Iterable[LineAmounts], payments: Iterable[Decimal] = ()) -> Totals:
+    net = tax = Decimal("0.00")
+    for amounts in lines:
+        net += amounts.net
+        tax += amounts.tax
+    paid = sum(payments, Decimal("0.00"))
+    return Totals(net, tax, net + tax, paid)
+
+
+def parse_amount(value: str) -> Decimal:
+    try:
+        amount = Decimal(value.strip())
+    except ArithmeticError:
+        raise BadValue(f"amount '{clip(value)}' is not a number") from None
+    if not amount.is_finite() or amount <= 0 or amount != amount.quantize(CENT):
+        raise BadValue(f"amount '{clip(value)}' must be more than zero, to the cent")
+    return amount
