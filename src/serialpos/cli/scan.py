@@ -1,0 +1,89 @@
+"""`serialpos scan`: run the barcode decoder on one string, to set up and debug scanners.
+
+A technician configuring a scanner (AIM prefix on, FNC1 substitute, suffix) needs to see what
+the till will make of a scan without opening a sale; this prints exactly what ``decode``
+returns, as key: value lines or as the JSON shape scripts rely on.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.text import Text
+
+from serialpos.devices.decoder import DecodedScan, decode, gs_substitute_error
+
+app = typer.Typer(
+    help="Decode what a barcode scanner sends (AIM prefixes, GS1, Digital Link, EAN/UPC).",
+    no_args_is_help=True,
+)
+
+
+@app.callback()
+def _scan() -> None:
+    """Decode what a barcode scanner sends (AIM prefixes, GS1, Digital Link, EAN/UPC)."""
+    # A callback keeps `decode` a named sub-command even while it is the only one.
+
+
+def _check_gs(value: str | None) -> str | None:
+    error = gs_substitute_error(value)
+    if error:
+        raise typer.BadParameter(error)
+    return value
+
+
+def _print_lines(result: DecodedScan) -> None:
+    console = Console(highlight=False)
+    rows = [
+        ("kind", result.kind),
+        ("symbology", result.symbology),
+        ("aim id", result.aim_id),
+        ("gtin", result.gtin),
+        ("serial", result.serial),
+        ("batch", result.batch),
+        ("expiry", result.expiry),
+    ]
+    for key, value in rows:
+        # Text, not markup: scanned data may contain "[" and must print as sent.
+        line = Text.assemble((f"{key + ':':<11}", "bold"), value if value is not None else "-")
+        console.print(line, soft_wrap=True)
+
+
+@app.command("decode")
+def decode_command(
+    raw: Annotated[
+        str,
+        typer.Argument(
+            help="The scanned string. In bash, pass a GS (FNC1) as $'...\\x1d...'.",
+            metavar="RAW",
+            show_default=False,
+        ),
+    ],
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the result as JSON on stdout.")
+    ] = False,
+    gs: Annotated[
+        str | None,
+        typer.Option(
+            "--gs",
+            metavar="CHAR",
+            help="Character the scanner sends instead of GS for FNC1, e.g. '~'.",
+            callback=_check_gs,
+        ),
+    ] = None,
+) -> None:
+    """Decode RAW and show kind, symbology, GTIN, serial, batch and expiry.
+
+    Exits 1 when the scan is unreadable (the reason goes to stderr).
+    """
+    result = decode(raw, gs_substitute=gs)
+    if as_json:
+        typer.echo(json.dumps(result.to_json()))
+    else:
+        _print_lines(result)
+    if result.kind == "unreadable":
+        typer.echo(f"unreadable scan: {result.error}", err=True)
+        raise typer.Exit(code=1)
