@@ -12,6 +12,7 @@ import click
 import typer
 from typer.core import TyperGroup
 
+from serialpos.cli import apply as apply_cmd
 from serialpos.cli import db_cmd, demo, products, scan, serials, settings, stores, users
 from serialpos.cli import devices as devices_cmd
 from serialpos.cli.context import CliState, state
@@ -63,6 +64,7 @@ app.add_typer(scan.app, name="scan")
 app.add_typer(devices_cmd.app, name="devices")
 app.command("stock")(stores.stock)
 app.command("demo")(demo.demo)
+app.command("apply")(apply_cmd.apply)
 
 
 @app.callback(invoke_without_command=True)

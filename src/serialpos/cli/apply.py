@@ -1,0 +1,54 @@
+"""``serialpos apply FILE``: a host system's ledger operations (JSON Lines), one verdict per line.
+
+The command only opens the input and writes each verdict the moment it exists, so a host can
+stream operations in and read verdicts back as they come; reading, checking and applying the
+lines is services/apply.py. The format is in docs/integration.md.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import typer
+
+from serialpos.cli.context import state
+from serialpos.cli.output import EXIT_REFUSED, EXIT_USAGE, fail
+
+
+def apply(
+    ctx: typer.Context,
+    file: str = typer.Argument(..., metavar="FILE",
+                               help="JSON Lines of ledger operations; - reads standard input."),
+) -> None:
+    """Apply ledger operations from a host system, each line its own transaction.
+
+    Prints one JSON line per input line. Exits 0 when every line was applied, 1 when any was
+    refused (the others are still applied), 2 on a usage error.
+    """
+    from serialpos.services.apply import apply_stream
+
+    st = state(ctx)
+    if file == "-":
+        stream = sys.stdin.buffer
+    else:
+        try:
+            stream = open(file, "rb")  # noqa: SIM115 - closed below, after the last line
+        except OSError as exc:
+            fail(f"cannot read {file}: {exc.strerror or exc}", EXIT_USAGE)
+    try:
+        actor = st.require_actor()
+        db = st.database()
+        # The format is UTF-8 whatever the terminal's locale, so write bytes, and flush each
+        # verdict: a host reading a pipe sees it before the next line is applied.
+        out = sys.stdout.buffer
+        refused = False
+        for result in apply_stream(db, actor, stream):
+            out.write(json.dumps(result, ensure_ascii=False).encode("utf-8") + b"\n")
+            out.flush()
+            refused = refused or not result["ok"]
+    finally:
+        if file != "-":
+            stream.close()
+    if refused:
+        raise typer.Exit(EXIT_REFUSED)

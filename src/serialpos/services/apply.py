@@ -1,0 +1,395 @@
+"""``serialpos apply``: ledger operations from a host system as JSON Lines, one transaction each.
+
+Host systems (an ERP, a web shop, a warehouse system) drive the ledger without a person at a
+screen, so every line must come back with a verdict a program can act on: a stable error code,
+a sentence for the person reading the log, and the input line number and ``id`` to match it
+with. The parsing, the checks on every field and the table of operations live here, not in the
+CLI, so the same behaviour serves any later transport; later operations (orders, ASN
+receiving, counts) are one handler and one entry in :data:`OPERATIONS`.
+The format is documented for hosts in docs/integration.md; keep the two in step.
+"""
+
+from __future__ import annotations
+
+import codecs
+import json
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import IO, Any
+
+import sqlalchemy as sa
+
+from serialpos.db.engine import Database, DatabaseError
+from serialpos.domain.errors import BadRequest, DomainError
+from serialpos.domain.events import DocumentRef
+from serialpos.domain.states import Action
+from serialpos.domain.text import clip, has_control_chars
+from serialpos.services import ledger
+from serialpos.services.context import Actor
+
+#: Longest accepted input line in bytes, without its line break. A longer line is refused
+#: whole and skipped in small chunks, so a runaway line cannot exhaust memory.
+MAX_LINE_BYTES = 1024 * 1024
+_SKIP_CHUNK = 64 * 1024
+
+#: The largest quantity one line may move; keeps sums far inside a 32-bit stock column.
+MAX_QUANTITY = 1_000_000
+
+# Longest values the ledger's event columns hold (db/tables.py: LedgerEvent).
+MAX_DOCUMENT = 64
+MAX_DOCUMENT_LINE = 32
+MAX_REASON = 200
+
+#: Keys every line may carry whatever its operation.
+COMMON_KEYS = frozenset({"op", "id"})
+
+Result = dict[str, Any]
+
+
+class Fields:
+    """Typed access to one line's JSON object. Every getter refuses a wrong type or value with
+    ``bad_request`` naming the field, so handlers read values and never check types."""
+
+    def __init__(self, data: Mapping[str, Any]) -> None:
+        self._data = data
+
+    def _get(self, key: str) -> Any:
+        # JSON null is the same as leaving the key out: host serialisers often write nulls.
+        return self._data.get(key)
+
+    def text(self, key: str, *, max_length: int = MAX_DOCUMENT) -> str:
+        value = self.optional_text(key, max_length=max_length)
+        if value is None:
+            raise BadRequest(f"'{key}' is missing")
+        return value
+
+    def optional_text(self, key: str, *, max_length: int = MAX_DOCUMENT) -> str | None:
+        value = self._get(key)
+        if value is None:
+            return None
+        if not isinstance(value, str):
+            raise BadRequest(f"'{key}' must be text, not {_json_type(value)}")
+        if not value.strip():
+            raise BadRequest(f"'{key}' is blank")
+        if has_control_chars(value):
+            raise BadRequest(f"'{key}' contains control characters")
+        if len(value) > max_length:
+            raise BadRequest(f"'{key}' is {len(value)} characters long; at most {max_length}")
+        return value
+
+    def code(self, key: str) -> str:
+        """A store code or SKU: text matched exactly, so only its type is checked here; an
+        unknown value is the ledger's ``unknown_store`` / ``unknown_product``."""
+        value = self._get(key)
+        if value is None:
+            raise BadRequest(f"'{key}' is missing")
+        if not isinstance(value, str):
+            raise BadRequest(f"'{key}' must be text, not {_json_type(value)}")
+        return value
+
+    def flag(self, key: str) -> bool:
+        value = self._get(key)
+        if value is None:
+            return False
+        if not isinstance(value, bool):
+            raise BadRequest(f"'{key}' must be true or false, not {_json_type(value)}")
+        return value
+
+    def serial_list(self, key: str) -> list[str] | None:
+        value = self._get(key)
+        if value is None:
+            return None
+        if not isinstance(value, list):
+            raise BadRequest(f"'{key}' must be a list of serials, not {_json_type(value)}")
+        for item in value:
+            if not isinstance(item, str):
+                raise BadRequest(f"'{key}' holds {_json_type(item)}; every serial must be text")
+        return value
+
+    def serials(self) -> list[str]:
+        """``serial`` (one) or ``serials`` (a list), never both; none is an empty list."""
+        one, many = self._get("serial"), self.serial_list("serials")
+        if one is not None and many is not None:
+            raise BadRequest("give 'serial' or 'serials', not both")
+        if one is not None:
+            if not isinstance(one, str):
+                raise BadRequest(f"'serial' must be text, not {_json_type(one)}")
+            return [one]
+        return many or []
+
+    def names_serials(self) -> bool:
+        """Whether the line names any serial (in whichever key its operation uses)."""
+        return any(self._get(key) for key in ("serial", "serials", "add", "remove"))
+
+    def quantity(self, *, signed: bool = False) -> int | None:
+        value = self._get("quantity")
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise BadRequest(f"'quantity' must be a whole number, not {_json_type(value)}")
+        if value == 0:
+            raise BadRequest("'quantity' must not be 0")
+        if value < 0 and not signed:
+            raise BadRequest("'quantity' must be positive; the operation says which way stock "
+                             "moves")
+        if abs(value) > MAX_QUANTITY:
+            raise BadRequest(f"'quantity' must be at most {MAX_QUANTITY} in one line")
+        return value
+
+    def document(self, doc_type: str = "integration", alias: str | None = None) -> \
+            DocumentRef | None:
+        """The host's document (and its line) the events belong to. ``alias`` is an
+        operation's own name for it (``transfer``), accepted instead of ``document``."""
+        doc_id = self.optional_text("document", max_length=MAX_DOCUMENT)
+        if alias is not None:
+            other = self.optional_text(alias, max_length=MAX_DOCUMENT)
+            if other is not None and doc_id is not None and other != doc_id:
+                raise BadRequest(f"'{alias}' and 'document' name different documents")
+            doc_id = other or doc_id
+        line = self._document_line()
+        if doc_id is None:
+            if line is not None:
+                raise BadRequest("'line' is a line of a document: give 'document' too")
+            return None
+        return DocumentRef(doc_type, doc_id, line)
+
+    def _document_line(self) -> str | None:
+        value = self._get("line")
+        if isinstance(value, int) and not isinstance(value, bool):
+            if value < 0:
+                raise BadRequest("'line' must not be negative")
+            value = str(value)
+            if len(value) > MAX_DOCUMENT_LINE:
+                raise BadRequest(f"'line' is longer than {MAX_DOCUMENT_LINE} digits")
+            return value
+        if value is not None and not isinstance(value, str):
+            raise BadRequest(f"'line' must be text or a whole number, not {_json_type(value)}")
+        return self.optional_text("line", max_length=MAX_DOCUMENT_LINE)
+
+    def reason(self, *, required: bool = False) -> str | None:
+        if required:
+            return self.text("reason", max_length=MAX_REASON)
+        return self.optional_text("reason", max_length=MAX_REASON)
+
+
+Handler = Callable[[Database, Actor, Fields], Result]
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One ``op``: its handler and the keys it reads (any other key is reported as a warning,
+    so a host's typo such as ``serail`` is visible rather than silently ignored)."""
+
+    handler: Handler
+    keys: frozenset[str]
+
+
+# -- handlers -------------------------------------------------------------------------
+def _moved(result: ledger.LedgerResult, f: Fields, **extra: Any) -> Result:
+    out: Result = {"store": result.store, "sku": result.sku, **extra,
+                   "quantity": result.quantity,
+                   "units": [{"serial": u.serial, "from": u.from_state, "to": u.to_state}
+                             for u in result.units]}
+    if not result.serial_tracked and f.names_serials():
+        out["warnings"] = [f"serialized inventory is off at {result.store}: the serials were "
+                           "written on the events, no unit changed state"]
+    return out
+
+
+def _simple(action: Action) -> Handler:
+    """Receive, sell and return to vendor: units or a quantity of one product at one store."""
+
+    def handle(db: Database, actor: Actor, f: Fields) -> Result:
+        reason = f.reason() if action is Action.RTV else None
+        return _moved(ledger.move(db, actor, action, store=f.code("store"), sku=f.code("sku"),
+                                  serials=f.serials(), quantity=f.quantity(),
+                                  document=f.document(), reason=reason), f)
+
+    return handle
+
+
+def _return(db: Database, actor: Actor, f: Fields) -> Result:
+    action = Action.RETURN_DAMAGED if f.flag("damaged") else Action.RETURN
+    return _moved(ledger.move(db, actor, action, store=f.code("store"), sku=f.code("sku"),
+                              serials=f.serials(), quantity=f.quantity(),
+                              document=f.document(), reason=f.reason()), f)
+
+
+def _transfer_out(db: Database, actor: Actor, f: Fields) -> Result:
+    store, sku, to = f.code("store"), f.code("sku"), f.code("to")
+    return _moved(ledger.move(db, actor, Action.TRANSFER_OUT, store=store, sku=sku,
+                              serials=f.serials(), quantity=f.quantity(), to_store=to,
+                              document=f.document("transfer", alias="transfer")), f, to=to)
+
+
+def _transfer_in(db: Database, actor: Actor, f: Fields) -> Result:
+    return _moved(ledger.move(db, actor, Action.TRANSFER_IN, store=f.code("store"),
+                              sku=f.code("sku"), serials=f.serials(), quantity=f.quantity(),
+                              document=f.document("transfer", alias="transfer")), f)
+
+
+def _adjust(db: Database, actor: Actor, f: Fields) -> Result:
+    store, sku = f.code("store"), f.code("sku")
+    add, remove, quantity = f.serial_list("add"), f.serial_list("remove"), f.quantity(signed=True)
+    reason, document = f.reason(required=True), f.document()
+    if quantity is not None and (add is not None or remove is not None):
+        raise BadRequest("an adjust takes 'add'/'remove' serials or a signed 'quantity', not both")
+    if add and remove:
+        # ledger.move is one transaction per action; adding and removing in one line could
+        # leave half of it recorded. Refused until the ledger offers one transaction for both.
+        raise BadRequest("an adjust that both adds and removes serials is not supported yet: "
+                         "send the additions and the removals as two lines")
+    if quantity is not None:
+        action = Action.ADJUST_ADD if quantity > 0 else Action.ADJUST_REMOVE
+        result = ledger.move(db, actor, action, store=store, sku=sku, quantity=abs(quantity),
+                             document=document, reason=reason)
+    elif add or remove:
+        action = Action.ADJUST_ADD if add else Action.ADJUST_REMOVE
+        result = ledger.move(db, actor, action, store=store, sku=sku, serials=add or remove or [],
+                             document=document, reason=reason)
+    else:
+        raise BadRequest("an adjust needs 'add' or 'remove' serials, or a signed 'quantity'")
+    return _moved(result, f)
+
+
+_UNITS = frozenset({"store", "sku", "serial", "serials", "quantity", "document", "line"})
+
+#: op name -> operation. To add an operation, write a handler and add its entry here (and a
+#: section in docs/integration.md).
+OPERATIONS: dict[str, Operation] = {
+    "receive": Operation(_simple(Action.RECEIVE), _UNITS),
+    "sell": Operation(_simple(Action.SELL), _UNITS),
+    "return": Operation(_return, _UNITS | {"reason", "damaged"}),
+    "transfer_out": Operation(_transfer_out, _UNITS | {"to", "transfer"}),
+    "transfer_in": Operation(_transfer_in, _UNITS | {"transfer"}),
+    "rtv": Operation(_simple(Action.RTV), _UNITS | {"reason"}),
+    "adjust": Operation(_adjust, frozenset({"store", "sku", "add", "remove", "quantity",
+                                            "reason", "document", "line"})),
+}
+
+
+# -- one line -------------------------------------------------------------------------
+def _json_type(value: object) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, list):
+        return "a list"
+    return "an object"
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _parse(raw: bytes) -> dict[str, Any]:
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise BadRequest("the line is not valid UTF-8") from None
+    try:
+        value = json.loads(text, parse_constant=_refuse_constant)
+    except RecursionError:
+        raise BadRequest("the line is not valid JSON: nested too deeply") from None
+    except json.JSONDecodeError as exc:
+        # Its own "line 1 column 5" would be read as the input line: give the column alone.
+        raise BadRequest(f"the line is not valid JSON: {exc.msg} at column {exc.colno}") from None
+    except ValueError as exc:  # NaN or Infinity, an integer of thousands of digits
+        why = "a number has too many digits" if "digits" in str(exc) else clip(str(exc), 120)
+        raise BadRequest(f"the line is not valid JSON: {why}") from None
+    if not isinstance(value, dict):
+        raise BadRequest(f"the line must be a JSON object, not {_json_type(value)}")
+    try:
+        # "\ud800" is valid JSON but no character: it could be neither stored nor echoed.
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        raise BadRequest("the line holds an invalid Unicode escape (a lone surrogate)") from None
+    except RecursionError:
+        raise BadRequest("the line is not valid JSON: nested too deeply") from None
+    return value
+
+
+def _failure(code: str, message: str) -> Result:
+    return {"ok": False, "error": code, "message": message}
+
+
+def apply_object(db: Database, actor: Actor, data: Mapping[str, Any]) -> Result:
+    """Apply one operation given as a decoded JSON object; the verdict, never an exception for
+    a refusal. ``ok`` true means its one transaction committed, false that nothing changed."""
+    warnings: list[str] = []
+    try:
+        op = data.get("op")
+        if op is None:
+            raise BadRequest("'op' is missing")
+        if not isinstance(op, str):
+            raise BadRequest(f"'op' must be text, not {_json_type(op)}")
+        operation = OPERATIONS.get(op)
+        if operation is None:
+            raise BadRequest(f"unknown op '{clip(op)}'; known: {', '.join(OPERATIONS)}")
+        unknown = sorted(set(data) - COMMON_KEYS - operation.keys)
+        warnings = [f"unknown key '{clip(k)}' ignored" for k in unknown]
+        result: Result = {"ok": True, "op": op} | operation.handler(db, actor, Fields(data))
+    except DomainError as exc:
+        result = _failure(exc.code, exc.message)
+    except DatabaseError as exc:
+        result = _failure("database_error", clip(str(exc), 300))
+    except sa.exc.SQLAlchemyError as exc:
+        lines = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+        reason = lines[0] if lines else type(exc).__name__
+        result = _failure("database_error", f"database error: {clip(reason, 300)}")
+    warnings += result.pop("warnings", [])
+    if warnings:
+        result["warnings"] = warnings
+    return result
+
+
+def apply_line(db: Database, actor: Actor, raw: bytes | None, line_no: int) -> Result | None:
+    """The verdict for one input line (``raw`` without its line break; None for a line over
+    :data:`MAX_LINE_BYTES`), or None for a blank line, which is skipped."""
+    if raw is not None and line_no == 1 and raw.startswith(codecs.BOM_UTF8):
+        raw = raw[len(codecs.BOM_UTF8):]  # editors on Windows start files with a BOM
+    if raw is not None and not raw.strip():
+        return None
+    head: Result = {"line": line_no}
+    if raw is None:
+        body = _failure("bad_request", f"line too long: more than {MAX_LINE_BYTES} bytes")
+    else:
+        try:
+            data = _parse(raw)
+        except BadRequest as exc:
+            body = _failure(exc.code, exc.message)
+        else:
+            if "id" in data:
+                head["id"] = data["id"]
+            body = apply_object(db, actor, data)
+    return {"ok": body.pop("ok"), **head, **body}
+
+
+def read_lines(stream: IO[bytes], limit: int = MAX_LINE_BYTES) -> Iterator[bytes | None]:
+    """Each line of ``stream`` without its line break, or None for a line longer than
+    ``limit`` bytes. At most ``limit`` + 2 bytes are held at once, whatever the input."""
+    while True:
+        chunk = stream.readline(limit + 2)  # room for a whole line and its "\r\n"
+        if not chunk:
+            return
+        if len(chunk) == limit + 2 and not chunk.endswith(b"\n"):
+            while chunk and not chunk.endswith(b"\n"):
+                chunk = stream.readline(_SKIP_CHUNK)  # skip the rest, never holding it
+            yield None
+            continue
+        line = chunk.removesuffix(b"\n").removesuffix(b"\r")
+        yield None if len(line) > limit else line
+
+
+def apply_stream(db: Database, actor: Actor, stream: IO[bytes]) -> Iterator[Result]:
+    """One verdict per non-blank input line, in input order, each line its own transaction.
+    Results are produced as lines are read, so a host can stream both ways."""
+    for line_no, raw in enumerate(read_lines(stream), start=1):
+        result = apply_line(db, actor, raw, line_no)
+        if result is not None:
+            yield result
