@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import click
 import typer
 from typer.core import TyperGroup
 
@@ -24,7 +23,7 @@ class SerialposGroup(TyperGroup):
     """Turns a rule's refusal, an unusable database or config, or an unwritable file into one
     clear line on stderr and exit 1 — never a traceback."""
 
-    def invoke(self, ctx: click.Context) -> Any:
+    def invoke(self, ctx: Any) -> Any:  # typer vendors click: its Context type is private
         from serialpos.config import ConfigError
         from serialpos.domain.errors import DomainError
 
@@ -41,8 +40,8 @@ class SerialposGroup(TyperGroup):
             if not isinstance(exc, DatabaseError):
                 raise
             message = str(exc)
-        click.echo(f"error: {visible(message)}", err=True)
-        raise click.exceptions.Exit(EXIT_REFUSED)
+        typer.echo(f"error: {visible(message)}", err=True)
+        raise typer.Exit(EXIT_REFUSED)
 
 
 app = typer.Typer(
