@@ -1,11 +1,13 @@
-"""``serialpos products``: show, search and bulk-edit the catalogue."""
+"""``serialpos products``: show, search and bulk-edit the catalogue; import and export it as
+CSV (product feed or mass upload in, mass upload out)."""
 
 from __future__ import annotations
 
 import typer
 
 from serialpos.cli.context import state
-from serialpos.cli.output import print_json, print_table, say
+from serialpos.cli.output import fail, print_json, print_table, say
+from serialpos.domain.text import visible
 
 app = typer.Typer(help="The product catalogue.", no_args_is_help=True)
 
@@ -53,3 +55,64 @@ def set_(
         print_json(changed)
     else:
         say(f"{len(set(skus))} product(s) now have serial mode {serial_mode.strip().lower()}")
+
+
+@app.command("import")
+def import_(
+    ctx: typer.Context,
+    file: str = typer.Argument(..., help="A product feed or mass upload CSV; - reads stdin."),
+    json_out: bool = typer.Option(False, "--json"),
+) -> None:
+    """Create and update products from a CSV (managers and admins). A file with any bad row
+    imports nothing: every problem is listed on stderr and the exit status is 1."""
+    from serialpos.services.product_import import (
+        ImportRefused,
+        import_products,
+        import_products_bytes,
+    )
+
+    st = state(ctx)
+    db, actor = st.database(), st.require_actor()
+    try:
+        if file == "-":
+            report = import_products_bytes(db, actor, typer.get_binary_stream("stdin").read())
+        else:
+            report = import_products(db, actor, file)
+    except ImportRefused as refused:
+        _warn(refused.warnings)
+        problems = refused.problems
+        if len(problems) > 1 or problems[0].row is not None:  # else the summary says it all
+            for problem in problems:  # one per line, so they can be grepped and counted
+                typer.echo(visible(str(problem)), err=True)
+        fail(refused.message)
+    _warn(report.warnings)
+    if json_out:
+        print_json(report)
+    else:
+        kind = "product feed" if report.format == "feed" else "mass upload"
+        say(f"imported {report.rows} product(s) from the {kind}: {report.created} created, "
+            f"{report.updated} updated, {report.unchanged} unchanged")
+
+
+def _warn(warnings: tuple[str, ...]) -> None:
+    for warning in warnings:
+        typer.echo(f"warning: {visible(warning)}", err=True)
+
+
+@app.command("export")
+def export(
+    ctx: typer.Context,
+    file: str = typer.Argument(..., help="Where to write the mass-upload CSV; - for stdout."),
+) -> None:
+    """Write every product as a mass-upload CSV (sorted by SKU), ready to edit and import."""
+    from serialpos.services.product_import import export_products, export_products_text
+
+    db = state(ctx).database()
+    if file == "-":
+        text, _count = export_products_text(db)
+        stdout = typer.get_binary_stream("stdout")
+        stdout.write(text.encode("utf-8"))
+        stdout.flush()
+        return
+    count = export_products(db, file)
+    say(f"wrote {count} product(s) to {file}")

@@ -1,0 +1,308 @@
+"""Product feed / mass upload import and mass download export, all-or-nothing.
+
+The file is read and every row checked first (domain/product_rows.py); only a clean file
+reaches the database, and then in one transaction: products are created or updated in bulk
+(executemany in chunks) so a 100k-row feed takes seconds, and a barcode conflict with a
+product already in the database refuses the whole upload like any other bad row.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import operator
+import os
+import secrets
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from serialpos.db import repo
+from serialpos.db.engine import Database
+from serialpos.db.tables import utcnow
+from serialpos.domain.errors import Conflict
+from serialpos.domain.product_rows import (
+    Column,
+    ImportRefused,
+    ParsedUpload,
+    RowProblem,
+    UploadRow,
+    export_gtin,
+    parse_upload,
+    parse_upload_bytes,
+    render_mass_upload,
+)
+from serialpos.domain.products import SerialMode
+from serialpos.domain.text import clip
+from serialpos.domain.users import Permission
+from serialpos.services.context import Actor
+
+__all__ = [
+    "ImportRefused",
+    "ImportReport",
+    "RowProblem",
+    "export_products",
+    "export_products_text",
+    "import_products",
+    "import_products_bytes",
+    "import_products_text",
+]
+
+T = TypeVar("T")
+
+CHUNK = 2000  # rows per executemany / IN (...) list; well under every driver's limits
+
+#: Optional columns and the product column each one sets (Barcode is its own table).
+_OPTIONAL_FIELDS = {
+    Column.TAX_RATE: "tax_rate",
+    Column.SERIAL_FORMAT: "serial_format",
+    Column.WARRANTY_MONTHS: "warranty_months",
+    Column.BIN: "bin",
+}
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    """What an import did. ``unchanged`` rows matched the database already."""
+
+    format: str  # "feed" | "mass_upload"
+    created: int
+    updated: int
+    unchanged: int
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def rows(self) -> int:
+        return self.created + self.updated + self.unchanged
+
+
+# -- import -----------------------------------------------------------------------------
+def import_products(db: Database, actor: Actor, path: str | Path) -> ImportReport:
+    """Import a product feed or mass upload CSV file: create new SKUs, update existing ones.
+    Raises ImportRefused (code ``bad_file``) listing every problem; then nothing changed."""
+    actor.require(Permission.MANAGE_PRODUCTS)
+    return import_products_bytes(db, actor, read_upload(path))
+
+
+def read_upload(path: str | Path) -> bytes:
+    """The file's bytes, or ImportRefused saying in words why it cannot be read."""
+    shown = clip(str(path), 200)
+    try:
+        return Path(path).read_bytes()
+    except FileNotFoundError:
+        reason = f"there is no file {shown}"
+    except IsADirectoryError:
+        reason = f"{shown} is a folder, not a CSV file"
+    except PermissionError:
+        reason = f"cannot read {shown}: permission denied"
+    except OSError as exc:
+        reason = f"cannot read {shown}: {exc.strerror or exc}"
+    raise ImportRefused([RowProblem(None, None, reason)])
+
+
+def import_products_bytes(db: Database, actor: Actor, data: bytes) -> ImportReport:
+    """Import an upload's raw bytes (UTF-8, with or without BOM), e.g. read from stdin."""
+    actor.require(Permission.MANAGE_PRODUCTS)
+    return _import(db, parse_upload_bytes(data))
+
+
+def import_products_text(db: Database, actor: Actor, text: str) -> ImportReport:
+    """Import an upload already decoded to text."""
+    actor.require(Permission.MANAGE_PRODUCTS)
+    return _import(db, parse_upload(text))
+
+
+def _import(db: Database, upload: ParsedUpload) -> ImportReport:
+    try:
+        created, updated, unchanged = db.write(lambda conn: _apply(conn, upload))
+    except sa.exc.IntegrityError:
+        # Only possible when another terminal added the same SKU or barcode meanwhile (on
+        # SQLite writers queue, so there it cannot happen); the transaction rolled back.
+        raise Conflict("another terminal changed the products while this file was being "
+                       "imported; nothing was imported, import it again") from None
+    return ImportReport(upload.format.value, created, updated, unchanged, upload.warnings)
+
+
+def _apply(conn: Connection, upload: ParsedUpload) -> tuple[int, int, int]:
+    p = repo.product_t.c
+    # The product columns this file sets: the required ones, and the optional ones it has.
+    fields = ("name", "price", "serial_mode", *(
+        field for column, field in _OPTIONAL_FIELDS.items() if column in upload.columns))
+    wanted_of = operator.attrgetter(*fields)  # UploadRow attributes are named like columns
+    with_barcodes = Column.BARCODE in upload.columns
+
+    # One read of what exists, then every decision in memory.
+    current: dict[str, tuple[int, tuple[Any, ...]]] = {}
+    sku_of: dict[int, str] = {}
+    for pid, sku, *values in conn.execute(sa.select(p.id, p.sku, *(p[f] for f in fields))):
+        current[sku] = (pid, tuple(values))
+        sku_of[pid] = sku
+    barcodes_of: dict[int, tuple[str, ...]] = {}
+    if with_barcodes:
+        b = repo.barcode_t.c
+        owner_of: dict[str, int] = {}
+        listed: dict[int, list[str]] = {}
+        for pid, gtin in conn.execute(sa.select(b.product_id, b.gtin).order_by(b.id)):
+            listed.setdefault(pid, []).append(gtin)
+            owner_of[gtin] = pid
+        barcodes_of = {pid: tuple(codes) for pid, codes in listed.items()}
+        _refuse_taken_barcodes(upload, current, sku_of, owner_of)
+
+    new: list[UploadRow] = []
+    changed: list[tuple[int, tuple[Any, ...]]] = []  # (id, new values of ``fields``)
+    rebarcode: list[tuple[int, UploadRow]] = []
+    unchanged = 0
+    for item in upload.rows:
+        found = current.get(item.sku)
+        if found is None:
+            new.append(item)
+            continue
+        pid, stored = found
+        wanted = wanted_of(item)
+        # SerialMode is a StrEnum and Numeric columns come back as Decimal: plain == works.
+        fields_differ = wanted != stored
+        barcodes_differ = with_barcodes and barcodes_of.get(pid, ()) != item.barcodes
+        if fields_differ:
+            changed.append((pid, wanted))
+        if barcodes_differ:
+            rebarcode.append((pid, item))
+        if not fields_differ and not barcodes_differ:
+            unchanged += 1
+
+    now = utcnow()
+    new_ids = _insert_products(conn, new, fields, now)
+    _update_products(conn, changed, fields, now)
+    if rebarcode:
+        for chunk in _chunks([pid for pid, _ in rebarcode]):
+            conn.execute(sa.delete(repo.barcode_t).where(repo.barcode_t.c.product_id.in_(chunk)))
+        # A product whose only change is its barcodes was still changed by this import.
+        only_barcodes = sorted({pid for pid, _ in rebarcode} - {pid for pid, _ in changed})
+        for chunk in _chunks(only_barcodes):
+            conn.execute(sa.update(repo.product_t).where(p.id.in_(chunk)).values(updated_at=now))
+    if with_barcodes:
+        codes = [{"product_id": pid, "gtin": gtin}
+                 for pid, item in [*rebarcode, *zip(new_ids, new, strict=True)]
+                 for gtin in item.barcodes]
+        for batch in _chunks(codes):
+            conn.execute(sa.insert(repo.barcode_t), batch)
+    updated = len({pid for pid, _ in changed} | {pid for pid, _ in rebarcode})
+    return len(new), updated, unchanged
+
+
+def _refuse_taken_barcodes(upload: ParsedUpload, current: dict[str, tuple[int, Any]],
+                           sku_of: dict[int, str], owner_of: dict[str, int]) -> None:
+    """A barcode may move between products that are both in the file (their barcodes are
+    all replaced); one held by a product the file does not list is taken."""
+    in_file = {item.sku for item in upload.rows}
+    problems: list[RowProblem] = []
+    for item in upload.rows:
+        mine = current.get(item.sku)
+        for gtin in item.barcodes:
+            owner = owner_of.get(gtin)
+            if owner is None or (mine is not None and owner == mine[0]):
+                continue
+            if sku_of[owner] not in in_file:
+                problems.append(RowProblem(item.row, Column.BARCODE, (
+                    f"barcode {export_gtin(gtin)} already belongs to product "
+                    f"'{clip(sku_of[owner])}'")))
+    if problems:
+        raise ImportRefused(problems, upload.warnings)
+
+
+def _insert_products(conn: Connection, rows: list[UploadRow], fields: Sequence[str],
+                     now: object) -> list[int]:
+    """Insert new products; their ids in the order of ``rows``."""
+    if not rows:
+        return []
+    table = repo.product_t
+    values_of = operator.attrgetter(*fields)
+    params = [{"sku": item.sku, "created_at": now, "updated_at": now,
+               **dict(zip(fields, _plain(values_of(item)), strict=True))} for item in rows]
+    # A plain executemany, then the new ids read back by SKU: RETURNING would run row by row
+    # on SQLite, and on PostgreSQL its 1000-row statements cost psycopg more to parse than
+    # its pipelined executemany costs to run.
+    ids: dict[str, int] = {}
+    for chunk in _chunks(params):
+        conn.execute(sa.insert(table), chunk)
+        skus = [row["sku"] for row in chunk]
+        found = conn.execute(sa.select(table.c.sku, table.c.id).where(table.c.sku.in_(skus)))
+        ids.update((sku, pid) for sku, pid in found)
+    return [ids[item.sku] for item in rows]
+
+
+def _update_products(conn: Connection, changed: list[tuple[int, tuple[Any, ...]]],
+                     fields: Sequence[str], now: object) -> None:
+    """One UPDATE of the columns the file has, run executemany over the changed products."""
+    if not changed:
+        return
+    table = repo.product_t
+    stmt = (
+        sa.update(table)
+        .where(table.c.id == sa.bindparam("b_id"))
+        .values({f: sa.bindparam(f"b_{f}") for f in [*fields, "updated_at"]})
+    )
+    names = [f"b_{f}" for f in fields]
+    params = [{"b_id": pid, "b_updated_at": now, **dict(zip(names, _plain(wanted), strict=True))}
+              for pid, wanted in changed]
+    for chunk in _chunks(params):
+        conn.execute(stmt, chunk)
+
+
+def _plain(values: tuple[Any, ...]) -> tuple[Any, ...]:
+    """Values as the driver should bind them: a serial mode by its value (psycopg would bind
+    an enum by its name)."""
+    return tuple(v.value if isinstance(v, SerialMode) else v for v in values)
+
+
+def _chunks(items: list[T]) -> Iterator[list[T]]:
+    for start in range(0, len(items), CHUNK):
+        yield items[start : start + CHUNK]
+
+
+# -- export -----------------------------------------------------------------------------
+def export_products_text(db: Database) -> tuple[str, int]:
+    """The mass-upload CSV of every product (sorted by SKU) and how many rows it has."""
+    products = db.read(lambda conn: repo.load_products(conn))
+    return render_mass_upload(products), len(products)
+
+
+def export_products(db: Database, path: str | Path) -> int:
+    """Write every product to ``path`` as a mass-upload CSV (UTF-8 with BOM, so spreadsheets
+    read accents right; CRLF). Written to a temporary file beside it and renamed, so a
+    failure never leaves a partial file under the requested name. Returns rows written."""
+    text, count = export_products_text(db)
+    write_atomically(Path(path), text.encode("utf-8-sig"))
+    return count
+
+
+def write_atomically(target: Path, data: bytes) -> None:
+    folder = target.parent
+    temp = folder / f".{target.name}.{secrets.token_hex(4)}.tmp"
+    mode = 0o666  # the umask applies, as for any new file
+    with contextlib.suppress(OSError):
+        mode = target.stat().st_mode & 0o777  # replacing a file keeps its permissions
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            temp.unlink()
+        raise
+    _sync_folder(folder)
+
+
+def _sync_folder(folder: Path) -> None:
+    """Make the rename itself durable (POSIX); not possible on every platform."""
+    with contextlib.suppress(OSError, AttributeError):
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
