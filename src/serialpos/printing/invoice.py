@@ -22,7 +22,7 @@ from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from serialpos.printing.files import write_atomically
+from serialpos.files import write_atomically
 
 
 @dataclass(frozen=True)
@@ -165,4 +165,6 @@ def invoice_pdf(doc: InvoiceDocument) -> bytes:
 
 def write_invoice(doc: InvoiceDocument, path: str | Path) -> Path:
     """Write the PDF atomically: a failure never leaves half a file under ``path``."""
-    return write_atomically(Path(path), invoice_pdf(doc))
+    target = Path(path)
+    write_atomically(target, invoice_pdf(doc))
+    return target

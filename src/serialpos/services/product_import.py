@@ -8,10 +8,7 @@ product already in the database refuses the whole upload like any other bad row.
 
 from __future__ import annotations
 
-import contextlib
 import operator
-import os
-import secrets
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,7 +35,9 @@ from serialpos.domain.product_rows import (
 from serialpos.domain.products import SerialMode
 from serialpos.domain.text import clip
 from serialpos.domain.users import Permission
+from serialpos.files import write_atomically
 from serialpos.services.context import Actor
+from serialpos.services.products import refuse_untracked_stock
 
 __all__ = [
     "ImportRefused",
@@ -172,6 +171,12 @@ def _apply(conn: Connection, upload: ParsedUpload) -> tuple[int, int, int]:
         if not fields_differ and not barcodes_differ:
             unchanged += 1
 
+    mode_at = fields.index("serial_mode")
+    refuse_untracked_stock(conn, [
+        pid for pid, wanted in changed
+        if wanted[mode_at] == SerialMode.REQUIRED and current[sku_of[pid]][1][mode_at]
+        != SerialMode.REQUIRED
+    ])
     now = utcnow()
     new_ids = _insert_products(conn, new, fields, now)
     _update_products(conn, changed, fields, now)
@@ -276,33 +281,3 @@ def export_products(db: Database, path: str | Path) -> int:
     text, count = export_products_text(db)
     write_atomically(Path(path), text.encode("utf-8-sig"))
     return count
-
-
-def write_atomically(target: Path, data: bytes) -> None:
-    folder = target.parent
-    temp = folder / f".{target.name}.{secrets.token_hex(4)}.tmp"
-    mode = 0o666  # the umask applies, as for any new file
-    with contextlib.suppress(OSError):
-        mode = target.stat().st_mode & 0o777  # replacing a file keeps its permissions
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            temp.unlink()
-        raise
-    _sync_folder(folder)
-
-
-def _sync_folder(folder: Path) -> None:
-    """Make the rename itself durable (POSIX); not possible on every platform."""
-    with contextlib.suppress(OSError, AttributeError):
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)

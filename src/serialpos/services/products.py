@@ -73,6 +73,42 @@ def search_products(db: Database, text: str = "", limit: int = SEARCH_LIMIT) -> 
     return db.read(work)
 
 
+def refuse_untracked_stock(conn: Connection, product_ids: list[int]) -> None:
+    """Making a product's serials required is refused while any store holds units of it whose
+    serials were never recorded: required means on-hand equals the units known by serial.
+    Make it optional, count the units with their serials, then make it required."""
+    if not product_ids:
+        return
+    sl, u, p, st = repo.stock_t.c, repo.unit_t.c, repo.product_t.c, repo.store_t.c
+    units = (
+        sa.select(u.product_id, u.store_id, sa.func.count().label("n"))
+        .where(u.state == "in_stock").group_by(u.product_id, u.store_id).subquery()
+    )
+    problems: list[str] = []
+    for start in range(0, len(product_ids), 500):
+        chunk = product_ids[start : start + 500]
+        q = (
+            sa.select(p.sku, st.code, sl.quantity, sa.func.coalesce(units.c.n, 0))
+            .select_from(repo.stock_t)
+            .join(repo.product_t, p.id == sl.product_id)
+            .join(repo.store_t, st.id == sl.store_id)
+            .outerjoin(units, sa.and_(units.c.product_id == sl.product_id,
+                                      units.c.store_id == sl.store_id))
+            .where(sl.product_id.in_(chunk), sl.quantity != sa.func.coalesce(units.c.n, 0))
+            .order_by(p.sku, st.code)
+        )
+        problems += [f"{sku} at {code}: {qty} on hand, {n} with serials"
+                     for sku, code, qty, n in conn.execute(q)]
+    if problems:
+        shown = "; ".join(problems[:5]) + (f"; and {len(problems) - 5} more"
+                                            if len(problems) > 5 else "")
+        raise BadValue(
+            f"cannot make serials required while stock has units without recorded serials "
+            f"({shown}); make the product optional, count the units with their serials, "
+            "then make it required", code="untracked_stock",
+        )
+
+
 def set_serial_mode(db: Database, actor: Actor, skus: list[str], mode: str) -> list[Product]:
     """Change the serial mode of several products at once (a bulk edit of search results).
     All SKUs must exist, or nothing changes."""
@@ -93,6 +129,15 @@ def set_serial_mode(db: Database, actor: Actor, skus: list[str], mode: str) -> l
             shown = ", ".join(clip(s) for s in missing[:10])
             more = f" and {len(missing) - 10} more" if len(missing) > 10 else ""
             raise UnknownProduct(f"no product with SKU {shown}{more}; nothing was changed")
+        if new_mode is SerialMode.REQUIRED:
+            becoming = [
+                pid for start in range(0, len(wanted), 500)
+                for pid in conn.execute(
+                    sa.select(p.id).where(p.sku.in_(wanted[start : start + 500]),
+                                          p.serial_mode != new_mode.value)
+                ).scalars()
+            ]
+            refuse_untracked_stock(conn, becoming)
         for start in range(0, len(wanted), 500):
             chunk = wanted[start : start + 500]
             conn.execute(
