@@ -1,0 +1,121 @@
+"""Console start-up: ``serialpos`` launched until its login screen is on the terminal.
+
+The issue's target is under 1.0 s at p95 from the command to the first screen. Each run starts
+``serialpos --db <demo sqlite>`` in a real pseudo-terminal (80x24), reads what it draws, and
+stops the clock when the login screen's "PIN" appears after the switch to the alternate screen
+(so that nothing printed before the console starts can stop it early). The process is then
+killed. The demo database is built once beforehand; a private config and data directory keep
+the user's own terminal config out of the measurement.
+
+Nothing here asserts a time: it measures and reports.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import select
+import signal
+import statistics
+import struct
+import subprocess
+import sys
+import tempfile
+import termios
+import time
+from pathlib import Path
+
+#: Targets from the issue, keyed by the metric names this module reports.
+TARGETS: dict[str, str] = {
+    "serialpos to login screen (p95)": "< 1000 ms",
+}
+
+RUNS = 20
+ALT_SCREEN = b"\x1b[?1049h"
+MARKER = b"PIN"
+SERIALPOS = Path(sys.executable).with_name("serialpos")
+
+
+def _p(samples: list[float], q: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def _ms(value: float) -> str:
+    return f"{value:.0f} ms"
+
+
+def prepare(directory: Path) -> str:
+    """A demo database in ``directory``; returns its URL."""
+    from serialpos.db.engine import Database
+    from serialpos.services.demo import build_demo
+
+    url = f"sqlite:///{directory / 'demo.sqlite'}"
+    db = Database(url)
+    build_demo(db)
+    db.dispose()
+    return url
+
+
+def time_to_login(url: str, env: dict[str, str], timeout: float = 10.0) -> float:
+    """Milliseconds from starting the process to the login screen in its terminal."""
+    master, slave = os.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        [str(SERIALPOS), "--db", url], stdin=slave, stdout=slave, stderr=slave, env=env,
+        start_new_session=True, close_fds=True,
+    )
+    os.close(slave)
+    seen = b""
+    try:
+        while True:
+            left = timeout - (time.perf_counter() - started)
+            if left <= 0:
+                raise TimeoutError(f"no login screen after {timeout} s; the terminal showed "
+                                   f"{seen[-300:]!r}")
+            ready, _, _ = select.select([master], [], [], left)
+            if not ready:
+                continue
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:  # the child closed the terminal: it exited
+                raise RuntimeError(f"serialpos exited: {seen[-300:]!r}") from None
+            seen += chunk
+            screen = seen.find(ALT_SCREEN)
+            if screen >= 0 and seen.find(MARKER, screen) >= 0:
+                return (time.perf_counter() - started) * 1000
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+        os.close(master)
+
+
+def measure(runs: int = RUNS) -> list[float]:
+    with tempfile.TemporaryDirectory(prefix="serialpos-startup-") as tmp:
+        directory = Path(tmp)
+        url = prepare(directory)
+        env = dict(os.environ)
+        for name in ("SERIALPOS_CONFIG", "SERIALPOS_DB", "SERIALPOS_STORE", "NO_COLOR"):
+            env.pop(name, None)
+        env.update(TERM="xterm-256color", XDG_CONFIG_HOME=str(directory / "config"),
+                   XDG_DATA_HOME=str(directory / "data"))
+        time_to_login(url, env)  # once to warm the file cache, not counted
+        return [time_to_login(url, env) for _ in range(runs)]
+
+
+def run(runs: int = RUNS) -> list[tuple[str, str]]:
+    samples = measure(runs)
+    return [
+        ("serialpos to login screen, runs", str(len(samples))),
+        ("serialpos to login screen (median)", _ms(statistics.median(samples))),
+        ("serialpos to login screen (p95)", _ms(_p(samples, 0.95))),
+        ("serialpos to login screen (max)", _ms(max(samples))),
+    ]
+
+
+if __name__ == "__main__":
+    for metric, value in run():
+        print(f"{metric:55} {value:>14}  {TARGETS.get(metric, '')}")

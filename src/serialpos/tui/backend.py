@@ -1,0 +1,29 @@
+"""What thread workers share: turning any failure into one sentence for the message line.
+
+Screens run every service call in a thread worker (the database may be slow or remote) and
+post the outcome back as a message; a refusal or an unreachable database becomes a message line,
+never a traceback. Service modules are imported inside the workers, so that the login screen
+is up before SQLAlchemy is loaded.
+"""
+
+from __future__ import annotations
+
+from serialpos.domain.errors import DomainError
+from serialpos.domain.text import visible
+
+
+def describe(exc: BaseException) -> str:
+    """The sentence to show for a failed service call."""
+    if isinstance(exc, DomainError):
+        return exc.message
+    # These modules are only loaded once a worker has touched the database or the config.
+    from serialpos.config import ConfigError
+    from serialpos.db.engine import DatabaseError
+
+    if isinstance(exc, DatabaseError | ConfigError):
+        return str(exc)
+    if isinstance(exc, OSError):
+        where = f" ({exc.filename})" if getattr(exc, "filename", None) else ""
+        return f"{exc.strerror or exc}{where}"
+    first = visible(str(exc).strip().splitlines()[0]) if str(exc).strip() else ""
+    return f"unexpected error ({type(exc).__name__}){': ' + first if first else ''}"

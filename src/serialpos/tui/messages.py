@@ -1,0 +1,81 @@
+"""Facts that thread workers post back to the screens (past tense: they have happened).
+
+Workers call services and post one of these; ``post_message`` is the one thread-safe call
+into Textual. The payloads are the services' own frozen dataclasses, imported for type
+checking only, so this module stays light enough for the login screen's start-up.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from textual.message import Message
+
+if TYPE_CHECKING:
+    from serialpos.domain.products import Product
+    from serialpos.services.lookup import UnitCard
+    from serialpos.tui.session import Session
+
+
+@dataclass
+class DatabaseOpened(Message):
+    """The database answered; here are its stores and what the terminal config says."""
+
+    stores: tuple[tuple[str, str], ...]
+    config_store: str | None
+    terminal: str
+    has_users: bool
+
+
+@dataclass
+class DatabaseFailed(Message):
+    """The database or the terminal config could not be used; ``message`` says why."""
+
+    message: str
+
+
+@dataclass
+class LoggedIn(Message):
+    """A user's PIN was right; the console works for them at ``session.store`` now."""
+
+    session: Session
+
+
+@dataclass
+class LoginRefused(Message):
+    """Wrong user or PIN, or the store could not be used."""
+
+    message: str
+
+
+@dataclass
+class SerialLookedUp(Message):
+    """Every unit carrying ``serial`` (none, one, or one per product), with their history."""
+
+    serial: str
+    cards: tuple[UnitCard, ...]
+
+
+@dataclass
+class ProductsFound(Message):
+    """A product search finished."""
+
+    text: str
+    products: tuple[Product, ...]
+    limit: int
+
+
+@dataclass
+class SerialModeChanged(Message):
+    """A manager changed the serial mode of these products."""
+
+    mode: str
+    products: tuple[Product, ...]
+
+
+@dataclass
+class ActionFailed(Message):
+    """A service refused or failed; ``message`` is the sentence to show."""
+
+    message: str

@@ -1,0 +1,86 @@
+"""The menu of flows after login. Flows that are not built yet say so when chosen, plainly,
+instead of opening a screen that pretends."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.widgets import OptionList
+from textual.widgets.option_list import Option
+
+from serialpos.tui.screens.base import ConsoleScreen
+from serialpos.tui.widgets.key_footer import KeyFooter, KeyHints
+from serialpos.tui.widgets.message_line import MessageLine
+from serialpos.tui.widgets.status_line import StatusLine
+
+
+@dataclass(frozen=True)
+class Flow:
+    key: str
+    name: str
+    screen: str | None  # the console's name for a built flow's screen; None: not built yet
+    comes_with: str = ""
+
+
+FLOWS: tuple[Flow, ...] = (
+    Flow("1", "Serial lookup", "lookup"),
+    Flow("2", "Products", "products"),
+    Flow("3", "Sale", None, "the counter-sales work"),
+    Flow("4", "Returns", None, "the returns and refunds work"),
+    Flow("5", "Receiving (ASN/blind)", None, "the receiving work"),
+    Flow("6", "Transfers", None, "the store-to-store transfer work"),
+    Flow("7", "Return to vendor", None, "the return-to-vendor work"),
+    Flow("8", "Counts", None, "the cycle-count work"),
+    Flow("9", "Adjustments", None, "the stock-adjustment work"),
+    Flow("0", "Reports", None, "the reports work"),
+)
+
+
+def not_built_message(flow: Flow) -> str:
+    return f"{flow.name} is not built yet: it comes with {flow.comes_with}"
+
+
+class HomeScreen(ConsoleScreen):
+    """Pick a flow by its number, or with the arrows and Enter."""
+
+    KEY_HINTS: ClassVar[KeyHints] = (("0-9/Enter", "Open"),)
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(flow.key, f"open('{flow.key}')", flow.name, show=False) for flow in FLOWS
+    ]
+
+    def compose(self) -> ComposeResult:
+        yield StatusLine("Home", self.session)
+        yield OptionList(
+            *(Option(self._prompt(flow), id=flow.key) for flow in FLOWS), id="flows"
+        )
+        yield MessageLine(id="message")
+        yield KeyFooter()
+
+    @staticmethod
+    def _prompt(flow: Flow) -> Text:
+        text = Text(f"{flow.key}  {flow.name}")
+        if flow.screen is None:
+            text.append("  (not yet)", style="dim")
+        return text
+
+    def on_mount(self) -> None:
+        self.query_one(OptionList).focus()
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        if event.option.id is not None:
+            self.action_open(event.option.id)
+
+    def action_open(self, key: str) -> None:
+        flow = next(f for f in FLOWS if f.key == key)
+        options = self.query_one(OptionList)
+        options.highlighted = FLOWS.index(flow)
+        if flow.screen is None:
+            self.message_line.note(not_built_message(flow))
+            return
+        self.message_line.clear()
+        self.console.open_flow(flow.screen)

@@ -1,0 +1,178 @@
+"""The first screen: user name, PIN, and the store to work at.
+
+It must appear fast (see bench/startup_bench.py), so it imports no database code: the
+database is opened by a thread worker once the screen is up, and the login itself runs in
+another worker. Enter in any field logs in.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import Input, Label, Select, Static
+
+from serialpos.domain.errors import UnknownStore
+from serialpos.tui.messages import DatabaseFailed, DatabaseOpened, LoggedIn, LoginRefused
+from serialpos.tui.screens.base import ConsoleScreen
+from serialpos.tui.session import Session
+from serialpos.tui.widgets.capped_input import CappedInput
+from serialpos.tui.widgets.key_footer import KeyFooter, KeyHints
+from serialpos.tui.widgets.message_line import MessageLine
+
+MAX_USER_NAME = 64  # names are at most 32; the rest is room to say "no such user"
+MAX_PIN = 12
+
+
+class LoginScreen(ConsoleScreen):
+    """Sign in. The store comes from the terminal config, else a choice among the stores."""
+
+    KEY_HINTS: ClassVar[KeyHints] = (("Enter", "Log in"), ("Tab", "Next field"))
+
+    def __init__(self, demo_users: tuple[tuple[str, str], ...] = ()) -> None:
+        super().__init__()
+        self.demo_users = demo_users
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="login"):
+            yield Static(Text("serialpos — log in", style="bold"), id="login-title")
+            if self.demo_users:
+                hint = "Demo users: " + ", ".join(f"{n} {p}" for n, p in self.demo_users)
+                yield Static(Text(hint), id="demo-hint", markup=False)
+            with Horizontal(classes="field"):
+                yield Label("User", classes="field-label")
+                yield CappedInput(id="user", max_length=MAX_USER_NAME, placeholder="user name")
+            with Horizontal(classes="field"):
+                yield Label("PIN", classes="field-label")
+                yield CappedInput(id="pin", password=True, max_length=MAX_PIN,
+                                  restrict=r"[0-9]*", placeholder="4-12 digits")
+            with Horizontal(classes="field", id="store-field"):
+                yield Label("Store", classes="field-label")
+                yield Static(Text("opening the database…"), id="store-text", markup=False)
+                # The store list (a Select without a blank choice) is mounted once the
+                # database has said which stores there are.
+            yield MessageLine(id="message")
+        yield KeyFooter()
+
+    def on_mount(self) -> None:
+        self.query_one("#user", Input).focus()
+        # After the first frame: importing SQLAlchemy in the worker competes for the GIL, and
+        # the screen should be up before that starts.
+        self.call_after_refresh(self.open_database)
+
+    # -- opening the database (after the screen is up) ---------------------------------
+    @work(thread=True, exclusive=True, group="open-database")
+    def open_database(self) -> None:
+        try:
+            from serialpos.services.stores import list_stores
+            from serialpos.services.users import has_users
+
+            config = self.console.terminal_config()
+            db = self.console.database()
+            stores = tuple((s.code, s.name) for s in list_stores(db))
+            opened = DatabaseOpened(stores, config.store, config.terminal_id, has_users(db))
+        except Exception as exc:  # any failure is a message on this screen, not a crash
+            from serialpos.tui.backend import describe
+
+            self.post_message(DatabaseFailed(describe(exc)))
+            return
+        self.post_message(opened)
+
+    def on_database_opened(self, message: DatabaseOpened) -> None:
+        store_text = self.query_one("#store-text", Static)
+        existing: list[Select[str]] = list(self.query("#store").results(Select))
+        for select in existing:
+            select.display = False
+        if message.config_store is not None:
+            store_text.update(Text(f"{message.config_store} (this terminal's store)"))
+            store_text.display = True
+        elif not message.stores:
+            store_text.update(Text("no stores yet: add one with `serialpos store add`"))
+            store_text.display = True
+        else:
+            options = [(Text(f"{code} {name}"), code) for code, name in message.stores]
+            store_text.display = False
+            if existing:  # read again after a log out
+                existing[0].set_options(options)
+                existing[0].value = options[0][1]
+                existing[0].display = True
+            else:
+                self.query_one("#store-field").mount(
+                    Select[str](options, id="store", allow_blank=False, value=options[0][1]))
+        if not message.has_users:
+            self.message_line.note(
+                "this database has no users yet: add one with `serialpos user add`")
+
+    def on_database_failed(self, message: DatabaseFailed) -> None:
+        self.query_one("#store-text", Static).update(Text("the database is not available"))
+        self.show_error(message.message)
+
+    # -- logging in ----------------------------------------------------------------------
+    @on(Input.Submitted)
+    def submit(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.action_login()
+
+    def action_login(self) -> None:
+        user = self.query_one("#user", Input)
+        pin = self.query_one("#pin", Input)
+        if not user.value.strip():
+            user.focus()
+            self.show_error("type your user name")
+            return
+        if not pin.value:
+            pin.focus()
+            self.show_error("type your PIN")
+            return
+        store: str | None = None
+        for select in self.query("#store").results(Select):
+            if select.display and isinstance(select.value, str):
+                store = select.value
+        self.message_line.note("checking…")
+        self.attempt(user.value.strip(), pin.value, store)
+
+    @work(thread=True, exclusive=True, group="login")
+    def attempt(self, name: str, pin: str, store: str | None) -> None:
+        try:
+            from serialpos.services.stores import list_stores
+            from serialpos.services.users import login
+
+            config = self.console.terminal_config()
+            db = self.console.database()
+            actor = login(db, name, pin, config.terminal_id)
+            stores = dict((s.code, s.name) for s in list_stores(db))
+            chosen = config.store or store or next(iter(stores), None)
+            if chosen is None:
+                raise UnknownStore(
+                    "this database has no stores: add one with `serialpos store add`")
+            if chosen not in stores:
+                where = " (set in this terminal's config)" if config.store else ""
+                raise UnknownStore(f"store {chosen}{where} is not in this database")
+        except Exception as exc:  # wrong PIN, database down: all said on this screen
+            from serialpos.tui.backend import describe
+
+            self.post_message(LoginRefused(describe(exc)))
+            return
+        self.post_message(LoggedIn(Session(actor, chosen, stores[chosen])))
+
+    def on_login_refused(self, message: LoginRefused) -> None:
+        pin = self.query_one("#pin", Input)
+        pin.clear()
+        pin.focus()
+        self.show_error(message.message)
+
+    def on_logged_in(self, message: LoggedIn) -> None:
+        self.query_one("#pin", Input).clear()
+        self.message_line.clear()
+        self.console.start_session(message.session)
+
+    def reset(self) -> None:
+        """After a log out: empty fields, cursor in the user name, stores read again."""
+        self.query_one("#user", Input).clear()
+        self.query_one("#pin", Input).clear()
+        self.query_one("#user", Input).focus()
+        self.message_line.note("logged out")
+        self.open_database()

@@ -1,0 +1,85 @@
+"""The two small dialogs of a serial-mode change: pick the mode, then confirm.
+
+Both are keyboard dialogs (a letter or Enter answers, Escape cancels) that show their own keys
+inside the box: the screen's footer behind them does not apply while they are open.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import OptionList, Static
+from textual.widgets.option_list import Option
+
+from serialpos.tui.widgets.key_footer import KeyFooter, KeyHints
+
+MODES = (("r", "required"), ("o", "optional"), ("d", "disabled"))
+MODE_HELP = {
+    "required": "every unit needs its serial",
+    "optional": "a serial may be recorded",
+    "disabled": "no serials, a quantity only",
+}
+
+
+class ChooseSerialMode(ModalScreen[str | None]):
+    """Returns the chosen mode, or None when cancelled."""
+
+    KEY_HINTS: ClassVar[KeyHints] = (("Enter", "Choose"),)
+    BINDINGS: ClassVar[list[BindingType]] = [
+        *(Binding(key, f"choose('{mode}')", mode.capitalize()) for key, mode in MODES),
+        Binding("escape", "cancel", "Cancel"),
+    ]
+
+    def __init__(self, what: str) -> None:
+        super().__init__()
+        self.what = what
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static(Text(f"Serial mode for {self.what}"), classes="dialog-title",
+                         markup=False)
+            yield OptionList(
+                *(Option(Text(f"{key}  {mode} — {MODE_HELP[mode]}"), id=mode)
+                  for key, mode in MODES),
+                id="modes",
+            )
+            yield KeyFooter()
+
+    def on_mount(self) -> None:
+        self.query_one(OptionList).focus()
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.dismiss(event.option.id)
+
+    def action_choose(self, mode: str) -> None:
+        self.dismiss(mode)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class Confirm(ModalScreen[bool]):
+    """A yes/no question; Enter or y says yes, n or Escape says no."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("y,enter", "answer(True)", "Yes"),
+        Binding("n,escape", "answer(False)", "No"),
+    ]
+
+    def __init__(self, question: str) -> None:
+        super().__init__()
+        self.question = question
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static(Text(self.question), id="question", markup=False)
+            yield KeyFooter()
+
+    def action_answer(self, yes: bool) -> None:
+        self.dismiss(yes)

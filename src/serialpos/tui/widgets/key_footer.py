@@ -1,0 +1,95 @@
+"""A footer that shows every key that does something, wrapping onto a second line when the
+terminal is narrow (Textual's own Footer is one line and cuts keys off at 40 columns).
+
+It lists the screen's shown bindings (keys for one action are joined, ``F2/^L``) after the
+screen's ``KEY_HINTS``: keys that widgets handle themselves (Enter in a field, Space in a
+table) and that a person still needs to be told about.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.style import Style
+from rich.text import Text
+from textual.screen import Screen
+from textual.widgets import Static
+
+#: Screens may set ``KEY_HINTS = (("Enter", "Search"), ...)``.
+KeyHints = tuple[tuple[str, str], ...]
+
+
+def key_pairs(screen: Screen[object]) -> list[tuple[str, str]]:
+    """(keys, description) for the footer, in the order a person reads them."""
+    pairs: list[tuple[str, str]] = list(getattr(screen, "KEY_HINTS", ()))
+    by_action: dict[str, tuple[list[str], str]] = {}
+    app = screen.app
+    for active in screen.active_bindings.values():
+        binding = active.binding
+        if not binding.show or not active.enabled:
+            continue
+        display = app.get_key_display(binding)
+        keys, _ = by_action.setdefault(binding.action, ([], binding.description))
+        if display not in keys:
+            keys.append(display)
+    pairs.extend(("/".join(keys), description) for keys, description in by_action.values())
+    # Quit is the least used key: last, wherever the binding chain put it.
+    return sorted(pairs, key=lambda pair: pair[1] == "Quit")
+
+
+def layout(pairs: list[tuple[str, str]], width: int, key_style: Style | str = "bold") -> Text:
+    """Pairs on as many lines as needed; a pair is never split across lines."""
+    text = Text(no_wrap=True, overflow="crop")
+    used = 0
+    for keys, description in pairs:
+        size = len(keys) + 1 + len(description)
+        if used and used + 2 + size > width:
+            text.append("\n")
+            used = 0
+        elif used:
+            text.append("  ")
+            used += 2
+        text.append(keys, style=key_style)
+        text.append(" " + description)
+        used += size
+    return text
+
+
+class KeyFooter(Static):
+    """Docked at the bottom of a screen (see app.tcss, which styles the keys in reverse video
+    so that they stand out without colour)."""
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {"key-footer--key"}
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__("", id=id, markup=False)
+        self.pairs: list[tuple[str, str]] = []
+        self._home: Screen[object]
+
+    def on_mount(self) -> None:
+        self._home = self.screen
+        self._home.bindings_updated_signal.subscribe(self, self._bindings_changed)
+        self.refresh_keys()
+
+    def on_unmount(self) -> None:
+        self._home.bindings_updated_signal.unsubscribe(self)
+
+    def _bindings_changed(self, screen: Screen[object]) -> None:
+        if self.is_attached and screen is self._home:
+            self.call_after_refresh(self.refresh_keys)
+
+    def on_resize(self) -> None:
+        self.refresh_keys()
+
+    def refresh_keys(self) -> None:
+        if not self.is_attached:  # a refresh queued just before the screen closed
+            return
+        self.pairs = key_pairs(self._home)
+        width = self.size.width or self.app.size.width
+        key_style = self.get_component_rich_style("key-footer--key")
+        self.update(layout(self.pairs, max(width, 10), key_style))
+
+    @property
+    def plain(self) -> str:
+        """What the footer says, for tests and screen readers."""
+        return "  ".join(f"{keys} {description}" for keys, description in self.pairs)

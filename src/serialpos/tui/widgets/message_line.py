@@ -1,0 +1,56 @@
+"""The one line where a screen says what just happened: done, refused, or a note.
+
+Colour is a second cue only: every kind of message starts with a symbol, so the line reads the
+same on a monochrome terminal or with ``NO_COLOR`` set. Text is shown literally (control
+characters as ``\\xNN``); nothing in a message is read as markup.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from rich.text import Text
+from textual.widgets import Static
+
+from serialpos.domain.text import visible
+
+Kind = Literal["ok", "error", "note"]
+
+#: What a person sees without colour. Errors also ring the terminal bell (the screen does that).
+PREFIX: dict[Kind, str] = {"ok": "✓ ", "error": "✗ ", "note": "› "}
+MAX_MESSAGE = 500
+
+
+class MessageLine(Static):
+    """Shows the latest message; screens call :meth:`ok`, :meth:`error` or :meth:`note`."""
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__("", id=id, classes=classes, markup=False)
+        self.kind: Kind | None = None
+        self.text = ""
+
+    def show(self, kind: Kind, message: str) -> None:
+        shown = visible(message)
+        if len(shown) > MAX_MESSAGE:
+            shown = shown[:MAX_MESSAGE] + "…"
+        self.kind = kind
+        self.text = PREFIX[kind] + shown
+        for name in PREFIX:
+            self.set_class(name == kind, f"-{name}")
+        self.update(Text(self.text))
+
+    def ok(self, message: str) -> None:
+        self.show("ok", message)
+
+    def error(self, message: str) -> None:
+        self.show("error", message)
+
+    def note(self, message: str) -> None:
+        self.show("note", message)
+
+    def clear(self) -> None:
+        self.kind = None
+        self.text = ""
+        for name in PREFIX:
+            self.remove_class(f"-{name}")
+        self.update("")
