@@ -98,7 +98,7 @@ def parse_tax_rate(value: str) -> Decimal:
 
 def parse_warranty_months(value: str) -> int:
     text = value.strip()
-    if not text.isdigit() or int(text) > 1200:
+    if not (text.isascii() and text.isdigit()) or int(text) > 1200:
         raise BadValue(f"warranty '{clip(value)}' must be a whole number of months (0-1200)")
     return int(text)
 

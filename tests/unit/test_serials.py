@@ -1,0 +1,169 @@
+"""Serial numbers without a database: normalising what was typed or scanned, and formats."""
+
+from __future__ import annotations
+
+import pytest
+
+from serialpos.domain.errors import BadSerial, BadValue
+from serialpos.domain.serials import (
+    MAX_SERIAL_LENGTH,
+    SerialFormat,
+    normalize_serial,
+    require_serial,
+)
+
+VALID_IMEI = "490154203237518"
+
+
+# -- normalising ----------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("SN123", "SN123"),
+        ("  SN123  ", "SN123"),
+        ("SN123\r\n", "SN123"),  # a scanner's CR/LF suffix
+        ("\tSN123", "SN123"),
+        ("sn-12 34", "sn-12 34"),  # inner spaces are part of the serial
+        ("abC1", "abC1"),  # case is kept
+    ],
+)
+def test_normalize_serial_trims_and_keeps_case(raw: str, expected: str) -> None:
+    assert normalize_serial(raw) == expected
+
+
+@pytest.mark.parametrize("raw", [None, "", "   ", "\r\n", "\t \t"])
+def test_blank_serial_is_none(raw: str | None) -> None:
+    assert normalize_serial(raw) is None
+
+
+def test_require_serial_refuses_blank() -> None:
+    with pytest.raises(BadSerial) as err:
+        require_serial("  ")
+    assert err.value.code == "bad_serial_format"
+    assert "blank" in str(err.value)
+    assert require_serial(" X1 ") == "X1"
+
+
+@pytest.mark.parametrize("bad", ["AB\x00CD", "AB\x1bCD", "AB\tCD", "AB\nCD", "AB\x7fCD",
+                                 "AB\x9bCD"])
+def test_control_characters_refused(bad: str) -> None:
+    with pytest.raises(BadSerial) as err:
+        normalize_serial(bad)
+    assert err.value.code == "bad_serial_format"
+    assert "control characters" in str(err.value)
+    # The message shows the character escaped, never raw (a terminal would interpret it).
+    assert bad[2] not in str(err.value)
+    assert f"\\x{ord(bad[2]):02x}" in str(err.value)
+
+
+def test_length_limit() -> None:
+    assert normalize_serial("A" * MAX_SERIAL_LENGTH) == "A" * MAX_SERIAL_LENGTH
+    with pytest.raises(BadSerial) as err:
+        normalize_serial("A" * (MAX_SERIAL_LENGTH + 1))
+    assert f"{MAX_SERIAL_LENGTH + 1} characters" in str(err.value)
+    assert MAX_SERIAL_LENGTH == 64
+
+
+def test_huge_serial_message_is_clipped() -> None:
+    with pytest.raises(BadSerial) as err:
+        normalize_serial("Z" * 1_000_000)
+    assert len(str(err.value)) < 200
+
+
+def test_case_is_significant() -> None:
+    assert normalize_serial("ab1") != normalize_serial("AB1")
+
+
+# -- formats --------------------------------------------------------------------------
+def test_no_format() -> None:
+    assert SerialFormat.parse(None) is None
+    assert SerialFormat.parse("") is None
+    assert SerialFormat.parse("   ") is None
+
+
+@pytest.mark.parametrize("spec", ["imei", "IMEI", " Imei "])
+def test_imei_named_check_is_case_insensitive(spec: str) -> None:
+    fmt = SerialFormat.parse(spec)
+    assert fmt == SerialFormat("imei")
+
+
+def test_imei_valid() -> None:
+    fmt = SerialFormat.parse("imei")
+    assert fmt is not None
+    assert fmt.problem(VALID_IMEI) is None
+    fmt.check(VALID_IMEI, "PH1")  # does not raise
+
+
+@pytest.mark.parametrize(
+    ("serial", "reason"),
+    [
+        ("490154203237519", "check digit"),  # wrong check digit
+        ("490154203237510", "check digit"),
+        ("49015420323751", "15 digits, this has 14"),  # 14 digits
+        ("4901542032375180", "15 digits, this has 16"),
+        ("49015420323751A", "only digits"),  # a letter
+        ("ABCDEFGHIJKLMNO", "only digits"),
+        ("４９０１５４２０３２３７５１８", "only digits"),  # full-width digits are not ASCII
+    ],
+)
+def test_imei_refusals(serial: str, reason: str) -> None:
+    fmt = SerialFormat.parse("imei")
+    assert fmt is not None
+    problem = fmt.problem(serial)
+    assert problem is not None and reason in problem
+    with pytest.raises(BadSerial) as err:
+        fmt.check(serial, "PH1")
+    assert err.value.code == "bad_serial_format"
+    assert "PH1" in str(err.value) and reason in str(err.value)
+
+
+def test_digits_format() -> None:
+    fmt = SerialFormat.parse("digits")
+    assert fmt is not None
+    assert fmt.problem("0123456789") is None
+    assert fmt.problem("12A") == "only digits are allowed"
+    assert fmt.problem("12 3") == "only digits are allowed"
+    assert fmt.problem("١٢٣") == "only digits are allowed"  # Arabic-Indic digits
+
+
+def test_alnum_format() -> None:
+    fmt = SerialFormat.parse("alnum")
+    assert fmt is not None
+    assert fmt.problem("AB12cd") is None
+    assert fmt.problem("AB-12") == "only letters and digits are allowed"
+    assert fmt.problem("ÄB12") == "only letters and digits are allowed"
+
+
+def test_regex_format_must_match_whole_serial() -> None:
+    fmt = SerialFormat.parse(r"SN\d{4}")
+    assert fmt is not None and fmt.spec == r"SN\d{4}"
+    assert fmt.problem("SN1234") is None
+    # fullmatch: a prefix or a suffix match is not enough
+    assert fmt.problem("SN12345") is not None
+    assert fmt.problem("XSN1234") is not None
+    assert fmt.problem("SN123") is not None
+    assert "does not match the format" in (fmt.problem("sn1234") or "")
+    with pytest.raises(BadSerial) as err:
+        fmt.check("SN12", "LT1")
+    assert "LT1" in str(err.value) and r"SN\d{4}" in str(err.value)
+
+
+def test_regex_alternation_is_anchored_as_a_whole() -> None:
+    fmt = SerialFormat.parse("A|B")
+    assert fmt is not None
+    assert fmt.problem("A") is None
+    assert fmt.problem("B") is None
+    assert fmt.problem("AB") is not None
+
+
+@pytest.mark.parametrize("spec", ["SN[0-9", "(abc", "*x", "a{2,1}"])
+def test_invalid_regex_refused(spec: str) -> None:
+    with pytest.raises(BadValue) as err:
+        SerialFormat.parse(spec)
+    assert err.value.code == "bad_value"
+    assert "not a valid regular expression" in str(err.value)
+
+
+def test_format_with_control_characters_refused() -> None:
+    with pytest.raises(BadValue):
+        SerialFormat.parse("SN\x00\\d+")

@@ -1,0 +1,71 @@
+"""Store settings and their defaults, without a database."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from serialpos.domain.errors import BadValue
+from serialpos.domain.settings import SETTING_HELP, StoreSettings, check_setting
+
+NAMES = ("serialized_inventory", "auto_prompt_serial", "show_serial_on_invoice",
+         "aggregate_duplicate_items")
+
+
+def test_defaults_are_all_on() -> None:
+    s = StoreSettings()
+    assert s.serialized_inventory is True
+    assert s.auto_prompt_serial is True
+    assert s.show_serial_on_invoice is True
+    assert s.aggregate_duplicate_items is True
+
+
+def test_names_and_help() -> None:
+    assert StoreSettings.names() == NAMES
+    assert set(SETTING_HELP) == set(NAMES)
+    assert all(SETTING_HELP[n].strip() for n in NAMES)
+
+
+def test_with_values_parses_text_and_ignores_unknown_keys() -> None:
+    s = StoreSettings().with_values(
+        {"serialized_inventory": "false", "show_serial_on_invoice": "off", "bogus": "no"}
+    )
+    assert s == StoreSettings(serialized_inventory=False, auto_prompt_serial=True,
+                              show_serial_on_invoice=False, aggregate_duplicate_items=True)
+    # layered: later values win over earlier ones
+    again = s.with_values({"serialized_inventory": "yes"})
+    assert again.serialized_inventory is True and again.show_serial_on_invoice is False
+
+
+def test_with_values_does_not_mutate() -> None:
+    base = StoreSettings()
+    base.with_values({"auto_prompt_serial": "0"})
+    assert base.auto_prompt_serial is True
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        base.auto_prompt_serial = False  # type: ignore[misc]
+
+
+def test_with_values_bad_stored_value_refused() -> None:
+    with pytest.raises(BadValue):
+        StoreSettings().with_values({"auto_prompt_serial": "perhaps"})
+
+
+@pytest.mark.parametrize(("value", "flag"), [("true", True), ("ON", True), ("yes", True),
+                                              ("false", False), ("off", False), ("No", False)])
+def test_check_setting(value: str, flag: bool) -> None:
+    assert check_setting("auto_prompt_serial", value) == ("auto_prompt_serial", flag)
+
+
+def test_check_setting_unknown_key_lists_the_known_ones() -> None:
+    with pytest.raises(BadValue) as err:
+        check_setting("serialised_inventory", "on")
+    message = str(err.value)
+    assert "unknown setting 'serialised_inventory'" in message
+    assert all(name in message for name in NAMES)
+
+
+def test_check_setting_bad_value() -> None:
+    with pytest.raises(BadValue) as err:
+        check_setting("serialized_inventory", "sometimes")
+    assert "'sometimes'" in str(err.value)
