@@ -8,6 +8,7 @@ unit are settled by conditional updates and unique constraints.
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -53,6 +54,8 @@ class Database:
     def __init__(self, url: str, *, echo: bool = False) -> None:
         self.url = normalize_url(url)
         self.engine = self._make_engine(self.url, echo)
+        # The same pool with reads marked once, instead of per transaction.
+        self._read_engine = self.engine.execution_options(serialpos_write=False)
         self.dialect = self.engine.dialect.name
         self._cache: dict[tuple[str, str], int] = {}
 
@@ -83,16 +86,18 @@ class Database:
     @contextmanager
     def connect(self, *, write: bool) -> Iterator[Connection]:
         """One transaction. Commits when the block ends normally, rolls back otherwise."""
+        conn = self._checkout(write)
         try:
-            conn = self.engine.connect()
-        except sa.exc.OperationalError as exc:
-            raise DatabaseError(f"cannot open the database: {_reason(exc)}") from exc
-        try:
-            conn.execution_options(serialpos_write=write)
             with conn.begin():
                 yield conn
         finally:
             conn.close()
+
+    def _checkout(self, write: bool) -> Connection:
+        try:
+            return (self.engine if write else self._read_engine).connect()
+        except sa.exc.OperationalError as exc:
+            raise DatabaseError(f"cannot open the database: {_reason(exc)}") from exc
 
     def write(self, work: Callable[[Connection], T]) -> T:
         """Run ``work`` in one write transaction, retrying while another writer holds the
@@ -107,8 +112,7 @@ class Database:
         delay = 0.01
         while True:
             try:
-                with self.connect(write=write) as conn:
-                    return work(conn)
+                return self._once(work, write)
             except sa.exc.OperationalError as exc:
                 if not (_is_busy(exc) or _is_pg_retryable(exc)) or time.monotonic() > deadline:
                     raise DatabaseError(f"database error: {_reason(exc)}") from exc
@@ -117,6 +121,22 @@ class Database:
                     raise
             time.sleep(delay)
             delay = min(delay * 2, 0.5)
+
+    def _once(self, work: Callable[[Connection], T], write: bool) -> T:
+        """``connect`` without the generator context manager: this runs for every service
+        call, so it stays as short as the transaction allows."""
+        conn = self._checkout(write)
+        try:
+            transaction = conn.begin()
+            try:
+                result = work(conn)
+            except BaseException:
+                transaction.rollback()
+                raise
+            transaction.commit()
+            return result
+        finally:
+            conn.close()
 
     # -- small caches for identifiers that never change -------------------------------
     def cached_id(self, kind: str, key: str) -> int | None:
@@ -147,5 +167,12 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
+        # Straight to the driver: going through exec_driver_sql costs as much as the rest of
+        # an empty transaction. Errors are wrapped as SQLAlchemy would, so a busy database
+        # is still recognised and waited for.
         write = conn.get_execution_options().get("serialpos_write", True)
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+        statement = "BEGIN IMMEDIATE" if write else "BEGIN"
+        try:
+            conn.connection.driver_connection.execute(statement)  # type: ignore[union-attr]
+        except sqlite3.Error as exc:
+            raise sa.exc.DBAPIError.instance(statement, None, exc, sqlite3.Error) from exc

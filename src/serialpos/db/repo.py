@@ -2,16 +2,23 @@
 
 The hot paths (finding a unit, moving it, writing its event) use Core on a Connection rather
 than ORM sessions: a committed state change must cost little more than the commit itself.
+Their statements are built once, here at module level, with bind parameters: SQLAlchemy then
+compiles each once per dialect and reuses it (building a statement per call costs more than
+running it). One query fetches all a ledger move needs to decide (:func:`move_context`), and
+the writes of a move (claim, event, stock) run as :class:`Prepared` driver SQL.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, CursorResult, Dialect
+from sqlalchemy.sql.compiler import SQLCompiler
 
 from serialpos.db import tables as t
 from serialpos.db.engine import Database
@@ -28,6 +35,63 @@ event_t = t.LedgerEvent.__table__  # type: ignore[attr-defined]
 user_t = t.User.__table__  # type: ignore[attr-defined]
 chain_setting_t = t.ChainSetting.__table__  # type: ignore[attr-defined]
 store_setting_t = t.StoreSetting.__table__  # type: ignore[attr-defined]
+
+
+class Prepared:
+    """A Core write statement for the ledger's hot path, run with ``exec_driver_sql``.
+
+    SQLAlchemy compiles it once per dialect (so the SQL is written once, as Core, and stays
+    portable: qmark for SQLite, pyformat for psycopg) and its bind values go through the
+    type processors SQLAlchemy would apply; what is skipped is the per-call work of
+    ``Connection.execute`` (cache key, parameter processing, compiled-result set-up), which
+    costs more than running these statements. Errors are still wrapped by SQLAlchemy, so a
+    busy or retryable error looks the same to ``Database``. For statements that return no
+    rows (a driver-SQL result builds its column metadata on every call, where a Core
+    SELECT's is cached) and take only plain bind parameters.
+    """
+
+    def __init__(self, statement: sa.ClauseElement, column_keys: list[str] | None = None) -> None:
+        self.statement = statement
+        self.column_keys = column_keys
+        self._by_dialect: dict[tuple[str, str], _Compiled] = {}
+
+    def _compile(self, dialect: Dialect) -> _Compiled:
+        compiled = self.statement.compile(dialect=dialect, column_keys=self.column_keys)
+        assert isinstance(compiled, SQLCompiler)
+        sql, binds = compiled.string, compiled.binds
+        if compiled.positional:
+            names = tuple(compiled.positiontup or ())
+        else:
+            names = tuple(dict.fromkeys(compiled.bind_names.values()))
+        if "POSTCOMPILE" in sql or compiled.escaped_bind_names:
+            raise TypeError("Prepared runs only statements with plain bind parameters")
+        convert = {n: binds[n].type.dialect_impl(dialect).bind_processor(dialect) for n in names}
+        fixed = {n: binds[n].effective_value for n in names
+                 if not binds[n].required and binds[n].value is not None}
+        done = _Compiled(sql, names, compiled.positional, convert, fixed)
+        self._by_dialect[(dialect.name, dialect.driver)] = done
+        return done
+
+    def run(self, conn: Connection, params: Mapping[str, object]) -> CursorResult[Any]:
+        dialect = conn.dialect
+        plan = self._by_dialect.get((dialect.name, dialect.driver)) or self._compile(dialect)
+        values = []
+        for name in plan.names:
+            value = params[name] if name in params else plan.fixed[name]
+            process = plan.convert[name]
+            values.append(value if process is None or value is None else process(value))
+        if plan.positional:
+            return conn.exec_driver_sql(plan.sql, tuple(values))
+        return conn.exec_driver_sql(plan.sql, dict(zip(plan.names, values, strict=True)))
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    sql: str
+    names: tuple[str, ...]
+    positional: bool
+    convert: Mapping[str, Callable[[Any], Any] | None]
+    fixed: dict[str, object]
 
 
 @dataclass(frozen=True)
@@ -47,13 +111,29 @@ class UnitRow:
     version: int
 
 
+@dataclass(frozen=True)
+class MoveContext:
+    """What a ledger move reads before it decides, fetched in one query: the product, the
+    raw stored values of one setting (the chain's and the store's; None where unset) and the
+    unit with the first serial named (None when there is no such unit or no serial)."""
+
+    product: ProductRow
+    chain_setting: str | None
+    store_setting: str | None
+    unit: UnitRow | None
+
+
 # -- stores ---------------------------------------------------------------------------
+_STORE_ID = sa.select(store_t.c.id).where(store_t.c.code == sa.bindparam("code"))
+_STORE_CODES = sa.select(store_t.c.id, store_t.c.code)
+
+
 def store_id(db: Database, conn: Connection, code: str) -> int:
     """The id of store ``code``; store ids never change, so they are cached per process."""
     cached = db.cached_id("store", code)
     if cached is not None:
         return cached
-    found = conn.execute(sa.select(store_t.c.id).where(store_t.c.code == code)).scalar()
+    found = conn.execute(_STORE_ID, {"code": code}).scalar()
     if found is None:
         raise UnknownStore(f"there is no store '{clip(code)}'")
     db.remember_id("store", code, found)
@@ -61,7 +141,28 @@ def store_id(db: Database, conn: Connection, code: str) -> int:
 
 
 def store_codes(conn: Connection) -> dict[int, str]:
-    return {row.id: row.code for row in conn.execute(sa.select(store_t.c.id, store_t.c.code))}
+    return {row.id: row.code for row in conn.execute(_STORE_CODES)}
+
+
+# -- settings -------------------------------------------------------------------------
+_chain_c, _store_c = chain_setting_t.c, store_setting_t.c
+_CHAIN_VALUES = sa.select(_chain_c.key, _chain_c.value, sa.literal_column("0").label("rank"))
+# Chain values first, then the store's own, so the store's win when read in order.
+_CHAIN_AND_STORE_VALUES = sa.union_all(
+    _CHAIN_VALUES,
+    sa.select(_store_c.key, _store_c.value, sa.literal_column("1").label("rank")).where(
+        _store_c.store_id == sa.bindparam("store_id")
+    ),
+).order_by("rank")
+
+
+def setting_values(conn: Connection, store: int | None) -> dict[str, str]:
+    """Stored setting values: the chain's, overridden by store ``store``'s own (one query)."""
+    if store is None:
+        rows = conn.execute(_CHAIN_VALUES)
+    else:
+        rows = conn.execute(_CHAIN_AND_STORE_VALUES, {"store_id": store})
+    return {key: value for key, value, _rank in rows}
 
 
 # -- products -------------------------------------------------------------------------
@@ -74,16 +175,25 @@ _PRODUCT_COLUMNS = (
 )
 
 
+_PRODUCT_BY_SKU = sa.select(*_PRODUCT_COLUMNS).where(product_t.c.sku == sa.bindparam("sku"))
+_PRODUCT_ID_BY_GTIN = sa.select(barcode_t.c.product_id).where(
+    barcode_t.c.gtin == sa.bindparam("gtin")
+)
+
+
+def _unknown_product(sku: str) -> UnknownProduct:
+    return UnknownProduct(f"there is no product with SKU '{clip(sku)}'")
+
+
 def product_by_sku(conn: Connection, sku: str) -> ProductRow:
-    row = conn.execute(sa.select(*_PRODUCT_COLUMNS).where(product_t.c.sku == sku)).first()
+    row = conn.execute(_PRODUCT_BY_SKU, {"sku": sku}).first()
     if row is None:
-        raise UnknownProduct(f"there is no product with SKU '{clip(sku)}'")
+        raise _unknown_product(sku)
     return ProductRow(row.id, row.sku, row.name, SerialMode(row.serial_mode), row.serial_format)
 
 
 def product_id_by_gtin(conn: Connection, gtin14: str) -> int | None:
-    found = conn.execute(sa.select(barcode_t.c.product_id).where(barcode_t.c.gtin == gtin14))
-    value = found.scalar()
+    value = conn.execute(_PRODUCT_ID_BY_GTIN, {"gtin": gtin14}).scalar()
     return None if value is None else int(value)
 
 
@@ -136,6 +246,54 @@ def unit_by_serial(conn: Connection, product_id: int, serial: str) -> UnitRow | 
     return None if row is None else UnitRow(row.id, row.state, row.store_id, row.version)
 
 
+def _setting(table: sa.Table, *where: sa.ColumnElement[bool]) -> sa.ScalarSelect[str]:
+    return (
+        sa.select(table.c.value)
+        .where(table.c.key == sa.bindparam("setting"), *where)
+        .scalar_subquery()
+    )
+
+
+_MOVE_CONTEXT = (
+    sa.select(
+        *_PRODUCT_COLUMNS,
+        _setting(chain_setting_t).label("chain_setting"),
+        _setting(store_setting_t, store_setting_t.c.store_id == sa.bindparam("store_id")).label(
+            "store_setting"
+        ),
+        unit_t.c.id.label("unit_id"),
+        unit_t.c.state,
+        unit_t.c.store_id,
+        unit_t.c.version,
+    )
+    .select_from(
+        product_t.outerjoin(
+            unit_t,
+            sa.and_(
+                unit_t.c.product_id == product_t.c.id,
+                unit_t.c.serial == sa.bindparam("serial"),
+            ),
+        )
+    )
+    .where(product_t.c.sku == sa.bindparam("sku"))
+)
+
+
+def move_context(conn: Connection, sku: str, store: int, serial: str | None,
+                 setting: str) -> MoveContext:
+    """The product ``sku``, the values of ``setting`` (chain-wide and at ``store``) and the
+    unit of that product with ``serial``, in one round trip. Raises UnknownProduct."""
+    row = conn.execute(
+        _MOVE_CONTEXT, {"sku": sku, "serial": serial, "store_id": store, "setting": setting}
+    ).first()
+    if row is None:
+        raise _unknown_product(sku)
+    pid, found_sku, name, mode, fmt, chain_value, store_value, uid, state, at, version = row
+    product = ProductRow(pid, found_sku, name, SerialMode(mode), fmt)
+    unit = None if uid is None else UnitRow(uid, state, at, version)
+    return MoveContext(product, chain_value, store_value, unit)
+
+
 _CLAIM = (
     sa.update(unit_t)
     .where(
@@ -151,11 +309,14 @@ _CLAIM = (
 )
 
 
+_CLAIM_RUN = Prepared(_CLAIM)
+
+
 def claim_unit(conn: Connection, unit: UnitRow, to_state: str, to_store: int, now: object) -> bool:
     """Move a unit only if nobody moved it since we read it. False means another terminal
     won the race; the caller re-reads and refuses with the reason."""
-    result = conn.execute(
-        _CLAIM,
+    result = _CLAIM_RUN.run(
+        conn,
         {"unit_id": unit.id, "seen_version": unit.version, "to_state": to_state,
          "to_store": to_store, "now": now},
     )
@@ -187,20 +348,52 @@ def insert_unit_if_absent(conn: Connection, product_id: int, serial: str, state:
 
 # -- events and stock -----------------------------------------------------------------
 _INSERT_EVENT = sa.insert(event_t)
+_EVENT_KEYS = [c.name for c in event_t.columns if c.name != "id"]
+_INSERT_EVENT_RUN = Prepared(_INSERT_EVENT, _EVENT_KEYS)
 
 
 def add_events(conn: Connection, events: list[dict[str, object]]) -> None:
-    if events:
+    if len(events) == 1 and events[0].keys() == set(_EVENT_KEYS):
+        _INSERT_EVENT_RUN.run(conn, events[0])  # one whole row: the hot path
+    elif events:
         conn.execute(_INSERT_EVENT, events)
 
 
+def _on_conflict_add(stmt: sqlite.Insert | postgresql.Insert) -> sa.ClauseElement:
+    return stmt.on_conflict_do_update(
+        index_elements=[stock_t.c.product_id, stock_t.c.store_id],
+        set_={"quantity": stock_t.c.quantity + stmt.excluded.quantity},
+    )
+
+
+# Bind names differ from the column names: SQLAlchemy reserves those for its own use.
+_STOCK_VALUES: dict[str, sa.BindParameter[object]] = {
+    "product_id": sa.bindparam("stock_product"),
+    "store_id": sa.bindparam("stock_store"),
+    "quantity": sa.bindparam("delta"),
+}
+_BUMP_STOCK = {
+    "sqlite": Prepared(_on_conflict_add(sqlite.insert(stock_t).values(_STOCK_VALUES))),
+    "postgresql": Prepared(_on_conflict_add(postgresql.insert(stock_t).values(_STOCK_VALUES))),
+}
+
+
+_STOCK_QUANTITY = sa.select(stock_t.c.quantity).where(
+    stock_t.c.product_id == sa.bindparam("product_id"),
+    stock_t.c.store_id == sa.bindparam("store_id"),
+)
+
+
+def stock_quantity(conn: Connection, product_id: int, store: int) -> int:
+    """On-hand quantity of a product at a store (0 when it never had any)."""
+    found = conn.execute(_STOCK_QUANTITY, {"product_id": product_id, "store_id": store}).scalar()
+    return int(found or 0)
+
+
 def bump_stock(conn: Connection, product_id: int, store: int, delta: int) -> None:
+    """Add ``delta`` to the quantity of a product at a store, creating the row if needed."""
     if delta == 0:
         return
-    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
-    stmt = insert(stock_t).values(product_id=product_id, store_id=store, quantity=delta)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=[stock_t.c.product_id, stock_t.c.store_id],
-        set_={"quantity": stock_t.c.quantity + delta},
+    _BUMP_STOCK[conn.dialect.name].run(
+        conn, {"stock_product": product_id, "stock_store": store, "delta": delta}
     )
-    conn.execute(stmt)

@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from serialpos.db import repo
@@ -31,7 +30,7 @@ from serialpos.domain.states import Action, UnitState, check_move, on_hand_delta
 from serialpos.domain.text import clip
 from serialpos.domain.users import Permission
 from serialpos.services.context import Actor
-from serialpos.services.settings import settings_in
+from serialpos.services.settings import setting_in_force
 
 PERMISSION = {
     Action.EXPECT: Permission.RECEIVE,
@@ -143,15 +142,16 @@ def move(
         raise BadRequest("a transfer must go to another store")
 
     def work(conn: Connection) -> LedgerResult:
-        call = _Call(
-            db, actor, action, store, repo.store_id(db, conn, store),
-            repo.product_by_sku(conn, sku), document, reason, utcnow(),
-        )
+        here = repo.store_id(db, conn, store)
+        # One round trip for the product, the store's setting and the first unit named.
+        ctx = repo.move_context(conn, sku, here, clean[0] if clean else None,
+                                "serialized_inventory")
+        call = _Call(db, actor, action, store, here, ctx.product, document, reason, utcnow())
         dest_id = repo.store_id(db, conn, to_store) if to_store else call.store_id
         product = call.product
-        tracked_here = product.serial_mode.tracked and settings_in(
-            db, conn, store
-        ).serialized_inventory
+        tracked_here = product.serial_mode.tracked and setting_in_force(
+            "serialized_inventory", ctx.chain_setting, ctx.store_setting
+        )
         if product.serial_mode is SerialMode.DISABLED and clean:
             raise NotSerialized(f"{product.sku} is not serialized; give a quantity, not serials")
         if tracked_here and product.serial_mode is SerialMode.REQUIRED and not clean:
@@ -161,7 +161,10 @@ def move(
             if fmt is not None:
                 for serial in clean:
                     fmt.check(serial, product.sku)
-            units = tuple(_move_unit(conn, call, s, dest_id) for s in clean)
+            units = tuple(
+                _move_unit(conn, call, s, dest_id, ctx.unit if i == 0 else _UNREAD)
+                for i, s in enumerate(clean)
+            )
             return LedgerResult(action.value, store, product.sku, _units_delta(units, action),
                                 units, True)
         # Quantity only: a product without serials, an optional-serial unit sold without one,
@@ -212,10 +215,20 @@ def _clean_serials(serials: list[str] | tuple[str, ...]) -> list[str]:
     return clean
 
 
-def _move_unit(conn: Connection, call: _Call, serial: str, dest_id: int) -> UnitMove:
+class _Unread:
+    """Marks a unit not read yet (``None`` means read, and absent)."""
+
+
+_UNREAD = _Unread()
+
+
+def _move_unit(conn: Connection, call: _Call, serial: str, dest_id: int,
+               read: repo.UnitRow | _Unread | None) -> UnitMove:
+    """Move one unit. ``read`` is the unit as already read in this transaction, if it was."""
     product, here = call.product, call.store_id
     for _attempt in range(2):
-        unit = repo.unit_by_serial(conn, product.id, serial)
+        unit = repo.unit_by_serial(conn, product.id, serial) if isinstance(read, _Unread) else read
+        read = _UNREAD  # a retry re-reads
         current = None if unit is None else UnitState(unit.state)
         codes = repo.store_codes(conn) if unit is not None and unit.store_id != here else {}
         unit_store = None if unit is None else codes.get(unit.store_id, call.store_code)
@@ -244,10 +257,6 @@ def _move_unit(conn: Connection, call: _Call, serial: str, dest_id: int) -> Unit
 
 def _check_enough(conn: Connection, product: repo.ProductRow, store_id: int, store: str,
                   needed: int) -> None:
-    on_hand = conn.execute(
-        sa.select(repo.stock_t.c.quantity).where(
-            repo.stock_t.c.product_id == product.id, repo.stock_t.c.store_id == store_id
-        )
-    ).scalar() or 0
+    on_hand = repo.stock_quantity(conn, product.id, store_id)
     if on_hand < needed:
         raise NotInStock(f"{product.sku}: {needed} needed but only {on_hand} on hand at {store}")

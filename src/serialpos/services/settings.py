@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
@@ -16,14 +15,16 @@ from serialpos.services.context import Actor
 def settings_in(db: Database, conn: Connection, store_code: str | None) -> StoreSettings:
     """The settings in force: the store's own values over the chain defaults over the built-in
     defaults."""
-    values = {k: v for k, v in conn.execute(sa.select(repo.chain_setting_t))}
-    if store_code is not None:
-        sid = repo.store_id(db, conn, store_code)
-        q = sa.select(repo.store_setting_t.c.key, repo.store_setting_t.c.value).where(
-            repo.store_setting_t.c.store_id == sid
-        )
-        values.update({k: v for k, v in conn.execute(q)})
-    return StoreSettings().with_values(values)
+    sid = None if store_code is None else repo.store_id(db, conn, store_code)
+    return StoreSettings().with_values(repo.setting_values(conn, sid))
+
+
+def setting_in_force(key: str, chain_value: str | None, store_value: str | None) -> bool:
+    """One setting from its stored values, by the same rule as :func:`settings_in`: the
+    store's value over the chain's over the built-in default."""
+    value = store_value if store_value is not None else chain_value
+    values = {} if value is None else {key: value}
+    return bool(getattr(StoreSettings().with_values(values), key))
 
 
 def get_settings(db: Database, store_code: str | None = None) -> StoreSettings:
