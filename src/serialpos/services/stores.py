@@ -9,7 +9,7 @@ from sqlalchemy.engine import Connection
 
 from serialpos.db import repo
 from serialpos.db.engine import Database
-from serialpos.domain.errors import BadValue, DuplicateSerial
+from serialpos.domain.errors import BadValue
 from serialpos.domain.products import check_short_text
 from serialpos.domain.users import Permission
 from serialpos.services.context import Actor
@@ -33,7 +33,7 @@ def add_store(db: Database, actor: Actor, code: str, name: str) -> StoreInfo:
     def work(conn: Connection) -> StoreInfo:
         exists = conn.execute(sa.select(repo.store_t.c.id).where(repo.store_t.c.code == code))
         if exists.first() is not None:
-            raise DuplicateSerial(f"store {code} already exists", code="duplicate_store")
+            raise BadValue(f"store {code} already exists", code="duplicate_store")
         conn.execute(sa.insert(repo.store_t).values(code=code, name=name))
         return StoreInfo(code, name)
 
