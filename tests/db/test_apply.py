@@ -354,10 +354,6 @@ BAD_LINES = [
                   "reason": "x"},
                  "an adjust takes 'add'/'remove' serials or a signed 'quantity', not both",
                  id="adjust_both_kinds"),
-    pytest.param({"op": "adjust", "store": "S1", "sku": "PH1", "add": ["N"], "remove": ["A1"],
-                  "reason": "x"},
-                 "an adjust that both adds and removes serials is not supported yet: send the "
-                 "additions and the removals as two lines", id="adjust_add_and_remove"),
 ]
 
 
@@ -485,3 +481,27 @@ def test_database_errors_are_reported_per_line_and_the_run_goes_on(
     fresh = Database(db_url)
     assert migrate.current_revision(fresh) is None  # nothing was created
     fresh.dispose()
+
+
+def test_adjust_adding_and_removing_in_one_line_is_one_transaction(
+    shop: Database, admin: Actor
+) -> None:
+    assert run1(shop, admin, receive("A1", "A2"))["ok"] is True
+    swap = {"op": "adjust", "store": "S1", "sku": "PH1", "add": ["N1"], "remove": ["A1"],
+            "reason": "count found N1, A1 missing"}
+    result = run1(shop, admin, swap)
+    assert result["ok"] is True
+    assert result["quantity"] == 0
+    assert result["units"] == [unit("A1", "in_stock", "written_off"),
+                               unit("N1", None, "in_stock")]
+    assert where(shop, "A1") == ("written_off", "S1")
+    assert where(shop, "N1") == ("in_stock", "S1")
+
+    # The removal is fine but the addition is refused: neither happens.
+    clash = {"op": "adjust", "store": "S1", "sku": "PH1", "add": ["A2"], "remove": ["N1"],
+             "reason": "x"}
+    refused = run1(shop, admin, clash)
+    assert (refused["ok"], refused["error"]) == (False, "duplicate_serial")
+    assert where(shop, "N1") == ("in_stock", "S1")
+    assert qty(shop, "S1", "PH1") == 2
+    assert [f for f in check_ledger(shop) if f.violation] == []

@@ -14,7 +14,7 @@ from __future__ import annotations
 import codecs
 import json
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import IO, Any
 
 import sqlalchemy as sa
@@ -234,19 +234,19 @@ def _adjust(db: Database, actor: Actor, f: Fields) -> Result:
     reason, document = f.reason(required=True), f.document()
     if quantity is not None and (add is not None or remove is not None):
         raise BadRequest("an adjust takes 'add'/'remove' serials or a signed 'quantity', not both")
-    if add and remove:
-        # ledger.move is one transaction per action; adding and removing in one line could
-        # leave half of it recorded. Refused until the ledger offers one transaction for both.
-        raise BadRequest("an adjust that both adds and removes serials is not supported yet: "
-                         "send the additions and the removals as two lines")
     if quantity is not None:
         action = Action.ADJUST_ADD if quantity > 0 else Action.ADJUST_REMOVE
         result = ledger.move(db, actor, action, store=store, sku=sku, quantity=abs(quantity),
                              document=document, reason=reason)
     elif add or remove:
-        action = Action.ADJUST_ADD if add else Action.ADJUST_REMOVE
-        result = ledger.move(db, actor, action, store=store, sku=sku, serials=add or remove or [],
-                             document=document, reason=reason)
+        # Removals first, then additions, in one transaction: all of it, or none.
+        steps = [ledger.Step(action, store, sku, serials)
+                 for action, serials in ((Action.ADJUST_REMOVE, remove), (Action.ADJUST_ADD, add))
+                 if serials]
+        results = ledger.move_many(db, actor, steps, document=document, reason=reason)
+        result = replace(results[0], action="adjust",
+                         quantity=sum(r.quantity for r in results),
+                         units=tuple(u for r in results for u in r.units))
     else:
         raise BadRequest("an adjust needs 'add' or 'remove' serials, or a signed 'quantity'")
     return _moved(result, f)

@@ -27,7 +27,7 @@ from serialpos.domain.events import DocumentRef
 from serialpos.domain.products import SerialMode
 from serialpos.domain.serials import SerialFormat, require_serial
 from serialpos.domain.states import Action, UnitState, check_move, on_hand_delta
-from serialpos.domain.text import clip
+from serialpos.domain.text import clip, has_control_chars
 from serialpos.domain.users import Permission
 from serialpos.services.context import Actor
 from serialpos.services.settings import setting_in_force
@@ -116,6 +116,21 @@ class _Call:
         } | values
 
 
+@dataclass(frozen=True)
+class Step:
+    """One action on one product at one store: named units, or a quantity."""
+
+    action: Action
+    store: str
+    sku: str
+    serials: tuple[str, ...] | list[str] = ()
+    quantity: int | None = None
+    to_store: str | None = None
+
+
+MAX_QUANTITY = 1_000_000
+
+
 def move(
     db: Database,
     actor: Actor,
@@ -130,58 +145,112 @@ def move(
     reason: str | None = None,
 ) -> LedgerResult:
     """Apply one ledger action to the named units (or a quantity) of one product, atomically."""
-    actor.require(PERMISSION[action])
-    clean = _clean_serials(serials)
-    if quantity is not None and quantity < 0:
-        raise BadRequest("quantity must be positive; the action says which way stock moves")
+    step = Step(action, store, sku, serials, quantity, to_store)
+    return move_many(db, actor, [step], document=document, reason=reason)[0]
+
+
+def move_many(
+    db: Database,
+    actor: Actor,
+    steps: list[Step] | tuple[Step, ...],
+    *,
+    document: DocumentRef | None = None,
+    reason: str | None = None,
+) -> tuple[LedgerResult, ...]:
+    """Apply several steps in ONE transaction (an adjustment that adds and removes, a receipt
+    of many products): all of them happen, or none does."""
+    checked = [_checked(actor, step) for step in steps]
+    _check_document(document, reason)
+    return db.write(lambda conn: tuple(
+        _apply(conn, db, actor, step, serials, document, reason) for step, serials in checked
+    ))
+
+
+def move_in(conn: Connection, db: Database, actor: Actor, step: Step,
+            document: DocumentRef | None = None, reason: str | None = None) -> LedgerResult:
+    """Apply a step inside a transaction another service owns (a sale that reserves a unit
+    and records it on its line in the same commit)."""
+    _step, serials = _checked(actor, step)
+    _check_document(document, reason)
+    return _apply(conn, db, actor, step, serials, document, reason)
+
+
+def _checked(actor: Actor, step: Step) -> tuple[Step, list[str]]:
+    """Everything that can be refused before the database is touched."""
+    actor.require(PERMISSION[step.action])
+    clean = _clean_serials(step.serials)
+    quantity = step.quantity
+    if quantity is not None and not 1 <= quantity <= MAX_QUANTITY:
+        raise BadRequest(f"quantity must be a positive whole number up to {MAX_QUANTITY:,}; "
+                         "the action says which way stock moves")
     if clean and quantity is not None and quantity != len(clean):
         raise BadRequest(f"quantity {quantity} does not match the {len(clean)} serials given")
-    if action is Action.TRANSFER_OUT and not to_store:
+    if step.action is Action.TRANSFER_OUT and not step.to_store:
         raise BadRequest("a transfer out needs the store it goes to ('to')")
-    if action is Action.TRANSFER_OUT and to_store == store:
+    if step.action is Action.TRANSFER_OUT and step.to_store == step.store:
         raise BadRequest("a transfer must go to another store")
+    return step, clean
 
-    def work(conn: Connection) -> LedgerResult:
-        here = repo.store_id(db, conn, store)
-        # One round trip for the product, the store's setting and the first unit named.
-        ctx = repo.move_context(conn, sku, here, clean[0] if clean else None,
-                                "serialized_inventory")
-        call = _Call(db, actor, action, store, here, ctx.product, document, reason, utcnow())
-        dest_id = repo.store_id(db, conn, to_store) if to_store else call.store_id
-        product = call.product
-        tracked_here = product.serial_mode.tracked and setting_in_force(
-            "serialized_inventory", ctx.chain_setting, ctx.store_setting
+
+def _check_document(document: DocumentRef | None, reason: str | None) -> None:
+    for value, what, limit in (
+        (document.type if document else None, "document type", 24),
+        (document.id if document else None, "document id", 64),
+        (document.line if document else None, "document line", 32),
+        (reason, "reason", 200),
+    ):
+        if value is None:
+            continue
+        if has_control_chars(value):
+            raise BadRequest(f"{what} '{clip(value)}' contains control characters")
+        if len(value) > limit:
+            raise BadRequest(f"{what} '{clip(value)}' is longer than {limit} characters")
+
+
+def _apply(conn: Connection, db: Database, actor: Actor, step: Step, clean: list[str],
+           document: DocumentRef | None, reason: str | None) -> LedgerResult:
+    action, store, quantity = step.action, step.store, step.quantity
+    here = repo.store_id(db, conn, store)
+    # One round trip for the product, the store's setting and the first unit named.
+    ctx = repo.move_context(conn, step.sku, here, clean[0] if clean else None,
+                            "serialized_inventory")
+    call = _Call(db, actor, action, store, here, ctx.product, document, reason, utcnow())
+    dest_id = repo.store_id(db, conn, step.to_store) if step.to_store else call.store_id
+    product = call.product
+    tracked_here = product.serial_mode.tracked and setting_in_force(
+        "serialized_inventory", ctx.chain_setting, ctx.store_setting
+    )
+    if product.serial_mode is SerialMode.DISABLED and clean:
+        raise NotSerialized(f"{product.sku} is not serialized; give a quantity, not serials")
+    # Serials are captured at sale wherever a product requires them, even at a store that
+    # does not track stock by serial; elsewhere the stockroom flows count quantities there.
+    needs_serial = tracked_here or action is Action.SELL
+    if product.serial_mode is SerialMode.REQUIRED and needs_serial and not clean:
+        raise SerialRequired(f"{product.sku} requires a serial for every unit")
+    fmt = SerialFormat.parse(product.serial_format) if clean else None
+    if fmt is not None:
+        for serial in clean:
+            fmt.check(serial, product.sku)
+    if clean and tracked_here:
+        units = tuple(
+            _move_unit(conn, call, s, dest_id, ctx.unit if i == 0 else _UNREAD)
+            for i, s in enumerate(clean)
         )
-        if product.serial_mode is SerialMode.DISABLED and clean:
-            raise NotSerialized(f"{product.sku} is not serialized; give a quantity, not serials")
-        if tracked_here and product.serial_mode is SerialMode.REQUIRED and not clean:
-            raise SerialRequired(f"{product.sku} requires a serial for every unit")
-        if clean and tracked_here:
-            fmt = SerialFormat.parse(product.serial_format)
-            if fmt is not None:
-                for serial in clean:
-                    fmt.check(serial, product.sku)
-            units = tuple(
-                _move_unit(conn, call, s, dest_id, ctx.unit if i == 0 else _UNREAD)
-                for i, s in enumerate(clean)
-            )
-            return LedgerResult(action.value, store, product.sku, _units_delta(units, action),
-                                units, True)
-        # Quantity only: a product without serials, an optional-serial unit sold without one,
-        # or a store with serialized inventory off (serials are captured on the events then).
-        count = len(clean) if clean else (quantity if quantity is not None else 1)
-        sign = QUANTITY_SIGN.get(action, 0)
-        if sign < 0 and action is not Action.SELL:
-            _check_enough(conn, product, call.store_id, store, count)
-        if clean:
-            events = [call.event(quantity=sign, serial=s) for s in clean]
-        else:
-            events = [call.event(quantity=sign * count)]
-        repo.add_events(conn, events)
-        repo.bump_stock(conn, product.id, call.store_id, sign * count)
-        return LedgerResult(action.value, store, product.sku, sign * count, (), False)
-
-    return db.write(work)
+        return LedgerResult(action.value, store, product.sku, _units_delta(units, action),
+                            units, True)
+    # Quantity only: a product without serials, an optional-serial unit sold without one,
+    # or a store with serialized inventory off (serials are captured on the events then).
+    count = len(clean) if clean else (quantity if quantity is not None else 1)
+    sign = QUANTITY_SIGN.get(action, 0)
+    if sign < 0 and action is not Action.SELL:
+        _check_enough(conn, product, call.store_id, store, count)
+    if clean:
+        events = [call.event(quantity=sign, serial=s) for s in clean]
+    else:
+        events = [call.event(quantity=sign * count)]
+    repo.add_events(conn, events)
+    repo.bump_stock(conn, product.id, call.store_id, sign * count)
+    return LedgerResult(action.value, store, product.sku, sign * count, (), False)
 
 
 def _state(value: str | None) -> UnitState | None:
