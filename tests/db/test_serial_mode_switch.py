@@ -33,3 +33,9 @@ def test_required_refused_while_units_lack_serials(db: Database, admin: Actor) -
     products.set_serial_mode(db, admin, ["DRILL"], "required")
     assert products.get_product(db, "DRILL").serial_mode.value == "required"
     assert [f for f in check_ledger(db) if f.violation] == []
+
+
+def test_tax_rates_read_back_in_plain_notation(db: Database, admin: Actor) -> None:
+    import_products_text(db, admin, "SKU,Name,Price,Serial Number Option,TaxRate\n"
+                         "A,Alpha,1.00,Disabled,20\nB,Beta,1.00,Disabled,7.5\n")
+    assert [str(products.get_product(db, sku).tax_rate) for sku in "AB"] == ["20", "7.5"]

@@ -220,6 +220,11 @@ def load_products(conn: Connection, where: sa.ColumnElement[bool] | None = None,
     return [to_product(r, tuple(codes.get(r.id, ()))) for r in rows]
 
 
+def _plain_decimal(value: object) -> Decimal:
+    """20.000 -> 20 and 7.500 -> 7.5, never 2E+1 (which is how normalize() writes 20)."""
+    return Decimal(f"{Decimal(str(value)).normalize():f}")
+
+
 def to_product(row: sa.Row[object], barcodes: tuple[str, ...]) -> Product:
     m = row._mapping
     return Product(
@@ -229,7 +234,7 @@ def to_product(row: sa.Row[object], barcodes: tuple[str, ...]) -> Product:
         serial_mode=SerialMode(m["serial_mode"]),
         serial_format=m["serial_format"],
         barcodes=barcodes,
-        tax_rate=None if m["tax_rate"] is None else Decimal(m["tax_rate"]).normalize(),
+        tax_rate=None if m["tax_rate"] is None else _plain_decimal(m["tax_rate"]),
         warranty_months=m["warranty_months"],
         bin=m["bin"],
     )
