@@ -23,6 +23,7 @@ UNIT_STATES = (
     "written_off",
 )
 SERIAL_MODES = ("required", "optional", "disabled")
+PACKAGE_TYPES = ("consolidated", "exploded")
 ROLES = ("cashier", "stockroom", "manager", "admin")
 
 
@@ -76,6 +77,10 @@ class Product(SQLModel, table=True):
     __tablename__ = "product"
     __table_args__ = (
         sa.CheckConstraint(_in("serial_mode", SERIAL_MODES), name="ck_product_serial_mode"),
+        sa.CheckConstraint(
+            f"package_type IS NULL OR {_in('package_type', PACKAGE_TYPES)}",
+            name="ck_product_package_type",
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -87,6 +92,7 @@ class Product(SQLModel, table=True):
     tax_rate: Decimal | None = Field(default=None, sa_type=sa.Numeric(6, 3))
     warranty_months: int | None = None
     bin: str | None = Field(default=None, max_length=64)
+    package_type: str | None = Field(default=None, max_length=16)
     created_at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime())
     updated_at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime())
 
@@ -159,3 +165,19 @@ class LedgerEvent(SQLModel, table=True):
     document_id: str | None = Field(default=None, max_length=64)
     document_line: str | None = Field(default=None, max_length=32)
     reason: str | None = Field(default=None, max_length=200)
+
+
+class ProductComponent(SQLModel, table=True):
+    """One component of a package product (``Product.package_type`` set): which product, how
+    many. Components are ordinary products, never packages themselves (checked on import)."""
+
+    __tablename__ = "product_component"
+    __table_args__ = (
+        sa.CheckConstraint("quantity > 0", name="ck_product_component_quantity"),
+        sa.CheckConstraint("package_id <> component_id", name="ck_product_component_not_self"),
+        sa.Index("ix_product_component_component_id", "component_id"),
+    )
+
+    package_id: int = Field(foreign_key="product.id", primary_key=True)
+    component_id: int = Field(foreign_key="product.id", primary_key=True)
+    quantity: int = Field(default=1)
