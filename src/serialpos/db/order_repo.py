@@ -1,0 +1,140 @@
+"""Repositories for orders, their lines, payments, invoices and document numbers (Core)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
+
+from serialpos.db import order_tables as ot
+from serialpos.db import repo
+from serialpos.domain.products import SerialMode
+
+order_t = ot.SaleOrder.__table__  # type: ignore[attr-defined]
+line_t = ot.OrderLine.__table__  # type: ignore[attr-defined]
+payment_t = ot.OrderPayment.__table__  # type: ignore[attr-defined]
+invoice_t = ot.Invoice.__table__  # type: ignore[attr-defined]
+invoice_line_t = ot.InvoiceLine.__table__  # type: ignore[attr-defined]
+counter_t = ot.DocumentCounter.__table__  # type: ignore[attr-defined]
+
+CENT = Decimal("0.01")
+
+
+def money(value: object) -> Decimal:
+    return Decimal(str(value)).quantize(CENT)
+
+
+def rate(value: object) -> Decimal:
+    """20.000 -> 20 and 7.500 -> 7.5."""
+    return Decimal(f"{Decimal(str(value)).normalize():f}")
+
+
+@dataclass(frozen=True)
+class SaleProduct:
+    """What a sale line needs of a product."""
+
+    id: int
+    sku: str
+    name: str
+    price: Decimal
+    tax_rate: Decimal
+    serial_mode: SerialMode
+    serial_format: str | None
+    barcodes: tuple[str, ...]
+
+
+_p = repo.product_t.c
+
+
+def _sale_products(conn: Connection, where: sa.ColumnElement[bool]) -> list[SaleProduct]:
+    rows = conn.execute(
+        sa.select(_p.id, _p.sku, _p.name, _p.price, _p.tax_rate, _p.serial_mode,
+                  _p.serial_format).where(where)
+    ).all()
+    out = []
+    for r in rows:
+        codes = tuple(conn.execute(
+            sa.select(repo.barcode_t.c.gtin).where(repo.barcode_t.c.product_id == r.id)
+        ).scalars())
+        out.append(SaleProduct(r.id, r.sku, r.name, money(r.price or 0),
+                               rate(r.tax_rate or 0), SerialMode(r.serial_mode),
+                               r.serial_format, codes))
+    return out
+
+
+def sale_product_by_sku(conn: Connection, sku: str) -> SaleProduct | None:
+    found = _sale_products(conn, _p.sku == sku)
+    return found[0] if found else None
+
+
+def sale_product_by_id(conn: Connection, product_id: int) -> SaleProduct:
+    return _sale_products(conn, _p.id == product_id)[0]
+
+
+def next_number(conn: Connection, store_id: int, kind: str) -> int:
+    """The next number of ``kind`` at a store, in one upsert: safe under concurrency (SQLite
+    writers are serialised; PostgreSQL locks the counter row until commit)."""
+    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    stmt = insert(counter_t).values(store_id=store_id, kind=kind, value=1)
+    upsert = stmt.on_conflict_do_update(
+        index_elements=[counter_t.c.store_id, counter_t.c.kind],
+        set_={"value": counter_t.c.value + 1},
+    ).returning(counter_t.c.value)
+    return int(conn.execute(upsert).scalar_one())
+
+
+def order_row(conn: Connection, number: str, *, lock: bool = False) -> sa.Row[object] | None:
+    o, s = order_t.c, repo.store_t.c
+    query = (sa.select(order_t, s.code.label("store_code"))
+             .join(repo.store_t, s.id == o.store_id).where(o.number == number))
+    if lock and conn.dialect.name == "postgresql":
+        query = query.with_for_update(of=order_t)
+    return conn.execute(query).first()
+
+
+def order_lines(conn: Connection, order_id: int, *,
+                include_removed: bool = False) -> list[sa.Row[object]]:
+    c = line_t.c
+    query = (sa.select(line_t, _p.serial_mode.label("serial_mode"))
+             .join(repo.product_t, _p.id == c.product_id)
+             .where(c.order_id == order_id).order_by(c.number))
+    if not include_removed:
+        query = query.where(c.status != "removed")
+    return list(conn.execute(query).all())
+
+
+def line_row(conn: Connection, order_id: int, line_id: int) -> sa.Row[object] | None:
+    c = line_t.c
+    return conn.execute(
+        sa.select(line_t, _p.serial_mode.label("serial_mode"))
+        .join(repo.product_t, _p.id == c.product_id)
+        .where(c.order_id == order_id, c.id == line_id)
+    ).first()
+
+
+def payments(conn: Connection, order_id: int) -> list[sa.Row[object]]:
+    c = payment_t.c
+    return list(conn.execute(
+        sa.select(payment_t).where(c.order_id == order_id).order_by(c.id)).all())
+
+
+def invoice_numbers(conn: Connection, order_id: int) -> list[str]:
+    c = invoice_t.c
+    return list(conn.execute(
+        sa.select(c.number).where(c.order_id == order_id).order_by(c.id)).scalars())
+
+
+def open_line_with_serial(conn: Connection, product_id: int, serial: str,
+                          ) -> sa.Row[object] | None:
+    """The open order line, on any order, that holds this unit."""
+    c, o = line_t.c, order_t.c
+    return conn.execute(
+        sa.select(o.number, c.number.label("line_number"))
+        .join(order_t, o.id == c.order_id)
+        .where(c.product_id == product_id, c.serial == serial, c.status == "open",
+               o.status.in_(("open", "parked")))
+        .limit(1)
+    ).first()

@@ -1,0 +1,146 @@
+"""Tables of the counter's documents: sale orders, their lines and payments, invoices (and
+refund notes) with snapshot lines, and the per-store number counters.
+
+Kept beside db/tables.py (the same SQLModel metadata) so the ledger's tables and the order
+tables can change independently; migration 0004 builds them.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from serialpos.db.tables import utcnow
+
+SALE_TYPES = ("sale", "special_order", "layby")
+DELIVERY_MODES = ("cash_and_carry", "pickup", "delivery")
+ORDER_STATUSES = ("open", "parked", "fulfilled", "voided")
+LINE_STATUSES = ("open", "fulfilled", "returned", "removed")
+PAYMENT_KINDS = ("payment", "change", "refund")
+INVOICE_KINDS = ("Invoice", "Refund")
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+class SaleOrder(SQLModel, table=True):
+    __tablename__ = "sale_order"
+    __table_args__ = (
+        sa.CheckConstraint(_in("type", SALE_TYPES), name="ck_sale_order_type"),
+        sa.CheckConstraint(_in("delivery", DELIVERY_MODES), name="ck_sale_order_delivery"),
+        sa.CheckConstraint(_in("status", ORDER_STATUSES), name="ck_sale_order_status"),
+        sa.Index("ix_sale_order_store_status", "store_id", "status"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    number: str = Field(max_length=40, sa_column_kwargs={"unique": True}, nullable=False)
+    store_id: int = Field(foreign_key="store.id")
+    type: str = Field(max_length=16)
+    delivery: str = Field(max_length=16)
+    status: str = Field(max_length=16)
+    customer_name: str | None = Field(default=None, max_length=100)
+    customer_phone: str | None = Field(default=None, max_length=40)
+    customer_address: str | None = Field(default=None, max_length=200)
+    created_by: str = Field(max_length=32)
+    terminal: str = Field(max_length=64)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime())
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime())
+
+
+class Invoice(SQLModel, table=True):
+    """An invoice or a refund note, as issued: its lines are snapshots (invoice_line)."""
+
+    __tablename__ = "invoice"
+    __table_args__ = (sa.CheckConstraint(_in("kind", INVOICE_KINDS), name="ck_invoice_kind"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    number: str = Field(max_length=48, sa_column_kwargs={"unique": True}, nullable=False)
+    store_id: int = Field(foreign_key="store.id")
+    order_id: int = Field(foreign_key="sale_order.id", index=True)
+    kind: str = Field(max_length=16)
+    refers_to: str | None = Field(default=None, max_length=200)
+    issued_at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime())
+    net: Decimal = Field(sa_type=sa.Numeric(12, 2))
+    tax: Decimal = Field(sa_type=sa.Numeric(12, 2))
+    total: Decimal = Field(sa_type=sa.Numeric(12, 2))
+    change_due: Decimal = Field(default=Decimal("0"), sa_type=sa.Numeric(12, 2))
+    created_by: str = Field(max_length=32)
+
+
+class OrderLine(SQLModel, table=True):
+    """One line of an order. ``number`` is the line's number on its order, given when it is
+    added and never reused; events of its unit carry it as the document line."""
+
+    __tablename__ = "order_line"
+    __table_args__ = (
+        sa.UniqueConstraint("order_id", "number", name="uq_order_line_number"),
+        sa.CheckConstraint(_in("status", LINE_STATUSES), name="ck_order_line_status"),
+        sa.Index("ix_order_line_product_serial", "product_id", "serial"),
+        sa.Index("ix_order_line_serial", "serial"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    order_id: int = Field(foreign_key="sale_order.id", index=True)
+    number: int
+    product_id: int = Field(foreign_key="product.id")
+    sku: str = Field(max_length=64)
+    name: str = Field(max_length=200)
+    quantity: int = Field(default=1)
+    unit_price: Decimal = Field(sa_type=sa.Numeric(12, 2))
+    tax_rate: Decimal = Field(sa_type=sa.Numeric(6, 3))
+    serial: str | None = Field(default=None, max_length=64)
+    status: str = Field(max_length=16)
+    package_line: int | None = None
+    invoice_id: int | None = Field(default=None, foreign_key="invoice.id")
+    refund_invoice_id: int | None = Field(default=None, foreign_key="invoice.id")
+
+
+class OrderPayment(SQLModel, table=True):
+    """Money in (payment), change handed back (negative) and refunds (negative)."""
+
+    __tablename__ = "order_payment"
+    __table_args__ = (
+        sa.CheckConstraint(_in("kind", PAYMENT_KINDS), name="ck_order_payment_kind"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    order_id: int = Field(foreign_key="sale_order.id", index=True)
+    kind: str = Field(max_length=16)
+    method: str = Field(max_length=16)
+    amount: Decimal = Field(sa_type=sa.Numeric(12, 2))
+    at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime())
+    user_name: str = Field(max_length=32)
+    invoice_id: int | None = Field(default=None, foreign_key="invoice.id")
+
+
+class InvoiceLine(SQLModel, table=True):
+    __tablename__ = "invoice_line"
+
+    id: int | None = Field(default=None, primary_key=True)
+    invoice_id: int = Field(foreign_key="invoice.id", index=True)
+    position: int
+    order_line_id: int = Field(foreign_key="order_line.id")
+    sku: str = Field(max_length=64)
+    description: str = Field(max_length=200)
+    quantity: int
+    unit_price: Decimal = Field(sa_type=sa.Numeric(12, 2))
+    tax_rate: Decimal = Field(sa_type=sa.Numeric(6, 3))
+    net: Decimal = Field(sa_type=sa.Numeric(12, 2))
+    tax: Decimal = Field(sa_type=sa.Numeric(12, 2))
+    total: Decimal = Field(sa_type=sa.Numeric(12, 2))
+    serial: str | None = Field(default=None, max_length=64)
+
+
+class DocumentCounter(SQLModel, table=True):
+    """The last number given per store and kind ("order", "invoice"); taken with one upsert,
+    so two terminals never get the same number."""
+
+    __tablename__ = "document_counter"
+
+    store_id: int = Field(foreign_key="store.id", primary_key=True)
+    kind: str = Field(primary_key=True, max_length=16)
+    value: int = Field(default=0)
