@@ -1,0 +1,78 @@
+"""Invoice PDFs from the recorded invoice: its snapshot lines, its payments, the store.
+
+Serials are printed when the store's "show serial on invoice" setting is on at the moment the
+PDF is made (a reprint follows today's setting).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from serialpos.db import order_repo as orepo
+from serialpos.db import repo
+from serialpos.db.engine import Database
+from serialpos.domain.errors import DomainError
+from serialpos.domain.orders import DeliveryMode, SaleType
+from serialpos.domain.text import clip
+from serialpos.printing.invoice import InvoiceDocument, InvoiceLine, InvoicePayment, write_invoice
+from serialpos.services.settings import settings_in
+
+
+class UnknownInvoice(DomainError):
+    code = "unknown_invoice"
+
+
+def invoice_document(db: Database, invoice_no: str) -> InvoiceDocument:
+    number = invoice_no.strip()
+
+    def work(conn: Connection) -> InvoiceDocument:
+        i, o, s = orepo.invoice_t.c, orepo.order_t.c, repo.store_t.c
+        row = conn.execute(
+            sa.select(orepo.invoice_t, o.number.label("order_number"), o.type, o.delivery,
+                      o.customer_name, o.customer_phone, o.customer_address,
+                      s.code.label("store_code"), s.name.label("store_name"))
+            .join(orepo.order_t, o.id == i.order_id)
+            .join(repo.store_t, s.id == i.store_id)
+            .where(i.number == number)
+        ).first()
+        if row is None:
+            raise UnknownInvoice(f"there is no invoice '{clip(number)}'")
+        m = row._mapping
+        il = orepo.invoice_line_t.c
+        lines = tuple(
+            InvoiceLine(r.sku, r.description, r.quantity, orepo.money(r.unit_price),
+                        orepo.rate(r.tax_rate), orepo.money(r.total),
+                        (r.serial,) if r.serial else ())
+            for r in conn.execute(sa.select(orepo.invoice_line_t)
+                                  .where(il.invoice_id == m["id"]).order_by(il.position))
+        )
+        pc = orepo.payment_t.c
+        pays = tuple(
+            InvoicePayment(p.method if p.kind == "payment" else f"{p.kind}, {p.method}",
+                           abs(orepo.money(p.amount)))
+            for p in conn.execute(sa.select(orepo.payment_t)
+                                  .where(pc.invoice_id == m["id"], pc.kind != "change")
+                                  .order_by(pc.id))
+        )
+        show = settings_in(db, conn, m["store_code"]).show_serial_on_invoice
+        return InvoiceDocument(
+            number=m["number"], issued_at=m["issued_at"], store_code=m["store_code"],
+            store_name=m["store_name"], lines=lines, subtotal=orepo.money(m["net"]),
+            tax=orepo.money(m["tax"]), total=orepo.money(m["total"]), payments=pays,
+            change_due=orepo.money(m["change_due"] or Decimal(0)), show_serials=show,
+            kind=m["kind"], order=m["order_number"], sale_type=SaleType(m["type"]).label,
+            delivery_mode=DeliveryMode(m["delivery"]).label,
+            customer_name=m["customer_name"], customer_phone=m["customer_phone"],
+            customer_address=m["customer_address"], refers_to=m["refers_to"],
+        )
+
+    return db.read(work)
+
+
+def write_invoice_pdf(db: Database, invoice_no: str, path: str | Path) -> Path:
+    """Write the invoice's PDF atomically to ``path``."""
+    return write_invoice(invoice_document(db, invoice_no), path)

@@ -1,0 +1,149 @@
+"""Returns and refunds: find the sale (by order number, invoice number or a sold unit's
+serial), take the exact units back, issue a refund note and pay the refund.
+
+A returned unit goes back to stock at the acting store (or is written off when damaged),
+with its event on the order's document line. "Re-issue" is simply a new sale.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from serialpos.db import order_repo as orepo
+from serialpos.db import repo
+from serialpos.db.engine import Database
+from serialpos.domain.errors import BadRequest
+from serialpos.domain.orders import LineStatus, PaymentMethod
+from serialpos.domain.serials import normalize_serial
+from serialpos.domain.states import Action
+from serialpos.domain.text import clip
+from serialpos.domain.users import Permission
+from serialpos.services import ledger
+from serialpos.services.context import Actor
+from serialpos.services.orders import (
+    ZERO,
+    OrderView,
+    UnknownOrder,
+    _Ctx,
+    _find,
+    _insert_payment,
+    _row_total,
+    _touch,
+    _view,
+    issue_invoice,
+)
+
+
+@dataclass(frozen=True)
+class ReturnResult:
+    order: OrderView
+    refund_invoice: str
+    amount: Decimal
+    units: tuple[tuple[str, str], ...]  # (serial, state now) of each unit taken back
+
+
+def _order_number_for(conn: Connection, text: str) -> str | None:
+    o, i, ln = orepo.order_t.c, orepo.invoice_t.c, orepo.line_t.c
+    found = conn.execute(sa.select(o.number).where(o.number == text)).scalar()
+    if found is None:
+        found = conn.execute(
+            sa.select(o.number).join(orepo.invoice_t, i.order_id == o.id).where(i.number == text)
+        ).scalar()
+    if found is None:
+        found = conn.execute(
+            sa.select(o.number).join(orepo.line_t, ln.order_id == o.id)
+            .where(ln.serial == text, ln.status == LineStatus.FULFILLED.value)
+            .order_by(ln.id.desc()).limit(1)
+        ).scalar()
+    return None if found is None else str(found)
+
+
+def find_sale(db: Database, text: str) -> OrderView:
+    """The order named by its number, one of its invoice numbers, or the serial of a unit sold
+    on it (the latest such sale)."""
+    value = text.strip()
+    if not value:
+        raise BadRequest("give an order number, an invoice number or a serial")
+
+    def work(conn: Connection) -> OrderView:
+        number = _order_number_for(conn, value)
+        if number is None:
+            raise UnknownOrder(f"no order, invoice or sold unit matches '{clip(value)}'")
+        return _view(conn, _find(conn, number))
+
+    return db.read(work)
+
+
+def lines_for_serials(view: OrderView, serials: list[str]) -> list[int]:
+    """The fulfilled lines of ``view`` holding these serials (for hosts that name units)."""
+    out = []
+    for raw in serials:
+        serial = normalize_serial(raw)
+        match = [ln.line for ln in view.lines
+                 if ln.serial == serial and ln.status is LineStatus.FULFILLED]
+        if not match:
+            raise BadRequest(f"serial {clip(raw)} was not sold on order {view.order} (or was "
+                             "already returned)", code="not_on_order")
+        out.append(match[0])
+    return out
+
+
+def return_units(db: Database, actor: Actor, order: str, *, lines: list[int],
+                 damaged: list[int] | tuple[int, ...] = (), refund_method: str = "cash",
+                 store: str | None = None) -> ReturnResult:
+    """Take fulfilled lines back: their units return to stock at ``store`` (default: the
+    order's store), or are written off when their line is in ``damaged``; a refund note is
+    issued (kind Refund, referring to the original invoice) and the refund paid."""
+    actor.require(Permission.SELL)
+    method = PaymentMethod.parse(refund_method).value
+    wanted = list(dict.fromkeys([*lines, *damaged]))
+    broken = set(damaged)
+    if not wanted:
+        raise BadRequest("name the lines to return")
+
+    def work(conn: Connection) -> ReturnResult:
+        row = _find(conn, order, lock=True)
+        ctx = _Ctx(conn, db, actor, row)
+        here = store or ctx.store
+        repo.store_id(db, conn, here)  # unknown store: refused before anything moves
+        rows = {r._mapping["id"]: r for r in orepo.order_lines(conn, ctx.id)}
+        chosen = []
+        for line_id in wanted:
+            r = rows.get(line_id)
+            if r is None:
+                raise BadRequest(f"order {ctx.number} has no line {line_id}", code="unknown_line")
+            if r._mapping["status"] != LineStatus.FULFILLED:
+                raise BadRequest(f"line {r._mapping['number']} ({r._mapping['sku']}) is "
+                                 f"{r._mapping['status']}, not sold: nothing to return",
+                                 code="not_returnable")
+            chosen.append(r)
+        units: list[tuple[str, str]] = []
+        for r in chosen:
+            m = r._mapping
+            action = Action.RETURN_DAMAGED if m["id"] in broken else Action.RETURN
+            step = ledger.Step(action, here, m["sku"], [m["serial"]]) if m["serial"] else \
+                ledger.Step(action, here, m["sku"], quantity=m["quantity"])
+            result = ledger.move_in(conn, db, actor, step, ctx.doc(m["number"]),
+                                    reason="damaged" if m["id"] in broken else None)
+            if m["serial"]:
+                state = result.units[0].to_state if result.units else "untracked"
+                units.append((m["serial"], state))
+        inv = orepo.invoice_t.c
+        originals = sorted({r._mapping["invoice_id"] for r in chosen})
+        refers = ", ".join(conn.execute(sa.select(inv.number).where(inv.id.in_(originals))
+                                        .order_by(inv.id)).scalars())
+        refund_id, number = issue_invoice(ctx, chosen, "Refund", refers_to=refers or None)
+        amount = sum((_row_total(r) for r in chosen), ZERO)
+        if amount:
+            _insert_payment(ctx, "refund", method, -amount, refund_id)
+        c = orepo.line_t.c
+        conn.execute(sa.update(orepo.line_t).where(c.id.in_([r._mapping["id"] for r in chosen]))
+                     .values(status=LineStatus.RETURNED.value, refund_invoice_id=refund_id))
+        _touch(conn, ctx.id)
+        return ReturnResult(_view(conn, _find(conn, order)), number, amount, tuple(units))
+
+    return db.write(work)
