@@ -87,6 +87,11 @@ class Fields:
             raise BadRequest(f"'{key}' must be text, not {_json_type(value)}")
         return value
 
+    def value(self, key: str) -> Any:
+        """The raw JSON value of ``key`` (None when absent or null), for operations that
+        take objects or lists of objects."""
+        return self._get(key)
+
     def flag(self, key: str) -> bool:
         value = self._get(key)
         if value is None:
@@ -252,6 +257,135 @@ def _adjust(db: Database, actor: Actor, f: Fields) -> Result:
     return _moved(result, f)
 
 
+# -- orders ---------------------------------------------------------------------------
+def _object(value: Any, what: str) -> Mapping[str, Any]:
+    if not isinstance(value, dict):
+        raise BadRequest(f"{what} must be an object, not {_json_type(value)}")
+    return value
+
+
+def _list(value: Any, what: str) -> list[Any]:
+    if not isinstance(value, list):
+        raise BadRequest(f"'{what}' must be a list, not {_json_type(value)}")
+    return value
+
+
+def _order_lines(view: Any, ids: tuple[int, ...] | list[int]) -> list[Result]:
+    by_id = {ln.line: ln for ln in view.lines}
+    return [{"line": i, "number": by_id[i].number, "sku": by_id[i].sku,
+             "serial": by_id[i].serial, "quantity": by_id[i].quantity,
+             "status": by_id[i].status.value} for i in ids]
+
+
+def _order_head(view: Any) -> Result:
+    return {"order": view.order, "store": view.store, "type": view.type.value,
+            "delivery": view.delivery.value, "status": view.status.value,
+            "total": str(view.totals.total), "paid": str(view.totals.paid)}
+
+
+def _order_create(db: Database, actor: Actor, f: Fields) -> Result:
+    from serialpos.services import orders
+
+    customer = None
+    if f.value("customer") is not None:
+        c = Fields(_object(f.value("customer"), "'customer'"))
+        customer = orders.Customer(c.optional_text("name", max_length=100),
+                                   c.optional_text("phone", max_length=40),
+                                   c.optional_text("address", max_length=200))
+    new_lines = []
+    for n, item in enumerate(_list(f.value("lines") or [], "lines"), start=1):
+        g = Fields(_object(item, f"lines[{n}]"))
+        serial = g.value("serial")
+        if serial is not None and not isinstance(serial, str):
+            raise BadRequest(f"lines[{n}]: 'serial' must be text, not {_json_type(serial)}")
+        new_lines.append(orders.NewLine(g.code("sku"), serial or None, g.quantity() or 1))
+    view, made = orders.create_order(
+        db, actor, f.code("store"), f.optional_text("type") or "sale",
+        f.optional_text("delivery") or "cash_and_carry", customer, new_lines)
+    return {**_order_head(view), "lines": _order_lines(view, made)}
+
+
+def _line_id(f: Fields) -> int:
+    value = f.value("line")
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise BadRequest(f"'line' must be the line id (a whole number), not {_json_type(value)}")
+    return value
+
+
+def _order_set_serial(db: Database, actor: Actor, f: Fields) -> Result:
+    from serialpos.services import orders
+
+    serial = f.value("serial")
+    if serial is not None and not isinstance(serial, str):
+        raise BadRequest(f"'serial' must be text, not {_json_type(serial)}")
+    line = _line_id(f)
+    view = orders.set_serial(db, actor, f.code("order"), line, serial or None)
+    return {**_order_head(view), "lines": _order_lines(view, [line])}
+
+
+def _order_fulfil(db: Database, actor: Actor, f: Fields) -> Result:
+    from decimal import Decimal, InvalidOperation
+
+    from serialpos.services import orders
+
+    lines = None
+    if f.value("lines") is not None:
+        lines = _list(f.value("lines"), "lines")
+        if any(isinstance(x, bool) or not isinstance(x, int) for x in lines):
+            raise BadRequest("'lines' must be a list of line ids (whole numbers)")
+    payments = None
+    if f.value("payments") is not None:
+        payments = []
+        for n, item in enumerate(_list(f.value("payments"), "payments"), start=1):
+            g = Fields(_object(item, f"payments[{n}]"))
+            amount = g.value("amount")
+            if isinstance(amount, bool) or not isinstance(amount, int | float | str):
+                raise BadRequest(f"payments[{n}]: 'amount' must be a number or text")
+            try:
+                value = Decimal(str(amount))
+            except InvalidOperation:
+                raise BadRequest(f"payments[{n}]: 'amount' is not a number") from None
+            payments.append((g.code("method"), value))
+    done = orders.fulfil(db, actor, f.code("order"), lines=lines, payments=payments,
+                         settle_in=None if payments is not None else "cash")
+    sold = [ln.line for ln in done.order.lines if ln.invoice == done.invoice]
+    return {**_order_head(done.order), "invoice": done.invoice,
+            "change_due": str(done.change_due), "lines": _order_lines(done.order, sold)}
+
+
+def _order_void(db: Database, actor: Actor, f: Fields) -> Result:
+    from serialpos.services import orders
+
+    return _order_head(orders.void(db, actor, f.code("order")))
+
+
+def _order_return(db: Database, actor: Actor, f: Fields) -> Result:
+    from serialpos.services import orders, returns
+
+    serials = f.serial_list("serials") or []
+    if not serials:
+        raise BadRequest("'serials' names the units to return")
+    damaged_value = f.value("damaged")
+    view = orders.get_order(db, f.code("order"))
+    lines = returns.lines_for_serials(view, serials)
+    if damaged_value is True:
+        damaged = lines
+    elif damaged_value is None or damaged_value is False:
+        damaged = []
+    else:
+        named = f.serial_list("damaged") or []
+        unknown = [s for s in named if s.strip() not in {x.strip() for x in serials}]
+        if unknown:
+            raise BadRequest(f"'damaged' names {clip(unknown[0])}, which is not in 'serials'")
+        damaged = returns.lines_for_serials(view, named)
+    refund = f.optional_text("refund_method") or "cash"
+    result = returns.return_units(db, actor, view.order, lines=lines, damaged=damaged,
+                                  refund_method=refund, store=f.optional_text("store"))
+    return {**_order_head(result.order), "refund_invoice": result.refund_invoice,
+            "amount": str(result.amount),
+            "units": [{"serial": s, "state": st} for s, st in result.units]}
+
+
 _UNITS = frozenset({"store", "sku", "serial", "serials", "quantity", "document", "line"})
 
 #: op name -> operation. To add an operation, write a handler and add its entry here (and a
@@ -265,6 +399,13 @@ OPERATIONS: dict[str, Operation] = {
     "rtv": Operation(_simple(Action.RTV), _UNITS | {"reason"}),
     "adjust": Operation(_adjust, frozenset({"store", "sku", "add", "remove", "quantity",
                                             "reason", "document", "line"})),
+    "order_create": Operation(_order_create, frozenset({"store", "type", "delivery",
+                                                        "customer", "lines"})),
+    "order_set_serial": Operation(_order_set_serial, frozenset({"order", "line", "serial"})),
+    "order_fulfil": Operation(_order_fulfil, frozenset({"order", "lines", "payments"})),
+    "order_void": Operation(_order_void, frozenset({"order"})),
+    "order_return": Operation(_order_return, frozenset({"order", "serials", "damaged",
+                                                        "refund_method", "store"})),
 }
 
 
