@@ -12,7 +12,7 @@ import typer
 from typer.core import TyperGroup
 
 from serialpos.cli import apply as apply_cmd
-from serialpos.cli import db_cmd, demo, products, scan, serials, settings, stores, users
+from serialpos.cli import db_cmd, demo, invoice, products, scan, serials, settings, stores, users
 from serialpos.cli import devices as devices_cmd
 from serialpos.cli.context import CliState, state
 from serialpos.cli.output import EXIT_REFUSED
@@ -64,6 +64,7 @@ app.add_typer(devices_cmd.app, name="devices")
 app.command("stock")(stores.stock)
 app.command("demo")(demo.demo)
 app.command("apply")(apply_cmd.apply)
+app.command("invoice")(invoice.invoice)
 
 
 @app.callback(invoke_without_command=True)
