@@ -194,7 +194,7 @@ def test_products_show(shop: Cli) -> None:
     assert phone == [{
         "sku": "PH1", "name": "Aurora phone", "price": "0.00", "serial_mode": "required",
         "serial_format": "imei", "barcodes": ["04006381333931"], "tax_rate": None,
-        "warranty_months": None, "bin": None,
+        "warranty_months": None, "bin": None, "package_type": None, "components": [],
     }]
     assert [p["sku"] for p in cli.json("products", "show", "4006381333931")] == ["PH1"]
     assert [p["sku"] for p in cli.json("products", "show", "drill")] == ["DR1"]

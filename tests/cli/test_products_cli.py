@@ -37,7 +37,7 @@ def test_import_feed_then_mass_upload(cli: list[str]) -> None:
     assert result.stderr == ""
     result = run(cli, "products", "import", str(DATA / "demo_products.csv"), "--json",
                  user="ada")
-    assert result.stdout.strip() == ('{"format": "mass_upload", "created": 10, "updated": 0, '
+    assert result.stdout.strip() == ('{"format": "mass_upload", "created": 12, "updated": 0, '
                                      '"unchanged": 0, "warnings": []}')
     shown = run(cli, "products", "show", "PH-ORB9", "--json").stdout
     assert '"serial_mode": "required"' in shown and '"05012345000114"' in shown
@@ -97,15 +97,15 @@ def test_export_then_import_round_trip(cli: list[str], tmp_path: Path) -> None:
     run(cli, "products", "import", str(DATA / "sample_mass_upload.csv"), user="ada")
     out = tmp_path / "out.csv"
     result = run(cli, "products", "export", str(out))
-    assert " ".join(result.stdout.split()) == f"wrote 13 product(s) to {out}"  # Rich wraps
+    assert " ".join(result.stdout.split()) == f"wrote 15 product(s) to {out}"  # Rich wraps
     data = out.read_bytes()
     assert data.startswith(b"\xef\xbb\xbfSKU,Name,Price,Serial Number Option,Barcode,TaxRate,"
-                           b"SerialFormat,WarrantyMonths,Bin\r\nAC-BAG,")
+                           b"SerialFormat,WarrantyMonths,Bin,PackageType,Components\r\nAC-BAG,")
 
     stdout = run(cli, "products", "export", "-").stdout_bytes
     assert stdout == data[3:]  # the same CSV, without the BOM for pipes
 
     result = run(cli, "products", "import", "-", user="ada", stdin=data)
-    assert result.stdout.strip().endswith("0 created, 0 updated, 13 unchanged")
+    assert result.stdout.strip().endswith("0 created, 0 updated, 15 unchanged")
     result = run(cli, "products", "import", str(out), user="ada")
-    assert result.stdout.strip().endswith("0 created, 0 updated, 13 unchanged")
+    assert result.stdout.strip().endswith("0 created, 0 updated, 15 unchanged")

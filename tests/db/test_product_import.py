@@ -116,12 +116,12 @@ def test_samples_and_demo_import(db: Database, admin: Actor) -> None:
     reports = [import_products(db, admin, DATA / name) for name in
                ("demo_products.csv", "sample_product_feed.csv", "sample_mass_upload.csv")]
     assert [(r.format, r.created) for r in reports] == [
-        ("mass_upload", 10), ("feed", 4), ("mass_upload", 3)]
-    assert len(catalogue(db)) == 17
+        ("mass_upload", 12), ("feed", 4), ("mass_upload", 3)]
+    assert len(catalogue(db)) == 19
     assert get_product(db, "TL-BITS").name == "Drill bit set, 10 pieces"
     assert get_product(db, "PH-ORB9").serial_format == "imei"
     again = import_products(db, admin, str(DATA / "demo_products.csv"))
-    assert (again.created, again.updated, again.unchanged) == (0, 0, 10)
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 12)
 
 
 def test_export_import_round_trip_is_exact(db: Database, admin: Actor, tmp_path: Path) -> None:
@@ -133,18 +133,18 @@ def test_export_import_round_trip_is_exact(db: Database, admin: Actor, tmp_path:
         "Q2,=cmd|' /C calc'!A0,1.10,Disabled,00000096385074,0,,1200,-1\n"))
     original = catalogue(db)
     first = tmp_path / "products.csv"
-    assert export_products(db, first) == 19
+    assert export_products(db, first) == 21
     data = first.read_bytes()
     assert data.startswith(b"\xef\xbb\xbfSKU,Name,Price,Serial Number Option,Barcode,")
-    assert data.count(b"\r\n") == 20
+    assert data.count(b"\r\n") == 22
 
     # Change every field of every product, then upload the mass download again.
     scrambled = FULL + "".join(
         f"{p.sku},Other {n},{n}.00,{'Disabled' if p.serial_mode.tracked else 'Required'},"
         f",{n % 50},digits,{n},Z{n}\n" for n, p in enumerate(original))
-    assert import_products_text(db, admin, scrambled).updated == 19
+    assert import_products_text(db, admin, scrambled).updated == 21
     report = import_products(db, admin, first)
-    assert (report.created, report.updated, report.unchanged) == (0, 19, 0)
+    assert (report.created, report.updated, report.unchanged) == (0, 21, 0)
     assert catalogue(db) == original
     second = tmp_path / "again.csv"
     export_products(db, second)
@@ -160,7 +160,7 @@ def test_round_trip_into_a_fresh_database(db: Database, admin: Actor, tmp_path: 
         migrate.upgrade(fresh)
         users.add_user(fresh, None, "root", "admin", "1234")
         root = users.actor_for(fresh, "root", "t")
-        assert import_products(fresh, root, tmp_path / "out.csv").created == 14
+        assert import_products(fresh, root, tmp_path / "out.csv").created == 16
         assert catalogue(fresh) == catalogue(db)
         export_products(fresh, tmp_path / "fresh.csv")
         assert (tmp_path / "fresh.csv").read_bytes() == (tmp_path / "out.csv").read_bytes()
@@ -210,7 +210,7 @@ def test_export_is_atomic(db: Database, admin: Actor, tmp_path: Path,
     assert target.read_bytes() == b"previous export"
     assert [p.name for p in folder.iterdir()] == ["products.csv"]  # no temporary file left
     monkeypatch.undo()
-    assert export_products(db, target) == 10
+    assert export_products(db, target) == 12
     assert target.read_bytes().startswith(b"\xef\xbb\xbfSKU,")
 
 
@@ -218,4 +218,4 @@ def test_export_of_an_empty_catalogue(db: Database, tmp_path: Path) -> None:
     assert export_products(db, tmp_path / "empty.csv") == 0
     assert (tmp_path / "empty.csv").read_bytes() == (
         b"\xef\xbb\xbfSKU,Name,Price,Serial Number Option,Barcode,TaxRate,SerialFormat,"
-        b"WarrantyMonths,Bin\r\n")
+        b"WarrantyMonths,Bin,PackageType,Components\r\n")

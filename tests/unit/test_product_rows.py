@@ -107,7 +107,8 @@ def test_empty_optional_cells_clear_and_absent_columns_are_not_set() -> None:
     row = upload.rows[0]
     assert (row.barcodes, row.tax_rate, row.serial_format, row.warranty_months, row.bin) == (
         (), None, None, None, None)
-    assert set(Column) - upload.columns == {Column.SERIAL_REQUIRED}
+    assert set(Column) - upload.columns == {Column.SERIAL_REQUIRED, Column.PACKAGE_TYPE,
+                                            Column.COMPONENTS}
 
 
 def test_barcodes_several_forms_and_duplicates_in_one_cell() -> None:
@@ -376,7 +377,9 @@ def test_formula_like_text_is_guarded_and_round_trips() -> None:
 def _products(upload: ParsedUpload) -> list[Product]:
     return [Product(sku=r.sku, name=r.name, price=r.price, serial_mode=r.serial_mode,
                     serial_format=r.serial_format, barcodes=r.barcodes, tax_rate=r.tax_rate,
-                    warranty_months=r.warranty_months, bin=r.bin) for r in upload.rows]
+                    warranty_months=r.warranty_months, bin=r.bin,
+                    package_type=r.package_type, components=r.components)
+            for r in upload.rows]
 
 
 _text = st.text(

@@ -14,10 +14,14 @@ app = typer.Typer(help="The product catalogue.", no_args_is_help=True)
 
 def _rows(found: list) -> list[tuple[object, ...]]:  # type: ignore[type-arg]
     return [(p.sku, p.name, p.price, p.serial_mode.value, p.serial_format or "",
-             " ".join(p.barcodes), p.bin or "") for p in found]
+             " ".join(p.barcodes), p.bin or "", p.package_type or "",
+             " ".join(f"{sku}*{qty}" for sku, qty in p.components)) for p in found]
 
 
-COLUMNS = ["sku", "name", "price", "serials", "format", "barcodes", "bin"]
+#: A package's components show as SKU*qty, as the CSV writes them (--json: package_type and
+#: components, a list of [SKU, quantity]).
+COLUMNS = ["sku", "name", "price", "serials", "format", "barcodes", "bin", "package",
+           "components"]
 
 
 @app.command("show")

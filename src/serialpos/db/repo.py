@@ -23,7 +23,7 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from serialpos.db import tables as t
 from serialpos.db.engine import Database
 from serialpos.domain.errors import UnknownProduct, UnknownStore
-from serialpos.domain.products import Product, SerialMode
+from serialpos.domain.products import PackageType, Product, SerialMode
 from serialpos.domain.text import clip
 
 store_t = t.Store.__table__  # type: ignore[attr-defined]
@@ -35,6 +35,7 @@ event_t = t.LedgerEvent.__table__  # type: ignore[attr-defined]
 user_t = t.User.__table__  # type: ignore[attr-defined]
 chain_setting_t = t.ChainSetting.__table__  # type: ignore[attr-defined]
 store_setting_t = t.StoreSetting.__table__  # type: ignore[attr-defined]
+component_t = t.ProductComponent.__table__  # type: ignore[attr-defined]
 
 
 class Prepared:
@@ -199,7 +200,7 @@ def product_id_by_gtin(conn: Connection, gtin14: str) -> int | None:
 
 def load_products(conn: Connection, where: sa.ColumnElement[bool] | None = None,
                   limit: int | None = None) -> list[Product]:
-    """Whole products with their barcodes, in SKU order."""
+    """Whole products with their barcodes and (packages) components, in SKU order."""
     query = sa.select(product_t).order_by(product_t.c.sku)
     if where is not None:
         query = query.where(where)
@@ -217,7 +218,25 @@ def load_products(conn: Connection, where: sa.ColumnElement[bool] | None = None,
         ).order_by(barcode_t.c.id)
         for pid, gtin in conn.execute(q):
             codes.setdefault(pid, []).append(gtin)
-    return [to_product(r, tuple(codes.get(r.id, ()))) for r in rows]
+    package_ids = [r.id for r in rows if r.package_type is not None]
+    parts = components_of(conn, package_ids) if package_ids else {}
+    return [to_product(r, tuple(codes.get(r.id, ())), parts.get(r.id, ())) for r in rows]
+
+
+def components_of(conn: Connection,
+                  package_ids: list[int]) -> dict[int, tuple[tuple[str, int], ...]]:
+    """The components of these packages as (SKU, quantity), sorted by SKU, by package id."""
+    c, p = component_t.c, product_t.c
+    found: dict[int, list[tuple[str, int]]] = {}
+    for start in range(0, len(package_ids), 500):
+        q = (
+            sa.select(c.package_id, p.sku, c.quantity)
+            .join(product_t, p.id == c.component_id)
+            .where(c.package_id.in_(package_ids[start : start + 500]))
+        )
+        for pid, sku, qty in conn.execute(q):
+            found.setdefault(pid, []).append((sku, int(qty)))
+    return {pid: tuple(sorted(items)) for pid, items in found.items()}
 
 
 def _plain_decimal(value: object) -> Decimal:
@@ -225,8 +244,10 @@ def _plain_decimal(value: object) -> Decimal:
     return Decimal(f"{Decimal(str(value)).normalize():f}")
 
 
-def to_product(row: sa.Row[object], barcodes: tuple[str, ...]) -> Product:
+def to_product(row: sa.Row[object], barcodes: tuple[str, ...],
+               components: tuple[tuple[str, int], ...] = ()) -> Product:
     m = row._mapping
+    package = m.get("package_type")
     return Product(
         sku=m["sku"],
         name=m["name"],
@@ -237,6 +258,8 @@ def to_product(row: sa.Row[object], barcodes: tuple[str, ...]) -> Product:
         tax_rate=None if m["tax_rate"] is None else _plain_decimal(m["tax_rate"]),
         warranty_months=m["warranty_months"],
         bin=m["bin"],
+        package_type=None if package is None else PackageType(package),
+        components=components,
     )
 
 

@@ -5,6 +5,16 @@ checked here *before* the import service touches the database, so an upload with
 is refused whole with every problem listed (row numbers as a spreadsheet shows them, header
 = row 1), and nothing is half-imported. Export renders the mass-upload format back, so that
 a mass download can be edited in a spreadsheet and uploaded again.
+
+Packages: two optional columns, which go together (a header with one needs the other),
+make a row a package. ``PackageType`` is ``consolidated`` or ``exploded`` (empty: not a
+package); ``Components`` lists ``SKU*qty`` pieces joined with ``|``, e.g.
+``PH-AUR15*1|AC-CASE15*1|AC-CHG65*2``. ``*qty`` may be left out and then means 1; the quantity
+is read after the *last* ``*``, so a SKU that itself contains ``*`` is written with its
+quantity (``A*B*1``), as export always does. A row with a PackageType needs Components and
+vice versa; a package cannot contain itself, list a component twice, or contain another
+package (no nesting, so no cycles). Checks that need the database (does the component exist,
+is it a package there) are made by the import service with the same RowProblem reports.
 """
 
 from __future__ import annotations
@@ -20,6 +30,8 @@ from typing import Any
 
 from serialpos.domain.errors import BadValue, DomainError
 from serialpos.domain.products import (
+    MAX_COMPONENT_QUANTITY,
+    PackageType,
     Product,
     SerialMode,
     check_name,
@@ -43,6 +55,8 @@ CSV_FIELD_LIMIT = 2**31 - 1
 MAX_SERIAL_FORMAT_LENGTH = 200  # product.serial_format column
 MAX_PRICE = Decimal("9999999999.99")  # product.price is NUMERIC(12, 2)
 BARCODE_SEPARATOR = "|"
+COMPONENT_SEPARATOR = "|"
+QUANTITY_MARK = "*"
 
 _UTF8_BOM = b"\xef\xbb\xbf"
 _EXCEL_NUMBER = re.compile(r"^\d+(?:[.,]\d+)?E\+\d+$", re.IGNORECASE)
@@ -73,6 +87,8 @@ class Column(enum.StrEnum):
     SERIAL_FORMAT = "SerialFormat"
     WARRANTY_MONTHS = "WarrantyMonths"
     BIN = "Bin"
+    PACKAGE_TYPE = "PackageType"
+    COMPONENTS = "Components"
 
 
 #: Columns that may be absent; absent leaves the field unchanged, an empty cell clears it.
@@ -82,6 +98,8 @@ OPTIONAL_COLUMNS = (
     Column.SERIAL_FORMAT,
     Column.WARRANTY_MONTHS,
     Column.BIN,
+    Column.PACKAGE_TYPE,
+    Column.COMPONENTS,
 )
 REQUIRED_COLUMNS: dict[UploadFormat, tuple[Column, ...]] = {
     UploadFormat.FEED: (Column.SKU, Column.NAME, Column.PRICE, Column.SERIAL_REQUIRED),
@@ -98,6 +116,8 @@ EXPORT_COLUMNS = (
     Column.SERIAL_FORMAT,
     Column.WARRANTY_MONTHS,
     Column.BIN,
+    Column.PACKAGE_TYPE,
+    Column.COMPONENTS,
 )
 
 
@@ -169,6 +189,8 @@ class UploadRow:
     serial_format: str | None = None
     warranty_months: int | None = None
     bin: str | None = None
+    package_type: PackageType | None = None  # None: not a package
+    components: tuple[tuple[str, int], ...] = ()  # (SKU, quantity), sorted by SKU
 
 
 @dataclass(frozen=True)
@@ -251,6 +273,8 @@ def parse_upload(text: str) -> ParsedUpload:
             continue
         values, row_problems = _read_cells(number, cells, layout, number_comma)
         sku = values.get("sku")
+        if Column.PACKAGE_TYPE in layout.columns:
+            row_problems.extend(_package_row_problems(number, sku, values))
         if isinstance(sku, str):
             first = sku_rows.setdefault(sku, number)
             if first != number:
@@ -266,12 +290,47 @@ def parse_upload(text: str) -> ParsedUpload:
             problems.extend(row_problems)
         else:
             rows.append(UploadRow(row=number, **values))
+    problems.extend(_nested_packages(rows))
     if problems:
         raise ImportRefused(problems, layout.warnings)
     warnings = layout.warnings
     if not rows:
         warnings = (*warnings, "the file has a header but no product rows")
     return ParsedUpload(layout.format, layout.columns, tuple(rows), warnings)
+
+
+def _package_row_problems(number: int, sku: object,
+                          values: dict[str, Any]) -> list[RowProblem]:
+    """A package needs both its type and its components, and cannot contain itself. Only
+    cells that were read are judged (a bad cell has its own problem already)."""
+    if "package_type" not in values or "components" not in values:
+        return []
+    kind, components = values["package_type"], values["components"]
+    if kind is not None and not components:
+        return [RowProblem(number, Column.COMPONENTS, (
+            f"this {kind} package needs its components "
+            f"(SKU*qty joined with |, e.g. PH-AUR15*1|AC-CASE15*1)"))]
+    if kind is None and components:
+        return [RowProblem(number, Column.PACKAGE_TYPE, (
+            "the row lists Components but no PackageType; "
+            "use consolidated or exploded, or empty both cells"))]
+    if any(component == sku for component, _qty in components):
+        return [RowProblem(number, Column.COMPONENTS,
+                           f"package '{clip(str(sku))}' cannot contain itself")]
+    return []
+
+
+def _nested_packages(rows: Sequence[UploadRow]) -> list[RowProblem]:
+    """A component that this file makes a package: packages cannot contain packages."""
+    package_rows = {r.sku: r.row for r in rows if r.package_type is not None}
+    problems: list[RowProblem] = []
+    for item in rows:
+        for component, _qty in item.components:
+            if component in package_rows and component != item.sku:
+                problems.append(RowProblem(item.row, Column.COMPONENTS, (
+                    f"component '{clip(component)}' is itself a package "
+                    f"(row {package_rows[component]}); a package cannot contain a package")))
+    return problems
 
 
 def _delimiter(text: str) -> tuple[str, str]:
@@ -346,6 +405,12 @@ def _read_header(header: list[str], row: int) -> _Layout:
             f"{', '.join(REQUIRED_COLUMNS[UploadFormat.MASS_UPLOAD])} "
             f"(optional in both: {', '.join(OPTIONAL_COLUMNS)})")))
     fmt = UploadFormat.FEED if feed else UploadFormat.MASS_UPLOAD
+    for have, lack in ((Column.PACKAGE_TYPE, Column.COMPONENTS),
+                       (Column.COMPONENTS, Column.PACKAGE_TYPE)):
+        if have in found and lack not in found:
+            problems.append(RowProblem(None, lack, (
+                f"this column is missing: {Column.PACKAGE_TYPE} and {Column.COMPONENTS} "
+                f"go together and the header has {have}")))
     if feed != mass:
         for column in REQUIRED_COLUMNS[fmt]:
             if column not in found:
@@ -479,6 +544,47 @@ def _bin(text: str) -> str | None:
     return check_short_text(_unguard(text), "bin") or None
 
 
+def _package_type(text: str) -> PackageType | None:
+    return PackageType.parse(text) if text else None
+
+
+def _components(text: str) -> tuple[tuple[str, int], ...]:
+    """``SKU*qty|SKU*qty|...`` (``*qty`` left out means 1) -> ((SKU, qty), ...) by SKU."""
+    found: dict[str, int] = {}
+    for piece in _unguard(text).split(COMPONENT_SEPARATOR):
+        piece = piece.strip()
+        if not piece:
+            continue
+        sku_text, mark, qty_text = piece.rpartition(QUANTITY_MARK)
+        if not mark:
+            sku_text, qty_text = piece, "1"
+        qty_text = qty_text.strip()
+        if not (qty_text.isascii() and qty_text.isdigit()):
+            raise BadValue(
+                f"component '{clip(piece)}': the quantity after * must be a whole number "
+                f"(write SKU*qty, e.g. {clip(sku_text.strip() or 'SKU')}*1)")
+        qty = int(qty_text)
+        if not 1 <= qty <= MAX_COMPONENT_QUANTITY:
+            raise BadValue(f"component '{clip(piece)}': the quantity must be between 1 and "
+                           f"{MAX_COMPONENT_QUANTITY}")
+        try:
+            sku = check_sku(sku_text)
+        except BadValue as exc:
+            raise BadValue(f"component '{clip(piece)}': {exc.message}") from None
+        if sku in found:
+            raise BadValue(f"component '{clip(sku)}' is listed twice; list it once with "
+                           f"its quantity ({clip(sku)}*{found[sku] + qty})")
+        found[sku] = qty
+    return tuple(sorted(found.items()))
+
+
+def render_components(components: Iterable[tuple[str, int]]) -> str:
+    """The Components cell: ``SKU*qty`` by SKU, joined with ``|`` (always with the quantity,
+    so that the cell reads back the same)."""
+    return COMPONENT_SEPARATOR.join(f"{sku}{QUANTITY_MARK}{qty}"
+                                    for sku, qty in sorted(components))
+
+
 #: How each column's trimmed, control-free cell is read (raising BadValue), and which
 #: UploadRow field it fills. An empty cell in an optional column reads as "clear".
 _CELL_READERS: dict[Column, Callable[[str], object]] = {
@@ -492,6 +598,8 @@ _CELL_READERS: dict[Column, Callable[[str], object]] = {
     Column.SERIAL_FORMAT: _serial_format,
     Column.WARRANTY_MONTHS: _warranty,
     Column.BIN: _bin,
+    Column.PACKAGE_TYPE: _package_type,
+    Column.COMPONENTS: _components,
 }
 _FIELD: dict[Column, str] = {
     Column.SKU: "sku",
@@ -504,6 +612,8 @@ _FIELD: dict[Column, str] = {
     Column.SERIAL_FORMAT: "serial_format",
     Column.WARRANTY_MONTHS: "warranty_months",
     Column.BIN: "bin",
+    Column.PACKAGE_TYPE: "package_type",
+    Column.COMPONENTS: "components",
 }
 
 
@@ -552,6 +662,8 @@ def export_cells(product: Product) -> list[str]:
         _guard(product.serial_format or ""),
         "" if product.warranty_months is None else str(product.warranty_months),
         _guard(product.bin or ""),
+        "" if product.package_type is None else str(PackageType(product.package_type)),
+        _guard(render_components(product.components)),
     ]
 
 

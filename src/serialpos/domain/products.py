@@ -1,4 +1,5 @@
-"""Products as the shop sees them: SKU, name, price, serial mode and format, barcodes."""
+"""Products as the shop sees them: SKU, name, price, serial mode and format, barcodes, and
+(for a package) its package type and components."""
 
 from __future__ import annotations
 
@@ -43,6 +44,35 @@ class SerialMode(enum.StrEnum):
     def from_feed_flag(cls, flag: bool) -> SerialMode:
         """The feed's boolean ``SerialNumberRequired``: true -> required, false -> disabled."""
         return cls.REQUIRED if flag else cls.DISABLED
+
+
+class PackageType(enum.StrEnum):
+    """How a package (a product made of other products) is serialized.
+
+    * ``consolidated`` — the package is one box with one serial: it follows its own serial
+      mode like any product, and its components are not serialized separately.
+    * ``exploded`` — the package is opened at the sale: each component follows its own serial
+      mode (a sale adds one line per component) and the package's own mode is ignored for
+      serial purposes.
+
+    Components are ordinary products: a package never contains another package (so it can
+    never contain itself either).
+    """
+
+    CONSOLIDATED = "consolidated"
+    EXPLODED = "exploded"
+
+    @classmethod
+    def parse(cls, value: str) -> PackageType:
+        text = value.strip().lower()
+        for kind in cls:
+            if kind.value == text:
+                return kind
+        raise BadValue(f"package type '{clip(value)}' is not one of consolidated, exploded")
+
+
+#: The most of one component a package may hold.
+MAX_COMPONENT_QUANTITY = 9999
 
 
 _TRUE = {"true", "yes", "on", "1", "y", "t"}
@@ -147,7 +177,34 @@ class Product:
     tax_rate: Decimal | None = None
     warranty_months: int | None = None
     bin: str | None = None
+    #: None for an ordinary product, else "consolidated" or "exploded" (a PackageType).
+    package_type: str | None = None
+    #: A package's components as (SKU, quantity), sorted by SKU; empty for other products.
+    components: tuple[tuple[str, int], ...] = field(default_factory=tuple)
 
     @property
     def format(self) -> SerialFormat | None:
         return SerialFormat.parse(self.serial_format)
+
+    @property
+    def is_package(self) -> bool:
+        return self.package_type is not None
+
+
+def serial_mode_for_sale(product: Product) -> SerialMode:
+    """The serial mode a sale line of ``product`` follows. An exploded package has no serial
+    of its own (DISABLED): its component lines carry the serials, each by its own product's
+    mode. A consolidated package, like any product, follows its own mode (one serial for the
+    box)."""
+    if product.package_type == PackageType.EXPLODED:
+        return SerialMode.DISABLED
+    return product.serial_mode
+
+
+def exploded_components(product: Product) -> tuple[tuple[str, int], ...]:
+    """The (SKU, quantity) component lines a sale of ``product`` adds: the components of an
+    exploded package, nothing for any other product (a consolidated package is sold as one
+    box)."""
+    if product.package_type == PackageType.EXPLODED:
+        return product.components
+    return ()

@@ -62,6 +62,7 @@ def build_demo(db: Database) -> DemoInfo:
         ("S01", "TL-DRL18", ["DRL18-A001", "DRL18-A002"], None),
         ("S01", "TL-DRL18", [], 3),  # three more drills whose serials nobody recorded
         ("S01", "BK-CITY7", ["WTU123456789A"], None),
+        ("S01", "BN-AUR15", ["BNA15-0001"], None),  # a sealed bundle: one serial for the box
         ("S01", "AC-USBC1", [], 40),
         ("S01", "AC-CASE15", [], 25),
         ("S01", "AC-CHG65", [], 12),

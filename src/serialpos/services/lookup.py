@@ -1,4 +1,5 @@
-"""Serial lookup: a unit's state, store, product and its whole history."""
+"""Serial lookup: a unit's state, store, product and its whole history; for a unit of a
+package (a sealed bundle with one serial for the box), what the box holds."""
 
 from __future__ import annotations
 
@@ -25,11 +26,17 @@ class UnitCard:
     state: str
     store: str
     events: tuple[LedgerEvent, ...]
+    #: The unit's product is a package: "consolidated" (a sealed box with this one serial)
+    #: or "exploded"; None for an ordinary product.
+    package: str | None = None
+    #: What the package holds: (SKU, name, quantity) by SKU; empty for other products.
+    components: tuple[tuple[str, str, int], ...] = ()
 
 
 p, u, s, e = repo.product_t.c, repo.unit_t.c, repo.store_t.c, repo.event_t.c
 _UNITS = (
-    sa.select(u.id, u.serial, u.state, p.sku, p.name, s.code)
+    sa.select(u.id, u.serial, u.state, p.id.label("product_id"), p.sku, p.name,
+              p.package_type, s.code)
     .join(repo.product_t, p.id == u.product_id)
     .join(repo.store_t, s.id == u.store_id)
     .where(u.serial == sa.bindparam("serial"))
@@ -42,6 +49,19 @@ _EVENTS = (
     .where(e.unit_id == sa.bindparam("unit_id"))
     .order_by(e.id)
 )
+
+
+_part = repo.product_t.alias("part")
+_COMPONENTS = (
+    sa.select(_part.c.sku, _part.c.name, repo.component_t.c.quantity)
+    .join(_part, _part.c.id == repo.component_t.c.component_id)
+    .where(repo.component_t.c.package_id == sa.bindparam("package_id"))
+)
+
+
+def _components(conn: Connection, package_id: int) -> tuple[tuple[str, str, int], ...]:
+    rows = conn.execute(_COMPONENTS, {"package_id": package_id}).all()
+    return tuple(sorted((sku, name, int(qty)) for sku, name, qty in rows))
 
 
 def _event(row: sa.Row[tuple[object, ...]], sku: str) -> LedgerEvent:
@@ -64,7 +84,9 @@ def find_units(conn: Connection, serial: str, sku: str | None = None,
         events: tuple[LedgerEvent, ...] = ()
         if with_events:
             events = tuple(_event(ev, row.sku) for ev in conn.execute(_EVENTS, {"unit_id": row.id}))
-        cards.append(UnitCard(row.sku, row.name, row.serial, row.state, row.code, events))
+        parts = () if row.package_type is None else _components(conn, row.product_id)
+        cards.append(UnitCard(row.sku, row.name, row.serial, row.state, row.code, events,
+                              row.package_type, parts))
     return cards
 
 

@@ -4,10 +4,16 @@ The file is read and every row checked first (domain/product_rows.py); only a cl
 reaches the database, and then in one transaction: products are created or updated in bulk
 (executemany in chunks) so a 100k-row feed takes seconds, and a barcode conflict with a
 product already in the database refuses the whole upload like any other bad row.
+
+Packages (the PackageType and Components columns, see domain/product_rows.py): a component
+must be a product, in the database or anywhere in the same file, and never a package itself;
+a product that a package in the database contains cannot become a package. A file without
+the two columns leaves every product's package information as it is.
 """
 
 from __future__ import annotations
 
+import enum
 import operator
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -60,6 +66,7 @@ _OPTIONAL_FIELDS = {
     Column.SERIAL_FORMAT: "serial_format",
     Column.WARRANTY_MONTHS: "warranty_months",
     Column.BIN: "bin",
+    Column.PACKAGE_TYPE: "package_type",
 }
 
 
@@ -132,6 +139,7 @@ def _apply(conn: Connection, upload: ParsedUpload) -> tuple[int, int, int]:
         field for column, field in _OPTIONAL_FIELDS.items() if column in upload.columns))
     wanted_of = operator.attrgetter(*fields)  # UploadRow attributes are named like columns
     with_barcodes = Column.BARCODE in upload.columns
+    with_packages = Column.PACKAGE_TYPE in upload.columns
 
     # One read of what exists, then every decision in memory.
     current: dict[str, tuple[int, tuple[Any, ...]]] = {}
@@ -149,10 +157,18 @@ def _apply(conn: Connection, upload: ParsedUpload) -> tuple[int, int, int]:
             owner_of[gtin] = pid
         barcodes_of = {pid: tuple(codes) for pid, codes in listed.items()}
         _refuse_taken_barcodes(upload, current, sku_of, owner_of)
+    components_of: dict[int, tuple[tuple[str, int], ...]] = {}
+    if with_packages:
+        type_at = fields.index("package_type")
+        package_ids = [pid for pid, values in current.values() if values[type_at] is not None]
+        components_of = repo.components_of(conn, package_ids) if package_ids else {}
+        _refuse_bad_packages(upload, {sku: values[type_at] for sku, (_pid, values)
+                                      in current.items()}, components_of, sku_of)
 
     new: list[UploadRow] = []
     changed: list[tuple[int, tuple[Any, ...]]] = []  # (id, new values of ``fields``)
     rebarcode: list[tuple[int, UploadRow]] = []
+    recompose: list[tuple[int, UploadRow]] = []
     unchanged = 0
     for item in upload.rows:
         found = current.get(item.sku)
@@ -164,11 +180,14 @@ def _apply(conn: Connection, upload: ParsedUpload) -> tuple[int, int, int]:
         # SerialMode is a StrEnum and Numeric columns come back as Decimal: plain == works.
         fields_differ = wanted != stored
         barcodes_differ = with_barcodes and barcodes_of.get(pid, ()) != item.barcodes
+        components_differ = with_packages and components_of.get(pid, ()) != item.components
         if fields_differ:
             changed.append((pid, wanted))
         if barcodes_differ:
             rebarcode.append((pid, item))
-        if not fields_differ and not barcodes_differ:
+        if components_differ:
+            recompose.append((pid, item))
+        if not fields_differ and not barcodes_differ and not components_differ:
             unchanged += 1
 
     mode_at = fields.index("serial_mode")
@@ -183,8 +202,10 @@ def _apply(conn: Connection, upload: ParsedUpload) -> tuple[int, int, int]:
     if rebarcode:
         for chunk in _chunks([pid for pid, _ in rebarcode]):
             conn.execute(sa.delete(repo.barcode_t).where(repo.barcode_t.c.product_id.in_(chunk)))
-        # A product whose only change is its barcodes was still changed by this import.
-        only_barcodes = sorted({pid for pid, _ in rebarcode} - {pid for pid, _ in changed})
+    if rebarcode or recompose:
+        # A product whose only change is its barcodes or components was still changed.
+        only_barcodes = sorted({pid for pid, _ in [*rebarcode, *recompose]}
+                               - {pid for pid, _ in changed})
         for chunk in _chunks(only_barcodes):
             conn.execute(sa.update(repo.product_t).where(p.id.in_(chunk)).values(updated_at=now))
     if with_barcodes:
@@ -193,7 +214,11 @@ def _apply(conn: Connection, upload: ParsedUpload) -> tuple[int, int, int]:
                  for gtin in item.barcodes]
         for batch in _chunks(codes):
             conn.execute(sa.insert(repo.barcode_t), batch)
-    updated = len({pid for pid, _ in changed} | {pid for pid, _ in rebarcode})
+    if with_packages:
+        _write_components(conn, recompose, list(zip(new_ids, new, strict=True)),
+                          {sku: pid for sku, (pid, _values) in current.items()})
+    updated = len({pid for pid, _ in changed} | {pid for pid, _ in rebarcode}
+                  | {pid for pid, _ in recompose})
     return len(new), updated, unchanged
 
 
@@ -215,6 +240,55 @@ def _refuse_taken_barcodes(upload: ParsedUpload, current: dict[str, tuple[int, A
                     f"'{clip(sku_of[owner])}'")))
     if problems:
         raise ImportRefused(problems, upload.warnings)
+
+
+def _refuse_bad_packages(upload: ParsedUpload, stored_type: dict[str, str | None],
+                         stored_components: dict[int, tuple[tuple[str, int], ...]],
+                         sku_of: dict[int, str]) -> None:
+    """What only the database can tell: each component exists (here or in the file) and is
+    not a package; a product that a package outside the file contains does not become one.
+    (Within the file, product_rows already refused nesting and self-containment.)"""
+    in_file = {item.sku for item in upload.rows}
+    contained_in: dict[str, list[str]] = {}
+    for pid, parts in stored_components.items():
+        if sku_of[pid] not in in_file:  # a package the file redefines is judged by its row
+            for sku, _qty in parts:
+                contained_in.setdefault(sku, []).append(sku_of[pid])
+    problems: list[RowProblem] = []
+    for item in upload.rows:
+        if item.package_type is not None and item.sku in contained_in:
+            owners = sorted(contained_in[item.sku])
+            shown = ", ".join(f"'{clip(o)}'" for o in owners[:3]) + (
+                f" and {len(owners) - 3} more" if len(owners) > 3 else "")
+            problems.append(RowProblem(item.row, Column.PACKAGE_TYPE, (
+                f"'{clip(item.sku)}' is a component of package {shown}; a package cannot "
+                "contain a package, so it cannot become one")))
+        for sku, _qty in item.components:
+            if sku in in_file:
+                continue
+            if sku not in stored_type:
+                problems.append(RowProblem(item.row, Column.COMPONENTS, (
+                    f"component '{clip(sku)}' is not a product: it is neither in the "
+                    "catalogue nor in this file")))
+            elif stored_type[sku] is not None:
+                problems.append(RowProblem(item.row, Column.COMPONENTS, (
+                    f"component '{clip(sku)}' is itself a package; a package cannot "
+                    "contain a package")))
+    if problems:
+        raise ImportRefused(problems, upload.warnings)
+
+
+def _write_components(conn: Connection, recompose: list[tuple[int, UploadRow]],
+                      created: list[tuple[int, UploadRow]], id_of: dict[str, int]) -> None:
+    """Replace the components of the packages whose components changed; add those of new
+    packages."""
+    for chunk in _chunks([pid for pid, _ in recompose]):
+        conn.execute(sa.delete(repo.component_t).where(repo.component_t.c.package_id.in_(chunk)))
+    id_of = {**id_of, **{item.sku: pid for pid, item in created}}
+    parts = [{"package_id": pid, "component_id": id_of[sku], "quantity": qty}
+             for pid, item in [*recompose, *created] for sku, qty in item.components]
+    for batch in _chunks(parts):
+        conn.execute(sa.insert(repo.component_t), batch)
 
 
 def _insert_products(conn: Connection, rows: list[UploadRow], fields: Sequence[str],
@@ -257,9 +331,9 @@ def _update_products(conn: Connection, changed: list[tuple[int, tuple[Any, ...]]
 
 
 def _plain(values: tuple[Any, ...]) -> tuple[Any, ...]:
-    """Values as the driver should bind them: a serial mode by its value (psycopg would bind
-    an enum by its name)."""
-    return tuple(v.value if isinstance(v, SerialMode) else v for v in values)
+    """Values as the driver should bind them: a serial mode or package type by its value
+    (psycopg would bind an enum by its name)."""
+    return tuple(v.value if isinstance(v, enum.Enum) else v for v in values)
 
 
 def _chunks(items: list[T]) -> Iterator[list[T]]:

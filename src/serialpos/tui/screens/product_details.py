@@ -1,4 +1,5 @@
-"""One product in full: everything the catalogue holds about it, as plain text."""
+"""One product in full: everything the catalogue holds about it, as plain text; for a
+package, its type (and what that means for serials) and its components."""
 
 from __future__ import annotations
 
@@ -18,6 +19,23 @@ if TYPE_CHECKING:
     from serialpos.domain.products import Product
 
 
+PACKAGE_MEANING = {
+    "consolidated": "one serial for the sealed box",
+    "exploded": "each component follows its own serial mode",
+}
+
+
+def package_rows(product: Product) -> tuple[tuple[str, str], ...]:
+    if product.package_type is None:
+        return (("Package", "no"),)
+    kind = str(product.package_type)
+    return (
+        ("Package", f"{kind} — {PACKAGE_MEANING.get(kind, '')}"),
+        ("Components", ", ".join(f"{sku} × {qty}" for sku, qty in product.components)
+         or "none"),
+    )
+
+
 def details(product: Product) -> Text:
     rows = (
         ("SKU", product.sku),
@@ -30,6 +48,7 @@ def details(product: Product) -> Text:
         ("Warranty", "—" if product.warranty_months is None
          else f"{product.warranty_months} months"),
         ("Bin", product.bin or "—"),
+        *package_rows(product),
     )
     text = Text()
     for number, (label, value) in enumerate(rows):

@@ -42,7 +42,16 @@ def product_cells(product: Product, selected: bool) -> list[Text]:
         Text(visible(product.serial_format or "")),
         Text(visible(", ".join(product.barcodes))),
         Text(visible(product.bin or "")),
+        Text(package_summary(product)),
     ]
+
+
+def package_summary(product: Product) -> str:
+    """The Package column: the package type and how many items the package holds."""
+    if product.package_type is None:
+        return ""
+    items = sum(qty for _sku, qty in product.components)
+    return f"{product.package_type} ({items} item{'s' * (items != 1)})"
 
 
 def listing(skus: list[str], limit: int = 3) -> str:
@@ -88,6 +97,7 @@ class ProductsScreen(ConsoleScreen):
         table.add_column("Format", key="format")
         table.add_column("Barcodes", key="barcodes")
         table.add_column("Bin", key="bin")
+        table.add_column("Package", key="package")
         self.query_one("#search", Input).focus()
         self.search("")
 
