@@ -44,15 +44,25 @@ class SaleProduct:
     serial_mode: SerialMode
     serial_format: str | None
     barcodes: tuple[str, ...]
+    package_type: str | None = None
+
+    @property
+    def exploded(self) -> bool:
+        """A package opened at the sale: its components are the lines that take serials."""
+        return self.package_type == "exploded"
 
 
 _p = repo.product_t.c
+#: product.package_type (migration 0003), read by name so this module needs no more of it.
+PACKAGE_TYPE: sa.ColumnClause[str] = sa.literal_column("product.package_type", sa.String())
+_component = sa.table("product_component", sa.column("package_id"), sa.column("component_id"),
+                      sa.column("quantity"))
 
 
 def _sale_products(conn: Connection, where: sa.ColumnElement[bool]) -> list[SaleProduct]:
     rows = conn.execute(
         sa.select(_p.id, _p.sku, _p.name, _p.price, _p.tax_rate, _p.serial_mode,
-                  _p.serial_format).where(where)
+                  _p.serial_format, PACKAGE_TYPE.label("package_type")).where(where)
     ).all()
     out = []
     for r in rows:
@@ -61,8 +71,19 @@ def _sale_products(conn: Connection, where: sa.ColumnElement[bool]) -> list[Sale
         ).scalars())
         out.append(SaleProduct(r.id, r.sku, r.name, money(r.price or 0),
                                rate(r.tax_rate or 0), SerialMode(r.serial_mode),
-                               r.serial_format, codes))
+                               r.serial_format, codes, r.package_type))
     return out
+
+
+def components(conn: Connection, package_id: int) -> list[tuple[int, int]]:
+    """A package's components as (product id, quantity), in SKU order."""
+    c = _component.c
+    rows = conn.execute(
+        sa.select(c.component_id, c.quantity)
+        .join(repo.product_t, _p.id == c.component_id)
+        .where(c.package_id == package_id).order_by(_p.sku)
+    ).all()
+    return [(int(pid), int(qty)) for pid, qty in rows]
 
 
 def sale_product_by_sku(conn: Connection, sku: str) -> SaleProduct | None:
@@ -98,7 +119,8 @@ def order_row(conn: Connection, number: str, *, lock: bool = False) -> sa.Row[ob
 def order_lines(conn: Connection, order_id: int, *,
                 include_removed: bool = False) -> list[sa.Row[object]]:
     c = line_t.c
-    query = (sa.select(line_t, _p.serial_mode.label("serial_mode"))
+    query = (sa.select(line_t, _p.serial_mode.label("serial_mode"),
+                       PACKAGE_TYPE.label("package_type"))
              .join(repo.product_t, _p.id == c.product_id)
              .where(c.order_id == order_id).order_by(c.number))
     if not include_removed:
@@ -109,7 +131,8 @@ def order_lines(conn: Connection, order_id: int, *,
 def line_row(conn: Connection, order_id: int, line_id: int) -> sa.Row[object] | None:
     c = line_t.c
     return conn.execute(
-        sa.select(line_t, _p.serial_mode.label("serial_mode"))
+        sa.select(line_t, _p.serial_mode.label("serial_mode"),
+                  PACKAGE_TYPE.label("package_type"))
         .join(repo.product_t, _p.id == c.product_id)
         .where(c.order_id == order_id, c.id == line_id)
     ).first()

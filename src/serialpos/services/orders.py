@@ -190,7 +190,7 @@ def _view(conn: Connection, row: sa.Row[object]) -> OrderView:
     lines = []
     for ln in orepo.order_lines(conn, m["id"]):
         lm = ln._mapping
-        mode = SerialMode(lm["serial_mode"])
+        mode = line_mode(ln)
         price, tax_rate = orepo.money(lm["unit_price"]), orepo.rate(lm["tax_rate"])
         amounts = line_amounts(price, lm["quantity"], tax_rate)
         lines.append(OrderLineView(
@@ -218,6 +218,14 @@ def _view(conn: Connection, row: sa.Row[object]) -> OrderView:
         invoices=tuple(invoice_numbers[k] for k in sorted(invoice_numbers)),
         created_by=m["created_by"], created_at=m["created_at"],
     )
+
+
+def line_mode(row: sa.Row[object]) -> SerialMode:
+    """A line's serial mode: its product's, except a package opened at the sale (exploded),
+    whose own mode is ignored: its components' lines take the serials."""
+    if row._mapping["package_type"] == "exploded":
+        return SerialMode.DISABLED
+    return SerialMode(row._mapping["serial_mode"])
 
 
 def _find(conn: Connection, number: str, *, lock: bool = False) -> sa.Row[object]:
@@ -422,10 +430,46 @@ def _product_for(conn: Connection, sku: str | None, barcode: str | None) -> orep
     raise BadRequest("give a SKU or a barcode")
 
 
+def _insert_line(ctx: _Ctx, product: orepo.SaleProduct, quantity: int, price: Decimal,
+                 package_line: int | None = None) -> int:
+    conn, c = ctx.conn, orepo.line_t.c
+    count = conn.execute(sa.select(sa.func.count()).where(c.order_id == ctx.id)).scalar_one()
+    if count >= MAX_LINES:
+        raise BadRequest(f"an order holds at most {MAX_LINES} lines; open another order")
+    number = int(conn.execute(sa.select(sa.func.coalesce(sa.func.max(c.number), 0))
+                              .where(c.order_id == ctx.id)).scalar_one()) + 1
+    return _new_id(conn.execute(sa.insert(orepo.line_t).values(
+        order_id=ctx.id, number=number, product_id=product.id, sku=product.sku,
+        name=product.name, quantity=quantity, unit_price=price, tax_rate=product.tax_rate,
+        serial=None, status=LineStatus.OPEN.value, package_line=package_line,
+    )))
+
+
+def _add_package(ctx: _Ctx, package: orepo.SaleProduct) -> tuple[int, bool, str]:
+    """An exploded package: its own line (the price) and one line per component unit
+    (serial-tracked components) or per component (others), priced in the package."""
+    header = _insert_line(ctx, package, 1, package.price)
+    parts = orepo.components(ctx.conn, package.id)
+    for component_id, quantity in parts:
+        part = orepo.sale_product_by_id(ctx.conn, component_id)
+        if part.serial_mode.tracked:
+            for _ in range(quantity):
+                _insert_line(ctx, part, 1, ZERO, header)
+        else:
+            _insert_line(ctx, part, quantity, ZERO, header)
+    return header, False, (f"added package {package.sku} {package.name} with "
+                           f"{len(parts)} components")
+
+
 def _add_line(ctx: _Ctx, product: orepo.SaleProduct, serial: str | None,
               manager: Actor | None = None) -> tuple[int, bool, str]:
     """Add one unit of ``product``: returns (line id, merged, message)."""
     conn, c = ctx.conn, orepo.line_t.c
+    if product.exploded:
+        if serial:
+            raise NotSerialized(f"{product.sku} is a package opened at the sale: its "
+                                "components take the serials")
+        return _add_package(ctx, product)
     if product.serial_mode is SerialMode.DISABLED and serial:
         raise NotSerialized(f"{product.sku} is not serialized; it takes no serial")
     if merges_into_existing_line(product.serial_mode, ctx.settings().aggregate_duplicate_items):
@@ -439,23 +483,14 @@ def _add_line(ctx: _Ctx, product: orepo.SaleProduct, serial: str | None,
                          .values(quantity=existing.quantity + 1))
             return (existing.id, True,
                     f"{product.sku} {product.name}: quantity now {existing.quantity + 1}")
-    count = conn.execute(sa.select(sa.func.count()).where(c.order_id == ctx.id)).scalar_one()
-    if count >= MAX_LINES:
-        raise BadRequest(f"an order holds at most {MAX_LINES} lines; open another order")
-    number = int(conn.execute(sa.select(sa.func.coalesce(sa.func.max(c.number), 0))
-                              .where(c.order_id == ctx.id)).scalar_one()) + 1
-    line_id = _new_id(conn.execute(sa.insert(orepo.line_t).values(
-        order_id=ctx.id, number=number, product_id=product.id, sku=product.sku,
-        name=product.name, quantity=1, unit_price=product.price, tax_rate=product.tax_rate,
-        serial=None, status=LineStatus.OPEN.value,
-    )))
+    line_id = _insert_line(ctx, product, 1, product.price)
     message = f"added {product.sku} {product.name}"
     if serial:
-        _set_serial_in(ctx, int(line_id), serial, manager)
+        _set_serial_in(ctx, line_id, serial, manager)
         message += f", serial {serial}"
     elif product.serial_mode is SerialMode.REQUIRED:
         message += ": scan its serial"
-    return int(line_id), False, message
+    return line_id, False, message
 
 
 def add_item(db: Database, actor: Actor, order: str, *, sku: str | None = None,
@@ -468,8 +503,8 @@ def add_item(db: Database, actor: Actor, order: str, *, sku: str | None = None,
         ctx = _Ctx(conn, db, actor, _editable(conn, order))
         product = _product_for(conn, sku, barcode)
         line, merged, message = _add_line(ctx, product, clean)
-        prompt = (product.serial_mode is SerialMode.REQUIRED and clean is None
-                  and ctx.settings().auto_prompt_serial)
+        prompt = (product.serial_mode is SerialMode.REQUIRED and not product.exploded
+                  and clean is None and ctx.settings().auto_prompt_serial)
         return AddResult(_view(conn, _find(conn, order)), line, prompt, merged, message)
 
     return _write(db, actor, work)
@@ -578,10 +613,12 @@ def _set_serial_in(ctx: _Ctx, line: int, raw: str | None, manager: Actor | None)
     product = orepo.sale_product_by_id(conn, lm["product_id"])
     new = normalize_serial(raw)
     old = lm["serial"]
-    if product.serial_mode is SerialMode.DISABLED:
+    if product.serial_mode is SerialMode.DISABLED or product.exploded:
         if new is None:
             return
-        raise NotSerialized(f"{product.sku} is not serialized; it takes no serial")
+        what = "a package opened at the sale: its components take the serials" \
+            if product.exploded else "not serialized; it takes no serial"
+        raise NotSerialized(f"{product.sku} is {what}")
     if new == old:
         return
     c = orepo.line_t.c
@@ -662,8 +699,9 @@ def set_quantity(db: Database, actor: Actor, order: str, line: int, quantity: in
     def work(conn: Connection) -> OrderView:
         ctx = _Ctx(conn, db, actor, _editable(conn, order))
         row = _open_line(ctx, line)
-        check_quantity_change(SerialMode(row._mapping["serial_mode"]), row._mapping["sku"],
-                              quantity)
+        if row._mapping["package_line"] is not None or row._mapping["package_type"] == "exploded":
+            raise BadRequest("a package's lines go with the package: remove it, or add it again")
+        check_quantity_change(line_mode(row), row._mapping["sku"], quantity)
         if quantity > 100_000:
             raise BadValue("quantity must be at most 100,000 on one line")
         conn.execute(sa.update(orepo.line_t).where(orepo.line_t.c.id == line)
@@ -694,8 +732,18 @@ def remove_line(db: Database, actor: Actor, order: str, line: int) -> OrderView:
     def work(conn: Connection) -> OrderView:
         ctx = _Ctx(conn, db, actor, _editable(conn, order))
         row = _open_line(ctx, line)
-        _release_line(ctx, row)
-        conn.execute(sa.update(orepo.line_t).where(orepo.line_t.c.id == line)
+        header = row._mapping["package_line"]
+        if header is not None:
+            number = orepo.line_row(conn, ctx.id, header)
+            raise BadRequest(f"line {row._mapping['number']} is part of the package on line "
+                             f"{number._mapping['number'] if number else header}: remove the "
+                             "package", code="package_part")
+        parts = [r for r in orepo.order_lines(conn, ctx.id)
+                 if r._mapping["package_line"] == line and r._mapping["status"] == "open"]
+        for each in [row, *parts]:
+            _release_line(ctx, each)
+        conn.execute(sa.update(orepo.line_t)
+                     .where(orepo.line_t.c.id.in_([line, *(r._mapping["id"] for r in parts)]))
                      .values(status=LineStatus.REMOVED.value))
         _touch(conn, ctx.id)
         return _view(conn, _find(conn, order))
@@ -823,12 +871,14 @@ def fulfil(db: Database, actor: Actor, order: str, *, lines: list[int] | None = 
             if unknown:
                 raise BadRequest(f"order {ctx.number} has no open line {', '.join(unknown)}",
                                  code="unknown_line")
-            chosen = [by_id[x] for x in wanted]
+            pulled = [r._mapping["id"] for r in open_rows
+                      if r._mapping["package_line"] in wanted and r._mapping["id"] not in wanted]
+            chosen = [by_id[x] for x in [*wanted, *pulled]]
         if not chosen:
             raise BadRequest(f"order {ctx.number} has no open lines to fulfil")
         check_fulfilment_gate(
-            LineForGate(r._mapping["number"], r._mapping["sku"],
-                        SerialMode(r._mapping["serial_mode"]), r._mapping["serial"])
+            LineForGate(r._mapping["number"], r._mapping["sku"], line_mode(r),
+                        r._mapping["serial"])
             for r in chosen)
         _check_delivery(row)
         for method, amount in given:
@@ -855,6 +905,8 @@ def fulfil(db: Database, actor: Actor, order: str, *, lines: list[int] | None = 
         change = paid - order_total if last and paid > order_total else ZERO
         for r in chosen:
             m = r._mapping
+            if m["package_type"] == "exploded":
+                continue  # the components are the goods handed over
             step = ledger.Step(Action.SELL, ctx.store, m["sku"], [m["serial"]]) \
                 if m["serial"] else ledger.Step(Action.SELL, ctx.store, m["sku"],
                                                 quantity=m["quantity"])
@@ -911,7 +963,13 @@ def create_order(db: Database, actor: Actor, store: str, type: str | SaleType = 
                 raise BadValue(f"{item.sku}: quantity must be 1 to 100,000")
             if item.serial and item.quantity != 1:
                 raise BadRequest(f"{item.sku}: a line with a serial is one unit")
-            if product.serial_mode.tracked:
+            if product.exploded:
+                for _ in range(item.quantity):
+                    header = _add_line(ctx, product, normalize_serial(item.serial))[0]
+                    made.append(header)
+                    made += [r._mapping["id"] for r in orepo.order_lines(conn, ctx.id)
+                             if r._mapping["package_line"] == header]
+            elif product.serial_mode.tracked:
                 for _ in range(item.quantity):
                     made.append(_add_line(ctx, product, normalize_serial(item.serial),
                                           manager)[0])

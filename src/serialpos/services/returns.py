@@ -124,6 +124,8 @@ def return_units(db: Database, actor: Actor, order: str, *, lines: list[int],
         units: list[tuple[str, str]] = []
         for r in chosen:
             m = r._mapping
+            if m["package_type"] == "exploded":
+                continue  # a package opened at the sale: its components come back
             action = Action.RETURN_DAMAGED if m["id"] in broken else Action.RETURN
             step = ledger.Step(action, here, m["sku"], [m["serial"]]) if m["serial"] else \
                 ledger.Step(action, here, m["sku"], quantity=m["quantity"])

@@ -1,0 +1,93 @@
+"""Packages at the counter: an exploded package adds its own line (the price) and one line per
+component unit, each component following its own serial mode; a consolidated package is an
+ordinary product with its own serial."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+import sqlalchemy as sa
+from test_orders import IMEI, clean, setup_catalogue, state_of
+
+from serialpos.db import repo
+from serialpos.db.engine import Database
+from serialpos.domain.errors import DomainError, SerialRequired
+from serialpos.domain.orders import LineStatus, SerialIndicator
+from serialpos.domain.products import SerialMode
+from serialpos.services import orders, products, returns
+from serialpos.services.context import Actor
+
+
+def _package(db: Database, admin: Actor, sku: str, kind: str, mode: str,
+             parts: list[tuple[str, int]]) -> None:
+    products.create_product(db, admin, sku=sku, name=f"{sku} bundle", price=Decimal("1200.00"),
+                            serial_mode=mode)
+    p = repo.product_t.c
+    with db.engine.begin() as conn:
+        ids = dict(conn.execute(sa.select(p.sku, p.id)).all())
+        conn.execute(sa.text("UPDATE product SET package_type = :kind WHERE sku = :sku"),
+                     {"kind": kind, "sku": sku})
+        for part, quantity in parts:
+            conn.execute(sa.text("INSERT INTO product_component (package_id, component_id, "
+                                 "quantity) VALUES (:pkg, :part, :qty)"),
+                         {"pkg": ids[sku], "part": ids[part], "qty": quantity})
+
+
+def test_exploded_package_sells_its_components(db: Database, admin: Actor) -> None:
+    setup_catalogue(db, admin)
+    # the package's own mode (required) is ignored: it is exploded
+    _package(db, admin, "KIT", "exploded", "required", [("PH1", 2), ("CB1", 3)])
+    order = orders.open_order(db, admin, "S1").order
+    added = orders.add_item(db, admin, order, sku="KIT")
+    assert not added.prompt_serial and not added.merged
+    view = added.order
+    assert [(ln.sku, ln.quantity, ln.unit_price, ln.package_line) for ln in view.lines] == [
+        ("KIT", 1, Decimal("1200.00"), None), ("CB1", 3, Decimal("0.00"), added.line),
+        ("PH1", 1, Decimal("0.00"), added.line), ("PH1", 1, Decimal("0.00"), added.line)]
+    assert view.lines[0].serial_mode is SerialMode.DISABLED
+    assert view.lines[0].indicator is SerialIndicator.NONE
+    assert view.totals.total == Decimal("1200.00")
+    with pytest.raises(DomainError) as no_serial:
+        orders.set_serial(db, admin, order, added.line, IMEI[0])
+    assert no_serial.value.code == "not_serialized"
+    with pytest.raises(DomainError) as part:
+        orders.remove_line(db, admin, order, view.lines[1].line)
+    assert part.value.code == "package_part"
+    with pytest.raises(SerialRequired, match=r"line 3 \(PH1\), line 4 \(PH1\)"):
+        orders.fulfil(db, admin, order, lines=[added.line], settle_in="cash")
+
+    phones = [ln.line for ln in view.lines if ln.sku == "PH1"]
+    orders.set_serial(db, admin, order, phones[0], IMEI[0])
+    orders.set_serial(db, admin, order, phones[1], IMEI[1])
+    done = orders.fulfil(db, admin, order, lines=[added.line], settle_in="cash")
+    assert {ln.status for ln in done.order.lines} == {LineStatus.FULFILLED}
+    assert state_of(db, IMEI[0]) == ("sold", "S1") and state_of(db, IMEI[1]) == ("sold", "S1")
+    clean(db)
+
+    back = returns.return_units(db, admin, order, lines=[added.line, phones[0]])
+    assert back.units == ((IMEI[0], "in_stock"),)
+    assert back.amount == Decimal("1200.00")
+    clean(db)
+
+
+def test_removing_an_exploded_package_releases_its_units(db: Database, admin: Actor) -> None:
+    setup_catalogue(db, admin)
+    _package(db, admin, "KIT", "exploded", "disabled", [("PH1", 1)])
+    view, made = orders.create_order(db, admin, "S1", lines=[orders.NewLine("KIT")])
+    assert len(made) == 2
+    orders.set_serial(db, admin, view.order, made[1], IMEI[0])
+    assert state_of(db, IMEI[0]) == ("reserved", "S1")
+    after = orders.remove_line(db, admin, view.order, made[0])
+    assert after.lines == ()
+    assert state_of(db, IMEI[0]) == ("in_stock", "S1")
+    clean(db)
+
+
+def test_consolidated_package_is_one_serialized_box(db: Database, admin: Actor) -> None:
+    setup_catalogue(db, admin)
+    _package(db, admin, "BOX", "consolidated", "required", [("PH1", 1)])
+    order = orders.open_order(db, admin, "S1").order
+    added = orders.add_item(db, admin, order, sku="BOX")
+    assert added.prompt_serial and len(added.order.lines) == 1
+    assert added.order.lines[0].indicator is SerialIndicator.MISSING_REQUIRED
