@@ -25,7 +25,7 @@ def _package(db: Database, admin: Actor, sku: str, kind: str, mode: str,
                             serial_mode=mode)
     p = repo.product_t.c
     with db.engine.begin() as conn:
-        ids = dict(conn.execute(sa.select(p.sku, p.id)).all())
+        ids: dict[str, int] = {sku: pid for sku, pid in conn.execute(sa.select(p.sku, p.id))}
         conn.execute(sa.text("UPDATE product SET package_type = :kind WHERE sku = :sku"),
                      {"kind": kind, "sku": sku})
         for part, quantity in parts:
