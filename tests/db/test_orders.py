@@ -258,6 +258,8 @@ def test_lines_quantities_remove_void_park(db: Database, shop: Actor, admin: Act
     assert [(s.order, s.lines, s.pending_serials) for s in summary] == [(order, 4, 1)]
     assert orders.park(db, cam, order).status is OrderStatus.PARKED
     assert orders.list_orders(db, "S1", "open") == []
+    with pytest.raises(DomainError):
+        orders.list_orders(db, "S1", "lost")
     with pytest.raises(DomainError, match="resume it first"):
         orders.fulfil(db, cam, order)
     assert orders.resume(db, cam, order).status is OrderStatus.OPEN
@@ -328,6 +330,10 @@ def test_add_scan_resolves_barcode_sku_serial(db: Database, shop: Actor) -> None
     assert (by_serial.order.lines[-1].sku, by_serial.order.lines[-1].serial) == ("PH1", IMEI[1])
     assert not by_serial.prompt_serial
     assert state_of(db, IMEI[1]) == ("reserved", "S1")
+    gs1 = orders.add_scan(db, shop, order, f"]d2010{PH_BARCODE}21{IMEI[2]}")
+    assert (gs1.order.lines[-1].sku, gs1.order.lines[-1].serial) == ("PH1", IMEI[2])
+    both = orders.add_item(db, shop, order, barcode=PH_BARCODE, serial=IMEI[0])
+    assert both.order.lines[-1].serial == IMEI[0] and not both.prompt_serial
     with pytest.raises(DomainError, match="nothing matches 'ZZZ'") as none:
         orders.add_scan(db, shop, order, "ZZZ")
     assert none.value.code == "unknown_product"

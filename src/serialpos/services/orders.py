@@ -254,7 +254,13 @@ def get_order(db: Database, order: str) -> OrderView:
 def list_orders(db: Database, store: str, status: str | None = None,
                 limit: int = 100) -> list[OrderSummary]:
     """Newest first. ``status``: open, parked, fulfilled or voided (None: all)."""
-    wanted = None if status is None else OrderStatus(status.strip().lower())
+    wanted = None
+    if status is not None:
+        try:
+            wanted = OrderStatus(status.strip().lower())
+        except ValueError:
+            raise BadValue(f"order status '{clip(status)}' is not one of "
+                           f"{', '.join(s.value for s in OrderStatus)}") from None
 
     def work(conn: Connection) -> list[OrderSummary]:
         sid = repo.store_id(db, conn, store)
@@ -511,8 +517,11 @@ def add_item(db: Database, actor: Actor, order: str, *, sku: str | None = None,
 
 
 def add_scan(db: Database, actor: Actor, order: str, text: str) -> AddResult:
-    """Free text typed or scanned: a barcode, else an exact SKU, else the serial of a unit in
-    stock at this order's store (its product, with that serial)."""
+    """Free text typed or scanned: a barcode (a GS1 scan with a serial fills both), else an
+    exact SKU, else the serial of a unit in stock at this order's store (its product, with
+    that serial)."""
+    from serialpos.devices.decoder import decode
+
     value = text.strip()
     if not value:
         raise BadRequest("nothing was scanned")
@@ -521,10 +530,16 @@ def add_scan(db: Database, actor: Actor, order: str, text: str) -> AddResult:
         ctx = _Ctx(conn, db, actor, _editable(conn, order))
         serial: str | None = None
         product: orepo.SaleProduct | None = None
-        try:
-            pid = repo.product_id_by_gtin(conn, normalize_gtin(value))
-        except BadValue:
-            pid = None
+        scan = decode(value)  # GS1 element strings and Digital Links carry GTIN and serial
+        gtin = scan.gtin if scan.kind in ("product", "product_serial") else None
+        if gtin is None:
+            try:
+                gtin = normalize_gtin(value)
+            except BadValue:
+                gtin = None
+        pid = None if gtin is None else repo.product_id_by_gtin(conn, gtin)
+        if pid is not None and scan.kind == "product_serial":
+            serial = normalize_serial(scan.serial)
         if pid is not None:
             product = orepo.sale_product_by_id(conn, pid)
         else:
