@@ -79,6 +79,45 @@ def test_two_terminals_sell_the_same_serial(db: Database, admin: Actor) -> None:
     assert check_ledger(db) == []
 
 
+def _numbers_worker(url: str, terminal: str, rounds: int, barrier: Any, results: Any) -> None:
+    db = Database(url)
+    actor = Actor(user="ada", role=Role.ADMIN, terminal=terminal)
+    try:
+        db.read(lambda conn: conn.exec_driver_sql("SELECT 1").scalar())
+        for _ in range(rounds):
+            barrier.wait(timeout=60)
+            try:
+                order = orders.open_order(db, actor, "S1").order
+                orders.add_item(db, actor, order, sku="CB1")
+                outcome = order + " " + orders.fulfil(db, actor, order, settle_in="cash").invoice
+            except Exception as exc:
+                outcome = f"{type(exc).__name__}:{exc}"
+            results.put(outcome)
+    finally:
+        db.dispose()
+
+
+def test_two_terminals_never_get_the_same_number(db: Database, admin: Actor) -> None:
+    products.create_product(db, admin, sku="CB1", name="Cable")
+    barrier, results = CTX.Barrier(2), CTX.Queue()
+    workers = [CTX.Process(target=_numbers_worker, args=(db.url, name, ROUNDS, barrier, results))
+               for name in ("t1", "t2")]
+    for w in workers:
+        w.start()
+    try:
+        outcomes = [results.get(timeout=120) for _ in range(2 * ROUNDS)]
+    finally:
+        for w in workers:
+            w.join(timeout=30)
+            if w.is_alive():
+                w.kill()
+    pairs = [o.split(" ") for o in outcomes]
+    assert all(len(p) == 2 for p in pairs), outcomes
+    assert sorted(p[0] for p in pairs) == [f"S1-{i:06d}" for i in range(1, 2 * ROUNDS + 1)]
+    assert sorted(p[1] for p in pairs) == [f"INV-S1-{i:06d}" for i in range(1, 2 * ROUNDS + 1)]
+    assert check_ledger(db) == []
+
+
 @pytest.fixture(autouse=True)
 def _no_leftover_children() -> Any:
     yield
