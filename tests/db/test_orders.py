@@ -198,6 +198,18 @@ def test_serial_refusals(db: Database, shop: Actor) -> None:
                                                          ("reserve", "cam")]
     assert card.events[0].reason == "manager override by max: unit not known to the ledger"
 
+    # at add time too: refused whole without an override, added and reserved with one
+    other_unknown = "012345678901237"
+    lines_before = len(orders.get_order(db, order).lines)
+    with pytest.raises(DomainError) as at_add:
+        orders.add_item(db, cam, order, sku="PH1", serial=other_unknown)
+    assert at_add.value.code == "unknown_unit"
+    assert len(orders.get_order(db, order).lines) == lines_before
+    added = orders.add_item(db, cam, order, sku="PH1", serial=other_unknown,
+                            override_user="max", override_pin="2222")
+    assert added.order.line_by_id(added.line).serial == other_unknown
+    assert state_of(db, other_unknown) == ("reserved", "S1")
+
     # removing the serial releases the unit
     view = orders.set_serial(db, cam, order, line, "")
     assert view.line_by_id(line).serial is None

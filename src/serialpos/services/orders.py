@@ -16,6 +16,12 @@ Decisions:
   ``change`` payment); before that it stays on the order as a deposit.
 - Totals count open and fulfilled lines; returned lines are out of the totals and their
   refunds are negative payments, so ``paid`` is what the customer has net.
+- An exploded package is a line of its own (its price, no serial) with its components'
+  lines under it (``package_line``), priced 0, each following its own serial mode; removing
+  or fulfilling the package takes its components along. Only the components move stock.
+- A serial the ledger does not know (serialized inventory on) is refused (``unknown_unit``)
+  unless a manager or admin overrides with user and PIN: the unit is then added to stock
+  (an ``adjust_add`` event by the manager, reason naming them) and reserved.
 """
 
 from __future__ import annotations
@@ -500,15 +506,20 @@ def _add_line(ctx: _Ctx, product: orepo.SaleProduct, serial: str | None,
 
 
 def add_item(db: Database, actor: Actor, order: str, *, sku: str | None = None,
-             barcode: str | None = None, serial: str | None = None) -> AddResult:
+             barcode: str | None = None, serial: str | None = None,
+             override_user: str | None = None, override_pin: str | None = None) -> AddResult:
     """Add one unit by SKU or barcode (any GTIN form), with its serial when known (a GS1
-    product+serial scan fills both)."""
+    product+serial scan fills both). A serial the ledger does not know is refused
+    (``unknown_unit``) and nothing is added, unless a manager's override is given (as for
+    :func:`set_serial`)."""
+    actor.require(Permission.SELL)
     clean = normalize_serial(serial)
+    manager = _manager(db, actor, override_user, override_pin) if clean else None
 
     def work(conn: Connection) -> AddResult:
         ctx = _Ctx(conn, db, actor, _editable(conn, order))
         product = _product_for(conn, sku, barcode)
-        line, merged, message = _add_line(ctx, product, clean)
+        line, merged, message = _add_line(ctx, product, clean, manager)
         prompt = (product.serial_mode is SerialMode.REQUIRED and not product.exploded
                   and clean is None and ctx.settings().auto_prompt_serial)
         return AddResult(_view(conn, _find(conn, order)), line, prompt, merged, message)
