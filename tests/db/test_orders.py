@@ -266,6 +266,9 @@ def test_lines_quantities_remove_void_park(db: Database, shop: Actor, admin: Act
     assert not first.merged and first.line != cb
     assert not orders.add_item(db, cam, order, sku="PH1").prompt_serial
 
+    pending = orders.pending_serial_lines(db, "S1")
+    assert [(x.order, x.sku, x.number) for x in pending] == [(order, "PH1", 5)]
+    assert orders.pending_serial_lines(db, "S2") == []
     summary = orders.list_orders(db, "S1", "open")
     assert [(s.order, s.lines, s.pending_serials) for s in summary] == [(order, 4, 1)]
     assert orders.park(db, cam, order).status is OrderStatus.PARKED

@@ -287,6 +287,45 @@ def list_orders(db: Database, store: str, status: str | None = None,
     return db.read(work)
 
 
+@dataclass(frozen=True)
+class PendingLine:
+    """An open line still waiting for its required serial (the fulfilment report's "items
+    pending serial"); the serial is entered in place with :func:`set_serial`."""
+
+    order: str
+    line: int
+    number: int
+    sku: str
+    name: str
+    type: SaleType
+    delivery: DeliveryMode
+    customer_name: str | None
+    created_at: datetime
+
+
+def pending_serial_lines(db: Database, store: str, limit: int = 500) -> list[PendingLine]:
+    """Open lines of open or parked orders at ``store`` whose product requires a serial and
+    has none yet, oldest order first."""
+    def work(conn: Connection) -> list[PendingLine]:
+        sid = repo.store_id(db, conn, store)
+        o, c, p = orepo.order_t.c, orepo.line_t.c, repo.product_t.c
+        rows = conn.execute(
+            sa.select(o.number, c.id, c.number.label("line_number"), c.sku, c.name, o.type,
+                      o.delivery, o.customer_name, o.created_at)
+            .join(orepo.order_t, o.id == c.order_id)
+            .join(repo.product_t, p.id == c.product_id)
+            .where(o.store_id == sid, o.status.in_(("open", "parked")), c.status == "open",
+                   c.serial.is_(None), p.serial_mode == SerialMode.REQUIRED.value,
+                   sa.func.coalesce(orepo.PACKAGE_TYPE, "") != "exploded")
+            .order_by(o.id, c.number).limit(limit)
+        ).all()
+        return [PendingLine(r.number, r.id, r.line_number, r.sku, r.name, SaleType(r.type),
+                            DeliveryMode(r.delivery), r.customer_name, r.created_at)
+                for r in rows]
+
+    return db.read(work)
+
+
 def _write(db: Database, actor: Actor, work: Callable[[Connection], T]) -> T:
     actor.require(Permission.SELL)
     return db.write(work)
