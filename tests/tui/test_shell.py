@@ -22,7 +22,7 @@ from serialpos.tui.widgets.key_footer import KeyFooter, layout
 from serialpos.tui.widgets.message_line import MessageLine
 
 NOT_BUILT = {
-    "3": "Sale is not built yet: it comes with the counter-sales work",
+    "7": "Return to vendor is not built yet: it comes with the return-to-vendor work",
     "5": "Receiving (ASN/blind) is not built yet: it comes with the receiving work",
     "0": "Reports is not built yet: it comes with the reports work",
 }

@@ -114,6 +114,14 @@ class SerialposApp(App[None]):
             from serialpos.tui.screens.products import ProductsScreen
 
             self.push_screen(ProductsScreen())
+        elif name == "sale":
+            from serialpos.tui.screens.sale import SaleScreen
+
+            self.push_screen(SaleScreen())
+        elif name == "returns":
+            from serialpos.tui.screens.returns import ReturnsScreen
+
+            self.push_screen(ReturnsScreen())
 
     def action_lookup(self) -> None:
         from serialpos.tui.screens.lookup import LookupScreen

@@ -29,8 +29,8 @@ class Flow:
 FLOWS: tuple[Flow, ...] = (
     Flow("1", "Serial lookup", "lookup"),
     Flow("2", "Products", "products"),
-    Flow("3", "Sale", None, "the counter-sales work"),
-    Flow("4", "Returns", None, "the returns and refunds work"),
+    Flow("3", "Sale", "sale"),
+    Flow("4", "Returns", "returns"),
     Flow("5", "Receiving (ASN/blind)", None, "the receiving work"),
     Flow("6", "Transfers", None, "the store-to-store transfer work"),
     Flow("7", "Return to vendor", None, "the return-to-vendor work"),

@@ -1,0 +1,237 @@
+"""Returns and refunds: find the sale by its order or invoice number, or by scanning the serial
+of a unit sold on it; choose the exact lines coming back (Space), mark the damaged ones (d),
+refund them, and see the refund note's number. Re-issue opens a new sale, for a mistake fixed
+by return and re-sale.
+
+A scanned serial both finds the sale and chooses that unit's line: a customer returning one of
+three laptops scans that laptop and nothing else is touched.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.message import Message
+from textual.widgets import Input, Static
+
+from serialpos.domain.text import clip, visible
+from serialpos.tui.messages import ActionFailed
+from serialpos.tui.screens.base import ConsoleScreen
+from serialpos.tui.screens.sale_dialogs import METHODS, money
+from serialpos.tui.widgets.capped_input import CappedInput
+from serialpos.tui.widgets.key_footer import KeyFooter, KeyHints
+from serialpos.tui.widgets.message_line import MessageLine
+from serialpos.tui.widgets.sale_lines import ReturnLines, SaleLines
+from serialpos.tui.widgets.status_line import StatusLine
+
+if TYPE_CHECKING:
+    from serialpos.services.context import Actor
+    from serialpos.services.orders import OrderView
+    from serialpos.services.returns import ReturnResult
+    from serialpos.tui.messages import ScanRead
+
+
+class ReturnsScreen(ConsoleScreen):
+    """Find, choose, refund."""
+
+    KEY_HINTS: ClassVar[KeyHints] = (("Enter", "Find"), ("↑↓", "Lines"))
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "Back"),
+        Binding("f9,ctrl+y", "refund", "Refund"),
+        Binding("f4,ctrl+t", "method", "Method"),
+        Binding("f5,ctrl+n", "reissue", "Re-issue"),
+        Binding("up", "lines(-1)", "Lines", show=False),
+        Binding("down", "lines(1)", "Lines", show=False),
+    ]
+
+    @dataclass
+    class Found(Message):
+        """The sale was found; ``serial`` is the unit scanned to find it, if any."""
+
+        view: OrderView
+        serial: str | None
+
+    @dataclass
+    class Refunded(Message):
+        """The chosen lines were taken back and refunded."""
+
+        result: ReturnResult
+
+    def __init__(self, text: str | None = None) -> None:
+        super().__init__()
+        self.initial = text
+        self.view: OrderView | None = None
+        self.method = 0
+
+    def compose(self) -> ComposeResult:
+        yield StatusLine("Returns", self.session)
+        yield Static("", id="return-head", markup=False)
+        yield CappedInput(id="find", placeholder="invoice/order number or scan a serial, Enter")
+        yield MessageLine(id="message")
+        yield ReturnLines(id="lines", empty="find the sale: invoice number or a unit's serial")
+        yield KeyFooter()
+
+    def on_mount(self) -> None:
+        self.query_one("#find", Input).focus()
+        self._head()
+        if self.initial:
+            self.find(self.initial, None)
+
+    @property
+    def lines(self) -> ReturnLines:
+        return self.query_one(ReturnLines)
+
+    def _head(self) -> None:
+        view = self.view
+        what = "no sale yet" if view is None else (
+            f"{visible(view.order)} · invoices {', '.join(view.invoices) or '—'}")
+        self.query_one("#return-head", Static).update(
+            Text(f"{what} · refund {METHODS[self.method]}"))
+
+    def action_back(self) -> None:
+        if self.lines.has_focus:
+            self.query_one("#find", Input).focus()
+            return
+        self.dismiss()
+
+    def action_lines(self, step: int) -> None:
+        self.lines.focus()
+
+    def action_method(self) -> None:
+        self.method = (self.method + 1) % len(METHODS)
+        self._head()
+
+    def action_reissue(self) -> None:
+        self.console.open_flow("sale")
+
+    # -- finding -------------------------------------------------------------------------------
+    @on(Input.Submitted, "#find")
+    def submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        text = event.value.strip()
+        if not text:
+            self.show_error("type an invoice or order number, or scan a unit's serial")
+            return
+        event.input.clear()
+        self.find(text, text)
+
+    def take_scan(self, scan: ScanRead) -> None:
+        if self.refuse_unreadable(scan):
+            return
+        decoded = scan.decoded
+        serial = decoded.serial or decoded.text
+        if not serial:
+            return
+        view = self.view
+        if view is not None and self._choose_serial(serial):
+            return
+        self.find(serial, serial)
+
+    def _choose_serial(self, serial: str) -> bool:
+        view = self.view
+        if view is None:
+            return False
+        for line in view.lines:
+            if line.serial == serial:
+                if str(line.status.value) != "fulfilled":
+                    self.show_error(f"line {line.number} ({line.sku} {clip(serial)}) is "
+                                    f"{line.status.value}: nothing to return")
+                    return True
+                self.lines.marked.add(line.line)
+                self.lines.go_to(line.line)
+                self.message_line.ok(f"line {line.number} chosen: {line.sku} {clip(serial)}")
+                return True
+        return False
+
+    def find(self, text: str, serial: str | None) -> None:
+        self.message_line.note(f"finding {clip(text)}…")
+        self._find(text, serial)
+
+    @work(thread=True, exclusive=True, group="returns-find")
+    def _find(self, text: str, serial: str | None) -> None:
+        try:
+            from serialpos.services.returns import find_sale
+
+            view = find_sale(self.console.database(), text)
+        except Exception as exc:
+            from serialpos.tui.backend import describe
+
+            self.post_message(ActionFailed(describe(exc)))
+            return
+        self.post_message(self.Found(view, serial))
+
+    def on_returns_screen_found(self, message: Found) -> None:
+        self.view = message.view
+        self.lines.marked.clear()
+        self.lines.damaged.clear()
+        self.lines.show_lines(message.view.lines)
+        self._head()
+        sold = sum(1 for line in message.view.lines if str(line.status.value) == "fulfilled")
+        if message.serial is None or not self._choose_serial(message.serial):
+            self.message_line.ok(f"{message.view.order}: {sold} sold line{'s' * (sold != 1)}; "
+                                 "choose with Space, d for damaged")
+        self.lines.focus()
+
+    # -- choosing and refunding ---------------------------------------------------------------
+    def on_sale_lines_acted(self, message: SaleLines.Acted) -> None:
+        if message.action == "mark":
+            self.lines.toggle_mark()
+        elif message.action == "damaged":
+            self.lines.toggle_damaged()
+        count = len(self.lines.marked)
+        self.message_line.note(f"{count} line{'s' * (count != 1)} chosen"
+                               + (f", {len(self.lines.damaged)} damaged"
+                                  if self.lines.damaged else ""))
+
+    def on_sale_lines_typed(self, message: SaleLines.Typed) -> None:
+        field = self.query_one("#find", Input)
+        field.focus()
+        field.value += message.character
+        field.cursor_position = len(field.value)
+
+    def action_refund(self) -> None:
+        view = self.view
+        if view is None:
+            self.show_error("find the sale first")
+            return
+        chosen = sorted(self.lines.marked)
+        if not chosen:
+            self.show_error("choose the lines coming back (Space), d for damaged")
+            return
+        damaged = sorted(self.lines.damaged)
+        good = [line for line in chosen if line not in self.lines.damaged]
+        self.message_line.note("refunding…")
+        self._refund(self.session.actor, view.order, good, damaged, METHODS[self.method])
+
+    @work(thread=True, exclusive=True, group="returns-refund")
+    def _refund(self, actor: Actor, order: str, lines: list[int], damaged: list[int],
+                method: str) -> None:
+        try:
+            from serialpos.services.returns import return_units
+
+            result = return_units(self.console.database(), actor, order, lines=lines,
+                                  damaged=damaged, refund_method=method)
+        except Exception as exc:
+            from serialpos.tui.backend import describe
+
+            self.post_message(ActionFailed(describe(exc)))
+            return
+        self.post_message(self.Refunded(result))
+
+    def on_returns_screen_refunded(self, message: Refunded) -> None:
+        result = message.result
+        self.view = result.order
+        self.lines.marked.clear()
+        self.lines.damaged.clear()
+        self.lines.show_lines(result.order.lines)
+        self._head()
+        units = "; ".join(f"{clip(serial)} → {state.replace('_', ' ')}"
+                          for serial, state in result.units)
+        self.message_line.ok(f"refund {result.refund_invoice}: {money(result.amount)} "
+                             f"{METHODS[self.method]}" + (f"; {units}" if units else "")
+                             + " — Re-issue: F5/^N")

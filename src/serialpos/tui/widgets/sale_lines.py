@@ -1,0 +1,283 @@
+"""The lines of an order, drawn by hand: only the rows that fit are rendered.
+
+A DataTable that appends a row and scrolls to it shows the row a frame or two later; at the
+counter the scanned unit must be on screen in the first frame after the scan. So this widget
+keeps the lines as plain data and renders the window around the cursor (the newest line when a
+scan lands), one ``Text`` row each.
+
+The serial indicator is a colour (component classes styled in app.tcss) *and* words
+("✗ S/N needed", "? S/N optional", "✓ S/N 3569…"), so it reads the same with ``NO_COLOR``.
+Keys: arrows move, ``s`` serial, ``+``/``-`` quantity, Delete removes, Space marks a line
+(returns, fulfil chosen lines); any other character goes back to the scan field.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar
+
+from rich.text import Text
+from textual import events
+from textual.binding import Binding, BindingType
+from textual.message import Message
+from textual.widget import Widget
+
+from serialpos.domain.text import visible
+
+if TYPE_CHECKING:
+    from serialpos.services.orders import OrderLineView
+
+SERIAL_SHOWN = 10
+INDICATOR_CLASS = {
+    "missing_required": "sale-lines--required",
+    "missing_optional": "sale-lines--optional",
+    "recorded": "sale-lines--recorded",
+}
+
+
+#: Narrow terminals (under 60 columns) use these shorter words, same symbols.
+SHORT_WORDS = {"missing_required": "✗ S/N needed", "missing_optional": "? S/N opt.",
+               "recorded": "✓ S/N", "none": ""}
+
+
+def indicator_words(line: OrderLineView, narrow: bool = False) -> str:
+    """The indicator in words: ``✓ S/N 35693803…`` when recorded."""
+    key = str(line.indicator.value)
+    words = SHORT_WORDS[key] if narrow else line.indicator.symbol
+    if line.serial:
+        room = INDICATOR_WIDTH[narrow] - len(words) - 1
+        serial = visible(line.serial)
+        cut = serial if len(serial) <= room else serial[: room - 1] + "…"
+        words = f"{words} {cut}"
+    return words
+
+
+#: A line's state in four letters, on narrow terminals.
+STATUS_SHORT = {"fulfilled": "sold", "returned": "back", "removed": "gone"}
+
+#: The indicator column's width, so that every row lines up: (wide, narrow).
+INDICATOR_WIDTH = {False: 16, True: 12}
+
+
+def line_text(line: OrderLineView, width: int, mark: str = " ") -> tuple[str, str]:
+    """(body, indicator) of one row, fitted to ``width``: number, product, qty, price, total;
+    on a narrow terminal the unit price goes and the name gives way. ``mark`` is one
+    character: ``*`` chosen, ``D`` chosen as damaged. A line that is no longer open says so
+    (fulfilled, returned) in place of the price."""
+    narrow = width < 60
+    number = f"{mark}{line.number:>2} "
+    total = f"{line.total:>8.2f}" if narrow else f"{line.total:>9.2f}"
+    status = str(getattr(line.status, "value", line.status))
+    if narrow:  # no unit price; a line that is not open says so where its quantity was
+        shown = str(line.quantity) if status == "open" else STATUS_SHORT.get(status, status)
+        qty = f"{shown:>4}"
+        price = ""
+    else:
+        qty = f"{line.quantity:>3}"
+        price = f" {line.unit_price:>8.2f}" if status == "open" else f" {status:>9}"
+    indicator = indicator_words(line, narrow)
+    fixed = len(number) + 1 + len(qty) + len(price) + len(total) + 1 + INDICATOR_WIDTH[narrow]
+    room = max(width - fixed, 6)
+    product = visible(f"{line.sku} {line.name}")
+    if len(product) > room:  # the SKU alone when the name does not fit: it is what is read
+        sku = visible(line.sku)
+        product = sku if len(sku) <= room else product[: room - 1] + "…"
+    body = f"{number}{product:<{room}} {qty}{price}{total} "
+    return body, indicator
+
+
+class SaleLines(Widget, can_focus=True):
+    """Order lines with a row cursor. The screen calls :meth:`show_lines`; keys post
+    :class:`Acted` up."""
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "sale-lines--cursor",
+        "sale-lines--required",
+        "sale-lines--optional",
+        "sale-lines--recorded",
+        "sale-lines--empty",
+    }
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("up", "move(-1)", "Up", show=False),
+        Binding("down", "move(1)", "Down", show=False),
+        Binding("pageup", "move(-10)", "Page up", show=False),
+        Binding("pagedown", "move(10)", "Page down", show=False),
+        Binding("s", "act('serial')", "Serial"),
+        Binding("plus,equals_sign", "act('more')", "Qty", key_display="+"),
+        Binding("minus", "act('less')", "Qty", key_display="-"),
+        Binding("delete", "act('remove')", "Remove"),
+        Binding("space", "act('mark')", "Mark"),
+    ]
+
+    @dataclass
+    class Acted(Message):
+        """A key asked for something to be done to the line under the cursor."""
+
+        action: str
+        line: int  # the line's id (OrderLineView.line)
+
+    @dataclass
+    class Typed(Message):
+        """A character typed while the lines had focus: it belongs in the scan field."""
+
+        character: str
+
+    #: Characters this widget keeps (its keys); any other one goes to the scan field.
+    KEPT = "s+=- "
+
+    def __init__(self, *, id: str | None = None, empty: str = "no lines yet: scan an item") -> None:
+        super().__init__(id=id)
+        self.lines: list[OrderLineView] = []
+        self.cursor = 0
+        self.top = 0
+        self.marked: set[int] = set()
+        self.damaged: set[int] = set()
+        self.pending: list[str] = []  # scans on their way to the service, shown at once
+        self.empty = empty
+
+    # -- data ------------------------------------------------------------------------------
+    def show_lines(self, lines: Sequence[OrderLineView], cursor_line: int | None = None) -> None:
+        """New lines; the cursor goes to ``cursor_line`` (a line id) or stays on its row."""
+        self.lines = list(lines)
+        ids = [line.line for line in self.lines]
+        self.marked &= set(ids)
+        self.damaged &= set(ids)
+        if cursor_line is not None and cursor_line in ids:
+            self.cursor = ids.index(cursor_line)
+        self.cursor = max(0, min(self.cursor, len(self.lines) - 1))
+        self._keep_cursor_in_view()
+        self.refresh()
+
+    def add_pending(self, text: str) -> None:
+        """A scan is being added: its row shows in the next frame, before the service answers
+        (a durable commit takes tens of milliseconds); the real line replaces it."""
+        self.pending.append(text)
+        self._keep_cursor_in_view()
+        self.refresh()
+
+    def drop_pending(self) -> None:
+        if self.pending:
+            self.pending.pop(0)
+            self._keep_cursor_in_view()
+            self.refresh()
+
+    @property
+    def current(self) -> OrderLineView | None:
+        return self.lines[self.cursor] if self.lines else None
+
+    def go_to(self, line_id: int) -> None:
+        for index, line in enumerate(self.lines):
+            if line.line == line_id:
+                self.cursor = index
+                self._keep_cursor_in_view()
+                self.refresh()
+                return
+
+    def toggle_mark(self) -> None:
+        current = self.current
+        if current is None:
+            return
+        self.marked ^= {current.line}
+        self.damaged -= {current.line} - self.marked
+        self.refresh()
+
+    def toggle_damaged(self) -> None:
+        current = self.current
+        if current is None:
+            return
+        self.damaged ^= {current.line}
+        if current.line in self.damaged:
+            self.marked.add(current.line)
+        self.refresh()
+
+    def visible_text(self) -> str:
+        """The rows on screen now, for tests and the bench."""
+        return self.render().plain
+
+    # -- keys -------------------------------------------------------------------------------
+    def action_move(self, step: int) -> None:
+        if not self.lines:
+            return
+        self.cursor = max(0, min(self.cursor + step, len(self.lines) - 1))
+        self._keep_cursor_in_view()
+        self.refresh()
+
+    def action_act(self, action: str) -> None:
+        current = self.current
+        if current is not None:
+            self.post_message(self.Acted(action, current.line))
+
+    def on_key(self, event: events.Key) -> None:
+        char = event.character
+        if char and len(char) == 1 and char.isprintable() and char not in self.KEPT:
+            event.stop()
+            event.prevent_default()
+            self.post_message(self.Typed(char))
+
+    # -- drawing ----------------------------------------------------------------------------
+    def _keep_cursor_in_view(self) -> None:
+        height = max(self.size.height, 1)
+        rows = len(self.lines) + len(self.pending)
+        if self.pending:  # the rows being added are the ones to see
+            self.top = max(rows - height, 0)
+            return
+        if self.cursor < self.top:
+            self.top = self.cursor
+        elif self.cursor >= self.top + height:
+            self.top = self.cursor - height + 1
+        self.top = max(0, min(self.top, max(rows - height, 0)))
+
+    def on_resize(self) -> None:
+        self._keep_cursor_in_view()
+
+    def on_focus(self) -> None:
+        self.refresh()
+
+    def on_blur(self) -> None:
+        self.refresh()
+
+    def render(self) -> Text:
+        if not self.lines and not self.pending:
+            return Text(self.empty, style=self.get_component_rich_style("sale-lines--empty"))
+        width = max(self.size.width, 20)
+        height = max(self.size.height, 1)
+        text = Text(no_wrap=True, overflow="crop")
+        cursor_style = self.get_component_rich_style("sale-lines--cursor")
+        note_style = self.get_component_rich_style("sale-lines--empty")
+        end = min(self.top + height, len(self.lines) + len(self.pending))
+        for index in range(self.top, end):
+            if index > self.top:
+                text.append("\n")
+            if index >= len(self.lines):
+                scanned = visible(self.pending[index - len(self.lines)])
+                text.append(f"  … {scanned[: max(width - 16, 4)]} adding", style=note_style)
+                continue
+            line = self.lines[index]
+            mark = ("D" if line.line in self.damaged
+                    else "*" if line.line in self.marked else " ")
+            body, indicator = line_text(line, width, mark)
+            start = len(text)
+            text.append(body)
+            klass = INDICATOR_CLASS.get(str(line.indicator.value))
+            text.append(indicator,
+                        style=self.get_component_rich_style(klass) if klass else "")
+            if index == self.cursor and self.has_focus:
+                text.stylize(cursor_style, start, len(text))
+            elif index == self.cursor:
+                text.stylize("underline", start, start + len(body))
+        return text
+
+
+class ReturnLines(SaleLines, inherit_bindings=False):
+    """The lines of a sale being returned: Space chooses a line, ``d`` chooses it as damaged."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("up", "move(-1)", "Up", show=False),
+        Binding("down", "move(1)", "Down", show=False),
+        Binding("pageup", "move(-10)", "Page up", show=False),
+        Binding("pagedown", "move(10)", "Page down", show=False),
+        Binding("space", "act('mark')", "Choose"),
+        Binding("d", "act('damaged')", "Damaged"),
+    ]
+    KEPT = "d "

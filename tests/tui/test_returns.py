@@ -1,0 +1,110 @@
+"""Returns at 80x24 and 40x16: a customer with three laptops returns one (found by its
+serial, or by the invoice and chosen with Space); a damaged unit is written off."""
+
+from __future__ import annotations
+
+import pytest
+from textual.pilot import Pilot
+from tui_helpers import SIZES, MakeApp, async_test, log_in, screen_text, settle
+
+from serialpos.db.engine import Database
+from serialpos.services.context import Actor
+from serialpos.services.lookup import lookup_serial
+from serialpos.tui.screens.returns import ReturnsScreen
+from serialpos.tui.screens.sale import SaleScreen
+from serialpos.tui.widgets.message_line import MessageLine
+
+LAPTOPS = ["ZB24000101", "ZB24000102", "ZB24000103"]
+
+
+def sell_three_laptops(db: Database) -> str:
+    """One sale of three laptops, fulfilled; returns its invoice number."""
+    from serialpos.domain.users import Role
+    from serialpos.services import orders
+
+    actor = Actor("cashier", Role.CASHIER, "T1")
+    order = orders.open_order(db, actor, "S01").order
+    for serial in LAPTOPS:
+        orders.add_item(db, actor, order, sku="LT-ZEN14", serial=serial)
+    done = orders.fulfil(db, actor, order, settle_in="card")
+    return done.invoice
+
+
+def state_of(db: Database, serial: str) -> str:
+    (card,) = lookup_serial(db, serial)
+    return card.state
+
+
+async def open_returns(pilot: Pilot[object]) -> ReturnsScreen:
+    await log_in(pilot, "cashier")
+    await pilot.press("4")
+    await settle(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, ReturnsScreen)
+    return screen
+
+
+async def find(pilot: Pilot[object], screen: ReturnsScreen, text: str) -> None:
+    from textual.widgets import Input
+
+    field = screen.query_one("#find", Input)
+    field.focus()
+    field.value = text
+    await pilot.press("enter")
+    await settle(pilot)
+
+
+@pytest.mark.parametrize("size", SIZES)
+@async_test
+async def test_one_of_three_laptops_comes_back_by_its_serial(
+        make_app: MakeApp, demo_db: Database, size: tuple[int, int]) -> None:
+    sell_three_laptops(demo_db)
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        screen = await open_returns(pilot)
+        await find(pilot, screen, LAPTOPS[1])  # the sale found by the unit's serial
+        assert screen.view is not None and len(screen.view.lines) == 3
+        assert screen.lines.marked == {screen.view.lines[1].line}  # that unit is chosen
+        await pilot.press("ctrl+y")
+        await settle(pilot)
+        text = screen.query_one(MessageLine).text
+        assert "refund INV-S01-" in text, text
+        assert "INV-S01-" in screen_text(app)
+    assert state_of(demo_db, LAPTOPS[1]) == "in_stock"
+    assert state_of(demo_db, LAPTOPS[0]) == "sold" and state_of(demo_db, LAPTOPS[2]) == "sold"
+
+
+@async_test
+async def test_by_invoice_a_chosen_damaged_unit_is_written_off_and_reissue_opens_a_sale(
+        make_app: MakeApp, demo_db: Database) -> None:
+    invoice = sell_three_laptops(demo_db)
+    app = make_app()
+    async with app.run_test(size=(40, 16)) as pilot:
+        screen = await open_returns(pilot)
+        await find(pilot, screen, invoice)
+        assert screen.view is not None and not screen.lines.marked
+        await pilot.press("down", "down", "d")  # the third laptop, damaged
+        await settle(pilot)
+        await pilot.press("ctrl+y")
+        await settle(pilot)
+        assert "refund" in screen.query_one(MessageLine).text
+        await pilot.press("ctrl+n")
+        await settle(pilot)
+        assert isinstance(app.screen, SaleScreen)
+    assert state_of(demo_db, LAPTOPS[2]) == "written_off"
+    assert state_of(demo_db, LAPTOPS[0]) == "sold"
+
+
+@async_test
+async def test_nothing_chosen_or_nothing_found_is_said_with_the_bell(
+        make_app: MakeApp, monkeypatch: pytest.MonkeyPatch) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        rung: list[int] = []
+        screen = await open_returns(pilot)
+        monkeypatch.setattr(app, "bell", lambda: rung.append(1))
+        await find(pilot, screen, "INV-NOPE")
+        assert rung and screen.query_one(MessageLine).kind == "error"
+        await pilot.press("ctrl+y")
+        await settle(pilot)
+        assert len(rung) == 2

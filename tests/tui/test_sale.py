@@ -1,0 +1,327 @@
+"""The counter sale, driven with Pilot at 80x24 and 40x16 on the demo database: scans land as
+lines, serials are prompted for and checked, refusals ring the bell and change nothing, lay-bys
+are fulfilled later, and fulfilment waits for required serials."""
+
+from __future__ import annotations
+
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import Input
+from tui_helpers import SIZES, MakeApp, async_test, log_in, screen_text, settle
+
+from serialpos.db.engine import Database
+from serialpos.services.demo import _imei
+from serialpos.tui.app import SerialposApp
+from serialpos.tui.screens.sale import SaleScreen
+from serialpos.tui.screens.sale_dialogs import SerialEntry, Tender
+from serialpos.tui.widgets.message_line import MessageLine
+from serialpos.tui.widgets.sale_lines import SaleLines
+
+AURORA = "PH-AUR15"
+AURORA_GTIN = "5012345000015"
+NOVA_SERIAL = _imei(101)
+
+
+def bells(app: SerialposApp, monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    rung: list[int] = []
+    monkeypatch.setattr(app, "bell", lambda: rung.append(1))
+    return rung
+
+
+def message(app: SerialposApp) -> str:
+    return app.screen.query_one(MessageLine).text
+
+
+async def open_sale(pilot: Pilot[object], user: str = "cashier") -> SaleScreen:
+    await log_in(pilot, user)
+    await pilot.press("3")
+    await settle(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, SaleScreen)
+    return screen
+
+
+async def enter(pilot: Pilot[object], text: str, field: str = "#scan") -> None:
+    """Type ``text`` into the focused screen's field and press Enter."""
+    widget = pilot.app.screen.query_one(field, Input)
+    widget.focus()
+    widget.value = text
+    await pilot.press("enter")
+    await settle(pilot)
+
+
+def rows(screen: SaleScreen) -> str:
+    return screen.query_one(SaleLines).visible_text()
+
+
+def set_auto_prompt(db: Database, on: bool) -> None:
+    from serialpos.domain.users import Role
+    from serialpos.services.context import Actor
+    from serialpos.services.settings import set_setting
+
+    set_setting(db, Actor("admin", Role.ADMIN, "T"), "auto_prompt_serial",
+                "true" if on else "false")
+
+
+@pytest.mark.parametrize("size", SIZES)
+@async_test
+async def test_a_phone_prompts_for_its_serial_and_the_scan_closes_the_prompt(
+        make_app: MakeApp, size: tuple[int, int]) -> None:
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        sale = await open_sale(pilot)
+        await enter(pilot, AURORA)
+        assert isinstance(app.screen, SerialEntry)
+        await enter(pilot, _imei(1), "#serial-entry")
+        assert app.screen is sale
+        assert "✓ S/N" in rows(sale)
+        assert "Total" in screen_text(app) and "Due" in screen_text(app)
+        # The next one goes straight in: a second phone by its barcode, its prompt, its serial.
+        await enter(pilot, AURORA_GTIN)
+        assert isinstance(app.screen, SerialEntry)
+        await enter(pilot, _imei(2), "#serial-entry")
+        assert app.screen is sale
+        assert len(sale.view.lines) == 2  # type: ignore[union-attr]
+        assert all(line.serial for line in sale.view.lines)  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("size", SIZES)
+@async_test
+async def test_without_auto_prompt_the_line_is_red_and_a_scanned_serial_fills_it(
+        make_app: MakeApp, demo_db: Database, size: tuple[int, int]) -> None:
+    set_auto_prompt(demo_db, False)
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        sale = await open_sale(pilot)
+        await enter(pilot, AURORA)
+        assert app.screen is sale
+        assert "✗ S/N needed" in rows(sale)
+        await enter(pilot, _imei(3))  # routed to the waiting line, not a new line
+        assert len(sale.view.lines) == 1  # type: ignore[union-attr]
+        assert sale.view.lines[0].serial == _imei(3)  # type: ignore[union-attr]
+        assert "✓ S/N" in rows(sale)
+
+
+@async_test
+async def test_an_optional_item_and_an_aggregated_disabled_item(make_app: MakeApp) -> None:
+    app = make_app()
+    async with app.run_test(size=(40, 16)) as pilot:
+        sale = await open_sale(pilot)
+        await enter(pilot, "TL-DRL18")
+        assert app.screen is sale  # optional: no prompt
+        assert "? S/N opt" in rows(sale)
+        await enter(pilot, "AC-USBC1")
+        await enter(pilot, "AC-USBC1")
+        view = sale.view
+        assert view is not None
+        cables = [line for line in view.lines if line.sku == "AC-USBC1"]
+        assert len(cables) == 1 and cables[0].quantity == 2
+        # + on the drill (a serial line) is refused with the service's words and the bell.
+        await pilot.press("up")  # to the lines
+        await pilot.press("up")
+        await pilot.press("plus")
+        await settle(pilot)
+        assert "add another line" in message(app)
+
+
+@pytest.mark.parametrize("size", SIZES)
+@async_test
+async def test_wrong_serials_are_refused_with_the_bell_and_change_nothing(
+        make_app: MakeApp, monkeypatch: pytest.MonkeyPatch, size: tuple[int, int]) -> None:
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        sale = await open_sale(pilot)
+        await enter(pilot, AURORA)
+        assert isinstance(app.screen, SerialEntry)
+        rung = bells(app, monkeypatch)
+        for wrong in (NOVA_SERIAL, AURORA_GTIN):  # another product's unit; its own barcode
+            before = len(rung)
+            await enter(pilot, wrong, "#serial-entry")
+            assert isinstance(app.screen, SerialEntry), wrong
+            assert len(rung) > before
+            assert app.screen.message_line.kind == "error"
+        assert "barcode" in app.screen.message_line.text
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is sale
+        assert sale.view is not None and sale.view.lines[0].serial is None
+        assert "✗ S/N needed" in rows(sale)
+
+
+@async_test
+async def test_a_sold_units_serial_is_refused(make_app: MakeApp,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        sale = await open_sale(pilot)
+        await enter(pilot, AURORA)
+        await enter(pilot, _imei(4), "#serial-entry")
+        await pilot.press("f9")
+        await settle(pilot)
+        assert isinstance(app.screen, Tender)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert sale.last_invoice is not None
+        # A new order: the same serial is sold now.
+        await enter(pilot, AURORA)
+        rung = bells(app, monkeypatch)
+        await enter(pilot, _imei(4), "#serial-entry")
+        assert isinstance(app.screen, SerialEntry)
+        assert rung
+        assert app.screen.message_line.kind == "error"
+
+
+@pytest.mark.parametrize("size", SIZES)
+@async_test
+async def test_fulfilment_is_blocked_while_a_serial_is_missing(
+        make_app: MakeApp, monkeypatch: pytest.MonkeyPatch, size: tuple[int, int]) -> None:
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        sale = await open_sale(pilot)
+        await enter(pilot, "AC-USBC1")
+        await enter(pilot, AURORA)
+        await pilot.press("escape")  # leave the serial missing
+        await settle(pilot)
+        await enter(pilot, "AC-CASE15")
+        rung = bells(app, monkeypatch)
+        await pilot.press("ctrl+y")
+        await settle(pilot)
+        assert app.screen is sale
+        assert rung
+        assert "line 2" in message(app)
+        lines = app.screen.query_one(SaleLines)
+        assert lines.has_focus and lines.current is not None and lines.current.number == 2
+        # s on that line opens serial entry; the serial makes the sale payable.
+        await pilot.press("s")
+        await settle(pilot)
+        await enter(pilot, _imei(5), "#serial-entry")
+        await pilot.press("ctrl+y")
+        await settle(pilot)
+        assert isinstance(app.screen, Tender)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert sale.last_invoice is not None and "invoice" in message(app)
+
+
+@async_test
+async def test_a_layby_takes_a_deposit_and_is_fulfilled_later(make_app: MakeApp) -> None:
+    app = make_app()
+    async with app.run_test(size=(40, 16)) as pilot:
+        sale = await open_sale(pilot)
+        await pilot.press("ctrl+t")
+        await settle(pilot)
+        await pilot.press("3", "enter")  # lay-by
+        await settle(pilot)
+        await enter(pilot, "LT-ZEN14")
+        await enter(pilot, "ZB24000101", "#serial-entry")
+        view = sale.view
+        assert view is not None and str(view.type) == "layby"
+        await pilot.press("ctrl+y")
+        await settle(pilot)
+        assert isinstance(app.screen, Tender)
+        await enter(pilot, "100", "#tender-amount")
+        assert sale.view is not None and str(sale.view.status) == "open"
+        order = sale.view.order
+        await pilot.press("escape")  # leave the sale; the lay-by stays open
+        await settle(pilot)
+        await pilot.press("3")
+        await settle(pilot)
+        sale = app.screen
+        assert isinstance(sale, SaleScreen)
+        await pilot.press("ctrl+r", "o")  # the order menu, then open orders
+        await settle(pilot)
+        await pilot.press("enter")  # the only open order
+        await settle(pilot)
+        assert sale.view is not None and sale.view.order == order
+        await pilot.press("ctrl+f")  # fulfil: the rest is due first
+        await settle(pilot)
+        assert isinstance(app.screen, Tender)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert sale.last_invoice is not None
+        assert sale.view is not None and str(sale.view.status) == "fulfilled"
+
+
+@async_test
+async def test_a_ten_megabyte_paste_is_capped(make_app: MakeApp) -> None:
+    app = make_app()
+    async with app.run_test(size=(40, 16)) as pilot:
+        await open_sale(pilot)
+        field = app.screen.query_one("#scan", Input)
+        field.focus()
+        await pilot.pause()
+        from textual import events
+
+        field.post_message(events.Paste("9" * 10_000_000))
+        await settle(pilot)
+        assert len(field.value) <= 4096
+        assert "cut" in message(app)
+
+
+@async_test
+async def test_park_and_resume(make_app: MakeApp) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        sale = await open_sale(pilot)
+        await enter(pilot, "AC-USBC1")
+        order = sale.view.order  # type: ignore[union-attr]
+        await pilot.press("ctrl+p")
+        await settle(pilot)
+        assert sale.view is None and "parked" in message(app)
+        await pilot.press("ctrl+r", "o")  # the order menu, then open orders
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert sale.view is not None and sale.view.order == order
+        assert str(sale.view.status) == "open"
+
+
+@pytest.mark.parametrize("size", SIZES)
+@async_test
+async def test_every_key_is_in_the_footer_and_every_f_key_has_a_letter_or_ctrl(
+        make_app: MakeApp, size: tuple[int, int]) -> None:
+    from textual.binding import Binding
+
+    from serialpos.tui.widgets.key_footer import KeyFooter
+
+    for screen_class in (SaleScreen, SaleLines):
+        for binding in screen_class.BINDINGS:
+            assert isinstance(binding, Binding)
+            keys = binding.key.split(",")
+            if any(k.startswith("f") and k[1:].isdigit() for k in keys):
+                assert any(not (k.startswith("f") and k[1:].isdigit()) for k in keys), keys
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        sale = await open_sale(pilot)
+        await enter(pilot, "AC-USBC1")
+        for focus_lines in (False, True):
+            if focus_lines:
+                await pilot.press("up")
+                await settle(pilot)
+            footer = sale.query_one(KeyFooter)
+            shown = screen_text(app)
+            for keys, description in footer.pairs:
+                assert f"{keys} {description}" in shown, (keys, description)
+            assert "Total" in shown and "Due" in shown
+            assert "AC-USBC1" in rows(sale)
+        assert "S Serial" in footer.plain and "del Remove" in footer.plain
+
+
+@async_test
+async def test_an_unknown_barcode_offers_quick_create_then_the_item_is_added(
+        make_app: MakeApp, monkeypatch: pytest.MonkeyPatch) -> None:
+    from serialpos.tui.screens.sale_dialogs import QuickCreate
+
+    app = make_app()
+    async with app.run_test(size=(40, 16)) as pilot:
+        sale = await open_sale(pilot)
+        rung = bells(app, monkeypatch)
+        await enter(pilot, "4006381333931")
+        assert rung and isinstance(app.screen, QuickCreate)
+        await enter(pilot, "NEW-1", "#new-sku")
+        await enter(pilot, "Gadget", "#new-name")
+        await enter(pilot, "9.99", "#new-price")  # serial mode: disabled (the default)
+        assert app.screen is sale
+        assert sale.view is not None and sale.view.lines[0].sku == "NEW-1"
+        await enter(pilot, "4006381333931")  # known now: the same line, quantity 2
+        assert sale.view.lines[0].quantity == 2
