@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from tui_helpers import MakeApp
+from tui_helpers import HOLD, PERSON, KeyClock, MakeApp
 
 from serialpos.cli.context import CliState
 from serialpos.db.engine import Database
@@ -59,14 +59,21 @@ def make_app(demo_url: str, no_config: None) -> Iterator[MakeApp]:
     made: list[SerialposApp] = []
 
     def make(url: str | None = None, config_path: str | None = None,
-             demo_users: tuple[tuple[str, str], ...] = ()) -> SerialposApp:
+             demo_users: tuple[tuple[str, str], ...] = (),
+             key_clock: KeyClock | None = None,
+             key_hold: float | None = HOLD) -> SerialposApp:
+        # Keys are a person typing unless the test says otherwise (see KeyClock), and keys the
+        # wedge holds back go on at once: Pilot presses keys ~40 ms apart already.
         app = SerialposApp(CliState(db_url=url or demo_url, config_path=config_path),
-                           demo_users=demo_users)
+                           demo_users=demo_users, key_clock=key_clock or KeyClock(PERSON),
+                           key_hold=key_hold)
         made.append(app)
         return app
 
     yield make
     for app in made:
+        for source in app.scan_sources:  # normally stopped at exit; a failed test may not exit
+            source.stop()
         db = app.source._db  # type: ignore[attr-defined]
         if db is not None:
             db.dispose()

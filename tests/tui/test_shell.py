@@ -42,7 +42,7 @@ async def test_home_lists_every_flow_and_says_which_are_not_built(
             assert f"{flow.key}  {flow.name}" in text
         for key, sentence in NOT_BUILT.items():
             await pilot.press(key)
-            await pilot.pause()
+            await settle(pilot)  # a digit is held for one key interval: it may begin a scan
             assert isinstance(app.screen, HomeScreen)  # no pretend screen
             assert app.screen.query_one(MessageLine).text == f"› {sentence}"
         await pilot.press("up", "up", "enter")  # arrows and Enter work as well as digits
@@ -134,6 +134,7 @@ async def test_no_color_keeps_every_cue_in_words_or_symbols(
         await pilot.press("2")
         await settle(pilot)
         await pilot.press("down", "space")
+        await settle(pilot)
         text = screen_text(app)
         assert "✓" in text  # the selected row is marked by a symbol, not only a colour
         assert "disabled" in text or "required" in text  # serial modes are words

@@ -17,20 +17,24 @@ import queue
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import typer
 
 from serialpos.cli.output import EXIT_REFUSED, fail
-from serialpos.devices.decoder import DecodedScan, decode, gs_substitute_error
 from serialpos.devices.keymaps import EV_KEY, EV_SYN, LAYOUTS, SYN_DROPPED, KeyEventDecoder
 from serialpos.devices.settings import (
     EvdevScannerSettings,
     SerialScannerSettings,
     scanner_settings,
 )
-from serialpos.devices.source import ScanSource, SourceState
 from serialpos.domain.text import visible
+
+if TYPE_CHECKING:
+    # Loaded inside the commands: ``serialpos`` imports this module at start-up to register
+    # the commands, and the console should not pay for biip, pyserial or evdev then.
+    from serialpos.devices.decoder import DecodedScan
+    from serialpos.devices.source import ScanSource, SourceState
 
 app = typer.Typer(
     help="Find, test, record and replay barcode scanners (evdev HID and serial port).",
@@ -47,6 +51,10 @@ def _devices() -> None:
 
 
 def _check_gs(value: str | None) -> str | None:
+    if value is None:
+        return None
+    from serialpos.devices.decoder import gs_substitute_error
+
     problem = gs_substitute_error(value)
     if problem:
         raise typer.BadParameter(problem)
@@ -294,6 +302,7 @@ def test_command(
     else:
         device, configured_gs = _configured_device(ctx, config_file)
     gs_substitute = gs if gs is not None else configured_gs
+    from serialpos.devices.decoder import decode
 
     events: queue.Queue[_Event] = queue.Queue()
     source = _make_source(device, events)
@@ -459,6 +468,8 @@ def replay_command(
     naming the line (exit 1); the scans before it have been printed already. Key presses
     after the last Enter or Tab are reported on stderr, not printed as a scan.
     """
+    from serialpos.devices.decoder import decode
+
     decoder = KeyEventDecoder(layout)
     scans = 0
     try:

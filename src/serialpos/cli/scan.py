@@ -3,18 +3,20 @@
 A technician configuring a scanner (AIM prefix on, FNC1 substitute, suffix) needs to see what
 the till will make of a scan without opening a sale; this prints exactly what ``decode``
 returns, as key: value lines or as the JSON shape scripts rely on.
+
+The decoder (and biip under it) is imported inside the command: ``serialpos`` loads this
+module at start-up to register the command, and the console should not pay for biip then.
 """
 
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
-from rich.text import Text
 
-from serialpos.devices.decoder import DecodedScan, decode, gs_substitute_error
+if TYPE_CHECKING:
+    from serialpos.devices.decoder import DecodedScan
 
 app = typer.Typer(
     help="Decode what a barcode scanner sends (AIM prefixes, GS1, Digital Link, EAN/UPC).",
@@ -29,6 +31,10 @@ def _scan() -> None:
 
 
 def _check_gs(value: str | None) -> str | None:
+    if value is None:
+        return None
+    from serialpos.devices.decoder import gs_substitute_error
+
     error = gs_substitute_error(value)
     if error:
         raise typer.BadParameter(error)
@@ -36,6 +42,9 @@ def _check_gs(value: str | None) -> str | None:
 
 
 def _print_lines(result: DecodedScan) -> None:
+    from rich.console import Console
+    from rich.text import Text
+
     console = Console(highlight=False)
     rows = [
         ("kind", result.kind),
@@ -79,6 +88,8 @@ def decode_command(
 
     Exits 1 when the scan is unreadable (the reason goes to stderr).
     """
+    from serialpos.devices.decoder import decode
+
     result = decode(raw, gs_substitute=gs)
     if as_json:
         typer.echo(json.dumps(result.to_json()))

@@ -30,7 +30,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from serialpos.config import ConfigError, TerminalConfig
-from serialpos.devices.decoder import gs_substitute_error
 from serialpos.devices.keymaps import LAYOUTS
 
 PARITIES = ("N", "E", "O", "M", "S")
@@ -184,7 +183,13 @@ def _evdev(entry: Mapping[str, Any], ctx: str) -> EvdevScannerSettings:
 
 def _gs_substitute(table: Mapping[str, Any], ctx: str) -> str | None:
     value = _str(table, "gs_substitute", None, ctx)
-    problem = gs_substitute_error(value)  # the decoder's own rule, so both agree
+    if value is None:
+        return None
+    # The decoder's own rule, so both agree. Imported here: the decoder loads biip, which the
+    # CLI's start-up and the console's login screen should not pay for.
+    from serialpos.devices.decoder import gs_substitute_error
+
+    problem = gs_substitute_error(value)
     if problem is not None:
         raise ConfigError(f"{ctx}: 'gs_substitute': {problem}")
     return value

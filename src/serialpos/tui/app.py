@@ -4,6 +4,13 @@
 under a second by importing no database code here or in the login screen: SQLAlchemy and the
 services are imported inside thread workers, and the database is opened by a worker once the
 login screen is already drawn.
+
+Scanners: once someone has logged in, a thread worker reads the terminal config's ``[scanner]``
+table and builds the serial and evdev sources; they read on their own threads and post
+:class:`~serialpos.tui.messages.ScanRead` (and their state) to the app, which never waits for
+them. The keyboard wedge watches the app's keys (see :mod:`serialpos.tui.scanners`) and posts
+the same ``ScanRead``. The app hands every ``ScanRead`` to the screen in front. Before anyone
+logs in the wedge is off, so a fast typist or a password manager can fill in the login form.
 """
 
 from __future__ import annotations
@@ -12,17 +19,37 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar, Protocol
 
+from textual import events, work
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.keys import format_key
 
+from serialpos.tui.messages import (
+    ScanDropped,
+    ScannersFailed,
+    ScannersReady,
+    ScannerStateChanged,
+    ScanRead,
+)
+from serialpos.tui.scanners import (
+    KEYBOARD,
+    KeyboardWedge,
+    KeyClock,
+    describe_state,
+    key_time,
+    scanner_summary,
+    type_into_focused,
+)
+from serialpos.tui.screens.base import ConsoleScreen
 from serialpos.tui.screens.login import LoginScreen
 from serialpos.tui.session import Session
+from serialpos.tui.widgets.status_line import StatusLine
 
 if TYPE_CHECKING:
     from serialpos.cli.context import CliState
     from serialpos.config import TerminalConfig
     from serialpos.db.engine import Database
+    from serialpos.devices.source import ScanSource, SourceState
 
 #: How keys are written in the footer: short, and readable on any terminal.
 KEY_NAMES = {"escape": "Esc", "enter": "Enter", "space": "Space", "slash": "/", "tab": "Tab"}
@@ -52,12 +79,25 @@ class SerialposApp(App[None]):
         Binding("ctrl+q", "quit", "Quit", priority=True),
     ]
 
-    def __init__(self, source: DataSource, demo_users: tuple[tuple[str, str], ...] = ()) -> None:
+    def __init__(
+        self,
+        source: DataSource,
+        demo_users: tuple[tuple[str, str], ...] = (),
+        *,
+        key_clock: KeyClock = key_time,
+        key_hold: float | None = None,
+    ) -> None:
         super().__init__()
         self.source = source
         self.demo_users = demo_users
         self.session: Session | None = None
         self._source_lock = threading.Lock()
+        self.wedge = KeyboardWedge(
+            self, self._dispatch_key, self._wedge_burst, key_clock, key_hold)
+        self.scan_sources: tuple[ScanSource, ...] = ()
+        self.scanner_states: dict[str, SourceState] = {}
+        self.gs_substitute: str | None = None
+        self._scanners_started = False
 
     def get_default_screen(self) -> LoginScreen:
         return LoginScreen(self.demo_users)
@@ -72,6 +112,27 @@ class SerialposApp(App[None]):
             return self.source.config()
 
     # -- keys ----------------------------------------------------------------------------------
+    async def on_event(self, event: events.Event) -> None:
+        # Every key from the terminal passes the wedge first, whichever screen is in front; a
+        # key coming back up from a widget (forwarded) has been seen already.
+        if isinstance(event, events.Key) and not event.is_forwarded:
+            if not self.wedge_on():
+                await self.wedge.stand_down()
+            elif await self.wedge.observe(event):
+                return
+        await super().on_event(event)
+
+    def wedge_on(self) -> bool:
+        """The keyboard wedge works once someone is logged in, on screens that take scans."""
+        if self.session is None or not self.screen_stack:
+            return False
+        screen = self.screen
+        return isinstance(screen, ConsoleScreen) and screen.TAKES_SCANS
+
+    async def _dispatch_key(self, event: events.Key) -> None:
+        """A key the wedge held back, sent on as if just typed."""
+        await super().on_event(event)
+
     def get_key_display(self, binding: Binding) -> str:
         if binding.key_display:
             return binding.key_display
@@ -96,9 +157,13 @@ class SerialposApp(App[None]):
         self.session = session
         self.push_screen(HomeScreen())
         self.refresh_bindings()
+        if not self._scanners_started:  # once: the scanners stay on across log outs
+            self._scanners_started = True
+            self.load_scanners()
 
     async def action_logout(self) -> None:
         self.session = None
+        self.wedge.reset()
         while len(self.screen_stack) > 1:
             await self.pop_screen()
         self.refresh_bindings()
@@ -107,13 +172,14 @@ class SerialposApp(App[None]):
             login.reset()
 
     # -- flows ------------------------------------------------------------------------------
-    def open_flow(self, name: str) -> None:
+    def open_flow(self, name: str, text: str | None = None) -> None:
+        """Open a flow's screen; ``text`` is a serial to look up or a product search."""
         if name == "lookup":
-            self.action_lookup()
+            self.open_lookup(text)
         elif name == "products":
             from serialpos.tui.screens.products import ProductsScreen
 
-            self.push_screen(ProductsScreen())
+            self.push_screen(ProductsScreen(text))
         elif name == "sale":
             from serialpos.tui.screens.sale import SaleScreen
 
@@ -121,17 +187,122 @@ class SerialposApp(App[None]):
         elif name == "returns":
             from serialpos.tui.screens.returns import ReturnsScreen
 
-            self.push_screen(ReturnsScreen())
+            self.push_screen(ReturnsScreen(text))
 
     def action_lookup(self) -> None:
+        self.open_lookup()
+
+    def open_lookup(self, serial: str | None = None) -> None:
         from serialpos.tui.screens.lookup import LookupScreen
 
         if self.session is None:
             return
         if isinstance(self.screen, LookupScreen):
             self.screen.focus_serial()
+            if serial:
+                self.screen.look_up(serial)
         else:
-            self.push_screen(LookupScreen())
+            self.push_screen(LookupScreen(serial))
+
+    # -- scanners ----------------------------------------------------------------------------
+    @work(thread=True, exclusive=True, group="scanners")
+    def load_scanners(self) -> None:
+        """Read the ``[scanner]`` table and build its sources, off the screen's thread: the
+        decoder's import (biip) and pyserial take a moment, and the config may be wrong."""
+        try:
+            import serialpos.devices.decoder  # noqa: F401 - loaded now, not at the first scan
+            from serialpos.devices.settings import scanner_settings
+            from serialpos.devices.source import build_sources
+
+            settings = scanner_settings(self.terminal_config())
+            sources = build_sources(
+                settings, self._source_scan, self._source_state, self._source_error
+            )
+        except Exception as exc:  # a bad [scanner] table: said on screen, the console goes on
+            from serialpos.tui.backend import describe
+
+            self.post_message(ScannersFailed(describe(exc)))
+            return
+        self.post_message(ScannersReady(settings, tuple(sources)))
+
+    def on_scanners_ready(self, message: ScannersReady) -> None:
+        self.gs_substitute = message.settings.gs_substitute
+        self.wedge.configure(message.settings.wedge)
+        self.scan_sources = message.sources
+        for source in message.sources:
+            self.scanner_states[source.name] = source.state
+        self._show_scanner_states()
+        for source in message.sources:
+            source.start()
+
+    def on_scanners_failed(self, message: ScannersFailed) -> None:
+        screen = self.screen
+        if isinstance(screen, ConsoleScreen):
+            screen.show_error(f"scanners are off: {message.message}")
+        else:
+            self.bell()
+
+    def on_unmount(self) -> None:
+        for source in self.scan_sources:
+            source.stop(timeout=1.0)
+
+    # These three run on the sources' reader threads: they decode (pure, and off the screen's
+    # thread) and post; post_message is thread-safe and never waits for the app.
+    def _source_scan(self, raw: str, source: str) -> None:
+        from serialpos.devices.decoder import decode
+
+        self.post_message(ScanRead(raw, source, decode(raw, gs_substitute=self.gs_substitute)))
+
+    def _source_state(self, state: SourceState) -> None:
+        self.post_message(ScannerStateChanged(state))
+
+    def _source_error(self, message: str, source: str) -> None:
+        self.post_message(ScanDropped(message, source))
+
+    def _wedge_burst(self, raw: str) -> None:
+        from serialpos.devices.decoder import decode
+
+        self.post_message(ScanRead(raw, KEYBOARD, decode(raw, gs_substitute=self.gs_substitute)))
+
+    def on_scan_read(self, message: ScanRead) -> None:
+        """Every scan, from any source, goes to the screen in front as the same message."""
+        screen = self.screen
+        if isinstance(screen, ConsoleScreen):
+            screen.post_message(ScanRead(message.raw, message.source, message.decoded))
+        elif not type_into_focused(screen, message.raw):
+            self.bell()  # a dialog without a field is open: the scan is not used
+
+    def on_scanner_state_changed(self, message: ScannerStateChanged) -> None:
+        state = message.state
+        if state.source not in self.scanner_states:
+            return  # a source from before (stopped); not one of ours now
+        self.scanner_states[state.source] = state
+        self._show_scanner_states()
+        screen = self.screen
+        if not isinstance(screen, ConsoleScreen):
+            return
+        if state.status == "error":
+            screen.show_error(describe_state(state))
+        else:
+            screen.message_line.note(describe_state(state))
+
+    def on_scan_dropped(self, message: ScanDropped) -> None:
+        screen = self.screen
+        if isinstance(screen, ConsoleScreen):
+            screen.show_error(f"scanner {message.source}: {message.message}")
+        else:
+            self.bell()
+
+    @property
+    def scanner_status(self) -> str:
+        """The scanners' state in a few words, for the status line ("" without scanners)."""
+        return scanner_summary(self.scanner_states.values())
+
+    def _show_scanner_states(self) -> None:
+        summary = self.scanner_status
+        for screen in self.screen_stack:
+            for line in screen.query(StatusLine):
+                line.show_scanners(summary)
 
 
 def run_console(state: CliState, demo: bool = False) -> None:

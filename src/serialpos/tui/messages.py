@@ -13,6 +13,9 @@ from typing import TYPE_CHECKING
 from textual.message import Message
 
 if TYPE_CHECKING:
+    from serialpos.devices.decoder import DecodedScan
+    from serialpos.devices.settings import ScannerSettings
+    from serialpos.devices.source import ScanSource, SourceState
     from serialpos.domain.products import Product
     from serialpos.services.lookup import UnitCard
     from serialpos.tui.session import Session
@@ -77,5 +80,50 @@ class SerialModeChanged(Message):
 @dataclass
 class ActionFailed(Message):
     """A service refused or failed; ``message`` is the sentence to show."""
+
+    message: str
+
+
+# -- scanners ------------------------------------------------------------------------------
+# Reader threads post these to the app (post_message is thread-safe and never blocks them);
+# the keyboard wedge posts ScanRead from the app's own key handling. The app hands a ScanRead
+# on to the screen in front, so every source reaches a flow the same way.
+
+
+@dataclass
+class ScanRead(Message, bubble=False):
+    """A scanner read one barcode: ``source`` is "keyboard" (the wedge) or the device's name."""
+
+    raw: str
+    source: str
+    decoded: DecodedScan
+
+
+@dataclass
+class ScannerStateChanged(Message):
+    """A serial or evdev scanner connected, went missing, or failed to open."""
+
+    state: SourceState
+
+
+@dataclass
+class ScanDropped(Message):
+    """A scanner sent something that cannot be a scan (not text, too long); it was dropped."""
+
+    message: str
+    source: str
+
+
+@dataclass
+class ScannersReady(Message):
+    """The terminal config's ``[scanner]`` table was read; these sources are built, not started."""
+
+    settings: ScannerSettings
+    sources: tuple[ScanSource, ...]
+
+
+@dataclass
+class ScannersFailed(Message):
+    """The ``[scanner]`` table could not be used; ``message`` says which key and why."""
 
     message: str

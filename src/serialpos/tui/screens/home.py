@@ -1,5 +1,10 @@
 """The menu of flows after login. Flows that are not built yet say so when chosen, plainly,
-instead of opening a screen that pretends."""
+instead of opening a screen that pretends.
+
+A scan here is routed rather than refused, since the menu has nothing else to do with it: a
+serial (or a GS1 product+serial) opens its serial card; a product barcode opens Products
+searching for it. Nothing is changed by either.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +17,7 @@ from textual.binding import Binding, BindingType
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
+from serialpos.tui.messages import ScanRead
 from serialpos.tui.screens.base import ConsoleScreen
 from serialpos.tui.widgets.key_footer import KeyFooter, KeyHints
 from serialpos.tui.widgets.message_line import MessageLine
@@ -48,6 +54,7 @@ class HomeScreen(ConsoleScreen):
     """Pick a flow by its number, or with the arrows and Enter."""
 
     KEY_HINTS: ClassVar[KeyHints] = (("0-9/Enter", "Open"),)
+    TAKES_SCANS: ClassVar[bool] = True
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding(flow.key, f"open('{flow.key}')", flow.name, show=False) for flow in FLOWS
     ]
@@ -84,3 +91,13 @@ class HomeScreen(ConsoleScreen):
             return
         self.message_line.clear()
         self.console.open_flow(flow.screen)
+
+    def take_scan(self, scan: ScanRead) -> None:
+        if self.refuse_unreadable(scan):
+            return
+        decoded = scan.decoded
+        self.message_line.clear()
+        if decoded.kind == "product":
+            self.console.open_flow("products", decoded.gtin)
+        elif decoded.serial:
+            self.console.open_flow("lookup", decoded.serial)

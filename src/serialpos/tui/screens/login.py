@@ -16,7 +16,13 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Input, Label, Select, Static
 
 from serialpos.domain.errors import UnknownStore
-from serialpos.tui.messages import DatabaseFailed, DatabaseOpened, LoggedIn, LoginRefused
+from serialpos.tui.messages import (
+    DatabaseFailed,
+    DatabaseOpened,
+    LoggedIn,
+    LoginRefused,
+    ScanRead,
+)
 from serialpos.tui.screens.base import ConsoleScreen
 from serialpos.tui.session import Session
 from serialpos.tui.widgets.capped_input import CappedInput
@@ -168,6 +174,11 @@ class LoginScreen(ConsoleScreen):
         self.query_one("#pin", Input).clear()
         self.message_line.clear()
         self.console.start_session(message.session)
+
+    def take_scan(self, scan: ScanRead) -> None:
+        # Only a serial or evdev scanner gets here (the keyboard wedge is off until login, so
+        # that a fast typist is never taken for a scanner); nothing here takes a barcode.
+        self.message_line.note("log in first: scans are used once someone is logged in")
 
     def reset(self) -> None:
         """After a log out: empty fields, cursor in the user name, stores read again."""

@@ -1,7 +1,10 @@
 """Serial lookup: type or scan a serial, see each unit that carries it — state, store,
 product — and its history. One key away from every screen (F2 or Ctrl+L).
 
-The field is emptied after each lookup so the next scan goes straight in.
+The field is emptied after each lookup so the next scan goes straight in. A scan from any
+scanner arrives as a ``ScanRead``: a serial, or the serial of a GS1 product+serial barcode, is
+looked up; a product barcode (a GTIN: the common mis-scan, the box's barcode instead of the
+unit's serial) is named as such; an unreadable scan is refused with its reason.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from textual.widgets import DataTable, Input, Static
 from textual.worker import get_current_worker
 
 from serialpos.domain.text import clip
-from serialpos.tui.messages import ActionFailed, SerialLookedUp
+from serialpos.tui.messages import ActionFailed, ScanRead, SerialLookedUp
 from serialpos.tui.screens.base import ConsoleScreen
 from serialpos.tui.widgets.capped_input import CappedInput
 from serialpos.tui.widgets.data_grid import DataGrid
@@ -34,6 +37,7 @@ class LookupScreen(ConsoleScreen):
     """Answers "where is unit X, what happened to it, who sold it and when"."""
 
     KEY_HINTS: ClassVar[KeyHints] = (("Enter", "Look up"), ("Tab", "Next"))
+    TAKES_SCANS: ClassVar[bool] = True
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "back", "Back")]
 
     def __init__(self, serial: str | None = None) -> None:
@@ -75,6 +79,17 @@ class LookupScreen(ConsoleScreen):
         event.input.clear()
         self.look_up(serial)
 
+    def take_scan(self, scan: ScanRead) -> None:
+        if self.refuse_unreadable(scan):
+            return
+        decoded = scan.decoded
+        if decoded.kind == "product":
+            self.show_error(
+                f"that is a product barcode (GTIN {decoded.gtin}), scan the serial")
+            return
+        if decoded.serial:
+            self.look_up(decoded.serial)
+
     def look_up(self, serial: str) -> None:
         self.message_line.note(f"looking up {clip(serial)}…")
         self.find(serial)
@@ -102,7 +117,8 @@ class LookupScreen(ConsoleScreen):
             units.update("")
             self.query_one("#units-box").display = False
             table.display = False
-            self.show_error(f"no unit has the serial '{clip(message.serial)}'")
+            self.show_error(f"no unit has the serial '{clip(message.serial)}'"
+                            + _not_found_hint(message.serial))
             return
         several = len(message.cards) > 1
         units.update(summary(message.cards))
@@ -120,3 +136,16 @@ class LookupScreen(ConsoleScreen):
             f"{clip(message.serial)}: {units_found} unit{'s' * several}, "
             f"{count} event{'s' * (count != 1)}")
 
+
+def _not_found_hint(serial: str) -> str:
+    """Why a serial typed (or scanned with a late Enter) may have found nothing: it reads as a
+    product barcode, or as one with a wrong check digit (the decoder calls such digits a
+    serial, since numeric serials exist)."""
+    from serialpos.devices.decoder import decode, looks_like_gtin_with_bad_check_digit
+
+    decoded = decode(serial)
+    if decoded.kind == "product":
+        return f" (it reads as a product barcode, GTIN {decoded.gtin}: scan the serial)"
+    if looks_like_gtin_with_bad_check_digit(serial):
+        return " (or it is a product barcode with a wrong check digit)"
+    return ""

@@ -1,5 +1,9 @@
 """Products: search by SKU, name or barcode, see one in full, and (managers, admins) change
-the serial mode of one product or of every selected search result at once."""
+the serial mode of one product or of every selected search result at once.
+
+A scan searches: a product barcode (or the product part of a GS1 product+serial barcode) by
+its GTIN, anything else by the text scanned (a shelf label may carry the SKU).
+"""
 
 from __future__ import annotations
 
@@ -13,7 +17,7 @@ from textual.widgets import DataTable, Input
 from textual.worker import get_current_worker
 
 from serialpos.domain.text import clip, visible
-from serialpos.tui.messages import ActionFailed, ProductsFound, SerialModeChanged
+from serialpos.tui.messages import ActionFailed, ProductsFound, ScanRead, SerialModeChanged
 from serialpos.tui.screens.base import ConsoleScreen
 from serialpos.tui.screens.product_details import ProductDetails
 from serialpos.tui.screens.serial_mode import ChooseSerialMode, Confirm
@@ -63,6 +67,7 @@ class ProductsScreen(ConsoleScreen):
     """The catalogue. Enter in the search field searches; Enter on a row shows the product."""
 
     KEY_HINTS: ClassVar[KeyHints] = (("Enter", "Search/Details"), ("Space", "Select"))
+    TAKES_SCANS: ClassVar[bool] = True
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back"),
         Binding("ctrl+f", "search", "Search"),
@@ -72,8 +77,9 @@ class ProductsScreen(ConsoleScreen):
         Binding("down", "results", "Go to the results", show=False),
     ]
 
-    def __init__(self) -> None:
+    def __init__(self, search: str | None = None) -> None:
         super().__init__()
+        self.initial = search or ""
         self.products: dict[str, Product] = {}
         self.selected: set[str] = set()
 
@@ -98,8 +104,10 @@ class ProductsScreen(ConsoleScreen):
         table.add_column("Barcodes", key="barcodes")
         table.add_column("Bin", key="bin")
         table.add_column("Package", key="package")
-        self.query_one("#search", Input).focus()
-        self.search("")
+        field = self.query_one("#search", Input)
+        field.value = self.initial
+        field.focus()
+        self.search(self.initial)
 
     @property
     def table(self) -> DataTable[Text]:
@@ -122,6 +130,18 @@ class ProductsScreen(ConsoleScreen):
     def submitted(self, event: Input.Submitted) -> None:
         event.stop()
         self.search(event.value)
+
+    def take_scan(self, scan: ScanRead) -> None:
+        if self.refuse_unreadable(scan):
+            return
+        decoded = scan.decoded
+        text = decoded.gtin if decoded.kind in ("product", "product_serial") else decoded.text
+        if not text:
+            return
+        field = self.query_one("#search", Input)
+        field.value = text  # what is searched is in view, as if typed
+        field.focus()
+        self.search(text)
 
     def search(self, text: str) -> None:
         self.message_line.note("searching…")

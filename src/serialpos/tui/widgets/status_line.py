@@ -1,6 +1,8 @@
-"""The top line of every signed-in screen: where you are, who you are, which store and terminal.
+"""The top line of every signed-in screen: where you are, who you are, which store and terminal,
+and (when the terminal has serial or evdev scanners) whether they are connected.
 
-Built from plain text (never markup): user and store names come from the database.
+Built from plain text (never markup): user and store names come from the database. A scanner
+that is not connected is said in words and in bold, so it reads the same without colour.
 """
 
 from __future__ import annotations
@@ -12,20 +14,29 @@ from serialpos.domain.text import visible
 from serialpos.tui.session import Session
 
 
-def status_text(title: str, session: Session | None, width: int = 0) -> Text:
-    """``title │ user (role) │ store S01 │ terminal T1``; when that does not fit in ``width``,
-    who-and-where goes on a second line (rather than wrapping at a random word)."""
+def status_text(title: str, session: Session | None, width: int = 0, scanners: str = "") -> Text:
+    """``title │ scanner connected │ user (role) │ store S01 │ terminal T1``; when that does
+    not fit in ``width``, who-and-where goes on a second line (rather than wrapping at a
+    random word)."""
     text = Text()
     text.append(title, style="bold")
+    head = len(title)
+    if scanners:
+        text.append(" │ ")
+        text.append(scanners, style="" if scanners.endswith(" connected") else "bold")
+        head += 3 + len(scanners)
     if session is None:
         return text
     user, store, terminal = visible(session.user), visible(session.store), visible(
         session.terminal)
     who = f"{user} ({session.role}) │ store {store} │ terminal {terminal}"
-    if not width or len(title) + 3 + len(who) <= width:
+    short = f"{user} ({session.role}) · {store} · {terminal}"
+    if not width or head + 3 + len(who) <= width:
         text.append(" │ " + who)
+    elif scanners and head + 3 + len(short) <= width:  # one line kept for the scanner state
+        text.append(" │ " + short)
     else:
-        text.append(f"\n{user} ({session.role}) · {store} · {terminal}")
+        text.append("\n" + short)
     return text
 
 
@@ -36,6 +47,25 @@ class StatusLine(Static):
         super().__init__(status_text(title, session), id=id, markup=False)
         self.title = title
         self.session = session
+        self.scanners = ""
+
+    def on_mount(self) -> None:
+        # The app keeps the scanners' state; a screen opened later shows it from the start.
+        self.scanners = str(getattr(self.app, "scanner_status", ""))
+        self._render_status()
 
     def on_resize(self) -> None:
-        self.update(status_text(self.title, self.session, self.content_size.width))
+        self._render_status()
+
+    def show_scanners(self, summary: str) -> None:
+        if summary != self.scanners:
+            self.scanners = summary
+            self._render_status()
+
+    @property
+    def plain(self) -> str:
+        """What the line says, for tests."""
+        return status_text(self.title, self.session, self.content_size.width, self.scanners).plain
+
+    def _render_status(self) -> None:
+        self.update(status_text(self.title, self.session, self.content_size.width, self.scanners))

@@ -1,0 +1,109 @@
+"""Keyboard-wedge timing: telling a scanner's burst of keystrokes from a person typing.
+
+A keyboard-wedge scanner types its barcode into the terminal and presses Enter; over SSH it is
+the only kind of scanner there is. What sets it apart from a person is speed: it types every
+character, and the Enter after them, within a few milliseconds, where a person leaves 80 ms
+or more between keys. So a **burst** is a run of at least ``min_length`` characters, each
+within ``max_key_interval_ms`` of the one before, closed by an Enter that also comes within
+``max_key_interval_ms``. Anything else (slow keys, a short run, Enter after a pause, a run
+broken by an arrow key) is a person typing, and the keys do what keys do.
+
+This module is only that decision, fed ``(character, timestamp)`` pairs: no Textual, no clock
+of its own, so every case is a unit test. The console's key observer (``serialpos.tui``)
+feeds it and decides what to do with the keys it holds or has let through.
+
+GS (ASCII 29, GS1's FNC1) counts as a character of the burst, and so does the configured GS
+substitute (such as ``~``): it is printable, and the decoder turns it back into GS.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Final
+
+if TYPE_CHECKING:
+    from serialpos.devices.settings import WedgeSettings
+
+#: A run longer than this is a key held down or a runaway, never a barcode (the decoder's cap).
+MAX_BURST_LENGTH: Final = 4096
+
+
+@dataclass(frozen=True)
+class Burst:
+    """One scan typed by a wedge scanner: its text and when its first and last keys came."""
+
+    text: str
+    started: float
+    ended: float
+
+    @property
+    def duration_ms(self) -> float:
+        return (self.ended - self.started) * 1000
+
+
+class WedgeDetector:
+    """Decides, key by key, whether the characters typed since the last pause are a scan.
+
+    Timestamps are seconds from any monotonic clock (Textual's ``Key.time``). Call
+    :meth:`character` for each character typed, :meth:`enter` for Enter and :meth:`interrupt`
+    for any other key. The detector keeps only the current run.
+    """
+
+    def __init__(
+        self,
+        max_key_interval_ms: int = 50,
+        min_length: int = 4,
+        max_length: int = MAX_BURST_LENGTH,
+    ) -> None:
+        if max_key_interval_ms < 1 or min_length < 1 or max_length < min_length:
+            raise ValueError("wedge thresholds must be positive and max_length >= min_length")
+        self.max_interval = max_key_interval_ms / 1000
+        self.min_length = min_length
+        self.max_length = max_length
+        self._run: list[str] = []
+        self._started = 0.0
+        self._last: float | None = None
+
+    @classmethod
+    def from_settings(cls, settings: WedgeSettings) -> WedgeDetector:
+        return cls(settings.max_key_interval_ms, settings.min_length)
+
+    @property
+    def run(self) -> str:
+        """The characters of the current run (a burst in progress, or the latest typing)."""
+        return "".join(self._run)
+
+    @property
+    def last_key_at(self) -> float | None:
+        """When the latest character of the run came; None when there is no run."""
+        return self._last
+
+    def continues(self, at: float) -> bool:
+        """Would a key at ``at`` continue the current run (come fast enough after its last key)?"""
+        # The epsilon keeps a gap of exactly the threshold fast despite float rounding.
+        return self._last is not None and 0 <= at - self._last <= self.max_interval + 1e-9
+
+    def character(self, char: str, at: float) -> bool:
+        """Take one typed character. True when it starts a new run: the previous run, if there
+        was one, is over and was a person typing."""
+        fresh = not self.continues(at)
+        if fresh:
+            self._run = []
+            self._started = at
+        self._run.append(char)
+        self._last = at
+        return fresh
+
+    def enter(self, at: float) -> Burst | None:
+        """Enter pressed at ``at``: the scan when it closes a burst, else None (it is typing).
+        Either way the run is over."""
+        burst: Burst | None = None
+        if self.continues(at) and self.min_length <= len(self._run) <= self.max_length:
+            burst = Burst(self.run, self._started, at)
+        self.interrupt()
+        return burst
+
+    def interrupt(self) -> None:
+        """Any other key (Tab, an arrow, Backspace, a Ctrl key): the run is typing, and over."""
+        self._run = []
+        self._last = None

@@ -1,0 +1,245 @@
+"""The console's side of the scanners: the keyboard wedge's key observer, and words for the
+state of the serial and evdev scanners.
+
+**Keyboard wedge.** A wedge scanner types into the terminal like a person, so the app shows
+every key to :class:`KeyboardWedge` before Textual dispatches it, whichever screen is in front,
+provided that screen takes scans (``ConsoleScreen.TAKES_SCANS``; elsewhere keys pass untouched
+and a scanner's Enter submits its field as a person's would). The timing decision is
+:class:`~serialpos.devices.wedge.WedgeDetector`'s; this class decides what happens to the keys
+meanwhile, so that a burst never lands half in a field and never fires a screen's letter or
+digit keys:
+
+- Characters that may belong to a burst are held back until it is clear they do not: the
+  next key comes after a pause, or none comes within the key interval, or a key that is not a
+  character (an arrow, Escape, Tab) arrives. Then they are dispatched as if just typed, in
+  order, so the home menu's digits and the products table's letters work as before, only up
+  to one key interval (50 ms) later.
+- In a text field the first character of a run goes in at once, so a person typing at a
+  person's pace sees no lag at all; only characters that follow within the key interval are
+  held. The field's value from before the run is remembered: if Enter closes a burst, the
+  field gets it back (taking out that first character), the Enter never reaches the field,
+  and the app posts the scan as one message.
+
+Enter after a run that is not a burst (too slow, too short) is just Enter.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from textual import events
+from textual.widgets import Input
+
+from serialpos.devices.wedge import WedgeDetector
+
+if TYPE_CHECKING:
+    from textual.app import App
+    from textual.screen import Screen
+    from textual.timer import Timer
+
+    from serialpos.devices.settings import WedgeSettings
+    from serialpos.devices.source import SourceState
+
+GS = "\x1d"
+#: The source name a wedge scan carries in ``ScanRead.source``.
+KEYBOARD = "keyboard"
+
+#: When a key was typed, in seconds. By default Textual's own stamp, taken when the terminal's
+#: bytes were parsed (not when the app got round to the key); tests pass a fake.
+KeyClock = Callable[[events.Key], float]
+Dispatch = Callable[[events.Key], Awaitable[None]]
+BurstHandler = Callable[[str], None]
+
+#: The order states are listed in: what needs attention first.
+STATE_ORDER = ("error", "disconnected", "waiting", "connected")
+
+
+def key_time(event: events.Key) -> float:
+    return event.time
+
+
+def typed_character(event: events.Key) -> str | None:
+    """The character a key types into a burst: printable characters and GS; else None."""
+    char = event.character
+    if char is None or len(char) != 1:
+        return None
+    if char == GS or char.isprintable():
+        return char
+    return None
+
+
+@dataclass(frozen=True)
+class FieldSnapshot:
+    """A text field as it was before a run of keys began: given back if the run was a scan."""
+
+    field: Input
+    value: str
+    cursor: int
+
+    def restore(self) -> None:
+        """Give the field its value back once it has taken the keys already sent to it: they
+        wait in its own message queue, so the restore queues behind them."""
+        if self.field.is_attached:
+            self.field.call_later(self._restore_now)
+
+    def _restore_now(self) -> None:
+        self.field.value = self.value
+        self.field.cursor_position = min(self.cursor, len(self.field.value))
+
+
+class KeyboardWedge:
+    """Watches the app's keys for wedge bursts. Off until :meth:`configure` is called.
+
+    ``dispatch`` sends a key on its normal way (the app's own key handling); ``on_burst`` gets
+    the text of each burst; ``clock`` says when a key was typed. ``hold`` is how long (real
+    seconds) held keys wait for the next one: by default the key interval, which is what a
+    terminal needs; tests that press keys one by one pass less.
+    """
+
+    def __init__(
+        self,
+        app: App[Any],
+        dispatch: Dispatch,
+        on_burst: BurstHandler,
+        clock: KeyClock = key_time,
+        hold: float | None = None,
+    ) -> None:
+        self.app = app
+        self.dispatch = dispatch
+        self.on_burst = on_burst
+        self.clock = clock
+        self.hold = hold
+        self.detector: WedgeDetector | None = None
+        self._held: list[events.Key] = []
+        self._snapshot: FieldSnapshot | None = None
+        self._release_at = 0.0
+        self._timer: Timer | None = None
+
+    def configure(self, settings: WedgeSettings) -> None:
+        self.detector = WedgeDetector.from_settings(settings)
+
+    @property
+    def holding(self) -> bool:
+        """True while characters are held back, waiting to see whether they are a burst."""
+        return bool(self._held)
+
+    async def observe(self, event: events.Key) -> bool:
+        """See one key before Textual dispatches it; True when the wedge has taken it (held,
+        or the Enter that closed a burst), False when it should go on its way now."""
+        detector = self.detector
+        if detector is None:
+            return False
+        at = self.clock(event)
+        char = typed_character(event)
+        if char is not None:
+            if not detector.continues(at):
+                await self.release()  # what was held is a finished run: a person typing
+                self._snapshot = None
+            fresh = detector.character(char, at)
+            focused = self.app.focused
+            if fresh and not self._held and isinstance(focused, Input):
+                # The first key of a run goes straight in: a person typing sees no lag. The
+                # ones that follow fast are held, so a burst never fills the field at all.
+                self._snapshot = FieldSnapshot(focused, focused.value, focused.cursor_position)
+                return False
+            self._hold(event)
+            return True
+        if event.key == "enter":
+            burst = detector.enter(at)
+            if burst is None:
+                await self.release()
+                self._snapshot = None
+                return False
+            self._held.clear()
+            snapshot, self._snapshot = self._snapshot, None
+            if snapshot is not None:
+                snapshot.restore()
+            self.on_burst(burst.text)
+            return True
+        detector.interrupt()
+        await self.release()
+        self._snapshot = None
+        return False
+
+    async def stand_down(self) -> None:
+        """The wedge is off for the screen in front: let go of held keys, forget the run."""
+        if self.detector is not None:
+            self.detector.interrupt()
+        self._snapshot = None
+        await self.release()
+
+    async def release(self) -> None:
+        """Send the held keys on their way, in the order they were typed."""
+        held, self._held = self._held, []
+        if not self.app.screen_stack:
+            return  # the app is closing: there is nowhere to send them
+        for event in held:
+            await self.dispatch(event)
+
+    def reset(self) -> None:
+        """Forget the current run and drop held keys (at log out)."""
+        self._held.clear()
+        self._snapshot = None
+        if self.detector is not None:
+            self.detector.interrupt()
+
+    # -- holding -----------------------------------------------------------------------------
+    def _hold(self, event: events.Key) -> None:
+        assert self.detector is not None
+        self._held.append(event)
+        # The timer runs on the real clock: it fires once no key has come for an interval.
+        # Keys that arrived together are queued ahead of it, so a burst is never cut by it.
+        hold = self.detector.max_interval if self.hold is None else self.hold
+        self._release_at = time.monotonic() + hold
+        if self._timer is None:
+            self._timer = self.app.set_timer(hold, self._timer_fired)
+
+    async def _timer_fired(self) -> None:
+        self._timer = None
+        left = self._release_at - time.monotonic()
+        if self._held and left > 0.001:
+            self._timer = self.app.set_timer(left, self._timer_fired)
+            return
+        if self._held and self.detector is not None:
+            self.detector.interrupt()  # no Enter came in time: the run was typing
+            await self.release()
+
+
+def type_into_focused(screen: Screen[Any], text: str) -> bool:
+    """Type ``text`` into the screen's focused field at the cursor and press Enter there, as a
+    wedge scanner would: how a screen that knows nothing of scans still gets one. False when
+    no text field has the focus."""
+    field = screen.focused
+    if not isinstance(field, Input) or field.disabled:
+        return False
+    field.insert_text_at_cursor(text)
+    field.post_message(Input.Submitted(field, field.value))
+    return True
+
+
+# -- serial and evdev scanners: their state in words --------------------------------------------
+
+
+def scanner_summary(states: Iterable[SourceState]) -> str:
+    """``scanner connected``, ``2 scanners waiting``, ``scanners: 1 error, 1 connected``."""
+    statuses = [state.status for state in states]
+    if not statuses:
+        return ""
+    if len(statuses) == 1:
+        return f"scanner {statuses[0]}"
+    if len(set(statuses)) == 1:
+        return f"{len(statuses)} scanners {statuses[0]}"
+    parts = [f"{statuses.count(s)} {s}" for s in STATE_ORDER if s in statuses]
+    return "scanners: " + ", ".join(parts)
+
+
+def describe_state(state: SourceState) -> str:
+    """One sentence for the message line: ``scanner /dev/ttyUSB0: waiting for ... (...)``."""
+    if not state.message:
+        return f"scanner {state.source}: {state.status}"
+    if state.message.startswith(state.status):
+        return f"scanner {state.source}: {state.message}"
+    return f"scanner {state.source}: {state.status} ({state.message})"

@@ -1,0 +1,134 @@
+"""The keyboard wedge's timing decision: a fast burst closed by Enter is one scan; slow keys,
+short runs, a late Enter and runs broken by other keys are a person typing."""
+
+from __future__ import annotations
+
+import pytest
+
+from serialpos.devices.decoder import decode
+from serialpos.devices.settings import WedgeSettings
+from serialpos.devices.wedge import Burst, WedgeDetector
+
+IMEI = "356938030000013"
+
+
+def type_keys(detector: WedgeDetector, text: str, start: float, gap_ms: float) -> float:
+    """Type ``text`` with ``gap_ms`` between keys from ``start``; returns the last key's time."""
+    at = start
+    for number, char in enumerate(text):
+        at = start + number * gap_ms / 1000
+        detector.character(char, at)
+    return at
+
+
+def test_a_fast_burst_closed_by_enter_is_one_scan() -> None:
+    detector = WedgeDetector(max_key_interval_ms=50, min_length=4)
+    last = type_keys(detector, IMEI, 10.0, 3)
+    burst = detector.enter(last + 0.003)
+    assert burst == Burst(IMEI, 10.0, last + 0.003)
+    assert burst.duration_ms == pytest.approx(3 * len(IMEI))
+    assert detector.run == ""  # the run is over
+
+
+def test_slow_typing_then_enter_is_typing() -> None:
+    detector = WedgeDetector()
+    last = type_keys(detector, IMEI, 10.0, 120)
+    assert detector.enter(last + 0.120) is None
+
+
+def test_the_threshold_itself_counts_as_fast() -> None:
+    detector = WedgeDetector(max_key_interval_ms=50)
+    last = type_keys(detector, "SN-1", 0.0, 50)
+    assert detector.enter(last + 0.050) is not None
+    last = type_keys(detector, "SN-1", 10.0, 51)
+    assert detector.enter(last + 0.010) is None
+
+
+def test_enter_after_a_pause_is_typing_even_after_a_fast_run() -> None:
+    detector = WedgeDetector()
+    last = type_keys(detector, IMEI, 0.0, 2)
+    assert detector.enter(last + 0.3) is None
+
+
+def test_slow_keys_then_a_burst_make_a_scan_of_the_burst_only() -> None:
+    detector = WedgeDetector()
+    assert detector.character("A", 1.0) is True
+    assert detector.character("B", 1.4) is True  # each slow key starts (and ends) a run
+    assert detector.character("3", 2.0) is True
+    last = type_keys(detector, IMEI[1:], 2.002, 2)
+    burst = detector.enter(last + 0.002)
+    assert burst is not None and burst.text == IMEI
+
+
+def test_a_pause_inside_a_run_splits_it() -> None:
+    detector = WedgeDetector()
+    type_keys(detector, "ABCDEF", 0.0, 2)
+    last = type_keys(detector, "GH", 0.5, 2)  # two more after a pause: a run of two
+    assert detector.run == "GH"
+    assert detector.enter(last + 0.002) is None  # shorter than min_length
+
+
+def test_a_burst_shorter_than_min_length_is_typing() -> None:
+    detector = WedgeDetector(min_length=4)
+    last = type_keys(detector, "123", 0.0, 2)
+    assert detector.enter(last + 0.002) is None
+    last = type_keys(detector, "1234", 1.0, 2)
+    assert detector.enter(last + 0.002) is not None
+
+
+def test_min_length_comes_from_the_settings() -> None:
+    detector = WedgeDetector.from_settings(WedgeSettings(max_key_interval_ms=20, min_length=8))
+    last = type_keys(detector, "1234567", 0.0, 2)
+    assert detector.enter(last + 0.002) is None
+    last = type_keys(detector, "12345678", 1.0, 25)  # 25 ms is slow for these settings
+    assert detector.enter(last + 0.002) is None
+    last = type_keys(detector, "12345678", 2.0, 15)
+    assert detector.enter(last + 0.015) is not None
+
+
+def test_another_key_breaks_the_run() -> None:
+    detector = WedgeDetector()
+    last = type_keys(detector, IMEI, 0.0, 2)
+    detector.interrupt()  # say, Backspace or an arrow
+    assert detector.enter(last + 0.002) is None
+
+
+def test_enter_with_no_run_is_typing() -> None:
+    detector = WedgeDetector()
+    assert detector.enter(1.0) is None
+    assert detector.continues(1.0) is False
+
+
+def test_gs_substitute_and_gs_stay_in_the_burst_and_decode_as_separators() -> None:
+    detector = WedgeDetector()
+    gs1 = "0105012345000015" + "10LOT1" + "~" + "21" + IMEI
+    last = type_keys(detector, gs1, 0.0, 2)
+    burst = detector.enter(last + 0.002)
+    assert burst is not None and burst.text == gs1
+    decoded = decode(burst.text, gs_substitute="~")
+    assert (decoded.kind, decoded.gtin, decoded.batch, decoded.serial) == (
+        "product_serial", "05012345000015", "LOT1", IMEI)
+
+    with_gs = "]C1" + gs1.replace("~", "\x1d")
+    last = type_keys(detector, with_gs, 5.0, 2)
+    burst = detector.enter(last + 0.002)
+    assert burst is not None and burst.text == with_gs
+    assert decode(burst.text).serial == IMEI
+
+
+def test_a_runaway_longer_than_any_barcode_is_not_a_scan() -> None:
+    detector = WedgeDetector(max_length=10)
+    last = type_keys(detector, "x" * 11, 0.0, 1)
+    assert detector.enter(last + 0.001) is None
+
+
+def test_timestamps_going_backwards_do_not_join_a_run() -> None:
+    detector = WedgeDetector()
+    detector.character("A", 5.0)
+    assert detector.continues(4.99) is False
+
+
+@pytest.mark.parametrize(("interval", "length"), [(0, 4), (50, 0)])
+def test_thresholds_must_be_positive(interval: int, length: int) -> None:
+    with pytest.raises(ValueError):
+        WedgeDetector(interval, length)
