@@ -7,7 +7,9 @@ unit, adds its line with the serial, and the screen shows it. The time is taken 
 message is posted and when ``post_display_hook`` runs after a frame in which the lines widget
 rendered the new line's row (its number, ``✓ S/N`` and the start of the serial). One order
 takes every scan, so the list grows past the screen and the new line must still be in view
-in its first frame. Target: p95 < 50 ms.
+in its first frame. Target: p95 < 50 ms. It is measured twice: on the file as built (no
+SQLite statistics) and after ``ANALYZE``; and the provisional row the screen draws at once
+(the scanned text, "adding") is timed as well.
 
     .venv/bin/python bench/scan_to_line_bench.py [--quick]
 """
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sqlite3
 import statistics
 import sys
 import tempfile
@@ -32,6 +35,7 @@ QUICK_UNITS = 100_000
 SCANS = 300
 QUICK_SCANS = 100
 TARGETS = {"scan to line on screen p95 (ms)": "< 50 ms",
+           "scan to line on screen p95, after ANALYZE (ms)": "< 50 ms",
            "scan to provisional row on screen p95 (ms)": "< 50 ms"}
 QUICK_KWARGS = {"quick": True}
 
@@ -134,8 +138,14 @@ def run(quick: bool = False) -> list[tuple[str, str]]:
             db.dispose()
             built = time.perf_counter() - started
             serials = [serial for _sku, serial, store in in_stock if store == "S1"]
-            serials = serials[: scans + warmup]
-            samples, provisional = asyncio.run(_measure(f"sqlite:///{path}", serials, warmup))
+            first, second = serials[: scans + warmup], serials[scans + warmup:][: scans + warmup]
+            samples, provisional = asyncio.run(_measure(f"sqlite:///{path}", first, warmup))
+            # The same again once SQLite has statistics (ANALYZE, as PRAGMA optimize would
+            # gather): without them the bare-serial lookup may pick the store index.
+            raw = sqlite3.connect(path)
+            raw.execute("ANALYZE")
+            raw.close()
+            analyzed, _ = asyncio.run(_measure(f"sqlite:///{path}", second, warmup))
         finally:
             if old_config is None:
                 os.environ.pop("XDG_CONFIG_HOME", None)
@@ -152,6 +162,9 @@ def run(quick: bool = False) -> list[tuple[str, str]]:
         ("scan to line on screen median (ms)", f"{statistics.median(samples):.1f}"),
         ("scan to line on screen p95 (ms)", f"{_p(samples, 0.95):.1f}"),
         ("scan to line on screen max (ms)", f"{max(samples):.1f}"),
+        ("scan to line on screen median, after ANALYZE (ms)",
+         f"{statistics.median(analyzed):.1f}"),
+        ("scan to line on screen p95, after ANALYZE (ms)", f"{_p(analyzed, 0.95):.1f}"),
         *pending_rows,
     ]
 
@@ -160,7 +173,7 @@ def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
     rows: list[Any] = run(quick="--quick" in args)
     for metric, value in rows:
-        print(f"{metric:45} {value:>12}  {TARGETS.get(metric, '')}")
+        print(f"{metric:52} {value:>12}  {TARGETS.get(metric, '')}")
 
 
 if __name__ == "__main__":

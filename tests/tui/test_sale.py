@@ -4,6 +4,8 @@ are fulfilled later, and fulfilment waits for required serials."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input
@@ -325,3 +327,54 @@ async def test_an_unknown_barcode_offers_quick_create_then_the_item_is_added(
         assert sale.view is not None and sale.view.lines[0].sku == "NEW-1"
         await enter(pilot, "4006381333931")  # known now: the same line, quantity 2
         assert sale.view.lines[0].quantity == 2
+
+
+@async_test
+async def test_no_color_the_indicators_read_as_words(
+        make_app: MakeApp, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = make_app()
+    async with app.run_test(size=(40, 16)) as pilot:
+        assert app.no_color
+        sale = await open_sale(pilot)
+        await enter(pilot, "TL-DRL18")
+        await enter(pilot, AURORA)
+        await pilot.press("escape")
+        await settle(pilot)
+        await enter(pilot, AURORA)
+        await enter(pilot, _imei(1), "#serial-entry")
+        shown = screen_text(app)
+        for words in ("? S/N opt", "✗ S/N needed", "✓ S/N"):
+            assert words in shown, words
+        assert sale.view is not None and len(sale.view.lines) == 3
+
+
+@async_test
+async def test_a_special_order_fulfils_chosen_lines_and_writes_the_invoice_pdf(
+        make_app: MakeApp, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SERIALPOS_OUTBOX", str(tmp_path / "outbox"))
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        sale = await open_sale(pilot)
+        await pilot.press("ctrl+t", "2", "p", "enter")  # special order, pickup later
+        await settle(pilot)
+        await enter(pilot, "AC-USBC1")
+        await enter(pilot, "TL-DRL18")
+        view = sale.view
+        assert view is not None and str(view.type) == "special_order"
+        assert str(view.delivery) == "pickup"
+        await pilot.press("up", "up", "space")  # choose the cable only
+        await settle(pilot)
+        await pilot.press("f10")
+        await settle(pilot)
+        assert isinstance(app.screen, Tender)
+        await pilot.press("enter")
+        await settle(pilot)
+        view = sale.view
+        assert view is not None and str(view.status) == "open"  # the drill is still to come
+        assert [str(line.status) for line in view.lines] == ["fulfilled", "open"]
+        assert sale.last_invoice is not None
+        await pilot.press("ctrl+g")
+        await settle(pilot)
+        assert (tmp_path / "outbox" / f"{sale.last_invoice}.pdf").exists()
+        assert "PDF written" in message(app)

@@ -240,6 +240,7 @@ class SaleScreen(ConsoleScreen):
             return
         if outcome.invoice:
             self.last_invoice = outcome.invoice
+            self.lines.marked.clear()
         if outcome.view is not None or outcome.finished:
             self.show_view(outcome.view, outcome.cursor_line)
         if outcome.added:

@@ -1,0 +1,95 @@
+"""Scans at the counter, as every scanner delivers them (one ``ScanRead`` to the screen in
+front): items land as lines, the serial prompt takes the scan and closes itself, a scanned
+serial fills the line waiting for it, a GS1 product+serial scan fills both, and the product's
+own barcode scanned where its serial is expected is named as such."""
+
+from __future__ import annotations
+
+import pytest
+from test_sale import (
+    AURORA_GTIN,
+    bells,
+    open_sale,
+    rows,
+    set_auto_prompt,
+)
+from textual.pilot import Pilot
+from tui_helpers import SIZES, MakeApp, async_test, settle
+
+from serialpos.db.engine import Database
+from serialpos.devices.decoder import decode
+from serialpos.services.demo import _imei
+from serialpos.tui.messages import ScanRead
+from serialpos.tui.screens.sale_dialogs import SerialEntry
+
+GS = "\x1d"
+
+
+async def scan(pilot: Pilot[object], raw: str) -> None:
+    """A scan from a device: one ScanRead, as the scanners post it."""
+    pilot.app.post_message(ScanRead(raw, "test", decode(raw)))
+    await settle(pilot)
+
+
+@pytest.mark.parametrize("size", SIZES)
+@async_test
+async def test_scans_land_as_lines_and_the_prompt_takes_the_next_scan(
+        make_app: MakeApp, size: tuple[int, int]) -> None:
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        sale = await open_sale(pilot)
+        await scan(pilot, AURORA_GTIN)
+        assert isinstance(app.screen, SerialEntry)
+        await scan(pilot, _imei(1))  # the prompt takes it and closes itself
+        assert app.screen is sale
+        assert "✓ S/N" in rows(sale)
+        await scan(pilot, "5012345000077")  # a cable: serials disabled
+        await scan(pilot, "5012345000077")
+        assert sale.view is not None
+        assert [(line.sku, line.quantity) for line in sale.view.lines] == [
+            ("PH-AUR15", 1), ("AC-USBC1", 2)]
+
+
+@async_test
+async def test_the_products_own_barcode_in_the_prompt_is_named_and_changes_nothing(
+        make_app: MakeApp, monkeypatch: pytest.MonkeyPatch) -> None:
+    app = make_app()
+    async with app.run_test(size=(40, 16)) as pilot:
+        sale = await open_sale(pilot)
+        await scan(pilot, AURORA_GTIN)
+        rung = bells(app, monkeypatch)
+        await scan(pilot, AURORA_GTIN)  # the box's barcode again, where the serial goes
+        assert isinstance(app.screen, SerialEntry)
+        assert rung and "barcode" in app.screen.message_line.text
+        await pilot.press("escape")
+        await settle(pilot)
+        assert sale.view is not None and len(sale.view.lines) == 1
+        assert sale.view.lines[0].serial is None
+
+
+@async_test
+async def test_a_scanned_serial_fills_the_waiting_line_with_auto_prompt_off(
+        make_app: MakeApp, demo_db: Database) -> None:
+    set_auto_prompt(demo_db, False)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        sale = await open_sale(pilot)
+        await scan(pilot, AURORA_GTIN)
+        assert app.screen is sale and "✗ S/N needed" in rows(sale)
+        await scan(pilot, _imei(2))
+        assert sale.view is not None and len(sale.view.lines) == 1
+        assert sale.view.lines[0].serial == _imei(2)
+        # The next phone's box: not a serial of the waiting line (it has one), a new line.
+        await scan(pilot, AURORA_GTIN)
+        assert len(sale.view.lines) == 2
+
+
+@async_test
+async def test_a_gs1_product_and_serial_scan_fills_both(make_app: MakeApp) -> None:
+    app = make_app()
+    async with app.run_test(size=(40, 16)) as pilot:
+        sale = await open_sale(pilot)
+        await scan(pilot, f"]C1010{AURORA_GTIN}21{_imei(3)}")
+        assert app.screen is sale  # nothing to prompt for
+        assert sale.view is not None and sale.view.lines[0].serial == _imei(3)
+        assert "✓ S/N" in rows(sale)
