@@ -378,3 +378,26 @@ async def test_a_special_order_fulfils_chosen_lines_and_writes_the_invoice_pdf(
         await settle(pilot)
         assert (tmp_path / "outbox" / f"{sale.last_invoice}.pdf").exists()
         assert "PDF written" in message(app)
+
+
+@pytest.mark.parametrize("size", SIZES)
+@async_test
+async def test_an_unknown_unit_is_accepted_only_with_a_managers_override(
+        make_app: MakeApp, monkeypatch: pytest.MonkeyPatch, size: tuple[int, int]) -> None:
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        sale = await open_sale(pilot)
+        await enter(pilot, AURORA)
+        rung = bells(app, monkeypatch)
+        await enter(pilot, _imei(50), "#serial-entry")  # a good IMEI the ledger never saw
+        entry = app.screen
+        assert isinstance(entry, SerialEntry) and rung
+        assert entry.query_one("#override").display
+        assert "not known" in entry.message_line.text
+        await enter(pilot, "cashier", "#override-user")
+        await enter(pilot, "3333", "#override-pin")  # a cashier cannot override
+        assert app.screen is entry and "not a manager" in entry.message_line.text
+        await enter(pilot, "manager", "#override-user")
+        await enter(pilot, "2222", "#override-pin")
+        assert app.screen is sale
+        assert sale.view is not None and sale.view.lines[0].serial == _imei(50)

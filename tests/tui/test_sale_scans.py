@@ -93,3 +93,39 @@ async def test_a_gs1_product_and_serial_scan_fills_both(make_app: MakeApp) -> No
         assert app.screen is sale  # nothing to prompt for
         assert sale.view is not None and sale.view.lines[0].serial == _imei(3)
         assert "✓ S/N" in rows(sale)
+
+
+@async_test
+async def test_an_unknown_unit_scanned_for_the_waiting_line_opens_entry_with_the_override(
+        make_app: MakeApp, demo_db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    set_auto_prompt(demo_db, False)
+    app = make_app()
+    async with app.run_test(size=(40, 16)) as pilot:
+        sale = await open_sale(pilot)
+        await scan(pilot, AURORA_GTIN)
+        rung = bells(app, monkeypatch)
+        await scan(pilot, _imei(60))
+        entry = app.screen
+        assert isinstance(entry, SerialEntry) and rung
+        assert entry.query_one("#override").display
+        assert "not known" in entry.message_line.text
+        await pilot.press("escape")
+        await settle(pilot)
+        assert sale.view is not None and len(sale.view.lines) == 1
+        assert sale.view.lines[0].serial is None
+
+
+@async_test
+async def test_returns_a_scanned_serial_finds_the_sale_and_chooses_that_unit(
+        make_app: MakeApp, demo_db: Database) -> None:
+    from test_returns_screen import LAPTOPS, open_returns, sell_three_laptops
+
+    sell_three_laptops(demo_db)
+    app = make_app()
+    async with app.run_test(size=(40, 16)) as pilot:
+        screen = await open_returns(pilot)
+        await scan(pilot, LAPTOPS[2])
+        assert screen.view is not None and len(screen.view.lines) == 3
+        assert screen.lines.marked == {screen.view.lines[2].line}
+        await scan(pilot, LAPTOPS[0])  # a second unit of the same sale: chosen as well
+        assert screen.lines.marked == {screen.view.lines[0].line, screen.view.lines[2].line}

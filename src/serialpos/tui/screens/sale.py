@@ -153,6 +153,8 @@ class SaleScreen(ConsoleScreen):
         code: str
         barcode: str | None = None
         pending: bool = False
+        waiting_line: int | None = None  # the serial was refused for this line
+        text: str | None = None
 
     def __init__(self, order: str | None = None) -> None:
         super().__init__()
@@ -225,7 +227,8 @@ class SaleScreen(ConsoleScreen):
 
             barcode = getattr(exc, "scanned_barcode", None)
             self.post_message(self.Refused(describe(exc), str(getattr(exc, "code", "")),
-                                           barcode, pending))
+                                           barcode, pending, getattr(exc, "waiting_line", None),
+                                           getattr(exc, "scanned_text", None)))
         finally:
             with self._turn:
                 self._serving += 1
@@ -259,6 +262,11 @@ class SaleScreen(ConsoleScreen):
             self._jump_to_missing()
         if message.barcode is not None and message.code == "unknown_product":
             self.quick_create(message.barcode)
+        elif message.code == "unknown_unit" and message.waiting_line is not None:
+            # A manager may accept the unit: serial entry opens with it, the fields offered.
+            self.prompt_serial(message.waiting_line, message.text, message.message)
+        elif message.code == "customer_required":
+            self.action_customer()
 
     def show_view(self, view: OrderView | None, cursor_line: int | None = None) -> None:
         self.view = view
@@ -316,6 +324,7 @@ class SaleScreen(ConsoleScreen):
             if order is None:
                 order = orders.open_order(db, actor, store, type=sale_type,
                                           delivery=delivery).order
+            refused: DomainError | None = None
             if waiting is not None and text is not None:
                 try:
                     view = orders.set_serial(db, actor, order, waiting, text)
@@ -324,12 +333,19 @@ class SaleScreen(ConsoleScreen):
                 except DomainError as exc:
                     if exc.code not in NOT_THIS_PRODUCTS_SERIAL:
                         raise
+                    refused = exc
             try:
                 if text is not None:
                     result = orders.add_scan(db, actor, order, text)
                 else:
                     result = orders.add_item(db, actor, order, barcode=barcode, serial=serial)
             except DomainError as exc:
+                if refused is not None and exc.code == "unknown_product":
+                    # Not an item either: what the waiting line's serial check said is the
+                    # useful answer (a format fault, or a unit a manager may accept).
+                    refused.waiting_line = waiting  # type: ignore[attr-defined]
+                    refused.scanned_text = text  # type: ignore[attr-defined]
+                    raise refused from None
                 probe = text if text is not None else barcode
                 if exc.code == "unknown_product" and probe and probe.isdigit() \
                         and len(probe) in BARCODE_DIGITS:
@@ -341,7 +357,8 @@ class SaleScreen(ConsoleScreen):
 
         self.submit(job, pending=text if text is not None else f"{barcode} {serial}")
 
-    def prompt_serial(self, line_id: int) -> None:
+    def prompt_serial(self, line_id: int, serial: str | None = None,
+                      refusal: str | None = None) -> None:
         view = self.view
         if view is None:
             return
@@ -358,7 +375,7 @@ class SaleScreen(ConsoleScreen):
                 self.message_line.note(f"line {line.number}: serial left missing")
             self.focus_scan()
 
-        self.app.push_screen(SerialEntry(view.order, line), done)
+        self.app.push_screen(SerialEntry(view.order, line, serial, refusal), done)
 
     # -- the line under the cursor ---------------------------------------------------------
     def action_lines(self, step: int) -> None:

@@ -75,11 +75,14 @@ class SerialEntry(ModalScreen["OrderView | None"], ConsoleScreen):  # type: igno
         message: str
         code: str
 
-    def __init__(self, order: str, line: OrderLineView) -> None:
+    def __init__(self, order: str, line: OrderLineView, serial: str | None = None,
+                 refusal: str | None = None) -> None:
         super().__init__()
         self.order = order
         self.line = line
         self.busy = False
+        self.initial = serial
+        self.refusal = refusal  # an unknown_unit refusal already had: offer the override
 
     def compose(self) -> ComposeResult:
         line = self.line
@@ -104,8 +107,13 @@ class SerialEntry(ModalScreen["OrderView | None"], ConsoleScreen):  # type: igno
         return self.query_one("#serial-message", MessageLine)
 
     def on_mount(self) -> None:
-        self.query_one("#override").display = False
-        self.query_one("#serial-entry", Input).focus()
+        field = self.query_one("#serial-entry", Input)
+        self.query_one("#override").display = self.refusal is not None
+        if self.initial:
+            field.value = self.initial
+        if self.refusal is not None:
+            self.message_line.error(self.refusal + " (Tab: manager name and PIN)")
+        field.focus()
 
     def action_cancel(self) -> None:
         self.dismiss(None)
@@ -157,7 +165,7 @@ class SerialEntry(ModalScreen["OrderView | None"], ConsoleScreen):  # type: igno
             from serialpos.services.orders import set_serial
 
             view = set_serial(self.console.database(), self.session.actor, self.order,
-                              self.line.line, serial,  # type: ignore[arg-type]
+                              self.line.line, serial,
                               override_user=user, override_pin=pin)
         except Exception as exc:
             from serialpos.tui.backend import describe
