@@ -80,9 +80,9 @@ def line_text(line: OrderLineView, width: int, mark: str = " ") -> tuple[str, st
     fixed = len(number) + 1 + len(qty) + len(price) + len(total) + 1 + INDICATOR_WIDTH[narrow]
     room = max(width - fixed, 6)
     product = visible(f"{line.sku} {line.name}")
-    if len(product) > room:  # the SKU alone when the name does not fit: it is what is read
+    if len(product) > room:  # narrow: the SKU alone (it is what is read); else the name cut
         sku = visible(line.sku)
-        product = sku if len(sku) <= room else product[: room - 1] + "…"
+        product = sku if narrow and len(sku) <= room else product[: room - 1] + "…"
     body = f"{number}{product:<{room}} {qty}{price}{total} "
     return body, indicator
 
