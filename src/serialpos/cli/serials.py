@@ -26,6 +26,10 @@ def show(
         print_json([
             {"sku": c.sku, "serial": c.serial, "state": c.state, "store": c.store,
              "product": c.product_name,
+             "package": c.package,
+             "components": [{"sku": sku, "name": name, "quantity": qty}
+                            for sku, name, qty in c.components],
+             "sale": None if c.sale is None else vars(c.sale),
              "events": [{k: v for k, v in vars(e).items() if k not in ("sku", "serial")}
                         for e in c.events]}
             for c in cards
@@ -39,6 +43,16 @@ def show(
     for card in cards:
         say(f"{card.serial} — {card.sku} {card.product_name}: {card.state.replace('_', ' ')} "
             f"at {card.store}")
+        if card.sale is not None:
+            sale = card.sale
+            words = f"  order {sale.order} line {sale.line} ({sale.status})"
+            words += f", invoice {sale.invoice}" if sale.invoice else ""
+            if sale.package_sku:
+                words += f", in package {sale.package_sku} {sale.package_name or ''}"
+            say(words.rstrip())
+        if card.components:
+            say(f"  {card.package} package of " + ", ".join(
+                f"{qty}x {sku} {name}" for sku, name, qty in card.components))
         print_table(
             ["when (UTC)", "action", "store", "from", "to", "user", "terminal", "document",
              "reason"],

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from serialpos.db import order_repo as orepo
 from serialpos.db import repo
 from serialpos.db.engine import Database
 from serialpos.domain.events import LedgerEvent
@@ -31,6 +32,21 @@ class UnitCard:
     package: str | None = None
     #: What the package holds: (SKU, name, quantity) by SKU; empty for other products.
     components: tuple[tuple[str, str, int], ...] = ()
+    #: The latest order line that holds this unit (its sale, or the open order reserving it).
+    sale: SaleLink | None = None
+
+
+@dataclass(frozen=True)
+class SaleLink:
+    """Where the unit was sold: the order and its line, the invoice, and — for a component of
+    an exploded package — the package it went out in."""
+
+    order: str
+    line: int
+    status: str  # the line's status: open, fulfilled, returned
+    invoice: str | None
+    package_sku: str | None = None
+    package_name: str | None = None
 
 
 p, u, s, e = repo.product_t.c, repo.unit_t.c, repo.store_t.c, repo.event_t.c
@@ -59,6 +75,31 @@ _COMPONENTS = (
 )
 
 
+_package_line = orepo.line_t.alias("package_line")
+_ol, _pkg, _inv, _ord = (orepo.line_t.c, _package_line.c, orepo.invoice_t.c, orepo.order_t.c)
+_SALE = (
+    sa.select(_ord.number, _ol.number.label("line"), _ol.status, _inv.number.label("invoice"),
+              _pkg.sku.label("package_sku"), _pkg.name.label("package_name"))
+    .select_from(orepo.line_t)
+    .join(orepo.order_t, _ord.id == _ol.order_id)
+    .outerjoin(orepo.invoice_t, _inv.id == _ol.invoice_id)
+    .outerjoin(_package_line, _pkg.id == _ol.package_line)
+    .where(_ol.product_id == sa.bindparam("product_id"), _ol.serial == sa.bindparam("serial"),
+           _ol.status != "removed")
+    .order_by(_ol.id.desc())
+    .limit(1)
+)
+
+
+def _sale(conn: Connection, product_id: int, serial: str) -> SaleLink | None:
+    row = conn.execute(_SALE, {"product_id": product_id, "serial": serial}).first()
+    if row is None:
+        return None
+    m = row._mapping
+    return SaleLink(m["number"], int(m["line"]), m["status"], m["invoice"], m["package_sku"],
+                    m["package_name"])
+
+
 def _components(conn: Connection, package_id: int) -> tuple[tuple[str, str, int], ...]:
     rows = conn.execute(_COMPONENTS, {"package_id": package_id}).all()
     return tuple(sorted((sku, name, int(qty)) for sku, name, qty in rows))
@@ -85,8 +126,9 @@ def find_units(conn: Connection, serial: str, sku: str | None = None,
         if with_events:
             events = tuple(_event(ev, row.sku) for ev in conn.execute(_EVENTS, {"unit_id": row.id}))
         parts = () if row.package_type is None else _components(conn, row.product_id)
+        sale = _sale(conn, row.product_id, row.serial) if with_events else None
         cards.append(UnitCard(row.sku, row.name, row.serial, row.state, row.code, events,
-                              row.package_type, parts))
+                              row.package_type, parts, sale))
     return cards
 
 

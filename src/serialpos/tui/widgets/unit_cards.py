@@ -16,7 +16,7 @@ from serialpos.domain.text import visible
 
 if TYPE_CHECKING:
     from serialpos.domain.events import LedgerEvent
-    from serialpos.services.lookup import UnitCard
+    from serialpos.services.lookup import SaleLink, UnitCard
 
 EVENT_COLUMNS = ("When", "Action", "Store", "From → To", "User", "Document", "Reason")
 
@@ -67,4 +67,21 @@ def summary(cards: tuple[UnitCard, ...]) -> Text:
             text.append(f"#{number} ", style="bold")
         text.append(visible(card.state.replace("_", " ").upper()), style="bold")
         text.append(f" at {visible(card.store)} · {visible(card.sku)} {visible(card.product_name)}")
+        if card.sale is not None:
+            text.append(f"\n  {sale_words(card.sale)}")
+        if card.components:
+            parts = ", ".join(f"{qty}× {visible(sku)}" for sku, _name, qty in card.components)
+            text.append(f"\n  {card.package or 'package'} package of {parts}")
     return text
+
+
+def sale_words(sale: SaleLink) -> str:
+    """'sold on order S01-000003 line 2, invoice INV-…, in package BN-DRILLKIT …'."""
+    verb = {"fulfilled": "sold", "returned": "returned from", "open": "on open"}.get(
+        sale.status, sale.status)
+    words = f"{verb} order {visible(sale.order)} line {sale.line}"
+    if sale.invoice:
+        words += f", invoice {visible(sale.invoice)}"
+    if sale.package_sku:
+        words += f", in package {visible(sale.package_sku)} {visible(sale.package_name or '')}"
+    return words.rstrip()
