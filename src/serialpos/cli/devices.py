@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 import typer
 
 from serialpos.cli.output import EXIT_REFUSED, fail
+from serialpos.cli.scan import check_gs
 from serialpos.devices.keymaps import EV_KEY, EV_SYN, LAYOUTS, SYN_DROPPED, KeyEventDecoder
 from serialpos.devices.settings import (
     EvdevScannerSettings,
@@ -50,17 +51,6 @@ def _devices() -> None:
 # -- option checks -------------------------------------------------------------------------
 
 
-def _check_gs(value: str | None) -> str | None:
-    if value is None:
-        return None
-    from serialpos.devices.decoder import gs_substitute_error
-
-    problem = gs_substitute_error(value)
-    if problem:
-        raise typer.BadParameter(problem)
-    return value
-
-
 def _check_layout(value: str | None) -> str | None:
     if value is not None and value.lower() not in LAYOUTS:
         raise typer.BadParameter(f"unknown layout {value!r} (known: {', '.join(sorted(LAYOUTS))})")
@@ -73,7 +63,7 @@ GsOption = Annotated[
         "--gs",
         metavar="CHAR",
         help="Character the scanner sends instead of GS for FNC1, e.g. '~'.",
-        callback=_check_gs,
+        callback=check_gs,
     ),
 ]
 JsonOption = Annotated[

@@ -30,7 +30,8 @@ def _scan() -> None:
     # A callback keeps `decode` a named sub-command even while it is the only one.
 
 
-def _check_gs(value: str | None) -> str | None:
+def check_gs(value: str | None) -> str | None:
+    """The ``--gs`` option: one character that cannot occur in GS1 data."""
     if value is None:
         return None
     from serialpos.devices.decoder import gs_substitute_error
@@ -80,7 +81,7 @@ def decode_command(
             "--gs",
             metavar="CHAR",
             help="Character the scanner sends instead of GS for FNC1, e.g. '~'.",
-            callback=_check_gs,
+            callback=check_gs,
         ),
     ] = None,
 ) -> None:

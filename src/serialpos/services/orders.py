@@ -76,7 +76,7 @@ from serialpos.domain.settings import StoreSettings
 from serialpos.domain.states import Action, UnitState
 from serialpos.domain.text import clip, has_control_chars
 from serialpos.domain.users import Permission
-from serialpos.services import ledger
+from serialpos.services import ledger, lookup
 from serialpos.services.context import Actor
 from serialpos.services.settings import settings_in
 
@@ -595,11 +595,17 @@ def add_scan(db: Database, actor: Actor, order: str, text: str) -> AddResult:
         else:
             product = orepo.sale_product_by_sku(conn, value)
         if product is None:
+            # Ask by serial alone so the serial index answers (a serial sits on a handful of
+            # units at most); filtering state and store in SQL lets SQLite's planner pick the
+            # store index on a database never ANALYZEd, and scan half of a 1M-unit table.
             u = repo.unit_t.c
-            found = conn.execute(
-                sa.select(u.product_id).where(u.serial == value, u.state == "in_stock",
-                                              u.store_id == ctx.store_id).limit(2)
-            ).scalars().all()
+            found = [
+                pid for pid, state, store_id in conn.execute(
+                    sa.select(u.product_id, u.state, u.store_id).where(u.serial == value)
+                    .limit(lookup.MAX_MATCHES)
+                )
+                if state == "in_stock" and store_id == ctx.store_id
+            ]
             if len(found) == 1:
                 product, serial = orepo.sale_product_by_id(conn, found[0]), value
             elif len(found) > 1:
