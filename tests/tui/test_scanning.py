@@ -87,7 +87,7 @@ def serial_config(tmp_path: Path, port: str) -> str:
 
 
 async def wait_for(pilot: Pilot[object], ready: Callable[[], bool], what: str,
-                   timeout: float = 5.0) -> None:
+                   timeout: float = 15.0) -> None:
     deadline = time.monotonic() + timeout
     while not ready():
         if time.monotonic() > deadline:
