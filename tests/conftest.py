@@ -35,7 +35,7 @@ def _pg_unreachable() -> str:
                 conn.exec_driver_sql("SELECT 1")
             engine.dispose()
             _pg_checked = ""
-        except Exception as exc:  # noqa: BLE001 - any failure means "not reachable"
+        except Exception as exc:
             _pg_checked = f"PostgreSQL not reachable at {PG_URL}: {str(exc).splitlines()[0]}"
     return _pg_checked
 
