@@ -12,6 +12,7 @@ Pure functions only: no I/O, no Textual, no SQL, and ``decode`` never raises.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -533,12 +534,10 @@ def _decode_free_text(
         # A URL with /01/ in its path is meant as a Digital Link; a broken one is not a serial.
         return _gs1_result(_read_digital_link(data, config), data, symbology, aim, raw)
     if _GS1_START_RE.match(data, len(data) - len(data.lstrip(seps))):
-        try:
-            elements = _read_element_strings(data, seps, config)
-        except _Unreadable:
-            pass  # not GS1 after all: maybe a serial that starts with 01 and 14 digits
-        else:
-            return _gs1_result(elements, data, symbology, aim, raw)
+        # Not GS1 after all when it does not read: maybe a serial starting with 01 + 14 digits.
+        with contextlib.suppress(_Unreadable):
+            return _gs1_result(_read_element_strings(data, seps, config), data, symbology, aim,
+                               raw)
     elif _HRI_START_RE.match(data) and not has_gs:
         hri = _read_hri(data, config)
         if hri is not None:
