@@ -26,6 +26,7 @@ from textual.widgets.option_list import Option
 
 from serialpos.domain.text import clip, visible
 from serialpos.tui.screens.base import ConsoleScreen
+from serialpos.tui.screens.choice import ChoiceDialog
 from serialpos.tui.widgets.capped_input import CappedInput
 from serialpos.tui.widgets.key_footer import KeyFooter, KeyHints
 from serialpos.tui.widgets.message_line import MessageLine
@@ -464,33 +465,19 @@ ORDER_MENU = (
 )
 
 
-class OrderMenu(ModalScreen[str | None]):
+class OrderMenu(ChoiceDialog):
     """The order's other actions, each with its letter and its direct key."""
 
-    KEY_HINTS: ClassVar[KeyHints] = (("Enter", "Choose"),)
     BINDINGS: ClassVar[list[BindingType]] = [
         *(Binding(key, f"choose('{action}')", words, show=False)
           for key, action, words, _ in ORDER_MENU),
         Binding("escape", "cancel", "Cancel"),
     ]
 
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog"):
-            yield Static("Order", classes="dialog-title", markup=False)
-            yield OptionList(*(Option(Text(f"{key}  {words}" + (f" ({direct})" if direct else "")),
-                                      id=action)
-                               for key, action, words, direct in ORDER_MENU), id="order-menu")
-            yield KeyFooter()
-
-    def on_mount(self) -> None:
-        self.query_one(OptionList).focus()
-
-    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
-        event.stop()
-        self.dismiss(event.option.id)
-
-    def action_choose(self, action: str) -> None:
-        self.dismiss(action)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
+    def __init__(self) -> None:
+        super().__init__(
+            Text("Order"),
+            [(action, Text(f"{key}  {words}" + (f" ({direct})" if direct else "")))
+             for key, action, words, direct in ORDER_MENU],
+            "order-menu",
+        )

@@ -13,10 +13,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import OptionList, Static
-from textual.widgets.option_list import Option
+from textual.widgets import Static
 
-from serialpos.tui.widgets.key_footer import KeyFooter, KeyHints
+from serialpos.tui.screens.choice import ChoiceDialog
+from serialpos.tui.widgets.key_footer import KeyFooter
 
 MODES = (("r", "required"), ("o", "optional"), ("d", "disabled"))
 MODE_HELP = {
@@ -26,42 +26,21 @@ MODE_HELP = {
 }
 
 
-class ChooseSerialMode(ModalScreen[str | None]):
+class ChooseSerialMode(ChoiceDialog):
     """Returns the chosen mode, or None when cancelled."""
 
-    KEY_HINTS: ClassVar[KeyHints] = (("Enter", "Choose"),)
     BINDINGS: ClassVar[list[BindingType]] = [
         *(Binding(key, f"choose('{mode}')", mode.capitalize()) for key, mode in MODES),
         Binding("escape", "cancel", "Cancel"),
     ]
 
     def __init__(self, what: str) -> None:
-        super().__init__()
+        super().__init__(
+            Text(f"Serial mode for {what}"),
+            [(mode, Text(f"{key}  {mode} — {MODE_HELP[mode]}")) for key, mode in MODES],
+            "modes",
+        )
         self.what = what
-
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog"):
-            yield Static(Text(f"Serial mode for {self.what}"), classes="dialog-title",
-                         markup=False)
-            yield OptionList(
-                *(Option(Text(f"{key}  {mode} — {MODE_HELP[mode]}"), id=mode)
-                  for key, mode in MODES),
-                id="modes",
-            )
-            yield KeyFooter()
-
-    def on_mount(self) -> None:
-        self.query_one(OptionList).focus()
-
-    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
-        event.stop()
-        self.dismiss(event.option.id)
-
-    def action_choose(self, mode: str) -> None:
-        self.dismiss(mode)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
 
 
 class Confirm(ModalScreen[bool]):
