@@ -91,3 +91,12 @@ def db(db_url: str) -> Iterator[Database]:
 def admin(db: Database) -> Actor:
     users.add_user(db, None, "ada", "admin", "1234")
     return users.actor_for(db, "ada", "test-terminal")
+
+
+@pytest.fixture(autouse=True)
+def outbox_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test's event files land in its own folder, never in the user's data directory:
+    any command may write files owed from an earlier step."""
+    folder = tmp_path / "outbox"
+    monkeypatch.setenv("SERIALPOS_OUTBOX", str(folder))
+    return folder

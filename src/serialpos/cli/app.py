@@ -12,7 +12,18 @@ import typer
 from typer.core import TyperGroup
 
 from serialpos.cli import apply as apply_cmd
-from serialpos.cli import db_cmd, demo, invoice, products, scan, serials, settings, stores, users
+from serialpos.cli import (
+    db_cmd,
+    demo,
+    events,
+    invoice,
+    products,
+    scan,
+    serials,
+    settings,
+    stores,
+    users,
+)
 from serialpos.cli import devices as devices_cmd
 from serialpos.cli.context import CliState, state
 from serialpos.cli.output import EXIT_REFUSED
@@ -61,6 +72,7 @@ app.add_typer(serials.app, name="serial")
 app.add_typer(settings.app, name="settings")
 app.add_typer(scan.app, name="scan")
 app.add_typer(devices_cmd.app, name="devices")
+app.add_typer(events.app, name="events")
 app.command("stock")(stores.stock)
 app.command("demo")(demo.demo)
 app.command("apply")(apply_cmd.apply)

@@ -24,6 +24,10 @@ class CliState:
     db_url: str | None = None
     user: str | None = None
     config_path: str | None = None
+    #: True while the console runs: warnings go on its screen, not to stderr under it.
+    in_console: bool = False
+    #: Why owed event files could not be written at start, if they could not.
+    outbox_warning: str = ""
     _config: TerminalConfig | None = field(default=None, repr=False)
     _db: Database | None = field(default=None, repr=False)
 
@@ -51,7 +55,19 @@ class CliState:
                 if url == default_db_url() and migrate.current_revision(self._db) is None:
                     migrate.upgrade(self._db)
                 migrate.ensure_current(self._db)
+                self._write_owed_event_files(self._db)
         return self._db
+
+    def _write_owed_event_files(self, db: Database) -> None:
+        """A file still owed (the process died between a commit and its file) is written at
+        the next start. A folder that cannot be written is said, never fatal: the files stay
+        owed and nothing recorded is lost."""
+        from serialpos.services.event_files import write_owed
+
+        report = write_owed(db, self.config().resolved_outbox())
+        self.outbox_warning = report.message
+        if report.failed and not self.in_console:
+            typer.echo(f"warning: {report.message}", err=True)
 
     def actor(self, *, required: bool = True) -> Actor | None:
         from serialpos.services.users import actor_for

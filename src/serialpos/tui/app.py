@@ -313,4 +313,5 @@ def run_console(state: CliState, demo: bool = False) -> None:
         from serialpos.services.demo import DEMO_USERS
 
         demo_users = tuple((name, pin) for name, _role, pin in DEMO_USERS)
+    state.in_console = True
     SerialposApp(state, demo_users=demo_users).run()

@@ -76,6 +76,11 @@ class HomeScreen(ConsoleScreen):
 
     def on_mount(self) -> None:
         self.query_one(OptionList).focus()
+        # Owed event files are written when the database is opened; if the outbox folder
+        # could not be written, the person who can fix it should hear it first thing.
+        warning = getattr(self.console.source, "outbox_warning", "")
+        if warning:
+            self.message_line.note(warning)
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()

@@ -1,0 +1,212 @@
+"""The receiving checklist: what a document says should arrive, against what was scanned.
+
+One model serves ASN receiving, blind receiving and the receiving end of a transfer, so the
+three behave alike at the dock. It is pure: the database checks a scan needs first (is the
+serial already in stock anywhere, does it fit the product's format) are the service's, and
+only a scan that passed them reaches :meth:`Checklist.scan`.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from serialpos.domain.errors import BadRequest, DomainError
+from serialpos.domain.text import clip
+
+
+class NotOnDocument(DomainError):
+    """A serial (or a product) the document does not list."""
+
+    code = "not_on_asn"
+
+
+class UnscannedUnits(DomainError):
+    code = "unscanned_units"
+
+
+class Verdict(enum.StrEnum):
+    ADDED = "added"
+    DUPLICATE = "duplicate"  # an alert, not an error: the unit is counted once
+
+
+@dataclass
+class ChecklistLine:
+    """One product on the document. ``expected_serials`` is None when the document lists
+    none (any new serial of the product may be scanned, up to anything: over-scan is a
+    discrepancy, shown, never silently dropped)."""
+
+    sku: str
+    name: str
+    expected: int
+    serialized: bool
+    expected_serials: frozenset[str] | None = None
+    scanned: list[str] = field(default_factory=list)  # serials, in scan order
+    counted: int = 0  # units of a product without serials
+    duplicates: int = 0  # repeat scans of this product's serials (alerts)
+    _scanned_set: set[str] = field(default_factory=set, repr=False)
+
+    @property
+    def received(self) -> int:
+        return len(self.scanned) if self.serialized else self.counted
+
+    @property
+    def complete(self) -> bool:
+        return self.received == self.expected
+
+    @property
+    def over(self) -> int:
+        return max(0, self.received - self.expected)
+
+    @property
+    def short(self) -> int:
+        return max(0, self.expected - self.received)
+
+    def has(self, serial: str) -> bool:
+        return serial in self._scanned_set
+
+    def missing_serials(self) -> list[str]:
+        """Listed serials not scanned, sorted (empty when the document lists none)."""
+        if self.expected_serials is None:
+            return []
+        return sorted(self.expected_serials - self._scanned_set)
+
+    def clear(self) -> None:
+        self.scanned.clear()
+        self._scanned_set.clear()
+        self.counted = 0
+        self.duplicates = 0
+
+    def add(self, serial: str) -> None:
+        self.scanned.append(serial)
+        self._scanned_set.add(serial)
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    verdict: Verdict
+    line: ChecklistLine
+    message: str
+
+
+@dataclass(frozen=True)
+class Discrepancy:
+    sku: str
+    expected: int
+    received: int
+    missing: tuple[str, ...]  # listed serials not scanned
+
+    @property
+    def words(self) -> str:
+        if self.received < self.expected:
+            return f"{self.sku}: {self.received} of {self.expected} received"
+        return f"{self.sku}: {self.received} received, {self.expected} expected"
+
+
+class Checklist:
+    """Lines by SKU, in document order. ``document`` names the document in messages (an ASN
+    id, a transfer number); ``blind`` checklists grow a line per product as it is scanned."""
+
+    def __init__(self, lines: Iterable[ChecklistLine], *, document: str,
+                 kind: str = "ASN", blind: bool = False) -> None:
+        self.lines: dict[str, ChecklistLine] = {}
+        for line in lines:
+            if line.sku in self.lines:
+                raise BadRequest(f"{line.sku} is listed twice on {kind} {document}")
+            self.lines[line.sku] = line
+        self.document = document
+        self.kind = kind
+        self.blind = blind
+
+    # -- reading -------------------------------------------------------------------------------
+    def line(self, sku: str) -> ChecklistLine:
+        found = self.lines.get(sku)
+        if found is None:
+            raise NotOnDocument(f"{clip(sku)} is not on {self.kind} {self.document}")
+        return found
+
+    @property
+    def expected(self) -> int:
+        return sum(line.expected for line in self.lines.values())
+
+    @property
+    def received(self) -> int:
+        return sum(line.received for line in self.lines.values())
+
+    @property
+    def complete(self) -> bool:
+        return all(line.complete for line in self.lines.values())
+
+    def unscanned_serialized(self) -> int:
+        """Serialized units the document expects that have not been scanned yet."""
+        return sum(line.short for line in self.lines.values() if line.serialized)
+
+    def discrepancies(self) -> list[Discrepancy]:
+        return [Discrepancy(ln.sku, ln.expected, ln.received, tuple(ln.missing_serials()))
+                for ln in self.lines.values() if not ln.complete]
+
+    # -- scanning ------------------------------------------------------------------------------
+    def add_line(self, sku: str, name: str, serialized: bool) -> ChecklistLine:
+        """A blind receipt meets a product: its line starts at nothing expected."""
+        if not self.blind:
+            raise NotOnDocument(f"{clip(sku)} is not on {self.kind} {self.document}")
+        line = self.lines.get(sku)
+        if line is None:
+            line = self.lines[sku] = ChecklistLine(sku, name, 0, serialized)
+        return line
+
+    def check_serial(self, sku: str, serial: str) -> ChecklistLine:
+        """Refuse a serial this document cannot take, changing nothing."""
+        line = self.line(sku)
+        if not line.serialized:
+            raise BadRequest(f"{sku} is not serialized here: count it, do not scan serials")
+        if line.expected_serials is not None and serial not in line.expected_serials \
+                and not line.has(serial):
+            raise NotOnDocument(f"serial {clip(serial)} of {sku} is not on {self.kind} "
+                                f"{self.document}")
+        return line
+
+    def scan(self, sku: str, serial: str) -> ScanResult:
+        """Record one scanned serial. A repeat is an alert and counts once."""
+        line = self.check_serial(sku, serial)
+        if line.has(serial):
+            line.duplicates += 1
+            return ScanResult(Verdict.DUPLICATE, line,
+                              f"serial {serial} was already scanned (counted once)")
+        line.add(serial)
+        if self.blind:
+            line.expected = len(line.scanned)
+        return ScanResult(Verdict.ADDED, line,
+                          f"{sku} {serial}: {line.received} of {line.expected}")
+
+    def count(self, sku: str, quantity: int) -> ChecklistLine:
+        """Units of a product without serials (or at a store not tracking serials)."""
+        line = self.line(sku)
+        if line.serialized:
+            raise BadRequest(f"{sku} needs a serial for every unit: scan them")
+        if line.counted + quantity < 0:
+            raise BadRequest(f"{sku}: cannot take away more than the {line.counted} counted")
+        line.counted += quantity
+        if self.blind:
+            line.expected = line.counted
+        return line
+
+    def rescan(self, sku: str) -> ChecklistLine:
+        """Clear one product's scans to start it again."""
+        line = self.line(sku)
+        line.clear()
+        if self.blind:
+            line.expected = 0
+        return line
+
+    def receive_all(self) -> None:
+        """Take every unserialized line as arrived in full; refused while a serialized unit is
+        unscanned (each serialized unit must be seen)."""
+        left = self.unscanned_serialized()
+        if left:
+            raise UnscannedUnits(f"{left} serialized unit{'s' if left != 1 else ''} not "
+                                 "scanned yet: scan each one before receiving all")
+        for line in self.lines.values():
+            if not line.serialized:
+                line.counted = line.expected
