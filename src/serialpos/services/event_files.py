@@ -87,11 +87,15 @@ def _write(db: Database, folder: Path, rows: list[sa.Row[object]]) -> WriteRepor
         except OSError as exc:
             failed.append(f"{target}: {exc.strerror or exc}")
             continue
-        row_id = row._mapping["id"]
-        db.write(lambda conn, row_id=row_id: conn.execute(
-            outbox_t.update().where(_o.id == row_id).values(written_at=utcnow())))
+        _mark_written(db, int(row._mapping["id"]))
         written.append(target)
     return WriteReport(tuple(written), tuple(failed))
+
+
+def _mark_written(db: Database, row_id: int) -> None:
+    def work(conn: Connection) -> None:
+        conn.execute(outbox_t.update().where(_o.id == row_id).values(written_at=utcnow()))
+    db.write(work)
 
 
 def write_owed(db: Database, folder: Path) -> WriteReport:
