@@ -1,9 +1,13 @@
 """Serial lookup: a unit's state, store, product and its whole history; for a unit of a
-package (a sealed bundle with one serial for the box), what the box holds."""
+package (a sealed bundle with one serial for the box), what the box holds; its timeline in
+words and its warranty. And prefix search: the units whose serial starts with what was typed,
+with who bought each, when, on which invoice, and where it is now."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -11,10 +15,16 @@ from sqlalchemy.engine import Connection
 from serialpos.db import order_repo as orepo
 from serialpos.db import repo
 from serialpos.db.engine import Database
+from serialpos.domain.errors import BadRequest
 from serialpos.domain.events import LedgerEvent
-from serialpos.domain.serials import normalize_serial
+from serialpos.domain.serial_prefix import check_prefix, upper_bound
+from serialpos.domain.serials import MAX_SERIAL_LENGTH, normalize_serial
+from serialpos.domain.timeline import TimelineEntry, timeline
+from serialpos.domain.warranty import Warranty, sale_dates, warranty
 
 MAX_MATCHES = 50
+#: The most units one prefix search may list (``--limit``).
+MAX_SEARCH_LIMIT = 10_000
 
 
 @dataclass(frozen=True)
@@ -34,6 +44,12 @@ class UnitCard:
     components: tuple[tuple[str, str, int], ...] = ()
     #: The latest order line that holds this unit (its sale, or the open order reserving it).
     sale: SaleLink | None = None
+    #: The product's warranty period in months (None: not set).
+    warranty_months: int | None = None
+    #: The warranty as of the lookup (None when looked up without events).
+    warranty: Warranty | None = None
+    #: The events in a shop person's words, oldest first.
+    timeline: tuple[TimelineEntry, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -52,7 +68,7 @@ class SaleLink:
 p, u, s, e = repo.product_t.c, repo.unit_t.c, repo.store_t.c, repo.event_t.c
 _UNITS = (
     sa.select(u.id, u.serial, u.state, p.id.label("product_id"), p.sku, p.name,
-              p.package_type, s.code)
+              p.package_type, p.warranty_months, s.code)
     .join(repo.product_t, p.id == u.product_id)
     .join(repo.store_t, s.id == u.store_id)
     .where(u.serial == sa.bindparam("serial"))
@@ -115,8 +131,20 @@ def _event(row: sa.Row[tuple[object, ...]], sku: str) -> LedgerEvent:
     )
 
 
+def local_date(at: datetime) -> date:
+    """Events are stored in UTC; a sale's date is the store's own calendar day."""
+    aware = at if at.tzinfo is not None else at.replace(tzinfo=UTC)
+    return aware.astimezone().date()
+
+
+def unit_warranty(events: tuple[LedgerEvent, ...], months: int | None,
+                  today: date | None = None) -> Warranty:
+    sold, returned = sale_dates((e.action, local_date(e.at)) for e in events)
+    return warranty(sold, months, today or date.today(), returned)
+
+
 def find_units(conn: Connection, serial: str, sku: str | None = None,
-               with_events: bool = True) -> list[UnitCard]:
+               with_events: bool = True, today: date | None = None) -> list[UnitCard]:
     rows = conn.execute(_UNITS, {"serial": serial}).all()
     if sku is not None:
         rows = [r for r in rows if r.sku == sku]
@@ -127,15 +155,112 @@ def find_units(conn: Connection, serial: str, sku: str | None = None,
             events = tuple(_event(ev, row.sku) for ev in conn.execute(_EVENTS, {"unit_id": row.id}))
         parts = () if row.package_type is None else _components(conn, row.product_id)
         sale = _sale(conn, row.product_id, row.serial) if with_events else None
-        cards.append(UnitCard(row.sku, row.name, row.serial, row.state, row.code, events,
-                              row.package_type, parts, sale))
+        months = row.warranty_months
+        cards.append(UnitCard(
+            row.sku, row.name, row.serial, row.state, row.code, events, row.package_type, parts,
+            sale, months, unit_warranty(events, months, today) if with_events else None,
+            timeline(events)))
     return cards
 
 
-def lookup_serial(db: Database, serial: str, sku: str | None = None) -> list[UnitCard]:
-    """Every unit with this exact serial (one per product that has it), with its history.
-    Serials are case-sensitive; surrounding spaces are ignored."""
+def lookup_serial(db: Database, serial: str, sku: str | None = None,
+                  today: date | None = None) -> list[UnitCard]:
+    """Every unit with this exact serial (one per product that has it), with its history,
+    timeline and warranty (as of ``today``, default the local date). Serials are
+    case-sensitive; surrounding spaces are ignored."""
     clean = normalize_serial(serial)
     if clean is None:
         return []
-    return db.read(lambda conn: find_units(conn, clean, sku))
+    return db.read(lambda conn: find_units(conn, clean, sku, today=today))
+
+
+# -- prefix search ------------------------------------------------------------------------
+@dataclass(frozen=True)
+class SearchMatch:
+    """One unit whose serial starts with the prefix: where it is now and its latest order."""
+
+    serial: str
+    sku: str
+    product_name: str
+    state: str
+    store: str
+    order: str | None = None
+    line_status: str | None = None  # open, fulfilled, returned
+    invoice: str | None = None
+    sold_at: datetime | None = None  # the invoice's time (UTC), when the unit was sold
+    customer: str | None = None
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    prefix: str
+    matches: tuple[SearchMatch, ...]
+    #: More units start with the prefix than the limit let through.
+    truncated: bool
+    limit: int
+
+
+def _bytewise(column: sa.ColumnElement[str], dialect: str) -> sa.ColumnElement[str]:
+    return column.collate("C") if dialect == "postgresql" else column
+
+
+def _hits(dialect: str, bounded: bool) -> sa.Select[tuple[object, ...]]:
+    """Units in the prefix's range, in serial order, at most ``limit``. PostgreSQL compares
+    ``COLLATE "C"`` (bytewise, served by the index of migration 0009); SQLite's text
+    comparison is bytewise already (served by ix_serial_unit_serial)."""
+    key = _bytewise(u.serial, dialect)
+    query = sa.select(u.id, u.serial, u.state, u.product_id, u.store_id).where(
+        key >= sa.bindparam("low"))
+    if bounded:
+        query = query.where(key < sa.bindparam("high"))
+    hits = query.order_by(key, u.id).limit(sa.bindparam("limit")).subquery("hits")
+    return (sa.select(hits.c.serial, hits.c.state, hits.c.product_id, p.sku, p.name, s.code)
+            .join(repo.product_t, p.id == hits.c.product_id)
+            .join(repo.store_t, s.id == hits.c.store_id)
+            .order_by(_bytewise(hits.c.serial, dialect), hits.c.id))
+
+
+_LINES = (
+    sa.select(_ol.product_id, _ol.serial, _ol.status, _ord.number, _ord.customer_name,
+              _inv.number.label("invoice"), _inv.issued_at)
+    .join(orepo.order_t, _ord.id == _ol.order_id)
+    .outerjoin(orepo.invoice_t, _inv.id == _ol.invoice_id)
+    .where(_ol.serial.in_(sa.bindparam("serials", expanding=True)), _ol.status != "removed")
+    .order_by(_ol.id)
+)
+
+
+def _search(conn: Connection, dialect: str, prefix: str, limit: int) -> SearchResult:
+    high = upper_bound(prefix)
+    params: dict[str, object] = {"low": prefix, "limit": limit + 1}
+    if high is not None:
+        params["high"] = high
+    rows = conn.execute(_hits(dialect, high is not None), params).all()
+    found = rows[:limit]
+    latest: dict[tuple[int, str], Any] = {}
+    if found:
+        for row in conn.execute(_LINES, {"serials": sorted({r.serial for r in found})}):
+            latest[(row.product_id, row.serial)] = row  # ordered by id: the last one wins
+    matches = []
+    for r in found:
+        line = latest.get((r.product_id, r.serial))
+        if line is None:
+            matches.append(SearchMatch(r.serial, r.sku, r.name, r.state, r.code))
+            continue
+        sold = line.issued_at if line.invoice is not None else None
+        matches.append(SearchMatch(r.serial, r.sku, r.name, r.state, r.code, line.number,
+                                   line.status, line.invoice, sold, line.customer_name))
+    return SearchResult(prefix, tuple(matches), len(rows) > limit, limit)
+
+
+def search_serials(db: Database, prefix: str, limit: int = MAX_MATCHES) -> SearchResult:
+    """Units whose serial starts with ``prefix`` — case-sensitive, literal text (``%`` and
+    ``_`` are characters like any other) — in serial order, at most ``limit``; ``truncated``
+    says more exist. A prefix longer than any serial can be finds nothing."""
+    clean = check_prefix(prefix)
+    if not 1 <= limit <= MAX_SEARCH_LIMIT:
+        raise BadRequest(f"limit must be between 1 and {MAX_SEARCH_LIMIT}, not {limit}",
+                         code="bad_limit")
+    if len(clean) > MAX_SERIAL_LENGTH:
+        return SearchResult(clean, (), False, limit)
+    return db.read(lambda conn: _search(conn, db.dialect, clean, limit))
