@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
+from collections.abc import Iterator
 from pathlib import Path
 
 
@@ -39,3 +40,30 @@ def _sync_folder(folder: Path) -> None:
             os.fsync(fd)
         finally:
             os.close(fd)
+
+
+@contextlib.contextmanager
+def replacing(target: Path) -> Iterator[Path]:
+    """For output written in a stream (exports too large to hold in memory): yield a new,
+    empty temporary file beside ``target`` for the caller to write; when the block ends
+    normally it is flushed to disk and renamed into place, on any failure it is removed and
+    nothing appears under ``target`` (an earlier file there stays as it was)."""
+    folder = target.parent
+    temp = folder / f".{target.name}.{secrets.token_hex(4)}.tmp"
+    mode = 0o666
+    with contextlib.suppress(OSError):
+        mode = target.stat().st_mode & 0o777
+    os.close(os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode))
+    try:
+        yield temp
+        fd = os.open(temp, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(temp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            temp.unlink()
+        raise
+    _sync_folder(folder)

@@ -1,0 +1,331 @@
+"""Back-office reports: sales (what was invoiced, with serials) and fulfilment (what is still to
+hand over), read straight from the order and invoice tables.
+
+What counts as a sale: every line of an issued invoice, as issued (the invoice lines are
+snapshots, so a later price or name change never rewrites history). A refund note is a
+negative row: its lines appear with negative quantity and total, the refund note's number in
+the Invoice column and "Refund" as the kind, on the refund's date. So the totals of a period
+are what was sold less what was refunded in it. Open, parked and voided orders are not sales.
+A package opened at the sale shows its own line (its price) and its components' lines (priced
+0, with their serials).
+
+Dates are UTC dates of the invoice (sales) or of the order (fulfilment), both ends inclusive.
+The sales-detail rows stream from the database in chunks (a server-side cursor on
+PostgreSQL), so an export of a million lines holds a few thousand rows at a time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from serialpos.db import order_repo as orepo
+from serialpos.db import repo
+from serialpos.db.engine import Database
+from serialpos.domain.errors import BadRequest
+from serialpos.domain.orders import DeliveryMode, SaleType
+from serialpos.domain.products import SerialMode
+from serialpos.domain.serials import normalize_serial
+from serialpos.domain.text import clip
+
+#: Rows fetched from the database per round trip while streaming an export.
+CHUNK = 5_000
+
+_SALE_TYPE = {t.value: t.label for t in SaleType}
+_DELIVERY = {d.value: d.label for d in DeliveryMode}
+_REFUND = "Refund"
+
+
+@dataclass(frozen=True)
+class ReportFilter:
+    date_from: date | None = None  # inclusive, by sale/invoice date (UTC date)
+    date_to: date | None = None  # inclusive
+    store: str | None = None  # store code
+    sku: str | None = None
+    serial: str | None = None  # exact serial
+    pending_serial: bool = False  # fulfilment only: a required serial not yet recorded
+    delivery: str | None = None  # fulfilment only: a DeliveryMode value
+
+
+@dataclass(frozen=True)
+class _Where:
+    """A checked filter in the database's terms."""
+
+    store_id: int | None
+    start: datetime | None
+    end: datetime | None  # exclusive: the day after date_to
+    sku: str | None
+    serial: str | None
+    delivery: str | None
+    pending_serial: bool
+
+
+def _checked(db: Database, conn: Connection, f: ReportFilter) -> _Where:
+    if f.date_from is not None and f.date_to is not None and f.date_from > f.date_to:
+        raise BadRequest(f"the date range is the wrong way round: {f.date_from.isoformat()} "
+                         f"is after {f.date_to.isoformat()}")
+    store = f.store.strip() if f.store else None
+    store_id = repo.store_id(db, conn, store) if store else None
+    sku = f.sku.strip() if f.sku else None
+    if sku:
+        repo.product_by_sku(conn, sku)  # raises UnknownProduct with the SKU named
+    delivery = DeliveryMode.parse(f.delivery).value if f.delivery else None
+    return _Where(
+        store_id=store_id,
+        start=None if f.date_from is None else datetime.combine(f.date_from, time.min),
+        end=None if f.date_to is None else datetime.combine(f.date_to + timedelta(days=1),
+                                                            time.min),
+        sku=sku or None, serial=normalize_serial(f.serial), delivery=delivery,
+        pending_serial=f.pending_serial,
+    )
+
+
+def check_filter(db: Database, f: ReportFilter) -> None:
+    """Refuse a filter that cannot be meant: a date range the wrong way round, a store or SKU
+    that does not exist (a typo would otherwise look like "no sales"), a malformed serial or
+    delivery mode."""
+    db.read(lambda conn: _checked(db, conn, f))
+
+
+# -- sales ----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class SalesRow:
+    invoice: str
+    date: datetime
+    store: str
+    order: str
+    sku: str
+    product: str
+    quantity: int  # negative on a refund note
+    unit_price: Decimal
+    total: Decimal  # with tax; negative on a refund note
+    serial: str | None
+    sale_type: str  # full name: "Sale", "Special Order", "Lay-by"
+    delivery: str  # full name: "Cash and Carry", "Pickup Later", "Delivery"
+    kind: str = "Invoice"  # "Invoice" or "Refund"
+
+
+@dataclass(frozen=True)
+class SalesReport:
+    rows: list[SalesRow]
+    quantity: int
+    total: Decimal
+    truncated: bool  # rows capped by `limit`; quantity and total are still of every row
+
+
+SALES_DETAIL_COLUMNS: tuple[str, ...] = (
+    "Invoice", "Date", "Store", "Order", "SKU", "Product", "Quantity", "Price", "Total",
+    "Serial Number", "Sale Type", "Delivery Mode", "Kind",
+)
+#: The keys of a sales row as JSON, in SALES_DETAIL_COLUMNS order (SalesRow's field names).
+SALES_JSON_KEYS: tuple[str, ...] = (
+    "invoice", "date", "store", "order", "sku", "product", "quantity", "unit_price", "total",
+    "serial", "sale_type", "delivery", "kind",
+)
+
+_i, _il, _o = orepo.invoice_t.c, orepo.invoice_line_t.c, orepo.order_t.c
+_s = repo.store_t.c
+
+
+def _sales_where(w: _Where) -> list[sa.ColumnElement[bool]]:
+    where: list[sa.ColumnElement[bool]] = []
+    if w.store_id is not None:
+        where.append(_i.store_id == w.store_id)
+    if w.start is not None:
+        where.append(_i.issued_at >= w.start)
+    if w.end is not None:
+        where.append(_i.issued_at < w.end)
+    if w.sku is not None:
+        where.append(_il.sku == w.sku)
+    if w.serial is not None:
+        where.append(_il.serial == w.serial)
+    return where
+
+
+def _sales_from() -> sa.FromClause:
+    joined: sa.FromClause = (orepo.invoice_line_t
+            .join(orepo.invoice_t, _i.id == _il.invoice_id)
+            .join(orepo.order_t, _o.id == _i.order_id)
+            .join(repo.store_t, _s.id == _i.store_id))
+    return joined
+
+
+def _sales_select(w: _Where) -> sa.Select[tuple[object, ...]]:
+    return (sa.select(_i.number, _i.issued_at, _s.code, _o.number, _il.sku, _il.description,
+                      _il.quantity, _il.unit_price, _il.total, _il.serial, _o.type,
+                      _o.delivery, _i.kind)
+            .select_from(_sales_from()).where(*_sales_where(w))
+            .order_by(_i.id, _il.position))
+
+
+def _detail(row: Sequence[Any]) -> tuple[object, ...]:
+    """A database row as a sales-detail row: full names, refunds negative."""
+    (invoice, issued, store, order, sku, name, quantity, price, total, serial, sale_type,
+     delivery, kind) = row
+    if kind == _REFUND:
+        quantity, total = -quantity, -total
+    return (invoice, issued, store, order, sku, name, quantity, price, total, serial,
+            _SALE_TYPE[sale_type], _DELIVERY[delivery], kind)
+
+
+def sales_report(db: Database, f: ReportFilter, limit: int = 10_000) -> SalesReport:
+    """The sales in the filter, oldest first, at most ``limit`` rows; the totals count every
+    matching row (one aggregate query), so a capped report still adds up."""
+    def work(conn: Connection) -> SalesReport:
+        w = _checked(db, conn, f)
+        rows = [SalesRow(*_detail(r))  # type: ignore[arg-type]
+                for r in conn.execute(_sales_select(w).limit(limit + 1))]
+        sign = sa.case((_i.kind == _REFUND, -1), else_=1)
+        count, quantity, total = conn.execute(
+            sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(sign * _il.quantity), 0),
+                      sa.func.coalesce(sa.func.sum(sign * _il.total), 0))
+            .select_from(_sales_from()).where(*_sales_where(w))
+        ).one()
+        return SalesReport(rows[:limit], int(quantity), orepo.money(total),
+                           truncated=count > limit)
+
+    return db.read(work)
+
+
+def count_sales_detail(db: Database, f: ReportFilter) -> int:
+    """How many rows :func:`sales_detail_rows` will give (for progress bars)."""
+    def work(conn: Connection) -> int:
+        w = _checked(db, conn, f)
+        return int(conn.execute(sa.select(sa.func.count()).select_from(_sales_from())
+                                .where(*_sales_where(w))).scalar_one())
+
+    return db.read(work)
+
+
+def sales_detail_rows(db: Database, f: ReportFilter) -> Iterator[tuple[object, ...]]:
+    """Every sold (or refunded) line in the filter, oldest first, as tuples in
+    SALES_DETAIL_COLUMNS order. The filter is checked now (so a bad one fails before any
+    file is started); the rows stream in chunks of CHUNK inside one read transaction, which
+    stays open until the iterator is exhausted or closed."""
+    w = db.read(lambda conn: _checked(db, conn, f))
+    return _stream(db, _sales_select(w))
+
+
+def _stream(db: Database, query: sa.Select[tuple[object, ...]]) -> Iterator[tuple[object, ...]]:
+    with db.connect(write=False) as conn:
+        result = conn.execution_options(stream_results=True, yield_per=CHUNK).execute(query)
+        for row in result:
+            yield _detail(row)
+
+
+# -- fulfilment -----------------------------------------------------------------------
+@dataclass(frozen=True)
+class FulfilmentRow:
+    order: str
+    line: int  # the line's id: what set_serial and fulfil name
+    store: str
+    created: datetime
+    sale_type: str  # full name
+    delivery: str  # full name
+    customer: str | None
+    sku: str
+    product: str
+    quantity: int
+    serial: str | None
+    serial_mode: str  # "required" | "optional" | "disabled"
+    pending_serial: bool  # the product requires a serial and none is recorded
+    number: int = 0  # the line's number on the order (what the order screen shows)
+    phone: str | None = None
+    bin: str | None = None  # where the product is kept (for picking)
+
+
+FULFILMENT_COLUMNS: tuple[str, ...] = (
+    "Order", "Line", "Store", "Created", "Sale Type", "Delivery Mode", "Customer", "SKU",
+    "Product", "Quantity", "Serial Number", "Serial Mode", "Pending Serial", "Line ID",
+)
+
+_ln, _p = orepo.line_t.c, repo.product_t.c
+#: Orders that are not yet fulfilled: being rung up or waiting (open), or set aside (parked).
+WAITING_ORDER_STATUSES = ("open", "parked")
+
+
+def _mode(package_type: str | None, serial_mode: str) -> str:
+    """As services.orders.line_mode: a package opened at the sale takes no serial itself."""
+    return SerialMode.DISABLED.value if package_type == "exploded" else serial_mode
+
+
+def fulfilment_rows(db: Database, f: ReportFilter, limit: int = 5_000) -> list[FulfilmentRow]:
+    """Open lines of orders not yet fulfilled (open or parked), oldest order first: the
+    filter's store, order date, delivery mode, SKU, exact serial and "pending serial" (the
+    product requires a serial and the line has none) apply."""
+    def work(conn: Connection) -> list[FulfilmentRow]:
+        w = _checked(db, conn, f)
+        where: list[sa.ColumnElement[bool]] = [
+            _o.status.in_(WAITING_ORDER_STATUSES), _ln.status == "open"]
+        if w.store_id is not None:
+            where.append(_o.store_id == w.store_id)
+        if w.start is not None:
+            where.append(_o.created_at >= w.start)
+        if w.end is not None:
+            where.append(_o.created_at < w.end)
+        if w.delivery is not None:
+            where.append(_o.delivery == w.delivery)
+        if w.sku is not None:
+            where.append(_ln.sku == w.sku)
+        if w.serial is not None:
+            where.append(_ln.serial == w.serial)
+        if w.pending_serial:
+            where += [_ln.serial.is_(None), _p.serial_mode == SerialMode.REQUIRED.value,
+                      sa.func.coalesce(_p.package_type, "") != "exploded"]
+        rows = conn.execute(
+            sa.select(_o.number, _ln.id, _s.code, _o.created_at, _o.type, _o.delivery,
+                      _o.customer_name, _ln.sku, _ln.name, _ln.quantity, _ln.serial,
+                      _p.serial_mode, _p.package_type, _ln.number.label("line_number"),
+                      _o.customer_phone, _p.bin)
+            .select_from(orepo.line_t.join(orepo.order_t, _o.id == _ln.order_id)
+                         .join(repo.product_t, _p.id == _ln.product_id)
+                         .join(repo.store_t, _s.id == _o.store_id))
+            .where(*where).order_by(_o.id, _ln.number).limit(limit)
+        ).all()
+        out = []
+        for r in rows:
+            mode = _mode(r.package_type, r.serial_mode)
+            out.append(FulfilmentRow(
+                order=r.number, line=r.id, store=r.code, created=r.created_at,
+                sale_type=_SALE_TYPE[r.type], delivery=_DELIVERY[r.delivery],
+                customer=r.customer_name, sku=r.sku, product=r.name, quantity=r.quantity,
+                serial=r.serial, serial_mode=mode,
+                pending_serial=mode == SerialMode.REQUIRED.value and not r.serial,
+                number=r.line_number, phone=r.customer_phone, bin=r.bin,
+            ))
+        return out
+
+    return db.read(work)
+
+
+def fulfilment_table_rows(rows: Iterable[FulfilmentRow]) -> Iterator[tuple[object, ...]]:
+    """Fulfilment rows in FULFILMENT_COLUMNS order, for tables and exports ("Line" is the
+    number on the order; "Line ID" what the services name)."""
+    for r in rows:
+        yield (r.order, r.number, r.store, r.created, r.sale_type, r.delivery, r.customer,
+               r.sku, r.product, r.quantity, r.serial, r.serial_mode,
+               "yes" if r.pending_serial else "no", r.line)
+
+
+def describe(f: ReportFilter) -> str:
+    """The filter in words, for titles ("S1, 2026-11-01 to 2026-11-30, serial X")."""
+    parts = [f.store or "all stores"]
+    if f.date_from or f.date_to:
+        start = f.date_from.isoformat() if f.date_from else "the start"
+        end = f.date_to.isoformat() if f.date_to else "today"
+        parts.append(f"{start} to {end}")
+    if f.sku:
+        parts.append(f"SKU {clip(f.sku)}")
+    if f.serial:
+        parts.append(f"serial {clip(f.serial)}")
+    if f.delivery:
+        parts.append(DeliveryMode.parse(f.delivery).label)
+    if f.pending_serial:
+        parts.append("pending serial")
+    return ", ".join(parts)

@@ -1,0 +1,223 @@
+"""Sales and fulfilment reports against sales made through the services (orders, fulfilment,
+returns), on SQLite and PostgreSQL: every filter, refunds as negative rows, totals, the
+streaming sales detail, and clear refusals for filters that cannot be meant."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+import pytest
+
+from serialpos.db.engine import Database
+from serialpos.domain.errors import BadRequest, BadValue, UnknownProduct, UnknownStore
+from serialpos.domain.states import Action
+from serialpos.services import ledger, orders, products, returns
+from serialpos.services.context import Actor
+from serialpos.services.reports import (
+    FULFILMENT_COLUMNS,
+    SALES_DETAIL_COLUMNS,
+    ReportFilter,
+    check_filter,
+    count_sales_detail,
+    fulfilment_rows,
+    fulfilment_table_rows,
+    sales_detail_rows,
+    sales_report,
+)
+
+NOV1, NOV2, NOV3 = datetime(2026, 11, 1, 10), datetime(2026, 11, 2, 23, 59), \
+    datetime(2026, 11, 3, 0, 5)
+
+
+class Clock:
+    """The orders service's clock, set per step so the documents carry known dates."""
+
+    def __init__(self) -> None:
+        self.now = NOV1
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@dataclass
+class Shop:
+    cash_sale: str  # S1, Nov 1: PH1 serial A + 2 cables; A later refunded on Nov 3
+    cash_invoice: str
+    layby: str  # S2, Nov 2: PH1 serial D, fulfilled
+    layby_invoice: str
+    refund: str  # Nov 3: the refund note for A
+    special: str  # S1, Nov 2, delivery: PH1 without serial + LT1 with serial: waiting
+    parked: str  # S1, Nov 3: cables, parked
+    special_lines: tuple[int, ...]
+
+
+@pytest.fixture
+def shop(db: Database, admin: Actor, monkeypatch: pytest.MonkeyPatch) -> Shop:
+    clock = Clock()
+    monkeypatch.setattr(orders, "utcnow", clock)
+    products.create_product(db, admin, sku="PH1", name="Phone", price=Decimal("100.00"),
+                            serial_mode="required")
+    products.create_product(db, admin, sku="LT1", name="Laptop", price=Decimal("999.00"),
+                            serial_mode="optional")
+    products.create_product(db, admin, sku="CB1", name="Cable", price=Decimal("9.50"))
+    ledger.move(db, admin, Action.RECEIVE, store="S1", sku="PH1", serials=["A", "B", "C"])
+    ledger.move(db, admin, Action.RECEIVE, store="S2", sku="PH1", serials=["D"])
+    ledger.move(db, admin, Action.RECEIVE, store="S1", sku="LT1", serials=["L1"])
+    ledger.move(db, admin, Action.RECEIVE, store="S1", sku="CB1", quantity=10)
+
+    clock.now = NOV1
+    cash, _ = orders.create_order(db, admin, "S1", lines=[
+        orders.NewLine("PH1", "A"), orders.NewLine("CB1", quantity=2)])
+    cash_invoice = orders.fulfil(db, admin, cash.order, settle_in="card").invoice
+
+    clock.now = NOV2
+    layby, _ = orders.create_order(db, admin, "S2", "layby", "pickup",
+                                   lines=[orders.NewLine("PH1", "D")])
+    layby_invoice = orders.fulfil(db, admin, layby.order, settle_in="cash").invoice
+    special, special_lines = orders.create_order(
+        db, admin, "S1", "special_order", "delivery",
+        customer=orders.Customer("Ann Lee", "555-0101", "1 High St"),
+        lines=[orders.NewLine("PH1"), orders.NewLine("LT1", "L1")])
+
+    clock.now = NOV3
+    cash_view = orders.get_order(db, cash.order)
+    phone_line = next(ln.line for ln in cash_view.lines if ln.sku == "PH1")
+    refund = returns.return_units(db, admin, cash.order, lines=[phone_line]).refund_invoice
+    parked = orders.create_order(db, admin, "S1", lines=[orders.NewLine("CB1")])[0].order
+    orders.park(db, admin, parked)
+    voided = orders.create_order(db, admin, "S1", lines=[orders.NewLine("PH1", "B")])[0]
+    orders.void(db, admin, voided.order)
+    return Shop(cash.order, cash_invoice, layby.order, layby_invoice, refund, special.order,
+                parked, special_lines)
+
+
+def _lines(db: Database, f: ReportFilter) -> list[tuple[str, str, int, Decimal, str | None]]:
+    return [(r.invoice, r.sku, r.quantity, r.total, r.serial)
+            for r in sales_report(db, f).rows]
+
+
+def test_sales_are_invoice_lines_with_refunds_negative(db: Database, shop: Shop) -> None:
+    report = sales_report(db, ReportFilter())
+    assert _lines(db, ReportFilter()) == [
+        (shop.cash_invoice, "PH1", 1, Decimal("100.00"), "A"),
+        (shop.cash_invoice, "CB1", 2, Decimal("19.00"), None),
+        (shop.layby_invoice, "PH1", 1, Decimal("100.00"), "D"),
+        (shop.refund, "PH1", -1, Decimal("-100.00"), "A"),
+    ]
+    assert (report.quantity, report.total, report.truncated) == (3, Decimal("119.00"), False)
+    first = report.rows[0]
+    assert (first.date, first.store, first.order, first.product, first.unit_price) == \
+        (NOV1, "S1", shop.cash_sale, "Phone", Decimal("100.00"))
+    assert (first.sale_type, first.delivery, first.kind) == ("Sale", "Cash and Carry", "Invoice")
+    layby = report.rows[2]
+    assert (layby.store, layby.sale_type, layby.delivery) == ("S2", "Lay-by", "Pickup Later")
+    refund = report.rows[3]
+    assert (refund.kind, refund.date, refund.unit_price) == ("Refund", NOV3, Decimal("100.00"))
+
+
+def test_sales_filters(db: Database, shop: Shop) -> None:
+    by_serial = _lines(db, ReportFilter(serial=" A "))
+    assert by_serial == [(shop.cash_invoice, "PH1", 1, Decimal("100.00"), "A"),
+                         (shop.refund, "PH1", -1, Decimal("-100.00"), "A")]
+    assert _lines(db, ReportFilter(serial="B")) == []  # voided, never sold
+    assert [r[1] for r in _lines(db, ReportFilter(sku="CB1"))] == ["CB1"]
+    assert [r[4] for r in _lines(db, ReportFilter(store="S2"))] == ["D"]
+    # Both ends inclusive, by the invoice's UTC date (NOV2 is 23:59, NOV3 00:05).
+    assert [r[0] for r in _lines(db, ReportFilter(date_from=date(2026, 11, 2),
+                                                  date_to=date(2026, 11, 2)))] == \
+        [shop.layby_invoice]
+    assert [r[0] for r in _lines(db, ReportFilter(date_from=date(2026, 11, 3)))] == \
+        [shop.refund]
+    assert len(_lines(db, ReportFilter(date_to=date(2026, 11, 1)))) == 2
+    one_day = sales_report(db, ReportFilter(store="S1", date_to=date(2026, 11, 1)))
+    assert (one_day.quantity, one_day.total) == (3, Decimal("119.00"))
+
+
+def test_sales_limit_keeps_the_totals_of_every_row(db: Database, shop: Shop) -> None:
+    capped = sales_report(db, ReportFilter(), limit=2)
+    assert len(capped.rows) == 2 and capped.truncated
+    assert (capped.quantity, capped.total) == (3, Decimal("119.00"))
+    assert not sales_report(db, ReportFilter(), limit=4).truncated
+
+
+def test_sales_detail_streams_the_same_rows(db: Database, shop: Shop) -> None:
+    f = ReportFilter(store="S1")
+    rows = list(sales_detail_rows(db, f))
+    assert count_sales_detail(db, f) == len(rows) == 3
+    assert all(len(r) == len(SALES_DETAIL_COLUMNS) for r in rows)
+    detail = dict(zip(SALES_DETAIL_COLUMNS, rows[0], strict=True))
+    assert detail == {
+        "Invoice": shop.cash_invoice, "Date": NOV1, "Store": "S1", "Order": shop.cash_sale,
+        "SKU": "PH1", "Product": "Phone", "Quantity": 1, "Price": Decimal("100.00"),
+        "Total": Decimal("100.00"), "Serial Number": "A", "Sale Type": "Sale",
+        "Delivery Mode": "Cash and Carry", "Kind": "Invoice"}
+    serial_at = SALES_DETAIL_COLUMNS.index("Serial Number")
+    assert SALES_DETAIL_COLUMNS[serial_at + 1:serial_at + 3] == ("Sale Type", "Delivery Mode")
+    assert rows[2][SALES_DETAIL_COLUMNS.index("Quantity")] == -1
+
+
+def test_sales_detail_checks_the_filter_before_streaming(db: Database, shop: Shop) -> None:
+    with pytest.raises(UnknownStore, match="no store 'S9'"):
+        sales_detail_rows(db, ReportFilter(store="S9"))  # not even iterated
+    stream = sales_detail_rows(db, ReportFilter())
+    assert next(stream)[0] == shop.cash_invoice
+    stream.close()  # an abandoned stream releases its connection
+    assert count_sales_detail(db, ReportFilter(serial="A")) == 2
+
+
+def test_fulfilment_lists_lines_still_to_hand_over(db: Database, shop: Shop) -> None:
+    rows = fulfilment_rows(db, ReportFilter())
+    assert [(r.order, r.number, r.sku, r.serial, r.pending_serial) for r in rows] == [
+        (shop.special, 1, "PH1", None, True),
+        (shop.special, 2, "LT1", "L1", False),
+        (shop.parked, 1, "CB1", None, False),
+    ]
+    first = rows[0]
+    assert first.line == shop.special_lines[0]
+    assert (first.store, first.created, first.sale_type, first.delivery, first.customer) == \
+        ("S1", NOV2, "Special Order", "Delivery", "Ann Lee")
+    assert [r.serial_mode for r in rows] == ["required", "optional", "disabled"]
+    table = list(fulfilment_table_rows(rows))
+    assert len(table[0]) == len(FULFILMENT_COLUMNS)
+    assert dict(zip(FULFILMENT_COLUMNS, table[0], strict=True))["Pending Serial"] == "yes"
+
+
+def test_fulfilment_filters(db: Database, admin: Actor, shop: Shop) -> None:
+    pending = fulfilment_rows(db, ReportFilter(pending_serial=True))
+    assert [(r.order, r.sku) for r in pending] == [(shop.special, "PH1")]
+    assert [r.order for r in fulfilment_rows(db, ReportFilter(delivery="delivery"))] == \
+        [shop.special] * 2
+    assert fulfilment_rows(db, ReportFilter(delivery="pickup_later")) == []
+    assert [r.sku for r in fulfilment_rows(db, ReportFilter(sku="CB1"))] == ["CB1"]
+    assert [r.sku for r in fulfilment_rows(db, ReportFilter(serial="L1"))] == ["LT1"]
+    assert [r.order for r in fulfilment_rows(db, ReportFilter(date_from=date(2026, 11, 3)))] \
+        == [shop.parked]
+    assert fulfilment_rows(db, ReportFilter(store="S2")) == []
+    assert len(fulfilment_rows(db, ReportFilter(), limit=1)) == 1
+
+    # The serial entered in place: the line is no longer pending; fulfilled, it leaves.
+    orders.set_serial(db, admin, shop.special, shop.special_lines[0], "C")
+    assert fulfilment_rows(db, ReportFilter(pending_serial=True)) == []
+    orders.fulfil(db, admin, shop.special, settle_in="card")
+    assert [r.order for r in fulfilment_rows(db, ReportFilter())] == [shop.parked]
+    assert [r.serial for r in sales_report(db, ReportFilter(serial="C")).rows] == ["C"]
+
+
+@pytest.mark.parametrize(("f", "error", "message"), [
+    (ReportFilter(date_from=date(2026, 11, 5), date_to=date(2026, 11, 1)), BadRequest,
+     "the date range is the wrong way round: 2026-11-05 is after 2026-11-01"),
+    (ReportFilter(store="S9"), UnknownStore, "there is no store 'S9'"),
+    (ReportFilter(sku="NOPE"), UnknownProduct, "there is no product with SKU 'NOPE'"),
+    (ReportFilter(delivery="drone"), BadValue, "delivery mode 'drone' is not one of"),
+])
+def test_filters_that_cannot_be_meant_are_refused(db: Database, shop: Shop, f: ReportFilter,
+                                                  error: type[Exception], message: str) -> None:
+    with pytest.raises(error, match=message):
+        check_filter(db, f)
+    with pytest.raises(error, match=message):
+        sales_report(db, f)
+    with pytest.raises(error, match=message):
+        fulfilment_rows(db, f)
+    check_filter(db, ReportFilter(date_from=date(2026, 11, 1), date_to=date(2026, 11, 1)))
