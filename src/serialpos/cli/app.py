@@ -17,6 +17,7 @@ from serialpos.cli import (
     demo,
     events,
     invoice,
+    print_cmd,
     products,
     scan,
     serials,
@@ -72,6 +73,7 @@ app.add_typer(serials.app, name="serial")
 app.add_typer(settings.app, name="settings")
 app.add_typer(scan.app, name="scan")
 app.add_typer(devices_cmd.app, name="devices")
+app.add_typer(print_cmd.app, name="print")
 app.add_typer(events.app, name="events")
 app.command("stock")(stores.stock)
 app.command("demo")(demo.demo)
