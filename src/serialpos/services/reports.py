@@ -16,7 +16,7 @@ PostgreSQL), so an export of a million lines holds a few thousand rows at a time
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -203,16 +203,17 @@ def count_sales_detail(db: Database, f: ReportFilter) -> int:
     return db.read(work)
 
 
-def sales_detail_rows(db: Database, f: ReportFilter) -> Iterator[tuple[object, ...]]:
+def sales_detail_rows(db: Database, f: ReportFilter) -> Generator[tuple[object, ...], None, None]:
     """Every sold (or refunded) line in the filter, oldest first, as tuples in
     SALES_DETAIL_COLUMNS order. The filter is checked now (so a bad one fails before any
     file is started); the rows stream in chunks of CHUNK inside one read transaction, which
-    stays open until the iterator is exhausted or closed."""
+    stays open until the iterator is exhausted or closed (``close()`` cancels an export)."""
     w = db.read(lambda conn: _checked(db, conn, f))
     return _stream(db, _sales_select(w))
 
 
-def _stream(db: Database, query: sa.Select[tuple[object, ...]]) -> Iterator[tuple[object, ...]]:
+def _stream(db: Database, query: sa.Select[tuple[object, ...]],
+            ) -> Generator[tuple[object, ...], None, None]:
     with db.connect(write=False) as conn:
         result = conn.execution_options(stream_results=True, yield_per=CHUNK).execute(query)
         for row in result:

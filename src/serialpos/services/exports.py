@@ -1,0 +1,224 @@
+"""Report exports to CSV, XLSX and JSON, written as the rows stream in.
+
+Memory stays flat however long the export: rows are written one at a time (XLSX in
+XlsxWriter's constant-memory mode, which flushes each row to a temporary file). The file is
+built under a temporary name beside the target and renamed into place only when complete, so
+a full disk, an unwritable folder or an interrupted export never leaves a partial file under
+the requested name.
+
+Spreadsheet formula injection: a text cell starting with ``=``, ``+``, ``-``, ``@``, a tab or
+a carriage return would be run as a formula when the CSV is opened in a spreadsheet (product
+and customer names are typed by people, serials come from barcodes anyone can print). CSV text
+cells starting so are prefixed with ``'``, as OWASP advises; numbers (negative refund
+quantities included) are never touched. ``guard_formulas=False`` writes text exactly as
+recorded, for scripts. XLSX needs no guard: text is written as text cells, never as formulas.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Callable, Iterable, Sequence
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import IO, Any
+
+from serialpos.files import replacing
+
+Progress = Callable[[int], None]  # called with rows written so far, every few thousand rows
+
+EXPORT_FORMATS = ("csv", "xlsx")
+#: How often (in rows) the progress callback is told.
+PROGRESS_EVERY = 5_000
+#: Rows per XLSX worksheet, header included: Excel's limit.
+XLSX_SHEET_ROWS = 1_048_576
+
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_BUFFER = 1 << 20
+
+
+def _csv_cell(value: object, guard: bool) -> object:
+    """csv writes None as "" and numbers (int, Decimal) with str(); only these need care."""
+    if isinstance(value, str):
+        if guard and value.startswith(_FORMULA_STARTS):
+            return "'" + value
+        return value
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return value
+
+
+def _counting(rows: Iterable[Sequence[object]], progress: Progress | None,
+              ) -> Iterable[Sequence[object]]:
+    if progress is None:
+        return rows
+    return _told(rows, progress)
+
+
+def _told(rows: Iterable[Sequence[object]], progress: Progress) -> Iterable[Sequence[object]]:
+    n = 0
+    for n, row in enumerate(rows, start=1):
+        yield row
+        if n % PROGRESS_EVERY == 0:
+            progress(n)
+    progress(n)
+
+
+def write_csv(path: Path, columns: Sequence[str], rows: Iterable[Sequence[object]],
+              progress: Progress | None = None, *, guard_formulas: bool = True) -> int:
+    """Write a header and ``rows`` as UTF-8 CSV (RFC 4180: comma, double-quote quoting only
+    where needed, CRLF line ends); returns the number of rows written."""
+    count = 0
+    with replacing(path) as temp, temp.open("w", encoding="utf-8", newline="",
+                                             buffering=_BUFFER) as out:
+        writer = csv.writer(out, lineterminator="\r\n")
+        writer.writerow(columns)
+        g = guard_formulas
+        for row in _counting(rows, progress):
+            writer.writerow([_csv_cell(v, g) for v in row])
+            count += 1
+    return count
+
+
+def write_json(path: Path, columns: Sequence[str], rows: Iterable[Sequence[object]],
+               progress: Progress | None = None) -> int:
+    """One JSON array of objects keyed by ``columns``, written as it streams."""
+    count = 0
+    with replacing(path) as temp, temp.open("w", encoding="utf-8", buffering=_BUFFER) as out:
+        count = stream_json(out, columns, _counting(rows, progress))
+    return count
+
+
+def stream_json(out: IO[str], columns: Sequence[str], rows: Iterable[Sequence[object]]) -> int:
+    """Write one JSON array (one object per row, one row per line) to ``out``."""
+    count = 0
+    out.write("[")
+    for row in rows:
+        out.write(",\n" if count else "\n")
+        out.write(json.dumps(dict(zip(columns, map(json_value, row), strict=True)),
+                             ensure_ascii=False))
+        count += 1
+    out.write("\n]\n" if count else "]\n")
+    return count
+
+
+def json_value(value: object) -> object:
+    """Decimals as text (money is exact), datetimes as ISO 8601 UTC."""
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, datetime):
+        return value.isoformat() + ("Z" if value.tzinfo is None else "")
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def write_xlsx(path: Path, columns: Sequence[str], rows: Iterable[Sequence[object]],
+               progress: Progress | None = None, *, sheet_rows: int = XLSX_SHEET_ROWS,
+               sheet_name: str = "Export") -> int:
+    """Write an XLSX workbook: a header row, then ``rows``; past ``sheet_rows`` rows on a
+    sheet (header included) the rows continue on a further sheet ("Export 2", ...) that
+    starts with the header again. Returns the number of rows written."""
+    if sheet_rows < 2:
+        raise ValueError("a sheet holds at least the header and one row")
+    from xlsxwriter.exceptions import FileCreateError
+
+    with replacing(path) as temp:
+        try:
+            return _write_workbook(temp, columns, _counting(rows, progress), sheet_rows,
+                                   sheet_name)
+        except FileCreateError as exc:  # XlsxWriter wraps the OSError of a failed write
+            cause = exc.args[0] if exc.args else exc
+            if isinstance(cause, OSError):
+                raise cause from None
+            raise OSError(str(cause)) from None
+
+
+def _write_workbook(temp: Path, columns: Sequence[str], rows: Iterable[Sequence[object]],
+                    sheet_rows: int, sheet_name: str) -> int:
+    """XlsxWriter keeps each sheet's rows in a temporary file until the workbook is closed;
+    those go in a folder beside the export (the disk chosen for it, not a RAM-backed /tmp)
+    that is removed whatever happens. On a failure the workbook is not closed: closing
+    would assemble the whole partial file only to delete it."""
+    import tempfile
+
+    import xlsxwriter
+
+    with tempfile.TemporaryDirectory(prefix=".serialpos-xlsx-", dir=temp.parent) as work:
+        book = xlsxwriter.Workbook(str(temp), {"constant_memory": True, "tmpdir": work})
+        sheet_writer = _SheetWriter(book, columns, sheet_name)
+        count = 0
+        row_no = sheet_rows  # a new sheet is started before the first row
+        for row in rows:
+            if row_no >= sheet_rows:
+                sheet_writer.new_sheet()
+                row_no = 1
+            sheet_writer.write(row_no, row)
+            row_no += 1
+            count += 1
+        if count == 0:
+            sheet_writer.new_sheet()
+        book.close()
+    return count
+
+
+class _SheetWriter:
+    """Writes typed cells: text always as text (never a formula, never a number: serials like
+    "0012" stay as they are), numbers as numbers, dates as dates."""
+
+    def __init__(self, book: Any, columns: Sequence[str], sheet_name: str) -> None:
+        self.book = book
+        self.columns = list(columns)
+        self.sheet_name = sheet_name
+        self.sheet: Any = None
+        self.header = book.add_format({"bold": True})
+        self.money = book.add_format({"num_format": "#,##0.00"})
+        self.stamp = book.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
+        self.day = book.add_format({"num_format": "yyyy-mm-dd"})
+
+    def new_sheet(self) -> None:
+        n = len(self.book.worksheets()) + 1
+        self.sheet = self.book.add_worksheet(self.sheet_name if n == 1
+                                             else f"{self.sheet_name} {n}")
+        for col, name in enumerate(self.columns):
+            # Widths must be set before any row is written in constant-memory mode.
+            self.sheet.set_column(col, col, max(10, min(40, len(name) + 2)))
+            self.sheet.write_string(0, col, name, self.header)
+        self.sheet.freeze_panes(1, 0)
+
+    def write(self, row_no: int, row: Sequence[object]) -> None:
+        sheet = self.sheet
+        for col, value in enumerate(row):
+            if value is None:
+                continue
+            if isinstance(value, str):
+                sheet.write_string(row_no, col, value)
+            elif isinstance(value, bool):
+                sheet.write_boolean(row_no, col, value)
+            elif isinstance(value, int):
+                sheet.write_number(row_no, col, value)
+            elif isinstance(value, Decimal):
+                sheet.write_number(row_no, col, float(value), self.money)
+            elif isinstance(value, datetime):
+                sheet.write_datetime(row_no, col, value, self.stamp)
+            elif isinstance(value, date):
+                sheet.write_datetime(row_no, col, value, self.day)
+            elif isinstance(value, float):
+                sheet.write_number(row_no, col, value)
+            else:
+                sheet.write_string(row_no, col, str(value))
+
+
+def write_export(fmt: str, path: Path, columns: Sequence[str],
+                 rows: Iterable[Sequence[object]], progress: Progress | None = None) -> int:
+    """Write ``rows`` to ``path`` in ``fmt`` (one of EXPORT_FORMATS, or "json")."""
+    if fmt == "csv":
+        return write_csv(path, columns, rows, progress)
+    if fmt == "xlsx":
+        return write_xlsx(path, columns, rows, progress)
+    if fmt == "json":
+        return write_json(path, columns, rows, progress)
+    raise ValueError(f"export format '{fmt}' is not one of csv, xlsx, json")
