@@ -13,16 +13,16 @@ from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
-from xml.sax.saxutils import escape
 
 from reportlab.graphics.barcode.code128 import Code128
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import SimpleDocTemplate, Spacer, Table, TableStyle
 
 from serialpos.files import write_atomically
+from serialpos.printing.common import para as _p  # literal text, shared with the lists
 
 
 @dataclass(frozen=True)
@@ -70,11 +70,6 @@ class InvoiceDocument:
 
 def _money(value: Decimal) -> str:
     return f"{value.quantize(Decimal('0.01')):,.2f}"
-
-
-def _p(text: str, style: ParagraphStyle) -> Paragraph:
-    """A paragraph of literal text: names may contain < or & and must print as written."""
-    return Paragraph(escape(text).replace("\n", "<br/>"), style)
 
 
 def _story(doc: InvoiceDocument) -> list[Any]:
