@@ -19,6 +19,7 @@ from serialpos.cli import (
     invoice,
     print_cmd,
     products,
+    report,
     scan,
     serials,
     settings,
@@ -75,6 +76,7 @@ app.add_typer(scan.app, name="scan")
 app.add_typer(devices_cmd.app, name="devices")
 app.add_typer(print_cmd.app, name="print")
 app.add_typer(events.app, name="events")
+app.add_typer(report.app, name="report")
 app.command("stock")(stores.stock)
 app.command("demo")(demo.demo)
 app.command("apply")(apply_cmd.apply)

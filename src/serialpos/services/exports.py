@@ -71,15 +71,22 @@ def write_csv(path: Path, columns: Sequence[str], rows: Iterable[Sequence[object
               progress: Progress | None = None, *, guard_formulas: bool = True) -> int:
     """Write a header and ``rows`` as UTF-8 CSV (RFC 4180: comma, double-quote quoting only
     where needed, CRLF line ends); returns the number of rows written."""
-    count = 0
     with replacing(path) as temp, temp.open("w", encoding="utf-8", newline="",
                                              buffering=_BUFFER) as out:
-        writer = csv.writer(out, lineterminator="\r\n")
-        writer.writerow(columns)
-        g = guard_formulas
-        for row in _counting(rows, progress):
-            writer.writerow([_csv_cell(v, g) for v in row])
-            count += 1
+        return stream_csv(out, columns, _counting(rows, progress),
+                          guard_formulas=guard_formulas)
+
+
+def stream_csv(out: IO[str], columns: Sequence[str], rows: Iterable[Sequence[object]], *,
+               guard_formulas: bool = True) -> int:
+    """Write CSV to an open text stream (a file opened with ``newline=""``, or stdout)."""
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(columns)
+    g = guard_formulas
+    count = 0
+    for row in rows:
+        writer.writerow([_csv_cell(v, g) for v in row])
+        count += 1
     return count
 
 
