@@ -188,6 +188,10 @@ class SerialposApp(App[None]):
             from serialpos.tui.screens.returns import ReturnsScreen
 
             self.push_screen(ReturnsScreen(text))
+        elif name == "reports":
+            from serialpos.tui.screens.reports import open_reports
+
+            open_reports(self)  # pushes ReportsScreen, or says why this user may not
 
     def action_lookup(self) -> None:
         self.open_lookup()

@@ -42,7 +42,7 @@ FLOWS: tuple[Flow, ...] = (
     Flow("7", "Return to vendor", None, "the return-to-vendor work"),
     Flow("8", "Counts", None, "the cycle-count work"),
     Flow("9", "Adjustments", None, "the stock-adjustment work"),
-    Flow("0", "Reports", None, "the reports work"),
+    Flow("0", "Reports", "reports"),
 )
 
 

@@ -1,0 +1,349 @@
+"""The fulfilment report: lines of open and parked orders still to be handed over, with their
+serial indicators; serials entered, changed or removed in place, and orders fulfilled here.
+
+**Filters.** This terminal's store by default; ``p`` shows only the items pending a serial (a
+product that requires one, none recorded yet), ``d`` steps through the delivery modes, and the
+filter dialog (F3/^T) sets the store and the order dates.
+
+**Serials in place.** Enter (or ``s``) on a line opens the counter's own serial entry
+(:class:`~serialpos.tui.screens.sale_dialogs.SerialEntry`): the same service, the same checks,
+the same manager override for a unit the ledger does not know. A scan goes straight to the
+line under the cursor; a refusal is said with the bell and the line keeps what it had.
+
+**Fulfil.** F10/^F fulfils the order under the cursor (all its open lines), after a yes. The
+orders service refuses while a required serial is missing and the refusal is shown as it
+says it; an amount still due is taken first with the counter's tender dialog.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from decimal import Decimal
+from typing import TYPE_CHECKING, ClassVar
+
+from rich.text import Text
+from textual import work
+from textual.binding import Binding, BindingType
+from textual.message import Message
+from textual.widgets import DataTable, Static
+
+from serialpos.domain.orders import DeliveryMode, serial_indicator
+from serialpos.domain.products import SerialMode
+from serialpos.domain.text import clip, visible
+from serialpos.tui.messages import ActionFailed
+from serialpos.tui.screens.reports import ReportScreen, day
+from serialpos.tui.screens.sale_dialogs import SerialEntry, Tender, money
+from serialpos.tui.screens.serial_mode import Confirm
+from serialpos.tui.widgets.key_footer import KeyHints
+from serialpos.tui.widgets.report_dialogs import Filters
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Sequence
+
+    from serialpos.db.engine import Database
+    from serialpos.services.orders import OrderLineView, OrderView
+    from serialpos.services.reports import FulfilmentRow, ReportFilter
+    from serialpos.tui.messages import ScanRead
+
+#: Lines shown at most; the export writes every line of the filter.
+SHOWN = 2_000
+EXPORT_LIMIT = 1_000_000
+#: The delivery filter's steps (``d``): all, then each mode.
+DELIVERY_STEPS: tuple[str | None, ...] = (None, *(mode.value for mode in DeliveryMode))
+
+
+@dataclass(frozen=True)
+class Lines:
+    """What a load found: the rows shown, and whether there were more."""
+
+    rows: list[FulfilmentRow]
+    truncated: bool
+
+
+def indicator_of(row: FulfilmentRow) -> str:
+    return serial_indicator(SerialMode(row.serial_mode), row.serial).value
+
+
+class FulfilmentScreen(ReportScreen):
+    """Open-order lines waiting for fulfilment, at this store by default."""
+
+    TITLE = "Fulfilment"
+    EXPORT_NAME = "fulfilment"
+    FILTER_FIELDS = ("store", "date_from", "date_to")
+    TAKES_SCANS = True
+    KEY_HINTS: ClassVar[KeyHints] = (("Enter", "Serial"),)
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("p", "pending", "Pending S/N"),
+        Binding("d", "delivery", "Delivery"),
+        Binding("s", "serial", "Serial", show=False),
+        Binding("f10,ctrl+f", "fulfil", "Fulfil"),
+    ]
+
+    @dataclass
+    class LineOpened(Message):
+        """The order of the chosen line was read: serial entry can open on it."""
+
+        order: str
+        line: OrderLineView
+        serial: str | None
+        refusal: str | None
+
+    @dataclass
+    class SerialSet(Message):
+        """A scanned serial was recorded on a line."""
+
+        order: str
+        number: int
+        serial: str
+
+    @dataclass
+    class SerialRefused(Message):
+        """A scanned serial was refused; ``code`` ``unknown_unit`` offers the override."""
+
+        message: str
+        code: str
+        order: str
+        line: int
+        serial: str
+
+    @dataclass
+    class Fulfilled(Message):
+        """The order was fulfilled and invoiced."""
+
+        order: str
+        invoice: str
+        change: Decimal
+
+    @dataclass
+    class PaymentNeeded(Message):
+        """Fulfilment needs money first: the tender dialog opens."""
+
+        view: OrderView
+        message: str
+
+    def __init__(self) -> None:
+        super().__init__(Filters())
+        self.rows: list[FulfilmentRow] = []
+
+    def on_mount(self) -> None:
+        self.filters = replace(self.filters, store=self.session.store)
+        super().on_mount()
+
+    # -- the table -------------------------------------------------------------------------
+    def set_columns(self) -> None:
+        self.grid.add_columns("Order", "Ln", "Serial", "SKU", "Product", "Qty", "Delivery",
+                              "Customer", "Date", "Type")
+
+    def fetch(self, db: Database, report_filter: ReportFilter) -> Lines:
+        from serialpos.services.reports import fulfilment_rows
+
+        rows = fulfilment_rows(db, report_filter, limit=SHOWN + 1)
+        return Lines(rows[:SHOWN], len(rows) > SHOWN)
+
+    def show_result(self, result: object) -> None:
+        assert isinstance(result, Lines)
+        grid = self.grid
+        current = self.current
+        keep = (current.order, current.line) if current is not None else None
+        at = grid.cursor_row
+        self.rows = result.rows
+        grid.clear()
+        for row in result.rows:
+            grid.add_row(
+                Text(visible(row.order)), Text(str(row.number)),
+                grid.serial_cell(indicator_of(row), row.serial),
+                Text(visible(row.sku)), Text(visible(row.product)), Text(str(row.quantity)),
+                Text(row.delivery), Text(visible(row.customer or "—")),
+                Text(day(row.created)), Text(row.sale_type),
+                key=f"{row.order}#{row.line}")
+        found = next((i for i, row in enumerate(self.rows)
+                      if keep == (row.order, row.line)), min(at, len(self.rows) - 1))
+        if self.rows:
+            grid.move_cursor(row=max(found, 0))
+        pending = sum(1 for row in self.rows if row.pending_serial)
+        count = f"first {len(self.rows):,} lines shown" if result.truncated else (
+            f"{len(self.rows):,} line{'s' * (len(self.rows) != 1)}")
+        foot = f"{count} · {pending} pending S/N" if self.rows else (
+            "no lines wait for fulfilment in this filter")
+        self.query_one("#report-foot", Static).update(Text(foot))
+
+    @property
+    def current(self) -> FulfilmentRow | None:
+        if not self.rows:
+            return None
+        index = self.grid.cursor_row
+        return self.rows[index] if 0 <= index < len(self.rows) else None
+
+    def export_source(self, db: Database, report_filter: ReportFilter
+                      ) -> tuple[Sequence[str], Iterable[Sequence[object]], int]:
+        from serialpos.services.reports import (
+            FULFILMENT_COLUMNS,
+            fulfilment_rows,
+            fulfilment_table_rows,
+        )
+
+        rows = fulfilment_rows(db, report_filter, limit=EXPORT_LIMIT)
+        return FULFILMENT_COLUMNS, fulfilment_table_rows(rows), len(rows)
+
+    # -- filters ---------------------------------------------------------------------------
+    def action_pending(self) -> None:
+        self.filters = replace(self.filters, pending_serial=not self.filters.pending_serial)
+        self.reload()
+
+    def action_delivery(self) -> None:
+        step = DELIVERY_STEPS.index(self.filters.delivery)
+        self.filters = replace(self.filters,
+                               delivery=DELIVERY_STEPS[(step + 1) % len(DELIVERY_STEPS)])
+        self.reload()
+
+    # -- serials ---------------------------------------------------------------------------
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self.action_serial()
+
+    def action_serial(self) -> None:
+        row = self._chosen("enter a serial")
+        if row is not None:
+            self._open_line(row.order, row.line, None, None)
+
+    def _chosen(self, what: str) -> FulfilmentRow | None:
+        row = self.current
+        if row is None:
+            self.show_error(f"no line to {what} on: this filter lists none")
+        return row
+
+    @work(thread=True, group="fulfilment-line")
+    def _open_line(self, order: str, line: int, serial: str | None,
+                   refusal: str | None) -> None:
+        try:
+            from serialpos.services.orders import get_order
+
+            view = get_order(self.console.database(), order)
+            found = view.line_by_id(line)
+        except Exception as exc:
+            from serialpos.tui.backend import describe
+
+            self.post_message(ActionFailed(describe(exc)))
+            return
+        self.post_message(self.LineOpened(view.order, found, serial, refusal))
+
+    def on_fulfilment_screen_line_opened(self, message: LineOpened) -> None:
+        number = message.line.number
+
+        def done(result: OrderView | None) -> None:
+            self.grid.focus()
+            if result is None:
+                self.message_line.note(f"{message.order} line {number}: serial left as it was")
+                return
+            now = result.line_by_id(message.line.line).serial
+            self.message_line.ok(f"{message.order} line {number}: " + (
+                f"serial {clip(now)} recorded" if now else "serial removed"))
+            self.reload(note=False)
+
+        self.app.push_screen(SerialEntry(message.order, message.line, message.serial,
+                                         message.refusal), done)
+
+    def take_scan(self, scan: ScanRead) -> None:
+        if self.refuse_unreadable(scan):
+            return
+        decoded = scan.decoded
+        # As in serial entry: a product barcode goes to the service as the serial, which
+        # names the mis-scan.
+        text = decoded.serial if decoded.kind != "product" and decoded.serial else decoded.text
+        row = self._chosen("put the scanned serial")
+        if row is None or not text:
+            return
+        self.message_line.note(f"checking {clip(text)} for {row.order} line {row.number}…")
+        self._scan_serial(row.order, row.line, row.number, text)
+
+    @work(thread=True, group="fulfilment-scan")
+    def _scan_serial(self, order: str, line: int, number: int, serial: str) -> None:
+        try:
+            from serialpos.services.orders import set_serial
+
+            set_serial(self.console.database(), self.session.actor, order, line, serial)
+        except Exception as exc:
+            from serialpos.tui.backend import describe
+
+            self.post_message(self.SerialRefused(describe(exc), str(getattr(exc, "code", "")),
+                                                 order, line, serial))
+            return
+        self.post_message(self.SerialSet(order, number, serial))
+
+    def on_fulfilment_screen_serial_set(self, message: SerialSet) -> None:
+        self.message_line.ok(f"{message.order} line {message.number}: serial "
+                             f"{clip(message.serial)} recorded")
+        self.reload(note=False)
+
+    def on_fulfilment_screen_serial_refused(self, message: SerialRefused) -> None:
+        self.show_error(message.message)
+        if message.code == "unknown_unit":  # a manager may accept the unit: as at the counter
+            self._open_line(message.order, message.line, message.serial, message.message)
+
+    # -- fulfilling ------------------------------------------------------------------------
+    def action_fulfil(self) -> None:
+        row = self._chosen("fulfil")
+        if row is None:
+            return
+        lines = sum(1 for r in self.rows if r.order == row.order)
+        who = f", {visible(row.customer)}" if row.customer else ""
+
+        def confirmed(yes: bool | None) -> None:
+            self.grid.focus()
+            if yes:
+                self.message_line.note(f"fulfilling {row.order}…")
+                self._fulfil(row.order, None)
+            else:
+                self.message_line.note(f"{row.order} not fulfilled")
+
+        self.app.push_screen(Confirm(f"Fulfil {visible(row.order)} ({lines} line"
+                                     f"{'s' * (lines != 1)} listed, {row.delivery}{who})?"),
+                             confirmed)
+
+    @work(thread=True, group="fulfilment-fulfil")
+    def _fulfil(self, order: str, payments: list[tuple[str, Decimal]] | None) -> None:
+        from serialpos.tui.backend import describe
+
+        try:
+            from serialpos.services.orders import fulfil, get_order
+
+            db = self.console.database()
+            try:
+                done = fulfil(db, self.session.actor, order, payments=payments)
+            except Exception as exc:
+                if getattr(exc, "code", "") != "payment_due" or payments:
+                    raise
+                self.post_message(self.PaymentNeeded(get_order(db, order), describe(exc)))
+                return
+        except Exception as exc:
+            self.post_message(ActionFailed(describe(exc)))
+            if getattr(exc, "code", "") == "serial_required":
+                self.app.call_from_thread(self._go_to_pending, order)
+            return
+        self.post_message(self.Fulfilled(order, done.invoice, done.change_due))
+
+    def _go_to_pending(self, order: str) -> None:
+        for index, row in enumerate(self.rows):
+            if row.order == order and row.pending_serial:
+                self.grid.move_cursor(row=index)
+                return
+
+    def on_fulfilment_screen_payment_needed(self, message: PaymentNeeded) -> None:
+        view = message.view
+        self.show_error(message.message)
+
+        def tendered(result: tuple[str, Decimal] | None) -> None:
+            self.grid.focus()
+            if result is None:
+                self.message_line.note(f"{view.order} not fulfilled: payment still due")
+                return
+            self.message_line.note(f"fulfilling {view.order}…")
+            self._fulfil(view.order, [result])
+
+        self.app.push_screen(Tender(view.totals.total, view.totals.paid, view.totals.due,
+                                    "Pay to fulfil"), tendered)
+
+    def on_fulfilment_screen_fulfilled(self, message: Fulfilled) -> None:
+        change = f"; change {money(message.change)}" if message.change else ""
+        self.message_line.ok(f"{message.order} fulfilled: invoice {message.invoice}{change}")
+        self.reload(note=False)

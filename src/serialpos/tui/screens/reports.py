@@ -1,0 +1,383 @@
+"""Reports in the console, for managers and admins: the menu, and what every report screen
+shares (a filter line, a table that is loaded off the screen's thread, a count or totals line,
+and exports to CSV or XLSX with a progress bar).
+
+**Who.** Only a role with ``Permission.REPORTS`` opens the menu (:func:`open_reports`); anyone
+else is told so on the message line of the screen they are on, and nothing opens.
+
+**Never frozen.** Loading a report and writing an export both run in thread workers; the
+services cap what a screen is given (``fulfilment_rows``/``sales_report`` take a limit) and
+the screen says "first N shown" when that cap was reached. An export streams every row of the
+filter, not only the ones shown, and reports its progress as messages the bar follows; Esc
+stops it (the services leave no partial file under the requested name).
+
+**Where exports go.** A plain file name is written in this terminal's outbox folder (the
+dialog names the folder); a path starting with ``/`` or ``~`` is written exactly there. An
+existing file is never overwritten: the dialog asks for another name.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.message import Message
+from textual.widgets import OptionList, Static
+from textual.widgets.option_list import Option
+
+from serialpos.domain.users import Permission, require
+from serialpos.tui.messages import ActionFailed
+from serialpos.tui.screens.base import ConsoleScreen
+from serialpos.tui.widgets.export_progress import ExportProgress
+from serialpos.tui.widgets.key_footer import KeyFooter, KeyHints
+from serialpos.tui.widgets.message_line import MessageLine
+from serialpos.tui.widgets.report_dialogs import ExportDialog, Filters
+from serialpos.tui.widgets.report_grid import ReportGrid
+from serialpos.tui.widgets.status_line import StatusLine
+
+if TYPE_CHECKING:
+    from serialpos.db.engine import Database
+    from serialpos.services.reports import ReportFilter
+    from serialpos.tui.app import SerialposApp
+    from serialpos.tui.session import Session
+
+#: How often (seconds) a running export tells the screen how far it is.
+PROGRESS_EVERY = 0.1
+
+
+def refusal(session: Session | None) -> str | None:
+    """Why this user may not open reports, or None when they may."""
+    if session is None:
+        return "log in first"
+    from serialpos.domain.errors import DomainError
+
+    try:
+        require(session.actor.role, session.user, Permission.REPORTS)
+    except DomainError as exc:
+        return exc.message
+    return None
+
+
+def open_reports(app: SerialposApp) -> None:
+    """Open the reports menu, or say on the current screen's message line why not."""
+    refused = refusal(app.session)
+    if refused is None:
+        app.push_screen(ReportsScreen())
+        return
+    screen = app.screen
+    if isinstance(screen, ConsoleScreen):
+        screen.show_error(refused)
+    else:
+        app.bell()
+
+
+#: (key, screen name, words); a screen name of None is not built in the console yet.
+REPORTS: tuple[tuple[str, str | None, str], ...] = (
+    ("1", "fulfilment", "Fulfilment (open orders, serials)"),
+    ("2", "sales", "Sales report"),
+    ("3", None, "Pick lists and run sheets (PDF)"),
+)
+
+
+class ReportsScreen(ConsoleScreen):
+    """The reports menu: a number or the arrows and Enter."""
+
+    KEY_HINTS: ClassVar[KeyHints] = (("1-3/Enter", "Open"),)
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "Back"),
+        *(Binding(key, f"open('{key}')", words, show=False) for key, _, words in REPORTS),
+    ]
+
+    def compose(self) -> ComposeResult:
+        yield StatusLine("Reports", self.session)
+        yield OptionList(*(Option(self._prompt(key, name, words), id=key)
+                           for key, name, words in REPORTS), id="reports")
+        yield MessageLine(id="message")
+        yield KeyFooter()
+
+    @staticmethod
+    def _prompt(key: str, name: str | None, words: str) -> Text:
+        text = Text(f"{key}  {words}")
+        if name is None:
+            text.append("  (serialpos print)", style="dim")
+        return text
+
+    def on_mount(self) -> None:
+        self.query_one(OptionList).focus()
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        if event.option.id is not None:
+            self.action_open(event.option.id)
+
+    def action_back(self) -> None:
+        self.dismiss()
+
+    def action_open(self, key: str) -> None:
+        _, name, words = next(report for report in REPORTS if report[0] == key)
+        if name == "fulfilment":
+            from serialpos.tui.screens.fulfilment import FulfilmentScreen
+
+            self.app.push_screen(FulfilmentScreen())
+        elif name == "sales":
+            from serialpos.tui.screens.sales_report import SalesReportScreen
+
+            self.app.push_screen(SalesReportScreen())
+        else:
+            self.message_line.note(f"{words} are printed from the command line for now: "
+                                   "serialpos print picklist|runsheet --out FILE.pdf")
+
+
+class ExportStopped(Exception):
+    """Raised inside the export's progress callback when the user pressed Esc."""
+
+
+class ReportScreen(ConsoleScreen):
+    """A report: filter line, table, foot line, export. Subclasses say how to load and show
+    their rows and what an export writes."""
+
+    TITLE: ClassVar[str] = "Report"
+    EXPORT_NAME: ClassVar[str] = "report"
+    #: Filter fields the filter dialog (F3/^T) offers.
+    FILTER_FIELDS: ClassVar[tuple[str, ...]] = ("store", "date_from", "date_to")
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "Back"),
+        Binding("f3,ctrl+t", "filter", "Filter"),
+        Binding("f5,ctrl+e", "export", "Export"),
+    ]
+
+    @dataclass
+    class Loaded(Message):
+        """A load finished; ``ticket`` tells a stale answer from the latest."""
+
+        ticket: int
+        result: object
+
+    @dataclass
+    class ExportCounted(Message):
+        """The export knows how many rows it will write."""
+
+        total: int
+
+    @dataclass
+    class ExportProgressed(Message):
+        """So many rows are written so far."""
+
+        rows: int
+
+    @dataclass
+    class ExportDone(Message):
+        """The file is written (renamed into place)."""
+
+        path: Path
+        rows: int
+
+    @dataclass
+    class ExportFailed(Message):
+        """The export was refused, failed or was stopped; nothing is left under its name."""
+
+        message: str
+
+    def __init__(self, filters: Filters) -> None:
+        super().__init__()
+        self.filters = filters
+        self.outbox: Path | None = None
+        self._tickets = 0
+        self._stop_export = threading.Event()
+
+    def compose(self) -> ComposeResult:
+        yield StatusLine(self.TITLE, self.session)
+        yield Static("", id="report-filter", markup=False)
+        yield MessageLine(id="message")
+        yield ReportGrid(id="report-grid")
+        yield Static("", id="report-foot", markup=False)
+        yield ExportProgress(id="export-progress")
+        yield KeyFooter()
+
+    @property
+    def grid(self) -> ReportGrid:
+        return self.query_one(ReportGrid)
+
+    @property
+    def progress(self) -> ExportProgress:
+        return self.query_one(ExportProgress)
+
+    @property
+    def narrow(self) -> bool:
+        return self.app.size.width < 60
+
+    def on_mount(self) -> None:
+        self.set_columns()
+        self.grid.focus()
+        self._find_outbox()
+        self.reload()
+
+    # -- what subclasses provide -------------------------------------------------------------
+    def set_columns(self) -> None:
+        raise NotImplementedError
+
+    def fetch(self, db: Database, report_filter: ReportFilter) -> object:
+        """Runs in a worker: the rows to show."""
+        raise NotImplementedError
+
+    def show_result(self, result: object) -> None:
+        raise NotImplementedError
+
+    def export_source(self, db: Database, report_filter: ReportFilter
+                      ) -> tuple[Sequence[str], Iterable[Sequence[object]], int]:
+        """Runs in a worker: (columns, rows streamed, how many rows)."""
+        raise NotImplementedError
+
+    # -- loading -------------------------------------------------------------------------------
+    def reload(self, note: bool = True) -> None:
+        self._show_filter()
+        if note:
+            self.message_line.note("loading…")
+        self._tickets += 1
+        self._load(self._tickets, self.filters)
+
+    def _show_filter(self) -> None:
+        self.query_one("#report-filter", Static).update(
+            Text(self.filters.describe()))
+
+    @work(thread=True, group="report-load")
+    def _load(self, ticket: int, filters: Filters) -> None:
+        try:
+            from serialpos.services.reports import check_filter
+
+            db = self.console.database()
+            report_filter = service_filter(filters)
+            check_filter(db, report_filter)
+            result = self.fetch(db, report_filter)
+        except Exception as exc:
+            from serialpos.tui.backend import describe
+
+            self.post_message(ActionFailed(describe(exc)))
+            return
+        self.post_message(self.Loaded(ticket, result))
+
+    def on_report_screen_loaded(self, message: Loaded) -> None:
+        if message.ticket != self._tickets:
+            return  # a filter changed since: a newer load is on its way
+        if self.message_line.text.startswith("› loading"):
+            self.message_line.clear()
+        self.show_result(message.result)
+
+    # -- keys ----------------------------------------------------------------------------------
+    def action_back(self) -> None:
+        if self.progress.running:
+            self._stop_export.set()
+            self.message_line.note("stopping the export…")
+            return
+        self.dismiss()
+
+    def action_filter(self) -> None:
+        from serialpos.tui.widgets.report_dialogs import FilterDialog
+
+        def chosen(filters: Filters | None) -> None:
+            self.grid.focus()
+            if filters is not None:
+                self.filters = filters
+                self.reload()
+
+        self.app.push_screen(FilterDialog(self.filters, self.FILTER_FIELDS), chosen)
+
+    # -- exports -------------------------------------------------------------------------------
+    @work(thread=True, group="report-outbox")
+    def _find_outbox(self) -> None:
+        try:
+            self.outbox = self.console.terminal_config().resolved_outbox()
+        except Exception as exc:  # a bad config: said now; exports need a full path then
+            from serialpos.tui.backend import describe
+
+            self.post_message(ActionFailed(f"no outbox folder: {describe(exc)}"))
+
+    def action_export(self) -> None:
+        if self.progress.running:
+            self.show_error("an export is running: wait for it, or Esc to stop it")
+            return
+        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+        store = f"-{self.filters.store}" if self.filters.store else ""
+
+        def chosen(result: tuple[Path, str] | None) -> None:
+            self.grid.focus()
+            if result is not None:
+                self.start_export(*result)
+
+        self.app.push_screen(ExportDialog(self.outbox, f"{self.EXPORT_NAME}{store}-{stamp}"),
+                             chosen)
+
+    def start_export(self, path: Path, fmt: str) -> None:
+        self._stop_export.clear()
+        self.progress.start()
+        self.message_line.note(f"exporting to {path} (Esc stops)")
+        self._export(path, fmt, self.filters)
+
+    @work(thread=True, group="report-export")
+    def _export(self, path: Path, fmt: str, filters: Filters) -> None:
+        last = 0.0
+
+        def progressed(rows: int) -> None:
+            nonlocal last
+            if self._stop_export.is_set():
+                raise ExportStopped
+            now = time.monotonic()
+            if now - last >= PROGRESS_EVERY:
+                last = now
+                self.post_message(self.ExportProgressed(rows))
+
+        try:
+            from serialpos.services import exports
+
+            if self.outbox is not None and path.parent == self.outbox:
+                path.parent.mkdir(parents=True, exist_ok=True)  # the outbox's first use
+            db = self.console.database()
+            columns, rows, total = self.export_source(db, service_filter(filters))
+            self.post_message(self.ExportCounted(total))
+            writer = exports.write_xlsx if fmt == "xlsx" else exports.write_csv
+            written = writer(path, columns, rows, progress=progressed)
+        except ExportStopped:
+            self.post_message(self.ExportFailed(f"export stopped: nothing written to {path}"))
+            return
+        except Exception as exc:
+            from serialpos.tui.backend import describe
+
+            self.post_message(self.ExportFailed(f"export failed: {describe(exc)}"))
+            return
+        self.post_message(self.ExportDone(path, written))
+
+    def on_report_screen_export_counted(self, message: ExportCounted) -> None:
+        self.progress.set_total(message.total)
+
+    def on_report_screen_export_progressed(self, message: ExportProgressed) -> None:
+        if self.progress.running:
+            self.progress.advance(message.rows)
+
+    def on_report_screen_export_done(self, message: ExportDone) -> None:
+        self.progress.finish()
+        rows = f"{message.rows:,} row{'s' * (message.rows != 1)}"
+        self.message_line.ok(f"{rows} written to {message.path}")
+
+    def on_report_screen_export_failed(self, message: ExportFailed) -> None:
+        self.progress.finish()
+        self.show_error(message.message)
+
+
+def service_filter(filters: Filters) -> ReportFilter:
+    """The services' filter from the screen's (the same fields, one for one)."""
+    from serialpos.services.reports import ReportFilter
+
+    return ReportFilter(**asdict(filters))
+
+
+def day(value: datetime | date) -> str:
+    return value.strftime("%Y-%m-%d")
