@@ -1,0 +1,156 @@
+"""What every way of receiving shares: the checks on one scanned serial before it may land on
+a checklist, and the shape of a receiving session the console drives.
+
+ASN receiving, blind receiving and the receiving end of a transfer each implement
+:class:`ReceivingSession`, so one checklist screen serves all three and they behave alike.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from serialpos.db import repo
+from serialpos.db.engine import Database
+from serialpos.domain.checklist import Checklist, ChecklistLine, Discrepancy, ScanResult
+from serialpos.domain.errors import (
+    AlreadySold,
+    BadSerial,
+    BadValue,
+    DomainError,
+    DuplicateSerial,
+    NotInStock,
+)
+from serialpos.domain.products import normalize_gtin
+from serialpos.domain.serials import SerialFormat, require_serial
+from serialpos.domain.states import Action, UnitState
+from serialpos.domain.text import clip
+from serialpos.services.event_files import WriteReport
+
+
+class Discrepancies(DomainError):
+    """Completion refused because the scans do not match the document; completing anyway
+    needs ``accept_discrepancies`` (the console asks for confirmation)."""
+
+    code = "discrepancies"
+
+    def __init__(self, found: list[Discrepancy]) -> None:
+        self.found = found
+        words = "; ".join(d.words for d in found[:5])
+        more = f" and {len(found) - 5} more" if len(found) > 5 else ""
+        super().__init__(f"the scans do not match: {words}{more}. Complete anyway to record "
+                         "these differences")
+
+
+@dataclass(frozen=True)
+class CompletionResult:
+    """A completed receipt: its document number, the units taken in, the differences
+    recorded, and how writing its event file went."""
+
+    document: str
+    received: int
+    discrepancies: tuple[Discrepancy, ...]
+    files: WriteReport
+
+
+class ReceivingSession(Protocol):
+    """One receipt in progress, bound to its database, actor, store and outbox."""
+
+    checklist: Checklist
+
+    @property
+    def title(self) -> str:
+        """What is being received, for the screen's title ("ASN 7 from Acme")."""
+        ...
+
+    def scan(self, sku: str, serial: str) -> ScanResult:
+        """Check and record one scanned serial; raises the refusal as a DomainError."""
+        ...
+
+    def count(self, sku: str, quantity: int) -> ChecklistLine:
+        """Add (or, negative, take back) units of a product without serials."""
+        ...
+
+    def add_product(self, sku: str) -> ChecklistLine:
+        """Blind receipts: start a line for a product as it is scanned. Documents that list
+        their products refuse a product they do not list."""
+        ...
+
+    def rescan(self, sku: str) -> ChecklistLine:
+        ...
+
+    def receive_all(self) -> None:
+        ...
+
+    def complete(self, *, accept_discrepancies: bool = False) -> CompletionResult:
+        ...
+
+
+_e = repo.event_t.c
+_EXPECTED_ON = (
+    sa.select(_e.document_id)
+    .where(_e.unit_id == sa.bindparam("unit_id"), _e.action == Action.EXPECT.value)
+    .order_by(_e.id.desc())
+    .limit(1)
+)
+
+
+def expected_on(conn: Connection, unit_id: int) -> str | None:
+    """The ASN that announced a unit (the document of its latest ``expect`` event)."""
+    return conn.execute(_EXPECTED_ON, {"unit_id": unit_id}).scalar_one_or_none()
+
+
+def barcode_owner(conn: Connection, serial: str) -> str | None:
+    """The SKU whose barcode this "serial" is: a product label scanned where a serial was
+    expected (a mis-scan), or None."""
+    try:
+        gtin = normalize_gtin(serial)
+    except BadValue:
+        return None
+    product_id = repo.product_id_by_gtin(conn, gtin)
+    if product_id is None:
+        return None
+    return conn.execute(sa.select(repo.product_t.c.sku).where(
+        repo.product_t.c.id == product_id)).scalar_one_or_none()
+
+
+def check_receivable(db: Database, store: str, sku: str, raw_serial: str, *,
+                     asn: str | None = None) -> str:
+    """Refuse a serial that cannot be received here, naming why; return it normalised.
+
+    Refused: a malformed serial, one breaking the product's format, one already in stock (or
+    reserved, in transit, sold) anywhere, and one an ASN expects, unless receiving on ``asn``.
+    """
+    serial = require_serial(raw_serial)
+
+    def work(conn: Connection) -> str:
+        product = repo.product_by_sku(conn, sku)
+        fmt = SerialFormat.parse(product.serial_format)
+        if fmt is not None:
+            fmt.check(serial, sku)
+        owner = barcode_owner(conn, serial)
+        if owner is not None:
+            raise BadSerial(f"'{clip(serial)}' is the barcode of {owner}, not a serial: "
+                            "scan the serial label")
+        unit = repo.unit_by_serial(conn, product.id, serial)
+        if unit is None:
+            return serial
+        state = UnitState(unit.state)
+        where = repo.store_codes(conn).get(unit.store_id, "?")
+        if state is UnitState.EXPECTED:
+            expecting = expected_on(conn, unit.id)
+            if expecting is not None and expecting != asn:
+                raise NotInStock(f"serial {serial} of {sku} is expected on ASN {expecting} "
+                                 f"at {where}: receive it on that ASN")
+            return serial
+        if state is UnitState.SOLD:
+            raise AlreadySold(f"serial {serial} of {sku} was sold; take it back as a return")
+        if state is UnitState.RETURNED_TO_VENDOR:
+            return serial  # the vendor sent it back: it may come in again
+        raise DuplicateSerial(f"serial {serial} of {sku} is already recorded "
+                              f"({state.label} at {where})")
+
+    return db.read(work)
