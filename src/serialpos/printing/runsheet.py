@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from reportlab.lib import colors
+from reportlab.lib.enums import TA_RIGHT
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import KeepTogether, LongTable, Spacer, Table, TableStyle
@@ -72,7 +73,7 @@ class RunSheetDocument:
 
 
 # Line, SKU, Product, Qty, Serial, Got: 180 mm, the A4 width inside the margins.
-WIDTHS = [10 * mm, 28 * mm, 70 * mm, 10 * mm, 53 * mm, 9 * mm]
+WIDTHS = [10 * mm, 28 * mm, 68 * mm, 12 * mm, 53 * mm, 9 * mm]
 SERIAL_COLUMN = 4
 
 
@@ -88,8 +89,7 @@ def _items(stop: RunStop, st: Styles) -> LongTable:
         name: list[Any] = [para(item.name, st.small)]
         if item.package_line is not None:
             name.append(para(f"in package line {item.package_line}", st.hint))
-        rows.append([para(str(item.line), st.small), para(item.sku, st.small), name,
-                     para(str(item.quantity), st.small),
+        rows.append([str(item.line), para(item.sku, st.small), name, str(item.quantity),
                      serial_cell(item.serial, item.serial_mode, st), Box()])
         if serial_to_scan(item.serial, item.serial_mode):
             boxed.append(("BOX", (SERIAL_COLUMN, i), (SERIAL_COLUMN, i), 0.9, colors.black))
@@ -99,6 +99,7 @@ def _items(stop: RunStop, st: Styles) -> LongTable:
         ("LINEBELOW", (0, 1), (-1, 1), 0.8, colors.black),
         ("LINEBELOW", (0, 2), (-1, -1), 0.25, colors.grey),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("FONTSIZE", (0, 0), (-1, -1), 8),
         ("LEFTPADDING", (0, 0), (-1, -1), 3),
         ("RIGHTPADDING", (0, 0), (-1, -1), 3),
         *boxed,
@@ -113,14 +114,14 @@ def _field(label: str, value: str | None, st: Styles, missing: ParagraphStyle) -
 
 def _stop(number: int, stop: RunStop, st: Styles) -> list[Any]:
     missing = ParagraphStyle("missing", parent=st.small_bold, textColor=colors.red)
+    right = ParagraphStyle("right", parent=st.small, alignment=TA_RIGHT)
     collect = (f"To collect: {stop.to_collect:,.2f}" if stop.to_collect > 0
                else "Paid in full")
     title = Table(
         [[para(f"{number}. Order {stop.order}", st.heading),
-          para(f"{stop.status} · {collect}", st.small)]],
+          para(f"{stop.status} · {collect}", right)]],
         colWidths=[80 * mm, 100 * mm])
     title.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
-                               ("ALIGN", (1, 0), (1, 0), "RIGHT"),
                                ("LEFTPADDING", (0, 0), (-1, -1), 0),
                                ("RIGHTPADDING", (0, 0), (-1, -1), 0)]))
     customer = Table(
