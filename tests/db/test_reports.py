@@ -221,3 +221,29 @@ def test_filters_that_cannot_be_meant_are_refused(db: Database, shop: Shop, f: R
     with pytest.raises(error, match=message):
         fulfilment_rows(db, f)
     check_filter(db, ReportFilter(date_from=date(2026, 11, 1), date_to=date(2026, 11, 1)))
+
+
+def test_report_indexes_migrate_both_ways(db: Database) -> None:
+    """Migration 0010 adds the report indexes and its downgrade removes them (to 0009)."""
+    from alembic import command
+    from sqlalchemy import inspect
+
+    from serialpos.db import migrate
+
+    def names() -> set[str]:
+        inspector = inspect(db.engine)
+        return {ix["name"] for table in ("invoice", "invoice_line", "sale_order")
+                for ix in inspector.get_indexes(table) if ix["name"]}
+
+    wanted = {"ix_invoice_issued_at", "ix_invoice_store_issued_at", "ix_invoice_line_serial",
+              "ix_invoice_line_sku", "ix_sale_order_created_at"}
+    assert wanted <= names()
+    cfg = migrate._config()
+    with db.engine.connect() as conn:
+        conn.execution_options(serialpos_write=True)
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0009")
+        conn.commit()
+    assert migrate.current_revision(db) == "0009" and not wanted & names()
+    migrate.upgrade(db)
+    assert wanted <= names()
