@@ -13,6 +13,7 @@ from typer.core import TyperGroup
 
 from serialpos.cli import apply as apply_cmd
 from serialpos.cli import (
+    asn,
     db_cmd,
     demo,
     events,
@@ -77,6 +78,7 @@ app.add_typer(devices_cmd.app, name="devices")
 app.add_typer(print_cmd.app, name="print")
 app.add_typer(events.app, name="events")
 app.add_typer(report.app, name="report")
+app.add_typer(asn.app, name="asn")
 app.command("stock")(stores.stock)
 app.command("demo")(demo.demo)
 app.command("apply")(apply_cmd.apply)
