@@ -159,6 +159,8 @@ class ReportScreen(ConsoleScreen):
     class Loaded(Message):
         """A load finished; ``ticket`` tells a stale answer from the latest."""
 
+        bubble = False  # for this screen only
+
         ticket: int
         result: object
 
@@ -166,11 +168,15 @@ class ReportScreen(ConsoleScreen):
     class ExportCounted(Message):
         """The export knows how many rows it will write."""
 
+        bubble = False  # for this screen only
+
         total: int
 
     @dataclass
     class ExportProgressed(Message):
         """So many rows are written so far."""
+
+        bubble = False  # for this screen only
 
         rows: int
 
@@ -178,12 +184,16 @@ class ReportScreen(ConsoleScreen):
     class ExportDone(Message):
         """The file is written (renamed into place)."""
 
+        bubble = False  # for this screen only
+
         path: Path
         rows: int
 
     @dataclass
     class ExportFailed(Message):
         """The export was refused, failed or was stopped; nothing is left under its name."""
+
+        bubble = False  # for this screen only
 
         message: str
 

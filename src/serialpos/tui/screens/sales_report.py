@@ -71,7 +71,8 @@ class SalesReportScreen(ReportScreen):
         super().on_mount()
 
     def set_columns(self) -> None:
-        self.grid.add_columns("Date", "Invoice", "SKU", "Serial", "Qty", "Total", "Product",
+        # Invoice and serial first: what is read on a 40-column handheld without scrolling.
+        self.grid.add_columns("Invoice", "Serial", "SKU", "Qty", "Total", "Date", "Product",
                               "Price", "Type", "Delivery", "Store", "Order", "Kind")
 
     def fetch(self, db: Database, report_filter: ReportFilter) -> Sales:
@@ -88,10 +89,10 @@ class SalesReportScreen(ReportScreen):
         grid.clear()
         for row in result.rows:
             grid.add_row(
-                Text(day(row.date)), Text(visible(row.invoice)), Text(visible(row.sku)),
-                Text(visible(row.serial) if row.serial else "—"),
-                Text(str(row.quantity), justify="right"),
-                Text(money(row.total), justify="right"), Text(visible(row.product)),
+                Text(visible(row.invoice)), Text(visible(row.serial) if row.serial else "—"),
+                Text(visible(row.sku)), Text(str(row.quantity), justify="right"),
+                Text(money(row.total), justify="right"), Text(day(row.date)),
+                Text(visible(row.product)),
                 Text(money(row.unit_price), justify="right"), Text(row.sale_type),
                 Text(row.delivery), Text(visible(row.store)), Text(visible(row.order)),
                 Text(getattr(row, "kind", "Invoice")))
