@@ -23,7 +23,6 @@ from serialpos.tui.widgets.message_line import MessageLine
 
 NOT_BUILT = {
     "7": "Return to vendor is not built yet: it comes with the return-to-vendor work",
-    "5": "Receiving (ASN/blind) is not built yet: it comes with the receiving work",
 }
 
 

@@ -188,6 +188,10 @@ class SerialposApp(App[None]):
             from serialpos.tui.screens.returns import ReturnsScreen
 
             self.push_screen(ReturnsScreen(text))
+        elif name == "receiving":
+            from serialpos.tui.screens.receiving import ReceivingScreen
+
+            self.push_screen(ReceivingScreen())
         elif name == "reports":
             from serialpos.tui.screens.reports import open_reports
 

@@ -37,7 +37,7 @@ FLOWS: tuple[Flow, ...] = (
     Flow("2", "Products", "products"),
     Flow("3", "Sale", "sale"),
     Flow("4", "Returns", "returns"),
-    Flow("5", "Receiving (ASN/blind)", None, "the receiving work"),
+    Flow("5", "Receiving (ASN/blind)", "receiving"),
     Flow("6", "Transfers", None, "the store-to-store transfer work"),
     Flow("7", "Return to vendor", None, "the return-to-vendor work"),
     Flow("8", "Counts", None, "the cycle-count work"),
