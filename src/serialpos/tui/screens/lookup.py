@@ -1,5 +1,11 @@
 """Serial lookup: type or scan a serial, see each unit that carries it — state, store,
-product — and its history. One key away from every screen (F2 or Ctrl+L).
+product, warranty — and its timeline in words (F4 shows the ledger's own events instead). One
+key away from every screen (F2 or Ctrl+L).
+
+A serial no unit has is taken as the start of one: the units whose serial starts with it are
+listed (at most 50, in serial order) to pick from with the arrow keys and Enter; F3 lists them
+even when a unit has exactly that serial. Escape from a card opened from the list goes back to
+the list; Escape again leaves.
 
 The field is emptied after each lookup so the next scan goes straight in. A scan from any
 scanner arrives as a ``ScanRead``: a serial, or the serial of a GS1 product+serial barcode, is
@@ -9,6 +15,7 @@ unit's serial) is named as such; an unreadable scan is refused with its reason.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
@@ -16,6 +23,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
+from textual.message import Message
 from textual.widgets import DataTable, Input, Static
 from textual.worker import get_current_worker
 
@@ -27,38 +35,67 @@ from serialpos.tui.widgets.data_grid import DataGrid
 from serialpos.tui.widgets.key_footer import KeyFooter, KeyHints
 from serialpos.tui.widgets.message_line import MessageLine
 from serialpos.tui.widgets.status_line import StatusLine
-from serialpos.tui.widgets.unit_cards import EVENT_COLUMNS, event_row, summary
+from serialpos.tui.widgets.unit_cards import (
+    EVENT_COLUMNS,
+    MATCH_COLUMNS,
+    event_row,
+    match_row,
+    summary,
+    timeline_text,
+)
 
 if TYPE_CHECKING:
-    from serialpos.services.lookup import UnitCard
+    from serialpos.services.lookup import SearchResult, UnitCard
+
+
+@dataclass
+class SerialsMatched(Message):
+    """A prefix search finished: the units whose serial starts with ``result.prefix``."""
+
+    result: SearchResult
 
 
 class LookupScreen(ConsoleScreen):
     """Answers "where is unit X, what happened to it, who sold it and when"."""
 
+    DEFAULT_CSS = """
+    LookupScreen #matches, LookupScreen #timeline-box { height: 1fr; }
+    LookupScreen #timeline-box { padding: 0 1; }
+    """
     KEY_HINTS: ClassVar[KeyHints] = (("Enter", "Look up"), ("Tab", "Next"))
     TAKES_SCANS: ClassVar[bool] = True
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "back", "Back")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "Back"),
+        Binding("f3,ctrl+s", "starts_with", "Starts with"),
+        Binding("f4,ctrl+t", "switch_view", "Ledger"),
+    ]
 
     def __init__(self, serial: str | None = None) -> None:
         super().__init__()
         self.initial = serial
         self.cards: tuple[UnitCard, ...] = ()
+        self.matches: SearchResult | None = None
+        self.ledger_view = False  # the ledger's events table instead of the timeline
+        self.last_text = ""
+        self.picked_row = 0  # the list's row a card was opened from, for Escape back to it
 
     def compose(self) -> ComposeResult:
         yield StatusLine("Serial lookup", self.session)
-        yield CappedInput(id="serial", placeholder="serial: type or scan, then Enter")
+        yield CappedInput(id="serial", placeholder="serial or its start, then Enter")
         yield MessageLine(id="message")
         # Focusable only when it has more units than it shows (see on_serial_looked_up), so
         # that Tab goes from the field straight to the history table.
         with VerticalScroll(id="units-box", can_focus=False):
             yield Static("", id="units", markup=False)
+        yield DataGrid(id="matches")
+        with VerticalScroll(id="timeline-box"):
+            yield Static("", id="timeline", markup=False)
         yield DataGrid(id="history")
         yield KeyFooter()
 
     def on_mount(self) -> None:
-        self.query_one("#units-box").display = False
-        self.query_one("#history").display = False
+        for name in ("#units-box", "#matches", "#timeline-box", "#history"):
+            self.query_one(name).display = False
         self.focus_serial()
         if self.initial:
             self.look_up(self.initial)
@@ -67,7 +104,32 @@ class LookupScreen(ConsoleScreen):
         self.query_one("#serial", Input).focus()
 
     def action_back(self) -> None:
+        if self.matches is not None and not self.query_one("#matches").display:
+            self.show_matches(self.matches)  # from a card picked in the list: the list again
+            return
         self.dismiss()
+
+    def action_starts_with(self) -> None:
+        """List the units whose serial starts with the field's text (or the last serial)."""
+        field = self.query_one("#serial", Input)
+        prefix = field.value.strip() or self.last_text
+        if not prefix:
+            self.show_error("type the start of a serial, then F3")
+            return
+        field.clear()
+        self.last_text = prefix
+        self.message_line.note(f"searching serials starting with {clip(prefix)}…")
+        self.find(prefix, prefix_only=True)
+
+    def action_switch_view(self) -> None:
+        self.ledger_view = not self.ledger_view
+        self._show_view()
+        self.message_line.note("the ledger's events" if self.ledger_view else "the timeline")
+
+    def _show_view(self) -> None:
+        card_shown = bool(self.cards) and not self.query_one("#matches").display
+        self.query_one("#timeline-box").display = card_shown and not self.ledger_view
+        self.query_one("#history").display = card_shown and self.ledger_view
 
     @on(Input.Submitted, "#serial")
     def submitted(self, event: Input.Submitted) -> None:
@@ -78,6 +140,16 @@ class LookupScreen(ConsoleScreen):
             return
         event.input.clear()
         self.look_up(serial)
+
+    @on(DataTable.RowSelected, "#matches")
+    def picked(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        if self.matches is None:
+            return
+        match = self.matches.matches[event.cursor_row]
+        self.picked_row = event.cursor_row
+        self.message_line.note(f"looking up {clip(match.serial)}…")
+        self.find(match.serial, sku=match.sku)
 
     def take_scan(self, scan: ScanRead) -> None:
         if self.refuse_unreadable(scan):
@@ -92,31 +164,80 @@ class LookupScreen(ConsoleScreen):
 
     def look_up(self, serial: str) -> None:
         self.message_line.note(f"looking up {clip(serial)}…")
+        self.last_text = serial.strip()
+        self.matches = None
         self.find(serial)
 
     @work(thread=True, exclusive=True, group="lookup")
-    def find(self, serial: str) -> None:
+    def find(self, serial: str, sku: str | None = None, prefix_only: bool = False) -> None:
+        """The units with exactly this serial; when there are none (or ``prefix_only``), the
+        units whose serial starts with it — one is shown as its card, several as a list."""
         try:
-            from serialpos.services.lookup import lookup_serial
+            from serialpos.services.lookup import lookup_serial, search_serials
 
-            cards = tuple(lookup_serial(self.console.database(), serial))
+            database = self.console.database()
+            cards = () if prefix_only else tuple(lookup_serial(database, serial, sku))
+            result = None
+            if not cards and sku is None and serial.strip():
+                result = search_serials(database, serial)
+                if len(result.matches) == 1 and not prefix_only:  # the one it can be
+                    only = result.matches[0]
+                    serial = only.serial
+                    cards, result = tuple(lookup_serial(database, serial, only.sku)), None
         except Exception as exc:  # a refusal or a database failure: said on the message line
             from serialpos.tui.backend import describe
 
             self.post_message(ActionFailed(describe(exc)))
             return
-        if not get_current_worker().is_cancelled:  # a newer scan is being looked up
+        if get_current_worker().is_cancelled:  # a newer scan is being looked up
+            return
+        if result is not None and (result.matches or prefix_only):
+            self.post_message(SerialsMatched(result))
+        else:
             self.post_message(SerialLookedUp(serial, cards))
+
+    def _hide_card(self) -> None:
+        self.query_one("#units", Static).update("")
+        self.query_one("#units-box").display = False
+        self.query_one("#timeline-box").display = False
+        self.query_one("#history").display = False
+
+    def on_serials_matched(self, message: SerialsMatched) -> None:
+        self.show_matches(message.result)
+
+    def show_matches(self, result: SearchResult) -> None:
+        """The list of units a prefix matched, focused so arrows and Enter pick one."""
+        if not result.matches:
+            self.show_error(f"no serial starts with '{clip(result.prefix)}' "
+                            "(serials are case-sensitive)")
+            return
+        if result is not self.matches:
+            self.picked_row = 0
+        self.matches, self.cards = result, ()
+        self._hide_card()
+        grid: DataTable[Text] = self.query_one("#matches", DataTable)
+        grid.clear(columns=True)
+        grid.add_columns(*MATCH_COLUMNS)
+        for match in result.matches:
+            grid.add_row(*match_row(match))
+        grid.display = True
+        grid.move_cursor(row=self.picked_row, animate=False)
+        grid.focus()
+        count, prefix = len(result.matches), clip(result.prefix)
+        if result.truncated:
+            self.message_line.ok(f"first {count} starting {prefix}; type more")
+        else:
+            self.message_line.ok(f"{count} unit{'s' * (count != 1)} "
+                                 f"start{'s' * (count == 1)} with {prefix}")
 
     def on_serial_looked_up(self, message: SerialLookedUp) -> None:
         self.cards = message.cards
+        self.query_one("#matches").display = False
         table: DataTable[Text] = self.query_one("#history", DataTable)
         units = self.query_one("#units", Static)
         table.clear(columns=True)
         if not message.cards:
-            units.update("")
-            self.query_one("#units-box").display = False
-            table.display = False
+            self._hide_card()
             self.show_error(f"no unit has the serial '{clip(message.serial)}'"
                             + _not_found_hint(message.serial))
             return
@@ -125,7 +246,12 @@ class LookupScreen(ConsoleScreen):
         box = self.query_one("#units-box")
         box.display = True
         box.can_focus = len(message.cards) > 3
-        table.display = True
+        self.query_one("#timeline", Static).update(
+            timeline_text(message.cards, self.app.size.width))
+        self.query_one("#timeline-box").scroll_home(animate=False)
+        self._show_view()
+        if not self.query_one("#serial", Input).has_focus:
+            self.focus_serial()  # a card picked from the list: the next scan goes in
         table.add_columns(*((["#"] if several else []) + list(EVENT_COLUMNS)))
         for number, card in enumerate(message.cards, start=1):
             for event in card.events:

@@ -1,4 +1,5 @@
-"""A serial's card: which product, what state, which store, and its whole history.
+"""A serial's card: which product, what state, which store, its warranty, its timeline in words
+and its whole ledger history; and the list of units a serial prefix matches.
 
 Every value comes from the database and is shown as plain text (``rich.text.Text`` with
 control characters made visible): a product called ``[red]x[/red]`` is shown with its brackets.
@@ -16,9 +17,10 @@ from serialpos.domain.text import visible
 
 if TYPE_CHECKING:
     from serialpos.domain.events import LedgerEvent
-    from serialpos.services.lookup import SaleLink, UnitCard
+    from serialpos.services.lookup import SaleLink, SearchMatch, UnitCard
 
 EVENT_COLUMNS = ("When", "Action", "Store", "From → To", "User", "Document", "Reason")
+MATCH_COLUMNS = ("Serial", "SKU", "State", "Store", "Sold", "Invoice", "Customer", "Product")
 
 
 def plain(value: object) -> Text:
@@ -67,6 +69,8 @@ def summary(cards: tuple[UnitCard, ...]) -> Text:
             text.append(f"#{number} ", style="bold")
         text.append(visible(card.state.replace("_", " ").upper()), style="bold")
         text.append(f" at {visible(card.store)} · {visible(card.sku)} {visible(card.product_name)}")
+        if card.warranty is not None:  # before the sale: it must show on a handheld too
+            text.append(f"\n  {card.warranty.words}")
         if card.sale is not None:
             text.append(f"\n  {sale_words(card.sale)}")
         if card.components:
@@ -85,3 +89,44 @@ def sale_words(sale: SaleLink) -> str:
     if sale.package_sku:
         words += f", in package {visible(sale.package_sku)} {visible(sale.package_name or '')}"
     return words.rstrip()
+
+
+def timeline_text(cards: tuple[UnitCard, ...], width: int = 80) -> Text:
+    """Each unit's timeline, oldest first. Wide: when and what happened on one line, who and
+    which document on the next. Narrow (a 40-column handheld): when and who, then what, then
+    the document, each on its own line, so that nothing wraps mid-phrase."""
+    text = Text()
+    wide = width >= 60
+    for number, card in enumerate(cards, start=1):
+        if len(cards) > 1:
+            text.append(("\n" if number > 1 else "") + f"#{number} {visible(card.sku)}\n",
+                        style="bold")
+        for entry in card.timeline:
+            text.append(when(entry.at), style="bold")
+            what = visible(entry.what)
+            details = [entry.document, entry.reason or ""]
+            if wide:
+                text.append(f" {what}\n")
+                details.insert(0, f"by {entry.who}")
+            else:
+                text.append(f" · {visible(entry.who)}\n  {what}\n")
+            shown = " · ".join(d for d in details if d)
+            if shown:
+                text.append("  " + visible(shown) + "\n")
+        if not card.timeline:
+            text.append("no events recorded\n")
+    text.rstrip()
+    return text
+
+
+def match_row(match: SearchMatch) -> list[Text]:
+    """One unit a prefix matched: where it is now and its latest order, if any."""
+    if match.sold_at is not None:
+        sold = when(match.sold_at)[:10] + (" returned" if match.line_status == "returned" else "")
+    elif match.order and match.line_status == "open":
+        sold = f"on order {match.order}"
+    else:
+        sold = ""
+    return [plain(match.serial), plain(match.sku), plain(state_words(match.state)),
+            plain(match.store), plain(sold), plain(match.invoice), plain(match.customer),
+            plain(match.product_name)]
