@@ -229,3 +229,21 @@ def test_progress_bar_only_for_large_exports(monkeypatch: pytest.MonkeyPatch) ->
     with report_cli._progress(10, "x") as progress:
         assert progress is not None
         progress(5)
+
+
+def test_a_reader_that_stops_early_is_no_error(tmp_path: Path, shop: dict[str, str]) -> None:
+    """``report ... | head -1``: the rest is dropped quietly, not an "error: Broken pipe"."""
+    import subprocess
+    import sys
+
+    env = {**os.environ, "SERIALPOS_USER": "max", "SERIALPOS_DB": shop["url"],
+           "XDG_CONFIG_HOME": str(tmp_path / "config"), "XDG_DATA_HOME": str(tmp_path / "data")}
+    env.pop("SERIALPOS_CONFIG", None)
+    command = [sys.executable, "-m", "serialpos", "report", "sales-detail", "--format", "csv"]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          env=env) as proc:
+        assert proc.stdout is not None and proc.stderr is not None
+        proc.stdout.close()  # the reader is gone before the first row is written
+        err = proc.stderr.read()
+        code = proc.wait(timeout=60)
+    assert (code, err) == (0, b"")

@@ -8,6 +8,8 @@ stderr when stderr is a terminal, so stdout stays clean for pipes.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import re
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -201,15 +203,28 @@ def _emit(fmt: str, out: Path | None, columns: Sequence[str], keys: Sequence[str
 
     names = keys if fmt == "json" else columns
     if out is None:
-        if fmt == "csv":
-            exports.stream_csv(sys.stdout, names, rows)
-        else:
-            exports.stream_json(sys.stdout, names, rows)
-        sys.stdout.flush()
+        try:
+            if fmt == "csv":
+                exports.stream_csv(sys.stdout, names, rows)
+            else:
+                exports.stream_json(sys.stdout, names, rows)
+            sys.stdout.flush()
+        except BrokenPipeError:
+            _reader_gone()
         return
     with _progress(total, what) as progress:
         count = exports.write_export(fmt, out, names, rows, progress)
     say(f"wrote {count:,} rows to {out}")
+
+
+def _reader_gone() -> None:
+    """The reader of stdout stopped early (``| head``): stop quietly, as other tools do,
+    and point stdout at /dev/null so the interpreter's last flush does not complain."""
+    import os
+
+    with contextlib.suppress(OSError, ValueError, io.UnsupportedOperation):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    raise typer.Exit(0)
 
 
 def _sales(ctx: typer.Context, detail: bool, date_from: str | None, date_to: str | None,
