@@ -194,22 +194,29 @@ def test_unwritable_path(tmp_path: Path, shop: dict[str, str]) -> None:
 def test_full_disk_mid_export(tmp_path: Path, shop: dict[str, str],
                               monkeypatch: pytest.MonkeyPatch) -> None:
     """The disk fills after the first row: one clear line, exit 1, nothing left behind."""
-    from serialpos.services import exports
+    import csv as csv_module
 
-    real = exports._csv_cell
-    calls = {"n": 0}
 
-    def filling(value: object, guard: bool) -> object:
-        calls["n"] += 1
-        if calls["n"] > len(SALES_DETAIL_COLUMNS):
-            raise OSError(28, "No space left on device")
-        return real(value, guard)
+    real_writer = csv_module.writer
 
-    monkeypatch.setattr(exports, "_csv_cell", filling)
+    class FillingWriter:
+        """A csv writer on a disk that fills up after the header and one row."""
+
+        def __init__(self, out: Any, **kwargs: Any) -> None:
+            self.real = real_writer(out, **kwargs)
+            self.rows = 0
+
+        def writerow(self, row: Any) -> Any:
+            self.rows += 1
+            if self.rows > 2:
+                raise OSError(28, "No space left on device")
+            return self.real.writerow(row)
+
+    monkeypatch.setattr(csv_module, "writer", FillingWriter)  # as services.exports uses it
     out = tmp_path / "detail.csv"
     result = _run(tmp_path, shop["url"], "sales-detail", "--format", "csv", "--out", str(out))
     assert result.exit_code == 1
-    assert result.stderr == "error: No space left on device\n"
+    assert result.stderr == "error: No space left on device\n", result.exception
     assert [p.name for p in tmp_path.iterdir() if "detail" in p.name] == []
 
 
