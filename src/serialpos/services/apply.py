@@ -386,6 +386,54 @@ def _order_return(db: Database, actor: Actor, f: Fields) -> Result:
             "units": [{"serial": s, "state": st} for s, st in result.units]}
 
 
+
+# -- counts ---------------------------------------------------------------------------
+def _count(db: Database, actor: Actor, f: Fields) -> Result:
+    """A whole cycle count in one line: its batches and scans, the reconciliation, and (with
+    ``approve``) the adjustments posted and the event file written."""
+    from serialpos.services import counts
+
+    batches = []
+    for n, item in enumerate(_list(f.value("batches") or [], "batches"), start=1):
+        b = Fields(_object(item, f"batches[{n}]"))
+        scans = []
+        for i, raw in enumerate(_list(b.value("scans") or [], f"batches[{n}].scans"), start=1):
+            g = Fields(_object(raw, f"batches[{n}].scans[{i}]"))
+            serial = g.value("serial")
+            if serial is not None and not isinstance(serial, str):
+                raise BadRequest(f"batches[{n}].scans[{i}]: 'serial' must be text, "
+                                 f"not {_json_type(serial)}")
+            sku = g.value("sku")
+            if sku is not None and not isinstance(sku, str):
+                raise BadRequest(f"batches[{n}].scans[{i}]: 'sku' must be text, "
+                                 f"not {_json_type(sku)}")
+            scans.append(counts.ScanInput(sku, serial, g.quantity(signed=True)))
+        batches.append(counts.BatchInput(b.text("counter", max_length=counts.MAX_COUNTER),
+                                         tuple(scans)))
+    products = None
+    if f.value("products") is not None:
+        products = _list(f.value("products"), "products")
+        if not all(isinstance(x, str) for x in products):
+            raise BadRequest("'products' must be a list of SKUs (text)")
+    approve = f.flag("approve")
+    outbox = None
+    if approve:
+        from serialpos.config import ConfigError, load_config
+
+        try:
+            outbox = load_config().resolved_outbox()
+        except ConfigError:
+            outbox = None  # the file stays owed and is written at the next start
+    result, alerts, files = counts.count_at_once(db, actor, f.code("store"), batches,
+                                                 products=products, approve_it=approve,
+                                                 outbox=outbox)
+    out = counts.reconciliation_json(result)
+    out["alerts"] = [a.message for a in alerts]
+    if files.failed:
+        out["warnings"] = [files.message]
+    return out
+
+
 _UNITS = frozenset({"store", "sku", "serial", "serials", "quantity", "document", "line"})
 
 #: op name -> operation. To add an operation, write a handler and add its entry here (and a
@@ -406,6 +454,7 @@ OPERATIONS: dict[str, Operation] = {
     "order_void": Operation(_order_void, frozenset({"order"})),
     "order_return": Operation(_order_return, frozenset({"order", "serials", "damaged",
                                                         "refund_method", "store"})),
+    "count": Operation(_count, frozenset({"store", "batches", "approve", "products"})),
 }
 
 

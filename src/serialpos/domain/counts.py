@@ -1,0 +1,156 @@
+"""Cycle-count reconciliation rules: which class each counted serial falls in, which units
+went missing, which serials were seen in more than one batch, and what approval posts.
+
+Pure: the service loads the count's scans and the ledger's view (in bulk, as sets) and these
+functions decide. A serial scanned in two batches is one unit: reconciliation works on the
+*set* of scanned serials, so no unit can be counted twice, and the batches that saw it are
+reported beside it.
+
+Classes of a scanned serial (exactly one each):
+
+- ``matched``: the ledger has it in stock at this store;
+- ``never_seen``: the ledger does not know it (for this product);
+- ``elsewhere``: the ledger knows it in another place: in stock (or reserved, in transit,
+  expected) at another store, or here in a state other than in stock (reserved, sold,
+  written off, returned to the vendor...). Where and what is said.
+
+And of the ledger's units: ``missing`` — in stock here, in the count's scope, nobody scanned it.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Mapping
+from collections.abc import Set as AbstractSet
+from dataclasses import dataclass
+
+from serialpos.domain.errors import DomainError
+
+
+class CountClosed(DomainError):
+    """The count was approved already: it is closed for scans and for a second approval."""
+
+    code = "count_closed"
+
+
+class NotInCount(DomainError):
+    """A product outside the count's chosen products."""
+
+    code = "not_in_count"
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where the ledger has a unit: its state and its store's code."""
+
+    state: str
+    store: str
+
+    @property
+    def words(self) -> str:
+        return f"{self.state.replace('_', ' ')} at {self.store}"
+
+
+class ElsewhereAction(enum.StrEnum):
+    """What approval does with a unit found here that the ledger places elsewhere."""
+
+    #: Written off at this store and found on the shelf: approval puts it back in stock.
+    RESTORE = "restore"
+    #: Anything else is left as it is and listed: the ledger's other store, or a sale, transfer,
+    #: reservation or vendor return, is a fact a person must settle with the right document
+    #: (receive the transfer, return the sale...). Moving it here silently would hide the
+    #: loss at the other store and forge the unit's history.
+    LEAVE = "leave"
+
+
+@dataclass(frozen=True)
+class Elsewhere:
+    serial: str
+    place: Place
+    action: ElsewhereAction
+
+    @property
+    def hint(self) -> str:
+        """What a person should do about it, in words."""
+        state = self.place.state
+        if self.action is ElsewhereAction.RESTORE:
+            return "written off here: approval puts it back in stock"
+        if state == "in_transit":
+            return f"in transit to {self.place.store}: receive the transfer there"
+        if state == "sold":
+            return "sold: take it back as a return if it was never handed over"
+        if state == "reserved":
+            return f"on an open sale at {self.place.store}"
+        if state == "expected":
+            return f"expected at {self.place.store}: receive it on its ASN"
+        if state == "returned_to_vendor":
+            return "returned to the vendor: receive it if it came back"
+        if state == "in_stock":
+            return f"in stock at {self.place.store}: transfer it here"
+        return self.place.words
+
+
+@dataclass(frozen=True)
+class SerialClasses:
+    """One product's serial reconciliation."""
+
+    matched: frozenset[str]
+    missing: tuple[str, ...]
+    never_seen: tuple[str, ...]
+    elsewhere: tuple[Elsewhere, ...]
+
+
+def classify(scanned: AbstractSet[str], here: AbstractSet[str], known: Mapping[str, Place],
+             store: str) -> SerialClasses:
+    """Classify one product's scanned serials.
+
+    ``scanned``: the distinct serials counted (over every batch); ``here``: the ledger's units
+    in stock at ``store``; ``known``: where the ledger has the scanned serials that are not in
+    ``here`` (a serial absent from both is never seen).
+    """
+    matched = scanned & here
+    missing = sorted(here - scanned)
+    never_seen: list[str] = []
+    elsewhere: list[Elsewhere] = []
+    for serial in sorted(scanned - here):
+        place = known.get(serial)
+        if place is None:
+            never_seen.append(serial)
+            continue
+        restore = place.state == "written_off" and place.store == store
+        elsewhere.append(Elsewhere(serial, place,
+                                   ElsewhereAction.RESTORE if restore else ElsewhereAction.LEAVE))
+    return SerialClasses(frozenset(matched), tuple(missing), tuple(never_seen),
+                         tuple(elsewhere))
+
+
+def duplicates(sightings: Iterable[tuple[str, int]]) -> dict[str, tuple[int, ...]]:
+    """Serials seen in more than one batch, with the batches (sorted), from (serial, batch)
+    pairs."""
+    batches: dict[str, set[int]] = {}
+    for serial, batch in sightings:
+        batches.setdefault(serial, set()).add(batch)
+    return {s: tuple(sorted(b)) for s, b in batches.items() if len(b) > 1}
+
+
+@dataclass(frozen=True)
+class QuantityDifference:
+    """A product counted by quantity (or the quantity beside an optional-serial product's
+    known units): counted against the ledger's on-hand quantity."""
+
+    sku: str
+    counted: int
+    on_hand: int
+    known_units: int | None = None  # optional-serial products: units the ledger has here
+
+    @property
+    def difference(self) -> int:
+        return self.counted - self.on_hand
+
+
+def quantity_residual(units_after: int, quantity_after: int) -> int:
+    """The quantity-only correction that makes a serial-tracked product's on-hand quantity
+    equal its in-stock units after the serial adjustments: nonzero where the quantity was not
+    backed by units (serialized inventory just switched on, so the first count starts serial
+    tracking) or units were sold while tracking was off."""
+    return units_after - quantity_after
