@@ -40,7 +40,7 @@ PHONE_BARCODE = "4006381333931"
 @pytest.fixture
 def catalogue(db: Database, admin: Actor) -> None:
     products.create_product(db, admin, sku="PHONE", name="Phone", serial_mode="required",
-                            serial_format="imei", barcodes=[PHONE_BARCODE])
+                            serial_format="imei", barcodes=(PHONE_BARCODE,))
     products.create_product(db, admin, sku="CABLE", name="Cable")
     products.create_product(db, admin, sku="LAPTOP", name="Laptop", serial_mode="required")
 
