@@ -58,10 +58,6 @@ class SerialsMatched(Message):
 class LookupScreen(ConsoleScreen):
     """Answers "where is unit X, what happened to it, who sold it and when"."""
 
-    DEFAULT_CSS = """
-    LookupScreen #matches, LookupScreen #timeline-box { height: 1fr; }
-    LookupScreen #timeline-box { padding: 0 1; }
-    """
     KEY_HINTS: ClassVar[KeyHints] = (("Enter", "Look up"), ("Tab", "Next"))
     TAKES_SCANS: ClassVar[bool] = True
     BINDINGS: ClassVar[list[BindingType]] = [
