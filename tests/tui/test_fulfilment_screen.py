@@ -326,3 +326,25 @@ async def test_reports_are_for_managers_and_admins(
         assert isinstance(app.screen, HomeScreen)
         assert app.screen.query_one(MessageLine).text == (
             "✗ cashier (cashier) may not run reports; that needs the role manager or admin")
+
+
+@async_test
+async def test_a_long_list_is_capped_and_filled_in_steps(
+        make_app: MakeApp, demo_db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The cap and the fill step are made tiny so that five lines show both."""
+    from serialpos.tui.screens import fulfilment, reports
+
+    first, _ = waiting_orders(demo_db)
+    monkeypatch.setattr(fulfilment, "SHOWN", 3)
+    monkeypatch.setattr(reports, "FILL_CHUNK", 2)
+    app = make_app()
+    async with app.run_test(size=(40, 16)) as pilot:
+        screen = await open_fulfilment(pilot)
+        assert foot(screen) == "first 3 lines shown · 1 of them pending S/N"
+        for _ in range(50):
+            if screen.grid.row_count == 3:
+                break
+            await pilot.pause(0.02)
+        assert screen.grid.row_count == 3
+        assert {row.order for row in screen.rows} == {first}
+        assert [row.number for row in screen.rows] == [1, 2, 3]

@@ -31,11 +31,12 @@ from serialpos.domain.orders import DeliveryMode, serial_indicator
 from serialpos.domain.products import SerialMode
 from serialpos.domain.text import clip, visible
 from serialpos.tui.messages import ActionFailed
-from serialpos.tui.screens.reports import ReportScreen, day
+from serialpos.tui.screens.reports import ReportScreen, Row, day
 from serialpos.tui.screens.sale_dialogs import SerialEntry, Tender, money
 from serialpos.tui.screens.serial_mode import Confirm
 from serialpos.tui.widgets.key_footer import KeyHints
 from serialpos.tui.widgets.report_dialogs import Filters
+from serialpos.tui.widgets.report_grid import serial_cell
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
@@ -140,30 +141,30 @@ class FulfilmentScreen(ReportScreen):
         rows = fulfilment_rows(db, report_filter, limit=SHOWN + 1)
         return Lines(rows[:SHOWN], len(rows) > SHOWN)
 
-    def show_result(self, result: object) -> None:
+    def cells(self, result: object) -> list[Row]:
         assert isinstance(result, Lines)
-        grid = self.grid
+        styles = self.styles_now
+        return [((Text(visible(row.order)), Text(str(row.number)),
+                  serial_cell(indicator_of(row), row.serial, styles),
+                  Text(visible(row.sku)), Text(visible(row.product)), Text(str(row.quantity)),
+                  Text(row.delivery), Text(visible(row.customer or "—")),
+                  Text(day(row.created)), Text(row.sale_type)), f"{row.order}#{row.line}")
+                for row in result.rows]
+
+    def show_result(self, result: object, rows: list[Row]) -> None:
+        assert isinstance(result, Lines)
         current = self.current
         keep = (current.order, current.line) if current is not None else None
-        at = grid.cursor_row
+        at = self.grid.cursor_row
         self.rows = result.rows
-        grid.clear()
-        for row in result.rows:
-            grid.add_row(
-                Text(visible(row.order)), Text(str(row.number)),
-                grid.serial_cell(indicator_of(row), row.serial),
-                Text(visible(row.sku)), Text(visible(row.product)), Text(str(row.quantity)),
-                Text(row.delivery), Text(visible(row.customer or "—")),
-                Text(day(row.created)), Text(row.sale_type),
-                key=f"{row.order}#{row.line}")
-        found = next((i for i, row in enumerate(self.rows)
-                      if keep == (row.order, row.line)), min(at, len(self.rows) - 1))
-        if self.rows:
-            grid.move_cursor(row=max(found, 0))
+        self.fill(rows, next((i for i, row in enumerate(self.rows)
+                              if keep == (row.order, row.line)),
+                             max(min(at, len(self.rows) - 1), 0)))
         pending = sum(1 for row in self.rows if row.pending_serial)
         count = f"first {len(self.rows):,} lines shown" if result.truncated else (
             f"{len(self.rows):,} line{'s' * (len(self.rows) != 1)}")
-        foot = f"{count} · {pending} pending S/N" if self.rows else (
+        of_them = " of them" if result.truncated else ""
+        foot = f"{count} · {pending}{of_them} pending S/N" if self.rows else (
             "no lines wait for fulfilment in this filter")
         self.query_one("#report-foot", Static).update(Text(foot))
 

@@ -23,9 +23,11 @@ import time
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
+from rich.style import Style
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
@@ -50,8 +52,14 @@ if TYPE_CHECKING:
     from serialpos.tui.app import SerialposApp
     from serialpos.tui.session import Session
 
+#: A table row: its cells, and its key (None: no key).
+Row = tuple[tuple[Text, ...], str | None]
 #: How often (seconds) a running export tells the screen how far it is.
 PROGRESS_EVERY = 0.1
+#: Rows added to a table per step, and the pause between steps (seconds): the screen keeps
+#: answering keys while a long report fills in.
+FILL_CHUNK = 100
+FILL_PAUSE = 0.01
 
 
 def refusal(session: Session | None) -> str | None:
@@ -92,6 +100,12 @@ class ReportsScreen(ConsoleScreen):
     """The reports menu: a number or the arrows and Enter."""
 
     KEY_HINTS: ClassVar[KeyHints] = (("1-3/Enter", "Open"),)
+    DEFAULT_CSS = """
+    ReportsScreen #reports {
+        height: 1fr;
+        border: none;
+    }
+    """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back"),
         *(Binding(key, f"open('{key}')", words, show=False) for key, _, words in REPORTS),
@@ -163,6 +177,7 @@ class ReportScreen(ConsoleScreen):
 
         ticket: int
         result: object
+        rows: list[Row]
 
     @dataclass
     class ExportCounted(Message):
@@ -203,6 +218,8 @@ class ReportScreen(ConsoleScreen):
         self.outbox: Path | None = None
         self._tickets = 0
         self._stop_export = threading.Event()
+        self._fills = 0
+        self.styles_now: dict[str, Style] = {}  # the indicator colours, for the workers
 
     def compose(self) -> ComposeResult:
         yield StatusLine(self.TITLE, self.session)
@@ -226,6 +243,7 @@ class ReportScreen(ConsoleScreen):
         return self.app.size.width < 60
 
     def on_mount(self) -> None:
+        self.styles_now = self.grid.indicator_styles()
         self.set_columns()
         self.grid.focus()
         self._find_outbox()
@@ -239,7 +257,11 @@ class ReportScreen(ConsoleScreen):
         """Runs in a worker: the rows to show."""
         raise NotImplementedError
 
-    def show_result(self, result: object) -> None:
+    def cells(self, result: object) -> list[Row]:
+        """Runs in the worker too: the table's rows (cells and key) for ``result``."""
+        raise NotImplementedError
+
+    def show_result(self, result: object, rows: list[Row]) -> None:
         raise NotImplementedError
 
     def export_source(self, db: Database, report_filter: ReportFilter
@@ -268,19 +290,41 @@ class ReportScreen(ConsoleScreen):
             report_filter = service_filter(filters)
             check_filter(db, report_filter)
             result = self.fetch(db, report_filter)
+            rows = self.cells(result)  # here, not on the screen's thread: it takes a moment
         except Exception as exc:
             from serialpos.tui.backend import describe
 
             self.post_message(ActionFailed(describe(exc)))
             return
-        self.post_message(self.Loaded(ticket, result))
+        self.post_message(self.Loaded(ticket, result, rows))
+
+    def fill(self, rows: Sequence[Row], cursor: int = 0) -> None:
+        """Put ``rows`` (cells, key) in the table, a chunk per frame: adding a row measures
+        every cell, and two thousand at once would hold the screen for a noticeable moment.
+        The cursor goes to row ``cursor`` once that row is there."""
+        self._fills += 1
+        self.grid.clear()
+        self._fill_chunk(self._fills, rows, 0, cursor)
+
+    def _fill_chunk(self, fill: int, rows: Sequence[Row],
+                    start: int, cursor: int) -> None:
+        if fill != self._fills or not self.is_attached:
+            return  # a newer load replaced these rows, or the screen closed
+        grid = self.grid
+        end = min(start + FILL_CHUNK, len(rows))
+        for cells, key in rows[start:end]:
+            grid.add_row(*cells, key=key)
+        if start <= cursor < end:
+            grid.move_cursor(row=cursor)
+        if end < len(rows):
+            self.set_timer(FILL_PAUSE, partial(self._fill_chunk, fill, rows, end, cursor))
 
     def on_report_screen_loaded(self, message: Loaded) -> None:
         if message.ticket != self._tickets:
             return  # a filter changed since: a newer load is on its way
         if self.message_line.text.startswith("› loading"):
             self.message_line.clear()
-        self.show_result(message.result)
+        self.show_result(message.result, message.rows)
 
     # -- keys ----------------------------------------------------------------------------------
     def action_back(self) -> None:

@@ -19,7 +19,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from serialpos.domain.text import visible
-from serialpos.tui.screens.reports import ReportScreen, day
+from serialpos.tui.screens.reports import ReportScreen, Row, day
 from serialpos.tui.screens.sale_dialogs import money
 from serialpos.tui.widgets.report_dialogs import Filters
 
@@ -82,20 +82,21 @@ class SalesReportScreen(ReportScreen):
         return Sales(report.rows, report.quantity, report.total,
                      report.truncated)
 
-    def show_result(self, result: object) -> None:
+    def cells(self, result: object) -> list[Row]:
+        assert isinstance(result, Sales)
+        return [((Text(visible(row.invoice)),
+                  Text(visible(row.serial) if row.serial else "—"), Text(visible(row.sku)),
+                  Text(str(row.quantity), justify="right"),
+                  Text(money(row.total), justify="right"), Text(day(row.date)),
+                  Text(visible(row.product)), Text(money(row.unit_price), justify="right"),
+                  Text(row.sale_type), Text(row.delivery), Text(visible(row.store)),
+                  Text(visible(row.order)), Text(row.kind)), None)
+                for row in result.rows]
+
+    def show_result(self, result: object, rows: list[Row]) -> None:
         assert isinstance(result, Sales)
         self.sales = result
-        grid = self.grid
-        grid.clear()
-        for row in result.rows:
-            grid.add_row(
-                Text(visible(row.invoice)), Text(visible(row.serial) if row.serial else "—"),
-                Text(visible(row.sku)), Text(str(row.quantity), justify="right"),
-                Text(money(row.total), justify="right"), Text(day(row.date)),
-                Text(visible(row.product)),
-                Text(money(row.unit_price), justify="right"), Text(row.sale_type),
-                Text(row.delivery), Text(visible(row.store)), Text(visible(row.order)),
-                Text(getattr(row, "kind", "Invoice")))
+        self.fill(rows)
         self.query_one("#report-foot", Static).update(Text(totals_text(result)))
 
     def export_source(self, db: Database, report_filter: ReportFilter

@@ -45,7 +45,9 @@ class Filters:
     def describe(self) -> str:
         """``store S01 · all dates · Delivery · pending S/N only``, in words."""
         parts = [f"store {visible(self.store)}" if self.store else "all stores"]
-        if self.date_from and self.date_to:
+        if self.date_from and self.date_from == self.date_to:
+            parts.append(f"{self.date_from:%Y-%m-%d}")
+        elif self.date_from and self.date_to:
             parts.append(f"{self.date_from:%Y-%m-%d}..{self.date_to:%Y-%m-%d}")
         elif self.date_from:
             parts.append(f"from {self.date_from:%Y-%m-%d}")

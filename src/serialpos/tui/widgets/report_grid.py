@@ -8,8 +8,10 @@ the theme's own variables (the same ones app.tcss gives the sale lines).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import ClassVar
 
+from rich.style import Style
 from rich.text import Text
 
 from serialpos.domain.text import visible
@@ -24,7 +26,7 @@ INDICATORS: dict[str, tuple[str, str]] = {
 
 
 class ReportGrid(DataGrid):
-    """Row cursor, column jumps; :meth:`serial_cell` draws a serial with its indicator."""
+    """Row cursor, column jumps, and the indicator colours (see :func:`serial_cell`)."""
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "report-grid--required", "report-grid--optional", "report-grid--recorded"}
@@ -44,12 +46,19 @@ class ReportGrid(DataGrid):
     }
     """
 
-    def serial_cell(self, indicator: str, serial: str | None) -> Text:
-        """``✓ SN123`` in blue, ``✗ needed`` in red, ``? optional`` in orange; a product
-        without serials shows a dash."""
-        found = INDICATORS.get(indicator)
-        if found is None:
-            return Text(visible(serial) if serial else "—")
-        klass, words = found
-        shown = f"{words} {visible(serial)}" if serial else words
-        return Text(shown, style=self.get_component_rich_style(klass))
+    def indicator_styles(self) -> dict[str, Style]:
+        """The indicator colours of the current theme, for :func:`serial_cell` (which may run
+        on a worker's thread, where styles cannot be looked up)."""
+        return {key: self.get_component_rich_style(klass)
+                for key, (klass, _) in INDICATORS.items()}
+
+
+def serial_cell(indicator: str, serial: str | None, styles: Mapping[str, Style]) -> Text:
+    """``✓ SN123`` in blue, ``✗ needed`` in red, ``? optional`` in orange; a product without
+    serials shows its serial if it has one, else a dash."""
+    found = INDICATORS.get(indicator)
+    if found is None:
+        return Text(visible(serial) if serial else "—")
+    _, words = found
+    shown = f"{words} {visible(serial)}" if serial else words
+    return Text(shown, style=styles.get(indicator, ""))
