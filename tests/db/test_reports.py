@@ -223,6 +223,12 @@ def test_filters_that_cannot_be_meant_are_refused(db: Database, shop: Shop, f: R
     check_filter(db, ReportFilter(date_from=date(2026, 11, 1), date_to=date(2026, 11, 1)))
 
 
+def test_the_widest_dates_are_all_dates(db: Database, shop: Shop) -> None:
+    everything = sales_report(db, ReportFilter())
+    widest = sales_report(db, ReportFilter(date_from=date.min, date_to=date.max))
+    assert widest == everything and len(widest.rows) == 4
+
+
 def test_report_indexes_migrate_both_ways(db: Database) -> None:
     """Migration 0010 adds the report indexes and its downgrade removes them (to 0009)."""
     from alembic import command

@@ -79,8 +79,8 @@ def _checked(db: Database, conn: Connection, f: ReportFilter) -> _Where:
     return _Where(
         store_id=store_id,
         start=None if f.date_from is None else datetime.combine(f.date_from, time.min),
-        end=None if f.date_to is None else datetime.combine(f.date_to + timedelta(days=1),
-                                                            time.min),
+        end=None if f.date_to is None or f.date_to == date.max
+        else datetime.combine(f.date_to + timedelta(days=1), time.min),
         sku=sku or None, serial=normalize_serial(f.serial), delivery=delivery,
         pending_serial=f.pending_serial,
     )
