@@ -1,0 +1,275 @@
+"""Cycle counts on SQLite and PostgreSQL: batches and scans as they happen, reconciliation
+classes, approval's effect on the ledger and its event file, serialized inventory off and on."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from serialpos.db import migrate, repo
+from serialpos.db.engine import Database
+from serialpos.domain.counts import CountClosed, NotInCount
+from serialpos.domain.errors import (
+    BadRequest,
+    BadSerial,
+    NotSerialized,
+    PermissionDenied,
+    SerialRequired,
+    UnknownProduct,
+)
+from serialpos.domain.states import Action
+from serialpos.services import counts, event_files, ledger, products, users
+from serialpos.services.context import Actor
+from serialpos.services.integrity import check_ledger
+from serialpos.services.settings import set_setting
+
+
+def _state(db: Database, sku: str, serial: str) -> tuple[str, str] | None:
+    u, p, s = repo.unit_t.c, repo.product_t.c, repo.store_t.c
+    row = db.read(lambda conn: conn.execute(
+        sa.select(u.state, s.code).join(repo.product_t, p.id == u.product_id)
+        .join(repo.store_t, s.id == u.store_id).where(p.sku == sku, u.serial == serial)).first())
+    return None if row is None else (row[0], row[1])
+
+
+def _quantity(db: Database, sku: str, store: str) -> int:
+    def work(conn: sa.Connection) -> int:
+        return repo.stock_quantity(conn, repo.product_by_sku(conn, sku).id,
+                                   repo.store_id(db, conn, store))
+    return db.read(work)
+
+
+def _violations(db: Database) -> list[str]:
+    return [f"{f.rule} {f.store} {f.sku}: {f.detail}" for f in check_ledger(db) if f.violation]
+
+
+@pytest.fixture
+def shop(db: Database, admin: Actor) -> Database:
+    products.create_product(db, admin, sku="PH", name="Phone", serial_mode="required",
+                            barcodes=("4006381333931",))
+    products.create_product(db, admin, sku="TAB", name="Tablet", serial_mode="required")
+    products.create_product(db, admin, sku="CAB", name="Cable")
+    products.create_product(db, admin, sku="BIKE", name="Bike", serial_mode="optional")
+    ledger.move(db, admin, Action.RECEIVE, store="S1", sku="PH", serials=["A1", "A2", "A3"])
+    ledger.move(db, admin, Action.RECEIVE, store="S2", sku="PH", serials=["B1"])
+    ledger.move(db, admin, Action.RECEIVE, store="S1", sku="CAB", quantity=5)
+    return db
+
+
+def _stockroom(db: Database, admin: Actor) -> Actor:
+    users.add_user(db, admin, "sam", "stockroom", "4444")
+    return users.actor_for(db, "sam", "handheld")
+
+
+def test_batches_scans_alerts_and_reconciliation(shop: Database, admin: Actor) -> None:
+    db = shop
+    who = _stockroom(db, admin)
+    info = counts.open_count(db, who, "S1")
+    assert info.number == "C-S1-000001" and info.scope == "whole store"
+    assert counts.start_batch(db, who, info.number, "  Ann ").counter == "Ann"
+    assert counts.scan(db, who, info.number, 1, sku="PH", serial="A1").verdict == "counted"
+    again = counts.scan(db, who, info.number, 1, sku="PH", serial="A1")
+    assert again.verdict == "repeat" and again.alert
+    assert again.message == "serial A1 of PH was already scanned in batch 1: counted once"
+    # A serial alone is resolved to the one product the ledger knows it under.
+    assert counts.scan(db, who, info.number, 1, serial="A2").sku == "PH"
+    assert counts.scan(db, who, info.number, 1, sku="PH", serial="NEW1").verdict == "counted"
+    assert counts.scan(db, who, info.number, 1, sku="CAB", quantity=3).batch_total == 3
+    counts.close_batch(db, who, info.number, 1)
+    with pytest.raises(counts.BatchClosed, match="batch 1 of count C-S1-000001 is closed"):
+        counts.scan(db, who, info.number, 1, sku="PH", serial="A3")
+    counts.start_batch(db, who, info.number, "Bob")
+    flagged = counts.scan(db, who, info.number, 2, sku="PH", serial="A2")
+    assert flagged.verdict == "other_batch" and flagged.batches == (1, 2)
+    assert flagged.message == "serial A2 of PH was also counted in batch 1: flagged, counted once"
+    counts.scan(db, who, info.number, 2, sku="PH", serial="B1")
+
+    result = counts.reconcile(db, info.number)
+    assert result.matched == 2  # A1 and A2, A2 once although seen in two batches
+    assert [(u.sku, u.serial) for u in result.missing] == [("PH", "A3")]
+    assert [(u.sku, u.serial) for u in result.never_seen] == [("PH", "NEW1")]
+    assert [(e.serial, e.state, e.store, e.action) for e in result.elsewhere] == [
+        ("B1", "in_stock", "S2", "leave")]
+    assert [(d.serial, d.batches) for d in result.duplicates] == [("A2", (1, 2))]
+    assert [(q.sku, q.counted, q.on_hand, q.difference) for q in result.quantities] == [
+        ("CAB", 3, 5, -2)]
+    assert [(b.number, b.counter, b.status) for b in result.batches] == [
+        (1, "Ann", "closed"), (2, "Bob", "open")]
+    assert not result.approved
+
+
+def test_scan_refusals_name_the_problem_and_record_nothing(shop: Database, admin: Actor) -> None:
+    db = shop
+    number = counts.open_count(db, admin, "S1", products=["PH", "CAB"]).number
+    counts.start_batch(db, admin, number, "Ann")
+    with pytest.raises(NotInCount, match=r"TAB is not in count C-S1-000001 \(it counts CAB, PH\)"):
+        counts.scan(db, admin, number, 1, sku="TAB", serial="T1")
+    with pytest.raises(SerialRequired, match="PH is counted by serial: scan each unit's serial"):
+        counts.scan(db, admin, number, 1, sku="PH")
+    with pytest.raises(NotSerialized, match="CAB is counted without serials"):
+        counts.scan(db, admin, number, 1, sku="CAB", serial="X")
+    with pytest.raises(BadSerial, match="is the barcode of PH, not a serial"):
+        counts.scan(db, admin, number, 1, sku="PH", serial="4006381333931")
+    with pytest.raises(UnknownProduct, match="serial ZZ9 is not known: scan the product"):
+        counts.scan(db, admin, number, 1, serial="ZZ9")
+    with pytest.raises(BadRequest, match="say who counts this batch"):
+        counts.start_batch(db, admin, number, "   ")
+    with pytest.raises(BadRequest, match="cannot take back 2"):
+        counts.scan(db, admin, number, 1, sku="CAB", quantity=-2)
+    with pytest.raises(counts.UnknownCount, match="there is no count 'C-9'"):
+        counts.scan(db, admin, "C-9", 1, sku="CAB")
+    assert counts.get_count(db, number).batches[0].scans == 0
+    # The chosen products limit the reconciliation too: TAB and the other units are not in it.
+    result = counts.reconcile(db, number)
+    assert {u.serial for u in result.missing} == {"A1", "A2", "A3"}
+    assert [(q.sku, q.counted, q.on_hand) for q in result.quantities] == [("CAB", 0, 5)]
+
+
+def test_a_serial_of_two_products_asks_for_the_product(shop: Database, admin: Actor) -> None:
+    db = shop
+    ledger.move(db, admin, Action.RECEIVE, store="S1", sku="TAB", serials=["A1"])
+    number = counts.open_count(db, admin, "S1").number
+    counts.start_batch(db, admin, number, "Ann")
+    with pytest.raises(BadRequest, match=r"serial A1 belongs to several products \(PH, TAB\)"):
+        counts.scan(db, admin, number, 1, serial="A1")
+
+
+def test_a_count_stays_open_across_sessions(shop: Database, admin: Actor, db_url: str) -> None:
+    number = counts.open_count(shop, admin, "S1").number
+    counts.start_batch(shop, admin, number, "Ann")
+    counts.scan(shop, admin, number, 1, sku="PH", serial="A1")
+    later = Database(db_url)  # another process, after the terminal was closed
+    try:
+        found = counts.open_counts(later, "S1")
+        assert [c.number for c in found] == [number]
+        assert found[0].batches[0].scans == 1
+        counts.scan(later, admin, number, 1, sku="PH", serial="A2")
+        assert counts.reconcile(later, number).matched == 2
+    finally:
+        later.dispose()
+
+
+def test_approval_posts_adjustments_and_the_event_file(shop: Database, admin: Actor,
+                                                        tmp_path: Path) -> None:
+    db = shop
+    ledger.move(db, admin, Action.RECEIVE, store="S1", sku="TAB", serials=["W1"])
+    ledger.move(db, admin, Action.ADJUST_REMOVE, store="S1", sku="TAB", serials=["W1"])
+    who = _stockroom(db, admin)
+    number = counts.open_count(db, who, "S1").number
+    counts.start_batch(db, who, number, "Ann")
+    for sku, serial in (("PH", "A1"), ("PH", "A2"), ("PH", "NEW1"), ("PH", "B1"),
+                        ("TAB", "W1")):
+        counts.scan(db, who, number, 1, sku=sku, serial=serial)
+    counts.scan(db, who, number, 1, sku="CAB", quantity=7)
+    with pytest.raises(PermissionDenied):
+        counts.approve(db, who, number, tmp_path / "out")
+
+    done = counts.approve(db, admin, number, tmp_path / "out")
+    assert (done.added, done.removed) == (2, 1)  # NEW1 and W1 in, A3 out
+    assert done.reconciliation.approved
+    assert _state(db, "PH", "A3") == ("written_off", "S1")
+    assert _state(db, "PH", "NEW1") == ("in_stock", "S1")
+    assert _state(db, "TAB", "W1") == ("in_stock", "S1")  # written off here, found: restored
+    assert _state(db, "PH", "B1") == ("in_stock", "S2")  # elsewhere: left, listed
+    assert _quantity(db, "CAB", "S1") == 7
+    assert _quantity(db, "PH", "S1") == 3
+    assert _violations(db) == []
+    # The event file: signed quantities, the serials of every unit added or removed.
+    recorded = event_files.event_file(db, "count", number)
+    assert recorded is not None
+    assert [(ln.sku, ln.quantity, ln.serials) for ln in recorded.lines] == [
+        ("CAB", 2, ()), ("PH", 0, ("A3", "NEW1")), ("TAB", 1, ("W1",))]
+    assert [p.name for p in done.files.written] == [f"count-{number}.csv"]
+    with (tmp_path / "out" / f"count-{number}.csv").open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert [(r["sku"], r["quantity"], r["serials"]) for r in rows] == [
+        ("CAB", "2", ""), ("PH", "0", "A3|NEW1"), ("TAB", "1", "W1")]
+    assert {r["event_type"] for r in rows} == {"count"} and rows[0]["user"] == "ada"
+    # The ledger events carry the count's number.
+    e = repo.event_t.c
+    docs = db.read(lambda conn: conn.execute(sa.select(e.document_type, e.action, e.serial)
+                                             .where(e.document_id == number)).all())
+    assert {(t, a, s) for t, a, s in docs} >= {("count", "adjust_remove", "A3"),
+                                                ("count", "adjust_add", "NEW1")}
+    # Approved once; and closed for scans.
+    with pytest.raises(CountClosed, match="was approved already"):
+        counts.approve(db, admin, number, tmp_path / "out")
+    with pytest.raises(CountClosed, match="takes no more scans"):
+        counts.scan(db, admin, number, 1, sku="PH", serial="A9")
+    assert counts.open_counts(db, "S1") == []
+
+
+def test_optional_serial_products_count_units_and_unlabelled_quantity(
+        shop: Database, admin: Actor, tmp_path: Path) -> None:
+    db = shop
+    ledger.move(db, admin, Action.RECEIVE, store="S1", sku="BIKE", serials=["K1", "K2"])
+    ledger.move(db, admin, Action.RECEIVE, store="S1", sku="BIKE", quantity=2)  # no labels
+    number = counts.open_count(db, admin, "S1", products=["BIKE"]).number
+    counts.start_batch(db, admin, number, "Ann")
+    counts.scan(db, admin, number, 1, sku="BIKE", serial="K1")
+    counts.scan(db, admin, number, 1, sku="BIKE", quantity=1)
+    result = counts.reconcile(db, number)
+    assert [u.serial for u in result.missing] == ["K2"]
+    assert [(q.sku, q.counted, q.on_hand, q.known_units) for q in result.quantities] == [
+        ("BIKE", 2, 4, 2)]
+    counts.approve(db, admin, number, tmp_path)
+    assert _quantity(db, "BIKE", "S1") == 2
+    assert _state(db, "BIKE", "K2") == ("written_off", "S1")
+    assert _violations(db) == []
+
+
+def test_serialized_inventory_off_counts_quantities_then_on_starts_tracking(
+        shop: Database, admin: Actor, tmp_path: Path) -> None:
+    db = shop
+    set_setting(db, admin, "serialized_inventory", "false", "S2")
+    ledger.move(db, admin, Action.RECEIVE, store="S2", sku="TAB", quantity=5)
+    off = counts.open_count(db, admin, "S2", products=["TAB"])
+    assert not off.serial_tracked
+    counts.start_batch(db, admin, off.number, "Ann")
+    # No serial asked: a product counts by quantity.
+    assert counts.scan(db, admin, off.number, 1, sku="TAB", quantity=4).verdict == "counted"
+    result = counts.reconcile(db, off.number)
+    assert not result.serial_tracked and not result.missing and not result.never_seen
+    assert [(q.sku, q.counted, q.on_hand) for q in result.quantities] == [("TAB", 4, 5)]
+    counts.approve(db, admin, off.number, tmp_path)
+    assert _quantity(db, "TAB", "S2") == 4
+    assert _violations(db) == []
+
+    # Switched on: 4 on hand and no units known, which db check reports until a count.
+    set_setting(db, admin, "serialized_inventory", "true", "S2")
+    assert any("TAB" in v for v in _violations(db))
+    on = counts.open_count(db, admin, "S2", products=["TAB"]).number
+    counts.start_batch(db, admin, on, "Bob")
+    for serial in ("T1", "T2", "T3"):
+        counts.scan(db, admin, on, 1, sku="TAB", serial=serial)
+    result = counts.reconcile(db, on)
+    assert [u.serial for u in result.never_seen] == ["T1", "T2", "T3"]
+    assert [(q.sku, q.counted, q.on_hand, q.known_units) for q in result.quantities] == [
+        ("TAB", 3, 4, 0)]
+    done = counts.approve(db, admin, on, tmp_path)
+    assert done.quantity_change == -1  # 4 on hand, 3 units found
+    assert _quantity(db, "TAB", "S2") == 3
+    assert {_state(db, "TAB", s) for s in ("T1", "T2", "T3")} == {("in_stock", "S2")}
+    assert _violations(db) == []
+    recorded = event_files.event_file(db, "count", on)
+    assert recorded is not None
+    assert [(ln.sku, ln.quantity, ln.serials) for ln in recorded.lines] == [
+        ("TAB", -1, ("T1", "T2", "T3"))]
+
+
+def test_migration_0008_downgrades(db: Database) -> None:
+    from alembic import command
+
+    cfg = migrate._config()
+    with db.engine.connect() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0007")
+        conn.commit()
+    tables = set(sa.inspect(db.engine).get_table_names())
+    assert not tables & {"stock_count", "count_batch", "count_scan"}
+    migrate.upgrade(db)
+    tables = set(sa.inspect(db.engine).get_table_names())
+    assert {"stock_count", "count_batch", "count_scan"} <= tables
