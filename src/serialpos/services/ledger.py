@@ -10,9 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from serialpos.db import repo
+from serialpos.db import asn_tables, repo
 from serialpos.db.engine import Database
 from serialpos.db.tables import utcnow
 from serialpos.domain.errors import (
@@ -303,6 +304,8 @@ def _move_unit(conn: Connection, call: _Call, serial: str, dest_id: int,
         unit_store = None if unit is None else codes.get(unit.store_id, call.store_code)
         to_state = check_move(call.action, serial, current, unit_store=unit_store,
                               here=call.store_code)
+        if current is UnitState.EXPECTED and unit is not None:
+            _refuse_other_asn(conn, call, serial, unit.id)
         to_store = dest_id if call.action is Action.TRANSFER_OUT else here
         if unit is None:
             new_id = repo.insert_unit_if_absent(conn, product.id, serial, to_state, to_store,
@@ -329,3 +332,26 @@ def _check_enough(conn: Connection, product: repo.ProductRow, store_id: int, sto
     on_hand = repo.stock_quantity(conn, product.id, store_id)
     if on_hand < needed:
         raise NotInStock(f"{product.sku}: {needed} needed but only {on_hand} on hand at {store}")
+
+
+_EXPECTING_ASN = (
+    sa.select(repo.event_t.c.document_id)
+    .where(repo.event_t.c.unit_id == sa.bindparam("unit_id"),
+           repo.event_t.c.action == Action.EXPECT.value)
+    .order_by(repo.event_t.c.id.desc())
+    .limit(1)
+)
+
+
+def _refuse_other_asn(conn: Connection, call: _Call, serial: str, unit_id: int) -> None:
+    """An ``expected`` unit is received on the ASN that announced it while that ASN is open;
+    any other way is refused, naming the ASN. Once the ASN is received, a listed unit that did
+    not arrive with it may come in any way."""
+    asn = conn.execute(_EXPECTING_ASN, {"unit_id": unit_id}).scalar_one_or_none()
+    doc = call.document
+    if asn is None or (doc is not None and doc.type == "asn" and doc.id == asn):
+        return
+    if asn_tables.asn_received(conn, asn):
+        return
+    raise NotInStock(f"serial {serial} of {call.product.sku} is expected on ASN {asn}: "
+                     "receive it on that ASN")

@@ -13,7 +13,7 @@ from typing import Protocol
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from serialpos.db import repo
+from serialpos.db import asn_tables, repo
 from serialpos.db.engine import Database
 from serialpos.domain.checklist import Checklist, ChecklistLine, Discrepancy, ScanResult
 from serialpos.domain.errors import (
@@ -142,7 +142,8 @@ def check_receivable(db: Database, store: str, sku: str, raw_serial: str, *,
         where = repo.store_codes(conn).get(unit.store_id, "?")
         if state is UnitState.EXPECTED:
             expecting = expected_on(conn, unit.id)
-            if expecting is not None and expecting != asn:
+            if expecting is not None and expecting != asn \
+                    and not asn_tables.asn_received(conn, expecting):
                 raise NotInStock(f"serial {serial} of {sku} is expected on ASN {expecting} "
                                  f"at {where}: receive it on that ASN")
             return serial
