@@ -222,15 +222,40 @@ def _return(db: Database, actor: Actor, f: Fields) -> Result:
 
 def _transfer_out(db: Database, actor: Actor, f: Fields) -> Result:
     store, sku, to = f.code("store"), f.code("sku"), f.code("to")
+    step = ledger.Step(Action.TRANSFER_OUT, store, sku, f.serials(), f.quantity(), to)
+    document = f.document("transfer", alias="transfer")
+    if document is not None:
+        from serialpos.services import transfers
+
+        kept = transfers.apply_out(db, actor, step, document.id, f.flag("create"),
+                                   document.line)
+        if kept is not None:
+            return _transfer_result(*kept, f, to=to)
     return _moved(ledger.move(db, actor, Action.TRANSFER_OUT, store=store, sku=sku,
-                              serials=f.serials(), quantity=f.quantity(), to_store=to,
-                              document=f.document("transfer", alias="transfer")), f, to=to)
+                              serials=step.serials, quantity=step.quantity, to_store=to,
+                              document=document), f, to=to)
 
 
 def _transfer_in(db: Database, actor: Actor, f: Fields) -> Result:
-    return _moved(ledger.move(db, actor, Action.TRANSFER_IN, store=f.code("store"),
-                              sku=f.code("sku"), serials=f.serials(), quantity=f.quantity(),
-                              document=f.document("transfer", alias="transfer")), f)
+    store, sku = f.code("store"), f.code("sku")
+    step = ledger.Step(Action.TRANSFER_IN, store, sku, f.serials(), f.quantity())
+    document = f.document("transfer", alias="transfer")
+    if document is not None:
+        from serialpos.services import transfers
+
+        kept = transfers.apply_in(db, actor, step, document.id, document.line)
+        if kept is not None:
+            return _transfer_result(*kept, f)
+    return _moved(ledger.move(db, actor, Action.TRANSFER_IN, store=store, sku=sku,
+                              serials=step.serials, quantity=step.quantity,
+                              document=document), f)
+
+
+def _transfer_result(result: ledger.LedgerResult, view: Any, f: Fields, **extra: Any) -> Result:
+    """A move on a kept transfer (services/transfers.py): the move, then the transfer's
+    ``status`` and its ``shipped``, ``received`` and ``in_transit`` units per SKU."""
+    return {**_moved(result, f, **extra), "transfer": view.number, "status": view.status,
+            **view.report()}
 
 
 def _adjust(db: Database, actor: Actor, f: Fields) -> Result:
@@ -442,7 +467,7 @@ OPERATIONS: dict[str, Operation] = {
     "receive": Operation(_simple(Action.RECEIVE), _UNITS),
     "sell": Operation(_simple(Action.SELL), _UNITS),
     "return": Operation(_return, _UNITS | {"reason", "damaged"}),
-    "transfer_out": Operation(_transfer_out, _UNITS | {"to", "transfer"}),
+    "transfer_out": Operation(_transfer_out, _UNITS | {"to", "transfer", "create"}),
     "transfer_in": Operation(_transfer_in, _UNITS | {"transfer"}),
     "rtv": Operation(_simple(Action.RTV), _UNITS | {"reason"}),
     "adjust": Operation(_adjust, frozenset({"store", "sku", "add", "remove", "quantity",

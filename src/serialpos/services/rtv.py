@@ -1,0 +1,111 @@
+"""Return to vendor: units (or quantities) leave this store's stock for the vendor, with the
+vendor and the reason, as one document: the ledger's ``rtv`` moves, the document header
+(stock_documents, kind "rtv") and the owed ``rtv`` event file commit together or not at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy.engine import Connection
+
+from serialpos.db import repo
+from serialpos.db.engine import Database
+from serialpos.domain.errors import BadRequest
+from serialpos.domain.event_files import EventLine, EventType
+from serialpos.domain.events import DocumentRef
+from serialpos.domain.states import Action
+from serialpos.domain.text import clip, has_control_chars
+from serialpos.domain.users import Permission
+from serialpos.services import event_files, ledger, stock_documents
+from serialpos.services.context import Actor
+from serialpos.services.outgoing import PickedUnit, resolve_unit
+
+MAX_VENDOR = 100
+MAX_REASON = 200
+
+
+@dataclass(frozen=True)
+class StockItem:
+    """Units of one product on a stockroom document: serials, or a quantity (or both)."""
+
+    sku: str
+    serials: tuple[str, ...] = ()
+    quantity: int = 0
+
+
+@dataclass(frozen=True)
+class RtvResult:
+    number: str
+    lines: tuple[EventLine, ...]
+    files: event_files.WriteReport
+
+    @property
+    def units(self) -> int:
+        return sum(line.quantity for line in self.lines)
+
+
+def text_field(value: str | None, what: str, limit: int, *, required: bool = True) -> str:
+    """A free-text field of a stockroom document, trimmed; refused blank (when required),
+    too long or with control characters."""
+    text = (value or "").strip()
+    if not text:
+        if required:
+            raise BadRequest(f"give the {what}")
+        return ""
+    if has_control_chars(text):
+        raise BadRequest(f"the {what} '{clip(text)}' contains control characters")
+    if len(text) > limit:
+        raise BadRequest(f"the {what} is {len(text)} characters long; at most {limit}")
+    return text
+
+
+def check_unit(db: Database, store: str, raw_serial: str, sku: str | None) -> PickedUnit:
+    """Whether a scanned unit may go back to the vendor from ``store`` (in stock here)."""
+    return db.read(lambda conn: resolve_unit(db, conn, store, raw_serial, sku, Action.RTV))
+
+
+def steps_for(action: Action, store: str, items: Sequence[StockItem]) -> list[ledger.Step]:
+    """One ledger step per product for its serials and one for its quantity."""
+    serials: dict[str, list[str]] = {}
+    quantities: dict[str, int] = {}
+    for item in items:
+        if item.quantity < 0:
+            raise BadRequest(f"{item.sku}: a quantity must be positive here")
+        serials.setdefault(item.sku, []).extend(item.serials)
+        quantities[item.sku] = quantities.get(item.sku, 0) + item.quantity
+    steps = [ledger.Step(action, store, sku, tuple(s)) for sku, s in serials.items() if s]
+    steps += [ledger.Step(action, store, sku, quantity=q) for sku, q in quantities.items() if q]
+    if not steps:
+        raise BadRequest("nothing scanned or counted yet")
+    return steps
+
+
+def return_to_vendor(db: Database, actor: Actor, store: str, vendor: str, reason: str,
+                     items: Sequence[StockItem], outbox: Path) -> RtvResult:
+    """Send the units back to ``vendor``: every one must be in stock at ``store``; one refused
+    unit refuses the whole return, naming it, and nothing is recorded."""
+    actor.require(Permission.RECEIVE)
+    vendor = text_field(vendor, "vendor", MAX_VENDOR)
+    reason = text_field(reason, "reason", MAX_REASON)
+    steps = steps_for(Action.RTV, store, items)
+
+    def work(conn: Connection) -> tuple[str, tuple[EventLine, ...]]:
+        here = repo.store_id(db, conn, store)
+        number = stock_documents.next_number(conn, store, here, "rtv")
+        stock_documents.record(conn, actor, number=number, kind="rtv", store_id=here,
+                               vendor=vendor, reason=reason)
+        doc = DocumentRef("rtv", number)
+        lines = []
+        for step in steps:
+            ledger.move_in(conn, db, actor, step, doc, reason)
+            count = len(step.serials) or (step.quantity or 0)
+            lines.append(EventLine(step.sku, count, tuple(step.serials)))
+        made = event_files.owe(conn, event_type=EventType.RTV.value, document_id=number,
+                               store=store, user=actor.user, lines=lines)
+        return number, made.lines
+
+    number, lines = db.write(work)
+    return RtvResult(number, lines, event_files.write_owed(db, outbox))
