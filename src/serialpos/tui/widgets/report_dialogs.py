@@ -17,7 +17,7 @@ from typing import ClassVar
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical
+from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
@@ -68,11 +68,11 @@ class Filters:
 
 #: field -> (placeholder, label)
 FIELDS: dict[str, tuple[str, str]] = {
-    "store": ("store code, empty: all stores", "Store"),
-    "date_from": ("from YYYY-MM-DD, empty: any", "From"),
-    "date_to": ("to YYYY-MM-DD, empty: any", "To"),
-    "sku": ("SKU, empty: any", "SKU"),
-    "serial": ("serial number, empty: any", "Serial"),
+    "store": ("code; empty: all stores", "Store"),
+    "date_from": ("YYYY-MM-DD; empty: any", "From"),
+    "date_to": ("YYYY-MM-DD; empty: any", "To"),
+    "sku": ("empty: any", "SKU"),
+    "serial": ("exact serial; empty: any", "Serial"),
 }
 
 
@@ -89,11 +89,35 @@ def parse_day(text: str, label: str) -> date | None:
 
 
 class FilterDialog(ModalScreen[Filters | None]):
-    """One field per filter; Enter goes to the next and applies on the last. The services
-    check what only the database knows (an unknown store or SKU) when the report loads."""
+    """One labelled field per filter; ↑↓ or Tab move between them, Enter applies. The
+    services check what only the database knows (an unknown store or SKU) when the report
+    loads."""
 
-    KEY_HINTS: ClassVar[KeyHints] = (("Enter", "Next/Apply"),)
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
+    KEY_HINTS: ClassVar[KeyHints] = (("↑↓", "Field"), ("Enter", "Apply"))
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("up", "app.focus_previous", "Field", show=False),
+        Binding("down", "app.focus_next", "Field", show=False),
+        Binding("escape", "cancel", "Cancel"),
+    ]
+    # One row per field, framed or not, so that five fit a 16-row handheld with the keys.
+    DEFAULT_CSS = """
+    FilterDialog .filter-row {
+        height: 1;
+    }
+    FilterDialog .filter-label {
+        width: 7;
+    }
+    FilterDialog CappedInput, FilterDialog CappedInput:focus {
+        width: 1fr;
+        height: 1;
+        border: none;
+        padding: 0 1;
+        background: $boost;
+    }
+    FilterDialog CappedInput:focus {
+        text-style: bold;
+    }
+    """
 
     def __init__(self, filters: Filters, fields: tuple[str, ...]) -> None:
         super().__init__()
@@ -106,8 +130,11 @@ class FilterDialog(ModalScreen[Filters | None]):
             for name in self.fields:
                 value = getattr(self.filters, name)
                 text = value.isoformat() if isinstance(value, date) else (value or "")
-                yield CappedInput(value=text, id=f"filter-{name}",
-                                  placeholder=FIELDS[name][0], max_length=200)
+                placeholder, label = FIELDS[name]
+                with Horizontal(classes="filter-row"):
+                    yield Static(label, classes="filter-label", markup=False)
+                    yield CappedInput(value=text, id=f"filter-{name}",
+                                      placeholder=placeholder, max_length=200)
             yield MessageLine(id="filter-message")
             yield KeyFooter()
 
@@ -116,11 +143,6 @@ class FilterDialog(ModalScreen[Filters | None]):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        name = str(event.input.id).removeprefix("filter-")
-        index = self.fields.index(name)
-        if index + 1 < len(self.fields):
-            self.query_one(f"#filter-{self.fields[index + 1]}", Input).focus()
-            return
         values: dict[str, object] = {}
         try:
             for field in self.fields:
