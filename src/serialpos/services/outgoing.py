@@ -109,6 +109,8 @@ def resolve_unit(db: Database, conn: Connection, store: str, raw_serial: str,
         product = repo.product_by_sku(conn, sku)
         if not product.serial_mode.tracked:
             raise NotSerialized(f"{sku} has no serials: give a quantity, not a serial")
+        if not matches:
+            _refuse_barcode(conn, serial)  # a product label breaks the format too: say which
         fmt = SerialFormat.parse(product.serial_format)
         if fmt is not None:
             fmt.check(serial, sku)
@@ -138,10 +140,7 @@ def resolve_unit(db: Database, conn: Connection, store: str, raw_serial: str,
 def _refuse_unknown(conn: Connection, serial: str, sku: str | None, others: list[str],
                     action: Action) -> None:
     """No unit of the product has this serial: say what it is instead, if anything."""
-    owner = barcode_owner(conn, serial)
-    if owner is not None:
-        raise BadSerial(f"'{clip(serial)}' is the barcode of {owner}, not a serial: "
-                        "scan the serial label")
+    _refuse_barcode(conn, serial)
     if action is Action.ADJUST_ADD:
         return  # a new unit; serials are unique per product, not across products
     if others:
@@ -149,3 +148,10 @@ def _refuse_unknown(conn: Connection, serial: str, sku: str | None, others: list
                         f"not of {sku}")
     what = f" of {sku}" if sku else ""
     raise NotInStock(f"serial {clip(serial)}{what} is not known to the ledger")
+
+
+def _refuse_barcode(conn: Connection, serial: str) -> None:
+    owner = barcode_owner(conn, serial)
+    if owner is not None:
+        raise BadSerial(f"'{clip(serial)}' is the barcode of {owner}, not a serial: "
+                        "scan the serial label")

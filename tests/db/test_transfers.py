@@ -1,0 +1,214 @@
+"""Store-to-store transfers on SQLite and PostgreSQL: picking units onto an open transfer
+(they stay in stock and can be taken off), shipping (in transit, one event file), receiving on
+the checklist (a unit not shipped is refused; units not received stay in transit and are
+reported), quantities, and a store with serialized inventory off."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import pytest
+
+from serialpos.db.engine import Database
+from serialpos.domain.checklist import NotOnDocument, Verdict
+from serialpos.domain.errors import (
+    AlreadySold,
+    BadRequest,
+    BadSerial,
+    DuplicateSerial,
+    NotInStock,
+    PermissionDenied,
+)
+from serialpos.domain.states import Action
+from serialpos.domain.users import Role
+from serialpos.services import ledger, lookup, products, settings, stock, transfers
+from serialpos.services.context import Actor
+from serialpos.services.integrity import check_ledger
+from serialpos.services.receiving import Discrepancies
+
+IMEIS = ["356938035643809", "490154203237518", "352099001761481", "353918053330359"]
+
+
+@pytest.fixture
+def shop(db: Database, admin: Actor) -> Database:
+    products.create_product(db, admin, sku="PHONE", name="Phone", serial_mode="required",
+                            serial_format="imei", barcodes=("4006381333931",))
+    products.create_product(db, admin, sku="LAPTOP", name="Laptop", serial_mode="required")
+    products.create_product(db, admin, sku="CABLE", name="Cable")
+    ledger.move(db, admin, Action.RECEIVE, store="S1", sku="PHONE", serials=IMEIS)
+    ledger.move(db, admin, Action.RECEIVE, store="S1", sku="LAPTOP", serials=["LT1"])
+    ledger.move(db, admin, Action.RECEIVE, store="S2", sku="LAPTOP", serials=["LT2"])
+    ledger.move(db, admin, Action.RECEIVE, store="S1", sku="CABLE", quantity=10)
+    return db
+
+
+@pytest.fixture
+def clerk() -> Actor:
+    return Actor("sam", Role.STOCKROOM, "dock")
+
+
+def where(db: Database, serial: str) -> tuple[str, str]:
+    (card,) = lookup.lookup_serial(db, serial)
+    return card.state, card.store
+
+
+def on_hand(db: Database, store: str, sku: str) -> int:
+    return sum(line.quantity for line in stock.stock_levels(db, store=store, sku=sku))
+
+
+def read_file(folder: Path, name: str) -> tuple[bytes, list[list[str]]]:
+    data = (folder / name).read_bytes()
+    return data, list(csv.reader(io.StringIO(data.decode("utf-8"))))
+
+
+def test_pick_ship_and_receive_with_a_unit_left_in_transit(
+        shop: Database, clerk: Actor, outbox_folder: Path) -> None:
+    t = transfers.create_transfer(shop, clerk, "S1", "S2")
+    assert t.number == "T-S1-000001" and t.status == "open"
+    done = transfers.add_units(shop, clerk, t.number, "S1", "PHONE", IMEIS[:3])
+    assert [u.serial for u in done.added] == IMEIS[:3] and done.total == 3
+    again = transfers.add_units(shop, clerk, t.number, "S1", None, [IMEIS[0], "LT1"])
+    assert again.repeated == (IMEIS[0],) and [u.sku for u in again.added] == ["LAPTOP"]
+    assert where(shop, IMEIS[0]) == ("in_stock", "S1")  # picked, not shipped: still here
+    taken = transfers.remove_units(shop, clerk, t.number, "S1", None, [IMEIS[2]])
+    assert taken.total == 3
+    with pytest.raises(NotOnDocument, match=f"serial {IMEIS[3]} is not on transfer T-S1-0"):
+        transfers.remove_units(shop, clerk, t.number, "S1", None, [IMEIS[3]])
+
+    shipped = transfers.ship(shop, clerk, t.number, "S1", outbox_folder)
+    assert shipped.transfer.status == "shipped" and shipped.transfer.in_transit == 3
+    assert shipped.files.failed == ()
+    assert where(shop, IMEIS[0]) == ("in_transit", "S2")
+    assert where(shop, IMEIS[2]) == ("in_stock", "S1")  # taken off before shipping
+    assert on_hand(shop, "S1", "PHONE") == 2
+    data, rows = read_file(outbox_folder, f"transfer_shipment-{t.number}.csv")
+    assert not data.startswith(b"\xef\xbb\xbf")
+    assert rows[0] == ["event_type", "document_id", "store", "completed_at", "user", "sku",
+                       "quantity", "serials"]
+    assert [r[:3] + r[4:] for r in rows[1:]] == [
+        ["transfer_shipment", t.number, "S1", "sam", "LAPTOP", "1", "LT1"],
+        ["transfer_shipment", t.number, "S1", "sam", "PHONE", "2",
+         "|".join(sorted(IMEIS[:2]))]]
+    with pytest.raises(BadRequest, match="is shipped: units can no longer be added"):
+        transfers.add_units(shop, clerk, t.number, "S1", "PHONE", [IMEIS[3]])
+
+    assert [s.number for s in transfers.list_transfers(shop, "S2", incoming=True)] == [t.number]
+    with pytest.raises(BadRequest, match="goes to S2, not to S1"):
+        transfers.TransferReceiving(shop, clerk, "S1", t.number, outbox_folder)
+    session = transfers.TransferReceiving(shop, clerk, "S2", t.number, outbox_folder)
+    assert session.title == f"transfer {t.number} from S1"
+    assert session.scan("PHONE", IMEIS[0]).verdict is Verdict.ADDED
+    assert session.scan("PHONE", IMEIS[0]).verdict is Verdict.DUPLICATE
+    with pytest.raises(NotOnDocument, match=f"serial {IMEIS[2]} of PHONE is not on "
+                                            f"transfer {t.number}"):
+        session.scan("PHONE", IMEIS[2])
+    with pytest.raises(NotOnDocument, match=f"CABLE is not on transfer {t.number}"):
+        session.add_product("CABLE")
+    session.scan("LAPTOP", "LT1")
+    with pytest.raises(Discrepancies, match="PHONE: 1 of 2 received"):
+        session.complete()
+    assert where(shop, IMEIS[0]) == ("in_transit", "S2")  # refused: nothing received
+    result = session.complete(accept_discrepancies=True)
+    assert result.received == 2 and result.discrepancies[0].missing == (IMEIS[1],)
+    assert where(shop, IMEIS[0]) == ("in_stock", "S2")
+    assert where(shop, IMEIS[1]) == ("in_transit", "S2")  # not received: still in transit
+    view = transfers.get_transfer(shop, t.number)
+    assert view.status == "received" and view.in_transit == 1
+    assert view.report()["in_transit"] == [{"sku": "PHONE", "quantity": 1,
+                                            "serials": [IMEIS[1]]}]
+    _data, rows = read_file(outbox_folder, f"transfer_receipt-{t.number}.csv")
+    assert [r[:3] + r[4:] for r in rows[1:]] == [
+        ["transfer_receipt", t.number, "S2", "sam", "LAPTOP", "1", "LT1"],
+        ["transfer_receipt", t.number, "S2", "sam", "PHONE", "1", IMEIS[0]]]
+    # Still listed as incoming while a unit is in transit on it; it cannot be received twice.
+    assert [s.in_transit for s in transfers.list_transfers(shop, "S2", incoming=True)] == [1]
+    with pytest.raises(BadRequest, match="was received already; 1 units are still in transit"):
+        transfers.TransferReceiving(shop, clerk, "S2", t.number, outbox_folder)
+    assert check_ledger(shop) == []
+
+
+@pytest.mark.parametrize(("sku", "serial", "error", "words"), [
+    pytest.param("PHONE", "SN\x07X", BadSerial, "contains control characters", id="garbage"),
+    pytest.param("PHONE", "4006381333931", BadSerial, "is the barcode of PHONE, not a serial",
+                 id="product_barcode"),
+    pytest.param("PHONE", "356938035643808", BadSerial, "check digit", id="format"),
+    pytest.param("LAPTOP", IMEIS[0], BadSerial, f"serial {IMEIS[0]} is a unit of PHONE, not "
+                 "of LAPTOP", id="another_products_serial"),
+    pytest.param("LAPTOP", "LT2", NotInStock, "serial LT2 is in stock at S2, not at S1",
+                 id="at_another_store"),
+    pytest.param(None, "NOSUCH", NotInStock, "serial NOSUCH is not known to the ledger",
+                 id="unknown"),
+    pytest.param("CABLE", "C1", Exception, "CABLE has no serials: give a quantity",
+                 id="no_serials"),
+])
+def test_a_refused_scan_adds_nothing(shop: Database, clerk: Actor, sku: str | None,
+                                     serial: str, error: type[Exception], words: str) -> None:
+    t = transfers.create_transfer(shop, clerk, "S1", "S2")
+    with pytest.raises(error, match=words):
+        good = {"PHONE": [IMEIS[0]], "LAPTOP": ["LT1"], None: [IMEIS[0]]}.get(sku, [])
+        transfers.add_units(shop, clerk, t.number, "S1", sku, [*good, serial])
+    assert transfers.get_transfer(shop, t.number).units == 0  # the good one too
+
+
+def test_sold_units_and_units_on_another_transfer_are_refused(
+        shop: Database, clerk: Actor, admin: Actor, outbox_folder: Path) -> None:
+    ledger.move(shop, admin, Action.SELL, store="S1", sku="PHONE", serials=[IMEIS[3]])
+    t1 = transfers.create_transfer(shop, clerk, "S1", "S2")
+    with pytest.raises(AlreadySold, match=f"serial {IMEIS[3]} is already sold"):
+        transfers.add_units(shop, clerk, t1.number, "S1", "PHONE", [IMEIS[3]])
+    transfers.add_units(shop, clerk, t1.number, "S1", "PHONE", [IMEIS[0], IMEIS[1]])
+    t2 = transfers.create_transfer(shop, clerk, "S1", "S2")
+    with pytest.raises(DuplicateSerial, match=f"already on transfer {t1.number}"):
+        transfers.add_units(shop, clerk, t2.number, "S1", "PHONE", [IMEIS[0]])
+    # Sold between the scan and the ship: the ship is refused whole, naming the unit.
+    ledger.move(shop, admin, Action.SELL, store="S1", sku="PHONE", serials=[IMEIS[1]])
+    with pytest.raises(AlreadySold, match=f"serial {IMEIS[1]} is already sold"):
+        transfers.ship(shop, clerk, t1.number, "S1", outbox_folder)
+    assert where(shop, IMEIS[0]) == ("in_stock", "S1")
+    assert transfers.get_transfer(shop, t1.number).status == "open"
+    assert not (outbox_folder / f"transfer_shipment-{t1.number}.csv").exists()
+    with pytest.raises(BadRequest, match="has nothing on it to ship"):
+        transfers.ship(shop, clerk, t2.number, "S1", outbox_folder)
+    with pytest.raises(BadRequest, match="must go to another store"):
+        transfers.create_transfer(shop, clerk, "S1", "S1")
+    with pytest.raises(BadRequest, match="sent from another store"):
+        transfers.add_units(shop, clerk, t1.number, "S2", None, ["LT2"])
+    with pytest.raises(PermissionDenied):
+        transfers.create_transfer(shop, Actor("cy", Role.CASHIER, "till"), "S1", "S2")
+
+
+def test_quantities_ship_and_are_counted_in(shop: Database, clerk: Actor,
+                                            outbox_folder: Path) -> None:
+    t = transfers.create_transfer(shop, clerk, "S1", "S2")
+    transfers.set_quantity(shop, clerk, t.number, "S1", "CABLE", 4)
+    with pytest.raises(NotInStock, match="CABLE: 11 on the transfer but only 10 on hand at S1"):
+        transfers.set_quantity(shop, clerk, t.number, "S1", "CABLE", 7)
+    assert transfers.set_quantity(shop, clerk, t.number, "S1", "CABLE", -1).on_line == 3
+    with pytest.raises(BadRequest, match="PHONE needs a serial for every unit"):
+        transfers.set_quantity(shop, clerk, t.number, "S1", "PHONE", 1)
+    transfers.ship(shop, clerk, t.number, "S1", outbox_folder)
+    assert on_hand(shop, "S1", "CABLE") == 7
+    session = transfers.TransferReceiving(shop, clerk, "S2", t.number, outbox_folder)
+    with pytest.raises(BadRequest, match="only 3 shipped on transfer"):
+        session.count("CABLE", 4)
+    session.receive_all()
+    assert session.complete().received == 3
+    assert on_hand(shop, "S2", "CABLE") == 3
+    assert transfers.get_transfer(shop, t.number).in_transit == 0
+    _data, rows = read_file(outbox_folder, f"transfer_receipt-{t.number}.csv")
+    assert [r[5:] for r in rows[1:]] == [["CABLE", "3", ""]]
+    assert check_ledger(shop) == []
+
+
+def test_serialized_inventory_off_counts_quantities(shop: Database, admin: Actor,
+                                                    clerk: Actor, outbox_folder: Path) -> None:
+    settings.set_setting(shop, admin, "serialized_inventory", "false", "S1")
+    t = transfers.create_transfer(shop, clerk, "S1", "S2")
+    with pytest.raises(BadRequest, match="serialized inventory is off at S1: count PHONE"):
+        transfers.add_units(shop, clerk, t.number, "S1", "PHONE", [IMEIS[0]])
+    transfers.set_quantity(shop, clerk, t.number, "S1", "PHONE", 2)
+    view = transfers.ship(shop, clerk, t.number, "S1", outbox_folder).transfer
+    assert view.report()["shipped"] == [{"sku": "PHONE", "quantity": 2, "serials": []}]
+    assert on_hand(shop, "S1", "PHONE") == 2
