@@ -192,6 +192,10 @@ class SerialposApp(App[None]):
             from serialpos.tui.screens.receiving import ReceivingScreen
 
             self.push_screen(ReceivingScreen())
+        elif name == "counts":
+            from serialpos.tui.screens.counts import CountsScreen
+
+            self.push_screen(CountsScreen())
         elif name == "reports":
             from serialpos.tui.screens.reports import open_reports
 

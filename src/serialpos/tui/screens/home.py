@@ -40,7 +40,7 @@ FLOWS: tuple[Flow, ...] = (
     Flow("5", "Receiving (ASN/blind)", "receiving"),
     Flow("6", "Transfers", None, "the store-to-store transfer work"),
     Flow("7", "Return to vendor", None, "the return-to-vendor work"),
-    Flow("8", "Counts", None, "the cycle-count work"),
+    Flow("8", "Counts", "counts"),
     Flow("9", "Adjustments", None, "the stock-adjustment work"),
     Flow("0", "Reports", "reports"),
 )
