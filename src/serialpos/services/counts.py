@@ -751,3 +751,83 @@ def reconciliation_json(result: Reconciliation) -> dict[str, object]:
         "batches": [{"batch": b.number, "counter": b.counter, "units": b.scans}
                     for b in result.batches],
     }
+
+
+# -- what a console scan or typed text means ------------------------------------------
+@dataclass(frozen=True)
+class Taken:
+    """What one scan at the console did: ``current`` is the product now being counted (its
+    serials may follow), ``outcome`` the scan recorded (None when a product was only chosen)."""
+
+    current: str | None
+    outcome: ScanOutcome | None
+    message: str
+
+
+def _product_for(conn: Connection, code: str) -> repo.ProductRow | None:
+    """A product barcode (any GTIN form) or an exact SKU, else None."""
+    owner = barcode_owner(conn, code)
+    if owner is not None:
+        return repo.product_by_sku(conn, owner)
+    try:
+        return repo.product_by_sku(conn, code)
+    except UnknownProduct:
+        return None
+
+
+def take(db: Database, actor: Actor, count: str, batch: int, *, text: str | None = None,
+         gtin: str | None = None, serial: str | None = None,
+         current: str | None = None) -> Taken:
+    """One scan or typed entry at the console, in one transaction.
+
+    - a product (barcode or SKU): counted by serial here -> it becomes the current product and
+      its serials follow; counted by quantity -> one unit counted (and it becomes current);
+    - ``+N`` / ``-N``: N units of the current product counted (or taken back);
+    - GS1 product + serial (``gtin`` and ``serial``): that unit;
+    - anything else is a serial: of the current product, or resolved by the ledger.
+    """
+    def work(conn: Connection) -> Taken:
+        found = _count_row(db, conn, count)
+        _open(found)
+        tracked = settings_in(db, conn, found.store).serialized_inventory
+        entry = (text or "").strip()
+        if gtin is not None:
+            product = _product_for(conn, gtin)
+            if product is None:
+                raise UnknownProduct(f"no product has the barcode {clip(gtin)}")
+            if serial is not None:
+                done = _scan_in(db, conn, actor, found, batch,
+                                ScanInput(product.sku, serial), tracked)
+                return Taken(product.sku, done, done.message)
+            entry = gtin
+        elif serial is not None:
+            entry = serial
+        if not entry:
+            raise BadRequest("scan a product or a serial")
+        if entry[0] in "+-" and entry[1:].isdigit():
+            if current is None:
+                raise BadRequest("scan the product first, then its quantity (+N)")
+            done = _scan_in(db, conn, actor, found, batch,
+                            ScanInput(current, None, int(entry)), tracked)
+            return Taken(current, done, done.message)
+        product = _product_for(conn, entry) if serial is None else None
+        if product is not None:
+            by_serial = tracked and product.serial_mode.tracked
+            if found.products is not None and product.sku not in found.products:
+                raise NotInCount(f"{product.sku} is not in count {found.number} (it counts "
+                                 f"{', '.join(found.products)})")
+            if by_serial:
+                more = " (+N counts units without a label)" if (
+                    product.serial_mode is SerialMode.OPTIONAL) else ""
+                return Taken(product.sku, None,
+                             f"{product.sku} {product.name}: scan each unit's serial{more}")
+            done = _scan_in(db, conn, actor, found, batch, ScanInput(product.sku, None, 1),
+                            tracked)
+            return Taken(product.sku, done, f"{done.message} (+N for more)")
+        owner = current
+        if owner is not None and not repo.product_by_sku(conn, owner).serial_mode.tracked:
+            owner = None  # the current product has no serials: resolve this one by the ledger
+        done = _scan_in(db, conn, actor, found, batch, ScanInput(owner, entry), tracked)
+        return Taken(done.sku, done, done.message)
+
+    return db.write(work)

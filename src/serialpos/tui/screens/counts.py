@@ -1,0 +1,484 @@
+"""Cycle counts at the console: open a count (the whole store or chosen products) or resume
+one left open, start a batch with the counter's name, scan continuously, review the
+reconciliation class by class, and approve it (managers and admins).
+
+Scanning is a loop with no dialog to close: scan, see the unit land on the list (newest
+first) and the batch total, scan the next. A refusal or an alert (a serial scanned twice in
+this batch, a serial another batch counted) is said on the message line with the bell, and
+the next scan is taken at once. Every scan is stored as it is taken, so a count survives a
+closed terminal. The reconciliation lists render only the rows on screen (CountList), however
+many units a list holds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.message import Message
+from textual.widgets import Input, Static
+
+from serialpos.domain.text import clip, visible
+from serialpos.domain.users import ROLE_PERMISSIONS, Permission
+from serialpos.tui.messages import ActionFailed
+from serialpos.tui.screens.base import ConsoleScreen
+from serialpos.tui.widgets.capped_input import CappedInput
+from serialpos.tui.widgets.count_list import CountList
+from serialpos.tui.widgets.key_footer import KeyFooter, KeyHints
+from serialpos.tui.widgets.message_line import MessageLine
+from serialpos.tui.widgets.status_line import StatusLine
+
+if TYPE_CHECKING:
+    from serialpos.services.counts import Approval, CountInfo, Reconciliation, Taken
+    from serialpos.tui.messages import ScanRead
+
+PLACEHOLDERS = {
+    "start": "Enter: new count · SKUs: those only · C-… resumes",
+    "counter": "who counts this batch? name, Enter",
+    "scan": "scan product, then serials (+N qty)",
+}
+#: The reconciliation's lists, in the order Left/Right walks them.
+CLASSES = ("missing", "never_seen", "elsewhere", "duplicates", "quantities")
+CLASS_TITLES = {"missing": "Missing", "never_seen": "Never seen", "elsewhere": "Elsewhere",
+                "duplicates": "Duplicates", "quantities": "Quantity differences"}
+
+
+def _row(item: Any, width: int) -> str:
+    """One reconciliation item as one row (narrow terminals drop the words first)."""
+    kind = type(item).__name__
+    if kind == "UnitRef":
+        return f"{item.sku} {item.serial}"
+    if kind == "ElsewhereUnit":
+        where = f"{item.state.replace('_', ' ')} {item.store}"
+        if item.action == "restore":
+            where += " → back in stock"
+        text = f"{item.sku} {item.serial} · {where}"
+        return text if len(text) <= width else f"{item.serial} {where}"
+    if kind == "Duplicate":
+        return f"{item.sku} {item.serial} · batches {', '.join(str(b) for b in item.batches)}"
+    if kind == "QuantityDifference":
+        known = "" if item.known_units is None else f" units {item.known_units}"
+        text = f"{item.sku} counted {item.counted} on hand {item.on_hand}{known}"
+        if len(text) > width:
+            text = f"{item.sku} {item.counted}/{item.on_hand} ({item.difference:+d})"
+        return f"{text} ({item.difference:+d})" if len(text) + 6 <= width and "(" not in text \
+            else text
+    return str(item)
+
+
+def summary(result: Reconciliation) -> str:
+    return (f"matched {result.matched} · missing {len(result.missing)} · never seen "
+            f"{len(result.never_seen)} · elsewhere {len(result.elsewhere)} · duplicates "
+            f"{len(result.duplicates)} · qty {len(result.quantities)}")
+
+
+class CountsScreen(ConsoleScreen):
+    """Open or resume, batch, scan, review, approve."""
+
+    TAKES_SCANS: ClassVar[bool] = True
+    KEY_HINTS: ClassVar[KeyHints] = (("Enter", "Go"),)
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "Back"),
+        Binding("f5,ctrl+n", "new_batch", "Batch"),
+        Binding("f6,ctrl+r", "review", "Review"),
+        Binding("f9,ctrl+y", "approve", "Approve"),
+        Binding("left", "turn(-1)", "List", show=False),
+        Binding("right", "turn(1)", "List", show=False),
+    ]
+
+    @dataclass
+    class Loaded(Message):
+        """The open counts at the store were read (or a count was opened / resumed)."""
+
+        open_counts: list[CountInfo]
+        chosen: CountInfo | None
+
+    @dataclass
+    class BatchStarted(Message):
+        """A batch was started."""
+
+        info: CountInfo
+        batch: int
+
+    @dataclass
+    class Scanned(Message):
+        """A scan was recorded (or a product chosen)."""
+
+        taken: Taken
+
+    @dataclass
+    class Reviewed(Message):
+        """The reconciliation was read."""
+
+        result: Reconciliation
+
+    @dataclass
+    class Approved(Message):
+        """The count was approved and its adjustments posted."""
+
+        done: Approval
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stage = "start"
+        self.count: CountInfo | None = None
+        self.batch_no: int | None = None
+        self.current: str | None = None
+        self.open_counts: list[CountInfo] = []
+        self.scan_log: list[str] = []
+        self.result: Reconciliation | None = None
+        self.list_index = 0
+        self.confirming = False
+
+    def compose(self) -> ComposeResult:
+        yield StatusLine("Count", self.session)
+        yield Static("", id="count-head", markup=False)
+        yield CappedInput(id="count-input", placeholder=PLACEHOLDERS["start"])
+        yield MessageLine(id="message")
+        yield CountList(id="count-list")
+        yield KeyFooter()
+
+    def on_mount(self) -> None:
+        self.field.focus()
+        self._head()
+        self._load(None, None)
+
+    # -- view ---------------------------------------------------------------------------
+    @property
+    def field(self) -> Input:
+        return self.query_one("#count-input", Input)
+
+    @property
+    def listing(self) -> CountList:
+        return self.query_one(CountList)
+
+    def _head(self) -> None:
+        count = self.count
+        if count is None:
+            words = f"no count open · store {visible(self.session.store)}"
+        elif self.stage == "review" and self.result is not None:
+            state = "approved" if self.result.approved else "to approve"
+            words = f"{count.number} {state} · {summary(self.result)}"
+        else:
+            batch = "no batch" if self.batch_no is None else f"batch {self.batch_no}"
+            product = f" · {self.current}" if self.current and self.stage == "scan" else ""
+            words = f"{count.number} · {visible(count.scope)} · {batch}{product}"
+        self.query_one("#count-head", Static).update(Text(words))
+        self.field.placeholder = PLACEHOLDERS.get(self.stage, "")
+        self.field.display = self.stage != "review"
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "new_batch":
+            return self.count is not None and not self.count.approved
+        if action == "review":
+            return self.count is not None and self.stage != "review"
+        if action == "approve":
+            return self.stage == "review" and self.result is not None \
+                and not self.result.approved
+        if action == "turn":
+            return self.stage == "review"
+        return True
+
+    def _show_start(self) -> None:
+        items = self.open_counts
+        self.listing.show(
+            f"Open counts at {visible(self.session.store)}", items,
+            lambda c, _w: f"{c.number} · {c.scope} · {len(c.batches)} batches",
+            empty="none: Enter opens a count of the whole store")
+
+    def _show_log(self) -> None:
+        self.listing.show(f"Batch {self.batch_no} scans (newest first)", self.scan_log,
+                          lambda line, _w: line, empty="scan a product, then its serials")
+
+    def _show_class(self) -> None:
+        result = self.result
+        if result is None:
+            return
+        name = CLASSES[self.list_index]
+        items = getattr(result, name)
+        self.listing.show(f"{CLASS_TITLES[name]} ({len(items)}) ←→", items, _row,
+                          empty=f"no {CLASS_TITLES[name].lower()}")
+
+    # -- input --------------------------------------------------------------------------
+    @on(Input.Submitted, "#count-input")
+    def submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        text = event.value.strip()
+        event.input.clear()
+        if self.stage == "start":
+            if text.upper().startswith("C-"):
+                self._load(None, text)
+            else:
+                skus = [s for s in text.replace(",", " ").split() if s] or None
+                self._open(skus)
+        elif self.stage == "counter":
+            if not text:
+                self.show_error("type the counter's name, then Enter")
+                return
+            self._start_batch(text)
+        elif self.stage == "scan":
+            if not text:
+                self.show_error("scan a product or a serial (or type it), then Enter")
+                return
+            self._take(text=text)
+
+    def take_scan(self, scan: ScanRead) -> None:
+        if self.stage != "scan":
+            super().take_scan(scan)
+            return
+        if self.refuse_unreadable(scan):
+            return
+        decoded = scan.decoded
+        if decoded.kind == "product_serial" and decoded.gtin and decoded.serial:
+            self._take(gtin=decoded.gtin, serial=decoded.serial)
+        elif decoded.kind == "product" and decoded.gtin:
+            self._take(gtin=decoded.gtin)
+        else:
+            self._take(text=decoded.serial or decoded.text or str(scan.raw))
+
+    # -- keys ---------------------------------------------------------------------------
+    def action_back(self) -> None:
+        if self.stage == "review":
+            self.stage = "scan" if self.batch_no is not None else "counter"
+            if self.count is not None and self.count.approved:
+                self.stage = "start"
+                self.count = None
+                self.batch_no = None
+            self.confirming = False
+            self._head()
+            self._show_log() if self.stage == "scan" else self._show_start()
+            self.field.focus()
+            return
+        self.dismiss()
+
+    def action_new_batch(self) -> None:
+        if self.count is None:
+            return
+        if self.batch_no is not None:
+            self._close_batch(self.batch_no)
+        self.batch_no = None
+        self.current = None
+        self.stage = "counter"
+        self._head()
+        self.field.focus()
+        self.message_line.note("who counts the new batch? type the name, Enter")
+
+    def action_review(self) -> None:
+        if self.count is not None:
+            self.message_line.note(f"reconciling {self.count.number}…")
+            self._review(self.count.number)
+
+    def action_turn(self, step: int) -> None:
+        if self.stage == "review":
+            self.list_index = (self.list_index + step) % len(CLASSES)
+            self._show_class()
+
+    def action_approve(self) -> None:
+        if self.stage != "review" or self.result is None or self.count is None:
+            return
+        if Permission.ADJUST not in ROLE_PERMISSIONS[self.session.actor.role]:
+            self.show_error(f"you cannot approve a count ({self.session.role}): a manager "
+                            "or admin approves it")
+            return
+        if not self.confirming:
+            self.confirming = True
+            r = self.result
+            self.message_line.note(
+                f"approve {r.count}? writes off {len(r.missing)}, adds {len(r.never_seen)}, "
+                f"adjusts {len(r.quantities)} quantities. F9/^Y again to post")
+            return
+        self.confirming = False
+        self.message_line.note(f"posting {self.count.number}…")
+        self._approve(self.count.number)
+
+    # -- workers ------------------------------------------------------------------------
+    def _fail(self, exc: BaseException) -> None:
+        from serialpos.tui.backend import describe
+
+        self.post_message(ActionFailed(describe(exc)))
+
+    @work(thread=True, exclusive=True, group="counts-load")
+    def _load(self, skus: list[str] | None, resume: str | None) -> None:
+        try:
+            from serialpos.services import counts
+
+            db = self.console.database()
+            chosen = counts.get_count(db, resume) if resume else None
+            if chosen is not None and chosen.store != self.session.store:
+                raise counts.UnknownCount(f"count {chosen.number} is at {chosen.store}, "
+                                          f"not at {self.session.store}")
+            found = counts.open_counts(db, self.session.store)
+        except Exception as exc:
+            self._fail(exc)
+            return
+        self.post_message(self.Loaded(found, chosen))
+
+    @work(thread=True, exclusive=True, group="counts-load")
+    def _open(self, skus: list[str] | None) -> None:
+        try:
+            from serialpos.services import counts
+
+            db = self.console.database()
+            info = counts.open_count(db, self.session.actor, self.session.store, skus)
+            found = counts.open_counts(db, self.session.store)
+        except Exception as exc:
+            self._fail(exc)
+            return
+        self.post_message(self.Loaded(found, info))
+
+    @work(thread=True, exclusive=True, group="counts-batch")
+    def _start_batch(self, counter: str) -> None:
+        count = self.count
+        assert count is not None
+        try:
+            from serialpos.services import counts
+
+            db = self.console.database()
+            batch = counts.start_batch(db, self.session.actor, count.number, counter)
+            info = counts.get_count(db, count.number)
+        except Exception as exc:
+            self._fail(exc)
+            return
+        self.post_message(self.BatchStarted(info, batch.number))
+
+    @work(thread=True, group="counts-batch")
+    def _close_batch(self, batch: int) -> None:
+        count = self.count
+        assert count is not None
+        try:
+            from serialpos.services import counts
+
+            counts.close_batch(self.console.database(), self.session.actor, count.number,
+                               batch)
+        except Exception as exc:
+            self._fail(exc)
+
+    def _take(self, *, text: str | None = None, gtin: str | None = None,
+              serial: str | None = None) -> None:
+        self._take_work(text, gtin, serial, self.current)
+
+    # Not exclusive: scans arrive faster than a commit, and every one must land, in order.
+    @work(thread=True, group="counts-scan")
+    def _take_work(self, text: str | None, gtin: str | None, serial: str | None,
+                   current: str | None) -> None:
+        count, batch = self.count, self.batch_no
+        assert count is not None and batch is not None
+        try:
+            from serialpos.services import counts
+
+            taken = counts.take(self.console.database(), self.session.actor, count.number,
+                                batch, text=text, gtin=gtin, serial=serial, current=current)
+        except Exception as exc:
+            self._fail(exc)
+            return
+        self.post_message(self.Scanned(taken))
+
+    @work(thread=True, exclusive=True, group="counts-review")
+    def _review(self, number: str) -> None:
+        try:
+            from serialpos.services import counts
+
+            result = counts.reconcile(self.console.database(), number)
+        except Exception as exc:
+            self._fail(exc)
+            return
+        self.post_message(self.Reviewed(result))
+
+    @work(thread=True, exclusive=True, group="counts-review")
+    def _approve(self, number: str) -> None:
+        try:
+            from serialpos.services import counts
+
+            outbox: Path = self.console.terminal_config().resolved_outbox()
+            done = counts.approve(self.console.database(), self.session.actor, number, outbox)
+        except Exception as exc:
+            self._fail(exc)
+            return
+        self.post_message(self.Approved(done))
+
+    # -- results ------------------------------------------------------------------------
+    def on_counts_screen_loaded(self, message: Loaded) -> None:
+        self.open_counts = message.open_counts
+        if message.chosen is None:
+            self._show_start()
+            return
+        self.count = message.chosen
+        self.batch_no = next((b.number for b in reversed(message.chosen.batches)
+                           if b.status == "open"), None)
+        self.stage = "counter" if self.batch_no is None else "scan"
+        self.scan_log = []
+        self._head()
+        self._show_log()
+        batches = len(message.chosen.batches)
+        if self.batch_no is None:
+            self.message_line.ok(f"count {message.chosen.number} open ({batches} batches): "
+                                 "who counts this batch? type the name")
+        else:
+            self.message_line.ok(f"count {message.chosen.number}: batch {self.batch_no} "
+                                 "resumed, scan on")
+
+    def on_counts_screen_batch_started(self, message: BatchStarted) -> None:
+        self.count = message.info
+        self.batch_no = message.batch
+        self.current = None
+        self.stage = "scan"
+        self.scan_log = []
+        self._head()
+        self._show_log()
+        counter = next(b.counter for b in message.info.batches if b.number == message.batch)
+        self.message_line.ok(f"batch {message.batch} ({clip(counter)}): scan a product, "
+                             "then its serials")
+
+    def on_counts_screen_scanned(self, message: Scanned) -> None:
+        taken = message.taken
+        self.current = taken.current
+        outcome = taken.outcome
+        if outcome is not None and outcome.verdict != "repeat":
+            what = outcome.serial if outcome.serial else f"{outcome.quantity:+d}"
+            flag = " ⚑ also batch " + ",".join(
+                str(b) for b in outcome.batches if b != self.batch_no) \
+                if outcome.verdict == "other_batch" else ""
+            self.scan_log.insert(0, f"✓ {outcome.sku} {what}{flag}")
+            self._show_log()
+        if outcome is not None and outcome.alert:
+            self.show_error(f"⚠ {taken.message}")
+        else:
+            self.message_line.ok(taken.message)
+        self._head()
+
+    def on_counts_screen_reviewed(self, message: Reviewed) -> None:
+        self.result = message.result
+        self.stage = "review"
+        self.confirming = False
+        self.list_index = next((i for i, name in enumerate(CLASSES)
+                                if getattr(message.result, name)), 0)
+        self._head()
+        self._show_class()
+        self.listing.focus()
+        state = "approved" if message.result.approved else "not approved yet"
+        self.message_line.ok(f"{message.result.count} {state}: ←→ lists, ↑↓ scroll")
+
+    def on_counts_screen_approved(self, message: Approved) -> None:
+        done = message.done
+        self.result = done.reconciliation
+        self.count = None if self.count is None else self._approved(self.count)
+        self._head()
+        self._show_class()
+        words = (f"{done.reconciliation.count} approved: {done.removed} written off, "
+                 f"{done.added} added, on hand {done.quantity_change:+d}")
+        if done.files.failed:
+            self.show_error(f"{words}; {done.files.message}")
+        else:
+            self.message_line.ok(words)
+
+    @staticmethod
+    def _approved(info: CountInfo) -> CountInfo:
+        from dataclasses import replace
+
+        return replace(info, status="approved")
