@@ -195,3 +195,43 @@ async def test_an_unknown_sku_is_named(
         await set_filter(pilot, sku="NO-SUCH")
         assert message(screen) == f"✗ {unknown.value.message}"
         assert "NO-SUCH" in message(screen)
+
+
+@async_test
+async def test_esc_stops_a_running_export_and_leaves_no_file(
+        make_app: MakeApp, demo_db: Database, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The rows are slowed to a fifth of a second each, so the export is still running when
+    Esc is pressed."""
+    import time
+    from collections.abc import Iterator
+
+    from serialpos.services import exports
+
+    sell(demo_db)
+    streamed = reports.sales_detail_rows
+
+    def slow(db: Database, f: reports.ReportFilter) -> Iterator[tuple[object, ...]]:
+        for row in streamed(db, f):
+            time.sleep(0.2)
+            yield row
+
+    monkeypatch.setattr(reports, "sales_detail_rows", slow)
+    monkeypatch.setattr(exports, "PROGRESS_EVERY", 1)
+    outbox = tmp_path / "outbox"
+    monkeypatch.setenv("SERIALPOS_OUTBOX", str(outbox))
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_sales(pilot)
+        await pilot.press("f5")
+        await settle(pilot)
+        app.screen.query_one("#export-name", Input).value = "stopped.csv"
+        await pilot.press("enter")
+        assert screen.query_one(ExportProgress).running
+        await pilot.press("escape")  # stops the export; the screen stays
+        await settle(pilot)
+        assert app.screen is screen
+        assert message(screen) == f"✗ export stopped: nothing written to {outbox / 'stopped.csv'}"
+        assert not screen.query_one(ExportProgress).running
+    assert not (outbox / "stopped.csv").exists()
+    assert not outbox.exists() or not any(outbox.iterdir())  # no temporary file either
