@@ -1,0 +1,258 @@
+"""The Receiving menu: the open ASNs of this store to pick from, and "Blind receipt" for goods
+that came without one. Either opens the one receiving checklist
+(:class:`~serialpos.tui.screens.checklist.ChecklistScreen`).
+
+A blind receipt asks for the vendor and the delivery's reference first. An ASN can also be
+opened by scanning or typing its id here.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.message import Message
+from textual.screen import ModalScreen
+from textual.widgets import Input, OptionList, Static
+from textual.widgets.option_list import Option
+
+from serialpos.domain.text import clip, visible
+from serialpos.tui.messages import ActionFailed
+from serialpos.tui.screens.base import ConsoleScreen
+from serialpos.tui.widgets.capped_input import CappedInput
+from serialpos.tui.widgets.key_footer import KeyFooter, KeyHints
+from serialpos.tui.widgets.message_line import MessageLine
+from serialpos.tui.widgets.status_line import StatusLine
+
+if TYPE_CHECKING:
+    from serialpos.db.engine import Database
+    from serialpos.services.context import Actor
+    from serialpos.services.receiving import ReceivingSession
+    from serialpos.tui.messages import ScanRead
+
+BLIND = "blind"
+
+
+@dataclass(frozen=True)
+class AsnChoice:
+    """An open ASN as the menu lists it."""
+
+    asn: str
+    vendor: str
+    lines: int
+    units: int
+
+
+def asn_label(choice: AsnChoice, width: int) -> Text:
+    """``ASN-7  Acme  3 lines  40 units``; narrow terminals drop the word "lines"."""
+    counts = (f"{choice.lines} ln {choice.units} u" if width < 60
+              else f"{choice.lines} lines  {choice.units} units")
+    room = max(width - 4 - len(counts) - 2, 8)
+    head = visible(f"{choice.asn}  {choice.vendor}")
+    if len(head) > room:
+        head = head[: room - 1] + "…"
+    return Text(f"{head:<{room}}  {counts}")
+
+
+def open_asns(db: Database, store: str) -> list[AsnChoice]:
+    """The ASNs of ``store`` still to receive (none until the ASN service exists)."""
+    try:
+        service = importlib.import_module("serialpos.services.asn")
+    except ImportError:
+        return []
+    return [AsnChoice(str(s.asn), str(s.vendor), int(s.lines), int(s.units))
+            for s in service.list_asns(db, store) if str(s.status) == "open"]
+
+
+def open_asn_session(db: Database, actor: Actor, asn: str, store: str,
+                     outbox: Path) -> ReceivingSession:
+    service = importlib.import_module("serialpos.services.asn")
+    session: ReceivingSession = service.open_asn(db, actor, asn, store, outbox)
+    return session
+
+
+class BlindReceiptDialog(ModalScreen[tuple[str, str] | None]):
+    """Vendor and reference of a blind receipt; Enter goes on, Escape cancels."""
+
+    KEY_HINTS: ClassVar[KeyHints] = (("Enter", "Next/Start"),)
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
+    FIELDS = ("vendor", "reference")
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static("Blind receipt (no ASN)", classes="dialog-title", markup=False)
+            yield CappedInput(id="vendor", placeholder="vendor", max_length=100)
+            yield CappedInput(id="reference", placeholder="reference (packing slip), optional",
+                              max_length=64)
+            yield MessageLine(id="blind-message")
+            yield KeyFooter()
+
+    def on_mount(self) -> None:
+        self.query_one("#vendor", Input).focus()
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        vendor = self.query_one("#vendor", Input).value.strip()
+        if not vendor:
+            self.query_one("#blind-message", MessageLine).error("the vendor is needed")
+            self.app.bell()
+            self.query_one("#vendor", Input).focus()
+            return
+        if event.input.id == "vendor":
+            self.query_one("#reference", Input).focus()
+            return
+        self.dismiss((vendor, self.query_one("#reference", Input).value.strip()))
+
+
+class ReceivingScreen(ConsoleScreen):
+    """Pick an open ASN, or start a blind receipt."""
+
+    TAKES_SCANS: ClassVar[bool] = True
+    KEY_HINTS: ClassVar[KeyHints] = (("Enter", "Open"),)
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "Back"),
+        Binding("f3,ctrl+b", "blind", "Blind receipt"),
+        Binding("b", "blind", "Blind receipt", show=False),
+        Binding("f5,ctrl+r", "reload", "Reload"),
+    ]
+
+    @dataclass
+    class Listed(Message):
+        asns: list[AsnChoice]
+        note: str = ""
+
+    @dataclass
+    class Opened(Message):
+        session: ReceivingSession
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.asns: list[AsnChoice] = []
+
+    def compose(self) -> ComposeResult:
+        yield StatusLine("Receiving", self.session)
+        yield OptionList(id="asns")
+        yield MessageLine(id="message")
+        yield KeyFooter()
+
+    def on_mount(self) -> None:
+        self._fill()
+        self.query_one(OptionList).focus()
+        self.action_reload()
+
+    def _fill(self) -> None:
+        options = self.query_one(OptionList)
+        width = self.app.size.width
+        options.clear_options()
+        options.add_option(Option(Text("b  Blind receipt (no ASN)"), id=BLIND))
+        for choice in self.asns:
+            options.add_option(Option(asn_label(choice, width), id=f"asn:{choice.asn}"))
+        options.highlighted = 0
+
+    def action_back(self) -> None:
+        self.dismiss()
+
+    def action_reload(self) -> None:
+        self.message_line.note("looking for open ASNs…")
+        self._load(self.session.store)
+
+    @work(thread=True, exclusive=True, group="receiving-list")
+    def _load(self, store: str) -> None:
+        try:
+            asns = open_asns(self.console.database(), store)
+        except Exception as exc:
+            from serialpos.tui.backend import describe
+
+            self.post_message(ActionFailed(describe(exc)))
+            return
+        self.post_message(self.Listed(asns))
+
+    def on_receiving_screen_listed(self, message: Listed) -> None:
+        self.asns = message.asns
+        self._fill()
+        count = len(message.asns)
+        self.message_line.note(f"{count} open ASN{'s' if count != 1 else ''} at "
+                               f"{self.session.store}" if count
+                               else f"no open ASN at {self.session.store}: b for a blind "
+                                    "receipt")
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        key = event.option.id or ""
+        if key == BLIND:
+            self.action_blind()
+        elif key.startswith("asn:"):
+            self.open_asn(key[4:])
+
+    # -- opening -------------------------------------------------------------------------------
+    def action_blind(self) -> None:
+        def entered(answer: tuple[str, str] | None) -> None:
+            self.query_one(OptionList).focus()
+            if answer is None:
+                return
+            vendor, reference = answer
+            self.message_line.note("starting the blind receipt…")
+            self._open_blind(vendor, reference)
+
+        self.app.push_screen(BlindReceiptDialog(), entered)
+
+    @work(thread=True, group="receiving-open")
+    def _open_blind(self, vendor: str, reference: str) -> None:
+        try:
+            from serialpos.services.blind_receiving import open_blind_receipt
+
+            session = open_blind_receipt(
+                self.console.database(), self.session.actor, self.session.store, vendor,
+                reference or None, self.console.terminal_config().resolved_outbox())
+        except Exception as exc:
+            from serialpos.tui.backend import describe
+
+            self.post_message(ActionFailed(describe(exc)))
+            return
+        self.post_message(self.Opened(session))
+
+    def open_asn(self, asn: str) -> None:
+        self.message_line.note(f"opening ASN {clip(asn)}…")
+        self._open_asn(asn)
+
+    @work(thread=True, group="receiving-open")
+    def _open_asn(self, asn: str) -> None:
+        try:
+            session = open_asn_session(self.console.database(), self.session.actor, asn,
+                                       self.session.store,
+                                       self.console.terminal_config().resolved_outbox())
+        except Exception as exc:
+            from serialpos.tui.backend import describe
+
+            self.post_message(ActionFailed(describe(exc)))
+            return
+        self.post_message(self.Opened(session))
+
+    def on_receiving_screen_opened(self, message: Opened) -> None:
+        from serialpos.tui.screens.checklist import ChecklistScreen
+
+        self.message_line.clear()
+
+        def closed(_: None) -> None:
+            self.action_reload()  # a completed ASN leaves the list
+
+        self.app.push_screen(ChecklistScreen(message.session), closed)
+
+    def take_scan(self, scan: ScanRead) -> None:
+        if self.refuse_unreadable(scan):
+            return
+        text = (scan.decoded.text or str(scan.raw)).strip()
+        if any(choice.asn == text for choice in self.asns):
+            self.open_asn(text)
+        else:
+            self.show_error(f"no open ASN '{clip(text)}' at {self.session.store}")
