@@ -348,3 +348,67 @@ async def test_a_long_list_is_capped_and_filled_in_steps(
         assert screen.grid.row_count == 3
         assert {row.order for row in screen.rows} == {first}
         assert [row.number for row in screen.rows] == [1, 2, 3]
+
+
+@pytest.mark.parametrize("size", SIZES)
+@async_test
+async def test_a_keyboard_wedge_scan_goes_to_the_line_under_the_cursor(
+        make_app: MakeApp, demo_db: Database, size: tuple[int, int]) -> None:
+    """A scanner typing into the terminal: the burst is one scan, and the serial lands on the
+    line under the cursor."""
+    from tui_helpers import PERSON, SCANNER, KeyClock, terminal_keys
+
+    _, second = waiting_orders(demo_db)
+    clock = KeyClock(PERSON)
+    app = make_app(key_clock=clock)
+    async with app.run_test(size=size) as pilot:
+        screen = await open_fulfilment(pilot)
+        await pilot.press("p")
+        await settle(pilot)
+        await pilot.press("down")  # the fridge
+        assert screen.current is not None and screen.current.sku == "AP-FRG300"
+        clock.now += PERSON
+        clock.step = SCANNER
+        for event in terminal_keys("FR-300-0002\r"):
+            pilot.app.post_message(event)
+        await settle(pilot)
+        clock.step = PERSON
+        assert message(screen) == f"✓ {second} line 2: serial FR-300-0002 recorded"
+        assert line_serial(demo_db, second, 2) == "FR-300-0002"
+
+
+@pytest.mark.parametrize("size", SIZES)
+@async_test
+async def test_an_unknown_unit_scanned_needs_a_managers_override(
+        make_app: MakeApp, demo_db: Database, size: tuple[int, int]) -> None:
+    from serialpos.tui.screens.sale_dialogs import SerialEntry
+
+    first, _ = waiting_orders(demo_db)
+    unknown = _imei(50)  # a good IMEI the ledger never saw
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        screen = await open_fulfilment(pilot, user="admin")
+        await pilot.press("p")
+        await settle(pilot)
+        await scan(pilot, unknown)
+        entry = app.screen
+        assert isinstance(entry, SerialEntry)  # the counter's serial entry, override offered
+        assert entry.query_one("#override").display
+        assert "not known" in entry.message_line.text
+        assert line_serial(demo_db, first, 2) is None
+        for value, field in (("cashier", "#override-user"), ("3333", "#override-pin")):
+            entry.query_one(field, Input).focus()
+            entry.query_one(field, Input).value = value
+            await pilot.press("enter")
+            await settle(pilot)
+        assert app.screen is entry
+        assert entry.message_line.text == (
+            "✗ cashier is not a manager or admin; an override needs one")
+        for value, field in (("manager", "#override-user"), ("2222", "#override-pin")):
+            entry.query_one(field, Input).focus()
+            entry.query_one(field, Input).value = value
+            await pilot.press("enter")
+            await settle(pilot)
+        assert app.screen is screen
+        assert message(screen) == f"✓ {first} line 2: serial {unknown} recorded"
+        assert line_serial(demo_db, first, 2) == unknown
