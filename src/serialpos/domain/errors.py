@@ -90,3 +90,13 @@ class Conflict(DomainError):
     """Another terminal changed the same record first; the action was not applied."""
 
     code = "conflict"
+
+
+class RefusedWithDetails(DomainError):
+    """A refusal that carries data for a program: ``serialpos apply`` returns ``details``
+    beside the code and the message (an ASN receipt refused still lists, per product, what
+    was scanned, missing and not on the ASN)."""
+
+    def __init__(self, message: str, *, code: str, details: dict[str, object]) -> None:
+        super().__init__(message, code=code)
+        self.details = details

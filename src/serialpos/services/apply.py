@@ -20,7 +20,7 @@ from typing import IO, Any
 import sqlalchemy as sa
 
 from serialpos.db.engine import Database, DatabaseError
-from serialpos.domain.errors import BadRequest, DomainError
+from serialpos.domain.errors import BadRequest, DomainError, RefusedWithDetails
 from serialpos.domain.events import DocumentRef
 from serialpos.domain.states import Action
 from serialpos.domain.text import clip, has_control_chars
@@ -459,6 +459,33 @@ def _count(db: Database, actor: Actor, f: Fields) -> Result:
     return out
 
 
+# -- ASN receiving ---------------------------------------------------------------------
+def _asn_receive(db: Database, actor: Actor, f: Fields) -> Result:
+    """A whole ASN receipt in one line: the scans as made, checked as the console checks
+    them, then completed (or refused with nothing changed, the per-SKU lists still given)."""
+    from serialpos.services import asn as asn_service
+
+    asn, store = f.text("asn"), f.code("store")
+    scans = []
+    for n, item in enumerate(_list(f.value("scans") or [], "scans"), start=1):
+        g = Fields(_object(item, f"scans[{n}]"))
+        sku, serial = g.value("sku"), g.value("serial")
+        if not isinstance(sku, str):
+            raise BadRequest(f"scans[{n}]: 'sku' is missing" if sku is None else
+                             f"scans[{n}]: 'sku' must be text, not {_json_type(sku)}")
+        if serial is not None and not isinstance(serial, str):
+            raise BadRequest(f"scans[{n}]: 'serial' must be text, not {_json_type(serial)}")
+        scans.append(asn_service.ScanIn(sku, serial))
+    from serialpos.config import ConfigError, load_config
+
+    try:
+        outbox = load_config().resolved_outbox()
+    except ConfigError:
+        outbox = None  # the file stays owed and is written at the next start
+    return asn_service.receive_scans(db, actor, asn, store, scans, complete=f.flag("complete"),
+                                     outbox=outbox)
+
+
 _UNITS = frozenset({"store", "sku", "serial", "serials", "quantity", "document", "line"})
 
 #: op name -> operation. To add an operation, write a handler and add its entry here (and a
@@ -480,6 +507,7 @@ OPERATIONS: dict[str, Operation] = {
     "order_return": Operation(_order_return, frozenset({"order", "serials", "damaged",
                                                         "refund_method", "store"})),
     "count": Operation(_count, frozenset({"store", "batches", "approve", "products"})),
+    "asn_receive": Operation(_asn_receive, frozenset({"asn", "store", "scans", "complete"})),
 }
 
 
@@ -551,6 +579,8 @@ def apply_object(db: Database, actor: Actor, data: Mapping[str, Any]) -> Result:
         result: Result = {"ok": True, "op": op} | operation.handler(db, actor, Fields(data))
     except DomainError as exc:
         result = _failure(exc.code, exc.message)
+        if isinstance(exc, RefusedWithDetails):  # a refusal that still reports what it saw
+            result |= {k: v for k, v in exc.details.items() if k not in result}
     except DatabaseError as exc:
         result = _failure("database_error", clip(str(exc), 300))
     except sa.exc.SQLAlchemyError as exc:

@@ -36,8 +36,20 @@ from serialpos.domain.asn_rows import (
     Problem,
     parse_asn_file,
 )
-from serialpos.domain.checklist import Checklist, ChecklistLine, ScanResult
-from serialpos.domain.errors import BadRequest, Conflict, DomainError, UnknownStore
+from serialpos.domain.checklist import (
+    Checklist,
+    ChecklistLine,
+    NotOnDocument,
+    ScanResult,
+    Verdict,
+)
+from serialpos.domain.errors import (
+    BadRequest,
+    Conflict,
+    DomainError,
+    RefusedWithDetails,
+    UnknownStore,
+)
 from serialpos.domain.event_files import EventLine, EventType
 from serialpos.domain.events import DocumentRef
 from serialpos.domain.products import SerialMode
@@ -211,7 +223,9 @@ def _check_against_database(conn: Connection, docs: list[AsnDoc], products: dict
     listed: dict[int, dict[str, str]] = {}  # product id -> serial -> where
     for doc in docs:
         if doc.asn in known_ids:
+            # Its serials are the ones it made: saying each is known would only be noise.
             problems.append(Problem(doc.where, f"ASN {doc.asn} was already imported"))
+            continue
         for row in doc.rows:
             product = products.get(row.sku)
             if product is None:
@@ -398,14 +412,14 @@ class AsnReceiving:
     """
 
     def __init__(self, db: Database, actor: Actor, *, asn: str, vendor: str, store: str,
-                 row_id: int, checklist: Checklist, lines: dict[str, _Line], outbox: Path,
-                 persist: bool = True) -> None:
+                 row_id: int, checklist: Checklist, lines: dict[str, _Line],
+                 outbox: Path | None, persist: bool = True) -> None:
         self.db = db
         self.actor = actor
         self.asn = asn
         self.vendor = vendor
         self.store = store
-        self.outbox = outbox
+        self.outbox: Path | None = outbox  # None: the file stays owed (written at next start)
         self.checklist = checklist
         self.persist = persist
         self._row_id = row_id
@@ -521,7 +535,10 @@ class AsnReceiving:
                             completed_at=now)
 
         self.db.write(work)
-        report = event_files.write_owed(self.db, self.outbox)
+        if self.outbox is None:
+            report = event_files.WriteReport((), ("no outbox folder is configured",))
+        else:
+            report = event_files.write_owed(self.db, self.outbox)
         return CompletionResult(self.asn, received, tuple(found), report)
 
 
@@ -595,3 +612,101 @@ def open_asn(db: Database, actor: Actor, asn: str, store: str, outbox: Path, *,
 
     return db.read(work)
 
+
+
+# -- one call from a host system ---------------------------------------------------------------
+@dataclass(frozen=True)
+class ScanIn:
+    """One scan as a host system sends it: a serial of a product, or (no serial) one unit of
+    a product counted without serials."""
+
+    sku: str
+    serial: str | None = None
+
+
+def receive_scans(db: Database, actor: Actor, asn: str, store: str, scans: list[ScanIn], *,
+                  complete: bool, outbox: Path | None) -> dict[str, Any]:
+    """Receive an ASN in one call (``serialpos apply`` op ``asn_receive``): every scan checked
+    as the console checks it, then completed, or refused with nothing changed.
+
+    Refused (:class:`RefusedWithDetails`, still carrying the per-product lists and every
+    refused scan) when any scan is refused (``not_on_asn``, ``duplicate_serial``,
+    ``bad_serial_format``...; the code is the first refused scan's), or when the scans do not
+    match the ASN and ``complete`` is not true (``unscanned_units`` while serialized units
+    are unscanned, else ``discrepancies``). A matching ASN completes without ``complete``.
+    Scans saved by a console session on the same ASN are not used: the host's list is the
+    receipt.
+    """
+    session = open_asn(db, actor, asn, store, outbox or Path("."), saved_scans=False,
+                       persist=False)
+    unexpected: dict[str, set[str]] = {}
+    duplicates: dict[str, set[str]] = {}
+    problems: list[dict[str, Any]] = []
+    for n, scan in enumerate(scans, start=1):
+        try:
+            if scan.serial is None:
+                session.count(scan.sku, 1)
+            elif session.scan(scan.sku, scan.serial).verdict is Verdict.DUPLICATE:
+                duplicates.setdefault(scan.sku, set()).add(scan.serial.strip())
+        except DomainError as exc:
+            problems.append({"scan": n, "sku": scan.sku, "serial": scan.serial,
+                             "error": exc.code, "message": exc.message})
+            if scan.serial is not None and (isinstance(exc, NotOnDocument)
+                                            or _not_listed(session, scan.sku, scan.serial)):
+                unexpected.setdefault(scan.sku, set()).add(scan.serial.strip())
+    skus = _per_sku(session, unexpected, duplicates)
+    details: dict[str, Any] = {"asn": session.asn, "store": store, "skus": skus}
+    if problems:
+        first = problems[0]
+        raise RefusedWithDetails(
+            f"{len(problems)} scan{'s' if len(problems) != 1 else ''} refused, nothing "
+            f"received; the first (scan {first['scan']}): {first['message']}",
+            code=str(first["error"]), details=details | {"problems": problems})
+    checklist = session.checklist
+    if not checklist.complete and not complete:
+        left = checklist.unscanned_serialized()
+        found = checklist.discrepancies()
+        words = "; ".join(d.words for d in found[:5])
+        if left:
+            raise RefusedWithDetails(
+                f"{left} serialized unit{'s' if left != 1 else ''} not scanned ({words}); "
+                "send \"complete\": true to complete with these differences",
+                code="unscanned_units", details=details)
+        raise RefusedWithDetails(f"the scans do not match: {words}; send \"complete\": true to "
+                                 "complete with these differences", code="discrepancies",
+                                 details=details)
+    session.outbox = outbox  # None: the terminal config is unusable; the file stays owed
+    done = session.complete(accept_discrepancies=True)
+    return details | {
+        "status": "received", "received": done.received,
+        "discrepancies": [{"sku": d.sku, "expected": d.expected, "received": d.received,
+                           "missing": list(d.missing)} for d in done.discrepancies],
+        "event_file": {"written": [str(p) for p in done.files.written],
+                       "owed": bool(done.files.failed), "message": done.files.message},
+    }
+
+
+def _not_listed(session: AsnReceiving, sku: str, serial: str) -> bool:
+    line = session.checklist.lines.get(sku)
+    if line is None:
+        return True
+    return line.expected_serials is not None and serial.strip() not in line.expected_serials
+
+
+def _per_sku(session: AsnReceiving, unexpected: dict[str, set[str]],
+             duplicates: dict[str, set[str]]) -> list[dict[str, Any]]:
+    out = []
+    lines = session.checklist.lines
+    for sku in list(lines) + sorted(set(unexpected) - set(lines)):
+        line = lines.get(sku)
+        out.append({
+            "sku": sku,
+            "expected": line.expected if line else 0,
+            "received": line.received if line else 0,
+            "expected_serials": sorted(line.expected_serials or ()) if line else [],
+            "received_serials": list(line.scanned) if line else [],
+            "missing": line.missing_serials() if line else [],
+            "unexpected": sorted(unexpected.get(sku, ())),
+            "duplicates": sorted(duplicates.get(sku, ())),
+        })
+    return out
