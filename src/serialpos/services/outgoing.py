@@ -146,8 +146,7 @@ def _refuse_unknown(conn: Connection, serial: str, sku: str | None, others: list
     if others:
         raise BadSerial(f"serial {clip(serial)} is a unit of {', '.join(others)}, "
                         f"not of {sku}")
-    what = f" of {sku}" if sku else ""
-    raise NotInStock(f"serial {clip(serial)}{what} is not known to the ledger")
+    raise NotInStock(f"serial {clip(serial)} is not known to the ledger")  # as the ledger says
 
 
 def _refuse_barcode(conn: Connection, serial: str) -> None:

@@ -1,0 +1,120 @@
+"""Adjustments on SQLite and PostgreSQL: managers and admins add and remove units or
+quantities with a reason code, as one document with a signed event file; a stockroom user is
+refused; a bad unit refuses the whole adjustment."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import pytest
+
+from serialpos.db.engine import Database
+from serialpos.domain.errors import (
+    BadRequest,
+    BadSerial,
+    DuplicateSerial,
+    NotInStock,
+    PermissionDenied,
+)
+from serialpos.domain.states import Action
+from serialpos.domain.users import Role
+from serialpos.services import adjustments, ledger, lookup, products, stock
+from serialpos.services.context import Actor
+from serialpos.services.integrity import check_ledger
+from serialpos.services.rtv import StockItem
+
+BOSS = Actor("mia", Role.MANAGER, "office")
+
+
+@pytest.fixture
+def shop(db: Database, admin: Actor) -> Database:
+    products.create_product(db, admin, sku="BIKE", name="Bike", serial_mode="required")
+    products.create_product(db, admin, sku="BELL", name="Bell")
+    ledger.move(db, admin, Action.RECEIVE, store="S1", sku="BIKE", serials=["B1", "B2"])
+    ledger.move(db, admin, Action.RECEIVE, store="S2", sku="BIKE", serials=["B7"])
+    ledger.move(db, admin, Action.RECEIVE, store="S1", sku="BELL", quantity=4)
+    return db
+
+
+def state(db: Database, serial: str) -> tuple[str, str]:
+    (card,) = lookup.lookup_serial(db, serial)
+    return card.state, card.store
+
+
+def qty(db: Database, store: str, sku: str) -> int:
+    return sum(line.quantity for line in stock.stock_levels(db, store=store, sku=sku))
+
+
+def test_add_and_remove_units_and_quantities_in_one_document(shop: Database,
+                                                             outbox_folder: Path) -> None:
+    assert adjustments.check_unit(shop, "S1", "B9", "BIKE", add=True).serial == "B9"
+    assert adjustments.check_unit(shop, "S1", "B1", None, add=False).sku == "BIKE"
+    done = adjustments.adjust(
+        shop, BOSS, "S1", "count_correction", "shelf 4",
+        add=[StockItem("BIKE", ("B9",)), StockItem("BELL", (), 2)],
+        remove=[StockItem("BIKE", ("B1", "B2"))], outbox=outbox_folder)
+    assert done.number == "A-S1-000001" and done.reason == "count_correction: shelf 4"
+    assert state(shop, "B9") == ("in_stock", "S1")
+    assert state(shop, "B1") == ("written_off", "S1")
+    assert (qty(shop, "S1", "BIKE"), qty(shop, "S1", "BELL")) == (1, 6)
+    data = (outbox_folder / "adjustment-A-S1-000001.csv").read_bytes()
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8"))))
+    assert [r[:3] + r[4:] for r in rows[1:]] == [
+        ["adjustment", "A-S1-000001", "S1", "mia", "BELL", "2", ""],
+        ["adjustment", "A-S1-000001", "S1", "mia", "BIKE", "-1", "B1|B2|B9"]]
+    # A written-off unit found again comes back with an adjustment.
+    again = adjustments.adjust(shop, BOSS, "S1", "found", None,
+                               add=[StockItem("BIKE", ("B1",))], outbox=outbox_folder)
+    assert again.lines[0].quantity == 1 and state(shop, "B1") == ("in_stock", "S1")
+    assert check_ledger(shop) == []
+
+
+def test_a_stockroom_user_may_not_adjust(shop: Database, outbox_folder: Path) -> None:
+    clerk = Actor("sam", Role.STOCKROOM, "dock")
+    with pytest.raises(PermissionDenied, match="sam \\(stockroom\\) may not adjust stock"):
+        adjustments.require_adjust(clerk)
+    with pytest.raises(PermissionDenied, match="may not adjust stock"):
+        adjustments.adjust(shop, clerk, "S1", "lost", None,
+                           remove=[StockItem("BIKE", ("B1",))], outbox=outbox_folder)
+    assert state(shop, "B1") == ("in_stock", "S1")
+
+
+@pytest.mark.parametrize(("add", "serial", "error", "words"), [
+    pytest.param(False, "B7", NotInStock, "serial B7 is in stock at S2, not at S1",
+                 id="remove_elsewhere"),
+    pytest.param(True, "B7", DuplicateSerial, r"serial B7 is already recorded \(in stock at S2\)",
+                 id="add_in_stock_elsewhere"),
+    pytest.param(False, "ZZ", NotInStock, "serial ZZ is not known to the ledger",
+                 id="remove_unknown"),
+    pytest.param(True, "B\x002", BadSerial, "contains control characters", id="garbage"),
+])
+def test_a_refused_unit_refuses_the_whole_adjustment(
+        shop: Database, outbox_folder: Path, add: bool, serial: str,
+        error: type[Exception], words: str) -> None:
+    with pytest.raises(error, match=words):
+        adjustments.check_unit(shop, "S1", serial, "BIKE", add=add)
+    items = [StockItem("BIKE", (serial,))]
+    with pytest.raises(error, match=words):
+        adjustments.adjust(shop, BOSS, "S1", "lost", None, add=items if add else (),
+                           remove=[StockItem("BIKE", ("B1",))] + ([] if add else items),
+                           outbox=outbox_folder)
+    assert state(shop, "B1") == ("in_stock", "S1")
+    assert not (outbox_folder / "adjustment-A-S1-000001.csv").exists()
+
+
+def test_reason_codes_and_notes(shop: Database, outbox_folder: Path) -> None:
+    remove = [StockItem("BELL", (), 1)]
+    with pytest.raises(BadRequest, match="unknown reason 'oops'; one of: damaged, lost, found"):
+        adjustments.adjust(shop, BOSS, "S1", "oops", None, remove=remove, outbox=outbox_folder)
+    with pytest.raises(BadRequest, match="give the note"):
+        adjustments.adjust(shop, BOSS, "S1", "other", " ", remove=remove, outbox=outbox_folder)
+    with pytest.raises(BadRequest, match="nothing to adjust"):
+        adjustments.adjust(shop, BOSS, "S1", "lost", None, outbox=outbox_folder)
+    with pytest.raises(BadRequest, match="needs its product"):
+        adjustments.check_unit(shop, "S1", "NEW1", None, add=True)
+    done = adjustments.adjust(shop, BOSS, "S1", "other", "dropped in the lift", remove=remove,
+                              outbox=outbox_folder)
+    assert done.reason == "other: dropped in the lift" and done.lines[0].quantity == -1
+    assert qty(shop, "S1", "BELL") == 3
