@@ -54,24 +54,35 @@ def _row(item: Any, width: int) -> str:
     if kind == "UnitRef":
         return f"{item.sku} {item.serial}"
     if kind == "ElsewhereUnit":
+        text = f"{item.sku} {item.serial} · {item.hint}"
+        if len(text) <= width:
+            return text
         where = f"{item.state.replace('_', ' ')} {item.store}"
         if item.action == "restore":
             where += " → back in stock"
-        text = f"{item.sku} {item.serial} · {where}"
-        return text if len(text) <= width else f"{item.serial} {where}"
+        return f"{item.serial} {where}"
     if kind == "Duplicate":
         return f"{item.sku} {item.serial} · batches {', '.join(str(b) for b in item.batches)}"
     if kind == "QuantityDifference":
         known = "" if item.known_units is None else f" units {item.known_units}"
-        text = f"{item.sku} counted {item.counted} on hand {item.on_hand}{known}"
-        if len(text) > width:
-            text = f"{item.sku} {item.counted}/{item.on_hand} ({item.difference:+d})"
-        return f"{text} ({item.difference:+d})" if len(text) + 6 <= width and "(" not in text \
-            else text
+        text = f"{item.sku} counted {item.counted} on hand {item.on_hand}{known} " \
+               f"({item.difference:+d})"
+        if len(text) <= width:
+            return text
+        return f"{item.sku} {item.counted}/{item.on_hand} ({item.difference:+d})"
     return str(item)
 
 
-def summary(result: Reconciliation) -> str:
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}es" if word.endswith("ch") \
+        else f"{n} {word}s"
+
+
+def summary(result: Reconciliation, narrow: bool = False) -> str:
+    if narrow:
+        return (f"✓{result.matched} missing {len(result.missing)} new "
+                f"{len(result.never_seen)} away {len(result.elsewhere)} dup "
+                f"{len(result.duplicates)} qty {len(result.quantities)}")
     return (f"matched {result.matched} · missing {len(result.missing)} · never seen "
             f"{len(result.never_seen)} · elsewhere {len(result.elsewhere)} · duplicates "
             f"{len(result.duplicates)} · qty {len(result.quantities)}")
@@ -163,13 +174,17 @@ class CountsScreen(ConsoleScreen):
             words = f"no count open · store {visible(self.session.store)}"
         elif self.stage == "review" and self.result is not None:
             state = "approved" if self.result.approved else "to approve"
-            words = f"{count.number} {state} · {summary(self.result)}"
+            words = f"{count.number} {state} · {summary(self.result, self.size.width < 60)}"
         else:
             batch = "no batch" if self.batch_no is None else f"batch {self.batch_no}"
             product = f" · {self.current}" if self.current and self.stage == "scan" else ""
             words = f"{count.number} · {visible(count.scope)} · {batch}{product}"
         self.query_one("#count-head", Static).update(Text(words))
-        self.field.placeholder = PLACEHOLDERS.get(self.stage, "")
+        placeholder = PLACEHOLDERS.get(self.stage, "")
+        if self.stage == "start" and self.open_counts:
+            placeholder = (f"Enter resumes {self.open_counts[-1].number} · N new · "
+                           "SKUs: count those")
+        self.field.placeholder = placeholder
         self.field.display = self.stage != "review"
         self.refresh_bindings()
 
@@ -189,7 +204,7 @@ class CountsScreen(ConsoleScreen):
         items = self.open_counts
         self.listing.show(
             f"Open counts at {visible(self.session.store)}", items,
-            lambda c, _w: f"{c.number} · {c.scope} · {len(c.batches)} batches",
+            lambda c, _w: f"{c.number} · {c.scope} · {_plural(len(c.batches), 'batch')}",
             empty="none: Enter opens a count of the whole store")
 
     def _show_log(self) -> None:
@@ -214,6 +229,10 @@ class CountsScreen(ConsoleScreen):
         if self.stage == "start":
             if text.upper().startswith("C-"):
                 self._load(None, text)
+            elif not text and self.open_counts:
+                self._load(None, self.open_counts[-1].number)  # the latest, left open
+            elif text.lower() in ("n", "new"):
+                self._open(None)
             else:
                 skus = [s for s in text.replace(",", " ").split() if s] or None
                 self._open(skus)
@@ -406,6 +425,7 @@ class CountsScreen(ConsoleScreen):
     def on_counts_screen_loaded(self, message: Loaded) -> None:
         self.open_counts = message.open_counts
         if message.chosen is None:
+            self._head()
             self._show_start()
             return
         self.count = message.chosen
@@ -415,9 +435,9 @@ class CountsScreen(ConsoleScreen):
         self.scan_log = []
         self._head()
         self._show_log()
-        batches = len(message.chosen.batches)
+        batches = _plural(len(message.chosen.batches), "batch")
         if self.batch_no is None:
-            self.message_line.ok(f"count {message.chosen.number} open ({batches} batches): "
+            self.message_line.ok(f"count {message.chosen.number} open ({batches}): "
                                  "who counts this batch? type the name")
         else:
             self.message_line.ok(f"count {message.chosen.number}: batch {self.batch_no} "
@@ -447,7 +467,9 @@ class CountsScreen(ConsoleScreen):
             self.scan_log.insert(0, f"✓ {outcome.sku} {what}{flag}")
             self._show_log()
         if outcome is not None and outcome.alert:
-            self.show_error(f"⚠ {taken.message}")
+            # An alert, not a refusal: the unit counts once. Said with the bell all the same.
+            self.message_line.note(f"⚠ {taken.message}")
+            self.app.bell()
         else:
             self.message_line.ok(taken.message)
         self._head()
