@@ -293,6 +293,11 @@ def _bulk_import(conn: Connection, actor: Actor, docs: list[AsnDoc],
     """
     now = utcnow()
     imported: list[ImportedAsn] = []
+    unit_keys = ["product_id", "serial", "state", "store_id", "version", "updated_at"]
+    event_keys = ["at", "action", "user_name", "terminal", "store_id", "product_id", "unit_id",
+                  "serial", "from_state", "to_state", "quantity", "document_type",
+                  "document_id", "document_line", "reason"]
+    expected = UnitState.EXPECTED.value
     for doc in docs:
         asn_id = conn.execute(sa.insert(asn_t).values(
             asn=doc.asn, vendor=doc.vendor, store_id=store_id, status="open", created_at=now,
@@ -303,30 +308,68 @@ def _bulk_import(conn: Connection, actor: Actor, docs: list[AsnDoc],
              "sku": row.sku, "quantity": row.quantity, "listed": len(row.serials),
              "case_pack": row.case_pack, "received": 0}
             for n, row in enumerate(doc.rows, start=1)])
-        event = {"at": now, "action": Action.EXPECT.value, "user_name": actor.user,
-                 "terminal": actor.terminal, "store_id": store_id, "from_state": None,
-                 "quantity": 0, "document_type": DOCUMENT_TYPE, "document_id": doc.asn,
-                 "reason": None}
-        for n, row in enumerate(doc.rows, start=1):
-            if not row.serials:
-                continue
-            pid = products[row.sku].id
-            line_event = event | {"product_id": pid, "document_line": str(n)}
-            if tracked:
-                units = conn.execute(
-                    sa.insert(repo.unit_t).returning(_u.id, sort_by_parameter_order=True),
-                    [{"product_id": pid, "serial": s, "state": UnitState.EXPECTED.value,
-                      "store_id": store_id, "version": 1, "updated_at": now}
-                     for s in row.serials]).scalars().all()
-                events = [line_event | {"unit_id": uid, "serial": s,
-                                        "to_state": UnitState.EXPECTED.value}
-                          for uid, s in zip(units, row.serials, strict=True)]
-            else:
-                events = [line_event | {"unit_id": None, "serial": s, "to_state": None}
-                          for s in row.serials]
-            conn.execute(sa.insert(repo.event_t), events)
+        head = (now, Action.EXPECT.value, actor.user, actor.terminal, store_id)
+        events: list[tuple[Any, ...]]
+        listed = [(products[row.sku].id, str(n), row.serials)
+                  for n, row in enumerate(doc.rows, start=1) if row.serials]
+        if tracked:
+            ids = _insert_units(conn, [(pid, s, expected, store_id, 1, now)
+                                       for pid, _n, serials in listed for s in serials],
+                                unit_keys)
+            events = [(*head, pid, ids[pid, s], s, None, expected, 0, DOCUMENT_TYPE, doc.asn,
+                       line, None) for pid, line, serials in listed for s in serials]
+        else:
+            events = [(*head, pid, None, s, None, None, 0, DOCUMENT_TYPE, doc.asn, line, None)
+                      for pid, line, serials in listed for s in serials]
+        _insert_many(conn, repo.event_t, event_keys, events)
         imported.append(ImportedAsn(doc.asn, doc.vendor, len(doc.rows), doc.units, doc.serials))
     return ImportResult(store, tuple(imported))
+
+
+def _insert_many(conn: Connection, table: sa.Table, keys: list[str],
+                 rows: list[tuple[Any, ...]]) -> None:
+    """One executemany of plain tuples in ``keys`` order, through the driver: the Core
+    statement compiled for this dialect once, each value through its column type's bind
+    processor (so a datetime is stored as SQLAlchemy stores it), without the per-row
+    parameter work of ``Connection.execute`` (a third of the time at 100k rows)."""
+    if not rows:
+        return
+    dialect = conn.dialect
+    compiled = sa.insert(table).compile(dialect=dialect, column_keys=keys)
+    convert = [table.c[k].type.dialect_impl(dialect).bind_processor(dialect) for k in keys]
+    if any(convert):
+        rows = [tuple(v if f is None or v is None else f(v) for f, v in zip(convert, row,
+                                                                         strict=True))
+                for row in rows]
+    if compiled.positional:
+        names = list(compiled.positiontup or ())
+        if names != keys:
+            where = [keys.index(n) for n in names]
+            rows = [tuple(row[i] for i in where) for row in rows]
+        conn.exec_driver_sql(compiled.string, rows)
+    else:
+        conn.exec_driver_sql(compiled.string, [dict(zip(keys, row, strict=True))
+                                               for row in rows])
+
+
+def _insert_units(conn: Connection, rows: list[tuple[Any, ...]],
+                  keys: list[str]) -> dict[tuple[int, str], int]:
+    """Insert new units (``keys`` start with product_id, serial) and return their ids by
+    (product id, serial). The ids are read back as the units above the highest id before the
+    insert (a primary-key range); (product, serial) is unique, so picking this call's units
+    among them is exact even when another terminal inserted units meanwhile."""
+    if not rows:
+        return {}
+    before = conn.execute(sa.select(sa.func.coalesce(sa.func.max(_u.id), 0))).scalar_one()
+    _insert_many(conn, repo.unit_t, keys, rows)
+    wanted = {(row[0], row[1]) for row in rows}
+    found: dict[tuple[int, str], int] = {}
+    for uid, pid, serial in conn.execute(
+            sa.select(_u.id, _u.product_id, _u.serial).where(_u.id > before)):
+        if (pid, serial) in wanted:
+            found[pid, serial] = int(uid)
+    assert len(found) == len(wanted), "every inserted unit is read back"
+    return found
 
 
 # -- reading --------------------------------------------------------------------------------

@@ -1,0 +1,93 @@
+"""How fast an ASN of 100k listed serials imports: a CSV of 1,000 lines of 100 IMEIs each (and
+the same 100k in one line) into a fresh SQLite file; then opening it for receiving (the
+checklist built from the 100k expect events). Run ``python bench/asn_bench.py [SERIALS]``;
+the target is under 5 s for 100k serials."""
+
+from __future__ import annotations
+
+import csv
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from stdnum import luhn
+
+from serialpos.db import migrate
+from serialpos.db.engine import Database
+from serialpos.services import asn as asn_service
+from serialpos.services import products, stores
+from serialpos.services.context import SYSTEM
+
+SERIALS = 100_000
+PER_LINE = 100
+TARGETS = {"import 100k serials (1,000 lines) s (cpu s)": "< 5 s"}
+QUICK_KWARGS = {"serials": 5_000}
+
+
+def _imei(n: int, prefix: str) -> str:
+    body = f"{prefix}{n:07d}"
+    return body + luhn.calc_check_digit(body)
+
+
+def write_asn(path: Path, asn: str, serials: int, per_line: int, prefix: str) -> None:
+    with path.open("w", encoding="utf-8", newline="") as out:
+        writer = csv.writer(out, lineterminator="\r\n")
+        writer.writerow(["ASN", "Vendor", "SKU", "Quantity", "Serials", "CasePack"])
+        for start in range(0, serials, per_line):
+            chunk = [_imei(n, prefix) for n in range(start, min(serials, start + per_line))]
+            writer.writerow([asn, "Bench Vendor", "PHONE", len(chunk), "|".join(chunk), ""])
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.wall = time.perf_counter()
+        self.cpu = time.process_time()
+
+    def lap(self) -> tuple[float, float]:
+        return time.perf_counter() - self.wall, time.process_time() - self.cpu
+
+
+def run(serials: int = SERIALS) -> list[tuple[str, str]]:
+    label = f"{serials // 1000}k" if serials % 1000 == 0 else str(serials)
+    results: list[tuple[str, str]] = [("serials", f"{serials:,}")]
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        db = Database(f"sqlite:///{folder / 'bench.sqlite'}")
+        try:
+            migrate.upgrade(db)
+            stores.add_store(db, SYSTEM, "S1", "Bench")
+            products.create_product(db, SYSTEM, sku="PHONE", name="Phone",
+                                    serial_mode="required", serial_format="imei")
+            for per_line, prefix in ((PER_LINE, "3569380"), (serials, "3569381")):
+                lines = -(-serials // per_line)
+                metric = f"import {label} serials ({lines:,} line{'s' if lines != 1 else ''})"
+                path = folder / f"asn-{prefix}.csv"
+                write_asn(path, f"ASN-{prefix}", serials, per_line, prefix)
+                clock = _Clock()
+                result = asn_service.import_asn_file(db, SYSTEM, path, "S1")
+                wall, cpu = clock.lap()
+                assert result.serials == serials, result
+                results.append((f"{metric} s (cpu s)", f"{wall:.2f} ({cpu:.2f})"))
+                results.append((f"{metric} serials/s", f"{serials / wall:,.0f}"))
+            clock = _Clock()
+            session = asn_service.open_asn(db, SYSTEM, "ASN-3569380", "S1", folder / "out")
+            wall, cpu = clock.lap()
+            assert session.checklist.expected == serials
+            results.append((f"open for receiving ({label} listed) s (cpu s)",
+                            f"{wall:.2f} ({cpu:.2f})"))
+        finally:
+            db.dispose()
+    return results
+
+
+def main() -> None:
+    serials = int(sys.argv[1]) if len(sys.argv) > 1 else SERIALS
+    results = run(serials)
+    width = max(len(metric) for metric, _ in results)
+    for metric, value in results:
+        print(f"{metric:<{width}}  {value:>14}")
+
+
+if __name__ == "__main__":
+    main()
