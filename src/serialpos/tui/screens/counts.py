@@ -73,6 +73,15 @@ def _row(item: Any, width: int) -> str:
     return str(item)
 
 
+def _log_row(entry: tuple[str, str, str], width: int) -> str:
+    """A scan that landed: product, serial (or +N), and the other batches that saw it."""
+    sku, what, others = entry
+    row = f"✓ {sku} {what}" + (f" ⚑ also batch {others}" if others else "")
+    if len(row) > width:  # narrow: the serial is what is read
+        row = f"✓ {what}" + (f" ⚑ batch {others}" if others else "")
+    return row
+
+
 def _plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}es" if word.endswith("ch") \
         else f"{n} {word}s"
@@ -141,7 +150,7 @@ class CountsScreen(ConsoleScreen):
         self.batch_no: int | None = None
         self.current: str | None = None
         self.open_counts: list[CountInfo] = []
-        self.scan_log: list[str] = []
+        self.scan_log: list[tuple[str, str, str]] = []
         self.result: Reconciliation | None = None
         self.list_index = 0
         self.confirming = False
@@ -209,7 +218,7 @@ class CountsScreen(ConsoleScreen):
 
     def _show_log(self) -> None:
         self.listing.show(f"Batch {self.batch_no} scans (newest first)", self.scan_log,
-                          lambda line, _w: line, empty="scan a product, then its serials")
+                          _log_row, empty="scan a product, then its serials")
 
     def _show_class(self) -> None:
         result = self.result
@@ -461,10 +470,9 @@ class CountsScreen(ConsoleScreen):
         outcome = taken.outcome
         if outcome is not None and outcome.verdict != "repeat":
             what = outcome.serial if outcome.serial else f"{outcome.quantity:+d}"
-            flag = " ⚑ also batch " + ",".join(
-                str(b) for b in outcome.batches if b != self.batch_no) \
+            others = ",".join(str(b) for b in outcome.batches if b != self.batch_no) \
                 if outcome.verdict == "other_batch" else ""
-            self.scan_log.insert(0, f"✓ {outcome.sku} {what}{flag}")
+            self.scan_log.insert(0, (outcome.sku, what, others))
             self._show_log()
         if outcome is not None and outcome.alert:
             # An alert, not a refusal: the unit counts once. Said with the bell all the same.

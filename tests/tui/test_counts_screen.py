@@ -1,0 +1,185 @@
+"""Cycle counts in the console at 80x24 and 40x16: batches by counter, continuous scanning,
+the repeat-scan alert and the two-batch flag (with the bell), the reconciliation lists, a
+stockroom user told they cannot approve, and a manager's approval posting the adjustments."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, overload
+
+import pytest
+import sqlalchemy as sa
+from textual.pilot import Pilot
+from tui_helpers import SIZES, MakeApp, async_test, log_in, screen_text, settle
+
+from serialpos.db.engine import Database
+from serialpos.domain.users import Role
+from serialpos.services import counts
+from serialpos.services.context import Actor
+from serialpos.tui.screens.counts import CountsScreen
+from serialpos.tui.widgets.count_list import CountList
+from serialpos.tui.widgets.message_line import MessageLine
+
+PHONE_BARCODE = "5012345000015"  # PH-AUR15 in the demo
+IN_STOCK = "356938030000013"  # a PH-AUR15 unit in stock at S01
+AT_S02 = "356938030000062"  # a PH-AUR15 unit in stock at S02
+
+
+def unit_state(db: Database, serial: str) -> str:
+    return str(db.read(lambda conn: conn.execute(sa.text(
+        "SELECT state FROM serial_unit WHERE serial = :s"), {"s": serial}).scalar_one()))
+
+
+async def open_counts(pilot: Pilot[object], user: str) -> CountsScreen:
+    await log_in(pilot, user)
+    await pilot.press("8")
+    await settle(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, CountsScreen)
+    return screen
+
+
+async def enter(pilot: Pilot[object], screen: CountsScreen, text: str) -> None:
+    screen.field.focus()
+    screen.field.value = text
+    await pilot.press("enter")
+    await settle(pilot)
+
+
+def message(screen: CountsScreen) -> str:
+    return screen.query_one(MessageLine).text
+
+
+@pytest.mark.parametrize("size", SIZES)
+@async_test
+async def test_batches_alert_on_a_repeat_and_flag_a_serial_of_two_batches(
+        make_app: MakeApp, demo_db: Database, size: tuple[int, int],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        rung: list[int] = []
+        monkeypatch.setattr(app, "bell", lambda: rung.append(1))
+        screen = await open_counts(pilot, "stockroom")
+        await enter(pilot, screen, "")  # a new count of the whole store
+        assert screen.count is not None and screen.count.number == "C-S01-000001"
+        assert screen.stage == "counter"
+        await enter(pilot, screen, "Ann")
+        assert "batch 1 (Ann)" in message(screen)
+        await enter(pilot, screen, PHONE_BARCODE)
+        assert screen.current == "PH-AUR15" and "scan each unit's serial" in message(screen)
+        await enter(pilot, screen, IN_STOCK)
+        assert message(screen) == f"✓ PH-AUR15 {IN_STOCK} counted (1 in batch 1)"
+        assert f"PH-AUR15 {IN_STOCK}" in screen.listing.visible_text()
+        assert not rung
+        await enter(pilot, screen, IN_STOCK)  # the same unit again: an alert, counted once
+        assert message(screen) == (f"› ⚠ serial {IN_STOCK} of PH-AUR15 was already scanned "
+                                   "in batch 1: counted once")
+        assert rung == [1]
+        await enter(pilot, screen, "NOT-AN-IMEI")  # a refusal: said, the bell, nothing kept
+        assert message(screen).startswith("✗ serial 'NOT-AN-IMEI' is not valid for PH-AUR15")
+        assert len(rung) == 2
+        await enter(pilot, screen, "5012345000077")  # a cable: counted by quantity
+        await enter(pilot, screen, "+4")
+        assert "AC-USBC1: +4, 5 in batch 1" in message(screen)
+        await pilot.press("ctrl+n")  # the next batch, by Bob
+        await settle(pilot)
+        await enter(pilot, screen, "Bob")
+        await enter(pilot, screen, IN_STOCK)  # a serial alone: resolved by the ledger
+        assert message(screen) == (f"› ⚠ serial {IN_STOCK} of PH-AUR15 was also counted in "
+                                   "batch 1: flagged, counted once")
+        assert len(rung) == 3
+        assert f"{IN_STOCK} ⚑" in screen.listing.visible_text()
+        assert "batch 1" in screen.listing.visible_text()
+        await enter(pilot, screen, AT_S02)
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        assert screen.stage == "review" and screen.result is not None
+        assert screen.result.matched == 1 and len(screen.result.duplicates) == 1
+        shown = screen_text(app)
+        assert "C-S01-000001 to approve" in shown and "missing" in shown
+        await pilot.press("right", "right")  # Missing -> Never seen -> Elsewhere
+        await settle(pilot)
+        assert "Elsewhere (1)" in screen.listing.visible_text()
+        assert AT_S02 in screen.listing.visible_text()
+        await pilot.press("ctrl+y")  # a stockroom user may count, not approve
+        await settle(pilot)
+        assert message(screen) == ("✗ you cannot approve a count (stockroom): a manager or "
+                                   "admin approves it")
+    assert unit_state(demo_db, AT_S02) == "in_stock"
+    assert counts.get_count(demo_db, "C-S01-000001").status == "open"
+    assert [(b.counter, b.status) for b in counts.get_count(demo_db, "C-S01-000001").batches] \
+        == [("Ann", "closed"), ("Bob", "open")]
+
+
+@pytest.mark.parametrize("size", SIZES)
+@async_test
+async def test_a_manager_resumes_reviews_and_approves(
+        make_app: MakeApp, demo_db: Database, size: tuple[int, int],
+        outbox_folder: Path) -> None:
+    who = Actor("stockroom", Role.STOCKROOM, "T1")
+    number = counts.open_count(demo_db, who, "S01", products=["PH-AUR15"]).number
+    counts.start_batch(demo_db, who, number, "Ann")
+    counts.scan(demo_db, who, number, 1, sku="PH-AUR15", serial=IN_STOCK)
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        screen = await open_counts(pilot, "manager")
+        assert number in screen.listing.visible_text()  # left open: listed, Enter resumes
+        await enter(pilot, screen, "")
+        assert screen.stage == "scan" and screen.batch_no == 1
+        assert "batch 1 resumed" in message(screen)
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        assert screen.result is not None and len(screen.result.missing) == 4
+        assert "Missing (4)" in screen.listing.visible_text()
+        await pilot.press("ctrl+y")
+        await settle(pilot)
+        assert "F9/^Y again to post" in message(screen)
+        await pilot.press("ctrl+y")
+        await settle(pilot)
+        assert message(screen) == (f"✓ {number} approved: 4 written off, 0 added, "
+                                   "on hand -4")
+        assert f"{number} approved" in screen_text(app)
+    assert unit_state(demo_db, "356938030000021") == "written_off"
+    assert unit_state(demo_db, IN_STOCK) == "in_stock"
+    assert (outbox_folder / f"count-{number}.csv").exists()
+
+
+class _Watched(Sequence[str]):
+    """A long list that records which rows were asked for."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.read: set[int] = set()
+
+    def __len__(self) -> int:
+        return self.size
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[str]: ...
+    def __getitem__(self, index: Any) -> Any:
+        if isinstance(index, slice):
+            raise AssertionError("the list must not be sliced whole")
+        self.read.add(index)
+        return f"PH SN{index:07d}"
+
+
+@async_test
+async def test_a_list_of_a_million_units_renders_only_the_rows_on_screen(
+        make_app: MakeApp) -> None:
+    app = make_app()
+    async with app.run_test(size=(40, 16)) as pilot:
+        screen = await open_counts(pilot, "manager")
+        rows = _Watched(1_000_000)
+        listing = screen.query_one(CountList)
+        listing.show("Missing (1000000)", rows, lambda item, _w: item)
+        listing.focus()
+        await settle(pilot)
+        assert rows.read and max(rows.read) < listing.size.height
+        await pilot.press("end")
+        await settle(pilot)
+        assert "PH SN0999999" in listing.visible_text()
+        assert "1000000/1000000" in listing.visible_text()
+        assert len(rows.read) < 3 * listing.size.height
