@@ -531,7 +531,13 @@ class AsnReceiving:
                 {"asn_id": row_id, "sku": sku, "serial": serial, "quantity": qty,
                  "scanned_at": now, "user_name": user} for sku, serial, qty in scans])
 
-        self.db.write(work)
+        try:
+            self.db.write(work)
+        except sa.exc.IntegrityError:
+            if len(scans) != 1 or scans[0][1] is None:
+                raise
+            # Another terminal receiving the same ASN saved this serial first: it is on the
+            # receipt either way, so this scan lands on our checklist too.
 
     # -- completion --------------------------------------------------------------------------
     def complete(self, *, accept_discrepancies: bool = False) -> CompletionResult:
