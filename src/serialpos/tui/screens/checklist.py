@@ -385,19 +385,23 @@ class ChecklistScreen(ConsoleScreen):
             self._owners = owners
         return self._owners.get(serial)
 
-    def _scan_serial(self, sku: str, serial: str) -> Outcome:
-        from serialpos.domain.checklist import NotOnDocument, Verdict
+    def _check_owner(self, sku: str, serial: str) -> None:
+        """A serial the document lists for another product is refused here, before the
+        session sees it: (product, serial) would be a new unit of ``sku`` otherwise."""
+        from serialpos.domain.checklist import NotOnDocument
 
-        try:
-            result = self.receiving.scan(sku, serial)
-        except NotOnDocument as exc:
-            other = self._owner(serial.strip())
-            if other is not None and other != sku:
-                checklist = self.receiving.checklist
-                raise NotOnDocument(
-                    f"serial {clip(serial)} is listed for {other} on {checklist.kind} "
-                    f"{checklist.document}, not for {sku}: scan {other} first") from exc
-            raise
+        other = self._owner(serial.strip())
+        if other is not None and other != sku:
+            checklist = self.receiving.checklist
+            raise NotOnDocument(
+                f"serial {clip(serial)} is listed for {other} on {checklist.kind} "
+                f"{checklist.document}, not for {sku}: scan {other} first")
+
+    def _scan_serial(self, sku: str, serial: str) -> Outcome:
+        from serialpos.domain.checklist import Verdict
+
+        self._check_owner(sku, serial)
+        result = self.receiving.scan(sku, serial)
         self.current = sku
         line = result.line
         if result.verdict is Verdict.DUPLICATE:
@@ -505,12 +509,10 @@ class ChecklistScreen(ConsoleScreen):
         added = repeated = 0
         for number, serial in enumerate(serials, start=1):
             try:
+                self._check_owner(sku, serial)
                 result = self.receiving.scan(sku, serial)
             except DomainError as exc:
-                line.clear()
-                for kept in saved[0]:
-                    line.add(kept)
-                line.counted, line.duplicates, line.expected = saved[1], saved[2], saved[3]
+                self._put_back(sku, saved)
                 raise BadSerial(f"the list was refused whole at serial {clip(serial)} "
                                 f"(number {number} of {len(serials)}): {exc.message}. Nothing "
                                 "from it was added") from exc
@@ -527,6 +529,23 @@ class ChecklistScreen(ConsoleScreen):
             message += f"; {repeated} already scanned (counted once)"
         newest = line.scanned[-1] if line.scanned else None
         return Outcome(sku, message, self._missing(sku), newest=newest, alert=bool(repeated))
+
+    def _put_back(self, sku: str, saved: tuple[list[str], int, int, int]) -> None:
+        """A refused list leaves the line as it was before it. A session that saves each scan
+        (an ASN) is told to clear the product and given its earlier serials again, so what it
+        saved matches; one that keeps scans in memory has its line restored as it was."""
+        serials, counted, duplicates, expected = saved
+        line = self.receiving.checklist.line(sku)
+        if getattr(self.receiving, "persist", False):
+            self.receiving.rescan(sku)
+            for serial in serials:
+                self.receiving.scan(sku, serial)
+        else:
+            line.clear()
+            for serial in serials:
+                line.add(serial)
+            line.counted, line.expected = counted, expected
+        line.duplicates = duplicates
 
     # -- input -------------------------------------------------------------------------------
     def _refuse_when_done(self) -> bool:
@@ -601,6 +620,9 @@ class ChecklistScreen(ConsoleScreen):
         if self.done is not None or received == 0:
             self.dismiss()
             return
+        if getattr(self.receiving, "persist", False):  # its scans are saved as they are made
+            self.dismiss()
+            return
 
         def answered(leave: bool | None) -> None:
             if leave:
@@ -610,7 +632,7 @@ class ChecklistScreen(ConsoleScreen):
 
         self.app.push_screen(Confirm(
             f"Leave {self.receiving.title} without completing it? The "
-            f"{unit_words(received)} scanned here are not received until it is completed."),
+            f"{unit_words(received)} scanned here would not be received."),
             answered)
 
     def action_rescan(self) -> None:

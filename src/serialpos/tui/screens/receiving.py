@@ -8,7 +8,6 @@ opened by scanning or typing its id here.
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
@@ -62,20 +61,18 @@ def asn_label(choice: AsnChoice, width: int) -> Text:
 
 
 def open_asns(db: Database, store: str) -> list[AsnChoice]:
-    """The ASNs of ``store`` still to receive (none until the ASN service exists)."""
-    try:
-        service = importlib.import_module("serialpos.services.asn")
-    except ImportError:
-        return []
-    return [AsnChoice(str(s.asn), str(s.vendor), int(s.lines), int(s.units))
-            for s in service.list_asns(db, store) if str(s.status) == "open"]
+    """The ASNs of ``store`` still to receive, newest first."""
+    from serialpos.services.asn import list_asns
+
+    return [AsnChoice(s.asn, s.vendor, s.lines, s.units)
+            for s in list_asns(db, store, status="open")]
 
 
 def open_asn_session(db: Database, actor: Actor, asn: str, store: str,
                      outbox: Path) -> ReceivingSession:
-    service = importlib.import_module("serialpos.services.asn")
-    session: ReceivingSession = service.open_asn(db, actor, asn, store, outbox)
-    return session
+    from serialpos.services.asn import open_asn
+
+    return open_asn(db, actor, asn, store, outbox)
 
 
 class BlindReceiptDialog(ModalScreen[tuple[str, str] | None]):
