@@ -1,0 +1,116 @@
+"""``serialpos asn import|list|show``: the sample files import on the demo database, a bad
+file is refused whole with every problem on its own line, and the store defaults to the
+terminal's."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def serialpos(tmp_path: Path, *args: str, store: str | None = None, user: str = "stockroom",
+              ) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "SERIALPOS_DB": f"sqlite:///{tmp_path / 'demo.sqlite'}",
+           "SERIALPOS_USER": user, "XDG_CONFIG_HOME": str(tmp_path / "config"),
+           "XDG_DATA_HOME": str(tmp_path / "data"), "COLUMNS": "200", "NO_COLOR": "1"}
+    env.pop("SERIALPOS_STORE", None)
+    env.pop("SERIALPOS_CONFIG", None)
+    if store is not None:
+        env["SERIALPOS_STORE"] = store
+    done = subprocess.run([sys.executable, "-m", "serialpos", *args], env=env, cwd=ROOT,
+                          capture_output=True, text=True, timeout=300, check=False)
+    assert "Traceback" not in done.stderr, done.stderr
+    return done
+
+
+@pytest.fixture
+def demo(tmp_path: Path) -> Path:
+    made = serialpos(tmp_path, "demo", "--no-console")
+    assert made.returncode == 0, made.stderr
+    return tmp_path
+
+
+def as_json(done: subprocess.CompletedProcess[str]) -> Any:
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def test_the_samples_import_on_the_demo_store_and_show(demo: Path) -> None:
+    done = serialpos(demo, "asn", "import", "data/sample_asn.csv", "--store", "S01")
+    assert done.returncode == 0, done.stderr
+    assert "ASN ASN-1001 from Aurora Devices Ltd: 3 lines, 34 units, 4 serials expected at " \
+           "S01" in done.stdout
+    assert "ASN ASN-1002 from Northwind Computing" in done.stdout
+    # The terminal's own store is the default, as at the console's login.
+    result = as_json(serialpos(demo, "asn", "import", "data/sample_asn.json", "--json",
+                               store="S02"))
+    assert result["store"] == "S02"
+    assert [(a["asn"], a["lines"], a["units"], a["serials"]) for a in result["asns"]] == [
+        ("ASN-2001", 3, 28, 4), ("ASN-2002", 2, 8, 0)]
+    listed = as_json(serialpos(demo, "asn", "list", "--json"))
+    assert {(a["asn"], a["store"], a["status"]) for a in listed} == {
+        ("ASN-1001", "S01", "open"), ("ASN-1002", "S01", "open"),
+        ("ASN-2001", "S02", "open"), ("ASN-2002", "S02", "open")}
+    assert [a["asn"] for a in as_json(serialpos(demo, "asn", "list", "--store", "S02",
+                                                "--json"))] == ["ASN-2002", "ASN-2001"]
+    detail = as_json(serialpos(demo, "asn", "show", "ASN-1001", "--json"))
+    assert detail["status"] == "open"
+    assert [(ln["sku"], ln["quantity"], ln["listed"], ln["case_pack"], ln["received"])
+            for ln in detail["lines"]] == [("PH-AUR15", 4, 4, None, 0),
+                                           ("AC-CASE15", 20, 0, "CP-CASE-01", 0),
+                                           ("AC-CHG65", 10, 0, "CP-CHG-01", 0)]
+    table = serialpos(demo, "asn", "show", "ASN-1001")
+    assert "ASN ASN-1001 from Aurora Devices Ltd at S01: open, 0 of 34 scanned" in table.stdout
+    assert "CP-CASE-01" in table.stdout
+    unit = as_json(serialpos(demo, "serial", "show", "356938040000011", "--json"))
+    assert "expected" in json.dumps(unit)
+
+
+def test_a_bad_file_is_refused_whole_listing_every_problem(demo: Path) -> None:
+    bad = demo / "bad.csv"
+    bad.write_text("ASN,Vendor,SKU,Quantity,Serials,CasePack\n"
+                   "ASN-9,Acme,PH-AUR15,1,356938040000011,\n"
+                   "ASN-9,Acme,NOPE,1,,\n"
+                   "ASN-9,Acme,PH-NOVA7,2,,CP-1\n"
+                   "ASN-9,Acme,AC-USBC1,lots,,\n"
+                   "ASN-9,Acme,PH-AUR15,1,356938040000011,\n"
+                   "ASN-9,Acme,PH-AUR15,1,35693803000001,\n", encoding="utf-8")
+    done = serialpos(demo, "asn", "import", str(bad), "--store", "S01")
+    assert done.returncode == 1
+    lines = done.stderr.splitlines()
+    assert lines[0] == f"error: {bad} refused, nothing imported (5 problems):"
+    assert lines[1:] == [  # line 2 is fine on its own
+        "  line 3: there is no product with SKU 'NOPE'",
+        "  line 4: PH-NOVA7 is serialized (required): serialized units are tracked one by "
+        "one: CasePack cannot hold a serialized product",
+        "  line 5: Quantity 'lots' is not a positive whole number",
+        "  line 6: serial 356938040000011 of PH-AUR15 is listed twice in the file (first at "
+        "line 2)",
+        "  line 7: serial '35693803000001' is not valid for PH-AUR15: an IMEI has 15 digits, "
+        "this has 14",
+    ]
+    assert as_json(serialpos(demo, "asn", "list", "--json")) == []
+
+
+def test_refusals_are_one_clear_line(demo: Path) -> None:
+    missing = serialpos(demo, "asn", "import", "no-such.csv", "--store", "S01")
+    assert (missing.returncode, missing.stderr) == (2, "error: cannot read no-such.csv: no "
+                                                       "such file\n")
+    no_store = serialpos(demo, "asn", "import", "data/sample_asn.csv")
+    assert no_store.returncode == 2 and "say which store: --store CODE" in no_store.stderr
+    cashier = serialpos(demo, "asn", "import", "data/sample_asn.csv", "--store", "S01",
+                        user="cashier")
+    assert cashier.returncode == 1 and cashier.stderr.startswith("error: ")
+    unknown = serialpos(demo, "asn", "show", "ASN-0")
+    assert (unknown.returncode, unknown.stderr) == (1, "error: there is no ASN 'ASN-0'\n")
+    wrong_store = serialpos(demo, "asn", "import", "data/sample_asn.csv", "--store", "S09")
+    assert (wrong_store.returncode, wrong_store.stderr) == (1, "error: there is no store "
+                                                               "'S09'\n")
