@@ -1,0 +1,95 @@
+"""Return to vendor: say the vendor and the reason (typed in the scan field, Enter each), then
+scan the units going back (they must be in stock here), and Return (F10/^F) records them all
+as one document with its event file. Nothing is recorded until then; Esc leaves without it.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from textual.binding import Binding, BindingType
+
+from serialpos.domain.text import clip
+from serialpos.tui.screens.scan_out import ScanOutScreen, units
+
+if TYPE_CHECKING:
+    from serialpos.db.engine import Database
+    from serialpos.services.outgoing import PickedUnit
+    from serialpos.tui.messages import ScanRead
+
+
+class RtvScreen(ScanOutScreen):
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("f10,ctrl+f", "finish", "Return")]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.vendor = ""
+        self.reason = ""
+
+    @property
+    def title_text(self) -> str:
+        return "Return to vendor"
+
+    @property
+    def stage(self) -> str:
+        return "vendor" if not self.vendor else "reason" if not self.reason else "scan"
+
+    def head_words(self) -> str:
+        if not self.vendor:
+            return "vendor?"
+        return f"to {self.vendor}" + (f" · {self.reason}" if self.reason else " · reason?")
+
+    def placeholder(self) -> str:
+        if self.done is None and self.stage == "vendor":
+            return "vendor (who gets the units back), Enter"
+        if self.done is None and self.stage == "reason":
+            return "reason for the return, Enter"
+        return super().placeholder()
+
+    def take_entry(self, text: str) -> bool:
+        stage = self.stage
+        if stage == "scan":
+            return False
+        from serialpos.domain.errors import BadRequest
+        from serialpos.services.rtv import MAX_REASON, MAX_VENDOR, text_field
+
+        try:
+            if stage == "vendor":
+                self.vendor = text_field(text, "vendor", MAX_VENDOR)
+                self.message_line.ok(f"vendor {self.vendor}: now the reason")
+            else:
+                self.reason = text_field(text, "reason", MAX_REASON)
+                self.message_line.ok("now scan the units going back")
+        except BadRequest as exc:
+            self.show_error(exc.message)
+        self.show_state()
+        return True
+
+    def take_entry_scan(self, scan: ScanRead) -> bool:
+        if self.stage == "scan":
+            return False
+        self.take_entry(scan.decoded.text or str(scan.raw))
+        return True
+
+    def check(self, db: Database, raw: str, sku: str | None) -> PickedUnit:
+        from serialpos.services.rtv import check_unit
+
+        return check_unit(db, self.store, raw, sku)
+
+    def finish_question(self) -> str | None:
+        return None
+
+    def finish_job(self, db: Database) -> ScanOutScreen.Finished:
+        from serialpos.domain.errors import BadRequest
+        from serialpos.services.rtv import StockItem, return_to_vendor
+
+        if self.stage != "scan":
+            raise BadRequest(f"give the {self.stage} first")
+        items = [StockItem(e.sku, (e.serial,)) for e in self.entries]
+        items += [StockItem(sku, (), q) for (sku, _sign), q in self.quantities.items() if q]
+        outbox = self.console.terminal_config().resolved_outbox()
+        result = return_to_vendor(db, self.session.actor, self.store, self.vendor,
+                                  self.reason, items, outbox)
+        return self.Finished(result.number, f"returned {result.number}: "
+                             f"{units(result.units)} to {clip(self.vendor)}",
+                             result.files.message)

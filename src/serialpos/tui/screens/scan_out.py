@@ -1,0 +1,519 @@
+"""What the scan-out flows share (a transfer being picked, a return to vendor, an adjustment):
+one continuous scanning loop and a list of the units scanned.
+
+**The loop.** Scan (or type) a product, then its serials; or scan a bare serial and the unit is
+found by it. Each scan lands with no dialog to close: ✓ and colour on the message line and the
+count moves, or ✗ and the bell with the reason (garbage, a product label scanned as a serial, a
+serial of another product, a unit not in stock here). A product moved as a quantity (no
+serials, or serialized inventory off at this store) is counted: each scan of its barcode is one
+unit, or type a number (``-2`` takes two back). A pasted list or a range (``SN1001-SN1100``) is
+checked whole: one bad entry refuses it, naming the entry, and nothing from it lands.
+
+**Take off** (F3/^D) turns the next scans into removals from the list, until pressed again.
+
+**The list** shows the units scanned, newest first, drawing only the rows on screen, so a
+document of 10,000 units costs what 16 rows cost; the head line carries the counts.
+
+**Threads.** Every database call runs in a thread worker, one at a time in the order asked,
+so fast scans land in scan order; the worker side owns the list of units.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar, overload
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.message import Message
+from textual.widgets import Input, Static
+
+from serialpos.domain.text import clip, visible
+from serialpos.tui.screens.base import ConsoleScreen
+from serialpos.tui.widgets.count_list import CountList
+from serialpos.tui.widgets.key_footer import KeyFooter, KeyHints
+from serialpos.tui.widgets.message_line import MessageLine
+from serialpos.tui.widgets.serial_field import SerialField
+from serialpos.tui.widgets.status_line import StatusLine
+
+if TYPE_CHECKING:
+    from serialpos.db.engine import Database
+    from serialpos.services.outgoing import PickedUnit, StockProduct
+    from serialpos.tui.messages import ScanRead
+
+_QUANTITY = re.compile(r"[+-]?\d{1,6}")
+_LIST = re.compile(r"\S[\s,;]+\S")
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One unit on the list: ``sign`` +1 for a unit coming in (adjustments), -1 going out."""
+
+    sku: str
+    serial: str
+    sign: int = -1
+
+
+class Newest(Sequence[Entry]):
+    """The list read backwards without copying it: the newest unit first."""
+
+    def __init__(self, items: list[Entry]) -> None:
+        self.items = items
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    @overload
+    def __getitem__(self, index: int) -> Entry: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[Entry]: ...
+
+    def __getitem__(self, index: int | slice) -> Entry | Sequence[Entry]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        return self.items[len(self.items) - 1 - index]
+
+
+def units(count: int) -> str:
+    return f"{count:,} unit{'s' if count != 1 else ''}"
+
+
+class ScanOutScreen(ConsoleScreen):
+    """The loop; subclasses say what a scan does to their document (the hooks below)."""
+
+    DEFAULT_CSS = """
+    ScanOutScreen #scan-head { height: 1; padding: 0 1; }
+    """
+    TAKES_SCANS: ClassVar[bool] = True
+    KEY_HINTS: ClassVar[KeyHints] = (("Enter", "Scan"), ("↓", "List"))
+    #: The finishing key's label (Ship, Return, Post).
+    FINISH: ClassVar[str] = "Finish"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "Back"),
+        Binding("f3,ctrl+d", "take_off", "Take off"),
+        Binding("f10,ctrl+f", "finish", "Finish"),
+        Binding("down", "list", "List", show=False),
+    ]
+
+    @dataclass
+    class Landed(Message):
+        """A job was done; ``message`` says what (``alert``: with the bell)."""
+
+        message: str
+        alert: bool = False
+        note: bool = False
+
+    @dataclass
+    class Refused(Message):
+        """A job was refused; nothing changed."""
+
+        message: str
+
+    @dataclass
+    class Finished(Message):
+        """The document was completed: its number and the sentence to show."""
+
+        document: str
+        message: str
+        warning: str = ""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.current: StockProduct | None = None
+        self.entries: list[Entry] = []
+        self.keys: set[tuple[str, str]] = set()
+        self.quantities: dict[tuple[str, int], int] = {}
+        self.taking_off = False
+        self.done: str | None = None
+        self._tickets = 0
+        self._serving = 0
+        self._turn = threading.Condition()
+
+    # -- what subclasses say ----------------------------------------------------------------
+    @property
+    def title_text(self) -> str:
+        return "Scan out"
+
+    def head_words(self) -> str:
+        """The document's part of the head line (vendor, destination, reason)."""
+        return ""
+
+    @property
+    def sign(self) -> int:
+        """Which way the next scan moves a unit (adjustments can add)."""
+        return -1
+
+    def check(self, db: Database, raw: str, sku: str | None) -> PickedUnit:
+        """Worker side: may this unit go on the document? Raise the refusal if not."""
+        raise NotImplementedError
+
+    def store_units(self, db: Database, sku: str | None, serials: list[str]) -> \
+            tuple[list[PickedUnit], list[str]]:
+        """Worker side: check every serial (one refused refuses them all) and return the units
+        to add and the serials already on the list (repeats, counted once)."""
+        picked: list[PickedUnit] = []
+        repeated: list[str] = []
+        seen: set[tuple[str, str]] = set()
+        for number, raw in enumerate(serials, start=1):
+            try:
+                unit = self.check(db, raw, sku)
+            except Exception as exc:
+                if len(serials) == 1:
+                    raise
+                from serialpos.domain.errors import BadSerial
+                from serialpos.tui.backend import describe
+
+                raise BadSerial(f"the list was refused whole at serial {clip(raw.strip())} "
+                                f"(number {number} of {len(serials)}): {describe(exc)}. "
+                                "Nothing from it was added") from exc
+            key = (unit.sku, unit.serial)
+            if key in self.keys or key in seen:
+                repeated.append(unit.serial)
+                continue
+            seen.add(key)
+            picked.append(unit)
+        return picked, repeated
+
+    def unstore_units(self, db: Database, entries: list[Entry]) -> None:
+        """Worker side: units taken off the list (a kept document forgets them too)."""
+
+    def store_quantity(self, db: Database, product: StockProduct, change: int) -> None:
+        """Worker side: a quantity counted on (or, negative, off) the document."""
+        key = (product.sku, self.sign)
+        new = self.quantities.get(key, 0) + change
+        if new < 0:
+            from serialpos.domain.errors import BadRequest
+
+            raise BadRequest(f"{product.sku}: only {self.quantities.get(key, 0)} counted")
+        self.quantities[key] = new
+
+    def finish_job(self, db: Database) -> Finished:
+        """Worker side: complete the document."""
+        raise NotImplementedError
+
+    def finish_question(self) -> str | None:
+        """A question to confirm before finishing, or None to finish at once."""
+        return None
+
+    # -- layout ------------------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        yield StatusLine(self.title_text, self.session)
+        yield Static("", id="scan-head", markup=False)
+        yield SerialField(id="scan", placeholder=self.placeholder())
+        yield MessageLine(id="message")
+        yield CountList(id="units")
+        yield KeyFooter()
+
+    def on_mount(self) -> None:
+        self.unit_list.show("", Newest(self.entries), self._row,
+                            empty="nothing scanned yet: scan a unit, or a product first")
+        self.show_state()
+        self.field.focus()
+
+    @property
+    def field(self) -> SerialField:
+        return self.query_one("#scan", SerialField)
+
+    @property
+    def unit_list(self) -> CountList:
+        return self.query_one("#units", CountList)
+
+    def _row(self, entry: Entry, width: int) -> str:
+        mark = "+" if entry.sign > 0 else "−"
+        return f"{mark} {entry.sku} {entry.serial}"
+
+    def counted(self) -> int:
+        return len(self.entries) + sum(self.quantities.values())
+
+    def show_state(self) -> None:
+        head = Text(no_wrap=True, overflow="ellipsis")
+        if self.done is not None:
+            head.append(f"✓ {self.done}", style="bold")
+        else:
+            if self.taking_off:
+                head.append("TAKE OFF ", style="reverse")
+            head.append(units(self.counted()), style="bold")
+        words = self.head_words()
+        if words:
+            head.append(f" · {words}")
+        self.query_one("#scan-head", Static).update(head)
+        counts = f"{len(self.entries):,} scanned"
+        quantities = sum(self.quantities.values())
+        if quantities:
+            counts += f", {quantities:,} counted"
+        self.unit_list.title = f"Units ({counts}), newest first"
+        self.unit_list.refresh()
+        self.field.placeholder = self.placeholder()
+
+    def placeholder(self) -> str:
+        if self.done is not None:
+            return "done: Esc to go back"
+        product = self.current
+        verb = "take off" if self.taking_off else "scan"
+        if product is None:
+            return f"{verb} a unit, or a product first"
+        if product.by_serial:
+            return f"{verb} {product.sku} serials, or a product"
+        return f"how many {product.sku}? or scan a product"
+
+    # -- the job chain -----------------------------------------------------------------------
+    def submit(self, job: Callable[[], Message], busy: str | None = None) -> None:
+        if busy:
+            self.message_line.note(busy)
+        ticket = self._tickets
+        self._tickets += 1
+        self._run(ticket, job)
+
+    @work(thread=True, group="scan-out")
+    def _run(self, ticket: int, job: Callable[[], Message]) -> None:
+        with self._turn:
+            while self._serving != ticket:
+                self._turn.wait()
+        try:
+            self.post_message(job())
+        except Exception as exc:
+            from serialpos.tui.backend import describe
+
+            self.post_message(self.Refused(describe(exc)))
+        finally:
+            with self._turn:
+                self._serving += 1
+                self._turn.notify_all()
+
+    def on_scan_out_screen_landed(self, message: Landed) -> None:
+        self.show_state()
+        if message.alert:
+            self.show_error(message.message)
+        elif message.note:
+            self.message_line.note(message.message)
+        else:
+            self.message_line.ok(message.message)
+
+    def on_scan_out_screen_refused(self, message: Refused) -> None:
+        self.show_state()
+        self.show_error(message.message)
+
+    def on_scan_out_screen_finished(self, message: Finished) -> None:
+        self.done = message.document
+        self.show_state()
+        self.refresh_bindings()
+        if message.warning:
+            self.show_error(f"{message.message}; {message.warning}")
+        else:
+            self.message_line.ok(message.message)
+
+    # -- input (screen side) -----------------------------------------------------------------
+    def refuse_when_done(self) -> bool:
+        if self.done is None:
+            return False
+        self.show_error(f"{self.done} is done: Esc to go back")
+        return True
+
+    @on(Input.Submitted, "#scan")
+    def submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        text = event.value.strip()
+        event.input.clear()
+        if self.take_entry(text) or self.refuse_when_done():
+            return
+        if not text:
+            self.show_error("scan or type a product, a serial or a quantity, then Enter")
+            return
+        self.submit(lambda: self._take(text, None, None))
+
+    def take_entry(self, text: str) -> bool:
+        """A subclass's own use of the field before scanning starts (vendor, reason...):
+        True when it took the text."""
+        return False
+
+    def take_scan(self, scan: ScanRead) -> None:
+        if self.refuse_unreadable(scan):
+            return
+        if self.take_entry_scan(scan) or self.refuse_when_done():
+            return
+        decoded = scan.decoded
+        if decoded.gtin and decoded.serial:
+            gtin, serial = decoded.gtin, decoded.serial
+            self.submit(lambda: self._take(None, gtin, serial))
+        elif decoded.kind == "product" and decoded.gtin:
+            gtin = decoded.gtin
+            self.submit(lambda: self._take(None, gtin, None))
+        else:
+            raw = decoded.serial or decoded.text or str(scan.raw)
+            self.submit(lambda: self._take(raw, None, None))
+
+    def take_entry_scan(self, scan: ScanRead) -> bool:
+        """Before scanning starts, a scan is typed into the field (a vendor's barcode)."""
+        return False
+
+    def on_serial_field_list_pasted(self, message: SerialField.ListPasted) -> None:
+        if self.take_entry(message.text.strip()) or self.refuse_when_done():
+            return
+        text = message.text
+        self.submit(lambda: self._take_list(text), "checking the pasted serials…")
+
+    def on_serial_field_paste_refused(self, message: SerialField.PasteRefused) -> None:
+        self.show_error(message.message)
+
+    # -- what a scan does (worker side) -------------------------------------------------------
+    @property
+    def store(self) -> str:
+        return self.session.store
+
+    def _product(self, db: Database, code: str) -> StockProduct:
+        from serialpos.services.outgoing import find_stock_product
+
+        return find_stock_product(db, self.store, code)
+
+    def _take(self, text: str | None, gtin: str | None, serial: str | None) -> Message:
+        from serialpos.domain.errors import BadRequest, UnknownProduct
+        from serialpos.domain.serial_lists import expand_range
+
+        db = self.console.database()
+        if gtin is not None:
+            product = self._product(db, gtin)
+            if serial is not None:
+                self.current = product
+                return self._serials(db, [serial])
+            return self._select(db, product, count_one=True)
+        assert text is not None
+        if _LIST.search(text) is not None or expand_range(text) is not None:
+            return self._take_list(text)
+        current = self.current
+        if current is not None and current.quantity_allowed and _QUANTITY.fullmatch(text):
+            return self._quantity(db, current, int(text))
+        found: StockProduct | None
+        try:
+            found = self._product(db, text)
+        except UnknownProduct:
+            found = None
+        if found is not None:
+            return self._select(db, found, count_one=text != found.sku)
+        if current is not None and not current.by_serial:
+            raise BadRequest(f"{current.sku} is counted here, not scanned: type how many "
+                             f"('{clip(text)}' is not a number), or scan another product")
+        return self._serials(db, [text])
+
+    def _select(self, db: Database, product: StockProduct, *, count_one: bool) -> Message:
+        self.current = product
+        if not product.by_serial:
+            if count_one:
+                return self._quantity(db, product, 1)
+            return self.Landed(f"{product.sku} {visible(product.name)}: type how many",
+                               note=True)
+        return self.Landed(f"{product.sku} {visible(product.name)}: scan its serials",
+                           note=True)
+
+    def _quantity(self, db: Database, product: StockProduct, change: int) -> Message:
+        from serialpos.domain.errors import BadRequest
+
+        if change == 0:
+            raise BadRequest("give a quantity other than 0")
+        if self.taking_off:
+            change = -change
+        self.store_quantity(db, product, change)
+        now = self.quantities.get((product.sku, self.sign), 0)
+        return self.Landed(f"{product.sku}: {now} counted · {units(self.counted())} in all")
+
+    def _take_list(self, text: str) -> Message:
+        from serialpos.domain.serial_lists import parse_serial_list
+
+        serials = parse_serial_list(text)
+        return self._serials(self.console.database(), serials)
+
+    def _serials(self, db: Database, serials: list[str]) -> Message:
+        from serialpos.domain.errors import BadRequest
+
+        current = self.current
+        sku = current.sku if current is not None and current.by_serial else None
+        if current is not None and not current.by_serial:
+            raise BadRequest(f"{current.sku} is counted here, not scanned: type how many, or "
+                             "scan another product")
+        if self.taking_off:
+            return self._take_off(db, sku, serials)
+        picked, repeated = self.store_units(db, sku, serials)
+        for unit in picked:
+            self.entries.append(Entry(unit.sku, unit.serial, self.sign))
+            self.keys.add((unit.sku, unit.serial))
+        if len(serials) == 1:
+            if repeated:
+                return self.Landed(f"serial {repeated[0]} is already on the list (counted "
+                                   "once)", alert=True)
+            unit = picked[0]
+            return self.Landed(f"{unit.sku} {unit.serial} ✓ {units(self.counted())}")
+        words = f"{len(picked):,} serials added from the list · {units(self.counted())}"
+        if repeated:
+            return self.Landed(f"{words}; {len(repeated)} already on it (counted once)",
+                               alert=True)
+        return self.Landed(words)
+
+    def _take_off(self, db: Database, sku: str | None, serials: list[str]) -> Message:
+        from serialpos.domain.checklist import NotOnDocument
+        from serialpos.domain.serials import require_serial
+
+        found: list[Entry] = []
+        for raw in serials:
+            serial = require_serial(raw)
+            entry = next((e for e in self.entries if e.serial == serial
+                          and (sku is None or e.sku == sku)), None)
+            if entry is None:
+                raise NotOnDocument(f"serial {clip(serial)} is not on the list: nothing taken "
+                                    "off")
+            found.append(entry)
+        self.unstore_units(db, found)
+        for entry in found:
+            self.entries.remove(entry)
+            self.keys.discard((entry.sku, entry.serial))
+        what = found[0].serial if len(found) == 1 else f"{len(found)} serials"
+        return self.Landed(f"{what} taken off · {units(self.counted())}", note=True)
+
+    # -- keys --------------------------------------------------------------------------------
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("take_off", "finish"):
+            return self.done is None
+        return True
+
+    def action_list(self) -> None:
+        if self.unit_list.has_focus:
+            self.unit_list.action_move(1)
+        else:
+            self.unit_list.focus()
+
+    def action_back(self) -> None:
+        if self.unit_list.has_focus:
+            self.field.focus()
+            return
+        self.dismiss()
+
+    def action_take_off(self) -> None:
+        self.taking_off = not self.taking_off
+        self.show_state()
+        if self.taking_off:
+            self.message_line.note("take off: scan the units to take off the list "
+                                   "(F3/^D again to go back to scanning)")
+        else:
+            self.message_line.note("scanning units on again")
+        self.field.focus()
+
+    def action_finish(self) -> None:
+        if self.refuse_when_done():
+            return
+        question = self.finish_question()
+        if question is None:
+            self.submit(lambda: self.finish_job(self.console.database()), "recording…")
+            return
+        from serialpos.tui.screens.serial_mode import Confirm
+
+        def answered(yes: bool | None) -> None:
+            self.field.focus()
+            if yes:
+                self.submit(lambda: self.finish_job(self.console.database()), "recording…")
+            else:
+                self.message_line.note("not yet: go on scanning")
+
+        self.app.push_screen(Confirm(question), answered)
