@@ -273,3 +273,44 @@ def test_migration_0008_downgrades(db: Database) -> None:
     migrate.upgrade(db)
     tables = set(sa.inspect(db.engine).get_table_names())
     assert {"stock_count", "count_batch", "count_scan"} <= tables
+
+
+def test_console_entries_product_then_serials_gs1_and_quantities(shop: Database,
+                                                                 admin: Actor) -> None:
+    db = shop
+    number = counts.open_count(db, admin, "S1").number
+    counts.start_batch(db, admin, number, "Ann")
+    chosen = counts.take(db, admin, number, 1, text="4006381333931")  # PH's barcode
+    assert chosen.current == "PH" and chosen.outcome is None
+    assert chosen.message == "PH Phone: scan each unit's serial"
+    unit = counts.take(db, admin, number, 1, text="A1", current="PH")
+    assert unit.outcome is not None and unit.outcome.serial == "A1"
+    gs1 = counts.take(db, admin, number, 1, gtin="04006381333931", serial="A2")
+    assert gs1.outcome is not None and (gs1.outcome.sku, gs1.outcome.serial) == ("PH", "A2")
+    cable = counts.take(db, admin, number, 1, text="CAB", current="PH")
+    assert cable.current == "CAB" and cable.outcome is not None
+    assert cable.message == "CAB: +1, 1 in batch 1 (+N for more)"
+    more = counts.take(db, admin, number, 1, text="+3", current="CAB")
+    assert more.outcome is not None and more.outcome.batch_total == 4
+    # A serial after a product without serials is resolved by the ledger.
+    phone = counts.take(db, admin, number, 1, text="A3", current="CAB")
+    assert phone.current == "PH"
+    with pytest.raises(BadRequest, match=r"scan the product first, then its quantity \(\+N\)"):
+        counts.take(db, admin, number, 1, text="+2")
+    result = counts.reconcile(db, number)
+    assert result.matched == 3 and not result.missing
+    assert [(q.sku, q.counted) for q in result.quantities] == [("CAB", 4)]
+
+
+def test_with_serialized_inventory_off_a_product_scan_counts_a_unit(shop: Database,
+                                                                    admin: Actor) -> None:
+    db = shop
+    set_setting(db, admin, "serialized_inventory", "false", "S2")
+    number = counts.open_count(db, admin, "S2").number
+    counts.start_batch(db, admin, number, "Ann")
+    taken = counts.take(db, admin, number, 1, text="4006381333931")
+    assert taken.outcome is not None and taken.outcome.quantity == 1  # no serial asked
+    assert counts.take(db, admin, number, 1, text="+2", current="PH").outcome is not None
+    result = counts.reconcile(db, number)
+    assert not result.serial_tracked
+    assert [(q.sku, q.counted, q.on_hand) for q in result.quantities] == [("PH", 3, 1)]

@@ -94,7 +94,7 @@ class Elsewhere:
 class SerialClasses:
     """One product's serial reconciliation."""
 
-    matched: frozenset[str]
+    matched: AbstractSet[str]
     missing: tuple[str, ...]
     never_seen: tuple[str, ...]
     elsewhere: tuple[Elsewhere, ...]
@@ -120,7 +120,7 @@ def classify(scanned: AbstractSet[str], here: AbstractSet[str], known: Mapping[s
         restore = place.state == "written_off" and place.store == store
         elsewhere.append(Elsewhere(serial, place,
                                    ElsewhereAction.RESTORE if restore else ElsewhereAction.LEAVE))
-    return SerialClasses(frozenset(matched), tuple(missing), tuple(never_seen),
+    return SerialClasses(matched, tuple(missing), tuple(never_seen),
                          tuple(elsewhere))
 
 

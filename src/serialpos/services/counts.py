@@ -213,10 +213,14 @@ class _Count:
     products: tuple[str, ...] | None
 
 
-def _count_row(db: Database, conn: Connection, number: str, *, lock: bool = False) -> _Count:
+def _count_row(db: Database, conn: Connection, number: str, *,
+               lock: str | None = None) -> _Count:
+    """The count. ``lock`` (PostgreSQL; SQLite writers are serialised anyway): "share" for a
+    scan or a batch, so an approval ("update") waits for them and they, after it, see the
+    count approved: no scan can slip in between an approval's reading and its commit."""
     q = sa.select(count_t).where(_c.number == number)
-    if lock and conn.dialect.name == "postgresql":
-        q = q.with_for_update()
+    if lock is not None and conn.dialect.name == "postgresql":
+        q = q.with_for_update(read=lock == "share")
     row = conn.execute(q).first()
     if row is None:
         raise UnknownCount(f"there is no count '{clip(number)}'")
@@ -314,7 +318,8 @@ def _batch_in(conn: Connection, actor: Actor, count: _Count, counter: str) -> Ba
 
 def start_batch(db: Database, actor: Actor, count: str, counter: str) -> BatchInfo:
     """A new batch of the count, counted by ``counter``."""
-    return db.write(lambda conn: _batch_in(conn, actor, _count_row(db, conn, count), counter))
+    return db.write(lambda conn: _batch_in(conn, actor,
+                                           _count_row(db, conn, count, lock="share"), counter))
 
 
 def _batch_id(conn: Connection, count: _Count, batch: int, *, open_only: bool = True) -> int:
@@ -331,7 +336,7 @@ def close_batch(db: Database, actor: Actor, count: str, batch: int) -> BatchInfo
     """Close a batch (its counter is done); the count stays open for other batches."""
     def work(conn: Connection) -> BatchInfo:
         actor.require(Permission.RECEIVE)
-        found = _count_row(db, conn, count)
+        found = _count_row(db, conn, count, lock="share")
         _open(found)
         bid = _batch_id(conn, found, batch)
         conn.execute(batch_t.update().where(_b.id == bid).values(status="closed",
@@ -442,7 +447,7 @@ def scan(db: Database, actor: Actor, count: str, batch: int, *, sku: str | None 
     resolves to its SKU before this is called; a serial without a product is resolved to the
     one product the ledger knows it under."""
     def work(conn: Connection) -> ScanOutcome:
-        found = _count_row(db, conn, count)
+        found = _count_row(db, conn, count, lock="share")
         tracked = settings_in(db, conn, found.store).serialized_inventory
         return _scan_in(db, conn, actor, found, batch, ScanInput(sku, serial, quantity),
                         tracked)
@@ -474,6 +479,16 @@ class _Plan:
         return self.tracked_store and product.mode.tracked
 
 
+def _serial_set(conn: Connection, query: sa.Select[tuple[str]]) -> set[str]:
+    """One column of serials into a set, fetched in blocks from the driver's cursor: a
+    million rows through SQLAlchemy's per-row result machinery would cost seconds."""
+    cursor = conn.execute(query).cursor
+    serials: set[str] = set()
+    while block := cursor.fetchmany(50_000):
+        serials.update(row[0] for row in block)
+    return serials
+
+
 def _plan(db: Database, conn: Connection, count: _Count) -> _Plan:
     tracked_store = settings_in(db, conn, count.store).serialized_inventory
     p = repo.product_t.c
@@ -494,13 +509,13 @@ def _plan(db: Database, conn: Connection, count: _Count) -> _Plan:
     def in_scope(column: sa.ColumnElement[int]) -> sa.ColumnElement[bool]:
         return sa.true() if scope is None else column.in_(sorted(scope))
 
-    # The count's serials: one query, straight into sets (a serial in two batches is one).
-    current: _Product | None = None
-    for pid, serial in conn.execute(sa.select(_s.product_id, _s.serial).where(
-            _s.count_id == count.id, _s.serial.is_not(None))):
-        if current is None or current.id != pid:
-            current = product(pid)
-        current.scanned.add(serial)
+    # The count's serials: one query per product, straight into a set (a serial in two
+    # batches is one).
+    scanned_products = conn.execute(sa.select(_s.product_id).where(
+        _s.count_id == count.id, _s.serial.is_not(None)).distinct()).scalars().all()
+    for pid in scanned_products:
+        product(pid).scanned = _serial_set(conn, sa.select(_s.serial).where(
+            _s.count_id == count.id, _s.product_id == pid, _s.serial.is_not(None)))
     for pid, total in conn.execute(sa.select(_s.product_id, sa.func.sum(_s.quantity)).where(
             _s.count_id == count.id, _s.serial.is_(None)).group_by(_s.product_id)):
         product(pid).counted_quantity = int(total)
@@ -520,13 +535,12 @@ def _plan(db: Database, conn: Connection, count: _Count) -> _Plan:
                         key=lambda d: (d.sku, d.serial))
     # The ledger: units in stock here (one query), and on-hand quantities.
     if tracked_store:
-        current = None
-        for pid, serial in conn.execute(sa.select(_u.product_id, _u.serial).where(
-                _u.store_id == count.store_id, _u.state == "in_stock",
-                in_scope(_u.product_id)).order_by(_u.product_id)):
-            if current is None or current.id != pid:
-                current = product(pid)
-            current.here.add(serial)
+        stocked = conn.execute(sa.select(_u.product_id).where(
+            _u.store_id == count.store_id, _u.state == "in_stock",
+            in_scope(_u.product_id)).distinct()).scalars().all()
+        for pid in stocked:
+            product(pid).here = _serial_set(conn, sa.select(_u.serial).where(
+                _u.store_id == count.store_id, _u.product_id == pid, _u.state == "in_stock"))
     sl = repo.stock_t.c
     for pid, quantity in conn.execute(sa.select(sl.product_id, sl.quantity).where(
             sl.store_id == count.store_id, sl.quantity != 0, in_scope(sl.product_id))):
@@ -679,7 +693,7 @@ def approve(db: Database, actor: Actor, count: str, outbox: Path) -> Approval:
     file owed; then write the file. A count is approved once."""
     actor.require(Permission.ADJUST)
     done = db.write(lambda conn: _approve_in(db, conn, actor,
-                                             _count_row(db, conn, count, lock=True)))
+                                             _count_row(db, conn, count, lock="update")))
     files = event_files.write_owed(db, outbox)
     return Approval(done.reconciliation, done.added, done.removed, done.quantity_change, files)
 
@@ -787,7 +801,7 @@ def take(db: Database, actor: Actor, count: str, batch: int, *, text: str | None
     - anything else is a serial: of the current product, or resolved by the ledger.
     """
     def work(conn: Connection) -> Taken:
-        found = _count_row(db, conn, count)
+        found = _count_row(db, conn, count, lock="share")
         _open(found)
         tracked = settings_in(db, conn, found.store).serialized_inventory
         entry = (text or "").strip()
