@@ -1,0 +1,212 @@
+"""ASN receiving in the console at 80x24 and 40x16: the Receiving menu lists the store's open
+ASNs; the checklist refuses what the ASN does not list (serials, products), units in stock
+anywhere and serials breaking the format, alerts on repeats, shows a check mark on a complete
+product, refuses Receive all while serialized units are unscanned, rescans one product, and
+completes with the differences confirmed and recorded; the event file is read back."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from textual.widgets import OptionList
+from tui_helpers import SIZES, MakeApp, async_test, log_in, screen_text, settle
+
+from serialpos.db.engine import Database
+from serialpos.domain.users import Role
+from serialpos.services.asn import asn_detail, import_asn_data
+from serialpos.services.context import Actor
+from serialpos.services.lookup import lookup_serial
+from serialpos.tui.app import SerialposApp
+from serialpos.tui.screens.checklist import ChecklistScreen, CompleteDialog
+from serialpos.tui.screens.receiving import ReceivingScreen
+from serialpos.tui.screens.serial_mode import Confirm
+from serialpos.tui.widgets.checklist_view import ChecklistView
+from serialpos.tui.widgets.message_line import MessageLine
+
+from test_blind_receiving_screen import bells, enter, paste, read_event_file, scan  # isort: skip
+
+ZEN_BARCODE = "05012345000039"  # LT-ZEN14 (serials ^ZB[0-9]{8}$)
+AURORA_BARCODE = "05012345000015"  # PH-AUR15: not on the ASN below
+ASN_CSV = """ASN,Vendor,SKU,Quantity,Serials,CasePack
+ASN-T1,Northwind Computing,LT-ZEN14,2,ZB24100001|ZB24100002,
+ASN-T1,Northwind Computing,AP-FRG300,2,,
+ASN-T1,Northwind Computing,AC-USBC1,5,,
+"""
+
+
+def import_asn(db: Database) -> None:
+    stockroom = Actor("stockroom", Role.STOCKROOM, "T1")
+    import_asn_data(db, stockroom, "asn.csv", ASN_CSV.encode(), "S01")
+
+
+def message(app: SerialposApp) -> str:
+    return app.screen.query_one(MessageLine).text
+
+
+async def open_asn(pilot: object, app: SerialposApp) -> ChecklistScreen:
+    from textual.pilot import Pilot
+
+    assert isinstance(pilot, Pilot)
+    await log_in(pilot, "stockroom")
+    await pilot.press("5")
+    await settle(pilot)
+    menu = app.screen
+    assert isinstance(menu, ReceivingScreen)
+    assert [choice.asn for choice in menu.asns] == ["ASN-T1"]
+    text = screen_text(app)
+    assert "Blind receipt" in text and "ASN-T1" in text
+    options = menu.query_one(OptionList)
+    assert options.get_option_at_index(1).id == "asn:ASN-T1"
+    await pilot.press("down", "enter")
+    await settle(pilot)
+    screen = app.screen
+    assert isinstance(screen, ChecklistScreen), message(app)
+    return screen
+
+
+@pytest.mark.parametrize("size", SIZES)
+@async_test
+async def test_asn_checklist_errors_alerts_check_mark_and_completion(
+        make_app: MakeApp, demo_db: Database, outbox_folder: Path, size: tuple[int, int],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import_asn(demo_db)
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        screen = await open_asn(pilot, app)
+        rung = bells(app, monkeypatch)
+        assert "0/9 units" in screen_text(app)
+
+        await scan(pilot, ZEN_BARCODE)  # the product by its barcode
+        assert message(app) == "› LT-ZEN14 ZenBook 14 laptop: scan its serials (0 of 2)"
+        # Every refusal by its words, with the bell, and nothing counted.
+        await enter(pilot, screen, "ZB24100009")
+        assert message(app) == "✗ serial ZB24100009 of LT-ZEN14 is not on ASN ASN-T1"
+        await enter(pilot, screen, "ZB24000101")  # in stock at S01 already
+        assert message(app) == ("✗ serial ZB24000101 of LT-ZEN14 is already recorded "
+                                "(in stock at S01)")
+        await enter(pilot, screen, "ZB-1")
+        assert message(app).startswith("✗ serial 'ZB-1' is not valid for LT-ZEN14")
+        await scan(pilot, AURORA_BARCODE)
+        assert message(app) == "✗ PH-AUR15 is not on ASN ASN-T1"
+        await scan(pilot, "]E0ABC")
+        assert message(app) == "✗ unreadable scan: ean13 barcode must be digits, got 'ABC'"
+        await enter(pilot, screen, "AP-FRG300")  # the unlisted product: any new serial...
+        await enter(pilot, screen, "ZB24100002")  # ...but not one listed for another product
+        assert message(app) == ("✗ serial ZB24100002 is listed for LT-ZEN14 on ASN ASN-T1, "
+                                "not for AP-FRG300: scan LT-ZEN14 first")
+        assert len(rung) == 6
+        assert screen.receiving.checklist.received == 0
+
+        # A listed serial with nothing selected finds its product; a repeat alerts.
+        await enter(pilot, screen, "LT-ZEN14")
+        await enter(pilot, screen, "ZB24100001")
+        assert message(app) == "✓ LT-ZEN14 ZB24100001: 1 of 2"
+        view = screen.query_one(ChecklistView)
+        assert "ZB24100002 to scan" in view.visible_text()  # the listed one still to come
+        await enter(pilot, screen, "ZB24100001")
+        assert message(app) == "✗ serial ZB24100001 was already scanned (counted once)"
+        assert len(rung) == 7
+        await enter(pilot, screen, "ZB24100002")
+        assert message(app) == "✓ LT-ZEN14 ZB24100002: 2 of 2 ✓ LT-ZEN14 complete"
+        assert "▸✓ LT-ZEN14" in view.visible_text()  # the check mark, not colour alone
+        assert "▸✓ LT-ZEN14" in screen_text(app)
+
+        # Receive all is refused while the two AP-FRG300 units are unscanned.
+        await pilot.press("ctrl+t")
+        await settle(pilot)
+        assert message(app) == ("✗ 2 serialized units not scanned yet: scan each one before "
+                                "receiving all")
+        await enter(pilot, screen, "AC-USBC1")
+        await enter(pilot, screen, "3")
+        assert message(app) == "✓ AC-USBC1: 3 of 5"
+        assert "qty 3/5 short 2" in view.visible_text()
+
+        # Complete: the differences are listed and must be confirmed; then recorded.
+        await pilot.press("ctrl+f")
+        await settle(pilot)
+        dialog = app.screen
+        assert isinstance(dialog, CompleteDialog)
+        assert dialog.listed == "AP-FRG300: 0 of 2 received\nAC-USBC1: 3 of 5 received"
+        assert "AP-FRG300: 0 of 2 received" in screen_text(app)
+        await pilot.press("n")
+        await settle(pilot)
+        assert app.screen is screen and message(app) == "› not completed: go on scanning"
+        await pilot.press("ctrl+f")
+        await settle(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+        assert message(app) == ("✓ received 5 units: ASN-T1, 2 difference(s) recorded; event "
+                                "file written (asn_receipt-ASN-T1.csv)")
+        assert "completed: ASN-T1" in screen_text(app)
+
+    assert read_event_file(outbox_folder / "asn_receipt-ASN-T1.csv") == {
+        "AC-USBC1": (3, []), "AP-FRG300": (0, []),
+        "LT-ZEN14": (2, ["ZB24100001", "ZB24100002"])}
+    detail = asn_detail(demo_db, "ASN-T1")
+    assert detail.status == "received"
+    assert [d["sku"] for d in detail.discrepancies] == ["AP-FRG300", "AC-USBC1"]
+    (card,) = lookup_serial(demo_db, "ZB24100001")
+    assert (card.state, card.store) == ("in_stock", "S01")
+
+
+@pytest.mark.parametrize("size", SIZES)
+@async_test
+async def test_rescan_a_refused_list_and_scans_kept_on_leaving(
+        make_app: MakeApp, demo_db: Database, size: tuple[int, int]) -> None:
+    import_asn(demo_db)
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        screen = await open_asn(pilot, app)
+        await enter(pilot, screen, "LT-ZEN14")
+        await paste(pilot, screen, "ZB24100001\nZB24100099")
+        assert message(app).startswith("✗ the list was refused whole at serial ZB24100099 "
+                                       "(number 2 of 2): serial ZB24100099 of LT-ZEN14 is not "
+                                       "on ASN ASN-T1")
+        assert screen.receiving.checklist.lines["LT-ZEN14"].received == 0
+        await paste(pilot, screen, "ZB24100001\nZB24100002")
+        assert message(app) == "✓ 2 serials of LT-ZEN14 added from the list: 2 of 2"
+
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        assert isinstance(app.screen, Confirm)
+        await pilot.press("y")
+        await settle(pilot)
+        assert message(app) == "✓ LT-ZEN14 cleared: scan it again (0 of 2)"
+        await enter(pilot, screen, "ZB24100002")
+        await pilot.press("escape")  # an ASN's scans are saved as they are made: no question
+        await settle(pilot)
+        assert isinstance(app.screen, ReceivingScreen)
+    detail = asn_detail(demo_db, "ASN-T1")
+    assert detail.status == "open"
+    assert {line.sku: line.received for line in detail.lines}["LT-ZEN14"] == 1
+
+
+@async_test
+async def test_receive_all_takes_the_counted_products_once_every_serial_is_in(
+        make_app: MakeApp, demo_db: Database, outbox_folder: Path) -> None:
+    import_asn(demo_db)
+    app = make_app()
+    async with app.run_test(size=(40, 16)) as pilot:
+        screen = await open_asn(pilot, app)
+        await enter(pilot, screen, "ZB24100001")
+        await enter(pilot, screen, "ZB24100002")
+        await enter(pilot, screen, "AP-FRG300")
+        await enter(pilot, screen, "FR-300-0101")
+        await enter(pilot, screen, "FR-300-0102")
+        assert message(app) == "✓ AP-FRG300 FR-300-0102: 2 of 2 ✓ AP-FRG300 complete"
+        await pilot.press("ctrl+t")
+        await settle(pilot)
+        assert message(app) == "✓ every product without serials taken as arrived in full"
+        assert "9/9 units" in screen_text(app)
+        await pilot.press("ctrl+f")
+        await settle(pilot)
+        dialog = app.screen
+        assert isinstance(dialog, CompleteDialog)
+        assert dialog.question == "Complete ASN ASN-T1 from Northwind Computing: 9 units?"
+        await pilot.press("y")
+        await settle(pilot)
+        assert message(app).startswith("✓ received 9 units: ASN-T1; event file written")
+    assert read_event_file(outbox_folder / "asn_receipt-ASN-T1.csv") == {
+        "AC-USBC1": (5, []), "AP-FRG300": (2, ["FR-300-0101", "FR-300-0102"]),
+        "LT-ZEN14": (2, ["ZB24100001", "ZB24100002"])}
