@@ -127,7 +127,7 @@ async def test_a_manager_resumes_reviews_and_approves(
         assert number in screen.listing.visible_text()  # left open: listed, Enter resumes
         await enter(pilot, screen, "")
         assert screen.stage == "scan" and screen.batch_no == 1
-        assert "batch 1 resumed" in message(screen)
+        assert "batch 1 resumed (1 counted so far)" in message(screen)
         await pilot.press("ctrl+r")
         await settle(pilot)
         assert screen.result is not None and len(screen.result.missing) == 4
@@ -183,3 +183,27 @@ async def test_a_list_of_a_million_units_renders_only_the_rows_on_screen(
         assert "PH SN0999999" in listing.visible_text()
         assert "1000000/1000000" in listing.visible_text()
         assert len(rows.read) < 3 * listing.size.height
+
+
+@async_test
+async def test_a_burst_of_scanner_reads_lands_whole_and_in_order(
+        make_app: MakeApp, demo_db: Database) -> None:
+    from serialpos.devices.decoder import decode
+    from serialpos.tui.messages import ScanRead
+
+    serials = ["356938030000013", "356938030000021", "356938030000039", "356938030000047"]
+    app = make_app()
+    async with app.run_test(size=(40, 16)) as pilot:
+        screen = await open_counts(pilot, "stockroom")
+        await enter(pilot, screen, "")
+        await enter(pilot, screen, "Ann")
+        # The product, then its serials, read faster than any commit: no dialog, no wait.
+        for raw in [PHONE_BARCODE, *serials, "]C1010501234500001521" + "SN-NOT-IMEI"]:
+            app.post_message(ScanRead(raw, "test", decode(raw)))
+        await settle(pilot)
+        shown = screen.listing.visible_text()
+        assert [line.split()[-1] for line in shown.splitlines()[1:5]] == serials[::-1]
+        # The GS1 read (product + serial) was checked like any other: refused, said.
+        assert message(screen).startswith("✗ serial 'SN-NOT-IMEI' is not valid for PH-AUR15")
+    found = counts.reconcile(demo_db, "C-S01-000001")
+    assert found.matched == 4

@@ -12,6 +12,7 @@ many units a list holds.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -154,6 +155,10 @@ class CountsScreen(ConsoleScreen):
         self.result: Reconciliation | None = None
         self.list_index = 0
         self.confirming = False
+        self._turn = threading.Condition()
+        self._tickets = 0
+        self._serving = 0
+        self._worker_current: str | None = None  # the product chosen by the latest scan
 
     def compose(self) -> ComposeResult:
         yield StatusLine("Count", self.session)
@@ -389,23 +394,35 @@ class CountsScreen(ConsoleScreen):
 
     def _take(self, *, text: str | None = None, gtin: str | None = None,
               serial: str | None = None) -> None:
-        self._take_work(text, gtin, serial, self.current)
+        ticket = self._tickets
+        self._tickets += 1
+        self._take_work(ticket, text, gtin, serial)
 
-    # Not exclusive: scans arrive faster than a commit, and every one must land, in order.
+    # Scans arrive faster than a commit: every one lands, one at a time and in the order
+    # scanned (a ticket each), and each sees the product the scan before it chose.
     @work(thread=True, group="counts-scan")
-    def _take_work(self, text: str | None, gtin: str | None, serial: str | None,
-                   current: str | None) -> None:
+    def _take_work(self, ticket: int, text: str | None, gtin: str | None,
+                   serial: str | None) -> None:
+        with self._turn:
+            while self._serving != ticket:
+                self._turn.wait()
         count, batch = self.count, self.batch_no
-        assert count is not None and batch is not None
         try:
             from serialpos.services import counts
 
+            if count is None or batch is None:
+                raise counts.UnknownBatch("start a batch first (F5/^N), then scan")
             taken = counts.take(self.console.database(), self.session.actor, count.number,
-                                batch, text=text, gtin=gtin, serial=serial, current=current)
+                                batch, text=text, gtin=gtin, serial=serial,
+                                current=self._worker_current)
+            self._worker_current = taken.current
+            self.post_message(self.Scanned(taken))
         except Exception as exc:
             self._fail(exc)
-            return
-        self.post_message(self.Scanned(taken))
+        finally:
+            with self._turn:
+                self._serving += 1
+                self._turn.notify_all()
 
     @work(thread=True, exclusive=True, group="counts-review")
     def _review(self, number: str) -> None:
@@ -449,13 +466,14 @@ class CountsScreen(ConsoleScreen):
             self.message_line.ok(f"count {message.chosen.number} open ({batches}): "
                                  "who counts this batch? type the name")
         else:
+            units = next(b.scans for b in message.chosen.batches if b.number == self.batch_no)
             self.message_line.ok(f"count {message.chosen.number}: batch {self.batch_no} "
-                                 "resumed, scan on")
+                                 f"resumed ({units} counted so far), scan on")
 
     def on_counts_screen_batch_started(self, message: BatchStarted) -> None:
         self.count = message.info
         self.batch_no = message.batch
-        self.current = None
+        self.current = self._worker_current = None
         self.stage = "scan"
         self.scan_log = []
         self._head()
