@@ -212,8 +212,14 @@ def _emit(fmt: str, out: Path | None, columns: Sequence[str], keys: Sequence[str
         except BrokenPipeError:
             _reader_gone()
         return
-    with _progress(total, what) as progress:
-        count = exports.write_export(fmt, out, names, rows, progress)
+    if not out.parent.is_dir():
+        fail(f"cannot write {out}: the folder {out.parent} does not exist")
+    try:
+        with _progress(total, what) as progress:
+            count = exports.write_export(fmt, out, names, rows, progress)
+    except OSError as exc:
+        # The temporary file beside the target is gone already; name what the user asked for.
+        fail(f"cannot write {out}: {exc.strerror or exc}")
     say(f"wrote {count:,} rows to {out}")
 
 
