@@ -194,6 +194,13 @@ def test_approval_posts_adjustments_and_the_event_file(shop: Database, admin: Ac
                                              .where(e.document_id == number)).all())
     assert {(t, a, s) for t, a, s in docs} >= {("count", "adjust_remove", "A3"),
                                                 ("count", "adjust_add", "NEW1")}
+    # Reviewed later, the count shows what was approved, not the ledger as adjusted since.
+    later = counts.reconcile(db, number)
+    assert later.approved and [u.serial for u in later.missing] == ["A3"]
+    assert [u.serial for u in later.never_seen] == ["NEW1"]
+    assert later.elsewhere == done.reconciliation.elsewhere
+    assert later.elsewhere[0].hint == "in stock at S2: transfer it here"
+    assert later.quantities == done.reconciliation.quantities
     # Approved once; and closed for scans.
     with pytest.raises(CountClosed, match="was approved already"):
         counts.approve(db, admin, number, tmp_path / "out")

@@ -44,6 +44,8 @@ class StockCount(SQLModel, table=True):
     opened_at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime())
     approved_by: str | None = Field(default=None, max_length=32)
     approved_at: datetime | None = Field(default=None, sa_type=sa.DateTime())
+    #: The reconciliation as approved (JSON): what was posted, kept as it was then.
+    reconciliation: str | None = Field(default=None, sa_type=sa.Text())
 
 
 class CountBatch(SQLModel, table=True):

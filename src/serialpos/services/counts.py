@@ -31,6 +31,7 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -605,8 +606,18 @@ def _elsewhere_unit(sku: str, e: Elsewhere) -> ElsewhereUnit:
 
 
 def reconcile(db: Database, count: str) -> Reconciliation:
-    """The count against the ledger, now (reads only; nothing is posted)."""
-    return db.read(lambda conn: _reconciliation(_plan(db, conn, _count_row(db, conn, count))))
+    """The count against the ledger, now (reads only; nothing is posted). For an approved
+    count, the reconciliation as it was approved (the ledger has since been adjusted)."""
+    def work(conn: Connection) -> Reconciliation:
+        found = _count_row(db, conn, count)
+        if found.status == "approved":
+            stored = conn.execute(sa.select(_c.reconciliation).where(
+                _c.id == found.id)).scalar_one()
+            if stored is not None:
+                return replace(reconciliation_from_json(json.loads(stored)),
+                               batches=_batches(conn, found.id))
+        return _reconciliation(_plan(db, conn, found))
+    return db.read(work)
 
 
 # -- approval -------------------------------------------------------------------------
@@ -680,11 +691,12 @@ def _approve_in(db: Database, conn: Connection, actor: Actor, count: _Count) -> 
             net += change
     event_files.owe(conn, event_type=EventType.COUNT.value, document_id=count.number,
                     store=store, user=actor.user, lines=lines)
+    final = replace(result, approved=True)
     conn.execute(count_t.update().where(_c.id == count.id, _c.status == "open").values(
-        status="approved", approved_by=actor.user, approved_at=utcnow()))
+        status="approved", approved_by=actor.user, approved_at=utcnow(),
+        reconciliation=json.dumps(reconciliation_json(final), separators=(",", ":"))))
     conn.execute(batch_t.update().where(_b.count_id == count.id, _b.status == "open").values(
         status="closed", closed_at=utcnow()))
-    final = replace(result, approved=True)
     return Approval(final, added, removed, net)
 
 
@@ -845,3 +857,24 @@ def take(db: Database, actor: Actor, count: str, batch: int, *, text: str | None
         return Taken(done.sku, done, done.message)
 
     return db.write(work)
+
+
+def reconciliation_from_json(data: dict[str, Any]) -> Reconciliation:
+    """The inverse of :func:`reconciliation_json` (an approved count's stored snapshot)."""
+    unexpected = data["unexpected"]
+    return Reconciliation(
+        data["count"], data["store"], data["approved"], data["serial_tracked"], data["matched"],
+        tuple(UnitRef(u["sku"], u["serial"]) for u in data["missing"]),
+        tuple(UnitRef(u["sku"], u["serial"]) for u in unexpected["never_seen"]),
+        tuple(ElsewhereUnit(e["sku"], e["serial"], e["state"], e["store"], e["action"],
+                            _hint(e)) for e in unexpected["elsewhere"]),
+        tuple(Duplicate(d["sku"], d["serial"], tuple(d["batches"]))
+              for d in data["duplicates"]),
+        tuple(QuantityDifference(q["sku"], q["counted"], q["on_hand"], q["known_units"])
+              for q in data["quantities"]),
+    )
+
+
+def _hint(e: dict[str, Any]) -> str:
+    return Elsewhere(e["serial"], Place(e["state"], e["store"]),
+                     ElsewhereAction(e["action"])).hint

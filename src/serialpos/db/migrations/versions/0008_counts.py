@@ -29,6 +29,7 @@ def upgrade() -> None:
         sa.Column("opened_at", sa.DateTime(), nullable=False),
         sa.Column("approved_by", sa.String(32), nullable=True),
         sa.Column("approved_at", sa.DateTime(), nullable=True),
+        sa.Column("reconciliation", sa.Text(), nullable=True),
         sa.CheckConstraint("status IN ('open', 'approved')", name="ck_stock_count_status"),
     )
     op.create_index("ix_stock_count_store_status", "stock_count", ["store_id", "status"])
