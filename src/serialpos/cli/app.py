@@ -27,6 +27,7 @@ from serialpos.cli import (
     stores,
     users,
 )
+from serialpos.cli import counts as counts_cmd
 from serialpos.cli import devices as devices_cmd
 from serialpos.cli.context import CliState, state
 from serialpos.cli.output import EXIT_REFUSED
@@ -79,6 +80,7 @@ app.add_typer(print_cmd.app, name="print")
 app.add_typer(events.app, name="events")
 app.add_typer(report.app, name="report")
 app.add_typer(asn.app, name="asn")
+app.add_typer(counts_cmd.app, name="count")
 app.command("stock")(stores.stock)
 app.command("demo")(demo.demo)
 app.command("apply")(apply_cmd.apply)
