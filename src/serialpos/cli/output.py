@@ -52,6 +52,15 @@ def _cell(value: Any) -> Any:
     return Text(visible(str(plain(value))))
 
 
+#: Columns whose values are identifiers: shown whole, never wrapped or cut with an ellipsis.
+WHOLE_COLUMNS = frozenset({"sku", "invoice", "order", "document", "serial", "serials"})
+
+
+def _kept_whole(name: str) -> bool:
+    lowered = name.lower()
+    return lowered in WHOLE_COLUMNS or lowered.startswith("serial")
+
+
 def print_table(columns: Sequence[str], rows: Iterable[Sequence[Any]], title: str | None = None,
                 empty: str = "nothing to show") -> None:
     """A Rich table. Cells are shown literally: data containing ``[red]`` or escape sequences
@@ -59,11 +68,18 @@ def print_table(columns: Sequence[str], rows: Iterable[Sequence[Any]], title: st
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(*columns, title=title, show_lines=False, header_style="bold")
-    count = 0
-    for row in rows:
-        table.add_row(*(_cell(v) for v in row))
-        count += 1
+    cells = [[_cell(v) for v in row] for row in rows]
+    table = Table(title=title, show_lines=False, header_style="bold")
+    for i, name in enumerate(columns):
+        if _kept_whole(name):
+            # A cut serial or document number is a wrong one: other columns wrap instead.
+            width = max([len(name), *(c[i].cell_len for c in cells if i < len(c))])
+            table.add_column(name, no_wrap=True, min_width=width)
+        else:
+            table.add_column(name)
+    for row_cells in cells:
+        table.add_row(*row_cells)
+    count = len(cells)
     console = Console()
     if count == 0:
         console.print(empty, markup=False, highlight=False)
