@@ -6,7 +6,8 @@ each lands with no dialog to close: the message line says what happened (✓ and
 and the bell), the counts move, the serial shows under its product. A GS1 label carrying both
 product and serial does both at once. A product without serials is counted: each scan of its
 barcode is one unit, or type a number (``-2`` takes two back). A bare serial that the ASN
-lists under a product goes to that product when none is selected.
+lists under a product goes to that product while none was chosen (scanned, typed
+or picked); once one is, a serial listed for another product is refused.
 
 **Errors and alerts** are said on the message line with the bell: a serial not on the document,
 a serial already in stock (or sold) anywhere, one breaking the product's format, a product not
@@ -77,6 +78,7 @@ class Outcome:
     alert: bool = False  # said with the bell (a repeat scan)
     to_newest: bool = True
     note: bool = False  # a note, not a success
+    full: bool = False  # more than the one product changed
 
 
 @dataclass
@@ -211,7 +213,10 @@ class ChecklistScreen(ConsoleScreen):
         self.receiving = session
         self.done: CompletionResult | None = None
         self.current: str | None = None  # the selected product, as the job chain sees it
+        self.chosen = False  # current was chosen (scanned, typed, picked), not implied
         self._owners: dict[str, str] | None = None  # listed serial -> SKU (worker side)
+        self._seen: dict[str, tuple[int, int, bool]] = {}  # per line, as last shown
+        self._totals = [0, 0, 0]  # received, expected, complete lines
         self._tickets = 0
         self._serving = 0
         self._turn = threading.Condition()
@@ -247,15 +252,30 @@ class ChecklistScreen(ConsoleScreen):
     def focus_scan(self) -> None:
         self.field.focus()
 
-    def _show(self) -> None:
+    def _show(self, changed: str | None = None) -> None:
+        """The head's totals and the field's prompt. With ``changed`` (the one product a job
+        touched) the totals move by that line's difference instead of being summed again over
+        every line: a 10,000-line ASN costs the same per scan as a short one."""
         checklist = self.receiving.checklist
-        lines = list(checklist.lines.values())
-        received = sum(line.received for line in lines)
-        expected = sum(line.expected for line in lines)
-        complete = sum(1 for line in lines if line.complete)
+        seen = self._seen
+        if changed is None or len(seen) != len(checklist.lines) or changed not in seen:
+            seen.clear()
+            for sku, line in list(checklist.lines.items()):
+                seen[sku] = (line.received, line.expected, line.complete)
+            self._totals = [sum(v[0] for v in seen.values()), sum(v[1] for v in seen.values()),
+                            sum(1 for v in seen.values() if v[2])]
+        else:
+            line = checklist.lines[changed]
+            now = (line.received, line.expected, line.complete)
+            before = seen[changed]
+            seen[changed] = now
+            self._totals[0] += now[0] - before[0]
+            self._totals[1] += now[1] - before[1]
+            self._totals[2] += int(now[2]) - int(before[2])
+        received, expected, complete = self._totals
         done = self.done.document if self.done is not None else None
         self.query_one("#checklist-head", Static).update(
-            head_text(received, expected, complete, len(lines), checklist.blind, done))
+            head_text(received, expected, complete, len(seen), checklist.blind, done))
         self.field.placeholder = self._placeholder()
 
     def _placeholder(self) -> str:
@@ -312,7 +332,7 @@ class ChecklistScreen(ConsoleScreen):
         outcome = message.outcome
         self.view.sync(outcome.sku, outcome.missing, outcome.newest,
                        to_newest=outcome.to_newest)
-        self._show()
+        self._show(None if outcome.full else outcome.sku)
         if outcome.alert:
             self.show_error(outcome.message)
         elif outcome.note:
@@ -347,7 +367,7 @@ class ChecklistScreen(ConsoleScreen):
         return f"{line.received} of {line.expected}"
 
     def _selected(self, sku: str, message: str, *, note: bool = True) -> Outcome:
-        self.current = sku
+        self.current, self.chosen = sku, True
         line = self.receiving.checklist.lines[sku]
         if not message:
             what = (f"scan its serials ({self._line_words(line)})" if line.serialized
@@ -365,7 +385,7 @@ class ChecklistScreen(ConsoleScreen):
             self.receiving.add_product(sku)
         line = lines[sku]
         if count_one and not line.serialized:
-            self.current = sku
+            self.current, self.chosen = sku, True
             line = self.receiving.count(sku, 1)
             return Outcome(sku, f"{sku}: one more, {self._line_words(line)}"
                            + (" ✓ complete" if line.complete and not self._blind() else ""),
@@ -458,7 +478,7 @@ class ChecklistScreen(ConsoleScreen):
                 return self._select_product(product.sku, count_one=True)
             if not self._current_serialized():
                 raise UnknownBarcode(text)
-        else:
+        elif self._owner(text) is None:  # a serial the document lists is no SKU: no lookup
             try:
                 product = get_product(db, text)
             except UnknownProduct:
@@ -472,16 +492,18 @@ class ChecklistScreen(ConsoleScreen):
         return line is not None and line.serialized
 
     def _serial_entry(self, text: str) -> Outcome:
-        """Text that is no product: a serial of the selected product (or of the product the
-        document lists it under, when none is selected)."""
+        """Text that is no product: a serial of the selected product. A serial the document
+        lists goes to its own product when no product was chosen (scanned, typed or picked)
+        since: bare serials can be scanned in any order; once a product is chosen, a serial
+        listed for another one is refused."""
         from serialpos.domain.errors import BadRequest
 
         current = self.current
         line = None if current is None else self.receiving.checklist.lines.get(current)
+        owner = self._owner(text)
+        if owner is not None and (line is None or not self.chosen):
+            return self._scan_serial(owner, text)  # the product the document lists it for
         if line is None:
-            owner = self._owner(text)
-            if owner is not None:
-                return self._scan_serial(owner, text)
             raise BadRequest(f"'{clip(text)}' is no product here: scan a product first (its "
                              "barcode or SKU), then its serials")
         if not line.serialized:
@@ -650,7 +672,7 @@ class ChecklistScreen(ConsoleScreen):
 
             def job() -> Outcome:
                 cleared = self.receiving.rescan(sku)
-                self.current = sku
+                self.current, self.chosen = sku, True
                 return Outcome(sku, f"{sku} cleared: scan it again "
                                f"({self._line_words(cleared)})", self._missing(sku))
 
@@ -664,7 +686,7 @@ class ChecklistScreen(ConsoleScreen):
         def job() -> Outcome:
             self.receiving.receive_all()
             return Outcome(self.current, "every product without serials taken as arrived in "
-                           "full", self._missing(self.current), to_newest=False)
+                           "full", self._missing(self.current), to_newest=False, full=True)
 
         self.submit(job)
 

@@ -1,0 +1,223 @@
+"""Scan into a 10k-line ASN: from a scan arriving as one ``ScanRead`` message to the first
+frame whose checklist rows show the scanned serial as received, in the running console
+(headless, 80x24), on a SQLite file.
+
+Two ASNs of 10,000 lines, each line one unit with its serial listed, imported through the ASN
+service (``import_asn_file``):
+
+* **one product** — 10,000 lines of PHONE (IMEI format): one checklist line expecting 10,000
+  listed serials; every scan also recomputes the serials still to scan under it;
+* **10,000 products** — one listed serial each: 10,000 checklist rows, and every scan selects
+  another product (the serial's own line, found from the ASN's list).
+
+Each scan is the bare serial of a listed unit, in random order, posted as the scanner would;
+the ASN session checks it (format, in stock anywhere, another ASN), saves it (one commit), and
+the checklist view draws the row ``✓ N SERIAL`` under its product. The time is taken when the
+message is posted and when ``post_display_hook`` runs after a frame in which the view rendered
+that row. Target: p95 < 50 ms.
+
+    .venv/bin/python bench/asn_scan_bench.py [--quick]
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from stdnum import ean, luhn
+
+LINES = 10_000
+SCANS = 300
+QUICK_SCANS = 60
+WARMUP = 5
+TARGETS = {
+    "ASN scan, one product x 10k serials: scan to screen p95 (ms)": "< 50 ms",
+    "ASN scan, 10k products: scan to screen p95 (ms)": "< 50 ms",
+}
+QUICK_KWARGS = {"quick": True}
+
+
+def _p(samples: list[float], q: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def _imei(n: int) -> str:
+    body = f"35693804{n:06d}"
+    return body + luhn.calc_check_digit(body)
+
+
+def _write_feed(path: Path, products: int) -> None:
+    with path.open("w", encoding="utf-8", newline="") as out:
+        writer = csv.writer(out, lineterminator="\r\n")
+        writer.writerow(["SKU", "Name", "Price", "SerialNumberRequired", "Barcode"])
+        for n in range(products):
+            body = f"21{n:010d}"
+            writer.writerow([f"P{n:05d}", f"Bench product {n}", "9.99", "true",
+                             body + ean.calc_check_digit(body)])
+
+
+def _write_asn(path: Path, asn: str, rows: list[tuple[str, str]]) -> None:
+    with path.open("w", encoding="utf-8", newline="") as out:
+        writer = csv.writer(out, lineterminator="\r\n")
+        writer.writerow(["ASN", "Vendor", "SKU", "Quantity", "Serials", "CasePack"])
+        for sku, serial in rows:
+            writer.writerow([asn, "Bench Vendor", sku, 1, serial, ""])
+
+
+def build(folder: Path, lines: int) -> tuple[str, dict[str, list[tuple[str, str]]], float]:
+    """A SQLite file with the two ASNs; returns its URL, each ASN's (sku, serial) lines, and
+    the seconds the two imports took."""
+    from serialpos.db import migrate
+    from serialpos.db.engine import Database
+    from serialpos.services import products, stores
+    from serialpos.services.asn import import_asn_file
+    from serialpos.services.context import SYSTEM
+    from serialpos.services.product_import import import_products
+
+    url = f"sqlite:///{folder / 'bench.sqlite'}"
+    db = Database(url)
+    try:
+        migrate.upgrade(db)
+        stores.add_store(db, SYSTEM, "S1", "Main Street")
+        products.create_product(db, SYSTEM, sku="PHONE", name="Phone", serial_mode="required",
+                                serial_format="imei")
+        feed = folder / "feed.csv"
+        _write_feed(feed, lines)
+        import_products(db, SYSTEM, feed)
+        asns = {
+            "ASN-ONE": [("PHONE", _imei(n)) for n in range(lines)],
+            "ASN-MANY": [(f"P{n:05d}", f"SN-{n:05d}-X") for n in range(lines)],
+        }
+        started = time.perf_counter()
+        for asn, rows in asns.items():
+            path = folder / f"{asn}.csv"
+            _write_asn(path, asn, rows)
+            import_asn_file(db, SYSTEM, path, "S1")
+        imported = time.perf_counter() - started
+    finally:
+        db.dispose()
+    return url, asns, imported
+
+
+async def _measure(url: str, asn: str, serials: list[tuple[str, str]],
+                   outbox: Path) -> tuple[list[float], float]:
+    """Scan ``serials`` into ``asn`` on the checklist screen; (milliseconds per scan after
+    the warm-up, seconds to open the ASN)."""
+    from rich.text import Text
+
+    from serialpos.cli.context import CliState
+    from serialpos.devices.decoder import decode
+    from serialpos.domain.users import Role
+    from serialpos.services.asn import open_asn
+    from serialpos.services.context import Actor
+    from serialpos.tui.app import SerialposApp
+    from serialpos.tui.messages import ScanRead
+    from serialpos.tui.screens.checklist import ChecklistScreen
+    from serialpos.tui.session import Session
+    from serialpos.tui.widgets import checklist_view
+
+    rendered: dict[str, str] = {"text": ""}
+    original_render = checklist_view.ChecklistView.render
+
+    def render(self: checklist_view.ChecklistView) -> Text:
+        text = original_render(self)
+        rendered["text"] = text.plain
+        return text
+
+    checklist_view.ChecklistView.render = render  # type: ignore[method-assign]
+
+    class BenchApp(SerialposApp):
+        watch: str | None = None
+        seen_at: float | None = None
+
+        def post_display_hook(self) -> None:
+            if self.watch is not None and self.seen_at is None \
+                    and self.watch in rendered["text"]:
+                self.seen_at = time.perf_counter()
+
+    actor = Actor("bench", Role.STOCKROOM, "bench")
+    app = BenchApp(CliState(db_url=url))
+    samples: list[float] = []
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause(0.5)
+            app.session = Session(actor, "S1", "Main Street")
+            started = time.perf_counter()
+            session = open_asn(app.database(), actor, asn, "S1", outbox)
+            opened = time.perf_counter() - started
+            screen = ChecklistScreen(session)
+            app.push_screen(screen)
+            await pilot.pause(0.3)
+            await app.workers.wait_for_complete()
+            for number, (sku, serial) in enumerate(serials, start=1):
+                line = session.checklist.lines[sku]
+                count = line.received + 1
+                app.watch = f"✓ {count} {serial}"
+                app.seen_at = None
+                started = time.perf_counter()
+                app.post_message(ScanRead(serial, "bench", decode(serial)))
+                deadline = started + 10.0
+                while app.seen_at is None:
+                    await asyncio.sleep(0.0005)
+                    if time.perf_counter() > deadline:
+                        raise RuntimeError(f"scan {number} ({serial}) never reached the "
+                                           f"screen: {screen.message_line.text}")
+                if number > WARMUP:
+                    samples.append((app.seen_at - started) * 1000)
+                await pilot.pause(0.02)  # the next unit is picked up
+    finally:
+        checklist_view.ChecklistView.render = original_render  # type: ignore[method-assign]
+    return samples, opened
+
+
+def run(quick: bool = False) -> list[tuple[str, str]]:
+    scans = (QUICK_SCANS if quick else SCANS) + WARMUP
+    where = os.environ.get("SERIALPOS_BENCH_DIR")
+    old_config = os.environ.get("XDG_CONFIG_HOME")
+    results: list[tuple[str, str]] = [("ASN scan: lines per ASN", f"{LINES:,}")]
+    with tempfile.TemporaryDirectory(prefix="serialpos-asn-scan-", dir=where) as tmp:
+        folder = Path(tmp)
+        os.environ["XDG_CONFIG_HOME"] = str(folder / "config")  # no terminal config here
+        try:
+            url, asns, imported = build(folder, LINES)
+            results.append(("ASN scan: both ASNs imported (s)", f"{imported:.1f}"))
+            rng = random.Random(7)
+            for asn, label in (("ASN-ONE", "one product x 10k serials"),
+                               ("ASN-MANY", "10k products")):
+                chosen = rng.sample(asns[asn], scans)
+                samples, opened = asyncio.run(_measure(url, asn, chosen, folder / "out"))
+                metric = f"ASN scan, {label}"
+                results += [
+                    (f"{metric}: open (s)", f"{opened:.2f}"),
+                    (f"{metric}: scans measured", str(len(samples))),
+                    (f"{metric}: scan to screen median (ms)",
+                     f"{statistics.median(samples):.1f}"),
+                    (f"{metric}: scan to screen p95 (ms)", f"{_p(samples, 0.95):.1f}"),
+                    (f"{metric}: scan to screen max (ms)", f"{max(samples):.1f}"),
+                ]
+        finally:
+            if old_config is None:
+                os.environ.pop("XDG_CONFIG_HOME", None)
+            else:
+                os.environ["XDG_CONFIG_HOME"] = old_config
+    return results
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = sys.argv[1:] if argv is None else argv
+    rows: list[Any] = run(quick="--quick" in args)
+    for metric, value in rows:
+        print(f"{metric:60} {value:>10}  {TARGETS.get(metric, '')}")
+
+
+if __name__ == "__main__":
+    main()
