@@ -337,3 +337,16 @@ def test_cashiers_cannot_import_or_receive(db: Database, admin: Actor, asn7: str
         import_rows(db, cashier, [["ASN-10", "Acme", "CABLE", "1", "", ""]])
     with pytest.raises(PermissionDenied):
         asn_service.open_asn(db, cashier, asn7, "S1", outbox_folder)
+
+
+def test_the_unique_constraint_still_guards_the_bulk_insert(db: Database, admin: Actor,
+                                                           catalogue: None,
+                                                           monkeypatch: pytest.MonkeyPatch
+                                                           ) -> None:
+    """As if another terminal recorded the serial between the checks and the insert."""
+    ledger.move(db, admin, Action.RECEIVE, store="S2", sku="PHONE", serials=[imei(70)])
+    monkeypatch.setattr(asn_service, "_check_against_database", lambda *args: None)
+    before = (count(db, repo.unit_t), count(db, repo.event_t), count(db, asn_t))
+    with pytest.raises(Conflict, match="another terminal recorded one of these"):
+        import_rows(db, admin, [["ASN-R", "Acme", "PHONE", "2", f"{imei(71)}|{imei(70)}", ""]])
+    assert (count(db, repo.unit_t), count(db, repo.event_t), count(db, asn_t)) == before

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection
 
 from serialpos.db import repo
@@ -252,17 +253,27 @@ def _check_against_database(conn: Connection, docs: list[AsnDoc], products: dict
                 mine[serial] = row.where
     codes: dict[int, str] | None = None
     for product_id, serials in listed.items():
-        names = list(serials)
-        for chunk in _chunks(names):
-            rows = conn.execute(sa.select(_u.serial, _u.state, _u.store_id).where(
-                _u.product_id == product_id, _u.serial.in_(chunk))).all()
-            for serial, state, at in rows:
-                codes = codes if codes is not None else repo.store_codes(conn)
-                sku = next(p.sku for p in products.values() if p.id == product_id)
-                problems.append(Problem(serials[serial], f"serial {serial} of {sku} is already "
-                                        f"known to the ledger ({UnitState(state).label} at "
-                                        f"{codes.get(at, '?')})"))
+        for serial, state, at in _known_units(conn, product_id, list(serials)):
+            codes = codes if codes is not None else repo.store_codes(conn)
+            sku = next(p.sku for p in products.values() if p.id == product_id)
+            problems.append(Problem(serials[serial], f"serial {serial} of {sku} is already "
+                                    f"known to the ledger ({UnitState(state).label} at "
+                                    f"{codes.get(at, '?')})"))
     problems.sort(key=_problem_order)
+
+
+def _known_units(conn: Connection, product_id: int,
+                 serials: list[str]) -> list[tuple[str, str, int]]:
+    """(serial, state, store id) of the units of a product among ``serials``: one query with
+    an array on PostgreSQL, IN lists of a few hundred elsewhere."""
+    query = sa.select(_u.serial, _u.state, _u.store_id).where(_u.product_id == product_id)
+    if conn.dialect.name == "postgresql":
+        wanted = sa.bindparam("serials", serials, type_=postgresql.ARRAY(sa.String()))
+        return [tuple(r) for r in conn.execute(query.where(_u.serial == sa.any_(wanted)))]
+    found: list[tuple[str, str, int]] = []
+    for chunk in _chunks(serials):
+        found += [tuple(r) for r in conn.execute(query.where(_u.serial.in_(chunk)))]
+    return found
 
 
 def _problem_order(problem: Problem) -> tuple[int, str]:
@@ -335,6 +346,9 @@ def _insert_many(conn: Connection, table: sa.Table, keys: list[str],
     if not rows:
         return
     dialect = conn.dialect
+    if dialect.name == "postgresql":
+        _copy_in(conn, table, keys, rows)
+        return
     compiled = sa.insert(table).compile(dialect=dialect, column_keys=keys)
     convert = [table.c[k].type.dialect_impl(dialect).bind_processor(dialect) for k in keys]
     if any(convert):
@@ -350,6 +364,25 @@ def _insert_many(conn: Connection, table: sa.Table, keys: list[str],
     else:
         conn.exec_driver_sql(compiled.string, [dict(zip(keys, row, strict=True))
                                                for row in rows])
+
+
+def _copy_in(conn: Connection, table: sa.Table, keys: list[str],
+             rows: list[tuple[Any, ...]]) -> None:
+    """PostgreSQL: ``COPY ... FROM STDIN`` on the transaction's own connection (psycopg
+    adapts each value; an executemany sends one statement per row and is ~5x slower)."""
+    preparer = conn.dialect.identifier_preparer
+    columns = ", ".join(preparer.quote(table.c[k].name) for k in keys)
+    statement = f"COPY {preparer.format_table(table)} ({columns}) FROM STDIN"
+    raw: Any = conn.connection.driver_connection
+    import psycopg
+
+    try:
+        with raw.cursor() as cursor, cursor.copy(statement) as copy:
+            for row in rows:
+                copy.write_row(row)
+    except psycopg.Error as exc:
+        # As SQLAlchemy would raise it, so callers and Database's retries see the usual types.
+        raise sa.exc.DBAPIError.instance(statement, None, exc, psycopg.Error) from exc
 
 
 def _insert_units(conn: Connection, rows: list[tuple[Any, ...]],
