@@ -114,3 +114,32 @@ def test_refusals_are_one_clear_line(demo: Path) -> None:
     wrong_store = serialpos(demo, "asn", "import", "data/sample_asn.csv", "--store", "S09")
     assert (wrong_store.returncode, wrong_store.stderr) == (1, "error: there is no store "
                                                                "'S09'\n")
+
+
+def test_a_received_asn_shows_its_differences(demo: Path) -> None:
+    assert serialpos(demo, "asn", "import", "data/sample_asn.csv", "--store", "S01"
+                     ).returncode == 0
+    ops = demo / "ops.jsonl"
+    ops.write_text(json.dumps({
+        "op": "asn_receive", "asn": "ASN-1002", "store": "S01", "complete": True,
+        "scans": [{"sku": "LT-ZEN14", "serial": "ZB24100001"},
+                  {"sku": "LT-ZEN14", "serial": "ZB24100003"},
+                  {"sku": "TL-DRL18", "serial": "DRL18-B001"},
+                  {"sku": "TL-DRL18", "serial": "DRL18-B002"},
+                  *[{"sku": "AC-USBC1"}] * 50]}) + "\n", encoding="utf-8")
+    applied = serialpos(demo, "apply", str(ops))
+    assert applied.returncode == 0, applied.stdout
+    verdict = json.loads(applied.stdout)
+    assert verdict["ok"] is True and verdict["received"] == 54
+    assert verdict["event_file"]["owed"] is False
+    shown = serialpos(demo, "asn", "show", "ASN-1002")
+    assert "ASN ASN-1002 from Northwind Computing at S01: received, 54 of 55 received" \
+        in shown.stdout
+    assert "difference: LT-ZEN14 2 of 3 received; missing ZB24100002" in shown.stdout
+    received = as_json(serialpos(demo, "asn", "list", "--status", "received", "--json"))
+    assert [a["asn"] for a in received] == ["ASN-1002"]
+    unit = serialpos(demo, "serial", "show", "ZB24100002", "--json")
+    assert '"expected"' in unit.stdout  # not scanned: still expected, the ASN now closed
+    bad = serialpos(demo, "asn", "list", "--status", "done")
+    assert (bad.returncode, bad.stderr) == (1, "error: status 'done' is not one of open, "
+                                               "received\n")

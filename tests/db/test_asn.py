@@ -350,3 +350,20 @@ def test_the_unique_constraint_still_guards_the_bulk_insert(db: Database, admin:
     with pytest.raises(Conflict, match="another terminal recorded one of these"):
         import_rows(db, admin, [["ASN-R", "Acme", "PHONE", "2", f"{imei(71)}|{imei(70)}", ""]])
     assert (count(db, repo.unit_t), count(db, repo.event_t), count(db, asn_t)) == before
+
+
+def test_an_asn_id_a_file_name_cannot_hold_is_kept_in_the_file(db: Database, admin: Actor,
+                                                                catalogue: None,
+                                                                outbox_folder: Path) -> None:
+    import_rows(db, admin, [["ASN/2026/7", "Acme", "CABLE", "2", "", ""],
+                            ["ASN/2026/7", "Acme", "PHONE", "1", "", ""]])
+    session = asn_service.open_asn(db, admin, "ASN/2026/7", "S1", outbox_folder)
+    session.count("CABLE", 2)
+    done = session.complete(accept_discrepancies=True)
+    [path] = done.files.written
+    assert path == outbox_folder / "asn_receipt-ASN_2026_7.csv"
+    with path.open(encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    # Every product of the ASN has its row; one that did not arrive says 0.
+    assert [(r["document_id"], r["sku"], r["quantity"]) for r in rows] == [
+        ("ASN/2026/7", "CABLE", "2"), ("ASN/2026/7", "PHONE", "0")]
