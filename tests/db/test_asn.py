@@ -367,3 +367,30 @@ def test_an_asn_id_a_file_name_cannot_hold_is_kept_in_the_file(db: Database, adm
     # Every product of the ASN has its row; one that did not arrive says 0.
     assert [(r["document_id"], r["sku"], r["quantity"]) for r in rows] == [
         ("ASN/2026/7", "CABLE", "2"), ("ASN/2026/7", "PHONE", "0")]
+
+
+def test_migration_0006_builds_and_drops_the_asn_tables(db_url: str) -> None:
+    from alembic import command
+
+    from serialpos.db import migrate
+
+    fresh = Database(db_url)
+    try:
+        migrate.upgrade(fresh, "0006")
+
+        def tables() -> set[str]:
+            return set(fresh.read(lambda conn: sa.inspect(conn).get_table_names()))
+
+        assert {"asn", "asn_line", "asn_scan"} <= tables()
+        cfg = migrate._config()
+        with fresh.engine.connect() as conn:
+            cfg.attributes["connection"] = conn
+            command.downgrade(cfg, "0005")
+            conn.commit()
+        assert migrate.current_revision(fresh) == "0005"
+        assert not {"asn", "asn_line", "asn_scan"} & tables()
+        assert "event_outbox" in tables()
+        migrate.upgrade(fresh, "0006")
+        assert {"asn", "asn_line", "asn_scan"} <= tables()
+    finally:
+        fresh.dispose()
