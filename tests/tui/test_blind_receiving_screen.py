@@ -242,3 +242,32 @@ async def test_rescan_a_huge_paste_and_leaving_ask_first(
         await settle(pilot)
         assert isinstance(app.screen, ReceivingScreen)
     assert not outbox_folder.exists() or list(outbox_folder.iterdir()) == []
+
+
+@async_test
+async def test_a_store_without_serialized_inventory_receives_quantities_only(
+        make_app: MakeApp, demo_db: Database, outbox_folder: Path) -> None:
+    from serialpos.domain.users import Role
+    from serialpos.services.context import Actor
+    from serialpos.services.settings import set_setting
+
+    set_setting(demo_db, Actor("admin", Role.ADMIN, "T1"), "serialized_inventory", "false",
+                "S01")
+    app = make_app()
+    async with app.run_test(size=(40, 16)) as pilot:
+        screen = await open_blind(pilot, "Acme", "Q-1")
+        await scan(pilot, ZEN_BARCODE)  # a serialized product, counted here: one unit
+        assert message(app) == "✓ LT-ZEN14: one more, 1"
+        assert screen.query_one(SerialField).placeholder == "type how many LT-ZEN14, or scan " \
+                                                            "a product"
+        await enter(pilot, screen, "2")
+        assert message(app) == "✓ LT-ZEN14: 3"
+        await enter(pilot, screen, "ZB24009901")  # no serials asked, none taken
+        assert message(app).startswith("✗ LT-ZEN14 is counted, not scanned")
+        await pilot.press("ctrl+f")
+        await settle(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+        assert message(app).startswith("✓ received 3 units: R-S01-000001")
+    assert read_event_file(outbox_folder / "blind_receipt-R-S01-000001.csv") == {
+        "LT-ZEN14": (3, [])}

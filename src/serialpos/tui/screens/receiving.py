@@ -114,6 +114,9 @@ class BlindReceiptDialog(ModalScreen[tuple[str, str] | None]):
 class ReceivingScreen(ConsoleScreen):
     """Pick an open ASN, or start a blind receipt."""
 
+    DEFAULT_CSS = """
+    ReceivingScreen #asns { height: 1fr; border: none; }
+    """
     TAKES_SCANS: ClassVar[bool] = True
     KEY_HINTS: ClassVar[KeyHints] = (("Enter", "Open"),)
     BINDINGS: ClassVar[list[BindingType]] = [
