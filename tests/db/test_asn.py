@@ -394,3 +394,25 @@ def test_migration_0006_builds_and_drops_the_asn_tables(db_url: str) -> None:
         assert {"asn", "asn_line", "asn_scan"} <= tables()
     finally:
         fresh.dispose()
+
+
+def test_two_terminals_on_one_asn_receive_every_saved_scan(db: Database, admin: Actor,
+                                                           asn7: str,
+                                                           outbox_folder: Path) -> None:
+    dock1 = asn_service.open_asn(db, admin, asn7, "S1", outbox_folder)
+    dock2 = asn_service.open_asn(db, admin, asn7, "S1", outbox_folder)
+    dock1.scan("PHONE", SERIALS[0])
+    dock2.scan("PHONE", SERIALS[1])
+    dock2.scan("PHONE", SERIALS[0])  # dock 1 saved it first: it lands here too, once
+    dock2.count("CABLE", 10)
+    dock1.scan("DRILL", "D-1")
+    dock1.scan("DRILL", "D-2")
+    with pytest.raises(Discrepancies, match="PHONE: 2 of 3 received"):
+        dock1.complete()  # refused: the ASN stays open
+    assert asn_service.asn_detail(db, asn7).status == "open"
+    assert dock1.checklist.lines["CABLE"].counted == 10  # dock 2's count, read back
+    dock2.scan("PHONE", SERIALS[2])
+    done = dock1.complete()  # dock 2's last scan is received too
+    assert done.received == 15 and done.discrepancies == ()
+    with pytest.raises(Conflict, match="already received"):
+        dock2.count("CABLE", 1)

@@ -40,6 +40,7 @@ from serialpos.domain.asn_rows import (
 from serialpos.domain.checklist import (
     Checklist,
     ChecklistLine,
+    Discrepancy,
     NotOnDocument,
     ScanResult,
     Verdict,
@@ -574,24 +575,37 @@ class AsnReceiving:
 
     # -- completion --------------------------------------------------------------------------
     def complete(self, *, accept_discrepancies: bool = False) -> CompletionResult:
-        """Receive what was scanned, in one transaction, and write the event file after."""
+        """Receive what was scanned, in one transaction, and write the event file after.
+
+        The scans received are the ones saved for the ASN, read inside the completing
+        transaction after the ASN row is claimed: a second terminal scanning the same ASN
+        has its scans received too, and one it is saving at that moment either commits
+        first (and is received) or finds the ASN received (and is refused)."""
         self.actor.require(Permission.RECEIVE)
-        found = self.checklist.discrepancies()
-        if found and not accept_discrepancies:
-            raise Discrepancies(found)
-        lines = list(self.checklist.lines.values())
-        received = sum(ln.received for ln in lines)
+        if not self.persist:  # nothing saved to read again: refuse before any transaction
+            early = self.checklist.discrepancies()
+            if early and not accept_discrepancies:
+                raise Discrepancies(early)
+        outcome: list[tuple[list[Discrepancy], int]] = []
 
         def work(conn: Connection) -> None:
             now = utcnow()
             done = conn.execute(sa.update(asn_t).where(
                 _a.id == self._row_id, _a.status == "open").values(
-                status="received", received_at=now, received_by=self.actor.user,
-                discrepancies=json.dumps([
-                    {"sku": d.sku, "expected": d.expected, "received": d.received,
-                     "missing": list(d.missing)} for d in found]) if found else None))
+                status="received", received_at=now, received_by=self.actor.user))
             if done.rowcount != 1:
                 raise Conflict(f"ASN {self.asn} was received meanwhile (another terminal)")
+            if self.persist:
+                _apply_saved(self.checklist, _saved_scans(conn, self._row_id))
+            found = self.checklist.discrepancies()
+            if found and not accept_discrepancies:
+                raise Discrepancies(found)  # rolls the claim back: the ASN stays open
+            if found:
+                conn.execute(sa.update(asn_t).where(_a.id == self._row_id).values(
+                    discrepancies=json.dumps([
+                        {"sku": d.sku, "expected": d.expected, "received": d.received,
+                         "missing": list(d.missing)} for d in found])))
+            lines = list(self.checklist.lines.values())
             event_lines = []
             for line in lines:
                 where = self._lines[line.sku]
@@ -615,8 +629,10 @@ class AsnReceiving:
             event_files.owe(conn, event_type=EventType.ASN_RECEIPT.value, document_id=self.asn,
                             store=self.store, user=self.actor.user, lines=event_lines,
                             completed_at=now)
+            outcome.append((found, sum(ln.received for ln in lines)))
 
         self.db.write(work)
+        found, received = outcome[-1]
         if self.outbox is None:
             report = event_files.WriteReport((), ("no outbox folder is configured",))
         else:
@@ -624,8 +640,32 @@ class AsnReceiving:
         return CompletionResult(self.asn, received, tuple(found), report)
 
 
+def _saved_scans(conn: Connection, row_id: int) -> list[tuple[str, str | None, int]]:
+    return [(sku, serial, int(qty)) for sku, serial, qty in conn.execute(
+        sa.select(_s.sku, _s.serial, _s.quantity).where(_s.asn_id == row_id).order_by(_s.id))]
+
+
+def _apply_saved(checklist: Checklist, scans: list[tuple[str, str | None, int]]) -> None:
+    """Put the saved scans on the checklist, replacing what it held: serials in the order
+    scanned, counts summed. A saved scan that no longer fits its line (the store's serialized
+    inventory setting changed since) is left out."""
+    for each in checklist.lines.values():
+        each.clear()
+    for sku, serial, qty in scans:
+        line = checklist.lines.get(sku)
+        if line is None:
+            continue
+        if serial is not None and line.serialized and not line.has(serial):
+            line.add(serial)
+        elif serial is None and not line.serialized:
+            line.counted = max(0, line.counted + qty)
+
+
 def _require_open(conn: Connection, row_id: int, asn: str) -> None:
-    status = conn.execute(sa.select(_a.status).where(_a.id == row_id)).scalar_one()
+    """Refuse a scan on a received ASN. The share lock (PostgreSQL) makes a completion on
+    another terminal wait for this scan's commit, so it is received, never lost."""
+    status = conn.execute(sa.select(_a.status).where(_a.id == row_id)
+                          .with_for_update(read=True)).scalar_one()
     if status != "open":
         raise Conflict(f"ASN {asn} was already received: nothing more can be scanned on it")
 
@@ -678,16 +718,7 @@ def open_asn(db: Database, actor: Actor, asn: str, store: str, outbox: Path, *,
                 line.expected_serials = frozenset(listed.get(sku, ()))
         checklist = Checklist(order.values(), document=asn, kind="ASN")
         if saved_scans:
-            for sku, serial, qty in conn.execute(
-                    sa.select(_s.sku, _s.serial, _s.quantity).where(_s.asn_id == head.id)
-                    .order_by(_s.id)):
-                line = order.get(sku)
-                if line is None:
-                    continue
-                if serial is not None and line.serialized and not line.has(serial):
-                    line.add(serial)
-                elif serial is None and not line.serialized:
-                    line.counted = max(0, line.counted + int(qty))
+            _apply_saved(checklist, _saved_scans(conn, int(head.id)))
         return AsnReceiving(db, actor, asn=head.asn, vendor=head.vendor, store=store,
                             row_id=int(head.id), checklist=checklist, lines=lines,
                             outbox=outbox, persist=persist)
