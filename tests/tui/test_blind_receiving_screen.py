@@ -271,3 +271,29 @@ async def test_a_store_without_serialized_inventory_receives_quantities_only(
         assert message(app).startswith("✓ received 3 units: R-S01-000001")
     assert read_event_file(outbox_folder / "blind_receipt-R-S01-000001.csv") == {
         "LT-ZEN14": (3, [])}
+
+
+@async_test
+async def test_an_event_file_that_cannot_be_written_is_said_and_stays_owed(
+        make_app: MakeApp, demo_db: Database, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from serialpos.services.event_files import owed_count
+
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the outbox folder should be")
+    monkeypatch.setenv("SERIALPOS_OUTBOX", str(blocker / "outbox"))
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_blind(pilot, "Acme", "")
+        await enter(pilot, screen, "LT-ZEN14")
+        await enter(pilot, screen, "ZB24009901")
+        await pilot.press("ctrl+f")
+        await settle(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+        said = message(app)
+        assert said.startswith("✗ received 1 unit: R-S01-000001; event file not written yet "
+                               "(it stays owed and is written at the next start")
+        assert str(blocker / "outbox") in said
+        assert "completed: R-S01-000001" in screen_text(app)
+    assert owed_count(demo_db) == 1

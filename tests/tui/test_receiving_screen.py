@@ -166,6 +166,13 @@ async def test_rescan_a_refused_list_and_scans_kept_on_leaving(
         assert screen.receiving.checklist.lines["LT-ZEN14"].received == 0
         await paste(pilot, screen, "ZB24100001\nZB24100002")
         assert message(app) == "✓ 2 serials of LT-ZEN14 added from the list: 2 of 2"
+        # Picking a product in the list selects it; Enter goes back to scanning.
+        await pilot.press("down", "right")
+        await settle(pilot)
+        assert message(app) == "› AP-FRG300 Fridge 300 L: scan its serials (0 of 2)"
+        assert "▸  AP-FRG300" in screen.query_one(ChecklistView).visible_text()
+        await pilot.press("enter")
+        await enter(pilot, screen, "LT-ZEN14")
 
         await pilot.press("ctrl+r")
         await settle(pilot)
