@@ -416,3 +416,27 @@ def test_two_terminals_on_one_asn_receive_every_saved_scan(db: Database, admin: 
     assert done.received == 15 and done.discrepancies == ()
     with pytest.raises(Conflict, match="already received"):
         dock2.count("CABLE", 1)
+
+
+def test_a_product_on_several_lines_is_one_checklist_line(db: Database, admin: Actor,
+                                                          catalogue: None,
+                                                          outbox_folder: Path) -> None:
+    import_rows(db, admin, [["ASN-C", "Acme", "CABLE", "5", "", "CP-1"],
+                            ["ASN-C", "Acme", "PHONE", "2", f"{imei(80)}|{imei(81)}", ""],
+                            ["ASN-C", "Acme", "CABLE", "3", "", "CP-2"],
+                            ["ASN-C", "Acme", "PHONE", "1", imei(82), ""]])
+    session = asn_service.open_asn(db, admin, "ASN-C", "S1", outbox_folder)
+    assert [(ln.sku, ln.expected) for ln in session.checklist.lines.values()] == [
+        ("CABLE", 8), ("PHONE", 3)]
+    assert session.checklist.lines["PHONE"].expected_serials == {imei(80), imei(81), imei(82)}
+    session.count("CABLE", 9)
+    session.scan("PHONE", imei(82))
+    session.scan("PHONE", imei(80))
+    session.complete(accept_discrepancies=True)
+    detail = asn_service.asn_detail(db, "ASN-C")
+    assert [(ln.number, ln.sku, ln.quantity, ln.received) for ln in detail.lines] == [
+        (1, "CABLE", 5, 5), (2, "PHONE", 2, 1), (3, "CABLE", 3, 4), (4, "PHONE", 1, 1)]
+    lines = db.read(lambda conn: conn.execute(sa.select(
+        repo.event_t.c.serial, repo.event_t.c.document_line).where(
+        repo.event_t.c.action == "receive", repo.event_t.c.serial.is_not(None))).all())
+    assert sorted(tuple(x) for x in lines) == [(imei(80), "2"), (imei(82), "4")]

@@ -478,6 +478,20 @@ class _Line:
 
     numbers: list[int]
     serial_line: dict[str, int]
+    quantities: dict[int, int] = field(default_factory=dict)  # line number -> quantity
+
+    def split(self, received: int, listed: dict[int, int]) -> dict[int, int]:
+        """How many of ``received`` units each ASN line of the product took: listed serials
+        on their own line, the rest filling the lines in order, any excess on the last."""
+        taken = dict.fromkeys(self.numbers, 0) | listed
+        rest = received - sum(listed.values())
+        for number in self.numbers:
+            room = max(0, self.quantities.get(number, 0) - taken[number])
+            step = min(room, rest)
+            taken[number] += step
+            rest -= step
+        taken[self.numbers[-1]] += max(0, rest)
+        return taken
 
 
 class AsnReceiving:
@@ -622,9 +636,16 @@ class AsnReceiving:
                                    ledger.Step(Action.RECEIVE, self.store, line.sku,
                                                quantity=line.counted),
                                    DocumentRef(DOCUMENT_TYPE, self.asn, str(where.numbers[0])))
-                conn.execute(sa.update(asn_line_t).where(
-                    _l.asn_id == self._row_id, _l.number == where.numbers[0]).values(
-                    received=line.received))
+                listed: dict[int, int] = {}
+                for serial in line.scanned:
+                    number = where.serial_line.get(serial)
+                    if number is not None:
+                        listed[number] = listed.get(number, 0) + 1
+                for number, got in where.split(line.received, listed).items():
+                    if got:
+                        conn.execute(sa.update(asn_line_t).where(
+                            _l.asn_id == self._row_id, _l.number == number).values(
+                            received=got))
                 event_lines.append(EventLine(line.sku, line.received, tuple(line.scanned)))
             event_files.owe(conn, event_type=EventType.ASN_RECEIPT.value, document_id=self.asn,
                             store=self.store, user=self.actor.user, lines=event_lines,
@@ -712,6 +733,7 @@ def open_asn(db: Database, actor: Actor, asn: str, store: str, outbox: Path, *,
                 lines[r.sku] = _Line([], serial_line.get(r.sku, {}))
             line.expected += r.quantity
             lines[r.sku].numbers.append(int(r.number))
+            lines[r.sku].quantities[int(r.number)] = int(r.quantity)
             all_listed[r.sku] = all_listed.get(r.sku, True) and r.listed == r.quantity
         for sku, line in order.items():
             if line.serialized and all_listed[sku]:
