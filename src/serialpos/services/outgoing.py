@@ -109,14 +109,18 @@ def resolve_unit(db: Database, conn: Connection, store: str, raw_serial: str,
         product = repo.product_by_sku(conn, sku)
         if not product.serial_mode.tracked:
             raise NotSerialized(f"{sku} has no serials: give a quantity, not a serial")
-        if not matches:
-            _refuse_barcode(conn, serial)  # a product label breaks the format too: say which
+        mine = [m for m in matches if m.sku == product.sku]
+        others = [m.sku for m in matches if m.sku != product.sku]
+        if not mine:
+            # A product label or another product's unit breaks the format too: say which.
+            _refuse_barcode(conn, serial)
+            if others and action is not Action.ADJUST_ADD:
+                _refuse_unknown(conn, serial, sku, others, action)
         fmt = SerialFormat.parse(product.serial_format)
         if fmt is not None:
             fmt.check(serial, sku)
-        mine = [m for m in matches if m.sku == product.sku]
         if not mine:
-            _refuse_unknown(conn, serial, sku, [m.sku for m in matches], action)
+            _refuse_unknown(conn, serial, sku, others, action)
             return PickedUnit(product.sku, product.name, serial)  # a unit being added
         unit = mine[0]
     else:

@@ -9,7 +9,7 @@ serials, or serialized inventory off at this store) is counted: each scan of its
 unit, or type a number (``-2`` takes two back). A pasted list or a range (``SN1001-SN1100``) is
 checked whole: one bad entry refuses it, naming the entry, and nothing from it lands.
 
-**Take off** (F3/^D) turns the next scans into removals from the list, until pressed again.
+**Take off** (F3/^B) turns the next scans into removals from the list, until pressed again.
 
 **The list** shows the units scanned, newest first, drawing only the rows on screen, so a
 document of 10,000 units costs what 16 rows cost; the head line carries the counts.
@@ -95,7 +95,7 @@ class ScanOutScreen(ConsoleScreen):
     FINISH: ClassVar[str] = "Finish"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back"),
-        Binding("f3,ctrl+d", "take_off", "Take off"),
+        Binding("f3,ctrl+b", "take_off", "Take off"),
         Binding("f10,ctrl+f", "finish", "Finish"),
         Binding("down", "list", "List", show=False),
     ]
@@ -214,6 +214,10 @@ class ScanOutScreen(ConsoleScreen):
                             empty="nothing scanned yet: scan a unit, or a product first")
         self.show_state()
         self.field.focus()
+        self.mounted()
+
+    def mounted(self) -> None:
+        """A subclass's own start (Textual calls every class's ``on_mount``: not that)."""
 
     @property
     def field(self) -> SerialField:
@@ -242,13 +246,16 @@ class ScanOutScreen(ConsoleScreen):
         if words:
             head.append(f" · {words}")
         self.query_one("#scan-head", Static).update(head)
+        self.unit_list.title = self.list_title()
+        self.unit_list.refresh()
+        self.field.placeholder = self.placeholder()
+
+    def list_title(self) -> str:
         counts = f"{len(self.entries):,} scanned"
         quantities = sum(self.quantities.values())
         if quantities:
             counts += f", {quantities:,} counted"
-        self.unit_list.title = f"Units ({counts}), newest first"
-        self.unit_list.refresh()
-        self.field.placeholder = self.placeholder()
+        return f"Units ({counts}), newest first"
 
     def placeholder(self) -> str:
         if self.done is not None:
@@ -495,7 +502,7 @@ class ScanOutScreen(ConsoleScreen):
         self.show_state()
         if self.taking_off:
             self.message_line.note("take off: scan the units to take off the list "
-                                   "(F3/^D again to go back to scanning)")
+                                   "(F3/^B again to go back to scanning)")
         else:
             self.message_line.note("scanning units on again")
         self.field.focus()

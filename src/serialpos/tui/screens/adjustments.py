@@ -1,0 +1,165 @@
+"""Adjustments (managers and admins): choose the reason (its number or code, Enter), a note
+(Enter for none; "other" needs one), then scan the units to remove, or switch to adding
+(F5/^G) and scan the units found; quantities for products without serials. Post (F10/^F)
+records everything as one document with its event file. A user whose role may not adjust is
+told so on the home screen and the flow does not open.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from textual.binding import Binding, BindingType
+
+from serialpos.tui.screens.scan_out import Entry, Newest, ScanOutScreen, units
+
+if TYPE_CHECKING:
+    from serialpos.db.engine import Database
+    from serialpos.services.outgoing import PickedUnit
+    from serialpos.tui.app import SerialposApp
+    from serialpos.tui.messages import ScanRead
+
+
+def open_adjustments(app: SerialposApp) -> None:
+    """Push the adjustments screen, or say on the current screen why this user may not."""
+    from serialpos.domain.errors import PermissionDenied
+    from serialpos.services.adjustments import require_adjust
+    from serialpos.tui.screens.base import ConsoleScreen
+
+    session = app.session
+    if session is None:
+        return
+    try:
+        require_adjust(session.actor)
+    except PermissionDenied as exc:
+        screen = app.screen
+        if isinstance(screen, ConsoleScreen):
+            screen.show_error(exc.message)
+        return
+    app.push_screen(AdjustmentsScreen())
+
+
+class AdjustmentsScreen(ScanOutScreen):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f5,ctrl+g", "direction", "Add/Remove"),
+        Binding("f10,ctrl+f", "finish", "Post"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.reason = ""
+        self.note: str | None = None
+        self.adding = False
+
+    @property
+    def title_text(self) -> str:
+        return "Adjustments"
+
+    @property
+    def stage(self) -> str:
+        return "reason" if not self.reason else "note" if self.note is None else "scan"
+
+    @property
+    def sign(self) -> int:
+        return 1 if self.adding else -1
+
+    def mounted(self) -> None:
+        self._offer_reasons()
+
+    def _offer_reasons(self) -> None:
+        from serialpos.services.adjustments import REASONS
+
+        self.unit_list.show(self.list_title(),
+                            [f"{n}  {words}" for n, words in enumerate(REASONS.values(), 1)],
+                            lambda item, _width: str(item))
+
+    def head_words(self) -> str:
+        if not self.reason:
+            return "reason?"
+        way = "ADDING" if self.adding else "removing"
+        return f"{way} · {self.reason}" + (f": {self.note}" if self.note else "")
+
+    def placeholder(self) -> str:
+        if self.done is None and self.stage == "reason":
+            return "reason: its number or code, Enter"
+        if self.done is None and self.stage == "note":
+            return "note (Enter for none)" if self.reason != "other" else "note: say why"
+        return super().placeholder()
+
+    def list_title(self) -> str:
+        if self.stage == "reason":
+            return "Reason (number or code, Enter)"
+        return super().list_title()
+
+    def take_entry(self, text: str) -> bool:
+        from serialpos.domain.errors import BadRequest
+        from serialpos.services.adjustments import MAX_NOTE, REASONS
+        from serialpos.services.rtv import text_field
+
+        stage = self.stage
+        if stage == "scan":
+            return False
+        if stage == "reason":
+            codes = list(REASONS)
+            code = text.strip().lower().replace(" ", "_")
+            if code.isdigit() and 1 <= int(code) <= len(codes):
+                code = codes[int(code) - 1]
+            if code not in REASONS:
+                self.show_error(f"'{text}' is no reason: type 1-{len(codes)} or a code "
+                                f"({', '.join(codes)})")
+                return True
+            self.reason = code
+            self.message_line.ok(f"reason: {REASONS[code]}; now a note (Enter for none)")
+        else:
+            try:
+                self.note = text_field(text, "note", MAX_NOTE, required=self.reason == "other")
+            except BadRequest as exc:
+                self.show_error(exc.message)
+                return True
+            self.unit_list.show("", Newest(self.entries), self._row,
+                                empty="nothing scanned yet: scan a unit, or a product first")
+            self.message_line.ok("scan the units to remove (F5/^G: add units instead)")
+        self.show_state()
+        return True
+
+    def take_entry_scan(self, scan: ScanRead) -> bool:
+        if self.stage == "scan":
+            return False
+        self.take_entry(scan.decoded.text or str(scan.raw))
+        return True
+
+    def action_direction(self) -> None:
+        self.adding = not self.adding
+        self.show_state()
+        self.message_line.note("adding: scan units found (a new serial needs its product "
+                               "first)" if self.adding else "removing: scan the units to "
+                               "take out of stock")
+        self.field.focus()
+
+    def check(self, db: Database, raw: str, sku: str | None) -> PickedUnit:
+        from serialpos.services.adjustments import check_unit
+
+        return check_unit(db, self.store, raw, sku, add=self.adding)
+
+    def finish_job(self, db: Database) -> ScanOutScreen.Finished:
+        from serialpos.domain.errors import BadRequest
+        from serialpos.services.adjustments import adjust
+        from serialpos.services.rtv import StockItem
+
+        if self.stage != "scan":
+            raise BadRequest(f"give the {self.stage} first")
+
+        def items(sign: int) -> list[StockItem]:
+            chosen: list[Entry] = [e for e in self.entries if e.sign == sign]
+            out = [StockItem(e.sku, (e.serial,)) for e in chosen]
+            return out + [StockItem(sku, (), q) for (sku, s), q in self.quantities.items()
+                          if s == sign and q]
+
+        outbox = self.console.terminal_config().resolved_outbox()
+        result = adjust(db, self.session.actor, self.store, self.reason, self.note,
+                        add=items(1), remove=items(-1), outbox=outbox)
+        net = sum(line.quantity for line in result.lines)
+        moved = sum(abs(line.quantity) if not line.serials else len(line.serials)
+                    for line in result.lines)
+        return self.Finished(result.number, f"posted {result.number}: {units(moved)} "
+                             f"({net:+d} on hand), {result.reason}", result.files.message)
