@@ -196,6 +196,18 @@ class SerialposApp(App[None]):
             from serialpos.tui.screens.counts import CountsScreen
 
             self.push_screen(CountsScreen())
+        elif name == "transfers":
+            from serialpos.tui.screens.transfers import TransfersScreen
+
+            self.push_screen(TransfersScreen())
+        elif name == "rtv":
+            from serialpos.tui.screens.rtv import RtvScreen
+
+            self.push_screen(RtvScreen())
+        elif name == "adjustments":
+            from serialpos.tui.screens.adjustments import open_adjustments
+
+            open_adjustments(self)  # pushes AdjustmentsScreen, or says why this user may not
         elif name == "reports":
             from serialpos.tui.screens.reports import open_reports
 

@@ -38,10 +38,10 @@ FLOWS: tuple[Flow, ...] = (
     Flow("3", "Sale", "sale"),
     Flow("4", "Returns", "returns"),
     Flow("5", "Receiving (ASN/blind)", "receiving"),
-    Flow("6", "Transfers", None, "the store-to-store transfer work"),
-    Flow("7", "Return to vendor", None, "the return-to-vendor work"),
+    Flow("6", "Transfers", "transfers"),
+    Flow("7", "Return to vendor", "rtv"),
     Flow("8", "Counts", "counts"),
-    Flow("9", "Adjustments", None, "the stock-adjustment work"),
+    Flow("9", "Adjustments", "adjustments"),
     Flow("0", "Reports", "reports"),
 )
 

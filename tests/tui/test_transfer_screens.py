@@ -1,0 +1,136 @@
+"""Transfers in the console at 80x24 and 40x16: start one, pick units in a continuous loop
+(errors said with the bell, a unit taken off again), ship it; at the other store open it from
+the incoming list and receive it on the ASN checklist, where a unit not shipped is refused and
+a unit not received stays in transit and is reported."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from textual.pilot import Pilot
+from tui_helpers import SIZES, MakeApp, async_test, log_in, screen_text, settle
+
+from serialpos.db.engine import Database
+from serialpos.domain.users import Role
+from serialpos.services import transfers
+from serialpos.services.context import Actor
+from serialpos.services.lookup import lookup_serial
+from serialpos.tui.screens.checklist import ChecklistScreen
+from serialpos.tui.screens.serial_mode import Confirm
+from serialpos.tui.screens.transfers import TransferPickScreen, TransfersScreen
+from serialpos.tui.widgets.message_line import MessageLine
+
+PHONES = ["356938030000013", "356938030000021", "356938030000039"]
+AT_S02 = "356938030000062"
+CLERK = Actor("stockroom", Role.STOCKROOM, "T1")
+
+
+def where(db: Database, serial: str) -> tuple[str, str]:
+    (card,) = lookup_serial(db, serial)
+    return card.state, card.store
+
+
+async def type_in(pilot: Pilot[object], text: str, field: str = "#scan") -> None:
+    from textual.widgets import Input
+
+    box = pilot.app.screen.query_one(field, Input)
+    box.focus()
+    box.value = text
+    await pilot.press("enter")
+    await settle(pilot)
+
+
+def said(pilot: Pilot[object]) -> str:
+    return pilot.app.screen.query_one(MessageLine).text
+
+
+@pytest.mark.parametrize("size", SIZES)
+@async_test
+async def test_start_pick_and_ship_a_transfer(make_app: MakeApp, demo_db: Database,
+                                              size: tuple[int, int], outbox_folder: Path) -> None:
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        await log_in(pilot, "stockroom")
+        await pilot.press("6")
+        await settle(pilot)
+        assert isinstance(app.screen, TransfersScreen)
+        await pilot.press("ctrl+n")
+        await type_in(pilot, "S01", "#find")
+        assert said(pilot) == "✗ a transfer must go to another store"
+        await pilot.press("ctrl+n")
+        await type_in(pilot, "S02", "#find")
+        screen = app.screen
+        assert isinstance(screen, TransferPickScreen) and screen.number == "T-S01-000001"
+        await type_in(pilot, PHONES[0])
+        assert said(pilot) == f"✓ PH-AUR15 {PHONES[0]} ✓ 1 unit"
+        await type_in(pilot, "#" * 70)  # garbage: no serial is that long
+        assert said(pilot).endswith("is 70 characters long; at most 64 are allowed")
+        await type_in(pilot, AT_S02)
+        assert said(pilot) == f"✗ serial {AT_S02} is in stock at S02, not at S01"
+        await type_in(pilot, "LT-ZEN14")
+        await type_in(pilot, PHONES[1])
+        assert said(pilot) == f"✗ serial {PHONES[1]} is a unit of PH-AUR15, not of LT-ZEN14"
+        await type_in(pilot, "ZB24000101-ZB24000103")  # a range, taken whole
+        assert said(pilot) == "✓ 3 serials added from the list · 4 units"
+        await pilot.press("ctrl+b")  # take off
+        await type_in(pilot, "ZB24000103")
+        assert said(pilot) == "› ZB24000103 taken off · 3 units"
+        await pilot.press("ctrl+b")
+        await type_in(pilot, "AC-USBC1")
+        await type_in(pilot, "5")
+        assert said(pilot) == "✓ AC-USBC1: 5 counted · 8 units in all"
+        assert "ZB24000102" in screen_text(app)  # newest first in the list
+        assert where(demo_db, PHONES[0]) == ("in_stock", "S01")  # picked, not shipped
+        await pilot.press("ctrl+f")
+        await settle(pilot)
+        assert isinstance(app.screen, Confirm)
+        await pilot.press("y")
+        await settle(pilot)
+        assert said(pilot) == "✓ shipped T-S01-000001: 8 units in transit to S02"
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, TransfersScreen)
+        assert "T-S01-000001 → S02 8 in transit" in screen_text(app)
+    assert where(demo_db, PHONES[0]) == ("in_transit", "S02")
+    assert where(demo_db, "ZB24000103") == ("in_stock", "S01")
+    assert (outbox_folder / "transfer_shipment-T-S01-000001.csv").exists()
+
+
+@pytest.mark.parametrize("size", SIZES)
+@async_test
+async def test_receive_a_transfer_on_the_checklist(
+        make_app: MakeApp, demo_db: Database, size: tuple[int, int], outbox_folder: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    made = transfers.create_transfer(demo_db, CLERK, "S01", "S02")
+    transfers.add_units(demo_db, CLERK, made.number, "S01", "PH-AUR15", PHONES[:2])
+    transfers.ship(demo_db, CLERK, made.number, "S01", outbox_folder)
+    monkeypatch.setenv("SERIALPOS_STORE", "S02")
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        await log_in(pilot, "stockroom")
+        await pilot.press("6")
+        await settle(pilot)
+        assert f"{made.number} ← S01 2 in transit" in screen_text(app)
+        await pilot.press("down", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, ChecklistScreen)
+        await type_in(pilot, PHONES[2])
+        assert said(pilot) == f"✗ serial {PHONES[2]} of PH-AUR15 is not on transfer " \
+                              f"{made.number}"
+        await type_in(pilot, PHONES[0])
+        assert said(pilot).startswith(f"✓ PH-AUR15 {PHONES[0]}: 1 of 2")
+        await pilot.press("ctrl+f")
+        await settle(pilot)
+        assert "PH-AUR15: 1 of 2 received" in screen_text(app)
+        await pilot.press("y")
+        await settle(pilot)
+        assert said(pilot).startswith(f"✓ received 1 unit: {made.number}, 1 difference(s)")
+        await pilot.press("escape")
+        await settle(pilot)
+        assert f"{made.number} ← S01 1 left in transit" in screen_text(app)
+        await type_in(pilot, made.number, "#find")
+        assert said(pilot) == f"› {made.number} received at S02; 1 unit still in transit " \
+                              f"(PH-AUR15 {PHONES[1]})"
+    assert where(demo_db, PHONES[0]) == ("in_stock", "S02")
+    assert where(demo_db, PHONES[1]) == ("in_transit", "S02")
