@@ -428,7 +428,8 @@ def test_a_product_on_several_lines_is_one_checklist_line(db: Database, admin: A
     session = asn_service.open_asn(db, admin, "ASN-C", "S1", outbox_folder)
     assert [(ln.sku, ln.expected) for ln in session.checklist.lines.values()] == [
         ("CABLE", 8), ("PHONE", 3)]
-    assert session.checklist.lines["PHONE"].expected_serials == {imei(80), imei(81), imei(82)}
+    assert session.checklist.lines["PHONE"].expected_serials == frozenset(
+        {imei(80), imei(81), imei(82)})
     session.count("CABLE", 9)
     session.scan("PHONE", imei(82))
     session.scan("PHONE", imei(80))

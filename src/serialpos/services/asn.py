@@ -638,9 +638,9 @@ class AsnReceiving:
                                    DocumentRef(DOCUMENT_TYPE, self.asn, str(where.numbers[0])))
                 listed: dict[int, int] = {}
                 for serial in line.scanned:
-                    number = where.serial_line.get(serial)
-                    if number is not None:
-                        listed[number] = listed.get(number, 0) + 1
+                    on = where.serial_line.get(serial)
+                    if on is not None:
+                        listed[on] = listed.get(on, 0) + 1
                 for number, got in where.split(line.received, listed).items():
                     if got:
                         conn.execute(sa.update(asn_line_t).where(
