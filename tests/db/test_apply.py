@@ -292,7 +292,7 @@ BAD_LINES = [
     pytest.param({"op": 3}, "'op' must be text, not a number", id="op_not_text"),
     pytest.param({"op": "teleport", "store": "S1"}, "unknown op 'teleport'; known: receive, sell, "
                  "return, transfer_out, transfer_in, rtv, adjust, order_create, order_set_serial, "
-                 "order_fulfil, order_void, order_return", id="unknown_op"),
+                 "order_fulfil, order_void, order_return, count, asn_receive", id="unknown_op"),
     pytest.param({"op": "receive", "sku": "PH1", "serial": "X"}, "'store' is missing",
                  id="missing_store"),
     pytest.param({"op": "receive", "store": "S1", "sku": None, "serial": "X"}, "'sku' is missing",
@@ -432,7 +432,7 @@ def test_id_is_echoed_whatever_its_type_and_unknown_keys_are_warned(shop: Databa
         {"ok": False, "line": 3, "id": None, "error": "bad_request",
          "message": "unknown op 'nope'; known: receive, sell, return, transfer_out, "
                     "transfer_in, rtv, adjust, order_create, order_set_serial, order_fulfil, "
-                    "order_void, order_return"},
+                    "order_void, order_return, count, asn_receive"},
         {"ok": False, "line": 4, "error": "bad_request",
          "message": "the line is not valid JSON: Expecting property name enclosed in double "
                     "quotes at column 33"},
