@@ -141,3 +141,18 @@ def test_bad_fields_are_bad_requests(db: Database, admin: Actor, asn5: str) -> N
     unknown = apply_object(db, admin, {"op": "asn_receive", "asn": "ASN-0", "store": "S1",
                                        "scans": []})
     assert unknown["error"] == "unknown_asn"
+
+
+def test_a_listed_serial_cannot_be_received_another_way_while_the_asn_is_open(
+        db: Database, admin: Actor, asn5: str) -> None:
+    other = apply_object(db, admin, {"op": "receive", "store": "S1", "sku": "PHONE",
+                                     "serial": LISTED[0]})
+    assert other["ok"] is False and other["error"] == "not_in_stock"
+    assert other["message"] == (f"serial {LISTED[0]} of PHONE is expected on ASN ASN-5: "
+                                "receive it on that ASN")
+    done = receive(db, admin, [{"sku": "PHONE", "serial": LISTED[1]}], complete=True)
+    assert done["ok"] is True
+    later = apply_object(db, admin, {"op": "receive", "store": "S1", "sku": "PHONE",
+                                     "serial": LISTED[0]})
+    assert later["ok"] is True  # the ASN is closed: the vendor's late unit comes in
+    assert later["units"] == [{"serial": LISTED[0], "from": "expected", "to": "in_stock"}]
