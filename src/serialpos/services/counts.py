@@ -483,10 +483,13 @@ class _Plan:
 def _serial_set(conn: Connection, query: sa.Select[tuple[str]]) -> set[str]:
     """One column of serials into a set, fetched in blocks from the driver's cursor: a
     million rows through SQLAlchemy's per-row result machinery would cost seconds."""
-    cursor = conn.execute(query).cursor
+    result = conn.execute(query)
     serials: set[str] = set()
-    while block := cursor.fetchmany(50_000):
-        serials.update(row[0] for row in block)
+    try:
+        while block := result.cursor.fetchmany(50_000):
+            serials.update(row[0] for row in block)
+    finally:
+        result.close()
     return serials
 
 
