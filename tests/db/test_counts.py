@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from serialpos.db import migrate, repo
 from serialpos.db.engine import Database
@@ -321,3 +323,49 @@ def test_with_serialized_inventory_off_a_product_scan_counts_a_unit(shop: Databa
     result = counts.reconcile(db, number)
     assert not result.serial_tracked
     assert [(q.sku, q.counted, q.on_hand) for q in result.quantities] == [("PH", 3, 1)]
+
+
+POOL = ([f"A{n}" for n in range(8)] + [f"B{n}" for n in range(4)] + ["C0", "C1", "W0"]
+        + [f"N{n}" for n in range(4)])
+
+
+@settings(max_examples=15, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(batches=st.lists(st.lists(st.sampled_from(POOL), max_size=12), min_size=1,
+                        max_size=3))
+def test_property_every_scanned_serial_lands_in_one_class_and_counts_once(
+        ledgered: tuple[Database, Actor], batches: list[list[str]]) -> None:
+    db, admin = ledgered
+    number = counts.open_count(db, admin, "S1", products=["TAB"]).number
+    for n, serials in enumerate(batches, start=1):
+        counts.start_batch(db, admin, number, f"counter {n}")
+        for serial in serials:
+            counts.scan(db, admin, number, n, sku="TAB", serial=serial)
+    result = counts.reconcile(db, number)
+    scanned = {s for serials in batches for s in serials}
+    never = [u.serial for u in result.never_seen]
+    away = [e.serial for e in result.elsewhere]
+    here = {f"A{n}" for n in range(8)}
+    assert result.matched == len(scanned & here)
+    assert set(never) | set(away) == scanned - here
+    assert len(never) + len(away) + result.matched == len(scanned)  # each exactly once
+    assert not set(never) & set(away)
+    assert set(never) == {s for s in scanned if s.startswith("N")}
+    assert {u.serial for u in result.missing} == here - scanned
+    in_batches = {s: {n for n, serials in enumerate(batches, 1) if s in serials}
+                  for s in scanned}
+    assert {d.serial: set(d.batches) for d in result.duplicates} == {
+        s: b for s, b in in_batches.items() if len(b) > 1}
+
+
+@pytest.fixture
+def ledgered(db: Database, admin: Actor) -> tuple[Database, Actor]:
+    """TAB units: A0-A7 in stock at S1, B0-B3 at S2, C0-C1 sold, W0 written off at S1."""
+    products.create_product(db, admin, sku="TAB", name="Tablet", serial_mode="required")
+    ledger.move(db, admin, Action.RECEIVE, store="S1", sku="TAB",
+                serials=[f"A{n}" for n in range(8)] + ["C0", "C1", "W0"])
+    ledger.move(db, admin, Action.RECEIVE, store="S2", sku="TAB",
+                serials=[f"B{n}" for n in range(4)])
+    ledger.move(db, admin, Action.SELL, store="S1", sku="TAB", serials=["C0", "C1"])
+    ledger.move(db, admin, Action.ADJUST_REMOVE, store="S1", sku="TAB", serials=["W0"])
+    return db, admin
