@@ -95,3 +95,31 @@ async def test_scan_units_back_to_the_vendor(make_app: MakeApp, demo_db: Databas
         await type_in(pilot, PHONES[0])
         assert said(pilot) == "✗ V-S01-000001 is done: Esc to go back"
     assert all(state_of(demo_db, s) == "returned_to_vendor" for s in PHONES)
+
+
+@pytest.mark.parametrize("size", SIZES)
+@async_test
+async def test_serialized_inventory_off_counts_instead_of_scanning(
+        make_app: MakeApp, demo_db: Database, size: tuple[int, int]) -> None:
+    from serialpos.services.context import SYSTEM
+    from serialpos.services.settings import set_setting
+    from serialpos.services.stock import stock_levels
+
+    set_setting(demo_db, SYSTEM, "serialized_inventory", "false", "S01")
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        screen = await open_rtv(pilot)
+        await type_in(pilot, "Aurora Devices")
+        await type_in(pilot, "recall")
+        await type_in(pilot, PHONES[0])
+        assert said(pilot) == "✗ serialized inventory is off at S01: count PH-AUR15 (scan " \
+                              "its barcode or type how many), do not scan its serials"
+        await type_in(pilot, "5012345000015")  # the phone's barcode: one unit counted
+        assert said(pilot) == "✓ PH-AUR15: 1 counted · 1 unit in all"
+        assert "how many PH-AUR15?" in screen.field.placeholder
+        await type_in(pilot, "2")
+        await pilot.press("ctrl+f")
+        await settle(pilot)
+        assert said(pilot).startswith("✓ returned V-S01-000001: 3 units to Aurora Devices")
+    assert stock_levels(demo_db, store="S01", sku="PH-AUR15")[0].quantity == 2
+    assert state_of(demo_db, PHONES[0]) == "in_stock"  # serials are not tracked at S01 now

@@ -121,6 +121,7 @@ def resolve_unit(db: Database, conn: Connection, store: str, raw_serial: str,
             fmt.check(serial, sku)
         if not mine:
             _refuse_unknown(conn, serial, sku, others, action)
+            _refuse_untracked(db, conn, store, product.sku)
             return PickedUnit(product.sku, product.name, serial)  # a unit being added
         unit = mine[0]
     else:
@@ -136,9 +137,16 @@ def resolve_unit(db: Database, conn: Connection, store: str, raw_serial: str,
             raise BadRequest(f"serial {clip(serial)} belongs to several products ({skus}): "
                              "scan the product first")
         unit = here_units[0] if here_units else matches[0]
+    _refuse_untracked(db, conn, store, unit.sku)
     check_move(action, serial, UnitState(unit.state), unit_store=codes.get(unit.store_id),
                here=store)
     return PickedUnit(unit.sku, unit.name, serial)
+
+
+def _refuse_untracked(db: Database, conn: Connection, store: str, sku: str) -> None:
+    if not tracks_serials(db, conn, store):
+        raise BadRequest(f"serialized inventory is off at {store}: count {sku} (scan its "
+                         "barcode or type how many), do not scan its serials")
 
 
 def _refuse_unknown(conn: Connection, serial: str, sku: str | None, others: list[str],

@@ -378,7 +378,7 @@ class ScanOutScreen(ConsoleScreen):
         return find_stock_product(db, self.store, code)
 
     def _take(self, text: str | None, gtin: str | None, serial: str | None) -> Message:
-        from serialpos.domain.errors import BadRequest, UnknownProduct
+        from serialpos.domain.errors import UnknownProduct
         from serialpos.domain.serial_lists import expand_range
 
         db = self.console.database()
@@ -401,9 +401,6 @@ class ScanOutScreen(ConsoleScreen):
             found = None
         if found is not None:
             return self._select(db, found, count_one=text != found.sku)
-        if current is not None and not current.by_serial:
-            raise BadRequest(f"{current.sku} is counted here, not scanned: type how many "
-                             f"('{clip(text)}' is not a number), or scan another product")
         return self._serials(db, [text])
 
     def _select(self, db: Database, product: StockProduct, *, count_one: bool) -> Message:
@@ -434,13 +431,10 @@ class ScanOutScreen(ConsoleScreen):
         return self._serials(self.console.database(), serials)
 
     def _serials(self, db: Database, serials: list[str]) -> Message:
-        from serialpos.domain.errors import BadRequest
 
         current = self.current
+        # A serial scanned while a counted product is selected is looked up by itself.
         sku = current.sku if current is not None and current.by_serial else None
-        if current is not None and not current.by_serial:
-            raise BadRequest(f"{current.sku} is counted here, not scanned: type how many, or "
-                             "scan another product")
         if self.taking_off:
             return self._take_off(db, sku, serials)
         picked, repeated = self.store_units(db, sku, serials)
