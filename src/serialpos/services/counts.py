@@ -407,8 +407,14 @@ def _scan_in(db: Database, conn: Connection, actor: Actor, count: _Count, batch:
         if quantity == 0 or abs(quantity) > MAX_QUANTITY:
             raise BadRequest(f"a counted quantity must be 1 to {MAX_QUANTITY:,} "
                              "(negative to take back a miscount)")
-    total_q = sa.select(sa.func.coalesce(sa.func.sum(_s.quantity), 0)).where(
-        _s.batch_id == bid, _s.product_id == product.id)
+    # Serials are counted from the (batch, product, serial) index alone; quantities summed
+    # over the few rows without a serial: a scan into a long batch stays quick.
+    in_batch = (_s.batch_id == bid, _s.product_id == product.id)
+    quantity_q = sa.select(sa.func.coalesce(sa.func.sum(_s.quantity), 0)).where(
+        *in_batch, _s.serial.is_(None))
+    total_q = sa.select(
+        sa.select(sa.func.count()).where(*in_batch, _s.serial.is_not(None)).scalar_subquery()
+        + quantity_q.scalar_subquery())
     if serial is not None:
         dup = conn.execute(sa.select(_s.id).where(
             _s.batch_id == bid, _s.product_id == product.id, _s.serial == serial)).first()
@@ -418,7 +424,7 @@ def _scan_in(db: Database, conn: Connection, actor: Actor, count: _Count, batch:
                                f"serial {serial} of {sku} was already scanned in batch "
                                f"{batch}: counted once", (batch,), total)
     elif quantity < 0:
-        before = int(conn.execute(total_q.where(_s.serial.is_(None))).scalar_one())
+        before = int(conn.execute(quantity_q).scalar_one())
         if before + quantity < 0:
             raise BadRequest(f"batch {batch} has {before} of {sku} counted; it cannot take "
                              f"back {-quantity}")
