@@ -212,3 +212,19 @@ def test_serialized_inventory_off_counts_quantities(shop: Database, admin: Actor
     view = transfers.ship(shop, clerk, t.number, "S1", outbox_folder).transfer
     assert view.report()["shipped"] == [{"sku": "PHONE", "quantity": 2, "serials": []}]
     assert on_hand(shop, "S1", "PHONE") == 2
+
+
+def test_a_receiving_store_with_serialized_inventory_off_counts(
+        shop: Database, admin: Actor, clerk: Actor, outbox_folder: Path) -> None:
+    t = transfers.create_transfer(shop, clerk, "S1", "S2")
+    transfers.add_units(shop, clerk, t.number, "S1", "PHONE", IMEIS[:2])
+    transfers.ship(shop, clerk, t.number, "S1", outbox_folder)
+    settings.set_setting(shop, admin, "serialized_inventory", "false", "S2")
+    session = transfers.TransferReceiving(shop, clerk, "S2", t.number, outbox_folder)
+    (line,) = session.checklist.lines.values()
+    assert (line.sku, line.serialized, line.expected) == ("PHONE", False, 2)
+    session.count("PHONE", 1)
+    assert session.complete(accept_discrepancies=True).received == 1
+    assert on_hand(shop, "S2", "PHONE") == 1
+    view = transfers.get_transfer(shop, t.number)
+    assert (view.received, view.in_transit) == (1, 1)

@@ -560,9 +560,7 @@ def _receive_quantity(db: Database, conn: Connection, actor: Actor, transfer_id:
     whose serials then stay listed in transit on the transfer)."""
     ledger.move_in(conn, db, actor, ledger.Step(Action.TRANSFER_IN, store, sku,
                                                 quantity=quantity), doc)
-    conn.execute(line_t.update().where(_l.transfer_id == transfer_id,
-                                       _l.product_id == product_id)
-                 .values(received=_l.received + quantity))
+    _bump_line(conn, transfer_id, product_id, 0, quantity)
 
 
 # -- serialpos apply ----------------------------------------------------------------------

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from serialpos.services.outgoing import PickedUnit, StockProduct
     from serialpos.services.receiving import ReceivingSession
     from serialpos.services.transfers import TransferSummary, TransferView
+    from serialpos.tui.messages import ScanRead
 
 
 def summary_row(item: TransferSummary, here: str, width: int) -> str:
@@ -196,10 +197,7 @@ class TransfersScreen(ConsoleScreen):
         else:
             self.open_number(text)
 
-    def take_scan(self, scan: object) -> None:
-        from serialpos.tui.messages import ScanRead
-
-        assert isinstance(scan, ScanRead)
+    def take_scan(self, scan: ScanRead) -> None:
         if self.refuse_unreadable(scan):
             return
         self.open_number(scan.decoded.text or str(scan.raw))
