@@ -180,7 +180,12 @@ async def test_rescan_a_refused_list_and_scans_kept_on_leaving(
         await pilot.press("y")
         await settle(pilot)
         assert message(app) == "✓ LT-ZEN14 cleared: scan it again (0 of 2)"
+        rows = screen.query_one(ChecklistView).visible_text()
+        assert "ZB24100001 to scan" in rows and "ZB24100002 to scan" in rows
         await enter(pilot, screen, "ZB24100002")
+        rows = screen.query_one(ChecklistView).visible_text()
+        assert "ZB24100001 to scan" in rows and "ZB24100002 to scan" not in rows
+        assert "✓ 1 ZB24100002" in rows
         await pilot.press("escape")  # an ASN's scans are saved as they are made: no question
         await settle(pilot)
         assert isinstance(app.screen, ReceivingScreen)

@@ -29,6 +29,7 @@ reads the checklist and renders the rows on screen.
 
 from __future__ import annotations
 
+import bisect
 import re
 import threading
 from collections.abc import Callable
@@ -216,6 +217,8 @@ class ChecklistScreen(ConsoleScreen):
         self.chosen = False  # current was chosen (scanned, typed, picked), not implied
         self._owners: dict[str, str] | None = None  # listed serial -> SKU (worker side)
         self._seen: dict[str, tuple[int, int, bool]] = {}  # per line, as last shown
+        # per line: (serials scanned, the last one, the listed serials still to scan)
+        self._missing_kept: dict[str, tuple[int, str | None, tuple[str, ...]]] = {}
         self._totals = [0, 0, 0]  # received, expected, complete lines
         self._tickets = 0
         self._serving = 0
@@ -356,10 +359,30 @@ class ChecklistScreen(ConsoleScreen):
 
     # -- what a job does (worker side) --------------------------------------------------------
     def _missing(self, sku: str | None) -> tuple[str, ...]:
+        """The line's listed serials not scanned yet, sorted. Kept per line: a scan that adds
+        one serial takes it out of the kept list (a bisection) instead of sorting the
+        thousands still to scan again."""
         line = None if sku is None else self.receiving.checklist.lines.get(sku)
-        if line is None or line.expected_serials is None:
+        if sku is None or line is None or line.expected_serials is None:
             return ()
-        return tuple(line.missing_serials())
+        scanned = line.scanned
+        count = len(scanned)
+        last = scanned[-1] if scanned else None
+        kept = self._missing_kept.get(sku)
+        if kept is not None:
+            was_count, was_last, listed = kept
+            if count == was_count and last == was_last:
+                return listed
+            before = scanned[-2] if count > 1 else None
+            if count == was_count + 1 and before == was_last and last is not None:
+                at = bisect.bisect_left(listed, last)
+                if at < len(listed) and listed[at] == last:
+                    listed = listed[:at] + listed[at + 1:]
+                self._missing_kept[sku] = (count, last, listed)
+                return listed
+        listed = tuple(line.missing_serials())
+        self._missing_kept[sku] = (count, last, listed)
+        return listed
 
     def _line_words(self, line: ChecklistLine) -> str:
         if self.receiving.checklist.blind:
