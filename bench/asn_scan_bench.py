@@ -109,9 +109,10 @@ def build(folder: Path, lines: int) -> tuple[str, dict[str, list[tuple[str, str]
 
 
 async def _measure(url: str, asn: str, serials: list[tuple[str, str]],
-                   outbox: Path) -> tuple[list[float], float]:
+                   outbox: Path) -> tuple[list[float], float, float]:
     """Scan ``serials`` into ``asn`` on the checklist screen; (milliseconds per scan after
-    the warm-up, seconds to open the ASN)."""
+    the warm-up, seconds to open the ASN, seconds from pushing the screen to its first
+    checklist frame)."""
     from rich.text import Text
 
     from serialpos.cli.context import CliState
@@ -155,7 +156,12 @@ async def _measure(url: str, asn: str, serials: list[tuple[str, str]],
             session = open_asn(app.database(), actor, asn, "S1", outbox)
             opened = time.perf_counter() - started
             screen = ChecklistScreen(session)
+            rendered["text"] = ""
+            started = time.perf_counter()
             app.push_screen(screen)
+            while not rendered["text"]:
+                await asyncio.sleep(0.0005)
+            shown = time.perf_counter() - started
             await pilot.pause(0.3)
             await app.workers.wait_for_complete()
             for number, (sku, serial) in enumerate(serials, start=1):
@@ -176,7 +182,7 @@ async def _measure(url: str, asn: str, serials: list[tuple[str, str]],
                 await pilot.pause(0.02)  # the next unit is picked up
     finally:
         checklist_view.ChecklistView.render = original_render  # type: ignore[method-assign]
-    return samples, opened
+    return samples, opened, shown
 
 
 def run(quick: bool = False) -> list[tuple[str, str]]:
@@ -194,10 +200,12 @@ def run(quick: bool = False) -> list[tuple[str, str]]:
             for asn, label in (("ASN-ONE", "one product x 10k serials"),
                                ("ASN-MANY", "10k products")):
                 chosen = rng.sample(asns[asn], scans)
-                samples, opened = asyncio.run(_measure(url, asn, chosen, folder / "out"))
+                samples, opened, shown = asyncio.run(
+                    _measure(url, asn, chosen, folder / "out"))
                 metric = f"ASN scan, {label}"
                 results += [
                     (f"{metric}: open (s)", f"{opened:.2f}"),
+                    (f"{metric}: checklist on screen (ms)", f"{shown * 1000:.0f}"),
                     (f"{metric}: scans measured", str(len(samples))),
                     (f"{metric}: scan to screen median (ms)",
                      f"{statistics.median(samples):.1f}"),

@@ -263,13 +263,18 @@ class ChecklistScreen(ConsoleScreen):
         seen = self._seen
         if changed is None or len(seen) != len(checklist.lines) or changed not in seen:
             seen.clear()
+            totals = [0, 0, 0]
             for sku, line in list(checklist.lines.items()):
-                seen[sku] = (line.received, line.expected, line.complete)
-            self._totals = [sum(v[0] for v in seen.values()), sum(v[1] for v in seen.values()),
-                            sum(1 for v in seen.values() if v[2])]
+                got, wanted = line.received, line.expected
+                seen[sku] = (got, wanted, got == wanted)
+                totals[0] += got
+                totals[1] += wanted
+                totals[2] += got == wanted
+            self._totals = totals
         else:
             line = checklist.lines[changed]
-            now = (line.received, line.expected, line.complete)
+            got, wanted = line.received, line.expected
+            now = (got, wanted, got == wanted)
             before = seen[changed]
             seen[changed] = now
             self._totals[0] += now[0] - before[0]
