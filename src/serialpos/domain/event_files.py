@@ -1,9 +1,10 @@
 """Event files: what the host system reads for every completed stockroom document.
 
-The format is pinned (docs/integration.md): UTF-8 without a byte-order mark, the header
+The format is pinned (docs/event_files.md): UTF-8 without a byte-order mark, the header
 ``event_type,document_id,store,completed_at,user,sku,quantity,serials``, one row per product
-line, ``completed_at`` in ISO 8601 UTC, serials joined with ``|``. Rows are sorted by SKU and
-serials by their text, so writing the same document twice gives the same bytes.
+line (units added and units removed are two lines), ``completed_at`` in ISO 8601 UTC, serials
+joined with ``|``. Rows are sorted by SKU and serials by their text, so writing the same
+document twice gives the same bytes.
 """
 
 from __future__ import annotations
@@ -75,15 +76,18 @@ def iso_utc(moment: datetime) -> str:
 
 
 def merge_lines(lines: Iterable[EventLine]) -> tuple[EventLine, ...]:
-    """One line per SKU with serials sorted; lines of one SKU are added together (a count
-    that finds missing and unexpected units of one product nets them, serials listed)."""
-    quantities: dict[str, int] = {}
-    serials: dict[str, set[str]] = {}
+    """One line per SKU and direction, serials sorted: lines of one SKU that move the same way
+    are added together, while units added and units removed (an adjustment or a count that
+    finds some and misses others) stay on two lines, so the host sees which serial went
+    which way. Additions come before removals."""
+    quantities: dict[tuple[str, bool], int] = {}
+    serials: dict[tuple[str, bool], set[str]] = {}
     for line in lines:
-        quantities[line.sku] = quantities.get(line.sku, 0) + line.quantity
-        serials.setdefault(line.sku, set()).update(line.serials)
-    return tuple(EventLine(sku, quantities[sku], tuple(sorted(serials[sku])))
-                 for sku in sorted(quantities))
+        key = (line.sku, line.quantity < 0)
+        quantities[key] = quantities.get(key, 0) + line.quantity
+        serials.setdefault(key, set()).update(line.serials)
+    return tuple(EventLine(key[0], quantities[key], tuple(sorted(serials[key])))
+                 for key in sorted(quantities))
 
 
 def render(event: EventFile) -> bytes:
