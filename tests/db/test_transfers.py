@@ -98,7 +98,7 @@ def test_pick_ship_and_receive_with_a_unit_left_in_transit(
     with pytest.raises(BadRequest, match="goes to S2, not to S1"):
         transfers.TransferReceiving(shop, clerk, "S1", t.number, outbox_folder)
     session = transfers.TransferReceiving(shop, clerk, "S2", t.number, outbox_folder)
-    assert session.title == f"transfer {t.number} from S1"
+    assert session.title == f"Transfer {t.number} from S1"
     assert session.scan("PHONE", IMEIS[0]).verdict is Verdict.ADDED
     assert session.scan("PHONE", IMEIS[0]).verdict is Verdict.DUPLICATE
     with pytest.raises(NotOnDocument, match=f"serial {IMEIS[2]} of PHONE is not on "

@@ -482,7 +482,7 @@ class TransferReceiving:
 
     @property
     def title(self) -> str:
-        return f"transfer {self.transfer.number} from {self.transfer.from_store}"
+        return f"Transfer {self.transfer.number} from {self.transfer.from_store}"
 
     def scan(self, sku: str, serial: str) -> ScanResult:
         return self.checklist.scan(sku, require_serial(serial))
