@@ -173,8 +173,12 @@ def test_json_import_and_several_asns_in_one_file(db: Database, admin: Actor,
 def test_a_store_without_serialized_inventory_keeps_serials_on_events(
         db: Database, admin: Actor, catalogue: None, outbox_folder: Path) -> None:
     settings.set_setting(db, admin, "serialized_inventory", "false", "S1")
-    import_rows(db, admin, [["ASN-Q", "Acme", "PHONE", "2", f"{imei(30)}|{imei(31)}", ""]])
+    result = import_rows(db, admin, [["ASN-Q", "Acme", "PHONE", "2", f"{imei(30)}|{imei(31)}",
+                                      ""]])
+    assert result.serial_tracked is False
     assert count(db, repo.unit_t) == 0
+    assert db.read(lambda conn: sorted(conn.execute(sa.select(repo.event_t.c.serial).where(
+        repo.event_t.c.action == "expect")).scalars())) == [imei(30), imei(31)]
     session = asn_service.open_asn(db, admin, "ASN-Q", "S1", outbox_folder)
     line = session.checklist.lines["PHONE"]
     assert not line.serialized  # counted, no serials asked

@@ -61,12 +61,16 @@ def import_(
             typer.echo(f"  {visible(str(problem))}", err=True)
         raise typer.Exit(EXIT_REFUSED) from None
     if json_out:
-        print_json({"store": result.store, "asns": result.asns})
+        print_json({"store": result.store, "serial_tracked": result.serial_tracked,
+                    "asns": result.asns})
         return
     for asn in result.asns:
         say(f"ASN {asn.asn} from {asn.vendor}: {asn.lines} line{'s' if asn.lines != 1 else ''}, "
             f"{asn.units} unit{'s' if asn.units != 1 else ''}, {asn.serials} serial"
             f"{'s' if asn.serials != 1 else ''} expected at {result.store}")
+    if not result.serial_tracked:
+        say(f"serialized inventory is off at {result.store}: the listed serials are kept on "
+            "the events, and the ASN is received by counting")
 
 
 @app.command("list")

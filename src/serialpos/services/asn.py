@@ -102,6 +102,8 @@ class ImportedAsn:
 class ImportResult:
     store: str
     asns: tuple[ImportedAsn, ...]
+    #: False at a store with serialized inventory off: listed serials are on the events only.
+    serial_tracked: bool = True
 
     @property
     def serials(self) -> int:
@@ -335,7 +337,7 @@ def _bulk_import(conn: Connection, actor: Actor, docs: list[AsnDoc],
                       for pid, line, serials in listed for s in serials]
         _insert_many(conn, repo.event_t, event_keys, events)
         imported.append(ImportedAsn(doc.asn, doc.vendor, len(doc.rows), doc.units, doc.serials))
-    return ImportResult(store, tuple(imported))
+    return ImportResult(store, tuple(imported), tracked)
 
 
 def _insert_many(conn: Connection, table: sa.Table, keys: list[str],
