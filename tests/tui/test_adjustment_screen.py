@@ -35,6 +35,13 @@ async def type_in(pilot: Pilot[object], text: str) -> None:
     await settle(pilot)
 
 
+async def paste(pilot: Pilot[object], text: str) -> None:
+    from textual import events
+
+    pilot.app.screen.query_one("#scan").post_message(events.Paste(text))
+    await settle(pilot)
+
+
 def said(pilot: Pilot[object]) -> str:
     return pilot.app.screen.query_one(MessageLine).text
 
@@ -74,6 +81,10 @@ async def test_a_manager_removes_and_adds_units(make_app: MakeApp, demo_db: Data
         assert said(pilot) == f"✓ PH-AUR15 {PHONES[0]} ✓ 1 unit"
         await type_in(pilot, AT_S02)
         assert said(pilot) == f"✗ serial {AT_S02} is in stock at S02, not at S01"
+        await paste(pilot, f"{PHONES[1]}\n{AT_S02}\n")  # a pasted list, refused whole
+        assert said(pilot).startswith(f"✗ the list was refused whole at serial {AT_S02} "
+                                      "(number 2 of 2)")
+        assert len(screen.entries) == 1
         await pilot.press("ctrl+g")  # now adding
         await type_in(pilot, "NEW-1")
         assert said(pilot) == "✗ serial NEW-1 needs its product: scan the product first, " \

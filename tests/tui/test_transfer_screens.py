@@ -41,6 +41,13 @@ async def type_in(pilot: Pilot[object], text: str, field: str = "#scan") -> None
     await settle(pilot)
 
 
+async def paste(pilot: Pilot[object], text: str) -> None:
+    from textual import events
+
+    pilot.app.screen.query_one("#scan").post_message(events.Paste(text))
+    await settle(pilot)
+
+
 def said(pilot: Pilot[object]) -> str:
     return pilot.app.screen.query_one(MessageLine).text
 
@@ -73,6 +80,9 @@ async def test_start_pick_and_ship_a_transfer(make_app: MakeApp, demo_db: Databa
         assert said(pilot) == f"✗ serial {PHONES[1]} is a unit of PH-AUR15, not of LT-ZEN14"
         await type_in(pilot, "ZB24000101-ZB24000103")  # a range, taken whole
         assert said(pilot) == "✓ 3 serials added from the list · 4 units"
+        await paste(pilot, "ZB24000101\nZB24000102")  # pasted again: counted once
+        assert said(pilot) == "✗ 0 serials added from the list · 4 units; 2 already on it " \
+                              "(counted once)"
         await pilot.press("ctrl+b")  # take off
         await type_in(pilot, "ZB24000103")
         assert said(pilot) == "› ZB24000103 taken off · 3 units"
