@@ -25,7 +25,12 @@ from serialpos.domain.events import DocumentRef
 from serialpos.domain.states import Action
 from serialpos.domain.users import Role
 from serialpos.services import event_files, ledger, products, settings
-from serialpos.services.blind_receiving import ReceiptClosed, open_blind_receipt
+from serialpos.services.blind_receiving import (
+    ReceiptClosed,
+    blind_drafts,
+    open_blind_receipt,
+    resume_blind_receipt,
+)
 from serialpos.services.context import Actor
 from serialpos.services.lookup import lookup_serial
 from serialpos.services.stock import stock_levels
@@ -176,3 +181,59 @@ def test_who_and_what_may_open_one(db: Database, admin: Actor, outbox_folder: Pa
         open_blind_receipt(db, admin, "S1", "Acme", "R" * 65, outbox_folder)
     with pytest.raises(UnknownStore, match="no store 'S9'"):
         open_blind_receipt(db, admin, "S9", "Acme", None, outbox_folder)
+
+
+def test_a_draft_keeps_every_change_and_resumes_after_a_crash(
+        db: Database, admin: Actor, catalogue: None, outbox_folder: Path, tmp_path: Path
+) -> None:
+    drafts = tmp_path / "drafts"
+    session = open_blind_receipt(db, admin, "S1", "Acme", "PS-5", outbox_folder, drafts)
+    assert session.journal is not None and session.journal.parent == drafts
+    session.scan("PHONE", IMEI)
+    session.scan("PHONE", IMEI)  # a repeat changes nothing, journals nothing
+    session.scan("PHONE", IMEI2)
+    session.count("CABLE", 4)
+    session.add_product("LAPTOP")
+    session.scan("LAPTOP", "LT-1")
+    session.rescan("LAPTOP")
+    session.scan("LAPTOP", "LT-2")
+    with session.journal.open("a", encoding="utf-8") as torn:  # the process died mid-line
+        torn.write('{"op":"scan","sku":"PHO')
+    # The console is gone; meanwhile IMEI2 arrives at S2 another way.
+    ledger.move(db, admin, Action.RECEIVE, store="S2", sku="PHONE", serials=[IMEI2])
+
+    (draft,) = blind_drafts(drafts, "S1")
+    assert (draft.vendor, draft.reference, draft.user, draft.units) == ("Acme", "PS-5", "ada", 7)
+    assert draft.title == "Blind receipt PS-5 from Acme"
+    assert blind_drafts(drafts, "S2") == []
+
+    resumed, left_out = resume_blind_receipt(db, admin, draft.path, outbox_folder)
+    assert left_out == [f"PHONE: serial {IMEI2} of PHONE is already recorded "
+                        "(in stock at S2)"]
+    lines = resumed.checklist.lines
+    assert lines["PHONE"].scanned == [IMEI] and lines["CABLE"].counted == 4
+    assert lines["LAPTOP"].scanned == ["LT-2"]
+    assert blind_drafts(drafts, "S1")[0].units == 6  # the draft now says what was kept
+    resumed.scan("PHONE", IMEI3)
+    result = resumed.complete()
+    assert read_event_file(result.files.written[0]) == {
+        "CABLE": (4, []), "LAPTOP": (1, ["LT-2"]), "PHONE": (2, sorted([IMEI, IMEI3]))}
+    assert list(drafts.iterdir()) == []  # completed: the draft is gone
+
+
+def test_a_draft_given_up_goes_and_an_unwritable_one_is_said(
+        db: Database, admin: Actor, catalogue: None, outbox_folder: Path, tmp_path: Path
+) -> None:
+    drafts = tmp_path / "drafts"
+    session = open_blind_receipt(db, admin, "S1", "Acme", None, outbox_folder, drafts)
+    session.scan("PHONE", IMEI)
+    session.discard()
+    assert list(drafts.iterdir()) == []
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    memory_only = open_blind_receipt(db, admin, "S1", "Acme", None, outbox_folder,
+                                     blocker / "drafts")
+    assert memory_only.journal is None
+    assert "cannot be made" in memory_only.journal_problem
+    memory_only.scan("PHONE", IMEI)  # scanning goes on, in memory
+    assert memory_only.complete().received == 1

@@ -29,6 +29,14 @@ ZEN_BARCODE = "05012345000039"  # LT-ZEN14, serials ^ZB[0-9]{8}$
 CABLE_BARCODE = "05012345000077"  # AC-USBC1, no serials
 
 
+@pytest.fixture(autouse=True)
+def data_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Blind receipts keep their drafts in the user's data directory: each test its own."""
+    home = tmp_path / "data"
+    monkeypatch.setenv("XDG_DATA_HOME", str(home))
+    return home
+
+
 def bells(app: SerialposApp, monkeypatch: pytest.MonkeyPatch) -> list[int]:
     rung: list[int] = []
     monkeypatch.setattr(app, "bell", lambda: rung.append(1))
@@ -195,7 +203,7 @@ async def test_a_missing_product_is_quick_created_with_its_serial_mode(
 @pytest.mark.parametrize("size", SIZES)
 @async_test
 async def test_rescan_a_huge_paste_and_leaving_ask_first(
-        make_app: MakeApp, outbox_folder: Path, size: tuple[int, int],
+        make_app: MakeApp, outbox_folder: Path, data_home: Path, size: tuple[int, int],
         monkeypatch: pytest.MonkeyPatch) -> None:
     app = make_app()
     async with app.run_test(size=size) as pilot:
@@ -242,6 +250,7 @@ async def test_rescan_a_huge_paste_and_leaving_ask_first(
         await settle(pilot)
         assert isinstance(app.screen, ReceivingScreen)
     assert not outbox_folder.exists() or list(outbox_folder.iterdir()) == []
+    assert list(data_home.rglob("*.jsonl")) == []  # given up: its draft went with it
 
 
 @async_test
@@ -297,3 +306,43 @@ async def test_an_event_file_that_cannot_be_written_is_said_and_stays_owed(
         assert str(blocker / "outbox") in said
         assert "completed: R-S01-000001" in screen_text(app)
     assert owed_count(demo_db) == 1
+
+
+@pytest.mark.parametrize("size", SIZES)
+@async_test
+async def test_an_unfinished_blind_receipt_is_resumed_from_its_draft(
+        make_app: MakeApp, outbox_folder: Path, data_home: Path, size: tuple[int, int]) -> None:
+    first = make_app()
+    async with first.run_test(size=size) as pilot:
+        screen = await open_blind(pilot, "Acme", "R9")
+        await enter(pilot, screen, "LT-ZEN14")
+        await enter(pilot, screen, "ZB24009901")
+        await enter(pilot, screen, "ZB24009902")
+    # That console is gone without leaving the receipt (a dropped SSH session).
+    again = make_app()
+    async with again.run_test(size=size) as pilot:
+        await log_in(pilot, "stockroom")
+        await pilot.press("5")
+        await settle(pilot)
+        menu = again.screen
+        assert isinstance(menu, ReceivingScreen)
+        assert [(d.title, d.units) for d in menu.drafts] == [("Blind receipt R9 from Acme", 2)]
+        assert "↺ Resume Blind receipt" in screen_text(again)
+        assert message(again) == ("› no open ASN at S01: b for a blind receipt; 1 unfinished "
+                                  "blind receipt to resume")
+        await pilot.press("down", "enter")
+        await settle(pilot)
+        resumed = again.screen
+        assert isinstance(resumed, ChecklistScreen)
+        assert resumed.receiving.checklist.lines["LT-ZEN14"].scanned == ["ZB24009901",
+                                                                          "ZB24009902"]
+        assert "ZB24009902" in screen_text(again)
+        await enter(pilot, resumed, "ZB24009903")
+        await pilot.press("ctrl+f")
+        await settle(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+        assert message(again).startswith("✓ received 3 units: R-S01-000001")
+    assert read_event_file(outbox_folder / "blind_receipt-R-S01-000001.csv") == {
+        "LT-ZEN14": (3, ["ZB24009901", "ZB24009902", "ZB24009903"])}
+    assert list((data_home / "serialpos" / "blind-drafts").iterdir()) == []

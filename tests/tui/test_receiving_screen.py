@@ -24,7 +24,14 @@ from serialpos.tui.screens.serial_mode import Confirm
 from serialpos.tui.widgets.checklist_view import ChecklistView
 from serialpos.tui.widgets.message_line import MessageLine
 
-from test_blind_receiving_screen import bells, enter, paste, read_event_file, scan  # isort: skip
+from test_blind_receiving_screen import (  # isort: skip
+    bells,
+    data_home,  # noqa: F401 - the autouse fixture: drafts in the test's own folder
+    enter,
+    paste,
+    read_event_file,
+    scan,
+)
 
 ZEN_BARCODE = "05012345000039"  # LT-ZEN14 (serials ^ZB[0-9]{8}$)
 AURORA_BARCODE = "05012345000015"  # PH-AUR15: not on the ASN below

@@ -6,11 +6,17 @@ The same per-serial checks as an ASN receipt apply (:func:`receiving.check_recei
 format, a product barcode scanned as a serial, a unit in stock or sold anywhere, a unit another
 ASN expects), and a serial scanned twice is an alert counted once.
 
-**Scans are kept in memory until completion.** The receipt is written in one transaction when
-it completes: a crash or a closed console before then loses the scans but never leaves half a
-receipt in the ledger, and no draft rows can go stale or block a unit for another terminal.
-Keeping a draft in the database would let a handheld resume after a dropped SSH session, but
-needs a table (a migration) of its own; the console asks before leaving a receipt with scans.
+**Scans are kept until completion in a draft file, not in the ledger.** The receipt is
+written to the database in one transaction when it completes, so a crash before then never
+leaves half a receipt in the ledger and no draft can block a unit for another terminal. Each
+accepted scan, count and rescan is also appended to a small journal file (``drafts`` folder,
+one JSON line each) as it is made: a handheld whose SSH session drops loses nothing, and the
+Receiving menu offers to resume the receipt, each serial checked again as it is replayed (a
+unit received elsewhere meanwhile is left out and named). The journal is deleted when the
+receipt completes or is given up. A database table would let any terminal resume it, but
+needs a migration of its own; the journal is local to the machine the console runs on. It is
+flushed, not fsynced, per scan: it survives the console process dying (the dropped session),
+not a power cut.
 
 **A store with serialized inventory off** receives quantities only: every line is counted
 (no serials asked), and the ledger records the quantity.
@@ -18,21 +24,28 @@ needs a table (a migration) of its own; the console asks before leaving a receip
 
 from __future__ import annotations
 
+import contextlib
+import json
+import secrets
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.engine import Connection
 
 from serialpos.db import repo
 from serialpos.db.engine import Database
-from serialpos.domain.checklist import Checklist, ChecklistLine, ScanResult
-from serialpos.domain.errors import BadRequest, BadValue
+from serialpos.domain.checklist import Checklist, ChecklistLine, ScanResult, Verdict
+from serialpos.domain.errors import BadRequest, BadValue, DomainError
 from serialpos.domain.event_files import EventLine, EventType
 from serialpos.domain.events import DocumentRef
 from serialpos.domain.products import Product, check_short_text
 from serialpos.domain.serials import require_serial
 from serialpos.domain.states import Action
+from serialpos.domain.text import clip
 from serialpos.domain.users import Permission
+from serialpos.files import write_atomically
 from serialpos.services import event_files, ledger, stock_documents
 from serialpos.services.context import Actor
 from serialpos.services.products import get_product
@@ -63,6 +76,8 @@ class BlindReceiving:
     serials_tracked: bool = True
     checklist: Checklist = field(init=False)
     number: str | None = None  # the document number, once completed
+    journal: Path | None = None  # the draft file each change is appended to
+    journal_problem: str = ""  # why there is no journal (scans kept in memory only)
     _products: dict[str, Product] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
@@ -73,6 +88,42 @@ class BlindReceiving:
     def title(self) -> str:
         ref = f" {self.reference}" if self.reference else ""
         return f"Blind receipt{ref} from {self.vendor}"
+
+    # -- the draft journal ---------------------------------------------------------------------
+    def _log(self, **entry: Any) -> None:
+        """Append one change to the journal; a journal that cannot be written is dropped (the
+        scans stay in memory) and the reason kept for the screen."""
+        if self.journal is None:
+            return
+        try:
+            with self.journal.open("a", encoding="utf-8") as out:
+                out.write(json.dumps(entry, separators=(",", ":")) + "\n")
+        except OSError as exc:
+            self.journal_problem = (f"the draft file {self.journal} cannot be written "
+                                    f"({exc.strerror or exc}): scans are kept in memory only")
+            self.journal = None
+
+    def discard(self) -> None:
+        """Give the receipt up: its draft file goes (nothing was recorded in the ledger)."""
+        if self.journal is not None:
+            with contextlib.suppress(OSError):
+                self.journal.unlink(missing_ok=True)
+            self.journal = None
+
+    def _header(self) -> dict[str, Any]:
+        return {"op": "open", "store": self.store, "vendor": self.vendor,
+                "reference": self.reference, "user": self.actor.user,
+                "at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")}
+
+    def _state_entries(self) -> list[dict[str, Any]]:
+        entries: list[dict[str, Any]] = []
+        for line in self.checklist.lines.values():
+            entries.append({"op": "add", "sku": line.sku})
+            entries.extend({"op": "scan", "sku": line.sku, "serial": serial}
+                           for serial in line.scanned)
+            if line.counted:
+                entries.append({"op": "count", "sku": line.sku, "quantity": line.counted})
+        return entries
 
     # -- lines ---------------------------------------------------------------------------------
     def _open(self) -> None:
@@ -93,7 +144,9 @@ class BlindReceiving:
         product = get_product(self.db, sku)
         self._products[sku] = product
         serialized = product.serial_mode.tracked and self.serials_tracked
-        return self.checklist.add_line(product.sku, product.name, serialized)
+        line = self.checklist.add_line(product.sku, product.name, serialized)
+        self._log(op="add", sku=sku)
+        return line
 
     def scan(self, sku: str, serial: str) -> ScanResult:
         """Check one serial of ``sku`` and put it on the receipt (the product's line starts
@@ -110,16 +163,23 @@ class BlindReceiving:
             if new:  # the line this scan started goes with it
                 del self.checklist.lines[sku]
             raise
-        return self.checklist.scan(sku, serial)
+        result = self.checklist.scan(sku, serial)
+        if result.verdict is Verdict.ADDED:
+            self._log(op="scan", sku=sku, serial=serial)
+        return result
 
     def count(self, sku: str, quantity: int) -> ChecklistLine:
         self._open()
         self._line_for(sku)
-        return self.checklist.count(sku, quantity)
+        line = self.checklist.count(sku, quantity)
+        self._log(op="count", sku=sku, quantity=quantity)
+        return line
 
     def rescan(self, sku: str) -> ChecklistLine:
         self._open()
-        return self.checklist.rescan(sku)
+        line = self.checklist.rescan(sku)
+        self._log(op="rescan", sku=sku)
+        return line
 
     def receive_all(self) -> None:
         """Nothing is announced on a blind receipt, so everything scanned is all there is."""
@@ -159,20 +219,146 @@ class BlindReceiving:
 
         number = db.write(work)
         self.number = number
+        self.discard()  # recorded: the draft has done its work
         report = event_files.write_owed(db, self.outbox)
         received = sum(line.received for line in lines)
         return CompletionResult(number, received, (), report)
 
 
 def open_blind_receipt(db: Database, actor: Actor, store: str, vendor: str,
-                       reference: str | None, outbox: Path) -> BlindReceiving:
+                       reference: str | None, outbox: Path,
+                       drafts: Path | None = None) -> BlindReceiving:
     """Start a blind receipt from ``vendor`` at ``store``; ``reference`` is the delivery's
-    own number (a packing slip), when it has one."""
+    own number (a packing slip), when it has one. With ``drafts`` (a folder), every change is
+    journalled there until the receipt completes (see :func:`resume_blind_receipt`)."""
     actor.require(Permission.RECEIVE)
     vendor_text = check_short_text(vendor, "vendor", MAX_VENDOR)
     if not vendor_text:
         raise BadValue("a blind receipt needs the vendor's name")
     ref = check_short_text(reference or "", "reference", MAX_REFERENCE) or None
     tracked = get_settings(db, store).serialized_inventory  # UnknownStore for a bad code
-    return BlindReceiving(db, actor, store, vendor_text, ref, outbox, tracked)
+    session = BlindReceiving(db, actor, store, vendor_text, ref, outbox, tracked)
+    if drafts is not None:
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+        path = drafts / f"{_safe(store)}-{stamp}-{secrets.token_hex(3)}{DRAFT_SUFFIX}"
+        try:
+            drafts.mkdir(parents=True, exist_ok=True)
+            write_atomically(path, (json.dumps(session._header()) + "\n").encode())
+        except OSError as exc:
+            session.journal_problem = (f"the draft file {path} cannot be made "
+                                       f"({exc.strerror or exc}): scans are kept in memory "
+                                       "only")
+        else:
+            session.journal = path
+    return session
+
+
+# -- drafts -------------------------------------------------------------------------------------
+DRAFT_SUFFIX = ".jsonl"
+
+
+def _safe(text: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_" else "_" for c in text)
+
+
+@dataclass(frozen=True)
+class BlindDraft:
+    """A blind receipt left unfinished (its console closed or died), as its journal says."""
+
+    path: Path
+    store: str
+    vendor: str
+    reference: str | None
+    user: str
+    started_at: str
+    units: int
+
+    @property
+    def title(self) -> str:
+        ref = f" {self.reference}" if self.reference else ""
+        return f"Blind receipt{ref} from {self.vendor}"
+
+
+def _read_journal(path: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The header and the changes of a journal; a torn last line (the process died while
+    writing it) is left out."""
+    entries: list[dict[str, Any]] = []
+    with path.open(encoding="utf-8") as handle:
+        for text in handle:
+            try:
+                entry = json.loads(text)
+            except ValueError:
+                continue
+            if isinstance(entry, dict):
+                entries.append(entry)
+    if not entries or entries[0].get("op") != "open":
+        raise BadRequest(f"{path.name} is not a blind receipt draft")
+    return entries[0], entries[1:]
+
+
+def _units(entries: list[dict[str, Any]]) -> int:
+    serials: dict[str, set[str]] = {}
+    counted: dict[str, int] = {}
+    for entry in entries:
+        sku = str(entry.get("sku"))
+        if entry.get("op") == "scan":
+            serials.setdefault(sku, set()).add(str(entry.get("serial")))
+        elif entry.get("op") == "count":
+            counted[sku] = counted.get(sku, 0) + int(entry.get("quantity", 0))
+        elif entry.get("op") == "rescan":
+            serials.pop(sku, None)
+            counted.pop(sku, None)
+    return sum(len(found) for found in serials.values()) + sum(counted.values())
+
+
+def blind_drafts(drafts: Path, store: str) -> list[BlindDraft]:
+    """The unfinished blind receipts of ``store`` in ``drafts``, oldest first."""
+    found: list[BlindDraft] = []
+    if not drafts.is_dir():
+        return found
+    for path in sorted(drafts.glob(f"*{DRAFT_SUFFIX}")):
+        try:
+            head, entries = _read_journal(path)
+        except (OSError, DomainError):
+            continue
+        if head.get("store") != store:
+            continue
+        found.append(BlindDraft(path, str(head.get("store")), str(head.get("vendor")),
+                                head.get("reference"), str(head.get("user")),
+                                str(head.get("at")), _units(entries)))
+    return found
+
+
+def resume_blind_receipt(db: Database, actor: Actor, path: Path,
+                         outbox: Path) -> tuple[BlindReceiving, list[str]]:
+    """Take up an unfinished blind receipt from its draft file. Every change is made again
+    through the same checks; what is refused now (a unit received elsewhere meanwhile) is left
+    out and said in the list returned. The draft is rewritten to what was kept."""
+    actor.require(Permission.RECEIVE)
+    try:
+        head, entries = _read_journal(path)
+    except OSError as exc:
+        raise BadRequest(f"the draft {path.name} cannot be read: {exc.strerror or exc}") from None
+    store = str(head.get("store"))
+    session = open_blind_receipt(db, actor, store, str(head.get("vendor")),
+                                 head.get("reference"), outbox)
+    left_out: list[str] = []
+    for entry in entries:
+        op, sku = entry.get("op"), str(entry.get("sku"))
+        try:
+            if op == "add":
+                session.add_product(sku)
+            elif op == "scan":
+                session.scan(sku, str(entry.get("serial")))
+            elif op == "count":
+                session.count(sku, int(entry.get("quantity", 0)))
+            elif op == "rescan" and sku in session.checklist.lines:
+                session.rescan(sku)
+        except DomainError as exc:
+            left_out.append(f"{clip(sku)}: {exc.message}")
+    entries_now = [head, *session._state_entries()]
+    write_atomically(path, "".join(json.dumps(e, separators=(",", ":")) + "\n"
+                                   for e in entries_now).encode())
+    session.journal = path
+    return session, left_out
 

@@ -209,9 +209,10 @@ class ChecklistScreen(ConsoleScreen):
     class Progress(Message):
         message: str
 
-    def __init__(self, session: ReceivingSession) -> None:
+    def __init__(self, session: ReceivingSession, notice: str = "") -> None:
         super().__init__()
         self.receiving = session
+        self.notice = notice or str(getattr(session, "journal_problem", ""))
         self.done: CompletionResult | None = None
         self.current: str | None = None  # the selected product, as the job chain sees it
         self.chosen = False  # current was chosen (scanned, typed, picked), not implied
@@ -236,12 +237,22 @@ class ChecklistScreen(ConsoleScreen):
 
     def on_mount(self) -> None:
         lines = self.receiving.checklist.lines
+        notice = self.notice
         if len(lines) == 1:  # one product: its serials can be scanned straight away
             only = next(iter(lines))
             self.current = only
-            self.submit(lambda: self._selected(only, ""))
+
+            def select() -> Outcome:
+                outcome = self._selected(only, "")
+                if notice:
+                    outcome.message = ""  # the notice stays on the message line
+                return outcome
+
+            self.submit(select)
         self._show()
         self.focus_scan()
+        if notice:
+            self.show_error(notice)
 
     # -- reading the state -------------------------------------------------------------------
     @property
@@ -581,21 +592,14 @@ class ChecklistScreen(ConsoleScreen):
         return Outcome(sku, message, self._missing(sku), newest=newest, alert=bool(repeated))
 
     def _put_back(self, sku: str, saved: tuple[list[str], int, int, int]) -> None:
-        """A refused list leaves the line as it was before it. A session that saves each scan
-        (an ASN) is told to clear the product and given its earlier serials again, so what it
-        saved matches; one that keeps scans in memory has its line restored as it was."""
-        serials, counted, duplicates, expected = saved
-        line = self.receiving.checklist.line(sku)
-        if getattr(self.receiving, "persist", False):
-            self.receiving.rescan(sku)
-            for serial in serials:
-                self.receiving.scan(sku, serial)
-        else:
-            line.clear()
-            for serial in serials:
-                line.add(serial)
-            line.counted, line.expected = counted, expected
-        line.duplicates = duplicates
+        """A refused list leaves the line as it was before it. The session is told to clear
+        the product and is given its earlier serials again, so whatever it keeps (an ASN's
+        saved scans, a blind receipt's draft) matches the line."""
+        serials, _counted, duplicates, _expected = saved
+        self.receiving.rescan(sku)
+        for serial in serials:
+            self.receiving.scan(sku, serial)
+        self.receiving.checklist.line(sku).duplicates = duplicates
 
     # -- input -------------------------------------------------------------------------------
     def _refuse_when_done(self) -> bool:
@@ -667,16 +671,16 @@ class ChecklistScreen(ConsoleScreen):
             self.focus_scan()
             return
         received = self.receiving.checklist.received
-        if self.done is not None or received == 0:
-            self.dismiss()
+        if self.done is not None or getattr(self.receiving, "persist", False):
+            self.dismiss()  # done, or its scans are saved as they are made (an ASN)
             return
-        if getattr(self.receiving, "persist", False):  # its scans are saved as they are made
-            self.dismiss()
+        if received == 0:
+            self._give_up()
             return
 
         def answered(leave: bool | None) -> None:
             if leave:
-                self.dismiss()
+                self._give_up()
             else:
                 self.focus_scan()
 
@@ -684,6 +688,13 @@ class ChecklistScreen(ConsoleScreen):
             f"Leave {self.receiving.title} without completing it? The "
             f"{unit_words(received)} scanned here would not be received."),
             answered)
+
+    def _give_up(self) -> None:
+        """Leave a receipt that keeps a draft (a blind receipt): the draft goes with it."""
+        discard = getattr(self.receiving, "discard", None)
+        if callable(discard):
+            discard()
+        self.dismiss()
 
     def action_rescan(self) -> None:
         line = self.view.selected_line

@@ -2,8 +2,9 @@
 that came without one. Either opens the one receiving checklist
 (:class:`~serialpos.tui.screens.checklist.ChecklistScreen`).
 
-A blind receipt asks for the vendor and the delivery's reference first. An ASN can also be
-opened by scanning or typing its id here.
+A blind receipt asks for the vendor and the delivery's reference first. A blind receipt left
+unfinished (the console closed or its SSH session dropped) is listed as "Resume": its draft
+is replayed through the same checks. An ASN can also be opened by scanning its id here.
 """
 
 from __future__ import annotations
@@ -32,11 +33,20 @@ from serialpos.tui.widgets.status_line import StatusLine
 
 if TYPE_CHECKING:
     from serialpos.db.engine import Database
+    from serialpos.services.blind_receiving import BlindDraft
     from serialpos.services.context import Actor
     from serialpos.services.receiving import ReceivingSession
     from serialpos.tui.messages import ScanRead
 
 BLIND = "blind"
+DRAFT = "draft:"
+
+
+def drafts_folder() -> Path:
+    """Where unfinished blind receipts keep their drafts: this user's data directory."""
+    from serialpos.config import data_dir
+
+    return data_dir() / "blind-drafts"
 
 
 @dataclass(frozen=True)
@@ -73,6 +83,16 @@ def open_asn_session(db: Database, actor: Actor, asn: str, store: str,
     from serialpos.services.asn import open_asn
 
     return open_asn(db, actor, asn, store, outbox)
+
+
+def draft_label(draft: BlindDraft, width: int) -> Text:
+    """``↺ Resume: Blind receipt PS-1 from Acme · 3 units``."""
+    units = f"{draft.units} unit{'s' if draft.units != 1 else ''}"
+    room = max(width - 4 - len(units) - 3, 8)
+    head = visible(f"↺ Resume {draft.title}")
+    if len(head) > room:
+        head = head[: room - 1] + "…"
+    return Text(f"{head} · {units}")
 
 
 class BlindReceiptDialog(ModalScreen[tuple[str, str] | None]):
@@ -129,15 +149,17 @@ class ReceivingScreen(ConsoleScreen):
     @dataclass
     class Listed(Message):
         asns: list[AsnChoice]
-        note: str = ""
+        drafts: list[BlindDraft]
 
     @dataclass
     class Opened(Message):
         session: ReceivingSession
+        notice: str = ""
 
     def __init__(self) -> None:
         super().__init__()
         self.asns: list[AsnChoice] = []
+        self.drafts: list[BlindDraft] = []
 
     def compose(self) -> ComposeResult:
         yield StatusLine("Receiving", self.session)
@@ -155,6 +177,8 @@ class ReceivingScreen(ConsoleScreen):
         width = self.app.size.width
         options.clear_options()
         options.add_option(Option(Text("b  Blind receipt (no ASN)"), id=BLIND))
+        for index, draft in enumerate(self.drafts):
+            options.add_option(Option(draft_label(draft, width), id=f"{DRAFT}{index}"))
         for choice in self.asns:
             options.add_option(Option(asn_label(choice, width), id=f"asn:{choice.asn}"))
         options.highlighted = 0
@@ -169,28 +193,37 @@ class ReceivingScreen(ConsoleScreen):
     @work(thread=True, exclusive=True, group="receiving-list")
     def _load(self, store: str) -> None:
         try:
+            from serialpos.services.blind_receiving import blind_drafts
+
             asns = open_asns(self.console.database(), store)
+            drafts = blind_drafts(drafts_folder(), store)
         except Exception as exc:
             from serialpos.tui.backend import describe
 
             self.post_message(ActionFailed(describe(exc)))
             return
-        self.post_message(self.Listed(asns))
+        self.post_message(self.Listed(asns, drafts))
 
     def on_receiving_screen_listed(self, message: Listed) -> None:
         self.asns = message.asns
+        self.drafts = message.drafts
         self._fill()
         count = len(message.asns)
-        self.message_line.note(f"{count} open ASN{'s' if count != 1 else ''} at "
-                               f"{self.session.store}" if count
-                               else f"no open ASN at {self.session.store}: b for a blind "
-                                    "receipt")
+        words = (f"{count} open ASN{'s' if count != 1 else ''} at {self.session.store}" if count
+                 else f"no open ASN at {self.session.store}: b for a blind receipt")
+        if message.drafts:
+            unfinished = len(message.drafts)
+            words += (f"; {unfinished} unfinished blind receipt"
+                      f"{'s' if unfinished != 1 else ''} to resume")
+        self.message_line.note(words)
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
         key = event.option.id or ""
         if key == BLIND:
             self.action_blind()
+        elif key.startswith(DRAFT):
+            self.resume(self.drafts[int(key[len(DRAFT):])])
         elif key.startswith("asn:"):
             self.open_asn(key[4:])
 
@@ -213,13 +246,37 @@ class ReceivingScreen(ConsoleScreen):
 
             session = open_blind_receipt(
                 self.console.database(), self.session.actor, self.session.store, vendor,
-                reference or None, self.console.terminal_config().resolved_outbox())
+                reference or None, self.console.terminal_config().resolved_outbox(),
+                drafts_folder())
         except Exception as exc:
             from serialpos.tui.backend import describe
 
             self.post_message(ActionFailed(describe(exc)))
             return
         self.post_message(self.Opened(session))
+
+    def resume(self, draft: BlindDraft) -> None:
+        self.message_line.note(f"resuming {draft.title}…")
+        self._resume(draft.path)
+
+    @work(thread=True, group="receiving-open")
+    def _resume(self, path: Path) -> None:
+        try:
+            from serialpos.services.blind_receiving import resume_blind_receipt
+
+            session, left_out = resume_blind_receipt(
+                self.console.database(), self.session.actor, path,
+                self.console.terminal_config().resolved_outbox())
+        except Exception as exc:
+            from serialpos.tui.backend import describe
+
+            self.post_message(ActionFailed(describe(exc)))
+            return
+        notice = ""
+        if left_out:
+            notice = (f"resumed; {len(left_out)} change{'s' if len(left_out) != 1 else ''} "
+                      f"left out, refused now: {'; '.join(left_out)}")
+        self.post_message(self.Opened(session, notice))
 
     def open_asn(self, asn: str) -> None:
         self.message_line.note(f"opening ASN {clip(asn)}…")
@@ -246,7 +303,7 @@ class ReceivingScreen(ConsoleScreen):
         def closed(_: None) -> None:
             self.action_reload()  # a completed ASN leaves the list
 
-        self.app.push_screen(ChecklistScreen(message.session), closed)
+        self.app.push_screen(ChecklistScreen(message.session, message.notice), closed)
 
     def take_scan(self, scan: ScanRead) -> None:
         if self.refuse_unreadable(scan):
