@@ -13,6 +13,7 @@ from tui_helpers import SIZES, MakeApp, async_test, log_in, screen_text, settle
 from serialpos.db.engine import Database
 from serialpos.services.lookup import lookup_serial
 from serialpos.tui.screens.rtv import RtvScreen
+from serialpos.tui.screens.serial_mode import Confirm
 from serialpos.tui.widgets.message_line import MessageLine
 
 PHONES = ["356938030000013", "356938030000021", "356938030000039"]
@@ -88,6 +89,14 @@ async def test_scan_units_back_to_the_vendor(make_app: MakeApp, demo_db: Databas
         await type_in(pilot, "4")
         assert said(pilot) == "✓ AC-USBC1: 4 counted · 7 units in all"
         assert PHONES[2] in screen_text(app)  # the newest unit is listed at the top
+        await pilot.press("escape")  # leaving would lose the scans: asked first
+        await settle(pilot)
+        assert isinstance(app.screen, Confirm)
+        assert app.screen.question == "Leave without recording? The 7 units scanned here " \
+                                      "are not recorded."
+        await pilot.press("n")
+        await settle(pilot)
+        assert app.screen is screen
         await pilot.press("ctrl+f")
         await settle(pilot)
         assert said(pilot).startswith("✓ returned V-S01-000001: 7 units to Aurora Devices")

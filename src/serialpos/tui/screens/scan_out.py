@@ -91,8 +91,8 @@ class ScanOutScreen(ConsoleScreen):
     """
     TAKES_SCANS: ClassVar[bool] = True
     KEY_HINTS: ClassVar[KeyHints] = (("Enter", "Scan"), ("↓", "List"))
-    #: The finishing key's label (Ship, Return, Post).
-    FINISH: ClassVar[str] = "Finish"
+    #: True when each scan is saved as it is made (a transfer): leaving loses nothing.
+    KEEPS_SCANS: ClassVar[bool] = False
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back"),
         Binding("f3,ctrl+b", "take_off", "Take off"),
@@ -489,7 +489,19 @@ class ScanOutScreen(ConsoleScreen):
         if self.unit_list.has_focus:
             self.field.focus()
             return
-        self.dismiss()
+        if self.done is not None or self.KEEPS_SCANS or not self.counted():
+            self.dismiss()
+            return
+        from serialpos.tui.screens.serial_mode import Confirm
+
+        def answered(leave: bool | None) -> None:
+            if leave:
+                self.dismiss()
+            else:
+                self.field.focus()
+
+        self.app.push_screen(Confirm(f"Leave without recording? The {units(self.counted())} "
+                                     "scanned here are not recorded."), answered)
 
     def action_take_off(self) -> None:
         self.taking_off = not self.taking_off

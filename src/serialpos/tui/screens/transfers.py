@@ -277,6 +277,7 @@ class TransferPickScreen(ScanOutScreen):
     """Scan units onto an open transfer, then ship it."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("f10,ctrl+f", "finish", "Ship")]
+    KEEPS_SCANS: ClassVar[bool] = True  # every scan is on the transfer at once
 
     def __init__(self, view: TransferView) -> None:
         super().__init__()
