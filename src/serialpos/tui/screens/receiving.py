@@ -86,13 +86,18 @@ def open_asn_session(db: Database, actor: Actor, asn: str, store: str,
 
 
 def draft_label(draft: BlindDraft, width: int) -> Text:
-    """``↺ Resume: Blind receipt PS-1 from Acme · 3 units``."""
-    units = f"{draft.units} unit{'s' if draft.units != 1 else ''}"
-    room = max(width - 4 - len(units) - 3, 8)
-    head = visible(f"↺ Resume {draft.title}")
+    """``↺ Resume Blind receipt PS-1 from Acme · 3 units``; on a narrow terminal
+    ``↺ PS-1 Acme  3 u`` (the ↺ and the menu's note say it is a receipt to resume)."""
+    if width < 60:
+        units = f"{draft.units} u"
+        head = visible(f"↺ {draft.reference + ' ' if draft.reference else ''}{draft.vendor}")
+    else:
+        units = f"{draft.units} unit{'s' if draft.units != 1 else ''}"
+        head = visible(f"↺ Resume {draft.title}")
+    room = max(width - 4 - len(units) - 2, 8)
     if len(head) > room:
         head = head[: room - 1] + "…"
-    return Text(f"{head} · {units}")
+    return Text(f"{head:<{room}}  {units}")
 
 
 class BlindReceiptDialog(ModalScreen[tuple[str, str] | None]):
