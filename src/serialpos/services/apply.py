@@ -224,6 +224,8 @@ def _transfer_out(db: Database, actor: Actor, f: Fields) -> Result:
     store, sku, to = f.code("store"), f.code("sku"), f.code("to")
     step = ledger.Step(Action.TRANSFER_OUT, store, sku, f.serials(), f.quantity(), to)
     document = f.document("transfer", alias="transfer")
+    if document is None and f.flag("create"):
+        raise BadRequest("'create' makes the transfer named by 'transfer': give its id")
     if document is not None:
         from serialpos.services import transfers
 
