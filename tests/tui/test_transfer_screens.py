@@ -41,6 +41,15 @@ async def type_in(pilot: Pilot[object], text: str, field: str = "#scan") -> None
     await settle(pilot)
 
 
+async def scan(pilot: Pilot[object], raw: str) -> None:
+    """A scan from a serial or HID scanner: one ScanRead to the screen in front."""
+    from serialpos.devices.decoder import decode
+    from serialpos.tui.messages import ScanRead
+
+    pilot.app.post_message(ScanRead(raw, "test", decode(raw)))
+    await settle(pilot)
+
+
 async def paste(pilot: Pilot[object], text: str) -> None:
     from textual import events
 
@@ -83,13 +92,17 @@ async def test_start_pick_and_ship_a_transfer(make_app: MakeApp, demo_db: Databa
         await paste(pilot, "ZB24000101\nZB24000102")  # pasted again: counted once
         assert said(pilot) == "✗ 0 serials added from the list · 4 units; 2 already on it " \
                               "(counted once)"
+        await scan(pilot, "\x1d\x1d01ABC")  # a scanner's garbage
+        assert said(pilot) == "✗ unreadable scan: scan contains control characters"
+        await scan(pilot, f"0105012345000015\x1d21{PHONES[2]}")  # GS1: product and serial
+        assert said(pilot) == f"✓ PH-AUR15 {PHONES[2]} ✓ 5 units"
         await pilot.press("ctrl+b")  # take off
         await type_in(pilot, "ZB24000103")
-        assert said(pilot) == "› ZB24000103 taken off · 3 units"
+        assert said(pilot) == "› ZB24000103 taken off · 4 units"
         await pilot.press("ctrl+b")
         await type_in(pilot, "AC-USBC1")
         await type_in(pilot, "5")
-        assert said(pilot) == "✓ AC-USBC1: 5 counted · 8 units in all"
+        assert said(pilot) == "✓ AC-USBC1: 5 counted · 9 units in all"
         assert "ZB24000102" in screen_text(app)  # newest first in the list
         assert where(demo_db, PHONES[0]) == ("in_stock", "S01")  # picked, not shipped
         await pilot.press("ctrl+f")
@@ -97,11 +110,11 @@ async def test_start_pick_and_ship_a_transfer(make_app: MakeApp, demo_db: Databa
         assert isinstance(app.screen, Confirm)
         await pilot.press("y")
         await settle(pilot)
-        assert said(pilot) == "✓ shipped T-S01-000001: 8 units in transit to S02"
+        assert said(pilot) == "✓ shipped T-S01-000001: 9 units in transit to S02"
         await pilot.press("escape")
         await settle(pilot)
         assert isinstance(app.screen, TransfersScreen)
-        assert "T-S01-000001 → S02 8 in transit" in screen_text(app)
+        assert "T-S01-000001 → S02 9 in transit" in screen_text(app)
     assert where(demo_db, PHONES[0]) == ("in_transit", "S02")
     assert where(demo_db, "ZB24000103") == ("in_stock", "S01")
     assert (outbox_folder / "transfer_shipment-T-S01-000001.csv").exists()

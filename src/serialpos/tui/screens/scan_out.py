@@ -460,8 +460,9 @@ class ScanOutScreen(ConsoleScreen):
         found: list[Entry] = []
         for raw in serials:
             serial = require_serial(raw)
-            entry = next((e for e in self.entries if e.serial == serial
-                          and (sku is None or e.sku == sku)), None)
+            # Found by its serial, whichever product is selected (the selected one first).
+            same = [e for e in self.entries if e.serial == serial]
+            entry = next((e for e in same if e.sku == sku), same[0] if same else None)
             if entry is None:
                 raise NotOnDocument(f"serial {clip(serial)} is not on the list: nothing taken "
                                     "off")
