@@ -96,6 +96,9 @@ def test_an_unknown_id_without_create_is_a_document_reference(shop: Database,
     assert got["ok"] and "received" not in got
     with pytest.raises(Exception, match="there is no transfer 'HOST-1'"):
         transfers.get_transfer(shop, "HOST-1")
+    itself = apply_object(shop, admin, out(sku="PH1", serial="A2", to="S1", create=True))
+    assert (itself["error"], itself["message"]) == ("bad_request",
+                                                    "a transfer must go to another store")
     nameless = apply_object(shop, admin, {"op": "transfer_out", "store": "S1", "to": "S2",
                                           "sku": "PH1", "serial": "A2", "create": True})
     assert (nameless["error"], nameless["message"]) == (

@@ -571,6 +571,9 @@ def apply_out(db: Database, actor: Actor, step: ledger.Step, number: str, create
     and not to be created: the id is then only a document reference, as before transfers
     were kept."""
 
+    if step.store == step.to_store:
+        raise BadRequest("a transfer must go to another store")
+
     def work(conn: Connection) -> tuple[ledger.LedgerResult, TransferView] | None:
         found = conn.execute(sa.select(_t.id).where(_t.number == number)).first()
         here = repo.store_id(db, conn, step.store)
