@@ -118,3 +118,16 @@ def test_reason_codes_and_notes(shop: Database, outbox_folder: Path) -> None:
                               outbox=outbox_folder)
     assert done.reason == "other: dropped in the lift" and done.lines[0].quantity == -1
     assert qty(shop, "S1", "BELL") == 3
+
+
+def test_serialized_inventory_off_adjusts_quantities(shop: Database, admin: Actor,
+                                                     outbox_folder: Path) -> None:
+    from serialpos.services import settings
+
+    settings.set_setting(shop, admin, "serialized_inventory", "false", "S1")
+    with pytest.raises(BadRequest, match="serialized inventory is off at S1: count BIKE"):
+        adjustments.check_unit(shop, "S1", "B1", None, add=False)
+    done = adjustments.adjust(shop, BOSS, "S1", "theft", None,
+                              remove=[StockItem("BIKE", (), 1)], outbox=outbox_folder)
+    assert [(ln.sku, ln.quantity, ln.serials) for ln in done.lines] == [("BIKE", -1, ())]
+    assert qty(shop, "S1", "BIKE") == 1
