@@ -654,7 +654,13 @@ class ChecklistScreen(ConsoleScreen):
     def on_checklist_view_selected(self, message: ChecklistView.Selected) -> None:
         sku = message.sku
         self._show()
-        self.submit(lambda: self._selected(sku, "", note=True))
+
+        def job() -> Outcome:
+            outcome = self._selected(sku, "", note=True)
+            outcome.to_newest = False  # the cursor stays where the person put it
+            return outcome
+
+        self.submit(job)
 
     def on_checklist_view_typed(self, message: ChecklistView.Typed) -> None:
         field_ = self.field
