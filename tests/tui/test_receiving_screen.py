@@ -229,3 +229,35 @@ async def test_receive_all_takes_the_counted_products_once_every_serial_is_in(
     assert read_event_file(outbox_folder / "asn_receipt-ASN-T1.csv") == {
         "AC-USBC1": (5, []), "AP-FRG300": (2, ["FR-300-0101", "FR-300-0102"]),
         "LT-ZEN14": (2, ["ZB24100001", "ZB24100002"])}
+
+
+def test_the_checklist_view_splices_the_selected_products_serials_under_it() -> None:
+    """Rows are virtual: product rows in document order with the selected product's serials
+    (newest first, then the listed ones still to scan) under it, found in constant time."""
+    from serialpos.domain.checklist import Checklist, ChecklistLine
+
+    lines = [ChecklistLine("A", "Alpha", 1, True),
+             ChecklistLine("B", "Beta", 5, True, frozenset({f"B{n}" for n in range(5)})),
+             ChecklistLine("C", "Gamma", 2, False)]
+    checklist = Checklist(lines, document="ASN-9")
+    for serial in ("B3", "B0", "B4"):
+        checklist.scan("B", serial)
+    view = ChecklistView(checklist)
+    assert view.rows == 3 and [view.row_at(r) for r in range(3)] == [
+        ("product", 0), ("product", 1), ("product", 2)]
+    view.sync("B", ("B1", "B2"), "B4", to_newest=True)
+    assert view.rows == 3 + 3 + 2
+    assert [view.row_at(r) for r in range(8)] == [
+        ("product", 0), ("product", 1), ("serial", 0), ("serial", 1), ("serial", 2),
+        ("serial", 3), ("serial", 4), ("product", 2)]
+    assert view.cursor == 2  # the newest serial
+    assert [view.serial_text(k, 40)[0].strip() for k in range(5)] == [
+        "✓ 3 B4", "✓ 2 B0", "✓ 1 B3", "· B1 to scan", "· B2 to scan"]
+    assert view.serial_text(0, 40)[1] == "newest"
+    assert [view.sku_at(r) for r in (0, 1, 4, 7)] == ["A", "B", "B", "C"]
+    assert view.product_text(checklist.lines["B"], 40).startswith("▸  B Beta")
+    assert view.product_text(checklist.lines["B"], 40).endswith("3/5 short 2")
+    checklist.scan("B", "B1")
+    checklist.scan("B", "B2")
+    assert view.product_text(checklist.lines["B"], 40).startswith("▸✓ B Beta")
+    assert view.product_text(checklist.lines["C"], 40).endswith("qty 0/2")
