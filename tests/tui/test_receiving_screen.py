@@ -261,3 +261,7 @@ def test_the_checklist_view_splices_the_selected_products_serials_under_it() -> 
     checklist.scan("B", "B2")
     assert view.product_text(checklist.lines["B"], 40).startswith("▸✓ B Beta")
     assert view.product_text(checklist.lines["C"], 40).endswith("qty 0/2")
+    checklist.scan("A", "X1")
+    checklist.scan("A", "X2")  # over-scanned: a + and the words, not colour alone
+    over = view.product_text(checklist.lines["A"], 40)
+    assert over.startswith(" + A Alpha") and over.endswith("2/1 over 1")
