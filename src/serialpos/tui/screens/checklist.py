@@ -487,9 +487,10 @@ class ChecklistScreen(ConsoleScreen):
                 if serial is None and text and self._current_serialized():
                     return self._serial_entry(text)  # a numeric serial that reads as a GTIN
                 raise UnknownBarcode(gtin)
-            if serial is not None:
+            if serial is not None:  # a GS1 label: the product is chosen by it
                 if product.sku not in checklist.lines:
                     self.receiving.add_product(product.sku)
+                self.current, self.chosen = product.sku, True
                 return self._scan_serial(product.sku, serial)
             return self._select_product(product.sku, count_one=True)
         assert text is not None
