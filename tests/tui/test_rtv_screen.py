@@ -132,3 +132,14 @@ async def test_serialized_inventory_off_counts_instead_of_scanning(
         assert said(pilot).startswith("✓ returned V-S01-000001: 3 units to Aurora Devices")
     assert stock_levels(demo_db, store="S01", sku="PH-AUR15")[0].quantity == 2
     assert state_of(demo_db, PHONES[0]) == "in_stock"  # serials are not tracked at S01 now
+
+
+@async_test
+async def test_a_cashier_is_told_returns_to_vendor_are_not_theirs(make_app: MakeApp) -> None:
+    app = make_app()
+    async with app.run_test(size=(40, 16)) as pilot:
+        screen = await open_rtv(pilot, "cashier")
+        assert said(pilot).startswith("✗ cashier (cashier) may not receive or move stock")
+        await type_in(pilot, "Aurora Devices")
+        assert screen.vendor == ""
+        assert said(pilot).startswith("✗ cashier (cashier) may not receive or move stock")

@@ -25,6 +25,23 @@ class RtvScreen(ScanOutScreen):
         super().__init__()
         self.vendor = ""
         self.reason = ""
+        self.refused = ""  # why this user may not return to vendor, if they may not
+
+    def mounted(self) -> None:
+        from serialpos.domain.errors import PermissionDenied
+        from serialpos.domain.users import Permission
+
+        try:
+            self.session.actor.require(Permission.RECEIVE)
+        except PermissionDenied as exc:
+            self.refused = exc.message
+            self.show_error(self.refused)
+
+    def refuse_when_done(self) -> bool:
+        if self.refused:
+            self.show_error(self.refused)
+            return True
+        return super().refuse_when_done()
 
     @property
     def title_text(self) -> str:
@@ -48,8 +65,8 @@ class RtvScreen(ScanOutScreen):
 
     def take_entry(self, text: str) -> bool:
         stage = self.stage
-        if stage == "scan":
-            return False
+        if stage == "scan" or self.refuse_when_done():
+            return stage != "scan"
         from serialpos.domain.errors import BadRequest
         from serialpos.services.rtv import MAX_REASON, MAX_VENDOR, text_field
 
