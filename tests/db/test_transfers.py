@@ -197,6 +197,8 @@ def test_quantities_ship_and_are_counted_in(shop: Database, clerk: Actor,
     assert session.complete().received == 3
     assert on_hand(shop, "S2", "CABLE") == 3
     assert transfers.get_transfer(shop, t.number).in_transit == 0
+    assert transfers.list_transfers(shop, "S2", incoming=True) == []  # nothing left to come
+    assert transfers.list_transfers(shop, "S1", incoming=False) == []
     _data, rows = read_file(outbox_folder, f"transfer_receipt-{t.number}.csv")
     assert [r[5:] for r in rows[1:]] == [["CABLE", "3", ""]]
     assert check_ledger(shop) == []

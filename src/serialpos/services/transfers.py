@@ -211,10 +211,6 @@ def list_transfers(db: Database, store: str, *, incoming: bool) -> list[Transfer
     def work(conn: Connection) -> list[TransferSummary]:
         here = repo.store_id(db, conn, store)
         codes = repo.store_codes(conn)
-        if incoming:
-            where = sa.and_(_t.to_store_id == here, _t.status != OPEN)
-        else:
-            where = sa.and_(_t.from_store_id == here, _t.status != RECEIVED)
         units = (sa.select(sa.func.count()).where(_u.transfer_id == _t.id)
                  .scalar_subquery())
         got = (sa.select(sa.func.count()).where(_u.transfer_id == _t.id, _u.received)
@@ -223,17 +219,20 @@ def list_transfers(db: Database, store: str, *, incoming: bool) -> list[Transfer
                .where(_l.transfer_id == _t.id).scalar_subquery())
         qty_got = (sa.select(sa.func.coalesce(sa.func.sum(_l.received), 0))
                    .where(_l.transfer_id == _t.id).scalar_subquery())
+        if incoming:  # shipped here, or received with units still in transit
+            where = sa.and_(_t.to_store_id == here, sa.or_(
+                _t.status == SHIPPED,
+                sa.and_(_t.status == RECEIVED, units + qty > got + qty_got)))
+        else:
+            where = sa.and_(_t.from_store_id == here, _t.status != RECEIVED)
         rows = conn.execute(
             sa.select(_t.number, _t.from_store_id, _t.to_store_id, _t.status, _t.created_at,
                       units.label("units"), got.label("got"), qty.label("qty"),
                       qty_got.label("qty_got"))
             .where(where).order_by(_t.id.desc()).limit(LIST_LIMIT))
-        out = [TransferSummary(r.number, codes[r.from_store_id], codes[r.to_store_id],
-                               r.status, int(r.units) + int(r.qty),
-                               int(r.got) + int(r.qty_got), r.created_at) for r in rows]
-        if incoming:
-            out = [s for s in out if s.status == SHIPPED or s.in_transit]
-        return out
+        return [TransferSummary(r.number, codes[r.from_store_id], codes[r.to_store_id],
+                                r.status, int(r.units) + int(r.qty),
+                                int(r.got) + int(r.qty_got), r.created_at) for r in rows]
 
     return db.read(work)
 
