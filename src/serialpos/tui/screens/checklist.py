@@ -402,8 +402,8 @@ class ChecklistScreen(ConsoleScreen):
 
     def _line_words(self, line: ChecklistLine) -> str:
         if self.receiving.checklist.blind:
-            return f"{line.received}"
-        return f"{line.received} of {line.expected}"
+            return f"{line.received:,}"
+        return f"{line.received:,} of {line.expected:,}"
 
     def _selected(self, sku: str, message: str, *, note: bool = True) -> Outcome:
         self.current, self.chosen = sku, True
