@@ -230,3 +230,19 @@ def test_a_receiving_store_with_serialized_inventory_off_counts(
     assert on_hand(shop, "S2", "PHONE") == 1
     view = transfers.get_transfer(shop, t.number)
     assert (view.received, view.in_transit) == (1, 1)
+
+
+def test_an_open_transfer_can_be_cancelled_and_frees_its_units(
+        shop: Database, clerk: Actor, outbox_folder: Path) -> None:
+    t1 = transfers.create_transfer(shop, clerk, "S1", "S2")
+    transfers.add_units(shop, clerk, t1.number, "S1", "PHONE", IMEIS[:2])
+    transfers.set_quantity(shop, clerk, t1.number, "S1", "CABLE", 2)
+    assert transfers.cancel_transfer(shop, clerk, t1.number, "S1") == 4
+    with pytest.raises(transfers.UnknownTransfer, match=f"there is no transfer '{t1.number}'"):
+        transfers.get_transfer(shop, t1.number)
+    t2 = transfers.create_transfer(shop, clerk, "S1", "S2")  # the units are free again
+    assert transfers.add_units(shop, clerk, t2.number, "S1", "PHONE", IMEIS[:2]).total == 2
+    transfers.ship(shop, clerk, t2.number, "S1", outbox_folder)
+    with pytest.raises(BadRequest, match=f"transfer {t2.number} is shipped"):
+        transfers.cancel_transfer(shop, clerk, t2.number, "S1")
+    assert where(shop, IMEIS[0]) == ("in_transit", "S2")

@@ -157,3 +157,32 @@ async def test_receive_a_transfer_on_the_checklist(
                               f"(PH-AUR15 {PHONES[1]})"
     assert where(demo_db, PHONES[0]) == ("in_stock", "S02")
     assert where(demo_db, PHONES[1]) == ("in_transit", "S02")
+
+
+@pytest.mark.parametrize("size", SIZES)
+@async_test
+async def test_cancel_an_open_transfer(make_app: MakeApp, demo_db: Database,
+                                       size: tuple[int, int]) -> None:
+    made = transfers.create_transfer(demo_db, CLERK, "S01", "S02")
+    transfers.add_units(demo_db, CLERK, made.number, "S01", "PH-AUR15", PHONES[:1])
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        await log_in(pilot, "stockroom")
+        await pilot.press("6")
+        await settle(pilot)
+        await pilot.press("ctrl+y")  # the list's first row is the one chosen
+        await settle(pilot)
+        assert isinstance(app.screen, Confirm)
+        assert app.screen.question == f"Cancel {made.number} to S02? Its 1 unit stay in " \
+                                      "stock here."
+        await pilot.press("y")
+        await settle(pilot)
+        assert said(pilot) == f"› cancelled {made.number}: its 1 unit stay in stock here"
+        screen = app.screen
+        assert isinstance(screen, TransfersScreen) and screen.items == []
+        assert "no transfers: F5/^N starts one" in screen_text(app)
+        await pilot.press("ctrl+y")
+        await settle(pilot)
+        assert said(pilot) == "✗ choose an open transfer going out in the list (↓) to " \
+                              "cancel it"
+    assert where(demo_db, PHONES[0]) == ("in_stock", "S01")

@@ -395,6 +395,22 @@ def set_quantity(db: Database, actor: Actor, number: str, store: str, sku: str,
     return db.write(work)
 
 
+def cancel_transfer(db: Database, actor: Actor, number: str, store: str) -> int:
+    """Drop an open transfer that will not ship: nothing on it ever left the store (no ledger
+    event names it), so its units are simply free again. Returns how many were on it."""
+    actor.require(Permission.RECEIVE)
+
+    def work(conn: Connection) -> int:
+        row = _open_here(db, conn, number, store)
+        on_it = _count(conn, row.id)
+        conn.execute(unit_t.delete().where(_u.transfer_id == row.id))
+        conn.execute(line_t.delete().where(_l.transfer_id == row.id))
+        conn.execute(transfer_t.delete().where(_t.id == row.id))
+        return on_it
+
+    return db.write(work)
+
+
 def _units_by_sku(conn: Connection, transfer_id: int, *, received: bool | None = None
                   ) -> dict[str, list[str]]:
     query = (sa.select(_p.sku, _u.serial).join(repo.product_t, _p.id == _u.product_id)

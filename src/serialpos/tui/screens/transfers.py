@@ -3,7 +3,8 @@
 **The list** shows this store's transfers: going out (open: being picked; shipped: in transit)
 and coming in (shipped here, or received with units still in transit). Enter on one (or type
 or scan its number) opens it: an open one to pick, an incoming one to receive on the same
-checklist as an ASN. New (F5/^N) asks for the store it goes to.
+checklist as an ASN. New (F5/^N) asks for the store it goes to; Cancel (F8/^Y) drops an open
+one that will not ship (nothing on it left the store).
 
 **Picking** is the scan-out loop: each unit scanned is put on the transfer at once (it stays in
 stock here until shipped, so Take off removes it again); Ship (F10/^F) asks, then puts every
@@ -63,6 +64,7 @@ class TransfersScreen(ConsoleScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back"),
         Binding("f5,ctrl+n", "new", "New"),
+        Binding("f8,ctrl+y", "cancel_selected", "Cancel"),
         Binding("down", "list", "List", show=False),
         Binding("enter", "open_selected", "Open", show=False),
     ]
@@ -179,6 +181,42 @@ class TransfersScreen(ConsoleScreen):
             return
         item = self.items[min(self.listing.cursor, len(self.items) - 1)]
         self.open_number(item.number)
+
+    def action_cancel_selected(self) -> None:
+        """Drop the selected open outgoing transfer (asked first); its units stay here."""
+        here = self.here
+        chosen = self.items[min(self.listing.cursor, len(self.items) - 1)] if self.items \
+            else None
+        if chosen is None or chosen.from_store != here or chosen.status != "open":
+            self.show_error("choose an open transfer going out in the list (↓) to cancel it")
+            return
+        number = chosen.number
+        from serialpos.tui.screens.serial_mode import Confirm
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._cancel(number)
+            else:
+                self.message_line.note(f"{number} left as it was")
+
+        self.app.push_screen(Confirm(f"Cancel {number} to {chosen.to_store}? Its "
+                                     f"{units(chosen.units)} stay in stock here."), answered)
+
+    @work(thread=True, exclusive=True, group="transfers-open")
+    def _cancel(self, number: str) -> None:
+        try:
+            from serialpos.services.transfers import cancel_transfer
+
+            count = cancel_transfer(self.console.database(), self.session.actor, number,
+                                    self.here)
+        except Exception as exc:
+            from serialpos.tui.backend import describe
+
+            self.post_message(ActionFailed(describe(exc)))
+            return
+        self.post_message(self.Opened(note=f"cancelled {number}: its {units(count)} stay "
+                                           "in stock here"))
+        self.app.call_from_thread(self.reload)
 
     @on(Input.Submitted, "#find")
     def submitted(self, event: Input.Submitted) -> None:
