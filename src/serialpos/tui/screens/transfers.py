@@ -44,7 +44,7 @@ if TYPE_CHECKING:
 def summary_row(item: TransferSummary, here: str, width: int) -> str:
     if item.from_store == here:
         where = f"→ {item.to_store}"
-        what = f"{item.status}, {item.units}" if item.status == "open" else \
+        what = f"open, {units(item.units)}" if item.status == "open" else \
             f"{item.in_transit} in transit"
     else:
         where = f"← {item.from_store}"
