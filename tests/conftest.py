@@ -100,3 +100,12 @@ def outbox_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     folder = tmp_path / "outbox"
     monkeypatch.setenv("SERIALPOS_OUTBOX", str(folder))
     return folder
+
+
+@pytest.fixture(autouse=True)
+def data_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The platform data directory (default database, blind-receipt drafts) is the test's own,
+    never the user's."""
+    folder = tmp_path / "xdg-data"
+    monkeypatch.setenv("XDG_DATA_HOME", str(folder))
+    return folder

@@ -43,8 +43,13 @@ class DemoInfo:
     units: int
 
 
-def build_demo(db: Database) -> DemoInfo:
-    """Fill an empty database. Serials are fixed, so the README and tests can name them."""
+def build_demo(db: Database, *, activity: bool = True) -> DemoInfo:
+    """Fill an empty database. Serials are fixed, so the README and tests can name them.
+
+    ``activity`` adds a day's work on top of the opening stock (two sales, an open delivery
+    order with a serial still to record, an ASN on its way), so the reports, the fulfilment
+    report, pick lists and receiving have something to show. Tests that count what they
+    made themselves build the demo without it."""
     migrate.upgrade(db)
     for code, name in DEMO_STORES:
         stores.add_store(db, SYSTEM, code, name)
@@ -73,4 +78,49 @@ def build_demo(db: Database) -> DemoInfo:
         ledger.move(db, stockroom, Action.RECEIVE, store=store, sku=sku, serials=serials,
                     quantity=quantity, document=doc)
         units += len(serials)
+    if activity:
+        _demo_activity(db)
     return DemoInfo(DEMO_USERS, DEMO_STORES, report.created + report.updated, units)
+
+
+#: An ASN on its way to S01: phones with their serials listed, and cables in a case pack.
+DEMO_ASN = (
+    "ASN,Vendor,SKU,Quantity,Serials,CasePack\n"
+    "ASN-DEMO-1,Aurora Devices Ltd,PH-AUR15,3,{serials},\n"
+    "ASN-DEMO-1,Aurora Devices Ltd,AC-USBC1,20,,CP-DEMO-1\n"
+)
+
+
+def _demo_activity(db: Database) -> None:
+    """Sales and an ASN, made through the same services the console uses."""
+    from decimal import Decimal
+
+    from serialpos.services import asn, orders
+
+    stockroom = users.actor_for(db, "stockroom", "demo")
+    cashier = users.actor_for(db, "cashier", "demo")
+    # Units for today's sales, so the opening stock named in the README stays in stock.
+    ledger.move(db, stockroom, Action.RECEIVE, store="S01", sku="PH-AUR15",
+                serials=[_imei(9), _imei(10)], document=DocumentRef("receipt", "DEMO-DAY"))
+    ledger.move(db, stockroom, Action.RECEIVE, store="S01", sku="LT-ZEN14",
+                serials=["ZB24000104"], document=DocumentRef("receipt", "DEMO-DAY"))
+    counter = orders.NewLine
+    sale, _ = orders.create_order(db, cashier, "S01", lines=[
+        counter("PH-AUR15", _imei(9)), counter("AC-CASE15")])
+    orders.fulfil(db, cashier, sale.order, settle_in="cash")
+    delivered, _ = orders.create_order(
+        db, cashier, "S01", delivery="delivery",
+        customer=orders.Customer("Dana Whitfield", "+44 20 7946 0123",
+                                 "12 Harbour Road, Portsmouth PO1 2AB"),
+        lines=[counter("LT-ZEN14", "ZB24000104"), counter("AC-CHG65")])
+    orders.fulfil(db, cashier, delivered.order, settle_in="card")
+    # Waiting for delivery: the fridge's serial is recorded when it is picked.
+    waiting, _ = orders.create_order(
+        db, cashier, "S01", type="special_order", delivery="delivery",
+        customer=orders.Customer("Sam Okafor", "+44 20 7946 0456",
+                                 "3 Mill Lane, Portsmouth PO2 7QT"),
+        lines=[counter("AP-FRG300"), counter("PH-AUR15", _imei(10))])
+    orders.add_payment(db, cashier, waiting.order, "card", Decimal("500.00"))
+    serials = "|".join(_imei(n) for n in range(11, 14))
+    asn.import_asn_data(db, stockroom, "demo-asn.csv",
+                        DEMO_ASN.format(serials=serials).encode(), "S01")
