@@ -43,7 +43,7 @@ def apply(
         # verdict: a host reading a pipe sees it before the next line is applied.
         out = sys.stdout.buffer
         refused = False
-        for result in apply_stream(db, actor, stream):
+        for result in apply_stream(db, actor, stream, st.config().resolved_outbox()):
             out.write(json.dumps(result, ensure_ascii=False).encode("utf-8") + b"\n")
             out.flush()
             refused = refused or not result["ok"]

@@ -14,7 +14,9 @@ from __future__ import annotations
 import codecs
 import json
 from collections.abc import Callable, Iterator, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import IO, Any
 
 import sqlalchemy as sa
@@ -44,6 +46,24 @@ MAX_REASON = 200
 COMMON_KEYS = frozenset({"op", "id"})
 
 Result = dict[str, Any]
+
+#: The outbox folder of the terminal applying the lines (set by :func:`apply_stream`), so the
+#: event files of documents completed here land where that terminal's config says.
+_outbox_folder: ContextVar[Path | None] = ContextVar("serialpos_apply_outbox", default=None)
+
+
+def _outbox() -> Path | None:
+    """Where owed event files are written after a commit; None leaves them owed (written at
+    the next start) when no folder is known and the terminal config cannot be read."""
+    given = _outbox_folder.get()
+    if given is not None:
+        return given
+    from serialpos.config import ConfigError, load_config
+
+    try:
+        return load_config().resolved_outbox()
+    except ConfigError:
+        return None
 
 
 class Fields:
@@ -443,14 +463,7 @@ def _count(db: Database, actor: Actor, f: Fields) -> Result:
         if not all(isinstance(x, str) for x in products):
             raise BadRequest("'products' must be a list of SKUs (text)")
     approve = f.flag("approve")
-    outbox = None
-    if approve:
-        from serialpos.config import ConfigError, load_config
-
-        try:
-            outbox = load_config().resolved_outbox()
-        except ConfigError:
-            outbox = None  # the file stays owed and is written at the next start
+    outbox = _outbox() if approve else None
     result, alerts, files = counts.count_at_once(db, actor, f.code("store"), batches,
                                                  products=products, approve_it=approve,
                                                  outbox=outbox)
@@ -478,14 +491,8 @@ def _asn_receive(db: Database, actor: Actor, f: Fields) -> Result:
         if serial is not None and not isinstance(serial, str):
             raise BadRequest(f"scans[{n}]: 'serial' must be text, not {_json_type(serial)}")
         scans.append(asn_service.ScanIn(sku, serial))
-    from serialpos.config import ConfigError, load_config
-
-    try:
-        outbox = load_config().resolved_outbox()
-    except ConfigError:
-        outbox = None  # the file stays owed and is written at the next start
     return asn_service.receive_scans(db, actor, asn, store, scans, complete=f.flag("complete"),
-                                     outbox=outbox)
+                                     outbox=_outbox())
 
 
 _UNITS = frozenset({"store", "sku", "serial", "serials", "quantity", "document", "line"})
@@ -633,9 +640,13 @@ def read_lines(stream: IO[bytes], limit: int = MAX_LINE_BYTES) -> Iterator[bytes
         yield None if len(line) > limit else line
 
 
-def apply_stream(db: Database, actor: Actor, stream: IO[bytes]) -> Iterator[Result]:
+def apply_stream(db: Database, actor: Actor, stream: IO[bytes],
+                 outbox: Path | None = None) -> Iterator[Result]:
     """One verdict per non-blank input line, in input order, each line its own transaction.
-    Results are produced as lines are read, so a host can stream both ways."""
+    Results are produced as lines are read, so a host can stream both ways. ``outbox`` is the
+    terminal's event-file folder (default: from the terminal config)."""
+    if outbox is not None:
+        _outbox_folder.set(outbox)
     for line_no, raw in enumerate(read_lines(stream), start=1):
         result = apply_line(db, actor, raw, line_no)
         if result is not None:
