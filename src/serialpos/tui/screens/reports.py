@@ -92,14 +92,15 @@ def open_reports(app: SerialposApp) -> None:
 REPORTS: tuple[tuple[str, str | None, str], ...] = (
     ("1", "fulfilment", "Fulfilment (open orders, serials)"),
     ("2", "sales", "Sales report"),
-    ("3", None, "Pick lists and run sheets (PDF)"),
+    ("3", "picklist", "Pick list of this store's open lines (PDF)"),
+    ("4", "runsheet", "Run sheet of today's deliveries (PDF)"),
 )
 
 
 class ReportsScreen(ConsoleScreen):
     """The reports menu: a number or the arrows and Enter."""
 
-    KEY_HINTS: ClassVar[KeyHints] = (("1-3/Enter", "Open"),)
+    KEY_HINTS: ClassVar[KeyHints] = (("1-4/Enter", "Open"),)
     DEFAULT_CSS = """
     ReportsScreen #reports {
         height: 1fr;
@@ -120,10 +121,7 @@ class ReportsScreen(ConsoleScreen):
 
     @staticmethod
     def _prompt(key: str, name: str | None, words: str) -> Text:
-        text = Text(f"{key}  {words}")
-        if name is None:
-            text.append("  (serialpos print)", style="dim")
-        return text
+        return Text(f"{key}  {words}")
 
     def on_mount(self) -> None:
         self.query_one(OptionList).focus()
@@ -146,9 +144,39 @@ class ReportsScreen(ConsoleScreen):
             from serialpos.tui.screens.sales_report import SalesReportScreen
 
             self.app.push_screen(SalesReportScreen())
-        else:
-            self.message_line.note(f"{words} are printed from the command line for now: "
-                                   "serialpos print picklist|runsheet --out FILE.pdf")
+        elif name in ("picklist", "runsheet"):
+            self.message_line.note(f"writing the {words.split(' of ')[0].lower()}…")
+            self.print_pdf(name)
+
+    @work(thread=True, exclusive=True, group="reports-print")
+    def print_pdf(self, name: str) -> None:
+        """Write the PDF into the terminal's outbox folder (where invoices go too), off the
+        screen's thread: a long pick list takes a moment. ``serialpos print`` does the same
+        with every filter."""
+        from datetime import date
+
+        from serialpos.domain.errors import DomainError
+        from serialpos.services import picking
+
+        session, console = self.session, self.console
+        today = date.today()
+        try:
+            db = console.database()
+            folder = console.terminal_config().resolved_outbox()
+            folder.mkdir(parents=True, exist_ok=True)
+            path = folder / f"{name}-{session.store}-{today.isoformat()}.pdf"
+            if name == "picklist":
+                printed = picking.write_pick_list(db, session.actor, path, session.store)
+                what = f"{printed.lines} line{'s' * (printed.lines != 1)} to pick"
+            else:
+                printed = picking.write_run_sheet(db, session.actor, path, session.store, today)
+                what = f"{printed.orders} deliver{'ies' if printed.orders != 1 else 'y'}"
+        except (DomainError, OSError) as exc:
+            text = str(exc) if isinstance(exc, DomainError) else f"cannot write: {exc}"
+            self.app.call_from_thread(self.show_error, text)
+            return
+        done = f"{what}, {printed.pages} page{'s' * (printed.pages != 1)}: {printed.path}"
+        self.app.call_from_thread(self.message_line.ok, done)
 
 
 class ExportStopped(Exception):
