@@ -12,7 +12,7 @@ then ANALYZE. The rows have the shapes the services write (same columns, codes a
 
 Each export runs in a fresh subprocess doing exactly what ``serialpos report sales-detail
 --format csv|xlsx --out FILE`` does (count, then stream through services/exports.py), so its
-peak memory is the process's own: ``ru_maxrss`` (peak resident set size) read by the child at
+peak memory is the process's own: ``VmHWM`` (peak resident set size) read by the child at
 the end, beside the RSS it had once everything was imported, before the export began. The
 target is the whole process's peak, interpreter and libraries included.
 """
@@ -94,6 +94,17 @@ def build(url: str, lines: int) -> None:
 
 
 def _rss_mb() -> float:
+    """This process's peak resident set size. ``VmHWM`` belongs to the process's own memory
+    map, which exec starts afresh; ``ru_maxrss`` would not do: Linux carries it across fork
+    and exec, so a child of a large parent (bench/run.py after the 1M-unit cases) would
+    report the parent's peak."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024  # kB
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 
