@@ -192,6 +192,13 @@ class LookupScreen(ConsoleScreen):
         else:
             self.post_message(SerialLookedUp(serial, cards))
 
+    def _show_timeline(self, cards: tuple[UnitCard, ...]) -> None:
+        if cards is not self.cards:  # another serial was looked up meanwhile
+            return
+        self.query_one("#timeline", Static).update(timeline_text(cards, self.app.size.width))
+        self.query_one("#timeline-box").scroll_home(animate=False)
+        self._show_view()
+
     def _hide_card(self) -> None:
         self.query_one("#units", Static).update("")
         self.query_one("#units-box").display = False
@@ -242,10 +249,10 @@ class LookupScreen(ConsoleScreen):
         box = self.query_one("#units-box")
         box.display = True
         box.can_focus = len(message.cards) > 3
-        self.query_one("#timeline", Static).update(
-            timeline_text(message.cards, self.app.size.width))
-        self.query_one("#timeline-box").scroll_home(animate=False)
-        self._show_view()
+        # The timeline's scroll box costs a layout pass of its own: the card goes on screen
+        # first (what a scan is waiting for), the timeline a frame later.
+        self.query_one("#timeline-box").display = False
+        self.call_after_refresh(self._show_timeline, message.cards)
         if not self.query_one("#serial", Input).has_focus:
             self.focus_serial()  # a card picked from the list: the next scan goes in
         table.add_columns(*((["#"] if several else []) + list(EVENT_COLUMNS)))
