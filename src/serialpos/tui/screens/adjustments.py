@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 from textual.binding import Binding, BindingType
 
-from serialpos.tui.screens.scan_out import Entry, Newest, ScanOutScreen, units
+from serialpos.tui.screens.scan_out import CheckedScanOutScreen, Entry, Newest, units
 
 if TYPE_CHECKING:
     from serialpos.db.engine import Database
@@ -39,7 +39,7 @@ def open_adjustments(app: SerialposApp) -> None:
     app.push_screen(AdjustmentsScreen())
 
 
-class AdjustmentsScreen(ScanOutScreen):
+class AdjustmentsScreen(CheckedScanOutScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f5,ctrl+g", "direction", "Add/Remove"),
         Binding("f10,ctrl+f", "finish", "Post"),
@@ -141,7 +141,7 @@ class AdjustmentsScreen(ScanOutScreen):
 
         return check_unit(db, self.store, raw, sku, add=self.adding)
 
-    def finish_job(self, db: Database) -> ScanOutScreen.Finished:
+    def finish_job(self, db: Database) -> CheckedScanOutScreen.Finished:
         from serialpos.domain.errors import BadRequest
         from serialpos.services.adjustments import adjust
         from serialpos.services.rtv import StockItem

@@ -11,8 +11,10 @@ and a serial or evdev scan is typed into its focused field and submitted, as a w
 
 from __future__ import annotations
 
+from abc import ABCMeta
 from typing import TYPE_CHECKING, ClassVar
 
+from textual.message_pump import _MessagePumpMeta
 from textual.screen import Screen
 
 from serialpos.tui.messages import ActionFailed, ScanRead
@@ -23,6 +25,11 @@ from serialpos.tui.widgets.message_line import MessageLine
 
 if TYPE_CHECKING:
     from serialpos.tui.app import SerialposApp
+
+
+class AbstractScreenMeta(_MessagePumpMeta, ABCMeta):
+    """Lets a base screen declare ``@abstractmethod`` hooks: a subclass that forgets one
+    cannot be made, instead of failing later when the hook is first called."""
 
 
 class ConsoleScreen(Screen[None]):

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import threading
 import time
+from abc import abstractmethod
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
@@ -38,7 +39,7 @@ from textual.widgets.option_list import Option
 
 from serialpos.domain.users import Permission, require
 from serialpos.tui.messages import ActionFailed
-from serialpos.tui.screens.base import ConsoleScreen
+from serialpos.tui.screens.base import AbstractScreenMeta, ConsoleScreen
 from serialpos.tui.widgets.export_progress import ExportProgress
 from serialpos.tui.widgets.key_footer import KeyFooter, KeyHints
 from serialpos.tui.widgets.message_line import MessageLine
@@ -183,7 +184,7 @@ class ExportStopped(Exception):
     """Raised inside the export's progress callback when the user pressed Esc."""
 
 
-class ReportScreen(ConsoleScreen):
+class ReportScreen(ConsoleScreen, metaclass=AbstractScreenMeta):
     """A report: filter line, table, foot line, export. Subclasses say how to load and show
     their rows and what an export writes."""
 
@@ -278,24 +279,26 @@ class ReportScreen(ConsoleScreen):
         self.reload()
 
     # -- what subclasses provide -------------------------------------------------------------
+    @abstractmethod
     def set_columns(self) -> None:
-        raise NotImplementedError
+        """The table's columns, set when the screen opens."""
 
+    @abstractmethod
     def fetch(self, db: Database, report_filter: ReportFilter) -> object:
         """Runs in a worker: the rows to show."""
-        raise NotImplementedError
 
+    @abstractmethod
     def cells(self, result: object) -> list[Row]:
         """Runs in the worker too: the table's rows (cells and key) for ``result``."""
-        raise NotImplementedError
 
+    @abstractmethod
     def show_result(self, result: object, rows: list[Row]) -> None:
-        raise NotImplementedError
+        """On the screen's thread: show the rows and the foot line for ``result``."""
 
+    @abstractmethod
     def export_source(self, db: Database, report_filter: ReportFilter
                       ) -> tuple[Sequence[str], Iterable[Sequence[object]], int]:
         """Runs in a worker: (columns, rows streamed, how many rows)."""
-        raise NotImplementedError
 
     # -- loading -------------------------------------------------------------------------------
     def reload(self, note: bool = True) -> None:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, ClassVar
 from textual.binding import Binding, BindingType
 
 from serialpos.domain.text import clip
-from serialpos.tui.screens.scan_out import ScanOutScreen, units
+from serialpos.tui.screens.scan_out import CheckedScanOutScreen, units
 
 if TYPE_CHECKING:
     from serialpos.db.engine import Database
@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from serialpos.tui.messages import ScanRead
 
 
-class RtvScreen(ScanOutScreen):
+class RtvScreen(CheckedScanOutScreen):
     BINDINGS: ClassVar[list[BindingType]] = [Binding("f10,ctrl+f", "finish", "Return")]
 
     def __init__(self) -> None:
@@ -96,7 +96,7 @@ class RtvScreen(ScanOutScreen):
     def finish_question(self) -> str | None:
         return None
 
-    def finish_job(self, db: Database) -> ScanOutScreen.Finished:
+    def finish_job(self, db: Database) -> CheckedScanOutScreen.Finished:
         from serialpos.domain.errors import BadRequest
         from serialpos.services.rtv import StockItem, return_to_vendor
 

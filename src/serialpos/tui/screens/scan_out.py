@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 import threading
+from abc import abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar, overload
@@ -34,7 +35,7 @@ from textual.message import Message
 from textual.widgets import Input, Static
 
 from serialpos.domain.text import clip, visible
-from serialpos.tui.screens.base import ConsoleScreen
+from serialpos.tui.screens.base import AbstractScreenMeta, ConsoleScreen
 from serialpos.tui.widgets.count_list import CountList
 from serialpos.tui.widgets.key_footer import KeyFooter, KeyHints
 from serialpos.tui.widgets.message_line import MessageLine
@@ -83,7 +84,7 @@ def units(count: int) -> str:
     return f"{count:,} unit{'s' if count != 1 else ''}"
 
 
-class ScanOutScreen(ConsoleScreen):
+class ScanOutScreen(ConsoleScreen, metaclass=AbstractScreenMeta):
     """The loop; subclasses say what a scan does to their document (the hooks below)."""
 
     DEFAULT_CSS = """
@@ -148,36 +149,11 @@ class ScanOutScreen(ConsoleScreen):
         """Which way the next scan moves a unit (adjustments can add)."""
         return -1
 
-    def check(self, db: Database, raw: str, sku: str | None) -> PickedUnit:
-        """Worker side: may this unit go on the document? Raise the refusal if not."""
-        raise NotImplementedError
-
+    @abstractmethod
     def store_units(self, db: Database, sku: str | None, serials: list[str]) -> \
             tuple[list[PickedUnit], list[str]]:
         """Worker side: check every serial (one refused refuses them all) and return the units
         to add and the serials already on the list (repeats, counted once)."""
-        picked: list[PickedUnit] = []
-        repeated: list[str] = []
-        seen: set[tuple[str, str]] = set()
-        for number, raw in enumerate(serials, start=1):
-            try:
-                unit = self.check(db, raw, sku)
-            except Exception as exc:
-                if len(serials) == 1:
-                    raise
-                from serialpos.domain.errors import BadSerial
-                from serialpos.tui.backend import describe
-
-                raise BadSerial(f"the list was refused whole at serial {clip(raw.strip())} "
-                                f"(number {number} of {len(serials)}): {describe(exc)}. "
-                                "Nothing from it was added") from exc
-            key = (unit.sku, unit.serial)
-            if key in self.keys or key in seen:
-                repeated.append(unit.serial)
-                continue
-            seen.add(key)
-            picked.append(unit)
-        return picked, repeated
 
     def unstore_units(self, db: Database, entries: list[Entry]) -> None:
         """Worker side: units taken off the list (a kept document forgets them too)."""
@@ -192,9 +168,9 @@ class ScanOutScreen(ConsoleScreen):
             raise BadRequest(f"{product.sku}: only {self.quantities.get(key, 0)} counted")
         self.quantities[key] = new
 
+    @abstractmethod
     def finish_job(self, db: Database) -> Finished:
         """Worker side: complete the document."""
-        raise NotImplementedError
 
     def finish_question(self) -> str | None:
         """A question to confirm before finishing, or None to finish at once."""
@@ -531,3 +507,40 @@ class ScanOutScreen(ConsoleScreen):
                 self.message_line.note("not yet: go on scanning")
 
         self.app.push_screen(Confirm(question), answered)
+
+
+class CheckedScanOutScreen(ScanOutScreen):
+    """A document whose units are checked here one by one (a return to vendor, an
+    adjustment), then kept on the screen until it is finished. A transfer keeps each unit in
+    the database as it is scanned, so it checks them in its service instead."""
+
+    @abstractmethod
+    def check(self, db: Database, raw: str, sku: str | None) -> PickedUnit:
+        """Worker side: may this unit go on the document? Raise the refusal if not."""
+
+    def store_units(self, db: Database, sku: str | None, serials: list[str]) -> \
+            tuple[list[PickedUnit], list[str]]:
+        """Worker side: check every serial (one refused refuses them all) and return the units
+        to add and the serials already on the list (repeats, counted once)."""
+        picked: list[PickedUnit] = []
+        repeated: list[str] = []
+        seen: set[tuple[str, str]] = set()
+        for number, raw in enumerate(serials, start=1):
+            try:
+                unit = self.check(db, raw, sku)
+            except Exception as exc:
+                if len(serials) == 1:
+                    raise
+                from serialpos.domain.errors import BadSerial
+                from serialpos.tui.backend import describe
+
+                raise BadSerial(f"the list was refused whole at serial {clip(raw.strip())} "
+                                f"(number {number} of {len(serials)}): {describe(exc)}. "
+                                "Nothing from it was added") from exc
+            key = (unit.sku, unit.serial)
+            if key in self.keys or key in seen:
+                repeated.append(unit.serial)
+                continue
+            seen.add(key)
+            picked.append(unit)
+        return picked, repeated

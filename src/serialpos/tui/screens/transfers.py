@@ -335,9 +335,6 @@ class TransferPickScreen(ScanOutScreen):
     def head_words(self) -> str:
         return f"{self.number} → {self.to_store}"
 
-    def check(self, db: Database, raw: str, sku: str | None) -> PickedUnit:
-        raise NotImplementedError  # store_units asks the transfer itself
-
     def store_units(self, db: Database, sku: str | None, serials: list[str]) -> \
             tuple[list[PickedUnit], list[str]]:
         from serialpos.domain.errors import DomainError
