@@ -5,13 +5,16 @@ SQLite file with 1M serial units (100k with ``--quick``; ledger_bench's builder)
 Each scan is the bare serial of a unit in stock at the store: the orders service finds the
 unit, adds its line with the serial, and the screen shows it. The time is taken when the
 message is posted and when ``post_display_hook`` runs after a frame in which the lines widget
-rendered the new line's row (its number, ``✓ S/N`` and the start of the serial). One order
-takes every scan, so the list grows past the screen and the new line must still be in view
-in its first frame. Target: p95 < 50 ms. It is measured twice: on the file as built (no
-SQLite statistics) and after ``ANALYZE``; and the provisional row the screen draws at once
-(the scanned text, "adding") is timed as well.
+rendered the new line's row: the widget holds a line whose recorded serial is the whole
+scanned serial (not a prefix of it) and whose number is the scan's, and the frame's text
+holds exactly the row the widget draws for that line (number, product, price, ``✓ S/N`` and
+as much of the serial as the column shows). One order takes every scan, so the list grows
+past the screen and the new line must still be in view in its first frame. Target (issue
+15): p95 <= 16 ms at 10M units. It is measured twice: on the file as built (no SQLite
+statistics) and after ``ANALYZE``; and the provisional row the screen draws at once (the
+scanned text, "adding") is timed as well.
 
-    .venv/bin/python bench/scan_to_line_bench.py [--quick]
+    .venv/bin/python bench/scan_to_line_bench.py [--quick] [--units N] [--scans N]
 """
 
 from __future__ import annotations
@@ -21,23 +24,24 @@ import os
 import sqlite3
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from benchkit import main, temp_dir
 from ledger_bench import ACTOR, build_sqlite
 
 FULL_UNITS = 1_000_000
 QUICK_UNITS = 100_000
 SCANS = 300
 QUICK_SCANS = 100
-TARGETS = {"scan to line on screen p95 (ms)": "< 50 ms",
-           "scan to line on screen p95, after ANALYZE (ms)": "< 50 ms",
+#: Issue 15: the confirmed line p95 <= 16 ms at 10M units (judged at whatever size ran).
+TARGETS = {"scan to line on screen p95 (ms)": "<= 16 ms",
+           "scan to line on screen p95, after ANALYZE (ms)": "<= 16 ms",
            "scan to provisional row on screen p95 (ms)": "< 50 ms"}
-QUICK_KWARGS = {"quick": True}
+QUICK_KWARGS: dict[str, object] = {"units": QUICK_UNITS, "scans": QUICK_SCANS}
 
 
 def _p(samples: list[float], q: float) -> float:
@@ -57,18 +61,33 @@ async def _measure(url: str, serials: list[str],
     from serialpos.tui.session import Session
     from serialpos.tui.widgets import sale_lines
 
-    rendered: dict[str, str] = {"text": ""}
+    rendered: dict[str, Any] = {"text": "", "widget": None}
     original_render = sale_lines.SaleLines.render
 
     def render(self: sale_lines.SaleLines) -> Text:
         text = original_render(self)
         rendered["text"] = text.plain
+        rendered["widget"] = self
         return text
+
+    def row_shown(number: int, serial: str) -> bool:
+        """The last rendered frame drew the row of line ``number``, which the widget holds
+        with the whole ``serial`` recorded (not just a prefix of it)."""
+        widget = rendered["widget"]
+        if widget is None:
+            return False
+        for line in reversed(widget.lines):
+            if line.number == number:
+                if line.serial != serial:
+                    return False
+                body, indicator = sale_lines.line_text(line, max(widget.size.width, 20))
+                return body[1:] + indicator in rendered["text"]  # [1:]: the mark or cursor
+        return False
 
     sale_lines.SaleLines.render = render  # type: ignore[method-assign]
 
     class BenchApp(SerialposApp):
-        watch: str | None = None
+        watch: tuple[int, str] | None = None
         watch_pending: str | None = None
         seen_at: float | None = None
         pending_at: float | None = None
@@ -78,7 +97,7 @@ async def _measure(url: str, serials: list[str],
             now = time.perf_counter()
             if self.watch_pending and self.pending_at is None and self.watch_pending in text:
                 self.pending_at = now
-            if self.watch is not None and self.seen_at is None and self.watch in text:
+            if self.watch is not None and self.seen_at is None and row_shown(*self.watch):
                 self.seen_at = now
 
     app = BenchApp(CliState(db_url=url))
@@ -93,9 +112,8 @@ async def _measure(url: str, serials: list[str],
             screen = app.screen
             assert isinstance(screen, SaleScreen)
             for number, serial in enumerate(serials, start=1):
-                # The new row: its number, then (on the right) the recorded serial's start.
-                app.watch = f" {number:>2} "
-                expected_serial = f"✓ S/N {serial[:4]}"
+                # The new row: line ``number`` with this whole serial recorded, drawn.
+                app.watch = (number, serial)
                 app.watch_pending = f"… {serial} adding"
                 app.seen_at = app.pending_at = None
                 started = time.perf_counter()
@@ -105,8 +123,7 @@ async def _measure(url: str, serials: list[str],
                     await asyncio.sleep(0.0005)
                     view = screen.view
                     if (app.seen_at is not None and view is not None
-                            and len(view.lines) == number
-                            and expected_serial in rendered["text"]):
+                            and len(view.lines) == number):
                         break
                     if time.perf_counter() > deadline:
                         raise RuntimeError(f"scan {number} ({serial}) never reached the screen: "
@@ -123,21 +140,27 @@ async def _measure(url: str, serials: list[str],
     return samples, provisional
 
 
-def run(quick: bool = False) -> list[tuple[str, str]]:
-    units = QUICK_UNITS if quick else FULL_UNITS
-    scans = QUICK_SCANS if quick else SCANS
+def run(units: int = FULL_UNITS, scans: int = SCANS,
+        quick: bool = False) -> list[tuple[str, str]]:
+    """``quick`` (kept for old callers) takes the smaller sizes for what is left at its
+    default."""
+    if quick:
+        units = QUICK_UNITS if units == FULL_UNITS else units
+        scans = QUICK_SCANS if scans == SCANS else scans
     warmup = 5
-    where = os.environ.get("SERIALPOS_BENCH_DIR")
     old_config = os.environ.get("XDG_CONFIG_HOME")
-    with tempfile.TemporaryDirectory(prefix="serialpos-scan-bench-", dir=where) as tmp:
+    with temp_dir("serialpos-scan-bench-") as tmp:
         os.environ["XDG_CONFIG_HOME"] = str(Path(tmp) / "config")  # no terminal config here
         try:
             path = Path(tmp) / "bench.sqlite"
             started = time.perf_counter()
-            db, in_stock = build_sqlite(path, units)
+            db, in_stock = build_sqlite(path, units, keep=6 * (scans + warmup) + 100)
             db.dispose()
             built = time.perf_counter() - started
             serials = [serial for _sku, serial, store in in_stock if store == "S1"]
+            if len(serials) < 2 * (scans + warmup):
+                raise ValueError(f"{units:,} units leave {len(serials)} in stock at S1 to "
+                                 f"scan; {2 * (scans + warmup)} needed: use more units")
             first, second = serials[: scans + warmup], serials[scans + warmup:][: scans + warmup]
             samples, provisional = asyncio.run(_measure(f"sqlite:///{path}", first, warmup))
             # The same again once SQLite has statistics (ANALYZE, as PRAGMA optimize would
@@ -169,12 +192,5 @@ def run(quick: bool = False) -> list[tuple[str, str]]:
     ]
 
 
-def main(argv: list[str] | None = None) -> None:
-    args = sys.argv[1:] if argv is None else argv
-    rows: list[Any] = run(quick="--quick" in args)
-    for metric, value in rows:
-        print(f"{metric:52} {value:>12}  {TARGETS.get(metric, '')}")
-
-
 if __name__ == "__main__":
-    main()
+    main(run, TARGETS, QUICK_KWARGS, description=__doc__)
