@@ -151,8 +151,11 @@ def main(run: Callable[..., Rows], targets: Mapping[str, str] | None = None,
         if isinstance(param.default, bool) or name == "quick":
             continue
         if isinstance(param.default, int) or param.annotation in ("int", "int | None"):
-            parser.add_argument(f"--{name.replace('_', '-')}", dest=name, type=int,
-                                default=None, help=f"default {param.default}")
+            flags = [f"--{name.replace('_', '-')}"]
+            if name in ("lines", "serials") and "rows" not in params:
+                flags.append("--rows")  # every case's size is --units or --rows
+            parser.add_argument(*flags, dest=name, type=int, default=None,
+                                help=f"default {param.default:,}")
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
     kwargs: dict[str, Any] = {}
     if args.quick:

@@ -1,14 +1,19 @@
-"""Scanner latency: a frame written to a pty until the decoded scan reaches the callback.
+"""Scanner reader and decoder only: a frame written to a pty until the decoded scan reaches
+the reader's callback. No screen, no database: it is one part of "scan to screen".
 
 A serial-port scanner is played by the master end of a real pseudo-terminal; the real
 :class:`~serialpos.devices.serial_port.SerialPortSource` reads the slave end with pyserial on
 its thread, and its ``on_scan`` callback runs the real decoder. The time from ``os.write`` of
-the frame to the decoded scan in the callback is "pty write to decoded scan". The part from
-there to the scan shown on screen (Textual's message queue and a repaint) is measured
-separately once the console exists; the issue's target (p95 under 50 ms) is for the sum.
+the frame to the decoded scan in the callback is "pty write to decoded scan (reader +
+decoder, no screen)". It is not judged against the "< 50 ms to screen" target: the whole path
+to the screen (the same pty and reader, then the console's message queue, the lookup on a
+database of ``--units`` units and the repaint) is scan_screen_bench's "pty write to card on
+screen", which is.
 
 Scans are written one at a time, each after the previous arrived, as a person scans.
 Nothing here asserts a time: it measures and reports.
+
+    .venv/bin/python bench/pty_bench.py [--quick] [--scans N]
 """
 
 from __future__ import annotations
@@ -24,10 +29,10 @@ from serialpos.devices.serial_port import SerialPortSource
 from serialpos.devices.settings import SerialScannerSettings
 from serialpos.devices.source import SourceState
 
-#: Targets from the issue, keyed by the metric names this module reports.
-TARGETS: dict[str, str] = {
-    "pty write to decoded scan (p95)": "< 50 ms to screen",
-}
+#: No target of its own: the "< 50 ms to screen" target is judged in scan_screen_bench.
+TARGETS: dict[str, str] = {}
+QUICK_KWARGS: dict[str, object] = {"scans": 50}
+LABEL = "pty write to decoded scan (reader + decoder, no screen)"
 
 SCANS = 200
 FRAMES = (
@@ -82,13 +87,14 @@ def measure(scans: int = SCANS, timeout: float = 5.0) -> list[float]:
 def run(scans: int = SCANS) -> list[tuple[str, str]]:
     samples = measure(scans)
     return [
-        ("pty write to decoded scan, scans", str(len(samples))),
-        ("pty write to decoded scan (median)", _ms(statistics.median(samples))),
-        ("pty write to decoded scan (p95)", _ms(_p(samples, 0.95))),
-        ("pty write to decoded scan (max)", _ms(max(samples))),
+        (f"{LABEL}, scans", str(len(samples))),
+        (f"{LABEL} (median)", _ms(statistics.median(samples))),
+        (f"{LABEL} (p95)", _ms(_p(samples, 0.95))),
+        (f"{LABEL} (max)", _ms(max(samples))),
     ]
 
 
 if __name__ == "__main__":
-    for metric, value in run():
-        print(f"{metric:55} {value:>14}  {TARGETS.get(metric, '')}")
+    from benchkit import main
+
+    main(run, TARGETS, QUICK_KWARGS, description=__doc__)

@@ -1,7 +1,9 @@
 """Scan to screen: a barcode sent until its unit card is on the console's screen.
 
 Two ways in, both through the whole console (the real :class:`SerialposApp`, headless, 80x24,
-on a demo database, logged in as the cashier, on the serial lookup screen):
+logged in as a cashier, on the serial lookup screen), on a SQLite file (in
+``SERIALPOS_BENCH_DIR`` when set) with ``--units`` serial units (1M by default, 100k with
+``--quick``), built by ledger_bench's bulk SQL:
 
 - **pty**: a serial-port scanner is played by the master end of a real pseudo-terminal; the
   console's own ``SerialPortSource`` reads the slave end (configured in a terminal config file
@@ -14,8 +16,12 @@ The clock stops in the app's ``post_display_hook`` at the first frame after whic
 rendered content (the compositor's strips, what the terminal would be sent) shows
 ``✓ <serial>: 1 unit``. So the time includes the reader thread, decoding, the message queue,
 the lookup's thread worker and its SQLite query, and the repaint; nothing of Pilot's own
-pauses is in it (the bench awaits an event set by the hook). Scans alternate over the demo's
-serials so that each result differs from the last. Nothing here asserts a time.
+pauses is in it (the bench awaits an event set by the hook). Every scan is a different unit
+in stock, drawn at random from the whole table, so each result differs from the last. This
+is the "scan to screen" figure of the serial-port scanner (pty_bench stops at the decoder).
+Nothing here asserts a time.
+
+    .venv/bin/python bench/scan_screen_bench.py [--quick] [--units N] [--scans N]
 """
 
 from __future__ import annotations
@@ -24,28 +30,28 @@ import asyncio
 import os
 import statistics
 import sys
-import tempfile
 import time
 import tty
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from benchkit import main, temp_dir
+from ledger_bench import ACTOR, build_sqlite
+
 #: Targets from the issue, keyed by the metric names this module reports.
 TARGETS: dict[str, str] = {
     "pty write to card on screen (p95)": "< 50 ms",
     "wedge burst to card on screen (p95)": "< 50 ms",
 }
-QUICK_KWARGS: dict[str, object] = {"scans": 30}
+QUICK_KWARGS: dict[str, object] = {"units": 100_000, "scans": 30}
 
+UNITS = 1_000_000
 SCANS = 100
+WARMUP = 3
 SIZE = (80, 24)
-#: Demo serials in stock at S01 or S02 (see serialpos.services.demo), one unit each.
-SERIALS = (
-    "356938030000013", "356938030000021", "356938030000039", "356938030000047",
-    "356938030000054", "ZB24000101", "ZB24000102", "ZB24000103", "FR-300-0001",
-    "FR-300-0002", "DRL18-A001", "DRL18-A002", "WTU123456789A",
-)
 
 
 def _p(samples: list[float], q: float) -> float:
@@ -57,22 +63,30 @@ def _ms(value: float) -> str:
     return f"{value:.1f} ms"
 
 
-def _prepare(directory: Path, port: str) -> tuple[str, str]:
-    """A demo database and a terminal config with a serial scanner on ``port``."""
-    from serialpos.db.engine import Database
-    from serialpos.services.demo import build_demo
+def _prepare(directory: Path, port: str, units: int,
+             serials: int) -> tuple[str, str, list[str], float]:
+    """A database of ``units`` units with a cashier, and a terminal config with a serial
+    scanner on ``port``; (its URL, the config, ``serials`` in-stock serials, build seconds)."""
+    from serialpos.services import users
 
-    url = f"sqlite:///{directory / 'demo.sqlite'}"
-    db = Database(url)
-    build_demo(db)
-    db.dispose()
+    path = directory / "scan.sqlite"
+    started = time.perf_counter()
+    db, in_stock = build_sqlite(path, units, keep=serials)
+    try:
+        users.add_user(db, ACTOR, "cashier", "cashier", "3333")
+    finally:
+        db.dispose()
+    built = time.perf_counter() - started
+    if len(in_stock) < serials:
+        raise ValueError(f"{units:,} units leave {len(in_stock)} in stock; {serials} needed")
     config = directory / "terminal.toml"
     config.write_text(f'[terminal]\nid = "bench"\n\n[[scanner.serial]]\nport = "{port}"\n',
                       encoding="utf-8")
-    return url, str(config)
+    return f"sqlite:///{path}", str(config), [serial for _sku, serial, _at in in_stock], built
 
 
-async def _measure(url: str, config: str, master: int, scans: int) -> dict[str, list[float]]:
+async def _measure(url: str, config: str, master: int, scans: int,
+                   serials: list[str]) -> dict[str, list[float]]:
     from textual import events
     from textual._xterm_parser import XTermParser  # the driver's parser: no public twin
 
@@ -136,30 +150,32 @@ async def _measure(url: str, config: str, master: int, scans: int) -> dict[str, 
         await pilot.press("ctrl+l")
         await wait_until(lambda: isinstance(app.screen, LookupScreen), "lookup screen", pilot)
         await pilot.pause(0.1)
+        left = iter(serials)
         for kind, make_send in (("pty", pty_send), ("wedge", wedge_send)):
-            for number in range(scans + 3):  # the first three warm up, not counted
-                serial = SERIALS[number % len(SERIALS)]
+            for number in range(scans + WARMUP):  # the first few warm up, not counted
+                serial = next(left)
                 elapsed = await one(serial, make_send(serial))
-                if number >= 3:
+                if number >= WARMUP:
                     samples[kind].append(elapsed)
                 await pilot.pause(0.02)  # between scans, as a person scans: not timed
     return samples
 
 
-def measure(scans: int = SCANS) -> dict[str, list[float]]:
-    """Milliseconds from scan sent to card on screen, per way in."""
+def measure(scans: int = SCANS, units: int = UNITS) -> tuple[dict[str, list[float]], float]:
+    """Milliseconds from scan sent to card on screen, per way in; and the build seconds."""
     master, slave = os.openpty()
     tty.setraw(slave)
     try:
-        with tempfile.TemporaryDirectory(prefix="serialpos-scan-") as tmp:
+        with temp_dir("serialpos-scan-") as tmp:
             directory = Path(tmp)
             previous = {name: os.environ.get(name) for name in ("XDG_CONFIG_HOME",
                                                                "SERIALPOS_CONFIG")}
             os.environ["XDG_CONFIG_HOME"] = str(directory / "config")
             os.environ.pop("SERIALPOS_CONFIG", None)
             try:
-                url, config = _prepare(directory, os.ttyname(slave))
-                return asyncio.run(_measure(url, config, master, scans))
+                url, config, serials, built = _prepare(directory, os.ttyname(slave), units,
+                                                       2 * (scans + WARMUP))
+                return asyncio.run(_measure(url, config, master, scans, serials)), built
             finally:
                 for name, value in previous.items():
                     if value is None:
@@ -171,9 +187,10 @@ def measure(scans: int = SCANS) -> dict[str, list[float]]:
         os.close(slave)
 
 
-def run(scans: int = SCANS) -> list[tuple[str, str]]:
-    samples = measure(scans)
-    rows: list[tuple[str, str]] = []
+def run(units: int = UNITS, scans: int = SCANS) -> list[tuple[str, str]]:
+    samples, built = measure(scans, units)
+    rows: list[tuple[str, str]] = [("scan to card: units in the database", f"{units:,}"),
+                                   ("scan to card: database build (s)", f"{built:.1f}")]
     for kind, label in (("pty", "pty write"), ("wedge", "wedge burst")):
         values = samples[kind]
         rows += [
@@ -186,6 +203,4 @@ def run(scans: int = SCANS) -> list[tuple[str, str]]:
 
 
 if __name__ == "__main__":
-    count = int(sys.argv[1]) if len(sys.argv) > 1 else SCANS
-    for metric, value in run(count):
-        print(f"{metric:55} {value:>14}  {TARGETS.get(metric, '')}")
+    main(run, TARGETS, QUICK_KWARGS, description=__doc__)
