@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/export_bench.py            # 1M lines
     .venv/bin/python bench/export_bench.py --quick    # 50k lines
+    .venv/bin/python bench/export_bench.py --lines 10000000   # (or --rows)
 
 The database (a SQLite file, the embedded default) is built by SQL, not by 1M service calls
 (which would take hours and measure the counter, not the export): after migrating and adding
@@ -32,10 +33,12 @@ from pathlib import Path
 LINES = 1_000_000
 LINES_PER_ORDER = 5
 QUICK_KWARGS: dict[str, object] = {"lines": 50_000}
+#: CSV from its own issue; XLSX from issue 15 (1M lines: <= 20 s, <= 100 MB).
 TARGETS: dict[str, str] = {
     "csv export s": "< 20 s",
     "csv export peak RSS MB": "< 200 MB",
-    "xlsx export peak RSS MB": "< 200 MB",
+    "xlsx export s": "<= 20 s",
+    "xlsx export peak RSS MB": "<= 100 MB",
 }
 
 
@@ -173,6 +176,7 @@ if __name__ == "__main__":
     if sys.argv[1:2] == ["child"]:
         child(*sys.argv[2:5])
     else:
-        quick = "--quick" in sys.argv
-        for metric, value in run(**QUICK_KWARGS) if quick else run():  # type: ignore[arg-type]
-            print(f"{metric:40} {value:>12}  {TARGETS.get(metric, '')}")
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        from benchkit import main
+
+        main(run, TARGETS, QUICK_KWARGS, description=__doc__)
