@@ -2,8 +2,8 @@
 frame whose checklist rows show the scanned serial as received, in the running console
 (headless, 80x24), on a SQLite file.
 
-Two ASNs of 10,000 lines, each line one unit with its serial listed, imported through the ASN
-service (``import_asn_file``):
+Two ASNs of 10,000 lines (``--lines``, or ``--rows``), each line one unit with its serial
+listed, imported through the ASN service (``import_asn_file``):
 
 * **one product** — 10,000 lines of PHONE (IMEI format): one checklist line expecting 10,000
   listed serials; every scan also recomputes the serials still to scan under it;
@@ -16,7 +16,9 @@ the checklist view draws the row ``✓ N SERIAL`` under its product. The time is
 message is posted and when ``post_display_hook`` runs after a frame in which the view rendered
 that row. Target: p95 < 50 ms.
 
-    .venv/bin/python bench/asn_scan_bench.py [--quick]
+The file goes in ``SERIALPOS_BENCH_DIR`` when set.
+
+    .venv/bin/python bench/asn_scan_bench.py [--quick] [--lines N] [--scans N]
 """
 
 from __future__ import annotations
@@ -26,13 +28,12 @@ import csv
 import os
 import random
 import statistics
-import sys
-import tempfile
 import time
 from pathlib import Path
-from typing import Any
 
 from stdnum import ean, luhn
+
+from benchkit import main, temp_dir
 
 LINES = 10_000
 SCANS = 300
@@ -42,7 +43,7 @@ TARGETS = {
     "ASN scan, one product x 10k serials: scan to screen p95 (ms)": "< 50 ms",
     "ASN scan, 10k products: scan to screen p95 (ms)": "< 50 ms",
 }
-QUICK_KWARGS = {"quick": True}
+QUICK_KWARGS: dict[str, object] = {"scans": QUICK_SCANS}
 
 
 def _p(samples: list[float], q: float) -> float:
@@ -185,20 +186,25 @@ async def _measure(url: str, asn: str, serials: list[tuple[str, str]],
     return samples, opened, shown
 
 
-def run(quick: bool = False) -> list[tuple[str, str]]:
-    scans = (QUICK_SCANS if quick else SCANS) + WARMUP
-    where = os.environ.get("SERIALPOS_BENCH_DIR")
+def run(lines: int = LINES, scans: int = SCANS, quick: bool = False) -> list[tuple[str, str]]:
+    """``quick`` (kept for old callers) scans fewer units unless ``scans`` is given."""
+    if quick and scans == SCANS:
+        scans = QUICK_SCANS
+    if not 0 < lines < 1_000_000:
+        raise ValueError("--lines must be 1 to 999,999 (a six-digit IMEI serial number)")
+    scans = min(scans + WARMUP, lines)
     old_config = os.environ.get("XDG_CONFIG_HOME")
-    results: list[tuple[str, str]] = [("ASN scan: lines per ASN", f"{LINES:,}")]
-    with tempfile.TemporaryDirectory(prefix="serialpos-asn-scan-", dir=where) as tmp:
+    results: list[tuple[str, str]] = [("ASN scan: lines per ASN", f"{lines:,}")]
+    with temp_dir("serialpos-asn-scan-") as tmp:
         folder = Path(tmp)
         os.environ["XDG_CONFIG_HOME"] = str(folder / "config")  # no terminal config here
         try:
-            url, asns, imported = build(folder, LINES)
+            url, asns, imported = build(folder, lines)
             results.append(("ASN scan: both ASNs imported (s)", f"{imported:.1f}"))
             rng = random.Random(7)
-            for asn, label in (("ASN-ONE", "one product x 10k serials"),
-                               ("ASN-MANY", "10k products")):
+            size = f"{lines // 1000}k" if lines % 1000 == 0 else f"{lines:,}"
+            for asn, label in (("ASN-ONE", f"one product x {size} serials"),
+                               ("ASN-MANY", f"{size} products")):
                 chosen = rng.sample(asns[asn], scans)
                 samples, opened, shown = asyncio.run(
                     _measure(url, asn, chosen, folder / "out"))
@@ -220,12 +226,5 @@ def run(quick: bool = False) -> list[tuple[str, str]]:
     return results
 
 
-def main(argv: list[str] | None = None) -> None:
-    args = sys.argv[1:] if argv is None else argv
-    rows: list[Any] = run(quick="--quick" in args)
-    for metric, value in rows:
-        print(f"{metric:60} {value:>10}  {TARGETS.get(metric, '')}")
-
-
 if __name__ == "__main__":
-    main()
+    main(run, TARGETS, QUICK_KWARGS, description=__doc__)

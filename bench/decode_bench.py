@@ -1,7 +1,9 @@
 """Benchmark: time per scan of the barcode decoder on a realistic mix (target: p99 < 1 ms).
 
 A scan is decoded on the till's UI path, so its cost must stay invisible. ``run()`` returns
-(metric, value) rows for bench/run.py; ``python bench/decode_bench.py`` prints them as a table.
+(metric, value) rows for bench/run.py. No database: the size is the number of scans.
+
+    .venv/bin/python bench/decode_bench.py [--quick] [--scans N]
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ import time
 from serialpos.devices.decoder import GS, decode
 
 SCANS = 20_000
+QUICK_KWARGS: dict[str, object] = {"scans": 5_000}
+TARGETS: dict[str, str] = {"decode: p99 ms/scan": "< 1 ms"}
 
 _GTIN = "09506000134352"
 # (raw, gs_substitute): the kinds of scans a shop sees, plus the garbage it sometimes gets.
@@ -55,9 +59,9 @@ def _timings(scans: int, seed: int = 7) -> tuple[list[float], list[float]]:
     return timings, gs1
 
 
-def run() -> list[tuple[str, str]]:
+def run(scans: int = SCANS) -> list[tuple[str, str]]:
     """Rows of (metric, value) for the decoder benchmark."""
-    timings, gs1 = _timings(SCANS)
+    timings, gs1 = _timings(scans)
     ordered = sorted(timings)
     p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
     return [
@@ -71,7 +75,6 @@ def run() -> list[tuple[str, str]]:
 
 
 if __name__ == "__main__":
-    rows = run()
-    width = max(len(metric) for metric, _ in rows)
-    for metric, value in rows:
-        print(f"{metric:<{width}}  {value}")
+    from benchkit import main
+
+    main(run, TARGETS, QUICK_KWARGS, description=__doc__)

@@ -3,17 +3,20 @@ two lines in three, the rest "serial to scan") rendered by ReportLab.
 
 ``run()`` times ``picklist_pdf`` on plain data (what printing costs) and the whole service path
 ``write_pick_list`` (read the lines from a SQLite file, sort, render, write the file atomically
-with fsync), each as the median of several runs after a warm-up. Nothing asserts a time.
+with fsync), each as the median of several runs after a warm-up, in ``SERIALPOS_BENCH_DIR``
+when set. Nothing asserts a time.
+
+    .venv/bin/python bench/picklist_bench.py [--quick] [--lines N] [--runs N]
 """
 
 from __future__ import annotations
 
 import statistics
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 
+from benchkit import main, temp_dir
 from serialpos.db import migrate
 from serialpos.db.engine import Database
 from serialpos.domain.states import Action
@@ -26,7 +29,7 @@ from serialpos.services.product_import import import_products_text
 LINES = 500
 PRODUCTS = 20
 RUNS = 7
-QUICK_KWARGS = {"runs": 3}
+QUICK_KWARGS: dict[str, object] = {"runs": 3}
 TARGETS: dict[str, str] = {
     "pick list PDF, 500 lines (median)": "< 2 s",
     "pick list PDF from the database to file, 500 lines (median)": "< 2 s",
@@ -43,7 +46,7 @@ def _median_ms(work: Callable[[], object], runs: int) -> float:
     return statistics.median(times)
 
 
-def _orders(db: Database) -> None:
+def _orders(db: Database, count: int) -> None:
     stores.add_store(db, SYSTEM, "S1", "Main Street")
     rows = "".join(f"PH{i},Phone model {i} with a name long enough to wrap once,100.00,"
                    f"Required,,20,,24,{chr(65 + i % 5)}{i}\n" for i in range(PRODUCTS))
@@ -52,7 +55,7 @@ def _orders(db: Database) -> None:
         "SKU,Name,Price,Serial Number Option,Barcode,TaxRate,SerialFormat,WarrantyMonths,Bin\n"
         + rows)
     lines = []
-    for i in range(LINES):
+    for i in range(count):
         sku = f"PH{i % PRODUCTS}"
         serial = f"SN{i:08d}O0" if i % 3 else None
         if serial:
@@ -61,14 +64,14 @@ def _orders(db: Database) -> None:
     orders.create_order(db, SYSTEM, "S1", "special_order", "pickup", lines=lines)
 
 
-def run(runs: int = RUNS) -> list[tuple[str, str]]:
-    with tempfile.TemporaryDirectory(prefix="serialpos-picklist-bench-") as tmp:
+def run(runs: int = RUNS, lines: int = LINES) -> list[tuple[str, str]]:
+    with temp_dir("serialpos-picklist-bench-") as tmp:
         db = Database(f"sqlite:///{Path(tmp) / 'bench.sqlite'}")
         try:
             migrate.upgrade(db)
-            _orders(db)
+            _orders(db, lines)
             doc = pick_list(db, SYSTEM, "S1")
-            assert len(doc.lines) == LINES
+            assert len(doc.lines) == lines
             render = _median_ms(lambda: picklist_render(doc), runs)
             whole = _median_ms(lambda: write_pick_list(db, SYSTEM, Path(tmp) / "pick.pdf",
                                                        "S1"), runs)
@@ -76,13 +79,12 @@ def run(runs: int = RUNS) -> list[tuple[str, str]]:
         finally:
             db.dispose()
     return [
-        ("pick list PDF, 500 lines (median)", f"{render:.0f} ms"),
-        ("pick list PDF from the database to file, 500 lines (median)", f"{whole:.0f} ms"),
-        ("pick list PDF size and pages, 500 lines",
+        (f"pick list PDF, {lines} lines (median)", f"{render:.0f} ms"),
+        (f"pick list PDF from the database to file, {lines} lines (median)", f"{whole:.0f} ms"),
+        (f"pick list PDF size and pages, {lines} lines",
          f"{len(rendered.data) / 1024:.1f} KiB, {rendered.pages} pages"),
     ]
 
 
 if __name__ == "__main__":
-    for metric, value in run():
-        print(f"{metric}: {value}")
+    main(run, TARGETS, QUICK_KWARGS, description=__doc__)
