@@ -4,10 +4,17 @@ The issue's target is under 1.0 s at p95 from the command to the first screen. E
 ``serialpos --db <demo sqlite>`` in a real pseudo-terminal (80x24), reads what it draws, and
 stops the clock when the login screen's "PIN" appears after the switch to the alternate screen
 (so that nothing printed before the console starts can stop it early). The process is then
-killed. The demo database is built once beforehand; a private config and data directory keep
-the user's own terminal config out of the measurement.
+killed. The demo database is built once beforehand (in ``SERIALPOS_BENCH_DIR`` when set); a
+private config and data directory keep the user's own terminal config out of the measurement.
+
+The peer: a minimal Textual app showing one ``Static("PIN")``, started the same way with the
+same Python in the same pseudo-terminal, its clock stopped the same way. Runs alternate call
+by call (serialpos, minimal, serialpos, ...) so both see the same machine, and the ratio of
+the medians is printed. Issue 15's target: at most 1.2x.
 
 Nothing here asserts a time: it measures and reports.
+
+    .venv/bin/python bench/startup_bench.py [--quick] [--runs N]
 """
 
 from __future__ import annotations
@@ -21,15 +28,31 @@ import statistics
 import struct
 import subprocess
 import sys
-import tempfile
 import termios
 import time
 from pathlib import Path
 
+from benchkit import main, ratio, temp_dir
+
 #: Targets from the issue, keyed by the metric names this module reports.
 TARGETS: dict[str, str] = {
     "serialpos to login screen (p95)": "< 1000 ms",
+    "login screen / minimal Textual app (medians)": "<= 1.2x",
 }
+QUICK_KWARGS: dict[str, object] = {"runs": 5}
+#: The peer: the least a Textual app can start and draw.
+MINIMAL_APP = """\
+from textual.app import App, ComposeResult
+from textual.widgets import Static
+
+
+class Minimal(App[None]):
+    def compose(self) -> ComposeResult:
+        yield Static("PIN")
+
+
+Minimal().run()
+"""
 
 RUNS = 20
 ALT_SCREEN = b"\x1b[?1049h"
@@ -60,11 +83,16 @@ def prepare(directory: Path) -> str:
 
 def time_to_login(url: str, env: dict[str, str], timeout: float = 10.0) -> float:
     """Milliseconds from starting the process to the login screen in its terminal."""
+    return time_to_screen([str(SERIALPOS), "--db", url], env, timeout)
+
+
+def time_to_screen(command: list[str], env: dict[str, str], timeout: float = 10.0) -> float:
+    """Milliseconds from starting ``command`` to "PIN" drawn on its alternate screen."""
     master, slave = os.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
     started = time.perf_counter()
     process = subprocess.Popen(
-        [str(SERIALPOS), "--db", url], stdin=slave, stdout=slave, stderr=slave, env=env,
+        command, stdin=slave, stdout=slave, stderr=slave, env=env,
         start_new_session=True, close_fds=True,
     )
     os.close(slave)
@@ -73,7 +101,7 @@ def time_to_login(url: str, env: dict[str, str], timeout: float = 10.0) -> float
         while True:
             left = timeout - (time.perf_counter() - started)
             if left <= 0:
-                raise TimeoutError(f"no login screen after {timeout} s; the terminal showed "
+                raise TimeoutError(f"no PIN screen after {timeout} s; the terminal showed "
                                    f"{seen[-300:]!r}")
             ready, _, _ = select.select([master], [], [], left)
             if not ready:
@@ -81,7 +109,7 @@ def time_to_login(url: str, env: dict[str, str], timeout: float = 10.0) -> float
             try:
                 chunk = os.read(master, 65536)
             except OSError:  # the child closed the terminal: it exited
-                raise RuntimeError(f"serialpos exited: {seen[-300:]!r}") from None
+                raise RuntimeError(f"{command[0]} exited: {seen[-300:]!r}") from None
             seen += chunk
             screen = seen.find(ALT_SCREEN)
             if screen >= 0 and seen.find(MARKER, screen) >= 0:
@@ -93,29 +121,41 @@ def time_to_login(url: str, env: dict[str, str], timeout: float = 10.0) -> float
         os.close(master)
 
 
-def measure(runs: int = RUNS) -> list[float]:
-    with tempfile.TemporaryDirectory(prefix="serialpos-startup-") as tmp:
+def measure(runs: int = RUNS) -> tuple[list[float], list[float]]:
+    """Milliseconds to the login screen and to the minimal app's screen, alternated."""
+    with temp_dir("serialpos-startup-") as tmp:
         directory = Path(tmp)
         url = prepare(directory)
+        minimal = directory / "minimal_app.py"
+        minimal.write_text(MINIMAL_APP, encoding="utf-8")
         env = dict(os.environ)
         for name in ("SERIALPOS_CONFIG", "SERIALPOS_DB", "SERIALPOS_STORE", "NO_COLOR"):
             env.pop(name, None)
         env.update(TERM="xterm-256color", XDG_CONFIG_HOME=str(directory / "config"),
                    XDG_DATA_HOME=str(directory / "data"))
-        time_to_login(url, env)  # once to warm the file cache, not counted
-        return [time_to_login(url, env) for _ in range(runs)]
+        peer = [sys.executable, str(minimal)]
+        time_to_login(url, env)  # once each to warm the file cache, not counted
+        time_to_screen(peer, env)
+        ours: list[float] = []
+        theirs: list[float] = []
+        for _ in range(runs):
+            ours.append(time_to_login(url, env))
+            theirs.append(time_to_screen(peer, env))
+        return ours, theirs
 
 
 def run(runs: int = RUNS) -> list[tuple[str, str]]:
-    samples = measure(runs)
+    samples, peer = measure(runs)
     return [
         ("serialpos to login screen, runs", str(len(samples))),
         ("serialpos to login screen (median)", _ms(statistics.median(samples))),
         ("serialpos to login screen (p95)", _ms(_p(samples, 0.95))),
         ("serialpos to login screen (max)", _ms(max(samples))),
+        ("minimal Textual app to its screen (median)", _ms(statistics.median(peer))),
+        ("minimal Textual app to its screen (p95)", _ms(_p(peer, 0.95))),
+        ("login screen / minimal Textual app (medians)", ratio(samples, peer)),
     ]
 
 
 if __name__ == "__main__":
-    for metric, value in run():
-        print(f"{metric:55} {value:>14}  {TARGETS.get(metric, '')}")
+    main(run, TARGETS, QUICK_KWARGS, description=__doc__)
