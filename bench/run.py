@@ -3,6 +3,11 @@
     .venv/bin/python bench/run.py            # the issue's sizes
     .venv/bin/python bench/run.py --quick    # smaller sizes, for a quick look
     .venv/bin/python bench/run.py ledger     # only the modules named (ledger_bench, ...)
+    .venv/bin/python bench/run.py ledger scan_to_line --units 10000000   # sizes by hand
+
+A size option (``--units N``, ``--rows N``, ``--lines N``, ``--scans N``, ``--runs N``: any
+``--name N``) is passed to each case whose ``run`` has a parameter of that name (``--rows``
+also to a ``lines`` or ``serials`` parameter), and wins over ``--quick``.
 
 Each case is a module ``bench/<name>_bench.py`` with ``run(...) -> list[tuple[str, str]]`` of
 (metric, value) rows (a third item, when given, is the target and a fourth the verdict). A
@@ -35,13 +40,16 @@ KNOWN_TARGETS: dict[str, str] = {
     "import (all new) s (cpu s)": "< 10 s",
     "decode: p99 ms/scan": "< 1 ms",
 }
-#: Smaller sizes for ``--quick``, passed only to a ``run`` that takes the parameter.
+#: Smaller sizes for ``--quick``, passed only to a ``run`` that takes the parameter (a
+#: module's own ``QUICK_KWARGS`` comes first).
 KNOWN_QUICK: dict[str, dict[str, object]] = {
     "ledger_bench": {"quick": True},
     "import_bench": {"rows": 10_000},
     "pty_bench": {"scans": 50},
     "startup_bench": {"runs": 5},
 }
+#: Where a ``--rows N`` given to run.py goes when a case's ``run`` has no ``rows``.
+ROWS_ALIASES = ("lines", "serials")
 
 _SECONDS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "min": 60.0}
 _NUMBER = re.compile(r"^\s*([<>]=?)?\s*([-+]?[0-9][0-9,]*(?:\.[0-9]+)?)\s*([a-zµ/]+)?", re.I)
@@ -82,20 +90,26 @@ def judge(value: str, target: str) -> str:
     return "yes" if ok else "NO"
 
 
-def _call(name: str, module: ModuleType, quick: bool) -> list[tuple[str, ...]]:
+def _call(name: str, module: ModuleType, quick: bool,
+          sizes: dict[str, int] | None = None) -> list[tuple[str, ...]]:
     run = module.run
     params = inspect.signature(run).parameters
     wanted = getattr(module, "QUICK_KWARGS", None) or KNOWN_QUICK.get(name, {})
     kwargs = {k: v for k, v in wanted.items() if k in params} if quick else {}
+    for key, value in (sizes or {}).items():
+        if key in params:
+            kwargs[key] = value
+        elif key == "rows":
+            kwargs.update({alias: value for alias in ROWS_ALIASES if alias in params})
     return list(run(**kwargs))
 
 
-def run_case(name: str, quick: bool) -> list[Row]:
+def run_case(name: str, quick: bool, sizes: dict[str, int] | None = None) -> list[Row]:
     label = name.removesuffix("_bench")
     try:
         module = importlib.import_module(name)
         started = time.perf_counter()
-        results = _call(name, module, quick)
+        results = _call(name, module, quick, sizes)
         took = time.perf_counter() - started
     except Exception as exc:  # one broken case must not hide the others
         traceback.print_exc(file=sys.stderr)
@@ -143,9 +157,29 @@ def print_table(rows: list[Row], title: str) -> None:
     Console(width=max(110, shutil.get_terminal_size((120, 24)).columns)).print(table)
 
 
+def parse(argv: list[str]) -> tuple[bool, list[str], dict[str, int]]:
+    """(--quick, the cases named, the sizes given as ``--name N`` or ``--name=N``)."""
+    quick = False
+    named: list[str] = []
+    sizes: dict[str, int] = {}
+    args = iter(argv)
+    for arg in args:
+        if arg == "--quick":
+            quick = True
+        elif arg.startswith("--"):
+            key, _, value = arg[2:].partition("=")
+            if not value:
+                value = next(args, "")
+            if not value.replace("_", "").isdigit():
+                raise SystemExit(f"{arg} needs a whole number, like --units 1000000")
+            sizes[key.replace("-", "_")] = int(value)
+        else:
+            named.append(arg)
+    return quick, named, sizes
+
+
 def main(argv: list[str]) -> int:
-    quick = "--quick" in argv
-    named = [a for a in argv if not a.startswith("-")]
+    quick, named, sizes = parse(argv)
     sys.path.insert(0, str(HERE))
     present = [c for c in CASES if (HERE / f"{c}.py").exists()]
     present += sorted(p.stem for p in HERE.glob("*_bench.py") if p.stem not in CASES)
@@ -157,11 +191,13 @@ def main(argv: list[str]) -> int:
     rows: list[Row] = []
     for name in present:
         print(f"running {name}{' (quick)' if quick else ''} ...", file=sys.stderr, flush=True)
-        rows += run_case(name, quick)
+        rows += run_case(name, quick, sizes)
     if hasattr(os, "getloadavg"):
         print("load average at end: " + " ".join(f"{x:.2f}" for x in os.getloadavg()))
     title = "serialpos benchmarks" + (" (--quick: smaller sizes than the targets are for)"
                                        if quick else "")
+    if sizes:
+        title += " (sizes: " + ", ".join(f"--{k} {v:,}" for k, v in sizes.items()) + ")"
     print_table(rows or [("no benchmark found", "", "", "")], title)
     return 0
 
