@@ -221,7 +221,7 @@ def sqlite_metrics(units: int, lookups: int, moves: int, directory: Path) -> lis
     results: list[tuple[str, str]] = [("SQLite units in the table", f"{units:,}")]
     start = time.perf_counter()
     db, in_stock = build_sqlite(directory / "ledger.sqlite", units,
-                                keep=2 * (moves + WARMUP) + 100)
+                                keep=3 * (moves + WARMUP) + 200)
     results.append((f"build {units:,} units (bulk load)", f"{time.perf_counter() - start:.1f} s"))
     # The bench's own lists are not the app's: keep the collector from walking them in the
     # middle of a timed call (a real console holds no such lists).
@@ -290,8 +290,11 @@ def postgres_metrics(units: int, moves: int) -> list[tuple[str, str]]:
             started = time.perf_counter()
             build_postgres(db, units)
             built = time.perf_counter() - started
-            picked = iter([u for u in in_stock_sample(units, 2 * (moves + WARMUP) + 100, "S1",
-                                                      seed=13)])
+            chosen = in_stock_sample(units, moves + WARMUP, "S1", seed=13)
+            if len(chosen) < moves + WARMUP:
+                raise ValueError(f"{units:,} units leave {len(chosen)} in stock at S1 to sell; "
+                                 f"{moves + WARMUP} needed: use more units or fewer moves")
+            picked = iter(chosen)
 
             def sell(_i: int) -> None:
                 sku, serial, store = next(picked)
