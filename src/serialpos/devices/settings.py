@@ -8,8 +8,9 @@ cashier's terminal fails at start with a sentence instead of misreading scans la
 The table looks like this (every key optional; no table at all means no devices)::
 
     [scanner]
-    max_key_interval_ms = 50    # keyboard wedge: slower keystrokes are a person typing
-    min_length = 4              # keyboard wedge: shorter bursts are not scans
+    key_gap_ms = 300            # keyboard wedge, screens without a field: the longest pause
+                                # between two keys of one scan (300 to 5000)
+    min_length = 4              # keyboard wedge, screens without a field: shorter is typing
     gs_substitute = "~"         # a printable character the scanner sends instead of GS
 
     [[scanner.serial]]
@@ -39,11 +40,19 @@ STOPBITS = (1, 1.5, 2)
 MAX_SUFFIX_LENGTH = 8
 
 
+#: The keyboard wedge's default and least ``key_gap_ms``: a pause of up to this long between
+#: two keys of a scan (network jitter over SSH) never splits it (docs/scanners.md).
+DEFAULT_KEY_GAP_MS = 300
+MAX_KEY_GAP_MS = 5000
+
+
 @dataclass(frozen=True)
 class WedgeSettings:
-    """How keystrokes typed into the terminal are told apart from a person typing."""
+    """The keyboard wedge on screens without a text field (fields take no timing at all):
+    keys held for a possible scan wait ``key_gap_ms`` for the next; a run of at least
+    ``min_length`` closed by Enter is a scan."""
 
-    max_key_interval_ms: int = 50
+    key_gap_ms: int = DEFAULT_KEY_GAP_MS
     min_length: int = 4
     gs_substitute: str | None = None
 
@@ -108,12 +117,15 @@ def parse_scanner_settings(
         raise ConfigError(f"{where}: [scanner] must be a table")
     _refuse_unknown(
         table,
-        {"max_key_interval_ms", "min_length", "gs_substitute", "serial", "evdev"},
+        {"key_gap_ms", "min_length", "gs_substitute", "serial", "evdev"},
         f"{where}: [scanner]",
     )
     ctx = f"{where}: [scanner]"
+    key_gap = _int(table, "key_gap_ms", DEFAULT_KEY_GAP_MS, ctx, minimum=DEFAULT_KEY_GAP_MS)
+    if key_gap > MAX_KEY_GAP_MS:
+        raise ConfigError(f"{ctx}: 'key_gap_ms' must be at most {MAX_KEY_GAP_MS}, not {key_gap}")
     wedge = WedgeSettings(
-        max_key_interval_ms=_int(table, "max_key_interval_ms", 50, ctx, minimum=1),
+        key_gap_ms=key_gap,
         min_length=_int(table, "min_length", 4, ctx, minimum=1),
         gs_substitute=_gs_substitute(table, ctx),
     )
@@ -204,9 +216,19 @@ def _array(table: Mapping[str, Any], key: str, where: str) -> list[Mapping[str, 
     return value
 
 
+#: Keys that were once known, and what to do instead.
+_REPLACED = {
+    "max_key_interval_ms": "the keyboard wedge no longer times keys in a field; its gap on "
+                           f"screens without a field is 'key_gap_ms' (default "
+                           f"{DEFAULT_KEY_GAP_MS}): remove the key or rename it",
+}
+
+
 def _refuse_unknown(table: Mapping[str, Any], known: set[str], ctx: str) -> None:
     # A misspelt key ("baudrate") would otherwise be ignored and the default silently used.
     for key in table:
+        if key in _REPLACED and key not in known:
+            raise ConfigError(f"{ctx}: '{key}' is no longer used: {_REPLACED[key]}")
         if key not in known:
             raise ConfigError(f"{ctx}: unknown key '{key}' (known: {', '.join(sorted(known))})")
 

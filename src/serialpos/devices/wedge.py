@@ -1,16 +1,17 @@
-"""Keyboard-wedge timing: telling a scanner's burst of keystrokes from a person typing.
+"""Keyboard-wedge timing on screens without a text field: which held keys are one scan.
 
-A keyboard-wedge scanner types its barcode into the terminal and presses Enter; over SSH it is
-the only kind of scanner there is. What sets it apart from a person is speed: it types every
-character, and the Enter after them, within a few milliseconds, where a person leaves 80 ms
-or more between keys. So a **burst** is a run of at least ``min_length`` characters, each
-within ``max_key_interval_ms`` of the one before, closed by an Enter that also comes within
-``max_key_interval_ms``. Anything else (slow keys, a short run, Enter after a pause, a run
-broken by an arrow key) is a person typing, and the keys do what keys do.
+In a text field there is no timing at all: Enter ends an entry, whatever the gaps between its
+keys (:mod:`serialpos.tui.widgets.scan_input`). Timing is only needed where a screen takes
+scans but has no field in focus (the home menu, a table whose letter keys act): there a
+printable key may be a menu key or the first character of a scan, so the console holds it.
+A **scan** is then a run of at least ``min_length`` characters, each within ``key_gap_ms``
+(default 300 ms, far above the network jitter of an SSH session) of the one before, closed by
+an Enter that also comes within ``key_gap_ms``. Anything else (a short run, no Enter within
+the gap, a run broken by an arrow key) is a person typing, and the held keys do what keys do.
 
 This module is only that decision, fed ``(character, timestamp)`` pairs: no Textual, no clock
 of its own, so every case is a unit test. The console's key observer (``serialpos.tui``)
-feeds it and decides what to do with the keys it holds or has let through.
+feeds it and decides what to do with the keys it holds.
 
 GS (ASCII 29, GS1's FNC1) counts as a character of the burst, and so does the configured GS
 substitute (such as ``~``): it is printable, and the decoder turns it back into GS.
@@ -26,6 +27,9 @@ if TYPE_CHECKING:
 
 #: A run longer than this is a key held down or a runaway, never a barcode (the decoder's cap).
 MAX_BURST_LENGTH: Final = 4096
+#: The settings' default gap (devices/settings.py, which is not imported here at run time: it
+#: loads the config module); a test checks the two agree.
+DEFAULT_KEY_GAP_MS: Final = 300
 
 
 @dataclass(frozen=True)
@@ -51,13 +55,13 @@ class WedgeDetector:
 
     def __init__(
         self,
-        max_key_interval_ms: int = 50,
+        key_gap_ms: int = DEFAULT_KEY_GAP_MS,
         min_length: int = 4,
         max_length: int = MAX_BURST_LENGTH,
     ) -> None:
-        if max_key_interval_ms < 1 or min_length < 1 or max_length < min_length:
+        if key_gap_ms < 1 or min_length < 1 or max_length < min_length:
             raise ValueError("wedge thresholds must be positive and max_length >= min_length")
-        self.max_interval = max_key_interval_ms / 1000
+        self.max_interval = key_gap_ms / 1000
         self.min_length = min_length
         self.max_length = max_length
         self._run: list[str] = []
@@ -66,7 +70,7 @@ class WedgeDetector:
 
     @classmethod
     def from_settings(cls, settings: WedgeSettings) -> WedgeDetector:
-        return cls(settings.max_key_interval_ms, settings.min_length)
+        return cls(settings.key_gap_ms, settings.min_length)
 
     @property
     def run(self) -> str:

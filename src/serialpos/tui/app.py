@@ -8,9 +8,12 @@ login screen is already drawn.
 Scanners: once someone has logged in, a thread worker reads the terminal config's ``[scanner]``
 table and builds the serial and evdev sources; they read on their own threads and post
 :class:`~serialpos.tui.messages.ScanRead` (and their state) to the app, which never waits for
-them. The keyboard wedge watches the app's keys (see :mod:`serialpos.tui.scanners`) and posts
-the same ``ScanRead``. The app hands every ``ScanRead`` to the screen in front. Before anyone
-logs in the wedge is off, so a fast typist or a password manager can fill in the login form.
+them. A keyboard-wedge scan typed into a scan field is an entry of that field (no timing: Enter
+ends it, see :mod:`serialpos.tui.widgets.scan_input`), which the screen takes as a scan; where
+no field has the focus the keyboard wedge watches the app's keys (see
+:mod:`serialpos.tui.scanners`) and posts the same ``ScanRead``. The app hands every ``ScanRead``
+to the screen in front. Before anyone logs in the wedge is off, so a fast typist or a password
+manager can fill in the login form.
 """
 
 from __future__ import annotations

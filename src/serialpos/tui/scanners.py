@@ -1,33 +1,28 @@
 """The console's side of the scanners: the keyboard wedge's key observer, and words for the
 state of the serial and evdev scanners.
 
-**Keyboard wedge.** A wedge scanner types into the terminal like a person, so the app shows
-every key to :class:`KeyboardWedge` before Textual dispatches it, whichever screen is in front,
-provided that screen takes scans (``ConsoleScreen.TAKES_SCANS``; elsewhere keys pass untouched
-and a scanner's Enter submits its field as a person's would). The timing decision is
-:class:`~serialpos.devices.wedge.WedgeDetector`'s; this class decides what happens to the keys
-meanwhile, so that a burst never lands half in a field and never fires a screen's letter or
-digit keys:
+**Keyboard wedge.** A wedge scanner types into the terminal like a person, and over SSH the
+gaps between its keys are whatever the network makes them. So where a text field has the
+focus the console does not time keys at all: every key goes into the field, and the field's
+Enter ends one entry (:class:`~serialpos.tui.widgets.scan_input.ScanInput`); the screen takes
+the entry as a scan. The app still shows every key to :class:`KeyboardWedge` first, on screens
+that take scans (``ConsoleScreen.TAKES_SCANS``), for the one case a field cannot cover: no
+text field in focus (the home menu, a table whose letter and digit keys act). There:
 
-- Characters that may belong to a burst are held back until it is clear they do not: the
-  next key comes after a pause, or none comes within the key interval, or a key that is not a
-  character (an arrow, Escape, Tab) arrives. Then they are dispatched as if just typed, in
-  order, so the home menu's digits and the products table's letters work as before, only up
-  to one key interval (50 ms) later.
-- In a text field the first character of a run goes in at once, so a person typing at a
-  person's pace sees no lag at all; only characters that follow within the key interval are
-  held. The field's value from before the run is remembered: if Enter closes a burst, the
-  field gets it back (taking out that first character), the Enter never reaches the field,
-  and the app posts the scan as one message.
+- Printable characters are held back, in order. An Enter closes them into one scan, whatever
+  the gaps between them, as long as no gap was longer than ``key_gap_ms`` (default 300 ms, see
+  :class:`~serialpos.devices.wedge.WedgeDetector`) and there were at least ``min_length``.
+- With no key for ``key_gap_ms`` (or a key that is not a character: an arrow, Escape, Tab), the
+  held keys are dispatched as if just typed, in order: a digit typed alone still opens its
+  menu entry, only ``key_gap_ms`` later.
 
-Enter after a run that is not a burst (too slow, too short) is just Enter.
+Enter after a run that is not a scan (too short, too late) is just Enter.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from textual import events
@@ -71,32 +66,14 @@ def typed_character(event: events.Key) -> str | None:
     return None
 
 
-@dataclass(frozen=True)
-class FieldSnapshot:
-    """A text field as it was before a run of keys began: given back if the run was a scan."""
-
-    field: Input
-    value: str
-    cursor: int
-
-    def restore(self) -> None:
-        """Give the field its value back once it has taken the keys already sent to it: they
-        wait in its own message queue, so the restore queues behind them."""
-        if self.field.is_attached:
-            self.field.call_later(self._restore_now)
-
-    def _restore_now(self) -> None:
-        self.field.value = self.value
-        self.field.cursor_position = min(self.cursor, len(self.field.value))
-
-
 class KeyboardWedge:
-    """Watches the app's keys for wedge bursts. Off until :meth:`configure` is called.
+    """Watches the app's keys for scans while no text field has the focus.
 
     ``dispatch`` sends a key on its normal way (the app's own key handling); ``on_burst`` gets
-    the text of each burst; ``clock`` says when a key was typed. ``hold`` is how long (real
-    seconds) held keys wait for the next one: by default the key interval, which is what a
-    terminal needs; tests that press keys one by one pass less.
+    the text of each scan; ``clock`` says when a key was typed. ``hold`` is how long (real
+    seconds) held keys wait for the next one: by default the key gap, which is what a terminal
+    needs; tests that post keys at once pass less. Works with the default settings until
+    :meth:`configure` is given the terminal's.
     """
 
     def __init__(
@@ -112,9 +89,8 @@ class KeyboardWedge:
         self.on_burst = on_burst
         self.clock = clock
         self.hold = hold
-        self.detector: WedgeDetector | None = None
+        self.detector = WedgeDetector()
         self._held: list[events.Key] = []
-        self._snapshot: FieldSnapshot | None = None
         self._release_at = 0.0
         self._timer: Timer | None = None
 
@@ -123,52 +99,43 @@ class KeyboardWedge:
 
     @property
     def holding(self) -> bool:
-        """True while characters are held back, waiting to see whether they are a burst."""
+        """True while characters are held back, waiting to see whether they are a scan."""
         return bool(self._held)
 
     async def observe(self, event: events.Key) -> bool:
         """See one key before Textual dispatches it; True when the wedge has taken it (held,
-        or the Enter that closed a burst), False when it should go on its way now."""
+        or the Enter that closed a scan), False when it should go on its way now."""
         detector = self.detector
-        if detector is None:
+        if isinstance(self.app.focused, Input):
+            # A field takes every key itself, with no timing: its Enter ends the entry. Keys
+            # held from before the field had the focus go first, in order.
+            if self._held:
+                detector.interrupt()
+                await self.release()
             return False
         at = self.clock(event)
         char = typed_character(event)
         if char is not None:
             if not detector.continues(at):
                 await self.release()  # what was held is a finished run: a person typing
-                self._snapshot = None
-            fresh = detector.character(char, at)
-            focused = self.app.focused
-            if fresh and not self._held and isinstance(focused, Input):
-                # The first key of a run goes straight in: a person typing sees no lag. The
-                # ones that follow fast are held, so a burst never fills the field at all.
-                self._snapshot = FieldSnapshot(focused, focused.value, focused.cursor_position)
-                return False
+            detector.character(char, at)
             self._hold(event)
             return True
         if event.key == "enter":
             burst = detector.enter(at)
             if burst is None:
                 await self.release()
-                self._snapshot = None
                 return False
             self._held.clear()
-            snapshot, self._snapshot = self._snapshot, None
-            if snapshot is not None:
-                snapshot.restore()
             self.on_burst(burst.text)
             return True
         detector.interrupt()
         await self.release()
-        self._snapshot = None
         return False
 
     async def stand_down(self) -> None:
         """The wedge is off for the screen in front: let go of held keys, forget the run."""
-        if self.detector is not None:
-            self.detector.interrupt()
-        self._snapshot = None
+        self.detector.interrupt()
         await self.release()
 
     async def release(self) -> None:
@@ -182,13 +149,10 @@ class KeyboardWedge:
     def reset(self) -> None:
         """Forget the current run and drop held keys (at log out)."""
         self._held.clear()
-        self._snapshot = None
-        if self.detector is not None:
-            self.detector.interrupt()
+        self.detector.interrupt()
 
     # -- holding -----------------------------------------------------------------------------
     def _hold(self, event: events.Key) -> None:
-        assert self.detector is not None
         self._held.append(event)
         # The timer runs on the real clock: it fires once no key has come for an interval.
         # Keys that arrived together are queued ahead of it, so a burst is never cut by it.
@@ -203,7 +167,7 @@ class KeyboardWedge:
         if self._held and left > 0.001:
             self._timer = self.app.set_timer(left, self._timer_fired)
             return
-        if self._held and self.detector is not None:
+        if self._held:
             self.detector.interrupt()  # no Enter came in time: the run was typing
             await self.release()
 
@@ -212,11 +176,16 @@ def type_into_focused(screen: Screen[Any], text: str) -> bool:
     """Type ``text`` into the screen's focused field at the cursor and press Enter there, as a
     wedge scanner would: how a screen that knows nothing of scans still gets one. False when
     no text field has the focus."""
+    from serialpos.tui.widgets.scan_input import ScanInput
+
     field = screen.focused
     if not isinstance(field, Input) or field.disabled:
         return False
     field.insert_text_at_cursor(text)
-    field.post_message(Input.Submitted(field, field.value))
+    if isinstance(field, ScanInput):
+        field.enter()
+    else:
+        field.post_message(Input.Submitted(field, field.value))
     return True
 
 

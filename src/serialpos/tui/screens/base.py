@@ -1,22 +1,38 @@
 """What every console screen shares: the status line, the message line, the key footer,
-how a refusal or a cut paste is shown, and where a scan arrives.
+how a refusal or a cut paste is shown, where a scan arrives, and the ordered job runner.
 
 Every scan, whichever scanner read it, reaches the screen in front as one
 :class:`~serialpos.tui.messages.ScanRead`. A screen that knows scans overrides
-:meth:`ConsoleScreen.take_scan` and sets ``TAKES_SCANS``: the keyboard wedge then works on it
-(bursts become a ``ScanRead``; letter and digit keys are held back until they are known not
-to be a scan). A screen that does not is left as it was: wedge scans are plain typing there,
-and a serial or evdev scan is typed into its focused field and submitted, as a wedge would.
+:meth:`ConsoleScreen.take_scan` and sets ``TAKES_SCANS``. Its scan field is a
+:class:`~serialpos.tui.widgets.scan_input.ScanInput`: each entry (everything before an Enter,
+typed or scanned, whatever the gaps) is handed to ``take_scan`` through :meth:`entered_scan`,
+as a keyboard scan. Where no field has the focus the keyboard wedge holds letter and digit keys
+until they are known not to be a scan. A screen that does not take scans is left as it was:
+wedge scans are plain typing there, and a serial or evdev scan is typed into its focused field
+and submitted, as a wedge would.
+
+**Ordered jobs.** Service calls that must land in the order they were asked for (scans: each
+sees what the one before did) go through :class:`OrderedJobs`: one thread worker at a time
+takes them from a queue, in submission order. A refusal (a ``DomainError``) becomes the
+screen's own message with its sentence and code; anything else is logged with its traceback
+and said as a sentence, never swallowed.
 """
 
 from __future__ import annotations
 
+import logging
+import threading
 from abc import ABCMeta
-from typing import TYPE_CHECKING, ClassVar
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
 
+from textual.message import Message
 from textual.message_pump import _MessagePumpMeta
 from textual.screen import Screen
 
+from serialpos.domain.errors import DomainError
 from serialpos.tui.messages import ActionFailed, ScanRead
 from serialpos.tui.session import Session
 from serialpos.tui.widgets.capped_input import CappedInput
@@ -81,9 +97,102 @@ class ConsoleScreen(Screen[None]):
         if not type_into_focused(self, scan.raw):
             self.message_line.note("a scan is not used here")
 
+    def entered_scan(self, text: str) -> ScanRead:
+        """An entry of the screen's scan field as the scan it may be: typed and scanned keys are
+        the same keys, so both are decoded the same way (GS1 strings, product barcodes)."""
+        from serialpos.devices.decoder import decode
+        from serialpos.tui.scanners import KEYBOARD
+
+        return ScanRead(text, KEYBOARD, decode(text, gs_substitute=self.console.gs_substitute))
+
     def refuse_unreadable(self, scan: ScanRead) -> bool:
         """An unreadable scan is acted on nowhere: its reason is said, with the bell."""
         if scan.decoded.kind != "unreadable":
             return False
         self.show_error(f"unreadable scan: {scan.decoded.error or 'no reason given'}")
         return True
+
+
+# -- ordered jobs -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class JobFailure:
+    """Why a job did not finish: the sentence to show, the refusal's stable ``code`` ("" for
+    an unexpected failure, which has been logged with its traceback), and the error itself."""
+
+    message: str
+    code: str
+    error: Exception
+
+    @property
+    def expected(self) -> bool:
+        """A rule refused the job (a ``DomainError``), as opposed to something breaking."""
+        return isinstance(self.error, DomainError)
+
+
+#: A job runs on the worker thread and returns the message to post (None: nothing to say).
+Job = Callable[[], Message | None]
+#: Turns a failure into the screen's own message (None: nothing to post).
+Refusal = Callable[[JobFailure], Message | None]
+
+
+def explain_failure(error: Exception, logger: logging.Logger) -> JobFailure:
+    """A known refusal keeps its sentence and code; anything else is logged with its
+    traceback and said in one sentence."""
+    if isinstance(error, DomainError):
+        return JobFailure(error.message, str(error.code), error)
+    from serialpos.tui.backend import describe
+
+    logger.exception("a console job failed")
+    return JobFailure(describe(error), "", error)
+
+
+class OrderedJobs:
+    """Runs a screen's jobs strictly in the order they were submitted, one at a time, on a
+    thread worker (started when the queue fills, gone when it is empty), so fast scans land in
+    scan order and each job sees what the one before it did.
+
+    ``refused`` builds the screen's message for a failed job; :meth:`submit` may pass its own
+    for one job. Both are called on the worker thread, like the job.
+    """
+
+    def __init__(self, screen: Screen[Any], group: str, refused: Refusal) -> None:
+        self.screen = screen
+        self.group = group
+        self.refused = refused
+        self.log = logging.getLogger(type(screen).__module__)
+        self._queue: deque[tuple[Job, Refusal]] = deque()
+        self._lock = threading.Lock()
+        self._draining = False
+
+    def submit(self, job: Job, refused: Refusal | None = None) -> None:
+        """Queue ``job`` behind every job submitted before it (call on the screen's thread)."""
+        with self._lock:
+            self._queue.append((job, refused or self.refused))
+            if self._draining:
+                return
+            self._draining = True
+        self.screen.run_worker(self._drain, thread=True, group=self.group,
+                               name=f"{self.group} jobs", exit_on_error=False)
+
+    def _drain(self) -> None:
+        while True:
+            with self._lock:
+                if not self._queue:
+                    self._draining = False
+                    return
+                job, refused = self._queue.popleft()
+            self._run(job, refused)
+
+    def _run(self, job: Job, refused: Refusal) -> None:
+        try:
+            try:
+                answer = job()
+            except Exception as exc:
+                answer = refused(explain_failure(exc, self.log))
+            if answer is not None:
+                self.screen.post_message(answer)
+        except Exception:  # the refusal itself broke: logged, and the next job still runs
+            self.log.exception("a console job's refusal failed")
+            self.screen.post_message(ActionFailed("unexpected error: details are in the log"))

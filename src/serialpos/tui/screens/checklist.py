@@ -21,32 +21,32 @@ every product without serials as arrived in full, refused while a serialized uni
 Complete asks first, listing any differences, and completes with them recorded. Afterwards the
 document number is shown, and whether the event file was written.
 
-**Threads.** Every session call runs in a thread worker, one at a time and in the order asked
-(a ticket each), so fast scans land in scan order; the worker chain also keeps which product
-is selected, so a product scan followed at once by its serial cannot race. The list widget only
-reads the checklist and renders the rows on screen.
+**Threads.** Every session call runs on a thread worker, one at a time and in the order asked
+(:class:`~serialpos.tui.screens.base.OrderedJobs`), so fast scans land in scan order; the
+worker chain also keeps which product is selected, so a product scan followed at once by its
+serial cannot race. The list widget only reads the checklist and renders the rows on screen.
 """
 
 from __future__ import annotations
 
 import bisect
 import re
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import ModalScreen
-from textual.widgets import Input, Static
+from textual.widgets import Static
 
+from serialpos.domain.errors import UnknownProduct
 from serialpos.domain.text import clip, visible
-from serialpos.tui.screens.base import ConsoleScreen
+from serialpos.tui.screens.base import ConsoleScreen, JobFailure, OrderedJobs
 from serialpos.tui.screens.serial_mode import Confirm
 from serialpos.tui.widgets.checklist_view import ChecklistView
 from serialpos.tui.widgets.key_footer import KeyFooter, KeyHints
@@ -91,7 +91,7 @@ class Preview:
     discrepancies: list[Discrepancy] = field(default_factory=list)
 
 
-class UnknownBarcode(Exception):
+class UnknownBarcode(UnknownProduct):
     """A barcode no product carries (a blind receipt offers to create the product)."""
 
     def __init__(self, barcode: str) -> None:
@@ -221,9 +221,7 @@ class ChecklistScreen(ConsoleScreen):
         # per line: (serials scanned, the last one, the listed serials still to scan)
         self._missing_kept: dict[str, tuple[int, str | None, tuple[str, ...]]] = {}
         self._totals = [0, 0, 0]  # received, expected, complete lines
-        self._tickets = 0
-        self._serving = 0
-        self._turn = threading.Condition()
+        self.jobs = OrderedJobs(self, "checklist", self._refused)
 
     def compose(self) -> ComposeResult:
         yield StatusLine(self.receiving.title, self.session)
@@ -318,34 +316,22 @@ class ChecklistScreen(ConsoleScreen):
     def submit(self, job: Job, busy: str | None = None) -> None:
         if busy:
             self.message_line.note(busy)
-        ticket = self._tickets
-        self._tickets += 1
-        self._run(ticket, job)
 
-    @work(thread=True, group="checklist")
-    def _run(self, ticket: int, job: Job) -> None:
-        with self._turn:
-            while self._serving != ticket:
-                self._turn.wait()
-        try:
+        def run() -> Message:
             answer = job()
             if isinstance(answer, Outcome):
-                self.post_message(self.Landed(answer))
-            elif isinstance(answer, Preview):
-                self.post_message(self.Previewed(answer))
-            else:
-                self.post_message(self.Completed(answer))
-        except UnknownBarcode as exc:
-            self.post_message(self.Refused(str(exc), "unknown_product", exc.barcode))
-        except Exception as exc:  # a refusal or a failure: said on the message line
-            from serialpos.tui.backend import describe
+                return self.Landed(answer)
+            if isinstance(answer, Preview):
+                return self.Previewed(answer)
+            return self.Completed(answer)
 
-            self.post_message(self.Refused(describe(exc), str(getattr(exc, "code", "")),
-                                           found=getattr(exc, "found", None)))
-        finally:
-            with self._turn:
-                self._serving += 1
-                self._turn.notify_all()
+        self.jobs.submit(run)
+
+    def _refused(self, failure: JobFailure) -> Message:
+        error = failure.error
+        barcode = error.barcode if isinstance(error, UnknownBarcode) else None
+        return self.Refused(failure.message, failure.code, barcode,
+                            found=getattr(error, "found", None))
 
     def on_checklist_screen_landed(self, message: Landed) -> None:
         outcome = message.outcome
@@ -609,17 +595,16 @@ class ChecklistScreen(ConsoleScreen):
         self.show_error(f"this receipt is complete ({self.done.document}): Esc to go back")
         return True
 
-    @on(Input.Submitted, "#scan")
-    def submitted(self, event: Input.Submitted) -> None:
+    @on(SerialField.Entered, "#scan")
+    def submitted(self, event: SerialField.Entered) -> None:
         event.stop()
         text = event.value.strip()
-        event.input.clear()
         if self._refuse_when_done():
             return
         if not text:
             self.show_error("scan or type a product, a serial or a quantity, then Enter")
             return
-        self.submit(lambda: self._take(text, None, None))
+        self.take_scan(self.entered_scan(text))  # typed or scanned: the same keys
 
     def take_scan(self, scan: ScanRead) -> None:
         if self.refuse_unreadable(scan) or self._refuse_when_done():

@@ -12,7 +12,6 @@ many units a list holds.
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -27,11 +26,11 @@ from textual.widgets import Input, Static
 from serialpos.domain.text import clip, visible
 from serialpos.domain.users import ROLE_PERMISSIONS, Permission
 from serialpos.tui.messages import ActionFailed
-from serialpos.tui.screens.base import ConsoleScreen
-from serialpos.tui.widgets.capped_input import CappedInput
+from serialpos.tui.screens.base import ConsoleScreen, OrderedJobs
 from serialpos.tui.widgets.count_list import CountList
 from serialpos.tui.widgets.key_footer import KeyFooter, KeyHints
 from serialpos.tui.widgets.message_line import MessageLine
+from serialpos.tui.widgets.scan_input import ScanInput
 from serialpos.tui.widgets.status_line import StatusLine
 
 if TYPE_CHECKING:
@@ -155,15 +154,13 @@ class CountsScreen(ConsoleScreen):
         self.result: Reconciliation | None = None
         self.list_index = 0
         self.confirming = False
-        self._turn = threading.Condition()
-        self._tickets = 0
-        self._serving = 0
+        self.jobs = OrderedJobs(self, "counts-scan", lambda f: ActionFailed(f.message))
         self._worker_current: str | None = None  # the product chosen by the latest scan
 
     def compose(self) -> ComposeResult:
         yield StatusLine("Count", self.session)
         yield Static("", id="count-head", markup=False)
-        yield CappedInput(id="count-input", placeholder=PLACEHOLDERS["start"])
+        yield ScanInput(id="count-input", placeholder=PLACEHOLDERS["start"])
         yield MessageLine(id="message")
         yield CountList(id="count-list")
         yield KeyFooter()
@@ -235,11 +232,10 @@ class CountsScreen(ConsoleScreen):
                           empty=f"no {CLASS_TITLES[name].lower()}")
 
     # -- input --------------------------------------------------------------------------
-    @on(Input.Submitted, "#count-input")
-    def submitted(self, event: Input.Submitted) -> None:
+    @on(ScanInput.Entered, "#count-input")
+    def submitted(self, event: ScanInput.Entered) -> None:
         event.stop()
         text = event.value.strip()
-        event.input.clear()
         if self.stage == "start":
             if text.upper().startswith("C-"):
                 self._load(None, text)
@@ -259,7 +255,7 @@ class CountsScreen(ConsoleScreen):
             if not text:
                 self.show_error("scan a product or a serial (or type it), then Enter")
                 return
-            self._take(text=text)
+            self.take_scan(self.entered_scan(text))  # typed or scanned: the same keys
 
     def take_scan(self, scan: ScanRead) -> None:
         if self.stage != "scan":
@@ -394,20 +390,11 @@ class CountsScreen(ConsoleScreen):
 
     def _take(self, *, text: str | None = None, gtin: str | None = None,
               serial: str | None = None) -> None:
-        ticket = self._tickets
-        self._tickets += 1
-        self._take_work(ticket, text, gtin, serial)
-
-    # Scans arrive faster than a commit: every one lands, one at a time and in the order
-    # scanned (a ticket each), and each sees the product the scan before it chose.
-    @work(thread=True, group="counts-scan")
-    def _take_work(self, ticket: int, text: str | None, gtin: str | None,
-                   serial: str | None) -> None:
-        with self._turn:
-            while self._serving != ticket:
-                self._turn.wait()
+        # Scans arrive faster than a commit: every one lands, one at a time and in the order
+        # scanned, and each sees the product the scan before it chose.
         count, batch = self.count, self.batch_no
-        try:
+
+        def take() -> Message:
             from serialpos.services import counts
 
             if count is None or batch is None:
@@ -416,13 +403,9 @@ class CountsScreen(ConsoleScreen):
                                 batch, text=text, gtin=gtin, serial=serial,
                                 current=self._worker_current)
             self._worker_current = taken.current
-            self.post_message(self.Scanned(taken))
-        except Exception as exc:
-            self._fail(exc)
-        finally:
-            with self._turn:
-                self._serving += 1
-                self._turn.notify_all()
+            return self.Scanned(taken)
+
+        self.jobs.submit(take)
 
     @work(thread=True, exclusive=True, group="counts-review")
     def _review(self, number: str) -> None:

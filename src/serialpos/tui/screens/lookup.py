@@ -30,10 +30,10 @@ from textual.worker import get_current_worker
 from serialpos.domain.text import clip
 from serialpos.tui.messages import ActionFailed, ScanRead, SerialLookedUp
 from serialpos.tui.screens.base import ConsoleScreen
-from serialpos.tui.widgets.capped_input import CappedInput
 from serialpos.tui.widgets.data_grid import DataGrid
 from serialpos.tui.widgets.key_footer import KeyFooter, KeyHints
 from serialpos.tui.widgets.message_line import MessageLine
+from serialpos.tui.widgets.scan_input import ScanInput
 from serialpos.tui.widgets.status_line import StatusLine
 from serialpos.tui.widgets.unit_cards import (
     EVENT_COLUMNS,
@@ -77,7 +77,7 @@ class LookupScreen(ConsoleScreen):
 
     def compose(self) -> ComposeResult:
         yield StatusLine("Serial lookup", self.session)
-        yield CappedInput(id="serial", placeholder="serial or its start, then Enter")
+        yield ScanInput(id="serial", placeholder="serial or its start, then Enter")
         yield MessageLine(id="message")
         # Focusable only when it has more units than it shows (see on_serial_looked_up), so
         # that Tab goes from the field straight to the history table.
@@ -127,15 +127,14 @@ class LookupScreen(ConsoleScreen):
         self.query_one("#timeline-box").display = card_shown and not self.ledger_view
         self.query_one("#history").display = card_shown and self.ledger_view
 
-    @on(Input.Submitted, "#serial")
-    def submitted(self, event: Input.Submitted) -> None:
+    @on(ScanInput.Entered, "#serial")
+    def submitted(self, event: ScanInput.Entered) -> None:
         event.stop()
         serial = event.value.strip()
         if not serial:
             self.show_error("type or scan a serial, then press Enter")
             return
-        event.input.clear()
-        self.look_up(serial)
+        self.take_scan(self.entered_scan(serial))  # typed or scanned: the same keys
 
     @on(DataTable.RowSelected, "#matches")
     def picked(self, event: DataTable.RowSelected) -> None:

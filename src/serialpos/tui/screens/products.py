@@ -21,10 +21,10 @@ from serialpos.tui.messages import ActionFailed, ProductsFound, ScanRead, Serial
 from serialpos.tui.screens.base import ConsoleScreen
 from serialpos.tui.screens.product_details import ProductDetails
 from serialpos.tui.screens.serial_mode import ChooseSerialMode, Confirm
-from serialpos.tui.widgets.capped_input import CappedInput
 from serialpos.tui.widgets.data_grid import DataGrid
 from serialpos.tui.widgets.key_footer import KeyFooter, KeyHints
 from serialpos.tui.widgets.message_line import MessageLine
+from serialpos.tui.widgets.scan_input import ScanInput
 from serialpos.tui.widgets.status_line import StatusLine
 
 if TYPE_CHECKING:
@@ -85,7 +85,7 @@ class ProductsScreen(ConsoleScreen):
 
     def compose(self) -> ComposeResult:
         yield StatusLine("Products", self.session)
-        yield CappedInput(id="search", placeholder="SKU, name or barcode, then Enter")
+        yield ScanInput(id="search", placeholder="SKU, name or barcode, then Enter")
         yield MessageLine(id="message")
         yield DataGrid(id="products")
         yield KeyFooter()
@@ -105,7 +105,8 @@ class ProductsScreen(ConsoleScreen):
         table.add_column("Bin", key="bin")
         table.add_column("Package", key="package")
         field = self.query_one("#search", Input)
-        field.value = self.initial
+        if self.initial:  # shown, not left in the field for the next scan to land behind
+            field.placeholder = f"{self.initial} (searched): type or scan to search again"
         field.focus()
         self.search(self.initial)
 
@@ -126,10 +127,13 @@ class ProductsScreen(ConsoleScreen):
             self.table.focus()
 
     # -- searching -------------------------------------------------------------------------
-    @on(Input.Submitted, "#search")
-    def submitted(self, event: Input.Submitted) -> None:
+    @on(ScanInput.Entered, "#search")
+    def submitted(self, event: ScanInput.Entered) -> None:
         event.stop()
-        self.search(event.value)
+        if not event.value.strip():
+            self.search(event.value)  # Enter on an empty field lists every product
+            return
+        self.take_scan(self.entered_scan(event.value))  # typed or scanned: the same keys
 
     def take_scan(self, scan: ScanRead) -> None:
         if self.refuse_unreadable(scan):
@@ -139,7 +143,9 @@ class ProductsScreen(ConsoleScreen):
         if not text:
             return
         field = self.query_one("#search", Input)
-        field.value = text  # what is searched is in view, as if typed
+        # What is searched stays in view, but not in the field: the next scan must not land
+        # behind it.
+        field.placeholder = f"{text} (searched): type or scan to search again"
         field.focus()
         self.search(text)
 

@@ -23,10 +23,10 @@ from serialpos.domain.text import clip, visible
 from serialpos.tui.messages import ActionFailed
 from serialpos.tui.screens.base import ConsoleScreen
 from serialpos.tui.screens.sale_dialogs import METHODS, money
-from serialpos.tui.widgets.capped_input import CappedInput
 from serialpos.tui.widgets.key_footer import KeyFooter, KeyHints
 from serialpos.tui.widgets.message_line import MessageLine
 from serialpos.tui.widgets.sale_lines import ReturnLines, SaleLines
+from serialpos.tui.widgets.scan_input import ScanInput
 from serialpos.tui.widgets.status_line import StatusLine
 
 if TYPE_CHECKING:
@@ -71,7 +71,7 @@ class ReturnsScreen(ConsoleScreen):
     def compose(self) -> ComposeResult:
         yield StatusLine("Returns", self.session)
         yield Static("", id="return-head", markup=False)
-        yield CappedInput(id="find", placeholder="invoice/order number or scan a serial, Enter")
+        yield ScanInput(id="find", placeholder="invoice/order number or scan a serial, Enter")
         yield MessageLine(id="message")
         yield ReturnLines(id="lines", empty="find the sale: invoice number or a unit's serial")
         yield KeyFooter()
@@ -110,15 +110,14 @@ class ReturnsScreen(ConsoleScreen):
         self.console.open_flow("sale")
 
     # -- finding -------------------------------------------------------------------------------
-    @on(Input.Submitted, "#find")
-    def submitted(self, event: Input.Submitted) -> None:
+    @on(ScanInput.Entered, "#find")
+    def submitted(self, event: ScanInput.Entered) -> None:
         event.stop()
         text = event.value.strip()
         if not text:
             self.show_error("type an invoice or order number, or scan a unit's serial")
             return
-        event.input.clear()
-        self.find(text, text)
+        self.take_scan(self.entered_scan(text))  # typed or scanned: the same keys
 
     def take_scan(self, scan: ScanRead) -> None:
         if self.refuse_unreadable(scan):

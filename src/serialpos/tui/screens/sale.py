@@ -14,27 +14,27 @@ it is added as an item instead — so scanning the next phone's box keeps workin
 that is about *this* product's unit (already sold, reserved, duplicate) is shown with the bell
 and nothing changes.
 
-**Order.** Service calls run in thread workers, one at a time and in the order they were asked
-for (a ticket each), so fast scans land as lines in scan order.
+**Order.** Service calls run on a thread worker, one at a time and in the order they were asked
+for (:class:`~serialpos.tui.screens.base.OrderedJobs`), so fast scans land as lines in scan
+order.
 """
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.widgets import Input, Static
 
 from serialpos.domain.text import clip, visible
-from serialpos.tui.screens.base import ConsoleScreen
+from serialpos.tui.screens.base import ConsoleScreen, JobFailure, OrderedJobs
 from serialpos.tui.screens.sale_dialogs import (
     CustomerDialog,
     NewProduct,
@@ -47,10 +47,10 @@ from serialpos.tui.screens.sale_dialogs import (
     money,
 )
 from serialpos.tui.screens.serial_mode import Confirm
-from serialpos.tui.widgets.capped_input import CappedInput
 from serialpos.tui.widgets.key_footer import KeyFooter, KeyHints
 from serialpos.tui.widgets.message_line import MessageLine
 from serialpos.tui.widgets.sale_lines import SaleLines
+from serialpos.tui.widgets.scan_input import ScanInput
 from serialpos.tui.widgets.status_line import StatusLine
 
 if TYPE_CHECKING:
@@ -164,15 +164,13 @@ class SaleScreen(ConsoleScreen):
         self.delivery = "cash_and_carry"
         self.last_added: int | None = None
         self.last_invoice: str | None = None
-        self._tickets = 0
-        self._serving = 0
-        self._turn = threading.Condition()
+        self.jobs = OrderedJobs(self, "sale", lambda f: self.Refused(f.message, f.code))
 
     def compose(self) -> ComposeResult:
         yield StatusLine("Sale", self.session)
         yield Static(head_text(None, self.sale_type, self.delivery), id="order-head",
                      markup=False)
-        yield CappedInput(id="scan", placeholder="scan, or type barcode/SKU/serial, Enter")
+        yield ScanInput(id="scan", placeholder="scan, or type barcode/SKU/serial, Enter")
         yield MessageLine(id="message")
         yield SaleLines(id="lines")
         yield Static(totals_text(None), id="totals", markup=False)
@@ -206,33 +204,24 @@ class SaleScreen(ConsoleScreen):
             self.message_line.note(busy)
         if pending is not None:
             self.lines.add_pending(pending)
-        ticket = self._tickets
-        self._tickets += 1
-        self._run(ticket, job, pending is not None)
+        provisional = pending is not None
 
-    @work(thread=True, group="sale")
-    def _run(self, ticket: int, job: Job, pending: bool) -> None:
-        with self._turn:
-            while self._serving != ticket:
-                self._turn.wait()
-        try:
+        def run() -> Message:
             outcome = job(self.console.database(), self.session.actor, self.order_no)
             if outcome.finished:
                 self.order_no = None
             elif outcome.view is not None:
                 self.order_no = outcome.view.order
-            self.post_message(self.Changed(outcome, pending))
-        except Exception as exc:  # a refusal or a failure: said on the message line
-            from serialpos.tui.backend import describe
+            return self.Changed(outcome, provisional)
 
-            barcode = getattr(exc, "scanned_barcode", None)
-            self.post_message(self.Refused(describe(exc), str(getattr(exc, "code", "")),
-                                           barcode, pending, getattr(exc, "waiting_line", None),
-                                           getattr(exc, "scanned_text", None)))
-        finally:
-            with self._turn:
-                self._serving += 1
-                self._turn.notify_all()
+        def refused(failure: JobFailure) -> Message:
+            error = failure.error
+            return self.Refused(failure.message, failure.code,
+                                getattr(error, "scanned_barcode", None), provisional,
+                                getattr(error, "waiting_line", None),
+                                getattr(error, "scanned_text", None))
+
+        self.jobs.submit(run, refused)
 
     def on_sale_screen_changed(self, message: Changed) -> None:
         outcome = message.outcome
@@ -285,15 +274,14 @@ class SaleScreen(ConsoleScreen):
             self.lines.focus()
 
     # -- adding items ----------------------------------------------------------------------
-    @on(Input.Submitted, "#scan")
-    def submitted(self, event: Input.Submitted) -> None:
+    @on(ScanInput.Entered, "#scan")
+    def submitted(self, event: ScanInput.Entered) -> None:
         event.stop()
         text = event.value.strip()
         if not text:
             self.show_error("scan or type a barcode, SKU or serial, then Enter")
             return
-        event.input.clear()
-        self.add_text(text, barcode=None, serial=None)
+        self.take_scan(self.entered_scan(text))  # typed or scanned: the same keys
 
     def take_scan(self, scan: ScanRead) -> None:
         if self.refuse_unreadable(scan):

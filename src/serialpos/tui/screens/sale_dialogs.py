@@ -30,6 +30,7 @@ from serialpos.tui.screens.choice import ChoiceDialog
 from serialpos.tui.widgets.capped_input import CappedInput
 from serialpos.tui.widgets.key_footer import KeyFooter, KeyHints
 from serialpos.tui.widgets.message_line import MessageLine
+from serialpos.tui.widgets.scan_input import ScanInput
 
 if TYPE_CHECKING:
     from serialpos.services.orders import OrderLineView, OrderSummary, OrderView
@@ -84,6 +85,7 @@ class SerialEntry(ModalScreen["OrderView | None"], ConsoleScreen):  # type: igno
         self.busy = False
         self.initial = serial
         self.refusal = refusal  # an unknown_unit refusal already had: offer the override
+        self.entered = serial or ""  # the serial last sent: the override is asked for it
 
     def compose(self) -> ComposeResult:
         line = self.line
@@ -95,7 +97,7 @@ class SerialEntry(ModalScreen["OrderView | None"], ConsoleScreen):  # type: igno
             if line.serial:
                 yield Static(Text(f"now: {visible(line.serial)} (Enter on empty removes it)"),
                              markup=False)
-            yield CappedInput(id="serial-entry", placeholder="scan or type the serial, Enter")
+            yield ScanInput(id="serial-entry", placeholder="scan or type the serial, Enter")
             with Vertical(id="override"):
                 yield Static("Manager override: name and PIN", markup=False)
                 yield CappedInput(id="override-user", placeholder="manager")
@@ -110,8 +112,8 @@ class SerialEntry(ModalScreen["OrderView | None"], ConsoleScreen):  # type: igno
     def on_mount(self) -> None:
         field = self.query_one("#serial-entry", Input)
         self.query_one("#override").display = self.refusal is not None
-        if self.initial:
-            field.value = self.initial
+        if self.initial:  # shown, not left in the field for the next scan to land behind
+            field.placeholder = f"{clip(self.initial)}: Tab for the override, or scan another"
         if self.refusal is not None:
             self.message_line.error(self.refusal + " (Tab: manager name and PIN)")
         field.focus()
@@ -119,14 +121,17 @@ class SerialEntry(ModalScreen["OrderView | None"], ConsoleScreen):  # type: igno
     def action_cancel(self) -> None:
         self.dismiss(None)
 
-    @on(Input.Submitted, "#serial-entry")
-    def serial_submitted(self, event: Input.Submitted) -> None:
+    @on(ScanInput.Entered, "#serial-entry")
+    def serial_submitted(self, event: ScanInput.Entered) -> None:
         event.stop()
         text = event.value.strip()
         if not text and not self.line.serial:
             self.show_error("scan or type the serial, or Esc to leave it missing")
             return
-        self.submit(text or None)
+        if not text:
+            self.submit(None)
+            return
+        self.take_scan(self.entered_scan(text))  # typed or scanned: the same keys
 
     @on(Input.Submitted, "#override-user")
     def user_submitted(self, event: Input.Submitted) -> None:
@@ -140,7 +145,8 @@ class SerialEntry(ModalScreen["OrderView | None"], ConsoleScreen):  # type: igno
         if not user or not event.value:
             self.show_error("a manager's name and PIN are needed to override")
             return
-        self.submit(self.query_one("#serial-entry", Input).value.strip(), user, event.value)
+        serial = self.query_one("#serial-entry", Input).value.strip() or self.entered
+        self.submit(serial, user, event.value)
 
     def take_scan(self, scan: ScanRead) -> None:
         if self.refuse_unreadable(scan):
@@ -149,14 +155,14 @@ class SerialEntry(ModalScreen["OrderView | None"], ConsoleScreen):  # type: igno
         # A product barcode here is the classic mis-scan: it is passed on as the serial so the
         # service names it ("that is the product's barcode, not its serial").
         text = decoded.serial if decoded.kind != "product" and decoded.serial else decoded.text
-        field = self.query_one("#serial-entry", Input)
-        field.value = text
         self.submit(text)
 
     def submit(self, serial: str | None, user: str | None = None, pin: str | None = None) -> None:
         if self.busy:
             return
         self.busy = True
+        if serial:
+            self.entered = serial
         self.message_line.note("checking the serial…")
         self.record(serial, user, pin)
 
@@ -183,6 +189,7 @@ class SerialEntry(ModalScreen["OrderView | None"], ConsoleScreen):  # type: igno
         self.busy = False
         self.show_error(message.message)
         field = self.query_one("#serial-entry", Input)
+        field.placeholder = f"{clip(self.entered)} refused: scan or type another"
         if message.code == "unknown_unit":
             # The fields are offered, not forced: the next scan still goes to the serial field
             # (most often the cashier simply scanned the wrong unit); Tab reaches them.

@@ -14,28 +14,28 @@ checked whole: one bad entry refuses it, naming the entry, and nothing from it l
 **The list** shows the units scanned, newest first, drawing only the rows on screen, so a
 document of 10,000 units costs what 16 rows cost; the head line carries the counts.
 
-**Threads.** Every database call runs in a thread worker, one at a time in the order asked,
-so fast scans land in scan order; the worker side owns the list of units.
+**Threads.** Every database call runs on a thread worker, one at a time in the order asked
+(:class:`~serialpos.tui.screens.base.OrderedJobs`), so fast scans land in scan order; the
+worker side owns the list of units.
 """
 
 from __future__ import annotations
 
 import re
-import threading
 from abc import abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar, overload
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.message import Message
-from textual.widgets import Input, Static
+from textual.widgets import Static
 
 from serialpos.domain.text import clip, visible
-from serialpos.tui.screens.base import AbstractScreenMeta, ConsoleScreen
+from serialpos.tui.screens.base import AbstractScreenMeta, ConsoleScreen, OrderedJobs
 from serialpos.tui.widgets.count_list import CountList
 from serialpos.tui.widgets.key_footer import KeyFooter, KeyHints
 from serialpos.tui.widgets.message_line import MessageLine
@@ -131,9 +131,7 @@ class ScanOutScreen(ConsoleScreen, metaclass=AbstractScreenMeta):
         self.quantities: dict[tuple[str, int], int] = {}
         self.taking_off = False
         self.done: str | None = None
-        self._tickets = 0
-        self._serving = 0
-        self._turn = threading.Condition()
+        self.jobs = OrderedJobs(self, "scan-out", lambda failure: self.Refused(failure.message))
 
     # -- what subclasses say ----------------------------------------------------------------
     @property
@@ -248,25 +246,7 @@ class ScanOutScreen(ConsoleScreen, metaclass=AbstractScreenMeta):
     def submit(self, job: Callable[[], Message], busy: str | None = None) -> None:
         if busy:
             self.message_line.note(busy)
-        ticket = self._tickets
-        self._tickets += 1
-        self._run(ticket, job)
-
-    @work(thread=True, group="scan-out")
-    def _run(self, ticket: int, job: Callable[[], Message]) -> None:
-        with self._turn:
-            while self._serving != ticket:
-                self._turn.wait()
-        try:
-            self.post_message(job())
-        except Exception as exc:
-            from serialpos.tui.backend import describe
-
-            self.post_message(self.Refused(describe(exc)))
-        finally:
-            with self._turn:
-                self._serving += 1
-                self._turn.notify_all()
+        self.jobs.submit(job)
 
     def on_scan_out_screen_landed(self, message: Landed) -> None:
         self.show_state()
@@ -297,17 +277,16 @@ class ScanOutScreen(ConsoleScreen, metaclass=AbstractScreenMeta):
         self.show_error(f"{self.done} is done: Esc to go back")
         return True
 
-    @on(Input.Submitted, "#scan")
-    def submitted(self, event: Input.Submitted) -> None:
+    @on(SerialField.Entered, "#scan")
+    def submitted(self, event: SerialField.Entered) -> None:
         event.stop()
         text = event.value.strip()
-        event.input.clear()
         if self.take_entry(text) or self.refuse_when_done():
             return
         if not text:
             self.show_error("scan or type a product, a serial or a quantity, then Enter")
             return
-        self.submit(lambda: self._take(text, None, None))
+        self.take_scan(self.entered_scan(text))  # typed or scanned: the same keys
 
     def take_entry(self, text: str) -> bool:
         """A subclass's own use of the field before scanning starts (vendor, reason...):

@@ -27,10 +27,10 @@ from serialpos.domain.text import clip
 from serialpos.tui.messages import ActionFailed
 from serialpos.tui.screens.base import ConsoleScreen
 from serialpos.tui.screens.scan_out import Entry, ScanOutScreen, units
-from serialpos.tui.widgets.capped_input import CappedInput
 from serialpos.tui.widgets.count_list import CountList
 from serialpos.tui.widgets.key_footer import KeyFooter, KeyHints
 from serialpos.tui.widgets.message_line import MessageLine
+from serialpos.tui.widgets.scan_input import ScanInput
 from serialpos.tui.widgets.status_line import StatusLine
 
 if TYPE_CHECKING:
@@ -91,7 +91,7 @@ class TransfersScreen(ConsoleScreen):
     def compose(self) -> ComposeResult:
         yield StatusLine("Transfers", self.session)
         yield Static("", id="transfers-head", markup=False)
-        yield CappedInput(id="find", placeholder=self._placeholder())
+        yield ScanInput(id="find", placeholder=self._placeholder())
         yield MessageLine(id="message")
         yield CountList(id="transfers")
         yield KeyFooter()
@@ -218,11 +218,10 @@ class TransfersScreen(ConsoleScreen):
                                            "in stock here"))
         self.app.call_from_thread(self.reload)
 
-    @on(Input.Submitted, "#find")
-    def submitted(self, event: Input.Submitted) -> None:
+    @on(ScanInput.Entered, "#find")
+    def submitted(self, event: ScanInput.Entered) -> None:
         event.stop()
         text = event.value.strip()
-        event.input.clear()
         if not text:
             self.show_error("type a store code" if self.asking_store else
                             "type or scan a transfer number, or F5/^N for a new one")
@@ -233,7 +232,7 @@ class TransfersScreen(ConsoleScreen):
             self.message_line.note(f"starting a transfer to {clip(text)}…")
             self._create(text)
         else:
-            self.open_number(text)
+            self.take_scan(self.entered_scan(text))  # typed or scanned: the same keys
 
     def take_scan(self, scan: ScanRead) -> None:
         if self.refuse_unreadable(scan):

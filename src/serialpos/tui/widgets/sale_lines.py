@@ -6,7 +6,9 @@ keeps the lines as plain data and renders the window around the cursor (the newe
 scan lands), one ``Text`` row each.
 
 The serial indicator is a colour (component classes styled in app.tcss) *and* words
-("✗ S/N needed", "? S/N optional", "✓ S/N 3569…"), so it reads the same with ``NO_COLOR``.
+("✗ S/N needed", "? S/N optional", "✓ S/N 356938030000013"), so it reads the same with
+``NO_COLOR``. The serial is shown whole: the product name gives way (on a narrow terminal the
+serial comes first, right after the line number), so two units on one sale are told apart.
 Keys: arrows move, ``s`` serial, ``+``/``-`` quantity, Delete removes, Space marks a line
 (returns, fulfil chosen lines); any other character goes back to the scan field.
 """
@@ -15,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, ClassVar, NamedTuple
 
 from rich.text import Text
 from textual import events
@@ -28,7 +30,6 @@ from serialpos.domain.text import visible
 if TYPE_CHECKING:
     from serialpos.services.orders import OrderLineView
 
-SERIAL_SHOWN = 10
 INDICATOR_CLASS = {
     "missing_required": "sale-lines--required",
     "missing_optional": "sale-lines--optional",
@@ -39,52 +40,84 @@ INDICATOR_CLASS = {
 #: Narrow terminals (under 60 columns) use these shorter words, same symbols.
 SHORT_WORDS = {"missing_required": "✗ S/N needed", "missing_optional": "? S/N opt.",
                "recorded": "✓ S/N", "none": ""}
+#: A recorded serial on a narrow terminal: the symbol alone goes before it.
+NARROW_RECORDED = "✓"
 
 
 def indicator_words(line: OrderLineView, narrow: bool = False) -> str:
-    """The indicator in words: ``✓ S/N 35693803…`` when recorded."""
+    """The indicator in words, with the whole serial when one is recorded
+    (``✓ S/N 356938030000013``; narrow: ``✓ 356938030000013``). The serial is never cut: two
+    units on one sale are told apart by it."""
     key = str(line.indicator.value)
-    words = SHORT_WORDS[key] if narrow else line.indicator.symbol
     if line.serial:
-        room = INDICATOR_WIDTH[narrow] - len(words) - 1
-        serial = visible(line.serial)
-        cut = serial if len(serial) <= room else serial[: room - 1] + "…"
-        words = f"{words} {cut}"
-    return words
+        words = NARROW_RECORDED if narrow else line.indicator.symbol
+        return f"{words} {visible(line.serial)}"
+    return SHORT_WORDS[key] if narrow else line.indicator.symbol
 
 
 #: A line's state in four letters, on narrow terminals.
 STATUS_SHORT = {"fulfilled": "sold", "returned": "back", "removed": "gone"}
 
-#: The indicator column's width, so that every row lines up: (wide, narrow).
+#: The indicator column's least width, so that rows without a serial line up: (wide, narrow).
 INDICATOR_WIDTH = {False: 16, True: 12}
 
 
-def line_text(line: OrderLineView, width: int, mark: str = " ") -> tuple[str, str]:
-    """(body, indicator) of one row, fitted to ``width``: number, product, qty, price, total;
-    on a narrow terminal the unit price goes and the name gives way. ``mark`` is one
-    character: ``*`` chosen, ``D`` chosen as damaged. A line that is no longer open says so
-    (fulfilled, returned) in place of the price."""
+class RowParts(NamedTuple):
+    """One row in three parts; ``indicator`` is drawn in the serial state's colour."""
+
+    head: str
+    indicator: str
+    tail: str
+
+    @property
+    def plain(self) -> str:
+        return self.head + self.indicator + self.tail
+
+
+def _fit(text: str, room: int) -> str:
+    """``text`` cut to ``room`` characters (with …), padded to exactly ``room``."""
+    if room <= 0:
+        return ""
+    if len(text) > room:
+        text = text[: room - 1] + "…"
+    return f"{text:<{room}}"
+
+
+def line_text(line: OrderLineView, width: int, mark: str = " ",
+              indicator_width: int | None = None) -> RowParts:
+    """One row fitted to ``width``: number, product, qty, price, total, serial indicator. The
+    product name gives way, never the serial. On a narrow terminal the unit price goes, and a
+    recorded serial comes first, right after the line number. ``mark`` is one character:
+    ``*`` chosen, ``D`` chosen as damaged. A line that is no longer open says so (fulfilled,
+    returned) in place of the price. ``indicator_width``: the indicator column's width on the
+    rows shown together (the widest of them), so their columns line up."""
     narrow = width < 60
     number = f"{mark}{line.number:>2} "
     total = f"{line.total:>8.2f}" if narrow else f"{line.total:>9.2f}"
     status = str(getattr(line.status, "value", line.status))
+    indicator = indicator_words(line, narrow)
+    product = visible(f"{line.sku} {line.name}")
+    if narrow and line.serial:
+        # Serial first; a unit's quantity is 1, so only a line that is not open says more.
+        state = "" if status == "open" else f" {STATUS_SHORT.get(status, status):>4}"
+        room = width - len(number) - len(indicator) - 1 - len(state) - len(total)
+        shown = visible(line.sku) if len(product) > room else product
+        return RowParts(number, indicator, f" {_fit(shown, room)}{state}{total}"
+                        if room > 0 else f"{state}{total}")
     if narrow:  # no unit price; a line that is not open says so where its quantity was
-        shown = str(line.quantity) if status == "open" else STATUS_SHORT.get(status, status)
-        qty = f"{shown:>4}"
+        shown_qty = str(line.quantity) if status == "open" else STATUS_SHORT.get(status, status)
+        qty = f"{shown_qty:>4}"
         price = ""
     else:
         qty = f"{line.quantity:>3}"
         price = f" {line.unit_price:>8.2f}" if status == "open" else f" {status:>9}"
-    indicator = indicator_words(line, narrow)
-    fixed = len(number) + 1 + len(qty) + len(price) + len(total) + 1 + INDICATOR_WIDTH[narrow]
-    room = max(width - fixed, 6)
-    product = visible(f"{line.sku} {line.name}")
-    if len(product) > room:  # narrow: the SKU alone (it is what is read); else the name cut
+    column = max(indicator_width or 0, INDICATOR_WIDTH[narrow], len(indicator))
+    fixed = len(number) + 1 + len(qty) + len(price) + len(total) + 1 + column
+    room = max(width - fixed, 1)
+    if len(product) > room and narrow:  # narrow: the SKU alone (it is what is read)
         sku = visible(line.sku)
-        product = sku if narrow and len(sku) <= room else product[: room - 1] + "…"
-    body = f"{number}{product:<{room}} {qty}{price}{total} "
-    return body, indicator
+        product = sku if len(sku) <= room else product
+    return RowParts(f"{number}{_fit(product, room)} {qty}{price}{total} ", indicator, "")
 
 
 class SaleLines(Widget, can_focus=True):
@@ -246,6 +279,10 @@ class SaleLines(Widget, can_focus=True):
         cursor_style = self.get_component_rich_style("sale-lines--cursor")
         note_style = self.get_component_rich_style("sale-lines--empty")
         end = min(self.top + height, len(self.lines) + len(self.pending))
+        narrow = width < 60
+        # The rows on screen share one indicator column: as wide as their widest serial.
+        column = max((len(indicator_words(line, narrow))
+                      for line in self.lines[self.top:end]), default=0)
         for index in range(self.top, end):
             if index > self.top:
                 text.append("\n")
@@ -256,16 +293,17 @@ class SaleLines(Widget, can_focus=True):
             line = self.lines[index]
             mark = ("D" if line.line in self.damaged
                     else "*" if line.line in self.marked else " ")
-            body, indicator = line_text(line, width, mark)
+            parts = line_text(line, width, mark, column)
             start = len(text)
-            text.append(body)
+            text.append(parts.head)
             klass = INDICATOR_CLASS.get(str(line.indicator.value))
-            text.append(indicator,
+            text.append(parts.indicator,
                         style=self.get_component_rich_style(klass) if klass else "")
+            text.append(parts.tail)
             if index == self.cursor and self.has_focus:
                 text.stylize(cursor_style, start, len(text))
             elif index == self.cursor:
-                text.stylize("underline", start, start + len(body))
+                text.stylize("underline", start, start + len(parts.head))
         return text
 
 

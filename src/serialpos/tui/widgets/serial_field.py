@@ -1,4 +1,5 @@
-"""The scan field of a receiving checklist: one scan, SKU, quantity or serial per Enter, and a
+"""The scan field of a receiving checklist or scan-out: one scan, SKU, quantity or serial per
+Enter (a :class:`~serialpos.tui.widgets.scan_input.ScanInput`), and a
 pasted list of serials (or a range) taken whole.
 
 A paste of several entries (lines, spaces, commas or semicolons between them) is not typed
@@ -17,7 +18,7 @@ from textual import events
 from textual.message import Message
 
 from serialpos.domain.serial_lists import MAX_LIST_UNITS
-from serialpos.tui.widgets.capped_input import CappedInput
+from serialpos.tui.widgets.scan_input import ScanInput
 
 #: The largest paste read as a list: 100,000 serials of up to ~40 characters and a separator.
 MAX_PASTE_CHARACTERS = 4_000_000
@@ -30,8 +31,8 @@ def paste_too_big(size: int) -> str:
             "added")
 
 
-class SerialField(CappedInput):
-    """A :class:`CappedInput` that hands pasted lists to its screen."""
+class SerialField(ScanInput):
+    """A :class:`ScanInput` (one entry per Enter) that hands pasted lists to its screen."""
 
     @dataclass
     class ListPasted(Message):

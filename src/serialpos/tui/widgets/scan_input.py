@@ -1,0 +1,70 @@
+"""The field every scan goes into: what arrives before an Enter is one entry, whatever the gaps.
+
+A keyboard-wedge scanner types like a person, and over SSH the gaps between its keys are
+whatever the network makes them, so no timing can tell a scan from typing or say where a
+slow scan ends. This field does not try. Every key goes into it as typed; **Enter ends an
+entry**: the field takes its whole value, empties itself and posts one :class:`ScanInput.Entered`
+with the text, all in its own key handler. Because the field handles its keys in the order
+they came, the next key (however soon the next scan follows) lands in an empty field: nothing
+left in it can prefix the next scan, and two scans can never merge. Typed keys and a burst that
+lands on them are one entry, as they are one line of text.
+
+``Input.Submitted`` is never posted: Textual runs an ``Input``'s Enter binding only after the
+key has bubbled up to the app, by which time the next scan's keys are already in the field,
+and a screen that clears the field in its ``Submitted`` handler would clear them too.
+
+GS (ASCII 29, GS1's FNC1, sent by a scanner as Ctrl+]) is a control character that a field
+cannot show; it is shown as ``␝`` and given back as GS in the entry, so GS1 element strings
+typed by a wedge decode as they would from a serial-port scanner.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual import events
+from textual.message import Message
+
+from serialpos.tui.widgets.capped_input import CappedInput
+
+GS = "\x1d"
+#: How GS is shown in the field (Unicode's symbol for group separator).
+GS_SHOWN = "\u241d"
+
+
+class ScanInput(CappedInput):
+    """A :class:`CappedInput` whose Enter ends one entry and empties the field at once."""
+
+    @dataclass
+    class Entered(Message):
+        """Enter was pressed: ``value`` is everything typed or scanned since the last Enter
+        (GS given back), and the field is already empty."""
+
+        input: ScanInput
+        value: str
+
+        @property
+        def control(self) -> ScanInput:
+            return self.input
+
+    async def _on_key(self, event: events.Key) -> None:
+        # Runs before Input's own handler (the most derived class first); prevent_default
+        # keeps Input from seeing the key again.
+        if event.key == "enter":
+            event.stop()
+            event.prevent_default()
+            self.enter()
+        elif event.character == GS:
+            event.stop()
+            event.prevent_default()
+            self.insert_text_at_cursor(GS_SHOWN)
+
+    async def action_submit(self) -> None:
+        """Enter reached through a binding (a screen's own, or Pilot's ``press``): the same."""
+        self.enter()
+
+    def enter(self) -> None:
+        """End the entry: take the value, empty the field, post :class:`Entered`."""
+        text = self.value.replace(GS_SHOWN, GS)
+        self.value = ""
+        self.post_message(self.Entered(self, text))
