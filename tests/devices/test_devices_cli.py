@@ -292,14 +292,14 @@ def test_missing_scanner_table_means_defaults(tmp_path: Path) -> None:
     config.write_text('[terminal]\nid = "till-1"\n')
     settings = scanner_settings(load_config(config, env={}))
     assert settings == ScannerSettings()
-    assert settings.wedge.max_key_interval_ms == 50 and settings.wedge.min_length == 4
+    assert settings.wedge.key_gap_ms == 300 and settings.wedge.min_length == 4
     assert settings.serial == () and settings.evdev == ()
 
 
 def test_full_scanner_table(tmp_path: Path) -> None:
     config = tmp_path / "terminal.toml"
     config.write_text(
-        "[scanner]\nmax_key_interval_ms = 30\nmin_length = 6\ngs_substitute = '~'\n"
+        "[scanner]\nkey_gap_ms = 400\nmin_length = 6\ngs_substitute = '~'\n"
         '[[scanner.serial]]\nport = "/dev/ttyUSB0"\nsuffix = "\\r\\n"\nparity = "even"\n'
         "stopbits = 2\nbytesize = 7\n"
         '[[scanner.serial]]\nport = "/dev/ttyS0"\nbaud = 115200\n'
@@ -307,7 +307,7 @@ def test_full_scanner_table(tmp_path: Path) -> None:
         '[[scanner.evdev]]\npath = "/dev/input/by-id/x-event-kbd"\nlayout = "DE"\ngrab = false\n'
     )
     settings = scanner_settings(load_config(config, env={}))
-    assert settings.wedge.max_key_interval_ms == 30 and settings.gs_substitute == "~"
+    assert settings.wedge.key_gap_ms == 400 and settings.gs_substitute == "~"
     assert settings.serial == (
         SerialScannerSettings("/dev/ttyUSB0", 9600, 7, "E", 2, "\r\n"),
         SerialScannerSettings("/dev/ttyS0", baud=115200),
@@ -322,7 +322,10 @@ def test_full_scanner_table(tmp_path: Path) -> None:
     ("table", "named"),
     [
         ({"min_length": "4"}, "'min_length'"),
-        ({"max_key_interval_ms": 0}, "'max_key_interval_ms'"),
+        ({"key_gap_ms": 0}, "'key_gap_ms' must be at least 300"),
+        ({"key_gap_ms": 299}, "'key_gap_ms' must be at least 300"),
+        ({"key_gap_ms": 5001}, "'key_gap_ms' must be at most 5000"),
+        ({"max_key_interval_ms": 50}, "'max_key_interval_ms' is no longer used"),
         ({"gs_substitute": "0"}, "'gs_substitute'"),
         ({"serial": [{"port": "/dev/ttyUSB0", "baud": "fast"}]}, "'baud'"),
         ({"serial": [{"port": "/dev/ttyUSB0", "baudrate": 9600}]}, "'baudrate'"),

@@ -1,5 +1,6 @@
-"""The keyboard wedge's timing decision: a fast burst closed by Enter is one scan; slow keys,
-short runs, a late Enter and runs broken by other keys are a person typing."""
+"""The keyboard wedge's timing decision where no field has the focus: a run closed by Enter,
+with no gap over ``key_gap_ms`` (default 300 ms), is one scan; long pauses, short runs, a late
+Enter and runs broken by other keys are a person typing."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ def type_keys(detector: WedgeDetector, text: str, start: float, gap_ms: float) -
 
 
 def test_a_fast_burst_closed_by_enter_is_one_scan() -> None:
-    detector = WedgeDetector(max_key_interval_ms=50, min_length=4)
+    detector = WedgeDetector(key_gap_ms=50, min_length=4)
     last = type_keys(detector, IMEI, 10.0, 3)
     burst = detector.enter(last + 0.003)
     assert burst == Burst(IMEI, 10.0, last + 0.003)
@@ -32,12 +33,31 @@ def test_a_fast_burst_closed_by_enter_is_one_scan() -> None:
 
 def test_slow_typing_then_enter_is_typing() -> None:
     detector = WedgeDetector()
-    last = type_keys(detector, IMEI, 10.0, 120)
-    assert detector.enter(last + 0.120) is None
+    last = type_keys(detector, IMEI, 10.0, 400)
+    assert detector.enter(last + 0.400) is None
+
+
+def test_a_scan_that_pauses_up_to_the_gap_is_still_one_scan() -> None:
+    """Network jitter over SSH: 250 ms between two keys of a scan does not split it."""
+    detector = WedgeDetector()
+    detector.character("F", 1.0)
+    type_keys(detector, "RW3C", 1.002, 2)
+    last = type_keys(detector, "00001", 1.260, 2)  # 250 ms after the C
+    burst = detector.enter(last + 0.300)  # and Enter 300 ms after the last 1
+    assert burst is not None and burst.text == "FRW3C00001"
+
+
+def test_the_default_gap_is_the_settings_default() -> None:
+    from serialpos.devices.settings import DEFAULT_KEY_GAP_MS
+    from serialpos.devices.wedge import DEFAULT_KEY_GAP_MS as WEDGE_DEFAULT
+
+    assert DEFAULT_KEY_GAP_MS == WEDGE_DEFAULT == 300
+    assert WedgeDetector().max_interval == 0.3
+    assert WedgeDetector.from_settings(WedgeSettings()).max_interval == 0.3
 
 
 def test_the_threshold_itself_counts_as_fast() -> None:
-    detector = WedgeDetector(max_key_interval_ms=50)
+    detector = WedgeDetector(key_gap_ms=50)
     last = type_keys(detector, "SN-1", 0.0, 50)
     assert detector.enter(last + 0.050) is not None
     last = type_keys(detector, "SN-1", 10.0, 51)
@@ -47,7 +67,7 @@ def test_the_threshold_itself_counts_as_fast() -> None:
 def test_enter_after_a_pause_is_typing_even_after_a_fast_run() -> None:
     detector = WedgeDetector()
     last = type_keys(detector, IMEI, 0.0, 2)
-    assert detector.enter(last + 0.3) is None
+    assert detector.enter(last + 0.301) is None
 
 
 def test_slow_keys_then_a_burst_make_a_scan_of_the_burst_only() -> None:
@@ -77,7 +97,7 @@ def test_a_burst_shorter_than_min_length_is_typing() -> None:
 
 
 def test_min_length_comes_from_the_settings() -> None:
-    detector = WedgeDetector.from_settings(WedgeSettings(max_key_interval_ms=20, min_length=8))
+    detector = WedgeDetector.from_settings(WedgeSettings(key_gap_ms=20, min_length=8))
     last = type_keys(detector, "1234567", 0.0, 2)
     assert detector.enter(last + 0.002) is None
     last = type_keys(detector, "12345678", 1.0, 25)  # 25 ms is slow for these settings
