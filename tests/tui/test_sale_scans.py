@@ -42,7 +42,8 @@ async def test_scans_land_as_lines_and_the_prompt_takes_the_next_scan(
         assert isinstance(app.screen, SerialEntry)
         await scan(pilot, _imei(1))  # the prompt takes it and closes itself
         assert app.screen is sale
-        assert "✓ S/N" in rows(sale)
+        shown = f"✓ S/N {_imei(1)}" if size[0] >= 60 else f"  1 ✓ {_imei(1)} "
+        assert shown in rows(sale)  # the whole serial; on a handheld it comes first
         await scan(pilot, "5012345000077")  # a cable: serials disabled
         await scan(pilot, "5012345000077")
         assert sale.view is not None
@@ -92,7 +93,7 @@ async def test_a_gs1_product_and_serial_scan_fills_both(make_app: MakeApp) -> No
         await scan(pilot, f"]C1010{AURORA_GTIN}21{_imei(3)}")
         assert app.screen is sale  # nothing to prompt for
         assert sale.view is not None and sale.view.lines[0].serial == _imei(3)
-        assert "✓ S/N" in rows(sale)
+        assert f"  1 ✓ {_imei(3)} " in rows(sale)  # 40x16: the serial first, whole
 
 
 @async_test

@@ -1,0 +1,64 @@
+"""Two units on one sale are told apart by their serials: a sale line shows the whole serial
+(a 15-digit IMEI, a 20-character maker's serial) at the counter's 80x24, the product name
+giving way, and on a 40x16 handheld the serial comes first, right after the line number."""
+
+from __future__ import annotations
+
+import pytest
+from textual.widgets import Input
+from tui_helpers import SIZES, MakeApp, async_test, log_in, settle
+
+from serialpos.db.engine import Database
+from serialpos.domain.events import DocumentRef
+from serialpos.domain.states import Action
+from serialpos.services import ledger, users
+from serialpos.services.demo import _imei
+from serialpos.tui.screens.sale import SaleScreen
+from serialpos.tui.screens.sale_dialogs import SerialEntry
+from serialpos.tui.widgets.sale_lines import SaleLines
+
+LONG_SERIAL = "FRW3C-2026-00000042X"  # 20 characters
+IMEIS = (_imei(1), _imei(2))  # two Aurora X15 in stock at S01: the same product twice
+
+
+@pytest.mark.parametrize("size", SIZES)
+@async_test
+async def test_the_whole_serial_is_on_the_line_and_first_on_a_handheld(
+        make_app: MakeApp, demo_db: Database, size: tuple[int, int]) -> None:
+    assert len(LONG_SERIAL) == 20
+    stockroom = users.actor_for(demo_db, "stockroom", "demo")
+    ledger.move(demo_db, stockroom, Action.RECEIVE, store="S01", sku="AP-FRG300",
+                serials=[LONG_SERIAL], document=DocumentRef("receipt", "T-LONG"))
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        await log_in(pilot, "cashier")
+        await pilot.press("3")
+        await settle(pilot)
+        sale = app.screen
+        assert isinstance(sale, SaleScreen)
+        for sku, serial in (("PH-AUR15", IMEIS[0]), ("PH-AUR15", IMEIS[1]),
+                            ("AP-FRG300", LONG_SERIAL)):
+            field = sale.query_one("#scan", Input)
+            field.focus()
+            await pilot.press(*sku, "enter")
+            await settle(pilot)
+            assert isinstance(app.screen, SerialEntry)
+            await pilot.press(*serial, "enter")
+            await settle(pilot)
+            assert app.screen is sale, serial
+        assert sale.view is not None
+        assert [line.serial for line in sale.view.lines] == [*IMEIS, LONG_SERIAL]
+
+        lines = sale.query_one(SaleLines)
+        rows = lines.visible_text().splitlines()
+        assert len(rows) == 3
+        width = lines.size.width
+        assert all(len(row) <= width for row in rows)
+        for number, (row, serial) in enumerate(zip(rows, [*IMEIS, LONG_SERIAL],
+                                                   strict=True), start=1):
+            if size[0] >= 60:  # the counter: the serial whole at the end, with its words
+                assert row.rstrip().endswith(f"✓ S/N {serial}"), row
+                assert row.startswith(f"  {number} PH-AUR15" if number < 3 else
+                                      f"  {number} AP-FRG300"), row
+            else:  # the handheld: the serial first, whole, then what is left of the product
+                assert row.startswith(f"  {number} ✓ {serial} "), row
