@@ -1,0 +1,95 @@
+"""The one ordered job runner of the console screens: jobs finish strictly in the order they
+were submitted (however long each takes), a refusal becomes the screen's own message with its
+sentence and code, and an unexpected failure is logged with its traceback and said as a
+sentence while the jobs after it still run."""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from dataclasses import dataclass
+
+import pytest
+from textual.app import App, ComposeResult
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Static
+from tui_helpers import async_test
+
+from serialpos.domain.errors import DomainError
+from serialpos.tui.screens.base import Job, JobFailure, OrderedJobs
+
+
+class JobsScreen(Screen[None]):
+    @dataclass
+    class Done(Message):
+        number: int
+
+    @dataclass
+    class Refused(Message):
+        message: str
+        code: str
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.finished: list[int] = []
+        self.refused: list[tuple[str, str]] = []
+        self.jobs = OrderedJobs(self, "test", self._refused)
+
+    def compose(self) -> ComposeResult:
+        yield Static("jobs")
+
+    def _refused(self, failure: JobFailure) -> Message:
+        return self.Refused(failure.message, failure.code)
+
+    def on_jobs_screen_done(self, message: Done) -> None:
+        self.finished.append(message.number)
+
+    def on_jobs_screen_refused(self, message: Refused) -> None:
+        self.refused.append((message.message, message.code))
+
+
+class JobsApp(App[None]):
+    def on_mount(self) -> None:
+        self.push_screen(JobsScreen())
+
+
+def job(number: int, pause: float, ran: list[int]) -> Job:
+    def run() -> Message:
+        time.sleep(pause)  # a slow commit must not let the next job overtake it
+        ran.append(number)
+        if number == 5:
+            raise DomainError("serial X is already sold", code="already_sold")
+        if number == 7:
+            raise KeyError("boom")
+        return JobsScreen.Done(number)
+
+    return run
+
+
+@async_test
+async def test_jobs_run_in_submission_order_and_failures_are_said(
+        caplog: pytest.LogCaptureFixture) -> None:
+    app = JobsApp()
+    rng = random.Random(3)
+    ran: list[int] = []
+    async with app.run_test() as pilot:
+        screen = app.screen
+        assert isinstance(screen, JobsScreen)
+        with caplog.at_level(logging.ERROR):
+            for number in range(40):
+                screen.jobs.submit(job(number, rng.uniform(0, 0.004), ran))
+            for _ in range(200):
+                await pilot.pause(0.02)
+                await app.workers.wait_for_complete()
+                if len(screen.finished) + len(screen.refused) == 40:
+                    break
+        assert ran == list(range(40))
+        assert screen.finished == [n for n in range(40) if n not in (5, 7)]
+        assert screen.refused[0] == ("serial X is already sold", "already_sold")
+        assert screen.refused[1] == ("unexpected error (KeyError): 'boom'", "")
+        assert len(screen.refused) == 2
+    logged = [r for r in caplog.records if r.name == JobsScreen.__module__]
+    assert len(logged) == 1 and logged[0].exc_info is not None  # with its traceback
+    assert "KeyError" in caplog.text and "boom" in caplog.text
