@@ -39,6 +39,7 @@ from serialpos.tui.screens.counts import CountsScreen
 from serialpos.tui.screens.home import HomeScreen
 from serialpos.tui.screens.lookup import LookupScreen
 from serialpos.tui.screens.receiving import BlindReceiptDialog, ReceivingScreen
+from serialpos.tui.screens.sale import SaleScreen
 from serialpos.tui.widgets.message_line import MessageLine
 from serialpos.tui.widgets.scan_input import ScanInput
 
@@ -266,3 +267,29 @@ async def test_on_the_home_screen_a_paused_scan_opens_its_card_and_a_digit_its_m
         await pilot.press("1")  # a digit alone, no Enter: its menu entry (Lookup)
         await until(pilot, lambda: isinstance(app.screen, LookupScreen), "the menu entry")
         assert app.screen.query_one(MessageLine).text == ""  # nothing looked up
+
+
+@async_test
+async def test_at_the_counter_scans_five_ms_apart_never_merge(make_app: MakeApp) -> None:
+    """The issue's counter case: two scans about 5 ms apart became one entry
+    (``05012345000015356938030000047``). Here four scans come 5 ms apart, all keys at once."""
+    app = make_app(key_clock=key_time)
+    seen: list[Message] = []
+    async with app.run_test(size=(80, 24), message_hook=seen.append) as pilot:
+        await log_in(pilot, "cashier")
+        await pilot.press("3")
+        await settle(pilot)
+        sale = app.screen
+        assert isinstance(sale, SaleScreen)
+        scans = ["5012345000077", "TL-DRL18", "5012345000077", "AC-USBC1"]
+        keys = [key for text in scans for key in terminal_keys(text + "\r")]
+        now = time.monotonic()
+        for number, key in enumerate(keys):
+            key.time = now + number * 0.0004  # 13-character scans, 5 ms each
+        send(app, keys)
+        await until(pilot, lambda: len(entries(seen, "scan")) == len(scans), "the scans")
+        assert entries(seen, "scan") == scans
+        assert sale.query_one("#scan", ScanInput).value == ""
+        assert sale.view is not None
+        assert sorted((line.sku, line.quantity) for line in sale.view.lines) == [
+            ("AC-USBC1", 3), ("TL-DRL18", 1)]

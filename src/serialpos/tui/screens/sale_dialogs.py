@@ -158,7 +158,9 @@ class SerialEntry(ModalScreen["OrderView | None"], ConsoleScreen):  # type: igno
         self.submit(text)
 
     def submit(self, serial: str | None, user: str | None = None, pin: str | None = None) -> None:
-        if self.busy:
+        if self.busy:  # an entry is never dropped unsaid: the person scans it again
+            self.show_error(f"still checking {clip(self.entered)}: scan "
+                            f"{clip(serial or '')} again once it is answered")
             return
         self.busy = True
         if serial:
