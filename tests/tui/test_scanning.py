@@ -297,8 +297,10 @@ async def test_typing_at_any_pace_and_enter_is_one_entry(make_app: MakeApp) -> N
 
 
 @async_test
-async def test_real_key_timestamps_tell_a_burst_from_typing(make_app: MakeApp) -> None:
-    """Without a test clock the wedge reads Textual's own stamp on each key."""
+async def test_with_real_key_timestamps_a_field_takes_fast_and_slow_keys_alike(
+        make_app: MakeApp) -> None:
+    """Without a test clock (Textual's own stamp on each key): 3 ms or 150 ms between keys,
+    what comes before Enter is one entry."""
     app = make_app(key_clock=key_time, key_hold=None)
     async with app.run_test(size=(80, 24)) as pilot:
         await log_in(pilot, "cashier")
