@@ -177,13 +177,20 @@ class OrderedJobs:
                                name=f"{self.group} jobs", exit_on_error=False)
 
     def _drain(self) -> None:
-        while True:
-            with self._lock:
-                if not self._queue:
+        emptied = False
+        try:
+            while True:
+                with self._lock:  # the same lock as submit: no job is left behind unseen
+                    if not self._queue:
+                        emptied = True
+                        self._draining = False
+                        return
+                    job, refused = self._queue.popleft()
+                self._run(job, refused)
+        finally:
+            if not emptied:  # the worker itself broke: the next submit starts a new one
+                with self._lock:
                     self._draining = False
-                    return
-                job, refused = self._queue.popleft()
-            self._run(job, refused)
 
     def _run(self, job: Job, refused: Refusal) -> None:
         try:
