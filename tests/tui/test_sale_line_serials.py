@@ -4,18 +4,22 @@ giving way, and on a 40x16 handheld the serial comes first, right after the line
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 from textual.widgets import Input
 from tui_helpers import SIZES, MakeApp, async_test, log_in, settle
 
 from serialpos.db.engine import Database
 from serialpos.domain.events import DocumentRef
+from serialpos.domain.orders import LineStatus, SerialMode, serial_indicator
 from serialpos.domain.states import Action
 from serialpos.services import ledger, users
 from serialpos.services.demo import _imei
+from serialpos.services.orders import OrderLineView
 from serialpos.tui.screens.sale import SaleScreen
 from serialpos.tui.screens.sale_dialogs import SerialEntry
-from serialpos.tui.widgets.sale_lines import SaleLines
+from serialpos.tui.widgets.sale_lines import SaleLines, indicator_words, line_text
 
 LONG_SERIAL = "FRW3C-2026-00000042X"  # 20 characters
 IMEIS = (_imei(1), _imei(2))  # two Aurora X15 in stock at S01: the same product twice
@@ -62,3 +66,37 @@ async def test_the_whole_serial_is_on_the_line_and_first_on_a_handheld(
                                       f"  {number} AP-FRG300"), row
             else:  # the handheld: the serial first, whole, then what is left of the product
                 assert row.startswith(f"  {number} ✓ {serial} "), row
+
+
+def a_line(number: int, serial: str | None, name: str = "Aurora X15 smartphone 128GB with a "
+           "long marketing name") -> OrderLineView:
+    return OrderLineView(
+        line=number, number=number, sku="PH-AUR15", name=name, quantity=1,
+        unit_price=Decimal("899.00"), tax_rate=Decimal("0.20"), net=Decimal("899.00"),
+        tax=Decimal("179.80"), total=Decimal("1078.80"), serial_mode=SerialMode.REQUIRED,
+        serial=serial, indicator=serial_indicator(SerialMode.REQUIRED, serial),
+        status=LineStatus.OPEN)
+
+
+@pytest.mark.parametrize("width", [78, 60, 59, 38, 30])
+@pytest.mark.parametrize("serial", [IMEIS[0], LONG_SERIAL, "SN-" + "7" * 30])
+def test_a_row_never_cuts_the_serial_and_fits_the_width(width: int, serial: str) -> None:
+    row = line_text(a_line(1, serial), width)
+    assert serial in row.indicator  # drawn in the serial state's colour, whole
+    if width >= 60:
+        assert row.indicator == f"✓ S/N {serial}"
+        if len(serial) <= 20:  # the SKU stays readable; the name gave way
+            assert row.head.startswith("  1 PH-AUR15")
+    else:
+        assert row.head == "  1 " and row.indicator == f"✓ {serial}"  # the serial first
+    if len(serial) <= 20 and width >= 38:  # a handheld's row holds a 20-character serial
+        assert len(row.plain) <= width
+
+
+def test_rows_shown_together_line_up_on_the_widest_serial() -> None:
+    short, long = a_line(1, "SN1"), a_line(2, LONG_SERIAL)
+    column = max(len(indicator_words(line)) for line in (short, long))
+    rows = [line_text(line, 78, indicator_width=column) for line in (short, long)]
+    assert len(rows[0].head) == len(rows[1].head)  # the indicators start in one column
+    missing = line_text(a_line(3, None), 78, indicator_width=column)
+    assert missing.indicator == "✗ S/N needed" and len(missing.head) == len(rows[0].head)

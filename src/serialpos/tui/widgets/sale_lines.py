@@ -113,10 +113,13 @@ def line_text(line: OrderLineView, width: int, mark: str = " ",
         price = f" {line.unit_price:>8.2f}" if status == "open" else f" {status:>9}"
     column = max(indicator_width or 0, INDICATOR_WIDTH[narrow], len(indicator))
     fixed = len(number) + 1 + len(qty) + len(price) + len(total) + 1 + column
+    sku = visible(line.sku)
+    if price and width - fixed < len(sku):  # a long serial: the unit price goes first
+        fixed -= len(price)
+        price = ""
     room = max(width - fixed, 1)
-    if len(product) > room and narrow:  # narrow: the SKU alone (it is what is read)
-        sku = visible(line.sku)
-        product = sku if len(sku) <= room else product
+    if len(product) > room and len(sku) <= room and (narrow or room < len(sku) + 4):
+        product = sku  # the SKU alone (it is what is read) rather than a stub of the name
     return RowParts(f"{number}{_fit(product, room)} {qty}{price}{total} ", indicator, "")
 
 
