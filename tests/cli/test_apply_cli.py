@@ -165,3 +165,20 @@ def test_a_10_mb_line_through_the_cli(url: str, tmp_path: Path) -> None:
         {"ok": True, "line": 2, "op": "receive", "store": "S1", "sku": "CAB", "quantity": 1,
          "units": []},
     ]
+
+
+def test_apply_status_tells_what_became_of_each_id(url: str, tmp_path: Path) -> None:
+    feed = tmp_path / "feed.jsonl"
+    feed.write_text('{"op": "receive", "id": "r1", "store": "S1", "sku": "CAB", '
+                    '"quantity": 3}\n')
+    first = runner.invoke(app, ["--db", url, "--user", "ada", "apply", str(feed)])
+    again = runner.invoke(app, ["--db", url, "--user", "ada", "apply", str(feed)])
+    assert first.exit_code == 0 and again.exit_code == 0, again.output
+    assert verdicts(again.stdout)[0]["replayed"] is True
+    result = runner.invoke(app, ["--db", url, "apply", "--status", "r1", "r2"])
+    assert result.exit_code == 0, result.output
+    applied, unknown = verdicts(result.stdout)
+    assert applied["status"] == "applied" and applied["outcome"]["quantity"] == 3
+    assert unknown == {"id": "r2", "status": "not_applied"}
+    two = runner.invoke(app, ["--db", url, "--user", "ada", "apply", str(feed), str(feed)])
+    assert two.exit_code == 2 and "apply takes one FILE" in two.stderr

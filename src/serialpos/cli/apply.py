@@ -12,23 +12,46 @@ import sys
 
 import typer
 
-from serialpos.cli.context import state
+from serialpos.cli.context import CliState, state
 from serialpos.cli.output import EXIT_REFUSED, EXIT_USAGE, fail
 
 
 def apply(
     ctx: typer.Context,
-    file: str = typer.Argument(..., metavar="FILE",
-                               help="JSON Lines of ledger operations; - reads standard input."),
+    args: list[str] = typer.Argument(
+        ..., metavar="FILE | ID...",
+        help="JSON Lines of ledger operations (- reads standard input); with --status, the "
+             "line ids to look up."),
+    status: bool = typer.Option(False, "--status",
+                                help="Tell what became of each line id instead of applying."),
 ) -> None:
     """Apply ledger operations from a host system, each line its own transaction.
 
     Prints one JSON line per input line. Exits 0 when every line was applied, 1 when any was
-    refused (the others are still applied), 2 on a usage error.
+    refused (the others are still applied), 2 on a usage error. A line with an ``id`` is
+    applied at most once: sent again, it answers its first verdict with ``"replayed": true``.
+    With --status, prints one JSON line per id: ``applied`` (with its verdict) or
+    ``not_applied``.
     """
+    st = state(ctx)
+    if status:
+        _status(st, args)
+        return
+    if len(args) != 1:
+        fail("apply takes one FILE (or - for standard input); --status takes ids", EXIT_USAGE)
+    _apply_file(st, args[0])
+
+
+def _status(st: CliState, ids: list[str]) -> None:
+    from serialpos.services.apply_ids import status
+
+    for answer in status(st.database(), ids):
+        sys.stdout.buffer.write(json.dumps(answer, ensure_ascii=False).encode("utf-8") + b"\n")
+
+
+def _apply_file(st: CliState, file: str) -> None:
     from serialpos.services.apply import apply_stream
 
-    st = state(ctx)
     if file == "-":
         stream = sys.stdin.buffer
     else:

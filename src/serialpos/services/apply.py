@@ -26,7 +26,7 @@ from serialpos.domain.errors import BadRequest, DomainError, RefusedWithDetails
 from serialpos.domain.events import DocumentRef
 from serialpos.domain.states import Action
 from serialpos.domain.text import clip, has_control_chars
-from serialpos.services import ledger
+from serialpos.services import apply_ids, ledger
 from serialpos.services.context import Actor
 
 #: Longest accepted input line in bytes, without its line break. A longer line is refused
@@ -620,7 +620,10 @@ def apply_line(db: Database, actor: Actor, raw: bytes | None, line_no: int) -> R
         else:
             if "id" in data:
                 head["id"] = data["id"]
-            body = apply_object(db, actor, data)
+            if data.get("id") is not None:  # at most once, ever (services/apply_ids.py)
+                body = apply_ids.apply_once(db, actor, data, apply_object)
+            else:
+                body = apply_object(db, actor, data)
     return {"ok": body.pop("ok"), **head, **body}
 
 

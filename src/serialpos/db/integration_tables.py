@@ -1,0 +1,46 @@
+"""Tables that let a host system integrate safely: the outcome of every ``apply`` line sent
+with an ``id``, and the commit-ordered event feed a host follows.
+
+``apply_outcome`` is keyed by the host's id, so the database itself refuses a second
+application: the row is inserted in the same transaction as the change it records.
+``event_feed`` numbers ledger events in commit order (the migration's trigger assigns the
+number as the writing transaction commits), because the events' own ids come from a sequence
+that is neither gap-free nor commit-ordered once PostgreSQL has concurrent writers.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from serialpos.db.tables import utcnow
+
+#: Longest id a host may give a line.
+MAX_APPLY_ID = 128
+
+
+class ApplyOutcome(SQLModel, table=True):
+    """One applied ``apply`` line: who sent it, a fingerprint of its body, and its verdict."""
+
+    __tablename__ = "apply_outcome"
+
+    id: str = Field(primary_key=True, max_length=MAX_APPLY_ID)
+    #: sha256 of the line's canonical JSON without its id: a resend must match it.
+    body_sha256: str = Field(max_length=64)
+    op: str = Field(max_length=32)
+    user_name: str = Field(max_length=32)
+    terminal: str = Field(max_length=64)
+    applied_at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime())
+    #: The verdict as first returned (JSON object, without ``ok``, ``line`` and ``id``).
+    outcome: str = Field(sa_type=sa.Text())
+
+
+class EventFeed(SQLModel, table=True):
+    """A ledger event's place in the feed: ``seq`` is gap-free and in commit order."""
+
+    __tablename__ = "event_feed"
+
+    seq: int = Field(primary_key=True, sa_type=sa.BigInteger())
+    event_id: int = Field(foreign_key="ledger_event.id", sa_column_kwargs={"unique": True})

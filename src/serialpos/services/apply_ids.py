@@ -1,0 +1,151 @@
+"""Idempotent ``apply``: a line sent with an ``id`` is applied at most once, ever.
+
+Hosts resend after a timeout or a crash without knowing whether the first attempt landed, so
+the id, a fingerprint of the line and its verdict are recorded in the same transaction as
+the change (``apply_outcome``, db/apply_outcomes.py): a crash keeps both or neither. The id
+is claimed first, so a second process sending the same id waits for the first and then
+replays its verdict; a resend gets the first verdict back marked ``"replayed": true`` and
+changes nothing. The same id with a different body is refused (``id_reused``): the host has
+reused an id by mistake and must not be told the new line was applied.
+
+Only applied lines are recorded. A refused line changed nothing, so its id stays free: the
+host may fix the cause (create the product, say) and send the same id again. The services a
+line calls run inside the line's one transaction (db/joined.py), so a refusal after a first
+step also leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from serialpos.db import apply_outcomes
+from serialpos.db.engine import Database, DatabaseError
+from serialpos.db.integration_tables import MAX_APPLY_ID
+from serialpos.db.joined import JoinedDatabase
+from serialpos.domain.errors import BadRequest, DomainError
+from serialpos.domain.text import clip, has_control_chars
+from serialpos.services.context import Actor
+
+Result = dict[str, Any]
+ApplyObject = Callable[[Database, Actor, Mapping[str, Any]], Result]
+
+
+class IdReused(DomainError):
+    code = "id_reused"
+
+
+def line_id(value: object) -> str:
+    """The id a line carries, as stored: text as given, a whole number as its decimal text."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    if not isinstance(value, str):
+        raise BadRequest("'id' must be text or a whole number")
+    if not value.strip():
+        raise BadRequest("'id' is blank")
+    if has_control_chars(value):
+        raise BadRequest("'id' contains control characters")
+    if len(value) > MAX_APPLY_ID:
+        raise BadRequest(f"'id' is {len(value)} characters long; at most {MAX_APPLY_ID}")
+    return value
+
+
+def fingerprint(data: Mapping[str, Any]) -> str:
+    """sha256 of the line without its id, keys sorted: the same line always gives the same."""
+    body = {k: v for k, v in data.items() if k != "id"}
+    text = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+class _Refused(Exception):
+    """Leaves the line's transaction, rolling it back: the line was refused."""
+
+    def __init__(self, result: Result) -> None:
+        super().__init__(result.get("error"))
+        self.result = result
+
+
+def _replay(found: apply_outcomes.StoredOutcome, body_sha256: str, key: str) -> Result:
+    if found.body_sha256 != body_sha256:
+        raise IdReused(f"id {clip(key)} was already used for a different line "
+                       f"({found.op}, applied {found.applied_at:%Y-%m-%d %H:%M:%S}); give a "
+                       "new line a new id")
+    stored: Result = json.loads(found.outcome)
+    return {"ok": True, **stored, "replayed": True}
+
+
+def apply_once(db: Database, actor: Actor, data: Mapping[str, Any],
+               apply_object: ApplyObject) -> Result:
+    """The verdict of a line carrying an ``id``: applied now (and recorded), replayed, or
+    refused with nothing changed. ``apply_object`` applies the line itself."""
+    try:
+        key = line_id(data.get("id"))
+        body_sha256 = fingerprint(data)
+    except DomainError as exc:
+        return {"ok": False, "error": exc.code, "message": exc.message}
+    op = data.get("op")
+    op_name = op[:32] if isinstance(op, str) else "?"
+
+    def work(conn: Connection) -> Result:
+        found = apply_outcomes.claim(conn, key=key, body_sha256=body_sha256, op=op_name,
+                                     user=actor.user, terminal=actor.terminal)
+        if found is not None:
+            return _replay(found, body_sha256, key)
+        joined = JoinedDatabase(db, conn)
+        result = apply_object(joined, actor, data)
+        if joined.retryable is not None:
+            raise joined.retryable  # the outer write retries the whole line
+        if not result["ok"]:
+            raise _Refused(result)
+        apply_outcomes.record(conn, key, json.dumps(
+            {k: v for k, v in result.items() if k != "ok"}, ensure_ascii=False))
+        return result
+
+    try:
+        return db.write(work)
+    except _Refused as refused:
+        return refused.result
+    except DomainError as exc:
+        return {"ok": False, "error": exc.code, "message": exc.message}
+    except DatabaseError as exc:
+        return {"ok": False, "error": "database_error", "message": clip(str(exc), 300)}
+    except sa.exc.SQLAlchemyError as exc:
+        lines = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+        reason = lines[0] if lines else type(exc).__name__
+        return {"ok": False, "error": "database_error",
+                "message": f"database error: {clip(reason, 300)}"}
+
+
+def status(db: Database, ids: Sequence[object]) -> list[Result]:
+    """What became of each id, in the order asked: ``applied`` with the verdict first
+    returned, or ``not_applied`` (never received, refused, or still in flight: nothing
+    changed, and sending the line again is safe). A malformed id is ``bad_request``."""
+    keys: list[str | None] = []
+    answers: list[Result] = []
+    for value in ids:
+        try:
+            keys.append(line_id(value))
+            answers.append({})
+        except BadRequest as exc:
+            keys.append(None)
+            answers.append({"id": value, "status": "bad_request", "message": exc.message})
+    wanted = [k for k in keys if k is not None]
+    found = {row.id: row for row in db.read(lambda c: apply_outcomes.find(c, wanted))} \
+        if wanted else {}
+    for n, key in enumerate(keys):
+        if key is None:
+            continue
+        row = found.get(key)
+        if row is None:
+            answers[n] = {"id": key, "status": "not_applied"}
+        else:
+            answers[n] = {"id": key, "status": "applied", "op": row.op, "user": row.user_name,
+                          "terminal": row.terminal,
+                          "applied_at": row.applied_at.isoformat(timespec="seconds") + "Z",
+                          "outcome": json.loads(row.outcome)}
+    return answers
