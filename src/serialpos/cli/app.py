@@ -29,6 +29,8 @@ from serialpos.cli import (
 )
 from serialpos.cli import counts as counts_cmd
 from serialpos.cli import devices as devices_cmd
+from serialpos.cli import serve as serve_cmd
+from serialpos.cli import tokens as tokens_cmd
 from serialpos.cli.context import CliState, state
 from serialpos.cli.output import EXIT_REFUSED
 from serialpos.domain.text import visible
@@ -84,6 +86,8 @@ app.add_typer(counts_cmd.app, name="count")
 app.command("stock")(stores.stock)
 app.command("demo")(demo.demo)
 app.command("apply")(apply_cmd.apply)
+app.command("serve")(serve_cmd.serve)
+app.add_typer(tokens_cmd.app, name="token")
 app.command("invoice")(invoice.invoice)
 
 

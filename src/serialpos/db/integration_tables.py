@@ -44,3 +44,19 @@ class EventFeed(SQLModel, table=True):
 
     seq: int = Field(primary_key=True, sa_type=sa.BigInteger())
     event_id: int = Field(foreign_key="ledger_event.id", sa_column_kwargs={"unique": True})
+
+
+class ApiToken(SQLModel, table=True):
+    """A bearer token for ``serialpos serve``: only its sha256 is kept (the token itself is
+    shown once). A token acts as its user, with that user's role."""
+
+    __tablename__ = "api_token"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=64, sa_column_kwargs={"unique": True}, nullable=False)
+    user_id: int = Field(foreign_key="app_user.id")
+    secret_sha256: str = Field(max_length=64, sa_column_kwargs={"unique": True})
+    created_by: str = Field(max_length=32)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime())
+    expires_at: datetime | None = Field(default=None, sa_type=sa.DateTime())
+    revoked_at: datetime | None = Field(default=None, sa_type=sa.DateTime())

@@ -1,5 +1,6 @@
-"""Idempotent apply and the event feed: ``apply_outcome`` (one row per applied line id) and
-``event_feed`` (a gap-free, commit-ordered number for every ledger event).
+"""Idempotent apply, the event feed and API tokens: ``apply_outcome`` (one row per applied
+line id), ``event_feed`` (a gap-free, commit-ordered number for every ledger event) and
+``api_token`` (bearer tokens of ``serialpos serve``, kept as hashes).
 
 The feed number is assigned by a trigger on ``ledger_event``. On PostgreSQL it is a deferred
 constraint trigger, so it runs as the writing transaction commits and takes the single-row
@@ -34,6 +35,17 @@ def upgrade() -> None:
         sa.Column("terminal", sa.String(64), nullable=False),
         sa.Column("applied_at", sa.DateTime(), nullable=False),
         sa.Column("outcome", sa.Text(), nullable=False),
+    )
+    op.create_table(
+        "api_token",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("name", sa.String(64), nullable=False, unique=True),
+        sa.Column("user_id", sa.Integer(), sa.ForeignKey("app_user.id"), nullable=False),
+        sa.Column("secret_sha256", sa.String(64), nullable=False, unique=True),
+        sa.Column("created_by", sa.String(32), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("expires_at", sa.DateTime(), nullable=True),
+        sa.Column("revoked_at", sa.DateTime(), nullable=True),
     )
     op.create_table(
         "event_feed",
@@ -80,4 +92,5 @@ def downgrade() -> None:
         op.execute("DROP FUNCTION event_feed_stamp()")
         op.drop_table("event_feed_counter")
     op.drop_table("event_feed")
+    op.drop_table("api_token")
     op.drop_table("apply_outcome")

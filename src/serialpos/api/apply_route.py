@@ -1,0 +1,144 @@
+"""``POST /v1/apply``: JSON Lines in, one verdict per line out, both streamed.
+
+A raw ASGI endpoint rather than a ``StreamingResponse``: the request body is still being read
+while verdicts go out, and Starlette's streaming response would meanwhile consume the body's
+messages waiting for a disconnect. Each line is applied by services/apply.py in a worker
+thread, in input order, each its own transaction; a client that goes away mid-stream leaves
+every line it was answered for applied, the line in flight applied whole or not at all, and
+the rest unread.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import AsyncIterator
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import JSONResponse
+from starlette.types import Receive, Scope, Send
+
+from serialpos.api.auth import actor_of
+from serialpos.api.guard import BodyTimeout, BodyTooLarge
+from serialpos.api.problems import from_error, problem
+from serialpos.domain.errors import DomainError
+from serialpos.services import apply as apply_service
+from serialpos.services.context import Actor
+
+log = logging.getLogger(__name__)
+
+NDJSON = "application/x-ndjson"
+_LINE_TYPES = {NDJSON, "application/jsonl", "application/x-jsonlines", "application/json-seq"}
+
+
+async def _lines(request: Request) -> AsyncIterator[bytes | None]:
+    """The body's lines without their breaks (None for a line over the apply limit), as the
+    bytes arrive; never more than one line held."""
+    limit = apply_service.MAX_LINE_BYTES
+    pending = bytearray()
+    skipping = False
+    async for chunk in request.stream():
+        pending += chunk
+        while True:
+            cut = pending.find(b"\n")
+            if cut < 0:
+                break
+            line = bytes(pending[:cut]).removesuffix(b"\r")
+            del pending[:cut + 1]
+            if skipping:
+                skipping = False
+                yield None
+            else:
+                yield None if len(line) > limit else line
+        if len(pending) > limit + 1:
+            pending.clear()
+            skipping = True
+    if skipping:
+        yield None
+    elif pending.strip():
+        yield bytes(pending).removesuffix(b"\r")
+
+
+async def _json_lines(value: Any) -> AsyncIterator[bytes | None]:
+    """An ``application/json`` body (one object, or an array of them) as lines."""
+    for item in value if isinstance(value, list) else [value]:
+        yield json.dumps(item, ensure_ascii=False).encode("utf-8")
+
+
+def _refuse_body(exc: BodyTooLarge | BodyTimeout) -> JSONResponse:
+    code = "body_too_large" if isinstance(exc, BodyTooLarge) else "request_timeout"
+    return problem(code, str(exc), headers={"Connection": "close"})
+
+
+class ApplyEndpoint:
+    """The ASGI app of ``POST /v1/apply``."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        request = Request(scope, receive)
+        if request.method != "POST":
+            await problem("method_not_allowed", "use POST", headers={"Allow": "POST"})(
+                scope, receive, send)
+            return
+        media = request.headers.get("content-type", NDJSON).split(";")[0].strip().lower()
+        if media not in _LINE_TYPES and media != "application/json":
+            await problem("unsupported_media_type",
+                          f"send {NDJSON} (one operation per line) or application/json "
+                          "(one object or an array)")(scope, receive, send)
+            return
+        try:
+            actor = await actor_of(request)
+        except DomainError as exc:
+            await from_error(exc)(scope, receive, send)
+            return
+        if media != "application/json":
+            await self._stream(scope, receive, send, request, actor, _lines(request))
+            return
+        try:
+            value = json.loads(await request.body())
+        except (BodyTooLarge, BodyTimeout) as exc:
+            await _refuse_body(exc)(scope, receive, send)
+            return
+        except (ValueError, RecursionError) as exc:
+            await problem("bad_request", f"the body is not valid JSON: {exc}")(
+                scope, receive, send)
+            return
+        await self._stream(scope, receive, send, request, actor, _json_lines(value))
+
+    async def _stream(self, scope: Scope, receive: Receive, send: Send, request: Request,
+                      actor: Actor, lines: AsyncIterator[bytes | None]) -> None:
+        db = request.app.state.db
+        started = False
+
+        async def emit(result: dict[str, Any]) -> None:
+            nonlocal started
+            if not started:
+                await send({"type": "http.response.start", "status": 200,
+                            "headers": [(b"content-type", NDJSON.encode())]})
+                started = True
+            body = json.dumps(result, ensure_ascii=False).encode("utf-8") + b"\n"
+            await send({"type": "http.response.body", "body": body, "more_body": True})
+
+        line_no = 0
+        try:
+            async for raw in lines:
+                line_no += 1
+                result = await run_in_threadpool(apply_service.apply_line, db, actor, raw,
+                                                 line_no)
+                if result is not None:
+                    await emit(result)
+        except (BodyTooLarge, BodyTimeout) as exc:
+            if not started:
+                await _refuse_body(exc)(scope, receive, send)
+                return
+            code = "body_too_large" if isinstance(exc, BodyTooLarge) else "request_timeout"
+            # Verdicts are out already: the last line says why the rest was not read.
+            await emit({"ok": False, "line": line_no + 1, "error": code, "message": str(exc)})
+        except (ClientDisconnect, OSError):
+            log.info("apply: the client went away after line %d", line_no)
+            return
+        if not started:
+            await send({"type": "http.response.start", "status": 200,
+                        "headers": [(b"content-type", NDJSON.encode())]})
+        await send({"type": "http.response.body", "body": b"", "more_body": False})

@@ -1,0 +1,22 @@
+"""Who a request acts as: its bearer token's user, checked on every request (no cache, so a
+revoked token is refused at once)."""
+
+from __future__ import annotations
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+
+from serialpos.services import tokens
+from serialpos.services.context import Actor
+
+
+async def actor_of(request: Request) -> Actor:
+    """The actor of ``Authorization: Bearer <token>``; ``unauthorized`` (401) otherwise."""
+    header = request.headers.get("authorization")
+    if header is None:
+        raise tokens.Unauthorized("this route needs a token: send 'Authorization: Bearer "
+                                  "<token>' (serialpos token create USER)")
+    scheme, _, token = header.strip().partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise tokens.Unauthorized("the Authorization header must be 'Bearer <token>'")
+    return await run_in_threadpool(tokens.authenticate, request.app.state.db, token.strip())

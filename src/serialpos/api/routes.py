@@ -1,0 +1,217 @@
+"""The request-response routes of ``/v1``: lookups, the product feed, stock, orders, the
+sales detail report and the event feed. Each parses its input, checks the token, and calls
+one service in a worker thread (the services block on the database)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Callable, Iterator
+from datetime import date
+from typing import Any, TypeVar
+
+from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response, StreamingResponse
+
+from serialpos.api import present
+from serialpos.api.auth import actor_of
+from serialpos.api.problems import problem
+from serialpos.domain.errors import BadRequest
+from serialpos.domain.users import Permission
+from serialpos.services import (
+    apply_ids,
+    feed,
+    lookup,
+    orders,
+    product_import,
+    products,
+    reports,
+    stock,
+)
+
+T = TypeVar("T")
+MAX_LIST = 1000
+
+
+async def _call(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    return await run_in_threadpool(fn, *args, **kwargs)
+
+
+def _int(request: Request, key: str, default: int, low: int, high: int) -> int:
+    raw = request.query_params.get(key)
+    if raw is None or raw == "":
+        return default
+    if not raw.isdigit() or not low <= int(raw) <= high:
+        raise BadRequest(f"'{key}' must be a whole number from {low} to {high}")
+    return int(raw)
+
+
+def _text(request: Request, key: str) -> str | None:
+    value = request.query_params.get(key)
+    if value is not None and len(value) > 200:
+        raise BadRequest(f"'{key}' is longer than 200 characters")
+    return value or None
+
+
+def _date(request: Request, key: str) -> date | None:
+    raw = _text(request, key)
+    if raw is None:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise BadRequest(f"'{key}' must be a date as YYYY-MM-DD") from None
+
+
+async def _json_body(request: Request) -> Any:
+    try:
+        return json.loads(await request.body())
+    except (ValueError, RecursionError) as exc:
+        raise BadRequest(f"the body is not valid JSON: {exc}") from None
+
+
+# -- apply status -----------------------------------------------------------------------
+async def apply_status(request: Request) -> Response:
+    await actor_of(request)
+    ids = request.query_params.getlist("id")
+    if not 1 <= len(ids) <= MAX_LIST:
+        raise BadRequest(f"give 1 to {MAX_LIST} ids as ?id=...&id=...")
+    return JSONResponse({"ids": await _call(apply_ids.status, request.app.state.db, ids)})
+
+
+# -- serials ------------------------------------------------------------------------------
+async def serial_card(request: Request) -> Response:
+    await actor_of(request)
+    db = request.app.state.db
+    serial = request.path_params["serial"]
+    cards = await _call(lookup.lookup_serial, db, serial, _text(request, "sku"))
+    if not cards:
+        return problem("unknown_serial", f"no unit has the serial '{serial[:64]}' (serials are "
+                                         "case-sensitive)")
+    units = []
+    for c in cards:
+        customer = None
+        if c.sale is not None:
+            view = await _call(orders.get_order, db, c.sale.order)
+            customer = view.customer.name if view.customer is not None else None
+        units.append(present.card(c, customer))
+    return JSONResponse({"serial": cards[0].serial, "units": units})
+
+
+async def serial_search(request: Request) -> Response:
+    await actor_of(request)
+    prefix = request.query_params.get("prefix")
+    if not prefix:
+        raise BadRequest("give ?prefix= (the start of the serial)")
+    limit = _int(request, "limit", lookup.MAX_MATCHES, 1, lookup.MAX_SEARCH_LIMIT)
+    result = await _call(lookup.search_serials, request.app.state.db, prefix, limit)
+    return JSONResponse({"prefix": result.prefix, "limit": result.limit,
+                         "truncated": result.truncated,
+                         "matches": [present.match(m) for m in result.matches]})
+
+
+# -- products -----------------------------------------------------------------------------
+async def product_list(request: Request) -> Response:
+    await actor_of(request)
+    limit = _int(request, "limit", products.SEARCH_LIMIT, 1, MAX_LIST)
+    found = await _call(products.search_products, request.app.state.db,
+                        _text(request, "q") or "", limit)
+    return JSONResponse({"products": [present.product(p) for p in found]})
+
+
+async def product_one(request: Request) -> Response:
+    await actor_of(request)
+    found = await _call(products.get_product, request.app.state.db,
+                        request.path_params["sku"])
+    return JSONResponse(present.product(found))
+
+
+async def product_upload(request: Request) -> Response:
+    """A product feed or mass-upload CSV: all of it, or nothing with every bad row listed."""
+    actor = await actor_of(request)
+    body = await request.body()
+    report = await _call(product_import.import_products_bytes, request.app.state.db, actor,
+                         body)
+    return JSONResponse({"format": report.format, "rows": report.rows,
+                         "created": report.created, "updated": report.updated,
+                         "unchanged": report.unchanged, "warnings": list(report.warnings)})
+
+
+# -- stock --------------------------------------------------------------------------------
+async def stock_levels(request: Request) -> Response:
+    await actor_of(request)
+    lines = await _call(stock.stock_levels, request.app.state.db, _text(request, "store"),
+                        _text(request, "sku"))
+    return JSONResponse({"stock": [present.stock_line(s) for s in lines]})
+
+
+# -- orders -------------------------------------------------------------------------------
+async def order_one(request: Request) -> Response:
+    await actor_of(request)
+    view = await _call(orders.get_order, request.app.state.db, request.path_params["order"])
+    return JSONResponse(present.order(view))
+
+
+async def order_line_serial(request: Request) -> Response:
+    """Record, change or (``"serial": null``) remove a line's serial before fulfilment."""
+    actor = await actor_of(request)
+    raw_line = request.path_params["line"]
+    if not raw_line.isdigit() or len(raw_line) > 18:
+        raise BadRequest("the line is its id, a whole number (see GET /v1/orders/{order})")
+    body = await _json_body(request)
+    if not isinstance(body, dict) or "serial" not in body:
+        raise BadRequest("the body is an object with 'serial' (text, or null to remove it)")
+    serial = body["serial"]
+    if serial is not None and not isinstance(serial, str):
+        raise BadRequest("'serial' must be text or null")
+    view = await _call(orders.set_serial, request.app.state.db, actor,
+                       request.path_params["order"], int(raw_line), serial or None)
+    return JSONResponse(present.order(view))
+
+
+# -- reports ------------------------------------------------------------------------------
+def _csv_chunks(rows: Iterator[tuple[object, ...]]) -> Iterator[str]:
+    """CSV text in chunks of about 64 KiB, the header first."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(reports.SALES_DETAIL_COLUMNS)
+    for row in rows:
+        writer.writerow(["" if v is None else v for v in row])
+        if out.tell() > 65536:
+            yield out.getvalue()
+            out.seek(0)
+            out.truncate()
+    yield out.getvalue()
+
+
+async def sales_detail(request: Request) -> Response:
+    actor = await actor_of(request)
+    actor.require(Permission.REPORTS)
+    f = reports.ReportFilter(date_from=_date(request, "from"), date_to=_date(request, "to"),
+                             store=_text(request, "store"), sku=_text(request, "sku"),
+                             serial=_text(request, "serial"))
+    db = request.app.state.db
+    rows = await _call(reports.sales_detail_rows, db, f)  # the filter is checked here
+    accept = request.headers.get("accept", "")
+    if "application/json" in accept and "text/csv" not in accept:
+        def as_json() -> list[dict[str, Any]]:
+            keys = reports.SALES_JSON_KEYS
+            return [{k: (v if isinstance(v, int | str | None) else str(v))
+                     for k, v in zip(keys, row, strict=True)} for row in rows]
+
+        return JSONResponse({"rows": await _call(as_json)})
+    return StreamingResponse(iterate_in_threadpool(_csv_chunks(rows)),
+                             media_type="text/csv; charset=utf-8",
+                             headers={"Content-Disposition":
+                                      'attachment; filename="sales-detail.csv"'})
+
+
+# -- event feed ---------------------------------------------------------------------------
+async def events(request: Request) -> Response:
+    await actor_of(request)
+    after = _int(request, "after", 0, 0, 2**62)
+    limit = _int(request, "limit", feed.DEFAULT_PAGE, 1, feed.MAX_PAGE)
+    page = await _call(feed.events_after, request.app.state.db, after, limit)
+    return JSONResponse({"events": [e.to_json() for e in page.events], "next": page.next})
