@@ -10,6 +10,7 @@ the rest unread.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import AsyncIterator
@@ -18,10 +19,10 @@ from typing import Any
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse
-from starlette.types import Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from serialpos.api.auth import actor_of
-from serialpos.api.guard import BodyTimeout, BodyTooLarge
+from serialpos.api.guard import BODY_STATE, BodyTimeout, BodyTooLarge
 from serialpos.api.problems import from_error, problem
 from serialpos.domain.errors import DomainError
 from serialpos.services import apply as apply_service
@@ -33,38 +34,53 @@ NDJSON = "application/x-ndjson"
 _LINE_TYPES = {NDJSON, "application/jsonl", "application/x-jsonlines", "application/json-seq"}
 
 
-async def _lines(request: Request) -> AsyncIterator[bytes | None]:
+class _BodyLines:
     """The body's lines without their breaks (None for a line over the apply limit), as the
-    bytes arrive; never more than one line held."""
-    limit = apply_service.MAX_LINE_BYTES
-    pending = bytearray()
-    skipping = False
-    async for chunk in request.stream():
-        pending += chunk
-        while True:
-            cut = pending.find(b"\n")
-            if cut < 0:
-                break
-            line = bytes(pending[:cut]).removesuffix(b"\r")
-            del pending[:cut + 1]
-            if skipping:
-                skipping = False
-                yield None
-            else:
-                yield None if len(line) > limit else line
-        if len(pending) > limit + 1:
-            pending.clear()
-            skipping = True
-    if skipping:
-        yield None
-    elif pending.strip():
-        yield bytes(pending).removesuffix(b"\r")
+    bytes arrive; never more than one line held. ``complete`` once the body is all in."""
+
+    def __init__(self, request: Request) -> None:
+        self.request = request
+        self.complete = False
+
+    async def __aiter__(self) -> AsyncIterator[bytes | None]:
+        limit = apply_service.MAX_LINE_BYTES
+        pending = bytearray()
+        skipping = False
+        async for chunk in self.request.stream():
+            pending += chunk
+            while True:
+                cut = pending.find(b"\n")
+                if cut < 0:
+                    break
+                line = bytes(pending[:cut]).removesuffix(b"\r")
+                del pending[:cut + 1]
+                if skipping:
+                    skipping = False
+                    yield None
+                else:
+                    yield None if len(line) > limit else line
+            if len(pending) > limit + 1:
+                pending.clear()
+                skipping = True
+        self.complete = True
+        if skipping:
+            yield None
+        elif pending.strip():
+            yield bytes(pending).removesuffix(b"\r")
 
 
-async def _json_lines(value: Any) -> AsyncIterator[bytes | None]:
-    """An ``application/json`` body (one object, or an array of them) as lines."""
-    for item in value if isinstance(value, list) else [value]:
-        yield json.dumps(item, ensure_ascii=False).encode("utf-8")
+class _JsonLines:
+    """An ``application/json`` body (one object, or an array of them, read already) as
+    lines."""
+
+    complete = True
+
+    def __init__(self, value: Any) -> None:
+        self.items = value if isinstance(value, list) else [value]
+
+    async def __aiter__(self) -> AsyncIterator[bytes | None]:
+        for item in self.items:
+            yield json.dumps(item, ensure_ascii=False).encode("utf-8")
 
 
 def _refuse_body(exc: BodyTooLarge | BodyTimeout) -> JSONResponse:
@@ -93,7 +109,7 @@ class ApplyEndpoint:
             await from_error(exc)(scope, receive, send)
             return
         if media != "application/json":
-            await self._stream(scope, receive, send, request, actor, _lines(request))
+            await self._stream(scope, receive, send, request, actor, _BodyLines(request))
             return
         try:
             value = json.loads(await request.body())
@@ -104,10 +120,10 @@ class ApplyEndpoint:
             await problem("bad_request", f"the body is not valid JSON: {exc}")(
                 scope, receive, send)
             return
-        await self._stream(scope, receive, send, request, actor, _json_lines(value))
+        await self._stream(scope, receive, send, request, actor, _JsonLines(value))
 
     async def _stream(self, scope: Scope, receive: Receive, send: Send, request: Request,
-                      actor: Actor, lines: AsyncIterator[bytes | None]) -> None:
+                      actor: Actor, lines: _BodyLines | _JsonLines) -> None:
         db = request.app.state.db
         started = False
 
@@ -121,8 +137,16 @@ class ApplyEndpoint:
             await send({"type": "http.response.body", "body": body, "more_body": True})
 
         line_no = 0
+        # Once the body is all in, the next message uvicorn has is the client leaving: watch
+        # for it, so that a client gone stops the lines it will never see verdicts for.
+        gone: asyncio.Task[Message] | None = None
         try:
             async for raw in lines:
+                if gone is None and (lines.complete or scope.get(BODY_STATE, {}).get("done")):
+                    gone = asyncio.ensure_future(receive())
+                if gone is not None and gone.done():
+                    log.info("apply: the client went away after line %d", line_no)
+                    return
                 line_no += 1
                 result = await run_in_threadpool(apply_service.apply_line, db, actor, raw,
                                                  line_no)
@@ -138,6 +162,9 @@ class ApplyEndpoint:
         except (ClientDisconnect, OSError):
             log.info("apply: the client went away after line %d", line_no)
             return
+        finally:
+            if gone is not None and not gone.done():
+                gone.cancel()
         if not started:
             await send({"type": "http.response.start", "status": 200,
                         "headers": [(b"content-type", NDJSON.encode())]})

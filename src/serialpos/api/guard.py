@@ -19,6 +19,8 @@ from serialpos.api.problems import problem
 MAX_BODY = 8 * 1024 * 1024
 BODY_TIMEOUT = 60.0
 IDLE_TIMEOUT = 10.0
+#: The scope key of the body's reading state (``{"received": bytes, "done": bool}``).
+BODY_STATE = "serialpos.body"
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,7 @@ class BodyGuard:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + limits.body_timeout
         state = {"received": 0, "done": False}
+        scope[BODY_STATE] = state  # "done": the whole body has been received
 
         async def guarded() -> Message:
             if state["done"]:  # the body is in: what follows is a wait for a disconnect

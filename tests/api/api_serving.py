@@ -1,0 +1,117 @@
+"""Helpers to run a real ``serialpos serve`` process on 127.0.0.1 (a free port), on a SQLite
+file or on PostgreSQL.
+
+Set up: stores S1 and S2; users ada (admin), mia (manager), carl (cashier), sam (stockroom);
+products PH1 (serials required) and CAB (no serials); a token per user."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+import httpx
+import pytest
+import sqlalchemy as sa
+
+from serialpos.db import migrate
+from serialpos.db.engine import Database
+from serialpos.services import products, stores, tokens, users
+from serialpos.services.context import SYSTEM
+
+PG_URL = os.environ.get("SERIALPOS_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+#: Seconds a request body may take (short, so the slow-client test is quick).
+BODY_TIMEOUT = 3.0
+ROLES = {"ada": "admin", "mia": "manager", "carl": "cashier", "sam": "stockroom"}
+
+
+@dataclass
+class Server:
+    base: str
+    db_url: str
+    db: Database
+    tokens: dict[str, str]
+    process: subprocess.Popen[bytes]
+    env: dict[str, str]
+
+    def client(self, user: str | None = "ada", **kwargs: object) -> httpx.Client:
+        headers = {} if user is None else {"Authorization": f"Bearer {self.tokens[user]}"}
+        return httpx.Client(base_url=self.base, headers=headers, timeout=60,
+                            **kwargs)  # type: ignore[arg-type]
+
+
+def require_postgres() -> None:
+    """As tests/conftest.py: skip without PostgreSQL, except in CI where that fails."""
+    try:
+        engine = sa.create_engine(PG_URL, connect_args={"connect_timeout": 3})
+        with engine.connect() as conn:
+            conn.exec_driver_sql("SELECT 1")
+        engine.dispose()
+    except Exception as exc:
+        reason = f"PostgreSQL not reachable at {PG_URL}: {str(exc).splitlines()[0]}"
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def seed(db: Database) -> dict[str, str]:
+    migrate.upgrade(db)
+    stores.add_store(db, SYSTEM, "S1", "Main Street")
+    stores.add_store(db, SYSTEM, "S2", "Harbour Mall")
+    for name, role in ROLES.items():
+        users.add_user(db, SYSTEM, name, role, "1234")
+    ada = users.actor_for(db, "ada", "setup")
+    products.create_product(db, ada, sku="PH1", name="Phone", serial_mode="required")
+    products.create_product(db, ada, sku="CAB", name="Cable", price=Decimal("9.50"))
+    return {name: tokens.create_token(db, ada, name, f"{name}-token")[0] for name in ROLES}
+
+
+def start(db_url: str, folder: Path, *extra: str) -> tuple[subprocess.Popen[bytes], str,
+                                                           dict[str, str]]:
+    port = free_port()
+    config = folder / "terminal.toml"
+    config.write_text("")
+    env = {**os.environ, "SERIALPOS_CONFIG": str(config),
+           "SERIALPOS_OUTBOX": str(folder / "outbox"), "XDG_DATA_HOME": str(folder / "data")}
+    for name in ("SERIALPOS_USER", "SERIALPOS_DB"):
+        env.pop(name, None)
+    log = open(folder / f"serve-{port}.log", "wb")  # noqa: SIM115 - the process's stderr
+    process = subprocess.Popen(
+        [sys.executable, "-m", "serialpos", "--db", db_url, "serve", "--port", str(port),
+         "--body-timeout", str(BODY_TIMEOUT), "--log-level", "warning", *extra],
+        stdout=log, stderr=subprocess.STDOUT, env=env)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            if httpx.get(f"{base}/v1/openapi.json", timeout=1).status_code == 200:
+                return process, base, env
+        except httpx.HTTPError:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            raise RuntimeError((folder / f"serve-{port}.log").read_text())
+        time.sleep(0.1)
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
+    try:
+        process.wait(10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
