@@ -215,6 +215,16 @@ def test_bad_requests_are_problems_never_500(server: Server) -> None:
                    415, "unsupported_media_type")
         is_problem(c.put("/v1/orders/S1-1/lines/1/serial", content="{nope"), 400,
                    "bad_request")
+        # NUL and other control characters anywhere: refused, never a database error
+        for r in (c.get("/v1/serials/A%00B"), c.get("/v1/products/A%00"),
+                  c.get("/v1/orders/S1%00"), c.get("/v1/stock", params={"store": "S\x00"}),
+                  c.get("/v1/products", params={"q": "\x00"}),
+                  c.get("/v1/serials", params={"prefix": "A\x00"}),
+                  c.put("/v1/orders/S1-000001/lines/1/serial", json={"serial": "A\x00"}),
+                  c.put("/v1/products", content="SKU,Name,Price,Serial Number Option\n"
+                        "A\x00B,N\x00,1.00,Required\n")):
+            assert 400 <= r.status_code < 500, r.text
+            assert r.headers["content-type"] == PROBLEM
         # Malformed JSON Lines: a verdict per line, as apply gives
         r = c.post("/v1/apply", content='{"op": 5}\nnot json\n[1]\n',
                    headers={"Content-Type": "application/x-ndjson"})

@@ -19,6 +19,7 @@ from serialpos.api import present
 from serialpos.api.auth import actor_of
 from serialpos.api.problems import problem
 from serialpos.domain.errors import BadRequest
+from serialpos.domain.text import has_control_chars
 from serialpos.domain.users import Permission
 from serialpos.services import (
     apply_ids,
@@ -48,11 +49,22 @@ def _int(request: Request, key: str, default: int, low: int, high: int) -> int:
     return int(raw)
 
 
+def _checked(key: str, value: str) -> str:
+    # PostgreSQL cannot even compare text holding NUL: refuse it here, as apply does.
+    if len(value) > 200:
+        raise BadRequest(f"'{key}' is longer than 200 characters")
+    if has_control_chars(value):
+        raise BadRequest(f"'{key}' contains control characters")
+    return value
+
+
 def _text(request: Request, key: str) -> str | None:
     value = request.query_params.get(key)
-    if value is not None and len(value) > 200:
-        raise BadRequest(f"'{key}' is longer than 200 characters")
-    return value or None
+    return _checked(key, value) if value else None
+
+
+def _path(request: Request, key: str) -> str:
+    return _checked(key, request.path_params[key])
 
 
 def _date(request: Request, key: str) -> date | None:
@@ -85,7 +97,7 @@ async def apply_status(request: Request) -> Response:
 async def serial_card(request: Request) -> Response:
     await actor_of(request)
     db = request.app.state.db
-    serial = request.path_params["serial"]
+    serial = _path(request, "serial")
     cards = await _call(lookup.lookup_serial, db, serial, _text(request, "sku"))
     if not cards:
         return problem("unknown_serial", f"no unit has the serial '{serial[:64]}' (serials are "
@@ -102,7 +114,7 @@ async def serial_card(request: Request) -> Response:
 
 async def serial_search(request: Request) -> Response:
     await actor_of(request)
-    prefix = request.query_params.get("prefix")
+    prefix = _text(request, "prefix")
     if not prefix:
         raise BadRequest("give ?prefix= (the start of the serial)")
     limit = _int(request, "limit", lookup.MAX_MATCHES, 1, lookup.MAX_SEARCH_LIMIT)
@@ -124,7 +136,7 @@ async def product_list(request: Request) -> Response:
 async def product_one(request: Request) -> Response:
     await actor_of(request)
     found = await _call(products.get_product, request.app.state.db,
-                        request.path_params["sku"])
+                        _path(request, "sku"))
     return JSONResponse(present.product(found))
 
 
@@ -150,7 +162,7 @@ async def stock_levels(request: Request) -> Response:
 # -- orders -------------------------------------------------------------------------------
 async def order_one(request: Request) -> Response:
     await actor_of(request)
-    view = await _call(orders.get_order, request.app.state.db, request.path_params["order"])
+    view = await _call(orders.get_order, request.app.state.db, _path(request, "order"))
     return JSONResponse(present.order(view))
 
 
@@ -167,7 +179,7 @@ async def order_line_serial(request: Request) -> Response:
     if serial is not None and not isinstance(serial, str):
         raise BadRequest("'serial' must be text or null")
     view = await _call(orders.set_serial, request.app.state.db, actor,
-                       request.path_params["order"], int(raw_line), serial or None)
+                       _path(request, "order"), int(raw_line), serial or None)
     return JSONResponse(present.order(view))
 
 
