@@ -4,10 +4,8 @@ one service in a worker thread (the services block on the database)."""
 
 from __future__ import annotations
 
-import csv
-import io
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import date
 from typing import Any, TypeVar
 
@@ -23,6 +21,7 @@ from serialpos.domain.text import has_control_chars
 from serialpos.domain.users import Permission
 from serialpos.services import (
     apply_ids,
+    exports,
     feed,
     lookup,
     orders,
@@ -184,20 +183,6 @@ async def order_line_serial(request: Request) -> Response:
 
 
 # -- reports ------------------------------------------------------------------------------
-def _csv_chunks(rows: Iterator[tuple[object, ...]]) -> Iterator[str]:
-    """CSV text in chunks of about 64 KiB, the header first."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(reports.SALES_DETAIL_COLUMNS)
-    for row in rows:
-        writer.writerow(["" if v is None else v for v in row])
-        if out.tell() > 65536:
-            yield out.getvalue()
-            out.seek(0)
-            out.truncate()
-    yield out.getvalue()
-
-
 async def sales_detail(request: Request) -> Response:
     actor = await actor_of(request)
     actor.require(Permission.REPORTS)
@@ -210,11 +195,12 @@ async def sales_detail(request: Request) -> Response:
     if "application/json" in accept and "text/csv" not in accept:
         def as_json() -> list[dict[str, Any]]:
             keys = reports.SALES_JSON_KEYS
-            return [{k: (v if isinstance(v, int | str | None) else str(v))
-                     for k, v in zip(keys, row, strict=True)} for row in rows]
+            return [dict(zip(keys, map(exports.json_value, row), strict=True))
+                    for row in rows]
 
         return JSONResponse({"rows": await _call(as_json)})
-    return StreamingResponse(iterate_in_threadpool(_csv_chunks(rows)),
+    chunks = exports.csv_chunks(reports.SALES_DETAIL_COLUMNS, rows)
+    return StreamingResponse(iterate_in_threadpool(chunks),
                              media_type="text/csv; charset=utf-8",
                              headers={"Content-Disposition":
                                       'attachment; filename="sales-detail.csv"'})

@@ -17,8 +17,9 @@ recorded, for scripts. XLSX needs no guard: text is written as text cells, never
 from __future__ import annotations
 
 import csv
+import io
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -93,6 +94,22 @@ def stream_csv(out: IO[str], columns: Sequence[str], rows: Iterable[Sequence[obj
             for v in row])
         count += 1
     return count
+
+
+def csv_chunks(columns: Sequence[str], rows: Iterable[Sequence[object]],
+               size: int = 65536) -> Iterator[str]:
+    """The CSV of :func:`stream_csv` (formulas guarded) in pieces of about ``size``
+    characters, for a response streamed as it is read from the database."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([_csv_cell(v, True) for v in row])
+        if out.tell() >= size:
+            yield out.getvalue()
+            out.seek(0)
+            out.truncate()
+    yield out.getvalue()
 
 
 def write_json(path: Path, columns: Sequence[str], rows: Iterable[Sequence[object]],
