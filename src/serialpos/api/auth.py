@@ -12,6 +12,12 @@ from serialpos.services.context import Actor
 
 async def actor_of(request: Request) -> Actor:
     """The actor of ``Authorization: Bearer <token>``; ``unauthorized`` (401) otherwise."""
+    return await run_in_threadpool(actor_now, request)
+
+
+def actor_now(request: Request) -> Actor:
+    """:func:`actor_of` for a route that already runs in a worker thread (a plain ``def``
+    route: one thread hop per request, not one per service call)."""
     header = request.headers.get("authorization")
     if header is None:
         raise tokens.Unauthorized("this route needs a token: send 'Authorization: Bearer "
@@ -19,4 +25,4 @@ async def actor_of(request: Request) -> Actor:
     scheme, _, token = header.strip().partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise tokens.Unauthorized("the Authorization header must be 'Bearer <token>'")
-    return await run_in_threadpool(tokens.authenticate, request.app.state.db, token.strip())
+    return tokens.authenticate(request.app.state.db, token.strip())

@@ -1,6 +1,8 @@
 """The request-response routes of ``/v1``: lookups, the product feed, stock, orders, the
-sales detail report and the event feed. Each parses its input, checks the token, and calls
-one service in a worker thread (the services block on the database)."""
+sales detail report and the event feed. Each parses its input, checks the token and calls
+the services, which block on the database: a route without a body is a plain ``def`` that
+Starlette runs in a worker thread (one thread hop per request); a route that reads a body
+is ``async`` and hands each service call to a worker thread."""
 
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
 from serialpos.api import present
-from serialpos.api.auth import actor_of
+from serialpos.api.auth import actor_now, actor_of
 from serialpos.api.problems import problem
 from serialpos.domain.errors import BadRequest
 from serialpos.domain.text import has_control_chars
@@ -84,20 +86,20 @@ async def _json_body(request: Request) -> Any:
 
 
 # -- apply status -----------------------------------------------------------------------
-async def apply_status(request: Request) -> Response:
-    await actor_of(request)
+def apply_status(request: Request) -> Response:
+    actor_now(request)
     ids = request.query_params.getlist("id")
     if not 1 <= len(ids) <= MAX_LIST:
         raise BadRequest(f"give 1 to {MAX_LIST} ids as ?id=...&id=...")
-    return JSONResponse({"ids": await _call(apply_ids.status, request.app.state.db, ids)})
+    return JSONResponse({"ids": apply_ids.status(request.app.state.db, ids)})
 
 
 # -- serials ------------------------------------------------------------------------------
-async def serial_card(request: Request) -> Response:
-    await actor_of(request)
+def serial_card(request: Request) -> Response:
+    actor_now(request)
     db = request.app.state.db
     serial = _path(request, "serial")
-    cards = await _call(lookup.lookup_serial, db, serial, _text(request, "sku"))
+    cards = lookup.lookup_serial(db, serial, _text(request, "sku"))
     if not cards:
         return problem("unknown_serial", f"no unit has the serial '{serial[:64]}' (serials are "
                                          "case-sensitive)")
@@ -105,37 +107,35 @@ async def serial_card(request: Request) -> Response:
     for c in cards:
         customer = None
         if c.sale is not None:
-            view = await _call(orders.get_order, db, c.sale.order)
+            view = orders.get_order(db, c.sale.order)
             customer = view.customer.name if view.customer is not None else None
         units.append(present.card(c, customer))
     return JSONResponse({"serial": cards[0].serial, "units": units})
 
 
-async def serial_search(request: Request) -> Response:
-    await actor_of(request)
+def serial_search(request: Request) -> Response:
+    actor_now(request)
     prefix = _text(request, "prefix")
     if not prefix:
         raise BadRequest("give ?prefix= (the start of the serial)")
     limit = _int(request, "limit", lookup.MAX_MATCHES, 1, lookup.MAX_SEARCH_LIMIT)
-    result = await _call(lookup.search_serials, request.app.state.db, prefix, limit)
+    result = lookup.search_serials(request.app.state.db, prefix, limit)
     return JSONResponse({"prefix": result.prefix, "limit": result.limit,
                          "truncated": result.truncated,
                          "matches": [present.match(m) for m in result.matches]})
 
 
 # -- products -----------------------------------------------------------------------------
-async def product_list(request: Request) -> Response:
-    await actor_of(request)
+def product_list(request: Request) -> Response:
+    actor_now(request)
     limit = _int(request, "limit", products.SEARCH_LIMIT, 1, MAX_LIST)
-    found = await _call(products.search_products, request.app.state.db,
-                        _text(request, "q") or "", limit)
+    found = products.search_products(request.app.state.db, _text(request, "q") or "", limit)
     return JSONResponse({"products": [present.product(p) for p in found]})
 
 
-async def product_one(request: Request) -> Response:
-    await actor_of(request)
-    found = await _call(products.get_product, request.app.state.db,
-                        _path(request, "sku"))
+def product_one(request: Request) -> Response:
+    actor_now(request)
+    found = products.get_product(request.app.state.db, _path(request, "sku"))
     return JSONResponse(present.product(found))
 
 
@@ -151,17 +151,17 @@ async def product_upload(request: Request) -> Response:
 
 
 # -- stock --------------------------------------------------------------------------------
-async def stock_levels(request: Request) -> Response:
-    await actor_of(request)
-    lines = await _call(stock.stock_levels, request.app.state.db, _text(request, "store"),
+def stock_levels(request: Request) -> Response:
+    actor_now(request)
+    lines = stock.stock_levels(request.app.state.db, _text(request, "store"),
                         _text(request, "sku"))
     return JSONResponse({"stock": [present.stock_line(s) for s in lines]})
 
 
 # -- orders -------------------------------------------------------------------------------
-async def order_one(request: Request) -> Response:
-    await actor_of(request)
-    view = await _call(orders.get_order, request.app.state.db, _path(request, "order"))
+def order_one(request: Request) -> Response:
+    actor_now(request)
+    view = orders.get_order(request.app.state.db, _path(request, "order"))
     return JSONResponse(present.order(view))
 
 
@@ -207,9 +207,9 @@ async def sales_detail(request: Request) -> Response:
 
 
 # -- event feed ---------------------------------------------------------------------------
-async def events(request: Request) -> Response:
-    await actor_of(request)
+def events(request: Request) -> Response:
+    actor_now(request)
     after = _int(request, "after", 0, 0, 2**62)
     limit = _int(request, "limit", feed.DEFAULT_PAGE, 1, feed.MAX_PAGE)
-    page = await _call(feed.events_after, request.app.state.db, after, limit)
+    page = feed.events_after(request.app.state.db, after, limit)
     return JSONResponse({"events": [e.to_json() for e in page.events], "next": page.next})
