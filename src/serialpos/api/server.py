@@ -66,4 +66,5 @@ def run(db_url: str, options: ServeOptions) -> None:
     uvicorn.run("serialpos.api.app:app_from_env", factory=True, host=options.host,
                 port=options.port, workers=options.workers, ssl_certfile=options.tls_cert,
                 ssl_keyfile=options.tls_key, timeout_keep_alive=KEEP_ALIVE,
-                log_level=options.log_level, server_header=False)
+                log_level=options.log_level, server_header=False,
+                http="serialpos.api.nodelay:NoDelayH11Protocol")
