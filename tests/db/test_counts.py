@@ -179,16 +179,17 @@ def test_approval_posts_adjustments_and_the_event_file(shop: Database, admin: Ac
     assert _quantity(db, "CAB", "S1") == 7
     assert _quantity(db, "PH", "S1") == 3
     assert _violations(db) == []
-    # The event file: signed quantities, the serials of every unit added or removed.
+    # The event file: signed quantities, the serials of every unit added or removed; the
+    # units added and the units written off of one product are two rows (additions first).
     recorded = event_files.event_file(db, "count", number)
     assert recorded is not None
     assert [(ln.sku, ln.quantity, ln.serials) for ln in recorded.lines] == [
-        ("CAB", 2, ()), ("PH", 0, ("A3", "NEW1")), ("TAB", 1, ("W1",))]
+        ("CAB", 2, ()), ("PH", 1, ("NEW1",)), ("PH", -1, ("A3",)), ("TAB", 1, ("W1",))]
     assert [p.name for p in done.files.written] == [f"count-{number}.csv"]
     with (tmp_path / "out" / f"count-{number}.csv").open(encoding="utf-8", newline="") as fh:
         rows = list(csv.DictReader(fh))
     assert [(r["sku"], r["quantity"], r["serials"]) for r in rows] == [
-        ("CAB", "2", ""), ("PH", "0", "A3|NEW1"), ("TAB", "1", "W1")]
+        ("CAB", "2", ""), ("PH", "1", "NEW1"), ("PH", "-1", "A3"), ("TAB", "1", "W1")]
     assert {r["event_type"] for r in rows} == {"count"} and rows[0]["user"] == "ada"
     # The ledger events carry the count's number.
     e = repo.event_t.c
@@ -265,8 +266,9 @@ def test_serialized_inventory_off_counts_quantities_then_on_starts_tracking(
     assert _violations(db) == []
     recorded = event_files.event_file(db, "count", on)
     assert recorded is not None
+    # The three units found are added; the four units on hand without serials go: two rows.
     assert [(ln.sku, ln.quantity, ln.serials) for ln in recorded.lines] == [
-        ("TAB", -1, ("T1", "T2", "T3"))]
+        ("TAB", 3, ("T1", "T2", "T3")), ("TAB", -4, ())]
 
 
 def test_migration_0008_downgrades(db: Database) -> None:

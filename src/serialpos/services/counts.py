@@ -666,22 +666,27 @@ def _approve_in(db: Database, conn: Connection, actor: Actor, count: _Count) -> 
         classes = item.classes
         target = _target(plan, item)
         change = 0
-        moved: list[str] = []
+        # The units written off and the units added are two lines of the event file, so the
+        # host sees which serial went which way (docs/event_files.md); a quantity-only
+        # correction goes on the line of its direction.
+        removals, additions = 0, 0
+        gone: list[str] = []
+        back: list[str] = []
         if classes is not None:
             gone = list(classes.missing)
             back = list(classes.never_seen) + [e.serial for e in classes.elsewhere
                                                if e.action is ElsewhereAction.RESTORE]
             for chunk in _chunks(gone):
-                change += ledger.move_in(conn, db, actor, ledger.Step(
+                removals += ledger.move_in(conn, db, actor, ledger.Step(
                     Action.ADJUST_REMOVE, store, item.sku, chunk), document,
                     f"{reason}: not found").quantity
             for chunk in _chunks(sorted(back)):
-                change += ledger.move_in(conn, db, actor, ledger.Step(
+                additions += ledger.move_in(conn, db, actor, ledger.Step(
                     Action.ADJUST_ADD, store, item.sku, chunk), document,
                     f"{reason}: found").quantity
+            change = removals + additions
             removed += len(gone)
             added += len(back)
-            moved = gone + back
             residual = quantity_residual(target, item.on_hand + change)
             if residual and item.mode is SerialMode.REQUIRED:
                 _quantity_event(conn, actor, count, item, residual,
@@ -695,9 +700,10 @@ def _approve_in(db: Database, conn: Connection, actor: Actor, count: _Count) -> 
             change += ledger.move_in(conn, db, actor, ledger.Step(
                 action, store, item.sku, quantity=abs(residual)), document,
                 f"{reason}: counted {target}, on hand {item.on_hand}").quantity
-        if change or moved:
-            lines.append(EventLine(item.sku, change, tuple(moved)))
-            net += change
+        quantity_only = change - removals - additions
+        lines += [EventLine(item.sku, signed, tuple(serials)) for signed, serials in (
+            (removals, gone), (additions, back), (quantity_only, ())) if signed or serials]
+        net += change
     event_files.owe(conn, event_type=EventType.COUNT.value, document_id=count.number,
                     store=store, user=actor.user, lines=lines)
     final = replace(result, approved=True)
