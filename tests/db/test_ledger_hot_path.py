@@ -64,13 +64,13 @@ def test_a_unit_moved_after_it_was_read_is_read_again(
     raced: list[str] = []
 
     def claim_after_a_rival(conn: Connection, unit: repo.UnitRow, to_state: str,
-                            to_store: int, now: object) -> bool:
+                            to_store: int, now: object, hold: int | None = None) -> bool:
         if not raced:  # the rival sells the unit between our read and our update
             raced.append("sold")
             u = repo.unit_t.c
             conn.execute(sa.update(repo.unit_t).where(u.id == unit.id)
                          .values(state="sold", version=u.version + 1))
-        return real_claim(conn, unit, to_state, to_store, now)
+        return real_claim(conn, unit, to_state, to_store, now, hold)
 
     monkeypatch.setattr(repo, "claim_unit", claim_after_a_rival)
     with pytest.raises(AlreadySold):

@@ -147,14 +147,29 @@ def test_transfer_return_rtv_and_adjust_life(shop: Database, admin: Actor) -> No
 
 
 def test_reserve_release_and_sell_a_reserved_unit(shop: Database, admin: Actor) -> None:
+    """A reservation belongs to one order line (issue 10, case 11): units are reserved by
+    putting them on an order; only that line releases or sells them. Before, a bare ledger
+    reserve was allowed and any sale or release took a reserved unit, whoever held it."""
+    from serialpos.domain.errors import Reserved
+    from serialpos.services import orders
+
     db = shop
     ledger.move(db, admin, A.RECEIVE, store="S1", sku="LT1", serials=["ZB1", "ZB2"])
-    ledger.move(db, admin, A.RESERVE, store="S1", sku="LT1", serials=["ZB1", "ZB2"])
-    assert [(x.quantity, x.units_in_stock) for x in stock.stock_levels(db, sku="LT1")] == [(0, 0)]
-    with pytest.raises(NotInStock):  # reserved on a sale line: not for another sale line
+    with pytest.raises(BadRequest, match="reserved for an order line: put it on an order"):
         ledger.move(db, admin, A.RESERVE, store="S1", sku="LT1", serials=["ZB1"])
-    ledger.move(db, admin, A.RELEASE, store="S1", sku="LT1", serials=["ZB2"])
-    ledger.move(db, admin, A.SELL, store="S1", sku="LT1", serials=["ZB1"])
+    view, (one, two) = orders.create_order(db, admin, "S1", lines=[
+        orders.NewLine("LT1", "ZB1"), orders.NewLine("LT1", "ZB2")])
+    assert [(x.quantity, x.units_in_stock) for x in stock.stock_levels(db, sku="LT1")] == [(0, 0)]
+    before = _snapshot(db)
+    # Neither a bare sale nor a bare release takes a unit an order line holds.
+    with pytest.raises(Reserved, match=f"serial ZB1 of LT1 is reserved on order {view.order} "
+                                       "line 1: fulfil or void that order"):
+        ledger.move(db, admin, A.SELL, store="S1", sku="LT1", serials=["ZB1"])
+    with pytest.raises(Reserved, match=f"reserved on order {view.order} line 2"):
+        ledger.move(db, admin, A.RELEASE, store="S1", sku="LT1", serials=["ZB2"])
+    assert _snapshot(db) == before
+    orders.remove_line(db, admin, view.order, two)
+    orders.fulfil(db, admin, view.order, settle_in="cash")
     with pytest.raises(InvalidTransition):
         ledger.move(db, admin, A.RELEASE, store="S1", sku="LT1", serials=["ZB2"])
     assert _state(db, "ZB1") == ("sold", "S1")

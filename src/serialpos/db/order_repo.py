@@ -150,14 +150,22 @@ def invoice_numbers(conn: Connection, order_id: int) -> list[str]:
         sa.select(c.number).where(c.order_id == order_id).order_by(c.id)).scalars())
 
 
-def open_line_with_serial(conn: Connection, product_id: int, serial: str,
-                          ) -> sa.Row[object] | None:
-    """The open order line, on any order, that holds this unit."""
+def holding_line(conn: Connection, line_id: int | None) -> sa.Row[object] | None:
+    """The order and line number of an order line (the one a reserved unit is reserved to),
+    with the order's and the line's status."""
+    if line_id is None:
+        return None
     c, o = line_t.c, order_t.c
     return conn.execute(
-        sa.select(o.number, c.number.label("line_number"))
-        .join(order_t, o.id == c.order_id)
-        .where(c.product_id == product_id, c.serial == serial, c.status == "open",
-               o.status.in_(("open", "parked")))
-        .limit(1)
+        sa.select(o.number, o.status.label("order_status"), c.number.label("line_number"),
+                  c.status)
+        .join(order_t, o.id == c.order_id).where(c.id == line_id)
     ).first()
+
+
+def holder_text(conn: Connection, line_id: int | None) -> str:
+    """"reserved on order S1-000003 line 2", for a refusal naming who holds a unit."""
+    found = holding_line(conn, line_id)
+    if found is None:
+        return "reserved, but no order line holds it (see `serialpos db check`)"
+    return f"reserved on order {found.number} line {found.line_number}"

@@ -110,6 +110,7 @@ class UnitRow:
     state: str
     store_id: int
     version: int
+    reserved_line: int | None = None  # the order line holding a reserved unit (migration 0011)
 
 
 @dataclass(frozen=True)
@@ -264,14 +265,17 @@ def to_product(row: sa.Row[object], barcodes: tuple[str, ...],
 
 
 # -- serial units ---------------------------------------------------------------------
-_UNIT_BY_SERIAL = sa.select(unit_t.c.id, unit_t.c.state, unit_t.c.store_id, unit_t.c.version).where(
+_UNIT_BY_SERIAL = sa.select(
+    unit_t.c.id, unit_t.c.state, unit_t.c.store_id, unit_t.c.version, unit_t.c.reserved_line_id
+).where(
     unit_t.c.product_id == sa.bindparam("product_id"), unit_t.c.serial == sa.bindparam("serial")
 )
 
 
 def unit_by_serial(conn: Connection, product_id: int, serial: str) -> UnitRow | None:
     row = conn.execute(_UNIT_BY_SERIAL, {"product_id": product_id, "serial": serial}).first()
-    return None if row is None else UnitRow(row.id, row.state, row.store_id, row.version)
+    return None if row is None else UnitRow(row.id, row.state, row.store_id, row.version,
+                                            row.reserved_line_id)
 
 
 def _setting(table: sa.Table, *where: sa.ColumnElement[bool]) -> sa.ScalarSelect[str]:
@@ -293,6 +297,7 @@ _MOVE_CONTEXT = (
         unit_t.c.state,
         unit_t.c.store_id,
         unit_t.c.version,
+        unit_t.c.reserved_line_id,
     )
     .select_from(
         product_t.outerjoin(
@@ -316,9 +321,9 @@ def move_context(conn: Connection, sku: str, store: int, serial: str | None,
     ).first()
     if row is None:
         raise _unknown_product(sku)
-    pid, found_sku, name, mode, fmt, chain_value, store_value, uid, state, at, version = row
+    pid, found_sku, name, mode, fmt, chain_value, store_value, uid, state, at, version, line = row
     product = ProductRow(pid, found_sku, name, SerialMode(mode), fmt)
-    unit = None if uid is None else UnitRow(uid, state, at, version)
+    unit = None if uid is None else UnitRow(uid, state, at, version, line)
     return MoveContext(product, chain_value, store_value, unit)
 
 
@@ -327,12 +332,17 @@ _CLAIM = (
     .where(
         unit_t.c.id == sa.bindparam("unit_id"),
         unit_t.c.version == sa.bindparam("seen_version"),
+        # The order line holding the unit is part of the condition (0: none), so a sale line
+        # can only ever sell or release the unit reserved to it.
+        sa.func.coalesce(unit_t.c.reserved_line_id, 0)
+        == sa.bindparam("seen_line", type_=sa.Integer()),
     )
     .values(
         state=sa.bindparam("to_state"),
         store_id=sa.bindparam("to_store"),
         version=unit_t.c.version + 1,
         updated_at=sa.bindparam("now"),
+        reserved_line_id=sa.bindparam("hold", type_=sa.Integer()),
     )
 )
 
@@ -340,13 +350,16 @@ _CLAIM = (
 _CLAIM_RUN = Prepared(_CLAIM)
 
 
-def claim_unit(conn: Connection, unit: UnitRow, to_state: str, to_store: int, now: object) -> bool:
-    """Move a unit only if nobody moved it since we read it. False means another terminal
-    won the race; the caller re-reads and refuses with the reason."""
+def claim_unit(conn: Connection, unit: UnitRow, to_state: str, to_store: int, now: object,
+               hold: int | None = None) -> bool:
+    """Move a unit only if nobody moved it since we read it and the order line holding it is
+    still the one we read. ``hold`` is the order line the unit is reserved to after the move
+    (None unless it becomes reserved). False means another terminal won the race; the caller
+    re-reads and refuses with the reason."""
     result = _CLAIM_RUN.run(
         conn,
-        {"unit_id": unit.id, "seen_version": unit.version, "to_state": to_state,
-         "to_store": to_store, "now": now},
+        {"unit_id": unit.id, "seen_version": unit.version, "seen_line": unit.reserved_line or 0,
+         "to_state": to_state, "to_store": to_store, "now": now, "hold": hold},
     )
     return result.rowcount == 1
 

@@ -116,6 +116,7 @@ class SerialUnit(SQLModel, table=True):
         sa.CheckConstraint(_in("state", UNIT_STATES), name="ck_serial_unit_state"),
         sa.Index("ix_serial_unit_serial", "serial"),
         sa.Index("ix_serial_unit_store_product_state", "store_id", "product_id", "state"),
+        sa.Index("ix_serial_unit_reserved_line", "reserved_line_id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -125,6 +126,9 @@ class SerialUnit(SQLModel, table=True):
     store_id: int = Field(foreign_key="store.id")
     version: int = Field(default=1)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime())
+    #: The order line a reserved unit is reserved to (NULL in every other state): a
+    #: reservation belongs to one line, and only that line may sell or release the unit.
+    reserved_line_id: int | None = Field(default=None)
 
 
 class StockLevel(SQLModel, table=True):

@@ -100,3 +100,16 @@ class RefusedWithDetails(DomainError):
     def __init__(self, message: str, *, code: str, details: dict[str, object]) -> None:
         super().__init__(message, code=code)
         self.details = details
+
+
+class Reserved(DomainError):
+    """The unit is reserved to an order line other than the one acting (or to none)."""
+
+    code = "reserved"
+
+
+class ReservationLost(DomainError):
+    """An order line's unit is no longer reserved to it (sold, returned, reserved again...
+    since the serial was recorded): the line must record a unit again."""
+
+    code = "reservation_lost"

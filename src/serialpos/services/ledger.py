@@ -13,7 +13,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from serialpos.db import asn_tables, repo
+from serialpos.db import asn_tables, order_repo, repo
 from serialpos.db.engine import Database
 from serialpos.db.tables import utcnow
 from serialpos.domain.errors import (
@@ -22,6 +22,8 @@ from serialpos.domain.errors import (
     DuplicateSerial,
     NotInStock,
     NotSerialized,
+    ReservationLost,
+    Reserved,
     SerialRequired,
 )
 from serialpos.domain.events import DocumentRef
@@ -95,6 +97,7 @@ class _Call:
     document: DocumentRef | None
     reason: str | None
     now: datetime
+    hold: int | None = None  # the order line acting (Step.hold)
 
     def event(self, **values: object) -> dict[str, object]:
         doc = self.document
@@ -127,6 +130,9 @@ class Step:
     serials: tuple[str, ...] | list[str] = ()
     quantity: int | None = None
     to_store: str | None = None
+    #: The order line (id) a reserve gives the unit to, or whose reservation a release or a
+    #: sale of a reserved unit uses; None for every other move.
+    hold: int | None = None
 
 
 MAX_QUANTITY = 1_000_000
@@ -190,7 +196,16 @@ def _checked(actor: Actor, step: Step) -> tuple[Step, list[str]]:
         raise BadRequest("a transfer out needs the store it goes to ('to')")
     if step.action is Action.TRANSFER_OUT and step.to_store == step.store:
         raise BadRequest("a transfer must go to another store")
+    if step.action is Action.RESERVE and step.hold is None:
+        raise BadRequest("a unit is reserved for an order line: put it on an order")
+    if step.hold is not None and step.action not in _HOLDING:
+        raise BadRequest(f"an order line holds a unit only to reserve, release or sell it, "
+                         f"not to {step.action.value}")
     return step, clean
+
+
+#: The moves an order line makes with the unit it holds.
+_HOLDING = frozenset({Action.RESERVE, Action.RELEASE, Action.SELL})
 
 
 def _check_document(document: DocumentRef | None, reason: str | None) -> None:
@@ -215,7 +230,8 @@ def _apply(conn: Connection, db: Database, actor: Actor, step: Step, clean: list
     # One round trip for the product, the store's setting and the first unit named.
     ctx = repo.move_context(conn, step.sku, here, clean[0] if clean else None,
                             "serialized_inventory")
-    call = _Call(db, actor, action, store, here, ctx.product, document, reason, utcnow())
+    call = _Call(db, actor, action, store, here, ctx.product, document, reason, utcnow(),
+                 step.hold)
     dest_id = repo.store_id(db, conn, step.to_store) if step.to_store else call.store_id
     product = call.product
     tracked_here = product.serial_mode.tracked and setting_in_force(
@@ -304,6 +320,8 @@ def _move_unit(conn: Connection, call: _Call, serial: str, dest_id: int,
         unit_store = None if unit is None else codes.get(unit.store_id, call.store_code)
         to_state = check_move(call.action, serial, current, unit_store=unit_store,
                               here=call.store_code)
+        if unit is not None:
+            _check_holder(conn, call, serial, unit)
         if current is UnitState.EXPECTED and unit is not None:
             _refuse_other_asn(conn, call, serial, unit.id)
         to_store = dest_id if call.action is Action.TRANSFER_OUT else here
@@ -313,7 +331,8 @@ def _move_unit(conn: Connection, call: _Call, serial: str, dest_id: int,
             if new_id is None:
                 continue  # another terminal created it a moment ago: re-read and decide
             unit_id = new_id
-        elif repo.claim_unit(conn, unit, to_state, to_store, call.now):
+        elif repo.claim_unit(conn, unit, to_state, to_store, call.now,
+                             call.hold if to_state is UnitState.RESERVED else None):
             unit_id = unit.id
         else:
             continue  # another terminal moved it between our read and our update
@@ -325,6 +344,27 @@ def _move_unit(conn: Connection, call: _Call, serial: str, dest_id: int,
         return UnitMove(serial, from_state, to_state.value, call.store_code)
     raise Conflict(f"serial {serial} was changed by another terminal at the same moment; "
                    "look it up and try again")
+
+
+def _check_holder(conn: Connection, call: _Call, serial: str, unit: repo.UnitRow) -> None:
+    """A reserved unit moves only by the order line it is reserved to; an order line moves
+    only the unit reserved to it. (The claim's conditional update checks the line again.)"""
+    reserved = unit.state == UnitState.RESERVED.value
+    if reserved and unit.reserved_line == call.hold:
+        return
+    if call.hold is None:
+        if reserved:
+            raise Reserved(f"serial {serial} of {call.product.sku} is "
+                           f"{order_repo.holder_text(conn, unit.reserved_line)}: fulfil or "
+                           "void that order, or take the unit off its line, first")
+        return
+    if call.action is Action.RESERVE:
+        return  # check_move refused a unit that is not in stock
+    now = (order_repo.holder_text(conn, unit.reserved_line) if reserved else
+           f"{UnitState(unit.state).label} at {repo.store_codes(conn).get(unit.store_id, '?')}")
+    raise ReservationLost(f"serial {serial} of {call.product.sku} is no longer reserved for "
+                          f"this order line (it is {now}): record the serial of a unit in "
+                          "stock on the line again")
 
 
 def _check_enough(conn: Connection, product: repo.ProductRow, store_id: int, store: str,

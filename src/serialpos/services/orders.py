@@ -50,6 +50,7 @@ from serialpos.domain.errors import (
     NotInStock,
     NotSerialized,
     PermissionDenied,
+    Reserved,
     UnknownProduct,
 )
 from serialpos.domain.events import DocumentRef
@@ -669,9 +670,8 @@ def _unavailable(ctx: _Ctx, product: orepo.SaleProduct, serial: str) -> DomainEr
                               "transfer it first")
         return None
     if state is UnitState.RESERVED:
-        holder = orepo.open_line_with_serial(conn, product.id, serial)
-        on = f" on order {holder.number} line {holder.line_number}" if holder else ""
-        return DomainError(f"serial {serial} is reserved{on} (at {where})", code="reserved")
+        return Reserved(f"serial {serial} is {orepo.holder_text(conn, unit.reserved_line)} "
+                        f"(at {where})")
     if state is UnitState.SOLD:
         return AlreadySold(f"serial {serial} is already sold; a return brings it back")
     return NotInStock(f"serial {serial} is {state.label} at {where}, not in stock")
@@ -721,13 +721,13 @@ def _set_serial_in(ctx: _Ctx, line: int, raw: str | None, manager: Actor | None)
             raise problem
     if tracked and old is not None:
         unit = repo.unit_by_serial(conn, product.id, old)
-        if unit is not None and unit.state == UnitState.RESERVED:
-            ledger.move_in(conn, ctx.db, ctx.actor,
-                           ledger.Step(Action.RELEASE, ctx.store, product.sku, [old]), doc)
+        if unit is not None and unit.state == UnitState.RESERVED and unit.reserved_line == line:
+            ledger.move_in(conn, ctx.db, ctx.actor, ledger.Step(
+                Action.RELEASE, ctx.store, product.sku, [old], hold=line), doc)
     if tracked and new is not None:
         try:
-            ledger.move_in(conn, ctx.db, ctx.actor,
-                           ledger.Step(Action.RESERVE, ctx.store, product.sku, [new]), doc)
+            ledger.move_in(conn, ctx.db, ctx.actor, ledger.Step(
+                Action.RESERVE, ctx.store, product.sku, [new], hold=line), doc)
         except (NotInStock, AlreadySold, InvalidTransition) as exc:
             # Another terminal took it between our look and our claim: say how it is now.
             raise (_unavailable(ctx, product, new) or exc) from None
@@ -791,10 +791,12 @@ def _release_line(ctx: _Ctx, row: sa.Row[object]) -> None:
     if not _tracked(ctx, product):
         return
     unit = repo.unit_by_serial(ctx.conn, product.id, lm["serial"])
-    if unit is not None and unit.state == UnitState.RESERVED:
-        ledger.move_in(ctx.conn, ctx.db, ctx.actor,
-                       ledger.Step(Action.RELEASE, ctx.store, product.sku, [lm["serial"]]),
-                       ctx.doc(lm["number"]))
+    # Only the unit reserved to this very line goes back: one sold, returned and reserved by
+    # another order since is not this line's to release.
+    if unit is not None and unit.state == UnitState.RESERVED and unit.reserved_line == lm["id"]:
+        ledger.move_in(ctx.conn, ctx.db, ctx.actor, ledger.Step(
+            Action.RELEASE, ctx.store, product.sku, [lm["serial"]], hold=lm["id"]),
+            ctx.doc(lm["number"]))
 
 
 def remove_line(db: Database, actor: Actor, order: str, line: int) -> OrderView:
@@ -978,7 +980,8 @@ def fulfil(db: Database, actor: Actor, order: str, *, lines: list[int] | None = 
             m = r._mapping
             if m["package_type"] == "exploded":
                 continue  # the components are the goods handed over
-            step = ledger.Step(Action.SELL, ctx.store, m["sku"], [m["serial"]]) \
+            # A line sells the unit reserved to it, checked in the ledger's conditional update.
+            step = ledger.Step(Action.SELL, ctx.store, m["sku"], [m["serial"]], hold=m["id"]) \
                 if m["serial"] else ledger.Step(Action.SELL, ctx.store, m["sku"],
                                                 quantity=m["quantity"])
             ledger.move_in(conn, db, actor, step, ctx.doc(m["number"]))
