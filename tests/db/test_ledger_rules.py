@@ -157,7 +157,7 @@ def test_reserve_release_and_sell_a_reserved_unit(shop: Database, admin: Actor) 
     ledger.move(db, admin, A.RECEIVE, store="S1", sku="LT1", serials=["ZB1", "ZB2"])
     with pytest.raises(BadRequest, match="reserved for an order line: put it on an order"):
         ledger.move(db, admin, A.RESERVE, store="S1", sku="LT1", serials=["ZB1"])
-    view, (one, two) = orders.create_order(db, admin, "S1", lines=[
+    view, (_one, two) = orders.create_order(db, admin, "S1", lines=[
         orders.NewLine("LT1", "ZB1"), orders.NewLine("LT1", "ZB2")])
     assert [(x.quantity, x.units_in_stock) for x in stock.stock_levels(db, sku="LT1")] == [(0, 0)]
     before = _snapshot(db)

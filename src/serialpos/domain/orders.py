@@ -191,3 +191,14 @@ def parse_amount(value: str) -> Decimal:
     if not amount.is_finite() or amount <= 0 or amount != amount.quantize(CENT):
         raise BadValue(f"amount '{clip(value)}' must be more than zero, to the cent")
     return amount
+
+
+def refunds_on_void(payments: Iterable[tuple[str, Decimal]]) -> tuple[tuple[str, Decimal], ...]:
+    """What voiding an order hands back: per payment method, what the customer has paid net
+    that way (payments less change and refunds already given), in the order the methods were
+    first used. Each becomes a refund payment (a negative amount) of that method, so a voided
+    order holds no money and the drawer and card totals stay true."""
+    net: dict[str, Decimal] = {}
+    for method, amount in payments:
+        net[method] = net.get(method, Decimal("0.00")) + amount
+    return tuple((method, amount) for method, amount in net.items() if amount > 0)

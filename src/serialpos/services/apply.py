@@ -401,9 +401,12 @@ def _order_fulfil(db: Database, actor: Actor, f: Fields) -> Result:
 
 
 def _order_void(db: Database, actor: Actor, f: Fields) -> Result:
-    from serialpos.services import orders
+    """Void an order; what was paid on it is refunded per method (``refunds``)."""
+    from serialpos.services.order_void import void_order
 
-    return _order_head(orders.void(db, actor, f.code("order")))
+    done = void_order(db, actor, f.code("order"))
+    return {**_order_head(done.order),
+            "refunds": [{"method": r.method, "amount": str(r.amount)} for r in done.refunds]}
 
 
 def _order_return(db: Database, actor: Actor, f: Fields) -> Result:

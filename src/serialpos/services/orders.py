@@ -545,32 +545,56 @@ def _add_line(ctx: _Ctx, product: orepo.SaleProduct, serial: str | None,
     return line_id, False, message
 
 
-def add_item(db: Database, actor: Actor, order: str, *, sku: str | None = None,
+@dataclass(frozen=True)
+class NewOrder:
+    """The order a first item opens (``order`` None in :func:`add_item` / :func:`add_scan`):
+    it is opened in the same transaction as its first line, so a scan that adds nothing
+    leaves no empty order behind and uses up no order number."""
+
+    store: str
+    type: str | SaleType = "sale"
+    delivery: str | DeliveryMode = "cash_and_carry"
+
+
+def _editable_or_new(conn: Connection, db: Database, actor: Actor, order: str | None,
+                     start: NewOrder | None) -> sa.Row[object]:
+    if order is not None:
+        return _editable(conn, order)
+    if start is None:
+        raise BadRequest("name the order, or the store to open one at")
+    return _open_in(conn, db, actor, start.store, _parse_type(start.type),
+                    _parse_delivery(start.delivery), _check_customer(None))
+
+
+def add_item(db: Database, actor: Actor, order: str | None, *, sku: str | None = None,
              barcode: str | None = None, serial: str | None = None,
-             override_user: str | None = None, override_pin: str | None = None) -> AddResult:
+             override_user: str | None = None, override_pin: str | None = None,
+             start: NewOrder | None = None) -> AddResult:
     """Add one unit by SKU or barcode (any GTIN form), with its serial when known (a GS1
     product+serial scan fills both). A serial the ledger does not know is refused
     (``unknown_unit``) and nothing is added, unless a manager's override is given (as for
-    :func:`set_serial`)."""
+    :func:`set_serial`). With ``order`` None the item opens the order ``start`` describes."""
     actor.require(Permission.SELL)
     clean = normalize_serial(serial)
     manager = _manager(db, actor, override_user, override_pin) if clean else None
 
     def work(conn: Connection) -> AddResult:
-        ctx = _Ctx(conn, db, actor, _editable(conn, order))
+        ctx = _Ctx(conn, db, actor, _editable_or_new(conn, db, actor, order, start))
         product = _product_for(conn, sku, barcode)
         line, merged, message = _add_line(ctx, product, clean, manager)
         prompt = (product.serial_mode is SerialMode.REQUIRED and not product.exploded
                   and clean is None and ctx.settings().auto_prompt_serial)
-        return AddResult(_view(conn, _find(conn, order)), line, prompt, merged, message)
+        return AddResult(_view(conn, _find(conn, ctx.number)), line, prompt, merged, message)
 
     return _write(db, actor, work)
 
 
-def add_scan(db: Database, actor: Actor, order: str, text: str) -> AddResult:
+def add_scan(db: Database, actor: Actor, order: str | None, text: str, *,
+             start: NewOrder | None = None) -> AddResult:
     """Free text typed or scanned: a barcode (a GS1 scan with a serial fills both), else an
     exact SKU, else the serial of a unit in stock at this order's store (its product, with
-    that serial)."""
+    that serial). With ``order`` None a scan that adds a line opens the order ``start``
+    describes, in the same transaction; one that matches nothing opens none."""
     from serialpos.devices.decoder import decode
 
     value = text.strip()
@@ -578,7 +602,7 @@ def add_scan(db: Database, actor: Actor, order: str, text: str) -> AddResult:
         raise BadRequest("nothing was scanned")
 
     def work(conn: Connection) -> AddResult:
-        ctx = _Ctx(conn, db, actor, _editable(conn, order))
+        ctx = _Ctx(conn, db, actor, _editable_or_new(conn, db, actor, order, start))
         serial: str | None = None
         product: orepo.SaleProduct | None = None
         scan = decode(value)  # GS1 element strings and Digital Links carry GTIN and serial
@@ -618,7 +642,7 @@ def add_scan(db: Database, actor: Actor, order: str, text: str) -> AddResult:
         line, merged, message = _add_line(ctx, product, serial)
         prompt = (product.serial_mode is SerialMode.REQUIRED and serial is None
                   and ctx.settings().auto_prompt_serial)
-        return AddResult(_view(conn, _find(conn, order)), line, prompt, merged, message)
+        return AddResult(_view(conn, _find(conn, ctx.number)), line, prompt, merged, message)
 
     return _write(db, actor, work)
 
@@ -825,20 +849,11 @@ def remove_line(db: Database, actor: Actor, order: str, line: int) -> OrderView:
 
 
 def void(db: Database, actor: Actor, order: str) -> OrderView:
-    """Cancel an order that has nothing fulfilled; every reserved unit goes back to stock."""
-    def work(conn: Connection) -> OrderView:
-        ctx = _Ctx(conn, db, actor, _editable(conn, order))
-        rows = orepo.order_lines(conn, ctx.id)
-        done = [r for r in rows if r._mapping["status"] != LineStatus.OPEN]
-        if done:
-            raise OrderClosed(f"order {ctx.number} has fulfilled lines and cannot be voided; "
-                              "return the units instead")
-        for row in rows:
-            _release_line(ctx, row)
-        _touch(conn, ctx.id, status=OrderStatus.VOIDED.value)
-        return _view(conn, _find(conn, order))
+    """Cancel an order that has nothing fulfilled: its reserved units go back to stock and
+    what was paid is refunded per method (services/order_void.py, which says why)."""
+    from serialpos.services.order_void import void_order
 
-    return _write(db, actor, work)
+    return void_order(db, actor, order).order
 
 
 # -- payment and fulfilment -------------------------------------------------------------

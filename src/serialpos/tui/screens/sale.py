@@ -309,11 +309,11 @@ class SaleScreen(ConsoleScreen):
             from serialpos.domain.errors import DomainError
             from serialpos.services import orders
 
-            if order is None:
-                order = orders.open_order(db, actor, store, type=sale_type,
-                                          delivery=delivery).order
+            # No order yet: the first line opens it, in the same transaction, so a scan that
+            # matches nothing leaves no empty order and uses up no order number.
+            start = orders.NewOrder(store, sale_type, delivery) if order is None else None
             refused: DomainError | None = None
-            if waiting is not None and text is not None:
+            if waiting is not None and text is not None and order is not None:
                 try:
                     view = orders.set_serial(db, actor, order, waiting, text)
                     return Outcome(view, f"serial {clip(text)} recorded on the waiting line",
@@ -324,9 +324,10 @@ class SaleScreen(ConsoleScreen):
                     refused = exc
             try:
                 if text is not None:
-                    result = orders.add_scan(db, actor, order, text)
+                    result = orders.add_scan(db, actor, order, text, start=start)
                 else:
-                    result = orders.add_item(db, actor, order, barcode=barcode, serial=serial)
+                    result = orders.add_item(db, actor, order, barcode=barcode, serial=serial,
+                                             start=start)
             except DomainError as exc:
                 if refused is not None and exc.code == "unknown_product":
                     # Not an item either: what the waiting line's serial check said is the
@@ -586,15 +587,18 @@ class SaleScreen(ConsoleScreen):
                 return
 
             def void(db: Database, actor: Actor, order: str | None) -> Outcome:
-                from serialpos.services.orders import void as void_order
+                from serialpos.services.order_void import void_order
 
-                void_order(db, actor, str(order))
-                return Outcome(None, f"{view.order} voided", finished=True)
+                return Outcome(None, void_order(db, actor, str(order)).message, finished=True)
 
             self.submit(void)
 
-        self.app.push_screen(Confirm(f"Void {view.order} ({len(view.lines)} lines)?"),
-                             confirmed)
+        from serialpos.services.order_void import refund_text, refunds_for
+
+        refunds = refunds_for(view)
+        money_back = f" Refund {refund_text(refunds)} to the customer." if refunds else ""
+        self.app.push_screen(
+            Confirm(f"Void {view.order} ({len(view.lines)} lines)?{money_back}"), confirmed)
 
     def action_orders(self) -> None:
         store = self.session.store
@@ -663,10 +667,8 @@ class SaleScreen(ConsoleScreen):
 
                 create_product(db, actor, sku=new.sku, name=new.name, price=new.price,
                                serial_mode=new.serial_mode, barcodes=(new.barcode,))
-                if order is None:
-                    order = orders.open_order(db, actor, store, type=sale_type,
-                                              delivery=delivery).order
-                result = orders.add_item(db, actor, order, sku=new.sku)
+                start = orders.NewOrder(store, sale_type, delivery) if order is None else None
+                result = orders.add_item(db, actor, order, sku=new.sku, start=start)
                 line_id = int(getattr(result.line, "line", result.line))
                 return Outcome(result.order, f"{new.sku} created and added",
                                cursor_line=line_id,

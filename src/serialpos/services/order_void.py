@@ -1,0 +1,91 @@
+"""Voiding an order: its reserved units go back to stock and what was paid on it is refunded.
+
+Decision (issue 10, case 6): a void refunds rather than refusing until someone refunds by hand.
+A professional till voids a paid order by handing back each tender: one ``refund`` payment per
+method (a negative amount: cash back as cash, card back to the card, "other" as other), in the
+same transaction as the void, so a voided order never holds money and a lay-by deposit cannot
+vanish. The screen's confirmation names the refunds before anything happens
+(:func:`refunds_for`), and the result lists them. An order with anything fulfilled is not
+voided (its units were handed over): return them instead, which refunds through a refund note.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy.engine import Connection
+
+from serialpos.db import order_repo as orepo
+from serialpos.db.engine import Database
+from serialpos.domain.orders import LineStatus, OrderStatus, refunds_on_void
+from serialpos.services.context import Actor
+from serialpos.services.orders import (
+    OrderClosed,
+    OrderView,
+    _Ctx,
+    _editable,
+    _find,
+    _insert_payment,
+    _release_line,
+    _touch,
+    _view,
+    _write,
+)
+
+
+@dataclass(frozen=True)
+class Refund:
+    """Money handed back on a void: ``amount`` is positive (the payment row is negative)."""
+
+    method: str
+    amount: Decimal
+
+    @property
+    def text(self) -> str:
+        return f"{self.method} {self.amount:.2f}"
+
+
+@dataclass(frozen=True)
+class VoidResult:
+    order: OrderView
+    refunds: tuple[Refund, ...]
+
+    @property
+    def message(self) -> str:
+        if not self.refunds:
+            return f"{self.order.order} voided"
+        return f"{self.order.order} voided; refunded {refund_text(self.refunds)}"
+
+
+def refund_text(refunds: tuple[Refund, ...]) -> str:
+    """"cash 5.00 and card 20.00"."""
+    texts = [r.text for r in refunds]
+    return texts[0] if len(texts) == 1 else ", ".join(texts[:-1]) + " and " + texts[-1]
+
+
+def refunds_for(view: OrderView) -> tuple[Refund, ...]:
+    """What voiding this order would refund, per method (for the confirmation on screen)."""
+    return tuple(Refund(method, amount) for method, amount in
+                 refunds_on_void((p.method, p.amount) for p in view.payments))
+
+
+def void_order(db: Database, actor: Actor, order: str) -> VoidResult:
+    """Cancel an order that has nothing fulfilled: every unit reserved to its lines goes back
+    to stock and every tender is refunded, in one transaction."""
+    def work(conn: Connection) -> VoidResult:
+        ctx = _Ctx(conn, db, actor, _editable(conn, order))
+        rows = orepo.order_lines(conn, ctx.id)
+        if any(r._mapping["status"] != LineStatus.OPEN for r in rows):
+            raise OrderClosed(f"order {ctx.number} has fulfilled lines and cannot be voided; "
+                              "return the units instead")
+        for row in rows:
+            _release_line(ctx, row)
+        paid = [(p.method, orepo.money(p.amount)) for p in orepo.payments(conn, ctx.id)]
+        refunds = tuple(Refund(method, amount) for method, amount in refunds_on_void(paid))
+        for refund in refunds:
+            _insert_payment(ctx, "refund", refund.method, -refund.amount)
+        _touch(conn, ctx.id, status=OrderStatus.VOIDED.value)
+        return VoidResult(_view(conn, _find(conn, order)), refunds)
+
+    return _write(db, actor, work)
