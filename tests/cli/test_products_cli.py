@@ -109,3 +109,19 @@ def test_export_then_import_round_trip(cli: list[str], tmp_path: Path) -> None:
     assert result.stdout.strip().endswith("0 created, 0 updated, 15 unchanged")
     result = run(cli, "products", "import", str(out), user="ada")
     assert result.stdout.strip().endswith("0 created, 0 updated, 15 unchanged")
+
+
+def test_serials_off_is_refused_while_units_are_live(cli: list[str]) -> None:
+    """Issue 10, case 8: `products set SKU --serial-mode disabled` names the live units."""
+    run(cli, "products", "import", str(DATA / "demo_products.csv"), user="ada")
+    run(cli, "store", "add", "S1", "Main Street", user="ada")
+    run(cli, "apply", "-", user="ada",
+        stdin='{"op": "receive", "store": "S1", "sku": "PH-AUR15", '
+              '"serials": ["356938035643809", "490154203237518"]}\n')
+    refused = run(cli, "products", "set", "PH-AUR15", "--serial-mode", "disabled", user="ada",
+                  code=1)
+    assert refused.stdout == ""
+    assert "cannot switch serials off while units with serials are live (PH-AUR15: 2 units " \
+           "(2 in stock at S1))" in refused.stderr
+    shown = run(cli, "products", "show", "PH-AUR15", "--json").stdout
+    assert '"serial_mode": "required"' in shown

@@ -43,7 +43,7 @@ from serialpos.domain.text import clip
 from serialpos.domain.users import Permission
 from serialpos.files import write_atomically
 from serialpos.services.context import Actor
-from serialpos.services.products import refuse_untracked_stock
+from serialpos.services.products import refuse_live_units, refuse_untracked_stock
 
 __all__ = [
     "ImportRefused",
@@ -195,6 +195,11 @@ def _apply(conn: Connection, upload: ParsedUpload) -> tuple[int, int, int]:
         pid for pid, wanted in changed
         if wanted[mode_at] == SerialMode.REQUIRED and current[sku_of[pid]][1][mode_at]
         != SerialMode.REQUIRED
+    ])
+    refuse_live_units(conn, [
+        pid for pid, wanted in changed
+        if wanted[mode_at] == SerialMode.DISABLED and current[sku_of[pid]][1][mode_at]
+        != SerialMode.DISABLED
     ])
     now = utcnow()
     new_ids = _insert_products(conn, new, fields, now)

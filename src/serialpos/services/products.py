@@ -73,39 +73,89 @@ def search_products(db: Database, text: str = "", limit: int = SEARCH_LIMIT) -> 
     return db.read(work)
 
 
+def _shown(problems: list[str]) -> str:
+    return "; ".join(problems[:5]) + (f"; and {len(problems) - 5} more"
+                                       if len(problems) > 5 else "")
+
+
 def refuse_untracked_stock(conn: Connection, product_ids: list[int]) -> None:
-    """Making a product's serials required is refused while any store holds units of it whose
-    serials were never recorded: required means on-hand equals the units known by serial.
-    Make it optional, count the units with their serials, then make it required."""
+    """Making a product's serials required is refused while any store's on-hand quantity and
+    its units in stock by serial differ: required means on-hand equals the units known by
+    serial. Either way round is named as it is: more on hand than units with serials (units
+    whose serials were never recorded), or more units by serial than on hand (units sold or
+    moved by quantity while serials were not tracked), and what to do about it."""
     if not product_ids:
         return
-    sl, u, p, st = repo.stock_t.c, repo.unit_t.c, repo.product_t.c, repo.store_t.c
-    units = (
-        sa.select(u.product_id, u.store_id, sa.func.count().label("n"))
-        .where(u.state == "in_stock").group_by(u.product_id, u.store_id).subquery()
-    )
-    problems: list[str] = []
+    sl, u = repo.stock_t.c, repo.unit_t.c
+    codes = repo.store_codes(conn)
+    skus: dict[int, str] = {}
+    unrecorded: list[str] = []
+    unaccounted: list[str] = []
     for start in range(0, len(product_ids), 500):
         chunk = product_ids[start : start + 500]
-        q = (
-            sa.select(p.sku, st.code, sl.quantity, sa.func.coalesce(units.c.n, 0))
-            .select_from(repo.stock_t)
-            .join(repo.product_t, p.id == sl.product_id)
-            .join(repo.store_t, st.id == sl.store_id)
-            .outerjoin(units, sa.and_(units.c.product_id == sl.product_id,
-                                      units.c.store_id == sl.store_id))
-            .where(sl.product_id.in_(chunk), sl.quantity != sa.func.coalesce(units.c.n, 0))
-            .order_by(p.sku, st.code)
-        )
-        problems += [f"{sku} at {code}: {qty} on hand, {n} with serials"
-                     for sku, code, qty, n in conn.execute(q)]
-    if problems:
-        shown = "; ".join(problems[:5]) + (f"; and {len(problems) - 5} more"
-                                            if len(problems) > 5 else "")
+        skus.update((pid, sku) for pid, sku in conn.execute(
+            sa.select(repo.product_t.c.id, repo.product_t.c.sku)
+            .where(repo.product_t.c.id.in_(chunk))))
+        on_hand = {(pid, sid): int(q) for pid, sid, q in conn.execute(
+            sa.select(sl.product_id, sl.store_id, sl.quantity).where(sl.product_id.in_(chunk)))}
+        by_serial = {(pid, sid): int(n) for pid, sid, n in conn.execute(
+            sa.select(u.product_id, u.store_id, sa.func.count())
+            .where(u.product_id.in_(chunk), u.state == "in_stock")
+            .group_by(u.product_id, u.store_id))}
+        for key in sorted(set(on_hand) | set(by_serial),
+                          key=lambda k: (skus.get(k[0], ""), codes.get(k[1], ""))):
+            qty, n = on_hand.get(key, 0), by_serial.get(key, 0)
+            where = f"{skus.get(key[0], '?')} at {codes.get(key[1], '?')}"
+            if qty > n:
+                unrecorded.append(f"{where}: {qty} on hand, {n} with serials")
+            elif qty < n:
+                unaccounted.append(f"{where}: {n} units in stock by serial, {qty} on hand")
+    if unrecorded:
         raise BadValue(
             f"cannot make serials required while stock has units without recorded serials "
-            f"({shown}); make the product optional, count the units with their serials, "
-            "then make it required", code="untracked_stock",
+            f"({_shown(unrecorded)}); make the product optional, count the units with their "
+            "serials, then make it required", code="untracked_stock",
+        )
+    if unaccounted:
+        raise BadValue(
+            f"cannot make serials required while more units are in stock by serial than on "
+            f"hand ({_shown(unaccounted)}): units were sold or moved without their serials "
+            "while serials were not tracked; make the product optional, count it (the count "
+            "writes off the units not found), then make it required", code="untracked_stock",
+        )
+
+
+#: Unit states in which a serial is live: the unit is, or is about to be, in a store's hands.
+LIVE_STATES = ("in_stock", "reserved", "in_transit", "expected")
+
+
+def refuse_live_units(conn: Connection, product_ids: list[int]) -> None:
+    """Switching a product's serials off is refused while any store holds live units of it
+    (in stock, reserved, in transit or expected): from then on they would move by quantity
+    only, and each unit would be stranded in its state with its serial. Names how many, per
+    store and state."""
+    if not product_ids:
+        return
+    u, p, st = repo.unit_t.c, repo.product_t.c, repo.store_t.c
+    found: dict[str, list[str]] = {}
+    totals: dict[str, int] = {}
+    for start in range(0, len(product_ids), 500):
+        q = (sa.select(p.sku, st.code, u.state, sa.func.count())
+             .select_from(repo.unit_t)
+             .join(repo.product_t, p.id == u.product_id).join(repo.store_t, st.id == u.store_id)
+             .where(u.product_id.in_(product_ids[start : start + 500]),
+                    u.state.in_(LIVE_STATES))
+             .group_by(p.sku, st.code, u.state).order_by(p.sku, st.code, u.state))
+        for sku, code, state, n in conn.execute(q):
+            found.setdefault(sku, []).append(f"{n} {state.replace('_', ' ')} at {code}")
+            totals[sku] = totals.get(sku, 0) + int(n)
+    if found:
+        problems = [f"{sku}: {totals[sku]} unit{'s' * (totals[sku] != 1)} "
+                    f"({', '.join(where)})" for sku, where in found.items()]
+        raise BadValue(
+            f"cannot switch serials off while units with serials are live ({_shown(problems)}); "
+            "sell, return to vendor, write off or count them out first, or make the product "
+            "optional instead", code="live_units",
         )
 
 
@@ -138,6 +188,14 @@ def set_serial_mode(db: Database, actor: Actor, skus: list[str], mode: str) -> l
                 ).scalars()
             ]
             refuse_untracked_stock(conn, becoming)
+        if new_mode is SerialMode.DISABLED:
+            refuse_live_units(conn, [
+                pid for start in range(0, len(wanted), 500)
+                for pid in conn.execute(
+                    sa.select(p.id).where(p.sku.in_(wanted[start : start + 500]),
+                                          p.serial_mode != new_mode.value)
+                ).scalars()
+            ])
         for start in range(0, len(wanted), 500):
             chunk = wanted[start : start + 500]
             conn.execute(
