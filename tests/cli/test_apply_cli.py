@@ -66,7 +66,8 @@ def test_apply_file_prints_one_verdict_per_line_and_exits_1_on_any_refusal(
         '{"ok": true, "line": 1, "id": "r1", "op": "receive", "store": "S1", "sku": "PH1", '
         '"quantity": 2, "units": [{"serial": "A1", "from": null, "to": "in_stock"}, '
         '{"serial": "A2", "from": null, "to": "in_stock"}]}',
-        '{"ok": true, "line": 3, "op": "sell", "store": "S1", "sku": "PH1", "quantity": -1, '
+        '{"ok": true, "line": 3, "op": "sell", "store": "S1", "sku": "PH1", '
+        '"order": "S1-000001", "invoice": "INV-S1-000001", "quantity": -1, '
         '"units": [{"serial": "A1", "from": "in_stock", "to": "sold"}]}',
         '{"ok": false, "line": 4, "error": "already_sold", '
         '"message": "serial A1 is already sold"}',
@@ -125,8 +126,8 @@ def test_permission_refusals_are_verdicts_not_a_failed_run(url: str) -> None:
         {"ok": False, "line": 1, "error": "permission_denied",
          "message": "carl (cashier) may not receive or move stock; that needs the role "
                     "stockroom or manager or admin"},
-        {"ok": True, "line": 2, "op": "sell", "store": "S1", "sku": "CAB", "quantity": -1,
-         "units": []},
+        {"ok": True, "line": 2, "op": "sell", "store": "S1", "sku": "CAB", "order": "S1-000001",
+         "invoice": "INV-S1-000001", "quantity": -1, "units": []},
     ]
 
 

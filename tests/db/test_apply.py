@@ -96,12 +96,13 @@ def test_serial_operations_each_apply_and_report_their_units(shop: Database, adm
     assert results == [
         {"ok": True, "line": 1, "id": "r-1", "op": "receive", "store": "S1", "sku": "PH1",
          "quantity": 4, "units": [unit(s, None, "in_stock") for s in ("A1", "A2", "A3", "A4")]},
-        {"ok": True, "line": 2, "op": "sell", "store": "S1", "sku": "PH1", "quantity": -1,
-         "units": [unit("A1", "in_stock", "sold")]},
+        # A sale is invoiced as at the counter (issue 10, case 9): its order and invoice.
+        {"ok": True, "line": 2, "op": "sell", "store": "S1", "sku": "PH1", "order": "S1-000001",
+         "invoice": "INV-S1-000001", "quantity": -1, "units": [unit("A1", "in_stock", "sold")]},
         {"ok": True, "line": 3, "op": "return", "store": "S2", "sku": "PH1", "quantity": 1,
          "units": [unit("A1", "sold", "in_stock")]},
-        {"ok": True, "line": 4, "op": "sell", "store": "S1", "sku": "PH1", "quantity": -1,
-         "units": [unit("A2", "in_stock", "sold")]},
+        {"ok": True, "line": 4, "op": "sell", "store": "S1", "sku": "PH1", "order": "S1-000002",
+         "invoice": "INV-S1-000002", "quantity": -1, "units": [unit("A2", "in_stock", "sold")]},
         {"ok": True, "line": 5, "op": "return", "store": "S1", "sku": "PH1", "quantity": 0,
          "units": [unit("A2", "sold", "written_off")]},
         {"ok": True, "line": 6, "op": "transfer_out", "store": "S1", "sku": "PH1", "to": "S2",

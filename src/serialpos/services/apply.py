@@ -222,7 +222,7 @@ def _moved(result: ledger.LedgerResult, f: Fields, **extra: Any) -> Result:
 
 
 def _simple(action: Action) -> Handler:
-    """Receive, sell and return to vendor: units or a quantity of one product at one store."""
+    """Receive and return to vendor: units or a quantity of one product at one store."""
 
     def handle(db: Database, actor: Actor, f: Fields) -> Result:
         reason = f.reason() if action is Action.RTV else None
@@ -231,6 +231,16 @@ def _simple(action: Action) -> Handler:
                                   document=f.document(), reason=reason), f)
 
     return handle
+
+
+def _sell(db: Database, actor: Actor, f: Fields) -> Result:
+    """A sale to a customer: the units are sold and an invoice issued, as at the counter."""
+    from serialpos.services import host_sale
+
+    done = host_sale.sell(db, actor, store=f.code("store"), sku=f.code("sku"),
+                          serials=f.serials(), quantity=f.quantity(), document=f.document(),
+                          payment=f.optional_text("payment", max_length=16))
+    return _moved(done.moved, f, order=done.order, invoice=done.invoice)
 
 
 def _return(db: Database, actor: Actor, f: Fields) -> Result:
@@ -504,7 +514,7 @@ _UNITS = frozenset({"store", "sku", "serial", "serials", "quantity", "document",
 #: section in docs/integration.md).
 OPERATIONS: dict[str, Operation] = {
     "receive": Operation(_simple(Action.RECEIVE), _UNITS),
-    "sell": Operation(_simple(Action.SELL), _UNITS),
+    "sell": Operation(_sell, _UNITS | {"payment"}),
     "return": Operation(_return, _UNITS | {"reason", "damaged"}),
     "transfer_out": Operation(_transfer_out, _UNITS | {"to", "transfer", "create"}),
     "transfer_in": Operation(_transfer_in, _UNITS | {"transfer"}),

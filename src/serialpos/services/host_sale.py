@@ -1,0 +1,93 @@
+"""A sale a host system sends (``serialpos apply`` op ``sell``): the units leave as sold and an
+invoice is issued, as at the counter, so the sale is in every report and export.
+
+Before (issue 10, case 9) a host ``sell`` moved the units and recorded nothing else: the
+sales report, its serial filter and the sales export, which read invoices, never saw it. Now
+one transaction records the ledger move exactly as before (the same checks, refusals and
+events, on the host's ``document`` when it gives one, else on the order), and an order of
+type sale, cash and carry, fulfilled at once: one line per unit for a serial-tracked product
+(one line of the quantity otherwise) at the product's price and tax, its invoice, and a
+payment of the invoice total. The host took the money, so the payment's method is the one it
+names, ``other`` unless it says (never ``cash``: the drawer did not receive it).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from serialpos.db import order_repo as orepo
+from serialpos.db.engine import Database
+from serialpos.domain.events import DocumentRef
+from serialpos.domain.orders import DeliveryMode, LineStatus, OrderStatus, PaymentMethod, SaleType
+from serialpos.domain.serials import require_serial
+from serialpos.domain.states import Action
+from serialpos.domain.users import Permission
+from serialpos.services import ledger
+from serialpos.services.context import Actor
+from serialpos.services.orders import (
+    DOCUMENT_TYPE,
+    _check_customer,
+    _Ctx,
+    _insert_line,
+    _insert_payment,
+    _open_in,
+    _row_total,
+    _touch,
+    issue_invoice,
+)
+
+
+@dataclass(frozen=True)
+class HostSale:
+    moved: ledger.LedgerResult
+    order: str
+    invoice: str
+
+
+def sell(db: Database, actor: Actor, *, store: str, sku: str,
+         serials: list[str] | tuple[str, ...] = (), quantity: int | None = None,
+         document: DocumentRef | None = None, payment: str | None = None) -> HostSale:
+    """Sell units (or a quantity) of one product at ``store`` and invoice them, in one
+    transaction: all of it, or nothing."""
+    actor.require(Permission.SELL)
+    method = PaymentMethod.parse(payment).value if payment else PaymentMethod.OTHER.value
+
+    def work(conn: Connection) -> HostSale:
+        row = _open_in(conn, db, actor, store, SaleType.SALE, DeliveryMode.CASH_AND_CARRY,
+                       _check_customer(None))
+        ctx = _Ctx(conn, db, actor, row)
+        doc = document or DocumentRef(DOCUMENT_TYPE, ctx.number)
+        moved = ledger.move_in(conn, db, actor,
+                               ledger.Step(Action.SELL, store, sku, serials, quantity), doc)
+        product = orepo.sale_product_by_sku(conn, moved.sku)
+        assert product is not None  # the ledger found it
+        ids = _lines(ctx, product, [require_serial(s) for s in serials], quantity)
+        rows = [r for r in orepo.order_lines(conn, ctx.id) if r._mapping["id"] in ids]
+        total = sum((_row_total(r) for r in rows), orepo.money(0))
+        invoice_id, number = issue_invoice(ctx, rows, "Invoice")
+        c = orepo.line_t.c
+        conn.execute(sa.update(orepo.line_t).where(c.id.in_(ids))
+                     .values(status=LineStatus.FULFILLED.value, invoice_id=invoice_id))
+        _insert_payment(ctx, "payment", method, total, invoice_id)
+        _touch(conn, ctx.id, status=OrderStatus.FULFILLED.value)
+        return HostSale(moved, ctx.number, number)
+
+    return db.write(work)
+
+
+def _lines(ctx: _Ctx, product: orepo.SaleProduct, serials: list[str],
+           quantity: int | None) -> list[int]:
+    """The order's lines: one per serial (the invoice lists each unit), or one line of the
+    quantity sold without serials."""
+    if serials:
+        made = []
+        for serial in serials:
+            line = _insert_line(ctx, product, 1, product.price)
+            ctx.conn.execute(sa.update(orepo.line_t).where(orepo.line_t.c.id == line)
+                             .values(serial=serial))
+            made.append(line)
+        return made
+    return [_insert_line(ctx, product, quantity or 1, product.price)]
