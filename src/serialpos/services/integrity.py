@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from serialpos.db import order_repo as orepo
 from serialpos.db import repo
 from serialpos.db.engine import Database
 from serialpos.services.settings import settings_in
@@ -83,10 +84,7 @@ def check_ledger(db: Database) -> list[Finding]:
             if qty != total:
                 findings.append(Finding("quantity_matches_events", store, sku,
                                         f"quantity {qty} but its events add up to {total}"))
-            if units and mode == "disabled":
-                findings.append(Finding("units_only_for_serialized", store, sku,
-                                        f"{units} in-stock units of a product without serials"))
-            elif mode == "required" and tracked[sid] and qty != units:
+            if mode == "required" and tracked[sid] and qty != units:
                 findings.append(Finding("quantity_matches_units", store, sku,
                                         f"quantity {qty} but {units} units in stock"))
             elif mode == "optional" and qty != units:
@@ -96,6 +94,104 @@ def check_ledger(db: Database) -> list[Finding]:
         for sku, store, detail, to_state in _last_event_mismatches(conn):
             why = "no event" if to_state is None else f"its last event says {to_state}"
             findings.append(Finding("state_matches_history", store, sku, f"{detail} but {why}"))
+        findings += _units_without_serials(conn, stores)
+        findings += _serials_live_twice(conn, stores)
+        findings += _voided_orders_with_money(conn, stores)
+        findings += _reservations(conn, stores)
         return findings
 
     return db.read(work)
+
+
+#: States in which a serial is live: in, or on its way into, a store's hands.
+LIVE = ("in_stock", "reserved", "in_transit", "expected")
+
+
+def _units_without_serials(conn: Connection, stores: dict[int, str]) -> list[Finding]:
+    """Live units of a product whose serials are disabled: they can no longer move by serial
+    (switching serials off is refused while any are live)."""
+    q = (sa.select(p.sku, u.store_id, u.state, sa.func.count())
+         .join(repo.product_t, p.id == u.product_id)
+         .where(p.serial_mode == "disabled", u.state.in_(LIVE))
+         .group_by(p.sku, u.store_id, u.state).order_by(p.sku, u.store_id, u.state))
+    found: dict[tuple[str, int], list[str]] = {}
+    for sku, sid, state, n in conn.execute(q):
+        found.setdefault((sku, sid), []).append(f"{n} {state.replace('_', ' ')}")
+    return [Finding("units_only_for_serialized", stores.get(sid, "?"), sku,
+                    f"units of a product without serials: {', '.join(states)}")
+            for (sku, sid), states in found.items()]
+
+
+def _serials_live_twice(conn: Connection, stores: dict[int, str]) -> list[Finding]:
+    """One serial live under two products: the same physical label stands for two units."""
+    twice = (sa.select(u.serial).where(u.state.in_(LIVE)).group_by(u.serial)
+             .having(sa.func.count(sa.distinct(u.product_id)) > 1).subquery())
+    rows = conn.execute(
+        sa.select(u.serial, p.sku, u.state, u.store_id)
+        .join(repo.product_t, p.id == u.product_id)
+        .where(u.serial.in_(sa.select(twice.c.serial)), u.state.in_(LIVE))
+        .order_by(u.serial, p.sku)).all()
+    by_serial: dict[str, list[tuple[str, str, int]]] = {}
+    for serial, sku, state, sid in rows:
+        by_serial.setdefault(serial, []).append((sku, state, sid))
+    out = []
+    for serial, units in by_serial.items():
+        where = " and ".join(f"{sku} ({state.replace('_', ' ')} at {stores.get(sid, '?')})"
+                             for sku, state, sid in units)
+        out.append(Finding("serial_live_twice", stores.get(units[0][2], "?"), units[0][0],
+                           f"serial {serial} is live under {len(units)} products: {where}"))
+    return out
+
+
+def _voided_orders_with_money(conn: Connection, stores: dict[int, str]) -> list[Finding]:
+    """A voided order must hold no money: a void refunds every tender."""
+    o, pay = orepo.order_t.c, orepo.payment_t.c
+    q = (sa.select(o.number, o.store_id, pay.method, sa.func.sum(pay.amount))
+         .join(orepo.payment_t, pay.order_id == o.id).where(o.status == "voided")
+         .group_by(o.number, o.store_id, pay.method).order_by(o.number, pay.method))
+    held: dict[tuple[str, int], list[tuple[str, object]]] = {}
+    for number, sid, method, amount in conn.execute(q):
+        held.setdefault((number, sid), []).append((method, orepo.money(amount)))
+    out = []
+    for (number, sid), parts in held.items():
+        total = sum((orepo.money(a) for _m, a in parts), orepo.money(0))
+        left = [f"{m} {orepo.money(a):.2f}" for m, a in parts if orepo.money(a) != 0]
+        if left:
+            out.append(Finding("voided_order_holds_money", stores.get(sid, "?"), "",
+                               f"order {number} is voided but holds {total:.2f} "
+                               f"({', '.join(left)})"))
+    return out
+
+
+def _reservations(conn: Connection, stores: dict[int, str]) -> list[Finding]:
+    """A reservation belongs to one open order line: a reserved unit is held by an open line
+    of an open or parked order that lists its serial, and no other unit names a line."""
+    o, ln = orepo.order_t.c, orepo.line_t.c
+    q = (sa.select(u.serial, u.state, u.store_id, u.product_id, p.sku, u.reserved_line_id,
+                   ln.id.label("line_id"), ln.product_id.label("line_product"),
+                   ln.serial.label("line_serial"), ln.status.label("line_status"),
+                   ln.number.label("line_number"), o.number.label("order"),
+                   o.status.label("order_status"))
+         .join(repo.product_t, p.id == u.product_id)
+         .outerjoin(orepo.line_t, ln.id == u.reserved_line_id)
+         .outerjoin(orepo.order_t, o.id == ln.order_id)
+         .where(sa.or_(u.state == "reserved", u.reserved_line_id.is_not(None)))
+         .order_by(u.id))
+    out = []
+    for r in conn.execute(q):
+        store = stores.get(r.store_id, "?")
+        if r.state != "reserved":
+            out.append(Finding("reservation_on_closed_line", store, r.sku,
+                               f"serial {r.serial} is {r.state.replace('_', ' ')} but still "
+                               f"names order line {r.reserved_line_id} as holding it"))
+        elif r.line_id is None or r.line_product != r.product_id or r.line_serial != r.serial:
+            out.append(Finding("reserved_without_open_line", store, r.sku,
+                               f"serial {r.serial} is reserved but no open order line holds "
+                               "it"))
+        elif r.line_status != "open" or r.order_status not in ("open", "parked"):
+            closed = (f"that line is {r.line_status}" if r.line_status != "open"
+                      else f"that order is {r.order_status}")
+            out.append(Finding("reservation_on_closed_line", store, r.sku,
+                               f"serial {r.serial} is reserved to order {r.order} line "
+                               f"{r.line_number}, but {closed}"))
+    return out
