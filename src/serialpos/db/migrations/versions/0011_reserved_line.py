@@ -11,7 +11,7 @@ happened last. A reserved unit no open line lists stays without a line; ``serial
 names it.
 
 Revision ID: 0011
-Revises: 0010
+Revises: 0014 (chained after the api room's 0014, already on main; the lead may re-chain)
 Create Date: 2026-12-02
 """
 
@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0011"
-down_revision = "0010"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 
