@@ -30,6 +30,7 @@ MATRIX: dict[Permission, tuple[bool, bool, bool, bool]] = {
     P.MANAGE_SETTINGS:    (N,      N,        Y,      Y),
     P.MANAGE_STORES:      (N,      N,        N,      Y),
     P.MANAGE_USERS:       (N,      N,        N,      Y),
+    P.UNLOCK_USERS:       (N,      N,        Y,      Y),
     P.REPORTS:            (N,      N,        Y,      Y),
 }  # fmt: skip
 ROLES = (R.CASHIER, R.STOCKROOM, R.MANAGER, R.ADMIN)

@@ -30,6 +30,7 @@ class CliState:
     outbox_warning: str = ""
     _config: TerminalConfig | None = field(default=None, repr=False)
     _db: Database | None = field(default=None, repr=False)
+    _actor: Actor | None = field(default=None, repr=False)
 
     def config(self) -> TerminalConfig:
         if self._config is None:
@@ -56,7 +57,16 @@ class CliState:
                     migrate.upgrade(self._db)
                 migrate.ensure_current(self._db)
                 self._write_owed_event_files(self._db)
+                self._check_user(self._db)
         return self._db
+
+    def _check_user(self, db: Database) -> None:
+        """``--user`` names someone who exists and is enabled, for every command that opens
+        the database, read-only ones too: a disabled user cannot act at all."""
+        if self.user and self._actor is None:
+            from serialpos.services.users import require_active
+
+            self._actor = require_active(db, self.user, self.config().terminal_id)
 
     def _write_owed_event_files(self, db: Database) -> None:
         """A file still owed (the process died between a commit and its file) is written at
@@ -70,14 +80,16 @@ class CliState:
             typer.echo(f"warning: {report.message}", err=True)
 
     def actor(self, *, required: bool = True) -> Actor | None:
-        from serialpos.services.users import actor_for
-
         if not self.user:
             if required:
                 fail("this command needs to know who acts: give --user NAME or set SERIALPOS_USER",
                      EXIT_USAGE)
             return None
-        return actor_for(self.database(), self.user, self.config().terminal_id)
+        db = self.database()
+        if self._actor is None:  # a database opened without its schema check
+            self._check_user(db)
+        assert self._actor is not None
+        return self._actor
 
     def require_actor(self) -> Actor:
         actor = self.actor(required=True)

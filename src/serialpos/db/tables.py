@@ -67,6 +67,9 @@ class User(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=32, sa_column_kwargs={"unique": True}, nullable=False)
+    #: ``name.casefold()``: names are unique regardless of case (``Ada`` is ``ada``).
+    name_key: str | None = Field(default=None, max_length=32,
+                                 sa_column_kwargs={"unique": True})
     role: str = Field(max_length=16)
     pin_hash: str = Field(max_length=200)
     active: bool = Field(default=True)

@@ -80,6 +80,18 @@ class BadPin(DomainError):
     code = "bad_pin"
 
 
+class UserDisabled(DomainError):
+    """The user exists but an admin has disabled them: no login, no token, no ``--user``."""
+
+    code = "user_disabled"
+
+
+class LoginLocked(DomainError):
+    """Too many wrong PINs for this name: sign-in waits until the lock ends."""
+
+    code = "login_locked"
+
+
 class BadValue(DomainError):
     """A field value (price, setting, serial mode...) that cannot be read."""
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass, fields, replace
 
 from serialpos.domain.errors import BadValue
 from serialpos.domain.products import parse_bool
+from serialpos.domain.text import clip
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,10 @@ SETTING_HELP = {
 
 
 def check_setting(key: str, value: str) -> tuple[str, bool]:
+    key = key.strip()
     if key not in StoreSettings.names():
-        raise BadValue(f"unknown setting '{key}'; settings are: {', '.join(StoreSettings.names())}")
+        from serialpos.domain.chain_settings import ChainSettings
+
+        known = ", ".join((*StoreSettings.names(), *ChainSettings.names()))
+        raise BadValue(f"unknown setting '{clip(key)}'; settings are: {known}")
     return key, parse_bool(value)

@@ -37,6 +37,7 @@ class Permission(enum.StrEnum):
     MANAGE_SETTINGS = "manage_settings"
     MANAGE_STORES = "manage_stores"
     MANAGE_USERS = "manage_users"
+    UNLOCK_USERS = "unlock_users"  # lift a PIN lockout before it ends
     REPORTS = "reports"
 
 
@@ -46,7 +47,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.STOCKROOM: frozenset({P.RECEIVE, P.QUICK_CREATE}),
     Role.MANAGER: frozenset(
         {P.SELL, P.RECEIVE, P.ADJUST, P.MANAGE_PRODUCTS, P.QUICK_CREATE, P.MANAGE_SETTINGS,
-         P.REPORTS}
+         P.UNLOCK_USERS, P.REPORTS}
     ),
     Role.ADMIN: frozenset(Permission),
 }
@@ -60,6 +61,7 @@ PERMISSION_WORDS = {
     P.MANAGE_SETTINGS: "change settings",
     P.MANAGE_STORES: "manage stores",
     P.MANAGE_USERS: "manage users",
+    P.UNLOCK_USERS: "unlock users",
     P.REPORTS: "run reports",
 }
 
@@ -80,6 +82,11 @@ def check_user_name(value: str) -> str:
             f"user name '{clip(name)}' must be 1-32 characters with no spaces or control characters"
         )
     return name
+
+
+def name_key(name: str) -> str:
+    """What makes two user names the same: ``Ada`` and ``ada`` are one user."""
+    return name.strip().casefold()
 
 
 def check_pin(pin: str) -> str:

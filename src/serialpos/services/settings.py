@@ -7,6 +7,8 @@ from sqlalchemy.engine import Connection
 
 from serialpos.db import repo
 from serialpos.db.engine import Database
+from serialpos.domain.chain_settings import ChainSettings, check_chain_setting, is_chain_setting
+from serialpos.domain.errors import BadValue
 from serialpos.domain.settings import StoreSettings, check_setting
 from serialpos.domain.users import Permission
 from serialpos.services.context import Actor
@@ -31,13 +33,29 @@ def get_settings(db: Database, store_code: str | None = None) -> StoreSettings:
     return db.read(lambda conn: settings_in(db, conn, store_code))
 
 
+def chain_settings_in(conn: Connection) -> ChainSettings:
+    """The chain-only settings (lockout, idle log out) in force."""
+    return ChainSettings().with_values(repo.setting_values(conn, None))
+
+
+def get_chain_settings(db: Database) -> ChainSettings:
+    return db.read(chain_settings_in)
+
+
 def set_setting(
     db: Database, actor: Actor, key: str, value: str, store_code: str | None = None
 ) -> StoreSettings:
-    """Set one setting for one store, or the chain default when no store is named."""
+    """Set one setting for one store, or the chain default when no store is named. The
+    chain-only numbers (:class:`ChainSettings`) take no store."""
     actor.require(Permission.MANAGE_SETTINGS)
-    key, flag = check_setting(key, value)
-    text = "true" if flag else "false"
+    if is_chain_setting(key):
+        if store_code is not None:
+            raise BadValue(f"{key.strip()} is a chain setting: set it without --store")
+        key, number = check_chain_setting(key, value)
+        text = str(number)
+    else:
+        key, flag = check_setting(key, value)
+        text = "true" if flag else "false"
 
     def work(conn: Connection) -> StoreSettings:
         insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert

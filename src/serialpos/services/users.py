@@ -1,15 +1,33 @@
-"""Users: add, list, log in by PIN, and resolve who acts on the command line."""
+"""Users: add, list, log in by PIN, and resolve who acts on the command line.
+
+Names are compared regardless of case (``Ada`` is ``ada``; the name is shown as first
+written). A disabled user cannot log in nor act through ``--user`` or a token:
+:func:`require_active` is the one check every entry point makes. Changes to users live in
+:mod:`serialpos.services.user_admin`; the PIN lockout in :mod:`serialpos.services.login_locks`.
+"""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
+from datetime import datetime
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from serialpos.db import repo
 from serialpos.db.engine import Database
-from serialpos.domain.errors import BadPin, BadValue, PermissionDenied, UnknownUser
+from serialpos.db.tables import utcnow
+from serialpos.db.user_tables import user_store_t
+from serialpos.domain.errors import (
+    BadPin,
+    BadValue,
+    LoginLocked,
+    PermissionDenied,
+    UnknownUser,
+    UserDisabled,
+)
 from serialpos.domain.text import clip
 from serialpos.domain.users import (
     Permission,
@@ -17,9 +35,22 @@ from serialpos.domain.users import (
     check_pin,
     check_user_name,
     hash_pin,
+    name_key,
     verify_pin,
 )
+from serialpos.services import login_locks
 from serialpos.services.context import Actor
+from serialpos.services.settings import chain_settings_in
+
+
+class UserRow(NamedTuple):
+    """A user as stored (with the PIN hash: never leaves the services)."""
+
+    id: int
+    name: str
+    role: str
+    pin_hash: str
+    active: bool
 
 
 @dataclass(frozen=True)
@@ -27,6 +58,13 @@ class UserInfo:
     name: str
     role: Role
     active: bool
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Checked against when the name is unknown, so that a wrong name costs the same time as
+    a wrong PIN (the time taken must not tell whether a name exists)."""
+    return hash_pin("0000")
 
 
 def has_users(db: Database) -> bool:
@@ -48,11 +86,17 @@ def add_user(db: Database, actor: Actor | None, name: str, role: str, pin: str) 
             raise PermissionDenied(
                 "the database already has users: name an admin with --user to add another"
             )
-        taken = conn.execute(sa.select(repo.user_t.c.id).where(repo.user_t.c.name == name))
-        if taken.first() is not None:
-            raise BadValue(f"user {name} already exists", code="duplicate_user")
-        conn.execute(sa.insert(repo.user_t).values(name=name, role=parsed_role.value,
+        u = repo.user_t.c
+        taken = conn.execute(sa.select(u.name).where(u.name_key == name_key(name))).first()
+        if taken is not None:
+            same = "" if taken.name == name else f" (as {taken.name}: names ignore case)"
+            raise BadValue(f"user {name} already exists{same}", code="duplicate_user")
+        conn.execute(sa.insert(repo.user_t).values(name=name, name_key=name_key(name),
+                                                   role=parsed_role.value,
                                                    pin_hash=pin_hash, active=True))
+        who = actor or Actor("system", Role.ADMIN, "system")
+        login_locks.audit(conn, utcnow(), who.user, who.terminal, name, "added",
+                          f"role {parsed_role.value}")
         return UserInfo(name, parsed_role, True)
 
     return db.write(work)
@@ -61,34 +105,86 @@ def add_user(db: Database, actor: Actor | None, name: str, role: str, pin: str) 
 def list_users(db: Database) -> list[UserInfo]:
     def work(conn: Connection) -> list[UserInfo]:
         u = repo.user_t.c
-        rows = conn.execute(sa.select(u.name, u.role, u.active).order_by(u.name))
+        rows = conn.execute(sa.select(u.name, u.role, u.active).order_by(u.name_key))
         return [UserInfo(n, Role(r), bool(a)) for n, r, a in rows]
 
     return db.read(work)
 
 
-def _find(conn: Connection, name: str) -> sa.Row[tuple[str, str, str, bool]]:
+def find_user(conn: Connection, name: str) -> UserRow | None:
+    """The user called ``name`` in any case, enabled or not."""
     u = repo.user_t.c
-    row = conn.execute(
-        sa.select(u.name, u.role, u.pin_hash, u.active).where(u.name == name.strip())
-    ).first()
-    if row is None or not row.active:
+    row = conn.execute(sa.select(u.id, u.name, u.role, u.pin_hash, u.active)
+                       .where(u.name_key == name_key(name))).first()
+    return None if row is None else UserRow(row.id, row.name, row.role, row.pin_hash,
+                                            bool(row.active))
+
+
+def _active(conn: Connection, name: str) -> UserRow:
+    row = find_user(conn, name)
+    if row is None:
         raise UnknownUser(f"there is no user '{clip(name.strip())}'")
+    if not row.active:
+        raise UserDisabled(f"user {row.name} is disabled; an admin can enable it again")
     return row
+
+
+def require_active(db: Database | Connection, name: str, terminal: str = "api") -> Actor:
+    """The actor for ``name`` if that user exists and is enabled, else :class:`UnknownUser` or
+    :class:`UserDisabled` (one clear sentence each). Every way of acting (``--user``, a token,
+    the console) goes through here or :func:`login`. Takes a database or an open connection."""
+    if isinstance(db, Database):
+        row = db.read(lambda conn: _active(conn, name))
+    else:
+        row = _active(db, name)
+    return Actor(user=row.name, role=Role(row.role), terminal=terminal)
 
 
 def actor_for(db: Database, name: str, terminal: str) -> Actor:
     """The actor named on the command line (an SSH login is the authentication there)."""
-    row = db.read(lambda conn: _find(conn, name))
-    return Actor(user=row.name, role=Role(row.role), terminal=terminal)
+    return require_active(db, name, terminal)
 
 
-def login(db: Database, name: str, pin: str, terminal: str) -> Actor:
-    """Check a user's PIN at the console. The message does not say which of the two was wrong."""
-    try:
-        row = db.read(lambda conn: _find(conn, name))
-    except UnknownUser:
-        raise BadPin("unknown user or wrong PIN") from None
-    if not verify_pin(pin, row.pin_hash):
+def login(db: Database, name: str, pin: str, terminal: str, store: str | None = None,
+          *, now: datetime | None = None) -> Actor:
+    """Check a user's PIN at the console (and, when ``store`` is given, that the user may work
+    there). The message never says whether the name or the PIN was wrong; too many wrong PINs
+    for one name lock it (:mod:`login_locks`), whether the name exists or not."""
+    at = now or utcnow()
+    row = db.read(lambda conn: _login_row(conn, name, at))
+    if not verify_pin(pin, _dummy_hash() if row is None else row.pin_hash) or row is None:
+        locked = db.write(lambda conn: login_locks.record_failure(
+            conn, name, terminal, at, chain_settings_in(conn)))
+        if locked is not None:
+            raise LoginLocked(login_locks.locked_message(locked, at))
         raise BadPin("unknown user or wrong PIN")
+    if not row.active:
+        raise UserDisabled(f"user {row.name} is disabled; an admin can enable it again")
+
+    def work(conn: Connection) -> None:
+        if store is not None:
+            allowed = stores_of(conn, row.id)
+            if allowed and store not in allowed:
+                raise PermissionDenied(f"{row.name} may not log in at store {clip(store)}; "
+                                       f"only at {', '.join(allowed)}")
+        login_locks.clear(conn, row.name)
+        login_locks.audit(conn, at, row.name, terminal, row.name, "logged_in",
+                          None if store is None else f"at store {store}")
+
+    db.write(work)
     return Actor(user=row.name, role=Role(row.role), terminal=terminal)
+
+
+def _login_row(conn: Connection, name: str,
+               at: datetime) -> UserRow | None:
+    login_locks.refuse_if_locked(conn, name, at)
+    return find_user(conn, name)
+
+
+def stores_of(conn: Connection, user_id: int) -> list[str]:
+    """The store codes a user may log in at; empty: every store."""
+    rows = conn.execute(
+        sa.select(repo.store_t.c.code)
+        .join(user_store_t, user_store_t.c.store_id == repo.store_t.c.id)
+        .where(user_store_t.c.user_id == user_id).order_by(repo.store_t.c.code))
+    return [code for (code,) in rows]

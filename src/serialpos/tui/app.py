@@ -19,6 +19,8 @@ manager can fill in the login form.
 from __future__ import annotations
 
 import threading
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar, Protocol
 
@@ -53,6 +55,9 @@ if TYPE_CHECKING:
     from serialpos.config import TerminalConfig
     from serialpos.db.engine import Database
     from serialpos.devices.source import ScanSource, SourceState
+
+#: How often an open session is checked for the idle log out.
+IDLE_CHECK_SECONDS = 15.0
 
 #: How keys are written in the footer: short, and readable on any terminal.
 KEY_NAMES = {"escape": "Esc", "enter": "Enter", "space": "Space", "slash": "/", "tab": "Tab"}
@@ -101,6 +106,9 @@ class SerialposApp(App[None]):
         self.scanner_states: dict[str, SourceState] = {}
         self.gs_substitute: str | None = None
         self._scanners_started = False
+        #: Seconds on a steady clock; tests move it to reach the idle log out.
+        self.idle_clock: Callable[[], float] = time.monotonic
+        self._last_activity = self.idle_clock()
 
     def get_default_screen(self) -> LoginScreen:
         return LoginScreen(self.demo_users)
@@ -118,6 +126,8 @@ class SerialposApp(App[None]):
     async def on_event(self, event: events.Event) -> None:
         # Every key from the terminal passes the wedge first, whichever screen is in front; a
         # key coming back up from a widget (forwarded) has been seen already.
+        if isinstance(event, events.Key | events.MouseDown):
+            self._last_activity = self.idle_clock()
         if isinstance(event, events.Key) and not event.is_forwarded:
             if not self.wedge_on():
                 await self.wedge.stand_down()
@@ -158,13 +168,25 @@ class SerialposApp(App[None]):
         from serialpos.tui.screens.home import HomeScreen
 
         self.session = session
+        self._last_activity = self.idle_clock()
         self.push_screen(HomeScreen())
         self.refresh_bindings()
         if not self._scanners_started:  # once: the scanners stay on across log outs
             self._scanners_started = True
             self.load_scanners()
+            self.set_interval(IDLE_CHECK_SECONDS, self.check_idle_logout)
 
-    async def action_logout(self) -> None:
+    def check_idle_logout(self) -> None:
+        """Log out a session nobody has touched for the chain's idle minutes, and say so."""
+        session = self.session
+        if session is None or session.idle_logout_minutes <= 0:
+            return
+        if self.idle_clock() - self._last_activity >= session.idle_logout_minutes * 60:
+            minutes = session.idle_logout_minutes
+            self.call_next(self.action_logout,
+                           why=f"logged out after {minutes} idle minute{'s' if minutes != 1 else ''}")
+
+    async def action_logout(self, why: str = "logged out") -> None:
         self.session = None
         self.wedge.reset()
         while len(self.screen_stack) > 1:
@@ -172,7 +194,7 @@ class SerialposApp(App[None]):
         self.refresh_bindings()
         login = self.screen
         if isinstance(login, LoginScreen):
-            login.reset()
+            login.reset(why)
 
     # -- flows ------------------------------------------------------------------------------
     def open_flow(self, name: str, text: str | None = None) -> None:

@@ -16,6 +16,8 @@ class Session:
     actor: Actor
     store: str
     store_name: str
+    #: The chain's idle log out, read at login (0: never).
+    idle_logout_minutes: int = 15
 
     @property
     def user(self) -> str:

@@ -143,26 +143,30 @@ class LoginScreen(ConsoleScreen):
     @work(thread=True, exclusive=True, group="login")
     def attempt(self, name: str, pin: str, store: str | None) -> None:
         try:
+            from serialpos.services.settings import get_chain_settings
             from serialpos.services.stores import list_stores
             from serialpos.services.users import login
 
             config = self.console.terminal_config()
             db = self.console.database()
-            actor = login(db, name, pin, config.terminal_id)
             stores = dict((s.code, s.name) for s in list_stores(db))
             chosen = config.store or store or next(iter(stores), None)
+            # The PIN is checked first: nothing about the stores is said to a wrong PIN.
+            actor = login(db, name, pin, config.terminal_id,
+                          chosen if chosen in stores else None)
             if chosen is None:
                 raise UnknownStore(
                     "this database has no stores: add one with `serialpos store add`")
             if chosen not in stores:
                 where = " (set in this terminal's config)" if config.store else ""
                 raise UnknownStore(f"store {chosen}{where} is not in this database")
+            idle = get_chain_settings(db).idle_logout_minutes
         except Exception as exc:  # wrong PIN, database down: all said on this screen
             from serialpos.tui.backend import describe
 
             self.post_message(LoginRefused(describe(exc)))
             return
-        self.post_message(LoggedIn(Session(actor, chosen, stores[chosen])))
+        self.post_message(LoggedIn(Session(actor, chosen, stores[chosen], idle)))
 
     def on_login_refused(self, message: LoginRefused) -> None:
         pin = self.query_one("#pin", Input)
@@ -180,10 +184,10 @@ class LoginScreen(ConsoleScreen):
         # that a fast typist is never taken for a scanner); nothing here takes a barcode.
         self.message_line.note("log in first: scans are used once someone is logged in")
 
-    def reset(self) -> None:
+    def reset(self, why: str = "logged out") -> None:
         """After a log out: empty fields, cursor in the user name, stores read again."""
         self.query_one("#user", Input).clear()
         self.query_one("#pin", Input).clear()
         self.query_one("#user", Input).focus()
-        self.message_line.note("logged out")
+        self.message_line.note(why)
         self.open_database()

@@ -1,0 +1,62 @@
+"""Settings that hold for the whole chain only (numbers, not per-store switches): the PIN
+lockout and the console's idle log out. Stored beside the chain's store-setting defaults."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields, replace
+
+from serialpos.domain.errors import BadValue
+from serialpos.domain.text import clip
+
+
+@dataclass(frozen=True)
+class ChainSettings:
+    #: Wrong PINs for one name within ``login_window_minutes`` that lock it.
+    login_attempts: int = 5
+    login_window_minutes: int = 10
+    #: How long a locked name stays locked (a manager or admin may unlock sooner).
+    lockout_minutes: int = 5
+    #: A console session with no key pressed for this long is logged out (0: never).
+    idle_logout_minutes: int = 15
+
+    @classmethod
+    def names(cls) -> tuple[str, ...]:
+        return tuple(f.name for f in fields(cls))
+
+    def with_values(self, values: dict[str, str]) -> ChainSettings:
+        """Stored text values over these; a value that cannot be read keeps the default (it
+        was checked on the way in, so only a hand-edited row can be unreadable)."""
+        known: dict[str, int] = {}
+        for key, text in values.items():
+            if key in self.names() and text.strip().isdigit():
+                known[key] = int(text)
+        return replace(self, **known)
+
+
+CHAIN_SETTING_HELP = {
+    "login_attempts": "wrong PINs for one user name that lock its sign-in",
+    "login_window_minutes": "the minutes in which those wrong PINs are counted",
+    "lockout_minutes": "how long a locked sign-in stays locked",
+    "idle_logout_minutes": "log a console out after this many idle minutes (0: never)",
+}
+
+#: (lowest, highest) accepted for each setting.
+_RANGES = {
+    "login_attempts": (1, 100),
+    "login_window_minutes": (1, 24 * 60),
+    "lockout_minutes": (1, 24 * 60),
+    "idle_logout_minutes": (0, 24 * 60),
+}
+
+
+def is_chain_setting(key: str) -> bool:
+    return key.strip() in ChainSettings.names()
+
+
+def check_chain_setting(key: str, value: str) -> tuple[str, int]:
+    key = key.strip()
+    low, high = _RANGES[key]
+    text = value.strip()
+    if not (text.isascii() and text.isdigit()) or not low <= int(text) <= high:
+        raise BadValue(f"{key} must be a whole number from {low} to {high}, not '{clip(text)}'")
+    return key, int(text)
