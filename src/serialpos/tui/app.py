@@ -183,8 +183,8 @@ class SerialposApp(App[None]):
             return
         if self.idle_clock() - self._last_activity >= session.idle_logout_minutes * 60:
             minutes = session.idle_logout_minutes
-            self.call_next(self.action_logout,
-                           why=f"logged out after {minutes} idle minute{'s' if minutes != 1 else ''}")
+            plural = "s" if minutes != 1 else ""
+            self.call_next(self.action_logout, why=f"logged out after {minutes} idle minute{plural}")
 
     async def action_logout(self, why: str = "logged out") -> None:
         self.session = None
