@@ -184,7 +184,8 @@ class SerialposApp(App[None]):
         if self.idle_clock() - self._last_activity >= session.idle_logout_minutes * 60:
             minutes = session.idle_logout_minutes
             plural = "s" if minutes != 1 else ""
-            self.call_next(self.action_logout, why=f"logged out after {minutes} idle minute{plural}")
+            why = f"logged out after {minutes} idle minute{plural}"
+            self.call_next(self.action_logout, why=why)
 
     async def action_logout(self, why: str = "logged out") -> None:
         self.session = None
