@@ -88,3 +88,24 @@ def test_user_admin_needs_an_admin(cli: Cli) -> None:
     assert "there is no store 'X9'" in cli("user", "stores", "cat", "X9", user="ada",
                                            code=1).stderr
     assert cli("user", "unlock", "cat", user="meg").stdout == "cat was not locked\n"
+
+
+def test_settings_show_sources_and_clear_an_override(cli: Cli) -> None:
+    cli("settings", "set", "auto_prompt_serial", "off", user="ada")
+    cli("settings", "set", "auto_prompt_serial", "on", "--store", "S1", user="ada")
+    shown = cli("settings", "show", "--store", "S1").stdout
+    row = next(line for line in shown.splitlines() if "auto_prompt_serial" in line)
+    assert [c.strip() for c in row.split("│")[1:5]] == ["auto_prompt_serial", "on", "off", "on"]
+    other = next(line for line in shown.splitlines() if "show_serial_on_invoice" in line)
+    assert [c.strip() for c in other.split("│")[1:5]] == [
+        "show_serial_on_invoice", "on", "", "(chain)"]
+    said = cli("settings", "clear", "auto_prompt_serial", "--store", "S1", user="ada").stdout
+    assert said == "auto_prompt_serial at S1 follows the chain again: off\n"
+    assert '"auto_prompt_serial": false' in cli("settings", "show", "--store", "S1",
+                                                 "--json").stdout
+    assert "unknown setting 'nope'" in cli("settings", "clear", "nope", "--store", "S1",
+                                           user="ada", code=1).stderr
+    assert cli("settings", "set", "lockout_minutes", "7", user="ada").stdout == (
+        "lockout_minutes is now 7 for the chain\n")
+    chain = cli("settings", "show").stdout
+    assert any("lockout_minutes" in line and "│ 7 " in line for line in chain.splitlines())

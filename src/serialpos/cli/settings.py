@@ -17,18 +17,48 @@ def show(
     store: str | None = typer.Option(None, "--store", help="Settings in force at this store."),
     json_out: bool = typer.Option(False, "--json"),
 ) -> None:
-    """Show the settings in force."""
+    """Show the settings in force; with --store, beside the chain default and the store's own
+    value (an override shows, and `settings clear` removes it)."""
+    from serialpos.domain.chain_settings import CHAIN_SETTING_HELP
     from serialpos.domain.settings import SETTING_HELP
-    from serialpos.services.settings import get_settings
+    from serialpos.services.settings import get_chain_settings, get_settings, setting_sources
 
-    values = get_settings(state(ctx).database(), store)
+    db = state(ctx).database()
+    values = get_settings(db, store)
     if json_out:
         print_json(values)
         return
-    print_table(["setting", "value", "what it does"],
-                [(k, "on" if getattr(values, k) else "off", SETTING_HELP[k])
-                 for k in values.names()],
-                title=f"settings at {store}" if store else "chain defaults")
+    if store is None:
+        chain = get_chain_settings(db)
+        print_table(["setting", "value", "what it does"],
+                    [*((k, _on(getattr(values, k)), SETTING_HELP[k]) for k in values.names()),
+                     *((k, getattr(chain, k), CHAIN_SETTING_HELP[k]) for k in chain.names())],
+                    title="chain defaults")
+        return
+    print_table(["setting", "value", "chain", "this store", "what it does"],
+                [(s.key, _on(s.in_force), "" if s.chain is None else _on(s.chain),
+                  "(chain)" if s.store is None else _on(s.store), SETTING_HELP[s.key])
+                 for s in setting_sources(db, store)],
+                title=f"settings at {store}")
+
+
+def _on(flag: bool) -> str:
+    return "on" if flag else "off"
+
+
+@app.command("clear")
+def clear(
+    ctx: typer.Context,
+    key: str,
+    store: str = typer.Option(..., "--store", help="The store whose own value is removed."),
+) -> None:
+    """Remove a store's own value for KEY: the store follows the chain default again."""
+    from serialpos.services.settings import clear_setting
+
+    st = state(ctx)
+    values = clear_setting(st.database(), st.require_actor(), key, store)
+    say(f"{key.strip()} at {store} follows the chain again: "
+        f"{_on(bool(getattr(values, key.strip())))}")
 
 
 @app.command("set")
@@ -44,4 +74,7 @@ def set_(
     st = state(ctx)
     values = set_setting(st.database(), st.require_actor(), key, value, store)
     where = f"at {store}" if store else "for the chain"
+    if not hasattr(values, key.strip()):  # a chain-only number
+        say(f"{key.strip()} is now {value.strip()} {where}")
+        return
     say(f"{key} is now {'on' if getattr(values, key.strip()) else 'off'} {where}")

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
@@ -9,6 +12,7 @@ from serialpos.db import repo
 from serialpos.db.engine import Database
 from serialpos.domain.chain_settings import ChainSettings, check_chain_setting, is_chain_setting
 from serialpos.domain.errors import BadValue
+from serialpos.domain.products import parse_bool
 from serialpos.domain.settings import StoreSettings, check_setting
 from serialpos.domain.users import Permission
 from serialpos.services.context import Actor
@@ -69,6 +73,55 @@ def set_setting(
                 index_elements=["store_id", "key"], set_={"value": text}
             )
         conn.execute(stmt)
+        return settings_in(db, conn, store_code)
+
+    return db.write(work)
+
+
+@dataclass(frozen=True)
+class SettingSource:
+    """One store setting at one store: the value in force and where it comes from."""
+
+    key: str
+    in_force: bool
+    #: The chain's default as stored (None: the built-in default holds).
+    chain: bool | None
+    #: The store's own value (None: the store follows the chain).
+    store: bool | None
+
+
+def setting_sources(db: Database, store_code: str) -> list[SettingSource]:
+    """Each store setting at ``store_code`` beside the chain default, so an override shows."""
+
+    def work(conn: Connection) -> list[SettingSource]:
+        sid = repo.store_id(db, conn, store_code)
+        chain = repo.setting_values(conn, None)
+        own = conn.execute(sa.select(repo.store_setting_t.c.key, repo.store_setting_t.c.value)
+                           .where(repo.store_setting_t.c.store_id == sid))
+        store = {key: value for key, value in own}
+        found = []
+        for key in StoreSettings.names():
+            found.append(SettingSource(
+                key, setting_in_force(key, chain.get(key), store.get(key)),
+                None if key not in chain else parse_bool(chain[key]),
+                None if key not in store else parse_bool(store[key])))
+        return found
+
+    return db.read(work)
+
+
+def clear_setting(db: Database, actor: Actor, key: str, store_code: str) -> StoreSettings:
+    """Remove a store's own value: the store follows the chain default again."""
+    actor.require(Permission.MANAGE_SETTINGS)
+    key = key.strip()
+    if is_chain_setting(key):
+        raise BadValue(f"{key} is a chain setting: a store has no value of its own to clear")
+    check_setting(key, "on")  # an unknown key is named
+
+    def work(conn: Connection) -> StoreSettings:
+        sid = repo.store_id(db, conn, store_code)
+        s = repo.store_setting_t.c
+        conn.execute(sa.delete(repo.store_setting_t).where(s.store_id == sid, s.key == key))
         return settings_in(db, conn, store_code)
 
     return db.write(work)
