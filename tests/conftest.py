@@ -103,6 +103,18 @@ def outbox_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 @pytest.fixture(autouse=True)
+def state_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """The platform log folder is the test's own; the log file is closed after the test."""
+    from serialpos import logs
+
+    folder = tmp_path / "xdg-state"
+    monkeypatch.setenv("XDG_STATE_HOME", str(folder))
+    monkeypatch.delenv("SERIALPOS_LOG_LEVEL", raising=False)
+    yield folder
+    logs.stop()
+
+
+@pytest.fixture(autouse=True)
 def data_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """The platform data directory (default database, blind-receipt drafts) is the test's own,
     never the user's."""

@@ -53,6 +53,8 @@ class TerminalConfig:
     outbox: Path | None = None
     printer: str | None = None
     scanner: dict[str, Any] = field(default_factory=dict)
+    #: ``[log] path``: the log file (default: the platform log folder).
+    log_path: Path | None = None
 
     def resolved_db_url(self) -> str:
         return self.db_url or default_db_url()
@@ -101,6 +103,8 @@ def load_config(
     terminal = _table(doc, "terminal", cfg_path)
     printer = _table(doc, "printer", cfg_path)
     scanner = _table(doc, "scanner", cfg_path)
+    log = _table(doc, "log", cfg_path)
+    log_path = _opt_str(log, "path", where)
 
     outbox = env.get("SERIALPOS_OUTBOX") or _opt_str(terminal, "outbox", where)
     return TerminalConfig(
@@ -111,4 +115,5 @@ def load_config(
         outbox=Path(outbox).expanduser() if outbox else None,
         printer=_opt_str(printer, "name", where),
         scanner=scanner,
+        log_path=Path(log_path).expanduser() if log_path else None,
     )

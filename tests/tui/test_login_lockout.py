@@ -4,6 +4,8 @@ to other stores is refused, and an idle session is logged out with the reason on
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from tui_helpers import MakeApp, async_test, log_in, settle
 
@@ -88,3 +90,24 @@ async def test_idle_session_is_logged_out(make_app: MakeApp, demo_db: Database) 
         assert isinstance(app.screen, LoginScreen) and app.session is None
         assert app.screen.query_one(MessageLine).text.endswith("logged out after 2 idle minutes")
     assert users.require_active(demo_db, "cashier").user == "cashier"
+
+
+@async_test
+async def test_logins_are_logged_without_the_pin(make_app: MakeApp, state_home: Path) -> None:
+    from serialpos import logs
+
+    log_file = logs.configure()
+    assert log_file is not None
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await log_in(pilot, "cashier", "97531")
+        await pilot.press(*"3333", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, HomeScreen)
+        await pilot.press("ctrl+o")
+        await settle(pilot)
+    text = log_file.read_text(encoding="utf-8")
+    assert "user=cashier terminal=terminal action=login refused: unknown user or wrong PIN" in text
+    assert "user=cashier terminal=terminal action=logged in document=store S01" in text
+    assert "user=cashier terminal=terminal action=logged out" in text
+    assert "97531" not in text and "3333" not in text

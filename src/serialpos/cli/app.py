@@ -6,6 +6,7 @@ commands, so ``--help`` and the console's login screen come up quickly.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import typer
@@ -38,14 +39,17 @@ from serialpos.domain.text import visible
 
 class SerialposGroup(TyperGroup):
     """Turns a rule's refusal, an unusable database or config, or an unwritable file into one
-    clear line on stderr and exit 1 — never a traceback."""
+    clear line on stderr and exit 1 — never a traceback. An unexpected error is logged with its
+    traceback and said in one line naming the log file. Each command is one action line in the
+    log (its PIN and token arguments redacted)."""
 
     def invoke(self, ctx: Any) -> Any:  # typer vendors click: its Context type is private
         from serialpos.config import ConfigError
         from serialpos.domain.errors import DomainError
 
+        command = " ".join([*getattr(ctx, "_protected_args", []), *ctx.args])
         try:
-            return super().invoke(ctx)
+            result = super().invoke(ctx)
         except (DomainError, ConfigError) as exc:
             message = str(exc)
         except OSError as exc:
@@ -54,11 +58,41 @@ class SerialposGroup(TyperGroup):
         except Exception as exc:
             from serialpos.db.engine import DatabaseError
 
-            if not isinstance(exc, DatabaseError):
+            if _is_click(exc):
                 raise
-            message = str(exc)
+            known = isinstance(exc, DatabaseError)
+            message = str(exc) if known else _unexpected(exc, command)
+        else:
+            _log_action(ctx, command, "done")
+            return result
+        _log_action(ctx, command, f"refused: {message}")
         typer.echo(f"error: {visible(message)}", err=True)
         raise typer.Exit(EXIT_REFUSED)
+
+
+def _is_click(exc: Exception) -> bool:
+    """Exit, Abort and usage errors: click's own ways of ending a command."""
+    return any(c.__module__.startswith(("typer", "click")) for c in type(exc).__mro__)
+
+
+def _unexpected(exc: Exception, command: str) -> str:
+    """Log the traceback; the line for the user names the log file."""
+    from serialpos.logs import where_logged
+
+    logging.getLogger(__name__).error("unexpected error in `serialpos %s`", command,
+                                      exc_info=exc)
+    first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return f"unexpected error ({type(exc).__name__}{': ' + first if first else ''}){where_logged()}"
+
+
+def _log_action(ctx: Any, command: str, outcome: str) -> None:
+    from serialpos.logs import action
+
+    obj = ctx.obj
+    if not isinstance(obj, CliState) or not command:
+        return
+    terminal = obj._config.terminal_id if obj._config is not None else "-"
+    action(obj.user or "-", terminal, f"serialpos {command}: {outcome}")
 
 
 app = typer.Typer(
@@ -102,10 +136,24 @@ def root(
                                       help="Terminal config file (TOML)."),
 ) -> None:
     ctx.obj = CliState(db_url=db, user=user, config_path=config)
+    _start_log(ctx.obj)
     if ctx.invoked_subcommand is None:
         from serialpos.tui.app import run_console
 
         run_console(state(ctx))
+
+
+def _start_log(st: CliState) -> None:
+    """The log file from the terminal config when it can be read, else the default one (a
+    command that needs the config then says what is wrong with it)."""
+    from serialpos import logs
+    from serialpos.config import ConfigError
+
+    try:
+        path = st.config().log_path
+    except ConfigError:
+        path = None
+    logs.configure(path)
 
 
 def main() -> None:

@@ -13,6 +13,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from serialpos import logs
 from serialpos.db import asn_tables, order_repo, repo
 from serialpos.db.engine import Database
 from serialpos.db.tables import utcnow
@@ -168,9 +169,15 @@ def move_many(
     of many products): all of them happen, or none does."""
     checked = [_checked(actor, step) for step in steps]
     _check_document(document, reason)
-    return db.write(lambda conn: tuple(
+    results = db.write(lambda conn: tuple(
         _apply(conn, db, actor, step, serials, document, reason) for step, serials in checked
     ))
+    for result in results:  # after the commit: the log says what happened, not what was tried
+        logs.action(actor.user, actor.terminal,
+                    f"{result.action} {result.sku} x{abs(result.quantity) or len(result.units)}"
+                    f" at {result.store}", None if document is None else
+                    f"{document.type} {document.id}")
+    return results
 
 
 def move_in(conn: Connection, db: Database, actor: Actor, step: Step,

@@ -188,6 +188,10 @@ class SerialposApp(App[None]):
             self.call_next(self.action_logout, why=why)
 
     async def action_logout(self, why: str = "logged out") -> None:
+        if self.session is not None:
+            from serialpos.logs import action
+
+            action(self.session.user, self.session.terminal, why)
         self.session = None
         self.wedge.reset()
         while len(self.screen_stack) > 1:

@@ -25,5 +25,12 @@ def describe(exc: BaseException) -> str:
     if isinstance(exc, OSError):
         where = f" ({exc.filename})" if getattr(exc, "filename", None) else ""
         return f"{exc.strerror or exc}{where}"
+    # Unexpected: the traceback goes to the log, and the line on screen says where.
+    import logging
+
+    from serialpos.logs import where_logged
+
+    logging.getLogger(__name__).error("unexpected error in a console worker", exc_info=exc)
     first = visible(str(exc).strip().splitlines()[0]) if str(exc).strip() else ""
-    return f"unexpected error ({type(exc).__name__}){': ' + first if first else ''}"
+    return f"unexpected error ({type(exc).__name__}){': ' + first if first else ''}" + (
+        where_logged())

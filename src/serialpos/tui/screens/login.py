@@ -162,10 +162,16 @@ class LoginScreen(ConsoleScreen):
                 raise UnknownStore(f"store {chosen}{where} is not in this database")
             idle = get_chain_settings(db).idle_logout_minutes
         except Exception as exc:  # wrong PIN, database down: all said on this screen
+            from serialpos.logs import action
             from serialpos.tui.backend import describe
 
-            self.post_message(LoginRefused(describe(exc)))
+            refused = describe(exc)
+            action(name, self.console.terminal_config().terminal_id, f"login refused: {refused}")
+            self.post_message(LoginRefused(refused))
             return
+        from serialpos.logs import action
+
+        action(actor.user, actor.terminal, "logged in", f"store {chosen}")
         self.post_message(LoggedIn(Session(actor, chosen, stores[chosen], idle)))
 
     def on_login_refused(self, message: LoginRefused) -> None:

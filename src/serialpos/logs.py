@@ -1,0 +1,117 @@
+"""The log file: where it is, how it rotates, and what never goes into it.
+
+Set up once per process by the ``serialpos`` entry point (the console runs inside it): a
+rotating file (1 MB, five old files kept) under ``platformdirs.user_log_path`` or the terminal
+config's ``[log] path``; level from ``SERIALPOS_LOG_LEVEL`` (default INFO). Every line passes a
+redacting formatter, so a PIN or token typed after ``--pin``/``--token`` (or written as
+``pin=...``) can never reach the file, tracebacks included.
+
+:func:`action` writes the one line per user action (who, terminal, what, document) on the
+``serialpos.actions`` logger. Imports nothing heavy: the CLI calls it before any command.
+"""
+
+from __future__ import annotations
+
+import logging
+import logging.handlers
+import os
+import re
+from pathlib import Path
+
+APP_NAME = "serialpos"
+LOGGER = "serialpos"
+MAX_BYTES = 1_000_000
+BACKUPS = 5
+
+_VALUE = r"(?P<value>['\"]?[^\s'\",;:)]+['\"]?)"
+#: ``--pin 1234``, ``--pin=1234``, ``pin: 1234``, ``token='abc'`` (not ``set-pin ada``).
+_SECRET = re.compile(
+    r"(?P<key>--(?:pin|token|password))(?P<sep>=|\s+)" + _VALUE
+    + r"|(?P<key2>(?<![\w-])(?:pin|token|password|pin_hash))(?P<sep2>\s*[=:]\s*)"
+    + _VALUE.replace("value", "value2"),
+    re.IGNORECASE,
+)
+_installed: tuple[Path, logging.Handler] | None = None
+
+
+def redact(text: str) -> str:
+    """``--pin 1234`` -> ``--pin ***``; ``token=abc`` -> ``token=***``."""
+    return _SECRET.sub(
+        lambda m: f"{m['key'] or m['key2']}{m['sep'] or m['sep2']}***", text)
+
+
+class RedactingFormatter(logging.Formatter):
+    """Formats as usual (traceback included), then takes every secret out of the result."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return redact(super().format(record))
+
+
+def default_log_file() -> Path:
+    import platformdirs
+
+    return Path(platformdirs.user_log_path(APP_NAME, appauthor=False)) / "serialpos.log"
+
+
+def log_level(env: dict[str, str] | None = None) -> int:
+    name = (os.environ if env is None else env).get("SERIALPOS_LOG_LEVEL", "INFO")
+    level = logging.getLevelName(name.strip().upper())
+    return level if isinstance(level, int) else logging.INFO
+
+
+def configure(path: Path | None = None, env: dict[str, str] | None = None) -> Path | None:
+    """Send the ``serialpos`` loggers to the rotating file at ``path`` (default: the platform
+    log folder). Returns the file, or None when it cannot be opened (said on stderr once; the
+    program works on without a log). Calling it again with the same file changes nothing."""
+    global _installed
+    target = (path or default_log_file()).expanduser()
+    logger = logging.getLogger(LOGGER)
+    logger.setLevel(log_level(env))
+    if _installed is not None:
+        if _installed[0] == target:
+            return target
+        logger.removeHandler(_installed[1])
+        _installed[1].close()
+        _installed = None
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        handler = logging.handlers.RotatingFileHandler(
+            target, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8")
+    except OSError as exc:
+        import sys
+
+        print(f"warning: no log file: {target} cannot be written ({exc.strerror})",
+              file=sys.stderr)
+        return None
+    handler.setFormatter(RedactingFormatter(
+        "%(asctime)s %(levelname)s %(name)s [%(process)d] %(message)s"))
+    logger.addHandler(handler)
+    _installed = (target, handler)
+    return target
+
+
+def current_log_file() -> Path | None:
+    """The file this process logs to, if any (the console names it under an error)."""
+    return None if _installed is None else _installed[0]
+
+
+def where_logged() -> str:
+    """The end of an unexpected-error message: where the traceback went."""
+    found = current_log_file()
+    return f"; details are in {found}" if found else ""
+
+
+def action(user: str, terminal: str, what: str, document: str | None = None) -> None:
+    """One line per user action: who, at which terminal, what, on which document."""
+    doc = f" document={document}" if document else ""
+    logging.getLogger(f"{LOGGER}.actions").info(
+        "user=%s terminal=%s action=%s%s", user, terminal, redact(what), doc)
+
+
+def stop() -> None:
+    """Close the log file (tests, and a process that hands over to another)."""
+    global _installed
+    if _installed is not None:
+        logging.getLogger(LOGGER).removeHandler(_installed[1])
+        _installed[1].close()
+        _installed = None
