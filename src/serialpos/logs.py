@@ -31,11 +31,14 @@ _SECRET = re.compile(
     + _VALUE.replace("value", "value2"),
     re.IGNORECASE,
 )
+#: The password in a database URL: ``postgresql://kim:secret@host`` -> ``kim:***@host``.
+_URL_PASSWORD = re.compile(r"(?P<head>://[^:/@\s]*:)\S+@")
 _installed: tuple[Path, logging.Handler] | None = None
 
 
 def redact(text: str) -> str:
     """``--pin 1234`` -> ``--pin ***``; ``token=abc`` -> ``token=***``."""
+    text = _URL_PASSWORD.sub(lambda m: f"{m['head']}***@", text)
     return _SECRET.sub(
         lambda m: f"{m['key'] or m['key2']}{m['sep'] or m['sep2']}***", text)
 

@@ -14,6 +14,8 @@ from typing import Any
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
+#: The samples shipped in the package (relative to ROOT, where the commands run).
+ASN_CSV, ASN_JSON = "src/serialpos/data/sample_asn.csv", "src/serialpos/data/sample_asn.json"
 
 
 def serialpos(tmp_path: Path, *args: str, store: str | None = None, user: str = "stockroom",
@@ -44,13 +46,13 @@ def as_json(done: subprocess.CompletedProcess[str]) -> Any:
 
 
 def test_the_samples_import_on_the_demo_store_and_show(demo: Path) -> None:
-    done = serialpos(demo, "asn", "import", "data/sample_asn.csv", "--store", "S01")
+    done = serialpos(demo, "asn", "import", ASN_CSV, "--store", "S01")
     assert done.returncode == 0, done.stderr
     assert "ASN ASN-1001 from Aurora Devices Ltd: 3 lines, 34 units, 4 serials expected at " \
            "S01" in done.stdout
     assert "ASN ASN-1002 from Northwind Computing" in done.stdout
     # The terminal's own store is the default, as at the console's login.
-    result = as_json(serialpos(demo, "asn", "import", "data/sample_asn.json", "--json",
+    result = as_json(serialpos(demo, "asn", "import", ASN_JSON, "--json",
                                store="S02"))
     assert result["store"] == "S02"
     assert [(a["asn"], a["lines"], a["units"], a["serials"]) for a in result["asns"]] == [
@@ -107,20 +109,20 @@ def test_refusals_are_one_clear_line(demo: Path) -> None:
     missing = serialpos(demo, "asn", "import", "no-such.csv", "--store", "S01")
     assert (missing.returncode, missing.stderr) == (2, "error: cannot read no-such.csv: no "
                                                        "such file\n")
-    no_store = serialpos(demo, "asn", "import", "data/sample_asn.csv")
+    no_store = serialpos(demo, "asn", "import", ASN_CSV)
     assert no_store.returncode == 2 and "say which store: --store CODE" in no_store.stderr
-    cashier = serialpos(demo, "asn", "import", "data/sample_asn.csv", "--store", "S01",
+    cashier = serialpos(demo, "asn", "import", ASN_CSV, "--store", "S01",
                         user="cashier")
     assert cashier.returncode == 1 and cashier.stderr.startswith("error: ")
     unknown = serialpos(demo, "asn", "show", "ASN-0")
     assert (unknown.returncode, unknown.stderr) == (1, "error: there is no ASN 'ASN-0'\n")
-    wrong_store = serialpos(demo, "asn", "import", "data/sample_asn.csv", "--store", "S09")
+    wrong_store = serialpos(demo, "asn", "import", ASN_CSV, "--store", "S09")
     assert (wrong_store.returncode, wrong_store.stderr) == (1, "error: there is no store "
                                                                "'S09'\n")
 
 
 def test_a_received_asn_shows_its_differences(demo: Path) -> None:
-    assert serialpos(demo, "asn", "import", "data/sample_asn.csv", "--store", "S01"
+    assert serialpos(demo, "asn", "import", ASN_CSV, "--store", "S01"
                      ).returncode == 0
     ops = demo / "ops.jsonl"
     ops.write_text(json.dumps({

@@ -101,6 +101,7 @@ def test_console_worker_errors_are_logged(state_home: Path) -> None:
     ("--pin=1234 rest", "--pin=*** rest"),
     ("pin: 1234, token='abc'", "pin: ***, token=***"),
     ("Token: abc.def", "Token: ***"),
+    ("--db postgresql://kim:s3cr@t@db:5432/shop", "--db postgresql://kim:***@db:5432/shop"),
     ("serialpos user set-pin ada --pin 4321", "serialpos user set-pin ada --pin ***"),
 ])
 def test_redact(line: str, shown: str) -> None:

@@ -10,7 +10,7 @@ from typer.testing import CliRunner, Result
 
 from serialpos.cli.app import app
 
-DATA = Path(__file__).resolve().parents[2] / "data"
+DATA = Path(__file__).resolve().parents[2] / "src" / "serialpos" / "data"
 
 
 @pytest.fixture

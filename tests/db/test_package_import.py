@@ -22,7 +22,7 @@ from serialpos.services.product_import import (
 )
 from serialpos.services.products import get_product
 
-DATA = Path(__file__).resolve().parents[2] / "data"
+DATA = Path(__file__).resolve().parents[2] / "src" / "serialpos" / "data"
 HEAD = "SKU,Name,Price,Serial Number Option,PackageType,Components\n"
 FEED = "SKU,Name,Price,SerialNumberRequired,PackageType,Components\n"
 PARTS = "PH,Phone,100,Required,,\nCS,Case,10,Disabled,,\nCH,Charger,20,Disabled,,\n"

@@ -23,7 +23,7 @@ from serialpos.services.product_import import (
 )
 from serialpos.services.products import get_product
 
-DATA = Path(__file__).resolve().parents[2] / "data"
+DATA = Path(__file__).resolve().parents[2] / "src" / "serialpos" / "data"
 FULL = "SKU,Name,Price,Serial Number Option,Barcode,TaxRate,SerialFormat,WarrantyMonths,Bin\n"
 
 

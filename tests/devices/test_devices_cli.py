@@ -9,13 +9,14 @@ import threading
 import tty
 from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
-from evdev import ecodes as e
 from typer.testing import CliRunner
 
 from serialpos.cli.devices import app
 from serialpos.config import ConfigError, load_config
+from serialpos.devices.keymaps import KEY_CODES
 from serialpos.devices.settings import (
     EvdevScannerSettings,
     ScannerSettings,
@@ -34,6 +35,9 @@ GS1_SCAN = {
     "expiry": None,
     "error": None,
 }
+
+#: Linux key codes by name (the same numbers as evdev.ecodes; evdev is an extra).
+e = SimpleNamespace(**KEY_CODES)
 
 
 def tap(code: int, *held: int) -> list[dict[str, int]]:

@@ -13,14 +13,16 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import evdev
 import pytest
-from evdev import InputEvent, ecodes
 
 from serialpos.devices.evdev_source import EvdevSource, event_nodes
 from serialpos.devices.keymaps import KEY_CODES, LAYOUTS, KeyEventDecoder
 from serialpos.devices.settings import EvdevScannerSettings
 from serialpos.devices.source import Backoff, SourceState, permission_help
+
+# evdev is the ``serialpos[evdev]`` extra (it needs a compiler); CI installs it.
+evdev = pytest.importorskip("evdev", reason="the serialpos[evdev] extra is not installed")
+InputEvent, ecodes = evdev.InputEvent, evdev.ecodes
 
 WAIT = 5.0
 PRESS, RELEASE, REPEAT = 1, 0, 2

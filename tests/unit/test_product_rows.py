@@ -24,7 +24,7 @@ from serialpos.domain.product_rows import (
 )
 from serialpos.domain.products import Product, SerialMode
 
-DATA = Path(__file__).resolve().parents[2] / "data"
+DATA = Path(__file__).resolve().parents[2] / "src" / "serialpos" / "data"
 FEED_HEADER = "SKU,Name,Price,SerialNumberRequired"
 MASS_HEADER = "SKU,Name,Price,Serial Number Option"
 

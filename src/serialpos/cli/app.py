@@ -22,6 +22,7 @@ from serialpos.cli import (
     print_cmd,
     products,
     report,
+    samples,
     scan,
     serials,
     settings,
@@ -100,7 +101,7 @@ app = typer.Typer(
     name="serialpos",
     help="Capture the serial of every unit from receipt to sale. Without a command: the console.",
     no_args_is_help=False,
-    add_completion=False,
+    add_completion=True,  # --install-completion / --show-completion for bash, zsh, fish
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
@@ -119,10 +120,19 @@ app.add_typer(asn.app, name="asn")
 app.add_typer(counts_cmd.app, name="count")
 app.command("stock")(stores.stock)
 app.command("demo")(demo.demo)
+app.command("samples")(samples.samples)
 app.command("apply")(apply_cmd.apply)
 app.command("serve")(serve_cmd.serve)
 app.add_typer(tokens_cmd.app, name="token")
 app.command("invoice")(invoice.invoice)
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        from serialpos import __version__
+
+        typer.echo(f"serialpos {__version__}")
+        raise typer.Exit()
 
 
 @app.callback(invoke_without_command=True)
@@ -134,6 +144,8 @@ def root(
                                     help="Who acts; checked against their role."),
     config: str | None = typer.Option(None, "--config", envvar="SERIALPOS_CONFIG",
                                       help="Terminal config file (TOML)."),
+    _version: bool = typer.Option(False, "--version", is_eager=True, callback=_print_version,
+                                  help="Print the version and exit."),
 ) -> None:
     ctx.obj = CliState(db_url=db, user=user, config_path=config)
     _start_log(ctx.obj)

@@ -56,3 +56,33 @@ def check(ctx: typer.Context, json_out: bool = typer.Option(False, "--json")) ->
         say(f"{len(violations)} violation(s), {len(findings) - len(violations)} note(s)")
     if violations:
         raise typer.Exit(EXIT_REFUSED)
+
+
+@app.command("backup")
+def backup(
+    ctx: typer.Context,
+    file: str = typer.Argument(..., help="Where to write the copy."),
+    force: bool = typer.Option(False, "--force", help="Replace FILE if it exists."),
+) -> None:
+    """Copy the database to FILE while tills keep selling (SQLite's online backup; never copy a
+    live SQLite file with cp). For PostgreSQL, prints the pg_dump command to run."""
+    from serialpos.services.backup import backup as run_backup
+
+    done = run_backup(state(ctx).url(), file, force=force)
+    say(f"backup written to {done.path} ({done.size:,} bytes, schema {done.schema})")
+
+
+@app.command("restore")
+def restore(
+    ctx: typer.Context,
+    file: str = typer.Argument(..., help="A backup made by `serialpos db backup`."),
+    force: bool = typer.Option(False, "--force",
+                               help="Replace a database that holds data (stop the tills first)."),
+) -> None:
+    """Replace the database by a backup. Refuses to overwrite a database with data unless
+    --force. For PostgreSQL, prints the pg_restore command to run."""
+    from serialpos.services.backup import restore as run_restore
+
+    done = run_restore(state(ctx).url(), file, force=force)
+    say(f"database {done.path} restored from {file} (schema {done.schema}); "
+        "run `serialpos db upgrade` if this version is newer")

@@ -55,13 +55,17 @@ DeviceOpener = Callable[[str], Any]
 SCANNER_KEYS = frozenset(KEY_CODES[name] for name in ("KEY_ENTER", "KEY_1", "KEY_0", "KEY_A"))
 
 
+#: evdev is an extra (it builds from source, which needs a C compiler and kernel headers).
+EVDEV_MISSING = ("evdev is not installed: install it with pip install 'serialpos[evdev]' (needs "
+                 "gcc and the kernel headers) or your distribution's python3-evdev, or use a "
+                 "serial or keyboard-wedge scanner")
+
+
 def _open_input_device(path: str) -> Any:
     try:
         import evdev
     except ImportError as exc:
-        raise DeviceUnavailable(
-            "error", f"evdev is not available here ({exc}); use a serial or keyboard-wedge scanner"
-        ) from exc
+        raise DeviceUnavailable("error", EVDEV_MISSING) from exc
     return evdev.InputDevice(path)
 
 
@@ -257,8 +261,8 @@ def list_keyboards(input_dir: str = INPUT_DIR) -> InputDeviceListing:
         return InputDeviceListing((), problem=f"{input_dir} does not exist (no input devices)")
     try:
         import evdev
-    except ImportError as exc:
-        return InputDeviceListing((), problem=f"evdev is not available here ({exc})")
+    except ImportError:
+        return InputDeviceListing((), problem=EVDEV_MISSING)
     links = _by_id_links(input_dir)
     found: list[InputDeviceInfo] = []
     unreadable: list[str] = []

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 from stdnum import luhn
 
@@ -13,21 +12,18 @@ from serialpos.domain.events import DocumentRef
 from serialpos.domain.states import Action
 from serialpos.services import ledger, stores, users
 from serialpos.services.context import SYSTEM
-from serialpos.services.product_import import import_products
+from serialpos.services.product_import import import_products_text
 
 DEMO_USERS = (("admin", "admin", "1111"), ("manager", "manager", "2222"),
               ("cashier", "cashier", "3333"), ("stockroom", "stockroom", "4444"))
 DEMO_STORES = (("S01", "Main Street"), ("S02", "Harbour Mall"))
 
 
-def demo_products_file() -> Path:
-    """The demo catalogue in ``data/`` of the source tree (the README installs it editable)."""
-    here = Path(__file__).resolve()
-    for parent in here.parents:
-        candidate = parent / "data" / "demo_products.csv"
-        if candidate.exists():
-            return candidate
-    raise FileNotFoundError("data/demo_products.csv not found beside the serialpos sources")
+def demo_products_text() -> str:
+    """The demo catalogue shipped inside the package (``serialpos/data``)."""
+    from serialpos.data import sample
+
+    return sample("demo_products.csv").read_text(encoding="utf-8")
 
 
 def _imei(n: int) -> str:
@@ -55,7 +51,7 @@ def build_demo(db: Database, *, activity: bool = True) -> DemoInfo:
         stores.add_store(db, SYSTEM, code, name)
     for name, role, pin in DEMO_USERS:
         users.add_user(db, None if name == "admin" else SYSTEM, name, role, pin)
-    report = import_products(db, SYSTEM, demo_products_file())
+    report = import_products_text(db, SYSTEM, demo_products_text())
     stockroom = users.actor_for(db, "stockroom", "demo")
     doc = DocumentRef("receipt", "DEMO-OPENING")
     receipts: list[tuple[str, str, list[str], int | None]] = [
