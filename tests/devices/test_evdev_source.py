@@ -421,14 +421,17 @@ def test_permission_denied_names_the_fix() -> None:
     finally:
         source.stop()
     assert "permission denied" in message and PATH in message
-    assert "usermod -aG input" in message
+    # a group of its own, never 'input' (its members read every keyboard)
+    assert "usermod -aG serialpos-scanner $USER" in message and "-aG input" not in message
     assert 'SUBSYSTEM=="input", ATTRS{idVendor}==' in message
-    assert 'MODE="0660", GROUP="input"' in message
+    assert 'MODE="0640", GROUP="serialpos-scanner"' in message
+    assert "docs/deployment.md" in message
 
 
-def test_serial_permission_help_names_dialout() -> None:
+def test_serial_permission_help_names_the_scanner_group() -> None:
     message = permission_help("/dev/ttyUSB0", "serial")
-    assert "'dialout' group" in message and 'SUBSYSTEM=="tty"' in message
+    assert "'serialpos-scanner' group" in message and 'SUBSYSTEM=="tty"' in message
+    assert 'MODE="0660", GROUP="serialpos-scanner"' in message
 
 
 def test_open_by_name_among_the_event_nodes(tmp_path: Path) -> None:

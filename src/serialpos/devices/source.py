@@ -267,15 +267,16 @@ def permission_help(path: str, kind: Literal["input", "serial"]) -> str:
     the exact udev rule line (the vendor id filled in when the system tells it)."""
     vendor = _vendor_id(path, kind) or "xxxx"
     vendor_hint = "" if vendor != "xxxx" else " (the vendor id is the first half of 'ID' in lsusb)"
-    if kind == "input":
-        group, subsystem, rule_file = "input", "input", "70-serialpos-scanner.rules"
-    else:
-        group, subsystem, rule_file = "dialout", "tty", "70-serialpos-serial-scanner.rules"
-    rule = f'SUBSYSTEM=="{subsystem}", ATTRS{{idVendor}}=="{vendor}", MODE="0660", GROUP="{group}"'
+    # A group of its own, not 'input' (whose members read every keyboard) nor 'dialout'.
+    group, rule_file = "serialpos-scanner", "70-serialpos-scanner.rules"
+    subsystem, mode = ("input", "0640") if kind == "input" else ("tty", "0660")
+    rule = (f'SUBSYSTEM=="{subsystem}", ATTRS{{idVendor}}=="{vendor}", MODE="{mode}", '
+            f'GROUP="{group}"')
     return (
-        f"permission denied opening {path}: add the user to the '{group}' group "
-        f"(sudo usermod -aG {group} $USER, then log in again), or install a udev rule in "
-        f"/etc/udev/rules.d/{rule_file}: {rule}{vendor_hint}, then run "
+        f"permission denied opening {path}: install a udev rule in /etc/udev/rules.d/{rule_file} "
+        f"(serialpos ships one: deploy/udev/, see docs/deployment.md): {rule}{vendor_hint}; "
+        f"add the user to the '{group}' group (sudo groupadd --system {group}; "
+        f"sudo usermod -aG {group} $USER, then log in again); then run "
         "'sudo udevadm control --reload && sudo udevadm trigger' and replug the scanner"
     )
 
