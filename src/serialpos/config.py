@@ -55,6 +55,8 @@ class TerminalConfig:
     scanner: dict[str, Any] = field(default_factory=dict)
     #: ``[log] path``: the log file (default: the platform log folder).
     log_path: Path | None = None
+    #: ``[console] theme``: "linux" (16 colours, ASCII glyphs) or "default"; None: by TERM.
+    console_theme: str | None = None
 
     def resolved_db_url(self) -> str:
         return self.db_url or default_db_url()
@@ -105,6 +107,10 @@ def load_config(
     scanner = _table(doc, "scanner", cfg_path)
     log = _table(doc, "log", cfg_path)
     log_path = _opt_str(log, "path", where)
+    theme = _opt_str(_table(doc, "console", cfg_path), "theme", where)
+    if theme is not None and theme not in ("default", "linux"):
+        raise ConfigError(f"{where}: [console] theme must be \"default\" or \"linux\", "
+                          f"not {theme!r}")
 
     outbox = env.get("SERIALPOS_OUTBOX") or _opt_str(terminal, "outbox", where)
     return TerminalConfig(
@@ -116,4 +122,5 @@ def load_config(
         printer=_opt_str(printer, "name", where),
         scanner=scanner,
         log_path=Path(log_path).expanduser() if log_path else None,
+        console_theme=theme,
     )

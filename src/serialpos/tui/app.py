@@ -20,15 +20,17 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar, Protocol
 
 from textual import events, work
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.filter import LineFilter
 from textual.keys import format_key
 
+from serialpos.tui.console_theme import LINUX_THEME, AsciiGlyphs, wanted
 from serialpos.tui.messages import (
     ScanDropped,
     ScannersFailed,
@@ -109,6 +111,26 @@ class SerialposApp(App[None]):
         #: Seconds on a steady clock; tests move it to reach the idle log out.
         self.idle_clock: Callable[[], float] = time.monotonic
         self._last_activity = self.idle_clock()
+        self._ascii_glyphs: AsciiGlyphs | None = None
+        self._use_linux_console_theme()
+
+    def _use_linux_console_theme(self) -> None:
+        """``TERM=linux`` or ``[console] theme = "linux"``: see :mod:`console_theme`. A config
+        that cannot be read is said by the login screen; the theme then follows TERM."""
+        from serialpos.config import ConfigError
+
+        try:
+            configured = self.source.config().console_theme
+        except ConfigError:
+            configured = None
+        if wanted(configured):
+            self.register_theme(LINUX_THEME)
+            self.theme = LINUX_THEME.name
+            self._ascii_glyphs = AsciiGlyphs()
+
+    def get_line_filters(self) -> Sequence[LineFilter]:
+        filters = super().get_line_filters()
+        return [*filters, self._ascii_glyphs] if self._ascii_glyphs else filters
 
     def get_default_screen(self) -> LoginScreen:
         return LoginScreen(self.demo_users)
