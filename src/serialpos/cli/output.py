@@ -36,6 +36,18 @@ def plain(value: Any) -> Any:
     return value
 
 
+def output_console() -> Any:
+    """The Rich console for tables: the terminal's width on a terminal (or ``COLUMNS`` when
+    set); piped into a file or another program, as wide as the rows need — never wrapped."""
+    import os
+
+    from rich.console import Console
+
+    if os.environ.get("COLUMNS") or sys.stdout.isatty():
+        return Console()
+    return Console(width=100_000)
+
+
 def print_json(value: Any) -> None:
     sys.stdout.write(json.dumps(plain(value), ensure_ascii=False) + "\n")
 
@@ -65,7 +77,6 @@ def print_table(columns: Sequence[str], rows: Iterable[Sequence[Any]], title: st
                 empty: str = "nothing to show") -> None:
     """A Rich table. Cells are shown literally: data containing ``[red]`` or escape sequences
     is never interpreted."""
-    from rich.console import Console
     from rich.table import Table
 
     cells = [[_cell(v) for v in row] for row in rows]
@@ -80,7 +91,7 @@ def print_table(columns: Sequence[str], rows: Iterable[Sequence[Any]], title: st
     for row_cells in cells:
         table.add_row(*row_cells)
     count = len(cells)
-    console = Console()
+    console = output_console()
     if count == 0:
         console.print(empty, markup=False, highlight=False)
     else:

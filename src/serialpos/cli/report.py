@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from serialpos.cli.context import state
-from serialpos.cli.output import fail, say
+from serialpos.cli.output import fail, output_console, say
 
 if TYPE_CHECKING:
     from serialpos.db.engine import Database
@@ -38,11 +38,11 @@ FULFILMENT_EXPORT_ROWS = 200_000
 #: Exports of at least this many rows show a progress bar (on a terminal).
 PROGRESS_FROM = 20_000
 
-#: Columns a table leaves out, in this order, while the terminal is too narrow for them.
-SALES_DROP = ("Kind", "Order", "Store", "Price", "Product", "Delivery Mode", "Sale Type",
-              "Date")
-FULFILMENT_DROP = ("Line ID", "Store", "Serial Mode", "Quantity", "Product", "Created",
-                   "Sale Type", "Customer", "Delivery Mode")
+#: Columns a table leaves out, in this order, while the terminal is too narrow for them. Dates,
+#: serials, SKUs, prices and ids are never among them: a narrow terminal wraps names instead.
+SALES_DROP = ("Kind", "Order", "Store", "Delivery Mode", "Sale Type", "Product")
+FULFILMENT_DROP = ("Line ID", "Store", "Serial Mode", "Sale Type", "Delivery Mode",
+                   "Customer", "Product")
 
 _FROM = typer.Option(None, "--from", metavar="YYYY-MM-DD",
                      help="First day (UTC), inclusive. Omitted: from the beginning.")
@@ -137,6 +137,8 @@ _WHOLE = frozenset({"Invoice", "Order", "SKU", "Serial Number", "Line", "Line ID
                     "Created", "Quantity", "Price", "Total"})
 #: How narrow a wrapped text column (product, customer, ...) may become.
 _TEXT_WIDTH = 14
+#: Shorter headings where a column's values are short (the exports keep the full names).
+_HEADINGS = {"Quantity": "Qty"}
 
 
 def _table(columns: Sequence[str], rows: Iterable[Sequence[object]], *, drop: Sequence[str],
@@ -146,7 +148,6 @@ def _table(columns: Sequence[str], rows: Iterable[Sequence[object]], *, drop: Se
     session at 80 columns) the ``drop`` columns left out, in that order, until they do.
     Times to the minute; totals in the footer."""
     from rich import box
-    from rich.console import Console
     from rich.table import Table
     from rich.text import Text
 
@@ -156,13 +157,17 @@ def _table(columns: Sequence[str], rows: Iterable[Sequence[object]], *, drop: Se
     if not cells:
         say(empty)
         return
-    console = Console()
+    console = output_console()
     shown = _fit(columns, cells, drop, console.width)
+    # One space between columns (no rules): 80 columns hold a sale's identifiers and its date.
     table = Table(title=title, header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False,
+                  show_edge=False, padding=(0, 0),
                   show_footer=footer is not None, footer_style="bold")
     for i in shown:
         name = columns[i]
-        table.add_column(name, no_wrap=name in _WHOLE, overflow="fold",
+        table.add_column(_HEADINGS.get(name, name), no_wrap=name in _WHOLE, overflow="fold",
+                         min_width=None if name in _WHOLE else min(_TEXT_WIDTH, _longest(
+                             name, i, cells)),
                          justify="right" if name in ("Quantity", "Price", "Total") else "left",
                          footer=(footer or {}).get(name, ""))
     for row in cells:
@@ -174,15 +179,19 @@ def _fit(columns: Sequence[str], cells: list[list[str]], drop: Sequence[str],
          width: int) -> list[int]:
     """The columns to show: all, less ``drop`` ones (in order) while they would not fit."""
     def need(i: int) -> int:
-        longest = max(len(columns[i]), *(len(row[i]) for row in cells))
-        # 2 of padding and 1 of rule between columns
-        return (longest if columns[i] in _WHOLE else min(longest, _TEXT_WIDTH)) + 3
+        longest = _longest(columns[i], i, cells)
+        # 1 of padding between columns
+        return (longest if columns[i] in _WHOLE else min(longest, _TEXT_WIDTH)) + 1
 
     shown = list(range(len(columns)))
     dropping = [columns.index(name) for name in drop]
     while sum(need(i) for i in shown) > width and dropping:
         shown.remove(dropping.pop(0))
     return shown
+
+
+def _longest(name: str, i: int, cells: list[list[str]]) -> int:
+    return max(len(_HEADINGS.get(name, name)), *(len(row[i]) for row in cells))
 
 
 def _shown(value: object) -> str:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date, datetime
@@ -176,9 +177,12 @@ def _write_workbook(temp: Path, columns: Sequence[str], rows: Iterable[Sequence[
 
     import xlsxwriter
 
+    rest = iter(rows)
+    head = list(itertools.islice(rest, WIDTH_SAMPLE))
+    rows = itertools.chain(head, rest)
     with tempfile.TemporaryDirectory(prefix=".serialpos-xlsx-", dir=temp.parent) as work:
         book = xlsxwriter.Workbook(str(temp), {"constant_memory": True, "tmpdir": work})
-        sheet_writer = _SheetWriter(book, columns, sheet_name)
+        sheet_writer = _SheetWriter(book, columns, sheet_name, column_widths(columns, head))
         count = 0
         row_no = sheet_rows  # a new sheet is started before the first row
         for row in rows:
@@ -194,12 +198,40 @@ def _write_workbook(temp: Path, columns: Sequence[str], rows: Iterable[Sequence[
     return count
 
 
+#: Rows read ahead to size the columns (constant-memory mode wants widths before any row).
+WIDTH_SAMPLE = 1000
+
+
+def _cell_width(value: object) -> int:
+    """Characters the cell shows in a spreadsheet, in the formats below."""
+    if isinstance(value, datetime):
+        return 19  # yyyy-mm-dd hh:mm:ss
+    if isinstance(value, date):
+        return 10
+    if isinstance(value, Decimal):
+        return len(f"{value:,.2f}")
+    return len(str(value)) if value is not None else 0
+
+
+def column_widths(columns: Sequence[str], rows: Sequence[Sequence[object]]) -> list[int]:
+    """Each column as wide as its header and its widest value in ``rows`` (plus a margin, at
+    most 60): dates, invoice numbers and serials are readable when the file opens, never
+    ``###`` or cut."""
+    widths = [len(name) for name in columns]
+    for row in rows:
+        for col, value in enumerate(row[: len(widths)]):
+            widths[col] = max(widths[col], _cell_width(value))
+    return [min(60, w + 2) for w in widths]
+
+
 class _SheetWriter:
     """Writes typed cells: text always as text (never a formula, never a number: serials like
     "0012" stay as they are), numbers as numbers, dates as dates."""
 
-    def __init__(self, book: Any, columns: Sequence[str], sheet_name: str) -> None:
+    def __init__(self, book: Any, columns: Sequence[str], sheet_name: str,
+                 widths: Sequence[int]) -> None:
         self.book = book
+        self.widths = list(widths)
         self.columns = list(columns)
         self.sheet_name = sheet_name
         self.sheet: Any = None
@@ -214,7 +246,7 @@ class _SheetWriter:
                                              else f"{self.sheet_name} {n}")
         for col, name in enumerate(self.columns):
             # Widths must be set before any row is written in constant-memory mode.
-            self.sheet.set_column(col, col, max(10, min(40, len(name) + 2)))
+            self.sheet.set_column(col, col, self.widths[col])
             self.sheet.write_string(0, col, name, self.header)
         self.sheet.freeze_panes(1, 0)
 
