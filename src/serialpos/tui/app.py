@@ -264,6 +264,10 @@ class SerialposApp(App[None]):
             from serialpos.tui.screens.reports import open_reports
 
             open_reports(self)  # pushes ReportsScreen, or says why this user may not
+        elif name == "admin":
+            from serialpos.tui.screens.admin import open_admin
+
+            open_admin(self)  # pushes AdminScreen, or says why this user may not
 
     def action_lookup(self) -> None:
         self.open_lookup()

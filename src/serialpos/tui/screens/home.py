@@ -43,6 +43,7 @@ FLOWS: tuple[Flow, ...] = (
     Flow("8", "Counts", "counts"),
     Flow("9", "Adjustments", "adjustments"),
     Flow("0", "Reports", "reports"),
+    Flow("a", "Admin", "admin"),
 )
 
 
@@ -53,7 +54,7 @@ def not_built_message(flow: Flow) -> str:
 class HomeScreen(ConsoleScreen):
     """Pick a flow by its number, or with the arrows and Enter."""
 
-    KEY_HINTS: ClassVar[KeyHints] = (("0-9/Enter", "Open"),)
+    KEY_HINTS: ClassVar[KeyHints] = (("0-9/Enter", "Open"), ("A", "Admin"))
     TAKES_SCANS: ClassVar[bool] = True
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding(flow.key, f"open('{flow.key}')", flow.name, show=False) for flow in FLOWS

@@ -1,0 +1,189 @@
+"""The Admin screens of the console: users (admins), the settings of the store this console
+works at beside the chain's defaults (managers and admins), and stores (admins).
+
+Keyboard only: each screen is a list (↑↓) with one letter per action shown in the footer, and
+Escape goes back. Every change is a service call in a thread worker (the same services as the
+``serialpos user``/``settings``/``store`` commands, so the same rules and the same audit); a
+refusal is said on the message line with the bell, and the list is read again after a change.
+"""
+
+from __future__ import annotations
+
+from abc import abstractmethod
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import ClassVar
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.message import Message
+from textual.widgets import OptionList
+from textual.widgets.option_list import Option
+
+from serialpos.domain.users import Permission
+from serialpos.tui.screens.base import AbstractScreenMeta, ConsoleScreen
+from serialpos.tui.widgets.key_footer import KeyFooter, KeyHints
+from serialpos.tui.widgets.message_line import MessageLine
+from serialpos.tui.widgets.status_line import StatusLine
+
+#: (key, label, screen, permission needed)
+SECTIONS = (
+    ("u", "Users", "users", Permission.MANAGE_USERS),
+    ("s", "Store settings", "settings", Permission.MANAGE_SETTINGS),
+    ("t", "Stores", "stores", Permission.MANAGE_STORES),
+)
+
+
+@dataclass
+class RowsLoaded(Message):
+    """The list of an admin screen, read again."""
+
+    rows: list[tuple[str, Text]]
+
+
+@dataclass
+class ChangeDone(Message):
+    """A change was made; ``message`` says what."""
+
+    message: str
+
+
+def open_admin(console: object) -> None:
+    """From the home menu: the Admin menu, or why this user may not open it."""
+    from serialpos.tui.app import SerialposApp
+
+    assert isinstance(console, SerialposApp)
+    session = console.session
+    if session is None:
+        return
+    if not allowed_sections(session.actor.role):
+        screen = console.screen
+        if isinstance(screen, ConsoleScreen):
+            screen.show_error(f"{session.user} ({session.role}) may not administer: that needs "
+                              "the role manager or admin")
+        return
+    console.push_screen(AdminScreen())
+
+
+def allowed_sections(role: object) -> list[tuple[str, str, str, Permission]]:
+    from serialpos.domain.users import ROLE_PERMISSIONS, Role
+
+    assert isinstance(role, Role)
+    return [s for s in SECTIONS if s[3] in ROLE_PERMISSIONS[role]]
+
+
+class AdminScreen(ConsoleScreen):
+    """The sections this user may open: admins all three, managers the store settings."""
+
+    KEY_HINTS: ClassVar[KeyHints] = (("Enter", "Open"), ("Esc", "Back"))
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "app.pop_screen", "Back", show=False),
+        *(Binding(key, f"open('{name}')", label, show=False)
+          for key, label, name, _p in SECTIONS),
+    ]
+
+    def compose(self) -> ComposeResult:
+        yield StatusLine("Admin", self.session)
+        yield OptionList(*(Option(Text(f"{key.upper()}  {label}"), id=name)
+                           for key, label, name, _p in allowed_sections(self.session.actor.role)),
+                         id="sections")
+        yield MessageLine(id="message")
+        yield KeyFooter()
+
+    def on_mount(self) -> None:
+        self.query_one(OptionList).focus()
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        if event.option.id is not None:
+            self.action_open(event.option.id)
+
+    def action_open(self, name: str) -> None:
+        if name not in (s[2] for s in allowed_sections(self.session.actor.role)):
+            self.show_error(f"{self.session.user} ({self.session.role}) may not open this")
+            return
+        if name == "users":
+            from serialpos.tui.screens.admin_users import UsersScreen
+
+            self.app.push_screen(UsersScreen())
+        elif name == "settings":
+            from serialpos.tui.screens.admin_settings import StoreSettingsScreen
+
+            self.app.push_screen(StoreSettingsScreen())
+        else:
+            from serialpos.tui.screens.admin_settings import StoresScreen
+
+            self.app.push_screen(StoresScreen())
+
+
+class AdminListScreen(ConsoleScreen, metaclass=AbstractScreenMeta):
+    """A list and its actions. Subclasses give :meth:`load` (in a worker) and bind letters
+    to actions that call :meth:`change`."""
+
+    TITLE: ClassVar[str] = "Admin"
+
+    def compose(self) -> ComposeResult:
+        yield StatusLine(self.TITLE, self.session)
+        yield OptionList(id="rows")
+        yield MessageLine(id="message")
+        yield KeyFooter()
+
+    def on_mount(self) -> None:
+        self.query_one(OptionList).focus()
+        self.reload()
+
+    @abstractmethod
+    def load(self) -> list[tuple[str, Text]]:
+        """The rows (id, text); runs in a worker."""
+
+    @work(thread=True, exclusive=True, group="admin-load")
+    def reload(self) -> None:
+        try:
+            rows = self.load()
+        except Exception as exc:  # a refusal or an unreachable database: said on screen
+            self.post_message(self._failed(exc))
+            return
+        self.post_message(RowsLoaded(rows))
+
+    def on_rows_loaded(self, message: RowsLoaded) -> None:
+        options = self.query_one(OptionList)
+        kept = options.highlighted
+        options.clear_options()
+        options.add_options([Option(text, id=key) for key, text in message.rows])
+        if message.rows:
+            options.highlighted = min(kept or 0, len(message.rows) - 1)
+
+    @property
+    def chosen(self) -> str | None:
+        """The id of the highlighted row."""
+        options = self.query_one(OptionList)
+        if options.highlighted is None or options.option_count == 0:
+            return None
+        return options.get_option_at_index(options.highlighted).id
+
+    def change(self, work_: Callable[[], str]) -> None:
+        """Run one change in a worker; its sentence (or refusal) goes on the message line."""
+        self.message_line.note("working…")
+        self._change(work_)
+
+    @work(thread=True, group="admin-change")
+    def _change(self, work_: Callable[[], str]) -> None:
+        try:
+            said = work_()
+        except Exception as exc:
+            self.post_message(self._failed(exc))
+            return
+        self.post_message(ChangeDone(said))
+
+    def on_change_done(self, message: ChangeDone) -> None:
+        self.message_line.ok(message.message)
+        self.reload()
+
+    @staticmethod
+    def _failed(exc: Exception) -> Message:
+        from serialpos.tui.backend import describe
+        from serialpos.tui.messages import ActionFailed
+
+        return ActionFailed(describe(exc))
