@@ -7,6 +7,7 @@ file rather than in the shared database. A missing file means defaults everywher
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -57,6 +58,8 @@ class TerminalConfig:
     log_path: Path | None = None
     #: ``[console] theme``: "linux" (16 colours, ASCII glyphs) or "default"; None: by TERM.
     console_theme: str | None = None
+    #: Unknown keys and tables, each named with its line: said, never fatal.
+    warnings: tuple[str, ...] = ()
 
     def resolved_db_url(self) -> str:
         return self.db_url or default_db_url()
@@ -65,20 +68,86 @@ class TerminalConfig:
         return self.outbox or (data_dir() / "outbox")
 
 
-def _table(doc: dict[str, Any], name: str, path: Path) -> dict[str, Any]:
+#: The keys each table may hold (the ``[scanner]`` table is checked by devices.settings).
+KNOWN_KEYS: dict[str, frozenset[str] | None] = {
+    "database": frozenset({"url"}),
+    "terminal": frozenset({"id", "store", "outbox"}),
+    "printer": frozenset({"name"}),
+    "log": frozenset({"path"}),
+    "console": frozenset({"theme"}),
+    "scanner": None,
+}
+
+
+_HEADER = re.compile(r"\[\[?\s*([A-Za-z0-9_.\-]+)\s*\]\]?\s*(#.*)?")
+_KEY = re.compile(r"([A-Za-z0-9_\-]+)\s*=")
+
+
+class _Located:
+    """Says where a key is: "FILE, line N" from the file's text (TOML keeps no positions)."""
+
+    def __init__(self, path: Path, text: str) -> None:
+        self.path = path
+        self.lines = text.splitlines()
+
+    def line_of(self, table: str, key: str | None = None) -> int | None:
+        """The line of ``[table]`` (or of ``table = ...`` at the top), or of ``key`` in it."""
+        current: str | None = None
+        for number, raw in enumerate(self.lines, 1):
+            line = raw.strip()
+            header = _HEADER.fullmatch(line)
+            if header:
+                current = header[1].split(".")[0]
+                if key is None and current == table:
+                    return number
+                continue
+            match = _KEY.match(line)
+            if match is None:
+                continue
+            if key is None and current is None and match[1] == table:
+                return number
+            if key is not None and current == table and match[1] == key:
+                return number
+        return None
+
+    def at(self, table: str, key: str | None = None) -> str:
+        number = self.line_of(table, key)
+        return f"{self.path}" + (f", line {number}" if number else "")
+
+
+def _table(doc: dict[str, Any], name: str, where: _Located) -> dict[str, Any]:
     value = doc.get(name, {})
     if not isinstance(value, dict):
-        raise ConfigError(f"{path}: [{name}] must be a table")
+        raise ConfigError(f"{where.at(name)}: [{name}] must be a table")
     return value
 
 
-def _opt_str(table: dict[str, Any], key: str, where: str) -> str | None:
+def _opt_str(table: dict[str, Any], key: str, where: _Located, name: str) -> str | None:
     value = table.get(key)
     if value is None:
         return None
     if not isinstance(value, str):
-        raise ConfigError(f"{where}: '{key}' must be a string")
+        raise ConfigError(f"{where.at(name, key)}: [{name}] '{key}' must be a string")
     return value
+
+
+def _unknown_keys(doc: dict[str, Any], where: _Located) -> tuple[str, ...]:
+    """A warning per key or table serialpos does not know (a typo would otherwise be ignored
+    without a word): they are said, never fatal."""
+    found = []
+    for name, value in doc.items():
+        if name not in KNOWN_KEYS:
+            found.append(f"{where.at(name)}: unknown table or key '{name}' (known: "
+                         f"{', '.join(KNOWN_KEYS)}); ignored")
+            continue
+        known = KNOWN_KEYS[name]
+        if known is None or not isinstance(value, dict):
+            continue
+        for key in value:
+            if key not in known:
+                found.append(f"{where.at(name, key)}: unknown key '{key}' in [{name}] (known: "
+                             f"{', '.join(sorted(known))}); ignored")
+    return tuple(found)
 
 
 def load_config(
@@ -90,9 +159,11 @@ def load_config(
     explicit = path or env.get("SERIALPOS_CONFIG")
     cfg_path = Path(explicit).expanduser() if explicit else default_config_path()
     doc: dict[str, Any] = {}
+    text = ""
     if cfg_path.exists():
         try:
-            doc = tomllib.loads(cfg_path.read_text(encoding="utf-8"))
+            text = cfg_path.read_text(encoding="utf-8")
+            doc = tomllib.loads(text)
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise ConfigError(f"{cfg_path}: not valid TOML ({exc})") from exc
         except OSError as exc:
@@ -100,27 +171,29 @@ def load_config(
     elif explicit:
         raise ConfigError(f"config file {cfg_path} does not exist")
 
-    where = str(cfg_path)
-    database = _table(doc, "database", cfg_path)
-    terminal = _table(doc, "terminal", cfg_path)
-    printer = _table(doc, "printer", cfg_path)
-    scanner = _table(doc, "scanner", cfg_path)
-    log = _table(doc, "log", cfg_path)
-    log_path = _opt_str(log, "path", where)
-    theme = _opt_str(_table(doc, "console", cfg_path), "theme", where)
+    where = _Located(cfg_path, text)
+    database = _table(doc, "database", where)
+    terminal = _table(doc, "terminal", where)
+    printer = _table(doc, "printer", where)
+    scanner = _table(doc, "scanner", where)
+    log = _table(doc, "log", where)
+    log_path = _opt_str(log, "path", where, "log")
+    theme = _opt_str(_table(doc, "console", where), "theme", where, "console")
     if theme is not None and theme not in ("default", "linux"):
-        raise ConfigError(f"{where}: [console] theme must be \"default\" or \"linux\", "
-                          f"not {theme!r}")
+        raise ConfigError(f"{where.at('console', 'theme')}: [console] theme must be "
+                          f"\"default\" or \"linux\", not {theme!r}")
 
-    outbox = env.get("SERIALPOS_OUTBOX") or _opt_str(terminal, "outbox", where)
+    outbox = env.get("SERIALPOS_OUTBOX") or _opt_str(terminal, "outbox", where, "terminal")
     return TerminalConfig(
         path=cfg_path if cfg_path.exists() else None,
-        db_url=env.get("SERIALPOS_DB") or _opt_str(database, "url", where),
-        terminal_id=env.get("SERIALPOS_TERMINAL") or _opt_str(terminal, "id", where) or "terminal",
-        store=env.get("SERIALPOS_STORE") or _opt_str(terminal, "store", where),
+        db_url=env.get("SERIALPOS_DB") or _opt_str(database, "url", where, "database"),
+        terminal_id=(env.get("SERIALPOS_TERMINAL") or _opt_str(terminal, "id", where, "terminal")
+                     or "terminal"),
+        store=env.get("SERIALPOS_STORE") or _opt_str(terminal, "store", where, "terminal"),
         outbox=Path(outbox).expanduser() if outbox else None,
-        printer=_opt_str(printer, "name", where),
+        printer=_opt_str(printer, "name", where, "printer"),
         scanner=scanner,
         log_path=Path(log_path).expanduser() if log_path else None,
         console_theme=theme,
+        warnings=_unknown_keys(doc, where),
     )

@@ -37,7 +37,17 @@ class CliState:
             from serialpos.config import load_config
 
             self._config = load_config(self.config_path)
+            self._warn_config(self._config.warnings)
         return self._config
+
+    def _warn_config(self, warnings: tuple[str, ...]) -> None:
+        """Unknown keys in the terminal config: said (the console shows them at login)."""
+        import logging
+
+        for warning in warnings:
+            logging.getLogger(__name__).warning("terminal config: %s", warning)
+            if not self.in_console:
+                typer.echo(f"warning: {warning}", err=True)
 
     def url(self) -> str:
         return self.db_url or self.config().resolved_db_url()

@@ -80,6 +80,9 @@ class LoginScreen(ConsoleScreen):
             db = self.console.database()
             stores = tuple((s.code, s.name) for s in list_stores(db))
             opened = DatabaseOpened(stores, config.store, config.terminal_id, has_users(db))
+            if config.warnings:  # unknown keys in the terminal config: said, never fatal
+                self.app.call_from_thread(self.message_line.note,
+                                          f"terminal config: {config.warnings[0]}")
         except Exception as exc:  # any failure is a message on this screen, not a crash
             from serialpos.tui.backend import describe
 
