@@ -72,8 +72,9 @@ class CliState:
 
     def _check_user(self, db: Database) -> None:
         """``--user`` names someone who exists and is enabled, for every command that opens
-        the database, read-only ones too: a disabled user cannot act at all."""
-        if self.user and self._actor is None:
+        the database, read-only ones too: a disabled user cannot act at all. The console is
+        the exception: there everyone logs in with their own name and PIN."""
+        if self.user and self._actor is None and not self.in_console:
             from serialpos.services.users import require_active
 
             self._actor = require_active(db, self.user, self.config().terminal_id)
