@@ -156,7 +156,7 @@ def test_a_manager_unlocks_and_the_numbers_are_chain_settings(
 
 def test_case_duplicates_are_renamed_and_disabled_by_the_migration(db_url: str) -> None:
     database = Database(db_url)
-    migrate.upgrade(database, "0010")
+    migrate.upgrade(database, "0011")
     with database.engine.begin() as conn:
         for name in ("Ada", "ada", "ADA", "bob"):
             conn.execute(sa.text(

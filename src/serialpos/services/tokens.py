@@ -22,7 +22,7 @@ from serialpos.db.integration_tables import ApiToken
 from serialpos.db.tables import utcnow
 from serialpos.domain.errors import BadValue, DomainError, UnknownUser
 from serialpos.domain.text import clip, has_control_chars
-from serialpos.domain.users import Permission, Role
+from serialpos.domain.users import Permission, Role, name_key
 from serialpos.services.context import Actor
 
 token_t: sa.Table = ApiToken.__table__  # type: ignore[attr-defined]
@@ -84,7 +84,7 @@ def create_token(db: Database, actor: Actor, user: str, name: str | None = None,
 
     def work(conn: Connection) -> TokenInfo:
         row = conn.execute(sa.select(_u.id, _u.name, _u.role, _u.active)
-                           .where(_u.name == user.strip())).first()
+                           .where(_u.name_key == name_key(user))).first()  # any case
         if row is None or not row.active:
             raise UnknownUser(f"there is no user '{clip(user.strip())}'")
         if conn.execute(sa.select(_t.id).where(_t.name == token_name)).first() is not None:

@@ -7,7 +7,7 @@ an audit row says so. Nothing is deleted: ledger events keep the name they were 
 and an admin can enable and rename-by-re-adding as they see fit.
 
 Revision ID: 0013
-Revises: 0010
+Revises: 0011 (given as 0010; chained after main's head 0011 so the branch has one head)
 Create Date: 2026-12-02
 """
 
@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0013"
-down_revision = "0010"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
