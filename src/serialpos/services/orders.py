@@ -77,7 +77,7 @@ from serialpos.domain.settings import StoreSettings
 from serialpos.domain.states import Action, UnitState
 from serialpos.domain.text import clip, has_control_chars
 from serialpos.domain.users import Permission
-from serialpos.services import ledger, lookup
+from serialpos.services import ledger, lookup, scan_resolver
 from serialpos.services.context import Actor
 from serialpos.services.settings import settings_in
 
@@ -728,6 +728,9 @@ def _set_serial_in(ctx: _Ctx, line: int, raw: str | None, manager: Actor | None)
         ).first()
         if twice is not None:
             raise DuplicateSerial(f"serial {new} is already on line {twice.number} of this order")
+        # A serial live under another product is that product's unit: refused, naming it,
+        # before any override could make a second live unit with it (issue 10).
+        scan_resolver.refuse_live_elsewhere(conn, product.sku, new)
     doc = ctx.doc(lm["number"])
     tracked = _tracked(ctx, product)
     if tracked and new is not None:
