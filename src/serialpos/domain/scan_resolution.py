@@ -320,9 +320,9 @@ def _bare_serial(serial: str, context: ScanContext, facts: LedgerFacts) -> Outco
         return Refusal("bad_serial_format",
                        f"serial '{shown(serial)}' holds an invisible character ({odd}): "
                        "scan the label again or type the serial")
+    if selected is not None and context.fixed_product:
+        return _serial_of(selected, serial, context, facts)
     if selected is not None and selected.serial_mode.tracked:
-        if context.fixed_product:
-            return _serial_of(selected, serial, context, facts)
         own = next((u for u in facts.units if u.product.sku == selected.sku), None)
         if own is not None:
             return KnownUnit(own)

@@ -86,6 +86,11 @@ def product_facts(conn: Connection, sku: str) -> ProductFacts | None:
     return None if row is None else _product(row)
 
 
+def find_product(db: Database, sku: str) -> ProductFacts | None:
+    """The product with this SKU (a screen's selection), or None."""
+    return db.read(lambda conn: product_facts(conn, sku))
+
+
 def product_named(conn: Connection, scan: DecodedScan) -> ProductFacts | None:
     """The product a scan's GTIN names, else the product whose SKU is the scanned text."""
     gtin = scan.gtin
@@ -164,6 +169,7 @@ __all__ = [
     "LIVE",
     "facts_for",
     "facts_of",
+    "find_product",
     "product_facts",
     "product_named",
     "refuse_live_elsewhere",
