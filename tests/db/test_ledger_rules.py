@@ -285,7 +285,7 @@ def test_an_imei_is_never_shared_between_products(shop: Database, admin: Actor) 
     manager = users.login(db, "max", "2222", "till-1")
     before = _snapshot(db)
     for sku in ("LT1", "DR1"):  # an IMEI-shaped serial, whatever the other product's format
-        with pytest.raises(DuplicateSerial, match="it is an IMEI.*no override can share it"):
+        with pytest.raises(DuplicateSerial, match=r"it is an IMEI.*no override can share it"):
             ledger.move(db, admin, A.ADJUST_ADD, store="S2", sku=sku, serials=[imei],
                         reason="found", shared_by=manager)
     assert _snapshot(db) == before

@@ -18,7 +18,6 @@ from serialpos.db.engine import Database
 from serialpos.domain.checklist import Checklist, ChecklistLine, Discrepancy, ScanResult
 from serialpos.domain.errors import (
     AlreadySold,
-    BadSerial,
     BadValue,
     DomainError,
     DuplicateSerial,
@@ -28,7 +27,6 @@ from serialpos.domain.products import normalize_gtin
 from serialpos.domain.scan_resolution import KnownUnit, Refusal, ScanContext
 from serialpos.domain.serials import require_serial
 from serialpos.domain.states import Action, UnitState
-from serialpos.domain.text import clip
 from serialpos.services import scan_resolver
 from serialpos.services.event_files import WriteReport
 

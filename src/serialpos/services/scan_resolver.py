@@ -10,6 +10,8 @@ product and store) and the product a barcode or SKU names (one query).
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
@@ -63,10 +65,9 @@ _BY_GTIN = (
 _BY_SKU = sa.select(*_PRODUCT_FIELDS).where(_p.sku == sa.bindparam("sku"))
 
 
-def _product(row: sa.Row[tuple[object, ...]]) -> ProductFacts:
-    sku, name, mode, fmt = row[0], row[1], row[2], row[3]
-    return ProductFacts(str(sku), str(name), SerialMode(str(mode)),
-                        None if fmt is None else str(fmt))
+def _product(row: Any) -> ProductFacts:  # a Row of _PRODUCT_FIELDS (and more)
+    return ProductFacts(str(row.sku), str(row.name), SerialMode(str(row.serial_mode)),
+                        None if row.serial_format is None else str(row.serial_format))
 
 
 def units_with_serial(conn: Connection, serial: str) -> tuple[UnitFacts, ...]:
