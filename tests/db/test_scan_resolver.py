@@ -183,3 +183,27 @@ def test_resolver_names_the_units_own_product_and_finds_it_from_any_selection(
     new = scan_resolver.resolve(db, "FR-300-1011", ScanContext("S1", fridge,
                                                                fixed_product=True))
     assert new == ProductSerial(fridge, "FR-300-1011")
+
+
+def test_an_adjustment_scan_and_a_transfer_receipt_name_the_units_own_product(
+        shop: Database, admin: Actor, outbox_folder: Path) -> None:
+    """Defect 13 on the transfer receiving end, and an adjustment refused at the scan."""
+    from serialpos.services import adjustments, transfers
+
+    db = shop
+    with pytest.raises(DuplicateSerial, match="already PH-AUR15 Aurora 15, in stock at S1"):
+        adjustments.check_unit(db, "S2", AUR[0], "PH-NOVA7", add=True)
+    ledger.move(db, admin, Action.RECEIVE, store="S1", sku="AP-FRG300",
+                serials=["FR-300-1011"])
+    t = transfers.create_transfer(db, admin, "S1", "S2")
+    transfers.add_units(db, admin, t.number, "S1", "AP-FRG300", ["FR-300-1011"])
+    transfers.add_units(db, admin, t.number, "S1", "PH-AUR15", [AUR[1]])
+    transfers.ship(db, admin, t.number, "S1", outbox_folder)
+    receiving = transfers.TransferReceiving(db, admin, "S2", t.number, outbox_folder)
+    with pytest.raises(DomainError, match=f"serial ZB24200003 is LT-ZB24 Zenbook 24, in stock "
+                                          f"at S2: it is not on transfer {t.number}"):
+        receiving.scan("AP-FRG300", "ZB24200003")
+    # A serial the transfer carries under another product lands on its own line.
+    landed = receiving.scan("AP-FRG300", AUR[1])
+    assert landed.line.sku == "PH-AUR15"
+    assert receiving.checklist.lines["AP-FRG300"].received == 0
