@@ -60,8 +60,10 @@ if TYPE_CHECKING:
     from serialpos.tui.messages import ScanRead
 
 #: Refusals that say "this is not a serial of that product": the text is tried as an item.
+#: Refusals of a scan as the waiting line's serial after which the scan is tried as an item:
+#: a serial live under another product (``duplicate_serial``) then finds its own product.
 NOT_THIS_PRODUCTS_SERIAL = frozenset(
-    {"bad_serial_format", "unknown_unit", "not_in_stock", "not_serialized"})
+    {"bad_serial_format", "unknown_unit", "not_in_stock", "not_serialized", "duplicate_serial"})
 BARCODE_DIGITS = range(8, 15)
 
 
