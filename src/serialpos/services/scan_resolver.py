@@ -29,6 +29,7 @@ from serialpos.domain.errors import (
 from serialpos.domain.products import SerialMode, normalize_gtin
 from serialpos.domain.scan_resolution import (
     LIVE,
+    Accepts,
     LedgerFacts,
     Outcome,
     ProductFacts,
@@ -92,8 +93,10 @@ def find_product(db: Database, sku: str) -> ProductFacts | None:
     return db.read(lambda conn: product_facts(conn, sku))
 
 
-def product_named(conn: Connection, scan: DecodedScan) -> ProductFacts | None:
-    """The product a scan's GTIN names, else the product whose SKU is the scanned text."""
+def product_named(conn: Connection, scan: DecodedScan, *, by_sku: bool = True
+                  ) -> ProductFacts | None:
+    """The product a scan's GTIN names, else (``by_sku``) the product whose SKU is the
+    scanned text."""
     gtin = scan.gtin
     if gtin is None and scan.kind == "serial":
         try:
@@ -104,22 +107,29 @@ def product_named(conn: Connection, scan: DecodedScan) -> ProductFacts | None:
         row = conn.execute(_BY_GTIN, {"gtin": gtin}).first()
         if row is not None:
             return _product(row)
-    if scan.kind == "serial" and scan.text:
+    if by_sku and scan.kind == "serial" and scan.text:
         return product_facts(conn, scan.text)
     return None
 
 
-def facts_for(conn: Connection, scan: DecodedScan) -> LedgerFacts:
+def facts_for(conn: Connection, scan: DecodedScan, context: ScanContext | None = None
+              ) -> LedgerFacts:
+    """The ledger's facts for one scan: at most two indexed look-ups (the units with its
+    serial, under every product; the product its barcode or SKU names). A flow whose product
+    is fixed, or that takes no product, never reads text as a SKU: that look-up is skipped."""
     serial = scan.serial if scan.kind == "product_serial" else (
         scan.text if scan.kind == "serial" else None)
     units = units_with_serial(conn, serial) if serial else ()
-    return LedgerFacts(units, product_named(conn, scan))
+    by_sku = context is None or (
+        Accepts.PRODUCT in context.accepts
+        and not (context.fixed_product and context.selected is not None))
+    return LedgerFacts(units, product_named(conn, scan, by_sku=by_sku))
 
 
 def resolve_in(conn: Connection, entry: str | DecodedScan, context: ScanContext) -> Outcome:
     """What ``entry`` (raw text or an already decoded scan) means in ``context``."""
     scan = decode(entry) if isinstance(entry, str) else entry
-    return resolve_rules(scan, context, facts_for(conn, scan))
+    return resolve_rules(scan, context, facts_for(conn, scan, context))
 
 
 def resolve(db: Database, entry: str | DecodedScan, context: ScanContext) -> Outcome:

@@ -623,16 +623,10 @@ class ChecklistScreen(ConsoleScreen):
     def take_scan(self, scan: ScanRead) -> None:
         if self.refuse_unreadable(scan) or self._refuse_when_done():
             return
-        decoded = scan.decoded
-        if decoded.kind == "product_serial" and decoded.gtin and decoded.serial:
-            gtin, serial = decoded.gtin, decoded.serial
-            self.submit(lambda: self._take(None, gtin, serial))
-        elif decoded.kind == "product" and decoded.gtin:
-            gtin, text = decoded.gtin, decoded.text or str(scan.raw)
-            self.submit(lambda: self._take(text, gtin, None))
-        else:
-            raw = decoded.serial or decoded.text or str(scan.raw)
-            self.submit(lambda: self._take(raw, None, None))
+        from serialpos.tui.scan_entry import entry_of
+
+        entry = entry_of(scan)
+        self.submit(lambda: self._take(entry.text, entry.gtin, entry.serial))
 
     def on_serial_field_list_pasted(self, message: SerialField.ListPasted) -> None:
         if self._refuse_when_done():

@@ -288,11 +288,14 @@ class SaleScreen(ConsoleScreen):
     def take_scan(self, scan: ScanRead) -> None:
         if self.refuse_unreadable(scan):
             return
-        decoded = scan.decoded
-        if decoded.kind == "product_serial" and decoded.gtin and decoded.serial:
-            self.add_text(None, barcode=decoded.gtin, serial=decoded.serial)
+        from serialpos.tui.scan_entry import entry_of
+
+        entry = entry_of(scan)
+        if entry.labelled:
+            self.add_text(None, barcode=entry.gtin, serial=entry.serial)
         else:
-            self.add_text(decoded.text or str(scan.raw))
+            # A product barcode goes as its scanned text: the orders service reads it.
+            self.add_text(scan.decoded.text or str(scan.raw))
 
     def _waiting_line(self) -> int | None:
         """The last added line, when it still needs its required serial."""
