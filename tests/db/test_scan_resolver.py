@@ -207,3 +207,23 @@ def test_an_adjustment_scan_and_a_transfer_receipt_name_the_units_own_product(
     landed = receiving.scan("AP-FRG300", AUR[1])
     assert landed.line.sku == "PH-AUR15"
     assert receiving.checklist.lines["AP-FRG300"].received == 0
+
+
+def test_a_serial_that_reads_as_a_gtin_is_still_checked_across_products(
+        shop: Database, admin: Actor) -> None:
+    """A product whose format takes 13 digits receives such serials; one live under another
+    product is refused even so."""
+    db = shop
+    products.create_product(db, admin, sku="TV-1", name="TV", serial_mode="required",
+                            serial_format=r"\d{13}")
+    products.create_product(db, admin, sku="TV-2", name="TV two", serial_mode="required",
+                            serial_format=r"\d{13}")
+    ledger.move(db, admin, Action.RECEIVE, store="S1", sku="TV-1", serials=["5099999000018"])
+    tv2 = scan_resolver.find_product(db, "TV-2")
+    assert tv2 is not None
+    context = ScanContext("S1", tv2, fixed_product=True, creates_units=True)
+    refused = scan_resolver.resolve(db, "5099999000018", context)
+    assert isinstance(refused, Refusal) and refused.code == "duplicate_serial"
+    assert "TV-1 TV, in stock at S1" in refused.message
+    assert scan_resolver.resolve(db, "5099999000025", context) == ProductSerial(
+        tv2, "5099999000025")

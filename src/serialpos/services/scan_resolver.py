@@ -117,12 +117,12 @@ def facts_for(conn: Connection, scan: DecodedScan, context: ScanContext | None =
     """The ledger's facts for one scan: at most two indexed look-ups (the units with its
     serial, under every product; the product its barcode or SKU names). A flow whose product
     is fixed, or that takes no product, never reads text as a SKU: that look-up is skipped."""
+    fixed = context is not None and context.fixed_product and context.selected is not None
     serial = scan.serial if scan.kind == "product_serial" else (
-        scan.text if scan.kind == "serial" else None)
+        # digits reading as a GTIN may still be the fixed product's serial (its format says)
+        scan.text if scan.kind == "serial" or (scan.kind == "product" and fixed) else None)
     units = units_with_serial(conn, serial) if serial else ()
-    by_sku = context is None or (
-        Accepts.PRODUCT in context.accepts
-        and not (context.fixed_product and context.selected is not None))
+    by_sku = context is None or (Accepts.PRODUCT in context.accepts and not fixed)
     return LedgerFacts(units, product_named(conn, scan, by_sku=by_sku))
 
 
