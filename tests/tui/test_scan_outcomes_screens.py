@@ -6,6 +6,7 @@ said as a warning with the bell, never as a quiet success (ASN receiving)."""
 from __future__ import annotations
 
 import pytest
+
 from test_blind_receiving_screen import (  # isort: skip
     bells,
     data_home,  # noqa: F401 - the autouse fixture: drafts in the test's own folder
