@@ -227,3 +227,12 @@ def test_a_serial_that_reads_as_a_gtin_is_still_checked_across_products(
     assert "TV-1 TV, in stock at S1" in refused.message
     assert scan_resolver.resolve(db, "5099999000025", context) == ProductSerial(
         tv2, "5099999000025")
+
+
+def test_a_move_of_another_products_unit_names_that_product(shop: Database,
+                                                            admin: Actor) -> None:
+    got = apply.apply_object(shop, admin, {"op": "sell", "store": "S1", "sku": "PH-NOVA7",
+                                           "serial": AUR[0]})
+    assert got["ok"] is False and got["error"] == "not_in_stock"
+    assert got["message"] == (f"serial {AUR[0]} is PH-AUR15 Aurora 15, in stock at S1, not a "
+                              "PH-NOVA7")

@@ -34,7 +34,12 @@ from serialpos.domain.states import Action, UnitState, check_move, on_hand_delta
 from serialpos.domain.text import clip, has_control_chars
 from serialpos.domain.users import Permission
 from serialpos.services.context import Actor
-from serialpos.services.scan_resolver import LIVE, facts_of, refuse_live_elsewhere
+from serialpos.services.scan_resolver import (
+    LIVE,
+    facts_of,
+    refuse_live_elsewhere,
+    units_with_serial,
+)
 from serialpos.services.settings import setting_in_force
 
 PERMISSION = {
@@ -334,8 +339,13 @@ def _move_unit(conn: Connection, call: _Call, serial: str, dest_id: int,
         current = None if unit is None else UnitState(unit.state)
         codes = repo.store_codes(conn) if unit is not None and unit.store_id != here else {}
         unit_store = None if unit is None else codes.get(unit.store_id, call.store_code)
-        to_state = check_move(call.action, serial, current, unit_store=unit_store,
-                              here=call.store_code)
+        try:
+            to_state = check_move(call.action, serial, current, unit_store=unit_store,
+                                  here=call.store_code)
+        except NotInStock:
+            if unit is None:
+                _name_its_own_product(conn, call, serial)
+            raise
         if unit is not None:
             _check_holder(conn, call, serial, unit)
         if current is UnitState.EXPECTED and unit is not None:
@@ -389,6 +399,15 @@ def _check_holder(conn: Connection, call: _Call, serial: str, unit: repo.UnitRow
     raise ReservationLost(f"serial {serial} of {call.product.sku} is no longer reserved for "
                           f"this order line (it is {now}): record the serial of a unit in "
                           "stock on the line again")
+
+
+def _name_its_own_product(conn: Connection, call: _Call, serial: str) -> None:
+    """A serial this product has no unit with may be another product's unit: say which,
+    with its state and store, instead of "not known" (on the refusal path only)."""
+    other = next((u for u in units_with_serial(conn, serial)
+                  if u.product.sku != call.product.sku), None)
+    if other is not None:
+        raise NotInStock(f"serial {clip(serial)} is {other.where}, not a {call.product.sku}")
 
 
 def _check_enough(conn: Connection, product: repo.ProductRow, store_id: int, store: str,
