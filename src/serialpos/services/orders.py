@@ -728,13 +728,16 @@ def _set_serial_in(ctx: _Ctx, line: int, raw: str | None, manager: Actor | None)
         ).first()
         if twice is not None:
             raise DuplicateSerial(f"serial {new} is already on line {twice.number} of this order")
-        # A serial live under another product is that product's unit: refused, naming it,
-        # before any override could make a second live unit with it (issue 10).
-        scan_resolver.refuse_live_elsewhere(conn, product.sku, new)
     doc = ctx.doc(lm["number"])
     tracked = _tracked(ctx, product)
+    own = repo.unit_by_serial(conn, product.id, new) if tracked and new is not None else None
+    if new is not None and own is None:
+        # A serial live under another product is that product's unit: refused, naming it,
+        # before any override could make a second live unit with it (issue 10). When this
+        # product has the unit, no other product's can be live: no look-up on the hot path.
+        scan_resolver.refuse_live_elsewhere(conn, product.sku, new)
     if tracked and new is not None:
-        if repo.unit_by_serial(conn, product.id, new) is None:
+        if own is None:
             if manager is None:
                 raise DomainError(
                     f"serial {new} of {product.sku} is not known to the ledger; a manager "
