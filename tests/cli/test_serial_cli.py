@@ -36,7 +36,9 @@ def shop(tmp_path: Path) -> tuple[Cli, str, str]:
     import_products_text(db, ada, CATALOGUE)
     ledger.move(db, ada, Action.RECEIVE, store="S1", sku="PH1",
                 serials=[f"SN-{n:03d}" for n in range(1, 61)] + ["sn-lower"])
-    ledger.move(db, ada, Action.RECEIVE, store="S2", sku="DR1", serials=["SN-001"])
+    # Two makers' SN-001, both live: only with a manager's word (issue 10).
+    ledger.move(db, ada, Action.RECEIVE, store="S2", sku="DR1", serials=["SN-001"],
+                shared_by=ada)
     order = orders.open_order(db, ada, "S1").order
     orders.set_customer(db, ada, order, orders.Customer("Ann Buyer", "555-0101", None))
     orders.add_item(db, ada, order, sku="PH1")

@@ -17,6 +17,7 @@ from serialpos.domain.counts import CountClosed, NotInCount
 from serialpos.domain.errors import (
     BadRequest,
     BadSerial,
+    DuplicateSerial,
     NotSerialized,
     PermissionDenied,
     SerialRequired,
@@ -130,12 +131,23 @@ def test_scan_refusals_name_the_problem_and_record_nothing(shop: Database, admin
     assert [(q.sku, q.counted, q.on_hand) for q in result.quantities] == [("CAB", 0, 5)]
 
 
-def test_a_serial_of_two_products_asks_for_the_product(shop: Database, admin: Actor) -> None:
+def test_a_serial_of_two_products_finds_the_live_unit(shop: Database, admin: Actor) -> None:
+    """A serial is never live under two products (issue 10): a TAB A1 is refused while PH A1
+    is in stock; once PH A1 is written off, a TAB A1 may come in, and a bare A1 scanned in a
+    count finds the live TAB unit. Only when no unit is live does it ask for the product."""
     db = shop
+    with pytest.raises(DuplicateSerial, match="serial A1 is already PH Phone, in stock at S1"):
+        ledger.move(db, admin, Action.RECEIVE, store="S1", sku="TAB", serials=["A1"])
+    ledger.move(db, admin, Action.ADJUST_REMOVE, store="S1", sku="PH", serials=["A1"],
+                reason="damaged")
     ledger.move(db, admin, Action.RECEIVE, store="S1", sku="TAB", serials=["A1"])
     number = counts.open_count(db, admin, "S1").number
     counts.start_batch(db, admin, number, "Ann")
-    with pytest.raises(BadRequest, match=r"serial A1 belongs to several products \(PH, TAB\)"):
+    assert counts.scan(db, admin, number, 1, serial="A1").sku == "TAB"
+    ledger.move(db, admin, Action.ADJUST_REMOVE, store="S1", sku="TAB", serials=["A1"],
+                reason="damaged")
+    with pytest.raises(BadRequest, match=r"serial A1 belongs to units of several products "
+                                         r"\(PH, TAB\)"):
         counts.scan(db, admin, number, 1, serial="A1")
 
 

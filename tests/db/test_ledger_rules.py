@@ -254,14 +254,41 @@ def test_serials_are_trimmed_and_case_sensitive(shop: Database, admin: Actor) ->
                   for c in lookup.lookup_serial(db, s)) == ["ZB1", "Zb1", "zb1"]
 
 
-def test_same_serial_on_two_products_is_two_units(shop: Database, admin: Actor) -> None:
+def test_same_serial_on_two_products_needs_a_managers_word(shop: Database,
+                                                           admin: Actor) -> None:
+    """A serial is never live under two products (issue 10) unless a manager accepts it for
+    products whose serials are not global identifiers; the acceptance is on the event."""
     db = shop
     ledger.move(db, admin, A.RECEIVE, store="S1", sku="LT1", serials=["SAME1"])
-    ledger.move(db, admin, A.RECEIVE, store="S2", sku="DR1", serials=["SAME1"])
+    before = _snapshot(db)
+    with pytest.raises(DuplicateSerial, match="serial SAME1 is already LT1 Laptop, in stock "
+                                              "at S1: a serial is never live under two"):
+        ledger.move(db, admin, A.RECEIVE, store="S2", sku="DR1", serials=["SAME1"])
+    assert _snapshot(db) == before
+    users.add_user(db, admin, "max", "manager", "2222")
+    manager = users.login(db, "max", "2222", "till-1")
+    ledger.move(db, admin, A.RECEIVE, store="S2", sku="DR1", serials=["SAME1"],
+                shared_by=manager)
+    (dr1,) = lookup.lookup_serial(db, "SAME1", "DR1")
+    assert dr1.events[0].reason == "shared serial accepted by max: also LT1 at S1"
     cards = lookup.lookup_serial(db, "SAME1")
     assert [(c.sku, c.store) for c in cards] == [("DR1", "S2"), ("LT1", "S1")]
     assert [(c.sku, c.store) for c in lookup.lookup_serial(db, "SAME1", "LT1")] == [
         ("LT1", "S1")]
+
+
+def test_an_imei_is_never_shared_between_products(shop: Database, admin: Actor) -> None:
+    db = shop
+    imei = "356938035643809"
+    ledger.move(db, admin, A.RECEIVE, store="S1", sku="PH1", serials=[imei])
+    users.add_user(db, admin, "max", "manager", "2222")
+    manager = users.login(db, "max", "2222", "till-1")
+    before = _snapshot(db)
+    for sku in ("LT1", "DR1"):  # an IMEI-shaped serial, whatever the other product's format
+        with pytest.raises(DuplicateSerial, match=r"it is an IMEI.*no override can share it"):
+            ledger.move(db, admin, A.ADJUST_ADD, store="S2", sku=sku, serials=[imei],
+                        reason="found", shared_by=manager)
+    assert _snapshot(db) == before
 
 
 # -- optional serials and quantities --------------------------------------------------

@@ -60,6 +60,7 @@ QTY_SIGN = {A.RECEIVE: 1, A.SELL: -1, A.RETURN: 1, A.RETURN_DAMAGED: 0, A.TRANSF
             A.TRANSFER_IN: 1, A.RTV: -1, A.ADJUST_ADD: 1, A.ADJUST_REMOVE: -1}
 
 Unit = tuple[str, str]  # (state, store)
+LIVE = frozenset({"in_stock", "reserved", "in_transit", "expected"})
 UNIT_ACTION = st.sampled_from(UNIT_ACTIONS)
 STORE = st.sampled_from(STORES)
 SERIALS = st.lists(st.sampled_from(POOL), min_size=1, max_size=3, unique=True)
@@ -192,10 +193,22 @@ class LedgerMachine(RuleBasedStateMachine):
         sku, serial = data.draw(st.sampled_from(self._existing()), label="unit")
         self._unit_move(sku, action, here, [serial])
 
+    def _across(self, sku: str, serial: str, outcome: Unit | str) -> Unit | str:
+        """A serial is never live under two products: a unit coming to life while the other
+        product's unit with its serial is live is refused (DESIGN.md, issue 10)."""
+        if isinstance(outcome, str) or outcome[0] not in LIVE:
+            return outcome
+        before = self.units[sku].get(serial)
+        if before is not None and before[0] in LIVE:
+            return outcome  # alive already: moving it cannot make a second live unit
+        other = self.units[OPT if sku == REQ else REQ].get(serial)
+        return "duplicate_serial" if other is not None and other[0] in LIVE else outcome
+
     def _unit_move(self, sku: str, action: Action, here: str, serials: list[str]) -> None:
         dest = _other(here)
         units = self.units[sku]
-        outcomes = [model_move(action, units.get(s), here, dest) for s in serials]
+        outcomes = [self._across(sku, s, model_move(action, units.get(s), here, dest))
+                    for s in serials]
         refusals = [o for o in outcomes if isinstance(o, str)]
         expected = refusals[0] if refusals else "ok"
         for serial, outcome in zip(serials, outcomes, strict=True):
@@ -362,6 +375,13 @@ class LedgerMachine(RuleBasedStateMachine):
             assert all(e.serial == serial and e.user == ADMIN.user for e in card.events)
 
     # -- invariants -------------------------------------------------------------------
+    @invariant()
+    def no_serial_live_under_two_products(self) -> None:
+        for serial in POOL:
+            live = [sku for sku in (REQ, OPT)
+                    if self.units[sku].get(serial, ("gone", ""))[0] in LIVE]
+            assert len(live) <= 1, f"serial {serial} is live under {live}"
+
     @invariant()
     def database_matches_model(self) -> None:
         u, p, s = repo.unit_t.c, repo.product_t.c, repo.store_t.c

@@ -32,7 +32,9 @@ def shop(db: Database, admin: Actor) -> Database:
     import_products_text(db, admin, CATALOGUE)
     ledger.move(db, admin, Action.RECEIVE, store="S1", sku="PH1",
                 serials=["AB1", "AB2", "ab3", "AB%_9", "ABC-1", "AC1"])
-    ledger.move(db, admin, Action.RECEIVE, store="S2", sku="DR1", serials=["AB1", "ZZ1"])
+    # Two makers' AB1, both live: only with a manager's word (issue 10's shared serial).
+    ledger.move(db, admin, Action.RECEIVE, store="S2", sku="DR1", serials=["AB1", "ZZ1"],
+                shared_by=admin)
     ledger.move(db, admin, Action.RECEIVE, store="S1", sku="CB1", serials=["CB-1"])
     return db
 

@@ -69,7 +69,9 @@ async def test_several_units_with_one_serial_are_all_listed(
     for sku in ("X-ONE", "X-TWO"):
         products.create_product(demo_db, admin, sku=sku, name=f"Product {sku}",
                                 price=Decimal("1.00"), serial_mode="required")
-        ledger.move(demo_db, admin, Action.RECEIVE, store="S02", sku=sku, serials=["SHARED-1"])
+        # Two makers' SHARED-1, both live: only with a manager's word (issue 10).
+        ledger.move(demo_db, admin, Action.RECEIVE, store="S02", sku=sku, serials=["SHARED-1"],
+                    shared_by=admin if sku == "X-TWO" else None)
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await log_in(pilot, "stockroom")

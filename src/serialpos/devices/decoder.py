@@ -482,6 +482,14 @@ def _separators(substitute: str | None) -> tuple[str, ParseConfig]:
     return cached
 
 
+def _first_unprintable(data: str) -> str:
+    """``U+200B at position 3``: where a look-alike scan differs from what the eye reads."""
+    for index, char in enumerate(data, start=1):
+        if char != GS and not char.isprintable():
+            return f"U+{ord(char):04X} at position {index}"
+    return "unknown position"
+
+
 def _is_control(char: str) -> bool:
     return unicodedata.category(char) == "Cc"
 
@@ -581,7 +589,8 @@ def _decode_text(raw: str | bytes, text: str, gs_substitute: str | None) -> Deco
             if _CONTROL_RE.search(data):
                 raise _Unreadable("scan contains control characters")
             if not data.replace(GS, "").isprintable():
-                raise _Unreadable("scan contains invisible or non-printable characters")
+                raise _Unreadable("scan contains an invisible or non-printable character "
+                                  f"({_first_unprintable(data)})")
             has_gs = True
         if mode == _GS1:
             if _URL_RE.match(data):

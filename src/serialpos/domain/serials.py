@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from stdnum import luhn
 
 from serialpos.domain.errors import BadSerial, BadValue
-from serialpos.domain.text import clip, has_control_chars
+from serialpos.domain.text import clip, has_control_chars, invisible_character, shown
 
 MAX_SERIAL_LENGTH = 64
 
@@ -18,7 +18,9 @@ def normalize_serial(raw: str | None) -> str | None:
     """Trim surrounding white space (scanners add CR/LF, people add spaces); a blank serial
     is no serial (``None``).
 
-    Serials are case-sensitive as stored: ``ab1`` and ``AB1`` are different units.
+    Serials are case-sensitive as stored: ``ab1`` and ``AB1`` are different units. A serial
+    holding an invisible, format or non-ASCII space character is refused, naming it and its
+    position (``U+200B at position 5``).
     """
     if raw is None:
         return None
@@ -27,6 +29,12 @@ def normalize_serial(raw: str | None) -> str | None:
         return None
     if has_control_chars(serial):
         raise BadSerial(f"serial '{clip(serial)}' contains control characters")
+    odd = invisible_character(serial)
+    if odd is not None:
+        # Zero-width, format and non-ASCII space characters make serials that look the same
+        # on screen and in a search but are different units: refuse them, saying where.
+        raise BadSerial(f"serial '{shown(serial)}' holds an invisible character ({odd}): "
+                        "scan the label again or type the serial")
     if len(serial) > MAX_SERIAL_LENGTH:
         raise BadSerial(
             f"serial '{clip(serial)}' is {len(serial)} characters long; "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 # C0 controls, DEL and C1 controls. Tab/CR/LF are controls too: none belongs inside a
 # serial, SKU or name.
@@ -23,3 +24,27 @@ def clip(text: str, limit: int = 40) -> str:
     """Shorten text for a message; a 10 MB value must not become a 10 MB message."""
     shown = visible(text[: limit + 1])
     return shown if len(text) <= limit else shown[:limit] + "…"
+
+
+_ODD_CATEGORIES = frozenset({"Cc", "Cf", "Co", "Cn", "Cs", "Zl", "Zp", "Zs"})
+
+
+def invisible_character(text: str) -> str | None:
+    """``U+200B at position 5`` for the first invisible, format or non-ASCII space
+    character in ``text`` (positions count from 1), or None when there is none. The ASCII
+    space is allowed inside a serial (some makers print one)."""
+    for index, char in enumerate(text, start=1):
+        if char == " ":
+            continue
+        if unicodedata.category(char) in _ODD_CATEGORIES:
+            return f"U+{ord(char):04X} at position {index}"
+    return None
+
+
+def shown(text: str, limit: int = 40) -> str:
+    """``text`` with every invisible character written as ``<U+200B>``, shortened."""
+    out = "".join(
+        f"<U+{ord(c):04X}>" if c != " " and unicodedata.category(c) in _ODD_CATEGORIES else c
+        for c in text[: limit + 1]
+    )
+    return out if len(text) <= limit else out[:limit] + "…"

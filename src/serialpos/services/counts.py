@@ -62,6 +62,13 @@ from serialpos.domain.errors import (
 from serialpos.domain.event_files import EventLine, EventType
 from serialpos.domain.events import DocumentRef
 from serialpos.domain.products import SerialMode
+from serialpos.domain.scan_resolution import (
+    Accepts,
+    KnownUnit,
+    ProductSerial,
+    Refusal,
+    ScanContext,
+)
 from serialpos.domain.serials import SerialFormat, require_serial
 from serialpos.domain.states import Action
 from serialpos.domain.text import clip, has_control_chars
@@ -70,6 +77,7 @@ from serialpos.services import event_files, ledger, stock_documents
 from serialpos.services.context import Actor
 from serialpos.services.event_files import WriteReport
 from serialpos.services.receiving import barcode_owner
+from serialpos.services.scan_resolver import facts_of, refuse_live_elsewhere, refused, resolve_in
 from serialpos.services.settings import settings_in
 
 count_t: sa.Table = StockCount.__table__  # type: ignore[attr-defined]
@@ -348,21 +356,15 @@ def close_batch(db: Database, actor: Actor, count: str, batch: int) -> BatchInfo
 
 # -- scanning -------------------------------------------------------------------------
 def _resolve_serial(conn: Connection, serial: str) -> repo.ProductRow:
-    """The product of a serial scanned without its product: the ledger's, when only one
-    product has a unit with that serial."""
-    rows = conn.execute(sa.select(repo.product_t.c.sku).join(
-        repo.unit_t, _u.product_id == repo.product_t.c.id).where(_u.serial == serial)
-        .order_by(repo.product_t.c.sku).limit(5)).scalars().all()
-    if not rows:
-        owner = barcode_owner(conn, serial)
-        if owner is not None:
-            return repo.product_by_sku(conn, owner)
-        raise UnknownProduct(f"serial {clip(serial)} is not known: scan the product's barcode "
-                             "first, then its serials")
-    if len(rows) > 1:
-        raise BadRequest(f"serial {clip(serial)} belongs to several products "
-                         f"({', '.join(rows)}): scan the product's barcode first")
-    return repo.product_by_sku(conn, rows[0])
+    """The product of a serial scanned without its product: its unit's own (the live one
+    when units of several products have it), by the scan resolver's rules."""
+    outcome = resolve_in(conn, serial, ScanContext("", accepts=frozenset({Accepts.SERIAL})))
+    if isinstance(outcome, KnownUnit):
+        return repo.product_by_sku(conn, outcome.unit.product.sku)
+    if isinstance(outcome, Refusal):
+        raise refused(outcome)
+    raise UnknownProduct(f"serial {clip(serial)} is not known: scan the product's barcode "
+                         "first, then its serials")
 
 
 def _scan_in(db: Database, conn: Connection, actor: Actor, count: _Count, batch: int,
@@ -399,6 +401,7 @@ def _scan_in(db: Database, conn: Connection, actor: Actor, count: _Count, batch:
         if owner is not None:
             raise BadSerial(f"'{clip(serial)}' is the barcode of {owner}, not a serial: "
                             "scan the serial label")
+        refuse_live_elsewhere(conn, sku, serial)  # never count a unit under a second product
         quantity = 1
     else:
         if tracked and product.serial_mode is SerialMode.REQUIRED:
@@ -865,10 +868,21 @@ def take(db: Database, actor: Actor, count: str, batch: int, *, text: str | None
             done = _scan_in(db, conn, actor, found, batch, ScanInput(product.sku, None, 1),
                             tracked)
             return Taken(product.sku, done, f"{done.message} (+N for more)")
-        owner = current
-        if owner is not None and not repo.product_by_sku(conn, owner).serial_mode.tracked:
-            owner = None  # the current product has no serials: resolve this one by the ledger
-        done = _scan_in(db, conn, actor, found, batch, ScanInput(owner, entry), tracked)
+        # A bare serial finds its own product, whichever product is current: three Nova 7
+        # IMEIs scanned after an Aurora 15 are Nova 7 units, not never-seen Aurora 15s.
+        selected = None if current is None else facts_of(repo.product_by_sku(conn, current))
+        context = ScanContext(found.store, selected, frozenset({Accepts.SERIAL}),
+                              creates_units=True, document=found.number)
+        outcome = resolve_in(conn, entry, context)
+        if isinstance(outcome, Refusal):
+            raise refused(outcome)
+        if isinstance(outcome, KnownUnit):
+            scanned = ScanInput(outcome.unit.product.sku, outcome.unit.serial)
+        elif isinstance(outcome, ProductSerial):
+            scanned = ScanInput(outcome.product.sku, outcome.serial)
+        else:
+            raise BadRequest(f"'{clip(entry)}' is not a serial: scan a product or a serial")
+        done = _scan_in(db, conn, actor, found, batch, scanned, tracked)
         return Taken(done.sku, done, done.message)
 
     return db.write(work)

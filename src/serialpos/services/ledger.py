@@ -29,11 +29,18 @@ from serialpos.domain.errors import (
 )
 from serialpos.domain.events import DocumentRef
 from serialpos.domain.products import SerialMode
+from serialpos.domain.scan_resolution import ProductFacts
 from serialpos.domain.serials import SerialFormat, require_serial
 from serialpos.domain.states import Action, UnitState, check_move, on_hand_delta
 from serialpos.domain.text import clip, has_control_chars
 from serialpos.domain.users import Permission
 from serialpos.services.context import Actor
+from serialpos.services.scan_resolver import (
+    LIVE,
+    facts_of,
+    refuse_live_elsewhere,
+    units_with_serial,
+)
 from serialpos.services.settings import setting_in_force
 
 PERMISSION = {
@@ -100,6 +107,10 @@ class _Call:
     now: datetime
     hold: int | None = None  # the order line acting (Step.hold)
 
+    @property
+    def product_facts(self) -> ProductFacts:
+        return facts_of(self.product)
+
     def event(self, **values: object) -> dict[str, object]:
         doc = self.document
         return {
@@ -134,6 +145,9 @@ class Step:
     #: The order line (id) a reserve gives the unit to, or whose reservation a release or a
     #: sale of a reserved unit uses; None for every other move.
     hold: int | None = None
+    #: The manager (name) who accepted, with their PIN, that these serials are shared with a
+    #: live unit of another product (two makers using one serial string); never for IMEIs.
+    shared_by: str | None = None
 
 
 MAX_QUANTITY = 1_000_000
@@ -151,9 +165,16 @@ def move(
     to_store: str | None = None,
     document: DocumentRef | None = None,
     reason: str | None = None,
+    shared_by: Actor | None = None,
 ) -> LedgerResult:
-    """Apply one ledger action to the named units (or a quantity) of one product, atomically."""
-    step = Step(action, store, sku, serials, quantity, to_store)
+    """Apply one ledger action to the named units (or a quantity) of one product, atomically.
+
+    ``shared_by``: a manager (logged in with their PIN) who accepts that these serials are
+    also live under another product; refused for IMEI-format serials."""
+    if shared_by is not None:
+        shared_by.require(Permission.ADJUST)
+    step = Step(action, store, sku, serials, quantity, to_store,
+                shared_by=None if shared_by is None else shared_by.user)
     return move_many(db, actor, [step], document=document, reason=reason)[0]
 
 
@@ -257,7 +278,7 @@ def _apply(conn: Connection, db: Database, actor: Actor, step: Step, clean: list
             fmt.check(serial, product.sku)
     if clean and tracked_here:
         units = tuple(
-            _move_unit(conn, call, s, dest_id, ctx.unit if i == 0 else _UNREAD)
+            _move_unit(conn, call, s, dest_id, ctx.unit if i == 0 else _UNREAD, step.shared_by)
             for i, s in enumerate(clean)
         )
         return LedgerResult(action.value, store, product.sku, _units_delta(units, action),
@@ -316,7 +337,7 @@ _UNREAD = _Unread()
 
 
 def _move_unit(conn: Connection, call: _Call, serial: str, dest_id: int,
-               read: repo.UnitRow | _Unread | None) -> UnitMove:
+               read: repo.UnitRow | _Unread | None, shared_by: str | None = None) -> UnitMove:
     """Move one unit. ``read`` is the unit as already read in this transaction, if it was."""
     product, here = call.product, call.store_id
     for _attempt in range(2):
@@ -325,12 +346,22 @@ def _move_unit(conn: Connection, call: _Call, serial: str, dest_id: int,
         current = None if unit is None else UnitState(unit.state)
         codes = repo.store_codes(conn) if unit is not None and unit.store_id != here else {}
         unit_store = None if unit is None else codes.get(unit.store_id, call.store_code)
-        to_state = check_move(call.action, serial, current, unit_store=unit_store,
-                              here=call.store_code)
+        try:
+            to_state = check_move(call.action, serial, current, unit_store=unit_store,
+                                  here=call.store_code)
+        except NotInStock:
+            if unit is None:
+                _name_its_own_product(conn, call, serial)
+            raise
         if unit is not None:
             _check_holder(conn, call, serial, unit)
         if current is UnitState.EXPECTED and unit is not None:
             _refuse_other_asn(conn, call, serial, unit.id)
+        shared = None
+        if to_state in LIVE and current not in LIVE:
+            # A unit coming to life (new, or back from sold / written off / the vendor) must
+            # not share its serial with a live unit of another product, whatever the flow.
+            shared = refuse_live_elsewhere(conn, call.product_facts, serial, shared_by)
         to_store = dest_id if call.action is Action.TRANSFER_OUT else here
         if unit is None:
             new_id = repo.insert_unit_if_absent(conn, product.id, serial, to_state, to_store,
@@ -345,8 +376,11 @@ def _move_unit(conn: Connection, call: _Call, serial: str, dest_id: int,
             continue  # another terminal moved it between our read and our update
         from_state = None if current is None else current.value
         delta = -1 if call.action is Action.TRANSFER_OUT else on_hand_delta(current, to_state)
-        repo.add_events(conn, [call.event(unit_id=unit_id, serial=serial, from_state=from_state,
-                                          to_state=to_state.value, quantity=delta)])
+        event = call.event(unit_id=unit_id, serial=serial, from_state=from_state,
+                           to_state=to_state.value, quantity=delta)
+        if shared is not None:
+            event["reason"] = clip(f"{shared}; {call.reason}" if call.reason else shared, 200)
+        repo.add_events(conn, [event])
         repo.bump_stock(conn, product.id, here, delta)
         return UnitMove(serial, from_state, to_state.value, call.store_code)
     raise Conflict(f"serial {serial} was changed by another terminal at the same moment; "
@@ -372,6 +406,15 @@ def _check_holder(conn: Connection, call: _Call, serial: str, unit: repo.UnitRow
     raise ReservationLost(f"serial {serial} of {call.product.sku} is no longer reserved for "
                           f"this order line (it is {now}): record the serial of a unit in "
                           "stock on the line again")
+
+
+def _name_its_own_product(conn: Connection, call: _Call, serial: str) -> None:
+    """A serial this product has no unit with may be another product's unit: say which,
+    with its state and store, instead of "not known" (on the refusal path only)."""
+    other = next((u for u in units_with_serial(conn, serial)
+                  if u.product.sku != call.product.sku), None)
+    if other is not None:
+        raise NotInStock(f"serial {clip(serial)} is {other.where}, not a {call.product.sku}")
 
 
 def _check_enough(conn: Connection, product: repo.ProductRow, store_id: int, store: str,

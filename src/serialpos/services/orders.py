@@ -77,7 +77,7 @@ from serialpos.domain.settings import StoreSettings
 from serialpos.domain.states import Action, UnitState
 from serialpos.domain.text import clip, has_control_chars
 from serialpos.domain.users import Permission
-from serialpos.services import ledger, lookup
+from serialpos.services import ledger, lookup, scan_resolver
 from serialpos.services.context import Actor
 from serialpos.services.settings import settings_in
 
@@ -730,8 +730,14 @@ def _set_serial_in(ctx: _Ctx, line: int, raw: str | None, manager: Actor | None)
             raise DuplicateSerial(f"serial {new} is already on line {twice.number} of this order")
     doc = ctx.doc(lm["number"])
     tracked = _tracked(ctx, product)
+    own = repo.unit_by_serial(conn, product.id, new) if tracked and new is not None else None
+    if new is not None and own is None:
+        # A serial live under another product is that product's unit: refused, naming it,
+        # before any override could make a second live unit with it (issue 10). When this
+        # product has the unit, no other product's can be live: no look-up on the hot path.
+        scan_resolver.refuse_live_elsewhere(conn, product.sku, new)
     if tracked and new is not None:
-        if repo.unit_by_serial(conn, product.id, new) is None:
+        if own is None:
             if manager is None:
                 raise DomainError(
                     f"serial {new} of {product.sku} is not known to the ledger; a manager "

@@ -23,6 +23,7 @@ from serialpos.domain.serials import SerialFormat, require_serial
 from serialpos.domain.states import Action, UnitState, check_move
 from serialpos.domain.text import clip
 from serialpos.services.receiving import barcode_owner
+from serialpos.services.scan_resolver import refuse_live_elsewhere
 from serialpos.services.settings import settings_in
 
 
@@ -121,6 +122,8 @@ def resolve_unit(db: Database, conn: Connection, store: str, raw_serial: str,
             fmt.check(serial, sku)
         if not mine:
             _refuse_unknown(conn, serial, sku, others, action)
+            # A unit being added: never with the serial of another product's live unit.
+            refuse_live_elsewhere(conn, product.sku, serial)
             _refuse_untracked(db, conn, store, product.sku)
             return PickedUnit(product.sku, product.name, serial)  # a unit being added
         unit = mine[0]
@@ -154,7 +157,7 @@ def _refuse_unknown(conn: Connection, serial: str, sku: str | None, others: list
     """No unit of the product has this serial: say what it is instead, if anything."""
     _refuse_barcode(conn, serial)
     if action is Action.ADJUST_ADD:
-        return  # a new unit; serials are unique per product, not across products
+        return  # a new unit: the caller refuses a serial live under another product
     if others:
         raise BadSerial(f"serial {clip(serial)} is a unit of {', '.join(others)}, "
                         f"not of {sku}")

@@ -18,16 +18,16 @@ from serialpos.db.engine import Database
 from serialpos.domain.checklist import Checklist, ChecklistLine, Discrepancy, ScanResult
 from serialpos.domain.errors import (
     AlreadySold,
-    BadSerial,
     BadValue,
     DomainError,
     DuplicateSerial,
     NotInStock,
 )
 from serialpos.domain.products import normalize_gtin
-from serialpos.domain.serials import SerialFormat, require_serial
+from serialpos.domain.scan_resolution import KnownUnit, Refusal, ScanContext
+from serialpos.domain.serials import require_serial
 from serialpos.domain.states import Action, UnitState
-from serialpos.domain.text import clip
+from serialpos.services import scan_resolver
 from serialpos.services.event_files import WriteReport
 
 
@@ -127,15 +127,15 @@ def check_receivable(db: Database, store: str, sku: str, raw_serial: str, *,
     serial = require_serial(raw_serial)
 
     def work(conn: Connection) -> str:
-        product = repo.product_by_sku(conn, sku)
-        fmt = SerialFormat.parse(product.serial_format)
-        if fmt is not None:
-            fmt.check(serial, sku)
-        owner = barcode_owner(conn, serial)
-        if owner is not None:
-            raise BadSerial(f"'{clip(serial)}' is the barcode of {owner}, not a serial: "
-                            "scan the serial label")
-        unit = repo.unit_by_serial(conn, product.id, serial)
+        row = repo.product_by_sku(conn, sku)
+        context = ScanContext(store, selected=scan_resolver.facts_of(row), fixed_product=True,
+                              creates_units=True, document=asn)
+        outcome = scan_resolver.resolve_in(conn, serial, context)
+        if isinstance(outcome, Refusal):
+            raise scan_resolver.refused(outcome)
+        if not isinstance(outcome, KnownUnit):
+            return serial
+        unit = repo.unit_by_serial(conn, row.id, serial)
         if unit is None:
             return serial
         state = UnitState(unit.state)

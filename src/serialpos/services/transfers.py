@@ -39,7 +39,7 @@ from serialpos.domain.serials import require_serial
 from serialpos.domain.states import Action
 from serialpos.domain.text import clip
 from serialpos.domain.users import Permission
-from serialpos.services import event_files, ledger, stock_documents
+from serialpos.services import event_files, ledger, scan_resolver, stock_documents
 from serialpos.services.context import Actor
 from serialpos.services.outgoing import PickedUnit, resolve_unit, stock_product, tracks_serials
 from serialpos.services.receiving import CompletionResult, Discrepancies
@@ -500,7 +500,23 @@ class TransferReceiving:
         return f"Transfer {self.transfer.number} from {self.transfer.from_store}"
 
     def scan(self, sku: str, serial: str) -> ScanResult:
-        return self.checklist.scan(sku, require_serial(serial))
+        """A serial the transfer carries under another product lands on that product's line
+        (a bare serial finds its own product); one it does not carry is refused naming the
+        unit's own product, state and store, never the product selected."""
+        clean = require_serial(serial)
+        line = self.checklist.lines.get(sku)
+        listed = None if line is None else line.expected_serials
+        if listed is not None and line is not None and clean not in listed \
+                and not line.has(clean):
+            for other in self.checklist.lines.values():
+                if other.expected_serials is not None and clean in other.expected_serials:
+                    return self.checklist.scan(other.sku, clean)
+            units = self.db.read(lambda conn: scan_resolver.units_with_serial(conn, clean))
+            unit = next((u for u in units if u.product.sku != sku), None)
+            if unit is not None:
+                raise NotOnDocument(f"serial {clip(clean)} is {unit.where}: it is not on "
+                                    f"transfer {self.transfer.number}")
+        return self.checklist.scan(sku, clean)
 
     def count(self, sku: str, quantity: int) -> ChecklistLine:
         line = self.checklist.line(sku)

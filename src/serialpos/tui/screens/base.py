@@ -79,6 +79,11 @@ class ConsoleScreen(Screen[None]):
         self.message_line.error(message)
         self.app.bell()
 
+    def show_warning(self, message: str) -> None:
+        """Taken, but not as the document says (an over-scan): a warning and the bell."""
+        self.message_line.warn(message)
+        self.app.bell()
+
     def on_action_failed(self, message: ActionFailed) -> None:
         self.show_error(message.message)
 

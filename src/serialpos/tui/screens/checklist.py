@@ -77,6 +77,7 @@ class Outcome:
     missing: tuple[str, ...] | None = None  # the selected line's listed serials not scanned
     newest: str | None = None  # the serial that just landed
     alert: bool = False  # said with the bell (a repeat scan)
+    warn: bool = False  # taken, but a warning with the bell (an over-scan)
     to_newest: bool = True
     note: bool = False  # a note, not a success
     full: bool = False  # more than the one product changed
@@ -340,6 +341,8 @@ class ChecklistScreen(ConsoleScreen):
         self._show(None if outcome.full else outcome.sku)
         if outcome.alert:
             self.show_error(outcome.message)
+        elif outcome.warn:
+            self.show_warning(outcome.message)
         elif outcome.note:
             self.message_line.note(outcome.message)
         elif outcome.message:
@@ -412,10 +415,19 @@ class ChecklistScreen(ConsoleScreen):
         if count_one and not line.serialized:
             self.current, self.chosen = sku, True
             line = self.receiving.count(sku, 1)
-            return Outcome(sku, f"{sku}: one more, {self._line_words(line)}"
-                           + (" ✓ complete" if line.complete and not self._blind() else ""),
-                           self._missing(sku))
+            return self._counted(line, f"{sku}: one more, {self._line_words(line)}")
         return self._selected(sku, "")
+
+    def _counted(self, line: ChecklistLine, message: str) -> Outcome:
+        """Units counted on a line without serials: more than the document lists is a
+        warning with the bell, never a quiet success."""
+        over = line.over and not self._blind()
+        if line.complete and not self._blind():
+            message += " ✓ complete"
+        elif over:
+            checklist = self.receiving.checklist
+            message += f": {line.over} over what {checklist.kind} {checklist.document} lists"
+        return Outcome(line.sku, message, self._missing(line.sku), warn=bool(over))
 
     def _blind(self) -> bool:
         return self.receiving.checklist.blind
@@ -452,11 +464,15 @@ class ChecklistScreen(ConsoleScreen):
         if result.verdict is Verdict.DUPLICATE:
             return Outcome(sku, result.message, None, alert=True)
         message = f"{sku} {result.line.scanned[-1]}: {self._line_words(line)}"
+        over = line.over and not self._blind()
         if line.complete and not self._blind():
             message += f" ✓ {sku} complete"
-        elif line.over and not self._blind():
-            message += f", {line.over} over"
-        return Outcome(sku, message, self._missing(sku), newest=result.line.scanned[-1])
+        elif over:
+            checklist = self.receiving.checklist
+            message += (f": {line.over} over what {checklist.kind} {checklist.document} "
+                        "lists (Rescan to start this product again)")
+        return Outcome(sku, message, self._missing(sku), newest=result.line.scanned[-1],
+                       warn=bool(over))
 
     def _take(self, text: str | None, gtin: str | None, serial: str | None) -> Outcome:
         """One scan or one entry of the field, worker side."""
@@ -489,9 +505,7 @@ class ChecklistScreen(ConsoleScreen):
         line = checklist.lines.get(current) if current is not None else None
         if line is not None and not line.serialized and _QUANTITY.fullmatch(text):
             line = self.receiving.count(line.sku, int(text))
-            return Outcome(line.sku, f"{line.sku}: {self._line_words(line)}"
-                           + (" ✓ complete" if line.complete and not self._blind() else ""),
-                           self._missing(line.sku))
+            return self._counted(line, f"{line.sku}: {self._line_words(line)}")
         if text in checklist.lines:
             return self._select_product(text, count_one=False)
         try:
@@ -609,16 +623,10 @@ class ChecklistScreen(ConsoleScreen):
     def take_scan(self, scan: ScanRead) -> None:
         if self.refuse_unreadable(scan) or self._refuse_when_done():
             return
-        decoded = scan.decoded
-        if decoded.kind == "product_serial" and decoded.gtin and decoded.serial:
-            gtin, serial = decoded.gtin, decoded.serial
-            self.submit(lambda: self._take(None, gtin, serial))
-        elif decoded.kind == "product" and decoded.gtin:
-            gtin, text = decoded.gtin, decoded.text or str(scan.raw)
-            self.submit(lambda: self._take(text, gtin, None))
-        else:
-            raw = decoded.serial or decoded.text or str(scan.raw)
-            self.submit(lambda: self._take(raw, None, None))
+        from serialpos.tui.scan_entry import entry_of
+
+        entry = entry_of(scan)
+        self.submit(lambda: self._take(entry.text, entry.gtin, entry.serial))
 
     def on_serial_field_list_pasted(self, message: SerialField.ListPasted) -> None:
         if self._refuse_when_done():

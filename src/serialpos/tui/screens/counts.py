@@ -263,13 +263,13 @@ class CountsScreen(ConsoleScreen):
             return
         if self.refuse_unreadable(scan):
             return
-        decoded = scan.decoded
-        if decoded.kind == "product_serial" and decoded.gtin and decoded.serial:
-            self._take(gtin=decoded.gtin, serial=decoded.serial)
-        elif decoded.kind == "product" and decoded.gtin:
-            self._take(gtin=decoded.gtin)
+        from serialpos.tui.scan_entry import entry_of
+
+        entry = entry_of(scan)  # what it means is the counts service's (the scan resolver)
+        if entry.gtin is not None:
+            self._take(gtin=entry.gtin, serial=entry.serial)
         else:
-            self._take(text=decoded.serial or decoded.text or str(scan.raw))
+            self._take(text=entry.text)
 
     # -- keys ---------------------------------------------------------------------------
     def action_back(self) -> None:

@@ -60,8 +60,10 @@ if TYPE_CHECKING:
     from serialpos.tui.messages import ScanRead
 
 #: Refusals that say "this is not a serial of that product": the text is tried as an item.
+#: Refusals of a scan as the waiting line's serial after which the scan is tried as an item:
+#: a serial live under another product (``duplicate_serial``) then finds its own product.
 NOT_THIS_PRODUCTS_SERIAL = frozenset(
-    {"bad_serial_format", "unknown_unit", "not_in_stock", "not_serialized"})
+    {"bad_serial_format", "unknown_unit", "not_in_stock", "not_serialized", "duplicate_serial"})
 BARCODE_DIGITS = range(8, 15)
 
 
@@ -286,11 +288,14 @@ class SaleScreen(ConsoleScreen):
     def take_scan(self, scan: ScanRead) -> None:
         if self.refuse_unreadable(scan):
             return
-        decoded = scan.decoded
-        if decoded.kind == "product_serial" and decoded.gtin and decoded.serial:
-            self.add_text(None, barcode=decoded.gtin, serial=decoded.serial)
+        from serialpos.tui.scan_entry import entry_of
+
+        entry = entry_of(scan)
+        if entry.labelled:
+            self.add_text(None, barcode=entry.gtin, serial=entry.serial)
         else:
-            self.add_text(decoded.text or str(scan.raw))
+            # A product barcode goes as its scanned text: the orders service reads it.
+            self.add_text(scan.decoded.text or str(scan.raw))
 
     def _waiting_line(self) -> int | None:
         """The last added line, when it still needs its required serial."""

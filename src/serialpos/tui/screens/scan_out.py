@@ -298,16 +298,12 @@ class ScanOutScreen(ConsoleScreen, metaclass=AbstractScreenMeta):
             return
         if self.take_entry_scan(scan) or self.refuse_when_done():
             return
-        decoded = scan.decoded
-        if decoded.gtin and decoded.serial:
-            gtin, serial = decoded.gtin, decoded.serial
-            self.submit(lambda: self._take(None, gtin, serial))
-        elif decoded.kind == "product" and decoded.gtin:
-            gtin = decoded.gtin
-            self.submit(lambda: self._take(None, gtin, None))
-        else:
-            raw = decoded.serial or decoded.text or str(scan.raw)
-            self.submit(lambda: self._take(raw, None, None))
+        from serialpos.tui.scan_entry import entry_of
+
+        entry = entry_of(scan)
+        # A product barcode goes by its GTIN alone: scan-out never takes it as text.
+        text = None if entry.gtin is not None else entry.text
+        self.submit(lambda: self._take(text, entry.gtin, entry.serial))
 
     def take_entry_scan(self, scan: ScanRead) -> bool:
         """Before scanning starts, a scan is typed into the field (a vendor's barcode)."""

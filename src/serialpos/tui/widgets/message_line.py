@@ -1,4 +1,4 @@
-"""The one line where a screen says what just happened: done, refused, or a note.
+"""The one line where a screen says what just happened: done, a warning, refused, or a note.
 
 Colour is a second cue only: every kind of message starts with a symbol, so the line reads the
 same on a monochrome terminal or with ``NO_COLOR`` set. Text is shown literally (control
@@ -14,15 +14,17 @@ from textual.widgets import Static
 
 from serialpos.domain.text import visible
 
-Kind = Literal["ok", "error", "note"]
+Kind = Literal["ok", "warn", "error", "note"]
 
 #: What a person sees without colour. Errors also ring the terminal bell (the screen does that).
-PREFIX: dict[Kind, str] = {"ok": "✓ ", "error": "✗ ", "note": "› "}
+#: A warning (an over-scan: taken, but more than the document lists) rings the bell too.
+PREFIX: dict[Kind, str] = {"ok": "✓ ", "warn": "⚠ ", "error": "✗ ", "note": "› "}
 MAX_MESSAGE = 500
 
 
 class MessageLine(Static):
-    """Shows the latest message; screens call :meth:`ok`, :meth:`error` or :meth:`note`."""
+    """Shows the latest message; screens call :meth:`ok`, :meth:`warn`, :meth:`error` or
+    :meth:`note`."""
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__("", id=id, classes=classes, markup=False)
@@ -41,6 +43,9 @@ class MessageLine(Static):
 
     def ok(self, message: str) -> None:
         self.show("ok", message)
+
+    def warn(self, message: str) -> None:
+        self.show("warn", message)
 
     def error(self, message: str) -> None:
         self.show("error", message)

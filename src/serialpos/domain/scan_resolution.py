@@ -1,0 +1,342 @@
+"""What one scan means in one flow: the pure rules of the scan resolver.
+
+Every flow that takes scans (sale, fulfilment, receiving, transfers, returns to vendor,
+adjustments, counts, returns, serial lookup, ``apply``) asks these rules, so a scan means the
+same thing everywhere. The service (``services/scan_resolver.py``) decodes the scan, looks up
+the facts in the ledger (the units with that serial under *every* product, the product a
+barcode or SKU names) and calls :func:`resolve`, which returns one typed outcome.
+
+Decisions taken here:
+- A bare serial finds its own product: a unit known to the ledger is that unit, whichever
+  product the flow has selected (a count files it under its own product).
+- A serial is never live (in stock, reserved, in transit or expected) under two products. A
+  flow that would record a serial under one product while another product's unit with that
+  serial is live is refused ``duplicate_serial``, naming that unit's product, state and store.
+- A valid GTIN is a product barcode, never a serial.
+- A serial holding an invisible, format or non-ASCII space character is refused, naming the
+  character and its position (``U+200B at position 5``): such serials look identical on screen.
+- Every refusal names the unit's own product, never the product the flow had selected.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from dataclasses import dataclass
+from typing import Protocol
+
+from serialpos.domain.products import SerialMode
+from serialpos.domain.serials import SerialFormat
+from serialpos.domain.states import UnitState
+from serialpos.domain.text import invisible_character, shown
+
+#: States in which a unit is live: a second product's unit with its serial would be a duplicate.
+LIVE = frozenset({UnitState.IN_STOCK, UnitState.RESERVED, UnitState.IN_TRANSIT,
+                  UnitState.EXPECTED})
+
+#: Named formats whose serials are global identifiers: never shared between two products.
+GLOBAL_FORMATS = frozenset({"imei"})
+
+
+class Scan(Protocol):
+    """The fields of a decoded scan the rules read (``devices.decoder.DecodedScan``)."""
+
+    @property
+    def kind(self) -> str: ...
+    @property
+    def gtin(self) -> str | None: ...
+    @property
+    def serial(self) -> str | None: ...
+    @property
+    def text(self) -> str: ...
+    @property
+    def error(self) -> str | None: ...
+
+
+class Accepts(enum.StrEnum):
+    """What a flow's scan field takes."""
+
+    PRODUCT = "product"
+    SERIAL = "serial"
+    QUANTITY = "quantity"
+
+
+@dataclass(frozen=True)
+class ProductFacts:
+    sku: str
+    name: str
+    serial_mode: SerialMode
+    serial_format: str | None = None
+
+    @property
+    def label(self) -> str:
+        return f"{self.sku} {self.name}"
+
+
+@dataclass(frozen=True)
+class UnitFacts:
+    """A unit the ledger knows with the scanned serial: its own product, state and store."""
+
+    product: ProductFacts
+    serial: str
+    state: UnitState
+    store: str
+
+    @property
+    def where(self) -> str:
+        """``PH-AUR15 Aurora 15, in stock at S01``: the unit's own product, state and store."""
+        return f"{self.product.label}, {self.state.label} at {self.store}"
+
+
+@dataclass(frozen=True)
+class ScanContext:
+    """The flow asking: its store, document, selected product and what it takes.
+
+    ``creates_units``: the flow may record a serial the ledger does not know (receiving,
+    adjustments, counts). ``fixed_product``: the selected product cannot change with the scan
+    (a sale line's serial entry, a receipt line): a serial of another product is refused
+    rather than followed to its own product.
+    """
+
+    store: str
+    selected: ProductFacts | None = None
+    accepts: frozenset[Accepts] = frozenset({Accepts.PRODUCT, Accepts.SERIAL})
+    creates_units: bool = False
+    fixed_product: bool = False
+    document: str | None = None
+
+
+@dataclass(frozen=True)
+class LedgerFacts:
+    """What the ledger knows about one scan, looked up by the service in one or two queries."""
+
+    units: tuple[UnitFacts, ...] = ()
+    #: The product a barcode (GTIN) or exact SKU in the scan names, if any.
+    product: ProductFacts | None = None
+
+
+# -- outcomes --------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Product:
+    """The scan named a product (its barcode or SKU)."""
+
+    product: ProductFacts
+    kind: str = "product"
+
+
+@dataclass(frozen=True)
+class ProductSerial:
+    """A serial of a product that no unit of any product holds yet (or a live one does not)."""
+
+    product: ProductFacts
+    serial: str
+    kind: str = "product_serial"
+
+
+@dataclass(frozen=True)
+class KnownUnit:
+    """The scan named a unit the ledger knows: its own product, state and store."""
+
+    unit: UnitFacts
+    kind: str = "known_unit"
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """``+N`` / ``-N``: N units of the selected product."""
+
+    product: ProductFacts
+    quantity: int
+    kind: str = "quantity"
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """The scan cannot be taken here: a stable code and a sentence naming the unit's own
+    product, state and store where there is a unit."""
+
+    code: str
+    message: str
+    kind: str = "refusal"
+
+
+Outcome = Product | ProductSerial | KnownUnit | Quantity | Refusal
+
+
+# -- character rules -------------------------------------------------------------------
+def _shape(text: str) -> str:
+    return "".join("9" if c.isdigit() else "A" if c.isalpha() else c for c in text)
+
+
+def merged_scans(text: str) -> tuple[str, str] | None:
+    """Two labels run together (``FR-300-1011-FR-300-1013``), or None.
+
+    Split where the text's second part repeats the first's shape and its first three
+    characters; both parts at least 6 characters and mixing letters and digits, so that a long
+    numeric serial (an ICCID) is never taken for two.
+    """
+    n = len(text)
+    for cut in range(6, n - 5):
+        first, second = text[:cut], text[cut:]
+        for sep in ("", "-", " ", "/", ","):
+            if sep and not second.startswith(sep):
+                continue
+            rest = second[len(sep):]
+            if len(rest) != len(first) or first == rest or first[:3] != rest[:3]:
+                continue
+            if not (any(c.isalpha() for c in first) and any(c.isdigit() for c in first)):
+                continue
+            if _shape(first) == _shape(rest):
+                return first, rest
+    return None
+
+
+def is_global_identifier(product: ProductFacts, serial: str) -> bool:
+    """IMEI-format serials identify one device worldwide: never shared between products."""
+    fmt = (product.serial_format or "").strip().lower()
+    if fmt in GLOBAL_FORMATS:
+        return True
+    return SerialFormat("imei").problem(serial) is None
+
+
+# -- the cross-product rule --------------------------------------------------------------
+def live_elsewhere(product_sku: str, units: tuple[UnitFacts, ...]) -> UnitFacts | None:
+    """A live unit of a product other than ``product_sku`` among ``units``, or None."""
+    for unit in units:
+        if unit.product.sku != product_sku and unit.state in LIVE:
+            return unit
+    return None
+
+
+def duplicate_refusal(serial: str, unit: UnitFacts) -> Refusal:
+    return Refusal("duplicate_serial",
+                   f"serial {serial} is already {unit.where}: a serial is never live under "
+                   "two products")
+
+
+def serial_problem(product: ProductFacts, serial: str) -> Refusal | None:
+    """Why ``serial`` cannot be a serial of ``product`` by its characters or format."""
+    odd = invisible_character(serial)
+    if odd is not None:
+        return Refusal("bad_serial_format",
+                       f"serial '{shown(serial)}' holds an invisible character ({odd}): "
+                       "scan the label again or type the serial")
+    if product.serial_mode is SerialMode.DISABLED:
+        return Refusal("not_serialized", f"{product.label} is not serialized; it takes no serial")
+    if product.serial_format:
+        reason = SerialFormat.parse(product.serial_format)
+        problem = None if reason is None else reason.problem(serial)
+        if problem is not None:
+            return Refusal("bad_serial_format",
+                           f"serial '{shown(serial)}' is not valid for {product.sku}: {problem}")
+    return None
+
+
+# -- resolve ---------------------------------------------------------------------------
+_QUANTITY = re.compile(r"[+-][0-9]{1,7}")
+
+
+def resolve(scan: Scan, context: ScanContext, facts: LedgerFacts) -> Outcome:
+    """What ``scan`` means in ``context``, given what the ledger knows (``facts``)."""
+    if scan.kind == "unreadable":
+        odd = invisible_character(scan.text)
+        if odd is not None:
+            return Refusal("bad_serial_format",
+                           f"'{shown(scan.text)}' holds an invisible character ({odd}): "
+                           "scan the label again")
+        return Refusal("unreadable", f"the scan could not be read: {scan.error}")
+    text = scan.text
+    if Accepts.QUANTITY in context.accepts and _QUANTITY.fullmatch(text):
+        if context.selected is None:
+            return Refusal("bad_request", "scan the product first, then its quantity (+N)")
+        return Quantity(context.selected, int(text))
+    if scan.kind == "product":
+        return _product_scan(scan, context, facts)
+    if scan.kind == "product_serial":
+        if facts.product is None:
+            return Refusal("unknown_product", f"no product has the barcode {scan.gtin}")
+        selected = context.selected
+        if context.fixed_product and selected is not None and facts.product.sku != selected.sku:
+            return Refusal("wrong_product", f"the label is of {facts.product.label}, not of "
+                           f"{selected.label}")
+        return _serial_of(facts.product, scan.serial or "", context, facts, from_label=True)
+    if facts.product is not None and Accepts.PRODUCT in context.accepts \
+            and not (context.fixed_product and context.selected is not None):
+        return Product(facts.product)  # an exact SKU typed or scanned
+    if Accepts.SERIAL not in context.accepts:
+        return Refusal("unknown_product", f"no product has the barcode or SKU '{shown(text)}'")
+    return _bare_serial(text, context, facts)
+
+
+def _product_scan(scan: Scan, context: ScanContext, facts: LedgerFacts) -> Outcome:
+    product = facts.product
+    selected = context.selected
+    wants_serial = context.fixed_product and selected is not None
+    if product is None:
+        if wants_serial and selected is not None and _format_takes(selected, scan.text):
+            # The product's own serial format says this is one of its serials (a maker that
+            # numbers units with 13 digits): the format is the stronger word.
+            return _serial_of(selected, scan.text, context, facts)
+        what = "a product barcode, not a serial" if wants_serial else "not a product we sell"
+        return Refusal("unknown_product", f"{scan.text} is {what}: no product has the "
+                       f"barcode {scan.gtin}")
+    if wants_serial or Accepts.PRODUCT not in context.accepts:
+        return Refusal("bad_serial_format",
+                       f"'{scan.text}' is the barcode of {product.sku}, not a serial: "
+                       "scan the serial label")
+    return Product(product)
+
+
+def _format_takes(product: ProductFacts, text: str) -> bool:
+    fmt = SerialFormat.parse(product.serial_format) if product.serial_format else None
+    return fmt is not None and fmt.problem(text) is None
+
+
+def _serial_of(product: ProductFacts, serial: str, context: ScanContext, facts: LedgerFacts,
+               *, from_label: bool = False) -> Outcome:
+    """``serial`` taken as a serial of ``product`` (selected, or named by a GS1 label)."""
+    problem = serial_problem(product, serial)
+    if problem is not None:
+        return problem
+    own = next((u for u in facts.units if u.product.sku == product.sku), None)
+    if own is not None:
+        return KnownUnit(own)
+    clash = live_elsewhere(product.sku, facts.units)
+    if clash is not None:
+        return duplicate_refusal(serial, clash)
+    if not from_label:
+        merged = merged_scans(serial)
+        if merged is not None:
+            return Refusal("merged_scan", f"'{shown(serial)}' looks like two labels run "
+                           f"together ({merged[0]} and {merged[1]}): scan one at a time")
+    return ProductSerial(product, serial)
+
+
+def _bare_serial(serial: str, context: ScanContext, facts: LedgerFacts) -> Outcome:
+    """A serial scanned without its product: its own unit first, whatever is selected."""
+    selected = context.selected
+    odd = invisible_character(serial)
+    if odd is not None:
+        return Refusal("bad_serial_format",
+                       f"serial '{shown(serial)}' holds an invisible character ({odd}): "
+                       "scan the label again or type the serial")
+    if selected is not None and context.fixed_product:
+        return _serial_of(selected, serial, context, facts)
+    if selected is not None and selected.serial_mode.tracked:
+        own = next((u for u in facts.units if u.product.sku == selected.sku), None)
+        if own is not None:
+            return KnownUnit(own)
+    products = {u.product.sku for u in facts.units}
+    if len(products) == 1:
+        return KnownUnit(facts.units[0])
+    if len(products) > 1:
+        live = [u for u in facts.units if u.state in LIVE]
+        if len(live) == 1:
+            return KnownUnit(live[0])
+        listed = ", ".join(sorted(products))
+        return Refusal("ambiguous_serial", f"serial {serial} belongs to units of several "
+                       f"products ({listed}): scan the product's barcode first")
+    if selected is not None and selected.serial_mode.tracked:
+        return _serial_of(selected, serial, context, facts)
+    return Refusal("unknown_serial", f"serial {shown(serial)} is not known: scan the product's "
+                   "barcode first, then its serials")

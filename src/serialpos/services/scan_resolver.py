@@ -1,0 +1,191 @@
+"""The one scan resolver: what a scan or typed entry means in a flow, from the ledger's facts.
+
+Every flow that takes scans asks :func:`resolve_in` (inside its own transaction) or
+:func:`resolve` (a read of its own), and the ledger asks :func:`refuse_live_elsewhere` before
+a unit comes to life, so that no path (screen, CLI, ``apply``) records a serial live under two
+products. The rules are in ``domain/scan_resolution.py``; this module only fetches the facts:
+the units with the serial under every product (one query on the serial index, joined to their
+product and store) and the product a barcode or SKU names (one query).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from serialpos.db import repo
+from serialpos.db.engine import Database
+from serialpos.devices.decoder import DecodedScan, decode
+from serialpos.domain.errors import (
+    BadRequest,
+    BadSerial,
+    DomainError,
+    DuplicateSerial,
+    NotSerialized,
+    UnknownProduct,
+)
+from serialpos.domain.products import SerialMode, normalize_gtin
+from serialpos.domain.scan_resolution import (
+    LIVE,
+    Accepts,
+    LedgerFacts,
+    Outcome,
+    ProductFacts,
+    Refusal,
+    ScanContext,
+    UnitFacts,
+    duplicate_refusal,
+    is_global_identifier,
+    live_elsewhere,
+)
+from serialpos.domain.scan_resolution import resolve as resolve_rules
+from serialpos.domain.states import UnitState
+
+#: More units than this with one serial is a data problem; the rules need only a few.
+MAX_UNITS = 20
+
+_u, _p, _s, _b = repo.unit_t.c, repo.product_t.c, repo.store_t.c, repo.barcode_t.c
+_PRODUCT_FIELDS = (_p.sku, _p.name, _p.serial_mode, _p.serial_format)
+
+_UNITS = (
+    sa.select(*_PRODUCT_FIELDS, _u.serial, _u.state, _s.code)
+    .select_from(repo.unit_t.join(repo.product_t, _p.id == _u.product_id)
+                 .join(repo.store_t, _s.id == _u.store_id))
+    .where(_u.serial == sa.bindparam("serial"))
+    .order_by(_p.sku)
+    .limit(MAX_UNITS)
+)
+_BY_GTIN = (
+    sa.select(*_PRODUCT_FIELDS)
+    .select_from(repo.product_t.join(repo.barcode_t, _b.product_id == _p.id))
+    .where(_b.gtin == sa.bindparam("gtin"))
+    .limit(1)
+)
+_BY_SKU = sa.select(*_PRODUCT_FIELDS).where(_p.sku == sa.bindparam("sku"))
+
+
+def _product(row: Any) -> ProductFacts:  # a Row of _PRODUCT_FIELDS (and more)
+    return ProductFacts(str(row.sku), str(row.name), SerialMode(str(row.serial_mode)),
+                        None if row.serial_format is None else str(row.serial_format))
+
+
+def units_with_serial(conn: Connection, serial: str) -> tuple[UnitFacts, ...]:
+    """Every unit with this exact serial, under every product, with its product and store."""
+    return tuple(
+        UnitFacts(_product(row), row.serial, UnitState(row.state), row.code)
+        for row in conn.execute(_UNITS, {"serial": serial})
+    )
+
+
+def facts_of(product: repo.ProductRow) -> ProductFacts:
+    return ProductFacts(product.sku, product.name, product.serial_mode, product.serial_format)
+
+
+def product_facts(conn: Connection, sku: str) -> ProductFacts | None:
+    row = conn.execute(_BY_SKU, {"sku": sku}).first()
+    return None if row is None else _product(row)
+
+
+def find_product(db: Database, sku: str) -> ProductFacts | None:
+    """The product with this SKU (a screen's selection), or None."""
+    return db.read(lambda conn: product_facts(conn, sku))
+
+
+def product_named(conn: Connection, scan: DecodedScan, *, by_sku: bool = True
+                  ) -> ProductFacts | None:
+    """The product a scan's GTIN names, else (``by_sku``) the product whose SKU is the
+    scanned text."""
+    gtin = scan.gtin
+    if gtin is None and scan.kind == "serial":
+        try:
+            gtin = normalize_gtin(scan.text)
+        except DomainError:
+            gtin = None
+    if gtin is not None:
+        row = conn.execute(_BY_GTIN, {"gtin": gtin}).first()
+        if row is not None:
+            return _product(row)
+    if by_sku and scan.kind == "serial" and scan.text:
+        return product_facts(conn, scan.text)
+    return None
+
+
+def facts_for(conn: Connection, scan: DecodedScan, context: ScanContext | None = None
+              ) -> LedgerFacts:
+    """The ledger's facts for one scan: at most two indexed look-ups (the units with its
+    serial, under every product; the product its barcode or SKU names). A flow whose product
+    is fixed, or that takes no product, never reads text as a SKU: that look-up is skipped."""
+    fixed = context is not None and context.fixed_product and context.selected is not None
+    serial = scan.serial if scan.kind == "product_serial" else (
+        # digits reading as a GTIN may still be the fixed product's serial (its format says)
+        scan.text if scan.kind == "serial" or (scan.kind == "product" and fixed) else None)
+    units = units_with_serial(conn, serial) if serial else ()
+    by_sku = context is None or (Accepts.PRODUCT in context.accepts and not fixed)
+    return LedgerFacts(units, product_named(conn, scan, by_sku=by_sku))
+
+
+def resolve_in(conn: Connection, entry: str | DecodedScan, context: ScanContext) -> Outcome:
+    """What ``entry`` (raw text or an already decoded scan) means in ``context``."""
+    scan = decode(entry) if isinstance(entry, str) else entry
+    return resolve_rules(scan, context, facts_for(conn, scan, context))
+
+
+def resolve(db: Database, entry: str | DecodedScan, context: ScanContext) -> Outcome:
+    """:func:`resolve_in` in a read transaction of its own."""
+    return db.read(lambda conn: resolve_in(conn, entry, context))
+
+
+def refused(outcome: Refusal) -> DomainError:
+    """The refusal as the domain error services raise (same code, same sentence)."""
+    kind = _ERRORS.get(outcome.code)
+    if kind is not None:
+        return kind(outcome.message)
+    return DomainError(outcome.message, code=outcome.code)
+
+
+_ERRORS: dict[str, type[DomainError]] = {
+    "duplicate_serial": DuplicateSerial,
+    "bad_serial_format": BadSerial,
+    "unknown_product": UnknownProduct,
+    "not_serialized": NotSerialized,
+    "bad_request": BadRequest,
+    "ambiguous_serial": BadRequest,
+    "unknown_serial": UnknownProduct,
+}
+
+
+def refuse_live_elsewhere(conn: Connection, product: str | ProductFacts, serial: str,
+                          shared_by: str | None = None) -> str | None:
+    """Raise ``duplicate_serial`` when a unit of another product with ``serial`` is live
+    (in stock, reserved, in transit or expected), naming its product, state and store.
+
+    ``shared_by`` names a manager who accepted the shared serial (with their PIN): allowed,
+    unless either product's serials are global identifiers (IMEI); the sentence to record on
+    the event is returned. None when no other product's unit is live."""
+    sku = product if isinstance(product, str) else product.sku
+    clash = live_elsewhere(sku, units_with_serial(conn, serial))
+    if clash is None:
+        return None
+    if shared_by is None or isinstance(product, str):
+        raise refused(duplicate_refusal(serial, clash))
+    if is_global_identifier(product, serial) or is_global_identifier(clash.product, serial):
+        raise DuplicateSerial(f"serial {serial} is already {clash.where}; it is an IMEI, which "
+                              "names one device worldwide: no override can share it")
+    return f"shared serial accepted by {shared_by}: also {clash.product.sku} at {clash.store}"
+
+
+__all__ = [
+    "LIVE",
+    "facts_for",
+    "facts_of",
+    "find_product",
+    "product_facts",
+    "product_named",
+    "refuse_live_elsewhere",
+    "refused",
+    "resolve",
+    "resolve_in",
+    "units_with_serial",
+]
