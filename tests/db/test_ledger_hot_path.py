@@ -12,7 +12,6 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from serialpos.db import engine as engine_module
 from serialpos.db import migrate, repo
 from serialpos.db.engine import Database
 from serialpos.domain.errors import AlreadySold, UnknownProduct, UnknownStore
@@ -85,7 +84,7 @@ def test_a_unit_moved_after_it_was_read_is_read_again(
 
 def test_busy_sqlite_is_waited_for(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """BEGIN IMMEDIATE on a database another process holds is retried, not refused."""
-    monkeypatch.setattr(engine_module, "BUSY_TIMEOUT_MS", 50)
+    monkeypatch.setenv("SERIALPOS_BUSY_WAIT", "0.05")  # each attempt short: the loop retries
     path = tmp_path / "busy.sqlite"
     db = Database(f"sqlite:///{path}")
     try:

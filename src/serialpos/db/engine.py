@@ -2,12 +2,17 @@
 
 SQLite runs in WAL mode with ``synchronous=FULL`` (a committed sale survives a power cut),
 foreign keys on and a busy timeout; write transactions start with ``BEGIN IMMEDIATE`` so two
-terminals never deadlock on a lock upgrade. PostgreSQL uses the same tables; races for one
-unit are settled by conditional updates and unique constraints.
+terminals never deadlock on a lock upgrade. Read transactions start with a plain ``BEGIN``:
+in WAL mode a reader never waits for a writer, so ``stock`` or ``serial show`` answer while an
+import holds the write lock. A busy database is waited for (``SERIALPOS_BUSY_WAIT`` seconds,
+30 by default, each attempt; a write then retries for up to two minutes) by every connection
+— including the schema check at start-up — and never reported as a refusal. PostgreSQL uses
+the same tables; races for one unit are settled by conditional updates and unique constraints.
 """
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import time
 from collections.abc import Callable, Iterator
@@ -21,8 +26,26 @@ from sqlalchemy.engine import Connection, Engine
 
 T = TypeVar("T")
 
-BUSY_TIMEOUT_MS = 10_000
+#: How long a connection waits for a busy SQLite database before the retry loop takes over.
+DEFAULT_BUSY_WAIT_SECONDS = 30.0
+BUSY_WAIT_ENV = "SERIALPOS_BUSY_WAIT"
 BUSY_RETRY_SECONDS = 120.0
+
+
+def busy_wait_seconds() -> float:
+    """The configured wait for a busy database (``SERIALPOS_BUSY_WAIT``, in seconds). A value
+    that is not a positive number is refused rather than silently replaced."""
+    raw = os.environ.get(BUSY_WAIT_ENV, "").strip()
+    if not raw:
+        return DEFAULT_BUSY_WAIT_SECONDS
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not 0 < value <= 86_400:
+        raise DatabaseError(f"{BUSY_WAIT_ENV}={raw!r} is not a number of seconds "
+                            "between 0 and 86400")
+    return value
 
 
 class DatabaseError(Exception):
@@ -51,9 +74,11 @@ def _is_pg_retryable(exc: BaseException) -> bool:
 class Database:
     """One database, shared by every service call in a process."""
 
-    def __init__(self, url: str, *, echo: bool = False) -> None:
+    def __init__(self, url: str, *, echo: bool = False, busy_wait: float | None = None) -> None:
         self.url = normalize_url(url)
-        self.engine = self._make_engine(self.url, echo)
+        #: Seconds a connection waits for a busy SQLite database (each attempt).
+        self.busy_wait = busy_wait_seconds() if busy_wait is None else busy_wait
+        self.engine = self._make_engine(self.url, echo, self.busy_wait)
         # The same pool with reads marked once, instead of per transaction.
         self._read_engine = self.engine.execution_options(serialpos_write=False)
         self.dialect = self.engine.dialect.name
@@ -61,7 +86,7 @@ class Database:
 
     # -- engine -----------------------------------------------------------------------
     @staticmethod
-    def _make_engine(url: str, echo: bool) -> Engine:
+    def _make_engine(url: str, echo: bool, busy_wait: float) -> Engine:
         parsed = sa.engine.make_url(url)
         if parsed.get_backend_name() == "sqlite":
             database = parsed.database
@@ -70,9 +95,9 @@ class Database:
             engine = sa.create_engine(
                 url,
                 echo=echo,
-                connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000},
+                connect_args={"check_same_thread": False, "timeout": busy_wait},
             )
-            _configure_sqlite(engine)
+            _configure_sqlite(engine, int(busy_wait * 1000))
             return engine
         try:
             return sa.create_engine(url, echo=echo, pool_pre_ping=True)
@@ -97,6 +122,8 @@ class Database:
         try:
             return (self.engine if write else self._read_engine).connect()
         except sa.exc.OperationalError as exc:
+            if _is_busy(exc):
+                raise  # waited for by the retry loop, like a busy BEGIN
             raise DatabaseError(f"cannot open the database: {_reason(exc)}") from exc
 
     def write(self, work: Callable[[Connection], T]) -> T:
@@ -105,10 +132,12 @@ class Database:
         return self._run(work, write=True)
 
     def read(self, work: Callable[[Connection], T]) -> T:
+        """Run ``work`` in one read transaction: a plain ``BEGIN`` on SQLite, which never takes
+        the write lock; waited for like a write while the database is busy."""
         return self._run(work, write=False)
 
     def _run(self, work: Callable[[Connection], T], *, write: bool) -> T:
-        deadline = time.monotonic() + BUSY_RETRY_SECONDS
+        deadline = time.monotonic() + max(BUSY_RETRY_SECONDS, self.busy_wait)
         delay = 0.01
         while True:
             try:
@@ -153,13 +182,13 @@ def _reason(exc: BaseException) -> str:
     return str(getattr(exc, "orig", exc)).strip().splitlines()[0]
 
 
-def _configure_sqlite(engine: Engine) -> None:
+def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
         # Let SQLAlchemy's "begin" event (below) say how a transaction starts.
         dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()
-        cur.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        cur.execute(f"PRAGMA busy_timeout = {busy_timeout_ms}")
         cur.execute("PRAGMA journal_mode = WAL")
         cur.execute("PRAGMA synchronous = FULL")
         cur.execute("PRAGMA foreign_keys = ON")

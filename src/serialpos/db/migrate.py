@@ -35,9 +35,10 @@ def first_revision() -> str:
 
 
 def current_revision(db: Database) -> str | None:
+    """The schema revision, read in a read transaction (never the write lock) that waits
+    for a busy database like any other: a long import must not make a start-up fail."""
     try:
-        with db.engine.connect() as conn:
-            return MigrationContext.configure(conn).get_current_revision()
+        return db.read(lambda conn: MigrationContext.configure(conn).get_current_revision())
     except sa.exc.OperationalError as exc:
         raise DatabaseError(f"cannot open the database: {exc.orig}") from exc
 
