@@ -23,6 +23,7 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from serialpos.db import tables as t
 from serialpos.db.engine import Database
 from serialpos.domain.errors import UnknownProduct, UnknownStore
+from serialpos.domain.limits import MAX_STOCK_LEVEL, check_stock_level
 from serialpos.domain.products import PackageType, Product, SerialMode
 from serialpos.domain.text import clip
 
@@ -401,9 +402,13 @@ def add_events(conn: Connection, events: list[dict[str, object]]) -> None:
 
 
 def _on_conflict_add(stmt: sqlite.Insert | postgresql.Insert) -> sa.ClauseElement:
+    # The bound is part of the update, so a level past MAX_STOCK_LEVEL updates no row on
+    # either database (a PostgreSQL integer would overflow at 2^31, SQLite never would).
+    total = stock_t.c.quantity + stmt.excluded.quantity
     return stmt.on_conflict_do_update(
         index_elements=[stock_t.c.product_id, stock_t.c.store_id],
-        set_={"quantity": stock_t.c.quantity + stmt.excluded.quantity},
+        set_={"quantity": total},
+        where=total.between(-MAX_STOCK_LEVEL, MAX_STOCK_LEVEL),
     )
 
 
@@ -435,6 +440,10 @@ def bump_stock(conn: Connection, product_id: int, store: int, delta: int) -> Non
     """Add ``delta`` to the quantity of a product at a store, creating the row if needed."""
     if delta == 0:
         return
-    _BUMP_STOCK[conn.dialect.name].run(
+    check_stock_level(delta, "quantity change")
+    done = _BUMP_STOCK[conn.dialect.name].run(
         conn, {"stock_product": product_id, "stock_store": store, "delta": delta}
     )
+    if done.rowcount == 0:  # the bounded update above refused it
+        check_stock_level(stock_quantity(conn, product_id, store) + delta)
+        raise RuntimeError(f"stock of product {product_id} at store {store} was not updated")

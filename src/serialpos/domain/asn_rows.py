@@ -20,6 +20,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from serialpos.domain import json_text
 from serialpos.domain.errors import BadSerial, DomainError
 from serialpos.domain.text import clip, has_control_chars
 
@@ -37,7 +38,7 @@ REQUIRED_COLUMNS = ("ASN", "Vendor", "SKU", "Quantity")
 JSON_LINE_KEYS = frozenset({"sku", "quantity", "serials", "case_pack"})
 JSON_ASN_KEYS = frozenset({"asn", "vendor", "lines"})
 
-_WHOLE = re.compile(r"[0-9]+")
+_WHOLE = re.compile(r"[0-9]{1,18}")  # longer is past any limit, and int() of 5,000 digits raises
 
 
 class AsnFileRefused(DomainError):
@@ -282,11 +283,12 @@ def _kind(value: object) -> str:
 def parse_json(text: str) -> ParsedAsnFile:
     problems: list[Problem] = []
     try:
-        value = json.loads(text)
-    except (json.JSONDecodeError, RecursionError) as exc:
-        where = f"line {exc.lineno}" if isinstance(exc, json.JSONDecodeError) else "file"
-        why = exc.msg if isinstance(exc, json.JSONDecodeError) else "nested too deeply"
-        return ParsedAsnFile([], [Problem(where, f"not valid JSON: {why}")])
+        # Limits: duplicate keys, numbers of more than 40 characters, deep nesting and lone
+        # surrogates are refused here, whole, rather than crashing the import or the driver.
+        value = json_text.loads(text)
+    except json_text.JsonRefused as exc:
+        where = f"line {exc.line}" if exc.line is not None else "file"
+        return ParsedAsnFile([], [Problem(where, f"not valid JSON: {exc.reason}")])
     items: list[Any] = value if isinstance(value, list) else [value]
     docs: dict[str, AsnDoc] = {}
     for i, item in enumerate(items, start=1):

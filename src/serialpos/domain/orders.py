@@ -14,6 +14,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import TypeVar
 
 from serialpos.domain.errors import BadRequest, BadValue, SerialRequired
+from serialpos.domain.limits import MAX_MONEY, parse_decimal
 from serialpos.domain.products import SerialMode
 from serialpos.domain.text import clip
 
@@ -153,7 +154,13 @@ class LineAmounts:
 
 
 def line_amounts(unit_price: Decimal, quantity: int, tax_rate: Decimal | None) -> LineAmounts:
-    net = (unit_price * quantity).quantize(CENT, ROUND_HALF_UP)
+    """A line's net and tax; a line whose total would pass MAX_MONEY is a ``bad_value``
+    (checked before rounding, which would raise past 28 digits)."""
+    net = unit_price * quantity
+    if abs(net) * (1 + (tax_rate or Decimal(0)) / 100) > MAX_MONEY:
+        raise BadValue(f"the line total of {quantity:,} x {unit_price} is too large "
+                       f"(at most {MAX_MONEY:,})")
+    net = net.quantize(CENT, ROUND_HALF_UP)
     tax = (net * (tax_rate or Decimal(0)) / 100).quantize(CENT, ROUND_HALF_UP)
     return LineAmounts(net, tax)
 
@@ -180,16 +187,19 @@ def totals(lines: Iterable[LineAmounts], payments: Iterable[Decimal] = ()) -> To
         net += amounts.net
         tax += amounts.tax
     paid = sum(payments, Decimal("0.00"))
+    for field, value in (("order total", net + tax), ("total paid", paid)):
+        if abs(value) > MAX_MONEY:
+            raise BadValue(f"the {field} would be {value:,}, past the limit of {MAX_MONEY:,}")
     return Totals(net, tax, net + tax, paid)
 
 
-def parse_amount(value: str) -> Decimal:
-    try:
-        amount = Decimal(value.strip())
-    except ArithmeticError:
-        raise BadValue(f"amount '{clip(value)}' is not a number") from None
-    if not amount.is_finite() or amount <= 0 or amount != amount.quantize(CENT):
-        raise BadValue(f"amount '{clip(value)}' must be more than zero, to the cent")
+def parse_amount(value: str, field: str = "amount") -> Decimal:
+    """A payment amount: a number more than zero, to the cent, within MAX_MONEY. Never raises
+    past the domain (``1e30``, ``1e999999``, 28 digits are each a ``bad_value``)."""
+    amount = parse_decimal(value, field)
+    if amount <= 0 or abs(amount) > MAX_MONEY or amount != amount.quantize(CENT):
+        raise BadValue(f"{field} '{clip(value)}' must be more than zero, to the cent, and at "
+                       f"most {MAX_MONEY:,}")
     return amount
 
 

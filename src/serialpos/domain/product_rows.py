@@ -29,6 +29,7 @@ from decimal import Decimal
 from typing import Any
 
 from serialpos.domain.errors import BadValue, DomainError
+from serialpos.domain.limits import MAX_MONEY
 from serialpos.domain.products import (
     MAX_COMPONENT_QUANTITY,
     PackageType,
@@ -53,7 +54,7 @@ MAX_CELL_LENGTH = 1000
 #: an oversized cell reaches our check and its clear message.
 CSV_FIELD_LIMIT = 2**31 - 1
 MAX_SERIAL_FORMAT_LENGTH = 200  # product.serial_format column
-MAX_PRICE = Decimal("9999999999.99")  # product.price is NUMERIC(12, 2)
+MAX_PRICE = MAX_MONEY  # product.price is NUMERIC(12, 2)
 BARCODE_SEPARATOR = "|"
 COMPONENT_SEPARATOR = "|"
 QUANTITY_MARK = "*"

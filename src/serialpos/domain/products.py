@@ -10,6 +10,7 @@ from decimal import Decimal, InvalidOperation
 from stdnum import ean
 
 from serialpos.domain.errors import BadValue
+from serialpos.domain.limits import MAX_MONEY, MAX_NUMBER_TEXT
 from serialpos.domain.serials import SerialFormat
 from serialpos.domain.text import clip, has_control_chars
 
@@ -102,13 +103,19 @@ def normalize_gtin(code: str) -> str:
 
 
 def parse_price(value: str) -> Decimal:
+    """A price: zero or more, to the cent, at most MAX_MONEY (``1e309`` is a ``bad_value``,
+    never an exception from rounding)."""
     text = value.strip().replace(",", "") if value.count(".") == 1 else value.strip()
+    if len(text) > MAX_NUMBER_TEXT:
+        raise BadValue(f"price '{clip(value, 24)}' is too long to be a number")
     try:
         price = Decimal(text)
     except InvalidOperation:
         raise BadValue(f"price '{clip(value)}' is not a number") from None
     if not price.is_finite() or price < 0:
         raise BadValue(f"price '{clip(value)}' must be zero or more")
+    if price > MAX_MONEY:
+        raise BadValue(f"price '{clip(value)}' is too large (at most {MAX_MONEY})")
     if price != price.quantize(Decimal("0.01")):
         raise BadValue(f"price '{clip(value)}' has more than two decimals")
     return price.quantize(Decimal("0.01"))
@@ -117,6 +124,8 @@ def parse_price(value: str) -> Decimal:
 def parse_tax_rate(value: str) -> Decimal:
     """A tax rate in percent (``20`` or ``20%``)."""
     text = value.strip().rstrip("%").strip()
+    if len(text) > MAX_NUMBER_TEXT:
+        raise BadValue(f"tax rate '{clip(value, 24)}' is too long to be a number")
     try:
         rate = Decimal(text)
     except InvalidOperation:
@@ -128,7 +137,7 @@ def parse_tax_rate(value: str) -> Decimal:
 
 def parse_warranty_months(value: str) -> int:
     text = value.strip()
-    if not (text.isascii() and text.isdigit()) or int(text) > 1200:
+    if not (text.isascii() and text.isdigit()) or len(text) > 4 or int(text) > 1200:
         raise BadValue(f"warranty '{clip(value)}' must be a whole number of months (0-1200)")
     return int(text)
 

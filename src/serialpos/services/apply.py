@@ -12,7 +12,6 @@ The format is documented for hosts in docs/integration.md; keep the two in step.
 from __future__ import annotations
 
 import codecs
-import json
 from collections.abc import Callable, Iterator, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass, replace
@@ -22,8 +21,10 @@ from typing import IO, Any
 import sqlalchemy as sa
 
 from serialpos.db.engine import Database, DatabaseError
+from serialpos.domain import json_text
 from serialpos.domain.errors import BadRequest, DomainError, RefusedWithDetails
 from serialpos.domain.events import DocumentRef
+from serialpos.domain.limits import parse_money
 from serialpos.domain.states import Action
 from serialpos.domain.text import clip, has_control_chars
 from serialpos.services import apply_ids, ledger
@@ -381,8 +382,6 @@ def _order_set_serial(db: Database, actor: Actor, f: Fields) -> Result:
 
 
 def _order_fulfil(db: Database, actor: Actor, f: Fields) -> Result:
-    from decimal import Decimal, InvalidOperation
-
     from serialpos.services import orders
 
     lines = None
@@ -398,10 +397,8 @@ def _order_fulfil(db: Database, actor: Actor, f: Fields) -> Result:
             amount = g.value("amount")
             if isinstance(amount, bool) or not isinstance(amount, int | float | str):
                 raise BadRequest(f"payments[{n}]: 'amount' must be a number or text")
-            try:
-                value = Decimal(str(amount))
-            except InvalidOperation:
-                raise BadRequest(f"payments[{n}]: 'amount' is not a number") from None
+            # Bounded here, as for every amount (1e30, 1e999999, 28 digits are bad_value).
+            value = parse_money(str(amount), f"payments[{n}].amount")
             payments.append((g.code("method"), value))
     done = orders.fulfil(db, actor, f.code("order"), lines=lines, payments=payments,
                          settle_in=None if payments is not None else "cash")
@@ -548,34 +545,22 @@ def _json_type(value: object) -> str:
     return "an object"
 
 
-def _refuse_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a JSON number")
-
-
 def _parse(raw: bytes) -> dict[str, Any]:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise BadRequest("the line is not valid UTF-8") from None
     try:
-        value = json.loads(text, parse_constant=_refuse_constant)
-    except RecursionError:
-        raise BadRequest("the line is not valid JSON: nested too deeply") from None
-    except json.JSONDecodeError as exc:
+        value = json_text.loads(text)
+    except json_text.LoneSurrogate:
+        # "\ud800" is valid JSON but no character: it could be neither stored nor echoed.
+        raise BadRequest("the line holds an invalid Unicode escape (a lone surrogate)") from None
+    except json_text.JsonRefused as exc:
         # Its own "line 1 column 5" would be read as the input line: give the column alone.
-        raise BadRequest(f"the line is not valid JSON: {exc.msg} at column {exc.colno}") from None
-    except ValueError as exc:  # NaN or Infinity, an integer of thousands of digits
-        why = "a number has too many digits" if "digits" in str(exc) else clip(str(exc), 120)
-        raise BadRequest(f"the line is not valid JSON: {why}") from None
+        where = f" at column {exc.column}" if exc.column is not None else ""
+        raise BadRequest(f"the line is not valid JSON: {exc.reason}{where}") from None
     if not isinstance(value, dict):
         raise BadRequest(f"the line must be a JSON object, not {_json_type(value)}")
-    try:
-        # "\ud800" is valid JSON but no character: it could be neither stored nor echoed.
-        json.dumps(value, ensure_ascii=False).encode("utf-8")
-    except UnicodeEncodeError:
-        raise BadRequest("the line holds an invalid Unicode escape (a lone surrogate)") from None
-    except RecursionError:
-        raise BadRequest("the line is not valid JSON: nested too deeply") from None
     return value
 
 

@@ -11,6 +11,7 @@ from serialpos.db import repo
 from serialpos.db.engine import Database
 from serialpos.db.tables import utcnow
 from serialpos.domain.errors import BadValue, UnknownProduct
+from serialpos.domain.limits import check_money
 from serialpos.domain.products import (
     Product,
     SerialMode,
@@ -226,8 +227,9 @@ def create_product(
     mode = SerialMode.parse(serial_mode)
     fmt = SerialFormat.parse(serial_format)
     gtins = tuple(dict.fromkeys(normalize_gtin(code) for code in barcodes))
-    if price < 0:
+    if not price.is_finite() or price < 0:
         raise BadValue("price must be zero or more")
+    price = check_money(price, "price")
     p = repo.product_t.c
 
     def work(conn: Connection) -> Product:
