@@ -57,11 +57,11 @@ class SerialposGroup(TyperGroup):
             where = f" ({exc.filename})" if getattr(exc, "filename", None) else ""
             message = f"{exc.strerror or exc}{where}"
         except Exception as exc:
-            from serialpos.db.engine import DatabaseError
+            from serialpos.db.open_errors import DatabaseUnusable
 
             if _is_click(exc):
                 raise
-            known = isinstance(exc, DatabaseError)
+            known = isinstance(exc, DatabaseUnusable)  # DatabaseError is one
             message = str(exc) if known else _unexpected(exc, command)
         else:
             _log_action(ctx, command, "done")

@@ -52,14 +52,16 @@ class CliState:
     def url(self) -> str:
         return self.db_url or self.config().resolved_db_url()
 
-    def database(self, *, check_schema: bool = True) -> Database:
+    def database(self, *, check_schema: bool = True, create: bool = False) -> Database:
+        """The database, opened once. A SQLite file that does not exist is refused unless
+        ``create`` (commands that make a database) or it is the embedded default."""
         if self._db is None:
             from serialpos.config import default_db_url
             from serialpos.db import migrate
             from serialpos.db.engine import Database
 
             url = self.url()
-            self._db = Database(url)
+            self._db = Database(url, must_exist=not (create or url == default_db_url()))
             if check_schema:
                 # The embedded default database is set up on first use; any other database
                 # is set up deliberately with `serialpos db init`.

@@ -14,8 +14,17 @@ app = typer.Typer(help="Set up, migrate and check the database.", no_args_is_hel
 def init(ctx: typer.Context) -> None:
     """Create the schema in a new database (an existing one is brought up to date)."""
     from serialpos.db import migrate
+    from serialpos.db.engine import normalize_url
+    from serialpos.db.open_errors import DatabaseUnusable, parse_url, sqlite_file
 
-    db = state(ctx).database(check_schema=False)
+    st = state(ctx)
+    try:
+        path = sqlite_file(parse_url(normalize_url(st.url())))
+    except DatabaseUnusable:
+        path = None  # opening it below says why, in one line
+    if path is not None and not path.exists():
+        say(f"creating a new database at {path}")
+    db = st.database(check_schema=False, create=True)
     before, after = migrate.upgrade(db)
     if before == after:
         say(f"database already set up (schema {after})")

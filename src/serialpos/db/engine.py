@@ -17,12 +17,14 @@ import sqlite3
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
+
+from serialpos.db import open_errors
+from serialpos.db.open_errors import DatabaseUnusable
 
 T = TypeVar("T")
 
@@ -48,7 +50,7 @@ def busy_wait_seconds() -> float:
     return value
 
 
-class DatabaseError(Exception):
+class DatabaseError(DatabaseUnusable):
     """The database cannot be reached or used; the message says what to do."""
 
 
@@ -74,11 +76,20 @@ def _is_pg_retryable(exc: BaseException) -> bool:
 class Database:
     """One database, shared by every service call in a process."""
 
-    def __init__(self, url: str, *, echo: bool = False, busy_wait: float | None = None) -> None:
+    def __init__(self, url: str, *, echo: bool = False, busy_wait: float | None = None,
+                 must_exist: bool = False) -> None:
+        """``must_exist``: a SQLite file that does not exist is refused, and nothing (no
+        folder, no file) is created; only commands that create a database leave it False."""
         self.url = normalize_url(url)
+        try:
+            self._parsed = open_errors.parse_url(self.url)
+            if must_exist:
+                open_errors.require_existing(self._parsed)
+        except DatabaseUnusable as exc:
+            raise DatabaseError(str(exc)) from None
         #: Seconds a connection waits for a busy SQLite database (each attempt).
         self.busy_wait = busy_wait_seconds() if busy_wait is None else busy_wait
-        self.engine = self._make_engine(self.url, echo, self.busy_wait)
+        self.engine = self._make_engine(self._parsed, echo, self.busy_wait)
         # The same pool with reads marked once, instead of per transaction.
         self._read_engine = self.engine.execution_options(serialpos_write=False)
         self.dialect = self.engine.dialect.name
@@ -86,23 +97,24 @@ class Database:
 
     # -- engine -----------------------------------------------------------------------
     @staticmethod
-    def _make_engine(url: str, echo: bool, busy_wait: float) -> Engine:
-        parsed = sa.engine.make_url(url)
+    def _make_engine(parsed: sa.URL, echo: bool, busy_wait: float) -> Engine:
+        path = open_errors.sqlite_file(parsed)
         if parsed.get_backend_name() == "sqlite":
-            database = parsed.database
-            if database and database != ":memory:":
-                Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            if path is not None and not path.exists():
+                path.parent.mkdir(parents=True, exist_ok=True)
             engine = sa.create_engine(
-                url,
+                parsed,
                 echo=echo,
                 connect_args={"check_same_thread": False, "timeout": busy_wait},
             )
             _configure_sqlite(engine, int(busy_wait * 1000))
             return engine
         try:
-            return sa.create_engine(url, echo=echo, pool_pre_ping=True)
-        except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError) as exc:
-            raise DatabaseError(f"cannot use database URL {parsed!r}: {exc}") from exc
+            return sa.create_engine(parsed, echo=echo, pool_pre_ping=True,
+                                    connect_args={"connect_timeout": 10})
+        except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError, ImportError) as exc:
+            raise DatabaseError(f"cannot use this database URL ({parsed.drivername}): "
+                                f"{str(exc).splitlines()[0]}") from None
 
     def dispose(self) -> None:
         self.engine.dispose()
@@ -124,7 +136,11 @@ class Database:
         except sa.exc.OperationalError as exc:
             if _is_busy(exc):
                 raise  # waited for by the retry loop, like a busy BEGIN
-            raise DatabaseError(f"cannot open the database: {_reason(exc)}") from exc
+            raise DatabaseError(open_errors.explain(exc, self._parsed)
+                                or f"cannot open the database: {_reason(exc)}") from exc
+        except sa.exc.DBAPIError as exc:  # "file is not a database" and the like
+            raise DatabaseError(open_errors.explain(exc, self._parsed)
+                                or f"cannot open the database: {_reason(exc)}") from exc
 
     def write(self, work: Callable[[Connection], T]) -> T:
         """Run ``work`` in one write transaction, retrying while another writer holds the
@@ -144,9 +160,13 @@ class Database:
                 return self._once(work, write)
             except sa.exc.OperationalError as exc:
                 if not (_is_busy(exc) or _is_pg_retryable(exc)) or time.monotonic() > deadline:
-                    raise DatabaseError(f"database error: {_reason(exc)}") from exc
+                    raise DatabaseError(open_errors.explain(exc, self._parsed)
+                                        or f"database error: {_reason(exc)}") from exc
             except sa.exc.DBAPIError as exc:
                 if not _is_pg_retryable(exc) or time.monotonic() > deadline:
+                    said = open_errors.explain(exc, self._parsed)
+                    if said is not None:
+                        raise DatabaseError(said) from exc
                     raise
             time.sleep(delay)
             delay = min(delay * 2, 0.5)

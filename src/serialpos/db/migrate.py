@@ -9,7 +9,9 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.util import CommandError
 
+from serialpos import __version__
 from serialpos.db.engine import Database, DatabaseError
 
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -43,14 +45,55 @@ def current_revision(db: Database) -> str | None:
         raise DatabaseError(f"cannot open the database: {exc.orig}") from exc
 
 
+#: Written by every upgrade: the version of serialpos that last brought the schema forward.
+INSTALL_KEY = "upgraded_by"
+_install_t = sa.table("serialpos_install", sa.column("key", sa.String),
+                      sa.column("value", sa.String))
+
+
+def _known(revision: str) -> bool:
+    try:
+        return ScriptDirectory.from_config(_config()).get_revision(revision) is not None
+    except CommandError:
+        return False
+
+
+def _upgraded_by(db: Database) -> str | None:
+    """The version recorded by the install that last upgraded the database, if it said."""
+    def work(conn: sa.Connection) -> str | None:
+        if not sa.inspect(conn).has_table("serialpos_install"):
+            return None
+        return conn.execute(sa.select(_install_t.c.value)
+                            .where(_install_t.c.key == INSTALL_KEY)).scalar()
+    try:
+        return db.read(work)
+    except sa.exc.DBAPIError:
+        return None
+
+
+def _newer_schema(db: Database, current: str) -> DatabaseError:
+    version = _upgraded_by(db)
+    # A development build can carry this version number with a newer schema: name the schema.
+    who = f"serialpos {version}" if version and version != __version__ \
+        else f"a newer serialpos (schema {current})"
+    return DatabaseError(f"this database was upgraded by {who}; this is serialpos "
+                         f"{__version__}: install that version or later")
+
+
 def upgrade(db: Database, revision: str = "head") -> tuple[str | None, str]:
-    """Migrate forward; returns (revision before, revision after)."""
+    """Migrate forward; returns (revision before, revision after). A database a newer
+    install has upgraded is refused in one line, untouched."""
     before = current_revision(db)
+    if before is not None and not _known(before):
+        raise _newer_schema(db, before)
     cfg = _config()
     with db.engine.connect() as conn:
         conn.execution_options(serialpos_write=True)
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, revision)
+        if sa.inspect(conn).has_table("serialpos_install"):
+            conn.execute(sa.delete(_install_t).where(_install_t.c.key == INSTALL_KEY))
+            conn.execute(sa.insert(_install_t).values(key=INSTALL_KEY, value=__version__))
         conn.commit()
     after = current_revision(db)
     assert after is not None
@@ -68,6 +111,8 @@ def ensure_current(db: Database) -> None:
         raise DatabaseError(
             "the database has not been set up: run `serialpos db init` (or `serialpos demo`)"
         )
+    if not _known(current):
+        raise _newer_schema(db, current)
     raise DatabaseError(
         f"the database schema is at revision {current}, this serialpos needs {head}: "
         "run `serialpos db upgrade`"

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
 from stdnum import luhn
 
 from serialpos.db import migrate
 from serialpos.db.engine import Database
+from serialpos.domain.errors import DomainError
 from serialpos.domain.events import DocumentRef
 from serialpos.domain.states import Action
 from serialpos.services import ledger, stores, users
@@ -39,6 +42,28 @@ class DemoInfo:
     units: int
 
 
+class NotADemoDatabase(DomainError):
+    code = "not_a_demo_database"
+
+
+def refuse_a_database_in_use(db: Database) -> None:
+    """The demo fills only a new database (a new file, an empty schema, or one just set up
+    with ``db init`` and nothing in it): pointed at a shop's database by mistake, it must
+    stop before writing anything, not after adding its stores."""
+    if migrate.current_revision(db) is None:
+        return
+    tables = ("store", "app_user", "product")
+
+    def work(conn: Connection) -> int:
+        return sum(int(conn.execute(sa.select(sa.func.count()).select_from(sa.table(name)))
+                       .scalar_one()) for name in tables)
+
+    if db.read(work):
+        raise NotADemoDatabase(
+            "this database already holds stores, users or products; the demo only fills a "
+            "new database: give a new file with --db, or leave --db out to use the demo's own")
+
+
 def build_demo(db: Database, *, activity: bool = True) -> DemoInfo:
     """Fill an empty database. Serials are fixed, so the README and tests can name them.
 
@@ -46,6 +71,7 @@ def build_demo(db: Database, *, activity: bool = True) -> DemoInfo:
     order with a serial still to record, an ASN on its way), so the reports, the fulfilment
     report, pick lists and receiving have something to show. Tests that count what they
     made themselves build the demo without it."""
+    refuse_a_database_in_use(db)
     migrate.upgrade(db)
     for code, name in DEMO_STORES:
         stores.add_store(db, SYSTEM, code, name)
