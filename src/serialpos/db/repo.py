@@ -20,6 +20,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, CursorResult, Dialect
 from sqlalchemy.sql.compiler import SQLCompiler
 
+from serialpos.db import ledger_chain
 from serialpos.db import tables as t
 from serialpos.db.engine import Database
 from serialpos.domain.errors import UnknownProduct, UnknownStore
@@ -395,6 +396,8 @@ _INSERT_EVENT_RUN = Prepared(_INSERT_EVENT, _EVENT_KEYS)
 
 
 def add_events(conn: Connection, events: list[dict[str, object]]) -> None:
+    """Insert new ledger events, each hashed into its chain first (db/ledger_chain.py)."""
+    ledger_chain.stamp(conn, events)
     if len(events) == 1 and events[0].keys() == set(_EVENT_KEYS):
         _INSERT_EVENT_RUN.run(conn, events[0])  # one whole row: the hot path
     elif events:

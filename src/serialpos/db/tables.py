@@ -172,6 +172,25 @@ class LedgerEvent(SQLModel, table=True):
     document_id: str | None = Field(default=None, max_length=64)
     document_line: str | None = Field(default=None, max_length=32)
     reason: str | None = Field(default=None, max_length=200)
+    #: Tamper evidence (see domain/ledger_chain.py): the event's chain, its place in it and
+    #: the SHA-256 over its content and the previous event's hash.
+    chain_id: int | None = Field(default=None)
+    chain_seq: int | None = Field(default=None, sa_type=sa.BigInteger())
+    hash: str | None = Field(default=None, max_length=64)
+
+
+class LedgerChain(SQLModel, table=True):
+    """The head of one hash chain of ledger events: one per (store, terminal)."""
+
+    __tablename__ = "ledger_chain"
+    __table_args__ = (sa.UniqueConstraint("store_id", "terminal",
+                                          name="uq_ledger_chain_store_terminal"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    store_id: int = Field(foreign_key="store.id")
+    terminal: str = Field(max_length=64)
+    seq: int = Field(default=0, sa_type=sa.BigInteger())
+    hash: str = Field(max_length=64)
 
 
 class ProductComponent(SQLModel, table=True):

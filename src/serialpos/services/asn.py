@@ -26,7 +26,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection
 
-from serialpos.db import repo
+from serialpos.db import ledger_chain, repo
 from serialpos.db.asn_tables import asn_line_t, asn_scan_t, asn_t
 from serialpos.db.engine import Database
 from serialpos.db.tables import utcnow
@@ -335,7 +335,8 @@ def _bulk_import(conn: Connection, actor: Actor, docs: list[AsnDoc],
         else:
             events = [(*head, pid, None, s, None, None, 0, DOCUMENT_TYPE, doc.asn, line, None)
                       for pid, line, serials in listed for s in serials]
-        _insert_many(conn, repo.event_t, event_keys, events)
+        hashed_keys, hashed = ledger_chain.stamp_rows(conn, event_keys, events)
+        _insert_many(conn, repo.event_t, hashed_keys, hashed)
         imported.append(ImportedAsn(doc.asn, doc.vendor, len(doc.rows), doc.units, doc.serials))
     return ImportResult(store, tuple(imported), tracked)
 

@@ -65,6 +65,18 @@ def _last_event_mismatches(conn: Connection) -> list[tuple[str, str, str, str | 
             conn.execute(q)]
 
 
+def _chain_findings(conn: Connection) -> list[Finding]:
+    """Tamper evidence: the first break of each ledger hash chain (ledger_chain_check.py)."""
+    from serialpos.services.ledger_chain_check import RULE, chain_breaks, chain_place
+
+    found = []
+    for broken in chain_breaks(conn):
+        store, terminal = chain_place(conn, broken.chain)
+        where = f" (chain of terminal {terminal})" if terminal else ""
+        found.append(Finding(RULE, store, "", broken.detail + where))
+    return found
+
+
 def check_ledger(db: Database) -> list[Finding]:
     def work(conn: Connection) -> list[Finding]:
         findings: list[Finding] = []
@@ -98,6 +110,7 @@ def check_ledger(db: Database) -> list[Finding]:
         findings += _serials_live_twice(conn, stores)
         findings += _voided_orders_with_money(conn, stores)
         findings += _reservations(conn, stores)
+        findings.extend(_chain_findings(conn))
         return findings
 
     return db.read(work)

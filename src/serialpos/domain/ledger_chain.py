@@ -1,0 +1,104 @@
+"""The ledger's hash chain: each event carries a SHA-256 over its content, its place in its
+chain and the previous event's hash, so an event rewritten, removed or slipped in afterwards
+breaks the chain at that event.
+
+One chain per (store, terminal), not one for the whole database and not one per store:
+
+- a chain is appended to in order, so its head is locked by each writer until commit. One
+  chain for the database would put every till of every store in one queue on PostgreSQL; one
+  per store would still queue a store's tills behind each other (and behind a long import at
+  that store). A terminal does one thing at a time, so its own chain never makes a writer
+  wait for another terminal;
+- a terminal that works offline (a future journal kept on the till and sent later) builds
+  exactly this chain on its own, with the same hashes, and the server checks it as sent,
+  instead of re-hashing the terminal's events into a shared chain (which would prove
+  nothing about what the terminal recorded).
+
+Pure: no database here. ``db/ledger_chain.py`` keeps the heads; ``services`` checks them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+#: The "previous hash" of a chain's first event.
+GENESIS = "0" * 64
+
+#: The event fields a hash covers, in this order (everything but the row id, which the
+#: database assigns after the hash is made).
+HASHED_FIELDS = ("at", "action", "user_name", "terminal", "store_id", "product_id", "unit_id",
+                 "serial", "from_state", "to_state", "quantity", "document_type",
+                 "document_id", "document_line", "reason")
+
+
+_WHOLE_FIELDS = frozenset({"store_id", "product_id", "unit_id", "quantity"})
+
+
+def _plain(name: str, value: object) -> object:
+    """The value as the database gives it back (a line number given as 3 is read as "3"),
+    so hashing the event before the insert and after a read agree."""
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=None).isoformat(timespec="microseconds")
+    if name in _WHOLE_FIELDS:
+        return int(value)  # type: ignore[call-overload]
+    return str(value)
+
+
+_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str).encode
+
+
+def event_hash(previous: str, seq: int, event: Mapping[str, object]) -> str:
+    """The hash of one event at position ``seq`` of its chain, after ``previous``."""
+    body = [previous, seq, *(_plain(name, event.get(name)) for name in HASHED_FIELDS)]
+    return hashlib.sha256(_dumps(body).encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class ChainBreak:
+    """Where a chain stops proving anything: the first event (by id) that does not follow."""
+
+    chain: int
+    event_id: int | None
+    detail: str
+
+
+def first_break(chain: int, events: Iterable[Mapping[str, object]],
+                head: tuple[int, str] | None) -> ChainBreak | None:
+    """Walk one chain's events in ``chain_seq`` order (each a mapping with ``id``,
+    ``chain_seq``, ``hash`` and the hashed fields) and return the first break, or None.
+    ``head`` is the chain's recorded (last seq, last hash): events removed from the end
+    show there."""
+    previous, expected = GENESIS, 1
+    for event in events:
+        seq, found = event["chain_seq"], event["hash"]
+        event_id = event["id"]
+        assert isinstance(event_id, int)
+        if seq != expected:
+            what = "is missing" if isinstance(seq, int) and seq > expected else "repeats"
+            return ChainBreak(chain, event_id, f"event {event_id}: event {expected} of its "
+                                               f"chain {what} (this one says {seq})")
+        if found != event_hash(previous, expected, event):
+            return ChainBreak(chain, event_id, f"event {event_id} does not match its hash "
+                                               "(changed after it was recorded)")
+        previous, expected = str(found), expected + 1
+    if head is not None and (head[0] != expected - 1 or head[1] != previous):
+        return ChainBreak(chain, None, f"the chain's last {head[0] - expected + 1} event(s) "
+                                       "are missing" if head[0] >= expected else
+                          "the chain's head does not match its last event")
+    return None
+
+
+def chain_hashes(previous: str, first_seq: int,
+                 events: Iterable[Mapping[str, object]]) -> Iterator[tuple[int, str]]:
+    """(seq, hash) for consecutive new events of one chain."""
+    seq = first_seq
+    for event in events:
+        previous = event_hash(previous, seq, event)
+        yield seq, previous
+        seq += 1

@@ -1,0 +1,157 @@
+"""The tamper-evident ledger: every event is hashed into its (store, terminal) chain as it
+is recorded, by every path that records events; ``db check`` re-computes the chains and
+names the first event that breaks one; REPLACE (SQLite) and TRUNCATE (PostgreSQL) are
+refused like UPDATE and DELETE."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from serialpos.db.engine import Database
+from serialpos.domain.states import Action
+from serialpos.services import asn as asn_service
+from serialpos.services import ledger, products
+from serialpos.services.context import Actor
+from serialpos.services.integrity import check_ledger
+
+
+def shop(db: Database, admin: Actor) -> None:
+    products.create_product(db, admin, sku="PH1", name="Phone", serial_mode="required")
+    products.create_product(db, admin, sku="CB1", name="Cable")
+    ledger.move(db, admin, Action.RECEIVE, store="S1", sku="PH1", serials=["A1", "A2", "A3"])
+    ledger.move(db, admin, Action.SELL, store="S1", sku="PH1", serials=["A1"])
+    ledger.move(db, admin, Action.RECEIVE, store="S1", sku="CB1", quantity=5)
+    ledger.move(db, admin, Action.TRANSFER_OUT, store="S1", sku="PH1", serials=["A2"],
+                to_store="S2")
+    ledger.move(db, admin, Action.TRANSFER_IN, store="S2", sku="PH1", serials=["A2"])
+    asn_service.import_asn_data(db, admin, "asn.csv",
+                                b"ASN,Vendor,SKU,Quantity,Serials\nN1,V,PH1,2,B1|B2\n", "S1")
+
+
+def chain_findings(db: Database) -> list[str]:
+    return [f.detail for f in check_ledger(db) if f.rule == "ledger_chain"]
+
+
+@contextmanager
+def triggers_off(db: Database) -> Iterator[Connection]:
+    """What an attacker with the database file or superuser rights can do."""
+    with db.engine.begin() as conn:
+        if db.dialect == "sqlite":
+            conn.exec_driver_sql("DROP TRIGGER IF EXISTS ledger_event_no_update")
+            conn.exec_driver_sql("DROP TRIGGER IF EXISTS ledger_event_no_delete")
+        else:
+            conn.exec_driver_sql("ALTER TABLE ledger_event DISABLE TRIGGER USER")
+        yield conn
+
+
+def test_every_path_hashes_its_events_and_the_check_passes(db: Database, admin: Actor) -> None:
+    shop(db, admin)
+    with db.engine.connect() as conn:
+        unhashed = conn.exec_driver_sql(
+            "SELECT count(*) FROM ledger_event WHERE hash IS NULL OR chain_id IS NULL").scalar()
+        chains = conn.exec_driver_sql(
+            "SELECT s.code, c.terminal, c.seq FROM ledger_chain c JOIN store s "
+            "ON s.id = c.store_id ORDER BY s.code").all()
+        events = conn.exec_driver_sql("SELECT count(*) FROM ledger_event").scalar()
+    assert unhashed == 0
+    assert [(code, terminal) for code, terminal, _ in chains] == [("S1", "test-terminal"),
+                                                                ("S2", "test-terminal")]
+    assert sum(seq for _, _, seq in chains) == events
+    assert check_ledger(db) == []
+
+
+@pytest.mark.parametrize("change", ["user_name = 'mallory'", "at = at", "reason = 'oops'"])
+def test_an_event_changed_afterwards_is_named(db: Database, admin: Actor, change: str) -> None:
+    shop(db, admin)
+    with triggers_off(db) as conn:
+        if change == "at = at":  # moved in time by a second
+            change = ("at = datetime(at, '+1 second')" if db.dialect == "sqlite"
+                      else "at = at + interval '1 second'")
+        conn.exec_driver_sql(f"UPDATE ledger_event SET {change} WHERE id = 3")
+    assert chain_findings(db) == ["event 3 does not match its hash (changed after it was "
+                                  "recorded) (chain of terminal test-terminal)"]
+
+
+def test_removed_events_are_named(db: Database, admin: Actor) -> None:
+    shop(db, admin)
+    ledger.move(db, admin, Action.RECEIVE, store="S1", sku="CB1", quantity=1)
+    with db.engine.connect() as conn:
+        last = conn.exec_driver_sql(
+            "SELECT max(e.id) FROM ledger_event e JOIN store s ON s.id = e.store_id "
+            "WHERE s.code = 'S1'").scalar()
+    with triggers_off(db) as conn:
+        conn.exec_driver_sql("DELETE FROM ledger_event WHERE id = 2")
+        conn.exec_driver_sql(f"DELETE FROM ledger_event WHERE id = {last}")
+    found = chain_findings(db)
+    assert found[0].startswith("event 3: event 2 of its chain is missing")
+    assert found[1:] == []  # one chain, its first break named
+    with triggers_off(db) as conn:
+        conn.exec_driver_sql("DELETE FROM ledger_event WHERE store_id = "
+                             "(SELECT id FROM store WHERE code = 'S2')")
+    assert "all 1 event(s) of the chain are missing" in chain_findings(db)[1]
+
+
+def test_an_event_slipped_in_is_named(db: Database, admin: Actor) -> None:
+    shop(db, admin)
+    with db.engine.begin() as conn:
+        conn.exec_driver_sql(
+            "INSERT INTO ledger_event (at, action, user_name, terminal, store_id, product_id, "
+            "quantity) SELECT at, action, user_name, terminal, store_id, product_id, 7 "
+            "FROM ledger_event WHERE id = 1")
+        new_id = conn.exec_driver_sql("SELECT max(id) FROM ledger_event").scalar()
+    assert chain_findings(db) == [f"event {new_id} has no hash (1 event(s) outside the hash "
+                                  "chain: inserted around serialpos)"]
+
+
+def test_replace_of_an_event_is_refused_on_sqlite(db: Database, admin: Actor) -> None:
+    if db.dialect != "sqlite":
+        pytest.skip("REPLACE is SQLite's")
+    shop(db, admin)
+    for verb in ("REPLACE INTO", "INSERT OR REPLACE INTO"):
+        with pytest.raises(sa.exc.DBAPIError, match="append-only"), db.engine.begin() as conn:
+            conn.exec_driver_sql(
+                f"{verb} ledger_event (id, at, action, user_name, terminal, store_id, "
+                "product_id, unit_id, serial, from_state, to_state, quantity, chain_id, "
+                "chain_seq, hash) SELECT id, at, action, 'mallory', terminal, store_id, "
+                "product_id, unit_id, serial, from_state, to_state, quantity, chain_id, "
+                "chain_seq, hash FROM ledger_event WHERE id = 2")
+    assert check_ledger(db) == []
+
+
+def test_truncate_is_refused_on_postgres(db: Database, admin: Actor) -> None:
+    if db.dialect != "postgresql":
+        pytest.skip("TRUNCATE triggers are PostgreSQL's")
+    shop(db, admin)
+    for statement in ("TRUNCATE ledger_event", "TRUNCATE ledger_event CASCADE",
+                      "TRUNCATE store CASCADE"):
+        with pytest.raises(sa.exc.DBAPIError, match="append-only"), db.engine.begin() as conn:
+            conn.exec_driver_sql(statement)
+    with db.engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT count(*) FROM ledger_event").scalar() == 9
+    assert check_ledger(db) == []
+
+
+def test_a_rolled_back_transaction_leaves_the_chain_whole(db: Database, admin: Actor) -> None:
+    """The head cached for a transaction is not reused after it rolled back."""
+    shop(db, admin)
+    with pytest.raises(Exception, match="already sold"):
+        ledger.move(db, admin, Action.SELL, store="S1", sku="PH1", serials=["A3", "A1"])
+    ledger.move(db, admin, Action.SELL, store="S1", sku="PH1", serials=["A3"])
+    assert check_ledger(db) == []
+
+
+def test_events_removed_from_the_end_show_at_the_head(db: Database, admin: Actor) -> None:
+    shop(db, admin)
+    with db.engine.connect() as conn:
+        last = conn.exec_driver_sql(
+            "SELECT max(e.id) FROM ledger_event e JOIN store s ON s.id = e.store_id "
+            "WHERE s.code = 'S1'").scalar()
+    with triggers_off(db) as conn:
+        conn.exec_driver_sql(f"DELETE FROM ledger_event WHERE id = {last}")
+    assert chain_findings(db) == ["the chain's last 1 event(s) are missing (chain of "
+                                  "terminal test-terminal)"]
