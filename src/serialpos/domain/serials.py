@@ -1,17 +1,34 @@
-"""Serial numbers: normalising what was typed or scanned, and checking a product's format."""
+"""Serial numbers: normalising what was typed or scanned, and checking a product's format.
+
+A format's regular expression runs on RE2 (google-re2), which matches in time linear in the
+serial: a manager's ``(a+)+$`` cannot stall a till (Python's ``re`` took 35 s on 31
+characters). What RE2 cannot run (back-references, look-arounds) is refused when the format
+is set, with RE2's reason.
+"""
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
+import re2
 from stdnum import luhn
 
 from serialpos.domain.errors import BadSerial, BadValue
 from serialpos.domain.text import clip, has_control_chars, invisible_character, shown
 
 MAX_SERIAL_LENGTH = 64
+#: Longest serial format accepted: RE2's cost grows with the pattern too.
+MAX_FORMAT_LENGTH = 200
+#: A bare word (letters, digits, - and _) is no pattern anyone means: as a regular expression
+#: it would accept only itself. It is read as a mistyped check name (``imeii``) and refused.
+_BARE_WORD = re.compile(r"[A-Za-z0-9_-]+")
+_RE2_OPTIONS = re2.Options()
+_RE2_OPTIONS.log_errors = False  # the reason goes into our message, not onto stderr
+_RE2_OPTIONS.max_mem = 8 << 20
 
 
 def normalize_serial(raw: str | None) -> str | None:
@@ -91,12 +108,21 @@ class SerialFormat:
             return cls(spec.lower())
         if has_control_chars(spec):
             raise BadValue("the serial format contains control characters")
-        try:
-            re.compile(spec)
-        except re.error as exc:
+        if len(spec) > MAX_FORMAT_LENGTH:
+            raise BadValue(f"serial format '{clip(spec)}' is {len(spec)} characters long; at "
+                           f"most {MAX_FORMAT_LENGTH}")
+        if _BARE_WORD.fullmatch(spec):
+            close = difflib.get_close_matches(spec.lower(), NAMED_CHECKS, n=1)
+            hint = f"; did you mean {close[0]}?" if close else ""
             raise BadValue(
-                f"serial format '{clip(spec)}' is not a valid regular expression ({exc})"
-            ) from None
+                f"serial format '{clip(spec)}' is neither a known check "
+                f"({', '.join(NAMED_CHECKS)}) nor a regular expression (a pattern such as "
+                f"^SN[0-9]{{6}}$){hint}")
+        try:
+            _compile(spec)
+        except re2.error as exc:
+            raise BadValue(f"serial format '{clip(spec)}' is not a valid regular expression "
+                           f"({_reason(exc)}{_why_re2(spec)})") from None
         return cls(spec)
 
     def problem(self, serial: str) -> str | None:
@@ -104,7 +130,12 @@ class SerialFormat:
         check = NAMED_CHECKS.get(self.spec)
         if check is not None:
             return check(serial)
-        if _compiled(self.spec).fullmatch(serial) is None:
+        try:
+            pattern = _compiled(self.spec)
+        except re2.error as exc:  # a format stored before formats ran on RE2
+            return (f"the product's serial format cannot be checked ({_reason(exc)}); a "
+                    "manager must correct it")
+        if pattern.fullmatch(serial) is None:
             return f"it does not match the format {self.spec}"
         return None
 
@@ -114,11 +145,30 @@ class SerialFormat:
             raise BadSerial(f"serial '{clip(serial)}' is not valid for {sku}: {reason}")
 
 
-_regex_cache: dict[str, re.Pattern[str]] = {}
+_regex_cache: dict[str, Any] = {}
 
 
-def _compiled(spec: str) -> re.Pattern[str]:
+def _reason(exc: BaseException) -> str:
+    text = exc.args[0] if exc.args else str(exc)
+    return clip(text.decode("utf-8", "replace") if isinstance(text, bytes) else str(text), 120)
+
+
+def _why_re2(spec: str) -> str:
+    """What to add when Python's ``re`` would take a pattern RE2 refuses."""
+    try:
+        re.compile(spec)
+    except re.error:
+        return ""
+    return ("; back-references and look-arounds are not allowed: they cannot be matched in "
+            "linear time")
+
+
+def _compile(spec: str) -> Any:
+    return re2.compile(spec, options=_RE2_OPTIONS)
+
+
+def _compiled(spec: str) -> Any:
     pattern = _regex_cache.get(spec)
     if pattern is None:
-        pattern = _regex_cache[spec] = re.compile(spec)
+        pattern = _regex_cache[spec] = _compile(spec)
     return pattern

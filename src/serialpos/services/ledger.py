@@ -30,10 +30,11 @@ from serialpos.domain.errors import (
 from serialpos.domain.events import DocumentRef
 from serialpos.domain.products import SerialMode
 from serialpos.domain.scan_resolution import ProductFacts
-from serialpos.domain.serials import SerialFormat, require_serial
+from serialpos.domain.serials import require_serial
 from serialpos.domain.states import Action, UnitState, check_move, on_hand_delta
 from serialpos.domain.text import clip, has_control_chars
 from serialpos.domain.users import Permission
+from serialpos.services import serial_precheck
 from serialpos.services.context import Actor
 from serialpos.services.scan_resolver import (
     LIVE,
@@ -190,9 +191,21 @@ def move_many(
     of many products): all of them happen, or none does."""
     checked = [_checked(actor, step) for step in steps]
     _check_document(document, reason)
-    results = db.write(lambda conn: tuple(
-        _apply(conn, db, actor, step, serials, document, reason) for step, serials in checked
-    ))
+    results: tuple[LedgerResult, ...] | None = None
+    for _attempt in range(3):
+        # Formats are evaluated here, before the write transaction (serial_precheck.py).
+        formats = serial_precheck.precheck(db, [(step.sku, serials) for step, serials in checked])
+        try:
+            results = db.write(lambda conn, formats=formats: tuple(  # type: ignore[misc]
+                _apply(conn, db, actor, step, serials, document, reason, formats)
+                for step, serials in checked
+            ))
+            break
+        except serial_precheck.FormatChanged:
+            serial_precheck.forget(db)
+    if results is None:
+        raise Conflict("a product's serial format was being changed at the same moment; "
+                       "try again")
     for result in results:  # after the commit: the log says what happened, not what was tried
         logs.action(actor.user, actor.terminal,
                     f"{result.action} {result.sku} x{abs(result.quantity) or len(result.units)}"
@@ -252,7 +265,8 @@ def _check_document(document: DocumentRef | None, reason: str | None) -> None:
 
 
 def _apply(conn: Connection, db: Database, actor: Actor, step: Step, clean: list[str],
-           document: DocumentRef | None, reason: str | None) -> LedgerResult:
+           document: DocumentRef | None, reason: str | None,
+           formats: dict[str, str | None] | None = None) -> LedgerResult:
     action, store, quantity = step.action, step.store, step.quantity
     here = repo.store_id(db, conn, store)
     # One round trip for the product, the store's setting and the first unit named.
@@ -272,10 +286,14 @@ def _apply(conn: Connection, db: Database, actor: Actor, step: Step, clean: list
     needs_serial = tracked_here or action is Action.SELL
     if product.serial_mode is SerialMode.REQUIRED and needs_serial and not clean:
         raise SerialRequired(f"{product.sku} requires a serial for every unit")
-    fmt = SerialFormat.parse(product.serial_format) if clean else None
-    if fmt is not None:
+    if clean and product.serial_format and not serial_precheck.confirm(
+            formats, product.sku, product.serial_format):
+        # Only a move inside another service's transaction gets here; RE2 keeps it linear.
+        fmt = serial_precheck.stored_format(product.serial_format)
         for serial in clean:
             fmt.check(serial, product.sku)
+    elif clean:
+        serial_precheck.confirm(formats, product.sku, product.serial_format)
     if clean and tracked_here:
         units = tuple(
             _move_unit(conn, call, s, dest_id, ctx.unit if i == 0 else _UNREAD, step.shared_by)

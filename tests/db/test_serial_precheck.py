@@ -1,0 +1,57 @@
+"""A serial format is evaluated before the write transaction, never while it holds the write
+lock; a format changed between that check and the transaction is checked again."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from serialpos.db import repo
+from serialpos.db.engine import Database
+from serialpos.domain.errors import BadSerial
+from serialpos.domain.serials import SerialFormat
+from serialpos.domain.states import Action
+from serialpos.services import ledger, products, serial_precheck
+from serialpos.services.context import Actor
+
+
+def test_the_format_runs_while_no_write_lock_is_held(db: Database, admin: Actor,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    if db.dialect != "sqlite":
+        pytest.skip("the write lock is SQLite's")
+    products.create_product(db, admin, sku="PH1", name="Phone", serial_mode="required",
+                            serial_format="^A[0-9]+$")
+    path = Path(db.engine.url.database or "")
+    probes: list[str] = []
+
+    class Probe(SerialFormat):
+        def problem(self, serial: str) -> str | None:
+            other = sqlite3.connect(path, timeout=0, isolation_level=None)
+            try:
+                other.execute("BEGIN IMMEDIATE")  # fails at once if a writer holds the lock
+                other.execute("ROLLBACK")
+                probes.append(serial)
+            finally:
+                other.close()
+            return super().problem(serial)
+
+    monkeypatch.setattr(serial_precheck, "stored_format", lambda spec: Probe(spec))
+    ledger.move(db, admin, Action.RECEIVE, store="S1", sku="PH1", serials=["A1", "A2"])
+    assert probes == ["A1", "A2"]
+    with pytest.raises(BadSerial, match="does not match the format"):
+        ledger.move(db, admin, Action.RECEIVE, store="S1", sku="PH1", serials=["B1"])
+
+
+def test_a_format_changed_after_the_check_is_checked_again(db: Database, admin: Actor) -> None:
+    products.create_product(db, admin, sku="PH1", name="Phone", serial_mode="required",
+                            serial_format="^A[0-9]+$")
+    ledger.move(db, admin, Action.RECEIVE, store="S1", sku="PH1", serials=["A1"])  # cached
+    with db.engine.begin() as conn:  # another terminal's manager changes the format
+        conn.execute(sa.update(repo.product_t).values(serial_format="^B[0-9]+$"))
+    with pytest.raises(BadSerial, match=r"does not match the format \^B"):
+        ledger.move(db, admin, Action.RECEIVE, store="S1", sku="PH1", serials=["A2"])
+    result = ledger.move(db, admin, Action.RECEIVE, store="S1", sku="PH1", serials=["B2"])
+    assert [u.serial for u in result.units] == ["B2"]
