@@ -91,3 +91,39 @@ def test_an_unwritable_outbox_warns_and_keeps_the_file_owed(tmp_path: Path, shop
     assert flushed.exit_code == 1 and "cannot be made" in flushed.output
     good = _run(tmp_path, shop, "events", "flush", outbox=tmp_path / "good")
     assert good.exit_code == 0 and (tmp_path / "good" / "blind_receipt-R-S1-000001.csv").exists()
+
+
+def test_flush_says_what_the_start_up_wrote_and_removes_a_killed_writers_temp_file(
+        tmp_path: Path, shop: str) -> None:
+    """The attack: a writer killed half-way left its temp file for ever, and ``events flush``
+    said 'no event files owed' right after its own start-up had written the owed file."""
+    import subprocess
+    import sys
+
+    outbox = tmp_path / "outbox"
+    outbox.mkdir()
+    # A writer that dies (SIGKILL) between creating its temp file and the rename.
+    script = ("import os, signal, pathlib;"
+              "from serialpos import files;"
+              f"t = files._temp_name(pathlib.Path({str(outbox / 'x.csv')!r}));"
+              "t.write_text('half a fi');"
+              "print(t.name, flush=True);"
+              "os.kill(os.getpid(), signal.SIGKILL)")
+    killed = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                            check=False, timeout=60)
+    assert killed.returncode == -9
+    leftover = outbox / killed.stdout.strip()
+    assert leftover.exists()
+    live = outbox / f".y.csv.{os.getpid()}-0123abcd.tmp"  # a writer still at work: kept
+    live.write_text("in progress")
+    flushed = _run(tmp_path, shop, "events", "flush", outbox=outbox)
+    assert flushed.exit_code == 0, flushed.output
+    assert f"wrote {outbox / 'blind_receipt-R-S1-000001.csv'} (owed, at start-up)" \
+        in flushed.output
+    assert f"removed {leftover} (left by a writer that was stopped)" in flushed.output
+    assert "no event files owed" not in flushed.output
+    assert not leftover.exists() and live.exists()
+    assert sorted(p.name for p in outbox.iterdir()) == [
+        live.name, "blind_receipt-R-S1-000001.csv"]
+    again = _run(tmp_path, shop, "events", "flush", outbox=outbox)
+    assert "no event files owed (0 waiting)" in again.output

@@ -7,6 +7,7 @@ SQLAlchemy before they need it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
@@ -28,6 +29,9 @@ class CliState:
     in_console: bool = False
     #: Why owed event files could not be written at start, if they could not.
     outbox_warning: str = ""
+    #: What the start-up hook did in the outbox: files written, leftover temp files removed.
+    startup_written: tuple[Path, ...] = ()
+    startup_removed: tuple[Path, ...] = ()
     _config: TerminalConfig | None = field(default=None, repr=False)
     _db: Database | None = field(default=None, repr=False)
     _actor: Actor | None = field(default=None, repr=False)
@@ -85,9 +89,13 @@ class CliState:
         """A file still owed (the process died between a commit and its file) is written at
         the next start. A folder that cannot be written is said, never fatal: the files stay
         owed and nothing recorded is lost."""
+        from serialpos.files import remove_leftover_temp_files
         from serialpos.services.event_files import write_owed
 
-        report = write_owed(db, self.config().resolved_outbox())
+        outbox = self.config().resolved_outbox()
+        self.startup_removed = remove_leftover_temp_files(outbox)
+        report = write_owed(db, outbox)
+        self.startup_written = report.written
         self.outbox_warning = report.message
         if report.failed and not self.in_console:
             typer.echo(f"warning: {report.message}", err=True)

@@ -31,15 +31,23 @@ def resend(
 
 @app.command("flush")
 def flush(ctx: typer.Context) -> None:
-    """Write every event file still owed (normally done at each start)."""
+    """Write every event file still owed (normally done at each start), and remove the
+    temporary files of writers that were killed; says all it did, the start-up's part too."""
+    from serialpos.files import remove_leftover_temp_files
     from serialpos.services.event_files import owed_count, write_owed
 
     st = state(ctx)
-    db = st.database()
-    report = write_owed(db, st.config().resolved_outbox())
+    db = st.database()  # its start-up hook may write owed files already: reported below
+    folder = st.config().resolved_outbox()
+    removed = (*st.startup_removed, *remove_leftover_temp_files(folder))
+    report = write_owed(db, folder)
+    for path in st.startup_written:
+        say(f"wrote {path} (owed, at start-up)")
     for path in report.written:
         say(f"wrote {path}")
+    for path in removed:
+        say(f"removed {path} (left by a writer that was stopped)")
     if report.failed:
         fail(report.message)
-    if not report.written:
+    if not report.written and not st.startup_written:
         say(f"no event files owed ({owed_count(db)} waiting)")
