@@ -39,3 +39,39 @@ def popen(*args: str, env: dict[str, str]) -> subprocess.Popen[str]:
     return subprocess.Popen([sys.executable, "-m", "serialpos", *args], env=env,
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
+
+
+def make_shop(url: str, serials: list[str]) -> None:
+    """Stores S1 and S2, admin ada, PH1 (serials required) with ``serials`` in stock at S1,
+    CB1 (no serials) with 1,000 at S1."""
+    from serialpos.db import migrate
+    from serialpos.db.engine import Database
+    from serialpos.domain.states import Action
+    from serialpos.services import ledger, products, stores, users
+    from serialpos.services.context import SYSTEM
+
+    db = Database(url)
+    try:
+        migrate.upgrade(db)
+        stores.add_store(db, SYSTEM, "S1", "Main Street")
+        stores.add_store(db, SYSTEM, "S2", "Harbour Mall")
+        users.add_user(db, None, "ada", "admin", "1234")
+        products.create_product(db, SYSTEM, sku="PH1", name="Phone", serial_mode="required")
+        products.create_product(db, SYSTEM, sku="CB1", name="Cable")
+        if serials:
+            ledger.move(db, SYSTEM, Action.RECEIVE, store="S1", sku="PH1", serials=serials)
+        ledger.move(db, SYSTEM, Action.RECEIVE, store="S1", sku="CB1", quantity=1000)
+    finally:
+        db.dispose()
+
+
+def violations(url: str) -> list[str]:
+    """Every ``db check`` violation (the hash chain included)."""
+    from serialpos.db.engine import Database
+    from serialpos.services.integrity import check_ledger
+
+    db = Database(url)
+    try:
+        return [f"{f.rule}: {f.detail}" for f in check_ledger(db) if f.violation]
+    finally:
+        db.dispose()

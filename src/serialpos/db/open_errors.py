@@ -74,6 +74,9 @@ def explain(exc: BaseException, parsed: sa.URL) -> str | None:
     if "readonly database" in lowered or "read-only" in lowered:
         return (f"{where} is read-only: serialpos needs to write to the file and to its "
                 "folder (for the -wal and -shm files)")
+    if "database or disk is full" in lowered or "disk i/o error" in lowered:
+        return (f"cannot write {where}: its disk is full (or failing); free some space and "
+                "try again — this change was not recorded")
     if "unable to open database file" in lowered:
         return f"cannot open {where}: check that it exists and that its folder is writable"
     if parsed.get_backend_name() == "postgresql" and isinstance(exc, sa.exc.OperationalError) \
