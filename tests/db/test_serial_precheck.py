@@ -55,3 +55,40 @@ def test_a_format_changed_after_the_check_is_checked_again(db: Database, admin: 
         ledger.move(db, admin, Action.RECEIVE, store="S1", sku="PH1", serials=["A2"])
     result = ledger.move(db, admin, Action.RECEIVE, store="S1", sku="PH1", serials=["B2"])
     assert [u.serial for u in result.units] == ["B2"]
+
+
+def test_an_asn_import_matches_formats_outside_the_write_lock(
+        db: Database, admin: Actor, monkeypatch: pytest.MonkeyPatch) -> None:
+    from serialpos.domain.asn_rows import AsnFileRefused
+    from serialpos.services import asn as asn_service
+    from serialpos.services import asn_formats
+
+    products.create_product(db, admin, sku="PH1", name="Phone", serial_mode="required",
+                            serial_format="^A[0-9]+$")
+    locked_out: list[bool] = []
+
+    class Probe(SerialFormat):
+        def problem(self, serial: str) -> str | None:
+            if db.dialect == "sqlite":
+                other = sqlite3.connect(Path(db.engine.url.database or ""), timeout=0,
+                                        isolation_level=None)
+                try:
+                    other.execute("BEGIN IMMEDIATE")
+                    other.execute("ROLLBACK")
+                    locked_out.append(False)
+                finally:
+                    other.close()
+            return super().problem(serial)
+
+    monkeypatch.setattr(asn_formats, "stored_format", lambda spec: Probe(spec))
+    data = b"ASN,Vendor,SKU,Quantity,Serials\nN1,V,PH1,2,A1|B2\n"
+    with pytest.raises(AsnFileRefused) as info:
+        asn_service.import_asn_data(db, admin, "asn.csv", data, "S1")
+    assert [str(p) for p in info.value.problems] == [
+        "line 2: serial 'B2' is not valid for PH1: it does not match the format ^A[0-9]+$"]
+    if db.dialect == "sqlite":
+        assert locked_out == [False, False]
+    with db.engine.begin() as conn:  # the format changes: the next import checks with it
+        conn.execute(sa.update(repo.product_t).values(serial_format="^[AB][0-9]+$"))
+    done = asn_service.import_asn_data(db, admin, "asn.csv", data, "S1")
+    assert done.asns[0].serials == 2

@@ -16,7 +16,7 @@ received and its event file owed; the file is written after the commit.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -59,9 +59,10 @@ from serialpos.domain.serials import SerialFormat
 from serialpos.domain.states import Action, UnitState
 from serialpos.domain.text import clip
 from serialpos.domain.users import Permission
-from serialpos.services import event_files, ledger
+from serialpos.services import asn_formats, event_files, ledger
 from serialpos.services.context import Actor
 from serialpos.services.receiving import CompletionResult, Discrepancies, check_receivable
+from serialpos.services.serial_precheck import FormatChanged, stored_format
 from serialpos.services.settings import settings_in
 
 DOCUMENT_TYPE = "asn"
@@ -154,6 +155,7 @@ class _Product:
     sku: str
     mode: SerialMode
     fmt: SerialFormat | None
+    spec: str | None = None  # as stored
 
 
 def import_asn_file(db: Database, actor: Actor, path: Path | str, store: str) -> ImportResult:
@@ -179,21 +181,30 @@ def import_asn_data(db: Database, actor: Actor, name: str, data: bytes, store: s
 
 
 def import_parsed(db: Database, actor: Actor, parsed: ParsedAsnFile, store: str, *,
-                  source: str = "the file") -> ImportResult:
+                  source: str = "the file", _attempts: int = 3) -> ImportResult:
     actor.require(Permission.RECEIVE)
+    # Formats are matched here, before the write transaction (asn_formats.py).
+    specs = asn_formats.read_specs(db, {r.sku for d in parsed.docs for r in d.rows if r.serials})
+    bad = asn_formats.format_problems(specs, parsed.docs)
 
     def work(conn: Connection) -> ImportResult:
         problems = list(parsed.problems)
         store_id = repo.store_id(db, conn, store)
         tracked = settings_in(db, conn, store).serialized_inventory
         products = _products(conn, {r.sku for d in parsed.docs for r in d.rows})
-        _check_against_database(conn, parsed.docs, products, problems)
+        asn_formats.confirm(specs, {sku: p.spec for sku, p in products.items()})
+        _check_against_database(conn, parsed.docs, products, problems, bad)
         if problems:
             raise AsnFileRefused(source, problems)
         return _bulk_import(conn, actor, parsed.docs, products, store, store_id, tracked)
 
     try:
         return db.write(work)
+    except FormatChanged:  # a manager changed a format meanwhile: check again with it
+        if _attempts <= 1:
+            raise Conflict("a product's serial format was being changed at the same moment; "
+                           "import the file again") from None
+        return import_parsed(db, actor, parsed, store, source=source, _attempts=_attempts - 1)
     except sa.exc.IntegrityError:
         raise Conflict("another terminal recorded one of these ASNs or serials at the same "
                        "moment; import the file again to see which") from None
@@ -209,16 +220,14 @@ def _products(conn: Connection, skus: set[str]) -> dict[str, _Product]:
     query = sa.select(_p.id, _p.sku, _p.serial_mode, _p.serial_format)
     for chunk in _chunks(sorted(skus)):
         for pid, sku, mode, fmt in conn.execute(query.where(_p.sku.in_(chunk))):
-            try:
-                parsed = SerialFormat.parse(fmt)
-            except DomainError:
-                parsed = None
-            found[sku] = _Product(int(pid), sku, SerialMode(mode), parsed)
+            parsed = stored_format(fmt) if fmt else None
+            found[sku] = _Product(int(pid), sku, SerialMode(mode), parsed, fmt)
     return found
 
 
 def _check_against_database(conn: Connection, docs: list[AsnDoc], products: dict[str, _Product],
-                            problems: list[Problem]) -> None:
+                            problems: list[Problem],
+                            bad: Mapping[tuple[str, str], str]) -> None:
     """Problems only the catalogue and the ledger can tell, each with its place in the file."""
     ids = [d.asn for d in docs]
     known_ids: set[str] = set()
@@ -244,15 +253,13 @@ def _check_against_database(conn: Connection, docs: list[AsnDoc], products: dict
                 problems.append(Problem(row.where, f"{row.sku} is not serialized: list no "
                                                    "serials for it"))
                 continue
-            fmt = product.fmt
             mine = listed.setdefault(product.id, {})
             for serial in row.serials:
-                if fmt is not None:
-                    why = fmt.problem(serial)
-                    if why is not None:
-                        problems.append(Problem(row.where, f"serial '{clip(serial)}' is not "
-                                                f"valid for {row.sku}: {why}"))
-                        continue
+                why = bad.get((row.sku, serial))  # matched before the transaction
+                if why is not None:
+                    problems.append(Problem(row.where, f"serial '{clip(serial)}' is not "
+                                            f"valid for {row.sku}: {why}"))
+                    continue
                 mine[serial] = row.where
     codes: dict[int, str] | None = None
     for product_id, serials in listed.items():
