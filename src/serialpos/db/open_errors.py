@@ -8,6 +8,7 @@ repeat a URL's password.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -61,6 +62,13 @@ def require_existing(parsed: sa.URL) -> None:
             "slashes, sqlite:////var/lib/...), or create one with `serialpos db init`")
 
 
+def _read_only_disk(path: Path) -> bool:
+    try:
+        return bool(os.statvfs(path).f_flag & os.ST_RDONLY)
+    except (OSError, AttributeError):  # no statvfs on this platform
+        return False
+
+
 def explain(exc: BaseException, parsed: sa.URL) -> str | None:
     """One line for an error that says the database itself cannot be used, or None when the
     error is about something else (a constraint, a busy database)."""
@@ -78,6 +86,9 @@ def explain(exc: BaseException, parsed: sa.URL) -> str | None:
         return (f"cannot write {where}: its disk is full (or failing); free some space and "
                 "try again — this change was not recorded")
     if "unable to open database file" in lowered:
+        if path is not None and path.exists() and _read_only_disk(path):
+            return (f"{where} is on a read-only disk: serialpos needs to write to the file and "
+                    "to its folder (for the -wal and -shm files)")
         return f"cannot open {where}: check that it exists and that its folder is writable"
     if parsed.get_backend_name() == "postgresql" and isinstance(exc, sa.exc.OperationalError) \
             and ("connection" in lowered or "timeout" in lowered):
