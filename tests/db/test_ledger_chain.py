@@ -161,3 +161,41 @@ def test_events_removed_from_the_end_show_at_the_head(db: Database, admin: Actor
         delete_events(conn, f"id = {last}")
     assert chain_findings(db) == ["the chain's last 1 event(s) are missing (chain of "
                                   "terminal test-terminal)"]
+
+
+def test_the_migration_hashes_an_existing_ledger(db_url: str) -> None:
+    """Events recorded before the hash chain existed are hashed by migration 0012, in id
+    order, into their (store, terminal) chains (in batches on PostgreSQL)."""
+    from datetime import datetime
+
+    from serialpos.db import migrate
+    from serialpos.services import stores
+    from serialpos.services.context import SYSTEM
+
+    db = Database(db_url)
+    try:
+        migrate.upgrade(db, "0012-1")
+        stores.add_store(db, SYSTEM, "S1", "Main Street")
+        products.create_product(db, SYSTEM, sku="CB1", name="Cable")
+        rows = [{"at": datetime(2026, 1, 1, 9, 0, n % 60, n), "terminal": f"till-{n % 3}",
+                 "q": 1 + n % 4} for n in range(2_500)]
+        with db.engine.begin() as conn:
+            conn.execute(sa.text(
+                "INSERT INTO ledger_event (at, action, user_name, terminal, store_id, "
+                "product_id, quantity) VALUES (:at, 'receive', 'old', :terminal, "
+                "(SELECT id FROM store), (SELECT id FROM product), :q)"), rows)
+            conn.execute(sa.text("INSERT INTO stock_level (product_id, store_id, quantity) "
+                                 "SELECT product_id, store_id, SUM(quantity) FROM ledger_event "
+                                 "GROUP BY product_id, store_id"))
+        migrate.upgrade(db)
+        assert check_ledger(db) == []
+        with db.engine.connect() as conn:
+            heads = conn.exec_driver_sql(
+                "SELECT terminal, seq FROM ledger_chain ORDER BY terminal").all()
+        assert heads == [("till-0", 834), ("till-1", 833), ("till-2", 833)]
+        with triggers_off(db) as conn:
+            conn.exec_driver_sql("UPDATE ledger_event SET quantity = 9 WHERE id = 2000")
+        assert chain_findings(db) == ["event 2000 does not match its hash (changed after it "
+                                      "was recorded) (chain of terminal till-1)"]
+    finally:
+        db.dispose()

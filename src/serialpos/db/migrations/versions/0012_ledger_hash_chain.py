@@ -70,6 +70,19 @@ def _hash_existing() -> None:
 
 
 def _write(bind: sa.Connection, events: sa.TableClause, updates: list[dict[str, object]]) -> None:
+    if updates and bind.dialect.name == "postgresql":
+        # One UPDATE ... FROM (VALUES ...) per 1,000 rows: row by row took 1.5 ms an event.
+        for start in range(0, len(updates), 1_000):
+            batch = updates[start:start + 1_000]
+            rows = ", ".join(f"(:i{n}, :c{n}, :s{n}, :h{n})" for n in range(len(batch)))
+            params: dict[str, object] = {}
+            for n, u in enumerate(batch):
+                params.update({f"i{n}": u["row_id"], f"c{n}": u["c"], f"s{n}": u["s"],
+                               f"h{n}": u["h"]})
+            bind.execute(sa.text(
+                "UPDATE ledger_event AS e SET chain_id = v.c, chain_seq = v.s, hash = v.h "
+                f"FROM (VALUES {rows}) AS v(id, c, s, h) WHERE e.id = v.id"), params)
+        return
     if updates:
         bind.execute(sa.update(events).where(events.c.id == sa.bindparam("row_id"))
                      .values(chain_id=sa.bindparam("c"), chain_seq=sa.bindparam("s"),
