@@ -119,7 +119,7 @@ class SerialFormat:
                 f"({', '.join(NAMED_CHECKS)}) nor a regular expression (a pattern such as "
                 f"^SN[0-9]{{6}}$){hint}")
         try:
-            _compile(spec)
+            _compiled(spec)  # cached: parse runs on every scan of a product with a format
         except re2.error as exc:
             raise BadValue(f"serial format '{clip(spec)}' is not a valid regular expression "
                            f"({_reason(exc)}{_why_re2(spec)})") from None

@@ -11,7 +11,7 @@
   older install can say which version to install instead of failing on an unknown revision.
 
 Revision ID: 0012
-Revises: 0011 (0010 as given; re-chained onto main's head at the rebase)
+Revises: 0013 (0010 as given; re-chained onto main's head at the rebase)
 Create Date: 2026-12-02
 """
 
@@ -25,7 +25,7 @@ from alembic import op
 from serialpos.domain.ledger_chain import GENESIS, HASHED_FIELDS, event_hash
 
 revision = "0012"
-down_revision = "0011"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 
