@@ -79,6 +79,14 @@ KNOWN_KEYS: dict[str, frozenset[str] | None] = {
 }
 
 
+#: ``[scanner]`` keys of earlier versions: an upgraded terminal keeps its scanners and is told
+#: (a warning) rather than refused, which would leave the till without any scanner.
+RETIRED_SCANNER_KEYS = {
+    "max_key_interval_ms": "a field now takes everything before Enter as one entry, whatever "
+                           "the gaps; on screens without a field the gap is 'key_gap_ms'",
+}
+
+
 _HEADER = re.compile(r"\[\[?\s*([A-Za-z0-9_.\-]+)\s*\]\]?\s*(#.*)?")
 _KEY = re.compile(r"([A-Za-z0-9_\-]+)\s*=")
 
@@ -141,6 +149,9 @@ def _unknown_keys(doc: dict[str, Any], where: _Located) -> tuple[str, ...]:
                          f"{', '.join(KNOWN_KEYS)}); ignored")
             continue
         known = KNOWN_KEYS[name]
+        if name == "scanner" and isinstance(value, dict):
+            found.extend(f"{where.at(name, key)}: '{key}' is no longer used: {why}; ignored"
+                         for key, why in RETIRED_SCANNER_KEYS.items() if key in value)
         if known is None or not isinstance(value, dict):
             continue
         for key in value:

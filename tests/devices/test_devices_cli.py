@@ -329,7 +329,6 @@ def test_full_scanner_table(tmp_path: Path) -> None:
         ({"key_gap_ms": 0}, "'key_gap_ms' must be at least 300"),
         ({"key_gap_ms": 299}, "'key_gap_ms' must be at least 300"),
         ({"key_gap_ms": 5001}, "'key_gap_ms' must be at most 5000"),
-        ({"max_key_interval_ms": 50}, "'max_key_interval_ms' is no longer used"),
         ({"gs_substitute": "0"}, "'gs_substitute'"),
         ({"serial": [{"port": "/dev/ttyUSB0", "baud": "fast"}]}, "'baud'"),
         ({"serial": [{"port": "/dev/ttyUSB0", "baudrate": 9600}]}, "'baudrate'"),
@@ -350,3 +349,20 @@ def test_bad_scanner_values_name_the_key(table: dict[str, object], named: str) -
         parse_scanner_settings(table, where="terminal.toml")
     assert named in str(raised.value)
     assert str(raised.value).startswith("terminal.toml: ")
+
+
+def test_a_retired_wedge_key_warns_and_keeps_the_scanners(tmp_path: Path) -> None:
+    """An upgraded terminal whose config still times wedge keys keeps its serial scanner; the
+    retired key is a warning naming its line, not a refusal that would leave no scanner."""
+    from serialpos.config import load_config
+    from serialpos.devices.settings import scanner_settings
+
+    cfg = tmp_path / "terminal.toml"
+    cfg.write_text('[scanner]\nmax_key_interval_ms = 50\n\n'
+                   '[[scanner.serial]]\nport = "/dev/ttyUSB0"\n', encoding="utf-8")
+    config = load_config(cfg, env={})
+    assert [w for w in config.warnings if "'max_key_interval_ms' is no longer used" in w]
+    assert "line 2" in config.warnings[0]
+    settings = scanner_settings(config)
+    assert [s.port for s in settings.serial] == ["/dev/ttyUSB0"]
+    assert settings.wedge.key_gap_ms == 300

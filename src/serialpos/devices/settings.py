@@ -30,7 +30,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from serialpos.config import ConfigError, TerminalConfig
+from serialpos.config import RETIRED_SCANNER_KEYS, ConfigError, TerminalConfig
 from serialpos.devices.keymaps import LAYOUTS
 
 PARITIES = ("N", "E", "O", "M", "S")
@@ -216,19 +216,11 @@ def _array(table: Mapping[str, Any], key: str, where: str) -> list[Mapping[str, 
     return value
 
 
-#: Keys that were once known, and what to do instead.
-_REPLACED = {
-    "max_key_interval_ms": "the keyboard wedge no longer times keys in a field; its gap on "
-                           f"screens without a field is 'key_gap_ms' (default "
-                           f"{DEFAULT_KEY_GAP_MS}): remove the key or rename it",
-}
-
-
 def _refuse_unknown(table: Mapping[str, Any], known: set[str], ctx: str) -> None:
     # A misspelt key ("baudrate") would otherwise be ignored and the default silently used.
     for key in table:
-        if key in _REPLACED and key not in known:
-            raise ConfigError(f"{ctx}: '{key}' is no longer used: {_REPLACED[key]}")
+        if key in RETIRED_SCANNER_KEYS:
+            continue  # said as a warning when the config is loaded
         if key not in known:
             raise ConfigError(f"{ctx}: unknown key '{key}' (known: {', '.join(sorted(known))})")
 
