@@ -91,7 +91,8 @@ def test_apply_file_prints_one_verdict_per_line_and_exits_1_on_any_refusal(
 def test_apply_stdin_all_good_exits_0_and_writes_utf8(url: str) -> None:
     lines = [
         {"op": "receive", "store": "S1", "sku": "CAB", "quantity": 4, "document": "PO-1"},
-        {"op": "receive", "store": "S1", "sku": "PH1", "serial": "Ü-1", "id": "ü"},
+        # The id carries the non-ASCII text: serials are plain ASCII (look-alikes refused).
+        {"op": "receive", "store": "S1", "sku": "PH1", "serial": "U-1", "id": "ü"},
         {"op": "adjust", "store": "S1", "sku": "CAB", "quantity": -1, "reason": "broken"},
     ]
     text = "".join(json.dumps(x) + "\n" for x in lines)
@@ -101,7 +102,7 @@ def test_apply_stdin_all_good_exits_0_and_writes_utf8(url: str) -> None:
         '{"ok": true, "line": 1, "op": "receive", "store": "S1", "sku": "CAB", "quantity": 4, '
         '"units": []}',
         '{"ok": true, "line": 2, "id": "ü", "op": "receive", "store": "S1", "sku": "PH1", '
-        '"quantity": 1, "units": [{"serial": "Ü-1", "from": null, "to": "in_stock"}]}',
+        '"quantity": 1, "units": [{"serial": "U-1", "from": null, "to": "in_stock"}]}',
         '{"ok": true, "line": 3, "op": "adjust", "store": "S1", "sku": "CAB", "quantity": -1, '
         '"units": []}',
     ]
@@ -183,3 +184,17 @@ def test_apply_status_tells_what_became_of_each_id(url: str, tmp_path: Path) -> 
     assert unknown == {"id": "r2", "status": "not_applied"}
     two = runner.invoke(app, ["--db", url, "--user", "ada", "apply", str(feed), str(feed)])
     assert two.exit_code == 2 and "apply takes one FILE" in two.stderr
+
+
+def test_apply_refuses_a_serial_with_a_look_alike_character(url: str) -> None:
+    """A full-width digit is refused with the character and its position; nothing lands."""
+    line = {"op": "receive", "store": "S1", "sku": "PH1", "serial": "LOOK\uff18"}
+    result = runner.invoke(app, ["--db", url, "--user", "ada", "apply", "-"],
+                           input=json.dumps(line) + "\n")
+    assert result.exit_code == 1
+    verdict = json.loads(result.stdout)
+    assert (verdict["ok"], verdict["error"]) == (False, "bad_serial_format")
+    assert "U+FF18" in verdict["message"] and "position 5" in verdict["message"]
+    db = Database(url)
+    assert [s.quantity for s in stock.stock_levels(db, "S1") if s.sku == "PH1"] in ([], [0])
+    db.dispose()

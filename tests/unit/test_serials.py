@@ -167,3 +167,20 @@ def test_invalid_regex_refused(spec: str) -> None:
 def test_format_with_control_characters_refused() -> None:
     with pytest.raises(BadValue):
         SerialFormat.parse("SN\x00\\d+")
+
+
+@pytest.mark.parametrize(
+    ("raw", "where"),
+    [
+        ("LOOK\uff18", "U+FF18 (\uff18) at position 5"),  # full-width 8
+        ("\u0410B123", "U+0410 (\u0410) at position 1"),  # Cyrillic A
+        ("SN\u00e91", "U+00E9 (\u00e9) at position 3"),
+    ],
+)
+def test_a_serial_with_a_look_alike_non_ascii_character_is_refused(raw: str, where: str) -> None:
+    """A full-width digit or a Cyrillic letter shows like its ASCII twin: a unit of its own
+    that nobody could tell apart on screen or find by typing it."""
+    with pytest.raises(BadSerial) as refused:
+        normalize_serial(raw)
+    assert where in str(refused.value)
+    assert "not plain ASCII" in str(refused.value)

@@ -18,7 +18,13 @@ import re2
 from stdnum import luhn
 
 from serialpos.domain.errors import BadSerial, BadValue
-from serialpos.domain.text import clip, has_control_chars, invisible_character, shown
+from serialpos.domain.text import (
+    clip,
+    has_control_chars,
+    invisible_character,
+    non_ascii_character,
+    shown,
+)
 
 MAX_SERIAL_LENGTH = 64
 #: Longest serial format accepted: RE2's cost grows with the pattern too.
@@ -52,6 +58,11 @@ def normalize_serial(raw: str | None) -> str | None:
         # on screen and in a search but are different units: refuse them, saying where.
         raise BadSerial(f"serial '{shown(serial)}' holds an invisible character ({odd}): "
                         "scan the label again or type the serial")
+    foreign = non_ascii_character(serial)
+    if foreign is not None:
+        raise BadSerial(f"serial '{clip(serial)}' holds a character that is not plain ASCII "
+                        f"({foreign}): it would look like another serial; type the serial in "
+                        "ASCII letters and digits")
     if len(serial) > MAX_SERIAL_LENGTH:
         raise BadSerial(
             f"serial '{clip(serial)}' is {len(serial)} characters long; "

@@ -48,3 +48,15 @@ def shown(text: str, limit: int = 40) -> str:
         for c in text[: limit + 1]
     )
     return out if len(text) <= limit else out[:limit] + "…"
+
+
+def non_ascii_character(text: str) -> str | None:
+    """``U+FF18 (８) at position 5`` for the first character outside printable ASCII, or None.
+
+    Serial labels are printed in ASCII (Code 128 and GS1's AI 21 carry ASCII); a full-width
+    ``８`` or a Cyrillic ``А`` looks like ``8`` or ``A`` on screen and in a search but would be
+    another unit, so a serial holding one is refused rather than kept as a look-alike."""
+    for index, char in enumerate(text, start=1):
+        if not " " <= char <= "~":
+            return f"U+{ord(char):04X} ({char}) at position {index}"
+    return None
