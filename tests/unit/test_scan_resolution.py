@@ -170,3 +170,17 @@ def test_disabled_products_take_no_serial_and_unreadable_scans_say_why() -> None
     assert refusal(resolve(decode("C-1"), context, LedgerFacts())).code == "not_serialized"
     bad = refusal(resolve(decode("]C1"), SALE_FIELD, LedgerFacts()))
     assert bad.code == "unreadable" and "empty scan" in bad.message
+
+
+def test_a_laptop_serial_on_an_imei_product_names_the_laptop_not_the_format() -> None:
+    """Case 13 as a tester met it: with PH-NOVA7 (IMEI format) selected, a laptop's serial in
+    stock is refused as that laptop (its product, state and store), not as 'not an IMEI'."""
+    laptop = ProductFacts("LT-ZEN14", "ZenBook 14 laptop", SerialMode.REQUIRED)
+    found = refusal(resolve(decode("ZB24000103"), RECEIVING,
+                            LedgerFacts((unit(laptop, "ZB24000103"),))))
+    assert found.code == "duplicate_serial"
+    assert "LT-ZEN14 ZenBook 14 laptop, in stock at S01" in found.message
+    assert "PH-NOVA7" not in found.message
+    # The same characters with no unit behind them are still judged by the selected format.
+    assert refusal(resolve(decode("ZB24000103"), RECEIVING, LedgerFacts())).code == \
+        "bad_serial_format"

@@ -295,15 +295,17 @@ def _format_takes(product: ProductFacts, text: str) -> bool:
 def _serial_of(product: ProductFacts, serial: str, context: ScanContext, facts: LedgerFacts,
                *, from_label: bool = False) -> Outcome:
     """``serial`` taken as a serial of ``product`` (selected, or named by a GS1 label)."""
+    own = next((u for u in facts.units if u.product.sku == product.sku), None)
+    clash = live_elsewhere(product.sku, facts.units) if own is None else None
+    if clash is not None:
+        # Named before the format: the unit in hand is of another product, and saying that
+        # (its product, state, store) is the truth; "not valid for <selected>" would mislead.
+        return duplicate_refusal(serial, clash)
     problem = serial_problem(product, serial)
     if problem is not None:
         return problem
-    own = next((u for u in facts.units if u.product.sku == product.sku), None)
     if own is not None:
         return KnownUnit(own)
-    clash = live_elsewhere(product.sku, facts.units)
-    if clash is not None:
-        return duplicate_refusal(serial, clash)
     if not from_label:
         merged = merged_scans(serial)
         if merged is not None:
