@@ -219,7 +219,9 @@ class CountsScreen(ConsoleScreen):
             empty="none: Enter opens a count of the whole store")
 
     def _show_log(self) -> None:
-        self.listing.show(f"Batch {self.batch_no} scans (newest first)", self.scan_log,
+        title = ("Scans (newest first)" if self.batch_no is None
+                 else f"Batch {self.batch_no} scans (newest first)")
+        self.listing.show(title, self.scan_log,
                           _log_row, empty="scan a product, then its serials")
 
     def _show_class(self) -> None:
