@@ -34,7 +34,7 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from conftest import PG_URL, require_postgres
+from pg_server import PG_URL, require_postgres
 from serialpos.db import migrate, order_repo, repo
 from serialpos.db.engine import Database
 from serialpos.domain.errors import DomainError

@@ -646,9 +646,14 @@ def apply_stream(db: Database, actor: Actor, stream: IO[bytes],
     """One verdict per non-blank input line, in input order, each line its own transaction.
     Results are produced as lines are read, so a host can stream both ways. ``outbox`` is the
     terminal's event-file folder (default: from the terminal config)."""
-    if outbox is not None:
-        _outbox_folder.set(outbox)
     for line_no, raw in enumerate(read_lines(stream), start=1):
-        result = apply_line(db, actor, raw, line_no)
+        # Set and reset around each line, within one step of the generator: the folder must
+        # not outlive the run (a later run in the same thread would write into this outbox).
+        token = _outbox_folder.set(outbox) if outbox is not None else None
+        try:
+            result = apply_line(db, actor, raw, line_no)
+        finally:
+            if token is not None:
+                _outbox_folder.reset(token)
         if result is not None:
             yield result
