@@ -18,7 +18,14 @@ from textual.widgets import Static
 from tui_helpers import async_test
 
 from serialpos.domain.errors import DomainError
-from serialpos.tui.screens.base import Job, JobFailure, OrderedJobs
+from serialpos.tui.messages import StillWorking
+from serialpos.tui.screens.base import (
+    STILL_WORKING_AFTER,
+    STILL_WORKING_TEXT,
+    Job,
+    JobFailure,
+    OrderedJobs,
+)
 
 
 class JobsScreen(Screen[None]):
@@ -93,3 +100,39 @@ async def test_jobs_run_in_submission_order_and_failures_are_said(
     logged = [r for r in caplog.records if r.name == JobsScreen.__module__]
     assert len(logged) == 1 and logged[0].exc_info is not None  # with its traceback
     assert "KeyError" in caplog.text and "boom" in caplog.text
+
+
+class WatchedScreen(JobsScreen):
+    """Records the 'still working' notices it is sent."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.notices: list[tuple[str, int]] = []
+
+    def on_still_working(self, message: StillWorking) -> None:
+        self.notices.append((message.message, len(self.finished)))
+
+
+class WatchedApp(App[None]):
+    def on_mount(self) -> None:
+        self.push_screen(WatchedScreen())
+
+
+@async_test
+async def test_a_job_past_a_second_says_it_is_still_working() -> None:
+    """A busy database is waited for, not reported: after a second the till says it is still
+    working, before the job's own answer; a quick job says nothing of the kind."""
+    app = WatchedApp()
+    ran: list[int] = []
+    async with app.run_test() as pilot:
+        screen = app.screen
+        assert isinstance(screen, WatchedScreen)
+        screen.jobs.submit(job(1, 0.01, ran))
+        screen.jobs.submit(job(2, STILL_WORKING_AFTER + 0.4, ran))
+        for _ in range(200):
+            await pilot.pause(0.02)
+            if len(screen.finished) == 2:
+                break
+        assert screen.finished == [1, 2]
+        assert screen.notices == [(STILL_WORKING_TEXT, 1)]  # during job 2, not job 1
+        assert "waiting for the database" in STILL_WORKING_TEXT

@@ -84,6 +84,14 @@ class ActionFailed(Message):
     message: str
 
 
+@dataclass
+class StillWorking(Message):
+    """A job has run for over a second (most often: another terminal holds the database's
+    write lock, which is waited for, never reported as a failure)."""
+
+    message: str
+
+
 # -- scanners ------------------------------------------------------------------------------
 # Reader threads post these to the app (post_message is thread-safe and never blocks them);
 # the keyboard wedge posts ScanRead from the app's own key handling. The app hands a ScanRead

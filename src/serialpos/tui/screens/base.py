@@ -33,7 +33,7 @@ from textual.message_pump import _MessagePumpMeta
 from textual.screen import Screen
 
 from serialpos.domain.errors import DomainError
-from serialpos.tui.messages import ActionFailed, ScanRead
+from serialpos.tui.messages import ActionFailed, ScanRead, StillWorking
 from serialpos.tui.session import Session
 from serialpos.tui.widgets.capped_input import CappedInput
 from serialpos.tui.widgets.key_footer import KeyHints
@@ -86,6 +86,9 @@ class ConsoleScreen(Screen[None]):
 
     def on_action_failed(self, message: ActionFailed) -> None:
         self.show_error(message.message)
+
+    def on_still_working(self, message: StillWorking) -> None:
+        self.message_line.note(message.message)
 
     def on_capped_input_paste_cut(self, message: CappedInput.PasteCut) -> None:
         self.message_line.note(message.message)
@@ -153,6 +156,11 @@ def explain_failure(error: Exception, logger: logging.Logger) -> JobFailure:
     return JobFailure(describe(error), "", error)
 
 
+#: Seconds a job may run before the screen says it is still working.
+STILL_WORKING_AFTER = 1.0
+STILL_WORKING_TEXT = "still working: waiting for the database (another terminal is writing)…"
+
+
 class OrderedJobs:
     """Runs a screen's jobs strictly in the order they were submitted, one at a time, on a
     thread worker (started when the queue fills, gone when it is empty), so fast scans land in
@@ -198,11 +206,19 @@ class OrderedJobs:
                     self._draining = False
 
     def _run(self, job: Job, refused: Refusal) -> None:
+        # After a second the person at the till is told the work goes on (a busy database is
+        # waited for, up to SERIALPOS_BUSY_WAIT seconds); the job's own answer follows.
+        notice = threading.Timer(STILL_WORKING_AFTER, self.screen.post_message,
+                                 (StillWorking(STILL_WORKING_TEXT),))
+        notice.daemon = True
+        notice.start()
         try:
             try:
                 answer = job()
             except Exception as exc:
                 answer = refused(explain_failure(exc, self.log))
+            finally:
+                notice.cancel()
             if answer is not None:
                 self.screen.post_message(answer)
         except Exception:  # the refusal itself broke: logged, and the next job still runs
