@@ -82,6 +82,18 @@ def test_a_stockroom_user_may_not_adjust(shop: Database, outbox_folder: Path) ->
     assert state(shop, "B1") == ("in_stock", "S1")
 
 
+def test_removing_a_bare_serial_finds_its_own_product(shop: Database, admin: Actor) -> None:
+    """BELL selected, removing bare ``B1`` finds the bike (it was refused "is a unit of
+    BIKE"); adding a unit follows nothing: the serial is live under BIKE, so refused."""
+    products.create_product(shop, admin, sku="LOCK", name="Lock", serial_mode="required")
+    picked = adjustments.check_unit(shop, "S1", "B1", "LOCK", add=False)
+    assert (picked.sku, picked.serial) == ("BIKE", "B1")
+    with pytest.raises(BadSerial, match="serial B1 is a unit of BIKE, not of LOCK"):
+        adjustments.check_unit(shop, "S1", "B1", "LOCK", add=False, labelled=True)
+    with pytest.raises(DuplicateSerial, match="serial B1 is already BIKE Bike, in stock at S1"):
+        adjustments.check_unit(shop, "S1", "B1", "LOCK", add=True)
+
+
 @pytest.mark.parametrize(("add", "serial", "error", "words"), [
     pytest.param(False, "B7", NotInStock, "serial B7 is in stock at S2, not at S1",
                  id="remove_elsewhere"),

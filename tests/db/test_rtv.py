@@ -104,3 +104,14 @@ def test_serialized_inventory_off_returns_a_quantity(shop: Database, admin: Acto
     done = rtv.return_to_vendor(shop, CLERK, "S1", "Bosch", "faulty",
                                 [StockItem("DRILL", (), 1)], outbox_folder)
     assert done.lines[0].quantity == 1 and done.lines[0].serials == ()
+
+
+def test_a_bare_serial_finds_its_own_product_whichever_is_selected(shop: Database) -> None:
+    """SAW selected, a bare drill serial is the drill (it was refused "is a unit of DRILL");
+    on a GS1 label naming SAW it is refused, naming the unit's own product."""
+    picked = rtv.check_unit(shop, "S1", "D1", "SAW")
+    assert (picked.sku, picked.serial) == ("DRILL", "D1")
+    with pytest.raises(BadSerial, match="serial D1 is a unit of DRILL, not of SAW"):
+        rtv.check_unit(shop, "S1", "D1", "SAW", labelled=True)
+    with pytest.raises(NotInStock, match="serial D9 is in stock at S2, not at S1"):
+        rtv.check_unit(shop, "S1", "D9", "SAW")  # followed, then checked as its own unit

@@ -98,22 +98,21 @@ async def test_asn_checklist_errors_alerts_check_mark_and_completion(
         assert message(app) == "✗ PH-AUR15 is not on ASN ASN-T1"
         await scan(pilot, "]E0ABC")
         assert message(app) == "✗ unreadable scan: ean13 barcode must be digits, got 'ABC'"
-        await enter(pilot, screen, "AP-FRG300")  # the unlisted product: any new serial...
-        await enter(pilot, screen, "ZB24100002")  # ...but not one listed for another product
-        assert message(app) == ("✗ serial ZB24100002 is listed for LT-ZEN14 on ASN ASN-T1, "
-                                "not for AP-FRG300: scan LT-ZEN14 first")
-        assert len(rung) == 6
+        assert len(rung) == 5
         assert screen.receiving.checklist.received == 0
 
-        # A listed serial with nothing selected finds its product; a repeat alerts.
-        await enter(pilot, screen, "LT-ZEN14")
+        # A bare serial finds its own product's line whichever product is selected (it was
+        # refused "scan LT-ZEN14 first"); a repeat alerts.
+        await enter(pilot, screen, "AP-FRG300")
         await enter(pilot, screen, "ZB24100001")
         assert message(app) == "✓ LT-ZEN14 ZB24100001: 1 of 2"
+        assert screen.current == "LT-ZEN14"
         view = screen.query_one(ChecklistView)
         assert "ZB24100002 to scan" in view.visible_text()  # the listed one still to come
         await enter(pilot, screen, "ZB24100001")
         assert message(app) == "✗ serial ZB24100001 was already scanned (counted once)"
-        assert len(rung) == 7
+        assert len(rung) == 6
+        await enter(pilot, screen, "AP-FRG300")
         await enter(pilot, screen, "ZB24100002")
         assert message(app) == "✓ LT-ZEN14 ZB24100002: 2 of 2 ✓ LT-ZEN14 complete"
         assert "▸✓ LT-ZEN14" in view.visible_text()  # the check mark, not colour alone

@@ -85,8 +85,12 @@ async def test_start_pick_and_ship_a_transfer(make_app: MakeApp, demo_db: Databa
         await type_in(pilot, AT_S02)
         assert said(pilot) == f"✗ serial {AT_S02} is in stock at S02, not at S01"
         await type_in(pilot, "LT-ZEN14")
+        await type_in(pilot, PHONES[1])  # a bare serial finds its own product (was refused)
+        assert said(pilot) == f"✓ PH-AUR15 {PHONES[1]} ✓ 2 units"
+        await pilot.press("ctrl+b")
         await type_in(pilot, PHONES[1])
-        assert said(pilot) == f"✗ serial {PHONES[1]} is a unit of PH-AUR15, not of LT-ZEN14"
+        assert said(pilot) == f"› {PHONES[1]} taken off · 1 unit"
+        await pilot.press("ctrl+b")
         await type_in(pilot, "ZB24000101-ZB24000103")  # a range, taken whole
         assert said(pilot) == "✓ 3 serials added from the list · 4 units"
         await paste(pilot, "ZB24000101\nZB24000102")  # pasted again: counted once

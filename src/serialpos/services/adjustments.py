@@ -58,11 +58,12 @@ def reason_text(code: str, note: str | None) -> str:
 
 
 def check_unit(db: Database, store: str, raw_serial: str, sku: str | None, *,
-               add: bool) -> PickedUnit:
+               add: bool, labelled: bool = False) -> PickedUnit:
     """Whether a scanned unit may be added to (not known, or written off) or removed from (in
     stock here) the store's stock."""
     action = Action.ADJUST_ADD if add else Action.ADJUST_REMOVE
-    return db.read(lambda conn: resolve_unit(db, conn, store, raw_serial, sku, action))
+    return db.read(lambda conn: resolve_unit(db, conn, store, raw_serial, sku, action,
+                                             labelled=labelled))
 
 
 def adjust(db: Database, actor: Actor, store: str, reason: str, note: str | None, *,

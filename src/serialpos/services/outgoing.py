@@ -96,16 +96,21 @@ _UNITS_BY_SERIAL = (
 
 
 def resolve_unit(db: Database, conn: Connection, store: str, raw_serial: str,
-                 sku: str | None, action: Action) -> PickedUnit:
+                 sku: str | None, action: Action, *, labelled: bool = False) -> PickedUnit:
     """The unit a scan names, checked for ``action`` at ``store``; refused with the reason.
 
-    ``sku`` is the product the worker scanned first (or the GS1 label's); without it the
-    serial is looked up among every product's units (not possible for a unit being added,
-    which the ledger does not know yet)."""
+    ``sku`` is the product the worker scanned first (or the GS1 label's, ``labelled``);
+    without it the serial is looked up among every product's units (not possible for a unit
+    being added, which the ledger does not know yet). A bare serial that only another
+    product's units hold is followed to that unit (a bare serial always finds its own
+    product); a GS1 label names its product, so there the mismatch is refused."""
     serial = require_serial(raw_serial)
     here = repo.store_id(db, conn, store)
     codes = repo.store_codes(conn)
     matches = list(conn.execute(_UNITS_BY_SERIAL, {"serial": serial}))
+    if sku is not None and not labelled and action is not Action.ADJUST_ADD and matches \
+            and all(m.sku != sku for m in matches):
+        sku = None  # a bare serial finds its own product's unit, whichever product is selected
     if sku is not None:
         product = repo.product_by_sku(conn, sku)
         if not product.serial_mode.tracked:

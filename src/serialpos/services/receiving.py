@@ -117,6 +117,29 @@ def barcode_owner(conn: Connection, serial: str) -> str | None:
         repo.product_t.c.id == product_id)).scalar_one_or_none()
 
 
+def line_for_serial(db: Database, serial: str, listed_for: str | None,
+                    lines: frozenset[str]) -> str | None:
+    """The checklist line a bare serial belongs to, whichever product is selected: the product
+    the document lists it for (``listed_for``), else the product whose unit the ledger knows
+    by this serial when exactly one product has one and it has a line here. None: a serial of
+    the selected product (a new unit, or one the receipt refuses naming its own product)."""
+    if listed_for is not None:
+        return listed_for
+    text = serial.strip()
+    if not text or len(text) > MAX_SERIAL_LOOKUP:
+        return None
+    units = db.read(lambda conn: scan_resolver.units_with_serial(conn, text))
+    own = {unit.product.sku for unit in units}
+    if len(own) == 1:
+        sku = next(iter(own))
+        return sku if sku in lines else None
+    return None
+
+
+#: Longer text is no serial (the serial check refuses it); the look-up is skipped.
+MAX_SERIAL_LOOKUP = 64
+
+
 def check_receivable(db: Database, store: str, sku: str, raw_serial: str, *,
                      asn: str | None = None) -> str:
     """Refuse a serial that cannot be received here, naming why; return it normalised.

@@ -62,9 +62,11 @@ def text_field(value: str | None, what: str, limit: int, *, required: bool = Tru
     return text
 
 
-def check_unit(db: Database, store: str, raw_serial: str, sku: str | None) -> PickedUnit:
+def check_unit(db: Database, store: str, raw_serial: str, sku: str | None, *,
+               labelled: bool = False) -> PickedUnit:
     """Whether a scanned unit may go back to the vendor from ``store`` (in stock here)."""
-    return db.read(lambda conn: resolve_unit(db, conn, store, raw_serial, sku, Action.RTV))
+    return db.read(lambda conn: resolve_unit(db, conn, store, raw_serial, sku, Action.RTV,
+                                             labelled=labelled))
 
 
 def steps_for(action: Action, store: str, items: Sequence[StockItem]) -> list[ledger.Step]:

@@ -288,7 +288,7 @@ def _count(conn: Connection, transfer_id: int, product_id: int | None = None) ->
 
 
 def add_units(db: Database, actor: Actor, number: str, store: str, sku: str | None,
-              serials: list[str]) -> ScanOutcome:
+              serials: list[str], *, labelled: bool = False) -> ScanOutcome:
     """Put scanned units on an open transfer (they stay in stock until it ships). Each must be
     in stock here; one refused unit refuses the whole list, naming it. A unit already on this
     transfer is reported as a repeat and counted once."""
@@ -303,7 +303,8 @@ def add_units(db: Database, actor: Actor, number: str, store: str, sku: str | No
         seen: set[tuple[str, str]] = set()
         product_ids: dict[str, int] = {}
         for raw in serials:
-            unit = resolve_unit(db, conn, store, raw, sku, Action.TRANSFER_OUT)
+            unit = resolve_unit(db, conn, store, raw, sku, Action.TRANSFER_OUT,
+                                labelled=labelled)
             product = stock_product(db, conn, store, unit.sku)
             if not product.by_serial:
                 raise BadRequest(f"serialized inventory is off at {store}: count {unit.sku}, "

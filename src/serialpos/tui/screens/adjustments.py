@@ -136,10 +136,11 @@ class AdjustmentsScreen(CheckedScanOutScreen):
                                "take out of stock")
         self.field.focus()
 
-    def check(self, db: Database, raw: str, sku: str | None) -> PickedUnit:
+    def check(self, db: Database, raw: str, sku: str | None,
+              labelled: bool = False) -> PickedUnit:
         from serialpos.services.adjustments import check_unit
 
-        return check_unit(db, self.store, raw, sku, add=self.adding)
+        return check_unit(db, self.store, raw, sku, add=self.adding, labelled=labelled)
 
     def finish_job(self, db: Database) -> CheckedScanOutScreen.Finished:
         from serialpos.domain.errors import BadRequest

@@ -5,9 +5,10 @@ transfer from another store), driving any :class:`~serialpos.services.receiving.
 each lands with no dialog to close: the message line says what happened (✓ and colour, or ✗
 and the bell), the counts move, the serial shows under its product. A GS1 label carrying both
 product and serial does both at once. A product without serials is counted: each scan of its
-barcode is one unit, or type a number (``-2`` takes two back). A bare serial that the ASN
-lists under a product goes to that product while none was chosen (scanned, typed
-or picked); once one is, a serial listed for another product is refused.
+barcode is one unit, or type a number (``-2`` takes two back). A bare serial finds its own
+product's line whichever product is selected (the ASN's listing, else the product whose unit
+the ledger knows by it: ``services.receiving.line_for_serial``); a GS1 label or a pasted list
+names its product, so there a serial listed for another product is refused.
 
 **Errors and alerts** are said on the message line with the bell: a serial not on the document,
 a serial already in stock (or sold) anywhere, one breaking the product's format, a product not
@@ -532,17 +533,19 @@ class ChecklistScreen(ConsoleScreen):
         return line is not None and line.serialized
 
     def _serial_entry(self, text: str) -> Outcome:
-        """Text that is no product: a serial of the selected product. A serial the document
-        lists goes to its own product when no product was chosen (scanned, typed or picked)
-        since: bare serials can be scanned in any order; once a product is chosen, a serial
-        listed for another one is refused."""
+        """Text that is no product: a bare serial. It finds its own product's line, whichever
+        product is selected (the service says which: the document's listing, else the product
+        whose unit the ledger knows by it); otherwise it is a serial of the selected product."""
         from serialpos.domain.errors import BadRequest
+        from serialpos.services.receiving import line_for_serial
 
         current = self.current
-        line = None if current is None else self.receiving.checklist.lines.get(current)
-        owner = self._owner(text)
-        if owner is not None and (line is None or not self.chosen):
-            return self._scan_serial(owner, text)  # the product the document lists it for
+        checklist = self.receiving.checklist
+        line = None if current is None else checklist.lines.get(current)
+        owner = line_for_serial(self.console.database(), text, self._owner(text),
+                                frozenset(checklist.lines))
+        if owner is not None:
+            return self._scan_serial(owner, text)  # the serial's own product's line
         if line is None:
             raise BadRequest(f"'{clip(text)}' is no product here: scan a product first (its "
                              "barcode or SKU), then its serials")

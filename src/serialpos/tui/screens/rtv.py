@@ -88,10 +88,11 @@ class RtvScreen(CheckedScanOutScreen):
         self.take_entry(scan.decoded.text or str(scan.raw))
         return True
 
-    def check(self, db: Database, raw: str, sku: str | None) -> PickedUnit:
+    def check(self, db: Database, raw: str, sku: str | None,
+              labelled: bool = False) -> PickedUnit:
         from serialpos.services.rtv import check_unit
 
-        return check_unit(db, self.store, raw, sku)
+        return check_unit(db, self.store, raw, sku, labelled=labelled)
 
     def finish_question(self) -> str | None:
         return None

@@ -148,10 +148,12 @@ class ScanOutScreen(ConsoleScreen, metaclass=AbstractScreenMeta):
         return -1
 
     @abstractmethod
-    def store_units(self, db: Database, sku: str | None, serials: list[str]) -> \
-            tuple[list[PickedUnit], list[str]]:
+    def store_units(self, db: Database, sku: str | None, serials: list[str],
+                    labelled: bool = False) -> tuple[list[PickedUnit], list[str]]:
         """Worker side: check every serial (one refused refuses them all) and return the units
-        to add and the serials already on the list (repeats, counted once)."""
+        to add and the serials already on the list (repeats, counted once). ``labelled``: the
+        serial came on a GS1 label naming ``sku``; otherwise the service follows a bare serial
+        to its own product."""
 
     def unstore_units(self, db: Database, entries: list[Entry]) -> None:
         """Worker side: units taken off the list (a kept document forgets them too)."""
@@ -337,7 +339,7 @@ class ScanOutScreen(ConsoleScreen, metaclass=AbstractScreenMeta):
             product = self._product(db, gtin)
             if serial is not None:
                 self.current = product
-                return self._serials(db, [serial])
+                return self._serials(db, [serial], labelled=True)
             return self._select(db, product, count_one=True)
         assert text is not None
         if _LIST.search(text) is not None or expand_range(text) is not None:
@@ -381,14 +383,14 @@ class ScanOutScreen(ConsoleScreen, metaclass=AbstractScreenMeta):
         serials = parse_serial_list(text)
         return self._serials(self.console.database(), serials)
 
-    def _serials(self, db: Database, serials: list[str]) -> Message:
+    def _serials(self, db: Database, serials: list[str], *, labelled: bool = False) -> Message:
 
         current = self.current
         # A serial scanned while a counted product is selected is looked up by itself.
         sku = current.sku if current is not None and current.by_serial else None
         if self.taking_off:
             return self._take_off(db, sku, serials)
-        picked, repeated = self.store_units(db, sku, serials)
+        picked, repeated = self.store_units(db, sku, serials, labelled)
         for unit in picked:
             self.entries.append(Entry(unit.sku, unit.serial, self.sign))
             self.keys.add((unit.sku, unit.serial))
@@ -490,11 +492,12 @@ class CheckedScanOutScreen(ScanOutScreen):
     the database as it is scanned, so it checks them in its service instead."""
 
     @abstractmethod
-    def check(self, db: Database, raw: str, sku: str | None) -> PickedUnit:
+    def check(self, db: Database, raw: str, sku: str | None,
+              labelled: bool = False) -> PickedUnit:
         """Worker side: may this unit go on the document? Raise the refusal if not."""
 
-    def store_units(self, db: Database, sku: str | None, serials: list[str]) -> \
-            tuple[list[PickedUnit], list[str]]:
+    def store_units(self, db: Database, sku: str | None, serials: list[str],
+                    labelled: bool = False) -> tuple[list[PickedUnit], list[str]]:
         """Worker side: check every serial (one refused refuses them all) and return the units
         to add and the serials already on the list (repeats, counted once)."""
         picked: list[PickedUnit] = []
@@ -502,7 +505,7 @@ class CheckedScanOutScreen(ScanOutScreen):
         seen: set[tuple[str, str]] = set()
         for number, raw in enumerate(serials, start=1):
             try:
-                unit = self.check(db, raw, sku)
+                unit = self.check(db, raw, sku, labelled)
             except Exception as exc:
                 if len(serials) == 1:
                     raise

@@ -334,13 +334,14 @@ class TransferPickScreen(ScanOutScreen):
     def head_words(self) -> str:
         return f"{self.number} → {self.to_store}"
 
-    def store_units(self, db: Database, sku: str | None, serials: list[str]) -> \
-            tuple[list[PickedUnit], list[str]]:
+    def store_units(self, db: Database, sku: str | None, serials: list[str],
+                    labelled: bool = False) -> tuple[list[PickedUnit], list[str]]:
         from serialpos.domain.errors import DomainError
         from serialpos.services.transfers import add_units
 
         try:
-            done = add_units(db, self.session.actor, self.number, self.store, sku, serials)
+            done = add_units(db, self.session.actor, self.number, self.store, sku, serials,
+                             labelled=labelled)
         except DomainError as exc:
             if len(serials) == 1:
                 raise
