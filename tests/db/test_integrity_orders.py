@@ -50,9 +50,11 @@ def _line_of(db: Database, order: str) -> int:
 
 CORRUPTIONS = [
     pytest.param(
-        "INSERT INTO serial_unit (product_id, serial, state, store_id, version, updated_at) "
-        "SELECT t.id, 'P1', 'in_transit', s.id, 1, CURRENT_TIMESTAMP FROM product t, store s "
-        "WHERE t.sku = 'TAB' AND s.code = 'S2'",
+        # The index of migration 0016 refuses a second live unit outright; one the migration
+        # let through (marked 'before 0016') is what db check still has to name.
+        "INSERT INTO serial_unit (product_id, serial, state, store_id, version, updated_at, "
+        "shared_by) SELECT t.id, 'P1', 'in_transit', s.id, 1, CURRENT_TIMESTAMP, "
+        "'before 0016' FROM product t, store s WHERE t.sku = 'TAB' AND s.code = 'S2'",
         "serial_live_twice", "S1", "PH",
         "serial P1 is live under 2 products: PH (reserved at S1) and TAB (in transit at S2)",
         id="serial_live_twice"),

@@ -366,16 +366,36 @@ def claim_unit(conn: Connection, unit: UnitRow, to_state: str, to_store: int, no
     return result.rowcount == 1
 
 
+def claim_unit_to_life(conn: Connection, unit: UnitRow, to_state: str, to_store: int,
+                       now: object, hold: int | None, shared_by: str | None) -> bool:
+    """:func:`claim_unit` for a unit coming back to life (sold, written off or returned to the
+    vendor, now live again). Its ``shared_by`` is set first (a manager's acceptance, or None:
+    an earlier acceptance does not carry over); then the claim, which the live-serial unique
+    index refuses when another product's unit with the serial went live at the same instant.
+    False (re-read and decide) in both races."""
+    conn.execute(sa.update(unit_t).where(unit_t.c.id == unit.id).values(shared_by=shared_by))
+    try:
+        if conn.dialect.name == "postgresql":
+            with conn.begin_nested():
+                return claim_unit(conn, unit, to_state, to_store, now, hold)
+        return claim_unit(conn, unit, to_state, to_store, now, hold)
+    except sa.exc.IntegrityError:
+        return False
+
+
 _INSERT_UNIT = sa.insert(unit_t)
 
 
 def insert_unit_if_absent(conn: Connection, product_id: int, serial: str, state: str,
-                          store: int, now: object) -> int | None:
-    """Create a unit, or return None when the unique (product, serial) constraint says another
-    terminal created it first. SQLite writers are serialised by BEGIN IMMEDIATE; PostgreSQL
-    needs a savepoint so the refused insert does not abort the whole transaction."""
+                          store: int, now: object, shared_by: str | None = None) -> int | None:
+    """Create a unit, or return None when a unique constraint says another terminal created
+    it first: the same (product, serial), or (index ``uq_serial_unit_live_serial``) the same
+    serial live under another product. SQLite writers are serialised by BEGIN IMMEDIATE;
+    PostgreSQL needs a savepoint so the refused insert does not abort the whole transaction.
+    ``shared_by``: the manager who accepted a shared serial (the unit is left out of the
+    live-serial index)."""
     values = {"product_id": product_id, "serial": serial, "state": state, "store_id": store,
-              "version": 1, "updated_at": now}
+              "version": 1, "updated_at": now, "shared_by": shared_by}
     try:
         if conn.dialect.name == "postgresql":
             with conn.begin_nested():

@@ -110,6 +110,10 @@ class ProductBarcode(SQLModel, table=True):
     gtin: str = Field(max_length=14, sa_column_kwargs={"unique": True}, nullable=False)
 
 
+_LIVE_UNSHARED = ("state IN ('in_stock', 'reserved', 'in_transit', 'expected') "
+                  "AND shared_by IS NULL")
+
+
 class SerialUnit(SQLModel, table=True):
     """One physical unit: its serial, its one current state and its one store."""
 
@@ -120,6 +124,10 @@ class SerialUnit(SQLModel, table=True):
         sa.Index("ix_serial_unit_serial", "serial"),
         sa.Index("ix_serial_unit_store_product_state", "store_id", "product_id", "state"),
         sa.Index("ix_serial_unit_reserved_line", "reserved_line_id"),
+        # A serial is live under one product only, unless a manager accepted it as shared
+        # (migration 0016): the database's own guard against two terminals at one instant.
+        sa.Index("uq_serial_unit_live_serial", "serial", unique=True,
+                 sqlite_where=sa.text(_LIVE_UNSHARED), postgresql_where=sa.text(_LIVE_UNSHARED)),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -132,6 +140,9 @@ class SerialUnit(SQLModel, table=True):
     #: The order line a reserved unit is reserved to (NULL in every other state): a
     #: reservation belongs to one line, and only that line may sell or release the unit.
     reserved_line_id: int | None = Field(default=None)
+    #: The manager who accepted that this unit shares its serial with another product's live
+    #: unit (never an IMEI); such a unit is left out of the live-serial unique index.
+    shared_by: str | None = Field(default=None, max_length=64)
 
 
 class StockLevel(SQLModel, table=True):

@@ -376,19 +376,22 @@ def _move_unit(conn: Connection, call: _Call, serial: str, dest_id: int,
         if current is UnitState.EXPECTED and unit is not None:
             _refuse_other_asn(conn, call, serial, unit.id)
         shared = None
-        if to_state in LIVE and current not in LIVE:
+        to_life = to_state in LIVE and current not in LIVE
+        if to_life:
             # A unit coming to life (new, or back from sold / written off / the vendor) must
             # not share its serial with a live unit of another product, whatever the flow.
             shared = refuse_live_elsewhere(conn, call.product_facts, serial, shared_by)
+        sharer = shared_by if shared is not None else None  # kept on the unit (index 0016)
         to_store = dest_id if call.action is Action.TRANSFER_OUT else here
+        hold = call.hold if to_state is UnitState.RESERVED else None
         if unit is None:
             new_id = repo.insert_unit_if_absent(conn, product.id, serial, to_state, to_store,
-                                                call.now)
+                                                call.now, sharer)
             if new_id is None:
                 continue  # another terminal created it a moment ago: re-read and decide
             unit_id = new_id
-        elif repo.claim_unit(conn, unit, to_state, to_store, call.now,
-                             call.hold if to_state is UnitState.RESERVED else None):
+        elif (repo.claim_unit_to_life(conn, unit, to_state, to_store, call.now, hold, sharer)
+              if to_life else repo.claim_unit(conn, unit, to_state, to_store, call.now, hold)):
             unit_id = unit.id
         else:
             continue  # another terminal moved it between our read and our update
