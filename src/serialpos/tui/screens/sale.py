@@ -80,9 +80,18 @@ class Outcome:
     orders: list[OrderSummary] = field(default_factory=list)
     show_orders: bool = False
     added: bool = False  # a line was just added: it is the one a scanned serial may fill
+    filled_line: int | None = None  # a scan in the field recorded this line's serial
 
 
 Job = Callable[["Database", "Actor", "str | None"], Outcome]
+
+
+def _awaiting(outcome: Outcome) -> int | None:
+    """The line a job just added, when it still needs its required serial."""
+    if not outcome.added or outcome.cursor_line is None:
+        return None
+    line = outcome.cursor_line
+    return line if any(ln.line == line for ln in missing_required(outcome.view)) else None
 
 
 def status_of(view: OrderView) -> str:
@@ -165,6 +174,11 @@ class SaleScreen(ConsoleScreen):
         self.sale_type = "sale"
         self.delivery = "cash_and_carry"
         self.last_added: int | None = None
+        #: Worker side (read and written by the jobs, in turn): the line the last job added
+        #: while it still needs its serial. A serial scanned a few ms after its product goes
+        #: there even before the screen has shown the line or opened the serial prompt.
+        self.awaiting: int | None = None
+        self.filled: set[int] = set()  # lines whose serial a field scan recorded (UI side)
         self.last_invoice: str | None = None
         self.jobs = OrderedJobs(self, "sale", lambda f: self.Refused(f.message, f.code))
 
@@ -209,7 +223,12 @@ class SaleScreen(ConsoleScreen):
         provisional = pending is not None
 
         def run() -> Message:
-            outcome = job(self.console.database(), self.session.actor, self.order_no)
+            try:
+                outcome = job(self.console.database(), self.session.actor, self.order_no)
+            except BaseException:
+                self.awaiting = None
+                raise
+            self.awaiting = _awaiting(outcome)
             if outcome.finished:
                 self.order_no = None
             elif outcome.view is not None:
@@ -241,9 +260,19 @@ class SaleScreen(ConsoleScreen):
             self.last_added = outcome.cursor_line
         if outcome.note:
             self.message_line.ok(outcome.note)
-        if outcome.prompt_line is not None:
+        if outcome.filled_line is not None:
+            self._close_prompt_of(outcome.filled_line, outcome.view)
+        if outcome.prompt_line is not None and outcome.prompt_line not in self.filled:
             self.prompt_serial(outcome.prompt_line)
         self.refresh_bindings()
+
+    def _close_prompt_of(self, line_id: int, view: OrderView | None) -> None:
+        """The serial prompt that opened for a line whose serial a scan in the field has
+        since recorded (it was sent before the prompt opened) closes as recorded."""
+        self.filled.add(line_id)
+        dialog = self.app.screen
+        if isinstance(dialog, SerialEntry) and dialog.line.line == line_id and view is not None:
+            dialog.dismiss(view)
 
     def on_sale_screen_refused(self, message: Refused) -> None:
         if message.pending:
@@ -306,7 +335,7 @@ class SaleScreen(ConsoleScreen):
 
     def add_text(self, text: str | None, barcode: str | None = None,
                  serial: str | None = None) -> None:
-        waiting = self._waiting_line() if text is not None else None
+        shown_waiting = self._waiting_line() if text is not None else None
         store = self.session.store
         sale_type, delivery = self.sale_type, self.delivery
 
@@ -318,11 +347,14 @@ class SaleScreen(ConsoleScreen):
             # matches nothing leaves no empty order and uses up no order number.
             start = orders.NewOrder(store, sale_type, delivery) if order is None else None
             refused: DomainError | None = None
+            # The line the previous job added, if it still waits (worker side, so a serial
+            # sent 5 ms after its product finds it), else the waiting line on screen.
+            waiting = (self.awaiting or shown_waiting) if text is not None else None
             if waiting is not None and text is not None and order is not None:
                 try:
                     view = orders.set_serial(db, actor, order, waiting, text)
                     return Outcome(view, f"serial {clip(text)} recorded on the waiting line",
-                                   cursor_line=waiting)
+                                   cursor_line=waiting, filled_line=waiting)
                 except DomainError as exc:
                     if exc.code not in NOT_THIS_PRODUCTS_SERIAL:
                         raise
@@ -362,6 +394,8 @@ class SaleScreen(ConsoleScreen):
         self.last_added = line_id
 
         def done(result: OrderView | None) -> None:
+            if self.awaiting == line_id:
+                self.awaiting = None  # the prompt had its say: a later scan is no longer its
             if result is not None:
                 self.show_view(result, line_id)
                 self.message_line.ok(f"serial recorded on line {line.number}")
