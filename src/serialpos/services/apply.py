@@ -227,9 +227,10 @@ def _simple(action: Action) -> Handler:
 
     def handle(db: Database, actor: Actor, f: Fields) -> Result:
         reason = f.reason() if action is Action.RTV else None
+        sharer = _shared_by(db, actor, f) if action is Action.RECEIVE else None
         return _moved(ledger.move(db, actor, action, store=f.code("store"), sku=f.code("sku"),
                                   serials=f.serials(), quantity=f.quantity(),
-                                  document=f.document(), reason=reason), f)
+                                  document=f.document(), reason=reason, shared_by=sharer), f)
 
     return handle
 
@@ -291,8 +292,37 @@ def _transfer_result(result: ledger.LedgerResult, view: Any, f: Fields, **extra:
             **view.report()}
 
 
+def _shared_by(db: Database, actor: Actor, f: Fields) -> Actor | None:
+    """``"shared_by": {"user": ..., "pin": ...}``: a manager accepts that the serials created
+    here are also live under another product (two makers using one string). Checked like a
+    console log-in (a wrong PIN counts toward the lock-out); refused for IMEI-format serials
+    by the ledger; the manager is recorded on the event and the unit."""
+    raw = f.value("shared_by")
+    if raw is None:
+        return None
+    data = _object(raw, "shared_by")
+    extra = sorted(set(data) - {"user", "pin"})
+    if extra:
+        raise BadRequest(f"shared_by takes 'user' and 'pin' only, not {', '.join(extra)}")
+    user, pin = data.get("user"), data.get("pin")
+    if not isinstance(user, str) or not user.strip() or not isinstance(pin, str):
+        raise BadRequest("shared_by needs the manager's 'user' and 'pin' as text")
+    from serialpos.domain.errors import PermissionDenied
+    from serialpos.domain.users import Permission
+    from serialpos.services.users import login
+
+    manager = login(db, user.strip(), pin, actor.terminal)
+    try:
+        manager.require(Permission.ADJUST)
+    except PermissionDenied:
+        raise PermissionDenied(f"{manager.user} is not a manager or admin; only one may "
+                               "accept a shared serial") from None
+    return manager
+
+
 def _adjust(db: Database, actor: Actor, f: Fields) -> Result:
     store, sku = f.code("store"), f.code("sku")
+    sharer = _shared_by(db, actor, f)
     add, remove, quantity = f.serial_list("add"), f.serial_list("remove"), f.quantity(signed=True)
     reason, document = f.reason(required=True), f.document()
     if quantity is not None and (add is not None or remove is not None):
@@ -303,7 +333,9 @@ def _adjust(db: Database, actor: Actor, f: Fields) -> Result:
                              document=document, reason=reason)
     elif add or remove:
         # Removals first, then additions, in one transaction: all of it, or none.
-        steps = [ledger.Step(action, store, sku, serials)
+        steps = [ledger.Step(action, store, sku, serials,
+                             shared_by=sharer.user if sharer and action is Action.ADJUST_ADD
+                             else None)
                  for action, serials in ((Action.ADJUST_REMOVE, remove), (Action.ADJUST_ADD, add))
                  if serials]
         results = ledger.move_many(db, actor, steps, document=document, reason=reason)
@@ -510,14 +542,14 @@ _UNITS = frozenset({"store", "sku", "serial", "serials", "quantity", "document",
 #: op name -> operation. To add an operation, write a handler and add its entry here (and a
 #: section in docs/integration.md).
 OPERATIONS: dict[str, Operation] = {
-    "receive": Operation(_simple(Action.RECEIVE), _UNITS),
+    "receive": Operation(_simple(Action.RECEIVE), _UNITS | {"shared_by"}),
     "sell": Operation(_sell, _UNITS | {"payment"}),
     "return": Operation(_return, _UNITS | {"reason", "damaged"}),
     "transfer_out": Operation(_transfer_out, _UNITS | {"to", "transfer", "create"}),
     "transfer_in": Operation(_transfer_in, _UNITS | {"transfer"}),
     "rtv": Operation(_simple(Action.RTV), _UNITS | {"reason"}),
     "adjust": Operation(_adjust, frozenset({"store", "sku", "add", "remove", "quantity",
-                                            "reason", "document", "line"})),
+                                            "reason", "document", "line", "shared_by"})),
     "order_create": Operation(_order_create, frozenset({"store", "type", "delivery",
                                                         "customer", "lines"})),
     "order_set_serial": Operation(_order_set_serial, frozenset({"order", "line", "serial"})),
