@@ -134,3 +134,32 @@ async def test_lookup_is_one_key_away_from_a_dialog_too(make_app: MakeApp) -> No
         await pilot.press("escape")
         await pilot.pause()
         assert not isinstance(app.screen, LookupScreen)
+
+
+@pytest.mark.parametrize("size", [COUNTER, HANDHELD])
+@async_test
+async def test_a_product_barcode_is_named_as_such(make_app: MakeApp,
+                                                  size: tuple[int, int]) -> None:
+    """Through the scan resolver: a product's barcode names its product (it was "that is a
+    product barcode (GTIN ...)"); digits no product carries are looked up as a serial."""
+    from serialpos.devices.decoder import decode
+    from serialpos.tui.messages import ScanRead
+
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        await log_in(pilot, "cashier")
+        await pilot.press("f2")
+        await settle(pilot)
+        assert isinstance(app.screen, LookupScreen)
+        app.post_message(ScanRead("5012345000015", "test", decode("5012345000015")))
+        await settle(pilot)
+        message = app.screen.query_one(MessageLine)
+        assert message.text == ("✗ '5012345000015' is the barcode of PH-AUR15, not a serial: "
+                                "scan the serial label")
+        await pilot.press(*"5012345000015", "enter")  # typed: the same answer
+        await settle(pilot)
+        assert message.text.startswith("✗ '5012345000015' is the barcode of PH-AUR15")
+        await pilot.press(*"05099999000011", "enter")  # no product's: looked up as a serial
+        await settle(pilot)
+        assert message.text == ("✗ no unit has the serial '05099999000011' (it reads as a "
+                                "product barcode, GTIN 05099999000011: scan the serial)")

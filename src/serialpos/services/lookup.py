@@ -15,6 +15,7 @@ from sqlalchemy.engine import Connection
 from serialpos.db import order_repo as orepo
 from serialpos.db import repo
 from serialpos.db.engine import Database
+from serialpos.devices.decoder import DecodedScan
 from serialpos.domain.errors import BadRequest
 from serialpos.domain.events import LedgerEvent
 from serialpos.domain.serial_prefix import check_prefix, upper_bound
@@ -264,3 +265,17 @@ def search_serials(db: Database, prefix: str, limit: int = MAX_MATCHES) -> Searc
     if len(clean) > MAX_SERIAL_LENGTH:
         return SearchResult(clean, (), False, limit)
     return db.read(lambda conn: _search(conn, db.dialect, clean, limit))
+
+
+def product_barcode_refusal(db: Database, store: str, scan: DecodedScan) -> str | None:
+    """Where a serial is looked up, a product's barcode is named as such, with its product
+    (the scan resolver's rule: a GTIN is a product barcode, never a serial). None when no
+    product carries it: the digits may be a numeric serial, to be looked up."""
+    from serialpos.domain.scan_resolution import Accepts, Refusal, ScanContext
+    from serialpos.services import scan_resolver
+
+    context = ScanContext(store, accepts=frozenset({Accepts.SERIAL}))
+    outcome = scan_resolver.resolve(db, scan, context)
+    if isinstance(outcome, Refusal) and outcome.code == "bad_serial_format":
+        return outcome.message
+    return None

@@ -45,6 +45,7 @@ from serialpos.tui.widgets.unit_cards import (
 )
 
 if TYPE_CHECKING:
+    from serialpos.devices.decoder import DecodedScan
     from serialpos.services.lookup import SearchResult, UnitCard
 
 
@@ -151,11 +152,39 @@ class LookupScreen(ConsoleScreen):
             return
         decoded = scan.decoded
         if decoded.kind == "product":
-            self.show_error(
-                f"that is a product barcode (GTIN {decoded.gtin}), scan the serial")
+            # The scan resolver says whose barcode it is; digits no product carries may still
+            # be a numeric serial, so those are looked up.
+            self.message_line.note(f"looking up {clip(decoded.text)}…")
+            self.name_barcode(decoded)
             return
         if decoded.serial:
             self.look_up(decoded.serial)
+
+    @work(thread=True, exclusive=True, group="lookup")
+    def name_barcode(self, decoded: DecodedScan) -> None:
+        try:
+            from serialpos.services.lookup import product_barcode_refusal
+
+            refusal = product_barcode_refusal(self.console.database(), self.session.store,
+                                              decoded)
+        except Exception as exc:
+            from serialpos.tui.backend import describe
+
+            self.post_message(ActionFailed(describe(exc)))
+            return
+        if refusal is not None:
+            self.post_message(ActionFailed(refusal))
+        else:
+            self.post_message(self.LookUp(decoded.text))
+
+    @dataclass
+    class LookUp(Message):
+        """Digits that are no product's barcode: looked up as a serial (UI side)."""
+
+        text: str
+
+    def on_lookup_screen_look_up(self, message: LookUp) -> None:
+        self.look_up(message.text)
 
     def look_up(self, serial: str) -> None:
         self.message_line.note(f"looking up {clip(serial)}…")
