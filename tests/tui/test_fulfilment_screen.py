@@ -412,3 +412,27 @@ async def test_an_unknown_unit_scanned_needs_a_managers_override(
         assert app.screen is screen
         assert message(screen) == f"✓ {first} line 2: serial {unknown} recorded"
         assert line_serial(demo_db, first, 2) == unknown
+
+
+@pytest.mark.parametrize("size", SIZES)
+@async_test
+async def test_a_serial_of_another_product_is_refused_naming_its_own_product(
+        make_app: MakeApp, demo_db: Database, size: tuple[int, int]) -> None:
+    """Serial entry on a PH-NOVA7 line: an Aurora's IMEI in stock is refused naming PH-AUR15,
+    its state and store (not "not known"); the Nova's own barcode is named as a barcode."""
+    first, _ = waiting_orders(demo_db)
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        screen = await open_fulfilment(pilot)
+        await pilot.press("p")
+        await settle(pilot)
+        assert screen.current is not None and screen.current.sku == "PH-NOVA7"
+        await scan(pilot, _imei(2))
+        said = message(screen)
+        assert said.startswith("✗ ") and "PH-AUR15" in said and "in stock at S01" in said, said
+        await scan(pilot, "5012345000022")  # the line's own product's box
+        assert message(screen) == ("✗ '5012345000022': that is the product's barcode, not its "
+                                   "serial; scan the serial label")
+        await scan(pilot, "5012345000015")  # another product's box: named
+        assert "PH-AUR15" in message(screen) and "barcode" in message(screen), message(screen)
+        assert line_serial(demo_db, first, 2) is None
