@@ -18,7 +18,7 @@ AT = datetime(2026, 12, 2, 6, 0, 0)
 def test_0016_marks_old_duplicates_and_guards_new_ones(db_url: str) -> None:
     db = Database(db_url)
     try:
-        migrate.upgrade(db, "0013")
+        migrate.upgrade(db, "0012")
         with db.engine.begin() as conn:
             conn.execute(sa.text(
                 "INSERT INTO store (id, code, name, created_at) VALUES (90, 'MZ', 'M', :at)"),

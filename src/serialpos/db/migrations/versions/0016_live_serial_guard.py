@@ -17,7 +17,7 @@ keeps its oldest live unit (lowest id) in the index; each later live unit is mar
 check`` still names every serial live under two products.
 
 Revision ID: 0016
-Revises: 0013 (main's head when this was written; the lead may re-chain)
+Revises: 0012 (main's head at the rebase)
 Create Date: 2026-12-02
 """
 
@@ -27,7 +27,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0016"
-down_revision = "0013"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 
