@@ -184,3 +184,13 @@ def test_a_laptop_serial_on_an_imei_product_names_the_laptop_not_the_format() ->
     # The same characters with no unit behind them are still judged by the selected format.
     assert refusal(resolve(decode("ZB24000103"), RECEIVING, LedgerFacts())).code == \
         "bad_serial_format"
+
+
+def test_may_share_never_an_imei() -> None:
+    from serialpos.domain.scan_resolution import may_share
+
+    assert may_share("DRL18-A001") and may_share("X-1")
+    assert not may_share("490154203237518")  # a valid IMEI (Luhn)
+    assert not may_share(" 490154203237518 ")
+    assert may_share("490154203237519")  # 15 digits, wrong check digit: no IMEI
+    assert not may_share("   ")

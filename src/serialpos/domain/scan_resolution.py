@@ -199,6 +199,12 @@ def is_global_identifier(product: ProductFacts, serial: str) -> bool:
     return SerialFormat("imei").problem(serial) is None
 
 
+def may_share(serial: str) -> bool:
+    """Whether a manager may be offered to accept ``serial`` as shared by two products: never
+    an IMEI-format serial (the ledger also refuses it for a product whose format is IMEI)."""
+    return bool(serial.strip()) and SerialFormat("imei").problem(serial.strip()) is not None
+
+
 # -- the cross-product rule --------------------------------------------------------------
 def live_elsewhere(product_sku: str, units: tuple[UnitFacts, ...]) -> UnitFacts | None:
     """A live unit of a product other than ``product_sku`` among ``units``, or None."""

@@ -701,8 +701,10 @@ def _unavailable(ctx: _Ctx, product: orepo.SaleProduct, serial: str) -> DomainEr
     return NotInStock(f"serial {serial} is {state.label} at {where}, not in stock")
 
 
-def _set_serial_in(ctx: _Ctx, line: int, raw: str | None, manager: Actor | None) -> None:
+def _set_serial_in(ctx: _Ctx, line: int, raw: str | None, manager: Actor | None,
+                   shared: bool = False) -> None:
     conn = ctx.conn
+    sharer = manager.user if shared and manager is not None else None
     row = _open_line(ctx, line)
     lm = row._mapping
     product = orepo.sale_product_by_id(conn, lm["product_id"])
@@ -735,7 +737,12 @@ def _set_serial_in(ctx: _Ctx, line: int, raw: str | None, manager: Actor | None)
         # A serial live under another product is that product's unit: refused, naming it,
         # before any override could make a second live unit with it (issue 10). When this
         # product has the unit, no other product's can be live: no look-up on the hot path.
-        scan_resolver.refuse_live_elsewhere(conn, product.sku, new)
+        if sharer is None:
+            scan_resolver.refuse_live_elsewhere(conn, product.sku, new)
+        else:  # a manager accepts the shared serial (refused for an IMEI)
+            facts = scan_resolver.product_facts(conn, product.sku)
+            assert facts is not None
+            scan_resolver.refuse_live_elsewhere(conn, facts, new, sharer)
     if tracked and new is not None:
         if own is None:
             if manager is None:
@@ -743,7 +750,8 @@ def _set_serial_in(ctx: _Ctx, line: int, raw: str | None, manager: Actor | None)
                     f"serial {new} of {product.sku} is not known to the ledger; a manager "
                     "can accept it with an override", code="unknown_unit")
             ledger.move_in(conn, ctx.db, manager,
-                           ledger.Step(Action.ADJUST_ADD, ctx.store, product.sku, [new]), doc,
+                           ledger.Step(Action.ADJUST_ADD, ctx.store, product.sku, [new],
+                                       shared_by=sharer), doc,
                            reason=f"manager override by {manager.user}: unit not known to "
                                   "the ledger")
         problem = _unavailable(ctx, product, new)
@@ -781,16 +789,20 @@ def _manager(db: Database, actor: Actor, user: str | None, pin: str | None) -> A
 
 def set_serial(db: Database, actor: Actor, order: str, line: int, serial: str | None, *,
                override_user: str | None = None,
-               override_pin: str | None = None) -> OrderView:
+               override_pin: str | None = None, shared: bool = False) -> OrderView:
     """Record, change or (empty/None) remove a line's serial. With serialized inventory on,
     the unit is reserved for the line (a change releases the old unit first). A serial the
-    ledger does not know needs a manager's override (user and PIN)."""
+    ledger does not know needs a manager's override (user and PIN); ``shared``: the manager
+    also accepts that the serial is live under another product (two makers' one string;
+    never an IMEI), recorded on the event and the unit."""
     actor.require(Permission.SELL)
     manager = _manager(db, actor, override_user, override_pin)
+    if shared and manager is None:
+        raise BadRequest("a manager's name and PIN are needed to accept a shared serial")
 
     def work(conn: Connection) -> OrderView:
         ctx = _Ctx(conn, db, actor, _editable(conn, order))
-        _set_serial_in(ctx, line, serial, manager)
+        _set_serial_in(ctx, line, serial, manager, shared)
         return _view(conn, _find(conn, order))
 
     return _write(db, actor, work)

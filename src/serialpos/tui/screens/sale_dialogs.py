@@ -86,6 +86,9 @@ class SerialEntry(ModalScreen["OrderView | None"], ConsoleScreen):  # type: igno
         self.initial = serial
         self.refusal = refusal  # an unknown_unit refusal already had: offer the override
         self.entered = serial or ""  # the serial last sent: the override is asked for it
+        #: A duplicate_serial refusal of a serial that is no IMEI: the manager's name and PIN
+        #: accept it as shared by two products (recorded on the event and the unit).
+        self.sharing = False
 
     def compose(self) -> ComposeResult:
         line = self.line
@@ -99,7 +102,8 @@ class SerialEntry(ModalScreen["OrderView | None"], ConsoleScreen):  # type: igno
                              markup=False)
             yield ScanInput(id="serial-entry", placeholder="scan or type the serial, Enter")
             with Vertical(id="override"):
-                yield Static("Manager override: name and PIN", markup=False)
+                yield Static("Manager override: name and PIN", id="override-title",
+                             markup=False)
                 yield CappedInput(id="override-user", placeholder="manager")
                 yield CappedInput(id="override-pin", placeholder="PIN", password=True)
             yield MessageLine(id="serial-message")
@@ -175,7 +179,8 @@ class SerialEntry(ModalScreen["OrderView | None"], ConsoleScreen):  # type: igno
 
             view = set_serial(self.console.database(), self.session.actor, self.order,
                               self.line.line, serial,
-                              override_user=user, override_pin=pin)
+                              override_user=user, override_pin=pin,
+                              shared=self.sharing and user is not None)
         except Exception as exc:
             from serialpos.tui.backend import describe
 
@@ -192,11 +197,18 @@ class SerialEntry(ModalScreen["OrderView | None"], ConsoleScreen):  # type: igno
         self.show_error(message.message)
         field = self.query_one("#serial-entry", Input)
         field.placeholder = f"{clip(self.entered)} refused: scan or type another"
-        if message.code == "unknown_unit":
+        from serialpos.domain.scan_resolution import may_share
+
+        self.sharing = message.code == "duplicate_serial" and may_share(self.entered)
+        if message.code == "unknown_unit" or self.sharing:
             # The fields are offered, not forced: the next scan still goes to the serial field
             # (most often the cashier simply scanned the wrong unit); Tab reaches them.
+            self.query_one("#override-title", Static).update(
+                "Manager accepts shared serial: name and PIN" if self.sharing
+                else "Manager override: name and PIN")
             self.query_one("#override").display = True
-            self.message_line.error(message.message + " (Tab: manager name and PIN)")
+            what = "manager accepts shared serial: " if self.sharing else "manager "
+            self.message_line.error(f"{message.message} (Tab: {what}name and PIN)")
         field.select_all()
         field.focus()
 
