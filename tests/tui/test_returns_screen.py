@@ -108,3 +108,22 @@ async def test_nothing_chosen_or_nothing_found_is_said_with_the_bell(
         await pilot.press("ctrl+y")
         await settle(pilot)
         assert len(rung) == 2
+
+
+@pytest.mark.parametrize("size", SIZES)
+@async_test
+async def test_what_no_sale_matches_is_named_through_the_resolver(
+        make_app: MakeApp, size: tuple[int, int]) -> None:
+    """A product barcode names its product; a unit never sold names its product, state and
+    store (it was "no order, invoice or sold unit matches")."""
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        screen = await open_returns(pilot)
+        message = screen.query_one(MessageLine)
+        await find(pilot, screen, "5012345000015")
+        assert message.text == ("✗ '5012345000015' is the barcode of PH-AUR15, not a serial: "
+                                "scan the serial label")
+        await find(pilot, screen, "ZB24000101")  # a laptop in stock, never sold
+        assert message.text.startswith("✗ serial ZB24000101 is LT-ZEN14 "), message.text
+        assert message.text.endswith("in stock at S01: no sale of it to take back")
+        assert screen.view is None

@@ -72,10 +72,27 @@ def find_sale(db: Database, text: str) -> OrderView:
     def work(conn: Connection) -> OrderView:
         number = _order_number_for(conn, value)
         if number is None:
+            _say_what_it_is(conn, value)
             raise UnknownOrder(f"no order, invoice or sold unit matches '{clip(value)}'")
         return _view(conn, _find(conn, number))
 
     return db.read(work)
+
+
+def _say_what_it_is(conn: Connection, value: str) -> None:
+    """No sale matches: the scan resolver says what the text is instead, naming its product
+    (a product's barcode, or a unit that was never sold, with its state and store)."""
+    from serialpos.domain.errors import BadSerial
+    from serialpos.domain.scan_resolution import Accepts, KnownUnit, Refusal, ScanContext
+    from serialpos.services import scan_resolver
+
+    outcome = scan_resolver.resolve_in(conn, value, ScanContext("", accepts=frozenset(
+        {Accepts.SERIAL})))
+    if isinstance(outcome, Refusal) and outcome.code == "bad_serial_format":
+        raise BadSerial(outcome.message)
+    if isinstance(outcome, KnownUnit):
+        raise UnknownOrder(f"serial {clip(value)} is {outcome.unit.where}: no sale of it to "
+                           "take back")
 
 
 def lines_for_serials(view: OrderView, serials: list[str]) -> list[int]:
