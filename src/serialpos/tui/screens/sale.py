@@ -59,11 +59,6 @@ if TYPE_CHECKING:
     from serialpos.services.orders import OrderLineView, OrderSummary, OrderView
     from serialpos.tui.messages import ScanRead
 
-#: Refusals that say "this is not a serial of that product": the text is tried as an item.
-#: Refusals of a scan as the waiting line's serial after which the scan is tried as an item:
-#: a serial live under another product (``duplicate_serial``) then finds its own product.
-NOT_THIS_PRODUCTS_SERIAL = frozenset(
-    {"bad_serial_format", "unknown_unit", "not_in_stock", "not_serialized", "duplicate_serial"})
 BARCODE_DIGITS = range(8, 15)
 
 
@@ -342,36 +337,28 @@ class SaleScreen(ConsoleScreen):
         def job(db: Database, actor: Actor, order: str | None) -> Outcome:
             from serialpos.domain.errors import DomainError
             from serialpos.services import orders
+            from serialpos.services.counter_scan import scan_at_counter
 
             # No order yet: the first line opens it, in the same transaction, so a scan that
             # matches nothing leaves no empty order and uses up no order number.
             start = orders.NewOrder(store, sale_type, delivery) if order is None else None
-            refused: DomainError | None = None
-            # The line the previous job added, if it still waits (worker side, so a serial
-            # sent 5 ms after its product finds it), else the waiting line on screen.
-            waiting = (self.awaiting or shown_waiting) if text is not None else None
-            if waiting is not None and text is not None and order is not None:
-                try:
-                    view = orders.set_serial(db, actor, order, waiting, text)
-                    return Outcome(view, f"serial {clip(text)} recorded on the waiting line",
-                                   cursor_line=waiting, filled_line=waiting)
-                except DomainError as exc:
-                    if exc.code not in NOT_THIS_PRODUCTS_SERIAL:
-                        raise
-                    refused = exc
             try:
                 if text is not None:
-                    result = orders.add_scan(db, actor, order, text, start=start)
+                    # The line the previous job added, if it still waits (worker side, so a
+                    # serial sent 5 ms after its product finds it), else the one on screen;
+                    # the service decides: that line's serial, or an item.
+                    scanned = scan_at_counter(db, actor, order, text, start=start,
+                                              waiting=self.awaiting or shown_waiting)
+                    if scanned.filled is not None:
+                        return Outcome(scanned.view,
+                                       f"serial {clip(text)} recorded on the waiting line",
+                                       cursor_line=scanned.filled, filled_line=scanned.filled)
+                    assert scanned.added is not None
+                    result = scanned.added
                 else:
                     result = orders.add_item(db, actor, order, barcode=barcode, serial=serial,
                                              start=start)
             except DomainError as exc:
-                if refused is not None and exc.code == "unknown_product":
-                    # Not an item either: what the waiting line's serial check said is the
-                    # useful answer (a format fault, or a unit a manager may accept).
-                    refused.waiting_line = waiting  # type: ignore[attr-defined]
-                    refused.scanned_text = text  # type: ignore[attr-defined]
-                    raise refused from None
                 probe = text if text is not None else barcode
                 if exc.code == "unknown_product" and probe and probe.isdigit() \
                         and len(probe) in BARCODE_DIGITS:

@@ -1,0 +1,69 @@
+"""What one entry in the sale field does: the serial of the line waiting for one, else an item.
+
+The sale screen used to decide this itself (try the waiting line's serial, fall back to an
+item on some refusals, pick which refusal to show); the decision lives here so the screen only
+shows the outcome. The rules:
+
+- With a line waiting for its required serial, the text is first tried as that line's serial.
+- Refused as *not this product's serial* (a bad format, a unit not known or not in stock, a
+  product without serials, a serial live under another product), the text is tried as an
+  item: a barcode, a SKU, or a bare serial, which finds its own product's unit.
+- Not an item either: the waiting line's refusal is the useful answer (a format fault, or a
+  unit a manager may accept); it carries the line and the text so the console can offer the
+  override.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from serialpos.db.engine import Database
+from serialpos.domain.errors import DomainError
+from serialpos.services import orders
+from serialpos.services.context import Actor
+
+#: Refusals of a scan as the waiting line's serial after which the scan is tried as an item:
+#: a serial live under another product (``duplicate_serial``) then finds its own product.
+NOT_THIS_PRODUCTS_SERIAL = frozenset(
+    {"bad_serial_format", "unknown_unit", "not_in_stock", "not_serialized", "duplicate_serial"})
+
+
+@dataclass(frozen=True)
+class CounterScan:
+    """The outcome: the waiting line filled (``filled`` and its order view), or a line added
+    (``added``)."""
+
+    view: orders.OrderView
+    filled: int | None = None
+    added: orders.AddResult | None = None
+
+
+class WaitingLineRefused(DomainError):
+    """The waiting line's refusal of the text, which was no item either."""
+
+    def __init__(self, refused: DomainError, line: int, text: str) -> None:
+        super().__init__(refused.message, code=refused.code)
+        self.waiting_line = line
+        self.scanned_text = text
+
+
+def scan_at_counter(db: Database, actor: Actor, order: str | None, text: str, *,
+                    waiting: int | None, start: orders.NewOrder | None) -> CounterScan:
+    """``text`` entered in the sale field of ``order`` (None: no order yet; ``start`` opens
+    one in the same transaction as its first line)."""
+    refused: DomainError | None = None
+    if waiting is not None and order is not None:
+        try:
+            view = orders.set_serial(db, actor, order, waiting, text)
+            return CounterScan(view, filled=waiting)
+        except DomainError as exc:
+            if exc.code not in NOT_THIS_PRODUCTS_SERIAL:
+                raise
+            refused = exc
+    try:
+        result = orders.add_scan(db, actor, order, text, start=start)
+    except DomainError as exc:
+        if refused is not None and waiting is not None and exc.code == "unknown_product":
+            raise WaitingLineRefused(refused, waiting, text) from None
+        raise
+    return CounterScan(result.order, added=result)
