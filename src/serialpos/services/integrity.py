@@ -10,6 +10,7 @@ from sqlalchemy.engine import Connection
 from serialpos.db import order_repo as orepo
 from serialpos.db import repo
 from serialpos.db.engine import Database
+from serialpos.db.tables import UNACCEPTED_BEFORE_0016
 from serialpos.services.settings import settings_in
 
 
@@ -136,9 +137,15 @@ def _units_without_serials(conn: Connection, stores: dict[int, str]) -> list[Fin
 
 
 def _serials_live_twice(conn: Connection, stores: dict[int, str]) -> list[Finding]:
-    """One serial live under two products: the same physical label stands for two units."""
+    """One serial live under two products: the same physical label stands for two units.
+    Units a manager accepted as sharing a maker's serial (``shared_by``, never an IMEI) are
+    legal; those marked ``before 0016`` by the migration were never accepted and still count.
+    """
+    unaccepted = sa.case((sa.or_(u.shared_by.is_(None), u.shared_by == UNACCEPTED_BEFORE_0016),
+                          1), else_=0)
     twice = (sa.select(u.serial).where(u.state.in_(LIVE)).group_by(u.serial)
-             .having(sa.func.count(sa.distinct(u.product_id)) > 1).subquery())
+             .having(sa.func.count(sa.distinct(u.product_id)) > 1,
+                     sa.func.sum(unaccepted) > 1).subquery())
     rows = conn.execute(
         sa.select(u.serial, p.sku, u.state, u.store_id)
         .join(repo.product_t, p.id == u.product_id)
