@@ -108,7 +108,7 @@ def test_empty_optional_cells_clear_and_absent_columns_are_not_set() -> None:
     assert (row.barcodes, row.tax_rate, row.serial_format, row.warranty_months, row.bin) == (
         (), None, None, None, None)
     assert set(Column) - upload.columns == {Column.SERIAL_REQUIRED, Column.PACKAGE_TYPE,
-                                            Column.COMPONENTS}
+                                            Column.COMPONENTS, Column.PRICES_INCLUDE_TAX}
 
 
 def test_barcodes_several_forms_and_duplicates_in_one_cell() -> None:

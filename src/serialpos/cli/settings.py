@@ -32,7 +32,8 @@ def show(
         chain = get_chain_settings(db)
         print_table(["setting", "value", "what it does"],
                     [*((k, _on(getattr(values, k)), SETTING_HELP[k]) for k in values.names()),
-                     *((k, getattr(chain, k), CHAIN_SETTING_HELP[k]) for k in chain.names())],
+                     *((k, _shown(getattr(chain, k)), CHAIN_SETTING_HELP[k])
+                       for k in chain.names())],
                     title="chain defaults")
         return
     print_table(["setting", "value", "chain", "this store", "what it does"],
@@ -40,6 +41,10 @@ def show(
                   "(chain)" if s.store is None else _on(s.store), SETTING_HELP[s.key])
                  for s in setting_sources(db, store)],
                 title=f"settings at {store}")
+
+
+def _shown(value: int | bool) -> str:
+    return _on(value) if isinstance(value, bool) else str(value)
 
 
 def _on(flag: bool) -> str:

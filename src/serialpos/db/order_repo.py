@@ -11,6 +11,7 @@ from sqlalchemy.engine import Connection
 
 from serialpos.db import order_tables as ot
 from serialpos.db import repo
+from serialpos.domain.orders import LineAmounts, line_amounts
 from serialpos.domain.products import SerialMode
 
 order_t = ot.SaleOrder.__table__  # type: ignore[attr-defined]
@@ -21,6 +22,13 @@ invoice_line_t = ot.InvoiceLine.__table__  # type: ignore[attr-defined]
 counter_t = ot.DocumentCounter.__table__  # type: ignore[attr-defined]
 
 CENT = Decimal("0.01")
+
+
+def row_amounts(row: sa.Row[object]) -> LineAmounts:
+    """The amounts of an order line row (unit_price, quantity, tax_rate, tax_included)."""
+    m = row._mapping
+    return line_amounts(money(m["unit_price"]), m["quantity"], rate(m["tax_rate"]),
+                        bool(m["tax_included"]))
 
 
 def money(value: object) -> Decimal:
@@ -45,6 +53,8 @@ class SaleProduct:
     serial_format: str | None
     barcodes: tuple[str, ...]
     package_type: str | None = None
+    #: The product's own PricesIncludeTax (None: the chain setting decides).
+    prices_include_tax: bool | None = None
 
     @property
     def exploded(self) -> bool:
@@ -62,7 +72,8 @@ _component = sa.table("product_component", sa.column("package_id"), sa.column("c
 def _sale_products(conn: Connection, where: sa.ColumnElement[bool]) -> list[SaleProduct]:
     rows = conn.execute(
         sa.select(_p.id, _p.sku, _p.name, _p.price, _p.tax_rate, _p.serial_mode,
-                  _p.serial_format, PACKAGE_TYPE.label("package_type")).where(where)
+                  _p.serial_format, PACKAGE_TYPE.label("package_type"),
+                  _p.prices_include_tax).where(where)
     ).all()
     out = []
     for r in rows:
@@ -71,7 +82,8 @@ def _sale_products(conn: Connection, where: sa.ColumnElement[bool]) -> list[Sale
         ).scalars())
         out.append(SaleProduct(r.id, r.sku, r.name, money(r.price or 0),
                                rate(r.tax_rate or 0), SerialMode(r.serial_mode),
-                               r.serial_format, codes, r.package_type))
+                               r.serial_format, codes, r.package_type,
+                               r.prices_include_tax))
     return out
 
 

@@ -263,6 +263,7 @@ def to_product(row: sa.Row[object], barcodes: tuple[str, ...],
         bin=m["bin"],
         package_type=None if package is None else PackageType(package),
         components=components,
+        prices_include_tax=m.get("prices_include_tax"),
     )
 
 

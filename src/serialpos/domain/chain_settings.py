@@ -1,11 +1,13 @@
-"""Settings that hold for the whole chain only (numbers, not per-store switches): the PIN
-lockout and the console's idle log out. Stored beside the chain's store-setting defaults."""
+"""Settings that hold for the whole chain only (not per-store switches): the PIN lockout, the
+console's idle log out, and whether shelf prices include tax. Stored beside the chain's
+store-setting defaults."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
 
 from serialpos.domain.errors import BadValue
+from serialpos.domain.products import parse_bool
 from serialpos.domain.text import clip
 
 
@@ -18,6 +20,9 @@ class ChainSettings:
     lockout_minutes: int = 5
     #: A console session with no key pressed for this long is logged out (0: never).
     idle_logout_minutes: int = 15
+    #: Shelf prices include tax (extracted, never added). A chain setting, not a store's:
+    #: one feed of prices serves every store. A product's own ``PricesIncludeTax`` wins.
+    prices_include_tax: bool = False
 
     @classmethod
     def names(cls) -> tuple[str, ...]:
@@ -26,11 +31,16 @@ class ChainSettings:
     def with_values(self, values: dict[str, str]) -> ChainSettings:
         """Stored text values over these; a value that cannot be read keeps the default (it
         was checked on the way in, so only a hand-edited row can be unreadable)."""
-        known: dict[str, int] = {}
+        known: dict[str, int | bool] = {}
         for key, text in values.items():
-            if key in self.names() and text.strip().isdigit():
+            if key in _FLAGS:
+                try:
+                    known[key] = parse_bool(text)
+                except BadValue:
+                    continue
+            elif key in self.names() and text.strip().isdigit():
                 known[key] = int(text)
-        return replace(self, **known)
+        return replace(self, **known)  # type: ignore[arg-type]
 
 
 CHAIN_SETTING_HELP = {
@@ -38,7 +48,11 @@ CHAIN_SETTING_HELP = {
     "login_window_minutes": "the minutes in which those wrong PINs are counted",
     "lockout_minutes": "how long a locked sign-in stays locked",
     "idle_logout_minutes": "log a console out after this many idle minutes (0: never)",
+    "prices_include_tax": "shelf prices include tax: tax is extracted from the price, not added",
 }
+
+#: The chain settings that are on/off switches rather than numbers.
+_FLAGS = frozenset({"prices_include_tax"})
 
 #: (lowest, highest) accepted for each setting.
 _RANGES = {
@@ -53,8 +67,10 @@ def is_chain_setting(key: str) -> bool:
     return key.strip() in ChainSettings.names()
 
 
-def check_chain_setting(key: str, value: str) -> tuple[str, int]:
+def check_chain_setting(key: str, value: str) -> tuple[str, int | bool]:
     key = key.strip()
+    if key in _FLAGS:
+        return key, parse_bool(value)
     low, high = _RANGES[key]
     text = value.strip()
     if not (text.isascii() and text.isdigit()) or not low <= int(text) <= high:

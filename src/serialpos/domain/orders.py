@@ -153,16 +153,27 @@ class LineAmounts:
         return self.net + self.tax
 
 
-def line_amounts(unit_price: Decimal, quantity: int, tax_rate: Decimal | None) -> LineAmounts:
-    """A line's net and tax; a line whose total would pass MAX_MONEY is a ``bad_value``
-    (checked before rounding, which would raise past 28 digits)."""
-    net = unit_price * quantity
-    if abs(net) * (1 + (tax_rate or Decimal(0)) / 100) > MAX_MONEY:
+def line_amounts(unit_price: Decimal, quantity: int, tax_rate: Decimal | None,
+                 tax_included: bool = False) -> LineAmounts:
+    """A line's net and tax, each rounded to the cent (ROUND_HALF_UP) per line, so a document's
+    totals are the exact sums of what its lines show.
+
+    ``tax_included`` (the chain's ``prices_include_tax`` or the product's own value, taken when
+    the line was added): the price is the shelf price the customer pays, and the tax is
+    extracted from it (``gross * rate / (100 + rate)``), never added: 799.00 at 20% is 799.00,
+    of which 133.17 tax. Otherwise the tax is added to the price. A line whose total would pass
+    MAX_MONEY is a ``bad_value`` (checked before rounding, which would raise past 28 digits)."""
+    rate = tax_rate or Decimal(0)
+    amount = unit_price * quantity
+    if abs(amount) * (1 + (Decimal(0) if tax_included else rate) / 100) > MAX_MONEY:
         raise BadValue(f"the line total of {quantity:,} x {unit_price} is too large "
                        f"(at most {MAX_MONEY:,})")
-    net = net.quantize(CENT, ROUND_HALF_UP)
-    tax = (net * (tax_rate or Decimal(0)) / 100).quantize(CENT, ROUND_HALF_UP)
-    return LineAmounts(net, tax)
+    amount = amount.quantize(CENT, ROUND_HALF_UP)
+    if tax_included:
+        tax = (amount * rate / (100 + rate)).quantize(CENT, ROUND_HALF_UP)
+        return LineAmounts(amount - tax, tax)
+    tax = (amount * rate / 100).quantize(CENT, ROUND_HALF_UP)
+    return LineAmounts(amount, tax)
 
 
 @dataclass(frozen=True)

@@ -90,6 +90,7 @@ class Column(enum.StrEnum):
     BIN = "Bin"
     PACKAGE_TYPE = "PackageType"
     COMPONENTS = "Components"
+    PRICES_INCLUDE_TAX = "PricesIncludeTax"  # true/false; empty: the chain setting decides
 
 
 #: Columns that may be absent; absent leaves the field unchanged, an empty cell clears it.
@@ -101,6 +102,7 @@ OPTIONAL_COLUMNS = (
     Column.BIN,
     Column.PACKAGE_TYPE,
     Column.COMPONENTS,
+    Column.PRICES_INCLUDE_TAX,
 )
 REQUIRED_COLUMNS: dict[UploadFormat, tuple[Column, ...]] = {
     UploadFormat.FEED: (Column.SKU, Column.NAME, Column.PRICE, Column.SERIAL_REQUIRED),
@@ -192,6 +194,7 @@ class UploadRow:
     bin: str | None = None
     package_type: PackageType | None = None  # None: not a package
     components: tuple[tuple[str, int], ...] = ()  # (SKU, quantity), sorted by SKU
+    prices_include_tax: bool | None = None  # None: the chain's prices_include_tax
 
 
 @dataclass(frozen=True)
@@ -528,6 +531,10 @@ def _tax_rate(text: str) -> Decimal | None:
     return rate
 
 
+def _prices_include_tax(text: str) -> bool | None:
+    return None if not text else parse_bool(text)
+
+
 def _serial_format(text: str) -> str | None:
     text = _unguard(text)
     if len(text) > MAX_SERIAL_FORMAT_LENGTH:
@@ -601,6 +608,7 @@ _CELL_READERS: dict[Column, Callable[[str], object]] = {
     Column.BIN: _bin,
     Column.PACKAGE_TYPE: _package_type,
     Column.COMPONENTS: _components,
+    Column.PRICES_INCLUDE_TAX: _prices_include_tax,
 }
 _FIELD: dict[Column, str] = {
     Column.SKU: "sku",
@@ -615,6 +623,7 @@ _FIELD: dict[Column, str] = {
     Column.BIN: "bin",
     Column.PACKAGE_TYPE: "package_type",
     Column.COMPONENTS: "components",
+    Column.PRICES_INCLUDE_TAX: "prices_include_tax",
 }
 
 

@@ -190,6 +190,8 @@ class Product:
     package_type: str | None = None
     #: A package's components as (SKU, quantity), sorted by SKU; empty for other products.
     components: tuple[tuple[str, int], ...] = field(default_factory=tuple)
+    #: The shelf price includes tax (the feed's PricesIncludeTax); None: the chain decides.
+    prices_include_tax: bool | None = None
 
     @property
     def format(self) -> SerialFormat | None:

@@ -56,6 +56,7 @@ from serialpos.domain.errors import (
 from serialpos.domain.events import DocumentRef
 from serialpos.domain.orders import (
     DeliveryMode,
+    LineAmounts,
     LineForGate,
     LineStatus,
     OrderStatus,
@@ -65,7 +66,6 @@ from serialpos.domain.orders import (
     Totals,
     check_fulfilment_gate,
     check_quantity_change,
-    line_amounts,
     merges_into_existing_line,
     parse_amount,
     serial_indicator,
@@ -79,7 +79,7 @@ from serialpos.domain.text import clip, has_control_chars
 from serialpos.domain.users import Permission
 from serialpos.services import ledger, lookup, scan_resolver
 from serialpos.services.context import Actor
-from serialpos.services.settings import settings_in
+from serialpos.services.settings import chain_settings_in, settings_in
 
 T = TypeVar("T")
 ZERO = Decimal("0.00")
@@ -199,7 +199,7 @@ def _view(conn: Connection, row: sa.Row[object]) -> OrderView:
         lm = ln._mapping
         mode = line_mode(ln)
         price, tax_rate = orepo.money(lm["unit_price"]), orepo.rate(lm["tax_rate"])
-        amounts = line_amounts(price, lm["quantity"], tax_rate)
+        amounts = orepo.row_amounts(ln)
         lines.append(OrderLineView(
             line=lm["id"], number=lm["number"], sku=lm["sku"], name=lm["name"],
             quantity=lm["quantity"], unit_price=price, tax_rate=tax_rate, net=amounts.net,
@@ -212,7 +212,7 @@ def _view(conn: Connection, row: sa.Row[object]) -> OrderView:
                     invoice_numbers.get(p.invoice_id))
         for p in orepo.payments(conn, m["id"])
     )
-    counted = [line_amounts(ln.unit_price, ln.quantity, ln.tax_rate) for ln in lines
+    counted = [LineAmounts(ln.net, ln.tax) for ln in lines
                if ln.status in (LineStatus.OPEN, LineStatus.FULFILLED)]
     customer = None
     if any(m[k] for k in ("customer_name", "customer_phone", "customer_address")):
@@ -493,8 +493,16 @@ def _insert_line(ctx: _Ctx, product: orepo.SaleProduct, quantity: int, price: De
     return _new_id(conn.execute(sa.insert(orepo.line_t).values(
         order_id=ctx.id, number=number, product_id=product.id, sku=product.sku,
         name=product.name, quantity=quantity, unit_price=price, tax_rate=product.tax_rate,
-        serial=None, status=LineStatus.OPEN.value, package_line=package_line,
+        tax_included=_tax_included(conn, product), serial=None,
+        status=LineStatus.OPEN.value, package_line=package_line,
     )))
+
+
+def _tax_included(conn: Connection, product: orepo.SaleProduct) -> bool:
+    """Whether this product's price includes tax: its own feed value, else the chain's."""
+    if product.prices_include_tax is not None:
+        return product.prices_include_tax
+    return chain_settings_in(conn).prices_include_tax
 
 
 def _add_package(ctx: _Ctx, package: orepo.SaleProduct) -> tuple[int, bool, str]:
@@ -907,8 +915,7 @@ def issue_invoice(ctx: _Ctx, rows: list[sa.Row[object]], kind: str,
     """Number and record an invoice (or refund note) with snapshot lines of ``rows``."""
     conn = ctx.conn
     number = f"INV-{ctx.store}-{orepo.next_number(conn, ctx.store_id, 'invoice'):06d}"
-    amounts = [line_amounts(orepo.money(r._mapping["unit_price"]), r._mapping["quantity"],
-                            orepo.rate(r._mapping["tax_rate"])) for r in rows]
+    amounts = [orepo.row_amounts(r) for r in rows]
     sums = totals(amounts)
     invoice_id = _new_id(conn.execute(sa.insert(orepo.invoice_t).values(
         number=number, store_id=ctx.store_id, order_id=ctx.id, kind=kind, refers_to=refers_to,
@@ -933,9 +940,7 @@ def _new_id(result: sa.CursorResult[object]) -> int:
 
 
 def _row_total(row: sa.Row[object]) -> Decimal:
-    m = row._mapping
-    return line_amounts(orepo.money(m["unit_price"]), m["quantity"],
-                        orepo.rate(m["tax_rate"])).gross
+    return orepo.row_amounts(row).gross
 
 
 def _check_delivery(row: sa.Row[object]) -> None:

@@ -31,7 +31,7 @@ from serialpos.db import order_repo as orepo
 from serialpos.db import repo
 from serialpos.db.engine import Database
 from serialpos.domain.errors import BadRequest, BadValue
-from serialpos.domain.orders import DeliveryMode, LineStatus, OrderStatus, line_amounts
+from serialpos.domain.orders import DeliveryMode, LineStatus, OrderStatus
 from serialpos.domain.products import SerialMode
 from serialpos.domain.text import clip
 from serialpos.domain.users import Permission
@@ -162,8 +162,7 @@ def _stop(conn: Connection, row: sa.Row[object]) -> RunStop:
                 r._mapping["quantity"], r._mapping["serial"], line_mode(r),
                 numbers.get(r._mapping["package_line"]))
         for r in rows)
-    total = sum((line_amounts(orepo.money(r._mapping["unit_price"]), r._mapping["quantity"],
-                              orepo.rate(r._mapping["tax_rate"])).gross for r in rows),
+    total = sum((orepo.row_amounts(r).gross for r in rows),
                 Decimal("0.00"))
     paid = sum((orepo.money(p.amount) for p in orepo.payments(conn, m["id"])), Decimal("0.00"))
     return RunStop(

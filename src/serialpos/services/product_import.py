@@ -67,6 +67,7 @@ _OPTIONAL_FIELDS = {
     Column.WARRANTY_MONTHS: "warranty_months",
     Column.BIN: "bin",
     Column.PACKAGE_TYPE: "package_type",
+    Column.PRICES_INCLUDE_TAX: "prices_include_tax",
 }
 
 

@@ -56,7 +56,7 @@ def set_setting(
         if store_code is not None:
             raise BadValue(f"{key.strip()} is a chain setting: set it without --store")
         key, number = check_chain_setting(key, value)
-        text = str(number)
+        text = str(number).lower() if isinstance(number, bool) else str(number)
     else:
         key, flag = check_setting(key, value)
         text = "true" if flag else "false"
