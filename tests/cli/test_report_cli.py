@@ -134,8 +134,8 @@ def test_sales_detail_xlsx(tmp_path: Path, shop: dict[str, str]) -> None:
     sheet = list(book.active.iter_rows(values_only=True))  # type: ignore[union-attr]
     assert sheet[0] == SALES_DETAIL_COLUMNS
     serial = SALES_DETAIL_COLUMNS.index("Serial Number")
-    assert [r[serial:serial + 3] for r in sheet[1:]] == [
-        ("SN-1", "Sale", "Cash and Carry"), (None, "Sale", "Cash and Carry")]
+    assert [r[serial - 1:serial + 2] for r in sheet[1:]] == [
+        ("Sale", "SN-1", "Cash and Carry"), ("Sale", None, "Cash and Carry")]
     book.close()
 
 

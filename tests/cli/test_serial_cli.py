@@ -56,6 +56,7 @@ def test_show_gains_warranty_and_timeline(shop: tuple[Cli, str, str]) -> None:
     assert f"warranty: in warranty until {ends.isoformat()} (" in text
     assert "received into stock at S1" in text and "sold at S1" in text
     assert f"order {order} line 1" in text
+    assert f"order {order} line 1 (fulfilled), invoice {invoice}, customer Ann Buyer" in text
     assert "from" not in text.split("warranty")[1]  # the ledger table only with --events
     with_events = cli("serial", "show", "SN-002", "--events").stdout
     assert "in_stock" in with_events and "t1" in with_events
@@ -64,6 +65,7 @@ def test_show_gains_warranty_and_timeline(shop: tuple[Cli, str, str]) -> None:
     assert {"sku", "serial", "state", "store", "product", "package", "components", "sale",
             "events"} <= set(card)
     assert card["sale"]["invoice"] == invoice
+    assert card["customer"] == card["sale"]["customer"] == "Ann Buyer"  # who bought it
     assert card["warranty"]["state"] == "active"
     assert card["warranty"]["ends_on"] == ends.isoformat()
     assert card["warranty"]["sold_on"] == date.today().isoformat()
@@ -78,6 +80,7 @@ def test_show_warranty_words_for_unsold_and_unset(shop: tuple[Cli, str, str]) ->
     cards = {c["sku"]: c for c in cli.json("serial", "show", "SN-001")}
     assert cards["PH1"]["warranty"]["words"] == "not sold (warranty starts at sale)"
     assert cards["DR1"]["warranty"]["state"] == "not_sold"
+    assert cards["PH1"]["customer"] is None and cards["PH1"]["sale"] is None
     text = cli("serial", "show", "SN-001", "--sku", "DR1").stdout
     assert "warranty: not sold (warranty starts at sale)" in text
 

@@ -214,7 +214,8 @@ def test_sales_detail_of_real_sales_exported(db: Database, admin: Actor,
     assert sheet[0] == SALES_DETAIL_COLUMNS
     header = list(sheet[0])
     serial_col = header.index("Serial Number")
-    assert header[serial_col + 1:serial_col + 3] == ["Sale Type", "Delivery Mode"]
+    assert header[header.index("Total"):] == [
+        "Total", "Sale Type", "Serial Number", "Delivery Mode", "Customer", "Kind"]
     assert [r[serial_col] for r in sheet[1:]] == ["0001", "0002", None]  # text, zeros kept
     assert [r[header.index("Quantity")] for r in sheet[1:]] == [1, 1, 3]
     assert [r[header.index("Price")] for r in sheet[1:]] == [100.0, 100.0, 9.5]

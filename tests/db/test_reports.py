@@ -151,10 +151,11 @@ def test_sales_detail_streams_the_same_rows(db: Database, shop: Shop) -> None:
     assert detail == {
         "Invoice": shop.cash_invoice, "Date": NOV1, "Store": "S1", "Order": shop.cash_sale,
         "SKU": "PH1", "Product": "Phone", "Quantity": 1, "Price": Decimal("100.00"),
-        "Total": Decimal("100.00"), "Serial Number": "A", "Sale Type": "Sale",
-        "Delivery Mode": "Cash and Carry", "Kind": "Invoice"}
-    serial_at = SALES_DETAIL_COLUMNS.index("Serial Number")
-    assert SALES_DETAIL_COLUMNS[serial_at + 1:serial_at + 3] == ("Sale Type", "Delivery Mode")
+        "Total": Decimal("100.00"), "Sale Type": "Sale", "Serial Number": "A",
+        "Delivery Mode": "Cash and Carry", "Customer": None, "Kind": "Invoice"}
+    # Issue 14 pins the columns from Total on (Delivery Mode beside Serial Number).
+    assert SALES_DETAIL_COLUMNS[SALES_DETAIL_COLUMNS.index("Total"):] == (
+        "Total", "Sale Type", "Serial Number", "Delivery Mode", "Customer", "Kind")
     assert rows[2][SALES_DETAIL_COLUMNS.index("Quantity")] == -1
 
 

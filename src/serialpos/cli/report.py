@@ -259,7 +259,7 @@ def _sales(ctx: typer.Context, detail: bool, date_from: str | None, date_to: str
     if chosen == "table":
         report = sales_report(db, f, limit=TABLE_ROWS)
         rows = ((r.invoice, r.date, r.store, r.order, r.sku, r.product, r.quantity,
-                 r.unit_price, r.total, r.serial, r.sale_type, r.delivery, r.kind)
+                 r.unit_price, r.total, r.sale_type, r.serial, r.delivery, r.customer, r.kind)
                 for r in report.rows)
         footer = {"Invoice": "Total", "Quantity": str(report.quantity),
                   "Total": str(report.total)}
@@ -291,7 +291,7 @@ def sales_detail(ctx: typer.Context, date_from: str | None = _FROM,
                  sku: str | None = _SKU, serial: str | None = _SERIAL,
                  pending_serial: bool = _PENDING, fmt: str = _FORMAT,
                  out: Path | None = _OUT, json_out: bool = _JSON) -> None:
-    """One row per sold unit or line, Serial Number beside Sale Type and Delivery Mode:
+    """One row per sold unit or line: Sale Type, Serial Number, Delivery Mode, Customer:
     the export (streamed, however many rows)."""
     _sales(ctx, True, date_from, date_to, store, sku, serial, pending_serial, fmt, out,
            json_out)

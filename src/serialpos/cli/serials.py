@@ -33,6 +33,7 @@ def _card_json(c: UnitCard) -> dict[str, Any]:
             "components": [{"sku": sku, "name": name, "quantity": qty}
                            for sku, name, qty in c.components],
             "sale": None if c.sale is None else vars(c.sale),
+            "customer": c.customer,
             "events": [{k: v for k, v in vars(e).items() if k not in ("sku", "serial")}
                        for e in c.events],
             "warranty_months": c.warranty_months,
@@ -57,7 +58,8 @@ def _say_card(card: UnitCard, events: bool) -> None:
         words += f", invoice {sale.invoice}" if sale.invoice else ""
         if sale.package_sku:
             words += f", in package {sale.package_sku} {sale.package_name or ''}"
-        say(words.rstrip())
+        words = words.rstrip() + (f", customer {sale.customer}" if sale.customer else "")
+        say(words)
     if card.warranty is not None:
         say(f"  warranty: {card.warranty.words}")
     if card.components:

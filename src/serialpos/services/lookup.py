@@ -52,6 +52,11 @@ class UnitCard:
     #: The events in a shop person's words, oldest first.
     timeline: tuple[TimelineEntry, ...] = ()
 
+    @property
+    def customer(self) -> str | None:
+        """Who bought (or is buying) this unit: the customer on its latest order line."""
+        return None if self.sale is None else self.sale.customer
+
 
 @dataclass(frozen=True)
 class SaleLink:
@@ -64,6 +69,8 @@ class SaleLink:
     invoice: str | None
     package_sku: str | None = None
     package_name: str | None = None
+    #: The order's customer name ("who bought serial X"); None when the order names nobody.
+    customer: str | None = None
 
 
 p, u, s, e = repo.product_t.c, repo.unit_t.c, repo.store_t.c, repo.event_t.c
@@ -96,7 +103,8 @@ _package_line = orepo.line_t.alias("package_line")
 _ol, _pkg, _inv, _ord = (orepo.line_t.c, _package_line.c, orepo.invoice_t.c, orepo.order_t.c)
 _SALE = (
     sa.select(_ord.number, _ol.number.label("line"), _ol.status, _inv.number.label("invoice"),
-              _pkg.sku.label("package_sku"), _pkg.name.label("package_name"))
+              _pkg.sku.label("package_sku"), _pkg.name.label("package_name"),
+              _ord.customer_name)
     .select_from(orepo.line_t)
     .join(orepo.order_t, _ord.id == _ol.order_id)
     .outerjoin(orepo.invoice_t, _inv.id == _ol.invoice_id)
@@ -114,7 +122,7 @@ def _sale(conn: Connection, product_id: int, serial: str) -> SaleLink | None:
         return None
     m = row._mapping
     return SaleLink(m["number"], int(m["line"]), m["status"], m["invoice"], m["package_sku"],
-                    m["package_name"])
+                    m["package_name"], m["customer_name"] or None)
 
 
 def _components(conn: Connection, package_id: int) -> tuple[tuple[str, str, int], ...]:

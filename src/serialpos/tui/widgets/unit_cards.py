@@ -88,7 +88,7 @@ def sale_words(sale: SaleLink) -> str:
         words += f", invoice {visible(sale.invoice)}"
     if sale.package_sku:
         words += f", in package {visible(sale.package_sku)} {visible(sale.package_name or '')}"
-    return words.rstrip()
+    return words.rstrip() + (f", customer {visible(sale.customer)}" if sale.customer else "")
 
 
 def timeline_text(cards: tuple[UnitCard, ...], width: int = 80) -> Text:
