@@ -139,8 +139,8 @@ class InvoiceLine(SQLModel, table=True):
 
 
 class DocumentCounter(SQLModel, table=True):
-    """The last number given per store and kind ("order", "invoice"); taken with one upsert,
-    so two terminals never get the same number."""
+    """The last number given per store and kind ("order", "invoice", "refund"); taken with
+    one upsert, so two terminals never get the same number."""
 
     __tablename__ = "document_counter"
 

@@ -72,6 +72,21 @@ def _money(value: Decimal) -> str:
     return f"{value.quantize(Decimal('0.01')):,.2f}"
 
 
+REFUND = "Refund"
+
+
+def _signed(doc: InvoiceDocument) -> Decimal:
+    """A refund note shows its amounts negative: money going back to the customer. The
+    stored document keeps them positive and says ``kind`` (as the reports read it)."""
+    return Decimal(-1) if doc.kind == REFUND else Decimal(1)
+
+
+def _payment_label(doc: InvoiceDocument, payment: InvoicePayment) -> str:
+    if doc.kind == REFUND:
+        return f"Refunded ({payment.method.removeprefix('refund, ')})"
+    return f"Paid ({payment.method})"
+
+
 def _story(doc: InvoiceDocument) -> list[Any]:
     styles = getSampleStyleSheet()
     body = styles["BodyText"]
@@ -81,8 +96,10 @@ def _story(doc: InvoiceDocument) -> list[Any]:
     title = ParagraphStyle("title", parent=styles["Title"], alignment=0, fontSize=18)
 
     head_left = [_p(doc.store_name, title), _p(f"Store {doc.store_code}", body)]
+    sign = _signed(doc)
+    heading = "Refund note" if doc.kind == REFUND else doc.kind
     head_right = [
-        _p(f"{doc.kind} {doc.number}", ParagraphStyle("no", parent=body, fontSize=12,
+        _p(f"{heading} {doc.number}", ParagraphStyle("no", parent=body, fontSize=12,
                                                         fontName="Helvetica-Bold")),
         _p(f"Date: {doc.issued_at:%Y-%m-%d %H:%M}", body),
     ]
@@ -115,7 +132,7 @@ def _story(doc: InvoiceDocument) -> list[Any]:
             description += [_p(f"S/N {s}", serial_style) for s in line.serials]
         rows.append([_p(line.sku, small), description, str(line.quantity),
                      _money(line.unit_price), f"{line.tax_rate.normalize():f}",
-                     _money(line.total)])
+                     _money(sign * line.total)])
     table = Table(rows, colWidths=[28 * mm, 77 * mm, 12 * mm, 22 * mm, 14 * mm, 22 * mm],
                   repeatRows=1)
     table.setStyle(TableStyle([
@@ -128,9 +145,9 @@ def _story(doc: InvoiceDocument) -> list[Any]:
     ]))
     story += [table, Spacer(1, 4 * mm)]
 
-    totals = [["Subtotal", _money(doc.subtotal)], ["Tax", _money(doc.tax)],
-              ["Total", _money(doc.total)]]
-    totals += [[f"Paid ({p.method})", _money(p.amount)] for p in doc.payments]
+    totals = [["Subtotal", _money(sign * doc.subtotal)], ["Tax", _money(sign * doc.tax)],
+              ["Refund total" if doc.kind == REFUND else "Total", _money(sign * doc.total)]]
+    totals += [[_payment_label(doc, p), _money(sign * p.amount)] for p in doc.payments]
     if doc.change_due:
         totals.append(["Change", _money(doc.change_due)])
     total_table = Table(totals, colWidths=[40 * mm, 30 * mm], hAlign="RIGHT")

@@ -912,9 +912,14 @@ def add_payment(db: Database, actor: Actor, order: str, method: str,
 
 def issue_invoice(ctx: _Ctx, rows: list[sa.Row[object]], kind: str,
                   refers_to: str | None = None, change_due: Decimal = ZERO) -> tuple[int, str]:
-    """Number and record an invoice (or refund note) with snapshot lines of ``rows``."""
+    """Number and record an invoice (or refund note) with snapshot lines of ``rows``. A refund
+    note has its own series, ``RF-<store>-…`` (issue 14): an invoice number is never spent on
+    money paid out, so the invoice series has no gaps a tax office would ask about. Amounts
+    are stored as positive numbers; the kind says which way the money went (reports and the
+    printed note show a refund negative)."""
     conn = ctx.conn
-    number = f"INV-{ctx.store}-{orepo.next_number(conn, ctx.store_id, 'invoice'):06d}"
+    prefix, series = ("RF", "refund") if kind == "Refund" else ("INV", "invoice")
+    number = f"{prefix}-{ctx.store}-{orepo.next_number(conn, ctx.store_id, series):06d}"
     amounts = [orepo.row_amounts(r) for r in rows]
     sums = totals(amounts)
     invoice_id = _new_id(conn.execute(sa.insert(orepo.invoice_t).values(
