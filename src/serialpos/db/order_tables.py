@@ -93,7 +93,7 @@ class OrderLine(SQLModel, table=True):
     unit_price: Decimal = Field(sa_type=sa.Numeric(12, 2))
     tax_rate: Decimal = Field(sa_type=sa.Numeric(6, 3))
     #: The unit price includes the tax (taken from the setting when the line was added, so a
-    #: later change of the setting never reprices an order). Migration 0015.
+    #: later change of the setting never reprices an order). Migration 0017.
     tax_included: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
     serial: str | None = Field(default=None, max_length=64)
     status: str = Field(max_length=16)

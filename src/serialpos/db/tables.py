@@ -93,7 +93,7 @@ class Product(SQLModel, table=True):
     serial_mode: str = Field(default="disabled", max_length=16)
     serial_format: str | None = Field(default=None, max_length=200)
     tax_rate: Decimal | None = Field(default=None, sa_type=sa.Numeric(6, 3))
-    #: The feed's ``PricesIncludeTax`` (None: the chain's ``prices_include_tax``). 0015.
+    #: The feed's ``PricesIncludeTax`` (None: the chain's ``prices_include_tax``). 0017.
     prices_include_tax: bool | None = None
     warranty_months: int | None = None
     bin: str | None = Field(default=None, max_length=64)

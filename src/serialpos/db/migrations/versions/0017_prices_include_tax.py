@@ -5,8 +5,8 @@ A product's own value (the feed's ``PricesIncludeTax``; NULL follows the chain s
 the line was added, so changing the setting never reprices an order already taken. Additive:
 a nullable column and a column defaulting to false (every existing line excluded tax).
 
-Revision ID: 0015
-Revises: 0012 (the head on main when written; the lead may re-chain)
+Revision ID: 0017
+Revises: 0016 (the head on main when written; the lead may re-chain)
 Create Date: 2026-12-02
 """
 
@@ -15,8 +15,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0015"
-down_revision = "0012"
+revision = "0017"
+down_revision = "0016"
 branch_labels = None
 depends_on = None
 
