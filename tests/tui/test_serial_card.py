@@ -52,6 +52,7 @@ async def test_card_shows_warranty_and_timeline(make_app: MakeApp, demo_db: Data
         assert f"in warranty until {ends.isoformat()} ({(ends - date.today()).days} days left)" \
             in summary
         assert f"invoice {invoice}" in summary
+        assert f"invoice {invoice}, customer Ann Buyer" in summary  # who bought it (issue 14)
         timeline = text_of(app, "#timeline")
         assert "received into stock at S01" in timeline
         assert "put on a customer order at S01 (reserved)" in timeline
