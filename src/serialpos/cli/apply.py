@@ -66,7 +66,15 @@ def _apply_file(st: CliState, file: str) -> None:
         # verdict: a host reading a pipe sees it before the next line is applied.
         out = sys.stdout.buffer
         refused = False
-        for result in apply_stream(db, actor, stream, st.config().resolved_outbox()):
+        chain = st.config().chain
+        if chain is not None:  # a store terminal: every line applied here and journaled
+            from serialpos.terminal.journaled import apply_stream as journaled_stream
+
+            results = journaled_stream(db, actor, stream, st.config().resolved_outbox(),
+                                       chain.terminal)
+        else:
+            results = apply_stream(db, actor, stream, st.config().resolved_outbox())
+        for result in results:
             out.write(json.dumps(result, ensure_ascii=False).encode("utf-8") + b"\n")
             out.flush()
             refused = refused or not result["ok"]

@@ -1,0 +1,94 @@
+"""``serialpos terminal init|status`` and ``serialpos sync``: a store terminal of a chain."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import typer
+
+from serialpos.cli.context import CliState, state
+from serialpos.cli.output import EXIT_USAGE, fail, print_json, say
+
+app = typer.Typer(help="A store terminal of a chain: its own database, synced with central.",
+                  no_args_is_help=True)
+
+
+@app.command("init")
+def init(
+    ctx: typer.Context,
+    server: str = typer.Option(..., "--server", help="Central's URL (serialpos serve)."),
+    token: str = typer.Option(..., "--token", help="This terminal's own token."),
+    store: str = typer.Option(..., "--store", help="The store this terminal works at."),
+    terminal: str | None = typer.Option(None, "--terminal",
+                                        help="Terminal id (default: generated, unique)."),
+    data: Path | None = typer.Option(None, "--data",
+                                     help="The local database file (default: next to the "
+                                          "config, terminal.sqlite)."),
+) -> None:
+    """Set up this terminal from central's snapshot of the store and write its config
+    (--config, SERIALPOS_CONFIG, or the default config file)."""
+    from serialpos.config import default_config_path
+    from serialpos.terminal import bootstrap
+
+    st = state(ctx)
+    if not server.startswith(("http://", "https://")):
+        fail("--server must be an http:// or https:// URL", EXIT_USAGE)
+    import os
+
+    given = st.config_path or os.environ.get("SERIALPOS_CONFIG")
+    config_path = Path(given).expanduser() if given else default_config_path()
+    db_path = data or config_path.with_name(config_path.stem + ".sqlite")
+    terminal_id, units = bootstrap.init(server=server, token=token, store=store,
+                                        terminal=terminal, config_path=config_path,
+                                        db_path=db_path)
+    say(f"terminal {terminal_id} of store {store} set up: {units} units; config "
+        f"{config_path}, database {db_path}")
+
+
+def _chain_db(st: CliState):  # type: ignore[no-untyped-def]
+    chain = st.config().chain
+    if chain is None:
+        fail("this command needs a store terminal's config ([chain]: serialpos terminal init)",
+             EXIT_USAGE)
+    return chain, st.database()
+
+
+@app.command("status")
+def status(ctx: typer.Context) -> None:
+    """Entries waiting for central, the oldest one's age, conflicts and refusals (JSON)."""
+    from serialpos.terminal.status import status as terminal_status
+
+    chain, db = _chain_db(state(ctx))
+    print_json({"terminal": chain.terminal, "store": chain.store, "server": chain.server,
+                **terminal_status(db)})
+
+
+def sync(
+    ctx: typer.Context,
+    follow: bool = typer.Option(False, "--follow", help="Keep syncing until stopped."),
+    interval: float = typer.Option(2.0, "--interval", min=0.1,
+                                   help="Seconds between rounds with --follow."),
+) -> None:
+    """Push this terminal's journal to central, then pull what changed there for the store.
+    Prints one JSON line per round; offline, says so and (without --follow) exits 1 with
+    every entry kept."""
+    import logging
+
+    from serialpos.terminal.client import CentralClient, Offline
+    from serialpos.terminal.sync import sync_once
+
+    chain, db = _chain_db(state(ctx))
+    with CentralClient(chain.server, chain.token) as client:
+        while True:
+            try:
+                report = sync_once(db, chain, client)
+                print_json({"online": True, **report.to_json()})
+            except Offline as exc:
+                if not follow:
+                    fail(exc.message)
+                logging.getLogger(__name__).warning("%s", exc.message)
+                print_json({"online": False, "message": exc.message})
+            if not follow:
+                return
+            time.sleep(interval)
