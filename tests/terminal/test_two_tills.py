@@ -1,0 +1,80 @@
+"""The two-tills-one-unit case (issue 16): two store terminals, offline, sell the same serial.
+On reconnect central accepts one sale and records the other as a conflict, shown to the
+manager and on the till that made it; the till takes central's state; a manager resolves it
+by a new event, and every database stays consistent."""
+
+from __future__ import annotations
+
+import json
+
+from conftest import Chain
+
+
+def test_two_tills_sell_one_unit(chain: Chain) -> None:
+    assert chain.post({"op": "receive", "store": "S1", "sku": "PH1",
+                       "serials": ["TT-1", "TT-2"]})[0]["ok"]
+    till1, till2 = chain.terminal("till-a"), chain.terminal("till-b")
+    assert till1.unit_state("TT-1") == till2.unit_state("TT-1") == "in_stock"
+
+    # Both offline (neither syncs): each sells TT-1 to its customer.
+    [sold1] = till1.apply({"op": "sell", "store": "S1", "sku": "PH1", "serial": "TT-1"})
+    [sold2] = till2.apply({"op": "sell", "store": "S1", "sku": "PH1", "serial": "TT-1"})
+    assert sold1["ok"] and sold2["ok"] and sold1["entry"] != sold2["entry"]
+
+    first = till1.sync()
+    assert (first["accepted"], first["conflicts"], first["pending"]) == (1, 0, 0)
+    second = till2.sync()
+    assert (second["accepted"], second["conflicts"], second["pending"]) == (0, 1, 0)
+
+    # Central: one sale stands, made by till 1; till 2's entry is a conflict, both kept.
+    sells = chain.scalar("SELECT count(*) FROM ledger_event WHERE serial = 'TT-1' "
+                         "AND action = 'sell'")
+    assert sells == 1
+    assert chain.scalar("SELECT state FROM serial_unit WHERE serial = 'TT-1'") == "sold"
+    listed = json.loads(chain.central("conflicts", "list", "--json").stdout)
+    [conflict] = [c for c in listed if c["serial"] == "TT-1"]
+    assert (conflict["sku"], conflict["store"], conflict["status"]) == ("PH1", "S1", "open")
+    assert conflict["terminal"] == "till-b" and conflict["error"] == "already_sold"
+    assert conflict["first_event"]["action"] == "sell"
+    assert conflict["first_event"]["terminal"] == f"api:{till1.token_name}"
+    assert conflict["entry"]["id"] == sold2["entry"]
+    assert conflict["entry"]["line"]["serial"] == "TT-1"
+    with chain.server.client("mia") as client:
+        api = client.get("/v1/conflicts", params={"status": "open"}).json()["conflicts"]
+    assert [c["id"] for c in api if c["serial"] == "TT-1"] == [conflict["id"]]
+    with chain.server.client("carl") as client:  # a cashier does not see the manager's list
+        assert client.get("/v1/conflicts").status_code == 403
+
+    # The till that made it shows it too (from its own journal, offline as well).
+    on_till = json.loads(till2.cli("conflicts", "list", "--json").stdout)
+    assert [(c["serial"], c["id"]) for c in on_till] == [("TT-1", conflict["id"])]
+    assert json.loads(till1.cli("conflicts", "list", "--json").stdout) == []
+    status2 = json.loads(till2.cli("terminal", "status").stdout)
+    assert (status2["pending"], status2["conflicts"]) == (0, 1)
+
+    # Resending the conflicting entry is answered the same, and records nothing new.
+    [line] = till2.query("SELECT line FROM journal_entry")
+    with chain.server.client("mia") as client:
+        resent = client.post("/v1/apply", content=line[0] + "\n",
+                             headers={"Content-Type": "application/x-ndjson"})
+    # Resent with another token: refused as not this token's terminal, nothing recorded.
+    assert json.loads(resent.text)["error"] in ("terminal_not_linked", "wrong_store")
+    assert chain.scalar("SELECT count(*) FROM sync_conflict WHERE serial = 'TT-1'") == 1
+
+    # A manager resolves it by a new event: the standing sale is voided, the unit returns.
+    resolved = json.loads(chain.central("conflicts", "resolve", str(conflict["id"]), "--by",
+                                        "return", "--note", "sold twice offline",
+                                        user="mia").stdout)
+    assert resolved["status"] == "resolved" and resolved["resolution"]["by"] == "mia"
+    assert chain.scalar("SELECT state FROM serial_unit WHERE serial = 'TT-1'") == "in_stock"
+    again = chain.central("conflicts", "resolve", str(conflict["id"]), "--by", "accept",
+                          user="mia", check=False)
+    assert again.returncode == 1 and "already resolved" in again.stderr
+
+    # Both tills take central's state; every database is consistent.
+    till1.sync()
+    till2.sync()
+    assert till1.unit_state("TT-1") == till2.unit_state("TT-1") == "in_stock"
+    assert till1.unit_state("TT-2") == till2.unit_state("TT-2") == "in_stock"
+    for db in (till1, till2, chain):
+        db.check_clean()
