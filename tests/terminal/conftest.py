@@ -49,6 +49,7 @@ class Terminal:
     folder: Path
     env: dict[str, str]
     token_name: str
+    token: str
 
     @property
     def config(self) -> Path:
@@ -70,6 +71,14 @@ class Terminal:
     def sync(self, check: bool = True) -> dict[str, Any]:
         done = self.cli("sync", check=check)
         return json.loads(done.stdout) if done.returncode == 0 else {"stderr": done.stderr}
+
+    def sync_process(self) -> subprocess.Popen[bytes]:
+        return subprocess.Popen([sys.executable, "-m", "serialpos", "--config",
+                                 str(self.config), "sync"], env=self.env,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def status(self) -> dict[str, Any]:
+        return dict(json.loads(self.cli("terminal", "status").stdout))
 
     def query(self, sql: str, **params: Any) -> list[tuple[Any, ...]]:
         engine = sa.create_engine(self.db_url)
@@ -102,7 +111,7 @@ class Chain:
         env = {k: v for k, v in self.server.env.items()
                if k not in ("SERIALPOS_CONFIG", "SERIALPOS_USER", "SERIALPOS_DB")}
         env |= {"SERIALPOS_OUTBOX": str(folder / "outbox"), "XDG_DATA_HOME": str(folder)}
-        term = Terminal(name, folder, env, token_name)
+        term = Terminal(name, folder, env, token_name, secret)
         term.cli("terminal", "init", "--server", self.server.base, "--token", secret,
                  "--store", store, "--terminal", name)
         return term

@@ -1,0 +1,132 @@
+"""A store terminal's sync under faults: killed with SIGKILL mid-push and restarted, its
+journal replayed, its clock hours off, its token revoked, a terminal of another store."""
+
+from __future__ import annotations
+
+import json
+import signal
+import time
+
+from conftest import Chain
+
+from serialpos.services import tokens, users
+
+N = 300
+
+
+def test_sigkill_mid_sync_then_replay(chain: Chain) -> None:
+    serials = [f"KL-{i:04d}" for i in range(N)]
+    assert chain.post({"op": "receive", "store": "S1", "sku": "PH1", "serials": serials})[0]["ok"]
+    till = chain.terminal("till-kill")
+    verdicts = till.apply(*[{"op": "sell", "store": "S1", "sku": "PH1", "serial": s}
+                            for s in serials])
+    assert all(v["ok"] for v in verdicts) and till.status()["pending"] == N
+
+    me = f"api:{till.token_name}"
+    landed = "SELECT count(*) FROM apply_outcome WHERE terminal = :t"
+    process = till.sync_process()
+    deadline = time.monotonic() + 60
+    while chain.scalar(landed, t=me) < N // 3 and time.monotonic() < deadline:
+        time.sleep(0.005)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    half = chain.scalar(landed, t=me)
+    assert 0 < half < N, "the sync was not killed in the middle"
+
+    settled_before = till.status()["accepted"]  # answers it wrote down before it died
+    assert settled_before < N
+    report = till.sync()  # restarted: what landed is replayed, the rest applied
+    assert report["pending"] == 0 and report["conflicts"] == 0 and report["refused"] == 0
+    assert report["accepted"] == N - settled_before
+    assert report["replayed"] >= half - settled_before > 0
+    print(f"killed after {half} of {N} applied at central, {settled_before} settled locally")
+    assert till.status()["accepted"] == N
+    # Nothing sent twice or lost: one sale per unit at central, one outcome per entry.
+    assert chain.scalar(landed, t=me) == N
+    assert chain.scalar("SELECT count(*) FROM ledger_event WHERE action = 'sell' "
+                        "AND serial LIKE 'KL-%'") == N
+    assert chain.scalar("SELECT count(*) FROM serial_unit WHERE serial LIKE 'KL-%' "
+                        "AND state = 'sold'") == N
+
+    # Replaying the whole journal changes nothing: every line answers as the first time.
+    lines = [row[0] for row in till.query("SELECT line FROM journal_entry ORDER BY seq")]
+    events_before = chain.scalar("SELECT count(*) FROM ledger_event")
+    with chain.server.client(None) as client:
+        response = client.post("/v1/apply", content="\n".join(lines) + "\n",
+                               headers={"Authorization": f"Bearer {till.token}",
+                                        "Content-Type": "application/x-ndjson"})
+    replays = [json.loads(x) for x in response.text.splitlines()]
+    assert len(replays) == N and all(r["ok"] and r["replayed"] for r in replays)
+    assert chain.scalar("SELECT count(*) FROM ledger_event") == events_before
+    again = till.sync()
+    assert (again["accepted"], again["pending"], again["mirror"]["applied"]) == (0, 0, 0)
+    till.check_clean()
+    chain.check_clean()
+
+
+def test_host_ids_replayed_on_the_terminal_journal_nothing_new(chain: Chain) -> None:
+    till = chain.terminal("till-host")
+    line = {"op": "receive", "id": "PO-9/1", "store": "S1", "sku": "CAB", "quantity": 4}
+    first, second = till.apply(line)[0], till.apply(line)[0]
+    assert first["ok"] and "entry" in first and second["replayed"] is True
+    assert till.status()["pending"] == 1
+    assert till.sync()["accepted"] == 1
+    assert chain.scalar("SELECT quantity FROM stock_level s JOIN product p ON "
+                        "p.id = s.product_id JOIN store t ON t.id = s.store_id "
+                        "WHERE p.sku = 'CAB' AND t.code = 'S1'") >= 4
+    till.check_clean()
+
+
+def test_order_comes_from_the_journal_not_the_clock(chain: Chain) -> None:
+    till = chain.terminal("till-clock")
+    assert all(v["ok"] for v in till.apply(
+        {"op": "receive", "store": "S1", "sku": "PH1", "serial": "CLK-1"},
+        {"op": "sell", "store": "S1", "sku": "PH1", "serial": "CLK-1"}))
+    # The terminal's clock was hours off, and jumped back between the two.
+    till.query("SELECT 1")  # the file exists
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(till.db_url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("UPDATE journal_entry SET made_at = '2031-01-01 09:00:00' "
+                             "WHERE seq = 1"))
+        conn.execute(sa.text("UPDATE journal_entry SET made_at = '2019-01-01 09:00:00' "
+                             "WHERE seq = 2"))
+    engine.dispose()
+    report = till.sync()
+    assert (report["accepted"], report["conflicts"], report["refused"]) == (2, 0, 0)
+    assert chain.scalar("SELECT state FROM serial_unit WHERE serial = 'CLK-1'") == "sold"
+
+
+def test_revoked_token_keeps_the_journal(chain: Chain) -> None:
+    assert chain.post({"op": "receive", "store": "S1", "sku": "PH1", "serial": "RV-1"})[0]["ok"]
+    till = chain.terminal("till-revoked")
+    assert till.apply({"op": "sell", "store": "S1", "sku": "PH1", "serial": "RV-1"})[0]["ok"]
+    ada = users.actor_for(chain.server.db, "ada", "setup")
+    tokens.revoke_token(chain.server.db, ada, till.token_name)
+    done = till.cli("sync", check=False)
+    assert done.returncode == 1 and "revoked" in done.stderr
+    assert till.status()["pending"] == 1
+    assert chain.scalar("SELECT state FROM serial_unit WHERE serial = 'RV-1'") == "in_stock"
+
+
+def test_terminal_of_another_store_is_refused(chain: Chain) -> None:
+    till = chain.terminal("till-s2", store="S2")
+    [made] = till.apply({"op": "receive", "store": "S1", "sku": "PH1", "serial": "WS-1"})
+    assert made["ok"]  # locally it was allowed; central decides
+    report = till.sync()
+    assert (report["accepted"], report["refused"], report["pending"]) == (0, 1, 0)
+    assert chain.scalar("SELECT count(*) FROM serial_unit WHERE serial = 'WS-1'") == 0
+    [answer] = till.query("SELECT answer FROM journal_entry WHERE state = 'refused'")
+    refusal = json.loads(answer[0])
+    assert refusal["error"] == "wrong_store" and "S2" in refusal["message"]
+
+
+def test_one_token_one_terminal(chain: Chain) -> None:
+    till = chain.terminal("till-own")
+    other = till.folder.parent / "till-thief.toml"
+    done = till.cli("--config", str(other), "terminal", "init", "--server", chain.server.base,
+                    "--token", till.token, "--store", "S1", "--terminal", "till-thief",
+                    check=False)
+    assert done.returncode == 1 and "already belongs to terminal till-own" in done.stderr
+    assert not other.exists()
