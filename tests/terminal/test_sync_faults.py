@@ -7,7 +7,7 @@ import json
 import signal
 import time
 
-from conftest import Chain
+from terminal_chain import Chain
 
 from serialpos.services import tokens, users
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 
-from conftest import Chain
+from terminal_chain import Chain
 
 
 def test_two_tills_sell_one_unit(chain: Chain) -> None:
