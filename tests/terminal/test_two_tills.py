@@ -78,3 +78,11 @@ def test_two_tills_sell_one_unit(chain: Chain) -> None:
     assert till1.unit_state("TT-2") == till2.unit_state("TT-2") == "in_stock"
     for db in (till1, till2, chain):
         db.check_clean()
+
+
+def test_unjournaled_commands_are_refused_on_a_terminal(chain: Chain) -> None:
+    till = chain.terminal("till-guard")
+    done = till.cli("--user", "mia", "products", "set", "PH1", "--serial-mode", "optional",
+                    check=False)
+    assert done.returncode == 2 and "does not go through the terminal's journal" in done.stderr
+    assert till.cli("stock").returncode == 0  # a lookup is fine

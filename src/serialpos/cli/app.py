@@ -154,6 +154,7 @@ def root(
 ) -> None:
     ctx.obj = CliState(db_url=db, user=user, config_path=config)
     _start_log(ctx.obj)
+    terminal_cmd.refuse_unjournaled(ctx.obj, ctx.invoked_subcommand)
     if ctx.invoked_subcommand is None:
         from serialpos.tui.app import run_console
 
