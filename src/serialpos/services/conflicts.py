@@ -81,8 +81,23 @@ def _serials(data: Mapping[str, Any]) -> list[str]:
     return found
 
 
+#: Links found, per database URL and token terminal: a link is made once and never changes,
+#: so a push of many entries reads it once per server process, not once per entry.
+_LINKS: dict[tuple[str, str], tuple[str, str]] = {}
+
+
+def _link(db: Database, api_terminal: str) -> tuple[str, str] | None:
+    key = (str(db.url), api_terminal)
+    found = _LINKS.get(key)
+    if found is None:
+        found = db.read(lambda conn: conflict_sql.link_of(conn, api_terminal))
+        if found is not None:
+            _LINKS[key] = found
+    return found
+
+
 def _check_link(db: Database, actor: Actor, terminal: str, data: Mapping[str, Any]) -> None:
-    link = db.read(lambda conn: conflict_sql.link_of(conn, actor.terminal))
+    link = _link(db, actor.terminal)
     if link is None:
         raise NotLinked(f"the token {actor.terminal} belongs to no terminal: run 'serialpos "
                         "terminal init' with it first")
