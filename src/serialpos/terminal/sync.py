@@ -116,6 +116,12 @@ def sync_once(db: Database, chain: ChainConfig, client: CentralClient) -> SyncRe
     """Push, then pull. Raises ``Offline`` when central cannot be reached (nothing lost)."""
     report = SyncReport()
     push(db, client, report)
-    pull(db, client, chain, report)
+    # Pull only when everything made here has been answered: a pulled event must never
+    # overtake a local entry central has not seen (the next round pulls).
+    if db.read(journal.counts)[0] == 0:
+        pull(db, client, chain, report)
+    else:
+        report.feed_after = int(db.read(lambda conn: journal.get_state(conn, "feed_after"))
+                                or 0)
     report.pending = db.read(journal.counts)[0]
     return report
