@@ -22,7 +22,7 @@ def test_sigkill_mid_sync_then_replay(chain: Chain) -> None:
                             for s in serials])
     assert all(v["ok"] for v in verdicts) and till.status()["pending"] == N
 
-    me = f"api:{till.token_name}"
+    me = "till-kill"  # central records a terminal's entries under its id
     landed = "SELECT count(*) FROM apply_outcome WHERE terminal = :t"
     process = till.sync_process()
     deadline = time.monotonic() + 60
@@ -130,3 +130,35 @@ def test_one_token_one_terminal(chain: Chain) -> None:
                     check=False)
     assert done.returncode == 1 and "already belongs to terminal till-own" in done.stderr
     assert not other.exists()
+
+
+def test_tampered_entry_is_refused_and_changes_nothing(chain: Chain) -> None:
+    assert chain.post({"op": "receive", "store": "S1", "sku": "PH1",
+                       "serials": ["TM-1", "TM-2"]})[0]["ok"]
+    till = chain.terminal("till-tamper")
+    assert till.apply({"op": "sell", "store": "S1", "sku": "PH1", "serial": "TM-1"})[0]["ok"]
+    assert till.sync()["accepted"] == 1
+    # Someone edits the sent entry to sell another unit and marks it pending again.
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(till.db_url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("UPDATE journal_entry SET state = 'pending', "
+                             "line = replace(line, 'TM-1', 'TM-2')"))
+    engine.dispose()
+    report = till.sync()
+    assert (report["accepted"], report["refused"], report["pending"]) == (0, 1, 0)
+    [answer] = till.query("SELECT answer FROM journal_entry")
+    assert json.loads(answer[0])["error"] == "id_reused"
+    assert chain.scalar("SELECT state FROM serial_unit WHERE serial = 'TM-2'") == "in_stock"
+
+
+def test_a_cashiers_token_cannot_carry_a_managers_entry(chain: Chain) -> None:
+    till = chain.terminal("till-carl", user="carl")
+    [made] = till.apply({"op": "adjust", "store": "S1", "sku": "CAB", "quantity": 3,
+                         "reason": "found in the back"})  # mia, a manager, at the till
+    assert made["ok"]
+    report = till.sync()
+    assert (report["accepted"], report["refused"]) == (0, 1)
+    [answer] = till.query("SELECT answer FROM journal_entry")
+    assert json.loads(answer[0])["error"] == "permission_denied"

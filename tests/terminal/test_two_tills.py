@@ -36,7 +36,8 @@ def test_two_tills_sell_one_unit(chain: Chain) -> None:
     assert (conflict["sku"], conflict["store"], conflict["status"]) == ("PH1", "S1", "open")
     assert conflict["terminal"] == "till-b" and conflict["error"] == "already_sold"
     assert conflict["first_event"]["action"] == "sell"
-    assert conflict["first_event"]["terminal"] == f"api:{till1.token_name}"
+    assert conflict["first_event"]["terminal"] == "till-a"  # the till's id, its cashier
+    assert conflict["first_event"]["user"] == "mia"
     assert conflict["entry"]["id"] == sold2["entry"]
     assert conflict["entry"]["line"]["serial"] == "TT-1"
     with chain.server.client("mia") as client:

@@ -27,9 +27,10 @@ from serialpos.db import apply_outcomes, conflict_sql
 from serialpos.db.engine import Database, DatabaseError
 from serialpos.db.joined import JoinedDatabase
 from serialpos.db.tables import utcnow
-from serialpos.domain.errors import BadRequest, DomainError
+from serialpos.domain.errors import BadRequest, DomainError, PermissionDenied
 from serialpos.domain.text import clip
 from serialpos.domain.users import Permission
+from serialpos.services import users
 from serialpos.services.apply_ids import ApplyObject, IdReused, fingerprint, line_id
 from serialpos.services.context import Actor
 
@@ -58,16 +59,18 @@ class ConflictClosed(DomainError):
     code = "conflict_resolved"
 
 
-def _origin(data: Mapping[str, Any]) -> tuple[str, int]:
+def _origin(data: Mapping[str, Any]) -> tuple[str, int, str | None]:
     journal = data.get("journal")
     if not isinstance(journal, dict):
         raise BadRequest("'journal' must be an object with 'terminal' and 'seq'")
-    terminal, seq = journal.get("terminal"), journal.get("seq")
+    terminal, seq, user = journal.get("terminal"), journal.get("seq"), journal.get("user")
     if not isinstance(terminal, str) or not terminal.strip() or len(terminal) > 64:
         raise BadRequest("'journal.terminal' must be the terminal id (text, at most 64)")
     if isinstance(seq, bool) or not isinstance(seq, int) or seq < 1:
         raise BadRequest("'journal.seq' must be a whole number from 1")
-    return terminal, seq
+    if user is not None and (not isinstance(user, str) or not user.strip() or len(user) > 32):
+        raise BadRequest("'journal.user' must be the user's name (text, at most 32)")
+    return terminal, seq, user
 
 
 def _serials(data: Mapping[str, Any]) -> list[str]:
@@ -110,6 +113,18 @@ def _check_link(db: Database, actor: Actor, terminal: str, data: Mapping[str, An
                          f"at store {clip(named)}")
 
 
+def _entry_actor(db: Database, token: Actor, user: str | None, terminal: str) -> Actor:
+    """Who an entry acts as: its cashier, never with more rights than the token's user (a
+    terminal set up with a cashier's token cannot record a manager's adjustment)."""
+    from serialpos.domain.users import ROLE_PERMISSIONS
+
+    entry = users.actor_for(db, user or token.user, terminal)
+    if not ROLE_PERMISSIONS[entry.role] <= ROLE_PERMISSIONS[token.role]:
+        raise PermissionDenied(f"this terminal's token (user {token.user}) may not act for "
+                               f"{entry.user}, whose role may do more")
+    return entry
+
+
 class _Refused(Exception):
     def __init__(self, result: Result) -> None:
         super().__init__(result.get("error"))
@@ -126,14 +141,18 @@ def _replay(found: apply_outcomes.StoredOutcome, body_sha256: str, key: str) -> 
 
 def apply_entry(db: Database, actor: Actor, data: Mapping[str, Any],
                 apply_object: ApplyObject) -> Result:
-    """The verdict of one journal entry: applied, replayed, recorded as a conflict
+    """The verdict of one journal entry, sent with the token of the terminal ``actor``:
+    applied, replayed, recorded as a conflict
     (``error`` ``sync_conflict``, with ``conflict`` and the event that stands), or refused
     with nothing recorded."""
     try:
         key = line_id(data.get("id"))
         body_sha256 = fingerprint(data)
-        terminal, seq = _origin(data)
+        terminal, seq, user = _origin(data)
         _check_link(db, actor, terminal, data)
+        # The entry acts as the cashier who made it at the till (the terminal checked the
+        # PIN), with that user's role at central, and is recorded under the terminal's id.
+        actor = _entry_actor(db, actor, user, terminal)
     except DomainError as exc:
         return {"ok": False, "error": exc.code, "message": exc.message}
     op = data.get("op")

@@ -57,7 +57,8 @@ def take(db: Database, actor: Actor, store: str, terminal_id: str) -> dict[str, 
         snapshot_sql.begin_consistent_read(conn)
         here = repo.store_id(db, conn, store)
         out: dict[str, Any] = {"store": store, "terminal": terminal_id,
-                               "central_terminal": actor.terminal,
+                               # central records this terminal's entries under its id
+                               "central_terminal": terminal_id,
                                "feed_after": snapshot_sql.last_seq(conn)}
         for name, table in snapshot_sql.WHOLE_TABLES.items():
             out[name] = snapshot_sql.rows(conn, table)

@@ -43,7 +43,8 @@ def journaled_object(terminal: str) -> apply_ids.ApplyObject:
 
         def write(conn: Connection) -> int:
             seq = journal.next_seq(conn)
-            sent = {"id": entry_id, **line, "journal": {"terminal": terminal, "seq": seq}}
+            sent = {"id": entry_id, **line, "journal": {"terminal": terminal, "seq": seq,
+                                                   "user": actor.user}}
             journal.add(conn, entry_id=entry_id, seq=seq, terminal=terminal, user=actor.user,
                         line=json.dumps(sent, ensure_ascii=False, separators=(",", ":")))
             return seq

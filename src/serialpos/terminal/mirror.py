@@ -3,7 +3,7 @@ central's state.
 
 Every event of the store sets its unit to the state central gave it, in central's order,
 whatever the local state was: after a conflict the unit shows what central decided. An event
-this terminal made itself (central records it under the token's terminal name) is already
+this terminal made itself (central records it under the terminal's id) is already
 here: it is skipped when the unit is in the state it gave (always, for a quantity), and
 applied again when another terminal's event, earlier at central but pulled after it, moved
 the unit locally meanwhile, so the unit ends in central's last state. (The sync pulls only
