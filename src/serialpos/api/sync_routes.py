@@ -8,13 +8,22 @@ from starlette.responses import JSONResponse, Response
 
 from serialpos.api.auth import actor_now
 from serialpos.domain.errors import BadRequest
+from serialpos.domain.text import has_control_chars
 from serialpos.domain.users import Permission
 from serialpos.services import conflicts, snapshot
 
 
+def _optional(request: Request, key: str) -> str | None:
+    value = request.query_params.get(key) or None
+    if value is not None and (len(value) > 64 or has_control_chars(value)):
+        raise BadRequest(f"'{key}' must be text of at most 64 characters, no control "
+                         "characters")
+    return value
+
+
 def _required(request: Request, key: str) -> str:
-    value = request.query_params.get(key)
-    if not value:
+    value = _optional(request, key)
+    if value is None:
         raise BadRequest(f"'{key}' is missing")
     return value
 
@@ -31,6 +40,6 @@ def conflict_list(request: Request) -> Response:
     actor = actor_now(request)
     actor.require(Permission.ADJUST)
     found = conflicts.list_conflicts(request.app.state.db,
-                                     status=request.query_params.get("status") or None,
-                                     store=request.query_params.get("store") or None)
+                                     status=_optional(request, "status"),
+                                     store=_optional(request, "store"))
     return JSONResponse({"conflicts": found})

@@ -29,6 +29,11 @@ from serialpos.services.context import Actor
 
 Result = dict[str, Any]
 
+#: Operations naming an order by its number: numbers are given by each database, so the
+#: terminal's order S1-000007 is not central's. Refused on a terminal until orders are
+#: numbered per terminal (a ``sell`` makes its order and invoice in one line and is fine).
+BY_ORDER_NUMBER = frozenset({"order_set_serial", "order_fulfil", "order_void", "order_return"})
+
 
 def journaled_object(terminal: str) -> apply_ids.ApplyObject:
     """An ``apply_object`` that, when the line is applied, writes its journal entry inside
@@ -73,6 +78,10 @@ def apply_line(db: Database, actor: Actor, raw: bytes | None, line_no: int,
     if "journal" in data:
         return {"ok": False, **head, "error": "bad_request",
                 "message": "'journal' is written by the terminal, not by a host"}
+    if data.get("op") in BY_ORDER_NUMBER:
+        return {"ok": False, **head, "error": "not_on_terminal",
+                "message": f"{data['op']} names an order by its number, which differs between "
+                           "a store terminal and central: do it at central"}
     apply_object = journaled_object(terminal)
     if data.get("id") is not None:
         body = apply_ids.apply_once(db, actor, data, apply_object)
