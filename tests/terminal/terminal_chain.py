@@ -77,6 +77,12 @@ class Terminal:
                                  str(self.config), "sync"], env=self.env,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
+    def sync_process_follow(self) -> subprocess.Popen[bytes]:
+        return subprocess.Popen([sys.executable, "-m", "serialpos", "--config",
+                                 str(self.config), "sync", "--follow", "--interval", "0.2"],
+                                env=self.env, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
+
     def status(self) -> dict[str, Any]:
         return dict(json.loads(self.cli("terminal", "status").stdout))
 

@@ -162,3 +162,32 @@ def test_a_cashiers_token_cannot_carry_a_managers_entry(chain: Chain) -> None:
     assert (report["accepted"], report["refused"]) == (0, 1)
     [answer] = till.query("SELECT answer FROM journal_entry")
     assert json.loads(answer[0])["error"] == "permission_denied"
+
+
+def test_link_down_then_back_and_follow(chain: Chain) -> None:
+    from api_serving import free_port
+
+    assert chain.post({"op": "receive", "store": "S1", "sku": "PH1",
+                       "serials": ["LD-1", "LD-2"]})[0]["ok"]
+    till = chain.terminal("till-link")
+    real = till.config.read_text()
+    till.config.write_text(real.replace(chain.server.base, f"http://127.0.0.1:{free_port()}"))
+    [sold] = till.apply({"op": "sell", "store": "S1", "sku": "PH1", "serial": "LD-1"})
+    assert sold["ok"]  # sells on with the link down
+    done = till.cli("sync", check=False)
+    assert done.returncode == 1 and "cannot be reached" in done.stderr
+    assert till.status()["pending"] == 1
+
+    till.config.write_text(real)  # the link is back: a follower settles it, and what follows
+    process = till.sync_process_follow()
+    try:
+        till.apply({"op": "sell", "store": "S1", "sku": "PH1", "serial": "LD-2"})
+        deadline = time.monotonic() + 60
+        while till.status()["pending"] and time.monotonic() < deadline:
+            time.sleep(0.2)
+    finally:
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+    assert till.status()["pending"] == 0 and till.status()["accepted"] == 2
+    assert chain.scalar("SELECT count(*) FROM serial_unit WHERE serial LIKE 'LD-%' "
+                        "AND state = 'sold'") == 2
