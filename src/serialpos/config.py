@@ -88,8 +88,8 @@ KNOWN_KEYS: dict[str, frozenset[str] | None] = {
     "printer": frozenset({"name"}),
     "log": frozenset({"path"}),
     "console": frozenset({"theme"}),
-    "chain": frozenset({"server", "token", "store", "terminal"}),
     "scanner": None,
+    "chain": frozenset({"server", "token", "store", "terminal"}),
 }
 
 
