@@ -32,6 +32,8 @@ from serialpos.terminal import bootstrap, journaled
 from serialpos.terminal.client import CentralClient
 from serialpos.terminal.sync import SyncReport, push, sync_once
 
+BASELINE = 500
+
 
 def _lines(serials: list[str]) -> io.BytesIO:
     return io.BytesIO("".join(json.dumps({"op": "sell", "store": "S1", "sku": "PH1",
@@ -46,7 +48,7 @@ def run(entries: int, online: int, workers: int) -> None:
         users.add_user(central, SYSTEM, "mia", "manager", "1234")
         mia = users.actor_for(central, "mia", "bench")
         products.create_product(central, mia, sku="PH1", name="Phone", serial_mode="required")
-        serials = [f"OB{i:06d}" for i in range(entries + online)]
+        serials = [f"OB{i:06d}" for i in range(entries + online + BASELINE)]
         for start in range(0, len(serials), 500):
             ledger.move(central, mia, Action.RECEIVE, store="S1", sku="PH1",
                         serials=serials[start:start + 500])
@@ -73,7 +75,7 @@ def run(entries: int, online: int, workers: int) -> None:
                 caught_up = time.perf_counter() - began
                 assert report.accepted == entries and report.pending == 0, report
                 waits = []
-                for serial in serials[entries:]:
+                for serial in serials[entries:entries + online]:
                     list(journaled.apply_stream(local, actor, _lines([serial]), None,
                                                 "till-1"))
                     began = time.perf_counter()
@@ -81,6 +83,16 @@ def run(entries: int, online: int, workers: int) -> None:
                     push(local, client, one)
                     waits.append((time.perf_counter() - began) * 1000)
                     assert one.accepted == 1
+            # The same sells sent by a plain host (ids, no journal): what central's apply costs.
+            plain = [json.dumps({"op": "sell", "id": f"plain-{s}", "store": "S1",
+                                 "sku": "PH1", "serial": s})
+                     for s in serials[entries + online:]]
+            with CentralClient(base, token) as client:
+                began = time.perf_counter()
+                verdicts = client.post_lines(plain)
+                plain_rate = len(plain) / (time.perf_counter() - began)
+                assert all(v["ok"] for v in verdicts), verdicts[:2]
+            print(f"baseline: {BASELINE} plain sell lines with ids: {plain_rate:,.0f} lines/s")
             print(f"offline sales journaled locally: {entries / made:,.0f} entries/s")
             print(f"catch-up of {entries} entries: {caught_up:.2f} s, push {push_s:.2f} s, pull "
                   f"{caught_up - push_s:.2f} s "
