@@ -191,3 +191,33 @@ def test_link_down_then_back_and_follow(chain: Chain) -> None:
     assert till.status()["pending"] == 0 and till.status()["accepted"] == 2
     assert chain.scalar("SELECT count(*) FROM serial_unit WHERE serial LIKE 'LD-%' "
                         "AND state = 'sold'") == 2
+
+
+def test_central_behind_the_terminal_is_said(chain: Chain) -> None:
+    till = chain.terminal("till-behind")
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(till.db_url)  # as if central lost its newest events
+    with engine.begin() as conn:
+        conn.execute(sa.text("UPDATE sync_state SET value = '99999999' "
+                             "WHERE key = 'feed_after'"))
+    engine.dispose()
+    [made] = till.apply({"op": "adjust", "store": "S1", "sku": "CAB", "quantity": 1,
+                         "reason": "found"})
+    done = till.cli("sync", check=False)
+    assert done.returncode == 1 and "older backup" in done.stderr
+    status = till.status()
+    assert status["feed_after"] == 99999999 and status["accepted"] == 1  # the push went on
+    assert made["ok"]
+
+
+def test_snapshot_bad_requests_bind_nothing(chain: Chain) -> None:
+    with chain.server.client("carl") as client:
+        unknown = client.get("/v1/snapshot", params={"store": "NOPE", "terminal": "x-1"})
+        missing = client.get("/v1/snapshot", params={"store": "S1"})
+        control = client.get("/v1/snapshot", params={"store": "S1", "terminal": "a\x01b"})
+    assert (unknown.status_code, unknown.json()["code"]) == (404, "unknown_store")
+    assert (missing.status_code, missing.json()["code"]) == (400, "bad_request")
+    assert control.status_code == 400
+    assert chain.scalar("SELECT count(*) FROM terminal_link WHERE api_terminal = "
+                        "'api:carl-token'") == 0

@@ -23,6 +23,7 @@ from sqlalchemy.engine import Connection
 from serialpos.config import ChainConfig
 from serialpos.db import journal
 from serialpos.db.engine import Database
+from serialpos.domain.errors import DomainError
 from serialpos.terminal.client import CentralClient
 from serialpos.terminal.mirror import MirrorCount, apply_events
 
@@ -93,11 +94,15 @@ def push(db: Database, client: CentralClient, report: SyncReport) -> None:
 def pull(db: Database, client: CentralClient, chain: ChainConfig, report: SyncReport) -> None:
     central_terminal = db.read(lambda conn: journal.get_state(conn, "central_terminal")) or ""
     after = int(db.read(lambda conn: journal.get_state(conn, "feed_after")) or 0)
+    first = True
     while True:
         page = client.get_json("/v1/events", after=after, limit=PULL_PAGE)
         events: list[dict[str, Any]] = page["events"]
         if not events:
+            if first and after > 0:
+                _check_not_behind(client, after)
             break
+        first = False
         next_after = int(page["next"])
 
         def write(conn: Connection, events: list[dict[str, Any]] = events,
@@ -110,6 +115,21 @@ def pull(db: Database, client: CentralClient, chain: ChainConfig, report: SyncRe
         report.pulled += len(events)
         after = next_after
     report.feed_after = after
+
+
+class CentralBehind(DomainError):
+    code = "central_behind"
+
+
+def _check_not_behind(client: CentralClient, after: int) -> None:
+    """Nothing new: make sure central still has the last event this terminal applied. If it
+    does not, central was restored from an older backup; the terminal says so and keeps its
+    journal and state (nothing is pulled or dropped) until a person decides."""
+    page = client.get_json("/v1/events", after=after - 1, limit=1)
+    if not page["events"]:
+        raise CentralBehind(f"central's event feed ends before number {after}, which this "
+                            "terminal already applied: central was restored from an older "
+                            "backup? Nothing was changed here; the journal is kept")
 
 
 def sync_once(db: Database, chain: ChainConfig, client: CentralClient) -> SyncReport:
