@@ -89,3 +89,29 @@ def test_unjournaled_commands_are_refused_on_a_terminal(chain: Chain) -> None:
     assert till.cli("stock").returncode == 0  # a lookup is fine
     [refused] = till.apply({"op": "order_void", "order": "S1-000001"}, check=False)
     assert refused["error"] == "not_on_terminal" and till.status()["pending"] == 0
+
+
+def test_online_sale_is_pushed_at_once(chain: Chain) -> None:
+    from api_serving import free_port
+
+    assert chain.post({"op": "receive", "store": "S1", "sku": "PH1",
+                       "serials": ["ON-1", "ON-2", "ON-3"]})[0]["ok"]
+    till, other = chain.terminal("till-on"), chain.terminal("till-on2")
+    assert chain.post({"op": "sell", "store": "S1", "sku": "PH1", "serial": "ON-3"})[0]["ok"]
+    done = till.cli("--user", "mia", "apply", "--push", "-", stdin="".join(
+        json.dumps({"op": "sell", "store": "S1", "sku": "PH1", "serial": s}) + "\n"
+        for s in ("ON-1", "ON-3")), check=False)
+    first, second = (json.loads(x) for x in done.stdout.splitlines())
+    assert first["central"] == "accepted"
+    assert second["central"] == "conflict" and second["central_answer"]["serial"] == "ON-3"
+    assert chain.scalar("SELECT state FROM serial_unit WHERE serial = 'ON-1'") == "sold"
+    # The link down: the sale is kept, the entry pending, nothing waits long.
+    real = other.config.read_text()
+    other.config.write_text(real.replace(chain.server.base, f"http://127.0.0.1:{free_port()}"))
+    [kept] = (json.loads(x) for x in other.cli(
+        "--user", "mia", "apply", "--push", "-",
+        stdin=json.dumps({"op": "sell", "store": "S1", "sku": "PH1", "serial": "ON-2"}) + "\n"
+    ).stdout.splitlines())
+    assert kept["ok"] and kept["central"] == "pending" and "cannot be reached" in \
+        kept["central_message"]
+    assert other.status()["pending"] == 1

@@ -61,6 +61,11 @@ def entries(conn: Connection, state: str | None = None) -> list[Entry]:
     return _entries(conn, q)
 
 
+def entry(conn: Connection, entry_id: str) -> Entry | None:
+    found = _entries(conn, sa.select(journal_t).where(_j.id == entry_id))
+    return found[0] if found else None
+
+
 def settle(conn: Connection, entry_id: str, state: str, answer: str) -> None:
     """Record central's answer; only a pending entry changes (a settled one stays settled)."""
     conn.execute(journal_t.update().where(_j.id == entry_id, _j.state == "pending")
