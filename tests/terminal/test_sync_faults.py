@@ -120,6 +120,8 @@ def test_terminal_of_another_store_is_refused(chain: Chain) -> None:
     [answer] = till.query("SELECT answer FROM journal_entry WHERE state = 'refused'")
     refusal = json.loads(answer[0])
     assert refusal["error"] == "wrong_store" and "S2" in refusal["message"]
+    [listed] = json.loads(till.cli("terminal", "refused").stdout)
+    assert listed["line"]["serial"] == "WS-1" and listed["answer"]["error"] == "wrong_store"
 
 
 def test_one_token_one_terminal(chain: Chain) -> None:

@@ -90,6 +90,18 @@ def status(ctx: typer.Context) -> None:
                 **terminal_status(db)})
 
 
+@app.command("refused")
+def refused(ctx: typer.Context) -> None:
+    """Entries central refused outright (not conflicts): each line and central's answer, as
+    a JSON array, so a person can fix the cause and make them again."""
+    import json
+
+    from serialpos.terminal.status import refused as refused_entries
+
+    _chain, db = _chain_db(state(ctx))
+    typer.echo(json.dumps(refused_entries(db), ensure_ascii=False))
+
+
 def sync(
     ctx: typer.Context,
     follow: bool = typer.Option(False, "--follow", help="Keep syncing until stopped."),
