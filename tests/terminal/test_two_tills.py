@@ -14,6 +14,7 @@ def test_two_tills_sell_one_unit(chain: Chain) -> None:
     assert chain.post({"op": "receive", "store": "S1", "sku": "PH1",
                        "serials": ["TT-1", "TT-2"]})[0]["ok"]
     till1, till2 = chain.terminal("till-a"), chain.terminal("till-b")
+    assert till1.config.stat().st_mode & 0o777 == 0o600  # it holds the token
     assert till1.unit_state("TT-1") == till2.unit_state("TT-1") == "in_stock"
 
     # Both offline (neither syncs): each sells TT-1 to its customer.

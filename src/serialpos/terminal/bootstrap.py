@@ -10,6 +10,7 @@ it came from (action ``snapshot``), so the local ledger folds to the local state
 from __future__ import annotations
 
 import json
+import os
 import uuid
 from pathlib import Path
 from typing import Any
@@ -112,7 +113,10 @@ def init(*, server: str, token: str, store: str, terminal: str | None, config_pa
         db.dispose()
     config_path.parent.mkdir(parents=True, exist_ok=True)
     tmp = config_path.with_suffix(".tmp")
-    tmp.write_text(config_text(server=server, token=token, store=store, terminal=terminal_id,
-                               db_path=db_path.resolve()), encoding="utf-8")
+    # The token is a password: the file is readable by its owner only, from the start.
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        out.write(config_text(server=server, token=token, store=store, terminal=terminal_id,
+                              db_path=db_path.resolve()))
     tmp.replace(config_path)
     return terminal_id, units
