@@ -223,3 +223,20 @@ def test_snapshot_bad_requests_bind_nothing(chain: Chain) -> None:
     assert control.status_code == 400
     assert chain.scalar("SELECT count(*) FROM terminal_link WHERE api_terminal = "
                         "'api:carl-token'") == 0
+
+
+def test_a_product_made_at_central_later_comes_with_its_events(chain: Chain) -> None:
+    from serialpos.services import products
+
+    till = chain.terminal("till-catalogue")
+    ada = users.actor_for(chain.server.db, "ada", "setup")
+    products.create_product(chain.server.db, ada, sku="NEWPH", name="New phone",
+                            serial_mode="required")
+    assert chain.post({"op": "receive", "store": "S1", "sku": "NEWPH",
+                       "serials": ["NP-1", "NP-2"]})[0]["ok"]
+    report = till.sync()
+    assert report["mirror"]["unknown_product"] == 0 and report["mirror"]["applied"] >= 2
+    assert till.unit_state("NP-1") == till.unit_state("NP-2") == "in_stock"
+    assert till.query("SELECT name, serial_mode FROM product WHERE sku = 'NEWPH'") == [
+        ("New phone", "required")]
+    till.check_clean()

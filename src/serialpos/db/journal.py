@@ -125,5 +125,22 @@ def product_ids(conn: Connection) -> dict[str, int]:
     return {sku: pid for pid, sku in conn.execute(sa.select(p.id, p.sku))}
 
 
+def add_product(conn: Connection, card: dict[str, Any]) -> int:
+    """A product central made after this terminal's snapshot, from its catalogue card
+    (``GET /v1/products/{sku}``): the product and its barcodes (not package components)."""
+    from decimal import Decimal
+
+    now = utcnow()
+    pid = int(conn.execute(repo.product_t.insert().values(
+        sku=card["sku"], name=card["name"], price=Decimal(card.get("price") or "0"),
+        serial_mode=card["serial_mode"], serial_format=card.get("serial_format"),
+        tax_rate=None if card.get("tax_rate") is None else Decimal(card["tax_rate"]),
+        warranty_months=card.get("warranty_months"), bin=card.get("bin"),
+        created_at=now, updated_at=now).returning(repo.product_t.c.id)).scalar_one())
+    for gtin in card.get("barcodes") or []:
+        conn.execute(repo.barcode_t.insert().values(product_id=pid, gtin=gtin))
+    return pid
+
+
 def store_ids(conn: Connection) -> dict[str, int]:
     return {code: sid for sid, code in repo.store_codes(conn).items()}

@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
+from urllib.parse import quote
 
 from sqlalchemy.engine import Connection
 
@@ -104,9 +105,15 @@ def pull(db: Database, client: CentralClient, chain: ChainConfig, report: SyncRe
             break
         first = False
         next_after = int(page["next"])
+        cards = _new_products(db, client, events, chain.store)
 
         def write(conn: Connection, events: list[dict[str, Any]] = events,
-                  next_after: int = next_after) -> None:
+                  next_after: int = next_after,
+                  cards: list[dict[str, Any]] = cards) -> None:
+            known = journal.product_ids(conn)
+            for card in cards:
+                if card["sku"] not in known:
+                    journal.add_product(conn, card)
             apply_events(conn, events, store=chain.store, central_terminal=central_terminal,
                          count=report.mirror)
             journal.set_state(conn, "feed_after", str(next_after))
@@ -115,6 +122,16 @@ def pull(db: Database, client: CentralClient, chain: ChainConfig, report: SyncRe
         report.pulled += len(events)
         after = next_after
     report.feed_after = after
+
+
+def _new_products(db: Database, client: CentralClient, events: list[dict[str, Any]],
+                  store: str) -> list[dict[str, Any]]:
+    """The catalogue cards of products this store's events name that the terminal does not
+    know yet (made at central after its snapshot), fetched before the page is applied."""
+    known = db.read(journal.product_ids)
+    wanted = sorted({str(e["sku"]) for e in events
+                     if e.get("store") == store and e.get("sku") not in known})
+    return [client.get_json(f"/v1/products/{quote(sku, safe='')}") for sku in wanted]
 
 
 class CentralBehind(DomainError):
