@@ -240,3 +240,43 @@ def test_a_product_made_at_central_later_comes_with_its_events(chain: Chain) -> 
     assert till.query("SELECT name, serial_mode FROM product WHERE sku = 'NEWPH'") == [
         ("New phone", "required")]
     till.check_clean()
+
+
+def test_full_disk_refuses_the_sale_and_keeps_nothing_of_it(chain: Chain) -> None:
+    import io
+
+    import sqlalchemy as sa
+
+    from serialpos.db.engine import Database
+    from serialpos.terminal import journaled
+
+    till = chain.terminal("till-full")
+    db = Database(till.db_url)
+
+    def full(dbapi_conn: object, _record: object) -> None:
+        # The file may grow by a few pages only: what a full disk does to a later write.
+        cur = dbapi_conn.cursor()  # type: ignore[attr-defined]
+        pages = cur.execute("PRAGMA page_count").fetchone()[0]
+        cur.execute(f"PRAGMA max_page_count = {pages + 2}")
+        cur.close()
+
+    sa.event.listen(db.engine, "connect", full)
+    try:
+        actor = users.actor_for(db, "mia", "till-full")
+        lines = "".join(json.dumps({"op": "receive", "store": "S1", "sku": "PH1",
+                                    "serial": f"FD-{n:04d}-" + "x" * 40}) + "\n"
+                        for n in range(400))
+        verdicts = list(journaled.apply_stream(db, actor, io.BytesIO(lines.encode()), None,
+                                               "till-full"))
+    finally:
+        db.dispose()
+    made = [v for v in verdicts if v["ok"]]
+    assert made, "the disk filled before the first receipt"
+    refused = [v for v in verdicts if not v["ok"]]
+    assert refused and all(v["error"] == "database_error" and "full" in v["message"]
+                           for v in refused), refused[:2]
+    # Each receipt is kept with its entry, or neither is: nothing half-kept.
+    assert till.query("SELECT count(*) FROM journal_entry")[0][0] == len(made)
+    assert till.query("SELECT count(*) FROM serial_unit WHERE serial LIKE 'FD-%'")[0][0] == \
+        len(made)
+    till.check_clean()
