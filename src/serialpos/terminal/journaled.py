@@ -17,12 +17,14 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any
 
+import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from serialpos.db import journal
-from serialpos.db.engine import Database
+from serialpos.db.engine import Database, DatabaseError
 from serialpos.db.joined import JoinedDatabase
 from serialpos.domain.errors import DomainError
+from serialpos.domain.text import clip
 from serialpos.services import apply as apply_service
 from serialpos.services import apply_ids
 from serialpos.services.context import Actor
@@ -113,6 +115,11 @@ def _apply_without_id(db: Database, actor: Actor, data: Mapping[str, Any],
         return db.write(work)
     except _Refused as refused:
         return refused.result
+    except (DatabaseError, sa.exc.SQLAlchemyError) as exc:
+        # A full disk or a lost file: the line and its entry were rolled back together.
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+        return {"ok": False, "error": "database_error",
+                "message": f"database error: {clip(reason[0] if reason else repr(exc), 300)}"}
 
 
 def apply_stream(db: Database, actor: Actor, stream: IO[bytes], outbox: Path | None,
