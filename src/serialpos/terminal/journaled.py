@@ -137,9 +137,14 @@ def _first_cause(exc: BaseException) -> str:
 def apply_stream(db: Database, actor: Actor, stream: IO[bytes], outbox: Path | None,
                  terminal: str) -> Iterator[Result]:
     """One verdict per non-blank line, each line applied and journaled in one transaction."""
-    if outbox is not None:
-        apply_service._outbox_folder.set(outbox)
+    folder = apply_service._outbox_folder  # as services/apply.py's apply_stream
     for line_no, raw in enumerate(apply_service.read_lines(stream), start=1):
-        result = apply_line(db, actor, raw, line_no, terminal)
+        # Set and reset around each line: the folder must not outlive the run.
+        token = folder.set(outbox) if outbox is not None else None
+        try:
+            result = apply_line(db, actor, raw, line_no, terminal)
+        finally:
+            if token is not None:
+                folder.reset(token)
         if result is not None:
             yield result
