@@ -2,7 +2,7 @@
 and sync conflicts (db/sync_tables.py).
 
 Revision ID: 0015
-Revises: 0012
+Revises: 0016
 Create Date: 2026-12-02
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0015"
-down_revision = "0012"
+down_revision = "0016"
 branch_labels = None
 depends_on = None
 
