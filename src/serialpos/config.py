@@ -42,6 +42,17 @@ def default_config_path() -> Path:
 
 
 @dataclass(frozen=True)
+class ChainConfig:
+    """``[chain]``: this terminal is a store terminal of a chain (issue 16): it works on its
+    own database and syncs its journal with ``server`` (``serialpos terminal init``)."""
+
+    server: str
+    token: str
+    store: str
+    terminal: str
+
+
+@dataclass(frozen=True)
 class TerminalConfig:
     """Everything one terminal knows about itself. ``devices`` is the raw ``[scanner]`` table,
     interpreted by :mod:`serialpos.devices.settings` so that this module stays free of device
@@ -60,6 +71,8 @@ class TerminalConfig:
     console_theme: str | None = None
     #: Unknown keys and tables, each named with its line: said, never fatal.
     warnings: tuple[str, ...] = ()
+    #: ``[chain]``: set on a store terminal of a chain.
+    chain: ChainConfig | None = None
 
     def resolved_db_url(self) -> str:
         return self.db_url or default_db_url()
@@ -76,6 +89,7 @@ KNOWN_KEYS: dict[str, frozenset[str] | None] = {
     "log": frozenset({"path"}),
     "console": frozenset({"theme"}),
     "scanner": None,
+    "chain": frozenset({"server", "token", "store", "terminal"}),
 }
 
 
@@ -195,16 +209,35 @@ def load_config(
                           f"\"default\" or \"linux\", not {theme!r}")
 
     outbox = env.get("SERIALPOS_OUTBOX") or _opt_str(terminal, "outbox", where, "terminal")
+    chain = _chain(_table(doc, "chain", where), where)
     return TerminalConfig(
         path=cfg_path if cfg_path.exists() else None,
         db_url=env.get("SERIALPOS_DB") or _opt_str(database, "url", where, "database"),
         terminal_id=(env.get("SERIALPOS_TERMINAL") or _opt_str(terminal, "id", where, "terminal")
-                     or "terminal"),
-        store=env.get("SERIALPOS_STORE") or _opt_str(terminal, "store", where, "terminal"),
+                     or (chain.terminal if chain else "terminal")),
+        store=(env.get("SERIALPOS_STORE") or _opt_str(terminal, "store", where, "terminal")
+               or (chain.store if chain else None)),
         outbox=Path(outbox).expanduser() if outbox else None,
         printer=_opt_str(printer, "name", where, "printer"),
         scanner=scanner,
         log_path=Path(log_path).expanduser() if log_path else None,
         console_theme=theme,
         warnings=_unknown_keys(doc, where),
+        chain=chain,
     )
+
+
+def _chain(table: dict[str, Any], where: _Located) -> ChainConfig | None:
+    if not table:
+        return None
+    values = {key: _opt_str(table, key, where, "chain")
+              for key in ("server", "token", "store", "terminal")}
+    missing = [key for key, value in values.items() if not value]
+    if missing:
+        raise ConfigError(f"{where.at('chain')}: [chain] needs {', '.join(missing)}")
+    server = values["server"] or ""
+    if not server.startswith(("http://", "https://")):
+        raise ConfigError(f"{where.at('chain', 'server')}: [chain] server must be an http:// "
+                          "or https:// URL")
+    return ChainConfig(server=server.rstrip("/"), token=values["token"] or "",
+                       store=values["store"] or "", terminal=values["terminal"] or "")

@@ -26,7 +26,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
-from serialpos.api import openapi, routes
+from serialpos.api import openapi, routes, sync_routes
 from serialpos.api.apply_route import ApplyEndpoint
 from serialpos.api.guard import BodyGuard, BodyTimeout, BodyTooLarge, Limits
 from serialpos.api.problems import from_error, problem
@@ -106,6 +106,8 @@ ROUTES = [
     Route("/v1/orders/{order}/lines/{line}/serial", routes.order_line_serial, methods=["PUT"]),
     Route("/v1/reports/sales-detail", routes.sales_detail, methods=["GET"]),
     Route("/v1/events", routes.events, methods=["GET"]),
+    Route("/v1/snapshot", sync_routes.snapshot_route, methods=["GET"]),
+    Route("/v1/conflicts", sync_routes.conflict_list, methods=["GET"]),
 ]
 
 

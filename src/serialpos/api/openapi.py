@@ -172,5 +172,15 @@ def document() -> dict[str, Any]:
                 "Ledger events in commit order, after a seq", _json(EVENTS),
                 [_q("after", {"type": "integer", "minimum": 0}),
                  _q("limit", {"type": "integer", "minimum": 1, "maximum": 1000})])},
+            "/v1/snapshot": {"get": _op(
+                "What a new store terminal starts from; binds the token to the terminal",
+                _json({"type": "object"}),
+                [_q("store", text_q, required=True), _q("terminal", text_q, required=True)])},
+            "/v1/conflicts": {"get": _op(
+                "Terminal entries central could not apply (managers)",
+                _json(_obj(["conflicts"], conflicts={"type": "array",
+                                                     "items": {"type": "object"}})),
+                [_q("status", {"type": "string", "enum": ["open", "resolved"]}),
+                 _q("store", text_q)])},
         },
     }

@@ -15,6 +15,7 @@ from typer.core import TyperGroup
 from serialpos.cli import apply as apply_cmd
 from serialpos.cli import (
     asn,
+    conflicts_cmd,
     db_cmd,
     demo,
     events,
@@ -27,6 +28,7 @@ from serialpos.cli import (
     serials,
     settings,
     stores,
+    terminal_cmd,
     users,
 )
 from serialpos.cli import counts as counts_cmd
@@ -124,6 +126,9 @@ app.command("samples")(samples.samples)
 app.command("apply")(apply_cmd.apply)
 app.command("serve")(serve_cmd.serve)
 app.add_typer(tokens_cmd.app, name="token")
+app.add_typer(terminal_cmd.app, name="terminal")
+app.command("sync")(terminal_cmd.sync)
+app.add_typer(conflicts_cmd.app, name="conflicts")
 app.command("invoice")(invoice.invoice)
 
 
@@ -149,6 +154,7 @@ def root(
 ) -> None:
     ctx.obj = CliState(db_url=db, user=user, config_path=config)
     _start_log(ctx.obj)
+    terminal_cmd.refuse_unjournaled(ctx.obj, ctx.invoked_subcommand)
     if ctx.invoked_subcommand is None:
         from serialpos.tui.app import run_console
 

@@ -24,6 +24,10 @@ def apply(
              "line ids to look up."),
     status: bool = typer.Option(False, "--status",
                                 help="Tell what became of each line id instead of applying."),
+    push: bool = typer.Option(False, "--push",
+                              help="On a store terminal: send each entry to central at once "
+                                   "and say its answer ('central'); no answer in 2 s: the "
+                                   "entry stays pending and the run goes on offline."),
 ) -> None:
     """Apply ledger operations from a host system, each line its own transaction.
 
@@ -39,7 +43,7 @@ def apply(
         return
     if len(args) != 1:
         fail("apply takes one FILE (or - for standard input); --status takes ids", EXIT_USAGE)
-    _apply_file(st, args[0])
+    _apply_file(st, args[0], push)
 
 
 def _status(st: CliState, ids: list[str]) -> None:
@@ -49,7 +53,7 @@ def _status(st: CliState, ids: list[str]) -> None:
         sys.stdout.buffer.write(json.dumps(answer, ensure_ascii=False).encode("utf-8") + b"\n")
 
 
-def _apply_file(st: CliState, file: str) -> None:
+def _apply_file(st: CliState, file: str, push: bool = False) -> None:
     from serialpos.services.apply import apply_stream
 
     if file == "-":
@@ -66,7 +70,19 @@ def _apply_file(st: CliState, file: str) -> None:
         # verdict: a host reading a pipe sees it before the next line is applied.
         out = sys.stdout.buffer
         refused = False
-        for result in apply_stream(db, actor, stream, st.config().resolved_outbox()):
+        chain = st.config().chain
+        if chain is not None:  # a store terminal: every line applied here and journaled
+            from serialpos.terminal.journaled import apply_stream as journaled_stream
+
+            results = journaled_stream(db, actor, stream, st.config().resolved_outbox(),
+                                       chain.terminal)
+            if push:
+                from serialpos.terminal.online import pushed_at_once
+
+                results = pushed_at_once(db, chain, results)
+        else:
+            results = apply_stream(db, actor, stream, st.config().resolved_outbox())
+        for result in results:
             out.write(json.dumps(result, ensure_ascii=False).encode("utf-8") + b"\n")
             out.flush()
             refused = refused or not result["ok"]

@@ -43,8 +43,9 @@ MAX_DOCUMENT = 64
 MAX_DOCUMENT_LINE = 32
 MAX_REASON = 200
 
-#: Keys every line may carry whatever its operation.
-COMMON_KEYS = frozenset({"op", "id"})
+#: Keys every line may carry whatever its operation (``journal``: a store terminal's entry,
+#: services/conflicts.py).
+COMMON_KEYS = frozenset({"op", "id", "journal"})
 
 Result = dict[str, Any]
 
@@ -577,6 +578,11 @@ def _json_type(value: object) -> str:
     return "an object"
 
 
+def parse(raw: bytes) -> dict[str, Any]:
+    """One input line as its JSON object; ``bad_request`` when it is not one."""
+    return _parse(raw)
+
+
 def _parse(raw: bytes) -> dict[str, Any]:
     try:
         text = raw.decode("utf-8")
@@ -650,7 +656,11 @@ def apply_line(db: Database, actor: Actor, raw: bytes | None, line_no: int) -> R
         else:
             if "id" in data:
                 head["id"] = data["id"]
-            if data.get("id") is not None:  # at most once, ever (services/apply_ids.py)
+            if data.get("id") is not None and data.get("journal") is not None:
+                from serialpos.services import conflicts  # a store terminal's entry
+
+                body = conflicts.apply_entry(db, actor, data, apply_object)
+            elif data.get("id") is not None:  # at most once, ever (services/apply_ids.py)
                 body = apply_ids.apply_once(db, actor, data, apply_object)
             else:
                 body = apply_object(db, actor, data)

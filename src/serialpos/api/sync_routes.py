@@ -1,0 +1,45 @@
+"""Routes of the store terminals' sync (issue 16): the snapshot a terminal starts from and
+the conflicts managers resolve. Pushes use ``POST /v1/apply`` and pulls ``GET /v1/events``."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from serialpos.api.auth import actor_now
+from serialpos.domain.errors import BadRequest
+from serialpos.domain.text import has_control_chars
+from serialpos.domain.users import Permission
+from serialpos.services import conflicts, snapshot
+
+
+def _optional(request: Request, key: str) -> str | None:
+    value = request.query_params.get(key) or None
+    if value is not None and (len(value) > 64 or has_control_chars(value)):
+        raise BadRequest(f"'{key}' must be text of at most 64 characters, no control "
+                         "characters")
+    return value
+
+
+def _required(request: Request, key: str) -> str:
+    value = _optional(request, key)
+    if value is None:
+        raise BadRequest(f"'{key}' is missing")
+    return value
+
+
+def snapshot_route(request: Request) -> Response:
+    """``GET /v1/snapshot?store=S01&terminal=ID``: what a new store terminal starts from."""
+    actor = actor_now(request)
+    return JSONResponse(snapshot.take(request.app.state.db, actor, _required(request, "store"),
+                                      _required(request, "terminal")))
+
+
+def conflict_list(request: Request) -> Response:
+    """``GET /v1/conflicts[?status=open|resolved&store=]``: a manager's list."""
+    actor = actor_now(request)
+    actor.require(Permission.ADJUST)
+    found = conflicts.list_conflicts(request.app.state.db,
+                                     status=_optional(request, "status"),
+                                     store=_optional(request, "store"))
+    return JSONResponse({"conflicts": found})

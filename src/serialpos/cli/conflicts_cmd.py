@@ -1,0 +1,72 @@
+"""``serialpos conflicts list|show|resolve``: entries of store terminals central could not
+apply (services/conflicts.py). On central's database: every conflict, for managers. With a
+store terminal's config: the conflicts of this terminal's own entries."""
+
+from __future__ import annotations
+
+import json
+
+import typer
+
+from serialpos.cli.context import state
+from serialpos.cli.output import print_json, print_table
+
+app = typer.Typer(help="Sync conflicts: terminal entries central could not apply.",
+                  no_args_is_help=True)
+
+
+def _dump(value: object) -> None:
+    typer.echo(json.dumps(value, ensure_ascii=False))
+
+
+@app.command("list")
+def list_(
+    ctx: typer.Context,
+    status: str | None = typer.Option(None, "--status", help="open or resolved."),
+    store: str | None = typer.Option(None, "--store", help="Only this store."),
+    as_json: bool = typer.Option(False, "--json", help="A JSON array, one object each."),
+) -> None:
+    """List conflicts, oldest first."""
+    st = state(ctx)
+    if st.config().chain is not None:
+        from serialpos.terminal.status import local_conflicts
+
+        found = local_conflicts(st.database())
+    else:
+        from serialpos.services.conflicts import list_conflicts
+
+        found = list_conflicts(st.database(), status=status, store=store)
+    if as_json:
+        _dump(found)
+        return
+    print_table(["id", "status", "store", "sku", "serial", "terminal", "error", "message"],
+                [[c.get("id"), c.get("status"), c.get("store"), c.get("sku"), c.get("serial"),
+                  c.get("terminal"), c.get("error"), c.get("message")] for c in found],
+                title="Sync conflicts")
+
+
+@app.command("show")
+def show(ctx: typer.Context, conflict: int = typer.Argument(..., help="Its id.")) -> None:
+    """One conflict with both events (JSON)."""
+    from serialpos.services.conflicts import show as show_conflict
+
+    print_json(show_conflict(state(ctx).database(), conflict))
+
+
+@app.command("resolve")
+def resolve(
+    ctx: typer.Context,
+    conflict: int = typer.Argument(..., help="Its id."),
+    action: str = typer.Option(..., "--by",
+                               help="accept (the first event stands), return (the unit comes "
+                                    "back to stock: the standing sale is voided and refunded) "
+                                    "or write_off."),
+    note: str | None = typer.Option(None, "--note", help="Why, for the audit trail."),
+) -> None:
+    """Resolve a conflict by a new event (a manager's act); prints the conflict after."""
+    from serialpos.services.apply import apply_object
+    from serialpos.services.conflicts import resolve as resolve_conflict
+
+    st = state(ctx)
+    print_json(resolve_conflict(st.database(), st.require_actor(), conflict, action, note,
+                                apply_object))

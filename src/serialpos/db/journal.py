@@ -1,0 +1,146 @@
+"""The SQL of a store terminal's journal, its sync state, and the local copy of central's
+events (terminal/journaled.py, terminal/sync.py, terminal/mirror.py)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from serialpos.db import repo
+from serialpos.db.sync_tables import JournalEntry, SyncState
+from serialpos.db.tables import utcnow
+
+journal_t: sa.Table = JournalEntry.__table__  # type: ignore[attr-defined]
+state_t: sa.Table = SyncState.__table__  # type: ignore[attr-defined]
+_j, _st = journal_t.c, state_t.c
+
+
+@dataclass(frozen=True)
+class Entry:
+    id: str
+    seq: int
+    terminal: str
+    user_name: str
+    made_at: datetime
+    line: str
+    state: str
+    answer: str | None
+
+
+def next_seq(conn: Connection) -> int:
+    """The next local sequence number. Taken inside the writing transaction (SQLite has one
+    writer at a time), so numbers follow commit order without gaps."""
+    return int(conn.execute(sa.select(sa.func.coalesce(sa.func.max(_j.seq), 0))).scalar_one()) + 1
+
+
+def add(conn: Connection, *, entry_id: str, seq: int, terminal: str, user: str,
+        line: str) -> None:
+    conn.execute(journal_t.insert().values(id=entry_id, seq=seq, terminal=terminal,
+                                           user_name=user, made_at=utcnow(), line=line,
+                                           state="pending"))
+
+
+def _entries(conn: Connection, q: sa.Select[Any]) -> list[Entry]:
+    return [Entry(r.id, r.seq, r.terminal, r.user_name, r.made_at, r.line, r.state, r.answer)
+            for r in conn.execute(q)]
+
+
+def pending(conn: Connection, limit: int) -> list[Entry]:
+    return _entries(conn, sa.select(journal_t).where(_j.state == "pending")
+                    .order_by(_j.seq).limit(limit))
+
+
+def entries(conn: Connection, state: str | None = None) -> list[Entry]:
+    q = sa.select(journal_t).order_by(_j.seq)
+    if state is not None:
+        q = q.where(_j.state == state)
+    return _entries(conn, q)
+
+
+def entry(conn: Connection, entry_id: str) -> Entry | None:
+    found = _entries(conn, sa.select(journal_t).where(_j.id == entry_id))
+    return found[0] if found else None
+
+
+def settle(conn: Connection, entry_id: str, state: str, answer: str) -> None:
+    """Record central's answer; only a pending entry changes (a settled one stays settled)."""
+    conn.execute(journal_t.update().where(_j.id == entry_id, _j.state == "pending")
+                 .values(state=state, answer=answer, settled_at=utcnow()))
+
+
+def counts(conn: Connection) -> tuple[int, datetime | None]:
+    """How many entries wait, and when the oldest was made (terminal clock, for people)."""
+    n, oldest = conn.execute(sa.select(sa.func.count(), sa.func.min(_j.made_at))
+                             .where(_j.state == "pending")).one()
+    return int(n), oldest
+
+
+def get_state(conn: Connection, key: str) -> str | None:
+    return conn.execute(sa.select(_st.value).where(_st.key == key)).scalar()
+
+
+def set_state(conn: Connection, key: str, value: str) -> None:
+    if conn.execute(state_t.update().where(_st.key == key).values(value=value)).rowcount == 0:
+        conn.execute(state_t.insert().values(key=key, value=value))
+
+
+# -- the local copy of central's events ---------------------------------------------------
+_u = repo.unit_t.c
+
+
+@dataclass(frozen=True)
+class LocalUnit:
+    id: int
+    state: str
+    store_id: int
+
+
+def unit(conn: Connection, product_id: int, serial: str) -> LocalUnit | None:
+    row = conn.execute(sa.select(_u.id, _u.state, _u.store_id).where(
+        _u.product_id == product_id, _u.serial == serial)).first()
+    return None if row is None else LocalUnit(row[0], row[1], row[2])
+
+
+def put_unit(conn: Connection, found: LocalUnit | None, *, product_id: int, serial: str,
+             state: str, store_id: int, now: datetime) -> int:
+    """Set a unit to central's state (creating it if this terminal never held it)."""
+    if found is None:
+        result = conn.execute(repo.unit_t.insert().values(
+            product_id=product_id, serial=serial, state=state, store_id=store_id, version=1,
+            updated_at=now))
+        pk = result.inserted_primary_key
+        assert pk is not None
+        return int(pk[0])
+    conn.execute(repo.unit_t.update().where(_u.id == found.id).values(
+        state=state, store_id=store_id, version=_u.version + 1, updated_at=now))
+    return found.id
+
+
+def product_ids(conn: Connection) -> dict[str, int]:
+    p = repo.product_t.c
+    return {sku: pid for pid, sku in conn.execute(sa.select(p.id, p.sku))}
+
+
+def add_product(conn: Connection, card: dict[str, Any]) -> int:
+    """A product central made after this terminal's snapshot, from its catalogue card
+    (``GET /v1/products/{sku}``): the product and its barcodes (not package components)."""
+    from decimal import Decimal
+
+    now = utcnow()
+    pid = int(conn.execute(repo.product_t.insert().values(
+        sku=card["sku"], name=card["name"], price=Decimal(card.get("price") or "0"),
+        serial_mode=card["serial_mode"], serial_format=card.get("serial_format"),
+        tax_rate=None if card.get("tax_rate") is None else Decimal(card["tax_rate"]),
+        warranty_months=card.get("warranty_months"), bin=card.get("bin"),
+        created_at=now, updated_at=now).returning(repo.product_t.c.id)).scalar_one())
+    for gtin in card.get("barcodes") or []:
+        conn.execute(repo.barcode_t.insert().values(product_id=pid, gtin=gtin))
+    return pid
+
+
+def store_ids(conn: Connection) -> dict[str, int]:
+    return {code: sid for sid, code in repo.store_codes(conn).items()}

@@ -1,0 +1,69 @@
+"""What central sends a store terminal to start from (``GET /v1/snapshot?store=``).
+
+One consistent read: the catalogue, stores, settings, users (their PIN hashes: a till checks
+PINs offline), the store's units and stock, and the feed number the snapshot is current to,
+so the terminal's first pull starts exactly after it. Asking binds the token's terminal to
+the store and terminal id (db/sync_tables.py ``terminal_link``): one token, one terminal, so
+the events a terminal made are told apart in the feed by the token's terminal name.
+Open documents (orders, transfers, counts) are not part of it yet.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.engine import Connection
+
+from serialpos.db import conflict_sql, repo, snapshot_sql
+from serialpos.db.engine import Database
+from serialpos.domain.errors import BadRequest, DomainError
+from serialpos.domain.text import clip, has_control_chars
+from serialpos.domain.users import Permission
+from serialpos.services.context import Actor
+
+
+class TokenInUse(DomainError):
+    code = "token_in_use"
+
+
+def _check_id(terminal_id: str) -> str:
+    if not terminal_id.strip() or len(terminal_id) > 64 or has_control_chars(terminal_id):
+        raise BadRequest("'terminal' must be text of 1 to 64 characters")
+    return terminal_id
+
+
+def link(db: Database, actor: Actor, store: str, terminal_id: str) -> None:
+    """Bind the token's terminal to (store, terminal id); the same again is fine, another
+    terminal or store on the same token is refused: give each terminal its own token."""
+    actor.require(Permission.SELL)
+    _check_id(terminal_id)
+
+    def work(conn: Connection) -> None:
+        here = repo.store_id(db, conn, store)
+        found = conflict_sql.link_of(conn, actor.terminal)
+        if found is None:
+            conflict_sql.add_link(conn, actor.terminal, terminal_id, here)
+        elif found != (terminal_id, store):
+            raise TokenInUse(f"this token already belongs to terminal {found[0]} at store "
+                             f"{found[1]}; create a token for terminal {clip(terminal_id)}")
+
+    db.write(work)
+
+
+def take(db: Database, actor: Actor, store: str, terminal_id: str) -> dict[str, Any]:
+    link(db, actor, store, terminal_id)
+
+    def work(conn: Connection) -> dict[str, Any]:
+        snapshot_sql.begin_consistent_read(conn)
+        here = repo.store_id(db, conn, store)
+        out: dict[str, Any] = {"store": store, "terminal": terminal_id,
+                               # central records this terminal's entries under its id
+                               "central_terminal": terminal_id,
+                               "feed_after": snapshot_sql.last_seq(conn)}
+        for name, table in snapshot_sql.WHOLE_TABLES.items():
+            out[name] = snapshot_sql.rows(conn, table)
+        out["units"] = snapshot_sql.store_units(conn, here)
+        out["stock"] = snapshot_sql.store_stock(conn, here)
+        return out
+
+    return db.read(work)

@@ -1,0 +1,150 @@
+"""Apply lines on a store terminal: the change to the local database and its journal entry in
+one local transaction, so a crash keeps both or neither.
+
+Every entry gets its id here, a UUID minted before any network call, and the next local
+sequence number; the exact line later sent to central (``id`` = the entry id, ``journal`` =
+terminal and sequence) is stored once, so a resend is byte for byte the same and central's
+idempotent apply makes it safe. A line the host sent with its own ``id`` is also applied
+locally at most once (its local outcome is kept as on any database), so replaying an input
+file journals nothing new.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import IO, Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from serialpos.db import journal
+from serialpos.db.engine import Database, DatabaseError
+from serialpos.db.joined import JoinedDatabase
+from serialpos.domain.errors import DomainError
+from serialpos.domain.text import clip
+from serialpos.services import apply as apply_service
+from serialpos.services import apply_ids
+from serialpos.services.context import Actor
+
+Result = dict[str, Any]
+
+#: Operations naming an order by its number: numbers are given by each database, so the
+#: terminal's order S1-000007 is not central's. Refused on a terminal until orders are
+#: numbered per terminal (a ``sell`` makes its order and invoice in one line and is fine).
+BY_ORDER_NUMBER = frozenset({"order_set_serial", "order_fulfil", "order_void", "order_return"})
+
+
+def journaled_object(terminal: str) -> apply_ids.ApplyObject:
+    """An ``apply_object`` that, when the line is applied, writes its journal entry inside
+    the line's own transaction (the database it is handed is joined to it)."""
+
+    def apply_object(db: Database, actor: Actor, data: Mapping[str, Any]) -> Result:
+        result = apply_service.apply_object(db, actor, data)
+        if not result["ok"]:
+            return result
+        entry_id = str(uuid.uuid4())
+        line = {k: v for k, v in data.items() if k not in ("id", "journal")}
+
+        def write(conn: Connection) -> int:
+            seq = journal.next_seq(conn)
+            sent = {"id": entry_id, **line, "journal": {"terminal": terminal, "seq": seq,
+                                                   "user": actor.user}}
+            journal.add(conn, entry_id=entry_id, seq=seq, terminal=terminal, user=actor.user,
+                        line=json.dumps(sent, ensure_ascii=False, separators=(",", ":")))
+            return seq
+
+        seq = db.write(write)
+        return {**result, "entry": entry_id, "entry_seq": seq}
+
+    return apply_object
+
+
+def apply_line(db: Database, actor: Actor, raw: bytes | None, line_no: int,
+               terminal: str) -> Result | None:
+    """As services/apply.py ``apply_line``, journaled. A line the terminal would refuse is
+    refused exactly as there (and journals nothing)."""
+    if line_no == 1 and raw is not None:
+        raw = raw.removeprefix(b"\xef\xbb\xbf")  # editors on Windows start files with a BOM
+    if raw is None or not raw.strip():  # too long, or blank: the common path answers
+        return apply_service.apply_line(db, actor, raw, line_no)
+    try:
+        data = apply_service.parse(raw)
+    except DomainError:
+        return apply_service.apply_line(db, actor, raw, line_no)
+    head: Result = {"line": line_no}
+    if "id" in data:
+        head["id"] = data["id"]
+    if "journal" in data:
+        return {"ok": False, **head, "error": "bad_request",
+                "message": "'journal' is written by the terminal, not by a host"}
+    if data.get("op") in BY_ORDER_NUMBER:
+        return {"ok": False, **head, "error": "not_on_terminal",
+                "message": f"{data['op']} names an order by its number, which differs between "
+                           "a store terminal and central: do it at central"}
+    apply_object = journaled_object(terminal)
+    if data.get("id") is not None:
+        body = apply_ids.apply_once(db, actor, data, apply_object)
+    else:
+        body = _apply_without_id(db, actor, data, apply_object)
+    return {"ok": body.pop("ok"), **head, **body}
+
+
+class _Refused(Exception):
+    def __init__(self, result: Result) -> None:
+        super().__init__(result.get("error"))
+        self.result = result
+
+
+def _apply_without_id(db: Database, actor: Actor, data: Mapping[str, Any],
+                      apply_object: apply_ids.ApplyObject) -> Result:
+    """One transaction for the line and its entry; a refusal rolls all of it back."""
+
+    def work(conn: Connection) -> Result:
+        joined = JoinedDatabase(db, conn)
+        result = apply_object(joined, actor, data)
+        if joined.retryable is not None:
+            raise joined.retryable  # the outer write retries the whole line
+        if not result["ok"]:
+            raise _Refused(result)
+        return result
+
+    try:
+        return db.write(work)
+    except _Refused as refused:
+        return refused.result
+    except (DatabaseError, sa.exc.SQLAlchemyError) as exc:
+        # A full disk or a lost file: the line and its entry were rolled back together.
+        return {"ok": False, "error": "database_error",
+                "message": f"database error: {clip(_first_cause(exc), 300)}"}
+
+
+def _first_cause(exc: BaseException) -> str:
+    """The first failure of a chain: SQLite rolls a transaction back itself when the disk is
+    full, so the savepoint's rollback then fails too and would hide the reason."""
+    seen: BaseException = exc
+    while True:
+        nxt = seen.__cause__ or seen.__context__
+        if nxt is None or nxt is seen:
+            break
+        seen = nxt
+    lines = str(seen).strip().splitlines()
+    return lines[0] if lines else type(seen).__name__
+
+
+def apply_stream(db: Database, actor: Actor, stream: IO[bytes], outbox: Path | None,
+                 terminal: str) -> Iterator[Result]:
+    """One verdict per non-blank line, each line applied and journaled in one transaction."""
+    folder = apply_service._outbox_folder  # as services/apply.py's apply_stream
+    for line_no, raw in enumerate(apply_service.read_lines(stream), start=1):
+        # Set and reset around each line: the folder must not outlive the run.
+        token = folder.set(outbox) if outbox is not None else None
+        try:
+            result = apply_line(db, actor, raw, line_no, terminal)
+        finally:
+            if token is not None:
+                folder.reset(token)
+        if result is not None:
+            yield result

@@ -1,0 +1,99 @@
+"""Apply central's events for this store to the terminal's database: the terminal takes
+central's state.
+
+Every event of the store sets its unit to the state central gave it, in central's order,
+whatever the local state was: after a conflict the unit shows what central decided. An event
+this terminal made itself (central records it under the terminal's id) is already
+here: it is skipped when the unit is in the state it gave (always, for a quantity), and
+applied again when another terminal's event, earlier at central but pulled after it, moved
+the unit locally meanwhile, so the unit ends in central's last state. (The sync pulls only
+when nothing is waiting to be pushed, so no local entry is overtaken by a pull.)
+Each is copied as a local ledger event whose ``from`` is the local state before it, and the
+stock moves by the local difference, so the local ledger still folds to the local state and
+``db check`` holds on the terminal.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.engine import Connection
+
+from serialpos.db import journal, repo
+from serialpos.db.tables import utcnow
+from serialpos.domain.states import UnitState, on_hand_delta
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class MirrorCount:
+    applied: int = 0
+    own: int = 0
+    other_store: int = 0
+    unknown_product: int = 0
+
+
+def _at(text: Any) -> datetime:
+    try:
+        return datetime.fromisoformat(str(text).removesuffix("Z"))
+    except ValueError:
+        return utcnow()
+
+
+def _state(value: str | None) -> UnitState | None:
+    return None if value is None else UnitState(value)
+
+
+def apply_events(conn: Connection, events: list[dict[str, Any]], *, store: str,
+                 central_terminal: str, count: MirrorCount) -> None:
+    products = journal.product_ids(conn)
+    stores = journal.store_ids(conn)
+    for event in events:
+        if event.get("store") != store:
+            count.other_store += 1
+            continue
+        own = event.get("terminal") == central_terminal
+        if own and (event.get("serial") is None or event.get("to") is None):
+            count.own += 1  # a quantity this terminal moved: already counted here
+            continue
+        product_id = products.get(str(event.get("sku")))
+        if product_id is None:
+            # A product created at central after this terminal's snapshot.
+            log.warning("event %s names product %s unknown here; skipped", event.get("seq"),
+                        event.get("sku"))
+            count.unknown_product += 1
+            continue
+        if _apply_one(conn, event, product_id, stores[store], own=own):
+            count.applied += 1
+        else:
+            count.own += 1
+
+
+def _apply_one(conn: Connection, event: dict[str, Any], product_id: int, store_id: int, *,
+               own: bool) -> bool:
+    document = event.get("document") or {}
+    values: dict[str, object] = {
+        "at": _at(event.get("at")), "action": str(event.get("action"))[:24],
+        "user_name": str(event.get("user"))[:32], "terminal": str(event.get("terminal"))[:64],
+        "store_id": store_id, "product_id": product_id, "unit_id": None,
+        "serial": event.get("serial"), "from_state": event.get("from"),
+        "to_state": event.get("to"), "quantity": int(event.get("quantity") or 0),
+        "document_type": document.get("type"), "document_id": document.get("id"),
+        "document_line": document.get("line"), "reason": event.get("reason")}
+    serial, to_state = event.get("serial"), event.get("to")
+    if serial is not None and to_state is not None:
+        found = journal.unit(conn, product_id, serial)
+        before = None if found is None else found.state
+        if own and before == to_state:
+            return False
+        delta = on_hand_delta(_state(before), UnitState(to_state))
+        unit_id = journal.put_unit(conn, found, product_id=product_id, serial=serial,
+                                   state=to_state, store_id=store_id, now=utcnow())
+        values |= {"unit_id": unit_id, "from_state": before, "quantity": delta}
+    repo.add_events(conn, [values])
+    repo.bump_stock(conn, product_id, store_id, int(values["quantity"]))  # type: ignore[call-overload]
+    return True

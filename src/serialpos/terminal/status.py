@@ -1,0 +1,51 @@
+"""What a store terminal knows about its own sync: entries waiting, the oldest one's age,
+conflicts and refusals central answered, and the feed number it is current to."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlalchemy.engine import Connection
+
+from serialpos.db import journal
+from serialpos.db.engine import Database
+from serialpos.db.tables import utcnow
+
+
+def status(db: Database) -> dict[str, Any]:
+    def work(conn: Connection) -> dict[str, Any]:
+        pending, oldest = journal.counts(conn)
+        by_state: dict[str, int] = {}
+        for entry in journal.entries(conn):
+            by_state[entry.state] = by_state.get(entry.state, 0) + 1
+        age = None if oldest is None else int((utcnow() - oldest).total_seconds())
+        return {"pending": pending, "oldest_pending_seconds": age,
+                "accepted": by_state.get("accepted", 0),
+                "conflicts": by_state.get("conflict", 0),
+                "refused": by_state.get("refused", 0),
+                "feed_after": int(journal.get_state(conn, "feed_after") or 0)}
+
+    return db.read(work)
+
+
+def local_conflicts(db: Database) -> list[dict[str, Any]]:
+    """The conflicts central recorded for this terminal's entries, as central answered them
+    (so a till shows them offline too), with the entry they belong to."""
+    out: list[dict[str, Any]] = []
+    for entry in db.read(lambda conn: journal.entries(conn, "conflict")):
+        answer = json.loads(entry.answer or "{}")
+        view = dict(answer.get("conflict") or {})
+        view.setdefault("entry", {"id": entry.id, "seq": entry.seq,
+                                  "line": json.loads(entry.line)})
+        view["made_at"] = entry.made_at.isoformat(timespec="seconds") + "Z"
+        view["user"] = entry.user_name
+        out.append(view)
+    return out
+
+
+def refused(db: Database) -> list[dict[str, Any]]:
+    """Entries central refused outright (not conflicts): the line and central's answer."""
+    return [{"entry": e.id, "seq": e.seq, "line": json.loads(e.line),
+             "answer": json.loads(e.answer or "{}")}
+            for e in db.read(lambda conn: journal.entries(conn, "refused"))]

@@ -1,0 +1,164 @@
+"""``serialpos sync``: push the journal to central, then pull central's feed for the store.
+
+Push: pending entries in local sequence order, each sent as stored (its id is the entry id),
+through central's idempotent ``POST /v1/apply``. Each verdict settles its entry in the local
+journal: ``accepted`` (applied, or replayed: it had landed before), ``conflict`` (central
+recorded a conflict for a manager), ``refused`` (central refused the line; its answer is
+kept). A ``database_error`` at central or no answer leaves the entry pending for the next
+push: the resend is safe, never a second sale. Ordering never comes from clocks.
+
+Pull: central's event feed after the last number applied, filtered to this store; each page
+and the new cursor are written in one local transaction, so a terminal killed mid-pull
+re-reads at most the page it was on and applies nothing twice.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any
+from urllib.parse import quote
+
+from sqlalchemy.engine import Connection
+
+from serialpos.config import ChainConfig
+from serialpos.db import journal
+from serialpos.db.engine import Database
+from serialpos.domain.errors import DomainError
+from serialpos.terminal.client import CentralClient
+from serialpos.terminal.mirror import MirrorCount, apply_events
+
+#: Entries sent in one request, and events asked for in one page.
+PUSH_BATCH = 500
+PULL_PAGE = 1000
+#: Verdicts that leave an entry pending (central could not use its database for it).
+RETRY_CODES = frozenset({"database_error", "conflict"})
+
+
+@dataclass
+class SyncReport:
+    accepted: int = 0
+    replayed: int = 0
+    conflicts: int = 0
+    refused: int = 0
+    retry: int = 0
+    pulled: int = 0
+    mirror: MirrorCount = field(default_factory=MirrorCount)
+    pending: int = 0
+    feed_after: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _state_of(verdict: dict[str, Any]) -> str | None:
+    if verdict.get("ok"):
+        return "accepted"
+    code = verdict.get("error")
+    if code == "sync_conflict":
+        return "conflict"
+    if code in RETRY_CODES:
+        return None
+    return "refused"
+
+
+_COUNTER = {"accepted": "accepted", "conflict": "conflicts", "refused": "refused"}
+
+
+def push(db: Database, client: CentralClient, report: SyncReport) -> None:
+    while True:
+        entries = db.read(lambda conn: journal.pending(conn, PUSH_BATCH))
+        if not entries:
+            return
+        verdicts = client.post_lines([e.line for e in entries])
+        settled: list[tuple[str, str, str]] = []
+        for entry, verdict in zip(entries, verdicts, strict=False):
+            state = _state_of(verdict)
+            if state is None:
+                report.retry += 1
+                continue
+            if verdict.get("replayed"):
+                report.replayed += 1
+            name = _COUNTER[state]
+            setattr(report, name, getattr(report, name) + 1)
+            settled.append((entry.id, state, json.dumps(verdict, ensure_ascii=False)))
+
+        def write(conn: Connection, settled: list[tuple[str, str, str]] = settled) -> None:
+            for entry_id, state, answer in settled:
+                journal.settle(conn, entry_id, state, answer)
+
+        db.write(write)
+        if len(verdicts) < len(entries) or report.retry:
+            return  # central stopped answering, or could not apply some: next push
+
+
+def pull(db: Database, client: CentralClient, chain: ChainConfig, report: SyncReport) -> None:
+    central_terminal = db.read(lambda conn: journal.get_state(conn, "central_terminal")) or ""
+    after = int(db.read(lambda conn: journal.get_state(conn, "feed_after")) or 0)
+    first = True
+    while True:
+        page = client.get_json("/v1/events", after=after, limit=PULL_PAGE)
+        events: list[dict[str, Any]] = page["events"]
+        if not events:
+            if first and after > 0:
+                _check_not_behind(client, after)
+            break
+        first = False
+        next_after = int(page["next"])
+        cards = _new_products(db, client, events, chain.store)
+
+        def write(conn: Connection, events: list[dict[str, Any]] = events,
+                  next_after: int = next_after,
+                  cards: list[dict[str, Any]] = cards) -> None:
+            known = journal.product_ids(conn)
+            for card in cards:
+                if card["sku"] not in known:
+                    journal.add_product(conn, card)
+            apply_events(conn, events, store=chain.store, central_terminal=central_terminal,
+                         count=report.mirror)
+            journal.set_state(conn, "feed_after", str(next_after))
+
+        db.write(write)
+        report.pulled += len(events)
+        after = next_after
+    report.feed_after = after
+
+
+def _new_products(db: Database, client: CentralClient, events: list[dict[str, Any]],
+                  store: str) -> list[dict[str, Any]]:
+    """The catalogue cards of products this store's events name that the terminal does not
+    know yet (made at central after its snapshot), fetched before the page is applied."""
+    known = db.read(journal.product_ids)
+    wanted = sorted({str(e["sku"]) for e in events
+                     if e.get("store") == store and e.get("sku") not in known})
+    return [client.get_json(f"/v1/products/{quote(sku, safe='')}") for sku in wanted]
+
+
+class CentralBehind(DomainError):
+    code = "central_behind"
+
+
+def _check_not_behind(client: CentralClient, after: int) -> None:
+    """Nothing new: make sure central still has the last event this terminal applied. If it
+    does not, central was restored from an older backup; the terminal says so and keeps its
+    journal and state (nothing is pulled or dropped) until a person decides."""
+    page = client.get_json("/v1/events", after=after - 1, limit=1)
+    if not page["events"]:
+        raise CentralBehind(f"central's event feed ends before number {after}, which this "
+                            "terminal already applied: central was restored from an older "
+                            "backup? Nothing was changed here; the journal is kept")
+
+
+def sync_once(db: Database, chain: ChainConfig, client: CentralClient) -> SyncReport:
+    """Push, then pull. Raises ``Offline`` when central cannot be reached (nothing lost)."""
+    report = SyncReport()
+    push(db, client, report)
+    # Pull only when everything made here has been answered: a pulled event must never
+    # overtake a local entry central has not seen (the next round pulls).
+    if db.read(journal.counts)[0] == 0:
+        pull(db, client, chain, report)
+    else:
+        report.feed_after = int(db.read(lambda conn: journal.get_state(conn, "feed_after"))
+                                or 0)
+    report.pending = db.read(journal.counts)[0]
+    return report

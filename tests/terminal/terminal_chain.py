@@ -1,0 +1,167 @@
+"""Store terminals against a real ``serialpos serve`` on PostgreSQL: the ``chain`` fixture and
+a helper that drives a terminal through the CLI, each terminal its own SQLite and config."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+sys.path.insert(0, str(Path(__file__).parents[1] / "api"))
+
+from api_serving import (
+    PG_URL,
+    Server,
+    require_postgres,
+    seed,
+    start,
+    stop,
+)
+
+from serialpos.db.engine import Database
+from serialpos.services import tokens, users
+
+
+def run_cli(args: list[str], env: dict[str, str], stdin: str | None = None,
+            check: bool = True) -> subprocess.CompletedProcess[str]:
+    done = subprocess.run([sys.executable, "-m", "serialpos", *args], input=stdin, env=env,
+                          capture_output=True, text=True, timeout=120)
+    if check and done.returncode != 0:
+        raise AssertionError(f"serialpos {' '.join(args)} exited {done.returncode}:\n"
+                             f"{done.stdout}\n{done.stderr}")
+    return done
+
+
+@dataclass
+class Terminal:
+    """One store terminal: its own folder, config and SQLite, driven by the CLI."""
+
+    name: str
+    folder: Path
+    env: dict[str, str]
+    token_name: str
+    token: str
+
+    @property
+    def config(self) -> Path:
+        return self.folder / "terminal.toml"
+
+    @property
+    def db_url(self) -> str:
+        return f"sqlite:///{self.folder / 'terminal.sqlite'}"
+
+    def cli(self, *args: str, stdin: str | None = None,
+            check: bool = True) -> subprocess.CompletedProcess[str]:
+        return run_cli(["--config", str(self.config), *args], self.env, stdin, check)
+
+    def apply(self, *lines: dict[str, Any], check: bool = True) -> list[dict[str, Any]]:
+        done = self.cli("--user", "mia", "apply", "-",
+                        stdin="".join(json.dumps(x) + "\n" for x in lines), check=check)
+        return [json.loads(x) for x in done.stdout.splitlines()]
+
+    def sync(self, check: bool = True) -> dict[str, Any]:
+        done = self.cli("sync", check=check)
+        return json.loads(done.stdout) if done.returncode == 0 else {"stderr": done.stderr}
+
+    def sync_process(self) -> subprocess.Popen[bytes]:
+        return subprocess.Popen([sys.executable, "-m", "serialpos", "--config",
+                                 str(self.config), "sync"], env=self.env,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def sync_process_follow(self) -> subprocess.Popen[bytes]:
+        return subprocess.Popen([sys.executable, "-m", "serialpos", "--config",
+                                 str(self.config), "sync", "--follow", "--interval", "0.2"],
+                                env=self.env, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
+
+    def status(self) -> dict[str, Any]:
+        return dict(json.loads(self.cli("terminal", "status").stdout))
+
+    def query(self, sql: str, **params: Any) -> list[tuple[Any, ...]]:
+        engine = sa.create_engine(self.db_url)
+        try:
+            with engine.connect() as conn:
+                return [tuple(r) for r in conn.execute(sa.text(sql), params)]
+        finally:
+            engine.dispose()
+
+    def unit_state(self, serial: str) -> str | None:
+        rows = self.query("SELECT state FROM serial_unit WHERE serial = :s", s=serial)
+        return rows[0][0] if rows else None
+
+    def check_clean(self) -> None:
+        done = self.cli("db", "check", "--json", check=False)
+        assert done.returncode == 0 and json.loads(done.stdout)["ok"] is True, done.stdout
+
+
+@dataclass
+class Chain:
+    server: Server
+    folder: Path
+
+    def terminal(self, name: str, store: str = "S1", user: str = "mia") -> Terminal:
+        folder = self.folder / name
+        folder.mkdir()
+        ada = users.actor_for(self.server.db, "ada", "setup")
+        token_name = f"{name}-{uuid.uuid4().hex[:6]}"
+        secret = tokens.create_token(self.server.db, ada, user, token_name)[0]
+        env = {k: v for k, v in self.server.env.items()
+               if k not in ("SERIALPOS_CONFIG", "SERIALPOS_USER", "SERIALPOS_DB")}
+        env |= {"SERIALPOS_OUTBOX": str(folder / "outbox"), "XDG_DATA_HOME": str(folder)}
+        term = Terminal(name, folder, env, token_name, secret)
+        term.cli("terminal", "init", "--server", self.server.base, "--token", secret,
+                 "--store", store, "--terminal", name)
+        return term
+
+    def central(self, *args: str, user: str | None = None,
+                check: bool = True) -> subprocess.CompletedProcess[str]:
+        extra = ["--user", user] if user else []
+        env = {**self.server.env}
+        env.pop("SERIALPOS_CONFIG", None)
+        return run_cli(["--db", self.server.db_url, *extra, *args], env, check=check)
+
+    def post(self, *lines: dict[str, Any], user: str = "ada") -> list[dict[str, Any]]:
+        with self.server.client(user) as client:
+            response = client.post("/v1/apply", json=list(lines))
+        return [json.loads(x) for x in response.text.splitlines()]
+
+    def check_clean(self) -> None:
+        done = self.central("db", "check", "--json", check=False)
+        assert done.returncode == 0 and json.loads(done.stdout)["ok"] is True, done.stdout
+
+    def scalar(self, sql: str, **params: Any) -> Any:
+        with self.server.db.engine.connect() as conn:
+            return conn.execute(sa.text(sql), params).scalar()
+
+
+@pytest.fixture(scope="module")
+def chain(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Chain]:
+    require_postgres()
+    folder = tmp_path_factory.mktemp("chain")
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(PG_URL)
+    with admin.begin() as conn:
+        conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
+    sep = "&" if "?" in PG_URL else "?"
+    url = f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
+    db = Database(url)
+    secrets = seed(db)
+    process, base, env = start(url, folder)
+    os.environ.pop("SERIALPOS_USER", None)
+    try:
+        yield Chain(Server(base, url, db, secrets, process, env), folder)
+    finally:
+        stop(process)
+        db.dispose()
+        with admin.begin() as conn:
+            conn.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
+        admin.dispose()
