@@ -195,6 +195,7 @@ def test_products_show(shop: Cli) -> None:
         "sku": "PH1", "name": "Aurora phone", "price": "0.00", "serial_mode": "required",
         "serial_format": "imei", "barcodes": ["04006381333931"], "tax_rate": None,
         "warranty_months": None, "bin": None, "package_type": None, "components": [],
+        "prices_include_tax": None,
     }]
     assert [p["sku"] for p in cli.json("products", "show", "4006381333931")] == ["PH1"]
     assert [p["sku"] for p in cli.json("products", "show", "drill")] == ["DR1"]

@@ -354,11 +354,12 @@ async def test_a_product_barcode_in_lookup_is_named_as_such(
         await log_in(pilot, "cashier")
         lookup = await open_lookup(pilot)
         await scan(pilot, clock, "5012345000015")
+        # The scan resolver names the product the barcode belongs to (issue 10).
         assert message(app) == (
-            f"✗ that is a product barcode (GTIN {AURORA_GTIN}), scan the serial")
+            "✗ '5012345000015' is the barcode of PH-AUR15, not a serial: scan the serial label")
         assert bells == [1]
         assert not lookup.query_one("#units-box").display
-        assert "product barcode" in screen_text(app)
+        assert "PH-AUR15" in screen_text(app) and "not a serial" in screen_text(app)
 
 
 @async_test
