@@ -133,8 +133,8 @@ def test_truncate_is_refused_on_postgres(db: Database, admin: Actor) -> None:
     if db.dialect != "postgresql":
         pytest.skip("TRUNCATE triggers are PostgreSQL's")
     shop(db, admin)
-    for statement in ("TRUNCATE ledger_event, event_feed, sync_conflict", "TRUNCATE ledger_event CASCADE",
-                      "TRUNCATE store CASCADE"):
+    for statement in ("TRUNCATE ledger_event, event_feed, sync_conflict",
+                      "TRUNCATE ledger_event CASCADE", "TRUNCATE store CASCADE"):
         with pytest.raises(sa.exc.DBAPIError, match="append-only"), db.engine.begin() as conn:
             conn.exec_driver_sql(statement)
     with db.engine.connect() as conn:
@@ -169,8 +169,6 @@ def test_the_migration_hashes_an_existing_ledger(db_url: str) -> None:
     from datetime import datetime
 
     from serialpos.db import migrate
-    from serialpos.services import stores
-    from serialpos.services.context import SYSTEM
 
     db = Database(db_url)
     try:
