@@ -16,15 +16,11 @@ from decimal import Decimal
 from pathlib import Path
 
 import httpx
-import pytest
-import sqlalchemy as sa
 
 from serialpos.db import migrate
 from serialpos.db.engine import Database
 from serialpos.services import products, stores, tokens, users
 from serialpos.services.context import SYSTEM
-
-PG_URL = os.environ.get("SERIALPOS_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 #: Seconds a request body may take (short, so the slow-client test is quick).
 BODY_TIMEOUT = 3.0
@@ -44,20 +40,6 @@ class Server:
         headers = {} if user is None else {"Authorization": f"Bearer {self.tokens[user]}"}
         return httpx.Client(base_url=self.base, headers=headers, timeout=60,
                             **kwargs)  # type: ignore[arg-type]
-
-
-def require_postgres() -> None:
-    """As tests/conftest.py: skip without PostgreSQL, except in CI where that fails."""
-    try:
-        engine = sa.create_engine(PG_URL, connect_args={"connect_timeout": 3})
-        with engine.connect() as conn:
-            conn.exec_driver_sql("SELECT 1")
-        engine.dispose()
-    except Exception as exc:
-        reason = f"PostgreSQL not reachable at {PG_URL}: {str(exc).splitlines()[0]}"
-        if os.environ.get("CI"):
-            pytest.fail(reason)
-        pytest.skip(reason)
 
 
 def free_port() -> int:

@@ -8,8 +8,9 @@ from collections.abc import Iterator
 
 import pytest
 import sqlalchemy as sa
-from api_serving import PG_URL, Server, require_postgres, seed, start, stop
+from api_serving import Server, seed, start, stop
 
+from pg_server import PG_URL, require_postgres
 from serialpos.db.engine import Database
 
 

@@ -19,14 +19,13 @@ import sqlalchemy as sa
 sys.path.insert(0, str(Path(__file__).parents[1] / "api"))
 
 from api_serving import (
-    PG_URL,
     Server,
-    require_postgres,
     seed,
     start,
     stop,
 )
 
+from pg_server import PG_URL, require_postgres
 from serialpos.db.engine import Database
 from serialpos.services import tokens, users
 
