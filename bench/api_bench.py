@@ -39,7 +39,8 @@ from serialpos.services import stores, tokens, users
 from serialpos.services.context import SYSTEM
 
 PG_URL = os.environ.get("SERIALPOS_BENCH_PG") or os.environ.get(
-    "SERIALPOS_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+    "SERIALPOS_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
 UNITS = 100_000
 CLIENTS = (1, 10, 50)
 
@@ -51,19 +52,27 @@ QUICK_KWARGS: dict[str, object] = {"units": 100_000, "sells": 1500}
 
 _LOAD = [
     "ALTER TABLE ledger_event DISABLE TRIGGER ledger_event_feed",
-    ("INSERT INTO serial_unit (product_id, serial, state, store_id, version, updated_at) "
-     "SELECT (SELECT id FROM product WHERE sku = 'PH1'), "
-     "'SN' || lpad(((x::bigint * 2654435761) % 4294967291)::text, 10, '0'), 'in_stock', "
-     "(SELECT id FROM store WHERE code = 'S1'), 1, now() FROM generate_series(0, :units - 1) x"),
-    ("INSERT INTO ledger_event (at, action, user_name, terminal, store_id, product_id, unit_id, "
-     "serial, from_state, to_state, quantity) SELECT updated_at, 'receive', 'bench', 'bench', "
-     "store_id, product_id, id, serial, NULL, 'in_stock', 1 FROM serial_unit ORDER BY id"),
-    ("INSERT INTO event_feed (seq, event_id) "
-     "SELECT ROW_NUMBER() OVER (ORDER BY id), id FROM ledger_event"),
+    (
+        "INSERT INTO serial_unit (product_id, serial, state, store_id, version, updated_at) "
+        "SELECT (SELECT id FROM product WHERE sku = 'PH1'), "
+        "'SN' || lpad(((x::bigint * 2654435761) % 4294967291)::text, 10, '0'), 'in_stock', "
+        "(SELECT id FROM store WHERE code = 'S1'), 1, now() FROM generate_series(0, :units - 1) x"
+    ),
+    (
+        "INSERT INTO ledger_event (at, action, user_name, terminal, store_id, product_id, unit_id, "
+        "serial, from_state, to_state, quantity) SELECT updated_at, 'receive', 'bench', 'bench', "
+        "store_id, product_id, id, serial, NULL, 'in_stock', 1 FROM serial_unit ORDER BY id"
+    ),
+    (
+        "INSERT INTO event_feed (seq, event_id) "
+        "SELECT ROW_NUMBER() OVER (ORDER BY id), id FROM ledger_event"
+    ),
     "UPDATE event_feed_counter SET last_seq = (SELECT max(seq) FROM event_feed)",
     "ALTER TABLE ledger_event ENABLE TRIGGER ledger_event_feed",
-    ("INSERT INTO stock_level (product_id, store_id, quantity) SELECT product_id, store_id, "
-     "count(*) FROM serial_unit GROUP BY product_id, store_id"),
+    (
+        "INSERT INTO stock_level (product_id, store_id, quantity) SELECT product_id, store_id, "
+        "count(*) FROM serial_unit GROUP BY product_id, store_id"
+    ),
 ]
 
 
@@ -99,11 +108,28 @@ def _serve(url: str, workers: int, folder: Path) -> tuple[subprocess.Popen[bytes
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     (folder / "terminal.toml").write_text("")
-    env = {**os.environ, "SERIALPOS_CONFIG": str(folder / "terminal.toml"),
-           "SERIALPOS_OUTBOX": str(folder / "outbox")}
+    env = {
+        **os.environ,
+        "SERIALPOS_CONFIG": str(folder / "terminal.toml"),
+        "SERIALPOS_OUTBOX": str(folder / "outbox"),
+    }
     process = subprocess.Popen(
-        [sys.executable, "-m", "serialpos", "--db", url, "serve", "--port", str(port),
-         "--workers", str(workers), "--log-level", "warning"], env=env)
+        [
+            sys.executable,
+            "-m",
+            "serialpos",
+            "--db",
+            url,
+            "serve",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+            "--log-level",
+            "warning",
+        ],
+        env=env,
+    )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -121,7 +147,7 @@ def _card_latency(base: str, token: str, serials: list[str], runs: int) -> list[
     with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}) as c:
         for serial in serials[:50]:  # warm-up: connections, plans, caches
             c.get(f"/v1/serials/{serial}")
-        for serial in serials[50:50 + runs]:
+        for serial in serials[50 : 50 + runs]:
             began = time.perf_counter()
             r = c.get(f"/v1/serials/{serial}")
             samples.append((time.perf_counter() - began) * 1000)
@@ -133,16 +159,26 @@ def _sell_rate(base: str, token: str, serials: list[str], clients: int, batch: i
     """Sell lines per second with ``clients`` concurrent clients selling ``serials``."""
     bodies = []
     for start in range(0, len(serials), batch):
-        lines = [{"op": "sell", "id": f"bench-{uuid.uuid4().hex}", "store": "S1",
-                  "sku": "PH1", "serial": s} for s in serials[start:start + batch]]
+        lines = [
+            {
+                "op": "sell",
+                "id": f"bench-{uuid.uuid4().hex}",
+                "store": "S1",
+                "sku": "PH1",
+                "serial": s,
+            }
+            for s in serials[start : start + batch]
+        ]
         bodies.append("".join(json.dumps(x) + "\n" for x in lines))
     shares = [bodies[n::clients] for n in range(clients)]
 
     def client(mine: list[str]) -> int:
         sold = 0
-        with httpx.Client(base_url=base, timeout=600,
-                          headers={"Authorization": f"Bearer {token}",
-                                   "Content-Type": "application/x-ndjson"}) as c:
+        with httpx.Client(
+            base_url=base,
+            timeout=600,
+            headers={"Authorization": f"Bearer {token}", "Content-Type": "application/x-ndjson"},
+        ) as c:
             for body in mine:
                 r = c.post("/v1/apply", content=body)
                 verdicts = [json.loads(x) for x in r.text.splitlines()]
@@ -156,8 +192,9 @@ def _sell_rate(base: str, token: str, serials: list[str], clients: int, batch: i
     return sold / (time.perf_counter() - began)
 
 
-def run(units: int = UNITS, sells: int = 3000, workers: int = 2, batch: int = 20,
-        card_runs: int = 2000) -> list[tuple[str, str]]:
+def run(
+    units: int = UNITS, sells: int = 3000, workers: int = 2, batch: int = 20, card_runs: int = 2000
+) -> list[tuple[str, str]]:
     schema = f"bench_api_{uuid.uuid4().hex[:8]}"
     admin = sa.create_engine(PG_URL)
     try:
@@ -176,16 +213,21 @@ def run(units: int = UNITS, sells: int = 3000, workers: int = 2, batch: int = 20
             process, base = _serve(url, workers, Path(folder))
             try:
                 card = _card_latency(base, token, serials, card_runs)
-                results += [(f"GET /v1/serials/{{serial}} p50 ({units:,} units)",
-                             f"{statistics.median(card):.2f} ms"),
-                            ("GET /v1/serials/{serial} p99", f"{_pct(card, 0.99):.2f} ms")]
-                pool = serials[60 + card_runs:]
+                results += [
+                    (
+                        f"GET /v1/serials/{{serial}} p50 ({units:,} units)",
+                        f"{statistics.median(card):.2f} ms",
+                    ),
+                    ("GET /v1/serials/{serial} p99", f"{_pct(card, 0.99):.2f} ms"),
+                ]
+                pool = serials[60 + card_runs :]
                 for clients in CLIENTS:
                     mine, pool = pool[:sells], pool[sells:]
                     rate = _sell_rate(base, token, mine, clients, batch)
                     plural = "client" if clients == 1 else "clients"
-                    results.append((f"POST /v1/apply sell lines/s, {clients} {plural}",
-                                    f"{rate:,.0f} /s"))
+                    results.append(
+                        (f"POST /v1/apply sell lines/s, {clients} {plural}", f"{rate:,.0f} /s")
+                    )
             finally:
                 process.terminate()
                 process.wait(20)

@@ -64,8 +64,9 @@ def _postgres(url: str, serials: int, folder: Path) -> tuple[str, str]:
     with pg_schema(url) as db:
         migrate.upgrade(db)
         stores.add_store(db, SYSTEM, "S1", "Bench")
-        products.create_product(db, SYSTEM, sku="PHONE", name="Phone", serial_mode="required",
-                                serial_format="imei")
+        products.create_product(
+            db, SYSTEM, sku="PHONE", name="Phone", serial_mode="required", serial_format="imei"
+        )
         path = folder / "pg.csv"
         write_asn(path, "ASN-PG", serials, PER_LINE, "3569380")
         clock = _Clock()
@@ -83,8 +84,9 @@ def run(serials: int = SERIALS, receive: int = RECEIVE) -> list[tuple[str, str]]
         try:
             migrate.upgrade(db)
             stores.add_store(db, SYSTEM, "S1", "Bench")
-            products.create_product(db, SYSTEM, sku="PHONE", name="Phone",
-                                    serial_mode="required", serial_format="imei")
+            products.create_product(
+                db, SYSTEM, sku="PHONE", name="Phone", serial_mode="required", serial_format="imei"
+            )
             for per_line, prefix in ((PER_LINE, "3569380"), (serials, "3569381")):
                 lines = -(-serials // per_line)
                 metric = f"import {label} serials ({lines:,} line{'s' if lines != 1 else ''})"
@@ -100,8 +102,9 @@ def run(serials: int = SERIALS, receive: int = RECEIVE) -> list[tuple[str, str]]
             session = asn_service.open_asn(db, SYSTEM, "ASN-3569380", "S1", folder / "out")
             wall, cpu = clock.lap()
             assert session.checklist.expected == serials
-            results.append((f"open for receiving ({label} listed) s (cpu s)",
-                            f"{wall:.2f} ({cpu:.2f})"))
+            results.append(
+                (f"open for receiving ({label} listed) s (cpu s)", f"{wall:.2f} ({cpu:.2f})")
+            )
             # The console's path: each scan checked and saved (its own commit) as it is made.
             prefix_serials = [_imei(n, "3569380") for n in range(min(200, serials))]
             times = []
@@ -109,10 +112,18 @@ def run(serials: int = SERIALS, receive: int = RECEIVE) -> list[tuple[str, str]]
                 start = time.perf_counter()
                 session.scan("PHONE", serial)
                 times.append((time.perf_counter() - start) * 1000)
-            results.append((f"console scan into a {label}-serial ASN (saved) median ms",
-                            f"{_percentile(times, 0.5):.2f}"))
-            results.append((f"console scan into a {label}-serial ASN (saved) p95 ms",
-                            f"{_percentile(times, 0.95):.2f}"))
+            results.append(
+                (
+                    f"console scan into a {label}-serial ASN (saved) median ms",
+                    f"{_percentile(times, 0.5):.2f}",
+                )
+            )
+            results.append(
+                (
+                    f"console scan into a {label}-serial ASN (saved) p95 ms",
+                    f"{_percentile(times, 0.95):.2f}",
+                )
+            )
             # A whole receipt: a separate ASN of ``receive`` serials, every one scanned and
             # completed in one call (the integration path: scans checked, not saved).
             path = folder / "receive.csv"
@@ -120,12 +131,17 @@ def run(serials: int = SERIALS, receive: int = RECEIVE) -> list[tuple[str, str]]
             asn_service.import_asn_file(db, SYSTEM, path, "S1")
             scans = [asn_service.ScanIn("PHONE", _imei(n, "3569382")) for n in range(receive)]
             clock = _Clock()
-            done = asn_service.receive_scans(db, SYSTEM, "ASN-R", "S1", scans, complete=False,
-                                             outbox=folder / "out")
+            done = asn_service.receive_scans(
+                db, SYSTEM, "ASN-R", "S1", scans, complete=False, outbox=folder / "out"
+            )
             wall, cpu = clock.lap()
             assert done["received"] == receive and not done["event_file"]["owed"], done
-            results.append((f"receive {receive:,} scanned serials in one call s (cpu s)",
-                             f"{wall:.2f} ({cpu:.2f})"))
+            results.append(
+                (
+                    f"receive {receive:,} scanned serials in one call s (cpu s)",
+                    f"{wall:.2f} ({cpu:.2f})",
+                )
+            )
         finally:
             db.dispose()
         pg_url = os.environ.get("SERIALPOS_BENCH_PG")

@@ -62,8 +62,15 @@ def _write_feed(path: Path, products: int) -> None:
         writer.writerow(["SKU", "Name", "Price", "SerialNumberRequired", "Barcode"])
         for n in range(products):
             body = f"21{n:010d}"
-            writer.writerow([f"P{n:05d}", f"Bench product {n}", "9.99", "true",
-                             body + ean.calc_check_digit(body)])
+            writer.writerow(
+                [
+                    f"P{n:05d}",
+                    f"Bench product {n}",
+                    "9.99",
+                    "true",
+                    body + ean.calc_check_digit(body),
+                ]
+            )
 
 
 def _write_asn(path: Path, asn: str, rows: list[tuple[str, str]]) -> None:
@@ -89,8 +96,9 @@ def build(folder: Path, lines: int) -> tuple[str, dict[str, list[tuple[str, str]
     try:
         migrate.upgrade(db)
         stores.add_store(db, SYSTEM, "S1", "Main Street")
-        products.create_product(db, SYSTEM, sku="PHONE", name="Phone", serial_mode="required",
-                                serial_format="imei")
+        products.create_product(
+            db, SYSTEM, sku="PHONE", name="Phone", serial_mode="required", serial_format="imei"
+        )
         feed = folder / "feed.csv"
         _write_feed(feed, lines)
         import_products(db, SYSTEM, feed)
@@ -109,8 +117,9 @@ def build(folder: Path, lines: int) -> tuple[str, dict[str, list[tuple[str, str]
     return url, asns, imported
 
 
-async def _measure(url: str, asn: str, serials: list[tuple[str, str]],
-                   outbox: Path) -> tuple[list[float], float, float]:
+async def _measure(
+    url: str, asn: str, serials: list[tuple[str, str]], outbox: Path
+) -> tuple[list[float], float, float]:
     """Scan ``serials`` into ``asn`` on the checklist screen; (milliseconds per scan after
     the warm-up, seconds to open the ASN, seconds from pushing the screen to its first
     checklist frame)."""
@@ -142,8 +151,7 @@ async def _measure(url: str, asn: str, serials: list[tuple[str, str]],
         seen_at: float | None = None
 
         def post_display_hook(self) -> None:
-            if self.watch is not None and self.seen_at is None \
-                    and self.watch in rendered["text"]:
+            if self.watch is not None and self.seen_at is None and self.watch in rendered["text"]:
                 self.seen_at = time.perf_counter()
 
     actor = Actor("bench", Role.STOCKROOM, "bench")
@@ -176,8 +184,10 @@ async def _measure(url: str, asn: str, serials: list[tuple[str, str]],
                 while app.seen_at is None:
                     await asyncio.sleep(0.0005)
                     if time.perf_counter() > deadline:
-                        raise RuntimeError(f"scan {number} ({serial}) never reached the "
-                                           f"screen: {screen.message_line.text}")
+                        raise RuntimeError(
+                            f"scan {number} ({serial}) never reached the "
+                            f"screen: {screen.message_line.text}"
+                        )
                 if number > WARMUP:
                     samples.append((app.seen_at - started) * 1000)
                 await pilot.pause(0.02)  # the next unit is picked up
@@ -203,18 +213,18 @@ def run(lines: int = LINES, scans: int = SCANS, quick: bool = False) -> list[tup
             results.append(("ASN scan: both ASNs imported (s)", f"{imported:.1f}"))
             rng = random.Random(7)
             size = f"{lines // 1000}k" if lines % 1000 == 0 else f"{lines:,}"
-            for asn, label in (("ASN-ONE", f"one product x {size} serials"),
-                               ("ASN-MANY", f"{size} products")):
+            for asn, label in (
+                ("ASN-ONE", f"one product x {size} serials"),
+                ("ASN-MANY", f"{size} products"),
+            ):
                 chosen = rng.sample(asns[asn], scans)
-                samples, opened, shown = asyncio.run(
-                    _measure(url, asn, chosen, folder / "out"))
+                samples, opened, shown = asyncio.run(_measure(url, asn, chosen, folder / "out"))
                 metric = f"ASN scan, {label}"
                 results += [
                     (f"{metric}: open (s)", f"{opened:.2f}"),
                     (f"{metric}: checklist on screen (ms)", f"{shown * 1000:.0f}"),
                     (f"{metric}: scans measured", str(len(samples))),
-                    (f"{metric}: scan to screen median (ms)",
-                     f"{statistics.median(samples):.1f}"),
+                    (f"{metric}: scan to screen median (ms)", f"{statistics.median(samples):.1f}"),
                     (f"{metric}: scan to screen p95 (ms)", f"{_p(samples, 0.95):.1f}"),
                     (f"{metric}: scan to screen max (ms)", f"{max(samples):.1f}"),
                 ]

@@ -45,8 +45,7 @@ def temp_dir(prefix: str) -> tempfile.TemporaryDirectory[str]:
 
 
 def pg_url() -> str:
-    return (os.environ.get("SERIALPOS_BENCH_PG") or os.environ.get("SERIALPOS_TEST_PG")
-            or PG_DEFAULT)
+    return os.environ.get("SERIALPOS_BENCH_PG") or os.environ.get("SERIALPOS_TEST_PG") or PG_DEFAULT
 
 
 class PostgresUnavailable(RuntimeError):
@@ -108,8 +107,9 @@ def time_each(calls: int, fn: Callable[[int], object], warmup: int = 50) -> list
     return out
 
 
-def time_pairs(calls: int, first: Callable[[int], object], second: Callable[[int], object],
-               warmup: int = 50) -> tuple[list[float], list[float]]:
+def time_pairs(
+    calls: int, first: Callable[[int], object], second: Callable[[int], object], warmup: int = 50
+) -> tuple[list[float], list[float]]:
     """Milliseconds per call of two functions, alternated call by call (first, second,
     first, ...) so that both see the same machine (other work on it, the disk's moods) and
     their ratio is fair."""
@@ -136,16 +136,21 @@ def ratio(numerator: Sequence[float], denominator: Sequence[float]) -> str:
 
 
 # -- the command line ------------------------------------------------------------------------
-def main(run: Callable[..., Rows], targets: Mapping[str, str] | None = None,
-         quick: Mapping[str, object] | None = None, argv: Sequence[str] | None = None,
-         description: str | None = None) -> None:
+def main(
+    run: Callable[..., Rows],
+    targets: Mapping[str, str] | None = None,
+    quick: Mapping[str, object] | None = None,
+    argv: Sequence[str] | None = None,
+    description: str | None = None,
+) -> None:
     """Run one case from the command line: every int parameter of ``run`` is an option
     (``units`` is ``--units``, ``approve_units`` is ``--approve-units``), ``--quick`` takes
     the case's smaller sizes (an option given beside it still wins), and the rows are printed
     with their targets."""
     parser = argparse.ArgumentParser(description=description)
-    parser.add_argument("--quick", action="store_true",
-                        help="the case's smaller sizes (its QUICK_KWARGS)")
+    parser.add_argument(
+        "--quick", action="store_true", help="the case's smaller sizes (its QUICK_KWARGS)"
+    )
     params = inspect.signature(run).parameters
     for name, param in params.items():
         if isinstance(param.default, bool) or name == "quick":
@@ -154,8 +159,9 @@ def main(run: Callable[..., Rows], targets: Mapping[str, str] | None = None,
             flags = [f"--{name.replace('_', '-')}"]
             if name in ("lines", "serials") and "rows" not in params:
                 flags.append("--rows")  # every case's size is --units or --rows
-            parser.add_argument(*flags, dest=name, type=int, default=None,
-                                help=f"default {param.default:,}")
+            parser.add_argument(
+                *flags, dest=name, type=int, default=None, help=f"default {param.default:,}"
+            )
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
     kwargs: dict[str, Any] = {}
     if args.quick:

@@ -28,8 +28,9 @@ QUICK_KWARGS: dict[str, object] = {"units": 20_000, "approve_units": 2_000}
 TARGETS: dict[str, str] = {"reconcile s": "<= 2 s"}
 
 
-def _build(db: Database, units: int, missing: int, never_seen: int, elsewhere: int,
-           duplicates: int) -> tuple[str, float]:
+def _build(
+    db: Database, units: int, missing: int, never_seen: int, elsewhere: int, duplicates: int
+) -> tuple[str, float]:
     """Units at S1 (and ``elsewhere`` at S2) and an open count with its scans; returns the
     count number and how long the bulk load took."""
     stores.add_store(db, SYSTEM, "S1", "Main")
@@ -42,19 +43,24 @@ def _build(db: Database, units: int, missing: int, never_seen: int, elsewhere: i
     now = utcnow()
     with db.connect(write=True) as conn:
         pid = conn.exec_driver_sql("SELECT id FROM product WHERE sku = 'PH'").scalar_one()
-        s1, s2 = (conn.exec_driver_sql(f"SELECT id FROM store WHERE code = '{c}'").scalar_one()
-                  for c in ("S1", "S2"))
+        s1, s2 = (
+            conn.exec_driver_sql(f"SELECT id FROM store WHERE code = '{c}'").scalar_one()
+            for c in ("S1", "S2")
+        )
         cid = conn.exec_driver_sql("SELECT id FROM stock_count").scalar_one()
         b1, b2 = conn.exec_driver_sql("SELECT id FROM count_batch ORDER BY number").scalars()
         unit_rows = [(pid, f"SN{n:09d}", "in_stock", s1, 1, now) for n in range(units)]
         unit_rows += [(pid, f"EL{n:09d}", "in_stock", s2, 1, now) for n in range(elsewhere)]
         conn.exec_driver_sql(
             "INSERT INTO serial_unit (product_id, serial, state, store_id, version, updated_at)"
-            " VALUES (?, ?, ?, ?, ?, ?)", unit_rows)
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            unit_rows,
+        )
         del unit_rows
-        conn.exec_driver_sql("INSERT INTO stock_level (product_id, store_id, quantity) "
-                             "VALUES (?, ?, ?), (?, ?, ?)",
-                             (pid, s1, units, pid, s2, elsewhere))
+        conn.exec_driver_sql(
+            "INSERT INTO stock_level (product_id, store_id, quantity) VALUES (?, ?, ?), (?, ?, ?)",
+            (pid, s1, units, pid, s2, elsewhere),
+        )
         scanned = [f"SN{n:09d}" for n in range(missing, units)]
         scanned += [f"NEW{n:09d}" for n in range(never_seen)]
         scanned += [f"EL{n:09d}" for n in range(elsewhere)]
@@ -62,7 +68,9 @@ def _build(db: Database, units: int, missing: int, never_seen: int, elsewhere: i
         scan_rows += [(cid, b2, pid, s, 1, "bench", now) for s in scanned[:duplicates]]
         conn.exec_driver_sql(
             "INSERT INTO count_scan (count_id, batch_id, product_id, serial, quantity, "
-            "user_name, scanned_at) VALUES (?, ?, ?, ?, ?, ?, ?)", scan_rows)
+            "user_name, scanned_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            scan_rows,
+        )
     return info.number, time.perf_counter() - started
 
 
@@ -75,8 +83,11 @@ def run(units: int = 1_000_000, approve_units: int = 20_000) -> list[tuple[str, 
             migrate.upgrade(db)
             number, load = _build(db, units, missing, never_seen, elsewhere, duplicates)
             scans = units - missing + never_seen + elsewhere + duplicates
-            results += [("units in stock", f"{units:,}"), ("scans", f"{scans:,}"),
-                        ("bulk load s", f"{load:.1f}")]
+            results += [
+                ("units in stock", f"{units:,}"),
+                ("scans", f"{scans:,}"),
+                ("bulk load s", f"{load:.1f}"),
+            ]
             wall, cpu = time.perf_counter(), time.process_time()
             result = counts.reconcile(db, number)
             wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
@@ -99,9 +110,11 @@ def run(units: int = 1_000_000, approve_units: int = 20_000) -> list[tuple[str, 
             done = counts.approve(db, actor, number, Path(tmp) / "outbox")
             wall = time.perf_counter() - wall
             assert done.removed == half and done.added == half, done
-            results += [("approve adjustments", f"{approve_units:,}"),
-                        ("approve s", f"{wall:.2f}"),
-                        ("approve ms per unit", f"{wall * 1000 / approve_units:.2f}")]
+            results += [
+                ("approve adjustments", f"{approve_units:,}"),
+                ("approve s", f"{wall:.2f}"),
+                ("approve ms per unit", f"{wall * 1000 / approve_units:.2f}"),
+            ]
         finally:
             db.dispose()
     return results

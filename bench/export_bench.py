@@ -56,42 +56,64 @@ def build(url: str, lines: int) -> None:
     stores.add_store(db, SYSTEM, "S1", "Main Street")
     stores.add_store(db, SYSTEM, "S2", "Harbour Mall")
     for n in range(10):
-        products.create_product(db, SYSTEM, sku=f"P{n}", name=f"Bench product {n}",
-                                price=Decimal(f"{10 + n}.99"),
-                                serial_mode="required" if n % 3 == 0 else "disabled")
+        products.create_product(
+            db,
+            SYSTEM,
+            sku=f"P{n}",
+            name=f"Bench product {n}",
+            price=Decimal(f"{10 + n}.99"),
+            serial_mode="required" if n % 3 == 0 else "disabled",
+        )
     orders = lines // LINES_PER_ORDER
     counter = "WITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM c WHERE n < :n) "
-    stamp = ("strftime('%Y-%m-%d %H:%M:%S.000000', '2026-01-01', "
-             "'+' || (n * 365 / :n) || ' days', '+' || (n % 86400) || ' seconds')")
+    stamp = (
+        "strftime('%Y-%m-%d %H:%M:%S.000000', '2026-01-01', "
+        "'+' || (n * 365 / :n) || ' days', '+' || (n % 86400) || ' seconds')"
+    )
     with db.engine.begin() as conn:
         store: dict[int, str] = dict(conn.execute(sa.text("SELECT id, code FROM store")).all())
         s1, s2 = min(store), max(store)
-        conn.execute(sa.text(
-            counter + "INSERT INTO sale_order (id, number, store_id, type, delivery, status, "
-            "created_by, terminal, created_at, updated_at) "
-            f"SELECT n, 'S-' || printf('%07d', n), CASE WHEN n % 4 = 0 THEN {s2} ELSE {s1} "
-            "END, CASE n % 10 WHEN 0 THEN 'special_order' WHEN 1 THEN 'layby' ELSE 'sale' END,"
-            " CASE n % 7 WHEN 0 THEN 'delivery' WHEN 1 THEN 'pickup' ELSE 'cash_and_carry' "
-            f"END, 'fulfilled', 'bench', 'bench', {stamp}, {stamp} FROM c"), {"n": orders})
-        conn.execute(sa.text(
-            counter + "INSERT INTO invoice (id, number, store_id, order_id, kind, issued_at, "
-            "net, tax, total, change_due, created_by) "
-            "SELECT n, 'INV-' || printf('%07d', n), "
-            f"CASE WHEN n % 4 = 0 THEN {s2} ELSE {s1} END, n, "
-            "CASE WHEN n % 50 = 0 THEN 'Refund' ELSE 'Invoice' END, "
-            f"{stamp}, 75.95, 0, 75.95, 0, 'bench' FROM c"), {"n": orders})
-        conn.execute(sa.text(
-            counter + "INSERT INTO order_line (id, order_id, number, product_id, sku, name, "
-            "quantity, unit_price, tax_rate, serial, status, invoice_id) "
-            "SELECT c.n, (c.n - 1) / 5 + 1, (c.n - 1) % 5 + 1, p.id, p.sku, p.name, 1, "
-            "p.price, 0, CASE WHEN c.n % 3 = 0 THEN 'BSN' || printf('%09d', c.n) END, "
-            "'fulfilled', (c.n - 1) / 5 + 1 FROM c JOIN product p "
-            "ON p.sku = 'P' || (c.n % 10)"), {"n": orders * LINES_PER_ORDER})
-        conn.execute(sa.text(
-            "INSERT INTO invoice_line (id, invoice_id, position, order_line_id, sku, "
-            "description, quantity, unit_price, tax_rate, net, tax, total, serial) "
-            "SELECT id, invoice_id, number, id, sku, name, quantity, unit_price, tax_rate, "
-            "unit_price, 0, unit_price, serial FROM order_line"))
+        conn.execute(
+            sa.text(
+                counter + "INSERT INTO sale_order (id, number, store_id, type, delivery, status, "
+                "created_by, terminal, created_at, updated_at) "
+                f"SELECT n, 'S-' || printf('%07d', n), CASE WHEN n % 4 = 0 THEN {s2} ELSE {s1} "
+                "END, CASE n % 10 WHEN 0 THEN 'special_order' WHEN 1 THEN 'layby' ELSE 'sale' END,"
+                " CASE n % 7 WHEN 0 THEN 'delivery' WHEN 1 THEN 'pickup' ELSE 'cash_and_carry' "
+                f"END, 'fulfilled', 'bench', 'bench', {stamp}, {stamp} FROM c"
+            ),
+            {"n": orders},
+        )
+        conn.execute(
+            sa.text(
+                counter + "INSERT INTO invoice (id, number, store_id, order_id, kind, issued_at, "
+                "net, tax, total, change_due, created_by) "
+                "SELECT n, 'INV-' || printf('%07d', n), "
+                f"CASE WHEN n % 4 = 0 THEN {s2} ELSE {s1} END, n, "
+                "CASE WHEN n % 50 = 0 THEN 'Refund' ELSE 'Invoice' END, "
+                f"{stamp}, 75.95, 0, 75.95, 0, 'bench' FROM c"
+            ),
+            {"n": orders},
+        )
+        conn.execute(
+            sa.text(
+                counter + "INSERT INTO order_line (id, order_id, number, product_id, sku, name, "
+                "quantity, unit_price, tax_rate, serial, status, invoice_id) "
+                "SELECT c.n, (c.n - 1) / 5 + 1, (c.n - 1) % 5 + 1, p.id, p.sku, p.name, 1, "
+                "p.price, 0, CASE WHEN c.n % 3 = 0 THEN 'BSN' || printf('%09d', c.n) END, "
+                "'fulfilled', (c.n - 1) / 5 + 1 FROM c JOIN product p "
+                "ON p.sku = 'P' || (c.n % 10)"
+            ),
+            {"n": orders * LINES_PER_ORDER},
+        )
+        conn.execute(
+            sa.text(
+                "INSERT INTO invoice_line (id, invoice_id, position, order_line_id, sku, "
+                "description, quantity, unit_price, tax_rate, net, tax, total, serial) "
+                "SELECT id, invoice_id, number, id, sku, name, quantity, unit_price, tax_rate, "
+                "unit_price, 0, unit_price, serial FROM order_line"
+            )
+        )
         conn.exec_driver_sql("ANALYZE")
     db.dispose()
 
@@ -131,17 +153,32 @@ def child(fmt: str, url: str, out: str) -> None:
     before = _rss_mb()
     wall, cpu = time.perf_counter(), time.process_time()
     total = count_sales_detail(db, f)
-    rows = exports.write_export(fmt, Path(out), SALES_DETAIL_COLUMNS,
-                                sales_detail_rows(db, f), progress=lambda n: None)
-    print(json.dumps({"rows": rows, "counted": total, "s": time.perf_counter() - wall,
-                      "cpu": time.process_time() - cpu, "rss_before": before,
-                      "rss_peak": _rss_mb(), "bytes": os.path.getsize(out)}))
+    rows = exports.write_export(
+        fmt, Path(out), SALES_DETAIL_COLUMNS, sales_detail_rows(db, f), progress=lambda n: None
+    )
+    print(
+        json.dumps(
+            {
+                "rows": rows,
+                "counted": total,
+                "s": time.perf_counter() - wall,
+                "cpu": time.process_time() - cpu,
+                "rss_before": before,
+                "rss_peak": _rss_mb(),
+                "bytes": os.path.getsize(out),
+            }
+        )
+    )
 
 
 def _export(fmt: str, url: str, folder: Path) -> dict[str, float]:
     out = folder / f"sales-detail.{fmt}"
-    done = subprocess.run([sys.executable, __file__, "child", fmt, url, str(out)],
-                          capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [sys.executable, __file__, "child", fmt, url, str(out)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if done.returncode != 0:
         raise RuntimeError(f"{fmt} export failed: {done.stderr.strip()[-2000:]}")
     result: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])

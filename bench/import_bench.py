@@ -29,15 +29,34 @@ def write_feed(path: Path, rows: int, price_cents: int = 1999) -> None:
     """A product feed of ``rows`` products, each with a valid EAN-13 barcode."""
     with path.open("w", encoding="utf-8", newline="") as out:
         writer = csv.writer(out, lineterminator="\r\n")
-        writer.writerow(["SKU", "Name", "Price", "SerialNumberRequired", "Barcode", "TaxRate",
-                         "SerialFormat", "WarrantyMonths", "Bin"])
+        writer.writerow(
+            [
+                "SKU",
+                "Name",
+                "Price",
+                "SerialNumberRequired",
+                "Barcode",
+                "TaxRate",
+                "SerialFormat",
+                "WarrantyMonths",
+                "Bin",
+            ]
+        )
         for n in range(rows):
             body = f"20{n:010d}"
-            writer.writerow([
-                f"BENCH-{n:06d}", f"Bench product {n}", f"{(price_cents + n % 100) / 100:.2f}",
-                "true" if n % 3 == 0 else "false", body + ean.calc_check_digit(body), "20",
-                "imei" if n % 3 == 0 else "", str(n % 37), f"B{n % 50}",
-            ])
+            writer.writerow(
+                [
+                    f"BENCH-{n:06d}",
+                    f"Bench product {n}",
+                    f"{(price_cents + n % 100) / 100:.2f}",
+                    "true" if n % 3 == 0 else "false",
+                    body + ean.calc_check_digit(body),
+                    "20",
+                    "imei" if n % 3 == 0 else "",
+                    str(n % 37),
+                    f"B{n % 50}",
+                ]
+            )
 
 
 class _Clock:

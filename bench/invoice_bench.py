@@ -47,12 +47,22 @@ def _median_ms(work: Callable[[], object], runs: int) -> float:
 def _invoice(db: Database, count: int) -> str:
     stores.add_store(db, SYSTEM, "S1", "Main Street")
     serials = [f"SN{i:06d}" for i in range(count)]
-    products.create_product(db, SYSTEM, sku="PH1", name="Phone with a longer description",
-                            price=Decimal("499.99"), serial_mode="required")
+    products.create_product(
+        db,
+        SYSTEM,
+        sku="PH1",
+        name="Phone with a longer description",
+        price=Decimal("499.99"),
+        serial_mode="required",
+    )
     ledger.move(db, SYSTEM, Action.RECEIVE, store="S1", sku="PH1", serials=serials)
     view, _lines = orders.create_order(
-        db, SYSTEM, "S1", customer=orders.Customer("Ann Lee", "555-0100", "1 Quay Street"),
-        lines=[orders.NewLine("PH1", s) for s in serials])
+        db,
+        SYSTEM,
+        "S1",
+        customer=orders.Customer("Ann Lee", "555-0100", "1 Quay Street"),
+        lines=[orders.NewLine("PH1", s) for s in serials],
+    )
     return orders.fulfil(db, SYSTEM, view.order, settle_in="card").invoice
 
 
@@ -65,8 +75,7 @@ def run(runs: int = RUNS, lines: int = LINES) -> list[tuple[str, str]]:
             doc = invoice_document(db, number)
             assert len(doc.lines) == lines
             render = _median_ms(lambda: invoice_pdf(doc), runs)
-            whole = _median_ms(lambda: write_invoice_pdf(db, number, Path(tmp) / "inv.pdf"),
-                               runs)
+            whole = _median_ms(lambda: write_invoice_pdf(db, number, Path(tmp) / "inv.pdf"), runs)
             size = len(invoice_pdf(doc))
         finally:
             db.dispose()

@@ -95,23 +95,32 @@ def _stamp() -> str:
 
 def _unit(i: int) -> tuple[str, str, str, bool]:
     """Unit number ``i`` as both builders lay it out: (sku, serial, store, sold)."""
-    return (f"PH{i % PRODUCTS + 1}", _serial(i), "S1" if (i // PRODUCTS) % 2 == 0 else "S2",
-            i % SOLD_SHARE == SOLD_SHARE - 1)
+    return (
+        f"PH{i % PRODUCTS + 1}",
+        _serial(i),
+        "S1" if (i // PRODUCTS) % 2 == 0 else "S2",
+        i % SOLD_SHARE == SOLD_SHARE - 1,
+    )
 
 
-def in_stock_sample(units: int, count: int, store: str | None = None,
-                    seed: int = 7) -> list[tuple[str, str, str]]:
+def in_stock_sample(
+    units: int, count: int, store: str | None = None, seed: int = 7
+) -> list[tuple[str, str, str]]:
     """(sku, serial, store) of up to ``count`` distinct in-stock units (at ``store`` when
     given), in a random order, without listing all ``units``."""
     rng = random.Random(seed)
     drawn = rng.sample(range(units), min(units, count * 3 + 100))
-    found = [(sku, serial, at) for sku, serial, at, sold in map(_unit, drawn)
-             if not sold and (store is None or at == store)]
+    found = [
+        (sku, serial, at)
+        for sku, serial, at, sold in map(_unit, drawn)
+        if not sold and (store is None or at == store)
+    ]
     return found[:count]
 
 
-def build_sqlite(path: Path, units: int, keep: int | None = None) -> tuple[
-        Database, list[tuple[str, str, str]]]:
+def build_sqlite(
+    path: Path, units: int, keep: int | None = None
+) -> tuple[Database, list[tuple[str, str, str]]]:
     """A migrated SQLite file with ``units`` serial units. Returns the database and the
     (sku, serial, store) of in-stock units in a random order: every one, or (``keep``) a
     random sample of that many, which a 10M-unit build needs to stay small in memory."""
@@ -123,12 +132,15 @@ def build_sqlite(path: Path, units: int, keep: int | None = None) -> tuple[
     # so the migration hashes every event in one pass).
     with sqlite3.connect(path) as made:
         stamp = _stamp()
-        made.executemany("INSERT INTO store (code, name, created_at) VALUES (?, ?, ?)",
-                         [("S1", "Main Street", stamp), ("S2", "Harbour Mall", stamp)])
+        made.executemany(
+            "INSERT INTO store (code, name, created_at) VALUES (?, ?, ?)",
+            [("S1", "Main Street", stamp), ("S2", "Harbour Mall", stamp)],
+        )
         made.executemany(
             "INSERT INTO product (sku, name, price, serial_mode, created_at, updated_at) "
             "VALUES (?, ?, 0, 'required', ?, ?)",
-            [(sku, f"Phone {sku}", stamp, stamp) for sku in skus])
+            [(sku, f"Phone {sku}", stamp, stamp) for sku in skus],
+        )
 
     raw = sqlite3.connect(path, isolation_level=None)
     try:
@@ -144,8 +156,15 @@ def build_sqlite(path: Path, units: int, keep: int | None = None) -> tuple[
                 sku, serial, store, sold = _unit(i)
                 if keep is None and not sold:
                     in_stock.append((sku, serial, store))
-                yield (i + 1, product_ids[sku], serial, "sold" if sold else "in_stock",
-                       store_ids[store], 2 if sold else 1, now)
+                yield (
+                    i + 1,
+                    product_ids[sku],
+                    serial,
+                    "sold" if sold else "in_stock",
+                    store_ids[store],
+                    2 if sold else 1,
+                    now,
+                )
 
         raw.execute("BEGIN")
         raw.executemany(
@@ -167,8 +186,10 @@ def build_sqlite(path: Path, units: int, keep: int | None = None) -> tuple[
     return db, in_stock
 
 
-_EVENT_COLUMNS = ("at, action, user_name, terminal, store_id, product_id, unit_id, serial, "
-                  "from_state, to_state, quantity")
+_EVENT_COLUMNS = (
+    "at, action, user_name, terminal, store_id, product_id, unit_id, serial, "
+    "from_state, to_state, quantity"
+)
 #: The receive event of every unit, the sell event of the sold ones and the stock levels,
 #: from the units already inserted (the same SQL on SQLite and PostgreSQL).
 _EVENTS_AND_LEVELS = (
@@ -191,13 +212,18 @@ def build_postgres(db: Database, units: int) -> None:
     stores.add_store(db, ACTOR, "S1", "Main Street")
     stores.add_store(db, ACTOR, "S2", "Harbour Mall")
     for n in range(1, PRODUCTS + 1):
-        products.create_product(db, ACTOR, sku=f"PH{n}", name=f"Phone PH{n}",
-                                serial_mode="required")
+        products.create_product(
+            db, ACTOR, sku=f"PH{n}", name=f"Phone PH{n}", serial_mode="required"
+        )
     with db.engine.begin() as conn:
-        pids = [conn.exec_driver_sql(f"SELECT id FROM product WHERE sku = 'PH{n}'").scalar_one()
-                for n in range(1, PRODUCTS + 1)]
-        s1, s2 = (conn.exec_driver_sql(f"SELECT id FROM store WHERE code = '{code}'")
-                  .scalar_one() for code in ("S1", "S2"))
+        pids = [
+            conn.exec_driver_sql(f"SELECT id FROM product WHERE sku = 'PH{n}'").scalar_one()
+            for n in range(1, PRODUCTS + 1)
+        ]
+        s1, s2 = (
+            conn.exec_driver_sql(f"SELECT id FROM store WHERE code = '{code}'").scalar_one()
+            for code in ("S1", "S2")
+        )
         sold = f"mod(x, {SOLD_SHARE}) = {SOLD_SHARE - 1}"  # no %: a placeholder to psycopg
         conn.exec_driver_sql(
             "INSERT INTO serial_unit (product_id, serial, state, store_id, version, updated_at) "
@@ -206,7 +232,8 @@ def build_postgres(db: Database, units: int) -> None:
             f"CASE WHEN {sold} THEN 'sold' ELSE 'in_stock' END, "
             f"CASE WHEN mod(x / {PRODUCTS}, 2) = 0 THEN {s1} ELSE {s2} END, "
             f"CASE WHEN {sold} THEN 2 ELSE 1 END, now() AT TIME ZONE 'utc' "
-            f"FROM generate_series(0::bigint, {int(units) - 1}) AS x")
+            f"FROM generate_series(0::bigint, {int(units) - 1}) AS x"
+        )
         for statement in _EVENTS_AND_LEVELS:
             conn.exec_driver_sql(statement)
     _upgrade_hashing(db)
@@ -236,16 +263,18 @@ class PlainInsert:
         self.con.close()
 
 
-def sqlite_metrics(units: int, lookups: int, moves: int, directory: Path) -> list[
-        tuple[str, str]]:
+def sqlite_metrics(units: int, lookups: int, moves: int, directory: Path) -> list[tuple[str, str]]:
     results: list[tuple[str, str]] = [("SQLite units in the table", f"{units:,}")]
     start = time.perf_counter()
-    db, in_stock = build_sqlite(directory / "ledger.sqlite", units,
-                                keep=3 * (moves + WARMUP) + 200)
+    db, in_stock = build_sqlite(directory / "ledger.sqlite", units, keep=3 * (moves + WARMUP) + 200)
     results.append((f"build {units:,} units (bulk load)", f"{time.perf_counter() - start:.1f} s"))
     if HASHING_SECONDS:
-        results.append((f"migration 0012: hash {units + units // SOLD_SHARE:,} events",
-                        f"{HASHING_SECONDS[-1]:.1f} s"))
+        results.append(
+            (
+                f"migration 0012: hash {units + units // SOLD_SHARE:,} events",
+                f"{HASHING_SECONDS[-1]:.1f} s",
+            )
+        )
     # The bench's own lists are not the app's: keep the collector from walking them in the
     # middle of a timed call (a real console holds no such lists).
     gc.collect()
@@ -274,8 +303,10 @@ def sqlite_metrics(units: int, lookups: int, moves: int, directory: Path) -> lis
 
         targets = [u for u in in_stock if u[2] == "S1"]
         if len(targets) < moves + WARMUP:
-            raise ValueError(f"{units:,} units leave {len(targets)} in stock at S1 to sell; "
-                             f"{moves + WARMUP} needed: use more units or fewer moves")
+            raise ValueError(
+                f"{units:,} units leave {len(targets)} in stock at S1 to sell; "
+                f"{moves + WARMUP} needed: use more units or fewer moves"
+            )
         picked = iter(targets)
 
         def sell(_i: int) -> None:
@@ -297,8 +328,9 @@ def sqlite_metrics(units: int, lookups: int, moves: int, directory: Path) -> lis
         from serialpos.services.integrity import check_ledger
 
         findings = [f for f in check_ledger(db) if f.violation]
-        results.append(("db check after the run", "ok" if not findings else
-                        f"{len(findings)} violations"))
+        results.append(
+            ("db check after the run", "ok" if not findings else f"{len(findings)} violations")
+        )
     finally:
         db.dispose()
         gc.unfreeze()
@@ -315,8 +347,10 @@ def postgres_metrics(units: int, moves: int) -> list[tuple[str, str]]:
             built = time.perf_counter() - started
             chosen = in_stock_sample(units, moves + WARMUP, "S1", seed=13)
             if len(chosen) < moves + WARMUP:
-                raise ValueError(f"{units:,} units leave {len(chosen)} in stock at S1 to sell; "
-                                 f"{moves + WARMUP} needed: use more units or fewer moves")
+                raise ValueError(
+                    f"{units:,} units leave {len(chosen)} in stock at S1 to sell; "
+                    f"{moves + WARMUP} needed: use more units or fewer moves"
+                )
             picked = iter(chosen)
 
             def sell(_i: int) -> None:
@@ -349,8 +383,9 @@ def postgres_metrics(units: int, moves: int) -> list[tuple[str, str]]:
     ]
 
 
-def run(units: int = FULL_UNITS, lookups: int = LOOKUPS, moves: int = MOVES,
-        quick: bool = False) -> list[tuple[str, str]]:
+def run(
+    units: int = FULL_UNITS, lookups: int = LOOKUPS, moves: int = MOVES, quick: bool = False
+) -> list[tuple[str, str]]:
     """Both databases at ``units`` units. ``quick`` (kept for old callers) takes the
     QUICK_KWARGS sizes for whatever is left at its default."""
     if quick:

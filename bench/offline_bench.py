@@ -36,8 +36,12 @@ BASELINE = 500
 
 
 def _lines(serials: list[str]) -> io.BytesIO:
-    return io.BytesIO("".join(json.dumps({"op": "sell", "store": "S1", "sku": "PH1",
-                                          "serial": s}) + "\n" for s in serials).encode())
+    return io.BytesIO(
+        "".join(
+            json.dumps({"op": "sell", "store": "S1", "sku": "PH1", "serial": s}) + "\n"
+            for s in serials
+        ).encode()
+    )
 
 
 def run(entries: int, online: int, workers: int) -> None:
@@ -50,19 +54,34 @@ def run(entries: int, online: int, workers: int) -> None:
         products.create_product(central, mia, sku="PH1", name="Phone", serial_mode="required")
         serials = [f"OB{i:06d}" for i in range(entries + online + BASELINE)]
         for start in range(0, len(serials), 500):
-            ledger.move(central, mia, Action.RECEIVE, store="S1", sku="PH1",
-                        serials=serials[start:start + 500])
+            ledger.move(
+                central,
+                mia,
+                Action.RECEIVE,
+                store="S1",
+                sku="PH1",
+                serials=serials[start : start + 500],
+            )
         token, _ = tokens.create_token(central, SYSTEM, "mia", "till-1")
         process, base = _serve(central.url, workers, folder)
         try:
-            bootstrap.init(server=base, token=token, store="S1", terminal="till-1",
-                           config_path=folder / "t.toml", db_path=folder / "t.sqlite")
+            bootstrap.init(
+                server=base,
+                token=token,
+                store="S1",
+                terminal="till-1",
+                config_path=folder / "t.toml",
+                db_path=folder / "t.sqlite",
+            )
             local = Database(f"sqlite:///{folder / 't.sqlite'}")
             actor = users.actor_for(local, "mia", "till-1")
             chain = ChainConfig(base, token, "S1", "till-1")
             began = time.perf_counter()
-            verdicts = list(journaled.apply_stream(local, actor, _lines(serials[:entries]),
-                                                   folder / "outbox", "till-1"))
+            verdicts = list(
+                journaled.apply_stream(
+                    local, actor, _lines(serials[:entries]), folder / "outbox", "till-1"
+                )
+            )
             made = time.perf_counter() - began
             assert all(v["ok"] for v in verdicts)
             with CentralClient(base, token) as client:
@@ -75,18 +94,20 @@ def run(entries: int, online: int, workers: int) -> None:
                 caught_up = time.perf_counter() - began
                 assert report.accepted == entries and report.pending == 0, report
                 waits = []
-                for serial in serials[entries:entries + online]:
-                    list(journaled.apply_stream(local, actor, _lines([serial]), None,
-                                                "till-1"))
+                for serial in serials[entries : entries + online]:
+                    list(journaled.apply_stream(local, actor, _lines([serial]), None, "till-1"))
                     began = time.perf_counter()
                     one = SyncReport()
                     push(local, client, one)
                     waits.append((time.perf_counter() - began) * 1000)
                     assert one.accepted == 1
             # The same sells sent by a plain host (ids, no journal): what central's apply costs.
-            plain = [json.dumps({"op": "sell", "id": f"plain-{s}", "store": "S1",
-                                 "sku": "PH1", "serial": s})
-                     for s in serials[entries + online:]]
+            plain = [
+                json.dumps(
+                    {"op": "sell", "id": f"plain-{s}", "store": "S1", "sku": "PH1", "serial": s}
+                )
+                for s in serials[entries + online :]
+            ]
             with CentralClient(base, token) as client:
                 began = time.perf_counter()
                 verdicts = client.post_lines(plain)
@@ -94,11 +115,15 @@ def run(entries: int, online: int, workers: int) -> None:
                 assert all(v["ok"] for v in verdicts), verdicts[:2]
             print(f"baseline: {BASELINE} plain sell lines with ids: {plain_rate:,.0f} lines/s")
             print(f"offline sales journaled locally: {entries / made:,.0f} entries/s")
-            print(f"catch-up of {entries} entries: {caught_up:.2f} s, push {push_s:.2f} s, pull "
-                  f"{caught_up - push_s:.2f} s "
-                  f"({entries / caught_up:,.0f} entries/s)  target < 10 s")
-            print(f"online sale, wait for central: p50 {p(waits, 0.5):.1f} ms, "
-                  f"p95 {p(waits, 0.95):.1f} ms  target p95 <= 50 ms")
+            print(
+                f"catch-up of {entries} entries: {caught_up:.2f} s, push {push_s:.2f} s, pull "
+                f"{caught_up - push_s:.2f} s "
+                f"({entries / caught_up:,.0f} entries/s)  target < 10 s"
+            )
+            print(
+                f"online sale, wait for central: p50 {p(waits, 0.5):.1f} ms, "
+                f"p95 {p(waits, 0.95):.1f} ms  target p95 <= 50 ms"
+            )
             local.dispose()
         finally:
             process.terminate()

@@ -48,12 +48,17 @@ def _median_ms(work: Callable[[], object], runs: int) -> float:
 
 def _orders(db: Database, count: int) -> None:
     stores.add_store(db, SYSTEM, "S1", "Main Street")
-    rows = "".join(f"PH{i},Phone model {i} with a name long enough to wrap once,100.00,"
-                   f"Required,,20,,24,{chr(65 + i % 5)}{i}\n" for i in range(PRODUCTS))
+    rows = "".join(
+        f"PH{i},Phone model {i} with a name long enough to wrap once,100.00,"
+        f"Required,,20,,24,{chr(65 + i % 5)}{i}\n"
+        for i in range(PRODUCTS)
+    )
     import_products_text(
-        db, SYSTEM,
+        db,
+        SYSTEM,
         "SKU,Name,Price,Serial Number Option,Barcode,TaxRate,SerialFormat,WarrantyMonths,Bin\n"
-        + rows)
+        + rows,
+    )
     lines = []
     for i in range(count):
         sku = f"PH{i % PRODUCTS}"
@@ -73,16 +78,19 @@ def run(runs: int = RUNS, lines: int = LINES) -> list[tuple[str, str]]:
             doc = pick_list(db, SYSTEM, "S1")
             assert len(doc.lines) == lines
             render = _median_ms(lambda: picklist_render(doc), runs)
-            whole = _median_ms(lambda: write_pick_list(db, SYSTEM, Path(tmp) / "pick.pdf",
-                                                       "S1"), runs)
+            whole = _median_ms(
+                lambda: write_pick_list(db, SYSTEM, Path(tmp) / "pick.pdf", "S1"), runs
+            )
             rendered = picklist_render(doc)
         finally:
             db.dispose()
     return [
         (f"pick list PDF, {lines} lines (median)", f"{render:.0f} ms"),
         (f"pick list PDF from the database to file, {lines} lines (median)", f"{whole:.0f} ms"),
-        (f"pick list PDF size and pages, {lines} lines",
-         f"{len(rendered.data) / 1024:.1f} KiB, {rendered.pages} pages"),
+        (
+            f"pick list PDF size and pages, {lines} lines",
+            f"{len(rendered.data) / 1024:.1f} KiB, {rendered.pages} pages",
+        ),
     ]
 
 

@@ -73,7 +73,7 @@ def _scaled(number: float, unit: str) -> tuple[float, str]:
 
 
 def judge(value: str, target: str) -> str:
-    """"yes" or "NO" when the value can be compared with the target, "" otherwise."""
+    """ "yes" or "NO" when the value can be compared with the target, "" otherwise."""
     want, got = _parse(target), _parse(value)
     if want is None or got is None:
         return ""
@@ -85,13 +85,18 @@ def judge(value: str, target: str) -> str:
     number_s, got_s = _scaled(number, got_unit)
     if unit_s != got_s:
         return ""
-    ok = {"<": number_s < limit_s, "<=": number_s <= limit_s,
-          ">": number_s > limit_s, ">=": number_s >= limit_s}[op]
+    ok = {
+        "<": number_s < limit_s,
+        "<=": number_s <= limit_s,
+        ">": number_s > limit_s,
+        ">=": number_s >= limit_s,
+    }[op]
     return "yes" if ok else "NO"
 
 
-def _call(name: str, module: ModuleType, quick: bool,
-          sizes: dict[str, int] | None = None) -> list[tuple[str, ...]]:
+def _call(
+    name: str, module: ModuleType, quick: bool, sizes: dict[str, int] | None = None
+) -> list[tuple[str, ...]]:
     run = module.run
     params = inspect.signature(run).parameters
     wanted = getattr(module, "QUICK_KWARGS", None) or KNOWN_QUICK.get(name, {})
@@ -194,8 +199,9 @@ def main(argv: list[str]) -> int:
         rows += run_case(name, quick, sizes)
     if hasattr(os, "getloadavg"):
         print("load average at end: " + " ".join(f"{x:.2f}" for x in os.getloadavg()))
-    title = "serialpos benchmarks" + (" (--quick: smaller sizes than the targets are for)"
-                                       if quick else "")
+    title = "serialpos benchmarks" + (
+        " (--quick: smaller sizes than the targets are for)" if quick else ""
+    )
     if sizes:
         title += " (sizes: " + ", ".join(f"--{k} {v:,}" for k, v in sizes.items()) + ")"
     print_table(rows or [("no benchmark found", "", "", "")], title)

@@ -63,8 +63,9 @@ def _ms(value: float) -> str:
     return f"{value:.1f} ms"
 
 
-def _prepare(directory: Path, port: str, units: int,
-             serials: int) -> tuple[str, str, list[str], float]:
+def _prepare(
+    directory: Path, port: str, units: int, serials: int
+) -> tuple[str, str, list[str], float]:
     """A database of ``units`` units with a cashier, and a terminal config with a serial
     scanner on ``port``; (its URL, the config, ``serials`` in-stock serials, build seconds)."""
     from serialpos.services import users
@@ -80,13 +81,15 @@ def _prepare(directory: Path, port: str, units: int,
     if len(in_stock) < serials:
         raise ValueError(f"{units:,} units leave {len(in_stock)} in stock; {serials} needed")
     config = directory / "terminal.toml"
-    config.write_text(f'[terminal]\nid = "bench"\n\n[[scanner.serial]]\nport = "{port}"\n',
-                      encoding="utf-8")
+    config.write_text(
+        f'[terminal]\nid = "bench"\n\n[[scanner.serial]]\nport = "{port}"\n', encoding="utf-8"
+    )
     return f"sqlite:///{path}", str(config), [serial for _sku, serial, _at in in_stock], built
 
 
-async def _measure(url: str, config: str, master: int, scans: int,
-                   serials: list[str]) -> dict[str, list[float]]:
+async def _measure(
+    url: str, config: str, master: int, scans: int, serials: list[str]
+) -> dict[str, list[float]]:
     from textual import events
     from textual._xterm_parser import XTermParser  # the driver's parser: no public twin
 
@@ -168,13 +171,15 @@ def measure(scans: int = SCANS, units: int = UNITS) -> tuple[dict[str, list[floa
     try:
         with temp_dir("serialpos-scan-") as tmp:
             directory = Path(tmp)
-            previous = {name: os.environ.get(name) for name in ("XDG_CONFIG_HOME",
-                                                               "SERIALPOS_CONFIG")}
+            previous = {
+                name: os.environ.get(name) for name in ("XDG_CONFIG_HOME", "SERIALPOS_CONFIG")
+            }
             os.environ["XDG_CONFIG_HOME"] = str(directory / "config")
             os.environ.pop("SERIALPOS_CONFIG", None)
             try:
-                url, config, serials, built = _prepare(directory, os.ttyname(slave), units,
-                                                       2 * (scans + WARMUP))
+                url, config, serials, built = _prepare(
+                    directory, os.ttyname(slave), units, 2 * (scans + WARMUP)
+                )
                 return asyncio.run(_measure(url, config, master, scans, serials)), built
             finally:
                 for name, value in previous.items():
@@ -189,8 +194,10 @@ def measure(scans: int = SCANS, units: int = UNITS) -> tuple[dict[str, list[floa
 
 def run(units: int = UNITS, scans: int = SCANS) -> list[tuple[str, str]]:
     samples, built = measure(scans, units)
-    rows: list[tuple[str, str]] = [("scan to card: units in the database", f"{units:,}"),
-                                   ("scan to card: database build (s)", f"{built:.1f}")]
+    rows: list[tuple[str, str]] = [
+        ("scan to card: units in the database", f"{units:,}"),
+        ("scan to card: database build (s)", f"{built:.1f}"),
+    ]
     for kind, label in (("pty", "pty write"), ("wedge", "wedge burst")):
         values = samples[kind]
         rows += [

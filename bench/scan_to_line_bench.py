@@ -38,9 +38,11 @@ QUICK_UNITS = 100_000
 SCANS = 300
 QUICK_SCANS = 100
 #: Issue 15: the confirmed line p95 <= 16 ms at 10M units (judged at whatever size ran).
-TARGETS = {"scan to line on screen p95 (ms)": "<= 16 ms",
-           "scan to line on screen p95, after ANALYZE (ms)": "<= 16 ms",
-           "scan to provisional row on screen p95 (ms)": "< 50 ms"}
+TARGETS = {
+    "scan to line on screen p95 (ms)": "<= 16 ms",
+    "scan to line on screen p95, after ANALYZE (ms)": "<= 16 ms",
+    "scan to provisional row on screen p95 (ms)": "< 50 ms",
+}
 QUICK_KWARGS: dict[str, object] = {"units": QUICK_UNITS, "scans": QUICK_SCANS}
 
 
@@ -49,8 +51,7 @@ def _p(samples: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-async def _measure(url: str, serials: list[str],
-                   warmup: int) -> tuple[list[float], list[float]]:
+async def _measure(url: str, serials: list[str], warmup: int) -> tuple[list[float], list[float]]:
     from rich.text import Text
 
     from serialpos.cli.context import CliState
@@ -123,12 +124,13 @@ async def _measure(url: str, serials: list[str],
                 while True:
                     await asyncio.sleep(0.0005)
                     view = screen.view
-                    if (app.seen_at is not None and view is not None
-                            and len(view.lines) == number):
+                    if app.seen_at is not None and view is not None and len(view.lines) == number:
                         break
                     if time.perf_counter() > deadline:
-                        raise RuntimeError(f"scan {number} ({serial}) never reached the screen: "
-                                           f"{screen.message_line.text}")
+                        raise RuntimeError(
+                            f"scan {number} ({serial}) never reached the screen: "
+                            f"{screen.message_line.text}"
+                        )
                     if app.seen_at is not None and (view is None or len(view.lines) != number):
                         app.seen_at = None  # a frame with the number but not yet this line
                 if number > warmup:
@@ -141,8 +143,7 @@ async def _measure(url: str, serials: list[str],
     return samples, provisional
 
 
-def run(units: int = FULL_UNITS, scans: int = SCANS,
-        quick: bool = False) -> list[tuple[str, str]]:
+def run(units: int = FULL_UNITS, scans: int = SCANS, quick: bool = False) -> list[tuple[str, str]]:
     """``quick`` (kept for old callers) takes the smaller sizes for what is left at its
     default."""
     if quick:
@@ -160,9 +161,11 @@ def run(units: int = FULL_UNITS, scans: int = SCANS,
             built = time.perf_counter() - started
             serials = [serial for _sku, serial, store in in_stock if store == "S1"]
             if len(serials) < 2 * (scans + warmup):
-                raise ValueError(f"{units:,} units leave {len(serials)} in stock at S1 to "
-                                 f"scan; {2 * (scans + warmup)} needed: use more units")
-            first, second = serials[: scans + warmup], serials[scans + warmup:][: scans + warmup]
+                raise ValueError(
+                    f"{units:,} units leave {len(serials)} in stock at S1 to "
+                    f"scan; {2 * (scans + warmup)} needed: use more units"
+                )
+            first, second = serials[: scans + warmup], serials[scans + warmup :][: scans + warmup]
             samples, provisional = asyncio.run(_measure(f"sqlite:///{path}", first, warmup))
             # The same again once SQLite has statistics (ANALYZE, as PRAGMA optimize would
             # gather): without them the bare-serial lookup may pick the store index.
@@ -175,10 +178,17 @@ def run(units: int = FULL_UNITS, scans: int = SCANS,
                 os.environ.pop("XDG_CONFIG_HOME", None)
             else:
                 os.environ["XDG_CONFIG_HOME"] = old_config
-    pending_rows = [
-        ("scan to provisional row on screen median (ms)", f"{statistics.median(provisional):.1f}"),
-        ("scan to provisional row on screen p95 (ms)", f"{_p(provisional, 0.95):.1f}"),
-    ] if provisional else []
+    pending_rows = (
+        [
+            (
+                "scan to provisional row on screen median (ms)",
+                f"{statistics.median(provisional):.1f}",
+            ),
+            ("scan to provisional row on screen p95 (ms)", f"{_p(provisional, 0.95):.1f}"),
+        ]
+        if provisional
+        else []
+    )
     return [
         ("scan to line: units in the database", f"{units:,}"),
         ("scan to line: database build (s)", f"{built:.1f}"),
@@ -186,8 +196,7 @@ def run(units: int = FULL_UNITS, scans: int = SCANS,
         ("scan to line on screen median (ms)", f"{statistics.median(samples):.1f}"),
         ("scan to line on screen p95 (ms)", f"{_p(samples, 0.95):.1f}"),
         ("scan to line on screen max (ms)", f"{max(samples):.1f}"),
-        ("scan to line on screen median, after ANALYZE (ms)",
-         f"{statistics.median(analyzed):.1f}"),
+        ("scan to line on screen median, after ANALYZE (ms)", f"{statistics.median(analyzed):.1f}"),
         ("scan to line on screen p95, after ANALYZE (ms)", f"{_p(analyzed, 0.95):.1f}"),
         *pending_rows,
     ]

@@ -58,31 +58,44 @@ QUICK_KWARGS: dict[str, object] = {"units": 100_000, "runs": 100, "stream_runs":
 _FILL = {
     "sqlite": [
         "INSERT INTO store (id, code, name, created_at) VALUES (1, 'S1', 'Main', :at)",
-        ("INSERT INTO product (id, sku, name, price, serial_mode, created_at, updated_at, "
-         "warranty_months) VALUES (1, 'PH1', 'Phone', 1, 'required', :at, :at, 24), "
-         "(2, 'LT1', 'Laptop', 1, 'required', :at, :at, NULL)"),
-        ("WITH RECURSIVE n(x) AS (SELECT 0 UNION ALL SELECT x + 1 FROM n WHERE x < :units - 1) "
-         "INSERT INTO serial_unit (product_id, serial, state, store_id, version, updated_at) "
-         "SELECT 1 + (x % 2), CASE WHEN x >= :units - 50 THEN 'LOT-' || x "
-         "ELSE 'SN' || printf('%07d', x) END, "
-         "CASE WHEN x % 5 = 0 AND x < 500000 THEN 'sold' ELSE 'in_stock' END, 1, 1, :at FROM n"),
-        ("INSERT INTO sale_order (id, number, store_id, type, delivery, status, created_by, "
-         "terminal, created_at, updated_at) VALUES (1, 'S1-000001', 1, 'sale', "
-         "'cash_and_carry', 'fulfilled', 'bench', 't', :at, :at)"),
-        ("INSERT INTO order_line (order_id, number, product_id, sku, name, quantity, "
-         "unit_price, tax_rate, serial, status) SELECT 1, id, product_id, 'PH1', 'Phone', 1, "
-         "1, 0, serial, 'fulfilled' FROM serial_unit WHERE state = 'sold'"),
+        (
+            "INSERT INTO product (id, sku, name, price, serial_mode, created_at, updated_at, "
+            "warranty_months) VALUES (1, 'PH1', 'Phone', 1, 'required', :at, :at, 24), "
+            "(2, 'LT1', 'Laptop', 1, 'required', :at, :at, NULL)"
+        ),
+        (
+            "WITH RECURSIVE n(x) AS (SELECT 0 UNION ALL SELECT x + 1 FROM n WHERE x < :units - 1) "
+            "INSERT INTO serial_unit (product_id, serial, state, store_id, version, updated_at) "
+            "SELECT 1 + (x % 2), CASE WHEN x >= :units - 50 THEN 'LOT-' || x "
+            "ELSE 'SN' || printf('%07d', x) END, "
+            "CASE WHEN x % 5 = 0 AND x < 500000 THEN 'sold' ELSE 'in_stock' END, 1, 1, :at FROM n"
+        ),
+        (
+            "INSERT INTO sale_order (id, number, store_id, type, delivery, status, created_by, "
+            "terminal, created_at, updated_at) VALUES (1, 'S1-000001', 1, 'sale', "
+            "'cash_and_carry', 'fulfilled', 'bench', 't', :at, :at)"
+        ),
+        (
+            "INSERT INTO order_line (order_id, number, product_id, sku, name, quantity, "
+            "unit_price, tax_rate, serial, status) SELECT 1, id, product_id, 'PH1', 'Phone', 1, "
+            "1, 0, serial, 'fulfilled' FROM serial_unit WHERE state = 'sold'"
+        ),
         "ANALYZE",
     ],
 }
 _FILL["postgresql"] = [
-    _FILL["sqlite"][0], _FILL["sqlite"][1],
-    ("INSERT INTO serial_unit (product_id, serial, state, store_id, version, updated_at) "
-     "SELECT 1 + (x % 2), CASE WHEN x >= :units - 50 THEN 'LOT-' || x "
-     "ELSE 'SN' || lpad(x::text, 7, '0') END, "
-     "CASE WHEN x % 5 = 0 AND x < 500000 THEN 'sold' ELSE 'in_stock' END, 1, 1, :at "
-     "FROM generate_series(0, :units - 1) AS x"),
-    _FILL["sqlite"][3], _FILL["sqlite"][4], "ANALYZE",
+    _FILL["sqlite"][0],
+    _FILL["sqlite"][1],
+    (
+        "INSERT INTO serial_unit (product_id, serial, state, store_id, version, updated_at) "
+        "SELECT 1 + (x % 2), CASE WHEN x >= :units - 50 THEN 'LOT-' || x "
+        "ELSE 'SN' || lpad(x::text, 7, '0') END, "
+        "CASE WHEN x % 5 = 0 AND x < 500000 THEN 'sold' ELSE 'in_stock' END, 1, 1, :at "
+        "FROM generate_series(0, :units - 1) AS x"
+    ),
+    _FILL["sqlite"][3],
+    _FILL["sqlite"][4],
+    "ANALYZE",
 ]
 
 
@@ -91,11 +104,13 @@ def _prefixes(units: int) -> list[tuple[str, str, int]]:
     ``SN`` + 7 digits for all but the last 50, which are ``LOT-<n>``."""
     serials = max(units - 50, 0)
     hundred = min(100_000, serials)
-    return [("1 unit", "SN0012345", 1 if serials > 12_345 else 0),
-            ("50 units", "LOT-", min(50, units)),
-            ("100,000 units" if hundred == 100_000 else f"{hundred:,} units", "SN00", hundred),
-            ("nearly all units", "SN", serials),
-            ("nothing", "ZZ", 0)]
+    return [
+        ("1 unit", "SN0012345", 1 if serials > 12_345 else 0),
+        ("50 units", "LOT-", min(50, units)),
+        ("100,000 units" if hundred == 100_000 else f"{hundred:,} units", "SN00", hundred),
+        ("nearly all units", "SN", serials),
+        ("nothing", "ZZ", 0),
+    ]
 
 
 @contextmanager
@@ -127,7 +142,8 @@ def _stream_query(dialect: str, bounded: bool) -> sa.TextClause:
     return sa.text(
         "SELECT u.serial, u.state, p.sku, p.name, s.code FROM serial_unit u "
         "JOIN product p ON p.id = u.product_id JOIN store s ON s.id = u.store_id "
-        f"WHERE {key} >= :low{high} ORDER BY {key}, u.id")
+        f"WHERE {key} >= :low{high} ORDER BY {key}, u.id"
+    )
 
 
 def stream_all(db: Database, prefix: str) -> int:
@@ -137,7 +153,8 @@ def stream_all(db: Database, prefix: str) -> int:
     count = 0
     with db.engine.connect() as conn:
         result = conn.execution_options(stream_results=True, yield_per=10_000).execute(
-            _stream_query(db.dialect, high is not None), params)
+            _stream_query(db.dialect, high is not None), params
+        )
         for _row in result:
             count += 1
     return count
@@ -166,24 +183,33 @@ def _measure(db: Database, units: int, runs: int, stream_runs: int) -> list[tupl
         listed = len(result.matches)
         if listed != min(50, matching):
             raise AssertionError(f"{label}: {listed} listed, {min(50, matching)} expected")
-        rows += [(f"{label}, first 50 listed (median)", f"{statistics.median(times):.2f} ms"),
-                 (f"{label}, first 50 listed (p95)", f"{p(times, 0.95):.2f} ms")]
+        rows += [
+            (f"{label}, first 50 listed (median)", f"{statistics.median(times):.2f} ms"),
+            (f"{label}, first 50 listed (p95)", f"{p(times, 0.95):.2f} ms"),
+        ]
         if matching > 50:
-            times, result = _timed(stream_runs, lambda prefix=prefix: search_serials(
-                db, prefix, MAX_SEARCH_LIMIT))
+            times, result = _timed(
+                stream_runs, lambda prefix=prefix: search_serials(db, prefix, MAX_SEARCH_LIMIT)
+            )
             listed = len(result.matches)
-            rows.append((f"{label}, up to {MAX_SEARCH_LIMIT:,} listed: {listed:,} (median)",
-                         f"{statistics.median(times):.1f} ms"))
+            rows.append(
+                (
+                    f"{label}, up to {MAX_SEARCH_LIMIT:,} listed: {listed:,} (median)",
+                    f"{statistics.median(times):.1f} ms",
+                )
+            )
         times, counted = _timed(stream_runs, lambda prefix=prefix: stream_all(db, prefix))
         if counted != matching:
             raise AssertionError(f"{label}: {counted} streamed, {matching} expected")
-        rows.append((f"{label}, all {matching:,} streamed (median)",
-                     f"{statistics.median(times):.1f} ms"))
+        rows.append(
+            (f"{label}, all {matching:,} streamed (median)", f"{statistics.median(times):.1f} ms")
+        )
     return rows
 
 
-def run(units: int = UNITS, runs: int = RUNS,
-        stream_runs: int = STREAM_RUNS) -> list[tuple[str, str]]:
+def run(
+    units: int = UNITS, runs: int = RUNS, stream_runs: int = STREAM_RUNS
+) -> list[tuple[str, str]]:
     """Load ``units`` units into each database and time prefix searches; (metric, value)."""
     results: list[tuple[str, str]] = [("units", f"{units:,}")]
     with _sqlite() as db:

@@ -92,8 +92,13 @@ def time_to_screen(command: list[str], env: dict[str, str], timeout: float = 10.
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
     started = time.perf_counter()
     process = subprocess.Popen(
-        command, stdin=slave, stdout=slave, stderr=slave, env=env,
-        start_new_session=True, close_fds=True,
+        command,
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        env=env,
+        start_new_session=True,
+        close_fds=True,
     )
     os.close(slave)
     seen = b""
@@ -101,8 +106,9 @@ def time_to_screen(command: list[str], env: dict[str, str], timeout: float = 10.
         while True:
             left = timeout - (time.perf_counter() - started)
             if left <= 0:
-                raise TimeoutError(f"no PIN screen after {timeout} s; the terminal showed "
-                                   f"{seen[-300:]!r}")
+                raise TimeoutError(
+                    f"no PIN screen after {timeout} s; the terminal showed {seen[-300:]!r}"
+                )
             ready, _, _ = select.select([master], [], [], left)
             if not ready:
                 continue
@@ -131,8 +137,11 @@ def measure(runs: int = RUNS) -> tuple[list[float], list[float]]:
         env = dict(os.environ)
         for name in ("SERIALPOS_CONFIG", "SERIALPOS_DB", "SERIALPOS_STORE", "NO_COLOR"):
             env.pop(name, None)
-        env.update(TERM="xterm-256color", XDG_CONFIG_HOME=str(directory / "config"),
-                   XDG_DATA_HOME=str(directory / "data"))
+        env.update(
+            TERM="xterm-256color",
+            XDG_CONFIG_HOME=str(directory / "config"),
+            XDG_DATA_HOME=str(directory / "data"),
+        )
         peer = [sys.executable, str(minimal)]
         time_to_login(url, env)  # once each to warm the file cache, not counted
         time_to_screen(peer, env)

@@ -21,8 +21,11 @@ DEPLOY = ROOT / "deploy"
 DOC = (ROOT / "docs" / "deployment.md").read_text(encoding="utf-8")
 BINARY = "/opt/serialpos/bin/serialpos"
 UNITS = sorted(p for p in (DEPLOY / "systemd").iterdir())
-SECTIONS = {".service": {"Unit", "Service", "Install"}, ".timer": {"Unit", "Timer", "Install"},
-            ".conf": {"Service"}}
+SECTIONS = {
+    ".service": {"Unit", "Service", "Install"},
+    ".timer": {"Unit", "Timer", "Install"},
+    ".conf": {"Service"},
+}
 
 
 def parse_unit(path: Path) -> dict[str, list[tuple[str, str]]]:
@@ -93,8 +96,7 @@ def test_kiosk_drop_in_and_login_shell() -> None:
 
     shell = DEPLOY / "kiosk" / "serialpos-kiosk"
     assert os.access(shell, os.X_OK)
-    checked = subprocess.run(["sh", "-n", str(shell)], capture_output=True, text=True,
-                             check=False)
+    checked = subprocess.run(["sh", "-n", str(shell)], capture_output=True, text=True, check=False)
     assert checked.returncode == 0, checked.stderr
     text = shell.read_text(encoding="utf-8")
     assert text.startswith("#!/bin/sh\n") and f"exec {BINARY}\n" in text
@@ -102,8 +104,11 @@ def test_kiosk_drop_in_and_login_shell() -> None:
 
 def test_udev_rule_matches_scanners_into_their_own_group() -> None:
     path = DEPLOY / "udev" / "70-serialpos-scanner.rules"
-    rules = [line for line in path.read_text(encoding="utf-8").splitlines()
-             if line.strip() and not line.startswith("#")]
+    rules = [
+        line
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
     assert len(rules) == 2
     token = re.compile(r'([A-Z]+(?:\{[A-Za-z]+\})?)(==|!=|\+=|=)"([^"]*)"')
     for rule in rules:
@@ -133,6 +138,7 @@ def test_systemd_analyze_verify(path: Path, tmp_path: Path) -> None:
     if path.suffix == ".timer":
         service = DEPLOY / "systemd" / path.name.replace(".timer", ".service")
         (tmp_path / service.name).write_text(service.read_text(encoding="utf-8"))
-    done = subprocess.run(["systemd-analyze", "verify", str(copy)], capture_output=True,
-                          text=True, check=False)
+    done = subprocess.run(
+        ["systemd-analyze", "verify", str(copy)], capture_output=True, text=True, check=False
+    )
     assert "error" not in done.stderr.lower(), done.stderr

@@ -12,8 +12,18 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
-HEAVY = ("textual", "sqlalchemy", "sqlmodel", "alembic", "evdev", "serial", "reportlab",
-         "psycopg", "rich", "typer")
+HEAVY = (
+    "textual",
+    "sqlalchemy",
+    "sqlmodel",
+    "alembic",
+    "evdev",
+    "serial",
+    "reportlab",
+    "psycopg",
+    "rich",
+    "typer",
+)
 
 # Imports every module of a package in a fresh interpreter and reports which heavy libraries
 # ended up in sys.modules.
@@ -34,7 +44,11 @@ print(json.dumps({"modules": names,
 def _probe(package: str) -> dict[str, list[str]]:
     result = subprocess.run(
         [sys.executable, "-c", PROBE, package, ",".join(HEAVY)],
-        capture_output=True, text=True, timeout=120, cwd=ROOT, check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+        check=False,
     )
     assert result.returncode == 0, result.stderr
     found: dict[str, list[str]] = json.loads(result.stdout)
@@ -46,7 +60,11 @@ def test_import_contracts_are_kept() -> None:
     if not linter.exists():
         pytest.fail(f"{linter} is missing: install the test extras (pip install -e '.[test]')")
     result = subprocess.run(
-        [str(linter), "--no-cache"], capture_output=True, text=True, timeout=300, cwd=ROOT,
+        [str(linter), "--no-cache"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=ROOT,
         check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
@@ -57,9 +75,14 @@ def test_import_contracts_are_kept() -> None:
 def test_domain_loads_no_heavy_library() -> None:
     found = _probe("serialpos.domain")
     # every domain module was imported, so none can hide a heavy import
-    assert {"serialpos.domain.states", "serialpos.domain.serials", "serialpos.domain.products",
-            "serialpos.domain.users", "serialpos.domain.settings",
-            "serialpos.domain.errors"} <= set(found["modules"])
+    assert {
+        "serialpos.domain.states",
+        "serialpos.domain.serials",
+        "serialpos.domain.products",
+        "serialpos.domain.users",
+        "serialpos.domain.settings",
+        "serialpos.domain.errors",
+    } <= set(found["modules"])
     assert found["loaded"] == []
 
 

@@ -16,20 +16,30 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _run(args: list[str], env: dict[str, str], cwd: Path | str = "/",
-         timeout: int = 600) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(args, env=env, cwd=cwd, capture_output=True, text=True,
-                          timeout=timeout, check=False)
+def _run(
+    args: list[str], env: dict[str, str], cwd: Path | str = "/", timeout: int = 600
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        args, env=env, cwd=cwd, capture_output=True, text=True, timeout=timeout, check=False
+    )
 
 
 @pytest.mark.slow
 def test_wheel_installs_and_runs_from_root(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SERIALPOS_")}
-    env |= {"XDG_DATA_HOME": str(tmp_path / "data"), "XDG_CONFIG_HOME": str(tmp_path / "cfg"),
-            "XDG_STATE_HOME": str(tmp_path / "state"), "NO_COLOR": "1", "COLUMNS": "120"}
+    env |= {
+        "XDG_DATA_HOME": str(tmp_path / "data"),
+        "XDG_CONFIG_HOME": str(tmp_path / "cfg"),
+        "XDG_STATE_HOME": str(tmp_path / "state"),
+        "NO_COLOR": "1",
+        "COLUMNS": "120",
+    }
     wheels = tmp_path / "wheels"
-    built = _run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(wheels),
-                  str(ROOT)], env, cwd=tmp_path)
+    built = _run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(wheels), str(ROOT)],
+        env,
+        cwd=tmp_path,
+    )
     assert built.returncode == 0, built.stderr
     (wheel,) = wheels.glob("serialpos-*.whl")
 

@@ -97,7 +97,7 @@ KNOWN_KEYS: dict[str, frozenset[str] | None] = {
 #: (a warning) rather than refused, which would leave the till without any scanner.
 RETIRED_SCANNER_KEYS = {
     "max_key_interval_ms": "a field now takes everything before Enter as one entry, whatever "
-                           "the gaps; on screens without a field the gap is 'key_gap_ms'",
+    "the gaps; on screens without a field the gap is 'key_gap_ms'",
 }
 
 
@@ -159,19 +159,26 @@ def _unknown_keys(doc: dict[str, Any], where: _Located) -> tuple[str, ...]:
     found = []
     for name, value in doc.items():
         if name not in KNOWN_KEYS:
-            found.append(f"{where.at(name)}: unknown table or key '{name}' (known: "
-                         f"{', '.join(KNOWN_KEYS)}); ignored")
+            found.append(
+                f"{where.at(name)}: unknown table or key '{name}' (known: "
+                f"{', '.join(KNOWN_KEYS)}); ignored"
+            )
             continue
         known = KNOWN_KEYS[name]
         if name == "scanner" and isinstance(value, dict):
-            found.extend(f"{where.at(name, key)}: '{key}' is no longer used: {why}; ignored"
-                         for key, why in RETIRED_SCANNER_KEYS.items() if key in value)
+            found.extend(
+                f"{where.at(name, key)}: '{key}' is no longer used: {why}; ignored"
+                for key, why in RETIRED_SCANNER_KEYS.items()
+                if key in value
+            )
         if known is None or not isinstance(value, dict):
             continue
         for key in value:
             if key not in known:
-                found.append(f"{where.at(name, key)}: unknown key '{key}' in [{name}] (known: "
-                             f"{', '.join(sorted(known))}); ignored")
+                found.append(
+                    f"{where.at(name, key)}: unknown key '{key}' in [{name}] (known: "
+                    f"{', '.join(sorted(known))}); ignored"
+                )
     return tuple(found)
 
 
@@ -205,18 +212,26 @@ def load_config(
     log_path = _opt_str(log, "path", where, "log")
     theme = _opt_str(_table(doc, "console", where), "theme", where, "console")
     if theme is not None and theme not in ("default", "linux"):
-        raise ConfigError(f"{where.at('console', 'theme')}: [console] theme must be "
-                          f"\"default\" or \"linux\", not {theme!r}")
+        raise ConfigError(
+            f"{where.at('console', 'theme')}: [console] theme must be "
+            f'"default" or "linux", not {theme!r}'
+        )
 
     outbox = env.get("SERIALPOS_OUTBOX") or _opt_str(terminal, "outbox", where, "terminal")
     chain = _chain(_table(doc, "chain", where), where)
     return TerminalConfig(
         path=cfg_path if cfg_path.exists() else None,
         db_url=env.get("SERIALPOS_DB") or _opt_str(database, "url", where, "database"),
-        terminal_id=(env.get("SERIALPOS_TERMINAL") or _opt_str(terminal, "id", where, "terminal")
-                     or (chain.terminal if chain else "terminal")),
-        store=(env.get("SERIALPOS_STORE") or _opt_str(terminal, "store", where, "terminal")
-               or (chain.store if chain else None)),
+        terminal_id=(
+            env.get("SERIALPOS_TERMINAL")
+            or _opt_str(terminal, "id", where, "terminal")
+            or (chain.terminal if chain else "terminal")
+        ),
+        store=(
+            env.get("SERIALPOS_STORE")
+            or _opt_str(terminal, "store", where, "terminal")
+            or (chain.store if chain else None)
+        ),
         outbox=Path(outbox).expanduser() if outbox else None,
         printer=_opt_str(printer, "name", where, "printer"),
         scanner=scanner,
@@ -230,14 +245,21 @@ def load_config(
 def _chain(table: dict[str, Any], where: _Located) -> ChainConfig | None:
     if not table:
         return None
-    values = {key: _opt_str(table, key, where, "chain")
-              for key in ("server", "token", "store", "terminal")}
+    values = {
+        key: _opt_str(table, key, where, "chain")
+        for key in ("server", "token", "store", "terminal")
+    }
     missing = [key for key, value in values.items() if not value]
     if missing:
         raise ConfigError(f"{where.at('chain')}: [chain] needs {', '.join(missing)}")
     server = values["server"] or ""
     if not server.startswith(("http://", "https://")):
-        raise ConfigError(f"{where.at('chain', 'server')}: [chain] server must be an http:// "
-                          "or https:// URL")
-    return ChainConfig(server=server.rstrip("/"), token=values["token"] or "",
-                       store=values["store"] or "", terminal=values["terminal"] or "")
+        raise ConfigError(
+            f"{where.at('chain', 'server')}: [chain] server must be an http:// or https:// URL"
+        )
+    return ChainConfig(
+        server=server.rstrip("/"),
+        token=values["token"] or "",
+        store=values["store"] or "",
+        terminal=values["terminal"] or "",
+    )

@@ -26,7 +26,8 @@ BACKUPS = 5
 _VALUE = r"(?P<value>['\"]?[^\s'\",;:)]+['\"]?)"
 #: ``--pin 1234``, ``--pin=1234``, ``pin: 1234``, ``token='abc'`` (not ``set-pin ada``).
 _SECRET = re.compile(
-    r"(?P<key>--(?:pin|token|password))(?P<sep>=|\s+)" + _VALUE
+    r"(?P<key>--(?:pin|token|password))(?P<sep>=|\s+)"
+    + _VALUE
     + r"|(?P<key2>(?<![\w-])(?:pin|token|password|pin_hash))(?P<sep2>\s*[=:]\s*)"
     + _VALUE.replace("value", "value2"),
     re.IGNORECASE,
@@ -39,8 +40,7 @@ _installed: tuple[Path, logging.Handler] | None = None
 def redact(text: str) -> str:
     """``--pin 1234`` -> ``--pin ***``; ``token=abc`` -> ``token=***``."""
     text = _URL_PASSWORD.sub(lambda m: f"{m['head']}***@", text)
-    return _SECRET.sub(
-        lambda m: f"{m['key'] or m['key2']}{m['sep'] or m['sep2']}***", text)
+    return _SECRET.sub(lambda m: f"{m['key'] or m['key2']}{m['sep'] or m['sep2']}***", text)
 
 
 class RedactingFormatter(logging.Formatter):
@@ -79,15 +79,16 @@ def configure(path: Path | None = None, env: dict[str, str] | None = None) -> Pa
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         handler = logging.handlers.RotatingFileHandler(
-            target, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8")
+            target, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8"
+        )
     except OSError as exc:
         import sys
 
-        print(f"warning: no log file: {target} cannot be written ({exc.strerror})",
-              file=sys.stderr)
+        print(f"warning: no log file: {target} cannot be written ({exc.strerror})", file=sys.stderr)
         return None
-    handler.setFormatter(RedactingFormatter(
-        "%(asctime)s %(levelname)s %(name)s [%(process)d] %(message)s"))
+    handler.setFormatter(
+        RedactingFormatter("%(asctime)s %(levelname)s %(name)s [%(process)d] %(message)s")
+    )
     logger.addHandler(handler)
     _installed = (target, handler)
     return target
@@ -108,7 +109,8 @@ def action(user: str, terminal: str, what: str, document: str | None = None) -> 
     """One line per user action: who, at which terminal, what, on which document."""
     doc = f" document={document}" if document else ""
     logging.getLogger(f"{LOGGER}.actions").info(
-        "user=%s terminal=%s action=%s%s", user, terminal, redact(what), doc)
+        "user=%s terminal=%s action=%s%s", user, terminal, redact(what), doc
+    )
 
 
 def stop() -> None:

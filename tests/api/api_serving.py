@@ -38,8 +38,7 @@ class Server:
 
     def client(self, user: str | None = "ada", **kwargs: object) -> httpx.Client:
         headers = {} if user is None else {"Authorization": f"Bearer {self.tokens[user]}"}
-        return httpx.Client(base_url=self.base, headers=headers, timeout=60,
-                            **kwargs)  # type: ignore[arg-type]
+        return httpx.Client(base_url=self.base, headers=headers, timeout=60, **kwargs)  # type: ignore[arg-type]
 
 
 def free_port() -> int:
@@ -60,20 +59,41 @@ def seed(db: Database) -> dict[str, str]:
     return {name: tokens.create_token(db, ada, name, f"{name}-token")[0] for name in ROLES}
 
 
-def start(db_url: str, folder: Path, *extra: str) -> tuple[subprocess.Popen[bytes], str,
-                                                           dict[str, str]]:
+def start(
+    db_url: str, folder: Path, *extra: str
+) -> tuple[subprocess.Popen[bytes], str, dict[str, str]]:
     port = free_port()
     config = folder / "terminal.toml"
     config.write_text("")
-    env = {**os.environ, "SERIALPOS_CONFIG": str(config),
-           "SERIALPOS_OUTBOX": str(folder / "outbox"), "XDG_DATA_HOME": str(folder / "data")}
+    env = {
+        **os.environ,
+        "SERIALPOS_CONFIG": str(config),
+        "SERIALPOS_OUTBOX": str(folder / "outbox"),
+        "XDG_DATA_HOME": str(folder / "data"),
+    }
     for name in ("SERIALPOS_USER", "SERIALPOS_DB"):
         env.pop(name, None)
     log = open(folder / f"serve-{port}.log", "wb")  # noqa: SIM115 - the process's stderr
     process = subprocess.Popen(
-        [sys.executable, "-m", "serialpos", "--db", db_url, "serve", "--port", str(port),
-         "--body-timeout", str(BODY_TIMEOUT), "--log-level", "warning", *extra],
-        stdout=log, stderr=subprocess.STDOUT, env=env)
+        [
+            sys.executable,
+            "-m",
+            "serialpos",
+            "--db",
+            db_url,
+            "serve",
+            "--port",
+            str(port),
+            "--body-timeout",
+            str(BODY_TIMEOUT),
+            "--log-level",
+            "warning",
+            *extra,
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env=env,
+    )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while True:
@@ -95,5 +115,3 @@ def stop(process: subprocess.Popen[bytes]) -> None:
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
-
-

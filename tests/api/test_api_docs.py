@@ -18,17 +18,26 @@ DOC = Path(__file__).resolve().parents[2] / "docs" / "integration.md"
 
 def examples() -> list[str]:
     text = DOC.read_text()
-    section = text[text.index("## The HTTP API"):]
-    section = section[section.index("### Examples"):]
-    section = section[:section.index("\n## ")]
+    section = text[text.index("## The HTTP API") :]
+    section = section[section.index("### Examples") :]
+    section = section[: section.index("\n## ")]
     return re.findall(r"```sh\n(.*?)```", section, re.S)
 
 
 def test_the_docs_have_examples_of_every_route() -> None:
     joined = "\n".join(examples())
-    for route in ("/v1/apply", "/v1/apply/status", "/v1/serials/", "/v1/serials?prefix",
-                  "/v1/products/", "/v1/stock", "/v1/orders/", "/lines/1/serial",
-                  "/v1/events", "/v1/reports/sales-detail"):
+    for route in (
+        "/v1/apply",
+        "/v1/apply/status",
+        "/v1/serials/",
+        "/v1/serials?prefix",
+        "/v1/products/",
+        "/v1/stock",
+        "/v1/orders/",
+        "/lines/1/serial",
+        "/v1/events",
+        "/v1/reports/sales-detail",
+    ):
         assert route in joined, route
 
 
@@ -42,8 +51,9 @@ def test_every_curl_example_runs(server: Server) -> None:
         for command in block.splitlines() if one_liners else [block]:
             if not command.strip() or (one_liners and command.startswith("#")):
                 continue
-            done = subprocess.run(["bash", "-e", "-c", command], env=env,
-                                  capture_output=True, text=True, timeout=60)
+            done = subprocess.run(
+                ["bash", "-e", "-c", command], env=env, capture_output=True, text=True, timeout=60
+            )
             assert done.returncode == 0, (command, done.stdout, done.stderr)
             outputs.append(done.stdout)
     applied = [json.loads(x) for x in outputs[0].splitlines()]

@@ -20,17 +20,28 @@ from schemathesis.specs.openapi.checks import (
 from serialpos.api import openapi
 
 SCHEMA = schemathesis.openapi.from_dict(openapi.document())
-CASES = st.one_of(SCHEMA.as_strategy(GenerationMode.POSITIVE),
-                  SCHEMA.as_strategy(GenerationMode.NEGATIVE))
-CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
-          response_schema_conformance]
+CASES = st.one_of(
+    SCHEMA.as_strategy(GenerationMode.POSITIVE), SCHEMA.as_strategy(GenerationMode.NEGATIVE)
+)
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+]
 
 
-@settings(max_examples=250, deadline=None, derandomize=True, database=None,
-          suppress_health_check=list(HealthCheck))
+@settings(
+    max_examples=250,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=list(HealthCheck),
+)
 @given(case=CASES)
-def test_every_answer_matches_the_document_and_none_is_a_server_error(server: Server,
-                                                                       case: Case) -> None:
+def test_every_answer_matches_the_document_and_none_is_a_server_error(
+    server: Server, case: Case
+) -> None:
     headers = {"Authorization": f"Bearer {server.tokens['ada']}"}
     response = case.call(base_url=server.base, headers=headers, timeout=30)
     case.validate_response(response, checks=CHECKS, headers=headers)

@@ -18,27 +18,48 @@ def size(name: str, ci_default: int) -> int:
 
 def cli_env(tmp_path: Path, **extra: str) -> dict[str, str]:
     """An environment for a ``serialpos`` child process that sees only the test's folders."""
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith("SERIALPOS_") or k == "SERIALPOS_OUTBOX"}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("SERIALPOS_") or k == "SERIALPOS_OUTBOX"
+    }
     config = tmp_path / "terminal.toml"
     if not config.exists():
         config.write_text("")
-    env.update({"SERIALPOS_CONFIG": str(config), "PYTHONPATH": str(SRC),
-                "XDG_DATA_HOME": str(tmp_path / "xdg-data")})
+    env.update(
+        {
+            "SERIALPOS_CONFIG": str(config),
+            "PYTHONPATH": str(SRC),
+            "XDG_DATA_HOME": str(tmp_path / "xdg-data"),
+        }
+    )
     env.update(extra)
     return env
 
 
-def serialpos(*args: str, env: dict[str, str], stdin: str | None = None,
-              timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "serialpos", *args], input=stdin, env=env,
-                          capture_output=True, text=True, timeout=timeout, check=False)
+def serialpos(
+    *args: str, env: dict[str, str], stdin: str | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "serialpos", *args],
+        input=stdin,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
 
 
 def popen(*args: str, env: dict[str, str]) -> subprocess.Popen[str]:
-    return subprocess.Popen([sys.executable, "-m", "serialpos", *args], env=env,
-                            stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "serialpos", *args],
+        env=env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def make_shop(url: str, serials: list[str]) -> None:

@@ -44,8 +44,11 @@ def test_commands_wait_for_or_read_past_a_long_sqlite_write(tmp_path: Path) -> N
     ledger.move(db, SYSTEM, Action.RECEIVE, store="S1", sku="PH1", serials=["A1", "A2"])
     db.dispose()
 
-    holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(path), str(HOLD_SECONDS)],
-                              stdout=subprocess.PIPE, text=True)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLDER, str(path), str(HOLD_SECONDS)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     assert holder.stdout is not None
     assert holder.stdout.readline().strip() == "locked"
     locked_at = time.monotonic()
@@ -60,8 +63,11 @@ def test_commands_wait_for_or_read_past_a_long_sqlite_write(tmp_path: Path) -> N
 
     def run(name: str) -> None:
         child = popen(*commands[name], env=env)
-        stdin = '{"op": "sell", "store": "S1", "sku": "PH1", "serial": "A2"}\n' \
-            if name == "apply" else ""
+        stdin = (
+            '{"op": "sell", "store": "S1", "sku": "PH1", "serial": "A2"}\n'
+            if name == "apply"
+            else ""
+        )
         out, err = child.communicate(stdin, timeout=HOLD_SECONDS + 60)
         finished[name] = (child.returncode, out, err, time.monotonic() - locked_at)
 

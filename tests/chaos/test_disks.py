@@ -19,12 +19,18 @@ from chaoskit import cli_env, make_shop, serialpos, violations
 def small_disk(tmp_path: Path) -> Iterator[Path]:
     where = tmp_path / "disk"
     where.mkdir()
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=6m", "tmpfs", str(where)],
-                             capture_output=True, text=True, check=False)
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=6m", "tmpfs", str(where)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if mounted.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here ({mounted.stderr.strip() or 'not root'}); "
-                    "run as root, or in a container with CAP_SYS_ADMIN, to test full and "
-                    "read-only disks")
+        pytest.skip(
+            f"cannot mount a tmpfs here ({mounted.stderr.strip() or 'not root'}); "
+            "run as root, or in a container with CAP_SYS_ADMIN, to test full and "
+            "read-only disks"
+        )
     try:
         yield where
     finally:
@@ -62,9 +68,18 @@ def test_a_full_disk_refuses_cleanly_and_loses_nothing(small_disk: Path, tmp_pat
         assert "disk is full" in stopped.stderr, stopped.stderr
     full.unlink()
     filler = _fill(small_disk, leave=400_000)  # room to open and start, not to finish
-    lines = "".join(json.dumps({"op": "receive", "store": "S1", "sku": "PH1",
-                                "serials": [f"F{n:04d}-{k:02d}" for k in range(50)]}) + "\n"
-                    for n in range(60))
+    lines = "".join(
+        json.dumps(
+            {
+                "op": "receive",
+                "store": "S1",
+                "sku": "PH1",
+                "serials": [f"F{n:04d}-{k:02d}" for k in range(50)],
+            }
+        )
+        + "\n"
+        for n in range(60)
+    )
     done = serialpos("--db", url, "--user", "ada", "apply", "-", env=env, stdin=lines)
     assert "Traceback" not in done.stderr, done.stderr
     verdicts = [json.loads(line) for line in done.stdout.splitlines()]
@@ -93,19 +108,29 @@ def test_a_read_only_disk_refuses_in_one_line(small_disk: Path, tmp_path: Path) 
     url = f"sqlite:///{small_disk / 'shop.sqlite'}"
     make_shop(url, ["E001"])
     env = cli_env(tmp_path)
-    remount = subprocess.run(["mount", "-o", "remount,ro", str(small_disk)],
-                             capture_output=True, text=True, check=False)
+    remount = subprocess.run(
+        ["mount", "-o", "remount,ro", str(small_disk)], capture_output=True, text=True, check=False
+    )
     if remount.returncode != 0:
         pytest.skip(f"cannot remount read-only: {remount.stderr.strip()}")
     assert not os.access(small_disk, os.W_OK) or os.geteuid() == 0
     added = serialpos("--db", url, "--user", "ada", "store", "add", "S7", "RO", env=env)
     assert added.returncode == 1
     _one_line(added)
-    assert f"{small_disk / 'shop.sqlite'} is on a read-only disk" in added.stderr \
-        or "is read-only" in added.stderr, added.stderr
-    done = serialpos("--db", url, "--user", "ada", "apply", "-", env=env,
-                     stdin=json.dumps({"op": "sell", "store": "S1", "sku": "PH1",
-                                       "serial": "E001"}) + "\n")
+    assert (
+        f"{small_disk / 'shop.sqlite'} is on a read-only disk" in added.stderr
+        or "is read-only" in added.stderr
+    ), added.stderr
+    done = serialpos(
+        "--db",
+        url,
+        "--user",
+        "ada",
+        "apply",
+        "-",
+        env=env,
+        stdin=json.dumps({"op": "sell", "store": "S1", "sku": "PH1", "serial": "E001"}) + "\n",
+    )
     assert "Traceback" not in done.stderr
     assert done.returncode == 1
     subprocess.run(["mount", "-o", "remount,rw", str(small_disk)], check=True)

@@ -21,9 +21,12 @@ from serialpos.services.context import SYSTEM
 #: Where the child dies: after creating the temp file, after writing it (before fsync),
 #: after the rename (before the folder sync), after the folder sync (before the outbox row
 #: is marked written).
-STEPS = {"created": "os.fdopen", "written": "os.fsync",
-         "renamed": "serialpos.files._sync_folder",
-         "synced": "serialpos.services.event_files._mark_written"}
+STEPS = {
+    "created": "os.fdopen",
+    "written": "os.fsync",
+    "renamed": "serialpos.files._sync_folder",
+    "synced": "serialpos.services.event_files._mark_written",
+}
 
 CHILD = """
 import os, signal, sys, importlib
@@ -48,22 +51,38 @@ def test_a_writer_killed_at_each_step_loses_nothing(tmp_path: Path, step: str) -
     db = Database(url)
     migrate.upgrade(db)
     stores.add_store(db, SYSTEM, "S1", "Main Street")
-    owed = db.write(lambda conn: event_files.owe(
-        conn, event_type="blind_receipt", document_id="R-1", store="S1", user="sam",
-        lines=[EventLine("PH1", 2, ("B", "A"))]))
+    owed = db.write(
+        lambda conn: event_files.owe(
+            conn,
+            event_type="blind_receipt",
+            document_id="R-1",
+            store="S1",
+            user="sam",
+            lines=[EventLine("PH1", 2, ("B", "A"))],
+        )
+    )
     whole = render(owed)
     target = outbox / owed.name
-    killed = subprocess.run([sys.executable, "-c", CHILD, url, str(outbox), STEPS[step]],
-                            env=cli_env(tmp_path), capture_output=True, timeout=120,
-                            check=False)
+    killed = subprocess.run(
+        [sys.executable, "-c", CHILD, url, str(outbox), STEPS[step]],
+        env=cli_env(tmp_path),
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
     assert killed.returncode == -9, killed.stderr
     # Never half a file under its real name; still owed until marked written.
     assert not target.exists() or target.read_bytes() == whole
     assert event_files.owed_count(db) == 1
     leftovers = [p for p in outbox.iterdir() if p.name.endswith(".tmp")]
     assert len(leftovers) == (1 if step in ("created", "written") else 0)
-    done = serialpos("--db", url, "events", "flush", env=cli_env(
-        tmp_path, SERIALPOS_OUTBOX=str(outbox), COLUMNS="300"))
+    done = serialpos(
+        "--db",
+        url,
+        "events",
+        "flush",
+        env=cli_env(tmp_path, SERIALPOS_OUTBOX=str(outbox), COLUMNS="300"),
+    )
     assert done.returncode == 0, done.stderr
     assert target.read_bytes() == whole
     assert sorted(p.name for p in outbox.iterdir()) == [target.name]

@@ -30,8 +30,14 @@ def _ops(round_no: int, in_stock: list[str], rng: random.Random) -> tuple[str, l
         lines.append({"op": "receive", "store": "S1", "sku": "PH1", "serials": serials})
         if to_sell:
             lines.append({"op": "sell", "store": "S1", "sku": "PH1", "serial": to_sell.pop()})
-        lines.append({"op": rng.choice(["receive", "sell"]), "store": "S1", "sku": "CB1",
-                      "quantity": rng.randint(1, 3)})
+        lines.append(
+            {
+                "op": rng.choice(["receive", "sell"]),
+                "store": "S1",
+                "sku": "CB1",
+                "quantity": rng.randint(1, 3),
+            }
+        )
     return "".join(json.dumps(line) + "\n" for line in lines), receipts
 
 

@@ -41,9 +41,13 @@ def test_racing_service_calls_sell_each_serial_once(db_url: str) -> None:
     make_shop(db_url, SERIALS)
     context = multiprocessing.get_context("fork")
     results: multiprocessing.Queue = context.Queue()  # type: ignore[type-arg]
-    workers = [context.Process(target=_sell_each,
-                               args=(db_url, random.Random(n).sample(SERIALS, len(SERIALS)),
-                                     results)) for n in range(racers)]
+    workers = [
+        context.Process(
+            target=_sell_each,
+            args=(db_url, random.Random(n).sample(SERIALS, len(SERIALS)), results),
+        )
+        for n in range(racers)
+    ]
     for worker in workers:
         worker.start()
     outcomes = [results.get(timeout=300) for _ in workers]
@@ -63,8 +67,10 @@ def test_racing_apply_processes_sell_each_serial_once(db_url: str, tmp_path: Pat
     env = cli_env(tmp_path)
     children = []
     for n in range(racers):
-        lines = "".join(json.dumps({"op": "sell", "store": "S1", "sku": "PH1", "serial": s})
-                        + "\n" for s in random.Random(n).sample(SERIALS, len(SERIALS)))
+        lines = "".join(
+            json.dumps({"op": "sell", "store": "S1", "sku": "PH1", "serial": s}) + "\n"
+            for s in random.Random(n).sample(SERIALS, len(SERIALS))
+        )
         child = popen("--db", db_url, "--user", "ada", "apply", "-", env=env)
         children.append((child, lines))
     verdicts = []

@@ -27,10 +27,13 @@ def url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     config.write_text("")
     monkeypatch.setenv("SERIALPOS_CONFIG", str(config))
     db_url = f"sqlite:///{tmp_path / 'shop.sqlite'}"
-    for args in (["db", "init"], ["user", "add", "ada", "--role", "admin", "--pin", "1234"],
-                 ["--user", "ada", "user", "add", "carl", "--role", "cashier", "--pin", "1111"],
-                 ["--user", "ada", "store", "add", "S1", "Main Street"],
-                 ["--user", "ada", "store", "add", "S2", "Harbour Mall"]):
+    for args in (
+        ["db", "init"],
+        ["user", "add", "ada", "--role", "admin", "--pin", "1234"],
+        ["--user", "ada", "user", "add", "carl", "--role", "cashier", "--pin", "1111"],
+        ["--user", "ada", "store", "add", "S1", "Main Street"],
+        ["--user", "ada", "store", "add", "S2", "Harbour Mall"],
+    ):
         result = runner.invoke(app, ["--db", db_url, *args])
         assert result.exit_code == 0, result.output
     db = Database(db_url)
@@ -69,8 +72,7 @@ def test_apply_file_prints_one_verdict_per_line_and_exits_1_on_any_refusal(
         '{"ok": true, "line": 3, "op": "sell", "store": "S1", "sku": "PH1", '
         '"order": "S1-000001", "invoice": "INV-S1-000001", "quantity": -1, '
         '"units": [{"serial": "A1", "from": "in_stock", "to": "sold"}]}',
-        '{"ok": false, "line": 4, "error": "already_sold", '
-        '"message": "serial A1 is already sold"}',
+        '{"ok": false, "line": 4, "error": "already_sold", "message": "serial A1 is already sold"}',
         '{"ok": false, "line": 5, "error": "bad_request", '
         '"message": "the line is not valid JSON: Expecting value at column 1"}',
         '{"ok": true, "line": 6, "op": "transfer_out", "store": "S1", "sku": "PH1", "to": "S2", '
@@ -80,7 +82,7 @@ def test_apply_file_prints_one_verdict_per_line_and_exits_1_on_any_refusal(
         '{"ok": false, "line": 8, "id": 9, "error": "bad_request", "message": "unknown op '
         "'fly'; known: receive, sell, return, transfer_out, transfer_in, rtv, adjust, "
         "order_create, order_set_serial, order_fulfil, order_void, order_return, count, "
-        "asn_receive\"}",
+        'asn_receive"}',
     ]
     db = Database(url)
     assert [(c.state, c.store) for c in lookup.lookup_serial(db, "A1")] == [("sold", "S1")]
@@ -107,8 +109,7 @@ def test_apply_stdin_all_good_exits_0_and_writes_utf8(url: str) -> None:
         '"units": []}',
     ]
     db = Database(url)
-    assert [(s.sku, s.quantity) for s in stock.stock_levels(db, "S1")] == [("CAB", 3),
-                                                                           ("PH1", 1)]
+    assert [(s.sku, s.quantity) for s in stock.stock_levels(db, "S1")] == [("CAB", 3), ("PH1", 1)]
     db.dispose()
 
 
@@ -119,16 +120,31 @@ def test_apply_empty_or_blank_input_prints_nothing_and_exits_0(url: str) -> None
 
 
 def test_permission_refusals_are_verdicts_not_a_failed_run(url: str) -> None:
-    text = ('{"op": "receive", "store": "S1", "sku": "CAB", "quantity": 2}\n'
-            '{"op": "sell", "store": "S1", "sku": "CAB"}\n')
+    text = (
+        '{"op": "receive", "store": "S1", "sku": "CAB", "quantity": 2}\n'
+        '{"op": "sell", "store": "S1", "sku": "CAB"}\n'
+    )
     result = runner.invoke(app, ["--db", url, "--user", "carl", "apply", "-"], input=text)
     assert result.exit_code == 1
     assert verdicts(result.stdout) == [
-        {"ok": False, "line": 1, "error": "permission_denied",
-         "message": "carl (cashier) may not receive or move stock; that needs the role "
-                    "stockroom or manager or admin"},
-        {"ok": True, "line": 2, "op": "sell", "store": "S1", "sku": "CAB", "order": "S1-000001",
-         "invoice": "INV-S1-000001", "quantity": -1, "units": []},
+        {
+            "ok": False,
+            "line": 1,
+            "error": "permission_denied",
+            "message": "carl (cashier) may not receive or move stock; that needs the role "
+            "stockroom or manager or admin",
+        },
+        {
+            "ok": True,
+            "line": 2,
+            "op": "sell",
+            "store": "S1",
+            "sku": "CAB",
+            "order": "S1-000001",
+            "invoice": "INV-S1-000001",
+            "quantity": -1,
+            "units": [],
+        },
     ]
 
 
@@ -146,8 +162,9 @@ def test_apply_needs_a_user(url: str, tmp_path: Path) -> None:
     result = runner.invoke(app, ["--db", url, "apply", str(ops)])
     assert result.exit_code == 2
     assert result.stdout == ""
-    assert result.stderr == ("error: this command needs to know who acts: give --user NAME or "
-                             "set SERIALPOS_USER\n")
+    assert result.stderr == (
+        "error: this command needs to know who acts: give --user NAME or set SERIALPOS_USER\n"
+    )
     unknown = runner.invoke(app, ["--db", url, "--user", "bob", "apply", str(ops)])
     assert (unknown.exit_code, unknown.stdout) == (1, "")
     assert unknown.stderr == "error: there is no user 'bob'\n"
@@ -162,17 +179,27 @@ def test_a_10_mb_line_through_the_cli(url: str, tmp_path: Path) -> None:
     result = runner.invoke(app, ["--db", url, "--user", "ada", "apply", str(ops)])
     assert result.exit_code == 1
     assert verdicts(result.stdout) == [
-        {"ok": False, "line": 1, "error": "bad_request",
-         "message": "line too long: more than 1048576 bytes"},
-        {"ok": True, "line": 2, "op": "receive", "store": "S1", "sku": "CAB", "quantity": 1,
-         "units": []},
+        {
+            "ok": False,
+            "line": 1,
+            "error": "bad_request",
+            "message": "line too long: more than 1048576 bytes",
+        },
+        {
+            "ok": True,
+            "line": 2,
+            "op": "receive",
+            "store": "S1",
+            "sku": "CAB",
+            "quantity": 1,
+            "units": [],
+        },
     ]
 
 
 def test_apply_status_tells_what_became_of_each_id(url: str, tmp_path: Path) -> None:
     feed = tmp_path / "feed.jsonl"
-    feed.write_text('{"op": "receive", "id": "r1", "store": "S1", "sku": "CAB", '
-                    '"quantity": 3}\n')
+    feed.write_text('{"op": "receive", "id": "r1", "store": "S1", "sku": "CAB", "quantity": 3}\n')
     first = runner.invoke(app, ["--db", url, "--user", "ada", "apply", str(feed)])
     again = runner.invoke(app, ["--db", url, "--user", "ada", "apply", str(feed)])
     assert first.exit_code == 0 and again.exit_code == 0, again.output
@@ -189,8 +216,9 @@ def test_apply_status_tells_what_became_of_each_id(url: str, tmp_path: Path) -> 
 def test_apply_refuses_a_serial_with_a_look_alike_character(url: str) -> None:
     """A full-width digit is refused with the character and its position; nothing lands."""
     line = {"op": "receive", "store": "S1", "sku": "PH1", "serial": "LOOK\uff18"}
-    result = runner.invoke(app, ["--db", url, "--user", "ada", "apply", "-"],
-                           input=json.dumps(line) + "\n")
+    result = runner.invoke(
+        app, ["--db", url, "--user", "ada", "apply", "-"], input=json.dumps(line) + "\n"
+    )
     assert result.exit_code == 1
     verdict = json.loads(result.stdout)
     assert (verdict["ok"], verdict["error"]) == (False, "bad_serial_format")

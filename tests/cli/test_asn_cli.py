@@ -18,17 +18,34 @@ ROOT = Path(__file__).resolve().parents[2]
 ASN_CSV, ASN_JSON = "src/serialpos/data/sample_asn.csv", "src/serialpos/data/sample_asn.json"
 
 
-def serialpos(tmp_path: Path, *args: str, store: str | None = None, user: str = "stockroom",
-              ) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "SERIALPOS_DB": f"sqlite:///{tmp_path / 'demo.sqlite'}",
-           "SERIALPOS_USER": user, "XDG_CONFIG_HOME": str(tmp_path / "config"),
-           "XDG_DATA_HOME": str(tmp_path / "data"), "COLUMNS": "200", "NO_COLOR": "1"}
+def serialpos(
+    tmp_path: Path,
+    *args: str,
+    store: str | None = None,
+    user: str = "stockroom",
+) -> subprocess.CompletedProcess[str]:
+    env = {
+        **os.environ,
+        "SERIALPOS_DB": f"sqlite:///{tmp_path / 'demo.sqlite'}",
+        "SERIALPOS_USER": user,
+        "XDG_CONFIG_HOME": str(tmp_path / "config"),
+        "XDG_DATA_HOME": str(tmp_path / "data"),
+        "COLUMNS": "200",
+        "NO_COLOR": "1",
+    }
     env.pop("SERIALPOS_STORE", None)
     env.pop("SERIALPOS_CONFIG", None)
     if store is not None:
         env["SERIALPOS_STORE"] = store
-    done = subprocess.run([sys.executable, "-m", "serialpos", *args], env=env, cwd=ROOT,
-                          capture_output=True, text=True, timeout=300, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "serialpos", *args],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert "Traceback" not in done.stderr, done.stderr
     return done
 
@@ -48,28 +65,39 @@ def as_json(done: subprocess.CompletedProcess[str]) -> Any:
 def test_the_samples_import_on_the_demo_store_and_show(demo: Path) -> None:
     done = serialpos(demo, "asn", "import", ASN_CSV, "--store", "S01")
     assert done.returncode == 0, done.stderr
-    assert "ASN ASN-1001 from Aurora Devices Ltd: 3 lines, 34 units, 4 serials expected at " \
-           "S01" in done.stdout
+    assert (
+        "ASN ASN-1001 from Aurora Devices Ltd: 3 lines, 34 units, 4 serials expected at "
+        "S01" in done.stdout
+    )
     assert "ASN ASN-1002 from Northwind Computing" in done.stdout
     # The terminal's own store is the default, as at the console's login.
-    result = as_json(serialpos(demo, "asn", "import", ASN_JSON, "--json",
-                               store="S02"))
+    result = as_json(serialpos(demo, "asn", "import", ASN_JSON, "--json", store="S02"))
     assert result["store"] == "S02"
     assert [(a["asn"], a["lines"], a["units"], a["serials"]) for a in result["asns"]] == [
-        ("ASN-2001", 3, 28, 4), ("ASN-2002", 2, 8, 0)]
+        ("ASN-2001", 3, 28, 4),
+        ("ASN-2002", 2, 8, 0),
+    ]
     listed = as_json(serialpos(demo, "asn", "list", "--json"))
     assert {(a["asn"], a["store"], a["status"]) for a in listed} == {
         ("ASN-DEMO-1", "S01", "open"),  # the demo's own ASN on its way
-        ("ASN-1001", "S01", "open"), ("ASN-1002", "S01", "open"),
-        ("ASN-2001", "S02", "open"), ("ASN-2002", "S02", "open")}
-    assert [a["asn"] for a in as_json(serialpos(demo, "asn", "list", "--store", "S02",
-                                                "--json"))] == ["ASN-2002", "ASN-2001"]
+        ("ASN-1001", "S01", "open"),
+        ("ASN-1002", "S01", "open"),
+        ("ASN-2001", "S02", "open"),
+        ("ASN-2002", "S02", "open"),
+    }
+    assert [
+        a["asn"] for a in as_json(serialpos(demo, "asn", "list", "--store", "S02", "--json"))
+    ] == ["ASN-2002", "ASN-2001"]
     detail = as_json(serialpos(demo, "asn", "show", "ASN-1001", "--json"))
     assert detail["status"] == "open"
-    assert [(ln["sku"], ln["quantity"], ln["listed"], ln["case_pack"], ln["received"])
-            for ln in detail["lines"]] == [("PH-AUR15", 4, 4, None, 0),
-                                           ("AC-CASE15", 20, 0, "CP-CASE-01", 0),
-                                           ("AC-CHG65", 10, 0, "CP-CHG-01", 0)]
+    assert [
+        (ln["sku"], ln["quantity"], ln["listed"], ln["case_pack"], ln["received"])
+        for ln in detail["lines"]
+    ] == [
+        ("PH-AUR15", 4, 4, None, 0),
+        ("AC-CASE15", 20, 0, "CP-CASE-01", 0),
+        ("AC-CHG65", 10, 0, "CP-CHG-01", 0),
+    ]
     table = serialpos(demo, "asn", "show", "ASN-1001")
     assert "ASN ASN-1001 from Aurora Devices Ltd at S01: open, 0 of 34 scanned" in table.stdout
     assert "CP-CASE-01" in table.stdout
@@ -79,13 +107,16 @@ def test_the_samples_import_on_the_demo_store_and_show(demo: Path) -> None:
 
 def test_a_bad_file_is_refused_whole_listing_every_problem(demo: Path) -> None:
     bad = demo / "bad.csv"
-    bad.write_text("ASN,Vendor,SKU,Quantity,Serials,CasePack\n"
-                   "ASN-9,Acme,PH-AUR15,1,356938040000011,\n"
-                   "ASN-9,Acme,NOPE,1,,\n"
-                   "ASN-9,Acme,PH-NOVA7,2,,CP-1\n"
-                   "ASN-9,Acme,AC-USBC1,lots,,\n"
-                   "ASN-9,Acme,PH-AUR15,1,356938040000011,\n"
-                   "ASN-9,Acme,PH-AUR15,1,35693803000001,\n", encoding="utf-8")
+    bad.write_text(
+        "ASN,Vendor,SKU,Quantity,Serials,CasePack\n"
+        "ASN-9,Acme,PH-AUR15,1,356938040000011,\n"
+        "ASN-9,Acme,NOPE,1,,\n"
+        "ASN-9,Acme,PH-NOVA7,2,,CP-1\n"
+        "ASN-9,Acme,AC-USBC1,lots,,\n"
+        "ASN-9,Acme,PH-AUR15,1,356938040000011,\n"
+        "ASN-9,Acme,PH-AUR15,1,35693803000001,\n",
+        encoding="utf-8",
+    )
     done = serialpos(demo, "asn", "import", str(bad), "--store", "S01")
     assert done.returncode == 1
     lines = done.stderr.splitlines()
@@ -101,50 +132,63 @@ def test_a_bad_file_is_refused_whole_listing_every_problem(demo: Path) -> None:
         "this has 14",
     ]
     # Only the demo's own ASN: nothing of the refused file was imported.
-    assert [a["asn"] for a in as_json(serialpos(demo, "asn", "list", "--json"))] == \
-        ["ASN-DEMO-1"]
+    assert [a["asn"] for a in as_json(serialpos(demo, "asn", "list", "--json"))] == ["ASN-DEMO-1"]
 
 
 def test_refusals_are_one_clear_line(demo: Path) -> None:
     missing = serialpos(demo, "asn", "import", "no-such.csv", "--store", "S01")
-    assert (missing.returncode, missing.stderr) == (2, "error: cannot read no-such.csv: no "
-                                                       "such file\n")
+    assert (missing.returncode, missing.stderr) == (
+        2,
+        "error: cannot read no-such.csv: no such file\n",
+    )
     no_store = serialpos(demo, "asn", "import", ASN_CSV)
     assert no_store.returncode == 2 and "say which store: --store CODE" in no_store.stderr
-    cashier = serialpos(demo, "asn", "import", ASN_CSV, "--store", "S01",
-                        user="cashier")
+    cashier = serialpos(demo, "asn", "import", ASN_CSV, "--store", "S01", user="cashier")
     assert cashier.returncode == 1 and cashier.stderr.startswith("error: ")
     unknown = serialpos(demo, "asn", "show", "ASN-0")
     assert (unknown.returncode, unknown.stderr) == (1, "error: there is no ASN 'ASN-0'\n")
     wrong_store = serialpos(demo, "asn", "import", ASN_CSV, "--store", "S09")
-    assert (wrong_store.returncode, wrong_store.stderr) == (1, "error: there is no store "
-                                                               "'S09'\n")
+    assert (wrong_store.returncode, wrong_store.stderr) == (1, "error: there is no store 'S09'\n")
 
 
 def test_a_received_asn_shows_its_differences(demo: Path) -> None:
-    assert serialpos(demo, "asn", "import", ASN_CSV, "--store", "S01"
-                     ).returncode == 0
+    assert serialpos(demo, "asn", "import", ASN_CSV, "--store", "S01").returncode == 0
     ops = demo / "ops.jsonl"
-    ops.write_text(json.dumps({
-        "op": "asn_receive", "asn": "ASN-1002", "store": "S01", "complete": True,
-        "scans": [{"sku": "LT-ZEN14", "serial": "ZB24100001"},
-                  {"sku": "LT-ZEN14", "serial": "ZB24100003"},
-                  {"sku": "TL-DRL18", "serial": "DRL18-B001"},
-                  {"sku": "TL-DRL18", "serial": "DRL18-B002"},
-                  *[{"sku": "AC-USBC1"}] * 50]}) + "\n", encoding="utf-8")
+    ops.write_text(
+        json.dumps(
+            {
+                "op": "asn_receive",
+                "asn": "ASN-1002",
+                "store": "S01",
+                "complete": True,
+                "scans": [
+                    {"sku": "LT-ZEN14", "serial": "ZB24100001"},
+                    {"sku": "LT-ZEN14", "serial": "ZB24100003"},
+                    {"sku": "TL-DRL18", "serial": "DRL18-B001"},
+                    {"sku": "TL-DRL18", "serial": "DRL18-B002"},
+                    *[{"sku": "AC-USBC1"}] * 50,
+                ],
+            }
+        )
+        + "\n",
+        encoding="utf-8",
+    )
     applied = serialpos(demo, "apply", str(ops))
     assert applied.returncode == 0, applied.stdout
     verdict = json.loads(applied.stdout)
     assert verdict["ok"] is True and verdict["received"] == 54
     assert verdict["event_file"]["owed"] is False
     shown = serialpos(demo, "asn", "show", "ASN-1002")
-    assert "ASN ASN-1002 from Northwind Computing at S01: received, 54 of 55 received" \
-        in shown.stdout
+    assert (
+        "ASN ASN-1002 from Northwind Computing at S01: received, 54 of 55 received" in shown.stdout
+    )
     assert "difference: LT-ZEN14 2 of 3 received; missing ZB24100002" in shown.stdout
     received = as_json(serialpos(demo, "asn", "list", "--status", "received", "--json"))
     assert [a["asn"] for a in received] == ["ASN-1002"]
     unit = serialpos(demo, "serial", "show", "ZB24100002", "--json")
     assert '"expected"' in unit.stdout  # not scanned: still expected, the ASN now closed
     bad = serialpos(demo, "asn", "list", "--status", "done")
-    assert (bad.returncode, bad.stderr) == (1, "error: status 'done' is not one of open, "
-                                               "received\n")
+    assert (bad.returncode, bad.stderr) == (
+        1,
+        "error: status 'done' is not one of open, received\n",
+    )

@@ -30,20 +30,33 @@ class Cli:
         self.url = f"sqlite:///{self.path}"
         self.runner = CliRunner()
         self.env = {
-            "SERIALPOS_USER": None, "SERIALPOS_DB": None, "SERIALPOS_CONFIG": None,
-            "SERIALPOS_STORE": None, "SERIALPOS_TERMINAL": None, "SERIALPOS_OUTBOX": None,
-            "XDG_CONFIG_HOME": str(tmp_path / "config"), "XDG_DATA_HOME": str(tmp_path / "data"),
-            "COLUMNS": "200", "NO_COLOR": "1",
+            "SERIALPOS_USER": None,
+            "SERIALPOS_DB": None,
+            "SERIALPOS_CONFIG": None,
+            "SERIALPOS_STORE": None,
+            "SERIALPOS_TERMINAL": None,
+            "SERIALPOS_OUTBOX": None,
+            "XDG_CONFIG_HOME": str(tmp_path / "config"),
+            "XDG_DATA_HOME": str(tmp_path / "data"),
+            "COLUMNS": "200",
+            "NO_COLOR": "1",
         }
 
-    def __call__(self, *args: str, user: str | None = None, input: str | None = None,
-                 code: int = 0, report: bool = False) -> Any:
+    def __call__(
+        self,
+        *args: str,
+        user: str | None = None,
+        input: str | None = None,
+        code: int = 0,
+        report: bool = False,
+    ) -> Any:
         argv = ["--db", self.url] + (["--user", user] if user else []) + list(args)
         result = self.runner.invoke(app, argv, input=input, env=self.env)
         shown = f"argv={argv}\nstdout={result.stdout!r}\nstderr={result.stderr!r}"
         assert "Traceback" not in result.output, shown
         assert result.exception is None or isinstance(result.exception, SystemExit), (
-            f"{shown}\nexception={result.exception!r}")
+            f"{shown}\nexception={result.exception!r}"
+        )
         assert result.exit_code == code, shown
         if code == 1 and not report:  # a refusal is one line on stderr, nothing on stdout
             assert result.stderr.startswith("error: "), shown
@@ -51,8 +64,7 @@ class Cli:
             assert result.stdout == "", shown
         return result
 
-    def json(self, *args: str, user: str | None = None, code: int = 0,
-             report: bool = False) -> Any:
+    def json(self, *args: str, user: str | None = None, code: int = 0, report: bool = False) -> Any:
         return json.loads(self(*args, "--json", user=user, code=code, report=report).stdout)
 
     def database(self) -> Database:
@@ -75,8 +87,15 @@ def shop(cli: Cli) -> Cli:
     cli("store", "add", "S1", "Main Street", user="ada")
     cli("store", "add", "S2", "Harbour Mall", user="ada")
     db = cli.database()
-    products.create_product(db, SYSTEM, sku="PH1", name="Aurora phone", serial_mode="required",
-                            serial_format="imei", barcodes=("4006381333931",))
+    products.create_product(
+        db,
+        SYSTEM,
+        sku="PH1",
+        name="Aurora phone",
+        serial_mode="required",
+        serial_format="imei",
+        barcodes=("4006381333931",),
+    )
     products.create_product(db, SYSTEM, sku="DR1", name="Drill", serial_mode="optional")
     products.create_product(db, SYSTEM, sku="AC1", name="USB-C cable")
     ledger.move(db, SYSTEM, Action.RECEIVE, store="S1", sku="PH1", serials=[IMEI_1, IMEI_2])
@@ -101,8 +120,10 @@ def test_db_check_lists_a_violation(shop: Cli) -> None:
     cli = shop
     assert "ledger check passed" in cli("db", "check").stdout
     with sqlite3.connect(cli.path) as conn:
-        conn.execute("UPDATE stock_level SET quantity = quantity + 5 "
-                     "WHERE product_id = (SELECT id FROM product WHERE sku = 'PH1')")
+        conn.execute(
+            "UPDATE stock_level SET quantity = quantity + 5 "
+            "WHERE product_id = (SELECT id FROM product WHERE sku = 'PH1')"
+        )
     result = cli("db", "check", code=1, report=True)  # a report on stdout, not one line
     assert result.stderr == ""
     assert "VIOLATION" in result.stdout
@@ -110,8 +131,13 @@ def test_db_check_lists_a_violation(shop: Cli) -> None:
     assert "quantity 6 but 1 units in stock" in result.stdout
     report = cli.json("db", "check", code=1, report=True)
     assert report["ok"] is False
-    assert {"rule": "quantity_matches_units", "store": "S1", "sku": "PH1",
-            "detail": "quantity 6 but 1 units in stock", "violation": True} in report["findings"]
+    assert {
+        "rule": "quantity_matches_units",
+        "store": "S1",
+        "sku": "PH1",
+        "detail": "quantity 6 but 1 units in stock",
+        "violation": True,
+    } in report["findings"]
 
 
 def test_commands_refuse_an_uninitialised_database(cli: Cli) -> None:
@@ -122,8 +148,10 @@ def test_commands_refuse_an_uninitialised_database(cli: Cli) -> None:
 # -- stores ---------------------------------------------------------------------------
 def test_store_add_and_list(shop: Cli) -> None:
     cli = shop
-    assert cli.json("store", "list") == [{"code": "S1", "name": "Main Street"},
-                                         {"code": "S2", "name": "Harbour Mall"}]
+    assert cli.json("store", "list") == [
+        {"code": "S1", "name": "Main Street"},
+        {"code": "S2", "name": "Harbour Mall"},
+    ]
     table = cli("store", "list").stdout
     assert "Main Street" in table and "Harbour Mall" in table
     assert "store S3 (New Town) added" in cli("store", "add", "S3", "New Town", user="ada").stdout
@@ -148,12 +176,17 @@ def test_first_user_then_admin_needed(cli: Cli) -> None:
     assert "bob (cashier) may not manage users" in refused.stderr
     unknown = cli("user", "add", "eve", "--role", "admin", "--pin", "1234", user="zed", code=1)
     assert "zed" in unknown.stderr
-    assert cli("user", "add", "ada", "--role", "admin", "--pin", "1234", user="ada",
-               code=1).stderr.startswith("error: user ada already exists")
-    assert "4 to 12 digits" in cli("user", "add", "eve", "--role", "cashier", "--pin", "12",
-                                   user="ada", code=1).stderr
-    assert "boss" in cli("user", "add", "eve", "--role", "boss", "--pin", "1234", user="ada",
-                         code=1).stderr
+    assert cli(
+        "user", "add", "ada", "--role", "admin", "--pin", "1234", user="ada", code=1
+    ).stderr.startswith("error: user ada already exists")
+    assert (
+        "4 to 12 digits"
+        in cli("user", "add", "eve", "--role", "cashier", "--pin", "12", user="ada", code=1).stderr
+    )
+    assert (
+        "boss"
+        in cli("user", "add", "eve", "--role", "boss", "--pin", "1234", user="ada", code=1).stderr
+    )
     assert [u["name"] for u in cli.json("user", "list")] == ["ada", "bob"]
 
 
@@ -191,12 +224,22 @@ def test_products_show(shop: Cli) -> None:
     found = cli.json("products", "show")
     assert [p["sku"] for p in found] == ["AC1", "DR1", "PH1"]
     phone = cli.json("products", "show", "PH1")
-    assert phone == [{
-        "sku": "PH1", "name": "Aurora phone", "price": "0.00", "serial_mode": "required",
-        "serial_format": "imei", "barcodes": ["04006381333931"], "tax_rate": None,
-        "warranty_months": None, "bin": None, "package_type": None, "components": [],
-        "prices_include_tax": None,
-    }]
+    assert phone == [
+        {
+            "sku": "PH1",
+            "name": "Aurora phone",
+            "price": "0.00",
+            "serial_mode": "required",
+            "serial_format": "imei",
+            "barcodes": ["04006381333931"],
+            "tax_rate": None,
+            "warranty_months": None,
+            "bin": None,
+            "package_type": None,
+            "components": [],
+            "prices_include_tax": None,
+        }
+    ]
     assert [p["sku"] for p in cli.json("products", "show", "4006381333931")] == ["PH1"]
     assert [p["sku"] for p in cli.json("products", "show", "drill")] == ["DR1"]
     assert cli.json("products", "show", "nothing-like-this") == []
@@ -206,14 +249,14 @@ def test_products_show(shop: Cli) -> None:
 
 def test_products_set(shop: Cli) -> None:
     cli = shop
-    changed = cli.json("products", "set", "AC1", "DR1", "--serial-mode", "disabled",
-                       user="meg")
-    assert [(p["sku"], p["serial_mode"]) for p in changed] == [("AC1", "disabled"),
-                                                               ("DR1", "disabled")]
+    changed = cli.json("products", "set", "AC1", "DR1", "--serial-mode", "disabled", user="meg")
+    assert [(p["sku"], p["serial_mode"]) for p in changed] == [
+        ("AC1", "disabled"),
+        ("DR1", "disabled"),
+    ]
     said = cli("products", "set", "DR1", "--serial-mode", "Optional", user="ada")
     assert "1 product(s) now have serial mode optional" in said.stdout
-    unknown = cli("products", "set", "DR1", "NOPE", "--serial-mode", "disabled", user="ada",
-                  code=1)
+    unknown = cli("products", "set", "DR1", "NOPE", "--serial-mode", "disabled", user="ada", code=1)
     assert "NOPE" in unknown.stderr
     assert cli.json("products", "show", "DR1")[0]["serial_mode"] == "optional"  # unchanged
     refused = cli("products", "set", "DR1", "--serial-mode", "disabled", user="cat", code=1)
@@ -231,11 +274,18 @@ def test_serial_show(shop: Cli) -> None:
     card = cards[0]
     assert {"sku", "serial", "state", "store", "events"} <= set(card)
     assert (card["sku"], card["serial"], card["state"], card["store"]) == (
-        "PH1", IMEI_2, "sold", "S1")
+        "PH1",
+        IMEI_2,
+        "sold",
+        "S1",
+    )
     assert card["state"] in UNIT_STATES
-    assert [(e["action"], e["from_state"], e["to_state"], e["store"], e["user"])
-            for e in card["events"]] == [
-        ("receive", None, "in_stock", "S1", "system"), ("sell", "in_stock", "sold", "S1", "system")]
+    assert [
+        (e["action"], e["from_state"], e["to_state"], e["store"], e["user"]) for e in card["events"]
+    ] == [
+        ("receive", None, "in_stock", "S1", "system"),
+        ("sell", "in_stock", "sold", "S1", "system"),
+    ]
     for e in card["events"]:
         assert e["to_state"] in UNIT_STATES
         assert e["at"].endswith("Z")
@@ -249,8 +299,9 @@ def test_serial_not_found(shop: Cli) -> None:
     result = cli("serial", "show", "NO-SUCH-SERIAL", code=1)
     assert "no unit with serial 'NO-SUCH-SERIAL'" in result.stderr
     assert cli("serial", "show", IMEI_1, "--sku", "DR1", code=1).stderr.endswith("for DR1\n")
-    as_json = cli.runner.invoke(app, ["--db", cli.url, "serial", "show", "NOPE", "--json"],
-                                env=cli.env)
+    as_json = cli.runner.invoke(
+        app, ["--db", cli.url, "serial", "show", "NOPE", "--json"], env=cli.env
+    )
     assert as_json.exit_code == 1
     assert json.loads(as_json.stdout) == []
     assert "Traceback" not in as_json.output
@@ -267,7 +318,9 @@ def test_stock(shop: Cli) -> None:
     cli = shop
     lines = cli.json("stock")
     assert [(x["store"], x["sku"], x["quantity"], x["units_in_stock"]) for x in lines] == [
-        ("S1", "PH1", 1, 1), ("S2", "AC1", 12, 0)]
+        ("S1", "PH1", 1, 1),
+        ("S2", "AC1", 12, 0),
+    ]
     assert [x["sku"] for x in cli.json("stock", "--store", "S2")] == ["AC1"]
     assert [x["store"] for x in cli.json("stock", "--sku", "PH1")] == ["S1"]
     table = cli("stock").stdout
@@ -279,22 +332,37 @@ def test_unknown_store_is_one_line(shop: Cli) -> None:
     cli = shop
     for args in (("stock", "--store", "S9"), ("settings", "show", "--store", "S9")):
         assert "there is no store 'S9'" in cli(*args, code=1).stderr
-    assert "S9" in cli("settings", "set", "auto_prompt_serial", "on", "--store", "S9",
-                       user="ada", code=1).stderr
+    assert (
+        "S9"
+        in cli(
+            "settings", "set", "auto_prompt_serial", "on", "--store", "S9", user="ada", code=1
+        ).stderr
+    )
 
 
 # -- settings -------------------------------------------------------------------------
 def test_settings_show_and_set(shop: Cli) -> None:
     cli = shop
-    defaults = {"serialized_inventory": True, "auto_prompt_serial": True,
-                "show_serial_on_invoice": True, "aggregate_duplicate_items": True}
+    defaults = {
+        "serialized_inventory": True,
+        "auto_prompt_serial": True,
+        "show_serial_on_invoice": True,
+        "aggregate_duplicate_items": True,
+    }
     assert cli.json("settings", "show") == defaults
     assert cli.json("settings", "show", "--store", "S1") == defaults
     shown = cli("settings", "show", "--store", "S1").stdout
     assert "settings at S1" in shown and "auto_prompt_serial" in shown
 
-    for value, flag in (("false", False), ("true", True), ("no", False), ("yes", True),
-                        ("off", False), ("on", True), ("OFF", False)):
+    for value, flag in (
+        ("false", False),
+        ("true", True),
+        ("no", False),
+        ("yes", True),
+        ("off", False),
+        ("on", True),
+        ("OFF", False),
+    ):
         said = cli("settings", "set", "auto_prompt_serial", value, "--store", "S1", user="meg")
         assert f"auto_prompt_serial is now {'on' if flag else 'off'} at S1" in said.stdout
         assert cli.json("settings", "show", "--store", "S1")["auto_prompt_serial"] is flag
@@ -316,8 +384,13 @@ def test_settings_show_and_set(shop: Cli) -> None:
 # -- usage errors ---------------------------------------------------------------------
 @pytest.mark.parametrize(
     "args",
-    [("store", "add"), ("no-such-command",), ("user", "add", "x"), ("stock", "--bogus"),
-     ("products", "show", "--limit", "0")],
+    [
+        ("store", "add"),
+        ("no-such-command",),
+        ("user", "add", "x"),
+        ("stock", "--bogus"),
+        ("products", "show", "--limit", "0"),
+    ],
 )
 def test_usage_errors_exit_2(shop: Cli, args: tuple[str, ...]) -> None:
     result = shop(*args, user="ada", code=2)
@@ -333,8 +406,11 @@ def test_demo_without_console(cli: Cli) -> None:
     check = cli.json("db", "check")
     assert check["ok"] is True
     assert [(f["rule"], f["sku"], f["violation"]) for f in check["findings"]] == [
-        ("optional_units_differ", "TL-DRL18", False)]
+        ("optional_units_differ", "TL-DRL18", False)
+    ]
     assert {s["code"] for s in cli.json("store", "list")} == {"S01", "S02"}
     phones = cli.json("stock", "--sku", "PH-AUR15")
     assert [(x["store"], x["quantity"], x["units_in_stock"]) for x in phones] == [
-        ("S01", 5, 5), ("S02", 3, 3)]
+        ("S01", 5, 5),
+        ("S02", 3, 3),
+    ]

@@ -41,10 +41,17 @@ def shop(tmp_path: Path) -> str:
 
 
 def _run(tmp_path: Path, url: str, *args: str) -> Any:
-    env = {"SERIALPOS_USER": None, "SERIALPOS_DB": None, "SERIALPOS_CONFIG": None,
-           "SERIALPOS_OUTBOX": str(tmp_path / "outbox"),
-           "XDG_CONFIG_HOME": str(tmp_path / "config"), "XDG_DATA_HOME": str(tmp_path / "data"),
-           "COLUMNS": "200", "NO_COLOR": "1", "PATH": os.environ.get("PATH", "")}
+    env = {
+        "SERIALPOS_USER": None,
+        "SERIALPOS_DB": None,
+        "SERIALPOS_CONFIG": None,
+        "SERIALPOS_OUTBOX": str(tmp_path / "outbox"),
+        "XDG_CONFIG_HOME": str(tmp_path / "config"),
+        "XDG_DATA_HOME": str(tmp_path / "data"),
+        "COLUMNS": "200",
+        "NO_COLOR": "1",
+        "PATH": os.environ.get("PATH", ""),
+    }
     result = CliRunner().invoke(app, ["--db", url, *args], env=env)
     assert "Traceback" not in result.output
     return result

@@ -28,18 +28,32 @@ def shop(tmp_path: Path) -> str:
     stores.add_store(db, SYSTEM, "S1", "Main Street")
 
     def work(conn: sa.Connection) -> None:
-        event_files.owe(conn, event_type="blind_receipt", document_id="R-S1-000001",
-                        store="S1", user="sam", lines=[EventLine("PH1", 2, ("B", "A"))])
+        event_files.owe(
+            conn,
+            event_type="blind_receipt",
+            document_id="R-S1-000001",
+            store="S1",
+            user="sam",
+            lines=[EventLine("PH1", 2, ("B", "A"))],
+        )
+
     db.write(work)
     db.dispose()
     return url
 
 
 def _run(tmp_path: Path, url: str, *args: str, outbox: Path) -> Any:
-    env = {"SERIALPOS_USER": None, "SERIALPOS_DB": None, "SERIALPOS_CONFIG": None,
-           "SERIALPOS_OUTBOX": str(outbox), "XDG_CONFIG_HOME": str(tmp_path / "config"),
-           "XDG_DATA_HOME": str(tmp_path / "data"), "COLUMNS": "200", "NO_COLOR": "1",
-           "PATH": os.environ.get("PATH", "")}
+    env = {
+        "SERIALPOS_USER": None,
+        "SERIALPOS_DB": None,
+        "SERIALPOS_CONFIG": None,
+        "SERIALPOS_OUTBOX": str(outbox),
+        "XDG_CONFIG_HOME": str(tmp_path / "config"),
+        "XDG_DATA_HOME": str(tmp_path / "data"),
+        "COLUMNS": "200",
+        "NO_COLOR": "1",
+        "PATH": os.environ.get("PATH", ""),
+    }
     result = CliRunner().invoke(app, ["--db", url, *args], env=env)
     assert "Traceback" not in result.output
     return result
@@ -75,8 +89,9 @@ def test_resend_of_an_unknown_document_is_refused(tmp_path: Path, shop: str) -> 
     result = _run(tmp_path, shop, "events", "resend", "R-S1-999", outbox=tmp_path / "o")
     assert result.exit_code == 1
     assert "no event file is recorded for document 'R-S1-999'" in result.output
-    typed = _run(tmp_path, shop, "events", "resend", "R-S1-000001", "--type", "rtv",
-                 outbox=tmp_path / "o")
+    typed = _run(
+        tmp_path, shop, "events", "resend", "R-S1-000001", "--type", "rtv", outbox=tmp_path / "o"
+    )
     assert "no rtv event file is recorded" in typed.output
 
 
@@ -94,7 +109,8 @@ def test_an_unwritable_outbox_warns_and_keeps_the_file_owed(tmp_path: Path, shop
 
 
 def test_flush_says_what_the_start_up_wrote_and_removes_a_killed_writers_temp_file(
-        tmp_path: Path, shop: str) -> None:
+    tmp_path: Path, shop: str
+) -> None:
     """The attack: a writer killed half-way left its temp file for ever, and ``events flush``
     said 'no event files owed' right after its own start-up had written the owed file."""
     import subprocess
@@ -103,14 +119,17 @@ def test_flush_says_what_the_start_up_wrote_and_removes_a_killed_writers_temp_fi
     outbox = tmp_path / "outbox"
     outbox.mkdir()
     # A writer that dies (SIGKILL) between creating its temp file and the rename.
-    script = ("import os, signal, pathlib;"
-              "from serialpos import files;"
-              f"t = files._temp_name(pathlib.Path({str(outbox / 'x.csv')!r}));"
-              "t.write_text('half a fi');"
-              "print(t.name, flush=True);"
-              "os.kill(os.getpid(), signal.SIGKILL)")
-    killed = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                            check=False, timeout=60)
+    script = (
+        "import os, signal, pathlib;"
+        "from serialpos import files;"
+        f"t = files._temp_name(pathlib.Path({str(outbox / 'x.csv')!r}));"
+        "t.write_text('half a fi');"
+        "print(t.name, flush=True);"
+        "os.kill(os.getpid(), signal.SIGKILL)"
+    )
+    killed = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=False, timeout=60
+    )
     assert killed.returncode == -9
     leftover = outbox / killed.stdout.strip()
     assert leftover.exists()
@@ -118,12 +137,10 @@ def test_flush_says_what_the_start_up_wrote_and_removes_a_killed_writers_temp_fi
     live.write_text("in progress")
     flushed = _run(tmp_path, shop, "events", "flush", outbox=outbox)
     assert flushed.exit_code == 0, flushed.output
-    assert f"wrote {outbox / 'blind_receipt-R-S1-000001.csv'} (owed, at start-up)" \
-        in flushed.output
+    assert f"wrote {outbox / 'blind_receipt-R-S1-000001.csv'} (owed, at start-up)" in flushed.output
     assert f"removed {leftover} (left by a writer that was stopped)" in flushed.output
     assert "no event files owed" not in flushed.output
     assert not leftover.exists() and live.exists()
-    assert sorted(p.name for p in outbox.iterdir()) == [
-        live.name, "blind_receipt-R-S1-000001.csv"]
+    assert sorted(p.name for p in outbox.iterdir()) == [live.name, "blind_receipt-R-S1-000001.csv"]
     again = _run(tmp_path, shop, "events", "flush", outbox=outbox)
     assert "no event files owed (0 waiting)" in again.output

@@ -29,8 +29,9 @@ def shop(tmp_path: Path) -> tuple[str, str]:
     migrate.upgrade(db)
     stores.add_store(db, SYSTEM, "S1", "Main Street")
     users.add_user(db, None, "ada", "admin", "1234")
-    products.create_product(db, SYSTEM, sku="PH1", name="Phone", price=Decimal("100"),
-                            serial_mode="required")
+    products.create_product(
+        db, SYSTEM, sku="PH1", name="Phone", price=Decimal("100"), serial_mode="required"
+    )
     ledger.move(db, SYSTEM, Action.RECEIVE, store="S1", sku="PH1", serials=[IMEI])
     order = orders.open_order(db, SYSTEM, "S1").order
     orders.add_item(db, SYSTEM, order, sku="PH1", serial=IMEI)
@@ -39,11 +40,19 @@ def shop(tmp_path: Path) -> tuple[str, str]:
     return url, invoice
 
 
-def _run(tmp_path: Path, url: str, *args: str, config: str | None = None,
-         path: str | None = None) -> Any:
-    env = {"SERIALPOS_USER": None, "SERIALPOS_DB": None, "SERIALPOS_CONFIG": None,
-           "XDG_CONFIG_HOME": str(tmp_path / "config"), "XDG_DATA_HOME": str(tmp_path / "data"),
-           "COLUMNS": "200", "NO_COLOR": "1", "PATH": path or os.environ.get("PATH", "")}
+def _run(
+    tmp_path: Path, url: str, *args: str, config: str | None = None, path: str | None = None
+) -> Any:
+    env = {
+        "SERIALPOS_USER": None,
+        "SERIALPOS_DB": None,
+        "SERIALPOS_CONFIG": None,
+        "XDG_CONFIG_HOME": str(tmp_path / "config"),
+        "XDG_DATA_HOME": str(tmp_path / "data"),
+        "COLUMNS": "200",
+        "NO_COLOR": "1",
+        "PATH": path or os.environ.get("PATH", ""),
+    }
     argv = ["--db", url] + (["--config", config] if config else []) + list(args)
     result = CliRunner().invoke(app, argv, env=env)
     assert "Traceback" not in result.output
@@ -60,9 +69,11 @@ def _fake_lp(tmp_path: Path, exit_code: int = 0) -> str:
     folder = tmp_path / "bin"
     folder.mkdir()
     script = folder / "lp"
-    script.write_text(f'#!/bin/sh\necho "$@" > "{tmp_path}/lp-args"\n'
-                      f'[ {exit_code} -eq 0 ] || echo "lp: printer jammed" >&2\n'
-                      f"exit {exit_code}\n")
+    script.write_text(
+        f'#!/bin/sh\necho "$@" > "{tmp_path}/lp-args"\n'
+        f'[ {exit_code} -eq 0 ] || echo "lp: printer jammed" >&2\n'
+        f"exit {exit_code}\n"
+    )
     script.chmod(0o755)
     return str(folder)
 
@@ -81,12 +92,18 @@ def test_writes_the_pdf(tmp_path: Path, shop: tuple[str, str]) -> None:
     assert nowhere.exit_code == 2 and "--out" in nowhere.stderr
 
 
-def test_prints_with_lp_on_the_configured_printer(tmp_path: Path,
-                                                  shop: tuple[str, str]) -> None:
+def test_prints_with_lp_on_the_configured_printer(tmp_path: Path, shop: tuple[str, str]) -> None:
     url, invoice = shop
     bin_dir = _fake_lp(tmp_path)
-    result = _run(tmp_path, url, "invoice", invoice, "--print",
-                  config=_config(tmp_path, "counter"), path=bin_dir)
+    result = _run(
+        tmp_path,
+        url,
+        "invoice",
+        invoice,
+        "--print",
+        config=_config(tmp_path, "counter"),
+        path=bin_dir,
+    )
     assert result.exit_code == 0, result.output
     assert f"sent {invoice} to printer counter" in result.stdout
     args = (tmp_path / "lp-args").read_text().split()
@@ -97,10 +114,24 @@ def test_print_refusals(tmp_path: Path, shop: tuple[str, str]) -> None:
     url, invoice = shop
     none = _run(tmp_path, url, "invoice", invoice, "--print", config=_config(tmp_path, None))
     assert none.exit_code == 1 and "no printer is configured" in none.stderr
-    no_lp = _run(tmp_path, url, "invoice", invoice, "--print",
-                 config=_config(tmp_path, "counter"), path=str(tmp_path / "empty"))
+    no_lp = _run(
+        tmp_path,
+        url,
+        "invoice",
+        invoice,
+        "--print",
+        config=_config(tmp_path, "counter"),
+        path=str(tmp_path / "empty"),
+    )
     assert no_lp.exit_code == 1 and "lp command (CUPS) is not installed" in no_lp.stderr
-    failing = _run(tmp_path, url, "invoice", invoice, "--print",
-                   config=_config(tmp_path, "counter"), path=_fake_lp(tmp_path, 1))
+    failing = _run(
+        tmp_path,
+        url,
+        "invoice",
+        invoice,
+        "--print",
+        config=_config(tmp_path, "counter"),
+        path=_fake_lp(tmp_path, 1),
+    )
     assert failing.exit_code == 1
     assert "printing on counter failed (lp exit 1): lp: printer jammed" in failing.stderr

@@ -18,8 +18,14 @@ SECRET_PINS = ("987654", "135790", "24682468")
 
 def _run(tmp_path: Path, *args: str, env: dict[str, str] | None = None) -> Result:
     url = f"sqlite:///{tmp_path / 'shop.sqlite'}"
-    base = {"SERIALPOS_USER": None, "SERIALPOS_DB": None, "SERIALPOS_CONFIG": None,
-            "SERIALPOS_TERMINAL": "till-3", "COLUMNS": "200", "NO_COLOR": "1"}
+    base = {
+        "SERIALPOS_USER": None,
+        "SERIALPOS_DB": None,
+        "SERIALPOS_CONFIG": None,
+        "SERIALPOS_TERMINAL": "till-3",
+        "COLUMNS": "200",
+        "NO_COLOR": "1",
+    }
     result = CliRunner().invoke(app, ["--db", url, *args], env=base | (env or {}))
     assert "Traceback" not in result.output
     return result
@@ -35,16 +41,24 @@ def _log(state_home: Path) -> str:
 
 def test_actions_are_logged_without_pins(tmp_path: Path, state_home: Path) -> None:
     assert _run(tmp_path, "db", "init").exit_code == 0
-    assert _run(tmp_path, "user", "add", "ada", "--role", "admin", "--pin",
-                SECRET_PINS[0]).exit_code == 0
-    assert _run(tmp_path, "--user", "ada", "user", "set-pin", "ada",
-                f"--pin={SECRET_PINS[1]}").exit_code == 0
-    refused = _run(tmp_path, "--user", "ada", "user", "add", "bob", "--role", "boss",
-                   "--pin", SECRET_PINS[2])
+    assert (
+        _run(tmp_path, "user", "add", "ada", "--role", "admin", "--pin", SECRET_PINS[0]).exit_code
+        == 0
+    )
+    assert (
+        _run(
+            tmp_path, "--user", "ada", "user", "set-pin", "ada", f"--pin={SECRET_PINS[1]}"
+        ).exit_code
+        == 0
+    )
+    refused = _run(
+        tmp_path, "--user", "ada", "user", "add", "bob", "--role", "boss", "--pin", SECRET_PINS[2]
+    )
     assert refused.exit_code == 1
     text = _log(state_home)
-    assert "user=- terminal=till-3 action=serialpos user add ada --role admin --pin ***: done" \
-        in text
+    assert (
+        "user=- terminal=till-3 action=serialpos user add ada --role admin --pin ***: done" in text
+    )
     assert "user=ada terminal=till-3 action=serialpos user set-pin ada --pin=***: done" in text
     assert "action=serialpos user add bob --role boss --pin ***: refused: role 'boss'" in text
     for pin in SECRET_PINS:
@@ -52,7 +66,8 @@ def test_actions_are_logged_without_pins(tmp_path: Path, state_home: Path) -> No
 
 
 def test_unexpected_error_is_one_line_and_a_logged_traceback(
-        tmp_path: Path, state_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, state_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from serialpos.services import stores
 
     def broken(*_args: object) -> None:
@@ -76,8 +91,7 @@ def test_log_path_from_config_and_level_from_env(tmp_path: Path) -> None:
     chosen = tmp_path / "logs" / "till.log"
     config = tmp_path / "terminal.toml"
     config.write_text(f'[log]\npath = "{chosen}"\n', encoding="utf-8")
-    _run(tmp_path, "--config", str(config), "db", "init",
-         env={"SERIALPOS_LOG_LEVEL": "warning"})
+    _run(tmp_path, "--config", str(config), "db", "init", env={"SERIALPOS_LOG_LEVEL": "warning"})
     assert logs.current_log_file() == chosen
     assert logging.getLogger("serialpos").level == logging.WARNING
     assert chosen.exists() and "action=" not in chosen.read_text(encoding="utf-8")
@@ -96,13 +110,16 @@ def test_console_worker_errors_are_logged(state_home: Path) -> None:
     assert "unexpected error in a console worker" in text and "ValueError: boom" in text
 
 
-@pytest.mark.parametrize(("line", "shown"), [
-    ("serialpos user add x --pin 1234", "serialpos user add x --pin ***"),
-    ("--pin=1234 rest", "--pin=*** rest"),
-    ("pin: 1234, token='abc'", "pin: ***, token=***"),
-    ("Token: abc.def", "Token: ***"),
-    ("--db postgresql://kim:s3cr@t@db:5432/shop", "--db postgresql://kim:***@db:5432/shop"),
-    ("serialpos user set-pin ada --pin 4321", "serialpos user set-pin ada --pin ***"),
-])
+@pytest.mark.parametrize(
+    ("line", "shown"),
+    [
+        ("serialpos user add x --pin 1234", "serialpos user add x --pin ***"),
+        ("--pin=1234 rest", "--pin=*** rest"),
+        ("pin: 1234, token='abc'", "pin: ***, token=***"),
+        ("Token: abc.def", "Token: ***"),
+        ("--db postgresql://kim:s3cr@t@db:5432/shop", "--db postgresql://kim:***@db:5432/shop"),
+        ("serialpos user set-pin ada --pin 4321", "serialpos user set-pin ada --pin ***"),
+    ],
+)
 def test_redact(line: str, shown: str) -> None:
     assert logs.redact(line) == shown

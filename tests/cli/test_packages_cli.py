@@ -43,12 +43,13 @@ def test_products_show_packages_as_json_and_table(cli: list[str]) -> None:
     assert "exploded" in table and "TL-BITS*1 TL-DRL18*1" in table
 
 
-def test_a_bad_package_row_is_named_and_nothing_imported(cli: list[str],
-                                                         tmp_path: Path) -> None:
+def test_a_bad_package_row_is_named_and_nothing_imported(cli: list[str], tmp_path: Path) -> None:
     bad = tmp_path / "bad.csv"
-    bad.write_text("SKU,Name,Price,Serial Number Option,PackageType,Components\n"
-                   "BN-NEW,New bundle,1,Required,consolidated,PH-AUR15*1|NO-SUCH*2\n"
-                   "BN-TWO,Two,1,Disabled,,AC-USBC1\n")
+    bad.write_text(
+        "SKU,Name,Price,Serial Number Option,PackageType,Components\n"
+        "BN-NEW,New bundle,1,Required,consolidated,PH-AUR15*1|NO-SUCH*2\n"
+        "BN-TWO,Two,1,Disabled,,AC-USBC1\n"
+    )
     result = run(cli, "products", "import", str(bad), user="ada", code=1)
     # The file's own rows are checked first (like barcodes, what needs the database after).
     assert result.stderr.splitlines() == [
@@ -56,8 +57,10 @@ def test_a_bad_package_row_is_named_and_nothing_imported(cli: list[str],
         "or exploded, or empty both cells",
         "error: 1 bad row; nothing was imported",
     ]
-    bad.write_text("SKU,Name,Price,Serial Number Option,PackageType,Components\n"
-                   "BN-NEW,New bundle,1,Required,consolidated,PH-AUR15*1|NO-SUCH*2\n")
+    bad.write_text(
+        "SKU,Name,Price,Serial Number Option,PackageType,Components\n"
+        "BN-NEW,New bundle,1,Required,consolidated,PH-AUR15*1|NO-SUCH*2\n"
+    )
     result = run(cli, "products", "import", str(bad), user="ada", code=1)
     assert result.stderr.splitlines() == [
         "row 2, Components: component 'NO-SUCH' is not a product: it is neither in the "

@@ -37,30 +37,52 @@ class Shop:
         migrate.upgrade(db)
         stores.add_store(db, SYSTEM, "S1", "Main Street")
         stores.add_store(db, SYSTEM, "S2", "Harbour Mall")
-        for name, role in (("ada", "admin"), ("sam", "stockroom"), ("cam", "cashier"),
-                           ("max", "manager")):
+        for name, role in (
+            ("ada", "admin"),
+            ("sam", "stockroom"),
+            ("cam", "cashier"),
+            ("max", "manager"),
+        ):
             users.add_user(db, None if name == "ada" else SYSTEM, name, role, "1234")
-        products.create_product(db, SYSTEM, sku="PH1", name="Phone", price=Decimal("100"),
-                                serial_mode="required")
+        products.create_product(
+            db, SYSTEM, sku="PH1", name="Phone", price=Decimal("100"), serial_mode="required"
+        )
         products.create_product(db, SYSTEM, sku="CB1", name="Cable", price=Decimal("5"))
         ledger.move(db, SYSTEM, Action.RECEIVE, store="S1", sku="PH1", serials=IMEI)
         ledger.move(db, SYSTEM, Action.RECEIVE, store="S1", sku="CB1", quantity=10)
         self.delivery, _ = orders.create_order(
-            db, SYSTEM, "S1", "special_order", "delivery",
+            db,
+            SYSTEM,
+            "S1",
+            "special_order",
+            "delivery",
             Customer("Ann Lee", "555-0100", "12 Quay Street"),
-            [NewLine("PH1", IMEI[0]), NewLine("CB1", quantity=2)])
-        self.pickup, _ = orders.create_order(db, SYSTEM, "S1", "special_order", "pickup",
-                                             lines=[NewLine("PH1")])
+            [NewLine("PH1", IMEI[0]), NewLine("CB1", quantity=2)],
+        )
+        self.pickup, _ = orders.create_order(
+            db, SYSTEM, "S1", "special_order", "pickup", lines=[NewLine("PH1")]
+        )
         created = self.delivery.created_at.replace(tzinfo=UTC).astimezone()
         self.day = created.date().isoformat()
         self.db = db
 
-    def run(self, *args: str, user: str | None = "sam", code: int = 0,
-            env: dict[str, str | None] | None = None) -> Any:
+    def run(
+        self,
+        *args: str,
+        user: str | None = "sam",
+        code: int = 0,
+        env: dict[str, str | None] | None = None,
+    ) -> Any:
         base: dict[str, str | None] = {
-            "SERIALPOS_USER": None, "SERIALPOS_DB": None, "SERIALPOS_CONFIG": None,
-            "SERIALPOS_STORE": None, "XDG_CONFIG_HOME": str(self.tmp / "config"),
-            "XDG_DATA_HOME": str(self.tmp / "data"), "COLUMNS": "200", "NO_COLOR": "1"}
+            "SERIALPOS_USER": None,
+            "SERIALPOS_DB": None,
+            "SERIALPOS_CONFIG": None,
+            "SERIALPOS_STORE": None,
+            "XDG_CONFIG_HOME": str(self.tmp / "config"),
+            "XDG_DATA_HOME": str(self.tmp / "data"),
+            "COLUMNS": "200",
+            "NO_COLOR": "1",
+        }
         argv = ["--db", self.url] + (["--user", user] if user else []) + list(args)
         result = CliRunner().invoke(app, argv, env={**base, **(env or {})})
         shown = f"argv={argv}\nstdout={result.stdout!r}\nstderr={result.stderr!r}"
@@ -92,18 +114,47 @@ def test_picklist_writes_the_pdf(shop: Shop, tmp_path: Path) -> None:
     done = shop.run("print", "picklist", "--store", "S1", "--out", str(out))
     assert done.stdout.strip() == f"wrote {out}: 3 lines from 2 orders, 1 page"
     text = pdf_text(out)
-    for expected in ("Pick list", "S1 Main Street", "by sam", "page 1 of 1",
-                     shop.delivery.order, shop.pickup.order, IMEI[0], "serial to scan", "Cable"):
+    for expected in (
+        "Pick list",
+        "S1 Main Street",
+        "by sam",
+        "page 1 of 1",
+        shop.delivery.order,
+        shop.pickup.order,
+        IMEI[0],
+        "serial to scan",
+        "Cable",
+    ):
         assert expected in text, expected
 
     # one order, repeated option; then a day and a delivery mode
-    shop.run("print", "picklist", "--store", "S1", "--order", shop.pickup.order,
-             "--order", shop.pickup.order, "--out", str(out))
+    shop.run(
+        "print",
+        "picklist",
+        "--store",
+        "S1",
+        "--order",
+        shop.pickup.order,
+        "--order",
+        shop.pickup.order,
+        "--out",
+        str(out),
+    )
     text = pdf_text(out)
     assert shop.pickup.order in text and shop.delivery.order not in text
     assert "1 line, 1 unit from 1 order; 1 serial to scan" in text
-    shop.run("print", "picklist", "--store", "S1", "--date", shop.day, "--delivery",
-             "delivery", "--out", str(out))
+    shop.run(
+        "print",
+        "picklist",
+        "--store",
+        "S1",
+        "--date",
+        shop.day,
+        "--delivery",
+        "delivery",
+        "--out",
+        str(out),
+    )
     text = pdf_text(out)
     assert shop.delivery.order in text and shop.pickup.order not in text
 
@@ -128,16 +179,28 @@ def test_store_from_the_terminal_config(shop: Shop, tmp_path: Path) -> None:
 
 def test_runsheet_writes_the_pdf(shop: Shop, tmp_path: Path) -> None:
     out = tmp_path / "run.pdf"
-    done = shop.run("print", "runsheet", "--store", "S1", "--date", shop.day, "--out",
-                    str(out), user="max")
+    done = shop.run(
+        "print", "runsheet", "--store", "S1", "--date", shop.day, "--out", str(out), user="max"
+    )
     assert done.stdout.strip() == f"wrote {out}: 2 items from 1 order, 1 page"
     text = pdf_text(out)
-    for expected in ("Run sheet", "Ann Lee", "555-0100", "12 Quay Street", IMEI[0], "Cable",
-                     shop.delivery.order, "To collect", "Received by (name)", "by max"):
+    for expected in (
+        "Run sheet",
+        "Ann Lee",
+        "555-0100",
+        "12 Quay Street",
+        IMEI[0],
+        "Cable",
+        shop.delivery.order,
+        "To collect",
+        "Received by (name)",
+        "by max",
+    ):
         assert expected in text, expected
     assert shop.pickup.order not in text
-    empty = shop.run("print", "runsheet", "--store", "S1", "--date", "2001-01-01", "--out",
-                     str(out), user="max")
+    empty = shop.run(
+        "print", "runsheet", "--store", "S1", "--date", "2001-01-01", "--out", str(out), user="max"
+    )
     assert empty.stdout.strip() == f"wrote {out}: nothing to deliver"
     assert "Nothing to deliver" in pdf_text(out)
 
@@ -145,25 +208,50 @@ def test_runsheet_writes_the_pdf(shop: Shop, tmp_path: Path) -> None:
     assert "the day it was opened" in " ".join(helped.stdout.split())
 
 
-@pytest.mark.parametrize(("args", "user", "message"), [
-    (["picklist", "--store", "S9"], "sam", "error: there is no store 'S9'"),
-    (["runsheet", "--store", "S9", "--date", "2026-01-02"], "max",
-     "error: there is no store 'S9'"),
-    (["picklist", "--store", "S1", "--date", "2026-02-30"], "sam",
-     "error: '2026-02-30' is not a date: write it as YYYY-MM-DD"),
-    (["runsheet", "--store", "S1", "--date", "31/01/2026"], "max",
-     "error: '31/01/2026' is not a date: write it as YYYY-MM-DD"),
-    (["picklist", "--store", "S1", "--order", "S1-999999"], "sam",
-     "error: there is no order 'S1-999999'"),
-    (["picklist", "--store", "S1", "--delivery", "drone"], "sam",
-     "error: delivery mode 'drone' is not one of cash_and_carry, pickup, delivery"),
-    (["picklist", "--store", "S1"], "cam",
-     "error: cam (cashier) may not receive or move stock"),
-    (["runsheet", "--store", "S1", "--date", "2026-01-02"], "sam",
-     "error: sam (stockroom) may not run reports"),
-])
-def test_refusals_leave_no_file(shop: Shop, tmp_path: Path, args: list[str], user: str,
-                                message: str) -> None:
+@pytest.mark.parametrize(
+    ("args", "user", "message"),
+    [
+        (["picklist", "--store", "S9"], "sam", "error: there is no store 'S9'"),
+        (
+            ["runsheet", "--store", "S9", "--date", "2026-01-02"],
+            "max",
+            "error: there is no store 'S9'",
+        ),
+        (
+            ["picklist", "--store", "S1", "--date", "2026-02-30"],
+            "sam",
+            "error: '2026-02-30' is not a date: write it as YYYY-MM-DD",
+        ),
+        (
+            ["runsheet", "--store", "S1", "--date", "31/01/2026"],
+            "max",
+            "error: '31/01/2026' is not a date: write it as YYYY-MM-DD",
+        ),
+        (
+            ["picklist", "--store", "S1", "--order", "S1-999999"],
+            "sam",
+            "error: there is no order 'S1-999999'",
+        ),
+        (
+            ["picklist", "--store", "S1", "--delivery", "drone"],
+            "sam",
+            "error: delivery mode 'drone' is not one of cash_and_carry, pickup, delivery",
+        ),
+        (
+            ["picklist", "--store", "S1"],
+            "cam",
+            "error: cam (cashier) may not receive or move stock",
+        ),
+        (
+            ["runsheet", "--store", "S1", "--date", "2026-01-02"],
+            "sam",
+            "error: sam (stockroom) may not run reports",
+        ),
+    ],
+)
+def test_refusals_leave_no_file(
+    shop: Shop, tmp_path: Path, args: list[str], user: str, message: str
+) -> None:
     out = tmp_path / "doc.pdf"
     refused = shop.run("print", *args, "--out", str(out), user=user, code=1)
     assert refused.stderr.startswith(message), refused.stderr
@@ -173,16 +261,18 @@ def test_refusals_leave_no_file(shop: Shop, tmp_path: Path, args: list[str], use
 def test_an_existing_file_is_untouched_by_a_refusal(shop: Shop, tmp_path: Path) -> None:
     out = tmp_path / "pick.pdf"
     out.write_bytes(b"yesterday")
-    shop.run("print", "picklist", "--store", "S1", "--order", "S1-999999", "--out", str(out),
-             code=1)
+    shop.run(
+        "print", "picklist", "--store", "S1", "--order", "S1-999999", "--out", str(out), code=1
+    )
     assert out.read_bytes() == b"yesterday"
 
 
 def test_unwritable_output_paths(shop: Shop, tmp_path: Path) -> None:
     nowhere = tmp_path / "no-such-folder" / "pick.pdf"
     refused = shop.run("print", "picklist", "--store", "S1", "--out", str(nowhere), code=1)
-    assert refused.stderr == (f"error: cannot write {nowhere}: the folder {nowhere.parent} "
-                              "does not exist\n")
+    assert refused.stderr == (
+        f"error: cannot write {nowhere}: the folder {nowhere.parent} does not exist\n"
+    )
     folder = tmp_path / "a-folder"
     folder.mkdir()
     refused = shop.run("print", "picklist", "--store", "S1", "--out", str(folder), code=1)
@@ -204,22 +294,47 @@ def test_disk_full_mid_write_leaves_nothing(tmp_path: Path) -> None:
     migrate.upgrade(db)
     stores.add_store(db, SYSTEM, "S1", "Main Street")
     users.add_user(db, None, "ada", "admin", "1234")
-    products.create_product(db, SYSTEM, sku="PH1", name="Phone with a long name to print",
-                            price=Decimal("100"), serial_mode="required")
+    products.create_product(
+        db,
+        SYSTEM,
+        sku="PH1",
+        name="Phone with a long name to print",
+        price=Decimal("100"),
+        serial_mode="required",
+    )
     serials = [f"BIG-SERIAL-{i:06d}" for i in range(900)]
     ledger.move(db, SYSTEM, Action.RECEIVE, store="S1", sku="PH1", serials=serials)
     for start in range(0, 900, 450):
-        orders.create_order(db, SYSTEM, "S1", "special_order", "pickup",
-                            lines=[NewLine("PH1", s) for s in serials[start:start + 450]])
+        orders.create_order(
+            db,
+            SYSTEM,
+            "S1",
+            "special_order",
+            "pickup",
+            lines=[NewLine("PH1", s) for s in serials[start : start + 450]],
+        )
     db.dispose()
     out = tmp_path / "out" / "pick.pdf"
     out.parent.mkdir()
-    env = {**os.environ, "SERIALPOS_DB": url, "SERIALPOS_USER": "ada",
-           "XDG_CONFIG_HOME": str(tmp_path / "config"), "XDG_DATA_HOME": str(tmp_path / "d")}
-    argv = [sys.executable, "-m", "serialpos", "print", "picklist", "--store", "S1",
-            "--out", str(out)]
-    whole = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=300,
-                           check=False)
+    env = {
+        **os.environ,
+        "SERIALPOS_DB": url,
+        "SERIALPOS_USER": "ada",
+        "XDG_CONFIG_HOME": str(tmp_path / "config"),
+        "XDG_DATA_HOME": str(tmp_path / "d"),
+    }
+    argv = [
+        sys.executable,
+        "-m",
+        "serialpos",
+        "print",
+        "picklist",
+        "--store",
+        "S1",
+        "--out",
+        str(out),
+    ]
+    whole = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=300, check=False)
     assert whole.returncode == 0, whole.stderr
     size = out.stat().st_size
     out.unlink()
@@ -230,8 +345,15 @@ def test_disk_full_mid_write_leaves_nothing(tmp_path: Path) -> None:
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a failed write, not a killed process
         resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
 
-    full = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=300,
-                          check=False, preexec_fn=small_disk)
+    full = subprocess.run(
+        argv,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        preexec_fn=small_disk,
+    )
     assert full.returncode == 1, (full.stdout, full.stderr)
     assert full.stderr == f"error: cannot write {out}: File too large\n"
     assert list(out.parent.iterdir()) == []

@@ -22,8 +22,13 @@ def cli(tmp_path: Path) -> list[str]:
     return options
 
 
-def run(options: list[str], *args: str, code: int = 0, stdin: str | bytes | None = None,
-        user: str | None = None) -> Result:
+def run(
+    options: list[str],
+    *args: str,
+    code: int = 0,
+    stdin: str | bytes | None = None,
+    user: str | None = None,
+) -> Result:
     who = ["--user", user] if user else []
     result = CliRunner().invoke(app, [*options, *who, *args], input=stdin)
     assert result.exit_code == code, (result.stdout, result.stderr, result.exception)
@@ -33,20 +38,23 @@ def run(options: list[str], *args: str, code: int = 0, stdin: str | bytes | None
 def test_import_feed_then_mass_upload(cli: list[str]) -> None:
     result = run(cli, "products", "import", str(DATA / "sample_product_feed.csv"), user="ada")
     assert result.stdout.strip() == (
-        "imported 4 product(s) from the product feed: 4 created, 0 updated, 0 unchanged")
+        "imported 4 product(s) from the product feed: 4 created, 0 updated, 0 unchanged"
+    )
     assert result.stderr == ""
-    result = run(cli, "products", "import", str(DATA / "demo_products.csv"), "--json",
-                 user="ada")
-    assert result.stdout.strip() == ('{"format": "mass_upload", "created": 12, "updated": 0, '
-                                     '"unchanged": 0, "warnings": []}')
+    result = run(cli, "products", "import", str(DATA / "demo_products.csv"), "--json", user="ada")
+    assert result.stdout.strip() == (
+        '{"format": "mass_upload", "created": 12, "updated": 0, "unchanged": 0, "warnings": []}'
+    )
     shown = run(cli, "products", "show", "PH-ORB9", "--json").stdout
     assert '"serial_mode": "required"' in shown and '"05012345000114"' in shown
 
 
 def test_bad_upload_lists_every_problem_and_exits_1(cli: list[str], tmp_path: Path) -> None:
     bad = tmp_path / "bad.csv"
-    bad.write_text("SKU,Name,Price,SerialNumberRequired,Colour\r\n"
-                   "A,Phone,abc,true,red\r\n\r\nB,,1.00,perhaps,blue\r\nA,Again,1,no,\r\n")
+    bad.write_text(
+        "SKU,Name,Price,SerialNumberRequired,Colour\r\n"
+        "A,Phone,abc,true,red\r\n\r\nB,,1.00,perhaps,blue\r\nA,Again,1,no,\r\n"
+    )
     result = run(cli, "products", "import", str(bad), user="ada", code=1)
     assert result.stdout == ""
     assert result.stderr.splitlines() == [
@@ -78,8 +86,15 @@ def test_file_problems(cli: list[str], tmp_path: Path) -> None:
 
 
 def test_control_characters_are_shown_not_sent_to_the_terminal(cli: list[str]) -> None:
-    result = run(cli, "products", "import", "-", user="ada", code=1,
-                 stdin=f"{MASS}A,Evil\x1b[2Jname,1,Required\n")
+    result = run(
+        cli,
+        "products",
+        "import",
+        "-",
+        user="ada",
+        code=1,
+        stdin=f"{MASS}A,Evil\x1b[2Jname,1,Required\n",
+    )
     assert "\x1b" not in result.stderr
     assert "row 2, Name: 'Evil\\x1b[2Jname' contains control characters" in result.stderr
 
@@ -99,8 +114,10 @@ def test_export_then_import_round_trip(cli: list[str], tmp_path: Path) -> None:
     result = run(cli, "products", "export", str(out))
     assert " ".join(result.stdout.split()) == f"wrote 15 product(s) to {out}"  # Rich wraps
     data = out.read_bytes()
-    assert data.startswith(b"\xef\xbb\xbfSKU,Name,Price,Serial Number Option,Barcode,TaxRate,"
-                           b"SerialFormat,WarrantyMonths,Bin,PackageType,Components\r\nAC-BAG,")
+    assert data.startswith(
+        b"\xef\xbb\xbfSKU,Name,Price,Serial Number Option,Barcode,TaxRate,"
+        b"SerialFormat,WarrantyMonths,Bin,PackageType,Components\r\nAC-BAG,"
+    )
 
     stdout = run(cli, "products", "export", "-").stdout_bytes
     assert stdout == data[3:]  # the same CSV, without the BOM for pipes
@@ -115,13 +132,21 @@ def test_serials_off_is_refused_while_units_are_live(cli: list[str]) -> None:
     """Issue 10, case 8: `products set SKU --serial-mode disabled` names the live units."""
     run(cli, "products", "import", str(DATA / "demo_products.csv"), user="ada")
     run(cli, "store", "add", "S1", "Main Street", user="ada")
-    run(cli, "apply", "-", user="ada",
+    run(
+        cli,
+        "apply",
+        "-",
+        user="ada",
         stdin='{"op": "receive", "store": "S1", "sku": "PH-AUR15", '
-              '"serials": ["356938035643809", "490154203237518"]}\n')
-    refused = run(cli, "products", "set", "PH-AUR15", "--serial-mode", "disabled", user="ada",
-                  code=1)
+        '"serials": ["356938035643809", "490154203237518"]}\n',
+    )
+    refused = run(
+        cli, "products", "set", "PH-AUR15", "--serial-mode", "disabled", user="ada", code=1
+    )
     assert refused.stdout == ""
-    assert "cannot switch serials off while units with serials are live (PH-AUR15: 2 units " \
-           "(2 in stock at S1))" in refused.stderr
+    assert (
+        "cannot switch serials off while units with serials are live (PH-AUR15: 2 units "
+        "(2 in stock at S1))" in refused.stderr
+    )
     shown = run(cli, "products", "show", "PH-AUR15", "--json").stdout
     assert '"serial_mode": "required"' in shown

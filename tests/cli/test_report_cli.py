@@ -36,30 +36,45 @@ def shop(tmp_path: Path) -> dict[str, str]:
     stores.add_store(db, SYSTEM, "S2", "Harbour Mall")
     users.add_user(db, None, "max", "manager", "2222")
     users.add_user(db, SYSTEM, "cam", "cashier", "3333")
-    products.create_product(db, SYSTEM, sku="PH1", name="Phone", price=Decimal("100"),
-                            serial_mode="required")
+    products.create_product(
+        db, SYSTEM, sku="PH1", name="Phone", price=Decimal("100"), serial_mode="required"
+    )
     products.create_product(db, SYSTEM, sku="CB1", name="Cable, USB-C", price=Decimal("9.50"))
     ledger.move(db, SYSTEM, Action.RECEIVE, store="S1", sku="PH1", serials=["SN-1", "SN-2"])
     ledger.move(db, SYSTEM, Action.RECEIVE, store="S2", sku="PH1", serials=["SN-9"])
     ledger.move(db, SYSTEM, Action.RECEIVE, store="S1", sku="CB1", quantity=5)
-    first, _ = orders.create_order(db, SYSTEM, "S1", lines=[
-        orders.NewLine("PH1", "SN-1"), orders.NewLine("CB1", quantity=2)])
+    first, _ = orders.create_order(
+        db, SYSTEM, "S1", lines=[orders.NewLine("PH1", "SN-1"), orders.NewLine("CB1", quantity=2)]
+    )
     invoice = orders.fulfil(db, SYSTEM, first.order, settle_in="cash").invoice
-    second, _ = orders.create_order(db, SYSTEM, "S2", "layby", "pickup",
-                                    lines=[orders.NewLine("PH1", "SN-9")])
+    second, _ = orders.create_order(
+        db, SYSTEM, "S2", "layby", "pickup", lines=[orders.NewLine("PH1", "SN-9")]
+    )
     invoice2 = orders.fulfil(db, SYSTEM, second.order, settle_in="card").invoice
-    waiting, lines = orders.create_order(db, SYSTEM, "S1", "special_order",
-                                         lines=[orders.NewLine("PH1")])
+    waiting, lines = orders.create_order(
+        db, SYSTEM, "S1", "special_order", lines=[orders.NewLine("PH1")]
+    )
     db.dispose()
-    return {"url": url, "invoice": invoice, "invoice2": invoice2, "waiting": waiting.order,
-            "line": str(lines[0])}
+    return {
+        "url": url,
+        "invoice": invoice,
+        "invoice2": invoice2,
+        "waiting": waiting.order,
+        "line": str(lines[0]),
+    }
 
 
-def _run(tmp_path: Path, url: str, *args: str, user: str | None = "max",
-         columns: int = 250) -> Any:
-    env = {"SERIALPOS_USER": user, "SERIALPOS_DB": None, "SERIALPOS_CONFIG": None,
-           "XDG_CONFIG_HOME": str(tmp_path / "config"), "XDG_DATA_HOME": str(tmp_path / "data"),
-           "COLUMNS": str(columns), "NO_COLOR": "1", "PATH": os.environ.get("PATH", "")}
+def _run(tmp_path: Path, url: str, *args: str, user: str | None = "max", columns: int = 250) -> Any:
+    env = {
+        "SERIALPOS_USER": user,
+        "SERIALPOS_DB": None,
+        "SERIALPOS_CONFIG": None,
+        "XDG_CONFIG_HOME": str(tmp_path / "config"),
+        "XDG_DATA_HOME": str(tmp_path / "data"),
+        "COLUMNS": str(columns),
+        "NO_COLOR": "1",
+        "PATH": os.environ.get("PATH", ""),
+    }
     result = CliRunner().invoke(app, ["--db", url, "report", *args], env=env)
     assert "Traceback" not in result.output
     return result
@@ -71,8 +86,7 @@ def test_sales_table_with_totals(tmp_path: Path, shop: dict[str, str]) -> None:
     lines = result.stdout.splitlines()
     for column in ("Invoice", "Serial Number", "Sale Type", "Delivery Mode"):
         assert column in result.stdout
-    assert any(shop["invoice"] in ln and "SN-1" in ln and "Cash and Carry" in ln
-               for ln in lines)
+    assert any(shop["invoice"] in ln and "SN-1" in ln and "Cash and Carry" in ln for ln in lines)
     assert any("SN-9" in ln and "Lay-by" in ln and "Pickup Later" in ln for ln in lines)
     total = next(ln for ln in lines if ln.strip("│ ").startswith("Total"))
     assert "4" in total.split() and "219.00" in total  # 1 + 2 + 1 units; 100 + 19 + 100
@@ -85,8 +99,7 @@ def test_sales_table_with_totals(tmp_path: Path, shop: dict[str, str]) -> None:
     assert nothing.exit_code == 0 and "no sales in this filter" in nothing.stdout
 
 
-def test_narrow_terminal_keeps_identifiers_whole(tmp_path: Path,
-                                                 shop: dict[str, str]) -> None:
+def test_narrow_terminal_keeps_identifiers_whole(tmp_path: Path, shop: dict[str, str]) -> None:
     """At 80 columns (SSH) less important columns go; invoice numbers and serials stay whole."""
     result = _run(tmp_path, shop["url"], "sales", columns=80)
     assert result.exit_code == 0, result.output
@@ -103,10 +116,21 @@ def test_sales_json_is_one_array(tmp_path: Path, shop: dict[str, str]) -> None:
         result = _run(tmp_path, shop["url"], *args, "--sku", "PH1")
         assert result.exit_code == 0, result.output
         rows = json.loads(result.stdout)
-        assert [(r["invoice"], r["sku"], r["serial"], r["quantity"], r["total"],
-                 r["sale_type"], r["delivery"]) for r in rows] == [
+        assert [
+            (
+                r["invoice"],
+                r["sku"],
+                r["serial"],
+                r["quantity"],
+                r["total"],
+                r["sale_type"],
+                r["delivery"],
+            )
+            for r in rows
+        ] == [
             (shop["invoice"], "PH1", "SN-1", 1, "100.00", "Sale", "Cash and Carry"),
-            (shop["invoice2"], "PH1", "SN-9", 1, "100.00", "Lay-by", "Pickup Later")]
+            (shop["invoice2"], "PH1", "SN-9", 1, "100.00", "Lay-by", "Pickup Later"),
+        ]
         assert rows[0]["date"].endswith("Z") and rows[0]["store"] == "S1"
 
 
@@ -115,27 +139,40 @@ def test_sales_detail_csv_to_stdout_and_file(tmp_path: Path, shop: dict[str, str
     assert result.exit_code == 0, result.output
     rows = list(csv.reader(io.StringIO(result.stdout, newline="")))
     assert rows[0] == list(SALES_DETAIL_COLUMNS)
-    assert [r[SALES_DETAIL_COLUMNS.index("Product")] for r in rows[1:]] == \
-        ["Phone", "Cable, USB-C", "Phone"]
+    assert [r[SALES_DETAIL_COLUMNS.index("Product")] for r in rows[1:]] == [
+        "Phone",
+        "Cable, USB-C",
+        "Phone",
+    ]
 
     out = tmp_path / "detail.csv"
     written = _run(tmp_path, shop["url"], "sales-detail", "--format", "csv", "--out", str(out))
     assert written.exit_code == 0 and "wrote 3 rows" in written.stdout
-    assert out.read_bytes().decode().replace("\r\n", "\n") == \
-        result.stdout.replace("\r\n", "\n")
+    assert out.read_bytes().decode().replace("\r\n", "\n") == result.stdout.replace("\r\n", "\n")
 
 
 def test_sales_detail_xlsx(tmp_path: Path, shop: dict[str, str]) -> None:
     out = tmp_path / "detail.xlsx"
-    result = _run(tmp_path, shop["url"], "sales-detail", "--format", "xlsx", "--out", str(out),
-                  "--store", "S1")
+    result = _run(
+        tmp_path,
+        shop["url"],
+        "sales-detail",
+        "--format",
+        "xlsx",
+        "--out",
+        str(out),
+        "--store",
+        "S1",
+    )
     assert result.exit_code == 0, result.output
     book = load_workbook(out, read_only=True)
     sheet = list(book.active.iter_rows(values_only=True))  # type: ignore[union-attr]
     assert sheet[0] == SALES_DETAIL_COLUMNS
     serial = SALES_DETAIL_COLUMNS.index("Serial Number")
-    assert [r[serial - 1:serial + 2] for r in sheet[1:]] == [
-        ("Sale", "SN-1", "Cash and Carry"), ("Sale", None, "Cash and Carry")]
+    assert [r[serial - 1 : serial + 2] for r in sheet[1:]] == [
+        ("Sale", "SN-1", "Cash and Carry"),
+        ("Sale", None, "Cash and Carry"),
+    ]
     book.close()
 
 
@@ -144,32 +181,45 @@ def test_fulfilment(tmp_path: Path, shop: dict[str, str]) -> None:
     assert table.exit_code == 0, table.output
     assert shop["waiting"] in table.stdout and "Special Order" in table.stdout
     rows = json.loads(_run(tmp_path, shop["url"], "fulfilment", "--json").stdout)
-    assert [(r["order"], r["line"], r["sku"], r["serial"], r["pending_serial"]) for r in rows] \
-        == [(shop["waiting"], int(shop["line"]), "PH1", None, True)]
-    assert _run(tmp_path, shop["url"], "fulfilment", "--json", "--store", "S2").stdout \
-        .strip() == "[]"
+    assert [(r["order"], r["line"], r["sku"], r["serial"], r["pending_serial"]) for r in rows] == [
+        (shop["waiting"], int(shop["line"]), "PH1", None, True)
+    ]
+    assert (
+        _run(tmp_path, shop["url"], "fulfilment", "--json", "--store", "S2").stdout.strip() == "[]"
+    )
     out = tmp_path / "waiting.xlsx"
-    assert _run(tmp_path, shop["url"], "fulfilment", "--format", "xlsx", "--out", str(out)) \
-        .exit_code == 0
-    sheet = list(load_workbook(out, read_only=True).active.iter_rows(  # type: ignore[union-attr]
-        values_only=True))
+    assert (
+        _run(tmp_path, shop["url"], "fulfilment", "--format", "xlsx", "--out", str(out)).exit_code
+        == 0
+    )
+    sheet = list(
+        load_workbook(out, read_only=True).active.iter_rows(  # type: ignore[union-attr]
+            values_only=True
+        )
+    )
     assert sheet[0] == FULFILMENT_COLUMNS and sheet[1][0] == shop["waiting"]
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["sales", "--from", "2026-11-30", "--to", "2026-11-01"],
-     "error: the date range is the wrong way round: 2026-11-30 is after 2026-11-01"),
-    (["sales", "--from", "30/11/2026"], "error: --from '30/11/2026' is not a date"),
-    (["sales", "--to", "2026-02-30"], "error: --to '2026-02-30' is not a date"),
-    (["sales-detail", "--store", "S9"], "error: there is no store 'S9'"),
-    (["fulfilment", "--sku", "NOPE"], "error: there is no product with SKU 'NOPE'"),
-    (["sales", "--format", "pdf"], "error: --format 'pdf' is not one of"),
-    (["sales", "--format", "xlsx"], "error: an XLSX workbook is written to a file"),
-    (["sales", "--json", "--format", "csv"], "error: --json and --format csv"),
-    (["sales", "--pending-serial"], "error: --pending-serial is for the fulfilment report"),
-])
-def test_bad_input_is_one_line(tmp_path: Path, shop: dict[str, str], args: list[str],
-                               message: str) -> None:
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["sales", "--from", "2026-11-30", "--to", "2026-11-01"],
+            "error: the date range is the wrong way round: 2026-11-30 is after 2026-11-01",
+        ),
+        (["sales", "--from", "30/11/2026"], "error: --from '30/11/2026' is not a date"),
+        (["sales", "--to", "2026-02-30"], "error: --to '2026-02-30' is not a date"),
+        (["sales-detail", "--store", "S9"], "error: there is no store 'S9'"),
+        (["fulfilment", "--sku", "NOPE"], "error: there is no product with SKU 'NOPE'"),
+        (["sales", "--format", "pdf"], "error: --format 'pdf' is not one of"),
+        (["sales", "--format", "xlsx"], "error: an XLSX workbook is written to a file"),
+        (["sales", "--json", "--format", "csv"], "error: --json and --format csv"),
+        (["sales", "--pending-serial"], "error: --pending-serial is for the fulfilment report"),
+    ],
+)
+def test_bad_input_is_one_line(
+    tmp_path: Path, shop: dict[str, str], args: list[str], message: str
+) -> None:
     result = _run(tmp_path, shop["url"], *args)
     assert result.exit_code == 1
     assert result.stderr.startswith(message) and result.stderr.count("\n") == 1
@@ -178,8 +228,17 @@ def test_bad_input_is_one_line(tmp_path: Path, shop: dict[str, str], args: list[
 def test_bad_filter_with_out_leaves_no_file(tmp_path: Path, shop: dict[str, str]) -> None:
     for fmt in ("csv", "xlsx", "json"):
         out = tmp_path / f"out.{fmt}"
-        result = _run(tmp_path, shop["url"], "sales-detail", "--format", fmt, "--out", str(out),
-                      "--sku", "NOPE")
+        result = _run(
+            tmp_path,
+            shop["url"],
+            "sales-detail",
+            "--format",
+            fmt,
+            "--out",
+            str(out),
+            "--sku",
+            "NOPE",
+        )
         assert result.exit_code == 1 and not out.exists()
     assert [p.name for p in tmp_path.iterdir() if "out." in p.name] == []
 
@@ -192,11 +251,11 @@ def test_unwritable_path(tmp_path: Path, shop: dict[str, str]) -> None:
     assert not out.parent.exists()
 
 
-def test_full_disk_mid_export(tmp_path: Path, shop: dict[str, str],
-                              monkeypatch: pytest.MonkeyPatch) -> None:
+def test_full_disk_mid_export(
+    tmp_path: Path, shop: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The disk fills after the first row: one clear line, exit 1, nothing left behind."""
     import csv as csv_module
-
 
     real_writer = csv_module.writer
 
@@ -217,8 +276,9 @@ def test_full_disk_mid_export(tmp_path: Path, shop: dict[str, str],
     out = tmp_path / "detail.csv"
     result = _run(tmp_path, shop["url"], "sales-detail", "--format", "csv", "--out", str(out))
     assert result.exit_code == 1
-    assert result.stderr == f"error: cannot write {out}: No space left on device\n", \
+    assert result.stderr == f"error: cannot write {out}: No space left on device\n", (
         result.exception
+    )
     assert [p.name for p in tmp_path.iterdir() if "detail" in p.name] == []
 
 
@@ -245,12 +305,16 @@ def test_a_reader_that_stops_early_is_no_error(tmp_path: Path, shop: dict[str, s
     import subprocess
     import sys
 
-    env = {**os.environ, "SERIALPOS_USER": "max", "SERIALPOS_DB": shop["url"],
-           "XDG_CONFIG_HOME": str(tmp_path / "config"), "XDG_DATA_HOME": str(tmp_path / "data")}
+    env = {
+        **os.environ,
+        "SERIALPOS_USER": "max",
+        "SERIALPOS_DB": shop["url"],
+        "XDG_CONFIG_HOME": str(tmp_path / "config"),
+        "XDG_DATA_HOME": str(tmp_path / "data"),
+    }
     env.pop("SERIALPOS_CONFIG", None)
     command = [sys.executable, "-m", "serialpos", "report", "sales-detail", "--format", "csv"]
-    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                          env=env) as proc:
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env) as proc:
         assert proc.stdout is not None and proc.stderr is not None
         proc.stdout.close()  # the reader is gone before the first row is written
         err = proc.stderr.read()

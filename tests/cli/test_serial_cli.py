@@ -34,11 +34,16 @@ def shop(tmp_path: Path) -> tuple[Cli, str, str]:
     db = cli.database()
     ada = users.actor_for(db, "ada", "t1")
     import_products_text(db, ada, CATALOGUE)
-    ledger.move(db, ada, Action.RECEIVE, store="S1", sku="PH1",
-                serials=[f"SN-{n:03d}" for n in range(1, 61)] + ["sn-lower"])
+    ledger.move(
+        db,
+        ada,
+        Action.RECEIVE,
+        store="S1",
+        sku="PH1",
+        serials=[f"SN-{n:03d}" for n in range(1, 61)] + ["sn-lower"],
+    )
     # Two makers' SN-001, both live: only with a manager's word (issue 10).
-    ledger.move(db, ada, Action.RECEIVE, store="S2", sku="DR1", serials=["SN-001"],
-                shared_by=ada)
+    ledger.move(db, ada, Action.RECEIVE, store="S2", sku="DR1", serials=["SN-001"], shared_by=ada)
     order = orders.open_order(db, ada, "S1").order
     orders.set_customer(db, ada, order, orders.Customer("Ann Buyer", "555-0101", None))
     orders.add_item(db, ada, order, sku="PH1")
@@ -62,8 +67,17 @@ def test_show_gains_warranty_and_timeline(shop: tuple[Cli, str, str]) -> None:
     assert "in_stock" in with_events and "t1" in with_events
 
     (card,) = cli.json("serial", "show", "SN-002")
-    assert {"sku", "serial", "state", "store", "product", "package", "components", "sale",
-            "events"} <= set(card)
+    assert {
+        "sku",
+        "serial",
+        "state",
+        "store",
+        "product",
+        "package",
+        "components",
+        "sale",
+        "events",
+    } <= set(card)
     assert card["sale"]["invoice"] == invoice
     assert card["customer"] == card["sale"]["customer"] == "Ann Buyer"  # who bought it
     assert card["warranty"]["state"] == "active"
@@ -71,7 +85,10 @@ def test_show_gains_warranty_and_timeline(shop: tuple[Cli, str, str]) -> None:
     assert card["warranty"]["sold_on"] == date.today().isoformat()
     assert card["warranty_months"] == 12
     assert [t["what"] for t in card["timeline"]] == [
-        "received into stock at S1", "put on a customer order at S1 (reserved)", "sold at S1"]
+        "received into stock at S1",
+        "put on a customer order at S1 (reserved)",
+        "sold at S1",
+    ]
     assert card["timeline"][2]["document"] == f"order {order} line 1"
 
 
@@ -88,13 +105,14 @@ def test_show_warranty_words_for_unsold_and_unset(shop: tuple[Cli, str, str]) ->
 def test_search_table(shop: tuple[Cli, str, str]) -> None:
     cli, _order, invoice = shop
     text = cli("serial", "search", "SN-00").stdout
-    for column in ("serial", "SKU", "product", "state", "store", "sold on", "invoice",
-                   "customer"):
+    for column in ("serial", "SKU", "product", "state", "store", "sold on", "invoice", "customer"):
         assert column in text
     lines = [ln for ln in text.splitlines() if "SN-002" in ln]
     assert len(lines) == 1
-    assert all(word in lines[0] for word in ("PH1", "sold", "S1", date.today().isoformat(),
-                                             invoice, "Ann Buyer"))
+    assert all(
+        word in lines[0]
+        for word in ("PH1", "sold", "S1", date.today().isoformat(), invoice, "Ann Buyer")
+    )
     assert "10 units" in text  # SN-001 twice (PH1 and DR1), SN-002..SN-009
     assert "sn-lower" not in text
 
@@ -110,7 +128,10 @@ def test_search_limit_and_truncation(shop: tuple[Cli, str, str]) -> None:
     assert "the first 3 units shown; more start with 'SN-'" in text
     sold = next(m for m in everything["matches"] if m["serial"] == "SN-002")
     assert (sold["customer"], sold["line_status"], sold["state"]) == (
-        "Ann Buyer", "fulfilled", "sold")
+        "Ann Buyer",
+        "fulfilled",
+        "sold",
+    )
     assert sold["sold_at"].endswith("Z")
 
 
@@ -119,22 +140,26 @@ def test_search_case_sensitive_and_nothing_found(shop: tuple[Cli, str, str]) -> 
     assert [m["serial"] for m in cli.json("serial", "search", "sn")["matches"]] == ["sn-lower"]
     refused = cli("serial", "search", "Sn", code=1)
     assert refused.stderr == "error: no serial starts with 'Sn' (serials are case-sensitive)\n"
-    as_json = cli.runner.invoke(app, ["--db", cli.url, "serial", "search", "XX",
-                                            "--json"], env=cli.env)
+    as_json = cli.runner.invoke(
+        app, ["--db", cli.url, "serial", "search", "XX", "--json"], env=cli.env
+    )
     assert as_json.exit_code == 1
     assert '"matches": []' in as_json.stdout
 
 
-@pytest.mark.parametrize(("args", "code", "words"), [
-    (["  "], 1, "type the start of a serial to search for"),
-    (["SN\x1b[31m"], 1, "contains control characters"),
-    (["SN", "--limit", "0"], 2, "'--limit': Input should be greater than or equal to 1"),
-    (["SN", "--limit", "10001"], 2,
-     "'--limit': Input should be less than or equal to 10000"),
-    (["SN", "--limit", "many"], 2, "'--limit': Input should be a valid integer"),
-])
-def test_search_bad_input(shop: tuple[Cli, str, str], args: list[str], code: int,
-                          words: str) -> None:
+@pytest.mark.parametrize(
+    ("args", "code", "words"),
+    [
+        (["  "], 1, "type the start of a serial to search for"),
+        (["SN\x1b[31m"], 1, "contains control characters"),
+        (["SN", "--limit", "0"], 2, "'--limit': Input should be greater than or equal to 1"),
+        (["SN", "--limit", "10001"], 2, "'--limit': Input should be less than or equal to 10000"),
+        (["SN", "--limit", "many"], 2, "'--limit': Input should be a valid integer"),
+    ],
+)
+def test_search_bad_input(
+    shop: tuple[Cli, str, str], args: list[str], code: int, words: str
+) -> None:
     cli, _order, _invoice = shop
     result = cli("serial", "search", *args, code=code)
     assert words in result.stderr

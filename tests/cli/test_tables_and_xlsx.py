@@ -24,8 +24,10 @@ def test_xlsx_columns_fit_their_content_and_dates_are_dates(tmp_path: Path) -> N
     path = tmp_path / "sales.xlsx"
     columns = ["Invoice", "Date", "Serial Number", "Total", "Product"]
     long_serial = "SN-" + "7" * 30
-    rows = [("INV-S01-000000123", WHEN, long_serial, Decimal("12345.60"), "x" * 200),
-            ("INV-1", WHEN, "S", Decimal("1.00"), "y")]
+    rows = [
+        ("INV-S01-000000123", WHEN, long_serial, Decimal("12345.60"), "x" * 200),
+        ("INV-1", WHEN, "S", Decimal("1.00"), "y"),
+    ]
     assert write_xlsx(path, columns, rows) == 2
     sheet = openpyxl.load_workbook(path).active
     assert sheet is not None
@@ -41,8 +43,13 @@ def test_xlsx_columns_fit_their_content_and_dates_are_dates(tmp_path: Path) -> N
 
 
 def _report(url: str, *args: str, columns: str | None) -> Result:
-    env = {"SERIALPOS_USER": "manager", "SERIALPOS_DB": None, "SERIALPOS_CONFIG": None,
-           "COLUMNS": columns, "NO_COLOR": "1"}
+    env = {
+        "SERIALPOS_USER": "manager",
+        "SERIALPOS_DB": None,
+        "SERIALPOS_CONFIG": None,
+        "COLUMNS": columns,
+        "NO_COLOR": "1",
+    }
     result = CliRunner().invoke(app, ["--db", url, "report", *args], env=env)
     assert result.exit_code == 0 and "Traceback" not in result.output, result.output
     return result
@@ -62,8 +69,11 @@ def test_cli_tables_at_80_columns_and_piped(tmp_path: Path) -> None:
     rows = [line for line in lines if line.startswith("INV-")]
     assert rows
     for row in rows:  # invoice, date and time, SKU, quantity, price, total: whole
-        assert re.match(r"INV-S0\d-\d{6} +\d{4}-\d\d-\d\d \d\d:\d\d +[A-Z]{2}-[A-Z0-9]+ +\d+ +"
-                        r"[\d.]+\.\d\d +[\d.]+\.\d\d", row), row
+        assert re.match(
+            r"INV-S0\d-\d{6} +\d{4}-\d\d-\d\d \d\d:\d\d +[A-Z]{2}-[A-Z0-9]+ +\d+ +"
+            r"[\d.]+\.\d\d +[\d.]+\.\d\d",
+            row,
+        ), row
     assert "…" not in narrow
     waiting = _report(url, "fulfilment", columns="80").stdout
     assert all(len(line) <= 80 for line in waiting.splitlines())

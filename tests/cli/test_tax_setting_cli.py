@@ -27,8 +27,9 @@ def test_prices_include_tax_is_a_chain_switch(tmp_path: Path) -> None:
     db = cli.database()
     assert get_chain_settings(db).prices_include_tax is True
     db.dispose()
-    refused = cli("settings", "set", "prices_include_tax", "on", "--store", "S1", user="ada",
-                  code=1)
+    refused = cli(
+        "settings", "set", "prices_include_tax", "on", "--store", "S1", user="ada", code=1
+    )
     assert "prices_include_tax is a chain setting: set it without --store" in refused.stderr
     refused = cli("settings", "set", "prices_include_tax", "sometimes", user="ada", code=1)
     assert "'sometimes' is not a yes/no value" in refused.stderr

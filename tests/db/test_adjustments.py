@@ -47,14 +47,21 @@ def qty(db: Database, store: str, sku: str) -> int:
     return sum(line.quantity for line in stock.stock_levels(db, store=store, sku=sku))
 
 
-def test_add_and_remove_units_and_quantities_in_one_document(shop: Database,
-                                                             outbox_folder: Path) -> None:
+def test_add_and_remove_units_and_quantities_in_one_document(
+    shop: Database, outbox_folder: Path
+) -> None:
     assert adjustments.check_unit(shop, "S1", "B9", "BIKE", add=True).serial == "B9"
     assert adjustments.check_unit(shop, "S1", "B1", None, add=False).sku == "BIKE"
     done = adjustments.adjust(
-        shop, BOSS, "S1", "count_correction", "shelf 4",
+        shop,
+        BOSS,
+        "S1",
+        "count_correction",
+        "shelf 4",
         add=[StockItem("BIKE", ("B9",)), StockItem("BELL", (), 2)],
-        remove=[StockItem("BIKE", ("B1", "B2"))], outbox=outbox_folder)
+        remove=[StockItem("BIKE", ("B1", "B2"))],
+        outbox=outbox_folder,
+    )
     assert done.number == "A-S1-000001" and done.reason == "count_correction: shelf 4"
     assert state(shop, "B9") == ("in_stock", "S1")
     assert state(shop, "B1") == ("written_off", "S1")
@@ -64,10 +71,12 @@ def test_add_and_remove_units_and_quantities_in_one_document(shop: Database,
     assert [r[:3] + r[4:] for r in rows[1:]] == [
         ["adjustment", "A-S1-000001", "S1", "mia", "BELL", "2", ""],
         ["adjustment", "A-S1-000001", "S1", "mia", "BIKE", "1", "B9"],
-        ["adjustment", "A-S1-000001", "S1", "mia", "BIKE", "-2", "B1|B2"]]
+        ["adjustment", "A-S1-000001", "S1", "mia", "BIKE", "-2", "B1|B2"],
+    ]
     # A written-off unit found again comes back with an adjustment.
-    again = adjustments.adjust(shop, BOSS, "S1", "found", None,
-                               add=[StockItem("BIKE", ("B1",))], outbox=outbox_folder)
+    again = adjustments.adjust(
+        shop, BOSS, "S1", "found", None, add=[StockItem("BIKE", ("B1",))], outbox=outbox_folder
+    )
     assert again.lines[0].quantity == 1 and state(shop, "B1") == ("in_stock", "S1")
     assert check_ledger(shop) == []
 
@@ -77,8 +86,15 @@ def test_a_stockroom_user_may_not_adjust(shop: Database, outbox_folder: Path) ->
     with pytest.raises(PermissionDenied, match="sam \\(stockroom\\) may not adjust stock"):
         adjustments.require_adjust(clerk)
     with pytest.raises(PermissionDenied, match="may not adjust stock"):
-        adjustments.adjust(shop, clerk, "S1", "lost", None,
-                           remove=[StockItem("BIKE", ("B1",))], outbox=outbox_folder)
+        adjustments.adjust(
+            shop,
+            clerk,
+            "S1",
+            "lost",
+            None,
+            remove=[StockItem("BIKE", ("B1",))],
+            outbox=outbox_folder,
+        )
     assert state(shop, "B1") == ("in_stock", "S1")
 
 
@@ -94,25 +110,42 @@ def test_removing_a_bare_serial_finds_its_own_product(shop: Database, admin: Act
         adjustments.check_unit(shop, "S1", "B1", "LOCK", add=True)
 
 
-@pytest.mark.parametrize(("add", "serial", "error", "words"), [
-    pytest.param(False, "B7", NotInStock, "serial B7 is in stock at S2, not at S1",
-                 id="remove_elsewhere"),
-    pytest.param(True, "B7", DuplicateSerial, r"serial B7 is already recorded \(in stock at S2\)",
-                 id="add_in_stock_elsewhere"),
-    pytest.param(False, "ZZ", NotInStock, "serial ZZ is not known to the ledger",
-                 id="remove_unknown"),
-    pytest.param(True, "B\x002", BadSerial, "contains control characters", id="garbage"),
-])
+@pytest.mark.parametrize(
+    ("add", "serial", "error", "words"),
+    [
+        pytest.param(
+            False, "B7", NotInStock, "serial B7 is in stock at S2, not at S1", id="remove_elsewhere"
+        ),
+        pytest.param(
+            True,
+            "B7",
+            DuplicateSerial,
+            r"serial B7 is already recorded \(in stock at S2\)",
+            id="add_in_stock_elsewhere",
+        ),
+        pytest.param(
+            False, "ZZ", NotInStock, "serial ZZ is not known to the ledger", id="remove_unknown"
+        ),
+        pytest.param(True, "B\x002", BadSerial, "contains control characters", id="garbage"),
+    ],
+)
 def test_a_refused_unit_refuses_the_whole_adjustment(
-        shop: Database, outbox_folder: Path, add: bool, serial: str,
-        error: type[Exception], words: str) -> None:
+    shop: Database, outbox_folder: Path, add: bool, serial: str, error: type[Exception], words: str
+) -> None:
     with pytest.raises(error, match=words):
         adjustments.check_unit(shop, "S1", serial, "BIKE", add=add)
     items = [StockItem("BIKE", (serial,))]
     with pytest.raises(error, match=words):
-        adjustments.adjust(shop, BOSS, "S1", "lost", None, add=items if add else (),
-                           remove=[StockItem("BIKE", ("B1",))] + ([] if add else items),
-                           outbox=outbox_folder)
+        adjustments.adjust(
+            shop,
+            BOSS,
+            "S1",
+            "lost",
+            None,
+            add=items if add else (),
+            remove=[StockItem("BIKE", ("B1",))] + ([] if add else items),
+            outbox=outbox_folder,
+        )
     assert state(shop, "B1") == ("in_stock", "S1")
     assert not (outbox_folder / "adjustment-A-S1-000001.csv").exists()
 
@@ -127,20 +160,23 @@ def test_reason_codes_and_notes(shop: Database, outbox_folder: Path) -> None:
         adjustments.adjust(shop, BOSS, "S1", "lost", None, outbox=outbox_folder)
     with pytest.raises(BadRequest, match="needs its product"):
         adjustments.check_unit(shop, "S1", "NEW1", None, add=True)
-    done = adjustments.adjust(shop, BOSS, "S1", "other", "dropped in the lift", remove=remove,
-                              outbox=outbox_folder)
+    done = adjustments.adjust(
+        shop, BOSS, "S1", "other", "dropped in the lift", remove=remove, outbox=outbox_folder
+    )
     assert done.reason == "other: dropped in the lift" and done.lines[0].quantity == -1
     assert qty(shop, "S1", "BELL") == 3
 
 
-def test_serialized_inventory_off_adjusts_quantities(shop: Database, admin: Actor,
-                                                     outbox_folder: Path) -> None:
+def test_serialized_inventory_off_adjusts_quantities(
+    shop: Database, admin: Actor, outbox_folder: Path
+) -> None:
     from serialpos.services import settings
 
     settings.set_setting(shop, admin, "serialized_inventory", "false", "S1")
     with pytest.raises(BadRequest, match="serialized inventory is off at S1: count BIKE"):
         adjustments.check_unit(shop, "S1", "B1", None, add=False)
-    done = adjustments.adjust(shop, BOSS, "S1", "theft", None,
-                              remove=[StockItem("BIKE", (), 1)], outbox=outbox_folder)
+    done = adjustments.adjust(
+        shop, BOSS, "S1", "theft", None, remove=[StockItem("BIKE", (), 1)], outbox=outbox_folder
+    )
     assert [(ln.sku, ln.quantity, ln.serials) for ln in done.lines] == [("BIKE", -1, ())]
     assert qty(shop, "S1", "BIKE") == 1

@@ -27,8 +27,9 @@ def shop(db: Database, admin: Actor) -> Database:
     products.create_product(db, admin, sku="PH1", name="Phone", serial_mode="required")
     products.create_product(db, admin, sku="OPT", name="Drill", serial_mode="optional")
     products.create_product(db, admin, sku="CAB", name="Cable", serial_mode="disabled")
-    products.create_product(db, admin, sku="IM", name="Handset", serial_mode="required",
-                            serial_format="imei")
+    products.create_product(
+        db, admin, sku="IM", name="Handset", serial_mode="required", serial_format="imei"
+    )
     return db
 
 
@@ -62,8 +63,9 @@ def qty(db: Database, store: str, sku: str) -> int:
 
 def events(db: Database) -> list[tuple[Any, ...]]:
     e = repo.event_t.c
-    q = sa.select(e.action, e.serial, e.quantity, e.document_type, e.document_id,
-                  e.document_line, e.reason).order_by(e.id)
+    q = sa.select(
+        e.action, e.serial, e.quantity, e.document_type, e.document_id, e.document_line, e.reason
+    ).order_by(e.id)
     return db.read(lambda conn: [tuple(row) for row in conn.execute(q)])
 
 
@@ -78,43 +80,139 @@ def receive(*serials: str, store: str = "S1", sku: str = "PH1") -> dict[str, Any
 # -- every operation --------------------------------------------------------------------------
 def test_serial_operations_each_apply_and_report_their_units(shop: Database, admin: Actor) -> None:
     results = run(
-        shop, admin,
-        {"op": "receive", "store": "S1", "sku": "PH1", "serials": ["A1", "A2", "A3", "A4"],
-         "id": "r-1", "document": "PO-7", "line": 1},
+        shop,
+        admin,
+        {
+            "op": "receive",
+            "store": "S1",
+            "sku": "PH1",
+            "serials": ["A1", "A2", "A3", "A4"],
+            "id": "r-1",
+            "document": "PO-7",
+            "line": 1,
+        },
         {"op": "sell", "store": "S1", "sku": "PH1", "serial": "A1", "document": "INV-1"},
         {"op": "return", "store": "S2", "sku": "PH1", "serial": "A1", "reason": "unwanted"},
         {"op": "sell", "store": "S1", "sku": "PH1", "serial": "A2"},
         {"op": "return", "store": "S1", "sku": "PH1", "serial": "A2", "damaged": True},
-        {"op": "transfer_out", "store": "S1", "sku": "PH1", "serial": "A3", "to": "S2",
-         "transfer": "T-1"},
-        {"op": "transfer_in", "store": "S2", "sku": "PH1", "serial": "A3", "transfer": "T-1",
-         "line": "2"},
+        {
+            "op": "transfer_out",
+            "store": "S1",
+            "sku": "PH1",
+            "serial": "A3",
+            "to": "S2",
+            "transfer": "T-1",
+        },
+        {
+            "op": "transfer_in",
+            "store": "S2",
+            "sku": "PH1",
+            "serial": "A3",
+            "transfer": "T-1",
+            "line": "2",
+        },
         {"op": "rtv", "store": "S1", "sku": "PH1", "serials": ["A4"], "reason": "faulty"},
         {"op": "adjust", "store": "S1", "sku": "PH1", "add": ["A2", "N1"], "reason": "found"},
         {"op": "adjust", "store": "S1", "sku": "PH1", "remove": ["N1"], "reason": "stolen"},
     )
     assert results == [
-        {"ok": True, "line": 1, "id": "r-1", "op": "receive", "store": "S1", "sku": "PH1",
-         "quantity": 4, "units": [unit(s, None, "in_stock") for s in ("A1", "A2", "A3", "A4")]},
+        {
+            "ok": True,
+            "line": 1,
+            "id": "r-1",
+            "op": "receive",
+            "store": "S1",
+            "sku": "PH1",
+            "quantity": 4,
+            "units": [unit(s, None, "in_stock") for s in ("A1", "A2", "A3", "A4")],
+        },
         # A sale is invoiced as at the counter (issue 10, case 9): its order and invoice.
-        {"ok": True, "line": 2, "op": "sell", "store": "S1", "sku": "PH1", "order": "S1-000001",
-         "invoice": "INV-S1-000001", "quantity": -1, "units": [unit("A1", "in_stock", "sold")]},
-        {"ok": True, "line": 3, "op": "return", "store": "S2", "sku": "PH1", "quantity": 1,
-         "units": [unit("A1", "sold", "in_stock")]},
-        {"ok": True, "line": 4, "op": "sell", "store": "S1", "sku": "PH1", "order": "S1-000002",
-         "invoice": "INV-S1-000002", "quantity": -1, "units": [unit("A2", "in_stock", "sold")]},
-        {"ok": True, "line": 5, "op": "return", "store": "S1", "sku": "PH1", "quantity": 0,
-         "units": [unit("A2", "sold", "written_off")]},
-        {"ok": True, "line": 6, "op": "transfer_out", "store": "S1", "sku": "PH1", "to": "S2",
-         "quantity": -1, "units": [unit("A3", "in_stock", "in_transit")]},
-        {"ok": True, "line": 7, "op": "transfer_in", "store": "S2", "sku": "PH1", "quantity": 1,
-         "units": [unit("A3", "in_transit", "in_stock")]},
-        {"ok": True, "line": 8, "op": "rtv", "store": "S1", "sku": "PH1", "quantity": -1,
-         "units": [unit("A4", "in_stock", "returned_to_vendor")]},
-        {"ok": True, "line": 9, "op": "adjust", "store": "S1", "sku": "PH1", "quantity": 2,
-         "units": [unit("A2", "written_off", "in_stock"), unit("N1", None, "in_stock")]},
-        {"ok": True, "line": 10, "op": "adjust", "store": "S1", "sku": "PH1", "quantity": -1,
-         "units": [unit("N1", "in_stock", "written_off")]},
+        {
+            "ok": True,
+            "line": 2,
+            "op": "sell",
+            "store": "S1",
+            "sku": "PH1",
+            "order": "S1-000001",
+            "invoice": "INV-S1-000001",
+            "quantity": -1,
+            "units": [unit("A1", "in_stock", "sold")],
+        },
+        {
+            "ok": True,
+            "line": 3,
+            "op": "return",
+            "store": "S2",
+            "sku": "PH1",
+            "quantity": 1,
+            "units": [unit("A1", "sold", "in_stock")],
+        },
+        {
+            "ok": True,
+            "line": 4,
+            "op": "sell",
+            "store": "S1",
+            "sku": "PH1",
+            "order": "S1-000002",
+            "invoice": "INV-S1-000002",
+            "quantity": -1,
+            "units": [unit("A2", "in_stock", "sold")],
+        },
+        {
+            "ok": True,
+            "line": 5,
+            "op": "return",
+            "store": "S1",
+            "sku": "PH1",
+            "quantity": 0,
+            "units": [unit("A2", "sold", "written_off")],
+        },
+        {
+            "ok": True,
+            "line": 6,
+            "op": "transfer_out",
+            "store": "S1",
+            "sku": "PH1",
+            "to": "S2",
+            "quantity": -1,
+            "units": [unit("A3", "in_stock", "in_transit")],
+        },
+        {
+            "ok": True,
+            "line": 7,
+            "op": "transfer_in",
+            "store": "S2",
+            "sku": "PH1",
+            "quantity": 1,
+            "units": [unit("A3", "in_transit", "in_stock")],
+        },
+        {
+            "ok": True,
+            "line": 8,
+            "op": "rtv",
+            "store": "S1",
+            "sku": "PH1",
+            "quantity": -1,
+            "units": [unit("A4", "in_stock", "returned_to_vendor")],
+        },
+        {
+            "ok": True,
+            "line": 9,
+            "op": "adjust",
+            "store": "S1",
+            "sku": "PH1",
+            "quantity": 2,
+            "units": [unit("A2", "written_off", "in_stock"), unit("N1", None, "in_stock")],
+        },
+        {
+            "ok": True,
+            "line": 10,
+            "op": "adjust",
+            "store": "S1",
+            "sku": "PH1",
+            "quantity": -1,
+            "units": [unit("N1", "in_stock", "written_off")],
+        },
     ]
     assert where(shop, "A1") == ("in_stock", "S2")
     assert where(shop, "A2") == ("in_stock", "S1")
@@ -136,13 +234,20 @@ def test_serial_operations_each_apply_and_report_their_units(shop: Database, adm
 
 def test_quantity_operations_for_products_without_serials(shop: Database, admin: Actor) -> None:
     results = run(
-        shop, admin,
+        shop,
+        admin,
         {"op": "receive", "store": "S1", "sku": "CAB", "quantity": 10, "document": "PO-8"},
         {"op": "sell", "store": "S1", "sku": "CAB"},
         {"op": "sell", "store": "S1", "sku": "CAB", "quantity": 2},
         {"op": "return", "store": "S1", "sku": "CAB", "quantity": 1},
-        {"op": "transfer_out", "store": "S1", "sku": "CAB", "quantity": 3, "to": "S2",
-         "document": "T-2"},
+        {
+            "op": "transfer_out",
+            "store": "S1",
+            "sku": "CAB",
+            "quantity": 3,
+            "to": "S2",
+            "document": "T-2",
+        },
         {"op": "transfer_in", "store": "S2", "sku": "CAB", "quantity": 3, "document": "T-2"},
         {"op": "rtv", "store": "S1", "sku": "CAB", "quantity": 1},
         {"op": "adjust", "store": "S1", "sku": "CAB", "quantity": -2, "reason": "broken"},
@@ -166,14 +271,21 @@ def test_quantity_operations_for_products_without_serials(shop: Database, admin:
     assert check_ledger(shop) == []
 
 
-def test_optional_serial_product_takes_serials_or_a_quantity(shop: Database,
-                                                             admin: Actor) -> None:
-    results = run(shop, admin, receive("D1", sku="OPT"),
-                  {"op": "receive", "store": "S1", "sku": "OPT", "quantity": 2},
-                  {"op": "sell", "store": "S1", "sku": "OPT", "serial": "D1"},
-                  {"op": "sell", "store": "S1", "sku": "OPT"})
-    assert [(r["ok"], r["quantity"]) for r in results] == [(True, 1), (True, 2), (True, -1),
-                                                           (True, -1)]
+def test_optional_serial_product_takes_serials_or_a_quantity(shop: Database, admin: Actor) -> None:
+    results = run(
+        shop,
+        admin,
+        receive("D1", sku="OPT"),
+        {"op": "receive", "store": "S1", "sku": "OPT", "quantity": 2},
+        {"op": "sell", "store": "S1", "sku": "OPT", "serial": "D1"},
+        {"op": "sell", "store": "S1", "sku": "OPT"},
+    )
+    assert [(r["ok"], r["quantity"]) for r in results] == [
+        (True, 1),
+        (True, 2),
+        (True, -1),
+        (True, -1),
+    ]
     assert where(shop, "D1", "OPT") == ("sold", "S1")
     assert qty(shop, "S1", "OPT") == 1
 
@@ -184,54 +296,120 @@ def test_serials_given_where_serialized_inventory_is_off_come_with_a_warning(
     settings.set_setting(shop, admin, "serialized_inventory", "false", "S2")
     result = run1(shop, admin, receive("Z1", store="S2"))
     assert result == {
-        "ok": True, "line": 1, "op": "receive", "store": "S2", "sku": "PH1", "quantity": 1,
+        "ok": True,
+        "line": 1,
+        "op": "receive",
+        "store": "S2",
+        "sku": "PH1",
+        "quantity": 1,
         "units": [],
-        "warnings": ["serialized inventory is off at S2: the serials were written on the "
-                     "events, no unit changed state"],
+        "warnings": [
+            "serialized inventory is off at S2: the serials were written on the "
+            "events, no unit changed state"
+        ],
     }
     assert qty(shop, "S2", "PH1") == 1
 
 
 # -- every refusal code, triggered for real -----------------------------------------------------
 REFUSALS = [
-    pytest.param(receive("A1"), "duplicate_serial",
-                 "serial A1 is already recorded (in stock at S1)", id="duplicate_serial"),
-    pytest.param(receive("Q1", "Q1"), "duplicate_serial", "serial Q1 is listed twice",
-                 id="duplicate_in_line"),
-    pytest.param({"op": "sell", "store": "S1", "sku": "PH1", "serial": "NOPE"}, "not_in_stock",
-                 "serial NOPE is not known to the ledger", id="not_in_stock"),
-    pytest.param({"op": "sell", "store": "S2", "sku": "PH1", "serial": "A1"}, "not_in_stock",
-                 "serial A1 is in stock at S1, not at S2", id="not_in_stock_elsewhere"),
-    pytest.param({"op": "rtv", "store": "S1", "sku": "CAB", "quantity": 1}, "not_in_stock",
-                 "CAB: 1 needed but only 0 on hand at S1", id="not_enough_quantity"),
-    pytest.param({"op": "sell", "store": "S1", "sku": "PH1", "serial": "S9"}, "already_sold",
-                 "serial S9 is already sold", id="already_sold"),
-    pytest.param(receive("S9"), "already_sold",
-                 "serial S9 was sold; take it back as a return instead", id="receive_sold"),
-    pytest.param({"op": "receive", "store": "S1", "sku": "NOPE", "serial": "X"},
-                 "unknown_product", "there is no product with SKU 'NOPE'", id="unknown_product"),
-    pytest.param(receive("X", store="S7"), "unknown_store", "there is no store 'S7'",
-                 id="unknown_store"),
-    pytest.param({"op": "transfer_out", "store": "S1", "sku": "PH1", "serial": "A1", "to": "S7"},
-                 "unknown_store", "there is no store 'S7'", id="unknown_destination"),
-    pytest.param(receive("BAD\u0007"), "bad_serial_format",
-                 "serial 'BAD\\x07' contains control characters", id="control_chars"),
-    pytest.param(receive("490154203237519", sku="IM"), "bad_serial_format",
-                 "serial '490154203237519' is not valid for IM: the IMEI check digit is wrong",
-                 id="imei_format"),
+    pytest.param(
+        receive("A1"),
+        "duplicate_serial",
+        "serial A1 is already recorded (in stock at S1)",
+        id="duplicate_serial",
+    ),
+    pytest.param(
+        receive("Q1", "Q1"), "duplicate_serial", "serial Q1 is listed twice", id="duplicate_in_line"
+    ),
+    pytest.param(
+        {"op": "sell", "store": "S1", "sku": "PH1", "serial": "NOPE"},
+        "not_in_stock",
+        "serial NOPE is not known to the ledger",
+        id="not_in_stock",
+    ),
+    pytest.param(
+        {"op": "sell", "store": "S2", "sku": "PH1", "serial": "A1"},
+        "not_in_stock",
+        "serial A1 is in stock at S1, not at S2",
+        id="not_in_stock_elsewhere",
+    ),
+    pytest.param(
+        {"op": "rtv", "store": "S1", "sku": "CAB", "quantity": 1},
+        "not_in_stock",
+        "CAB: 1 needed but only 0 on hand at S1",
+        id="not_enough_quantity",
+    ),
+    pytest.param(
+        {"op": "sell", "store": "S1", "sku": "PH1", "serial": "S9"},
+        "already_sold",
+        "serial S9 is already sold",
+        id="already_sold",
+    ),
+    pytest.param(
+        receive("S9"),
+        "already_sold",
+        "serial S9 was sold; take it back as a return instead",
+        id="receive_sold",
+    ),
+    pytest.param(
+        {"op": "receive", "store": "S1", "sku": "NOPE", "serial": "X"},
+        "unknown_product",
+        "there is no product with SKU 'NOPE'",
+        id="unknown_product",
+    ),
+    pytest.param(
+        receive("X", store="S7"), "unknown_store", "there is no store 'S7'", id="unknown_store"
+    ),
+    pytest.param(
+        {"op": "transfer_out", "store": "S1", "sku": "PH1", "serial": "A1", "to": "S7"},
+        "unknown_store",
+        "there is no store 'S7'",
+        id="unknown_destination",
+    ),
+    pytest.param(
+        receive("BAD\u0007"),
+        "bad_serial_format",
+        "serial 'BAD\\x07' contains control characters",
+        id="control_chars",
+    ),
+    pytest.param(
+        receive("490154203237519", sku="IM"),
+        "bad_serial_format",
+        "serial '490154203237519' is not valid for IM: the IMEI check digit is wrong",
+        id="imei_format",
+    ),
     pytest.param(receive(" "), "bad_serial_format", "the serial is blank", id="blank_serial"),
-    pytest.param({"op": "receive", "store": "S1", "sku": "PH1", "quantity": 2},
-                 "serial_required", "PH1 requires a serial for every unit", id="serial_required"),
-    pytest.param(receive("C1", sku="CAB"), "not_serialized",
-                 "CAB is not serialized; give a quantity, not serials", id="not_serialized"),
-    pytest.param({"op": "return", "store": "S1", "sku": "PH1", "serial": "A1"}, "invalid_state",
-                 "serial A1 was not sold (it is in stock at S1)", id="invalid_state"),
-    pytest.param({"op": "transfer_in", "store": "S1", "sku": "PH1", "serial": "A1"},
-                 "invalid_state", "serial A1 was not shipped (it is in stock at S1)",
-                 id="transfer_in_not_shipped"),
-    pytest.param({"op": "transfer_out", "store": "S1", "sku": "PH1", "serial": "A1",
-                  "to": "S1"}, "bad_request", "a transfer must go to another store",
-                 id="transfer_to_itself"),
+    pytest.param(
+        {"op": "receive", "store": "S1", "sku": "PH1", "quantity": 2},
+        "serial_required",
+        "PH1 requires a serial for every unit",
+        id="serial_required",
+    ),
+    pytest.param(
+        receive("C1", sku="CAB"),
+        "not_serialized",
+        "CAB is not serialized; give a quantity, not serials",
+        id="not_serialized",
+    ),
+    pytest.param(
+        {"op": "return", "store": "S1", "sku": "PH1", "serial": "A1"},
+        "invalid_state",
+        "serial A1 was not sold (it is in stock at S1)",
+        id="invalid_state",
+    ),
+    pytest.param(
+        {"op": "transfer_in", "store": "S1", "sku": "PH1", "serial": "A1"},
+        "invalid_state",
+        "serial A1 was not shipped (it is in stock at S1)",
+        id="transfer_in_not_shipped",
+    ),
+    pytest.param(
+        {"op": "transfer_out", "store": "S1", "sku": "PH1", "serial": "A1", "to": "S1"},
+        "bad_request",
+        "a transfer must go to another store",
+        id="transfer_to_itself",
+    ),
 ]
 
 
@@ -239,12 +417,17 @@ REFUSALS = [
 def test_each_refusal_has_its_code_and_changes_nothing(
     shop: Database, admin: Actor, line: dict[str, Any], code: str, message: str
 ) -> None:
-    assert [r["ok"] for r in run(shop, admin, receive("A1", "S9"),
-                                 {"op": "sell", "store": "S1", "sku": "PH1", "serial": "S9"})] \
-        == [True, True]
+    assert [
+        r["ok"]
+        for r in run(
+            shop,
+            admin,
+            receive("A1", "S9"),
+            {"op": "sell", "store": "S1", "sku": "PH1", "serial": "S9"},
+        )
+    ] == [True, True]
     before = (events(shop), stock.stock_levels(shop))
-    assert run1(shop, admin, line) == {"ok": False, "line": 1, "error": code,
-                                       "message": message}
+    assert run1(shop, admin, line) == {"ok": False, "line": 1, "error": code, "message": message}
     assert (events(shop), stock.stock_levels(shop)) == before
 
 
@@ -254,16 +437,22 @@ def test_permission_refusals_come_back_per_line(shop: Database, admin: Actor) ->
     cashier = users.actor_for(shop, "carl", "t")
     stockroom = users.actor_for(shop, "stan", "t")
     assert run(shop, stockroom, receive("P1"), receive("P2"))[1]["ok"] is True
-    results = run(shop, cashier, receive("P3"),
-                  {"op": "sell", "store": "S1", "sku": "PH1", "serial": "P1"})
+    results = run(
+        shop, cashier, receive("P3"), {"op": "sell", "store": "S1", "sku": "PH1", "serial": "P1"}
+    )
     assert results[0] == {
-        "ok": False, "line": 1, "error": "permission_denied",
+        "ok": False,
+        "line": 1,
+        "error": "permission_denied",
         "message": "carl (cashier) may not receive or move stock; that needs the role "
-                   "stockroom or manager or admin",
+        "stockroom or manager or admin",
     }
     assert results[1]["ok"] is True
-    adjust = run1(shop, stockroom, {"op": "adjust", "store": "S1", "sku": "PH1",
-                                    "remove": ["P2"], "reason": "lost"})
+    adjust = run1(
+        shop,
+        stockroom,
+        {"op": "adjust", "store": "S1", "sku": "PH1", "remove": ["P2"], "reason": "lost"},
+    )
     assert (adjust["ok"], adjust["error"]) == (False, "permission_denied")
     assert where(shop, "P2") == ("in_stock", "S1")
     assert where(shop, "P3") is None
@@ -271,91 +460,197 @@ def test_permission_refusals_come_back_per_line(shop: Database, admin: Actor) ->
 
 # -- malformed lines ----------------------------------------------------------------------------
 BAD_LINES = [
-    pytest.param("{not json", "the line is not valid JSON: Expecting property name enclosed in "
-                 "double quotes at column 2", id="malformed"),
-    pytest.param('{"op": "receive"', "the line is not valid JSON: Expecting ',' delimiter at "
-                 "column 17", id="truncated"),
+    pytest.param(
+        "{not json",
+        "the line is not valid JSON: Expecting property name enclosed in double quotes at column 2",
+        id="malformed",
+    ),
+    pytest.param(
+        '{"op": "receive"',
+        "the line is not valid JSON: Expecting ',' delimiter at column 17",
+        id="truncated",
+    ),
     pytest.param("[1, 2]", "the line must be a JSON object, not a list", id="list"),
     pytest.param('"receive"', "the line must be a JSON object, not text", id="string"),
     pytest.param("42", "the line must be a JSON object, not a number", id="number"),
     pytest.param("null", "the line must be a JSON object, not null", id="null"),
-    pytest.param('{"op": "receive", "quantity": NaN}', "the line is not valid JSON: NaN is not a "
-                 "JSON number", id="nan"),
-    pytest.param('{"op": "x", "n": ' + "9" * 5000 + "}",
-                 "the line is not valid JSON: a number has too many digits", id="huge_int"),
-    pytest.param(b'{"op": "receive", "store": "S\xff1"}', "the line is not valid UTF-8",
-                 id="bad_utf8"),
-    pytest.param('{"op": "receive", "store": "S1", "sku": "PH1", "serial": "\\ud800"}',
-                 "the line holds an invalid Unicode escape (a lone surrogate)", id="surrogate"),
-    pytest.param('{"a": ' + "[" * 100_000 + "]" * 100_000 + "}",
-                 "the line is not valid JSON: nested too deeply", id="deep"),
+    pytest.param(
+        '{"op": "receive", "quantity": NaN}',
+        "the line is not valid JSON: NaN is not a JSON number",
+        id="nan",
+    ),
+    pytest.param(
+        '{"op": "x", "n": ' + "9" * 5000 + "}",
+        "the line is not valid JSON: a number has too many digits",
+        id="huge_int",
+    ),
+    pytest.param(
+        b'{"op": "receive", "store": "S\xff1"}', "the line is not valid UTF-8", id="bad_utf8"
+    ),
+    pytest.param(
+        '{"op": "receive", "store": "S1", "sku": "PH1", "serial": "\\ud800"}',
+        "the line holds an invalid Unicode escape (a lone surrogate)",
+        id="surrogate",
+    ),
+    pytest.param(
+        '{"a": ' + "[" * 100_000 + "]" * 100_000 + "}",
+        "the line is not valid JSON: nested too deeply",
+        id="deep",
+    ),
     pytest.param({"store": "S1"}, "'op' is missing", id="missing_op"),
     pytest.param({"op": 3}, "'op' must be text, not a number", id="op_not_text"),
-    pytest.param({"op": "teleport", "store": "S1"}, "unknown op 'teleport'; known: receive, sell, "
-                 "return, transfer_out, transfer_in, rtv, adjust, order_create, order_set_serial, "
-                 "order_fulfil, order_void, order_return, count, asn_receive", id="unknown_op"),
-    pytest.param({"op": "receive", "sku": "PH1", "serial": "X"}, "'store' is missing",
-                 id="missing_store"),
-    pytest.param({"op": "receive", "store": "S1", "sku": None, "serial": "X"}, "'sku' is missing",
-                 id="null_sku"),
-    pytest.param({"op": "receive", "store": ["S1"], "sku": "PH1"},
-                 "'store' must be text, not a list", id="store_not_text"),
-    pytest.param({"op": "receive", "store": "S1", "sku": "PH1", "serials": "A1"},
-                 "'serials' must be a list of serials, not text", id="serials_not_list"),
-    pytest.param({"op": "receive", "store": "S1", "sku": "PH1", "serials": ["A1", 7]},
-                 "'serials' holds a number; every serial must be text", id="serial_number"),
-    pytest.param({"op": "receive", "store": "S1", "sku": "PH1", "serial": 12345},
-                 "'serial' must be text, not a number", id="serial_not_text"),
-    pytest.param({"op": "receive", "store": "S1", "sku": "PH1", "serial": "A", "serials": ["B"]},
-                 "give 'serial' or 'serials', not both", id="serial_and_serials"),
-    pytest.param({"op": "receive", "store": "S1", "sku": "CAB", "quantity": "3"},
-                 "'quantity' must be a whole number, not text", id="quantity_string"),
-    pytest.param({"op": "receive", "store": "S1", "sku": "CAB", "quantity": 1.5},
-                 "'quantity' must be a whole number, not a number", id="quantity_float"),
-    pytest.param({"op": "receive", "store": "S1", "sku": "CAB", "quantity": True},
-                 "'quantity' must be a whole number, not true/false", id="quantity_bool"),
-    pytest.param({"op": "receive", "store": "S1", "sku": "CAB", "quantity": 0},
-                 "'quantity' must not be 0", id="quantity_zero"),
-    pytest.param({"op": "receive", "store": "S1", "sku": "CAB", "quantity": -2},
-                 "'quantity' must be positive; the operation says which way stock moves",
-                 id="quantity_negative"),
-    pytest.param({"op": "receive", "store": "S1", "sku": "CAB", "quantity": 10**12},
-                 "'quantity' must be at most 1000000 in one line", id="quantity_huge"),
-    pytest.param({"op": "receive", "store": "S1", "sku": "PH1", "serials": ["A1", "A2"],
-                  "quantity": 3}, "quantity 3 does not match the 2 serials given",
-                 id="quantity_mismatch"),
-    pytest.param({"op": "receive", "store": "S1", "sku": "CAB", "line": 3},
-                 "'line' is a line of a document: give 'document' too", id="line_no_document"),
-    pytest.param({"op": "receive", "store": "S1", "sku": "CAB", "document": "D", "line": 1.5},
-                 "'line' must be text or a whole number, not a number", id="line_float"),
-    pytest.param({"op": "receive", "store": "S1", "sku": "CAB", "document": "D" * 65},
-                 "'document' is 65 characters long; at most 64", id="document_too_long"),
-    pytest.param({"op": "receive", "store": "S1", "sku": "CAB", "document": " "},
-                 "'document' is blank", id="document_blank"),
-    pytest.param({"op": "receive", "store": "S1", "sku": "CAB", "document": 17},
-                 "'document' must be text, not a number", id="document_number"),
-    pytest.param({"op": "rtv", "store": "S1", "sku": "CAB", "reason": "a\nb"},
-                 "'reason' contains control characters", id="reason_control"),
-    pytest.param({"op": "rtv", "store": "S1", "sku": "CAB", "reason": "r" * 201},
-                 "'reason' is 201 characters long; at most 200", id="reason_too_long"),
-    pytest.param({"op": "return", "store": "S1", "sku": "PH1", "serial": "A", "damaged": "yes"},
-                 "'damaged' must be true or false, not text", id="damaged_not_bool"),
-    pytest.param({"op": "transfer_out", "store": "S1", "sku": "PH1", "serial": "A"},
-                 "'to' is missing", id="transfer_without_to"),
-    pytest.param({"op": "transfer_in", "store": "S1", "sku": "PH1", "serial": "A",
-                  "transfer": "T1", "document": "T2"},
-                 "'transfer' and 'document' name different documents", id="two_transfer_ids"),
-    pytest.param({"op": "adjust", "store": "S1", "sku": "PH1", "add": ["A"]},
-                 "'reason' is missing", id="adjust_without_reason"),
-    pytest.param({"op": "adjust", "store": "S1", "sku": "PH1", "reason": "x"},
-                 "an adjust needs 'add' or 'remove' serials, or a signed 'quantity'",
-                 id="adjust_nothing"),
-    pytest.param({"op": "adjust", "store": "S1", "sku": "PH1", "add": "A", "reason": "x"},
-                 "'add' must be a list of serials, not text", id="adjust_add_not_list"),
-    pytest.param({"op": "adjust", "store": "S1", "sku": "CAB", "quantity": 1, "add": ["A"],
-                  "reason": "x"},
-                 "an adjust takes 'add'/'remove' serials or a signed 'quantity', not both",
-                 id="adjust_both_kinds"),
+    pytest.param(
+        {"op": "teleport", "store": "S1"},
+        "unknown op 'teleport'; known: receive, sell, "
+        "return, transfer_out, transfer_in, rtv, adjust, order_create, order_set_serial, "
+        "order_fulfil, order_void, order_return, count, asn_receive",
+        id="unknown_op",
+    ),
+    pytest.param(
+        {"op": "receive", "sku": "PH1", "serial": "X"}, "'store' is missing", id="missing_store"
+    ),
+    pytest.param(
+        {"op": "receive", "store": "S1", "sku": None, "serial": "X"},
+        "'sku' is missing",
+        id="null_sku",
+    ),
+    pytest.param(
+        {"op": "receive", "store": ["S1"], "sku": "PH1"},
+        "'store' must be text, not a list",
+        id="store_not_text",
+    ),
+    pytest.param(
+        {"op": "receive", "store": "S1", "sku": "PH1", "serials": "A1"},
+        "'serials' must be a list of serials, not text",
+        id="serials_not_list",
+    ),
+    pytest.param(
+        {"op": "receive", "store": "S1", "sku": "PH1", "serials": ["A1", 7]},
+        "'serials' holds a number; every serial must be text",
+        id="serial_number",
+    ),
+    pytest.param(
+        {"op": "receive", "store": "S1", "sku": "PH1", "serial": 12345},
+        "'serial' must be text, not a number",
+        id="serial_not_text",
+    ),
+    pytest.param(
+        {"op": "receive", "store": "S1", "sku": "PH1", "serial": "A", "serials": ["B"]},
+        "give 'serial' or 'serials', not both",
+        id="serial_and_serials",
+    ),
+    pytest.param(
+        {"op": "receive", "store": "S1", "sku": "CAB", "quantity": "3"},
+        "'quantity' must be a whole number, not text",
+        id="quantity_string",
+    ),
+    pytest.param(
+        {"op": "receive", "store": "S1", "sku": "CAB", "quantity": 1.5},
+        "'quantity' must be a whole number, not a number",
+        id="quantity_float",
+    ),
+    pytest.param(
+        {"op": "receive", "store": "S1", "sku": "CAB", "quantity": True},
+        "'quantity' must be a whole number, not true/false",
+        id="quantity_bool",
+    ),
+    pytest.param(
+        {"op": "receive", "store": "S1", "sku": "CAB", "quantity": 0},
+        "'quantity' must not be 0",
+        id="quantity_zero",
+    ),
+    pytest.param(
+        {"op": "receive", "store": "S1", "sku": "CAB", "quantity": -2},
+        "'quantity' must be positive; the operation says which way stock moves",
+        id="quantity_negative",
+    ),
+    pytest.param(
+        {"op": "receive", "store": "S1", "sku": "CAB", "quantity": 10**12},
+        "'quantity' must be at most 1000000 in one line",
+        id="quantity_huge",
+    ),
+    pytest.param(
+        {"op": "receive", "store": "S1", "sku": "PH1", "serials": ["A1", "A2"], "quantity": 3},
+        "quantity 3 does not match the 2 serials given",
+        id="quantity_mismatch",
+    ),
+    pytest.param(
+        {"op": "receive", "store": "S1", "sku": "CAB", "line": 3},
+        "'line' is a line of a document: give 'document' too",
+        id="line_no_document",
+    ),
+    pytest.param(
+        {"op": "receive", "store": "S1", "sku": "CAB", "document": "D", "line": 1.5},
+        "'line' must be text or a whole number, not a number",
+        id="line_float",
+    ),
+    pytest.param(
+        {"op": "receive", "store": "S1", "sku": "CAB", "document": "D" * 65},
+        "'document' is 65 characters long; at most 64",
+        id="document_too_long",
+    ),
+    pytest.param(
+        {"op": "receive", "store": "S1", "sku": "CAB", "document": " "},
+        "'document' is blank",
+        id="document_blank",
+    ),
+    pytest.param(
+        {"op": "receive", "store": "S1", "sku": "CAB", "document": 17},
+        "'document' must be text, not a number",
+        id="document_number",
+    ),
+    pytest.param(
+        {"op": "rtv", "store": "S1", "sku": "CAB", "reason": "a\nb"},
+        "'reason' contains control characters",
+        id="reason_control",
+    ),
+    pytest.param(
+        {"op": "rtv", "store": "S1", "sku": "CAB", "reason": "r" * 201},
+        "'reason' is 201 characters long; at most 200",
+        id="reason_too_long",
+    ),
+    pytest.param(
+        {"op": "return", "store": "S1", "sku": "PH1", "serial": "A", "damaged": "yes"},
+        "'damaged' must be true or false, not text",
+        id="damaged_not_bool",
+    ),
+    pytest.param(
+        {"op": "transfer_out", "store": "S1", "sku": "PH1", "serial": "A"},
+        "'to' is missing",
+        id="transfer_without_to",
+    ),
+    pytest.param(
+        {
+            "op": "transfer_in",
+            "store": "S1",
+            "sku": "PH1",
+            "serial": "A",
+            "transfer": "T1",
+            "document": "T2",
+        },
+        "'transfer' and 'document' name different documents",
+        id="two_transfer_ids",
+    ),
+    pytest.param(
+        {"op": "adjust", "store": "S1", "sku": "PH1", "add": ["A"]},
+        "'reason' is missing",
+        id="adjust_without_reason",
+    ),
+    pytest.param(
+        {"op": "adjust", "store": "S1", "sku": "PH1", "reason": "x"},
+        "an adjust needs 'add' or 'remove' serials, or a signed 'quantity'",
+        id="adjust_nothing",
+    ),
+    pytest.param(
+        {"op": "adjust", "store": "S1", "sku": "PH1", "add": "A", "reason": "x"},
+        "'add' must be a list of serials, not text",
+        id="adjust_add_not_list",
+    ),
+    pytest.param(
+        {"op": "adjust", "store": "S1", "sku": "CAB", "quantity": 1, "add": ["A"], "reason": "x"},
+        "an adjust takes 'add'/'remove' serials or a signed 'quantity', not both",
+        id="adjust_both_kinds",
+    ),
 ]
 
 
@@ -372,8 +667,7 @@ def test_malformed_lines_are_bad_requests_and_the_run_goes_on(
     assert len(events(shop)) == len(before[0]) + 1  # only the good line's event
 
 
-def test_a_10_mb_line_is_refused_without_being_held_in_memory(shop: Database,
-                                                              admin: Actor) -> None:
+def test_a_10_mb_line_is_refused_without_being_held_in_memory(shop: Database, admin: Actor) -> None:
     class Watched(io.BytesIO):
         largest = 0
 
@@ -385,8 +679,11 @@ def test_a_10_mb_line_is_refused_without_being_held_in_memory(shop: Database,
     big = b'{"op": "receive", "store": "S1", "sku": "PH1", "serial": "' + b"x" * (10 << 20) + b'"}'
     stream = Watched(big + b"\n" + encode(receive("AFTER")) + b"\n" + b"y" * (3 << 20))
     results = list(apply.apply_stream(shop, admin, stream))
-    too_long = {"ok": False, "error": "bad_request",
-                "message": "line too long: more than 1048576 bytes"}
+    too_long = {
+        "ok": False,
+        "error": "bad_request",
+        "message": "line too long: more than 1048576 bytes",
+    }
     assert results[0] == {"line": 1, **too_long}
     assert results[1]["ok"] is True and results[1]["line"] == 2
     assert results[2] == {"line": 3, **too_long}  # the last line, without a line break
@@ -397,7 +694,12 @@ def test_a_10_mb_line_is_refused_without_being_held_in_memory(shop: Database,
 def test_read_lines_cuts_at_exactly_the_limit() -> None:
     data = b"12345\n123456\r\n1234567\n\n12345678\n1234"
     assert list(apply.read_lines(io.BytesIO(data), limit=6)) == [
-        b"12345", b"123456", None, b"", None, b"1234"
+        b"12345",
+        b"123456",
+        None,
+        b"",
+        None,
+        b"1234",
     ]
     assert list(apply.read_lines(io.BytesIO(b"123456"), limit=6)) == [b"123456"]
     assert list(apply.read_lines(io.BytesIO(b"1234567"), limit=6)) == [None]
@@ -407,44 +709,74 @@ def test_read_lines_cuts_at_exactly_the_limit() -> None:
 def test_blank_lines_are_skipped_but_counted_and_line_breaks_and_bom_accepted(
     shop: Database, admin: Actor
 ) -> None:
-    data = (b"\xef\xbb\xbf" + encode(receive("B1")) + b"\r\n\n   \n\t\r\n"
-            + encode(receive("B2")) + b"\r\n\n" + encode(receive("B3")))
+    data = (
+        b"\xef\xbb\xbf"
+        + encode(receive("B1"))
+        + b"\r\n\n   \n\t\r\n"
+        + encode(receive("B2"))
+        + b"\r\n\n"
+        + encode(receive("B3"))
+    )
     results = list(apply.apply_stream(shop, admin, io.BytesIO(data)))
     assert [(r["line"], r["ok"]) for r in results] == [(1, True), (5, True), (7, True)]
     assert list(apply.apply_stream(shop, admin, io.BytesIO(b"\n \n"))) == []
 
 
-def test_id_is_echoed_as_given_and_unknown_keys_are_warned(shop: Database,
-                                                                    admin: Actor) -> None:
+def test_id_is_echoed_as_given_and_unknown_keys_are_warned(shop: Database, admin: Actor) -> None:
     results = run(
-        shop, admin,
+        shop,
+        admin,
         {"op": "receive", "store": "S1", "sku": "PH1", "serial": "I1", "id": 7, "qty": 1},
         {"op": "receive", "store": "S1", "sku": "PH1", "serail": "I2", "id": {"req": [1, "a"]}},
         {"op": "nope", "id": None},
         '{"op": "receive", "id": "lost", ',
     )
     assert results == [
-        {"ok": True, "line": 1, "id": 7, "op": "receive", "store": "S1", "sku": "PH1",
-         "quantity": 1, "units": [unit("I1", None, "in_stock")],
-         "warnings": ["unknown key 'qty' ignored"]},
+        {
+            "ok": True,
+            "line": 1,
+            "id": 7,
+            "op": "receive",
+            "store": "S1",
+            "sku": "PH1",
+            "quantity": 1,
+            "units": [unit("I1", None, "in_stock")],
+            "warnings": ["unknown key 'qty' ignored"],
+        },
         # An id is text or a whole number (it is stored to make the line idempotent): an
         # object is refused before the line is looked at.
-        {"ok": False, "line": 2, "id": {"req": [1, "a"]}, "error": "bad_request",
-         "message": "'id' must be text or a whole number"},
-        {"ok": False, "line": 3, "id": None, "error": "bad_request",
-         "message": "unknown op 'nope'; known: receive, sell, return, transfer_out, "
-                    "transfer_in, rtv, adjust, order_create, order_set_serial, order_fulfil, "
-                    "order_void, order_return, count, asn_receive"},
-        {"ok": False, "line": 4, "error": "bad_request",
-         "message": "the line is not valid JSON: Expecting property name enclosed in double "
-                    "quotes at column 33"},
+        {
+            "ok": False,
+            "line": 2,
+            "id": {"req": [1, "a"]},
+            "error": "bad_request",
+            "message": "'id' must be text or a whole number",
+        },
+        {
+            "ok": False,
+            "line": 3,
+            "id": None,
+            "error": "bad_request",
+            "message": "unknown op 'nope'; known: receive, sell, return, transfer_out, "
+            "transfer_in, rtv, adjust, order_create, order_set_serial, order_fulfil, "
+            "order_void, order_return, count, asn_receive",
+        },
+        {
+            "ok": False,
+            "line": 4,
+            "error": "bad_request",
+            "message": "the line is not valid JSON: Expecting property name enclosed in double "
+            "quotes at column 33",
+        },
     ]
 
 
-def test_mixed_lines_commit_the_good_and_the_bad_change_nothing(shop: Database,
-                                                                admin: Actor) -> None:
+def test_mixed_lines_commit_the_good_and_the_bad_change_nothing(
+    shop: Database, admin: Actor
+) -> None:
     results = run(
-        shop, admin,
+        shop,
+        admin,
         receive("M1", "M2"),
         receive("M3", "M1"),  # M1 is in stock: the whole line is refused, M3 too
         {"op": "sell", "store": "S1", "sku": "PH1", "serials": ["M2", "GHOST"]},
@@ -456,9 +788,15 @@ def test_mixed_lines_commit_the_good_and_the_bad_change_nothing(shop: Database,
         {"op": "adjust", "store": "S1", "sku": "CAB", "quantity": -6, "reason": "count"},
     )
     assert [(r["ok"], r.get("error")) for r in results] == [
-        (True, None), (False, "duplicate_serial"), (False, "not_in_stock"),
-        (False, "bad_request"), (True, None), (False, "not_in_stock"), (True, None),
-        (True, None), (False, "not_in_stock"),
+        (True, None),
+        (False, "duplicate_serial"),
+        (False, "not_in_stock"),
+        (False, "bad_request"),
+        (True, None),
+        (False, "not_in_stock"),
+        (True, None),
+        (True, None),
+        (False, "not_in_stock"),
     ]
     assert where(shop, "M1") == ("in_stock", "S2")
     assert where(shop, "M2") == ("in_stock", "S2")
@@ -479,7 +817,9 @@ def test_database_errors_are_reported_per_line_and_the_run_goes_on(
     finally:
         broken.dispose()
     assert [(r["line"], r["ok"], r["error"]) for r in results] == [
-        (1, False, "database_error"), (2, False, "bad_request"), (3, False, "database_error")
+        (1, False, "database_error"),
+        (2, False, "bad_request"),
+        (3, False, "database_error"),
     ]
     assert results[0]["message"].startswith("database error: ")
     fresh = Database(db_url)
@@ -491,19 +831,30 @@ def test_adjust_adding_and_removing_in_one_line_is_one_transaction(
     shop: Database, admin: Actor
 ) -> None:
     assert run1(shop, admin, receive("A1", "A2"))["ok"] is True
-    swap = {"op": "adjust", "store": "S1", "sku": "PH1", "add": ["N1"], "remove": ["A1"],
-            "reason": "count found N1, A1 missing"}
+    swap = {
+        "op": "adjust",
+        "store": "S1",
+        "sku": "PH1",
+        "add": ["N1"],
+        "remove": ["A1"],
+        "reason": "count found N1, A1 missing",
+    }
     result = run1(shop, admin, swap)
     assert result["ok"] is True
     assert result["quantity"] == 0
-    assert result["units"] == [unit("A1", "in_stock", "written_off"),
-                               unit("N1", None, "in_stock")]
+    assert result["units"] == [unit("A1", "in_stock", "written_off"), unit("N1", None, "in_stock")]
     assert where(shop, "A1") == ("written_off", "S1")
     assert where(shop, "N1") == ("in_stock", "S1")
 
     # The removal is fine but the addition is refused: neither happens.
-    clash = {"op": "adjust", "store": "S1", "sku": "PH1", "add": ["A2"], "remove": ["N1"],
-             "reason": "x"}
+    clash = {
+        "op": "adjust",
+        "store": "S1",
+        "sku": "PH1",
+        "add": ["A2"],
+        "remove": ["N1"],
+        "reason": "x",
+    }
     refused = run1(shop, admin, clash)
     assert (refused["ok"], refused["error"]) == (False, "duplicate_serial")
     assert where(shop, "N1") == ("in_stock", "S1")

@@ -30,29 +30,36 @@ LISTED = [imei(i) for i in range(1, 4)]
 
 @pytest.fixture
 def asn5(db: Database, admin: Actor) -> str:
-    products.create_product(db, admin, sku="PHONE", name="Phone", serial_mode="required",
-                            serial_format="imei")
+    products.create_product(
+        db, admin, sku="PHONE", name="Phone", serial_mode="required", serial_format="imei"
+    )
     products.create_product(db, admin, sku="DRILL", name="Drill", serial_mode="optional")
     products.create_product(db, admin, sku="CABLE", name="Cable", serial_mode="disabled")
-    data = ("ASN,Vendor,SKU,Quantity,Serials,CasePack\n"
-            f"ASN-5,Acme,PHONE,3,{'|'.join(LISTED)},\n"
-            "ASN-5,Acme,DRILL,1,,\n"
-            "ASN-5,Acme,CABLE,2,,CP-1\n").encode()
+    data = (
+        "ASN,Vendor,SKU,Quantity,Serials,CasePack\n"
+        f"ASN-5,Acme,PHONE,3,{'|'.join(LISTED)},\n"
+        "ASN-5,Acme,DRILL,1,,\n"
+        "ASN-5,Acme,CABLE,2,,CP-1\n"
+    ).encode()
     asn_service.import_asn_data(db, admin, "a.csv", data, "S1")
     return "ASN-5"
 
 
-def receive(db: Database, actor: Actor, scans: list[dict[str, Any]], **extra: Any
-            ) -> dict[str, Any]:
-    return apply_object(db, actor, {"op": "asn_receive", "asn": "ASN-5", "store": "S1",
-                                    "scans": scans, **extra})
+def receive(
+    db: Database, actor: Actor, scans: list[dict[str, Any]], **extra: Any
+) -> dict[str, Any]:
+    return apply_object(
+        db, actor, {"op": "asn_receive", "asn": "ASN-5", "store": "S1", "scans": scans, **extra}
+    )
 
 
 def state_of(db: Database) -> tuple[int, int, str]:
-    events = db.read(lambda conn: conn.execute(sa.select(sa.func.count()).select_from(
-        repo.event_t)).scalar_one())
-    scans = db.read(lambda conn: conn.execute(sa.select(sa.func.count()).select_from(
-        asn_scan_t)).scalar_one())
+    events = db.read(
+        lambda conn: conn.execute(sa.select(sa.func.count()).select_from(repo.event_t)).scalar_one()
+    )
+    scans = db.read(
+        lambda conn: conn.execute(sa.select(sa.func.count()).select_from(asn_scan_t)).scalar_one()
+    )
     return int(events), int(scans), asn_service.asn_detail(db, "ASN-5").status
 
 
@@ -60,11 +67,15 @@ def by_sku(result: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {s["sku"]: s for s in result["skus"]}
 
 
-def test_a_full_receipt_completes_in_one_call(db: Database, admin: Actor, asn5: str,
-                                              outbox_folder: Path) -> None:
+def test_a_full_receipt_completes_in_one_call(
+    db: Database, admin: Actor, asn5: str, outbox_folder: Path
+) -> None:
     scans = [{"sku": "PHONE", "serial": s} for s in LISTED] + [
-        {"sku": "PHONE", "serial": LISTED[0]}, {"sku": "DRILL", "serial": "D-1"},
-        {"sku": "CABLE"}, {"sku": "CABLE"}]
+        {"sku": "PHONE", "serial": LISTED[0]},
+        {"sku": "DRILL", "serial": "D-1"},
+        {"sku": "CABLE"},
+        {"sku": "CABLE"},
+    ]
     result = receive(db, admin, scans)
     assert result["ok"] is True and result["status"] == "received", result
     assert result["received"] == 6 and result["discrepancies"] == []
@@ -80,13 +91,19 @@ def test_a_full_receipt_completes_in_one_call(db: Database, admin: Actor, asn5: 
     assert "already received" in again["message"]
 
 
-def test_serials_not_on_the_asn_refuse_and_are_all_named(db: Database, admin: Actor,
-                                                          asn5: str) -> None:
+def test_serials_not_on_the_asn_refuse_and_are_all_named(
+    db: Database, admin: Actor, asn5: str
+) -> None:
     ledger.move(db, admin, Action.RECEIVE, store="S2", sku="PHONE", serials=[imei(90)])
     before = state_of(db)
-    scans = [{"sku": "PHONE", "serial": LISTED[0]}, {"sku": "PHONE", "serial": imei(7)},
-             {"sku": "PHONE", "serial": imei(90)}, {"sku": "PHONE", "serial": imei(8)},
-             {"sku": "NOPE", "serial": "X-1"}, {"sku": "DRILL", "serial": "D-1"}]
+    scans = [
+        {"sku": "PHONE", "serial": LISTED[0]},
+        {"sku": "PHONE", "serial": imei(7)},
+        {"sku": "PHONE", "serial": imei(90)},
+        {"sku": "PHONE", "serial": imei(8)},
+        {"sku": "NOPE", "serial": "X-1"},
+        {"sku": "DRILL", "serial": "D-1"},
+    ]
     result = receive(db, admin, scans, complete=True)
     assert result["ok"] is False and result["error"] == "not_on_asn"
     assert result["message"].startswith("4 scans refused, nothing received; the first (scan 2)")
@@ -96,12 +113,17 @@ def test_serials_not_on_the_asn_refuse_and_are_all_named(db: Database, admin: Ac
     assert phone["missing"] == LISTED[1:]
     assert by_sku(result)["NOPE"]["unexpected"] == ["X-1"]
     assert [(p["scan"], p["error"]) for p in result["problems"]] == [
-        (2, "not_on_asn"), (3, "duplicate_serial"), (4, "not_on_asn"), (5, "not_on_asn")]
+        (2, "not_on_asn"),
+        (3, "duplicate_serial"),
+        (4, "not_on_asn"),
+        (5, "not_on_asn"),
+    ]
     assert state_of(db) == before  # nothing recorded, not even saved scans
 
 
-def test_a_unit_in_stock_elsewhere_is_duplicate_serial(db: Database, admin: Actor,
-                                                       asn5: str) -> None:
+def test_a_unit_in_stock_elsewhere_is_duplicate_serial(
+    db: Database, admin: Actor, asn5: str
+) -> None:
     ledger.move(db, admin, Action.RECEIVE, store="S2", sku="DRILL", serials=["D-9"])
     result = receive(db, admin, [{"sku": "DRILL", "serial": "D-9"}], complete=True)
     assert result["ok"] is False and result["error"] == "duplicate_serial"
@@ -117,9 +139,12 @@ def test_short_scans_need_complete(db: Database, admin: Actor, asn5: str) -> Non
     assert result["message"].startswith("3 serialized units not scanned")
     assert by_sku(result)["PHONE"]["missing"] == LISTED[1:]
     assert state_of(db) == before
-    over = receive(db, admin, [{"sku": "PHONE", "serial": s} for s in LISTED]
-                   + [{"sku": "DRILL", "serial": "D-1"}, {"sku": "CABLE"}, {"sku": "CABLE"},
-                      {"sku": "CABLE"}])
+    over = receive(
+        db,
+        admin,
+        [{"sku": "PHONE", "serial": s} for s in LISTED]
+        + [{"sku": "DRILL", "serial": "D-1"}, {"sku": "CABLE"}, {"sku": "CABLE"}, {"sku": "CABLE"}],
+    )
     assert over["ok"] is False and over["error"] == "discrepancies"
     done = receive(db, admin, scans, complete=True)
     assert done["ok"] is True and done["received"] == 2
@@ -128,31 +153,39 @@ def test_short_scans_need_complete(db: Database, admin: Actor, asn5: str) -> Non
 
 
 def test_bad_fields_are_bad_requests(db: Database, admin: Actor, asn5: str) -> None:
-    cases: list[tuple[dict[str, Any], str]] = [({"scans": "x"}, "'scans' must be a list"),
-             ({"scans": [{"serial": "1"}]}, "scans[1]: 'sku' is missing"),
-             ({"scans": [{"sku": "PHONE", "serial": 5}]}, "scans[1]: 'serial' must be text"),
-             ({"scans": [], "asn": None}, "'asn' is missing"),
-             ({"scans": [7]}, "scans[1] must be an object")]
+    cases: list[tuple[dict[str, Any], str]] = [
+        ({"scans": "x"}, "'scans' must be a list"),
+        ({"scans": [{"serial": "1"}]}, "scans[1]: 'sku' is missing"),
+        ({"scans": [{"sku": "PHONE", "serial": 5}]}, "scans[1]: 'serial' must be text"),
+        ({"scans": [], "asn": None}, "'asn' is missing"),
+        ({"scans": [7]}, "scans[1] must be an object"),
+    ]
     for extra, message in cases:
-        result = apply_object(db, admin, {"op": "asn_receive", "asn": "ASN-5", "store": "S1",
-                                          **extra})
+        result = apply_object(
+            db, admin, {"op": "asn_receive", "asn": "ASN-5", "store": "S1", **extra}
+        )
         assert result["ok"] is False and result["error"] == "bad_request", result
         assert message in result["message"]
-    unknown = apply_object(db, admin, {"op": "asn_receive", "asn": "ASN-0", "store": "S1",
-                                       "scans": []})
+    unknown = apply_object(
+        db, admin, {"op": "asn_receive", "asn": "ASN-0", "store": "S1", "scans": []}
+    )
     assert unknown["error"] == "unknown_asn"
 
 
 def test_a_listed_serial_cannot_be_received_another_way_while_the_asn_is_open(
-        db: Database, admin: Actor, asn5: str) -> None:
-    other = apply_object(db, admin, {"op": "receive", "store": "S1", "sku": "PHONE",
-                                     "serial": LISTED[0]})
+    db: Database, admin: Actor, asn5: str
+) -> None:
+    other = apply_object(
+        db, admin, {"op": "receive", "store": "S1", "sku": "PHONE", "serial": LISTED[0]}
+    )
     assert other["ok"] is False and other["error"] == "not_in_stock"
-    assert other["message"] == (f"serial {LISTED[0]} of PHONE is expected on ASN ASN-5: "
-                                "receive it on that ASN")
+    assert other["message"] == (
+        f"serial {LISTED[0]} of PHONE is expected on ASN ASN-5: receive it on that ASN"
+    )
     done = receive(db, admin, [{"sku": "PHONE", "serial": LISTED[1]}], complete=True)
     assert done["ok"] is True
-    later = apply_object(db, admin, {"op": "receive", "store": "S1", "sku": "PHONE",
-                                     "serial": LISTED[0]})
+    later = apply_object(
+        db, admin, {"op": "receive", "store": "S1", "sku": "PHONE", "serial": LISTED[0]}
+    )
     assert later["ok"] is True  # the ASN is closed: the vendor's late unit comes in
     assert later["units"] == [{"serial": LISTED[0], "from": "expected", "to": "in_stock"}]

@@ -28,16 +28,24 @@ def shop(db: Database, admin: Actor) -> Database:
 
 
 BATCHES = [
-    {"counter": "Ann", "scans": [{"sku": "PH", "serial": "A1"}, {"serial": "A2"},
-                                 {"sku": "PH", "serial": "A1"}, {"sku": "PH", "serial": "N9"},
-                                 {"sku": "CAB", "quantity": 3}]},
+    {
+        "counter": "Ann",
+        "scans": [
+            {"sku": "PH", "serial": "A1"},
+            {"serial": "A2"},
+            {"sku": "PH", "serial": "A1"},
+            {"sku": "PH", "serial": "N9"},
+            {"sku": "CAB", "quantity": 3},
+        ],
+    },
     {"counter": "Bob", "scans": [{"sku": "PH", "serial": "A2"}, {"sku": "PH", "serial": "B1"}]},
 ]
 
 
 def _count_rows(db: Database) -> int:
-    return int(db.read(lambda conn: conn.execute(
-        sa.text("SELECT COUNT(*) FROM count_scan")).scalar_one()))
+    return int(
+        db.read(lambda conn: conn.execute(sa.text("SELECT COUNT(*) FROM count_scan")).scalar_one())
+    )
 
 
 def test_count_reconciles_without_approving(shop: Database, admin: Actor) -> None:
@@ -48,26 +56,37 @@ def test_count_reconciles_without_approving(shop: Database, admin: Actor) -> Non
     assert result["missing"] == [{"sku": "PH", "serial": "A3"}]
     assert result["unexpected"] == {
         "never_seen": [{"sku": "PH", "serial": "N9"}],
-        "elsewhere": [{"sku": "PH", "serial": "B1", "state": "in_stock", "store": "S2",
-                       "action": "leave"}]}
+        "elsewhere": [
+            {"sku": "PH", "serial": "B1", "state": "in_stock", "store": "S2", "action": "leave"}
+        ],
+    }
     assert result["duplicates"] == [{"sku": "PH", "serial": "A2", "batches": [1, 2]}]
-    assert result["quantities"] == [{"sku": "CAB", "counted": 3, "on_hand": 5,
-                                     "difference": -2, "known_units": None}]
+    assert result["quantities"] == [
+        {"sku": "CAB", "counted": 3, "on_hand": 5, "difference": -2, "known_units": None}
+    ]
     assert result["alerts"] == [
         "serial A1 of PH was already scanned in batch 1: counted once",
-        "serial A2 of PH was also counted in batch 1: flagged, counted once"]
+        "serial A2 of PH was also counted in batch 1: flagged, counted once",
+    ]
     assert ledger_state(shop, "A3") == "in_stock"  # nothing posted
 
 
 def ledger_state(db: Database, serial: str) -> str:
-    return str(db.read(lambda conn: conn.execute(sa.text(
-        "SELECT state FROM serial_unit WHERE serial = :s"), {"s": serial}).scalar_one()))
+    return str(
+        db.read(
+            lambda conn: conn.execute(
+                sa.text("SELECT state FROM serial_unit WHERE serial = :s"), {"s": serial}
+            ).scalar_one()
+        )
+    )
 
 
-def test_count_approve_posts_and_writes_the_file(shop: Database, admin: Actor,
-                                                 outbox_folder: Path) -> None:
-    line = json.dumps({"op": "count", "id": 7, "store": "S1", "batches": BATCHES,
-                       "approve": True}).encode()
+def test_count_approve_posts_and_writes_the_file(
+    shop: Database, admin: Actor, outbox_folder: Path
+) -> None:
+    line = json.dumps(
+        {"op": "count", "id": 7, "store": "S1", "batches": BATCHES, "approve": True}
+    ).encode()
     result = apply_line(shop, admin, line, 1)
     assert result is not None and result["ok"] is True, result
     assert result["id"] == 7 and result["approved"] is True
@@ -83,28 +102,53 @@ def test_count_approve_posts_and_writes_the_file(shop: Database, admin: Actor,
 
 
 def test_count_limited_to_products(shop: Database, admin: Actor) -> None:
-    result = apply_object(shop, admin, {"op": "count", "store": "S1", "products": ["CAB"],
-                                        "batches": [{"counter": "Ann", "scans": [
-                                            {"sku": "CAB", "quantity": 5}]}]})
+    result = apply_object(
+        shop,
+        admin,
+        {
+            "op": "count",
+            "store": "S1",
+            "products": ["CAB"],
+            "batches": [{"counter": "Ann", "scans": [{"sku": "CAB", "quantity": 5}]}],
+        },
+    )
     assert result["ok"] is True
     assert result["missing"] == [] and result["quantities"] == [] and result["matched"] == 0
 
 
-@pytest.mark.parametrize(("line", "code", "message"), [
-    ({"batches": BATCHES}, "bad_request", "'store' is missing"),
-    ({"store": "S1", "batches": []}, "bad_request", "a count needs at least one batch"),
-    ({"store": "S1", "batches": [{"scans": []}]}, "bad_request", "'counter' is missing"),
-    ({"store": "S1", "batches": [{"counter": "A", "scans": [{"sku": "PH"}]}]},
-     "serial_required", "batch 1, scan 1: PH is counted by serial"),
-    ({"store": "S1", "batches": [{"counter": "A", "scans": [{"serial": 5}]}]},
-     "bad_request", "batches[1].scans[1]: 'serial' must be text"),
-    ({"store": "S1", "products": ["CAB"],
-      "batches": [{"counter": "A", "scans": [{"sku": "CAB"}, {"sku": "PH", "serial": "A1"}]}]},
-     "not_in_count", "batch 1, scan 2: PH is not in count"),
-    ({"store": "S9", "batches": BATCHES}, "unknown_store", "there is no store 'S9'"),
-])
-def test_refusals_record_nothing(shop: Database, admin: Actor, line: dict[str, object],
-                                 code: str, message: str) -> None:
+@pytest.mark.parametrize(
+    ("line", "code", "message"),
+    [
+        ({"batches": BATCHES}, "bad_request", "'store' is missing"),
+        ({"store": "S1", "batches": []}, "bad_request", "a count needs at least one batch"),
+        ({"store": "S1", "batches": [{"scans": []}]}, "bad_request", "'counter' is missing"),
+        (
+            {"store": "S1", "batches": [{"counter": "A", "scans": [{"sku": "PH"}]}]},
+            "serial_required",
+            "batch 1, scan 1: PH is counted by serial",
+        ),
+        (
+            {"store": "S1", "batches": [{"counter": "A", "scans": [{"serial": 5}]}]},
+            "bad_request",
+            "batches[1].scans[1]: 'serial' must be text",
+        ),
+        (
+            {
+                "store": "S1",
+                "products": ["CAB"],
+                "batches": [
+                    {"counter": "A", "scans": [{"sku": "CAB"}, {"sku": "PH", "serial": "A1"}]}
+                ],
+            },
+            "not_in_count",
+            "batch 1, scan 2: PH is not in count",
+        ),
+        ({"store": "S9", "batches": BATCHES}, "unknown_store", "there is no store 'S9'"),
+    ],
+)
+def test_refusals_record_nothing(
+    shop: Database, admin: Actor, line: dict[str, object], code: str, message: str
+) -> None:
     result = apply_object(shop, admin, {"op": "count", **line})
     assert result["ok"] is False and result["error"] == code, result
     assert message in result["message"]
@@ -116,6 +160,7 @@ def test_a_stockroom_user_counts_but_cannot_approve(shop: Database, admin: Actor
     sam = users.actor_for(shop, "sam", "handheld")
     ok = apply_object(shop, sam, {"op": "count", "store": "S1", "batches": BATCHES})
     assert ok["ok"] is True
-    refused = apply_object(shop, sam, {"op": "count", "store": "S1", "batches": BATCHES,
-                                       "approve": True})
+    refused = apply_object(
+        shop, sam, {"op": "count", "store": "S1", "batches": BATCHES, "approve": True}
+    )
     assert refused["ok"] is False and refused["error"] == "permission_denied"

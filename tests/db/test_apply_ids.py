@@ -42,12 +42,14 @@ def qty(db: Database, store: str, sku: str) -> int:
 
 
 def event_count(db: Database) -> int:
-    return int(db.read(lambda c: c.execute(
-        sa.select(sa.func.count()).select_from(repo.event_t)).scalar_one()))
+    return int(
+        db.read(
+            lambda c: c.execute(sa.select(sa.func.count()).select_from(repo.event_t)).scalar_one()
+        )
+    )
 
 
-def test_resent_quantity_receipt_replays_and_changes_nothing(shop: Database,
-                                                              admin: Actor) -> None:
+def test_resent_quantity_receipt_replays_and_changes_nothing(shop: Database, admin: Actor) -> None:
     line = {"op": "receive", "id": "rcv-24", "store": "S1", "sku": "CAB", "quantity": 30}
     (first,) = run(shop, admin, line)
     assert first["ok"] is True and "replayed" not in first and qty(shop, "S1", "CAB") == 30
@@ -60,8 +62,16 @@ def test_resent_quantity_receipt_replays_and_changes_nothing(shop: Database,
 
 def test_resent_transfer_out_moves_the_quantity_once(shop: Database, admin: Actor) -> None:
     run(shop, admin, {"op": "receive", "store": "S1", "sku": "CAB", "quantity": 20})
-    line = {"op": "transfer_out", "id": "t-5", "store": "S1", "sku": "CAB", "quantity": 5,
-            "to": "S2", "transfer": "TR-5", "create": True}
+    line = {
+        "op": "transfer_out",
+        "id": "t-5",
+        "store": "S1",
+        "sku": "CAB",
+        "quantity": 5,
+        "to": "S2",
+        "transfer": "TR-5",
+        "create": True,
+    }
     first, again = run(shop, admin, line, line)
     assert first["ok"] is True, first
     assert again == {**first, "line": 2, "replayed": True}
@@ -70,8 +80,12 @@ def test_resent_transfer_out_moves_the_quantity_once(shop: Database, admin: Acto
 
 def test_resent_order_create_makes_one_order(shop: Database, admin: Actor) -> None:
     run(shop, admin, {"op": "receive", "store": "S1", "sku": "CAB", "quantity": 5})
-    line = {"op": "order_create", "id": 1, "store": "S1",
-            "lines": [{"sku": "PH1"}, {"sku": "CAB", "quantity": 2}]}
+    line = {
+        "op": "order_create",
+        "id": 1,
+        "store": "S1",
+        "lines": [{"sku": "PH1"}, {"sku": "CAB", "quantity": 2}],
+    }
     first, again = run(shop, admin, line, line)
     assert first["ok"] is True, first
     assert again["replayed"] is True and again["order"] == first["order"]
@@ -81,8 +95,9 @@ def test_resent_order_create_makes_one_order(shop: Database, admin: Actor) -> No
     assert [o.order for o in orders.list_orders(shop, "S1")] == [first["order"]]
 
 
-def test_resent_serial_receipt_replays_instead_of_duplicate_serial(shop: Database,
-                                                                   admin: Actor) -> None:
+def test_resent_serial_receipt_replays_instead_of_duplicate_serial(
+    shop: Database, admin: Actor
+) -> None:
     line = {"op": "receive", "id": "r-1", "store": "S1", "sku": "PH1", "serials": ["A1", "A2"]}
     sell = {"op": "sell", "id": "s-1", "store": "S1", "sku": "PH1", "serial": "A1"}
     results = run(shop, admin, line, sell, line, sell)
@@ -93,23 +108,27 @@ def test_resent_serial_receipt_replays_instead_of_duplicate_serial(shop: Databas
     assert check_ledger(shop) == []
 
 
-def test_same_id_with_another_body_is_refused_and_changes_nothing(shop: Database,
-                                                                  admin: Actor) -> None:
+def test_same_id_with_another_body_is_refused_and_changes_nothing(
+    shop: Database, admin: Actor
+) -> None:
     run(shop, admin, {"op": "receive", "id": "x", "store": "S1", "sku": "CAB", "quantity": 3})
     before = event_count(shop)
-    (reused,) = run(shop, admin, {"op": "receive", "id": "x", "store": "S1", "sku": "CAB",
-                                  "quantity": 4})
+    (reused,) = run(
+        shop, admin, {"op": "receive", "id": "x", "store": "S1", "sku": "CAB", "quantity": 4}
+    )
     assert reused["ok"] is False and reused["error"] == "id_reused"
     assert "already used for a different line (receive" in reused["message"]
     assert qty(shop, "S1", "CAB") == 3 and event_count(shop) == before
     # Key order does not make a different line.
-    (same,) = run(shop, admin, {"quantity": 3, "sku": "CAB", "store": "S1", "id": "x",
-                                "op": "receive"})
+    (same,) = run(
+        shop, admin, {"quantity": 3, "sku": "CAB", "store": "S1", "id": "x", "op": "receive"}
+    )
     assert same["replayed"] is True
 
 
-def test_a_refused_line_is_not_recorded_so_its_id_can_be_sent_again(shop: Database,
-                                                                    admin: Actor) -> None:
+def test_a_refused_line_is_not_recorded_so_its_id_can_be_sent_again(
+    shop: Database, admin: Actor
+) -> None:
     line = {"op": "receive", "id": "early", "store": "S1", "sku": "NEW", "quantity": 2}
     (refused,) = run(shop, admin, line)
     assert refused["error"] == "unknown_product"
@@ -119,49 +138,66 @@ def test_a_refused_line_is_not_recorded_so_its_id_can_be_sent_again(shop: Databa
     assert applied["ok"] is True and "replayed" not in applied and qty(shop, "S1", "NEW") == 2
 
 
-def test_a_line_refused_after_its_first_step_leaves_nothing(shop: Database,
-                                                             admin: Actor) -> None:
+def test_a_line_refused_after_its_first_step_leaves_nothing(shop: Database, admin: Actor) -> None:
     # adjust with add and remove: the removal of an unknown unit is refused; with an id the
     # whole line is one transaction, so nothing at all is recorded.
     run(shop, admin, {"op": "receive", "store": "S1", "sku": "PH1", "serials": ["B1"]})
     before = event_count(shop)
-    (refused,) = run(shop, admin, {"op": "adjust", "id": "adj", "store": "S1", "sku": "PH1",
-                                   "add": ["B2"], "remove": ["NOPE"], "reason": "count"})
+    (refused,) = run(
+        shop,
+        admin,
+        {
+            "op": "adjust",
+            "id": "adj",
+            "store": "S1",
+            "sku": "PH1",
+            "add": ["B2"],
+            "remove": ["NOPE"],
+            "reason": "count",
+        },
+    )
     assert refused["ok"] is False
-    assert event_count(shop) == before and apply_ids.status(shop, ["adj"])[0]["status"] == \
-        "not_applied"
+    assert (
+        event_count(shop) == before
+        and apply_ids.status(shop, ["adj"])[0]["status"] == "not_applied"
+    )
 
 
-@pytest.mark.parametrize("bad, message", [
-    ("x" * 129, "'id' is 129 characters long; at most 128"),
-    ("  ", "'id' is blank"),
-    ("a\tb", "'id' contains control characters"),
-    (1.5, "'id' must be text or a whole number"),
-    (True, "'id' must be text or a whole number"),
-])
-def test_a_bad_id_is_refused_and_changes_nothing(shop: Database, admin: Actor, bad: object,
-                                                 message: str) -> None:
-    (result,) = run(shop, admin, {"op": "receive", "id": bad, "store": "S1", "sku": "CAB",
-                                  "quantity": 1})
-    assert result == {"ok": False, "line": 1, "id": bad, "error": "bad_request",
-                      "message": message}
+@pytest.mark.parametrize(
+    "bad, message",
+    [
+        ("x" * 129, "'id' is 129 characters long; at most 128"),
+        ("  ", "'id' is blank"),
+        ("a\tb", "'id' contains control characters"),
+        (1.5, "'id' must be text or a whole number"),
+        (True, "'id' must be text or a whole number"),
+    ],
+)
+def test_a_bad_id_is_refused_and_changes_nothing(
+    shop: Database, admin: Actor, bad: object, message: str
+) -> None:
+    (result,) = run(
+        shop, admin, {"op": "receive", "id": bad, "store": "S1", "sku": "CAB", "quantity": 1}
+    )
+    assert result == {"ok": False, "line": 1, "id": bad, "error": "bad_request", "message": message}
     assert qty(shop, "S1", "CAB") == 0
 
 
 def test_status_tells_what_became_of_each_id(shop: Database, admin: Actor) -> None:
-    (first,) = run(shop, admin, {"op": "receive", "id": 77, "store": "S1", "sku": "CAB",
-                                 "quantity": 1})
+    (first,) = run(
+        shop, admin, {"op": "receive", "id": 77, "store": "S1", "sku": "CAB", "quantity": 1}
+    )
     answers = apply_ids.status(shop, ["77", "nope", "x" * 200])
     assert answers[0]["status"] == "applied" and answers[0]["op"] == "receive"
     assert answers[0]["user"] == "ada" and answers[0]["terminal"] == "test-terminal"
-    assert answers[0]["outcome"] == {k: v for k, v in first.items()
-                                     if k not in ("ok", "line", "id")}
+    assert answers[0]["outcome"] == {
+        k: v for k, v in first.items() if k not in ("ok", "line", "id")
+    }
     assert answers[1] == {"id": "nope", "status": "not_applied"}
     assert answers[2]["status"] == "bad_request"
 
 
-def test_replay_survives_a_new_process_handle(shop: Database, admin: Actor,
-                                              db_url: str) -> None:
+def test_replay_survives_a_new_process_handle(shop: Database, admin: Actor, db_url: str) -> None:
     line = {"op": "receive", "id": "restart", "store": "S1", "sku": "CAB", "quantity": 9}
     run(shop, admin, line)
     shop.dispose()
@@ -175,23 +211,42 @@ def test_replay_survives_a_new_process_handle(shop: Database, admin: Actor,
 
 # -- two processes, the same ids, at once -----------------------------------------------------
 def test_two_processes_sending_the_same_ids_apply_each_line_once(
-        shop: Database, admin: Actor, db_url: str, tmp_path: Path) -> None:
+    shop: Database, admin: Actor, db_url: str, tmp_path: Path
+) -> None:
     lines = []
     for n in range(40):
-        lines.append({"op": "receive", "id": f"q{n}", "store": "S1", "sku": "CAB",
-                      "quantity": 1})
-        lines.append({"op": "receive", "id": f"u{n}", "store": "S1", "sku": "PH1",
-                      "serial": f"SN{n:03}"})
-        lines.append({"op": "transfer_out", "id": f"t{n}", "store": "S1", "sku": "CAB",
-                      "quantity": 1, "to": "S2"})
+        lines.append({"op": "receive", "id": f"q{n}", "store": "S1", "sku": "CAB", "quantity": 1})
+        lines.append(
+            {"op": "receive", "id": f"u{n}", "store": "S1", "sku": "PH1", "serial": f"SN{n:03}"}
+        )
+        lines.append(
+            {
+                "op": "transfer_out",
+                "id": f"t{n}",
+                "store": "S1",
+                "sku": "CAB",
+                "quantity": 1,
+                "to": "S2",
+            }
+        )
     feed = tmp_path / "feed.jsonl"
     feed.write_text("".join(json.dumps(x) + "\n" for x in lines))
-    env = {**os.environ, "SERIALPOS_DB": db_url, "SERIALPOS_USER": "ada",
-           "SERIALPOS_CONFIG": str(tmp_path / "none.toml")}
+    env = {
+        **os.environ,
+        "SERIALPOS_DB": db_url,
+        "SERIALPOS_USER": "ada",
+        "SERIALPOS_CONFIG": str(tmp_path / "none.toml"),
+    }
     (tmp_path / "none.toml").write_text("")
-    procs = [subprocess.Popen([sys.executable, "-m", "serialpos", "apply", str(feed)],
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
-             for _ in range(2)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "serialpos", "apply", str(feed)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=env,
+        )
+        for _ in range(2)
+    ]
     outputs = [p.communicate(timeout=300) for p in procs]
     verdicts = []
     for out, err in outputs:
@@ -202,7 +257,8 @@ def test_two_processes_sending_the_same_ids_apply_each_line_once(
         assert a["ok"] is True and b["ok"] is True, (a, b)
         # Exactly one of the two applied it; the other replayed the same verdict.
         assert sorted([a.get("replayed", False), b.get("replayed", False)]) == [False, True]
-        assert {k: v for k, v in a.items() if k != "replayed"} == \
-            {k: v for k, v in b.items() if k != "replayed"}
+        assert {k: v for k, v in a.items() if k != "replayed"} == {
+            k: v for k, v in b.items() if k != "replayed"
+        }
     assert qty(shop, "S1", "CAB") == 0 and qty(shop, "S1", "PH1") == 40
     assert check_ledger(shop) == []

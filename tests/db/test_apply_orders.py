@@ -18,15 +18,28 @@ def run(db: Database, actor: Actor, **data: Any) -> dict[str, Any]:
 
 def test_order_flow_from_a_host(db: Database, admin: Actor) -> None:
     setup_catalogue(db, admin)
-    made = run(db, admin, op="order_create", store="S1", type="special_order",
-               delivery="delivery",
-               customer={"name": "Ann", "phone": "555", "address": "1 Quay"},
-               lines=[{"sku": "PH1", "serial": IMEI[0]}, {"sku": "PH1", "quantity": 2},
-                      {"sku": "CB1", "quantity": 2}])
+    made = run(
+        db,
+        admin,
+        op="order_create",
+        store="S1",
+        type="special_order",
+        delivery="delivery",
+        customer={"name": "Ann", "phone": "555", "address": "1 Quay"},
+        lines=[
+            {"sku": "PH1", "serial": IMEI[0]},
+            {"sku": "PH1", "quantity": 2},
+            {"sku": "CB1", "quantity": 2},
+        ],
+    )
     assert made["ok"], made
     assert made["order"] == "S1-000001" and made["type"] == "special_order"
     assert [(ln["sku"], ln["serial"], ln["quantity"]) for ln in made["lines"]] == [
-        ("PH1", IMEI[0], 1), ("PH1", None, 1), ("PH1", None, 1), ("CB1", None, 2)]
+        ("PH1", IMEI[0], 1),
+        ("PH1", None, 1),
+        ("PH1", None, 1),
+        ("CB1", None, 2),
+    ]
     order, lines = made["order"], [ln["line"] for ln in made["lines"]]
     assert state_of(db, IMEI[0]) == ("reserved", "S1")
 
@@ -34,27 +47,35 @@ def test_order_flow_from_a_host(db: Database, admin: Actor) -> None:
     assert (refused["ok"], refused["error"]) == (False, "serial_required")
     assert "line 2 (PH1)" in refused["message"] and "line 3 (PH1)" in refused["message"]
 
-    assert run(db, admin, op="order_set_serial", order=order, line=lines[1],
-               serial=IMEI[1])["lines"][0]["serial"] == IMEI[1]
+    assert (
+        run(db, admin, op="order_set_serial", order=order, line=lines[1], serial=IMEI[1])["lines"][
+            0
+        ]["serial"]
+        == IMEI[1]
+    )
     cleared = run(db, admin, op="order_set_serial", order=order, line=lines[1], serial="")
     assert cleared["ok"] and cleared["lines"][0]["serial"] is None
     assert state_of(db, IMEI[1]) == ("in_stock", "S1")
     run(db, admin, op="order_set_serial", order=order, line=lines[1], serial=IMEI[1])
     run(db, admin, op="order_set_serial", order=order, line=lines[2], serial=IMEI[2])
 
-    short = run(db, admin, op="order_fulfil", order=order,
-                payments=[{"method": "card", "amount": "10.00"}])
+    short = run(
+        db, admin, op="order_fulfil", order=order, payments=[{"method": "card", "amount": "10.00"}]
+    )
     assert short["error"] == "payment_due"
     done = run(db, admin, op="order_fulfil", order=order)
     assert done["ok"] and done["invoice"] == "INV-S1-000001" and done["status"] == "fulfilled"
     assert done["paid"] == done["total"]
     assert len(done["lines"]) == 4
 
-    back = run(db, admin, op="order_return", order=order, serials=[IMEI[0], IMEI[1]],
-               damaged=[IMEI[1]])
+    back = run(
+        db, admin, op="order_return", order=order, serials=[IMEI[0], IMEI[1]], damaged=[IMEI[1]]
+    )
     assert back["ok"], back
-    assert back["units"] == [{"serial": IMEI[0], "state": "in_stock"},
-                             {"serial": IMEI[1], "state": "written_off"}]
+    assert back["units"] == [
+        {"serial": IMEI[0], "state": "in_stock"},
+        {"serial": IMEI[1], "state": "written_off"},
+    ]
     assert back["refund_invoice"] == "RF-S1-000001"  # its own series (issue 14)
     again = run(db, admin, op="order_return", order=order, serials=[IMEI[0]])
     assert again["error"] == "not_on_order"
@@ -63,18 +84,18 @@ def test_order_flow_from_a_host(db: Database, admin: Actor) -> None:
 
 def test_void_and_bad_requests(db: Database, admin: Actor) -> None:
     setup_catalogue(db, admin)
-    made = run(db, admin, op="order_create", store="S1", lines=[{"sku": "PH1",
-                                                                 "serial": IMEI[0]}])
+    made = run(db, admin, op="order_create", store="S1", lines=[{"sku": "PH1", "serial": IMEI[0]}])
     voided = run(db, admin, op="order_void", order=made["order"])
     assert voided["ok"] and voided["status"] == "voided"
     assert state_of(db, IMEI[0]) == ("in_stock", "S1")
 
-    bad = run(db, admin, op="order_create", store="S1", lines=[{"sku": "PH1"},
-                                                               {"sku": "NOPE"}])
+    bad = run(db, admin, op="order_create", store="S1", lines=[{"sku": "PH1"}, {"sku": "NOPE"}])
     assert bad["error"] == "unknown_product"
     assert run(db, admin, op="order_create", store="S1", lines="PH1")["error"] == "bad_request"
-    assert run(db, admin, op="order_set_serial", order=made["order"], line="x",
-               serial="1")["error"] == "bad_request"
+    assert (
+        run(db, admin, op="order_set_serial", order=made["order"], line="x", serial="1")["error"]
+        == "bad_request"
+    )
     assert run(db, admin, op="order_void", order="S1-999999")["error"] == "unknown_order"
     warned = run(db, admin, op="order_create", store="S1", serail="x")
     assert warned["ok"] and warned["warnings"] == ["unknown key 'serail' ignored"]

@@ -33,9 +33,17 @@ def receive(sku: str, serial: str, **extra: Any) -> dict[str, Any]:
 
 def shared_units(db: Database, serial: str) -> list[tuple[str, str | None]]:
     u, p = repo.unit_t.c, repo.product_t.c
-    return db.read(lambda conn: [(r.sku, r.shared_by) for r in conn.execute(
-        sa.select(p.sku, u.shared_by).join(repo.product_t, p.id == u.product_id)
-        .where(u.serial == serial).order_by(p.sku))])
+    return db.read(
+        lambda conn: [
+            (r.sku, r.shared_by)
+            for r in conn.execute(
+                sa.select(p.sku, u.shared_by)
+                .join(repo.product_t, p.id == u.product_id)
+                .where(u.serial == serial)
+                .order_by(p.sku)
+            )
+        ]
+    )
 
 
 def test_a_manager_accepts_a_shared_serial(shop: Database, admin: Actor) -> None:
@@ -50,26 +58,49 @@ def test_a_manager_accepts_a_shared_serial(shop: Database, admin: Actor) -> None
     assert card.events[-1].reason == "shared serial accepted by mia: also DRL at S1"
     # adjust add takes it too
     assert run1(shop, admin, receive("PH", "X-200"))["ok"] is True
-    adjusted = run1(shop, admin, {"op": "adjust", "store": "S1", "sku": "TAB", "add": ["X-200"],
-                                  "reason": "found", "shared_by": {"user": "mia",
-                                                                   "pin": "4321"}})
+    adjusted = run1(
+        shop,
+        admin,
+        {
+            "op": "adjust",
+            "store": "S1",
+            "sku": "TAB",
+            "add": ["X-200"],
+            "reason": "found",
+            "shared_by": {"user": "mia", "pin": "4321"},
+        },
+    )
     assert adjusted["ok"] is True, adjusted
     assert shared_units(shop, "X-200") == [("PH", None), ("TAB", "mia")]
 
 
-@pytest.mark.parametrize(("shared_by", "code", "words"), [
-    pytest.param({"user": "mia", "pin": "0000"}, "bad_pin", "unknown user or wrong PIN",
-                 id="wrong_pin"),
-    pytest.param({"user": "carl", "pin": "1111"}, "permission_denied",
-                 "carl is not a manager or admin", id="not_a_manager"),
-    pytest.param({"user": "mia"}, "bad_request", "needs the manager's 'user' and 'pin'",
-                 id="no_pin"),
-    pytest.param({"user": "mia", "pin": "4321", "role": "x"}, "bad_request",
-                 "takes 'user' and 'pin' only", id="extra_key"),
-    pytest.param("mia", "bad_request", "shared_by", id="not_an_object"),
-])
-def test_a_refused_acceptance_changes_nothing(shop: Database, admin: Actor, shared_by: Any,
-                                              code: str, words: str) -> None:
+@pytest.mark.parametrize(
+    ("shared_by", "code", "words"),
+    [
+        pytest.param(
+            {"user": "mia", "pin": "0000"}, "bad_pin", "unknown user or wrong PIN", id="wrong_pin"
+        ),
+        pytest.param(
+            {"user": "carl", "pin": "1111"},
+            "permission_denied",
+            "carl is not a manager or admin",
+            id="not_a_manager",
+        ),
+        pytest.param(
+            {"user": "mia"}, "bad_request", "needs the manager's 'user' and 'pin'", id="no_pin"
+        ),
+        pytest.param(
+            {"user": "mia", "pin": "4321", "role": "x"},
+            "bad_request",
+            "takes 'user' and 'pin' only",
+            id="extra_key",
+        ),
+        pytest.param("mia", "bad_request", "shared_by", id="not_an_object"),
+    ],
+)
+def test_a_refused_acceptance_changes_nothing(
+    shop: Database, admin: Actor, shared_by: Any, code: str, words: str
+) -> None:
     assert run1(shop, admin, receive("DRL", "X-300"))["ok"] is True
     before = events(shop)
     result = run1(shop, admin, receive("SAW", "X-300", shared_by=shared_by))

@@ -52,11 +52,12 @@ def test_a_host_transfer_ships_receives_and_reports(shop: Database, admin: Actor
     assert over["message"] == "CAB: 4 to receive but 3 in transit on transfer WMS-9"
 
     got = apply_object(shop, admin, into(sku="PH1", serial="A1"))
-    assert got["ok"] and got["units"] == [{"serial": "A1", "from": "in_transit",
-                                           "to": "in_stock"}]
+    assert got["ok"] and got["units"] == [{"serial": "A1", "from": "in_transit", "to": "in_stock"}]
     assert got["received"] == [{"sku": "PH1", "quantity": 1, "serials": ["A1"]}]
-    assert got["in_transit"] == [{"sku": "CAB", "quantity": 3, "serials": []},
-                                 {"sku": "PH1", "quantity": 1, "serials": ["A2"]}]
+    assert got["in_transit"] == [
+        {"sku": "CAB", "quantity": 3, "serials": []},
+        {"sku": "PH1", "quantity": 1, "serials": ["A2"]},
+    ]
     twice = apply_object(shop, admin, into(sku="PH1", serial="A1"))
     assert twice["message"] == "serial A1 was received on transfer WMS-9 already"
     apply_object(shop, admin, into(sku="CAB", quantity=3))
@@ -70,15 +71,18 @@ def test_a_host_transfer_ships_receives_and_reports(shop: Database, admin: Actor
 def test_refusals_on_a_kept_transfer(shop: Database, admin: Actor, outbox_folder: Path) -> None:
     made = transfers.create_transfer(shop, admin, "S1", "S2")
     open_one = apply_object(shop, admin, out(sku="PH1", serial="A1", transfer=made.number))
-    assert open_one["message"] == f"transfer {made.number} is still open in the console: " \
-                                  "ship it there"
-    wrong_way = apply_object(shop, admin, out(sku="PH1", serial="A1", transfer=made.number,
-                                              store="S2", to="S1"))
+    assert (
+        open_one["message"] == f"transfer {made.number} is still open in the console: ship it there"
+    )
+    wrong_way = apply_object(
+        shop, admin, out(sku="PH1", serial="A1", transfer=made.number, store="S2", to="S1")
+    )
     assert wrong_way["message"] == f"transfer {made.number} goes from S1 to S2"
     transfers.add_units(shop, admin, made.number, "S1", "PH1", ["A1"])
     transfers.ship(shop, admin, made.number, "S1", outbox_folder)
-    at_s1 = apply_object(shop, admin, into(sku="PH1", serial="A1", transfer=made.number,
-                                           store="S1"))
+    at_s1 = apply_object(
+        shop, admin, into(sku="PH1", serial="A1", transfer=made.number, store="S1")
+    )
     assert at_s1["message"] == f"transfer {made.number} goes to S2, not to S1"
     # The console's transfer received by a host: reported with the console's units.
     got = apply_object(shop, admin, into(sku="PH1", serial="A1", transfer=made.number))
@@ -88,8 +92,7 @@ def test_refusals_on_a_kept_transfer(shop: Database, admin: Actor, outbox_folder
     assert check_ledger(shop) == []
 
 
-def test_an_unknown_id_without_create_is_a_document_reference(shop: Database,
-                                                              admin: Actor) -> None:
+def test_an_unknown_id_without_create_is_a_document_reference(shop: Database, admin: Actor) -> None:
     sent = apply_object(shop, admin, out(sku="PH1", serial="A1", transfer="HOST-1"))
     assert sent["ok"] and "shipped" not in sent
     got = apply_object(shop, admin, into(sku="PH1", serial="A1", transfer="HOST-2"))
@@ -97,9 +100,23 @@ def test_an_unknown_id_without_create_is_a_document_reference(shop: Database,
     with pytest.raises(Exception, match="there is no transfer 'HOST-1'"):
         transfers.get_transfer(shop, "HOST-1")
     itself = apply_object(shop, admin, out(sku="PH1", serial="A2", to="S1", create=True))
-    assert (itself["error"], itself["message"]) == ("bad_request",
-                                                    "a transfer must go to another store")
-    nameless = apply_object(shop, admin, {"op": "transfer_out", "store": "S1", "to": "S2",
-                                          "sku": "PH1", "serial": "A2", "create": True})
+    assert (itself["error"], itself["message"]) == (
+        "bad_request",
+        "a transfer must go to another store",
+    )
+    nameless = apply_object(
+        shop,
+        admin,
+        {
+            "op": "transfer_out",
+            "store": "S1",
+            "to": "S2",
+            "sku": "PH1",
+            "serial": "A2",
+            "create": True,
+        },
+    )
     assert (nameless["error"], nameless["message"]) == (
-        "bad_request", "'create' makes the transfer named by 'transfer': give its id")
+        "bad_request",
+        "'create' makes the transfer named by 'transfer': give its id",
+    )

@@ -42,8 +42,15 @@ def imei(n: int) -> str:
 
 @pytest.fixture
 def catalogue(db: Database, admin: Actor) -> None:
-    products.create_product(db, admin, sku="PHONE", name="Phone", serial_mode="required",
-                            serial_format="imei", barcodes=("4006381333931",))
+    products.create_product(
+        db,
+        admin,
+        sku="PHONE",
+        name="Phone",
+        serial_mode="required",
+        serial_format="imei",
+        barcodes=("4006381333931",),
+    )
     products.create_product(db, admin, sku="DRILL", name="Drill", serial_mode="optional")
     products.create_product(db, admin, sku="CABLE", name="Cable", serial_mode="disabled")
 
@@ -58,8 +65,9 @@ def csv_bytes(rows: list[list[str]]) -> bytes:
     return out.getvalue().encode()
 
 
-def import_rows(db: Database, actor: Actor, rows: list[list[str]], store: str = "S1"
-                ) -> asn_service.ImportResult:
+def import_rows(
+    db: Database, actor: Actor, rows: list[list[str]], store: str = "S1"
+) -> asn_service.ImportResult:
     return asn_service.import_asn_data(db, actor, "asn.csv", csv_bytes(rows), store)
 
 
@@ -68,46 +76,75 @@ SERIALS = [imei(i) for i in range(1, 4)]
 
 @pytest.fixture
 def asn7(db: Database, admin: Actor, catalogue: None) -> str:
-    import_rows(db, admin, [
-        ["ASN-7", "Acme", "PHONE", "3", "|".join(SERIALS), ""],
-        ["ASN-7", "Acme", "CABLE", "10", "", "CP-1"],
-        ["ASN-7", "Acme", "DRILL", "2", "", ""],
-    ])
+    import_rows(
+        db,
+        admin,
+        [
+            ["ASN-7", "Acme", "PHONE", "3", "|".join(SERIALS), ""],
+            ["ASN-7", "Acme", "CABLE", "10", "", "CP-1"],
+            ["ASN-7", "Acme", "DRILL", "2", "", ""],
+        ],
+    )
     return "ASN-7"
 
 
 def count(db: Database, table: sa.Table) -> int:
-    return int(db.read(lambda conn: conn.execute(
-        sa.select(sa.func.count()).select_from(table)).scalar_one()))
+    return int(
+        db.read(
+            lambda conn: conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
+        )
+    )
 
 
 # -- import ---------------------------------------------------------------------------------
-def test_import_creates_expected_units_with_one_event_each(db: Database, admin: Actor,
-                                                           asn7: str) -> None:
-    units = db.read(lambda conn: conn.execute(sa.select(
-        repo.unit_t.c.serial, repo.unit_t.c.state).order_by(repo.unit_t.c.serial)).all())
+def test_import_creates_expected_units_with_one_event_each(
+    db: Database, admin: Actor, asn7: str
+) -> None:
+    units = db.read(
+        lambda conn: conn.execute(
+            sa.select(repo.unit_t.c.serial, repo.unit_t.c.state).order_by(repo.unit_t.c.serial)
+        ).all()
+    )
     assert [tuple(u) for u in units] == [(s, "expected") for s in sorted(SERIALS)]
-    events = db.read(lambda conn: conn.execute(sa.select(
-        repo.event_t.c.action, repo.event_t.c.serial, repo.event_t.c.from_state,
-        repo.event_t.c.to_state, repo.event_t.c.quantity, repo.event_t.c.document_type,
-        repo.event_t.c.document_id, repo.event_t.c.document_line)
-        .where(repo.event_t.c.action == "expect")).all())
+    events = db.read(
+        lambda conn: conn.execute(
+            sa.select(
+                repo.event_t.c.action,
+                repo.event_t.c.serial,
+                repo.event_t.c.from_state,
+                repo.event_t.c.to_state,
+                repo.event_t.c.quantity,
+                repo.event_t.c.document_type,
+                repo.event_t.c.document_id,
+                repo.event_t.c.document_line,
+            ).where(repo.event_t.c.action == "expect")
+        ).all()
+    )
     assert sorted(tuple(e) for e in events) == sorted(
-        ("expect", s, None, "expected", 0, "asn", "ASN-7", "1") for s in SERIALS)
+        ("expect", s, None, "expected", 0, "asn", "ASN-7", "1") for s in SERIALS
+    )
     assert check_ledger(db) == []
     [summary] = asn_service.list_asns(db, "S1")
-    assert (summary.asn, summary.vendor, summary.store, summary.status, summary.lines,
-            summary.units) == ("ASN-7", "Acme", "S1", "open", 3, 15)
+    assert (
+        summary.asn,
+        summary.vendor,
+        summary.store,
+        summary.status,
+        summary.lines,
+        summary.units,
+    ) == ("ASN-7", "Acme", "S1", "open", 3, 15)
     assert asn_service.list_asns(db, "S2") == []
     assert asn_service.list_asns(db, None, status="received") == []
     detail = asn_service.asn_detail(db, "ASN-7")
-    assert [(ln.number, ln.sku, ln.quantity, ln.listed, ln.case_pack, ln.received)
-            for ln in detail.lines] == [(1, "PHONE", 3, 3, None, 0), (2, "CABLE", 10, 0, "CP-1", 0),
-                                        (3, "DRILL", 2, 0, None, 0)]
+    assert [
+        (ln.number, ln.sku, ln.quantity, ln.listed, ln.case_pack, ln.received)
+        for ln in detail.lines
+    ] == [(1, "PHONE", 3, 3, None, 0), (2, "CABLE", 10, 0, "CP-1", 0), (3, "DRILL", 2, 0, None, 0)]
 
 
-def test_a_refused_file_lists_every_problem_and_imports_nothing(db: Database, admin: Actor,
-                                                                asn7: str) -> None:
+def test_a_refused_file_lists_every_problem_and_imports_nothing(
+    db: Database, admin: Actor, asn7: str
+) -> None:
     ledger.move(db, admin, Action.RECEIVE, store="S2", sku="PHONE", serials=[imei(50)])
     before = (count(db, repo.unit_t), count(db, repo.event_t), count(db, asn_t))
     rows = [
@@ -155,30 +192,42 @@ def test_missing_columns_are_named(db: Database, admin: Actor, catalogue: None) 
         asn_service.import_asn_data(db, admin, "x.csv", b"ASN,Sku,Qty\nA,PHONE,1\n", "S1")
     assert [str(p) for p in caught.value.problems] == [
         "line 1: unknown column 'Qty' (known: ASN, Vendor, SKU, Quantity, Serials, CasePack)",
-        "line 1: missing column Vendor", "line 1: missing column Quantity"]
+        "line 1: missing column Vendor",
+        "line 1: missing column Quantity",
+    ]
 
 
-def test_json_import_and_several_asns_in_one_file(db: Database, admin: Actor,
-                                                  catalogue: None) -> None:
-    data = (b'[{"asn": "J-1", "vendor": "Acme", "lines": [{"sku": "PHONE", "quantity": 1, '
-            b'"serials": ["' + imei(20).encode() + b'"]}, {"sku": "CABLE", "quantity": 5, '
-            b'"case_pack": "CP-2"}]}, {"asn": "J-2", "vendor": "Bolt", "lines": '
-            b'[{"sku": "DRILL", "quantity": 2}]}]')
+def test_json_import_and_several_asns_in_one_file(
+    db: Database, admin: Actor, catalogue: None
+) -> None:
+    data = (
+        b'[{"asn": "J-1", "vendor": "Acme", "lines": [{"sku": "PHONE", "quantity": 1, '
+        b'"serials": ["' + imei(20).encode() + b'"]}, {"sku": "CABLE", "quantity": 5, '
+        b'"case_pack": "CP-2"}]}, {"asn": "J-2", "vendor": "Bolt", "lines": '
+        b'[{"sku": "DRILL", "quantity": 2}]}]'
+    )
     result = asn_service.import_asn_data(db, admin, "asn.json", data, "S2")
     assert [(a.asn, a.lines, a.units, a.serials) for a in result.asns] == [
-        ("J-1", 2, 6, 1), ("J-2", 1, 2, 0)]
+        ("J-1", 2, 6, 1),
+        ("J-2", 1, 2, 0),
+    ]
     assert {a.asn for a in asn_service.list_asns(db, "S2", status="open")} == {"J-1", "J-2"}
 
 
 def test_a_store_without_serialized_inventory_keeps_serials_on_events(
-        db: Database, admin: Actor, catalogue: None, outbox_folder: Path) -> None:
+    db: Database, admin: Actor, catalogue: None, outbox_folder: Path
+) -> None:
     settings.set_setting(db, admin, "serialized_inventory", "false", "S1")
-    result = import_rows(db, admin, [["ASN-Q", "Acme", "PHONE", "2", f"{imei(30)}|{imei(31)}",
-                                      ""]])
+    result = import_rows(db, admin, [["ASN-Q", "Acme", "PHONE", "2", f"{imei(30)}|{imei(31)}", ""]])
     assert result.serial_tracked is False
     assert count(db, repo.unit_t) == 0
-    assert db.read(lambda conn: sorted(conn.execute(sa.select(repo.event_t.c.serial).where(
-        repo.event_t.c.action == "expect")).scalars())) == [imei(30), imei(31)]
+    assert db.read(
+        lambda conn: sorted(
+            conn.execute(
+                sa.select(repo.event_t.c.serial).where(repo.event_t.c.action == "expect")
+            ).scalars()
+        )
+    ) == [imei(30), imei(31)]
     session = asn_service.open_asn(db, admin, "ASN-Q", "S1", outbox_folder)
     line = session.checklist.lines["PHONE"]
     assert not line.serialized  # counted, no serials asked
@@ -192,8 +241,9 @@ def test_a_store_without_serialized_inventory_keeps_serials_on_events(
 
 
 # -- receiving --------------------------------------------------------------------------------
-def test_receiving_checks_each_scan(db: Database, admin: Actor, asn7: str,
-                                    outbox_folder: Path) -> None:
+def test_receiving_checks_each_scan(
+    db: Database, admin: Actor, asn7: str, outbox_folder: Path
+) -> None:
     ledger.move(db, admin, Action.RECEIVE, store="S2", sku="PHONE", serials=[imei(60)])
     session = asn_service.open_asn(db, admin, asn7, "S1", outbox_folder)
     assert session.title == "ASN ASN-7 from Acme"
@@ -224,8 +274,9 @@ def test_receiving_checks_each_scan(db: Database, admin: Actor, asn7: str,
     assert session.checklist.lines["CABLE"].counted == 0
 
 
-def test_scans_survive_a_reopen_and_rescan_clears_them(db: Database, admin: Actor, asn7: str,
-                                                       outbox_folder: Path) -> None:
+def test_scans_survive_a_reopen_and_rescan_clears_them(
+    db: Database, admin: Actor, asn7: str, outbox_folder: Path
+) -> None:
     session = asn_service.open_asn(db, admin, asn7, "S1", outbox_folder)
     session.scan("PHONE", SERIALS[1])
     session.scan("PHONE", SERIALS[0])
@@ -246,9 +297,9 @@ def test_scans_survive_a_reopen_and_rescan_clears_them(db: Database, admin: Acto
     assert count(db, asn_scan_t) == 3  # D-1 and the two counts
 
 
-def test_complete_in_full_receives_writes_the_file_and_closes(db: Database, admin: Actor,
-                                                              asn7: str,
-                                                              outbox_folder: Path) -> None:
+def test_complete_in_full_receives_writes_the_file_and_closes(
+    db: Database, admin: Actor, asn7: str, outbox_folder: Path
+) -> None:
     session = asn_service.open_asn(db, admin, asn7, "S1", outbox_folder)
     for serial in SERIALS:
         session.scan("PHONE", serial)
@@ -262,15 +313,17 @@ def test_complete_in_full_receives_writes_the_file_and_closes(db: Database, admi
     assert path == outbox_folder / "asn_receipt-ASN-7.csv"
     with path.open(encoding="utf-8", newline="") as f:
         rows = list(csv.DictReader(f))
-    got = {r["sku"]: (int(r["quantity"]), r["serials"].split("|") if r["serials"] else [])
-           for r in rows}
-    assert got == {"PHONE": (3, sorted(SERIALS)), "CABLE": (10, []),
-                   "DRILL": (2, ["D-1", "D-2"])}
+    got = {
+        r["sku"]: (int(r["quantity"]), r["serials"].split("|") if r["serials"] else [])
+        for r in rows
+    }
+    assert got == {"PHONE": (3, sorted(SERIALS)), "CABLE": (10, []), "DRILL": (2, ["D-1", "D-2"])}
     assert {r["event_type"] for r in rows} == {"asn_receipt"}
     assert {r["document_id"] for r in rows} == {"ASN-7"}
     assert owed_count(db) == 0
-    units: dict[str, str] = db.read(lambda conn: dict(conn.execute(sa.select(
-        repo.unit_t.c.serial, repo.unit_t.c.state)).all()))
+    units: dict[str, str] = db.read(
+        lambda conn: dict(conn.execute(sa.select(repo.unit_t.c.serial, repo.unit_t.c.state)).all())
+    )
     assert units == {**dict.fromkeys(SERIALS, "in_stock"), "D-1": "in_stock", "D-2": "in_stock"}
     levels = {lv.sku: lv.quantity for lv in stock.stock_levels(db, "S1")}
     assert levels == {"PHONE": 3, "CABLE": 10, "DRILL": 2}
@@ -285,9 +338,9 @@ def test_complete_in_full_receives_writes_the_file_and_closes(db: Database, admi
         session.complete()
 
 
-def test_complete_with_differences_is_confirmed_and_recorded(db: Database, admin: Actor,
-                                                             asn7: str,
-                                                             outbox_folder: Path) -> None:
+def test_complete_with_differences_is_confirmed_and_recorded(
+    db: Database, admin: Actor, asn7: str, outbox_folder: Path
+) -> None:
     session = asn_service.open_asn(db, admin, asn7, "S1", outbox_folder)
     session.scan("PHONE", SERIALS[0])
     session.scan("DRILL", "D-1")
@@ -301,26 +354,39 @@ def test_complete_with_differences_is_confirmed_and_recorded(db: Database, admin
     done = session.complete(accept_discrepancies=True)
     assert done.received == 13
     assert [(d.sku, d.expected, d.received, d.missing) for d in done.discrepancies] == [
-        ("PHONE", 3, 1, tuple(sorted(SERIALS[1:]))), ("CABLE", 10, 9, ()), ("DRILL", 2, 3, ())]
+        ("PHONE", 3, 1, tuple(sorted(SERIALS[1:]))),
+        ("CABLE", 10, 9, ()),
+        ("DRILL", 2, 3, ()),
+    ]
     detail = asn_service.asn_detail(db, asn7)
-    assert detail.discrepancies[0] == {"sku": "PHONE", "expected": 3, "received": 1,
-                                       "missing": sorted(SERIALS[1:])}
+    assert detail.discrepancies[0] == {
+        "sku": "PHONE",
+        "expected": 3,
+        "received": 1,
+        "missing": sorted(SERIALS[1:]),
+    }
     assert [ln.received for ln in detail.lines] == [1, 9, 3]
     recorded = event_file(db, EventType.ASN_RECEIPT.value, "ASN-7")
     assert recorded is not None
     assert [(ln.sku, ln.quantity, ln.serials) for ln in recorded.lines] == [
-        ("CABLE", 9, ()), ("DRILL", 3, ("D-1", "D-2", "D-3")), ("PHONE", 1, (SERIALS[0],))]
+        ("CABLE", 9, ()),
+        ("DRILL", 3, ("D-1", "D-2", "D-3")),
+        ("PHONE", 1, (SERIALS[0],)),
+    ]
     # Listed serials that did not arrive stay expected; with the ASN closed they may come in
     # another way.
     ledger.move(db, admin, Action.RECEIVE, store="S1", sku="PHONE", serials=[SERIALS[1]])
     assert check_receivable(db, "S1", "PHONE", SERIALS[2]) == SERIALS[2]
 
 
-def test_an_open_asn_holds_its_units(db: Database, admin: Actor, asn7: str,
-                                     outbox_folder: Path) -> None:
+def test_an_open_asn_holds_its_units(
+    db: Database, admin: Actor, asn7: str, outbox_folder: Path
+) -> None:
     import_rows(db, admin, [["ASN-9", "Acme", "PHONE", "1", "", ""]])
-    with pytest.raises(NotInStock, match=f"serial {SERIALS[0]} of PHONE is expected on ASN "
-                                         "ASN-7: receive it on that ASN"):
+    with pytest.raises(
+        NotInStock,
+        match=f"serial {SERIALS[0]} of PHONE is expected on ASN ASN-7: receive it on that ASN",
+    ):
         ledger.move(db, admin, Action.RECEIVE, store="S1", sku="PHONE", serials=[SERIALS[0]])
     with pytest.raises(NotInStock, match="expected on ASN ASN-7 at S1: receive it on that"):
         check_receivable(db, "S1", "PHONE", SERIALS[0])
@@ -333,8 +399,9 @@ def test_an_open_asn_holds_its_units(db: Database, admin: Actor, asn7: str,
         asn_service.open_asn(db, admin, "ASN-0", "S1", outbox_folder)
 
 
-def test_cashiers_cannot_import_or_receive(db: Database, admin: Actor, asn7: str,
-                                           outbox_folder: Path) -> None:
+def test_cashiers_cannot_import_or_receive(
+    db: Database, admin: Actor, asn7: str, outbox_folder: Path
+) -> None:
     users.add_user(db, admin, "cass", "cashier", "3333")
     cashier = users.actor_for(db, "cass", "t")
     with pytest.raises(PermissionDenied):
@@ -343,10 +410,9 @@ def test_cashiers_cannot_import_or_receive(db: Database, admin: Actor, asn7: str
         asn_service.open_asn(db, cashier, asn7, "S1", outbox_folder)
 
 
-def test_the_unique_constraint_still_guards_the_bulk_insert(db: Database, admin: Actor,
-                                                           catalogue: None,
-                                                           monkeypatch: pytest.MonkeyPatch
-                                                           ) -> None:
+def test_the_unique_constraint_still_guards_the_bulk_insert(
+    db: Database, admin: Actor, catalogue: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """As if another terminal recorded the serial between the checks and the insert."""
     ledger.move(db, admin, Action.RECEIVE, store="S2", sku="PHONE", serials=[imei(70)])
     monkeypatch.setattr(asn_service, "_check_against_database", lambda *args: None)
@@ -356,11 +422,17 @@ def test_the_unique_constraint_still_guards_the_bulk_insert(db: Database, admin:
     assert (count(db, repo.unit_t), count(db, repo.event_t), count(db, asn_t)) == before
 
 
-def test_an_asn_id_a_file_name_cannot_hold_is_kept_in_the_file(db: Database, admin: Actor,
-                                                                catalogue: None,
-                                                                outbox_folder: Path) -> None:
-    import_rows(db, admin, [["ASN/2026/7", "Acme", "CABLE", "2", "", ""],
-                            ["ASN/2026/7", "Acme", "PHONE", "1", "", ""]])
+def test_an_asn_id_a_file_name_cannot_hold_is_kept_in_the_file(
+    db: Database, admin: Actor, catalogue: None, outbox_folder: Path
+) -> None:
+    import_rows(
+        db,
+        admin,
+        [
+            ["ASN/2026/7", "Acme", "CABLE", "2", "", ""],
+            ["ASN/2026/7", "Acme", "PHONE", "1", "", ""],
+        ],
+    )
     session = asn_service.open_asn(db, admin, "ASN/2026/7", "S1", outbox_folder)
     session.count("CABLE", 2)
     done = session.complete(accept_discrepancies=True)
@@ -370,7 +442,9 @@ def test_an_asn_id_a_file_name_cannot_hold_is_kept_in_the_file(db: Database, adm
         rows = list(csv.DictReader(f))
     # Every product of the ASN has its row; one that did not arrive says 0.
     assert [(r["document_id"], r["sku"], r["quantity"]) for r in rows] == [
-        ("ASN/2026/7", "CABLE", "2"), ("ASN/2026/7", "PHONE", "0")]
+        ("ASN/2026/7", "CABLE", "2"),
+        ("ASN/2026/7", "PHONE", "0"),
+    ]
 
 
 def test_migration_0006_builds_and_drops_the_asn_tables(db_url: str) -> None:
@@ -400,9 +474,9 @@ def test_migration_0006_builds_and_drops_the_asn_tables(db_url: str) -> None:
         fresh.dispose()
 
 
-def test_two_terminals_on_one_asn_receive_every_saved_scan(db: Database, admin: Actor,
-                                                           asn7: str,
-                                                           outbox_folder: Path) -> None:
+def test_two_terminals_on_one_asn_receive_every_saved_scan(
+    db: Database, admin: Actor, asn7: str, outbox_folder: Path
+) -> None:
     dock1 = asn_service.open_asn(db, admin, asn7, "S1", outbox_folder)
     dock2 = asn_service.open_asn(db, admin, asn7, "S1", outbox_folder)
     dock1.scan("PHONE", SERIALS[0])
@@ -422,26 +496,43 @@ def test_two_terminals_on_one_asn_receive_every_saved_scan(db: Database, admin: 
         dock2.count("CABLE", 1)
 
 
-def test_a_product_on_several_lines_is_one_checklist_line(db: Database, admin: Actor,
-                                                          catalogue: None,
-                                                          outbox_folder: Path) -> None:
-    import_rows(db, admin, [["ASN-C", "Acme", "CABLE", "5", "", "CP-1"],
-                            ["ASN-C", "Acme", "PHONE", "2", f"{imei(80)}|{imei(81)}", ""],
-                            ["ASN-C", "Acme", "CABLE", "3", "", "CP-2"],
-                            ["ASN-C", "Acme", "PHONE", "1", imei(82), ""]])
+def test_a_product_on_several_lines_is_one_checklist_line(
+    db: Database, admin: Actor, catalogue: None, outbox_folder: Path
+) -> None:
+    import_rows(
+        db,
+        admin,
+        [
+            ["ASN-C", "Acme", "CABLE", "5", "", "CP-1"],
+            ["ASN-C", "Acme", "PHONE", "2", f"{imei(80)}|{imei(81)}", ""],
+            ["ASN-C", "Acme", "CABLE", "3", "", "CP-2"],
+            ["ASN-C", "Acme", "PHONE", "1", imei(82), ""],
+        ],
+    )
     session = asn_service.open_asn(db, admin, "ASN-C", "S1", outbox_folder)
     assert [(ln.sku, ln.expected) for ln in session.checklist.lines.values()] == [
-        ("CABLE", 8), ("PHONE", 3)]
+        ("CABLE", 8),
+        ("PHONE", 3),
+    ]
     assert session.checklist.lines["PHONE"].expected_serials == frozenset(
-        {imei(80), imei(81), imei(82)})
+        {imei(80), imei(81), imei(82)}
+    )
     session.count("CABLE", 9)
     session.scan("PHONE", imei(82))
     session.scan("PHONE", imei(80))
     session.complete(accept_discrepancies=True)
     detail = asn_service.asn_detail(db, "ASN-C")
     assert [(ln.number, ln.sku, ln.quantity, ln.received) for ln in detail.lines] == [
-        (1, "CABLE", 5, 5), (2, "PHONE", 2, 1), (3, "CABLE", 3, 4), (4, "PHONE", 1, 1)]
-    lines = db.read(lambda conn: conn.execute(sa.select(
-        repo.event_t.c.serial, repo.event_t.c.document_line).where(
-        repo.event_t.c.action == "receive", repo.event_t.c.serial.is_not(None))).all())
+        (1, "CABLE", 5, 5),
+        (2, "PHONE", 2, 1),
+        (3, "CABLE", 3, 4),
+        (4, "PHONE", 1, 1),
+    ]
+    lines = db.read(
+        lambda conn: conn.execute(
+            sa.select(repo.event_t.c.serial, repo.event_t.c.document_line).where(
+                repo.event_t.c.action == "receive", repo.event_t.c.serial.is_not(None)
+            )
+        ).all()
+    )
     assert sorted(tuple(x) for x in lines) == [(imei(80), "2"), (imei(82), "4")]

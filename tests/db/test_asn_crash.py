@@ -53,18 +53,25 @@ CHILD = textwrap.dedent("""
 def asn_k(db: Database, admin: Actor) -> str:
     products.create_product(db, admin, sku="DRILL", name="Drill", serial_mode="required")
     products.create_product(db, admin, sku="CABLE", name="Cable", serial_mode="disabled")
-    data = ("ASN,Vendor,SKU,Quantity,Serials\n"
-            f"ASN-K,Acme,DRILL,3,{'|'.join(SERIALS)}\n"
-            "ASN-K,Acme,CABLE,5,\n").encode()
+    data = (
+        "ASN,Vendor,SKU,Quantity,Serials\n"
+        f"ASN-K,Acme,DRILL,3,{'|'.join(SERIALS)}\n"
+        "ASN-K,Acme,CABLE,5,\n"
+    ).encode()
     asn_service.import_asn_data(db, admin, "k.csv", data, "S1")
     return "ASN-K"
 
 
 def test_a_crash_after_the_commit_leaves_the_file_owed_and_the_next_start_writes_it(
-        db: Database, db_url: str, admin: Actor, asn_k: str, tmp_path: Path,
-        outbox_folder: Path) -> None:
-    child = subprocess.run([sys.executable, "-c", CHILD, db_url, str(outbox_folder)],
-                           capture_output=True, text=True, timeout=300, check=False)
+    db: Database, db_url: str, admin: Actor, asn_k: str, tmp_path: Path, outbox_folder: Path
+) -> None:
+    child = subprocess.run(
+        [sys.executable, "-c", CHILD, db_url, str(outbox_folder)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert child.returncode == -signal.SIGKILL, (child.stdout, child.stderr)
     assert "not killed" not in child.stdout
     target = outbox_folder / "asn_receipt-ASN-K.csv"
@@ -73,41 +80,67 @@ def test_a_crash_after_the_commit_leaves_the_file_owed_and_the_next_start_writes
     assert owed_count(db) == 1
     assert asn_service.asn_detail(db, asn_k).status == "received"  # the commit happened
 
-    env = {**os.environ, "SERIALPOS_OUTBOX": str(outbox_folder),
-           "XDG_CONFIG_HOME": str(tmp_path / "config"), "XDG_DATA_HOME": str(tmp_path / "d")}
+    env = {
+        **os.environ,
+        "SERIALPOS_OUTBOX": str(outbox_folder),
+        "XDG_CONFIG_HOME": str(tmp_path / "config"),
+        "XDG_DATA_HOME": str(tmp_path / "d"),
+    }
     env.pop("SERIALPOS_CONFIG", None)
-    flushed = subprocess.run([sys.executable, "-m", "serialpos", "--db", db_url, "events",
-                              "flush"], env=env, capture_output=True, text=True, timeout=300,
-                             check=False)
+    flushed = subprocess.run(
+        [sys.executable, "-m", "serialpos", "--db", db_url, "events", "flush"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert flushed.returncode == 0, flushed.stderr
     assert target.exists()
     assert owed_count(db) == 0
     with target.open(encoding="utf-8", newline="") as f:
         rows = {r["sku"]: r for r in csv.DictReader(f)}
     assert {sku: (r["quantity"], r["serials"]) for sku, r in rows.items()} == {
-        "CABLE": ("4", ""), "DRILL": ("2", "SN-0001|SN-0003")}  # exactly what was scanned
+        "CABLE": ("4", ""),
+        "DRILL": ("2", "SN-0001|SN-0003"),
+    }  # exactly what was scanned
     assert {r["user"] for r in rows.values()} == {"ada"}
 
     # The receipt exists once: one outbox row, one receive event per unit scanned.
     def receipts(conn: sa.Connection) -> tuple[int, list[tuple[str | None, int]]]:
         files = conn.execute(sa.select(sa.func.count()).select_from(outbox_t)).scalar_one()
-        events = conn.execute(sa.select(repo.event_t.c.serial, repo.event_t.c.quantity).where(
-            repo.event_t.c.action == "receive", repo.event_t.c.document_id == "ASN-K")
-            .order_by(repo.event_t.c.id)).all()
+        events = conn.execute(
+            sa.select(repo.event_t.c.serial, repo.event_t.c.quantity)
+            .where(repo.event_t.c.action == "receive", repo.event_t.c.document_id == "ASN-K")
+            .order_by(repo.event_t.c.id)
+        ).all()
         return int(files), [(s, int(q)) for s, q in events]
 
     assert db.read(receipts) == (1, [("SN-0001", 1), ("SN-0003", 1), (None, 4)])
     with pytest.raises(Conflict, match="ASN ASN-K was already received"):
         asn_service.open_asn(db, admin, asn_k, "S1", outbox_folder)
-    again = apply_object(db, admin, {"op": "asn_receive", "asn": "ASN-K", "store": "S1",
-                                     "scans": [{"sku": "DRILL", "serial": "SN-0002"}],
-                                     "complete": True})
+    again = apply_object(
+        db,
+        admin,
+        {
+            "op": "asn_receive",
+            "asn": "ASN-K",
+            "store": "S1",
+            "scans": [{"sku": "DRILL", "serial": "SN-0002"}],
+            "complete": True,
+        },
+    )
     assert again["ok"] is False and again["error"] == "conflict"
     assert db.read(receipts)[0] == 1
     # A second flush writes nothing new, and a resend gives the same bytes.
     before = target.read_bytes()
-    resent = subprocess.run([sys.executable, "-m", "serialpos", "--db", db_url, "events",
-                             "resend", "ASN-K"], env=env, capture_output=True, text=True,
-                            timeout=300, check=False)
+    resent = subprocess.run(
+        [sys.executable, "-m", "serialpos", "--db", db_url, "events", "resend", "ASN-K"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert resent.returncode == 0, resent.stderr
     assert target.read_bytes() == before

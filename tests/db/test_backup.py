@@ -20,8 +20,13 @@ from serialpos.services.context import SYSTEM
 
 
 def _cli(url: str, *args: str) -> Result:
-    env = {"SERIALPOS_USER": None, "SERIALPOS_DB": None, "SERIALPOS_CONFIG": None,
-           "COLUMNS": "200", "NO_COLOR": "1"}
+    env = {
+        "SERIALPOS_USER": None,
+        "SERIALPOS_DB": None,
+        "SERIALPOS_CONFIG": None,
+        "COLUMNS": "200",
+        "NO_COLOR": "1",
+    }
     result = CliRunner().invoke(app, ["--db", url, *args], env=env)
     assert "Traceback" not in result.output
     return result
@@ -30,8 +35,9 @@ def _cli(url: str, *args: str) -> Result:
 def _units(url: str) -> int:
     db = Database(url)
     try:
-        return db.read(lambda c: c.execute(
-            sa.select(sa.func.count()).select_from(repo.unit_t)).scalar_one())
+        return db.read(
+            lambda c: c.execute(sa.select(sa.func.count()).select_from(repo.unit_t)).scalar_one()
+        )
     finally:
         db.dispose()
 
@@ -137,7 +143,11 @@ def test_postgresql_gets_the_pg_dump_command(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert result.stderr == (
         "error: serialpos does not back up PostgreSQL itself; run: pg_dump --format=custom "
-        f"--file {tmp_path / 'shop.dump'} postgresql://kim@db.example:5432/shop\n")
+        f"--file {tmp_path / 'shop.dump'} postgresql://kim@db.example:5432/shop\n"
+    )
     restore = _cli(url, "db", "restore", str(tmp_path / "shop.dump"))
-    assert "pg_restore --clean --if-exists --no-owner --dbname postgresql://kim@db.example" \
-        in restore.stderr and "secret" not in restore.stderr
+    assert (
+        "pg_restore --clean --if-exists --no-owner --dbname postgresql://kim@db.example"
+        in restore.stderr
+        and "secret" not in restore.stderr
+    )

@@ -44,8 +44,15 @@ PHONE_BARCODE = "4006381333931"
 
 @pytest.fixture
 def catalogue(db: Database, admin: Actor) -> None:
-    products.create_product(db, admin, sku="PHONE", name="Phone", serial_mode="required",
-                            serial_format="imei", barcodes=(PHONE_BARCODE,))
+    products.create_product(
+        db,
+        admin,
+        sku="PHONE",
+        name="Phone",
+        serial_mode="required",
+        serial_format="imei",
+        barcodes=(PHONE_BARCODE,),
+    )
     products.create_product(db, admin, sku="CABLE", name="Cable")
     products.create_product(db, admin, sku="LAPTOP", name="Laptop", serial_mode="required")
 
@@ -53,8 +60,10 @@ def catalogue(db: Database, admin: Actor) -> None:
 def read_event_file(path: Path) -> dict[str, tuple[int, list[str]]]:
     with path.open(encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle))
-    return {row["sku"]: (int(row["quantity"]), row["serials"].split("|") if row["serials"]
-                         else []) for row in rows}
+    return {
+        row["sku"]: (int(row["quantity"]), row["serials"].split("|") if row["serials"] else [])
+        for row in rows
+    }
 
 
 def state(db: Database, serial: str) -> tuple[str, str]:
@@ -62,8 +71,9 @@ def state(db: Database, serial: str) -> tuple[str, str]:
     return card.state, card.store
 
 
-def test_a_blind_receipt_end_to_end(db: Database, admin: Actor, catalogue: None,
-                                    outbox_folder: Path) -> None:
+def test_a_blind_receipt_end_to_end(
+    db: Database, admin: Actor, catalogue: None, outbox_folder: Path
+) -> None:
     session = open_blind_receipt(db, admin, "S1", " Acme Phones ", "PS-991", outbox_folder)
     assert session.title == "Blind receipt PS-991 from Acme Phones"
     line = session.add_product("PHONE")
@@ -85,7 +95,11 @@ def test_a_blind_receipt_end_to_end(db: Database, admin: Actor, catalogue: None,
     assert levels == {"CABLE": 5, "PHONE": 2}
     header = db.read(lambda conn: conn.execute(sa.select(document_t)).one())
     assert (header.number, header.kind, header.vendor, header.reference) == (
-        "R-S1-000001", "blind_receipt", "Acme Phones", "PS-991")
+        "R-S1-000001",
+        "blind_receipt",
+        "Acme Phones",
+        "PS-991",
+    )
     written = result.files.written[0]
     assert written == outbox_folder / "blind_receipt-R-S1-000001.csv"
     assert read_event_file(written) == {"CABLE": (5, []), "PHONE": (2, sorted([IMEI, IMEI2]))}
@@ -97,12 +111,19 @@ def test_a_blind_receipt_end_to_end(db: Database, admin: Actor, catalogue: None,
     assert second.complete().document == "R-S1-000002"
 
 
-def test_refusals_name_the_problem_and_change_nothing(db: Database, admin: Actor,
-                                                      catalogue: None, outbox_folder: Path
-                                                      ) -> None:
+def test_refusals_name_the_problem_and_change_nothing(
+    db: Database, admin: Actor, catalogue: None, outbox_folder: Path
+) -> None:
     ledger.move(db, admin, Action.RECEIVE, store="S2", sku="PHONE", serials=[IMEI2])
-    ledger.move(db, admin, Action.EXPECT, store="S1", sku="PHONE", serials=[IMEI3],
-                document=DocumentRef("asn", "ASN-7"))
+    ledger.move(
+        db,
+        admin,
+        Action.EXPECT,
+        store="S1",
+        sku="PHONE",
+        serials=[IMEI3],
+        document=DocumentRef("asn", "ASN-7"),
+    )
     session = open_blind_receipt(db, admin, "S1", "Acme", "PS-1", outbox_folder)
     with pytest.raises(BadSerial, match="check digit"):
         session.scan("PHONE", "356938035643808")
@@ -123,12 +144,19 @@ def test_refusals_name_the_problem_and_change_nothing(db: Database, admin: Actor
     assert session.checklist.lines["PHONE"].received == 0
     with pytest.raises(BadRequest, match="nothing has been scanned"):
         session.complete()
-    assert db.read(lambda conn: conn.execute(
-        sa.select(sa.func.count()).select_from(document_t)).scalar_one()) == 0
+    assert (
+        db.read(
+            lambda conn: conn.execute(
+                sa.select(sa.func.count()).select_from(document_t)
+            ).scalar_one()
+        )
+        == 0
+    )
 
 
-def test_rescan_clears_one_product(db: Database, admin: Actor, catalogue: None,
-                                   outbox_folder: Path) -> None:
+def test_rescan_clears_one_product(
+    db: Database, admin: Actor, catalogue: None, outbox_folder: Path
+) -> None:
     session = open_blind_receipt(db, admin, "S1", "Acme", None, outbox_folder)
     session.scan("PHONE", IMEI)
     session.count("CABLE", 3)
@@ -140,7 +168,8 @@ def test_rescan_clears_one_product(db: Database, admin: Actor, catalogue: None,
 
 
 def test_a_store_without_serialized_inventory_counts_quantities(
-        db: Database, admin: Actor, catalogue: None, outbox_folder: Path) -> None:
+    db: Database, admin: Actor, catalogue: None, outbox_folder: Path
+) -> None:
     settings.set_setting(db, admin, "serialized_inventory", "false", "S1")
     session = open_blind_receipt(db, admin, "S1", "Acme", None, outbox_folder)
     line = session.add_product("PHONE")
@@ -151,8 +180,9 @@ def test_a_store_without_serialized_inventory_counts_quantities(
     assert {ln.sku: ln.quantity for ln in stock_levels(db, "S1")} == {"PHONE": 4}
 
 
-def test_completion_is_one_transaction(db: Database, admin: Actor, catalogue: None,
-                                       outbox_folder: Path) -> None:
+def test_completion_is_one_transaction(
+    db: Database, admin: Actor, catalogue: None, outbox_folder: Path
+) -> None:
     """Two docks take the same unit: the second receipt is refused whole at completion and
     leaves no document, no ledger change and no owed file."""
     first = open_blind_receipt(db, admin, "S1", "Acme", None, outbox_folder)
@@ -167,8 +197,14 @@ def test_completion_is_one_transaction(db: Database, admin: Actor, catalogue: No
     assert second.number is None
     assert event_files.owed_count(db) == 0
     assert [ln.sku for ln in stock_levels(db, "S2")] == []
-    assert db.read(lambda conn: conn.execute(
-        sa.select(sa.func.count()).select_from(document_t)).scalar_one()) == 1
+    assert (
+        db.read(
+            lambda conn: conn.execute(
+                sa.select(sa.func.count()).select_from(document_t)
+            ).scalar_one()
+        )
+        == 1
+    )
 
 
 def test_who_and_what_may_open_one(db: Database, admin: Actor, outbox_folder: Path) -> None:
@@ -184,7 +220,7 @@ def test_who_and_what_may_open_one(db: Database, admin: Actor, outbox_folder: Pa
 
 
 def test_a_draft_keeps_every_change_and_resumes_after_a_crash(
-        db: Database, admin: Actor, catalogue: None, outbox_folder: Path, tmp_path: Path
+    db: Database, admin: Actor, catalogue: None, outbox_folder: Path, tmp_path: Path
 ) -> None:
     drafts = tmp_path / "drafts"
     session = open_blind_receipt(db, admin, "S1", "Acme", "PS-5", outbox_folder, drafts)
@@ -208,8 +244,7 @@ def test_a_draft_keeps_every_change_and_resumes_after_a_crash(
     assert blind_drafts(drafts, "S2") == []
 
     resumed, left_out = resume_blind_receipt(db, admin, draft.path, outbox_folder)
-    assert left_out == [f"PHONE: serial {IMEI2} of PHONE is already recorded "
-                        "(in stock at S2)"]
+    assert left_out == [f"PHONE: serial {IMEI2} of PHONE is already recorded (in stock at S2)"]
     lines = resumed.checklist.lines
     assert lines["PHONE"].scanned == [IMEI] and lines["CABLE"].counted == 4
     assert lines["LAPTOP"].scanned == ["LT-2"]
@@ -217,12 +252,15 @@ def test_a_draft_keeps_every_change_and_resumes_after_a_crash(
     resumed.scan("PHONE", IMEI3)
     result = resumed.complete()
     assert read_event_file(result.files.written[0]) == {
-        "CABLE": (4, []), "LAPTOP": (1, ["LT-2"]), "PHONE": (2, sorted([IMEI, IMEI3]))}
+        "CABLE": (4, []),
+        "LAPTOP": (1, ["LT-2"]),
+        "PHONE": (2, sorted([IMEI, IMEI3])),
+    }
     assert list(drafts.iterdir()) == []  # completed: the draft is gone
 
 
 def test_a_draft_given_up_goes_and_an_unwritable_one_is_said(
-        db: Database, admin: Actor, catalogue: None, outbox_folder: Path, tmp_path: Path
+    db: Database, admin: Actor, catalogue: None, outbox_folder: Path, tmp_path: Path
 ) -> None:
     drafts = tmp_path / "drafts"
     session = open_blind_receipt(db, admin, "S1", "Acme", None, outbox_folder, drafts)
@@ -231,8 +269,9 @@ def test_a_draft_given_up_goes_and_an_unwritable_one_is_said(
     assert list(drafts.iterdir()) == []
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder")
-    memory_only = open_blind_receipt(db, admin, "S1", "Acme", None, outbox_folder,
-                                     blocker / "drafts")
+    memory_only = open_blind_receipt(
+        db, admin, "S1", "Acme", None, outbox_folder, blocker / "drafts"
+    )
     assert memory_only.journal is None
     assert "cannot be made" in memory_only.journal_problem
     memory_only.scan("PHONE", IMEI)  # scanning goes on, in memory

@@ -24,32 +24,55 @@ from serialpos.services.apply import apply_object, apply_stream
 from serialpos.services.context import Actor
 from serialpos.services.product_import import import_products_text
 
-TABLES = ("ledger_event", "serial_unit", "stock_level", "product", "sale_order", "order_line",
-          "order_payment", "invoice", "asn", "asn_line")
+TABLES = (
+    "ledger_event",
+    "serial_unit",
+    "stock_level",
+    "product",
+    "sale_order",
+    "order_line",
+    "order_payment",
+    "invoice",
+    "asn",
+    "asn_line",
+)
 
 
 def recorded(db: Database) -> dict[str, Any]:
     """Every row count and the stock levels: what 'nothing changed' is checked against."""
     with db.engine.connect() as conn:
-        counts = {t: conn.execute(sa.text(f"SELECT COUNT(*) FROM {t}")).scalar_one()
-                  for t in TABLES}
-        levels = sorted(conn.execute(sa.text("SELECT product_id, store_id, quantity "
-                                             "FROM stock_level")).all())
+        counts = {
+            t: conn.execute(sa.text(f"SELECT COUNT(*) FROM {t}")).scalar_one() for t in TABLES
+        }
+        levels = sorted(
+            conn.execute(sa.text("SELECT product_id, store_id, quantity FROM stock_level")).all()
+        )
         prices = sorted(conn.execute(sa.text("SELECT sku, price FROM product")).all())
     return {"counts": counts, "levels": levels, "prices": prices}
 
 
-@pytest.mark.parametrize("amount", ["1e30", "1e999999", 1e308, "1" * 28, "99999999999.99",
-                                    "-1e999999", "1e-999999", "9" * 5000])
+@pytest.mark.parametrize(
+    "amount",
+    ["1e30", "1e999999", 1e308, "1" * 28, "99999999999.99", "-1e999999", "1e-999999", "9" * 5000],
+)
 def test_a_payment_out_of_bounds_is_bad_value_and_changes_nothing(
-        db: Database, admin: Actor, amount: object) -> None:
+    db: Database, admin: Actor, amount: object
+) -> None:
     setup_catalogue(db, admin)
-    made = apply_object(db, admin, {"op": "order_create", "store": "S1",
-                                    "lines": [{"sku": "CB1", "quantity": 1}]})
+    made = apply_object(
+        db, admin, {"op": "order_create", "store": "S1", "lines": [{"sku": "CB1", "quantity": 1}]}
+    )
     assert made["ok"], made
     before = recorded(db)
-    verdict = apply_object(db, admin, {"op": "order_fulfil", "order": made["order"],
-                                       "payments": [{"method": "cash", "amount": amount}]})
+    verdict = apply_object(
+        db,
+        admin,
+        {
+            "op": "order_fulfil",
+            "order": made["order"],
+            "payments": [{"method": "cash", "amount": amount}],
+        },
+    )
     assert verdict["ok"] is False
     assert verdict["error"] == "bad_value", verdict
     assert "payments[1].amount" in verdict["message"]
@@ -58,16 +81,25 @@ def test_a_payment_out_of_bounds_is_bad_value_and_changes_nothing(
 
 def test_a_payment_at_the_limit_is_taken_on_both_databases(db: Database, admin: Actor) -> None:
     setup_catalogue(db, admin)
-    made = apply_object(db, admin, {"op": "order_create", "store": "S1",
-                                    "lines": [{"sku": "CB1", "quantity": 1}]})
-    done = apply_object(db, admin, {"op": "order_fulfil", "order": made["order"],
-                                    "payments": [{"method": "cash", "amount": str(MAX_MONEY)}]})
+    made = apply_object(
+        db, admin, {"op": "order_create", "store": "S1", "lines": [{"sku": "CB1", "quantity": 1}]}
+    )
+    done = apply_object(
+        db,
+        admin,
+        {
+            "op": "order_fulfil",
+            "order": made["order"],
+            "payments": [{"method": "cash", "amount": str(MAX_MONEY)}],
+        },
+    )
     assert done["ok"], done
     assert Decimal(done["change_due"]) == MAX_MONEY - Decimal("9.50")
 
 
-def test_an_apply_run_goes_on_after_each_bad_number(db: Database, admin: Actor,
-                                                   tmp_path: Path) -> None:
+def test_an_apply_run_goes_on_after_each_bad_number(
+    db: Database, admin: Actor, tmp_path: Path
+) -> None:
     setup_catalogue(db, admin)
     lines = [
         '{"op": "receive", "store": "S1", "sku": "CB1", "quantity": ' + "9" * 5000 + "}",
@@ -80,8 +112,12 @@ def test_an_apply_run_goes_on_after_each_bad_number(db: Database, admin: Actor,
     stream = io.BytesIO("\n".join(lines).encode())
     verdicts = list(apply_stream(db, admin, stream, outbox=tmp_path))
     assert [(v["ok"], v.get("error")) for v in verdicts] == [
-        (False, "bad_request"), (False, "bad_request"), (False, "bad_request"),
-        (False, "bad_request"), (True, None)]
+        (False, "bad_request"),
+        (False, "bad_request"),
+        (False, "bad_request"),
+        (False, "bad_request"),
+        (True, None),
+    ]
     assert "too many digits" in verdicts[0]["message"]
     assert "too large" in verdicts[1]["message"]
     assert "the key 'op' is given twice" in verdicts[2]["message"]
@@ -96,8 +132,9 @@ def test_a_stock_level_past_the_limit_is_refused_alike(db: Database, admin: Acto
     with db.engine.begin() as conn:
         conn.execute(sa.update(repo.stock_t).values(quantity=MAX_STOCK_LEVEL - 10))
     before = recorded(db)
-    verdict = apply_object(db, admin, {"op": "receive", "store": "S1", "sku": "CB1",
-                                       "quantity": 1_000_000})
+    verdict = apply_object(
+        db, admin, {"op": "receive", "store": "S1", "sku": "CB1", "quantity": 1_000_000}
+    )
     assert (verdict["ok"], verdict["error"]) == (False, "bad_value")
     assert "past the limit of 1,000,000,000" in verdict["message"]
     assert recorded(db) == before
@@ -108,8 +145,9 @@ def test_a_stock_level_past_the_limit_is_refused_alike(db: Database, admin: Acto
 def test_a_line_total_past_the_limit_is_bad_value(db: Database, admin: Actor) -> None:
     setup_catalogue(db, admin)
     products.create_product(db, admin, sku="GOLD", name="Gold bar", price=MAX_MONEY)
-    verdict = apply_object(db, admin, {"op": "order_create", "store": "S1",
-                                       "lines": [{"sku": "GOLD", "quantity": 2}]})
+    verdict = apply_object(
+        db, admin, {"op": "order_create", "store": "S1", "lines": [{"sku": "GOLD", "quantity": 2}]}
+    )
     assert (verdict["ok"], verdict["error"]) == (False, "bad_value"), verdict
     assert "line total" in verdict["message"]
 
@@ -119,7 +157,8 @@ HEADER = "SKU,Name,Price,Serial Number Option\n"
 
 @pytest.mark.parametrize("price", ["1e309", "1e30", "99999999999.99", "9" * 5000, "1e-999999999"])
 def test_a_product_price_out_of_bounds_refuses_the_import(
-        db: Database, admin: Actor, price: str) -> None:
+    db: Database, admin: Actor, price: str
+) -> None:
     setup_catalogue(db, admin)
     before = recorded(db)
     with pytest.raises(ImportRefused) as info:
@@ -129,20 +168,35 @@ def test_a_product_price_out_of_bounds_refuses_the_import(
     assert recorded(db) == before
 
 
-@pytest.mark.parametrize(("content", "why"), [
-    ('{"asn": "A1", "vendor": "V", "lines": [{"sku": "CB1", "quantity": ' + "9" * 5000 + "}]}",
-     "too many digits"),
-    ('{"asn": "A1", "vendor": "V", "lines": [{"sku": "CB1", "quantity": "' + "9" * 5000 + '"}]}',
-     "not a positive whole number"),
-    ('{"asn": "A1\\ud800", "vendor": "V", "lines": [{"sku": "CB1", "quantity": 1}]}',
-     "lone surrogate"),
-    ('{"asn": "A1", "asn": "A2", "vendor": "V", "lines": [{"sku": "CB1", "quantity": 1}]}',
-     "given twice"),
-    ('{"asn": "A1", "vendor": "V", "lines": [{"sku": "CB1", "quantity": 1e400}]}',
-     "too large"),
-])
+@pytest.mark.parametrize(
+    ("content", "why"),
+    [
+        (
+            '{"asn": "A1", "vendor": "V", "lines": [{"sku": "CB1", "quantity": '
+            + "9" * 5000
+            + "}]}",
+            "too many digits",
+        ),
+        (
+            '{"asn": "A1", "vendor": "V", "lines": [{"sku": "CB1", "quantity": "'
+            + "9" * 5000
+            + '"}]}',
+            "not a positive whole number",
+        ),
+        (
+            '{"asn": "A1\\ud800", "vendor": "V", "lines": [{"sku": "CB1", "quantity": 1}]}',
+            "lone surrogate",
+        ),
+        (
+            '{"asn": "A1", "asn": "A2", "vendor": "V", "lines": [{"sku": "CB1", "quantity": 1}]}',
+            "given twice",
+        ),
+        ('{"asn": "A1", "vendor": "V", "lines": [{"sku": "CB1", "quantity": 1e400}]}', "too large"),
+    ],
+)
 def test_asn_json_with_bad_numbers_or_text_is_refused_whole(
-        db: Database, admin: Actor, content: str, why: str) -> None:
+    db: Database, admin: Actor, content: str, why: str
+) -> None:
     setup_catalogue(db, admin)
     before = recorded(db)
     with pytest.raises(AsnFileRefused) as info:

@@ -31,8 +31,9 @@ CTX = mp.get_context("spawn")
 
 
 # -- worker side (runs in the spawned processes) --------------------------------------
-def _race_worker(url: str, terminal: str, action: str, store: str, serials: list[str],
-                 barrier: Any, results: Any) -> None:
+def _race_worker(
+    url: str, terminal: str, action: str, store: str, serials: list[str], barrier: Any, results: Any
+) -> None:
     """For each serial: wait for the other terminal, then both try the same action."""
     db = Database(url)
     actor = Actor(user="ada", role=Role.ADMIN, terminal=terminal)
@@ -79,8 +80,9 @@ def _race(url: str, action: Action, serials: list[str]) -> list[list[str]]:
     barrier = CTX.Barrier(2)
     results = CTX.Queue()
     workers = [
-        CTX.Process(target=_race_worker,
-                    args=(url, name, action.value, "S1", serials, barrier, results))
+        CTX.Process(
+            target=_race_worker, args=(url, name, action.value, "S1", serials, barrier, results)
+        )
         for name in ("t1", "t2")
     ]
     for w in workers:
@@ -111,8 +113,7 @@ def test_two_terminals_sell_the_same_unit(db: Database, admin: Actor) -> None:
     serials = [f"RACE-SELL-{i:02d}" for i in range(ROUNDS)]
     ledger.move(db, admin, Action.RECEIVE, store="S1", sku=SKU, serials=serials)
 
-    rounds = _race(db.url, Action.SELL,
-                   serials)
+    rounds = _race(db.url, Action.SELL, serials)
 
     for serial, (first, second) in zip(serials, rounds, strict=True):
         # exactly one wins; the other is told the unit is already sold (not a conflict,
@@ -124,16 +125,14 @@ def test_two_terminals_sell_the_same_unit(db: Database, admin: Actor) -> None:
         assert [e.action for e in cards[0].events] == ["receive", "sell"]
     assert _events_per_unit(db, "sell") == Counter(dict.fromkeys(serials, 1))
     assert check_ledger(db) == []
-    assert [(x.store, x.quantity, x.units_in_stock) for x in stock_levels(db)] == [
-        ("S1", 0, 0)]
+    assert [(x.store, x.quantity, x.units_in_stock) for x in stock_levels(db)] == [("S1", 0, 0)]
 
 
 def test_two_terminals_receive_the_same_new_serial(db: Database, admin: Actor) -> None:
     _setup(db, admin)
     serials = [f"RACE-NEW-{i:02d}" for i in range(ROUNDS)]
 
-    rounds = _race(db.url, Action.RECEIVE,
-                   serials)
+    rounds = _race(db.url, Action.RECEIVE, serials)
 
     for serial, (first, second) in zip(serials, rounds, strict=True):
         assert first.startswith("DuplicateSerial:duplicate_serial:"), (serial, first, second)
@@ -144,7 +143,8 @@ def test_two_terminals_receive_the_same_new_serial(db: Database, admin: Actor) -
     assert _events_per_unit(db, "receive") == Counter(dict.fromkeys(serials, 1))
     assert check_ledger(db) == []
     assert [(x.store, x.quantity, x.units_in_stock) for x in stock_levels(db)] == [
-        ("S1", ROUNDS, ROUNDS)]
+        ("S1", ROUNDS, ROUNDS)
+    ]
 
 
 def test_sqlite_busy_is_waited_for(tmp_path: Any) -> None:
@@ -178,8 +178,7 @@ def test_sqlite_busy_is_waited_for(tmp_path: Any) -> None:
     assert outcome == "ok"
     assert waited >= 0.7, f"the sale did not wait for the lock (took {waited:.2f}s)"
     assert [(c.state, c.store) for c in lookup.lookup_serial(db, "FREE")] == [("sold", "S1")]
-    assert [(c.state, c.store) for c in lookup.lookup_serial(db, "HELD")] == [
-        ("in_stock", "S1")]
+    assert [(c.state, c.store) for c in lookup.lookup_serial(db, "HELD")] == [("in_stock", "S1")]
     assert check_ledger(db) == []
     db.dispose()
 

@@ -18,8 +18,9 @@ from serialpos.services.counter_scan import WaitingLineRefused, scan_at_counter
 @pytest.fixture
 def shop(db: Database, admin: Actor) -> Database:
     for sku in ("DRL", "SAW"):
-        products.create_product(db, admin, sku=sku, name=sku.title(), serial_mode="required",
-                                price=Decimal("5"))
+        products.create_product(
+            db, admin, sku=sku, name=sku.title(), serial_mode="required", price=Decimal("5")
+        )
     ledger.move(db, admin, Action.RECEIVE, store="S1", sku="DRL", serials=["D-1", "D-2"])
     ledger.move(db, admin, Action.RECEIVE, store="S1", sku="SAW", serials=["S-1"])
     return db
@@ -36,7 +37,10 @@ def test_waiting_line_then_item_then_the_lines_refusal(shop: Database, admin: Ac
     saw = scan_at_counter(shop, admin, order, "S-1", waiting=line2, start=None)
     assert saw.filled is None and saw.added is not None
     assert [(ln.sku, ln.serial) for ln in saw.view.lines] == [
-        ("DRL", "D-1"), ("DRL", None), ("SAW", "S-1")]
+        ("DRL", "D-1"),
+        ("DRL", None),
+        ("SAW", "S-1"),
+    ]
     with pytest.raises(WaitingLineRefused) as refused:  # no item either
         scan_at_counter(shop, admin, order, "NEW-9", waiting=line2, start=None)
     assert refused.value.code == "unknown_unit"

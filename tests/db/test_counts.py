@@ -32,16 +32,23 @@ from serialpos.services.settings import set_setting
 
 def _state(db: Database, sku: str, serial: str) -> tuple[str, str] | None:
     u, p, s = repo.unit_t.c, repo.product_t.c, repo.store_t.c
-    row = db.read(lambda conn: conn.execute(
-        sa.select(u.state, s.code).join(repo.product_t, p.id == u.product_id)
-        .join(repo.store_t, s.id == u.store_id).where(p.sku == sku, u.serial == serial)).first())
+    row = db.read(
+        lambda conn: conn.execute(
+            sa.select(u.state, s.code)
+            .join(repo.product_t, p.id == u.product_id)
+            .join(repo.store_t, s.id == u.store_id)
+            .where(p.sku == sku, u.serial == serial)
+        ).first()
+    )
     return None if row is None else (row[0], row[1])
 
 
 def _quantity(db: Database, sku: str, store: str) -> int:
     def work(conn: sa.Connection) -> int:
-        return repo.stock_quantity(conn, repo.product_by_sku(conn, sku).id,
-                                   repo.store_id(db, conn, store))
+        return repo.stock_quantity(
+            conn, repo.product_by_sku(conn, sku).id, repo.store_id(db, conn, store)
+        )
+
     return db.read(work)
 
 
@@ -51,8 +58,9 @@ def _violations(db: Database) -> list[str]:
 
 @pytest.fixture
 def shop(db: Database, admin: Actor) -> Database:
-    products.create_product(db, admin, sku="PH", name="Phone", serial_mode="required",
-                            barcodes=("4006381333931",))
+    products.create_product(
+        db, admin, sku="PH", name="Phone", serial_mode="required", barcodes=("4006381333931",)
+    )
     products.create_product(db, admin, sku="TAB", name="Tablet", serial_mode="required")
     products.create_product(db, admin, sku="CAB", name="Cable")
     products.create_product(db, admin, sku="BIKE", name="Bike", serial_mode="optional")
@@ -95,12 +103,16 @@ def test_batches_scans_alerts_and_reconciliation(shop: Database, admin: Actor) -
     assert [(u.sku, u.serial) for u in result.missing] == [("PH", "A3")]
     assert [(u.sku, u.serial) for u in result.never_seen] == [("PH", "NEW1")]
     assert [(e.serial, e.state, e.store, e.action) for e in result.elsewhere] == [
-        ("B1", "in_stock", "S2", "leave")]
+        ("B1", "in_stock", "S2", "leave")
+    ]
     assert [(d.serial, d.batches) for d in result.duplicates] == [("A2", (1, 2))]
     assert [(q.sku, q.counted, q.on_hand, q.difference) for q in result.quantities] == [
-        ("CAB", 3, 5, -2)]
+        ("CAB", 3, 5, -2)
+    ]
     assert [(b.number, b.counter, b.status) for b in result.batches] == [
-        (1, "Ann", "closed"), (2, "Bob", "open")]
+        (1, "Ann", "closed"),
+        (2, "Bob", "open"),
+    ]
     assert not result.approved
 
 
@@ -138,16 +150,21 @@ def test_a_serial_of_two_products_finds_the_live_unit(shop: Database, admin: Act
     db = shop
     with pytest.raises(DuplicateSerial, match="serial A1 is already PH Phone, in stock at S1"):
         ledger.move(db, admin, Action.RECEIVE, store="S1", sku="TAB", serials=["A1"])
-    ledger.move(db, admin, Action.ADJUST_REMOVE, store="S1", sku="PH", serials=["A1"],
-                reason="damaged")
+    ledger.move(
+        db, admin, Action.ADJUST_REMOVE, store="S1", sku="PH", serials=["A1"], reason="damaged"
+    )
     ledger.move(db, admin, Action.RECEIVE, store="S1", sku="TAB", serials=["A1"])
     number = counts.open_count(db, admin, "S1").number
     counts.start_batch(db, admin, number, "Ann")
     assert counts.scan(db, admin, number, 1, serial="A1").sku == "TAB"
-    ledger.move(db, admin, Action.ADJUST_REMOVE, store="S1", sku="TAB", serials=["A1"],
-                reason="damaged")
-    with pytest.raises(BadRequest, match=r"serial A1 belongs to units of several products "
-                                         r"\(PH, TAB\)"):
+    ledger.move(
+        db, admin, Action.ADJUST_REMOVE, store="S1", sku="TAB", serials=["A1"], reason="damaged"
+    )
+    with pytest.raises(
+        BadRequest,
+        match=r"serial A1 belongs to units of several products "
+        r"\(PH, TAB\)",
+    ):
         counts.scan(db, admin, number, 1, serial="A1")
 
 
@@ -166,16 +183,16 @@ def test_a_count_stays_open_across_sessions(shop: Database, admin: Actor, db_url
         later.dispose()
 
 
-def test_approval_posts_adjustments_and_the_event_file(shop: Database, admin: Actor,
-                                                        tmp_path: Path) -> None:
+def test_approval_posts_adjustments_and_the_event_file(
+    shop: Database, admin: Actor, tmp_path: Path
+) -> None:
     db = shop
     ledger.move(db, admin, Action.RECEIVE, store="S1", sku="TAB", serials=["W1"])
     ledger.move(db, admin, Action.ADJUST_REMOVE, store="S1", sku="TAB", serials=["W1"])
     who = _stockroom(db, admin)
     number = counts.open_count(db, who, "S1").number
     counts.start_batch(db, who, number, "Ann")
-    for sku, serial in (("PH", "A1"), ("PH", "A2"), ("PH", "NEW1"), ("PH", "B1"),
-                        ("TAB", "W1")):
+    for sku, serial in (("PH", "A1"), ("PH", "A2"), ("PH", "NEW1"), ("PH", "B1"), ("TAB", "W1")):
         counts.scan(db, who, number, 1, sku=sku, serial=serial)
     counts.scan(db, who, number, 1, sku="CAB", quantity=7)
     with pytest.raises(PermissionDenied):
@@ -196,19 +213,32 @@ def test_approval_posts_adjustments_and_the_event_file(shop: Database, admin: Ac
     recorded = event_files.event_file(db, "count", number)
     assert recorded is not None
     assert [(ln.sku, ln.quantity, ln.serials) for ln in recorded.lines] == [
-        ("CAB", 2, ()), ("PH", 1, ("NEW1",)), ("PH", -1, ("A3",)), ("TAB", 1, ("W1",))]
+        ("CAB", 2, ()),
+        ("PH", 1, ("NEW1",)),
+        ("PH", -1, ("A3",)),
+        ("TAB", 1, ("W1",)),
+    ]
     assert [p.name for p in done.files.written] == [f"count-{number}.csv"]
     with (tmp_path / "out" / f"count-{number}.csv").open(encoding="utf-8", newline="") as fh:
         rows = list(csv.DictReader(fh))
     assert [(r["sku"], r["quantity"], r["serials"]) for r in rows] == [
-        ("CAB", "2", ""), ("PH", "1", "NEW1"), ("PH", "-1", "A3"), ("TAB", "1", "W1")]
+        ("CAB", "2", ""),
+        ("PH", "1", "NEW1"),
+        ("PH", "-1", "A3"),
+        ("TAB", "1", "W1"),
+    ]
     assert {r["event_type"] for r in rows} == {"count"} and rows[0]["user"] == "ada"
     # The ledger events carry the count's number.
     e = repo.event_t.c
-    docs = db.read(lambda conn: conn.execute(sa.select(e.document_type, e.action, e.serial)
-                                             .where(e.document_id == number)).all())
-    assert {(t, a, s) for t, a, s in docs} >= {("count", "adjust_remove", "A3"),
-                                                ("count", "adjust_add", "NEW1")}
+    docs = db.read(
+        lambda conn: conn.execute(
+            sa.select(e.document_type, e.action, e.serial).where(e.document_id == number)
+        ).all()
+    )
+    assert {(t, a, s) for t, a, s in docs} >= {
+        ("count", "adjust_remove", "A3"),
+        ("count", "adjust_add", "NEW1"),
+    }
     # Reviewed later, the count shows what was approved, not the ledger as adjusted since.
     later = counts.reconcile(db, number)
     assert later.approved and [u.serial for u in later.missing] == ["A3"]
@@ -225,7 +255,8 @@ def test_approval_posts_adjustments_and_the_event_file(shop: Database, admin: Ac
 
 
 def test_optional_serial_products_count_units_and_unlabelled_quantity(
-        shop: Database, admin: Actor, tmp_path: Path) -> None:
+    shop: Database, admin: Actor, tmp_path: Path
+) -> None:
     db = shop
     ledger.move(db, admin, Action.RECEIVE, store="S1", sku="BIKE", serials=["K1", "K2"])
     ledger.move(db, admin, Action.RECEIVE, store="S1", sku="BIKE", quantity=2)  # no labels
@@ -236,7 +267,8 @@ def test_optional_serial_products_count_units_and_unlabelled_quantity(
     result = counts.reconcile(db, number)
     assert [u.serial for u in result.missing] == ["K2"]
     assert [(q.sku, q.counted, q.on_hand, q.known_units) for q in result.quantities] == [
-        ("BIKE", 2, 4, 2)]
+        ("BIKE", 2, 4, 2)
+    ]
     counts.approve(db, admin, number, tmp_path)
     assert _quantity(db, "BIKE", "S1") == 2
     assert _state(db, "BIKE", "K2") == ("written_off", "S1")
@@ -244,7 +276,8 @@ def test_optional_serial_products_count_units_and_unlabelled_quantity(
 
 
 def test_serialized_inventory_off_counts_quantities_then_on_starts_tracking(
-        shop: Database, admin: Actor, tmp_path: Path) -> None:
+    shop: Database, admin: Actor, tmp_path: Path
+) -> None:
     db = shop
     set_setting(db, admin, "serialized_inventory", "false", "S2")
     ledger.move(db, admin, Action.RECEIVE, store="S2", sku="TAB", quantity=5)
@@ -270,7 +303,8 @@ def test_serialized_inventory_off_counts_quantities_then_on_starts_tracking(
     result = counts.reconcile(db, on)
     assert [u.serial for u in result.never_seen] == ["T1", "T2", "T3"]
     assert [(q.sku, q.counted, q.on_hand, q.known_units) for q in result.quantities] == [
-        ("TAB", 3, 4, 0)]
+        ("TAB", 3, 4, 0)
+    ]
     done = counts.approve(db, admin, on, tmp_path)
     assert done.quantity_change == -1  # 4 on hand, 3 units found
     assert _quantity(db, "TAB", "S2") == 3
@@ -280,7 +314,9 @@ def test_serialized_inventory_off_counts_quantities_then_on_starts_tracking(
     assert recorded is not None
     # The three units found are added; the four units on hand without serials go: two rows.
     assert [(ln.sku, ln.quantity, ln.serials) for ln in recorded.lines] == [
-        ("TAB", 3, ("T1", "T2", "T3")), ("TAB", -4, ())]
+        ("TAB", 3, ("T1", "T2", "T3")),
+        ("TAB", -4, ()),
+    ]
 
 
 def test_migration_0008_downgrades(db: Database) -> None:
@@ -298,8 +334,9 @@ def test_migration_0008_downgrades(db: Database) -> None:
     assert {"stock_count", "count_batch", "count_scan"} <= tables
 
 
-def test_console_entries_product_then_serials_gs1_and_quantities(shop: Database,
-                                                                 admin: Actor) -> None:
+def test_console_entries_product_then_serials_gs1_and_quantities(
+    shop: Database, admin: Actor
+) -> None:
     db = shop
     number = counts.open_count(db, admin, "S1").number
     counts.start_batch(db, admin, number, "Ann")
@@ -325,8 +362,9 @@ def test_console_entries_product_then_serials_gs1_and_quantities(shop: Database,
     assert [(q.sku, q.counted) for q in result.quantities] == [("CAB", 4)]
 
 
-def test_with_serialized_inventory_off_a_product_scan_counts_a_unit(shop: Database,
-                                                                    admin: Actor) -> None:
+def test_with_serialized_inventory_off_a_product_scan_counts_a_unit(
+    shop: Database, admin: Actor
+) -> None:
     db = shop
     set_setting(db, admin, "serialized_inventory", "false", "S2")
     number = counts.open_count(db, admin, "S2").number
@@ -339,16 +377,21 @@ def test_with_serialized_inventory_off_a_product_scan_counts_a_unit(shop: Databa
     assert [(q.sku, q.counted, q.on_hand) for q in result.quantities] == [("PH", 3, 1)]
 
 
-POOL = ([f"A{n}" for n in range(8)] + [f"B{n}" for n in range(4)] + ["C0", "C1", "W0"]
-        + [f"N{n}" for n in range(4)])
+POOL = (
+    [f"A{n}" for n in range(8)]
+    + [f"B{n}" for n in range(4)]
+    + ["C0", "C1", "W0"]
+    + [f"N{n}" for n in range(4)]
+)
 
 
-@settings(max_examples=15, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(batches=st.lists(st.lists(st.sampled_from(POOL), max_size=12), min_size=1,
-                        max_size=3))
+@settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(batches=st.lists(st.lists(st.sampled_from(POOL), max_size=12), min_size=1, max_size=3))
 def test_property_every_scanned_serial_lands_in_one_class_and_counts_once(
-        ledgered: tuple[Database, Actor], batches: list[list[str]]) -> None:
+    ledgered: tuple[Database, Actor], batches: list[list[str]]
+) -> None:
     db, admin = ledgered
     number = counts.open_count(db, admin, "S1", products=["TAB"]).number
     for n, serials in enumerate(batches, start=1):
@@ -366,20 +409,27 @@ def test_property_every_scanned_serial_lands_in_one_class_and_counts_once(
     assert not set(never) & set(away)
     assert set(never) == {s for s in scanned if s.startswith("N")}
     assert {u.serial for u in result.missing} == here - scanned
-    in_batches = {s: {n for n, serials in enumerate(batches, 1) if s in serials}
-                  for s in scanned}
+    in_batches = {s: {n for n, serials in enumerate(batches, 1) if s in serials} for s in scanned}
     assert {d.serial: set(d.batches) for d in result.duplicates} == {
-        s: b for s, b in in_batches.items() if len(b) > 1}
+        s: b for s, b in in_batches.items() if len(b) > 1
+    }
 
 
 @pytest.fixture
 def ledgered(db: Database, admin: Actor) -> tuple[Database, Actor]:
     """TAB units: A0-A7 in stock at S1, B0-B3 at S2, C0-C1 sold, W0 written off at S1."""
     products.create_product(db, admin, sku="TAB", name="Tablet", serial_mode="required")
-    ledger.move(db, admin, Action.RECEIVE, store="S1", sku="TAB",
-                serials=[f"A{n}" for n in range(8)] + ["C0", "C1", "W0"])
-    ledger.move(db, admin, Action.RECEIVE, store="S2", sku="TAB",
-                serials=[f"B{n}" for n in range(4)])
+    ledger.move(
+        db,
+        admin,
+        Action.RECEIVE,
+        store="S1",
+        sku="TAB",
+        serials=[f"A{n}" for n in range(8)] + ["C0", "C1", "W0"],
+    )
+    ledger.move(
+        db, admin, Action.RECEIVE, store="S2", sku="TAB", serials=[f"B{n}" for n in range(4)]
+    )
     ledger.move(db, admin, Action.SELL, store="S1", sku="TAB", serials=["C0", "C1"])
     ledger.move(db, admin, Action.ADJUST_REMOVE, store="S1", sku="TAB", serials=["W0"])
     return db, admin

@@ -17,8 +17,9 @@ def test_the_demo_has_sales_an_order_to_fulfil_and_an_asn(db_url: str) -> None:
         sales = reports.sales_report(db, reports.ReportFilter(store="S01"))
         assert {row.invoice for row in sales.rows} == {"INV-S01-000001", "INV-S01-000002"}
         assert {row.serial for row in sales.rows} >= {_imei(9), "ZB24000104"}
-        pending = reports.fulfilment_rows(db, reports.ReportFilter(store="S01",
-                                                                   pending_serial=True))
+        pending = reports.fulfilment_rows(
+            db, reports.ReportFilter(store="S01", pending_serial=True)
+        )
         assert [(r.sku, r.customer) for r in pending] == [("AP-FRG300", "Sam Okafor")]
         [shipment] = asn.list_asns(db, "S01", status="open")
         assert (shipment.asn, shipment.units) == ("ASN-DEMO-1", 23)

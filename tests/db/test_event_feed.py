@@ -22,7 +22,10 @@ def test_feed_numbers_every_event_once_in_order(db: Database, admin: Actor) -> N
     page = feed.events_after(db, 0, 10)
     assert [e.seq for e in page.events] == [1, 2, 3] and page.next == 3
     assert [(e.serial, e.from_state, e.to_state) for e in page.events] == [
-        ("F1", None, "in_stock"), ("F2", None, "in_stock"), ("F1", "in_stock", "sold")]
+        ("F1", None, "in_stock"),
+        ("F2", None, "in_stock"),
+        ("F1", "in_stock", "sold"),
+    ]
     assert feed.events_after(db, 1, 1).events[0].serial == "F2"
     assert feed.events_after(db, 3, 10) == feed.FeedPage((), 3)
     assert feed.last_seq(db) == 3
@@ -41,8 +44,14 @@ def test_a_follower_never_sees_a_gap_while_writers_commit(db: Database, admin: A
                 if n % 2:
                     ledger.move(db, admin, Action.RECEIVE, store="S1", sku="CAB", quantity=1)
                 else:
-                    ledger.move(db, admin, Action.RECEIVE, store="S1", sku="PH1",
-                                serials=[f"W{w}-{n}", f"W{w}-{n}b"])
+                    ledger.move(
+                        db,
+                        admin,
+                        Action.RECEIVE,
+                        store="S1",
+                        sku="PH1",
+                        serials=[f"W{w}-{n}", f"W{w}-{n}b"],
+                    )
         except BaseException as exc:  # reported below: a thread cannot fail the test itself
             errors.append(exc)
 
@@ -77,7 +86,8 @@ def test_a_follower_never_sees_a_gap_while_writers_commit(db: Database, admin: A
     done.set()
     follower.join(60)
     assert not errors
-    total = db.read(lambda c: c.execute(
-        sa.select(sa.func.count()).select_from(repo.event_t)).scalar_one())
+    total = db.read(
+        lambda c: c.execute(sa.select(sa.func.count()).select_from(repo.event_t)).scalar_one()
+    )
     assert total == writers * per_writer // 2 * 3
     assert seen == list(range(1, total + 1))

@@ -36,7 +36,7 @@ COLUMNS = ("Invoice", "Date", "Quantity", "Price", "Serial Number", "Product")
 ROWS: list[tuple[object, ...]] = [
     ("INV-S1-000001", WHEN, 1, Decimal("499.99"), "0012345", 'Phone, 6.1" "Pro"'),
     ("INV-S1-000002", WHEN, -1, Decimal("-9.50"), None, "two\r\nlines"),
-    ("INV-S1-000003", WHEN, 2, Decimal("0.00"), "=HYPERLINK(\"x\")", "-minus @at +plus"),
+    ("INV-S1-000003", WHEN, 2, Decimal("0.00"), '=HYPERLINK("x")', "-minus @at +plus"),
 ]
 
 
@@ -51,7 +51,7 @@ def test_csv_bytes(tmp_path: Path) -> None:
         b"Invoice,Date,Quantity,Price,Serial Number,Product\r\n"
         b'INV-S1-000001,2026-11-23 09:05:07,1,499.99,0012345,"Phone, 6.1"" ""Pro"""\r\n'
         b'INV-S1-000002,2026-11-23 09:05:07,-1,-9.50,,"two\r\nlines"\r\n'
-        b"INV-S1-000003,2026-11-23 09:05:07,2,0.00,\"'=HYPERLINK(\"\"x\"\")\","
+        b'INV-S1-000003,2026-11-23 09:05:07,2,0.00,"\'=HYPERLINK(""x"")",'
         b"'-minus @at +plus\r\n"
     )
     assert _files(tmp_path) == ["sales.csv"]
@@ -63,8 +63,7 @@ def test_csv_bytes(tmp_path: Path) -> None:
 
 def test_csv_without_the_guard_keeps_text_as_recorded(tmp_path: Path) -> None:
     out = tmp_path / "raw.csv"
-    write_csv(out, ["Serial Number"], [("=1+1",), ("-5",), ("é ünïcode",)],
-              guard_formulas=False)
+    write_csv(out, ["Serial Number"], [("=1+1",), ("-5",), ("é ünïcode",)], guard_formulas=False)
     assert out.read_bytes() == "Serial Number\r\n=1+1\r\n-5\r\né ünïcode\r\n".encode()
 
 
@@ -75,8 +74,14 @@ def test_xlsx_cells_are_typed(tmp_path: Path) -> None:
     assert book.sheetnames == ["Export"]
     rows = list(book["Export"].iter_rows(values_only=True))
     assert rows[0] == COLUMNS
-    assert rows[1] == ("INV-S1-000001", datetime(2026, 11, 23, 9, 5, 7, 123000), 1, 499.99,
-                       "0012345", 'Phone, 6.1" "Pro"')
+    assert rows[1] == (
+        "INV-S1-000001",
+        datetime(2026, 11, 23, 9, 5, 7, 123000),
+        1,
+        499.99,
+        "0012345",
+        'Phone, 6.1" "Pro"',
+    )
     assert rows[2][2:5] == (-1, -9.5, None)
     # Text that looks like a formula is text in XLSX: nothing to guard, nothing altered.
     assert rows[3][4:] == ('=HYPERLINK("x")', "-minus @at +plus")
@@ -89,14 +94,15 @@ def _numbered(n: int) -> Iterator[tuple[object, ...]]:
         yield (f"S{i:03d}", i)
 
 
-@pytest.mark.parametrize(("rows", "sheets"), [(7, [4, 4, 2]), (6, [4, 4]), (3, [4]),
-                                               (0, [1])])
+@pytest.mark.parametrize(("rows", "sheets"), [(7, [4, 4, 2]), (6, [4, 4]), (3, [4]), (0, [1])])
 def test_xlsx_continues_on_further_sheets(tmp_path: Path, rows: int, sheets: list[int]) -> None:
     out = tmp_path / "long.xlsx"
-    assert write_xlsx(out, ["Serial Number", "N"], _numbered(rows), sheet_rows=4,
-                      sheet_name="Sales") == rows
+    assert (
+        write_xlsx(out, ["Serial Number", "N"], _numbered(rows), sheet_rows=4, sheet_name="Sales")
+        == rows
+    )
     book = load_workbook(out, read_only=True)
-    assert book.sheetnames == ["Sales", "Sales 2", "Sales 3"][:len(sheets)]
+    assert book.sheetnames == ["Sales", "Sales 2", "Sales 3"][: len(sheets)]
     seen: list[tuple[object, ...]] = []
     for name, size in zip(book.sheetnames, sheets, strict=True):
         values = list(book[name].iter_rows(values_only=True))
@@ -112,13 +118,28 @@ def test_xlsx_default_sheet_is_excels_limit() -> None:
 
 def test_json_is_one_array(tmp_path: Path) -> None:
     out = tmp_path / "rows.json"
-    assert write_json(out, ["invoice", "date", "price", "serial"],
-                      [(r[0], r[1], r[3], r[4]) for r in ROWS[:2]]) == 2
+    assert (
+        write_json(
+            out,
+            ["invoice", "date", "price", "serial"],
+            [(r[0], r[1], r[3], r[4]) for r in ROWS[:2]],
+        )
+        == 2
+    )
     assert json.loads(out.read_text()) == [
-        {"invoice": "INV-S1-000001", "date": "2026-11-23T09:05:07.123456Z",
-         "price": "499.99", "serial": "0012345"},
-        {"invoice": "INV-S1-000002", "date": "2026-11-23T09:05:07.123456Z",
-         "price": "-9.50", "serial": None}]
+        {
+            "invoice": "INV-S1-000001",
+            "date": "2026-11-23T09:05:07.123456Z",
+            "price": "499.99",
+            "serial": "0012345",
+        },
+        {
+            "invoice": "INV-S1-000002",
+            "date": "2026-11-23T09:05:07.123456Z",
+            "price": "-9.50",
+            "serial": None,
+        },
+    ]
     write_json(out, ["a"], [])
     assert json.loads(out.read_text()) == []
 
@@ -127,8 +148,7 @@ def test_json_is_one_array(tmp_path: Path) -> None:
 def test_progress_is_told(tmp_path: Path, fmt: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(exports, "PROGRESS_EVERY", 10)
     told: list[int] = []
-    assert write_export(fmt, tmp_path / f"p.{fmt}", ["S", "N"], _numbered(25), told.append) \
-        == 25
+    assert write_export(fmt, tmp_path / f"p.{fmt}", ["S", "N"], _numbered(25), told.append) == 25
     assert told[:2] == [10, 20] and told[-1] == 25
 
 
@@ -153,8 +173,9 @@ def test_full_disk_mid_export_leaves_no_file(tmp_path: Path, fmt: str) -> None:
     assert _files(tmp_path) == [out.name]
 
 
-def test_full_disk_while_the_workbook_is_assembled(tmp_path: Path,
-                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_full_disk_while_the_workbook_is_assembled(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """XlsxWriter writes the zip only at close and wraps the OSError; it comes out as the
     OSError it was, and the half-written zip is removed."""
 
@@ -183,30 +204,49 @@ def test_unwritable_path(tmp_path: Path, fmt: str) -> None:
     assert _files(tmp_path) == ["a-file"]
 
 
-def test_sales_detail_of_real_sales_exported(db: Database, admin: Actor,
-                                             tmp_path: Path) -> None:
-    products.create_product(db, admin, sku="PH1", name="Phone", price=Decimal("100.00"),
-                            serial_mode="required")
+def test_sales_detail_of_real_sales_exported(db: Database, admin: Actor, tmp_path: Path) -> None:
+    products.create_product(
+        db, admin, sku="PH1", name="Phone", price=Decimal("100.00"), serial_mode="required"
+    )
     products.create_product(db, admin, sku="CB1", name="Cable", price=Decimal("9.50"))
     ledger.move(db, admin, Action.RECEIVE, store="S1", sku="PH1", serials=["0001", "0002"])
     ledger.move(db, admin, Action.RECEIVE, store="S1", sku="CB1", quantity=5)
-    order, _ = orders.create_order(db, admin, "S1", "special_order", "pickup", lines=[
-        orders.NewLine("PH1", "0001"), orders.NewLine("PH1", "0002"),
-        orders.NewLine("CB1", quantity=3)])
+    order, _ = orders.create_order(
+        db,
+        admin,
+        "S1",
+        "special_order",
+        "pickup",
+        lines=[
+            orders.NewLine("PH1", "0001"),
+            orders.NewLine("PH1", "0002"),
+            orders.NewLine("CB1", quantity=3),
+        ],
+    )
     invoice = orders.fulfil(db, admin, order.order, settle_in="card").invoice
     report = sales_report(db, ReportFilter())
 
     out_csv, out_xlsx = tmp_path / "d.csv", tmp_path / "d.xlsx"
     assert write_csv(out_csv, SALES_DETAIL_COLUMNS, sales_detail_rows(db, ReportFilter())) == 3
-    assert write_xlsx(out_xlsx, SALES_DETAIL_COLUMNS,
-                      sales_detail_rows(db, ReportFilter())) == 3
+    assert write_xlsx(out_xlsx, SALES_DETAIL_COLUMNS, sales_detail_rows(db, ReportFilter())) == 3
     text = out_csv.read_bytes().decode()
     back = list(csv.DictReader(io.StringIO(text, newline="")))
-    assert [(r["Invoice"], r["SKU"], r["Quantity"], r["Total"], r["Serial Number"],
-             r["Sale Type"], r["Delivery Mode"]) for r in back] == [
+    assert [
+        (
+            r["Invoice"],
+            r["SKU"],
+            r["Quantity"],
+            r["Total"],
+            r["Serial Number"],
+            r["Sale Type"],
+            r["Delivery Mode"],
+        )
+        for r in back
+    ] == [
         (invoice, "PH1", "1", "100.00", "0001", "Special Order", "Pickup Later"),
         (invoice, "PH1", "1", "100.00", "0002", "Special Order", "Pickup Later"),
-        (invoice, "CB1", "3", "28.50", "", "Special Order", "Pickup Later")]
+        (invoice, "CB1", "3", "28.50", "", "Special Order", "Pickup Later"),
+    ]
     assert back[0]["Date"] == report.rows[0].date.strftime("%Y-%m-%d %H:%M:%S")
 
     book = load_workbook(out_xlsx, read_only=True)
@@ -214,8 +254,14 @@ def test_sales_detail_of_real_sales_exported(db: Database, admin: Actor,
     assert sheet[0] == SALES_DETAIL_COLUMNS
     header = list(sheet[0])
     serial_col = header.index("Serial Number")
-    assert header[header.index("Total"):] == [
-        "Total", "Sale Type", "Serial Number", "Delivery Mode", "Customer", "Kind"]
+    assert header[header.index("Total") :] == [
+        "Total",
+        "Sale Type",
+        "Serial Number",
+        "Delivery Mode",
+        "Customer",
+        "Kind",
+    ]
     assert [r[serial_col] for r in sheet[1:]] == ["0001", "0002", None]  # text, zeros kept
     assert [r[header.index("Quantity")] for r in sheet[1:]] == [1, 1, 3]
     assert [r[header.index("Price")] for r in sheet[1:]] == [100.0, 100.0, 9.5]
@@ -231,15 +277,27 @@ def test_memory_stays_flat(tmp_path: Path, fmt: str) -> None:
 
     def rows() -> Iterator[tuple[object, ...]]:
         for i in range(30_000):
-            yield (f"INV-S1-{i:06d}", WHEN, "S1", "PH1", "Phone", 1, Decimal("499.99"),
-                   f"SN{i:010d}", "Special Order", "Cash and Carry")
+            yield (
+                f"INV-S1-{i:06d}",
+                WHEN,
+                "S1",
+                "PH1",
+                "Phone",
+                1,
+                Decimal("499.99"),
+                f"SN{i:010d}",
+                "Special Order",
+                "Cash and Carry",
+            )
 
     import xlsxwriter  # noqa: F401 - its import is not the export's memory
 
     tracemalloc.start()
     try:
-        assert write_export(fmt, tmp_path / f"big.{fmt}", [f"C{i}" for i in range(10)],
-                            rows()) == 30_000
+        assert (
+            write_export(fmt, tmp_path / f"big.{fmt}", [f"C{i}" for i in range(10)], rows())
+            == 30_000
+        )
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()

@@ -21,18 +21,29 @@ def _text(path: Path) -> str:
     return "\n".join(page.extract_text() for page in PdfReader(path).pages)
 
 
-def test_invoice_pdf_follows_the_setting_in_force(db: Database, admin: Actor,
-                                                  tmp_path: Path) -> None:
+def test_invoice_pdf_follows_the_setting_in_force(
+    db: Database, admin: Actor, tmp_path: Path
+) -> None:
     setup_catalogue(db, admin)
-    order = orders.open_order(db, admin, "S1", type="special_order", delivery="pickup",
-                              customer=orders.Customer("Ann Lee", "555-1", None)).order
+    order = orders.open_order(
+        db,
+        admin,
+        "S1",
+        type="special_order",
+        delivery="pickup",
+        customer=orders.Customer("Ann Lee", "555-1", None),
+    ).order
     orders.add_item(db, admin, order, sku="PH1", serial=IMEI[0])
     orders.add_item(db, admin, order, sku="CB1")
     done = orders.fulfil(db, admin, order, payments=[("cash", Decimal("620.00"))])
 
     doc = invoice_document(db, done.invoice)
     assert (doc.kind, doc.order, doc.sale_type, doc.delivery_mode) == (
-        "Invoice", order, "Special Order", "Pickup Later")
+        "Invoice",
+        order,
+        "Special Order",
+        "Pickup Later",
+    )
     assert doc.total == Decimal("609.49") and doc.change_due == Decimal("10.51")
     assert [(p.method, p.amount) for p in doc.payments] == [("cash", Decimal("620.00"))]
 

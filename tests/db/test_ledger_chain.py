@@ -26,11 +26,13 @@ def shop(db: Database, admin: Actor) -> None:
     ledger.move(db, admin, Action.RECEIVE, store="S1", sku="PH1", serials=["A1", "A2", "A3"])
     ledger.move(db, admin, Action.SELL, store="S1", sku="PH1", serials=["A1"])
     ledger.move(db, admin, Action.RECEIVE, store="S1", sku="CB1", quantity=5)
-    ledger.move(db, admin, Action.TRANSFER_OUT, store="S1", sku="PH1", serials=["A2"],
-                to_store="S2")
+    ledger.move(
+        db, admin, Action.TRANSFER_OUT, store="S1", sku="PH1", serials=["A2"], to_store="S2"
+    )
     ledger.move(db, admin, Action.TRANSFER_IN, store="S2", sku="PH1", serials=["A2"])
-    asn_service.import_asn_data(db, admin, "asn.csv",
-                                b"ASN,Vendor,SKU,Quantity,Serials\nN1,V,PH1,2,B1|B2\n", "S1")
+    asn_service.import_asn_data(
+        db, admin, "asn.csv", b"ASN,Vendor,SKU,Quantity,Serials\nN1,V,PH1,2,B1|B2\n", "S1"
+    )
 
 
 def chain_findings(db: Database) -> list[str]:
@@ -51,8 +53,9 @@ def triggers_off(db: Database) -> Iterator[Connection]:
 
 def delete_events(conn: Connection, where: str) -> None:
     """Delete events as an attacker would: with the event feed rows that point at them."""
-    conn.exec_driver_sql(f"DELETE FROM event_feed WHERE event_id IN "
-                         f"(SELECT id FROM ledger_event WHERE {where})")
+    conn.exec_driver_sql(
+        f"DELETE FROM event_feed WHERE event_id IN (SELECT id FROM ledger_event WHERE {where})"
+    )
     conn.exec_driver_sql(f"DELETE FROM ledger_event WHERE {where}")
 
 
@@ -60,14 +63,18 @@ def test_every_path_hashes_its_events_and_the_check_passes(db: Database, admin: 
     shop(db, admin)
     with db.engine.connect() as conn:
         unhashed = conn.exec_driver_sql(
-            "SELECT count(*) FROM ledger_event WHERE hash IS NULL OR chain_id IS NULL").scalar()
+            "SELECT count(*) FROM ledger_event WHERE hash IS NULL OR chain_id IS NULL"
+        ).scalar()
         chains = conn.exec_driver_sql(
             "SELECT s.code, c.terminal, c.seq FROM ledger_chain c JOIN store s "
-            "ON s.id = c.store_id ORDER BY s.code").all()
+            "ON s.id = c.store_id ORDER BY s.code"
+        ).all()
         events = conn.exec_driver_sql("SELECT count(*) FROM ledger_event").scalar()
     assert unhashed == 0
-    assert [(code, terminal) for code, terminal, _ in chains] == [("S1", "test-terminal"),
-                                                                ("S2", "test-terminal")]
+    assert [(code, terminal) for code, terminal, _ in chains] == [
+        ("S1", "test-terminal"),
+        ("S2", "test-terminal"),
+    ]
     assert sum(seq for _, _, seq in chains) == events
     assert check_ledger(db) == []
 
@@ -77,11 +84,16 @@ def test_an_event_changed_afterwards_is_named(db: Database, admin: Actor, change
     shop(db, admin)
     with triggers_off(db) as conn:
         if change == "at = at":  # moved in time by a second
-            change = ("at = datetime(at, '+1 second')" if db.dialect == "sqlite"
-                      else "at = at + interval '1 second'")
+            change = (
+                "at = datetime(at, '+1 second')"
+                if db.dialect == "sqlite"
+                else "at = at + interval '1 second'"
+            )
         conn.exec_driver_sql(f"UPDATE ledger_event SET {change} WHERE id = 3")
-    assert chain_findings(db) == ["event 3 does not match its hash (changed after it was "
-                                  "recorded) (chain of terminal test-terminal)"]
+    assert chain_findings(db) == [
+        "event 3 does not match its hash (changed after it was "
+        "recorded) (chain of terminal test-terminal)"
+    ]
 
 
 def test_removed_events_are_named(db: Database, admin: Actor) -> None:
@@ -90,7 +102,8 @@ def test_removed_events_are_named(db: Database, admin: Actor) -> None:
     with db.engine.connect() as conn:
         last = conn.exec_driver_sql(
             "SELECT max(e.id) FROM ledger_event e JOIN store s ON s.id = e.store_id "
-            "WHERE s.code = 'S1'").scalar()
+            "WHERE s.code = 'S1'"
+        ).scalar()
     with triggers_off(db) as conn:
         delete_events(conn, "id = 2")
         delete_events(conn, f"id = {last}")
@@ -108,10 +121,12 @@ def test_an_event_slipped_in_is_named(db: Database, admin: Actor) -> None:
         conn.exec_driver_sql(
             "INSERT INTO ledger_event (at, action, user_name, terminal, store_id, product_id, "
             "quantity) SELECT at, action, user_name, terminal, store_id, product_id, 7 "
-            "FROM ledger_event WHERE id = 1")
+            "FROM ledger_event WHERE id = 1"
+        )
         new_id = conn.exec_driver_sql("SELECT max(id) FROM ledger_event").scalar()
-    assert chain_findings(db) == [f"event {new_id} has no hash (1 event(s) outside the hash "
-                                  "chain: inserted around serialpos)"]
+    assert chain_findings(db) == [
+        f"event {new_id} has no hash (1 event(s) outside the hash chain: inserted around serialpos)"
+    ]
 
 
 def test_replace_of_an_event_is_refused_on_sqlite(db: Database, admin: Actor) -> None:
@@ -125,7 +140,8 @@ def test_replace_of_an_event_is_refused_on_sqlite(db: Database, admin: Actor) ->
                 "product_id, unit_id, serial, from_state, to_state, quantity, chain_id, "
                 "chain_seq, hash) SELECT id, at, action, 'mallory', terminal, store_id, "
                 "product_id, unit_id, serial, from_state, to_state, quantity, chain_id, "
-                "chain_seq, hash FROM ledger_event WHERE id = 2")
+                "chain_seq, hash FROM ledger_event WHERE id = 2"
+            )
     assert check_ledger(db) == []
 
 
@@ -133,8 +149,11 @@ def test_truncate_is_refused_on_postgres(db: Database, admin: Actor) -> None:
     if db.dialect != "postgresql":
         pytest.skip("TRUNCATE triggers are PostgreSQL's")
     shop(db, admin)
-    for statement in ("TRUNCATE ledger_event, event_feed, sync_conflict",
-                      "TRUNCATE ledger_event CASCADE", "TRUNCATE store CASCADE"):
+    for statement in (
+        "TRUNCATE ledger_event, event_feed, sync_conflict",
+        "TRUNCATE ledger_event CASCADE",
+        "TRUNCATE store CASCADE",
+    ):
         with pytest.raises(sa.exc.DBAPIError, match="append-only"), db.engine.begin() as conn:
             conn.exec_driver_sql(statement)
     with db.engine.connect() as conn:
@@ -156,11 +175,13 @@ def test_events_removed_from_the_end_show_at_the_head(db: Database, admin: Actor
     with db.engine.connect() as conn:
         last = conn.exec_driver_sql(
             "SELECT max(e.id) FROM ledger_event e JOIN store s ON s.id = e.store_id "
-            "WHERE s.code = 'S1'").scalar()
+            "WHERE s.code = 'S1'"
+        ).scalar()
     with triggers_off(db) as conn:
         delete_events(conn, f"id = {last}")
-    assert chain_findings(db) == ["the chain's last 1 event(s) are missing (chain of "
-                                  "terminal test-terminal)"]
+    assert chain_findings(db) == [
+        "the chain's last 1 event(s) are missing (chain of terminal test-terminal)"
+    ]
 
 
 def test_the_migration_hashes_an_existing_ledger(db_url: str) -> None:
@@ -175,32 +196,55 @@ def test_the_migration_hashes_an_existing_ledger(db_url: str) -> None:
         migrate.upgrade(db, "0012-1")
         # The shop is made by SQL: the services speak the newest schema, not this old one.
         with db.engine.begin() as conn:
-            conn.execute(sa.text("INSERT INTO store (code, name, created_at) "
-                                 "VALUES ('S1', 'Main Street', :now)"),
-                         {"now": datetime(2026, 1, 1, 9, 0, 0)})
-            conn.execute(sa.text(
-                "INSERT INTO product (sku, name, price, serial_mode, created_at, updated_at) "
-                "VALUES ('CB1', 'Cable', 0, 'disabled', :now, :now)"),
-                {"now": datetime(2026, 1, 1, 9, 0, 0)})
-        rows = [{"at": datetime(2026, 1, 1, 9, 0, n % 60, n), "terminal": f"till-{n % 3}",
-                 "q": 1 + n % 4} for n in range(2_500)]
+            conn.execute(
+                sa.text(
+                    "INSERT INTO store (code, name, created_at) VALUES ('S1', 'Main Street', :now)"
+                ),
+                {"now": datetime(2026, 1, 1, 9, 0, 0)},
+            )
+            conn.execute(
+                sa.text(
+                    "INSERT INTO product (sku, name, price, serial_mode, created_at, updated_at) "
+                    "VALUES ('CB1', 'Cable', 0, 'disabled', :now, :now)"
+                ),
+                {"now": datetime(2026, 1, 1, 9, 0, 0)},
+            )
+        rows = [
+            {
+                "at": datetime(2026, 1, 1, 9, 0, n % 60, n),
+                "terminal": f"till-{n % 3}",
+                "q": 1 + n % 4,
+            }
+            for n in range(2_500)
+        ]
         with db.engine.begin() as conn:
-            conn.execute(sa.text(
-                "INSERT INTO ledger_event (at, action, user_name, terminal, store_id, "
-                "product_id, quantity) VALUES (:at, 'receive', 'old', :terminal, "
-                "(SELECT id FROM store), (SELECT id FROM product), :q)"), rows)
-            conn.execute(sa.text("INSERT INTO stock_level (product_id, store_id, quantity) "
-                                 "SELECT product_id, store_id, SUM(quantity) FROM ledger_event "
-                                 "GROUP BY product_id, store_id"))
+            conn.execute(
+                sa.text(
+                    "INSERT INTO ledger_event (at, action, user_name, terminal, store_id, "
+                    "product_id, quantity) VALUES (:at, 'receive', 'old', :terminal, "
+                    "(SELECT id FROM store), (SELECT id FROM product), :q)"
+                ),
+                rows,
+            )
+            conn.execute(
+                sa.text(
+                    "INSERT INTO stock_level (product_id, store_id, quantity) "
+                    "SELECT product_id, store_id, SUM(quantity) FROM ledger_event "
+                    "GROUP BY product_id, store_id"
+                )
+            )
         migrate.upgrade(db)
         assert check_ledger(db) == []
         with db.engine.connect() as conn:
             heads = conn.exec_driver_sql(
-                "SELECT terminal, seq FROM ledger_chain ORDER BY terminal").all()
+                "SELECT terminal, seq FROM ledger_chain ORDER BY terminal"
+            ).all()
         assert heads == [("till-0", 834), ("till-1", 833), ("till-2", 833)]
         with triggers_off(db) as conn:
             conn.exec_driver_sql("UPDATE ledger_event SET quantity = 9 WHERE id = 2000")
-        assert chain_findings(db) == ["event 2000 does not match its hash (changed after it "
-                                      "was recorded) (chain of terminal till-1)"]
+        assert chain_findings(db) == [
+            "event 2000 does not match its hash (changed after it "
+            "was recorded) (chain of terminal till-1)"
+        ]
     finally:
         db.dispose()

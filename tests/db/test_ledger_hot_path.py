@@ -48,8 +48,9 @@ def test_unknown_store_and_product_are_refused(db: Database, admin: Actor) -> No
     with pytest.raises(UnknownProduct):
         ledger.move(db, admin, Action.RECEIVE, store="S1", sku="NOPE", serials=["A1"])
     with pytest.raises(UnknownStore):
-        ledger.move(db, admin, Action.TRANSFER_OUT, store="S1", sku="PH1", serials=["A1"],
-                    to_store="S9")
+        ledger.move(
+            db, admin, Action.TRANSFER_OUT, store="S1", sku="PH1", serials=["A1"], to_store="S9"
+        )
 
 
 def test_a_unit_moved_after_it_was_read_is_read_again(
@@ -62,13 +63,22 @@ def test_a_unit_moved_after_it_was_read_is_read_again(
     real_claim = repo.claim_unit
     raced: list[str] = []
 
-    def claim_after_a_rival(conn: Connection, unit: repo.UnitRow, to_state: str,
-                            to_store: int, now: object, hold: int | None = None) -> bool:
+    def claim_after_a_rival(
+        conn: Connection,
+        unit: repo.UnitRow,
+        to_state: str,
+        to_store: int,
+        now: object,
+        hold: int | None = None,
+    ) -> bool:
         if not raced:  # the rival sells the unit between our read and our update
             raced.append("sold")
             u = repo.unit_t.c
-            conn.execute(sa.update(repo.unit_t).where(u.id == unit.id)
-                         .values(state="sold", version=u.version + 1))
+            conn.execute(
+                sa.update(repo.unit_t)
+                .where(u.id == unit.id)
+                .values(state="sold", version=u.version + 1)
+            )
         return real_claim(conn, unit, to_state, to_store, now, hold)
 
     monkeypatch.setattr(repo, "claim_unit", claim_after_a_rival)
@@ -77,8 +87,10 @@ def test_a_unit_moved_after_it_was_read_is_read_again(
     monkeypatch.setattr(repo, "claim_unit", real_claim)
     # Two units in one call: the first read with the product, the second on its own.
     result = ledger.move(db, admin, Action.SELL, store="S1", sku="PH1", serials=["A2", "A1"])
-    assert [(u.serial, u.from_state) for u in result.units] == [("A2", "in_stock"),
-                                                               ("A1", "in_stock")]
+    assert [(u.serial, u.from_state) for u in result.units] == [
+        ("A2", "in_stock"),
+        ("A1", "in_stock"),
+    ]
     assert [(lv.sku, lv.quantity) for lv in stock.stock_levels(db, "S1")] == [("PH1", 0)]
 
 

@@ -36,8 +36,9 @@ IMEIS = ("490154203237518", "356938035643809", "867530012345672")
 
 @pytest.fixture
 def shop(db: Database, admin: Actor) -> Database:
-    products.create_product(db, admin, sku="PH1", name="Phone", serial_mode="required",
-                            serial_format="imei")
+    products.create_product(
+        db, admin, sku="PH1", name="Phone", serial_mode="required", serial_format="imei"
+    )
     products.create_product(db, admin, sku="LT1", name="Laptop", serial_mode="required")
     products.create_product(db, admin, sku="DR1", name="Drill", serial_mode="optional")
     products.create_product(db, admin, sku="AC1", name="Cable")
@@ -49,8 +50,9 @@ def _snapshot(db: Database) -> tuple[object, ...]:
     with db.engine.connect() as conn:
         units = conn.execute(sa.select(repo.unit_t).order_by(repo.unit_t.c.id)).all()
         events = conn.execute(sa.select(sa.func.count()).select_from(repo.event_t)).scalar()
-        levels = conn.execute(sa.select(repo.stock_t).order_by(
-            repo.stock_t.c.product_id, repo.stock_t.c.store_id)).all()
+        levels = conn.execute(
+            sa.select(repo.stock_t).order_by(repo.stock_t.c.product_id, repo.stock_t.c.store_id)
+        ).all()
     return tuple(map(tuple, units)), events, tuple(map(tuple, levels))
 
 
@@ -65,18 +67,74 @@ def test_event_records_who_where_when_and_which_document(shop: Database, admin: 
     db = shop
     clerk = Actor(user="ada", role=Role.ADMIN, terminal="till-4")
     started = datetime.now(UTC).replace(tzinfo=None) - timedelta(seconds=1)
-    ledger.move(db, clerk, A.RECEIVE, store="S1", sku="LT1", serials=["ZB1"],
-                document=DocumentRef("receipt", "R-100", "3"), reason="delivery")
-    ledger.move(db, clerk, A.SELL, store="S1", sku="LT1", serials=["ZB1"],
-                document=DocumentRef("sale", "INV-9", "1"))
+    ledger.move(
+        db,
+        clerk,
+        A.RECEIVE,
+        store="S1",
+        sku="LT1",
+        serials=["ZB1"],
+        document=DocumentRef("receipt", "R-100", "3"),
+        reason="delivery",
+    )
+    ledger.move(
+        db,
+        clerk,
+        A.SELL,
+        store="S1",
+        sku="LT1",
+        serials=["ZB1"],
+        document=DocumentRef("sale", "INV-9", "1"),
+    )
     events = lookup.lookup_serial(db, "ZB1")[0].events
-    assert [(e.action, e.user, e.terminal, e.store, e.sku, e.serial, e.from_state, e.to_state,
-             e.quantity, e.document_type, e.document_id, e.document_line, e.reason)
-            for e in events] == [
-        ("receive", "ada", "till-4", "S1", "LT1", "ZB1", None, "in_stock", 1, "receipt",
-         "R-100", "3", "delivery"),
-        ("sell", "ada", "till-4", "S1", "LT1", "ZB1", "in_stock", "sold", -1, "sale", "INV-9",
-         "1", None),
+    assert [
+        (
+            e.action,
+            e.user,
+            e.terminal,
+            e.store,
+            e.sku,
+            e.serial,
+            e.from_state,
+            e.to_state,
+            e.quantity,
+            e.document_type,
+            e.document_id,
+            e.document_line,
+            e.reason,
+        )
+        for e in events
+    ] == [
+        (
+            "receive",
+            "ada",
+            "till-4",
+            "S1",
+            "LT1",
+            "ZB1",
+            None,
+            "in_stock",
+            1,
+            "receipt",
+            "R-100",
+            "3",
+            "delivery",
+        ),
+        (
+            "sell",
+            "ada",
+            "till-4",
+            "S1",
+            "LT1",
+            "ZB1",
+            "in_stock",
+            "sold",
+            -1,
+            "sale",
+            "INV-9",
+            "1",
+            None,
+        ),
     ]
     assert events[0].id < events[1].id
     # times are naive UTC
@@ -90,11 +148,19 @@ def test_result_reports_the_moves(shop: Database, admin: Actor) -> None:
     db = shop
     got = ledger.move(db, admin, A.RECEIVE, store="S1", sku="LT1", serials=["ZB1", "ZB2"])
     assert (got.action, got.store, got.sku, got.quantity, got.serial_tracked) == (
-        "receive", "S1", "LT1", 2, True)
+        "receive",
+        "S1",
+        "LT1",
+        2,
+        True,
+    )
     assert [(u.serial, u.from_state, u.to_state, u.store) for u in got.units] == [
-        ("ZB1", None, "in_stock", "S1"), ("ZB2", None, "in_stock", "S1")]
-    out = ledger.move(db, admin, A.TRANSFER_OUT, store="S1", sku="LT1", serials=["ZB1"],
-                      to_store="S2")
+        ("ZB1", None, "in_stock", "S1"),
+        ("ZB2", None, "in_stock", "S1"),
+    ]
+    out = ledger.move(
+        db, admin, A.TRANSFER_OUT, store="S1", sku="LT1", serials=["ZB1"], to_store="S2"
+    )
     assert out.quantity == -1
     assert [(u.from_state, u.to_state) for u in out.units] == [("in_stock", "in_transit")]
     assert _state(db, "ZB1") == ("in_transit", "S2")  # belongs to its destination
@@ -114,8 +180,9 @@ def test_transfer_return_rtv_and_adjust_life(shop: Database, admin: Actor) -> No
     ledger.move(db, admin, A.TRANSFER_IN, store="S2", sku="LT1", serials=["ZB1"])
     ledger.move(db, admin, A.SELL, store="S2", sku="LT1", serials=["ZB1"])
     with pytest.raises(AlreadySold):  # cannot be transferred while sold
-        ledger.move(db, admin, A.TRANSFER_OUT, store="S2", sku="LT1", serials=["ZB1"],
-                    to_store="S1")
+        ledger.move(
+            db, admin, A.TRANSFER_OUT, store="S2", sku="LT1", serials=["ZB1"], to_store="S1"
+        )
     with pytest.raises(AlreadySold):  # nor received again
         ledger.move(db, admin, A.RECEIVE, store="S1", sku="LT1", serials=["ZB1"])
     ledger.move(db, admin, A.RETURN, store="S1", sku="LT1", serials=["ZB1"])  # another store
@@ -134,15 +201,23 @@ def test_transfer_return_rtv_and_adjust_life(shop: Database, admin: Actor) -> No
 
     events = lookup.lookup_serial(db, "ZB1")[0].events
     assert [(e.action, e.store, e.to_state) for e in events] == [
-        ("receive", "S1", "in_stock"), ("transfer_out", "S1", "in_transit"),
-        ("transfer_in", "S2", "in_stock"), ("sell", "S2", "sold"), ("return", "S1", "in_stock"),
-        ("rtv", "S1", "returned_to_vendor"), ("receive", "S2", "in_stock"),
-        ("sell", "S2", "sold"), ("return_damaged", "S2", "written_off"),
-        ("adjust_add", "S2", "in_stock"), ("adjust_remove", "S2", "written_off"),
+        ("receive", "S1", "in_stock"),
+        ("transfer_out", "S1", "in_transit"),
+        ("transfer_in", "S2", "in_stock"),
+        ("sell", "S2", "sold"),
+        ("return", "S1", "in_stock"),
+        ("rtv", "S1", "returned_to_vendor"),
+        ("receive", "S2", "in_stock"),
+        ("sell", "S2", "sold"),
+        ("return_damaged", "S2", "written_off"),
+        ("adjust_add", "S2", "in_stock"),
+        ("adjust_remove", "S2", "written_off"),
     ]
     assert [e.quantity for e in events] == [1, -1, 1, -1, 1, -1, 1, -1, 0, 1, -1]
-    assert [(x.store, x.quantity, x.units_in_stock) for x in stock.stock_levels(db, sku="LT1")] \
-        == [("S1", 0, 0), ("S2", 0, 0)]
+    assert [(x.store, x.quantity, x.units_in_stock) for x in stock.stock_levels(db, sku="LT1")] == [
+        ("S1", 0, 0),
+        ("S2", 0, 0),
+    ]
     assert check_ledger(db) == []
 
 
@@ -157,13 +232,17 @@ def test_reserve_release_and_sell_a_reserved_unit(shop: Database, admin: Actor) 
     ledger.move(db, admin, A.RECEIVE, store="S1", sku="LT1", serials=["ZB1", "ZB2"])
     with pytest.raises(BadRequest, match="reserved for an order line: put it on an order"):
         ledger.move(db, admin, A.RESERVE, store="S1", sku="LT1", serials=["ZB1"])
-    view, (_one, two) = orders.create_order(db, admin, "S1", lines=[
-        orders.NewLine("LT1", "ZB1"), orders.NewLine("LT1", "ZB2")])
+    view, (_one, two) = orders.create_order(
+        db, admin, "S1", lines=[orders.NewLine("LT1", "ZB1"), orders.NewLine("LT1", "ZB2")]
+    )
     assert [(x.quantity, x.units_in_stock) for x in stock.stock_levels(db, sku="LT1")] == [(0, 0)]
     before = _snapshot(db)
     # Neither a bare sale nor a bare release takes a unit an order line holds.
-    with pytest.raises(Reserved, match=f"serial ZB1 of LT1 is reserved on order {view.order} "
-                                       "line 1: fulfil or void that order"):
+    with pytest.raises(
+        Reserved,
+        match=f"serial ZB1 of LT1 is reserved on order {view.order} "
+        "line 1: fulfil or void that order",
+    ):
         ledger.move(db, admin, A.SELL, store="S1", sku="LT1", serials=["ZB1"])
     with pytest.raises(Reserved, match=f"reserved on order {view.order} line 2"):
         ledger.move(db, admin, A.RELEASE, store="S1", sku="LT1", serials=["ZB2"])
@@ -197,37 +276,60 @@ def test_one_refused_serial_refuses_the_whole_call(shop: Database, admin: Actor)
 @pytest.mark.parametrize(
     ("kwargs", "error", "fragment"),
     [
-        ({"action": A.RECEIVE, "sku": "LT1", "serials": ["ZB9", " ZB9\r\n"]}, DuplicateSerial,
-         "listed twice"),
+        (
+            {"action": A.RECEIVE, "sku": "LT1", "serials": ["ZB9", " ZB9\r\n"]},
+            DuplicateSerial,
+            "listed twice",
+        ),
         ({"action": A.RECEIVE, "sku": "LT1", "serials": ["ZB9", "   "]}, BadSerial, "blank"),
-        ({"action": A.RECEIVE, "sku": "LT1", "serials": ["Z\x00B"]}, BadSerial,
-         "control characters"),
+        (
+            {"action": A.RECEIVE, "sku": "LT1", "serials": ["Z\x00B"]},
+            BadSerial,
+            "control characters",
+        ),
         ({"action": A.RECEIVE, "sku": "LT1", "serials": ["Z" * 65]}, BadSerial, "65 characters"),
         ({"action": A.RECEIVE, "sku": "LT1", "serials": [42]}, BadRequest, "not text"),
-        ({"action": A.RECEIVE, "sku": "LT1", "serials": ["A", "B"], "quantity": 3}, BadRequest,
-         "does not match"),
+        (
+            {"action": A.RECEIVE, "sku": "LT1", "serials": ["A", "B"], "quantity": 3},
+            BadRequest,
+            "does not match",
+        ),
         ({"action": A.RECEIVE, "sku": "AC1", "quantity": -2}, BadRequest, "positive"),
-        ({"action": A.TRANSFER_OUT, "sku": "LT1", "serials": ["ZB1"]}, BadRequest,
-         "needs the store"),
-        ({"action": A.TRANSFER_OUT, "sku": "LT1", "serials": ["ZB1"], "to_store": "S1"},
-         BadRequest, "another store"),
+        (
+            {"action": A.TRANSFER_OUT, "sku": "LT1", "serials": ["ZB1"]},
+            BadRequest,
+            "needs the store",
+        ),
+        (
+            {"action": A.TRANSFER_OUT, "sku": "LT1", "serials": ["ZB1"], "to_store": "S1"},
+            BadRequest,
+            "another store",
+        ),
         ({"action": A.RECEIVE, "sku": "NOPE", "serials": ["ZB9"]}, UnknownProduct, "NOPE"),
         ({"action": A.RECEIVE, "sku": "LT1"}, SerialRequired, "LT1"),
         ({"action": A.SELL, "sku": "LT1", "quantity": 1}, SerialRequired, "LT1"),
         ({"action": A.RECEIVE, "sku": "AC1", "serials": ["X1"]}, NotSerialized, "AC1"),
-        ({"action": A.RECEIVE, "sku": "PH1", "serials": ["490154203237519"]}, BadSerial,
-         "check digit"),
-        ({"action": A.RECEIVE, "sku": "PH1", "serials": ["49015420323751"]}, BadSerial,
-         "15 digits"),
-        ({"action": A.RECEIVE, "sku": "PH1", "serials": [IMEIS[2], "4901542032375AB"]},
-         BadSerial, "only digits"),
+        (
+            {"action": A.RECEIVE, "sku": "PH1", "serials": ["490154203237519"]},
+            BadSerial,
+            "check digit",
+        ),
+        (
+            {"action": A.RECEIVE, "sku": "PH1", "serials": ["49015420323751"]},
+            BadSerial,
+            "15 digits",
+        ),
+        (
+            {"action": A.RECEIVE, "sku": "PH1", "serials": [IMEIS[2], "4901542032375AB"]},
+            BadSerial,
+            "only digits",
+        ),
     ],
     ids=lambda value: value if isinstance(value, str) else "",
 )
-def test_bad_input_is_refused_and_changes_nothing(shop: Database, admin: Actor,
-                                                  kwargs: dict[str, object],
-                                                  error: type[DomainError],
-                                                  fragment: str) -> None:
+def test_bad_input_is_refused_and_changes_nothing(
+    shop: Database, admin: Actor, kwargs: dict[str, object], error: type[DomainError], fragment: str
+) -> None:
     db = shop
     ledger.move(db, admin, A.RECEIVE, store="S1", sku="LT1", serials=["ZB1"])
     before = _snapshot(db)
@@ -247,34 +349,38 @@ def test_huge_serial_gives_a_short_message(shop: Database, admin: Actor) -> None
 
 def test_serials_are_trimmed_and_case_sensitive(shop: Database, admin: Actor) -> None:
     db = shop
-    got = ledger.move(db, admin, A.RECEIVE, store="S1", sku="LT1",
-                      serials=["  zb1\r\n", "ZB1", "\tZb1 "])
+    got = ledger.move(
+        db, admin, A.RECEIVE, store="S1", sku="LT1", serials=["  zb1\r\n", "ZB1", "\tZb1 "]
+    )
     assert [u.serial for u in got.units] == ["zb1", "ZB1", "Zb1"]
-    assert sorted(c.serial for s in ("zb1", "ZB1", "Zb1")
-                  for c in lookup.lookup_serial(db, s)) == ["ZB1", "Zb1", "zb1"]
+    assert sorted(c.serial for s in ("zb1", "ZB1", "Zb1") for c in lookup.lookup_serial(db, s)) == [
+        "ZB1",
+        "Zb1",
+        "zb1",
+    ]
 
 
-def test_same_serial_on_two_products_needs_a_managers_word(shop: Database,
-                                                           admin: Actor) -> None:
+def test_same_serial_on_two_products_needs_a_managers_word(shop: Database, admin: Actor) -> None:
     """A serial is never live under two products (issue 10) unless a manager accepts it for
     products whose serials are not global identifiers; the acceptance is on the event."""
     db = shop
     ledger.move(db, admin, A.RECEIVE, store="S1", sku="LT1", serials=["SAME1"])
     before = _snapshot(db)
-    with pytest.raises(DuplicateSerial, match="serial SAME1 is already LT1 Laptop, in stock "
-                                              "at S1: a serial is never live under two"):
+    with pytest.raises(
+        DuplicateSerial,
+        match="serial SAME1 is already LT1 Laptop, in stock "
+        "at S1: a serial is never live under two",
+    ):
         ledger.move(db, admin, A.RECEIVE, store="S2", sku="DR1", serials=["SAME1"])
     assert _snapshot(db) == before
     users.add_user(db, admin, "max", "manager", "2222")
     manager = users.login(db, "max", "2222", "till-1")
-    ledger.move(db, admin, A.RECEIVE, store="S2", sku="DR1", serials=["SAME1"],
-                shared_by=manager)
+    ledger.move(db, admin, A.RECEIVE, store="S2", sku="DR1", serials=["SAME1"], shared_by=manager)
     (dr1,) = lookup.lookup_serial(db, "SAME1", "DR1")
     assert dr1.events[0].reason == "shared serial accepted by max: also LT1 at S1"
     cards = lookup.lookup_serial(db, "SAME1")
     assert [(c.sku, c.store) for c in cards] == [("DR1", "S2"), ("LT1", "S1")]
-    assert [(c.sku, c.store) for c in lookup.lookup_serial(db, "SAME1", "LT1")] == [
-        ("LT1", "S1")]
+    assert [(c.sku, c.store) for c in lookup.lookup_serial(db, "SAME1", "LT1")] == [("LT1", "S1")]
 
 
 def test_an_imei_is_never_shared_between_products(shop: Database, admin: Actor) -> None:
@@ -286,8 +392,16 @@ def test_an_imei_is_never_shared_between_products(shop: Database, admin: Actor) 
     before = _snapshot(db)
     for sku in ("LT1", "DR1"):  # an IMEI-shaped serial, whatever the other product's format
         with pytest.raises(DuplicateSerial, match=r"it is an IMEI.*no override can share it"):
-            ledger.move(db, admin, A.ADJUST_ADD, store="S2", sku=sku, serials=[imei],
-                        reason="found", shared_by=manager)
+            ledger.move(
+                db,
+                admin,
+                A.ADJUST_ADD,
+                store="S2",
+                sku=sku,
+                serials=[imei],
+                reason="found",
+                shared_by=manager,
+            )
     assert _snapshot(db) == before
 
 
@@ -317,7 +431,9 @@ def test_quantities_of_a_product_without_serials(shop: Database, admin: Actor) -
         ledger.move(db, admin, A.RTV, store="S2", sku="AC1", quantity=3)
     ledger.move(db, admin, A.SELL, store="S1", sku="AC1", quantity=4)  # the shelf knew better
     assert [(x.store, x.quantity) for x in stock.stock_levels(db, sku="AC1")] == [
-        ("S1", -1), ("S2", 2)]
+        ("S1", -1),
+        ("S2", 2),
+    ]
     assert check_ledger(db) == []
 
 

@@ -53,11 +53,29 @@ CASHIER = Actor(user="cat", role=Role.CASHIER, terminal="hypothesis")
 
 A = Action
 # Reserve and release are order-line moves: driven through orders below, refused bare.
-UNIT_ACTIONS = (A.RECEIVE, A.SELL, A.RETURN, A.RETURN_DAMAGED, A.TRANSFER_OUT, A.TRANSFER_IN,
-                A.RTV, A.ADJUST_ADD, A.ADJUST_REMOVE)
+UNIT_ACTIONS = (
+    A.RECEIVE,
+    A.SELL,
+    A.RETURN,
+    A.RETURN_DAMAGED,
+    A.TRANSFER_OUT,
+    A.TRANSFER_IN,
+    A.RTV,
+    A.ADJUST_ADD,
+    A.ADJUST_REMOVE,
+)
 LIVE = ("in_stock", "reserved", "in_transit", "expected")
-QTY_SIGN = {A.RECEIVE: 1, A.SELL: -1, A.RETURN: 1, A.RETURN_DAMAGED: 0, A.TRANSFER_OUT: -1,
-            A.TRANSFER_IN: 1, A.RTV: -1, A.ADJUST_ADD: 1, A.ADJUST_REMOVE: -1}
+QTY_SIGN = {
+    A.RECEIVE: 1,
+    A.SELL: -1,
+    A.RETURN: 1,
+    A.RETURN_DAMAGED: 0,
+    A.TRANSFER_OUT: -1,
+    A.TRANSFER_IN: 1,
+    A.RTV: -1,
+    A.ADJUST_ADD: 1,
+    A.ADJUST_REMOVE: -1,
+}
 
 Unit = tuple[str, str]  # (state, store)
 LIVE = frozenset({"in_stock", "reserved", "in_transit", "expected"})
@@ -174,16 +192,23 @@ class LedgerMachine(RuleBasedStateMachine):
 
     def _movable(self) -> list[tuple[str, str]]:
         """Units some ledger move may take (a reserved unit moves only by its order)."""
-        return [(sku, serial) for sku, serial in self._existing()
-                if self.units[sku][serial][0] != "reserved"]
+        return [
+            (sku, serial)
+            for sku, serial in self._existing()
+            if self.units[sku][serial][0] != "reserved"
+        ]
 
     @precondition(lambda self: bool(self._movable()))
     @rule(data=st.data())
     def allowed_move_of_a_known_unit(self, data: st.DataObject) -> None:
         sku, serial = data.draw(st.sampled_from(self._movable()), label="unit")
         unit = self.units[sku][serial]
-        allowed = [(action, here) for action in UNIT_ACTIONS for here in STORES
-                   if not isinstance(model_move(action, unit, here, _other(here)), str)]
+        allowed = [
+            (action, here)
+            for action in UNIT_ACTIONS
+            for here in STORES
+            if not isinstance(model_move(action, unit, here, _other(here)), str)
+        ]
         action, here = data.draw(st.sampled_from(allowed), label="move")
         self._unit_move(sku, action, here, [serial])
 
@@ -207,17 +232,24 @@ class LedgerMachine(RuleBasedStateMachine):
     def _unit_move(self, sku: str, action: Action, here: str, serials: list[str]) -> None:
         dest = _other(here)
         units = self.units[sku]
-        outcomes = [self._across(sku, s, model_move(action, units.get(s), here, dest))
-                    for s in serials]
+        outcomes = [
+            self._across(sku, s, model_move(action, units.get(s), here, dest)) for s in serials
+        ]
         refusals = [o for o in outcomes if isinstance(o, str)]
         expected = refusals[0] if refusals else "ok"
         for serial, outcome in zip(serials, outcomes, strict=True):
             before = units.get(serial)
             where = "" if before is None else ("here" if before[1] == here else "elsewhere")
-            event(f"{action.value} from {before[0] if before else 'new'} {where}: "
-                  f"{outcome if isinstance(outcome, str) else 'ok'}")
+            event(
+                f"{action.value} from {before[0] if before else 'new'} {where}: "
+                f"{outcome if isinstance(outcome, str) else 'ok'}"
+            )
         got, result = self._attempt(
-            ADMIN, action, store=here, sku=sku, serials=serials,
+            ADMIN,
+            action,
+            store=here,
+            sku=sku,
+            serials=serials,
             to_store=dest if action is A.TRANSFER_OUT else None,
         )
         assert got == expected, (
@@ -260,7 +292,11 @@ class LedgerMachine(RuleBasedStateMachine):
         # stock out any other way needs it on hand.
         expected = "not_in_stock" if sign < 0 and action is not A.SELL and on_hand < n else "ok"
         got, result = self._attempt(
-            ADMIN, action, store=here, sku=sku, quantity=n,
+            ADMIN,
+            action,
+            store=here,
+            sku=sku,
+            quantity=n,
             to_store=dest if action is A.TRANSFER_OUT else None,
         )
         assert got == expected, (
@@ -274,27 +310,41 @@ class LedgerMachine(RuleBasedStateMachine):
             self.qty[(sku, here)] += sign * n
             self.events += 1
 
-    @rule(kind=st.sampled_from(["no_serial", "not_serialized", "twice", "cashier", "lookup",
-                                "bare_reserve"]),
-          action=UNIT_ACTION, here=STORE, sku=st.sampled_from([REQ, OPT]),
-          serial=st.sampled_from(POOL))
-    def refusal_or_lookup(self, kind: str, action: Action, here: str, sku: str,
-                          serial: str) -> None:
+    @rule(
+        kind=st.sampled_from(
+            ["no_serial", "not_serialized", "twice", "cashier", "lookup", "bare_reserve"]
+        ),
+        action=UNIT_ACTION,
+        here=STORE,
+        sku=st.sampled_from([REQ, OPT]),
+        serial=st.sampled_from(POOL),
+    )
+    def refusal_or_lookup(
+        self, kind: str, action: Action, here: str, sku: str, serial: str
+    ) -> None:
         """Requests that must be refused whatever the state (the invariants then prove they
         changed nothing), or a serial lookup compared with the model."""
         dest = _other(here)
         to_store = dest if action is A.TRANSFER_OUT else None
         if kind == "no_serial":
-            got, _ = self._attempt(ADMIN, action, store=here, sku=REQ, quantity=1,
-                                   to_store=to_store)
+            got, _ = self._attempt(
+                ADMIN, action, store=here, sku=REQ, quantity=1, to_store=to_store
+            )
             assert got == "serial_required"
         elif kind == "not_serialized":
-            got, _ = self._attempt(ADMIN, action, store=here, sku=QTY, serials=[serial],
-                                   to_store=to_store)
+            got, _ = self._attempt(
+                ADMIN, action, store=here, sku=QTY, serials=[serial], to_store=to_store
+            )
             assert got == "not_serialized"
         elif kind == "twice":
-            got, _ = self._attempt(ADMIN, action, store=here, sku=sku,
-                                   serials=[serial, f" {serial}"], to_store=to_store)
+            got, _ = self._attempt(
+                ADMIN,
+                action,
+                store=here,
+                sku=sku,
+                serials=[serial, f" {serial}"],
+                to_store=to_store,
+            )
             assert got == "duplicate_serial"
         elif kind == "cashier":
             got, _ = self._attempt(CASHIER, A.RECEIVE, store=here, sku=sku, serials=[serial])
@@ -307,35 +357,44 @@ class LedgerMachine(RuleBasedStateMachine):
 
     # -- orders: the only way a unit is reserved ------------------------------------------
     def _in_stock(self) -> list[tuple[str, str]]:
-        return [(sku, serial) for sku, serial in self._existing()
-                if self.units[sku][serial][0] == "in_stock"]
+        return [
+            (sku, serial)
+            for sku, serial in self._existing()
+            if self.units[sku][serial][0] == "in_stock"
+        ]
 
     def _open_orders(self) -> list[str]:
         return sorted(n for n, o in self.orders.items() if o[3] == "open")
 
-    def _unit_event(self, sku: str, serial: str, state: str, store: str,
-                    on_hand: int) -> None:
+    def _unit_event(self, sku: str, serial: str, state: str, store: str, on_hand: int) -> None:
         self.units[sku][serial] = (state, store)
         self.unit_events[(sku, serial)] += 1
         self.events += 1
         if sku == OPT:
             self.qty[(OPT, store)] += on_hand
 
-    @precondition(lambda self: any(st == "in_stock" for units in self.units.values()
-                                   for st, _at in units.values()))
+    @precondition(
+        lambda self: any(
+            st == "in_stock" for units in self.units.values() for st, _at in units.values()
+        )
+    )
     @rule(data=st.data(), kind=st.sampled_from(["sale", "layby"]))
     def reserve_on_an_order(self, data: st.DataObject, kind: str) -> None:
         sku, serial = data.draw(st.sampled_from(self._in_stock()), label="unit")
         store = self.units[sku][serial][1]
-        view, (line,) = orders.create_order(self.db, ADMIN, store, type=kind,
-                                            lines=[orders.NewLine(sku, serial)])
+        view, (line,) = orders.create_order(
+            self.db, ADMIN, store, type=kind, lines=[orders.NewLine(sku, serial)]
+        )
         assert view.lines[0].line == line and view.lines[0].serial == serial
         self._unit_event(sku, serial, "reserved", store, -1)
         self.orders[view.order] = (sku, serial, store, "open", {})
 
     @precondition(lambda self: any(o[3] == "open" for o in self.orders.values()))
-    @rule(data=st.data(), method=st.sampled_from(["cash", "card", "other"]),
-          cents=st.integers(min_value=1, max_value=5000))
+    @rule(
+        data=st.data(),
+        method=st.sampled_from(["cash", "card", "other"]),
+        cents=st.integers(min_value=1, max_value=5000),
+    )
     def pay(self, data: st.DataObject, method: str, cents: int) -> None:
         number = data.draw(st.sampled_from(self._open_orders()), label="order")
         amount = Decimal(cents).scaleb(-2)
@@ -366,8 +425,9 @@ class LedgerMachine(RuleBasedStateMachine):
 
     def _check_lookup(self, serial: str) -> None:
         cards = lookup.lookup_serial(self.db, serial)
-        expected = sorted((sku, *self.units[sku][serial]) for sku in (OPT, REQ)
-                          if serial in self.units[sku])
+        expected = sorted(
+            (sku, *self.units[sku][serial]) for sku in (OPT, REQ) if serial in self.units[sku]
+        )
         assert sorted((c.sku, c.state, c.store) for c in cards) == expected
         for card in cards:
             assert len(card.events) == self.unit_events[(card.sku, serial)]
@@ -378,15 +438,19 @@ class LedgerMachine(RuleBasedStateMachine):
     @invariant()
     def no_serial_live_under_two_products(self) -> None:
         for serial in POOL:
-            live = [sku for sku in (REQ, OPT)
-                    if self.units[sku].get(serial, ("gone", ""))[0] in LIVE]
+            live = [
+                sku for sku in (REQ, OPT) if self.units[sku].get(serial, ("gone", ""))[0] in LIVE
+            ]
             assert len(live) <= 1, f"serial {serial} is live under {live}"
 
     @invariant()
     def database_matches_model(self) -> None:
         u, p, s = repo.unit_t.c, repo.product_t.c, repo.store_t.c
-        q = (sa.select(p.sku, u.serial, u.state, s.code)
-             .join(repo.product_t, p.id == u.product_id).join(repo.store_t, s.id == u.store_id))
+        q = (
+            sa.select(p.sku, u.serial, u.state, s.code)
+            .join(repo.product_t, p.id == u.product_id)
+            .join(repo.store_t, s.id == u.store_id)
+        )
         with self.db.engine.connect() as conn:
             rows = conn.execute(q).all()
         found: dict[str, dict[str, Unit]] = {REQ: {}, OPT: {}}
@@ -399,16 +463,18 @@ class LedgerMachine(RuleBasedStateMachine):
     def quantities_match(self) -> None:
         levels = {(x.sku, x.store): x for x in stock.stock_levels(self.db)}
         for here in STORES:
-            in_stock = sum(1 for state, at in self.units[REQ].values()
-                           if state == "in_stock" and at == here)
+            in_stock = sum(
+                1 for state, at in self.units[REQ].values() if state == "in_stock" and at == here
+            )
             line = levels.get((REQ, here))
             assert (line.quantity if line else 0) == in_stock
             assert (line.units_in_stock if line else 0) == in_stock
             for sku in (OPT, QTY):
                 line = levels.get((sku, here))
                 assert (line.quantity if line else 0) == self.qty[(sku, here)], (sku, here)
-            opt_units = sum(1 for state, at in self.units[OPT].values()
-                            if state == "in_stock" and at == here)
+            opt_units = sum(
+                1 for state, at in self.units[OPT].values() if state == "in_stock" and at == here
+            )
             line = levels.get((OPT, here))
             assert (line.units_in_stock if line else 0) == opt_units
 
@@ -417,15 +483,19 @@ class LedgerMachine(RuleBasedStateMachine):
         findings = check_ledger(self.db)
         # The one violation the model can make: a serial live under both products (the
         # ledger keeps serials unique per product; db check names it).
-        twice = sorted(("serial_live_twice", self.units[OPT][s][1], OPT) for s in POOL
-                       if self.units[OPT].get(s, ("", ""))[0] in LIVE
-                       and self.units[REQ].get(s, ("", ""))[0] in LIVE)
+        twice = sorted(
+            ("serial_live_twice", self.units[OPT][s][1], OPT)
+            for s in POOL
+            if self.units[OPT].get(s, ("", ""))[0] in LIVE
+            and self.units[REQ].get(s, ("", ""))[0] in LIVE
+        )
         assert sorted((f.rule, f.store, f.sku) for f in findings if f.violation) == twice
         # The only notes: optional-serial stock whose quantity and known units differ.
         expected_notes = set()
         for here in STORES:
-            units = sum(1 for state, at in self.units[OPT].values()
-                        if state == "in_stock" and at == here)
+            units = sum(
+                1 for state, at in self.units[OPT].values() if state == "in_stock" and at == here
+            )
             if units != self.qty[(OPT, here)]:
                 expected_notes.add(("optional_units_differ", here, OPT))
         assert {(f.rule, f.store, f.sku) for f in findings if not f.violation} == expected_notes
@@ -439,21 +509,32 @@ class LedgerMachine(RuleBasedStateMachine):
         u, p = repo.unit_t.c, repo.product_t.c
         with self.db.engine.connect() as conn:
             statuses = dict(conn.execute(sa.select(o.number, o.status)).all())
-            held = {number: money for number, money in conn.execute(
-                sa.select(o.number, sa.func.coalesce(sa.func.sum(pay.amount), 0))
-                .outerjoin(order_repo.payment_t, pay.order_id == o.id)
-                .where(o.status == "voided").group_by(o.number))}
-            holders = {(sku, serial): order for sku, serial, order in conn.execute(
-                sa.select(p.sku, u.serial, o.number)
-                .join(repo.product_t, p.id == u.product_id)
-                .outerjoin(order_repo.line_t, sa.and_(ln.id == u.reserved_line_id,
-                                                      ln.status == "open"))
-                .outerjoin(order_repo.order_t, o.id == ln.order_id)
-                .where(sa.or_(u.state == "reserved", u.reserved_line_id.is_not(None))))}
+            held = {
+                number: money
+                for number, money in conn.execute(
+                    sa.select(o.number, sa.func.coalesce(sa.func.sum(pay.amount), 0))
+                    .outerjoin(order_repo.payment_t, pay.order_id == o.id)
+                    .where(o.status == "voided")
+                    .group_by(o.number)
+                )
+            }
+            holders = {
+                (sku, serial): order
+                for sku, serial, order in conn.execute(
+                    sa.select(p.sku, u.serial, o.number)
+                    .join(repo.product_t, p.id == u.product_id)
+                    .outerjoin(
+                        order_repo.line_t, sa.and_(ln.id == u.reserved_line_id, ln.status == "open")
+                    )
+                    .outerjoin(order_repo.order_t, o.id == ln.order_id)
+                    .where(sa.or_(u.state == "reserved", u.reserved_line_id.is_not(None)))
+                )
+            }
         assert statuses == {n: order[3] for n, order in self.orders.items()}
         assert all(money == 0 for money in held.values()), held
-        assert holders == {(order[0], order[1]): n for n, order in self.orders.items()
-                           if order[3] == "open"}
+        assert holders == {
+            (order[0], order[1]): n for n, order in self.orders.items() if order[3] == "open"
+        }
 
     @invariant()
     def history_is_a_chain_ending_in_the_state(self) -> None:
@@ -462,7 +543,8 @@ class LedgerMachine(RuleBasedStateMachine):
             total = conn.execute(sa.select(sa.func.count()).select_from(repo.event_t)).scalar()
             rows = conn.execute(
                 sa.select(e.unit_id, e.from_state, e.to_state, e.quantity, u.state)
-                .join(repo.unit_t, u.id == e.unit_id).order_by(e.unit_id, e.id)
+                .join(repo.unit_t, u.id == e.unit_id)
+                .order_by(e.unit_id, e.id)
             ).all()
         assert total == self.events
         assert len(rows) == sum(self.unit_events.values())
@@ -497,8 +579,7 @@ class PostgresLedgerMachine(LedgerMachine):
         return db, drop
 
 
-SETTINGS = dict(deadline=None, suppress_health_check=[HealthCheck.too_slow],
-                print_blob=True)
+SETTINGS = dict(deadline=None, suppress_health_check=[HealthCheck.too_slow], print_blob=True)
 
 
 def test_ledger_state_machine_sqlite() -> None:
@@ -514,8 +595,12 @@ def test_ledger_state_machine_postgres() -> None:
         PostgresLedgerMachine,
         # No shrinking here: a failure is found in seconds, but shrinking a state machine on
         # PostgreSQL takes minutes; the SQLite run shrinks the same rules.
-        settings=settings(max_examples=10, stateful_step_count=25,
-                          phases=[Phase.explicit, Phase.reuse, Phase.generate], **SETTINGS),
+        settings=settings(
+            max_examples=10,
+            stateful_step_count=25,
+            phases=[Phase.explicit, Phase.reuse, Phase.generate],
+            **SETTINGS,
+        ),
     )
 
 

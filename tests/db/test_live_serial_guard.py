@@ -34,22 +34,39 @@ def shop(db: Database, admin: Actor) -> Database:
 
 def live(db: Database, serial: str) -> list[tuple[str | None, str]]:
     """(shared_by, state) of each unit with ``serial``, by id."""
-    return db.read(lambda conn: [(r.shared_by, r.state) for r in conn.execute(
-        sa.select(u.shared_by, u.state).where(u.serial == serial).order_by(u.id))])
+    return db.read(
+        lambda conn: [
+            (r.shared_by, r.state)
+            for r in conn.execute(
+                sa.select(u.shared_by, u.state).where(u.serial == serial).order_by(u.id)
+            )
+        ]
+    )
 
 
-def _insert(db: Database, product: str, serial: str, state: str,
-            shared_by: str | None = None) -> None:
+def _insert(
+    db: Database, product: str, serial: str, state: str, shared_by: str | None = None
+) -> None:
     def work(conn: Any) -> None:
         pid = repo.product_by_sku(conn, product).id
-        conn.execute(sa.insert(repo.unit_t).values(
-            product_id=pid, serial=serial, state=state, store_id=repo.store_id(db, conn, "S1"),
-            version=1, updated_at=datetime(2026, 12, 2), shared_by=shared_by))
+        conn.execute(
+            sa.insert(repo.unit_t).values(
+                product_id=pid,
+                serial=serial,
+                state=state,
+                store_id=repo.store_id(db, conn, "S1"),
+                version=1,
+                updated_at=datetime(2026, 12, 2),
+                shared_by=shared_by,
+            )
+        )
+
     db.write(work)
 
 
-def test_the_database_refuses_a_second_live_unit_of_one_serial(shop: Database,
-                                                               admin: Actor) -> None:
+def test_the_database_refuses_a_second_live_unit_of_one_serial(
+    shop: Database, admin: Actor
+) -> None:
     ledger.move(shop, admin, Action.RECEIVE, store="S1", sku="DRILL", serials=["X1"])
     with pytest.raises(sa.exc.IntegrityError):  # past every service: SQL alone
         _insert(shop, "SAW", "X1", "in_stock")
@@ -57,11 +74,11 @@ def test_the_database_refuses_a_second_live_unit_of_one_serial(shop: Database,
     assert live(shop, "X1") == [(None, "in_stock"), (None, "sold")]
 
 
-def test_a_manager_accepted_shared_serial_is_recorded_on_its_unit(shop: Database,
-                                                                 admin: Actor) -> None:
+def test_a_manager_accepted_shared_serial_is_recorded_on_its_unit(
+    shop: Database, admin: Actor
+) -> None:
     ledger.move(shop, admin, Action.RECEIVE, store="S1", sku="DRILL", serials=["X2"])
-    ledger.move(shop, admin, Action.RECEIVE, store="S1", sku="SAW", serials=["X2"],
-                shared_by=BOSS)
+    ledger.move(shop, admin, Action.RECEIVE, store="S1", sku="SAW", serials=["X2"], shared_by=BOSS)
     assert live(shop, "X2") == [(None, "in_stock"), ("mia", "in_stock")]
     # Sold and back again without a manager: the earlier acceptance does not carry over.
     ledger.move(shop, admin, Action.SELL, store="S1", sku="SAW", serials=["X2"])
@@ -71,7 +88,8 @@ def test_a_manager_accepted_shared_serial_is_recorded_on_its_unit(shop: Database
 
 
 def test_the_index_holds_when_the_service_check_was_passed(
-        shop: Database, admin: Actor, monkeypatch: pytest.MonkeyPatch) -> None:
+    shop: Database, admin: Actor, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """What a second terminal sees at the same instant: the other's unit is not committed
     yet, so its service check passes. The index refuses the unit all the same."""
     ledger.move(shop, admin, Action.RECEIVE, store="S1", sku="DRILL", serials=["X3"])
@@ -103,8 +121,10 @@ def _worker(url: str, sku: str, serials: list[str], barrier: Any, results: Any) 
 def test_two_terminals_create_one_serial_under_two_products(shop: Database) -> None:
     serials = [f"RACE-{i:02d}" for i in range(ROUNDS)]
     barrier, results = CTX.Barrier(2), CTX.Queue()
-    workers = [CTX.Process(target=_worker, args=(shop.url, sku, serials, barrier, results))
-               for sku in ("DRILL", "SAW")]
+    workers = [
+        CTX.Process(target=_worker, args=(shop.url, sku, serials, barrier, results))
+        for sku in ("DRILL", "SAW")
+    ]
     for w in workers:
         w.start()
     try:

@@ -33,7 +33,6 @@ def test_component_serial_finds_its_package_sale(db: Database, admin: Actor) -> 
 
     invoice = orders.fulfil(db, admin, order, settle_in="cash").invoice
     (card,) = lookup.lookup_serial(db, "D-1")
-    assert card.sale == SaleLink(order, drill_line.number, "fulfilled", invoice, "KIT",
-                                 "Drill kit")
+    assert card.sale == SaleLink(order, drill_line.number, "fulfilled", invoice, "KIT", "Drill kit")
     # A unit never put on an order has no sale.
     assert lookup.lookup_serial(db, "D-2")[0].sale is None

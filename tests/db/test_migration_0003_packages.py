@@ -39,14 +39,10 @@ def test_0003_constraints_and_downgrade(db_url: str) -> None:
             )
         bad = [
             "UPDATE product SET package_type = 'boxed' WHERE id = 1",
-            "INSERT INTO product_component (package_id, component_id, quantity) "
-            "VALUES (1, 2, 0)",
-            "INSERT INTO product_component (package_id, component_id, quantity) "
-            "VALUES (2, 2, 1)",
-            "INSERT INTO product_component (package_id, component_id, quantity) "
-            "VALUES (2, 99, 1)",
-            "INSERT INTO product_component (package_id, component_id, quantity) "
-            "VALUES (2, 1, 3)",
+            "INSERT INTO product_component (package_id, component_id, quantity) VALUES (1, 2, 0)",
+            "INSERT INTO product_component (package_id, component_id, quantity) VALUES (2, 2, 1)",
+            "INSERT INTO product_component (package_id, component_id, quantity) VALUES (2, 99, 1)",
+            "INSERT INTO product_component (package_id, component_id, quantity) VALUES (2, 1, 3)",
         ]
         for statement in bad:
             with pytest.raises(sa.exc.IntegrityError), db.engine.begin() as conn:
@@ -64,6 +60,8 @@ def test_0003_constraints_and_downgrade(db_url: str) -> None:
         assert "package_type" not in {c["name"] for c in inspector.get_columns("product")}
         with db.engine.connect() as conn:
             assert conn.exec_driver_sql("SELECT sku FROM product ORDER BY id").all() == [
-                ("PH1",), ("BN1",)]
+                ("PH1",),
+                ("BN1",),
+            ]
     finally:
         db.dispose()

@@ -21,33 +21,45 @@ AT = datetime(2026, 1, 5, 9, 30, 0)
 NEW_IMEI = "867530012345672"
 
 FILL = [
-    ("INSERT INTO store (id, code, name, created_at) VALUES (1, 'S1', 'Main Street', :at), "
-     "(2, 'S2', 'Harbour Mall', :at)"),
-    ("INSERT INTO app_user (id, name, role, pin_hash, active, created_at) "
-     "VALUES (1, 'ada', 'admin', 'scrypt$16384$8$1$c2FsdA==$ZGlnZXN0', :yes, :at)"),
+    (
+        "INSERT INTO store (id, code, name, created_at) VALUES (1, 'S1', 'Main Street', :at), "
+        "(2, 'S2', 'Harbour Mall', :at)"
+    ),
+    (
+        "INSERT INTO app_user (id, name, role, pin_hash, active, created_at) "
+        "VALUES (1, 'ada', 'admin', 'scrypt$16384$8$1$c2FsdA==$ZGlnZXN0', :yes, :at)"
+    ),
     "INSERT INTO chain_setting (key, value) VALUES ('auto_prompt_serial', 'false')",
-    ("INSERT INTO store_setting (store_id, key, value) "
-     "VALUES (2, 'show_serial_on_invoice', 'false')"),
-    ("INSERT INTO product (id, sku, name, price, serial_mode, serial_format, tax_rate, "
-     "warranty_months, bin, created_at, updated_at) VALUES "
-     "(1, 'PH1', 'Phone', 499.99, 'required', 'imei', 20, 24, 'A-1', :at, :at), "
-     "(2, 'AC1', 'Cable', 9.50, 'disabled', NULL, NULL, NULL, NULL, :at, :at)"),
+    (
+        "INSERT INTO store_setting (store_id, key, value) "
+        "VALUES (2, 'show_serial_on_invoice', 'false')"
+    ),
+    (
+        "INSERT INTO product (id, sku, name, price, serial_mode, serial_format, tax_rate, "
+        "warranty_months, bin, created_at, updated_at) VALUES "
+        "(1, 'PH1', 'Phone', 499.99, 'required', 'imei', 20, 24, 'A-1', :at, :at), "
+        "(2, 'AC1', 'Cable', 9.50, 'disabled', NULL, NULL, NULL, NULL, :at, :at)"
+    ),
     "INSERT INTO product_barcode (id, product_id, gtin) VALUES (1, 1, '04006381333931')",
-    ("INSERT INTO serial_unit (id, product_id, serial, state, store_id, version, updated_at) "
-     "VALUES (1, 1, '490154203237518', 'in_stock', 1, 1, :at), "
-     "(2, 1, '356938035643809', 'sold', 1, 2, :at)"),
+    (
+        "INSERT INTO serial_unit (id, product_id, serial, state, store_id, version, updated_at) "
+        "VALUES (1, 1, '490154203237518', 'in_stock', 1, 1, :at), "
+        "(2, 1, '356938035643809', 'sold', 1, 2, :at)"
+    ),
     ("INSERT INTO stock_level (product_id, store_id, quantity) VALUES (1, 1, 1), (2, 1, 5)"),
-    ("INSERT INTO ledger_event (id, at, action, user_name, terminal, store_id, product_id, "
-     "unit_id, serial, from_state, to_state, quantity, document_type, document_id, "
-     "document_line, reason) VALUES "
-     "(1, :at, 'receive', 'ada', 't1', 1, 1, 1, '490154203237518', NULL, 'in_stock', 1, "
-     "'receipt', 'R-1', '1', NULL), "
-     "(2, :at, 'receive', 'ada', 't1', 1, 1, 2, '356938035643809', NULL, 'in_stock', 1, "
-     "'receipt', 'R-1', '2', NULL), "
-     "(3, :at, 'sell', 'ada', 't1', 1, 1, 2, '356938035643809', 'in_stock', 'sold', -1, "
-     "'sale', 'INV-7', '1', NULL), "
-     "(4, :at, 'receive', 'ada', 't1', 1, 2, NULL, NULL, NULL, NULL, 5, "
-     "'receipt', 'R-1', '3', 'opening stock')"),
+    (
+        "INSERT INTO ledger_event (id, at, action, user_name, terminal, store_id, product_id, "
+        "unit_id, serial, from_state, to_state, quantity, document_type, document_id, "
+        "document_line, reason) VALUES "
+        "(1, :at, 'receive', 'ada', 't1', 1, 1, 1, '490154203237518', NULL, 'in_stock', 1, "
+        "'receipt', 'R-1', '1', NULL), "
+        "(2, :at, 'receive', 'ada', 't1', 1, 1, 2, '356938035643809', NULL, 'in_stock', 1, "
+        "'receipt', 'R-1', '2', NULL), "
+        "(3, :at, 'sell', 'ada', 't1', 1, 1, 2, '356938035643809', 'in_stock', 'sold', -1, "
+        "'sale', 'INV-7', '1', NULL), "
+        "(4, :at, 'receive', 'ada', 't1', 1, 2, NULL, NULL, NULL, NULL, 5, "
+        "'receipt', 'R-1', '3', 'opening stock')"
+    ),
 ]
 
 
@@ -60,8 +72,14 @@ def _old_database(url: str) -> Database:
         for statement in FILL:
             conn.execute(sa.text(statement), {"at": AT, "yes": True})
         if conn.dialect.name == "postgresql":  # explicit ids: move the sequences past them
-            for table in ("store", "app_user", "product", "product_barcode", "serial_unit",
-                          "ledger_event"):
+            for table in (
+                "store",
+                "app_user",
+                "product",
+                "product_barcode",
+                "serial_unit",
+                "ledger_event",
+            ):
                 conn.exec_driver_sql(
                     f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                     f"(SELECT max(id) FROM {table}))"
@@ -87,33 +105,43 @@ def test_upgrade_keeps_data_and_adds_head_behaviour(db_url: str) -> None:
 
         # Every row is still there, with its values.
         assert [(s.code, s.name) for s in stores.list_stores(db)] == [
-            ("S1", "Main Street"), ("S2", "Harbour Mall")]
+            ("S1", "Main Street"),
+            ("S2", "Harbour Mall"),
+        ]
         assert [(u.name, u.role.value, u.active) for u in users.list_users(db)] == [
-            ("ada", "admin", True)]
+            ("ada", "admin", True)
+        ]
         phone = products.get_product(db, "PH1")
-        assert (phone.name, str(phone.price), phone.serial_mode.value, phone.serial_format,
-                phone.barcodes, phone.warranty_months, phone.bin) == (
-            "Phone", "499.99", "required", "imei", ("04006381333931",), 24, "A-1")
+        assert (
+            phone.name,
+            str(phone.price),
+            phone.serial_mode.value,
+            phone.serial_format,
+            phone.barcodes,
+            phone.warranty_months,
+            phone.bin,
+        ) == ("Phone", "499.99", "required", "imei", ("04006381333931",), 24, "A-1")
         assert products.find_by_barcode(db, "4006381333931") == phone
         assert settings.get_settings(db, "S1").auto_prompt_serial is False
         assert settings.get_settings(db, "S2").show_serial_on_invoice is False
         assert settings.get_settings(db, "S1").show_serial_on_invoice is True
-        levels = {(x.store, x.sku): (x.quantity, x.units_in_stock)
-                  for x in stock.stock_levels(db)}
+        levels = {(x.store, x.sku): (x.quantity, x.units_in_stock) for x in stock.stock_levels(db)}
         assert levels == {("S1", "PH1"): (1, 1), ("S1", "AC1"): (5, 0)}
         sold = lookup.lookup_serial(db, "356938035643809")
         assert [(c.sku, c.state, c.store) for c in sold] == [("PH1", "sold", "S1")]
-        assert [(e.action, e.from_state, e.to_state, e.document_id, e.at)
-                for e in sold[0].events] == [
-            ("receive", None, "in_stock", "R-1", AT), ("sell", "in_stock", "sold", "INV-7", AT)]
+        assert [
+            (e.action, e.from_state, e.to_state, e.document_id, e.at) for e in sold[0].events
+        ] == [("receive", None, "in_stock", "R-1", AT), ("sell", "in_stock", "sold", "INV-7", AT)]
         with db.engine.connect() as conn:
             reasons = conn.exec_driver_sql("SELECT reason FROM ledger_event WHERE id = 4").all()
         assert reasons == [("opening",)]
         assert check_ledger(db) == []
 
         # Head behaviour: events are append-only in the database itself.
-        for statement in ("UPDATE ledger_event SET reason = 'edited' WHERE id = 1",
-                          "DELETE FROM ledger_event WHERE id = 1"):
+        for statement in (
+            "UPDATE ledger_event SET reason = 'edited' WHERE id = 1",
+            "DELETE FROM ledger_event WHERE id = 1",
+        ):
             with pytest.raises(sa.exc.DBAPIError, match="append-only"), db.engine.begin() as conn:
                 conn.exec_driver_sql(statement)
         with db.engine.connect() as conn:
@@ -124,13 +152,13 @@ def test_upgrade_keeps_data_and_adds_head_behaviour(db_url: str) -> None:
         admin = users.actor_for(db, "ada", "t2")
         ledger.move(db, admin, Action.SELL, store="S1", sku="PH1", serials=["490154203237518"])
         with pytest.raises(AlreadySold):
-            ledger.move(db, admin, Action.SELL, store="S1", sku="PH1",
-                        serials=["356938035643809"])
+            ledger.move(db, admin, Action.SELL, store="S1", sku="PH1", serials=["356938035643809"])
         ledger.move(db, admin, Action.RECEIVE, store="S2", sku="PH1", serials=[NEW_IMEI])
         stores.add_store(db, SYSTEM, "S3", "New Town")
         assert check_ledger(db) == []
         assert [(c.state, c.store) for c in lookup.lookup_serial(db, "490154203237518")] == [
-            ("sold", "S1")]
+            ("sold", "S1")
+        ]
     finally:
         db.dispose()
 

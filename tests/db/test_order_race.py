@@ -47,8 +47,10 @@ def test_two_terminals_sell_the_same_serial(db: Database, admin: Actor) -> None:
     ledger.move(db, admin, Action.RECEIVE, store="S1", sku="PH1", serials=serials)
 
     barrier, results = CTX.Barrier(2), CTX.Queue()
-    workers = [CTX.Process(target=_worker, args=(db.url, name, serials, barrier, results))
-               for name in ("t1", "t2")]
+    workers = [
+        CTX.Process(target=_worker, args=(db.url, name, serials, barrier, results))
+        for name in ("t1", "t2")
+    ]
     for w in workers:
         w.start()
     try:
@@ -100,8 +102,10 @@ def _numbers_worker(url: str, terminal: str, rounds: int, barrier: Any, results:
 def test_two_terminals_never_get_the_same_number(db: Database, admin: Actor) -> None:
     products.create_product(db, admin, sku="CB1", name="Cable")
     barrier, results = CTX.Barrier(2), CTX.Queue()
-    workers = [CTX.Process(target=_numbers_worker, args=(db.url, name, ROUNDS, barrier, results))
-               for name in ("t1", "t2")]
+    workers = [
+        CTX.Process(target=_numbers_worker, args=(db.url, name, ROUNDS, barrier, results))
+        for name in ("t1", "t2")
+    ]
     for w in workers:
         w.start()
     try:

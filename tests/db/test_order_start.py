@@ -15,8 +15,9 @@ from serialpos.services.context import Actor
 
 @pytest.fixture
 def shop(db: Database, admin: Actor) -> Database:
-    products.create_product(db, admin, sku="CB", name="Cable", price=Decimal("9.50"),
-                            barcodes=("4006381333931",))
+    products.create_product(
+        db, admin, sku="CB", name="Cable", price=Decimal("9.50"), barcodes=("4006381333931",)
+    )
     return db
 
 
@@ -33,8 +34,9 @@ def test_an_unmatched_scan_opens_no_order(shop: Database, admin: Actor) -> None:
     assert first.order.order == "S1-000001"
     assert (first.order.type.value, first.order.delivery.value) == ("layby", "pickup")
     assert [ln.sku for ln in first.order.lines] == ["CB"]
-    second = orders.add_item(shop, admin, None, barcode="4006381333931",
-                             start=orders.NewOrder("S1"))
+    second = orders.add_item(
+        shop, admin, None, barcode="4006381333931", start=orders.NewOrder("S1")
+    )
     assert second.order.order == "S1-000002" and second.order.type.value == "sale"
     more = orders.add_scan(shop, admin, first.order.order, "CB")
     assert more.order.order == "S1-000001" and more.order.lines[0].quantity == 2

@@ -24,8 +24,9 @@ from serialpos.services.order_void import Refund, refunds_for, void_order
 
 @pytest.fixture
 def shop(db: Database, admin: Actor) -> Database:
-    products.create_product(db, admin, sku="PH", name="Phone", price=Decimal("100.00"),
-                            serial_mode="required")
+    products.create_product(
+        db, admin, sku="PH", name="Phone", price=Decimal("100.00"), serial_mode="required"
+    )
     products.create_product(db, admin, sku="CB", name="Cable", price=Decimal("9.50"))
     ledger.move(db, admin, Action.RECEIVE, store="S1", sku="PH", serials=["P1", "P2"])
     return db
@@ -36,28 +37,35 @@ def _violations(db: Database) -> list[str]:
 
 
 def test_voiding_a_paid_sale_refunds_each_tender(shop: Database, admin: Actor) -> None:
-    view, _ = orders.create_order(shop, admin, "S1", lines=[orders.NewLine("PH", "P1"),
-                                                            orders.NewLine("CB")])
+    view, _ = orders.create_order(
+        shop, admin, "S1", lines=[orders.NewLine("PH", "P1"), orders.NewLine("CB")]
+    )
     orders.add_payment(shop, admin, view.order, "cash", Decimal("5.00"))
     orders.add_payment(shop, admin, view.order, "card", Decimal("20.00"))
     orders.add_payment(shop, admin, view.order, "cash", Decimal("2.50"))
     before = orders.get_order(shop, view.order)
-    assert refunds_for(before) == (Refund("cash", Decimal("7.50")),
-                                   Refund("card", Decimal("20.00")))
+    assert refunds_for(before) == (
+        Refund("cash", Decimal("7.50")),
+        Refund("card", Decimal("20.00")),
+    )
 
     done = void_order(shop, admin, view.order)
     assert done.message == f"{view.order} voided; refunded cash 7.50 and card 20.00"
     assert done.order.status is OrderStatus.VOIDED
     assert done.order.totals.paid == Decimal("0.00")
     assert [(p.kind, p.method, p.amount) for p in done.order.payments[3:]] == [
-        ("refund", "cash", Decimal("-7.50")), ("refund", "card", Decimal("-20.00"))]
+        ("refund", "cash", Decimal("-7.50")),
+        ("refund", "card", Decimal("-20.00")),
+    ]
     assert _violations(shop) == []
 
 
 def test_a_layby_deposit_is_refunded_and_an_unpaid_void_refunds_nothing(
-        shop: Database, admin: Actor) -> None:
-    layby, _ = orders.create_order(shop, admin, "S1", type="layby",
-                                   lines=[orders.NewLine("PH", "P2")])
+    shop: Database, admin: Actor
+) -> None:
+    layby, _ = orders.create_order(
+        shop, admin, "S1", type="layby", lines=[orders.NewLine("PH", "P2")]
+    )
     orders.add_payment(shop, admin, layby.order, "card", Decimal("30.00"))
     orders.park(shop, admin, layby.order)
     result = apply_object(shop, admin, {"op": "order_void", "order": layby.order})
@@ -74,8 +82,12 @@ def test_a_layby_deposit_is_refunded_and_an_unpaid_void_refunds_nothing(
 
 def test_a_refused_void_refunds_nothing(shop: Database, admin: Actor) -> None:
     view, (phone, cable) = orders.create_order(
-        shop, admin, "S1", type="special_order",
-        lines=[orders.NewLine("PH", "P1"), orders.NewLine("CB")])
+        shop,
+        admin,
+        "S1",
+        type="special_order",
+        lines=[orders.NewLine("PH", "P1"), orders.NewLine("CB")],
+    )
     orders.fulfil(shop, admin, view.order, lines=[cable], payments=[("cash", Decimal("50"))])
     with pytest.raises(DomainError) as refused:
         orders.void(shop, admin, view.order)
@@ -86,7 +98,13 @@ def test_a_refused_void_refunds_nothing(shop: Database, admin: Actor) -> None:
 
 def test_refunds_on_void_nets_each_method() -> None:
     d = Decimal
-    assert refunds_on_void([("card", d("10")), ("cash", d("5")), ("cash", d("-5")),
-                            ("other", d("1")), ("card", d("2"))]) == (
-        ("card", d("12")), ("other", d("1")))
+    assert refunds_on_void(
+        [
+            ("card", d("10")),
+            ("cash", d("5")),
+            ("cash", d("-5")),
+            ("other", d("1")),
+            ("card", d("2")),
+        ]
+    ) == (("card", d("12")), ("other", d("1")))
     assert refunds_on_void([]) == ()

@@ -18,22 +18,44 @@ from serialpos.services.context import Actor
 from serialpos.services.integrity import check_ledger
 from serialpos.services.stock import stock_levels
 
-IMEI = ["356938035643809", "490154203237518", "867530012345672", "352099001761481",
-        "353325091234561"]
+IMEI = [
+    "356938035643809",
+    "490154203237518",
+    "867530012345672",
+    "352099001761481",
+    "353325091234561",
+]
 PH_BARCODE = "4006381333931"  # EAN-13 of PH1
 OTHER_BARCODE = "9780201379624"  # EAN-13 of LT1
 
 
 def setup_catalogue(db: Database, admin: Actor) -> None:
-    products.create_product(db, admin, sku="PH1", name="Phone", price=Decimal("499.99"),
-                            serial_mode="required", serial_format="imei",
-                            barcodes=(PH_BARCODE,))
-    products.create_product(db, admin, sku="LT1", name="Laptop", price=Decimal("999.00"),
-                            serial_mode="optional", barcodes=(OTHER_BARCODE,))
+    products.create_product(
+        db,
+        admin,
+        sku="PH1",
+        name="Phone",
+        price=Decimal("499.99"),
+        serial_mode="required",
+        serial_format="imei",
+        barcodes=(PH_BARCODE,),
+    )
+    products.create_product(
+        db,
+        admin,
+        sku="LT1",
+        name="Laptop",
+        price=Decimal("999.00"),
+        serial_mode="optional",
+        barcodes=(OTHER_BARCODE,),
+    )
     products.create_product(db, admin, sku="CB1", name="Cable", price=Decimal("9.50"))
     with db.engine.begin() as conn:
-        conn.execute(sa.update(repo.product_t).where(repo.product_t.c.sku == "PH1")
-                     .values(tax_rate=Decimal("20")))
+        conn.execute(
+            sa.update(repo.product_t)
+            .where(repo.product_t.c.sku == "PH1")
+            .values(tax_rate=Decimal("20"))
+        )
     ledger.move(db, admin, Action.RECEIVE, store="S1", sku="PH1", serials=IMEI[:3])
     ledger.move(db, admin, Action.RECEIVE, store="S2", sku="PH1", serials=[IMEI[3]])
     ledger.move(db, admin, Action.RECEIVE, store="S1", sku="LT1", serials=["LT-A", "LT-B"])
@@ -74,8 +96,11 @@ def test_counter_sale_whole_flow(db: Database, shop: Actor) -> None:
     line = added.order.lines[0]
     assert (line.line, line.number, line.sku, line.quantity) == (added.line, 1, "PH1", 1)
     assert line.indicator is SerialIndicator.MISSING_REQUIRED
-    assert (line.net, line.tax, line.total) == (Decimal("499.99"), Decimal("100.00"),
-                                                Decimal("599.99"))
+    assert (line.net, line.tax, line.total) == (
+        Decimal("499.99"),
+        Decimal("100.00"),
+        Decimal("599.99"),
+    )
 
     with pytest.raises(SerialRequired, match=r"line 1 \(PH1\)") as refused:
         orders.fulfil(db, cam, view.order, payments=[("cash", Decimal("1000"))])
@@ -90,8 +115,11 @@ def test_counter_sale_whole_flow(db: Database, shop: Actor) -> None:
     assert after.lines[0].indicator is SerialIndicator.RECORDED
     assert state_of(db, IMEI[0]) == ("in_stock", "S1")
     assert state_of(db, IMEI[1]) == ("reserved", "S1")
-    assert events_of(db, IMEI[0]) == [("receive", None, None), ("reserve", "order", "1"),
-                                      ("release", "order", "1")]
+    assert events_of(db, IMEI[0]) == [
+        ("receive", None, None),
+        ("reserve", "order", "1"),
+        ("release", "order", "1"),
+    ]
     release = lookup.lookup_serial(db, IMEI[0])[0].events[-1]
     assert (release.serial, release.document_id, release.user) == (IMEI[0], view.order, "cam")
 
@@ -103,13 +131,16 @@ def test_counter_sale_whole_flow(db: Database, shop: Actor) -> None:
     assert not lt.prompt_serial  # optional: no prompt
     lt2 = orders.add_item(db, cam, view.order, sku="LT1", serial="LT-A")
     assert [ln.indicator for ln in lt2.order.lines[2:]] == [
-        SerialIndicator.MISSING_OPTIONAL, SerialIndicator.RECORDED]
+        SerialIndicator.MISSING_OPTIONAL,
+        SerialIndicator.RECORDED,
+    ]
     assert state_of(db, "LT-A") == ("reserved", "S1")
 
     total = lt2.order.totals.total
     assert total == Decimal("599.99") + Decimal("19.00") + Decimal("1998.00")
-    done = orders.fulfil(db, cam, view.order, payments=[("card", Decimal("2000.00")),
-                                                         ("cash", Decimal("700.00"))])
+    done = orders.fulfil(
+        db, cam, view.order, payments=[("card", Decimal("2000.00")), ("cash", Decimal("700.00"))]
+    )
     assert done.invoice == "INV-S1-000001"
     assert done.change_due == Decimal("2700.00") - total
     final = done.order
@@ -156,8 +187,10 @@ def test_serial_refusals(db: Database, shop: Actor) -> None:
         return exc.value
 
     own = refused(PH_BARCODE)
-    assert isinstance(own, BadSerial) and "that is the product's barcode, not its serial" in \
-        own.message
+    assert (
+        isinstance(own, BadSerial)
+        and "that is the product's barcode, not its serial" in own.message
+    )
     assert "product's barcode" in refused("0" + PH_BARCODE).message  # any GTIN form
     assert "barcode of product LT1" in refused(OTHER_BARCODE).message
     assert refused("356938035643800").code == "bad_serial_format"  # IMEI check digit
@@ -183,19 +216,17 @@ def test_serial_refusals(db: Database, shop: Actor) -> None:
     unknown = "990001234567899"
     assert refused(unknown).code == "unknown_unit"
     with pytest.raises(PermissionDenied):
-        orders.set_serial(db, cam, order, second, unknown, override_user="cam",
-                          override_pin="1111")
+        orders.set_serial(db, cam, order, second, unknown, override_user="cam", override_pin="1111")
     with pytest.raises(DomainError) as bad_pin:
-        orders.set_serial(db, cam, order, second, unknown, override_user="max",
-                          override_pin="9999")
+        orders.set_serial(db, cam, order, second, unknown, override_user="max", override_pin="9999")
     assert bad_pin.value.code == "bad_pin"
-    view = orders.set_serial(db, cam, order, second, unknown, override_user="max",
-                             override_pin="2222")
+    view = orders.set_serial(
+        db, cam, order, second, unknown, override_user="max", override_pin="2222"
+    )
     assert view.line_by_id(second).serial == unknown
     assert state_of(db, unknown) == ("reserved", "S1")
     card = lookup.lookup_serial(db, unknown)[0]
-    assert [(e.action, e.user) for e in card.events] == [("adjust_add", "max"),
-                                                         ("reserve", "cam")]
+    assert [(e.action, e.user) for e in card.events] == [("adjust_add", "max"), ("reserve", "cam")]
     assert card.events[0].reason == "manager override by max: unit not known to the ledger"
 
     # at add time too: refused whole without an override, added and reserved with one
@@ -205,8 +236,9 @@ def test_serial_refusals(db: Database, shop: Actor) -> None:
         orders.add_item(db, cam, order, sku="PH1", serial=other_unknown)
     assert at_add.value.code == "unknown_unit"
     assert len(orders.get_order(db, order).lines) == lines_before
-    added = orders.add_item(db, cam, order, sku="PH1", serial=other_unknown,
-                            override_user="max", override_pin="2222")
+    added = orders.add_item(
+        db, cam, order, sku="PH1", serial=other_unknown, override_user="max", override_pin="2222"
+    )
     assert added.order.line_by_id(added.line).serial == other_unknown
     assert state_of(db, other_unknown) == ("reserved", "S1")
 
@@ -221,7 +253,8 @@ def test_serial_refusals(db: Database, shop: Actor) -> None:
 
 
 def test_serialized_inventory_off_captures_serials_without_moving_units(
-        db: Database, shop: Actor, admin: Actor) -> None:
+    db: Database, shop: Actor, admin: Actor
+) -> None:
     settings.set_setting(db, admin, "serialized_inventory", "false", "S2")
     order = orders.open_order(db, shop, "S2").order
     line = orders.add_item(db, shop, order, sku="PH1").line
@@ -236,8 +269,11 @@ def test_serialized_inventory_off_captures_serials_without_moving_units(
     assert done.order.lines[0].serial == IMEI[3]
     e = repo.event_t.c
     with db.engine.connect() as conn:
-        rows = conn.execute(sa.select(e.action, e.serial, e.quantity, e.document_id)
-                            .where(e.document_type == "order")).all()
+        rows = conn.execute(
+            sa.select(e.action, e.serial, e.quantity, e.document_id).where(
+                e.document_type == "order"
+            )
+        ).all()
     assert [tuple(r) for r in rows] == [("sell", IMEI[3], -1, order)]
     clean(db)
 
@@ -309,9 +345,14 @@ def test_payment_rules_and_delivery(db: Database, shop: Actor) -> None:
     assert due.value.code == "payment_due" and "999.00 still to pay" in due.value.message
     assert orders.get_order(db, sale).totals.paid == 0  # the refused call recorded nothing
 
-    layby = orders.open_order(db, cam, "S1", type="lay-by", delivery="delivery",
-                              customer=orders.Customer(name="Ann", phone=None,
-                                                       address="1 Quay"))
+    layby = orders.open_order(
+        db,
+        cam,
+        "S1",
+        type="lay-by",
+        delivery="delivery",
+        customer=orders.Customer(name="Ann", phone=None, address="1 Quay"),
+    )
     assert layby.delivery.label == "Delivery"
     a = orders.add_item(db, cam, layby.order, sku="CB1").line
     b = orders.add_item(db, cam, layby.order, sku="LT1", serial="LT-B").line
@@ -363,12 +404,20 @@ def test_add_scan_resolves_barcode_sku_serial(db: Database, shop: Actor) -> None
 
 def test_create_order_in_one_transaction(db: Database, shop: Actor) -> None:
     view, made = orders.create_order(
-        db, shop, "S1", lines=[orders.NewLine("PH1", IMEI[0]), orders.NewLine("PH1"),
-                               orders.NewLine("CB1", quantity=3)])
+        db,
+        shop,
+        "S1",
+        lines=[
+            orders.NewLine("PH1", IMEI[0]),
+            orders.NewLine("PH1"),
+            orders.NewLine("CB1", quantity=3),
+        ],
+    )
     assert len(made) == 3 and [ln.quantity for ln in view.lines] == [1, 1, 3]
     with pytest.raises(DomainError) as refused:
-        orders.create_order(db, shop, "S1", lines=[orders.NewLine("PH1", IMEI[1]),
-                                                   orders.NewLine("PH1", IMEI[0])])
+        orders.create_order(
+            db, shop, "S1", lines=[orders.NewLine("PH1", IMEI[1]), orders.NewLine("PH1", IMEI[0])]
+        )
     assert refused.value.code == "reserved"
     assert state_of(db, IMEI[1]) == ("in_stock", "S1")  # rolled back whole
     assert len(orders.list_orders(db, "S1")) == 1

@@ -19,19 +19,27 @@ from serialpos.services import orders, products, returns
 from serialpos.services.context import Actor
 
 
-def _package(db: Database, admin: Actor, sku: str, kind: str, mode: str,
-             parts: list[tuple[str, int]]) -> None:
-    products.create_product(db, admin, sku=sku, name=f"{sku} bundle", price=Decimal("1200.00"),
-                            serial_mode=mode)
+def _package(
+    db: Database, admin: Actor, sku: str, kind: str, mode: str, parts: list[tuple[str, int]]
+) -> None:
+    products.create_product(
+        db, admin, sku=sku, name=f"{sku} bundle", price=Decimal("1200.00"), serial_mode=mode
+    )
     p = repo.product_t.c
     with db.engine.begin() as conn:
         ids: dict[str, int] = {sku: pid for sku, pid in conn.execute(sa.select(p.sku, p.id))}
-        conn.execute(sa.text("UPDATE product SET package_type = :kind WHERE sku = :sku"),
-                     {"kind": kind, "sku": sku})
+        conn.execute(
+            sa.text("UPDATE product SET package_type = :kind WHERE sku = :sku"),
+            {"kind": kind, "sku": sku},
+        )
         for part, quantity in parts:
-            conn.execute(sa.text("INSERT INTO product_component (package_id, component_id, "
-                                 "quantity) VALUES (:pkg, :part, :qty)"),
-                         {"pkg": ids[sku], "part": ids[part], "qty": quantity})
+            conn.execute(
+                sa.text(
+                    "INSERT INTO product_component (package_id, component_id, "
+                    "quantity) VALUES (:pkg, :part, :qty)"
+                ),
+                {"pkg": ids[sku], "part": ids[part], "qty": quantity},
+            )
 
 
 def test_exploded_package_sells_its_components(db: Database, admin: Actor) -> None:
@@ -43,8 +51,11 @@ def test_exploded_package_sells_its_components(db: Database, admin: Actor) -> No
     assert not added.prompt_serial and not added.merged
     view = added.order
     assert [(ln.sku, ln.quantity, ln.unit_price, ln.package_line) for ln in view.lines] == [
-        ("KIT", 1, Decimal("1200.00"), None), ("CB1", 3, Decimal("0.00"), added.line),
-        ("PH1", 1, Decimal("0.00"), added.line), ("PH1", 1, Decimal("0.00"), added.line)]
+        ("KIT", 1, Decimal("1200.00"), None),
+        ("CB1", 3, Decimal("0.00"), added.line),
+        ("PH1", 1, Decimal("0.00"), added.line),
+        ("PH1", 1, Decimal("0.00"), added.line),
+    ]
     assert view.lines[0].serial_mode is SerialMode.DISABLED
     assert view.lines[0].indicator is SerialIndicator.NONE
     assert view.totals.total == Decimal("1200.00")

@@ -16,10 +16,17 @@ from serialpos.services.event_files import UnknownDocument
 
 def _owe(db: Database, document: str = "ASN-7", fail: bool = False) -> None:
     def work(conn: sa.Connection) -> None:
-        event_files.owe(conn, event_type="asn_receipt", document_id=document, store="S01",
-                        user="stockroom", lines=[EventLine("PHONE", 2, ("P2", "P1"))])
+        event_files.owe(
+            conn,
+            event_type="asn_receipt",
+            document_id=document,
+            store="S01",
+            user="stockroom",
+            lines=[EventLine("PHONE", 2, ("P2", "P1"))],
+        )
         if fail:
             raise RuntimeError("the receipt failed after owing its file")
+
     db.write(work)
 
 

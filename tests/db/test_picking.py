@@ -26,8 +26,13 @@ from serialpos.services.orders import Customer, NewLine, UnknownOrder
 from serialpos.services.picking import day_bounds, parse_day, pick_list, run_sheet
 from serialpos.services.product_import import import_products_text
 
-IMEI = ["356938035643809", "490154203237518", "867530012345672", "352099001761481",
-        "353325091234561"]
+IMEI = [
+    "356938035643809",
+    "490154203237518",
+    "867530012345672",
+    "352099001761481",
+    "353325091234561",
+]
 CATALOGUE = (
     "SKU,Name,Price,Serial Number Option,Barcode,TaxRate,SerialFormat,WarrantyMonths,Bin,"
     "PackageType,Components\n"
@@ -61,8 +66,9 @@ def opened_day(db: Database, order: str) -> date:
 def staff(db: Database, admin: Actor) -> dict[str, Actor]:
     import_products_text(db, admin, CATALOGUE)
     ledger.move(db, admin, Action.RECEIVE, store="S1", sku="PH1", serials=IMEI[:3])
-    ledger.move(db, admin, Action.RECEIVE, store="S1", sku="PH2", serials=["MINI-O0-1",
-                                                                          "MINI-O0-2"])
+    ledger.move(
+        db, admin, Action.RECEIVE, store="S1", sku="PH2", serials=["MINI-O0-1", "MINI-O0-2"]
+    )
     ledger.move(db, admin, Action.RECEIVE, store="S2", sku="PH1", serials=[IMEI[3]])
     ledger.move(db, admin, Action.RECEIVE, store="S1", sku="LT1", serials=["LT-A"])
     ledger.move(db, admin, Action.RECEIVE, store="S1", sku="CB1", quantity=20)
@@ -78,9 +84,15 @@ def shop(db: Database, staff: dict[str, Actor]) -> dict[str, str]:
     """Orders in every state that matters, made at the counter through the services."""
     cam = staff["cam"]
     # 1: a delivery, one phone with its serial, three cables, a laptop without serial
-    one, _ = orders.create_order(db, cam, "S1", "special_order", "delivery", ANN,
-                                 [NewLine("PH1", IMEI[0]), NewLine("CB1", quantity=3),
-                                  NewLine("LT1")])
+    one, _ = orders.create_order(
+        db,
+        cam,
+        "S1",
+        "special_order",
+        "delivery",
+        ANN,
+        [NewLine("PH1", IMEI[0]), NewLine("CB1", quantity=3), NewLine("LT1")],
+    )
     # 2: a pickup with a phone still to scan and a kit opened at the sale
     two = orders.open_order(db, cam, "S1", "special_order", "pickup").order
     orders.add_item(db, cam, two, sku="PH1")
@@ -99,12 +111,20 @@ def shop(db: Database, staff: dict[str, Actor]) -> dict[str, str]:
     orders.set_serial(db, cam, six, line, "MINI-O0-1")
     orders.set_customer(db, cam, six, BOB)
     six_invoice = orders.fulfil(db, cam, six, settle_in="card").invoice
-    return {"one": one.order, "two": two, "three": three.order, "four": four.order,
-            "five": five.order, "six": six, "six_invoice": six_invoice}
+    return {
+        "one": one.order,
+        "two": two,
+        "three": three.order,
+        "four": four.order,
+        "five": five.order,
+        "six": six,
+        "six_invoice": six_invoice,
+    }
 
 
-def test_pick_list_in_walking_order(db: Database, staff: dict[str, Actor],
-                                    shop: dict[str, str]) -> None:
+def test_pick_list_in_walking_order(
+    db: Database, staff: dict[str, Actor], shop: dict[str, str]
+) -> None:
     doc = pick_list(db, staff["sam"], "S1", now=datetime(2026, 11, 23, 9, 15))
     got = [(ln.bin, ln.sku, ln.order, ln.line, ln.quantity, ln.serial) for ln in doc.lines]
     one, two = shop["one"], shop["two"]
@@ -122,10 +142,26 @@ def test_pick_list_in_walking_order(db: Database, staff: dict[str, Actor],
     assert (doc.store_code, doc.store_name, doc.printed_by) == ("S1", "Main Street", "sam")
 
     [page] = text_of(picklist_pdf(doc))
-    for expected in ("Pick list", "S1 Main Street", "printed 2026-11-23 09:15", "by sam",
-                     "page 1 of 1", one, two, IMEI[0], "A1", "B2", "B10", "C3", "no bin",
-                     "Drill bits", "in package line 2", "serial optional",
-                     "6 lines, 8 units from 2 orders; 2 serials to scan", "all open orders"):
+    for expected in (
+        "Pick list",
+        "S1 Main Street",
+        "printed 2026-11-23 09:15",
+        "by sam",
+        "page 1 of 1",
+        one,
+        two,
+        IMEI[0],
+        "A1",
+        "B2",
+        "B10",
+        "C3",
+        "no bin",
+        "Drill bits",
+        "in package line 2",
+        "serial optional",
+        "6 lines, 8 units from 2 orders; 2 serials to scan",
+        "all open orders",
+    ):
         assert expected in page, expected
     assert page.count("serial to scan") == 2
     for absent in (shop["three"], shop["four"], shop["five"], shop["six"]):
@@ -133,7 +169,13 @@ def test_pick_list_in_walking_order(db: Database, staff: dict[str, Actor],
     assert "Drill kit" not in page
     # walking order on paper too: the bins appear top to bottom as sorted
     assert [m for m in re.findall(r"^(A1|B2|B10|C3|no bin)$", page, re.M)] == [
-        "A1", "B2", "B10", "B10", "C3", "no bin"]
+        "A1",
+        "B2",
+        "B10",
+        "B10",
+        "C3",
+        "no bin",
+    ]
 
 
 def test_pick_list_filters(db: Database, staff: dict[str, Actor], shop: dict[str, str]) -> None:
@@ -153,8 +195,9 @@ def test_pick_list_filters(db: Database, staff: dict[str, Actor], shop: dict[str
     # an order opened the day before (no service back-dates an order, so the test does)
     earlier = datetime.now(UTC).replace(tzinfo=None) - timedelta(days=1, hours=1)
     with db.engine.begin() as conn:
-        conn.execute(sa.update(orepo.order_t).where(orepo.order_t.c.number == one)
-                     .values(created_at=earlier))
+        conn.execute(
+            sa.update(orepo.order_t).where(orepo.order_t.c.number == one).values(created_at=earlier)
+        )
     on_day = pick_list(db, sam, "S1", on=today)
     assert {ln.order for ln in on_day.lines} == {two}
     day_before = earlier.replace(tzinfo=UTC).astimezone().date()
@@ -193,28 +236,52 @@ def test_run_sheet(db: Database, staff: dict[str, Actor], shop: dict[str, str]) 
     first, second = doc.stops
     assert first.customer_name == ANN.name and first.customer_address == ANN.address
     assert [(i.line, i.sku, i.quantity, i.serial) for i in first.items] == [
-        (1, "PH1", 1, IMEI[0]), (2, "CB1", 3, None), (3, "LT1", 1, None)]
+        (1, "PH1", 1, IMEI[0]),
+        (2, "CB1", 3, None),
+        (3, "LT1", 1, None),
+    ]
     assert first.to_collect == Decimal("120.00") + Decimal("18.00") + Decimal("1080.00")
     assert first.status == "open: not yet fulfilled"
     assert second.to_collect == 0 and second.status == f"fulfilled on {shop['six_invoice']}"
 
     [page] = text_of(runsheet_pdf(doc))
-    for expected in ("Run sheet", "S1 Main Street", f"{day:%Y-%m-%d}", "by max",
-                     "page 1 of 1", shop["one"], shop["six"], "Ann <b>Lee</b> & Co",
-                     "555-0100", "Flat 4, 12 Quay Street, Harbourtown", "Bob Stone",
-                     "555-0199", "7 Mill Lane", IMEI[0], "MINI-O0-1", "To collect: 1,218.00",
-                     "Paid in full", shop["six_invoice"], "Received by (name)", "Signature",
-                     "Deliveries on", "2 stops, 6 units", "opened"):
+    for expected in (
+        "Run sheet",
+        "S1 Main Street",
+        f"{day:%Y-%m-%d}",
+        "by max",
+        "page 1 of 1",
+        shop["one"],
+        shop["six"],
+        "Ann <b>Lee</b> & Co",
+        "555-0100",
+        "Flat 4, 12 Quay Street, Harbourtown",
+        "Bob Stone",
+        "555-0199",
+        "7 Mill Lane",
+        IMEI[0],
+        "MINI-O0-1",
+        "To collect: 1,218.00",
+        "Paid in full",
+        shop["six_invoice"],
+        "Received by (name)",
+        "Signature",
+        "Deliveries on",
+        "2 stops, 6 units",
+        "opened",
+    ):
         assert expected in page, expected
     assert page.count("Received by (name)") == 2
     assert not mentions(page, shop["two"]) and not mentions(page, shop["three"])
 
 
 def test_run_sheet_marks_missing_customer_details_and_empty_days(
-        db: Database, staff: dict[str, Actor], shop: dict[str, str]) -> None:
+    db: Database, staff: dict[str, Actor], shop: dict[str, str]
+) -> None:
     cam = staff["cam"]
-    bare, _ = orders.create_order(db, cam, "S1", "special_order", "delivery",
-                                  Customer(name="Cy"), [NewLine("CB1")])
+    bare, _ = orders.create_order(
+        db, cam, "S1", "special_order", "delivery", Customer(name="Cy"), [NewLine("CB1")]
+    )
     day = opened_day(db, bare.order)
     doc = run_sheet(db, staff["max"], "S1", day)
     stop = next(s for s in doc.stops if s.order == bare.order)
@@ -233,15 +300,21 @@ def test_run_sheet_marks_missing_customer_details_and_empty_days(
         run_sheet(db, staff["sam"], "S1", day)
 
 
-def test_long_pick_list_flows_over_pages(db: Database, admin: Actor,
-                                         staff: dict[str, Actor]) -> None:
+def test_long_pick_list_flows_over_pages(
+    db: Database, admin: Actor, staff: dict[str, Actor]
+) -> None:
     serials = [f"LONG{i:05d}O0" for i in range(200)]
     ledger.move(db, admin, Action.RECEIVE, store="S1", sku="PH2", serials=serials)
     numbers = []
     for start in range(0, 200, 50):
         view, _ = orders.create_order(
-            db, staff["cam"], "S1", "special_order", "pickup",
-            lines=[NewLine("PH2", s) for s in serials[start:start + 50]])
+            db,
+            staff["cam"],
+            "S1",
+            "special_order",
+            "pickup",
+            lines=[NewLine("PH2", s) for s in serials[start : start + 50]],
+        )
         numbers.append(view.order)
     doc = pick_list(db, staff["sam"], "S1", orders=numbers)
     assert len(doc.lines) == 200
@@ -275,12 +348,20 @@ def test_serial_modes_on_paper() -> None:
     serial to scan, a hint for an optional serial, a dash for none."""
     from serialpos.printing.picklist import PickLine, PickListDocument
 
-    lines = tuple(PickLine("S1-000001", n, f"SKU{n}", "Thing", 1, "A1", serial, mode)
-                  for n, (serial, mode) in enumerate([
-                      ("SN-0O0O", SerialMode.REQUIRED), (None, SerialMode.REQUIRED),
-                      (None, SerialMode.OPTIONAL), (None, SerialMode.DISABLED)], start=1))
-    [page] = text_of(picklist_pdf(PickListDocument("S1", "Main", datetime(2026, 1, 2), "sam",
-                                                   lines)))
+    lines = tuple(
+        PickLine("S1-000001", n, f"SKU{n}", "Thing", 1, "A1", serial, mode)
+        for n, (serial, mode) in enumerate(
+            [
+                ("SN-0O0O", SerialMode.REQUIRED),
+                (None, SerialMode.REQUIRED),
+                (None, SerialMode.OPTIONAL),
+                (None, SerialMode.DISABLED),
+            ],
+            start=1,
+        )
+    )
+    [page] = text_of(
+        picklist_pdf(PickListDocument("S1", "Main", datetime(2026, 1, 2), "sam", lines))
+    )
     assert "SN-0O0O" in page and "serial to scan" in page and "serial optional" in page
     assert "—" in page and "1 serial to scan" in page
-

@@ -32,43 +32,81 @@ def catalogue(db: Database) -> list[Product]:
 
 
 def test_create_then_update(db: Database, admin: Actor) -> None:
-    report = import_products_text(db, admin, FULL + (
-        "PH1,Phone,100.00,Required,5012345000015|4006381333931,20,imei,24,A1\n"
-        "AC1,Cable,9.99,Disabled,,20,,,A4\n"))
+    report = import_products_text(
+        db,
+        admin,
+        FULL
+        + (
+            "PH1,Phone,100.00,Required,5012345000015|4006381333931,20,imei,24,A1\n"
+            "AC1,Cable,9.99,Disabled,,20,,,A4\n"
+        ),
+    )
     assert (report.format, report.created, report.updated, report.unchanged) == (
-        "mass_upload", 2, 0, 0)
+        "mass_upload",
+        2,
+        0,
+        0,
+    )
     assert get_product(db, "PH1") == Product(
-        sku="PH1", name="Phone", price=Decimal("100.00"), serial_mode=SerialMode.REQUIRED,
-        serial_format="imei", barcodes=("05012345000015", "04006381333931"),
-        tax_rate=Decimal("20"), warranty_months=24, bin="A1")
+        sku="PH1",
+        name="Phone",
+        price=Decimal("100.00"),
+        serial_mode=SerialMode.REQUIRED,
+        serial_format="imei",
+        barcodes=("05012345000015", "04006381333931"),
+        tax_rate=Decimal("20"),
+        warranty_months=24,
+        bin="A1",
+    )
 
-    report = import_products_text(db, admin, (
-        "SKU,Name,Price,SerialNumberRequired,Barcode\n"
-        "PH1,Phone,100.00,true,5012345000015|4006381333931\n"  # the same
-        "AC1,Cable 1 m,12.99,yes,5012345000022\n"  # changed
-        "NEW,New thing,1.00,no,\n"))
+    report = import_products_text(
+        db,
+        admin,
+        (
+            "SKU,Name,Price,SerialNumberRequired,Barcode\n"
+            "PH1,Phone,100.00,true,5012345000015|4006381333931\n"  # the same
+            "AC1,Cable 1 m,12.99,yes,5012345000022\n"  # changed
+            "NEW,New thing,1.00,no,\n"
+        ),
+    )
     assert (report.format, report.created, report.updated, report.unchanged) == ("feed", 1, 1, 1)
     assert get_product(db, "AC1") == Product(
-        sku="AC1", name="Cable 1 m", price=Decimal("12.99"), serial_mode=SerialMode.REQUIRED,
-        barcodes=("05012345000022",), tax_rate=Decimal("20"), bin="A4")
+        sku="AC1",
+        name="Cable 1 m",
+        price=Decimal("12.99"),
+        serial_mode=SerialMode.REQUIRED,
+        barcodes=("05012345000022",),
+        tax_rate=Decimal("20"),
+        bin="A4",
+    )
     assert get_product(db, "NEW").serial_mode is SerialMode.DISABLED
 
 
-def test_absent_column_leaves_field_and_empty_cell_clears_it(db: Database,
-                                                              admin: Actor) -> None:
+def test_absent_column_leaves_field_and_empty_cell_clears_it(db: Database, admin: Actor) -> None:
     import_products_text(db, admin, FULL + "PH1,Phone,1.00,Required,5012345000015,20,imei,24,A1\n")
     # No Barcode, TaxRate or SerialFormat columns: those stay as they are.
-    import_products_text(db, admin, "SKU,Name,Price,Serial Number Option,WarrantyMonths,Bin\n"
-                                    "PH1,Phone 2,2.00,Optional,,B7\n")
+    import_products_text(
+        db,
+        admin,
+        "SKU,Name,Price,Serial Number Option,WarrantyMonths,Bin\nPH1,Phone 2,2.00,Optional,,B7\n",
+    )
     assert get_product(db, "PH1") == Product(
-        sku="PH1", name="Phone 2", price=Decimal("2.00"), serial_mode=SerialMode.OPTIONAL,
-        serial_format="imei", barcodes=("05012345000015",), tax_rate=Decimal("20"),
-        warranty_months=None, bin="B7")
+        sku="PH1",
+        name="Phone 2",
+        price=Decimal("2.00"),
+        serial_mode=SerialMode.OPTIONAL,
+        serial_format="imei",
+        barcodes=("05012345000015",),
+        tax_rate=Decimal("20"),
+        warranty_months=None,
+        bin="B7",
+    )
     # Present but empty: cleared, barcodes too.
     report = import_products_text(db, admin, FULL + "PH1,Phone 2,2.00,Optional,,,,,\n")
     assert report.updated == 1
     assert get_product(db, "PH1") == Product(
-        sku="PH1", name="Phone 2", price=Decimal("2.00"), serial_mode=SerialMode.OPTIONAL)
+        sku="PH1", name="Phone 2", price=Decimal("2.00"), serial_mode=SerialMode.OPTIONAL
+    )
 
 
 def test_only_barcodes_changed_counts_as_an_update(db: Database, admin: Actor) -> None:
@@ -86,24 +124,29 @@ def test_a_bad_row_anywhere_changes_nothing(db: Database, admin: Actor) -> None:
     with pytest.raises(ImportRefused) as info:
         import_products_text(db, admin, FULL + updates + rows + "LAST,Bad,1.0.0,Disabled,,,,,\n")
     assert [str(p) for p in info.value.problems] == [
-        "row 1503, Price: price '1.0.0' is not a number"]
+        "row 1503, Price: price '1.0.0' is not a number"
+    ]
     assert info.value.message == "1 bad row; nothing was imported"
     assert export_products_text(db) == before
 
 
 def test_barcode_of_a_product_not_in_the_file_is_refused(db: Database, admin: Actor) -> None:
-    import_products_text(db, admin, FULL + "A,Aa,1,Required,5012345000015,,,,\n"
-                                           "B,Bb,1,Required,4006381333931,,,,\n")
+    import_products_text(
+        db, admin, FULL + "A,Aa,1,Required,5012345000015,,,,\nB,Bb,1,Required,4006381333931,,,,\n"
+    )
     before = export_products_text(db)
     with pytest.raises(ImportRefused) as info:
-        import_products_text(db, admin, FULL + "C,Cc,1,Required,05012345000015,,,,\n"
-                                               "B,Bb,1,Required,,,,,\n")
+        import_products_text(
+            db, admin, FULL + "C,Cc,1,Required,05012345000015,,,,\nB,Bb,1,Required,,,,,\n"
+        )
     assert [str(p) for p in info.value.problems] == [
-        "row 2, Barcode: barcode 5012345000015 already belongs to product 'A'"]
+        "row 2, Barcode: barcode 5012345000015 already belongs to product 'A'"
+    ]
     assert export_products_text(db) == before
     # Both products in the file: a barcode may move, even swap, in one upload.
-    report = import_products_text(db, admin, FULL + "A,Aa,1,Required,4006381333931,,,,\n"
-                                                    "B,Bb,1,Required,5012345000015,,,,\n")
+    report = import_products_text(
+        db, admin, FULL + "A,Aa,1,Required,4006381333931,,,,\nB,Bb,1,Required,5012345000015,,,,\n"
+    )
     assert report.updated == 2
     assert get_product(db, "A").barcodes == ("04006381333931",)
     assert get_product(db, "B").barcodes == ("05012345000015",)
@@ -113,10 +156,15 @@ def test_barcode_of_a_product_not_in_the_file_is_refused(db: Database, admin: Ac
 
 
 def test_samples_and_demo_import(db: Database, admin: Actor) -> None:
-    reports = [import_products(db, admin, DATA / name) for name in
-               ("demo_products.csv", "sample_product_feed.csv", "sample_mass_upload.csv")]
+    reports = [
+        import_products(db, admin, DATA / name)
+        for name in ("demo_products.csv", "sample_product_feed.csv", "sample_mass_upload.csv")
+    ]
     assert [(r.format, r.created) for r in reports] == [
-        ("mass_upload", 12), ("feed", 4), ("mass_upload", 3)]
+        ("mass_upload", 12),
+        ("feed", 4),
+        ("mass_upload", 3),
+    ]
     assert len(catalogue(db)) == 19
     assert get_product(db, "TL-BITS").name == "Drill bit set, 10 pieces"
     assert get_product(db, "PH-ORB9").serial_format == "imei"
@@ -127,10 +175,16 @@ def test_samples_and_demo_import(db: Database, admin: Actor) -> None:
 def test_export_import_round_trip_is_exact(db: Database, admin: Actor, tmp_path: Path) -> None:
     for name in ("demo_products.csv", "sample_product_feed.csv", "sample_mass_upload.csv"):
         import_products(db, admin, DATA / name)
-    import_products_text(db, admin, FULL + (
-        'Q1,"Quoted, ""name""",0.00,Optional,4006381333931|15012345000012,7.125,^[A-Z]{2}$,'
-        '0,\n'
-        "Q2,=cmd|' /C calc'!A0,1.10,Disabled,00000096385074,0,,1200,-1\n"))
+    import_products_text(
+        db,
+        admin,
+        FULL
+        + (
+            'Q1,"Quoted, ""name""",0.00,Optional,4006381333931|15012345000012,7.125,^[A-Z]{2}$,'
+            "0,\n"
+            "Q2,=cmd|' /C calc'!A0,1.10,Disabled,00000096385074,0,,1200,-1\n"
+        ),
+    )
     original = catalogue(db)
     first = tmp_path / "products.csv"
     assert export_products(db, first) == 21
@@ -141,7 +195,9 @@ def test_export_import_round_trip_is_exact(db: Database, admin: Actor, tmp_path:
     # Change every field of every product, then upload the mass download again.
     scrambled = FULL + "".join(
         f"{p.sku},Other {n},{n}.00,{'Disabled' if p.serial_mode.tracked else 'Required'},"
-        f",{n % 50},digits,{n},Z{n}\n" for n, p in enumerate(original))
+        f",{n % 50},digits,{n},Z{n}\n"
+        for n, p in enumerate(original)
+    )
     assert import_products_text(db, admin, scrambled).updated == 21
     report = import_products(db, admin, first)
     assert (report.created, report.updated, report.unchanged) == (0, 21, 0)
@@ -193,8 +249,9 @@ def test_unreadable_files(db: Database, admin: Actor, tmp_path: Path) -> None:
             import_products(db, admin, locked)
 
 
-def test_export_is_atomic(db: Database, admin: Actor, tmp_path: Path,
-                          monkeypatch: pytest.MonkeyPatch) -> None:
+def test_export_is_atomic(
+    db: Database, admin: Actor, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import_products(db, admin, DATA / "demo_products.csv")
     folder = tmp_path / "exports"
     folder.mkdir()
@@ -218,4 +275,5 @@ def test_export_of_an_empty_catalogue(db: Database, tmp_path: Path) -> None:
     assert export_products(db, tmp_path / "empty.csv") == 0
     assert (tmp_path / "empty.csv").read_bytes() == (
         b"\xef\xbb\xbfSKU,Name,Price,Serial Number Option,Barcode,TaxRate,SerialFormat,"
-        b"WarrantyMonths,Bin,PackageType,Components\r\n")
+        b"WarrantyMonths,Bin,PackageType,Components\r\n"
+    )

@@ -15,8 +15,15 @@ from serialpos.services.receiving import check_receivable
 
 @pytest.fixture
 def phone(db: Database, admin: Actor) -> str:
-    products.create_product(db, admin, sku="PHONE", name="Phone", serial_mode="required",
-                            serial_format="imei", barcodes=["4006381333931"])
+    products.create_product(
+        db,
+        admin,
+        sku="PHONE",
+        name="Phone",
+        serial_mode="required",
+        serial_format="imei",
+        barcodes=["4006381333931"],
+    )
     products.create_product(db, admin, sku="CASE", name="Case", serial_mode="required")
     return "PHONE"
 
@@ -36,11 +43,15 @@ def test_format_and_mis_scans_are_named(db: Database, phone: str) -> None:
         check_receivable(db, "S1", "CASE", "4006381333931")
 
 
-def test_a_unit_in_stock_anywhere_is_refused_with_where(db: Database, admin: Actor,
-                                                        phone: str) -> None:
+def test_a_unit_in_stock_anywhere_is_refused_with_where(
+    db: Database, admin: Actor, phone: str
+) -> None:
     ledger.move(db, admin, Action.RECEIVE, store="S2", sku=phone, serials=[IMEI])
-    with pytest.raises(DuplicateSerial, match=f"serial {IMEI} of PHONE is already recorded "
-                                              r"\(in stock at S2\)"):
+    with pytest.raises(
+        DuplicateSerial,
+        match=f"serial {IMEI} of PHONE is already recorded "
+        r"\(in stock at S2\)",
+    ):
         check_receivable(db, "S1", phone, IMEI)
 
 
@@ -52,8 +63,15 @@ def test_a_sold_unit_is_a_return_not_a_receipt(db: Database, admin: Actor, phone
 
 
 def test_an_expected_unit_belongs_to_its_asn(db: Database, admin: Actor, phone: str) -> None:
-    ledger.move(db, admin, Action.EXPECT, store="S1", sku=phone, serials=[IMEI, IMEI2],
-                document=DocumentRef("asn", "ASN-7"))
+    ledger.move(
+        db,
+        admin,
+        Action.EXPECT,
+        store="S1",
+        sku=phone,
+        serials=[IMEI, IMEI2],
+        document=DocumentRef("asn", "ASN-7"),
+    )
     with pytest.raises(NotInStock, match="expected on ASN ASN-7 at S1: receive it on that"):
         check_receivable(db, "S1", phone, IMEI)
     assert check_receivable(db, "S1", phone, IMEI, asn="ASN-7") == IMEI

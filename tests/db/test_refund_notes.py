@@ -18,20 +18,24 @@ from serialpos.services.context import Actor
 
 
 def _pdf_text(db: Database, number: str, path: Path) -> str:
-    return "\n".join(p.extract_text() for p in PdfReader(
-        invoices.write_invoice_pdf(db, number, path)).pages)
+    return "\n".join(
+        p.extract_text() for p in PdfReader(invoices.write_invoice_pdf(db, number, path)).pages
+    )
 
 
 def test_refund_notes_have_their_own_series_and_print_negative(
-        db: Database, admin: Actor, tmp_path: Path) -> None:
-    products.create_product(db, admin, sku="PH1", name="Phone", price=Decimal("799.00"),
-                            serial_mode="required")
+    db: Database, admin: Actor, tmp_path: Path
+) -> None:
+    products.create_product(
+        db, admin, sku="PH1", name="Phone", price=Decimal("799.00"), serial_mode="required"
+    )
     with db.engine.begin() as conn:
         conn.execute(sa.update(repo.product_t).values(tax_rate=Decimal("20")))
     settings.set_setting(db, admin, "prices_include_tax", "on")
     ledger.move(db, admin, Action.RECEIVE, store="S1", sku="PH1", serials=["X1", "X2", "X3"])
-    sold, _ = orders.create_order(db, admin, "S1", lines=[
-        orders.NewLine("PH1", "X1"), orders.NewLine("PH1", "X2")])
+    sold, _ = orders.create_order(
+        db, admin, "S1", lines=[orders.NewLine("PH1", "X1"), orders.NewLine("PH1", "X2")]
+    )
     first = orders.fulfil(db, admin, sold.order, settle_in="cash").invoice
     assert first == "INV-S1-000001"
     lines = {ln.serial: ln.line for ln in orders.get_order(db, sold.order).lines}
@@ -47,8 +51,12 @@ def test_refund_notes_have_their_own_series_and_print_negative(
     text = _pdf_text(db, back.refund_invoice, tmp_path / "rf.pdf")
     assert "Refund note RF-S1-000001" in text
     assert f"Refund of invoice {first}" in text
-    for label, amount in (("Subtotal", "-665.83"), ("Tax", "-133.17"),
-                          ("Refund total", "-799.00"), ("Refunded (cash)", "-799.00")):
+    for label, amount in (
+        ("Subtotal", "-665.83"),
+        ("Tax", "-133.17"),
+        ("Refund total", "-799.00"),
+        ("Refunded (cash)", "-799.00"),
+    ):
         assert re.search(rf"{re.escape(label)}\s+{re.escape(amount)}", text), (label, text)
     assert "Paid" not in text  # the old "Paid (refund, cash)" with a positive amount
 

@@ -27,8 +27,11 @@ from serialpos.services.reports import (
     sales_report,
 )
 
-NOV1, NOV2, NOV3 = datetime(2026, 11, 1, 10), datetime(2026, 11, 2, 23, 59), \
-    datetime(2026, 11, 3, 0, 5)
+NOV1, NOV2, NOV3 = (
+    datetime(2026, 11, 1, 10),
+    datetime(2026, 11, 2, 23, 59),
+    datetime(2026, 11, 3, 0, 5),
+)
 
 
 class Clock:
@@ -57,10 +60,12 @@ class Shop:
 def shop(db: Database, admin: Actor, monkeypatch: pytest.MonkeyPatch) -> Shop:
     clock = Clock()
     monkeypatch.setattr(orders, "utcnow", clock)
-    products.create_product(db, admin, sku="PH1", name="Phone", price=Decimal("100.00"),
-                            serial_mode="required")
-    products.create_product(db, admin, sku="LT1", name="Laptop", price=Decimal("999.00"),
-                            serial_mode="optional")
+    products.create_product(
+        db, admin, sku="PH1", name="Phone", price=Decimal("100.00"), serial_mode="required"
+    )
+    products.create_product(
+        db, admin, sku="LT1", name="Laptop", price=Decimal("999.00"), serial_mode="optional"
+    )
     products.create_product(db, admin, sku="CB1", name="Cable", price=Decimal("9.50"))
     ledger.move(db, admin, Action.RECEIVE, store="S1", sku="PH1", serials=["A", "B", "C"])
     ledger.move(db, admin, Action.RECEIVE, store="S2", sku="PH1", serials=["D"])
@@ -68,18 +73,25 @@ def shop(db: Database, admin: Actor, monkeypatch: pytest.MonkeyPatch) -> Shop:
     ledger.move(db, admin, Action.RECEIVE, store="S1", sku="CB1", quantity=10)
 
     clock.now = NOV1
-    cash, _ = orders.create_order(db, admin, "S1", lines=[
-        orders.NewLine("PH1", "A"), orders.NewLine("CB1", quantity=2)])
+    cash, _ = orders.create_order(
+        db, admin, "S1", lines=[orders.NewLine("PH1", "A"), orders.NewLine("CB1", quantity=2)]
+    )
     cash_invoice = orders.fulfil(db, admin, cash.order, settle_in="card").invoice
 
     clock.now = NOV2
-    layby, _ = orders.create_order(db, admin, "S2", "layby", "pickup",
-                                   lines=[orders.NewLine("PH1", "D")])
+    layby, _ = orders.create_order(
+        db, admin, "S2", "layby", "pickup", lines=[orders.NewLine("PH1", "D")]
+    )
     layby_invoice = orders.fulfil(db, admin, layby.order, settle_in="cash").invoice
     special, special_lines = orders.create_order(
-        db, admin, "S1", "special_order", "delivery",
+        db,
+        admin,
+        "S1",
+        "special_order",
+        "delivery",
         customer=orders.Customer("Ann Lee", "555-0101", "1 High St"),
-        lines=[orders.NewLine("PH1"), orders.NewLine("LT1", "L1")])
+        lines=[orders.NewLine("PH1"), orders.NewLine("LT1", "L1")],
+    )
 
     clock.now = NOV3
     cash_view = orders.get_order(db, cash.order)
@@ -89,13 +101,20 @@ def shop(db: Database, admin: Actor, monkeypatch: pytest.MonkeyPatch) -> Shop:
     orders.park(db, admin, parked)
     voided = orders.create_order(db, admin, "S1", lines=[orders.NewLine("PH1", "B")])[0]
     orders.void(db, admin, voided.order)
-    return Shop(cash.order, cash_invoice, layby.order, layby_invoice, refund, special.order,
-                parked, special_lines)
+    return Shop(
+        cash.order,
+        cash_invoice,
+        layby.order,
+        layby_invoice,
+        refund,
+        special.order,
+        parked,
+        special_lines,
+    )
 
 
 def _lines(db: Database, f: ReportFilter) -> list[tuple[str, str, int, Decimal, str | None]]:
-    return [(r.invoice, r.sku, r.quantity, r.total, r.serial)
-            for r in sales_report(db, f).rows]
+    return [(r.invoice, r.sku, r.quantity, r.total, r.serial) for r in sales_report(db, f).rows]
 
 
 def test_sales_are_invoice_lines_with_refunds_negative(db: Database, shop: Shop) -> None:
@@ -108,8 +127,13 @@ def test_sales_are_invoice_lines_with_refunds_negative(db: Database, shop: Shop)
     ]
     assert (report.quantity, report.total, report.truncated) == (3, Decimal("119.00"), False)
     first = report.rows[0]
-    assert (first.date, first.store, first.order, first.product, first.unit_price) == \
-        (NOV1, "S1", shop.cash_sale, "Phone", Decimal("100.00"))
+    assert (first.date, first.store, first.order, first.product, first.unit_price) == (
+        NOV1,
+        "S1",
+        shop.cash_sale,
+        "Phone",
+        Decimal("100.00"),
+    )
     assert (first.sale_type, first.delivery, first.kind) == ("Sale", "Cash and Carry", "Invoice")
     layby = report.rows[2]
     assert (layby.store, layby.sale_type, layby.delivery) == ("S2", "Lay-by", "Pickup Later")
@@ -119,17 +143,19 @@ def test_sales_are_invoice_lines_with_refunds_negative(db: Database, shop: Shop)
 
 def test_sales_filters(db: Database, shop: Shop) -> None:
     by_serial = _lines(db, ReportFilter(serial=" A "))
-    assert by_serial == [(shop.cash_invoice, "PH1", 1, Decimal("100.00"), "A"),
-                         (shop.refund, "PH1", -1, Decimal("-100.00"), "A")]
+    assert by_serial == [
+        (shop.cash_invoice, "PH1", 1, Decimal("100.00"), "A"),
+        (shop.refund, "PH1", -1, Decimal("-100.00"), "A"),
+    ]
     assert _lines(db, ReportFilter(serial="B")) == []  # voided, never sold
     assert [r[1] for r in _lines(db, ReportFilter(sku="CB1"))] == ["CB1"]
     assert [r[4] for r in _lines(db, ReportFilter(store="S2"))] == ["D"]
     # Both ends inclusive, by the invoice's UTC date (NOV2 is 23:59, NOV3 00:05).
-    assert [r[0] for r in _lines(db, ReportFilter(date_from=date(2026, 11, 2),
-                                                  date_to=date(2026, 11, 2)))] == \
-        [shop.layby_invoice]
-    assert [r[0] for r in _lines(db, ReportFilter(date_from=date(2026, 11, 3)))] == \
-        [shop.refund]
+    assert [
+        r[0]
+        for r in _lines(db, ReportFilter(date_from=date(2026, 11, 2), date_to=date(2026, 11, 2)))
+    ] == [shop.layby_invoice]
+    assert [r[0] for r in _lines(db, ReportFilter(date_from=date(2026, 11, 3)))] == [shop.refund]
     assert len(_lines(db, ReportFilter(date_to=date(2026, 11, 1)))) == 2
     one_day = sales_report(db, ReportFilter(store="S1", date_to=date(2026, 11, 1)))
     assert (one_day.quantity, one_day.total) == (3, Decimal("119.00"))
@@ -149,13 +175,30 @@ def test_sales_detail_streams_the_same_rows(db: Database, shop: Shop) -> None:
     assert all(len(r) == len(SALES_DETAIL_COLUMNS) for r in rows)
     detail = dict(zip(SALES_DETAIL_COLUMNS, rows[0], strict=True))
     assert detail == {
-        "Invoice": shop.cash_invoice, "Date": NOV1, "Store": "S1", "Order": shop.cash_sale,
-        "SKU": "PH1", "Product": "Phone", "Quantity": 1, "Price": Decimal("100.00"),
-        "Total": Decimal("100.00"), "Sale Type": "Sale", "Serial Number": "A",
-        "Delivery Mode": "Cash and Carry", "Customer": None, "Kind": "Invoice"}
+        "Invoice": shop.cash_invoice,
+        "Date": NOV1,
+        "Store": "S1",
+        "Order": shop.cash_sale,
+        "SKU": "PH1",
+        "Product": "Phone",
+        "Quantity": 1,
+        "Price": Decimal("100.00"),
+        "Total": Decimal("100.00"),
+        "Sale Type": "Sale",
+        "Serial Number": "A",
+        "Delivery Mode": "Cash and Carry",
+        "Customer": None,
+        "Kind": "Invoice",
+    }
     # Issue 14 pins the columns from Total on (Delivery Mode beside Serial Number).
-    assert SALES_DETAIL_COLUMNS[SALES_DETAIL_COLUMNS.index("Total"):] == (
-        "Total", "Sale Type", "Serial Number", "Delivery Mode", "Customer", "Kind")
+    assert SALES_DETAIL_COLUMNS[SALES_DETAIL_COLUMNS.index("Total") :] == (
+        "Total",
+        "Sale Type",
+        "Serial Number",
+        "Delivery Mode",
+        "Customer",
+        "Kind",
+    )
     assert rows[2][SALES_DETAIL_COLUMNS.index("Quantity")] == -1
 
 
@@ -177,8 +220,13 @@ def test_fulfilment_lists_lines_still_to_hand_over(db: Database, shop: Shop) -> 
     ]
     first = rows[0]
     assert first.line == shop.special_lines[0]
-    assert (first.store, first.created, first.sale_type, first.delivery, first.customer) == \
-        ("S1", NOV2, "Special Order", "Delivery", "Ann Lee")
+    assert (first.store, first.created, first.sale_type, first.delivery, first.customer) == (
+        "S1",
+        NOV2,
+        "Special Order",
+        "Delivery",
+        "Ann Lee",
+    )
     assert [r.serial_mode for r in rows] == ["required", "optional", "disabled"]
     table = list(fulfilment_table_rows(rows))
     assert len(table[0]) == len(FULFILMENT_COLUMNS)
@@ -188,13 +236,15 @@ def test_fulfilment_lists_lines_still_to_hand_over(db: Database, shop: Shop) -> 
 def test_fulfilment_filters(db: Database, admin: Actor, shop: Shop) -> None:
     pending = fulfilment_rows(db, ReportFilter(pending_serial=True))
     assert [(r.order, r.sku) for r in pending] == [(shop.special, "PH1")]
-    assert [r.order for r in fulfilment_rows(db, ReportFilter(delivery="delivery"))] == \
-        [shop.special] * 2
+    assert [r.order for r in fulfilment_rows(db, ReportFilter(delivery="delivery"))] == [
+        shop.special
+    ] * 2
     assert fulfilment_rows(db, ReportFilter(delivery="pickup_later")) == []
     assert [r.sku for r in fulfilment_rows(db, ReportFilter(sku="CB1"))] == ["CB1"]
     assert [r.sku for r in fulfilment_rows(db, ReportFilter(serial="L1"))] == ["LT1"]
-    assert [r.order for r in fulfilment_rows(db, ReportFilter(date_from=date(2026, 11, 3)))] \
-        == [shop.parked]
+    assert [r.order for r in fulfilment_rows(db, ReportFilter(date_from=date(2026, 11, 3)))] == [
+        shop.parked
+    ]
     assert fulfilment_rows(db, ReportFilter(store="S2")) == []
     assert len(fulfilment_rows(db, ReportFilter(), limit=1)) == 1
 
@@ -206,15 +256,22 @@ def test_fulfilment_filters(db: Database, admin: Actor, shop: Shop) -> None:
     assert [r.serial for r in sales_report(db, ReportFilter(serial="C")).rows] == ["C"]
 
 
-@pytest.mark.parametrize(("f", "error", "message"), [
-    (ReportFilter(date_from=date(2026, 11, 5), date_to=date(2026, 11, 1)), BadRequest,
-     "the date range is the wrong way round: 2026-11-05 is after 2026-11-01"),
-    (ReportFilter(store="S9"), UnknownStore, "there is no store 'S9'"),
-    (ReportFilter(sku="NOPE"), UnknownProduct, "there is no product with SKU 'NOPE'"),
-    (ReportFilter(delivery="drone"), BadValue, "delivery mode 'drone' is not one of"),
-])
-def test_filters_that_cannot_be_meant_are_refused(db: Database, shop: Shop, f: ReportFilter,
-                                                  error: type[Exception], message: str) -> None:
+@pytest.mark.parametrize(
+    ("f", "error", "message"),
+    [
+        (
+            ReportFilter(date_from=date(2026, 11, 5), date_to=date(2026, 11, 1)),
+            BadRequest,
+            "the date range is the wrong way round: 2026-11-05 is after 2026-11-01",
+        ),
+        (ReportFilter(store="S9"), UnknownStore, "there is no store 'S9'"),
+        (ReportFilter(sku="NOPE"), UnknownProduct, "there is no product with SKU 'NOPE'"),
+        (ReportFilter(delivery="drone"), BadValue, "delivery mode 'drone' is not one of"),
+    ],
+)
+def test_filters_that_cannot_be_meant_are_refused(
+    db: Database, shop: Shop, f: ReportFilter, error: type[Exception], message: str
+) -> None:
     with pytest.raises(error, match=message):
         check_filter(db, f)
     with pytest.raises(error, match=message):
@@ -239,11 +296,20 @@ def test_report_indexes_migrate_both_ways(db: Database) -> None:
 
     def names() -> set[str]:
         inspector = inspect(db.engine)
-        return {ix["name"] for table in ("invoice", "invoice_line", "sale_order")
-                for ix in inspector.get_indexes(table) if ix["name"]}
+        return {
+            ix["name"]
+            for table in ("invoice", "invoice_line", "sale_order")
+            for ix in inspector.get_indexes(table)
+            if ix["name"]
+        }
 
-    wanted = {"ix_invoice_issued_at", "ix_invoice_store_issued_at", "ix_invoice_line_serial",
-              "ix_invoice_line_sku", "ix_sale_order_created_at"}
+    wanted = {
+        "ix_invoice_issued_at",
+        "ix_invoice_store_issued_at",
+        "ix_invoice_line_serial",
+        "ix_invoice_line_sku",
+        "ix_sale_order_created_at",
+    }
     assert wanted <= names()
     cfg = migrate._config()
     with db.engine.connect() as conn:

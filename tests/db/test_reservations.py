@@ -32,8 +32,11 @@ def shop(db: Database, admin: Actor) -> Database:
 
 def _unit(db: Database, serial: str) -> tuple[str, int | None]:
     u = repo.unit_t.c
-    row = db.read(lambda conn: conn.execute(
-        sa.select(u.state, u.reserved_line_id).where(u.serial == serial)).one())
+    row = db.read(
+        lambda conn: conn.execute(
+            sa.select(u.state, u.reserved_line_id).where(u.serial == serial)
+        ).one()
+    )
     return row[0], row[1]
 
 
@@ -41,16 +44,17 @@ def _violations(db: Database) -> list[str]:
     return [f"{f.rule}: {f.detail}" for f in check_ledger(db) if f.violation]
 
 
-def test_a_host_sell_does_not_take_a_unit_an_order_line_holds(shop: Database,
-                                                             admin: Actor) -> None:
+def test_a_host_sell_does_not_take_a_unit_an_order_line_holds(shop: Database, admin: Actor) -> None:
     a, (line_a,) = orders.create_order(shop, admin, "S1", lines=[orders.NewLine("PH", "U1")])
     assert _unit(shop, "U1") == ("reserved", line_a)
-    refused = apply_object(shop, admin, {"op": "sell", "store": "S1", "sku": "PH",
-                                         "serial": "U1"})
-    assert refused == {"ok": False, "error": "reserved",
-                       "message": f"serial U1 of PH is reserved on order {a.order} line 1: "
-                                  "fulfil or void that order, or take the unit off its line, "
-                                  "first"}
+    refused = apply_object(shop, admin, {"op": "sell", "store": "S1", "sku": "PH", "serial": "U1"})
+    assert refused == {
+        "ok": False,
+        "error": "reserved",
+        "message": f"serial U1 of PH is reserved on order {a.order} line 1: "
+        "fulfil or void that order, or take the unit off its line, "
+        "first",
+    }
     assert _unit(shop, "U1") == ("reserved", line_a)
     done = orders.fulfil(shop, admin, a.order, settle_in="cash")
     assert _unit(shop, "U1") == ("sold", None) and done.order.status.value == "fulfilled"
@@ -62,19 +66,27 @@ def _stale(db: Database, admin: Actor) -> tuple[str, int, str, int]:
     a, (line_a,) = orders.create_order(db, admin, "S1", lines=[orders.NewLine("PH", "U1")])
     b, (line_b,) = orders.create_order(db, admin, "S1", lines=[orders.NewLine("PH")])
     with db.engine.begin() as conn:
-        conn.execute(sa.update(order_repo.line_t).where(order_repo.line_t.c.id == line_b)
-                     .values(serial="U1"))
-        conn.execute(sa.update(repo.unit_t).where(repo.unit_t.c.serial == "U1")
-                     .values(reserved_line_id=line_b))
+        conn.execute(
+            sa.update(order_repo.line_t).where(order_repo.line_t.c.id == line_b).values(serial="U1")
+        )
+        conn.execute(
+            sa.update(repo.unit_t)
+            .where(repo.unit_t.c.serial == "U1")
+            .values(reserved_line_id=line_b)
+        )
     return a.order, line_a, b.order, line_b
 
 
 def test_fulfilling_a_stale_line_is_refused_and_voiding_it_leaves_the_unit(
-        shop: Database, admin: Actor) -> None:
+    shop: Database, admin: Actor
+) -> None:
     a, _line_a, b, line_b = _stale(shop, admin)
-    with pytest.raises(ReservationLost, match=f"serial U1 of PH is no longer reserved for this "
-                                              f"order line \\(it is reserved on order {b} line "
-                                              "1\\)"):
+    with pytest.raises(
+        ReservationLost,
+        match=f"serial U1 of PH is no longer reserved for this "
+        f"order line \\(it is reserved on order {b} line "
+        "1\\)",
+    ):
         orders.fulfil(shop, admin, a, settle_in="cash")
     assert _unit(shop, "U1") == ("reserved", line_b)
     assert orders.get_order(shop, a).totals.paid == 0  # the refused fulfilment took nothing
@@ -83,7 +95,10 @@ def test_fulfilling_a_stale_line_is_refused_and_voiding_it_leaves_the_unit(
     done = orders.fulfil(shop, admin, b, settle_in="cash")
     assert done.order.lines[0].serial == "U1" and _unit(shop, "U1") == ("sold", None)
     assert [e.action for e in lookup.lookup_serial(shop, "U1")[0].events] == [
-        "receive", "reserve", "sell"]
+        "receive",
+        "reserve",
+        "sell",
+    ]
     assert _violations(shop) == []
 
 
@@ -127,8 +142,9 @@ def test_migration_0011_gives_reserved_units_their_newest_open_line(db_url: str)
                 conn.execute(sa.text(statement), {"at": at})
         migrate.upgrade(db)
         u = repo.unit_t.c
-        rows = db.read(lambda conn: conn.execute(
-            sa.select(u.serial, u.reserved_line_id).order_by(u.id)).all())
+        rows = db.read(
+            lambda conn: conn.execute(sa.select(u.serial, u.reserved_line_id).order_by(u.id)).all()
+        )
         # U1: the newer of the two lines listing it; U2: no line lists it; U3 is not reserved.
         assert [tuple(r) for r in rows] == [("U1", 2), ("U2", None), ("U3", None)]
     finally:

@@ -55,8 +55,7 @@ def test_return_one_unit_of_three_and_a_damaged_one(db: Database, admin: Actor) 
     assert back.order.totals.paid == back.order.totals.total
 
     refund = invoice_document(db, back.refund_invoice)
-    assert (refund.kind, refund.refers_to, refund.total) == ("Refund", invoice,
-                                                             Decimal("599.99"))
+    assert (refund.kind, refund.refers_to, refund.total) == ("Refund", invoice, Decimal("599.99"))
     assert [ln.serials for ln in refund.lines] == [(IMEI[1],)]
 
     with pytest.raises(DomainError) as twice:
@@ -65,9 +64,15 @@ def test_return_one_unit_of_three_and_a_damaged_one(db: Database, admin: Actor) 
 
     # a damaged unit (returned at the other store) and the cable
     cable = by_serial[None]
-    broke = returns.return_units(db, admin, view.order, lines=[cable],
-                                 damaged=[by_serial[IMEI[2]]], refund_method="cash",
-                                 store="S2")
+    broke = returns.return_units(
+        db,
+        admin,
+        view.order,
+        lines=[cable],
+        damaged=[by_serial[IMEI[2]]],
+        refund_method="cash",
+        store="S2",
+    )
     assert broke.units == ((IMEI[2], "written_off"),)
     assert state_of(db, IMEI[2]) == ("written_off", "S2")
     assert broke.amount == Decimal("609.49")

@@ -41,16 +41,25 @@ def state(db: Database, serial: str) -> str:
 
 def documents(db: Database) -> list[tuple[str, str, str | None, str | None]]:
     d = stock_documents.document_t.c
-    return db.read(lambda conn: [tuple(r) for r in conn.execute(
-        sa.select(d.number, d.kind, d.vendor, d.reason).order_by(d.id))])
+    return db.read(
+        lambda conn: [
+            tuple(r)
+            for r in conn.execute(sa.select(d.number, d.kind, d.vendor, d.reason).order_by(d.id))
+        ]
+    )
 
 
-def test_units_and_a_quantity_go_back_in_one_document(shop: Database,
-                                                      outbox_folder: Path) -> None:
+def test_units_and_a_quantity_go_back_in_one_document(shop: Database, outbox_folder: Path) -> None:
     assert rtv.check_unit(shop, "S1", "D2", None).sku == "DRILL"
-    done = rtv.return_to_vendor(shop, CLERK, "S1", "Bosch", "faulty batch",
-                                [StockItem("DRILL", ("D2", "D1")), StockItem("BITS", (), 2)],
-                                outbox_folder)
+    done = rtv.return_to_vendor(
+        shop,
+        CLERK,
+        "S1",
+        "Bosch",
+        "faulty batch",
+        [StockItem("DRILL", ("D2", "D1")), StockItem("BITS", (), 2)],
+        outbox_folder,
+    )
     assert done.number == "V-S1-000001" and done.units == 4 and done.files.failed == ()
     assert state(shop, "D1") == state(shop, "D2") == "returned_to_vendor"
     assert stock.stock_levels(shop, store="S1", sku="BITS")[0].quantity == 3
@@ -59,32 +68,41 @@ def test_units_and_a_quantity_go_back_in_one_document(shop: Database,
     rows = list(csv.reader(io.StringIO(data.decode("utf-8"))))
     assert [r[:3] + r[4:] for r in rows[1:]] == [
         ["rtv", "V-S1-000001", "S1", "sam", "BITS", "2", ""],
-        ["rtv", "V-S1-000001", "S1", "sam", "DRILL", "2", "D1|D2"]]
+        ["rtv", "V-S1-000001", "S1", "sam", "DRILL", "2", "D1|D2"],
+    ]
     assert check_ledger(shop) == []
 
 
-@pytest.mark.parametrize(("serial", "error", "words"), [
-    pytest.param("D9", NotInStock, "serial D9 is in stock at S2, not at S1", id="elsewhere"),
-    pytest.param("D3", AlreadySold, "serial D3 is already sold", id="sold"),
-    pytest.param("NOPE", NotInStock, "serial NOPE is not known to the ledger",
-                 id="unknown"),
-    pytest.param("D\x1b1", BadSerial, "contains control characters", id="garbage"),
-])
+@pytest.mark.parametrize(
+    ("serial", "error", "words"),
+    [
+        pytest.param("D9", NotInStock, "serial D9 is in stock at S2, not at S1", id="elsewhere"),
+        pytest.param("D3", AlreadySold, "serial D3 is already sold", id="sold"),
+        pytest.param("NOPE", NotInStock, "serial NOPE is not known to the ledger", id="unknown"),
+        pytest.param("D\x1b1", BadSerial, "contains control characters", id="garbage"),
+    ],
+)
 def test_a_unit_not_in_stock_here_refuses_the_whole_return(
-        shop: Database, outbox_folder: Path, serial: str, error: type[Exception],
-        words: str) -> None:
+    shop: Database, outbox_folder: Path, serial: str, error: type[Exception], words: str
+) -> None:
     with pytest.raises(error, match=words):
         rtv.check_unit(shop, "S1", serial, "DRILL")
     with pytest.raises(error, match=words):
-        rtv.return_to_vendor(shop, CLERK, "S1", "Bosch", "faulty",
-                             [StockItem("DRILL", ("D1", serial))], outbox_folder)
+        rtv.return_to_vendor(
+            shop,
+            CLERK,
+            "S1",
+            "Bosch",
+            "faulty",
+            [StockItem("DRILL", ("D1", serial))],
+            outbox_folder,
+        )
     assert state(shop, "D1") == "in_stock"
     assert documents(shop) == []
     assert not (outbox_folder / "rtv-V-S1-000001.csv").exists()
 
 
-def test_vendor_reason_and_an_empty_return_are_refused(shop: Database,
-                                                       outbox_folder: Path) -> None:
+def test_vendor_reason_and_an_empty_return_are_refused(shop: Database, outbox_folder: Path) -> None:
     item = [StockItem("DRILL", ("D1",))]
     with pytest.raises(BadRequest, match="give the vendor"):
         rtv.return_to_vendor(shop, CLERK, "S1", "  ", "faulty", item, outbox_folder)
@@ -93,16 +111,19 @@ def test_vendor_reason_and_an_empty_return_are_refused(shop: Database,
     with pytest.raises(BadRequest, match="nothing scanned or counted yet"):
         rtv.return_to_vendor(shop, CLERK, "S1", "Bosch", "faulty", [], outbox_folder)
     with pytest.raises(NotInStock, match="BITS: 9 needed but only 5 on hand at S1"):
-        rtv.return_to_vendor(shop, CLERK, "S1", "Bosch", "faulty", [StockItem("BITS", (), 9)],
-                             outbox_folder)
+        rtv.return_to_vendor(
+            shop, CLERK, "S1", "Bosch", "faulty", [StockItem("BITS", (), 9)], outbox_folder
+        )
     assert documents(shop) == []
 
 
-def test_serialized_inventory_off_returns_a_quantity(shop: Database, admin: Actor,
-                                                     outbox_folder: Path) -> None:
+def test_serialized_inventory_off_returns_a_quantity(
+    shop: Database, admin: Actor, outbox_folder: Path
+) -> None:
     settings.set_setting(shop, admin, "serialized_inventory", "false", "S1")
-    done = rtv.return_to_vendor(shop, CLERK, "S1", "Bosch", "faulty",
-                                [StockItem("DRILL", (), 1)], outbox_folder)
+    done = rtv.return_to_vendor(
+        shop, CLERK, "S1", "Bosch", "faulty", [StockItem("DRILL", (), 1)], outbox_folder
+    )
     assert done.lines[0].quantity == 1 and done.lines[0].serials == ()
 
 

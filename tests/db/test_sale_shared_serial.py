@@ -22,8 +22,9 @@ IMEI = "490154203237518"
 @pytest.fixture
 def shop(db: Database, admin: Actor) -> Database:
     for sku in ("DRL", "SAW", "PH", "TAB"):
-        products.create_product(db, admin, sku=sku, name=sku.title(), serial_mode="required",
-                                price=Decimal("10"))
+        products.create_product(
+            db, admin, sku=sku, name=sku.title(), serial_mode="required", price=Decimal("10")
+        )
     users.add_user(db, admin, "mia", "manager", "4321")
     ledger.move(db, admin, Action.RECEIVE, store="S1", sku="DRL", serials=["X-1"])
     ledger.move(db, admin, Action.RECEIVE, store="S1", sku="PH", serials=[IMEI])
@@ -32,9 +33,17 @@ def shop(db: Database, admin: Actor) -> Database:
 
 def shared_by(db: Database, serial: str) -> list[tuple[str, str | None, str]]:
     u, p = repo.unit_t.c, repo.product_t.c
-    return db.read(lambda conn: [(r.sku, r.shared_by, r.state) for r in conn.execute(
-        sa.select(p.sku, u.shared_by, u.state).join(repo.product_t, p.id == u.product_id)
-        .where(u.serial == serial).order_by(p.sku))])
+    return db.read(
+        lambda conn: [
+            (r.sku, r.shared_by, r.state)
+            for r in conn.execute(
+                sa.select(p.sku, u.shared_by, u.state)
+                .join(repo.product_t, p.id == u.product_id)
+                .where(u.serial == serial)
+                .order_by(p.sku)
+            )
+        ]
+    )
 
 
 def test_a_manager_accepts_a_shared_serial_on_a_sale_line(shop: Database, admin: Actor) -> None:
@@ -45,26 +54,29 @@ def test_a_manager_accepts_a_shared_serial_on_a_sale_line(shop: Database, admin:
     assert refused.value.code == "duplicate_serial"
     assert "X-1 is already DRL Drl, in stock at S1" in refused.value.message
     with pytest.raises(DomainError) as plain:  # an override alone does not share it
-        orders.set_serial(shop, admin, order, line, "X-1", override_user="mia",
-                          override_pin="4321")
+        orders.set_serial(shop, admin, order, line, "X-1", override_user="mia", override_pin="4321")
     assert plain.value.code == "duplicate_serial"
     with pytest.raises(BadRequest, match="a manager's name and PIN are needed"):
         orders.set_serial(shop, admin, order, line, "X-1", shared=True)
     assert shared_by(shop, "X-1") == [("DRL", None, "in_stock")]
-    view = orders.set_serial(shop, admin, order, line, "X-1", override_user="mia",
-                             override_pin="4321", shared=True)
+    view = orders.set_serial(
+        shop, admin, order, line, "X-1", override_user="mia", override_pin="4321", shared=True
+    )
     assert [ln.serial for ln in view.lines] == ["X-1"]
     assert shared_by(shop, "X-1") == [("DRL", None, "in_stock"), ("SAW", "mia", "reserved")]
     card = next(c for c in lookup.lookup_serial(shop, "X-1") if c.sku == "SAW")
-    assert any((e.reason or "").startswith("shared serial accepted by mia: also DRL at S1")
-               for e in card.events), [e.reason for e in card.events]
+    assert any(
+        (e.reason or "").startswith("shared serial accepted by mia: also DRL at S1")
+        for e in card.events
+    ), [e.reason for e in card.events]
 
 
 def test_an_imei_is_never_shared_at_the_sale(shop: Database, admin: Actor) -> None:
     order = orders.open_order(shop, admin, "S1").order
     line = int(orders.add_item(shop, admin, order, sku="TAB").line)
     with pytest.raises(DomainError, match="it is an IMEI") as refused:
-        orders.set_serial(shop, admin, order, line, IMEI, override_user="mia",
-                          override_pin="4321", shared=True)
+        orders.set_serial(
+            shop, admin, order, line, IMEI, override_user="mia", override_pin="4321", shared=True
+        )
     assert refused.value.code == "duplicate_serial"
     assert shared_by(shop, IMEI) == [("PH", None, "in_stock")]

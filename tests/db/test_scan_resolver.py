@@ -27,12 +27,19 @@ NOVA = ["356938030001011", "356938030001029", "356938030001037"]  # PH-NOVA7 IME
 
 @pytest.fixture
 def shop(db: Database, admin: Actor) -> Database:
-    products.create_product(db, admin, sku="PH-AUR15", name="Aurora 15", serial_mode="required",
-                            serial_format="imei", barcodes=("4006381333931",))
-    products.create_product(db, admin, sku="PH-NOVA7", name="Nova 7", serial_mode="required",
-                            serial_format="imei")
-    products.create_product(db, admin, sku="AP-FRG300", name="Fridge 300",
-                            serial_mode="required")
+    products.create_product(
+        db,
+        admin,
+        sku="PH-AUR15",
+        name="Aurora 15",
+        serial_mode="required",
+        serial_format="imei",
+        barcodes=("4006381333931",),
+    )
+    products.create_product(
+        db, admin, sku="PH-NOVA7", name="Nova 7", serial_mode="required", serial_format="imei"
+    )
+    products.create_product(db, admin, sku="AP-FRG300", name="Fridge 300", serial_mode="required")
     products.create_product(db, admin, sku="DRL18", name="Drill 18V", serial_mode="optional")
     products.create_product(db, admin, sku="LT-ZB24", name="Zenbook 24", serial_mode="required")
     ledger.move(db, admin, Action.RECEIVE, store="S1", sku="PH-AUR15", serials=AUR)
@@ -44,9 +51,16 @@ def shop(db: Database, admin: Actor) -> Database:
 
 def units(db: Database) -> list[tuple[str, str, str, int]]:
     u, p = repo.unit_t.c, repo.product_t.c
-    return [tuple(r) for r in db.read(lambda conn: conn.execute(
-        sa.select(p.sku, u.serial, u.state, u.store_id).join(repo.product_t, p.id == u.product_id)
-        .order_by(p.sku, u.serial)).all())]
+    return [
+        tuple(r)
+        for r in db.read(
+            lambda conn: conn.execute(
+                sa.select(p.sku, u.serial, u.state, u.store_id)
+                .join(repo.product_t, p.id == u.product_id)
+                .order_by(p.sku, u.serial)
+            ).all()
+        )
+    ]
 
 
 def violations(db: Database) -> list[str]:
@@ -54,7 +68,8 @@ def violations(db: Database) -> list[str]:
 
 
 def test_blind_receipt_refuses_another_products_unit_gtins_and_merged_scans(
-        shop: Database, admin: Actor, outbox_folder: Path) -> None:
+    shop: Database, admin: Actor, outbox_folder: Path
+) -> None:
     """Defect 3: with PH-NOVA7 selected an in-stock PH-AUR15 IMEI was accepted; with
     AP-FRG300 selected a drill's serial, an unknown product barcode and two fridge serials run
     together were all accepted."""
@@ -62,8 +77,9 @@ def test_blind_receipt_refuses_another_products_unit_gtins_and_merged_scans(
     before = units(db)
     session = open_blind_receipt(db, admin, "S1", "Acme", None, outbox_folder)
     session.add_product("PH-NOVA7")
-    with pytest.raises(DuplicateSerial, match=f"serial {AUR[0]} is already PH-AUR15 Aurora 15, "
-                                              "in stock at S1"):
+    with pytest.raises(
+        DuplicateSerial, match=f"serial {AUR[0]} is already PH-AUR15 Aurora 15, in stock at S1"
+    ):
         session.scan("PH-NOVA7", AUR[0])
     session.add_product("AP-FRG300")
     with pytest.raises(DuplicateSerial, match="already DRL18 Drill 18V, in stock at S1"):
@@ -79,8 +95,9 @@ def test_blind_receipt_refuses_another_products_unit_gtins_and_merged_scans(
     assert units(db) == before
 
 
-def test_a_count_files_bare_serials_under_their_own_product(shop: Database, admin: Actor,
-                                                            outbox_folder: Path) -> None:
+def test_a_count_files_bare_serials_under_their_own_product(
+    shop: Database, admin: Actor, outbox_folder: Path
+) -> None:
     """Defect 2: after an AUR15 serial, Nova 7 IMEIs scanned without the Nova 7 barcode were
     filed as AUR15 never-seen units; approval wrote the Nova 7s off and added phantoms."""
     db = shop
@@ -97,22 +114,25 @@ def test_a_count_files_bare_serials_under_their_own_product(shop: Database, admi
     assert not result.missing and not result.never_seen
     done = counts.approve(db, admin, number, outbox_folder)
     assert (done.added, done.removed) == (0, 0)
-    assert [u[:3] for u in units(db) if u[1] in NOVA] == [
-        ("PH-NOVA7", s, "in_stock") for s in NOVA]
+    assert [u[:3] for u in units(db) if u[1] in NOVA] == [("PH-NOVA7", s, "in_stock") for s in NOVA]
     assert violations(db) == []
 
 
-def test_a_host_count_naming_the_wrong_product_is_refused(shop: Database,
-                                                          admin: Actor) -> None:
-    result = apply.apply_object(shop, admin, {
-        "op": "count", "store": "S1",
-        "batches": [{"counter": "Ann", "scans": [{"sku": "PH-AUR15", "serial": NOVA[0]}]}]})
+def test_a_host_count_naming_the_wrong_product_is_refused(shop: Database, admin: Actor) -> None:
+    result = apply.apply_object(
+        shop,
+        admin,
+        {
+            "op": "count",
+            "store": "S1",
+            "batches": [{"counter": "Ann", "scans": [{"sku": "PH-AUR15", "serial": NOVA[0]}]}],
+        },
+    )
     assert result["ok"] is False and result["error"] == "duplicate_serial"
     assert "PH-NOVA7 Nova 7, in stock at S1" in result["message"]
 
 
-def test_the_manager_override_cannot_make_a_second_live_unit(shop: Database,
-                                                             admin: Actor) -> None:
+def test_the_manager_override_cannot_make_a_second_live_unit(shop: Database, admin: Actor) -> None:
     """Defect 4: an in-stock AUR15 IMEI on a Nova 7 line was called unknown, and the override
     then made a second live unit with it."""
     db = shop
@@ -125,21 +145,29 @@ def test_the_manager_override_cannot_make_a_second_live_unit(shop: Database,
     with pytest.raises(DuplicateSerial, match="PH-AUR15 Aurora 15, in stock at S1"):
         orders.set_serial(db, cam, order, line, AUR[0])
     with pytest.raises(DuplicateSerial, match="PH-AUR15 Aurora 15, in stock at S1"):
-        orders.set_serial(db, cam, order, line, AUR[0], override_user="max",
-                          override_pin="2222")
+        orders.set_serial(db, cam, order, line, AUR[0], override_user="max", override_pin="2222")
     assert units(db) == before
     assert orders.get_order(db, order).line_by_id(line).serial is None
 
 
 def test_adjustments_and_apply_refuse_a_serial_live_under_another_product(
-        shop: Database, admin: Actor) -> None:
+    shop: Database, admin: Actor
+) -> None:
     db = shop
     before = units(db)
     with pytest.raises(DuplicateSerial, match="already PH-AUR15 Aurora 15, in stock at S1"):
-        ledger.move(db, admin, Action.ADJUST_ADD, store="S2", sku="PH-NOVA7", serials=[AUR[0]],
-                    reason="found")
-    got = apply.apply_object(db, admin, {"op": "receive", "store": "S2", "sku": "LT-ZB24",
-                                         "serials": ["DRL18-A001"]})
+        ledger.move(
+            db,
+            admin,
+            Action.ADJUST_ADD,
+            store="S2",
+            sku="PH-NOVA7",
+            serials=[AUR[0]],
+            reason="found",
+        )
+    got = apply.apply_object(
+        db, admin, {"op": "receive", "store": "S2", "sku": "LT-ZB24", "serials": ["DRL18-A001"]}
+    )
     assert got["ok"] is False and got["error"] == "duplicate_serial"
     assert "DRL18 Drill 18V, in stock at S1" in got["message"]
     # A serial of another product that is gone (sold) does not block.
@@ -148,27 +176,38 @@ def test_adjustments_and_apply_refuse_a_serial_live_under_another_product(
     assert units(db) != before and violations(db) == []
 
 
-@pytest.mark.parametrize("char", ["\u200b", "\ufeff", "\u2060", "\u202e", "\u2028", "\u00ad",
-                                  "\u00a0"])
-def test_look_alike_serials_are_refused_naming_the_character(shop: Database, admin: Actor,
-                                                             char: str) -> None:
+@pytest.mark.parametrize(
+    "char", ["\u200b", "\ufeff", "\u2060", "\u202e", "\u2028", "\u00ad", "\u00a0"]
+)
+def test_look_alike_serials_are_refused_naming_the_character(
+    shop: Database, admin: Actor, char: str
+) -> None:
     """Defect 12: LOOK1, LOOK1<U+200B> and LOOK<U+200B>1 became three units."""
     db = shop
     ledger.move(db, admin, Action.RECEIVE, store="S1", sku="AP-FRG300", serials=["LOOK1"])
     before = units(db)
     where = re.escape(f"U+{ord(char):04X} at position 5")
     with pytest.raises(BadSerial, match=where):
-        ledger.move(db, admin, Action.RECEIVE, store="S1", sku="AP-FRG300",
-                    serials=[f"LOOK{char}1"])
+        ledger.move(
+            db, admin, Action.RECEIVE, store="S1", sku="AP-FRG300", serials=[f"LOOK{char}1"]
+        )
     with pytest.raises(BadSerial, match=where):
-        ledger.move(db, admin, Action.ADJUST_ADD, store="S1", sku="AP-FRG300",
-                    serials=[f"LOOK{char}1"], reason="found")
+        ledger.move(
+            db,
+            admin,
+            Action.ADJUST_ADD,
+            store="S1",
+            sku="AP-FRG300",
+            serials=[f"LOOK{char}1"],
+            reason="found",
+        )
     assert units(db) == before
     assert [c.serial for c in lookup_serial(db, "LOOK1")] == ["LOOK1"]
 
 
 def test_resolver_names_the_units_own_product_and_finds_it_from_any_selection(
-        shop: Database) -> None:
+    shop: Database,
+) -> None:
     """Defect 13: ``serial ZB24200003 of AP-FRG300 is not on transfer`` — it is a laptop."""
     db = shop
     fridge = scan_resolver.find_product(db, "AP-FRG300")
@@ -176,32 +215,33 @@ def test_resolver_names_the_units_own_product_and_finds_it_from_any_selection(
     found = scan_resolver.resolve(db, "ZB24200003", ScanContext("S1", fridge))
     assert isinstance(found, KnownUnit)
     assert found.unit.where == "LT-ZB24 Zenbook 24, in stock at S2"
-    fixed = scan_resolver.resolve(db, "ZB24200003", ScanContext("S1", fridge,
-                                                                fixed_product=True))
+    fixed = scan_resolver.resolve(db, "ZB24200003", ScanContext("S1", fridge, fixed_product=True))
     assert isinstance(fixed, Refusal) and "LT-ZB24 Zenbook 24, in stock at S2" in fixed.message
     assert "AP-FRG300" not in fixed.message
-    new = scan_resolver.resolve(db, "FR-300-1011", ScanContext("S1", fridge,
-                                                               fixed_product=True))
+    new = scan_resolver.resolve(db, "FR-300-1011", ScanContext("S1", fridge, fixed_product=True))
     assert new == ProductSerial(fridge, "FR-300-1011")
 
 
 def test_an_adjustment_scan_and_a_transfer_receipt_name_the_units_own_product(
-        shop: Database, admin: Actor, outbox_folder: Path) -> None:
+    shop: Database, admin: Actor, outbox_folder: Path
+) -> None:
     """Defect 13 on the transfer receiving end, and an adjustment refused at the scan."""
     from serialpos.services import adjustments, transfers
 
     db = shop
     with pytest.raises(DuplicateSerial, match="already PH-AUR15 Aurora 15, in stock at S1"):
         adjustments.check_unit(db, "S2", AUR[0], "PH-NOVA7", add=True)
-    ledger.move(db, admin, Action.RECEIVE, store="S1", sku="AP-FRG300",
-                serials=["FR-300-1011"])
+    ledger.move(db, admin, Action.RECEIVE, store="S1", sku="AP-FRG300", serials=["FR-300-1011"])
     t = transfers.create_transfer(db, admin, "S1", "S2")
     transfers.add_units(db, admin, t.number, "S1", "AP-FRG300", ["FR-300-1011"])
     transfers.add_units(db, admin, t.number, "S1", "PH-AUR15", [AUR[1]])
     transfers.ship(db, admin, t.number, "S1", outbox_folder)
     receiving = transfers.TransferReceiving(db, admin, "S2", t.number, outbox_folder)
-    with pytest.raises(DomainError, match=f"serial ZB24200003 is LT-ZB24 Zenbook 24, in stock "
-                                          f"at S2: it is not on transfer {t.number}"):
+    with pytest.raises(
+        DomainError,
+        match=f"serial ZB24200003 is LT-ZB24 Zenbook 24, in stock "
+        f"at S2: it is not on transfer {t.number}",
+    ):
         receiving.scan("AP-FRG300", "ZB24200003")
     # A serial the transfer carries under another product lands on its own line.
     landed = receiving.scan("AP-FRG300", AUR[1])
@@ -210,14 +250,17 @@ def test_an_adjustment_scan_and_a_transfer_receipt_name_the_units_own_product(
 
 
 def test_a_serial_that_reads_as_a_gtin_is_still_checked_across_products(
-        shop: Database, admin: Actor) -> None:
+    shop: Database, admin: Actor
+) -> None:
     """A product whose format takes 13 digits receives such serials; one live under another
     product is refused even so."""
     db = shop
-    products.create_product(db, admin, sku="TV-1", name="TV", serial_mode="required",
-                            serial_format=r"\d{13}")
-    products.create_product(db, admin, sku="TV-2", name="TV two", serial_mode="required",
-                            serial_format=r"\d{13}")
+    products.create_product(
+        db, admin, sku="TV-1", name="TV", serial_mode="required", serial_format=r"\d{13}"
+    )
+    products.create_product(
+        db, admin, sku="TV-2", name="TV two", serial_mode="required", serial_format=r"\d{13}"
+    )
     ledger.move(db, admin, Action.RECEIVE, store="S1", sku="TV-1", serials=["5099999000018"])
     tv2 = scan_resolver.find_product(db, "TV-2")
     assert tv2 is not None
@@ -226,13 +269,15 @@ def test_a_serial_that_reads_as_a_gtin_is_still_checked_across_products(
     assert isinstance(refused, Refusal) and refused.code == "duplicate_serial"
     assert "TV-1 TV, in stock at S1" in refused.message
     assert scan_resolver.resolve(db, "5099999000025", context) == ProductSerial(
-        tv2, "5099999000025")
+        tv2, "5099999000025"
+    )
 
 
-def test_a_move_of_another_products_unit_names_that_product(shop: Database,
-                                                            admin: Actor) -> None:
-    got = apply.apply_object(shop, admin, {"op": "sell", "store": "S1", "sku": "PH-NOVA7",
-                                           "serial": AUR[0]})
+def test_a_move_of_another_products_unit_names_that_product(shop: Database, admin: Actor) -> None:
+    got = apply.apply_object(
+        shop, admin, {"op": "sell", "store": "S1", "sku": "PH-NOVA7", "serial": AUR[0]}
+    )
     assert got["ok"] is False and got["error"] == "not_in_stock"
-    assert got["message"] == (f"serial {AUR[0]} is PH-AUR15 Aurora 15, in stock at S1, not a "
-                              "PH-NOVA7")
+    assert got["message"] == (
+        f"serial {AUR[0]} is PH-AUR15 Aurora 15, in stock at S1, not a PH-NOVA7"
+    )

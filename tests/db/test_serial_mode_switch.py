@@ -36,8 +36,12 @@ def test_required_refused_while_units_lack_serials(db: Database, admin: Actor) -
 
 
 def test_tax_rates_read_back_in_plain_notation(db: Database, admin: Actor) -> None:
-    import_products_text(db, admin, "SKU,Name,Price,Serial Number Option,TaxRate\n"
-                         "A,Alpha,1.00,Disabled,20\nB,Beta,1.00,Disabled,7.5\n")
+    import_products_text(
+        db,
+        admin,
+        "SKU,Name,Price,Serial Number Option,TaxRate\n"
+        "A,Alpha,1.00,Disabled,20\nB,Beta,1.00,Disabled,7.5\n",
+    )
     assert [str(products.get_product(db, sku).tax_rate) for sku in "AB"] == ["20", "7.5"]
 
 
@@ -47,9 +51,18 @@ def _units(db: Database, sku: str) -> list[tuple[str, str]]:
     from serialpos.db import repo
 
     u, p = repo.unit_t.c, repo.product_t.c
-    return sorted(db.read(lambda conn: [tuple(r) for r in conn.execute(
-        sa.select(u.serial, u.state).join(repo.product_t, p.id == u.product_id)
-        .where(p.sku == sku))]))
+    return sorted(
+        db.read(
+            lambda conn: [
+                tuple(r)
+                for r in conn.execute(
+                    sa.select(u.serial, u.state)
+                    .join(repo.product_t, p.id == u.product_id)
+                    .where(p.sku == sku)
+                )
+            ]
+        )
+    )
 
 
 def test_disabled_refused_while_units_with_serials_are_live(db: Database, admin: Actor) -> None:
@@ -61,14 +74,15 @@ def test_disabled_refused_while_units_with_serials_are_live(db: Database, admin:
     products.create_product(db, admin, sku="CB", name="Cable", serial_mode="optional")
     ledger.move(db, admin, Action.RECEIVE, store="S1", sku="PH", serials=["P1", "P2", "P3"])
     ledger.move(db, admin, Action.RECEIVE, store="S2", sku="PH", serials=["Q1"])
-    ledger.move(db, admin, Action.TRANSFER_OUT, store="S2", sku="PH", serials=["Q1"],
-                to_store="S1")
+    ledger.move(db, admin, Action.TRANSFER_OUT, store="S2", sku="PH", serials=["Q1"], to_store="S1")
     orders.create_order(db, admin, "S1", lines=[orders.NewLine("PH", "P1")])
     before = _units(db, "PH")
-    expected = ("cannot switch serials off while units with serials are live (PH: 4 units "
-                "(2 in stock at S1, 1 in transit at S1, 1 reserved at S1)); sell, return to "
-                "vendor, write off or count them out first, or make the product optional "
-                "instead")
+    expected = (
+        "cannot switch serials off while units with serials are live (PH: 4 units "
+        "(2 in stock at S1, 1 in transit at S1, 1 reserved at S1)); sell, return to "
+        "vendor, write off or count them out first, or make the product optional "
+        "instead"
+    )
     with pytest.raises(BadValue) as refused:
         products.set_serial_mode(db, admin, ["CB", "PH"], "disabled")
     assert (refused.value.code, refused.value.message) == ("live_units", expected)
@@ -95,8 +109,11 @@ def test_switching_back_names_the_real_difference(db: Database, admin: Actor) ->
     products.create_product(db, admin, sku="PH", name="Phone", serial_mode="required")
     ledger.move(db, admin, Action.RECEIVE, store="S1", sku="PH", serials=["P1", "P2", "P3"])
     with db.engine.begin() as conn:
-        conn.execute(sa.update(repo.product_t).where(repo.product_t.c.sku == "PH")
-                     .values(serial_mode="disabled"))
+        conn.execute(
+            sa.update(repo.product_t)
+            .where(repo.product_t.c.sku == "PH")
+            .values(serial_mode="disabled")
+        )
     ledger.move(db, admin, Action.SELL, store="S1", sku="PH", quantity=1)
     with pytest.raises(BadValue) as refused:
         products.set_serial_mode(db, admin, ["PH"], "required")
@@ -104,4 +121,5 @@ def test_switching_back_names_the_real_difference(db: Database, admin: Actor) ->
     assert refused.value.message.startswith(
         "cannot make serials required while more units are in stock by serial than on hand "
         "(PH at S1: 3 units in stock by serial, 2 on hand): units were sold or moved without "
-        "their serials while serials were not tracked")
+        "their serials while serials were not tracked"
+    )

@@ -18,12 +18,14 @@ from serialpos.services import ledger, products, serial_precheck
 from serialpos.services.context import Actor
 
 
-def test_the_format_runs_while_no_write_lock_is_held(db: Database, admin: Actor,
-                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_format_runs_while_no_write_lock_is_held(
+    db: Database, admin: Actor, monkeypatch: pytest.MonkeyPatch
+) -> None:
     if db.dialect != "sqlite":
         pytest.skip("the write lock is SQLite's")
-    products.create_product(db, admin, sku="PH1", name="Phone", serial_mode="required",
-                            serial_format="^A[0-9]+$")
+    products.create_product(
+        db, admin, sku="PH1", name="Phone", serial_mode="required", serial_format="^A[0-9]+$"
+    )
     path = Path(db.engine.url.database or "")
     probes: list[str] = []
 
@@ -46,8 +48,9 @@ def test_the_format_runs_while_no_write_lock_is_held(db: Database, admin: Actor,
 
 
 def test_a_format_changed_after_the_check_is_checked_again(db: Database, admin: Actor) -> None:
-    products.create_product(db, admin, sku="PH1", name="Phone", serial_mode="required",
-                            serial_format="^A[0-9]+$")
+    products.create_product(
+        db, admin, sku="PH1", name="Phone", serial_mode="required", serial_format="^A[0-9]+$"
+    )
     ledger.move(db, admin, Action.RECEIVE, store="S1", sku="PH1", serials=["A1"])  # cached
     with db.engine.begin() as conn:  # another terminal's manager changes the format
         conn.execute(sa.update(repo.product_t).values(serial_format="^B[0-9]+$"))
@@ -58,20 +61,23 @@ def test_a_format_changed_after_the_check_is_checked_again(db: Database, admin: 
 
 
 def test_an_asn_import_matches_formats_outside_the_write_lock(
-        db: Database, admin: Actor, monkeypatch: pytest.MonkeyPatch) -> None:
+    db: Database, admin: Actor, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from serialpos.domain.asn_rows import AsnFileRefused
     from serialpos.services import asn as asn_service
     from serialpos.services import asn_formats
 
-    products.create_product(db, admin, sku="PH1", name="Phone", serial_mode="required",
-                            serial_format="^A[0-9]+$")
+    products.create_product(
+        db, admin, sku="PH1", name="Phone", serial_mode="required", serial_format="^A[0-9]+$"
+    )
     locked_out: list[bool] = []
 
     class Probe(SerialFormat):
         def problem(self, serial: str) -> str | None:
             if db.dialect == "sqlite":
-                other = sqlite3.connect(Path(db.engine.url.database or ""), timeout=0,
-                                        isolation_level=None)
+                other = sqlite3.connect(
+                    Path(db.engine.url.database or ""), timeout=0, isolation_level=None
+                )
                 try:
                     other.execute("BEGIN IMMEDIATE")
                     other.execute("ROLLBACK")
@@ -85,7 +91,8 @@ def test_an_asn_import_matches_formats_outside_the_write_lock(
     with pytest.raises(AsnFileRefused) as info:
         asn_service.import_asn_data(db, admin, "asn.csv", data, "S1")
     assert [str(p) for p in info.value.problems] == [
-        "line 2: serial 'B2' is not valid for PH1: it does not match the format ^A[0-9]+$"]
+        "line 2: serial 'B2' is not valid for PH1: it does not match the format ^A[0-9]+$"
+    ]
     if db.dialect == "sqlite":
         assert locked_out == [False, False]
     with db.engine.begin() as conn:  # the format changes: the next import checks with it

@@ -30,17 +30,25 @@ CATALOGUE = (
 @pytest.fixture
 def shop(db: Database, admin: Actor) -> Database:
     import_products_text(db, admin, CATALOGUE)
-    ledger.move(db, admin, Action.RECEIVE, store="S1", sku="PH1",
-                serials=["AB1", "AB2", "ab3", "AB%_9", "ABC-1", "AC1"])
+    ledger.move(
+        db,
+        admin,
+        Action.RECEIVE,
+        store="S1",
+        sku="PH1",
+        serials=["AB1", "AB2", "ab3", "AB%_9", "ABC-1", "AC1"],
+    )
     # Two makers' AB1, both live: only with a manager's word (issue 10's shared serial).
-    ledger.move(db, admin, Action.RECEIVE, store="S2", sku="DR1", serials=["AB1", "ZZ1"],
-                shared_by=admin)
+    ledger.move(
+        db, admin, Action.RECEIVE, store="S2", sku="DR1", serials=["AB1", "ZZ1"], shared_by=admin
+    )
     ledger.move(db, admin, Action.RECEIVE, store="S1", sku="CB1", serials=["CB-1"])
     return db
 
 
-def sell(db: Database, actor: Actor, sku: str, serial: str,
-         customer: Customer | None = None) -> tuple[str, str]:
+def sell(
+    db: Database, actor: Actor, sku: str, serial: str, customer: Customer | None = None
+) -> tuple[str, str]:
     order = orders.open_order(db, actor, "S1").order
     if customer is not None:
         orders.set_customer(db, actor, order, customer)
@@ -55,8 +63,13 @@ def serials(db: Database, prefix: str, limit: int = 50) -> list[tuple[str, str]]
 
 def test_prefix_is_case_sensitive_and_literal(shop: Database) -> None:
     # In serial order (bytewise: "%" < "1" < "C"), then the order the units were recorded.
-    assert serials(shop, "AB") == [("AB%_9", "PH1"), ("AB1", "PH1"), ("AB1", "DR1"),
-                                   ("AB2", "PH1"), ("ABC-1", "PH1")]
+    assert serials(shop, "AB") == [
+        ("AB%_9", "PH1"),
+        ("AB1", "PH1"),
+        ("AB1", "DR1"),
+        ("AB2", "PH1"),
+        ("ABC-1", "PH1"),
+    ]
     assert serials(shop, "ab") == [("ab3", "PH1")]
     assert serials(shop, "AB%") == [("AB%_9", "PH1")]  # % is a character, not a wildcard
     assert serials(shop, "A_") == []
@@ -86,16 +99,20 @@ def test_limit_and_truncation(shop: Database) -> None:
     assert not search_serials(shop, "A").truncated
 
 
-@pytest.mark.parametrize(("prefix", "limit", "words"), [
-    ("", 50, "type the start of a serial"),
-    ("   ", 50, "type the start of a serial"),
-    ("AB\x1b[2J", 50, "contains control characters"),
-    ("AB\ud800", 50, "not valid text"),
-    ("AB", 0, "limit must be between 1 and 10000, not 0"),
-    ("AB", 10_001, "limit must be between 1 and 10000, not 10001"),
-])
-def test_bad_prefix_or_limit_is_refused(shop: Database, prefix: str, limit: int,
-                                        words: str) -> None:
+@pytest.mark.parametrize(
+    ("prefix", "limit", "words"),
+    [
+        ("", 50, "type the start of a serial"),
+        ("   ", 50, "type the start of a serial"),
+        ("AB\x1b[2J", 50, "contains control characters"),
+        ("AB\ud800", 50, "not valid text"),
+        ("AB", 0, "limit must be between 1 and 10000, not 0"),
+        ("AB", 10_001, "limit must be between 1 and 10000, not 10001"),
+    ],
+)
+def test_bad_prefix_or_limit_is_refused(
+    shop: Database, prefix: str, limit: int, words: str
+) -> None:
     with pytest.raises(BadRequest, match=words.replace("[", r"\[")) as refused:
         search_serials(shop, prefix, limit)
     assert "\x1b" not in str(refused.value)
@@ -105,7 +122,12 @@ def test_who_bought_it_when_and_on_which_invoice(shop: Database, admin: Actor) -
     order, invoice = sell(shop, admin, "PH1", "AB2", Customer("Ann Buyer", "555-0101", None))
     (match,) = search_serials(shop, "AB2").matches
     assert (match.state, match.order, match.invoice, match.customer, match.line_status) == (
-        "sold", order, invoice, "Ann Buyer", "fulfilled")
+        "sold",
+        order,
+        invoice,
+        "Ann Buyer",
+        "fulfilled",
+    )
     assert match.sold_at is not None
     assert lookup.local_date(match.sold_at) == date.today()
     # An open order reserving a unit is named, with no invoice and no sale date yet.
@@ -115,7 +137,12 @@ def test_who_bought_it_when_and_on_which_invoice(shop: Database, admin: Actor) -
     orders.set_serial(shop, admin, open_order, line, "ABC-1")
     (held,) = search_serials(shop, "ABC").matches
     assert (held.state, held.order, held.invoice, held.sold_at, held.line_status) == (
-        "reserved", open_order, None, None, "open")
+        "reserved",
+        open_order,
+        None,
+        None,
+        "open",
+    )
 
 
 def test_warranty_through_a_real_sale(shop: Database, admin: Actor) -> None:
@@ -129,7 +156,8 @@ def test_warranty_through_a_real_sale(shop: Database, admin: Actor) -> None:
     assert card.warranty_months == 24
     assert card.warranty is not None
     assert card.warranty.words == (
-        f"in warranty until {ends.isoformat()} ({(ends - today).days} days left)")
+        f"in warranty until {ends.isoformat()} ({(ends - today).days} days left)"
+    )
     (later,) = lookup.lookup_serial(shop, "AB2", today=ends + timedelta(days=1))
     assert later.warranty is not None
     assert later.warranty.words == f"warranty ended {ends.isoformat()}"
@@ -154,24 +182,32 @@ def test_warranty_not_set_zero_and_returned(shop: Database, admin: Actor) -> Non
     assert back.state == "in_stock"
     assert back.warranty is not None
     assert back.warranty.words == (
-        f"not sold: returned {date.today().isoformat()} (warranty starts at the next sale)")
+        f"not sold: returned {date.today().isoformat()} (warranty starts at the next sale)"
+    )
     sell(shop, admin, "PH1", "AC1")  # sold again: a whole warranty from the new sale
     (again,) = lookup.lookup_serial(shop, "AC1")
     assert again.warranty is not None and again.warranty.kind is WarrantyKind.ACTIVE
     assert [e.what for e in again.timeline] == [
-        "received into stock at S1", "put on a customer order at S1 (reserved)", "sold at S1",
+        "received into stock at S1",
+        "put on a customer order at S1 (reserved)",
+        "sold at S1",
         "returned by the customer, back in stock at S1",
-        "put on a customer order at S1 (reserved)", "sold at S1"]
+        "put on a customer order at S1 (reserved)",
+        "sold at S1",
+    ]
     assert again.timeline[2].document == f"order {order} line 1"
     assert again.timeline[0].who == "ada"
 
 
 def test_timeline_of_a_transfer(shop: Database, admin: Actor) -> None:
-    ledger.move(shop, admin, Action.TRANSFER_OUT, store="S2", sku="DR1", serials=["ZZ1"],
-                to_store="S1")
+    ledger.move(
+        shop, admin, Action.TRANSFER_OUT, store="S2", sku="DR1", serials=["ZZ1"], to_store="S1"
+    )
     (card,) = lookup.lookup_serial(shop, "ZZ1")
-    assert [e.what for e in card.timeline][:2] == ["received into stock at S2",
-                                                   "sent out of S2 (in transit)"]
+    assert [e.what for e in card.timeline][:2] == [
+        "received into stock at S2",
+        "sent out of S2 (in transit)",
+    ]
 
 
 def test_search_uses_an_index(shop: Database) -> None:
@@ -182,17 +218,27 @@ def test_search_uses_an_index(shop: Database) -> None:
     with shop.engine.connect() as conn:
         if shop.dialect == "sqlite":
             compiled = statement.compile(shop.engine)
-            plan = " ".join(str(r[-1]) for r in conn.exec_driver_sql(
-                f"EXPLAIN QUERY PLAN {compiled}", tuple(compiled.construct_params(params)
-                                                        .values())))
-            assert "USING INDEX ix_serial_unit_serial" in plan or \
-                "USING COVERING INDEX ix_serial_unit_serial" in plan, plan
+            plan = " ".join(
+                str(r[-1])
+                for r in conn.exec_driver_sql(
+                    f"EXPLAIN QUERY PLAN {compiled}",
+                    tuple(compiled.construct_params(params).values()),
+                )
+            )
+            assert (
+                "USING INDEX ix_serial_unit_serial" in plan
+                or "USING COVERING INDEX ix_serial_unit_serial" in plan
+            ), plan
             assert "USE TEMP B-TREE" not in plan.split("hits")[0], plan
         else:
             conn.exec_driver_sql("SET enable_seqscan = off")  # a tiny table: force the choice
             compiled = statement.compile(shop.engine)
-            plan = " ".join(r[0] for r in conn.exec_driver_sql(
-                f"EXPLAIN {compiled}", compiled.construct_params(params)))
+            plan = " ".join(
+                r[0]
+                for r in conn.exec_driver_sql(
+                    f"EXPLAIN {compiled}", compiled.construct_params(params)
+                )
+            )
             assert "ix_serial_unit_serial_bytewise" in plan, plan
 
 

@@ -61,8 +61,11 @@ def test_settings_default_chain_and_store(db: Database, admin: Actor) -> None:
     assert n == 1
     # other settings untouched
     s1 = settings.get_settings(db, "S1")
-    assert (s1.serialized_inventory, s1.show_serial_on_invoice,
-            s1.aggregate_duplicate_items) == (True, True, True)
+    assert (s1.serialized_inventory, s1.show_serial_on_invoice, s1.aggregate_duplicate_items) == (
+        True,
+        True,
+        True,
+    )
 
 
 def test_settings_permissions_and_bad_input(db: Database, admin: Actor) -> None:
@@ -113,14 +116,17 @@ def test_add_user_rules(db: Database, admin: Actor) -> None:
     with pytest.raises(PermissionDenied):
         users.add_user(db, manager, "bob", "cashier", "1234")
     assert [(u.name, u.role) for u in users.list_users(db)] == [
-        ("ada", Role.ADMIN), ("meg", Role.MANAGER)]
+        ("ada", Role.ADMIN),
+        ("meg", Role.MANAGER),
+    ]
 
 
 def test_pin_is_stored_hashed(db: Database, admin: Actor) -> None:
     users.add_user(db, admin, "kim", "cashier", "80417")
     with db.engine.connect() as conn:
         stored = conn.execute(
-            sa.select(repo.user_t.c.pin_hash).where(repo.user_t.c.name == "kim")).scalar()
+            sa.select(repo.user_t.c.pin_hash).where(repo.user_t.c.name == "kim")
+        ).scalar()
     assert stored.startswith("scrypt$")
     assert "80417" not in stored
 
@@ -142,12 +148,19 @@ def test_login(db: Database, admin: Actor) -> None:
 # -- stores ---------------------------------------------------------------------------
 def test_stores(db: Database, admin: Actor) -> None:
     assert [(s.code, s.name) for s in stores.list_stores(db)] == [
-        ("S1", "Main Street"), ("S2", "Harbour Mall")]
+        ("S1", "Main Street"),
+        ("S2", "Harbour Mall"),
+    ]
     with pytest.raises(DomainError) as dup:
         stores.add_store(db, admin, "S1", "Again")
     assert dup.value.code == "duplicate_store"
-    for code, name in (("", "Blank"), ("S 3", "Space"), ("S3", ""), ("X" * 17, "Long"),
-                       ("S\x1b3", "Escape")):
+    for code, name in (
+        ("", "Blank"),
+        ("S 3", "Space"),
+        ("S3", ""),
+        ("X" * 17, "Long"),
+        ("S\x1b3", "Escape"),
+    ):
         with pytest.raises(BadValue):
             stores.add_store(db, admin, code, name)
     manager = _actor(db, admin, "meg", "manager")
@@ -161,8 +174,9 @@ def test_unknown_store_everywhere(db: Database, admin: Actor) -> None:
     products.create_product(db, admin, sku="PH1", name="Phone", serial_mode="required")
     calls = [
         lambda: ledger.move(db, admin, Action.RECEIVE, store="S9", sku="PH1", serials=["X1"]),
-        lambda: ledger.move(db, admin, Action.TRANSFER_OUT, store="S1", sku="PH1",
-                            serials=["X1"], to_store="S9"),
+        lambda: ledger.move(
+            db, admin, Action.TRANSFER_OUT, store="S1", sku="PH1", serials=["X1"], to_store="S9"
+        ),
         lambda: stock.stock_levels(db, store="S9"),
         lambda: settings.get_settings(db, "S9"),
     ]
@@ -183,11 +197,14 @@ def test_set_serial_mode_bulk_is_all_or_nothing(db: Database, admin: Actor) -> N
         products.set_serial_mode(db, admin, ["A1", "NOPE", "A2"], "required")
     assert "NOPE" in str(err.value) and "nothing was changed" in str(err.value)
     assert {p.sku: p.serial_mode for p in products.search_products(db)} == dict.fromkeys(
-        ("A1", "A2", "A3"), SerialMode.DISABLED)
+        ("A1", "A2", "A3"), SerialMode.DISABLED
+    )
 
     changed = products.set_serial_mode(db, admin, ["A1", " A2 ", "A1"], "Optional")
     assert [(p.sku, p.serial_mode) for p in changed] == [
-        ("A1", SerialMode.OPTIONAL), ("A2", SerialMode.OPTIONAL)]
+        ("A1", SerialMode.OPTIONAL),
+        ("A2", SerialMode.OPTIONAL),
+    ]
     assert products.get_product(db, "A3").serial_mode is SerialMode.DISABLED
 
     with pytest.raises(BadValue):
@@ -201,11 +218,18 @@ def test_set_serial_mode_bulk_is_all_or_nothing(db: Database, admin: Actor) -> N
 
 
 def test_search_by_name_sku_and_barcode(db: Database, admin: Actor) -> None:
-    products.create_product(db, admin, sku="PH-AUR15", name="Aurora 15 phone",
-                            serial_mode="required", serial_format="imei",
-                            barcodes=("036000291452",))  # UPC-A
-    products.create_product(db, admin, sku="AC-USBC1", name="USB-C cable 1 m",
-                            barcodes=("4006381333931",))
+    products.create_product(
+        db,
+        admin,
+        sku="PH-AUR15",
+        name="Aurora 15 phone",
+        serial_mode="required",
+        serial_format="imei",
+        barcodes=("036000291452",),
+    )  # UPC-A
+    products.create_product(
+        db, admin, sku="AC-USBC1", name="USB-C cable 1 m", barcodes=("4006381333931",)
+    )
     products.create_product(db, admin, sku="AC_100%", name="Odd SKU")
 
     def skus(text: str) -> list[str]:
@@ -234,17 +258,21 @@ def test_create_product_refusals(db: Database, admin: Actor) -> None:
     assert dup.value.code == "duplicate_sku"
     with pytest.raises(BadValue) as dup_code:
         # same barcode in another form (GTIN-14)
-        products.create_product(db, admin, sku="PH2", name="Other",
-                                barcodes=("04006381333931",))
+        products.create_product(db, admin, sku="PH2", name="Other", barcodes=("04006381333931",))
     assert dup_code.value.code == "duplicate_barcode"
-    for kwargs in ({"serial_mode": "sometimes"}, {"serial_format": "SN[0-"},
-                   {"barcodes": ("4006381333932",)}, {"name": " "}):
+    for kwargs in (
+        {"serial_mode": "sometimes"},
+        {"serial_format": "SN[0-"},
+        {"barcodes": ("4006381333932",)},
+        {"name": " "},
+    ):
         with pytest.raises(BadValue):
             products.create_product(db, admin, **{"sku": "PH3", "name": "Three", **kwargs})
     assert [p.sku for p in products.search_products(db)] == ["PH1"]
     stockroom = _actor(db, admin, "sam", "stockroom")
-    created = products.create_product(db, stockroom, sku="PH4", name="Quick",
-                                      serial_mode="optional")
+    created = products.create_product(
+        db, stockroom, sku="PH4", name="Quick", serial_mode="optional"
+    )
     assert (created.sku, created.serial_mode) == ("PH4", SerialMode.OPTIONAL)
 
 
@@ -256,8 +284,10 @@ def test_stock_levels(db: Database, admin: Actor) -> None:
     ledger.move(db, admin, Action.SELL, store="S1", sku="PH1", serials=["P2"])
     ledger.move(db, admin, Action.RECEIVE, store="S2", sku="AC1", quantity=7)
     ledger.move(db, admin, Action.SELL, store="S2", sku="AC1", quantity=9)  # below zero
-    lines = [(x.store, x.sku, x.serial_mode, x.quantity, x.units_in_stock)
-             for x in stock.stock_levels(db)]
+    lines = [
+        (x.store, x.sku, x.serial_mode, x.quantity, x.units_in_stock)
+        for x in stock.stock_levels(db)
+    ]
     assert lines == [("S1", "PH1", "required", 2, 2), ("S2", "AC1", "disabled", -2, 0)]
     assert [x.sku for x in stock.stock_levels(db, store="S2")] == ["AC1"]
     assert [x.store for x in stock.stock_levels(db, sku="PH1")] == ["S1"]
@@ -282,15 +312,16 @@ def test_check_ledger_finds_a_corrupted_quantity(db: Database, admin: Actor) -> 
     assert detail == "quantity 3 but 2 units in stock"
 
 
-def test_check_ledger_finds_a_state_changed_without_an_event(db: Database,
-                                                             admin: Actor) -> None:
+def test_check_ledger_finds_a_state_changed_without_an_event(db: Database, admin: Actor) -> None:
     products.create_product(db, admin, sku="PH1", name="Phone", serial_mode="required")
     ledger.move(db, admin, Action.RECEIVE, store="S1", sku="PH1", serials=["P1"])
     with db.engine.begin() as conn:
         conn.exec_driver_sql("UPDATE serial_unit SET state = 'sold'")
     findings = check_ledger(db)
-    assert {f.rule for f in findings if f.violation} >= {"state_matches_history",
-                                                         "quantity_matches_units"}
+    assert {f.rule for f in findings if f.violation} >= {
+        "state_matches_history",
+        "quantity_matches_units",
+    }
     history = next(f for f in findings if f.rule == "state_matches_history")
     assert "P1 is sold" in history.detail and "in_stock" in history.detail
 
@@ -302,28 +333,33 @@ def test_optional_serial_difference_is_a_note(db: Database, admin: Actor) -> Non
     ledger.move(db, admin, Action.SELL, store="S1", sku="DR1")  # sold without its serial
     findings = check_ledger(db)
     assert [(f.rule, f.store, f.sku, f.violation, f.detail) for f in findings] == [
-        ("optional_units_differ", "S1", "DR1", False, "quantity 4, 2 known units in stock")]
+        ("optional_units_differ", "S1", "DR1", False, "quantity 4, 2 known units in stock")
+    ]
     assert [(x.quantity, x.units_in_stock) for x in stock.stock_levels(db)] == [(4, 2)]
 
 
 # -- serialized inventory switched off at a store -------------------------------------
 def test_untracked_store_records_the_serial_on_the_event(db: Database, admin: Actor) -> None:
-    products.create_product(db, admin, sku="PH1", name="Phone", serial_mode="required",
-                            serial_format="digits")
+    products.create_product(
+        db, admin, sku="PH1", name="Phone", serial_mode="required", serial_format="digits"
+    )
     settings.set_setting(db, admin, "serialized_inventory", "off", "S2")
     ledger.move(db, admin, Action.RECEIVE, store="S2", sku="PH1", quantity=2)
-    result = ledger.move(db, admin, Action.SELL, store="S2", sku="PH1", serials=["777"],
-                         document=None)
+    result = ledger.move(
+        db, admin, Action.SELL, store="S2", sku="PH1", serials=["777"], document=None
+    )
     assert (result.quantity, result.units, result.serial_tracked) == (-1, (), False)
     e = repo.event_t.c
     with db.engine.connect() as conn:
         rows = conn.execute(
-            sa.select(e.action, e.serial, e.unit_id, e.quantity).order_by(e.id)).all()
+            sa.select(e.action, e.serial, e.unit_id, e.quantity).order_by(e.id)
+        ).all()
         units = conn.execute(sa.select(sa.func.count()).select_from(repo.unit_t)).scalar()
     assert [tuple(r) for r in rows] == [("receive", None, None, 2), ("sell", "777", None, -1)]
     assert units == 0
     assert [(x.store, x.quantity, x.units_in_stock) for x in stock.stock_levels(db)] == [
-        ("S2", 1, 0)]
+        ("S2", 1, 0)
+    ]
     assert check_ledger(db) == []
     # The same product at a store that tracks serials still needs them.
     with pytest.raises(SerialRequired):
@@ -344,8 +380,9 @@ def test_untracked_store_still_requires_the_serial_at_sale(db: Database, admin: 
 def test_untracked_store_still_checks_the_serial_format(db: Database, admin: Actor) -> None:
     """DESIGN.md: "An entered serial that breaks the format is refused with the reason" - the
     store setting only stops stock being checked by serial, not the serial being checked."""
-    products.create_product(db, admin, sku="PH1", name="Phone", serial_mode="required",
-                            serial_format="imei")
+    products.create_product(
+        db, admin, sku="PH1", name="Phone", serial_mode="required", serial_format="imei"
+    )
     settings.set_setting(db, admin, "serialized_inventory", "off", "S2")
     ledger.move(db, admin, Action.RECEIVE, store="S2", sku="PH1", quantity=1)
     with pytest.raises(BadSerial) as err:

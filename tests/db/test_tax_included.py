@@ -33,11 +33,15 @@ def test_off_by_default_tax_is_added(db: Database, admin: Actor, cam: Actor) -> 
     assert settings.get_chain_settings(db).prices_include_tax is False
     view = orders.add_item(db, cam, orders.open_order(db, cam, "S1").order, sku="PH9").order
     assert (view.totals.net, view.totals.tax, view.totals.total) == (
-        D("799.00"), D("159.80"), D("958.80"))
+        D("799.00"),
+        D("159.80"),
+        D("958.80"),
+    )
 
 
-def test_included_tax_is_extracted_and_invoiced(db: Database, admin: Actor, cam: Actor,
-                                                tmp_path: Path) -> None:
+def test_included_tax_is_extracted_and_invoiced(
+    db: Database, admin: Actor, cam: Actor, tmp_path: Path
+) -> None:
     settings.set_setting(db, admin, "prices_include_tax", "on")
     settings.set_setting(db, admin, "aggregate_duplicate_items", "off")
     assert settings.get_chain_settings(db).prices_include_tax is True
@@ -47,20 +51,26 @@ def test_included_tax_is_extracted_and_invoiced(db: Database, admin: Actor, cam:
         orders.add_item(db, cam, order, sku="CASE")
     view = orders.get_order(db, order)
     assert [(ln.net, ln.tax, ln.total) for ln in view.lines][:2] == [
-        (D("665.83"), D("133.17"), D("799.00")), (D("0.02"), D("0.01"), D("0.03"))]
+        (D("665.83"), D("133.17"), D("799.00")),
+        (D("0.02"), D("0.01"), D("0.03")),
+    ]
     assert (view.totals.net, view.totals.tax, view.totals.total) == (
-        D("665.89"), D("133.20"), D("799.09"))
+        D("665.89"),
+        D("133.20"),
+        D("799.09"),
+    )
     done = orders.fulfil(db, cam, order, payments=[("cash", D("800.00"))])
     assert done.change_due == D("0.91")
     doc = invoices.invoice_document(db, done.invoice)
     assert (doc.subtotal, doc.tax, doc.total) == (D("665.89"), D("133.20"), D("799.09"))
-    text = "".join(p.extract_text() for p in PdfReader(
-        invoices.write_invoice_pdf(db, done.invoice, tmp_path / "i.pdf")).pages)
+    text = "".join(
+        p.extract_text()
+        for p in PdfReader(invoices.write_invoice_pdf(db, done.invoice, tmp_path / "i.pdf")).pages
+    )
     assert "133.20" in text and "799.09" in text and "665.89" in text
 
 
-def test_the_line_keeps_the_rule_it_was_added_under(db: Database, admin: Actor,
-                                                    cam: Actor) -> None:
+def test_the_line_keeps_the_rule_it_was_added_under(db: Database, admin: Actor, cam: Actor) -> None:
     settings.set_setting(db, admin, "prices_include_tax", "yes")
     settings.set_setting(db, admin, "aggregate_duplicate_items", "off")
     order = orders.open_order(db, cam, "S1").order
@@ -71,11 +81,13 @@ def test_the_line_keeps_the_rule_it_was_added_under(db: Database, admin: Actor,
     assert orders.get_order(db, order).totals.total == D("1757.80")
 
 
-def test_a_products_own_value_wins_over_the_chain(db: Database, admin: Actor,
-                                                  cam: Actor) -> None:
+def test_a_products_own_value_wins_over_the_chain(db: Database, admin: Actor, cam: Actor) -> None:
     with db.engine.begin() as conn:
-        conn.execute(sa.update(repo.product_t).where(repo.product_t.c.sku == "PH9")
-                     .values(prices_include_tax=True))
+        conn.execute(
+            sa.update(repo.product_t)
+            .where(repo.product_t.c.sku == "PH9")
+            .values(prices_include_tax=True)
+        )
     order = orders.open_order(db, cam, "S1").order
     view = orders.add_item(db, cam, order, sku="PH9").order
     assert view.totals.total == D("799.00") and view.totals.tax == D("133.17")
@@ -89,12 +101,15 @@ def test_a_bad_value_is_refused_and_changes_nothing(db: Database, admin: Actor) 
     assert settings.get_chain_settings(db).prices_include_tax is False
 
 
-def test_the_feed_column_sets_and_clears_a_products_rule(db: Database, admin: Actor,
-                                                         cam: Actor) -> None:
+def test_the_feed_column_sets_and_clears_a_products_rule(
+    db: Database, admin: Actor, cam: Actor
+) -> None:
     from serialpos.services import product_import
 
-    feed = ("SKU,Name,Price,SerialNumberRequired,TaxRate,PricesIncludeTax\r\n"
-            "TV1,Television,799.00,false,20,true\r\nTV2,Radio,799.00,false,20,\r\n")
+    feed = (
+        "SKU,Name,Price,SerialNumberRequired,TaxRate,PricesIncludeTax\r\n"
+        "TV1,Television,799.00,false,20,true\r\nTV2,Radio,799.00,false,20,\r\n"
+    )
     report = product_import.import_products_text(db, admin, feed)
     assert (report.created, report.updated) == (2, 0)
     assert products.get_product(db, "TV1").prices_include_tax is True
@@ -113,8 +128,10 @@ def test_a_bad_feed_cell_is_named_and_nothing_changes(db: Database, admin: Actor
     from serialpos.services import product_import
     from serialpos.services.product_import import ImportRefused
 
-    feed = ("SKU,Name,Price,SerialNumberRequired,PricesIncludeTax\r\n"
-            "TV3,Television,799.00,false,maybe\r\n")
+    feed = (
+        "SKU,Name,Price,SerialNumberRequired,PricesIncludeTax\r\n"
+        "TV3,Television,799.00,false,maybe\r\n"
+    )
     with pytest.raises(ImportRefused) as refused:
         product_import.import_products_text(db, admin, feed)
     [problem] = refused.value.problems

@@ -33,8 +33,15 @@ IMEIS = ["356938035643809", "490154203237518", "352099001761481", "3539180533303
 
 @pytest.fixture
 def shop(db: Database, admin: Actor) -> Database:
-    products.create_product(db, admin, sku="PHONE", name="Phone", serial_mode="required",
-                            serial_format="imei", barcodes=("4006381333931",))
+    products.create_product(
+        db,
+        admin,
+        sku="PHONE",
+        name="Phone",
+        serial_mode="required",
+        serial_format="imei",
+        barcodes=("4006381333931",),
+    )
     products.create_product(db, admin, sku="LAPTOP", name="Laptop", serial_mode="required")
     products.create_product(db, admin, sku="CABLE", name="Cable")
     ledger.move(db, admin, Action.RECEIVE, store="S1", sku="PHONE", serials=IMEIS)
@@ -64,7 +71,8 @@ def read_file(folder: Path, name: str) -> tuple[bytes, list[list[str]]]:
 
 
 def test_pick_ship_and_receive_with_a_unit_left_in_transit(
-        shop: Database, clerk: Actor, outbox_folder: Path) -> None:
+    shop: Database, clerk: Actor, outbox_folder: Path
+) -> None:
     t = transfers.create_transfer(shop, clerk, "S1", "S2")
     assert t.number == "T-S1-000001" and t.status == "open"
     done = transfers.add_units(shop, clerk, t.number, "S1", "PHONE", IMEIS[:3])
@@ -85,12 +93,20 @@ def test_pick_ship_and_receive_with_a_unit_left_in_transit(
     assert on_hand(shop, "S1", "PHONE") == 2
     data, rows = read_file(outbox_folder, f"transfer_shipment-{t.number}.csv")
     assert not data.startswith(b"\xef\xbb\xbf")
-    assert rows[0] == ["event_type", "document_id", "store", "completed_at", "user", "sku",
-                       "quantity", "serials"]
+    assert rows[0] == [
+        "event_type",
+        "document_id",
+        "store",
+        "completed_at",
+        "user",
+        "sku",
+        "quantity",
+        "serials",
+    ]
     assert [r[:3] + r[4:] for r in rows[1:]] == [
         ["transfer_shipment", t.number, "S1", "sam", "LAPTOP", "1", "LT1"],
-        ["transfer_shipment", t.number, "S1", "sam", "PHONE", "2",
-         "|".join(sorted(IMEIS[:2]))]]
+        ["transfer_shipment", t.number, "S1", "sam", "PHONE", "2", "|".join(sorted(IMEIS[:2]))],
+    ]
     with pytest.raises(BadRequest, match="is shipped: units can no longer be added"):
         transfers.add_units(shop, clerk, t.number, "S1", "PHONE", [IMEIS[3]])
 
@@ -101,8 +117,9 @@ def test_pick_ship_and_receive_with_a_unit_left_in_transit(
     assert session.title == f"Transfer {t.number} from S1"
     assert session.scan("PHONE", IMEIS[0]).verdict is Verdict.ADDED
     assert session.scan("PHONE", IMEIS[0]).verdict is Verdict.DUPLICATE
-    with pytest.raises(NotOnDocument, match=f"serial {IMEIS[2]} of PHONE is not on "
-                                            f"transfer {t.number}"):
+    with pytest.raises(
+        NotOnDocument, match=f"serial {IMEIS[2]} of PHONE is not on transfer {t.number}"
+    ):
         session.scan("PHONE", IMEIS[2])
     with pytest.raises(NotOnDocument, match=f"CABLE is not on transfer {t.number}"):
         session.add_product("CABLE")
@@ -116,12 +133,12 @@ def test_pick_ship_and_receive_with_a_unit_left_in_transit(
     assert where(shop, IMEIS[1]) == ("in_transit", "S2")  # not received: still in transit
     view = transfers.get_transfer(shop, t.number)
     assert view.status == "received" and view.in_transit == 1
-    assert view.report()["in_transit"] == [{"sku": "PHONE", "quantity": 1,
-                                            "serials": [IMEIS[1]]}]
+    assert view.report()["in_transit"] == [{"sku": "PHONE", "quantity": 1, "serials": [IMEIS[1]]}]
     _data, rows = read_file(outbox_folder, f"transfer_receipt-{t.number}.csv")
     assert [r[:3] + r[4:] for r in rows[1:]] == [
         ["transfer_receipt", t.number, "S2", "sam", "LAPTOP", "1", "LT1"],
-        ["transfer_receipt", t.number, "S2", "sam", "PHONE", "1", IMEIS[0]]]
+        ["transfer_receipt", t.number, "S2", "sam", "PHONE", "1", IMEIS[0]],
+    ]
     # Still listed as incoming while a unit is in transit on it; it cannot be received twice.
     assert [s.in_transit for s in transfers.list_transfers(shop, "S2", incoming=True)] == [1]
     with pytest.raises(BadRequest, match="was received already; 1 units are still in transit"):
@@ -129,20 +146,36 @@ def test_pick_ship_and_receive_with_a_unit_left_in_transit(
     assert check_ledger(shop) == []
 
 
-@pytest.mark.parametrize(("sku", "serial", "error", "words"), [
-    pytest.param("PHONE", "SN\x07X", BadSerial, "contains control characters", id="garbage"),
-    pytest.param("PHONE", "4006381333931", BadSerial, "is the barcode of PHONE, not a serial",
-                 id="product_barcode"),
-    pytest.param("PHONE", "356938035643808", BadSerial, "check digit", id="format"),
-    pytest.param("LAPTOP", "LT2", NotInStock, "serial LT2 is in stock at S2, not at S1",
-                 id="at_another_store"),
-    pytest.param(None, "NOSUCH", NotInStock, "serial NOSUCH is not known to the ledger",
-                 id="unknown"),
-    pytest.param("CABLE", "C1", Exception, "CABLE has no serials: give a quantity",
-                 id="no_serials"),
-])
-def test_a_refused_scan_adds_nothing(shop: Database, clerk: Actor, sku: str | None,
-                                     serial: str, error: type[Exception], words: str) -> None:
+@pytest.mark.parametrize(
+    ("sku", "serial", "error", "words"),
+    [
+        pytest.param("PHONE", "SN\x07X", BadSerial, "contains control characters", id="garbage"),
+        pytest.param(
+            "PHONE",
+            "4006381333931",
+            BadSerial,
+            "is the barcode of PHONE, not a serial",
+            id="product_barcode",
+        ),
+        pytest.param("PHONE", "356938035643808", BadSerial, "check digit", id="format"),
+        pytest.param(
+            "LAPTOP",
+            "LT2",
+            NotInStock,
+            "serial LT2 is in stock at S2, not at S1",
+            id="at_another_store",
+        ),
+        pytest.param(
+            None, "NOSUCH", NotInStock, "serial NOSUCH is not known to the ledger", id="unknown"
+        ),
+        pytest.param(
+            "CABLE", "C1", Exception, "CABLE has no serials: give a quantity", id="no_serials"
+        ),
+    ],
+)
+def test_a_refused_scan_adds_nothing(
+    shop: Database, clerk: Actor, sku: str | None, serial: str, error: type[Exception], words: str
+) -> None:
     t = transfers.create_transfer(shop, clerk, "S1", "S2")
     with pytest.raises(error, match=words):
         good = {"PHONE": [IMEIS[0]], "LAPTOP": ["LT1"], None: [IMEIS[0]]}.get(sku, [])
@@ -151,7 +184,8 @@ def test_a_refused_scan_adds_nothing(shop: Database, clerk: Actor, sku: str | No
 
 
 def test_a_bare_serial_finds_its_own_product_a_labelled_one_is_refused(
-        shop: Database, clerk: Actor) -> None:
+    shop: Database, clerk: Actor
+) -> None:
     """Picking with LAPTOP selected, a bare phone IMEI is the phone (it was refused "is a unit
     of PHONE"); on a GS1 label naming LAPTOP the same serial is refused, naming its product."""
     t = transfers.create_transfer(shop, clerk, "S1", "S2")
@@ -163,7 +197,8 @@ def test_a_bare_serial_finds_its_own_product_a_labelled_one_is_refused(
 
 
 def test_sold_units_and_units_on_another_transfer_are_refused(
-        shop: Database, clerk: Actor, admin: Actor, outbox_folder: Path) -> None:
+    shop: Database, clerk: Actor, admin: Actor, outbox_folder: Path
+) -> None:
     ledger.move(shop, admin, Action.SELL, store="S1", sku="PHONE", serials=[IMEIS[3]])
     t1 = transfers.create_transfer(shop, clerk, "S1", "S2")
     with pytest.raises(AlreadySold, match=f"serial {IMEIS[3]} is already sold"):
@@ -189,8 +224,9 @@ def test_sold_units_and_units_on_another_transfer_are_refused(
         transfers.create_transfer(shop, Actor("cy", Role.CASHIER, "till"), "S1", "S2")
 
 
-def test_quantities_ship_and_are_counted_in(shop: Database, clerk: Actor,
-                                            outbox_folder: Path) -> None:
+def test_quantities_ship_and_are_counted_in(
+    shop: Database, clerk: Actor, outbox_folder: Path
+) -> None:
     t = transfers.create_transfer(shop, clerk, "S1", "S2")
     transfers.set_quantity(shop, clerk, t.number, "S1", "CABLE", 4)
     with pytest.raises(NotInStock, match="CABLE: 11 on the transfer but only 10 on hand at S1"):
@@ -214,8 +250,9 @@ def test_quantities_ship_and_are_counted_in(shop: Database, clerk: Actor,
     assert check_ledger(shop) == []
 
 
-def test_serialized_inventory_off_counts_quantities(shop: Database, admin: Actor,
-                                                    clerk: Actor, outbox_folder: Path) -> None:
+def test_serialized_inventory_off_counts_quantities(
+    shop: Database, admin: Actor, clerk: Actor, outbox_folder: Path
+) -> None:
     settings.set_setting(shop, admin, "serialized_inventory", "false", "S1")
     t = transfers.create_transfer(shop, clerk, "S1", "S2")
     with pytest.raises(BadRequest, match="serialized inventory is off at S1: count PHONE"):
@@ -227,7 +264,8 @@ def test_serialized_inventory_off_counts_quantities(shop: Database, admin: Actor
 
 
 def test_a_receiving_store_with_serialized_inventory_off_counts(
-        shop: Database, admin: Actor, clerk: Actor, outbox_folder: Path) -> None:
+    shop: Database, admin: Actor, clerk: Actor, outbox_folder: Path
+) -> None:
     t = transfers.create_transfer(shop, clerk, "S1", "S2")
     transfers.add_units(shop, clerk, t.number, "S1", "PHONE", IMEIS[:2])
     transfers.ship(shop, clerk, t.number, "S1", outbox_folder)
@@ -243,7 +281,8 @@ def test_a_receiving_store_with_serialized_inventory_off_counts(
 
 
 def test_an_open_transfer_can_be_cancelled_and_frees_its_units(
-        shop: Database, clerk: Actor, outbox_folder: Path) -> None:
+    shop: Database, clerk: Actor, outbox_folder: Path
+) -> None:
     t1 = transfers.create_transfer(shop, clerk, "S1", "S2")
     transfers.add_units(shop, clerk, t1.number, "S1", "PHONE", IMEIS[:2])
     transfers.set_quantity(shop, clerk, t1.number, "S1", "CABLE", 2)

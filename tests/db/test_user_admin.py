@@ -71,7 +71,11 @@ def test_changes_need_an_admin_and_are_audited(db: Database, admin: Actor) -> No
     user_admin.set_active(db, admin, "cat", False)
     detail = user_admin.show_user(db, "CAT")
     assert (detail.name, detail.role, detail.active, detail.stores) == (
-        "cat", Role.STOCKROOM, False, ("S1", "S2"))
+        "cat",
+        Role.STOCKROOM,
+        False,
+        ("S1", "S2"),
+    )
     actions = [(e.actor, e.terminal, e.action, e.detail) for e in detail.audit]
     assert actions == [
         ("ada", "test-terminal", "disabled", None),
@@ -113,7 +117,8 @@ def _fail(db: Database, name: str, at: datetime, times: int = 1) -> None:
 
 @pytest.mark.parametrize("name", ["ada", "ghost"])
 def test_five_wrong_pins_lock_a_name_whether_it_exists_or_not(
-        db: Database, admin: Actor, name: str) -> None:
+    db: Database, admin: Actor, name: str
+) -> None:
     _fail(db, name, T0, 4)
     with pytest.raises(LoginLocked) as locked:
         users.login(db, name, "0000", "t1", now=T0 + timedelta(minutes=1))
@@ -131,8 +136,7 @@ def test_wrong_pins_spread_beyond_the_window_do_not_lock(db: Database, admin: Ac
     assert users.login(db, "ada", "1234", "t1", now=T0 + timedelta(minutes=12)).user == "ada"
 
 
-def test_a_manager_unlocks_and_the_numbers_are_chain_settings(
-        db: Database, admin: Actor) -> None:
+def test_a_manager_unlocks_and_the_numbers_are_chain_settings(db: Database, admin: Actor) -> None:
     manager = _add(db, admin, "meg", "manager")
     cashier = _add(db, admin, "cat")
     settings.set_setting(db, admin, "login_attempts", "2")
@@ -159,13 +163,18 @@ def test_case_duplicates_are_renamed_and_disabled_by_the_migration(db_url: str) 
     migrate.upgrade(database, "0011")
     with database.engine.begin() as conn:
         for name in ("Ada", "ada", "ADA", "bob"):
-            conn.execute(sa.text(
-                "INSERT INTO app_user (name, role, pin_hash, active, created_at) "
-                "VALUES (:n, 'admin', 'x', :yes, :at)"), {"n": name, "yes": True, "at": T0})
+            conn.execute(
+                sa.text(
+                    "INSERT INTO app_user (name, role, pin_hash, active, created_at) "
+                    "VALUES (:n, 'admin', 'x', :yes, :at)"
+                ),
+                {"n": name, "yes": True, "at": T0},
+            )
     migrate.upgrade(database)
     found = {(u.name, u.active) for u in users.list_users(database)}
     assert found == {("Ada", True), ("ada~2", False), ("ADA~3", False), ("bob", True)}
     audit = user_admin.show_user(database, "ada~2").audit
     assert [(e.action, e.detail) for e in audit] == [
-        ("renamed", "was 'ada', which differs only by case from an older user; disabled")]
+        ("renamed", "was 'ada', which differs only by case from an older user; disabled")
+    ]
     database.dispose()

@@ -20,11 +20,17 @@ NAME = "Zoë [b]O'Brien[/b]"  # markup stays the customer's own text
 
 
 def test_the_customer_answers_who_bought_the_serial(db: Database, admin: Actor) -> None:
-    products.create_product(db, admin, sku="PH1", name="Phone", price=Decimal("100.00"),
-                            serial_mode="required")
+    products.create_product(
+        db, admin, sku="PH1", name="Phone", price=Decimal("100.00"), serial_mode="required"
+    )
     ledger.move(db, admin, Action.RECEIVE, store="S1", sku="PH1", serials=["X1", "X2", "X3"])
-    sold, _ = orders.create_order(db, admin, "S1", customer=orders.Customer(NAME, None, None),
-                                  lines=[orders.NewLine("PH1", "X1")])
+    sold, _ = orders.create_order(
+        db,
+        admin,
+        "S1",
+        customer=orders.Customer(NAME, None, None),
+        lines=[orders.NewLine("PH1", "X1")],
+    )
     invoice = orders.fulfil(db, admin, sold.order, settle_in="cash").invoice
     anonymous, _ = orders.create_order(db, admin, "S1", lines=[orders.NewLine("PH1", "X2")])
     orders.fulfil(db, admin, anonymous.order, settle_in="cash")
@@ -36,13 +42,17 @@ def test_the_customer_answers_who_bought_the_serial(db: Database, admin: Actor) 
 
     rows = sales_report(db, ReportFilter(serial="X1")).rows
     assert [(r.invoice, r.serial, r.customer) for r in rows] == [(invoice, "X1", NAME)]
-    detail = [dict(zip(SALES_DETAIL_COLUMNS, r, strict=True))
-              for r in sales_detail_rows(db, ReportFilter())]
+    detail = [
+        dict(zip(SALES_DETAIL_COLUMNS, r, strict=True))
+        for r in sales_detail_rows(db, ReportFilter())
+    ]
     assert [(d["Serial Number"], d["Customer"]) for d in detail] == [("X1", NAME), ("X2", None)]
 
     line = orders.get_order(db, sold.order).lines[0].line
     refund = returns.return_units(db, admin, sold.order, lines=[line]).refund_invoice
     after = sales_report(db, ReportFilter(serial="X1")).rows
     assert [(r.invoice, r.kind, r.customer) for r in after] == [
-        (invoice, "Invoice", NAME), (refund, "Refund", NAME)]
+        (invoice, "Invoice", NAME),
+        (refund, "Refund", NAME),
+    ]
     assert lookup.lookup_serial(db, "X1")[0].customer == NAME  # still who bought it

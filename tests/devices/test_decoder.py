@@ -379,8 +379,10 @@ def test_serial_that_looks_like_rich_markup_is_kept() -> None:
         ("SN\x1b[2J", "scan contains control characters"),
         (f"SN{GS}001", "scan contains control characters"),
         (f"]C0SN{GS}001", "scan contains control characters"),
-        ("SN\u200b001", "scan contains an invisible or non-printable character "
-                         "(U+200B at position 3)"),
+        (
+            "SN\u200b001",
+            "scan contains an invisible or non-printable character (U+200B at position 3)",
+        ),
         ("A" * 4097, "scan too long (4097 characters)"),
         (b"SN-\xff\xfe", "scan is not text (bytes are not valid UTF-8 at offset 3)"),
     ],

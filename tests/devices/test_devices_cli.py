@@ -358,8 +358,10 @@ def test_a_retired_wedge_key_warns_and_keeps_the_scanners(tmp_path: Path) -> Non
     from serialpos.devices.settings import scanner_settings
 
     cfg = tmp_path / "terminal.toml"
-    cfg.write_text('[scanner]\nmax_key_interval_ms = 50\n\n'
-                   '[[scanner.serial]]\nport = "/dev/ttyUSB0"\n', encoding="utf-8")
+    cfg.write_text(
+        '[scanner]\nmax_key_interval_ms = 50\n\n[[scanner.serial]]\nport = "/dev/ttyUSB0"\n',
+        encoding="utf-8",
+    )
     config = load_config(cfg, env={})
     assert [w for w in config.warnings if "'max_key_interval_ms' is no longer used" in w]
     assert "line 2" in config.warnings[0]

@@ -17,14 +17,22 @@ def loaded_by(module: str, libraries: tuple[str, ...]) -> list[str]:
         f"import sys, {module}; "
         f"print(','.join(sorted({{m.split('.')[0] for m in sys.modules}} & {set(libraries)!r})))"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            check=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    )
     return [name for name in result.stdout.strip().split(",") if name]
 
 
-@pytest.mark.parametrize("module", ["serialpos.cli.app", "serialpos.tui.app",
-                                    "serialpos.cli.scan", "serialpos.cli.devices",
-                                    "serialpos.devices.settings"])
+@pytest.mark.parametrize(
+    "module",
+    [
+        "serialpos.cli.app",
+        "serialpos.tui.app",
+        "serialpos.cli.scan",
+        "serialpos.cli.devices",
+        "serialpos.devices.settings",
+    ],
+)
 def test_start_up_loads_no_scanner_library(module: str) -> None:
     assert loaded_by(module, SCANNER_LIBRARIES) == []
 

@@ -127,7 +127,11 @@ def test_gs_substitute_and_gs_stay_in_the_burst_and_decode_as_separators() -> No
     assert burst is not None and burst.text == gs1
     decoded = decode(burst.text, gs_substitute="~")
     assert (decoded.kind, decoded.gtin, decoded.batch, decoded.serial) == (
-        "product_serial", "05012345000015", "LOT1", IMEI)
+        "product_serial",
+        "05012345000015",
+        "LOT1",
+        IMEI,
+    )
 
     with_gs = "]C1" + gs1.replace("~", "\x1d")
     last = type_keys(detector, with_gs, 5.0, 2)

@@ -30,13 +30,21 @@ from serialpos.db.engine import Database
 from serialpos.services import tokens, users
 
 
-def run_cli(args: list[str], env: dict[str, str], stdin: str | None = None,
-            check: bool = True) -> subprocess.CompletedProcess[str]:
-    done = subprocess.run([sys.executable, "-m", "serialpos", *args], input=stdin, env=env,
-                          capture_output=True, text=True, timeout=120)
+def run_cli(
+    args: list[str], env: dict[str, str], stdin: str | None = None, check: bool = True
+) -> subprocess.CompletedProcess[str]:
+    done = subprocess.run(
+        [sys.executable, "-m", "serialpos", *args],
+        input=stdin,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     if check and done.returncode != 0:
-        raise AssertionError(f"serialpos {' '.join(args)} exited {done.returncode}:\n"
-                             f"{done.stdout}\n{done.stderr}")
+        raise AssertionError(
+            f"serialpos {' '.join(args)} exited {done.returncode}:\n{done.stdout}\n{done.stderr}"
+        )
     return done
 
 
@@ -58,13 +66,20 @@ class Terminal:
     def db_url(self) -> str:
         return f"sqlite:///{self.folder / 'terminal.sqlite'}"
 
-    def cli(self, *args: str, stdin: str | None = None,
-            check: bool = True) -> subprocess.CompletedProcess[str]:
+    def cli(
+        self, *args: str, stdin: str | None = None, check: bool = True
+    ) -> subprocess.CompletedProcess[str]:
         return run_cli(["--config", str(self.config), *args], self.env, stdin, check)
 
     def apply(self, *lines: dict[str, Any], check: bool = True) -> list[dict[str, Any]]:
-        done = self.cli("--user", "mia", "apply", "-",
-                        stdin="".join(json.dumps(x) + "\n" for x in lines), check=check)
+        done = self.cli(
+            "--user",
+            "mia",
+            "apply",
+            "-",
+            stdin="".join(json.dumps(x) + "\n" for x in lines),
+            check=check,
+        )
         return [json.loads(x) for x in done.stdout.splitlines()]
 
     def sync(self, check: bool = True) -> dict[str, Any]:
@@ -72,15 +87,30 @@ class Terminal:
         return json.loads(done.stdout) if done.returncode == 0 else {"stderr": done.stderr}
 
     def sync_process(self) -> subprocess.Popen[bytes]:
-        return subprocess.Popen([sys.executable, "-m", "serialpos", "--config",
-                                 str(self.config), "sync"], env=self.env,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        return subprocess.Popen(
+            [sys.executable, "-m", "serialpos", "--config", str(self.config), "sync"],
+            env=self.env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
 
     def sync_process_follow(self) -> subprocess.Popen[bytes]:
-        return subprocess.Popen([sys.executable, "-m", "serialpos", "--config",
-                                 str(self.config), "sync", "--follow", "--interval", "0.2"],
-                                env=self.env, stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL)
+        return subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "serialpos",
+                "--config",
+                str(self.config),
+                "sync",
+                "--follow",
+                "--interval",
+                "0.2",
+            ],
+            env=self.env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
 
     def status(self) -> dict[str, Any]:
         return dict(json.loads(self.cli("terminal", "status").stdout))
@@ -113,16 +143,30 @@ class Chain:
         ada = users.actor_for(self.server.db, "ada", "setup")
         token_name = f"{name}-{uuid.uuid4().hex[:6]}"
         secret = tokens.create_token(self.server.db, ada, user, token_name)[0]
-        env = {k: v for k, v in self.server.env.items()
-               if k not in ("SERIALPOS_CONFIG", "SERIALPOS_USER", "SERIALPOS_DB")}
+        env = {
+            k: v
+            for k, v in self.server.env.items()
+            if k not in ("SERIALPOS_CONFIG", "SERIALPOS_USER", "SERIALPOS_DB")
+        }
         env |= {"SERIALPOS_OUTBOX": str(folder / "outbox"), "XDG_DATA_HOME": str(folder)}
         term = Terminal(name, folder, env, token_name, secret)
-        term.cli("terminal", "init", "--server", self.server.base, "--token", secret,
-                 "--store", store, "--terminal", name)
+        term.cli(
+            "terminal",
+            "init",
+            "--server",
+            self.server.base,
+            "--token",
+            secret,
+            "--store",
+            store,
+            "--terminal",
+            name,
+        )
         return term
 
-    def central(self, *args: str, user: str | None = None,
-                check: bool = True) -> subprocess.CompletedProcess[str]:
+    def central(
+        self, *args: str, user: str | None = None, check: bool = True
+    ) -> subprocess.CompletedProcess[str]:
         extra = ["--user", user] if user else []
         env = {**self.server.env}
         env.pop("SERIALPOS_CONFIG", None)

@@ -18,8 +18,9 @@ def test_sigkill_mid_sync_then_replay(chain: Chain) -> None:
     serials = [f"KL-{i:04d}" for i in range(N)]
     assert chain.post({"op": "receive", "store": "S1", "sku": "PH1", "serials": serials})[0]["ok"]
     till = chain.terminal("till-kill")
-    verdicts = till.apply(*[{"op": "sell", "store": "S1", "sku": "PH1", "serial": s}
-                            for s in serials])
+    verdicts = till.apply(
+        *[{"op": "sell", "store": "S1", "sku": "PH1", "serial": s} for s in serials]
+    )
     assert all(v["ok"] for v in verdicts) and till.status()["pending"] == N
 
     me = "till-kill"  # central records a terminal's entries under its id
@@ -43,18 +44,29 @@ def test_sigkill_mid_sync_then_replay(chain: Chain) -> None:
     assert till.status()["accepted"] == N
     # Nothing sent twice or lost: one sale per unit at central, one outcome per entry.
     assert chain.scalar(landed, t=me) == N
-    assert chain.scalar("SELECT count(*) FROM ledger_event WHERE action = 'sell' "
-                        "AND serial LIKE 'KL-%'") == N
-    assert chain.scalar("SELECT count(*) FROM serial_unit WHERE serial LIKE 'KL-%' "
-                        "AND state = 'sold'") == N
+    assert (
+        chain.scalar(
+            "SELECT count(*) FROM ledger_event WHERE action = 'sell' AND serial LIKE 'KL-%'"
+        )
+        == N
+    )
+    assert (
+        chain.scalar("SELECT count(*) FROM serial_unit WHERE serial LIKE 'KL-%' AND state = 'sold'")
+        == N
+    )
 
     # Replaying the whole journal changes nothing: every line answers as the first time.
     lines = [row[0] for row in till.query("SELECT line FROM journal_entry ORDER BY seq")]
     events_before = chain.scalar("SELECT count(*) FROM ledger_event")
     with chain.server.client(None) as client:
-        response = client.post("/v1/apply", content="\n".join(lines) + "\n",
-                               headers={"Authorization": f"Bearer {till.token}",
-                                        "Content-Type": "application/x-ndjson"})
+        response = client.post(
+            "/v1/apply",
+            content="\n".join(lines) + "\n",
+            headers={
+                "Authorization": f"Bearer {till.token}",
+                "Content-Type": "application/x-ndjson",
+            },
+        )
     replays = [json.loads(x) for x in response.text.splitlines()]
     assert len(replays) == N and all(r["ok"] and r["replayed"] for r in replays)
     assert chain.scalar("SELECT count(*) FROM ledger_event") == events_before
@@ -71,27 +83,38 @@ def test_host_ids_replayed_on_the_terminal_journal_nothing_new(chain: Chain) -> 
     assert first["ok"] and "entry" in first and second["replayed"] is True
     assert till.status()["pending"] == 1
     assert till.sync()["accepted"] == 1
-    assert chain.scalar("SELECT quantity FROM stock_level s JOIN product p ON "
-                        "p.id = s.product_id JOIN store t ON t.id = s.store_id "
-                        "WHERE p.sku = 'CAB' AND t.code = 'S1'") >= 4
+    assert (
+        chain.scalar(
+            "SELECT quantity FROM stock_level s JOIN product p ON "
+            "p.id = s.product_id JOIN store t ON t.id = s.store_id "
+            "WHERE p.sku = 'CAB' AND t.code = 'S1'"
+        )
+        >= 4
+    )
     till.check_clean()
 
 
 def test_order_comes_from_the_journal_not_the_clock(chain: Chain) -> None:
     till = chain.terminal("till-clock")
-    assert all(v["ok"] for v in till.apply(
-        {"op": "receive", "store": "S1", "sku": "PH1", "serial": "CLK-1"},
-        {"op": "sell", "store": "S1", "sku": "PH1", "serial": "CLK-1"}))
+    assert all(
+        v["ok"]
+        for v in till.apply(
+            {"op": "receive", "store": "S1", "sku": "PH1", "serial": "CLK-1"},
+            {"op": "sell", "store": "S1", "sku": "PH1", "serial": "CLK-1"},
+        )
+    )
     # The terminal's clock was hours off, and jumped back between the two.
     till.query("SELECT 1")  # the file exists
     import sqlalchemy as sa
 
     engine = sa.create_engine(till.db_url)
     with engine.begin() as conn:
-        conn.execute(sa.text("UPDATE journal_entry SET made_at = '2031-01-01 09:00:00' "
-                             "WHERE seq = 1"))
-        conn.execute(sa.text("UPDATE journal_entry SET made_at = '2019-01-01 09:00:00' "
-                             "WHERE seq = 2"))
+        conn.execute(
+            sa.text("UPDATE journal_entry SET made_at = '2031-01-01 09:00:00' WHERE seq = 1")
+        )
+        conn.execute(
+            sa.text("UPDATE journal_entry SET made_at = '2019-01-01 09:00:00' WHERE seq = 2")
+        )
     engine.dispose()
     report = till.sync()
     assert (report["accepted"], report["conflicts"], report["refused"]) == (2, 0, 0)
@@ -127,16 +150,29 @@ def test_terminal_of_another_store_is_refused(chain: Chain) -> None:
 def test_one_token_one_terminal(chain: Chain) -> None:
     till = chain.terminal("till-own")
     other = till.folder.parent / "till-thief.toml"
-    done = till.cli("--config", str(other), "terminal", "init", "--server", chain.server.base,
-                    "--token", till.token, "--store", "S1", "--terminal", "till-thief",
-                    check=False)
+    done = till.cli(
+        "--config",
+        str(other),
+        "terminal",
+        "init",
+        "--server",
+        chain.server.base,
+        "--token",
+        till.token,
+        "--store",
+        "S1",
+        "--terminal",
+        "till-thief",
+        check=False,
+    )
     assert done.returncode == 1 and "already belongs to terminal till-own" in done.stderr
     assert not other.exists()
 
 
 def test_tampered_entry_is_refused_and_changes_nothing(chain: Chain) -> None:
-    assert chain.post({"op": "receive", "store": "S1", "sku": "PH1",
-                       "serials": ["TM-1", "TM-2"]})[0]["ok"]
+    assert chain.post({"op": "receive", "store": "S1", "sku": "PH1", "serials": ["TM-1", "TM-2"]})[
+        0
+    ]["ok"]
     till = chain.terminal("till-tamper")
     assert till.apply({"op": "sell", "store": "S1", "sku": "PH1", "serial": "TM-1"})[0]["ok"]
     assert till.sync()["accepted"] == 1
@@ -145,8 +181,11 @@ def test_tampered_entry_is_refused_and_changes_nothing(chain: Chain) -> None:
 
     engine = sa.create_engine(till.db_url)
     with engine.begin() as conn:
-        conn.execute(sa.text("UPDATE journal_entry SET state = 'pending', "
-                             "line = replace(line, 'TM-1', 'TM-2')"))
+        conn.execute(
+            sa.text(
+                "UPDATE journal_entry SET state = 'pending', line = replace(line, 'TM-1', 'TM-2')"
+            )
+        )
     engine.dispose()
     report = till.sync()
     assert (report["accepted"], report["refused"], report["pending"]) == (0, 1, 0)
@@ -157,8 +196,9 @@ def test_tampered_entry_is_refused_and_changes_nothing(chain: Chain) -> None:
 
 def test_a_cashiers_token_cannot_carry_a_managers_entry(chain: Chain) -> None:
     till = chain.terminal("till-carl", user="carl")
-    [made] = till.apply({"op": "adjust", "store": "S1", "sku": "CAB", "quantity": 3,
-                         "reason": "found in the back"})  # mia, a manager, at the till
+    [made] = till.apply(
+        {"op": "adjust", "store": "S1", "sku": "CAB", "quantity": 3, "reason": "found in the back"}
+    )  # mia, a manager, at the till
     assert made["ok"]
     report = till.sync()
     assert (report["accepted"], report["refused"]) == (0, 1)
@@ -169,8 +209,9 @@ def test_a_cashiers_token_cannot_carry_a_managers_entry(chain: Chain) -> None:
 def test_link_down_then_back_and_follow(chain: Chain) -> None:
     from api_serving import free_port
 
-    assert chain.post({"op": "receive", "store": "S1", "sku": "PH1",
-                       "serials": ["LD-1", "LD-2"]})[0]["ok"]
+    assert chain.post({"op": "receive", "store": "S1", "sku": "PH1", "serials": ["LD-1", "LD-2"]})[
+        0
+    ]["ok"]
     till = chain.terminal("till-link")
     real = till.config.read_text()
     till.config.write_text(real.replace(chain.server.base, f"http://127.0.0.1:{free_port()}"))
@@ -191,8 +232,10 @@ def test_link_down_then_back_and_follow(chain: Chain) -> None:
         process.send_signal(signal.SIGKILL)
         process.wait()
     assert till.status()["pending"] == 0 and till.status()["accepted"] == 2
-    assert chain.scalar("SELECT count(*) FROM serial_unit WHERE serial LIKE 'LD-%' "
-                        "AND state = 'sold'") == 2
+    assert (
+        chain.scalar("SELECT count(*) FROM serial_unit WHERE serial LIKE 'LD-%' AND state = 'sold'")
+        == 2
+    )
 
 
 def test_central_behind_the_terminal_is_said(chain: Chain) -> None:
@@ -201,11 +244,11 @@ def test_central_behind_the_terminal_is_said(chain: Chain) -> None:
 
     engine = sa.create_engine(till.db_url)  # as if central lost its newest events
     with engine.begin() as conn:
-        conn.execute(sa.text("UPDATE sync_state SET value = '99999999' "
-                             "WHERE key = 'feed_after'"))
+        conn.execute(sa.text("UPDATE sync_state SET value = '99999999' WHERE key = 'feed_after'"))
     engine.dispose()
-    [made] = till.apply({"op": "adjust", "store": "S1", "sku": "CAB", "quantity": 1,
-                         "reason": "found"})
+    [made] = till.apply(
+        {"op": "adjust", "store": "S1", "sku": "CAB", "quantity": 1, "reason": "found"}
+    )
     done = till.cli("sync", check=False)
     assert done.returncode == 1 and "older backup" in done.stderr
     status = till.status()
@@ -221,8 +264,10 @@ def test_snapshot_bad_requests_bind_nothing(chain: Chain) -> None:
     assert (unknown.status_code, unknown.json()["code"]) == (404, "unknown_store")
     assert (missing.status_code, missing.json()["code"]) == (400, "bad_request")
     assert control.status_code == 400
-    assert chain.scalar("SELECT count(*) FROM terminal_link WHERE api_terminal = "
-                        "'api:carl-token'") == 0
+    assert (
+        chain.scalar("SELECT count(*) FROM terminal_link WHERE api_terminal = 'api:carl-token'")
+        == 0
+    )
 
 
 def test_a_product_made_at_central_later_comes_with_its_events(chain: Chain) -> None:
@@ -230,15 +275,18 @@ def test_a_product_made_at_central_later_comes_with_its_events(chain: Chain) -> 
 
     till = chain.terminal("till-catalogue")
     ada = users.actor_for(chain.server.db, "ada", "setup")
-    products.create_product(chain.server.db, ada, sku="NEWPH", name="New phone",
-                            serial_mode="required")
-    assert chain.post({"op": "receive", "store": "S1", "sku": "NEWPH",
-                       "serials": ["NP-1", "NP-2"]})[0]["ok"]
+    products.create_product(
+        chain.server.db, ada, sku="NEWPH", name="New phone", serial_mode="required"
+    )
+    assert chain.post(
+        {"op": "receive", "store": "S1", "sku": "NEWPH", "serials": ["NP-1", "NP-2"]}
+    )[0]["ok"]
     report = till.sync()
     assert report["mirror"]["unknown_product"] == 0 and report["mirror"]["applied"] >= 2
     assert till.unit_state("NP-1") == till.unit_state("NP-2") == "in_stock"
     assert till.query("SELECT name, serial_mode FROM product WHERE sku = 'NEWPH'") == [
-        ("New phone", "required")]
+        ("New phone", "required")
+    ]
     till.check_clean()
 
 
@@ -263,20 +311,27 @@ def test_full_disk_refuses_the_sale_and_keeps_nothing_of_it(chain: Chain) -> Non
     sa.event.listen(db.engine, "connect", full)
     try:
         actor = users.actor_for(db, "mia", "till-full")
-        lines = "".join(json.dumps({"op": "receive", "store": "S1", "sku": "PH1",
-                                    "serial": f"FD-{n:04d}-" + "x" * 40}) + "\n"
-                        for n in range(400))
-        verdicts = list(journaled.apply_stream(db, actor, io.BytesIO(lines.encode()), None,
-                                               "till-full"))
+        lines = "".join(
+            json.dumps(
+                {"op": "receive", "store": "S1", "sku": "PH1", "serial": f"FD-{n:04d}-" + "x" * 40}
+            )
+            + "\n"
+            for n in range(400)
+        )
+        verdicts = list(
+            journaled.apply_stream(db, actor, io.BytesIO(lines.encode()), None, "till-full")
+        )
     finally:
         db.dispose()
     made = [v for v in verdicts if v["ok"]]
     assert made, "the disk filled before the first receipt"
     refused = [v for v in verdicts if not v["ok"]]
-    assert refused and all(v["error"] == "database_error" and "full" in v["message"]
-                           for v in refused), refused[:2]
+    assert refused and all(
+        v["error"] == "database_error" and "full" in v["message"] for v in refused
+    ), refused[:2]
     # Each receipt is kept with its entry, or neither is: nothing half-kept.
     assert till.query("SELECT count(*) FROM journal_entry")[0][0] == len(made)
-    assert till.query("SELECT count(*) FROM serial_unit WHERE serial LIKE 'FD-%'")[0][0] == \
-        len(made)
+    assert till.query("SELECT count(*) FROM serial_unit WHERE serial LIKE 'FD-%'")[0][0] == len(
+        made
+    )
     till.check_clean()

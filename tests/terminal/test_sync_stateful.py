@@ -38,8 +38,14 @@ class _Till:
     def __init__(self, chain: Chain, folder: Path, name: str) -> None:
         ada = users.actor_for(chain.server.db, "ada", "setup")
         self.token = tokens.create_token(chain.server.db, ada, "mia", name)[0]
-        bootstrap.init(server=chain.server.base, token=self.token, store="S1", terminal=name,
-                       config_path=folder / f"{name}.toml", db_path=folder / f"{name}.sqlite")
+        bootstrap.init(
+            server=chain.server.base,
+            token=self.token,
+            store="S1",
+            terminal=name,
+            config_path=folder / f"{name}.toml",
+            db_path=folder / f"{name}.sqlite",
+        )
         self.db = Database(f"sqlite:///{folder / f'{name}.sqlite'}")
         self.actor: Actor = users.actor_for(self.db, "mia", name)
         self.name = name
@@ -58,8 +64,12 @@ class _Till:
 
     def journal(self) -> list[tuple[str, str, str]]:
         with self.db.engine.connect() as conn:
-            return [tuple(r) for r in conn.execute(sa.text(
-                "SELECT id, state, line FROM journal_entry ORDER BY seq"))]  # type: ignore[misc]
+            return [
+                tuple(r)
+                for r in conn.execute(
+                    sa.text("SELECT id, state, line FROM journal_entry ORDER BY seq")
+                )
+            ]  # type: ignore[misc]
 
     def close(self) -> None:
         self.online.close()
@@ -76,8 +86,9 @@ class SyncMachine(RuleBasedStateMachine):
         self.prefix = f"H{uuid.uuid4().hex[:6]}-"
         self.serials = [f"{self.prefix}{i}" for i in range(UNITS)]
         self.new = [f"{self.prefix}N{i}" for i in range(2)]
-        assert self.chain.post({"op": "receive", "store": "S1", "sku": "PH1",
-                                "serials": self.serials})[0]["ok"]
+        assert self.chain.post(
+            {"op": "receive", "store": "S1", "sku": "PH1", "serials": self.serials}
+        )[0]["ok"]
         folder = self.folder / self.prefix
         folder.mkdir()
         self.tills = [_Till(self.chain, folder, f"{self.prefix}t{n}") for n in range(2)]
@@ -85,8 +96,11 @@ class SyncMachine(RuleBasedStateMachine):
     def _line(self, op: str, serial: str) -> dict[str, Any]:
         return {"op": op, "store": "S1", "sku": "PH1", "serial": serial}
 
-    @rule(till=st.integers(0, 1), unit=st.integers(0, UNITS - 1),
-          op=st.sampled_from(["sell", "return"]))
+    @rule(
+        till=st.integers(0, 1),
+        unit=st.integers(0, UNITS - 1),
+        op=st.sampled_from(["sell", "return"]),
+    )
     def at_till(self, till: int, unit: int, op: str) -> None:
         self.tills[till].apply(self._line(op, self.serials[unit]))
 
@@ -131,20 +145,36 @@ class SyncMachine(RuleBasedStateMachine):
                 assert state in ("accepted", "conflict"), (entry_id, state)
                 ids.append(entry_id)
                 conflicts = self.chain.scalar(
-                    "SELECT count(*) FROM sync_conflict WHERE entry_id = :e", e=entry_id)
+                    "SELECT count(*) FROM sync_conflict WHERE entry_id = :e", e=entry_id
+                )
                 assert conflicts == (1 if state == "conflict" else 0)
         if ids:  # every entry reached central exactly once
             with self.chain.server.db.engine.connect() as conn:
-                found = conn.execute(sa.text("SELECT id FROM apply_outcome WHERE id IN "
-                                             "(SELECT unnest(CAST(:ids AS text[])))"),
-                                     {"ids": ids}).scalars().all()
+                found = (
+                    conn.execute(
+                        sa.text(
+                            "SELECT id FROM apply_outcome WHERE id IN "
+                            "(SELECT unnest(CAST(:ids AS text[])))"
+                        ),
+                        {"ids": ids},
+                    )
+                    .scalars()
+                    .all()
+                )
             assert sorted(found) == sorted(ids)
         assert [f for f in check_ledger(self.chain.server.db) if f.violation] == []
         every = self.serials + self.new
         with self.chain.server.db.engine.connect() as conn:
-            central = {s: state for s, state in conn.execute(sa.text(
-                "SELECT u.serial, u.state FROM serial_unit u JOIN store t ON t.id = u.store_id "
-                "WHERE t.code = 'S1' AND u.serial LIKE :p"), {"p": self.prefix + "%"})}
+            central = {
+                s: state
+                for s, state in conn.execute(
+                    sa.text(
+                        "SELECT u.serial, u.state FROM serial_unit u "
+                        "JOIN store t ON t.id = u.store_id WHERE t.code = 'S1' AND u.serial LIKE :p"
+                    ),
+                    {"p": self.prefix + "%"},
+                )
+            }
         for t in self.tills:
             assert [f for f in check_ledger(t.db) if f.violation] == []
             assert t.units(every) == central, (t.name, t.units(every), central)
@@ -161,6 +191,12 @@ class SyncMachine(RuleBasedStateMachine):
 def test_terminals_converge(chain: Chain, tmp_path: Path) -> None:
     SyncMachine.chain = chain
     SyncMachine.folder = tmp_path
-    run_state_machine_as_test(SyncMachine, settings=settings(
-        max_examples=8, stateful_step_count=14, deadline=None,
-        suppress_health_check=list(HealthCheck)))
+    run_state_machine_as_test(
+        SyncMachine,
+        settings=settings(
+            max_examples=8,
+            stateful_step_count=14,
+            deadline=None,
+            suppress_health_check=list(HealthCheck),
+        ),
+    )

@@ -11,8 +11,9 @@ from terminal_chain import Chain
 
 
 def test_two_tills_sell_one_unit(chain: Chain) -> None:
-    assert chain.post({"op": "receive", "store": "S1", "sku": "PH1",
-                       "serials": ["TT-1", "TT-2"]})[0]["ok"]
+    assert chain.post({"op": "receive", "store": "S1", "sku": "PH1", "serials": ["TT-1", "TT-2"]})[
+        0
+    ]["ok"]
     till1, till2 = chain.terminal("till-a"), chain.terminal("till-b")
     assert till1.config.stat().st_mode & 0o777 == 0o600  # it holds the token
     assert till1.unit_state("TT-1") == till2.unit_state("TT-1") == "in_stock"
@@ -28,8 +29,9 @@ def test_two_tills_sell_one_unit(chain: Chain) -> None:
     assert (second["accepted"], second["conflicts"], second["pending"]) == (0, 1, 0)
 
     # Central: one sale stands, made by till 1; till 2's entry is a conflict, both kept.
-    sells = chain.scalar("SELECT count(*) FROM ledger_event WHERE serial = 'TT-1' "
-                         "AND action = 'sell'")
+    sells = chain.scalar(
+        "SELECT count(*) FROM ledger_event WHERE serial = 'TT-1' AND action = 'sell'"
+    )
     assert sells == 1
     assert chain.scalar("SELECT state FROM serial_unit WHERE serial = 'TT-1'") == "sold"
     listed = json.loads(chain.central("conflicts", "list", "--json").stdout)
@@ -57,20 +59,31 @@ def test_two_tills_sell_one_unit(chain: Chain) -> None:
     # Resending the conflicting entry is answered the same, and records nothing new.
     [line] = till2.query("SELECT line FROM journal_entry")
     with chain.server.client("mia") as client:
-        resent = client.post("/v1/apply", content=line[0] + "\n",
-                             headers={"Content-Type": "application/x-ndjson"})
+        resent = client.post(
+            "/v1/apply", content=line[0] + "\n", headers={"Content-Type": "application/x-ndjson"}
+        )
     # Resent with another token: refused as not this token's terminal, nothing recorded.
     assert json.loads(resent.text)["error"] in ("terminal_not_linked", "wrong_store")
     assert chain.scalar("SELECT count(*) FROM sync_conflict WHERE serial = 'TT-1'") == 1
 
     # A manager resolves it by a new event: the standing sale is voided, the unit returns.
-    resolved = json.loads(chain.central("conflicts", "resolve", str(conflict["id"]), "--by",
-                                        "return", "--note", "sold twice offline",
-                                        user="mia").stdout)
+    resolved = json.loads(
+        chain.central(
+            "conflicts",
+            "resolve",
+            str(conflict["id"]),
+            "--by",
+            "return",
+            "--note",
+            "sold twice offline",
+            user="mia",
+        ).stdout
+    )
     assert resolved["status"] == "resolved" and resolved["resolution"]["by"] == "mia"
     assert chain.scalar("SELECT state FROM serial_unit WHERE serial = 'TT-1'") == "in_stock"
-    again = chain.central("conflicts", "resolve", str(conflict["id"]), "--by", "accept",
-                          user="mia", check=False)
+    again = chain.central(
+        "conflicts", "resolve", str(conflict["id"]), "--by", "accept", user="mia", check=False
+    )
     assert again.returncode == 1 and "already resolved" in again.stderr
 
     # Both tills take central's state; every database is consistent.
@@ -84,8 +97,9 @@ def test_two_tills_sell_one_unit(chain: Chain) -> None:
 
 def test_unjournaled_commands_are_refused_on_a_terminal(chain: Chain) -> None:
     till = chain.terminal("till-guard")
-    done = till.cli("--user", "mia", "products", "set", "PH1", "--serial-mode", "optional",
-                    check=False)
+    done = till.cli(
+        "--user", "mia", "products", "set", "PH1", "--serial-mode", "optional", check=False
+    )
     assert done.returncode == 2 and "does not go through the terminal's journal" in done.stderr
     assert till.cli("stock").returncode == 0  # a lookup is fine
     [refused] = till.apply({"op": "order_void", "order": "S1-000001"}, check=False)
@@ -95,13 +109,23 @@ def test_unjournaled_commands_are_refused_on_a_terminal(chain: Chain) -> None:
 def test_online_sale_is_pushed_at_once(chain: Chain) -> None:
     from api_serving import free_port
 
-    assert chain.post({"op": "receive", "store": "S1", "sku": "PH1",
-                       "serials": ["ON-1", "ON-2", "ON-3"]})[0]["ok"]
+    assert chain.post(
+        {"op": "receive", "store": "S1", "sku": "PH1", "serials": ["ON-1", "ON-2", "ON-3"]}
+    )[0]["ok"]
     till, other = chain.terminal("till-on"), chain.terminal("till-on2")
     assert chain.post({"op": "sell", "store": "S1", "sku": "PH1", "serial": "ON-3"})[0]["ok"]
-    done = till.cli("--user", "mia", "apply", "--push", "-", stdin="".join(
-        json.dumps({"op": "sell", "store": "S1", "sku": "PH1", "serial": s}) + "\n"
-        for s in ("ON-1", "ON-3")), check=False)
+    done = till.cli(
+        "--user",
+        "mia",
+        "apply",
+        "--push",
+        "-",
+        stdin="".join(
+            json.dumps({"op": "sell", "store": "S1", "sku": "PH1", "serial": s}) + "\n"
+            for s in ("ON-1", "ON-3")
+        ),
+        check=False,
+    )
     first, second = (json.loads(x) for x in done.stdout.splitlines())
     assert first["central"] == "accepted"
     assert second["central"] == "conflict" and second["central_answer"]["serial"] == "ON-3"
@@ -109,10 +133,20 @@ def test_online_sale_is_pushed_at_once(chain: Chain) -> None:
     # The link down: the sale is kept, the entry pending, nothing waits long.
     real = other.config.read_text()
     other.config.write_text(real.replace(chain.server.base, f"http://127.0.0.1:{free_port()}"))
-    [kept] = (json.loads(x) for x in other.cli(
-        "--user", "mia", "apply", "--push", "-",
-        stdin=json.dumps({"op": "sell", "store": "S1", "sku": "PH1", "serial": "ON-2"}) + "\n"
-    ).stdout.splitlines())
-    assert kept["ok"] and kept["central"] == "pending" and "cannot be reached" in \
-        kept["central_message"]
+    [kept] = (
+        json.loads(x)
+        for x in other.cli(
+            "--user",
+            "mia",
+            "apply",
+            "--push",
+            "-",
+            stdin=json.dumps({"op": "sell", "store": "S1", "sku": "PH1", "serial": "ON-2"}) + "\n",
+        ).stdout.splitlines()
+    )
+    assert (
+        kept["ok"]
+        and kept["central"] == "pending"
+        and "cannot be reached" in kept["central_message"]
+    )
     assert other.status()["pending"] == 1

@@ -59,15 +59,21 @@ def make_app(demo_url: str, no_config: None) -> Iterator[MakeApp]:
     """``make_app(**kwargs)`` -> a console on the demo database."""
     made: list[SerialposApp] = []
 
-    def make(url: str | None = None, config_path: str | None = None,
-             demo_users: tuple[tuple[str, str], ...] = (),
-             key_clock: KeyClock | None = None,
-             key_hold: float | None = HOLD) -> SerialposApp:
+    def make(
+        url: str | None = None,
+        config_path: str | None = None,
+        demo_users: tuple[tuple[str, str], ...] = (),
+        key_clock: KeyClock | None = None,
+        key_hold: float | None = HOLD,
+    ) -> SerialposApp:
         # Keys are a person typing unless the test says otherwise (see KeyClock), and keys the
         # wedge holds back go on at once: Pilot presses keys ~40 ms apart already.
-        app = SerialposApp(CliState(db_url=url or demo_url, config_path=config_path),
-                           demo_users=demo_users, key_clock=key_clock or KeyClock(PERSON),
-                           key_hold=key_hold)
+        app = SerialposApp(
+            CliState(db_url=url or demo_url, config_path=config_path),
+            demo_users=demo_users,
+            key_clock=key_clock or KeyClock(PERSON),
+            key_hold=key_hold,
+        )
         made.append(app)
         return app
 

@@ -9,11 +9,14 @@ from serialpos.tui.screens.reports import ReportScreen
 from serialpos.tui.screens.scan_out import CheckedScanOutScreen, ScanOutScreen
 
 
-@pytest.mark.parametrize(("base", "hooks"), [
-    (ReportScreen, {"set_columns", "fetch", "cells", "show_result", "export_source"}),
-    (ScanOutScreen, {"store_units", "finish_job"}),
-    (CheckedScanOutScreen, {"check", "finish_job"}),
-])
+@pytest.mark.parametrize(
+    ("base", "hooks"),
+    [
+        (ReportScreen, {"set_columns", "fetch", "cells", "show_result", "export_source"}),
+        (ScanOutScreen, {"store_units", "finish_job"}),
+        (CheckedScanOutScreen, {"check", "finish_job"}),
+    ],
+)
 def test_a_screen_missing_a_hook_cannot_be_made(base: type, hooks: set[str]) -> None:
     assert set(base.__abstractmethods__) == hooks
     incomplete = type("Incomplete", (base,), {})

@@ -60,9 +60,9 @@ async def test_a_stockroom_user_is_refused(make_app: MakeApp, size: tuple[int, i
 
 @pytest.mark.parametrize("size", SIZES)
 @async_test
-async def test_a_manager_removes_and_adds_units(make_app: MakeApp, demo_db: Database,
-                                               size: tuple[int, int],
-                                               outbox_folder: Path) -> None:
+async def test_a_manager_removes_and_adds_units(
+    make_app: MakeApp, demo_db: Database, size: tuple[int, int], outbox_folder: Path
+) -> None:
     app = make_app()
     async with app.run_test(size=size) as pilot:
         await log_in(pilot, "manager")
@@ -82,13 +82,16 @@ async def test_a_manager_removes_and_adds_units(make_app: MakeApp, demo_db: Data
         await type_in(pilot, AT_S02)
         assert said(pilot) == f"✗ serial {AT_S02} is in stock at S02, not at S01"
         await paste(pilot, f"{PHONES[1]}\n{AT_S02}\n")  # a pasted list, refused whole
-        assert said(pilot).startswith(f"✗ the list was refused whole at serial {AT_S02} "
-                                      "(number 2 of 2)")
+        assert said(pilot).startswith(
+            f"✗ the list was refused whole at serial {AT_S02} (number 2 of 2)"
+        )
         assert len(screen.entries) == 1
         await pilot.press("ctrl+g")  # now adding
         await type_in(pilot, "NEW-1")
-        assert said(pilot) == "✗ serial NEW-1 needs its product: scan the product first, " \
-                              "then the units to add"
+        assert (
+            said(pilot) == "✗ serial NEW-1 needs its product: scan the product first, "
+            "then the units to add"
+        )
         await type_in(pilot, "TL-DRL18")
         await type_in(pilot, "DRL18-A001")
         assert said(pilot) == "✗ serial DRL18-A001 is already recorded (in stock at S01)"
@@ -99,13 +102,17 @@ async def test_a_manager_removes_and_adds_units(make_app: MakeApp, demo_db: Data
         assert said(pilot) == "✓ AC-CASE15: 3 counted · 5 units in all"
         await pilot.press("ctrl+f")
         await settle(pilot)
-        assert said(pilot).startswith("✓ posted A-S01-000001: 5 units (+3 on hand), "
-                                      "other: shelf 4 recount"), said(pilot)
+        assert said(pilot).startswith(
+            "✓ posted A-S01-000001: 5 units (+3 on hand), other: shelf 4 recount"
+        ), said(pilot)
     assert where(demo_db, PHONES[0]) == ("written_off", "S01")
     assert where(demo_db, "DRL18-A009") == ("in_stock", "S01")
     data = (outbox_folder / "adjustment-A-S01-000001.csv").read_text("utf-8")
     assert data.splitlines()[1:] == [
-        line.replace("{at}", data.splitlines()[1].split(",")[3]) for line in (
+        line.replace("{at}", data.splitlines()[1].split(",")[3])
+        for line in (
             "adjustment,A-S01-000001,S01,{at},manager,AC-CASE15,3,",
             f"adjustment,A-S01-000001,S01,{{at}},manager,PH-AUR15,-1,{PHONES[0]}",
-            "adjustment,A-S01-000001,S01,{at},manager,TL-DRL18,1,DRL18-A009")]
+            "adjustment,A-S01-000001,S01,{at},manager,TL-DRL18,1,DRL18-A009",
+        )
+    ]

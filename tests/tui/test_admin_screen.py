@@ -38,8 +38,9 @@ async def fill(pilot: object, *values: str) -> None:
 
 @pytest.mark.parametrize("size", SIZES)
 @async_test
-async def test_admin_manages_a_user(make_app: MakeApp, demo_db: Database,
-                                    size: tuple[int, int]) -> None:
+async def test_admin_manages_a_user(
+    make_app: MakeApp, demo_db: Database, size: tuple[int, int]
+) -> None:
     app = make_app()
     async with app.run_test(size=size) as pilot:
         await log_in(pilot, "admin")
@@ -47,7 +48,10 @@ async def test_admin_manages_a_user(make_app: MakeApp, demo_db: Database,
         await settle(pilot)
         assert isinstance(app.screen, AdminScreen)
         assert [o.id for o in app.screen.query_one(OptionList)._options] == [
-            "users", "settings", "stores"]
+            "users",
+            "settings",
+            "stores",
+        ]
         await pilot.press("u")
         await settle(pilot)
         assert isinstance(app.screen, UsersScreen)
@@ -94,8 +98,13 @@ async def test_admin_manages_a_user(make_app: MakeApp, demo_db: Database,
         detail = user_admin.show_user(demo_db, "dora")
         assert (detail.role, detail.active, detail.stores) == (Role.MANAGER, True, ("S02",))
         assert [(e.actor, e.action) for e in detail.audit][:6] == [
-            ("admin", "stores_set"), ("admin", "role_set"), ("Dora", "logged_in"),
-            ("admin", "pin_set"), ("admin", "enabled"), ("admin", "disabled")]
+            ("admin", "stores_set"),
+            ("admin", "role_set"),
+            ("Dora", "logged_in"),
+            ("admin", "pin_set"),
+            ("admin", "enabled"),
+            ("admin", "disabled"),
+        ]
         await pilot.press("escape", "escape")
         await settle(pilot)
         assert isinstance(app.screen, HomeScreen)
@@ -103,8 +112,9 @@ async def test_admin_manages_a_user(make_app: MakeApp, demo_db: Database,
 
 @pytest.mark.parametrize("size", SIZES)
 @async_test
-async def test_manager_changes_the_store_settings(make_app: MakeApp, demo_db: Database,
-                                                  size: tuple[int, int]) -> None:
+async def test_manager_changes_the_store_settings(
+    make_app: MakeApp, demo_db: Database, size: tuple[int, int]
+) -> None:
     app = make_app()
     async with app.run_test(size=size) as pilot:
         await log_in(pilot, "manager")
@@ -132,13 +142,16 @@ async def test_manager_changes_the_store_settings(make_app: MakeApp, demo_db: Da
         assert said(app) == "✓ auto_prompt_serial at S01 follows the chain again: off"
         sources = {s.key: s for s in settings.setting_sources(demo_db, "S01")}
         assert (sources["auto_prompt_serial"].store, sources["auto_prompt_serial"].chain) == (
-            None, False)
+            None,
+            False,
+        )
         assert "S01: chain" in screen_text(app)
 
 
 @async_test
 async def test_admin_adds_a_store_and_a_cashier_may_not_administer(
-        make_app: MakeApp, demo_db: Database) -> None:
+    make_app: MakeApp, demo_db: Database
+) -> None:
     app = make_app()
     async with app.run_test(size=(40, 16)) as pilot:
         await log_in(pilot, "admin")

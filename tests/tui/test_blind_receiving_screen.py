@@ -47,8 +47,9 @@ def message(app: SerialposApp) -> str:
     return app.screen.query_one(MessageLine).text
 
 
-async def open_blind(pilot: Pilot[object], vendor: str, reference: str,
-                     user: str = "stockroom") -> ChecklistScreen:
+async def open_blind(
+    pilot: Pilot[object], vendor: str, reference: str, user: str = "stockroom"
+) -> ChecklistScreen:
     await log_in(pilot, user)
     await pilot.press("5")
     await settle(pilot)
@@ -88,15 +89,21 @@ async def paste(pilot: Pilot[object], screen: ChecklistScreen, text: str) -> Non
 def read_event_file(path: Path) -> dict[str, tuple[int, list[str]]]:
     with path.open(encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle))
-    return {row["sku"]: (int(row["quantity"]), row["serials"].split("|") if row["serials"]
-                         else []) for row in rows}
+    return {
+        row["sku"]: (int(row["quantity"]), row["serials"].split("|") if row["serials"] else [])
+        for row in rows
+    }
 
 
 @pytest.mark.parametrize("size", SIZES)
 @async_test
 async def test_a_blind_receipt_from_first_scan_to_event_file(
-        make_app: MakeApp, demo_db: Database, outbox_folder: Path, size: tuple[int, int],
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    make_app: MakeApp,
+    demo_db: Database,
+    outbox_folder: Path,
+    size: tuple[int, int],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     app = make_app()
     async with app.run_test(size=size) as pilot:
         rung = bells(app, monkeypatch)
@@ -117,8 +124,9 @@ async def test_a_blind_receipt_from_first_scan_to_event_file(
         # A unit already in stock (the demo has ZB24000101 at S01), a serial breaking the
         # product's format and a product barcode scanned as a serial: each refused, named.
         await enter(pilot, screen, "ZB24000101")
-        assert message(app) == ("✗ serial ZB24000101 of LT-ZEN14 is already recorded "
-                                "(in stock at S01)")
+        assert message(app) == (
+            "✗ serial ZB24000101 of LT-ZEN14 is already recorded (in stock at S01)"
+        )
         await enter(pilot, screen, "ZB1")
         assert message(app).startswith("✗ serial 'ZB1' is not valid for LT-ZEN14")
         await scan(pilot, "]E0ABC")  # garbage from the scanner
@@ -133,12 +141,14 @@ async def test_a_blind_receipt_from_first_scan_to_event_file(
         assert message(app) == "✓ 5 serials of LT-ZEN14 added from the list: 7"
         # A pasted list with one bad entry is refused whole, naming it; nothing lands.
         await paste(pilot, screen, "ZB24009920\nZB24009921\nZB2400992X\nZB24009923\n")
-        assert message(app).startswith("✗ the list was refused whole at serial ZB2400992X "
-                                       "(number 3 of 4)")
+        assert message(app).startswith(
+            "✗ the list was refused whole at serial ZB2400992X (number 3 of 4)"
+        )
         assert "Nothing from it was added" in message(app)
         await paste(pilot, screen, "ZB24009920, ZB24009901")  # a repeat inside: counted once
-        assert message(app) == ("✗ 1 serial of LT-ZEN14 added from the list: 8; 1 already "
-                                "scanned (counted once)")
+        assert message(app) == (
+            "✗ 1 serial of LT-ZEN14 added from the list: 8; 1 already scanned (counted once)"
+        )
         scanned = list(screen.receiving.checklist.lines["LT-ZEN14"].scanned)
         assert len(scanned) == 8
 
@@ -160,8 +170,9 @@ async def test_a_blind_receipt_from_first_scan_to_event_file(
         await pilot.press("y")
         await settle(pilot)
         assert app.screen is screen
-        assert message(app) == ("✓ received 13 units: R-S01-000001; event file written "
-                                "(blind_receipt-R-S01-000001.csv)")
+        assert message(app) == (
+            "✓ received 13 units: R-S01-000001; event file written (blind_receipt-R-S01-000001.csv)"
+        )
         assert "completed: R-S01-000001" in screen_text(app)
         await enter(pilot, screen, "ZB24009960")  # nothing more lands on a completed receipt
         assert "this receipt is complete (R-S01-000001)" in message(app)
@@ -176,7 +187,8 @@ async def test_a_blind_receipt_from_first_scan_to_event_file(
 @pytest.mark.parametrize("size", SIZES)
 @async_test
 async def test_a_missing_product_is_quick_created_with_its_serial_mode(
-        make_app: MakeApp, outbox_folder: Path, size: tuple[int, int]) -> None:
+    make_app: MakeApp, outbox_folder: Path, size: tuple[int, int]
+) -> None:
     app = make_app()
     async with app.run_test(size=size) as pilot:
         screen = await open_blind(pilot, "Acme", "")
@@ -187,8 +199,9 @@ async def test_a_missing_product_is_quick_created_with_its_serial_mode(
         await pilot.press("enter")
         await settle(pilot)
         assert app.screen is screen
-        assert message(app).startswith("✓ DR-NEW1 created (required serials). DR-NEW1 New "
-                                       "drill: scan its serials")
+        assert message(app).startswith(
+            "✓ DR-NEW1 created (required serials). DR-NEW1 New drill: scan its serials"
+        )
         await enter(pilot, screen, "DN-0001")
         assert message(app) == "✓ DR-NEW1 DN-0001: 1"
         await pilot.press("ctrl+f")
@@ -197,14 +210,19 @@ async def test_a_missing_product_is_quick_created_with_its_serial_mode(
         await settle(pilot)
         assert message(app).startswith("✓ received 1 unit: R-S01-000001")
     assert read_event_file(outbox_folder / "blind_receipt-R-S01-000001.csv") == {
-        "DR-NEW1": (1, ["DN-0001"])}
+        "DR-NEW1": (1, ["DN-0001"])
+    }
 
 
 @pytest.mark.parametrize("size", SIZES)
 @async_test
 async def test_rescan_a_huge_paste_and_leaving_ask_first(
-        make_app: MakeApp, outbox_folder: Path, data_home: Path, size: tuple[int, int],
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    make_app: MakeApp,
+    outbox_folder: Path,
+    data_home: Path,
+    size: tuple[int, int],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     app = make_app()
     async with app.run_test(size=size) as pilot:
         rung = bells(app, monkeypatch)
@@ -214,8 +232,9 @@ async def test_rescan_a_huge_paste_and_leaving_ask_first(
         assert message(app) == "✓ 3 serials of LT-ZEN14 added from the list: 3"
 
         await paste(pilot, screen, "ZB24009904\n" * 1_000_000)  # an 11 MB clipboard
-        assert message(app).startswith("✗ the paste is 11,000,000 characters, too big to be "
-                                       "a list of serials")
+        assert message(app).startswith(
+            "✗ the paste is 11,000,000 characters, too big to be a list of serials"
+        )
         assert len(rung) == 1
         assert screen.query_one(SerialField).value == ""
 
@@ -239,8 +258,10 @@ async def test_rescan_a_huge_paste_and_leaving_ask_first(
         await settle(pilot)
         leave = app.screen
         assert isinstance(leave, Confirm)  # one unit would be lost
-        assert leave.question == ("Leave Blind receipt R1 from Acme without completing it? "
-                                  "The 1 unit scanned here would not be received.")
+        assert leave.question == (
+            "Leave Blind receipt R1 from Acme without completing it? "
+            "The 1 unit scanned here would not be received."
+        )
         await pilot.press("n")
         await settle(pilot)
         assert app.screen is screen
@@ -255,20 +276,21 @@ async def test_rescan_a_huge_paste_and_leaving_ask_first(
 
 @async_test
 async def test_a_store_without_serialized_inventory_receives_quantities_only(
-        make_app: MakeApp, demo_db: Database, outbox_folder: Path) -> None:
+    make_app: MakeApp, demo_db: Database, outbox_folder: Path
+) -> None:
     from serialpos.domain.users import Role
     from serialpos.services.context import Actor
     from serialpos.services.settings import set_setting
 
-    set_setting(demo_db, Actor("admin", Role.ADMIN, "T1"), "serialized_inventory", "false",
-                "S01")
+    set_setting(demo_db, Actor("admin", Role.ADMIN, "T1"), "serialized_inventory", "false", "S01")
     app = make_app()
     async with app.run_test(size=(40, 16)) as pilot:
         screen = await open_blind(pilot, "Acme", "Q-1")
         await scan(pilot, ZEN_BARCODE)  # a serialized product, counted here: one unit
         assert message(app) == "✓ LT-ZEN14: one more, 1"
-        assert screen.query_one(SerialField).placeholder == "type how many LT-ZEN14, or scan " \
-                                                            "a product"
+        assert (
+            screen.query_one(SerialField).placeholder == "type how many LT-ZEN14, or scan a product"
+        )
         await enter(pilot, screen, "2")
         assert message(app) == "✓ LT-ZEN14: 3"
         await enter(pilot, screen, "ZB24009901")  # no serials asked, none taken
@@ -279,13 +301,14 @@ async def test_a_store_without_serialized_inventory_receives_quantities_only(
         await settle(pilot)
         assert message(app).startswith("✓ received 3 units: R-S01-000001")
     assert read_event_file(outbox_folder / "blind_receipt-R-S01-000001.csv") == {
-        "LT-ZEN14": (3, [])}
+        "LT-ZEN14": (3, [])
+    }
 
 
 @async_test
 async def test_an_event_file_that_cannot_be_written_is_said_and_stays_owed(
-        make_app: MakeApp, demo_db: Database, tmp_path: Path,
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    make_app: MakeApp, demo_db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from serialpos.services.event_files import owed_count
 
     blocker = tmp_path / "not-a-folder"
@@ -301,8 +324,10 @@ async def test_an_event_file_that_cannot_be_written_is_said_and_stays_owed(
         await pilot.press("y")
         await settle(pilot)
         said = message(app)
-        assert said.startswith("✗ received 1 unit: R-S01-000001; event file not written yet "
-                               "(it stays owed and is written at the next start")
+        assert said.startswith(
+            "✗ received 1 unit: R-S01-000001; event file not written yet "
+            "(it stays owed and is written at the next start"
+        )
         assert str(blocker / "outbox") in said
         assert "completed: R-S01-000001" in screen_text(app)
     assert owed_count(demo_db) == 1
@@ -311,7 +336,8 @@ async def test_an_event_file_that_cannot_be_written_is_said_and_stays_owed(
 @pytest.mark.parametrize("size", SIZES)
 @async_test
 async def test_an_unfinished_blind_receipt_is_resumed_from_its_draft(
-        make_app: MakeApp, outbox_folder: Path, data_home: Path, size: tuple[int, int]) -> None:
+    make_app: MakeApp, outbox_folder: Path, data_home: Path, size: tuple[int, int]
+) -> None:
     first = make_app()
     async with first.run_test(size=size) as pilot:
         screen = await open_blind(pilot, "Acme", "R9")
@@ -329,14 +355,14 @@ async def test_an_unfinished_blind_receipt_is_resumed_from_its_draft(
         assert [(d.title, d.units) for d in menu.drafts] == [("Blind receipt R9 from Acme", 2)]
         shown = "↺ Resume Blind receipt R9 from Acme" if size[0] >= 60 else "↺ R9 Acme"
         assert shown in screen_text(again)
-        assert message(again) == ("› no open ASN at S01: b for a blind receipt; 1 unfinished "
-                                  "blind receipt to resume")
+        assert message(again) == (
+            "› no open ASN at S01: b for a blind receipt; 1 unfinished blind receipt to resume"
+        )
         await pilot.press("down", "enter")
         await settle(pilot)
         resumed = again.screen
         assert isinstance(resumed, ChecklistScreen)
-        assert resumed.receiving.checklist.lines["LT-ZEN14"].scanned == ["ZB24009901",
-                                                                          "ZB24009902"]
+        assert resumed.receiving.checklist.lines["LT-ZEN14"].scanned == ["ZB24009901", "ZB24009902"]
         assert "ZB24009902" in screen_text(again)
         await enter(pilot, resumed, "ZB24009903")
         await pilot.press("ctrl+f")
@@ -345,5 +371,6 @@ async def test_an_unfinished_blind_receipt_is_resumed_from_its_draft(
         await settle(pilot)
         assert message(again).startswith("✓ received 3 units: R-S01-000001")
     assert read_event_file(outbox_folder / "blind_receipt-R-S01-000001.csv") == {
-        "LT-ZEN14": (3, ["ZB24009901", "ZB24009902", "ZB24009903"])}
+        "LT-ZEN14": (3, ["ZB24009901", "ZB24009902", "ZB24009903"])
+    }
     assert list((data_home / "serialpos" / "blind-drafts").iterdir()) == []

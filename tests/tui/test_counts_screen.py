@@ -27,8 +27,13 @@ AT_S02 = "356938030000062"  # a PH-AUR15 unit in stock at S02
 
 
 def unit_state(db: Database, serial: str) -> str:
-    return str(db.read(lambda conn: conn.execute(sa.text(
-        "SELECT state FROM serial_unit WHERE serial = :s"), {"s": serial}).scalar_one()))
+    return str(
+        db.read(
+            lambda conn: conn.execute(
+                sa.text("SELECT state FROM serial_unit WHERE serial = :s"), {"s": serial}
+            ).scalar_one()
+        )
+    )
 
 
 async def open_counts(pilot: Pilot[object], user: str) -> CountsScreen:
@@ -54,8 +59,8 @@ def message(screen: CountsScreen) -> str:
 @pytest.mark.parametrize("size", SIZES)
 @async_test
 async def test_batches_alert_on_a_repeat_and_flag_a_serial_of_two_batches(
-        make_app: MakeApp, demo_db: Database, size: tuple[int, int],
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    make_app: MakeApp, demo_db: Database, size: tuple[int, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
     app = make_app()
     async with app.run_test(size=size) as pilot:
         rung: list[int] = []
@@ -73,8 +78,9 @@ async def test_batches_alert_on_a_repeat_and_flag_a_serial_of_two_batches(
         assert f"PH-AUR15 {IN_STOCK}" in screen.listing.visible_text()
         assert not rung
         await enter(pilot, screen, IN_STOCK)  # the same unit again: an alert, counted once
-        assert message(screen) == (f"› ⚠ serial {IN_STOCK} of PH-AUR15 was already scanned "
-                                   "in batch 1: counted once")
+        assert message(screen) == (
+            f"› ⚠ serial {IN_STOCK} of PH-AUR15 was already scanned in batch 1: counted once"
+        )
         assert rung == [1]
         await enter(pilot, screen, "NOT-AN-IMEI")  # a refusal: said, the bell, nothing kept
         assert message(screen).startswith("✗ serial 'NOT-AN-IMEI' is not valid for PH-AUR15")
@@ -86,8 +92,9 @@ async def test_batches_alert_on_a_repeat_and_flag_a_serial_of_two_batches(
         await settle(pilot)
         await enter(pilot, screen, "Bob")
         await enter(pilot, screen, IN_STOCK)  # a serial alone: resolved by the ledger
-        assert message(screen) == (f"› ⚠ serial {IN_STOCK} of PH-AUR15 was also counted in "
-                                   "batch 1: flagged, counted once")
+        assert message(screen) == (
+            f"› ⚠ serial {IN_STOCK} of PH-AUR15 was also counted in batch 1: flagged, counted once"
+        )
         assert len(rung) == 3
         assert f"{IN_STOCK} ⚑" in screen.listing.visible_text()
         assert "batch 1" in screen.listing.visible_text()
@@ -104,19 +111,22 @@ async def test_batches_alert_on_a_repeat_and_flag_a_serial_of_two_batches(
         assert AT_S02 in screen.listing.visible_text()
         await pilot.press("ctrl+y")  # a stockroom user may count, not approve
         await settle(pilot)
-        assert message(screen) == ("✗ you cannot approve a count (stockroom): a manager or "
-                                   "admin approves it")
+        assert message(screen) == (
+            "✗ you cannot approve a count (stockroom): a manager or admin approves it"
+        )
     assert unit_state(demo_db, AT_S02) == "in_stock"
     assert counts.get_count(demo_db, "C-S01-000001").status == "open"
-    assert [(b.counter, b.status) for b in counts.get_count(demo_db, "C-S01-000001").batches] \
-        == [("Ann", "closed"), ("Bob", "open")]
+    assert [(b.counter, b.status) for b in counts.get_count(demo_db, "C-S01-000001").batches] == [
+        ("Ann", "closed"),
+        ("Bob", "open"),
+    ]
 
 
 @pytest.mark.parametrize("size", SIZES)
 @async_test
 async def test_a_manager_resumes_reviews_and_approves(
-        make_app: MakeApp, demo_db: Database, size: tuple[int, int],
-        outbox_folder: Path) -> None:
+    make_app: MakeApp, demo_db: Database, size: tuple[int, int], outbox_folder: Path
+) -> None:
     who = Actor("stockroom", Role.STOCKROOM, "T1")
     number = counts.open_count(demo_db, who, "S01", products=["PH-AUR15"]).number
     counts.start_batch(demo_db, who, number, "Ann")
@@ -137,8 +147,7 @@ async def test_a_manager_resumes_reviews_and_approves(
         assert "F9/^Y again to post" in message(screen)
         await pilot.press("ctrl+y")
         await settle(pilot)
-        assert message(screen) == (f"✓ {number} approved: 4 written off, 0 added, "
-                                   "on hand -4")
+        assert message(screen) == (f"✓ {number} approved: 4 written off, 0 added, on hand -4")
         assert f"{number} approved" in screen_text(app)
     assert unit_state(demo_db, "356938030000021") == "written_off"
     assert unit_state(demo_db, IN_STOCK) == "in_stock"
@@ -167,8 +176,7 @@ class _Watched(Sequence[str]):
 
 
 @async_test
-async def test_a_list_of_a_million_units_renders_only_the_rows_on_screen(
-        make_app: MakeApp) -> None:
+async def test_a_list_of_a_million_units_renders_only_the_rows_on_screen(make_app: MakeApp) -> None:
     app = make_app()
     async with app.run_test(size=(40, 16)) as pilot:
         screen = await open_counts(pilot, "manager")
@@ -187,7 +195,8 @@ async def test_a_list_of_a_million_units_renders_only_the_rows_on_screen(
 
 @async_test
 async def test_a_burst_of_scanner_reads_lands_whole_and_in_order(
-        make_app: MakeApp, demo_db: Database) -> None:
+    make_app: MakeApp, demo_db: Database
+) -> None:
     from serialpos.devices.decoder import decode
     from serialpos.tui.messages import ScanRead
 

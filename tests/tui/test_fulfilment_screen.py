@@ -35,10 +35,10 @@ NOVA = _imei(101)  # a PH-NOVA7 in stock at S01
 def waiting_orders(db: Database) -> tuple[str, str]:
     """A special order for delivery (a phone with its serial, a phone without, a case) and a
     lay-by for pickup (a drill, serial optional; a fridge without its required serial)."""
-    first = orders.open_order(db, MANAGER, "S01", type="special_order",
-                              delivery="delivery").order
-    orders.set_customer(db, MANAGER, first,
-                        orders.Customer("Ada Lovelace", "0123", "1 Analytical St"))
+    first = orders.open_order(db, MANAGER, "S01", type="special_order", delivery="delivery").order
+    orders.set_customer(
+        db, MANAGER, first, orders.Customer("Ada Lovelace", "0123", "1 Analytical St")
+    )
     orders.add_item(db, MANAGER, first, sku="PH-AUR15", serial=_imei(1))
     orders.add_item(db, MANAGER, first, sku="PH-NOVA7")
     orders.add_item(db, MANAGER, first, sku="AC-CASE15")
@@ -86,7 +86,8 @@ async def scan(pilot: Pilot[object], raw: str) -> None:
 @pytest.mark.parametrize("size", SIZES)
 @async_test
 async def test_pending_serial_toggle_lists_exactly_the_pending_lines(
-        make_app: MakeApp, demo_db: Database, size: tuple[int, int]) -> None:
+    make_app: MakeApp, demo_db: Database, size: tuple[int, int]
+) -> None:
     first, second = waiting_orders(demo_db)
     pending = [(p.order, p.line) for p in orders.pending_serial_lines(demo_db, "S01")]
     assert len(pending) == 2
@@ -123,7 +124,8 @@ async def test_pending_serial_toggle_lists_exactly_the_pending_lines(
 @pytest.mark.parametrize("size", SIZES)
 @async_test
 async def test_a_scanned_serial_lands_on_the_line_and_a_bad_one_is_refused(
-        make_app: MakeApp, demo_db: Database, size: tuple[int, int]) -> None:
+    make_app: MakeApp, demo_db: Database, size: tuple[int, int]
+) -> None:
     first, _ = waiting_orders(demo_db)
     app = make_app()
     async with app.run_test(size=size) as pilot:
@@ -132,8 +134,9 @@ async def test_a_scanned_serial_lands_on_the_line_and_a_bad_one_is_refused(
         await settle(pilot)
         assert screen.current is not None and screen.current.sku == "PH-NOVA7"
         await scan(pilot, "12345")
-        assert message(screen) == ("✗ serial '12345' is not valid for PH-NOVA7: an IMEI has "
-                                   "15 digits, this has 5")
+        assert message(screen) == (
+            "✗ serial '12345' is not valid for PH-NOVA7: an IMEI has 15 digits, this has 5"
+        )
         assert line_serial(demo_db, first, 2) is None
         await scan(pilot, NOVA)
         assert message(screen) == f"✓ {first} line 2: serial {NOVA} recorded"
@@ -144,7 +147,8 @@ async def test_a_scanned_serial_lands_on_the_line_and_a_bad_one_is_refused(
 @pytest.mark.parametrize("size", SIZES)
 @async_test
 async def test_serial_typed_changed_and_removed_in_place(
-        make_app: MakeApp, demo_db: Database, size: tuple[int, int]) -> None:
+    make_app: MakeApp, demo_db: Database, size: tuple[int, int]
+) -> None:
     first, _ = waiting_orders(demo_db)
     app = make_app()
     async with app.run_test(size=size) as pilot:
@@ -183,7 +187,8 @@ async def test_serial_typed_changed_and_removed_in_place(
 @pytest.mark.parametrize("size", SIZES)
 @async_test
 async def test_fulfil_is_refused_while_a_required_serial_is_missing_then_allowed(
-        make_app: MakeApp, demo_db: Database, size: tuple[int, int]) -> None:
+    make_app: MakeApp, demo_db: Database, size: tuple[int, int]
+) -> None:
     first, second = waiting_orders(demo_db)
     app = make_app()
     async with app.run_test(size=size) as pilot:
@@ -191,11 +196,11 @@ async def test_fulfil_is_refused_while_a_required_serial_is_missing_then_allowed
         await pilot.press("f10")
         await settle(pilot)
         assert getattr(app.screen, "question", "") == (
-            f"Fulfil {first} (3 lines listed, Delivery, Ada Lovelace)?")
+            f"Fulfil {first} (3 lines listed, Delivery, Ada Lovelace)?"
+        )
         await pilot.press("y")
         await settle(pilot)
-        assert message(screen) == ("✗ a serial is required before fulfilment on line 2 "
-                                   "(PH-NOVA7)")
+        assert message(screen) == ("✗ a serial is required before fulfilment on line 2 (PH-NOVA7)")
         assert screen.current is not None and screen.current.number == 2  # went to it
         assert str(orders.get_order(demo_db, first).status) == "open"
         await scan(pilot, NOVA)
@@ -203,8 +208,9 @@ async def test_fulfil_is_refused_while_a_required_serial_is_missing_then_allowed
         await settle(pilot)
         # Nothing is paid yet: the refusal says so and the tender dialog takes the amount due.
         due = f"{orders.get_order(demo_db, first).totals.due:.2f}"
-        assert message(screen) == (f"✗ {due} still to pay: payments must cover the order "
-                                   f"total ({due}) before fulfilment")
+        assert message(screen) == (
+            f"✗ {due} still to pay: payments must cover the order total ({due}) before fulfilment"
+        )
         await pilot.press("enter")
         await settle(pilot)
         view = orders.get_order(demo_db, first)
@@ -216,8 +222,12 @@ async def test_fulfil_is_refused_while_a_required_serial_is_missing_then_allowed
 @pytest.mark.parametrize("size", SIZES)
 @async_test
 async def test_export_to_csv_and_xlsx_in_the_outbox(
-        make_app: MakeApp, demo_db: Database, size: tuple[int, int], tmp_path: Path,
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    make_app: MakeApp,
+    demo_db: Database,
+    size: tuple[int, int],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     from openpyxl import load_workbook
 
     first, second = waiting_orders(demo_db)
@@ -235,7 +245,8 @@ async def test_export_to_csv_and_xlsx_in_the_outbox(
         await pilot.press("enter")
         await settle(pilot)
         assert app.screen.query_one("#export-message", MessageLine).text == (
-            "✗ name the file .csv or .xlsx (not 'pending.txt')")
+            "✗ name the file .csv or .xlsx (not 'pending.txt')"
+        )
         name.value = "pending.csv"
         await pilot.press("enter")
         await settle(pilot)
@@ -246,7 +257,9 @@ async def test_export_to_csv_and_xlsx_in_the_outbox(
         assert tuple(table[0]) == FULFILMENT_COLUMNS
         serial = FULFILMENT_COLUMNS.index("Serial Number")
         assert [(r[0], r[4], r[serial]) for r in table[1:]] == [
-            (first, "Special Order", ""), (second, "Lay-by", "")]
+            (first, "Special Order", ""),
+            (second, "Lay-by", ""),
+        ]
         await pilot.press("f5")
         await settle(pilot)
         await pilot.press("down")  # XLSX: the name's extension follows
@@ -256,7 +269,8 @@ async def test_export_to_csv_and_xlsx_in_the_outbox(
         await pilot.press("enter")
         await settle(pilot)
         assert app.screen.query_one("#export-message", MessageLine).text == (
-            f"✗ {path} exists already: choose another name")
+            f"✗ {path} exists already: choose another name"
+        )
         name.value = "pending.xlsx"
         await pilot.press("enter")
         await settle(pilot)
@@ -266,7 +280,9 @@ async def test_export_to_csv_and_xlsx_in_the_outbox(
         cells = [tuple(row) for row in sheet.iter_rows(values_only=True)]
         assert cells[0] == FULFILMENT_COLUMNS
         assert [(r[0], r[1], r[7]) for r in cells[1:]] == [
-            (first, 2, "PH-NOVA7"), (second, 2, "AP-FRG300")]
+            (first, 2, "PH-NOVA7"),
+            (second, 2, "AP-FRG300"),
+        ]
         # A folder that does not exist: the failure is said and no file is left behind.
         await pilot.press("f5")
         await settle(pilot)
@@ -281,7 +297,8 @@ async def test_export_to_csv_and_xlsx_in_the_outbox(
 @pytest.mark.parametrize("size", SIZES)
 @async_test
 async def test_filter_refusals_name_the_problem(
-        make_app: MakeApp, demo_db: Database, size: tuple[int, int]) -> None:
+    make_app: MakeApp, demo_db: Database, size: tuple[int, int]
+) -> None:
     waiting_orders(demo_db)
     with pytest.raises(DomainError) as unknown:
         check_filter(demo_db, ReportFilter(store="S99"))
@@ -297,13 +314,15 @@ async def test_filter_refusals_name_the_problem(
         await pilot.press("enter")
         await settle(pilot)
         assert dialog.query_one("#filter-message", MessageLine).text == (
-            "✗ From date '2026-13-01' is not a date: type it as YYYY-MM-DD")
+            "✗ From date '2026-13-01' is not a date: type it as YYYY-MM-DD"
+        )
         dialog.query_one("#filter-date_from", Input).value = "2026-11-30"
         dialog.query_one("#filter-date_to", Input).value = "2026-11-01"
         await pilot.press("enter")
         await settle(pilot)
         assert dialog.query_one("#filter-message", MessageLine).text == (
-            "✗ the dates are the wrong way round: 2026-11-30 is after 2026-11-01")
+            "✗ the dates are the wrong way round: 2026-11-30 is after 2026-11-01"
+        )
         dialog.query_one("#filter-date_from", Input).value = ""
         dialog.query_one("#filter-date_to", Input).value = ""
         dialog.query_one("#filter-store", Input).value = "S99"
@@ -317,7 +336,8 @@ async def test_filter_refusals_name_the_problem(
 @pytest.mark.parametrize("size", SIZES)
 @async_test
 async def test_reports_are_for_managers_and_admins(
-        make_app: MakeApp, size: tuple[int, int]) -> None:
+    make_app: MakeApp, size: tuple[int, int]
+) -> None:
     app = make_app()
     async with app.run_test(size=size) as pilot:
         await log_in(pilot, "cashier")
@@ -325,12 +345,14 @@ async def test_reports_are_for_managers_and_admins(
         await settle(pilot)
         assert isinstance(app.screen, HomeScreen)
         assert app.screen.query_one(MessageLine).text == (
-            "✗ cashier (cashier) may not run reports; that needs the role manager or admin")
+            "✗ cashier (cashier) may not run reports; that needs the role manager or admin"
+        )
 
 
 @async_test
 async def test_a_long_list_is_capped_and_filled_in_steps(
-        make_app: MakeApp, demo_db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    make_app: MakeApp, demo_db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The cap and the fill step are made tiny so that five lines show both."""
     from serialpos.tui.screens import fulfilment, reports
 
@@ -353,7 +375,8 @@ async def test_a_long_list_is_capped_and_filled_in_steps(
 @pytest.mark.parametrize("size", SIZES)
 @async_test
 async def test_a_keyboard_wedge_scan_goes_to_the_line_under_the_cursor(
-        make_app: MakeApp, demo_db: Database, size: tuple[int, int]) -> None:
+    make_app: MakeApp, demo_db: Database, size: tuple[int, int]
+) -> None:
     """A scanner typing into the terminal: the burst is one scan, and the serial lands on the
     line under the cursor."""
     from tui_helpers import PERSON, SCANNER, KeyClock, terminal_keys
@@ -380,7 +403,8 @@ async def test_a_keyboard_wedge_scan_goes_to_the_line_under_the_cursor(
 @pytest.mark.parametrize("size", SIZES)
 @async_test
 async def test_an_unknown_unit_scanned_needs_a_managers_override(
-        make_app: MakeApp, demo_db: Database, size: tuple[int, int]) -> None:
+    make_app: MakeApp, demo_db: Database, size: tuple[int, int]
+) -> None:
     from serialpos.tui.screens.sale_dialogs import SerialEntry
 
     first, _ = waiting_orders(demo_db)
@@ -403,7 +427,8 @@ async def test_an_unknown_unit_scanned_needs_a_managers_override(
             await settle(pilot)
         assert app.screen is entry
         assert entry.message_line.text == (
-            "✗ cashier is not a manager or admin; an override needs one")
+            "✗ cashier is not a manager or admin; an override needs one"
+        )
         for value, field in (("manager", "#override-user"), ("2222", "#override-pin")):
             entry.query_one(field, Input).focus()
             entry.query_one(field, Input).value = value
@@ -417,7 +442,8 @@ async def test_an_unknown_unit_scanned_needs_a_managers_override(
 @pytest.mark.parametrize("size", SIZES)
 @async_test
 async def test_a_serial_of_another_product_is_refused_naming_its_own_product(
-        make_app: MakeApp, demo_db: Database, size: tuple[int, int]) -> None:
+    make_app: MakeApp, demo_db: Database, size: tuple[int, int]
+) -> None:
     """Serial entry on a PH-NOVA7 line: an Aurora's IMEI in stock is refused naming PH-AUR15,
     its state and store (not "not known"); the Nova's own barcode is named as a barcode."""
     first, _ = waiting_orders(demo_db)
@@ -431,8 +457,10 @@ async def test_a_serial_of_another_product_is_refused_naming_its_own_product(
         said = message(screen)
         assert said.startswith("✗ ") and "PH-AUR15" in said and "in stock at S01" in said, said
         await scan(pilot, "5012345000022")  # the line's own product's box
-        assert message(screen) == ("✗ '5012345000022': that is the product's barcode, not its "
-                                   "serial; scan the serial label")
+        assert message(screen) == (
+            "✗ '5012345000022': that is the product's barcode, not its "
+            "serial; scan the serial label"
+        )
         await scan(pilot, "5012345000015")  # another product's box: named
         assert "PH-AUR15" in message(screen) and "barcode" in message(screen), message(screen)
         assert line_serial(demo_db, first, 2) is None

@@ -43,7 +43,8 @@ def colour_of(app: SerialposApp, words: str) -> int:
 
 @async_test
 async def test_term_linux_indicators_differ_and_glyphs_are_ascii(
-        make_app: MakeApp, monkeypatch: pytest.MonkeyPatch) -> None:
+    make_app: MakeApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("TERM", "linux")
     monkeypatch.delenv("NO_COLOR", raising=False)
     app = make_app()
@@ -61,20 +62,27 @@ async def test_term_linux_indicators_differ_and_glyphs_are_ascii(
         for words in ("? S/N opt", "x S/N needed", "v S/N"):
             assert words in shown, words
         assert "✗" not in shown and "✓" not in shown and "…" not in shown
-        needed, optional, recorded = (colour_of(app, w) for w in ("S/N needed", "S/N opt",
-                                                                   "v S/N"))
+        needed, optional, recorded = (colour_of(app, w) for w in ("S/N needed", "S/N opt", "v S/N"))
         assert needed in RED and optional in YELLOW and recorded in BLUE
 
 
-@pytest.mark.parametrize(("term", "setting", "chosen"), [
-    ("xterm-256color", None, False),
-    ("xterm-256color", "linux", True),
-    ("linux", "default", False),
-    ("linux", None, True),
-])
-def test_the_config_decides_else_term(make_app: MakeApp, tmp_path: Path,
-                                      monkeypatch: pytest.MonkeyPatch, term: str,
-                                      setting: str | None, chosen: bool) -> None:
+@pytest.mark.parametrize(
+    ("term", "setting", "chosen"),
+    [
+        ("xterm-256color", None, False),
+        ("xterm-256color", "linux", True),
+        ("linux", "default", False),
+        ("linux", None, True),
+    ],
+)
+def test_the_config_decides_else_term(
+    make_app: MakeApp,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    term: str,
+    setting: str | None,
+    chosen: bool,
+) -> None:
     monkeypatch.setenv("TERM", term)
     config = tmp_path / "terminal.toml"
     config.write_text("" if setting is None else f'[console]\ntheme = "{setting}"\n')

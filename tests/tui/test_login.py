@@ -34,7 +34,10 @@ async def test_wrong_pin_then_right_pin(make_app: MakeApp, size: tuple[int, int]
         assert isinstance(app.screen, HomeScreen)
         assert app.session is not None
         assert (app.session.user, app.session.role, app.session.store) == (
-            "cashier", "cashier", "S01")
+            "cashier",
+            "cashier",
+            "S01",
+        )
         status = str(app.screen.query_one(StatusLine).render())
         for word in ("cashier (cashier)", "S01", "terminal"):
             assert word in status

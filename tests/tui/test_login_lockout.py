@@ -28,8 +28,10 @@ async def test_five_wrong_pins_lock_the_name(make_app: MakeApp, name: str) -> No
         for _ in range(4):
             await pilot.press(*"9999", "enter")
             await settle(pilot)
-        assert message.text == ("✗ sign-in for this name is locked for 5 more minutes after too "
-                                "many wrong PINs; a manager can unlock it")
+        assert message.text == (
+            "✗ sign-in for this name is locked for 5 more minutes after too "
+            "many wrong PINs; a manager can unlock it"
+        )
         await pilot.press(*"3333", "enter")  # the right PIN (for cashier) waits too
         await settle(pilot)
         assert isinstance(app.screen, LoginScreen)
@@ -60,7 +62,8 @@ async def test_a_user_of_other_stores_is_refused(make_app: MakeApp, demo_db: Dat
         await log_in(pilot, "cashier")  # the first store, S01, is chosen
         assert isinstance(app.screen, LoginScreen)
         assert app.screen.query_one(MessageLine).text == (
-            "✗ cashier may not log in at store S01; only at S02")
+            "✗ cashier may not log in at store S01; only at S02"
+        )
 
 
 @async_test

@@ -30,8 +30,15 @@ async def test_lookup_shows_state_store_product_and_history(
     make_app: MakeApp, demo_db: Database, size: tuple[int, int], key: str
 ) -> None:
     manager = users.actor_for(demo_db, "manager", "till-1")
-    ledger.move(demo_db, manager, Action.SELL, store="S01", sku="PH-AUR15", serials=[AURORA_1],
-                document=DocumentRef("sale", "INV-1001", "1"))
+    ledger.move(
+        demo_db,
+        manager,
+        Action.SELL,
+        store="S01",
+        sku="PH-AUR15",
+        serials=[AURORA_1],
+        document=DocumentRef("sale", "INV-1001", "1"),
+    )
     app = make_app()
     async with app.run_test(size=size) as pilot:
         await log_in(pilot, "cashier")
@@ -47,7 +54,14 @@ async def test_lookup_shows_state_store_product_and_history(
         assert "PH-AUR15 Aurora X15 smartphone 128GB" in summary
         table: DataTable[object] = app.screen.query_one("#history", DataTable)
         assert [str(c.label) for c in table.ordered_columns] == [
-            "When", "Action", "Store", "From → To", "User", "Document", "Reason"]
+            "When",
+            "Action",
+            "Store",
+            "From → To",
+            "User",
+            "Document",
+            "Reason",
+        ]
         rows = table_rows(table)
         assert [r[1:5] for r in rows] == [
             ["receive", "S01", "— → in stock", "stockroom"],
@@ -67,11 +81,24 @@ async def test_several_units_with_one_serial_are_all_listed(
 ) -> None:
     admin = users.actor_for(demo_db, "admin", "t")
     for sku in ("X-ONE", "X-TWO"):
-        products.create_product(demo_db, admin, sku=sku, name=f"Product {sku}",
-                                price=Decimal("1.00"), serial_mode="required")
+        products.create_product(
+            demo_db,
+            admin,
+            sku=sku,
+            name=f"Product {sku}",
+            price=Decimal("1.00"),
+            serial_mode="required",
+        )
         # Two makers' SHARED-1, both live: only with a manager's word (issue 10).
-        ledger.move(demo_db, admin, Action.RECEIVE, store="S02", sku=sku, serials=["SHARED-1"],
-                    shared_by=admin if sku == "X-TWO" else None)
+        ledger.move(
+            demo_db,
+            admin,
+            Action.RECEIVE,
+            store="S02",
+            sku=sku,
+            serials=["SHARED-1"],
+            shared_by=admin if sku == "X-TWO" else None,
+        )
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await log_in(pilot, "stockroom")
@@ -113,7 +140,8 @@ async def test_control_character_serial_is_shown_literally(make_app: MakeApp) ->
         await pilot.press("enter")
         await settle(pilot)
         assert app.screen.query_one(MessageLine).text == (
-            "✗ no unit has the serial '\\x1b[2J\\x07SN'")
+            "✗ no unit has the serial '\\x1b[2J\\x07SN'"
+        )
         text = screen_text(app)
         assert "\x1b" not in text and "\x07" not in text
         assert "\\x1b[2J" in text
@@ -138,8 +166,7 @@ async def test_lookup_is_one_key_away_from_a_dialog_too(make_app: MakeApp) -> No
 
 @pytest.mark.parametrize("size", [COUNTER, HANDHELD])
 @async_test
-async def test_a_product_barcode_is_named_as_such(make_app: MakeApp,
-                                                  size: tuple[int, int]) -> None:
+async def test_a_product_barcode_is_named_as_such(make_app: MakeApp, size: tuple[int, int]) -> None:
     """Through the scan resolver: a product's barcode names its product (it was "that is a
     product barcode (GTIN ...)"); digits no product carries are looked up as a serial."""
     from serialpos.devices.decoder import decode
@@ -154,12 +181,15 @@ async def test_a_product_barcode_is_named_as_such(make_app: MakeApp,
         app.post_message(ScanRead("5012345000015", "test", decode("5012345000015")))
         await settle(pilot)
         message = app.screen.query_one(MessageLine)
-        assert message.text == ("✗ '5012345000015' is the barcode of PH-AUR15, not a serial: "
-                                "scan the serial label")
+        assert message.text == (
+            "✗ '5012345000015' is the barcode of PH-AUR15, not a serial: scan the serial label"
+        )
         await pilot.press(*"5012345000015", "enter")  # typed: the same answer
         await settle(pilot)
         assert message.text.startswith("✗ '5012345000015' is the barcode of PH-AUR15")
         await pilot.press(*"05099999000011", "enter")  # no product's: looked up as a serial
         await settle(pilot)
-        assert message.text == ("✗ no unit has the serial '05099999000011' (it reads as a "
-                                "product barcode, GTIN 05099999000011: scan the serial)")
+        assert message.text == (
+            "✗ no unit has the serial '05099999000011' (it reads as a "
+            "product barcode, GTIN 05099999000011: scan the serial)"
+        )

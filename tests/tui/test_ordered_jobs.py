@@ -77,7 +77,8 @@ def job(number: int, pause: float, ran: list[int]) -> Job:
 
 @async_test
 async def test_jobs_run_in_submission_order_and_failures_are_said(
-        caplog: pytest.LogCaptureFixture) -> None:
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     app = JobsApp()
     rng = random.Random(3)
     ran: list[int] = []

@@ -20,8 +20,9 @@ def cell(app: object, sku: str, column: str) -> str:
 
 @pytest.mark.parametrize("size", SIZES)
 @async_test
-async def test_products_screen_shows_packages(make_app: MakeApp, demo_db: Database,
-                                              size: tuple[int, int]) -> None:
+async def test_products_screen_shows_packages(
+    make_app: MakeApp, demo_db: Database, size: tuple[int, int]
+) -> None:
     app = make_app()
     async with app.run_test(size=size) as pilot:
         await log_in(pilot, "cashier")

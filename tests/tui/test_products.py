@@ -109,7 +109,8 @@ async def test_mode_change_is_refused_naming_the_role_needed(
         await pilot.pause()
         assert isinstance(app.screen, ProductsScreen)  # no dialog opened
         assert app.screen.query_one(MessageLine).text == (
-            f"✗ {user} ({user}) may not change products; that needs the role manager or admin")
+            f"✗ {user} ({user}) may not change products; that needs the role manager or admin"
+        )
     assert products.get_product(demo_db, "AC-USBC1").serial_mode is SerialMode.DISABLED
 
 
@@ -169,7 +170,8 @@ async def test_huge_paste_is_cut_before_it_reaches_the_field(make_app: MakeApp) 
         await pilot.pause()
         assert len(field.value) == 4096
         assert app.screen.query_one(MessageLine).text == (
-            "› pasted text was cut to 4096 characters")
+            "› pasted text was cut to 4096 characters"
+        )
         await pilot.press("y")  # the field is full: more typing is refused, not appended
         assert len(field.value) == 4096
         await pilot.press("enter")
@@ -194,4 +196,5 @@ async def test_paste_of_several_lines_keeps_the_first(make_app: MakeApp) -> None
         await pilot.pause()
         assert field.value == "PH-AUR15"
         assert app.screen.query_one(MessageLine).text == (
-            "› only the first line of the pasted text was kept")
+            "› only the first line of the pasted text was kept"
+        )

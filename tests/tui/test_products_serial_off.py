@@ -19,17 +19,23 @@ from serialpos.tui.widgets.message_line import MessageLine
 
 def _live(db: Database, sku: str) -> int:
     u, p = repo.unit_t.c, repo.product_t.c
-    return int(db.read(lambda conn: conn.execute(
-        sa.select(sa.func.count()).select_from(repo.unit_t)
-        .join(repo.product_t, p.id == u.product_id)
-        .where(p.sku == sku, u.state.in_(products.LIVE_STATES))).scalar_one()))
+    return int(
+        db.read(
+            lambda conn: conn.execute(
+                sa.select(sa.func.count())
+                .select_from(repo.unit_t)
+                .join(repo.product_t, p.id == u.product_id)
+                .where(p.sku == sku, u.state.in_(products.LIVE_STATES))
+            ).scalar_one()
+        )
+    )
 
 
 @pytest.mark.parametrize("size", SIZES)
 @async_test
 async def test_serials_off_is_refused_naming_the_live_units(
-        make_app: MakeApp, demo_db: Database, size: tuple[int, int],
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    make_app: MakeApp, demo_db: Database, size: tuple[int, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
     live = _live(demo_db, "PH-AUR15")
     assert live > 0
     app = make_app()
@@ -55,5 +61,6 @@ async def test_serials_off_is_refused_naming_the_live_units(
         assert line.kind == "error" and rung
         assert line.text.startswith(
             f"✗ cannot switch serials off while units with serials are live (PH-AUR15: "
-            f"{live} units (")
+            f"{live} units ("
+        )
     assert products.get_product(demo_db, "PH-AUR15").serial_mode is SerialMode.REQUIRED

@@ -75,8 +75,12 @@ async def open_asn(pilot: object, app: SerialposApp) -> ChecklistScreen:
 @pytest.mark.parametrize("size", SIZES)
 @async_test
 async def test_asn_checklist_errors_alerts_check_mark_and_completion(
-        make_app: MakeApp, demo_db: Database, outbox_folder: Path, size: tuple[int, int],
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    make_app: MakeApp,
+    demo_db: Database,
+    outbox_folder: Path,
+    size: tuple[int, int],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     import_asn(demo_db)
     app = make_app()
     async with app.run_test(size=size) as pilot:
@@ -90,8 +94,9 @@ async def test_asn_checklist_errors_alerts_check_mark_and_completion(
         await enter(pilot, screen, "ZB24100009")
         assert message(app) == "✗ serial ZB24100009 of LT-ZEN14 is not on ASN ASN-T1"
         await enter(pilot, screen, "ZB24000101")  # in stock at S01 already
-        assert message(app) == ("✗ serial ZB24000101 of LT-ZEN14 is already recorded "
-                                "(in stock at S01)")
+        assert message(app) == (
+            "✗ serial ZB24000101 of LT-ZEN14 is already recorded (in stock at S01)"
+        )
         await enter(pilot, screen, "ZB-1")
         assert message(app).startswith("✗ serial 'ZB-1' is not valid for LT-ZEN14")
         await scan(pilot, AURORA_BARCODE)
@@ -121,8 +126,9 @@ async def test_asn_checklist_errors_alerts_check_mark_and_completion(
         # Receive all is refused while the two AP-FRG300 units are unscanned.
         await pilot.press("ctrl+t")
         await settle(pilot)
-        assert message(app) == ("✗ 2 serialized units not scanned yet: scan each one before "
-                                "receiving all")
+        assert message(app) == (
+            "✗ 2 serialized units not scanned yet: scan each one before receiving all"
+        )
         await enter(pilot, screen, "AC-USBC1")
         await enter(pilot, screen, "3")
         assert message(app) == "✓ AC-USBC1: 3 of 5"
@@ -142,13 +148,17 @@ async def test_asn_checklist_errors_alerts_check_mark_and_completion(
         await settle(pilot)
         await pilot.press("y")
         await settle(pilot)
-        assert message(app) == ("✓ received 5 units: ASN-T1, 2 difference(s) recorded; event "
-                                "file written (asn_receipt-ASN-T1.csv)")
+        assert message(app) == (
+            "✓ received 5 units: ASN-T1, 2 difference(s) recorded; event "
+            "file written (asn_receipt-ASN-T1.csv)"
+        )
         assert "completed: ASN-T1" in screen_text(app)
 
     assert read_event_file(outbox_folder / "asn_receipt-ASN-T1.csv") == {
-        "AC-USBC1": (3, []), "AP-FRG300": (0, []),
-        "LT-ZEN14": (2, ["ZB24100001", "ZB24100002"])}
+        "AC-USBC1": (3, []),
+        "AP-FRG300": (0, []),
+        "LT-ZEN14": (2, ["ZB24100001", "ZB24100002"]),
+    }
     detail = asn_detail(demo_db, "ASN-T1")
     assert detail.status == "received"
     assert [d["sku"] for d in detail.discrepancies] == ["AP-FRG300", "AC-USBC1"]
@@ -159,16 +169,19 @@ async def test_asn_checklist_errors_alerts_check_mark_and_completion(
 @pytest.mark.parametrize("size", SIZES)
 @async_test
 async def test_rescan_a_refused_list_and_scans_kept_on_leaving(
-        make_app: MakeApp, demo_db: Database, size: tuple[int, int]) -> None:
+    make_app: MakeApp, demo_db: Database, size: tuple[int, int]
+) -> None:
     import_asn(demo_db)
     app = make_app()
     async with app.run_test(size=size) as pilot:
         screen = await open_asn(pilot, app)
         await enter(pilot, screen, "LT-ZEN14")
         await paste(pilot, screen, "ZB24100001\nZB24100099")
-        assert message(app).startswith("✗ the list was refused whole at serial ZB24100099 "
-                                       "(number 2 of 2): serial ZB24100099 of LT-ZEN14 is not "
-                                       "on ASN ASN-T1")
+        assert message(app).startswith(
+            "✗ the list was refused whole at serial ZB24100099 "
+            "(number 2 of 2): serial ZB24100099 of LT-ZEN14 is not "
+            "on ASN ASN-T1"
+        )
         assert screen.receiving.checklist.lines["LT-ZEN14"].received == 0
         await paste(pilot, screen, "ZB24100001\nZB24100002")
         assert message(app) == "✓ 2 serials of LT-ZEN14 added from the list: 2 of 2"
@@ -202,7 +215,8 @@ async def test_rescan_a_refused_list_and_scans_kept_on_leaving(
 
 @async_test
 async def test_receive_all_takes_the_counted_products_once_every_serial_is_in(
-        make_app: MakeApp, demo_db: Database, outbox_folder: Path) -> None:
+    make_app: MakeApp, demo_db: Database, outbox_folder: Path
+) -> None:
     import_asn(demo_db)
     app = make_app()
     async with app.run_test(size=(40, 16)) as pilot:
@@ -226,8 +240,10 @@ async def test_receive_all_takes_the_counted_products_once_every_serial_is_in(
         await settle(pilot)
         assert message(app).startswith("✓ received 9 units: ASN-T1; event file written")
     assert read_event_file(outbox_folder / "asn_receipt-ASN-T1.csv") == {
-        "AC-USBC1": (5, []), "AP-FRG300": (2, ["FR-300-0101", "FR-300-0102"]),
-        "LT-ZEN14": (2, ["ZB24100001", "ZB24100002"])}
+        "AC-USBC1": (5, []),
+        "AP-FRG300": (2, ["FR-300-0101", "FR-300-0102"]),
+        "LT-ZEN14": (2, ["ZB24100001", "ZB24100002"]),
+    }
 
 
 def test_the_checklist_view_splices_the_selected_products_serials_under_it() -> None:
@@ -235,23 +251,40 @@ def test_the_checklist_view_splices_the_selected_products_serials_under_it() -> 
     (newest first, then the listed ones still to scan) under it, found in constant time."""
     from serialpos.domain.checklist import Checklist, ChecklistLine
 
-    lines = [ChecklistLine("A", "Alpha", 1, True),
-             ChecklistLine("B", "Beta", 5, True, frozenset({f"B{n}" for n in range(5)})),
-             ChecklistLine("C", "Gamma", 2, False)]
+    lines = [
+        ChecklistLine("A", "Alpha", 1, True),
+        ChecklistLine("B", "Beta", 5, True, frozenset({f"B{n}" for n in range(5)})),
+        ChecklistLine("C", "Gamma", 2, False),
+    ]
     checklist = Checklist(lines, document="ASN-9")
     for serial in ("B3", "B0", "B4"):
         checklist.scan("B", serial)
     view = ChecklistView(checklist)
     assert view.rows == 3 and [view.row_at(r) for r in range(3)] == [
-        ("product", 0), ("product", 1), ("product", 2)]
+        ("product", 0),
+        ("product", 1),
+        ("product", 2),
+    ]
     view.sync("B", ("B1", "B2"), "B4", to_newest=True)
     assert view.rows == 3 + 3 + 2
     assert [view.row_at(r) for r in range(8)] == [
-        ("product", 0), ("product", 1), ("serial", 0), ("serial", 1), ("serial", 2),
-        ("serial", 3), ("serial", 4), ("product", 2)]
+        ("product", 0),
+        ("product", 1),
+        ("serial", 0),
+        ("serial", 1),
+        ("serial", 2),
+        ("serial", 3),
+        ("serial", 4),
+        ("product", 2),
+    ]
     assert view.cursor == 2  # the newest serial
     assert [view.serial_text(k, 40)[0].strip() for k in range(5)] == [
-        "✓ 3 B4", "✓ 2 B0", "✓ 1 B3", "· B1 to scan", "· B2 to scan"]
+        "✓ 3 B4",
+        "✓ 2 B0",
+        "✓ 1 B3",
+        "· B1 to scan",
+        "· B2 to scan",
+    ]
     assert view.serial_text(0, 40)[1] == "newest"
     assert [view.sku_at(r) for r in (0, 1, 4, 7)] == ["A", "B", "B", "C"]
     assert view.product_text(checklist.lines["B"], 40).startswith("▸  B Beta")

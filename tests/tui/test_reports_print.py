@@ -26,10 +26,15 @@ def _text(path: Path) -> str:
 @pytest.mark.parametrize("size", SIZES)
 @async_test
 async def test_pick_list_and_run_sheet_are_written_to_the_outbox(
-        make_app: MakeApp, demo_db: Database, outbox_folder: Path, size: tuple[int, int]) -> None:
+    make_app: MakeApp, demo_db: Database, outbox_folder: Path, size: tuple[int, int]
+) -> None:
     delivery = orders.open_order(
-        demo_db, CASHIER, "S01", delivery="delivery",
-        customer=orders.Customer("Dana Whitfield", "0123", "12 Harbour Road")).order
+        demo_db,
+        CASHIER,
+        "S01",
+        delivery="delivery",
+        customer=orders.Customer("Dana Whitfield", "0123", "12 Harbour Road"),
+    ).order
     orders.add_item(demo_db, CASHIER, delivery, sku="LT-ZEN14", serial="ZB24000101")
     orders.add_item(demo_db, CASHIER, delivery, sku="AP-FRG300")
     app = make_app()

@@ -57,7 +57,8 @@ async def find(pilot: Pilot[object], screen: ReturnsScreen, text: str) -> None:
 @pytest.mark.parametrize("size", SIZES)
 @async_test
 async def test_one_of_three_laptops_comes_back_by_its_serial(
-        make_app: MakeApp, demo_db: Database, size: tuple[int, int]) -> None:
+    make_app: MakeApp, demo_db: Database, size: tuple[int, int]
+) -> None:
     sell_three_laptops(demo_db)
     app = make_app()
     async with app.run_test(size=size) as pilot:
@@ -76,7 +77,8 @@ async def test_one_of_three_laptops_comes_back_by_its_serial(
 
 @async_test
 async def test_by_invoice_a_chosen_damaged_unit_is_written_off_and_reissue_opens_a_sale(
-        make_app: MakeApp, demo_db: Database) -> None:
+    make_app: MakeApp, demo_db: Database
+) -> None:
     invoice = sell_three_laptops(demo_db)
     app = make_app()
     async with app.run_test(size=(40, 16)) as pilot:
@@ -97,7 +99,8 @@ async def test_by_invoice_a_chosen_damaged_unit_is_written_off_and_reissue_opens
 
 @async_test
 async def test_nothing_chosen_or_nothing_found_is_said_with_the_bell(
-        make_app: MakeApp, monkeypatch: pytest.MonkeyPatch) -> None:
+    make_app: MakeApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         rung: list[int] = []
@@ -113,7 +116,8 @@ async def test_nothing_chosen_or_nothing_found_is_said_with_the_bell(
 @pytest.mark.parametrize("size", SIZES)
 @async_test
 async def test_what_no_sale_matches_is_named_through_the_resolver(
-        make_app: MakeApp, size: tuple[int, int]) -> None:
+    make_app: MakeApp, size: tuple[int, int]
+) -> None:
     """A product barcode names its product; a unit never sold names its product, state and
     store (it was "no order, invoice or sold unit matches")."""
     app = make_app()
@@ -121,8 +125,9 @@ async def test_what_no_sale_matches_is_named_through_the_resolver(
         screen = await open_returns(pilot)
         message = screen.query_one(MessageLine)
         await find(pilot, screen, "5012345000015")
-        assert message.text == ("✗ '5012345000015' is the barcode of PH-AUR15, not a serial: "
-                                "scan the serial label")
+        assert message.text == (
+            "✗ '5012345000015' is the barcode of PH-AUR15, not a serial: scan the serial label"
+        )
         await find(pilot, screen, "ZB24000101")  # a laptop in stock, never sold
         assert message.text.startswith("✗ serial ZB24000101 is LT-ZEN14 "), message.text
         assert message.text.endswith("in stock at S01: no sale of it to take back")

@@ -50,8 +50,9 @@ async def open_rtv(pilot: Pilot[object], user: str = "stockroom") -> RtvScreen:
 
 @pytest.mark.parametrize("size", SIZES)
 @async_test
-async def test_scan_units_back_to_the_vendor(make_app: MakeApp, demo_db: Database,
-                                             size: tuple[int, int], tmp_path: Path) -> None:
+async def test_scan_units_back_to_the_vendor(
+    make_app: MakeApp, demo_db: Database, size: tuple[int, int], tmp_path: Path
+) -> None:
     app = make_app()
     async with app.run_test(size=size) as pilot:
         screen = await open_rtv(pilot)
@@ -85,8 +86,10 @@ async def test_scan_units_back_to_the_vendor(make_app: MakeApp, demo_db: Databas
         assert said(pilot) == f"› {PHONES[1]} taken off · 1 unit"
         await pilot.press("ctrl+b")
         await type_in(pilot, "35693803000001")
-        assert said(pilot) == "✗ serial '35693803000001' is not valid for PH-AUR15: an IMEI " \
-                              "has 15 digits, this has 14", said(pilot)
+        assert (
+            said(pilot) == "✗ serial '35693803000001' is not valid for PH-AUR15: an IMEI "
+            "has 15 digits, this has 14"
+        ), said(pilot)
         await type_in(pilot, f"{PHONES[1]}, {PHONES[2]}, NOPE")
         assert "the list was refused whole at serial NOPE (number 3 of 3)" in said(pilot)
         assert len(screen.entries) == 1
@@ -99,8 +102,10 @@ async def test_scan_units_back_to_the_vendor(make_app: MakeApp, demo_db: Databas
         await pilot.press("escape")  # leaving would lose the scans: asked first
         await settle(pilot)
         assert isinstance(app.screen, Confirm)
-        assert app.screen.question == "Leave without recording? The 7 units scanned here " \
-                                      "are not recorded."
+        assert (
+            app.screen.question == "Leave without recording? The 7 units scanned here "
+            "are not recorded."
+        )
         await pilot.press("n")
         await settle(pilot)
         assert app.screen is screen
@@ -116,7 +121,8 @@ async def test_scan_units_back_to_the_vendor(make_app: MakeApp, demo_db: Databas
 @pytest.mark.parametrize("size", SIZES)
 @async_test
 async def test_serialized_inventory_off_counts_instead_of_scanning(
-        make_app: MakeApp, demo_db: Database, size: tuple[int, int]) -> None:
+    make_app: MakeApp, demo_db: Database, size: tuple[int, int]
+) -> None:
     from serialpos.services.context import SYSTEM
     from serialpos.services.settings import set_setting
     from serialpos.services.stock import stock_levels
@@ -128,8 +134,10 @@ async def test_serialized_inventory_off_counts_instead_of_scanning(
         await type_in(pilot, "Aurora Devices")
         await type_in(pilot, "recall")
         await type_in(pilot, PHONES[0])
-        assert said(pilot) == "✗ serialized inventory is off at S01: count PH-AUR15 (scan " \
-                              "its barcode or type how many), do not scan its serials"
+        assert (
+            said(pilot) == "✗ serialized inventory is off at S01: count PH-AUR15 (scan "
+            "its barcode or type how many), do not scan its serials"
+        )
         await type_in(pilot, "5012345000015")  # the phone's barcode: one unit counted
         assert said(pilot) == "✓ PH-AUR15: 1 counted · 1 unit in all"
         assert "how many PH-AUR15?" in screen.field.placeholder

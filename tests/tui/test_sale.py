@@ -61,8 +61,9 @@ def set_auto_prompt(db: Database, on: bool) -> None:
     from serialpos.services.context import Actor
     from serialpos.services.settings import set_setting
 
-    set_setting(db, Actor("admin", Role.ADMIN, "T"), "auto_prompt_serial",
-                "true" if on else "false")
+    set_setting(
+        db, Actor("admin", Role.ADMIN, "T"), "auto_prompt_serial", "true" if on else "false"
+    )
 
 
 def recorded(serial: str, size: tuple[int, int]) -> str:
@@ -74,7 +75,8 @@ def recorded(serial: str, size: tuple[int, int]) -> str:
 @pytest.mark.parametrize("size", SIZES)
 @async_test
 async def test_a_phone_prompts_for_its_serial_and_the_scan_closes_the_prompt(
-        make_app: MakeApp, size: tuple[int, int]) -> None:
+    make_app: MakeApp, size: tuple[int, int]
+) -> None:
     app = make_app()
     async with app.run_test(size=size) as pilot:
         sale = await open_sale(pilot)
@@ -96,7 +98,8 @@ async def test_a_phone_prompts_for_its_serial_and_the_scan_closes_the_prompt(
 @pytest.mark.parametrize("size", SIZES)
 @async_test
 async def test_without_auto_prompt_the_line_is_red_and_a_scanned_serial_fills_it(
-        make_app: MakeApp, demo_db: Database, size: tuple[int, int]) -> None:
+    make_app: MakeApp, demo_db: Database, size: tuple[int, int]
+) -> None:
     set_auto_prompt(demo_db, False)
     app = make_app()
     async with app.run_test(size=size) as pilot:
@@ -135,7 +138,8 @@ async def test_an_optional_item_and_an_aggregated_disabled_item(make_app: MakeAp
 @pytest.mark.parametrize("size", SIZES)
 @async_test
 async def test_wrong_serials_are_refused_with_the_bell_and_change_nothing(
-        make_app: MakeApp, monkeypatch: pytest.MonkeyPatch, size: tuple[int, int]) -> None:
+    make_app: MakeApp, monkeypatch: pytest.MonkeyPatch, size: tuple[int, int]
+) -> None:
     app = make_app()
     async with app.run_test(size=size) as pilot:
         sale = await open_sale(pilot)
@@ -157,8 +161,9 @@ async def test_wrong_serials_are_refused_with_the_bell_and_change_nothing(
 
 
 @async_test
-async def test_a_sold_units_serial_is_refused(make_app: MakeApp,
-                                              monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_a_sold_units_serial_is_refused(
+    make_app: MakeApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         sale = await open_sale(pilot)
@@ -182,7 +187,8 @@ async def test_a_sold_units_serial_is_refused(make_app: MakeApp,
 @pytest.mark.parametrize("size", SIZES)
 @async_test
 async def test_fulfilment_is_blocked_while_a_serial_is_missing(
-        make_app: MakeApp, monkeypatch: pytest.MonkeyPatch, size: tuple[int, int]) -> None:
+    make_app: MakeApp, monkeypatch: pytest.MonkeyPatch, size: tuple[int, int]
+) -> None:
     app = make_app()
     async with app.run_test(size=size) as pilot:
         sale = await open_sale(pilot)
@@ -287,7 +293,8 @@ async def test_park_and_resume(make_app: MakeApp) -> None:
 @pytest.mark.parametrize("size", SIZES)
 @async_test
 async def test_every_key_is_in_the_footer_and_every_f_key_has_a_letter_or_ctrl(
-        make_app: MakeApp, size: tuple[int, int]) -> None:
+    make_app: MakeApp, size: tuple[int, int]
+) -> None:
     from textual.binding import Binding
 
     from serialpos.tui.widgets.key_footer import KeyFooter
@@ -317,7 +324,8 @@ async def test_every_key_is_in_the_footer_and_every_f_key_has_a_letter_or_ctrl(
 
 @async_test
 async def test_an_unknown_barcode_offers_quick_create_then_the_item_is_added(
-        make_app: MakeApp, monkeypatch: pytest.MonkeyPatch) -> None:
+    make_app: MakeApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from serialpos.tui.screens.sale_dialogs import QuickCreate
 
     app = make_app()
@@ -337,7 +345,8 @@ async def test_an_unknown_barcode_offers_quick_create_then_the_item_is_added(
 
 @async_test
 async def test_no_color_the_indicators_read_as_words(
-        make_app: MakeApp, monkeypatch: pytest.MonkeyPatch) -> None:
+    make_app: MakeApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("NO_COLOR", "1")
     app = make_app()
     async with app.run_test(size=(40, 16)) as pilot:
@@ -357,7 +366,8 @@ async def test_no_color_the_indicators_read_as_words(
 
 @async_test
 async def test_a_special_order_fulfils_chosen_lines_and_writes_the_invoice_pdf(
-        make_app: MakeApp, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    make_app: MakeApp, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("SERIALPOS_OUTBOX", str(tmp_path / "outbox"))
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
@@ -389,7 +399,8 @@ async def test_a_special_order_fulfils_chosen_lines_and_writes_the_invoice_pdf(
 @pytest.mark.parametrize("size", SIZES)
 @async_test
 async def test_an_unknown_unit_is_accepted_only_with_a_managers_override(
-        make_app: MakeApp, monkeypatch: pytest.MonkeyPatch, size: tuple[int, int]) -> None:
+    make_app: MakeApp, monkeypatch: pytest.MonkeyPatch, size: tuple[int, int]
+) -> None:
     app = make_app()
     async with app.run_test(size=size) as pilot:
         sale = await open_sale(pilot)

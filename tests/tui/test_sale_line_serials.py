@@ -28,11 +28,19 @@ IMEIS = (_imei(1), _imei(2))  # two Aurora X15 in stock at S01: the same product
 @pytest.mark.parametrize("size", SIZES)
 @async_test
 async def test_the_whole_serial_is_on_the_line_and_first_on_a_handheld(
-        make_app: MakeApp, demo_db: Database, size: tuple[int, int]) -> None:
+    make_app: MakeApp, demo_db: Database, size: tuple[int, int]
+) -> None:
     assert len(LONG_SERIAL) == 20
     stockroom = users.actor_for(demo_db, "stockroom", "demo")
-    ledger.move(demo_db, stockroom, Action.RECEIVE, store="S01", sku="AP-FRG300",
-                serials=[LONG_SERIAL], document=DocumentRef("receipt", "T-LONG"))
+    ledger.move(
+        demo_db,
+        stockroom,
+        Action.RECEIVE,
+        store="S01",
+        sku="AP-FRG300",
+        serials=[LONG_SERIAL],
+        document=DocumentRef("receipt", "T-LONG"),
+    )
     app = make_app()
     async with app.run_test(size=size) as pilot:
         await log_in(pilot, "cashier")
@@ -40,8 +48,11 @@ async def test_the_whole_serial_is_on_the_line_and_first_on_a_handheld(
         await settle(pilot)
         sale = app.screen
         assert isinstance(sale, SaleScreen)
-        for sku, serial in (("PH-AUR15", IMEIS[0]), ("PH-AUR15", IMEIS[1]),
-                            ("AP-FRG300", LONG_SERIAL)):
+        for sku, serial in (
+            ("PH-AUR15", IMEIS[0]),
+            ("PH-AUR15", IMEIS[1]),
+            ("AP-FRG300", LONG_SERIAL),
+        ):
             field = sale.query_one("#scan", Input)
             field.focus()
             await pilot.press(*sku, "enter")
@@ -58,24 +69,39 @@ async def test_the_whole_serial_is_on_the_line_and_first_on_a_handheld(
         assert len(rows) == 3
         width = lines.size.width
         assert all(len(row) <= width for row in rows)
-        for number, (row, serial) in enumerate(zip(rows, [*IMEIS, LONG_SERIAL],
-                                                   strict=True), start=1):
+        for number, (row, serial) in enumerate(
+            zip(rows, [*IMEIS, LONG_SERIAL], strict=True), start=1
+        ):
             if size[0] >= 60:  # the counter: the serial whole at the end, with its words
                 assert row.rstrip().endswith(f"✓ S/N {serial}"), row
-                assert row.startswith(f"  {number} PH-AUR15" if number < 3 else
-                                      f"  {number} AP-FRG300"), row
+                assert row.startswith(
+                    f"  {number} PH-AUR15" if number < 3 else f"  {number} AP-FRG300"
+                ), row
             else:  # the handheld: the serial first, whole, then what is left of the product
                 assert row.startswith(f"  {number} ✓ {serial} "), row
 
 
-def a_line(number: int, serial: str | None, name: str = "Aurora X15 smartphone 128GB with a "
-           "long marketing name") -> OrderLineView:
+def a_line(
+    number: int,
+    serial: str | None,
+    name: str = "Aurora X15 smartphone 128GB with a long marketing name",
+) -> OrderLineView:
     return OrderLineView(
-        line=number, number=number, sku="PH-AUR15", name=name, quantity=1,
-        unit_price=Decimal("899.00"), tax_rate=Decimal("0.20"), net=Decimal("899.00"),
-        tax=Decimal("179.80"), total=Decimal("1078.80"), serial_mode=SerialMode.REQUIRED,
-        serial=serial, indicator=serial_indicator(SerialMode.REQUIRED, serial),
-        status=LineStatus.OPEN)
+        line=number,
+        number=number,
+        sku="PH-AUR15",
+        name=name,
+        quantity=1,
+        unit_price=Decimal("899.00"),
+        tax_rate=Decimal("0.20"),
+        net=Decimal("899.00"),
+        tax=Decimal("179.80"),
+        total=Decimal("1078.80"),
+        serial_mode=SerialMode.REQUIRED,
+        serial=serial,
+        indicator=serial_indicator(SerialMode.REQUIRED, serial),
+        status=LineStatus.OPEN,
+    )
 
 
 @pytest.mark.parametrize("width", [78, 60, 59, 38, 30])

@@ -24,7 +24,8 @@ def post(app: object, raw: str) -> None:
 @pytest.mark.parametrize("gap", [0.005, 0.0])
 @async_test
 async def test_a_serial_5_ms_after_its_product_lands_on_that_line(
-        make_app: MakeApp, size: tuple[int, int], gap: float) -> None:
+    make_app: MakeApp, size: tuple[int, int], gap: float
+) -> None:
     app = make_app()
     async with app.run_test(size=size) as pilot:
         sale = await open_sale(pilot)
@@ -44,7 +45,8 @@ async def test_a_serial_5_ms_after_its_product_lands_on_that_line(
 @pytest.mark.parametrize("size", SIZES)
 @async_test
 async def test_a_serial_after_the_prompt_opened_is_taken_by_the_prompt(
-        make_app: MakeApp, size: tuple[int, int]) -> None:
+    make_app: MakeApp, size: tuple[int, int]
+) -> None:
     app = make_app()
     async with app.run_test(size=size) as pilot:
         sale = await open_sale(pilot)

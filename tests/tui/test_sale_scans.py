@@ -34,7 +34,8 @@ async def scan(pilot: Pilot[object], raw: str) -> None:
 @pytest.mark.parametrize("size", SIZES)
 @async_test
 async def test_scans_land_as_lines_and_the_prompt_takes_the_next_scan(
-        make_app: MakeApp, size: tuple[int, int]) -> None:
+    make_app: MakeApp, size: tuple[int, int]
+) -> None:
     app = make_app()
     async with app.run_test(size=size) as pilot:
         sale = await open_sale(pilot)
@@ -48,12 +49,15 @@ async def test_scans_land_as_lines_and_the_prompt_takes_the_next_scan(
         await scan(pilot, "5012345000077")
         assert sale.view is not None
         assert [(line.sku, line.quantity) for line in sale.view.lines] == [
-            ("PH-AUR15", 1), ("AC-USBC1", 2)]
+            ("PH-AUR15", 1),
+            ("AC-USBC1", 2),
+        ]
 
 
 @async_test
 async def test_the_products_own_barcode_in_the_prompt_is_named_and_changes_nothing(
-        make_app: MakeApp, monkeypatch: pytest.MonkeyPatch) -> None:
+    make_app: MakeApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
     app = make_app()
     async with app.run_test(size=(40, 16)) as pilot:
         sale = await open_sale(pilot)
@@ -70,7 +74,8 @@ async def test_the_products_own_barcode_in_the_prompt_is_named_and_changes_nothi
 
 @async_test
 async def test_a_scanned_serial_fills_the_waiting_line_with_auto_prompt_off(
-        make_app: MakeApp, demo_db: Database) -> None:
+    make_app: MakeApp, demo_db: Database
+) -> None:
     set_auto_prompt(demo_db, False)
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
@@ -98,7 +103,8 @@ async def test_a_gs1_product_and_serial_scan_fills_both(make_app: MakeApp) -> No
 
 @async_test
 async def test_an_unknown_unit_scanned_for_the_waiting_line_opens_entry_with_the_override(
-        make_app: MakeApp, demo_db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    make_app: MakeApp, demo_db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
     set_auto_prompt(demo_db, False)
     app = make_app()
     async with app.run_test(size=(40, 16)) as pilot:
@@ -118,7 +124,8 @@ async def test_an_unknown_unit_scanned_for_the_waiting_line_opens_entry_with_the
 
 @async_test
 async def test_returns_a_scanned_serial_finds_the_sale_and_chooses_that_unit(
-        make_app: MakeApp, demo_db: Database) -> None:
+    make_app: MakeApp, demo_db: Database
+) -> None:
     from test_returns_screen import LAPTOPS, open_returns, sell_three_laptops
 
     sell_three_laptops(demo_db)

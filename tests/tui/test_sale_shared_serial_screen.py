@@ -22,12 +22,15 @@ from serialpos.tui.screens.sale_dialogs import SerialEntry
 @pytest.mark.parametrize("size", SIZES)
 @async_test
 async def test_a_manager_accepts_a_shared_serial_in_serial_entry(
-        make_app: MakeApp, demo_db: Database, size: tuple[int, int]) -> None:
+    make_app: MakeApp, demo_db: Database, size: tuple[int, int]
+) -> None:
     admin = Actor("admin", Role.ADMIN, "T1")
-    products.create_product(demo_db, admin, sku="GN-SAW", name="Saw", serial_mode="required",
-                            price=Decimal("20"))
-    products.create_product(demo_db, admin, sku="GN-TAB", name="Tablet",
-                            serial_mode="required", price=Decimal("20"))
+    products.create_product(
+        demo_db, admin, sku="GN-SAW", name="Saw", serial_mode="required", price=Decimal("20")
+    )
+    products.create_product(
+        demo_db, admin, sku="GN-TAB", name="Tablet", serial_mode="required", price=Decimal("20")
+    )
     app = make_app()
     async with app.run_test(size=size) as pilot:
         sale = await open_sale(pilot)

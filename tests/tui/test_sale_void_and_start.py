@@ -42,8 +42,8 @@ def _message(pilot: Pilot[object]) -> str:
 @pytest.mark.parametrize("size", SIZES)
 @async_test
 async def test_unmatched_scans_on_an_empty_sale_open_no_order(
-        make_app: MakeApp, demo_db: Database, size: tuple[int, int],
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    make_app: MakeApp, demo_db: Database, size: tuple[int, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
     app = make_app()
     rung: list[int] = []
     monkeypatch.setattr(app, "bell", lambda: rung.append(1))
@@ -62,7 +62,8 @@ async def test_unmatched_scans_on_an_empty_sale_open_no_order(
 @pytest.mark.parametrize("size", SIZES)
 @async_test
 async def test_voiding_a_paid_order_says_and_records_the_refund(
-        make_app: MakeApp, demo_db: Database, size: tuple[int, int]) -> None:
+    make_app: MakeApp, demo_db: Database, size: tuple[int, int]
+) -> None:
     app = make_app()
     async with app.run_test(size=size) as pilot:
         sale = await _sale(pilot)
@@ -85,4 +86,6 @@ async def test_voiding_a_paid_order_says_and_records_the_refund(
         voided = orders.get_order(demo_db, order)
         assert voided.status.value == "voided" and voided.totals.paid == Decimal("0.00")
         assert [(p.kind, p.method, p.amount) for p in voided.payments] == [
-            ("payment", "cash", Decimal("5.00")), ("refund", "cash", Decimal("-5.00"))]
+            ("payment", "cash", Decimal("5.00")),
+            ("refund", "cash", Decimal("-5.00")),
+        ]

@@ -87,7 +87,8 @@ async def set_filter(pilot: Pilot[object], **values: str) -> FilterDialog:
 @pytest.mark.parametrize("size", SIZES)
 @async_test
 async def test_totals_are_what_the_sales_took(
-        make_app: MakeApp, demo_db: Database, size: tuple[int, int]) -> None:
+    make_app: MakeApp, demo_db: Database, size: tuple[int, int]
+) -> None:
     lines, units, takings = sell(demo_db)
     app = make_app()
     async with app.run_test(size=size) as pilot:
@@ -103,15 +104,18 @@ async def test_totals_are_what_the_sales_took(
         assert [row.serial for row in screen.sales.rows] == [LAPTOPS[1]]
         laptop = screen.sales.rows[0].total
         assert foot(screen) == f"1 line · qty 1 · total {laptop:.2f}"
-        assert str(screen.query_one("#report-filter").render()).endswith(
-            f" · serial {LAPTOPS[1]}")
+        assert str(screen.query_one("#report-filter").render()).endswith(f" · serial {LAPTOPS[1]}")
 
 
 @pytest.mark.parametrize("size", SIZES)
 @async_test
 async def test_sales_detail_export_read_back(
-        make_app: MakeApp, demo_db: Database, size: tuple[int, int], tmp_path: Path,
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    make_app: MakeApp,
+    demo_db: Database,
+    size: tuple[int, int],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     from openpyxl import load_workbook
 
     lines, _, _ = sell(demo_db)
@@ -132,8 +136,14 @@ async def test_sales_detail_export_read_back(
         assert tuple(header) == reports.SALES_DETAIL_COLUMNS
         serial = header.index("Serial Number")
         # Issue 14 pins the columns from Total on (Delivery Mode beside Serial Number).
-        assert header[header.index("Total"):] == [
-            "Total", "Sale Type", "Serial Number", "Delivery Mode", "Customer", "Kind"]
+        assert header[header.index("Total") :] == [
+            "Total",
+            "Sale Type",
+            "Serial Number",
+            "Delivery Mode",
+            "Customer",
+            "Kind",
+        ]
         assert [row[serial] for row in table[1:] if row[serial]] == list(LAPTOPS)
         assert {row[serial + 1] for row in table[1:]} == {"Cash and Carry"}
         await pilot.press("ctrl+e")
@@ -155,8 +165,8 @@ async def test_sales_detail_export_read_back(
 
 @async_test
 async def test_a_long_export_moves_the_progress_bar(
-        make_app: MakeApp, demo_db: Database, tmp_path: Path,
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    make_app: MakeApp, demo_db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The services tell progress every few thousand rows and the screen passes it on at
     most ten times a second; both are made "every row" so five rows show the bar moving."""
     from serialpos.services import exports
@@ -187,7 +197,8 @@ async def test_a_long_export_moves_the_progress_bar(
 @pytest.mark.parametrize("size", SIZES)
 @async_test
 async def test_an_unknown_sku_is_named(
-        make_app: MakeApp, demo_db: Database, size: tuple[int, int]) -> None:
+    make_app: MakeApp, demo_db: Database, size: tuple[int, int]
+) -> None:
     sell(demo_db)
     with pytest.raises(DomainError) as unknown:
         reports.check_filter(demo_db, reports.ReportFilter(sku="NO-SUCH"))
@@ -201,8 +212,8 @@ async def test_an_unknown_sku_is_named(
 
 @async_test
 async def test_esc_stops_a_running_export_and_leaves_no_file(
-        make_app: MakeApp, demo_db: Database, tmp_path: Path,
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    make_app: MakeApp, demo_db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The rows are slowed to a fifth of a second each, so the export is still running when
     Esc is pressed."""
     import time

@@ -41,8 +41,8 @@ def said(app: SerialposApp) -> str:
 @pytest.mark.parametrize("size", SIZES)
 @async_test
 async def test_an_over_scan_is_a_warning_with_the_bell(
-        make_app: MakeApp, demo_db: Database, size: tuple[int, int],
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    make_app: MakeApp, demo_db: Database, size: tuple[int, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
     import_asn(demo_db)
     app = make_app()
     async with app.run_test(size=size) as pilot:
@@ -54,8 +54,7 @@ async def test_an_over_scan_is_a_warning_with_the_bell(
         assert said(app) == "✓ AP-FRG300 FR-300-9002: 2 of 2 ✓ AP-FRG300 complete"
         assert rung == []
         await enter(pilot, screen, "FR-300-9003")
-        assert said(app).startswith("⚠ AP-FRG300 FR-300-9003: 3 of 2: 1 over what ASN ASN-T1 "
-                                    "lists")
+        assert said(app).startswith("⚠ AP-FRG300 FR-300-9003: 3 of 2: 1 over what ASN ASN-T1 lists")
         assert rung == [1]
         assert screen.query_one(MessageLine).has_class("-warn")
         await enter(pilot, screen, "AC-USBC1")  # five listed, counted by quantity
@@ -67,8 +66,8 @@ async def test_an_over_scan_is_a_warning_with_the_bell(
 @pytest.mark.parametrize("size", SIZES)
 @async_test
 async def test_a_blind_receipt_refuses_another_products_unit_naming_it(
-        make_app: MakeApp, demo_db: Database, size: tuple[int, int],
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    make_app: MakeApp, demo_db: Database, size: tuple[int, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
     app = make_app()
     async with app.run_test(size=size) as pilot:
         rung = bells(app, monkeypatch)
@@ -92,7 +91,8 @@ async def test_a_blind_receipt_refuses_another_products_unit_naming_it(
 
 @async_test
 async def test_a_count_files_bare_serials_under_their_own_product(
-        make_app: MakeApp, demo_db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    make_app: MakeApp, demo_db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
     app = make_app()
     async with app.run_test(size=(40, 16)) as pilot:
         rung = bells(app, monkeypatch)
@@ -112,7 +112,8 @@ async def test_a_count_files_bare_serials_under_their_own_product(
 
 @async_test
 async def test_the_sale_serial_entry_refuses_another_products_unit_and_the_field_follows_it(
-        make_app: MakeApp, demo_db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    make_app: MakeApp, demo_db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         sale = await open_sale(pilot)
@@ -136,7 +137,7 @@ async def test_the_sale_serial_entry_refuses_another_products_unit_and_the_field
         await sale_scan(pilot, AURORA)  # the field: the serial finds its own product
         assert sale.view is not None
         assert [(ln.sku, ln.serial) for ln in sale.view.lines] == [
-            ("PH-NOVA7", None), ("PH-AUR15", AURORA)]
-    assert [(c.sku, c.state) for c in lookup_serial(demo_db, AURORA)] == [
-        ("PH-AUR15", "reserved")]
-
+            ("PH-NOVA7", None),
+            ("PH-AUR15", AURORA),
+        ]
+    assert [(c.sku, c.state) for c in lookup_serial(demo_db, AURORA)] == [("PH-AUR15", "reserved")]

@@ -128,15 +128,19 @@ def entries(seen: list[Message], field_id: str) -> list[str]:
     found: list[str] = []
     counted: set[int] = set()
     for message in seen:
-        if isinstance(message, ScanInput.Entered) and message.input.id == field_id \
-                and id(message) not in counted:
+        if (
+            isinstance(message, ScanInput.Entered)
+            and message.input.id == field_id
+            and id(message) not in counted
+        ):
             found.append(message.value)
             counted.add(id(message))
     return found
 
 
-async def until(pilot: Pilot[object], ready: Callable[[], bool], what: str,
-                timeout: float = 110.0) -> None:
+async def until(
+    pilot: Pilot[object], ready: Callable[[], bool], what: str, timeout: float = 110.0
+) -> None:
     deadline = time.monotonic() + timeout
     while not ready():
         if time.monotonic() > deadline:
@@ -164,7 +168,8 @@ def in_stock(db: Database, sku: str) -> int:
 
 @async_test
 async def test_replayed_scans_into_a_blind_receipt_record_every_serial_as_sent(
-        make_app: MakeApp, demo_db: Database, outbox_folder: Path) -> None:
+    make_app: MakeApp, demo_db: Database, outbox_folder: Path
+) -> None:
     recording = record(SCANS, SEED)
     before = {sku: in_stock(demo_db, sku) for sku in GTINS}
     app = make_app(key_clock=key_time)  # the stamps on the keys are the times
@@ -183,8 +188,14 @@ async def test_replayed_scans_into_a_blind_receipt_record_every_serial_as_sent(
         assert isinstance(screen, ChecklistScreen)
 
         send(app, stamped_keys(recording.scans, SEED))
-        await until(pilot, lambda: screen.receiving.checklist.received >= recording.units
-                    and len(entries(seen, "scan")) >= len(recording.scans), "the scans")
+        await until(
+            pilot,
+            lambda: (
+                screen.receiving.checklist.received >= recording.units
+                and len(entries(seen, "scan")) >= len(recording.scans)
+            ),
+            "the scans",
+        )
         assert entries(seen, "scan") == recording.scans  # one entry per scan, each as sent
         assert screen.field.value == ""
         for sku, serials in recording.serials.items():
@@ -197,19 +208,25 @@ async def test_replayed_scans_into_a_blind_receipt_record_every_serial_as_sent(
         await pilot.press("y")
         await until(pilot, lambda: screen.done is not None, "the receipt")
         assert screen.query_one(MessageLine).text.startswith(
-            f"✓ received {recording.units:,} units: R-S01-")
+            f"✓ received {recording.units:,} units: R-S01-"
+        )
 
     for sku, serials in recording.serials.items():
         assert in_stock(demo_db, sku) == before[sku] + len(serials)  # no extra units
         for serial in serials:
             (card,) = lookup_serial(demo_db, serial)  # exactly as sent, under its product
             assert (card.sku, card.serial, card.state, card.store) == (
-                sku, serial, "in_stock", "S01")
+                sku,
+                serial,
+                "in_stock",
+                "S01",
+            )
 
 
 @async_test
 async def test_replayed_scans_into_a_count_record_every_serial_as_sent(
-        make_app: MakeApp, demo_db: Database) -> None:
+    make_app: MakeApp, demo_db: Database
+) -> None:
     recording = record(SCANS, SEED + 7)
     app = make_app(key_clock=key_time)
     seen: list[Message] = []
@@ -228,8 +245,11 @@ async def test_replayed_scans_into_a_count_record_every_serial_as_sent(
         taken_before = len(screen.scan_log)
 
         send(app, stamped_keys(recording.scans, SEED + 7))
-        await until(pilot, lambda: len(entries(seen, "count-input")) >= 2 + len(recording.scans),
-                    "the scans")
+        await until(
+            pilot,
+            lambda: len(entries(seen, "count-input")) >= 2 + len(recording.scans),
+            "the scans",
+        )
         await settle(pilot)  # the last jobs: the worker drains the queue before it ends
         assert len(screen.scan_log) > taken_before
         assert entries(seen, "count-input")[2:] == recording.scans
@@ -237,8 +257,7 @@ async def test_replayed_scans_into_a_count_record_every_serial_as_sent(
 
     result = counts.reconcile(demo_db, number)
     never_seen = {(ref.sku, ref.serial) for ref in result.never_seen}
-    expected = {(sku, serial) for sku, serials in recording.serials.items()
-                for serial in serials}
+    expected = {(sku, serial) for sku, serials in recording.serials.items() for serial in serials}
     assert never_seen == expected  # every serial exactly as sent, under its product
     assert not result.duplicates and not result.elsewhere
     assert len(result.never_seen) == recording.units  # no extra units
@@ -246,7 +265,8 @@ async def test_replayed_scans_into_a_count_record_every_serial_as_sent(
 
 @async_test
 async def test_on_the_home_screen_a_paused_scan_opens_its_card_and_a_digit_its_menu_entry(
-        make_app: MakeApp) -> None:
+    make_app: MakeApp,
+) -> None:
     app = make_app(key_clock=key_time)
     async with app.run_test(size=(40, 16)) as pilot:
         await log_in(pilot, "cashier")
@@ -292,4 +312,6 @@ async def test_at_the_counter_scans_five_ms_apart_never_merge(make_app: MakeApp)
         assert sale.query_one("#scan", ScanInput).value == ""
         assert sale.view is not None
         assert sorted((line.sku, line.quantity) for line in sale.view.lines) == [
-            ("AC-USBC1", 3), ("TL-DRL18", 1)]
+            ("AC-USBC1", 3),
+            ("TL-DRL18", 1),
+        ]

@@ -87,8 +87,9 @@ def serial_config(tmp_path: Path, port: str) -> str:
     return config_file(tmp_path, f'gs_substitute = "~"\n\n[[scanner.serial]]\nport = "{port}"\n')
 
 
-async def wait_for(pilot: Pilot[object], ready: Callable[[], bool], what: str,
-                   timeout: float = 15.0) -> None:
+async def wait_for(
+    pilot: Pilot[object], ready: Callable[[], bool], what: str, timeout: float = 15.0
+) -> None:
     deadline = time.monotonic() + timeout
     while not ready():
         if time.monotonic() > deadline:
@@ -106,8 +107,7 @@ def status(app: SerialposApp) -> str:
 
 def submitted(seen: list[Message]) -> list[str]:
     """The entries Enter ended in the lookup field (seen once per node the message passed)."""
-    values = [m.value for m in seen
-              if isinstance(m, ScanInput.Entered) and m.input.id == "serial"]
+    values = [m.value for m in seen if isinstance(m, ScanInput.Entered) and m.input.id == "serial"]
     return values[::2] if values[::2] == values[1::2] else values
 
 
@@ -261,8 +261,11 @@ async def test_a_wedge_scan_into_a_field_is_one_entry_and_leaves_the_field_empty
         assert message(app) == f"✓ {AURORA_1}: 1 unit, 1 event"
         assert field.value == ""
         assert submitted(seen) == [AURORA_1]
-        assert not [m for m in seen  # one path, not two
-                    if isinstance(m, Input.Submitted) and m.input.id == "serial"]
+        assert not [
+            m
+            for m in seen  # one path, not two
+            if isinstance(m, Input.Submitted) and m.input.id == "serial"
+        ]
 
         # Typed by hand first, then a scan lands on it: one entry, as it is one line of text.
         await pilot.press(*"ZB24")
@@ -298,7 +301,8 @@ async def test_typing_at_any_pace_and_enter_is_one_entry(make_app: MakeApp) -> N
 
 @async_test
 async def test_with_real_key_timestamps_a_field_takes_fast_and_slow_keys_alike(
-        make_app: MakeApp) -> None:
+    make_app: MakeApp,
+) -> None:
     """Without a test clock (Textual's own stamp on each key): 3 ms or 150 ms between keys,
     what comes before Enter is one entry."""
     app = make_app(key_clock=key_time, key_hold=None)
@@ -337,7 +341,8 @@ async def test_an_unreadable_scan_is_said_with_the_bell_and_changes_nothing(
 
         await scan(pilot, clock, BAD_EAN)
         assert message(app) == (
-            "✗ unreadable scan: wrong check digit in GTIN 4006381333932 (expected 1, got 2)")
+            "✗ unreadable scan: wrong check digit in GTIN 4006381333932 (expected 1, got 2)"
+        )
         assert bells == [1]
         assert (str(lookup.query_one("#units", Static).render()), table.row_count) == before
         assert lookup.query_one("#serial", Input).value == ""
@@ -356,7 +361,8 @@ async def test_a_product_barcode_in_lookup_is_named_as_such(
         await scan(pilot, clock, "5012345000015")
         # The scan resolver names the product the barcode belongs to (issue 10).
         assert message(app) == (
-            "✗ '5012345000015' is the barcode of PH-AUR15, not a serial: scan the serial label")
+            "✗ '5012345000015' is the barcode of PH-AUR15, not a serial: scan the serial label"
+        )
         assert bells == [1]
         assert not lookup.query_one("#units-box").display
         assert "PH-AUR15" in screen_text(app) and "not a serial" in screen_text(app)

@@ -23,8 +23,12 @@ AURORA_1, AURORA_2 = "356938030000013", "356938030000021"  # demo IMEIs, in stoc
 def sell_aurora(db: Database, serial: str) -> str:
     """Give the Aurora a 24-month warranty (a product feed update) and sell ``serial``."""
     admin = users.actor_for(db, "admin", "till-1")
-    import_products_text(db, admin, "SKU,Name,Price,Serial Number Option,WarrantyMonths\n"
-                         "PH-AUR15,Aurora X15 smartphone 128GB,899.00,Required,24\n")
+    import_products_text(
+        db,
+        admin,
+        "SKU,Name,Price,Serial Number Option,WarrantyMonths\n"
+        "PH-AUR15,Aurora X15 smartphone 128GB,899.00,Required,24\n",
+    )
     order = orders.open_order(db, admin, "S01").order
     orders.set_customer(db, admin, order, orders.Customer("Ann Buyer", "555-0101", None))
     orders.add_item(db, admin, order, sku="PH-AUR15")
@@ -38,8 +42,9 @@ def text_of(app: SerialposApp, selector: str) -> str:
 
 @pytest.mark.parametrize("size", SIZES)
 @async_test
-async def test_card_shows_warranty_and_timeline(make_app: MakeApp, demo_db: Database,
-                                                size: tuple[int, int]) -> None:
+async def test_card_shows_warranty_and_timeline(
+    make_app: MakeApp, demo_db: Database, size: tuple[int, int]
+) -> None:
     invoice = sell_aurora(demo_db, AURORA_1)
     ends = add_months(date.today(), 24)
     app = make_app()
@@ -49,8 +54,10 @@ async def test_card_shows_warranty_and_timeline(make_app: MakeApp, demo_db: Data
         await settle(pilot)
         summary = text_of(app, "#units")
         assert "SOLD at S01" in summary
-        assert f"in warranty until {ends.isoformat()} ({(ends - date.today()).days} days left)" \
+        assert (
+            f"in warranty until {ends.isoformat()} ({(ends - date.today()).days} days left)"
             in summary
+        )
         assert f"invoice {invoice}" in summary
         assert f"invoice {invoice}, customer Ann Buyer" in summary  # who bought it (issue 14)
         timeline = text_of(app, "#timeline")
@@ -72,7 +79,10 @@ async def test_card_shows_warranty_and_timeline(make_app: MakeApp, demo_db: Data
         assert not app.screen.query_one("#timeline-box").display
         history: DataTable[object] = app.screen.query_one("#history", DataTable)
         assert [str(history.get_row_at(r)[1]) for r in range(history.row_count)] == [
-            "receive", "reserve", "sell"]
+            "receive",
+            "reserve",
+            "sell",
+        ]
         assert "reserve" in screen_text(app)
         await pilot.press("ctrl+t")
         await pilot.pause()
@@ -81,8 +91,9 @@ async def test_card_shows_warranty_and_timeline(make_app: MakeApp, demo_db: Data
 
 @pytest.mark.parametrize("size", SIZES)
 @async_test
-async def test_partial_serial_lists_matches_to_pick_from(make_app: MakeApp, demo_db: Database,
-                                                         size: tuple[int, int]) -> None:
+async def test_partial_serial_lists_matches_to_pick_from(
+    make_app: MakeApp, demo_db: Database, size: tuple[int, int]
+) -> None:
     invoice = sell_aurora(demo_db, AURORA_1)
     app = make_app()
     async with app.run_test(size=size) as pilot:
@@ -94,7 +105,15 @@ async def test_partial_serial_lists_matches_to_pick_from(make_app: MakeApp, demo
         rows = [[str(c) for c in grid.get_row_at(r)] for r in range(grid.row_count)]
         assert len(rows) == 12  # 8 Aurora and 4 Nova units start with it
         assert [str(c.label) for c in grid.ordered_columns] == [
-            "Serial", "SKU", "State", "Store", "Sold", "Invoice", "Customer", "Product"]
+            "Serial",
+            "SKU",
+            "State",
+            "Store",
+            "Sold",
+            "Invoice",
+            "Customer",
+            "Product",
+        ]
         assert rows[0][:4] == [AURORA_1, "PH-AUR15", "sold", "S01"]
         assert rows[0][4] == date.today().isoformat()
         assert rows[0][5:7] == [invoice, "Ann Buyer"]
@@ -152,14 +171,13 @@ async def test_nothing_matches_and_f3_without_text(make_app: MakeApp) -> None:
         await log_in(pilot, "cashier")
         await pilot.press("f2", "f3")
         await pilot.pause()
-        assert app.screen.query_one(MessageLine).text == (
-            "✗ type the start of a serial, then F3")
+        assert app.screen.query_one(MessageLine).text == ("✗ type the start of a serial, then F3")
         await pilot.press(*"35693803X", "enter")
         await settle(pilot)
-        assert app.screen.query_one(MessageLine).text == (
-            "✗ no unit has the serial '35693803X'")
+        assert app.screen.query_one(MessageLine).text == ("✗ no unit has the serial '35693803X'")
         assert not app.screen.query_one("#matches").display
         await pilot.press(*"35693803X", "f3")
         await settle(pilot)
         assert app.screen.query_one(MessageLine).text == (
-            "✗ no serial starts with '35693803X' (serials are case-sensitive)")
+            "✗ no serial starts with '35693803X' (serials are case-sensitive)"
+        )

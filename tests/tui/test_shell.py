@@ -108,8 +108,16 @@ def test_footer_layout_never_splits_a_key_from_its_description() -> None:
 
 
 def test_every_function_key_has_a_letter_or_ctrl_twin() -> None:
-    screens = (SerialposApp, LoginScreen, HomeScreen, LookupScreen, ProductsScreen,
-               ChooseSerialMode, Confirm, ProductDetails)
+    screens = (
+        SerialposApp,
+        LoginScreen,
+        HomeScreen,
+        LookupScreen,
+        ProductsScreen,
+        ChooseSerialMode,
+        Confirm,
+        ProductDetails,
+    )
     for owner in screens:
         by_action: dict[str, list[str]] = {}
         for binding in Binding.make_bindings(owner.BINDINGS):
@@ -147,6 +155,7 @@ def test_console_modules_do_not_load_the_database_layer() -> None:
         "or m.startswith(('serialpos.services', 'serialpos.db'))); "
         "print(','.join(bad))"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
     assert result.stdout.strip() == ""

@@ -63,8 +63,9 @@ def said(pilot: Pilot[object]) -> str:
 
 @pytest.mark.parametrize("size", SIZES)
 @async_test
-async def test_start_pick_and_ship_a_transfer(make_app: MakeApp, demo_db: Database,
-                                              size: tuple[int, int], outbox_folder: Path) -> None:
+async def test_start_pick_and_ship_a_transfer(
+    make_app: MakeApp, demo_db: Database, size: tuple[int, int], outbox_folder: Path
+) -> None:
     app = make_app()
     async with app.run_test(size=size) as pilot:
         await log_in(pilot, "stockroom")
@@ -94,8 +95,10 @@ async def test_start_pick_and_ship_a_transfer(make_app: MakeApp, demo_db: Databa
         await type_in(pilot, "ZB24000101-ZB24000103")  # a range, taken whole
         assert said(pilot) == "✓ 3 serials added from the list · 4 units"
         await paste(pilot, "ZB24000101\nZB24000102")  # pasted again: counted once
-        assert said(pilot) == "✗ 0 serials added from the list · 4 units; 2 already on it " \
-                              "(counted once)"
+        assert (
+            said(pilot) == "✗ 0 serials added from the list · 4 units; 2 already on it "
+            "(counted once)"
+        )
         await scan(pilot, "\x1d\x1d01ABC")  # a scanner's garbage
         assert said(pilot) == "✗ unreadable scan: scan contains control characters"
         await scan(pilot, f"0105012345000015\x1d21{PHONES[2]}")  # GS1: product and serial
@@ -127,8 +130,12 @@ async def test_start_pick_and_ship_a_transfer(make_app: MakeApp, demo_db: Databa
 @pytest.mark.parametrize("size", SIZES)
 @async_test
 async def test_receive_a_transfer_on_the_checklist(
-        make_app: MakeApp, demo_db: Database, size: tuple[int, int], outbox_folder: Path,
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    make_app: MakeApp,
+    demo_db: Database,
+    size: tuple[int, int],
+    outbox_folder: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     made = transfers.create_transfer(demo_db, CLERK, "S01", "S02")
     transfers.add_units(demo_db, CLERK, made.number, "S01", "PH-AUR15", PHONES[:2])
     transfers.ship(demo_db, CLERK, made.number, "S01", outbox_folder)
@@ -143,8 +150,7 @@ async def test_receive_a_transfer_on_the_checklist(
         await settle(pilot)
         assert isinstance(app.screen, ChecklistScreen)
         await type_in(pilot, PHONES[2])
-        assert said(pilot) == f"✗ serial {PHONES[2]} of PH-AUR15 is not on transfer " \
-                              f"{made.number}"
+        assert said(pilot) == f"✗ serial {PHONES[2]} of PH-AUR15 is not on transfer {made.number}"
         await type_in(pilot, PHONES[0])
         assert said(pilot).startswith(f"✓ PH-AUR15 {PHONES[0]}: 1 of 2")
         await pilot.press("ctrl+f")
@@ -157,16 +163,19 @@ async def test_receive_a_transfer_on_the_checklist(
         await settle(pilot)
         assert f"{made.number} ← S01 1 left in transit" in screen_text(app)
         await type_in(pilot, made.number, "#find")
-        assert said(pilot) == f"› {made.number} received at S02; 1 unit still in transit " \
-                              f"(PH-AUR15 {PHONES[1]})"
+        assert (
+            said(pilot) == f"› {made.number} received at S02; 1 unit still in transit "
+            f"(PH-AUR15 {PHONES[1]})"
+        )
     assert where(demo_db, PHONES[0]) == ("in_stock", "S02")
     assert where(demo_db, PHONES[1]) == ("in_transit", "S02")
 
 
 @pytest.mark.parametrize("size", SIZES)
 @async_test
-async def test_cancel_an_open_transfer(make_app: MakeApp, demo_db: Database,
-                                       size: tuple[int, int]) -> None:
+async def test_cancel_an_open_transfer(
+    make_app: MakeApp, demo_db: Database, size: tuple[int, int]
+) -> None:
     made = transfers.create_transfer(demo_db, CLERK, "S01", "S02")
     transfers.add_units(demo_db, CLERK, made.number, "S01", "PH-AUR15", PHONES[:1])
     app = make_app()
@@ -177,8 +186,7 @@ async def test_cancel_an_open_transfer(make_app: MakeApp, demo_db: Database,
         await pilot.press("ctrl+y")  # the list's first row is the one chosen
         await settle(pilot)
         assert isinstance(app.screen, Confirm)
-        assert app.screen.question == f"Cancel {made.number} to S02? Its 1 unit stay in " \
-                                      "stock here."
+        assert app.screen.question == f"Cancel {made.number} to S02? Its 1 unit stay in stock here."
         await pilot.press("y")
         await settle(pilot)
         assert said(pilot) == f"› cancelled {made.number}: its 1 unit stay in stock here"
@@ -187,6 +195,5 @@ async def test_cancel_an_open_transfer(make_app: MakeApp, demo_db: Database,
         assert "no transfers: F5/^N starts one" in screen_text(app)
         await pilot.press("ctrl+y")
         await settle(pilot)
-        assert said(pilot) == "✗ choose an open transfer going out in the list (↓) to " \
-                              "cancel it"
+        assert said(pilot) == "✗ choose an open transfer going out in the list (↓) to cancel it"
     assert where(demo_db, PHONES[0]) == ("in_stock", "S01")

@@ -23,43 +23,57 @@ def problems(text: str, name: str = "a.csv") -> list[str]:
 
 
 def test_a_good_csv_groups_rows_by_asn_in_file_order() -> None:
-    parsed = parse_csv(HEADER + "A1,Acme,PHONE,2,S1|S2,\n"
-                       "A2,Bolt,CABLE,10,,CP-1\n"
-                       "A1,Acme,CABLE,5,,\n")
+    parsed = parse_csv(
+        HEADER + "A1,Acme,PHONE,2,S1|S2,\nA2,Bolt,CABLE,10,,CP-1\nA1,Acme,CABLE,5,,\n"
+    )
     assert parsed.problems == []
     assert [(d.asn, d.vendor, d.units, d.serials) for d in parsed.docs] == [
-        ("A1", "Acme", 7, 2), ("A2", "Bolt", 10, 0)]
+        ("A1", "Acme", 7, 2),
+        ("A2", "Bolt", 10, 0),
+    ]
     first = parsed.docs[0].rows[0]
     assert (first.where, first.sku, first.quantity, first.serials, first.case_pack) == (
-        "line 2", "PHONE", 2, ("S1", "S2"), None)
+        "line 2",
+        "PHONE",
+        2,
+        ("S1", "S2"),
+        None,
+    )
     assert parsed.docs[1].rows[0].case_pack == "CP-1"
 
 
 def test_header_names_ignore_case_spaces_and_a_bom_and_optional_columns_may_be_absent() -> None:
-    parsed = parse_asn_file("x.csv", "\ufeff asn ,VENDOR,sku,quantity\r\nA1,Acme,CABLE,3\r\n"
-                            .encode())
+    parsed = parse_asn_file(
+        "x.csv", "\ufeff asn ,VENDOR,sku,quantity\r\nA1,Acme,CABLE,3\r\n".encode()
+    )
     assert parsed.problems == []
     assert parsed.docs[0].rows[0].quantity == 3
 
 
 def test_every_problem_is_listed_with_its_line() -> None:
-    text = HEADER + "\n".join([
-        "A1,Acme,PHONE,2,S1|S2,",  # 2 fine
-        "A1,Acme,PHONE,x,,",  # 3
-        "A1,Acme,PHONE,-1,,",  # 4
-        "A1,Acme,PHONE,1.5,,",  # 5
-        "A1,Acme,PHONE,,,",  # 6
-        "A1,Acme,PHONE,3,S3|S4,",  # 7
-        "A1,Acme,PHONE,1,S1,",  # 8 duplicate of line 2
-        "A1,Other,CABLE,1,,",  # 9 vendor differs
-        ",Acme,CABLE,1,,",  # 10
-        "A1,Acme,,1,,",  # 11
-        "A1,Acme,PHONE,2,S5||S6,",  # 12 blank entry (3 for 2 too)
-        "A1,Acme,PHONE,1,S\x017,",  # 13
-        f"{'A' * (MAX_ASN_ID + 1)},Acme,CABLE,1,,",  # 14
-        "A1,Acme,PHONE,1,S8,,extra",  # 15
-        "A1,Acme,PHONE,1000001,,",  # 16
-    ]) + "\n"
+    text = (
+        HEADER
+        + "\n".join(
+            [
+                "A1,Acme,PHONE,2,S1|S2,",  # 2 fine
+                "A1,Acme,PHONE,x,,",  # 3
+                "A1,Acme,PHONE,-1,,",  # 4
+                "A1,Acme,PHONE,1.5,,",  # 5
+                "A1,Acme,PHONE,,,",  # 6
+                "A1,Acme,PHONE,3,S3|S4,",  # 7
+                "A1,Acme,PHONE,1,S1,",  # 8 duplicate of line 2
+                "A1,Other,CABLE,1,,",  # 9 vendor differs
+                ",Acme,CABLE,1,,",  # 10
+                "A1,Acme,,1,,",  # 11
+                "A1,Acme,PHONE,2,S5||S6,",  # 12 blank entry (3 for 2 too)
+                "A1,Acme,PHONE,1,S\x017,",  # 13
+                f"{'A' * (MAX_ASN_ID + 1)},Acme,CABLE,1,,",  # 14
+                "A1,Acme,PHONE,1,S8,,extra",  # 15
+                "A1,Acme,PHONE,1000001,,",  # 16
+            ]
+        )
+        + "\n"
+    )
     assert problems(text) == [
         "line 3: Quantity 'x' is not a positive whole number",
         "line 4: Quantity '-1' is not a positive whole number",
@@ -81,18 +95,21 @@ def test_every_problem_is_listed_with_its_line() -> None:
 
 def test_missing_and_unknown_columns() -> None:
     assert problems("ASN,Vendor,Sku,Serails\nA,B,C,D\n") == [
-        "line 1: unknown column 'Serails' (known: ASN, Vendor, SKU, Quantity, Serials, "
-        "CasePack)",
-        "line 1: missing column Quantity"]
+        "line 1: unknown column 'Serails' (known: ASN, Vendor, SKU, Quantity, Serials, CasePack)",
+        "line 1: missing column Quantity",
+    ]
     assert problems("ASN,ASN,Vendor,SKU,Quantity\n") == ["line 1: column ASN appears twice"]
 
 
-@pytest.mark.parametrize(("data", "message"), [
-    (b"", "file: the file is empty: no header, no rows"),
-    (HEADER.encode(), "file: the file lists no ASN lines"),
-    (b"ASN,Vendor\xff", "file: not UTF-8 text (byte 11 cannot be read)"),
-    (b"ASN\x00", "file: holds NUL bytes: not a text file"),
-])
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"", "file: the file is empty: no header, no rows"),
+        (HEADER.encode(), "file: the file lists no ASN lines"),
+        (b"ASN,Vendor\xff", "file: not UTF-8 text (byte 11 cannot be read)"),
+        (b"ASN\x00", "file: holds NUL bytes: not a text file"),
+    ],
+)
 def test_unusable_files(data: bytes, message: str) -> None:
     assert [str(p) for p in parse_asn_file("a.csv", data).problems] == [message]
 
@@ -102,32 +119,44 @@ def test_a_multiline_quoted_cell_keeps_line_numbers_right() -> None:
     assert problems(text) == [
         "line 2: Vendor 'Acme\\x0aLtd' contains control characters",
         "line 4: Vendor 'Acme\\x0aLtd' contains control characters",
-        "line 4: Quantity 'x' is not a positive whole number"]
+        "line 4: Quantity 'x' is not a positive whole number",
+    ]
 
 
 def test_json_one_asn_or_a_list() -> None:
-    one = {"asn": "J1", "vendor": "Acme", "lines": [
-        {"sku": "PHONE", "quantity": 2, "serials": ["S1", "S2"]},
-        {"sku": "CABLE", "quantity": 4, "case_pack": "CP"}]}
+    one = {
+        "asn": "J1",
+        "vendor": "Acme",
+        "lines": [
+            {"sku": "PHONE", "quantity": 2, "serials": ["S1", "S2"]},
+            {"sku": "CABLE", "quantity": 4, "case_pack": "CP"},
+        ],
+    }
     parsed = parse_json(json.dumps(one))
     assert parsed.problems == []
-    assert [(r.where, r.sku, r.quantity, r.serials, r.case_pack) for r in parsed.docs[0].rows] \
-        == [("ASN J1 line 1", "PHONE", 2, ("S1", "S2"), None),
-            ("ASN J1 line 2", "CABLE", 4, (), "CP")]
+    assert [(r.where, r.sku, r.quantity, r.serials, r.case_pack) for r in parsed.docs[0].rows] == [
+        ("ASN J1 line 1", "PHONE", 2, ("S1", "S2"), None),
+        ("ASN J1 line 2", "CABLE", 4, (), "CP"),
+    ]
     two = parse_json(json.dumps([one, {**one, "asn": "J2"}]))
     assert [d.asn for d in two.docs] == ["J1", "J2"]
 
 
 def test_json_problems_are_named() -> None:
     bad = [
-        {"asn": "J1", "vendor": "Acme", "lines": [
-            {"sku": "PHONE", "quantity": "2"},  # a quantity as text is read
-            {"sku": "PHONE", "quantity": True},
-            {"quantity": 1},
-            {"sku": 5, "quantity": 1},
-            {"sku": "PHONE", "quantity": 1, "serials": "S1"},
-            {"sku": "PHONE", "quantity": 1, "serial": "S1"},
-            "nope"]},
+        {
+            "asn": "J1",
+            "vendor": "Acme",
+            "lines": [
+                {"sku": "PHONE", "quantity": "2"},  # a quantity as text is read
+                {"sku": "PHONE", "quantity": True},
+                {"quantity": 1},
+                {"sku": 5, "quantity": 1},
+                {"sku": "PHONE", "quantity": 1, "serials": "S1"},
+                {"sku": "PHONE", "quantity": 1, "serial": "S1"},
+                "nope",
+            ],
+        },
         {"asn": "J1", "vendor": "Acme", "lines": [{"sku": "X", "quantity": 1}]},
         {"vendor": "Acme", "lines": []},
         {"asn": "J3", "vendor": 7, "lines": [{"sku": "X", "quantity": 1}], "extra": 1},
@@ -151,7 +180,8 @@ def test_json_problems_are_named() -> None:
 
 def test_json_syntax_errors_give_the_line() -> None:
     assert [str(p) for p in parse_json('{\n"asn": "A",\n}').problems] == [
-        "line 3: not valid JSON: Expecting property name enclosed in double quotes"]
+        "line 3: not valid JSON: Expecting property name enclosed in double quotes"
+    ]
 
 
 def test_csv_or_json_by_extension_then_content() -> None:

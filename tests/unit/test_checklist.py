@@ -15,11 +15,14 @@ from serialpos.domain.errors import BadRequest
 
 
 def asn() -> Checklist:
-    return Checklist([
-        ChecklistLine("PHONE", "Phone", 2, True, frozenset({"P1", "P2"})),
-        ChecklistLine("LAPTOP", "Laptop", 2, True),  # serials not listed
-        ChecklistLine("CABLE", "Cable", 10, False),
-    ], document="ASN-7")
+    return Checklist(
+        [
+            ChecklistLine("PHONE", "Phone", 2, True, frozenset({"P1", "P2"})),
+            ChecklistLine("LAPTOP", "Laptop", 2, True),  # serials not listed
+            ChecklistLine("CABLE", "Cable", 10, False),
+        ],
+        document="ASN-7",
+    )
 
 
 def test_scans_fill_lines_and_mark_them_complete() -> None:
@@ -57,8 +60,9 @@ def test_over_scan_is_kept_and_shown_as_a_discrepancy() -> None:
         checklist.scan("LAPTOP", serial)
     line = checklist.line("LAPTOP")
     assert line.over == 1 and not line.complete
-    assert [d.words for d in checklist.discrepancies() if d.sku == "LAPTOP"] == \
-        ["LAPTOP: 3 received, 2 expected"]
+    assert [d.words for d in checklist.discrepancies() if d.sku == "LAPTOP"] == [
+        "LAPTOP: 3 received, 2 expected"
+    ]
 
 
 def test_rescan_clears_one_product_only() -> None:

@@ -132,9 +132,11 @@ def test_not_utf8_names_the_file(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("text", "fragment"),
-    [("terminal = 3\n", "[terminal] must be a table"),
-     ("[terminal]\nid = 42\n", "'id' must be a string"),
-     ("[database]\nurl = true\n", "'url' must be a string")],
+    [
+        ("terminal = 3\n", "[terminal] must be a table"),
+        ("[terminal]\nid = 42\n", "'id' must be a string"),
+        ("[database]\nurl = true\n", "'url' must be a string"),
+    ],
 )
 def test_wrong_types_name_the_file(tmp_path: Path, text: str, fragment: str) -> None:
     path = tmp_path / "types.toml"

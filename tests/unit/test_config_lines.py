@@ -24,12 +24,18 @@ url = "sqlite:////tmp/x.sqlite"
 """
 
 
-@pytest.mark.parametrize(("text", "message"), [
-    ('[terminal]\nid = "t"\n\n[database]\nurl = 5\n', "line 5: [database] 'url' must be a string"),
-    ("# top\nterminal = 3\n", "line 2: [terminal] must be a table"),
-    ('[log]\n# the log\npath = 1\n', "line 3: [log] 'path' must be a string"),
-    ('[console]\ntheme = "green"\n', "line 2: [console] theme must be"),
-])
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            '[terminal]\nid = "t"\n\n[database]\nurl = 5\n',
+            "line 5: [database] 'url' must be a string",
+        ),
+        ("# top\nterminal = 3\n", "line 2: [terminal] must be a table"),
+        ("[log]\n# the log\npath = 1\n", "line 3: [log] 'path' must be a string"),
+        ('[console]\ntheme = "green"\n', "line 2: [console] theme must be"),
+    ],
+)
 def test_a_bad_value_names_the_key_and_line(tmp_path: Path, text: str, message: str) -> None:
     path = tmp_path / "t.toml"
     path.write_text(text, encoding="utf-8")
@@ -53,8 +59,10 @@ def test_unknown_keys_are_warnings_naming_them(tmp_path: Path) -> None:
 
 def test_the_cli_warns_and_goes_on(tmp_path: Path) -> None:
     path = tmp_path / "t.toml"
-    path.write_text(TEXT.replace("sqlite:////tmp/x.sqlite",
-                                 f"sqlite:///{tmp_path / 'shop.sqlite'}"), encoding="utf-8")
+    path.write_text(
+        TEXT.replace("sqlite:////tmp/x.sqlite", f"sqlite:///{tmp_path / 'shop.sqlite'}"),
+        encoding="utf-8",
+    )
     env = {"SERIALPOS_DB": None, "SERIALPOS_USER": None, "SERIALPOS_CONFIG": str(path)}
     result = CliRunner().invoke(app, ["db", "init"], env=env)
     assert result.exit_code == 0, result.output

@@ -16,15 +16,31 @@ from serialpos.domain.counts import (
 )
 
 SERIALS = st.sampled_from([f"SN{n}" for n in range(30)])
-PLACES = st.builds(Place, st.sampled_from(["in_stock", "sold", "written_off", "in_transit",
-                                           "reserved", "returned_to_vendor", "expected"]),
-                   st.sampled_from(["S1", "S2"]))
+PLACES = st.builds(
+    Place,
+    st.sampled_from(
+        [
+            "in_stock",
+            "sold",
+            "written_off",
+            "in_transit",
+            "reserved",
+            "returned_to_vendor",
+            "expected",
+        ]
+    ),
+    st.sampled_from(["S1", "S2"]),
+)
 
 
-@given(sightings=st.lists(st.tuples(SERIALS, st.integers(1, 4)), max_size=60),
-       here=st.sets(SERIALS), known=st.dictionaries(SERIALS, PLACES))
+@given(
+    sightings=st.lists(st.tuples(SERIALS, st.integers(1, 4)), max_size=60),
+    here=st.sets(SERIALS),
+    known=st.dictionaries(SERIALS, PLACES),
+)
 def test_every_scanned_serial_lands_in_exactly_one_class(
-        sightings: list[tuple[str, int]], here: set[str], known: dict[str, Place]) -> None:
+    sightings: list[tuple[str, int]], here: set[str], known: dict[str, Place]
+) -> None:
     scanned = {serial for serial, _batch in sightings}
     # The ledger's view: units in stock here are not "known elsewhere" at the same time.
     elsewhere_known = {s: p for s, p in known.items() if s not in here}
@@ -43,8 +59,7 @@ def test_every_scanned_serial_lands_in_exactly_one_class(
     for serial, batches in flagged.items():
         assert len(batches) > 1 and serial in scanned
         assert set(batches) == {b for s, b in sightings if s == serial}
-    assert set(flagged) == {s for s in scanned
-                            if len({b for x, b in sightings if x == s}) > 1}
+    assert set(flagged) == {s for s in scanned if len({b for x, b in sightings if x == s}) > 1}
 
 
 def test_a_serial_in_two_batches_counts_once_and_is_flagged() -> None:
@@ -56,9 +71,13 @@ def test_a_serial_in_two_batches_counts_once_and_is_flagged() -> None:
 
 
 def test_elsewhere_says_where_and_what_and_restores_only_written_off_here() -> None:
-    known = {"W1": Place("written_off", "S1"), "W2": Place("written_off", "S2"),
-             "T1": Place("in_transit", "S1"), "O1": Place("in_stock", "S2"),
-             "X1": Place("sold", "S1")}
+    known = {
+        "W1": Place("written_off", "S1"),
+        "W2": Place("written_off", "S2"),
+        "T1": Place("in_transit", "S1"),
+        "O1": Place("in_stock", "S2"),
+        "X1": Place("sold", "S1"),
+    }
     classes = classify(set(known) | {"N1"}, set(), known, "S1")
     assert classes.never_seen == ("N1",)
     by = {e.serial: e for e in classes.elsewhere}

@@ -10,10 +10,17 @@ WHEN = datetime(2026, 11, 23, 9, 30, 5)
 
 
 def test_the_file_has_the_pinned_header_and_sorted_rows() -> None:
-    event = EventFile("asn_receipt", "ASN-7", "S01", WHEN, "stockroom", (
-        EventLine("PHONE", 2, ("P2", "P1")),
-        EventLine("CABLE", 10),
-    ))
+    event = EventFile(
+        "asn_receipt",
+        "ASN-7",
+        "S01",
+        WHEN,
+        "stockroom",
+        (
+            EventLine("PHONE", 2, ("P2", "P1")),
+            EventLine("CABLE", 10),
+        ),
+    )
     assert render(event) == (
         b"event_type,document_id,store,completed_at,user,sku,quantity,serials\r\n"
         b"asn_receipt,ASN-7,S01,2026-11-23T09:30:05Z,stockroom,CABLE,10,\r\n"
@@ -23,10 +30,22 @@ def test_the_file_has_the_pinned_header_and_sorted_rows() -> None:
 
 
 def test_the_same_document_gives_the_same_bytes_in_any_order() -> None:
-    a = EventFile("count", "C-S01-000001", "S01", WHEN, "m", (
-        EventLine("X", -1, ("b",)), EventLine("Y", 1, ("z", "a")), EventLine("X", 2, ("a", "c"))))
-    b = EventFile("count", "C-S01-000001", "S01", WHEN, "m", (
-        EventLine("X", 2, ("c", "a")), EventLine("Y", 1, ("a", "z")), EventLine("X", -1, ("b",))))
+    a = EventFile(
+        "count",
+        "C-S01-000001",
+        "S01",
+        WHEN,
+        "m",
+        (EventLine("X", -1, ("b",)), EventLine("Y", 1, ("z", "a")), EventLine("X", 2, ("a", "c"))),
+    )
+    b = EventFile(
+        "count",
+        "C-S01-000001",
+        "S01",
+        WHEN,
+        "m",
+        (EventLine("X", 2, ("c", "a")), EventLine("Y", 1, ("a", "z")), EventLine("X", -1, ("b",))),
+    )
     assert render(a) == render(b)
     assert b"X,2,a|c\r\n" in render(a) and b"X,-1,b\r\n" in render(a)
     rows = render(a).decode().splitlines()[1:]
@@ -38,7 +57,8 @@ def test_completed_at_is_utc_whatever_zone_it_came_in() -> None:
     event = EventFile("rtv", "V-S01-000001", "S01", aware, "u", (EventLine("A", -1),))
     assert b",2026-11-23T09:30:05Z," in render(event)
     assert b",2026-11-23T09:30:05Z," in render(
-        EventFile("rtv", "V", "S01", WHEN.replace(tzinfo=UTC), "u", (EventLine("A", -1),)))
+        EventFile("rtv", "V", "S01", WHEN.replace(tzinfo=UTC), "u", (EventLine("A", -1),))
+    )
 
 
 def test_quotes_and_commas_in_values_are_quoted() -> None:

@@ -65,18 +65,28 @@ def test_sample_mass_upload() -> None:
     upload = parse_upload_bytes((DATA / "sample_mass_upload.csv").read_bytes())
     assert upload.format is UploadFormat.MASS_UPLOAD
     assert [r.serial_mode for r in upload.rows] == [
-        SerialMode.REQUIRED, SerialMode.OPTIONAL, SerialMode.DISABLED]
+        SerialMode.REQUIRED,
+        SerialMode.OPTIONAL,
+        SerialMode.DISABLED,
+    ]
     # TaxRate and SerialFormat are not in this file: those fields are left alone.
     assert Column.TAX_RATE not in upload.columns
     assert Column.SERIAL_FORMAT not in upload.columns
     assert {Column.BARCODE, Column.WARRANTY_MONTHS, Column.BIN} <= upload.columns
 
 
-@pytest.mark.parametrize(("flag", "mode"), [
-    ("true", SerialMode.REQUIRED), ("TRUE", SerialMode.REQUIRED), ("yes", SerialMode.REQUIRED),
-    ("1", SerialMode.REQUIRED), ("false", SerialMode.DISABLED), ("No", SerialMode.DISABLED),
-    ("0", SerialMode.DISABLED),
-])
+@pytest.mark.parametrize(
+    ("flag", "mode"),
+    [
+        ("true", SerialMode.REQUIRED),
+        ("TRUE", SerialMode.REQUIRED),
+        ("yes", SerialMode.REQUIRED),
+        ("1", SerialMode.REQUIRED),
+        ("false", SerialMode.DISABLED),
+        ("No", SerialMode.DISABLED),
+        ("0", SerialMode.DISABLED),
+    ],
+)
 def test_feed_flag(flag: str, mode: SerialMode) -> None:
     upload = parse_upload(f"{FEED_HEADER}\nA,Phone,1.00,{flag}\n")
     assert upload.rows[0].serial_mode is mode
@@ -89,37 +99,62 @@ def test_mass_upload_option(option: str) -> None:
 
 
 def test_headers_any_case_any_order_unknown_columns_warned() -> None:
-    text = ("colour,PRICE,serial number option,sku,bin,Weight,name,Tax Rate\n"
-            "red,5.00,optional,A1,C3,2kg,Drill,7.5\n")
+    text = (
+        "colour,PRICE,serial number option,sku,bin,Weight,name,Tax Rate\n"
+        "red,5.00,optional,A1,C3,2kg,Drill,7.5\n"
+    )
     upload = parse_upload(text)
     assert upload.format is UploadFormat.MASS_UPLOAD
     row = upload.rows[0]
     assert (row.sku, row.name, row.price, row.bin, row.tax_rate) == (
-        "A1", "Drill", Decimal("5.00"), "C3", Decimal("7.5"))
+        "A1",
+        "Drill",
+        Decimal("5.00"),
+        "C3",
+        Decimal("7.5"),
+    )
     assert upload.warnings == ("ignored unknown columns: 'colour', 'Weight'",)
-    assert upload.columns == {Column.SKU, Column.NAME, Column.PRICE, Column.SERIAL_OPTION,
-                              Column.BIN, Column.TAX_RATE}
+    assert upload.columns == {
+        Column.SKU,
+        Column.NAME,
+        Column.PRICE,
+        Column.SERIAL_OPTION,
+        Column.BIN,
+        Column.TAX_RATE,
+    }
 
 
 def test_empty_optional_cells_clear_and_absent_columns_are_not_set() -> None:
     upload = parse_upload(
-        f"{MASS_HEADER},Barcode,TaxRate,SerialFormat,WarrantyMonths,Bin\nA,X,1,Required,,,,,\n")
+        f"{MASS_HEADER},Barcode,TaxRate,SerialFormat,WarrantyMonths,Bin\nA,X,1,Required,,,,,\n"
+    )
     row = upload.rows[0]
     assert (row.barcodes, row.tax_rate, row.serial_format, row.warranty_months, row.bin) == (
-        (), None, None, None, None)
-    assert set(Column) - upload.columns == {Column.SERIAL_REQUIRED, Column.PACKAGE_TYPE,
-                                            Column.COMPONENTS, Column.PRICES_INCLUDE_TAX}
+        (),
+        None,
+        None,
+        None,
+        None,
+    )
+    assert set(Column) - upload.columns == {
+        Column.SERIAL_REQUIRED,
+        Column.PACKAGE_TYPE,
+        Column.COMPONENTS,
+        Column.PRICES_INCLUDE_TAX,
+    }
 
 
 def test_barcodes_several_forms_and_duplicates_in_one_cell() -> None:
     upload = parse_upload(
-        f"{MASS_HEADER},Barcode\nA,X,1,Required,5012345000015 | 05012345000015|4006381333931|\n")
+        f"{MASS_HEADER},Barcode\nA,X,1,Required,5012345000015 | 05012345000015|4006381333931|\n"
+    )
     assert upload.rows[0].barcodes == ("05012345000015", "04006381333931")
 
 
 def test_serial_format_named_check_and_regex() -> None:
-    upload = parse_upload(f"{MASS_HEADER},SerialFormat\nA,X,1,Required,IMEI\n"
-                          "B,Y,1,Required,^ZB[0-9]{8}$\n")
+    upload = parse_upload(
+        f"{MASS_HEADER},SerialFormat\nA,X,1,Required,IMEI\nB,Y,1,Required,^ZB[0-9]{{8}}$\n"
+    )
     assert [r.serial_format for r in upload.rows] == ["imei", "^ZB[0-9]{8}$"]
 
 
@@ -137,8 +172,9 @@ def test_quoted_cells_with_commas_and_quotes() -> None:
 
 
 def test_semicolons_and_decimal_commas_of_european_excel() -> None:
-    upload = parse_upload("SKU;Name;Price;Serial Number Option;TaxRate\nA;Bike, blue;12,50;"
-                          "Optional;7,5\n")
+    upload = parse_upload(
+        "SKU;Name;Price;Serial Number Option;TaxRate\nA;Bike, blue;12,50;Optional;7,5\n"
+    )
     row = upload.rows[0]
     assert (row.name, row.price, row.tax_rate) == ("Bike, blue", Decimal("12.50"), Decimal("7.5"))
 
@@ -155,15 +191,17 @@ def test_header_only_is_a_warning() -> None:
 
 # -- refusals ---------------------------------------------------------------------------
 def test_every_bad_row_is_listed_with_row_and_column() -> None:
-    text = "\n".join([
-        f"{MASS_HEADER},Barcode,TaxRate,WarrantyMonths,Bin,SerialFormat",
-        "A,Phone,1.00,Required,,,,,",  # row 2: fine
-        "B,,abc,Sometimes,123,200,-1,,[a-",  # row 3: seven problems
-        "C,Ok,1.00,Required,5012345000016,,,,",  # row 4: check digit
-        ",Nameless,1.00,Required,,,,,",  # row 5: no SKU
-        "D,Blank price,,Required,,,,,",  # row 6
-        "E,Blank mode,1.00,,,,,,",  # row 7
-    ])
+    text = "\n".join(
+        [
+            f"{MASS_HEADER},Barcode,TaxRate,WarrantyMonths,Bin,SerialFormat",
+            "A,Phone,1.00,Required,,,,,",  # row 2: fine
+            "B,,abc,Sometimes,123,200,-1,,[a-",  # row 3: seven problems
+            "C,Ok,1.00,Required,5012345000016,,,,",  # row 4: check digit
+            ",Nameless,1.00,Required,,,,,",  # row 5: no SKU
+            "D,Blank price,,Required,,,,,",  # row 6
+            "E,Blank mode,1.00,,,,,,",  # row 7
+        ]
+    )
     error = refused(text)
     assert error.message == "5 bad rows; nothing was imported"
     assert lines(error) == [
@@ -210,9 +248,16 @@ def test_values_the_database_could_not_hold() -> None:
 
 def test_missing_required_column_is_named() -> None:
     error = refused("SKU,Price,Serial Number Option\nA,1,Required\n")
-    assert error.problems == (RowProblem(None, "Name", (
-        "this required column is missing (a mass upload needs SKU, Name, Price, "
-        "Serial Number Option)")),)
+    assert error.problems == (
+        RowProblem(
+            None,
+            "Name",
+            (
+                "this required column is missing (a mass upload needs SKU, Name, Price, "
+                "Serial Number Option)"
+            ),
+        ),
+    )
     assert error.message.startswith("column Name: this required column is missing")
     error = refused("sku,serialnumberrequired\nA,true\n")
     assert [p.column for p in error.problems] == ["Name", "Price"]
@@ -247,11 +292,14 @@ def test_duplicate_sku_names_both_rows() -> None:
 
 
 def test_barcode_on_two_products_in_the_file() -> None:
-    error = refused(f"{MASS_HEADER},Barcode\nA,X,1,Required,5012345000015\n"
-                    "B,Y,1,Required,4006381333931|05012345000015\n")
+    error = refused(
+        f"{MASS_HEADER},Barcode\nA,X,1,Required,5012345000015\n"
+        "B,Y,1,Required,4006381333931|05012345000015\n"
+    )
     assert lines(error) == [
         "row 3, Barcode: barcode 5012345000015 is also on row 2 (SKU 'A'); "
-        "a barcode names one product"]
+        "a barcode names one product"
+    ]
 
 
 def test_barcode_mangled_by_a_spreadsheet() -> None:
@@ -273,31 +321,38 @@ def test_a_ten_megabyte_field_gets_a_clear_message() -> None:
     huge = "x" * 10_000_000
     error = refused(f"{MASS_HEADER}\nA,{huge},1,Required\n")
     assert lines(error) == [
-        "row 2, Name: the cell is 10,000,000 characters long; at most 1000 are allowed"]
+        "row 2, Name: the cell is 10,000,000 characters long; at most 1000 are allowed"
+    ]
     assert len(error.message) < 100
 
 
 def test_a_huge_field_in_an_ignored_column_is_ignored() -> None:
-    upload = parse_upload(f"{MASS_HEADER},Notes\nA,X,1,Required,\"{'y' * 200_000}\"\n")
+    upload = parse_upload(f'{MASS_HEADER},Notes\nA,X,1,Required,"{"y" * 200_000}"\n')
     assert upload.rows[0].sku == "A"
 
 
-@pytest.mark.parametrize(("cell", "shown"), [
-    ('"Drill\tset"', "Drill\\x09set"),
-    ('"Drill\nset"', "Drill\\x0aset"),
-    ("Drill\x00set", "Drill\\x00set"),
-    ("Drill\x1b[31mset", "Drill\\x1b[31mset"),
-    ("Drill\x85set", "Drill\\x85set"),
-])
+@pytest.mark.parametrize(
+    ("cell", "shown"),
+    [
+        ('"Drill\tset"', "Drill\\x09set"),
+        ('"Drill\nset"', "Drill\\x0aset"),
+        ("Drill\x00set", "Drill\\x00set"),
+        ("Drill\x1b[31mset", "Drill\\x1b[31mset"),
+        ("Drill\x85set", "Drill\\x85set"),
+    ],
+)
 def test_control_characters_in_any_field(cell: str, shown: str) -> None:
     for column in ("Name", "Bin", "Price"):
         header = f"{MASS_HEADER},Bin"
         values = {"Name": "X", "Bin": "B1", "Price": "1"}
         values[column] = cell
-        error = refused(f"{header}\nA,{values['Name']},{values['Price']},Required,"
-                        f"{values['Bin']}\n")
-        assert lines(error) == [f"row 2, {column}: '{shown}' contains control characters "
-                                "(tabs, line breaks or the like)"]
+        error = refused(
+            f"{header}\nA,{values['Name']},{values['Price']},Required,{values['Bin']}\n"
+        )
+        assert lines(error) == [
+            f"row 2, {column}: '{shown}' contains control characters "
+            "(tabs, line breaks or the like)"
+        ]
 
 
 def test_surrounding_white_space_is_trimmed() -> None:
@@ -339,8 +394,14 @@ def test_empty_file(text: str) -> None:
 
 
 def test_summary_mixes_file_and_row_problems() -> None:
-    error = ImportRefused([RowProblem(3, "Price", "x"), RowProblem(None, None, "y"),
-                           RowProblem(None, "Name", "z"), RowProblem(3, "SKU", "w")])
+    error = ImportRefused(
+        [
+            RowProblem(3, "Price", "x"),
+            RowProblem(None, None, "y"),
+            RowProblem(None, "Name", "z"),
+            RowProblem(3, "SKU", "w"),
+        ]
+    )
     assert error.message == "2 problems with the file and 1 bad row; nothing was imported"
     assert [p.row for p in error.problems] == [None, None, 3, 3]
 
@@ -366,39 +427,67 @@ def test_export_renders_the_demo_file_back() -> None:
 
 
 def test_formula_like_text_is_guarded_and_round_trips() -> None:
-    product = Product(sku="-A1", name="=HYPERLINK(\"x\")", bin="@b", serial_format="'=x")
+    product = Product(sku="-A1", name='=HYPERLINK("x")', bin="@b", serial_format="'=x")
     text = render_mass_upload([product])
-    assert "'-A1,\"'=HYPERLINK(\"\"x\"\")\"" in text
+    assert '\'-A1,"\'=HYPERLINK(""x"")"' in text
     (row,) = parse_upload(text).rows
-    assert (row.sku, row.name, row.bin, row.serial_format) == ("-A1", '=HYPERLINK("x")', "@b",
-                                                                "'=x")
+    assert (row.sku, row.name, row.bin, row.serial_format) == (
+        "-A1",
+        '=HYPERLINK("x")',
+        "@b",
+        "'=x",
+    )
 
 
 def _products(upload: ParsedUpload) -> list[Product]:
-    return [Product(sku=r.sku, name=r.name, price=r.price, serial_mode=r.serial_mode,
-                    serial_format=r.serial_format, barcodes=r.barcodes, tax_rate=r.tax_rate,
-                    warranty_months=r.warranty_months, bin=r.bin,
-                    package_type=r.package_type, components=r.components)
-            for r in upload.rows]
+    return [
+        Product(
+            sku=r.sku,
+            name=r.name,
+            price=r.price,
+            serial_mode=r.serial_mode,
+            serial_format=r.serial_format,
+            barcodes=r.barcodes,
+            tax_rate=r.tax_rate,
+            warranty_months=r.warranty_months,
+            bin=r.bin,
+            package_type=r.package_type,
+            components=r.components,
+        )
+        for r in upload.rows
+    ]
 
 
-_text = st.text(
-    alphabet=st.characters(blacklist_categories=("Cc", "Cs"), blacklist_characters="\x85"),
-    min_size=1, max_size=30,
-).map(str.strip).filter(bool)
+_text = (
+    st.text(
+        alphabet=st.characters(blacklist_categories=("Cc", "Cs"), blacklist_characters="\x85"),
+        min_size=1,
+        max_size=30,
+    )
+    .map(str.strip)
+    .filter(bool)
+)
 
 
-@given(st.lists(st.builds(
-    Product,
-    sku=_text,
-    name=_text,
-    price=st.decimals(min_value=0, max_value=10**6, places=2),
-    serial_mode=st.sampled_from(SerialMode),
-    barcodes=st.sampled_from([(), ("05012345000015",), ("04006381333931", "00000096385074")]),
-    tax_rate=st.none() | st.decimals(min_value=0, max_value=100, places=3),
-    warranty_months=st.none() | st.integers(0, 1200),
-    bin=st.none() | _text,
-), max_size=5, unique_by=(lambda p: p.sku, lambda p: p.barcodes or object())))
+@given(
+    st.lists(
+        st.builds(
+            Product,
+            sku=_text,
+            name=_text,
+            price=st.decimals(min_value=0, max_value=10**6, places=2),
+            serial_mode=st.sampled_from(SerialMode),
+            barcodes=st.sampled_from(
+                [(), ("05012345000015",), ("04006381333931", "00000096385074")]
+            ),
+            tax_rate=st.none() | st.decimals(min_value=0, max_value=100, places=3),
+            warranty_months=st.none() | st.integers(0, 1200),
+            bin=st.none() | _text,
+        ),
+        max_size=5,
+        unique_by=(lambda p: p.sku, lambda p: p.barcodes or object()),
+    )
+)
 def test_render_then_parse_round_trips(products: list[Product]) -> None:
     text = render_mass_upload(products)
     parsed = _products(parse_upload(text))

@@ -91,8 +91,16 @@ def test_gtin_bad_check_digit(code: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "code", ["", "1234567", "123456789", "12345678901", "123456789012345", "40063813339A1",
-             "４００６３８１３３３９３１"]
+    "code",
+    [
+        "",
+        "1234567",
+        "123456789",
+        "12345678901",
+        "123456789012345",
+        "40063813339A1",
+        "４００６３８１３３３９３１",
+    ],
 )
 def test_gtin_wrong_length_or_characters(code: str) -> None:
     with pytest.raises(BadValue) as err:
@@ -103,8 +111,14 @@ def test_gtin_wrong_length_or_characters(code: str) -> None:
 # -- prices, tax, warranty ------------------------------------------------------------
 @pytest.mark.parametrize(
     ("text", "value"),
-    [("0", "0.00"), ("12", "12.00"), ("12.5", "12.50"), ("1,299.99", "1299.99"),
-     (" 7.10 ", "7.10"), ("0.00", "0.00")],
+    [
+        ("0", "0.00"),
+        ("12", "12.00"),
+        ("12.5", "12.50"),
+        ("1,299.99", "1299.99"),
+        (" 7.10 ", "7.10"),
+        ("0.00", "0.00"),
+    ],
 )
 def test_parse_price(text: str, value: str) -> None:
     price = parse_price(text)
@@ -114,8 +128,14 @@ def test_parse_price(text: str, value: str) -> None:
 
 @pytest.mark.parametrize(
     ("text", "why"),
-    [("abc", "not a number"), ("", "not a number"), ("-1", "zero or more"),
-     ("NaN", "zero or more"), ("Infinity", "zero or more"), ("1.234", "two decimals")],
+    [
+        ("abc", "not a number"),
+        ("", "not a number"),
+        ("-1", "zero or more"),
+        ("NaN", "zero or more"),
+        ("Infinity", "zero or more"),
+        ("1.234", "two decimals"),
+    ],
 )
 def test_parse_price_refuses(text: str, why: str) -> None:
     with pytest.raises(BadValue) as err:
@@ -123,8 +143,9 @@ def test_parse_price_refuses(text: str, why: str) -> None:
     assert why in str(err.value)
 
 
-@pytest.mark.parametrize(("text", "value"), [("20", "20"), ("20%", "20"), (" 7.5 % ", "7.5"),
-                                             ("0", "0"), ("100", "100")])
+@pytest.mark.parametrize(
+    ("text", "value"), [("20", "20"), ("20%", "20"), (" 7.5 % ", "7.5"), ("0", "0"), ("100", "100")]
+)
 def test_parse_tax_rate(text: str, value: str) -> None:
     assert parse_tax_rate(text) == Decimal(value)
 

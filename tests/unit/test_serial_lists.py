@@ -17,8 +17,9 @@ def test_a_range_expands_keeping_prefix_and_width() -> None:
     assert len(expand_range("SN1001-SN1100") or []) == 100
 
 
-@pytest.mark.parametrize("text", ["LX-001", "35-693803-000001-3", "A9-A11", "AB1-CD2",
-                                  "SN1-", "-SN1", "SN-SN"])
+@pytest.mark.parametrize(
+    "text", ["LX-001", "35-693803-000001-3", "A9-A11", "AB1-CD2", "SN1-", "-SN1", "SN-SN"]
+)
 def test_things_that_only_look_like_ranges_are_one_serial(text: str) -> None:
     assert expand_range(text) is None
     assert parse_serial_list(text) == [text]

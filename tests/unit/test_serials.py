@@ -44,8 +44,9 @@ def test_require_serial_refuses_blank() -> None:
     assert require_serial(" X1 ") == "X1"
 
 
-@pytest.mark.parametrize("bad", ["AB\x00CD", "AB\x1bCD", "AB\tCD", "AB\nCD", "AB\x7fCD",
-                                 "AB\x9bCD"])
+@pytest.mark.parametrize(
+    "bad", ["AB\x00CD", "AB\x1bCD", "AB\tCD", "AB\nCD", "AB\x7fCD", "AB\x9bCD"]
+)
 def test_control_characters_refused(bad: str) -> None:
     with pytest.raises(BadSerial) as err:
         normalize_serial(bad)

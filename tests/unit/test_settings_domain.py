@@ -9,8 +9,12 @@ import pytest
 from serialpos.domain.errors import BadValue
 from serialpos.domain.settings import SETTING_HELP, StoreSettings, check_setting
 
-NAMES = ("serialized_inventory", "auto_prompt_serial", "show_serial_on_invoice",
-         "aggregate_duplicate_items")
+NAMES = (
+    "serialized_inventory",
+    "auto_prompt_serial",
+    "show_serial_on_invoice",
+    "aggregate_duplicate_items",
+)
 
 
 def test_defaults_are_all_on() -> None:
@@ -31,8 +35,12 @@ def test_with_values_parses_text_and_ignores_unknown_keys() -> None:
     s = StoreSettings().with_values(
         {"serialized_inventory": "false", "show_serial_on_invoice": "off", "bogus": "no"}
     )
-    assert s == StoreSettings(serialized_inventory=False, auto_prompt_serial=True,
-                              show_serial_on_invoice=False, aggregate_duplicate_items=True)
+    assert s == StoreSettings(
+        serialized_inventory=False,
+        auto_prompt_serial=True,
+        show_serial_on_invoice=False,
+        aggregate_duplicate_items=True,
+    )
     # layered: later values win over earlier ones
     again = s.with_values({"serialized_inventory": "yes"})
     assert again.serialized_inventory is True and again.show_serial_on_invoice is False
@@ -51,8 +59,10 @@ def test_with_values_bad_stored_value_refused() -> None:
         StoreSettings().with_values({"auto_prompt_serial": "perhaps"})
 
 
-@pytest.mark.parametrize(("value", "flag"), [("true", True), ("ON", True), ("yes", True),
-                                              ("false", False), ("off", False), ("No", False)])
+@pytest.mark.parametrize(
+    ("value", "flag"),
+    [("true", True), ("ON", True), ("yes", True), ("false", False), ("off", False), ("No", False)],
+)
 def test_check_setting(value: str, flag: bool) -> None:
     assert check_setting("auto_prompt_serial", value) == ("auto_prompt_serial", flag)
 

@@ -29,7 +29,13 @@ A, S = Action, UnitState
 NEW = None
 # Column order for the table rows.
 STATES: tuple[UnitState | None, ...] = (
-    NEW, S.EXPECTED, S.IN_STOCK, S.RESERVED, S.SOLD, S.IN_TRANSIT, S.RETURNED_TO_VENDOR,
+    NEW,
+    S.EXPECTED,
+    S.IN_STOCK,
+    S.RESERVED,
+    S.SOLD,
+    S.IN_TRANSIT,
+    S.RETURNED_TO_VENDOR,
     S.WRITTEN_OFF,
 )
 DUP, SOLD_, NIS, BAD = "duplicate_serial", "already_sold", "not_in_stock", "invalid_state"
@@ -70,8 +76,9 @@ def test_table_covers_every_action_and_state() -> None:
 
 
 @pytest.mark.parametrize(("action", "state", "outcome"), CASES)
-def test_every_action_from_every_state(action: Action, state: UnitState | None,
-                                       outcome: object) -> None:
+def test_every_action_from_every_state(
+    action: Action, state: UnitState | None, outcome: object
+) -> None:
     if isinstance(outcome, UnitState):
         assert check_move(action, "SN1", state) is outcome
         # Same answer when the unit is at the acting store.
@@ -79,8 +86,7 @@ def test_every_action_from_every_state(action: Action, state: UnitState | None,
         assert check_move(action, "SN1", state, unit_store=store, here="S1") is outcome
     else:
         with pytest.raises(DomainError) as err:
-            check_move(action, "SN1", state, unit_store=None if state is None else "S1",
-                       here="S1")
+            check_move(action, "SN1", state, unit_store=None if state is None else "S1", here="S1")
         assert err.value.code == outcome
         assert type(err.value) is ERROR_CLASS[str(outcome)]
         assert "SN1" in str(err.value)
@@ -97,29 +103,37 @@ def test_moves_table_agrees(action: Action, state: UnitState | None, outcome: ob
 # -- store checks ---------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("action", "state"),
-    [(A.SELL, S.IN_STOCK), (A.SELL, S.RESERVED), (A.RESERVE, S.IN_STOCK),
-     (A.RELEASE, S.RESERVED), (A.TRANSFER_OUT, S.IN_STOCK), (A.RTV, S.IN_STOCK),
-     (A.ADJUST_REMOVE, S.IN_STOCK)],
+    [
+        (A.SELL, S.IN_STOCK),
+        (A.SELL, S.RESERVED),
+        (A.RESERVE, S.IN_STOCK),
+        (A.RELEASE, S.RESERVED),
+        (A.TRANSFER_OUT, S.IN_STOCK),
+        (A.RTV, S.IN_STOCK),
+        (A.ADJUST_REMOVE, S.IN_STOCK),
+    ],
 )
 def test_unit_in_hand_only_moves_at_its_own_store(action: Action, state: UnitState) -> None:
     with pytest.raises(NotInStock) as err:
         check_move(action, "SN9", state, unit_store="S2", here="S1")
     assert err.value.code == "not_in_stock"
     assert "S2" in str(err.value) and "S1" in str(err.value)
-    assert check_move(action, "SN9", state, unit_store="S1", here="S1") is TABLE[action][
-        STATES.index(state)]
+    assert (
+        check_move(action, "SN9", state, unit_store="S1", here="S1")
+        is TABLE[action][STATES.index(state)]
+    )
 
 
-@pytest.mark.parametrize(("action", "to"), [(A.RETURN, S.IN_STOCK),
-                                             (A.RETURN_DAMAGED, S.WRITTEN_OFF)])
+@pytest.mark.parametrize(
+    ("action", "to"), [(A.RETURN, S.IN_STOCK), (A.RETURN_DAMAGED, S.WRITTEN_OFF)]
+)
 def test_return_at_another_store_is_allowed(action: Action, to: UnitState) -> None:
     assert check_move(action, "SN9", S.SOLD, unit_store="S2", here="S1") is to
 
 
 def test_transfer_in_only_at_destination() -> None:
     # An in-transit unit belongs to its destination store.
-    assert check_move(A.TRANSFER_IN, "SN9", S.IN_TRANSIT, unit_store="S2", here="S2") \
-        is S.IN_STOCK
+    assert check_move(A.TRANSFER_IN, "SN9", S.IN_TRANSIT, unit_store="S2", here="S2") is S.IN_STOCK
     with pytest.raises(NotInStock) as err:
         check_move(A.TRANSFER_IN, "SN9", S.IN_TRANSIT, unit_store="S2", here="S1")
     assert "in transit at S2" in str(err.value)
@@ -133,8 +147,9 @@ def test_expected_unit_received_only_at_its_store() -> None:
 
 
 def test_unit_back_from_vendor_may_be_received_anywhere() -> None:
-    assert check_move(A.RECEIVE, "SN9", S.RETURNED_TO_VENDOR, unit_store="S2", here="S1") \
-        is S.IN_STOCK
+    assert (
+        check_move(A.RECEIVE, "SN9", S.RETURNED_TO_VENDOR, unit_store="S2", here="S1") is S.IN_STOCK
+    )
 
 
 def test_refused_action_at_other_store_names_the_state_refusal_first() -> None:
@@ -154,10 +169,18 @@ def test_on_hand_sets() -> None:
 
 @pytest.mark.parametrize(
     ("before", "after", "delta"),
-    [(None, S.IN_STOCK, 1), (S.IN_STOCK, S.SOLD, -1), (S.RESERVED, S.SOLD, 0),
-     (S.IN_STOCK, S.RESERVED, -1), (S.RESERVED, S.IN_STOCK, 1), (S.SOLD, S.IN_STOCK, 1),
-     (S.SOLD, S.WRITTEN_OFF, 0), (S.IN_TRANSIT, S.IN_STOCK, 1), (None, S.EXPECTED, 0),
-     (S.IN_STOCK, S.IN_TRANSIT, -1)],
+    [
+        (None, S.IN_STOCK, 1),
+        (S.IN_STOCK, S.SOLD, -1),
+        (S.RESERVED, S.SOLD, 0),
+        (S.IN_STOCK, S.RESERVED, -1),
+        (S.RESERVED, S.IN_STOCK, 1),
+        (S.SOLD, S.IN_STOCK, 1),
+        (S.SOLD, S.WRITTEN_OFF, 0),
+        (S.IN_TRANSIT, S.IN_STOCK, 1),
+        (None, S.EXPECTED, 0),
+        (S.IN_STOCK, S.IN_TRANSIT, -1),
+    ],
 )
 def test_on_hand_delta(before: UnitState | None, after: UnitState, delta: int) -> None:
     assert on_hand_delta(before, after) == delta
@@ -167,6 +190,11 @@ def test_state_labels() -> None:
     assert S.RETURNED_TO_VENDOR.label == "returned to vendor"
     assert S.IN_STOCK.label == "in stock"
     assert [s.value for s in UnitState] == [
-        "expected", "in_stock", "reserved", "sold", "in_transit", "returned_to_vendor",
+        "expected",
+        "in_stock",
+        "reserved",
+        "sold",
+        "in_transit",
+        "returned_to_vendor",
         "written_off",
     ]

@@ -14,21 +14,22 @@ CASES = [
     ("799.00", 1, "20", True, "665.83", "133.17", "799.00"),
     ("799.00", 1, "20", False, "799.00", "159.80", "958.80"),
     ("10.00", 3, "20", True, "25.00", "5.00", "30.00"),
-    ("0.05", 1, "20", True, "0.04", "0.01", "0.05"),       # 0.008333 -> 0.01 (half up)
-    ("0.03", 1, "20", True, "0.02", "0.01", "0.03"),       # 0.005 exactly -> 0.01 (half up)
-    ("0.02", 1, "20", True, "0.02", "0.00", "0.02"),       # 0.00333 -> 0.00
+    ("0.05", 1, "20", True, "0.04", "0.01", "0.05"),  # 0.008333 -> 0.01 (half up)
+    ("0.03", 1, "20", True, "0.02", "0.01", "0.03"),  # 0.005 exactly -> 0.01 (half up)
+    ("0.02", 1, "20", True, "0.02", "0.00", "0.02"),  # 0.00333 -> 0.00
     ("19.99", 7, "7.7", True, "129.93", "10.00", "139.93"),  # 139.93*7.7/107.7 = 10.0043
     ("100.00", 1, "0", True, "100.00", "0.00", "100.00"),
     ("100.00", 2, None, True, "200.00", "0.00", "200.00"),
-    ("1.05", 1, "10", False, "1.05", "0.11", "1.16"),       # 0.105 -> 0.11 (half up)
+    ("1.05", 1, "10", False, "1.05", "0.11", "1.16"),  # 0.105 -> 0.11 (half up)
     ("-799.00", 1, "20", True, "-665.83", "-133.17", "-799.00"),  # refunds mirror sales
     ("0.00", 1, "20", True, "0.00", "0.00", "0.00"),
 ]
 
 
 @pytest.mark.parametrize(("price", "qty", "rate", "included", "net", "tax", "gross"), CASES)
-def test_line_amounts_table(price: str, qty: int, rate: str | None, included: bool,
-                            net: str, tax: str, gross: str) -> None:
+def test_line_amounts_table(
+    price: str, qty: int, rate: str | None, included: bool, net: str, tax: str, gross: str
+) -> None:
     a = line_amounts(D(price), qty, None if rate is None else D(rate), included)
     assert (a.net, a.tax, a.gross) == (D(net), D(tax), D(gross))
     assert a.net.as_tuple().exponent == -2 and a.tax.as_tuple().exponent == -2

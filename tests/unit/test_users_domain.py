@@ -43,8 +43,11 @@ def test_matrix_covers_everything() -> None:
 
 @pytest.mark.parametrize(
     ("role", "permission", "allowed"),
-    [pytest.param(role, perm, row[i], id=f"{role.value}-{perm.value}")
-     for perm, row in MATRIX.items() for i, role in enumerate(ROLES)],
+    [
+        pytest.param(role, perm, row[i], id=f"{role.value}-{perm.value}")
+        for perm, row in MATRIX.items()
+        for i, role in enumerate(ROLES)
+    ],
 )
 def test_permission_matrix(role: Role, permission: Permission, allowed: bool) -> None:
     assert (permission in ROLE_PERMISSIONS[role]) is allowed
@@ -61,8 +64,15 @@ def test_permission_matrix(role: Role, permission: Permission, allowed: bool) ->
             assert (other_role.value in message.split("needs the role", 1)[1]) is ok
 
 
-@pytest.mark.parametrize(("text", "role"), [("cashier", R.CASHIER), (" Admin ", R.ADMIN),
-                                             ("MANAGER", R.MANAGER), ("stockroom", R.STOCKROOM)])
+@pytest.mark.parametrize(
+    ("text", "role"),
+    [
+        ("cashier", R.CASHIER),
+        (" Admin ", R.ADMIN),
+        ("MANAGER", R.MANAGER),
+        ("stockroom", R.STOCKROOM),
+    ],
+)
 def test_role_parse(text: str, role: Role) -> None:
     assert Role.parse(text) is role
 
@@ -124,8 +134,14 @@ def test_hash_never_contains_the_pin() -> None:
 
 @pytest.mark.parametrize(
     "stored",
-    ["", "plain1234", "bcrypt$1$2$3$c2FsdA==$ZGlnZXN0", "scrypt$x$8$1$c2FsdA==$ZGlnZXN0",
-     "scrypt$16384$8$1$!!!$???", "scrypt$16384$8"],
+    [
+        "",
+        "plain1234",
+        "bcrypt$1$2$3$c2FsdA==$ZGlnZXN0",
+        "scrypt$x$8$1$c2FsdA==$ZGlnZXN0",
+        "scrypt$16384$8$1$!!!$???",
+        "scrypt$16384$8",
+    ],
 )
 def test_verify_refuses_malformed_hash(stored: str) -> None:
     assert verify_pin("1234", stored) is False

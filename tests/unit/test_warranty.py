@@ -22,17 +22,20 @@ dates = st.dates(min_value=date(1990, 1, 1), max_value=date(2200, 12, 31))
 months = st.integers(min_value=0, max_value=1200)
 
 
-@pytest.mark.parametrize(("start", "n", "end"), [
-    (date(2026, 1, 31), 1, date(2026, 2, 28)),
-    (date(2028, 1, 31), 1, date(2028, 2, 29)),
-    (date(2026, 3, 31), 1, date(2026, 4, 30)),
-    (date(2026, 11, 30), 3, date(2027, 2, 28)),
-    (date(2026, 12, 15), 1, date(2027, 1, 15)),
-    (date(2024, 2, 29), 12, date(2025, 2, 28)),
-    (date(2024, 2, 29), 48, date(2028, 2, 29)),
-    (date(2026, 5, 10), 0, date(2026, 5, 10)),
-    (date(2026, 5, 10), 24, date(2028, 5, 10)),
-])
+@pytest.mark.parametrize(
+    ("start", "n", "end"),
+    [
+        (date(2026, 1, 31), 1, date(2026, 2, 28)),
+        (date(2028, 1, 31), 1, date(2028, 2, 29)),
+        (date(2026, 3, 31), 1, date(2026, 4, 30)),
+        (date(2026, 11, 30), 3, date(2027, 2, 28)),
+        (date(2026, 12, 15), 1, date(2027, 1, 15)),
+        (date(2024, 2, 29), 12, date(2025, 2, 28)),
+        (date(2024, 2, 29), 48, date(2028, 2, 29)),
+        (date(2026, 5, 10), 0, date(2026, 5, 10)),
+        (date(2026, 5, 10), 24, date(2028, 5, 10)),
+    ],
+)
 def test_add_months_examples(start: date, n: int, end: date) -> None:
     assert add_months(start, n) == end
 
@@ -43,12 +46,10 @@ def test_add_months_refuses_negative() -> None:
 
 
 @given(dates, months)
-def test_add_months_lands_in_the_right_month_on_the_same_or_last_day(start: date,
-                                                                     n: int) -> None:
+def test_add_months_lands_in_the_right_month_on_the_same_or_last_day(start: date, n: int) -> None:
     end = add_months(start, n)
     assert (end.year * 12 + end.month) - (start.year * 12 + start.month) == n
-    assert end.day == start.day or (end.day < start.day
-                                     and (end + timedelta(days=1)).day == 1)
+    assert end.day == start.day or (end.day < start.day and (end + timedelta(days=1)).day == 1)
 
 
 @given(dates, months, months)
@@ -74,19 +75,24 @@ def test_active_until_the_end_date_then_ended(sold: date, n: int, today: date) -
 def test_words() -> None:
     sold = date(2026, 1, 31)
     assert warranty(sold, 1, date(2026, 2, 1)).words == (
-        "in warranty until 2026-02-28 (27 days left)")
+        "in warranty until 2026-02-28 (27 days left)"
+    )
     assert warranty(sold, 1, date(2026, 2, 27)).words == (
-        "in warranty until 2026-02-28 (1 day left)")
+        "in warranty until 2026-02-28 (1 day left)"
+    )
     assert warranty(sold, 1, date(2026, 2, 28)).words == (
-        "in warranty until 2026-02-28 (last day today)")
+        "in warranty until 2026-02-28 (last day today)"
+    )
     assert warranty(sold, 1, date(2026, 3, 1)).words == "warranty ended 2026-02-28"
     assert warranty(sold, None, date(2026, 3, 1)).words == (
-        "no warranty period set for this product")
+        "no warranty period set for this product"
+    )
     assert warranty(sold, 0, date(2026, 3, 1)).kind is WarrantyKind.NONE
     assert warranty(None, 12, date(2026, 3, 1)) == Warranty(WarrantyKind.NOT_SOLD, months=12)
     assert warranty(None, 12, date(2026, 3, 1)).words == "not sold (warranty starts at sale)"
     assert warranty(None, 12, date(2026, 3, 1), date(2026, 2, 2)).words == (
-        "not sold: returned 2026-02-02 (warranty starts at the next sale)")
+        "not sold: returned 2026-02-02 (warranty starts at the next sale)"
+    )
 
 
 def test_sale_dates_follow_the_latest_sale() -> None:
@@ -96,19 +102,21 @@ def test_sale_dates_follow_the_latest_sale() -> None:
     assert sale_dates([("receive", d1), ("sell", d2)]) == (d2, None)
     assert sale_dates([("receive", d1), ("sell", d2), ("return", d3)]) == (None, d3)
     assert sale_dates([("sell", d1), ("return_damaged", d2)]) == (None, d2)
-    assert sale_dates([("sell", d1), ("return", d2), ("reserve", d3), ("sell", d4)]) == (
-        d4, None)
+    assert sale_dates([("sell", d1), ("return", d2), ("reserve", d3), ("sell", d4)]) == (d4, None)
     assert sale_dates([("return", d1)]) == (None, None)  # a return with no sale known
 
 
-serial_text = st.text(st.characters(min_codepoint=0x20, max_codepoint=0x10FFFF,
-                                    codec="utf-8").filter(
-    lambda c: not (0x7F <= ord(c) <= 0x9F)), min_size=1, max_size=12)
+serial_text = st.text(
+    st.characters(min_codepoint=0x20, max_codepoint=0x10FFFF, codec="utf-8").filter(
+        lambda c: not (0x7F <= ord(c) <= 0x9F)
+    ),
+    min_size=1,
+    max_size=12,
+)
 
 
 @given(serial_text, serial_text)
-def test_prefix_range_is_exactly_the_strings_that_start_with_it(prefix: str,
-                                                                serial: str) -> None:
+def test_prefix_range_is_exactly_the_strings_that_start_with_it(prefix: str, serial: str) -> None:
     high = upper_bound(prefix)
     inside = prefix <= serial and (high is None or serial < high)
     assert inside == serial.startswith(prefix)

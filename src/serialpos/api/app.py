@@ -51,12 +51,16 @@ async def _docs(request: Request) -> Response:
     items = "".join(
         f"<li><code>{html.escape(method.upper())} {html.escape(path)}</code> — "
         f"{html.escape(op.get('summary', ''))}</li>"
-        for path, ops in doc["paths"].items() for method, op in ops.items())
-    return HTMLResponse(f"<!doctype html><title>serialpos API</title><h1>serialpos API "
-                        f"{html.escape(doc['info']['version'])}</h1><p>The OpenAPI document: "
-                        f"<a href='/v1/openapi.json'>/v1/openapi.json</a>. Every other route "
-                        f"needs <code>Authorization: Bearer &lt;token&gt;</code>.</p>"
-                        f"<ul>{items}</ul>")
+        for path, ops in doc["paths"].items()
+        for method, op in ops.items()
+    )
+    return HTMLResponse(
+        f"<!doctype html><title>serialpos API</title><h1>serialpos API "
+        f"{html.escape(doc['info']['version'])}</h1><p>The OpenAPI document: "
+        f"<a href='/v1/openapi.json'>/v1/openapi.json</a>. Every other route "
+        f"needs <code>Authorization: Bearer &lt;token&gt;</code>.</p>"
+        f"<ul>{items}</ul>"
+    )
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
@@ -65,8 +69,11 @@ async def _http_error(request: Request, exc: Exception) -> Response:
         return problem("not_found", f"there is no route {request.url.path[:200]}")
     if exc.status_code == 405:
         allow = (exc.headers or {}).get("Allow", "")
-        return problem("method_not_allowed", f"{request.method[:16]} is not allowed here; "
-                       f"use {allow}", headers={"Allow": allow})
+        return problem(
+            "method_not_allowed",
+            f"{request.method[:16]} is not allowed here; use {allow}",
+            headers={"Allow": allow},
+        )
     return problem("bad_request", str(exc.detail)[:300], status=exc.status_code)
 
 
@@ -82,8 +89,9 @@ async def _body(request: Request, exc: Exception) -> Response:
 
 async def _storage(request: Request, exc: Exception) -> Response:
     log.warning("database error on %s %s: %s", request.method, request.url.path, exc)
-    return problem("database_error", "the database could not be used; try again",
-                   headers={"Retry-After": "1"})
+    return problem(
+        "database_error", "the database could not be used; try again", headers={"Retry-After": "1"}
+    )
 
 
 async def _unexpected(request: Request, exc: Exception) -> Response:
@@ -113,8 +121,13 @@ ROUTES = [
 
 def create_app(db: Database, limits: Limits | None = None) -> Starlette:
     """The API on ``db`` (disposed when the application shuts down)."""
-    handlers = {HTTPException: _http_error, DomainError: _refused, BodyTooLarge: _body,
-                BodyTimeout: _body, Exception: _unexpected}
+    handlers = {
+        HTTPException: _http_error,
+        DomainError: _refused,
+        BodyTooLarge: _body,
+        BodyTimeout: _body,
+        Exception: _unexpected,
+    }
     handlers.update({kind: _storage for kind in STORAGE_ERRORS})
 
     @asynccontextmanager
@@ -122,9 +135,12 @@ def create_app(db: Database, limits: Limits | None = None) -> Starlette:
         yield
         db.dispose()
 
-    app = Starlette(routes=ROUTES, exception_handlers=handlers,  # type: ignore[arg-type]
-                    middleware=[Middleware(BodyGuard, limits=limits or Limits())],
-                    lifespan=lifespan)
+    app = Starlette(
+        routes=ROUTES,
+        exception_handlers=handlers,  # type: ignore[arg-type]
+        middleware=[Middleware(BodyGuard, limits=limits or Limits())],
+        lifespan=lifespan,
+    )
     app.state.db = db
     return app
 
@@ -133,6 +149,8 @@ def app_from_env() -> Starlette:
     """The factory uvicorn calls in each worker: the settings come from the environment
     that ``serialpos serve`` set."""
     db = open_database(os.environ[ENV_DB])
-    limits = Limits(max_body=int(os.environ.get(ENV_MAX_BODY, Limits.max_body)),
-                    body_timeout=float(os.environ.get(ENV_BODY_TIMEOUT, Limits.body_timeout)))
+    limits = Limits(
+        max_body=int(os.environ.get(ENV_MAX_BODY, Limits.max_body)),
+        body_timeout=float(os.environ.get(ENV_BODY_TIMEOUT, Limits.body_timeout)),
+    )
     return create_app(db, limits)

@@ -53,7 +53,7 @@ class _BodyLines:
                 if cut < 0:
                     break
                 line = bytes(pending[:cut]).removesuffix(b"\r")
-                del pending[:cut + 1]
+                del pending[: cut + 1]
                 if skipping:
                     skipping = False
                     yield None
@@ -95,13 +95,16 @@ class ApplyEndpoint:
         request = Request(scope, receive)
         if request.method != "POST":
             await problem("method_not_allowed", "use POST", headers={"Allow": "POST"})(
-                scope, receive, send)
+                scope, receive, send
+            )
             return
         media = request.headers.get("content-type", NDJSON).split(";")[0].strip().lower()
         if media not in _LINE_TYPES and media != "application/json":
-            await problem("unsupported_media_type",
-                          f"send {NDJSON} (one operation per line) or application/json "
-                          "(one object or an array)")(scope, receive, send)
+            await problem(
+                "unsupported_media_type",
+                f"send {NDJSON} (one operation per line) or application/json "
+                "(one object or an array)",
+            )(scope, receive, send)
             return
         try:
             actor = await actor_of(request)
@@ -117,21 +120,32 @@ class ApplyEndpoint:
             await _refuse_body(exc)(scope, receive, send)
             return
         except (ValueError, RecursionError) as exc:
-            await problem("bad_request", f"the body is not valid JSON: {exc}")(
-                scope, receive, send)
+            await problem("bad_request", f"the body is not valid JSON: {exc}")(scope, receive, send)
             return
         await self._stream(scope, receive, send, request, actor, _JsonLines(value))
 
-    async def _stream(self, scope: Scope, receive: Receive, send: Send, request: Request,
-                      actor: Actor, lines: _BodyLines | _JsonLines) -> None:
+    async def _stream(
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        request: Request,
+        actor: Actor,
+        lines: _BodyLines | _JsonLines,
+    ) -> None:
         db = request.app.state.db
         started = False
 
         async def emit(result: dict[str, Any]) -> None:
             nonlocal started
             if not started:
-                await send({"type": "http.response.start", "status": 200,
-                            "headers": [(b"content-type", NDJSON.encode())]})
+                await send(
+                    {
+                        "type": "http.response.start",
+                        "status": 200,
+                        "headers": [(b"content-type", NDJSON.encode())],
+                    }
+                )
                 started = True
             body = json.dumps(result, ensure_ascii=False).encode("utf-8") + b"\n"
             await send({"type": "http.response.body", "body": body, "more_body": True})
@@ -148,8 +162,7 @@ class ApplyEndpoint:
                     log.info("apply: the client went away after line %d", line_no)
                     return
                 line_no += 1
-                result = await run_in_threadpool(apply_service.apply_line, db, actor, raw,
-                                                 line_no)
+                result = await run_in_threadpool(apply_service.apply_line, db, actor, raw, line_no)
                 if result is not None:
                     await emit(result)
         except (BodyTooLarge, BodyTimeout) as exc:
@@ -166,6 +179,11 @@ class ApplyEndpoint:
             if gone is not None and not gone.done():
                 gone.cancel()
         if not started:
-            await send({"type": "http.response.start", "status": 200,
-                        "headers": [(b"content-type", NDJSON.encode())]})
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 200,
+                    "headers": [(b"content-type", NDJSON.encode())],
+                }
+            )
         await send({"type": "http.response.body", "body": b"", "more_body": False})

@@ -20,8 +20,10 @@ def actor_now(request: Request) -> Actor:
     route: one thread hop per request, not one per service call)."""
     header = request.headers.get("authorization")
     if header is None:
-        raise tokens.Unauthorized("this route needs a token: send 'Authorization: Bearer "
-                                  "<token>' (serialpos token create USER)")
+        raise tokens.Unauthorized(
+            "this route needs a token: send 'Authorization: Bearer "
+            "<token>' (serialpos token create USER)"
+        )
     scheme, _, token = header.strip().partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise tokens.Unauthorized("the Authorization header must be 'Bearer <token>'")

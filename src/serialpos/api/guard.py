@@ -37,9 +37,11 @@ class BodyTooLarge(Exception):
 
 class BodyTimeout(Exception):
     def __init__(self, limits: Limits) -> None:
-        super().__init__(f"the request body did not arrive in time (at most "
-                         f"{limits.body_timeout:g} s in all, no pause over "
-                         f"{limits.idle_timeout:g} s)")
+        super().__init__(
+            f"the request body did not arrive in time (at most "
+            f"{limits.body_timeout:g} s in all, no pause over "
+            f"{limits.idle_timeout:g} s)"
+        )
 
 
 class BodyGuard:
@@ -56,10 +58,16 @@ class BodyGuard:
         limits = self.limits
         length = dict(scope["headers"]).get(b"content-length")
         if length is not None and (not length.isdigit() or int(length) > limits.max_body):
-            detail = (str(BodyTooLarge(limits.max_body)) if length.isdigit()
-                      else "Content-Length is not a number")
-            response = problem("body_too_large" if length.isdigit() else "bad_request", detail,
-                               headers={"Connection": "close"})
+            detail = (
+                str(BodyTooLarge(limits.max_body))
+                if length.isdigit()
+                else "Content-Length is not a number"
+            )
+            response = problem(
+                "body_too_large" if length.isdigit() else "bad_request",
+                detail,
+                headers={"Connection": "close"},
+            )
             await response(scope, receive, send)
             return
         loop = asyncio.get_running_loop()

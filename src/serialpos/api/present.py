@@ -29,54 +29,111 @@ def card(c: UnitCard, customer: str | None) -> dict[str, Any]:
     """One unit's serial card: where it is, its sale, warranty and timeline."""
     w = c.warranty
     return {
-        "serial": c.serial, "sku": c.sku, "product": c.product_name, "state": c.state,
-        "store": c.store, "package": c.package,
+        "serial": c.serial,
+        "sku": c.sku,
+        "product": c.product_name,
+        "state": c.state,
+        "store": c.store,
+        "package": c.package,
         "order": None if c.sale is None else c.sale.order,
         "order_line": None if c.sale is None else c.sale.line,
         "invoice": None if c.sale is None else c.sale.invoice,
         "customer": customer,
-        "warranty": None if w is None else {
-            "state": w.kind.value, "words": w.words, "months": w.months,
-            "sold_on": day(w.sold_on), "ends_on": day(w.ends_on), "days_left": w.days_left},
-        "timeline": [{"at": when(t.at), "what": t.what, "user": t.who, "terminal": t.terminal,
-                      "store": t.store, "document": t.document or None, "reason": t.reason}
-                     for t in c.timeline],
+        "warranty": None
+        if w is None
+        else {
+            "state": w.kind.value,
+            "words": w.words,
+            "months": w.months,
+            "sold_on": day(w.sold_on),
+            "ends_on": day(w.ends_on),
+            "days_left": w.days_left,
+        },
+        "timeline": [
+            {
+                "at": when(t.at),
+                "what": t.what,
+                "user": t.who,
+                "terminal": t.terminal,
+                "store": t.store,
+                "document": t.document or None,
+                "reason": t.reason,
+            }
+            for t in c.timeline
+        ],
     }
 
 
 def match(m: SearchMatch) -> dict[str, Any]:
-    return {"serial": m.serial, "sku": m.sku, "product": m.product_name, "state": m.state,
-            "store": m.store, "order": m.order, "invoice": m.invoice,
-            "sold_at": when(m.sold_at), "customer": m.customer}
+    return {
+        "serial": m.serial,
+        "sku": m.sku,
+        "product": m.product_name,
+        "state": m.state,
+        "store": m.store,
+        "order": m.order,
+        "invoice": m.invoice,
+        "sold_at": when(m.sold_at),
+        "customer": m.customer,
+    }
 
 
 def product(p: Product) -> dict[str, Any]:
-    return {"sku": p.sku, "name": p.name, "price": money(p.price),
-            "serial_mode": p.serial_mode.value, "serial_format": p.serial_format,
-            "barcodes": list(p.barcodes), "tax_rate": money(p.tax_rate),
-            "warranty_months": p.warranty_months, "bin": p.bin,
-            "package_type": p.package_type,
-            "components": [{"sku": sku, "quantity": q} for sku, q in p.components]}
+    return {
+        "sku": p.sku,
+        "name": p.name,
+        "price": money(p.price),
+        "serial_mode": p.serial_mode.value,
+        "serial_format": p.serial_format,
+        "barcodes": list(p.barcodes),
+        "tax_rate": money(p.tax_rate),
+        "warranty_months": p.warranty_months,
+        "bin": p.bin,
+        "package_type": p.package_type,
+        "components": [{"sku": sku, "quantity": q} for sku, q in p.components],
+    }
 
 
 def stock_line(s: StockLine) -> dict[str, Any]:
-    return {"store": s.store, "sku": s.sku, "product": s.name, "serial_mode": s.serial_mode,
-            "quantity": s.quantity, "units_in_stock": s.units_in_stock}
+    return {
+        "store": s.store,
+        "sku": s.sku,
+        "product": s.name,
+        "serial_mode": s.serial_mode,
+        "quantity": s.quantity,
+        "units_in_stock": s.units_in_stock,
+    }
 
 
 def order(v: OrderView) -> dict[str, Any]:
     c = v.customer
     return {
-        "order": v.order, "store": v.store, "type": v.type.value,
-        "delivery": v.delivery.value, "status": v.status.value,
-        "customer": None if c is None else {"name": c.name, "phone": c.phone,
-                                            "address": c.address},
-        "total": money(v.totals.total), "paid": money(v.totals.paid),
-        "due": money(v.totals.due), "invoices": list(v.invoices),
-        "created_by": v.created_by, "created_at": when(v.created_at),
-        "lines": [{"line": ln.line, "number": ln.number, "sku": ln.sku, "name": ln.name,
-                   "quantity": ln.quantity, "unit_price": money(ln.unit_price),
-                   "total": money(ln.total), "serial_mode": ln.serial_mode.value,
-                   "serial": ln.serial, "status": ln.status.value, "invoice": ln.invoice}
-                  for ln in v.lines],
+        "order": v.order,
+        "store": v.store,
+        "type": v.type.value,
+        "delivery": v.delivery.value,
+        "status": v.status.value,
+        "customer": None if c is None else {"name": c.name, "phone": c.phone, "address": c.address},
+        "total": money(v.totals.total),
+        "paid": money(v.totals.paid),
+        "due": money(v.totals.due),
+        "invoices": list(v.invoices),
+        "created_by": v.created_by,
+        "created_at": when(v.created_at),
+        "lines": [
+            {
+                "line": ln.line,
+                "number": ln.number,
+                "sku": ln.sku,
+                "name": ln.name,
+                "quantity": ln.quantity,
+                "unit_price": money(ln.unit_price),
+                "total": money(ln.total),
+                "serial_mode": ln.serial_mode.value,
+                "serial": ln.serial,
+                "status": ln.status.value,
+                "invoice": ln.invoice,
+            }
+            for ln in v.lines
+        ],
     }

@@ -101,8 +101,9 @@ def serial_card(request: Request) -> Response:
     serial = _path(request, "serial")
     cards = lookup.lookup_serial(db, serial, _text(request, "sku"))
     if not cards:
-        return problem("unknown_serial", f"no unit has the serial '{serial[:64]}' (serials are "
-                                         "case-sensitive)")
+        return problem(
+            "unknown_serial", f"no unit has the serial '{serial[:64]}' (serials are case-sensitive)"
+        )
     units = []
     for c in cards:
         customer = None
@@ -120,9 +121,14 @@ def serial_search(request: Request) -> Response:
         raise BadRequest("give ?prefix= (the start of the serial)")
     limit = _int(request, "limit", lookup.MAX_MATCHES, 1, lookup.MAX_SEARCH_LIMIT)
     result = lookup.search_serials(request.app.state.db, prefix, limit)
-    return JSONResponse({"prefix": result.prefix, "limit": result.limit,
-                         "truncated": result.truncated,
-                         "matches": [present.match(m) for m in result.matches]})
+    return JSONResponse(
+        {
+            "prefix": result.prefix,
+            "limit": result.limit,
+            "truncated": result.truncated,
+            "matches": [present.match(m) for m in result.matches],
+        }
+    )
 
 
 # -- products -----------------------------------------------------------------------------
@@ -143,18 +149,23 @@ async def product_upload(request: Request) -> Response:
     """A product feed or mass-upload CSV: all of it, or nothing with every bad row listed."""
     actor = await actor_of(request)
     body = await request.body()
-    report = await _call(product_import.import_products_bytes, request.app.state.db, actor,
-                         body)
-    return JSONResponse({"format": report.format, "rows": report.rows,
-                         "created": report.created, "updated": report.updated,
-                         "unchanged": report.unchanged, "warnings": list(report.warnings)})
+    report = await _call(product_import.import_products_bytes, request.app.state.db, actor, body)
+    return JSONResponse(
+        {
+            "format": report.format,
+            "rows": report.rows,
+            "created": report.created,
+            "updated": report.updated,
+            "unchanged": report.unchanged,
+            "warnings": list(report.warnings),
+        }
+    )
 
 
 # -- stock --------------------------------------------------------------------------------
 def stock_levels(request: Request) -> Response:
     actor_now(request)
-    lines = stock.stock_levels(request.app.state.db, _text(request, "store"),
-                        _text(request, "sku"))
+    lines = stock.stock_levels(request.app.state.db, _text(request, "store"), _text(request, "sku"))
     return JSONResponse({"stock": [present.stock_line(s) for s in lines]})
 
 
@@ -177,8 +188,14 @@ async def order_line_serial(request: Request) -> Response:
     serial = body["serial"]
     if serial is not None and not isinstance(serial, str):
         raise BadRequest("'serial' must be text or null")
-    view = await _call(orders.set_serial, request.app.state.db, actor,
-                       _path(request, "order"), int(raw_line), serial or None)
+    view = await _call(
+        orders.set_serial,
+        request.app.state.db,
+        actor,
+        _path(request, "order"),
+        int(raw_line),
+        serial or None,
+    )
     return JSONResponse(present.order(view))
 
 
@@ -186,24 +203,29 @@ async def order_line_serial(request: Request) -> Response:
 async def sales_detail(request: Request) -> Response:
     actor = await actor_of(request)
     actor.require(Permission.REPORTS)
-    f = reports.ReportFilter(date_from=_date(request, "from"), date_to=_date(request, "to"),
-                             store=_text(request, "store"), sku=_text(request, "sku"),
-                             serial=_text(request, "serial"))
+    f = reports.ReportFilter(
+        date_from=_date(request, "from"),
+        date_to=_date(request, "to"),
+        store=_text(request, "store"),
+        sku=_text(request, "sku"),
+        serial=_text(request, "serial"),
+    )
     db = request.app.state.db
     rows = await _call(reports.sales_detail_rows, db, f)  # the filter is checked here
     accept = request.headers.get("accept", "")
     if "application/json" in accept and "text/csv" not in accept:
+
         def as_json() -> list[dict[str, Any]]:
             keys = reports.SALES_JSON_KEYS
-            return [dict(zip(keys, map(exports.json_value, row), strict=True))
-                    for row in rows]
+            return [dict(zip(keys, map(exports.json_value, row), strict=True)) for row in rows]
 
         return JSONResponse({"rows": await _call(as_json)})
     chunks = exports.csv_chunks(reports.SALES_DETAIL_COLUMNS, rows)
-    return StreamingResponse(iterate_in_threadpool(chunks),
-                             media_type="text/csv; charset=utf-8",
-                             headers={"Content-Disposition":
-                                      'attachment; filename="sales-detail.csv"'})
+    return StreamingResponse(
+        iterate_in_threadpool(chunks),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="sales-detail.csv"'},
+    )
 
 
 # -- event feed ---------------------------------------------------------------------------

@@ -48,7 +48,8 @@ def check(options: ServeOptions) -> None:
         raise BadValue(
             f"--host {options.host} is reachable from other machines and bearer tokens would "
             "cross the network in clear text: give --tls-cert and --tls-key, or --insecure-http "
-            "when TLS ends in front of this server")
+            "when TLS ends in front of this server"
+        )
     if not 1 <= options.port <= 65535:
         raise BadValue("--port must be 1-65535")
     if not 1 <= options.workers <= 64:
@@ -63,8 +64,16 @@ def run(db_url: str, options: ServeOptions) -> None:
     os.environ[ENV_DB] = db_url
     os.environ[ENV_MAX_BODY] = str(options.limits.max_body)
     os.environ[ENV_BODY_TIMEOUT] = str(options.limits.body_timeout)
-    uvicorn.run("serialpos.api.app:app_from_env", factory=True, host=options.host,
-                port=options.port, workers=options.workers, ssl_certfile=options.tls_cert,
-                ssl_keyfile=options.tls_key, timeout_keep_alive=KEEP_ALIVE,
-                log_level=options.log_level, server_header=False,
-                http="serialpos.api.nodelay:NoDelayH11Protocol")
+    uvicorn.run(
+        "serialpos.api.app:app_from_env",
+        factory=True,
+        host=options.host,
+        port=options.port,
+        workers=options.workers,
+        ssl_certfile=options.tls_cert,
+        ssl_keyfile=options.tls_key,
+        timeout_keep_alive=KEEP_ALIVE,
+        log_level=options.log_level,
+        server_header=False,
+        http="serialpos.api.nodelay:NoDelayH11Protocol",
+    )

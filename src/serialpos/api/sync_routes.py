@@ -16,8 +16,7 @@ from serialpos.services import conflicts, snapshot
 def _optional(request: Request, key: str) -> str | None:
     value = request.query_params.get(key) or None
     if value is not None and (len(value) > 64 or has_control_chars(value)):
-        raise BadRequest(f"'{key}' must be text of at most 64 characters, no control "
-                         "characters")
+        raise BadRequest(f"'{key}' must be text of at most 64 characters, no control characters")
     return value
 
 
@@ -31,15 +30,18 @@ def _required(request: Request, key: str) -> str:
 def snapshot_route(request: Request) -> Response:
     """``GET /v1/snapshot?store=S01&terminal=ID``: what a new store terminal starts from."""
     actor = actor_now(request)
-    return JSONResponse(snapshot.take(request.app.state.db, actor, _required(request, "store"),
-                                      _required(request, "terminal")))
+    return JSONResponse(
+        snapshot.take(
+            request.app.state.db, actor, _required(request, "store"), _required(request, "terminal")
+        )
+    )
 
 
 def conflict_list(request: Request) -> Response:
     """``GET /v1/conflicts[?status=open|resolved&store=]``: a manager's list."""
     actor = actor_now(request)
     actor.require(Permission.ADJUST)
-    found = conflicts.list_conflicts(request.app.state.db,
-                                     status=_optional(request, "status"),
-                                     store=_optional(request, "store"))
+    found = conflicts.list_conflicts(
+        request.app.state.db, status=_optional(request, "status"), store=_optional(request, "store")
+    )
     return JSONResponse({"conflicts": found})

@@ -82,8 +82,7 @@ def _unexpected(exc: Exception, command: str) -> str:
     """Log the traceback; the line for the user names the log file."""
     from serialpos.logs import where_logged
 
-    logging.getLogger(__name__).error("unexpected error in `serialpos %s`", command,
-                                      exc_info=exc)
+    logging.getLogger(__name__).error("unexpected error in `serialpos %s`", command, exc_info=exc)
     first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
     return f"unexpected error ({type(exc).__name__}{': ' + first if first else ''}){where_logged()}"
 
@@ -143,14 +142,25 @@ def _print_version(value: bool) -> None:
 @app.callback(invoke_without_command=True)
 def root(
     ctx: typer.Context,
-    db: str | None = typer.Option(None, "--db", envvar="SERIALPOS_DB",
-                                  help="Database URL (sqlite:///FILE or postgresql://...)."),
-    user: str | None = typer.Option(None, "--user", envvar="SERIALPOS_USER",
-                                    help="Who acts; checked against their role."),
-    config: str | None = typer.Option(None, "--config", envvar="SERIALPOS_CONFIG",
-                                      help="Terminal config file (TOML)."),
-    _version: bool = typer.Option(False, "--version", is_eager=True, callback=_print_version,
-                                  help="Print the version and exit."),
+    db: str | None = typer.Option(
+        None,
+        "--db",
+        envvar="SERIALPOS_DB",
+        help="Database URL (sqlite:///FILE or postgresql://...).",
+    ),
+    user: str | None = typer.Option(
+        None, "--user", envvar="SERIALPOS_USER", help="Who acts; checked against their role."
+    ),
+    config: str | None = typer.Option(
+        None, "--config", envvar="SERIALPOS_CONFIG", help="Terminal config file (TOML)."
+    ),
+    _version: bool = typer.Option(
+        False,
+        "--version",
+        is_eager=True,
+        callback=_print_version,
+        help="Print the version and exit.",
+    ),
 ) -> None:
     ctx.obj = CliState(db_url=db, user=user, config_path=config)
     _start_log(ctx.obj)

@@ -19,15 +19,21 @@ from serialpos.cli.output import EXIT_REFUSED, EXIT_USAGE, fail
 def apply(
     ctx: typer.Context,
     args: list[str] = typer.Argument(
-        ..., metavar="FILE | ID...",
+        ...,
+        metavar="FILE | ID...",
         help="JSON Lines of ledger operations (- reads standard input); with --status, the "
-             "line ids to look up."),
-    status: bool = typer.Option(False, "--status",
-                                help="Tell what became of each line id instead of applying."),
-    push: bool = typer.Option(False, "--push",
-                              help="On a store terminal: send each entry to central at once "
-                                   "and say its answer ('central'); no answer in 2 s: the "
-                                   "entry stays pending and the run goes on offline."),
+        "line ids to look up.",
+    ),
+    status: bool = typer.Option(
+        False, "--status", help="Tell what became of each line id instead of applying."
+    ),
+    push: bool = typer.Option(
+        False,
+        "--push",
+        help="On a store terminal: send each entry to central at once "
+        "and say its answer ('central'); no answer in 2 s: the "
+        "entry stays pending and the run goes on offline.",
+    ),
 ) -> None:
     """Apply ledger operations from a host system, each line its own transaction.
 
@@ -74,8 +80,9 @@ def _apply_file(st: CliState, file: str, push: bool = False) -> None:
         if chain is not None:  # a store terminal: every line applied here and journaled
             from serialpos.terminal.journaled import apply_stream as journaled_stream
 
-            results = journaled_stream(db, actor, stream, st.config().resolved_outbox(),
-                                       chain.terminal)
+            results = journaled_stream(
+                db, actor, stream, st.config().resolved_outbox(), chain.terminal
+            )
             if push:
                 from serialpos.terminal.online import pushed_at_once
 

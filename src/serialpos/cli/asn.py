@@ -15,8 +15,10 @@ from serialpos.cli.output import EXIT_REFUSED, EXIT_USAGE, fail, print_json, pri
 
 app = typer.Typer(help="Advance shipping notices: import, list, show.", no_args_is_help=True)
 
-STORE_HELP = ("Store code; default: this terminal's store (SERIALPOS_STORE, or store under "
-              "[terminal] in the terminal config).")
+STORE_HELP = (
+    "Store code; default: this terminal's store (SERIALPOS_STORE, or store under "
+    "[terminal] in the terminal config)."
+)
 
 
 def _store(cli: CliState, given: str | None) -> str:
@@ -26,8 +28,10 @@ def _store(cli: CliState, given: str | None) -> str:
     configured = cli.config().store
     if configured:
         return configured
-    fail("say which store: --store CODE (or set store under [terminal] in the terminal "
-         "config)", EXIT_USAGE)
+    fail(
+        "say which store: --store CODE (or set store under [terminal] in the terminal config)",
+        EXIT_USAGE,
+    )
 
 
 @app.command("import")
@@ -49,35 +53,46 @@ def import_(
     st = state(ctx)
     code = _store(st, store)
     if not file.is_file():
-        fail(f"cannot read {file}: {'it is a folder' if file.is_dir() else 'no such file'}",
-             EXIT_USAGE)
+        fail(
+            f"cannot read {file}: {'it is a folder' if file.is_dir() else 'no such file'}",
+            EXIT_USAGE,
+        )
     try:
         result = import_asn_file(st.database(), st.require_actor(), file, code)
     except AsnFileRefused as exc:
         count = len(exc.problems)
-        typer.echo(f"error: {visible(str(file))} refused, nothing imported "
-                   f"({count} problem{'s' if count != 1 else ''}):", err=True)
+        typer.echo(
+            f"error: {visible(str(file))} refused, nothing imported "
+            f"({count} problem{'s' if count != 1 else ''}):",
+            err=True,
+        )
         for problem in exc.problems:
             typer.echo(f"  {visible(str(problem))}", err=True)
         raise typer.Exit(EXIT_REFUSED) from None
     if json_out:
-        print_json({"store": result.store, "serial_tracked": result.serial_tracked,
-                    "asns": result.asns})
+        print_json(
+            {"store": result.store, "serial_tracked": result.serial_tracked, "asns": result.asns}
+        )
         return
     for asn in result.asns:
-        say(f"ASN {asn.asn} from {asn.vendor}: {asn.lines} line{'s' if asn.lines != 1 else ''}, "
+        say(
+            f"ASN {asn.asn} from {asn.vendor}: {asn.lines} line{'s' if asn.lines != 1 else ''}, "
             f"{asn.units} unit{'s' if asn.units != 1 else ''}, {asn.serials} serial"
-            f"{'s' if asn.serials != 1 else ''} expected at {result.store}")
+            f"{'s' if asn.serials != 1 else ''} expected at {result.store}"
+        )
     if not result.serial_tracked:
-        say(f"serialized inventory is off at {result.store}: the listed serials are kept on "
-            "the events, and the ASN is received by counting")
+        say(
+            f"serialized inventory is off at {result.store}: the listed serials are kept on "
+            "the events, and the ASN is received by counting"
+        )
 
 
 @app.command("list")
 def list_(
     ctx: typer.Context,
-    store: str | None = typer.Option(None, "--store", metavar="CODE",
-                                     help="Only this store (default: every store)."),
+    store: str | None = typer.Option(
+        None, "--store", metavar="CODE", help="Only this store (default: every store)."
+    ),
     status: str | None = typer.Option(None, "--status", help="open or received."),
     json_out: bool = typer.Option(False, "--json"),
 ) -> None:
@@ -88,10 +103,22 @@ def list_(
     if json_out:
         print_json(found)
         return
-    print_table(["ASN", "vendor", "store", "status", "lines", "units", "imported"],
-                [(a.asn, a.vendor, a.store, a.status, a.lines, a.units,
-                  a.created_at.strftime("%Y-%m-%d %H:%M")) for a in found],
-                empty="no ASNs")
+    print_table(
+        ["ASN", "vendor", "store", "status", "lines", "units", "imported"],
+        [
+            (
+                a.asn,
+                a.vendor,
+                a.store,
+                a.status,
+                a.lines,
+                a.units,
+                a.created_at.strftime("%Y-%m-%d %H:%M"),
+            )
+            for a in found
+        ],
+        empty="no ASNs",
+    )
 
 
 @app.command("show")
@@ -107,14 +134,27 @@ def show(
     if json_out:
         print_json(detail)
         return
-    head = (f"ASN {detail.asn} from {detail.vendor} at {detail.store}: {detail.status}, "
-            f"{detail.received} of {detail.units} "
-            f"{'received' if detail.status == 'received' else 'scanned'}")
+    head = (
+        f"ASN {detail.asn} from {detail.vendor} at {detail.store}: {detail.status}, "
+        f"{detail.received} of {detail.units} "
+        f"{'received' if detail.status == 'received' else 'scanned'}"
+    )
     say(head)
-    print_table(["line", "sku", "name", "expected", "serials listed", "case pack",
-                 "received" if detail.status == "received" else "scanned"],
-                [(ln.number, ln.sku, ln.name, ln.quantity, ln.listed, ln.case_pack,
-                  ln.received) for ln in detail.lines])
+    print_table(
+        [
+            "line",
+            "sku",
+            "name",
+            "expected",
+            "serials listed",
+            "case pack",
+            "received" if detail.status == "received" else "scanned",
+        ],
+        [
+            (ln.number, ln.sku, ln.name, ln.quantity, ln.listed, ln.case_pack, ln.received)
+            for ln in detail.lines
+        ],
+    )
     for d in detail.discrepancies:
         missing = d.get("missing") or []
         extra = f"; missing {', '.join(missing[:10])}" if missing else ""

@@ -11,8 +11,9 @@ import typer
 from serialpos.cli.context import state
 from serialpos.cli.output import print_json, print_table
 
-app = typer.Typer(help="Sync conflicts: terminal entries central could not apply.",
-                  no_args_is_help=True)
+app = typer.Typer(
+    help="Sync conflicts: terminal entries central could not apply.", no_args_is_help=True
+)
 
 
 def _dump(value: object) -> None:
@@ -39,10 +40,23 @@ def list_(
     if as_json:
         _dump(found)
         return
-    print_table(["id", "status", "store", "sku", "serial", "terminal", "error", "message"],
-                [[c.get("id"), c.get("status"), c.get("store"), c.get("sku"), c.get("serial"),
-                  c.get("terminal"), c.get("error"), c.get("message")] for c in found],
-                title="Sync conflicts")
+    print_table(
+        ["id", "status", "store", "sku", "serial", "terminal", "error", "message"],
+        [
+            [
+                c.get("id"),
+                c.get("status"),
+                c.get("store"),
+                c.get("sku"),
+                c.get("serial"),
+                c.get("terminal"),
+                c.get("error"),
+                c.get("message"),
+            ]
+            for c in found
+        ],
+        title="Sync conflicts",
+    )
 
 
 @app.command("show")
@@ -57,10 +71,13 @@ def show(ctx: typer.Context, conflict: int = typer.Argument(..., help="Its id.")
 def resolve(
     ctx: typer.Context,
     conflict: int = typer.Argument(..., help="Its id."),
-    action: str = typer.Option(..., "--by",
-                               help="accept (the first event stands), return (the unit comes "
-                                    "back to stock: the standing sale is voided and refunded) "
-                                    "or write_off."),
+    action: str = typer.Option(
+        ...,
+        "--by",
+        help="accept (the first event stands), return (the unit comes "
+        "back to stock: the standing sale is voided and refunded) "
+        "or write_off.",
+    ),
     note: str | None = typer.Option(None, "--note", help="Why, for the audit trail."),
 ) -> None:
     """Resolve a conflict by a new event (a manager's act); prints the conflict after."""
@@ -68,5 +85,6 @@ def resolve(
     from serialpos.services.conflicts import resolve as resolve_conflict
 
     st = state(ctx)
-    print_json(resolve_conflict(st.database(), st.require_actor(), conflict, action, note,
-                                apply_object))
+    print_json(
+        resolve_conflict(st.database(), st.require_actor(), conflict, action, note, apply_object)
+    )

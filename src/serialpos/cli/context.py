@@ -103,8 +103,10 @@ class CliState:
     def actor(self, *, required: bool = True) -> Actor | None:
         if not self.user:
             if required:
-                fail("this command needs to know who acts: give --user NAME or set SERIALPOS_USER",
-                     EXIT_USAGE)
+                fail(
+                    "this command needs to know who acts: give --user NAME or set SERIALPOS_USER",
+                    EXIT_USAGE,
+                )
             return None
         db = self.database()
         if self._actor is None:  # a database opened without its schema check

@@ -20,17 +20,22 @@ def list_counts(
     from serialpos.services.counts import open_counts
 
     found = open_counts(state(ctx).database(), store)
-    print_table(["Count", "Products", "Batches", "Units"],
-                [(c.number, c.scope, len(c.batches), sum(b.scans for b in c.batches))
-                 for c in found], empty=f"no open counts at {store}")
+    print_table(
+        ["Count", "Products", "Batches", "Units"],
+        [(c.number, c.scope, len(c.batches), sum(b.scans for b in c.batches)) for c in found],
+        empty=f"no open counts at {store}",
+    )
 
 
 @app.command("show")
 def show(
     ctx: typer.Context,
     number: str = typer.Argument(..., help="The count's number (C-S01-000001)."),
-    as_json: bool = typer.Option(False, "--json", help="The reconciliation as JSON (the keys "
-                                 "of the apply op 'count', docs/integration.md)."),
+    as_json: bool = typer.Option(
+        False,
+        "--json",
+        help="The reconciliation as JSON (the keys of the apply op 'count', docs/integration.md).",
+    ),
 ) -> None:
     """A count's reconciliation: matched, missing, unexpected, duplicates, quantities."""
     from serialpos.services.counts import reconcile, reconciliation_json
@@ -43,15 +48,23 @@ def show(
     say(f"count {result.count} at {result.store} ({state_words}): {result.matched} matched")
     rows: list[tuple[str, str, str, str]] = []
     rows += [("missing", u.sku, u.serial, "in stock here, not counted") for u in result.missing]
-    rows += [("never seen", u.sku, u.serial, "unknown to the ledger")
-             for u in result.never_seen]
+    rows += [("never seen", u.sku, u.serial, "unknown to the ledger") for u in result.never_seen]
     rows += [("elsewhere", e.sku, e.serial, e.hint) for e in result.elsewhere]
-    rows += [("duplicate", d.sku, d.serial, "batches " + ", ".join(map(str, d.batches)))
-             for d in result.duplicates]
-    rows += [("quantity", q.sku, "", f"counted {q.counted}, on hand {q.on_hand} "
-              f"({q.difference:+d})" + ("" if q.known_units is None
-                                        else f", {q.known_units} units known"))
-             for q in result.quantities]
+    rows += [
+        ("duplicate", d.sku, d.serial, "batches " + ", ".join(map(str, d.batches)))
+        for d in result.duplicates
+    ]
+    rows += [
+        (
+            "quantity",
+            q.sku,
+            "",
+            f"counted {q.counted}, on hand {q.on_hand} "
+            f"({q.difference:+d})"
+            + ("" if q.known_units is None else f", {q.known_units} units known"),
+        )
+        for q in result.quantities
+    ]
     print_table(["Class", "SKU", "Serial", "Detail"], rows, empty="no differences")
 
 
@@ -64,10 +77,11 @@ def approve(
     from serialpos.services.counts import approve as approve_count
 
     st = state(ctx)
-    done = approve_count(st.database(), st.require_actor(), number,
-                         st.config().resolved_outbox())
-    say(f"count {number} approved: {done.removed} written off, {done.added} added, "
-        f"on-hand change {done.quantity_change:+d}")
+    done = approve_count(st.database(), st.require_actor(), number, st.config().resolved_outbox())
+    say(
+        f"count {number} approved: {done.removed} written off, {done.added} added, "
+        f"on-hand change {done.quantity_change:+d}"
+    )
     for path in done.files.written:
         say(f"wrote {path}")
     if done.files.failed:

@@ -59,8 +59,10 @@ def check(ctx: typer.Context, json_out: bool = typer.Option(False, "--json")) ->
     else:
         print_table(
             ["", "rule", "store", "sku", "detail"],
-            [("VIOLATION" if f.violation else "note", f.rule, f.store, f.sku, f.detail)
-             for f in findings],
+            [
+                ("VIOLATION" if f.violation else "note", f.rule, f.store, f.sku, f.detail)
+                for f in findings
+            ],
         )
         say(f"{len(violations)} violation(s), {len(findings) - len(violations)} note(s)")
     if violations:
@@ -85,13 +87,16 @@ def backup(
 def restore(
     ctx: typer.Context,
     file: str = typer.Argument(..., help="A backup made by `serialpos db backup`."),
-    force: bool = typer.Option(False, "--force",
-                               help="Replace a database that holds data (stop the tills first)."),
+    force: bool = typer.Option(
+        False, "--force", help="Replace a database that holds data (stop the tills first)."
+    ),
 ) -> None:
     """Replace the database by a backup. Refuses to overwrite a database with data unless
     --force. For PostgreSQL, prints the pg_restore command to run."""
     from serialpos.services.backup import restore as run_restore
 
     done = run_restore(state(ctx).url(), file, force=force)
-    say(f"database {done.path} restored from {file} (schema {done.schema}); "
-        "run `serialpos db upgrade` if this version is newer")
+    say(
+        f"database {done.path} restored from {file} (schema {done.schema}); "
+        "run `serialpos db upgrade` if this version is newer"
+    )

@@ -10,8 +10,9 @@ from serialpos.cli.output import say
 
 def demo(
     ctx: typer.Context,
-    console: bool = typer.Option(True, "--console/--no-console",
-                                 help="Open the console when the demo is ready."),
+    console: bool = typer.Option(
+        True, "--console/--no-console", help="Open the console when the demo is ready."
+    ),
 ) -> None:
     """Create a fresh demo database (two stores, demo users, products, stock) and open it.
 
@@ -29,8 +30,10 @@ def demo(
             path.with_name(path.name + suffix).unlink(missing_ok=True)
         st.db_url = f"sqlite:///{path}"
     info = build_demo(Database(st.db_url))
-    say(f"demo ready: {len(info.stores)} stores, {info.products} products, "
-        f"{info.units} serial units in stock")
+    say(
+        f"demo ready: {len(info.stores)} stores, {info.products} products, "
+        f"{info.units} serial units in stock"
+    )
     say("demo users (name / PIN): " + ", ".join(f"{n} / {p}" for n, _r, p in info.users))
     if console:
         from serialpos.tui.app import run_console

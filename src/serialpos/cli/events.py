@@ -13,10 +13,12 @@ app = typer.Typer(help="Event files for the host system (the outbox).", no_args_
 @app.command("resend")
 def resend(
     ctx: typer.Context,
-    document: str = typer.Argument(..., help="The document id as written in the file "
-                                   "(for an ASN receipt, the ASN id)."),
-    event_type: str | None = typer.Option(None, "--type",
-                                          help="Only this event type (e.g. transfer_receipt)."),
+    document: str = typer.Argument(
+        ..., help="The document id as written in the file (for an ASN receipt, the ASN id)."
+    ),
+    event_type: str | None = typer.Option(
+        None, "--type", help="Only this event type (e.g. transfer_receipt)."
+    ),
 ) -> None:
     """Write a document's event file again, byte for byte as the first time."""
     from serialpos.services.event_files import resend as resend_file

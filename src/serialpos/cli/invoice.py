@@ -12,11 +12,13 @@ from serialpos.cli.output import EXIT_USAGE, fail, say
 
 def invoice(
     ctx: typer.Context,
-    invoice_no: str = typer.Argument(..., metavar="INVOICE_NO",
-                                     help="The invoice number, e.g. INV-S1-000017."),
+    invoice_no: str = typer.Argument(
+        ..., metavar="INVOICE_NO", help="The invoice number, e.g. INV-S1-000017."
+    ),
     out: Path | None = typer.Option(None, "--out", help="Write the PDF to this file."),
-    print_it: bool = typer.Option(False, "--print",
-                                  help="Send the PDF to the terminal's CUPS printer (lp)."),
+    print_it: bool = typer.Option(
+        False, "--print", help="Send the PDF to the terminal's CUPS printer (lp)."
+    ),
 ) -> None:
     """Write an invoice's PDF (serials shown per the store's setting now) and/or print it."""
     import shutil
@@ -47,12 +49,19 @@ def invoice(
         if print_it:
             assert lp is not None and printer is not None
             try:
-                done = subprocess.run([lp, "-d", printer, str(path)], capture_output=True,
-                                      text=True, timeout=60, check=False)
+                done = subprocess.run(
+                    [lp, "-d", printer, str(path)],
+                    capture_output=True,
+                    text=True,
+                    timeout=60,
+                    check=False,
+                )
             except (OSError, subprocess.TimeoutExpired) as exc:
                 fail(f"printing on {printer} failed: {exc}")
             if done.returncode != 0:
                 reason = (done.stderr or done.stdout).strip().splitlines()
-                fail(f"printing on {printer} failed (lp exit {done.returncode}): "
-                     f"{reason[0] if reason else 'no message'}")
+                fail(
+                    f"printing on {printer} failed (lp exit {done.returncode}): "
+                    f"{reason[0] if reason else 'no message'}"
+                )
             say(f"sent {invoice_no.strip()} to printer {printer}")

@@ -73,8 +73,12 @@ def _kept_whole(name: str) -> bool:
     return lowered in WHOLE_COLUMNS or lowered.startswith("serial")
 
 
-def print_table(columns: Sequence[str], rows: Iterable[Sequence[Any]], title: str | None = None,
-                empty: str = "nothing to show") -> None:
+def print_table(
+    columns: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    title: str | None = None,
+    empty: str = "nothing to show",
+) -> None:
     """A Rich table. Cells are shown literally: data containing ``[red]`` or escape sequences
     is never interpreted."""
     from rich.table import Table

@@ -15,8 +15,10 @@ if TYPE_CHECKING:
 
 app = typer.Typer(help="Pick lists and run sheets as PDF files.", no_args_is_help=True)
 
-STORE_HELP = ("Store code; default: this terminal's store (SERIALPOS_STORE, or store under "
-              "[terminal] in the terminal config).")
+STORE_HELP = (
+    "Store code; default: this terminal's store (SERIALPOS_STORE, or store under "
+    "[terminal] in the terminal config)."
+)
 OUT_HELP = "Write the PDF to this file (replaced whole, never left half-written)."
 
 
@@ -27,8 +29,10 @@ def _store(cli: CliState, given: str | None) -> str:
     configured = cli.config().store
     if configured:
         return configured
-    fail("say which store: --store CODE (or set store under [terminal] in the terminal "
-         "config)", EXIT_USAGE)
+    fail(
+        "say which store: --store CODE (or set store under [terminal] in the terminal config)",
+        EXIT_USAGE,
+    )
 
 
 def _check_out(out: Path) -> None:
@@ -44,9 +48,11 @@ def _written(printed: Printed, what: str, empty: str) -> None:
     if printed.lines == 0:
         say(f"wrote {printed.path}: {empty}")
         return
-    say(f"wrote {printed.path}: {printed.lines} {what}{'s' * (printed.lines != 1)} from "
+    say(
+        f"wrote {printed.path}: {printed.lines} {what}{'s' * (printed.lines != 1)} from "
         f"{printed.orders} order{'s' * (printed.orders != 1)}, {printed.pages} "
-        f"page{'s' * (printed.pages != 1)}")
+        f"page{'s' * (printed.pages != 1)}"
+    )
 
 
 def _cannot_write(out: Path, exc: OSError) -> NoReturn:
@@ -58,13 +64,17 @@ def picklist(
     ctx: typer.Context,
     out: Path = typer.Option(..., "--out", help=OUT_HELP),
     store: str | None = typer.Option(None, "--store", help=STORE_HELP),
-    order: list[str] = typer.Option([], "--order", metavar="NUMBER",
-                                    help="Only this order (repeat for several)."),
-    day: str | None = typer.Option(None, "--date", metavar="YYYY-MM-DD",
-                                   help="Only orders opened on this day (local time)."),
+    order: list[str] = typer.Option(
+        [], "--order", metavar="NUMBER", help="Only this order (repeat for several)."
+    ),
+    day: str | None = typer.Option(
+        None, "--date", metavar="YYYY-MM-DD", help="Only orders opened on this day (local time)."
+    ),
     delivery: str | None = typer.Option(
-        None, "--delivery", help="Only orders of this delivery mode: cash_and_carry, pickup, "
-                                 "delivery."),
+        None,
+        "--delivery",
+        help="Only orders of this delivery mode: cash_and_carry, pickup, delivery.",
+    ),
 ) -> None:
     """Open order lines to fetch, by bin then SKU, with their serials or a box for the serial
     to scan. Needs the receive permission (stockroom, manager, admin). When nothing matches,
@@ -87,8 +97,12 @@ def picklist(
 @app.command("runsheet")
 def runsheet(
     ctx: typer.Context,
-    day: str = typer.Option(..., "--date", metavar="YYYY-MM-DD",
-                            help="The day: delivery orders OPENED on it (local time)."),
+    day: str = typer.Option(
+        ...,
+        "--date",
+        metavar="YYYY-MM-DD",
+        help="The day: delivery orders OPENED on it (local time).",
+    ),
     out: Path = typer.Option(..., "--out", help=OUT_HELP),
     store: str | None = typer.Option(None, "--store", help=STORE_HELP),
 ) -> None:

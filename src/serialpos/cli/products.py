@@ -13,15 +13,25 @@ app = typer.Typer(help="The product catalogue.", no_args_is_help=True)
 
 
 def _rows(found: list) -> list[tuple[object, ...]]:  # type: ignore[type-arg]
-    return [(p.sku, p.name, p.price, p.serial_mode.value, p.serial_format or "",
-             " ".join(p.barcodes), p.bin or "", p.package_type or "",
-             " ".join(f"{sku}*{qty}" for sku, qty in p.components)) for p in found]
+    return [
+        (
+            p.sku,
+            p.name,
+            p.price,
+            p.serial_mode.value,
+            p.serial_format or "",
+            " ".join(p.barcodes),
+            p.bin or "",
+            p.package_type or "",
+            " ".join(f"{sku}*{qty}" for sku, qty in p.components),
+        )
+        for p in found
+    ]
 
 
 #: A package's components show as SKU*qty, as the CSV writes them (--json: package_type and
 #: components, a list of [SKU, quantity]).
-COLUMNS = ["sku", "name", "price", "serials", "format", "barcodes", "bin", "package",
-           "components"]
+COLUMNS = ["sku", "name", "price", "serials", "format", "barcodes", "bin", "package", "components"]
 
 
 @app.command("show")
@@ -94,8 +104,10 @@ def import_(
         print_json(report)
     else:
         kind = "product feed" if report.format == "feed" else "mass upload"
-        say(f"imported {report.rows} product(s) from the {kind}: {report.created} created, "
-            f"{report.updated} updated, {report.unchanged} unchanged")
+        say(
+            f"imported {report.rows} product(s) from the {kind}: {report.created} created, "
+            f"{report.updated} updated, {report.unchanged} unchanged"
+        )
 
 
 def _warn(warnings: tuple[str, ...]) -> None:

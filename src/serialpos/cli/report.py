@@ -27,8 +27,9 @@ if TYPE_CHECKING:
     from serialpos.db.engine import Database
     from serialpos.services.reports import ReportFilter
 
-app = typer.Typer(help="Sales and fulfilment reports, and exports (CSV, XLSX, JSON).",
-                  no_args_is_help=True)
+app = typer.Typer(
+    help="Sales and fulfilment reports, and exports (CSV, XLSX, JSON).", no_args_is_help=True
+)
 
 FORMATS = ("table", "csv", "xlsx", "json")
 #: Rows shown in a table; the totals still count every row. Exports are never capped.
@@ -41,23 +42,37 @@ PROGRESS_FROM = 20_000
 #: Columns a table leaves out, in this order, while the terminal is too narrow for them. Dates,
 #: serials, SKUs, prices and ids are never among them: a narrow terminal wraps names instead.
 SALES_DROP = ("Kind", "Order", "Store", "Delivery Mode", "Sale Type", "Product")
-FULFILMENT_DROP = ("Line ID", "Store", "Serial Mode", "Sale Type", "Delivery Mode",
-                   "Customer", "Product")
+FULFILMENT_DROP = (
+    "Line ID",
+    "Store",
+    "Serial Mode",
+    "Sale Type",
+    "Delivery Mode",
+    "Customer",
+    "Product",
+)
 
-_FROM = typer.Option(None, "--from", metavar="YYYY-MM-DD",
-                     help="First day (UTC), inclusive. Omitted: from the beginning.")
-_TO = typer.Option(None, "--to", metavar="YYYY-MM-DD",
-                   help="Last day (UTC), inclusive. Omitted: up to now.")
+_FROM = typer.Option(
+    None,
+    "--from",
+    metavar="YYYY-MM-DD",
+    help="First day (UTC), inclusive. Omitted: from the beginning.",
+)
+_TO = typer.Option(
+    None, "--to", metavar="YYYY-MM-DD", help="Last day (UTC), inclusive. Omitted: up to now."
+)
 _STORE = typer.Option(None, "--store", metavar="CODE", help="Only this store (its code).")
 _SKU = typer.Option(None, "--sku", metavar="SKU", help="Only this product.")
-_SERIAL = typer.Option(None, "--serial", metavar="SERIAL",
-                       help="Only the lines of this exact serial.")
-_PENDING = typer.Option(False, "--pending-serial",
-                        help="Fulfilment: only lines still waiting for a required serial.")
-_FORMAT = typer.Option("table", "--format", metavar="table|csv|xlsx|json",
-                       help="Output format.")
-_OUT = typer.Option(None, "--out", metavar="FILE",
-                    help="Write to FILE (complete or not at all). Default: stdout.")
+_SERIAL = typer.Option(
+    None, "--serial", metavar="SERIAL", help="Only the lines of this exact serial."
+)
+_PENDING = typer.Option(
+    False, "--pending-serial", help="Fulfilment: only lines still waiting for a required serial."
+)
+_FORMAT = typer.Option("table", "--format", metavar="table|csv|xlsx|json", help="Output format.")
+_OUT = typer.Option(
+    None, "--out", metavar="FILE", help="Write to FILE (complete or not at all). Default: stdout."
+)
 _JSON = typer.Option(False, "--json", help="Short for --format json.")
 
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -93,9 +108,16 @@ def _format(fmt: str, json_out: bool, out: Path | None) -> str:
     return chosen
 
 
-def _start(ctx: typer.Context, sales: bool, date_from: str | None, date_to: str | None,
-           store: str | None, sku: str | None, serial: str | None, pending: bool,
-           ) -> tuple[Database, ReportFilter]:
+def _start(
+    ctx: typer.Context,
+    sales: bool,
+    date_from: str | None,
+    date_to: str | None,
+    store: str | None,
+    sku: str | None,
+    serial: str | None,
+    pending: bool,
+) -> tuple[Database, ReportFilter]:
     """Check the filter's words, who acts (the reports permission) and the filter against
     the database, before anything is written."""
     from serialpos.domain.users import Permission
@@ -103,8 +125,14 @@ def _start(ctx: typer.Context, sales: bool, date_from: str | None, date_to: str 
 
     if sales and pending:
         fail("--pending-serial is for the fulfilment report: sales have their serials")
-    f = ReportFilter(date_from=_day(date_from, "--from"), date_to=_day(date_to, "--to"),
-                     store=store, sku=sku, serial=serial, pending_serial=pending)
+    f = ReportFilter(
+        date_from=_day(date_from, "--from"),
+        date_to=_day(date_to, "--to"),
+        store=store,
+        sku=sku,
+        serial=serial,
+        pending_serial=pending,
+    )
     cli = state(ctx)
     cli.require_actor().require(Permission.REPORTS)
     db = cli.database()
@@ -124,25 +152,50 @@ def _progress(total: int, what: str) -> Iterator[Callable[[int], None] | None]:
         return
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
-    with Progress("[progress.description]{task.description}", BarColumn(),
-                  MofNCompleteColumn(), TimeRemainingColumn(), console=console,
-                  transient=True) as bar:
+    with Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        transient=True,
+    ) as bar:
         task = bar.add_task(what, total=total)
         yield lambda done: bar.update(task, completed=done)
 
 
 #: Cells never wrapped in a table: a serial or document number broken over lines is
 #: misread, and one cut short with "…" is useless.
-_WHOLE = frozenset({"Invoice", "Order", "SKU", "Serial Number", "Line", "Line ID", "Date",
-                    "Created", "Quantity", "Price", "Total"})
+_WHOLE = frozenset(
+    {
+        "Invoice",
+        "Order",
+        "SKU",
+        "Serial Number",
+        "Line",
+        "Line ID",
+        "Date",
+        "Created",
+        "Quantity",
+        "Price",
+        "Total",
+    }
+)
 #: How narrow a wrapped text column (product, customer, ...) may become.
 _TEXT_WIDTH = 14
 #: Shorter headings where a column's values are short (the exports keep the full names).
 _HEADINGS = {"Quantity": "Qty"}
 
 
-def _table(columns: Sequence[str], rows: Iterable[Sequence[object]], *, drop: Sequence[str],
-           title: str, empty: str, footer: dict[str, str] | None = None) -> None:
+def _table(
+    columns: Sequence[str],
+    rows: Iterable[Sequence[object]],
+    *,
+    drop: Sequence[str],
+    title: str,
+    empty: str,
+    footer: dict[str, str] | None = None,
+) -> None:
     """A Rich table like output.print_table (cells shown literally), fitted to the terminal:
     identifiers and numbers whole, text wrapped, and when the columns cannot fit (an SSH
     session at 80 columns) the ``drop`` columns left out, in that order, until they do.
@@ -160,24 +213,36 @@ def _table(columns: Sequence[str], rows: Iterable[Sequence[object]], *, drop: Se
     console = output_console()
     shown = _fit(columns, cells, drop, console.width)
     # One space between columns (no rules): 80 columns hold a sale's identifiers and its date.
-    table = Table(title=title, header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False,
-                  show_edge=False, padding=(0, 0),
-                  show_footer=footer is not None, footer_style="bold")
+    table = Table(
+        title=title,
+        header_style="bold",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+        show_edge=False,
+        padding=(0, 0),
+        show_footer=footer is not None,
+        footer_style="bold",
+    )
     for i in shown:
         name = columns[i]
-        table.add_column(_HEADINGS.get(name, name), no_wrap=name in _WHOLE, overflow="fold",
-                         min_width=None if name in _WHOLE else min(_TEXT_WIDTH, _longest(
-                             name, i, cells)),
-                         justify="right" if name in ("Quantity", "Price", "Total") else "left",
-                         footer=(footer or {}).get(name, ""))
+        table.add_column(
+            _HEADINGS.get(name, name),
+            no_wrap=name in _WHOLE,
+            overflow="fold",
+            min_width=None if name in _WHOLE else min(_TEXT_WIDTH, _longest(name, i, cells)),
+            justify="right" if name in ("Quantity", "Price", "Total") else "left",
+            footer=(footer or {}).get(name, ""),
+        )
     for row in cells:
         table.add_row(*(Text(row[i]) for i in shown))
     console.print(table)
 
 
-def _fit(columns: Sequence[str], cells: list[list[str]], drop: Sequence[str],
-         width: int) -> list[int]:
+def _fit(
+    columns: Sequence[str], cells: list[list[str]], drop: Sequence[str], width: int
+) -> list[int]:
     """The columns to show: all, less ``drop`` ones (in order) while they would not fit."""
+
     def need(i: int) -> int:
         longest = _longest(columns[i], i, cells)
         # 1 of padding between columns
@@ -204,8 +269,15 @@ def _shown(value: object) -> str:
     return str(plain(value))
 
 
-def _emit(fmt: str, out: Path | None, columns: Sequence[str], keys: Sequence[str],
-          rows: Iterable[Sequence[object]], total: int, what: str) -> None:
+def _emit(
+    fmt: str,
+    out: Path | None,
+    columns: Sequence[str],
+    keys: Sequence[str],
+    rows: Iterable[Sequence[object]],
+    total: int,
+    what: str,
+) -> None:
     """Write rows as CSV, XLSX or JSON (keys: JSON's names for the columns) to ``out`` or
     stdout."""
     from serialpos.services import exports
@@ -242,9 +314,19 @@ def _reader_gone() -> None:
     raise typer.Exit(0)
 
 
-def _sales(ctx: typer.Context, detail: bool, date_from: str | None, date_to: str | None,
-           store: str | None, sku: str | None, serial: str | None, pending: bool, fmt: str,
-           out: Path | None, json_out: bool) -> None:
+def _sales(
+    ctx: typer.Context,
+    detail: bool,
+    date_from: str | None,
+    date_to: str | None,
+    store: str | None,
+    sku: str | None,
+    serial: str | None,
+    pending: bool,
+    fmt: str,
+    out: Path | None,
+    json_out: bool,
+) -> None:
     from serialpos.services.reports import (
         SALES_DETAIL_COLUMNS,
         SALES_JSON_KEYS,
@@ -258,50 +340,100 @@ def _sales(ctx: typer.Context, detail: bool, date_from: str | None, date_to: str
     db, f = _start(ctx, True, date_from, date_to, store, sku, serial, pending)
     if chosen == "table":
         report = sales_report(db, f, limit=TABLE_ROWS)
-        rows = ((r.invoice, r.date, r.store, r.order, r.sku, r.product, r.quantity,
-                 r.unit_price, r.total, r.sale_type, r.serial, r.delivery, r.customer, r.kind)
-                for r in report.rows)
-        footer = {"Invoice": "Total", "Quantity": str(report.quantity),
-                  "Total": str(report.total)}
-        _table(SALES_DETAIL_COLUMNS, rows, drop=SALES_DROP,
-               title=f"{'Sales detail' if detail else 'Sales'}: {describe(f)}",
-               empty="no sales in this filter", footer=footer)
+        rows = (
+            (
+                r.invoice,
+                r.date,
+                r.store,
+                r.order,
+                r.sku,
+                r.product,
+                r.quantity,
+                r.unit_price,
+                r.total,
+                r.sale_type,
+                r.serial,
+                r.delivery,
+                r.customer,
+                r.kind,
+            )
+            for r in report.rows
+        )
+        footer = {"Invoice": "Total", "Quantity": str(report.quantity), "Total": str(report.total)}
+        _table(
+            SALES_DETAIL_COLUMNS,
+            rows,
+            drop=SALES_DROP,
+            title=f"{'Sales detail' if detail else 'Sales'}: {describe(f)}",
+            empty="no sales in this filter",
+            footer=footer,
+        )
         if report.truncated:
-            say(f"showing the first {TABLE_ROWS:,} rows (the totals count them all); "
-                "for every row give --format csv, xlsx or json")
+            say(
+                f"showing the first {TABLE_ROWS:,} rows (the totals count them all); "
+                "for every row give --format csv, xlsx or json"
+            )
         return
     total = count_sales_detail(db, f) if out is not None else 0
-    _emit(chosen, out, SALES_DETAIL_COLUMNS, SALES_JSON_KEYS, sales_detail_rows(db, f), total,
-          "exporting sales")
+    _emit(
+        chosen,
+        out,
+        SALES_DETAIL_COLUMNS,
+        SALES_JSON_KEYS,
+        sales_detail_rows(db, f),
+        total,
+        "exporting sales",
+    )
 
 
 @app.command("sales")
-def sales(ctx: typer.Context, date_from: str | None = _FROM, date_to: str | None = _TO,
-          store: str | None = _STORE, sku: str | None = _SKU, serial: str | None = _SERIAL,
-          pending_serial: bool = _PENDING, fmt: str = _FORMAT, out: Path | None = _OUT,
-          json_out: bool = _JSON) -> None:
+def sales(
+    ctx: typer.Context,
+    date_from: str | None = _FROM,
+    date_to: str | None = _TO,
+    store: str | None = _STORE,
+    sku: str | None = _SKU,
+    serial: str | None = _SERIAL,
+    pending_serial: bool = _PENDING,
+    fmt: str = _FORMAT,
+    out: Path | None = _OUT,
+    json_out: bool = _JSON,
+) -> None:
     """Sales (invoice lines; refunds as negative rows) with serials and totals."""
-    _sales(ctx, False, date_from, date_to, store, sku, serial, pending_serial, fmt, out,
-           json_out)
+    _sales(ctx, False, date_from, date_to, store, sku, serial, pending_serial, fmt, out, json_out)
 
 
 @app.command("sales-detail")
-def sales_detail(ctx: typer.Context, date_from: str | None = _FROM,
-                 date_to: str | None = _TO, store: str | None = _STORE,
-                 sku: str | None = _SKU, serial: str | None = _SERIAL,
-                 pending_serial: bool = _PENDING, fmt: str = _FORMAT,
-                 out: Path | None = _OUT, json_out: bool = _JSON) -> None:
+def sales_detail(
+    ctx: typer.Context,
+    date_from: str | None = _FROM,
+    date_to: str | None = _TO,
+    store: str | None = _STORE,
+    sku: str | None = _SKU,
+    serial: str | None = _SERIAL,
+    pending_serial: bool = _PENDING,
+    fmt: str = _FORMAT,
+    out: Path | None = _OUT,
+    json_out: bool = _JSON,
+) -> None:
     """One row per sold unit or line: Sale Type, Serial Number, Delivery Mode, Customer:
     the export (streamed, however many rows)."""
-    _sales(ctx, True, date_from, date_to, store, sku, serial, pending_serial, fmt, out,
-           json_out)
+    _sales(ctx, True, date_from, date_to, store, sku, serial, pending_serial, fmt, out, json_out)
 
 
 @app.command("fulfilment")
-def fulfilment(ctx: typer.Context, date_from: str | None = _FROM, date_to: str | None = _TO,
-               store: str | None = _STORE, sku: str | None = _SKU,
-               serial: str | None = _SERIAL, pending_serial: bool = _PENDING,
-               fmt: str = _FORMAT, out: Path | None = _OUT, json_out: bool = _JSON) -> None:
+def fulfilment(
+    ctx: typer.Context,
+    date_from: str | None = _FROM,
+    date_to: str | None = _TO,
+    store: str | None = _STORE,
+    sku: str | None = _SKU,
+    serial: str | None = _SERIAL,
+    pending_serial: bool = _PENDING,
+    fmt: str = _FORMAT,
+    out: Path | None = _OUT,
+    json_out: bool = _JSON,
+) -> None:
     """Open lines of orders not yet fulfilled (dates: the order's), "pending serial" marked."""
     from dataclasses import fields
 
@@ -318,15 +450,22 @@ def fulfilment(ctx: typer.Context, date_from: str | None = _FROM, date_to: str |
     limit = TABLE_ROWS if chosen == "table" else FULFILMENT_EXPORT_ROWS
     found = fulfilment_rows(db, f, limit=limit)
     if chosen == "table":
-        _table(FULFILMENT_COLUMNS, fulfilment_table_rows(found), drop=FULFILMENT_DROP,
-               title=f"Waiting for fulfilment: {describe(f)}",
-               empty="nothing waiting for fulfilment in this filter")
+        _table(
+            FULFILMENT_COLUMNS,
+            fulfilment_table_rows(found),
+            drop=FULFILMENT_DROP,
+            title=f"Waiting for fulfilment: {describe(f)}",
+            empty="nothing waiting for fulfilment in this filter",
+        )
     else:
         keys = [fl.name for fl in fields(FulfilmentRow)]
-        rows = ([getattr(r, k) for k in keys] for r in found) if chosen == "json" \
+        rows = (
+            ([getattr(r, k) for k in keys] for r in found)
+            if chosen == "json"
             else fulfilment_table_rows(found)
-        _emit(chosen, out, FULFILMENT_COLUMNS, keys, rows, len(found),
-              "exporting fulfilment")
+        )
+        _emit(chosen, out, FULFILMENT_COLUMNS, keys, rows, len(found), "exporting fulfilment")
     if len(found) == limit:
-        typer.echo(f"note: only the first {limit:,} lines; narrow the filter for the rest",
-                   err=True)
+        typer.echo(
+            f"note: only the first {limit:,} lines; narrow the filter for the rest", err=True
+        )

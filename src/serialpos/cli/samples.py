@@ -11,10 +11,12 @@ from serialpos.cli.output import fail, say
 
 
 def samples(
-    copy: Path | None = typer.Option(None, "--copy", metavar="DIR",
-                                     help="Copy every sample into DIR (made if missing)."),
-    show: str | None = typer.Option(None, "--show", metavar="NAME",
-                                    help="Print one sample, e.g. terminal.example.toml."),
+    copy: Path | None = typer.Option(
+        None, "--copy", metavar="DIR", help="Copy every sample into DIR (made if missing)."
+    ),
+    show: str | None = typer.Option(
+        None, "--show", metavar="NAME", help="Print one sample, e.g. terminal.example.toml."
+    ),
 ) -> None:
     """List the sample files (example terminal config, product feeds, ASNs), print one, or
     copy them all out. Existing files in DIR are never overwritten."""

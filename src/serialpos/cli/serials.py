@@ -21,26 +21,48 @@ app = typer.Typer(help="Look up serial units.", no_args_is_help=True)
 def _warranty_json(w: Warranty | None) -> dict[str, Any] | None:
     if w is None:
         return None
-    return {"state": w.kind.value, "words": w.words, "months": w.months,
-            "sold_on": w.sold_on, "ends_on": w.ends_on, "days_left": w.days_left,
-            "returned_on": w.returned_on}
+    return {
+        "state": w.kind.value,
+        "words": w.words,
+        "months": w.months,
+        "sold_on": w.sold_on,
+        "ends_on": w.ends_on,
+        "days_left": w.days_left,
+        "returned_on": w.returned_on,
+    }
 
 
 def _card_json(c: UnitCard) -> dict[str, Any]:
-    return {"sku": c.sku, "serial": c.serial, "state": c.state, "store": c.store,
-            "product": c.product_name,
-            "package": c.package,
-            "components": [{"sku": sku, "name": name, "quantity": qty}
-                           for sku, name, qty in c.components],
-            "sale": None if c.sale is None else vars(c.sale),
-            "customer": c.customer,
-            "events": [{k: v for k, v in vars(e).items() if k not in ("sku", "serial")}
-                       for e in c.events],
-            "warranty_months": c.warranty_months,
-            "warranty": _warranty_json(c.warranty),
-            "timeline": [{"at": t.at, "what": t.what, "user": t.who, "terminal": t.terminal,
-                          "store": t.store, "document": t.document or None,
-                          "reason": t.reason} for t in c.timeline]}
+    return {
+        "sku": c.sku,
+        "serial": c.serial,
+        "state": c.state,
+        "store": c.store,
+        "product": c.product_name,
+        "package": c.package,
+        "components": [
+            {"sku": sku, "name": name, "quantity": qty} for sku, name, qty in c.components
+        ],
+        "sale": None if c.sale is None else vars(c.sale),
+        "customer": c.customer,
+        "events": [
+            {k: v for k, v in vars(e).items() if k not in ("sku", "serial")} for e in c.events
+        ],
+        "warranty_months": c.warranty_months,
+        "warranty": _warranty_json(c.warranty),
+        "timeline": [
+            {
+                "at": t.at,
+                "what": t.what,
+                "user": t.who,
+                "terminal": t.terminal,
+                "store": t.store,
+                "document": t.document or None,
+                "reason": t.reason,
+            }
+            for t in c.timeline
+        ],
+    }
 
 
 def _local(at: datetime) -> str:
@@ -50,8 +72,10 @@ def _local(at: datetime) -> str:
 
 
 def _say_card(card: UnitCard, events: bool) -> None:
-    say(f"{card.serial} — {card.sku} {card.product_name}: {card.state.replace('_', ' ')} "
-        f"at {card.store}")
+    say(
+        f"{card.serial} — {card.sku} {card.product_name}: {card.state.replace('_', ' ')} "
+        f"at {card.store}"
+    )
     if card.sale is not None:
         sale = card.sale
         words = f"  order {sale.order} line {sale.line} ({sale.status})"
@@ -63,19 +87,42 @@ def _say_card(card: UnitCard, events: bool) -> None:
     if card.warranty is not None:
         say(f"  warranty: {card.warranty.words}")
     if card.components:
-        say(f"  {card.package} package of " + ", ".join(
-            f"{qty}x {sku} {name}" for sku, name, qty in card.components))
-    print_table(["when", "what", "who", "document", "reason"],
-                [(_local(t.at), t.what, t.who, t.document, t.reason or "")
-                 for t in card.timeline], empty="no events")
+        say(
+            f"  {card.package} package of "
+            + ", ".join(f"{qty}x {sku} {name}" for sku, name, qty in card.components)
+        )
+    print_table(
+        ["when", "what", "who", "document", "reason"],
+        [(_local(t.at), t.what, t.who, t.document, t.reason or "") for t in card.timeline],
+        empty="no events",
+    )
     if events:
         print_table(
-            ["when (UTC)", "action", "store", "from", "to", "user", "terminal", "document",
-             "reason"],
-            [(e.at.strftime("%Y-%m-%d %H:%M:%S"), e.action, e.store, e.from_state or "",
-              e.to_state or "", e.user, e.terminal,
-              " ".join(x for x in (e.document_type, e.document_id, e.document_line) if x),
-              e.reason or "") for e in card.events],
+            [
+                "when (UTC)",
+                "action",
+                "store",
+                "from",
+                "to",
+                "user",
+                "terminal",
+                "document",
+                "reason",
+            ],
+            [
+                (
+                    e.at.strftime("%Y-%m-%d %H:%M:%S"),
+                    e.action,
+                    e.store,
+                    e.from_state or "",
+                    e.to_state or "",
+                    e.user,
+                    e.terminal,
+                    " ".join(x for x in (e.document_type, e.document_id, e.document_line) if x),
+                    e.reason or "",
+                )
+                for e in card.events
+            ],
             empty="no events",
         )
 
@@ -85,8 +132,9 @@ def show(
     ctx: typer.Context,
     serial: str,
     sku: str | None = typer.Option(None, "--sku", help="Only the unit of this product."),
-    events: bool = typer.Option(False, "--events",
-                                help="Also the ledger's own events (states, terminal)."),
+    events: bool = typer.Option(
+        False, "--events", help="Also the ledger's own events (states, terminal)."
+    ),
     json_out: bool = typer.Option(False, "--json"),
 ) -> None:
     """State, store, product, warranty and timeline of the unit(s) with this serial."""
@@ -100,8 +148,7 @@ def show(
             raise typer.Exit(EXIT_REFUSED)
         return
     if not cards:
-        fail(f"no unit with serial '{clip(serial.strip())}'"
-             + (f" for {sku}" if sku else ""))
+        fail(f"no unit with serial '{clip(serial.strip())}'" + (f" for {sku}" if sku else ""))
     for card in cards:
         _say_card(card, events)
 
@@ -112,17 +159,27 @@ def _match_row(m: SearchMatch) -> tuple[str, ...]:
         sold += " (returned)"
     elif m.line_status == "open" and m.order:
         sold = f"on order {m.order}"
-    return (m.serial, m.sku, m.product_name, m.state.replace("_", " "), m.store, sold,
-            m.invoice or "", m.customer or "")
+    return (
+        m.serial,
+        m.sku,
+        m.product_name,
+        m.state.replace("_", " "),
+        m.store,
+        sold,
+        m.invoice or "",
+        m.customer or "",
+    )
 
 
 @app.command("search")
 def search(
     ctx: typer.Context,
-    prefix: str = typer.Argument(..., metavar="PREFIX",
-                                help="The start of the serial (case-sensitive)."),
-    limit: int = typer.Option(50, "--limit", min=1, max=10_000,
-                              help="Show at most this many units (1-10000)."),
+    prefix: str = typer.Argument(
+        ..., metavar="PREFIX", help="The start of the serial (case-sensitive)."
+    ),
+    limit: int = typer.Option(
+        50, "--limit", min=1, max=10_000, help="Show at most this many units (1-10000)."
+    ),
     json_out: bool = typer.Option(False, "--json"),
 ) -> None:
     """Units whose serial starts with PREFIX: who bought each, when, on which invoice, and
@@ -132,19 +189,28 @@ def search(
 
     result = search_serials(state(ctx).database(), prefix, limit)
     if json_out:
-        print_json({"prefix": result.prefix, "limit": result.limit,
-                    "truncated": result.truncated,
-                    "matches": [vars(m) for m in result.matches]})
+        print_json(
+            {
+                "prefix": result.prefix,
+                "limit": result.limit,
+                "truncated": result.truncated,
+                "matches": [vars(m) for m in result.matches],
+            }
+        )
         if not result.matches:
             raise typer.Exit(EXIT_REFUSED)
         return
     if not result.matches:
         fail(f"no serial starts with '{clip(result.prefix)}' (serials are case-sensitive)")
-    print_table(["serial", "SKU", "product", "state", "store", "sold on", "invoice",
-                 "customer"], [_match_row(m) for m in result.matches])
+    print_table(
+        ["serial", "SKU", "product", "state", "store", "sold on", "invoice", "customer"],
+        [_match_row(m) for m in result.matches],
+    )
     count = len(result.matches)
     if result.truncated:
-        say(f"the first {count} units shown; more start with '{clip(result.prefix)}' "
-            "(type more of the serial, or raise --limit)")
+        say(
+            f"the first {count} units shown; more start with '{clip(result.prefix)}' "
+            "(type more of the serial, or raise --limit)"
+        )
     else:
         say(f"{count} unit{'s' * (count != 1)}")

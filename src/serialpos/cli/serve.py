@@ -16,13 +16,18 @@ def serve(
     tls_cert: str | None = typer.Option(None, "--tls-cert", help="PEM certificate file."),
     tls_key: str | None = typer.Option(None, "--tls-key", help="PEM private key file."),
     insecure_http: bool = typer.Option(
-        False, "--insecure-http",
-        help="Allow plain HTTP on a non-loopback address (TLS ends in front of the server)."),
-    max_body: int = typer.Option(8 * 1024 * 1024, "--max-body",
-                                 help="Largest request body in bytes (413 above)."),
+        False,
+        "--insecure-http",
+        help="Allow plain HTTP on a non-loopback address (TLS ends in front of the server).",
+    ),
+    max_body: int = typer.Option(
+        8 * 1024 * 1024, "--max-body", help="Largest request body in bytes (413 above)."
+    ),
     body_timeout: float = typer.Option(
-        60.0, "--body-timeout",
-        help="Seconds a request body may take to arrive (408, connection closed, after)."),
+        60.0,
+        "--body-timeout",
+        help="Seconds a request body may take to arrive (408, connection closed, after).",
+    ),
     log_level: str = typer.Option("info", "--log-level"),
 ) -> None:
     """Serve the API under /v1 (OpenAPI document at /v1/openapi.json) until interrupted.
@@ -35,8 +40,16 @@ def serve(
 
     st = state(ctx)
     st.database()  # refuse a database that is not set up before listening
-    options = ServeOptions(host, port, workers, tls_cert, tls_key, insecure_http,
-                           Limits(max_body=max_body, body_timeout=body_timeout), log_level)
+    options = ServeOptions(
+        host,
+        port,
+        workers,
+        tls_cert,
+        tls_key,
+        insecure_http,
+        Limits(max_body=max_body, body_timeout=body_timeout),
+        log_level,
+    )
     try:
         run(st.url(), options)
     except DomainError as exc:

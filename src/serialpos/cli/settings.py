@@ -7,8 +7,9 @@ import typer
 from serialpos.cli.context import state
 from serialpos.cli.output import print_json, print_table, say
 
-app = typer.Typer(help="Per-store settings (defaults for the chain when no store is named).",
-                  no_args_is_help=True)
+app = typer.Typer(
+    help="Per-store settings (defaults for the chain when no store is named).", no_args_is_help=True
+)
 
 
 @app.command("show")
@@ -30,17 +31,29 @@ def show(
         return
     if store is None:
         chain = get_chain_settings(db)
-        print_table(["setting", "value", "what it does"],
-                    [*((k, _on(getattr(values, k)), SETTING_HELP[k]) for k in values.names()),
-                     *((k, _shown(getattr(chain, k)), CHAIN_SETTING_HELP[k])
-                       for k in chain.names())],
-                    title="chain defaults")
+        print_table(
+            ["setting", "value", "what it does"],
+            [
+                *((k, _on(getattr(values, k)), SETTING_HELP[k]) for k in values.names()),
+                *((k, _shown(getattr(chain, k)), CHAIN_SETTING_HELP[k]) for k in chain.names()),
+            ],
+            title="chain defaults",
+        )
         return
-    print_table(["setting", "value", "chain", "this store", "what it does"],
-                [(s.key, _on(s.in_force), "" if s.chain is None else _on(s.chain),
-                  "(chain)" if s.store is None else _on(s.store), SETTING_HELP[s.key])
-                 for s in setting_sources(db, store)],
-                title=f"settings at {store}")
+    print_table(
+        ["setting", "value", "chain", "this store", "what it does"],
+        [
+            (
+                s.key,
+                _on(s.in_force),
+                "" if s.chain is None else _on(s.chain),
+                "(chain)" if s.store is None else _on(s.store),
+                SETTING_HELP[s.key],
+            )
+            for s in setting_sources(db, store)
+        ],
+        title=f"settings at {store}",
+    )
 
 
 def _shown(value: int | bool) -> str:
@@ -62,8 +75,10 @@ def clear(
 
     st = state(ctx)
     values = clear_setting(st.database(), st.require_actor(), key, store)
-    say(f"{key.strip()} at {store} follows the chain again: "
-        f"{_on(bool(getattr(values, key.strip())))}")
+    say(
+        f"{key.strip()} at {store} follows the chain again: "
+        f"{_on(bool(getattr(values, key.strip())))}"
+    )
 
 
 @app.command("set")

@@ -47,7 +47,16 @@ def stock(
         return
     print_table(
         ["store", "sku", "name", "serials", "quantity", "units in stock"],
-        [(x.store, x.sku, x.name, x.serial_mode, x.quantity,
-          "" if x.serial_mode == "disabled" else x.units_in_stock) for x in lines],
+        [
+            (
+                x.store,
+                x.sku,
+                x.name,
+                x.serial_mode,
+                x.quantity,
+                "" if x.serial_mode == "disabled" else x.units_in_stock,
+            )
+            for x in lines
+        ],
         empty="no stock recorded",
     )

@@ -10,8 +10,9 @@ import typer
 from serialpos.cli.context import CliState, state
 from serialpos.cli.output import EXIT_USAGE, fail, print_json, say
 
-app = typer.Typer(help="A store terminal of a chain: its own database, synced with central.",
-                  no_args_is_help=True)
+app = typer.Typer(
+    help="A store terminal of a chain: its own database, synced with central.", no_args_is_help=True
+)
 
 
 @app.command("init")
@@ -20,11 +21,14 @@ def init(
     server: str = typer.Option(..., "--server", help="Central's URL (serialpos serve)."),
     token: str = typer.Option(..., "--token", help="This terminal's own token."),
     store: str = typer.Option(..., "--store", help="The store this terminal works at."),
-    terminal: str | None = typer.Option(None, "--terminal",
-                                        help="Terminal id (default: generated, unique)."),
-    data: Path | None = typer.Option(None, "--data",
-                                     help="The local database file (default: next to the "
-                                          "config, terminal.sqlite)."),
+    terminal: str | None = typer.Option(
+        None, "--terminal", help="Terminal id (default: generated, unique)."
+    ),
+    data: Path | None = typer.Option(
+        None,
+        "--data",
+        help="The local database file (default: next to the config, terminal.sqlite).",
+    ),
 ) -> None:
     """Set up this terminal from central's snapshot of the store and write its config
     (--config, SERIALPOS_CONFIG, or the default config file)."""
@@ -39,19 +43,40 @@ def init(
     given = st.config_path or os.environ.get("SERIALPOS_CONFIG")
     config_path = Path(given).expanduser() if given else default_config_path()
     db_path = data or config_path.with_name(config_path.stem + ".sqlite")
-    terminal_id, units = bootstrap.init(server=server, token=token, store=store,
-                                        terminal=terminal, config_path=config_path,
-                                        db_path=db_path)
-    say(f"terminal {terminal_id} of store {store} set up: {units} units; config "
-        f"{config_path}, database {db_path}")
+    terminal_id, units = bootstrap.init(
+        server=server,
+        token=token,
+        store=store,
+        terminal=terminal,
+        config_path=config_path,
+        db_path=db_path,
+    )
+    say(
+        f"terminal {terminal_id} of store {store} set up: {units} units; config "
+        f"{config_path}, database {db_path}"
+    )
 
 
 #: Commands a store terminal runs on its own database: journaled (``apply``), the sync
 #: itself, and lookups that change nothing. Every other command writes without the journal
 #: (its change would never reach central), so on a terminal it is refused until it is
 #: journaled too; ``--db`` names another database explicitly and is not refused.
-ON_TERMINAL = frozenset({"apply", "sync", "terminal", "conflicts", "db", "stock", "serial",
-                         "report", "scan", "devices", "print", "events"})
+ON_TERMINAL = frozenset(
+    {
+        "apply",
+        "sync",
+        "terminal",
+        "conflicts",
+        "db",
+        "stock",
+        "serial",
+        "report",
+        "scan",
+        "devices",
+        "print",
+        "events",
+    }
+)
 
 
 def refuse_unjournaled(st: CliState, command: str | None) -> None:
@@ -67,16 +92,21 @@ def refuse_unjournaled(st: CliState, command: str | None) -> None:
     if chain is None:
         return
     what = f"'serialpos {command}'" if command else "the console"
-    fail(f"this is a store terminal of a chain: {what} does not go through the terminal's "
-         "journal yet, so its changes would never reach central. Use 'serialpos apply' "
-         "here, or run it at central", EXIT_USAGE)
+    fail(
+        f"this is a store terminal of a chain: {what} does not go through the terminal's "
+        "journal yet, so its changes would never reach central. Use 'serialpos apply' "
+        "here, or run it at central",
+        EXIT_USAGE,
+    )
 
 
 def _chain_db(st: CliState):  # type: ignore[no-untyped-def]
     chain = st.config().chain
     if chain is None:
-        fail("this command needs a store terminal's config ([chain]: serialpos terminal init)",
-             EXIT_USAGE)
+        fail(
+            "this command needs a store terminal's config ([chain]: serialpos terminal init)",
+            EXIT_USAGE,
+        )
     return chain, st.database()
 
 
@@ -86,8 +116,14 @@ def status(ctx: typer.Context) -> None:
     from serialpos.terminal.status import status as terminal_status
 
     chain, db = _chain_db(state(ctx))
-    print_json({"terminal": chain.terminal, "store": chain.store, "server": chain.server,
-                **terminal_status(db)})
+    print_json(
+        {
+            "terminal": chain.terminal,
+            "store": chain.store,
+            "server": chain.server,
+            **terminal_status(db),
+        }
+    )
 
 
 @app.command("refused")
@@ -105,8 +141,9 @@ def refused(ctx: typer.Context) -> None:
 def sync(
     ctx: typer.Context,
     follow: bool = typer.Option(False, "--follow", help="Keep syncing until stopped."),
-    interval: float = typer.Option(2.0, "--interval", min=0.1,
-                                   help="Seconds between rounds with --follow."),
+    interval: float = typer.Option(
+        2.0, "--interval", min=0.1, help="Seconds between rounds with --follow."
+    ),
 ) -> None:
     """Push this terminal's journal to central, then pull what changed there for the store.
     Prints one JSON line per round; offline, says so and (without --follow) exits 1 with

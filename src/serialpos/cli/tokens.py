@@ -21,8 +21,9 @@ def create(
     ctx: typer.Context,
     user: str = typer.Argument(..., help="The user the token acts as (with that user's role)."),
     name: str | None = typer.Option(None, "--name", help="A name to list and revoke it by."),
-    expires: str | None = typer.Option(None, "--expires", metavar="YYYY-MM-DD",
-                                       help="Last day the token works (UTC)."),
+    expires: str | None = typer.Option(
+        None, "--expires", metavar="YYYY-MM-DD", help="Last day the token works (UTC)."
+    ),
     json_out: bool = typer.Option(False, "--json"),
 ) -> None:
     """Create a token (admin). It is shown once, on the last line; only its hash is kept."""
@@ -39,9 +40,11 @@ def create(
     if json_out:
         print_json({"token": token, "name": info.name})
         return
-    typer.echo(f"token {info.name} for {info.user} ({info.role})"
-               f"{'' if info.expires_at is None else ', valid until ' + str(until)}; "
-               "it is shown only now:")
+    typer.echo(
+        f"token {info.name} for {info.user} ({info.role})"
+        f"{'' if info.expires_at is None else ', valid until ' + str(until)}; "
+        "it is shown only now:"
+    )
     typer.echo(token)
 
 
@@ -53,14 +56,30 @@ def list_(ctx: typer.Context, json_out: bool = typer.Option(False, "--json")) ->
     st = state(ctx)
     found = list_tokens(st.database(), st.require_actor())
     if json_out:
-        print_json([{"name": t.name, "user": t.user, "role": t.role, "status": t.status,
-                     "created_by": t.created_by, "created_at": _when(t.created_at),
-                     "expires_at": _when(t.expires_at) or None,
-                     "revoked_at": _when(t.revoked_at) or None} for t in found])
+        print_json(
+            [
+                {
+                    "name": t.name,
+                    "user": t.user,
+                    "role": t.role,
+                    "status": t.status,
+                    "created_by": t.created_by,
+                    "created_at": _when(t.created_at),
+                    "expires_at": _when(t.expires_at) or None,
+                    "revoked_at": _when(t.revoked_at) or None,
+                }
+                for t in found
+            ]
+        )
         return
-    print_table(["name", "user", "role", "status", "created", "expires"],
-                [(t.name, t.user, t.role, t.status, _when(t.created_at), _when(t.expires_at))
-                 for t in found], empty="no tokens")
+    print_table(
+        ["name", "user", "role", "status", "created", "expires"],
+        [
+            (t.name, t.user, t.role, t.status, _when(t.created_at), _when(t.expires_at))
+            for t in found
+        ],
+        empty="no tokens",
+    )
 
 
 @app.command("revoke")

@@ -38,8 +38,11 @@ def list_(ctx: typer.Context, json_out: bool = typer.Option(False, "--json")) ->
     if json_out:
         print_json([{"name": u.name, "role": u.role.value, "active": u.active} for u in found])
     else:
-        print_table(["name", "role", "active"], [(u.name, u.role.value, u.active) for u in found],
-                    empty="no users yet")
+        print_table(
+            ["name", "role", "active"],
+            [(u.name, u.role.value, u.active) for u in found],
+            empty="no users yet",
+        )
 
 
 @app.command("disable")
@@ -120,8 +123,16 @@ def show(ctx: typer.Context, name: str, json_out: bool = typer.Option(False, "--
     if json_out:
         print_json(user)
         return
-    say(f"user {user.name}: {user.role.value}, {'enabled' if user.active else 'disabled'}; "
-        f"stores: {stores_text}; locked: {locked}")
-    print_table(["when (UTC)", "by", "terminal", "what", "detail"],
-                [(f"{e.at:%Y-%m-%d %H:%M:%S}", e.actor, e.terminal, e.action, e.detail or "")
-                 for e in user.audit], empty="no changes recorded", title="audit")
+    say(
+        f"user {user.name}: {user.role.value}, {'enabled' if user.active else 'disabled'}; "
+        f"stores: {stores_text}; locked: {locked}"
+    )
+    print_table(
+        ["when (UTC)", "by", "terminal", "what", "detail"],
+        [
+            (f"{e.at:%Y-%m-%d %H:%M:%S}", e.actor, e.terminal, e.action, e.detail or "")
+            for e in user.audit
+        ],
+        empty="no changes recorded",
+        title="audit",
+    )

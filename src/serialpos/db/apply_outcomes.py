@@ -28,19 +28,31 @@ class StoredOutcome:
     outcome: str
 
 
-def claim(conn: Connection, *, key: str, body_sha256: str, op: str, user: str,
-          terminal: str) -> StoredOutcome | None:
+def claim(
+    conn: Connection, *, key: str, body_sha256: str, op: str, user: str, terminal: str
+) -> StoredOutcome | None:
     """Claim ``key`` for this transaction, or return the row that already holds it.
 
     ``ON CONFLICT DO NOTHING`` waits, on PostgreSQL, for a transaction that inserted the same
     key and has not yet finished: if that one commits, this claim yields its row (the caller
     replays it); if it rolls back, this claim succeeds. SQLite has one writer at a time."""
-    values = {"id": key, "body_sha256": body_sha256, "op": op, "user_name": user,
-              "terminal": terminal, "applied_at": utcnow(), "outcome": ""}
-    insert = (postgresql.insert(outcome_t) if conn.dialect.name == "postgresql"
-              else sqlite.insert(outcome_t))
-    claimed = conn.execute(insert.values(**values).on_conflict_do_nothing(
-        index_elements=["id"]).returning(_c.id)).scalar_one_or_none()
+    values = {
+        "id": key,
+        "body_sha256": body_sha256,
+        "op": op,
+        "user_name": user,
+        "terminal": terminal,
+        "applied_at": utcnow(),
+        "outcome": "",
+    }
+    insert = (
+        postgresql.insert(outcome_t)
+        if conn.dialect.name == "postgresql"
+        else sqlite.insert(outcome_t)
+    )
+    claimed = conn.execute(
+        insert.values(**values).on_conflict_do_nothing(index_elements=["id"]).returning(_c.id)
+    ).scalar_one_or_none()
     if claimed is not None:
         return None
     found = find(conn, [key])
@@ -55,5 +67,7 @@ def record(conn: Connection, key: str, outcome: str) -> None:
 def find(conn: Connection, keys: Sequence[str]) -> list[StoredOutcome]:
     """The stored outcomes of ``keys`` that exist, in no particular order."""
     rows = conn.execute(sa.select(outcome_t).where(_c.id.in_(list(keys))))
-    return [StoredOutcome(r.id, r.body_sha256, r.op, r.user_name, r.terminal, r.applied_at,
-                          r.outcome) for r in rows]
+    return [
+        StoredOutcome(r.id, r.body_sha256, r.op, r.user_name, r.terminal, r.applied_at, r.outcome)
+        for r in rows
+    ]

@@ -89,7 +89,8 @@ asn_line_t: sa.Table = AsnLine.__table__  # type: ignore[attr-defined]
 asn_scan_t: sa.Table = AsnScan.__table__  # type: ignore[attr-defined]
 
 _ASN_RECEIVED = sa.select(asn_t.c.id).where(
-    asn_t.c.asn == sa.bindparam("asn"), asn_t.c.status == "received")
+    asn_t.c.asn == sa.bindparam("asn"), asn_t.c.status == "received"
+)
 
 
 def asn_received(conn: Connection, asn: str) -> bool:

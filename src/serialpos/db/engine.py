@@ -45,8 +45,9 @@ def busy_wait_seconds() -> float:
     except ValueError:
         value = -1.0
     if not 0 < value <= 86_400:
-        raise DatabaseError(f"{BUSY_WAIT_ENV}={raw!r} is not a number of seconds "
-                            "between 0 and 86400")
+        raise DatabaseError(
+            f"{BUSY_WAIT_ENV}={raw!r} is not a number of seconds between 0 and 86400"
+        )
     return value
 
 
@@ -76,8 +77,14 @@ def _is_pg_retryable(exc: BaseException) -> bool:
 class Database:
     """One database, shared by every service call in a process."""
 
-    def __init__(self, url: str, *, echo: bool = False, busy_wait: float | None = None,
-                 must_exist: bool = False) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        echo: bool = False,
+        busy_wait: float | None = None,
+        must_exist: bool = False,
+    ) -> None:
         """``must_exist``: a SQLite file that does not exist is refused, and nothing (no
         folder, no file) is created; only commands that create a database leave it False."""
         self.url = normalize_url(url)
@@ -110,11 +117,13 @@ class Database:
             _configure_sqlite(engine, int(busy_wait * 1000))
             return engine
         try:
-            return sa.create_engine(parsed, echo=echo, pool_pre_ping=True,
-                                    connect_args={"connect_timeout": 10})
+            return sa.create_engine(
+                parsed, echo=echo, pool_pre_ping=True, connect_args={"connect_timeout": 10}
+            )
         except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError, ImportError) as exc:
-            raise DatabaseError(f"cannot use this database URL ({parsed.drivername}): "
-                                f"{str(exc).splitlines()[0]}") from None
+            raise DatabaseError(
+                f"cannot use this database URL ({parsed.drivername}): {str(exc).splitlines()[0]}"
+            ) from None
 
     def dispose(self) -> None:
         self.engine.dispose()
@@ -136,11 +145,15 @@ class Database:
         except sa.exc.OperationalError as exc:
             if _is_busy(exc):
                 raise  # waited for by the retry loop, like a busy BEGIN
-            raise DatabaseError(open_errors.explain(exc, self._parsed)
-                                or f"cannot open the database: {_reason(exc)}") from exc
+            raise DatabaseError(
+                open_errors.explain(exc, self._parsed)
+                or f"cannot open the database: {_reason(exc)}"
+            ) from exc
         except sa.exc.DBAPIError as exc:  # "file is not a database" and the like
-            raise DatabaseError(open_errors.explain(exc, self._parsed)
-                                or f"cannot open the database: {_reason(exc)}") from exc
+            raise DatabaseError(
+                open_errors.explain(exc, self._parsed)
+                or f"cannot open the database: {_reason(exc)}"
+            ) from exc
 
     def write(self, work: Callable[[Connection], T]) -> T:
         """Run ``work`` in one write transaction, retrying while another writer holds the
@@ -160,8 +173,9 @@ class Database:
                 return self._once(work, write)
             except sa.exc.OperationalError as exc:
                 if not (_is_busy(exc) or _is_pg_retryable(exc)) or time.monotonic() > deadline:
-                    raise DatabaseError(open_errors.explain(exc, self._parsed)
-                                        or f"database error: {_reason(exc)}") from exc
+                    raise DatabaseError(
+                        open_errors.explain(exc, self._parsed) or f"database error: {_reason(exc)}"
+                    ) from exc
             except sa.exc.DBAPIError as exc:
                 if not _is_pg_retryable(exc) or time.monotonic() > deadline:
                     said = open_errors.explain(exc, self._parsed)

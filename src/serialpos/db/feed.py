@@ -14,9 +14,23 @@ feed_t: sa.Table = EventFeed.__table__  # type: ignore[attr-defined]
 _f, _e, _s, _p = feed_t.c, repo.event_t.c, repo.store_t.c, repo.product_t.c
 
 _PAGE = (
-    sa.select(_f.seq, _e.at, _e.action, _e.user_name, _e.terminal, _s.code.label("store"),
-              _p.sku, _e.serial, _e.from_state, _e.to_state, _e.quantity, _e.document_type,
-              _e.document_id, _e.document_line, _e.reason)
+    sa.select(
+        _f.seq,
+        _e.at,
+        _e.action,
+        _e.user_name,
+        _e.terminal,
+        _s.code.label("store"),
+        _p.sku,
+        _e.serial,
+        _e.from_state,
+        _e.to_state,
+        _e.quantity,
+        _e.document_type,
+        _e.document_id,
+        _e.document_line,
+        _e.reason,
+    )
     .select_from(feed_t)
     .join(repo.event_t, _e.id == _f.event_id)
     .join(repo.store_t, _s.id == _e.store_id)

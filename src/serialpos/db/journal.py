@@ -37,21 +37,31 @@ def next_seq(conn: Connection) -> int:
     return int(conn.execute(sa.select(sa.func.coalesce(sa.func.max(_j.seq), 0))).scalar_one()) + 1
 
 
-def add(conn: Connection, *, entry_id: str, seq: int, terminal: str, user: str,
-        line: str) -> None:
-    conn.execute(journal_t.insert().values(id=entry_id, seq=seq, terminal=terminal,
-                                           user_name=user, made_at=utcnow(), line=line,
-                                           state="pending"))
+def add(conn: Connection, *, entry_id: str, seq: int, terminal: str, user: str, line: str) -> None:
+    conn.execute(
+        journal_t.insert().values(
+            id=entry_id,
+            seq=seq,
+            terminal=terminal,
+            user_name=user,
+            made_at=utcnow(),
+            line=line,
+            state="pending",
+        )
+    )
 
 
 def _entries(conn: Connection, q: sa.Select[Any]) -> list[Entry]:
-    return [Entry(r.id, r.seq, r.terminal, r.user_name, r.made_at, r.line, r.state, r.answer)
-            for r in conn.execute(q)]
+    return [
+        Entry(r.id, r.seq, r.terminal, r.user_name, r.made_at, r.line, r.state, r.answer)
+        for r in conn.execute(q)
+    ]
 
 
 def pending(conn: Connection, limit: int) -> list[Entry]:
-    return _entries(conn, sa.select(journal_t).where(_j.state == "pending")
-                    .order_by(_j.seq).limit(limit))
+    return _entries(
+        conn, sa.select(journal_t).where(_j.state == "pending").order_by(_j.seq).limit(limit)
+    )
 
 
 def entries(conn: Connection, state: str | None = None) -> list[Entry]:
@@ -68,14 +78,18 @@ def entry(conn: Connection, entry_id: str) -> Entry | None:
 
 def settle(conn: Connection, entry_id: str, state: str, answer: str) -> None:
     """Record central's answer; only a pending entry changes (a settled one stays settled)."""
-    conn.execute(journal_t.update().where(_j.id == entry_id, _j.state == "pending")
-                 .values(state=state, answer=answer, settled_at=utcnow()))
+    conn.execute(
+        journal_t.update()
+        .where(_j.id == entry_id, _j.state == "pending")
+        .values(state=state, answer=answer, settled_at=utcnow())
+    )
 
 
 def counts(conn: Connection) -> tuple[int, datetime | None]:
     """How many entries wait, and when the oldest was made (terminal clock, for people)."""
-    n, oldest = conn.execute(sa.select(sa.func.count(), sa.func.min(_j.made_at))
-                             .where(_j.state == "pending")).one()
+    n, oldest = conn.execute(
+        sa.select(sa.func.count(), sa.func.min(_j.made_at)).where(_j.state == "pending")
+    ).one()
     return int(n), oldest
 
 
@@ -100,23 +114,44 @@ class LocalUnit:
 
 
 def unit(conn: Connection, product_id: int, serial: str) -> LocalUnit | None:
-    row = conn.execute(sa.select(_u.id, _u.state, _u.store_id).where(
-        _u.product_id == product_id, _u.serial == serial)).first()
+    row = conn.execute(
+        sa.select(_u.id, _u.state, _u.store_id).where(
+            _u.product_id == product_id, _u.serial == serial
+        )
+    ).first()
     return None if row is None else LocalUnit(row[0], row[1], row[2])
 
 
-def put_unit(conn: Connection, found: LocalUnit | None, *, product_id: int, serial: str,
-             state: str, store_id: int, now: datetime) -> int:
+def put_unit(
+    conn: Connection,
+    found: LocalUnit | None,
+    *,
+    product_id: int,
+    serial: str,
+    state: str,
+    store_id: int,
+    now: datetime,
+) -> int:
     """Set a unit to central's state (creating it if this terminal never held it)."""
     if found is None:
-        result = conn.execute(repo.unit_t.insert().values(
-            product_id=product_id, serial=serial, state=state, store_id=store_id, version=1,
-            updated_at=now))
+        result = conn.execute(
+            repo.unit_t.insert().values(
+                product_id=product_id,
+                serial=serial,
+                state=state,
+                store_id=store_id,
+                version=1,
+                updated_at=now,
+            )
+        )
         pk = result.inserted_primary_key
         assert pk is not None
         return int(pk[0])
-    conn.execute(repo.unit_t.update().where(_u.id == found.id).values(
-        state=state, store_id=store_id, version=_u.version + 1, updated_at=now))
+    conn.execute(
+        repo.unit_t.update()
+        .where(_u.id == found.id)
+        .values(state=state, store_id=store_id, version=_u.version + 1, updated_at=now)
+    )
     return found.id
 
 
@@ -131,12 +166,24 @@ def add_product(conn: Connection, card: dict[str, Any]) -> int:
     from decimal import Decimal
 
     now = utcnow()
-    pid = int(conn.execute(repo.product_t.insert().values(
-        sku=card["sku"], name=card["name"], price=Decimal(card.get("price") or "0"),
-        serial_mode=card["serial_mode"], serial_format=card.get("serial_format"),
-        tax_rate=None if card.get("tax_rate") is None else Decimal(card["tax_rate"]),
-        warranty_months=card.get("warranty_months"), bin=card.get("bin"),
-        created_at=now, updated_at=now).returning(repo.product_t.c.id)).scalar_one())
+    pid = int(
+        conn.execute(
+            repo.product_t.insert()
+            .values(
+                sku=card["sku"],
+                name=card["name"],
+                price=Decimal(card.get("price") or "0"),
+                serial_mode=card["serial_mode"],
+                serial_format=card.get("serial_format"),
+                tax_rate=None if card.get("tax_rate") is None else Decimal(card["tax_rate"]),
+                warranty_months=card.get("warranty_months"),
+                bin=card.get("bin"),
+                created_at=now,
+                updated_at=now,
+            )
+            .returning(repo.product_t.c.id)
+        ).scalar_one()
+    )
     for gtin in card.get("barcodes") or []:
         conn.execute(repo.barcode_t.insert().values(product_id=pid, gtin=gtin))
     return pid

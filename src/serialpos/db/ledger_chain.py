@@ -25,18 +25,22 @@ _CACHE = "serialpos_ledger_chain"
 
 
 def _lock_head(dialect: Any) -> sa.Executable:
-    insert = dialect.insert(chain_t).values(store_id=sa.bindparam("store_id"),
-                                            terminal=sa.bindparam("terminal"), seq=0,
-                                            hash=GENESIS)
+    insert = dialect.insert(chain_t).values(
+        store_id=sa.bindparam("store_id"), terminal=sa.bindparam("terminal"), seq=0, hash=GENESIS
+    )
     locked: sa.Executable = insert.on_conflict_do_update(
-        index_elements=[_c.store_id, _c.terminal], set_={"seq": _c.seq},
+        index_elements=[_c.store_id, _c.terminal],
+        set_={"seq": _c.seq},
     ).returning(_c.id, _c.seq, _c.hash)
     return locked
 
 
 _LOCK_HEAD = {"sqlite": _lock_head(sqlite), "postgresql": _lock_head(postgresql)}
-_MOVE_HEAD = (sa.update(chain_t).where(_c.id == sa.bindparam("chain"))
-              .values(seq=sa.bindparam("new_seq"), hash=sa.bindparam("new_hash")))
+_MOVE_HEAD = (
+    sa.update(chain_t)
+    .where(_c.id == sa.bindparam("chain"))
+    .values(seq=sa.bindparam("new_seq"), hash=sa.bindparam("new_hash"))
+)
 
 
 def _heads(conn: Connection) -> dict[tuple[int, str], list[Any]]:
@@ -54,8 +58,9 @@ def _head(conn: Connection, store_id: int, terminal: str) -> list[Any]:
     heads = _heads(conn)
     head = heads.get((store_id, terminal))
     if head is None:
-        row = conn.execute(_LOCK_HEAD[conn.dialect.name],
-                           {"store_id": store_id, "terminal": terminal}).one()
+        row = conn.execute(
+            _LOCK_HEAD[conn.dialect.name], {"store_id": store_id, "terminal": terminal}
+        ).one()
         head = heads[store_id, terminal] = [int(row[0]), int(row[1]), str(row[2])]
     return head
 
@@ -75,8 +80,9 @@ def stamp(conn: Connection, events: Iterable[dict[str, Any]]) -> None:
         conn.execute(_MOVE_HEAD, {"chain": chain_id, "new_seq": head[1], "new_hash": head[2]})
 
 
-def stamp_rows(conn: Connection, keys: list[str],
-               rows: list[tuple[Any, ...]]) -> tuple[list[str], list[tuple[Any, ...]]]:
+def stamp_rows(
+    conn: Connection, keys: list[str], rows: list[tuple[Any, ...]]
+) -> tuple[list[str], list[tuple[Any, ...]]]:
     """:func:`stamp` for rows given as tuples in ``keys`` order (the bulk import): returns
     the keys and rows with ``chain_id``, ``chain_seq`` and ``hash`` added."""
     if not rows:

@@ -47,8 +47,9 @@ def current_revision(db: Database) -> str | None:
 
 #: Written by every upgrade: the version of serialpos that last brought the schema forward.
 INSTALL_KEY = "upgraded_by"
-_install_t = sa.table("serialpos_install", sa.column("key", sa.String),
-                      sa.column("value", sa.String))
+_install_t = sa.table(
+    "serialpos_install", sa.column("key", sa.String), sa.column("value", sa.String)
+)
 
 
 def _known(revision: str) -> bool:
@@ -60,11 +61,14 @@ def _known(revision: str) -> bool:
 
 def _upgraded_by(db: Database) -> str | None:
     """The version recorded by the install that last upgraded the database, if it said."""
+
     def work(conn: sa.Connection) -> str | None:
         if not sa.inspect(conn).has_table("serialpos_install"):
             return None
-        return conn.execute(sa.select(_install_t.c.value)
-                            .where(_install_t.c.key == INSTALL_KEY)).scalar()
+        return conn.execute(
+            sa.select(_install_t.c.value).where(_install_t.c.key == INSTALL_KEY)
+        ).scalar()
+
     try:
         return db.read(work)
     except sa.exc.DBAPIError:
@@ -74,10 +78,15 @@ def _upgraded_by(db: Database) -> str | None:
 def _newer_schema(db: Database, current: str) -> DatabaseError:
     version = _upgraded_by(db)
     # A development build can carry this version number with a newer schema: name the schema.
-    who = f"serialpos {version}" if version and version != __version__ \
+    who = (
+        f"serialpos {version}"
+        if version and version != __version__
         else f"a newer serialpos (schema {current})"
-    return DatabaseError(f"this database was upgraded by {who}; this is serialpos "
-                         f"{__version__}: install that version or later")
+    )
+    return DatabaseError(
+        f"this database was upgraded by {who}; this is serialpos "
+        f"{__version__}: install that version or later"
+    )
 
 
 def upgrade(db: Database, revision: str = "head") -> tuple[str | None, str]:

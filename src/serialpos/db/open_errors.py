@@ -29,12 +29,13 @@ def parse_url(url: str) -> sa.URL:
     try:
         parsed = sa.engine.make_url(url)
     except (sa.exc.ArgumentError, ValueError):
-        raise DatabaseUnusable(f"'{clip(url)}' is not a database URL: give {URL_HINT}"
-                               ) from None
+        raise DatabaseUnusable(f"'{clip(url)}' is not a database URL: give {URL_HINT}") from None
     backend = parsed.get_backend_name()
     if backend not in SUPPORTED_BACKENDS:
-        raise DatabaseUnusable(f"{clip(backend)} databases are not supported: serialpos works "
-                               f"with SQLite and PostgreSQL ({URL_HINT})")
+        raise DatabaseUnusable(
+            f"{clip(backend)} databases are not supported: serialpos works "
+            f"with SQLite and PostgreSQL ({URL_HINT})"
+        )
     return parsed
 
 
@@ -46,7 +47,7 @@ def sqlite_file(parsed: sa.URL) -> Path | None:
     if not database or database == ":memory:":
         return None
     if database.startswith("file:"):  # a SQLite URI filename (uri=true), e.g. mode=ro
-        database = database[len("file:"):].split("?", 1)[0]
+        database = database[len("file:") :].split("?", 1)[0]
         if not database or database.startswith(":memory:"):
             return None
     return Path(database).expanduser().absolute()
@@ -59,7 +60,8 @@ def require_existing(parsed: sa.URL) -> None:
     if path is not None and not path.exists():
         raise DatabaseUnusable(
             f"there is no database at {path}: check the path (an absolute path needs four "
-            "slashes, sqlite:////var/lib/...), or create one with `serialpos db init`")
+            "slashes, sqlite:////var/lib/...), or create one with `serialpos db init`"
+        )
 
 
 def _read_only_disk(path: Path) -> bool:
@@ -77,21 +79,32 @@ def explain(exc: BaseException, parsed: sa.URL) -> str | None:
     path = sqlite_file(parsed)
     where = str(path) if path is not None else "the database"
     if "file is not a database" in lowered or "malformed" in lowered:
-        return (f"{where} is not a serialpos database: the file is not SQLite, or it is "
-                "damaged (restore it from a backup)")
+        return (
+            f"{where} is not a serialpos database: the file is not SQLite, or it is "
+            "damaged (restore it from a backup)"
+        )
     if "readonly database" in lowered or "read-only" in lowered:
-        return (f"{where} is read-only: serialpos needs to write to the file and to its "
-                "folder (for the -wal and -shm files)")
+        return (
+            f"{where} is read-only: serialpos needs to write to the file and to its "
+            "folder (for the -wal and -shm files)"
+        )
     if "database or disk is full" in lowered or "disk i/o error" in lowered:
-        return (f"cannot write {where}: its disk is full (or failing); free some space and "
-                "try again — this change was not recorded")
+        return (
+            f"cannot write {where}: its disk is full (or failing); free some space and "
+            "try again — this change was not recorded"
+        )
     if "unable to open database file" in lowered:
         if path is not None and path.exists() and _read_only_disk(path):
-            return (f"{where} is on a read-only disk: serialpos needs to write to the file and "
-                    "to its folder (for the -wal and -shm files)")
+            return (
+                f"{where} is on a read-only disk: serialpos needs to write to the file and "
+                "to its folder (for the -wal and -shm files)"
+            )
         return f"cannot open {where}: check that it exists and that its folder is writable"
-    if parsed.get_backend_name() == "postgresql" and isinstance(exc, sa.exc.OperationalError) \
-            and ("connection" in lowered or "timeout" in lowered):
+    if (
+        parsed.get_backend_name() == "postgresql"
+        and isinstance(exc, sa.exc.OperationalError)
+        and ("connection" in lowered or "timeout" in lowered)
+    ):
         first = text.splitlines()[0] if text else type(exc).__name__
         host = parsed.host or "localhost"
         return f"cannot reach PostgreSQL at {host}:{parsed.port or 5432}: {clip(first, 200)}"

@@ -27,8 +27,9 @@ CENT = Decimal("0.01")
 def row_amounts(row: sa.Row[object]) -> LineAmounts:
     """The amounts of an order line row (unit_price, quantity, tax_rate, tax_included)."""
     m = row._mapping
-    return line_amounts(money(m["unit_price"]), m["quantity"], rate(m["tax_rate"]),
-                        bool(m["tax_included"]))
+    return line_amounts(
+        money(m["unit_price"]), m["quantity"], rate(m["tax_rate"]), bool(m["tax_included"])
+    )
 
 
 def money(value: object) -> Decimal:
@@ -65,25 +66,46 @@ class SaleProduct:
 _p = repo.product_t.c
 #: product.package_type (migration 0003), read by name so this module needs no more of it.
 PACKAGE_TYPE: sa.ColumnClause[str] = sa.literal_column("product.package_type", sa.String())
-_component = sa.table("product_component", sa.column("package_id"), sa.column("component_id"),
-                      sa.column("quantity"))
+_component = sa.table(
+    "product_component", sa.column("package_id"), sa.column("component_id"), sa.column("quantity")
+)
 
 
 def _sale_products(conn: Connection, where: sa.ColumnElement[bool]) -> list[SaleProduct]:
     rows = conn.execute(
-        sa.select(_p.id, _p.sku, _p.name, _p.price, _p.tax_rate, _p.serial_mode,
-                  _p.serial_format, PACKAGE_TYPE.label("package_type"),
-                  _p.prices_include_tax).where(where)
+        sa.select(
+            _p.id,
+            _p.sku,
+            _p.name,
+            _p.price,
+            _p.tax_rate,
+            _p.serial_mode,
+            _p.serial_format,
+            PACKAGE_TYPE.label("package_type"),
+            _p.prices_include_tax,
+        ).where(where)
     ).all()
     out = []
     for r in rows:
-        codes = tuple(conn.execute(
-            sa.select(repo.barcode_t.c.gtin).where(repo.barcode_t.c.product_id == r.id)
-        ).scalars())
-        out.append(SaleProduct(r.id, r.sku, r.name, money(r.price or 0),
-                               rate(r.tax_rate or 0), SerialMode(r.serial_mode),
-                               r.serial_format, codes, r.package_type,
-                               r.prices_include_tax))
+        codes = tuple(
+            conn.execute(
+                sa.select(repo.barcode_t.c.gtin).where(repo.barcode_t.c.product_id == r.id)
+            ).scalars()
+        )
+        out.append(
+            SaleProduct(
+                r.id,
+                r.sku,
+                r.name,
+                money(r.price or 0),
+                rate(r.tax_rate or 0),
+                SerialMode(r.serial_mode),
+                r.serial_format,
+                codes,
+                r.package_type,
+                r.prices_include_tax,
+            )
+        )
     return out
 
 
@@ -93,7 +115,8 @@ def components(conn: Connection, package_id: int) -> list[tuple[int, int]]:
     rows = conn.execute(
         sa.select(c.component_id, c.quantity)
         .join(repo.product_t, _p.id == c.component_id)
-        .where(c.package_id == package_id).order_by(_p.sku)
+        .where(c.package_id == package_id)
+        .order_by(_p.sku)
     ).all()
     return [(int(pid), int(qty)) for pid, qty in rows]
 
@@ -121,20 +144,26 @@ def next_number(conn: Connection, store_id: int, kind: str) -> int:
 
 def order_row(conn: Connection, number: str, *, lock: bool = False) -> sa.Row[object] | None:
     o, s = order_t.c, repo.store_t.c
-    query = (sa.select(order_t, s.code.label("store_code"))
-             .join(repo.store_t, s.id == o.store_id).where(o.number == number))
+    query = (
+        sa.select(order_t, s.code.label("store_code"))
+        .join(repo.store_t, s.id == o.store_id)
+        .where(o.number == number)
+    )
     if lock and conn.dialect.name == "postgresql":
         query = query.with_for_update(of=order_t)
     return conn.execute(query).first()
 
 
-def order_lines(conn: Connection, order_id: int, *,
-                include_removed: bool = False) -> list[sa.Row[object]]:
+def order_lines(
+    conn: Connection, order_id: int, *, include_removed: bool = False
+) -> list[sa.Row[object]]:
     c = line_t.c
-    query = (sa.select(line_t, _p.serial_mode.label("serial_mode"),
-                       PACKAGE_TYPE.label("package_type"))
-             .join(repo.product_t, _p.id == c.product_id)
-             .where(c.order_id == order_id).order_by(c.number))
+    query = (
+        sa.select(line_t, _p.serial_mode.label("serial_mode"), PACKAGE_TYPE.label("package_type"))
+        .join(repo.product_t, _p.id == c.product_id)
+        .where(c.order_id == order_id)
+        .order_by(c.number)
+    )
     if not include_removed:
         query = query.where(c.status != "removed")
     return list(conn.execute(query).all())
@@ -143,8 +172,7 @@ def order_lines(conn: Connection, order_id: int, *,
 def line_row(conn: Connection, order_id: int, line_id: int) -> sa.Row[object] | None:
     c = line_t.c
     return conn.execute(
-        sa.select(line_t, _p.serial_mode.label("serial_mode"),
-                  PACKAGE_TYPE.label("package_type"))
+        sa.select(line_t, _p.serial_mode.label("serial_mode"), PACKAGE_TYPE.label("package_type"))
         .join(repo.product_t, _p.id == c.product_id)
         .where(c.order_id == order_id, c.id == line_id)
     ).first()
@@ -152,14 +180,16 @@ def line_row(conn: Connection, order_id: int, line_id: int) -> sa.Row[object] | 
 
 def payments(conn: Connection, order_id: int) -> list[sa.Row[object]]:
     c = payment_t.c
-    return list(conn.execute(
-        sa.select(payment_t).where(c.order_id == order_id).order_by(c.id)).all())
+    return list(
+        conn.execute(sa.select(payment_t).where(c.order_id == order_id).order_by(c.id)).all()
+    )
 
 
 def invoice_numbers(conn: Connection, order_id: int) -> list[str]:
     c = invoice_t.c
-    return list(conn.execute(
-        sa.select(c.number).where(c.order_id == order_id).order_by(c.id)).scalars())
+    return list(
+        conn.execute(sa.select(c.number).where(c.order_id == order_id).order_by(c.id)).scalars()
+    )
 
 
 def holding_line(conn: Connection, line_id: int | None) -> sa.Row[object] | None:
@@ -169,14 +199,14 @@ def holding_line(conn: Connection, line_id: int | None) -> sa.Row[object] | None
         return None
     c, o = line_t.c, order_t.c
     return conn.execute(
-        sa.select(o.number, o.status.label("order_status"), c.number.label("line_number"),
-                  c.status)
-        .join(order_t, o.id == c.order_id).where(c.id == line_id)
+        sa.select(o.number, o.status.label("order_status"), c.number.label("line_number"), c.status)
+        .join(order_t, o.id == c.order_id)
+        .where(c.id == line_id)
     ).first()
 
 
 def holder_text(conn: Connection, line_id: int | None) -> str:
-    """"reserved on order S1-000003 line 2", for a refusal naming who holds a unit."""
+    """ "reserved on order S1-000003 line 2", for a refusal naming who holds a unit."""
     found = holding_line(conn, line_id)
     if found is None:
         return "reserved, but no order line holds it (see `serialpos db check`)"

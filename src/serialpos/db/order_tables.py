@@ -106,9 +106,7 @@ class OrderPayment(SQLModel, table=True):
     """Money in (payment), change handed back (negative) and refunds (negative)."""
 
     __tablename__ = "order_payment"
-    __table_args__ = (
-        sa.CheckConstraint(_in("kind", PAYMENT_KINDS), name="ck_order_payment_kind"),
-    )
+    __table_args__ = (sa.CheckConstraint(_in("kind", PAYMENT_KINDS), name="ck_order_payment_kind"),)
 
     id: int | None = Field(default=None, primary_key=True)
     order_id: int = Field(foreign_key="sale_order.id", index=True)

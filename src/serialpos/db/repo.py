@@ -69,8 +69,11 @@ class Prepared:
         if "POSTCOMPILE" in sql or compiled.escaped_bind_names:
             raise TypeError("Prepared runs only statements with plain bind parameters")
         convert = {n: binds[n].type.dialect_impl(dialect).bind_processor(dialect) for n in names}
-        fixed = {n: binds[n].effective_value for n in names
-                 if not binds[n].required and binds[n].value is not None}
+        fixed = {
+            n: binds[n].effective_value
+            for n in names
+            if not binds[n].required and binds[n].value is not None
+        }
         done = _Compiled(sql, names, compiled.positional, convert, fixed)
         self._by_dialect[(dialect.name, dialect.driver)] = done
         return done
@@ -201,8 +204,9 @@ def product_id_by_gtin(conn: Connection, gtin14: str) -> int | None:
     return None if value is None else int(value)
 
 
-def load_products(conn: Connection, where: sa.ColumnElement[bool] | None = None,
-                  limit: int | None = None) -> list[Product]:
+def load_products(
+    conn: Connection, where: sa.ColumnElement[bool] | None = None, limit: int | None = None
+) -> list[Product]:
     """Whole products with their barcodes and (packages) components, in SKU order."""
     query = sa.select(product_t).order_by(product_t.c.sku)
     if where is not None:
@@ -216,9 +220,11 @@ def load_products(conn: Connection, where: sa.ColumnElement[bool] | None = None,
     codes: dict[int, list[str]] = {}
     for chunk_start in range(0, len(ids), 500):
         chunk = ids[chunk_start : chunk_start + 500]
-        q = sa.select(barcode_t.c.product_id, barcode_t.c.gtin).where(
-            barcode_t.c.product_id.in_(chunk)
-        ).order_by(barcode_t.c.id)
+        q = (
+            sa.select(barcode_t.c.product_id, barcode_t.c.gtin)
+            .where(barcode_t.c.product_id.in_(chunk))
+            .order_by(barcode_t.c.id)
+        )
         for pid, gtin in conn.execute(q):
             codes.setdefault(pid, []).append(gtin)
     package_ids = [r.id for r in rows if r.package_type is not None]
@@ -226,8 +232,9 @@ def load_products(conn: Connection, where: sa.ColumnElement[bool] | None = None,
     return [to_product(r, tuple(codes.get(r.id, ())), parts.get(r.id, ())) for r in rows]
 
 
-def components_of(conn: Connection,
-                  package_ids: list[int]) -> dict[int, tuple[tuple[str, int], ...]]:
+def components_of(
+    conn: Connection, package_ids: list[int]
+) -> dict[int, tuple[tuple[str, int], ...]]:
     """The components of these packages as (SKU, quantity), sorted by SKU, by package id."""
     c, p = component_t.c, product_t.c
     found: dict[int, list[tuple[str, int]]] = {}
@@ -247,8 +254,9 @@ def _plain_decimal(value: object) -> Decimal:
     return Decimal(f"{Decimal(str(value)).normalize():f}")
 
 
-def to_product(row: sa.Row[object], barcodes: tuple[str, ...],
-               components: tuple[tuple[str, int], ...] = ()) -> Product:
+def to_product(
+    row: sa.Row[object], barcodes: tuple[str, ...], components: tuple[tuple[str, int], ...] = ()
+) -> Product:
     m = row._mapping
     package = m.get("package_type")
     return Product(
@@ -277,8 +285,11 @@ _UNIT_BY_SERIAL = sa.select(
 
 def unit_by_serial(conn: Connection, product_id: int, serial: str) -> UnitRow | None:
     row = conn.execute(_UNIT_BY_SERIAL, {"product_id": product_id, "serial": serial}).first()
-    return None if row is None else UnitRow(row.id, row.state, row.store_id, row.version,
-                                            row.reserved_line_id)
+    return (
+        None
+        if row is None
+        else UnitRow(row.id, row.state, row.store_id, row.version, row.reserved_line_id)
+    )
 
 
 def _setting(table: sa.Table, *where: sa.ColumnElement[bool]) -> sa.ScalarSelect[str]:
@@ -315,8 +326,9 @@ _MOVE_CONTEXT = (
 )
 
 
-def move_context(conn: Connection, sku: str, store: int, serial: str | None,
-                 setting: str) -> MoveContext:
+def move_context(
+    conn: Connection, sku: str, store: int, serial: str | None, setting: str
+) -> MoveContext:
     """The product ``sku``, the values of ``setting`` (chain-wide and at ``store``) and the
     unit of that product with ``serial``, in one round trip. Raises UnknownProduct."""
     row = conn.execute(
@@ -353,22 +365,42 @@ _CLAIM = (
 _CLAIM_RUN = Prepared(_CLAIM)
 
 
-def claim_unit(conn: Connection, unit: UnitRow, to_state: str, to_store: int, now: object,
-               hold: int | None = None) -> bool:
+def claim_unit(
+    conn: Connection,
+    unit: UnitRow,
+    to_state: str,
+    to_store: int,
+    now: object,
+    hold: int | None = None,
+) -> bool:
     """Move a unit only if nobody moved it since we read it and the order line holding it is
     still the one we read. ``hold`` is the order line the unit is reserved to after the move
     (None unless it becomes reserved). False means another terminal won the race; the caller
     re-reads and refuses with the reason."""
     result = _CLAIM_RUN.run(
         conn,
-        {"unit_id": unit.id, "seen_version": unit.version, "seen_line": unit.reserved_line or 0,
-         "to_state": to_state, "to_store": to_store, "now": now, "hold": hold},
+        {
+            "unit_id": unit.id,
+            "seen_version": unit.version,
+            "seen_line": unit.reserved_line or 0,
+            "to_state": to_state,
+            "to_store": to_store,
+            "now": now,
+            "hold": hold,
+        },
     )
     return result.rowcount == 1
 
 
-def claim_unit_to_life(conn: Connection, unit: UnitRow, to_state: str, to_store: int,
-                       now: object, hold: int | None, shared_by: str | None) -> bool:
+def claim_unit_to_life(
+    conn: Connection,
+    unit: UnitRow,
+    to_state: str,
+    to_store: int,
+    now: object,
+    hold: int | None,
+    shared_by: str | None,
+) -> bool:
     """:func:`claim_unit` for a unit coming back to life (sold, written off or returned to the
     vendor, now live again). Its ``shared_by`` is set first (a manager's acceptance, or None:
     an earlier acceptance does not carry over); then the claim, which the live-serial unique
@@ -387,16 +419,30 @@ def claim_unit_to_life(conn: Connection, unit: UnitRow, to_state: str, to_store:
 _INSERT_UNIT = sa.insert(unit_t)
 
 
-def insert_unit_if_absent(conn: Connection, product_id: int, serial: str, state: str,
-                          store: int, now: object, shared_by: str | None = None) -> int | None:
+def insert_unit_if_absent(
+    conn: Connection,
+    product_id: int,
+    serial: str,
+    state: str,
+    store: int,
+    now: object,
+    shared_by: str | None = None,
+) -> int | None:
     """Create a unit, or return None when a unique constraint says another terminal created
     it first: the same (product, serial), or (index ``uq_serial_unit_live_serial``) the same
     serial live under another product. SQLite writers are serialised by BEGIN IMMEDIATE;
     PostgreSQL needs a savepoint so the refused insert does not abort the whole transaction.
     ``shared_by``: the manager who accepted a shared serial (the unit is left out of the
     live-serial index)."""
-    values = {"product_id": product_id, "serial": serial, "state": state, "store_id": store,
-              "version": 1, "updated_at": now, "shared_by": shared_by}
+    values = {
+        "product_id": product_id,
+        "serial": serial,
+        "state": state,
+        "store_id": store,
+        "version": 1,
+        "updated_at": now,
+        "shared_by": shared_by,
+    }
     try:
         if conn.dialect.name == "postgresql":
             with conn.begin_nested():

@@ -38,8 +38,9 @@ def _json_value(value: Any) -> Any:
     return value
 
 
-def rows(conn: Connection, table: sa.Table,
-         where: sa.ColumnElement[bool] | None = None) -> list[dict[str, Any]]:
+def rows(
+    conn: Connection, table: sa.Table, where: sa.ColumnElement[bool] | None = None
+) -> list[dict[str, Any]]:
     q = sa.select(table)
     if where is not None:
         q = q.where(where)
@@ -49,16 +50,23 @@ def rows(conn: Connection, table: sa.Table,
 def store_units(conn: Connection, store_id: int) -> list[dict[str, Any]]:
     """The store's units (any state) with their SKU, for the terminal to hold."""
     u, p = repo.unit_t.c, repo.product_t.c
-    q = (sa.select(u.serial, u.state, p.sku, u.product_id)
-         .join(repo.product_t, p.id == u.product_id).where(u.store_id == store_id)
-         .order_by(u.id))
+    q = (
+        sa.select(u.serial, u.state, p.sku, u.product_id)
+        .join(repo.product_t, p.id == u.product_id)
+        .where(u.store_id == store_id)
+        .order_by(u.id)
+    )
     return [dict(r._mapping) for r in conn.execute(q)]
 
 
 def store_stock(conn: Connection, store_id: int) -> list[dict[str, Any]]:
     s = repo.stock_t.c
-    return [{"product_id": pid, "quantity": q} for pid, q in conn.execute(
-        sa.select(s.product_id, s.quantity).where(s.store_id == store_id))]
+    return [
+        {"product_id": pid, "quantity": q}
+        for pid, q in conn.execute(
+            sa.select(s.product_id, s.quantity).where(s.store_id == store_id)
+        )
+    ]
 
 
 def begin_consistent_read(conn: Connection) -> None:
@@ -87,12 +95,15 @@ def insert_rows(conn: Connection, table: sa.Table, items: list[dict[str, Any]]) 
     if not items:
         return
     cols = table.c
-    conn.execute(table.insert(), [{k: _from_json(cols[k], v) for k, v in item.items()
-                                   if k in cols} for item in items])
+    conn.execute(
+        table.insert(),
+        [{k: _from_json(cols[k], v) for k, v in item.items() if k in cols} for item in items],
+    )
 
 
 def is_empty(conn: Connection) -> bool:
     """No store and no event yet: a database a snapshot may be loaded into."""
-    return (conn.execute(sa.select(sa.func.count()).select_from(repo.store_t)).scalar_one() == 0
-            and conn.execute(sa.select(sa.func.count()).select_from(repo.event_t))
-            .scalar_one() == 0)
+    return (
+        conn.execute(sa.select(sa.func.count()).select_from(repo.store_t)).scalar_one() == 0
+        and conn.execute(sa.select(sa.func.count()).select_from(repo.event_t)).scalar_one() == 0
+    )

@@ -28,8 +28,9 @@ class JournalEntry(SQLModel, table=True):
 
     __tablename__ = "journal_entry"
     __table_args__ = (
-        sa.CheckConstraint("state IN ('pending', 'accepted', 'conflict', 'refused')",
-                           name="ck_journal_entry_state"),
+        sa.CheckConstraint(
+            "state IN ('pending', 'accepted', 'conflict', 'refused')", name="ck_journal_entry_state"
+        ),
         sa.Index("ix_journal_entry_state_seq", "state", "seq"),
     )
 

@@ -68,8 +68,7 @@ class User(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=32, sa_column_kwargs={"unique": True}, nullable=False)
     #: ``name.casefold()``: names are unique regardless of case (``Ada`` is ``ada``).
-    name_key: str | None = Field(default=None, max_length=32,
-                                 sa_column_kwargs={"unique": True})
+    name_key: str | None = Field(default=None, max_length=32, sa_column_kwargs={"unique": True})
     role: str = Field(max_length=16)
     pin_hash: str = Field(max_length=200)
     active: bool = Field(default=True)
@@ -116,8 +115,7 @@ class ProductBarcode(SQLModel, table=True):
 #: left out of the index so it could be built, but never accepted by anyone; db check names them.
 UNACCEPTED_BEFORE_0016 = "before 0016"
 
-_LIVE_UNSHARED = ("state IN ('in_stock', 'reserved', 'in_transit', 'expected') "
-                  "AND shared_by IS NULL")
+_LIVE_UNSHARED = "state IN ('in_stock', 'reserved', 'in_transit', 'expected') AND shared_by IS NULL"
 
 
 class SerialUnit(SQLModel, table=True):
@@ -132,8 +130,13 @@ class SerialUnit(SQLModel, table=True):
         sa.Index("ix_serial_unit_reserved_line", "reserved_line_id"),
         # A serial is live under one product only, unless a manager accepted it as shared
         # (migration 0016): the database's own guard against two terminals at one instant.
-        sa.Index("uq_serial_unit_live_serial", "serial", unique=True,
-                 sqlite_where=sa.text(_LIVE_UNSHARED), postgresql_where=sa.text(_LIVE_UNSHARED)),
+        sa.Index(
+            "uq_serial_unit_live_serial",
+            "serial",
+            unique=True,
+            sqlite_where=sa.text(_LIVE_UNSHARED),
+            postgresql_where=sa.text(_LIVE_UNSHARED),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -200,8 +203,9 @@ class LedgerChain(SQLModel, table=True):
     """The head of one hash chain of ledger events: one per (store, terminal)."""
 
     __tablename__ = "ledger_chain"
-    __table_args__ = (sa.UniqueConstraint("store_id", "terminal",
-                                          name="uq_ledger_chain_store_terminal"),)
+    __table_args__ = (
+        sa.UniqueConstraint("store_id", "terminal", name="uq_ledger_chain_store_terminal"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     store_id: int = Field(foreign_key="store.id")

@@ -22,8 +22,7 @@ TRANSFER_STATUSES = ("open", "shipped", "received")
 class Transfer(SQLModel, table=True):
     __tablename__ = "transfer"
     __table_args__ = (
-        sa.CheckConstraint("status IN ('open', 'shipped', 'received')",
-                           name="ck_transfer_status"),
+        sa.CheckConstraint("status IN ('open', 'shipped', 'received')", name="ck_transfer_status"),
         sa.CheckConstraint("from_store_id <> to_store_id", name="ck_transfer_two_stores"),
         sa.Index("ix_transfer_to_status", "to_store_id", "status"),
         sa.Index("ix_transfer_from_status", "from_store_id", "status"),

@@ -544,8 +544,7 @@ def _decode_free_text(
     if _GS1_START_RE.match(data, len(data) - len(data.lstrip(seps))):
         # Not GS1 after all when it does not read: maybe a serial starting with 01 + 14 digits.
         with contextlib.suppress(_Unreadable):
-            return _gs1_result(_read_element_strings(data, seps, config), data, symbology, aim,
-                               raw)
+            return _gs1_result(_read_element_strings(data, seps, config), data, symbology, aim, raw)
     elif _HRI_START_RE.match(data) and not has_gs:
         hri = _read_hri(data, config)
         if hri is not None:
@@ -589,8 +588,10 @@ def _decode_text(raw: str | bytes, text: str, gs_substitute: str | None) -> Deco
             if _CONTROL_RE.search(data):
                 raise _Unreadable("scan contains control characters")
             if not data.replace(GS, "").isprintable():
-                raise _Unreadable("scan contains an invisible or non-printable character "
-                                  f"({_first_unprintable(data)})")
+                raise _Unreadable(
+                    "scan contains an invisible or non-printable character "
+                    f"({_first_unprintable(data)})"
+                )
             has_gs = True
         if mode == _GS1:
             if _URL_RE.match(data):

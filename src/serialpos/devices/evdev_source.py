@@ -56,9 +56,11 @@ SCANNER_KEYS = frozenset(KEY_CODES[name] for name in ("KEY_ENTER", "KEY_1", "KEY
 
 
 #: evdev is an extra (it builds from source, which needs a C compiler and kernel headers).
-EVDEV_MISSING = ("evdev is not installed: install it with pip install 'serialpos[evdev]' (needs "
-                 "gcc and the kernel headers) or your distribution's python3-evdev, or use a "
-                 "serial or keyboard-wedge scanner")
+EVDEV_MISSING = (
+    "evdev is not installed: install it with pip install 'serialpos[evdev]' (needs "
+    "gcc and the kernel headers) or your distribution's python3-evdev, or use a "
+    "serial or keyboard-wedge scanner"
+)
 
 
 def _open_input_device(path: str) -> Any:

@@ -270,8 +270,9 @@ def permission_help(path: str, kind: Literal["input", "serial"]) -> str:
     # A group of its own, not 'input' (whose members read every keyboard) nor 'dialout'.
     group, rule_file = "serialpos-scanner", "70-serialpos-scanner.rules"
     subsystem, mode = ("input", "0640") if kind == "input" else ("tty", "0660")
-    rule = (f'SUBSYSTEM=="{subsystem}", ATTRS{{idVendor}}=="{vendor}", MODE="{mode}", '
-            f'GROUP="{group}"')
+    rule = (
+        f'SUBSYSTEM=="{subsystem}", ATTRS{{idVendor}}=="{vendor}", MODE="{mode}", GROUP="{group}"'
+    )
     return (
         f"permission denied opening {path}: install a udev rule in /etc/udev/rules.d/{rule_file} "
         f"(serialpos ships one: deploy/udev/, see docs/deployment.md): {rule}{vendor_hint}; "

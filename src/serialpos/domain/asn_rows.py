@@ -53,8 +53,9 @@ class AsnFileRefused(DomainError):
         count = len(problems)
         first = f": {problems[0]}" if problems else ""
         more = f" (and {count - 1} more)" if count > 1 else ""
-        super().__init__(f"ASN file {source} refused, {count} problem"
-                         f"{'s' if count != 1 else ''}{first}{more}")
+        super().__init__(
+            f"ASN file {source} refused, {count} problem{'s' if count != 1 else ''}{first}{more}"
+        )
 
 
 @dataclass(frozen=True)
@@ -101,8 +102,9 @@ class ParsedAsnFile:
 
 
 # -- values ----------------------------------------------------------------------------
-def _text(value: str, what: str, limit: int, where: str, problems: list[Problem],
-          *, required: bool = True) -> str | None:
+def _text(
+    value: str, what: str, limit: int, where: str, problems: list[Problem], *, required: bool = True
+) -> str | None:
     text = value.strip()
     if not text:
         if required:
@@ -112,8 +114,9 @@ def _text(value: str, what: str, limit: int, where: str, problems: list[Problem]
         problems.append(Problem(where, f"{what} '{clip(text)}' contains control characters"))
         return None
     if len(text) > limit:
-        problems.append(Problem(where, f"{what} '{clip(text)}' is {len(text)} characters long; "
-                                       f"at most {limit}"))
+        problems.append(
+            Problem(where, f"{what} '{clip(text)}' is {len(text)} characters long; at most {limit}")
+        )
         return None
     return text
 
@@ -128,8 +131,14 @@ def _quantity(value: object, where: str, problems: list[Problem]) -> int | None:
         text, number = clip(json.dumps(value)), None
     if number is None or number < 1:
         shown = clip(text) if text else "blank"
-        problems.append(Problem(where, f"Quantity '{shown}' is not a positive whole number"
-                                if text else "Quantity is blank"))
+        problems.append(
+            Problem(
+                where,
+                f"Quantity '{shown}' is not a positive whole number"
+                if text
+                else "Quantity is blank",
+            )
+        )
         return None
     if number > MAX_QUANTITY:
         problems.append(Problem(where, f"Quantity {number} is more than {MAX_QUANTITY:,}"))
@@ -145,11 +154,13 @@ def _serials(values: list[str], where: str, problems: list[Problem]) -> tuple[st
         if not serial:
             problems.append(Problem(where, f"serial {n} of the list is blank"))
         elif has_control_chars(serial):
-            problems.append(Problem(where, f"serial '{clip(serial)}' contains control "
-                                           "characters"))
+            problems.append(Problem(where, f"serial '{clip(serial)}' contains control characters"))
         elif len(serial) > 64:
-            problems.append(Problem(where, f"serial '{clip(serial)}' is {len(serial)} "
-                                           "characters long; at most 64"))
+            problems.append(
+                Problem(
+                    where, f"serial '{clip(serial)}' is {len(serial)} characters long; at most 64"
+                )
+            )
         else:
             clean.append(serial)
     return tuple(clean)
@@ -164,8 +175,11 @@ def _header(names: list[str], problems: list[Problem]) -> dict[str, int] | None:
         column = known.get(name.lower())
         if column is None:
             if name:
-                problems.append(Problem("line 1", f"unknown column '{clip(name)}' (known: "
-                                                  f"{', '.join(COLUMNS)})"))
+                problems.append(
+                    Problem(
+                        "line 1", f"unknown column '{clip(name)}' (known: {', '.join(COLUMNS)})"
+                    )
+                )
             continue
         if column in index:
             problems.append(Problem("line 1", f"column {column} appears twice"))
@@ -200,8 +214,9 @@ def parse_csv(text: str) -> ParsedAsnFile:
             if not any(c.strip() for c in cells):
                 continue
             if len(cells) > len(names):
-                problems.append(Problem(where, f"{len(cells)} cells but the header names "
-                                               f"{len(names)} columns"))
+                problems.append(
+                    Problem(where, f"{len(cells)} cells but the header names {len(names)} columns")
+                )
                 continue
 
             def cell(column: str, cells: list[str] = cells) -> str:
@@ -210,35 +225,61 @@ def parse_csv(text: str) -> ParsedAsnFile:
 
             raw_serials = cell("Serials").strip()
             listed = raw_serials.split(SERIAL_SEPARATOR) if raw_serials else []
-            _add_row(docs, problems, where, cell("ASN"), cell("Vendor"), cell("SKU"),
-                     cell("Quantity"), listed, cell("CasePack"))
+            _add_row(
+                docs,
+                problems,
+                where,
+                cell("ASN"),
+                cell("Vendor"),
+                cell("SKU"),
+                cell("Quantity"),
+                listed,
+                cell("CasePack"),
+            )
     except csv.Error as exc:
         problems.append(Problem(f"line {reader.line_num}", f"not readable as CSV: {exc}"))
     return _finish(list(docs.values()), problems)
 
 
-def _add_row(docs: dict[str, AsnDoc], problems: list[Problem], where: str, asn_raw: str,
-             vendor_raw: str, sku_raw: str, quantity_raw: object, serials: list[str],
-             case_pack_raw: str) -> None:
+def _add_row(
+    docs: dict[str, AsnDoc],
+    problems: list[Problem],
+    where: str,
+    asn_raw: str,
+    vendor_raw: str,
+    sku_raw: str,
+    quantity_raw: object,
+    serials: list[str],
+    case_pack_raw: str,
+) -> None:
     before = len(problems)
     asn = _text(asn_raw, "ASN", MAX_ASN_ID, where, problems)
     vendor = _text(vendor_raw, "Vendor", MAX_VENDOR, where, problems)
     sku = _text(sku_raw, "SKU", MAX_SKU, where, problems)
     quantity = _quantity(quantity_raw, where, problems)
     listed = _serials(serials, where, problems)
-    case_pack = _text(case_pack_raw, "CasePack", MAX_CASE_PACK, where, problems,
-                      required=False)
+    case_pack = _text(case_pack_raw, "CasePack", MAX_CASE_PACK, where, problems, required=False)
     if quantity is not None and serials and len(serials) != quantity:
-        problems.append(Problem(where, f"{len(serials)} serials listed for a quantity of "
-                                       f"{quantity}: list one serial per unit, or none"))
+        problems.append(
+            Problem(
+                where,
+                f"{len(serials)} serials listed for a quantity of "
+                f"{quantity}: list one serial per unit, or none",
+            )
+        )
     if asn is None:
         return
     doc = docs.get(asn)
     if doc is None:
         doc = docs[asn] = AsnDoc(asn, vendor or "", where)
     elif vendor is not None and doc.vendor and vendor != doc.vendor:
-        problems.append(Problem(where, f"ASN {asn} names vendor '{clip(vendor)}' here but "
-                                       f"'{clip(doc.vendor)}' at {doc.where}"))
+        problems.append(
+            Problem(
+                where,
+                f"ASN {asn} names vendor '{clip(vendor)}' here but "
+                f"'{clip(doc.vendor)}' at {doc.where}",
+            )
+        )
     if len(problems) == before and sku is not None and quantity is not None:
         doc.rows.append(AsnRow(where, asn, sku, quantity, listed, case_pack))
 
@@ -254,14 +295,24 @@ def _finish(docs: list[AsnDoc], problems: list[Problem]) -> ParsedAsnFile:
                 key = (row.sku, serial)
                 first = seen.get(key)
                 if first is not None:
-                    problems.append(Problem(row.where, f"serial {clip(serial)} of {row.sku} is "
-                                                       f"listed twice in the file (first at "
-                                                       f"{first})"))
+                    problems.append(
+                        Problem(
+                            row.where,
+                            f"serial {clip(serial)} of {row.sku} is "
+                            f"listed twice in the file (first at "
+                            f"{first})",
+                        )
+                    )
                 else:
                     seen[key] = row.where
     if total > MAX_SERIALS:
-        problems.append(Problem("file", f"{total:,} serials listed; at most {MAX_SERIALS:,} "
-                                        "in one file: split the shipment"))
+        problems.append(
+            Problem(
+                "file",
+                f"{total:,} serials listed; at most {MAX_SERIALS:,} "
+                "in one file: split the shipment",
+            )
+        )
     if not docs and not problems:
         problems.append(Problem("file", "the file lists no ASN lines"))
     return ParsedAsnFile(docs, problems)
@@ -297,8 +348,9 @@ def parse_json(text: str) -> ParsedAsnFile:
             problems.append(Problem(at, f"must be an object, not {_kind(item)}"))
             continue
         for key in sorted(set(item) - JSON_ASN_KEYS):
-            problems.append(Problem(at, f"unknown key '{clip(str(key))}' (known: asn, vendor, "
-                                        "lines)"))
+            problems.append(
+                Problem(at, f"unknown key '{clip(str(key))}' (known: asn, vendor, lines)")
+            )
         asn_raw, vendor_raw = item.get("asn"), item.get("vendor")
         for key, raw in (("asn", asn_raw), ("vendor", vendor_raw)):
             if raw is None:
@@ -316,9 +368,14 @@ def parse_json(text: str) -> ParsedAsnFile:
                 continue
         lines = item.get("lines")
         if not isinstance(lines, list) or not lines:
-            problems.append(Problem(at, "'lines' must be a list of at least one line"
-                                    if lines is None or isinstance(lines, list)
-                                    else f"'lines' must be a list, not {_kind(lines)}"))
+            problems.append(
+                Problem(
+                    at,
+                    "'lines' must be a list of at least one line"
+                    if lines is None or isinstance(lines, list)
+                    else f"'lines' must be a list, not {_kind(lines)}",
+                )
+            )
             if isinstance(asn_raw, str) and isinstance(vendor_raw, str):
                 _text(asn_raw, "ASN", MAX_ASN_ID, at, problems)
                 _text(vendor_raw, "Vendor", MAX_VENDOR, at, problems)
@@ -329,12 +386,23 @@ def parse_json(text: str) -> ParsedAsnFile:
                 problems.append(Problem(where, f"must be an object, not {_kind(line)}"))
                 continue
             for key in sorted(set(line) - JSON_LINE_KEYS):
-                problems.append(Problem(where, f"unknown key '{clip(str(key))}' (known: sku, "
-                                               "quantity, serials, case_pack)"))
+                problems.append(
+                    Problem(
+                        where,
+                        f"unknown key '{clip(str(key))}' (known: sku, "
+                        "quantity, serials, case_pack)",
+                    )
+                )
             sku, serials, case_pack = line.get("sku"), line.get("serials"), line.get("case_pack")
             if not isinstance(sku, str):
-                problems.append(Problem(where, "'sku' is missing" if sku is None
-                                        else f"'sku' must be text, not {_kind(sku)}"))
+                problems.append(
+                    Problem(
+                        where,
+                        "'sku' is missing"
+                        if sku is None
+                        else f"'sku' must be text, not {_kind(sku)}",
+                    )
+                )
                 sku = ""
             if serials is None:
                 serials = []
@@ -342,13 +410,21 @@ def parse_json(text: str) -> ParsedAsnFile:
                 problems.append(Problem(where, "'serials' must be a list of text"))
                 serials = []
             if case_pack is not None and not isinstance(case_pack, str):
-                problems.append(Problem(where, f"'case_pack' must be text, not "
-                                               f"{_kind(case_pack)}"))
+                problems.append(Problem(where, f"'case_pack' must be text, not {_kind(case_pack)}"))
                 case_pack = None
             quantity = line.get("quantity")
             before = len(problems)
-            _add_row(docs, problems, where, asn_text, vendor_text, sku,
-                     "" if quantity is None else quantity, serials, case_pack or "")
+            _add_row(
+                docs,
+                problems,
+                where,
+                asn_text,
+                vendor_text,
+                sku,
+                "" if quantity is None else quantity,
+                serials,
+                case_pack or "",
+            )
             if not isinstance(line.get("sku"), str):
                 # said above as "'sku' is missing": drop the echo "SKU is blank"
                 problems[before:] = [p for p in problems[before:] if p.message != "SKU is blank"]
@@ -372,16 +448,21 @@ def parse_asn_file(name: str, data: bytes) -> ParsedAsnFile:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        return ParsedAsnFile([], [Problem("file", f"not UTF-8 text (byte {exc.start + 1} "
-                                                  "cannot be read)")])
+        return ParsedAsnFile(
+            [], [Problem("file", f"not UTF-8 text (byte {exc.start + 1} cannot be read)")]
+        )
     if "\x00" in text:
         return ParsedAsnFile([], [Problem("file", "holds NUL bytes: not a text file")])
     return parse_json(text) if looks_like_json(name, data) else parse_csv(text)
 
 
-def check_serial_format(problem: str | None, serial: str, sku: str, where: str,
-                        problems: list[Problem]) -> None:
+def check_serial_format(
+    problem: str | None, serial: str, sku: str, where: str, problems: list[Problem]
+) -> None:
     """Record a serial breaking its product's format (``problem`` from SerialFormat)."""
     if problem is not None:
-        problems.append(Problem(where, str(BadSerial(f"serial '{clip(serial)}' is not valid "
-                                                     f"for {sku}: {problem}"))))
+        problems.append(
+            Problem(
+                where, str(BadSerial(f"serial '{clip(serial)}' is not valid for {sku}: {problem}"))
+            )
+        )

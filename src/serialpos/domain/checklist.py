@@ -108,8 +108,14 @@ class Checklist:
     """Lines by SKU, in document order. ``document`` names the document in messages (an ASN
     id, a transfer number); ``blind`` checklists grow a line per product as it is scanned."""
 
-    def __init__(self, lines: Iterable[ChecklistLine], *, document: str,
-                 kind: str = "ASN", blind: bool = False) -> None:
+    def __init__(
+        self,
+        lines: Iterable[ChecklistLine],
+        *,
+        document: str,
+        kind: str = "ASN",
+        blind: bool = False,
+    ) -> None:
         self.lines: dict[str, ChecklistLine] = {}
         for line in lines:
             if line.sku in self.lines:
@@ -143,8 +149,11 @@ class Checklist:
         return sum(line.short for line in self.lines.values() if line.serialized)
 
     def discrepancies(self) -> list[Discrepancy]:
-        return [Discrepancy(ln.sku, ln.expected, ln.received, tuple(ln.missing_serials()))
-                for ln in self.lines.values() if not ln.complete]
+        return [
+            Discrepancy(ln.sku, ln.expected, ln.received, tuple(ln.missing_serials()))
+            for ln in self.lines.values()
+            if not ln.complete
+        ]
 
     # -- scanning ------------------------------------------------------------------------------
     def add_line(self, sku: str, name: str, serialized: bool) -> ChecklistLine:
@@ -161,10 +170,14 @@ class Checklist:
         line = self.line(sku)
         if not line.serialized:
             raise BadRequest(f"{sku} is not serialized here: count it, do not scan serials")
-        if line.expected_serials is not None and serial not in line.expected_serials \
-                and not line.has(serial):
-            raise NotOnDocument(f"serial {clip(serial)} of {sku} is not on {self.kind} "
-                                f"{self.document}")
+        if (
+            line.expected_serials is not None
+            and serial not in line.expected_serials
+            and not line.has(serial)
+        ):
+            raise NotOnDocument(
+                f"serial {clip(serial)} of {sku} is not on {self.kind} {self.document}"
+            )
         return line
 
     def scan(self, sku: str, serial: str) -> ScanResult:
@@ -172,13 +185,15 @@ class Checklist:
         line = self.check_serial(sku, serial)
         if line.has(serial):
             line.duplicates += 1
-            return ScanResult(Verdict.DUPLICATE, line,
-                              f"serial {serial} was already scanned (counted once)")
+            return ScanResult(
+                Verdict.DUPLICATE, line, f"serial {serial} was already scanned (counted once)"
+            )
         line.add(serial)
         if self.blind:
             line.expected = len(line.scanned)
-        return ScanResult(Verdict.ADDED, line,
-                          f"{sku} {serial}: {line.received} of {line.expected}")
+        return ScanResult(
+            Verdict.ADDED, line, f"{sku} {serial}: {line.received} of {line.expected}"
+        )
 
     def count(self, sku: str, quantity: int) -> ChecklistLine:
         """Units of a product without serials (or at a store not tracking serials)."""
@@ -205,8 +220,10 @@ class Checklist:
         unscanned (each serialized unit must be seen)."""
         left = self.unscanned_serialized()
         if left:
-            raise UnscannedUnits(f"{left} serialized unit{'s' if left != 1 else ''} not "
-                                 "scanned yet: scan each one before receiving all")
+            raise UnscannedUnits(
+                f"{left} serialized unit{'s' if left != 1 else ''} not "
+                "scanned yet: scan each one before receiving all"
+            )
         for line in self.lines.values():
             if not line.serialized:
                 line.counted = line.expected

@@ -100,8 +100,9 @@ class SerialClasses:
     elsewhere: tuple[Elsewhere, ...]
 
 
-def classify(scanned: AbstractSet[str], here: AbstractSet[str], known: Mapping[str, Place],
-             store: str) -> SerialClasses:
+def classify(
+    scanned: AbstractSet[str], here: AbstractSet[str], known: Mapping[str, Place], store: str
+) -> SerialClasses:
     """Classify one product's scanned serials.
 
     ``scanned``: the distinct serials counted (over every batch); ``here``: the ledger's units
@@ -118,10 +119,10 @@ def classify(scanned: AbstractSet[str], here: AbstractSet[str], known: Mapping[s
             never_seen.append(serial)
             continue
         restore = place.state == "written_off" and place.store == store
-        elsewhere.append(Elsewhere(serial, place,
-                                   ElsewhereAction.RESTORE if restore else ElsewhereAction.LEAVE))
-    return SerialClasses(matched, tuple(missing), tuple(never_seen),
-                         tuple(elsewhere))
+        elsewhere.append(
+            Elsewhere(serial, place, ElsewhereAction.RESTORE if restore else ElsewhereAction.LEAVE)
+        )
+    return SerialClasses(matched, tuple(missing), tuple(never_seen), tuple(elsewhere))
 
 
 def duplicates(sightings: Iterable[tuple[str, int]]) -> dict[str, tuple[int, ...]]:

@@ -17,8 +17,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-HEADER = ("event_type", "document_id", "store", "completed_at", "user", "sku", "quantity",
-          "serials")
+HEADER = (
+    "event_type",
+    "document_id",
+    "store",
+    "completed_at",
+    "user",
+    "sku",
+    "quantity",
+    "serials",
+)
 SERIAL_SEPARATOR = "|"
 
 
@@ -86,8 +94,10 @@ def merge_lines(lines: Iterable[EventLine]) -> tuple[EventLine, ...]:
         key = (line.sku, line.quantity < 0)
         quantities[key] = quantities.get(key, 0) + line.quantity
         serials.setdefault(key, set()).update(line.serials)
-    return tuple(EventLine(key[0], quantities[key], tuple(sorted(serials[key])))
-                 for key in sorted(quantities))
+    return tuple(
+        EventLine(key[0], quantities[key], tuple(sorted(serials[key])))
+        for key in sorted(quantities)
+    )
 
 
 def render(event: EventFile) -> bytes:
@@ -97,6 +107,16 @@ def render(event: EventFile) -> bytes:
     writer.writerow(HEADER)
     when = iso_utc(event.completed_at)
     for line in merge_lines(event.lines):
-        writer.writerow((event.event_type, event.document_id, event.store, when, event.user,
-                         line.sku, line.quantity, SERIAL_SEPARATOR.join(line.serials)))
+        writer.writerow(
+            (
+                event.event_type,
+                event.document_id,
+                event.store,
+                when,
+                event.user,
+                line.sku,
+                line.quantity,
+                SERIAL_SEPARATOR.join(line.serials),
+            )
+        )
     return out.getvalue().encode("utf-8")

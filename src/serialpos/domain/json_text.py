@@ -70,8 +70,9 @@ def _check(value: Any, depth: int) -> None:
         try:
             value.encode("utf-8")
         except UnicodeEncodeError:
-            raise LoneSurrogate("a string holds an invalid Unicode escape (a lone surrogate)"
-                                ) from None
+            raise LoneSurrogate(
+                "a string holds an invalid Unicode escape (a lone surrogate)"
+            ) from None
     elif isinstance(value, dict):
         for key, item in value.items():
             _check(key, depth + 1)
@@ -84,8 +85,13 @@ def _check(value: Any, depth: int) -> None:
 def loads(text: str) -> Any:
     """``json.loads`` with the limits above; raises only :class:`JsonRefused`."""
     try:
-        value = json.loads(text, object_pairs_hook=_no_duplicates, parse_int=_whole,
-                           parse_float=_real, parse_constant=_constant)
+        value = json.loads(
+            text,
+            object_pairs_hook=_no_duplicates,
+            parse_int=_whole,
+            parse_float=_real,
+            parse_constant=_constant,
+        )
     except JsonRefused:
         raise
     except json.JSONDecodeError as exc:

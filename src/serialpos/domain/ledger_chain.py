@@ -30,9 +30,23 @@ GENESIS = "0" * 64
 
 #: The event fields a hash covers, in this order (everything but the row id, which the
 #: database assigns after the hash is made).
-HASHED_FIELDS = ("at", "action", "user_name", "terminal", "store_id", "product_id", "unit_id",
-                 "serial", "from_state", "to_state", "quantity", "document_type",
-                 "document_id", "document_line", "reason")
+HASHED_FIELDS = (
+    "at",
+    "action",
+    "user_name",
+    "terminal",
+    "store_id",
+    "product_id",
+    "unit_id",
+    "serial",
+    "from_state",
+    "to_state",
+    "quantity",
+    "document_type",
+    "document_id",
+    "document_line",
+    "reason",
+)
 
 
 _WHOLE_FIELDS = frozenset({"store_id", "product_id", "unit_id", "quantity"})
@@ -68,8 +82,9 @@ class ChainBreak:
     detail: str
 
 
-def first_break(chain: int, events: Iterable[Mapping[str, object]],
-                head: tuple[int, str] | None) -> ChainBreak | None:
+def first_break(
+    chain: int, events: Iterable[Mapping[str, object]], head: tuple[int, str] | None
+) -> ChainBreak | None:
     """Walk one chain's events in ``chain_seq`` order (each a mapping with ``id``,
     ``chain_seq``, ``hash`` and the hashed fields) and return the first break, or None.
     ``head`` is the chain's recorded (last seq, last hash): events removed from the end
@@ -81,21 +96,32 @@ def first_break(chain: int, events: Iterable[Mapping[str, object]],
         assert isinstance(event_id, int)
         if seq != expected:
             what = "is missing" if isinstance(seq, int) and seq > expected else "repeats"
-            return ChainBreak(chain, event_id, f"event {event_id}: event {expected} of its "
-                                               f"chain {what} (this one says {seq})")
+            return ChainBreak(
+                chain,
+                event_id,
+                f"event {event_id}: event {expected} of its chain {what} (this one says {seq})",
+            )
         if found != event_hash(previous, expected, event):
-            return ChainBreak(chain, event_id, f"event {event_id} does not match its hash "
-                                               "(changed after it was recorded)")
+            return ChainBreak(
+                chain,
+                event_id,
+                f"event {event_id} does not match its hash (changed after it was recorded)",
+            )
         previous, expected = str(found), expected + 1
     if head is not None and (head[0] != expected - 1 or head[1] != previous):
-        return ChainBreak(chain, None, f"the chain's last {head[0] - expected + 1} event(s) "
-                                       "are missing" if head[0] >= expected else
-                          "the chain's head does not match its last event")
+        return ChainBreak(
+            chain,
+            None,
+            f"the chain's last {head[0] - expected + 1} event(s) are missing"
+            if head[0] >= expected
+            else "the chain's head does not match its last event",
+        )
     return None
 
 
-def chain_hashes(previous: str, first_seq: int,
-                 events: Iterable[Mapping[str, object]]) -> Iterator[tuple[int, str]]:
+def chain_hashes(
+    previous: str, first_seq: int, events: Iterable[Mapping[str, object]]
+) -> Iterator[tuple[int, str]]:
     """(seq, hash) for consecutive new events of one chain."""
     seq = first_seq
     for event in events:

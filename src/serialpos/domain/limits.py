@@ -33,8 +33,10 @@ def parse_decimal(value: str, field: str) -> Decimal:
     ``field``. Never raises ``InvalidOperation``, ``ValueError`` or ``OverflowError``."""
     text = value.strip()
     if len(text) > MAX_NUMBER_TEXT:
-        raise BadValue(f"{field} '{clip(text, 24)}' is too long to be a number "
-                       f"(at most {MAX_NUMBER_TEXT} characters)")
+        raise BadValue(
+            f"{field} '{clip(text, 24)}' is too long to be a number "
+            f"(at most {MAX_NUMBER_TEXT} characters)"
+        )
     try:
         number = Decimal(text)
     except (InvalidOperation, ValueError):
@@ -76,6 +78,8 @@ def parse_whole(value: str, field: str, low: int, high: int) -> int:
 def check_stock_level(level: int, field: str = "on-hand quantity") -> int:
     """Refuse a stock level past :data:`MAX_STOCK_LEVEL` (a PostgreSQL integer holds 2^31)."""
     if abs(level) > MAX_STOCK_LEVEL:
-        raise BadValue(f"the {field} would be {level:,}, past the limit of "
-                       f"{MAX_STOCK_LEVEL:,} for one product at one store")
+        raise BadValue(
+            f"the {field} would be {level:,}, past the limit of "
+            f"{MAX_STOCK_LEVEL:,} for one product at one store"
+        )
     return level

@@ -42,8 +42,11 @@ class DeliveryMode(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return {"cash_and_carry": "Cash and Carry", "pickup": "Pickup Later",
-                "delivery": "Delivery"}[self.value]
+        return {
+            "cash_and_carry": "Cash and Carry",
+            "pickup": "Pickup Later",
+            "delivery": "Delivery",
+        }[self.value]
 
     @classmethod
     def parse(cls, value: str) -> DeliveryMode:
@@ -97,8 +100,12 @@ class SerialIndicator(enum.StrEnum):
 
     @property
     def symbol(self) -> str:
-        return {"missing_required": "✗ S/N needed", "missing_optional": "? S/N optional",
-                "recorded": "✓ S/N", "none": ""}[self.value]
+        return {
+            "missing_required": "✗ S/N needed",
+            "missing_optional": "? S/N optional",
+            "recorded": "✓ S/N",
+            "none": "",
+        }[self.value]
 
 
 def serial_indicator(mode: SerialMode, serial: str | None) -> SerialIndicator:
@@ -153,8 +160,9 @@ class LineAmounts:
         return self.net + self.tax
 
 
-def line_amounts(unit_price: Decimal, quantity: int, tax_rate: Decimal | None,
-                 tax_included: bool = False) -> LineAmounts:
+def line_amounts(
+    unit_price: Decimal, quantity: int, tax_rate: Decimal | None, tax_included: bool = False
+) -> LineAmounts:
     """A line's net and tax, each rounded to the cent (ROUND_HALF_UP) per line, so a document's
     totals are the exact sums of what its lines show.
 
@@ -166,8 +174,9 @@ def line_amounts(unit_price: Decimal, quantity: int, tax_rate: Decimal | None,
     rate = tax_rate or Decimal(0)
     amount = unit_price * quantity
     if abs(amount) * (1 + (Decimal(0) if tax_included else rate) / 100) > MAX_MONEY:
-        raise BadValue(f"the line total of {quantity:,} x {unit_price} is too large "
-                       f"(at most {MAX_MONEY:,})")
+        raise BadValue(
+            f"the line total of {quantity:,} x {unit_price} is too large (at most {MAX_MONEY:,})"
+        )
     amount = amount.quantize(CENT, ROUND_HALF_UP)
     if tax_included:
         tax = (amount * rate / (100 + rate)).quantize(CENT, ROUND_HALF_UP)
@@ -209,8 +218,10 @@ def parse_amount(value: str, field: str = "amount") -> Decimal:
     past the domain (``1e30``, ``1e999999``, 28 digits are each a ``bad_value``)."""
     amount = parse_decimal(value, field)
     if amount <= 0 or abs(amount) > MAX_MONEY or amount != amount.quantize(CENT):
-        raise BadValue(f"{field} '{clip(value)}' must be more than zero, to the cent, and at "
-                       f"most {MAX_MONEY:,}")
+        raise BadValue(
+            f"{field} '{clip(value)}' must be more than zero, to the cent, and at "
+            f"most {MAX_MONEY:,}"
+        )
     return amount
 
 

@@ -213,13 +213,13 @@ def decode_upload(data: bytes) -> str:
     out (Excel: *Save as* "CSV UTF-8")."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise _file_problem(
-            "the file is UTF-16 text (Excel's \"Unicode Text\"), not UTF-8; "
-            "save it as \"CSV UTF-8 (Comma delimited)\" and import it again"
+            'the file is UTF-16 text (Excel\'s "Unicode Text"), not UTF-8; '
+            'save it as "CSV UTF-8 (Comma delimited)" and import it again'
         )
     if data.startswith(b"PK\x03\x04"):
         raise _file_problem(
             "the file is a spreadsheet workbook (.xlsx), not CSV; "
-            "save it as \"CSV UTF-8 (Comma delimited)\" and import it again"
+            'save it as "CSV UTF-8 (Comma delimited)" and import it again'
         )
     if data.startswith(_UTF8_BOM):
         data = data[len(_UTF8_BOM) :]
@@ -229,7 +229,7 @@ def decode_upload(data: bytes) -> str:
         line = data.count(b"\n", 0, exc.start) + 1
         raise _file_problem(
             f"the file is not UTF-8 text (byte 0x{data[exc.start]:02X} on line {line}); "
-            "save it as \"CSV UTF-8 (Comma delimited)\" and import it again"
+            'save it as "CSV UTF-8 (Comma delimited)" and import it again'
         ) from None
 
 
@@ -254,8 +254,10 @@ def parse_upload(text: str) -> ParsedUpload:
 
     header_row, header = next(((n, cells) for n, cells in records if _filled(cells)), (0, []))
     if not header:
-        raise _file_problem("the file is empty: the first row must be the header "
-                            f"({', '.join(REQUIRED_COLUMNS[UploadFormat.MASS_UPLOAD])}, ...)")
+        raise _file_problem(
+            "the file is empty: the first row must be the header "
+            f"({', '.join(REQUIRED_COLUMNS[UploadFormat.MASS_UPLOAD])}, ...)"
+        )
     if isinstance(header, RowProblem):
         raise ImportRefused([header])
     layout = _read_header(header, header_row)  # raises for a header we cannot use
@@ -270,10 +272,17 @@ def parse_upload(text: str) -> ParsedUpload:
             problems.append(cells)
             break  # the csv module cannot go on after a quoting error
         if len(cells) != len(header):
-            problems.append(RowProblem(number, None, (
-                f"the row has {len(cells)} cell{'s' if len(cells) != 1 else ''} but the "
-                f"header has {len(header)}; "
-                "check for a missing or extra separator or an unclosed quote")))
+            problems.append(
+                RowProblem(
+                    number,
+                    None,
+                    (
+                        f"the row has {len(cells)} cell{'s' if len(cells) != 1 else ''} but the "
+                        f"header has {len(header)}; "
+                        "check for a missing or extra separator or an unclosed quote"
+                    ),
+                )
+            )
             continue
         values, row_problems = _read_cells(number, cells, layout, number_comma)
         sku = values.get("sku")
@@ -282,14 +291,22 @@ def parse_upload(text: str) -> ParsedUpload:
         if isinstance(sku, str):
             first = sku_rows.setdefault(sku, number)
             if first != number:
-                row_problems.append(RowProblem(
-                    number, Column.SKU, f"SKU '{clip(sku)}' is also on row {first}"))
+                row_problems.append(
+                    RowProblem(number, Column.SKU, f"SKU '{clip(sku)}' is also on row {first}")
+                )
         for gtin in values.get("barcodes", ()):
             owner = barcode_rows.setdefault(gtin, (number, str(sku or "?")))
             if owner[0] != number:
-                row_problems.append(RowProblem(number, Column.BARCODE, (
-                    f"barcode {export_gtin(gtin)} is also on row {owner[0]} "
-                    f"(SKU '{clip(owner[1])}'); a barcode names one product")))
+                row_problems.append(
+                    RowProblem(
+                        number,
+                        Column.BARCODE,
+                        (
+                            f"barcode {export_gtin(gtin)} is also on row {owner[0]} "
+                            f"(SKU '{clip(owner[1])}'); a barcode names one product"
+                        ),
+                    )
+                )
         if row_problems:
             problems.extend(row_problems)
         else:
@@ -303,24 +320,40 @@ def parse_upload(text: str) -> ParsedUpload:
     return ParsedUpload(layout.format, layout.columns, tuple(rows), warnings)
 
 
-def _package_row_problems(number: int, sku: object,
-                          values: dict[str, Any]) -> list[RowProblem]:
+def _package_row_problems(number: int, sku: object, values: dict[str, Any]) -> list[RowProblem]:
     """A package needs both its type and its components, and cannot contain itself. Only
     cells that were read are judged (a bad cell has its own problem already)."""
     if "package_type" not in values or "components" not in values:
         return []
     kind, components = values["package_type"], values["components"]
     if kind is not None and not components:
-        return [RowProblem(number, Column.COMPONENTS, (
-            f"this {kind} package needs its components "
-            f"(SKU*qty joined with |, e.g. PH-AUR15*1|AC-CASE15*1)"))]
+        return [
+            RowProblem(
+                number,
+                Column.COMPONENTS,
+                (
+                    f"this {kind} package needs its components "
+                    f"(SKU*qty joined with |, e.g. PH-AUR15*1|AC-CASE15*1)"
+                ),
+            )
+        ]
     if kind is None and components:
-        return [RowProblem(number, Column.PACKAGE_TYPE, (
-            "the row lists Components but no PackageType; "
-            "use consolidated or exploded, or empty both cells"))]
+        return [
+            RowProblem(
+                number,
+                Column.PACKAGE_TYPE,
+                (
+                    "the row lists Components but no PackageType; "
+                    "use consolidated or exploded, or empty both cells"
+                ),
+            )
+        ]
     if any(component == sku for component, _qty in components):
-        return [RowProblem(number, Column.COMPONENTS,
-                           f"package '{clip(str(sku))}' cannot contain itself")]
+        return [
+            RowProblem(
+                number, Column.COMPONENTS, f"package '{clip(str(sku))}' cannot contain itself"
+            )
+        ]
     return []
 
 
@@ -331,9 +364,16 @@ def _nested_packages(rows: Sequence[UploadRow]) -> list[RowProblem]:
     for item in rows:
         for component, _qty in item.components:
             if component in package_rows and component != item.sku:
-                problems.append(RowProblem(item.row, Column.COMPONENTS, (
-                    f"component '{clip(component)}' is itself a package "
-                    f"(row {package_rows[component]}); a package cannot contain a package")))
+                problems.append(
+                    RowProblem(
+                        item.row,
+                        Column.COMPONENTS,
+                        (
+                            f"component '{clip(component)}' is itself a package "
+                            f"(row {package_rows[component]}); a package cannot contain a package"
+                        ),
+                    )
+                )
     return problems
 
 
@@ -363,9 +403,17 @@ def _records(reader: Iterator[list[str]]) -> Iterator[tuple[int, list[str] | Row
         except StopIteration:
             return
         except csv.Error as exc:
-            yield number, RowProblem(number, None, (
-                f"the CSV cannot be read from here on ({exc}); "
-                "check the quotes around this row's cells"))
+            yield (
+                number,
+                RowProblem(
+                    number,
+                    None,
+                    (
+                        f"the CSV cannot be read from here on ({exc}); "
+                        "check the quotes around this row's cells"
+                    ),
+                ),
+            )
             return
         yield number, cells
 
@@ -392,37 +440,77 @@ def _read_header(header: list[str], row: int) -> _Layout:
         if column is None:
             unknown.append(f"'{clip(name)}'" if name else f"(column {index + 1} has no name)")
         elif column in found:
-            problems.append(RowProblem(row, column, (
-                f"the header names column {column} twice "
-                f"(columns {found[column] + 1} and {index + 1})")))
+            problems.append(
+                RowProblem(
+                    row,
+                    column,
+                    (
+                        f"the header names column {column} twice "
+                        f"(columns {found[column] + 1} and {index + 1})"
+                    ),
+                )
+            )
         else:
             found[column] = index
     feed, mass = Column.SERIAL_REQUIRED in found, Column.SERIAL_OPTION in found
     if feed and mass:
-        problems.append(RowProblem(row, None, (
-            f"the header has both {Column.SERIAL_REQUIRED} (product feed) and "
-            f"{Column.SERIAL_OPTION} (mass upload); keep one of them")))
+        problems.append(
+            RowProblem(
+                row,
+                None,
+                (
+                    f"the header has both {Column.SERIAL_REQUIRED} (product feed) and "
+                    f"{Column.SERIAL_OPTION} (mass upload); keep one of them"
+                ),
+            )
+        )
     elif not feed and not mass:
-        problems.append(RowProblem(row, None, (
-            "the header fits neither format: a product feed needs the columns "
-            f"{', '.join(REQUIRED_COLUMNS[UploadFormat.FEED])}; a mass upload needs "
-            f"{', '.join(REQUIRED_COLUMNS[UploadFormat.MASS_UPLOAD])} "
-            f"(optional in both: {', '.join(OPTIONAL_COLUMNS)})")))
+        problems.append(
+            RowProblem(
+                row,
+                None,
+                (
+                    "the header fits neither format: a product feed needs the columns "
+                    f"{', '.join(REQUIRED_COLUMNS[UploadFormat.FEED])}; a mass upload needs "
+                    f"{', '.join(REQUIRED_COLUMNS[UploadFormat.MASS_UPLOAD])} "
+                    f"(optional in both: {', '.join(OPTIONAL_COLUMNS)})"
+                ),
+            )
+        )
     fmt = UploadFormat.FEED if feed else UploadFormat.MASS_UPLOAD
-    for have, lack in ((Column.PACKAGE_TYPE, Column.COMPONENTS),
-                       (Column.COMPONENTS, Column.PACKAGE_TYPE)):
+    for have, lack in (
+        (Column.PACKAGE_TYPE, Column.COMPONENTS),
+        (Column.COMPONENTS, Column.PACKAGE_TYPE),
+    ):
         if have in found and lack not in found:
-            problems.append(RowProblem(None, lack, (
-                f"this column is missing: {Column.PACKAGE_TYPE} and {Column.COMPONENTS} "
-                f"go together and the header has {have}")))
+            problems.append(
+                RowProblem(
+                    None,
+                    lack,
+                    (
+                        f"this column is missing: {Column.PACKAGE_TYPE} and {Column.COMPONENTS} "
+                        f"go together and the header has {have}"
+                    ),
+                )
+            )
     if feed != mass:
         for column in REQUIRED_COLUMNS[fmt]:
             if column not in found:
-                problems.append(RowProblem(None, column, (
-                    f"this required column is missing (a {fmt.label} needs "
-                    f"{', '.join(REQUIRED_COLUMNS[fmt])})")))
-    warnings = (f"ignored unknown column{'s' if len(unknown) > 1 else ''}: "
-                f"{', '.join(unknown)}",) if unknown else ()
+                problems.append(
+                    RowProblem(
+                        None,
+                        column,
+                        (
+                            f"this required column is missing (a {fmt.label} needs "
+                            f"{', '.join(REQUIRED_COLUMNS[fmt])})"
+                        ),
+                    )
+                )
+    warnings = (
+        (f"ignored unknown column{'s' if len(unknown) > 1 else ''}: {', '.join(unknown)}",)
+        if unknown
+        else ()
+    )
     if problems:
         raise ImportRefused(problems, warnings)
     positions = tuple(sorted(found.items(), key=lambda item: item[1]))
@@ -430,8 +518,9 @@ def _read_header(header: list[str], row: int) -> _Layout:
     return _Layout(fmt, positions, columns, warnings)
 
 
-def _read_cells(number: int, cells: list[str], layout: _Layout,
-                number_comma: bool) -> tuple[dict[str, Any], list[RowProblem]]:
+def _read_cells(
+    number: int, cells: list[str], layout: _Layout, number_comma: bool
+) -> tuple[dict[str, Any], list[RowProblem]]:
     """The values of the cells that could be read (by UploadRow field), and the problems
     with the others."""
     values: dict[str, Any] = {}
@@ -443,14 +532,28 @@ def _read_cells(number: int, cells: list[str], layout: _Layout,
         if suspect:
             raw = cells[index]
             if len(raw) > MAX_CELL_LENGTH:
-                problems.append(RowProblem(number, column, (
-                    f"the cell is {len(raw):,} characters long; "
-                    f"at most {MAX_CELL_LENGTH} are allowed")))
+                problems.append(
+                    RowProblem(
+                        number,
+                        column,
+                        (
+                            f"the cell is {len(raw):,} characters long; "
+                            f"at most {MAX_CELL_LENGTH} are allowed"
+                        ),
+                    )
+                )
                 continue
             if has_control_chars(text):
-                problems.append(RowProblem(number, column, (
-                    f"'{clip(text)}' contains control characters "
-                    "(tabs, line breaks or the like)")))
+                problems.append(
+                    RowProblem(
+                        number,
+                        column,
+                        (
+                            f"'{clip(text)}' contains control characters "
+                            "(tabs, line breaks or the like)"
+                        ),
+                    )
+                )
                 continue
         if number_comma and column in (Column.PRICE, Column.TAX_RATE):
             text = _decimal_comma(text)
@@ -505,7 +608,8 @@ def _barcodes(text: str) -> tuple[str, ...]:
         if _EXCEL_NUMBER.match(code):
             raise BadValue(
                 f"barcode '{clip(code)}' was turned into a number by a spreadsheet; format "
-                "the Barcode column as Text and enter the digits again")
+                "the Barcode column as Text and enter the digits again"
+            )
         gtins.append(_gtin(code))
     return tuple(dict.fromkeys(gtins))  # the same code in two forms counts once
 
@@ -538,8 +642,9 @@ def _prices_include_tax(text: str) -> bool | None:
 def _serial_format(text: str) -> str | None:
     text = _unguard(text)
     if len(text) > MAX_SERIAL_FORMAT_LENGTH:
-        raise BadValue(f"serial format '{clip(text)}' is longer than "
-                       f"{MAX_SERIAL_FORMAT_LENGTH} characters")
+        raise BadValue(
+            f"serial format '{clip(text)}' is longer than {MAX_SERIAL_FORMAT_LENGTH} characters"
+        )
     fmt = SerialFormat.parse(text)
     return None if fmt is None else fmt.spec
 
@@ -570,18 +675,23 @@ def _components(text: str) -> tuple[tuple[str, int], ...]:
         if not (qty_text.isascii() and qty_text.isdigit()):
             raise BadValue(
                 f"component '{clip(piece)}': the quantity after * must be a whole number "
-                f"(write SKU*qty, e.g. {clip(sku_text.strip() or 'SKU')}*1)")
+                f"(write SKU*qty, e.g. {clip(sku_text.strip() or 'SKU')}*1)"
+            )
         qty = int(qty_text)
         if not 1 <= qty <= MAX_COMPONENT_QUANTITY:
-            raise BadValue(f"component '{clip(piece)}': the quantity must be between 1 and "
-                           f"{MAX_COMPONENT_QUANTITY}")
+            raise BadValue(
+                f"component '{clip(piece)}': the quantity must be between 1 and "
+                f"{MAX_COMPONENT_QUANTITY}"
+            )
         try:
             sku = check_sku(sku_text)
         except BadValue as exc:
             raise BadValue(f"component '{clip(piece)}': {exc.message}") from None
         if sku in found:
-            raise BadValue(f"component '{clip(sku)}' is listed twice; list it once with "
-                           f"its quantity ({clip(sku)}*{found[sku] + qty})")
+            raise BadValue(
+                f"component '{clip(sku)}' is listed twice; list it once with "
+                f"its quantity ({clip(sku)}*{found[sku] + qty})"
+            )
         found[sku] = qty
     return tuple(sorted(found.items()))
 
@@ -589,8 +699,7 @@ def _components(text: str) -> tuple[tuple[str, int], ...]:
 def render_components(components: Iterable[tuple[str, int]]) -> str:
     """The Components cell: ``SKU*qty`` by SKU, joined with ``|`` (always with the quantity,
     so that the cell reads back the same)."""
-    return COMPONENT_SEPARATOR.join(f"{sku}{QUANTITY_MARK}{qty}"
-                                    for sku, qty in sorted(components))
+    return COMPONENT_SEPARATOR.join(f"{sku}{QUANTITY_MARK}{qty}" for sku, qty in sorted(components))
 
 
 #: How each column's trimmed, control-free cell is read (raising BadValue), and which

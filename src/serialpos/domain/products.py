@@ -37,9 +37,7 @@ class SerialMode(enum.StrEnum):
         for mode in cls:
             if mode.value == text:
                 return mode
-        raise BadValue(
-            f"serial mode '{clip(value)}' is not one of required, optional, disabled"
-        )
+        raise BadValue(f"serial mode '{clip(value)}' is not one of required, optional, disabled")
 
     @classmethod
     def from_feed_flag(cls, flag: bool) -> SerialMode:
@@ -94,9 +92,7 @@ def normalize_gtin(code: str) -> str:
     return it as the 14-digit GTIN, so an EAN-13 label and a GS1 AI 01 scan find one product."""
     text = code.strip()
     if not text.isascii() or not text.isdigit() or len(text) not in (8, 12, 13, 14):
-        raise BadValue(
-            f"barcode '{clip(text)}' is not a GTIN/EAN/UPC (8, 12, 13 or 14 digits)"
-        )
+        raise BadValue(f"barcode '{clip(text)}' is not a GTIN/EAN/UPC (8, 12, 13 or 14 digits)")
     if not ean.is_valid(text):
         raise BadValue(f"barcode '{text}' has a wrong check digit")
     return text.zfill(14)

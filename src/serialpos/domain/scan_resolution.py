@@ -31,8 +31,7 @@ from serialpos.domain.states import UnitState
 from serialpos.domain.text import invisible_character, shown
 
 #: States in which a unit is live: a second product's unit with its serial would be a duplicate.
-LIVE = frozenset({UnitState.IN_STOCK, UnitState.RESERVED, UnitState.IN_TRANSIT,
-                  UnitState.EXPECTED})
+LIVE = frozenset({UnitState.IN_STOCK, UnitState.RESERVED, UnitState.IN_TRANSIT, UnitState.EXPECTED})
 
 #: Named formats whose serials are global identifiers: never shared between two products.
 GLOBAL_FORMATS = frozenset({"imei"})
@@ -181,7 +180,7 @@ def merged_scans(text: str) -> tuple[str, str] | None:
         for sep in ("", "-", " ", "/", ","):
             if sep and not second.startswith(sep):
                 continue
-            rest = second[len(sep):]
+            rest = second[len(sep) :]
             if len(rest) != len(first) or first == rest or first[:3] != rest[:3]:
                 continue
             if not (any(c.isalpha() for c in first) and any(c.isdigit() for c in first)):
@@ -215,26 +214,31 @@ def live_elsewhere(product_sku: str, units: tuple[UnitFacts, ...]) -> UnitFacts 
 
 
 def duplicate_refusal(serial: str, unit: UnitFacts) -> Refusal:
-    return Refusal("duplicate_serial",
-                   f"serial {serial} is already {unit.where}: a serial is never live under "
-                   "two products")
+    return Refusal(
+        "duplicate_serial",
+        f"serial {serial} is already {unit.where}: a serial is never live under two products",
+    )
 
 
 def serial_problem(product: ProductFacts, serial: str) -> Refusal | None:
     """Why ``serial`` cannot be a serial of ``product`` by its characters or format."""
     odd = invisible_character(serial)
     if odd is not None:
-        return Refusal("bad_serial_format",
-                       f"serial '{shown(serial)}' holds an invisible character ({odd}): "
-                       "scan the label again or type the serial")
+        return Refusal(
+            "bad_serial_format",
+            f"serial '{shown(serial)}' holds an invisible character ({odd}): "
+            "scan the label again or type the serial",
+        )
     if product.serial_mode is SerialMode.DISABLED:
         return Refusal("not_serialized", f"{product.label} is not serialized; it takes no serial")
     if product.serial_format:
         reason = SerialFormat.parse(product.serial_format)
         problem = None if reason is None else reason.problem(serial)
         if problem is not None:
-            return Refusal("bad_serial_format",
-                           f"serial '{shown(serial)}' is not valid for {product.sku}: {problem}")
+            return Refusal(
+                "bad_serial_format",
+                f"serial '{shown(serial)}' is not valid for {product.sku}: {problem}",
+            )
     return None
 
 
@@ -247,9 +251,10 @@ def resolve(scan: Scan, context: ScanContext, facts: LedgerFacts) -> Outcome:
     if scan.kind == "unreadable":
         odd = invisible_character(scan.text)
         if odd is not None:
-            return Refusal("bad_serial_format",
-                           f"'{shown(scan.text)}' holds an invisible character ({odd}): "
-                           "scan the label again")
+            return Refusal(
+                "bad_serial_format",
+                f"'{shown(scan.text)}' holds an invisible character ({odd}): scan the label again",
+            )
         return Refusal("unreadable", f"the scan could not be read: {scan.error}")
     text = scan.text
     if Accepts.QUANTITY in context.accepts and _QUANTITY.fullmatch(text):
@@ -263,11 +268,15 @@ def resolve(scan: Scan, context: ScanContext, facts: LedgerFacts) -> Outcome:
             return Refusal("unknown_product", f"no product has the barcode {scan.gtin}")
         selected = context.selected
         if context.fixed_product and selected is not None and facts.product.sku != selected.sku:
-            return Refusal("wrong_product", f"the label is of {facts.product.label}, not of "
-                           f"{selected.label}")
+            return Refusal(
+                "wrong_product", f"the label is of {facts.product.label}, not of {selected.label}"
+            )
         return _serial_of(facts.product, scan.serial or "", context, facts, from_label=True)
-    if facts.product is not None and Accepts.PRODUCT in context.accepts \
-            and not (context.fixed_product and context.selected is not None):
+    if (
+        facts.product is not None
+        and Accepts.PRODUCT in context.accepts
+        and not (context.fixed_product and context.selected is not None)
+    ):
         return Product(facts.product)  # an exact SKU typed or scanned
     if Accepts.SERIAL not in context.accepts:
         return Refusal("unknown_product", f"no product has the barcode or SKU '{shown(text)}'")
@@ -284,12 +293,14 @@ def _product_scan(scan: Scan, context: ScanContext, facts: LedgerFacts) -> Outco
             # numbers units with 13 digits): the format is the stronger word.
             return _serial_of(selected, scan.text, context, facts)
         what = "a product barcode, not a serial" if wants_serial else "not a product we sell"
-        return Refusal("unknown_product", f"{scan.text} is {what}: no product has the "
-                       f"barcode {scan.gtin}")
+        return Refusal(
+            "unknown_product", f"{scan.text} is {what}: no product has the barcode {scan.gtin}"
+        )
     if wants_serial or Accepts.PRODUCT not in context.accepts:
-        return Refusal("bad_serial_format",
-                       f"'{scan.text}' is the barcode of {product.sku}, not a serial: "
-                       "scan the serial label")
+        return Refusal(
+            "bad_serial_format",
+            f"'{scan.text}' is the barcode of {product.sku}, not a serial: scan the serial label",
+        )
     return Product(product)
 
 
@@ -298,8 +309,14 @@ def _format_takes(product: ProductFacts, text: str) -> bool:
     return fmt is not None and fmt.problem(text) is None
 
 
-def _serial_of(product: ProductFacts, serial: str, context: ScanContext, facts: LedgerFacts,
-               *, from_label: bool = False) -> Outcome:
+def _serial_of(
+    product: ProductFacts,
+    serial: str,
+    context: ScanContext,
+    facts: LedgerFacts,
+    *,
+    from_label: bool = False,
+) -> Outcome:
     """``serial`` taken as a serial of ``product`` (selected, or named by a GS1 label)."""
     own = next((u for u in facts.units if u.product.sku == product.sku), None)
     clash = live_elsewhere(product.sku, facts.units) if own is None else None
@@ -315,8 +332,11 @@ def _serial_of(product: ProductFacts, serial: str, context: ScanContext, facts: 
     if not from_label:
         merged = merged_scans(serial)
         if merged is not None:
-            return Refusal("merged_scan", f"'{shown(serial)}' looks like two labels run "
-                           f"together ({merged[0]} and {merged[1]}): scan one at a time")
+            return Refusal(
+                "merged_scan",
+                f"'{shown(serial)}' looks like two labels run "
+                f"together ({merged[0]} and {merged[1]}): scan one at a time",
+            )
     return ProductSerial(product, serial)
 
 
@@ -325,9 +345,11 @@ def _bare_serial(serial: str, context: ScanContext, facts: LedgerFacts) -> Outco
     selected = context.selected
     odd = invisible_character(serial)
     if odd is not None:
-        return Refusal("bad_serial_format",
-                       f"serial '{shown(serial)}' holds an invisible character ({odd}): "
-                       "scan the label again or type the serial")
+        return Refusal(
+            "bad_serial_format",
+            f"serial '{shown(serial)}' holds an invisible character ({odd}): "
+            "scan the label again or type the serial",
+        )
     if selected is not None and context.fixed_product:
         return _serial_of(selected, serial, context, facts)
     if selected is not None and selected.serial_mode.tracked:
@@ -342,9 +364,14 @@ def _bare_serial(serial: str, context: ScanContext, facts: LedgerFacts) -> Outco
         if len(live) == 1:
             return KnownUnit(live[0])
         listed = ", ".join(sorted(products))
-        return Refusal("ambiguous_serial", f"serial {serial} belongs to units of several "
-                       f"products ({listed}): scan the product's barcode first")
+        return Refusal(
+            "ambiguous_serial",
+            f"serial {serial} belongs to units of several "
+            f"products ({listed}): scan the product's barcode first",
+        )
     if selected is not None and selected.serial_mode.tracked:
         return _serial_of(selected, serial, context, facts)
-    return Refusal("unknown_serial", f"serial {shown(serial)} is not known: scan the product's "
-                   "barcode first, then its serials")
+    return Refusal(
+        "unknown_serial",
+        f"serial {shown(serial)} is not known: scan the product's barcode first, then its serials",
+    )

@@ -37,8 +37,9 @@ def expand_range(text: str) -> list[str] | None:
         raise BadSerial(f"range '{clip(text)}' runs backwards: {d1} is after {d2}")
     count = end - start + 1
     if count > MAX_RANGE_UNITS:
-        raise BadSerial(f"range '{clip(text)}' is {count:,} units; at most "
-                        f"{MAX_RANGE_UNITS:,} in one range")
+        raise BadSerial(
+            f"range '{clip(text)}' is {count:,} units; at most {MAX_RANGE_UNITS:,} in one range"
+        )
     width = len(d1)
     if len(p1) + width > MAX_SERIAL_LENGTH:
         raise BadSerial(f"range '{clip(text)}' makes serials longer than {MAX_SERIAL_LENGTH}")
@@ -62,8 +63,10 @@ def parse_serial_list(text: str) -> list[str]:
             raise BadSerial(f"entry {number} '{clip(entry)}': {exc}") from None
         for serial in batch:
             if serial in seen:
-                raise BadSerial(f"entry {number} '{clip(entry)}': serial {serial} is listed "
-                                f"twice (first in entry {seen[serial]})")
+                raise BadSerial(
+                    f"entry {number} '{clip(entry)}': serial {serial} is listed "
+                    f"twice (first in entry {seen[serial]})"
+                )
             seen[serial] = number
             serials.append(serial)
         if len(serials) > MAX_LIST_UNITS:

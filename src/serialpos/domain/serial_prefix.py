@@ -22,13 +22,15 @@ def check_prefix(raw: str) -> str:
     if not prefix:
         raise BadRequest("type the start of a serial to search for", code="blank_prefix")
     if has_control_chars(prefix):
-        raise BadRequest(f"serial prefix '{clip(prefix)}' contains control characters",
-                         code="bad_prefix")
+        raise BadRequest(
+            f"serial prefix '{clip(prefix)}' contains control characters", code="bad_prefix"
+        )
     try:
         prefix.encode("utf-8")
     except UnicodeEncodeError:
-        raise BadRequest("serial prefix is not valid text (a lone surrogate)",
-                         code="bad_prefix") from None
+        raise BadRequest(
+            "serial prefix is not valid text (a lone surrogate)", code="bad_prefix"
+        ) from None
     return prefix
 
 

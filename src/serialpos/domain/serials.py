@@ -56,13 +56,17 @@ def normalize_serial(raw: str | None) -> str | None:
     if odd is not None:
         # Zero-width, format and non-ASCII space characters make serials that look the same
         # on screen and in a search but are different units: refuse them, saying where.
-        raise BadSerial(f"serial '{shown(serial)}' holds an invisible character ({odd}): "
-                        "scan the label again or type the serial")
+        raise BadSerial(
+            f"serial '{shown(serial)}' holds an invisible character ({odd}): "
+            "scan the label again or type the serial"
+        )
     foreign = non_ascii_character(serial)
     if foreign is not None:
-        raise BadSerial(f"serial '{clip(serial)}' holds a character that is not plain ASCII "
-                        f"({foreign}): it would look like another serial; type the serial in "
-                        "ASCII letters and digits")
+        raise BadSerial(
+            f"serial '{clip(serial)}' holds a character that is not plain ASCII "
+            f"({foreign}): it would look like another serial; type the serial in "
+            "ASCII letters and digits"
+        )
     if len(serial) > MAX_SERIAL_LENGTH:
         raise BadSerial(
             f"serial '{clip(serial)}' is {len(serial)} characters long; "
@@ -120,20 +124,25 @@ class SerialFormat:
         if has_control_chars(spec):
             raise BadValue("the serial format contains control characters")
         if len(spec) > MAX_FORMAT_LENGTH:
-            raise BadValue(f"serial format '{clip(spec)}' is {len(spec)} characters long; at "
-                           f"most {MAX_FORMAT_LENGTH}")
+            raise BadValue(
+                f"serial format '{clip(spec)}' is {len(spec)} characters long; at "
+                f"most {MAX_FORMAT_LENGTH}"
+            )
         if _BARE_WORD.fullmatch(spec):
             close = difflib.get_close_matches(spec.lower(), NAMED_CHECKS, n=1)
             hint = f"; did you mean {close[0]}?" if close else ""
             raise BadValue(
                 f"serial format '{clip(spec)}' is neither a known check "
                 f"({', '.join(NAMED_CHECKS)}) nor a regular expression (a pattern such as "
-                f"^SN[0-9]{{6}}$){hint}")
+                f"^SN[0-9]{{6}}$){hint}"
+            )
         try:
             _compiled(spec)  # cached: parse runs on every scan of a product with a format
         except re2.error as exc:
-            raise BadValue(f"serial format '{clip(spec)}' is not a valid regular expression "
-                           f"({_reason(exc)}{_why_re2(spec)})") from None
+            raise BadValue(
+                f"serial format '{clip(spec)}' is not a valid regular expression "
+                f"({_reason(exc)}{_why_re2(spec)})"
+            ) from None
         return cls(spec)
 
     def problem(self, serial: str) -> str | None:
@@ -144,8 +153,10 @@ class SerialFormat:
         try:
             pattern = _compiled(self.spec)
         except re2.error as exc:  # a format stored before formats ran on RE2
-            return (f"the product's serial format cannot be checked ({_reason(exc)}); a "
-                    "manager must correct it")
+            return (
+                f"the product's serial format cannot be checked ({_reason(exc)}); a "
+                "manager must correct it"
+            )
         if pattern.fullmatch(serial) is None:
             return f"it does not match the format {self.spec}"
         return None
@@ -170,8 +181,9 @@ def _why_re2(spec: str) -> str:
         re.compile(spec)
     except re.error:
         return ""
-    return ("; back-references and look-arounds are not allowed: they cannot be matched in "
-            "linear time")
+    return (
+        "; back-references and look-arounds are not allowed: they cannot be matched in linear time"
+    )
 
 
 def _compile(spec: str) -> Any:

@@ -78,6 +78,7 @@ MOVES: dict[Action, Move] = {
     Action.ADJUST_REMOVE: Move(frozenset({S.IN_STOCK}), S.WRITTEN_OFF),
 }
 
+
 def on_hand_delta(before: UnitState | None, after: UnitState) -> int:
     """How a move changes the on-hand quantity at the unit's store (-1, 0 or +1)."""
     return int(after in ON_HAND) - int(before in ON_HAND)

@@ -10,8 +10,15 @@ from datetime import datetime
 
 from serialpos.domain.events import LedgerEvent
 
-_DOCUMENTS = {"order": "order", "sale": "sale", "receipt": "receipt", "transfer": "transfer",
-              "adjustment": "adjustment", "rtv": "return to vendor", "asn": "ASN"}
+_DOCUMENTS = {
+    "order": "order",
+    "sale": "sale",
+    "receipt": "receipt",
+    "transfer": "transfer",
+    "adjustment": "adjustment",
+    "rtv": "return to vendor",
+    "asn": "ASN",
+}
 
 
 @dataclass(frozen=True)
@@ -59,8 +66,9 @@ def entry(event: LedgerEvent) -> TimelineEntry:
     """One event in words; an action this version does not know is named as recorded."""
     words = _WORDS.get(event.action)
     what = words(event) if words else f"{event.action.replace('_', ' ')} at {event.store}"
-    return TimelineEntry(event.at, what, event.user, event.terminal, event.store,
-                         document_words(event), event.reason)
+    return TimelineEntry(
+        event.at, what, event.user, event.terminal, event.store, document_words(event), event.reason
+    )
 
 
 def timeline(events: tuple[LedgerEvent, ...]) -> tuple[TimelineEntry, ...]:

@@ -46,8 +46,16 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.CASHIER: frozenset({P.SELL, P.QUICK_CREATE}),
     Role.STOCKROOM: frozenset({P.RECEIVE, P.QUICK_CREATE}),
     Role.MANAGER: frozenset(
-        {P.SELL, P.RECEIVE, P.ADJUST, P.MANAGE_PRODUCTS, P.QUICK_CREATE, P.MANAGE_SETTINGS,
-         P.UNLOCK_USERS, P.REPORTS}
+        {
+            P.SELL,
+            P.RECEIVE,
+            P.ADJUST,
+            P.MANAGE_PRODUCTS,
+            P.QUICK_CREATE,
+            P.MANAGE_SETTINGS,
+            P.UNLOCK_USERS,
+            P.REPORTS,
+        }
     ),
     Role.ADMIN: frozenset(Permission),
 }
@@ -114,7 +122,11 @@ def verify_pin(pin: str, stored: str) -> bool:
             return False
         expected = base64.b64decode(digest)
         actual = hashlib.scrypt(
-            pin.encode(), salt=base64.b64decode(salt), n=int(n), r=int(r), p=int(p),
+            pin.encode(),
+            salt=base64.b64decode(salt),
+            n=int(n),
+            r=int(r),
+            p=int(p),
             dklen=len(expected),
         )
     except (ValueError, TypeError):

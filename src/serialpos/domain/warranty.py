@@ -50,7 +50,8 @@ class Warranty:
         if self.kind is WarrantyKind.ACTIVE:
             assert self.ends_on is not None and self.days_left is not None
             left = {0: "last day today", 1: "1 day left"}.get(
-                self.days_left, f"{self.days_left} days left")
+                self.days_left, f"{self.days_left} days left"
+            )
             return f"in warranty until {self.ends_on.isoformat()} ({left})"
         if self.kind is WarrantyKind.ENDED:
             assert self.ends_on is not None
@@ -60,8 +61,10 @@ class Warranty:
         if self.kind is WarrantyKind.NONE:
             return "sold without warranty (0 months for this product)"
         if self.returned_on is not None:
-            return (f"not sold: returned {self.returned_on.isoformat()} "
-                    "(warranty starts at the next sale)")
+            return (
+                f"not sold: returned {self.returned_on.isoformat()} "
+                "(warranty starts at the next sale)"
+            )
         return "not sold (warranty starts at sale)"
 
 
@@ -89,8 +92,9 @@ def sale_dates(history: Iterable[tuple[str, date]]) -> tuple[date | None, date |
     return sold, returned
 
 
-def warranty(sold_on: date | None, months: int | None, today: date,
-             returned_on: date | None = None) -> Warranty:
+def warranty(
+    sold_on: date | None, months: int | None, today: date, returned_on: date | None = None
+) -> Warranty:
     """The warranty of a unit sold on ``sold_on`` (None: not sold now) whose product has a
     period of ``months`` (None: not set)."""
     if sold_on is None:

@@ -52,17 +52,26 @@ class Styles:
 def styles() -> Styles:
     sample = getSampleStyleSheet()
     body = sample["BodyText"]
-    small = ParagraphStyle("small", parent=body, fontSize=8, leading=10, spaceBefore=0,
-                           spaceAfter=0)
+    small = ParagraphStyle(
+        "small", parent=body, fontSize=8, leading=10, spaceBefore=0, spaceAfter=0
+    )
     return Styles(
         body=body,
         small=small,
         small_bold=ParagraphStyle("small_bold", parent=small, fontName="Helvetica-Bold"),
         serial=ParagraphStyle("serial", parent=small, fontName=MONO, fontSize=9, leading=11),
-        hint=ParagraphStyle("hint", parent=small, textColor=colors.HexColor("#555555"),
-                            fontName="Helvetica-Oblique"),
-        heading=ParagraphStyle("heading", parent=body, fontName="Helvetica-Bold", fontSize=11,
-                               leading=14, spaceBefore=0, spaceAfter=2),
+        hint=ParagraphStyle(
+            "hint", parent=small, textColor=colors.HexColor("#555555"), fontName="Helvetica-Oblique"
+        ),
+        heading=ParagraphStyle(
+            "heading",
+            parent=body,
+            fontName="Helvetica-Bold",
+            fontSize=11,
+            leading=14,
+            spaceBefore=0,
+            spaceAfter=2,
+        ),
     )
 
 
@@ -93,8 +102,9 @@ class SerialText(Flowable):  # type: ignore[misc]
     def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
         advance = self.size * MONO_ADVANCE
         per_line = max(1, int(avail_width // advance))
-        self.lines = [self.serial[i:i + per_line]
-                      for i in range(0, len(self.serial), per_line)] or [""]
+        self.lines = [
+            self.serial[i : i + per_line] for i in range(0, len(self.serial), per_line)
+        ] or [""]
         self.width = min(len(self.serial), per_line) * advance
         self.height = len(self.lines) * self.size * 1.2
         return self.width, self.height
@@ -110,8 +120,12 @@ class SerialText(Flowable):  # type: ignore[misc]
             for col, char in enumerate(text):
                 if char == "0":
                     left = col * advance
-                    canvas.line(left + advance * 0.2, baseline - size * 0.04,
-                                left + advance * 0.8, baseline + size * 0.64)
+                    canvas.line(
+                        left + advance * 0.2,
+                        baseline - size * 0.04,
+                        left + advance * 0.8,
+                        baseline + size * 0.64,
+                    )
 
 
 SERIAL_TO_SCAN = "serial to scan"
@@ -196,9 +210,15 @@ def render(story: Sequence[Any], header: PageHeader, *, author: str) -> Rendered
     # The frame pads its content by 6 pt: margins 6 pt narrower leave exactly 180 mm inside,
     # the width the tables are drawn for, aligned with the running header.
     pdf = SimpleDocTemplate(
-        buffer, pagesize=A4, leftMargin=MARGIN - 6, rightMargin=MARGIN - 6,
-        topMargin=MARGIN + HEADER_SPACE, bottomMargin=MARGIN + FOOTER_SPACE,
-        title=header.title, author=author, invariant=1,
+        buffer,
+        pagesize=A4,
+        leftMargin=MARGIN - 6,
+        rightMargin=MARGIN - 6,
+        topMargin=MARGIN + HEADER_SPACE,
+        bottomMargin=MARGIN + FOOTER_SPACE,
+        title=header.title,
+        author=author,
+        invariant=1,
     )
     pdf.build(list(story), canvasmaker=_numbered_canvas(header))
     return Rendered(buffer.getvalue(), pdf.page)

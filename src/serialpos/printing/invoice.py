@@ -91,16 +91,17 @@ def _story(doc: InvoiceDocument) -> list[Any]:
     styles = getSampleStyleSheet()
     body = styles["BodyText"]
     small = ParagraphStyle("small", parent=body, fontSize=8, leading=10)
-    serial_style = ParagraphStyle("serial", parent=small, leftIndent=4 * mm,
-                                  fontName="Courier")
+    serial_style = ParagraphStyle("serial", parent=small, leftIndent=4 * mm, fontName="Courier")
     title = ParagraphStyle("title", parent=styles["Title"], alignment=0, fontSize=18)
 
     head_left = [_p(doc.store_name, title), _p(f"Store {doc.store_code}", body)]
     sign = _signed(doc)
     heading = "Refund note" if doc.kind == REFUND else doc.kind
     head_right = [
-        _p(f"{heading} {doc.number}", ParagraphStyle("no", parent=body, fontSize=12,
-                                                        fontName="Helvetica-Bold")),
+        _p(
+            f"{heading} {doc.number}",
+            ParagraphStyle("no", parent=body, fontSize=12, fontName="Helvetica-Bold"),
+        ),
         _p(f"Date: {doc.issued_at:%Y-%m-%d %H:%M}", body),
     ]
     if doc.order:
@@ -108,8 +109,9 @@ def _story(doc: InvoiceDocument) -> list[Any]:
     if doc.refers_to:
         head_right.append(_p(f"Refund of invoice {doc.refers_to}", body))
     barcode = Code128(doc.number, barHeight=12 * mm, barWidth=0.3 * mm, humanReadable=True)
-    header = Table([[head_left, [*head_right, Spacer(1, 3 * mm), barcode]]],
-                   colWidths=[95 * mm, 80 * mm])
+    header = Table(
+        [[head_left, [*head_right, Spacer(1, 3 * mm), barcode]]], colWidths=[95 * mm, 80 * mm]
+    )
     header.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]))
     story: list[Any] = [header, Spacer(1, 6 * mm)]
 
@@ -130,32 +132,51 @@ def _story(doc: InvoiceDocument) -> list[Any]:
         description: list[Any] = [_p(line.description, small)]
         if doc.show_serials and line.serials:
             description += [_p(f"S/N {s}", serial_style) for s in line.serials]
-        rows.append([_p(line.sku, small), description, str(line.quantity),
-                     _money(line.unit_price), f"{line.tax_rate.normalize():f}",
-                     _money(sign * line.total)])
-    table = Table(rows, colWidths=[28 * mm, 77 * mm, 12 * mm, 22 * mm, 14 * mm, 22 * mm],
-                  repeatRows=1)
-    table.setStyle(TableStyle([
-        ("FONTNAME", (0, 0), (-1, 0), "Helvetica-Bold"),
-        ("FONTSIZE", (0, 0), (-1, -1), 8),
-        ("LINEBELOW", (0, 0), (-1, 0), 0.8, colors.black),
-        ("LINEBELOW", (0, 1), (-1, -1), 0.25, colors.grey),
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("ALIGN", (2, 0), (-1, -1), "RIGHT"),
-    ]))
+        rows.append(
+            [
+                _p(line.sku, small),
+                description,
+                str(line.quantity),
+                _money(line.unit_price),
+                f"{line.tax_rate.normalize():f}",
+                _money(sign * line.total),
+            ]
+        )
+    table = Table(
+        rows, colWidths=[28 * mm, 77 * mm, 12 * mm, 22 * mm, 14 * mm, 22 * mm], repeatRows=1
+    )
+    table.setStyle(
+        TableStyle(
+            [
+                ("FONTNAME", (0, 0), (-1, 0), "Helvetica-Bold"),
+                ("FONTSIZE", (0, 0), (-1, -1), 8),
+                ("LINEBELOW", (0, 0), (-1, 0), 0.8, colors.black),
+                ("LINEBELOW", (0, 1), (-1, -1), 0.25, colors.grey),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("ALIGN", (2, 0), (-1, -1), "RIGHT"),
+            ]
+        )
+    )
     story += [table, Spacer(1, 4 * mm)]
 
-    totals = [["Subtotal", _money(sign * doc.subtotal)], ["Tax", _money(sign * doc.tax)],
-              ["Refund total" if doc.kind == REFUND else "Total", _money(sign * doc.total)]]
+    totals = [
+        ["Subtotal", _money(sign * doc.subtotal)],
+        ["Tax", _money(sign * doc.tax)],
+        ["Refund total" if doc.kind == REFUND else "Total", _money(sign * doc.total)],
+    ]
     totals += [[_payment_label(doc, p), _money(sign * p.amount)] for p in doc.payments]
     if doc.change_due:
         totals.append(["Change", _money(doc.change_due)])
     total_table = Table(totals, colWidths=[40 * mm, 30 * mm], hAlign="RIGHT")
-    total_table.setStyle(TableStyle([
-        ("ALIGN", (1, 0), (1, -1), "RIGHT"),
-        ("FONTNAME", (0, 2), (-1, 2), "Helvetica-Bold"),
-        ("LINEABOVE", (0, 2), (-1, 2), 0.8, colors.black),
-    ]))
+    total_table.setStyle(
+        TableStyle(
+            [
+                ("ALIGN", (1, 0), (1, -1), "RIGHT"),
+                ("FONTNAME", (0, 2), (-1, 2), "Helvetica-Bold"),
+                ("LINEABOVE", (0, 2), (-1, 2), 0.8, colors.black),
+            ]
+        )
+    )
     story.append(total_table)
     for note in doc.notes:
         story.append(_p(note, small))
@@ -167,8 +188,14 @@ def invoice_pdf(doc: InvoiceDocument) -> bytes:
     the same invoice always gives the same bytes."""
     buffer = io.BytesIO()
     pdf = SimpleDocTemplate(
-        buffer, pagesize=A4, leftMargin=15 * mm, rightMargin=15 * mm, topMargin=15 * mm,
-        bottomMargin=15 * mm, title=f"{doc.kind} {doc.number}", author=doc.store_name,
+        buffer,
+        pagesize=A4,
+        leftMargin=15 * mm,
+        rightMargin=15 * mm,
+        topMargin=15 * mm,
+        bottomMargin=15 * mm,
+        title=f"{doc.kind} {doc.number}",
+        author=doc.store_name,
         invariant=1,
     )
     pdf.build(_story(doc))

@@ -63,8 +63,10 @@ class PickListDocument:
 
 def _natural(text: str) -> tuple[tuple[int, int, str], ...]:
     """Bins sort as people number shelves: A2 before A10."""
-    return tuple((0, int(part), "") if part.isdigit() else (1, 0, part.casefold())
-                 for part in re.findall(r"\d+|\D+", text))
+    return tuple(
+        (0, int(part), "") if part.isdigit() else (1, 0, part.casefold())
+        for part in re.findall(r"\d+|\D+", text)
+    )
 
 
 def walk_key(line: PickLine) -> tuple[Any, ...]:
@@ -87,27 +89,41 @@ def _table(lines: tuple[PickLine, ...], st: Styles) -> LongTable:
         name: list[Any] = [para(line.name, st.small)]
         if line.package_line is not None:
             name.append(para(f"in package line {line.package_line}", st.hint))
-        rows.append([
-            para(line.bin, st.small_bold) if line.bin else para(NO_BIN, st.hint),
-            para(line.sku, st.small), name, str(line.quantity),
-            serial_cell(line.serial, line.serial_mode, st), para(line.order, st.small),
-            str(line.line),
-            Box(),
-        ])
+        rows.append(
+            [
+                para(line.bin, st.small_bold) if line.bin else para(NO_BIN, st.hint),
+                para(line.sku, st.small),
+                name,
+                str(line.quantity),
+                serial_cell(line.serial, line.serial_mode, st),
+                para(line.order, st.small),
+                str(line.line),
+                Box(),
+            ]
+        )
         if line.serial_to_scan:  # a box to write the scanned serial in
             boxed.append(("BOX", (SERIAL_COLUMN, i), (SERIAL_COLUMN, i), 0.9, colors.black))
     table = LongTable(rows, colWidths=WIDTHS, repeatRows=1)
-    table.setStyle(TableStyle([
-        ("LINEBELOW", (0, 0), (-1, 0), 0.8, colors.black),
-        ("LINEBELOW", (0, 1), (-1, -1), 0.25, colors.grey),
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("FONTSIZE", (0, 0), (-1, -1), 8),  # the numbers, plain strings: cheaper than paragraphs
-        ("LEFTPADDING", (0, 0), (-1, -1), 3),
-        ("RIGHTPADDING", (0, 0), (-1, -1), 3),
-        ("TOPPADDING", (0, 1), (-1, -1), 3),
-        ("BOTTOMPADDING", (0, 1), (-1, -1), 5),
-        *boxed,
-    ]))
+    table.setStyle(
+        TableStyle(
+            [
+                ("LINEBELOW", (0, 0), (-1, 0), 0.8, colors.black),
+                ("LINEBELOW", (0, 1), (-1, -1), 0.25, colors.grey),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                (
+                    "FONTSIZE",
+                    (0, 0),
+                    (-1, -1),
+                    8,
+                ),  # the numbers, plain strings: cheaper than paragraphs
+                ("LEFTPADDING", (0, 0), (-1, -1), 3),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 3),
+                ("TOPPADDING", (0, 1), (-1, -1), 3),
+                ("BOTTOMPADDING", (0, 1), (-1, -1), 5),
+                *boxed,
+            ]
+        )
+    )
     return table
 
 
@@ -115,8 +131,10 @@ def _summary(doc: PickListDocument) -> str:
     orders = len({line.order for line in doc.lines})
     units = sum(line.quantity for line in doc.lines)
     to_scan = sum(1 for line in doc.lines if line.serial_to_scan)
-    text = (f"{len(doc.lines)} line{'s' * (len(doc.lines) != 1)}, {units} "
-            f"unit{'s' * (units != 1)} from {orders} order{'s' * (orders != 1)}")
+    text = (
+        f"{len(doc.lines)} line{'s' * (len(doc.lines) != 1)}, {units} "
+        f"unit{'s' * (units != 1)} from {orders} order{'s' * (orders != 1)}"
+    )
     if to_scan:
         text += f"; {to_scan} serial{'s' * (to_scan != 1)} to scan"
     return text
@@ -128,12 +146,15 @@ def picklist_render(doc: PickListDocument) -> Rendered:
     if doc.filters:
         story.append(para("; ".join(doc.filters), st.small))
     if not doc.lines:
-        story += [Spacer(1, 6 * mm), para("Nothing to pick: no open order lines match.",
-                                          st.heading)]
+        story += [
+            Spacer(1, 6 * mm),
+            para("Nothing to pick: no open order lines match.", st.heading),
+        ]
     else:
         story += [para(_summary(doc), st.small), Spacer(1, 3 * mm), _table(doc.lines, st)]
     header = PageHeader(
-        TITLE, f"{doc.store_code} {doc.store_name}",
+        TITLE,
+        f"{doc.store_code} {doc.store_name}",
         (f"printed {doc.printed_at:%Y-%m-%d %H:%M}", f"by {doc.printed_by}"),
     )
     return render(story, header, author=doc.store_name)

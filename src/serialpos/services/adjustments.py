@@ -57,18 +57,28 @@ def reason_text(code: str, note: str | None) -> str:
     return f"{code}: {note}" if note else code
 
 
-def check_unit(db: Database, store: str, raw_serial: str, sku: str | None, *,
-               add: bool, labelled: bool = False) -> PickedUnit:
+def check_unit(
+    db: Database, store: str, raw_serial: str, sku: str | None, *, add: bool, labelled: bool = False
+) -> PickedUnit:
     """Whether a scanned unit may be added to (not known, or written off) or removed from (in
     stock here) the store's stock."""
     action = Action.ADJUST_ADD if add else Action.ADJUST_REMOVE
-    return db.read(lambda conn: resolve_unit(db, conn, store, raw_serial, sku, action,
-                                             labelled=labelled))
+    return db.read(
+        lambda conn: resolve_unit(db, conn, store, raw_serial, sku, action, labelled=labelled)
+    )
 
 
-def adjust(db: Database, actor: Actor, store: str, reason: str, note: str | None, *,
-           add: Sequence[StockItem] = (), remove: Sequence[StockItem] = (),
-           outbox: Path) -> AdjustmentResult:
+def adjust(
+    db: Database,
+    actor: Actor,
+    store: str,
+    reason: str,
+    note: str | None,
+    *,
+    add: Sequence[StockItem] = (),
+    remove: Sequence[StockItem] = (),
+    outbox: Path,
+) -> AdjustmentResult:
     """Post one adjustment: removals first, then additions, all in one transaction."""
     require_adjust(actor)
     why = reason_text(reason, note)
@@ -83,8 +93,9 @@ def adjust(db: Database, actor: Actor, store: str, reason: str, note: str | None
     def work(conn: Connection) -> tuple[str, tuple[EventLine, ...]]:
         here = repo.store_id(db, conn, store)
         number = stock_documents.next_number(conn, store, here, "adjustment")
-        stock_documents.record(conn, actor, number=number, kind="adjustment", store_id=here,
-                               reason=why)
+        stock_documents.record(
+            conn, actor, number=number, kind="adjustment", store_id=here, reason=why
+        )
         doc = DocumentRef("adjustment", number)
         lines = []
         for step in steps:
@@ -92,8 +103,14 @@ def adjust(db: Database, actor: Actor, store: str, reason: str, note: str | None
             count = len(step.serials) or (step.quantity or 0)
             sign = 1 if step.action is Action.ADJUST_ADD else -1
             lines.append(EventLine(step.sku, sign * count, tuple(step.serials)))
-        made = event_files.owe(conn, event_type=EventType.ADJUSTMENT.value, document_id=number,
-                               store=store, user=actor.user, lines=lines)
+        made = event_files.owe(
+            conn,
+            event_type=EventType.ADJUSTMENT.value,
+            document_id=number,
+            store=store,
+            user=actor.user,
+            lines=lines,
+        )
         return number, made.lines
 
     number, lines = db.write(work)

@@ -157,14 +157,16 @@ class Fields:
         if value == 0:
             raise BadRequest("'quantity' must not be 0")
         if value < 0 and not signed:
-            raise BadRequest("'quantity' must be positive; the operation says which way stock "
-                             "moves")
+            raise BadRequest(
+                "'quantity' must be positive; the operation says which way stock moves"
+            )
         if abs(value) > MAX_QUANTITY:
             raise BadRequest(f"'quantity' must be at most {MAX_QUANTITY} in one line")
         return value
 
-    def document(self, doc_type: str = "integration", alias: str | None = None) -> \
-            DocumentRef | None:
+    def document(
+        self, doc_type: str = "integration", alias: str | None = None
+    ) -> DocumentRef | None:
         """The host's document (and its line) the events belong to. ``alias`` is an
         operation's own name for it (``transfer``), accepted instead of ``document``."""
         doc_id = self.optional_text("document", max_length=MAX_DOCUMENT)
@@ -213,13 +215,20 @@ class Operation:
 
 # -- handlers -------------------------------------------------------------------------
 def _moved(result: ledger.LedgerResult, f: Fields, **extra: Any) -> Result:
-    out: Result = {"store": result.store, "sku": result.sku, **extra,
-                   "quantity": result.quantity,
-                   "units": [{"serial": u.serial, "from": u.from_state, "to": u.to_state}
-                             for u in result.units]}
+    out: Result = {
+        "store": result.store,
+        "sku": result.sku,
+        **extra,
+        "quantity": result.quantity,
+        "units": [
+            {"serial": u.serial, "from": u.from_state, "to": u.to_state} for u in result.units
+        ],
+    }
     if not result.serial_tracked and f.names_serials():
-        out["warnings"] = [f"serialized inventory is off at {result.store}: the serials were "
-                           "written on the events, no unit changed state"]
+        out["warnings"] = [
+            f"serialized inventory is off at {result.store}: the serials were "
+            "written on the events, no unit changed state"
+        ]
     return out
 
 
@@ -229,9 +238,21 @@ def _simple(action: Action) -> Handler:
     def handle(db: Database, actor: Actor, f: Fields) -> Result:
         reason = f.reason() if action is Action.RTV else None
         sharer = _shared_by(db, actor, f) if action is Action.RECEIVE else None
-        return _moved(ledger.move(db, actor, action, store=f.code("store"), sku=f.code("sku"),
-                                  serials=f.serials(), quantity=f.quantity(),
-                                  document=f.document(), reason=reason, shared_by=sharer), f)
+        return _moved(
+            ledger.move(
+                db,
+                actor,
+                action,
+                store=f.code("store"),
+                sku=f.code("sku"),
+                serials=f.serials(),
+                quantity=f.quantity(),
+                document=f.document(),
+                reason=reason,
+                shared_by=sharer,
+            ),
+            f,
+        )
 
     return handle
 
@@ -240,17 +261,35 @@ def _sell(db: Database, actor: Actor, f: Fields) -> Result:
     """A sale to a customer: the units are sold and an invoice issued, as at the counter."""
     from serialpos.services import host_sale
 
-    done = host_sale.sell(db, actor, store=f.code("store"), sku=f.code("sku"),
-                          serials=f.serials(), quantity=f.quantity(), document=f.document(),
-                          payment=f.optional_text("payment", max_length=16))
+    done = host_sale.sell(
+        db,
+        actor,
+        store=f.code("store"),
+        sku=f.code("sku"),
+        serials=f.serials(),
+        quantity=f.quantity(),
+        document=f.document(),
+        payment=f.optional_text("payment", max_length=16),
+    )
     return _moved(done.moved, f, order=done.order, invoice=done.invoice)
 
 
 def _return(db: Database, actor: Actor, f: Fields) -> Result:
     action = Action.RETURN_DAMAGED if f.flag("damaged") else Action.RETURN
-    return _moved(ledger.move(db, actor, action, store=f.code("store"), sku=f.code("sku"),
-                              serials=f.serials(), quantity=f.quantity(),
-                              document=f.document(), reason=f.reason()), f)
+    return _moved(
+        ledger.move(
+            db,
+            actor,
+            action,
+            store=f.code("store"),
+            sku=f.code("sku"),
+            serials=f.serials(),
+            quantity=f.quantity(),
+            document=f.document(),
+            reason=f.reason(),
+        ),
+        f,
+    )
 
 
 def _transfer_out(db: Database, actor: Actor, f: Fields) -> Result:
@@ -262,13 +301,24 @@ def _transfer_out(db: Database, actor: Actor, f: Fields) -> Result:
     if document is not None:
         from serialpos.services import transfers
 
-        kept = transfers.apply_out(db, actor, step, document.id, f.flag("create"),
-                                   document.line)
+        kept = transfers.apply_out(db, actor, step, document.id, f.flag("create"), document.line)
         if kept is not None:
             return _transfer_result(*kept, f, to=to)
-    return _moved(ledger.move(db, actor, Action.TRANSFER_OUT, store=store, sku=sku,
-                              serials=step.serials, quantity=step.quantity, to_store=to,
-                              document=document), f, to=to)
+    return _moved(
+        ledger.move(
+            db,
+            actor,
+            Action.TRANSFER_OUT,
+            store=store,
+            sku=sku,
+            serials=step.serials,
+            quantity=step.quantity,
+            to_store=to,
+            document=document,
+        ),
+        f,
+        to=to,
+    )
 
 
 def _transfer_in(db: Database, actor: Actor, f: Fields) -> Result:
@@ -281,16 +331,30 @@ def _transfer_in(db: Database, actor: Actor, f: Fields) -> Result:
         kept = transfers.apply_in(db, actor, step, document.id, document.line)
         if kept is not None:
             return _transfer_result(*kept, f)
-    return _moved(ledger.move(db, actor, Action.TRANSFER_IN, store=store, sku=sku,
-                              serials=step.serials, quantity=step.quantity,
-                              document=document), f)
+    return _moved(
+        ledger.move(
+            db,
+            actor,
+            Action.TRANSFER_IN,
+            store=store,
+            sku=sku,
+            serials=step.serials,
+            quantity=step.quantity,
+            document=document,
+        ),
+        f,
+    )
 
 
 def _transfer_result(result: ledger.LedgerResult, view: Any, f: Fields, **extra: Any) -> Result:
     """A move on a kept transfer (services/transfers.py): the move, then the transfer's
     ``status`` and its ``shipped``, ``received`` and ``in_transit`` units per SKU."""
-    return {**_moved(result, f, **extra), "transfer": view.number, "status": view.status,
-            **view.report()}
+    return {
+        **_moved(result, f, **extra),
+        "transfer": view.number,
+        "status": view.status,
+        **view.report(),
+    }
 
 
 def _shared_by(db: Database, actor: Actor, f: Fields) -> Actor | None:
@@ -316,8 +380,9 @@ def _shared_by(db: Database, actor: Actor, f: Fields) -> Actor | None:
     try:
         manager.require(Permission.ADJUST)
     except PermissionDenied:
-        raise PermissionDenied(f"{manager.user} is not a manager or admin; only one may "
-                               "accept a shared serial") from None
+        raise PermissionDenied(
+            f"{manager.user} is not a manager or admin; only one may accept a shared serial"
+        ) from None
     return manager
 
 
@@ -330,19 +395,36 @@ def _adjust(db: Database, actor: Actor, f: Fields) -> Result:
         raise BadRequest("an adjust takes 'add'/'remove' serials or a signed 'quantity', not both")
     if quantity is not None:
         action = Action.ADJUST_ADD if quantity > 0 else Action.ADJUST_REMOVE
-        result = ledger.move(db, actor, action, store=store, sku=sku, quantity=abs(quantity),
-                             document=document, reason=reason)
+        result = ledger.move(
+            db,
+            actor,
+            action,
+            store=store,
+            sku=sku,
+            quantity=abs(quantity),
+            document=document,
+            reason=reason,
+        )
     elif add or remove:
         # Removals first, then additions, in one transaction: all of it, or none.
-        steps = [ledger.Step(action, store, sku, serials,
-                             shared_by=sharer.user if sharer and action is Action.ADJUST_ADD
-                             else None)
-                 for action, serials in ((Action.ADJUST_REMOVE, remove), (Action.ADJUST_ADD, add))
-                 if serials]
+        steps = [
+            ledger.Step(
+                action,
+                store,
+                sku,
+                serials,
+                shared_by=sharer.user if sharer and action is Action.ADJUST_ADD else None,
+            )
+            for action, serials in ((Action.ADJUST_REMOVE, remove), (Action.ADJUST_ADD, add))
+            if serials
+        ]
         results = ledger.move_many(db, actor, steps, document=document, reason=reason)
-        result = replace(results[0], action="adjust",
-                         quantity=sum(r.quantity for r in results),
-                         units=tuple(u for r in results for u in r.units))
+        result = replace(
+            results[0],
+            action="adjust",
+            quantity=sum(r.quantity for r in results),
+            units=tuple(u for r in results for u in r.units),
+        )
     else:
         raise BadRequest("an adjust needs 'add' or 'remove' serials, or a signed 'quantity'")
     return _moved(result, f)
@@ -363,15 +445,29 @@ def _list(value: Any, what: str) -> list[Any]:
 
 def _order_lines(view: Any, ids: tuple[int, ...] | list[int]) -> list[Result]:
     by_id = {ln.line: ln for ln in view.lines}
-    return [{"line": i, "number": by_id[i].number, "sku": by_id[i].sku,
-             "serial": by_id[i].serial, "quantity": by_id[i].quantity,
-             "status": by_id[i].status.value} for i in ids]
+    return [
+        {
+            "line": i,
+            "number": by_id[i].number,
+            "sku": by_id[i].sku,
+            "serial": by_id[i].serial,
+            "quantity": by_id[i].quantity,
+            "status": by_id[i].status.value,
+        }
+        for i in ids
+    ]
 
 
 def _order_head(view: Any) -> Result:
-    return {"order": view.order, "store": view.store, "type": view.type.value,
-            "delivery": view.delivery.value, "status": view.status.value,
-            "total": str(view.totals.total), "paid": str(view.totals.paid)}
+    return {
+        "order": view.order,
+        "store": view.store,
+        "type": view.type.value,
+        "delivery": view.delivery.value,
+        "status": view.status.value,
+        "total": str(view.totals.total),
+        "paid": str(view.totals.paid),
+    }
 
 
 def _order_create(db: Database, actor: Actor, f: Fields) -> Result:
@@ -380,9 +476,11 @@ def _order_create(db: Database, actor: Actor, f: Fields) -> Result:
     customer = None
     if f.value("customer") is not None:
         c = Fields(_object(f.value("customer"), "'customer'"))
-        customer = orders.Customer(c.optional_text("name", max_length=100),
-                                   c.optional_text("phone", max_length=40),
-                                   c.optional_text("address", max_length=200))
+        customer = orders.Customer(
+            c.optional_text("name", max_length=100),
+            c.optional_text("phone", max_length=40),
+            c.optional_text("address", max_length=200),
+        )
     new_lines = []
     for n, item in enumerate(_list(f.value("lines") or [], "lines"), start=1):
         g = Fields(_object(item, f"lines[{n}]"))
@@ -391,8 +489,14 @@ def _order_create(db: Database, actor: Actor, f: Fields) -> Result:
             raise BadRequest(f"lines[{n}]: 'serial' must be text, not {_json_type(serial)}")
         new_lines.append(orders.NewLine(g.code("sku"), serial or None, g.quantity() or 1))
     view, made = orders.create_order(
-        db, actor, f.code("store"), f.optional_text("type") or "sale",
-        f.optional_text("delivery") or "cash_and_carry", customer, new_lines)
+        db,
+        actor,
+        f.code("store"),
+        f.optional_text("type") or "sale",
+        f.optional_text("delivery") or "cash_and_carry",
+        customer,
+        new_lines,
+    )
     return {**_order_head(view), "lines": _order_lines(view, made)}
 
 
@@ -433,11 +537,21 @@ def _order_fulfil(db: Database, actor: Actor, f: Fields) -> Result:
             # Bounded here, as for every amount (1e30, 1e999999, 28 digits are bad_value).
             value = parse_money(str(amount), f"payments[{n}].amount")
             payments.append((g.code("method"), value))
-    done = orders.fulfil(db, actor, f.code("order"), lines=lines, payments=payments,
-                         settle_in=None if payments is not None else "cash")
+    done = orders.fulfil(
+        db,
+        actor,
+        f.code("order"),
+        lines=lines,
+        payments=payments,
+        settle_in=None if payments is not None else "cash",
+    )
     sold = [ln.line for ln in done.order.lines if ln.invoice == done.invoice]
-    return {**_order_head(done.order), "invoice": done.invoice,
-            "change_due": str(done.change_due), "lines": _order_lines(done.order, sold)}
+    return {
+        **_order_head(done.order),
+        "invoice": done.invoice,
+        "change_due": str(done.change_due),
+        "lines": _order_lines(done.order, sold),
+    }
 
 
 def _order_void(db: Database, actor: Actor, f: Fields) -> Result:
@@ -445,8 +559,10 @@ def _order_void(db: Database, actor: Actor, f: Fields) -> Result:
     from serialpos.services.order_void import void_order
 
     done = void_order(db, actor, f.code("order"))
-    return {**_order_head(done.order),
-            "refunds": [{"method": r.method, "amount": str(r.amount)} for r in done.refunds]}
+    return {
+        **_order_head(done.order),
+        "refunds": [{"method": r.method, "amount": str(r.amount)} for r in done.refunds],
+    }
 
 
 def _order_return(db: Database, actor: Actor, f: Fields) -> Result:
@@ -469,12 +585,21 @@ def _order_return(db: Database, actor: Actor, f: Fields) -> Result:
             raise BadRequest(f"'damaged' names {clip(unknown[0])}, which is not in 'serials'")
         damaged = returns.lines_for_serials(view, named)
     refund = f.optional_text("refund_method") or "cash"
-    result = returns.return_units(db, actor, view.order, lines=lines, damaged=damaged,
-                                  refund_method=refund, store=f.optional_text("store"))
-    return {**_order_head(result.order), "refund_invoice": result.refund_invoice,
-            "amount": str(result.amount),
-            "units": [{"serial": s, "state": st} for s, st in result.units]}
-
+    result = returns.return_units(
+        db,
+        actor,
+        view.order,
+        lines=lines,
+        damaged=damaged,
+        refund_method=refund,
+        store=f.optional_text("store"),
+    )
+    return {
+        **_order_head(result.order),
+        "refund_invoice": result.refund_invoice,
+        "amount": str(result.amount),
+        "units": [{"serial": s, "state": st} for s, st in result.units],
+    }
 
 
 # -- counts ---------------------------------------------------------------------------
@@ -491,15 +616,18 @@ def _count(db: Database, actor: Actor, f: Fields) -> Result:
             g = Fields(_object(raw, f"batches[{n}].scans[{i}]"))
             serial = g.value("serial")
             if serial is not None and not isinstance(serial, str):
-                raise BadRequest(f"batches[{n}].scans[{i}]: 'serial' must be text, "
-                                 f"not {_json_type(serial)}")
+                raise BadRequest(
+                    f"batches[{n}].scans[{i}]: 'serial' must be text, not {_json_type(serial)}"
+                )
             sku = g.value("sku")
             if sku is not None and not isinstance(sku, str):
-                raise BadRequest(f"batches[{n}].scans[{i}]: 'sku' must be text, "
-                                 f"not {_json_type(sku)}")
+                raise BadRequest(
+                    f"batches[{n}].scans[{i}]: 'sku' must be text, not {_json_type(sku)}"
+                )
             scans.append(counts.ScanInput(sku, serial, g.quantity(signed=True)))
-        batches.append(counts.BatchInput(b.text("counter", max_length=counts.MAX_COUNTER),
-                                         tuple(scans)))
+        batches.append(
+            counts.BatchInput(b.text("counter", max_length=counts.MAX_COUNTER), tuple(scans))
+        )
     products = None
     if f.value("products") is not None:
         products = _list(f.value("products"), "products")
@@ -507,9 +635,9 @@ def _count(db: Database, actor: Actor, f: Fields) -> Result:
             raise BadRequest("'products' must be a list of SKUs (text)")
     approve = f.flag("approve")
     outbox = _outbox() if approve else None
-    result, alerts, files = counts.count_at_once(db, actor, f.code("store"), batches,
-                                                 products=products, approve_it=approve,
-                                                 outbox=outbox)
+    result, alerts, files = counts.count_at_once(
+        db, actor, f.code("store"), batches, products=products, approve_it=approve, outbox=outbox
+    )
     out = counts.reconciliation_json(result)
     out["alerts"] = [a.message for a in alerts]
     if files.failed:
@@ -529,13 +657,17 @@ def _asn_receive(db: Database, actor: Actor, f: Fields) -> Result:
         g = Fields(_object(item, f"scans[{n}]"))
         sku, serial = g.value("sku"), g.value("serial")
         if not isinstance(sku, str):
-            raise BadRequest(f"scans[{n}]: 'sku' is missing" if sku is None else
-                             f"scans[{n}]: 'sku' must be text, not {_json_type(sku)}")
+            raise BadRequest(
+                f"scans[{n}]: 'sku' is missing"
+                if sku is None
+                else f"scans[{n}]: 'sku' must be text, not {_json_type(sku)}"
+            )
         if serial is not None and not isinstance(serial, str):
             raise BadRequest(f"scans[{n}]: 'serial' must be text, not {_json_type(serial)}")
         scans.append(asn_service.ScanIn(sku, serial))
-    return asn_service.receive_scans(db, actor, asn, store, scans, complete=f.flag("complete"),
-                                     outbox=_outbox())
+    return asn_service.receive_scans(
+        db, actor, asn, store, scans, complete=f.flag("complete"), outbox=_outbox()
+    )
 
 
 _UNITS = frozenset({"store", "sku", "serial", "serials", "quantity", "document", "line"})
@@ -549,15 +681,21 @@ OPERATIONS: dict[str, Operation] = {
     "transfer_out": Operation(_transfer_out, _UNITS | {"to", "transfer", "create"}),
     "transfer_in": Operation(_transfer_in, _UNITS | {"transfer"}),
     "rtv": Operation(_simple(Action.RTV), _UNITS | {"reason"}),
-    "adjust": Operation(_adjust, frozenset({"store", "sku", "add", "remove", "quantity",
-                                            "reason", "document", "line", "shared_by"})),
-    "order_create": Operation(_order_create, frozenset({"store", "type", "delivery",
-                                                        "customer", "lines"})),
+    "adjust": Operation(
+        _adjust,
+        frozenset(
+            {"store", "sku", "add", "remove", "quantity", "reason", "document", "line", "shared_by"}
+        ),
+    ),
+    "order_create": Operation(
+        _order_create, frozenset({"store", "type", "delivery", "customer", "lines"})
+    ),
     "order_set_serial": Operation(_order_set_serial, frozenset({"order", "line", "serial"})),
     "order_fulfil": Operation(_order_fulfil, frozenset({"order", "lines", "payments"})),
     "order_void": Operation(_order_void, frozenset({"order"})),
-    "order_return": Operation(_order_return, frozenset({"order", "serials", "damaged",
-                                                        "refund_method", "store"})),
+    "order_return": Operation(
+        _order_return, frozenset({"order", "serials", "damaged", "refund_method", "store"})
+    ),
     "count": Operation(_count, frozenset({"store", "batches", "approve", "products"})),
     "asn_receive": Operation(_asn_receive, frozenset({"asn", "store", "scans", "complete"})),
 }
@@ -642,7 +780,7 @@ def apply_line(db: Database, actor: Actor, raw: bytes | None, line_no: int) -> R
     """The verdict for one input line (``raw`` without its line break; None for a line over
     :data:`MAX_LINE_BYTES`), or None for a blank line, which is skipped."""
     if raw is not None and line_no == 1 and raw.startswith(codecs.BOM_UTF8):
-        raw = raw[len(codecs.BOM_UTF8):]  # editors on Windows start files with a BOM
+        raw = raw[len(codecs.BOM_UTF8) :]  # editors on Windows start files with a BOM
     if raw is not None and not raw.strip():
         return None
     head: Result = {"line": line_no}
@@ -683,8 +821,9 @@ def read_lines(stream: IO[bytes], limit: int = MAX_LINE_BYTES) -> Iterator[bytes
         yield None if len(line) > limit else line
 
 
-def apply_stream(db: Database, actor: Actor, stream: IO[bytes],
-                 outbox: Path | None = None) -> Iterator[Result]:
+def apply_stream(
+    db: Database, actor: Actor, stream: IO[bytes], outbox: Path | None = None
+) -> Iterator[Result]:
     """One verdict per non-blank input line, in input order, each line its own transaction.
     Results are produced as lines are read, so a host can stream both ways. ``outbox`` is the
     terminal's event-file folder (default: from the terminal config)."""

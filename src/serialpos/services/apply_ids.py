@@ -72,15 +72,18 @@ class _Refused(Exception):
 
 def _replay(found: apply_outcomes.StoredOutcome, body_sha256: str, key: str) -> Result:
     if found.body_sha256 != body_sha256:
-        raise IdReused(f"id {clip(key)} was already used for a different line "
-                       f"({found.op}, applied {found.applied_at:%Y-%m-%d %H:%M:%S}); give a "
-                       "new line a new id")
+        raise IdReused(
+            f"id {clip(key)} was already used for a different line "
+            f"({found.op}, applied {found.applied_at:%Y-%m-%d %H:%M:%S}); give a "
+            "new line a new id"
+        )
     stored: Result = json.loads(found.outcome)
     return {"ok": True, **stored, "replayed": True}
 
 
-def apply_once(db: Database, actor: Actor, data: Mapping[str, Any],
-               apply_object: ApplyObject) -> Result:
+def apply_once(
+    db: Database, actor: Actor, data: Mapping[str, Any], apply_object: ApplyObject
+) -> Result:
     """The verdict of a line carrying an ``id``: applied now (and recorded), replayed, or
     refused with nothing changed. ``apply_object`` applies the line itself."""
     try:
@@ -92,8 +95,14 @@ def apply_once(db: Database, actor: Actor, data: Mapping[str, Any],
     op_name = op[:32] if isinstance(op, str) else "?"
 
     def work(conn: Connection) -> Result:
-        found = apply_outcomes.claim(conn, key=key, body_sha256=body_sha256, op=op_name,
-                                     user=actor.user, terminal=actor.terminal)
+        found = apply_outcomes.claim(
+            conn,
+            key=key,
+            body_sha256=body_sha256,
+            op=op_name,
+            user=actor.user,
+            terminal=actor.terminal,
+        )
         if found is not None:
             return _replay(found, body_sha256, key)
         joined = JoinedDatabase(db, conn)
@@ -102,8 +111,11 @@ def apply_once(db: Database, actor: Actor, data: Mapping[str, Any],
             raise joined.retryable  # the outer write retries the whole line
         if not result["ok"]:
             raise _Refused(result)
-        apply_outcomes.record(conn, key, json.dumps(
-            {k: v for k, v in result.items() if k != "ok"}, ensure_ascii=False))
+        apply_outcomes.record(
+            conn,
+            key,
+            json.dumps({k: v for k, v in result.items() if k != "ok"}, ensure_ascii=False),
+        )
         return result
 
     try:
@@ -117,8 +129,11 @@ def apply_once(db: Database, actor: Actor, data: Mapping[str, Any],
     except sa.exc.SQLAlchemyError as exc:
         lines = str(getattr(exc, "orig", None) or exc).strip().splitlines()
         reason = lines[0] if lines else type(exc).__name__
-        return {"ok": False, "error": "database_error",
-                "message": f"database error: {clip(reason, 300)}"}
+        return {
+            "ok": False,
+            "error": "database_error",
+            "message": f"database error: {clip(reason, 300)}",
+        }
 
 
 def status(db: Database, ids: Sequence[object]) -> list[Result]:
@@ -135,8 +150,9 @@ def status(db: Database, ids: Sequence[object]) -> list[Result]:
             keys.append(None)
             answers.append({"id": value, "status": "bad_request", "message": exc.message})
     wanted = [k for k in keys if k is not None]
-    found = {row.id: row for row in db.read(lambda c: apply_outcomes.find(c, wanted))} \
-        if wanted else {}
+    found = (
+        {row.id: row for row in db.read(lambda c: apply_outcomes.find(c, wanted))} if wanted else {}
+    )
     for n, key in enumerate(keys):
         if key is None:
             continue
@@ -144,8 +160,13 @@ def status(db: Database, ids: Sequence[object]) -> list[Result]:
         if row is None:
             answers[n] = {"id": key, "status": "not_applied"}
         else:
-            answers[n] = {"id": key, "status": "applied", "op": row.op, "user": row.user_name,
-                          "terminal": row.terminal,
-                          "applied_at": row.applied_at.isoformat(timespec="seconds") + "Z",
-                          "outcome": json.loads(row.outcome)}
+            answers[n] = {
+                "id": key,
+                "status": "applied",
+                "op": row.op,
+                "user": row.user_name,
+                "terminal": row.terminal,
+                "applied_at": row.applied_at.isoformat(timespec="seconds") + "Z",
+                "outcome": json.loads(row.outcome),
+            }
     return answers

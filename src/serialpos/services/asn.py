@@ -173,15 +173,23 @@ def import_asn_file(db: Database, actor: Actor, path: Path | str, store: str) ->
     return import_asn_data(db, actor, file.name, data, store, source=str(file))
 
 
-def import_asn_data(db: Database, actor: Actor, name: str, data: bytes, store: str, *,
-                    source: str | None = None) -> ImportResult:
+def import_asn_data(
+    db: Database, actor: Actor, name: str, data: bytes, store: str, *, source: str | None = None
+) -> ImportResult:
     """Import ASN file content (``name`` tells CSV from JSON by its extension)."""
     actor.require(Permission.RECEIVE)
     return import_parsed(db, actor, parse_asn_file(name, data), store, source=source or name)
 
 
-def import_parsed(db: Database, actor: Actor, parsed: ParsedAsnFile, store: str, *,
-                  source: str = "the file", _attempts: int = 3) -> ImportResult:
+def import_parsed(
+    db: Database,
+    actor: Actor,
+    parsed: ParsedAsnFile,
+    store: str,
+    *,
+    source: str = "the file",
+    _attempts: int = 3,
+) -> ImportResult:
     actor.require(Permission.RECEIVE)
     # Formats are matched here, before the write transaction (asn_formats.py).
     specs = asn_formats.read_specs(db, {r.sku for d in parsed.docs for r in d.rows if r.serials})
@@ -202,17 +210,21 @@ def import_parsed(db: Database, actor: Actor, parsed: ParsedAsnFile, store: str,
         return db.write(work)
     except FormatChanged:  # a manager changed a format meanwhile: check again with it
         if _attempts <= 1:
-            raise Conflict("a product's serial format was being changed at the same moment; "
-                           "import the file again") from None
+            raise Conflict(
+                "a product's serial format was being changed at the same moment; "
+                "import the file again"
+            ) from None
         return import_parsed(db, actor, parsed, store, source=source, _attempts=_attempts - 1)
     except sa.exc.IntegrityError:
-        raise Conflict("another terminal recorded one of these ASNs or serials at the same "
-                       "moment; import the file again to see which") from None
+        raise Conflict(
+            "another terminal recorded one of these ASNs or serials at the same "
+            "moment; import the file again to see which"
+        ) from None
 
 
 def _chunks(values: list[Any]) -> Iterable[list[Any]]:
     for start in range(0, len(values), _CHUNK):
-        yield values[start:start + _CHUNK]
+        yield values[start : start + _CHUNK]
 
 
 def _products(conn: Connection, skus: set[str]) -> dict[str, _Product]:
@@ -225,9 +237,13 @@ def _products(conn: Connection, skus: set[str]) -> dict[str, _Product]:
     return found
 
 
-def _check_against_database(conn: Connection, docs: list[AsnDoc], products: dict[str, _Product],
-                            problems: list[Problem],
-                            bad: Mapping[tuple[str, str], str]) -> None:
+def _check_against_database(
+    conn: Connection,
+    docs: list[AsnDoc],
+    products: dict[str, _Product],
+    problems: list[Problem],
+    bad: Mapping[tuple[str, str], str],
+) -> None:
     """Problems only the catalogue and the ledger can tell, each with its place in the file."""
     ids = [d.asn for d in docs]
     known_ids: set[str] = set()
@@ -242,23 +258,33 @@ def _check_against_database(conn: Connection, docs: list[AsnDoc], products: dict
         for row in doc.rows:
             product = products.get(row.sku)
             if product is None:
-                problems.append(Problem(row.where, f"there is no product with SKU "
-                                                   f"'{clip(row.sku)}'"))
+                problems.append(
+                    Problem(row.where, f"there is no product with SKU '{clip(row.sku)}'")
+                )
                 continue
             if row.case_pack is not None and product.mode.tracked:
-                problems.append(Problem(row.where, f"{row.sku} is serialized ({product.mode}): "
-                                        "serialized units are tracked one by one: CasePack "
-                                        "cannot hold a serialized product"))
+                problems.append(
+                    Problem(
+                        row.where,
+                        f"{row.sku} is serialized ({product.mode}): "
+                        "serialized units are tracked one by one: CasePack "
+                        "cannot hold a serialized product",
+                    )
+                )
             if row.serials and not product.mode.tracked:
-                problems.append(Problem(row.where, f"{row.sku} is not serialized: list no "
-                                                   "serials for it"))
+                problems.append(
+                    Problem(row.where, f"{row.sku} is not serialized: list no serials for it")
+                )
                 continue
             mine = listed.setdefault(product.id, {})
             for serial in row.serials:
                 why = bad.get((row.sku, serial))  # matched before the transaction
                 if why is not None:
-                    problems.append(Problem(row.where, f"serial '{clip(serial)}' is not "
-                                            f"valid for {row.sku}: {why}"))
+                    problems.append(
+                        Problem(
+                            row.where, f"serial '{clip(serial)}' is not valid for {row.sku}: {why}"
+                        )
+                    )
                     continue
                 mine[serial] = row.where
     codes: dict[int, str] | None = None
@@ -266,14 +292,20 @@ def _check_against_database(conn: Connection, docs: list[AsnDoc], products: dict
         for serial, state, at in _known_units(conn, product_id, list(serials)):
             codes = codes if codes is not None else repo.store_codes(conn)
             sku = next(p.sku for p in products.values() if p.id == product_id)
-            problems.append(Problem(serials[serial], f"serial {serial} of {sku} is already "
-                                    f"known to the ledger ({UnitState(state).label} at "
-                                    f"{codes.get(at, '?')})"))
+            problems.append(
+                Problem(
+                    serials[serial],
+                    f"serial {serial} of {sku} is already "
+                    f"known to the ledger ({UnitState(state).label} at "
+                    f"{codes.get(at, '?')})",
+                )
+            )
     problems.sort(key=_problem_order)
 
 
-def _known_units(conn: Connection, product_id: int,
-                 serials: list[str]) -> list[tuple[str, str, int]]:
+def _known_units(
+    conn: Connection, product_id: int, serials: list[str]
+) -> list[tuple[str, str, int]]:
     """(serial, state, store id) of the units of a product among ``serials``: one query with
     an array on PostgreSQL, IN lists of a few hundred elsewhere."""
     query = sa.select(_u.serial, _u.state, _u.store_id).where(_u.product_id == product_id)
@@ -296,9 +328,15 @@ def _problem_order(problem: Problem) -> tuple[int, str]:
     return (1 << 30, "")
 
 
-def _bulk_import(conn: Connection, actor: Actor, docs: list[AsnDoc],
-                 products: dict[str, _Product], store: str, store_id: int,
-                 tracked: bool) -> ImportResult:
+def _bulk_import(
+    conn: Connection,
+    actor: Actor,
+    docs: list[AsnDoc],
+    products: dict[str, _Product],
+    store: str,
+    store_id: int,
+    tracked: bool,
+) -> ImportResult:
     """Write the checked ASNs: headers, lines, and every listed serial as an ``expected`` unit
     with its one ``expect`` event.
 
@@ -315,41 +353,89 @@ def _bulk_import(conn: Connection, actor: Actor, docs: list[AsnDoc],
     now = utcnow()
     imported: list[ImportedAsn] = []
     unit_keys = ["product_id", "serial", "state", "store_id", "version", "updated_at"]
-    event_keys = ["at", "action", "user_name", "terminal", "store_id", "product_id", "unit_id",
-                  "serial", "from_state", "to_state", "quantity", "document_type",
-                  "document_id", "document_line", "reason"]
+    event_keys = [
+        "at",
+        "action",
+        "user_name",
+        "terminal",
+        "store_id",
+        "product_id",
+        "unit_id",
+        "serial",
+        "from_state",
+        "to_state",
+        "quantity",
+        "document_type",
+        "document_id",
+        "document_line",
+        "reason",
+    ]
     expected = UnitState.EXPECTED.value
     for doc in docs:
-        asn_id = conn.execute(sa.insert(asn_t).values(
-            asn=doc.asn, vendor=doc.vendor, store_id=store_id, status="open", created_at=now,
-            created_by=actor.user)).inserted_primary_key
+        asn_id = conn.execute(
+            sa.insert(asn_t).values(
+                asn=doc.asn,
+                vendor=doc.vendor,
+                store_id=store_id,
+                status="open",
+                created_at=now,
+                created_by=actor.user,
+            )
+        ).inserted_primary_key
         assert asn_id is not None
-        conn.execute(sa.insert(asn_line_t), [
-            {"asn_id": asn_id[0], "number": n, "product_id": products[row.sku].id,
-             "sku": row.sku, "quantity": row.quantity, "listed": len(row.serials),
-             "case_pack": row.case_pack, "received": 0}
-            for n, row in enumerate(doc.rows, start=1)])
+        conn.execute(
+            sa.insert(asn_line_t),
+            [
+                {
+                    "asn_id": asn_id[0],
+                    "number": n,
+                    "product_id": products[row.sku].id,
+                    "sku": row.sku,
+                    "quantity": row.quantity,
+                    "listed": len(row.serials),
+                    "case_pack": row.case_pack,
+                    "received": 0,
+                }
+                for n, row in enumerate(doc.rows, start=1)
+            ],
+        )
         head = (now, Action.EXPECT.value, actor.user, actor.terminal, store_id)
         events: list[tuple[Any, ...]]
-        listed = [(products[row.sku].id, str(n), row.serials)
-                  for n, row in enumerate(doc.rows, start=1) if row.serials]
+        listed = [
+            (products[row.sku].id, str(n), row.serials)
+            for n, row in enumerate(doc.rows, start=1)
+            if row.serials
+        ]
         if tracked:
-            ids = _insert_units(conn, [(pid, s, expected, store_id, 1, now)
-                                       for pid, _n, serials in listed for s in serials],
-                                unit_keys)
-            events = [(*head, pid, ids[pid, s], s, None, expected, 0, DOCUMENT_TYPE, doc.asn,
-                       line, None) for pid, line, serials in listed for s in serials]
+            ids = _insert_units(
+                conn,
+                [
+                    (pid, s, expected, store_id, 1, now)
+                    for pid, _n, serials in listed
+                    for s in serials
+                ],
+                unit_keys,
+            )
+            events = [
+                (*head, pid, ids[pid, s], s, None, expected, 0, DOCUMENT_TYPE, doc.asn, line, None)
+                for pid, line, serials in listed
+                for s in serials
+            ]
         else:
-            events = [(*head, pid, None, s, None, None, 0, DOCUMENT_TYPE, doc.asn, line, None)
-                      for pid, line, serials in listed for s in serials]
+            events = [
+                (*head, pid, None, s, None, None, 0, DOCUMENT_TYPE, doc.asn, line, None)
+                for pid, line, serials in listed
+                for s in serials
+            ]
         hashed_keys, hashed = ledger_chain.stamp_rows(conn, event_keys, events)
         _insert_many(conn, repo.event_t, hashed_keys, hashed)
         imported.append(ImportedAsn(doc.asn, doc.vendor, len(doc.rows), doc.units, doc.serials))
     return ImportResult(store, tuple(imported), tracked)
 
 
-def _insert_many(conn: Connection, table: sa.Table, keys: list[str],
-                 rows: list[tuple[Any, ...]]) -> None:
+def _insert_many(
+    conn: Connection, table: sa.Table, keys: list[str], rows: list[tuple[Any, ...]]
+) -> None:
     """One executemany of plain tuples in ``keys`` order, through the driver: the Core
     statement compiled for this dialect once, each value through its column type's bind
     processor (so a datetime is stored as SQLAlchemy stores it), without the per-row
@@ -363,9 +449,10 @@ def _insert_many(conn: Connection, table: sa.Table, keys: list[str],
     compiled = sa.insert(table).compile(dialect=dialect, column_keys=keys)
     convert = [table.c[k].type.dialect_impl(dialect).bind_processor(dialect) for k in keys]
     if any(convert):
-        rows = [tuple(v if f is None or v is None else f(v) for f, v in zip(convert, row,
-                                                                         strict=True))
-                for row in rows]
+        rows = [
+            tuple(v if f is None or v is None else f(v) for f, v in zip(convert, row, strict=True))
+            for row in rows
+        ]
     if compiled.positional:
         names = list(compiled.positiontup or ())
         if names != keys:
@@ -373,12 +460,12 @@ def _insert_many(conn: Connection, table: sa.Table, keys: list[str],
             rows = [tuple(row[i] for i in where) for row in rows]
         conn.exec_driver_sql(compiled.string, rows)
     else:
-        conn.exec_driver_sql(compiled.string, [dict(zip(keys, row, strict=True))
-                                               for row in rows])
+        conn.exec_driver_sql(compiled.string, [dict(zip(keys, row, strict=True)) for row in rows])
 
 
-def _copy_in(conn: Connection, table: sa.Table, keys: list[str],
-             rows: list[tuple[Any, ...]]) -> None:
+def _copy_in(
+    conn: Connection, table: sa.Table, keys: list[str], rows: list[tuple[Any, ...]]
+) -> None:
     """PostgreSQL: ``COPY ... FROM STDIN`` on the transaction's own connection (psycopg
     adapts each value; an executemany sends one statement per row and is ~5x slower)."""
     preparer = conn.dialect.identifier_preparer
@@ -396,8 +483,9 @@ def _copy_in(conn: Connection, table: sa.Table, keys: list[str],
         raise sa.exc.DBAPIError.instance(statement, None, exc, psycopg.Error) from exc
 
 
-def _insert_units(conn: Connection, rows: list[tuple[Any, ...]],
-                  keys: list[str]) -> dict[tuple[int, str], int]:
+def _insert_units(
+    conn: Connection, rows: list[tuple[Any, ...]], keys: list[str]
+) -> dict[tuple[int, str], int]:
     """Insert new units (``keys`` start with product_id, serial) and return their ids by
     (product id, serial). The ids are read back as the units above the highest id before the
     insert (a primary-key range); (product, serial) is unique, so picking this call's units
@@ -409,7 +497,8 @@ def _insert_units(conn: Connection, rows: list[tuple[Any, ...]],
     wanted = {(row[0], row[1]) for row in rows}
     found: dict[tuple[int, str], int] = {}
     for uid, pid, serial in conn.execute(
-            sa.select(_u.id, _u.product_id, _u.serial).where(_u.id > before)):
+        sa.select(_u.id, _u.product_id, _u.serial).where(_u.id > before)
+    ):
         if (pid, serial) in wanted:
             found[pid, serial] = int(uid)
     assert len(found) == len(wanted), "every inserted unit is read back"
@@ -424,20 +513,42 @@ def list_asns(db: Database, store: str | None, status: str | None = None) -> lis
 
     def work(conn: Connection) -> list[AsnSummary]:
         codes = repo.store_codes(conn)
-        lines = (sa.select(_l.asn_id, sa.func.count().label("lines"),
-                           sa.func.sum(_l.quantity).label("units"))
-                 .group_by(_l.asn_id).subquery())
-        query = (sa.select(_a.asn, _a.vendor, _a.store_id, _a.status, _a.created_at,
-                           lines.c.lines, lines.c.units)
-                 .join(lines, lines.c.asn_id == _a.id)
-                 .order_by(_a.created_at.desc(), _a.id.desc()))
+        lines = (
+            sa.select(
+                _l.asn_id, sa.func.count().label("lines"), sa.func.sum(_l.quantity).label("units")
+            )
+            .group_by(_l.asn_id)
+            .subquery()
+        )
+        query = (
+            sa.select(
+                _a.asn,
+                _a.vendor,
+                _a.store_id,
+                _a.status,
+                _a.created_at,
+                lines.c.lines,
+                lines.c.units,
+            )
+            .join(lines, lines.c.asn_id == _a.id)
+            .order_by(_a.created_at.desc(), _a.id.desc())
+        )
         if store is not None:
             query = query.where(_a.store_id == repo.store_id(db, conn, store))
         if status is not None:
             query = query.where(_a.status == status)
-        return [AsnSummary(r.asn, r.vendor, codes.get(r.store_id, "?"), r.status,
-                           int(r.lines), int(r.units or 0), r.created_at)
-                for r in conn.execute(query)]
+        return [
+            AsnSummary(
+                r.asn,
+                r.vendor,
+                codes.get(r.store_id, "?"),
+                r.status,
+                int(r.lines),
+                int(r.units or 0),
+                r.created_at,
+            )
+            for r in conn.execute(query)
+        ]
 
     return db.read(work)
 
@@ -457,26 +568,38 @@ def asn_detail(db: Database, asn: str) -> AsnDetail:
         head = _header(conn, asn)
         codes = repo.store_codes(conn)
         rows = conn.execute(
-            sa.select(_l.number, _l.sku, _p.name, _l.quantity, _l.listed, _l.case_pack,
-                      _l.received)
+            sa.select(_l.number, _l.sku, _p.name, _l.quantity, _l.listed, _l.case_pack, _l.received)
             .join(repo.product_t, _p.id == _l.product_id)
-            .where(_l.asn_id == head.id).order_by(_l.number)).all()
+            .where(_l.asn_id == head.id)
+            .order_by(_l.number)
+        ).all()
         scanned: dict[str, int] = {}
         if head.status == "open":
-            for sku, serial, qty in conn.execute(sa.select(_s.sku, _s.serial, _s.quantity)
-                                                 .where(_s.asn_id == head.id)):
+            for sku, serial, qty in conn.execute(
+                sa.select(_s.sku, _s.serial, _s.quantity).where(_s.asn_id == head.id)
+            ):
                 scanned[sku] = scanned.get(sku, 0) + (1 if serial is not None else int(qty))
         lines = []
         for r in rows:
             got = int(r.received)
             if head.status == "open":  # scans are per product: the first line of it shows them
                 got = scanned.pop(r.sku, 0)
-            lines.append(AsnLineView(r.number, r.sku, r.name, r.quantity, r.listed,
-                                     r.case_pack, got))
+            lines.append(
+                AsnLineView(r.number, r.sku, r.name, r.quantity, r.listed, r.case_pack, got)
+            )
         found = tuple(json.loads(head.discrepancies)) if head.discrepancies else ()
-        return AsnDetail(head.asn, head.vendor, codes.get(head.store_id, "?"), head.status,
-                         head.created_at, head.created_by, head.received_at, head.received_by,
-                         tuple(lines), found)
+        return AsnDetail(
+            head.asn,
+            head.vendor,
+            codes.get(head.store_id, "?"),
+            head.status,
+            head.created_at,
+            head.created_by,
+            head.received_at,
+            head.received_by,
+            tuple(lines),
+            found,
+        )
 
     return db.read(work)
 
@@ -512,9 +635,20 @@ class AsnReceiving:
     call leaves no trace.
     """
 
-    def __init__(self, db: Database, actor: Actor, *, asn: str, vendor: str, store: str,
-                 row_id: int, checklist: Checklist, lines: dict[str, _Line],
-                 outbox: Path | None, persist: bool = True) -> None:
+    def __init__(
+        self,
+        db: Database,
+        actor: Actor,
+        *,
+        asn: str,
+        vendor: str,
+        store: str,
+        row_id: int,
+        checklist: Checklist,
+        lines: dict[str, _Line],
+        outbox: Path | None,
+        persist: bool = True,
+    ) -> None:
         self.db = db
         self.actor = actor
         self.asn = asn
@@ -564,16 +698,22 @@ class AsnReceiving:
         """Clear one product's scans (saved ones too) to start it again."""
         self.checklist.line(sku)
         if self.persist:
-            self.db.write(lambda conn: conn.execute(sa.delete(asn_scan_t).where(
-                _s.asn_id == self._row_id, _s.sku == sku)))
+            self.db.write(
+                lambda conn: conn.execute(
+                    sa.delete(asn_scan_t).where(_s.asn_id == self._row_id, _s.sku == sku)
+                )
+            )
         return self.checklist.rescan(sku)
 
     def receive_all(self) -> None:
         """Every line without serials as arrived in full; refused while a serialized unit is
         unscanned."""
         self.actor.require(Permission.RECEIVE)
-        gaps = [(ln.sku, ln.expected - ln.counted) for ln in self.checklist.lines.values()
-                if not ln.serialized and ln.counted != ln.expected]
+        gaps = [
+            (ln.sku, ln.expected - ln.counted)
+            for ln in self.checklist.lines.values()
+            if not ln.serialized and ln.counted != ln.expected
+        ]
         self.checklist.receive_all()  # refuses first, changing nothing
         if gaps:
             self._save([(sku, None, n) for sku, n in gaps])
@@ -585,9 +725,20 @@ class AsnReceiving:
 
         def work(conn: Connection) -> None:
             _require_open(conn, row_id, self.asn)
-            conn.execute(sa.insert(asn_scan_t), [
-                {"asn_id": row_id, "sku": sku, "serial": serial, "quantity": qty,
-                 "scanned_at": now, "user_name": user} for sku, serial, qty in scans])
+            conn.execute(
+                sa.insert(asn_scan_t),
+                [
+                    {
+                        "asn_id": row_id,
+                        "sku": sku,
+                        "serial": serial,
+                        "quantity": qty,
+                        "scanned_at": now,
+                        "user_name": user,
+                    }
+                    for sku, serial, qty in scans
+                ],
+            )
 
         try:
             self.db.write(work)
@@ -614,9 +765,11 @@ class AsnReceiving:
 
         def work(conn: Connection) -> None:
             now = utcnow()
-            done = conn.execute(sa.update(asn_t).where(
-                _a.id == self._row_id, _a.status == "open").values(
-                status="received", received_at=now, received_by=self.actor.user))
+            done = conn.execute(
+                sa.update(asn_t)
+                .where(_a.id == self._row_id, _a.status == "open")
+                .values(status="received", received_at=now, received_by=self.actor.user)
+            )
             if done.rowcount != 1:
                 raise Conflict(f"ASN {self.asn} was received meanwhile (another terminal)")
             if self.persist:
@@ -625,10 +778,23 @@ class AsnReceiving:
             if found and not accept_discrepancies:
                 raise Discrepancies(found)  # rolls the claim back: the ASN stays open
             if found:
-                conn.execute(sa.update(asn_t).where(_a.id == self._row_id).values(
-                    discrepancies=json.dumps([
-                        {"sku": d.sku, "expected": d.expected, "received": d.received,
-                         "missing": list(d.missing)} for d in found])))
+                conn.execute(
+                    sa.update(asn_t)
+                    .where(_a.id == self._row_id)
+                    .values(
+                        discrepancies=json.dumps(
+                            [
+                                {
+                                    "sku": d.sku,
+                                    "expected": d.expected,
+                                    "received": d.received,
+                                    "missing": list(d.missing),
+                                }
+                                for d in found
+                            ]
+                        )
+                    )
+                )
             lines = list(self.checklist.lines.values())
             event_lines = []
             for line in lines:
@@ -638,14 +804,21 @@ class AsnReceiving:
                     number = where.serial_line.get(serial, where.numbers[0])
                     by_number.setdefault(number, []).append(serial)
                 for number, serials in sorted(by_number.items()):
-                    ledger.move_in(conn, self.db, self.actor,
-                                   ledger.Step(Action.RECEIVE, self.store, line.sku, serials),
-                                   DocumentRef(DOCUMENT_TYPE, self.asn, str(number)))
+                    ledger.move_in(
+                        conn,
+                        self.db,
+                        self.actor,
+                        ledger.Step(Action.RECEIVE, self.store, line.sku, serials),
+                        DocumentRef(DOCUMENT_TYPE, self.asn, str(number)),
+                    )
                 if not line.serialized and line.counted > 0:
-                    ledger.move_in(conn, self.db, self.actor,
-                                   ledger.Step(Action.RECEIVE, self.store, line.sku,
-                                               quantity=line.counted),
-                                   DocumentRef(DOCUMENT_TYPE, self.asn, str(where.numbers[0])))
+                    ledger.move_in(
+                        conn,
+                        self.db,
+                        self.actor,
+                        ledger.Step(Action.RECEIVE, self.store, line.sku, quantity=line.counted),
+                        DocumentRef(DOCUMENT_TYPE, self.asn, str(where.numbers[0])),
+                    )
                 listed: dict[int, int] = {}
                 for serial in line.scanned:
                     on = where.serial_line.get(serial)
@@ -653,13 +826,21 @@ class AsnReceiving:
                         listed[on] = listed.get(on, 0) + 1
                 for number, got in where.split(line.received, listed).items():
                     if got:
-                        conn.execute(sa.update(asn_line_t).where(
-                            _l.asn_id == self._row_id, _l.number == number).values(
-                            received=got))
+                        conn.execute(
+                            sa.update(asn_line_t)
+                            .where(_l.asn_id == self._row_id, _l.number == number)
+                            .values(received=got)
+                        )
                 event_lines.append(EventLine(line.sku, line.received, tuple(line.scanned)))
-            event_files.owe(conn, event_type=EventType.ASN_RECEIPT.value, document_id=self.asn,
-                            store=self.store, user=self.actor.user, lines=event_lines,
-                            completed_at=now)
+            event_files.owe(
+                conn,
+                event_type=EventType.ASN_RECEIPT.value,
+                document_id=self.asn,
+                store=self.store,
+                user=self.actor.user,
+                lines=event_lines,
+                completed_at=now,
+            )
             outcome.append((found, sum(ln.received for ln in lines)))
 
         self.db.write(work)
@@ -672,8 +853,12 @@ class AsnReceiving:
 
 
 def _saved_scans(conn: Connection, row_id: int) -> list[tuple[str, str | None, int]]:
-    return [(sku, serial, int(qty)) for sku, serial, qty in conn.execute(
-        sa.select(_s.sku, _s.serial, _s.quantity).where(_s.asn_id == row_id).order_by(_s.id))]
+    return [
+        (sku, serial, int(qty))
+        for sku, serial, qty in conn.execute(
+            sa.select(_s.sku, _s.serial, _s.quantity).where(_s.asn_id == row_id).order_by(_s.id)
+        )
+    ]
 
 
 def _apply_saved(checklist: Checklist, scans: list[tuple[str, str | None, int]]) -> None:
@@ -695,14 +880,23 @@ def _apply_saved(checklist: Checklist, scans: list[tuple[str, str | None, int]])
 def _require_open(conn: Connection, row_id: int, asn: str) -> None:
     """Refuse a scan on a received ASN. The share lock (PostgreSQL) makes a completion on
     another terminal wait for this scan's commit, so it is received, never lost."""
-    status = conn.execute(sa.select(_a.status).where(_a.id == row_id)
-                          .with_for_update(read=True)).scalar_one()
+    status = conn.execute(
+        sa.select(_a.status).where(_a.id == row_id).with_for_update(read=True)
+    ).scalar_one()
     if status != "open":
         raise Conflict(f"ASN {asn} was already received: nothing more can be scanned on it")
 
 
-def open_asn(db: Database, actor: Actor, asn: str, store: str, outbox: Path, *,
-             saved_scans: bool = True, persist: bool = True) -> AsnReceiving:
+def open_asn(
+    db: Database,
+    actor: Actor,
+    asn: str,
+    store: str,
+    outbox: Path,
+    *,
+    saved_scans: bool = True,
+    persist: bool = True,
+) -> AsnReceiving:
     """Start (or resume) receiving ``asn`` at ``store``: the checklist from its lines and the
     serials it lists, with every scan saved so far. A store that does not track serials
     counts every line as a quantity (no serials asked)."""
@@ -715,20 +909,29 @@ def open_asn(db: Database, actor: Actor, asn: str, store: str, outbox: Path, *,
             where = repo.store_codes(conn).get(head.store_id, "?")
             raise UnknownStore(f"ASN {asn} is for store {where}, not {store}")
         if head.status != "open":
-            raise Conflict(f"ASN {asn} was already received on {head.received_at:%Y-%m-%d} by "
-                           f"{head.received_by}")
+            raise Conflict(
+                f"ASN {asn} was already received on {head.received_at:%Y-%m-%d} by "
+                f"{head.received_by}"
+            )
         tracked = settings_in(db, conn, store).serialized_inventory
         rows = conn.execute(
             sa.select(_l.number, _l.sku, _l.quantity, _l.listed, _p.name, _p.serial_mode)
             .join(repo.product_t, _p.id == _l.product_id)
-            .where(_l.asn_id == head.id).order_by(_l.number)).all()
+            .where(_l.asn_id == head.id)
+            .order_by(_l.number)
+        ).all()
         listed: dict[str, set[str]] = {}
         serial_line: dict[str, dict[str, int]] = {}
         if tracked and any(r.listed for r in rows):
-            query = (sa.select(_p.sku, _e.serial, _e.document_line)
-                     .join(repo.product_t, _p.id == _e.product_id)
-                     .where(_e.document_type == DOCUMENT_TYPE, _e.document_id == asn,
-                            _e.action == Action.EXPECT.value))
+            query = (
+                sa.select(_p.sku, _e.serial, _e.document_line)
+                .join(repo.product_t, _p.id == _e.product_id)
+                .where(
+                    _e.document_type == DOCUMENT_TYPE,
+                    _e.document_id == asn,
+                    _e.action == Action.EXPECT.value,
+                )
+            )
             for sku, serial, number in conn.execute(query):
                 listed.setdefault(sku, set()).add(serial)
                 serial_line.setdefault(sku, {})[serial] = int(number)
@@ -751,12 +954,20 @@ def open_asn(db: Database, actor: Actor, asn: str, store: str, outbox: Path, *,
         checklist = Checklist(order.values(), document=asn, kind="ASN")
         if saved_scans:
             _apply_saved(checklist, _saved_scans(conn, int(head.id)))
-        return AsnReceiving(db, actor, asn=head.asn, vendor=head.vendor, store=store,
-                            row_id=int(head.id), checklist=checklist, lines=lines,
-                            outbox=outbox, persist=persist)
+        return AsnReceiving(
+            db,
+            actor,
+            asn=head.asn,
+            vendor=head.vendor,
+            store=store,
+            row_id=int(head.id),
+            checklist=checklist,
+            lines=lines,
+            outbox=outbox,
+            persist=persist,
+        )
 
     return db.read(work)
-
 
 
 # -- one call from a host system ---------------------------------------------------------------
@@ -769,8 +980,16 @@ class ScanIn:
     serial: str | None = None
 
 
-def receive_scans(db: Database, actor: Actor, asn: str, store: str, scans: list[ScanIn], *,
-                  complete: bool, outbox: Path | None) -> dict[str, Any]:
+def receive_scans(
+    db: Database,
+    actor: Actor,
+    asn: str,
+    store: str,
+    scans: list[ScanIn],
+    *,
+    complete: bool,
+    outbox: Path | None,
+) -> dict[str, Any]:
     """Receive an ASN in one call (``serialpos apply`` op ``asn_receive``): every scan checked
     as the console checks it, then completed, or refused with nothing changed.
 
@@ -782,8 +1001,7 @@ def receive_scans(db: Database, actor: Actor, asn: str, store: str, scans: list[
     Scans saved by a console session on the same ASN are not used: the host's list is the
     receipt.
     """
-    session = open_asn(db, actor, asn, store, outbox or Path("."), saved_scans=False,
-                       persist=False)
+    session = open_asn(db, actor, asn, store, outbox or Path("."), saved_scans=False, persist=False)
     unexpected: dict[str, set[str]] = {}
     duplicates: dict[str, set[str]] = {}
     problems: list[dict[str, Any]] = []
@@ -794,10 +1012,18 @@ def receive_scans(db: Database, actor: Actor, asn: str, store: str, scans: list[
             elif session.scan(scan.sku, scan.serial).verdict is Verdict.DUPLICATE:
                 duplicates.setdefault(scan.sku, set()).add(scan.serial.strip())
         except DomainError as exc:
-            problems.append({"scan": n, "sku": scan.sku, "serial": scan.serial,
-                             "error": exc.code, "message": exc.message})
-            if scan.serial is not None and (isinstance(exc, NotOnDocument)
-                                            or _not_listed(session, scan.sku, scan.serial)):
+            problems.append(
+                {
+                    "scan": n,
+                    "sku": scan.sku,
+                    "serial": scan.serial,
+                    "error": exc.code,
+                    "message": exc.message,
+                }
+            )
+            if scan.serial is not None and (
+                isinstance(exc, NotOnDocument) or _not_listed(session, scan.sku, scan.serial)
+            ):
                 unexpected.setdefault(scan.sku, set()).add(scan.serial.strip())
     skus = _per_sku(session, unexpected, duplicates)
     details: dict[str, Any] = {"asn": session.asn, "store": store, "skus": skus}
@@ -806,7 +1032,9 @@ def receive_scans(db: Database, actor: Actor, asn: str, store: str, scans: list[
         raise RefusedWithDetails(
             f"{len(problems)} scan{'s' if len(problems) != 1 else ''} refused, nothing "
             f"received; the first (scan {first['scan']}): {first['message']}",
-            code=str(first["error"]), details=details | {"problems": problems})
+            code=str(first["error"]),
+            details=details | {"problems": problems},
+        )
     checklist = session.checklist
     if not checklist.complete and not complete:
         left = checklist.unscanned_serialized()
@@ -815,19 +1043,35 @@ def receive_scans(db: Database, actor: Actor, asn: str, store: str, scans: list[
         if left:
             raise RefusedWithDetails(
                 f"{left} serialized unit{'s' if left != 1 else ''} not scanned ({words}); "
-                "send \"complete\": true to complete with these differences",
-                code="unscanned_units", details=details)
-        raise RefusedWithDetails(f"the scans do not match: {words}; send \"complete\": true to "
-                                 "complete with these differences", code="discrepancies",
-                                 details=details)
+                'send "complete": true to complete with these differences',
+                code="unscanned_units",
+                details=details,
+            )
+        raise RefusedWithDetails(
+            f'the scans do not match: {words}; send "complete": true to '
+            "complete with these differences",
+            code="discrepancies",
+            details=details,
+        )
     session.outbox = outbox  # None: the terminal config is unusable; the file stays owed
     done = session.complete(accept_discrepancies=True)
     return details | {
-        "status": "received", "received": done.received,
-        "discrepancies": [{"sku": d.sku, "expected": d.expected, "received": d.received,
-                           "missing": list(d.missing)} for d in done.discrepancies],
-        "event_file": {"written": [str(p) for p in done.files.written],
-                       "owed": bool(done.files.failed), "message": done.files.message},
+        "status": "received",
+        "received": done.received,
+        "discrepancies": [
+            {
+                "sku": d.sku,
+                "expected": d.expected,
+                "received": d.received,
+                "missing": list(d.missing),
+            }
+            for d in done.discrepancies
+        ],
+        "event_file": {
+            "written": [str(p) for p in done.files.written],
+            "owed": bool(done.files.failed),
+            "message": done.files.message,
+        },
     }
 
 
@@ -838,20 +1082,23 @@ def _not_listed(session: AsnReceiving, sku: str, serial: str) -> bool:
     return line.expected_serials is not None and serial.strip() not in line.expected_serials
 
 
-def _per_sku(session: AsnReceiving, unexpected: dict[str, set[str]],
-             duplicates: dict[str, set[str]]) -> list[dict[str, Any]]:
+def _per_sku(
+    session: AsnReceiving, unexpected: dict[str, set[str]], duplicates: dict[str, set[str]]
+) -> list[dict[str, Any]]:
     out = []
     lines = session.checklist.lines
     for sku in list(lines) + sorted(set(unexpected) - set(lines)):
         line = lines.get(sku)
-        out.append({
-            "sku": sku,
-            "expected": line.expected if line else 0,
-            "received": line.received if line else 0,
-            "expected_serials": sorted(line.expected_serials or ()) if line else [],
-            "received_serials": list(line.scanned) if line else [],
-            "missing": line.missing_serials() if line else [],
-            "unexpected": sorted(unexpected.get(sku, ())),
-            "duplicates": sorted(duplicates.get(sku, ())),
-        })
+        out.append(
+            {
+                "sku": sku,
+                "expected": line.expected if line else 0,
+                "received": line.received if line else 0,
+                "expected_serials": sorted(line.expected_serials or ()) if line else [],
+                "received_serials": list(line.scanned) if line else [],
+                "missing": line.missing_serials() if line else [],
+                "unexpected": sorted(unexpected.get(sku, ())),
+                "duplicates": sorted(duplicates.get(sku, ())),
+            }
+        )
     return out

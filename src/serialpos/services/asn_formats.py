@@ -27,17 +27,19 @@ def read_specs(db: Database, skus: Iterable[str]) -> dict[str, str | None]:
     def work(conn: Connection) -> dict[str, str | None]:
         found: dict[str, str | None] = {}
         for start in range(0, len(wanted), _CHUNK):
-            chunk = wanted[start:start + _CHUNK]
-            for sku, spec in conn.execute(sa.select(p.sku, p.serial_format)
-                                          .where(p.sku.in_(chunk))):
+            chunk = wanted[start : start + _CHUNK]
+            for sku, spec in conn.execute(
+                sa.select(p.sku, p.serial_format).where(p.sku.in_(chunk))
+            ):
                 found[sku] = spec
         return found
 
     return db.read(work) if wanted else {}
 
 
-def format_problems(specs: Mapping[str, str | None],
-                    docs: Iterable[AsnDoc]) -> dict[tuple[str, str], str]:
+def format_problems(
+    specs: Mapping[str, str | None], docs: Iterable[AsnDoc]
+) -> dict[tuple[str, str], str]:
     """Why each listed serial breaks its product's format, by (sku, serial)."""
     bad: dict[tuple[str, str], str] = {}
     for doc in docs:

@@ -51,12 +51,19 @@ def pg_command(url: str, tool: str, file: Path) -> str:
     ``~/.pgpass`` or ``PGPASSWORD``)."""
     parsed = sa.engine.make_url(normalize_url(url))
     target = sa.engine.URL.create(
-        "postgresql", username=parsed.username, host=parsed.host, port=parsed.port,
-        database=parsed.database, query=parsed.query).render_as_string(hide_password=False)
+        "postgresql",
+        username=parsed.username,
+        host=parsed.host,
+        port=parsed.port,
+        database=parsed.database,
+        query=parsed.query,
+    ).render_as_string(hide_password=False)
     if tool == "pg_dump":
         return f"pg_dump --format=custom --file {shlex.quote(str(file))} {shlex.quote(target)}"
-    return (f"pg_restore --clean --if-exists --no-owner --dbname {shlex.quote(target)} "
-            f"{shlex.quote(str(file))}")
+    return (
+        f"pg_restore --clean --if-exists --no-owner --dbname {shlex.quote(target)} "
+        f"{shlex.quote(str(file))}"
+    )
 
 
 def _schema(conn: sqlite3.Connection) -> str | None:
@@ -72,8 +79,11 @@ def backup(url: str, destination: str | Path, *, force: bool = False) -> BackupD
     source = _sqlite_file(url)
     target = Path(destination).expanduser().resolve()
     if source is None:
-        raise BadRequest("serialpos does not back up PostgreSQL itself; run: "
-                         + pg_command(url, "pg_dump", target), code="use_pg_dump")
+        raise BadRequest(
+            "serialpos does not back up PostgreSQL itself; run: "
+            + pg_command(url, "pg_dump", target),
+            code="use_pg_dump",
+        )
     if not source.exists():
         raise BadRequest(f"there is no database file {source}")
     if target == source:
@@ -107,17 +117,22 @@ def restore(url: str, backup_file: str | Path, *, force: bool = False) -> Backup
     source = Path(backup_file).expanduser().resolve()
     target = _sqlite_file(url)
     if target is None:
-        raise BadRequest("serialpos does not restore PostgreSQL itself; run: "
-                         + pg_command(url, "pg_restore", source), code="use_pg_restore")
+        raise BadRequest(
+            "serialpos does not restore PostgreSQL itself; run: "
+            + pg_command(url, "pg_restore", source),
+            code="use_pg_restore",
+        )
     if not source.is_file():
         raise BadRequest(f"there is no backup file {source}")
     if source == target:
         raise BadRequest("the backup is the database file itself")
     schema = _check_backup(source)
     if target.exists() and _holds_data(target) and not force:
-        raise BadRequest(f"{target} is a database with data (perhaps in use by tills): stop "
-                         "the tills, then give --force to replace it with the backup",
-                         code="restore_refused")
+        raise BadRequest(
+            f"{target} is a database with data (perhaps in use by tills): stop "
+            "the tills, then give --force to replace it with the backup",
+            code="restore_refused",
+        )
     target.parent.mkdir(parents=True, exist_ok=True)
     src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
     try:
@@ -153,7 +168,8 @@ def _holds_data(path: Path) -> bool:
         conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
         try:
             tables = conn.execute(
-                "SELECT count(*) FROM sqlite_master WHERE type = 'table'").fetchone()[0]
+                "SELECT count(*) FROM sqlite_master WHERE type = 'table'"
+            ).fetchone()[0]
         finally:
             conn.close()
     except sqlite3.DatabaseError:

@@ -81,8 +81,9 @@ class BlindReceiving:
     _products: dict[str, Product] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
-        self.checklist = Checklist([], document=self.reference or self.vendor,
-                                   kind="blind receipt", blind=True)
+        self.checklist = Checklist(
+            [], document=self.reference or self.vendor, kind="blind receipt", blind=True
+        )
 
     @property
     def title(self) -> str:
@@ -99,8 +100,10 @@ class BlindReceiving:
             with self.journal.open("a", encoding="utf-8") as out:
                 out.write(json.dumps(entry, separators=(",", ":")) + "\n")
         except OSError as exc:
-            self.journal_problem = (f"the draft file {self.journal} cannot be written "
-                                    f"({exc.strerror or exc}): scans are kept in memory only")
+            self.journal_problem = (
+                f"the draft file {self.journal} cannot be written "
+                f"({exc.strerror or exc}): scans are kept in memory only"
+            )
             self.journal = None
 
     def discard(self) -> None:
@@ -111,16 +114,22 @@ class BlindReceiving:
             self.journal = None
 
     def _header(self) -> dict[str, Any]:
-        return {"op": "open", "store": self.store, "vendor": self.vendor,
-                "reference": self.reference, "user": self.actor.user,
-                "at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")}
+        return {
+            "op": "open",
+            "store": self.store,
+            "vendor": self.vendor,
+            "reference": self.reference,
+            "user": self.actor.user,
+            "at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        }
 
     def _state_entries(self) -> list[dict[str, Any]]:
         entries: list[dict[str, Any]] = []
         for line in self.checklist.lines.values():
             entries.append({"op": "add", "sku": line.sku})
-            entries.extend({"op": "scan", "sku": line.sku, "serial": serial}
-                           for serial in line.scanned)
+            entries.extend(
+                {"op": "scan", "sku": line.sku, "serial": serial} for serial in line.scanned
+            )
             if line.counted:
                 entries.append({"op": "count", "sku": line.sku, "quantity": line.counted})
         return entries
@@ -201,20 +210,30 @@ class BlindReceiving:
         def work(conn: Connection) -> str:
             store_id = repo.store_id(db, conn, store)
             number = stock_documents.next_number(conn, store, store_id, KIND)
-            stock_documents.record(conn, actor, number=number, kind=KIND, store_id=store_id,
-                                   vendor=self.vendor, reference=self.reference)
+            stock_documents.record(
+                conn,
+                actor,
+                number=number,
+                kind=KIND,
+                store_id=store_id,
+                vendor=self.vendor,
+                reference=self.reference,
+            )
             for index, line in enumerate(lines, start=1):
                 document = DocumentRef(KIND, number, str(index))
                 if line.serialized:
-                    step = ledger.Step(Action.RECEIVE, store, line.sku,
-                                       serials=tuple(line.scanned))
+                    step = ledger.Step(Action.RECEIVE, store, line.sku, serials=tuple(line.scanned))
                 else:
                     step = ledger.Step(Action.RECEIVE, store, line.sku, quantity=line.counted)
                 ledger.move_in(conn, db, actor, step, document)
-            event_files.owe(conn, event_type=EventType.BLIND_RECEIPT.value, document_id=number,
-                            store=store, user=actor.user,
-                            lines=[EventLine(line.sku, line.received, tuple(line.scanned))
-                                   for line in lines])
+            event_files.owe(
+                conn,
+                event_type=EventType.BLIND_RECEIPT.value,
+                document_id=number,
+                store=store,
+                user=actor.user,
+                lines=[EventLine(line.sku, line.received, tuple(line.scanned)) for line in lines],
+            )
             return number
 
         number = db.write(work)
@@ -225,9 +244,15 @@ class BlindReceiving:
         return CompletionResult(number, received, (), report)
 
 
-def open_blind_receipt(db: Database, actor: Actor, store: str, vendor: str,
-                       reference: str | None, outbox: Path,
-                       drafts: Path | None = None) -> BlindReceiving:
+def open_blind_receipt(
+    db: Database,
+    actor: Actor,
+    store: str,
+    vendor: str,
+    reference: str | None,
+    outbox: Path,
+    drafts: Path | None = None,
+) -> BlindReceiving:
     """Start a blind receipt from ``vendor`` at ``store``; ``reference`` is the delivery's
     own number (a packing slip), when it has one. With ``drafts`` (a folder), every change is
     journalled there until the receipt completes (see :func:`resume_blind_receipt`)."""
@@ -245,9 +270,11 @@ def open_blind_receipt(db: Database, actor: Actor, store: str, vendor: str,
             drafts.mkdir(parents=True, exist_ok=True)
             write_atomically(path, (json.dumps(session._header()) + "\n").encode())
         except OSError as exc:
-            session.journal_problem = (f"the draft file {path} cannot be made "
-                                       f"({exc.strerror or exc}): scans are kept in memory "
-                                       "only")
+            session.journal_problem = (
+                f"the draft file {path} cannot be made "
+                f"({exc.strerror or exc}): scans are kept in memory "
+                "only"
+            )
         else:
             session.journal = path
     return session
@@ -323,14 +350,23 @@ def blind_drafts(drafts: Path, store: str) -> list[BlindDraft]:
             continue
         if head.get("store") != store:
             continue
-        found.append(BlindDraft(path, str(head.get("store")), str(head.get("vendor")),
-                                head.get("reference"), str(head.get("user")),
-                                str(head.get("at")), _units(entries)))
+        found.append(
+            BlindDraft(
+                path,
+                str(head.get("store")),
+                str(head.get("vendor")),
+                head.get("reference"),
+                str(head.get("user")),
+                str(head.get("at")),
+                _units(entries),
+            )
+        )
     return found
 
 
-def resume_blind_receipt(db: Database, actor: Actor, path: Path,
-                         outbox: Path) -> tuple[BlindReceiving, list[str]]:
+def resume_blind_receipt(
+    db: Database, actor: Actor, path: Path, outbox: Path
+) -> tuple[BlindReceiving, list[str]]:
     """Take up an unfinished blind receipt from its draft file. Every change is made again
     through the same checks; what is refused now (a unit received elsewhere meanwhile) is left
     out and said in the list returned. The draft is rewritten to what was kept."""
@@ -340,8 +376,9 @@ def resume_blind_receipt(db: Database, actor: Actor, path: Path,
     except OSError as exc:
         raise BadRequest(f"the draft {path.name} cannot be read: {exc.strerror or exc}") from None
     store = str(head.get("store"))
-    session = open_blind_receipt(db, actor, store, str(head.get("vendor")),
-                                 head.get("reference"), outbox)
+    session = open_blind_receipt(
+        db, actor, store, str(head.get("vendor")), head.get("reference"), outbox
+    )
     left_out: list[str] = []
     for entry in entries:
         op, sku = entry.get("op"), str(entry.get("sku"))
@@ -357,8 +394,8 @@ def resume_blind_receipt(db: Database, actor: Actor, path: Path,
         except DomainError as exc:
             left_out.append(f"{clip(sku)}: {exc.message}")
     entries_now = [head, *session._state_entries()]
-    write_atomically(path, "".join(json.dumps(e, separators=(",", ":")) + "\n"
-                                   for e in entries_now).encode())
+    write_atomically(
+        path, "".join(json.dumps(e, separators=(",", ":")) + "\n" for e in entries_now).encode()
+    )
     session.journal = path
     return session, left_out
-

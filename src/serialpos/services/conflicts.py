@@ -37,8 +37,9 @@ from serialpos.services.context import Actor
 Result = dict[str, Any]
 
 #: Refusals that mean "the unit moved since the terminal last knew it": recorded as conflicts.
-CONFLICT_CODES = frozenset({"already_sold", "not_in_stock", "invalid_state",
-                            "duplicate_serial", "reserved"})
+CONFLICT_CODES = frozenset(
+    {"already_sold", "not_in_stock", "invalid_state", "duplicate_serial", "reserved"}
+)
 #: How a manager resolves a conflict; each but ``accept`` is a new ledger event.
 RESOLUTIONS = ("accept", "return", "write_off")
 
@@ -102,15 +103,19 @@ def _link(db: Database, api_terminal: str) -> tuple[str, str] | None:
 def _check_link(db: Database, actor: Actor, terminal: str, data: Mapping[str, Any]) -> None:
     link = _link(db, actor.terminal)
     if link is None:
-        raise NotLinked(f"the token {actor.terminal} belongs to no terminal: run 'serialpos "
-                        "terminal init' with it first")
+        raise NotLinked(
+            f"the token {actor.terminal} belongs to no terminal: run 'serialpos "
+            "terminal init' with it first"
+        )
     linked_terminal, store = link
     if linked_terminal != terminal:
         raise WrongStore(f"this token belongs to terminal {linked_terminal}, not {clip(terminal)}")
     named = data.get("store")
     if isinstance(named, str) and named != store:
-        raise WrongStore(f"terminal {terminal} belongs to store {store}; it may not record "
-                         f"at store {clip(named)}")
+        raise WrongStore(
+            f"terminal {terminal} belongs to store {store}; it may not record "
+            f"at store {clip(named)}"
+        )
 
 
 def _entry_actor(db: Database, token: Actor, user: str | None, terminal: str) -> Actor:
@@ -120,8 +125,10 @@ def _entry_actor(db: Database, token: Actor, user: str | None, terminal: str) ->
 
     entry = users.actor_for(db, user or token.user, terminal)
     if not ROLE_PERMISSIONS[entry.role] <= ROLE_PERMISSIONS[token.role]:
-        raise PermissionDenied(f"this terminal's token (user {token.user}) may not act for "
-                               f"{entry.user}, whose role may do more")
+        raise PermissionDenied(
+            f"this terminal's token (user {token.user}) may not act for "
+            f"{entry.user}, whose role may do more"
+        )
     return entry
 
 
@@ -133,14 +140,16 @@ class _Refused(Exception):
 
 def _replay(found: apply_outcomes.StoredOutcome, body_sha256: str, key: str) -> Result:
     if found.body_sha256 != body_sha256:
-        raise IdReused(f"id {clip(key)} was already used for a different line; give a new "
-                       "line a new id")
+        raise IdReused(
+            f"id {clip(key)} was already used for a different line; give a new line a new id"
+        )
     stored: Result = json.loads(found.outcome)
     return {"ok": "conflict" not in stored, **stored, "replayed": True}
 
 
-def apply_entry(db: Database, actor: Actor, data: Mapping[str, Any],
-                apply_object: ApplyObject) -> Result:
+def apply_entry(
+    db: Database, actor: Actor, data: Mapping[str, Any], apply_object: ApplyObject
+) -> Result:
     """The verdict of one journal entry, sent with the token of the terminal ``actor``:
     applied, replayed, recorded as a conflict
     (``error`` ``sync_conflict``, with ``conflict`` and the event that stands), or refused
@@ -159,8 +168,14 @@ def apply_entry(db: Database, actor: Actor, data: Mapping[str, Any],
     op_name = op[:32] if isinstance(op, str) else "?"
 
     def work(conn: Connection) -> Result:
-        found = apply_outcomes.claim(conn, key=key, body_sha256=body_sha256, op=op_name,
-                                     user=actor.user, terminal=actor.terminal)
+        found = apply_outcomes.claim(
+            conn,
+            key=key,
+            body_sha256=body_sha256,
+            op=op_name,
+            user=actor.user,
+            terminal=actor.terminal,
+        )
         if found is not None:
             return _replay(found, body_sha256, key)
         joined = JoinedDatabase(db, conn)
@@ -170,8 +185,11 @@ def apply_entry(db: Database, actor: Actor, data: Mapping[str, Any],
             raise joined.retryable  # the outer write retries the whole entry
         if result["ok"]:
             savepoint.commit()
-            apply_outcomes.record(conn, key, json.dumps(
-                {k: v for k, v in result.items() if k != "ok"}, ensure_ascii=False))
+            apply_outcomes.record(
+                conn,
+                key,
+                json.dumps({k: v for k, v in result.items() if k != "ok"}, ensure_ascii=False),
+            )
             return result
         savepoint.rollback()
         if result.get("error") not in CONFLICT_CODES:
@@ -190,26 +208,45 @@ def apply_entry(db: Database, actor: Actor, data: Mapping[str, Any],
         return {"ok": False, "error": "database_error", "message": clip(str(exc), 300)}
 
 
-def _record_conflict(conn: Connection, db: Database, data: Mapping[str, Any], terminal: str,
-                     seq: int, key: str, refusal: Result) -> Result:
+def _record_conflict(
+    conn: Connection,
+    db: Database,
+    data: Mapping[str, Any],
+    terminal: str,
+    seq: int,
+    key: str,
+    refusal: Result,
+) -> Result:
     message = str(refusal.get("message", ""))
     serials = _serials(data)
     serial = next((s for s in serials if s in message), serials[0] if serials else None)
     sku = data.get("sku") if isinstance(data.get("sku"), str) else None
     store_code = data.get("store")
-    store_id = conflict_sql.store_for(conn, store_code if isinstance(store_code, str) else None,
-                                      terminal)
+    store_id = conflict_sql.store_for(
+        conn, store_code if isinstance(store_code, str) else None, terminal
+    )
     product_id = conflict_sql.product_id(conn, sku) if sku else None
     first = conflict_sql.last_unit_event(conn, sku, serial) if sku and serial else None
     conflict_id = conflict_sql.add_conflict(
-        conn, entry_id=key, terminal=terminal, entry_seq=seq, store_id=store_id,
-        product_id=product_id, serial=serial, first_event_id=first,
+        conn,
+        entry_id=key,
+        terminal=terminal,
+        entry_seq=seq,
+        store_id=store_id,
+        product_id=product_id,
+        serial=serial,
+        first_event_id=first,
         entry_line=json.dumps(dict(data), ensure_ascii=False, sort_keys=True),
-        error=str(refusal.get("error"))[:32], message=clip(message, 400))
+        error=str(refusal.get("error"))[:32],
+        message=clip(message, 400),
+    )
     view = present(conflict_sql.conflicts(conn, conflict_id=conflict_id)[0])
-    return {"op": data.get("op"), "error": "sync_conflict",
-            "message": f"{message}: recorded as conflict {conflict_id} for a manager",
-            "conflict": view}
+    return {
+        "op": data.get("op"),
+        "error": "sync_conflict",
+        "message": f"{message}: recorded as conflict {conflict_id} for a manager",
+        "conflict": view,
+    }
 
 
 def present(row: Mapping[str, Any]) -> Result:
@@ -217,30 +254,57 @@ def present(row: Mapping[str, Any]) -> Result:
     terminal's entry that could not be applied)."""
     first = None
     if row.get("ev_id") is not None:
-        first = {"id": row["ev_id"], "action": row["ev_action"],
-                 "at": row["ev_at"].isoformat(timespec="seconds") + "Z",
-                 "user": row["ev_user_name"], "terminal": row["ev_terminal"],
-                 "serial": row["ev_serial"], "from": row["ev_from_state"],
-                 "to": row["ev_to_state"], "document": row["ev_document_id"]}
+        first = {
+            "id": row["ev_id"],
+            "action": row["ev_action"],
+            "at": row["ev_at"].isoformat(timespec="seconds") + "Z",
+            "user": row["ev_user_name"],
+            "terminal": row["ev_terminal"],
+            "serial": row["ev_serial"],
+            "from": row["ev_from_state"],
+            "to": row["ev_to_state"],
+            "document": row["ev_document_id"],
+        }
+
     def when(value: Any) -> str | None:
         return None if value is None else value.isoformat(timespec="seconds") + "Z"
-    return {"id": row["id"], "serial": row["serial"], "sku": row["sku"], "store": row["store"],
-            "status": row["status"], "error": row["error"], "message": row["message"],
-            "terminal": row["terminal"], "created_at": when(row["created_at"]),
-            "first_event": first,
-            "entry": {"id": row["entry_id"], "seq": row["entry_seq"],
-                      "line": json.loads(row["entry_line"])},
-            "resolution": None if row["resolution"] is None else {
-                "action": row["resolution"], "by": row["resolved_by"],
-                "at": when(row["resolved_at"]), "note": row["note"]}}
+
+    return {
+        "id": row["id"],
+        "serial": row["serial"],
+        "sku": row["sku"],
+        "store": row["store"],
+        "status": row["status"],
+        "error": row["error"],
+        "message": row["message"],
+        "terminal": row["terminal"],
+        "created_at": when(row["created_at"]),
+        "first_event": first,
+        "entry": {
+            "id": row["entry_id"],
+            "seq": row["entry_seq"],
+            "line": json.loads(row["entry_line"]),
+        },
+        "resolution": None
+        if row["resolution"] is None
+        else {
+            "action": row["resolution"],
+            "by": row["resolved_by"],
+            "at": when(row["resolved_at"]),
+            "note": row["note"],
+        },
+    }
 
 
-def list_conflicts(db: Database, *, status: str | None = None,
-                   store: str | None = None) -> list[Result]:
+def list_conflicts(
+    db: Database, *, status: str | None = None, store: str | None = None
+) -> list[Result]:
     if status is not None and status not in ("open", "resolved"):
         raise BadRequest("status must be open or resolved")
-    return [present(r) for r in db.read(
-        lambda conn: conflict_sql.conflicts(conn, status=status, store=store))]
+    return [
+        present(r)
+        for r in db.read(lambda conn: conflict_sql.conflicts(conn, status=status, store=store))
+    ]
 
 
 def show(db: Database, conflict_id: int) -> Result:
@@ -250,8 +314,14 @@ def show(db: Database, conflict_id: int) -> Result:
     return present(rows[0])
 
 
-def resolve(db: Database, actor: Actor, conflict_id: int, action: str,
-            note: str | None = None, apply_object: ApplyObject | None = None) -> Result:
+def resolve(
+    db: Database,
+    actor: Actor,
+    conflict_id: int,
+    action: str,
+    note: str | None = None,
+    apply_object: ApplyObject | None = None,
+) -> Result:
     """Close a conflict by a new event, in one transaction with the mark: ``accept`` (the
     first event stands, nothing moves), ``return`` (the unit comes back to stock at the
     conflict's store: the sale that stands is voided and refunded) or ``write_off`` (the unit
@@ -269,10 +339,16 @@ def resolve(db: Database, actor: Actor, conflict_id: int, action: str,
         if current["serial"] is None or current["sku"] is None:
             raise BadRequest(f"conflict {conflict_id} names no unit: resolve it by accept")
         reason = note or f"sync conflict {conflict_id}"
-        line = ({"op": "return", "reason": reason} if action == "return" else
-                {"op": "adjust", "remove": [current["serial"]], "reason": reason})
-        line |= {"store": current["store"], "sku": current["sku"],
-                 "document": f"CONFLICT-{conflict_id}"}
+        line = (
+            {"op": "return", "reason": reason}
+            if action == "return"
+            else {"op": "adjust", "remove": [current["serial"]], "reason": reason}
+        )
+        line |= {
+            "store": current["store"],
+            "sku": current["sku"],
+            "document": f"CONFLICT-{conflict_id}",
+        }
         if action == "return":
             line["serial"] = current["serial"]
 
@@ -286,11 +362,11 @@ def resolve(db: Database, actor: Actor, conflict_id: int, action: str,
                 raise joined.retryable
             if not verdict["ok"]:
                 raise DomainError(str(verdict["message"]), code=str(verdict["error"]))
-        if not conflict_sql.resolve(conn, conflict_id, by=actor.user, resolution=action,
-                                    note=note, when=utcnow()):
+        if not conflict_sql.resolve(
+            conn, conflict_id, by=actor.user, resolution=action, note=note, when=utcnow()
+        ):
             raise ConflictClosed(f"conflict {conflict_id} is already resolved")
         return verdict
 
     db.write(work)
     return show(db, conflict_id)
-

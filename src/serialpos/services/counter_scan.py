@@ -25,7 +25,8 @@ from serialpos.services.context import Actor
 #: Refusals of a scan as the waiting line's serial after which the scan is tried as an item:
 #: a serial live under another product (``duplicate_serial``) then finds its own product.
 NOT_THIS_PRODUCTS_SERIAL = frozenset(
-    {"bad_serial_format", "unknown_unit", "not_in_stock", "not_serialized", "duplicate_serial"})
+    {"bad_serial_format", "unknown_unit", "not_in_stock", "not_serialized", "duplicate_serial"}
+)
 
 
 @dataclass(frozen=True)
@@ -47,8 +48,15 @@ class WaitingLineRefused(DomainError):
         self.scanned_text = text
 
 
-def scan_at_counter(db: Database, actor: Actor, order: str | None, text: str, *,
-                    waiting: int | None, start: orders.NewOrder | None) -> CounterScan:
+def scan_at_counter(
+    db: Database,
+    actor: Actor,
+    order: str | None,
+    text: str,
+    *,
+    waiting: int | None,
+    start: orders.NewOrder | None,
+) -> CounterScan:
     """``text`` entered in the sale field of ``order`` (None: no order yet; ``start`` opens
     one in the same transaction as its first line)."""
     refused: DomainError | None = None

@@ -222,8 +222,7 @@ class _Count:
     products: tuple[str, ...] | None
 
 
-def _count_row(db: Database, conn: Connection, number: str, *,
-               lock: str | None = None) -> _Count:
+def _count_row(db: Database, conn: Connection, number: str, *, lock: str | None = None) -> _Count:
     """The count. ``lock`` (PostgreSQL; SQLite writers are serialised anyway): "share" for a
     scan or a batch, so an approval ("update") waits for them and they, after it, see the
     count approved: no scan can slip in between an approval's reading and its commit."""
@@ -236,24 +235,33 @@ def _count_row(db: Database, conn: Connection, number: str, *,
     m = row._mapping
     codes = repo.store_codes(conn)
     products = None if m["products"] is None else tuple(json.loads(m["products"]))
-    return _Count(m["id"], m["number"], m["store_id"], codes[m["store_id"]], m["status"],
-                  products)
+    return _Count(m["id"], m["number"], m["store_id"], codes[m["store_id"]], m["status"], products)
 
 
 def _batches(conn: Connection, count_id: int) -> tuple[BatchInfo, ...]:
     units = sa.func.coalesce(sa.func.sum(_s.quantity), 0)
-    q = (sa.select(_b.number, _b.counter, _b.status, units)
-         .select_from(batch_t.outerjoin(scan_t, _s.batch_id == _b.id))
-         .where(_b.count_id == count_id).group_by(_b.id, _b.number, _b.counter, _b.status)
-         .order_by(_b.number))
+    q = (
+        sa.select(_b.number, _b.counter, _b.status, units)
+        .select_from(batch_t.outerjoin(scan_t, _s.batch_id == _b.id))
+        .where(_b.count_id == count_id)
+        .group_by(_b.id, _b.number, _b.counter, _b.status)
+        .order_by(_b.number)
+    )
     return tuple(BatchInfo(n, who, st, int(total)) for n, who, st, total in conn.execute(q))
 
 
 def _info(db: Database, conn: Connection, count: _Count) -> CountInfo:
     row = conn.execute(sa.select(_c.opened_by).where(_c.id == count.id)).one()
     tracked = settings_in(db, conn, count.store).serialized_inventory
-    return CountInfo(count.number, count.store, count.status, count.products, tracked,
-                     row.opened_by, _batches(conn, count.id))
+    return CountInfo(
+        count.number,
+        count.store,
+        count.status,
+        count.products,
+        tracked,
+        row.opened_by,
+        _batches(conn, count.id),
+    )
 
 
 def get_count(db: Database, number: str) -> CountInfo:
@@ -262,17 +270,25 @@ def get_count(db: Database, number: str) -> CountInfo:
 
 def open_counts(db: Database, store: str) -> list[CountInfo]:
     """The counts still open at ``store``, oldest first (a count stays open across sessions)."""
+
     def work(conn: Connection) -> list[CountInfo]:
         sid = repo.store_id(db, conn, store)
-        numbers = conn.execute(sa.select(_c.number).where(
-            _c.store_id == sid, _c.status == "open").order_by(_c.id)).scalars().all()
+        numbers = (
+            conn.execute(
+                sa.select(_c.number).where(_c.store_id == sid, _c.status == "open").order_by(_c.id)
+            )
+            .scalars()
+            .all()
+        )
         return [_info(db, conn, _count_row(db, conn, n)) for n in numbers]
+
     return db.read(work)
 
 
 # -- opening, batches -----------------------------------------------------------------
-def _open_in(db: Database, conn: Connection, actor: Actor, store: str,
-             products: Sequence[str] | None) -> _Count:
+def _open_in(
+    db: Database, conn: Connection, actor: Actor, store: str, products: Sequence[str] | None
+) -> _Count:
     actor.require(Permission.RECEIVE)
     sid = repo.store_id(db, conn, store)
     chosen: tuple[str, ...] | None = None
@@ -281,17 +297,24 @@ def _open_in(db: Database, conn: Connection, actor: Actor, store: str,
             raise BadRequest("choose at least one product, or count the whole store")
         chosen = tuple(sorted({repo.product_by_sku(conn, sku).sku for sku in products}))
     number = stock_documents.next_number(conn, store, sid, "count")
-    new_id = conn.execute(count_t.insert().values(
-        number=number, store_id=sid, status="open",
-        products=None if chosen is None else json.dumps(list(chosen)),
-        opened_by=actor.user, terminal=actor.terminal, opened_at=utcnow(),
-    )).inserted_primary_key
+    new_id = conn.execute(
+        count_t.insert().values(
+            number=number,
+            store_id=sid,
+            status="open",
+            products=None if chosen is None else json.dumps(list(chosen)),
+            opened_by=actor.user,
+            terminal=actor.terminal,
+            opened_at=utcnow(),
+        )
+    ).inserted_primary_key
     assert new_id is not None
     return _Count(int(new_id[0]), number, sid, store, "open", chosen)
 
 
-def open_count(db: Database, actor: Actor, store: str,
-               products: Sequence[str] | None = None) -> CountInfo:
+def open_count(
+    db: Database, actor: Actor, store: str, products: Sequence[str] | None = None
+) -> CountInfo:
     """Open a count of the whole store, or of the products named (SKUs)."""
     return db.write(lambda conn: _info(db, conn, _open_in(db, conn, actor, store, products)))
 
@@ -316,24 +339,32 @@ def _batch_in(conn: Connection, actor: Actor, count: _Count, counter: str) -> Ba
     actor.require(Permission.RECEIVE)
     _open(count)
     name = _check_counter(counter)
-    last = conn.execute(sa.select(sa.func.max(_b.number)).where(
-        _b.count_id == count.id)).scalar()
+    last = conn.execute(sa.select(sa.func.max(_b.number)).where(_b.count_id == count.id)).scalar()
     number = int(last or 0) + 1
-    conn.execute(batch_t.insert().values(count_id=count.id, number=number, counter=name,
-                                         status="open", opened_by=actor.user,
-                                         opened_at=utcnow()))
+    conn.execute(
+        batch_t.insert().values(
+            count_id=count.id,
+            number=number,
+            counter=name,
+            status="open",
+            opened_by=actor.user,
+            opened_at=utcnow(),
+        )
+    )
     return BatchInfo(number, name, "open", 0)
 
 
 def start_batch(db: Database, actor: Actor, count: str, counter: str) -> BatchInfo:
     """A new batch of the count, counted by ``counter``."""
-    return db.write(lambda conn: _batch_in(conn, actor,
-                                           _count_row(db, conn, count, lock="share"), counter))
+    return db.write(
+        lambda conn: _batch_in(conn, actor, _count_row(db, conn, count, lock="share"), counter)
+    )
 
 
 def _batch_id(conn: Connection, count: _Count, batch: int, *, open_only: bool = True) -> int:
-    row = conn.execute(sa.select(_b.id, _b.status).where(
-        _b.count_id == count.id, _b.number == batch)).first()
+    row = conn.execute(
+        sa.select(_b.id, _b.status).where(_b.count_id == count.id, _b.number == batch)
+    ).first()
     if row is None:
         raise UnknownBatch(f"count {count.number} has no batch {batch}")
     if open_only and row.status != "open":
@@ -343,14 +374,17 @@ def _batch_id(conn: Connection, count: _Count, batch: int, *, open_only: bool = 
 
 def close_batch(db: Database, actor: Actor, count: str, batch: int) -> BatchInfo:
     """Close a batch (its counter is done); the count stays open for other batches."""
+
     def work(conn: Connection) -> BatchInfo:
         actor.require(Permission.RECEIVE)
         found = _count_row(db, conn, count, lock="share")
         _open(found)
         bid = _batch_id(conn, found, batch)
-        conn.execute(batch_t.update().where(_b.id == bid).values(status="closed",
-                                                                 closed_at=utcnow()))
+        conn.execute(
+            batch_t.update().where(_b.id == bid).values(status="closed", closed_at=utcnow())
+        )
         return next(b for b in _batches(conn, found.id) if b.number == batch)
+
     return db.write(work)
 
 
@@ -363,12 +397,20 @@ def _resolve_serial(conn: Connection, serial: str) -> repo.ProductRow:
         return repo.product_by_sku(conn, outcome.unit.product.sku)
     if isinstance(outcome, Refusal):
         raise refused(outcome)
-    raise UnknownProduct(f"serial {clip(serial)} is not known: scan the product's barcode "
-                         "first, then its serials")
+    raise UnknownProduct(
+        f"serial {clip(serial)} is not known: scan the product's barcode first, then its serials"
+    )
 
 
-def _scan_in(db: Database, conn: Connection, actor: Actor, count: _Count, batch: int,
-             scan: ScanInput, tracked_store: bool) -> ScanOutcome:
+def _scan_in(
+    db: Database,
+    conn: Connection,
+    actor: Actor,
+    count: _Count,
+    batch: int,
+    scan: ScanInput,
+    tracked_store: bool,
+) -> ScanOutcome:
     actor.require(Permission.RECEIVE)
     _open(count)
     bid = _batch_id(conn, count, batch)
@@ -381,8 +423,9 @@ def _scan_in(db: Database, conn: Connection, actor: Actor, count: _Count, batch:
         raise BadRequest("a scan needs a product (SKU or barcode) or a serial")
     sku = product.sku
     if count.products is not None and sku not in count.products:
-        raise NotInCount(f"{sku} is not in count {count.number} (it counts "
-                         f"{', '.join(count.products)})")
+        raise NotInCount(
+            f"{sku} is not in count {count.number} (it counts {', '.join(count.products)})"
+        )
     tracked = tracked_store and product.serial_mode.tracked
     quantity = scan.quantity
     if quantity is not None and (isinstance(quantity, bool) or not isinstance(quantity, int)):
@@ -399,8 +442,9 @@ def _scan_in(db: Database, conn: Connection, actor: Actor, count: _Count, batch:
             fmt.check(serial, sku)
         owner = barcode_owner(conn, serial)
         if owner is not None:
-            raise BadSerial(f"'{clip(serial)}' is the barcode of {owner}, not a serial: "
-                            "scan the serial label")
+            raise BadSerial(
+                f"'{clip(serial)}' is the barcode of {owner}, not a serial: scan the serial label"
+            )
         refuse_live_elsewhere(conn, sku, serial)  # never count a unit under a second product
         quantity = 1
     else:
@@ -408,59 +452,122 @@ def _scan_in(db: Database, conn: Connection, actor: Actor, count: _Count, batch:
             raise SerialRequired(f"{sku} is counted by serial: scan each unit's serial")
         quantity = 1 if quantity is None else quantity
         if quantity == 0 or abs(quantity) > MAX_QUANTITY:
-            raise BadRequest(f"a counted quantity must be 1 to {MAX_QUANTITY:,} "
-                             "(negative to take back a miscount)")
+            raise BadRequest(
+                f"a counted quantity must be 1 to {MAX_QUANTITY:,} "
+                "(negative to take back a miscount)"
+            )
     # Serials are counted from the (batch, product, serial) index alone; quantities summed
     # over the few rows without a serial: a scan into a long batch stays quick.
     in_batch = (_s.batch_id == bid, _s.product_id == product.id)
     quantity_q = sa.select(sa.func.coalesce(sa.func.sum(_s.quantity), 0)).where(
-        *in_batch, _s.serial.is_(None))
+        *in_batch, _s.serial.is_(None)
+    )
     total_q = sa.select(
         sa.select(sa.func.count()).where(*in_batch, _s.serial.is_not(None)).scalar_subquery()
-        + quantity_q.scalar_subquery())
+        + quantity_q.scalar_subquery()
+    )
     if serial is not None:
-        dup = conn.execute(sa.select(_s.id).where(
-            _s.batch_id == bid, _s.product_id == product.id, _s.serial == serial)).first()
+        dup = conn.execute(
+            sa.select(_s.id).where(
+                _s.batch_id == bid, _s.product_id == product.id, _s.serial == serial
+            )
+        ).first()
         if dup is not None:
             total = int(conn.execute(total_q).scalar_one())
-            return ScanOutcome("repeat", sku, serial, 0,
-                               f"serial {serial} of {sku} was already scanned in batch "
-                               f"{batch}: counted once", (batch,), total)
+            return ScanOutcome(
+                "repeat",
+                sku,
+                serial,
+                0,
+                f"serial {serial} of {sku} was already scanned in batch {batch}: counted once",
+                (batch,),
+                total,
+            )
     elif quantity < 0:
         before = int(conn.execute(quantity_q).scalar_one())
         if before + quantity < 0:
-            raise BadRequest(f"batch {batch} has {before} of {sku} counted; it cannot take "
-                             f"back {-quantity}")
-    conn.execute(scan_t.insert().values(count_id=count.id, batch_id=bid, product_id=product.id,
-                                        serial=serial, quantity=quantity, user_name=actor.user,
-                                        scanned_at=utcnow()))
+            raise BadRequest(
+                f"batch {batch} has {before} of {sku} counted; it cannot take back {-quantity}"
+            )
+    conn.execute(
+        scan_t.insert().values(
+            count_id=count.id,
+            batch_id=bid,
+            product_id=product.id,
+            serial=serial,
+            quantity=quantity,
+            user_name=actor.user,
+            scanned_at=utcnow(),
+        )
+    )
     total = int(conn.execute(total_q).scalar_one())
     if serial is None:
-        return ScanOutcome("counted", sku, None, quantity,
-                           f"{sku}: {quantity:+d}, {total} in batch {batch}", (), total)
-    others = tuple(sorted(conn.execute(sa.select(_b.number).join(
-        scan_t, _s.batch_id == _b.id).where(
-        _s.count_id == count.id, _s.product_id == product.id, _s.serial == serial,
-        _b.id != bid)).scalars().all()))
+        return ScanOutcome(
+            "counted",
+            sku,
+            None,
+            quantity,
+            f"{sku}: {quantity:+d}, {total} in batch {batch}",
+            (),
+            total,
+        )
+    others = tuple(
+        sorted(
+            conn.execute(
+                sa.select(_b.number)
+                .join(scan_t, _s.batch_id == _b.id)
+                .where(
+                    _s.count_id == count.id,
+                    _s.product_id == product.id,
+                    _s.serial == serial,
+                    _b.id != bid,
+                )
+            )
+            .scalars()
+            .all()
+        )
+    )
     if others:
         seen = ", ".join(str(n) for n in others)
-        return ScanOutcome("other_batch", sku, serial, 1,
-                           f"serial {serial} of {sku} was also counted in batch {seen}: "
-                           "flagged, counted once", (*others, batch), total)
-    return ScanOutcome("counted", sku, serial, 1, f"{sku} {serial} counted ({total} in batch "
-                       f"{batch})", (batch,), total)
+        return ScanOutcome(
+            "other_batch",
+            sku,
+            serial,
+            1,
+            f"serial {serial} of {sku} was also counted in batch {seen}: flagged, counted once",
+            (*others, batch),
+            total,
+        )
+    return ScanOutcome(
+        "counted",
+        sku,
+        serial,
+        1,
+        f"{sku} {serial} counted ({total} in batch {batch})",
+        (batch,),
+        total,
+    )
 
 
-def scan(db: Database, actor: Actor, count: str, batch: int, *, sku: str | None = None,
-         serial: str | None = None, quantity: int | None = None) -> ScanOutcome:
+def scan(
+    db: Database,
+    actor: Actor,
+    count: str,
+    batch: int,
+    *,
+    sku: str | None = None,
+    serial: str | None = None,
+    quantity: int | None = None,
+) -> ScanOutcome:
     """Record one scan in a batch as it happens (its own transaction). A product barcode
     resolves to its SKU before this is called; a serial without a product is resolved to the
     one product the ledger knows it under."""
+
     def work(conn: Connection) -> ScanOutcome:
         found = _count_row(db, conn, count, lock="share")
         tracked = settings_in(db, conn, found.store).serialized_inventory
-        return _scan_in(db, conn, actor, found, batch, ScanInput(sku, serial, quantity),
-                        tracked)
+        return _scan_in(db, conn, actor, found, batch, ScanInput(sku, serial, quantity), tracked)
+
     return db.write(work)
 
 
@@ -505,8 +612,10 @@ def _serial_set(conn: Connection, query: sa.Select[tuple[str]]) -> set[str]:
 def _plan(db: Database, conn: Connection, count: _Count) -> _Plan:
     tracked_store = settings_in(db, conn, count.store).serialized_inventory
     p = repo.product_t.c
-    catalogue = {pid: (sku, SerialMode(mode)) for pid, sku, mode in
-                 conn.execute(sa.select(p.id, p.sku, p.serial_mode))}
+    catalogue = {
+        pid: (sku, SerialMode(mode))
+        for pid, sku, mode in conn.execute(sa.select(p.id, p.sku, p.serial_mode))
+    }
     scope: set[int] | None = None
     if count.products is not None:
         scope = {pid for pid, (sku, _m) in catalogue.items() if sku in count.products}
@@ -524,39 +633,83 @@ def _plan(db: Database, conn: Connection, count: _Count) -> _Plan:
 
     # The count's serials: one query per product, straight into a set (a serial in two
     # batches is one).
-    scanned_products = conn.execute(sa.select(_s.product_id).where(
-        _s.count_id == count.id, _s.serial.is_not(None)).distinct()).scalars().all()
+    scanned_products = (
+        conn.execute(
+            sa.select(_s.product_id)
+            .where(_s.count_id == count.id, _s.serial.is_not(None))
+            .distinct()
+        )
+        .scalars()
+        .all()
+    )
     for pid in scanned_products:
-        product(pid).scanned = _serial_set(conn, sa.select(_s.serial).where(
-            _s.count_id == count.id, _s.product_id == pid, _s.serial.is_not(None)))
-    for pid, total in conn.execute(sa.select(_s.product_id, sa.func.sum(_s.quantity)).where(
-            _s.count_id == count.id, _s.serial.is_(None)).group_by(_s.product_id)):
+        product(pid).scanned = _serial_set(
+            conn,
+            sa.select(_s.serial).where(
+                _s.count_id == count.id, _s.product_id == pid, _s.serial.is_not(None)
+            ),
+        )
+    for pid, total in conn.execute(
+        sa.select(_s.product_id, sa.func.sum(_s.quantity))
+        .where(_s.count_id == count.id, _s.serial.is_(None))
+        .group_by(_s.product_id)
+    ):
         product(pid).counted_quantity = int(total)
     # Serials seen in more than one batch (one batch holds a serial once: a constraint).
-    batch_numbers = {bid: n for bid, n in conn.execute(
-        sa.select(_b.id, _b.number).where(_b.count_id == count.id))}
-    dup_keys = sa.select(_s.product_id, _s.serial).where(
-        _s.count_id == count.id, _s.serial.is_not(None)).group_by(
-        _s.product_id, _s.serial).having(sa.func.count() > 1).subquery()
+    batch_numbers = {
+        bid: n
+        for bid, n in conn.execute(sa.select(_b.id, _b.number).where(_b.count_id == count.id))
+    }
+    dup_keys = (
+        sa.select(_s.product_id, _s.serial)
+        .where(_s.count_id == count.id, _s.serial.is_not(None))
+        .group_by(_s.product_id, _s.serial)
+        .having(sa.func.count() > 1)
+        .subquery()
+    )
     seen_in: dict[tuple[int, str], set[int]] = {}
-    for pid, serial, bid in conn.execute(sa.select(_s.product_id, _s.serial, _s.batch_id).join(
-            dup_keys, sa.and_(dup_keys.c.product_id == _s.product_id,
-                              dup_keys.c.serial == _s.serial)).where(_s.count_id == count.id)):
+    for pid, serial, bid in conn.execute(
+        sa.select(_s.product_id, _s.serial, _s.batch_id)
+        .join(
+            dup_keys,
+            sa.and_(dup_keys.c.product_id == _s.product_id, dup_keys.c.serial == _s.serial),
+        )
+        .where(_s.count_id == count.id)
+    ):
         seen_in.setdefault((pid, serial), set()).add(batch_numbers[bid])
-    duplicates = sorted((Duplicate(catalogue[pid][0], serial, tuple(sorted(batches)))
-                         for (pid, serial), batches in seen_in.items()),
-                        key=lambda d: (d.sku, d.serial))
+    duplicates = sorted(
+        (
+            Duplicate(catalogue[pid][0], serial, tuple(sorted(batches)))
+            for (pid, serial), batches in seen_in.items()
+        ),
+        key=lambda d: (d.sku, d.serial),
+    )
     # The ledger: units in stock here (one query), and on-hand quantities.
     if tracked_store:
-        stocked = conn.execute(sa.select(_u.product_id).where(
-            _u.store_id == count.store_id, _u.state == "in_stock",
-            in_scope(_u.product_id)).distinct()).scalars().all()
+        stocked = (
+            conn.execute(
+                sa.select(_u.product_id)
+                .where(
+                    _u.store_id == count.store_id, _u.state == "in_stock", in_scope(_u.product_id)
+                )
+                .distinct()
+            )
+            .scalars()
+            .all()
+        )
         for pid in stocked:
-            product(pid).here = _serial_set(conn, sa.select(_u.serial).where(
-                _u.store_id == count.store_id, _u.product_id == pid, _u.state == "in_stock"))
+            product(pid).here = _serial_set(
+                conn,
+                sa.select(_u.serial).where(
+                    _u.store_id == count.store_id, _u.product_id == pid, _u.state == "in_stock"
+                ),
+            )
     sl = repo.stock_t.c
-    for pid, quantity in conn.execute(sa.select(sl.product_id, sl.quantity).where(
-            sl.store_id == count.store_id, sl.quantity != 0, in_scope(sl.product_id))):
+    for pid, quantity in conn.execute(
+        sa.select(sl.product_id, sl.quantity).where(
+            sl.store_id == count.store_id, sl.quantity != 0, in_scope(sl.product_id)
+        )
+    ):
         product(pid).on_hand = int(quantity)
     # Where the ledger has the scanned serials that are not in stock here.
     codes = repo.store_codes(conn)
@@ -566,10 +719,12 @@ def _plan(db: Database, conn: Connection, count: _Count) -> _Plan:
         rest = sorted(item.scanned - item.here)
         known: dict[str, Place] = {}
         for start in range(0, len(rest), _CHUNK):
-            chunk = rest[start:start + _CHUNK]
-            for serial, state, sid in conn.execute(sa.select(_u.serial, _u.state, _u.store_id)
-                                                   .where(_u.product_id == item.id,
-                                                          _u.serial.in_(chunk))):
+            chunk = rest[start : start + _CHUNK]
+            for serial, state, sid in conn.execute(
+                sa.select(_u.serial, _u.state, _u.store_id).where(
+                    _u.product_id == item.id, _u.serial.in_(chunk)
+                )
+            ):
                 known[serial] = Place(state, codes.get(sid, "?"))
         item.classes = classify(item.scanned, item.here, known, count.store)
     return _Plan(count, tracked_store, products, duplicates, _batches(conn, count.id))
@@ -602,15 +757,26 @@ def _reconciliation(plan: _Plan) -> Reconciliation:
             # Required: the quantity not backed by units (approval brings it to the units);
             # optional: the units and the unlabelled quantity counted against on hand.
             if (item.mode is SerialMode.REQUIRED and item.on_hand != len(item.here)) or (
-                    item.mode is SerialMode.OPTIONAL and target != item.on_hand):
-                quantities.append(QuantityDifference(item.sku, target, item.on_hand,
-                                                     len(item.here)))
+                item.mode is SerialMode.OPTIONAL and target != item.on_hand
+            ):
+                quantities.append(
+                    QuantityDifference(item.sku, target, item.on_hand, len(item.here))
+                )
         elif target != item.on_hand:
             quantities.append(QuantityDifference(item.sku, target, item.on_hand))
-    return Reconciliation(plan.count.number, plan.count.store, plan.count.status == "approved",
-                          plan.tracked_store, matched, tuple(missing), tuple(never_seen),
-                          tuple(elsewhere), tuple(plan.duplicates), tuple(quantities),
-                          plan.batches)
+    return Reconciliation(
+        plan.count.number,
+        plan.count.store,
+        plan.count.status == "approved",
+        plan.tracked_store,
+        matched,
+        tuple(missing),
+        tuple(never_seen),
+        tuple(elsewhere),
+        tuple(plan.duplicates),
+        tuple(quantities),
+        plan.batches,
+    )
 
 
 def _elsewhere_unit(sku: str, e: Elsewhere) -> ElsewhereUnit:
@@ -620,44 +786,63 @@ def _elsewhere_unit(sku: str, e: Elsewhere) -> ElsewhereUnit:
 def reconcile(db: Database, count: str) -> Reconciliation:
     """The count against the ledger, now (reads only; nothing is posted). For an approved
     count, the reconciliation as it was approved (the ledger has since been adjusted)."""
+
     def work(conn: Connection) -> Reconciliation:
         found = _count_row(db, conn, count)
         if found.status == "approved":
-            stored = conn.execute(sa.select(_c.reconciliation).where(
-                _c.id == found.id)).scalar_one()
+            stored = conn.execute(
+                sa.select(_c.reconciliation).where(_c.id == found.id)
+            ).scalar_one()
             if stored is not None:
-                return replace(reconciliation_from_json(json.loads(stored)),
-                               batches=_batches(conn, found.id))
+                return replace(
+                    reconciliation_from_json(json.loads(stored)), batches=_batches(conn, found.id)
+                )
         return _reconciliation(_plan(db, conn, found))
+
     return db.read(work)
 
 
 # -- approval -------------------------------------------------------------------------
 def _chunks(serials: list[str]) -> Iterable[list[str]]:
     for start in range(0, len(serials), _LEDGER_CHUNK):
-        yield serials[start:start + _LEDGER_CHUNK]
+        yield serials[start : start + _LEDGER_CHUNK]
 
 
-def _quantity_event(conn: Connection, actor: Actor, count: _Count, item: _Product,
-                    delta: int, reason: str) -> None:
+def _quantity_event(
+    conn: Connection, actor: Actor, count: _Count, item: _Product, delta: int, reason: str
+) -> None:
     """A quantity-only correction of a serial-required product, which the ledger's own
     quantity moves refuse (they would need serials): on-hand brought to the units known."""
     action = Action.ADJUST_ADD if delta > 0 else Action.ADJUST_REMOVE
-    repo.add_events(conn, [{
-        "at": utcnow(), "action": action.value, "user_name": actor.user,
-        "terminal": actor.terminal, "store_id": count.store_id, "product_id": item.id,
-        "unit_id": None, "serial": None, "from_state": None, "to_state": None,
-        "quantity": delta, "document_type": DOCUMENT_TYPE, "document_id": count.number,
-        "document_line": None, "reason": reason,
-    }])
+    repo.add_events(
+        conn,
+        [
+            {
+                "at": utcnow(),
+                "action": action.value,
+                "user_name": actor.user,
+                "terminal": actor.terminal,
+                "store_id": count.store_id,
+                "product_id": item.id,
+                "unit_id": None,
+                "serial": None,
+                "from_state": None,
+                "to_state": None,
+                "quantity": delta,
+                "document_type": DOCUMENT_TYPE,
+                "document_id": count.number,
+                "document_line": None,
+                "reason": reason,
+            }
+        ],
+    )
     repo.bump_stock(conn, item.id, count.store_id, delta)
 
 
 def _approve_in(db: Database, conn: Connection, actor: Actor, count: _Count) -> Approval:
     actor.require(Permission.ADJUST)
     if count.status != "open":
-        raise CountClosed(f"count {count.number} was approved already: a count is approved "
-                          "once")
+        raise CountClosed(f"count {count.number} was approved already: a count is approved once")
     plan = _plan(db, conn, count)
     result = _reconciliation(plan)
     document = DocumentRef(DOCUMENT_TYPE, count.number)
@@ -677,44 +862,84 @@ def _approve_in(db: Database, conn: Connection, actor: Actor, count: _Count) -> 
         back: list[str] = []
         if classes is not None:
             gone = list(classes.missing)
-            back = list(classes.never_seen) + [e.serial for e in classes.elsewhere
-                                               if e.action is ElsewhereAction.RESTORE]
+            back = list(classes.never_seen) + [
+                e.serial for e in classes.elsewhere if e.action is ElsewhereAction.RESTORE
+            ]
             for chunk in _chunks(gone):
-                removals += ledger.move_in(conn, db, actor, ledger.Step(
-                    Action.ADJUST_REMOVE, store, item.sku, chunk), document,
-                    f"{reason}: not found").quantity
+                removals += ledger.move_in(
+                    conn,
+                    db,
+                    actor,
+                    ledger.Step(Action.ADJUST_REMOVE, store, item.sku, chunk),
+                    document,
+                    f"{reason}: not found",
+                ).quantity
             for chunk in _chunks(sorted(back)):
-                additions += ledger.move_in(conn, db, actor, ledger.Step(
-                    Action.ADJUST_ADD, store, item.sku, chunk), document,
-                    f"{reason}: found").quantity
+                additions += ledger.move_in(
+                    conn,
+                    db,
+                    actor,
+                    ledger.Step(Action.ADJUST_ADD, store, item.sku, chunk),
+                    document,
+                    f"{reason}: found",
+                ).quantity
             change = removals + additions
             removed += len(gone)
             added += len(back)
             residual = quantity_residual(target, item.on_hand + change)
             if residual and item.mode is SerialMode.REQUIRED:
-                _quantity_event(conn, actor, count, item, residual,
-                                f"{reason}: quantity brought to the units counted "
-                                "(serial tracking starts)")
+                _quantity_event(
+                    conn,
+                    actor,
+                    count,
+                    item,
+                    residual,
+                    f"{reason}: quantity brought to the units counted (serial tracking starts)",
+                )
                 change += residual
         else:
             residual = target - item.on_hand
         if residual and (classes is None or item.mode is SerialMode.OPTIONAL):
             action = Action.ADJUST_ADD if residual > 0 else Action.ADJUST_REMOVE
-            change += ledger.move_in(conn, db, actor, ledger.Step(
-                action, store, item.sku, quantity=abs(residual)), document,
-                f"{reason}: counted {target}, on hand {item.on_hand}").quantity
+            change += ledger.move_in(
+                conn,
+                db,
+                actor,
+                ledger.Step(action, store, item.sku, quantity=abs(residual)),
+                document,
+                f"{reason}: counted {target}, on hand {item.on_hand}",
+            ).quantity
         quantity_only = change - removals - additions
-        lines += [EventLine(item.sku, signed, tuple(serials)) for signed, serials in (
-            (removals, gone), (additions, back), (quantity_only, ())) if signed or serials]
+        lines += [
+            EventLine(item.sku, signed, tuple(serials))
+            for signed, serials in ((removals, gone), (additions, back), (quantity_only, ()))
+            if signed or serials
+        ]
         net += change
-    event_files.owe(conn, event_type=EventType.COUNT.value, document_id=count.number,
-                    store=store, user=actor.user, lines=lines)
+    event_files.owe(
+        conn,
+        event_type=EventType.COUNT.value,
+        document_id=count.number,
+        store=store,
+        user=actor.user,
+        lines=lines,
+    )
     final = replace(result, approved=True)
-    conn.execute(count_t.update().where(_c.id == count.id, _c.status == "open").values(
-        status="approved", approved_by=actor.user, approved_at=utcnow(),
-        reconciliation=json.dumps(reconciliation_json(final), separators=(",", ":"))))
-    conn.execute(batch_t.update().where(_b.count_id == count.id, _b.status == "open").values(
-        status="closed", closed_at=utcnow()))
+    conn.execute(
+        count_t.update()
+        .where(_c.id == count.id, _c.status == "open")
+        .values(
+            status="approved",
+            approved_by=actor.user,
+            approved_at=utcnow(),
+            reconciliation=json.dumps(reconciliation_json(final), separators=(",", ":")),
+        )
+    )
+    conn.execute(
+        batch_t.update()
+        .where(_b.count_id == count.id, _b.status == "open")
+        .values(status="closed", closed_at=utcnow())
+    )
     return Approval(final, added, removed, net)
 
 
@@ -722,8 +947,9 @@ def approve(db: Database, actor: Actor, count: str, outbox: Path) -> Approval:
     """Post the count's adjustments (managers and admins), in one transaction with its event
     file owed; then write the file. A count is approved once."""
     actor.require(Permission.ADJUST)
-    done = db.write(lambda conn: _approve_in(db, conn, actor,
-                                             _count_row(db, conn, count, lock="update")))
+    done = db.write(
+        lambda conn: _approve_in(db, conn, actor, _count_row(db, conn, count, lock="update"))
+    )
     files = event_files.write_owed(db, outbox)
     return Approval(done.reconciliation, done.added, done.removed, done.quantity_change, files)
 
@@ -735,10 +961,16 @@ class BatchInput:
     scans: tuple[ScanInput, ...]
 
 
-def count_at_once(db: Database, actor: Actor, store: str, batches: Sequence[BatchInput], *,
-                  products: Sequence[str] | None = None, approve_it: bool = False,
-                  outbox: Path | None = None) -> tuple[Reconciliation, list[ScanOutcome],
-                                                       WriteReport]:
+def count_at_once(
+    db: Database,
+    actor: Actor,
+    store: str,
+    batches: Sequence[BatchInput],
+    *,
+    products: Sequence[str] | None = None,
+    approve_it: bool = False,
+    outbox: Path | None = None,
+) -> tuple[Reconciliation, list[ScanOutcome], WriteReport]:
     """Open a count, record its batches and scans, reconcile it and (``approve_it``) approve
     it, all in ONE transaction: a refused scan records nothing. Returns the reconciliation,
     the alerts (repeat scans, serials in two batches) and how writing the file went."""
@@ -757,8 +989,9 @@ def count_at_once(db: Database, actor: Actor, store: str, batches: Sequence[Batc
                 try:
                     outcome = _scan_in(db, conn, actor, count, info.number, one, tracked)
                 except DomainError as exc:
-                    raise DomainError(f"batch {n}, scan {i}: {exc.message}",
-                                      code=exc.code) from None
+                    raise DomainError(
+                        f"batch {n}, scan {i}: {exc.message}", code=exc.code
+                    ) from None
                 if outcome.alert:
                     alerts.append(outcome)
         if approve_it:
@@ -784,16 +1017,34 @@ def reconciliation_json(result: Reconciliation) -> dict[str, object]:
         "missing": [{"sku": u.sku, "serial": u.serial} for u in result.missing],
         "unexpected": {
             "never_seen": [{"sku": u.sku, "serial": u.serial} for u in result.never_seen],
-            "elsewhere": [{"sku": e.sku, "serial": e.serial, "state": e.state,
-                           "store": e.store, "action": e.action} for e in result.elsewhere],
+            "elsewhere": [
+                {
+                    "sku": e.sku,
+                    "serial": e.serial,
+                    "state": e.state,
+                    "store": e.store,
+                    "action": e.action,
+                }
+                for e in result.elsewhere
+            ],
         },
-        "duplicates": [{"sku": d.sku, "serial": d.serial, "batches": list(d.batches)}
-                       for d in result.duplicates],
-        "quantities": [{"sku": q.sku, "counted": q.counted, "on_hand": q.on_hand,
-                        "difference": q.difference, "known_units": q.known_units}
-                       for q in result.quantities],
-        "batches": [{"batch": b.number, "counter": b.counter, "units": b.scans}
-                    for b in result.batches],
+        "duplicates": [
+            {"sku": d.sku, "serial": d.serial, "batches": list(d.batches)}
+            for d in result.duplicates
+        ],
+        "quantities": [
+            {
+                "sku": q.sku,
+                "counted": q.counted,
+                "on_hand": q.on_hand,
+                "difference": q.difference,
+                "known_units": q.known_units,
+            }
+            for q in result.quantities
+        ],
+        "batches": [
+            {"batch": b.number, "counter": b.counter, "units": b.scans} for b in result.batches
+        ],
     }
 
 
@@ -819,9 +1070,17 @@ def _product_for(conn: Connection, code: str) -> repo.ProductRow | None:
         return None
 
 
-def take(db: Database, actor: Actor, count: str, batch: int, *, text: str | None = None,
-         gtin: str | None = None, serial: str | None = None,
-         current: str | None = None) -> Taken:
+def take(
+    db: Database,
+    actor: Actor,
+    count: str,
+    batch: int,
+    *,
+    text: str | None = None,
+    gtin: str | None = None,
+    serial: str | None = None,
+    current: str | None = None,
+) -> Taken:
     """One scan or typed entry at the console, in one transaction.
 
     - a product (barcode or SKU): counted by serial here -> it becomes the current product and
@@ -830,6 +1089,7 @@ def take(db: Database, actor: Actor, count: str, batch: int, *, text: str | None
     - GS1 product + serial (``gtin`` and ``serial``): that unit;
     - anything else is a serial: of the current product, or resolved by the ledger.
     """
+
     def work(conn: Connection) -> Taken:
         found = _count_row(db, conn, count, lock="share")
         _open(found)
@@ -840,8 +1100,9 @@ def take(db: Database, actor: Actor, count: str, batch: int, *, text: str | None
             if product is None:
                 raise UnknownProduct(f"no product has the barcode {clip(gtin)}")
             if serial is not None:
-                done = _scan_in(db, conn, actor, found, batch,
-                                ScanInput(product.sku, serial), tracked)
+                done = _scan_in(
+                    db, conn, actor, found, batch, ScanInput(product.sku, serial), tracked
+                )
                 return Taken(product.sku, done, done.message)
             entry = gtin
         elif serial is not None:
@@ -851,28 +1112,41 @@ def take(db: Database, actor: Actor, count: str, batch: int, *, text: str | None
         if entry[0] in "+-" and entry[1:].isdigit():
             if current is None:
                 raise BadRequest("scan the product first, then its quantity (+N)")
-            done = _scan_in(db, conn, actor, found, batch,
-                            ScanInput(current, None, int(entry)), tracked)
+            done = _scan_in(
+                db, conn, actor, found, batch, ScanInput(current, None, int(entry)), tracked
+            )
             return Taken(current, done, done.message)
         product = _product_for(conn, entry) if serial is None else None
         if product is not None:
             by_serial = tracked and product.serial_mode.tracked
             if found.products is not None and product.sku not in found.products:
-                raise NotInCount(f"{product.sku} is not in count {found.number} (it counts "
-                                 f"{', '.join(found.products)})")
+                raise NotInCount(
+                    f"{product.sku} is not in count {found.number} (it counts "
+                    f"{', '.join(found.products)})"
+                )
             if by_serial:
-                more = " (+N counts units without a label)" if (
-                    product.serial_mode is SerialMode.OPTIONAL) else ""
-                return Taken(product.sku, None,
-                             f"{product.sku} {product.name}: scan each unit's serial{more}")
-            done = _scan_in(db, conn, actor, found, batch, ScanInput(product.sku, None, 1),
-                            tracked)
+                more = (
+                    " (+N counts units without a label)"
+                    if (product.serial_mode is SerialMode.OPTIONAL)
+                    else ""
+                )
+                return Taken(
+                    product.sku,
+                    None,
+                    f"{product.sku} {product.name}: scan each unit's serial{more}",
+                )
+            done = _scan_in(db, conn, actor, found, batch, ScanInput(product.sku, None, 1), tracked)
             return Taken(product.sku, done, f"{done.message} (+N for more)")
         # A bare serial finds its own product, whichever product is current: three Nova 7
         # IMEIs scanned after an Aurora 15 are Nova 7 units, not never-seen Aurora 15s.
         selected = None if current is None else facts_of(repo.product_by_sku(conn, current))
-        context = ScanContext(found.store, selected, frozenset({Accepts.SERIAL}),
-                              creates_units=True, document=found.number)
+        context = ScanContext(
+            found.store,
+            selected,
+            frozenset({Accepts.SERIAL}),
+            creates_units=True,
+            document=found.number,
+        )
         outcome = resolve_in(conn, entry, context)
         if isinstance(outcome, Refusal):
             raise refused(outcome)
@@ -892,18 +1166,24 @@ def reconciliation_from_json(data: dict[str, Any]) -> Reconciliation:
     """The inverse of :func:`reconciliation_json` (an approved count's stored snapshot)."""
     unexpected = data["unexpected"]
     return Reconciliation(
-        data["count"], data["store"], data["approved"], data["serial_tracked"], data["matched"],
+        data["count"],
+        data["store"],
+        data["approved"],
+        data["serial_tracked"],
+        data["matched"],
         tuple(UnitRef(u["sku"], u["serial"]) for u in data["missing"]),
         tuple(UnitRef(u["sku"], u["serial"]) for u in unexpected["never_seen"]),
-        tuple(ElsewhereUnit(e["sku"], e["serial"], e["state"], e["store"], e["action"],
-                            _hint(e)) for e in unexpected["elsewhere"]),
-        tuple(Duplicate(d["sku"], d["serial"], tuple(d["batches"]))
-              for d in data["duplicates"]),
-        tuple(QuantityDifference(q["sku"], q["counted"], q["on_hand"], q["known_units"])
-              for q in data["quantities"]),
+        tuple(
+            ElsewhereUnit(e["sku"], e["serial"], e["state"], e["store"], e["action"], _hint(e))
+            for e in unexpected["elsewhere"]
+        ),
+        tuple(Duplicate(d["sku"], d["serial"], tuple(d["batches"])) for d in data["duplicates"]),
+        tuple(
+            QuantityDifference(q["sku"], q["counted"], q["on_hand"], q["known_units"])
+            for q in data["quantities"]
+        ),
     )
 
 
 def _hint(e: dict[str, Any]) -> str:
-    return Elsewhere(e["serial"], Place(e["state"], e["store"]),
-                     ElsewhereAction(e["action"])).hint
+    return Elsewhere(e["serial"], Place(e["state"], e["store"]), ElsewhereAction(e["action"])).hint

@@ -17,8 +17,12 @@ from serialpos.services import ledger, stores, users
 from serialpos.services.context import SYSTEM
 from serialpos.services.product_import import import_products_text
 
-DEMO_USERS = (("admin", "admin", "1111"), ("manager", "manager", "2222"),
-              ("cashier", "cashier", "3333"), ("stockroom", "stockroom", "4444"))
+DEMO_USERS = (
+    ("admin", "admin", "1111"),
+    ("manager", "manager", "2222"),
+    ("cashier", "cashier", "3333"),
+    ("stockroom", "stockroom", "4444"),
+)
 DEMO_STORES = (("S01", "Main Street"), ("S02", "Harbour Mall"))
 
 
@@ -55,13 +59,16 @@ def refuse_a_database_in_use(db: Database) -> None:
     tables = ("store", "app_user", "product")
 
     def work(conn: Connection) -> int:
-        return sum(int(conn.execute(sa.select(sa.func.count()).select_from(sa.table(name)))
-                       .scalar_one()) for name in tables)
+        return sum(
+            int(conn.execute(sa.select(sa.func.count()).select_from(sa.table(name))).scalar_one())
+            for name in tables
+        )
 
     if db.read(work):
         raise NotADemoDatabase(
             "this database already holds stores, users or products; the demo only fills a "
-            "new database: give a new file with --db, or leave --db out to use the demo's own")
+            "new database: give a new file with --db, or leave --db out to use the demo's own"
+        )
 
 
 def build_demo(db: Database, *, activity: bool = True) -> DemoInfo:
@@ -97,8 +104,16 @@ def build_demo(db: Database, *, activity: bool = True) -> DemoInfo:
     ]
     units = 0
     for store, sku, serials, quantity in receipts:
-        ledger.move(db, stockroom, Action.RECEIVE, store=store, sku=sku, serials=serials,
-                    quantity=quantity, document=doc)
+        ledger.move(
+            db,
+            stockroom,
+            Action.RECEIVE,
+            store=store,
+            sku=sku,
+            serials=serials,
+            quantity=quantity,
+            document=doc,
+        )
         units += len(serials)
     if activity:
         _demo_activity(db)
@@ -122,27 +137,54 @@ def _demo_activity(db: Database) -> None:
     stockroom = users.actor_for(db, "stockroom", "demo")
     cashier = users.actor_for(db, "cashier", "demo")
     # Units for today's sales, so the opening stock named in the README stays in stock.
-    ledger.move(db, stockroom, Action.RECEIVE, store="S01", sku="PH-AUR15",
-                serials=[_imei(9), _imei(10)], document=DocumentRef("receipt", "DEMO-DAY"))
-    ledger.move(db, stockroom, Action.RECEIVE, store="S01", sku="LT-ZEN14",
-                serials=["ZB24000104"], document=DocumentRef("receipt", "DEMO-DAY"))
+    ledger.move(
+        db,
+        stockroom,
+        Action.RECEIVE,
+        store="S01",
+        sku="PH-AUR15",
+        serials=[_imei(9), _imei(10)],
+        document=DocumentRef("receipt", "DEMO-DAY"),
+    )
+    ledger.move(
+        db,
+        stockroom,
+        Action.RECEIVE,
+        store="S01",
+        sku="LT-ZEN14",
+        serials=["ZB24000104"],
+        document=DocumentRef("receipt", "DEMO-DAY"),
+    )
     counter = orders.NewLine
-    sale, _ = orders.create_order(db, cashier, "S01", lines=[
-        counter("PH-AUR15", _imei(9)), counter("AC-CASE15")])
+    sale, _ = orders.create_order(
+        db, cashier, "S01", lines=[counter("PH-AUR15", _imei(9)), counter("AC-CASE15")]
+    )
     orders.fulfil(db, cashier, sale.order, settle_in="cash")
     delivered, _ = orders.create_order(
-        db, cashier, "S01", delivery="delivery",
-        customer=orders.Customer("Dana Whitfield", "+44 20 7946 0123",
-                                 "12 Harbour Road, Portsmouth PO1 2AB"),
-        lines=[counter("LT-ZEN14", "ZB24000104"), counter("AC-CHG65")])
+        db,
+        cashier,
+        "S01",
+        delivery="delivery",
+        customer=orders.Customer(
+            "Dana Whitfield", "+44 20 7946 0123", "12 Harbour Road, Portsmouth PO1 2AB"
+        ),
+        lines=[counter("LT-ZEN14", "ZB24000104"), counter("AC-CHG65")],
+    )
     orders.fulfil(db, cashier, delivered.order, settle_in="card")
     # Waiting for delivery: the fridge's serial is recorded when it is picked.
     waiting, _ = orders.create_order(
-        db, cashier, "S01", type="special_order", delivery="delivery",
-        customer=orders.Customer("Sam Okafor", "+44 20 7946 0456",
-                                 "3 Mill Lane, Portsmouth PO2 7QT"),
-        lines=[counter("AP-FRG300"), counter("PH-AUR15", _imei(10))])
+        db,
+        cashier,
+        "S01",
+        type="special_order",
+        delivery="delivery",
+        customer=orders.Customer(
+            "Sam Okafor", "+44 20 7946 0456", "3 Mill Lane, Portsmouth PO2 7QT"
+        ),
+        lines=[counter("AP-FRG300"), counter("PH-AUR15", _imei(10))],
+    )
     orders.add_payment(db, cashier, waiting.order, "card", Decimal("500.00"))
     serials = "|".join(_imei(n) for n in range(11, 14))
-    asn.import_asn_data(db, stockroom, "demo-asn.csv",
-                        DEMO_ASN.format(serials=serials).encode(), "S01")
+    asn.import_asn_data(
+        db, stockroom, "demo-asn.csv", DEMO_ASN.format(serials=serials).encode(), "S01"
+    )

@@ -45,30 +45,50 @@ class WriteReport:
         """A sentence for a screen or a log; empty when there is nothing to say."""
         if not self.failed:
             return ""
-        return ("event file not written yet (it stays owed and is written at the next start "
-                f"or with `serialpos events resend`): {'; '.join(self.failed)}")
+        return (
+            "event file not written yet (it stays owed and is written at the next start "
+            f"or with `serialpos events resend`): {'; '.join(self.failed)}"
+        )
 
 
-def owe(conn: Connection, *, event_type: str, document_id: str, store: str, user: str,
-        lines: Iterable[EventLine], completed_at: datetime | None = None) -> EventFile:
+def owe(
+    conn: Connection,
+    *,
+    event_type: str,
+    document_id: str,
+    store: str,
+    user: str,
+    lines: Iterable[EventLine],
+    completed_at: datetime | None = None,
+) -> EventFile:
     """Record, inside the completing transaction, that this document's file is owed."""
-    event = EventFile(event_type, document_id, store, completed_at or utcnow(), user,
-                      merge_lines(lines))
-    conn.execute(outbox_t.insert().values(
-        event_type=event.event_type, document_id=document_id, store=store,
-        completed_at=event.completed_at, user_name=user,
-        rows=json.dumps([[ln.sku, ln.quantity, list(ln.serials)] for ln in event.lines],
-                        separators=(",", ":")),
-    ))
+    event = EventFile(
+        event_type, document_id, store, completed_at or utcnow(), user, merge_lines(lines)
+    )
+    conn.execute(
+        outbox_t.insert().values(
+            event_type=event.event_type,
+            document_id=document_id,
+            store=store,
+            completed_at=event.completed_at,
+            user_name=user,
+            rows=json.dumps(
+                [[ln.sku, ln.quantity, list(ln.serials)] for ln in event.lines],
+                separators=(",", ":"),
+            ),
+        )
+    )
     return event
 
 
 def _event(row: sa.Row[object]) -> EventFile:
     m = row._mapping
-    lines = tuple(EventLine(sku, int(qty), tuple(serials))
-                  for sku, qty, serials in json.loads(m["rows"]))
-    return EventFile(m["event_type"], m["document_id"], m["store"], m["completed_at"],
-                     m["user_name"], lines)
+    lines = tuple(
+        EventLine(sku, int(qty), tuple(serials)) for sku, qty, serials in json.loads(m["rows"])
+    )
+    return EventFile(
+        m["event_type"], m["document_id"], m["store"], m["completed_at"], m["user_name"], lines
+    )
 
 
 def _write(db: Database, folder: Path, rows: list[sa.Row[object]]) -> WriteReport:
@@ -77,8 +97,9 @@ def _write(db: Database, folder: Path, rows: list[sa.Row[object]]) -> WriteRepor
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        return WriteReport((), (f"the outbox folder {folder} cannot be made: "
-                                f"{exc.strerror or exc}",))
+        return WriteReport(
+            (), (f"the outbox folder {folder} cannot be made: {exc.strerror or exc}",)
+        )
     for row in rows:
         event = _event(row)
         target = folder / event.name
@@ -95,24 +116,33 @@ def _write(db: Database, folder: Path, rows: list[sa.Row[object]]) -> WriteRepor
 def _mark_written(db: Database, row_id: int) -> None:
     def work(conn: Connection) -> None:
         conn.execute(outbox_t.update().where(_o.id == row_id).values(written_at=utcnow()))
+
     db.write(work)
 
 
 def write_owed(db: Database, folder: Path) -> WriteReport:
     """Write every file still owed into ``folder``, oldest first."""
-    rows = db.read(lambda conn: list(conn.execute(
-        sa.select(outbox_t).where(_o.written_at.is_(None)).order_by(_o.id))))
+    rows = db.read(
+        lambda conn: list(
+            conn.execute(sa.select(outbox_t).where(_o.written_at.is_(None)).order_by(_o.id))
+        )
+    )
     return _write(db, folder, rows)
 
 
 def owed_count(db: Database) -> int:
-    return int(db.read(lambda conn: conn.execute(
-        sa.select(sa.func.count()).select_from(outbox_t).where(_o.written_at.is_(None))
-    ).scalar_one()))
+    return int(
+        db.read(
+            lambda conn: conn.execute(
+                sa.select(sa.func.count()).select_from(outbox_t).where(_o.written_at.is_(None))
+            ).scalar_one()
+        )
+    )
 
 
-def resend(db: Database, folder: Path, document_id: str,
-           event_type: str | None = None) -> WriteReport:
+def resend(
+    db: Database, folder: Path, document_id: str, event_type: str | None = None
+) -> WriteReport:
     """Write a document's file(s) again, as written the first time. A document id can name
     more than one file (a transfer's shipment and its receipt); ``event_type`` picks one."""
     query = sa.select(outbox_t).where(_o.document_id == document_id)
@@ -121,13 +151,15 @@ def resend(db: Database, folder: Path, document_id: str,
     rows = db.read(lambda conn: list(conn.execute(query.order_by(_o.id))))
     if not rows:
         what = f"{event_type} " if event_type else ""
-        raise UnknownDocument(f"no {what}event file is recorded for document "
-                              f"'{clip(document_id)}'")
+        raise UnknownDocument(f"no {what}event file is recorded for document '{clip(document_id)}'")
     return _write(db, folder, rows)
 
 
 def event_file(db: Database, event_type: str, document_id: str) -> EventFile | None:
     """The recorded file of one document, as it is (or will be) written."""
-    row = db.read(lambda conn: conn.execute(sa.select(outbox_t).where(
-        _o.event_type == event_type, _o.document_id == document_id)).first())
+    row = db.read(
+        lambda conn: conn.execute(
+            sa.select(outbox_t).where(_o.event_type == event_type, _o.document_id == document_id)
+        ).first()
+    )
     return None if row is None else _event(row)

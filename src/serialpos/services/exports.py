@@ -54,8 +54,10 @@ def _csv_cell(value: object, guard: bool) -> object:
     return value
 
 
-def _counting(rows: Iterable[Sequence[object]], progress: Progress | None,
-              ) -> Iterable[Sequence[object]]:
+def _counting(
+    rows: Iterable[Sequence[object]],
+    progress: Progress | None,
+) -> Iterable[Sequence[object]]:
     if progress is None:
         return rows
     return _told(rows, progress)
@@ -70,18 +72,30 @@ def _told(rows: Iterable[Sequence[object]], progress: Progress) -> Iterable[Sequ
     progress(n)
 
 
-def write_csv(path: Path, columns: Sequence[str], rows: Iterable[Sequence[object]],
-              progress: Progress | None = None, *, guard_formulas: bool = True) -> int:
+def write_csv(
+    path: Path,
+    columns: Sequence[str],
+    rows: Iterable[Sequence[object]],
+    progress: Progress | None = None,
+    *,
+    guard_formulas: bool = True,
+) -> int:
     """Write a header and ``rows`` as UTF-8 CSV (RFC 4180: comma, double-quote quoting only
     where needed, CRLF line ends); returns the number of rows written."""
-    with replacing(path) as temp, temp.open("w", encoding="utf-8", newline="",
-                                             buffering=_BUFFER) as out:
-        return stream_csv(out, columns, _counting(rows, progress),
-                          guard_formulas=guard_formulas)
+    with (
+        replacing(path) as temp,
+        temp.open("w", encoding="utf-8", newline="", buffering=_BUFFER) as out,
+    ):
+        return stream_csv(out, columns, _counting(rows, progress), guard_formulas=guard_formulas)
 
 
-def stream_csv(out: IO[str], columns: Sequence[str], rows: Iterable[Sequence[object]], *,
-               guard_formulas: bool = True) -> int:
+def stream_csv(
+    out: IO[str],
+    columns: Sequence[str],
+    rows: Iterable[Sequence[object]],
+    *,
+    guard_formulas: bool = True,
+) -> int:
     """Write CSV to an open text stream (a file opened with ``newline=""``, or stdout)."""
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(columns)
@@ -89,16 +103,21 @@ def stream_csv(out: IO[str], columns: Sequence[str], rows: Iterable[Sequence[obj
     count = 0
     for row in rows:
         # Inline fast paths: this loop runs once per cell of a million-row export.
-        writer.writerow([
-            v if type(v) in as_is
-            else (("'" + v if g and v[:1] in risky else v) if type(v) is str else cell(v, g))
-            for v in row])
+        writer.writerow(
+            [
+                v
+                if type(v) in as_is
+                else (("'" + v if g and v[:1] in risky else v) if type(v) is str else cell(v, g))
+                for v in row
+            ]
+        )
         count += 1
     return count
 
 
-def csv_chunks(columns: Sequence[str], rows: Iterable[Sequence[object]],
-               size: int = 65536) -> Iterator[str]:
+def csv_chunks(
+    columns: Sequence[str], rows: Iterable[Sequence[object]], size: int = 65536
+) -> Iterator[str]:
     """The CSV of :func:`stream_csv` (formulas guarded) in pieces of about ``size``
     characters, for a response streamed as it is read from the database."""
     out = io.StringIO()
@@ -113,8 +132,12 @@ def csv_chunks(columns: Sequence[str], rows: Iterable[Sequence[object]],
     yield out.getvalue()
 
 
-def write_json(path: Path, columns: Sequence[str], rows: Iterable[Sequence[object]],
-               progress: Progress | None = None) -> int:
+def write_json(
+    path: Path,
+    columns: Sequence[str],
+    rows: Iterable[Sequence[object]],
+    progress: Progress | None = None,
+) -> int:
     """One JSON array of objects keyed by ``columns``, written as it streams."""
     count = 0
     with replacing(path) as temp, temp.open("w", encoding="utf-8", buffering=_BUFFER) as out:
@@ -128,8 +151,9 @@ def stream_json(out: IO[str], columns: Sequence[str], rows: Iterable[Sequence[ob
     out.write("[")
     for row in rows:
         out.write(",\n" if count else "\n")
-        out.write(json.dumps(dict(zip(columns, map(json_value, row), strict=True)),
-                             ensure_ascii=False))
+        out.write(
+            json.dumps(dict(zip(columns, map(json_value, row), strict=True)), ensure_ascii=False)
+        )
         count += 1
     out.write("\n]\n" if count else "]\n")
     return count
@@ -146,9 +170,15 @@ def json_value(value: object) -> object:
     return value
 
 
-def write_xlsx(path: Path, columns: Sequence[str], rows: Iterable[Sequence[object]],
-               progress: Progress | None = None, *, sheet_rows: int = XLSX_SHEET_ROWS,
-               sheet_name: str = "Export") -> int:
+def write_xlsx(
+    path: Path,
+    columns: Sequence[str],
+    rows: Iterable[Sequence[object]],
+    progress: Progress | None = None,
+    *,
+    sheet_rows: int = XLSX_SHEET_ROWS,
+    sheet_name: str = "Export",
+) -> int:
     """Write an XLSX workbook: a header row, then ``rows``; past ``sheet_rows`` rows on a
     sheet (header included) the rows continue on a further sheet ("Export 2", ...) that
     starts with the header again. Returns the number of rows written."""
@@ -158,8 +188,7 @@ def write_xlsx(path: Path, columns: Sequence[str], rows: Iterable[Sequence[objec
 
     with replacing(path) as temp:
         try:
-            return _write_workbook(temp, columns, _counting(rows, progress), sheet_rows,
-                                   sheet_name)
+            return _write_workbook(temp, columns, _counting(rows, progress), sheet_rows, sheet_name)
         except FileCreateError as exc:  # XlsxWriter wraps the OSError of a failed write
             cause = exc.args[0] if exc.args else exc
             if isinstance(cause, OSError):
@@ -167,8 +196,13 @@ def write_xlsx(path: Path, columns: Sequence[str], rows: Iterable[Sequence[objec
             raise OSError(str(cause)) from None
 
 
-def _write_workbook(temp: Path, columns: Sequence[str], rows: Iterable[Sequence[object]],
-                    sheet_rows: int, sheet_name: str) -> int:
+def _write_workbook(
+    temp: Path,
+    columns: Sequence[str],
+    rows: Iterable[Sequence[object]],
+    sheet_rows: int,
+    sheet_name: str,
+) -> int:
     """XlsxWriter keeps each sheet's rows in a temporary file until the workbook is closed;
     those go in a folder beside the export (the disk chosen for it, not a RAM-backed /tmp)
     that is removed whatever happens. On a failure the workbook is not closed: closing
@@ -228,8 +262,9 @@ class _SheetWriter:
     """Writes typed cells: text always as text (never a formula, never a number: serials like
     "0012" stay as they are), numbers as numbers, dates as dates."""
 
-    def __init__(self, book: Any, columns: Sequence[str], sheet_name: str,
-                 widths: Sequence[int]) -> None:
+    def __init__(
+        self, book: Any, columns: Sequence[str], sheet_name: str, widths: Sequence[int]
+    ) -> None:
         self.book = book
         self.widths = list(widths)
         self.columns = list(columns)
@@ -242,8 +277,9 @@ class _SheetWriter:
 
     def new_sheet(self) -> None:
         n = len(self.book.worksheets()) + 1
-        self.sheet = self.book.add_worksheet(self.sheet_name if n == 1
-                                             else f"{self.sheet_name} {n}")
+        self.sheet = self.book.add_worksheet(
+            self.sheet_name if n == 1 else f"{self.sheet_name} {n}"
+        )
         for col, name in enumerate(self.columns):
             # Widths must be set before any row is written in constant-memory mode.
             self.sheet.set_column(col, col, self.widths[col])
@@ -273,8 +309,13 @@ class _SheetWriter:
                 sheet.write_string(row_no, col, str(value))
 
 
-def write_export(fmt: str, path: Path, columns: Sequence[str],
-                 rows: Iterable[Sequence[object]], progress: Progress | None = None) -> int:
+def write_export(
+    fmt: str,
+    path: Path,
+    columns: Sequence[str],
+    rows: Iterable[Sequence[object]],
+    progress: Progress | None = None,
+) -> int:
     """Write ``rows`` to ``path`` in ``fmt`` (one of EXPORT_FORMATS, or "json")."""
     if fmt == "csv":
         return write_csv(path, columns, rows, progress)

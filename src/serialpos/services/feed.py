@@ -41,13 +41,26 @@ class FeedEvent:
     reason: str | None
 
     def to_json(self) -> dict[str, Any]:
-        document = None if self.document_id is None else {
-            "type": self.document_type, "id": self.document_id, "line": self.document_line}
-        return {"seq": self.seq, "serial": self.serial, "sku": self.sku, "store": self.store,
-                "from": self.from_state, "to": self.to_state,
-                "at": self.at.isoformat(timespec="microseconds") + "Z",
-                "document": document, "action": self.action, "quantity": self.quantity,
-                "user": self.user, "terminal": self.terminal, "reason": self.reason}
+        document = (
+            None
+            if self.document_id is None
+            else {"type": self.document_type, "id": self.document_id, "line": self.document_line}
+        )
+        return {
+            "seq": self.seq,
+            "serial": self.serial,
+            "sku": self.sku,
+            "store": self.store,
+            "from": self.from_state,
+            "to": self.to_state,
+            "at": self.at.isoformat(timespec="microseconds") + "Z",
+            "document": document,
+            "action": self.action,
+            "quantity": self.quantity,
+            "user": self.user,
+            "terminal": self.terminal,
+            "reason": self.reason,
+        }
 
 
 @dataclass(frozen=True)

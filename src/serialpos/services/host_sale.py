@@ -47,21 +47,37 @@ class HostSale:
     invoice: str
 
 
-def sell(db: Database, actor: Actor, *, store: str, sku: str,
-         serials: list[str] | tuple[str, ...] = (), quantity: int | None = None,
-         document: DocumentRef | None = None, payment: str | None = None) -> HostSale:
+def sell(
+    db: Database,
+    actor: Actor,
+    *,
+    store: str,
+    sku: str,
+    serials: list[str] | tuple[str, ...] = (),
+    quantity: int | None = None,
+    document: DocumentRef | None = None,
+    payment: str | None = None,
+) -> HostSale:
     """Sell units (or a quantity) of one product at ``store`` and invoice them, in one
     transaction: all of it, or nothing."""
     actor.require(Permission.SELL)
     method = PaymentMethod.parse(payment).value if payment else PaymentMethod.OTHER.value
 
     def work(conn: Connection) -> HostSale:
-        row = _open_in(conn, db, actor, store, SaleType.SALE, DeliveryMode.CASH_AND_CARRY,
-                       _check_customer(None))
+        row = _open_in(
+            conn,
+            db,
+            actor,
+            store,
+            SaleType.SALE,
+            DeliveryMode.CASH_AND_CARRY,
+            _check_customer(None),
+        )
         ctx = _Ctx(conn, db, actor, row)
         doc = document or DocumentRef(DOCUMENT_TYPE, ctx.number)
-        moved = ledger.move_in(conn, db, actor,
-                               ledger.Step(Action.SELL, store, sku, serials, quantity), doc)
+        moved = ledger.move_in(
+            conn, db, actor, ledger.Step(Action.SELL, store, sku, serials, quantity), doc
+        )
         product = orepo.sale_product_by_sku(conn, moved.sku)
         assert product is not None  # the ledger found it
         ids = _lines(ctx, product, [require_serial(s) for s in serials], quantity)
@@ -69,8 +85,11 @@ def sell(db: Database, actor: Actor, *, store: str, sku: str,
         total = sum((_row_total(r) for r in rows), orepo.money(0))
         invoice_id, number = issue_invoice(ctx, rows, "Invoice")
         c = orepo.line_t.c
-        conn.execute(sa.update(orepo.line_t).where(c.id.in_(ids))
-                     .values(status=LineStatus.FULFILLED.value, invoice_id=invoice_id))
+        conn.execute(
+            sa.update(orepo.line_t)
+            .where(c.id.in_(ids))
+            .values(status=LineStatus.FULFILLED.value, invoice_id=invoice_id)
+        )
         _insert_payment(ctx, "payment", method, total, invoice_id)
         _touch(conn, ctx.id, status=OrderStatus.FULFILLED.value)
         return HostSale(moved, ctx.number, number)
@@ -78,16 +97,18 @@ def sell(db: Database, actor: Actor, *, store: str, sku: str,
     return db.write(work)
 
 
-def _lines(ctx: _Ctx, product: orepo.SaleProduct, serials: list[str],
-           quantity: int | None) -> list[int]:
+def _lines(
+    ctx: _Ctx, product: orepo.SaleProduct, serials: list[str], quantity: int | None
+) -> list[int]:
     """The order's lines: one per serial (the invoice lists each unit), or one line of the
     quantity sold without serials."""
     if serials:
         made = []
         for serial in serials:
             line = _insert_line(ctx, product, 1, product.price)
-            ctx.conn.execute(sa.update(orepo.line_t).where(orepo.line_t.c.id == line)
-                             .values(serial=serial))
+            ctx.conn.execute(
+                sa.update(orepo.line_t).where(orepo.line_t.c.id == line).values(serial=serial)
+            )
             made.append(line)
         return made
     return [_insert_line(ctx, product, quantity or 1, product.price)]

@@ -26,18 +26,22 @@ class Finding:
     violation: bool = True
 
 
-p, u, st, ev, sl = (repo.product_t.c, repo.unit_t.c, repo.store_t.c, repo.event_t.c,
-                    repo.stock_t.c)
+p, u, st, ev, sl = (repo.product_t.c, repo.unit_t.c, repo.store_t.c, repo.event_t.c, repo.stock_t.c)
 
 
 def _quantities(conn: Connection) -> dict[tuple[int, int], int]:
-    return {(pid, sid): q for pid, sid, q in conn.execute(sa.select(sl.product_id, sl.store_id,
-                                                                       sl.quantity))}
+    return {
+        (pid, sid): q
+        for pid, sid, q in conn.execute(sa.select(sl.product_id, sl.store_id, sl.quantity))
+    }
 
 
 def _in_stock_counts(conn: Connection) -> dict[tuple[int, int], int]:
-    q = (sa.select(u.product_id, u.store_id, sa.func.count())
-         .where(u.state == "in_stock").group_by(u.product_id, u.store_id))
+    q = (
+        sa.select(u.product_id, u.store_id, sa.func.count())
+        .where(u.state == "in_stock")
+        .group_by(u.product_id, u.store_id)
+    )
     return {(pid, sid): n for pid, sid, n in conn.execute(q)}
 
 
@@ -50,8 +54,12 @@ def _event_sums(conn: Connection) -> dict[tuple[int, int], int]:
 
 def _last_event_mismatches(conn: Connection) -> list[tuple[str, str, str, str | None]]:
     """Units whose state is not the to-state of their latest event: a change without an event."""
-    last = (sa.select(ev.unit_id, sa.func.max(ev.id).label("last_id"))
-            .where(ev.unit_id.is_not(None)).group_by(ev.unit_id).subquery())
+    last = (
+        sa.select(ev.unit_id, sa.func.max(ev.id).label("last_id"))
+        .where(ev.unit_id.is_not(None))
+        .group_by(ev.unit_id)
+        .subquery()
+    )
     latest = repo.event_t.alias("latest")
     q = (
         sa.select(p.sku, st.code, u.serial, u.state, latest.c.to_state)
@@ -62,8 +70,9 @@ def _last_event_mismatches(conn: Connection) -> list[tuple[str, str, str, str | 
         .outerjoin(latest, latest.c.id == last.c.last_id)
         .where(sa.or_(latest.c.to_state.is_(None), latest.c.to_state != u.state))
     )
-    return [(sku, code, f"{serial} is {state}", to) for sku, code, serial, state, to in
-            conn.execute(q)]
+    return [
+        (sku, code, f"{serial} is {state}", to) for sku, code, serial, state, to in conn.execute(q)
+    ]
 
 
 def _chain_findings(conn: Connection) -> list[Finding]:
@@ -81,11 +90,14 @@ def _chain_findings(conn: Connection) -> list[Finding]:
 def check_ledger(db: Database) -> list[Finding]:
     def work(conn: Connection) -> list[Finding]:
         findings: list[Finding] = []
-        products = {pid: (sku, mode) for pid, sku, mode in
-                    conn.execute(sa.select(p.id, p.sku, p.serial_mode))}
+        products = {
+            pid: (sku, mode)
+            for pid, sku, mode in conn.execute(sa.select(p.id, p.sku, p.serial_mode))
+        }
         stores = repo.store_codes(conn)
-        tracked = {sid: settings_in(db, conn, code).serialized_inventory
-                   for sid, code in stores.items()}
+        tracked = {
+            sid: settings_in(db, conn, code).serialized_inventory for sid, code in stores.items()
+        }
         quantities = _quantities(conn)
         counts = _in_stock_counts(conn)
         sums = _event_sums(conn)
@@ -95,15 +107,33 @@ def check_ledger(db: Database) -> list[Finding]:
             store = stores[sid]
             qty, units, total = quantities.get(key, 0), counts.get(key, 0), sums.get(key, 0)
             if qty != total:
-                findings.append(Finding("quantity_matches_events", store, sku,
-                                        f"quantity {qty} but its events add up to {total}"))
+                findings.append(
+                    Finding(
+                        "quantity_matches_events",
+                        store,
+                        sku,
+                        f"quantity {qty} but its events add up to {total}",
+                    )
+                )
             if mode == "required" and tracked[sid] and qty != units:
-                findings.append(Finding("quantity_matches_units", store, sku,
-                                        f"quantity {qty} but {units} units in stock"))
+                findings.append(
+                    Finding(
+                        "quantity_matches_units",
+                        store,
+                        sku,
+                        f"quantity {qty} but {units} units in stock",
+                    )
+                )
             elif mode == "optional" and qty != units:
-                findings.append(Finding("optional_units_differ", store, sku,
-                                        f"quantity {qty}, {units} known units in stock",
-                                        violation=False))
+                findings.append(
+                    Finding(
+                        "optional_units_differ",
+                        store,
+                        sku,
+                        f"quantity {qty}, {units} known units in stock",
+                        violation=False,
+                    )
+                )
         for sku, store, detail, to_state in _last_event_mismatches(conn):
             why = "no event" if to_state is None else f"its last event says {to_state}"
             findings.append(Finding("state_matches_history", store, sku, f"{detail} but {why}"))
@@ -124,16 +154,25 @@ LIVE = ("in_stock", "reserved", "in_transit", "expected")
 def _units_without_serials(conn: Connection, stores: dict[int, str]) -> list[Finding]:
     """Live units of a product whose serials are disabled: they can no longer move by serial
     (switching serials off is refused while any are live)."""
-    q = (sa.select(p.sku, u.store_id, u.state, sa.func.count())
-         .join(repo.product_t, p.id == u.product_id)
-         .where(p.serial_mode == "disabled", u.state.in_(LIVE))
-         .group_by(p.sku, u.store_id, u.state).order_by(p.sku, u.store_id, u.state))
+    q = (
+        sa.select(p.sku, u.store_id, u.state, sa.func.count())
+        .join(repo.product_t, p.id == u.product_id)
+        .where(p.serial_mode == "disabled", u.state.in_(LIVE))
+        .group_by(p.sku, u.store_id, u.state)
+        .order_by(p.sku, u.store_id, u.state)
+    )
     found: dict[tuple[str, int], list[str]] = {}
     for sku, sid, state, n in conn.execute(q):
         found.setdefault((sku, sid), []).append(f"{n} {state.replace('_', ' ')}")
-    return [Finding("units_only_for_serialized", stores.get(sid, "?"), sku,
-                    f"units of a product without serials: {', '.join(states)}")
-            for (sku, sid), states in found.items()]
+    return [
+        Finding(
+            "units_only_for_serialized",
+            stores.get(sid, "?"),
+            sku,
+            f"units of a product without serials: {', '.join(states)}",
+        )
+        for (sku, sid), states in found.items()
+    ]
 
 
 def _serials_live_twice(conn: Connection, stores: dict[int, str]) -> list[Finding]:
@@ -141,34 +180,52 @@ def _serials_live_twice(conn: Connection, stores: dict[int, str]) -> list[Findin
     Units a manager accepted as sharing a maker's serial (``shared_by``, never an IMEI) are
     legal; those marked ``before 0016`` by the migration were never accepted and still count.
     """
-    unaccepted = sa.case((sa.or_(u.shared_by.is_(None), u.shared_by == UNACCEPTED_BEFORE_0016),
-                          1), else_=0)
-    twice = (sa.select(u.serial).where(u.state.in_(LIVE)).group_by(u.serial)
-             .having(sa.func.count(sa.distinct(u.product_id)) > 1,
-                     sa.func.sum(unaccepted) > 1).subquery())
+    unaccepted = sa.case(
+        (sa.or_(u.shared_by.is_(None), u.shared_by == UNACCEPTED_BEFORE_0016), 1), else_=0
+    )
+    twice = (
+        sa.select(u.serial)
+        .where(u.state.in_(LIVE))
+        .group_by(u.serial)
+        .having(sa.func.count(sa.distinct(u.product_id)) > 1, sa.func.sum(unaccepted) > 1)
+        .subquery()
+    )
     rows = conn.execute(
         sa.select(u.serial, p.sku, u.state, u.store_id)
         .join(repo.product_t, p.id == u.product_id)
         .where(u.serial.in_(sa.select(twice.c.serial)), u.state.in_(LIVE))
-        .order_by(u.serial, p.sku)).all()
+        .order_by(u.serial, p.sku)
+    ).all()
     by_serial: dict[str, list[tuple[str, str, int]]] = {}
     for serial, sku, state, sid in rows:
         by_serial.setdefault(serial, []).append((sku, state, sid))
     out = []
     for serial, units in by_serial.items():
-        where = " and ".join(f"{sku} ({state.replace('_', ' ')} at {stores.get(sid, '?')})"
-                             for sku, state, sid in units)
-        out.append(Finding("serial_live_twice", stores.get(units[0][2], "?"), units[0][0],
-                           f"serial {serial} is live under {len(units)} products: {where}"))
+        where = " and ".join(
+            f"{sku} ({state.replace('_', ' ')} at {stores.get(sid, '?')})"
+            for sku, state, sid in units
+        )
+        out.append(
+            Finding(
+                "serial_live_twice",
+                stores.get(units[0][2], "?"),
+                units[0][0],
+                f"serial {serial} is live under {len(units)} products: {where}",
+            )
+        )
     return out
 
 
 def _voided_orders_with_money(conn: Connection, stores: dict[int, str]) -> list[Finding]:
     """A voided order must hold no money: a void refunds every tender."""
     o, pay = orepo.order_t.c, orepo.payment_t.c
-    q = (sa.select(o.number, o.store_id, pay.method, sa.func.sum(pay.amount))
-         .join(orepo.payment_t, pay.order_id == o.id).where(o.status == "voided")
-         .group_by(o.number, o.store_id, pay.method).order_by(o.number, pay.method))
+    q = (
+        sa.select(o.number, o.store_id, pay.method, sa.func.sum(pay.amount))
+        .join(orepo.payment_t, pay.order_id == o.id)
+        .where(o.status == "voided")
+        .group_by(o.number, o.store_id, pay.method)
+        .order_by(o.number, pay.method)
+    )
     held: dict[tuple[str, int], list[tuple[str, object]]] = {}
     for number, sid, method, amount in conn.execute(q):
         held.setdefault((number, sid), []).append((method, orepo.money(amount)))
@@ -177,9 +234,14 @@ def _voided_orders_with_money(conn: Connection, stores: dict[int, str]) -> list[
         total = sum((orepo.money(a) for _m, a in parts), orepo.money(0))
         left = [f"{m} {orepo.money(a):.2f}" for m, a in parts if orepo.money(a) != 0]
         if left:
-            out.append(Finding("voided_order_holds_money", stores.get(sid, "?"), "",
-                               f"order {number} is voided but holds {total:.2f} "
-                               f"({', '.join(left)})"))
+            out.append(
+                Finding(
+                    "voided_order_holds_money",
+                    stores.get(sid, "?"),
+                    "",
+                    f"order {number} is voided but holds {total:.2f} ({', '.join(left)})",
+                )
+            )
     return out
 
 
@@ -187,31 +249,63 @@ def _reservations(conn: Connection, stores: dict[int, str]) -> list[Finding]:
     """A reservation belongs to one open order line: a reserved unit is held by an open line
     of an open or parked order that lists its serial, and no other unit names a line."""
     o, ln = orepo.order_t.c, orepo.line_t.c
-    q = (sa.select(u.serial, u.state, u.store_id, u.product_id, p.sku, u.reserved_line_id,
-                   ln.id.label("line_id"), ln.product_id.label("line_product"),
-                   ln.serial.label("line_serial"), ln.status.label("line_status"),
-                   ln.number.label("line_number"), o.number.label("order"),
-                   o.status.label("order_status"))
-         .join(repo.product_t, p.id == u.product_id)
-         .outerjoin(orepo.line_t, ln.id == u.reserved_line_id)
-         .outerjoin(orepo.order_t, o.id == ln.order_id)
-         .where(sa.or_(u.state == "reserved", u.reserved_line_id.is_not(None)))
-         .order_by(u.id))
+    q = (
+        sa.select(
+            u.serial,
+            u.state,
+            u.store_id,
+            u.product_id,
+            p.sku,
+            u.reserved_line_id,
+            ln.id.label("line_id"),
+            ln.product_id.label("line_product"),
+            ln.serial.label("line_serial"),
+            ln.status.label("line_status"),
+            ln.number.label("line_number"),
+            o.number.label("order"),
+            o.status.label("order_status"),
+        )
+        .join(repo.product_t, p.id == u.product_id)
+        .outerjoin(orepo.line_t, ln.id == u.reserved_line_id)
+        .outerjoin(orepo.order_t, o.id == ln.order_id)
+        .where(sa.or_(u.state == "reserved", u.reserved_line_id.is_not(None)))
+        .order_by(u.id)
+    )
     out = []
     for r in conn.execute(q):
         store = stores.get(r.store_id, "?")
         if r.state != "reserved":
-            out.append(Finding("reservation_on_closed_line", store, r.sku,
-                               f"serial {r.serial} is {r.state.replace('_', ' ')} but still "
-                               f"names order line {r.reserved_line_id} as holding it"))
+            out.append(
+                Finding(
+                    "reservation_on_closed_line",
+                    store,
+                    r.sku,
+                    f"serial {r.serial} is {r.state.replace('_', ' ')} but still "
+                    f"names order line {r.reserved_line_id} as holding it",
+                )
+            )
         elif r.line_id is None or r.line_product != r.product_id or r.line_serial != r.serial:
-            out.append(Finding("reserved_without_open_line", store, r.sku,
-                               f"serial {r.serial} is reserved but no open order line holds "
-                               "it"))
+            out.append(
+                Finding(
+                    "reserved_without_open_line",
+                    store,
+                    r.sku,
+                    f"serial {r.serial} is reserved but no open order line holds it",
+                )
+            )
         elif r.line_status != "open" or r.order_status not in ("open", "parked"):
-            closed = (f"that line is {r.line_status}" if r.line_status != "open"
-                      else f"that order is {r.order_status}")
-            out.append(Finding("reservation_on_closed_line", store, r.sku,
-                               f"serial {r.serial} is reserved to order {r.order} line "
-                               f"{r.line_number}, but {closed}"))
+            closed = (
+                f"that line is {r.line_status}"
+                if r.line_status != "open"
+                else f"that order is {r.order_status}"
+            )
+            out.append(
+                Finding(
+                    "reservation_on_closed_line",
+                    store,
+                    r.sku,
+                    f"serial {r.serial} is reserved to order {r.order} line "
+                    f"{r.line_number}, but {closed}",
+                )
+            )
     return out

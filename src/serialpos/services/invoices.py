@@ -32,9 +32,17 @@ def invoice_document(db: Database, invoice_no: str) -> InvoiceDocument:
     def work(conn: Connection) -> InvoiceDocument:
         i, o, s = orepo.invoice_t.c, orepo.order_t.c, repo.store_t.c
         row = conn.execute(
-            sa.select(orepo.invoice_t, o.number.label("order_number"), o.type, o.delivery,
-                      o.customer_name, o.customer_phone, o.customer_address,
-                      s.code.label("store_code"), s.name.label("store_name"))
+            sa.select(
+                orepo.invoice_t,
+                o.number.label("order_number"),
+                o.type,
+                o.delivery,
+                o.customer_name,
+                o.customer_phone,
+                o.customer_address,
+                s.code.label("store_code"),
+                s.name.label("store_name"),
+            )
             .join(orepo.order_t, o.id == i.order_id)
             .join(repo.store_t, s.id == i.store_id)
             .where(i.number == number)
@@ -44,30 +52,54 @@ def invoice_document(db: Database, invoice_no: str) -> InvoiceDocument:
         m = row._mapping
         il = orepo.invoice_line_t.c
         lines = tuple(
-            InvoiceLine(r.sku, r.description, r.quantity, orepo.money(r.unit_price),
-                        orepo.rate(r.tax_rate), orepo.money(r.total),
-                        (r.serial,) if r.serial else ())
-            for r in conn.execute(sa.select(orepo.invoice_line_t)
-                                  .where(il.invoice_id == m["id"]).order_by(il.position))
+            InvoiceLine(
+                r.sku,
+                r.description,
+                r.quantity,
+                orepo.money(r.unit_price),
+                orepo.rate(r.tax_rate),
+                orepo.money(r.total),
+                (r.serial,) if r.serial else (),
+            )
+            for r in conn.execute(
+                sa.select(orepo.invoice_line_t)
+                .where(il.invoice_id == m["id"])
+                .order_by(il.position)
+            )
         )
         pc = orepo.payment_t.c
         pays = tuple(
-            InvoicePayment(p.method if p.kind == "payment" else f"{p.kind}, {p.method}",
-                           abs(orepo.money(p.amount)))
-            for p in conn.execute(sa.select(orepo.payment_t)
-                                  .where(pc.invoice_id == m["id"], pc.kind != "change")
-                                  .order_by(pc.id))
+            InvoicePayment(
+                p.method if p.kind == "payment" else f"{p.kind}, {p.method}",
+                abs(orepo.money(p.amount)),
+            )
+            for p in conn.execute(
+                sa.select(orepo.payment_t)
+                .where(pc.invoice_id == m["id"], pc.kind != "change")
+                .order_by(pc.id)
+            )
         )
         show = settings_in(db, conn, m["store_code"]).show_serial_on_invoice
         return InvoiceDocument(
-            number=m["number"], issued_at=m["issued_at"], store_code=m["store_code"],
-            store_name=m["store_name"], lines=lines, subtotal=orepo.money(m["net"]),
-            tax=orepo.money(m["tax"]), total=orepo.money(m["total"]), payments=pays,
-            change_due=orepo.money(m["change_due"] or Decimal(0)), show_serials=show,
-            kind=m["kind"], order=m["order_number"], sale_type=SaleType(m["type"]).label,
+            number=m["number"],
+            issued_at=m["issued_at"],
+            store_code=m["store_code"],
+            store_name=m["store_name"],
+            lines=lines,
+            subtotal=orepo.money(m["net"]),
+            tax=orepo.money(m["tax"]),
+            total=orepo.money(m["total"]),
+            payments=pays,
+            change_due=orepo.money(m["change_due"] or Decimal(0)),
+            show_serials=show,
+            kind=m["kind"],
+            order=m["order_number"],
+            sale_type=SaleType(m["type"]).label,
             delivery_mode=DeliveryMode(m["delivery"]).label,
-            customer_name=m["customer_name"], customer_phone=m["customer_phone"],
-            customer_address=m["customer_address"], refers_to=m["refers_to"],
+            customer_name=m["customer_name"],
+            customer_phone=m["customer_phone"],
+            customer_address=m["customer_address"],
+            refers_to=m["refers_to"],
         )
 
     return db.read(work)

@@ -174,8 +174,15 @@ def move(
     also live under another product; refused for IMEI-format serials."""
     if shared_by is not None:
         shared_by.require(Permission.ADJUST)
-    step = Step(action, store, sku, serials, quantity, to_store,
-                shared_by=None if shared_by is None else shared_by.user)
+    step = Step(
+        action,
+        store,
+        sku,
+        serials,
+        quantity,
+        to_store,
+        shared_by=None if shared_by is None else shared_by.user,
+    )
     return move_many(db, actor, [step], document=document, reason=reason)[0]
 
 
@@ -196,26 +203,36 @@ def move_many(
         # Formats are evaluated here, before the write transaction (serial_precheck.py).
         formats = serial_precheck.precheck(db, [(step.sku, serials) for step, serials in checked])
         try:
-            results = db.write(lambda conn, formats=formats: tuple(  # type: ignore[misc]
-                _apply(conn, db, actor, step, serials, document, reason, formats)
-                for step, serials in checked
-            ))
+            results = db.write(
+                lambda conn, formats=formats: tuple(  # type: ignore[misc]
+                    _apply(conn, db, actor, step, serials, document, reason, formats)
+                    for step, serials in checked
+                )
+            )
             break
         except serial_precheck.FormatChanged:
             serial_precheck.forget(db)
     if results is None:
-        raise Conflict("a product's serial format was being changed at the same moment; "
-                       "try again")
+        raise Conflict("a product's serial format was being changed at the same moment; try again")
     for result in results:  # after the commit: the log says what happened, not what was tried
-        logs.action(actor.user, actor.terminal,
-                    f"{result.action} {result.sku} x{abs(result.quantity) or len(result.units)}"
-                    f" at {result.store}", None if document is None else
-                    f"{document.type} {document.id}")
+        logs.action(
+            actor.user,
+            actor.terminal,
+            f"{result.action} {result.sku} x{abs(result.quantity) or len(result.units)}"
+            f" at {result.store}",
+            None if document is None else f"{document.type} {document.id}",
+        )
     return results
 
 
-def move_in(conn: Connection, db: Database, actor: Actor, step: Step,
-            document: DocumentRef | None = None, reason: str | None = None) -> LedgerResult:
+def move_in(
+    conn: Connection,
+    db: Database,
+    actor: Actor,
+    step: Step,
+    document: DocumentRef | None = None,
+    reason: str | None = None,
+) -> LedgerResult:
     """Apply a step inside a transaction another service owns (a sale that reserves a unit
     and records it on its line in the same commit)."""
     _step, serials = _checked(actor, step)
@@ -229,8 +246,10 @@ def _checked(actor: Actor, step: Step) -> tuple[Step, list[str]]:
     clean = _clean_serials(step.serials)
     quantity = step.quantity
     if quantity is not None and not 1 <= quantity <= MAX_QUANTITY:
-        raise BadRequest(f"quantity must be a positive whole number up to {MAX_QUANTITY:,}; "
-                         "the action says which way stock moves")
+        raise BadRequest(
+            f"quantity must be a positive whole number up to {MAX_QUANTITY:,}; "
+            "the action says which way stock moves"
+        )
     if clean and quantity is not None and quantity != len(clean):
         raise BadRequest(f"quantity {quantity} does not match the {len(clean)} serials given")
     if step.action is Action.TRANSFER_OUT and not step.to_store:
@@ -240,8 +259,10 @@ def _checked(actor: Actor, step: Step) -> tuple[Step, list[str]]:
     if step.action is Action.RESERVE and step.hold is None:
         raise BadRequest("a unit is reserved for an order line: put it on an order")
     if step.hold is not None and step.action not in _HOLDING:
-        raise BadRequest(f"an order line holds a unit only to reserve, release or sell it, "
-                         f"not to {step.action.value}")
+        raise BadRequest(
+            f"an order line holds a unit only to reserve, release or sell it, "
+            f"not to {step.action.value}"
+        )
     return step, clean
 
 
@@ -264,16 +285,23 @@ def _check_document(document: DocumentRef | None, reason: str | None) -> None:
             raise BadRequest(f"{what} '{clip(value)}' is longer than {limit} characters")
 
 
-def _apply(conn: Connection, db: Database, actor: Actor, step: Step, clean: list[str],
-           document: DocumentRef | None, reason: str | None,
-           formats: dict[str, str | None] | None = None) -> LedgerResult:
+def _apply(
+    conn: Connection,
+    db: Database,
+    actor: Actor,
+    step: Step,
+    clean: list[str],
+    document: DocumentRef | None,
+    reason: str | None,
+    formats: dict[str, str | None] | None = None,
+) -> LedgerResult:
     action, store, quantity = step.action, step.store, step.quantity
     here = repo.store_id(db, conn, store)
     # One round trip for the product, the store's setting and the first unit named.
-    ctx = repo.move_context(conn, step.sku, here, clean[0] if clean else None,
-                            "serialized_inventory")
-    call = _Call(db, actor, action, store, here, ctx.product, document, reason, utcnow(),
-                 step.hold)
+    ctx = repo.move_context(
+        conn, step.sku, here, clean[0] if clean else None, "serialized_inventory"
+    )
+    call = _Call(db, actor, action, store, here, ctx.product, document, reason, utcnow(), step.hold)
     dest_id = repo.store_id(db, conn, step.to_store) if step.to_store else call.store_id
     product = call.product
     tracked_here = product.serial_mode.tracked and setting_in_force(
@@ -286,8 +314,11 @@ def _apply(conn: Connection, db: Database, actor: Actor, step: Step, clean: list
     needs_serial = tracked_here or action is Action.SELL
     if product.serial_mode is SerialMode.REQUIRED and needs_serial and not clean:
         raise SerialRequired(f"{product.sku} requires a serial for every unit")
-    if clean and product.serial_format and not serial_precheck.confirm(
-            formats, product.sku, product.serial_format):
+    if (
+        clean
+        and product.serial_format
+        and not serial_precheck.confirm(formats, product.sku, product.serial_format)
+    ):
         # Only a move inside another service's transaction gets here; RE2 keeps it linear.
         fmt = serial_precheck.stored_format(product.serial_format)
         for serial in clean:
@@ -299,8 +330,9 @@ def _apply(conn: Connection, db: Database, actor: Actor, step: Step, clean: list
             _move_unit(conn, call, s, dest_id, ctx.unit if i == 0 else _UNREAD, step.shared_by)
             for i, s in enumerate(clean)
         )
-        return LedgerResult(action.value, store, product.sku, _units_delta(units, action),
-                            units, True)
+        return LedgerResult(
+            action.value, store, product.sku, _units_delta(units, action), units, True
+        )
     # Quantity only: a product without serials, an optional-serial unit sold without one,
     # or a store with serialized inventory off (serials are captured on the events then).
     count = len(clean) if clean else (quantity if quantity is not None else 1)
@@ -354,8 +386,14 @@ class _Unread:
 _UNREAD = _Unread()
 
 
-def _move_unit(conn: Connection, call: _Call, serial: str, dest_id: int,
-               read: repo.UnitRow | _Unread | None, shared_by: str | None = None) -> UnitMove:
+def _move_unit(
+    conn: Connection,
+    call: _Call,
+    serial: str,
+    dest_id: int,
+    read: repo.UnitRow | _Unread | None,
+    shared_by: str | None = None,
+) -> UnitMove:
     """Move one unit. ``read`` is the unit as already read in this transaction, if it was."""
     product, here = call.product, call.store_id
     for _attempt in range(2):
@@ -365,8 +403,9 @@ def _move_unit(conn: Connection, call: _Call, serial: str, dest_id: int,
         codes = repo.store_codes(conn) if unit is not None and unit.store_id != here else {}
         unit_store = None if unit is None else codes.get(unit.store_id, call.store_code)
         try:
-            to_state = check_move(call.action, serial, current, unit_store=unit_store,
-                                  here=call.store_code)
+            to_state = check_move(
+                call.action, serial, current, unit_store=unit_store, here=call.store_code
+            )
         except NotInStock:
             if unit is None:
                 _name_its_own_product(conn, call, serial)
@@ -385,27 +424,38 @@ def _move_unit(conn: Connection, call: _Call, serial: str, dest_id: int,
         to_store = dest_id if call.action is Action.TRANSFER_OUT else here
         hold = call.hold if to_state is UnitState.RESERVED else None
         if unit is None:
-            new_id = repo.insert_unit_if_absent(conn, product.id, serial, to_state, to_store,
-                                                call.now, sharer)
+            new_id = repo.insert_unit_if_absent(
+                conn, product.id, serial, to_state, to_store, call.now, sharer
+            )
             if new_id is None:
                 continue  # another terminal created it a moment ago: re-read and decide
             unit_id = new_id
-        elif (repo.claim_unit_to_life(conn, unit, to_state, to_store, call.now, hold, sharer)
-              if to_life else repo.claim_unit(conn, unit, to_state, to_store, call.now, hold)):
+        elif (
+            repo.claim_unit_to_life(conn, unit, to_state, to_store, call.now, hold, sharer)
+            if to_life
+            else repo.claim_unit(conn, unit, to_state, to_store, call.now, hold)
+        ):
             unit_id = unit.id
         else:
             continue  # another terminal moved it between our read and our update
         from_state = None if current is None else current.value
         delta = -1 if call.action is Action.TRANSFER_OUT else on_hand_delta(current, to_state)
-        event = call.event(unit_id=unit_id, serial=serial, from_state=from_state,
-                           to_state=to_state.value, quantity=delta)
+        event = call.event(
+            unit_id=unit_id,
+            serial=serial,
+            from_state=from_state,
+            to_state=to_state.value,
+            quantity=delta,
+        )
         if shared is not None:
             event["reason"] = clip(f"{shared}; {call.reason}" if call.reason else shared, 200)
         repo.add_events(conn, [event])
         repo.bump_stock(conn, product.id, here, delta)
         return UnitMove(serial, from_state, to_state.value, call.store_code)
-    raise Conflict(f"serial {serial} was changed by another terminal at the same moment; "
-                   "look it up and try again")
+    raise Conflict(
+        f"serial {serial} was changed by another terminal at the same moment; "
+        "look it up and try again"
+    )
 
 
 def _check_holder(conn: Connection, call: _Call, serial: str, unit: repo.UnitRow) -> None:
@@ -416,30 +466,39 @@ def _check_holder(conn: Connection, call: _Call, serial: str, unit: repo.UnitRow
         return
     if call.hold is None:
         if reserved:
-            raise Reserved(f"serial {serial} of {call.product.sku} is "
-                           f"{order_repo.holder_text(conn, unit.reserved_line)}: fulfil or "
-                           "void that order, or take the unit off its line, first")
+            raise Reserved(
+                f"serial {serial} of {call.product.sku} is "
+                f"{order_repo.holder_text(conn, unit.reserved_line)}: fulfil or "
+                "void that order, or take the unit off its line, first"
+            )
         return
     if call.action is Action.RESERVE:
         return  # check_move refused a unit that is not in stock
-    now = (order_repo.holder_text(conn, unit.reserved_line) if reserved else
-           f"{UnitState(unit.state).label} at {repo.store_codes(conn).get(unit.store_id, '?')}")
-    raise ReservationLost(f"serial {serial} of {call.product.sku} is no longer reserved for "
-                          f"this order line (it is {now}): record the serial of a unit in "
-                          "stock on the line again")
+    now = (
+        order_repo.holder_text(conn, unit.reserved_line)
+        if reserved
+        else f"{UnitState(unit.state).label} at {repo.store_codes(conn).get(unit.store_id, '?')}"
+    )
+    raise ReservationLost(
+        f"serial {serial} of {call.product.sku} is no longer reserved for "
+        f"this order line (it is {now}): record the serial of a unit in "
+        "stock on the line again"
+    )
 
 
 def _name_its_own_product(conn: Connection, call: _Call, serial: str) -> None:
     """A serial this product has no unit with may be another product's unit: say which,
     with its state and store, instead of "not known" (on the refusal path only)."""
-    other = next((u for u in units_with_serial(conn, serial)
-                  if u.product.sku != call.product.sku), None)
+    other = next(
+        (u for u in units_with_serial(conn, serial) if u.product.sku != call.product.sku), None
+    )
     if other is not None:
         raise NotInStock(f"serial {clip(serial)} is {other.where}, not a {call.product.sku}")
 
 
-def _check_enough(conn: Connection, product: repo.ProductRow, store_id: int, store: str,
-                  needed: int) -> None:
+def _check_enough(
+    conn: Connection, product: repo.ProductRow, store_id: int, store: str, needed: int
+) -> None:
     on_hand = repo.stock_quantity(conn, product.id, store_id)
     if on_hand < needed:
         raise NotInStock(f"{product.sku}: {needed} needed but only {on_hand} on hand at {store}")
@@ -447,8 +506,10 @@ def _check_enough(conn: Connection, product: repo.ProductRow, store_id: int, sto
 
 _EXPECTING_ASN = (
     sa.select(repo.event_t.c.document_id)
-    .where(repo.event_t.c.unit_id == sa.bindparam("unit_id"),
-           repo.event_t.c.action == Action.EXPECT.value)
+    .where(
+        repo.event_t.c.unit_id == sa.bindparam("unit_id"),
+        repo.event_t.c.action == Action.EXPECT.value,
+    )
     .order_by(repo.event_t.c.id.desc())
     .limit(1)
 )
@@ -464,5 +525,6 @@ def _refuse_other_asn(conn: Connection, call: _Call, serial: str, unit_id: int) 
         return
     if asn_tables.asn_received(conn, asn):
         return
-    raise NotInStock(f"serial {serial} of {call.product.sku} is expected on ASN {asn}: "
-                     "receive it on that ASN")
+    raise NotInStock(
+        f"serial {serial} of {call.product.sku} is expected on ASN {asn}: receive it on that ASN"
+    )

@@ -75,8 +75,17 @@ class SaleLink:
 
 p, u, s, e = repo.product_t.c, repo.unit_t.c, repo.store_t.c, repo.event_t.c
 _UNITS = (
-    sa.select(u.id, u.serial, u.state, p.id.label("product_id"), p.sku, p.name,
-              p.package_type, p.warranty_months, s.code)
+    sa.select(
+        u.id,
+        u.serial,
+        u.state,
+        p.id.label("product_id"),
+        p.sku,
+        p.name,
+        p.package_type,
+        p.warranty_months,
+        s.code,
+    )
     .join(repo.product_t, p.id == u.product_id)
     .join(repo.store_t, s.id == u.store_id)
     .where(u.serial == sa.bindparam("serial"))
@@ -102,15 +111,24 @@ _COMPONENTS = (
 _package_line = orepo.line_t.alias("package_line")
 _ol, _pkg, _inv, _ord = (orepo.line_t.c, _package_line.c, orepo.invoice_t.c, orepo.order_t.c)
 _SALE = (
-    sa.select(_ord.number, _ol.number.label("line"), _ol.status, _inv.number.label("invoice"),
-              _pkg.sku.label("package_sku"), _pkg.name.label("package_name"),
-              _ord.customer_name)
+    sa.select(
+        _ord.number,
+        _ol.number.label("line"),
+        _ol.status,
+        _inv.number.label("invoice"),
+        _pkg.sku.label("package_sku"),
+        _pkg.name.label("package_name"),
+        _ord.customer_name,
+    )
     .select_from(orepo.line_t)
     .join(orepo.order_t, _ord.id == _ol.order_id)
     .outerjoin(orepo.invoice_t, _inv.id == _ol.invoice_id)
     .outerjoin(_package_line, _pkg.id == _ol.package_line)
-    .where(_ol.product_id == sa.bindparam("product_id"), _ol.serial == sa.bindparam("serial"),
-           _ol.status != "removed")
+    .where(
+        _ol.product_id == sa.bindparam("product_id"),
+        _ol.serial == sa.bindparam("serial"),
+        _ol.status != "removed",
+    )
     .order_by(_ol.id.desc())
     .limit(1)
 )
@@ -121,8 +139,15 @@ def _sale(conn: Connection, product_id: int, serial: str) -> SaleLink | None:
     if row is None:
         return None
     m = row._mapping
-    return SaleLink(m["number"], int(m["line"]), m["status"], m["invoice"], m["package_sku"],
-                    m["package_name"], m["customer_name"] or None)
+    return SaleLink(
+        m["number"],
+        int(m["line"]),
+        m["status"],
+        m["invoice"],
+        m["package_sku"],
+        m["package_name"],
+        m["customer_name"] or None,
+    )
 
 
 def _components(conn: Connection, package_id: int) -> tuple[tuple[str, str, int], ...]:
@@ -133,10 +158,21 @@ def _components(conn: Connection, package_id: int) -> tuple[tuple[str, str, int]
 def _event(row: sa.Row[tuple[object, ...]], sku: str) -> LedgerEvent:
     m = row._mapping
     return LedgerEvent(
-        id=m["id"], at=m["at"], action=m["action"], user=m["user_name"], terminal=m["terminal"],
-        store=m["code"], sku=sku, serial=m["serial"], from_state=m["from_state"],
-        to_state=m["to_state"], quantity=m["quantity"], document_type=m["document_type"],
-        document_id=m["document_id"], document_line=m["document_line"], reason=m["reason"],
+        id=m["id"],
+        at=m["at"],
+        action=m["action"],
+        user=m["user_name"],
+        terminal=m["terminal"],
+        store=m["code"],
+        sku=sku,
+        serial=m["serial"],
+        from_state=m["from_state"],
+        to_state=m["to_state"],
+        quantity=m["quantity"],
+        document_type=m["document_type"],
+        document_id=m["document_id"],
+        document_line=m["document_line"],
+        reason=m["reason"],
     )
 
 
@@ -146,14 +182,20 @@ def local_date(at: datetime) -> date:
     return aware.astimezone().date()
 
 
-def unit_warranty(events: tuple[LedgerEvent, ...], months: int | None,
-                  today: date | None = None) -> Warranty:
+def unit_warranty(
+    events: tuple[LedgerEvent, ...], months: int | None, today: date | None = None
+) -> Warranty:
     sold, returned = sale_dates((e.action, local_date(e.at)) for e in events)
     return warranty(sold, months, today or date.today(), returned)
 
 
-def find_units(conn: Connection, serial: str, sku: str | None = None,
-               with_events: bool = True, today: date | None = None) -> list[UnitCard]:
+def find_units(
+    conn: Connection,
+    serial: str,
+    sku: str | None = None,
+    with_events: bool = True,
+    today: date | None = None,
+) -> list[UnitCard]:
     rows = conn.execute(_UNITS, {"serial": serial}).all()
     if sku is not None:
         rows = [r for r in rows if r.sku == sku]
@@ -165,15 +207,28 @@ def find_units(conn: Connection, serial: str, sku: str | None = None,
         parts = () if row.package_type is None else _components(conn, row.product_id)
         sale = _sale(conn, row.product_id, row.serial) if with_events else None
         months = row.warranty_months
-        cards.append(UnitCard(
-            row.sku, row.name, row.serial, row.state, row.code, events, row.package_type, parts,
-            sale, months, unit_warranty(events, months, today) if with_events else None,
-            timeline(events)))
+        cards.append(
+            UnitCard(
+                row.sku,
+                row.name,
+                row.serial,
+                row.state,
+                row.code,
+                events,
+                row.package_type,
+                parts,
+                sale,
+                months,
+                unit_warranty(events, months, today) if with_events else None,
+                timeline(events),
+            )
+        )
     return cards
 
 
-def lookup_serial(db: Database, serial: str, sku: str | None = None,
-                  today: date | None = None) -> list[UnitCard]:
+def lookup_serial(
+    db: Database, serial: str, sku: str | None = None, today: date | None = None
+) -> list[UnitCard]:
     """Every unit with this exact serial (one per product that has it), with its history,
     timeline and warranty (as of ``today``, default the local date). Serials are
     case-sensitive; surrounding spaces are ignored."""
@@ -219,19 +274,29 @@ def _hits(dialect: str, bounded: bool) -> sa.Select[tuple[object, ...]]:
     comparison is bytewise already (served by ix_serial_unit_serial)."""
     key = _bytewise(u.serial, dialect)
     query = sa.select(u.id, u.serial, u.state, u.product_id, u.store_id).where(
-        key >= sa.bindparam("low"))
+        key >= sa.bindparam("low")
+    )
     if bounded:
         query = query.where(key < sa.bindparam("high"))
     hits = query.order_by(key, u.id).limit(sa.bindparam("limit")).subquery("hits")
-    return (sa.select(hits.c.serial, hits.c.state, hits.c.product_id, p.sku, p.name, s.code)
-            .join(repo.product_t, p.id == hits.c.product_id)
-            .join(repo.store_t, s.id == hits.c.store_id)
-            .order_by(_bytewise(hits.c.serial, dialect), hits.c.id))
+    return (
+        sa.select(hits.c.serial, hits.c.state, hits.c.product_id, p.sku, p.name, s.code)
+        .join(repo.product_t, p.id == hits.c.product_id)
+        .join(repo.store_t, s.id == hits.c.store_id)
+        .order_by(_bytewise(hits.c.serial, dialect), hits.c.id)
+    )
 
 
 _LINES = (
-    sa.select(_ol.product_id, _ol.serial, _ol.status, _ord.number, _ord.customer_name,
-              _inv.number.label("invoice"), _inv.issued_at)
+    sa.select(
+        _ol.product_id,
+        _ol.serial,
+        _ol.status,
+        _ord.number,
+        _ord.customer_name,
+        _inv.number.label("invoice"),
+        _inv.issued_at,
+    )
     .join(orepo.order_t, _ord.id == _ol.order_id)
     .outerjoin(orepo.invoice_t, _inv.id == _ol.invoice_id)
     .where(_ol.serial.in_(sa.bindparam("serials", expanding=True)), _ol.status != "removed")
@@ -257,8 +322,20 @@ def _search(conn: Connection, dialect: str, prefix: str, limit: int) -> SearchRe
             matches.append(SearchMatch(r.serial, r.sku, r.name, r.state, r.code))
             continue
         sold = line.issued_at if line.invoice is not None else None
-        matches.append(SearchMatch(r.serial, r.sku, r.name, r.state, r.code, line.number,
-                                   line.status, line.invoice, sold, line.customer_name))
+        matches.append(
+            SearchMatch(
+                r.serial,
+                r.sku,
+                r.name,
+                r.state,
+                r.code,
+                line.number,
+                line.status,
+                line.invoice,
+                sold,
+                line.customer_name,
+            )
+        )
     return SearchResult(prefix, tuple(matches), len(rows) > limit, limit)
 
 
@@ -268,8 +345,9 @@ def search_serials(db: Database, prefix: str, limit: int = MAX_MATCHES) -> Searc
     says more exist. A prefix longer than any serial can be finds nothing."""
     clean = check_prefix(prefix)
     if not 1 <= limit <= MAX_SEARCH_LIMIT:
-        raise BadRequest(f"limit must be between 1 and {MAX_SEARCH_LIMIT}, not {limit}",
-                         code="bad_limit")
+        raise BadRequest(
+            f"limit must be between 1 and {MAX_SEARCH_LIMIT}, not {limit}", code="bad_limit"
+        )
     if len(clean) > MAX_SERIAL_LENGTH:
         return SearchResult(clean, (), False, limit)
     return db.read(lambda conn: _search(conn, db.dialect, clean, limit))

@@ -59,26 +59,31 @@ class VoidResult:
 
 
 def refund_text(refunds: tuple[Refund, ...]) -> str:
-    """"cash 5.00 and card 20.00"."""
+    """ "cash 5.00 and card 20.00"."""
     texts = [r.text for r in refunds]
     return texts[0] if len(texts) == 1 else ", ".join(texts[:-1]) + " and " + texts[-1]
 
 
 def refunds_for(view: OrderView) -> tuple[Refund, ...]:
     """What voiding this order would refund, per method (for the confirmation on screen)."""
-    return tuple(Refund(method, amount) for method, amount in
-                 refunds_on_void((p.method, p.amount) for p in view.payments))
+    return tuple(
+        Refund(method, amount)
+        for method, amount in refunds_on_void((p.method, p.amount) for p in view.payments)
+    )
 
 
 def void_order(db: Database, actor: Actor, order: str) -> VoidResult:
     """Cancel an order that has nothing fulfilled: every unit reserved to its lines goes back
     to stock and every tender is refunded, in one transaction."""
+
     def work(conn: Connection) -> VoidResult:
         ctx = _Ctx(conn, db, actor, _editable(conn, order))
         rows = orepo.order_lines(conn, ctx.id)
         if any(r._mapping["status"] != LineStatus.OPEN for r in rows):
-            raise OrderClosed(f"order {ctx.number} has fulfilled lines and cannot be voided; "
-                              "return the units instead")
+            raise OrderClosed(
+                f"order {ctx.number} has fulfilled lines and cannot be voided; "
+                "return the units instead"
+            )
         for row in rows:
             _release_line(ctx, row)
         paid = [(p.method, orepo.money(p.amount)) for p in orepo.payments(conn, ctx.id)]

@@ -57,8 +57,12 @@ def tracks_serials(db: Database, conn: Connection, store: str) -> bool:
 
 def stock_product(db: Database, conn: Connection, store: str, sku: str) -> StockProduct:
     product = repo.product_by_sku(conn, sku)
-    return StockProduct(product.sku, product.name, product.serial_mode,
-                        product.serial_mode.tracked and tracks_serials(db, conn, store))
+    return StockProduct(
+        product.sku,
+        product.name,
+        product.serial_mode,
+        product.serial_mode.tracked and tracks_serials(db, conn, store),
+    )
 
 
 def find_stock_product(db: Database, store: str, text: str) -> StockProduct:
@@ -79,8 +83,9 @@ def find_stock_product(db: Database, store: str, text: str) -> StockProduct:
             product_id = None
         if product_id is None:
             raise UnknownProduct(f"'{clip(code)}' is neither a SKU nor a product barcode")
-        sku = conn.execute(sa.select(repo.product_t.c.sku).where(
-            repo.product_t.c.id == product_id)).scalar_one()
+        sku = conn.execute(
+            sa.select(repo.product_t.c.sku).where(repo.product_t.c.id == product_id)
+        ).scalar_one()
         return stock_product(db, conn, store, sku)
 
     return db.read(work)
@@ -95,8 +100,16 @@ _UNITS_BY_SERIAL = (
 )
 
 
-def resolve_unit(db: Database, conn: Connection, store: str, raw_serial: str,
-                 sku: str | None, action: Action, *, labelled: bool = False) -> PickedUnit:
+def resolve_unit(
+    db: Database,
+    conn: Connection,
+    store: str,
+    raw_serial: str,
+    sku: str | None,
+    action: Action,
+    *,
+    labelled: bool = False,
+) -> PickedUnit:
     """The unit a scan names, checked for ``action`` at ``store``; refused with the reason.
 
     ``sku`` is the product the worker scanned first (or the GS1 label's, ``labelled``);
@@ -108,8 +121,13 @@ def resolve_unit(db: Database, conn: Connection, store: str, raw_serial: str,
     here = repo.store_id(db, conn, store)
     codes = repo.store_codes(conn)
     matches = list(conn.execute(_UNITS_BY_SERIAL, {"serial": serial}))
-    if sku is not None and not labelled and action is not Action.ADJUST_ADD and matches \
-            and all(m.sku != sku for m in matches):
+    if (
+        sku is not None
+        and not labelled
+        and action is not Action.ADJUST_ADD
+        and matches
+        and all(m.sku != sku for m in matches)
+    ):
         sku = None  # a bare serial finds its own product's unit, whichever product is selected
     if sku is not None:
         product = repo.product_by_sku(conn, sku)
@@ -136,41 +154,50 @@ def resolve_unit(db: Database, conn: Connection, store: str, raw_serial: str,
         if not matches:
             _refuse_unknown(conn, serial, None, [], action)
         if action is Action.ADJUST_ADD:
-            raise BadRequest(f"serial {clip(serial)} needs its product: scan the product "
-                             "first, then the units to add")
-        here_units = [m for m in matches if m.store_id == here
-                      and m.state == UnitState.IN_STOCK.value]
+            raise BadRequest(
+                f"serial {clip(serial)} needs its product: scan the product "
+                "first, then the units to add"
+            )
+        here_units = [
+            m for m in matches if m.store_id == here and m.state == UnitState.IN_STOCK.value
+        ]
         if len(matches) > 1 and len(here_units) != 1:
             skus = ", ".join(m.sku for m in matches)
-            raise BadRequest(f"serial {clip(serial)} belongs to several products ({skus}): "
-                             "scan the product first")
+            raise BadRequest(
+                f"serial {clip(serial)} belongs to several products ({skus}): "
+                "scan the product first"
+            )
         unit = here_units[0] if here_units else matches[0]
     _refuse_untracked(db, conn, store, unit.sku)
-    check_move(action, serial, UnitState(unit.state), unit_store=codes.get(unit.store_id),
-               here=store)
+    check_move(
+        action, serial, UnitState(unit.state), unit_store=codes.get(unit.store_id), here=store
+    )
     return PickedUnit(unit.sku, unit.name, serial)
 
 
 def _refuse_untracked(db: Database, conn: Connection, store: str, sku: str) -> None:
     if not tracks_serials(db, conn, store):
-        raise BadRequest(f"serialized inventory is off at {store}: count {sku} (scan its "
-                         "barcode or type how many), do not scan its serials")
+        raise BadRequest(
+            f"serialized inventory is off at {store}: count {sku} (scan its "
+            "barcode or type how many), do not scan its serials"
+        )
 
 
-def _refuse_unknown(conn: Connection, serial: str, sku: str | None, others: list[str],
-                    action: Action) -> None:
+def _refuse_unknown(
+    conn: Connection, serial: str, sku: str | None, others: list[str], action: Action
+) -> None:
     """No unit of the product has this serial: say what it is instead, if anything."""
     _refuse_barcode(conn, serial)
     if action is Action.ADJUST_ADD:
         return  # a new unit: the caller refuses a serial live under another product
     if others:
-        raise BadSerial(f"serial {clip(serial)} is a unit of {', '.join(others)}, "
-                        f"not of {sku}")
+        raise BadSerial(f"serial {clip(serial)} is a unit of {', '.join(others)}, not of {sku}")
     raise NotInStock(f"serial {clip(serial)} is not known to the ledger")  # as the ledger says
 
 
 def _refuse_barcode(conn: Connection, serial: str) -> None:
     owner = barcode_owner(conn, serial)
     if owner is not None:
-        raise BadSerial(f"'{clip(serial)}' is the barcode of {owner}, not a serial: "
-                        "scan the serial label")
+        raise BadSerial(
+            f"'{clip(serial)}' is the barcode of {owner}, not a serial: scan the serial label"
+        )

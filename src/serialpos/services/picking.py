@@ -59,6 +59,7 @@ def _no_day(value: str) -> date:
 
 def day_bounds(day: date) -> tuple[datetime, datetime]:
     """The local day as naive UTC times [start, end), the way created_at is stored."""
+
     def utc(moment: datetime) -> datetime:
         return moment.astimezone().astimezone(UTC).replace(tzinfo=None)
 
@@ -67,8 +68,7 @@ def day_bounds(day: date) -> tuple[datetime, datetime]:
 
 def _store_name(db: Database, conn: Connection, store: str) -> tuple[int, str]:
     sid = repo.store_id(db, conn, store)
-    name = conn.execute(sa.select(repo.store_t.c.name).where(repo.store_t.c.id == sid)
-                        ).scalar_one()
+    name = conn.execute(sa.select(repo.store_t.c.name).where(repo.store_t.c.id == sid)).scalar_one()
     return sid, str(name)
 
 
@@ -80,11 +80,14 @@ def _check_named(conn: Connection, store: str, numbers: Sequence[str]) -> list[s
             raise UnknownOrder(f"there is no order '{clip(number)}'")
         m = row._mapping
         if m["store_code"] != store:
-            raise BadRequest(f"order {number} is at store {m['store_code']}, not {store}",
-                             code="other_store")
+            raise BadRequest(
+                f"order {number} is at store {m['store_code']}, not {store}", code="other_store"
+            )
         if m["status"] != OrderStatus.OPEN:
-            raise BadRequest(f"order {number} is {m['status']}: only open orders are picked",
-                             code="order_not_open")
+            raise BadRequest(
+                f"order {number} is {m['status']}: only open orders are picked",
+                code="order_not_open",
+            )
     return wanted
 
 
@@ -101,9 +104,16 @@ def _pick_filters(named: list[str], on: date | None, mode: DeliveryMode | None) 
     return words
 
 
-def pick_list(db: Database, actor: Actor, store: str, *, orders: Sequence[str] = (),
-              on: date | None = None, delivery: str | DeliveryMode | None = None,
-              now: datetime | None = None) -> PickListDocument:
+def pick_list(
+    db: Database,
+    actor: Actor,
+    store: str,
+    *,
+    orders: Sequence[str] = (),
+    on: date | None = None,
+    delivery: str | DeliveryMode | None = None,
+    now: datetime | None = None,
+) -> PickListDocument:
     """The open lines to fetch at ``store``, in walking order (bin, then SKU), optionally only
     of the named ``orders``, of orders opened on the day ``on``, of one ``delivery`` mode."""
     actor.require(Permission.RECEIVE)
@@ -116,14 +126,26 @@ def pick_list(db: Database, actor: Actor, store: str, *, orders: Sequence[str] =
         o, c, p = orepo.order_t.c, orepo.line_t.c, repo.product_t.c
         header = orepo.line_t.alias("package_header")
         query = (
-            sa.select(o.number, c.number.label("line_number"), c.sku, c.name, c.quantity,
-                      c.serial, p.serial_mode, p.bin, header.c.number.label("package_number"))
+            sa.select(
+                o.number,
+                c.number.label("line_number"),
+                c.sku,
+                c.name,
+                c.quantity,
+                c.serial,
+                p.serial_mode,
+                p.bin,
+                header.c.number.label("package_number"),
+            )
             .join(orepo.order_t, o.id == c.order_id)
             .join(repo.product_t, p.id == c.product_id)
             .outerjoin(header, header.c.id == c.package_line)
-            .where(o.store_id == sid, o.status == OrderStatus.OPEN.value,
-                   c.status == LineStatus.OPEN.value,
-                   sa.func.coalesce(orepo.PACKAGE_TYPE, "") != "exploded")
+            .where(
+                o.store_id == sid,
+                o.status == OrderStatus.OPEN.value,
+                c.status == LineStatus.OPEN.value,
+                sa.func.coalesce(orepo.PACKAGE_TYPE, "") != "exploded",
+            )
         )
         if named:
             query = query.where(o.number.in_(named))
@@ -132,12 +154,26 @@ def pick_list(db: Database, actor: Actor, store: str, *, orders: Sequence[str] =
             query = query.where(o.created_at >= start, o.created_at < end)
         if mode is not None:
             query = query.where(o.delivery == mode.value)
-        lines = [PickLine(r.number, r.line_number, r.sku, r.name, r.quantity, r.bin, r.serial,
-                          SerialMode(r.serial_mode), r.package_number)
-                 for r in conn.execute(query)]
+        lines = [
+            PickLine(
+                r.number,
+                r.line_number,
+                r.sku,
+                r.name,
+                r.quantity,
+                r.bin,
+                r.serial,
+                SerialMode(r.serial_mode),
+                r.package_number,
+            )
+            for r in conn.execute(query)
+        ]
         return PickListDocument(
-            store_code=code, store_name=name, printed_at=now or datetime.now(),
-            printed_by=actor.user, lines=tuple(sorted(lines, key=walk_key)),
+            store_code=code,
+            store_name=name,
+            printed_at=now or datetime.now(),
+            printed_by=actor.user,
+            lines=tuple(sorted(lines, key=walk_key)),
             filters=tuple(_pick_filters(named, on, mode)),
         )
 
@@ -158,24 +194,33 @@ def _stop(conn: Connection, row: sa.Row[object]) -> RunStop:
     rows = [r for r in orepo.order_lines(conn, m["id"]) if r._mapping["status"] in kept]
     numbers = {r._mapping["id"]: r._mapping["number"] for r in rows}
     items = tuple(
-        RunItem(r._mapping["number"], r._mapping["sku"], r._mapping["name"],
-                r._mapping["quantity"], r._mapping["serial"], line_mode(r),
-                numbers.get(r._mapping["package_line"]))
-        for r in rows)
-    total = sum((orepo.row_amounts(r).gross for r in rows),
-                Decimal("0.00"))
+        RunItem(
+            r._mapping["number"],
+            r._mapping["sku"],
+            r._mapping["name"],
+            r._mapping["quantity"],
+            r._mapping["serial"],
+            line_mode(r),
+            numbers.get(r._mapping["package_line"]),
+        )
+        for r in rows
+    )
+    total = sum((orepo.row_amounts(r).gross for r in rows), Decimal("0.00"))
     paid = sum((orepo.money(p.amount) for p in orepo.payments(conn, m["id"])), Decimal("0.00"))
     return RunStop(
         order=m["number"],
         status=_status_words(m["status"], orepo.invoice_numbers(conn, m["id"])),
-        customer_name=m["customer_name"], customer_phone=m["customer_phone"],
-        customer_address=m["customer_address"], items=items,
+        customer_name=m["customer_name"],
+        customer_phone=m["customer_phone"],
+        customer_address=m["customer_address"],
+        items=items,
         to_collect=max(total - paid, Decimal("0.00")),
     )
 
 
-def run_sheet(db: Database, actor: Actor, store: str, on: date, *,
-              now: datetime | None = None) -> RunSheetDocument:
+def run_sheet(
+    db: Database, actor: Actor, store: str, on: date, *, now: datetime | None = None
+) -> RunSheetDocument:
     """The delivery orders of ``store`` for the day ``on`` (see the module's decisions), in
     the order they were opened."""
     actor.require(Permission.REPORTS)
@@ -185,21 +230,34 @@ def run_sheet(db: Database, actor: Actor, store: str, on: date, *,
         sid, name = _store_name(db, conn, code)
         start, end = day_bounds(on)
         o = orepo.order_t.c
-        found = conn.execute(
-            sa.select(orepo.order_t.c.number)
-            .where(o.store_id == sid, o.delivery == DeliveryMode.DELIVERY.value,
-                   o.status.in_((OrderStatus.OPEN.value, OrderStatus.FULFILLED.value)),
-                   o.created_at >= start, o.created_at < end)
-            .order_by(o.id)
-        ).scalars().all()
+        found = (
+            conn.execute(
+                sa.select(orepo.order_t.c.number)
+                .where(
+                    o.store_id == sid,
+                    o.delivery == DeliveryMode.DELIVERY.value,
+                    o.status.in_((OrderStatus.OPEN.value, OrderStatus.FULFILLED.value)),
+                    o.created_at >= start,
+                    o.created_at < end,
+                )
+                .order_by(o.id)
+            )
+            .scalars()
+            .all()
+        )
         stops = []
         for number in found:
             row = orepo.order_row(conn, number)
             assert row is not None
             stops.append(_stop(conn, row))
         return RunSheetDocument(
-            store_code=code, store_name=name, day=on, printed_at=now or datetime.now(),
-            printed_by=actor.user, stops=tuple(stops), day_rule=DAY_RULE,
+            store_code=code,
+            store_name=name,
+            day=on,
+            printed_at=now or datetime.now(),
+            printed_by=actor.user,
+            stops=tuple(stops),
+            day_rule=DAY_RULE,
         )
 
     return db.read(work)
@@ -215,23 +273,31 @@ class Printed:
     orders: int
 
 
-def write_pick_list(db: Database, actor: Actor, path: str | Path, store: str, *,
-                    orders: Sequence[str] = (), on: date | None = None,
-                    delivery: str | DeliveryMode | None = None) -> Printed:
+def write_pick_list(
+    db: Database,
+    actor: Actor,
+    path: str | Path,
+    store: str,
+    *,
+    orders: Sequence[str] = (),
+    on: date | None = None,
+    delivery: str | DeliveryMode | None = None,
+) -> Printed:
     """The pick list's PDF written atomically to ``path`` (a document saying "nothing to
     pick" when no line matches, so an older list under that name is never mistaken for
     today's)."""
     doc = pick_list(db, actor, store, orders=orders, on=on, delivery=delivery)
     rendered: Rendered = write_picklist(doc, path)
-    return Printed(Path(path), rendered.pages, len(doc.lines),
-                   len({line.order for line in doc.lines}))
+    return Printed(
+        Path(path), rendered.pages, len(doc.lines), len({line.order for line in doc.lines})
+    )
 
 
-def write_run_sheet(db: Database, actor: Actor, path: str | Path, store: str,
-                    on: date) -> Printed:
+def write_run_sheet(db: Database, actor: Actor, path: str | Path, store: str, on: date) -> Printed:
     """The run sheet's PDF written atomically to ``path`` ("nothing to deliver" when the day
     has no delivery orders)."""
     doc = run_sheet(db, actor, store, on)
     rendered = write_runsheet(doc, path)
-    return Printed(Path(path), rendered.pages,
-                   sum(len(stop.items) for stop in doc.stops), len(doc.stops))
+    return Printed(
+        Path(path), rendered.pages, sum(len(stop.items) for stop in doc.stops), len(doc.stops)
+    )

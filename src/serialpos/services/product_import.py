@@ -128,16 +128,22 @@ def _import(db: Database, upload: ParsedUpload) -> ImportReport:
     except sa.exc.IntegrityError:
         # Only possible when another terminal added the same SKU or barcode meanwhile (on
         # SQLite writers queue, so there it cannot happen); the transaction rolled back.
-        raise Conflict("another terminal changed the products while this file was being "
-                       "imported; nothing was imported, import it again") from None
+        raise Conflict(
+            "another terminal changed the products while this file was being "
+            "imported; nothing was imported, import it again"
+        ) from None
     return ImportReport(upload.format.value, created, updated, unchanged, upload.warnings)
 
 
 def _apply(conn: Connection, upload: ParsedUpload) -> tuple[int, int, int]:
     p = repo.product_t.c
     # The product columns this file sets: the required ones, and the optional ones it has.
-    fields = ("name", "price", "serial_mode", *(
-        field for column, field in _OPTIONAL_FIELDS.items() if column in upload.columns))
+    fields = (
+        "name",
+        "price",
+        "serial_mode",
+        *(field for column, field in _OPTIONAL_FIELDS.items() if column in upload.columns),
+    )
     wanted_of = operator.attrgetter(*fields)  # UploadRow attributes are named like columns
     with_barcodes = Column.BARCODE in upload.columns
     with_packages = Column.PACKAGE_TYPE in upload.columns
@@ -163,8 +169,12 @@ def _apply(conn: Connection, upload: ParsedUpload) -> tuple[int, int, int]:
         type_at = fields.index("package_type")
         package_ids = [pid for pid, values in current.values() if values[type_at] is not None]
         components_of = repo.components_of(conn, package_ids) if package_ids else {}
-        _refuse_bad_packages(upload, {sku: values[type_at] for sku, (_pid, values)
-                                      in current.items()}, components_of, sku_of)
+        _refuse_bad_packages(
+            upload,
+            {sku: values[type_at] for sku, (_pid, values) in current.items()},
+            components_of,
+            sku_of,
+        )
 
     new: list[UploadRow] = []
     changed: list[tuple[int, tuple[Any, ...]]] = []  # (id, new values of ``fields``)
@@ -192,16 +202,24 @@ def _apply(conn: Connection, upload: ParsedUpload) -> tuple[int, int, int]:
             unchanged += 1
 
     mode_at = fields.index("serial_mode")
-    refuse_untracked_stock(conn, [
-        pid for pid, wanted in changed
-        if wanted[mode_at] == SerialMode.REQUIRED and current[sku_of[pid]][1][mode_at]
-        != SerialMode.REQUIRED
-    ])
-    refuse_live_units(conn, [
-        pid for pid, wanted in changed
-        if wanted[mode_at] == SerialMode.DISABLED and current[sku_of[pid]][1][mode_at]
-        != SerialMode.DISABLED
-    ])
+    refuse_untracked_stock(
+        conn,
+        [
+            pid
+            for pid, wanted in changed
+            if wanted[mode_at] == SerialMode.REQUIRED
+            and current[sku_of[pid]][1][mode_at] != SerialMode.REQUIRED
+        ],
+    )
+    refuse_live_units(
+        conn,
+        [
+            pid
+            for pid, wanted in changed
+            if wanted[mode_at] == SerialMode.DISABLED
+            and current[sku_of[pid]][1][mode_at] != SerialMode.DISABLED
+        ],
+    )
     now = utcnow()
     new_ids = _insert_products(conn, new, fields, now)
     _update_products(conn, changed, fields, now)
@@ -210,26 +228,38 @@ def _apply(conn: Connection, upload: ParsedUpload) -> tuple[int, int, int]:
             conn.execute(sa.delete(repo.barcode_t).where(repo.barcode_t.c.product_id.in_(chunk)))
     if rebarcode or recompose:
         # A product whose only change is its barcodes or components was still changed.
-        only_barcodes = sorted({pid for pid, _ in [*rebarcode, *recompose]}
-                               - {pid for pid, _ in changed})
+        only_barcodes = sorted(
+            {pid for pid, _ in [*rebarcode, *recompose]} - {pid for pid, _ in changed}
+        )
         for chunk in _chunks(only_barcodes):
             conn.execute(sa.update(repo.product_t).where(p.id.in_(chunk)).values(updated_at=now))
     if with_barcodes:
-        codes = [{"product_id": pid, "gtin": gtin}
-                 for pid, item in [*rebarcode, *zip(new_ids, new, strict=True)]
-                 for gtin in item.barcodes]
+        codes = [
+            {"product_id": pid, "gtin": gtin}
+            for pid, item in [*rebarcode, *zip(new_ids, new, strict=True)]
+            for gtin in item.barcodes
+        ]
         for batch in _chunks(codes):
             conn.execute(sa.insert(repo.barcode_t), batch)
     if with_packages:
-        _write_components(conn, recompose, list(zip(new_ids, new, strict=True)),
-                          {sku: pid for sku, (pid, _values) in current.items()})
-    updated = len({pid for pid, _ in changed} | {pid for pid, _ in rebarcode}
-                  | {pid for pid, _ in recompose})
+        _write_components(
+            conn,
+            recompose,
+            list(zip(new_ids, new, strict=True)),
+            {sku: pid for sku, (pid, _values) in current.items()},
+        )
+    updated = len(
+        {pid for pid, _ in changed} | {pid for pid, _ in rebarcode} | {pid for pid, _ in recompose}
+    )
     return len(new), updated, unchanged
 
 
-def _refuse_taken_barcodes(upload: ParsedUpload, current: dict[str, tuple[int, Any]],
-                           sku_of: dict[int, str], owner_of: dict[str, int]) -> None:
+def _refuse_taken_barcodes(
+    upload: ParsedUpload,
+    current: dict[str, tuple[int, Any]],
+    sku_of: dict[int, str],
+    owner_of: dict[str, int],
+) -> None:
     """A barcode may move between products that are both in the file (their barcodes are
     all replaced); one held by a product the file does not list is taken."""
     in_file = {item.sku for item in upload.rows}
@@ -241,16 +271,26 @@ def _refuse_taken_barcodes(upload: ParsedUpload, current: dict[str, tuple[int, A
             if owner is None or (mine is not None and owner == mine[0]):
                 continue
             if sku_of[owner] not in in_file:
-                problems.append(RowProblem(item.row, Column.BARCODE, (
-                    f"barcode {export_gtin(gtin)} already belongs to product "
-                    f"'{clip(sku_of[owner])}'")))
+                problems.append(
+                    RowProblem(
+                        item.row,
+                        Column.BARCODE,
+                        (
+                            f"barcode {export_gtin(gtin)} already belongs to product "
+                            f"'{clip(sku_of[owner])}'"
+                        ),
+                    )
+                )
     if problems:
         raise ImportRefused(problems, upload.warnings)
 
 
-def _refuse_bad_packages(upload: ParsedUpload, stored_type: dict[str, str | None],
-                         stored_components: dict[int, tuple[tuple[str, int], ...]],
-                         sku_of: dict[int, str]) -> None:
+def _refuse_bad_packages(
+    upload: ParsedUpload,
+    stored_type: dict[str, str | None],
+    stored_components: dict[int, tuple[tuple[str, int], ...]],
+    sku_of: dict[int, str],
+) -> None:
     """What only the database can tell: each component exists (here or in the file) and is
     not a package; a product that a package outside the file contains does not become one.
     (Within the file, product_rows already refused nesting and self-containment.)"""
@@ -265,47 +305,84 @@ def _refuse_bad_packages(upload: ParsedUpload, stored_type: dict[str, str | None
         if item.package_type is not None and item.sku in contained_in:
             owners = sorted(contained_in[item.sku])
             shown = ", ".join(f"'{clip(o)}'" for o in owners[:3]) + (
-                f" and {len(owners) - 3} more" if len(owners) > 3 else "")
-            problems.append(RowProblem(item.row, Column.PACKAGE_TYPE, (
-                f"'{clip(item.sku)}' is a component of package {shown}; a package cannot "
-                "contain a package, so it cannot become one")))
+                f" and {len(owners) - 3} more" if len(owners) > 3 else ""
+            )
+            problems.append(
+                RowProblem(
+                    item.row,
+                    Column.PACKAGE_TYPE,
+                    (
+                        f"'{clip(item.sku)}' is a component of package {shown}; a package cannot "
+                        "contain a package, so it cannot become one"
+                    ),
+                )
+            )
         for sku, _qty in item.components:
             if sku in in_file:
                 continue
             if sku not in stored_type:
-                problems.append(RowProblem(item.row, Column.COMPONENTS, (
-                    f"component '{clip(sku)}' is not a product: it is neither in the "
-                    "catalogue nor in this file")))
+                problems.append(
+                    RowProblem(
+                        item.row,
+                        Column.COMPONENTS,
+                        (
+                            f"component '{clip(sku)}' is not a product: it is neither in the "
+                            "catalogue nor in this file"
+                        ),
+                    )
+                )
             elif stored_type[sku] is not None:
-                problems.append(RowProblem(item.row, Column.COMPONENTS, (
-                    f"component '{clip(sku)}' is itself a package; a package cannot "
-                    "contain a package")))
+                problems.append(
+                    RowProblem(
+                        item.row,
+                        Column.COMPONENTS,
+                        (
+                            f"component '{clip(sku)}' is itself a package; a package cannot "
+                            "contain a package"
+                        ),
+                    )
+                )
     if problems:
         raise ImportRefused(problems, upload.warnings)
 
 
-def _write_components(conn: Connection, recompose: list[tuple[int, UploadRow]],
-                      created: list[tuple[int, UploadRow]], id_of: dict[str, int]) -> None:
+def _write_components(
+    conn: Connection,
+    recompose: list[tuple[int, UploadRow]],
+    created: list[tuple[int, UploadRow]],
+    id_of: dict[str, int],
+) -> None:
     """Replace the components of the packages whose components changed; add those of new
     packages."""
     for chunk in _chunks([pid for pid, _ in recompose]):
         conn.execute(sa.delete(repo.component_t).where(repo.component_t.c.package_id.in_(chunk)))
     id_of = {**id_of, **{item.sku: pid for pid, item in created}}
-    parts = [{"package_id": pid, "component_id": id_of[sku], "quantity": qty}
-             for pid, item in [*recompose, *created] for sku, qty in item.components]
+    parts = [
+        {"package_id": pid, "component_id": id_of[sku], "quantity": qty}
+        for pid, item in [*recompose, *created]
+        for sku, qty in item.components
+    ]
     for batch in _chunks(parts):
         conn.execute(sa.insert(repo.component_t), batch)
 
 
-def _insert_products(conn: Connection, rows: list[UploadRow], fields: Sequence[str],
-                     now: object) -> list[int]:
+def _insert_products(
+    conn: Connection, rows: list[UploadRow], fields: Sequence[str], now: object
+) -> list[int]:
     """Insert new products; their ids in the order of ``rows``."""
     if not rows:
         return []
     table = repo.product_t
     values_of = operator.attrgetter(*fields)
-    params = [{"sku": item.sku, "created_at": now, "updated_at": now,
-               **dict(zip(fields, _plain(values_of(item)), strict=True))} for item in rows]
+    params = [
+        {
+            "sku": item.sku,
+            "created_at": now,
+            "updated_at": now,
+            **dict(zip(fields, _plain(values_of(item)), strict=True)),
+        }
+        for item in rows
+    ]
     # A plain executemany, then the new ids read back by SKU: RETURNING would run row by row
     # on SQLite, and on PostgreSQL its 1000-row statements cost psycopg more to parse than
     # its pipelined executemany costs to run.
@@ -318,8 +395,9 @@ def _insert_products(conn: Connection, rows: list[UploadRow], fields: Sequence[s
     return [ids[item.sku] for item in rows]
 
 
-def _update_products(conn: Connection, changed: list[tuple[int, tuple[Any, ...]]],
-                     fields: Sequence[str], now: object) -> None:
+def _update_products(
+    conn: Connection, changed: list[tuple[int, tuple[Any, ...]]], fields: Sequence[str], now: object
+) -> None:
     """One UPDATE of the columns the file has, run executemany over the changed products."""
     if not changed:
         return
@@ -330,8 +408,10 @@ def _update_products(conn: Connection, changed: list[tuple[int, tuple[Any, ...]]
         .values({f: sa.bindparam(f"b_{f}") for f in [*fields, "updated_at"]})
     )
     names = [f"b_{f}" for f in fields]
-    params = [{"b_id": pid, "b_updated_at": now, **dict(zip(names, _plain(wanted), strict=True))}
-              for pid, wanted in changed]
+    params = [
+        {"b_id": pid, "b_updated_at": now, **dict(zip(names, _plain(wanted), strict=True))}
+        for pid, wanted in changed
+    ]
     for chunk in _chunks(params):
         conn.execute(stmt, chunk)
 

@@ -75,8 +75,9 @@ def search_products(db: Database, text: str = "", limit: int = SEARCH_LIMIT) -> 
 
 
 def _shown(problems: list[str]) -> str:
-    return "; ".join(problems[:5]) + (f"; and {len(problems) - 5} more"
-                                       if len(problems) > 5 else "")
+    return "; ".join(problems[:5]) + (
+        f"; and {len(problems) - 5} more" if len(problems) > 5 else ""
+    )
 
 
 def refuse_untracked_stock(conn: Connection, product_ids: list[int]) -> None:
@@ -94,17 +95,31 @@ def refuse_untracked_stock(conn: Connection, product_ids: list[int]) -> None:
     unaccounted: list[str] = []
     for start in range(0, len(product_ids), 500):
         chunk = product_ids[start : start + 500]
-        skus.update((pid, sku) for pid, sku in conn.execute(
-            sa.select(repo.product_t.c.id, repo.product_t.c.sku)
-            .where(repo.product_t.c.id.in_(chunk))))
-        on_hand = {(pid, sid): int(q) for pid, sid, q in conn.execute(
-            sa.select(sl.product_id, sl.store_id, sl.quantity).where(sl.product_id.in_(chunk)))}
-        by_serial = {(pid, sid): int(n) for pid, sid, n in conn.execute(
-            sa.select(u.product_id, u.store_id, sa.func.count())
-            .where(u.product_id.in_(chunk), u.state == "in_stock")
-            .group_by(u.product_id, u.store_id))}
-        for key in sorted(set(on_hand) | set(by_serial),
-                          key=lambda k: (skus.get(k[0], ""), codes.get(k[1], ""))):
+        skus.update(
+            (pid, sku)
+            for pid, sku in conn.execute(
+                sa.select(repo.product_t.c.id, repo.product_t.c.sku).where(
+                    repo.product_t.c.id.in_(chunk)
+                )
+            )
+        )
+        on_hand = {
+            (pid, sid): int(q)
+            for pid, sid, q in conn.execute(
+                sa.select(sl.product_id, sl.store_id, sl.quantity).where(sl.product_id.in_(chunk))
+            )
+        }
+        by_serial = {
+            (pid, sid): int(n)
+            for pid, sid, n in conn.execute(
+                sa.select(u.product_id, u.store_id, sa.func.count())
+                .where(u.product_id.in_(chunk), u.state == "in_stock")
+                .group_by(u.product_id, u.store_id)
+            )
+        }
+        for key in sorted(
+            set(on_hand) | set(by_serial), key=lambda k: (skus.get(k[0], ""), codes.get(k[1], ""))
+        ):
             qty, n = on_hand.get(key, 0), by_serial.get(key, 0)
             where = f"{skus.get(key[0], '?')} at {codes.get(key[1], '?')}"
             if qty > n:
@@ -115,14 +130,16 @@ def refuse_untracked_stock(conn: Connection, product_ids: list[int]) -> None:
         raise BadValue(
             f"cannot make serials required while stock has units without recorded serials "
             f"({_shown(unrecorded)}); make the product optional, count the units with their "
-            "serials, then make it required", code="untracked_stock",
+            "serials, then make it required",
+            code="untracked_stock",
         )
     if unaccounted:
         raise BadValue(
             f"cannot make serials required while more units are in stock by serial than on "
             f"hand ({_shown(unaccounted)}): units were sold or moved without their serials "
             "while serials were not tracked; make the product optional, count it (the count "
-            "writes off the units not found), then make it required", code="untracked_stock",
+            "writes off the units not found), then make it required",
+            code="untracked_stock",
         )
 
 
@@ -141,22 +158,28 @@ def refuse_live_units(conn: Connection, product_ids: list[int]) -> None:
     found: dict[str, list[str]] = {}
     totals: dict[str, int] = {}
     for start in range(0, len(product_ids), 500):
-        q = (sa.select(p.sku, st.code, u.state, sa.func.count())
-             .select_from(repo.unit_t)
-             .join(repo.product_t, p.id == u.product_id).join(repo.store_t, st.id == u.store_id)
-             .where(u.product_id.in_(product_ids[start : start + 500]),
-                    u.state.in_(LIVE_STATES))
-             .group_by(p.sku, st.code, u.state).order_by(p.sku, st.code, u.state))
+        q = (
+            sa.select(p.sku, st.code, u.state, sa.func.count())
+            .select_from(repo.unit_t)
+            .join(repo.product_t, p.id == u.product_id)
+            .join(repo.store_t, st.id == u.store_id)
+            .where(u.product_id.in_(product_ids[start : start + 500]), u.state.in_(LIVE_STATES))
+            .group_by(p.sku, st.code, u.state)
+            .order_by(p.sku, st.code, u.state)
+        )
         for sku, code, state, n in conn.execute(q):
             found.setdefault(sku, []).append(f"{n} {state.replace('_', ' ')} at {code}")
             totals[sku] = totals.get(sku, 0) + int(n)
     if found:
-        problems = [f"{sku}: {totals[sku]} unit{'s' * (totals[sku] != 1)} "
-                    f"({', '.join(where)})" for sku, where in found.items()]
+        problems = [
+            f"{sku}: {totals[sku]} unit{'s' * (totals[sku] != 1)} ({', '.join(where)})"
+            for sku, where in found.items()
+        ]
         raise BadValue(
             f"cannot switch serials off while units with serials are live ({_shown(problems)}); "
             "sell, return to vendor, write off or count them out first, or make the product "
-            "optional instead", code="live_units",
+            "optional instead",
+            code="live_units",
         )
 
 
@@ -182,21 +205,28 @@ def set_serial_mode(db: Database, actor: Actor, skus: list[str], mode: str) -> l
             raise UnknownProduct(f"no product with SKU {shown}{more}; nothing was changed")
         if new_mode is SerialMode.REQUIRED:
             becoming = [
-                pid for start in range(0, len(wanted), 500)
+                pid
+                for start in range(0, len(wanted), 500)
                 for pid in conn.execute(
-                    sa.select(p.id).where(p.sku.in_(wanted[start : start + 500]),
-                                          p.serial_mode != new_mode.value)
+                    sa.select(p.id).where(
+                        p.sku.in_(wanted[start : start + 500]), p.serial_mode != new_mode.value
+                    )
                 ).scalars()
             ]
             refuse_untracked_stock(conn, becoming)
         if new_mode is SerialMode.DISABLED:
-            refuse_live_units(conn, [
-                pid for start in range(0, len(wanted), 500)
-                for pid in conn.execute(
-                    sa.select(p.id).where(p.sku.in_(wanted[start : start + 500]),
-                                          p.serial_mode != new_mode.value)
-                ).scalars()
-            ])
+            refuse_live_units(
+                conn,
+                [
+                    pid
+                    for start in range(0, len(wanted), 500)
+                    for pid in conn.execute(
+                        sa.select(p.id).where(
+                            p.sku.in_(wanted[start : start + 500]), p.serial_mode != new_mode.value
+                        )
+                    ).scalars()
+                ],
+            )
         for start in range(0, len(wanted), 500):
             chunk = wanted[start : start + 500]
             conn.execute(
@@ -238,19 +268,26 @@ def create_product(
         for gtin in gtins:
             owner = repo.product_id_by_gtin(conn, gtin)
             if owner is not None:
-                raise BadValue(f"barcode {gtin} already belongs to another product",
-                               code="duplicate_barcode")
+                raise BadValue(
+                    f"barcode {gtin} already belongs to another product", code="duplicate_barcode"
+                )
         now = utcnow()
         pid = conn.execute(
             sa.insert(repo.product_t).values(
-                sku=sku, name=name, price=price, serial_mode=mode.value,
-                serial_format=fmt.spec if fmt else None, created_at=now, updated_at=now,
+                sku=sku,
+                name=name,
+                price=price,
+                serial_mode=mode.value,
+                serial_format=fmt.spec if fmt else None,
+                created_at=now,
+                updated_at=now,
             )
         ).inserted_primary_key
         assert pid is not None
         if gtins:
-            conn.execute(sa.insert(repo.barcode_t),
-                         [{"product_id": pid[0], "gtin": g} for g in gtins])
+            conn.execute(
+                sa.insert(repo.barcode_t), [{"product_id": pid[0], "gtin": g} for g in gtins]
+            )
         return repo.load_products(conn, p.id == pid[0])[0]
 
     return db.write(work)

@@ -41,8 +41,9 @@ class Discrepancies(DomainError):
         self.found = found
         words = "; ".join(d.words for d in found[:5])
         more = f" and {len(found) - 5} more" if len(found) > 5 else ""
-        super().__init__(f"the scans do not match: {words}{more}. Complete anyway to record "
-                         "these differences")
+        super().__init__(
+            f"the scans do not match: {words}{more}. Complete anyway to record these differences"
+        )
 
 
 @dataclass(frozen=True)
@@ -79,14 +80,11 @@ class ReceivingSession(Protocol):
         their products refuse a product they do not list."""
         ...
 
-    def rescan(self, sku: str) -> ChecklistLine:
-        ...
+    def rescan(self, sku: str) -> ChecklistLine: ...
 
-    def receive_all(self) -> None:
-        ...
+    def receive_all(self) -> None: ...
 
-    def complete(self, *, accept_discrepancies: bool = False) -> CompletionResult:
-        ...
+    def complete(self, *, accept_discrepancies: bool = False) -> CompletionResult: ...
 
 
 _e = repo.event_t.c
@@ -113,12 +111,14 @@ def barcode_owner(conn: Connection, serial: str) -> str | None:
     product_id = repo.product_id_by_gtin(conn, gtin)
     if product_id is None:
         return None
-    return conn.execute(sa.select(repo.product_t.c.sku).where(
-        repo.product_t.c.id == product_id)).scalar_one_or_none()
+    return conn.execute(
+        sa.select(repo.product_t.c.sku).where(repo.product_t.c.id == product_id)
+    ).scalar_one_or_none()
 
 
-def line_for_serial(db: Database, serial: str, listed_for: str | None,
-                    lines: frozenset[str]) -> str | None:
+def line_for_serial(
+    db: Database, serial: str, listed_for: str | None, lines: frozenset[str]
+) -> str | None:
     """The checklist line a bare serial belongs to, whichever product is selected: the product
     the document lists it for (``listed_for``), else the product whose unit the ledger knows
     by this serial when exactly one product has one and it has a line here. None: a serial of
@@ -140,8 +140,9 @@ def line_for_serial(db: Database, serial: str, listed_for: str | None,
 MAX_SERIAL_LOOKUP = 64
 
 
-def check_receivable(db: Database, store: str, sku: str, raw_serial: str, *,
-                     asn: str | None = None) -> str:
+def check_receivable(
+    db: Database, store: str, sku: str, raw_serial: str, *, asn: str | None = None
+) -> str:
     """Refuse a serial that cannot be received here, naming why; return it normalised.
 
     Refused: a malformed serial, one breaking the product's format, one already in stock (or
@@ -151,8 +152,13 @@ def check_receivable(db: Database, store: str, sku: str, raw_serial: str, *,
 
     def work(conn: Connection) -> str:
         row = repo.product_by_sku(conn, sku)
-        context = ScanContext(store, selected=scan_resolver.facts_of(row), fixed_product=True,
-                              creates_units=True, document=asn)
+        context = ScanContext(
+            store,
+            selected=scan_resolver.facts_of(row),
+            fixed_product=True,
+            creates_units=True,
+            document=asn,
+        )
         outcome = scan_resolver.resolve_in(conn, serial, context)
         if isinstance(outcome, Refusal):
             raise scan_resolver.refused(outcome)
@@ -165,16 +171,22 @@ def check_receivable(db: Database, store: str, sku: str, raw_serial: str, *,
         where = repo.store_codes(conn).get(unit.store_id, "?")
         if state is UnitState.EXPECTED:
             expecting = expected_on(conn, unit.id)
-            if expecting is not None and expecting != asn \
-                    and not asn_tables.asn_received(conn, expecting):
-                raise NotInStock(f"serial {serial} of {sku} is expected on ASN {expecting} "
-                                 f"at {where}: receive it on that ASN")
+            if (
+                expecting is not None
+                and expecting != asn
+                and not asn_tables.asn_received(conn, expecting)
+            ):
+                raise NotInStock(
+                    f"serial {serial} of {sku} is expected on ASN {expecting} "
+                    f"at {where}: receive it on that ASN"
+                )
             return serial
         if state is UnitState.SOLD:
             raise AlreadySold(f"serial {serial} of {sku} was sold; take it back as a return")
         if state is UnitState.RETURNED_TO_VENDOR:
             return serial  # the vendor sent it back: it may come in again
-        raise DuplicateSerial(f"serial {serial} of {sku} is already recorded "
-                              f"({state.label} at {where})")
+        raise DuplicateSerial(
+            f"serial {serial} of {sku} is already recorded ({state.label} at {where})"
+        )
 
     return db.read(work)

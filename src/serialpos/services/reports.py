@@ -68,8 +68,10 @@ class _Where:
 
 def _checked(db: Database, conn: Connection, f: ReportFilter) -> _Where:
     if f.date_from is not None and f.date_to is not None and f.date_from > f.date_to:
-        raise BadRequest(f"the date range is the wrong way round: {f.date_from.isoformat()} "
-                         f"is after {f.date_to.isoformat()}")
+        raise BadRequest(
+            f"the date range is the wrong way round: {f.date_from.isoformat()} "
+            f"is after {f.date_to.isoformat()}"
+        )
     store = f.store.strip() if f.store else None
     store_id = repo.store_id(db, conn, store) if store else None
     sku = f.sku.strip() if f.sku else None
@@ -79,9 +81,12 @@ def _checked(db: Database, conn: Connection, f: ReportFilter) -> _Where:
     return _Where(
         store_id=store_id,
         start=None if f.date_from is None else datetime.combine(f.date_from, time.min),
-        end=None if f.date_to is None or f.date_to == date.max
+        end=None
+        if f.date_to is None or f.date_to == date.max
         else datetime.combine(f.date_to + timedelta(days=1), time.min),
-        sku=sku or None, serial=normalize_serial(f.serial), delivery=delivery,
+        sku=sku or None,
+        serial=normalize_serial(f.serial),
+        delivery=delivery,
         pending_serial=f.pending_serial,
     )
 
@@ -123,13 +128,37 @@ class SalesReport:
 #: Issue 14 pins the order from Total on: Delivery Mode beside Serial Number (as the seed
 #: asks), then the customer, so "who bought serial X" is one row.
 SALES_DETAIL_COLUMNS: tuple[str, ...] = (
-    "Invoice", "Date", "Store", "Order", "SKU", "Product", "Quantity", "Price", "Total",
-    "Sale Type", "Serial Number", "Delivery Mode", "Customer", "Kind",
+    "Invoice",
+    "Date",
+    "Store",
+    "Order",
+    "SKU",
+    "Product",
+    "Quantity",
+    "Price",
+    "Total",
+    "Sale Type",
+    "Serial Number",
+    "Delivery Mode",
+    "Customer",
+    "Kind",
 )
 #: The keys of a sales row as JSON, in SALES_DETAIL_COLUMNS order (SalesRow's field names).
 SALES_JSON_KEYS: tuple[str, ...] = (
-    "invoice", "date", "store", "order", "sku", "product", "quantity", "unit_price", "total",
-    "sale_type", "serial", "delivery", "customer", "kind",
+    "invoice",
+    "date",
+    "store",
+    "order",
+    "sku",
+    "product",
+    "quantity",
+    "unit_price",
+    "total",
+    "sale_type",
+    "serial",
+    "delivery",
+    "customer",
+    "kind",
 )
 
 _i, _il, _o = orepo.invoice_t.c, orepo.invoice_line_t.c, orepo.order_t.c
@@ -152,56 +181,111 @@ def _sales_where(w: _Where) -> list[sa.ColumnElement[bool]]:
 
 
 def _sales_from() -> sa.FromClause:
-    joined: sa.FromClause = (orepo.invoice_line_t
-            .join(orepo.invoice_t, _i.id == _il.invoice_id)
-            .join(orepo.order_t, _o.id == _i.order_id)
-            .join(repo.store_t, _s.id == _i.store_id))
+    joined: sa.FromClause = (
+        orepo.invoice_line_t.join(orepo.invoice_t, _i.id == _il.invoice_id)
+        .join(orepo.order_t, _o.id == _i.order_id)
+        .join(repo.store_t, _s.id == _i.store_id)
+    )
     return joined
 
 
 def _sales_select(w: _Where) -> sa.Select[tuple[object, ...]]:
-    return (sa.select(_i.number, _i.issued_at, _s.code, _o.number, _il.sku, _il.description,
-                      _il.quantity, _il.unit_price, _il.total, _il.serial, _o.type,
-                      _o.delivery, _o.customer_name, _i.kind)
-            .select_from(_sales_from()).where(*_sales_where(w))
-            .order_by(_i.id, _il.position))
+    return (
+        sa.select(
+            _i.number,
+            _i.issued_at,
+            _s.code,
+            _o.number,
+            _il.sku,
+            _il.description,
+            _il.quantity,
+            _il.unit_price,
+            _il.total,
+            _il.serial,
+            _o.type,
+            _o.delivery,
+            _o.customer_name,
+            _i.kind,
+        )
+        .select_from(_sales_from())
+        .where(*_sales_where(w))
+        .order_by(_i.id, _il.position)
+    )
 
 
 def _detail(row: Sequence[Any]) -> tuple[object, ...]:
     """A database row as a sales-detail row: full names, refunds negative."""
-    (invoice, issued, store, order, sku, name, quantity, price, total, serial, sale_type,
-     delivery, customer, kind) = row
+    (
+        invoice,
+        issued,
+        store,
+        order,
+        sku,
+        name,
+        quantity,
+        price,
+        total,
+        serial,
+        sale_type,
+        delivery,
+        customer,
+        kind,
+    ) = row
     if kind == _REFUND:
         quantity, total = -quantity, -total
-    return (invoice, issued, store, order, sku, name, quantity, price, total,
-            _SALE_TYPE[sale_type], serial, _DELIVERY[delivery], customer or None, kind)
+    return (
+        invoice,
+        issued,
+        store,
+        order,
+        sku,
+        name,
+        quantity,
+        price,
+        total,
+        _SALE_TYPE[sale_type],
+        serial,
+        _DELIVERY[delivery],
+        customer or None,
+        kind,
+    )
 
 
 def sales_report(db: Database, f: ReportFilter, limit: int = 10_000) -> SalesReport:
     """The sales in the filter, oldest first, at most ``limit`` rows; the totals count every
     matching row (one aggregate query), so a capped report still adds up."""
+
     def work(conn: Connection) -> SalesReport:
         w = _checked(db, conn, f)
-        rows = [SalesRow(*_detail(r))  # type: ignore[arg-type]
-                for r in conn.execute(_sales_select(w).limit(limit + 1))]
+        rows = [
+            SalesRow(*_detail(r))  # type: ignore[arg-type]
+            for r in conn.execute(_sales_select(w).limit(limit + 1))
+        ]
         sign = sa.case((_i.kind == _REFUND, -1), else_=1)
         count, quantity, total = conn.execute(
-            sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(sign * _il.quantity), 0),
-                      sa.func.coalesce(sa.func.sum(sign * _il.total), 0))
-            .select_from(_sales_from()).where(*_sales_where(w))
+            sa.select(
+                sa.func.count(),
+                sa.func.coalesce(sa.func.sum(sign * _il.quantity), 0),
+                sa.func.coalesce(sa.func.sum(sign * _il.total), 0),
+            )
+            .select_from(_sales_from())
+            .where(*_sales_where(w))
         ).one()
-        return SalesReport(rows[:limit], int(quantity), orepo.money(total),
-                           truncated=count > limit)
+        return SalesReport(rows[:limit], int(quantity), orepo.money(total), truncated=count > limit)
 
     return db.read(work)
 
 
 def count_sales_detail(db: Database, f: ReportFilter) -> int:
     """How many rows :func:`sales_detail_rows` will give (for progress bars)."""
+
     def work(conn: Connection) -> int:
         w = _checked(db, conn, f)
-        return int(conn.execute(sa.select(sa.func.count()).select_from(_sales_from())
-                                .where(*_sales_where(w))).scalar_one())
+        return int(
+            conn.execute(
+                sa.select(sa.func.count()).select_from(_sales_from()).where(*_sales_where(w))
+            ).scalar_one()
+        )
 
     return db.read(work)
 
@@ -215,8 +299,10 @@ def sales_detail_rows(db: Database, f: ReportFilter) -> Generator[tuple[object, 
     return _stream(db, _sales_select(w))
 
 
-def _stream(db: Database, query: sa.Select[tuple[object, ...]],
-            ) -> Generator[tuple[object, ...], None, None]:
+def _stream(
+    db: Database,
+    query: sa.Select[tuple[object, ...]],
+) -> Generator[tuple[object, ...], None, None]:
     with db.connect(write=False) as conn:
         result = conn.execution_options(stream_results=True, yield_per=CHUNK).execute(query)
         for row in result:
@@ -245,8 +331,20 @@ class FulfilmentRow:
 
 
 FULFILMENT_COLUMNS: tuple[str, ...] = (
-    "Order", "Line", "Store", "Created", "Sale Type", "Delivery Mode", "Customer", "SKU",
-    "Product", "Quantity", "Serial Number", "Serial Mode", "Pending Serial", "Line ID",
+    "Order",
+    "Line",
+    "Store",
+    "Created",
+    "Sale Type",
+    "Delivery Mode",
+    "Customer",
+    "SKU",
+    "Product",
+    "Quantity",
+    "Serial Number",
+    "Serial Mode",
+    "Pending Serial",
+    "Line ID",
 )
 
 _ln, _p = orepo.line_t.c, repo.product_t.c
@@ -263,10 +361,13 @@ def fulfilment_rows(db: Database, f: ReportFilter, limit: int = 5_000) -> list[F
     """Open lines of orders not yet fulfilled (open or parked), oldest order first: the
     filter's store, order date, delivery mode, SKU, exact serial and "pending serial" (the
     product requires a serial and the line has none) apply."""
+
     def work(conn: Connection) -> list[FulfilmentRow]:
         w = _checked(db, conn, f)
         where: list[sa.ColumnElement[bool]] = [
-            _o.status.in_(WAITING_ORDER_STATUSES), _ln.status == "open"]
+            _o.status.in_(WAITING_ORDER_STATUSES),
+            _ln.status == "open",
+        ]
         if w.store_id is not None:
             where.append(_o.store_id == w.store_id)
         if w.start is not None:
@@ -280,29 +381,62 @@ def fulfilment_rows(db: Database, f: ReportFilter, limit: int = 5_000) -> list[F
         if w.serial is not None:
             where.append(_ln.serial == w.serial)
         if w.pending_serial:
-            where += [_ln.serial.is_(None), _p.serial_mode == SerialMode.REQUIRED.value,
-                      sa.func.coalesce(_p.package_type, "") != "exploded"]
+            where += [
+                _ln.serial.is_(None),
+                _p.serial_mode == SerialMode.REQUIRED.value,
+                sa.func.coalesce(_p.package_type, "") != "exploded",
+            ]
         rows = conn.execute(
-            sa.select(_o.number, _ln.id, _s.code, _o.created_at, _o.type, _o.delivery,
-                      _o.customer_name, _ln.sku, _ln.name, _ln.quantity, _ln.serial,
-                      _p.serial_mode, _p.package_type, _ln.number.label("line_number"),
-                      _o.customer_phone, _p.bin)
-            .select_from(orepo.line_t.join(orepo.order_t, _o.id == _ln.order_id)
-                         .join(repo.product_t, _p.id == _ln.product_id)
-                         .join(repo.store_t, _s.id == _o.store_id))
-            .where(*where).order_by(_o.id, _ln.number).limit(limit)
+            sa.select(
+                _o.number,
+                _ln.id,
+                _s.code,
+                _o.created_at,
+                _o.type,
+                _o.delivery,
+                _o.customer_name,
+                _ln.sku,
+                _ln.name,
+                _ln.quantity,
+                _ln.serial,
+                _p.serial_mode,
+                _p.package_type,
+                _ln.number.label("line_number"),
+                _o.customer_phone,
+                _p.bin,
+            )
+            .select_from(
+                orepo.line_t.join(orepo.order_t, _o.id == _ln.order_id)
+                .join(repo.product_t, _p.id == _ln.product_id)
+                .join(repo.store_t, _s.id == _o.store_id)
+            )
+            .where(*where)
+            .order_by(_o.id, _ln.number)
+            .limit(limit)
         ).all()
         out = []
         for r in rows:
             mode = _mode(r.package_type, r.serial_mode)
-            out.append(FulfilmentRow(
-                order=r.number, line=r.id, store=r.code, created=r.created_at,
-                sale_type=_SALE_TYPE[r.type], delivery=_DELIVERY[r.delivery],
-                customer=r.customer_name, sku=r.sku, product=r.name, quantity=r.quantity,
-                serial=r.serial, serial_mode=mode,
-                pending_serial=mode == SerialMode.REQUIRED.value and not r.serial,
-                number=r.line_number, phone=r.customer_phone, bin=r.bin,
-            ))
+            out.append(
+                FulfilmentRow(
+                    order=r.number,
+                    line=r.id,
+                    store=r.code,
+                    created=r.created_at,
+                    sale_type=_SALE_TYPE[r.type],
+                    delivery=_DELIVERY[r.delivery],
+                    customer=r.customer_name,
+                    sku=r.sku,
+                    product=r.name,
+                    quantity=r.quantity,
+                    serial=r.serial,
+                    serial_mode=mode,
+                    pending_serial=mode == SerialMode.REQUIRED.value and not r.serial,
+                    number=r.line_number,
+                    phone=r.customer_phone,
+                    bin=r.bin,
+                )
+            )
         return out
 
     return db.read(work)
@@ -312,9 +446,22 @@ def fulfilment_table_rows(rows: Iterable[FulfilmentRow]) -> Iterator[tuple[objec
     """Fulfilment rows in FULFILMENT_COLUMNS order, for tables and exports ("Line" is the
     number on the order; "Line ID" what the services name)."""
     for r in rows:
-        yield (r.order, r.number, r.store, r.created, r.sale_type, r.delivery, r.customer,
-               r.sku, r.product, r.quantity, r.serial, r.serial_mode,
-               "yes" if r.pending_serial else "no", r.line)
+        yield (
+            r.order,
+            r.number,
+            r.store,
+            r.created,
+            r.sale_type,
+            r.delivery,
+            r.customer,
+            r.sku,
+            r.product,
+            r.quantity,
+            r.serial,
+            r.serial_mode,
+            "yes" if r.pending_serial else "no",
+            r.line,
+        )
 
 
 def describe(f: ReportFilter) -> str:

@@ -55,9 +55,11 @@ def _order_number_for(conn: Connection, text: str) -> str | None:
         ).scalar()
     if found is None:
         found = conn.execute(
-            sa.select(o.number).join(orepo.line_t, ln.order_id == o.id)
+            sa.select(o.number)
+            .join(orepo.line_t, ln.order_id == o.id)
             .where(ln.serial == text, ln.status == LineStatus.FULFILLED.value)
-            .order_by(ln.id.desc()).limit(1)
+            .order_by(ln.id.desc())
+            .limit(1)
         ).scalar()
     return None if found is None else str(found)
 
@@ -86,13 +88,15 @@ def _say_what_it_is(conn: Connection, value: str) -> None:
     from serialpos.domain.scan_resolution import Accepts, KnownUnit, Refusal, ScanContext
     from serialpos.services import scan_resolver
 
-    outcome = scan_resolver.resolve_in(conn, value, ScanContext("", accepts=frozenset(
-        {Accepts.SERIAL})))
+    outcome = scan_resolver.resolve_in(
+        conn, value, ScanContext("", accepts=frozenset({Accepts.SERIAL}))
+    )
     if isinstance(outcome, Refusal) and outcome.code == "bad_serial_format":
         raise BadSerial(outcome.message)
     if isinstance(outcome, KnownUnit):
-        raise UnknownOrder(f"serial {clip(value)} is {outcome.unit.where}: no sale of it to "
-                           "take back")
+        raise UnknownOrder(
+            f"serial {clip(value)} is {outcome.unit.where}: no sale of it to take back"
+        )
 
 
 def lines_for_serials(view: OrderView, serials: list[str]) -> list[int]:
@@ -100,18 +104,30 @@ def lines_for_serials(view: OrderView, serials: list[str]) -> list[int]:
     out = []
     for raw in serials:
         serial = normalize_serial(raw)
-        match = [ln.line for ln in view.lines
-                 if ln.serial == serial and ln.status is LineStatus.FULFILLED]
+        match = [
+            ln.line
+            for ln in view.lines
+            if ln.serial == serial and ln.status is LineStatus.FULFILLED
+        ]
         if not match:
-            raise BadRequest(f"serial {clip(raw)} was not sold on order {view.order} (or was "
-                             "already returned)", code="not_on_order")
+            raise BadRequest(
+                f"serial {clip(raw)} was not sold on order {view.order} (or was already returned)",
+                code="not_on_order",
+            )
         out.append(match[0])
     return out
 
 
-def return_units(db: Database, actor: Actor, order: str, *, lines: list[int],
-                 damaged: list[int] | tuple[int, ...] = (), refund_method: str = "cash",
-                 store: str | None = None) -> ReturnResult:
+def return_units(
+    db: Database,
+    actor: Actor,
+    order: str,
+    *,
+    lines: list[int],
+    damaged: list[int] | tuple[int, ...] = (),
+    refund_method: str = "cash",
+    store: str | None = None,
+) -> ReturnResult:
     """Take fulfilled lines back: their units return to stock at ``store`` (default: the
     order's store), or are written off when their line is in ``damaged``; a refund note is
     issued (kind Refund, referring to the original invoice) and the refund paid."""
@@ -134,9 +150,11 @@ def return_units(db: Database, actor: Actor, order: str, *, lines: list[int],
             if r is None:
                 raise BadRequest(f"order {ctx.number} has no line {line_id}", code="unknown_line")
             if r._mapping["status"] != LineStatus.FULFILLED:
-                raise BadRequest(f"line {r._mapping['number']} ({r._mapping['sku']}) is "
-                                 f"{r._mapping['status']}, not sold: nothing to return",
-                                 code="not_returnable")
+                raise BadRequest(
+                    f"line {r._mapping['number']} ({r._mapping['sku']}) is "
+                    f"{r._mapping['status']}, not sold: nothing to return",
+                    code="not_returnable",
+                )
             chosen.append(r)
         units: list[tuple[str, str]] = []
         for r in chosen:
@@ -144,24 +162,39 @@ def return_units(db: Database, actor: Actor, order: str, *, lines: list[int],
             if m["package_type"] == "exploded":
                 continue  # a package opened at the sale: its components come back
             action = Action.RETURN_DAMAGED if m["id"] in broken else Action.RETURN
-            step = ledger.Step(action, here, m["sku"], [m["serial"]]) if m["serial"] else \
-                ledger.Step(action, here, m["sku"], quantity=m["quantity"])
-            result = ledger.move_in(conn, db, actor, step, ctx.doc(m["number"]),
-                                    reason="damaged" if m["id"] in broken else None)
+            step = (
+                ledger.Step(action, here, m["sku"], [m["serial"]])
+                if m["serial"]
+                else ledger.Step(action, here, m["sku"], quantity=m["quantity"])
+            )
+            result = ledger.move_in(
+                conn,
+                db,
+                actor,
+                step,
+                ctx.doc(m["number"]),
+                reason="damaged" if m["id"] in broken else None,
+            )
             if m["serial"]:
                 state = result.units[0].to_state if result.units else "untracked"
                 units.append((m["serial"], state))
         inv = orepo.invoice_t.c
         originals = sorted({r._mapping["invoice_id"] for r in chosen})
-        refers = ", ".join(conn.execute(sa.select(inv.number).where(inv.id.in_(originals))
-                                        .order_by(inv.id)).scalars())
+        refers = ", ".join(
+            conn.execute(
+                sa.select(inv.number).where(inv.id.in_(originals)).order_by(inv.id)
+            ).scalars()
+        )
         refund_id, number = issue_invoice(ctx, chosen, "Refund", refers_to=refers or None)
         amount = sum((_row_total(r) for r in chosen), ZERO)
         if amount:
             _insert_payment(ctx, "refund", method, -amount, refund_id)
         c = orepo.line_t.c
-        conn.execute(sa.update(orepo.line_t).where(c.id.in_([r._mapping["id"] for r in chosen]))
-                     .values(status=LineStatus.RETURNED.value, refund_invoice_id=refund_id))
+        conn.execute(
+            sa.update(orepo.line_t)
+            .where(c.id.in_([r._mapping["id"] for r in chosen]))
+            .values(status=LineStatus.RETURNED.value, refund_invoice_id=refund_id)
+        )
         _touch(conn, ctx.id)
         return ReturnResult(_view(conn, _find(conn, order)), number, amount, tuple(units))
 

@@ -62,11 +62,13 @@ def text_field(value: str | None, what: str, limit: int, *, required: bool = Tru
     return text
 
 
-def check_unit(db: Database, store: str, raw_serial: str, sku: str | None, *,
-               labelled: bool = False) -> PickedUnit:
+def check_unit(
+    db: Database, store: str, raw_serial: str, sku: str | None, *, labelled: bool = False
+) -> PickedUnit:
     """Whether a scanned unit may go back to the vendor from ``store`` (in stock here)."""
-    return db.read(lambda conn: resolve_unit(db, conn, store, raw_serial, sku, Action.RTV,
-                                             labelled=labelled))
+    return db.read(
+        lambda conn: resolve_unit(db, conn, store, raw_serial, sku, Action.RTV, labelled=labelled)
+    )
 
 
 def steps_for(action: Action, store: str, items: Sequence[StockItem]) -> list[ledger.Step]:
@@ -85,8 +87,15 @@ def steps_for(action: Action, store: str, items: Sequence[StockItem]) -> list[le
     return steps
 
 
-def return_to_vendor(db: Database, actor: Actor, store: str, vendor: str, reason: str,
-                     items: Sequence[StockItem], outbox: Path) -> RtvResult:
+def return_to_vendor(
+    db: Database,
+    actor: Actor,
+    store: str,
+    vendor: str,
+    reason: str,
+    items: Sequence[StockItem],
+    outbox: Path,
+) -> RtvResult:
     """Send the units back to ``vendor``: every one must be in stock at ``store``; one refused
     unit refuses the whole return, naming it, and nothing is recorded."""
     actor.require(Permission.RECEIVE)
@@ -97,16 +106,23 @@ def return_to_vendor(db: Database, actor: Actor, store: str, vendor: str, reason
     def work(conn: Connection) -> tuple[str, tuple[EventLine, ...]]:
         here = repo.store_id(db, conn, store)
         number = stock_documents.next_number(conn, store, here, "rtv")
-        stock_documents.record(conn, actor, number=number, kind="rtv", store_id=here,
-                               vendor=vendor, reason=reason)
+        stock_documents.record(
+            conn, actor, number=number, kind="rtv", store_id=here, vendor=vendor, reason=reason
+        )
         doc = DocumentRef("rtv", number)
         lines = []
         for step in steps:
             ledger.move_in(conn, db, actor, step, doc, reason)
             count = len(step.serials) or (step.quantity or 0)
             lines.append(EventLine(step.sku, count, tuple(step.serials)))
-        made = event_files.owe(conn, event_type=EventType.RTV.value, document_id=number,
-                               store=store, user=actor.user, lines=lines)
+        made = event_files.owe(
+            conn,
+            event_type=EventType.RTV.value,
+            document_id=number,
+            store=store,
+            user=actor.user,
+            lines=lines,
+        )
         return number, made.lines
 
     number, lines = db.write(work)

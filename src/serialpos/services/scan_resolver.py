@@ -51,8 +51,11 @@ _PRODUCT_FIELDS = (_p.sku, _p.name, _p.serial_mode, _p.serial_format)
 
 _UNITS = (
     sa.select(*_PRODUCT_FIELDS, _u.serial, _u.state, _s.code)
-    .select_from(repo.unit_t.join(repo.product_t, _p.id == _u.product_id)
-                 .join(repo.store_t, _s.id == _u.store_id))
+    .select_from(
+        repo.unit_t.join(repo.product_t, _p.id == _u.product_id).join(
+            repo.store_t, _s.id == _u.store_id
+        )
+    )
     .where(_u.serial == sa.bindparam("serial"))
     .order_by(_p.sku)
     .limit(MAX_UNITS)
@@ -67,8 +70,12 @@ _BY_SKU = sa.select(*_PRODUCT_FIELDS).where(_p.sku == sa.bindparam("sku"))
 
 
 def _product(row: Any) -> ProductFacts:  # a Row of _PRODUCT_FIELDS (and more)
-    return ProductFacts(str(row.sku), str(row.name), SerialMode(str(row.serial_mode)),
-                        None if row.serial_format is None else str(row.serial_format))
+    return ProductFacts(
+        str(row.sku),
+        str(row.name),
+        SerialMode(str(row.serial_mode)),
+        None if row.serial_format is None else str(row.serial_format),
+    )
 
 
 def units_with_serial(conn: Connection, serial: str) -> tuple[UnitFacts, ...]:
@@ -93,8 +100,9 @@ def find_product(db: Database, sku: str) -> ProductFacts | None:
     return db.read(lambda conn: product_facts(conn, sku))
 
 
-def product_named(conn: Connection, scan: DecodedScan, *, by_sku: bool = True
-                  ) -> ProductFacts | None:
+def product_named(
+    conn: Connection, scan: DecodedScan, *, by_sku: bool = True
+) -> ProductFacts | None:
     """The product a scan's GTIN names, else (``by_sku``) the product whose SKU is the
     scanned text."""
     gtin = scan.gtin
@@ -112,15 +120,19 @@ def product_named(conn: Connection, scan: DecodedScan, *, by_sku: bool = True
     return None
 
 
-def facts_for(conn: Connection, scan: DecodedScan, context: ScanContext | None = None
-              ) -> LedgerFacts:
+def facts_for(
+    conn: Connection, scan: DecodedScan, context: ScanContext | None = None
+) -> LedgerFacts:
     """The ledger's facts for one scan: at most two indexed look-ups (the units with its
     serial, under every product; the product its barcode or SKU names). A flow whose product
     is fixed, or that takes no product, never reads text as a SKU: that look-up is skipped."""
     fixed = context is not None and context.fixed_product and context.selected is not None
-    serial = scan.serial if scan.kind == "product_serial" else (
+    serial = (
+        scan.serial
+        if scan.kind == "product_serial"
         # digits reading as a GTIN may still be the fixed product's serial (its format says)
-        scan.text if scan.kind == "serial" or (scan.kind == "product" and fixed) else None)
+        else (scan.text if scan.kind == "serial" or (scan.kind == "product" and fixed) else None)
+    )
     units = units_with_serial(conn, serial) if serial else ()
     by_sku = context is None or (Accepts.PRODUCT in context.accepts and not fixed)
     return LedgerFacts(units, product_named(conn, scan, by_sku=by_sku))
@@ -156,8 +168,9 @@ _ERRORS: dict[str, type[DomainError]] = {
 }
 
 
-def refuse_live_elsewhere(conn: Connection, product: str | ProductFacts, serial: str,
-                          shared_by: str | None = None) -> str | None:
+def refuse_live_elsewhere(
+    conn: Connection, product: str | ProductFacts, serial: str, shared_by: str | None = None
+) -> str | None:
     """Raise ``duplicate_serial`` when a unit of another product with ``serial`` is live
     (in stock, reserved, in transit or expected), naming its product, state and store.
 
@@ -171,8 +184,10 @@ def refuse_live_elsewhere(conn: Connection, product: str | ProductFacts, serial:
     if shared_by is None or isinstance(product, str):
         raise refused(duplicate_refusal(serial, clash))
     if is_global_identifier(product, serial) or is_global_identifier(clash.product, serial):
-        raise DuplicateSerial(f"serial {serial} is already {clash.where}; it is an IMEI, which "
-                              "names one device worldwide: no override can share it")
+        raise DuplicateSerial(
+            f"serial {serial} is already {clash.where}; it is an IMEI, which "
+            "names one device worldwide: no override can share it"
+        )
     return f"shared serial accepted by {shared_by}: also {clash.product.sku} at {clash.store}"
 
 

@@ -46,8 +46,12 @@ def precheck(db: Database, wanted: Iterable[tuple[str, list[str]]]) -> dict[str,
         p = repo.product_t.c
 
         def read(conn: Connection) -> dict[str, str | None]:
-            return {sku: fmt for sku, fmt in conn.execute(
-                sa.select(p.sku, p.serial_format).where(p.sku.in_(missing)))}
+            return {
+                sku: fmt
+                for sku, fmt in conn.execute(
+                    sa.select(p.sku, p.serial_format).where(p.sku.in_(missing))
+                )
+            }
 
         found = db.read(read)
         cache.update(found)

@@ -96,15 +96,22 @@ def setting_sources(db: Database, store_code: str) -> list[SettingSource]:
     def work(conn: Connection) -> list[SettingSource]:
         sid = repo.store_id(db, conn, store_code)
         chain = repo.setting_values(conn, None)
-        own = conn.execute(sa.select(repo.store_setting_t.c.key, repo.store_setting_t.c.value)
-                           .where(repo.store_setting_t.c.store_id == sid))
+        own = conn.execute(
+            sa.select(repo.store_setting_t.c.key, repo.store_setting_t.c.value).where(
+                repo.store_setting_t.c.store_id == sid
+            )
+        )
         store = {key: value for key, value in own}
         found = []
         for key in StoreSettings.names():
-            found.append(SettingSource(
-                key, setting_in_force(key, chain.get(key), store.get(key)),
-                None if key not in chain else parse_bool(chain[key]),
-                None if key not in store else parse_bool(store[key])))
+            found.append(
+                SettingSource(
+                    key,
+                    setting_in_force(key, chain.get(key), store.get(key)),
+                    None if key not in chain else parse_bool(chain[key]),
+                    None if key not in store else parse_bool(store[key]),
+                )
+            )
         return found
 
     return db.read(work)

@@ -44,8 +44,10 @@ def link(db: Database, actor: Actor, store: str, terminal_id: str) -> None:
         if found is None:
             conflict_sql.add_link(conn, actor.terminal, terminal_id, here)
         elif found != (terminal_id, store):
-            raise TokenInUse(f"this token already belongs to terminal {found[0]} at store "
-                             f"{found[1]}; create a token for terminal {clip(terminal_id)}")
+            raise TokenInUse(
+                f"this token already belongs to terminal {found[0]} at store "
+                f"{found[1]}; create a token for terminal {clip(terminal_id)}"
+            )
 
     db.write(work)
 
@@ -56,10 +58,13 @@ def take(db: Database, actor: Actor, store: str, terminal_id: str) -> dict[str, 
     def work(conn: Connection) -> dict[str, Any]:
         snapshot_sql.begin_consistent_read(conn)
         here = repo.store_id(db, conn, store)
-        out: dict[str, Any] = {"store": store, "terminal": terminal_id,
-                               # central records this terminal's entries under its id
-                               "central_terminal": terminal_id,
-                               "feed_after": snapshot_sql.last_seq(conn)}
+        out: dict[str, Any] = {
+            "store": store,
+            "terminal": terminal_id,
+            # central records this terminal's entries under its id
+            "central_terminal": terminal_id,
+            "feed_after": snapshot_sql.last_seq(conn),
+        }
         for name, table in snapshot_sql.WHOLE_TABLES.items():
             out[name] = snapshot_sql.rows(conn, table)
         out["units"] = snapshot_sql.store_units(conn, here)

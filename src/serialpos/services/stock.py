@@ -27,16 +27,20 @@ def stock_levels(db: Database, store: str | None = None, sku: str | None = None)
     def work(conn: Connection) -> list[StockLine]:
         units = (
             sa.select(u.product_id, u.store_id, sa.func.count().label("n"))
-            .where(u.state == "in_stock").group_by(u.product_id, u.store_id).subquery()
+            .where(u.state == "in_stock")
+            .group_by(u.product_id, u.store_id)
+            .subquery()
         )
         q = (
-            sa.select(st.code, p.sku, p.name, p.serial_mode, sl.quantity,
-                      sa.func.coalesce(units.c.n, 0))
+            sa.select(
+                st.code, p.sku, p.name, p.serial_mode, sl.quantity, sa.func.coalesce(units.c.n, 0)
+            )
             .select_from(repo.stock_t)
             .join(repo.product_t, p.id == sl.product_id)
             .join(repo.store_t, st.id == sl.store_id)
-            .outerjoin(units, sa.and_(units.c.product_id == sl.product_id,
-                                      units.c.store_id == sl.store_id))
+            .outerjoin(
+                units, sa.and_(units.c.product_id == sl.product_id, units.c.store_id == sl.store_id)
+            )
             .order_by(st.code, p.sku)
         )
         if store is not None:

@@ -28,10 +28,28 @@ def next_number(conn: Connection, store_code: str, store_id: int, kind: str) -> 
     return f"{PREFIXES[kind]}-{store_code}-{value:06d}"
 
 
-def record(conn: Connection, actor: Actor, *, number: str, kind: str, store_id: int,
-           vendor: str | None = None, reference: str | None = None,
-           reason: str | None = None) -> None:
+def record(
+    conn: Connection,
+    actor: Actor,
+    *,
+    number: str,
+    kind: str,
+    store_id: int,
+    vendor: str | None = None,
+    reference: str | None = None,
+    reason: str | None = None,
+) -> None:
     """The header of a document that completes in this transaction."""
-    conn.execute(document_t.insert().values(
-        number=number, kind=kind, store_id=store_id, vendor=vendor, reference=reference,
-        reason=reason, created_by=actor.user, terminal=actor.terminal, created_at=utcnow()))
+    conn.execute(
+        document_t.insert().values(
+            number=number,
+            kind=kind,
+            store_id=store_id,
+            vendor=vendor,
+            reference=reference,
+            reason=reason,
+            created_by=actor.user,
+            terminal=actor.terminal,
+            created_at=utcnow(),
+        )
+    )

@@ -64,43 +64,69 @@ def _digest(token: str) -> str:
 def _check_name(name: str) -> str:
     name = name.strip()
     if not name or len(name) > MAX_NAME or has_control_chars(name) or " " in name:
-        raise BadValue(f"token name '{clip(name)}' must be 1-{MAX_NAME} characters with no "
-                       "spaces or control characters")
+        raise BadValue(
+            f"token name '{clip(name)}' must be 1-{MAX_NAME} characters with no "
+            "spaces or control characters"
+        )
     return name
 
 
-def create_token(db: Database, actor: Actor, user: str, name: str | None = None,
-                 expires: date | None = None, today: date | None = None) -> tuple[str, TokenInfo]:
+def create_token(
+    db: Database,
+    actor: Actor,
+    user: str,
+    name: str | None = None,
+    expires: date | None = None,
+    today: date | None = None,
+) -> tuple[str, TokenInfo]:
     """A new token acting as ``user``; valid through the end of ``expires`` (UTC), or until
     revoked. Returns the token (shown once, never stored) and its record."""
     actor.require(Permission.MANAGE_USERS)
     if expires is not None and expires < (today or datetime.now(UTC).date()):
         raise BadValue(f"--expires {expires} is in the past")
-    token_name = _check_name(name) if name is not None else \
-        f"{user.strip()[:32]}-{secrets.token_hex(4)}"
+    token_name = (
+        _check_name(name) if name is not None else f"{user.strip()[:32]}-{secrets.token_hex(4)}"
+    )
     secret = PREFIX + secrets.token_urlsafe(32)
-    expires_at = None if expires is None else \
-        datetime.combine(expires + timedelta(days=1), time())
+    expires_at = None if expires is None else datetime.combine(expires + timedelta(days=1), time())
 
     def work(conn: Connection) -> TokenInfo:
-        row = conn.execute(sa.select(_u.id, _u.name, _u.role, _u.active)
-                           .where(_u.name_key == name_key(user))).first()  # any case
+        row = conn.execute(
+            sa.select(_u.id, _u.name, _u.role, _u.active).where(_u.name_key == name_key(user))
+        ).first()  # any case
         if row is None or not row.active:
             raise UnknownUser(f"there is no user '{clip(user.strip())}'")
         if conn.execute(sa.select(_t.id).where(_t.name == token_name)).first() is not None:
             raise BadValue(f"a token named {token_name} already exists", code="duplicate_token")
         now = utcnow()
-        conn.execute(token_t.insert().values(
-            name=token_name, user_id=row.id, secret_sha256=_digest(secret),
-            created_by=actor.user, created_at=now, expires_at=expires_at))
+        conn.execute(
+            token_t.insert().values(
+                name=token_name,
+                user_id=row.id,
+                secret_sha256=_digest(secret),
+                created_by=actor.user,
+                created_at=now,
+                expires_at=expires_at,
+            )
+        )
         return TokenInfo(token_name, row.name, row.role, actor.user, now, expires_at, None)
 
     return secret, db.write(work)
 
 
-_LIST = (sa.select(_t.name, _u.name.label("user"), _u.role, _t.created_by, _t.created_at,
-                   _t.expires_at, _t.revoked_at)
-         .join(repo.user_t, _u.id == _t.user_id).order_by(_t.name))
+_LIST = (
+    sa.select(
+        _t.name,
+        _u.name.label("user"),
+        _u.role,
+        _t.created_by,
+        _t.created_at,
+        _t.expires_at,
+        _t.revoked_at,
+    )
+    .join(repo.user_t, _u.id == _t.user_id)
+    .order_by(_t.name)
+)
 
 
 def list_tokens(db: Database, actor: Actor) -> list[TokenInfo]:
@@ -113,21 +139,24 @@ def revoke_token(db: Database, actor: Actor, name: str) -> TokenInfo:
     actor.require(Permission.MANAGE_USERS)
 
     def work(conn: Connection) -> TokenInfo:
-        conn.execute(token_t.update().where(_t.name == name.strip(), _t.revoked_at.is_(None))
-                     .values(revoked_at=utcnow()))
+        conn.execute(
+            token_t.update()
+            .where(_t.name == name.strip(), _t.revoked_at.is_(None))
+            .values(revoked_at=utcnow())
+        )
         row = conn.execute(_LIST.where(_t.name == name.strip())).first()
         if row is None:
-            raise BadValue(f"there is no token named '{clip(name.strip())}'",
-                           code="unknown_token")
+            raise BadValue(f"there is no token named '{clip(name.strip())}'", code="unknown_token")
         return TokenInfo(*row)
 
     return db.write(work)
 
 
-_AUTH = (sa.select(_t.name, _t.expires_at, _t.revoked_at, _u.name.label("user"), _u.role,
-                   _u.active)
-         .join(repo.user_t, _u.id == _t.user_id)
-         .where(_t.secret_sha256 == sa.bindparam("digest")))
+_AUTH = (
+    sa.select(_t.name, _t.expires_at, _t.revoked_at, _u.name.label("user"), _u.role, _u.active)
+    .join(repo.user_t, _u.id == _t.user_id)
+    .where(_t.secret_sha256 == sa.bindparam("digest"))
+)
 
 
 def user_may_act(active: bool) -> bool:

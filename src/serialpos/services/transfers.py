@@ -114,14 +114,21 @@ class TransferView:
         list of ``{"sku", "quantity", "serials"}`` (nothing is shipped while it is open)."""
         shipped = self.status != OPEN
         return {
-            "shipped": [{"sku": ln.sku, "quantity": ln.quantity, "serials": list(ln.serials)}
-                        for ln in self.lines if shipped and ln.quantity],
-            "received": [{"sku": ln.sku, "quantity": ln.received,
-                          "serials": list(ln.received_serials)}
-                         for ln in self.lines if ln.received],
-            "in_transit": [{"sku": ln.sku, "quantity": ln.outstanding,
-                            "serials": list(ln.outstanding_serials)}
-                           for ln in self.lines if shipped and ln.outstanding],
+            "shipped": [
+                {"sku": ln.sku, "quantity": ln.quantity, "serials": list(ln.serials)}
+                for ln in self.lines
+                if shipped and ln.quantity
+            ],
+            "received": [
+                {"sku": ln.sku, "quantity": ln.received, "serials": list(ln.received_serials)}
+                for ln in self.lines
+                if ln.received
+            ],
+            "in_transit": [
+                {"sku": ln.sku, "quantity": ln.outstanding, "serials": list(ln.outstanding_serials)}
+                for ln in self.lines
+                if shipped and ln.outstanding
+            ],
         }
 
 
@@ -176,9 +183,11 @@ def _view(conn: Connection, row: sa.Row[Any]) -> TransferView:
     serials: dict[str, list[str]] = defaultdict(list)
     got: dict[str, list[str]] = defaultdict(list)
     for sku, name, serial, done in conn.execute(
-            sa.select(_p.sku, _p.name, _u.serial, _u.received)
-            .join(repo.product_t, _p.id == _u.product_id)
-            .where(_u.transfer_id == row.id).order_by(_p.sku, _u.serial)):
+        sa.select(_p.sku, _p.name, _u.serial, _u.received)
+        .join(repo.product_t, _p.id == _u.product_id)
+        .where(_u.transfer_id == row.id)
+        .order_by(_p.sku, _u.serial)
+    ):
         names[sku] = name
         quantities[sku] += 1
         serials[sku].append(serial)
@@ -186,18 +195,31 @@ def _view(conn: Connection, row: sa.Row[Any]) -> TransferView:
             received[sku] += 1
             got[sku].append(serial)
     for sku, name, qty, done in conn.execute(
-            sa.select(_p.sku, _p.name, _l.quantity, _l.received)
-            .join(repo.product_t, _p.id == _l.product_id).where(_l.transfer_id == row.id)):
+        sa.select(_p.sku, _p.name, _l.quantity, _l.received)
+        .join(repo.product_t, _p.id == _l.product_id)
+        .where(_l.transfer_id == row.id)
+    ):
         names[sku] = name
         quantities[sku] += int(qty)
         received[sku] += int(done)
     lines = tuple(
-        TransferLineView(sku, names[sku], quantities[sku], received[sku],
-                         tuple(serials[sku]), tuple(got[sku]))
-        for sku in sorted(names) if quantities[sku] or sku in serials)
-    return TransferView(row.number, codes[row.from_store_id], codes[row.to_store_id],
-                        row.status, row.created_by, row.created_at, row.shipped_at,
-                        row.received_at, lines)
+        TransferLineView(
+            sku, names[sku], quantities[sku], received[sku], tuple(serials[sku]), tuple(got[sku])
+        )
+        for sku in sorted(names)
+        if quantities[sku] or sku in serials
+    )
+    return TransferView(
+        row.number,
+        codes[row.from_store_id],
+        codes[row.to_store_id],
+        row.status,
+        row.created_by,
+        row.created_at,
+        row.shipped_at,
+        row.received_at,
+        lines,
+    )
 
 
 def get_transfer(db: Database, number: str) -> TransferView:
@@ -211,28 +233,58 @@ def list_transfers(db: Database, store: str, *, incoming: bool) -> list[Transfer
     def work(conn: Connection) -> list[TransferSummary]:
         here = repo.store_id(db, conn, store)
         codes = repo.store_codes(conn)
-        units = (sa.select(sa.func.count()).where(_u.transfer_id == _t.id)
-                 .scalar_subquery())
-        got = (sa.select(sa.func.count()).where(_u.transfer_id == _t.id, _u.received)
-               .scalar_subquery())
-        qty = (sa.select(sa.func.coalesce(sa.func.sum(_l.quantity), 0))
-               .where(_l.transfer_id == _t.id).scalar_subquery())
-        qty_got = (sa.select(sa.func.coalesce(sa.func.sum(_l.received), 0))
-                   .where(_l.transfer_id == _t.id).scalar_subquery())
+        units = sa.select(sa.func.count()).where(_u.transfer_id == _t.id).scalar_subquery()
+        got = (
+            sa.select(sa.func.count()).where(_u.transfer_id == _t.id, _u.received).scalar_subquery()
+        )
+        qty = (
+            sa.select(sa.func.coalesce(sa.func.sum(_l.quantity), 0))
+            .where(_l.transfer_id == _t.id)
+            .scalar_subquery()
+        )
+        qty_got = (
+            sa.select(sa.func.coalesce(sa.func.sum(_l.received), 0))
+            .where(_l.transfer_id == _t.id)
+            .scalar_subquery()
+        )
         if incoming:  # shipped here, or received with units still in transit
-            where = sa.and_(_t.to_store_id == here, sa.or_(
-                _t.status == SHIPPED,
-                sa.and_(_t.status == RECEIVED, units + qty > got + qty_got)))
+            where = sa.and_(
+                _t.to_store_id == here,
+                sa.or_(
+                    _t.status == SHIPPED,
+                    sa.and_(_t.status == RECEIVED, units + qty > got + qty_got),
+                ),
+            )
         else:
             where = sa.and_(_t.from_store_id == here, _t.status != RECEIVED)
         rows = conn.execute(
-            sa.select(_t.number, _t.from_store_id, _t.to_store_id, _t.status, _t.created_at,
-                      units.label("units"), got.label("got"), qty.label("qty"),
-                      qty_got.label("qty_got"))
-            .where(where).order_by(_t.id.desc()).limit(LIST_LIMIT))
-        return [TransferSummary(r.number, codes[r.from_store_id], codes[r.to_store_id],
-                                r.status, int(r.units) + int(r.qty),
-                                int(r.got) + int(r.qty_got), r.created_at) for r in rows]
+            sa.select(
+                _t.number,
+                _t.from_store_id,
+                _t.to_store_id,
+                _t.status,
+                _t.created_at,
+                units.label("units"),
+                got.label("got"),
+                qty.label("qty"),
+                qty_got.label("qty_got"),
+            )
+            .where(where)
+            .order_by(_t.id.desc())
+            .limit(LIST_LIMIT)
+        )
+        return [
+            TransferSummary(
+                r.number,
+                codes[r.from_store_id],
+                codes[r.to_store_id],
+                r.status,
+                int(r.units) + int(r.qty),
+                int(r.got) + int(r.qty_got),
+                r.created_at,
+            )
+            for r in rows
+        ]
 
     return db.read(work)
 
@@ -248,9 +300,17 @@ def create_transfer(db: Database, actor: Actor, from_store: str, to_store: str) 
         here = repo.store_id(db, conn, from_store)
         there = repo.store_id(db, conn, to_store)
         number = stock_documents.next_number(conn, from_store, here, "transfer")
-        conn.execute(transfer_t.insert().values(
-            number=number, from_store_id=here, to_store_id=there, status=OPEN,
-            created_by=actor.user, terminal=actor.terminal, created_at=utcnow()))
+        conn.execute(
+            transfer_t.insert().values(
+                number=number,
+                from_store_id=here,
+                to_store_id=there,
+                status=OPEN,
+                created_by=actor.user,
+                terminal=actor.terminal,
+                created_at=utcnow(),
+            )
+        )
         return _view(conn, _row(conn, number))
 
     return db.write(work)
@@ -259,20 +319,28 @@ def create_transfer(db: Database, actor: Actor, from_store: str, to_store: str) 
 def _open_here(db: Database, conn: Connection, number: str, store: str) -> sa.Row[Any]:
     row = _row(conn, number, lock=True)
     if row.from_store_id != repo.store_id(db, conn, store):
-        raise BadRequest(f"transfer {row.number} is sent from another store; it is picked "
-                         "and shipped there")
+        raise BadRequest(
+            f"transfer {row.number} is sent from another store; it is picked and shipped there"
+        )
     if row.status != OPEN:
-        raise BadRequest(f"transfer {row.number} is {row.status}: units can no longer be "
-                         "added or taken off")
+        raise BadRequest(
+            f"transfer {row.number} is {row.status}: units can no longer be added or taken off"
+        )
     return row
 
 
-def _on_other_open(conn: Connection, transfer_id: int, product_id: int,
-                   serial: str) -> str | None:
+def _on_other_open(conn: Connection, transfer_id: int, product_id: int, serial: str) -> str | None:
     return conn.execute(
-        sa.select(_t.number).join(unit_t, _u.transfer_id == _t.id)
-        .where(_u.product_id == product_id, _u.serial == serial, _t.status == OPEN,
-               _t.id != transfer_id).limit(1)).scalar_one_or_none()
+        sa.select(_t.number)
+        .join(unit_t, _u.transfer_id == _t.id)
+        .where(
+            _u.product_id == product_id,
+            _u.serial == serial,
+            _t.status == OPEN,
+            _t.id != transfer_id,
+        )
+        .limit(1)
+    ).scalar_one_or_none()
 
 
 def _count(conn: Connection, transfer_id: int, product_id: int | None = None) -> int:
@@ -282,13 +350,22 @@ def _count(conn: Connection, transfer_id: int, product_id: int | None = None) ->
         where.append(_u.product_id == product_id)
         lwhere.append(_l.product_id == product_id)
     units = conn.execute(sa.select(sa.func.count()).where(*where)).scalar_one()
-    qty = conn.execute(sa.select(sa.func.coalesce(sa.func.sum(_l.quantity), 0))
-                       .where(*lwhere)).scalar_one()
+    qty = conn.execute(
+        sa.select(sa.func.coalesce(sa.func.sum(_l.quantity), 0)).where(*lwhere)
+    ).scalar_one()
     return int(units) + int(qty)
 
 
-def add_units(db: Database, actor: Actor, number: str, store: str, sku: str | None,
-              serials: list[str], *, labelled: bool = False) -> ScanOutcome:
+def add_units(
+    db: Database,
+    actor: Actor,
+    number: str,
+    store: str,
+    sku: str | None,
+    serials: list[str],
+    *,
+    labelled: bool = False,
+) -> ScanOutcome:
     """Put scanned units on an open transfer (they stay in stock until it ships). Each must be
     in stock here; one refused unit refuses the whole list, naming it. A unit already on this
     transfer is reported as a repeat and counted once."""
@@ -303,29 +380,46 @@ def add_units(db: Database, actor: Actor, number: str, store: str, sku: str | No
         seen: set[tuple[str, str]] = set()
         product_ids: dict[str, int] = {}
         for raw in serials:
-            unit = resolve_unit(db, conn, store, raw, sku, Action.TRANSFER_OUT,
-                                labelled=labelled)
+            unit = resolve_unit(db, conn, store, raw, sku, Action.TRANSFER_OUT, labelled=labelled)
             product = stock_product(db, conn, store, unit.sku)
             if not product.by_serial:
-                raise BadRequest(f"serialized inventory is off at {store}: count {unit.sku}, "
-                                 "do not scan its serials")
+                raise BadRequest(
+                    f"serialized inventory is off at {store}: count {unit.sku}, "
+                    "do not scan its serials"
+                )
             pid = product_ids.setdefault(unit.sku, repo.product_by_sku(conn, unit.sku).id)
             key = (unit.sku, unit.serial)
-            if key in seen or conn.execute(sa.select(_u.id).where(
-                    _u.transfer_id == row.id, _u.product_id == pid,
-                    _u.serial == unit.serial)).first() is not None:
+            if (
+                key in seen
+                or conn.execute(
+                    sa.select(_u.id).where(
+                        _u.transfer_id == row.id, _u.product_id == pid, _u.serial == unit.serial
+                    )
+                ).first()
+                is not None
+            ):
                 repeated.append(unit.serial)
                 continue
             other = _on_other_open(conn, row.id, pid, unit.serial)
             if other is not None:
-                raise DuplicateSerial(f"serial {unit.serial} is already on transfer {other}; "
-                                      "take it off there first")
+                raise DuplicateSerial(
+                    f"serial {unit.serial} is already on transfer {other}; take it off there first"
+                )
             seen.add(key)
             added.append(unit)
         if added:
-            conn.execute(unit_t.insert(), [
-                {"transfer_id": row.id, "product_id": product_ids[u.sku], "serial": u.serial,
-                 "received": False} for u in added])
+            conn.execute(
+                unit_t.insert(),
+                [
+                    {
+                        "transfer_id": row.id,
+                        "product_id": product_ids[u.sku],
+                        "serial": u.serial,
+                        "received": False,
+                    }
+                    for u in added
+                ],
+            )
         last = added[-1].sku if added else (sku or "")
         on_line = _count(conn, row.id, product_ids[last]) if last in product_ids else 0
         return ScanOutcome(tuple(added), tuple(repeated), last, on_line, _count(conn, row.id))
@@ -333,8 +427,9 @@ def add_units(db: Database, actor: Actor, number: str, store: str, sku: str | No
     return db.write(work)
 
 
-def remove_units(db: Database, actor: Actor, number: str, store: str, sku: str | None,
-                 serials: list[str]) -> ScanOutcome:
+def remove_units(
+    db: Database, actor: Actor, number: str, store: str, sku: str | None, serials: list[str]
+) -> ScanOutcome:
     """Take units off an open transfer; a serial not on it is refused, naming it."""
     actor.require(Permission.RECEIVE)
 
@@ -343,9 +438,11 @@ def remove_units(db: Database, actor: Actor, number: str, store: str, sku: str |
         removed: list[PickedUnit] = []
         for raw in serials:
             serial = require_serial(raw)
-            query = (sa.select(_u.id, _p.sku, _p.name, _u.product_id)
-                     .join(repo.product_t, _p.id == _u.product_id)
-                     .where(_u.transfer_id == row.id, _u.serial == serial))
+            query = (
+                sa.select(_u.id, _p.sku, _p.name, _u.product_id)
+                .join(repo.product_t, _p.id == _u.product_id)
+                .where(_u.transfer_id == row.id, _u.serial == serial)
+            )
             if sku is not None:
                 query = query.where(_p.sku == sku)
             found = conn.execute(query).first()
@@ -362,8 +459,9 @@ def remove_units(db: Database, actor: Actor, number: str, store: str, sku: str |
     return db.write(work)
 
 
-def set_quantity(db: Database, actor: Actor, number: str, store: str, sku: str,
-                 change: int) -> ScanOutcome:
+def set_quantity(
+    db: Database, actor: Actor, number: str, store: str, sku: str, change: int
+) -> ScanOutcome:
     """Add (or, negative, take off) units of a product moved as a quantity: one without
     serials, or any product at a store with serialized inventory off."""
     actor.require(Permission.RECEIVE)
@@ -376,21 +474,25 @@ def set_quantity(db: Database, actor: Actor, number: str, store: str, sku: str,
         if not product.quantity_allowed:
             raise BadRequest(f"{sku} needs a serial for every unit: scan them")
         pid = repo.product_by_sku(conn, sku).id
-        current = conn.execute(sa.select(_l.quantity).where(
-            _l.transfer_id == row.id, _l.product_id == pid)).scalar_one_or_none()
+        current = conn.execute(
+            sa.select(_l.quantity).where(_l.transfer_id == row.id, _l.product_id == pid)
+        ).scalar_one_or_none()
         new = (current or 0) + change
         if new < 0:
             raise BadRequest(f"{sku}: only {current or 0} on transfer {row.number}")
         on_hand = repo.stock_quantity(conn, pid, repo.store_id(db, conn, store))
         if change > 0 and new > on_hand:
-            raise NotInStock(f"{sku}: {new} on the transfer but only {on_hand} on hand "
-                             f"at {store}")
+            raise NotInStock(f"{sku}: {new} on the transfer but only {on_hand} on hand at {store}")
         if current is None:
-            conn.execute(line_t.insert().values(transfer_id=row.id, product_id=pid,
-                                                quantity=new, received=0))
+            conn.execute(
+                line_t.insert().values(transfer_id=row.id, product_id=pid, quantity=new, received=0)
+            )
         else:
-            conn.execute(line_t.update().where(_l.transfer_id == row.id,
-                                               _l.product_id == pid).values(quantity=new))
+            conn.execute(
+                line_t.update()
+                .where(_l.transfer_id == row.id, _l.product_id == pid)
+                .values(quantity=new)
+            )
         return ScanOutcome((), (), sku, _count(conn, row.id, pid), _count(conn, row.id))
 
     return db.write(work)
@@ -412,10 +514,15 @@ def cancel_transfer(db: Database, actor: Actor, number: str, store: str) -> int:
     return db.write(work)
 
 
-def _units_by_sku(conn: Connection, transfer_id: int, *, received: bool | None = None
-                  ) -> dict[str, list[str]]:
-    query = (sa.select(_p.sku, _u.serial).join(repo.product_t, _p.id == _u.product_id)
-             .where(_u.transfer_id == transfer_id).order_by(_p.sku, _u.serial))
+def _units_by_sku(
+    conn: Connection, transfer_id: int, *, received: bool | None = None
+) -> dict[str, list[str]]:
+    query = (
+        sa.select(_p.sku, _u.serial)
+        .join(repo.product_t, _p.id == _u.product_id)
+        .where(_u.transfer_id == transfer_id)
+        .order_by(_p.sku, _u.serial)
+    )
     if received is not None:
         query = query.where(_u.received == received)
     out: dict[str, list[str]] = defaultdict(list)
@@ -425,9 +532,14 @@ def _units_by_sku(conn: Connection, transfer_id: int, *, received: bool | None =
 
 
 def _quantities(conn: Connection, transfer_id: int) -> dict[str, tuple[int, int]]:
-    return {sku: (int(q), int(r)) for sku, q, r in conn.execute(
-        sa.select(_p.sku, _l.quantity, _l.received).join(repo.product_t, _p.id == _l.product_id)
-        .where(_l.transfer_id == transfer_id))}
+    return {
+        sku: (int(q), int(r))
+        for sku, q, r in conn.execute(
+            sa.select(_p.sku, _l.quantity, _l.received)
+            .join(repo.product_t, _p.id == _l.product_id)
+            .where(_l.transfer_id == transfer_id)
+        )
+    }
 
 
 def ship(db: Database, actor: Actor, number: str, store: str, outbox: Path) -> ShipResult:
@@ -442,20 +554,39 @@ def ship(db: Database, actor: Actor, number: str, store: str, outbox: Path) -> S
         doc = DocumentRef(DOCUMENT_TYPE, row.number)
         lines: list[EventLine] = []
         for sku, serials in _units_by_sku(conn, row.id).items():
-            ledger.move_in(conn, db, actor, ledger.Step(Action.TRANSFER_OUT, store, sku,
-                                                        serials, to_store=to), doc)
+            ledger.move_in(
+                conn,
+                db,
+                actor,
+                ledger.Step(Action.TRANSFER_OUT, store, sku, serials, to_store=to),
+                doc,
+            )
             lines.append(EventLine(sku, len(serials), tuple(serials)))
         for sku, (qty, _got) in _quantities(conn, row.id).items():
             if qty:
-                ledger.move_in(conn, db, actor, ledger.Step(Action.TRANSFER_OUT, store, sku,
-                                                            quantity=qty, to_store=to), doc)
+                ledger.move_in(
+                    conn,
+                    db,
+                    actor,
+                    ledger.Step(Action.TRANSFER_OUT, store, sku, quantity=qty, to_store=to),
+                    doc,
+                )
                 lines.append(EventLine(sku, qty))
         if not lines:
             raise BadRequest(f"transfer {row.number} has nothing on it to ship")
-        conn.execute(transfer_t.update().where(_t.id == row.id).values(
-            status=SHIPPED, shipped_by=actor.user, shipped_at=utcnow()))
-        event_files.owe(conn, event_type=EventType.TRANSFER_SHIPMENT.value,
-                        document_id=row.number, store=store, user=actor.user, lines=lines)
+        conn.execute(
+            transfer_t.update()
+            .where(_t.id == row.id)
+            .values(status=SHIPPED, shipped_by=actor.user, shipped_at=utcnow())
+        )
+        event_files.owe(
+            conn,
+            event_type=EventType.TRANSFER_SHIPMENT.value,
+            document_id=row.number,
+            store=store,
+            user=actor.user,
+            lines=lines,
+        )
         return _view(conn, _row(conn, row.number))
 
     view = db.write(work)
@@ -468,8 +599,7 @@ class TransferReceiving:
     the units still in transit on it. Scans are held in the checklist; completion receives
     them (``transfer_in``) and owes the ``transfer_receipt`` file in one transaction."""
 
-    def __init__(self, db: Database, actor: Actor, store: str, number: str,
-                 outbox: Path) -> None:
+    def __init__(self, db: Database, actor: Actor, store: str, number: str, outbox: Path) -> None:
         actor.require(Permission.RECEIVE)
         self.db, self.actor, self.store, self.outbox = db, actor, store, outbox
         self.transfer = self._check(db.read(lambda conn: _view(conn, _row(conn, number))))
@@ -479,21 +609,31 @@ class TransferReceiving:
             if not ln.outstanding:
                 continue
             serialized = bool(ln.serials) and by_serial
-            lines.append(ChecklistLine(
-                ln.sku, ln.name, ln.outstanding, serialized,
-                frozenset(ln.outstanding_serials) if serialized else None))
+            lines.append(
+                ChecklistLine(
+                    ln.sku,
+                    ln.name,
+                    ln.outstanding,
+                    serialized,
+                    frozenset(ln.outstanding_serials) if serialized else None,
+                )
+            )
         self.checklist = Checklist(lines, document=self.transfer.number, kind="transfer")
 
     def _check(self, view: TransferView) -> TransferView:
         if view.to_store != self.store:
-            raise BadRequest(f"transfer {view.number} goes to {view.to_store}, not to "
-                             f"{self.store}")
+            raise BadRequest(f"transfer {view.number} goes to {view.to_store}, not to {self.store}")
         if view.status == OPEN:
             raise BadRequest(f"transfer {view.number} has not been shipped yet")
         if view.status == RECEIVED:
-            raise BadRequest(f"transfer {view.number} was received already"
-                             + (f"; {view.in_transit} units are still in transit on it"
-                                if view.in_transit else ""))
+            raise BadRequest(
+                f"transfer {view.number} was received already"
+                + (
+                    f"; {view.in_transit} units are still in transit on it"
+                    if view.in_transit
+                    else ""
+                )
+            )
         return view
 
     @property
@@ -507,23 +647,25 @@ class TransferReceiving:
         clean = require_serial(serial)
         line = self.checklist.lines.get(sku)
         listed = None if line is None else line.expected_serials
-        if listed is not None and line is not None and clean not in listed \
-                and not line.has(clean):
+        if listed is not None and line is not None and clean not in listed and not line.has(clean):
             for other in self.checklist.lines.values():
                 if other.expected_serials is not None and clean in other.expected_serials:
                     return self.checklist.scan(other.sku, clean)
             units = self.db.read(lambda conn: scan_resolver.units_with_serial(conn, clean))
             unit = next((u for u in units if u.product.sku != sku), None)
             if unit is not None:
-                raise NotOnDocument(f"serial {clip(clean)} is {unit.where}: it is not on "
-                                    f"transfer {self.transfer.number}")
+                raise NotOnDocument(
+                    f"serial {clip(clean)} is {unit.where}: it is not on "
+                    f"transfer {self.transfer.number}"
+                )
         return self.checklist.scan(sku, clean)
 
     def count(self, sku: str, quantity: int) -> ChecklistLine:
         line = self.checklist.line(sku)
         if not line.serialized and line.counted + quantity > line.expected:
-            raise BadRequest(f"{sku}: only {line.expected} shipped on transfer "
-                             f"{self.transfer.number}")
+            raise BadRequest(
+                f"{sku}: only {line.expected} shipped on transfer {self.transfer.number}"
+            )
         return self.checklist.count(sku, quantity)
 
     def add_product(self, sku: str) -> ChecklistLine:
@@ -556,48 +698,81 @@ class TransferReceiving:
                     continue
                 pid = repo.product_by_sku(conn, line.sku).id
                 if line.serialized:
-                    ledger.move_in(conn, db, actor, ledger.Step(
-                        Action.TRANSFER_IN, store, line.sku, list(line.scanned)), doc)
+                    ledger.move_in(
+                        conn,
+                        db,
+                        actor,
+                        ledger.Step(Action.TRANSFER_IN, store, line.sku, list(line.scanned)),
+                        doc,
+                    )
                     _mark_received(conn, row.id, pid, line.scanned)
                     out.append(EventLine(line.sku, len(line.scanned), tuple(line.scanned)))
                 else:
-                    _receive_quantity(db, conn, actor, row.id, pid, store, line.sku,
-                                      line.counted, doc)
+                    _receive_quantity(
+                        db, conn, actor, row.id, pid, store, line.sku, line.counted, doc
+                    )
                     out.append(EventLine(line.sku, line.counted))
                 total += line.received
-            conn.execute(transfer_t.update().where(_t.id == row.id).values(
-                status=RECEIVED, received_by=actor.user, received_at=utcnow()))
-            event_files.owe(conn, event_type=EventType.TRANSFER_RECEIPT.value,
-                            document_id=row.number, store=store, user=actor.user, lines=out)
+            conn.execute(
+                transfer_t.update()
+                .where(_t.id == row.id)
+                .values(status=RECEIVED, received_by=actor.user, received_at=utcnow())
+            )
+            event_files.owe(
+                conn,
+                event_type=EventType.TRANSFER_RECEIPT.value,
+                document_id=row.number,
+                store=store,
+                user=actor.user,
+                lines=out,
+            )
             return total
 
         received = db.write(work)
         self.transfer = get_transfer(db, self.transfer.number)
-        return CompletionResult(self.transfer.number, received, tuple(found),
-                                event_files.write_owed(db, self.outbox))
+        return CompletionResult(
+            self.transfer.number, received, tuple(found), event_files.write_owed(db, self.outbox)
+        )
 
 
-def _mark_received(conn: Connection, transfer_id: int, product_id: int,
-                   serials: Iterable[str]) -> None:
-    conn.execute(unit_t.update().where(
-        _u.transfer_id == transfer_id, _u.product_id == product_id,
-        _u.serial == sa.bindparam("s")).values(received=True),
-        [{"s": s} for s in serials])
+def _mark_received(
+    conn: Connection, transfer_id: int, product_id: int, serials: Iterable[str]
+) -> None:
+    conn.execute(
+        unit_t.update()
+        .where(
+            _u.transfer_id == transfer_id,
+            _u.product_id == product_id,
+            _u.serial == sa.bindparam("s"),
+        )
+        .values(received=True),
+        [{"s": s} for s in serials],
+    )
 
 
-def _receive_quantity(db: Database, conn: Connection, actor: Actor, transfer_id: int,
-                      product_id: int, store: str, sku: str, quantity: int,
-                      doc: DocumentRef) -> None:
+def _receive_quantity(
+    db: Database,
+    conn: Connection,
+    actor: Actor,
+    transfer_id: int,
+    product_id: int,
+    store: str,
+    sku: str,
+    quantity: int,
+    doc: DocumentRef,
+) -> None:
     """Units of a quantity line (or serialized units counted at a store not tracking serials,
     whose serials then stay listed in transit on the transfer)."""
-    ledger.move_in(conn, db, actor, ledger.Step(Action.TRANSFER_IN, store, sku,
-                                                quantity=quantity), doc)
+    ledger.move_in(
+        conn, db, actor, ledger.Step(Action.TRANSFER_IN, store, sku, quantity=quantity), doc
+    )
     _bump_line(conn, transfer_id, product_id, 0, quantity)
 
 
 # -- serialpos apply ----------------------------------------------------------------------
-def apply_out(db: Database, actor: Actor, step: ledger.Step, number: str, create: bool,
-              line: str | None) -> tuple[ledger.LedgerResult, TransferView] | None:
+def apply_out(
+    db: Database, actor: Actor, step: ledger.Step, number: str, create: bool, line: str | None
+) -> tuple[ledger.LedgerResult, TransferView] | None:
     """``transfer_out`` naming a transfer: its units join the transfer and ship at once (the
     transfer is created, shipped, when ``create`` and new). None when the transfer is unknown
     and not to be created: the id is then only a document reference, as before transfers
@@ -613,15 +788,26 @@ def apply_out(db: Database, actor: Actor, step: ledger.Step, number: str, create
         if found is None:
             if not create:
                 return None
-            conn.execute(transfer_t.insert().values(
-                number=number, from_store_id=here, to_store_id=there, status=SHIPPED,
-                created_by=actor.user, terminal=actor.terminal, created_at=utcnow(),
-                shipped_by=actor.user, shipped_at=utcnow()))
+            conn.execute(
+                transfer_t.insert().values(
+                    number=number,
+                    from_store_id=here,
+                    to_store_id=there,
+                    status=SHIPPED,
+                    created_by=actor.user,
+                    terminal=actor.terminal,
+                    created_at=utcnow(),
+                    shipped_by=actor.user,
+                    shipped_at=utcnow(),
+                )
+            )
         row = _row(conn, number, lock=True)
         if (row.from_store_id, row.to_store_id) != (here, there):
             codes = repo.store_codes(conn)
-            raise BadRequest(f"transfer {number} goes from {codes[row.from_store_id]} to "
-                             f"{codes[row.to_store_id]}")
+            raise BadRequest(
+                f"transfer {number} goes from {codes[row.from_store_id]} to "
+                f"{codes[row.to_store_id]}"
+            )
         if row.status == OPEN:
             raise BadRequest(f"transfer {number} is still open in the console: ship it there")
         if row.status == RECEIVED:
@@ -629,9 +815,18 @@ def apply_out(db: Database, actor: Actor, step: ledger.Step, number: str, create
         result = ledger.move_in(conn, db, actor, step, DocumentRef(DOCUMENT_TYPE, number, line))
         pid = repo.product_by_sku(conn, result.sku).id
         if result.units:
-            conn.execute(unit_t.insert(), [
-                {"transfer_id": row.id, "product_id": pid, "serial": u.serial,
-                 "received": False} for u in result.units])
+            conn.execute(
+                unit_t.insert(),
+                [
+                    {
+                        "transfer_id": row.id,
+                        "product_id": pid,
+                        "serial": u.serial,
+                        "received": False,
+                    }
+                    for u in result.units
+                ],
+            )
         else:
             _bump_line(conn, row.id, pid, -result.quantity, 0)
         return result, _view(conn, _row(conn, number))
@@ -639,8 +834,9 @@ def apply_out(db: Database, actor: Actor, step: ledger.Step, number: str, create
     return db.write(work)
 
 
-def apply_in(db: Database, actor: Actor, step: ledger.Step, number: str,
-             line: str | None) -> tuple[ledger.LedgerResult, TransferView] | None:
+def apply_in(
+    db: Database, actor: Actor, step: ledger.Step, number: str, line: str | None
+) -> tuple[ledger.LedgerResult, TransferView] | None:
     """``transfer_in`` naming a known transfer: only units shipped on it and still in transit
     are taken in. None when the transfer is unknown (a document reference only)."""
 
@@ -649,28 +845,35 @@ def apply_in(db: Database, actor: Actor, step: ledger.Step, number: str,
             return None
         row = _row(conn, number, lock=True)
         if row.to_store_id != repo.store_id(db, conn, step.store):
-            raise BadRequest(f"transfer {number} goes to {repo.store_codes(conn)[row.to_store_id]}"
-                             f", not to {step.store}")
+            raise BadRequest(
+                f"transfer {number} goes to {repo.store_codes(conn)[row.to_store_id]}"
+                f", not to {step.store}"
+            )
         if row.status == OPEN:
             raise BadRequest(f"transfer {number} has not been shipped yet")
         pid = repo.product_by_sku(conn, step.sku).id
         serials = [require_serial(s) for s in step.serials]
         for serial in serials:
-            done = conn.execute(sa.select(_u.received).where(
-                _u.transfer_id == row.id, _u.product_id == pid,
-                _u.serial == serial)).scalar_one_or_none()
+            done = conn.execute(
+                sa.select(_u.received).where(
+                    _u.transfer_id == row.id, _u.product_id == pid, _u.serial == serial
+                )
+            ).scalar_one_or_none()
             if done is None:
-                raise NotOnDocument(f"serial {clip(serial)} of {step.sku} is not on transfer "
-                                    f"{number}")
+                raise NotOnDocument(
+                    f"serial {clip(serial)} of {step.sku} is not on transfer {number}"
+                )
             if done:
-                raise DuplicateSerial(f"serial {clip(serial)} was received on transfer "
-                                      f"{number} already")
+                raise DuplicateSerial(
+                    f"serial {clip(serial)} was received on transfer {number} already"
+                )
         if not serials:
             qty, got = _quantities(conn, row.id).get(step.sku, (0, 0))
             want = step.quantity or 1
             if want > qty - got:
-                raise NotOnDocument(f"{step.sku}: {want} to receive but {qty - got} in transit "
-                                    f"on transfer {number}")
+                raise NotOnDocument(
+                    f"{step.sku}: {want} to receive but {qty - got} in transit on transfer {number}"
+                )
         result = ledger.move_in(conn, db, actor, step, DocumentRef(DOCUMENT_TYPE, number, line))
         if serials:
             _mark_received(conn, row.id, pid, serials)
@@ -678,22 +881,32 @@ def apply_in(db: Database, actor: Actor, step: ledger.Step, number: str,
             _bump_line(conn, row.id, pid, 0, result.quantity)
         view = _view(conn, _row(conn, number))
         if view.in_transit == 0 and view.status == SHIPPED:
-            conn.execute(transfer_t.update().where(_t.id == row.id).values(
-                status=RECEIVED, received_by=actor.user, received_at=utcnow()))
+            conn.execute(
+                transfer_t.update()
+                .where(_t.id == row.id)
+                .values(status=RECEIVED, received_by=actor.user, received_at=utcnow())
+            )
             view = _view(conn, _row(conn, number))
         return result, view
 
     return db.write(work)
 
 
-def _bump_line(conn: Connection, transfer_id: int, product_id: int, quantity: int,
-               received: int) -> None:
-    exists = conn.execute(sa.select(_l.quantity).where(
-        _l.transfer_id == transfer_id, _l.product_id == product_id)).first()
+def _bump_line(
+    conn: Connection, transfer_id: int, product_id: int, quantity: int, received: int
+) -> None:
+    exists = conn.execute(
+        sa.select(_l.quantity).where(_l.transfer_id == transfer_id, _l.product_id == product_id)
+    ).first()
     if exists is None:
-        conn.execute(line_t.insert().values(transfer_id=transfer_id, product_id=product_id,
-                                            quantity=quantity, received=received))
+        conn.execute(
+            line_t.insert().values(
+                transfer_id=transfer_id, product_id=product_id, quantity=quantity, received=received
+            )
+        )
     else:
-        conn.execute(line_t.update().where(
-            _l.transfer_id == transfer_id, _l.product_id == product_id).values(
-            quantity=_l.quantity + quantity, received=_l.received + received))
+        conn.execute(
+            line_t.update()
+            .where(_l.transfer_id == transfer_id, _l.product_id == product_id)
+            .values(quantity=_l.quantity + quantity, received=_l.received + received)
+        )

@@ -56,11 +56,15 @@ def _user(conn: Connection, name: str) -> UserRow:
 
 def _refuse_last_admin(conn: Connection, user_id: int, what: str) -> None:
     u = repo.user_t.c
-    others = conn.execute(sa.select(sa.func.count()).select_from(repo.user_t).where(
-        u.role == Role.ADMIN.value, u.active.is_(True), u.id != user_id)).scalar_one()
+    others = conn.execute(
+        sa.select(sa.func.count())
+        .select_from(repo.user_t)
+        .where(u.role == Role.ADMIN.value, u.active.is_(True), u.id != user_id)
+    ).scalar_one()
     if not others:
-        raise BadValue(f"cannot {what} the last enabled admin: make another admin first",
-                       code="last_admin")
+        raise BadValue(
+            f"cannot {what} the last enabled admin: make another admin first", code="last_admin"
+        )
 
 
 def set_active(db: Database, actor: Actor, name: str, active: bool) -> UserInfo:
@@ -72,10 +76,17 @@ def set_active(db: Database, actor: Actor, name: str, active: bool) -> UserInfo:
         if not active and row.active and row.role == Role.ADMIN.value:
             _refuse_last_admin(conn, row.id, "disable")
         if bool(row.active) != active:
-            conn.execute(sa.update(repo.user_t).where(repo.user_t.c.id == row.id)
-                         .values(active=active))
-            login_locks.audit(conn, utcnow(), actor.user, actor.terminal, row.name,
-                              "enabled" if active else "disabled")
+            conn.execute(
+                sa.update(repo.user_t).where(repo.user_t.c.id == row.id).values(active=active)
+            )
+            login_locks.audit(
+                conn,
+                utcnow(),
+                actor.user,
+                actor.terminal,
+                row.name,
+                "enabled" if active else "disabled",
+            )
         return UserInfo(row.name, Role(row.role), active)
 
     return db.write(work)
@@ -89,8 +100,9 @@ def set_pin(db: Database, actor: Actor, name: str, pin: str) -> None:
 
     def work(conn: Connection) -> None:
         row = _user(conn, name)
-        conn.execute(sa.update(repo.user_t).where(repo.user_t.c.id == row.id)
-                     .values(pin_hash=pin_hash))
+        conn.execute(
+            sa.update(repo.user_t).where(repo.user_t.c.id == row.id).values(pin_hash=pin_hash)
+        )
         login_locks.clear(conn, row.name)
         login_locks.audit(conn, utcnow(), actor.user, actor.terminal, row.name, "pin_set")
 
@@ -106,10 +118,18 @@ def set_role(db: Database, actor: Actor, name: str, role: str) -> UserInfo:
         if row.role == Role.ADMIN.value and parsed is not Role.ADMIN and row.active:
             _refuse_last_admin(conn, row.id, "change the role of")
         if row.role != parsed.value:
-            conn.execute(sa.update(repo.user_t).where(repo.user_t.c.id == row.id)
-                         .values(role=parsed.value))
-            login_locks.audit(conn, utcnow(), actor.user, actor.terminal, row.name, "role_set",
-                              f"{row.role} -> {parsed.value}")
+            conn.execute(
+                sa.update(repo.user_t).where(repo.user_t.c.id == row.id).values(role=parsed.value)
+            )
+            login_locks.audit(
+                conn,
+                utcnow(),
+                actor.user,
+                actor.terminal,
+                row.name,
+                "role_set",
+                f"{row.role} -> {parsed.value}",
+            )
         return UserInfo(row.name, parsed, bool(row.active))
 
     return db.write(work)
@@ -129,8 +149,15 @@ def set_stores(db: Database, actor: Actor, name: str, codes: Sequence[str]) -> t
         conn.execute(sa.delete(user_store_t).where(user_store_t.c.user_id == row.id))
         for store_id in ids:
             conn.execute(sa.insert(user_store_t).values(user_id=row.id, store_id=store_id))
-        login_locks.audit(conn, utcnow(), actor.user, actor.terminal, row.name, "stores_set",
-                          f"{_stores_text(before)} -> {_stores_text(wanted)}")
+        login_locks.audit(
+            conn,
+            utcnow(),
+            actor.user,
+            actor.terminal,
+            row.name,
+            "stores_set",
+            f"{_stores_text(before)} -> {_stores_text(wanted)}",
+        )
         return tuple(wanted)
 
     return db.write(work)
@@ -163,10 +190,17 @@ def show_user(db: Database, name: str, *, audit_limit: int = 50) -> UserDetail:
         rows = conn.execute(
             sa.select(a.at, a.actor, a.terminal, a.action, a.detail)
             .where(sa.func.lower(a.user_name) == row.name.lower())
-            .order_by(a.at.desc(), a.id.desc()).limit(audit_limit))
+            .order_by(a.at.desc(), a.id.desc())
+            .limit(audit_limit)
+        )
         entries = tuple(AuditEntry(r.at, r.actor, r.terminal, r.action, r.detail) for r in rows)
-        return UserDetail(row.name, Role(row.role), bool(row.active),
-                          tuple(stores_of(conn, row.id)),
-                          login_locks.locked_until(conn, row.name, utcnow()), entries)
+        return UserDetail(
+            row.name,
+            Role(row.role),
+            bool(row.active),
+            tuple(stores_of(conn, row.id)),
+            login_locks.locked_until(conn, row.name, utcnow()),
+            entries,
+        )
 
     return db.read(work)

@@ -91,12 +91,19 @@ def add_user(db: Database, actor: Actor | None, name: str, role: str, pin: str) 
         if taken is not None:
             same = "" if taken.name == name else f" (as {taken.name}: names ignore case)"
             raise BadValue(f"user {name} already exists{same}", code="duplicate_user")
-        conn.execute(sa.insert(repo.user_t).values(name=name, name_key=name_key(name),
-                                                   role=parsed_role.value,
-                                                   pin_hash=pin_hash, active=True))
+        conn.execute(
+            sa.insert(repo.user_t).values(
+                name=name,
+                name_key=name_key(name),
+                role=parsed_role.value,
+                pin_hash=pin_hash,
+                active=True,
+            )
+        )
         who = actor or Actor("system", Role.ADMIN, "system")
-        login_locks.audit(conn, utcnow(), who.user, who.terminal, name, "added",
-                          f"role {parsed_role.value}")
+        login_locks.audit(
+            conn, utcnow(), who.user, who.terminal, name, "added", f"role {parsed_role.value}"
+        )
         return UserInfo(name, parsed_role, True)
 
     return db.write(work)
@@ -114,10 +121,12 @@ def list_users(db: Database) -> list[UserInfo]:
 def find_user(conn: Connection, name: str) -> UserRow | None:
     """The user called ``name`` in any case, enabled or not."""
     u = repo.user_t.c
-    row = conn.execute(sa.select(u.id, u.name, u.role, u.pin_hash, u.active)
-                       .where(u.name_key == name_key(name))).first()
-    return None if row is None else UserRow(row.id, row.name, row.role, row.pin_hash,
-                                            bool(row.active))
+    row = conn.execute(
+        sa.select(u.id, u.name, u.role, u.pin_hash, u.active).where(u.name_key == name_key(name))
+    ).first()
+    return (
+        None if row is None else UserRow(row.id, row.name, row.role, row.pin_hash, bool(row.active))
+    )
 
 
 def _active(conn: Connection, name: str) -> UserRow:
@@ -145,16 +154,26 @@ def actor_for(db: Database, name: str, terminal: str) -> Actor:
     return require_active(db, name, terminal)
 
 
-def login(db: Database, name: str, pin: str, terminal: str, store: str | None = None,
-          *, now: datetime | None = None) -> Actor:
+def login(
+    db: Database,
+    name: str,
+    pin: str,
+    terminal: str,
+    store: str | None = None,
+    *,
+    now: datetime | None = None,
+) -> Actor:
     """Check a user's PIN at the console (and, when ``store`` is given, that the user may work
     there). The message never says whether the name or the PIN was wrong; too many wrong PINs
     for one name lock it (:mod:`login_locks`), whether the name exists or not."""
     at = now or utcnow()
     row = db.read(lambda conn: _login_row(conn, name, at))
     if not verify_pin(pin, _dummy_hash() if row is None else row.pin_hash) or row is None:
-        locked = db.write(lambda conn: login_locks.record_failure(
-            conn, name, terminal, at, chain_settings_in(conn)))
+        locked = db.write(
+            lambda conn: login_locks.record_failure(
+                conn, name, terminal, at, chain_settings_in(conn)
+            )
+        )
         if locked is not None:
             raise LoginLocked(login_locks.locked_message(locked, at))
         raise BadPin("unknown user or wrong PIN")
@@ -165,18 +184,26 @@ def login(db: Database, name: str, pin: str, terminal: str, store: str | None = 
         if store is not None:
             allowed = stores_of(conn, row.id)
             if allowed and store not in allowed:
-                raise PermissionDenied(f"{row.name} may not log in at store {clip(store)}; "
-                                       f"only at {', '.join(allowed)}")
+                raise PermissionDenied(
+                    f"{row.name} may not log in at store {clip(store)}; "
+                    f"only at {', '.join(allowed)}"
+                )
         login_locks.clear(conn, row.name)
-        login_locks.audit(conn, at, row.name, terminal, row.name, "logged_in",
-                          None if store is None else f"at store {store}")
+        login_locks.audit(
+            conn,
+            at,
+            row.name,
+            terminal,
+            row.name,
+            "logged_in",
+            None if store is None else f"at store {store}",
+        )
 
     db.write(work)
     return Actor(user=row.name, role=Role(row.role), terminal=terminal)
 
 
-def _login_row(conn: Connection, name: str,
-               at: datetime) -> UserRow | None:
+def _login_row(conn: Connection, name: str, at: datetime) -> UserRow | None:
     login_locks.refuse_if_locked(conn, name, at)
     return find_user(conn, name)
 
@@ -186,5 +213,7 @@ def stores_of(conn: Connection, user_id: int) -> list[str]:
     rows = conn.execute(
         sa.select(repo.store_t.c.code)
         .join(user_store_t, user_store_t.c.store_id == repo.store_t.c.id)
-        .where(user_store_t.c.user_id == user_id).order_by(repo.store_t.c.code))
+        .where(user_store_t.c.user_id == user_id)
+        .order_by(repo.store_t.c.code)
+    )
     return [code for (code,) in rows]

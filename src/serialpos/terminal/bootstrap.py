@@ -39,7 +39,8 @@ def config_text(*, server: str, token: str, store: str, terminal: str, db_path: 
         f"[database]\nurl = {_toml(f'sqlite:///{db_path}')}\n\n"
         f"[terminal]\nid = {_toml(terminal)}\nstore = {_toml(store)}\n\n"
         f"[chain]\nserver = {_toml(server)}\ntoken = {_toml(token)}\n"
-        f"store = {_toml(store)}\nterminal = {_toml(terminal)}\n")
+        f"store = {_toml(store)}\nterminal = {_toml(terminal)}\n"
+    )
 
 
 def load(db: Database, snap: dict[str, Any]) -> int:
@@ -48,22 +49,41 @@ def load(db: Database, snap: dict[str, Any]) -> int:
 
     def work(conn: Connection) -> int:
         if not snapshot_sql.is_empty(conn):
-            raise BadRequest("the terminal database already holds data: give a new --db "
-                             "file (or delete this one) to start the terminal again")
+            raise BadRequest(
+                "the terminal database already holds data: give a new --db "
+                "file (or delete this one) to start the terminal again"
+            )
         for name, table in snapshot_sql.WHOLE_TABLES.items():
             snapshot_sql.insert_rows(conn, table, snap[name])
         here = journal.store_ids(conn)[store]
         now = utcnow()
         on_hand: dict[int, int] = {}
         for unit in snap["units"]:
-            unit_id = journal.put_unit(conn, None, product_id=unit["product_id"],
-                                       serial=unit["serial"], state=unit["state"],
-                                       store_id=here, now=now)
+            unit_id = journal.put_unit(
+                conn,
+                None,
+                product_id=unit["product_id"],
+                serial=unit["serial"],
+                state=unit["state"],
+                store_id=here,
+                now=now,
+            )
             delta = on_hand_delta(None, UnitState(unit["state"]))
             on_hand[unit["product_id"]] = on_hand.get(unit["product_id"], 0) + delta
-            repo.add_events(conn, [_event(now, here, unit["product_id"], unit_id=unit_id,
-                                          serial=unit["serial"], to_state=unit["state"],
-                                          quantity=delta)])
+            repo.add_events(
+                conn,
+                [
+                    _event(
+                        now,
+                        here,
+                        unit["product_id"],
+                        unit_id=unit_id,
+                        serial=unit["serial"],
+                        to_state=unit["state"],
+                        quantity=delta,
+                    )
+                ],
+            )
         quantities = {level["product_id"]: int(level["quantity"]) for level in snap["stock"]}
         for pid in sorted(set(quantities) | set(on_hand)):
             # Central's quantity is the truth; an event for what the units do not explain
@@ -79,23 +99,51 @@ def load(db: Database, snap: dict[str, Any]) -> int:
     return db.write(work)
 
 
-def _event(now: object, store_id: int, product_id: int, *, unit_id: int | None = None,
-           serial: str | None = None, to_state: str | None = None,
-           quantity: int = 0) -> dict[str, object]:
-    return {"at": now, "action": "snapshot", "user_name": "system", "terminal": "central",
-            "store_id": store_id, "product_id": product_id, "unit_id": unit_id,
-            "serial": serial, "from_state": None, "to_state": to_state, "quantity": quantity,
-            "document_type": None, "document_id": None, "document_line": None,
-            "reason": "taken from central's snapshot"}
+def _event(
+    now: object,
+    store_id: int,
+    product_id: int,
+    *,
+    unit_id: int | None = None,
+    serial: str | None = None,
+    to_state: str | None = None,
+    quantity: int = 0,
+) -> dict[str, object]:
+    return {
+        "at": now,
+        "action": "snapshot",
+        "user_name": "system",
+        "terminal": "central",
+        "store_id": store_id,
+        "product_id": product_id,
+        "unit_id": unit_id,
+        "serial": serial,
+        "from_state": None,
+        "to_state": to_state,
+        "quantity": quantity,
+        "document_type": None,
+        "document_id": None,
+        "document_line": None,
+        "reason": "taken from central's snapshot",
+    }
 
 
-def init(*, server: str, token: str, store: str, terminal: str | None, config_path: Path,
-         db_path: Path, client: CentralClient | None = None) -> tuple[str, int]:
+def init(
+    *,
+    server: str,
+    token: str,
+    store: str,
+    terminal: str | None,
+    config_path: Path,
+    db_path: Path,
+    client: CentralClient | None = None,
+) -> tuple[str, int]:
     """Bootstrap the terminal; (its id, units loaded). Nothing is written locally unless the
     snapshot arrived whole."""
     if config_path.exists():
-        raise BadRequest(f"{config_path} already exists: this terminal is set up (delete it "
-                         "to start again)")
+        raise BadRequest(
+            f"{config_path} already exists: this terminal is set up (delete it to start again)"
+        )
     terminal_id = terminal or new_terminal_id(store)
     own = client is None
     client = client or CentralClient(server, token)
@@ -116,7 +164,14 @@ def init(*, server: str, token: str, store: str, terminal: str | None, config_pa
     # The token is a password: the file is readable by its owner only, from the start.
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as out:
-        out.write(config_text(server=server, token=token, store=store, terminal=terminal_id,
-                              db_path=db_path.resolve()))
+        out.write(
+            config_text(
+                server=server,
+                token=token,
+                store=store,
+                terminal=terminal_id,
+                db_path=db_path.resolve(),
+            )
+        )
     tmp.replace(config_path)
     return terminal_id, units

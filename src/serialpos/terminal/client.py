@@ -24,11 +24,21 @@ class CentralRefused(DomainError):
 
 
 class CentralClient:
-    def __init__(self, server: str, token: str, *, timeout: float = TIMEOUT,
-                 transport: httpx.BaseTransport | None = None) -> None:
+    def __init__(
+        self,
+        server: str,
+        token: str,
+        *,
+        timeout: float = TIMEOUT,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
         self.server = server.rstrip("/")
-        self._http = httpx.Client(base_url=self.server, timeout=timeout, transport=transport,
-                                  headers={"Authorization": f"Bearer {token}"})
+        self._http = httpx.Client(
+            base_url=self.server,
+            timeout=timeout,
+            transport=transport,
+            headers={"Authorization": f"Bearer {token}"},
+        )
 
     def close(self) -> None:
         self._http.close()
@@ -43,8 +53,9 @@ class CentralClient:
         try:
             response = self._http.request(method, path, **kwargs)
         except httpx.TransportError as exc:
-            raise Offline(f"central {self.server} cannot be reached ({type(exc).__name__}); "
-                          "working offline") from exc
+            raise Offline(
+                f"central {self.server} cannot be reached ({type(exc).__name__}); working offline"
+            ) from exc
         if response.status_code >= 400:
             try:
                 body = response.json()
@@ -54,8 +65,10 @@ class CentralClient:
             detail = body.get("detail") if isinstance(body, dict) else None
             if response.status_code >= 500 and code != "database_error":
                 raise Offline(f"central {self.server} failed ({response.status_code})")
-            raise CentralRefused(f"central refused: {detail or response.reason_phrase}",
-                                 code=str(code or f"http_{response.status_code}"))
+            raise CentralRefused(
+                f"central refused: {detail or response.reason_phrase}",
+                code=str(code or f"http_{response.status_code}"),
+            )
         return response
 
     def get_json(self, path: str, **params: Any) -> Any:
@@ -64,8 +77,9 @@ class CentralClient:
     def post_lines(self, lines: list[str]) -> list[dict[str, Any]]:
         """POST /v1/apply with these exact lines; one verdict per line, in order."""
         body = ("\n".join(lines) + "\n").encode("utf-8")
-        response = self._send("POST", "/v1/apply", content=body,
-                              headers={"Content-Type": "application/x-ndjson"})
+        response = self._send(
+            "POST", "/v1/apply", content=body, headers={"Content-Type": "application/x-ndjson"}
+        )
         import json
 
         return [json.loads(raw) for raw in response.text.splitlines() if raw.strip()]

@@ -50,10 +50,19 @@ def journaled_object(terminal: str) -> apply_ids.ApplyObject:
 
         def write(conn: Connection) -> int:
             seq = journal.next_seq(conn)
-            sent = {"id": entry_id, **line, "journal": {"terminal": terminal, "seq": seq,
-                                                   "user": actor.user}}
-            journal.add(conn, entry_id=entry_id, seq=seq, terminal=terminal, user=actor.user,
-                        line=json.dumps(sent, ensure_ascii=False, separators=(",", ":")))
+            sent = {
+                "id": entry_id,
+                **line,
+                "journal": {"terminal": terminal, "seq": seq, "user": actor.user},
+            }
+            journal.add(
+                conn,
+                entry_id=entry_id,
+                seq=seq,
+                terminal=terminal,
+                user=actor.user,
+                line=json.dumps(sent, ensure_ascii=False, separators=(",", ":")),
+            )
             return seq
 
         seq = db.write(write)
@@ -62,8 +71,9 @@ def journaled_object(terminal: str) -> apply_ids.ApplyObject:
     return apply_object
 
 
-def apply_line(db: Database, actor: Actor, raw: bytes | None, line_no: int,
-               terminal: str) -> Result | None:
+def apply_line(
+    db: Database, actor: Actor, raw: bytes | None, line_no: int, terminal: str
+) -> Result | None:
     """As services/apply.py ``apply_line``, journaled. A line the terminal would refuse is
     refused exactly as there (and journals nothing)."""
     if line_no == 1 and raw is not None:
@@ -78,12 +88,20 @@ def apply_line(db: Database, actor: Actor, raw: bytes | None, line_no: int,
     if "id" in data:
         head["id"] = data["id"]
     if "journal" in data:
-        return {"ok": False, **head, "error": "bad_request",
-                "message": "'journal' is written by the terminal, not by a host"}
+        return {
+            "ok": False,
+            **head,
+            "error": "bad_request",
+            "message": "'journal' is written by the terminal, not by a host",
+        }
     if data.get("op") in BY_ORDER_NUMBER:
-        return {"ok": False, **head, "error": "not_on_terminal",
-                "message": f"{data['op']} names an order by its number, which differs between "
-                           "a store terminal and central: do it at central"}
+        return {
+            "ok": False,
+            **head,
+            "error": "not_on_terminal",
+            "message": f"{data['op']} names an order by its number, which differs between "
+            "a store terminal and central: do it at central",
+        }
     apply_object = journaled_object(terminal)
     if data.get("id") is not None:
         body = apply_ids.apply_once(db, actor, data, apply_object)
@@ -98,8 +116,9 @@ class _Refused(Exception):
         self.result = result
 
 
-def _apply_without_id(db: Database, actor: Actor, data: Mapping[str, Any],
-                      apply_object: apply_ids.ApplyObject) -> Result:
+def _apply_without_id(
+    db: Database, actor: Actor, data: Mapping[str, Any], apply_object: apply_ids.ApplyObject
+) -> Result:
     """One transaction for the line and its entry; a refusal rolls all of it back."""
 
     def work(conn: Connection) -> Result:
@@ -117,8 +136,11 @@ def _apply_without_id(db: Database, actor: Actor, data: Mapping[str, Any],
         return refused.result
     except (DatabaseError, sa.exc.SQLAlchemyError) as exc:
         # A full disk or a lost file: the line and its entry were rolled back together.
-        return {"ok": False, "error": "database_error",
-                "message": f"database error: {clip(_first_cause(exc), 300)}"}
+        return {
+            "ok": False,
+            "error": "database_error",
+            "message": f"database error: {clip(_first_cause(exc), 300)}",
+        }
 
 
 def _first_cause(exc: BaseException) -> str:
@@ -134,8 +156,9 @@ def _first_cause(exc: BaseException) -> str:
     return lines[0] if lines else type(seen).__name__
 
 
-def apply_stream(db: Database, actor: Actor, stream: IO[bytes], outbox: Path | None,
-                 terminal: str) -> Iterator[Result]:
+def apply_stream(
+    db: Database, actor: Actor, stream: IO[bytes], outbox: Path | None, terminal: str
+) -> Iterator[Result]:
     """One verdict per non-blank line, each line applied and journaled in one transaction."""
     folder = apply_service._outbox_folder  # as services/apply.py's apply_stream
     for line_no, raw in enumerate(apply_service.read_lines(stream), start=1):

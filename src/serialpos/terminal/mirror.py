@@ -48,8 +48,14 @@ def _state(value: str | None) -> UnitState | None:
     return None if value is None else UnitState(value)
 
 
-def apply_events(conn: Connection, events: list[dict[str, Any]], *, store: str,
-                 central_terminal: str, count: MirrorCount) -> None:
+def apply_events(
+    conn: Connection,
+    events: list[dict[str, Any]],
+    *,
+    store: str,
+    central_terminal: str,
+    count: MirrorCount,
+) -> None:
     products = journal.product_ids(conn)
     stores = journal.store_ids(conn)
     for event in events:
@@ -63,8 +69,11 @@ def apply_events(conn: Connection, events: list[dict[str, Any]], *, store: str,
         product_id = products.get(str(event.get("sku")))
         if product_id is None:
             # A product created at central after this terminal's snapshot.
-            log.warning("event %s names product %s unknown here; skipped", event.get("seq"),
-                        event.get("sku"))
+            log.warning(
+                "event %s names product %s unknown here; skipped",
+                event.get("seq"),
+                event.get("sku"),
+            )
             count.unknown_product += 1
             continue
         if _apply_one(conn, event, product_id, stores[store], own=own):
@@ -73,17 +82,27 @@ def apply_events(conn: Connection, events: list[dict[str, Any]], *, store: str,
             count.own += 1
 
 
-def _apply_one(conn: Connection, event: dict[str, Any], product_id: int, store_id: int, *,
-               own: bool) -> bool:
+def _apply_one(
+    conn: Connection, event: dict[str, Any], product_id: int, store_id: int, *, own: bool
+) -> bool:
     document = event.get("document") or {}
     values: dict[str, object] = {
-        "at": _at(event.get("at")), "action": str(event.get("action"))[:24],
-        "user_name": str(event.get("user"))[:32], "terminal": str(event.get("terminal"))[:64],
-        "store_id": store_id, "product_id": product_id, "unit_id": None,
-        "serial": event.get("serial"), "from_state": event.get("from"),
-        "to_state": event.get("to"), "quantity": int(event.get("quantity") or 0),
-        "document_type": document.get("type"), "document_id": document.get("id"),
-        "document_line": document.get("line"), "reason": event.get("reason")}
+        "at": _at(event.get("at")),
+        "action": str(event.get("action"))[:24],
+        "user_name": str(event.get("user"))[:32],
+        "terminal": str(event.get("terminal"))[:64],
+        "store_id": store_id,
+        "product_id": product_id,
+        "unit_id": None,
+        "serial": event.get("serial"),
+        "from_state": event.get("from"),
+        "to_state": event.get("to"),
+        "quantity": int(event.get("quantity") or 0),
+        "document_type": document.get("type"),
+        "document_id": document.get("id"),
+        "document_line": document.get("line"),
+        "reason": event.get("reason"),
+    }
     serial, to_state = event.get("serial"), event.get("to")
     if serial is not None and to_state is not None:
         found = journal.unit(conn, product_id, serial)
@@ -91,8 +110,15 @@ def _apply_one(conn: Connection, event: dict[str, Any], product_id: int, store_i
         if own and before == to_state:
             return False
         delta = on_hand_delta(_state(before), UnitState(to_state))
-        unit_id = journal.put_unit(conn, found, product_id=product_id, serial=serial,
-                                   state=to_state, store_id=store_id, now=utcnow())
+        unit_id = journal.put_unit(
+            conn,
+            found,
+            product_id=product_id,
+            serial=serial,
+            state=to_state,
+            store_id=store_id,
+            now=utcnow(),
+        )
         values |= {"unit_id": unit_id, "from_state": before, "quantity": delta}
     repo.add_events(conn, [values])
     repo.bump_stock(conn, product_id, store_id, int(values["quantity"]))  # type: ignore[call-overload]

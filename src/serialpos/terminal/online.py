@@ -23,8 +23,9 @@ def _entry(db: Database, entry_id: str) -> journal.Entry | None:
     return db.read(lambda conn: journal.entry(conn, entry_id))
 
 
-def pushed_at_once(db: Database, chain: ChainConfig,
-                   results: Iterator[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+def pushed_at_once(
+    db: Database, chain: ChainConfig, results: Iterator[dict[str, Any]]
+) -> Iterator[dict[str, Any]]:
     """Each verdict with its entry's state at central added as ``central``: ``accepted``,
     ``conflict`` (with the conflict), ``refused`` or ``pending`` (no answer: offline)."""
     online = True

@@ -20,11 +20,14 @@ def status(db: Database) -> dict[str, Any]:
         for entry in journal.entries(conn):
             by_state[entry.state] = by_state.get(entry.state, 0) + 1
         age = None if oldest is None else int((utcnow() - oldest).total_seconds())
-        return {"pending": pending, "oldest_pending_seconds": age,
-                "accepted": by_state.get("accepted", 0),
-                "conflicts": by_state.get("conflict", 0),
-                "refused": by_state.get("refused", 0),
-                "feed_after": int(journal.get_state(conn, "feed_after") or 0)}
+        return {
+            "pending": pending,
+            "oldest_pending_seconds": age,
+            "accepted": by_state.get("accepted", 0),
+            "conflicts": by_state.get("conflict", 0),
+            "refused": by_state.get("refused", 0),
+            "feed_after": int(journal.get_state(conn, "feed_after") or 0),
+        }
 
     return db.read(work)
 
@@ -36,8 +39,7 @@ def local_conflicts(db: Database) -> list[dict[str, Any]]:
     for entry in db.read(lambda conn: journal.entries(conn, "conflict")):
         answer = json.loads(entry.answer or "{}")
         view = dict(answer.get("conflict") or {})
-        view.setdefault("entry", {"id": entry.id, "seq": entry.seq,
-                                  "line": json.loads(entry.line)})
+        view.setdefault("entry", {"id": entry.id, "seq": entry.seq, "line": json.loads(entry.line)})
         view["made_at"] = entry.made_at.isoformat(timespec="seconds") + "Z"
         view["user"] = entry.user_name
         out.append(view)
@@ -46,6 +48,12 @@ def local_conflicts(db: Database) -> list[dict[str, Any]]:
 
 def refused(db: Database) -> list[dict[str, Any]]:
     """Entries central refused outright (not conflicts): the line and central's answer."""
-    return [{"entry": e.id, "seq": e.seq, "line": json.loads(e.line),
-             "answer": json.loads(e.answer or "{}")}
-            for e in db.read(lambda conn: journal.entries(conn, "refused"))]
+    return [
+        {
+            "entry": e.id,
+            "seq": e.seq,
+            "line": json.loads(e.line),
+            "answer": json.loads(e.answer or "{}"),
+        }
+        for e in db.read(lambda conn: journal.entries(conn, "refused"))
+    ]

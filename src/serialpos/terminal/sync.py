@@ -107,15 +107,23 @@ def pull(db: Database, client: CentralClient, chain: ChainConfig, report: SyncRe
         next_after = int(page["next"])
         cards = _new_products(db, client, events, chain.store)
 
-        def write(conn: Connection, events: list[dict[str, Any]] = events,
-                  next_after: int = next_after,
-                  cards: list[dict[str, Any]] = cards) -> None:
+        def write(
+            conn: Connection,
+            events: list[dict[str, Any]] = events,
+            next_after: int = next_after,
+            cards: list[dict[str, Any]] = cards,
+        ) -> None:
             known = journal.product_ids(conn)
             for card in cards:
                 if card["sku"] not in known:
                     journal.add_product(conn, card)
-            apply_events(conn, events, store=chain.store, central_terminal=central_terminal,
-                         count=report.mirror)
+            apply_events(
+                conn,
+                events,
+                store=chain.store,
+                central_terminal=central_terminal,
+                count=report.mirror,
+            )
             journal.set_state(conn, "feed_after", str(next_after))
 
         db.write(write)
@@ -124,13 +132,15 @@ def pull(db: Database, client: CentralClient, chain: ChainConfig, report: SyncRe
     report.feed_after = after
 
 
-def _new_products(db: Database, client: CentralClient, events: list[dict[str, Any]],
-                  store: str) -> list[dict[str, Any]]:
+def _new_products(
+    db: Database, client: CentralClient, events: list[dict[str, Any]], store: str
+) -> list[dict[str, Any]]:
     """The catalogue cards of products this store's events name that the terminal does not
     know yet (made at central after its snapshot), fetched before the page is applied."""
     known = db.read(journal.product_ids)
-    wanted = sorted({str(e["sku"]) for e in events
-                     if e.get("store") == store and e.get("sku") not in known})
+    wanted = sorted(
+        {str(e["sku"]) for e in events if e.get("store") == store and e.get("sku") not in known}
+    )
     return [client.get_json(f"/v1/products/{quote(sku, safe='')}") for sku in wanted]
 
 
@@ -144,9 +154,11 @@ def _check_not_behind(client: CentralClient, after: int) -> None:
     journal and state (nothing is pulled or dropped) until a person decides."""
     page = client.get_json("/v1/events", after=after - 1, limit=1)
     if not page["events"]:
-        raise CentralBehind(f"central's event feed ends before number {after}, which this "
-                            "terminal already applied: central was restored from an older "
-                            "backup? Nothing was changed here; the journal is kept")
+        raise CentralBehind(
+            f"central's event feed ends before number {after}, which this "
+            "terminal already applied: central was restored from an older "
+            "backup? Nothing was changed here; the journal is kept"
+        )
 
 
 def sync_once(db: Database, chain: ChainConfig, client: CentralClient) -> SyncReport:
@@ -158,7 +170,6 @@ def sync_once(db: Database, chain: ChainConfig, client: CentralClient) -> SyncRe
     if db.read(journal.counts)[0] == 0:
         pull(db, client, chain, report)
     else:
-        report.feed_after = int(db.read(lambda conn: journal.get_state(conn, "feed_after"))
-                                or 0)
+        report.feed_after = int(db.read(lambda conn: journal.get_state(conn, "feed_after")) or 0)
     report.pending = db.read(journal.counts)[0]
     return report

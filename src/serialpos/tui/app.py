@@ -102,8 +102,7 @@ class SerialposApp(App[None]):
         self.demo_users = demo_users
         self.session: Session | None = None
         self._source_lock = threading.Lock()
-        self.wedge = KeyboardWedge(
-            self, self._dispatch_key, self._wedge_burst, key_clock, key_hold)
+        self.wedge = KeyboardWedge(self, self._dispatch_key, self._wedge_burst, key_clock, key_hold)
         self.scan_sources: tuple[ScanSource, ...] = ()
         self.scanner_states: dict[str, SourceState] = {}
         self.gs_substitute: str | None = None

@@ -33,4 +33,5 @@ def describe(exc: BaseException) -> str:
     logging.getLogger(__name__).error("unexpected error in a console worker", exc_info=exc)
     first = visible(str(exc).strip().splitlines()[0]) if str(exc).strip() else ""
     return f"unexpected error ({type(exc).__name__}){': ' + first if first else ''}" + (
-        where_logged())
+        where_logged()
+    )

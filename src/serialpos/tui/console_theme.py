@@ -38,15 +38,32 @@ LINUX_THEME = Theme(
     panel="#0000AA",
     boost="#555555",
     dark=True,
-    variables={"foreground-muted": "#AAAAAA", "block-cursor-background": "#AAAAAA",
-               "block-cursor-foreground": "#000000"},
+    variables={
+        "foreground-muted": "#AAAAAA",
+        "block-cursor-background": "#AAAAAA",
+        "block-cursor-foreground": "#000000",
+    },
 )
 
 #: Glyphs the screens use -> one ASCII character of the same width.
-ASCII = str.maketrans({
-    "✓": "v", "✗": "x", "…": ".", "·": ".", "—": "-", "–": "-", "←": "<", "→": ">",
-    "▸": ">", "›": ">", "⚠": "!", "•": "*", "▲": "^", "▼": "v",
-})
+ASCII = str.maketrans(
+    {
+        "✓": "v",
+        "✗": "x",
+        "…": ".",
+        "·": ".",
+        "—": "-",
+        "–": "-",
+        "←": "<",
+        "→": ">",
+        "▸": ">",
+        "›": ">",
+        "⚠": "!",
+        "•": "*",
+        "▲": "^",
+        "▼": "v",
+    }
+)
 
 
 def wanted(configured: str | None, env: dict[str, str] | None = None) -> bool:
@@ -60,5 +77,9 @@ class AsciiGlyphs(LineFilter):
     """Replaces glyphs the Linux console font may lack (see :data:`ASCII`)."""
 
     def apply(self, segments: list[Segment], background: Color) -> list[Segment]:
-        return [Segment(text.translate(ASCII), style, control) if not control else
-                Segment(text, style, control) for text, style, control in segments]
+        return [
+            Segment(text.translate(ASCII), style, control)
+            if not control
+            else Segment(text, style, control)
+            for text, style, control in segments
+        ]

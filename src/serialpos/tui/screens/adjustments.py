@@ -69,9 +69,11 @@ class AdjustmentsScreen(CheckedScanOutScreen):
     def _offer_reasons(self) -> None:
         from serialpos.services.adjustments import REASONS
 
-        self.unit_list.show(self.list_title(),
-                            [f"{n}  {words}" for n, words in enumerate(REASONS.values(), 1)],
-                            lambda item, _width: str(item))
+        self.unit_list.show(
+            self.list_title(),
+            [f"{n}  {words}" for n, words in enumerate(REASONS.values(), 1)],
+            lambda item, _width: str(item),
+        )
 
     def head_words(self) -> str:
         if not self.reason:
@@ -105,8 +107,9 @@ class AdjustmentsScreen(CheckedScanOutScreen):
             if code.isdigit() and 1 <= int(code) <= len(codes):
                 code = codes[int(code) - 1]
             if code not in REASONS:
-                self.show_error(f"'{text}' is no reason: type 1-{len(codes)} or a code "
-                                f"({', '.join(codes)})")
+                self.show_error(
+                    f"'{text}' is no reason: type 1-{len(codes)} or a code ({', '.join(codes)})"
+                )
                 return True
             self.reason = code
             self.message_line.ok(f"reason: {REASONS[code]}; now a note (Enter for none)")
@@ -116,8 +119,12 @@ class AdjustmentsScreen(CheckedScanOutScreen):
             except BadRequest as exc:
                 self.show_error(exc.message)
                 return True
-            self.unit_list.show("", Newest(self.entries), self._row,
-                                empty="nothing scanned yet: scan a unit, or a product first")
+            self.unit_list.show(
+                "",
+                Newest(self.entries),
+                self._row,
+                empty="nothing scanned yet: scan a unit, or a product first",
+            )
             self.message_line.ok("scan the units to remove (F5/^G: add units instead)")
         self.show_state()
         return True
@@ -131,13 +138,14 @@ class AdjustmentsScreen(CheckedScanOutScreen):
     def action_direction(self) -> None:
         self.adding = not self.adding
         self.show_state()
-        self.message_line.note("adding: scan units found (a new serial needs its product "
-                               "first)" if self.adding else "removing: scan the units to "
-                               "take out of stock")
+        self.message_line.note(
+            "adding: scan units found (a new serial needs its product first)"
+            if self.adding
+            else "removing: scan the units to take out of stock"
+        )
         self.field.focus()
 
-    def check(self, db: Database, raw: str, sku: str | None,
-              labelled: bool = False) -> PickedUnit:
+    def check(self, db: Database, raw: str, sku: str | None, labelled: bool = False) -> PickedUnit:
         from serialpos.services.adjustments import check_unit
 
         return check_unit(db, self.store, raw, sku, add=self.adding, labelled=labelled)
@@ -153,14 +161,27 @@ class AdjustmentsScreen(CheckedScanOutScreen):
         def items(sign: int) -> list[StockItem]:
             chosen: list[Entry] = [e for e in self.entries if e.sign == sign]
             out = [StockItem(e.sku, (e.serial,)) for e in chosen]
-            return out + [StockItem(sku, (), q) for (sku, s), q in self.quantities.items()
-                          if s == sign and q]
+            return out + [
+                StockItem(sku, (), q) for (sku, s), q in self.quantities.items() if s == sign and q
+            ]
 
         outbox = self.console.terminal_config().resolved_outbox()
-        result = adjust(db, self.session.actor, self.store, self.reason, self.note,
-                        add=items(1), remove=items(-1), outbox=outbox)
+        result = adjust(
+            db,
+            self.session.actor,
+            self.store,
+            self.reason,
+            self.note,
+            add=items(1),
+            remove=items(-1),
+            outbox=outbox,
+        )
         net = sum(line.quantity for line in result.lines)
-        moved = sum(abs(line.quantity) if not line.serials else len(line.serials)
-                    for line in result.lines)
-        return self.Finished(result.number, f"posted {result.number}: {units(moved)} "
-                             f"({net:+d} on hand), {result.reason}", result.files.message)
+        moved = sum(
+            abs(line.quantity) if not line.serials else len(line.serials) for line in result.lines
+        )
+        return self.Finished(
+            result.number,
+            f"posted {result.number}: {units(moved)} ({net:+d} on hand), {result.reason}",
+            result.files.message,
+        )

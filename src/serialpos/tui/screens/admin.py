@@ -61,8 +61,10 @@ def open_admin(console: object) -> None:
     if not allowed_sections(session.actor.role):
         screen = console.screen
         if isinstance(screen, ConsoleScreen):
-            screen.show_error(f"{session.user} ({session.role}) may not administer: that needs "
-                              "the role manager or admin")
+            screen.show_error(
+                f"{session.user} ({session.role}) may not administer: that needs "
+                "the role manager or admin"
+            )
         return
     console.push_screen(AdminScreen())
 
@@ -80,15 +82,18 @@ class AdminScreen(ConsoleScreen):
     KEY_HINTS: ClassVar[KeyHints] = (("Enter", "Open"), ("Esc", "Back"))
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "app.pop_screen", "Back", show=False),
-        *(Binding(key, f"open('{name}')", label, show=False)
-          for key, label, name, _p in SECTIONS),
+        *(Binding(key, f"open('{name}')", label, show=False) for key, label, name, _p in SECTIONS),
     ]
 
     def compose(self) -> ComposeResult:
         yield StatusLine("Admin", self.session)
-        yield OptionList(*(Option(Text(f"{key.upper()}  {label}"), id=name)
-                           for key, label, name, _p in allowed_sections(self.session.actor.role)),
-                         id="sections")
+        yield OptionList(
+            *(
+                Option(Text(f"{key.upper()}  {label}"), id=name)
+                for key, label, name, _p in allowed_sections(self.session.actor.role)
+            ),
+            id="sections",
+        )
         yield MessageLine(id="message")
         yield KeyFooter()
 

@@ -21,8 +21,9 @@ from serialpos.tui.widgets.message_line import MessageLine
 class Field:
     """One field: its id, label, starting value, and whether it is a PIN (masked, digits)."""
 
-    def __init__(self, key: str, label: str, value: str = "", *, pin: bool = False,
-                 placeholder: str = "") -> None:
+    def __init__(
+        self, key: str, label: str, value: str = "", *, pin: bool = False, placeholder: str = ""
+    ) -> None:
         self.key, self.label, self.value, self.pin = key, label, value, pin
         self.placeholder = placeholder
 
@@ -56,8 +57,9 @@ class FormDialog(ModalScreen[dict[str, str] | None]):
     }
     """
 
-    def __init__(self, title: str, fields: list[Field], *,
-                 optional: frozenset[str] = frozenset()) -> None:
+    def __init__(
+        self, title: str, fields: list[Field], *, optional: frozenset[str] = frozenset()
+    ) -> None:
         super().__init__()
         self.title_text = title
         self.fields = fields
@@ -70,9 +72,13 @@ class FormDialog(ModalScreen[dict[str, str] | None]):
                 with Horizontal(classes="form-row"):
                     yield Static(field.label, classes="form-label", markup=False)
                     yield CappedInput(
-                        value=field.value, id=f"form-{field.key}", max_length=100,
-                        password=field.pin, restrict=r"[0-9]*" if field.pin else None,
-                        placeholder=field.placeholder)
+                        value=field.value,
+                        id=f"form-{field.key}",
+                        max_length=100,
+                        password=field.pin,
+                        restrict=r"[0-9]*" if field.pin else None,
+                        placeholder=field.placeholder,
+                    )
             yield MessageLine(id="form-message")
             yield KeyFooter()
 
@@ -81,10 +87,10 @@ class FormDialog(ModalScreen[dict[str, str] | None]):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        values = {f.key: self.query_one(f"#form-{f.key}", Input).value.strip()
-                  for f in self.fields}
-        missing = next((f for f in self.fields
-                        if not values[f.key] and f.key not in self.optional), None)
+        values = {f.key: self.query_one(f"#form-{f.key}", Input).value.strip() for f in self.fields}
+        missing = next(
+            (f for f in self.fields if not values[f.key] and f.key not in self.optional), None
+        )
         if missing is not None:
             self.query_one("#form-message", MessageLine).error(f"type the {missing.label}")
             self.query_one(f"#form-{missing.key}", Input).focus()

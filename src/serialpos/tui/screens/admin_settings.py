@@ -24,8 +24,12 @@ def _on(flag: bool | None) -> str:
 
 class StoreSettingsScreen(AdminListScreen):
     TITLE: ClassVar[str] = "Admin: store settings"
-    KEY_HINTS: ClassVar[KeyHints] = (("T", "Toggle here"), ("C", "Clear"), ("G", "Chain"),
-                                     ("Esc", "Back"))
+    KEY_HINTS: ClassVar[KeyHints] = (
+        ("T", "Toggle here"),
+        ("C", "Clear"),
+        ("G", "Chain"),
+        ("Esc", "Back"),
+    )
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("t", "toggle_here", "Toggle at this store", show=False),
         Binding("c", "clear", "Clear this store's value", show=False),
@@ -39,9 +43,11 @@ class StoreSettingsScreen(AdminListScreen):
         rows = []
         for source in setting_sources(self.console.database(), self.session.store):
             text = Text(source.key, style="bold")
-            text.append(f"\n  {_on(source.in_force):<3}  chain: "
-                        f"{'default' if source.chain is None else _on(source.chain):<7} "
-                        f"{self.session.store}: {_on(source.store)}")
+            text.append(
+                f"\n  {_on(source.in_force):<3}  chain: "
+                f"{'default' if source.chain is None else _on(source.chain):<7} "
+                f"{self.session.store}: {_on(source.store)}"
+            )
             rows.append((source.key, text))
         return rows
 
@@ -85,8 +91,10 @@ class StoreSettingsScreen(AdminListScreen):
             from serialpos.services.settings import clear_setting
 
             values = clear_setting(self.console.database(), self.session.actor, key, store)
-            return (f"{key} at {store} follows the chain again: "
-                    f"{'on' if getattr(values, key) else 'off'}")
+            return (
+                f"{key} at {store} follows the chain again: "
+                f"{'on' if getattr(values, key) else 'off'}"
+            )
 
         self.change(work)
 
@@ -102,8 +110,9 @@ class StoresScreen(AdminListScreen):
     def load(self) -> list[tuple[str, Text]]:
         from serialpos.services.stores import list_stores
 
-        return [(s.code, Text(f"{s.code:<6} {s.name}")) for s in
-                list_stores(self.console.database())]
+        return [
+            (s.code, Text(f"{s.code:<6} {s.name}")) for s in list_stores(self.console.database())
+        ]
 
     def action_add(self) -> None:
         def done(values: dict[str, str] | None) -> None:
@@ -113,11 +122,17 @@ class StoresScreen(AdminListScreen):
             def work() -> str:
                 from serialpos.services.stores import add_store
 
-                store = add_store(self.console.database(), self.session.actor, values["code"],
-                                  values["name"])
+                store = add_store(
+                    self.console.database(), self.session.actor, values["code"], values["name"]
+                )
                 return f"store {store.code} ({store.name}) added"
 
             self.change(work)
 
-        self.app.push_screen(FormDialog("Add a store", [
-            Field("code", "Code", placeholder="e.g. S03"), Field("name", "Name")]), done)
+        self.app.push_screen(
+            FormDialog(
+                "Add a store",
+                [Field("code", "Code", placeholder="e.g. S03"), Field("name", "Name")],
+            ),
+            done,
+        )

@@ -20,8 +20,14 @@ class UsersScreen(AdminListScreen):
     """One row per user: name, role, enabled or not, the stores they may log in at."""
 
     TITLE: ClassVar[str] = "Admin: users"
-    KEY_HINTS: ClassVar[KeyHints] = (("A", "Add"), ("D", "Dis/enable"), ("P", "PIN"),
-                                     ("R", "Role"), ("S", "Stores"), ("Esc", "Back"))
+    KEY_HINTS: ClassVar[KeyHints] = (
+        ("A", "Add"),
+        ("D", "Dis/enable"),
+        ("P", "PIN"),
+        ("R", "Role"),
+        ("S", "Stores"),
+        ("Esc", "Back"),
+    )
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("a", "add", "Add", show=False),
         Binding("d", "enable_or_disable", "Disable/enable", show=False),
@@ -40,8 +46,9 @@ class UsersScreen(AdminListScreen):
         for user in list_users(db):
             detail = show_user(db, user.name, audit_limit=1)
             text = Text(f"{user.name:<12} {user.role.value:<9} ")
-            text.append("enabled" if user.active else "disabled",
-                        style="" if user.active else "bold")
+            text.append(
+                "enabled" if user.active else "disabled", style="" if user.active else "bold"
+            )
             if detail.locked_until:
                 text.append(" locked", style="bold")
             text.append(f"  {', '.join(detail.stores) if detail.stores else 'all stores'}")
@@ -63,15 +70,28 @@ class UsersScreen(AdminListScreen):
             def work() -> str:
                 from serialpos.services.users import add_user
 
-                user = add_user(self.console.database(), self.session.actor, values["name"],
-                                values["role"], values["pin"])
+                user = add_user(
+                    self.console.database(),
+                    self.session.actor,
+                    values["name"],
+                    values["role"],
+                    values["pin"],
+                )
                 return f"user {user.name} ({user.role.value}) added"
 
             self.change(work)
 
-        self.app.push_screen(FormDialog("Add a user", [
-            Field("name", "Name"), Field("role", "Role", placeholder=ROLES_HINT),
-            Field("pin", "PIN", pin=True, placeholder="4-12 digits")]), done)
+        self.app.push_screen(
+            FormDialog(
+                "Add a user",
+                [
+                    Field("name", "Name"),
+                    Field("role", "Role", placeholder=ROLES_HINT),
+                    Field("pin", "PIN", pin=True, placeholder="4-12 digits"),
+                ],
+            ),
+            done,
+        )
 
     def action_enable_or_disable(self) -> None:
         name = self._user()
@@ -106,8 +126,12 @@ class UsersScreen(AdminListScreen):
 
             self.change(work)
 
-        self.app.push_screen(FormDialog(f"New PIN for {name}", [
-            Field("pin", "PIN", pin=True, placeholder="4-12 digits")]), done)
+        self.app.push_screen(
+            FormDialog(
+                f"New PIN for {name}", [Field("pin", "PIN", pin=True, placeholder="4-12 digits")]
+            ),
+            done,
+        )
 
     def action_role(self) -> None:
         name = self._user()
@@ -121,14 +145,14 @@ class UsersScreen(AdminListScreen):
             def work() -> str:
                 from serialpos.services.user_admin import set_role
 
-                user = set_role(self.console.database(), self.session.actor, name,
-                                values["role"])
+                user = set_role(self.console.database(), self.session.actor, name, values["role"])
                 return f"user {user.name} is now {user.role.value}"
 
             self.change(work)
 
-        self.app.push_screen(FormDialog(f"Role of {name}", [
-            Field("role", "Role", placeholder=ROLES_HINT)]), done)
+        self.app.push_screen(
+            FormDialog(f"Role of {name}", [Field("role", "Role", placeholder=ROLES_HINT)]), done
+        )
 
     def action_stores(self) -> None:
         name = self._user()
@@ -148,6 +172,11 @@ class UsersScreen(AdminListScreen):
 
             self.change(work)
 
-        self.app.push_screen(FormDialog(f"Stores of {name}", [
-            Field("codes", "Stores", placeholder="codes; empty: all")],
-            optional=frozenset({"codes"})), done)
+        self.app.push_screen(
+            FormDialog(
+                f"Stores of {name}",
+                [Field("codes", "Stores", placeholder="codes; empty: all")],
+                optional=frozenset({"codes"}),
+            ),
+            done,
+        )

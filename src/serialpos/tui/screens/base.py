@@ -186,8 +186,13 @@ class OrderedJobs:
             if self._draining:
                 return
             self._draining = True
-        self.screen.run_worker(self._drain, thread=True, group=self.group,
-                               name=f"{self.group} jobs", exit_on_error=False)
+        self.screen.run_worker(
+            self._drain,
+            thread=True,
+            group=self.group,
+            name=f"{self.group} jobs",
+            exit_on_error=False,
+        )
 
     def _drain(self) -> None:
         emptied = False
@@ -208,8 +213,9 @@ class OrderedJobs:
     def _run(self, job: Job, refused: Refusal) -> None:
         # After a second the person at the till is told the work goes on (a busy database is
         # waited for, up to SERIALPOS_BUSY_WAIT seconds); the job's own answer follows.
-        notice = threading.Timer(STILL_WORKING_AFTER, self.screen.post_message,
-                                 (StillWorking(STILL_WORKING_TEXT),))
+        notice = threading.Timer(
+            STILL_WORKING_AFTER, self.screen.post_message, (StillWorking(STILL_WORKING_TEXT),)
+        )
         notice.daemon = True
         notice.start()
         try:

@@ -108,8 +108,14 @@ def unit_words(count: int) -> str:
     return f"{count:,} unit{'s' if count != 1 else ''}"
 
 
-def head_text(checklist_received: int, checklist_expected: int, complete: int, products: int,
-              blind: bool, done: str | None) -> Text:
+def head_text(
+    checklist_received: int,
+    checklist_expected: int,
+    complete: int,
+    products: int,
+    blind: bool,
+    done: str | None,
+) -> Text:
     text = Text(no_wrap=True, overflow="ellipsis")
     if done is not None:
         text.append(f"✓ completed: {done}", style="bold")
@@ -147,8 +153,10 @@ class CompleteDialog(ModalScreen[bool]):
         head = f"Complete {self.title_text}: {unit_words(self.preview.units)}"
         if not found:
             return head + "?"
-        return (f"{head}. These differences will be recorded "
-                f"({len(found)} product{'s' if len(found) != 1 else ''}):")
+        return (
+            f"{head}. These differences will be recorded "
+            f"({len(found)} product{'s' if len(found) != 1 else ''}):"
+        )
 
     @property
     def listed(self) -> str:
@@ -230,9 +238,11 @@ class ChecklistScreen(ConsoleScreen):
         yield Static("", id="checklist-head", markup=False)
         yield SerialField(id="scan", placeholder="scan a product (barcode or SKU), Enter")
         yield MessageLine(id="message")
-        yield ChecklistView(self.receiving.checklist, id="checklist",
-                            empty="nothing scanned yet: scan a product's barcode or type "
-                                  "its SKU, then its serials")
+        yield ChecklistView(
+            self.receiving.checklist,
+            id="checklist",
+            empty="nothing scanned yet: scan a product's barcode or type its SKU, then its serials",
+        )
         yield KeyFooter()
 
     def on_mount(self) -> None:
@@ -294,7 +304,8 @@ class ChecklistScreen(ConsoleScreen):
         received, expected, complete = self._totals
         done = self.done.document if self.done is not None else None
         self.query_one("#checklist-head", Static).update(
-            head_text(received, expected, complete, len(seen), checklist.blind, done))
+            head_text(received, expected, complete, len(seen), checklist.blind, done)
+        )
         self.field.placeholder = self._placeholder()
 
     def _placeholder(self) -> str:
@@ -332,13 +343,13 @@ class ChecklistScreen(ConsoleScreen):
     def _refused(self, failure: JobFailure) -> Message:
         error = failure.error
         barcode = error.barcode if isinstance(error, UnknownBarcode) else None
-        return self.Refused(failure.message, failure.code, barcode,
-                            found=getattr(error, "found", None))
+        return self.Refused(
+            failure.message, failure.code, barcode, found=getattr(error, "found", None)
+        )
 
     def on_checklist_screen_landed(self, message: Landed) -> None:
         outcome = message.outcome
-        self.view.sync(outcome.sku, outcome.missing, outcome.newest,
-                       to_newest=outcome.to_newest)
+        self.view.sync(outcome.sku, outcome.missing, outcome.newest, to_newest=outcome.to_newest)
         self._show(None if outcome.full else outcome.sku)
         if outcome.alert:
             self.show_error(outcome.message)
@@ -353,8 +364,13 @@ class ChecklistScreen(ConsoleScreen):
         self.view.sync()
         self._show()
         if message.code == "discrepancies" and message.found is not None:
-            self._ask_to_complete(Preview(self.receiving.checklist.received,
-                                          len(self.receiving.checklist.lines), message.found))
+            self._ask_to_complete(
+                Preview(
+                    self.receiving.checklist.received,
+                    len(self.receiving.checklist.lines),
+                    message.found,
+                )
+            )
             return
         self.show_error(message.message)
         if message.barcode is not None and self.receiving.checklist.blind:
@@ -383,7 +399,7 @@ class ChecklistScreen(ConsoleScreen):
             if count == was_count + 1 and before == was_last and last is not None:
                 at = bisect.bisect_left(listed, last)
                 if at < len(listed) and listed[at] == last:
-                    listed = listed[:at] + listed[at + 1:]
+                    listed = listed[:at] + listed[at + 1 :]
                 self._missing_kept[sku] = (count, last, listed)
                 return listed
         listed = tuple(line.missing_serials())
@@ -399,9 +415,12 @@ class ChecklistScreen(ConsoleScreen):
         self.current, self.chosen = sku, True
         line = self.receiving.checklist.lines[sku]
         if not message:
-            what = (f"scan its serials ({self._line_words(line)})" if line.serialized
-                    else f"type how many arrived, or scan its barcode per unit "
-                         f"({self._line_words(line)})")
+            what = (
+                f"scan its serials ({self._line_words(line)})"
+                if line.serialized
+                else f"type how many arrived, or scan its barcode per unit "
+                f"({self._line_words(line)})"
+            )
             message = f"{sku} {visible(line.name)}: {what}"
         return Outcome(sku, message, self._missing(sku), note=note)
 
@@ -453,7 +472,8 @@ class ChecklistScreen(ConsoleScreen):
             checklist = self.receiving.checklist
             raise NotOnDocument(
                 f"serial {clip(serial)} is listed for {other} on {checklist.kind} "
-                f"{checklist.document}, not for {sku}: scan {other} first")
+                f"{checklist.document}, not for {sku}: scan {other} first"
+            )
 
     def _scan_serial(self, sku: str, serial: str) -> Outcome:
         from serialpos.domain.checklist import Verdict
@@ -470,10 +490,13 @@ class ChecklistScreen(ConsoleScreen):
             message += f" ✓ {sku} complete"
         elif over:
             checklist = self.receiving.checklist
-            message += (f": {line.over} over what {checklist.kind} {checklist.document} "
-                        "lists (Rescan to start this product again)")
-        return Outcome(sku, message, self._missing(sku), newest=result.line.scanned[-1],
-                       warn=bool(over))
+            message += (
+                f": {line.over} over what {checklist.kind} {checklist.document} "
+                "lists (Rescan to start this product again)"
+            )
+        return Outcome(
+            sku, message, self._missing(sku), newest=result.line.scanned[-1], warn=bool(over)
+        )
 
     def _take(self, text: str | None, gtin: str | None, serial: str | None) -> Outcome:
         """One scan or one entry of the field, worker side."""
@@ -542,16 +565,21 @@ class ChecklistScreen(ConsoleScreen):
         current = self.current
         checklist = self.receiving.checklist
         line = None if current is None else checklist.lines.get(current)
-        owner = line_for_serial(self.console.database(), text, self._owner(text),
-                                frozenset(checklist.lines))
+        owner = line_for_serial(
+            self.console.database(), text, self._owner(text), frozenset(checklist.lines)
+        )
         if owner is not None:
             return self._scan_serial(owner, text)  # the serial's own product's line
         if line is None:
-            raise BadRequest(f"'{clip(text)}' is no product here: scan a product first (its "
-                             "barcode or SKU), then its serials")
+            raise BadRequest(
+                f"'{clip(text)}' is no product here: scan a product first (its "
+                "barcode or SKU), then its serials"
+            )
         if not line.serialized:
-            raise BadRequest(f"{line.sku} is counted, not scanned: type how many arrived "
-                             f"('{clip(text)}' is not a number), or scan another product")
+            raise BadRequest(
+                f"{line.sku} is counted, not scanned: type how many arrived "
+                f"('{clip(text)}' is not a number), or scan another product"
+            )
         return self._scan_serial(line.sku, text)
 
     def _take_list(self, text: str) -> Outcome:
@@ -565,8 +593,10 @@ class ChecklistScreen(ConsoleScreen):
         current = self.current
         line = None if current is None else self.receiving.checklist.lines.get(current)
         if line is None:
-            raise BadRequest("select the product first (scan its barcode or type its SKU), "
-                             "then paste its serials")
+            raise BadRequest(
+                "select the product first (scan its barcode or type its SKU), "
+                "then paste its serials"
+            )
         if not line.serialized:
             raise BadRequest(f"{line.sku} is counted, not scanned: type how many arrived")
         sku = line.sku
@@ -578,18 +608,23 @@ class ChecklistScreen(ConsoleScreen):
                 result = self.receiving.scan(sku, serial)
             except DomainError as exc:
                 self._put_back(sku, saved)
-                raise BadSerial(f"the list was refused whole at serial {clip(serial)} "
-                                f"(number {number} of {len(serials)}): {exc.message}. Nothing "
-                                "from it was added") from exc
+                raise BadSerial(
+                    f"the list was refused whole at serial {clip(serial)} "
+                    f"(number {number} of {len(serials)}): {exc.message}. Nothing "
+                    "from it was added"
+                ) from exc
             if result.verdict is Verdict.DUPLICATE:
                 repeated += 1
             else:
                 added += 1
             if number % PROGRESS_EVERY == 0 and number < len(serials):
-                self.post_message(self.Progress(
-                    f"checking the list: {number:,} of {len(serials):,} serials…"))
-        message = (f"{added:,} serial{'s' if added != 1 else ''} of {sku} added from the list: "
-                   f"{self._line_words(line)}")
+                self.post_message(
+                    self.Progress(f"checking the list: {number:,} of {len(serials):,} serials…")
+                )
+        message = (
+            f"{added:,} serial{'s' if added != 1 else ''} of {sku} added from the list: "
+            f"{self._line_words(line)}"
+        )
         if repeated:
             message += f"; {repeated} already scanned (counted once)"
         newest = line.scanned[-1] if line.scanned else None
@@ -687,10 +722,13 @@ class ChecklistScreen(ConsoleScreen):
             else:
                 self.focus_scan()
 
-        self.app.push_screen(Confirm(
-            f"Leave {self.receiving.title} without completing it? The "
-            f"{unit_words(received)} scanned here would not be received."),
-            answered)
+        self.app.push_screen(
+            Confirm(
+                f"Leave {self.receiving.title} without completing it? The "
+                f"{unit_words(received)} scanned here would not be received."
+            ),
+            answered,
+        )
 
     def _give_up(self) -> None:
         """Leave a receipt that keeps a draft (a blind receipt): the draft goes with it."""
@@ -715,29 +753,40 @@ class ChecklistScreen(ConsoleScreen):
             def job() -> Outcome:
                 cleared = self.receiving.rescan(sku)
                 self.current, self.chosen = sku, True
-                return Outcome(sku, f"{sku} cleared: scan it again "
-                               f"({self._line_words(cleared)})", self._missing(sku))
+                return Outcome(
+                    sku,
+                    f"{sku} cleared: scan it again ({self._line_words(cleared)})",
+                    self._missing(sku),
+                )
 
             self.submit(job)
 
-        self.app.push_screen(Confirm(
-            f"Rescan {sku}: clear its {unit_words(count)} scanned and start it again?"),
-            answered)
+        self.app.push_screen(
+            Confirm(f"Rescan {sku}: clear its {unit_words(count)} scanned and start it again?"),
+            answered,
+        )
 
     def action_receive_all(self) -> None:
         def job() -> Outcome:
             self.receiving.receive_all()
-            return Outcome(self.current, "every product without serials taken as arrived in "
-                           "full", self._missing(self.current), to_newest=False, full=True)
+            return Outcome(
+                self.current,
+                "every product without serials taken as arrived in full",
+                self._missing(self.current),
+                to_newest=False,
+                full=True,
+            )
 
         self.submit(job)
 
     def action_complete(self) -> None:
         def job() -> Preview:
             checklist = self.receiving.checklist
-            return Preview(checklist.received, sum(1 for ln in checklist.lines.values()
-                                                   if ln.received),
-                           checklist.discrepancies() if not checklist.blind else [])
+            return Preview(
+                checklist.received,
+                sum(1 for ln in checklist.lines.values() if ln.received),
+                checklist.discrepancies() if not checklist.blind else [],
+            )
 
         self.submit(job)
 
@@ -755,8 +804,10 @@ class ChecklistScreen(ConsoleScreen):
             if not yes:
                 self.message_line.note("not completed: go on scanning")
                 return
-            self.submit(lambda: self.receiving.complete(accept_discrepancies=accept),
-                        f"completing: recording {unit_words(preview.units)}…")
+            self.submit(
+                lambda: self.receiving.complete(accept_discrepancies=accept),
+                f"completing: recording {unit_words(preview.units)}…",
+            )
 
         self.app.push_screen(CompleteDialog(self.receiving.title, preview), answered)
 
@@ -788,12 +839,19 @@ class ChecklistScreen(ConsoleScreen):
             def job() -> Outcome:
                 from serialpos.services.products import create_product
 
-                create_product(self.console.database(), self.session.actor, sku=new.sku,
-                               name=new.name, price=new.price, serial_mode=new.serial_mode,
-                               barcodes=(new.barcode,) if new.barcode else ())
+                create_product(
+                    self.console.database(),
+                    self.session.actor,
+                    sku=new.sku,
+                    name=new.name,
+                    price=new.price,
+                    serial_mode=new.serial_mode,
+                    barcodes=(new.barcode,) if new.barcode else (),
+                )
                 outcome = self._select_product(new.sku, count_one=False)
-                outcome.message = f"{new.sku} created ({new.serial_mode} serials). " \
-                                  + outcome.message
+                outcome.message = (
+                    f"{new.sku} created ({new.serial_mode} serials). " + outcome.message
+                )
                 outcome.note = False
                 return outcome
 

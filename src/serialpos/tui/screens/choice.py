@@ -30,8 +30,9 @@ class ChoiceDialog(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Static(self.title_text, classes="dialog-title", markup=False)
-            yield OptionList(*(Option(label, id=key) for key, label in self.choices),
-                             id=self.list_id)
+            yield OptionList(
+                *(Option(label, id=key) for key, label in self.choices), id=self.list_id
+            )
             yield KeyFooter()
 
     def on_mount(self) -> None:

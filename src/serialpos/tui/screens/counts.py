@@ -44,8 +44,13 @@ PLACEHOLDERS = {
 }
 #: The reconciliation's lists, in the order Left/Right walks them.
 CLASSES = ("missing", "never_seen", "elsewhere", "duplicates", "quantities")
-CLASS_TITLES = {"missing": "Missing", "never_seen": "Never seen", "elsewhere": "Elsewhere",
-                "duplicates": "Duplicates", "quantities": "Quantity differences"}
+CLASS_TITLES = {
+    "missing": "Missing",
+    "never_seen": "Never seen",
+    "elsewhere": "Elsewhere",
+    "duplicates": "Duplicates",
+    "quantities": "Quantity differences",
+}
 
 
 def _row(item: Any, width: int) -> str:
@@ -65,8 +70,10 @@ def _row(item: Any, width: int) -> str:
         return f"{item.sku} {item.serial} · batches {', '.join(str(b) for b in item.batches)}"
     if kind == "QuantityDifference":
         known = "" if item.known_units is None else f" units {item.known_units}"
-        text = f"{item.sku} counted {item.counted} on hand {item.on_hand}{known} " \
-               f"({item.difference:+d})"
+        text = (
+            f"{item.sku} counted {item.counted} on hand {item.on_hand}{known} "
+            f"({item.difference:+d})"
+        )
         if len(text) <= width:
             return text
         return f"{item.sku} {item.counted}/{item.on_hand} ({item.difference:+d})"
@@ -83,18 +90,21 @@ def _log_row(entry: tuple[str, str, str], width: int) -> str:
 
 
 def _plural(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}es" if word.endswith("ch") \
-        else f"{n} {word}s"
+    return f"{n} {word}" if n == 1 else f"{n} {word}es" if word.endswith("ch") else f"{n} {word}s"
 
 
 def summary(result: Reconciliation, narrow: bool = False) -> str:
     if narrow:
-        return (f"✓{result.matched} missing {len(result.missing)} new "
-                f"{len(result.never_seen)} away {len(result.elsewhere)} dup "
-                f"{len(result.duplicates)} qty {len(result.quantities)}")
-    return (f"matched {result.matched} · missing {len(result.missing)} · never seen "
-            f"{len(result.never_seen)} · elsewhere {len(result.elsewhere)} · duplicates "
-            f"{len(result.duplicates)} · qty {len(result.quantities)}")
+        return (
+            f"✓{result.matched} missing {len(result.missing)} new "
+            f"{len(result.never_seen)} away {len(result.elsewhere)} dup "
+            f"{len(result.duplicates)} qty {len(result.quantities)}"
+        )
+    return (
+        f"matched {result.matched} · missing {len(result.missing)} · never seen "
+        f"{len(result.never_seen)} · elsewhere {len(result.elsewhere)} · duplicates "
+        f"{len(result.duplicates)} · qty {len(result.quantities)}"
+    )
 
 
 class CountsScreen(ConsoleScreen):
@@ -193,8 +203,7 @@ class CountsScreen(ConsoleScreen):
         self.query_one("#count-head", Static).update(Text(words))
         placeholder = PLACEHOLDERS.get(self.stage, "")
         if self.stage == "start" and self.open_counts:
-            placeholder = (f"Enter resumes {self.open_counts[-1].number} · N new · "
-                           "SKUs: count those")
+            placeholder = f"Enter resumes {self.open_counts[-1].number} · N new · SKUs: count those"
         self.field.placeholder = placeholder
         self.field.display = self.stage != "review"
         self.refresh_bindings()
@@ -205,8 +214,7 @@ class CountsScreen(ConsoleScreen):
         if action == "review":
             return self.count is not None and self.stage != "review"
         if action == "approve":
-            return self.stage == "review" and self.result is not None \
-                and not self.result.approved
+            return self.stage == "review" and self.result is not None and not self.result.approved
         if action == "turn":
             return self.stage == "review"
         return True
@@ -214,15 +222,19 @@ class CountsScreen(ConsoleScreen):
     def _show_start(self) -> None:
         items = self.open_counts
         self.listing.show(
-            f"Open counts at {visible(self.session.store)}", items,
+            f"Open counts at {visible(self.session.store)}",
+            items,
             lambda c, _w: f"{c.number} · {c.scope} · {_plural(len(c.batches), 'batch')}",
-            empty="none: Enter opens a count of the whole store")
+            empty="none: Enter opens a count of the whole store",
+        )
 
     def _show_log(self) -> None:
-        title = ("Scans (newest first)" if self.batch_no is None
-                 else f"Batch {self.batch_no} scans (newest first)")
-        self.listing.show(title, self.scan_log,
-                          _log_row, empty="scan a product, then its serials")
+        title = (
+            "Scans (newest first)"
+            if self.batch_no is None
+            else f"Batch {self.batch_no} scans (newest first)"
+        )
+        self.listing.show(title, self.scan_log, _log_row, empty="scan a product, then its serials")
 
     def _show_class(self) -> None:
         result = self.result
@@ -230,8 +242,12 @@ class CountsScreen(ConsoleScreen):
             return
         name = CLASSES[self.list_index]
         items = getattr(result, name)
-        self.listing.show(f"{CLASS_TITLES[name]} ({len(items)}) ←→", items, _row,
-                          empty=f"no {CLASS_TITLES[name].lower()}")
+        self.listing.show(
+            f"{CLASS_TITLES[name]} ({len(items)}) ←→",
+            items,
+            _row,
+            empty=f"no {CLASS_TITLES[name].lower()}",
+        )
 
     # -- input --------------------------------------------------------------------------
     @on(ScanInput.Entered, "#count-input")
@@ -314,15 +330,17 @@ class CountsScreen(ConsoleScreen):
         if self.stage != "review" or self.result is None or self.count is None:
             return
         if Permission.ADJUST not in ROLE_PERMISSIONS[self.session.actor.role]:
-            self.show_error(f"you cannot approve a count ({self.session.role}): a manager "
-                            "or admin approves it")
+            self.show_error(
+                f"you cannot approve a count ({self.session.role}): a manager or admin approves it"
+            )
             return
         if not self.confirming:
             self.confirming = True
             r = self.result
             self.message_line.note(
                 f"approve {r.count}? writes off {len(r.missing)}, adds {len(r.never_seen)}, "
-                f"adjusts {len(r.quantities)} quantities. F9/^Y again to post")
+                f"adjusts {len(r.quantities)} quantities. F9/^Y again to post"
+            )
             return
         self.confirming = False
         self.message_line.note(f"posting {self.count.number}…")
@@ -342,8 +360,9 @@ class CountsScreen(ConsoleScreen):
             db = self.console.database()
             chosen = counts.get_count(db, resume) if resume else None
             if chosen is not None and chosen.store != self.session.store:
-                raise counts.UnknownCount(f"count {chosen.number} is at {chosen.store}, "
-                                          f"not at {self.session.store}")
+                raise counts.UnknownCount(
+                    f"count {chosen.number} is at {chosen.store}, not at {self.session.store}"
+                )
             found = counts.open_counts(db, self.session.store)
         except Exception as exc:
             self._fail(exc)
@@ -385,13 +404,13 @@ class CountsScreen(ConsoleScreen):
         try:
             from serialpos.services import counts
 
-            counts.close_batch(self.console.database(), self.session.actor, count.number,
-                               batch)
+            counts.close_batch(self.console.database(), self.session.actor, count.number, batch)
         except Exception as exc:
             self._fail(exc)
 
-    def _take(self, *, text: str | None = None, gtin: str | None = None,
-              serial: str | None = None) -> None:
+    def _take(
+        self, *, text: str | None = None, gtin: str | None = None, serial: str | None = None
+    ) -> None:
         # Scans arrive faster than a commit: every one lands, one at a time and in the order
         # scanned, and each sees the product the scan before it chose.
         count, batch = self.count, self.batch_no
@@ -401,9 +420,16 @@ class CountsScreen(ConsoleScreen):
 
             if count is None or batch is None:
                 raise counts.UnknownBatch("start a batch first (F5/^N), then scan")
-            taken = counts.take(self.console.database(), self.session.actor, count.number,
-                                batch, text=text, gtin=gtin, serial=serial,
-                                current=self._worker_current)
+            taken = counts.take(
+                self.console.database(),
+                self.session.actor,
+                count.number,
+                batch,
+                text=text,
+                gtin=gtin,
+                serial=serial,
+                current=self._worker_current,
+            )
             self._worker_current = taken.current
             return self.Scanned(taken)
 
@@ -440,20 +466,25 @@ class CountsScreen(ConsoleScreen):
             self._show_start()
             return
         self.count = message.chosen
-        self.batch_no = next((b.number for b in reversed(message.chosen.batches)
-                           if b.status == "open"), None)
+        self.batch_no = next(
+            (b.number for b in reversed(message.chosen.batches) if b.status == "open"), None
+        )
         self.stage = "counter" if self.batch_no is None else "scan"
         self.scan_log = []
         self._head()
         self._show_log()
         batches = _plural(len(message.chosen.batches), "batch")
         if self.batch_no is None:
-            self.message_line.ok(f"count {message.chosen.number} open ({batches}): "
-                                 "who counts this batch? type the name")
+            self.message_line.ok(
+                f"count {message.chosen.number} open ({batches}): "
+                "who counts this batch? type the name"
+            )
         else:
             units = next(b.scans for b in message.chosen.batches if b.number == self.batch_no)
-            self.message_line.ok(f"count {message.chosen.number}: batch {self.batch_no} "
-                                 f"resumed ({units} counted so far), scan on")
+            self.message_line.ok(
+                f"count {message.chosen.number}: batch {self.batch_no} "
+                f"resumed ({units} counted so far), scan on"
+            )
 
     def on_counts_screen_batch_started(self, message: BatchStarted) -> None:
         self.count = message.info
@@ -464,8 +495,9 @@ class CountsScreen(ConsoleScreen):
         self._head()
         self._show_log()
         counter = next(b.counter for b in message.info.batches if b.number == message.batch)
-        self.message_line.ok(f"batch {message.batch} ({clip(counter)}): scan a product, "
-                             "then its serials")
+        self.message_line.ok(
+            f"batch {message.batch} ({clip(counter)}): scan a product, then its serials"
+        )
 
     def on_counts_screen_scanned(self, message: Scanned) -> None:
         taken = message.taken
@@ -473,8 +505,11 @@ class CountsScreen(ConsoleScreen):
         outcome = taken.outcome
         if outcome is not None and outcome.verdict != "repeat":
             what = outcome.serial if outcome.serial else f"{outcome.quantity:+d}"
-            others = ",".join(str(b) for b in outcome.batches if b != self.batch_no) \
-                if outcome.verdict == "other_batch" else ""
+            others = (
+                ",".join(str(b) for b in outcome.batches if b != self.batch_no)
+                if outcome.verdict == "other_batch"
+                else ""
+            )
             self.scan_log.insert(0, (outcome.sku, what, others))
             self._show_log()
         if outcome is not None and outcome.alert:
@@ -489,8 +524,9 @@ class CountsScreen(ConsoleScreen):
         self.result = message.result
         self.stage = "review"
         self.confirming = False
-        self.list_index = next((i for i, name in enumerate(CLASSES)
-                                if getattr(message.result, name)), 0)
+        self.list_index = next(
+            (i for i, name in enumerate(CLASSES) if getattr(message.result, name)), 0
+        )
         self._head()
         self._show_class()
         self.listing.focus()
@@ -503,8 +539,10 @@ class CountsScreen(ConsoleScreen):
         self.count = None if self.count is None else self._approved(self.count)
         self._head()
         self._show_class()
-        words = (f"{done.reconciliation.count} approved: {done.removed} written off, "
-                 f"{done.added} added, on hand {done.quantity_change:+d}")
+        words = (
+            f"{done.reconciliation.count} approved: {done.removed} written off, "
+            f"{done.added} added, on hand {done.quantity_change:+d}"
+        )
         if done.files.failed:
             self.show_error(f"{words}; {done.files.message}")
         else:

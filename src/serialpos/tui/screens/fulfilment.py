@@ -132,8 +132,9 @@ class FulfilmentScreen(ReportScreen):
 
     # -- the table -------------------------------------------------------------------------
     def set_columns(self) -> None:
-        self.grid.add_columns("Order", "Ln", "Serial", "SKU", "Product", "Qty", "Delivery",
-                              "Customer", "Date", "Type")
+        self.grid.add_columns(
+            "Order", "Ln", "Serial", "SKU", "Product", "Qty", "Delivery", "Customer", "Date", "Type"
+        )
 
     def fetch(self, db: Database, report_filter: ReportFilter) -> Lines:
         from serialpos.services.reports import fulfilment_rows
@@ -144,12 +145,24 @@ class FulfilmentScreen(ReportScreen):
     def cells(self, result: object) -> list[Row]:
         assert isinstance(result, Lines)
         styles = self.styles_now
-        return [((Text(visible(row.order)), Text(str(row.number)),
-                  serial_cell(indicator_of(row), row.serial, styles),
-                  Text(visible(row.sku)), Text(visible(row.product)), Text(str(row.quantity)),
-                  Text(row.delivery), Text(visible(row.customer or "—")),
-                  Text(day(row.created)), Text(row.sale_type)), f"{row.order}#{row.line}")
-                for row in result.rows]
+        return [
+            (
+                (
+                    Text(visible(row.order)),
+                    Text(str(row.number)),
+                    serial_cell(indicator_of(row), row.serial, styles),
+                    Text(visible(row.sku)),
+                    Text(visible(row.product)),
+                    Text(str(row.quantity)),
+                    Text(row.delivery),
+                    Text(visible(row.customer or "—")),
+                    Text(day(row.created)),
+                    Text(row.sale_type),
+                ),
+                f"{row.order}#{row.line}",
+            )
+            for row in result.rows
+        ]
 
     def show_result(self, result: object, rows: list[Row]) -> None:
         assert isinstance(result, Lines)
@@ -157,15 +170,25 @@ class FulfilmentScreen(ReportScreen):
         keep = (current.order, current.line) if current is not None else None
         at = self.grid.cursor_row
         self.rows = result.rows
-        self.fill(rows, next((i for i, row in enumerate(self.rows)
-                              if keep == (row.order, row.line)),
-                             max(min(at, len(self.rows) - 1), 0)))
+        self.fill(
+            rows,
+            next(
+                (i for i, row in enumerate(self.rows) if keep == (row.order, row.line)),
+                max(min(at, len(self.rows) - 1), 0),
+            ),
+        )
         pending = sum(1 for row in self.rows if row.pending_serial)
-        count = f"first {len(self.rows):,} lines shown" if result.truncated else (
-            f"{len(self.rows):,} line{'s' * (len(self.rows) != 1)}")
+        count = (
+            f"first {len(self.rows):,} lines shown"
+            if result.truncated
+            else (f"{len(self.rows):,} line{'s' * (len(self.rows) != 1)}")
+        )
         of_them = " of them" if result.truncated else ""
-        foot = f"{count} · {pending}{of_them} pending S/N" if self.rows else (
-            "no lines wait for fulfilment in this filter")
+        foot = (
+            f"{count} · {pending}{of_them} pending S/N"
+            if self.rows
+            else ("no lines wait for fulfilment in this filter")
+        )
         self.query_one("#report-foot", Static).update(Text(foot))
 
     @property
@@ -175,8 +198,9 @@ class FulfilmentScreen(ReportScreen):
         index = self.grid.cursor_row
         return self.rows[index] if 0 <= index < len(self.rows) else None
 
-    def export_source(self, db: Database, report_filter: ReportFilter
-                      ) -> tuple[Sequence[str], Iterable[Sequence[object]], int]:
+    def export_source(
+        self, db: Database, report_filter: ReportFilter
+    ) -> tuple[Sequence[str], Iterable[Sequence[object]], int]:
         from serialpos.services.reports import (
             FULFILMENT_COLUMNS,
             fulfilment_rows,
@@ -193,8 +217,9 @@ class FulfilmentScreen(ReportScreen):
 
     def action_delivery(self) -> None:
         step = DELIVERY_STEPS.index(self.filters.delivery)
-        self.filters = replace(self.filters,
-                               delivery=DELIVERY_STEPS[(step + 1) % len(DELIVERY_STEPS)])
+        self.filters = replace(
+            self.filters, delivery=DELIVERY_STEPS[(step + 1) % len(DELIVERY_STEPS)]
+        )
         self.reload()
 
     # -- serials ---------------------------------------------------------------------------
@@ -214,8 +239,7 @@ class FulfilmentScreen(ReportScreen):
         return row
 
     @work(thread=True, group="fulfilment-line")
-    def _open_line(self, order: str, line: int, serial: str | None,
-                   refusal: str | None) -> None:
+    def _open_line(self, order: str, line: int, serial: str | None, refusal: str | None) -> None:
         try:
             from serialpos.services.orders import get_order
 
@@ -237,12 +261,15 @@ class FulfilmentScreen(ReportScreen):
                 self.message_line.note(f"{message.order} line {number}: serial left as it was")
                 return
             now = result.line_by_id(message.line.line).serial
-            self.message_line.ok(f"{message.order} line {number}: " + (
-                f"serial {clip(now)} recorded" if now else "serial removed"))
+            self.message_line.ok(
+                f"{message.order} line {number}: "
+                + (f"serial {clip(now)} recorded" if now else "serial removed")
+            )
             self.reload(note=False)
 
-        self.app.push_screen(SerialEntry(message.order, message.line, message.serial,
-                                         message.refusal), done)
+        self.app.push_screen(
+            SerialEntry(message.order, message.line, message.serial, message.refusal), done
+        )
 
     def take_scan(self, scan: ScanRead) -> None:
         if self.refuse_unreadable(scan):
@@ -266,14 +293,18 @@ class FulfilmentScreen(ReportScreen):
         except Exception as exc:
             from serialpos.tui.backend import describe
 
-            self.post_message(self.SerialRefused(describe(exc), str(getattr(exc, "code", "")),
-                                                 order, line, serial))
+            self.post_message(
+                self.SerialRefused(
+                    describe(exc), str(getattr(exc, "code", "")), order, line, serial
+                )
+            )
             return
         self.post_message(self.SerialSet(order, number, serial))
 
     def on_fulfilment_screen_serial_set(self, message: SerialSet) -> None:
-        self.message_line.ok(f"{message.order} line {message.number}: serial "
-                             f"{clip(message.serial)} recorded")
+        self.message_line.ok(
+            f"{message.order} line {message.number}: serial {clip(message.serial)} recorded"
+        )
         self.reload(note=False)
 
     def on_fulfilment_screen_serial_refused(self, message: SerialRefused) -> None:
@@ -297,9 +328,13 @@ class FulfilmentScreen(ReportScreen):
             else:
                 self.message_line.note(f"{row.order} not fulfilled")
 
-        self.app.push_screen(Confirm(f"Fulfil {visible(row.order)} ({lines} line"
-                                     f"{'s' * (lines != 1)} listed, {row.delivery}{who})?"),
-                             confirmed)
+        self.app.push_screen(
+            Confirm(
+                f"Fulfil {visible(row.order)} ({lines} line"
+                f"{'s' * (lines != 1)} listed, {row.delivery}{who})?"
+            ),
+            confirmed,
+        )
 
     @work(thread=True, group="fulfilment-fulfil")
     def _fulfil(self, order: str, payments: list[tuple[str, Decimal]] | None) -> None:
@@ -341,8 +376,9 @@ class FulfilmentScreen(ReportScreen):
             self.message_line.note(f"fulfilling {view.order}…")
             self._fulfil(view.order, [result])
 
-        self.app.push_screen(Tender(view.totals.total, view.totals.paid, view.totals.due,
-                                    "Pay to fulfil"), tendered)
+        self.app.push_screen(
+            Tender(view.totals.total, view.totals.paid, view.totals.due, "Pay to fulfil"), tendered
+        )
 
     def on_fulfilment_screen_fulfilled(self, message: Fulfilled) -> None:
         change = f"; change {money(message.change)}" if message.change else ""

@@ -62,9 +62,7 @@ class HomeScreen(ConsoleScreen):
 
     def compose(self) -> ComposeResult:
         yield StatusLine("Home", self.session)
-        yield OptionList(
-            *(Option(self._prompt(flow), id=flow.key) for flow in FLOWS), id="flows"
-        )
+        yield OptionList(*(Option(self._prompt(flow), id=flow.key) for flow in FLOWS), id="flows")
         yield MessageLine(id="message")
         yield KeyFooter()
 

@@ -53,8 +53,13 @@ class LoginScreen(ConsoleScreen):
                 yield CappedInput(id="user", max_length=MAX_USER_NAME, placeholder="user name")
             with Horizontal(classes="field"):
                 yield Label("PIN", classes="field-label")
-                yield CappedInput(id="pin", password=True, max_length=MAX_PIN,
-                                  restrict=r"[0-9]*", placeholder="4-12 digits")
+                yield CappedInput(
+                    id="pin",
+                    password=True,
+                    max_length=MAX_PIN,
+                    restrict=r"[0-9]*",
+                    placeholder="4-12 digits",
+                )
             with Horizontal(classes="field", id="store-field"):
                 yield Label("Store", classes="field-label")
                 yield Static(Text("opening the database…"), id="store-text", markup=False)
@@ -81,8 +86,9 @@ class LoginScreen(ConsoleScreen):
             stores = tuple((s.code, s.name) for s in list_stores(db))
             opened = DatabaseOpened(stores, config.store, config.terminal_id, has_users(db))
             if config.warnings:  # unknown keys in the terminal config: said, never fatal
-                self.app.call_from_thread(self.message_line.note,
-                                          f"terminal config: {config.warnings[0]}")
+                self.app.call_from_thread(
+                    self.message_line.note, f"terminal config: {config.warnings[0]}"
+                )
         except Exception as exc:  # any failure is a message on this screen, not a crash
             from serialpos.tui.backend import describe
 
@@ -110,10 +116,12 @@ class LoginScreen(ConsoleScreen):
                 existing[0].display = True
             else:
                 self.query_one("#store-field").mount(
-                    Select[str](options, id="store", allow_blank=False, value=options[0][1]))
+                    Select[str](options, id="store", allow_blank=False, value=options[0][1])
+                )
         if not message.has_users:
             self.message_line.note(
-                "this database has no users yet: add one with `serialpos user add`")
+                "this database has no users yet: add one with `serialpos user add`"
+            )
 
     def on_database_failed(self, message: DatabaseFailed) -> None:
         self.query_one("#store-text", Static).update(Text("the database is not available"))
@@ -155,11 +163,11 @@ class LoginScreen(ConsoleScreen):
             stores = dict((s.code, s.name) for s in list_stores(db))
             chosen = config.store or store or next(iter(stores), None)
             # The PIN is checked first: nothing about the stores is said to a wrong PIN.
-            actor = login(db, name, pin, config.terminal_id,
-                          chosen if chosen in stores else None)
+            actor = login(db, name, pin, config.terminal_id, chosen if chosen in stores else None)
             if chosen is None:
                 raise UnknownStore(
-                    "this database has no stores: add one with `serialpos store add`")
+                    "this database has no stores: add one with `serialpos store add`"
+                )
             if chosen not in stores:
                 where = " (set in this terminal's config)" if config.store else ""
                 raise UnknownStore(f"store {chosen}{where} is not in this database")

@@ -165,8 +165,7 @@ class LookupScreen(ConsoleScreen):
         try:
             from serialpos.services.lookup import product_barcode_refusal
 
-            refusal = product_barcode_refusal(self.console.database(), self.session.store,
-                                              decoded)
+            refusal = product_barcode_refusal(self.console.database(), self.session.store, decoded)
         except Exception as exc:
             from serialpos.tui.backend import describe
 
@@ -239,8 +238,9 @@ class LookupScreen(ConsoleScreen):
     def show_matches(self, result: SearchResult) -> None:
         """The list of units a prefix matched, focused so arrows and Enter pick one."""
         if not result.matches:
-            self.show_error(f"no serial starts with '{clip(result.prefix)}' "
-                            "(serials are case-sensitive)")
+            self.show_error(
+                f"no serial starts with '{clip(result.prefix)}' (serials are case-sensitive)"
+            )
             return
         if result is not self.matches:
             self.picked_row = 0
@@ -258,8 +258,9 @@ class LookupScreen(ConsoleScreen):
         if result.truncated:
             self.message_line.ok(f"first {count} starting {prefix}; type more")
         else:
-            self.message_line.ok(f"{count} unit{'s' * (count != 1)} "
-                                 f"start{'s' * (count == 1)} with {prefix}")
+            self.message_line.ok(
+                f"{count} unit{'s' * (count != 1)} start{'s' * (count == 1)} with {prefix}"
+            )
 
     def on_serial_looked_up(self, message: SerialLookedUp) -> None:
         self.cards = message.cards
@@ -269,8 +270,9 @@ class LookupScreen(ConsoleScreen):
         table.clear(columns=True)
         if not message.cards:
             self._hide_card()
-            self.show_error(f"no unit has the serial '{clip(message.serial)}'"
-                            + _not_found_hint(message.serial))
+            self.show_error(
+                f"no unit has the serial '{clip(message.serial)}'" + _not_found_hint(message.serial)
+            )
             return
         several = len(message.cards) > 1
         units.update(summary(message.cards))
@@ -291,7 +293,8 @@ class LookupScreen(ConsoleScreen):
         units_found = len(message.cards)
         self.message_line.ok(
             f"{clip(message.serial)}: {units_found} unit{'s' * several}, "
-            f"{count} event{'s' * (count != 1)}")
+            f"{count} event{'s' * (count != 1)}"
+        )
 
 
 def _not_found_hint(serial: str) -> str:

@@ -31,8 +31,7 @@ def package_rows(product: Product) -> tuple[tuple[str, str], ...]:
     kind = str(product.package_type)
     return (
         ("Package", f"{kind} — {PACKAGE_MEANING.get(kind, '')}"),
-        ("Components", ", ".join(f"{sku} × {qty}" for sku, qty in product.components)
-         or "none"),
+        ("Components", ", ".join(f"{sku} × {qty}" for sku, qty in product.components) or "none"),
     )
 
 
@@ -45,8 +44,10 @@ def details(product: Product) -> Text:
         ("Serial format", product.serial_format or "none"),
         ("Barcodes", ", ".join(product.barcodes) or "none"),
         ("Tax rate", "—" if product.tax_rate is None else f"{product.tax_rate}%"),
-        ("Warranty", "—" if product.warranty_months is None
-         else f"{product.warranty_months} months"),
+        (
+            "Warranty",
+            "—" if product.warranty_months is None else f"{product.warranty_months} months",
+        ),
         ("Bin", product.bin or "—"),
         *package_rows(product),
     )

@@ -96,8 +96,9 @@ class ProductsScreen(ConsoleScreen):
         table.add_column("SKU", key="sku")
         # On a 40-column handheld the name gives way, so that the serial mode stays in view.
         width = self.app.size.width
-        table.add_column("Name", key="name",
-                         width=NAME_WIDTH if width >= 60 else max(8, width - 30))
+        table.add_column(
+            "Name", key="name", width=NAME_WIDTH if width >= 60 else max(8, width - 30)
+        )
         table.add_column("Serial", key="mode")
         table.add_column("Price", key="price")
         table.add_column("Format", key="format")
@@ -239,8 +240,7 @@ class ProductsScreen(ConsoleScreen):
         if not skus:
             self.show_error("no product to change: search, then select with Space")
             return
-        what = (f"{clip(skus[0])}" if len(skus) == 1
-                else f"{len(skus)} selected products")
+        what = f"{clip(skus[0])}" if len(skus) == 1 else f"{len(skus)} selected products"
 
         def chosen(mode: str | None) -> None:
             if mode is None:
@@ -255,9 +255,7 @@ class ProductsScreen(ConsoleScreen):
                 self.change_modes(self.session.actor, skus, mode)
 
             named = what if len(skus) == 1 else f"{what} ({listing(skus)})"
-            self.app.push_screen(
-                Confirm(f"Set the serial mode of {named} to {mode}?"), confirmed
-            )
+            self.app.push_screen(Confirm(f"Set the serial mode of {named} to {mode}?"), confirmed)
 
         self.app.push_screen(ChooseSerialMode(what), chosen)
 
@@ -286,4 +284,5 @@ class ProductsScreen(ConsoleScreen):
         count = len(skus)
         self.message_line.ok(
             f"serial mode is now {message.mode} for {count} product{'s' * (count != 1)}: "
-            f"{listing(skus)}")
+            f"{listing(skus)}"
+        )

@@ -61,8 +61,11 @@ class AsnChoice:
 
 def asn_label(choice: AsnChoice, width: int) -> Text:
     """``ASN-7  Acme  3 lines  40 units``; narrow terminals drop the word "lines"."""
-    counts = (f"{choice.lines} ln {choice.units} u" if width < 60
-              else f"{choice.lines} lines  {choice.units} units")
+    counts = (
+        f"{choice.lines} ln {choice.units} u"
+        if width < 60
+        else f"{choice.lines} lines  {choice.units} units"
+    )
     room = max(width - 4 - len(counts) - 2, 8)
     head = visible(f"{choice.asn}  {choice.vendor}")
     if len(head) > room:
@@ -74,12 +77,14 @@ def open_asns(db: Database, store: str) -> list[AsnChoice]:
     """The ASNs of ``store`` still to receive, newest first."""
     from serialpos.services.asn import list_asns
 
-    return [AsnChoice(s.asn, s.vendor, s.lines, s.units)
-            for s in list_asns(db, store, status="open")]
+    return [
+        AsnChoice(s.asn, s.vendor, s.lines, s.units) for s in list_asns(db, store, status="open")
+    ]
 
 
-def open_asn_session(db: Database, actor: Actor, asn: str, store: str,
-                     outbox: Path) -> ReceivingSession:
+def open_asn_session(
+    db: Database, actor: Actor, asn: str, store: str, outbox: Path
+) -> ReceivingSession:
     from serialpos.services.asn import open_asn
 
     return open_asn(db, actor, asn, store, outbox)
@@ -111,8 +116,9 @@ class BlindReceiptDialog(ModalScreen[tuple[str, str] | None]):
         with Vertical(classes="dialog"):
             yield Static("Blind receipt (no ASN)", classes="dialog-title", markup=False)
             yield CappedInput(id="vendor", placeholder="vendor", max_length=100)
-            yield CappedInput(id="reference", placeholder="reference (packing slip), optional",
-                              max_length=64)
+            yield CappedInput(
+                id="reference", placeholder="reference (packing slip), optional", max_length=64
+            )
             yield MessageLine(id="blind-message")
             yield KeyFooter()
 
@@ -214,12 +220,16 @@ class ReceivingScreen(ConsoleScreen):
         self.drafts = message.drafts
         self._fill()
         count = len(message.asns)
-        words = (f"{count} open ASN{'s' if count != 1 else ''} at {self.session.store}" if count
-                 else f"no open ASN at {self.session.store}: b for a blind receipt")
+        words = (
+            f"{count} open ASN{'s' if count != 1 else ''} at {self.session.store}"
+            if count
+            else f"no open ASN at {self.session.store}: b for a blind receipt"
+        )
         if message.drafts:
             unfinished = len(message.drafts)
-            words += (f"; {unfinished} unfinished blind receipt"
-                      f"{'s' if unfinished != 1 else ''} to resume")
+            words += (
+                f"; {unfinished} unfinished blind receipt{'s' if unfinished != 1 else ''} to resume"
+            )
         self.message_line.note(words)
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
@@ -228,7 +238,7 @@ class ReceivingScreen(ConsoleScreen):
         if key == BLIND:
             self.action_blind()
         elif key.startswith(DRAFT):
-            self.resume(self.drafts[int(key[len(DRAFT):])])
+            self.resume(self.drafts[int(key[len(DRAFT) :])])
         elif key.startswith("asn:"):
             self.open_asn(key[4:])
 
@@ -250,9 +260,14 @@ class ReceivingScreen(ConsoleScreen):
             from serialpos.services.blind_receiving import open_blind_receipt
 
             session = open_blind_receipt(
-                self.console.database(), self.session.actor, self.session.store, vendor,
-                reference or None, self.console.terminal_config().resolved_outbox(),
-                drafts_folder())
+                self.console.database(),
+                self.session.actor,
+                self.session.store,
+                vendor,
+                reference or None,
+                self.console.terminal_config().resolved_outbox(),
+                drafts_folder(),
+            )
         except Exception as exc:
             from serialpos.tui.backend import describe
 
@@ -270,8 +285,11 @@ class ReceivingScreen(ConsoleScreen):
             from serialpos.services.blind_receiving import resume_blind_receipt
 
             session, left_out = resume_blind_receipt(
-                self.console.database(), self.session.actor, path,
-                self.console.terminal_config().resolved_outbox())
+                self.console.database(),
+                self.session.actor,
+                path,
+                self.console.terminal_config().resolved_outbox(),
+            )
         except Exception as exc:
             from serialpos.tui.backend import describe
 
@@ -279,8 +297,10 @@ class ReceivingScreen(ConsoleScreen):
             return
         notice = ""
         if left_out:
-            notice = (f"resumed; {len(left_out)} change{'s' if len(left_out) != 1 else ''} "
-                      f"left out, refused now: {'; '.join(left_out)}")
+            notice = (
+                f"resumed; {len(left_out)} change{'s' if len(left_out) != 1 else ''} "
+                f"left out, refused now: {'; '.join(left_out)}"
+            )
         self.post_message(self.Opened(session, notice))
 
     def open_asn(self, asn: str) -> None:
@@ -290,9 +310,13 @@ class ReceivingScreen(ConsoleScreen):
     @work(thread=True, group="receiving-open")
     def _open_asn(self, asn: str) -> None:
         try:
-            session = open_asn_session(self.console.database(), self.session.actor, asn,
-                                       self.session.store,
-                                       self.console.terminal_config().resolved_outbox())
+            session = open_asn_session(
+                self.console.database(),
+                self.session.actor,
+                asn,
+                self.session.store,
+                self.console.terminal_config().resolved_outbox(),
+            )
         except Exception as exc:
             from serialpos.tui.backend import describe
 

@@ -115,8 +115,10 @@ class ReportsScreen(ConsoleScreen):
 
     def compose(self) -> ComposeResult:
         yield StatusLine("Reports", self.session)
-        yield OptionList(*(Option(self._prompt(key, name, words), id=key)
-                           for key, name, words in REPORTS), id="reports")
+        yield OptionList(
+            *(Option(self._prompt(key, name, words), id=key) for key, name, words in REPORTS),
+            id="reports",
+        )
         yield MessageLine(id="message")
         yield KeyFooter()
 
@@ -296,8 +298,9 @@ class ReportScreen(ConsoleScreen, metaclass=AbstractScreenMeta):
         """On the screen's thread: show the rows and the foot line for ``result``."""
 
     @abstractmethod
-    def export_source(self, db: Database, report_filter: ReportFilter
-                      ) -> tuple[Sequence[str], Iterable[Sequence[object]], int]:
+    def export_source(
+        self, db: Database, report_filter: ReportFilter
+    ) -> tuple[Sequence[str], Iterable[Sequence[object]], int]:
         """Runs in a worker: (columns, rows streamed, how many rows)."""
 
     # -- loading -------------------------------------------------------------------------------
@@ -309,8 +312,7 @@ class ReportScreen(ConsoleScreen, metaclass=AbstractScreenMeta):
         self._load(self._tickets, self.filters)
 
     def _show_filter(self) -> None:
-        self.query_one("#report-filter", Static).update(
-            Text(self.filters.describe()))
+        self.query_one("#report-filter", Static).update(Text(self.filters.describe()))
 
     @work(thread=True, group="report-load")
     def _load(self, ticket: int, filters: Filters) -> None:
@@ -337,8 +339,7 @@ class ReportScreen(ConsoleScreen, metaclass=AbstractScreenMeta):
         self.grid.clear()
         self._fill_chunk(self._fills, rows, 0, cursor)
 
-    def _fill_chunk(self, fill: int, rows: Sequence[Row],
-                    start: int, cursor: int) -> None:
+    def _fill_chunk(self, fill: int, rows: Sequence[Row], start: int, cursor: int) -> None:
         if fill != self._fills or not self.is_attached:
             return  # a newer load replaced these rows, or the screen closed
         grid = self.grid
@@ -398,8 +399,9 @@ class ReportScreen(ConsoleScreen, metaclass=AbstractScreenMeta):
             if result is not None:
                 self.start_export(*result)
 
-        self.app.push_screen(ExportDialog(self.outbox, f"{self.EXPORT_NAME}{store}-{stamp}"),
-                             chosen)
+        self.app.push_screen(
+            ExportDialog(self.outbox, f"{self.EXPORT_NAME}{store}-{stamp}"), chosen
+        )
 
     def start_export(self, path: Path, fmt: str) -> None:
         self._stop_export.clear()

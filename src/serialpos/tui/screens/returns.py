@@ -88,10 +88,14 @@ class ReturnsScreen(ConsoleScreen):
 
     def _head(self) -> None:
         view = self.view
-        what = "no sale yet" if view is None else (
-            f"{visible(view.order)} · invoices {', '.join(view.invoices) or '—'}")
+        what = (
+            "no sale yet"
+            if view is None
+            else (f"{visible(view.order)} · invoices {', '.join(view.invoices) or '—'}")
+        )
         self.query_one("#return-head", Static).update(
-            Text(f"{what} · refund {METHODS[self.method]}"))
+            Text(f"{what} · refund {METHODS[self.method]}")
+        )
 
     def action_back(self) -> None:
         if self.lines.has_focus:
@@ -138,8 +142,10 @@ class ReturnsScreen(ConsoleScreen):
         for line in view.lines:
             if line.serial == serial:
                 if str(line.status.value) != "fulfilled":
-                    self.show_error(f"line {line.number} ({line.sku} {clip(serial)}) is "
-                                    f"{line.status.value}: nothing to return")
+                    self.show_error(
+                        f"line {line.number} ({line.sku} {clip(serial)}) is "
+                        f"{line.status.value}: nothing to return"
+                    )
                     return True
                 self.lines.marked.add(line.line)
                 self.lines.go_to(line.line)
@@ -172,8 +178,10 @@ class ReturnsScreen(ConsoleScreen):
         self._head()
         sold = sum(1 for line in message.view.lines if str(line.status.value) == "fulfilled")
         if message.serial is None or not self._choose_serial(message.serial):
-            self.message_line.ok(f"{message.view.order}: {sold} sold line{'s' * (sold != 1)}; "
-                                 "choose with Space, d for damaged")
+            self.message_line.ok(
+                f"{message.view.order}: {sold} sold line{'s' * (sold != 1)}; "
+                "choose with Space, d for damaged"
+            )
         self.lines.focus()
 
     # -- choosing and refunding ---------------------------------------------------------------
@@ -183,9 +191,10 @@ class ReturnsScreen(ConsoleScreen):
         elif message.action == "damaged":
             self.lines.toggle_damaged()
         count = len(self.lines.marked)
-        self.message_line.note(f"{count} line{'s' * (count != 1)} chosen"
-                               + (f", {len(self.lines.damaged)} damaged"
-                                  if self.lines.damaged else ""))
+        self.message_line.note(
+            f"{count} line{'s' * (count != 1)} chosen"
+            + (f", {len(self.lines.damaged)} damaged" if self.lines.damaged else "")
+        )
 
     def on_sale_lines_typed(self, message: SaleLines.Typed) -> None:
         field = self.query_one("#find", Input)
@@ -208,13 +217,20 @@ class ReturnsScreen(ConsoleScreen):
         self._refund(self.session.actor, view.order, good, damaged, METHODS[self.method])
 
     @work(thread=True, exclusive=True, group="returns-refund")
-    def _refund(self, actor: Actor, order: str, lines: list[int], damaged: list[int],
-                method: str) -> None:
+    def _refund(
+        self, actor: Actor, order: str, lines: list[int], damaged: list[int], method: str
+    ) -> None:
         try:
             from serialpos.services.returns import return_units
 
-            result = return_units(self.console.database(), actor, order, lines=lines,
-                                  damaged=damaged, refund_method=method)
+            result = return_units(
+                self.console.database(),
+                actor,
+                order,
+                lines=lines,
+                damaged=damaged,
+                refund_method=method,
+            )
         except Exception as exc:
             from serialpos.tui.backend import describe
 
@@ -229,8 +245,10 @@ class ReturnsScreen(ConsoleScreen):
         self.lines.damaged.clear()
         self.lines.show_lines(result.order.lines)
         self._head()
-        units = "; ".join(f"{clip(serial)} → {state.replace('_', ' ')}"
-                          for serial, state in result.units)
-        self.message_line.ok(f"refund {result.refund_invoice}: {money(result.amount)} "
-                             f"{METHODS[self.method]}" + (f"; {units}" if units else "")
-                             + " — Re-issue: F5/^N")
+        units = "; ".join(
+            f"{clip(serial)} → {state.replace('_', ' ')}" for serial, state in result.units
+        )
+        self.message_line.ok(
+            f"refund {result.refund_invoice}: {money(result.amount)} "
+            f"{METHODS[self.method]}" + (f"; {units}" if units else "") + " — Re-issue: F5/^N"
+        )

@@ -88,8 +88,7 @@ class RtvScreen(CheckedScanOutScreen):
         self.take_entry(scan.decoded.text or str(scan.raw))
         return True
 
-    def check(self, db: Database, raw: str, sku: str | None,
-              labelled: bool = False) -> PickedUnit:
+    def check(self, db: Database, raw: str, sku: str | None, labelled: bool = False) -> PickedUnit:
         from serialpos.services.rtv import check_unit
 
         return check_unit(db, self.store, raw, sku, labelled=labelled)
@@ -106,8 +105,11 @@ class RtvScreen(CheckedScanOutScreen):
         items = [StockItem(e.sku, (e.serial,)) for e in self.entries]
         items += [StockItem(sku, (), q) for (sku, _sign), q in self.quantities.items() if q]
         outbox = self.console.terminal_config().resolved_outbox()
-        result = return_to_vendor(db, self.session.actor, self.store, self.vendor,
-                                  self.reason, items, outbox)
-        return self.Finished(result.number, f"returned {result.number}: "
-                             f"{units(result.units)} to {clip(self.vendor)}",
-                             result.files.message)
+        result = return_to_vendor(
+            db, self.session.actor, self.store, self.vendor, self.reason, items, outbox
+        )
+        return self.Finished(
+            result.number,
+            f"returned {result.number}: {units(result.units)} to {clip(self.vendor)}",
+            result.files.message,
+        )

@@ -96,9 +96,12 @@ def status_of(view: OrderView) -> str:
 def missing_required(view: OrderView | None) -> list[OrderLineView]:
     if view is None:
         return []
-    return [line for line in view.lines
-            if str(line.indicator.value) == "missing_required"
-            and str(getattr(line.status, "value", line.status)) == "open"]
+    return [
+        line
+        for line in view.lines
+        if str(line.indicator.value) == "missing_required"
+        and str(getattr(line.status, "value", line.status)) == "open"
+    ]
 
 
 def head_text(view: OrderView | None, sale_type: str, delivery: str) -> Text:
@@ -114,9 +117,11 @@ def head_text(view: OrderView | None, sale_type: str, delivery: str) -> Text:
 
 def totals_text(view: OrderView | None) -> Text:
     zero = Decimal("0")
-    net, tax, total, paid, due = ((view.totals.net, view.totals.tax, view.totals.total,
-                                   view.totals.paid, view.totals.due) if view is not None
-                                  else (zero,) * 5)
+    net, tax, total, paid, due = (
+        (view.totals.net, view.totals.tax, view.totals.total, view.totals.paid, view.totals.due)
+        if view is not None
+        else (zero,) * 5
+    )
     text = Text(no_wrap=False)
     text.append(f"Net {money(net)}  Tax {money(tax)}  ")
     text.append(f"Total {money(total)}", style="bold")
@@ -179,8 +184,7 @@ class SaleScreen(ConsoleScreen):
 
     def compose(self) -> ComposeResult:
         yield StatusLine("Sale", self.session)
-        yield Static(head_text(None, self.sale_type, self.delivery), id="order-head",
-                     markup=False)
+        yield Static(head_text(None, self.sale_type, self.delivery), id="order-head", markup=False)
         yield ScanInput(id="scan", placeholder="scan, or type barcode/SKU/serial, Enter")
         yield MessageLine(id="message")
         yield SaleLines(id="lines")
@@ -232,10 +236,14 @@ class SaleScreen(ConsoleScreen):
 
         def refused(failure: JobFailure) -> Message:
             error = failure.error
-            return self.Refused(failure.message, failure.code,
-                                getattr(error, "scanned_barcode", None), provisional,
-                                getattr(error, "waiting_line", None),
-                                getattr(error, "scanned_text", None))
+            return self.Refused(
+                failure.message,
+                failure.code,
+                getattr(error, "scanned_barcode", None),
+                provisional,
+                getattr(error, "waiting_line", None),
+                getattr(error, "scanned_text", None),
+            )
 
         self.jobs.submit(run, refused)
 
@@ -288,8 +296,7 @@ class SaleScreen(ConsoleScreen):
         if view is not None:
             self.sale_type = str(getattr(view.type, "value", view.type))
             self.delivery = str(getattr(view.delivery, "value", view.delivery))
-        self.query_one("#order-head", Static).update(
-            head_text(view, self.sale_type, self.delivery))
+        self.query_one("#order-head", Static).update(head_text(view, self.sale_type, self.delivery))
         self.lines.show_lines(view.lines if view is not None else [], cursor_line)
         self.query_one("#totals", Static).update(totals_text(view))
 
@@ -325,11 +332,14 @@ class SaleScreen(ConsoleScreen):
         """The last added line, when it still needs its required serial."""
         if self.last_added is None:
             return None
-        return next((line.line for line in missing_required(self.view)
-                     if line.line == self.last_added), None)
+        return next(
+            (line.line for line in missing_required(self.view) if line.line == self.last_added),
+            None,
+        )
 
-    def add_text(self, text: str | None, barcode: str | None = None,
-                 serial: str | None = None) -> None:
+    def add_text(
+        self, text: str | None, barcode: str | None = None, serial: str | None = None
+    ) -> None:
         shown_waiting = self._waiting_line() if text is not None else None
         store = self.session.store
         sale_type, delivery = self.sale_type, self.delivery
@@ -347,31 +357,46 @@ class SaleScreen(ConsoleScreen):
                     # The line the previous job added, if it still waits (worker side, so a
                     # serial sent 5 ms after its product finds it), else the one on screen;
                     # the service decides: that line's serial, or an item.
-                    scanned = scan_at_counter(db, actor, order, text, start=start,
-                                              waiting=self.awaiting or shown_waiting)
+                    scanned = scan_at_counter(
+                        db, actor, order, text, start=start, waiting=self.awaiting or shown_waiting
+                    )
                     if scanned.filled is not None:
-                        return Outcome(scanned.view,
-                                       f"serial {clip(text)} recorded on the waiting line",
-                                       cursor_line=scanned.filled, filled_line=scanned.filled)
+                        return Outcome(
+                            scanned.view,
+                            f"serial {clip(text)} recorded on the waiting line",
+                            cursor_line=scanned.filled,
+                            filled_line=scanned.filled,
+                        )
                     assert scanned.added is not None
                     result = scanned.added
                 else:
-                    result = orders.add_item(db, actor, order, barcode=barcode, serial=serial,
-                                             start=start)
+                    result = orders.add_item(
+                        db, actor, order, barcode=barcode, serial=serial, start=start
+                    )
             except DomainError as exc:
                 probe = text if text is not None else barcode
-                if exc.code == "unknown_product" and probe and probe.isdigit() \
-                        and len(probe) in BARCODE_DIGITS:
+                if (
+                    exc.code == "unknown_product"
+                    and probe
+                    and probe.isdigit()
+                    and len(probe) in BARCODE_DIGITS
+                ):
                     exc.scanned_barcode = probe  # type: ignore[attr-defined]
                 raise
             line_id = int(getattr(result.line, "line", result.line))
-            return Outcome(result.order, result.message or "added", cursor_line=line_id,
-                           prompt_line=line_id if result.prompt_serial else None, added=True)
+            return Outcome(
+                result.order,
+                result.message or "added",
+                cursor_line=line_id,
+                prompt_line=line_id if result.prompt_serial else None,
+                added=True,
+            )
 
         self.submit(job, pending=text if text is not None else f"{barcode} {serial}")
 
-    def prompt_serial(self, line_id: int, serial: str | None = None,
-                      refusal: str | None = None) -> None:
+    def prompt_serial(
+        self, line_id: int, serial: str | None = None, refusal: str | None = None
+    ) -> None:
         view = self.view
         if view is None:
             return
@@ -420,8 +445,9 @@ class SaleScreen(ConsoleScreen):
                 from serialpos.services.orders import set_quantity
 
                 view = set_quantity(db, actor, str(order), line_id, quantity)
-                return Outcome(view, f"line {line.number}: quantity {quantity}",
-                               cursor_line=line_id)
+                return Outcome(
+                    view, f"line {line.number}: quantity {quantity}", cursor_line=line_id
+                )
 
             self.submit(change)
         elif message.action == "remove":
@@ -450,8 +476,10 @@ class SaleScreen(ConsoleScreen):
         if self.sale_type == "sale":
             missing = missing_required(view)
             if missing:
-                self.show_error("serial needed before payment on line "
-                                + ", ".join(str(line.number) for line in missing))
+                self.show_error(
+                    "serial needed before payment on line "
+                    + ", ".join(str(line.number) for line in missing)
+                )
                 self._jump_to_missing()
                 return
             if view.totals.due <= 0:
@@ -464,8 +492,9 @@ class SaleScreen(ConsoleScreen):
             if result is not None:
                 self._pay(*result)
 
-        self.app.push_screen(Tender(view.totals.total, view.totals.paid, view.totals.due,
-                                    title), tendered)
+        self.app.push_screen(
+            Tender(view.totals.total, view.totals.paid, view.totals.due, title), tendered
+        )
 
     def _pay(self, method: str, amount: Decimal) -> None:
         fulfil_now = self.sale_type == "sale"
@@ -477,15 +506,23 @@ class SaleScreen(ConsoleScreen):
             if not fulfil_now or amount < due:
                 view = add_payment(db, actor, str(order), method, amount)
                 if fulfil_now:
-                    return Outcome(view, f"{method} {money(amount)} taken; "
-                                         f"due {money(view.totals.due)}")
-                return Outcome(view, f"{method} {money(amount)} taken; {view.order} stays open "
-                                     "(fulfil later: Order menu F6/^R, o; then Fulfil)")
+                    return Outcome(
+                        view, f"{method} {money(amount)} taken; due {money(view.totals.due)}"
+                    )
+                return Outcome(
+                    view,
+                    f"{method} {money(amount)} taken; {view.order} stays open "
+                    "(fulfil later: Order menu F6/^R, o; then Fulfil)",
+                )
             # One transaction: if fulfilment is refused, the payment is not recorded either.
             done = fulfil(db, actor, str(order), payments=[(method, amount)])
             change = f"; change {money(done.change_due)}" if done.change_due else ""
-            return Outcome(done.order, f"invoice {done.invoice}{change} — PDF: F8/^G",
-                           invoice=done.invoice, finished=True)
+            return Outcome(
+                done.order,
+                f"invoice {done.invoice}{change} — PDF: F8/^G",
+                invoice=done.invoice,
+                finished=True,
+            )
 
         self.submit(pay, "taking payment…")
 
@@ -503,24 +540,30 @@ class SaleScreen(ConsoleScreen):
                 if result is not None:
                     self._fulfil(chosen, [result])
 
-            self.app.push_screen(Tender(view.totals.total, view.totals.paid, view.totals.due,
-                                        "Pay to fulfil"), tendered)
+            self.app.push_screen(
+                Tender(view.totals.total, view.totals.paid, view.totals.due, "Pay to fulfil"),
+                tendered,
+            )
             return
         self._fulfil(chosen)
 
     def _refuse_missing(self, lines: list[int] | None) -> bool:
-        missing = [line for line in missing_required(self.view)
-                   if lines is None or line.line in lines]
+        missing = [
+            line for line in missing_required(self.view) if lines is None or line.line in lines
+        ]
         if not missing:
             return False
-        self.show_error("fulfilment refused: serial needed on line "
-                        + ", ".join(str(line.number) for line in missing))
+        self.show_error(
+            "fulfilment refused: serial needed on line "
+            + ", ".join(str(line.number) for line in missing)
+        )
         self.lines.go_to(missing[0].line)
         self.lines.focus()
         return True
 
-    def _fulfil(self, lines: list[int] | None,
-                payments: list[tuple[str, Decimal]] | None = None) -> None:
+    def _fulfil(
+        self, lines: list[int] | None, payments: list[tuple[str, Decimal]] | None = None
+    ) -> None:
         if self._refuse_missing(lines):
             return
 
@@ -530,8 +573,12 @@ class SaleScreen(ConsoleScreen):
             done = fulfil(db, actor, str(order), lines=lines, payments=payments)
             still_open = status_of(done.order) == "open"
             change = f"; change {money(done.change_due)}" if done.change_due else ""
-            return Outcome(done.order, f"fulfilled: invoice {done.invoice}{change} — PDF: F8/^G",
-                           invoice=done.invoice, finished=not still_open)
+            return Outcome(
+                done.order,
+                f"fulfilled: invoice {done.invoice}{change} — PDF: F8/^G",
+                invoice=done.invoice,
+                finished=not still_open,
+            )
 
         self.submit(run, "fulfilling…")
 
@@ -582,8 +629,9 @@ class SaleScreen(ConsoleScreen):
                 from serialpos.services import orders
 
                 if order is None:
-                    order = orders.open_order(db, actor, store, type=sale_type,
-                                              delivery=delivery).order
+                    order = orders.open_order(
+                        db, actor, store, type=sale_type, delivery=delivery
+                    ).order
                 view = orders.set_customer(db, actor, order, orders.Customer(*result))
                 return Outcome(view, "customer set")
 
@@ -596,8 +644,9 @@ class SaleScreen(ConsoleScreen):
             from serialpos.services.orders import park as park_order
 
             view = park_order(db, actor, str(order))
-            return Outcome(None, f"{view.order} parked: the order menu (F6/^R) resumes it",
-                           finished=True)
+            return Outcome(
+                None, f"{view.order} parked: the order menu (F6/^R) resumes it", finished=True
+            )
 
         self.submit(park)
 
@@ -624,7 +673,8 @@ class SaleScreen(ConsoleScreen):
         refunds = refunds_for(view)
         money_back = f" Refund {refund_text(refunds)} to the customer." if refunds else ""
         self.app.push_screen(
-            Confirm(f"Void {view.order} ({len(view.lines)} lines)?{money_back}"), confirmed)
+            Confirm(f"Void {view.order} ({len(view.lines)} lines)?{money_back}"), confirmed
+        )
 
     def action_orders(self) -> None:
         store = self.session.store
@@ -632,8 +682,11 @@ class SaleScreen(ConsoleScreen):
         def listing(db: Database, actor: Actor, order: str | None) -> Outcome:
             from serialpos.services.orders import list_orders
 
-            found = [o for o in list_orders(db, store)
-                     if str(getattr(o.status, "value", o.status)) in ("open", "parked")]
+            found = [
+                o
+                for o in list_orders(db, store)
+                if str(getattr(o.status, "value", o.status)) in ("open", "parked")
+            ]
             return Outcome(None, orders=found, show_orders=True)
 
         self.submit(listing, "finding open and parked orders…")
@@ -691,15 +744,25 @@ class SaleScreen(ConsoleScreen):
                 from serialpos.services import orders
                 from serialpos.services.products import create_product
 
-                create_product(db, actor, sku=new.sku, name=new.name, price=new.price,
-                               serial_mode=new.serial_mode, barcodes=(new.barcode,))
+                create_product(
+                    db,
+                    actor,
+                    sku=new.sku,
+                    name=new.name,
+                    price=new.price,
+                    serial_mode=new.serial_mode,
+                    barcodes=(new.barcode,),
+                )
                 start = orders.NewOrder(store, sale_type, delivery) if order is None else None
                 result = orders.add_item(db, actor, order, sku=new.sku, start=start)
                 line_id = int(getattr(result.line, "line", result.line))
-                return Outcome(result.order, f"{new.sku} created and added",
-                               cursor_line=line_id,
-                               prompt_line=line_id if result.prompt_serial else None,
-                               added=True)
+                return Outcome(
+                    result.order,
+                    f"{new.sku} created and added",
+                    cursor_line=line_id,
+                    prompt_line=line_id if result.prompt_serial else None,
+                    added=True,
+                )
 
             self.submit(create, "creating the product…")
 

@@ -37,10 +37,16 @@ if TYPE_CHECKING:
     from serialpos.tui.messages import ScanRead
 
 METHODS = ("cash", "card", "other")
-SALE_TYPES = (("1", "sale", "Sale"), ("2", "special_order", "Special order"),
-              ("3", "layby", "Lay-by"))
-DELIVERIES = (("c", "cash_and_carry", "Cash and carry"), ("p", "pickup", "Pickup later"),
-              ("d", "delivery", "Delivery"))
+SALE_TYPES = (
+    ("1", "sale", "Sale"),
+    ("2", "special_order", "Special order"),
+    ("3", "layby", "Lay-by"),
+)
+DELIVERIES = (
+    ("c", "cash_and_carry", "Cash and carry"),
+    ("p", "pickup", "Pickup later"),
+    ("d", "delivery", "Delivery"),
+)
 SERIAL_MODES = ("required", "optional", "disabled")
 
 
@@ -77,8 +83,9 @@ class SerialEntry(ModalScreen["OrderView | None"], ConsoleScreen):  # type: igno
         message: str
         code: str
 
-    def __init__(self, order: str, line: OrderLineView, serial: str | None = None,
-                 refusal: str | None = None) -> None:
+    def __init__(
+        self, order: str, line: OrderLineView, serial: str | None = None, refusal: str | None = None
+    ) -> None:
         super().__init__()
         self.order = order
         self.line = line
@@ -94,16 +101,21 @@ class SerialEntry(ModalScreen["OrderView | None"], ConsoleScreen):  # type: igno
         line = self.line
         mode = str(line.serial_mode.value)
         with Vertical(classes="dialog", id="serial-dialog"):
-            yield Static(Text(f"Serial for line {line.number}: {visible(line.sku)} "
-                              f"{visible(line.name)} ({mode})"),
-                         classes="dialog-title", markup=False)
+            yield Static(
+                Text(
+                    f"Serial for line {line.number}: {visible(line.sku)} "
+                    f"{visible(line.name)} ({mode})"
+                ),
+                classes="dialog-title",
+                markup=False,
+            )
             if line.serial:
-                yield Static(Text(f"now: {visible(line.serial)} (Enter on empty removes it)"),
-                             markup=False)
+                yield Static(
+                    Text(f"now: {visible(line.serial)} (Enter on empty removes it)"), markup=False
+                )
             yield ScanInput(id="serial-entry", placeholder="scan or type the serial, Enter")
             with Vertical(id="override"):
-                yield Static("Manager override: name and PIN", id="override-title",
-                             markup=False)
+                yield Static("Manager override: name and PIN", id="override-title", markup=False)
                 yield CappedInput(id="override-user", placeholder="manager")
                 yield CappedInput(id="override-pin", placeholder="PIN", password=True)
             yield MessageLine(id="serial-message")
@@ -163,8 +175,10 @@ class SerialEntry(ModalScreen["OrderView | None"], ConsoleScreen):  # type: igno
 
     def submit(self, serial: str | None, user: str | None = None, pin: str | None = None) -> None:
         if self.busy:  # an entry is never dropped unsaid: the person scans it again
-            self.show_error(f"still checking {clip(self.entered)}: scan "
-                            f"{clip(serial or '')} again once it is answered")
+            self.show_error(
+                f"still checking {clip(self.entered)}: scan "
+                f"{clip(serial or '')} again once it is answered"
+            )
             return
         self.busy = True
         if serial:
@@ -177,10 +191,16 @@ class SerialEntry(ModalScreen["OrderView | None"], ConsoleScreen):  # type: igno
         try:
             from serialpos.services.orders import set_serial
 
-            view = set_serial(self.console.database(), self.session.actor, self.order,
-                              self.line.line, serial,
-                              override_user=user, override_pin=pin,
-                              shared=self.sharing and user is not None)
+            view = set_serial(
+                self.console.database(),
+                self.session.actor,
+                self.order,
+                self.line.line,
+                serial,
+                override_user=user,
+                override_pin=pin,
+                shared=self.sharing and user is not None,
+            )
         except Exception as exc:
             from serialpos.tui.backend import describe
 
@@ -204,8 +224,10 @@ class SerialEntry(ModalScreen["OrderView | None"], ConsoleScreen):  # type: igno
             # The fields are offered, not forced: the next scan still goes to the serial field
             # (most often the cashier simply scanned the wrong unit); Tab reaches them.
             self.query_one("#override-title", Static).update(
-                "Manager accepts shared serial: name and PIN" if self.sharing
-                else "Manager override: name and PIN")
+                "Manager accepts shared serial: name and PIN"
+                if self.sharing
+                else "Manager override: name and PIN"
+            )
             self.query_one("#override").display = True
             what = "manager accepts shared serial: " if self.sharing else "manager "
             self.message_line.error(f"{message.message} (Tab: {what}name and PIN)")
@@ -232,12 +254,18 @@ class Tender(ModalScreen[tuple[str, Decimal] | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="tender"):
-            yield Static(Text(f"{self.title_text}: total {money(self.total)} · paid "
-                              f"{money(self.paid)} · due {money(self.due)}"),
-                         classes="dialog-title", markup=False)
+            yield Static(
+                Text(
+                    f"{self.title_text}: total {money(self.total)} · paid "
+                    f"{money(self.paid)} · due {money(self.due)}"
+                ),
+                classes="dialog-title",
+                markup=False,
+            )
             yield Static("", id="tender-method", markup=False)
-            yield CappedInput(value=money(self.due), id="tender-amount", max_length=16,
-                              restrict=r"[0-9.]*")
+            yield CappedInput(
+                value=money(self.due), id="tender-amount", max_length=16, restrict=r"[0-9.]*"
+            )
             yield Static("", id="tender-change", markup=False)
             yield MessageLine(id="tender-message")
             yield KeyFooter()
@@ -251,11 +279,13 @@ class Tender(ModalScreen[tuple[str, Decimal] | None]):
     def _show(self) -> None:
         chosen = METHODS[self.method]
         self.query_one("#tender-method", Static).update(
-            Text("Method: " + "  ".join(f"[{m}]" if m == chosen else m for m in METHODS)))
+            Text("Method: " + "  ".join(f"[{m}]" if m == chosen else m for m in METHODS))
+        )
         amount = parse_money(self.query_one("#tender-amount", Input).value)
         change = (amount - self.due) if amount is not None and amount > self.due else Decimal(0)
         self.query_one("#tender-change", Static).update(
-            Text(f"Change due: {money(change)}" if change else ""))
+            Text(f"Change due: {money(change)}" if change else "")
+        )
 
     @on(Input.Changed, "#tender-amount")
     def amount_changed(self, event: Input.Changed) -> None:
@@ -285,8 +315,10 @@ class SaleTypeDialog(ModalScreen[tuple[str, str] | None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         *(Binding(key, f"type('{value}')", label, show=False) for key, value, label in SALE_TYPES),
-        *(Binding(key, f"delivery('{value}')", label, show=False)
-          for key, value, label in DELIVERIES),
+        *(
+            Binding(key, f"delivery('{value}')", label, show=False)
+            for key, value, label in DELIVERIES
+        ),
         Binding("enter", "done", "Keep"),
         Binding("escape", "cancel", "Cancel"),
     ]
@@ -344,8 +376,9 @@ class CustomerDialog(ModalScreen[tuple[str, str, str] | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Static("Customer", classes="dialog-title", markup=False)
-            for field, value, hint in zip(self.FIELDS, self.values,
-                                          ("name", "phone", "address"), strict=True):
+            for field, value, hint in zip(
+                self.FIELDS, self.values, ("name", "phone", "address"), strict=True
+            ):
                 yield CappedInput(value=value, id=field, placeholder=hint, max_length=200)
             yield KeyFooter()
 
@@ -358,8 +391,7 @@ class CustomerDialog(ModalScreen[tuple[str, str, str] | None]):
         if index + 1 < len(self.FIELDS):
             self.query_one(f"#{self.FIELDS[index + 1]}", Input).focus()
             return
-        name, phone, address = (self.query_one(f"#{f}", Input).value.strip()
-                                for f in self.FIELDS)
+        name, phone, address = (self.query_one(f"#{f}", Input).value.strip() for f in self.FIELDS)
         self.dismiss((name, phone, address))
 
     def action_cancel(self) -> None:
@@ -372,8 +404,10 @@ def summary_prompt(order: OrderSummary) -> Text:
     kind = str(getattr(order.type, "value", order.type)).replace("_", " ")
     pending = f" · {order.pending_serials} S/N needed" if order.pending_serials else ""
     who = f" · {visible(order.customer_name)}" if order.customer_name else ""
-    return Text(f"{visible(order.order)} {status} {kind} {money(order.total)}"
-                f" · {order.lines} lines{pending}{who}")
+    return Text(
+        f"{visible(order.order)} {status} {kind} {money(order.total)}"
+        f" · {order.lines} lines{pending}{who}"
+    )
 
 
 class OrdersDialog(ModalScreen[str | None]):
@@ -389,8 +423,9 @@ class OrdersDialog(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Static("Parked and open orders", classes="dialog-title", markup=False)
-            yield OptionList(*(Option(summary_prompt(o), id=o.order) for o in self.orders),
-                             id="orders")
+            yield OptionList(
+                *(Option(summary_prompt(o), id=o.order) for o in self.orders), id="orders"
+            )
             yield KeyFooter()
 
     def on_mount(self) -> None:
@@ -432,12 +467,16 @@ class QuickCreate(ModalScreen[NewProduct | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Static(Text(f"New product for barcode {clip(visible(self.barcode))}"),
-                         classes="dialog-title", markup=False)
+            yield Static(
+                Text(f"New product for barcode {clip(visible(self.barcode))}"),
+                classes="dialog-title",
+                markup=False,
+            )
             yield CappedInput(id="new-sku", placeholder="SKU", max_length=64)
             yield CappedInput(id="new-name", placeholder="name", max_length=200)
-            yield CappedInput(id="new-price", placeholder="price", max_length=16,
-                              restrict=r"[0-9.]*")
+            yield CappedInput(
+                id="new-price", placeholder="price", max_length=16, restrict=r"[0-9.]*"
+            )
             yield Static("", id="new-mode", markup=False)
             yield MessageLine(id="new-message")
             yield KeyFooter()
@@ -448,8 +487,9 @@ class QuickCreate(ModalScreen[NewProduct | None]):
 
     def _show(self) -> None:
         chosen = SERIAL_MODES[self.mode]
-        self.query_one("#new-mode", Static).update(Text(
-            "Serial: " + "  ".join(f"[{m}]" if m == chosen else m for m in SERIAL_MODES)))
+        self.query_one("#new-mode", Static).update(
+            Text("Serial: " + "  ".join(f"[{m}]" if m == chosen else m for m in SERIAL_MODES))
+        )
 
     def action_mode(self, step: int) -> None:
         self.mode = (self.mode + step) % len(SERIAL_MODES)
@@ -464,8 +504,7 @@ class QuickCreate(ModalScreen[NewProduct | None]):
         if index + 1 < len(self.FIELDS):
             self.query_one(f"#{self.FIELDS[index + 1]}", Input).focus()
             return
-        sku, name, price_text = (self.query_one(f"#{f}", Input).value.strip()
-                                 for f in self.FIELDS)
+        sku, name, price_text = (self.query_one(f"#{f}", Input).value.strip() for f in self.FIELDS)
         price = parse_money(price_text or "0")
         if not sku or not name or price is None:
             self.query_one("#new-message", MessageLine).error("SKU, name and a price are needed")
@@ -490,15 +529,19 @@ class OrderMenu(ChoiceDialog):
     """The order's other actions, each with its letter and its direct key."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        *(Binding(key, f"choose('{action}')", words, show=False)
-          for key, action, words, _ in ORDER_MENU),
+        *(
+            Binding(key, f"choose('{action}')", words, show=False)
+            for key, action, words, _ in ORDER_MENU
+        ),
         Binding("escape", "cancel", "Cancel"),
     ]
 
     def __init__(self) -> None:
         super().__init__(
             Text("Order"),
-            [(action, Text(f"{key}  {words}" + (f" ({direct})" if direct else "")))
-             for key, action, words, direct in ORDER_MENU],
+            [
+                (action, Text(f"{key}  {words}" + (f" ({direct})" if direct else "")))
+                for key, action, words, direct in ORDER_MENU
+            ],
             "order-menu",
         )

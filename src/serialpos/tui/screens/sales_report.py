@@ -47,8 +47,11 @@ def totals_text(sales: Sales) -> str:
     """``3 lines · qty 3 · total 4,497.00``; ``first 2,000 shown`` when capped."""
     if not sales.rows:
         return "no sales in this filter · total 0.00"
-    shown = (f"first {len(sales.rows):,} lines shown" if sales.truncated
-             else f"{len(sales.rows):,} line{'s' * (len(sales.rows) != 1)}")
+    shown = (
+        f"first {len(sales.rows):,} lines shown"
+        if sales.truncated
+        else f"{len(sales.rows):,} line{'s' * (len(sales.rows) != 1)}"
+    )
     return f"{shown} · qty {sales.quantity:,} · total {money(sales.total)}"
 
 
@@ -72,26 +75,51 @@ class SalesReportScreen(ReportScreen):
 
     def set_columns(self) -> None:
         # Invoice and serial first: what is read on a 40-column handheld without scrolling.
-        self.grid.add_columns("Invoice", "Serial", "SKU", "Qty", "Total", "Date", "Product",
-                              "Price", "Type", "Delivery", "Store", "Order", "Kind")
+        self.grid.add_columns(
+            "Invoice",
+            "Serial",
+            "SKU",
+            "Qty",
+            "Total",
+            "Date",
+            "Product",
+            "Price",
+            "Type",
+            "Delivery",
+            "Store",
+            "Order",
+            "Kind",
+        )
 
     def fetch(self, db: Database, report_filter: ReportFilter) -> Sales:
         from serialpos.services.reports import sales_report
 
         report = sales_report(db, report_filter, limit=SHOWN)
-        return Sales(report.rows, report.quantity, report.total,
-                     report.truncated)
+        return Sales(report.rows, report.quantity, report.total, report.truncated)
 
     def cells(self, result: object) -> list[Row]:
         assert isinstance(result, Sales)
-        return [((Text(visible(row.invoice)),
-                  Text(visible(row.serial) if row.serial else "—"), Text(visible(row.sku)),
-                  Text(str(row.quantity), justify="right"),
-                  Text(money(row.total), justify="right"), Text(day(row.date)),
-                  Text(visible(row.product)), Text(money(row.unit_price), justify="right"),
-                  Text(row.sale_type), Text(row.delivery), Text(visible(row.store)),
-                  Text(visible(row.order)), Text(row.kind)), None)
-                for row in result.rows]
+        return [
+            (
+                (
+                    Text(visible(row.invoice)),
+                    Text(visible(row.serial) if row.serial else "—"),
+                    Text(visible(row.sku)),
+                    Text(str(row.quantity), justify="right"),
+                    Text(money(row.total), justify="right"),
+                    Text(day(row.date)),
+                    Text(visible(row.product)),
+                    Text(money(row.unit_price), justify="right"),
+                    Text(row.sale_type),
+                    Text(row.delivery),
+                    Text(visible(row.store)),
+                    Text(visible(row.order)),
+                    Text(row.kind),
+                ),
+                None,
+            )
+            for row in result.rows
+        ]
 
     def show_result(self, result: object, rows: list[Row]) -> None:
         assert isinstance(result, Sales)
@@ -99,8 +127,9 @@ class SalesReportScreen(ReportScreen):
         self.fill(rows)
         self.query_one("#report-foot", Static).update(Text(totals_text(result)))
 
-    def export_source(self, db: Database, report_filter: ReportFilter
-                      ) -> tuple[Sequence[str], Iterable[Sequence[object]], int]:
+    def export_source(
+        self, db: Database, report_filter: ReportFilter
+    ) -> tuple[Sequence[str], Iterable[Sequence[object]], int]:
         from serialpos.services.reports import (
             SALES_DETAIL_COLUMNS,
             count_sales_detail,

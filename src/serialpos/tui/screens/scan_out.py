@@ -148,8 +148,9 @@ class ScanOutScreen(ConsoleScreen, metaclass=AbstractScreenMeta):
         return -1
 
     @abstractmethod
-    def store_units(self, db: Database, sku: str | None, serials: list[str],
-                    labelled: bool = False) -> tuple[list[PickedUnit], list[str]]:
+    def store_units(
+        self, db: Database, sku: str | None, serials: list[str], labelled: bool = False
+    ) -> tuple[list[PickedUnit], list[str]]:
         """Worker side: check every serial (one refused refuses them all) and return the units
         to add and the serials already on the list (repeats, counted once). ``labelled``: the
         serial came on a GS1 label naming ``sku``; otherwise the service follows a bare serial
@@ -186,8 +187,12 @@ class ScanOutScreen(ConsoleScreen, metaclass=AbstractScreenMeta):
         yield KeyFooter()
 
     def on_mount(self) -> None:
-        self.unit_list.show("", Newest(self.entries), self._row,
-                            empty="nothing scanned yet: scan a unit, or a product first")
+        self.unit_list.show(
+            "",
+            Newest(self.entries),
+            self._row,
+            empty="nothing scanned yet: scan a unit, or a product first",
+        )
         self.show_state()
         self.field.focus()
         self.mounted()
@@ -361,10 +366,8 @@ class ScanOutScreen(ConsoleScreen, metaclass=AbstractScreenMeta):
         if not product.by_serial:
             if count_one:
                 return self._quantity(db, product, 1)
-            return self.Landed(f"{product.sku} {visible(product.name)}: type how many",
-                               note=True)
-        return self.Landed(f"{product.sku} {visible(product.name)}: scan its serials",
-                           note=True)
+            return self.Landed(f"{product.sku} {visible(product.name)}: type how many", note=True)
+        return self.Landed(f"{product.sku} {visible(product.name)}: scan its serials", note=True)
 
     def _quantity(self, db: Database, product: StockProduct, change: int) -> Message:
         from serialpos.domain.errors import BadRequest
@@ -396,14 +399,14 @@ class ScanOutScreen(ConsoleScreen, metaclass=AbstractScreenMeta):
             self.keys.add((unit.sku, unit.serial))
         if len(serials) == 1:
             if repeated:
-                return self.Landed(f"serial {repeated[0]} is already on the list (counted "
-                                   "once)", alert=True)
+                return self.Landed(
+                    f"serial {repeated[0]} is already on the list (counted once)", alert=True
+                )
             unit = picked[0]
             return self.Landed(f"{unit.sku} {unit.serial} ✓ {units(self.counted())}")
         words = f"{len(picked):,} serials added from the list · {units(self.counted())}"
         if repeated:
-            return self.Landed(f"{words}; {len(repeated)} already on it (counted once)",
-                               alert=True)
+            return self.Landed(f"{words}; {len(repeated)} already on it (counted once)", alert=True)
         return self.Landed(words)
 
     def _take_off(self, db: Database, sku: str | None, serials: list[str]) -> Message:
@@ -417,8 +420,7 @@ class ScanOutScreen(ConsoleScreen, metaclass=AbstractScreenMeta):
             same = [e for e in self.entries if e.serial == serial]
             entry = next((e for e in same if e.sku == sku), same[0] if same else None)
             if entry is None:
-                raise NotOnDocument(f"serial {clip(serial)} is not on the list: nothing taken "
-                                    "off")
+                raise NotOnDocument(f"serial {clip(serial)} is not on the list: nothing taken off")
             found.append(entry)
         self.unstore_units(db, found)
         for entry in found:
@@ -454,15 +456,21 @@ class ScanOutScreen(ConsoleScreen, metaclass=AbstractScreenMeta):
             else:
                 self.field.focus()
 
-        self.app.push_screen(Confirm(f"Leave without recording? The {units(self.counted())} "
-                                     "scanned here are not recorded."), answered)
+        self.app.push_screen(
+            Confirm(
+                f"Leave without recording? The {units(self.counted())} "
+                "scanned here are not recorded."
+            ),
+            answered,
+        )
 
     def action_take_off(self) -> None:
         self.taking_off = not self.taking_off
         self.show_state()
         if self.taking_off:
-            self.message_line.note("take off: scan the units to take off the list "
-                                   "(F3/^B again to go back to scanning)")
+            self.message_line.note(
+                "take off: scan the units to take off the list (F3/^B again to go back to scanning)"
+            )
         else:
             self.message_line.note("scanning units on again")
         self.field.focus()
@@ -492,12 +500,12 @@ class CheckedScanOutScreen(ScanOutScreen):
     the database as it is scanned, so it checks them in its service instead."""
 
     @abstractmethod
-    def check(self, db: Database, raw: str, sku: str | None,
-              labelled: bool = False) -> PickedUnit:
+    def check(self, db: Database, raw: str, sku: str | None, labelled: bool = False) -> PickedUnit:
         """Worker side: may this unit go on the document? Raise the refusal if not."""
 
-    def store_units(self, db: Database, sku: str | None, serials: list[str],
-                    labelled: bool = False) -> tuple[list[PickedUnit], list[str]]:
+    def store_units(
+        self, db: Database, sku: str | None, serials: list[str], labelled: bool = False
+    ) -> tuple[list[PickedUnit], list[str]]:
         """Worker side: check every serial (one refused refuses them all) and return the units
         to add and the serials already on the list (repeats, counted once)."""
         picked: list[PickedUnit] = []
@@ -512,9 +520,11 @@ class CheckedScanOutScreen(ScanOutScreen):
                 from serialpos.domain.errors import BadSerial
                 from serialpos.tui.backend import describe
 
-                raise BadSerial(f"the list was refused whole at serial {clip(raw.strip())} "
-                                f"(number {number} of {len(serials)}): {describe(exc)}. "
-                                "Nothing from it was added") from exc
+                raise BadSerial(
+                    f"the list was refused whole at serial {clip(raw.strip())} "
+                    f"(number {number} of {len(serials)}): {describe(exc)}. "
+                    "Nothing from it was added"
+                ) from exc
             key = (unit.sku, unit.serial)
             if key in self.keys or key in seen:
                 repeated.append(unit.serial)

@@ -44,12 +44,18 @@ if TYPE_CHECKING:
 def summary_row(item: TransferSummary, here: str, width: int) -> str:
     if item.from_store == here:
         where = f"→ {item.to_store}"
-        what = f"open, {units(item.units)}" if item.status == "open" else \
-            f"{item.in_transit} in transit"
+        what = (
+            f"open, {units(item.units)}"
+            if item.status == "open"
+            else f"{item.in_transit} in transit"
+        )
     else:
         where = f"← {item.from_store}"
-        what = f"{item.in_transit} in transit" if item.status == "shipped" else \
-            f"{item.in_transit} left in transit"  # received; some never arrived
+        what = (
+            f"{item.in_transit} in transit"
+            if item.status == "shipped"
+            else f"{item.in_transit} left in transit"
+        )  # received; some never arrived
     return f"{item.number} {where} {what}"
 
 
@@ -114,8 +120,9 @@ class TransfersScreen(ConsoleScreen):
         return self.query_one("#transfers", CountList)
 
     def on_mount(self) -> None:
-        self.listing.show("Transfers", [], lambda item, width: str(item),
-                          empty="no transfers: F5/^N starts one")
+        self.listing.show(
+            "Transfers", [], lambda item, width: str(item), empty="no transfers: F5/^N starts one"
+        )
         self.find_field.focus()
         self.reload()
 
@@ -131,8 +138,9 @@ class TransfersScreen(ConsoleScreen):
             from serialpos.services.transfers import list_transfers
 
             db = self.console.database()
-            items = list_transfers(db, store, incoming=False) + \
-                list_transfers(db, store, incoming=True)
+            items = list_transfers(db, store, incoming=False) + list_transfers(
+                db, store, incoming=True
+            )
         except Exception as exc:
             from serialpos.tui.backend import describe
 
@@ -143,13 +151,20 @@ class TransfersScreen(ConsoleScreen):
     def on_transfers_screen_listed(self, message: Listed) -> None:
         self.items = message.items
         out = sum(1 for i in self.items if i.from_store == self.here)
-        self.query_one("#transfers-head", Static).update(Text(
-            f"{self.here}: {out} going out, {len(self.items) - out} coming in",
-            no_wrap=True, overflow="ellipsis"))
+        self.query_one("#transfers-head", Static).update(
+            Text(
+                f"{self.here}: {out} going out, {len(self.items) - out} coming in",
+                no_wrap=True,
+                overflow="ellipsis",
+            )
+        )
         here = self.here
-        self.listing.show(f"Transfers at {here}", self.items,
-                          lambda item, width: summary_row(item, here, width),
-                          empty="no transfers: F5/^N starts one")
+        self.listing.show(
+            f"Transfers at {here}",
+            self.items,
+            lambda item, width: summary_row(item, here, width),
+            empty="no transfers: F5/^N starts one",
+        )
 
     # -- keys --------------------------------------------------------------------------------
     def action_back(self) -> None:
@@ -185,8 +200,7 @@ class TransfersScreen(ConsoleScreen):
     def action_cancel_selected(self) -> None:
         """Drop the selected open outgoing transfer (asked first); its units stay here."""
         here = self.here
-        chosen = self.items[min(self.listing.cursor, len(self.items) - 1)] if self.items \
-            else None
+        chosen = self.items[min(self.listing.cursor, len(self.items) - 1)] if self.items else None
         if chosen is None or chosen.from_store != here or chosen.status != "open":
             self.show_error("choose an open transfer going out in the list (↓) to cancel it")
             return
@@ -199,23 +213,28 @@ class TransfersScreen(ConsoleScreen):
             else:
                 self.message_line.note(f"{number} left as it was")
 
-        self.app.push_screen(Confirm(f"Cancel {number} to {chosen.to_store}? Its "
-                                     f"{units(chosen.units)} stay in stock here."), answered)
+        self.app.push_screen(
+            Confirm(
+                f"Cancel {number} to {chosen.to_store}? Its "
+                f"{units(chosen.units)} stay in stock here."
+            ),
+            answered,
+        )
 
     @work(thread=True, exclusive=True, group="transfers-open")
     def _cancel(self, number: str) -> None:
         try:
             from serialpos.services.transfers import cancel_transfer
 
-            count = cancel_transfer(self.console.database(), self.session.actor, number,
-                                    self.here)
+            count = cancel_transfer(self.console.database(), self.session.actor, number, self.here)
         except Exception as exc:
             from serialpos.tui.backend import describe
 
             self.post_message(ActionFailed(describe(exc)))
             return
-        self.post_message(self.Opened(note=f"cancelled {number}: its {units(count)} stay "
-                                           "in stock here"))
+        self.post_message(
+            self.Opened(note=f"cancelled {number}: its {units(count)} stay in stock here")
+        )
         self.app.call_from_thread(self.reload)
 
     @on(ScanInput.Entered, "#find")
@@ -223,8 +242,11 @@ class TransfersScreen(ConsoleScreen):
         event.stop()
         text = event.value.strip()
         if not text:
-            self.show_error("type a store code" if self.asking_store else
-                            "type or scan a transfer number, or F5/^N for a new one")
+            self.show_error(
+                "type a store code"
+                if self.asking_store
+                else "type or scan a transfer number, or F5/^N for a new one"
+            )
             return
         if self.asking_store:
             self.asking_store = False
@@ -248,8 +270,9 @@ class TransfersScreen(ConsoleScreen):
         try:
             from serialpos.services.transfers import create_transfer
 
-            view = create_transfer(self.console.database(), self.session.actor, self.here,
-                                   to_store.upper())
+            view = create_transfer(
+                self.console.database(), self.session.actor, self.here, to_store.upper()
+            )
         except Exception as exc:
             from serialpos.tui.backend import describe
 
@@ -268,8 +291,9 @@ class TransfersScreen(ConsoleScreen):
                 self.post_message(self.Opened(view=view))
             elif view.to_store == self.here and view.status == "shipped":
                 outbox = self.console.terminal_config().resolved_outbox()
-                session = transfers.TransferReceiving(db, self.session.actor, self.here,
-                                                      view.number, outbox)
+                session = transfers.TransferReceiving(
+                    db, self.session.actor, self.here, view.number, outbox
+                )
                 self.post_message(self.Opened(session=session))
             else:
                 self.post_message(self.Opened(note=describe_transfer(view, self.here)))
@@ -334,19 +358,23 @@ class TransferPickScreen(ScanOutScreen):
     def head_words(self) -> str:
         return f"{self.number} → {self.to_store}"
 
-    def store_units(self, db: Database, sku: str | None, serials: list[str],
-                    labelled: bool = False) -> tuple[list[PickedUnit], list[str]]:
+    def store_units(
+        self, db: Database, sku: str | None, serials: list[str], labelled: bool = False
+    ) -> tuple[list[PickedUnit], list[str]]:
         from serialpos.domain.errors import DomainError
         from serialpos.services.transfers import add_units
 
         try:
-            done = add_units(db, self.session.actor, self.number, self.store, sku, serials,
-                             labelled=labelled)
+            done = add_units(
+                db, self.session.actor, self.number, self.store, sku, serials, labelled=labelled
+            )
         except DomainError as exc:
             if len(serials) == 1:
                 raise
-            exc.message = (f"the list was refused whole ({len(serials)} serials): "
-                           f"{exc.message}. Nothing from it was added")
+            exc.message = (
+                f"the list was refused whole ({len(serials)} serials): "
+                f"{exc.message}. Nothing from it was added"
+            )
             raise
         return list(done.added), list(done.repeated)
 
@@ -367,15 +395,20 @@ class TransferPickScreen(ScanOutScreen):
         self.quantities[key] = self.quantities.get(key, 0) + change
 
     def finish_question(self) -> str | None:
-        return (f"Ship {self.number} to {self.to_store}: {units(self.counted())}? They go "
-                "in transit now.")
+        return (
+            f"Ship {self.number} to {self.to_store}: {units(self.counted())}? They go "
+            "in transit now."
+        )
 
     def finish_job(self, db: Database) -> ScanOutScreen.Finished:
         from serialpos.services.transfers import ship
 
         outbox = self.console.terminal_config().resolved_outbox()
         result = ship(db, self.session.actor, self.number, self.store, outbox)
-        return self.Finished(result.transfer.number,
-                             f"shipped {result.transfer.number}: "
-                             f"{units(result.transfer.in_transit)} in transit to "
-                             f"{self.to_store}", result.files.message)
+        return self.Finished(
+            result.transfer.number,
+            f"shipped {result.transfer.number}: "
+            f"{units(result.transfer.in_transit)} in transit to "
+            f"{self.to_store}",
+            result.files.message,
+        )

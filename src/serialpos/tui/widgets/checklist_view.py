@@ -110,8 +110,13 @@ class ChecklistView(Widget, can_focus=True):
     class Done(Message):
         """Enter in the list: back to scanning."""
 
-    def __init__(self, checklist: Checklist, *, id: str | None = None,
-                 empty: str = "nothing on this checklist yet: scan a product") -> None:
+    def __init__(
+        self,
+        checklist: Checklist,
+        *,
+        id: str | None = None,
+        empty: str = "nothing on this checklist yet: scan a product",
+    ) -> None:
         super().__init__(id=id)
         self.checklist = checklist
         self.skus: list[str] = list(checklist.lines)
@@ -124,8 +129,14 @@ class ChecklistView(Widget, can_focus=True):
         self.empty = empty
 
     # -- the model -------------------------------------------------------------------------
-    def sync(self, selected: str | None = None, missing: tuple[str, ...] | None = None,
-             newest: str | None = None, *, to_newest: bool = False) -> None:
+    def sync(
+        self,
+        selected: str | None = None,
+        missing: tuple[str, ...] | None = None,
+        newest: str | None = None,
+        *,
+        to_newest: bool = False,
+    ) -> None:
         """Take in what changed: new product lines, the selected product and its missing
         serials, the serial just scanned (the cursor goes to it with ``to_newest``)."""
         if len(self.skus) != len(self.checklist.lines):
@@ -293,8 +304,10 @@ class ChecklistView(Widget, can_focus=True):
             return Text(self.empty, style=self.get_component_rich_style("checklist--empty"))
         width = max(self.size.width, 20)
         height = max(self.size.height, 1)
-        styles = {name: self.get_component_rich_style(f"checklist--{name}")
-                  for name in ("cursor", "complete", "over", "newest", "missing")}
+        styles = {
+            name: self.get_component_rich_style(f"checklist--{name}")
+            for name in ("cursor", "complete", "over", "newest", "missing")
+        }
         text = Text(no_wrap=True, overflow="crop")
         end = min(self.top + height, self.rows)
         for row in range(self.top, end):
@@ -306,16 +319,19 @@ class ChecklistView(Widget, can_focus=True):
                 line = self.checklist.lines.get(self.skus[index])
                 if line is None:
                     continue
-                style = (styles["over"] if line.over and not self.checklist.blind
-                         else styles["complete"] if line.complete and not self.checklist.blind
-                         else "")
+                style = (
+                    styles["over"]
+                    if line.over and not self.checklist.blind
+                    else styles["complete"]
+                    if line.complete and not self.checklist.blind
+                    else ""
+                )
                 text.append(self.product_text(line, width), style=style)
             else:
                 body, what = self.serial_text(index, width)
                 text.append(body, style=styles.get(what, ""))
             if row == self.cursor:
-                text.stylize(styles["cursor"] if self.has_focus else "underline",
-                             start, len(text))
+                text.stylize(styles["cursor"] if self.has_focus else "underline", start, len(text))
         return text
 
     def visible_text(self) -> str:

@@ -28,7 +28,10 @@ class CountList(Widget, can_focus=True):
     CountList > .count-list--empty { text-style: italic; }
     """
     COMPONENT_CLASSES: ClassVar[set[str]] = {
-        "count-list--cursor", "count-list--title", "count-list--empty"}
+        "count-list--cursor",
+        "count-list--title",
+        "count-list--empty",
+    }
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("up", "move(-1)", "Up", show=False),
         Binding("down", "move(1)", "Down", show=False),
@@ -47,8 +50,15 @@ class CountList(Widget, can_focus=True):
         self.cursor = 0
         self.top = 0
 
-    def show(self, title: str, items: Sequence[Any], row: Callable[[Any, int], str], *,
-             empty: str = "nothing here", newest_first: bool = False) -> None:
+    def show(
+        self,
+        title: str,
+        items: Sequence[Any],
+        row: Callable[[Any, int], str],
+        *,
+        empty: str = "nothing here",
+        newest_first: bool = False,
+    ) -> None:
         """A new list. ``row(item, width)`` is called only for the rows on screen."""
         self.title = title
         self.items = items
@@ -92,11 +102,12 @@ class CountList(Widget, can_focus=True):
         width = max(self.size.width, 10)
         text = Text(no_wrap=True, overflow="ellipsis")
         position = f" {self.cursor + 1}/{len(self.items)}" if self.items else ""
-        text.append(visible(self.title)[: max(width - len(position), 1)] + position,
-                    style=self.get_component_rich_style("count-list--title"))
+        text.append(
+            visible(self.title)[: max(width - len(position), 1)] + position,
+            style=self.get_component_rich_style("count-list--title"),
+        )
         if not self.items:
-            text.append("\n" + self.empty,
-                        style=self.get_component_rich_style("count-list--empty"))
+            text.append("\n" + self.empty, style=self.get_component_rich_style("count-list--empty"))
             return text
         cursor_style = self.get_component_rich_style("count-list--cursor")
         end = min(self.top + self._page, len(self.items))

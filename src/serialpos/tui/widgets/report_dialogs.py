@@ -84,8 +84,9 @@ def parse_day(text: str, label: str) -> date | None:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise ValueError(f"{label} date '{clip(text, 20)}' is not a date: "
-                         "type it as YYYY-MM-DD") from None
+        raise ValueError(
+            f"{label} date '{clip(text, 20)}' is not a date: type it as YYYY-MM-DD"
+        ) from None
 
 
 class FilterDialog(ModalScreen[Filters | None]):
@@ -133,8 +134,9 @@ class FilterDialog(ModalScreen[Filters | None]):
                 placeholder, label = FIELDS[name]
                 with Horizontal(classes="filter-row"):
                     yield Static(label, classes="filter-label", markup=False)
-                    yield CappedInput(value=text, id=f"filter-{name}",
-                                      placeholder=placeholder, max_length=200)
+                    yield CappedInput(
+                        value=text, id=f"filter-{name}", placeholder=placeholder, max_length=200
+                    )
             yield MessageLine(id="filter-message")
             yield KeyFooter()
 
@@ -158,7 +160,8 @@ class FilterDialog(ModalScreen[Filters | None]):
         start, end = values.get("date_from"), values.get("date_to")
         if isinstance(start, date) and isinstance(end, date) and start > end:
             self.query_one("#filter-message", MessageLine).error(
-                f"the dates are the wrong way round: {start} is after {end}")
+                f"the dates are the wrong way round: {start} is after {end}"
+            )
             self.app.bell()
             return
         self.dismiss(replace(self.filters, **values))  # type: ignore[arg-type]
@@ -186,15 +189,17 @@ class ExportDialog(ModalScreen[tuple[Path, str] | None]):
         self.fmt = fmt
 
     def compose(self) -> ComposeResult:
-        where = (f"A name is written in the outbox {self.outbox}; a path starting with / or ~ "
-                 "is written there." if self.outbox is not None
-                 else "No outbox folder: type a full path starting with / or ~.")
+        where = (
+            f"A name is written in the outbox {self.outbox}; a path starting with / or ~ "
+            "is written there."
+            if self.outbox is not None
+            else "No outbox folder: type a full path starting with / or ~."
+        )
         with Vertical(classes="dialog", id="export-dialog"):
             yield Static("Export this filter", classes="dialog-title", markup=False)
             yield Static(Text(visible(where)), id="export-where", markup=False)
             yield Static("", id="export-format", markup=False)
-            yield CappedInput(value=f"{self.stem}.{self.fmt}", id="export-name",
-                              max_length=1000)
+            yield CappedInput(value=f"{self.stem}.{self.fmt}", id="export-name", max_length=1000)
             yield MessageLine(id="export-message")
             yield KeyFooter()
 
@@ -203,9 +208,12 @@ class ExportDialog(ModalScreen[tuple[Path, str] | None]):
         self._show()
 
     def _show(self) -> None:
-        self.query_one("#export-format", Static).update(Text(
-            "Format: " + "  ".join(f"[{f.upper()}]" if f == self.fmt else f.upper()
-                                   for f in FORMATS)))
+        self.query_one("#export-format", Static).update(
+            Text(
+                "Format: "
+                + "  ".join(f"[{f.upper()}]" if f == self.fmt else f.upper() for f in FORMATS)
+            )
+        )
 
     def action_format(self) -> None:
         old = self.fmt

@@ -29,7 +29,10 @@ class ReportGrid(DataGrid):
     """Row cursor, column jumps, and the indicator colours (see :func:`serial_cell`)."""
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
-        "report-grid--required", "report-grid--optional", "report-grid--recorded"}
+        "report-grid--required",
+        "report-grid--optional",
+        "report-grid--recorded",
+    }
     DEFAULT_CSS = """
     ReportGrid {
         height: 1fr;
@@ -49,8 +52,7 @@ class ReportGrid(DataGrid):
     def indicator_styles(self) -> dict[str, Style]:
         """The indicator colours of the current theme, for :func:`serial_cell` (which may run
         on a worker's thread, where styles cannot be looked up)."""
-        return {key: self.get_component_rich_style(klass)
-                for key, (klass, _) in INDICATORS.items()}
+        return {key: self.get_component_rich_style(klass) for key, (klass, _) in INDICATORS.items()}
 
 
 def serial_cell(indicator: str, serial: str | None, styles: Mapping[str, Style]) -> Text:

@@ -38,8 +38,12 @@ INDICATOR_CLASS = {
 
 
 #: Narrow terminals (under 60 columns) use these shorter words, same symbols.
-SHORT_WORDS = {"missing_required": "✗ S/N needed", "missing_optional": "? S/N opt.",
-               "recorded": "✓ S/N", "none": ""}
+SHORT_WORDS = {
+    "missing_required": "✗ S/N needed",
+    "missing_optional": "? S/N opt.",
+    "recorded": "✓ S/N",
+    "none": "",
+}
 #: A recorded serial on a narrow terminal: the symbol alone goes before it.
 NARROW_RECORDED = "✓"
 
@@ -83,8 +87,9 @@ def _fit(text: str, room: int) -> str:
     return f"{text:<{room}}"
 
 
-def line_text(line: OrderLineView, width: int, mark: str = " ",
-              indicator_width: int | None = None) -> RowParts:
+def line_text(
+    line: OrderLineView, width: int, mark: str = " ", indicator_width: int | None = None
+) -> RowParts:
     """One row fitted to ``width``: number, product, qty, price, total, serial indicator. The
     product name gives way, never the serial. On a narrow terminal the unit price goes, and a
     recorded serial comes first, right after the line number. ``mark`` is one character:
@@ -102,8 +107,11 @@ def line_text(line: OrderLineView, width: int, mark: str = " ",
         state = "" if status == "open" else f" {STATUS_SHORT.get(status, status):>4}"
         room = width - len(number) - len(indicator) - 1 - len(state) - len(total)
         shown = visible(line.sku) if len(product) > room else product
-        return RowParts(number, indicator, f" {_fit(shown, room)}{state}{total}"
-                        if room > 0 else f"{state}{total}")
+        return RowParts(
+            number,
+            indicator,
+            f" {_fit(shown, room)}{state}{total}" if room > 0 else f"{state}{total}",
+        )
     if narrow:  # no unit price; a line that is not open says so where its quantity was
         shown_qty = str(line.quantity) if status == "open" else STATUS_SHORT.get(status, status)
         qty = f"{shown_qty:>4}"
@@ -284,8 +292,9 @@ class SaleLines(Widget, can_focus=True):
         end = min(self.top + height, len(self.lines) + len(self.pending))
         narrow = width < 60
         # The rows on screen share one indicator column: as wide as their widest serial.
-        column = max((len(indicator_words(line, narrow))
-                      for line in self.lines[self.top:end]), default=0)
+        column = max(
+            (len(indicator_words(line, narrow)) for line in self.lines[self.top : end]), default=0
+        )
         for index in range(self.top, end):
             if index > self.top:
                 text.append("\n")
@@ -294,14 +303,14 @@ class SaleLines(Widget, can_focus=True):
                 text.append(f"  … {scanned[: max(width - 16, 4)]} adding", style=note_style)
                 continue
             line = self.lines[index]
-            mark = ("D" if line.line in self.damaged
-                    else "*" if line.line in self.marked else " ")
+            mark = "D" if line.line in self.damaged else "*" if line.line in self.marked else " "
             parts = line_text(line, width, mark, column)
             start = len(text)
             text.append(parts.head)
             klass = INDICATOR_CLASS.get(str(line.indicator.value))
-            text.append(parts.indicator,
-                        style=self.get_component_rich_style(klass) if klass else "")
+            text.append(
+                parts.indicator, style=self.get_component_rich_style(klass) if klass else ""
+            )
             text.append(parts.tail)
             if index == self.cursor and self.has_focus:
                 text.stylize(cursor_style, start, len(text))

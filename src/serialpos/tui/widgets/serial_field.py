@@ -26,9 +26,11 @@ _ENTRY_BREAK = re.compile(r"\S[\s,;]+\S")
 
 
 def paste_too_big(size: int) -> str:
-    return (f"the paste is {size:,} characters, too big to be a list of serials (at most "
-            f"{MAX_PASTE_CHARACTERS:,} characters, {MAX_LIST_UNITS:,} serials): nothing was "
-            "added")
+    return (
+        f"the paste is {size:,} characters, too big to be a list of serials (at most "
+        f"{MAX_PASTE_CHARACTERS:,} characters, {MAX_LIST_UNITS:,} serials): nothing was "
+        "added"
+    )
 
 
 class SerialField(ScanInput):

@@ -27,8 +27,7 @@ def status_text(title: str, session: Session | None, width: int = 0, scanners: s
         head += 3 + len(scanners)
     if session is None:
         return text
-    user, store, terminal = visible(session.user), visible(session.store), visible(
-        session.terminal)
+    user, store, terminal = visible(session.user), visible(session.store), visible(session.terminal)
     who = f"{user} ({session.role}) │ store {store} │ terminal {terminal}"
     short = f"{user} ({session.role}) · {store} · {terminal}"
     if not width or head + 3 + len(who) <= width:

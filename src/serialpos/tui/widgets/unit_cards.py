@@ -82,7 +82,8 @@ def summary(cards: tuple[UnitCard, ...]) -> Text:
 def sale_words(sale: SaleLink) -> str:
     """'sold on order S01-000003 line 2, invoice INV-…, in package BN-DRILLKIT …'."""
     verb = {"fulfilled": "sold", "returned": "returned from", "open": "on open"}.get(
-        sale.status, sale.status)
+        sale.status, sale.status
+    )
     words = f"{verb} order {visible(sale.order)} line {sale.line}"
     if sale.invoice:
         words += f", invoice {visible(sale.invoice)}"
@@ -99,8 +100,9 @@ def timeline_text(cards: tuple[UnitCard, ...], width: int = 80) -> Text:
     wide = width >= 60
     for number, card in enumerate(cards, start=1):
         if len(cards) > 1:
-            text.append(("\n" if number > 1 else "") + f"#{number} {visible(card.sku)}\n",
-                        style="bold")
+            text.append(
+                ("\n" if number > 1 else "") + f"#{number} {visible(card.sku)}\n", style="bold"
+            )
         for entry in card.timeline:
             text.append(when(entry.at), style="bold")
             what = visible(entry.what)
@@ -127,6 +129,13 @@ def match_row(match: SearchMatch) -> list[Text]:
         sold = f"on order {match.order}"
     else:
         sold = ""
-    return [plain(match.serial), plain(match.sku), plain(state_words(match.state)),
-            plain(match.store), plain(sold), plain(match.invoice), plain(match.customer),
-            plain(match.product_name)]
+    return [
+        plain(match.serial),
+        plain(match.sku),
+        plain(state_words(match.state)),
+        plain(match.store),
+        plain(sold),
+        plain(match.invoice),
+        plain(match.customer),
+        plain(match.product_name),
+    ]

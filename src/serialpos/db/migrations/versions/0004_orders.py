@@ -41,12 +41,15 @@ def upgrade() -> None:
         sa.Column("terminal", sa.String(64), nullable=False),
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.Column("updated_at", sa.DateTime(), nullable=False),
-        sa.CheckConstraint(_in("type", ("sale", "special_order", "layby")),
-                           name="ck_sale_order_type"),
-        sa.CheckConstraint(_in("delivery", ("cash_and_carry", "pickup", "delivery")),
-                           name="ck_sale_order_delivery"),
-        sa.CheckConstraint(_in("status", ("open", "parked", "fulfilled", "voided")),
-                           name="ck_sale_order_status"),
+        sa.CheckConstraint(
+            _in("type", ("sale", "special_order", "layby")), name="ck_sale_order_type"
+        ),
+        sa.CheckConstraint(
+            _in("delivery", ("cash_and_carry", "pickup", "delivery")), name="ck_sale_order_delivery"
+        ),
+        sa.CheckConstraint(
+            _in("status", ("open", "parked", "fulfilled", "voided")), name="ck_sale_order_status"
+        ),
     )
     op.create_index("ix_sale_order_store_status", "sale_order", ["store_id", "status"])
     op.create_table(
@@ -58,7 +61,10 @@ def upgrade() -> None:
         sa.Column("kind", sa.String(16), nullable=False),
         sa.Column("refers_to", sa.String(200), nullable=True),
         sa.Column("issued_at", sa.DateTime(), nullable=False),
-        _money("net"), _money("tax"), _money("total"), _money("change_due"),
+        _money("net"),
+        _money("tax"),
+        _money("total"),
+        _money("change_due"),
         sa.Column("created_by", sa.String(32), nullable=False),
         sa.CheckConstraint(_in("kind", ("Invoice", "Refund")), name="ck_invoice_kind"),
     )
@@ -78,11 +84,11 @@ def upgrade() -> None:
         sa.Column("status", sa.String(16), nullable=False),
         sa.Column("package_line", sa.Integer(), nullable=True),
         sa.Column("invoice_id", sa.Integer(), sa.ForeignKey("invoice.id"), nullable=True),
-        sa.Column("refund_invoice_id", sa.Integer(), sa.ForeignKey("invoice.id"),
-                  nullable=True),
+        sa.Column("refund_invoice_id", sa.Integer(), sa.ForeignKey("invoice.id"), nullable=True),
         sa.UniqueConstraint("order_id", "number", name="uq_order_line_number"),
-        sa.CheckConstraint(_in("status", ("open", "fulfilled", "returned", "removed")),
-                           name="ck_order_line_status"),
+        sa.CheckConstraint(
+            _in("status", ("open", "fulfilled", "returned", "removed")), name="ck_order_line_status"
+        ),
     )
     op.create_index("ix_order_line_order_id", "order_line", ["order_id"])
     op.create_index("ix_order_line_product_serial", "order_line", ["product_id", "serial"])
@@ -97,8 +103,9 @@ def upgrade() -> None:
         sa.Column("at", sa.DateTime(), nullable=False),
         sa.Column("user_name", sa.String(32), nullable=False),
         sa.Column("invoice_id", sa.Integer(), sa.ForeignKey("invoice.id"), nullable=True),
-        sa.CheckConstraint(_in("kind", ("payment", "change", "refund")),
-                           name="ck_order_payment_kind"),
+        sa.CheckConstraint(
+            _in("kind", ("payment", "change", "refund")), name="ck_order_payment_kind"
+        ),
     )
     op.create_index("ix_order_payment_order_id", "order_payment", ["order_id"])
     op.create_table(
@@ -106,14 +113,15 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), primary_key=True),
         sa.Column("invoice_id", sa.Integer(), sa.ForeignKey("invoice.id"), nullable=False),
         sa.Column("position", sa.Integer(), nullable=False),
-        sa.Column("order_line_id", sa.Integer(), sa.ForeignKey("order_line.id"),
-                  nullable=False),
+        sa.Column("order_line_id", sa.Integer(), sa.ForeignKey("order_line.id"), nullable=False),
         sa.Column("sku", sa.String(64), nullable=False),
         sa.Column("description", sa.String(200), nullable=False),
         sa.Column("quantity", sa.Integer(), nullable=False),
         _money("unit_price"),
         sa.Column("tax_rate", sa.Numeric(6, 3), nullable=False),
-        _money("net"), _money("tax"), _money("total"),
+        _money("net"),
+        _money("tax"),
+        _money("total"),
         sa.Column("serial", sa.String(64), nullable=True),
     )
     op.create_index("ix_invoice_line_invoice_id", "invoice_line", ["invoice_id"])
@@ -127,6 +135,12 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for table in ("document_counter", "invoice_line", "order_payment", "order_line",
-                  "invoice", "sale_order"):
+    for table in (
+        "document_counter",
+        "invoice_line",
+        "order_payment",
+        "order_line",
+        "invoice",
+        "sale_order",
+    ):
         op.drop_table(table)

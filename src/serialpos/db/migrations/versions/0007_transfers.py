@@ -31,8 +31,7 @@ def upgrade() -> None:
         sa.Column("shipped_at", sa.DateTime(), nullable=True),
         sa.Column("received_by", sa.String(32), nullable=True),
         sa.Column("received_at", sa.DateTime(), nullable=True),
-        sa.CheckConstraint("status IN ('open', 'shipped', 'received')",
-                           name="ck_transfer_status"),
+        sa.CheckConstraint("status IN ('open', 'shipped', 'received')", name="ck_transfer_status"),
         sa.CheckConstraint("from_store_id <> to_store_id", name="ck_transfer_two_stores"),
     )
     op.create_index("ix_transfer_to_status", "transfer", ["to_store_id", "status"])
@@ -54,8 +53,7 @@ def upgrade() -> None:
         sa.Column("received", sa.Boolean(), nullable=False),
         sa.UniqueConstraint("transfer_id", "product_id", "serial", name="uq_transfer_unit"),
     )
-    op.create_index("ix_transfer_unit_product_serial", "transfer_unit",
-                    ["product_id", "serial"])
+    op.create_index("ix_transfer_unit_product_serial", "transfer_unit", ["product_id", "serial"])
 
 
 def downgrade() -> None:

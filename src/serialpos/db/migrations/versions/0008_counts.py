@@ -59,8 +59,9 @@ def upgrade() -> None:
         sa.UniqueConstraint("batch_id", "product_id", "serial", name="uq_count_scan_serial"),
         sa.CheckConstraint("quantity <> 0", name="ck_count_scan_quantity"),
     )
-    op.create_index("ix_count_scan_count", "count_scan",
-                    ["count_id", "product_id", "serial", "batch_id"])
+    op.create_index(
+        "ix_count_scan_count", "count_scan", ["count_id", "product_id", "serial", "batch_id"]
+    )
 
 
 def downgrade() -> None:

@@ -31,20 +31,33 @@ depends_on = None
 
 MESSAGE = "ledger events are append-only"
 _TYPES: dict[str, Any] = {
-    "at": sa.DateTime(), "store_id": sa.Integer(), "product_id": sa.Integer(),
-    "unit_id": sa.Integer(), "quantity": sa.Integer()}
+    "at": sa.DateTime(),
+    "store_id": sa.Integer(),
+    "product_id": sa.Integer(),
+    "unit_id": sa.Integer(),
+    "quantity": sa.Integer(),
+}
 
 
 def _hash_existing() -> None:
     """Hash every event in id order into its (store, terminal) chain, and record the heads."""
     bind = op.get_bind()
-    events = sa.table("ledger_event", sa.column("id", sa.Integer()),
-                      *(sa.column(name, _TYPES.get(name, sa.String())) for name in HASHED_FIELDS),
-                      sa.column("chain_id", sa.Integer()), sa.column("chain_seq", sa.BigInteger()),
-                      sa.column("hash", sa.String()))
-    chains = sa.table("ledger_chain", sa.column("id", sa.Integer()),
-                      sa.column("store_id", sa.Integer()), sa.column("terminal", sa.String()),
-                      sa.column("seq", sa.BigInteger()), sa.column("hash", sa.String()))
+    events = sa.table(
+        "ledger_event",
+        sa.column("id", sa.Integer()),
+        *(sa.column(name, _TYPES.get(name, sa.String())) for name in HASHED_FIELDS),
+        sa.column("chain_id", sa.Integer()),
+        sa.column("chain_seq", sa.BigInteger()),
+        sa.column("hash", sa.String()),
+    )
+    chains = sa.table(
+        "ledger_chain",
+        sa.column("id", sa.Integer()),
+        sa.column("store_id", sa.Integer()),
+        sa.column("terminal", sa.String()),
+        sa.column("seq", sa.BigInteger()),
+        sa.column("hash", sa.String()),
+    )
     heads: dict[tuple[int, str], list[object]] = {}
     updates: list[dict[str, object]] = []
     query = sa.select(events).order_by(events.c.id)
@@ -52,9 +65,11 @@ def _hash_existing() -> None:
         key = (int(row["store_id"]), str(row["terminal"]))
         head = heads.get(key)
         if head is None:
-            chain_id = bind.execute(sa.insert(chains).values(
-                store_id=key[0], terminal=key[1], seq=0, hash=GENESIS)
-                .returning(chains.c.id)).scalar_one()
+            chain_id = bind.execute(
+                sa.insert(chains)
+                .values(store_id=key[0], terminal=key[1], seq=0, hash=GENESIS)
+                .returning(chains.c.id)
+            ).scalar_one()
             head = heads[key] = [chain_id, 0, GENESIS]
         seq = int(head[1]) + 1  # type: ignore[call-overload]
         digest = event_hash(str(head[2]), seq, dict(row))
@@ -65,28 +80,39 @@ def _hash_existing() -> None:
             updates = []
     _write(bind, events, updates)
     for head in heads.values():
-        bind.execute(sa.update(chains).where(chains.c.id == head[0])
-                     .values(seq=head[1], hash=head[2]))
+        bind.execute(
+            sa.update(chains).where(chains.c.id == head[0]).values(seq=head[1], hash=head[2])
+        )
 
 
 def _write(bind: sa.Connection, events: sa.TableClause, updates: list[dict[str, object]]) -> None:
     if updates and bind.dialect.name == "postgresql":
         # One UPDATE ... FROM (VALUES ...) per 1,000 rows: row by row took 1.5 ms an event.
         for start in range(0, len(updates), 1_000):
-            batch = updates[start:start + 1_000]
+            batch = updates[start : start + 1_000]
             rows = ", ".join(f"(:i{n}, :c{n}, :s{n}, :h{n})" for n in range(len(batch)))
             params: dict[str, object] = {}
             for n, u in enumerate(batch):
-                params.update({f"i{n}": u["row_id"], f"c{n}": u["c"], f"s{n}": u["s"],
-                               f"h{n}": u["h"]})
-            bind.execute(sa.text(
-                "UPDATE ledger_event AS e SET chain_id = v.c, chain_seq = v.s, hash = v.h "
-                f"FROM (VALUES {rows}) AS v(id, c, s, h) WHERE e.id = v.id"), params)
+                params.update(
+                    {f"i{n}": u["row_id"], f"c{n}": u["c"], f"s{n}": u["s"], f"h{n}": u["h"]}
+                )
+            bind.execute(
+                sa.text(
+                    "UPDATE ledger_event AS e SET chain_id = v.c, chain_seq = v.s, hash = v.h "
+                    f"FROM (VALUES {rows}) AS v(id, c, s, h) WHERE e.id = v.id"
+                ),
+                params,
+            )
         return
     if updates:
-        bind.execute(sa.update(events).where(events.c.id == sa.bindparam("row_id"))
-                     .values(chain_id=sa.bindparam("c"), chain_seq=sa.bindparam("s"),
-                             hash=sa.bindparam("h")), updates)
+        bind.execute(
+            sa.update(events)
+            .where(events.c.id == sa.bindparam("row_id"))
+            .values(
+                chain_id=sa.bindparam("c"), chain_seq=sa.bindparam("s"), hash=sa.bindparam("h")
+            ),
+            updates,
+        )
 
 
 def upgrade() -> None:
@@ -111,19 +137,25 @@ def upgrade() -> None:
     if sqlite:
         op.execute("DROP TRIGGER ledger_event_no_update")
         _hash_existing()
-        op.execute("CREATE TRIGGER ledger_event_no_update BEFORE UPDATE ON ledger_event "
-                   f"BEGIN SELECT RAISE(ABORT, '{MESSAGE}'); END")
+        op.execute(
+            "CREATE TRIGGER ledger_event_no_update BEFORE UPDATE ON ledger_event "
+            f"BEGIN SELECT RAISE(ABORT, '{MESSAGE}'); END"
+        )
         # REPLACE deletes the old row without firing delete triggers (recursive_triggers is
         # off): refuse an insert that names an id already taken. New events name none.
-        op.execute("CREATE TRIGGER ledger_event_no_replace BEFORE INSERT ON ledger_event "
-                   "WHEN NEW.id IS NOT NULL AND EXISTS (SELECT 1 FROM ledger_event "
-                   f"WHERE id = NEW.id) BEGIN SELECT RAISE(ABORT, '{MESSAGE}'); END")
+        op.execute(
+            "CREATE TRIGGER ledger_event_no_replace BEFORE INSERT ON ledger_event "
+            "WHEN NEW.id IS NOT NULL AND EXISTS (SELECT 1 FROM ledger_event "
+            f"WHERE id = NEW.id) BEGIN SELECT RAISE(ABORT, '{MESSAGE}'); END"
+        )
         return
     op.execute("ALTER TABLE ledger_event DISABLE TRIGGER ledger_event_append_only")
     _hash_existing()
     op.execute("ALTER TABLE ledger_event ENABLE TRIGGER ledger_event_append_only")
-    op.execute("CREATE TRIGGER ledger_event_no_truncate BEFORE TRUNCATE ON ledger_event "
-               "FOR EACH STATEMENT EXECUTE FUNCTION ledger_event_append_only()")
+    op.execute(
+        "CREATE TRIGGER ledger_event_no_truncate BEFORE TRUNCATE ON ledger_event "
+        "FOR EACH STATEMENT EXECUTE FUNCTION ledger_event_append_only()"
+    )
 
 
 def downgrade() -> None:
@@ -137,8 +169,10 @@ def downgrade() -> None:
     op.drop_column("ledger_event", "chain_seq")
     op.drop_column("ledger_event", "chain_id")
     if op.get_bind().dialect.name == "sqlite":
-        op.execute("CREATE TRIGGER ledger_event_no_update BEFORE UPDATE ON ledger_event "
-                   f"BEGIN SELECT RAISE(ABORT, '{MESSAGE}'); END")
+        op.execute(
+            "CREATE TRIGGER ledger_event_no_update BEFORE UPDATE ON ledger_event "
+            f"BEGIN SELECT RAISE(ABORT, '{MESSAGE}'); END"
+        )
     else:
         op.execute("ALTER TABLE ledger_event ENABLE TRIGGER ledger_event_append_only")
     op.drop_table("ledger_chain")

@@ -56,11 +56,22 @@ def upgrade() -> None:
 
 def _fill_name_keys() -> None:
     conn = op.get_bind()
-    users = sa.table("app_user", sa.column("id", sa.Integer()), sa.column("name", sa.String()),
-                     sa.column("name_key", sa.String()), sa.column("active", sa.Boolean()))
-    audit = sa.table("user_audit", sa.column("at", sa.DateTime()), sa.column("actor", sa.String()),
-                     sa.column("terminal", sa.String()), sa.column("user_name", sa.String()),
-                     sa.column("action", sa.String()), sa.column("detail", sa.String()))
+    users = sa.table(
+        "app_user",
+        sa.column("id", sa.Integer()),
+        sa.column("name", sa.String()),
+        sa.column("name_key", sa.String()),
+        sa.column("active", sa.Boolean()),
+    )
+    audit = sa.table(
+        "user_audit",
+        sa.column("at", sa.DateTime()),
+        sa.column("actor", sa.String()),
+        sa.column("terminal", sa.String()),
+        sa.column("user_name", sa.String()),
+        sa.column("action", sa.String()),
+        sa.column("detail", sa.String()),
+    )
     now = datetime.now(UTC).replace(tzinfo=None)
     taken: set[str] = set()
     rows = conn.execute(sa.select(users.c.id, users.c.name).order_by(users.c.id)).all()
@@ -72,10 +83,16 @@ def _fill_name_keys() -> None:
             new_name = name[: 32 - len(suffix)] + suffix
             key = new_name.casefold()
             values = {"name": new_name, "name_key": key, "active": False}
-            conn.execute(sa.insert(audit).values(
-                at=now, actor="system", terminal="migration 0013", user_name=new_name,
-                action="renamed",
-                detail=f"was '{name}', which differs only by case from an older user; disabled"))
+            conn.execute(
+                sa.insert(audit).values(
+                    at=now,
+                    actor="system",
+                    terminal="migration 0013",
+                    user_name=new_name,
+                    action="renamed",
+                    detail=f"was '{name}', which differs only by case from an older user; disabled",
+                )
+            )
         taken.add(key)
         conn.execute(sa.update(users).where(users.c.id == user_id).values(**values))
 

@@ -50,11 +50,14 @@ def upgrade() -> None:
     op.create_table(
         "event_feed",
         sa.Column("seq", sa.BigInteger(), primary_key=True, autoincrement=False),
-        sa.Column("event_id", sa.Integer(), sa.ForeignKey("ledger_event.id"), nullable=False,
-                  unique=True),
+        sa.Column(
+            "event_id", sa.Integer(), sa.ForeignKey("ledger_event.id"), nullable=False, unique=True
+        ),
     )
-    op.execute("INSERT INTO event_feed (seq, event_id) "
-               "SELECT ROW_NUMBER() OVER (ORDER BY id), id FROM ledger_event")
+    op.execute(
+        "INSERT INTO event_feed (seq, event_id) "
+        "SELECT ROW_NUMBER() OVER (ORDER BY id), id FROM ledger_event"
+    )
     if op.get_bind().dialect.name == "sqlite":
         op.execute(
             "CREATE TRIGGER ledger_event_feed AFTER INSERT ON ledger_event BEGIN "
@@ -68,8 +71,10 @@ def upgrade() -> None:
         sa.Column("last_seq", sa.BigInteger(), nullable=False),
         sa.CheckConstraint("id = 1", name="ck_event_feed_counter_one_row"),
     )
-    op.execute("INSERT INTO event_feed_counter (id, last_seq) "
-               "SELECT 1, COALESCE(MAX(seq), 0) FROM event_feed")
+    op.execute(
+        "INSERT INTO event_feed_counter (id, last_seq) "
+        "SELECT 1, COALESCE(MAX(seq), 0) FROM event_feed"
+    )
     op.execute(
         "CREATE FUNCTION event_feed_stamp() RETURNS trigger LANGUAGE plpgsql AS $$ "
         "DECLARE n bigint; BEGIN "

@@ -29,8 +29,9 @@ def upgrade() -> None:
         sa.Column("state", sa.String(16), nullable=False),
         sa.Column("answer", sa.Text(), nullable=True),
         sa.Column("settled_at", sa.DateTime(), nullable=True),
-        sa.CheckConstraint("state IN ('pending', 'accepted', 'conflict', 'refused')",
-                           name="ck_journal_entry_state"),
+        sa.CheckConstraint(
+            "state IN ('pending', 'accepted', 'conflict', 'refused')", name="ck_journal_entry_state"
+        ),
     )
     op.create_index("ix_journal_entry_state_seq", "journal_entry", ["state", "seq"])
     op.create_table(
@@ -54,8 +55,7 @@ def upgrade() -> None:
         sa.Column("store_id", sa.Integer(), sa.ForeignKey("store.id"), nullable=False),
         sa.Column("product_id", sa.Integer(), sa.ForeignKey("product.id"), nullable=True),
         sa.Column("serial", sa.String(64), nullable=True),
-        sa.Column("first_event_id", sa.Integer(), sa.ForeignKey("ledger_event.id"),
-                  nullable=True),
+        sa.Column("first_event_id", sa.Integer(), sa.ForeignKey("ledger_event.id"), nullable=True),
         sa.Column("entry_line", sa.Text(), nullable=False),
         sa.Column("error", sa.String(32), nullable=False),
         sa.Column("message", sa.String(400), nullable=False),

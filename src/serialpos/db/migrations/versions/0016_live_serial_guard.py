@@ -33,8 +33,7 @@ depends_on = None
 
 INDEX = "uq_serial_unit_live_serial"
 #: The index's predicate: live and not accepted as shared (the same text for both databases).
-WHERE = ("state IN ('in_stock', 'reserved', 'in_transit', 'expected') "
-         "AND shared_by IS NULL")
+WHERE = "state IN ('in_stock', 'reserved', 'in_transit', 'expected') AND shared_by IS NULL"
 
 _MARK_LATER_LIVE_UNITS_SHARED = """
 UPDATE serial_unit SET shared_by = 'before 0016'
@@ -48,8 +47,14 @@ WHERE state IN ('in_stock', 'reserved', 'in_transit', 'expected')
 def upgrade() -> None:
     op.add_column("serial_unit", sa.Column("shared_by", sa.String(64), nullable=True))
     op.execute(_MARK_LATER_LIVE_UNITS_SHARED)
-    op.create_index(INDEX, "serial_unit", ["serial"], unique=True,
-                    sqlite_where=sa.text(WHERE), postgresql_where=sa.text(WHERE))
+    op.create_index(
+        INDEX,
+        "serial_unit",
+        ["serial"],
+        unique=True,
+        sqlite_where=sa.text(WHERE),
+        postgresql_where=sa.text(WHERE),
+    )
 
 
 def downgrade() -> None:

@@ -23,8 +23,10 @@ depends_on = None
 
 def upgrade() -> None:
     op.add_column("product", sa.Column("prices_include_tax", sa.Boolean(), nullable=True))
-    op.add_column("order_line", sa.Column("tax_included", sa.Boolean(), nullable=False,
-                                          server_default=sa.false()))
+    op.add_column(
+        "order_line",
+        sa.Column("tax_included", sa.Boolean(), nullable=False, server_default=sa.false()),
+    )
 
 
 def downgrade() -> None:
