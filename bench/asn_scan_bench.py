@@ -126,7 +126,7 @@ async def _measure(
     from rich.text import Text
 
     from serialpos.cli.context import CliState
-    from serialpos.devices.decoder import decode
+    from serialpos.domain.decoder import decode
     from serialpos.domain.users import Role
     from serialpos.services.asn import open_asn
     from serialpos.services.context import Actor

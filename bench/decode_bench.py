@@ -12,7 +12,7 @@ import random
 import statistics
 import time
 
-from serialpos.devices.decoder import GS, decode
+from serialpos.domain.decoder import GS, decode
 
 SCANS = 20_000
 QUICK_KWARGS: dict[str, object] = {"scans": 5_000}

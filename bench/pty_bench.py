@@ -24,10 +24,10 @@ import statistics
 import time
 import tty
 
-from serialpos.devices.decoder import DecodedScan, decode
 from serialpos.devices.serial_port import SerialPortSource
 from serialpos.devices.settings import SerialScannerSettings
 from serialpos.devices.source import SourceState
+from serialpos.domain.decoder import DecodedScan, decode
 
 #: No target of its own: the "< 50 ms to screen" target is judged in scan_screen_bench.
 TARGETS: dict[str, str] = {}

@@ -55,7 +55,7 @@ async def _measure(url: str, serials: list[str], warmup: int) -> tuple[list[floa
     from rich.text import Text
 
     from serialpos.cli.context import CliState
-    from serialpos.devices.decoder import decode
+    from serialpos.domain.decoder import decode
     from serialpos.tui.app import SerialposApp
     from serialpos.tui.messages import ScanRead
     from serialpos.tui.screens.sale import SaleScreen

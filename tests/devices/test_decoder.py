@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from serialpos.cli.scan import app
-from serialpos.devices.decoder import (
+from serialpos.domain.decoder import (
     GS,
     SCAN_KINDS,
     DecodedScan,

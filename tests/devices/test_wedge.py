@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from serialpos.devices.decoder import decode
 from serialpos.devices.settings import WedgeSettings
 from serialpos.devices.wedge import Burst, WedgeDetector
+from serialpos.domain.decoder import decode
 
 IMEI = "356938030000013"
 

@@ -14,7 +14,7 @@ from textual.pilot import Pilot
 from tui_helpers import SIZES, MakeApp, async_test, log_in, screen_text, settle
 
 from serialpos.db.engine import Database
-from serialpos.devices.decoder import decode
+from serialpos.domain.decoder import decode
 from serialpos.services.lookup import lookup_serial
 from serialpos.tui.app import SerialposApp
 from serialpos.tui.messages import ScanRead

@@ -197,7 +197,7 @@ async def test_a_list_of_a_million_units_renders_only_the_rows_on_screen(make_ap
 async def test_a_burst_of_scanner_reads_lands_whole_and_in_order(
     make_app: MakeApp, demo_db: Database
 ) -> None:
-    from serialpos.devices.decoder import decode
+    from serialpos.domain.decoder import decode
     from serialpos.tui.messages import ScanRead
 
     serials = ["356938030000013", "356938030000021", "356938030000039", "356938030000047"]

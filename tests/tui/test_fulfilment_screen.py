@@ -14,7 +14,7 @@ from textual.widgets import Input
 from tui_helpers import SIZES, MakeApp, async_test, log_in, screen_text, settle
 
 from serialpos.db.engine import Database
-from serialpos.devices.decoder import decode
+from serialpos.domain.decoder import decode
 from serialpos.domain.errors import DomainError
 from serialpos.domain.users import Role
 from serialpos.services import orders

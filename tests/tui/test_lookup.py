@@ -169,7 +169,7 @@ async def test_lookup_is_one_key_away_from_a_dialog_too(make_app: MakeApp) -> No
 async def test_a_product_barcode_is_named_as_such(make_app: MakeApp, size: tuple[int, int]) -> None:
     """Through the scan resolver: a product's barcode names its product (it was "that is a
     product barcode (GTIN ...)"); digits no product carries are looked up as a serial."""
-    from serialpos.devices.decoder import decode
+    from serialpos.domain.decoder import decode
     from serialpos.tui.messages import ScanRead
 
     app = make_app()

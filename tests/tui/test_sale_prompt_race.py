@@ -10,7 +10,7 @@ import pytest
 from test_sale import AURORA_GTIN, open_sale
 from tui_helpers import SIZES, MakeApp, async_test, settle
 
-from serialpos.devices.decoder import decode
+from serialpos.domain.decoder import decode
 from serialpos.services.demo import _imei
 from serialpos.tui.messages import ScanRead
 from serialpos.tui.screens.sale_dialogs import SerialEntry

@@ -17,7 +17,7 @@ from textual.pilot import Pilot
 from tui_helpers import SIZES, MakeApp, async_test, settle
 
 from serialpos.db.engine import Database
-from serialpos.devices.decoder import decode
+from serialpos.domain.decoder import decode
 from serialpos.services.demo import _imei
 from serialpos.tui.messages import ScanRead
 from serialpos.tui.screens.sale_dialogs import SerialEntry

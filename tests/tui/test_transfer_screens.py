@@ -43,7 +43,7 @@ async def type_in(pilot: Pilot[object], text: str, field: str = "#scan") -> None
 
 async def scan(pilot: Pilot[object], raw: str) -> None:
     """A scan from a serial or HID scanner: one ScanRead to the screen in front."""
-    from serialpos.devices.decoder import decode
+    from serialpos.domain.decoder import decode
     from serialpos.tui.messages import ScanRead
 
     pilot.app.post_message(ScanRead(raw, "test", decode(raw)))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from serialpos.devices.decoder import decode
+from serialpos.domain.decoder import decode
 from serialpos.domain.products import SerialMode
 from serialpos.domain.scan_resolution import (
     Accepts,

@@ -34,8 +34,8 @@ from serialpos.domain.text import visible
 if TYPE_CHECKING:
     # Loaded inside the commands: ``serialpos`` imports this module at start-up to register
     # the commands, and the console should not pay for biip, pyserial or evdev then.
-    from serialpos.devices.decoder import DecodedScan
     from serialpos.devices.source import ScanSource, SourceState
+    from serialpos.domain.decoder import DecodedScan
 
 app = typer.Typer(
     help="Find, test, record and replay barcode scanners (evdev HID and serial port).",
@@ -292,7 +292,7 @@ def test_command(
     else:
         device, configured_gs = _configured_device(ctx, config_file)
     gs_substitute = gs if gs is not None else configured_gs
-    from serialpos.devices.decoder import decode
+    from serialpos.domain.decoder import decode
 
     events: queue.Queue[_Event] = queue.Queue()
     source = _make_source(device, events)
@@ -458,7 +458,7 @@ def replay_command(
     naming the line (exit 1); the scans before it have been printed already. Key presses
     after the last Enter or Tab are reported on stderr, not printed as a scan.
     """
-    from serialpos.devices.decoder import decode
+    from serialpos.domain.decoder import decode
 
     decoder = KeyEventDecoder(layout)
     scans = 0

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 if TYPE_CHECKING:
-    from serialpos.devices.decoder import DecodedScan
+    from serialpos.domain.decoder import DecodedScan
 
 app = typer.Typer(
     help="Decode what a barcode scanner sends (AIM prefixes, GS1, Digital Link, EAN/UPC).",
@@ -34,7 +34,7 @@ def check_gs(value: str | None) -> str | None:
     """The ``--gs`` option: one character that cannot occur in GS1 data."""
     if value is None:
         return None
-    from serialpos.devices.decoder import gs_substitute_error
+    from serialpos.domain.decoder import gs_substitute_error
 
     error = gs_substitute_error(value)
     if error:
@@ -89,7 +89,7 @@ def decode_command(
 
     Exits 1 when the scan is unreadable (the reason goes to stderr).
     """
-    from serialpos.devices.decoder import decode
+    from serialpos.domain.decoder import decode
 
     result = decode(raw, gs_substitute=gs)
     if as_json:

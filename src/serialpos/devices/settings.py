@@ -199,7 +199,7 @@ def _gs_substitute(table: Mapping[str, Any], ctx: str) -> str | None:
         return None
     # The decoder's own rule, so both agree. Imported here: the decoder loads biip, which the
     # CLI's start-up and the console's login screen should not pay for.
-    from serialpos.devices.decoder import gs_substitute_error
+    from serialpos.domain.decoder import gs_substitute_error
 
     problem = gs_substitute_error(value)
     if problem is not None:

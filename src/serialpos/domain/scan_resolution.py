@@ -38,7 +38,7 @@ GLOBAL_FORMATS = frozenset({"imei"})
 
 
 class Scan(Protocol):
-    """The fields of a decoded scan the rules read (``devices.decoder.DecodedScan``)."""
+    """The fields of a decoded scan the rules read (``domain.decoder.DecodedScan``)."""
 
     @property
     def kind(self) -> str: ...

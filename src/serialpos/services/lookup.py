@@ -15,7 +15,7 @@ from sqlalchemy.engine import Connection
 from serialpos.db import order_repo as orepo
 from serialpos.db import repo
 from serialpos.db.engine import Database
-from serialpos.devices.decoder import DecodedScan
+from serialpos.domain.decoder import DecodedScan
 from serialpos.domain.errors import BadRequest
 from serialpos.domain.events import LedgerEvent
 from serialpos.domain.serial_prefix import check_prefix, upper_bound

@@ -771,7 +771,7 @@ def add_scan(
     exact SKU, else the serial of a unit in stock at this order's store (its product, with
     that serial). With ``order`` None a scan that adds a line opens the order ``start``
     describes, in the same transaction; one that matches nothing opens none."""
-    from serialpos.devices.decoder import decode
+    from serialpos.domain.decoder import decode
 
     value = text.strip()
     if not value:

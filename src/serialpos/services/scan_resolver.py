@@ -17,7 +17,7 @@ from sqlalchemy.engine import Connection
 
 from serialpos.db import repo
 from serialpos.db.engine import Database
-from serialpos.devices.decoder import DecodedScan, decode
+from serialpos.domain.decoder import DecodedScan, decode
 from serialpos.domain.errors import (
     BadRequest,
     BadSerial,

@@ -289,7 +289,7 @@ class SerialposApp(App[None]):
         """Read the ``[scanner]`` table and build its sources, off the screen's thread: the
         decoder's import (biip) and pyserial take a moment, and the config may be wrong."""
         try:
-            import serialpos.devices.decoder  # noqa: F401 - loaded now, not at the first scan
+            import serialpos.domain.decoder  # noqa: F401 - loaded now, not at the first scan
             from serialpos.devices.settings import scanner_settings
             from serialpos.devices.source import build_sources
 
@@ -328,7 +328,7 @@ class SerialposApp(App[None]):
     # These three run on the sources' reader threads: they decode (pure, and off the screen's
     # thread) and post; post_message is thread-safe and never waits for the app.
     def _source_scan(self, raw: str, source: str) -> None:
-        from serialpos.devices.decoder import decode
+        from serialpos.domain.decoder import decode
 
         self.post_message(ScanRead(raw, source, decode(raw, gs_substitute=self.gs_substitute)))
 
@@ -339,7 +339,7 @@ class SerialposApp(App[None]):
         self.post_message(ScanDropped(message, source))
 
     def _wedge_burst(self, raw: str) -> None:
-        from serialpos.devices.decoder import decode
+        from serialpos.domain.decoder import decode
 
         self.post_message(ScanRead(raw, KEYBOARD, decode(raw, gs_substitute=self.gs_substitute)))
 

@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING
 from textual.message import Message
 
 if TYPE_CHECKING:
-    from serialpos.devices.decoder import DecodedScan
     from serialpos.devices.settings import ScannerSettings
     from serialpos.devices.source import ScanSource, SourceState
+    from serialpos.domain.decoder import DecodedScan
     from serialpos.domain.products import Product
     from serialpos.services.lookup import UnitCard
     from serialpos.tui.session import Session

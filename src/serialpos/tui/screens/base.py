@@ -108,7 +108,7 @@ class ConsoleScreen(Screen[None]):
     def entered_scan(self, text: str) -> ScanRead:
         """An entry of the screen's scan field as the scan it may be: typed and scanned keys are
         the same keys, so both are decoded the same way (GS1 strings, product barcodes)."""
-        from serialpos.devices.decoder import decode
+        from serialpos.domain.decoder import decode
         from serialpos.tui.scanners import KEYBOARD
 
         return ScanRead(text, KEYBOARD, decode(text, gs_substitute=self.console.gs_substitute))

@@ -45,7 +45,7 @@ from serialpos.tui.widgets.unit_cards import (
 )
 
 if TYPE_CHECKING:
-    from serialpos.devices.decoder import DecodedScan
+    from serialpos.domain.decoder import DecodedScan
     from serialpos.services.lookup import SearchResult, UnitCard
 
 
@@ -301,7 +301,7 @@ def _not_found_hint(serial: str) -> str:
     """Why a serial typed (or scanned with a late Enter) may have found nothing: it reads as a
     product barcode, or as one with a wrong check digit (the decoder calls such digits a
     serial, since numeric serials exist)."""
-    from serialpos.devices.decoder import decode, looks_like_gtin_with_bad_check_digit
+    from serialpos.domain.decoder import decode, looks_like_gtin_with_bad_check_digit
 
     decoded = decode(serial)
     if decoded.kind == "product":
