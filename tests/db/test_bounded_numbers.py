@@ -17,7 +17,7 @@ from serialpos.db import repo
 from serialpos.db.engine import Database
 from serialpos.domain.asn_rows import AsnFileRefused
 from serialpos.domain.limits import MAX_MONEY, MAX_STOCK_LEVEL
-from serialpos.domain.product_rows import ImportRefused
+from serialpos.domain.product_columns import ImportRefused
 from serialpos.services import asn as asn_service
 from serialpos.services import products, stock
 from serialpos.services.apply import apply_object, apply_stream

@@ -8,15 +8,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from serialpos.domain.errors import BadValue
-from serialpos.domain.product_rows import (
-    Column,
-    ImportRefused,
-    RowProblem,
-    export_cells,
-    parse_upload,
-    render_components,
-    render_mass_upload,
-)
+from serialpos.domain.product_columns import Column, ImportRefused, RowProblem
+from serialpos.domain.product_export import export_cells, render_components, render_mass_upload
+from serialpos.domain.product_rows import parse_upload
 from serialpos.domain.products import (
     PackageType,
     Product,

@@ -9,19 +9,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from serialpos.domain.product_rows import (
+from serialpos.domain.product_columns import (
     Column,
     ImportRefused,
     ParsedUpload,
     RowProblem,
     UploadFormat,
-    decode_upload,
-    export_gtin,
-    parse_upload,
-    parse_upload_bytes,
-    plain_decimal,
-    render_mass_upload,
 )
+from serialpos.domain.product_export import export_gtin, plain_decimal, render_mass_upload
+from serialpos.domain.product_rows import decode_upload, parse_upload, parse_upload_bytes
 from serialpos.domain.products import Product, SerialMode
 
 DATA = Path(__file__).resolve().parents[2] / "src" / "serialpos" / "data"

@@ -1,10 +1,11 @@
-"""Reading and writing the product CSV files (the product feed and the mass upload).
+"""Reading the product CSV files (the product feed and the mass upload): file, header, rows.
 
 Pure functions, no database: the whole file is decoded, its header recognised and every row
 checked here *before* the import service touches the database, so an upload with any bad row
 is refused whole with every problem listed (row numbers as a spreadsheet shows them, header
-= row 1), and nothing is half-imported. Export renders the mass-upload format back, so that
-a mass download can be edited in a spreadsheet and uploaded again.
+= row 1), and nothing is half-imported. The columns and row types are in ``product_columns``,
+each cell's reader in ``product_cells``; ``product_export`` renders the mass-upload format
+back, so that a mass download can be edited in a spreadsheet and uploaded again.
 
 Packages: two optional columns, which go together (a header with one needs the other),
 make a row a package. ``PackageType`` is ``consolidated`` or ``exploded`` (empty: not a
@@ -20,191 +21,33 @@ is it a package there) are made by the import service with the same RowProblem r
 from __future__ import annotations
 
 import csv
-import enum
 import io
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
-from serialpos.domain.errors import BadValue, DomainError
-from serialpos.domain.limits import MAX_MONEY
-from serialpos.domain.products import (
-    MAX_COMPONENT_QUANTITY,
-    PackageType,
-    Product,
-    SerialMode,
-    check_name,
-    check_short_text,
-    check_sku,
-    normalize_gtin,
-    parse_bool,
-    parse_price,
-    parse_tax_rate,
-    parse_warranty_months,
+from serialpos.domain.errors import DomainError
+from serialpos.domain.product_cells import CELL_READERS, FIELD, decimal_comma
+from serialpos.domain.product_columns import (
+    COLUMN_BY_KEY,
+    CSV_FIELD_LIMIT,
+    MAX_CELL_LENGTH,
+    OPTIONAL_COLUMNS,
+    REQUIRED_COLUMNS,
+    Column,
+    ImportRefused,
+    ParsedUpload,
+    RowProblem,
+    UploadFormat,
+    UploadRow,
+    header_key,
 )
-from serialpos.domain.serials import SerialFormat
+from serialpos.domain.product_export import export_gtin
 from serialpos.domain.text import clip, has_control_chars
 
-#: No cell we read is legitimately longer (names stop at 200); anything longer is refused
-#: with this limit named instead of the csv module's "field larger than field limit".
-MAX_CELL_LENGTH = 1000
-#: The csv module's own limit (131072 by default) is raised above any file we would read, so
-#: an oversized cell reaches our check and its clear message.
-CSV_FIELD_LIMIT = 2**31 - 1
-MAX_SERIAL_FORMAT_LENGTH = 200  # product.serial_format column
-MAX_PRICE = MAX_MONEY  # product.price is NUMERIC(12, 2)
-BARCODE_SEPARATOR = "|"
-COMPONENT_SEPARATOR = "|"
-QUANTITY_MARK = "*"
-
 _UTF8_BOM = b"\xef\xbb\xbf"
-_EXCEL_NUMBER = re.compile(r"^\d+(?:[.,]\d+)?E\+\d+$", re.IGNORECASE)
 _SEP_LINE = re.compile(r"^sep=(.)$", re.IGNORECASE)
-
-
-class UploadFormat(enum.StrEnum):
-    """Which of the two CSV layouts a file is; told apart by its serial-mode column."""
-
-    FEED = "feed"
-    MASS_UPLOAD = "mass_upload"
-
-    @property
-    def label(self) -> str:
-        return "product feed" if self is UploadFormat.FEED else "mass upload"
-
-
-class Column(enum.StrEnum):
-    """A column we read, under the name the mass upload (and our messages) use."""
-
-    SKU = "SKU"
-    NAME = "Name"
-    PRICE = "Price"
-    SERIAL_REQUIRED = "SerialNumberRequired"  # the feed's true/false
-    SERIAL_OPTION = "Serial Number Option"  # the mass upload's Required/Optional/Disabled
-    BARCODE = "Barcode"
-    TAX_RATE = "TaxRate"
-    SERIAL_FORMAT = "SerialFormat"
-    WARRANTY_MONTHS = "WarrantyMonths"
-    BIN = "Bin"
-    PACKAGE_TYPE = "PackageType"
-    COMPONENTS = "Components"
-    PRICES_INCLUDE_TAX = "PricesIncludeTax"  # true/false; empty: the chain setting decides
-
-
-#: Columns that may be absent; absent leaves the field unchanged, an empty cell clears it.
-OPTIONAL_COLUMNS = (
-    Column.BARCODE,
-    Column.TAX_RATE,
-    Column.SERIAL_FORMAT,
-    Column.WARRANTY_MONTHS,
-    Column.BIN,
-    Column.PACKAGE_TYPE,
-    Column.COMPONENTS,
-    Column.PRICES_INCLUDE_TAX,
-)
-REQUIRED_COLUMNS: dict[UploadFormat, tuple[Column, ...]] = {
-    UploadFormat.FEED: (Column.SKU, Column.NAME, Column.PRICE, Column.SERIAL_REQUIRED),
-    UploadFormat.MASS_UPLOAD: (Column.SKU, Column.NAME, Column.PRICE, Column.SERIAL_OPTION),
-}
-#: What ``products export`` writes, in this order.
-EXPORT_COLUMNS = (
-    Column.SKU,
-    Column.NAME,
-    Column.PRICE,
-    Column.SERIAL_OPTION,
-    Column.BARCODE,
-    Column.TAX_RATE,
-    Column.SERIAL_FORMAT,
-    Column.WARRANTY_MONTHS,
-    Column.BIN,
-    Column.PACKAGE_TYPE,
-    Column.COMPONENTS,
-)
-
-
-def _header_key(name: str) -> str:
-    """Headers match case-insensitively and ignoring spaces, ``_`` and ``-``: ``TaxRate``,
-    ``tax rate`` and ``TAX_RATE`` are one column."""
-    return re.sub(r"[\s_\-]+", "", name).casefold()
-
-
-_COLUMN_BY_KEY = {_header_key(c.value): c for c in Column}
-
-
-@dataclass(frozen=True)
-class RowProblem:
-    """One reason an upload was refused. ``row`` counts as a spreadsheet does (header = 1);
-    ``None`` for a problem with the file as a whole."""
-
-    row: int | None
-    column: str | None
-    reason: str
-
-    def __str__(self) -> str:
-        if self.row is not None and self.column is not None:
-            return f"row {self.row}, {self.column}: {self.reason}"
-        if self.row is not None:
-            return f"row {self.row}: {self.reason}"
-        if self.column is not None:
-            return f"column {self.column}: {self.reason}"
-        return self.reason
-
-
-class ImportRefused(DomainError):
-    """The upload was refused whole; ``problems`` lists every reason. Nothing was imported."""
-
-    code = "bad_file"
-
-    def __init__(self, problems: Sequence[RowProblem], warnings: Sequence[str] = ()) -> None:
-        ordered = tuple(sorted(problems, key=lambda p: 0 if p.row is None else p.row))
-        super().__init__(_summary(ordered))
-        self.problems = ordered
-        self.warnings = tuple(warnings)
-
-
-def _summary(problems: Sequence[RowProblem]) -> str:
-    bad_rows = len({p.row for p in problems if p.row is not None})
-    file_level = [p for p in problems if p.row is None]
-    parts: list[str] = []
-    if len(file_level) == 1 and not bad_rows:
-        parts.append(str(file_level[0]))
-    elif file_level:
-        parts.append(f"{len(file_level)} problems with the file")
-    if bad_rows:
-        parts.append(f"{bad_rows} bad row{'s' if bad_rows != 1 else ''}")
-    return " and ".join(parts or ["the file was refused"]) + "; nothing was imported"
-
-
-@dataclass(frozen=True)
-class UploadRow:
-    """One checked product row. Fields of columns the file lacks hold their empty value and
-    are ignored: ``ParsedUpload.columns`` says which fields the row sets."""
-
-    row: int
-    sku: str
-    name: str
-    price: Decimal
-    serial_mode: SerialMode
-    barcodes: tuple[str, ...] = ()  # 14-digit GTINs, in the order the cell lists them
-    tax_rate: Decimal | None = None
-    serial_format: str | None = None
-    warranty_months: int | None = None
-    bin: str | None = None
-    package_type: PackageType | None = None  # None: not a package
-    components: tuple[tuple[str, int], ...] = ()  # (SKU, quantity), sorted by SKU
-    prices_include_tax: bool | None = None  # None: the chain's prices_include_tax
-
-
-@dataclass(frozen=True)
-class ParsedUpload:
-    """A whole file, every row checked."""
-
-    format: UploadFormat
-    columns: frozenset[Column]  # mode columns are reported as Column.SERIAL_OPTION
-    rows: tuple[UploadRow, ...]
-    warnings: tuple[str, ...]
 
 
 # -- decoding ---------------------------------------------------------------------------
@@ -436,7 +279,7 @@ def _read_header(header: list[str], row: int) -> _Layout:
     problems: list[RowProblem] = []
     for index, raw in enumerate(header):
         name = raw.strip()
-        column = _COLUMN_BY_KEY.get(_header_key(name))
+        column = COLUMN_BY_KEY.get(header_key(name))
         if column is None:
             unknown.append(f"'{clip(name)}'" if name else f"(column {index + 1} has no name)")
         elif column in found:
@@ -556,242 +399,9 @@ def _read_cells(
                 )
                 continue
         if number_comma and column in (Column.PRICE, Column.TAX_RATE):
-            text = _decimal_comma(text)
+            text = decimal_comma(text)
         try:
-            values[_FIELD[column]] = _CELL_READERS[column](text)
+            values[FIELD[column]] = CELL_READERS[column](text)
         except DomainError as exc:
             problems.append(RowProblem(number, column, exc.message))
     return values, problems
-
-
-def _decimal_comma(text: str) -> str:
-    return text.replace(",", ".") if text.count(",") == 1 and "." not in text else text
-
-
-def _require(text: str, message: str) -> None:
-    if not text:
-        raise BadValue(message)
-
-
-def _sku(text: str) -> str:
-    return check_sku(_unguard(text))
-
-
-def _name(text: str) -> str:
-    return check_name(_unguard(text))
-
-
-def _price(text: str) -> Decimal:
-    _require(text, "the price is blank")
-    price = parse_price(text)
-    if price > MAX_PRICE:
-        raise BadValue(f"price '{clip(text)}' is too large (at most {MAX_PRICE})")
-    return price
-
-
-def _serial_required(text: str) -> SerialMode:
-    _require(text, "the SerialNumberRequired cell is blank (use true or false)")
-    return SerialMode.from_feed_flag(parse_bool(text))
-
-
-def _serial_option(text: str) -> SerialMode:
-    _require(text, "the Serial Number Option is blank (use Required, Optional or Disabled)")
-    return SerialMode.parse(text)
-
-
-def _barcodes(text: str) -> tuple[str, ...]:
-    gtins: list[str] = []
-    for piece in text.split(BARCODE_SEPARATOR):
-        code = piece.strip()
-        if not code:
-            continue
-        if _EXCEL_NUMBER.match(code):
-            raise BadValue(
-                f"barcode '{clip(code)}' was turned into a number by a spreadsheet; format "
-                "the Barcode column as Text and enter the digits again"
-            )
-        gtins.append(_gtin(code))
-    return tuple(dict.fromkeys(gtins))  # the same code in two forms counts once
-
-
-def _gtin(code: str) -> str:
-    """normalize_gtin, with a quick path for the valid codes that make up almost every row
-    of a big feed (its check-digit library call dominates an import otherwise); any code the
-    quick path does not accept goes to normalize_gtin for the verdict and its message."""
-    if len(code) in (8, 12, 13, 14) and code.isascii() and code.isdigit():
-        digits = code.zfill(14)
-        weighted = 3 * sum(map(int, digits[0:13:2])) + sum(map(int, digits[1:13:2]))
-        if (10 - weighted % 10) % 10 == int(digits[13]):
-            return digits
-    return normalize_gtin(code)
-
-
-def _tax_rate(text: str) -> Decimal | None:
-    if not text:
-        return None
-    rate = parse_tax_rate(text)
-    if rate != rate.quantize(Decimal("0.001")):
-        raise BadValue(f"tax rate '{clip(text)}' has more than three decimals")
-    return rate
-
-
-def _prices_include_tax(text: str) -> bool | None:
-    return None if not text else parse_bool(text)
-
-
-def _serial_format(text: str) -> str | None:
-    text = _unguard(text)
-    if len(text) > MAX_SERIAL_FORMAT_LENGTH:
-        raise BadValue(
-            f"serial format '{clip(text)}' is longer than {MAX_SERIAL_FORMAT_LENGTH} characters"
-        )
-    fmt = SerialFormat.parse(text)
-    return None if fmt is None else fmt.spec
-
-
-def _warranty(text: str) -> int | None:
-    return parse_warranty_months(text) if text else None
-
-
-def _bin(text: str) -> str | None:
-    return check_short_text(_unguard(text), "bin") or None
-
-
-def _package_type(text: str) -> PackageType | None:
-    return PackageType.parse(text) if text else None
-
-
-def _components(text: str) -> tuple[tuple[str, int], ...]:
-    """``SKU*qty|SKU*qty|...`` (``*qty`` left out means 1) -> ((SKU, qty), ...) by SKU."""
-    found: dict[str, int] = {}
-    for piece in _unguard(text).split(COMPONENT_SEPARATOR):
-        piece = piece.strip()
-        if not piece:
-            continue
-        sku_text, mark, qty_text = piece.rpartition(QUANTITY_MARK)
-        if not mark:
-            sku_text, qty_text = piece, "1"
-        qty_text = qty_text.strip()
-        if not (qty_text.isascii() and qty_text.isdigit()):
-            raise BadValue(
-                f"component '{clip(piece)}': the quantity after * must be a whole number "
-                f"(write SKU*qty, e.g. {clip(sku_text.strip() or 'SKU')}*1)"
-            )
-        qty = int(qty_text)
-        if not 1 <= qty <= MAX_COMPONENT_QUANTITY:
-            raise BadValue(
-                f"component '{clip(piece)}': the quantity must be between 1 and "
-                f"{MAX_COMPONENT_QUANTITY}"
-            )
-        try:
-            sku = check_sku(sku_text)
-        except BadValue as exc:
-            raise BadValue(f"component '{clip(piece)}': {exc.message}") from None
-        if sku in found:
-            raise BadValue(
-                f"component '{clip(sku)}' is listed twice; list it once with "
-                f"its quantity ({clip(sku)}*{found[sku] + qty})"
-            )
-        found[sku] = qty
-    return tuple(sorted(found.items()))
-
-
-def render_components(components: Iterable[tuple[str, int]]) -> str:
-    """The Components cell: ``SKU*qty`` by SKU, joined with ``|`` (always with the quantity,
-    so that the cell reads back the same)."""
-    return COMPONENT_SEPARATOR.join(f"{sku}{QUANTITY_MARK}{qty}" for sku, qty in sorted(components))
-
-
-#: How each column's trimmed, control-free cell is read (raising BadValue), and which
-#: UploadRow field it fills. An empty cell in an optional column reads as "clear".
-_CELL_READERS: dict[Column, Callable[[str], object]] = {
-    Column.SKU: _sku,
-    Column.NAME: _name,
-    Column.PRICE: _price,
-    Column.SERIAL_REQUIRED: _serial_required,
-    Column.SERIAL_OPTION: _serial_option,
-    Column.BARCODE: _barcodes,
-    Column.TAX_RATE: _tax_rate,
-    Column.SERIAL_FORMAT: _serial_format,
-    Column.WARRANTY_MONTHS: _warranty,
-    Column.BIN: _bin,
-    Column.PACKAGE_TYPE: _package_type,
-    Column.COMPONENTS: _components,
-    Column.PRICES_INCLUDE_TAX: _prices_include_tax,
-}
-_FIELD: dict[Column, str] = {
-    Column.SKU: "sku",
-    Column.NAME: "name",
-    Column.PRICE: "price",
-    Column.SERIAL_REQUIRED: "serial_mode",
-    Column.SERIAL_OPTION: "serial_mode",
-    Column.BARCODE: "barcodes",
-    Column.TAX_RATE: "tax_rate",
-    Column.SERIAL_FORMAT: "serial_format",
-    Column.WARRANTY_MONTHS: "warranty_months",
-    Column.BIN: "bin",
-    Column.PACKAGE_TYPE: "package_type",
-    Column.COMPONENTS: "components",
-    Column.PRICES_INCLUDE_TAX: "prices_include_tax",
-}
-
-
-# Spreadsheets run a cell that starts with = + - @ as a formula ("CSV injection"); export
-# writes such text with a leading apostrophe, which is what a spreadsheet does to show it as
-# text, and import takes that apostrophe off again, so the round trip is exact.
-_FORMULA_START = ("=", "+", "-", "@")
-
-
-def _needs_guard(text: str) -> bool:
-    """Text a spreadsheet would run, or text that already looks guarded (so that its own
-    apostrophe survives the round trip)."""
-    return text.startswith(_FORMULA_START) or (text.startswith("'") and _needs_guard(text[1:]))
-
-
-def _guard(text: str) -> str:
-    return "'" + text if _needs_guard(text) else text
-
-
-def _unguard(text: str) -> str:
-    return text[1:] if text.startswith("'") and _needs_guard(text[1:]) else text
-
-
-# -- export -----------------------------------------------------------------------------
-def export_gtin(gtin14: str) -> str:
-    """A stored 14-digit GTIN as people see it on the label: EAN-13 when the leading digit is
-    0 (the usual case), else all 14 digits. Import accepts both forms."""
-    return gtin14[1:] if len(gtin14) == 14 and gtin14.startswith("0") else gtin14
-
-
-def plain_decimal(value: Decimal) -> str:
-    """``20.000`` -> ``20``, ``7.500`` -> ``7.5``: no trailing zeros, never exponent form."""
-    text = f"{value:f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
-
-
-def export_cells(product: Product) -> list[str]:
-    """One product as a mass-upload row (EXPORT_COLUMNS order)."""
-    return [
-        _guard(product.sku),
-        _guard(product.name),
-        f"{product.price:.2f}",
-        product.serial_mode.value.capitalize(),
-        BARCODE_SEPARATOR.join(export_gtin(g) for g in product.barcodes),
-        "" if product.tax_rate is None else plain_decimal(product.tax_rate),
-        _guard(product.serial_format or ""),
-        "" if product.warranty_months is None else str(product.warranty_months),
-        _guard(product.bin or ""),
-        "" if product.package_type is None else str(PackageType(product.package_type)),
-        _guard(render_components(product.components)),
-    ]
-
-
-def render_mass_upload(products: Iterable[Product]) -> str:
-    """The mass-upload CSV of ``products``, sorted by SKU (code point order, the same on
-    every database), with Excel's dialect (comma, minimal quoting, CRLF)."""
-    out = io.StringIO(newline="")
-    writer = csv.writer(out, dialect="excel", lineterminator="\r\n")
-    writer.writerow([c.value for c in EXPORT_COLUMNS])
-    for product in sorted(products, key=lambda p: p.sku):
-        writer.writerow(export_cells(product))
-    return out.getvalue()

@@ -27,17 +27,15 @@ from serialpos.db import repo
 from serialpos.db.engine import Database
 from serialpos.db.tables import utcnow
 from serialpos.domain.errors import Conflict
-from serialpos.domain.product_rows import (
+from serialpos.domain.product_columns import (
     Column,
     ImportRefused,
     ParsedUpload,
     RowProblem,
     UploadRow,
-    export_gtin,
-    parse_upload,
-    parse_upload_bytes,
-    render_mass_upload,
 )
+from serialpos.domain.product_export import export_gtin, render_mass_upload
+from serialpos.domain.product_rows import parse_upload, parse_upload_bytes
 from serialpos.domain.products import SerialMode
 from serialpos.domain.text import clip
 from serialpos.domain.users import Permission
