@@ -1,7 +1,9 @@
 """Product feed / mass upload import and mass download export, all-or-nothing.
 
 The file is read and every row checked first (domain/product_rows.py); only a clean file
-reaches the database, and then in one transaction: products are created or updated in bulk
+reaches the database, and then in one transaction: the catalogue is read once, compared with
+the file by a pure function (domain/product_changes.py: what changes per product, what is
+refused and why), and products are created or updated in bulk
 (executemany in chunks) so a 100k-row feed takes seconds, and a barcode conflict with a
 product already in the database refuses the whole upload like any other bad row.
 
@@ -27,6 +29,7 @@ from serialpos.db import repo
 from serialpos.db.engine import Database
 from serialpos.db.tables import utcnow
 from serialpos.domain.errors import Conflict
+from serialpos.domain.product_changes import Catalogue, ImportPlan, plan_import, product_fields
 from serialpos.domain.product_columns import (
     Column,
     ImportRefused,
@@ -34,9 +37,8 @@ from serialpos.domain.product_columns import (
     RowProblem,
     UploadRow,
 )
-from serialpos.domain.product_export import export_gtin, render_mass_upload
+from serialpos.domain.product_export import render_mass_upload
 from serialpos.domain.product_rows import parse_upload, parse_upload_bytes
-from serialpos.domain.products import SerialMode
 from serialpos.domain.text import clip
 from serialpos.domain.users import Permission
 from serialpos.files import write_atomically
@@ -57,16 +59,6 @@ __all__ = [
 T = TypeVar("T")
 
 CHUNK = 2000  # rows per executemany / IN (...) list; well under every driver's limits
-
-#: Optional columns and the product column each one sets (Barcode is its own table).
-_OPTIONAL_FIELDS = {
-    Column.TAX_RATE: "tax_rate",
-    Column.SERIAL_FORMAT: "serial_format",
-    Column.WARRANTY_MONTHS: "warranty_months",
-    Column.BIN: "bin",
-    Column.PACKAGE_TYPE: "package_type",
-    Column.PRICES_INCLUDE_TAX: "prices_include_tax",
-}
 
 
 @dataclass(frozen=True)
@@ -134,214 +126,66 @@ def _import(db: Database, upload: ParsedUpload) -> ImportReport:
 
 
 def _apply(conn: Connection, upload: ParsedUpload) -> tuple[int, int, int]:
-    p = repo.product_t.c
-    # The product columns this file sets: the required ones, and the optional ones it has.
-    fields = (
-        "name",
-        "price",
-        "serial_mode",
-        *(field for column, field in _OPTIONAL_FIELDS.items() if column in upload.columns),
-    )
-    wanted_of = operator.attrgetter(*fields)  # UploadRow attributes are named like columns
-    with_barcodes = Column.BARCODE in upload.columns
-    with_packages = Column.PACKAGE_TYPE in upload.columns
+    """Read the catalogue once, let the domain compare (``plan_import``), check what only
+    the stock can tell, then write the plan in bulk."""
+    catalogue = _read_catalogue(conn, upload)
+    plan = plan_import(upload, catalogue)
+    refuse_untracked_stock(conn, list(plan.becoming_serialized))
+    refuse_live_units(conn, list(plan.becoming_unserialized))
+    _write_plan(conn, plan, catalogue)
+    return len(plan.new), plan.updated, plan.unchanged
 
-    # One read of what exists, then every decision in memory.
+
+def _read_catalogue(conn: Connection, upload: ParsedUpload) -> Catalogue:
+    """The products' fields this file sets; their barcodes and the packages' components only
+    when the file has those columns."""
+    p = repo.product_t.c
+    fields = product_fields(upload.columns)
     current: dict[str, tuple[int, tuple[Any, ...]]] = {}
-    sku_of: dict[int, str] = {}
     for pid, sku, *values in conn.execute(sa.select(p.id, p.sku, *(p[f] for f in fields))):
         current[sku] = (pid, tuple(values))
-        sku_of[pid] = sku
     barcodes_of: dict[int, tuple[str, ...]] = {}
-    if with_barcodes:
+    if Column.BARCODE in upload.columns:
         b = repo.barcode_t.c
-        owner_of: dict[str, int] = {}
         listed: dict[int, list[str]] = {}
         for pid, gtin in conn.execute(sa.select(b.product_id, b.gtin).order_by(b.id)):
             listed.setdefault(pid, []).append(gtin)
-            owner_of[gtin] = pid
         barcodes_of = {pid: tuple(codes) for pid, codes in listed.items()}
-        _refuse_taken_barcodes(upload, current, sku_of, owner_of)
     components_of: dict[int, tuple[tuple[str, int], ...]] = {}
-    if with_packages:
+    if Column.PACKAGE_TYPE in upload.columns:
         type_at = fields.index("package_type")
         package_ids = [pid for pid, values in current.values() if values[type_at] is not None]
         components_of = repo.components_of(conn, package_ids) if package_ids else {}
-        _refuse_bad_packages(
-            upload,
-            {sku: values[type_at] for sku, (_pid, values) in current.items()},
-            components_of,
-            sku_of,
-        )
+    return Catalogue(current, barcodes_of, components_of)
 
-    new: list[UploadRow] = []
-    changed: list[tuple[int, tuple[Any, ...]]] = []  # (id, new values of ``fields``)
-    rebarcode: list[tuple[int, UploadRow]] = []
-    recompose: list[tuple[int, UploadRow]] = []
-    unchanged = 0
-    for item in upload.rows:
-        found = current.get(item.sku)
-        if found is None:
-            new.append(item)
-            continue
-        pid, stored = found
-        wanted = wanted_of(item)
-        # SerialMode is a StrEnum and Numeric columns come back as Decimal: plain == works.
-        fields_differ = wanted != stored
-        barcodes_differ = with_barcodes and barcodes_of.get(pid, ()) != item.barcodes
-        components_differ = with_packages and components_of.get(pid, ()) != item.components
-        if fields_differ:
-            changed.append((pid, wanted))
-        if barcodes_differ:
-            rebarcode.append((pid, item))
-        if components_differ:
-            recompose.append((pid, item))
-        if not fields_differ and not barcodes_differ and not components_differ:
-            unchanged += 1
 
-    mode_at = fields.index("serial_mode")
-    refuse_untracked_stock(
-        conn,
-        [
-            pid
-            for pid, wanted in changed
-            if wanted[mode_at] == SerialMode.REQUIRED
-            and current[sku_of[pid]][1][mode_at] != SerialMode.REQUIRED
-        ],
-    )
-    refuse_live_units(
-        conn,
-        [
-            pid
-            for pid, wanted in changed
-            if wanted[mode_at] == SerialMode.DISABLED
-            and current[sku_of[pid]][1][mode_at] != SerialMode.DISABLED
-        ],
-    )
+def _write_plan(conn: Connection, plan: ImportPlan, catalogue: Catalogue) -> None:
+    """Insert the new products, update the changed ones, replace barcodes and components."""
+    p = repo.product_t.c
     now = utcnow()
-    new_ids = _insert_products(conn, new, fields, now)
-    _update_products(conn, changed, fields, now)
-    if rebarcode:
-        for chunk in _chunks([pid for pid, _ in rebarcode]):
+    new = list(plan.new)
+    new_ids = _insert_products(conn, new, plan.fields, now)
+    _update_products(conn, list(plan.changed), plan.fields, now)
+    if plan.rebarcode:
+        for chunk in _chunks([pid for pid, _ in plan.rebarcode]):
             conn.execute(sa.delete(repo.barcode_t).where(repo.barcode_t.c.product_id.in_(chunk)))
-    if rebarcode or recompose:
-        # A product whose only change is its barcodes or components was still changed.
-        only_barcodes = sorted(
-            {pid for pid, _ in [*rebarcode, *recompose]} - {pid for pid, _ in changed}
-        )
-        for chunk in _chunks(only_barcodes):
-            conn.execute(sa.update(repo.product_t).where(p.id.in_(chunk)).values(updated_at=now))
-    if with_barcodes:
+    for chunk in _chunks(plan.touched_only):
+        conn.execute(sa.update(repo.product_t).where(p.id.in_(chunk)).values(updated_at=now))
+    if plan.sets_barcodes:
         codes = [
             {"product_id": pid, "gtin": gtin}
-            for pid, item in [*rebarcode, *zip(new_ids, new, strict=True)]
+            for pid, item in [*plan.rebarcode, *zip(new_ids, new, strict=True)]
             for gtin in item.barcodes
         ]
         for batch in _chunks(codes):
             conn.execute(sa.insert(repo.barcode_t), batch)
-    if with_packages:
+    if plan.sets_components:
         _write_components(
             conn,
-            recompose,
+            list(plan.recompose),
             list(zip(new_ids, new, strict=True)),
-            {sku: pid for sku, (pid, _values) in current.items()},
+            {sku: pid for sku, (pid, _values) in catalogue.products.items()},
         )
-    updated = len(
-        {pid for pid, _ in changed} | {pid for pid, _ in rebarcode} | {pid for pid, _ in recompose}
-    )
-    return len(new), updated, unchanged
-
-
-def _refuse_taken_barcodes(
-    upload: ParsedUpload,
-    current: dict[str, tuple[int, Any]],
-    sku_of: dict[int, str],
-    owner_of: dict[str, int],
-) -> None:
-    """A barcode may move between products that are both in the file (their barcodes are
-    all replaced); one held by a product the file does not list is taken."""
-    in_file = {item.sku for item in upload.rows}
-    problems: list[RowProblem] = []
-    for item in upload.rows:
-        mine = current.get(item.sku)
-        for gtin in item.barcodes:
-            owner = owner_of.get(gtin)
-            if owner is None or (mine is not None and owner == mine[0]):
-                continue
-            if sku_of[owner] not in in_file:
-                problems.append(
-                    RowProblem(
-                        item.row,
-                        Column.BARCODE,
-                        (
-                            f"barcode {export_gtin(gtin)} already belongs to product "
-                            f"'{clip(sku_of[owner])}'"
-                        ),
-                    )
-                )
-    if problems:
-        raise ImportRefused(problems, upload.warnings)
-
-
-def _refuse_bad_packages(
-    upload: ParsedUpload,
-    stored_type: dict[str, str | None],
-    stored_components: dict[int, tuple[tuple[str, int], ...]],
-    sku_of: dict[int, str],
-) -> None:
-    """What only the database can tell: each component exists (here or in the file) and is
-    not a package; a product that a package outside the file contains does not become one.
-    (Within the file, product_rows already refused nesting and self-containment.)"""
-    in_file = {item.sku for item in upload.rows}
-    contained_in: dict[str, list[str]] = {}
-    for pid, parts in stored_components.items():
-        if sku_of[pid] not in in_file:  # a package the file redefines is judged by its row
-            for sku, _qty in parts:
-                contained_in.setdefault(sku, []).append(sku_of[pid])
-    problems: list[RowProblem] = []
-    for item in upload.rows:
-        if item.package_type is not None and item.sku in contained_in:
-            owners = sorted(contained_in[item.sku])
-            shown = ", ".join(f"'{clip(o)}'" for o in owners[:3]) + (
-                f" and {len(owners) - 3} more" if len(owners) > 3 else ""
-            )
-            problems.append(
-                RowProblem(
-                    item.row,
-                    Column.PACKAGE_TYPE,
-                    (
-                        f"'{clip(item.sku)}' is a component of package {shown}; a package cannot "
-                        "contain a package, so it cannot become one"
-                    ),
-                )
-            )
-        for sku, _qty in item.components:
-            if sku in in_file:
-                continue
-            if sku not in stored_type:
-                problems.append(
-                    RowProblem(
-                        item.row,
-                        Column.COMPONENTS,
-                        (
-                            f"component '{clip(sku)}' is not a product: it is neither in the "
-                            "catalogue nor in this file"
-                        ),
-                    )
-                )
-            elif stored_type[sku] is not None:
-                problems.append(
-                    RowProblem(
-                        item.row,
-                        Column.COMPONENTS,
-                        (
-                            f"component '{clip(sku)}' is itself a package; a package cannot "
-                            "contain a package"
-                        ),
-                    )
-                )
-    if problems:
-        raise ImportRefused(problems, upload.warnings)
 
 
 def _write_components(
