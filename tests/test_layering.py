@@ -70,6 +70,11 @@ def test_import_contracts_are_kept() -> None:
     assert result.returncode == 0, result.stdout + result.stderr
     assert "0 broken" in result.stdout
     assert "domain is pure" in result.stdout
+    # the layers, and the console and CLI kept off the database layer (issue 17)
+    assert "layers: cli | tui > api | terminal > services > db | printing | devices > domain" in (
+        result.stdout
+    )
+    assert "the console and the CLI call services" in result.stdout
 
 
 def test_domain_loads_no_heavy_library() -> None:

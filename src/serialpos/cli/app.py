@@ -59,7 +59,7 @@ class SerialposGroup(TyperGroup):
             where = f" ({exc.filename})" if getattr(exc, "filename", None) else ""
             message = f"{exc.strerror or exc}{where}"
         except Exception as exc:
-            from serialpos.db.open_errors import DatabaseUnusable
+            from serialpos.services.database import DatabaseUnusable
 
             if _is_click(exc):
                 raise

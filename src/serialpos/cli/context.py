@@ -61,17 +61,15 @@ class CliState:
         ``create`` (commands that make a database) or it is the embedded default."""
         if self._db is None:
             from serialpos.config import default_db_url
-            from serialpos.db import migrate
-            from serialpos.db.engine import Database
+            from serialpos.services.database import check_schema as ensure_schema
+            from serialpos.services.database import open_database
 
             url = self.url()
-            self._db = Database(url, must_exist=not (create or url == default_db_url()))
+            self._db = open_database(url, must_exist=not (create or url == default_db_url()))
             if check_schema:
                 # The embedded default database is set up on first use; any other database
                 # is set up deliberately with `serialpos db init`.
-                if url == default_db_url() and migrate.current_revision(self._db) is None:
-                    migrate.upgrade(self._db)
-                migrate.ensure_current(self._db)
+                ensure_schema(self._db, set_up_if_new=url == default_db_url())
                 self._write_owed_event_files(self._db)
                 self._check_user(self._db)
         return self._db

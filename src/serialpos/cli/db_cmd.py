@@ -13,32 +13,27 @@ app = typer.Typer(help="Set up, migrate and check the database.", no_args_is_hel
 @app.command("init")
 def init(ctx: typer.Context) -> None:
     """Create the schema in a new database (an existing one is brought up to date)."""
-    from serialpos.db import migrate
-    from serialpos.db.engine import normalize_url
-    from serialpos.db.open_errors import DatabaseUnusable, parse_url, sqlite_file
+    from serialpos.services.database import location, sqlite_path, upgrade_schema
 
     st = state(ctx)
-    try:
-        path = sqlite_file(parse_url(normalize_url(st.url())))
-    except DatabaseUnusable:
-        path = None  # opening it below says why, in one line
+    path = sqlite_path(st.url())  # None for a URL that is unusable: opening it says why
     if path is not None and not path.exists():
         say(f"creating a new database at {path}")
     db = st.database(check_schema=False, create=True)
-    before, after = migrate.upgrade(db)
+    before, after = upgrade_schema(db)
     if before == after:
         say(f"database already set up (schema {after})")
     else:
-        say(f"database ready (schema {after}) at {db.engine.url.render_as_string()}")
+        say(f"database ready (schema {after}) at {location(db)}")
 
 
 @app.command("upgrade")
 def upgrade(ctx: typer.Context) -> None:
     """Bring an older database forward to this version's schema, keeping its data."""
-    from serialpos.db import migrate
+    from serialpos.services.database import upgrade_schema
 
     db = state(ctx).database(check_schema=False)
-    before, after = migrate.upgrade(db)
+    before, after = upgrade_schema(db)
     if before == after:
         say(f"database already at schema {after}")
     else:

@@ -20,7 +20,7 @@ def demo(
     your real database is never touched.
     """
     from serialpos.config import data_dir
-    from serialpos.db.engine import Database
+    from serialpos.services.database import open_database
     from serialpos.services.demo import build_demo
 
     st = state(ctx)
@@ -29,7 +29,7 @@ def demo(
         for suffix in ("", "-wal", "-shm"):
             path.with_name(path.name + suffix).unlink(missing_ok=True)
         st.db_url = f"sqlite:///{path}"
-    info = build_demo(Database(st.db_url))
+    info = build_demo(open_database(st.db_url))
     say(
         f"demo ready: {len(info.stores)} stores, {info.products} products, "
         f"{info.units} serial units in stock"

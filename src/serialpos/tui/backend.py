@@ -18,7 +18,7 @@ def describe(exc: BaseException) -> str:
         return exc.message
     # These modules are only loaded once a worker has touched the database or the config.
     from serialpos.config import ConfigError
-    from serialpos.db.engine import DatabaseError
+    from serialpos.services.database import DatabaseError
 
     if isinstance(exc, DatabaseError | ConfigError):
         return str(exc)
