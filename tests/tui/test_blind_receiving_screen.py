@@ -20,7 +20,7 @@ from serialpos.tui.app import SerialposApp
 from serialpos.tui.messages import ScanRead
 from serialpos.tui.screens.checklist import ChecklistScreen, CompleteDialog
 from serialpos.tui.screens.receiving import BlindReceiptDialog, ReceivingScreen
-from serialpos.tui.screens.sale_dialogs import QuickCreate
+from serialpos.tui.screens.sale_dialogs.quick_create import QuickCreate
 from serialpos.tui.screens.serial_mode import Confirm
 from serialpos.tui.widgets.message_line import MessageLine
 from serialpos.tui.widgets.serial_field import SerialField

@@ -405,7 +405,7 @@ async def test_a_keyboard_wedge_scan_goes_to_the_line_under_the_cursor(
 async def test_an_unknown_unit_scanned_needs_a_managers_override(
     make_app: MakeApp, demo_db: Database, size: tuple[int, int]
 ) -> None:
-    from serialpos.tui.screens.sale_dialogs import SerialEntry
+    from serialpos.tui.screens.sale_dialogs.serial_entry import SerialEntry
 
     first, _ = waiting_orders(demo_db)
     unknown = _imei(50)  # a good IMEI the ledger never saw

@@ -15,7 +15,8 @@ from serialpos.db.engine import Database
 from serialpos.services.demo import _imei
 from serialpos.tui.app import SerialposApp
 from serialpos.tui.screens.sale import SaleScreen
-from serialpos.tui.screens.sale_dialogs import SerialEntry, Tender
+from serialpos.tui.screens.sale_dialogs.serial_entry import SerialEntry
+from serialpos.tui.screens.sale_dialogs.tender import Tender
 from serialpos.tui.widgets.message_line import MessageLine
 from serialpos.tui.widgets.sale_lines import SaleLines
 
@@ -326,7 +327,7 @@ async def test_every_key_is_in_the_footer_and_every_f_key_has_a_letter_or_ctrl(
 async def test_an_unknown_barcode_offers_quick_create_then_the_item_is_added(
     make_app: MakeApp, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from serialpos.tui.screens.sale_dialogs import QuickCreate
+    from serialpos.tui.screens.sale_dialogs.quick_create import QuickCreate
 
     app = make_app()
     async with app.run_test(size=(40, 16)) as pilot:

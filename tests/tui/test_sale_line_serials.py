@@ -18,7 +18,7 @@ from serialpos.services import ledger, users
 from serialpos.services.demo import _imei
 from serialpos.services.orders import OrderLineView
 from serialpos.tui.screens.sale import SaleScreen
-from serialpos.tui.screens.sale_dialogs import SerialEntry
+from serialpos.tui.screens.sale_dialogs.serial_entry import SerialEntry
 from serialpos.tui.widgets.sale_lines import SaleLines, indicator_words, line_text
 
 LONG_SERIAL = "FRW3C-2026-00000042X"  # 20 characters

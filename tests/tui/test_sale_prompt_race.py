@@ -13,7 +13,7 @@ from tui_helpers import SIZES, MakeApp, async_test, settle
 from serialpos.domain.decoder import decode
 from serialpos.services.demo import _imei
 from serialpos.tui.messages import ScanRead
-from serialpos.tui.screens.sale_dialogs import SerialEntry
+from serialpos.tui.screens.sale_dialogs.serial_entry import SerialEntry
 
 
 def post(app: object, raw: str) -> None:

@@ -20,7 +20,7 @@ from serialpos.db.engine import Database
 from serialpos.domain.decoder import decode
 from serialpos.services.demo import _imei
 from serialpos.tui.messages import ScanRead
-from serialpos.tui.screens.sale_dialogs import SerialEntry
+from serialpos.tui.screens.sale_dialogs.serial_entry import SerialEntry
 
 GS = "\x1d"
 

@@ -16,7 +16,7 @@ from serialpos.domain.users import Role
 from serialpos.services import products
 from serialpos.services.context import Actor
 from serialpos.services.demo import _imei
-from serialpos.tui.screens.sale_dialogs import SerialEntry
+from serialpos.tui.screens.sale_dialogs.serial_entry import SerialEntry
 
 
 @pytest.mark.parametrize("size", SIZES)

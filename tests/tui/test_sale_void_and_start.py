@@ -13,7 +13,7 @@ from tui_helpers import SIZES, MakeApp, async_test, log_in, settle
 from serialpos.db.engine import Database
 from serialpos.services import orders
 from serialpos.tui.screens.sale import SaleScreen
-from serialpos.tui.screens.sale_dialogs import Tender
+from serialpos.tui.screens.sale_dialogs.tender import Tender
 from serialpos.tui.screens.serial_mode import Confirm
 from serialpos.tui.widgets.message_line import MessageLine
 

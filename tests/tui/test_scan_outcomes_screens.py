@@ -25,7 +25,7 @@ from serialpos.db.engine import Database
 from serialpos.services.demo import _imei
 from serialpos.services.lookup import lookup_serial
 from serialpos.tui.app import SerialposApp
-from serialpos.tui.screens.sale_dialogs import SerialEntry
+from serialpos.tui.screens.sale_dialogs.serial_entry import SerialEntry
 from serialpos.tui.widgets.message_line import MessageLine
 
 AURORA = _imei(2)  # a PH-AUR15 in stock at S01 in the demo

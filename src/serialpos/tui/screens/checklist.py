@@ -59,7 +59,7 @@ if TYPE_CHECKING:
     from serialpos.domain.checklist import ChecklistLine, Discrepancy
     from serialpos.services.receiving import CompletionResult, ReceivingSession
     from serialpos.tui.messages import ScanRead
-    from serialpos.tui.screens.sale_dialogs import NewProduct
+    from serialpos.tui.screens.sale_dialogs.quick_create import NewProduct
 
 _QUANTITY = re.compile(r"[+-]?\d{1,6}")
 _LIST = re.compile(r"\S[\s,;]+\S")
@@ -828,7 +828,7 @@ class ChecklistScreen(ConsoleScreen):
 
     # -- quick create (blind receipts) ---------------------------------------------------------
     def quick_create(self, barcode: str) -> None:
-        from serialpos.tui.screens.sale_dialogs import QuickCreate
+        from serialpos.tui.screens.sale_dialogs.quick_create import QuickCreate
 
         def entered(new: NewProduct | None) -> None:
             self.focus_scan()

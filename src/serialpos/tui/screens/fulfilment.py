@@ -6,9 +6,9 @@ product that requires one, none recorded yet), ``d`` steps through the delivery 
 filter dialog (F3/^T) sets the store and the order dates.
 
 **Serials in place.** Enter (or ``s``) on a line opens the counter's own serial entry
-(:class:`~serialpos.tui.screens.sale_dialogs.SerialEntry`): the same service, the same checks,
-the same manager override for a unit the ledger does not know. A scan goes straight to the
-line under the cursor; a refusal is said with the bell and the line keeps what it had.
+(:class:`~serialpos.tui.screens.sale_dialogs.serial_entry.SerialEntry`): the same service, the
+same checks, the same manager override for a unit the ledger does not know. A scan goes straight
+to the line under the cursor; a refusal is said with the bell and the line keeps what it had.
 
 **Fulfil.** F10/^F fulfils the order under the cursor (all its open lines), after a yes. The
 orders service refuses while a required serial is missing and the refusal is shown as it
@@ -32,7 +32,9 @@ from serialpos.domain.products import SerialMode
 from serialpos.domain.text import clip, visible
 from serialpos.tui.messages import ActionFailed
 from serialpos.tui.screens.reports import ReportScreen, Row, day
-from serialpos.tui.screens.sale_dialogs import SerialEntry, Tender, money
+from serialpos.tui.screens.sale_dialogs.money import money
+from serialpos.tui.screens.sale_dialogs.serial_entry import SerialEntry
+from serialpos.tui.screens.sale_dialogs.tender import Tender
 from serialpos.tui.screens.serial_mode import Confirm
 from serialpos.tui.widgets.key_footer import KeyHints
 from serialpos.tui.widgets.report_dialogs import Filters

@@ -22,7 +22,8 @@ from textual.widgets import Input, Static
 from serialpos.domain.text import clip, visible
 from serialpos.tui.messages import ActionFailed
 from serialpos.tui.screens.base import ConsoleScreen
-from serialpos.tui.screens.sale_dialogs import METHODS, money
+from serialpos.tui.screens.sale_dialogs.money import money
+from serialpos.tui.screens.sale_dialogs.tender import METHODS
 from serialpos.tui.widgets.key_footer import KeyFooter, KeyHints
 from serialpos.tui.widgets.message_line import MessageLine
 from serialpos.tui.widgets.sale_lines import ReturnLines, SaleLines

@@ -35,17 +35,14 @@ from textual.widgets import Input, Static
 
 from serialpos.domain.text import clip, visible
 from serialpos.tui.screens.base import ConsoleScreen, JobFailure, OrderedJobs
-from serialpos.tui.screens.sale_dialogs import (
-    CustomerDialog,
-    NewProduct,
-    OrderMenu,
-    OrdersDialog,
-    QuickCreate,
-    SaleTypeDialog,
-    SerialEntry,
-    Tender,
-    money,
-)
+from serialpos.tui.screens.sale_dialogs.customer import CustomerDialog
+from serialpos.tui.screens.sale_dialogs.money import money
+from serialpos.tui.screens.sale_dialogs.open_orders import OrdersDialog
+from serialpos.tui.screens.sale_dialogs.order_menu import OrderMenu
+from serialpos.tui.screens.sale_dialogs.quick_create import NewProduct, QuickCreate
+from serialpos.tui.screens.sale_dialogs.sale_type import SaleTypeDialog
+from serialpos.tui.screens.sale_dialogs.serial_entry import SerialEntry
+from serialpos.tui.screens.sale_dialogs.tender import Tender
 from serialpos.tui.screens.serial_mode import Confirm
 from serialpos.tui.widgets.key_footer import KeyFooter, KeyHints
 from serialpos.tui.widgets.message_line import MessageLine

@@ -20,7 +20,7 @@ from textual.widgets import Static
 
 from serialpos.domain.text import visible
 from serialpos.tui.screens.reports import ReportScreen, Row, day
-from serialpos.tui.screens.sale_dialogs import money
+from serialpos.tui.screens.sale_dialogs.money import money
 from serialpos.tui.widgets.report_dialogs import Filters
 
 if TYPE_CHECKING:

@@ -1,0 +1,201 @@
+"""Serial entry: the one counter dialog that calls the service itself, because a refused
+serial keeps it open for another try (the refusal on its own message line, with the bell),
+and it takes scans like a console screen does — the app hands every scan to the screen in
+front."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.message import Message
+from textual.screen import ModalScreen
+from textual.widgets import Input, Static
+
+from serialpos.domain.text import clip, visible
+from serialpos.tui.screens.base import ConsoleScreen
+from serialpos.tui.widgets.capped_input import CappedInput
+from serialpos.tui.widgets.key_footer import KeyFooter, KeyHints
+from serialpos.tui.widgets.message_line import MessageLine
+from serialpos.tui.widgets.scan_input import ScanInput
+
+if TYPE_CHECKING:
+    from serialpos.services.orders import OrderLineView, OrderView
+    from serialpos.tui.messages import ScanRead
+
+
+class SerialEntry(ModalScreen["OrderView | None"], ConsoleScreen):  # type: ignore[misc]
+    """Record (or change) one line's serial. Enter or a scan submits; a refusal keeps the
+    dialog open; Escape leaves the serial missing. Returns the updated order, or None."""
+
+    KEY_HINTS: ClassVar[KeyHints] = (("Enter", "Record"),)
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Leave missing")]
+
+    @dataclass
+    class Recorded(Message):
+        """The service took the serial."""
+
+        view: OrderView
+
+    @dataclass
+    class Refused(Message):
+        """The service refused the serial; ``code`` says why (``unknown_unit``: override)."""
+
+        message: str
+        code: str
+
+    def __init__(
+        self, order: str, line: OrderLineView, serial: str | None = None, refusal: str | None = None
+    ) -> None:
+        super().__init__()
+        self.order = order
+        self.line = line
+        self.busy = False
+        self.initial = serial
+        self.refusal = refusal  # an unknown_unit refusal already had: offer the override
+        self.entered = serial or ""  # the serial last sent: the override is asked for it
+        #: A duplicate_serial refusal of a serial that is no IMEI: the manager's name and PIN
+        #: accept it as shared by two products (recorded on the event and the unit).
+        self.sharing = False
+
+    def compose(self) -> ComposeResult:
+        line = self.line
+        mode = str(line.serial_mode.value)
+        with Vertical(classes="dialog", id="serial-dialog"):
+            yield Static(
+                Text(
+                    f"Serial for line {line.number}: {visible(line.sku)} "
+                    f"{visible(line.name)} ({mode})"
+                ),
+                classes="dialog-title",
+                markup=False,
+            )
+            if line.serial:
+                yield Static(
+                    Text(f"now: {visible(line.serial)} (Enter on empty removes it)"), markup=False
+                )
+            yield ScanInput(id="serial-entry", placeholder="scan or type the serial, Enter")
+            with Vertical(id="override"):
+                yield Static("Manager override: name and PIN", id="override-title", markup=False)
+                yield CappedInput(id="override-user", placeholder="manager")
+                yield CappedInput(id="override-pin", placeholder="PIN", password=True)
+            yield MessageLine(id="serial-message")
+            yield KeyFooter()
+
+    @property
+    def message_line(self) -> MessageLine:
+        return self.query_one("#serial-message", MessageLine)
+
+    def on_mount(self) -> None:
+        field = self.query_one("#serial-entry", Input)
+        self.query_one("#override").display = self.refusal is not None
+        if self.initial:  # shown, not left in the field for the next scan to land behind
+            field.placeholder = f"{clip(self.initial)}: Tab for the override, or scan another"
+        if self.refusal is not None:
+            self.message_line.error(self.refusal + " (Tab: manager name and PIN)")
+        field.focus()
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    @on(ScanInput.Entered, "#serial-entry")
+    def serial_submitted(self, event: ScanInput.Entered) -> None:
+        event.stop()
+        text = event.value.strip()
+        if not text and not self.line.serial:
+            self.show_error("scan or type the serial, or Esc to leave it missing")
+            return
+        if not text:
+            self.submit(None)
+            return
+        self.take_scan(self.entered_scan(text))  # typed or scanned: the same keys
+
+    @on(Input.Submitted, "#override-user")
+    def user_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.query_one("#override-pin", Input).focus()
+
+    @on(Input.Submitted, "#override-pin")
+    def pin_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        user = self.query_one("#override-user", Input).value.strip()
+        if not user or not event.value:
+            self.show_error("a manager's name and PIN are needed to override")
+            return
+        serial = self.query_one("#serial-entry", Input).value.strip() or self.entered
+        self.submit(serial, user, event.value)
+
+    def take_scan(self, scan: ScanRead) -> None:
+        if self.refuse_unreadable(scan):
+            return
+        decoded = scan.decoded
+        # A product barcode here is the classic mis-scan: it is passed on as the serial so the
+        # service names it ("that is the product's barcode, not its serial").
+        text = decoded.serial if decoded.kind != "product" and decoded.serial else decoded.text
+        self.submit(text)
+
+    def submit(self, serial: str | None, user: str | None = None, pin: str | None = None) -> None:
+        if self.busy:  # an entry is never dropped unsaid: the person scans it again
+            self.show_error(
+                f"still checking {clip(self.entered)}: scan "
+                f"{clip(serial or '')} again once it is answered"
+            )
+            return
+        self.busy = True
+        if serial:
+            self.entered = serial
+        self.message_line.note("checking the serial…")
+        self.record(serial, user, pin)
+
+    @work(thread=True, group="serial-entry")
+    def record(self, serial: str | None, user: str | None, pin: str | None) -> None:
+        try:
+            from serialpos.services.orders import set_serial
+
+            view = set_serial(
+                self.console.database(),
+                self.session.actor,
+                self.order,
+                self.line.line,
+                serial,
+                override_user=user,
+                override_pin=pin,
+                shared=self.sharing and user is not None,
+            )
+        except Exception as exc:
+            from serialpos.tui.backend import describe
+
+            self.post_message(self.Refused(describe(exc), str(getattr(exc, "code", ""))))
+            return
+        self.post_message(self.Recorded(view))
+
+    def on_serial_entry_recorded(self, message: Recorded) -> None:
+        self.busy = False
+        self.dismiss(message.view)
+
+    def on_serial_entry_refused(self, message: Refused) -> None:
+        self.busy = False
+        self.show_error(message.message)
+        field = self.query_one("#serial-entry", Input)
+        field.placeholder = f"{clip(self.entered)} refused: scan or type another"
+        from serialpos.domain.scan_resolution import may_share
+
+        self.sharing = message.code == "duplicate_serial" and may_share(self.entered)
+        if message.code == "unknown_unit" or self.sharing:
+            # The fields are offered, not forced: the next scan still goes to the serial field
+            # (most often the cashier simply scanned the wrong unit); Tab reaches them.
+            self.query_one("#override-title", Static).update(
+                "Manager accepts shared serial: name and PIN"
+                if self.sharing
+                else "Manager override: name and PIN"
+            )
+            self.query_one("#override").display = True
+            what = "manager accepts shared serial: " if self.sharing else "manager "
+            self.message_line.error(f"{message.message} (Tab: {what}name and PIN)")
+        field.select_all()
+        field.focus()

@@ -1,0 +1,94 @@
+"""Tender: how the customer pays (cash, card, other) and how much."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, Static
+
+from serialpos.tui.screens.sale_dialogs.money import money, parse_money
+from serialpos.tui.widgets.capped_input import CappedInput
+from serialpos.tui.widgets.key_footer import KeyFooter, KeyHints
+from serialpos.tui.widgets.message_line import MessageLine
+
+METHODS = ("cash", "card", "other")
+
+
+class Tender(ModalScreen[tuple[str, Decimal] | None]):
+    """Method and amount (the amount due by default); the change due is shown as it is typed."""
+
+    KEY_HINTS: ClassVar[KeyHints] = (("↑↓", "Method"), ("Enter", "Take"))
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("up", "method(-1)", "Method", show=False),
+        Binding("down", "method(1)", "Method", show=False),
+        Binding("escape", "cancel", "Cancel"),
+    ]
+
+    def __init__(self, total: Decimal, paid: Decimal, due: Decimal, title: str = "Payment") -> None:
+        super().__init__()
+        self.total, self.paid, self.due = total, paid, due
+        self.method = 0
+        self.title_text = title
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog", id="tender"):
+            yield Static(
+                Text(
+                    f"{self.title_text}: total {money(self.total)} · paid "
+                    f"{money(self.paid)} · due {money(self.due)}"
+                ),
+                classes="dialog-title",
+                markup=False,
+            )
+            yield Static("", id="tender-method", markup=False)
+            yield CappedInput(
+                value=money(self.due), id="tender-amount", max_length=16, restrict=r"[0-9.]*"
+            )
+            yield Static("", id="tender-change", markup=False)
+            yield MessageLine(id="tender-message")
+            yield KeyFooter()
+
+    def on_mount(self) -> None:
+        field = self.query_one("#tender-amount", Input)
+        field.focus()
+        field.select_all()
+        self._show()
+
+    def _show(self) -> None:
+        chosen = METHODS[self.method]
+        self.query_one("#tender-method", Static).update(
+            Text("Method: " + "  ".join(f"[{m}]" if m == chosen else m for m in METHODS))
+        )
+        amount = parse_money(self.query_one("#tender-amount", Input).value)
+        change = (amount - self.due) if amount is not None and amount > self.due else Decimal(0)
+        self.query_one("#tender-change", Static).update(
+            Text(f"Change due: {money(change)}" if change else "")
+        )
+
+    @on(Input.Changed, "#tender-amount")
+    def amount_changed(self, event: Input.Changed) -> None:
+        self._show()
+
+    def action_method(self, step: int) -> None:
+        self.method = (self.method + step) % len(METHODS)
+        self._show()
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    @on(Input.Submitted, "#tender-amount")
+    def submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        amount = parse_money(event.value)
+        if amount is None or amount <= 0:
+            self.query_one("#tender-message", MessageLine).error("type an amount above 0")
+            self.app.bell()
+            return
+        self.dismiss((METHODS[self.method], amount))
