@@ -18,7 +18,8 @@ from serialpos.domain.decoder import decode
 from serialpos.services.lookup import lookup_serial
 from serialpos.tui.app import SerialposApp
 from serialpos.tui.messages import ScanRead
-from serialpos.tui.screens.checklist import ChecklistScreen, CompleteDialog
+from serialpos.tui.screens.checklist import ChecklistScreen
+from serialpos.tui.screens.complete_receipt import CompleteDialog
 from serialpos.tui.screens.receiving import BlindReceiptDialog, ReceivingScreen
 from serialpos.tui.screens.sale_dialogs.quick_create import QuickCreate
 from serialpos.tui.screens.serial_mode import Confirm

@@ -18,7 +18,8 @@ from serialpos.services.asn import asn_detail, import_asn_data
 from serialpos.services.context import Actor
 from serialpos.services.lookup import lookup_serial
 from serialpos.tui.app import SerialposApp
-from serialpos.tui.screens.checklist import ChecklistScreen, CompleteDialog
+from serialpos.tui.screens.checklist import ChecklistScreen
+from serialpos.tui.screens.complete_receipt import CompleteDialog
 from serialpos.tui.screens.receiving import ReceivingScreen
 from serialpos.tui.screens.serial_mode import Confirm
 from serialpos.tui.widgets.checklist_view import ChecklistView

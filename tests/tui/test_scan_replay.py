@@ -34,7 +34,8 @@ from serialpos.services.lookup import lookup_serial
 from serialpos.services.stock import stock_levels
 from serialpos.tui.app import SerialposApp
 from serialpos.tui.scanners import key_time
-from serialpos.tui.screens.checklist import ChecklistScreen, CompleteDialog
+from serialpos.tui.screens.checklist import ChecklistScreen
+from serialpos.tui.screens.complete_receipt import CompleteDialog
 from serialpos.tui.screens.counts import CountsScreen
 from serialpos.tui.screens.home import HomeScreen
 from serialpos.tui.screens.lookup import LookupScreen

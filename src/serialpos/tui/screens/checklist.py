@@ -30,24 +30,20 @@ serial cannot race. The list widget only reads the checklist and renders the row
 
 from __future__ import annotations
 
-import bisect
-import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
-from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from serialpos.domain.errors import UnknownProduct
-from serialpos.domain.text import clip, visible
+from serialpos.services.receiving_scans import ChecklistScans, Outcome, Preview, UnknownBarcode
 from serialpos.tui.screens.base import ConsoleScreen, JobFailure, OrderedJobs
+from serialpos.tui.screens.complete_receipt import CompleteDialog, unit_words
 from serialpos.tui.screens.serial_mode import Confirm
 from serialpos.tui.widgets.checklist_view import ChecklistView
 from serialpos.tui.widgets.key_footer import KeyFooter, KeyHints
@@ -56,56 +52,12 @@ from serialpos.tui.widgets.serial_field import SerialField
 from serialpos.tui.widgets.status_line import StatusLine
 
 if TYPE_CHECKING:
-    from serialpos.domain.checklist import ChecklistLine, Discrepancy
+    from serialpos.domain.checklist import Discrepancy
     from serialpos.services.receiving import CompletionResult, ReceivingSession
     from serialpos.tui.messages import ScanRead
     from serialpos.tui.screens.sale_dialogs.quick_create import NewProduct
 
-_QUANTITY = re.compile(r"[+-]?\d{1,6}")
-_LIST = re.compile(r"\S[\s,;]+\S")
-#: Listed in the completion dialog at most; the rest are counted.
-SHOWN_DISCREPANCIES = 50
-#: How often a long pasted list says how far its checks are (serials).
-PROGRESS_EVERY = 500
-
-
-@dataclass
-class Outcome:
-    """What a job did, for the screen to show."""
-
-    sku: str | None  # the product selected now
-    message: str
-    missing: tuple[str, ...] | None = None  # the selected line's listed serials not scanned
-    newest: str | None = None  # the serial that just landed
-    alert: bool = False  # said with the bell (a repeat scan)
-    warn: bool = False  # taken, but a warning with the bell (an over-scan)
-    to_newest: bool = True
-    note: bool = False  # a note, not a success
-    full: bool = False  # more than the one product changed
-
-
-@dataclass
-class Preview:
-    """Before completing: what will be recorded."""
-
-    units: int
-    products: int
-    discrepancies: list[Discrepancy] = field(default_factory=list)
-
-
-class UnknownBarcode(UnknownProduct):
-    """A barcode no product carries (a blind receipt offers to create the product)."""
-
-    def __init__(self, barcode: str) -> None:
-        super().__init__(f"no product has barcode {barcode}")
-        self.barcode = barcode
-
-
 Job = Callable[[], "Outcome | Preview | CompletionResult"]
-
-
-def unit_words(count: int) -> str:
-    return f"{count:,} unit{'s' if count != 1 else ''}"
 
 
 def head_text(
@@ -128,54 +80,6 @@ def head_text(
     text.append(f"{checklist_received:,}/{checklist_expected:,} units", style="bold")
     text.append(f" · ✓ {complete}/{products} products")
     return text
-
-
-class CompleteDialog(ModalScreen[bool]):
-    """Complete the receipt? Lists the differences that will be recorded; y/Enter or n/Esc."""
-
-    DEFAULT_CSS = """
-    CompleteDialog #complete-list { height: auto; max-height: 12; }
-    CompleteDialog .-short #complete-list { max-height: 8; }
-    """
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("y,enter", "answer(True)", "Complete"),
-        Binding("n,escape", "answer(False)", "Not yet"),
-    ]
-
-    def __init__(self, title: str, preview: Preview) -> None:
-        super().__init__()
-        self.title_text = title
-        self.preview = preview
-
-    @property
-    def question(self) -> str:
-        found = self.preview.discrepancies
-        head = f"Complete {self.title_text}: {unit_words(self.preview.units)}"
-        if not found:
-            return head + "?"
-        return (
-            f"{head}. These differences will be recorded "
-            f"({len(found)} product{'s' if len(found) != 1 else ''}):"
-        )
-
-    @property
-    def listed(self) -> str:
-        found = self.preview.discrepancies
-        lines = [d.words for d in found[:SHOWN_DISCREPANCIES]]
-        if len(found) > SHOWN_DISCREPANCIES:
-            lines.append(f"and {len(found) - SHOWN_DISCREPANCIES} more")
-        return "\n".join(visible(line) for line in lines)
-
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog"):
-            yield Static(Text(self.question), classes="dialog-title", markup=False)
-            if self.preview.discrepancies:
-                with VerticalScroll(id="complete-list"):
-                    yield Static(Text(self.listed), id="complete-lines", markup=False)
-            yield KeyFooter()
-
-    def action_answer(self, yes: bool) -> None:
-        self.dismiss(yes)
 
 
 class ChecklistScreen(ConsoleScreen):
@@ -224,12 +128,8 @@ class ChecklistScreen(ConsoleScreen):
         self.receiving = session
         self.notice = notice or str(getattr(session, "journal_problem", ""))
         self.done: CompletionResult | None = None
-        self.current: str | None = None  # the selected product, as the job chain sees it
-        self.chosen = False  # current was chosen (scanned, typed, picked), not implied
-        self._owners: dict[str, str] | None = None  # listed serial -> SKU (worker side)
+        self.scans = ChecklistScans(session, lambda: self.console.database(), self._progress)
         self._seen: dict[str, tuple[int, int, bool]] = {}  # per line, as last shown
-        # per line: (serials scanned, the last one, the listed serials still to scan)
-        self._missing_kept: dict[str, tuple[int, str | None, tuple[str, ...]]] = {}
         self._totals = [0, 0, 0]  # received, expected, complete lines
         self.jobs = OrderedJobs(self, "checklist", self._refused)
 
@@ -250,10 +150,10 @@ class ChecklistScreen(ConsoleScreen):
         notice = self.notice
         if len(lines) == 1:  # one product: its serials can be scanned straight away
             only = next(iter(lines))
-            self.current = only
+            self.scans.current = only
 
             def select() -> Outcome:
-                outcome = self._selected(only, "")
+                outcome = self.scans.selected(only, "")
                 if notice:
                     outcome.message = ""  # the notice stays on the message line
                 return outcome
@@ -379,266 +279,14 @@ class ChecklistScreen(ConsoleScreen):
     def on_checklist_screen_progress(self, message: Progress) -> None:
         self.message_line.note(message.message)
 
-    # -- what a job does (worker side) --------------------------------------------------------
-    def _missing(self, sku: str | None) -> tuple[str, ...]:
-        """The line's listed serials not scanned yet, sorted. Kept per line: a scan that adds
-        one serial takes it out of the kept list (a bisection) instead of sorting the
-        thousands still to scan again."""
-        line = None if sku is None else self.receiving.checklist.lines.get(sku)
-        if sku is None or line is None or line.expected_serials is None:
-            return ()
-        scanned = line.scanned
-        count = len(scanned)
-        last = scanned[-1] if scanned else None
-        kept = self._missing_kept.get(sku)
-        if kept is not None:
-            was_count, was_last, listed = kept
-            if count == was_count and last == was_last:
-                return listed
-            before = scanned[-2] if count > 1 else None
-            if count == was_count + 1 and before == was_last and last is not None:
-                at = bisect.bisect_left(listed, last)
-                if at < len(listed) and listed[at] == last:
-                    listed = listed[:at] + listed[at + 1 :]
-                self._missing_kept[sku] = (count, last, listed)
-                return listed
-        listed = tuple(line.missing_serials())
-        self._missing_kept[sku] = (count, last, listed)
-        return listed
+    def _progress(self, words: str) -> None:
+        """How far a long pasted list's checks are (called from the worker)."""
+        self.post_message(self.Progress(words))
 
-    def _line_words(self, line: ChecklistLine) -> str:
-        if self.receiving.checklist.blind:
-            return f"{line.received:,}"
-        return f"{line.received:,} of {line.expected:,}"
-
-    def _selected(self, sku: str, message: str, *, note: bool = True) -> Outcome:
-        self.current, self.chosen = sku, True
-        line = self.receiving.checklist.lines[sku]
-        if not message:
-            what = (
-                f"scan its serials ({self._line_words(line)})"
-                if line.serialized
-                else f"type how many arrived, or scan its barcode per unit "
-                f"({self._line_words(line)})"
-            )
-            message = f"{sku} {visible(line.name)}: {what}"
-        return Outcome(sku, message, self._missing(sku), note=note)
-
-    def _select_product(self, sku: str, count_one: bool) -> Outcome:
-        """A product scanned or typed: it becomes the selected line (a blind receipt starts
-        its line; a document that does not list it refuses). A product without serials
-        scanned by its barcode counts one unit."""
-        lines = self.receiving.checklist.lines
-        if sku not in lines:
-            self.receiving.add_product(sku)
-        line = lines[sku]
-        if count_one and not line.serialized:
-            self.current, self.chosen = sku, True
-            line = self.receiving.count(sku, 1)
-            return self._counted(line, f"{sku}: one more, {self._line_words(line)}")
-        return self._selected(sku, "")
-
-    def _counted(self, line: ChecklistLine, message: str) -> Outcome:
-        """Units counted on a line without serials: more than the document lists is a
-        warning with the bell, never a quiet success."""
-        over = line.over and not self._blind()
-        if line.complete and not self._blind():
-            message += " ✓ complete"
-        elif over:
-            checklist = self.receiving.checklist
-            message += f": {line.over} over what {checklist.kind} {checklist.document} lists"
-        return Outcome(line.sku, message, self._missing(line.sku), warn=bool(over))
-
-    def _blind(self) -> bool:
-        return self.receiving.checklist.blind
-
-    def _owner(self, serial: str) -> str | None:
-        """The product a document lists this serial under (ASNs that list serials)."""
-        if self._owners is None:
-            owners: dict[str, str] = {}
-            for line in list(self.receiving.checklist.lines.values()):
-                for listed in line.expected_serials or ():
-                    owners.setdefault(listed, line.sku)
-            self._owners = owners
-        return self._owners.get(serial)
-
-    def _check_owner(self, sku: str, serial: str) -> None:
-        """A serial the document lists for another product is refused here, before the
-        session sees it: (product, serial) would be a new unit of ``sku`` otherwise."""
-        from serialpos.domain.checklist import NotOnDocument
-
-        other = self._owner(serial.strip())
-        if other is not None and other != sku:
-            checklist = self.receiving.checklist
-            raise NotOnDocument(
-                f"serial {clip(serial)} is listed for {other} on {checklist.kind} "
-                f"{checklist.document}, not for {sku}: scan {other} first"
-            )
-
-    def _scan_serial(self, sku: str, serial: str) -> Outcome:
-        from serialpos.domain.checklist import Verdict
-
-        self._check_owner(sku, serial)
-        result = self.receiving.scan(sku, serial)
-        self.current = sku
-        line = result.line
-        if result.verdict is Verdict.DUPLICATE:
-            return Outcome(sku, result.message, None, alert=True)
-        message = f"{sku} {result.line.scanned[-1]}: {self._line_words(line)}"
-        over = line.over and not self._blind()
-        if line.complete and not self._blind():
-            message += f" ✓ {sku} complete"
-        elif over:
-            checklist = self.receiving.checklist
-            message += (
-                f": {line.over} over what {checklist.kind} {checklist.document} "
-                "lists (Rescan to start this product again)"
-            )
-        return Outcome(
-            sku, message, self._missing(sku), newest=result.line.scanned[-1], warn=bool(over)
-        )
-
-    def _take(self, text: str | None, gtin: str | None, serial: str | None) -> Outcome:
-        """One scan or one entry of the field, worker side."""
-        from serialpos.domain.errors import BadRequest, UnknownProduct
-        from serialpos.domain.products import normalize_gtin
-        from serialpos.domain.serial_lists import expand_range
-        from serialpos.services.products import find_by_barcode, get_product
-
-        db = self.console.database()
-        checklist = self.receiving.checklist
-        if gtin is not None:
-            product = find_by_barcode(db, gtin)
-            if product is None:
-                if serial is None and text and self._current_serialized():
-                    return self._serial_entry(text)  # a numeric serial that reads as a GTIN
-                raise UnknownBarcode(gtin)
-            if serial is not None:  # a GS1 label: the product is chosen by it
-                if product.sku not in checklist.lines:
-                    self.receiving.add_product(product.sku)
-                self.current, self.chosen = product.sku, True
-                return self._scan_serial(product.sku, serial)
-            return self._select_product(product.sku, count_one=True)
-        assert text is not None
-        text = text.strip()
-        if not text:
-            raise BadRequest("scan or type a product, a serial or a quantity, then Enter")
-        if _LIST.search(text) is not None or expand_range(text) is not None:
-            return self._take_list(text)
-        current = self.current
-        line = checklist.lines.get(current) if current is not None else None
-        if line is not None and not line.serialized and _QUANTITY.fullmatch(text):
-            line = self.receiving.count(line.sku, int(text))
-            return self._counted(line, f"{line.sku}: {self._line_words(line)}")
-        if text in checklist.lines:
-            return self._select_product(text, count_one=False)
-        try:
-            gtin_text = normalize_gtin(text)
-        except Exception:
-            gtin_text = None
-        if gtin_text is not None:
-            product = find_by_barcode(db, gtin_text)
-            if product is not None:
-                return self._select_product(product.sku, count_one=True)
-            if not self._current_serialized():
-                raise UnknownBarcode(text)
-        elif self._owner(text) is None:  # a serial the document lists is no SKU: no lookup
-            try:
-                product = get_product(db, text)
-            except UnknownProduct:
-                product = None
-            if product is not None:
-                return self._select_product(product.sku, count_one=False)
-        return self._serial_entry(text)
-
-    def _current_serialized(self) -> bool:
-        line = None if self.current is None else self.receiving.checklist.lines.get(self.current)
-        return line is not None and line.serialized
-
-    def _serial_entry(self, text: str) -> Outcome:
-        """Text that is no product: a bare serial. It finds its own product's line, whichever
-        product is selected (the service says which: the document's listing, else the product
-        whose unit the ledger knows by it); otherwise it is a serial of the selected product."""
-        from serialpos.domain.errors import BadRequest
-        from serialpos.services.receiving import line_for_serial
-
-        current = self.current
-        checklist = self.receiving.checklist
-        line = None if current is None else checklist.lines.get(current)
-        owner = line_for_serial(
-            self.console.database(), text, self._owner(text), frozenset(checklist.lines)
-        )
-        if owner is not None:
-            return self._scan_serial(owner, text)  # the serial's own product's line
-        if line is None:
-            raise BadRequest(
-                f"'{clip(text)}' is no product here: scan a product first (its "
-                "barcode or SKU), then its serials"
-            )
-        if not line.serialized:
-            raise BadRequest(
-                f"{line.sku} is counted, not scanned: type how many arrived "
-                f"('{clip(text)}' is not a number), or scan another product"
-            )
-        return self._scan_serial(line.sku, text)
-
-    def _take_list(self, text: str) -> Outcome:
-        """A pasted list or a range for the selected product: every serial checked, and one
-        refused refuses them all (the line is put back as it was)."""
-        from serialpos.domain.checklist import Verdict
-        from serialpos.domain.errors import BadRequest, BadSerial, DomainError
-        from serialpos.domain.serial_lists import parse_serial_list
-
-        serials = parse_serial_list(text)
-        current = self.current
-        line = None if current is None else self.receiving.checklist.lines.get(current)
-        if line is None:
-            raise BadRequest(
-                "select the product first (scan its barcode or type its SKU), "
-                "then paste its serials"
-            )
-        if not line.serialized:
-            raise BadRequest(f"{line.sku} is counted, not scanned: type how many arrived")
-        sku = line.sku
-        saved = (list(line.scanned), line.counted, line.duplicates, line.expected)
-        added = repeated = 0
-        for number, serial in enumerate(serials, start=1):
-            try:
-                self._check_owner(sku, serial)
-                result = self.receiving.scan(sku, serial)
-            except DomainError as exc:
-                self._put_back(sku, saved)
-                raise BadSerial(
-                    f"the list was refused whole at serial {clip(serial)} "
-                    f"(number {number} of {len(serials)}): {exc.message}. Nothing "
-                    "from it was added"
-                ) from exc
-            if result.verdict is Verdict.DUPLICATE:
-                repeated += 1
-            else:
-                added += 1
-            if number % PROGRESS_EVERY == 0 and number < len(serials):
-                self.post_message(
-                    self.Progress(f"checking the list: {number:,} of {len(serials):,} serials…")
-                )
-        message = (
-            f"{added:,} serial{'s' if added != 1 else ''} of {sku} added from the list: "
-            f"{self._line_words(line)}"
-        )
-        if repeated:
-            message += f"; {repeated} already scanned (counted once)"
-        newest = line.scanned[-1] if line.scanned else None
-        return Outcome(sku, message, self._missing(sku), newest=newest, alert=bool(repeated))
-
-    def _put_back(self, sku: str, saved: tuple[list[str], int, int, int]) -> None:
-        """A refused list leaves the line as it was before it. The session is told to clear
-        the product and is given its earlier serials again, so whatever it keeps (an ASN's
-        saved scans, a blind receipt's draft) matches the line."""
-        serials, _counted, duplicates, _expected = saved
-        self.receiving.rescan(sku)
-        for serial in serials:
-            self.receiving.scan(sku, serial)
-        self.receiving.checklist.line(sku).duplicates = duplicates
+    @property
+    def current(self) -> str | None:
+        """The selected product, as the job chain sees it."""
+        return self.scans.current
 
     # -- input -------------------------------------------------------------------------------
     def _refuse_when_done(self) -> bool:
@@ -664,13 +312,13 @@ class ChecklistScreen(ConsoleScreen):
         from serialpos.tui.scan_entry import entry_of
 
         entry = entry_of(scan)
-        self.submit(lambda: self._take(entry.text, entry.gtin, entry.serial))
+        self.submit(lambda: self.scans.take(entry.text, entry.gtin, entry.serial))
 
     def on_serial_field_list_pasted(self, message: SerialField.ListPasted) -> None:
         if self._refuse_when_done():
             return
         text = message.text
-        self.submit(lambda: self._take_list(text), "checking the pasted serials…")
+        self.submit(lambda: self.scans.take_list(text), "checking the pasted serials…")
 
     def on_serial_field_paste_refused(self, message: SerialField.PasteRefused) -> None:
         self.show_error(message.message)
@@ -688,7 +336,7 @@ class ChecklistScreen(ConsoleScreen):
         self._show()
 
         def job() -> Outcome:
-            outcome = self._selected(sku, "", note=True)
+            outcome = self.scans.selected(sku, "", note=True)
             outcome.to_newest = False  # the cursor stays where the person put it
             return outcome
 
@@ -750,16 +398,7 @@ class ChecklistScreen(ConsoleScreen):
                 self.message_line.note(f"{sku} left as it was")
                 return
 
-            def job() -> Outcome:
-                cleared = self.receiving.rescan(sku)
-                self.current, self.chosen = sku, True
-                return Outcome(
-                    sku,
-                    f"{sku} cleared: scan it again ({self._line_words(cleared)})",
-                    self._missing(sku),
-                )
-
-            self.submit(job)
+            self.submit(lambda: self.scans.rescan(sku))
 
         self.app.push_screen(
             Confirm(f"Rescan {sku}: clear its {unit_words(count)} scanned and start it again?"),
@@ -767,28 +406,10 @@ class ChecklistScreen(ConsoleScreen):
         )
 
     def action_receive_all(self) -> None:
-        def job() -> Outcome:
-            self.receiving.receive_all()
-            return Outcome(
-                self.current,
-                "every product without serials taken as arrived in full",
-                self._missing(self.current),
-                to_newest=False,
-                full=True,
-            )
-
-        self.submit(job)
+        self.submit(self.scans.receive_all)
 
     def action_complete(self) -> None:
-        def job() -> Preview:
-            checklist = self.receiving.checklist
-            return Preview(
-                checklist.received,
-                sum(1 for ln in checklist.lines.values() if ln.received),
-                checklist.discrepancies() if not checklist.blind else [],
-            )
-
-        self.submit(job)
+        self.submit(self.scans.preview)
 
     def on_checklist_screen_previewed(self, message: Previewed) -> None:
         if message.preview.units == 0 and not message.preview.discrepancies:
@@ -848,7 +469,7 @@ class ChecklistScreen(ConsoleScreen):
                     serial_mode=new.serial_mode,
                     barcodes=(new.barcode,) if new.barcode else (),
                 )
-                outcome = self._select_product(new.sku, count_one=False)
+                outcome = self.scans.select_product(new.sku, count_one=False)
                 outcome.message = (
                     f"{new.sku} created ({new.serial_mode} serials). " + outcome.message
                 )
