@@ -21,29 +21,29 @@ order.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from decimal import Decimal
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
-from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.widgets import Input, Static
 
-from serialpos.domain.text import clip, visible
+from serialpos.domain.text import clip
 from serialpos.tui.screens.base import ConsoleScreen, JobFailure, OrderedJobs
-from serialpos.tui.screens.sale_dialogs.customer import CustomerDialog
-from serialpos.tui.screens.sale_dialogs.money import money
-from serialpos.tui.screens.sale_dialogs.open_orders import OrdersDialog
-from serialpos.tui.screens.sale_dialogs.order_menu import OrderMenu
-from serialpos.tui.screens.sale_dialogs.quick_create import NewProduct, QuickCreate
-from serialpos.tui.screens.sale_dialogs.sale_type import SaleTypeDialog
 from serialpos.tui.screens.sale_dialogs.serial_entry import SerialEntry
-from serialpos.tui.screens.sale_dialogs.tender import Tender
-from serialpos.tui.screens.serial_mode import Confirm
+from serialpos.tui.screens.sale_keys import OrderKeys
+from serialpos.tui.screens.sale_outcome import (
+    BARCODE_DIGITS,
+    Job,
+    Outcome,
+    awaiting_line,
+    head_text,
+    missing_required,
+    status_of,
+    totals_text,
+)
 from serialpos.tui.widgets.key_footer import KeyFooter, KeyHints
 from serialpos.tui.widgets.message_line import MessageLine
 from serialpos.tui.widgets.sale_lines import SaleLines
@@ -53,78 +53,8 @@ from serialpos.tui.widgets.status_line import StatusLine
 if TYPE_CHECKING:
     from serialpos.db.engine import Database
     from serialpos.services.context import Actor
-    from serialpos.services.orders import OrderLineView, OrderSummary, OrderView
+    from serialpos.services.orders import OrderView
     from serialpos.tui.messages import ScanRead
-
-BARCODE_DIGITS = range(8, 15)
-
-
-@dataclass
-class Outcome:
-    """What a service call did, for the screen to show."""
-
-    view: OrderView | None
-    note: str = ""
-    cursor_line: int | None = None
-    prompt_line: int | None = None  # open serial entry for this line
-    invoice: str | None = None
-    finished: bool = False  # parked, voided or fulfilled: the next scan starts a new order
-    orders: list[OrderSummary] = field(default_factory=list)
-    show_orders: bool = False
-    added: bool = False  # a line was just added: it is the one a scanned serial may fill
-    filled_line: int | None = None  # a scan in the field recorded this line's serial
-
-
-Job = Callable[["Database", "Actor", "str | None"], Outcome]
-
-
-def _awaiting(outcome: Outcome) -> int | None:
-    """The line a job just added, when it still needs its required serial."""
-    if not outcome.added or outcome.cursor_line is None:
-        return None
-    line = outcome.cursor_line
-    return line if any(ln.line == line for ln in missing_required(outcome.view)) else None
-
-
-def status_of(view: OrderView) -> str:
-    return str(getattr(view.status, "value", view.status))
-
-
-def missing_required(view: OrderView | None) -> list[OrderLineView]:
-    if view is None:
-        return []
-    return [
-        line
-        for line in view.lines
-        if str(line.indicator.value) == "missing_required"
-        and str(getattr(line.status, "value", line.status)) == "open"
-    ]
-
-
-def head_text(view: OrderView | None, sale_type: str, delivery: str) -> Text:
-    from serialpos.domain.orders import DeliveryMode, SaleType
-
-    kind = SaleType(sale_type).label
-    how = DeliveryMode(delivery).label
-    if view is None:
-        return Text(f"new order · {kind} · {how}")
-    who = f" · {visible(view.customer.name)}" if view.customer and view.customer.name else ""
-    return Text(f"{visible(view.order)} {status_of(view)} · {kind} · {how}{who}")
-
-
-def totals_text(view: OrderView | None) -> Text:
-    zero = Decimal("0")
-    net, tax, total, paid, due = (
-        (view.totals.net, view.totals.tax, view.totals.total, view.totals.paid, view.totals.due)
-        if view is not None
-        else (zero,) * 5
-    )
-    text = Text(no_wrap=False)
-    text.append(f"Net {money(net)}  Tax {money(tax)}  ")
-    text.append(f"Total {money(total)}", style="bold")
-    text.append(f"  Paid {money(paid)}  ")
-    text.append(f"Due {money(due)}", style="bold reverse" if due > 0 else "bold")
-    return text
 
 
 class SaleScreen(ConsoleScreen):
@@ -177,6 +107,7 @@ class SaleScreen(ConsoleScreen):
         self.awaiting: int | None = None
         self.filled: set[int] = set()  # lines whose serial a field scan recorded (UI side)
         self.last_invoice: str | None = None
+        self.keys = OrderKeys(self)
         self.jobs = OrderedJobs(self, "sale", lambda f: self.Refused(f.message, f.code))
 
     def compose(self) -> ComposeResult:
@@ -191,7 +122,7 @@ class SaleScreen(ConsoleScreen):
     def on_mount(self) -> None:
         self.focus_scan()
         if self.order_no is not None:
-            self.open_existing(self.order_no)
+            self.keys.open_existing(self.order_no)
 
     @property
     def lines(self) -> SaleLines:
@@ -224,7 +155,7 @@ class SaleScreen(ConsoleScreen):
             except BaseException:
                 self.awaiting = None
                 raise
-            self.awaiting = _awaiting(outcome)
+            self.awaiting = awaiting_line(outcome)
             if outcome.finished:
                 self.order_no = None
             elif outcome.view is not None:
@@ -249,7 +180,7 @@ class SaleScreen(ConsoleScreen):
         if message.pending:
             self.lines.drop_pending()
         if outcome.show_orders:
-            self._choose_order(outcome.orders)
+            self.keys.choose_order(outcome.orders)
             return
         if outcome.invoice:
             self.last_invoice = outcome.invoice
@@ -279,9 +210,9 @@ class SaleScreen(ConsoleScreen):
             self.lines.drop_pending()
         self.show_error(message.message)
         if message.code == "serial_required":
-            self._jump_to_missing()
+            self.jump_to_missing()
         if message.barcode is not None and message.code == "unknown_product":
-            self.quick_create(message.barcode)
+            self.keys.quick_create(message.barcode)
         elif message.code == "unknown_unit" and message.waiting_line is not None:
             # A manager may accept the unit: serial entry opens with it, the fields offered.
             self.prompt_serial(message.waiting_line, message.text, message.message)
@@ -297,7 +228,7 @@ class SaleScreen(ConsoleScreen):
         self.lines.show_lines(view.lines if view is not None else [], cursor_line)
         self.query_one("#totals", Static).update(totals_text(view))
 
-    def _jump_to_missing(self) -> None:
+    def jump_to_missing(self) -> None:
         missing = missing_required(self.view)
         if missing:
             self.lines.go_to(missing[0].line)
@@ -457,310 +388,33 @@ class SaleScreen(ConsoleScreen):
 
             self.submit(remove)
 
-    # -- order keys --------------------------------------------------------------------------
+    # -- order keys: sale_keys.OrderKeys does them ------------------------------------------
     def action_back(self) -> None:
-        if self.lines.has_focus:
-            self.focus_scan()
-            return
-        # An open order stays open in the database: the order menu's "o" brings it back.
-        self.dismiss()
+        self.keys.back()
 
     def action_pay(self) -> None:
-        view = self.view
-        if view is None or not view.lines:
-            self.show_error("nothing to pay: scan an item first")
-            return
-        if self.sale_type == "sale":
-            missing = missing_required(view)
-            if missing:
-                self.show_error(
-                    "serial needed before payment on line "
-                    + ", ".join(str(line.number) for line in missing)
-                )
-                self._jump_to_missing()
-                return
-            if view.totals.due <= 0:
-                self._fulfil(None)
-                return
-        title = "Payment" if self.sale_type == "sale" else "Deposit/payment"
-
-        def tendered(result: tuple[str, Decimal] | None) -> None:
-            self.focus_scan()
-            if result is not None:
-                self._pay(*result)
-
-        self.app.push_screen(
-            Tender(view.totals.total, view.totals.paid, view.totals.due, title), tendered
-        )
-
-    def _pay(self, method: str, amount: Decimal) -> None:
-        fulfil_now = self.sale_type == "sale"
-
-        def pay(db: Database, actor: Actor, order: str | None) -> Outcome:
-            from serialpos.services.orders import add_payment, fulfil, get_order
-
-            due = get_order(db, str(order)).totals.due
-            if not fulfil_now or amount < due:
-                view = add_payment(db, actor, str(order), method, amount)
-                if fulfil_now:
-                    return Outcome(
-                        view, f"{method} {money(amount)} taken; due {money(view.totals.due)}"
-                    )
-                return Outcome(
-                    view,
-                    f"{method} {money(amount)} taken; {view.order} stays open "
-                    "(fulfil later: Order menu F6/^R, o; then Fulfil)",
-                )
-            # One transaction: if fulfilment is refused, the payment is not recorded either.
-            done = fulfil(db, actor, str(order), payments=[(method, amount)])
-            change = f"; change {money(done.change_due)}" if done.change_due else ""
-            return Outcome(
-                done.order,
-                f"invoice {done.invoice}{change} — PDF: F8/^G",
-                invoice=done.invoice,
-                finished=True,
-            )
-
-        self.submit(pay, "taking payment…")
+        self.keys.pay()
 
     def action_fulfil(self) -> None:
-        chosen = sorted(self.lines.marked) or None
-        view = self.view
-        if view is None:
-            return
-        if self._refuse_missing(chosen):
-            return
-        if view.totals.due > 0:
-
-            def tendered(result: tuple[str, Decimal] | None) -> None:
-                self.focus_scan()
-                if result is not None:
-                    self._fulfil(chosen, [result])
-
-            self.app.push_screen(
-                Tender(view.totals.total, view.totals.paid, view.totals.due, "Pay to fulfil"),
-                tendered,
-            )
-            return
-        self._fulfil(chosen)
-
-    def _refuse_missing(self, lines: list[int] | None) -> bool:
-        missing = [
-            line for line in missing_required(self.view) if lines is None or line.line in lines
-        ]
-        if not missing:
-            return False
-        self.show_error(
-            "fulfilment refused: serial needed on line "
-            + ", ".join(str(line.number) for line in missing)
-        )
-        self.lines.go_to(missing[0].line)
-        self.lines.focus()
-        return True
-
-    def _fulfil(
-        self, lines: list[int] | None, payments: list[tuple[str, Decimal]] | None = None
-    ) -> None:
-        if self._refuse_missing(lines):
-            return
-
-        def run(db: Database, actor: Actor, order: str | None) -> Outcome:
-            from serialpos.services.orders import fulfil
-
-            done = fulfil(db, actor, str(order), lines=lines, payments=payments)
-            still_open = status_of(done.order) == "open"
-            change = f"; change {money(done.change_due)}" if done.change_due else ""
-            return Outcome(
-                done.order,
-                f"fulfilled: invoice {done.invoice}{change} — PDF: F8/^G",
-                invoice=done.invoice,
-                finished=not still_open,
-            )
-
-        self.submit(run, "fulfilling…")
+        self.keys.fulfil()
 
     def action_menu(self) -> None:
-        def chosen(action: str | None) -> None:
-            self.focus_scan()
-            if action is None:
-                return
-            if action in ("park", "void") and not self.check_action(action, ()):
-                self.show_error("no order yet: scan an item first")
-                return
-            getattr(self, f"action_{action}")()
-
-        self.app.push_screen(OrderMenu(), chosen)
+        self.keys.menu()
 
     def action_sale_type(self) -> None:
-        def chosen(result: tuple[str, str] | None) -> None:
-            self.focus_scan()
-            if result is None:
-                return
-            sale_type, delivery = result
-            store = self.session.store
-
-            def change(db: Database, actor: Actor, order: str | None) -> Outcome:
-                from serialpos.services import orders
-
-                if order is None:
-                    view = orders.open_order(db, actor, store, type=sale_type, delivery=delivery)
-                else:
-                    view = orders.set_sale_type(db, actor, order, sale_type, delivery)
-                return Outcome(view, "sale type and delivery set")
-
-            self.submit(change)
-
-        self.app.push_screen(SaleTypeDialog(self.sale_type, self.delivery), chosen)
+        self.keys.sale_type()
 
     def action_customer(self) -> None:
-        now = self.view.customer if self.view is not None else None
-        values = (now.name or "", now.phone or "", now.address or "") if now else ("", "", "")
-
-        def entered(result: tuple[str, str, str] | None) -> None:
-            self.focus_scan()
-            if result is None:
-                return
-            store, sale_type, delivery = self.session.store, self.sale_type, self.delivery
-
-            def change(db: Database, actor: Actor, order: str | None) -> Outcome:
-                from serialpos.services import orders
-
-                if order is None:
-                    order = orders.open_order(
-                        db, actor, store, type=sale_type, delivery=delivery
-                    ).order
-                view = orders.set_customer(db, actor, order, orders.Customer(*result))
-                return Outcome(view, "customer set")
-
-            self.submit(change)
-
-        self.app.push_screen(CustomerDialog(*values), entered)
+        self.keys.customer()
 
     def action_park(self) -> None:
-        def park(db: Database, actor: Actor, order: str | None) -> Outcome:
-            from serialpos.services.orders import park as park_order
-
-            view = park_order(db, actor, str(order))
-            return Outcome(
-                None, f"{view.order} parked: the order menu (F6/^R) resumes it", finished=True
-            )
-
-        self.submit(park)
+        self.keys.park()
 
     def action_void(self) -> None:
-        view = self.view
-        if view is None:
-            return
-
-        def confirmed(yes: bool | None) -> None:
-            self.focus_scan()
-            if not yes:
-                self.message_line.note("not voided")
-                return
-
-            def void(db: Database, actor: Actor, order: str | None) -> Outcome:
-                from serialpos.services.order_void import void_order
-
-                return Outcome(None, void_order(db, actor, str(order)).message, finished=True)
-
-            self.submit(void)
-
-        from serialpos.services.order_void import refund_text, refunds_for
-
-        refunds = refunds_for(view)
-        money_back = f" Refund {refund_text(refunds)} to the customer." if refunds else ""
-        self.app.push_screen(
-            Confirm(f"Void {view.order} ({len(view.lines)} lines)?{money_back}"), confirmed
-        )
+        self.keys.void()
 
     def action_orders(self) -> None:
-        store = self.session.store
-
-        def listing(db: Database, actor: Actor, order: str | None) -> Outcome:
-            from serialpos.services.orders import list_orders
-
-            found = [
-                o
-                for o in list_orders(db, store)
-                if str(getattr(o.status, "value", o.status)) in ("open", "parked")
-            ]
-            return Outcome(None, orders=found, show_orders=True)
-
-        self.submit(listing, "finding open and parked orders…")
-
-    def _choose_order(self, found: list[OrderSummary]) -> None:
-        if not found:
-            self.show_error("no open or parked orders at this store")
-            return
-        self.message_line.clear()
-
-        def chosen(order: str | None) -> None:
-            self.focus_scan()
-            if order is not None:
-                self.open_existing(order)
-
-        self.app.push_screen(OrdersDialog(found), chosen)
-
-    def open_existing(self, order_no: str) -> None:
-        def load(db: Database, actor: Actor, order: str | None) -> Outcome:
-            from serialpos.services import orders
-
-            view = orders.get_order(db, order_no)
-            if status_of(view) == "parked":
-                view = orders.resume(db, actor, order_no)
-            return Outcome(view, f"{view.order} opened")
-
-        self.submit(load)
+        self.keys.orders()
 
     def action_pdf(self) -> None:
-        invoice = self.last_invoice
-        if invoice is None:
-            return
-
-        def write(db: Database, actor: Actor, order: str | None) -> Outcome:
-            from serialpos.services.invoices import write_invoice_pdf
-
-            outbox = self.console.terminal_config().resolved_outbox()
-            outbox.mkdir(parents=True, exist_ok=True)
-            path = outbox / f"{invoice}.pdf"
-            write_invoice_pdf(db, invoice, path)
-            return Outcome(None, f"invoice PDF written: {path}")
-
-        self.submit(write, "writing the invoice PDF…")
-
-    # -- quick create -----------------------------------------------------------------------
-    def quick_create(self, barcode: str) -> None:
-        def entered(new: NewProduct | None) -> None:
-            self.focus_scan()
-            if new is None:
-                self.message_line.note("no product created")
-                return
-            store, sale_type, delivery = self.session.store, self.sale_type, self.delivery
-
-            def create(db: Database, actor: Actor, order: str | None) -> Outcome:
-                from serialpos.services import orders
-                from serialpos.services.products import create_product
-
-                create_product(
-                    db,
-                    actor,
-                    sku=new.sku,
-                    name=new.name,
-                    price=new.price,
-                    serial_mode=new.serial_mode,
-                    barcodes=(new.barcode,),
-                )
-                start = orders.NewOrder(store, sale_type, delivery) if order is None else None
-                result = orders.add_item(db, actor, order, sku=new.sku, start=start)
-                line_id = int(getattr(result.line, "line", result.line))
-                return Outcome(
-                    result.order,
-                    f"{new.sku} created and added",
-                    cursor_line=line_id,
-                    prompt_line=line_id if result.prompt_serial else None,
-                    added=True,
-                )
-
-            self.submit(create, "creating the product…")
-
-        self.app.push_screen(QuickCreate(barcode), entered)
+        self.keys.pdf()

@@ -1,0 +1,356 @@
+"""What the sale's order keys do, with the dialogs they open: pay (tender), fulfil, the order
+menu, sale type and delivery, customer, park, void, open or parked orders, the invoice PDF, and
+quick create for an unknown barcode.
+
+:class:`OrderKeys` belongs to one :class:`~serialpos.tui.screens.sale.SaleScreen`, whose
+``action_*`` methods hand each key to it; every service call still goes through the screen's
+job chain (:meth:`~serialpos.tui.screens.sale.SaleScreen.submit`), so it runs on the worker in
+the order asked, and the screen shows what it did.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from serialpos.tui.screens.sale_dialogs.customer import CustomerDialog
+from serialpos.tui.screens.sale_dialogs.money import money
+from serialpos.tui.screens.sale_dialogs.open_orders import OrdersDialog
+from serialpos.tui.screens.sale_dialogs.order_menu import OrderMenu
+from serialpos.tui.screens.sale_dialogs.quick_create import NewProduct, QuickCreate
+from serialpos.tui.screens.sale_dialogs.sale_type import SaleTypeDialog
+from serialpos.tui.screens.sale_dialogs.tender import Tender
+from serialpos.tui.screens.sale_outcome import Outcome, missing_required, status_of
+from serialpos.tui.screens.serial_mode import Confirm
+
+if TYPE_CHECKING:
+    from serialpos.db.engine import Database
+    from serialpos.services.context import Actor
+    from serialpos.services.orders import OrderSummary
+    from serialpos.tui.screens.sale import SaleScreen
+
+
+class OrderKeys:
+    """The order keys of one sale screen (F9 pay, F10 fulfil, the order menu and its keys)."""
+
+    def __init__(self, screen: SaleScreen) -> None:
+        self.screen = screen
+
+    def back(self) -> None:
+        if self.screen.lines.has_focus:
+            self.screen.focus_scan()
+            return
+        # An open order stays open in the database: the order menu's "o" brings it back.
+        self.screen.dismiss()
+
+    def pay(self) -> None:
+        view = self.screen.view
+        if view is None or not view.lines:
+            self.screen.show_error("nothing to pay: scan an item first")
+            return
+        if self.screen.sale_type == "sale":
+            missing = missing_required(view)
+            if missing:
+                self.screen.show_error(
+                    "serial needed before payment on line "
+                    + ", ".join(str(line.number) for line in missing)
+                )
+                self.screen.jump_to_missing()
+                return
+            if view.totals.due <= 0:
+                self._fulfil(None)
+                return
+        title = "Payment" if self.screen.sale_type == "sale" else "Deposit/payment"
+
+        def tendered(result: tuple[str, Decimal] | None) -> None:
+            self.screen.focus_scan()
+            if result is not None:
+                self._pay(*result)
+
+        self.screen.app.push_screen(
+            Tender(view.totals.total, view.totals.paid, view.totals.due, title), tendered
+        )
+
+    def _pay(self, method: str, amount: Decimal) -> None:
+        fulfil_now = self.screen.sale_type == "sale"
+
+        def pay(db: Database, actor: Actor, order: str | None) -> Outcome:
+            from serialpos.services.orders import add_payment, fulfil, get_order
+
+            due = get_order(db, str(order)).totals.due
+            if not fulfil_now or amount < due:
+                view = add_payment(db, actor, str(order), method, amount)
+                if fulfil_now:
+                    return Outcome(
+                        view, f"{method} {money(amount)} taken; due {money(view.totals.due)}"
+                    )
+                return Outcome(
+                    view,
+                    f"{method} {money(amount)} taken; {view.order} stays open "
+                    "(fulfil later: Order menu F6/^R, o; then Fulfil)",
+                )
+            # One transaction: if fulfilment is refused, the payment is not recorded either.
+            done = fulfil(db, actor, str(order), payments=[(method, amount)])
+            change = f"; change {money(done.change_due)}" if done.change_due else ""
+            return Outcome(
+                done.order,
+                f"invoice {done.invoice}{change} — PDF: F8/^G",
+                invoice=done.invoice,
+                finished=True,
+            )
+
+        self.screen.submit(pay, "taking payment…")
+
+    def fulfil(self) -> None:
+        chosen = sorted(self.screen.lines.marked) or None
+        view = self.screen.view
+        if view is None:
+            return
+        if self._refuse_missing(chosen):
+            return
+        if view.totals.due > 0:
+
+            def tendered(result: tuple[str, Decimal] | None) -> None:
+                self.screen.focus_scan()
+                if result is not None:
+                    self._fulfil(chosen, [result])
+
+            self.screen.app.push_screen(
+                Tender(view.totals.total, view.totals.paid, view.totals.due, "Pay to fulfil"),
+                tendered,
+            )
+            return
+        self._fulfil(chosen)
+
+    def _refuse_missing(self, lines: list[int] | None) -> bool:
+        missing = [
+            line
+            for line in missing_required(self.screen.view)
+            if lines is None or line.line in lines
+        ]
+        if not missing:
+            return False
+        self.screen.show_error(
+            "fulfilment refused: serial needed on line "
+            + ", ".join(str(line.number) for line in missing)
+        )
+        self.screen.lines.go_to(missing[0].line)
+        self.screen.lines.focus()
+        return True
+
+    def _fulfil(
+        self, lines: list[int] | None, payments: list[tuple[str, Decimal]] | None = None
+    ) -> None:
+        if self._refuse_missing(lines):
+            return
+
+        def run(db: Database, actor: Actor, order: str | None) -> Outcome:
+            from serialpos.services.orders import fulfil
+
+            done = fulfil(db, actor, str(order), lines=lines, payments=payments)
+            still_open = status_of(done.order) == "open"
+            change = f"; change {money(done.change_due)}" if done.change_due else ""
+            return Outcome(
+                done.order,
+                f"fulfilled: invoice {done.invoice}{change} — PDF: F8/^G",
+                invoice=done.invoice,
+                finished=not still_open,
+            )
+
+        self.screen.submit(run, "fulfilling…")
+
+    def menu(self) -> None:
+        def chosen(action: str | None) -> None:
+            self.screen.focus_scan()
+            if action is None:
+                return
+            if action in ("park", "void") and not self.screen.check_action(action, ()):
+                self.screen.show_error("no order yet: scan an item first")
+                return
+            getattr(self.screen, f"action_{action}")()
+
+        self.screen.app.push_screen(OrderMenu(), chosen)
+
+    def sale_type(self) -> None:
+        def chosen(result: tuple[str, str] | None) -> None:
+            self.screen.focus_scan()
+            if result is None:
+                return
+            sale_type, delivery = result
+            store = self.screen.session.store
+
+            def change(db: Database, actor: Actor, order: str | None) -> Outcome:
+                from serialpos.services import orders
+
+                if order is None:
+                    view = orders.open_order(db, actor, store, type=sale_type, delivery=delivery)
+                else:
+                    view = orders.set_sale_type(db, actor, order, sale_type, delivery)
+                return Outcome(view, "sale type and delivery set")
+
+            self.screen.submit(change)
+
+        self.screen.app.push_screen(
+            SaleTypeDialog(self.screen.sale_type, self.screen.delivery), chosen
+        )
+
+    def customer(self) -> None:
+        now = self.screen.view.customer if self.screen.view is not None else None
+        values = (now.name or "", now.phone or "", now.address or "") if now else ("", "", "")
+
+        def entered(result: tuple[str, str, str] | None) -> None:
+            self.screen.focus_scan()
+            if result is None:
+                return
+            store, sale_type, delivery = (
+                self.screen.session.store,
+                self.screen.sale_type,
+                self.screen.delivery,
+            )
+
+            def change(db: Database, actor: Actor, order: str | None) -> Outcome:
+                from serialpos.services import orders
+
+                if order is None:
+                    order = orders.open_order(
+                        db, actor, store, type=sale_type, delivery=delivery
+                    ).order
+                view = orders.set_customer(db, actor, order, orders.Customer(*result))
+                return Outcome(view, "customer set")
+
+            self.screen.submit(change)
+
+        self.screen.app.push_screen(CustomerDialog(*values), entered)
+
+    def park(self) -> None:
+        def park(db: Database, actor: Actor, order: str | None) -> Outcome:
+            from serialpos.services.orders import park as park_order
+
+            view = park_order(db, actor, str(order))
+            return Outcome(
+                None, f"{view.order} parked: the order menu (F6/^R) resumes it", finished=True
+            )
+
+        self.screen.submit(park)
+
+    def void(self) -> None:
+        view = self.screen.view
+        if view is None:
+            return
+
+        def confirmed(yes: bool | None) -> None:
+            self.screen.focus_scan()
+            if not yes:
+                self.screen.message_line.note("not voided")
+                return
+
+            def void(db: Database, actor: Actor, order: str | None) -> Outcome:
+                from serialpos.services.order_void import void_order
+
+                return Outcome(None, void_order(db, actor, str(order)).message, finished=True)
+
+            self.screen.submit(void)
+
+        from serialpos.services.order_void import refund_text, refunds_for
+
+        refunds = refunds_for(view)
+        money_back = f" Refund {refund_text(refunds)} to the customer." if refunds else ""
+        self.screen.app.push_screen(
+            Confirm(f"Void {view.order} ({len(view.lines)} lines)?{money_back}"), confirmed
+        )
+
+    def orders(self) -> None:
+        store = self.screen.session.store
+
+        def listing(db: Database, actor: Actor, order: str | None) -> Outcome:
+            from serialpos.services.orders import list_orders
+
+            found = [
+                o
+                for o in list_orders(db, store)
+                if str(getattr(o.status, "value", o.status)) in ("open", "parked")
+            ]
+            return Outcome(None, orders=found, show_orders=True)
+
+        self.screen.submit(listing, "finding open and parked orders…")
+
+    def choose_order(self, found: list[OrderSummary]) -> None:
+        if not found:
+            self.screen.show_error("no open or parked orders at this store")
+            return
+        self.screen.message_line.clear()
+
+        def chosen(order: str | None) -> None:
+            self.screen.focus_scan()
+            if order is not None:
+                self.open_existing(order)
+
+        self.screen.app.push_screen(OrdersDialog(found), chosen)
+
+    def open_existing(self, order_no: str) -> None:
+        def load(db: Database, actor: Actor, order: str | None) -> Outcome:
+            from serialpos.services import orders
+
+            view = orders.get_order(db, order_no)
+            if status_of(view) == "parked":
+                view = orders.resume(db, actor, order_no)
+            return Outcome(view, f"{view.order} opened")
+
+        self.screen.submit(load)
+
+    def pdf(self) -> None:
+        invoice = self.screen.last_invoice
+        if invoice is None:
+            return
+
+        def write(db: Database, actor: Actor, order: str | None) -> Outcome:
+            from serialpos.services.invoices import write_invoice_pdf
+
+            outbox = self.screen.console.terminal_config().resolved_outbox()
+            outbox.mkdir(parents=True, exist_ok=True)
+            path = outbox / f"{invoice}.pdf"
+            write_invoice_pdf(db, invoice, path)
+            return Outcome(None, f"invoice PDF written: {path}")
+
+        self.screen.submit(write, "writing the invoice PDF…")
+
+    # -- quick create (an unknown barcode) -----------------------------------------------------
+    def quick_create(self, barcode: str) -> None:
+        def entered(new: NewProduct | None) -> None:
+            self.screen.focus_scan()
+            if new is None:
+                self.screen.message_line.note("no product created")
+                return
+            store, sale_type, delivery = (
+                self.screen.session.store,
+                self.screen.sale_type,
+                self.screen.delivery,
+            )
+
+            def create(db: Database, actor: Actor, order: str | None) -> Outcome:
+                from serialpos.services import orders
+                from serialpos.services.products import create_product
+
+                create_product(
+                    db,
+                    actor,
+                    sku=new.sku,
+                    name=new.name,
+                    price=new.price,
+                    serial_mode=new.serial_mode,
+                    barcodes=(new.barcode,),
+                )
+                start = orders.NewOrder(store, sale_type, delivery) if order is None else None
+                result = orders.add_item(db, actor, order, sku=new.sku, start=start)
+                line_id = int(getattr(result.line, "line", result.line))
+                return Outcome(
+                    result.order,
+                    f"{new.sku} created and added",
+                    cursor_line=line_id,
+                    prompt_line=line_id if result.prompt_serial else None,
+                    added=True,
+                )
+
+            self.screen.submit(create, "creating the product…")
+
+        self.screen.app.push_screen(QuickCreate(barcode), entered)

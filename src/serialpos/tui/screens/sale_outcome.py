@@ -1,0 +1,90 @@
+"""What a sale's service call did and how the screen words it: the :class:`Outcome` a job
+hands back, the head and totals lines, and which lines still need their required serial. Plain
+functions of an order view, shared by the sale screen and its order keys."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+
+from serialpos.domain.text import visible
+from serialpos.tui.screens.sale_dialogs.money import money
+
+if TYPE_CHECKING:
+    from serialpos.db.engine import Database
+    from serialpos.services.context import Actor
+    from serialpos.services.orders import OrderLineView, OrderSummary, OrderView
+
+BARCODE_DIGITS = range(8, 15)
+
+
+@dataclass
+class Outcome:
+    """What a service call did, for the screen to show."""
+
+    view: OrderView | None
+    note: str = ""
+    cursor_line: int | None = None
+    prompt_line: int | None = None  # open serial entry for this line
+    invoice: str | None = None
+    finished: bool = False  # parked, voided or fulfilled: the next scan starts a new order
+    orders: list[OrderSummary] = field(default_factory=list)
+    show_orders: bool = False
+    added: bool = False  # a line was just added: it is the one a scanned serial may fill
+    filled_line: int | None = None  # a scan in the field recorded this line's serial
+
+
+Job = Callable[["Database", "Actor", "str | None"], Outcome]
+
+
+def awaiting_line(outcome: Outcome) -> int | None:
+    """The line a job just added, when it still needs its required serial."""
+    if not outcome.added or outcome.cursor_line is None:
+        return None
+    line = outcome.cursor_line
+    return line if any(ln.line == line for ln in missing_required(outcome.view)) else None
+
+
+def status_of(view: OrderView) -> str:
+    return str(getattr(view.status, "value", view.status))
+
+
+def missing_required(view: OrderView | None) -> list[OrderLineView]:
+    if view is None:
+        return []
+    return [
+        line
+        for line in view.lines
+        if str(line.indicator.value) == "missing_required"
+        and str(getattr(line.status, "value", line.status)) == "open"
+    ]
+
+
+def head_text(view: OrderView | None, sale_type: str, delivery: str) -> Text:
+    from serialpos.domain.orders import DeliveryMode, SaleType
+
+    kind = SaleType(sale_type).label
+    how = DeliveryMode(delivery).label
+    if view is None:
+        return Text(f"new order · {kind} · {how}")
+    who = f" · {visible(view.customer.name)}" if view.customer and view.customer.name else ""
+    return Text(f"{visible(view.order)} {status_of(view)} · {kind} · {how}{who}")
+
+
+def totals_text(view: OrderView | None) -> Text:
+    zero = Decimal("0")
+    net, tax, total, paid, due = (
+        (view.totals.net, view.totals.tax, view.totals.total, view.totals.paid, view.totals.due)
+        if view is not None
+        else (zero,) * 5
+    )
+    text = Text(no_wrap=False)
+    text.append(f"Net {money(net)}  Tax {money(tax)}  ")
+    text.append(f"Total {money(total)}", style="bold")
+    text.append(f"  Paid {money(paid)}  ")
+    text.append(f"Due {money(due)}", style="bold reverse" if due > 0 else "bold")
+    return text
