@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import pytest
 
+from serialpos.tui.screens.checked_scan_out import CheckedScanOutScreen
 from serialpos.tui.screens.reports import ReportScreen
-from serialpos.tui.screens.scan_out import CheckedScanOutScreen, ScanOutScreen
+from serialpos.tui.screens.scan_out import ScanOutScreen
 
 
 @pytest.mark.parametrize(

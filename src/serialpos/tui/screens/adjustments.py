@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING, ClassVar
 
 from textual.binding import Binding, BindingType
 
-from serialpos.tui.screens.scan_out import CheckedScanOutScreen, Entry, Newest, units
+from serialpos.tui.screens.checked_scan_out import CheckedScanOutScreen
+from serialpos.tui.screens.scan_out_entries import Entry, Newest, units
 
 if TYPE_CHECKING:
     from serialpos.db.engine import Database

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual import on, work
@@ -27,6 +27,15 @@ from serialpos.domain.text import clip, visible
 from serialpos.domain.users import ROLE_PERMISSIONS, Permission
 from serialpos.tui.messages import ActionFailed
 from serialpos.tui.screens.base import ConsoleScreen, OrderedJobs
+from serialpos.tui.screens.count_words import (
+    CLASS_TITLES,
+    CLASSES,
+    PLACEHOLDERS,
+    item_row,
+    log_row,
+    plural,
+    summary,
+)
 from serialpos.tui.widgets.count_list import CountList
 from serialpos.tui.widgets.key_footer import KeyFooter, KeyHints
 from serialpos.tui.widgets.message_line import MessageLine
@@ -36,75 +45,6 @@ from serialpos.tui.widgets.status_line import StatusLine
 if TYPE_CHECKING:
     from serialpos.services.counts import Approval, CountInfo, Reconciliation, Taken
     from serialpos.tui.messages import ScanRead
-
-PLACEHOLDERS = {
-    "start": "Enter: new count · SKUs: those only · C-… resumes",
-    "counter": "who counts this batch? name, Enter",
-    "scan": "scan product, then serials (+N qty)",
-}
-#: The reconciliation's lists, in the order Left/Right walks them.
-CLASSES = ("missing", "never_seen", "elsewhere", "duplicates", "quantities")
-CLASS_TITLES = {
-    "missing": "Missing",
-    "never_seen": "Never seen",
-    "elsewhere": "Elsewhere",
-    "duplicates": "Duplicates",
-    "quantities": "Quantity differences",
-}
-
-
-def _row(item: Any, width: int) -> str:
-    """One reconciliation item as one row (narrow terminals drop the words first)."""
-    kind = type(item).__name__
-    if kind == "UnitRef":
-        return f"{item.sku} {item.serial}"
-    if kind == "ElsewhereUnit":
-        text = f"{item.sku} {item.serial} · {item.hint}"
-        if len(text) <= width:
-            return text
-        where = f"{item.state.replace('_', ' ')} {item.store}"
-        if item.action == "restore":
-            where += " → back in stock"
-        return f"{item.serial} {where}"
-    if kind == "Duplicate":
-        return f"{item.sku} {item.serial} · batches {', '.join(str(b) for b in item.batches)}"
-    if kind == "QuantityDifference":
-        known = "" if item.known_units is None else f" units {item.known_units}"
-        text = (
-            f"{item.sku} counted {item.counted} on hand {item.on_hand}{known} "
-            f"({item.difference:+d})"
-        )
-        if len(text) <= width:
-            return text
-        return f"{item.sku} {item.counted}/{item.on_hand} ({item.difference:+d})"
-    return str(item)
-
-
-def _log_row(entry: tuple[str, str, str], width: int) -> str:
-    """A scan that landed: product, serial (or +N), and the other batches that saw it."""
-    sku, what, others = entry
-    row = f"✓ {sku} {what}" + (f" ⚑ also batch {others}" if others else "")
-    if len(row) > width:  # narrow: the serial is what is read
-        row = f"✓ {what}" + (f" ⚑ batch {others}" if others else "")
-    return row
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}es" if word.endswith("ch") else f"{n} {word}s"
-
-
-def summary(result: Reconciliation, narrow: bool = False) -> str:
-    if narrow:
-        return (
-            f"✓{result.matched} missing {len(result.missing)} new "
-            f"{len(result.never_seen)} away {len(result.elsewhere)} dup "
-            f"{len(result.duplicates)} qty {len(result.quantities)}"
-        )
-    return (
-        f"matched {result.matched} · missing {len(result.missing)} · never seen "
-        f"{len(result.never_seen)} · elsewhere {len(result.elsewhere)} · duplicates "
-        f"{len(result.duplicates)} · qty {len(result.quantities)}"
-    )
 
 
 class CountsScreen(ConsoleScreen):
@@ -224,7 +164,7 @@ class CountsScreen(ConsoleScreen):
         self.listing.show(
             f"Open counts at {visible(self.session.store)}",
             items,
-            lambda c, _w: f"{c.number} · {c.scope} · {_plural(len(c.batches), 'batch')}",
+            lambda c, _w: f"{c.number} · {c.scope} · {plural(len(c.batches), 'batch')}",
             empty="none: Enter opens a count of the whole store",
         )
 
@@ -234,7 +174,7 @@ class CountsScreen(ConsoleScreen):
             if self.batch_no is None
             else f"Batch {self.batch_no} scans (newest first)"
         )
-        self.listing.show(title, self.scan_log, _log_row, empty="scan a product, then its serials")
+        self.listing.show(title, self.scan_log, log_row, empty="scan a product, then its serials")
 
     def _show_class(self) -> None:
         result = self.result
@@ -245,7 +185,7 @@ class CountsScreen(ConsoleScreen):
         self.listing.show(
             f"{CLASS_TITLES[name]} ({len(items)}) ←→",
             items,
-            _row,
+            item_row,
             empty=f"no {CLASS_TITLES[name].lower()}",
         )
 
@@ -473,7 +413,7 @@ class CountsScreen(ConsoleScreen):
         self.scan_log = []
         self._head()
         self._show_log()
-        batches = _plural(len(message.chosen.batches), "batch")
+        batches = plural(len(message.chosen.batches), "batch")
         if self.batch_no is None:
             self.message_line.ok(
                 f"count {message.chosen.number} open ({batches}): "

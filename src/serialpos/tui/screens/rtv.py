@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING, ClassVar
 from textual.binding import Binding, BindingType
 
 from serialpos.domain.text import clip
-from serialpos.tui.screens.scan_out import CheckedScanOutScreen, units
+from serialpos.tui.screens.checked_scan_out import CheckedScanOutScreen
+from serialpos.tui.screens.scan_out_entries import units
 
 if TYPE_CHECKING:
     from serialpos.db.engine import Database

@@ -23,9 +23,9 @@ from __future__ import annotations
 
 import re
 from abc import abstractmethod
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar, overload
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual import on
@@ -36,6 +36,7 @@ from textual.widgets import Static
 
 from serialpos.domain.text import clip, visible
 from serialpos.tui.screens.base import AbstractScreenMeta, ConsoleScreen, OrderedJobs
+from serialpos.tui.screens.scan_out_entries import Entry, Newest, units
 from serialpos.tui.widgets.count_list import CountList
 from serialpos.tui.widgets.key_footer import KeyFooter, KeyHints
 from serialpos.tui.widgets.message_line import MessageLine
@@ -49,39 +50,6 @@ if TYPE_CHECKING:
 
 _QUANTITY = re.compile(r"[+-]?\d{1,6}")
 _LIST = re.compile(r"\S[\s,;]+\S")
-
-
-@dataclass(frozen=True)
-class Entry:
-    """One unit on the list: ``sign`` +1 for a unit coming in (adjustments), -1 going out."""
-
-    sku: str
-    serial: str
-    sign: int = -1
-
-
-class Newest(Sequence[Entry]):
-    """The list read backwards without copying it: the newest unit first."""
-
-    def __init__(self, items: list[Entry]) -> None:
-        self.items = items
-
-    def __len__(self) -> int:
-        return len(self.items)
-
-    @overload
-    def __getitem__(self, index: int) -> Entry: ...
-    @overload
-    def __getitem__(self, index: slice) -> Sequence[Entry]: ...
-
-    def __getitem__(self, index: int | slice) -> Entry | Sequence[Entry]:
-        if isinstance(index, slice):
-            return [self[i] for i in range(*index.indices(len(self)))]
-        return self.items[len(self.items) - 1 - index]
-
-
-def units(count: int) -> str:
-    return f"{count:,} unit{'s' if count != 1 else ''}"
 
 
 class ScanOutScreen(ConsoleScreen, metaclass=AbstractScreenMeta):
@@ -492,43 +460,3 @@ class ScanOutScreen(ConsoleScreen, metaclass=AbstractScreenMeta):
                 self.message_line.note("not yet: go on scanning")
 
         self.app.push_screen(Confirm(question), answered)
-
-
-class CheckedScanOutScreen(ScanOutScreen):
-    """A document whose units are checked here one by one (a return to vendor, an
-    adjustment), then kept on the screen until it is finished. A transfer keeps each unit in
-    the database as it is scanned, so it checks them in its service instead."""
-
-    @abstractmethod
-    def check(self, db: Database, raw: str, sku: str | None, labelled: bool = False) -> PickedUnit:
-        """Worker side: may this unit go on the document? Raise the refusal if not."""
-
-    def store_units(
-        self, db: Database, sku: str | None, serials: list[str], labelled: bool = False
-    ) -> tuple[list[PickedUnit], list[str]]:
-        """Worker side: check every serial (one refused refuses them all) and return the units
-        to add and the serials already on the list (repeats, counted once)."""
-        picked: list[PickedUnit] = []
-        repeated: list[str] = []
-        seen: set[tuple[str, str]] = set()
-        for number, raw in enumerate(serials, start=1):
-            try:
-                unit = self.check(db, raw, sku, labelled)
-            except Exception as exc:
-                if len(serials) == 1:
-                    raise
-                from serialpos.domain.errors import BadSerial
-                from serialpos.tui.backend import describe
-
-                raise BadSerial(
-                    f"the list was refused whole at serial {clip(raw.strip())} "
-                    f"(number {number} of {len(serials)}): {describe(exc)}. "
-                    "Nothing from it was added"
-                ) from exc
-            key = (unit.sku, unit.serial)
-            if key in self.keys or key in seen:
-                repeated.append(unit.serial)
-                continue
-            seen.add(key)
-            picked.append(unit)
-        return picked, repeated

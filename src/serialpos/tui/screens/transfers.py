@@ -26,7 +26,8 @@ from textual.widgets import Input, Static
 from serialpos.domain.text import clip
 from serialpos.tui.messages import ActionFailed
 from serialpos.tui.screens.base import ConsoleScreen
-from serialpos.tui.screens.scan_out import Entry, ScanOutScreen, units
+from serialpos.tui.screens.scan_out import ScanOutScreen
+from serialpos.tui.screens.scan_out_entries import Entry, units
 from serialpos.tui.widgets.count_list import CountList
 from serialpos.tui.widgets.key_footer import KeyFooter, KeyHints
 from serialpos.tui.widgets.message_line import MessageLine

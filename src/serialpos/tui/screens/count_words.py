@@ -1,0 +1,79 @@
+"""How the counts screen words a count: the field's prompts, the reconciliation's classes and
+their titles, one row per reconciliation item or landed scan (narrow terminals drop the words
+first), and the one-line summary."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from serialpos.services.counts import Reconciliation
+
+PLACEHOLDERS = {
+    "start": "Enter: new count · SKUs: those only · C-… resumes",
+    "counter": "who counts this batch? name, Enter",
+    "scan": "scan product, then serials (+N qty)",
+}
+#: The reconciliation's lists, in the order Left/Right walks them.
+CLASSES = ("missing", "never_seen", "elsewhere", "duplicates", "quantities")
+CLASS_TITLES = {
+    "missing": "Missing",
+    "never_seen": "Never seen",
+    "elsewhere": "Elsewhere",
+    "duplicates": "Duplicates",
+    "quantities": "Quantity differences",
+}
+
+
+def item_row(item: Any, width: int) -> str:
+    """One reconciliation item as one row (narrow terminals drop the words first)."""
+    kind = type(item).__name__
+    if kind == "UnitRef":
+        return f"{item.sku} {item.serial}"
+    if kind == "ElsewhereUnit":
+        text = f"{item.sku} {item.serial} · {item.hint}"
+        if len(text) <= width:
+            return text
+        where = f"{item.state.replace('_', ' ')} {item.store}"
+        if item.action == "restore":
+            where += " → back in stock"
+        return f"{item.serial} {where}"
+    if kind == "Duplicate":
+        return f"{item.sku} {item.serial} · batches {', '.join(str(b) for b in item.batches)}"
+    if kind == "QuantityDifference":
+        known = "" if item.known_units is None else f" units {item.known_units}"
+        text = (
+            f"{item.sku} counted {item.counted} on hand {item.on_hand}{known} "
+            f"({item.difference:+d})"
+        )
+        if len(text) <= width:
+            return text
+        return f"{item.sku} {item.counted}/{item.on_hand} ({item.difference:+d})"
+    return str(item)
+
+
+def log_row(entry: tuple[str, str, str], width: int) -> str:
+    """A scan that landed: product, serial (or +N), and the other batches that saw it."""
+    sku, what, others = entry
+    row = f"✓ {sku} {what}" + (f" ⚑ also batch {others}" if others else "")
+    if len(row) > width:  # narrow: the serial is what is read
+        row = f"✓ {what}" + (f" ⚑ batch {others}" if others else "")
+    return row
+
+
+def plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}es" if word.endswith("ch") else f"{n} {word}s"
+
+
+def summary(result: Reconciliation, narrow: bool = False) -> str:
+    if narrow:
+        return (
+            f"✓{result.matched} missing {len(result.missing)} new "
+            f"{len(result.never_seen)} away {len(result.elsewhere)} dup "
+            f"{len(result.duplicates)} qty {len(result.quantities)}"
+        )
+    return (
+        f"matched {result.matched} · missing {len(result.missing)} · never seen "
+        f"{len(result.never_seen)} · elsewhere {len(result.elsewhere)} · duplicates "
+        f"{len(result.duplicates)} · qty {len(result.quantities)}"
+    )
