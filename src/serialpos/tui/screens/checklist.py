@@ -34,17 +34,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
-from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.message import Message
-from textual.widgets import Static
 
 from serialpos.services.receiving_scans import ChecklistScans, Outcome, Preview, UnknownBarcode
 from serialpos.tui.screens.base import ConsoleScreen, JobFailure, OrderedJobs
-from serialpos.tui.screens.complete_receipt import CompleteDialog, unit_words
+from serialpos.tui.screens.complete_receipt import CompleteDialog
 from serialpos.tui.screens.serial_mode import Confirm
+from serialpos.tui.widgets.checklist_head import ChecklistHead, unit_words
 from serialpos.tui.widgets.checklist_view import ChecklistView
 from serialpos.tui.widgets.key_footer import KeyFooter, KeyHints
 from serialpos.tui.widgets.message_line import MessageLine
@@ -58,28 +57,6 @@ if TYPE_CHECKING:
     from serialpos.tui.screens.sale_dialogs.quick_create import NewProduct
 
 Job = Callable[[], "Outcome | Preview | CompletionResult"]
-
-
-def head_text(
-    checklist_received: int,
-    checklist_expected: int,
-    complete: int,
-    products: int,
-    blind: bool,
-    done: str | None,
-) -> Text:
-    text = Text(no_wrap=True, overflow="ellipsis")
-    if done is not None:
-        text.append(f"✓ completed: {done}", style="bold")
-        text.append(f" · {unit_words(checklist_received)}")
-        return text
-    if blind:
-        text.append(f"{unit_words(checklist_received)}", style="bold")
-        text.append(f" · {products} product{'s' if products != 1 else ''}")
-        return text
-    text.append(f"{checklist_received:,}/{checklist_expected:,} units", style="bold")
-    text.append(f" · ✓ {complete}/{products} products")
-    return text
 
 
 class ChecklistScreen(ConsoleScreen):
@@ -129,13 +106,11 @@ class ChecklistScreen(ConsoleScreen):
         self.notice = notice or str(getattr(session, "journal_problem", ""))
         self.done: CompletionResult | None = None
         self.scans = ChecklistScans(session, lambda: self.console.database(), self._progress)
-        self._seen: dict[str, tuple[int, int, bool]] = {}  # per line, as last shown
-        self._totals = [0, 0, 0]  # received, expected, complete lines
         self.jobs = OrderedJobs(self, "checklist", self._refused)
 
     def compose(self) -> ComposeResult:
         yield StatusLine(self.receiving.title, self.session)
-        yield Static("", id="checklist-head", markup=False)
+        yield ChecklistHead(id="checklist-head")
         yield SerialField(id="scan", placeholder="scan a product (barcode or SKU), Enter")
         yield MessageLine(id="message")
         yield ChecklistView(
@@ -177,35 +152,10 @@ class ChecklistScreen(ConsoleScreen):
         self.field.focus()
 
     def _show(self, changed: str | None = None) -> None:
-        """The head's totals and the field's prompt. With ``changed`` (the one product a job
-        touched) the totals move by that line's difference instead of being summed again over
-        every line: a 10,000-line ASN costs the same per scan as a short one."""
-        checklist = self.receiving.checklist
-        seen = self._seen
-        if changed is None or len(seen) != len(checklist.lines) or changed not in seen:
-            seen.clear()
-            totals = [0, 0, 0]
-            for sku, line in list(checklist.lines.items()):
-                got, wanted = line.received, line.expected
-                seen[sku] = (got, wanted, got == wanted)
-                totals[0] += got
-                totals[1] += wanted
-                totals[2] += got == wanted
-            self._totals = totals
-        else:
-            line = checklist.lines[changed]
-            got, wanted = line.received, line.expected
-            now = (got, wanted, got == wanted)
-            before = seen[changed]
-            seen[changed] = now
-            self._totals[0] += now[0] - before[0]
-            self._totals[1] += now[1] - before[1]
-            self._totals[2] += int(now[2]) - int(before[2])
-        received, expected, complete = self._totals
+        """The head's totals (only ``changed``'s line counted again, when given) and the
+        field's prompt."""
         done = self.done.document if self.done is not None else None
-        self.query_one("#checklist-head", Static).update(
-            head_text(received, expected, complete, len(seen), checklist.blind, done)
-        )
+        self.query_one(ChecklistHead).show(self.receiving.checklist, changed, done)
         self.field.placeholder = self._placeholder()
 
     def _placeholder(self) -> str:

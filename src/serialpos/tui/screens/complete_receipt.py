@@ -13,6 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from serialpos.domain.text import visible
+from serialpos.tui.widgets.checklist_head import unit_words
 from serialpos.tui.widgets.key_footer import KeyFooter
 
 if TYPE_CHECKING:
@@ -20,10 +21,6 @@ if TYPE_CHECKING:
 
 #: Listed in the completion dialog at most; the rest are counted.
 SHOWN_DISCREPANCIES = 50
-
-
-def unit_words(count: int) -> str:
-    return f"{count:,} unit{'s' if count != 1 else ''}"
 
 
 class CompleteDialog(ModalScreen[bool]):
