@@ -27,8 +27,11 @@ from serialpos.domain.errors import UnknownProduct
 from serialpos.domain.text import clip, visible
 
 if TYPE_CHECKING:
+    from decimal import Decimal
+
     from serialpos.db.engine import Database
     from serialpos.domain.checklist import ChecklistLine, Discrepancy
+    from serialpos.services.context import Actor
     from serialpos.services.receiving import ReceivingSession
 
 _QUANTITY = re.compile(r"[+-]?\d{1,6}")
@@ -346,6 +349,27 @@ class ChecklistScans:
         for serial in serials:
             self.receiving.scan(sku, serial)
         self.receiving.checklist.line(sku).duplicates = duplicates
+
+    def create_product(
+        self, actor: Actor, sku: str, name: str, price: Decimal, serial_mode: str, barcode: str
+    ) -> Outcome:
+        """Quick create on a blind receipt: the unknown barcode's product is made, then it is
+        the selected line."""
+        from serialpos.services.products import create_product
+
+        create_product(
+            self.database(),
+            actor,
+            sku=sku,
+            name=name,
+            price=price,
+            serial_mode=serial_mode,
+            barcodes=(barcode,) if barcode else (),
+        )
+        outcome = self.select_product(sku, count_one=False)
+        outcome.message = f"{sku} created ({serial_mode} serials). " + outcome.message
+        outcome.note = False
+        return outcome
 
     # -- the keys ------------------------------------------------------------------------------
     def rescan(self, sku: str) -> Outcome:

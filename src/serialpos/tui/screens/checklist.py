@@ -406,26 +406,11 @@ class ChecklistScreen(ConsoleScreen):
             if new is None:
                 self.message_line.note("no product created")
                 return
-
-            def job() -> Outcome:
-                from serialpos.services.products import create_product
-
-                create_product(
-                    self.console.database(),
-                    self.session.actor,
-                    sku=new.sku,
-                    name=new.name,
-                    price=new.price,
-                    serial_mode=new.serial_mode,
-                    barcodes=(new.barcode,) if new.barcode else (),
-                )
-                outcome = self.scans.select_product(new.sku, count_one=False)
-                outcome.message = (
-                    f"{new.sku} created ({new.serial_mode} serials). " + outcome.message
-                )
-                outcome.note = False
-                return outcome
-
-            self.submit(job, "creating the product…")
+            self.submit(
+                lambda: self.scans.create_product(
+                    self.session.actor, new.sku, new.name, new.price, new.serial_mode, new.barcode
+                ),
+                "creating the product…",
+            )
 
         self.app.push_screen(QuickCreate(barcode), entered)

@@ -12,6 +12,7 @@ many units a list holds.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
@@ -26,6 +27,7 @@ from textual.widgets import Input, Static
 from serialpos.domain.text import clip, visible
 from serialpos.domain.users import ROLE_PERMISSIONS, Permission
 from serialpos.tui.messages import ActionFailed
+from serialpos.tui.screens import count_jobs
 from serialpos.tui.screens.base import ConsoleScreen, OrderedJobs
 from serialpos.tui.screens.count_words import (
     CLASS_TITLES,
@@ -292,50 +294,37 @@ class CountsScreen(ConsoleScreen):
 
         self.post_message(ActionFailed(describe(exc)))
 
-    @work(thread=True, exclusive=True, group="counts-load")
-    def _load(self, skus: list[str] | None, resume: str | None) -> None:
+    def _post(self, job: Callable[[], Message]) -> None:
+        """Worker side: run the job and post what it found; a refusal is said instead."""
         try:
-            from serialpos.services import counts
-
-            db = self.console.database()
-            chosen = counts.get_count(db, resume) if resume else None
-            if chosen is not None and chosen.store != self.session.store:
-                raise counts.UnknownCount(
-                    f"count {chosen.number} is at {chosen.store}, not at {self.session.store}"
-                )
-            found = counts.open_counts(db, self.session.store)
+            found = job()
         except Exception as exc:
             self._fail(exc)
             return
-        self.post_message(self.Loaded(found, chosen))
+        self.post_message(found)
+
+    @work(thread=True, exclusive=True, group="counts-load")
+    def _load(self, skus: list[str] | None, resume: str | None) -> None:
+        store = self.session.store
+        self._post(lambda: self.Loaded(*count_jobs.load(self.console.database(), store, resume)))
 
     @work(thread=True, exclusive=True, group="counts-load")
     def _open(self, skus: list[str] | None) -> None:
-        try:
-            from serialpos.services import counts
-
-            db = self.console.database()
-            info = counts.open_count(db, self.session.actor, self.session.store, skus)
-            found = counts.open_counts(db, self.session.store)
-        except Exception as exc:
-            self._fail(exc)
-            return
-        self.post_message(self.Loaded(found, info))
+        actor, store = self.session.actor, self.session.store
+        self._post(
+            lambda: self.Loaded(*count_jobs.open_new(self.console.database(), actor, store, skus))
+        )
 
     @work(thread=True, exclusive=True, group="counts-batch")
     def _start_batch(self, counter: str) -> None:
         count = self.count
         assert count is not None
-        try:
-            from serialpos.services import counts
-
-            db = self.console.database()
-            batch = counts.start_batch(db, self.session.actor, count.number, counter)
-            info = counts.get_count(db, count.number)
-        except Exception as exc:
-            self._fail(exc)
-            return
-        self.post_message(self.BatchStarted(info, batch.number))
+        actor = self.session.actor
+        self._post(
+            lambda: self.BatchStarted(
+                *count_jobs.start_batch(self.console.database(), actor, count.number, counter)
+            )
+        )
 
     @work(thread=True, group="counts-batch")
     def _close_batch(self, batch: int) -> None:
@@ -377,26 +366,17 @@ class CountsScreen(ConsoleScreen):
 
     @work(thread=True, exclusive=True, group="counts-review")
     def _review(self, number: str) -> None:
-        try:
-            from serialpos.services import counts
-
-            result = counts.reconcile(self.console.database(), number)
-        except Exception as exc:
-            self._fail(exc)
-            return
-        self.post_message(self.Reviewed(result))
+        self._post(lambda: self.Reviewed(count_jobs.review(self.console.database(), number)))
 
     @work(thread=True, exclusive=True, group="counts-review")
     def _approve(self, number: str) -> None:
-        try:
-            from serialpos.services import counts
+        actor = self.session.actor
 
+        def approve() -> Message:
             outbox: Path = self.console.terminal_config().resolved_outbox()
-            done = counts.approve(self.console.database(), self.session.actor, number, outbox)
-        except Exception as exc:
-            self._fail(exc)
-            return
-        self.post_message(self.Approved(done))
+            return self.Approved(count_jobs.approve(self.console.database(), actor, number, outbox))
+
+        self._post(approve)
 
     # -- results ------------------------------------------------------------------------
     def on_counts_screen_loaded(self, message: Loaded) -> None:
