@@ -26,6 +26,12 @@ document number is shown, and whether the event file was written.
 (:class:`~serialpos.tui.screens.base.OrderedJobs`), so fast scans land in scan order; the
 worker chain also keeps which product is selected, so a product scan followed at once by its
 serial cannot race. The list widget only reads the checklist and renders the rows on screen.
+
+**Where the rules are.** What a scan or an entry means, and whether a unit may come in, is
+decided by :class:`~serialpos.services.receiving_scans.ChecklistScans` on the worker; this
+screen shows its outcomes. The completion dialog is
+:class:`~serialpos.tui.screens.complete_receipt.CompleteDialog`, the head line
+:class:`~serialpos.tui.widgets.checklist_head.ChecklistHead`.
 """
 
 from __future__ import annotations

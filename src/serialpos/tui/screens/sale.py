@@ -17,6 +17,11 @@ and nothing changes.
 **Order.** Service calls run on a thread worker, one at a time and in the order they were asked
 for (:class:`~serialpos.tui.screens.base.OrderedJobs`), so fast scans land as lines in scan
 order.
+
+**Rooms.** The order keys (pay, fulfil, the order menu and its keys, quick create) are done by
+:class:`~serialpos.tui.screens.sale_keys.OrderKeys`; what a job hands back and how the head and
+totals are worded is in :mod:`~serialpos.tui.screens.sale_outcome`; the dialogs are in
+:mod:`~serialpos.tui.screens.sale_dialogs`, one per module.
 """
 
 from __future__ import annotations
