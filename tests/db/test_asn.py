@@ -28,6 +28,7 @@ from serialpos.domain.errors import (
 from serialpos.domain.event_files import EventType
 from serialpos.domain.states import Action
 from serialpos.services import asn as asn_service
+from serialpos.services.asn import importing as asn_importing
 from serialpos.services import ledger, products, settings, stock, users
 from serialpos.services.context import Actor
 from serialpos.services.event_files import event_file, owed_count
@@ -415,7 +416,7 @@ def test_the_unique_constraint_still_guards_the_bulk_insert(
 ) -> None:
     """As if another terminal recorded the serial between the checks and the insert."""
     ledger.move(db, admin, Action.RECEIVE, store="S2", sku="PHONE", serials=[imei(70)])
-    monkeypatch.setattr(asn_service, "_check_against_database", lambda *args: None)
+    monkeypatch.setattr(asn_importing, "_check_against_database", lambda *args: None)
     before = (count(db, repo.unit_t), count(db, repo.event_t), count(db, asn_t))
     with pytest.raises(Conflict, match="another terminal recorded one of these"):
         import_rows(db, admin, [["ASN-R", "Acme", "PHONE", "2", f"{imei(71)}|{imei(70)}", ""]])
