@@ -28,8 +28,8 @@ from serialpos.domain.errors import (
 from serialpos.domain.event_files import EventType
 from serialpos.domain.states import Action
 from serialpos.services import asn as asn_service
-from serialpos.services.asn import importing as asn_importing
 from serialpos.services import ledger, products, settings, stock, users
+from serialpos.services.asn import importing as asn_importing
 from serialpos.services.context import Actor
 from serialpos.services.event_files import event_file, owed_count
 from serialpos.services.integrity import check_ledger

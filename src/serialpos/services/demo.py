@@ -186,6 +186,4 @@ def _demo_activity(db: Database) -> None:
     )
     orders.add_payment(db, cashier, waiting.order, "card", Decimal("500.00"))
     serials = "|".join(_imei(n) for n in range(11, 14))
-    import_asn_data(
-        db, stockroom, "demo-asn.csv", DEMO_ASN.format(serials=serials).encode(), "S01"
-    )
+    import_asn_data(db, stockroom, "demo-asn.csv", DEMO_ASN.format(serials=serials).encode(), "S01")
