@@ -21,8 +21,10 @@ from stdnum import luhn
 from benchkit import main, pg_schema, temp_dir
 from serialpos.db import migrate
 from serialpos.db.engine import Database
-from serialpos.services import asn as asn_service
 from serialpos.services import products, stores
+from serialpos.services.asn.host_call import ScanIn, receive_scans
+from serialpos.services.asn.importing import import_asn_file
+from serialpos.services.asn.opening import open_asn
 from serialpos.services.context import SYSTEM
 
 SERIALS = 100_000
@@ -70,7 +72,7 @@ def _postgres(url: str, serials: int, folder: Path) -> tuple[str, str]:
         path = folder / "pg.csv"
         write_asn(path, "ASN-PG", serials, PER_LINE, "3569380")
         clock = _Clock()
-        assert asn_service.import_asn_file(db, SYSTEM, path, "S1").serials == serials
+        assert import_asn_file(db, SYSTEM, path, "S1").serials == serials
         wall, cpu = clock.lap()
     return ("import on PostgreSQL (same file) s (cpu s)", f"{wall:.2f} ({cpu:.2f})")
 
@@ -93,13 +95,13 @@ def run(serials: int = SERIALS, receive: int = RECEIVE) -> list[tuple[str, str]]
                 path = folder / f"asn-{prefix}.csv"
                 write_asn(path, f"ASN-{prefix}", serials, per_line, prefix)
                 clock = _Clock()
-                result = asn_service.import_asn_file(db, SYSTEM, path, "S1")
+                result = import_asn_file(db, SYSTEM, path, "S1")
                 wall, cpu = clock.lap()
                 assert result.serials == serials, result
                 results.append((f"{metric} s (cpu s)", f"{wall:.2f} ({cpu:.2f})"))
                 results.append((f"{metric} serials/s", f"{serials / wall:,.0f}"))
             clock = _Clock()
-            session = asn_service.open_asn(db, SYSTEM, "ASN-3569380", "S1", folder / "out")
+            session = open_asn(db, SYSTEM, "ASN-3569380", "S1", folder / "out")
             wall, cpu = clock.lap()
             assert session.checklist.expected == serials
             results.append(
@@ -128,10 +130,10 @@ def run(serials: int = SERIALS, receive: int = RECEIVE) -> list[tuple[str, str]]
             # completed in one call (the integration path: scans checked, not saved).
             path = folder / "receive.csv"
             write_asn(path, "ASN-R", receive, PER_LINE, "3569382")
-            asn_service.import_asn_file(db, SYSTEM, path, "S1")
-            scans = [asn_service.ScanIn("PHONE", _imei(n, "3569382")) for n in range(receive)]
+            import_asn_file(db, SYSTEM, path, "S1")
+            scans = [ScanIn("PHONE", _imei(n, "3569382")) for n in range(receive)]
             clock = _Clock()
-            done = asn_service.receive_scans(
+            done = receive_scans(
                 db, SYSTEM, "ASN-R", "S1", scans, complete=False, outbox=folder / "out"
             )
             wall, cpu = clock.lap()

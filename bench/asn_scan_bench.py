@@ -87,7 +87,7 @@ def build(folder: Path, lines: int) -> tuple[str, dict[str, list[tuple[str, str]
     from serialpos.db import migrate
     from serialpos.db.engine import Database
     from serialpos.services import products, stores
-    from serialpos.services.asn import import_asn_file
+    from serialpos.services.asn.importing import import_asn_file
     from serialpos.services.context import SYSTEM
     from serialpos.services.product_import import import_products
 
@@ -128,7 +128,7 @@ async def _measure(
     from serialpos.cli.context import CliState
     from serialpos.domain.decoder import decode
     from serialpos.domain.users import Role
-    from serialpos.services.asn import open_asn
+    from serialpos.services.asn.opening import open_asn
     from serialpos.services.context import Actor
     from serialpos.tui.app import SerialposApp
     from serialpos.tui.messages import ScanRead

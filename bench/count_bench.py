@@ -21,8 +21,9 @@ from benchkit import main, temp_dir
 from serialpos.db import migrate
 from serialpos.db.engine import Database
 from serialpos.db.tables import utcnow
-from serialpos.services import counts, products, stores, users
+from serialpos.services import products, stores, users
 from serialpos.services.context import SYSTEM
+from serialpos.services.counts import approval, batches, reconciling
 
 QUICK_KWARGS: dict[str, object] = {"units": 20_000, "approve_units": 2_000}
 TARGETS: dict[str, str] = {"reconcile s": "<= 2 s"}
@@ -36,9 +37,9 @@ def _build(
     stores.add_store(db, SYSTEM, "S1", "Main")
     stores.add_store(db, SYSTEM, "S2", "Harbour")
     products.create_product(db, SYSTEM, sku="PH", name="Phone", serial_mode="required")
-    info = counts.open_count(db, SYSTEM, "S1")
-    counts.start_batch(db, SYSTEM, info.number, "Ann")
-    counts.start_batch(db, SYSTEM, info.number, "Bob")
+    info = batches.open_count(db, SYSTEM, "S1")
+    batches.start_batch(db, SYSTEM, info.number, "Ann")
+    batches.start_batch(db, SYSTEM, info.number, "Bob")
     started = time.perf_counter()
     now = utcnow()
     with db.connect(write=True) as conn:
@@ -89,7 +90,7 @@ def run(units: int = 1_000_000, approve_units: int = 20_000) -> list[tuple[str, 
                 ("bulk load s", f"{load:.1f}"),
             ]
             wall, cpu = time.perf_counter(), time.process_time()
-            result = counts.reconcile(db, number)
+            result = reconciling.reconcile(db, number)
             wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
             assert result.matched == units - missing, result.matched
             assert len(result.missing) == missing and len(result.never_seen) == never_seen
@@ -107,7 +108,7 @@ def run(units: int = 1_000_000, approve_units: int = 20_000) -> list[tuple[str, 
             users.add_user(db, None, "mgr", "manager", "2222")
             actor = users.actor_for(db, "mgr", "bench")
             wall = time.perf_counter()
-            done = counts.approve(db, actor, number, Path(tmp) / "outbox")
+            done = approval.approve(db, actor, number, Path(tmp) / "outbox")
             wall = time.perf_counter() - wall
             assert done.removed == half and done.added == half, done
             results += [

@@ -17,9 +17,9 @@ from typer.testing import CliRunner
 from serialpos.cli.app import app
 from serialpos.db.engine import Database
 from serialpos.domain.errors import DomainError
-from serialpos.services import asn as asn_service
 from serialpos.services import users
 from serialpos.services.apply import apply_line
+from serialpos.services.asn.importing import import_asn_data
 from serialpos.services.product_import import import_products_bytes
 
 TABLES = (
@@ -62,9 +62,7 @@ def products_case(rows: bytes) -> Callable[[Database], str]:
 def asn_case(name: str, content: bytes) -> Callable[[Database], str]:
     def run(db: Database) -> str:
         try:
-            asn_service.import_asn_data(
-                db, users.actor_for(db, "ada", "chaos"), name, content, "S1"
-            )
+            import_asn_data(db, users.actor_for(db, "ada", "chaos"), name, content, "S1")
         except DomainError as exc:
             return exc.code
         raise AssertionError("imported")

@@ -13,7 +13,8 @@ from typer.testing import CliRunner
 from serialpos.cli.app import app
 from serialpos.db import migrate
 from serialpos.db.engine import Database
-from serialpos.services import asn, products, stores, users
+from serialpos.services import products, stores, users
+from serialpos.services.asn.importing import import_asn_data
 from serialpos.services.context import SYSTEM
 
 
@@ -26,7 +27,7 @@ def test_an_asn_receipt_by_apply_lands_in_the_configured_outbox(
     stores.add_store(db, SYSTEM, "S1", "Main Street")
     users.add_user(db, None, "ada", "admin", "1234")
     products.create_product(db, SYSTEM, sku="LAP", name="Laptop", serial_mode="required")
-    asn.import_asn_data(
+    import_asn_data(
         db, SYSTEM, "a.csv", b"ASN,Vendor,SKU,Quantity,Serials\nASN-9,Acme,LAP,2,L1|L2\n", "S1"
     )
     db.dispose()

@@ -15,8 +15,10 @@ from serialpos.cli.app import app
 from serialpos.db import migrate
 from serialpos.db.engine import Database
 from serialpos.domain.states import Action
-from serialpos.services import counts, ledger, products, stores, users
+from serialpos.services import ledger, products, stores, users
 from serialpos.services.context import SYSTEM
+from serialpos.services.counts.batches import open_count, start_batch
+from serialpos.services.counts.scanning import scan
 
 
 @pytest.fixture
@@ -32,10 +34,10 @@ def shop(tmp_path: Path) -> str:
     products.create_product(db, SYSTEM, sku="PH", name="Phone", serial_mode="required")
     ledger.move(db, SYSTEM, Action.RECEIVE, store="S1", sku="PH", serials=["A1", "A2"])
     sam = users.actor_for(db, "sam", "handheld")
-    number = counts.open_count(db, sam, "S1").number
-    counts.start_batch(db, sam, number, "Ann")
-    counts.scan(db, sam, number, 1, sku="PH", serial="A1")
-    counts.scan(db, sam, number, 1, sku="PH", serial="N1")
+    number = open_count(db, sam, "S1").number
+    start_batch(db, sam, number, "Ann")
+    scan(db, sam, number, 1, sku="PH", serial="A1")
+    scan(db, sam, number, 1, sku="PH", serial="N1")
     db.dispose()
     return url
 

@@ -14,9 +14,10 @@ from serialpos.db import repo
 from serialpos.db.asn_tables import asn_scan_t
 from serialpos.db.engine import Database
 from serialpos.domain.states import Action
-from serialpos.services import asn as asn_service
 from serialpos.services import ledger, products
 from serialpos.services.apply import apply_object
+from serialpos.services.asn.importing import import_asn_data
+from serialpos.services.asn.views import asn_detail
 from serialpos.services.context import Actor
 
 
@@ -41,7 +42,7 @@ def asn5(db: Database, admin: Actor) -> str:
         "ASN-5,Acme,DRILL,1,,\n"
         "ASN-5,Acme,CABLE,2,,CP-1\n"
     ).encode()
-    asn_service.import_asn_data(db, admin, "a.csv", data, "S1")
+    import_asn_data(db, admin, "a.csv", data, "S1")
     return "ASN-5"
 
 
@@ -60,7 +61,7 @@ def state_of(db: Database) -> tuple[int, int, str]:
     scans = db.read(
         lambda conn: conn.execute(sa.select(sa.func.count()).select_from(asn_scan_t)).scalar_one()
     )
-    return int(events), int(scans), asn_service.asn_detail(db, "ASN-5").status
+    return int(events), int(scans), asn_detail(db, "ASN-5").status
 
 
 def by_sku(result: dict[str, Any]) -> dict[str, dict[str, Any]]:

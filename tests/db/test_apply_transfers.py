@@ -12,10 +12,12 @@ import pytest
 
 from serialpos.db.engine import Database
 from serialpos.domain.states import Action
-from serialpos.services import ledger, lookup, products, transfers
+from serialpos.services import ledger, lookup, products
 from serialpos.services.apply import apply_object
 from serialpos.services.context import Actor
 from serialpos.services.integrity import check_ledger
+from serialpos.services.transfers.sending import add_units, create_transfer, ship
+from serialpos.services.transfers.views import get_transfer
 
 
 @pytest.fixture
@@ -69,7 +71,7 @@ def test_a_host_transfer_ships_receives_and_reports(shop: Database, admin: Actor
 
 
 def test_refusals_on_a_kept_transfer(shop: Database, admin: Actor, outbox_folder: Path) -> None:
-    made = transfers.create_transfer(shop, admin, "S1", "S2")
+    made = create_transfer(shop, admin, "S1", "S2")
     open_one = apply_object(shop, admin, out(sku="PH1", serial="A1", transfer=made.number))
     assert (
         open_one["message"] == f"transfer {made.number} is still open in the console: ship it there"
@@ -78,8 +80,8 @@ def test_refusals_on_a_kept_transfer(shop: Database, admin: Actor, outbox_folder
         shop, admin, out(sku="PH1", serial="A1", transfer=made.number, store="S2", to="S1")
     )
     assert wrong_way["message"] == f"transfer {made.number} goes from S1 to S2"
-    transfers.add_units(shop, admin, made.number, "S1", "PH1", ["A1"])
-    transfers.ship(shop, admin, made.number, "S1", outbox_folder)
+    add_units(shop, admin, made.number, "S1", "PH1", ["A1"])
+    ship(shop, admin, made.number, "S1", outbox_folder)
     at_s1 = apply_object(
         shop, admin, into(sku="PH1", serial="A1", transfer=made.number, store="S1")
     )
@@ -98,7 +100,7 @@ def test_an_unknown_id_without_create_is_a_document_reference(shop: Database, ad
     got = apply_object(shop, admin, into(sku="PH1", serial="A1", transfer="HOST-2"))
     assert got["ok"] and "received" not in got
     with pytest.raises(Exception, match="there is no transfer 'HOST-1'"):
-        transfers.get_transfer(shop, "HOST-1")
+        get_transfer(shop, "HOST-1")
     itself = apply_object(shop, admin, out(sku="PH1", serial="A2", to="S1", create=True))
     assert (itself["error"], itself["message"]) == (
         "bad_request",

@@ -27,8 +27,11 @@ from serialpos.domain.errors import (
 )
 from serialpos.domain.event_files import EventType
 from serialpos.domain.states import Action
-from serialpos.services import asn as asn_service
 from serialpos.services import ledger, products, settings, stock, users
+from serialpos.services.asn import importing as asn_importing
+from serialpos.services.asn.importing import import_asn_data
+from serialpos.services.asn.opening import open_asn
+from serialpos.services.asn.views import ImportResult, UnknownAsn, asn_detail, list_asns
 from serialpos.services.context import Actor
 from serialpos.services.event_files import event_file, owed_count
 from serialpos.services.integrity import check_ledger
@@ -67,8 +70,8 @@ def csv_bytes(rows: list[list[str]]) -> bytes:
 
 def import_rows(
     db: Database, actor: Actor, rows: list[list[str]], store: str = "S1"
-) -> asn_service.ImportResult:
-    return asn_service.import_asn_data(db, actor, "asn.csv", csv_bytes(rows), store)
+) -> ImportResult:
+    return import_asn_data(db, actor, "asn.csv", csv_bytes(rows), store)
 
 
 SERIALS = [imei(i) for i in range(1, 4)]
@@ -124,7 +127,7 @@ def test_import_creates_expected_units_with_one_event_each(
         ("expect", s, None, "expected", 0, "asn", "ASN-7", "1") for s in SERIALS
     )
     assert check_ledger(db) == []
-    [summary] = asn_service.list_asns(db, "S1")
+    [summary] = list_asns(db, "S1")
     assert (
         summary.asn,
         summary.vendor,
@@ -133,9 +136,9 @@ def test_import_creates_expected_units_with_one_event_each(
         summary.lines,
         summary.units,
     ) == ("ASN-7", "Acme", "S1", "open", 3, 15)
-    assert asn_service.list_asns(db, "S2") == []
-    assert asn_service.list_asns(db, None, status="received") == []
-    detail = asn_service.asn_detail(db, "ASN-7")
+    assert list_asns(db, "S2") == []
+    assert list_asns(db, None, status="received") == []
+    detail = asn_detail(db, "ASN-7")
     assert [
         (ln.number, ln.sku, ln.quantity, ln.listed, ln.case_pack, ln.received)
         for ln in detail.lines
@@ -189,7 +192,7 @@ def test_a_refused_file_lists_every_problem_and_imports_nothing(
 
 def test_missing_columns_are_named(db: Database, admin: Actor, catalogue: None) -> None:
     with pytest.raises(AsnFileRefused) as caught:
-        asn_service.import_asn_data(db, admin, "x.csv", b"ASN,Sku,Qty\nA,PHONE,1\n", "S1")
+        import_asn_data(db, admin, "x.csv", b"ASN,Sku,Qty\nA,PHONE,1\n", "S1")
     assert [str(p) for p in caught.value.problems] == [
         "line 1: unknown column 'Qty' (known: ASN, Vendor, SKU, Quantity, Serials, CasePack)",
         "line 1: missing column Vendor",
@@ -206,12 +209,12 @@ def test_json_import_and_several_asns_in_one_file(
         b'"case_pack": "CP-2"}]}, {"asn": "J-2", "vendor": "Bolt", "lines": '
         b'[{"sku": "DRILL", "quantity": 2}]}]'
     )
-    result = asn_service.import_asn_data(db, admin, "asn.json", data, "S2")
+    result = import_asn_data(db, admin, "asn.json", data, "S2")
     assert [(a.asn, a.lines, a.units, a.serials) for a in result.asns] == [
         ("J-1", 2, 6, 1),
         ("J-2", 1, 2, 0),
     ]
-    assert {a.asn for a in asn_service.list_asns(db, "S2", status="open")} == {"J-1", "J-2"}
+    assert {a.asn for a in list_asns(db, "S2", status="open")} == {"J-1", "J-2"}
 
 
 def test_a_store_without_serialized_inventory_keeps_serials_on_events(
@@ -228,7 +231,7 @@ def test_a_store_without_serialized_inventory_keeps_serials_on_events(
             ).scalars()
         )
     ) == [imei(30), imei(31)]
-    session = asn_service.open_asn(db, admin, "ASN-Q", "S1", outbox_folder)
+    session = open_asn(db, admin, "ASN-Q", "S1", outbox_folder)
     line = session.checklist.lines["PHONE"]
     assert not line.serialized  # counted, no serials asked
     with pytest.raises(BadRequest, match="not serialized here: count it"):
@@ -245,7 +248,7 @@ def test_receiving_checks_each_scan(
     db: Database, admin: Actor, asn7: str, outbox_folder: Path
 ) -> None:
     ledger.move(db, admin, Action.RECEIVE, store="S2", sku="PHONE", serials=[imei(60)])
-    session = asn_service.open_asn(db, admin, asn7, "S1", outbox_folder)
+    session = open_asn(db, admin, asn7, "S1", outbox_folder)
     assert session.title == "ASN ASN-7 from Acme"
     assert session.scan("PHONE", SERIALS[0]).verdict is Verdict.ADDED
     alert = session.scan("PHONE", f" {SERIALS[0]}\r\n")
@@ -277,19 +280,19 @@ def test_receiving_checks_each_scan(
 def test_scans_survive_a_reopen_and_rescan_clears_them(
     db: Database, admin: Actor, asn7: str, outbox_folder: Path
 ) -> None:
-    session = asn_service.open_asn(db, admin, asn7, "S1", outbox_folder)
+    session = open_asn(db, admin, asn7, "S1", outbox_folder)
     session.scan("PHONE", SERIALS[1])
     session.scan("PHONE", SERIALS[0])
     session.scan("DRILL", "D-1")
     session.count("CABLE", 4)
     session.count("CABLE", -1)
-    again = asn_service.open_asn(db, admin, asn7, "S1", outbox_folder)  # the console died
+    again = open_asn(db, admin, asn7, "S1", outbox_folder)  # the console died
     assert again.checklist.lines["PHONE"].scanned == [SERIALS[1], SERIALS[0]]
     assert again.checklist.lines["DRILL"].scanned == ["D-1"]
     assert again.checklist.lines["CABLE"].counted == 3
-    assert asn_service.asn_detail(db, asn7).lines[0].received == 2
+    assert asn_detail(db, asn7).lines[0].received == 2
     again.rescan("PHONE")
-    third = asn_service.open_asn(db, admin, asn7, "S1", outbox_folder)
+    third = open_asn(db, admin, asn7, "S1", outbox_folder)
     assert third.checklist.lines["PHONE"].scanned == []
     assert third.checklist.lines["DRILL"].scanned == ["D-1"]
     with pytest.raises(BadRequest, match="cannot take away more than the 3 counted"):
@@ -300,7 +303,7 @@ def test_scans_survive_a_reopen_and_rescan_clears_them(
 def test_complete_in_full_receives_writes_the_file_and_closes(
     db: Database, admin: Actor, asn7: str, outbox_folder: Path
 ) -> None:
-    session = asn_service.open_asn(db, admin, asn7, "S1", outbox_folder)
+    session = open_asn(db, admin, asn7, "S1", outbox_folder)
     for serial in SERIALS:
         session.scan("PHONE", serial)
     session.scan("DRILL", "D-1")
@@ -328,10 +331,10 @@ def test_complete_in_full_receives_writes_the_file_and_closes(
     levels = {lv.sku: lv.quantity for lv in stock.stock_levels(db, "S1")}
     assert levels == {"PHONE": 3, "CABLE": 10, "DRILL": 2}
     assert check_ledger(db) == []
-    detail = asn_service.asn_detail(db, asn7)
+    detail = asn_detail(db, asn7)
     assert detail.status == "received" and detail.received == 15 and detail.discrepancies == ()
     with pytest.raises(Conflict, match="already received"):
-        asn_service.open_asn(db, admin, asn7, "S1", outbox_folder)
+        open_asn(db, admin, asn7, "S1", outbox_folder)
     with pytest.raises(Conflict, match="already received"):
         session.scan("DRILL", "D-3")
     with pytest.raises(Conflict, match="received meanwhile"):
@@ -341,7 +344,7 @@ def test_complete_in_full_receives_writes_the_file_and_closes(
 def test_complete_with_differences_is_confirmed_and_recorded(
     db: Database, admin: Actor, asn7: str, outbox_folder: Path
 ) -> None:
-    session = asn_service.open_asn(db, admin, asn7, "S1", outbox_folder)
+    session = open_asn(db, admin, asn7, "S1", outbox_folder)
     session.scan("PHONE", SERIALS[0])
     session.scan("DRILL", "D-1")
     session.scan("DRILL", "D-2")
@@ -358,7 +361,7 @@ def test_complete_with_differences_is_confirmed_and_recorded(
         ("CABLE", 10, 9, ()),
         ("DRILL", 2, 3, ()),
     ]
-    detail = asn_service.asn_detail(db, asn7)
+    detail = asn_detail(db, asn7)
     assert detail.discrepancies[0] == {
         "sku": "PHONE",
         "expected": 3,
@@ -390,13 +393,13 @@ def test_an_open_asn_holds_its_units(
         ledger.move(db, admin, Action.RECEIVE, store="S1", sku="PHONE", serials=[SERIALS[0]])
     with pytest.raises(NotInStock, match="expected on ASN ASN-7 at S1: receive it on that"):
         check_receivable(db, "S1", "PHONE", SERIALS[0])
-    other = asn_service.open_asn(db, admin, "ASN-9", "S1", outbox_folder)
+    other = open_asn(db, admin, "ASN-9", "S1", outbox_folder)
     with pytest.raises(NotInStock, match="expected on ASN ASN-7"):
         other.scan("PHONE", SERIALS[0])
     with pytest.raises(UnknownStore, match="ASN ASN-7 is for store S1, not S2"):
-        asn_service.open_asn(db, admin, asn7, "S2", outbox_folder)
-    with pytest.raises(asn_service.UnknownAsn, match="there is no ASN 'ASN-0'"):
-        asn_service.open_asn(db, admin, "ASN-0", "S1", outbox_folder)
+        open_asn(db, admin, asn7, "S2", outbox_folder)
+    with pytest.raises(UnknownAsn, match="there is no ASN 'ASN-0'"):
+        open_asn(db, admin, "ASN-0", "S1", outbox_folder)
 
 
 def test_cashiers_cannot_import_or_receive(
@@ -407,7 +410,7 @@ def test_cashiers_cannot_import_or_receive(
     with pytest.raises(PermissionDenied):
         import_rows(db, cashier, [["ASN-10", "Acme", "CABLE", "1", "", ""]])
     with pytest.raises(PermissionDenied):
-        asn_service.open_asn(db, cashier, asn7, "S1", outbox_folder)
+        open_asn(db, cashier, asn7, "S1", outbox_folder)
 
 
 def test_the_unique_constraint_still_guards_the_bulk_insert(
@@ -415,7 +418,7 @@ def test_the_unique_constraint_still_guards_the_bulk_insert(
 ) -> None:
     """As if another terminal recorded the serial between the checks and the insert."""
     ledger.move(db, admin, Action.RECEIVE, store="S2", sku="PHONE", serials=[imei(70)])
-    monkeypatch.setattr(asn_service, "_check_against_database", lambda *args: None)
+    monkeypatch.setattr(asn_importing, "_check_against_database", lambda *args: None)
     before = (count(db, repo.unit_t), count(db, repo.event_t), count(db, asn_t))
     with pytest.raises(Conflict, match="another terminal recorded one of these"):
         import_rows(db, admin, [["ASN-R", "Acme", "PHONE", "2", f"{imei(71)}|{imei(70)}", ""]])
@@ -433,7 +436,7 @@ def test_an_asn_id_a_file_name_cannot_hold_is_kept_in_the_file(
             ["ASN/2026/7", "Acme", "PHONE", "1", "", ""],
         ],
     )
-    session = asn_service.open_asn(db, admin, "ASN/2026/7", "S1", outbox_folder)
+    session = open_asn(db, admin, "ASN/2026/7", "S1", outbox_folder)
     session.count("CABLE", 2)
     done = session.complete(accept_discrepancies=True)
     [path] = done.files.written
@@ -477,8 +480,8 @@ def test_migration_0006_builds_and_drops_the_asn_tables(db_url: str) -> None:
 def test_two_terminals_on_one_asn_receive_every_saved_scan(
     db: Database, admin: Actor, asn7: str, outbox_folder: Path
 ) -> None:
-    dock1 = asn_service.open_asn(db, admin, asn7, "S1", outbox_folder)
-    dock2 = asn_service.open_asn(db, admin, asn7, "S1", outbox_folder)
+    dock1 = open_asn(db, admin, asn7, "S1", outbox_folder)
+    dock2 = open_asn(db, admin, asn7, "S1", outbox_folder)
     dock1.scan("PHONE", SERIALS[0])
     dock2.scan("PHONE", SERIALS[1])
     dock2.scan("PHONE", SERIALS[0])  # dock 1 saved it first: it lands here too, once
@@ -487,7 +490,7 @@ def test_two_terminals_on_one_asn_receive_every_saved_scan(
     dock1.scan("DRILL", "D-2")
     with pytest.raises(Discrepancies, match="PHONE: 2 of 3 received"):
         dock1.complete()  # refused: the ASN stays open
-    assert asn_service.asn_detail(db, asn7).status == "open"
+    assert asn_detail(db, asn7).status == "open"
     assert dock1.checklist.lines["CABLE"].counted == 10  # dock 2's count, read back
     dock2.scan("PHONE", SERIALS[2])
     done = dock1.complete()  # dock 2's last scan is received too
@@ -509,7 +512,7 @@ def test_a_product_on_several_lines_is_one_checklist_line(
             ["ASN-C", "Acme", "PHONE", "1", imei(82), ""],
         ],
     )
-    session = asn_service.open_asn(db, admin, "ASN-C", "S1", outbox_folder)
+    session = open_asn(db, admin, "ASN-C", "S1", outbox_folder)
     assert [(ln.sku, ln.expected) for ln in session.checklist.lines.values()] == [
         ("CABLE", 8),
         ("PHONE", 3),
@@ -521,7 +524,7 @@ def test_a_product_on_several_lines_is_one_checklist_line(
     session.scan("PHONE", imei(82))
     session.scan("PHONE", imei(80))
     session.complete(accept_discrepancies=True)
-    detail = asn_service.asn_detail(db, "ASN-C")
+    detail = asn_detail(db, "ASN-C")
     assert [(ln.number, ln.sku, ln.quantity, ln.received) for ln in detail.lines] == [
         (1, "CABLE", 5, 5),
         (2, "PHONE", 2, 1),

@@ -18,9 +18,11 @@ import sqlalchemy as sa
 from serialpos.db import repo
 from serialpos.db.engine import Database
 from serialpos.domain.errors import Conflict
-from serialpos.services import asn as asn_service
 from serialpos.services import products
 from serialpos.services.apply import apply_object
+from serialpos.services.asn.importing import import_asn_data
+from serialpos.services.asn.opening import open_asn
+from serialpos.services.asn.views import asn_detail
 from serialpos.services.context import Actor
 from serialpos.services.event_files import outbox_t, owed_count
 
@@ -31,11 +33,12 @@ CHILD = textwrap.dedent("""
     from pathlib import Path
 
     from serialpos.db.engine import Database
-    from serialpos.services import asn, event_files, users
+    from serialpos.services import event_files, users
+    from serialpos.services.asn.opening import open_asn
 
     db = Database(sys.argv[1])
     actor = users.actor_for(db, "ada", "dock-1")
-    session = asn.open_asn(db, actor, "ASN-K", "S1", Path(sys.argv[2]))
+    session = open_asn(db, actor, "ASN-K", "S1", Path(sys.argv[2]))
     for serial in ("SN-0001", "SN-0003"):
         session.scan("DRILL", serial)     # saved scans: the dock scanned before the crash
     session.count("CABLE", 4)
@@ -58,7 +61,7 @@ def asn_k(db: Database, admin: Actor) -> str:
         f"ASN-K,Acme,DRILL,3,{'|'.join(SERIALS)}\n"
         "ASN-K,Acme,CABLE,5,\n"
     ).encode()
-    asn_service.import_asn_data(db, admin, "k.csv", data, "S1")
+    import_asn_data(db, admin, "k.csv", data, "S1")
     return "ASN-K"
 
 
@@ -78,7 +81,7 @@ def test_a_crash_after_the_commit_leaves_the_file_owed_and_the_next_start_writes
     assert not target.exists()
     assert not outbox_folder.exists() or list(outbox_folder.iterdir()) == []  # no temp file
     assert owed_count(db) == 1
-    assert asn_service.asn_detail(db, asn_k).status == "received"  # the commit happened
+    assert asn_detail(db, asn_k).status == "received"  # the commit happened
 
     env = {
         **os.environ,
@@ -118,7 +121,7 @@ def test_a_crash_after_the_commit_leaves_the_file_owed_and_the_next_start_writes
 
     assert db.read(receipts) == (1, [("SN-0001", 1), ("SN-0003", 1), (None, 4)])
     with pytest.raises(Conflict, match="ASN ASN-K was already received"):
-        asn_service.open_asn(db, admin, asn_k, "S1", outbox_folder)
+        open_asn(db, admin, asn_k, "S1", outbox_folder)
     again = apply_object(
         db,
         admin,

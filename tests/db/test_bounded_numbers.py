@@ -18,9 +18,9 @@ from serialpos.db.engine import Database
 from serialpos.domain.asn_rows import AsnFileRefused
 from serialpos.domain.limits import MAX_MONEY, MAX_STOCK_LEVEL
 from serialpos.domain.product_columns import ImportRefused
-from serialpos.services import asn as asn_service
 from serialpos.services import products, stock
 from serialpos.services.apply import apply_object, apply_stream
+from serialpos.services.asn.importing import import_asn_data
 from serialpos.services.context import Actor
 from serialpos.services.product_import import import_products_text
 
@@ -200,7 +200,7 @@ def test_asn_json_with_bad_numbers_or_text_is_refused_whole(
     setup_catalogue(db, admin)
     before = recorded(db)
     with pytest.raises(AsnFileRefused) as info:
-        asn_service.import_asn_data(db, admin, "asn.json", content.encode(), "S1")
+        import_asn_data(db, admin, "asn.json", content.encode(), "S1")
     assert why in str(info.value.problems[0])
     assert recorded(db) == before
 
@@ -210,7 +210,7 @@ def test_asn_csv_with_a_huge_quantity_is_refused(db: Database, admin: Actor) -> 
     before = recorded(db)
     data = ("ASN,Vendor,SKU,Quantity\nA1,V,CB1," + "9" * 5000 + "\n").encode()
     with pytest.raises(AsnFileRefused) as info:
-        asn_service.import_asn_data(db, admin, "asn.csv", data, "S1")
+        import_asn_data(db, admin, "asn.csv", data, "S1")
     assert "not a positive whole number" in str(info.value.problems[0])
     assert recorded(db) == before
     assert IMEI  # the catalogue's phones are untouched by an ASN refusal

@@ -24,8 +24,14 @@ from serialpos.domain.errors import (
     UnknownProduct,
 )
 from serialpos.domain.states import Action
-from serialpos.services import counts, event_files, ledger, products, users
+from serialpos.services import event_files, ledger, products, users
 from serialpos.services.context import Actor
+from serialpos.services.counts.approval import approve
+from serialpos.services.counts.batches import close_batch, open_count, start_batch
+from serialpos.services.counts.console import take
+from serialpos.services.counts.reconciling import reconcile
+from serialpos.services.counts.scanning import scan
+from serialpos.services.counts.views import BatchClosed, UnknownCount, get_count, open_counts
 from serialpos.services.integrity import check_ledger
 from serialpos.services.settings import set_setting
 
@@ -78,27 +84,27 @@ def _stockroom(db: Database, admin: Actor) -> Actor:
 def test_batches_scans_alerts_and_reconciliation(shop: Database, admin: Actor) -> None:
     db = shop
     who = _stockroom(db, admin)
-    info = counts.open_count(db, who, "S1")
+    info = open_count(db, who, "S1")
     assert info.number == "C-S1-000001" and info.scope == "whole store"
-    assert counts.start_batch(db, who, info.number, "  Ann ").counter == "Ann"
-    assert counts.scan(db, who, info.number, 1, sku="PH", serial="A1").verdict == "counted"
-    again = counts.scan(db, who, info.number, 1, sku="PH", serial="A1")
+    assert start_batch(db, who, info.number, "  Ann ").counter == "Ann"
+    assert scan(db, who, info.number, 1, sku="PH", serial="A1").verdict == "counted"
+    again = scan(db, who, info.number, 1, sku="PH", serial="A1")
     assert again.verdict == "repeat" and again.alert
     assert again.message == "serial A1 of PH was already scanned in batch 1: counted once"
     # A serial alone is resolved to the one product the ledger knows it under.
-    assert counts.scan(db, who, info.number, 1, serial="A2").sku == "PH"
-    assert counts.scan(db, who, info.number, 1, sku="PH", serial="NEW1").verdict == "counted"
-    assert counts.scan(db, who, info.number, 1, sku="CAB", quantity=3).batch_total == 3
-    counts.close_batch(db, who, info.number, 1)
-    with pytest.raises(counts.BatchClosed, match="batch 1 of count C-S1-000001 is closed"):
-        counts.scan(db, who, info.number, 1, sku="PH", serial="A3")
-    counts.start_batch(db, who, info.number, "Bob")
-    flagged = counts.scan(db, who, info.number, 2, sku="PH", serial="A2")
+    assert scan(db, who, info.number, 1, serial="A2").sku == "PH"
+    assert scan(db, who, info.number, 1, sku="PH", serial="NEW1").verdict == "counted"
+    assert scan(db, who, info.number, 1, sku="CAB", quantity=3).batch_total == 3
+    close_batch(db, who, info.number, 1)
+    with pytest.raises(BatchClosed, match="batch 1 of count C-S1-000001 is closed"):
+        scan(db, who, info.number, 1, sku="PH", serial="A3")
+    start_batch(db, who, info.number, "Bob")
+    flagged = scan(db, who, info.number, 2, sku="PH", serial="A2")
     assert flagged.verdict == "other_batch" and flagged.batches == (1, 2)
     assert flagged.message == "serial A2 of PH was also counted in batch 1: flagged, counted once"
-    counts.scan(db, who, info.number, 2, sku="PH", serial="B1")
+    scan(db, who, info.number, 2, sku="PH", serial="B1")
 
-    result = counts.reconcile(db, info.number)
+    result = reconcile(db, info.number)
     assert result.matched == 2  # A1 and A2, A2 once although seen in two batches
     assert [(u.sku, u.serial) for u in result.missing] == [("PH", "A3")]
     assert [(u.sku, u.serial) for u in result.never_seen] == [("PH", "NEW1")]
@@ -118,27 +124,27 @@ def test_batches_scans_alerts_and_reconciliation(shop: Database, admin: Actor) -
 
 def test_scan_refusals_name_the_problem_and_record_nothing(shop: Database, admin: Actor) -> None:
     db = shop
-    number = counts.open_count(db, admin, "S1", products=["PH", "CAB"]).number
-    counts.start_batch(db, admin, number, "Ann")
+    number = open_count(db, admin, "S1", products=["PH", "CAB"]).number
+    start_batch(db, admin, number, "Ann")
     with pytest.raises(NotInCount, match=r"TAB is not in count C-S1-000001 \(it counts CAB, PH\)"):
-        counts.scan(db, admin, number, 1, sku="TAB", serial="T1")
+        scan(db, admin, number, 1, sku="TAB", serial="T1")
     with pytest.raises(SerialRequired, match="PH is counted by serial: scan each unit's serial"):
-        counts.scan(db, admin, number, 1, sku="PH")
+        scan(db, admin, number, 1, sku="PH")
     with pytest.raises(NotSerialized, match="CAB is counted without serials"):
-        counts.scan(db, admin, number, 1, sku="CAB", serial="X")
+        scan(db, admin, number, 1, sku="CAB", serial="X")
     with pytest.raises(BadSerial, match="is the barcode of PH, not a serial"):
-        counts.scan(db, admin, number, 1, sku="PH", serial="4006381333931")
+        scan(db, admin, number, 1, sku="PH", serial="4006381333931")
     with pytest.raises(UnknownProduct, match="serial ZZ9 is not known: scan the product"):
-        counts.scan(db, admin, number, 1, serial="ZZ9")
+        scan(db, admin, number, 1, serial="ZZ9")
     with pytest.raises(BadRequest, match="say who counts this batch"):
-        counts.start_batch(db, admin, number, "   ")
+        start_batch(db, admin, number, "   ")
     with pytest.raises(BadRequest, match="cannot take back 2"):
-        counts.scan(db, admin, number, 1, sku="CAB", quantity=-2)
-    with pytest.raises(counts.UnknownCount, match="there is no count 'C-9'"):
-        counts.scan(db, admin, "C-9", 1, sku="CAB")
-    assert counts.get_count(db, number).batches[0].scans == 0
+        scan(db, admin, number, 1, sku="CAB", quantity=-2)
+    with pytest.raises(UnknownCount, match="there is no count 'C-9'"):
+        scan(db, admin, "C-9", 1, sku="CAB")
+    assert get_count(db, number).batches[0].scans == 0
     # The chosen products limit the reconciliation too: TAB and the other units are not in it.
-    result = counts.reconcile(db, number)
+    result = reconcile(db, number)
     assert {u.serial for u in result.missing} == {"A1", "A2", "A3"}
     assert [(q.sku, q.counted, q.on_hand) for q in result.quantities] == [("CAB", 0, 5)]
 
@@ -154,9 +160,9 @@ def test_a_serial_of_two_products_finds_the_live_unit(shop: Database, admin: Act
         db, admin, Action.ADJUST_REMOVE, store="S1", sku="PH", serials=["A1"], reason="damaged"
     )
     ledger.move(db, admin, Action.RECEIVE, store="S1", sku="TAB", serials=["A1"])
-    number = counts.open_count(db, admin, "S1").number
-    counts.start_batch(db, admin, number, "Ann")
-    assert counts.scan(db, admin, number, 1, serial="A1").sku == "TAB"
+    number = open_count(db, admin, "S1").number
+    start_batch(db, admin, number, "Ann")
+    assert scan(db, admin, number, 1, serial="A1").sku == "TAB"
     ledger.move(
         db, admin, Action.ADJUST_REMOVE, store="S1", sku="TAB", serials=["A1"], reason="damaged"
     )
@@ -165,20 +171,20 @@ def test_a_serial_of_two_products_finds_the_live_unit(shop: Database, admin: Act
         match=r"serial A1 belongs to units of several products "
         r"\(PH, TAB\)",
     ):
-        counts.scan(db, admin, number, 1, serial="A1")
+        scan(db, admin, number, 1, serial="A1")
 
 
 def test_a_count_stays_open_across_sessions(shop: Database, admin: Actor, db_url: str) -> None:
-    number = counts.open_count(shop, admin, "S1").number
-    counts.start_batch(shop, admin, number, "Ann")
-    counts.scan(shop, admin, number, 1, sku="PH", serial="A1")
+    number = open_count(shop, admin, "S1").number
+    start_batch(shop, admin, number, "Ann")
+    scan(shop, admin, number, 1, sku="PH", serial="A1")
     later = Database(db_url)  # another process, after the terminal was closed
     try:
-        found = counts.open_counts(later, "S1")
+        found = open_counts(later, "S1")
         assert [c.number for c in found] == [number]
         assert found[0].batches[0].scans == 1
-        counts.scan(later, admin, number, 1, sku="PH", serial="A2")
-        assert counts.reconcile(later, number).matched == 2
+        scan(later, admin, number, 1, sku="PH", serial="A2")
+        assert reconcile(later, number).matched == 2
     finally:
         later.dispose()
 
@@ -190,15 +196,15 @@ def test_approval_posts_adjustments_and_the_event_file(
     ledger.move(db, admin, Action.RECEIVE, store="S1", sku="TAB", serials=["W1"])
     ledger.move(db, admin, Action.ADJUST_REMOVE, store="S1", sku="TAB", serials=["W1"])
     who = _stockroom(db, admin)
-    number = counts.open_count(db, who, "S1").number
-    counts.start_batch(db, who, number, "Ann")
+    number = open_count(db, who, "S1").number
+    start_batch(db, who, number, "Ann")
     for sku, serial in (("PH", "A1"), ("PH", "A2"), ("PH", "NEW1"), ("PH", "B1"), ("TAB", "W1")):
-        counts.scan(db, who, number, 1, sku=sku, serial=serial)
-    counts.scan(db, who, number, 1, sku="CAB", quantity=7)
+        scan(db, who, number, 1, sku=sku, serial=serial)
+    scan(db, who, number, 1, sku="CAB", quantity=7)
     with pytest.raises(PermissionDenied):
-        counts.approve(db, who, number, tmp_path / "out")
+        approve(db, who, number, tmp_path / "out")
 
-    done = counts.approve(db, admin, number, tmp_path / "out")
+    done = approve(db, admin, number, tmp_path / "out")
     assert (done.added, done.removed) == (2, 1)  # NEW1 and W1 in, A3 out
     assert done.reconciliation.approved
     assert _state(db, "PH", "A3") == ("written_off", "S1")
@@ -240,7 +246,7 @@ def test_approval_posts_adjustments_and_the_event_file(
         ("count", "adjust_add", "NEW1"),
     }
     # Reviewed later, the count shows what was approved, not the ledger as adjusted since.
-    later = counts.reconcile(db, number)
+    later = reconcile(db, number)
     assert later.approved and [u.serial for u in later.missing] == ["A3"]
     assert [u.serial for u in later.never_seen] == ["NEW1"]
     assert later.elsewhere == done.reconciliation.elsewhere
@@ -248,10 +254,10 @@ def test_approval_posts_adjustments_and_the_event_file(
     assert later.quantities == done.reconciliation.quantities
     # Approved once; and closed for scans.
     with pytest.raises(CountClosed, match="was approved already"):
-        counts.approve(db, admin, number, tmp_path / "out")
+        approve(db, admin, number, tmp_path / "out")
     with pytest.raises(CountClosed, match="takes no more scans"):
-        counts.scan(db, admin, number, 1, sku="PH", serial="A9")
-    assert counts.open_counts(db, "S1") == []
+        scan(db, admin, number, 1, sku="PH", serial="A9")
+    assert open_counts(db, "S1") == []
 
 
 def test_optional_serial_products_count_units_and_unlabelled_quantity(
@@ -260,16 +266,16 @@ def test_optional_serial_products_count_units_and_unlabelled_quantity(
     db = shop
     ledger.move(db, admin, Action.RECEIVE, store="S1", sku="BIKE", serials=["K1", "K2"])
     ledger.move(db, admin, Action.RECEIVE, store="S1", sku="BIKE", quantity=2)  # no labels
-    number = counts.open_count(db, admin, "S1", products=["BIKE"]).number
-    counts.start_batch(db, admin, number, "Ann")
-    counts.scan(db, admin, number, 1, sku="BIKE", serial="K1")
-    counts.scan(db, admin, number, 1, sku="BIKE", quantity=1)
-    result = counts.reconcile(db, number)
+    number = open_count(db, admin, "S1", products=["BIKE"]).number
+    start_batch(db, admin, number, "Ann")
+    scan(db, admin, number, 1, sku="BIKE", serial="K1")
+    scan(db, admin, number, 1, sku="BIKE", quantity=1)
+    result = reconcile(db, number)
     assert [u.serial for u in result.missing] == ["K2"]
     assert [(q.sku, q.counted, q.on_hand, q.known_units) for q in result.quantities] == [
         ("BIKE", 2, 4, 2)
     ]
-    counts.approve(db, admin, number, tmp_path)
+    approve(db, admin, number, tmp_path)
     assert _quantity(db, "BIKE", "S1") == 2
     assert _state(db, "BIKE", "K2") == ("written_off", "S1")
     assert _violations(db) == []
@@ -281,31 +287,31 @@ def test_serialized_inventory_off_counts_quantities_then_on_starts_tracking(
     db = shop
     set_setting(db, admin, "serialized_inventory", "false", "S2")
     ledger.move(db, admin, Action.RECEIVE, store="S2", sku="TAB", quantity=5)
-    off = counts.open_count(db, admin, "S2", products=["TAB"])
+    off = open_count(db, admin, "S2", products=["TAB"])
     assert not off.serial_tracked
-    counts.start_batch(db, admin, off.number, "Ann")
+    start_batch(db, admin, off.number, "Ann")
     # No serial asked: a product counts by quantity.
-    assert counts.scan(db, admin, off.number, 1, sku="TAB", quantity=4).verdict == "counted"
-    result = counts.reconcile(db, off.number)
+    assert scan(db, admin, off.number, 1, sku="TAB", quantity=4).verdict == "counted"
+    result = reconcile(db, off.number)
     assert not result.serial_tracked and not result.missing and not result.never_seen
     assert [(q.sku, q.counted, q.on_hand) for q in result.quantities] == [("TAB", 4, 5)]
-    counts.approve(db, admin, off.number, tmp_path)
+    approve(db, admin, off.number, tmp_path)
     assert _quantity(db, "TAB", "S2") == 4
     assert _violations(db) == []
 
     # Switched on: 4 on hand and no units known, which db check reports until a count.
     set_setting(db, admin, "serialized_inventory", "true", "S2")
     assert any("TAB" in v for v in _violations(db))
-    on = counts.open_count(db, admin, "S2", products=["TAB"]).number
-    counts.start_batch(db, admin, on, "Bob")
+    on = open_count(db, admin, "S2", products=["TAB"]).number
+    start_batch(db, admin, on, "Bob")
     for serial in ("T1", "T2", "T3"):
-        counts.scan(db, admin, on, 1, sku="TAB", serial=serial)
-    result = counts.reconcile(db, on)
+        scan(db, admin, on, 1, sku="TAB", serial=serial)
+    result = reconcile(db, on)
     assert [u.serial for u in result.never_seen] == ["T1", "T2", "T3"]
     assert [(q.sku, q.counted, q.on_hand, q.known_units) for q in result.quantities] == [
         ("TAB", 3, 4, 0)
     ]
-    done = counts.approve(db, admin, on, tmp_path)
+    done = approve(db, admin, on, tmp_path)
     assert done.quantity_change == -1  # 4 on hand, 3 units found
     assert _quantity(db, "TAB", "S2") == 3
     assert {_state(db, "TAB", s) for s in ("T1", "T2", "T3")} == {("in_stock", "S2")}
@@ -338,26 +344,26 @@ def test_console_entries_product_then_serials_gs1_and_quantities(
     shop: Database, admin: Actor
 ) -> None:
     db = shop
-    number = counts.open_count(db, admin, "S1").number
-    counts.start_batch(db, admin, number, "Ann")
-    chosen = counts.take(db, admin, number, 1, text="4006381333931")  # PH's barcode
+    number = open_count(db, admin, "S1").number
+    start_batch(db, admin, number, "Ann")
+    chosen = take(db, admin, number, 1, text="4006381333931")  # PH's barcode
     assert chosen.current == "PH" and chosen.outcome is None
     assert chosen.message == "PH Phone: scan each unit's serial"
-    unit = counts.take(db, admin, number, 1, text="A1", current="PH")
+    unit = take(db, admin, number, 1, text="A1", current="PH")
     assert unit.outcome is not None and unit.outcome.serial == "A1"
-    gs1 = counts.take(db, admin, number, 1, gtin="04006381333931", serial="A2")
+    gs1 = take(db, admin, number, 1, gtin="04006381333931", serial="A2")
     assert gs1.outcome is not None and (gs1.outcome.sku, gs1.outcome.serial) == ("PH", "A2")
-    cable = counts.take(db, admin, number, 1, text="CAB", current="PH")
+    cable = take(db, admin, number, 1, text="CAB", current="PH")
     assert cable.current == "CAB" and cable.outcome is not None
     assert cable.message == "CAB: +1, 1 in batch 1 (+N for more)"
-    more = counts.take(db, admin, number, 1, text="+3", current="CAB")
+    more = take(db, admin, number, 1, text="+3", current="CAB")
     assert more.outcome is not None and more.outcome.batch_total == 4
     # A serial after a product without serials is resolved by the ledger.
-    phone = counts.take(db, admin, number, 1, text="A3", current="CAB")
+    phone = take(db, admin, number, 1, text="A3", current="CAB")
     assert phone.current == "PH"
     with pytest.raises(BadRequest, match=r"scan the product first, then its quantity \(\+N\)"):
-        counts.take(db, admin, number, 1, text="+2")
-    result = counts.reconcile(db, number)
+        take(db, admin, number, 1, text="+2")
+    result = reconcile(db, number)
     assert result.matched == 3 and not result.missing
     assert [(q.sku, q.counted) for q in result.quantities] == [("CAB", 4)]
 
@@ -367,12 +373,12 @@ def test_with_serialized_inventory_off_a_product_scan_counts_a_unit(
 ) -> None:
     db = shop
     set_setting(db, admin, "serialized_inventory", "false", "S2")
-    number = counts.open_count(db, admin, "S2").number
-    counts.start_batch(db, admin, number, "Ann")
-    taken = counts.take(db, admin, number, 1, text="4006381333931")
+    number = open_count(db, admin, "S2").number
+    start_batch(db, admin, number, "Ann")
+    taken = take(db, admin, number, 1, text="4006381333931")
     assert taken.outcome is not None and taken.outcome.quantity == 1  # no serial asked
-    assert counts.take(db, admin, number, 1, text="+2", current="PH").outcome is not None
-    result = counts.reconcile(db, number)
+    assert take(db, admin, number, 1, text="+2", current="PH").outcome is not None
+    result = reconcile(db, number)
     assert not result.serial_tracked
     assert [(q.sku, q.counted, q.on_hand) for q in result.quantities] == [("PH", 3, 1)]
 
@@ -393,12 +399,12 @@ def test_property_every_scanned_serial_lands_in_one_class_and_counts_once(
     ledgered: tuple[Database, Actor], batches: list[list[str]]
 ) -> None:
     db, admin = ledgered
-    number = counts.open_count(db, admin, "S1", products=["TAB"]).number
+    number = open_count(db, admin, "S1", products=["TAB"]).number
     for n, serials in enumerate(batches, start=1):
-        counts.start_batch(db, admin, number, f"counter {n}")
+        start_batch(db, admin, number, f"counter {n}")
         for serial in serials:
-            counts.scan(db, admin, number, n, sku="TAB", serial=serial)
-    result = counts.reconcile(db, number)
+            scan(db, admin, number, n, sku="TAB", serial=serial)
+    result = reconcile(db, number)
     scanned = {s for serials in batches for s in serials}
     never = [u.serial for u in result.never_seen]
     away = [e.serial for e in result.elsewhere]

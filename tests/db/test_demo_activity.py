@@ -4,7 +4,8 @@ show — made through the services, and leaving the ledger consistent."""
 from __future__ import annotations
 
 from serialpos.db.engine import Database
-from serialpos.services import asn, reports
+from serialpos.services import reports
+from serialpos.services.asn.views import list_asns
 from serialpos.services.demo import _imei, build_demo
 from serialpos.services.integrity import check_ledger
 from serialpos.services.lookup import lookup_serial
@@ -21,7 +22,7 @@ def test_the_demo_has_sales_an_order_to_fulfil_and_an_asn(db_url: str) -> None:
             db, reports.ReportFilter(store="S01", pending_serial=True)
         )
         assert [(r.sku, r.customer) for r in pending] == [("AP-FRG300", "Sam Okafor")]
-        [shipment] = asn.list_asns(db, "S01", status="open")
+        [shipment] = list_asns(db, "S01", status="open")
         assert (shipment.asn, shipment.units) == ("ASN-DEMO-1", 23)
         assert [c.state for c in lookup_serial(db, _imei(11))] == ["expected"]
         # The units the README names are still in stock at S01.

@@ -14,8 +14,8 @@ from sqlalchemy.engine import Connection
 
 from serialpos.db.engine import Database
 from serialpos.domain.states import Action
-from serialpos.services import asn as asn_service
 from serialpos.services import ledger, products
+from serialpos.services.asn.importing import import_asn_data
 from serialpos.services.context import Actor
 from serialpos.services.integrity import check_ledger
 
@@ -30,7 +30,7 @@ def shop(db: Database, admin: Actor) -> None:
         db, admin, Action.TRANSFER_OUT, store="S1", sku="PH1", serials=["A2"], to_store="S2"
     )
     ledger.move(db, admin, Action.TRANSFER_IN, store="S2", sku="PH1", serials=["A2"])
-    asn_service.import_asn_data(
+    import_asn_data(
         db, admin, "asn.csv", b"ASN,Vendor,SKU,Quantity,Serials\nN1,V,PH1,2,B1|B2\n", "S1"
     )
 

@@ -15,9 +15,13 @@ from serialpos.db.engine import Database
 from serialpos.domain.errors import BadSerial, DomainError, DuplicateSerial
 from serialpos.domain.scan_resolution import KnownUnit, ProductSerial, Refusal, ScanContext
 from serialpos.domain.states import Action
-from serialpos.services import apply, counts, ledger, orders, products, scan_resolver, users
+from serialpos.services import apply, ledger, orders, products, scan_resolver, users
 from serialpos.services.blind_receiving import open_blind_receipt
 from serialpos.services.context import Actor
+from serialpos.services.counts.approval import approve
+from serialpos.services.counts.batches import close_batch, open_count, start_batch
+from serialpos.services.counts.console import take
+from serialpos.services.counts.reconciling import reconcile
 from serialpos.services.integrity import check_ledger
 from serialpos.services.lookup import lookup_serial
 
@@ -101,18 +105,18 @@ def test_a_count_files_bare_serials_under_their_own_product(
     """Defect 2: after an AUR15 serial, Nova 7 IMEIs scanned without the Nova 7 barcode were
     filed as AUR15 never-seen units; approval wrote the Nova 7s off and added phantoms."""
     db = shop
-    number = counts.open_count(db, admin, "S1", products=["PH-AUR15", "PH-NOVA7"]).number
-    counts.start_batch(db, admin, number, "Ann")
-    first = counts.take(db, admin, number, 1, text=AUR[0], current=None)
+    number = open_count(db, admin, "S1", products=["PH-AUR15", "PH-NOVA7"]).number
+    start_batch(db, admin, number, "Ann")
+    first = take(db, admin, number, 1, text=AUR[0], current=None)
     assert first.current == "PH-AUR15"
     for serial in NOVA:
-        taken = counts.take(db, admin, number, 1, text=serial, current="PH-AUR15")
+        taken = take(db, admin, number, 1, text=serial, current="PH-AUR15")
         assert (taken.current, taken.outcome and taken.outcome.sku) == ("PH-NOVA7", "PH-NOVA7")
-    counts.take(db, admin, number, 1, text=AUR[1], current="PH-NOVA7")
-    counts.close_batch(db, admin, number, 1)
-    result = counts.reconcile(db, number)
+    take(db, admin, number, 1, text=AUR[1], current="PH-NOVA7")
+    close_batch(db, admin, number, 1)
+    result = reconcile(db, number)
     assert not result.missing and not result.never_seen
-    done = counts.approve(db, admin, number, outbox_folder)
+    done = approve(db, admin, number, outbox_folder)
     assert (done.added, done.removed) == (0, 0)
     assert [u[:3] for u in units(db) if u[1] in NOVA] == [("PH-NOVA7", s, "in_stock") for s in NOVA]
     assert violations(db) == []
@@ -226,17 +230,19 @@ def test_an_adjustment_scan_and_a_transfer_receipt_name_the_units_own_product(
     shop: Database, admin: Actor, outbox_folder: Path
 ) -> None:
     """Defect 13 on the transfer receiving end, and an adjustment refused at the scan."""
-    from serialpos.services import adjustments, transfers
+    from serialpos.services import adjustments
+    from serialpos.services.transfers.receiving import TransferReceiving
+    from serialpos.services.transfers.sending import add_units, create_transfer, ship
 
     db = shop
     with pytest.raises(DuplicateSerial, match="already PH-AUR15 Aurora 15, in stock at S1"):
         adjustments.check_unit(db, "S2", AUR[0], "PH-NOVA7", add=True)
     ledger.move(db, admin, Action.RECEIVE, store="S1", sku="AP-FRG300", serials=["FR-300-1011"])
-    t = transfers.create_transfer(db, admin, "S1", "S2")
-    transfers.add_units(db, admin, t.number, "S1", "AP-FRG300", ["FR-300-1011"])
-    transfers.add_units(db, admin, t.number, "S1", "PH-AUR15", [AUR[1]])
-    transfers.ship(db, admin, t.number, "S1", outbox_folder)
-    receiving = transfers.TransferReceiving(db, admin, "S2", t.number, outbox_folder)
+    t = create_transfer(db, admin, "S1", "S2")
+    add_units(db, admin, t.number, "S1", "AP-FRG300", ["FR-300-1011"])
+    add_units(db, admin, t.number, "S1", "PH-AUR15", [AUR[1]])
+    ship(db, admin, t.number, "S1", outbox_folder)
+    receiving = TransferReceiving(db, admin, "S2", t.number, outbox_folder)
     with pytest.raises(
         DomainError,
         match=f"serial ZB24200003 is LT-ZB24 Zenbook 24, in stock "

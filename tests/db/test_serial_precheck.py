@@ -64,8 +64,8 @@ def test_an_asn_import_matches_formats_outside_the_write_lock(
     db: Database, admin: Actor, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from serialpos.domain.asn_rows import AsnFileRefused
-    from serialpos.services import asn as asn_service
     from serialpos.services import asn_formats
+    from serialpos.services.asn.importing import import_asn_data
 
     products.create_product(
         db, admin, sku="PH1", name="Phone", serial_mode="required", serial_format="^A[0-9]+$"
@@ -89,7 +89,7 @@ def test_an_asn_import_matches_formats_outside_the_write_lock(
     monkeypatch.setattr(asn_formats, "stored_format", lambda spec: Probe(spec))
     data = b"ASN,Vendor,SKU,Quantity,Serials\nN1,V,PH1,2,A1|B2\n"
     with pytest.raises(AsnFileRefused) as info:
-        asn_service.import_asn_data(db, admin, "asn.csv", data, "S1")
+        import_asn_data(db, admin, "asn.csv", data, "S1")
     assert [str(p) for p in info.value.problems] == [
         "line 2: serial 'B2' is not valid for PH1: it does not match the format ^A[0-9]+$"
     ]
@@ -97,5 +97,5 @@ def test_an_asn_import_matches_formats_outside_the_write_lock(
         assert locked_out == [False, False]
     with db.engine.begin() as conn:  # the format changes: the next import checks with it
         conn.execute(sa.update(repo.product_t).values(serial_format="^[AB][0-9]+$"))
-    done = asn_service.import_asn_data(db, admin, "asn.csv", data, "S1")
+    done = import_asn_data(db, admin, "asn.csv", data, "S1")
     assert done.asns[0].serials == 2

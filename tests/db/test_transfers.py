@@ -23,10 +23,20 @@ from serialpos.domain.errors import (
 )
 from serialpos.domain.states import Action
 from serialpos.domain.users import Role
-from serialpos.services import ledger, lookup, products, settings, stock, transfers
+from serialpos.services import ledger, lookup, products, settings, stock
 from serialpos.services.context import Actor
 from serialpos.services.integrity import check_ledger
 from serialpos.services.receiving import Discrepancies
+from serialpos.services.transfers.receiving import TransferReceiving
+from serialpos.services.transfers.sending import (
+    add_units,
+    cancel_transfer,
+    create_transfer,
+    remove_units,
+    set_quantity,
+    ship,
+)
+from serialpos.services.transfers.views import UnknownTransfer, get_transfer, list_transfers
 
 IMEIS = ["356938035643809", "490154203237518", "352099001761481", "353918053330359"]
 
@@ -73,19 +83,19 @@ def read_file(folder: Path, name: str) -> tuple[bytes, list[list[str]]]:
 def test_pick_ship_and_receive_with_a_unit_left_in_transit(
     shop: Database, clerk: Actor, outbox_folder: Path
 ) -> None:
-    t = transfers.create_transfer(shop, clerk, "S1", "S2")
+    t = create_transfer(shop, clerk, "S1", "S2")
     assert t.number == "T-S1-000001" and t.status == "open"
-    done = transfers.add_units(shop, clerk, t.number, "S1", "PHONE", IMEIS[:3])
+    done = add_units(shop, clerk, t.number, "S1", "PHONE", IMEIS[:3])
     assert [u.serial for u in done.added] == IMEIS[:3] and done.total == 3
-    again = transfers.add_units(shop, clerk, t.number, "S1", None, [IMEIS[0], "LT1"])
+    again = add_units(shop, clerk, t.number, "S1", None, [IMEIS[0], "LT1"])
     assert again.repeated == (IMEIS[0],) and [u.sku for u in again.added] == ["LAPTOP"]
     assert where(shop, IMEIS[0]) == ("in_stock", "S1")  # picked, not shipped: still here
-    taken = transfers.remove_units(shop, clerk, t.number, "S1", None, [IMEIS[2]])
+    taken = remove_units(shop, clerk, t.number, "S1", None, [IMEIS[2]])
     assert taken.total == 3
     with pytest.raises(NotOnDocument, match=f"serial {IMEIS[3]} is not on transfer T-S1-0"):
-        transfers.remove_units(shop, clerk, t.number, "S1", None, [IMEIS[3]])
+        remove_units(shop, clerk, t.number, "S1", None, [IMEIS[3]])
 
-    shipped = transfers.ship(shop, clerk, t.number, "S1", outbox_folder)
+    shipped = ship(shop, clerk, t.number, "S1", outbox_folder)
     assert shipped.transfer.status == "shipped" and shipped.transfer.in_transit == 3
     assert shipped.files.failed == ()
     assert where(shop, IMEIS[0]) == ("in_transit", "S2")
@@ -108,12 +118,12 @@ def test_pick_ship_and_receive_with_a_unit_left_in_transit(
         ["transfer_shipment", t.number, "S1", "sam", "PHONE", "2", "|".join(sorted(IMEIS[:2]))],
     ]
     with pytest.raises(BadRequest, match="is shipped: units can no longer be added"):
-        transfers.add_units(shop, clerk, t.number, "S1", "PHONE", [IMEIS[3]])
+        add_units(shop, clerk, t.number, "S1", "PHONE", [IMEIS[3]])
 
-    assert [s.number for s in transfers.list_transfers(shop, "S2", incoming=True)] == [t.number]
+    assert [s.number for s in list_transfers(shop, "S2", incoming=True)] == [t.number]
     with pytest.raises(BadRequest, match="goes to S2, not to S1"):
-        transfers.TransferReceiving(shop, clerk, "S1", t.number, outbox_folder)
-    session = transfers.TransferReceiving(shop, clerk, "S2", t.number, outbox_folder)
+        TransferReceiving(shop, clerk, "S1", t.number, outbox_folder)
+    session = TransferReceiving(shop, clerk, "S2", t.number, outbox_folder)
     assert session.title == f"Transfer {t.number} from S1"
     assert session.scan("PHONE", IMEIS[0]).verdict is Verdict.ADDED
     assert session.scan("PHONE", IMEIS[0]).verdict is Verdict.DUPLICATE
@@ -131,7 +141,7 @@ def test_pick_ship_and_receive_with_a_unit_left_in_transit(
     assert result.received == 2 and result.discrepancies[0].missing == (IMEIS[1],)
     assert where(shop, IMEIS[0]) == ("in_stock", "S2")
     assert where(shop, IMEIS[1]) == ("in_transit", "S2")  # not received: still in transit
-    view = transfers.get_transfer(shop, t.number)
+    view = get_transfer(shop, t.number)
     assert view.status == "received" and view.in_transit == 1
     assert view.report()["in_transit"] == [{"sku": "PHONE", "quantity": 1, "serials": [IMEIS[1]]}]
     _data, rows = read_file(outbox_folder, f"transfer_receipt-{t.number}.csv")
@@ -140,9 +150,9 @@ def test_pick_ship_and_receive_with_a_unit_left_in_transit(
         ["transfer_receipt", t.number, "S2", "sam", "PHONE", "1", IMEIS[0]],
     ]
     # Still listed as incoming while a unit is in transit on it; it cannot be received twice.
-    assert [s.in_transit for s in transfers.list_transfers(shop, "S2", incoming=True)] == [1]
+    assert [s.in_transit for s in list_transfers(shop, "S2", incoming=True)] == [1]
     with pytest.raises(BadRequest, match="was received already; 1 units are still in transit"):
-        transfers.TransferReceiving(shop, clerk, "S2", t.number, outbox_folder)
+        TransferReceiving(shop, clerk, "S2", t.number, outbox_folder)
     assert check_ledger(shop) == []
 
 
@@ -176,11 +186,11 @@ def test_pick_ship_and_receive_with_a_unit_left_in_transit(
 def test_a_refused_scan_adds_nothing(
     shop: Database, clerk: Actor, sku: str | None, serial: str, error: type[Exception], words: str
 ) -> None:
-    t = transfers.create_transfer(shop, clerk, "S1", "S2")
+    t = create_transfer(shop, clerk, "S1", "S2")
     with pytest.raises(error, match=words):
         good = {"PHONE": [IMEIS[0]], "LAPTOP": ["LT1"], None: [IMEIS[0]]}.get(sku, [])
-        transfers.add_units(shop, clerk, t.number, "S1", sku, [*good, serial])
-    assert transfers.get_transfer(shop, t.number).units == 0  # the good one too
+        add_units(shop, clerk, t.number, "S1", sku, [*good, serial])
+    assert get_transfer(shop, t.number).units == 0  # the good one too
 
 
 def test_a_bare_serial_finds_its_own_product_a_labelled_one_is_refused(
@@ -188,63 +198,63 @@ def test_a_bare_serial_finds_its_own_product_a_labelled_one_is_refused(
 ) -> None:
     """Picking with LAPTOP selected, a bare phone IMEI is the phone (it was refused "is a unit
     of PHONE"); on a GS1 label naming LAPTOP the same serial is refused, naming its product."""
-    t = transfers.create_transfer(shop, clerk, "S1", "S2")
-    done = transfers.add_units(shop, clerk, t.number, "S1", "LAPTOP", [IMEIS[0]])
+    t = create_transfer(shop, clerk, "S1", "S2")
+    done = add_units(shop, clerk, t.number, "S1", "LAPTOP", [IMEIS[0]])
     assert [(u.sku, u.serial) for u in done.added] == [("PHONE", IMEIS[0])]
     with pytest.raises(BadSerial, match=f"serial {IMEIS[1]} is a unit of PHONE, not of LAPTOP"):
-        transfers.add_units(shop, clerk, t.number, "S1", "LAPTOP", [IMEIS[1]], labelled=True)
-    assert transfers.get_transfer(shop, t.number).units == 1
+        add_units(shop, clerk, t.number, "S1", "LAPTOP", [IMEIS[1]], labelled=True)
+    assert get_transfer(shop, t.number).units == 1
 
 
 def test_sold_units_and_units_on_another_transfer_are_refused(
     shop: Database, clerk: Actor, admin: Actor, outbox_folder: Path
 ) -> None:
     ledger.move(shop, admin, Action.SELL, store="S1", sku="PHONE", serials=[IMEIS[3]])
-    t1 = transfers.create_transfer(shop, clerk, "S1", "S2")
+    t1 = create_transfer(shop, clerk, "S1", "S2")
     with pytest.raises(AlreadySold, match=f"serial {IMEIS[3]} is already sold"):
-        transfers.add_units(shop, clerk, t1.number, "S1", "PHONE", [IMEIS[3]])
-    transfers.add_units(shop, clerk, t1.number, "S1", "PHONE", [IMEIS[0], IMEIS[1]])
-    t2 = transfers.create_transfer(shop, clerk, "S1", "S2")
+        add_units(shop, clerk, t1.number, "S1", "PHONE", [IMEIS[3]])
+    add_units(shop, clerk, t1.number, "S1", "PHONE", [IMEIS[0], IMEIS[1]])
+    t2 = create_transfer(shop, clerk, "S1", "S2")
     with pytest.raises(DuplicateSerial, match=f"already on transfer {t1.number}"):
-        transfers.add_units(shop, clerk, t2.number, "S1", "PHONE", [IMEIS[0]])
+        add_units(shop, clerk, t2.number, "S1", "PHONE", [IMEIS[0]])
     # Sold between the scan and the ship: the ship is refused whole, naming the unit.
     ledger.move(shop, admin, Action.SELL, store="S1", sku="PHONE", serials=[IMEIS[1]])
     with pytest.raises(AlreadySold, match=f"serial {IMEIS[1]} is already sold"):
-        transfers.ship(shop, clerk, t1.number, "S1", outbox_folder)
+        ship(shop, clerk, t1.number, "S1", outbox_folder)
     assert where(shop, IMEIS[0]) == ("in_stock", "S1")
-    assert transfers.get_transfer(shop, t1.number).status == "open"
+    assert get_transfer(shop, t1.number).status == "open"
     assert not (outbox_folder / f"transfer_shipment-{t1.number}.csv").exists()
     with pytest.raises(BadRequest, match="has nothing on it to ship"):
-        transfers.ship(shop, clerk, t2.number, "S1", outbox_folder)
+        ship(shop, clerk, t2.number, "S1", outbox_folder)
     with pytest.raises(BadRequest, match="must go to another store"):
-        transfers.create_transfer(shop, clerk, "S1", "S1")
+        create_transfer(shop, clerk, "S1", "S1")
     with pytest.raises(BadRequest, match="sent from another store"):
-        transfers.add_units(shop, clerk, t1.number, "S2", None, ["LT2"])
+        add_units(shop, clerk, t1.number, "S2", None, ["LT2"])
     with pytest.raises(PermissionDenied):
-        transfers.create_transfer(shop, Actor("cy", Role.CASHIER, "till"), "S1", "S2")
+        create_transfer(shop, Actor("cy", Role.CASHIER, "till"), "S1", "S2")
 
 
 def test_quantities_ship_and_are_counted_in(
     shop: Database, clerk: Actor, outbox_folder: Path
 ) -> None:
-    t = transfers.create_transfer(shop, clerk, "S1", "S2")
-    transfers.set_quantity(shop, clerk, t.number, "S1", "CABLE", 4)
+    t = create_transfer(shop, clerk, "S1", "S2")
+    set_quantity(shop, clerk, t.number, "S1", "CABLE", 4)
     with pytest.raises(NotInStock, match="CABLE: 11 on the transfer but only 10 on hand at S1"):
-        transfers.set_quantity(shop, clerk, t.number, "S1", "CABLE", 7)
-    assert transfers.set_quantity(shop, clerk, t.number, "S1", "CABLE", -1).on_line == 3
+        set_quantity(shop, clerk, t.number, "S1", "CABLE", 7)
+    assert set_quantity(shop, clerk, t.number, "S1", "CABLE", -1).on_line == 3
     with pytest.raises(BadRequest, match="PHONE needs a serial for every unit"):
-        transfers.set_quantity(shop, clerk, t.number, "S1", "PHONE", 1)
-    transfers.ship(shop, clerk, t.number, "S1", outbox_folder)
+        set_quantity(shop, clerk, t.number, "S1", "PHONE", 1)
+    ship(shop, clerk, t.number, "S1", outbox_folder)
     assert on_hand(shop, "S1", "CABLE") == 7
-    session = transfers.TransferReceiving(shop, clerk, "S2", t.number, outbox_folder)
+    session = TransferReceiving(shop, clerk, "S2", t.number, outbox_folder)
     with pytest.raises(BadRequest, match="only 3 shipped on transfer"):
         session.count("CABLE", 4)
     session.receive_all()
     assert session.complete().received == 3
     assert on_hand(shop, "S2", "CABLE") == 3
-    assert transfers.get_transfer(shop, t.number).in_transit == 0
-    assert transfers.list_transfers(shop, "S2", incoming=True) == []  # nothing left to come
-    assert transfers.list_transfers(shop, "S1", incoming=False) == []
+    assert get_transfer(shop, t.number).in_transit == 0
+    assert list_transfers(shop, "S2", incoming=True) == []  # nothing left to come
+    assert list_transfers(shop, "S1", incoming=False) == []
     _data, rows = read_file(outbox_folder, f"transfer_receipt-{t.number}.csv")
     assert [r[5:] for r in rows[1:]] == [["CABLE", "3", ""]]
     assert check_ledger(shop) == []
@@ -254,11 +264,11 @@ def test_serialized_inventory_off_counts_quantities(
     shop: Database, admin: Actor, clerk: Actor, outbox_folder: Path
 ) -> None:
     settings.set_setting(shop, admin, "serialized_inventory", "false", "S1")
-    t = transfers.create_transfer(shop, clerk, "S1", "S2")
+    t = create_transfer(shop, clerk, "S1", "S2")
     with pytest.raises(BadRequest, match="serialized inventory is off at S1: count PHONE"):
-        transfers.add_units(shop, clerk, t.number, "S1", "PHONE", [IMEIS[0]])
-    transfers.set_quantity(shop, clerk, t.number, "S1", "PHONE", 2)
-    view = transfers.ship(shop, clerk, t.number, "S1", outbox_folder).transfer
+        add_units(shop, clerk, t.number, "S1", "PHONE", [IMEIS[0]])
+    set_quantity(shop, clerk, t.number, "S1", "PHONE", 2)
+    view = ship(shop, clerk, t.number, "S1", outbox_folder).transfer
     assert view.report()["shipped"] == [{"sku": "PHONE", "quantity": 2, "serials": []}]
     assert on_hand(shop, "S1", "PHONE") == 2
 
@@ -266,32 +276,32 @@ def test_serialized_inventory_off_counts_quantities(
 def test_a_receiving_store_with_serialized_inventory_off_counts(
     shop: Database, admin: Actor, clerk: Actor, outbox_folder: Path
 ) -> None:
-    t = transfers.create_transfer(shop, clerk, "S1", "S2")
-    transfers.add_units(shop, clerk, t.number, "S1", "PHONE", IMEIS[:2])
-    transfers.ship(shop, clerk, t.number, "S1", outbox_folder)
+    t = create_transfer(shop, clerk, "S1", "S2")
+    add_units(shop, clerk, t.number, "S1", "PHONE", IMEIS[:2])
+    ship(shop, clerk, t.number, "S1", outbox_folder)
     settings.set_setting(shop, admin, "serialized_inventory", "false", "S2")
-    session = transfers.TransferReceiving(shop, clerk, "S2", t.number, outbox_folder)
+    session = TransferReceiving(shop, clerk, "S2", t.number, outbox_folder)
     (line,) = session.checklist.lines.values()
     assert (line.sku, line.serialized, line.expected) == ("PHONE", False, 2)
     session.count("PHONE", 1)
     assert session.complete(accept_discrepancies=True).received == 1
     assert on_hand(shop, "S2", "PHONE") == 1
-    view = transfers.get_transfer(shop, t.number)
+    view = get_transfer(shop, t.number)
     assert (view.received, view.in_transit) == (1, 1)
 
 
 def test_an_open_transfer_can_be_cancelled_and_frees_its_units(
     shop: Database, clerk: Actor, outbox_folder: Path
 ) -> None:
-    t1 = transfers.create_transfer(shop, clerk, "S1", "S2")
-    transfers.add_units(shop, clerk, t1.number, "S1", "PHONE", IMEIS[:2])
-    transfers.set_quantity(shop, clerk, t1.number, "S1", "CABLE", 2)
-    assert transfers.cancel_transfer(shop, clerk, t1.number, "S1") == 4
-    with pytest.raises(transfers.UnknownTransfer, match=f"there is no transfer '{t1.number}'"):
-        transfers.get_transfer(shop, t1.number)
-    t2 = transfers.create_transfer(shop, clerk, "S1", "S2")  # the units are free again
-    assert transfers.add_units(shop, clerk, t2.number, "S1", "PHONE", IMEIS[:2]).total == 2
-    transfers.ship(shop, clerk, t2.number, "S1", outbox_folder)
+    t1 = create_transfer(shop, clerk, "S1", "S2")
+    add_units(shop, clerk, t1.number, "S1", "PHONE", IMEIS[:2])
+    set_quantity(shop, clerk, t1.number, "S1", "CABLE", 2)
+    assert cancel_transfer(shop, clerk, t1.number, "S1") == 4
+    with pytest.raises(UnknownTransfer, match=f"there is no transfer '{t1.number}'"):
+        get_transfer(shop, t1.number)
+    t2 = create_transfer(shop, clerk, "S1", "S2")  # the units are free again
+    assert add_units(shop, clerk, t2.number, "S1", "PHONE", IMEIS[:2]).total == 2
+    ship(shop, clerk, t2.number, "S1", outbox_folder)
     with pytest.raises(BadRequest, match=f"transfer {t2.number} is shipped"):
-        transfers.cancel_transfer(shop, clerk, t2.number, "S1")
+        cancel_transfer(shop, clerk, t2.number, "S1")
     assert where(shop, IMEIS[0]) == ("in_transit", "S2")

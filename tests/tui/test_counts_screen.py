@@ -15,8 +15,11 @@ from tui_helpers import SIZES, MakeApp, async_test, log_in, screen_text, settle
 
 from serialpos.db.engine import Database
 from serialpos.domain.users import Role
-from serialpos.services import counts
 from serialpos.services.context import Actor
+from serialpos.services.counts.batches import open_count, start_batch
+from serialpos.services.counts.reconciling import reconcile
+from serialpos.services.counts.scanning import scan
+from serialpos.services.counts.views import get_count
 from serialpos.tui.screens.counts import CountsScreen
 from serialpos.tui.widgets.count_list import CountList
 from serialpos.tui.widgets.message_line import MessageLine
@@ -115,8 +118,8 @@ async def test_batches_alert_on_a_repeat_and_flag_a_serial_of_two_batches(
             "✗ you cannot approve a count (stockroom): a manager or admin approves it"
         )
     assert unit_state(demo_db, AT_S02) == "in_stock"
-    assert counts.get_count(demo_db, "C-S01-000001").status == "open"
-    assert [(b.counter, b.status) for b in counts.get_count(demo_db, "C-S01-000001").batches] == [
+    assert get_count(demo_db, "C-S01-000001").status == "open"
+    assert [(b.counter, b.status) for b in get_count(demo_db, "C-S01-000001").batches] == [
         ("Ann", "closed"),
         ("Bob", "open"),
     ]
@@ -128,9 +131,9 @@ async def test_a_manager_resumes_reviews_and_approves(
     make_app: MakeApp, demo_db: Database, size: tuple[int, int], outbox_folder: Path
 ) -> None:
     who = Actor("stockroom", Role.STOCKROOM, "T1")
-    number = counts.open_count(demo_db, who, "S01", products=["PH-AUR15"]).number
-    counts.start_batch(demo_db, who, number, "Ann")
-    counts.scan(demo_db, who, number, 1, sku="PH-AUR15", serial=IN_STOCK)
+    number = open_count(demo_db, who, "S01", products=["PH-AUR15"]).number
+    start_batch(demo_db, who, number, "Ann")
+    scan(demo_db, who, number, 1, sku="PH-AUR15", serial=IN_STOCK)
     app = make_app()
     async with app.run_test(size=size) as pilot:
         screen = await open_counts(pilot, "manager")
@@ -214,5 +217,5 @@ async def test_a_burst_of_scanner_reads_lands_whole_and_in_order(
         assert [line.split()[-1] for line in shown.splitlines()[1:5]] == serials[::-1]
         # The GS1 read (product + serial) was checked like any other: refused, said.
         assert message(screen).startswith("✗ serial 'SN-NOT-IMEI' is not valid for PH-AUR15")
-    found = counts.reconcile(demo_db, "C-S01-000001")
+    found = reconcile(demo_db, "C-S01-000001")
     assert found.matched == 4

@@ -29,7 +29,7 @@ from textual.pilot import Pilot
 from tui_helpers import MakeApp, async_test, log_in, settle, terminal_keys
 
 from serialpos.db.engine import Database
-from serialpos.services import counts
+from serialpos.services.counts.reconciling import reconcile
 from serialpos.services.lookup import lookup_serial
 from serialpos.services.stock import stock_levels
 from serialpos.tui.app import SerialposApp
@@ -256,7 +256,7 @@ async def test_replayed_scans_into_a_count_record_every_serial_as_sent(
         assert entries(seen, "count-input")[2:] == recording.scans
         assert screen.field.value == ""
 
-    result = counts.reconcile(demo_db, number)
+    result = reconcile(demo_db, number)
     never_seen = {(ref.sku, ref.serial) for ref in result.never_seen}
     expected = {(sku, serial) for sku, serials in recording.serials.items() for serial in serials}
     assert never_seen == expected  # every serial exactly as sent, under its product

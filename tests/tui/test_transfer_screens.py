@@ -13,9 +13,9 @@ from tui_helpers import SIZES, MakeApp, async_test, log_in, screen_text, settle
 
 from serialpos.db.engine import Database
 from serialpos.domain.users import Role
-from serialpos.services import transfers
 from serialpos.services.context import Actor
 from serialpos.services.lookup import lookup_serial
+from serialpos.services.transfers.sending import add_units, create_transfer, ship
 from serialpos.tui.screens.checklist import ChecklistScreen
 from serialpos.tui.screens.serial_mode import Confirm
 from serialpos.tui.screens.transfers import TransferPickScreen, TransfersScreen
@@ -136,9 +136,9 @@ async def test_receive_a_transfer_on_the_checklist(
     outbox_folder: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    made = transfers.create_transfer(demo_db, CLERK, "S01", "S02")
-    transfers.add_units(demo_db, CLERK, made.number, "S01", "PH-AUR15", PHONES[:2])
-    transfers.ship(demo_db, CLERK, made.number, "S01", outbox_folder)
+    made = create_transfer(demo_db, CLERK, "S01", "S02")
+    add_units(demo_db, CLERK, made.number, "S01", "PH-AUR15", PHONES[:2])
+    ship(demo_db, CLERK, made.number, "S01", outbox_folder)
     monkeypatch.setenv("SERIALPOS_STORE", "S02")
     app = make_app()
     async with app.run_test(size=size) as pilot:
@@ -176,8 +176,8 @@ async def test_receive_a_transfer_on_the_checklist(
 async def test_cancel_an_open_transfer(
     make_app: MakeApp, demo_db: Database, size: tuple[int, int]
 ) -> None:
-    made = transfers.create_transfer(demo_db, CLERK, "S01", "S02")
-    transfers.add_units(demo_db, CLERK, made.number, "S01", "PH-AUR15", PHONES[:1])
+    made = create_transfer(demo_db, CLERK, "S01", "S02")
+    add_units(demo_db, CLERK, made.number, "S01", "PH-AUR15", PHONES[:1])
     app = make_app()
     async with app.run_test(size=size) as pilot:
         await log_in(pilot, "stockroom")

@@ -48,7 +48,7 @@ def import_(
     """
     from serialpos.domain.asn_rows import AsnFileRefused
     from serialpos.domain.text import visible
-    from serialpos.services.asn import import_asn_file
+    from serialpos.services.asn.importing import import_asn_file
 
     st = state(ctx)
     code = _store(st, store)
@@ -97,7 +97,7 @@ def list_(
     json_out: bool = typer.Option(False, "--json"),
 ) -> None:
     """List ASNs, newest first."""
-    from serialpos.services.asn import list_asns
+    from serialpos.services.asn.views import list_asns
 
     found = list_asns(state(ctx).database(), store.strip() if store else None, status)
     if json_out:
@@ -128,7 +128,7 @@ def show(
     json_out: bool = typer.Option(False, "--json"),
 ) -> None:
     """One ASN: its lines, expected and received (scanned so far while open), and status."""
-    from serialpos.services.asn import asn_detail
+    from serialpos.services.asn.views import asn_detail
 
     detail = asn_detail(state(ctx).database(), asn)
     if json_out:

@@ -17,7 +17,7 @@ def list_counts(
     store: str = typer.Argument(..., help="Store code."),
 ) -> None:
     """The counts still open at a store."""
-    from serialpos.services.counts import open_counts
+    from serialpos.services.counts.views import open_counts
 
     found = open_counts(state(ctx).database(), store)
     print_table(
@@ -38,7 +38,7 @@ def show(
     ),
 ) -> None:
     """A count's reconciliation: matched, missing, unexpected, duplicates, quantities."""
-    from serialpos.services.counts import reconcile, reconciliation_json
+    from serialpos.services.counts.reconciling import reconcile, reconciliation_json
 
     result = reconcile(state(ctx).database(), number)
     if as_json:
@@ -74,7 +74,7 @@ def approve(
     number: str = typer.Argument(..., help="The count's number."),
 ) -> None:
     """Post the count's adjustments (managers and admins) and write its event file."""
-    from serialpos.services.counts import approve as approve_count
+    from serialpos.services.counts.approval import approve as approve_count
 
     st = state(ctx)
     done = approve_count(st.database(), st.require_actor(), number, st.config().resolved_outbox())

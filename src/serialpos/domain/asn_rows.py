@@ -1,8 +1,9 @@
 """Reading an ASN file (CSV or JSON) into documents, and every problem the file itself has.
 
 Pure: what needs the catalogue or the ledger (unknown products, serial formats, serials the
-ledger already knows, ASN ids already imported) is checked by services/asn.py, which adds its
-problems to these, so a refused file lists every problem at once with where it is.
+ledger already knows, ASN ids already imported) is checked by services/asn/importing.py,
+which adds its problems to these, so a refused file lists every problem at once with where
+it is.
 
 CSV: one row per ASN line, columns ``ASN``, ``Vendor``, ``SKU``, ``Quantity`` and optionally
 ``Serials`` (expected serials joined with ``|``) and ``CasePack``; header names are matched

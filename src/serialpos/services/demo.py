@@ -132,7 +132,8 @@ def _demo_activity(db: Database) -> None:
     """Sales and an ASN, made through the same services the console uses."""
     from decimal import Decimal
 
-    from serialpos.services import asn, orders
+    from serialpos.services import orders
+    from serialpos.services.asn.importing import import_asn_data
 
     stockroom = users.actor_for(db, "stockroom", "demo")
     cashier = users.actor_for(db, "cashier", "demo")
@@ -185,6 +186,4 @@ def _demo_activity(db: Database) -> None:
     )
     orders.add_payment(db, cashier, waiting.order, "card", Decimal("500.00"))
     serials = "|".join(_imei(n) for n in range(11, 14))
-    asn.import_asn_data(
-        db, stockroom, "demo-asn.csv", DEMO_ASN.format(serials=serials).encode(), "S01"
-    )
+    import_asn_data(db, stockroom, "demo-asn.csv", DEMO_ASN.format(serials=serials).encode(), "S01")

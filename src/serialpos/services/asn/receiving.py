@@ -1,0 +1,332 @@
+"""Receiving one ASN: :class:`AsnReceiving`, a
+:class:`~serialpos.services.receiving.ReceivingSession`.
+
+Every scan is saved as it is made (table ``asn_scan``), so a console that dies mid-receiving
+loses nothing, and :func:`~serialpos.services.asn.opening.open_asn` rebuilds the checklist
+from the saved scans. Completion is one transaction: the units received, the quantities, the
+differences, the ASN marked received and its event file owed; the file is written after the
+commit.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from serialpos.db.asn_tables import asn_line_t, asn_scan_t, asn_t
+from serialpos.db.engine import Database
+from serialpos.db.tables import utcnow
+from serialpos.domain.checklist import (
+    Checklist,
+    ChecklistLine,
+    Discrepancy,
+    ScanResult,
+)
+from serialpos.domain.document_status import AsnStatus
+from serialpos.domain.errors import (
+    Conflict,
+)
+from serialpos.domain.event_files import EventLine, EventType
+from serialpos.domain.events import DocumentRef
+from serialpos.domain.states import Action
+from serialpos.domain.users import Permission
+from serialpos.services import event_files, ledger
+from serialpos.services.asn.views import (
+    DOCUMENT_TYPE,
+    asn_c,
+    asn_line_c,
+    asn_scan_c,
+)
+from serialpos.services.context import Actor
+from serialpos.services.receiving import CompletionResult, Discrepancies, check_receivable
+
+
+# -- receiving --------------------------------------------------------------------------------
+@dataclass
+class ProductLines:
+    """What completion needs per product: its ASN line numbers and which serial is on which."""
+
+    numbers: list[int]
+    serial_line: dict[str, int]
+    quantities: dict[int, int] = field(default_factory=dict)  # line number -> quantity
+
+    def split(self, received: int, listed: dict[int, int]) -> dict[int, int]:
+        """How many of ``received`` units each ASN line of the product took: listed serials
+        on their own line, the rest filling the lines in order, any excess on the last."""
+        taken = dict.fromkeys(self.numbers, 0) | listed
+        rest = received - sum(listed.values())
+        for number in self.numbers:
+            room = max(0, self.quantities.get(number, 0) - taken[number])
+            step = min(room, rest)
+            taken[number] += step
+            rest -= step
+        taken[self.numbers[-1]] += max(0, rest)
+        return taken
+
+
+class AsnReceiving:
+    """Receiving one ASN at its store: a :class:`ReceivingSession`.
+
+    Each accepted scan is saved before it shows on the checklist (``persist``); the
+    integration path (``serialpos apply``) builds a session that saves nothing, so a refused
+    call leaves no trace.
+    """
+
+    def __init__(
+        self,
+        db: Database,
+        actor: Actor,
+        *,
+        asn: str,
+        vendor: str,
+        store: str,
+        row_id: int,
+        checklist: Checklist,
+        lines: dict[str, ProductLines],
+        outbox: Path | None,
+        persist: bool = True,
+    ) -> None:
+        self.db = db
+        self.actor = actor
+        self.asn = asn
+        self.vendor = vendor
+        self.store = store
+        self.outbox: Path | None = outbox  # None: the file stays owed (written at next start)
+        self.checklist = checklist
+        self.persist = persist
+        self._row_id = row_id
+        self._lines = lines
+
+    @property
+    def title(self) -> str:
+        return f"ASN {self.asn} from {self.vendor}"
+
+    # -- scans ------------------------------------------------------------------------------
+    def scan(self, sku: str, serial: str) -> ScanResult:
+        """Check one scanned serial (not on the ASN, breaking the format, already in stock
+        anywhere, expected on another ASN...) and record it; a repeat is an alert."""
+        self.actor.require(Permission.RECEIVE)
+        line = self.checklist.line(sku)  # a product not on this ASN: refused before lookups
+        if not line.serialized:
+            self.checklist.check_serial(sku, serial)  # "count it, do not scan serials"
+        clean = check_receivable(self.db, self.store, sku, serial, asn=self.asn)
+        self.checklist.check_serial(sku, clean)  # a serial the ASN does not list
+        if not line.has(clean):
+            self._save([(sku, clean, 1)])
+        return self.checklist.scan(sku, clean)
+
+    def count(self, sku: str, quantity: int) -> ChecklistLine:
+        self.actor.require(Permission.RECEIVE)
+        line = self.checklist.line(sku)
+        before = line.counted
+        self.checklist.count(sku, quantity)  # refuses a serialized line or going below 0
+        try:
+            self._save([(sku, None, quantity)])
+        except BaseException:
+            line.counted = before
+            raise
+        return line
+
+    def add_product(self, sku: str) -> ChecklistLine:
+        """An ASN lists its products: one it does not list is refused (``not_on_asn``)."""
+        return self.checklist.line(sku)
+
+    def rescan(self, sku: str) -> ChecklistLine:
+        """Clear one product's scans (saved ones too) to start it again."""
+        self.checklist.line(sku)
+        if self.persist:
+            self.db.write(
+                lambda conn: conn.execute(
+                    sa.delete(asn_scan_t).where(
+                        asn_scan_c.asn_id == self._row_id, asn_scan_c.sku == sku
+                    )
+                )
+            )
+        return self.checklist.rescan(sku)
+
+    def receive_all(self) -> None:
+        """Every line without serials as arrived in full; refused while a serialized unit is
+        unscanned."""
+        self.actor.require(Permission.RECEIVE)
+        gaps = [
+            (ln.sku, ln.expected - ln.counted)
+            for ln in self.checklist.lines.values()
+            if not ln.serialized and ln.counted != ln.expected
+        ]
+        self.checklist.receive_all()  # refuses first, changing nothing
+        if gaps:
+            self._save([(sku, None, n) for sku, n in gaps])
+
+    def _save(self, scans: list[tuple[str, str | None, int]]) -> None:
+        if not self.persist:
+            return
+        now, user, row_id = utcnow(), self.actor.user, self._row_id
+
+        def work(conn: Connection) -> None:
+            require_open(conn, row_id, self.asn)
+            conn.execute(
+                sa.insert(asn_scan_t),
+                [
+                    {
+                        "asn_id": row_id,
+                        "sku": sku,
+                        "serial": serial,
+                        "quantity": qty,
+                        "scanned_at": now,
+                        "user_name": user,
+                    }
+                    for sku, serial, qty in scans
+                ],
+            )
+
+        try:
+            self.db.write(work)
+        except sa.exc.IntegrityError:
+            if len(scans) != 1 or scans[0][1] is None:
+                raise
+            # Another terminal receiving the same ASN saved this serial first: it is on the
+            # receipt either way, so this scan lands on our checklist too.
+
+    # -- completion --------------------------------------------------------------------------
+    def complete(self, *, accept_discrepancies: bool = False) -> CompletionResult:
+        """Receive what was scanned, in one transaction, and write the event file after.
+
+        The scans received are the ones saved for the ASN, read inside the completing
+        transaction after the ASN row is claimed: a second terminal scanning the same ASN
+        has its scans received too, and one it is saving at that moment either commits
+        first (and is received) or finds the ASN received (and is refused)."""
+        self.actor.require(Permission.RECEIVE)
+        if not self.persist:  # nothing saved to read again: refuse before any transaction
+            early = self.checklist.discrepancies()
+            if early and not accept_discrepancies:
+                raise Discrepancies(early)
+        outcome: list[tuple[list[Discrepancy], int]] = []
+
+        def work(conn: Connection) -> None:
+            now = utcnow()
+            done = conn.execute(
+                sa.update(asn_t)
+                .where(asn_c.id == self._row_id, asn_c.status == AsnStatus.OPEN)
+                .values(status=AsnStatus.RECEIVED, received_at=now, received_by=self.actor.user)
+            )
+            if done.rowcount != 1:
+                raise Conflict(f"ASN {self.asn} was received meanwhile (another terminal)")
+            if self.persist:
+                apply_saved_scans(self.checklist, read_saved_scans(conn, self._row_id))
+            found = self.checklist.discrepancies()
+            if found and not accept_discrepancies:
+                raise Discrepancies(found)  # rolls the claim back: the ASN stays open
+            if found:
+                conn.execute(
+                    sa.update(asn_t)
+                    .where(asn_c.id == self._row_id)
+                    .values(
+                        discrepancies=json.dumps(
+                            [
+                                {
+                                    "sku": d.sku,
+                                    "expected": d.expected,
+                                    "received": d.received,
+                                    "missing": list(d.missing),
+                                }
+                                for d in found
+                            ]
+                        )
+                    )
+                )
+            lines = list(self.checklist.lines.values())
+            event_lines = []
+            for line in lines:
+                where = self._lines[line.sku]
+                by_number: dict[int, list[str]] = {}
+                for serial in line.scanned:
+                    number = where.serial_line.get(serial, where.numbers[0])
+                    by_number.setdefault(number, []).append(serial)
+                for number, serials in sorted(by_number.items()):
+                    ledger.move_in(
+                        conn,
+                        self.db,
+                        self.actor,
+                        ledger.Step(Action.RECEIVE, self.store, line.sku, serials),
+                        DocumentRef(DOCUMENT_TYPE, self.asn, str(number)),
+                    )
+                if not line.serialized and line.counted > 0:
+                    ledger.move_in(
+                        conn,
+                        self.db,
+                        self.actor,
+                        ledger.Step(Action.RECEIVE, self.store, line.sku, quantity=line.counted),
+                        DocumentRef(DOCUMENT_TYPE, self.asn, str(where.numbers[0])),
+                    )
+                listed: dict[int, int] = {}
+                for serial in line.scanned:
+                    on = where.serial_line.get(serial)
+                    if on is not None:
+                        listed[on] = listed.get(on, 0) + 1
+                for number, got in where.split(line.received, listed).items():
+                    if got:
+                        conn.execute(
+                            sa.update(asn_line_t)
+                            .where(asn_line_c.asn_id == self._row_id, asn_line_c.number == number)
+                            .values(received=got)
+                        )
+                event_lines.append(EventLine(line.sku, line.received, tuple(line.scanned)))
+            event_files.owe(
+                conn,
+                event_type=EventType.ASN_RECEIPT.value,
+                document_id=self.asn,
+                store=self.store,
+                user=self.actor.user,
+                lines=event_lines,
+                completed_at=now,
+            )
+            outcome.append((found, sum(ln.received for ln in lines)))
+
+        self.db.write(work)
+        found, received = outcome[-1]
+        if self.outbox is None:
+            report = event_files.WriteReport((), ("no outbox folder is configured",))
+        else:
+            report = event_files.write_owed(self.db, self.outbox)
+        return CompletionResult(self.asn, received, tuple(found), report)
+
+
+def read_saved_scans(conn: Connection, row_id: int) -> list[tuple[str, str | None, int]]:
+    return [
+        (sku, serial, int(qty))
+        for sku, serial, qty in conn.execute(
+            sa.select(asn_scan_c.sku, asn_scan_c.serial, asn_scan_c.quantity)
+            .where(asn_scan_c.asn_id == row_id)
+            .order_by(asn_scan_c.id)
+        )
+    ]
+
+
+def apply_saved_scans(checklist: Checklist, scans: list[tuple[str, str | None, int]]) -> None:
+    """Put the saved scans on the checklist, replacing what it held: serials in the order
+    scanned, counts summed. A saved scan that no longer fits its line (the store's serialized
+    inventory setting changed since) is left out."""
+    for each in checklist.lines.values():
+        each.clear()
+    for sku, serial, qty in scans:
+        line = checklist.lines.get(sku)
+        if line is None:
+            continue
+        if serial is not None and line.serialized and not line.has(serial):
+            line.add(serial)
+        elif serial is None and not line.serialized:
+            line.counted = max(0, line.counted + qty)
+
+
+def require_open(conn: Connection, row_id: int, asn: str) -> None:
+    """Refuse a scan on a received ASN. The share lock (PostgreSQL) makes a completion on
+    another terminal wait for this scan's commit, so it is received, never lost."""
+    status = conn.execute(
+        sa.select(asn_c.status).where(asn_c.id == row_id).with_for_update(read=True)
+    ).scalar_one()
+    if status != AsnStatus.OPEN:
+        raise Conflict(f"ASN {asn} was already received: nothing more can be scanned on it")

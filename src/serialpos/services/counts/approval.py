@@ -1,0 +1,194 @@
+"""Approving a count (managers and admins): its adjustments posted as ledger events and its
+event file owed, in one transaction."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import replace
+from pathlib import Path
+
+from sqlalchemy.engine import Connection
+
+from serialpos.db import repo
+from serialpos.db.engine import Database
+from serialpos.db.tables import utcnow
+from serialpos.domain.counts import (
+    CountClosed,
+    ElsewhereAction,
+    quantity_residual,
+)
+from serialpos.domain.document_status import BatchStatus, CountStatus
+from serialpos.domain.event_files import EventLine, EventType
+from serialpos.domain.events import DocumentRef
+from serialpos.domain.products import SerialMode
+from serialpos.domain.states import Action
+from serialpos.domain.users import Permission
+from serialpos.services import event_files, ledger
+from serialpos.services.context import Actor
+from serialpos.services.counts.reconciling import (
+    plan_count,
+    reconciliation_json,
+)
+from serialpos.services.counts.views import (
+    DOCUMENT_TYPE,
+    LEDGER_CHUNK,
+    Approval,
+    CountRow,
+    batch_c,
+    batch_t,
+    count_c,
+    count_row,
+    count_t,
+)
+
+
+# -- approval -------------------------------------------------------------------------
+def _chunks(serials: list[str]) -> Iterable[list[str]]:
+    for start in range(0, len(serials), LEDGER_CHUNK):
+        yield serials[start : start + LEDGER_CHUNK]
+
+
+def _quantity_event(
+    conn: Connection, actor: Actor, count: CountRow, product_id: int, delta: int, reason: str
+) -> None:
+    """A quantity-only correction of a serial-required product, which the ledger's own
+    quantity moves refuse (they would need serials): on-hand brought to the units known."""
+    action = Action.ADJUST_ADD if delta > 0 else Action.ADJUST_REMOVE
+    repo.add_events(
+        conn,
+        [
+            {
+                "at": utcnow(),
+                "action": action.value,
+                "user_name": actor.user,
+                "terminal": actor.terminal,
+                "store_id": count.store_id,
+                "product_id": product_id,
+                "unit_id": None,
+                "serial": None,
+                "from_state": None,
+                "to_state": None,
+                "quantity": delta,
+                "document_type": DOCUMENT_TYPE,
+                "document_id": count.number,
+                "document_line": None,
+                "reason": reason,
+            }
+        ],
+    )
+    repo.bump_stock(conn, product_id, count.store_id, delta)
+
+
+def approve_in(db: Database, conn: Connection, actor: Actor, count: CountRow) -> Approval:
+    actor.require(Permission.ADJUST)
+    if count.status != CountStatus.OPEN:
+        raise CountClosed(f"count {count.number} was approved already: a count is approved once")
+    plan = plan_count(db, conn, count)
+    result = plan.reconciliation()
+    document = DocumentRef(DOCUMENT_TYPE, count.number)
+    reason = f"count {count.number}"
+    lines: list[EventLine] = []
+    added = removed = net = 0
+    store = count.store
+    for each in plan.plans:
+        item, classes, target = each.product, each.classes, each.target
+        change = 0
+        # The units written off and the units added are two lines of the event file, so the
+        # host sees which serial went which way (docs/event_files.md); a quantity-only
+        # correction goes on the line of its direction.
+        removals, additions = 0, 0
+        gone: list[str] = []
+        back: list[str] = []
+        if classes is not None:
+            gone = list(classes.missing)
+            back = list(classes.never_seen) + [
+                e.serial for e in classes.elsewhere if e.action is ElsewhereAction.RESTORE
+            ]
+            for chunk in _chunks(gone):
+                removals += ledger.move_in(
+                    conn,
+                    db,
+                    actor,
+                    ledger.Step(Action.ADJUST_REMOVE, store, item.sku, chunk),
+                    document,
+                    f"{reason}: not found",
+                ).quantity
+            for chunk in _chunks(sorted(back)):
+                additions += ledger.move_in(
+                    conn,
+                    db,
+                    actor,
+                    ledger.Step(Action.ADJUST_ADD, store, item.sku, chunk),
+                    document,
+                    f"{reason}: found",
+                ).quantity
+            change = removals + additions
+            removed += len(gone)
+            added += len(back)
+            residual = quantity_residual(target, item.on_hand + change)
+            if residual and item.mode is SerialMode.REQUIRED:
+                _quantity_event(
+                    conn,
+                    actor,
+                    count,
+                    plan.ids[item.sku],
+                    residual,
+                    f"{reason}: quantity brought to the units counted (serial tracking starts)",
+                )
+                change += residual
+        else:
+            residual = target - item.on_hand
+        if residual and (classes is None or item.mode is SerialMode.OPTIONAL):
+            action = Action.ADJUST_ADD if residual > 0 else Action.ADJUST_REMOVE
+            change += ledger.move_in(
+                conn,
+                db,
+                actor,
+                ledger.Step(action, store, item.sku, quantity=abs(residual)),
+                document,
+                f"{reason}: counted {target}, on hand {item.on_hand}",
+            ).quantity
+        quantity_only = change - removals - additions
+        lines += [
+            EventLine(item.sku, signed, tuple(serials))
+            for signed, serials in ((removals, gone), (additions, back), (quantity_only, ()))
+            if signed or serials
+        ]
+        net += change
+    event_files.owe(
+        conn,
+        event_type=EventType.COUNT.value,
+        document_id=count.number,
+        store=store,
+        user=actor.user,
+        lines=lines,
+    )
+    final = replace(result, approved=True)
+    conn.execute(
+        count_t.update()
+        .where(count_c.id == count.id, count_c.status == CountStatus.OPEN)
+        .values(
+            status=CountStatus.APPROVED,
+            approved_by=actor.user,
+            approved_at=utcnow(),
+            reconciliation=json.dumps(reconciliation_json(final), separators=(",", ":")),
+        )
+    )
+    conn.execute(
+        batch_t.update()
+        .where(batch_c.count_id == count.id, batch_c.status == BatchStatus.OPEN)
+        .values(status=BatchStatus.CLOSED, closed_at=utcnow())
+    )
+    return Approval(final, added, removed, net)
+
+
+def approve(db: Database, actor: Actor, count: str, outbox: Path) -> Approval:
+    """Post the count's adjustments (managers and admins), in one transaction with its event
+    file owed; then write the file. A count is approved once."""
+    actor.require(Permission.ADJUST)
+    done = db.write(
+        lambda conn: approve_in(db, conn, actor, count_row(db, conn, count, lock="update"))
+    )
+    files = event_files.write_owed(db, outbox)
+    return Approval(done.reconciliation, done.added, done.removed, done.quantity_change, files)

@@ -1,0 +1,156 @@
+"""What a console scan or typed text means during a count: a product, ``+N``, a GS1 product
+and serial, or a serial."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.engine import Connection
+
+from serialpos.db import repo
+from serialpos.db.engine import Database
+from serialpos.domain.counts import (
+    NotInCount,
+)
+from serialpos.domain.errors import (
+    BadRequest,
+    UnknownProduct,
+)
+from serialpos.domain.products import SerialMode
+from serialpos.domain.scan_resolution import (
+    Accepts,
+    KnownUnit,
+    ProductSerial,
+    Refusal,
+    ScanContext,
+)
+from serialpos.domain.text import clip
+from serialpos.services.context import Actor
+from serialpos.services.counts.batches import (
+    require_open,
+)
+from serialpos.services.counts.scanning import (
+    scan_in,
+)
+from serialpos.services.counts.views import (
+    ScanInput,
+    ScanOutcome,
+    count_row,
+)
+from serialpos.services.receiving import barcode_owner
+from serialpos.services.scan_resolver import facts_of, refused, resolve_in
+from serialpos.services.settings import settings_in
+
+
+# -- what a console scan or typed text means ------------------------------------------
+@dataclass(frozen=True)
+class Taken:
+    """What one scan at the console did: ``current`` is the product now being counted (its
+    serials may follow), ``outcome`` the scan recorded (None when a product was only chosen)."""
+
+    current: str | None
+    outcome: ScanOutcome | None
+    message: str
+
+
+def _product_for(conn: Connection, code: str) -> repo.ProductRow | None:
+    """A product barcode (any GTIN form) or an exact SKU, else None."""
+    owner = barcode_owner(conn, code)
+    if owner is not None:
+        return repo.product_by_sku(conn, owner)
+    try:
+        return repo.product_by_sku(conn, code)
+    except UnknownProduct:
+        return None
+
+
+def take(
+    db: Database,
+    actor: Actor,
+    count: str,
+    batch: int,
+    *,
+    text: str | None = None,
+    gtin: str | None = None,
+    serial: str | None = None,
+    current: str | None = None,
+) -> Taken:
+    """One scan or typed entry at the console, in one transaction.
+
+    - a product (barcode or SKU): counted by serial here -> it becomes the current product and
+      its serials follow; counted by quantity -> one unit counted (and it becomes current);
+    - ``+N`` / ``-N``: N units of the current product counted (or taken back);
+    - GS1 product + serial (``gtin`` and ``serial``): that unit;
+    - anything else is a serial: of the current product, or resolved by the ledger.
+    """
+
+    def work(conn: Connection) -> Taken:
+        found = count_row(db, conn, count, lock="share")
+        require_open(found)
+        tracked = settings_in(db, conn, found.store).serialized_inventory
+        entry = (text or "").strip()
+        if gtin is not None:
+            product = _product_for(conn, gtin)
+            if product is None:
+                raise UnknownProduct(f"no product has the barcode {clip(gtin)}")
+            if serial is not None:
+                done = scan_in(
+                    db, conn, actor, found, batch, ScanInput(product.sku, serial), tracked
+                )
+                return Taken(product.sku, done, done.message)
+            entry = gtin
+        elif serial is not None:
+            entry = serial
+        if not entry:
+            raise BadRequest("scan a product or a serial")
+        if entry[0] in "+-" and entry[1:].isdigit():
+            if current is None:
+                raise BadRequest("scan the product first, then its quantity (+N)")
+            done = scan_in(
+                db, conn, actor, found, batch, ScanInput(current, None, int(entry)), tracked
+            )
+            return Taken(current, done, done.message)
+        product = _product_for(conn, entry) if serial is None else None
+        if product is not None:
+            by_serial = tracked and product.serial_mode.tracked
+            if found.products is not None and product.sku not in found.products:
+                raise NotInCount(
+                    f"{product.sku} is not in count {found.number} (it counts "
+                    f"{', '.join(found.products)})"
+                )
+            if by_serial:
+                more = (
+                    " (+N counts units without a label)"
+                    if (product.serial_mode is SerialMode.OPTIONAL)
+                    else ""
+                )
+                return Taken(
+                    product.sku,
+                    None,
+                    f"{product.sku} {product.name}: scan each unit's serial{more}",
+                )
+            done = scan_in(db, conn, actor, found, batch, ScanInput(product.sku, None, 1), tracked)
+            return Taken(product.sku, done, f"{done.message} (+N for more)")
+        # A bare serial finds its own product, whichever product is current: three Nova 7
+        # IMEIs scanned after an Aurora 15 are Nova 7 units, not never-seen Aurora 15s.
+        selected = None if current is None else facts_of(repo.product_by_sku(conn, current))
+        context = ScanContext(
+            found.store,
+            selected,
+            frozenset({Accepts.SERIAL}),
+            creates_units=True,
+            document=found.number,
+        )
+        outcome = resolve_in(conn, entry, context)
+        if isinstance(outcome, Refusal):
+            raise refused(outcome)
+        if isinstance(outcome, KnownUnit):
+            scanned = ScanInput(outcome.unit.product.sku, outcome.unit.serial)
+        elif isinstance(outcome, ProductSerial):
+            scanned = ScanInput(outcome.product.sku, outcome.serial)
+        else:
+            raise BadRequest(f"'{clip(entry)}' is not a serial: scan a product or a serial")
+        done = scan_in(db, conn, actor, found, batch, scanned, tracked)
+        return Taken(done.sku, done, done.message)
+
+    return db.write(work)

@@ -1,0 +1,92 @@
+"""A whole count at once (``serialpos apply``): opened, scanned, reconciled and approved in
+one transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy.engine import Connection
+
+from serialpos.db.engine import Database
+from serialpos.domain.count_reconciliation import (
+    Reconciliation,
+)
+from serialpos.domain.errors import (
+    BadRequest,
+    DomainError,
+)
+from serialpos.domain.users import Permission
+from serialpos.services import event_files
+from serialpos.services.context import Actor
+from serialpos.services.counts.approval import (
+    approve_in,
+)
+from serialpos.services.counts.batches import (
+    batch_in,
+    open_in,
+)
+from serialpos.services.counts.reconciling import (
+    plan_count,
+)
+from serialpos.services.counts.scanning import (
+    scan_in,
+)
+from serialpos.services.counts.views import (
+    ScanInput,
+    ScanOutcome,
+)
+from serialpos.services.event_files import WriteReport
+from serialpos.services.settings import settings_in
+
+
+# -- a whole count at once (serialpos apply) ------------------------------------------
+@dataclass(frozen=True)
+class BatchInput:
+    counter: str
+    scans: tuple[ScanInput, ...]
+
+
+def count_at_once(
+    db: Database,
+    actor: Actor,
+    store: str,
+    batches: Sequence[BatchInput],
+    *,
+    products: Sequence[str] | None = None,
+    approve_it: bool = False,
+    outbox: Path | None = None,
+) -> tuple[Reconciliation, list[ScanOutcome], WriteReport]:
+    """Open a count, record its batches and scans, reconcile it and (``approve_it``) approve
+    it, all in ONE transaction: a refused scan records nothing. Returns the reconciliation,
+    the alerts (repeat scans, serials in two batches) and how writing the file went."""
+    if approve_it:
+        actor.require(Permission.ADJUST)
+    if not batches:
+        raise BadRequest("a count needs at least one batch")
+
+    def work(conn: Connection) -> tuple[Reconciliation, list[ScanOutcome]]:
+        count = open_in(db, conn, actor, store, products)
+        tracked = settings_in(db, conn, store).serialized_inventory
+        alerts: list[ScanOutcome] = []
+        for n, batch in enumerate(batches, start=1):
+            info = batch_in(conn, actor, count, batch.counter)
+            for i, one in enumerate(batch.scans, start=1):
+                try:
+                    outcome = scan_in(db, conn, actor, count, info.number, one, tracked)
+                except DomainError as exc:
+                    raise DomainError(
+                        f"batch {n}, scan {i}: {exc.message}", code=exc.code
+                    ) from None
+                if outcome.alert:
+                    alerts.append(outcome)
+        if approve_it:
+            return approve_in(db, conn, actor, count).reconciliation, alerts
+        return plan_count(db, conn, count).reconciliation(), alerts
+
+    result, alerts = db.write(work)
+    files = WriteReport()
+    if approve_it and outbox is not None:
+        files = event_files.write_owed(db, outbox)
+    return result, alerts, files

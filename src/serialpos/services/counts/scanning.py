@@ -1,0 +1,232 @@
+"""One scan into a batch, written as it is taken (its own small transaction): a crash loses
+nothing and a count stays open across sessions until approved."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from serialpos.db import repo
+from serialpos.db.engine import Database
+from serialpos.db.tables import utcnow
+from serialpos.domain.counts import (
+    NotInCount,
+)
+from serialpos.domain.errors import (
+    BadRequest,
+    BadSerial,
+    NotSerialized,
+    SerialRequired,
+    UnknownProduct,
+)
+from serialpos.domain.products import SerialMode
+from serialpos.domain.scan_resolution import (
+    Accepts,
+    KnownUnit,
+    Refusal,
+    ScanContext,
+)
+from serialpos.domain.serials import SerialFormat, require_serial
+from serialpos.domain.text import clip
+from serialpos.domain.users import Permission
+from serialpos.services.context import Actor
+from serialpos.services.counts.batches import (
+    open_batch_id,
+    require_open,
+)
+from serialpos.services.counts.views import (
+    MAX_QUANTITY,
+    CountRow,
+    ScanInput,
+    ScanOutcome,
+    batch_c,
+    count_row,
+    scan_c,
+    scan_t,
+)
+from serialpos.services.receiving import barcode_owner
+from serialpos.services.scan_resolver import refuse_live_elsewhere, refused, resolve_in
+from serialpos.services.settings import settings_in
+
+
+# -- scanning -------------------------------------------------------------------------
+def _resolve_serial(conn: Connection, serial: str) -> repo.ProductRow:
+    """The product of a serial scanned without its product: its unit's own (the live one
+    when units of several products have it), by the scan resolver's rules."""
+    outcome = resolve_in(conn, serial, ScanContext("", accepts=frozenset({Accepts.SERIAL})))
+    if isinstance(outcome, KnownUnit):
+        return repo.product_by_sku(conn, outcome.unit.product.sku)
+    if isinstance(outcome, Refusal):
+        raise refused(outcome)
+    raise UnknownProduct(
+        f"serial {clip(serial)} is not known: scan the product's barcode first, then its serials"
+    )
+
+
+def scan_in(
+    db: Database,
+    conn: Connection,
+    actor: Actor,
+    count: CountRow,
+    batch: int,
+    scan: ScanInput,
+    tracked_store: bool,
+) -> ScanOutcome:
+    actor.require(Permission.RECEIVE)
+    require_open(count)
+    bid = open_batch_id(conn, count, batch)
+    serial = None if scan.serial is None else require_serial(scan.serial)
+    if scan.sku is not None:
+        product = repo.product_by_sku(conn, scan.sku)
+    elif serial is not None:
+        product = _resolve_serial(conn, serial)
+    else:
+        raise BadRequest("a scan needs a product (SKU or barcode) or a serial")
+    sku = product.sku
+    if count.products is not None and sku not in count.products:
+        raise NotInCount(
+            f"{sku} is not in count {count.number} (it counts {', '.join(count.products)})"
+        )
+    tracked = tracked_store and product.serial_mode.tracked
+    quantity = scan.quantity
+    if quantity is not None and (isinstance(quantity, bool) or not isinstance(quantity, int)):
+        raise BadRequest("a quantity must be a whole number")
+    if serial is not None:
+        if product.serial_mode is SerialMode.DISABLED:
+            raise NotSerialized(f"{sku} is counted without serials: give a quantity")
+        if quantity is not None and quantity != 1:
+            raise BadRequest(f"a serial is one unit; quantity {quantity} with serial {serial}")
+        if serial == scan.sku:
+            raise BadSerial(f"'{clip(serial)}' is the product, not a serial")
+        fmt = SerialFormat.parse(product.serial_format)
+        if fmt is not None:
+            fmt.check(serial, sku)
+        owner = barcode_owner(conn, serial)
+        if owner is not None:
+            raise BadSerial(
+                f"'{clip(serial)}' is the barcode of {owner}, not a serial: scan the serial label"
+            )
+        refuse_live_elsewhere(conn, sku, serial)  # never count a unit under a second product
+        quantity = 1
+    else:
+        if tracked and product.serial_mode is SerialMode.REQUIRED:
+            raise SerialRequired(f"{sku} is counted by serial: scan each unit's serial")
+        quantity = 1 if quantity is None else quantity
+        if quantity == 0 or abs(quantity) > MAX_QUANTITY:
+            raise BadRequest(
+                f"a counted quantity must be 1 to {MAX_QUANTITY:,} "
+                "(negative to take back a miscount)"
+            )
+    # Serials are counted from the (batch, product, serial) index alone; quantities summed
+    # over the few rows without a serial: a scan into a long batch stays quick.
+    in_batch = (scan_c.batch_id == bid, scan_c.product_id == product.id)
+    quantity_q = sa.select(sa.func.coalesce(sa.func.sum(scan_c.quantity), 0)).where(
+        *in_batch, scan_c.serial.is_(None)
+    )
+    total_q = sa.select(
+        sa.select(sa.func.count()).where(*in_batch, scan_c.serial.is_not(None)).scalar_subquery()
+        + quantity_q.scalar_subquery()
+    )
+    if serial is not None:
+        dup = conn.execute(
+            sa.select(scan_c.id).where(
+                scan_c.batch_id == bid, scan_c.product_id == product.id, scan_c.serial == serial
+            )
+        ).first()
+        if dup is not None:
+            total = int(conn.execute(total_q).scalar_one())
+            return ScanOutcome(
+                "repeat",
+                sku,
+                serial,
+                0,
+                f"serial {serial} of {sku} was already scanned in batch {batch}: counted once",
+                (batch,),
+                total,
+            )
+    elif quantity < 0:
+        before = int(conn.execute(quantity_q).scalar_one())
+        if before + quantity < 0:
+            raise BadRequest(
+                f"batch {batch} has {before} of {sku} counted; it cannot take back {-quantity}"
+            )
+    conn.execute(
+        scan_t.insert().values(
+            count_id=count.id,
+            batch_id=bid,
+            product_id=product.id,
+            serial=serial,
+            quantity=quantity,
+            user_name=actor.user,
+            scanned_at=utcnow(),
+        )
+    )
+    total = int(conn.execute(total_q).scalar_one())
+    if serial is None:
+        return ScanOutcome(
+            "counted",
+            sku,
+            None,
+            quantity,
+            f"{sku}: {quantity:+d}, {total} in batch {batch}",
+            (),
+            total,
+        )
+    others = tuple(
+        sorted(
+            conn.execute(
+                sa.select(batch_c.number)
+                .join(scan_t, scan_c.batch_id == batch_c.id)
+                .where(
+                    scan_c.count_id == count.id,
+                    scan_c.product_id == product.id,
+                    scan_c.serial == serial,
+                    batch_c.id != bid,
+                )
+            )
+            .scalars()
+            .all()
+        )
+    )
+    if others:
+        seen = ", ".join(str(n) for n in others)
+        return ScanOutcome(
+            "other_batch",
+            sku,
+            serial,
+            1,
+            f"serial {serial} of {sku} was also counted in batch {seen}: flagged, counted once",
+            (*others, batch),
+            total,
+        )
+    return ScanOutcome(
+        "counted",
+        sku,
+        serial,
+        1,
+        f"{sku} {serial} counted ({total} in batch {batch})",
+        (batch,),
+        total,
+    )
+
+
+def scan(
+    db: Database,
+    actor: Actor,
+    count: str,
+    batch: int,
+    *,
+    sku: str | None = None,
+    serial: str | None = None,
+    quantity: int | None = None,
+) -> ScanOutcome:
+    """Record one scan in a batch as it happens (its own transaction). A product barcode
+    resolves to its SKU before this is called; a serial without a product is resolved to the
+    one product the ledger knows it under."""
+
+    def work(conn: Connection) -> ScanOutcome:
+        found = count_row(db, conn, count, lock="share")
+        tracked = settings_in(db, conn, found.store).serialized_inventory
+        return scan_in(db, conn, actor, found, batch, ScanInput(sku, serial, quantity), tracked)
+
+    return db.write(work)
