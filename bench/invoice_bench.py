@@ -21,9 +21,12 @@ from serialpos.db import migrate
 from serialpos.db.engine import Database
 from serialpos.domain.states import Action
 from serialpos.printing.invoice import invoice_pdf
-from serialpos.services import ledger, orders, products, stores
+from serialpos.services import ledger, products, stores
 from serialpos.services.context import SYSTEM
 from serialpos.services.invoices import invoice_document, write_invoice_pdf
+from serialpos.services.orders.checkout import fulfil
+from serialpos.services.orders.host import NewLine, create_order
+from serialpos.services.orders.views import Customer
 
 LINES = 20
 RUNS = 15
@@ -56,14 +59,14 @@ def _invoice(db: Database, count: int) -> str:
         serial_mode="required",
     )
     ledger.move(db, SYSTEM, Action.RECEIVE, store="S1", sku="PH1", serials=serials)
-    view, _lines = orders.create_order(
+    view, _lines = create_order(
         db,
         SYSTEM,
         "S1",
-        customer=orders.Customer("Ann Lee", "555-0100", "1 Quay Street"),
-        lines=[orders.NewLine("PH1", s) for s in serials],
+        customer=Customer("Ann Lee", "555-0100", "1 Quay Street"),
+        lines=[NewLine("PH1", s) for s in serials],
     )
-    return orders.fulfil(db, SYSTEM, view.order, settle_in="card").invoice
+    return fulfil(db, SYSTEM, view.order, settle_in="card").invoice
 
 
 def run(runs: int = RUNS, lines: int = LINES) -> list[tuple[str, str]]:

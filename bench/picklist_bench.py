@@ -21,8 +21,9 @@ from serialpos.db import migrate
 from serialpos.db.engine import Database
 from serialpos.domain.states import Action
 from serialpos.printing.picklist import picklist_render
-from serialpos.services import ledger, orders, stores
+from serialpos.services import ledger, stores
 from serialpos.services.context import SYSTEM
+from serialpos.services.orders.host import NewLine, create_order
 from serialpos.services.picking import pick_list, write_pick_list
 from serialpos.services.product_import import import_products_text
 
@@ -65,8 +66,8 @@ def _orders(db: Database, count: int) -> None:
         serial = f"SN{i:08d}O0" if i % 3 else None
         if serial:
             ledger.move(db, SYSTEM, Action.RECEIVE, store="S1", sku=sku, serials=[serial])
-        lines.append(orders.NewLine(sku, serial))
-    orders.create_order(db, SYSTEM, "S1", "special_order", "pickup", lines=lines)
+        lines.append(NewLine(sku, serial))
+    create_order(db, SYSTEM, "S1", "special_order", "pickup", lines=lines)
 
 
 def run(runs: int = RUNS, lines: int = LINES) -> list[tuple[str, str]]:

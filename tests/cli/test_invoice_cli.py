@@ -16,8 +16,11 @@ from serialpos.cli.app import app
 from serialpos.db import migrate
 from serialpos.db.engine import Database
 from serialpos.domain.states import Action
-from serialpos.services import ledger, orders, products, stores, users
+from serialpos.services import ledger, products, stores, users
 from serialpos.services.context import SYSTEM
+from serialpos.services.orders.checkout import fulfil
+from serialpos.services.orders.header import open_order
+from serialpos.services.orders.lines import add_item
 
 IMEI = "490154203237518"
 
@@ -33,9 +36,9 @@ def shop(tmp_path: Path) -> tuple[str, str]:
         db, SYSTEM, sku="PH1", name="Phone", price=Decimal("100"), serial_mode="required"
     )
     ledger.move(db, SYSTEM, Action.RECEIVE, store="S1", sku="PH1", serials=[IMEI])
-    order = orders.open_order(db, SYSTEM, "S1").order
-    orders.add_item(db, SYSTEM, order, sku="PH1", serial=IMEI)
-    invoice = orders.fulfil(db, SYSTEM, order, settle_in="cash").invoice
+    order = open_order(db, SYSTEM, "S1").order
+    add_item(db, SYSTEM, order, sku="PH1", serial=IMEI)
+    invoice = fulfil(db, SYSTEM, order, settle_in="cash").invoice
     db.dispose()
     return url, invoice
 

@@ -22,9 +22,10 @@ from serialpos.cli.app import app
 from serialpos.db import migrate
 from serialpos.db.engine import Database
 from serialpos.domain.states import Action
-from serialpos.services import ledger, orders, products, stores, users
+from serialpos.services import ledger, products, stores, users
 from serialpos.services.context import SYSTEM
-from serialpos.services.orders import Customer, NewLine
+from serialpos.services.orders.host import NewLine, create_order
+from serialpos.services.orders.views import Customer
 
 IMEI = ["490154203237518", "356938035643809"]
 
@@ -50,7 +51,7 @@ class Shop:
         products.create_product(db, SYSTEM, sku="CB1", name="Cable", price=Decimal("5"))
         ledger.move(db, SYSTEM, Action.RECEIVE, store="S1", sku="PH1", serials=IMEI)
         ledger.move(db, SYSTEM, Action.RECEIVE, store="S1", sku="CB1", quantity=10)
-        self.delivery, _ = orders.create_order(
+        self.delivery, _ = create_order(
             db,
             SYSTEM,
             "S1",
@@ -59,7 +60,7 @@ class Shop:
             Customer("Ann Lee", "555-0100", "12 Quay Street"),
             [NewLine("PH1", IMEI[0]), NewLine("CB1", quantity=2)],
         )
-        self.pickup, _ = orders.create_order(
+        self.pickup, _ = create_order(
             db, SYSTEM, "S1", "special_order", "pickup", lines=[NewLine("PH1")]
         )
         created = self.delivery.created_at.replace(tzinfo=UTC).astimezone()
@@ -305,7 +306,7 @@ def test_disk_full_mid_write_leaves_nothing(tmp_path: Path) -> None:
     serials = [f"BIG-SERIAL-{i:06d}" for i in range(900)]
     ledger.move(db, SYSTEM, Action.RECEIVE, store="S1", sku="PH1", serials=serials)
     for start in range(0, 900, 450):
-        orders.create_order(
+        create_order(
             db,
             SYSTEM,
             "S1",

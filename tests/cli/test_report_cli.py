@@ -20,8 +20,10 @@ from serialpos.cli.app import app
 from serialpos.db import migrate
 from serialpos.db.engine import Database
 from serialpos.domain.states import Action
-from serialpos.services import ledger, orders, products, stores, users
+from serialpos.services import ledger, products, stores, users
 from serialpos.services.context import SYSTEM
+from serialpos.services.orders.checkout import fulfil
+from serialpos.services.orders.host import NewLine, create_order
 from serialpos.services.reports import FULFILMENT_COLUMNS, SALES_DETAIL_COLUMNS
 
 
@@ -43,17 +45,13 @@ def shop(tmp_path: Path) -> dict[str, str]:
     ledger.move(db, SYSTEM, Action.RECEIVE, store="S1", sku="PH1", serials=["SN-1", "SN-2"])
     ledger.move(db, SYSTEM, Action.RECEIVE, store="S2", sku="PH1", serials=["SN-9"])
     ledger.move(db, SYSTEM, Action.RECEIVE, store="S1", sku="CB1", quantity=5)
-    first, _ = orders.create_order(
-        db, SYSTEM, "S1", lines=[orders.NewLine("PH1", "SN-1"), orders.NewLine("CB1", quantity=2)]
+    first, _ = create_order(
+        db, SYSTEM, "S1", lines=[NewLine("PH1", "SN-1"), NewLine("CB1", quantity=2)]
     )
-    invoice = orders.fulfil(db, SYSTEM, first.order, settle_in="cash").invoice
-    second, _ = orders.create_order(
-        db, SYSTEM, "S2", "layby", "pickup", lines=[orders.NewLine("PH1", "SN-9")]
-    )
-    invoice2 = orders.fulfil(db, SYSTEM, second.order, settle_in="card").invoice
-    waiting, lines = orders.create_order(
-        db, SYSTEM, "S1", "special_order", lines=[orders.NewLine("PH1")]
-    )
+    invoice = fulfil(db, SYSTEM, first.order, settle_in="cash").invoice
+    second, _ = create_order(db, SYSTEM, "S2", "layby", "pickup", lines=[NewLine("PH1", "SN-9")])
+    invoice2 = fulfil(db, SYSTEM, second.order, settle_in="card").invoice
+    waiting, lines = create_order(db, SYSTEM, "S1", "special_order", lines=[NewLine("PH1")])
     db.dispose()
     return {
         "url": url,

@@ -12,7 +12,13 @@ from test_cli_core import Cli
 from serialpos.cli.app import app
 from serialpos.domain.states import Action
 from serialpos.domain.warranty import add_months
-from serialpos.services import ledger, orders, users
+from serialpos.services import ledger, users
+from serialpos.services.orders.checkout import fulfil
+from serialpos.services.orders.header import open_order, set_customer
+from serialpos.services.orders.lines import add_item
+from serialpos.services.orders.reading import get_order
+from serialpos.services.orders.serials import set_serial
+from serialpos.services.orders.views import Customer
 from serialpos.services.product_import import import_products_text
 
 CATALOGUE = (
@@ -44,11 +50,11 @@ def shop(tmp_path: Path) -> tuple[Cli, str, str]:
     )
     # Two makers' SN-001, both live: only with a manager's word (issue 10).
     ledger.move(db, ada, Action.RECEIVE, store="S2", sku="DR1", serials=["SN-001"], shared_by=ada)
-    order = orders.open_order(db, ada, "S1").order
-    orders.set_customer(db, ada, order, orders.Customer("Ann Buyer", "555-0101", None))
-    orders.add_item(db, ada, order, sku="PH1")
-    orders.set_serial(db, ada, order, orders.get_order(db, order).lines[0].line, "SN-002")
-    invoice = orders.fulfil(db, ada, order, settle_in="cash").invoice
+    order = open_order(db, ada, "S1").order
+    set_customer(db, ada, order, Customer("Ann Buyer", "555-0101", None))
+    add_item(db, ada, order, sku="PH1")
+    set_serial(db, ada, order, get_order(db, order).lines[0].line, "SN-002")
+    invoice = fulfil(db, ada, order, settle_in="cash").invoice
     db.dispose()
     return cli, order, invoice
 

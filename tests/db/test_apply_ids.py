@@ -19,9 +19,10 @@ import sqlalchemy as sa
 
 from serialpos.db import repo
 from serialpos.db.engine import Database
-from serialpos.services import apply, apply_ids, orders, products, stock, users
+from serialpos.services import apply, apply_ids, products, stock, users
 from serialpos.services.context import Actor
 from serialpos.services.integrity import check_ledger
+from serialpos.services.orders.reading import list_orders
 
 
 @pytest.fixture
@@ -92,7 +93,7 @@ def test_resent_order_create_makes_one_order(shop: Database, admin: Actor) -> No
     # The integer id 1 and the text "1" are the same id.
     (as_text,) = run(shop, admin, {**line, "id": "1"})
     assert as_text["replayed"] is True and as_text["id"] == "1"
-    assert [o.order for o in orders.list_orders(shop, "S1")] == [first["order"]]
+    assert [o.order for o in list_orders(shop, "S1")] == [first["order"]]
 
 
 def test_resent_serial_receipt_replays_instead_of_duplicate_serial(

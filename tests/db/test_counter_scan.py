@@ -10,9 +10,11 @@ import pytest
 
 from serialpos.db.engine import Database
 from serialpos.domain.states import Action
-from serialpos.services import ledger, orders, products
+from serialpos.services import ledger, products
 from serialpos.services.context import Actor
 from serialpos.services.counter_scan import WaitingLineRefused, scan_at_counter
+from serialpos.services.orders.header import open_order
+from serialpos.services.orders.lines import NewOrder, add_item
 
 
 @pytest.fixture
@@ -27,12 +29,12 @@ def shop(db: Database, admin: Actor) -> Database:
 
 
 def test_waiting_line_then_item_then_the_lines_refusal(shop: Database, admin: Actor) -> None:
-    order = orders.open_order(shop, admin, "S1").order
-    line = int(orders.add_item(shop, admin, order, sku="DRL").line)
+    order = open_order(shop, admin, "S1").order
+    line = int(add_item(shop, admin, order, sku="DRL").line)
     done = scan_at_counter(shop, admin, order, "D-1", waiting=line, start=None)
     assert done.filled == line and done.added is None
     assert [(ln.sku, ln.serial) for ln in done.view.lines] == [("DRL", "D-1")]
-    line2 = int(orders.add_item(shop, admin, order, sku="DRL").line)
+    line2 = int(add_item(shop, admin, order, sku="DRL").line)
     # A saw's serial is no drill's: it adds its own product's line, the drill still waits.
     saw = scan_at_counter(shop, admin, order, "S-1", waiting=line2, start=None)
     assert saw.filled is None and saw.added is not None
@@ -49,7 +51,7 @@ def test_waiting_line_then_item_then_the_lines_refusal(shop: Database, admin: Ac
 
 
 def test_no_order_yet_opens_one_only_when_a_line_lands(shop: Database, admin: Actor) -> None:
-    start = orders.NewOrder("S1", "sale", "cash_and_carry")
+    start = NewOrder("S1", "sale", "cash_and_carry")
     with pytest.raises(Exception, match="NOTAPRODUCT1"):
         scan_at_counter(shop, admin, None, "NOTAPRODUCT1", waiting=None, start=start)
     done = scan_at_counter(shop, admin, None, "D-2", waiting=None, start=start)

@@ -21,9 +21,11 @@ from openpyxl import load_workbook
 
 from serialpos.db.engine import Database
 from serialpos.domain.states import Action
-from serialpos.services import exports, ledger, orders, products
+from serialpos.services import exports, ledger, products
 from serialpos.services.context import Actor
 from serialpos.services.exports import write_csv, write_export, write_json, write_xlsx
+from serialpos.services.orders.checkout import fulfil
+from serialpos.services.orders.host import NewLine, create_order
 from serialpos.services.reports import (
     SALES_DETAIL_COLUMNS,
     ReportFilter,
@@ -211,19 +213,19 @@ def test_sales_detail_of_real_sales_exported(db: Database, admin: Actor, tmp_pat
     products.create_product(db, admin, sku="CB1", name="Cable", price=Decimal("9.50"))
     ledger.move(db, admin, Action.RECEIVE, store="S1", sku="PH1", serials=["0001", "0002"])
     ledger.move(db, admin, Action.RECEIVE, store="S1", sku="CB1", quantity=5)
-    order, _ = orders.create_order(
+    order, _ = create_order(
         db,
         admin,
         "S1",
         "special_order",
         "pickup",
         lines=[
-            orders.NewLine("PH1", "0001"),
-            orders.NewLine("PH1", "0002"),
-            orders.NewLine("CB1", quantity=3),
+            NewLine("PH1", "0001"),
+            NewLine("PH1", "0002"),
+            NewLine("CB1", quantity=3),
         ],
     )
-    invoice = orders.fulfil(db, admin, order.order, settle_in="card").invoice
+    invoice = fulfil(db, admin, order.order, settle_in="card").invoice
     report = sales_report(db, ReportFilter())
 
     out_csv, out_xlsx = tmp_path / "d.csv", tmp_path / "d.xlsx"

@@ -10,10 +10,11 @@ import pytest
 
 from serialpos.db.engine import Database
 from serialpos.domain.states import Action
-from serialpos.services import ledger, lookup, orders, products, reports
+from serialpos.services import ledger, lookup, products, reports
 from serialpos.services.apply import apply_object
 from serialpos.services.context import Actor
 from serialpos.services.integrity import check_ledger
+from serialpos.services.orders.reading import get_order, list_orders
 
 
 @pytest.fixture
@@ -52,10 +53,10 @@ def test_a_host_sell_is_in_the_sales_report_and_export(shop: Database, admin: Ac
     detail = list(reports.sales_detail_rows(shop, reports.ReportFilter(sku="PH")))
     assert len(detail) == 2 and {"P1", "P2"} <= {c for row in detail for c in row}
 
-    order = orders.get_order(shop, "S1-000001")
+    order = get_order(shop, "S1-000001")
     assert order.status.value == "fulfilled" and order.totals.due == 0
     assert [(p.method, p.amount) for p in order.payments] == [("other", Decimal("200.00"))]
-    assert [(p.method, p.amount) for p in orders.get_order(shop, "S1-000002").payments] == [
+    assert [(p.method, p.amount) for p in get_order(shop, "S1-000002").payments] == [
         ("card", Decimal("28.50"))
     ]
     card = lookup.lookup_serial(shop, "P2")[0]
@@ -79,7 +80,7 @@ def test_a_refused_host_sell_records_no_order(shop: Database, admin: Actor) -> N
         shop, admin, {"op": "sell", "store": "S1", "sku": "PH", "serial": "P1", "payment": "shells"}
     )
     assert (bad_method["ok"], bad_method["error"]) == (False, "bad_value")
-    assert orders.list_orders(shop, "S1") == []
+    assert list_orders(shop, "S1") == []
     assert reports.sales_report(shop, reports.ReportFilter()).rows == []
     sold = apply_object(shop, admin, {"op": "sell", "store": "S1", "sku": "PH", "serial": "P1"})
     assert sold["order"] == "S1-000001"  # no number was used up by the refusals

@@ -15,9 +15,12 @@ from serialpos.cli.app import app
 from serialpos.db import order_repo, repo
 from serialpos.db.engine import Database
 from serialpos.domain.states import Action
-from serialpos.services import ledger, orders, products
+from serialpos.services import ledger, products
 from serialpos.services.context import Actor
 from serialpos.services.integrity import check_ledger
+from serialpos.services.orders.checkout import add_payment
+from serialpos.services.orders.header import void
+from serialpos.services.orders.host import NewLine, create_order
 
 
 @pytest.fixture
@@ -28,11 +31,11 @@ def shop(db: Database, admin: Actor) -> Database:
     products.create_product(db, admin, sku="TAB", name="Tablet", serial_mode="required")
     ledger.move(db, admin, Action.RECEIVE, store="S1", sku="PH", serials=["P1", "P2"])
     ledger.move(db, admin, Action.RECEIVE, store="S1", sku="TAB", serials=["T1"])
-    held, _ = orders.create_order(db, admin, "S1", lines=[orders.NewLine("PH", "P1")])
+    held, _ = create_order(db, admin, "S1", lines=[NewLine("PH", "P1")])
     assert held.order == "S1-000001"
-    voided, _ = orders.create_order(db, admin, "S1", lines=[orders.NewLine("PH", "P2")])
-    orders.add_payment(db, admin, voided.order, "cash", Decimal("5.00"))
-    orders.void(db, admin, voided.order)
+    voided, _ = create_order(db, admin, "S1", lines=[NewLine("PH", "P2")])
+    add_payment(db, admin, voided.order, "cash", Decimal("5.00"))
+    void(db, admin, voided.order)
     assert [f for f in check_ledger(db) if f.violation] == []
     return db
 

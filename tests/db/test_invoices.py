@@ -12,9 +12,13 @@ from test_orders import IMEI, setup_catalogue
 
 from serialpos.db.engine import Database
 from serialpos.domain.errors import DomainError
-from serialpos.services import orders, settings
+from serialpos.services import settings
 from serialpos.services.context import Actor
 from serialpos.services.invoices import invoice_document, write_invoice_pdf
+from serialpos.services.orders.checkout import fulfil
+from serialpos.services.orders.header import open_order
+from serialpos.services.orders.lines import add_item
+from serialpos.services.orders.views import Customer
 
 
 def _text(path: Path) -> str:
@@ -25,17 +29,17 @@ def test_invoice_pdf_follows_the_setting_in_force(
     db: Database, admin: Actor, tmp_path: Path
 ) -> None:
     setup_catalogue(db, admin)
-    order = orders.open_order(
+    order = open_order(
         db,
         admin,
         "S1",
         type="special_order",
         delivery="pickup",
-        customer=orders.Customer("Ann Lee", "555-1", None),
+        customer=Customer("Ann Lee", "555-1", None),
     ).order
-    orders.add_item(db, admin, order, sku="PH1", serial=IMEI[0])
-    orders.add_item(db, admin, order, sku="CB1")
-    done = orders.fulfil(db, admin, order, payments=[("cash", Decimal("620.00"))])
+    add_item(db, admin, order, sku="PH1", serial=IMEI[0])
+    add_item(db, admin, order, sku="CB1")
+    done = fulfil(db, admin, order, payments=[("cash", Decimal("620.00"))])
 
     doc = invoice_document(db, done.invoice)
     assert (doc.kind, doc.order, doc.sale_type, doc.delivery_mode) == (

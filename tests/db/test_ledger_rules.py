@@ -226,14 +226,16 @@ def test_reserve_release_and_sell_a_reserved_unit(shop: Database, admin: Actor) 
     putting them on an order; only that line releases or sells them. Before, a bare ledger
     reserve was allowed and any sale or release took a reserved unit, whoever held it."""
     from serialpos.domain.errors import Reserved
-    from serialpos.services import orders
+    from serialpos.services.orders.checkout import fulfil
+    from serialpos.services.orders.host import NewLine, create_order
+    from serialpos.services.orders.lines import remove_line
 
     db = shop
     ledger.move(db, admin, A.RECEIVE, store="S1", sku="LT1", serials=["ZB1", "ZB2"])
     with pytest.raises(BadRequest, match="reserved for an order line: put it on an order"):
         ledger.move(db, admin, A.RESERVE, store="S1", sku="LT1", serials=["ZB1"])
-    view, (_one, two) = orders.create_order(
-        db, admin, "S1", lines=[orders.NewLine("LT1", "ZB1"), orders.NewLine("LT1", "ZB2")]
+    view, (_one, two) = create_order(
+        db, admin, "S1", lines=[NewLine("LT1", "ZB1"), NewLine("LT1", "ZB2")]
     )
     assert [(x.quantity, x.units_in_stock) for x in stock.stock_levels(db, sku="LT1")] == [(0, 0)]
     before = _snapshot(db)
@@ -247,8 +249,8 @@ def test_reserve_release_and_sell_a_reserved_unit(shop: Database, admin: Actor) 
     with pytest.raises(Reserved, match=f"reserved on order {view.order} line 2"):
         ledger.move(db, admin, A.RELEASE, store="S1", sku="LT1", serials=["ZB2"])
     assert _snapshot(db) == before
-    orders.remove_line(db, admin, view.order, two)
-    orders.fulfil(db, admin, view.order, settle_in="cash")
+    remove_line(db, admin, view.order, two)
+    fulfil(db, admin, view.order, settle_in="cash")
     with pytest.raises(InvalidTransition):
         ledger.move(db, admin, A.RELEASE, store="S1", sku="LT1", serials=["ZB2"])
     assert _state(db, "ZB1") == ("sold", "S1")

@@ -4,7 +4,7 @@ Hypothesis drives ``services.ledger.move`` with receive, sell, return (damaged o
 transfer out/in, return to vendor, adjust add/remove, across two stores and a small pool of
 serials (so collisions are frequent), plus quantity-only moves of a product without serials
 and of an optional-serial product. Units are reserved the only way there is, on an order line
-(``orders.create_order``), and leave the reservation by that order's void (which refunds each
+(``create_order``), and leave the reservation by that order's void (which refunds each
 tender) or fulfilment; a bare ledger reserve, or a bare sale of a reserved unit, is refused.
 After every step the database must match the model exactly (a refused operation changed
 nothing), and every ledger invariant of DESIGN.md must hold, with ``db check`` reporting
@@ -40,10 +40,12 @@ from serialpos.db.engine import Database
 from serialpos.domain.errors import DomainError
 from serialpos.domain.states import Action
 from serialpos.domain.users import Role
-from serialpos.services import ledger, lookup, orders, products, stock, stores
+from serialpos.services import ledger, lookup, products, stock, stores
 from serialpos.services.context import SYSTEM, Actor
 from serialpos.services.integrity import check_ledger
 from serialpos.services.order_void import void_order
+from serialpos.services.orders.checkout import add_payment, fulfil
+from serialpos.services.orders.host import NewLine, create_order
 
 STORES = ("S1", "S2")
 REQ, OPT, QTY = "PH1", "DR1", "AC1"  # serials required, optional, disabled
@@ -382,9 +384,7 @@ class LedgerMachine(RuleBasedStateMachine):
     def reserve_on_an_order(self, data: st.DataObject, kind: str) -> None:
         sku, serial = data.draw(st.sampled_from(self._in_stock()), label="unit")
         store = self.units[sku][serial][1]
-        view, (line,) = orders.create_order(
-            self.db, ADMIN, store, type=kind, lines=[orders.NewLine(sku, serial)]
-        )
+        view, (line,) = create_order(self.db, ADMIN, store, type=kind, lines=[NewLine(sku, serial)])
         assert view.lines[0].line == line and view.lines[0].serial == serial
         self._unit_event(sku, serial, "reserved", store, -1)
         self.orders[view.order] = (sku, serial, store, "open", {})
@@ -398,7 +398,7 @@ class LedgerMachine(RuleBasedStateMachine):
     def pay(self, data: st.DataObject, method: str, cents: int) -> None:
         number = data.draw(st.sampled_from(self._open_orders()), label="order")
         amount = Decimal(cents).scaleb(-2)
-        orders.add_payment(self.db, ADMIN, number, method, amount)
+        add_payment(self.db, ADMIN, number, method, amount)
         paid = self.orders[number][4]
         paid[method] = paid.get(method, Decimal("0.00")) + amount
 
@@ -418,7 +418,7 @@ class LedgerMachine(RuleBasedStateMachine):
     def fulfil_an_order(self, data: st.DataObject) -> None:
         number = data.draw(st.sampled_from(self._open_orders()), label="order")
         sku, serial, store, _status, paid = self.orders[number]
-        done = orders.fulfil(self.db, ADMIN, number, settle_in="cash")
+        done = fulfil(self.db, ADMIN, number, settle_in="cash")
         assert [ln.serial for ln in done.order.lines] == [serial]
         self._unit_event(sku, serial, "sold", store, 0)
         self.orders[number] = (sku, serial, store, "fulfilled", paid)

@@ -11,9 +11,13 @@ import pytest
 from serialpos.db.engine import Database
 from serialpos.domain.states import Action
 from serialpos.domain.users import Role
-from serialpos.services import ledger, lookup, orders, products
+from serialpos.services import ledger, lookup, products
 from serialpos.services.context import Actor
 from serialpos.services.integrity import check_ledger
+from serialpos.services.orders.checkout import fulfil
+from serialpos.services.orders.header import open_order
+from serialpos.services.orders.lines import add_item
+from serialpos.services.orders.serials import set_serial
 
 ROUNDS = 6
 CTX = mp.get_context("spawn")
@@ -25,15 +29,15 @@ def _worker(url: str, terminal: str, serials: list[str], barrier: Any, results: 
     try:
         db.read(lambda conn: conn.exec_driver_sql("SELECT 1").scalar())
         for i, serial in enumerate(serials):
-            order = orders.open_order(db, actor, "S1").order
-            line = orders.add_item(db, actor, order, sku="PH1").line if i % 2 else None
+            order = open_order(db, actor, "S1").order
+            line = add_item(db, actor, order, sku="PH1").line if i % 2 else None
             barrier.wait(timeout=60)
             try:
                 if line is None:  # even rounds: scan product and serial at once
-                    orders.add_item(db, actor, order, sku="PH1", serial=serial)
+                    add_item(db, actor, order, sku="PH1", serial=serial)
                 else:  # odd rounds: the serial typed into an existing line
-                    orders.set_serial(db, actor, order, line, serial)
-                outcome = "ok:" + orders.fulfil(db, actor, order, settle_in="cash").invoice
+                    set_serial(db, actor, order, line, serial)
+                outcome = "ok:" + fulfil(db, actor, order, settle_in="cash").invoice
             except Exception as exc:
                 outcome = f"{type(exc).__name__}:{getattr(exc, 'code', '')}:{exc}"
             results.put((i, terminal, outcome))
@@ -89,9 +93,9 @@ def _numbers_worker(url: str, terminal: str, rounds: int, barrier: Any, results:
         for _ in range(rounds):
             barrier.wait(timeout=60)
             try:
-                order = orders.open_order(db, actor, "S1").order
-                orders.add_item(db, actor, order, sku="CB1")
-                outcome = order + " " + orders.fulfil(db, actor, order, settle_in="cash").invoice
+                order = open_order(db, actor, "S1").order
+                add_item(db, actor, order, sku="CB1")
+                outcome = order + " " + fulfil(db, actor, order, settle_in="cash").invoice
             except Exception as exc:
                 outcome = f"{type(exc).__name__}:{exc}"
             results.put(outcome)

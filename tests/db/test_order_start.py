@@ -9,8 +9,10 @@ import pytest
 
 from serialpos.db.engine import Database
 from serialpos.domain.errors import BadRequest, UnknownProduct
-from serialpos.services import orders, products
+from serialpos.services import products
 from serialpos.services.context import Actor
+from serialpos.services.orders.lines import NewOrder, add_item, add_scan
+from serialpos.services.orders.reading import list_orders
 
 
 @pytest.fixture
@@ -22,24 +24,22 @@ def shop(db: Database, admin: Actor) -> Database:
 
 
 def test_an_unmatched_scan_opens_no_order(shop: Database, admin: Actor) -> None:
-    start = orders.NewOrder("S1", "layby", "pickup")
+    start = NewOrder("S1", "layby", "pickup")
     for text in ("NOTAPRODUCT1", "NOTAPRODUCT2"):
         with pytest.raises(UnknownProduct, match=f"nothing matches '{text}'"):
-            orders.add_scan(shop, admin, None, text, start=start)
+            add_scan(shop, admin, None, text, start=start)
     with pytest.raises(UnknownProduct):
-        orders.add_item(shop, admin, None, barcode="9780201379624", start=start)
-    assert orders.list_orders(shop, "S1") == []
-    first = orders.add_scan(shop, admin, None, "CB", start=start)
+        add_item(shop, admin, None, barcode="9780201379624", start=start)
+    assert list_orders(shop, "S1") == []
+    first = add_scan(shop, admin, None, "CB", start=start)
     # The first order made has the first number: the refused scans used none up.
     assert first.order.order == "S1-000001"
     assert (first.order.type.value, first.order.delivery.value) == ("layby", "pickup")
     assert [ln.sku for ln in first.order.lines] == ["CB"]
-    second = orders.add_item(
-        shop, admin, None, barcode="4006381333931", start=orders.NewOrder("S1")
-    )
+    second = add_item(shop, admin, None, barcode="4006381333931", start=NewOrder("S1"))
     assert second.order.order == "S1-000002" and second.order.type.value == "sale"
-    more = orders.add_scan(shop, admin, first.order.order, "CB")
+    more = add_scan(shop, admin, first.order.order, "CB")
     assert more.order.order == "S1-000001" and more.order.lines[0].quantity == 2
-    assert [o.order for o in orders.list_orders(shop, "S1")] == ["S1-000002", "S1-000001"]
+    assert [o.order for o in list_orders(shop, "S1")] == ["S1-000002", "S1-000001"]
     with pytest.raises(BadRequest, match="name the order"):
-        orders.add_scan(shop, admin, None, "CB")
+        add_scan(shop, admin, None, "CB")

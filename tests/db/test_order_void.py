@@ -15,11 +15,16 @@ from serialpos.db.engine import Database
 from serialpos.domain.errors import DomainError
 from serialpos.domain.orders import OrderStatus, refunds_on_void
 from serialpos.domain.states import Action
-from serialpos.services import ledger, orders, products
+from serialpos.services import ledger, products
 from serialpos.services.apply import apply_object
 from serialpos.services.context import Actor
 from serialpos.services.integrity import check_ledger
 from serialpos.services.order_void import Refund, refunds_for, void_order
+from serialpos.services.orders.checkout import add_payment, fulfil
+from serialpos.services.orders.header import open_order, park, void
+from serialpos.services.orders.host import NewLine, create_order
+from serialpos.services.orders.lines import add_item
+from serialpos.services.orders.reading import get_order
 
 
 @pytest.fixture
@@ -37,13 +42,11 @@ def _violations(db: Database) -> list[str]:
 
 
 def test_voiding_a_paid_sale_refunds_each_tender(shop: Database, admin: Actor) -> None:
-    view, _ = orders.create_order(
-        shop, admin, "S1", lines=[orders.NewLine("PH", "P1"), orders.NewLine("CB")]
-    )
-    orders.add_payment(shop, admin, view.order, "cash", Decimal("5.00"))
-    orders.add_payment(shop, admin, view.order, "card", Decimal("20.00"))
-    orders.add_payment(shop, admin, view.order, "cash", Decimal("2.50"))
-    before = orders.get_order(shop, view.order)
+    view, _ = create_order(shop, admin, "S1", lines=[NewLine("PH", "P1"), NewLine("CB")])
+    add_payment(shop, admin, view.order, "cash", Decimal("5.00"))
+    add_payment(shop, admin, view.order, "card", Decimal("20.00"))
+    add_payment(shop, admin, view.order, "cash", Decimal("2.50"))
+    before = get_order(shop, view.order)
     assert refunds_for(before) == (
         Refund("cash", Decimal("7.50")),
         Refund("card", Decimal("20.00")),
@@ -63,17 +66,15 @@ def test_voiding_a_paid_sale_refunds_each_tender(shop: Database, admin: Actor) -
 def test_a_layby_deposit_is_refunded_and_an_unpaid_void_refunds_nothing(
     shop: Database, admin: Actor
 ) -> None:
-    layby, _ = orders.create_order(
-        shop, admin, "S1", type="layby", lines=[orders.NewLine("PH", "P2")]
-    )
-    orders.add_payment(shop, admin, layby.order, "card", Decimal("30.00"))
-    orders.park(shop, admin, layby.order)
+    layby, _ = create_order(shop, admin, "S1", type="layby", lines=[NewLine("PH", "P2")])
+    add_payment(shop, admin, layby.order, "card", Decimal("30.00"))
+    park(shop, admin, layby.order)
     result = apply_object(shop, admin, {"op": "order_void", "order": layby.order})
     assert result["ok"] and result["status"] == "voided" and result["paid"] == "0.00"
     assert result["refunds"] == [{"method": "card", "amount": "30.00"}]
 
-    unpaid = orders.open_order(shop, admin, "S1").order
-    orders.add_item(shop, admin, unpaid, sku="CB")
+    unpaid = open_order(shop, admin, "S1").order
+    add_item(shop, admin, unpaid, sku="CB")
     done = void_order(shop, admin, unpaid)
     assert done.refunds == () and done.message == f"{unpaid} voided"
     assert [p.kind for p in done.order.payments] == []
@@ -81,18 +82,18 @@ def test_a_layby_deposit_is_refunded_and_an_unpaid_void_refunds_nothing(
 
 
 def test_a_refused_void_refunds_nothing(shop: Database, admin: Actor) -> None:
-    view, (phone, cable) = orders.create_order(
+    view, (phone, cable) = create_order(
         shop,
         admin,
         "S1",
         type="special_order",
-        lines=[orders.NewLine("PH", "P1"), orders.NewLine("CB")],
+        lines=[NewLine("PH", "P1"), NewLine("CB")],
     )
-    orders.fulfil(shop, admin, view.order, lines=[cable], payments=[("cash", Decimal("50"))])
+    fulfil(shop, admin, view.order, lines=[cable], payments=[("cash", Decimal("50"))])
     with pytest.raises(DomainError) as refused:
-        orders.void(shop, admin, view.order)
+        void(shop, admin, view.order)
     assert refused.value.code == "order_closed"
-    assert [p.kind for p in orders.get_order(shop, view.order).payments] == ["payment"]
+    assert [p.kind for p in get_order(shop, view.order).payments] == ["payment"]
     assert phone
 
 

@@ -13,9 +13,16 @@ from serialpos.db.engine import Database
 from serialpos.domain.errors import BadSerial, DomainError, PermissionDenied, SerialRequired
 from serialpos.domain.orders import LineStatus, OrderStatus, SerialIndicator
 from serialpos.domain.states import Action
-from serialpos.services import ledger, lookup, orders, products, settings, users
+from serialpos.services import ledger, lookup, products, settings, users
 from serialpos.services.context import Actor
 from serialpos.services.integrity import check_ledger
+from serialpos.services.orders.checkout import add_payment, fulfil
+from serialpos.services.orders.header import open_order, park, resume, set_customer, void
+from serialpos.services.orders.host import NewLine, create_order
+from serialpos.services.orders.lines import add_item, add_scan, remove_line, set_quantity
+from serialpos.services.orders.reading import get_order, list_orders, pending_serial_lines
+from serialpos.services.orders.serials import set_serial
+from serialpos.services.orders.views import Customer
 from serialpos.services.stock import stock_levels
 
 IMEI = [
@@ -87,11 +94,11 @@ def clean(db: Database) -> None:
 
 def test_counter_sale_whole_flow(db: Database, shop: Actor) -> None:
     cam = shop
-    view = orders.open_order(db, cam, "S1")
+    view = open_order(db, cam, "S1")
     assert view.order == "S1-000001" and view.status is OrderStatus.OPEN
-    assert orders.open_order(db, cam, "S1").order == "S1-000002"
+    assert open_order(db, cam, "S1").order == "S1-000002"
 
-    added = orders.add_item(db, cam, view.order, barcode="0" + PH_BARCODE)  # GTIN-14 form
+    added = add_item(db, cam, view.order, barcode="0" + PH_BARCODE)  # GTIN-14 form
     assert added.prompt_serial and not added.merged
     line = added.order.lines[0]
     assert (line.line, line.number, line.sku, line.quantity) == (added.line, 1, "PH1", 1)
@@ -103,14 +110,14 @@ def test_counter_sale_whole_flow(db: Database, shop: Actor) -> None:
     )
 
     with pytest.raises(SerialRequired, match=r"line 1 \(PH1\)") as refused:
-        orders.fulfil(db, cam, view.order, payments=[("cash", Decimal("1000"))])
+        fulfil(db, cam, view.order, payments=[("cash", Decimal("1000"))])
     assert refused.value.code == "serial_required"
-    assert orders.get_order(db, view.order).payments == ()  # nothing recorded
+    assert get_order(db, view.order).payments == ()  # nothing recorded
 
     # record, then correct the serial: the old unit goes back with its serial on the event
-    orders.set_serial(db, cam, view.order, line.line, IMEI[0])
+    set_serial(db, cam, view.order, line.line, IMEI[0])
     assert state_of(db, IMEI[0]) == ("reserved", "S1")
-    after = orders.set_serial(db, cam, view.order, line.line, IMEI[1])
+    after = set_serial(db, cam, view.order, line.line, IMEI[1])
     assert after.lines[0].serial == IMEI[1]
     assert after.lines[0].indicator is SerialIndicator.RECORDED
     assert state_of(db, IMEI[0]) == ("in_stock", "S1")
@@ -124,12 +131,12 @@ def test_counter_sale_whole_flow(db: Database, shop: Actor) -> None:
     assert (release.serial, release.document_id, release.user) == (IMEI[0], view.order, "cam")
 
     # a cable twice merges (aggregate on), a laptop is a line of its own per unit
-    orders.add_item(db, cam, view.order, sku="CB1")
-    merged = orders.add_item(db, cam, view.order, sku="CB1")
+    add_item(db, cam, view.order, sku="CB1")
+    merged = add_item(db, cam, view.order, sku="CB1")
     assert merged.merged and merged.order.lines[1].quantity == 2
-    lt = orders.add_item(db, cam, view.order, sku="LT1")
+    lt = add_item(db, cam, view.order, sku="LT1")
     assert not lt.prompt_serial  # optional: no prompt
-    lt2 = orders.add_item(db, cam, view.order, sku="LT1", serial="LT-A")
+    lt2 = add_item(db, cam, view.order, sku="LT1", serial="LT-A")
     assert [ln.indicator for ln in lt2.order.lines[2:]] == [
         SerialIndicator.MISSING_OPTIONAL,
         SerialIndicator.RECORDED,
@@ -138,7 +145,7 @@ def test_counter_sale_whole_flow(db: Database, shop: Actor) -> None:
 
     total = lt2.order.totals.total
     assert total == Decimal("599.99") + Decimal("19.00") + Decimal("1998.00")
-    done = orders.fulfil(
+    done = fulfil(
         db, cam, view.order, payments=[("card", Decimal("2000.00")), ("cash", Decimal("700.00"))]
     )
     assert done.invoice == "INV-S1-000001"
@@ -154,7 +161,7 @@ def test_counter_sale_whole_flow(db: Database, shop: Actor) -> None:
 
     # after fulfilment a serial is fixed
     with pytest.raises(DomainError, match="return it and re-issue") as fixed:
-        orders.set_serial(db, cam, view.order, line.line, IMEI[2])
+        set_serial(db, cam, view.order, line.line, IMEI[2])
     assert fixed.value.code in ("line_fulfilled", "order_closed")
 
     levels = {(s.sku, s.store): s.quantity for s in stock_levels(db)}
@@ -164,26 +171,26 @@ def test_counter_sale_whole_flow(db: Database, shop: Actor) -> None:
 
 
 def test_a_fulfilled_line_on_an_open_order_keeps_its_serial(db: Database, shop: Actor) -> None:
-    order = orders.open_order(db, shop, "S1", type="layby").order
-    a = orders.add_item(db, shop, order, sku="PH1", serial=IMEI[0]).line
-    orders.add_item(db, shop, order, sku="CB1")
-    orders.fulfil(db, shop, order, lines=[a], payments=[("cash", Decimal("599.99"))])
+    order = open_order(db, shop, "S1", type="layby").order
+    a = add_item(db, shop, order, sku="PH1", serial=IMEI[0]).line
+    add_item(db, shop, order, sku="CB1")
+    fulfil(db, shop, order, lines=[a], payments=[("cash", Decimal("599.99"))])
     with pytest.raises(DomainError, match="fulfilled: return it and re-issue") as refused:
-        orders.set_serial(db, shop, order, a, IMEI[1])
+        set_serial(db, shop, order, a, IMEI[1])
     assert refused.value.code == "line_fulfilled"
     with pytest.raises(DomainError):
-        orders.remove_line(db, shop, order, a)
+        remove_line(db, shop, order, a)
     clean(db)
 
 
 def test_serial_refusals(db: Database, shop: Actor) -> None:
     cam = shop
-    order = orders.open_order(db, cam, "S1").order
-    line = orders.add_item(db, cam, order, sku="PH1").line
+    order = open_order(db, cam, "S1").order
+    line = add_item(db, cam, order, sku="PH1").line
 
     def refused(serial: str, **kw: str) -> DomainError:
         with pytest.raises(DomainError) as exc:
-            orders.set_serial(db, cam, order, line, serial, **kw)
+            set_serial(db, cam, order, line, serial, **kw)
         return exc.value
 
     own = refused(PH_BARCODE)
@@ -197,32 +204,30 @@ def test_serial_refusals(db: Database, shop: Actor) -> None:
     assert refused(IMEI[3]).code == "not_in_stock"
     assert "at S2" in refused(IMEI[3]).message
 
-    sold = orders.open_order(db, cam, "S1").order
-    orders.add_item(db, cam, sold, sku="PH1", serial=IMEI[2])
-    orders.fulfil(db, cam, sold, settle_in="cash")
+    sold = open_order(db, cam, "S1").order
+    add_item(db, cam, sold, sku="PH1", serial=IMEI[2])
+    fulfil(db, cam, sold, settle_in="cash")
     assert refused(IMEI[2]).code == "already_sold"
 
-    other = orders.open_order(db, cam, "S1").order
-    orders.add_item(db, cam, other, sku="PH1", serial=IMEI[1])
+    other = open_order(db, cam, "S1").order
+    add_item(db, cam, other, sku="PH1", serial=IMEI[1])
     taken = refused(IMEI[1])
     assert taken.code == "reserved" and other in taken.message
 
-    orders.set_serial(db, cam, order, line, IMEI[0])
-    second = orders.add_item(db, cam, order, sku="PH1").line
+    set_serial(db, cam, order, line, IMEI[0])
+    second = add_item(db, cam, order, sku="PH1").line
     with pytest.raises(DomainError) as twice:
-        orders.set_serial(db, cam, order, second, IMEI[0])
+        set_serial(db, cam, order, second, IMEI[0])
     assert twice.value.code == "duplicate_serial"
 
     unknown = "990001234567899"
     assert refused(unknown).code == "unknown_unit"
     with pytest.raises(PermissionDenied):
-        orders.set_serial(db, cam, order, second, unknown, override_user="cam", override_pin="1111")
+        set_serial(db, cam, order, second, unknown, override_user="cam", override_pin="1111")
     with pytest.raises(DomainError) as bad_pin:
-        orders.set_serial(db, cam, order, second, unknown, override_user="max", override_pin="9999")
+        set_serial(db, cam, order, second, unknown, override_user="max", override_pin="9999")
     assert bad_pin.value.code == "bad_pin"
-    view = orders.set_serial(
-        db, cam, order, second, unknown, override_user="max", override_pin="2222"
-    )
+    view = set_serial(db, cam, order, second, unknown, override_user="max", override_pin="2222")
     assert view.line_by_id(second).serial == unknown
     assert state_of(db, unknown) == ("reserved", "S1")
     card = lookup.lookup_serial(db, unknown)[0]
@@ -231,23 +236,23 @@ def test_serial_refusals(db: Database, shop: Actor) -> None:
 
     # at add time too: refused whole without an override, added and reserved with one
     other_unknown = "012345678901237"
-    lines_before = len(orders.get_order(db, order).lines)
+    lines_before = len(get_order(db, order).lines)
     with pytest.raises(DomainError) as at_add:
-        orders.add_item(db, cam, order, sku="PH1", serial=other_unknown)
+        add_item(db, cam, order, sku="PH1", serial=other_unknown)
     assert at_add.value.code == "unknown_unit"
-    assert len(orders.get_order(db, order).lines) == lines_before
-    added = orders.add_item(
+    assert len(get_order(db, order).lines) == lines_before
+    added = add_item(
         db, cam, order, sku="PH1", serial=other_unknown, override_user="max", override_pin="2222"
     )
     assert added.order.line_by_id(added.line).serial == other_unknown
     assert state_of(db, other_unknown) == ("reserved", "S1")
 
     # removing the serial releases the unit
-    view = orders.set_serial(db, cam, order, line, "")
+    view = set_serial(db, cam, order, line, "")
     assert view.line_by_id(line).serial is None
     assert state_of(db, IMEI[0]) == ("in_stock", "S1")
     with pytest.raises(DomainError) as not_serialized:
-        orders.set_serial(db, cam, order, orders.add_item(db, cam, order, sku="CB1").line, "X1")
+        set_serial(db, cam, order, add_item(db, cam, order, sku="CB1").line, "X1")
     assert not_serialized.value.code == "not_serialized"
     clean(db)
 
@@ -256,16 +261,16 @@ def test_serialized_inventory_off_captures_serials_without_moving_units(
     db: Database, shop: Actor, admin: Actor
 ) -> None:
     settings.set_setting(db, admin, "serialized_inventory", "false", "S2")
-    order = orders.open_order(db, shop, "S2").order
-    line = orders.add_item(db, shop, order, sku="PH1").line
+    order = open_order(db, shop, "S2").order
+    line = add_item(db, shop, order, sku="PH1").line
     with pytest.raises(BadSerial):
-        orders.set_serial(db, shop, order, line, "12345")
+        set_serial(db, shop, order, line, "12345")
     # a serial the ledger does not know, or one in stock at S2: captured, nothing moves
-    orders.set_serial(db, shop, order, line, IMEI[4])
+    set_serial(db, shop, order, line, IMEI[4])
     assert lookup.lookup_serial(db, IMEI[4]) == []
-    orders.set_serial(db, shop, order, line, IMEI[3])
+    set_serial(db, shop, order, line, IMEI[3])
     assert state_of(db, IMEI[3]) == ("in_stock", "S2")
-    done = orders.fulfil(db, shop, order, settle_in="card")
+    done = fulfil(db, shop, order, settle_in="card")
     assert done.order.lines[0].serial == IMEI[3]
     e = repo.event_t.c
     with db.engine.connect() as conn:
@@ -280,145 +285,143 @@ def test_serialized_inventory_off_captures_serials_without_moving_units(
 
 def test_lines_quantities_remove_void_park(db: Database, shop: Actor, admin: Actor) -> None:
     cam = shop
-    order = orders.open_order(db, cam, "S1").order
-    ph = orders.add_item(db, cam, order, sku="PH1", serial=IMEI[0])
+    order = open_order(db, cam, "S1").order
+    ph = add_item(db, cam, order, sku="PH1", serial=IMEI[0])
     with pytest.raises(DomainError, match="add another line") as raised:
-        orders.set_quantity(db, cam, order, ph.line, 2)
+        set_quantity(db, cam, order, ph.line, 2)
     assert raised.value.code == "bad_request"
-    cb = orders.add_item(db, cam, order, sku="CB1").line
-    assert orders.set_quantity(db, cam, order, cb, 5).line_by_id(cb).quantity == 5
+    cb = add_item(db, cam, order, sku="CB1").line
+    assert set_quantity(db, cam, order, cb, 5).line_by_id(cb).quantity == 5
     with pytest.raises(DomainError):
-        orders.set_quantity(db, cam, order, cb, 0)
-    view = orders.remove_line(db, cam, order, ph.line)
+        set_quantity(db, cam, order, cb, 0)
+    view = remove_line(db, cam, order, ph.line)
     assert [ln.sku for ln in view.lines] == ["CB1"]
     assert state_of(db, IMEI[0]) == ("in_stock", "S1")
     assert events_of(db, IMEI[0])[-1] == ("release", "order", "1")
-    again = orders.add_item(db, cam, order, sku="PH1", serial=IMEI[0])
+    again = add_item(db, cam, order, sku="PH1", serial=IMEI[0])
     assert again.order.lines[-1].number == 3  # numbers are not reused
 
     settings.set_setting(db, admin, "aggregate_duplicate_items", "false", "S1")
     settings.set_setting(db, admin, "auto_prompt_serial", "false", "S1")
-    first = orders.add_item(db, cam, order, sku="CB1")
+    first = add_item(db, cam, order, sku="CB1")
     assert not first.merged and first.line != cb
-    assert not orders.add_item(db, cam, order, sku="PH1").prompt_serial
+    assert not add_item(db, cam, order, sku="PH1").prompt_serial
 
-    pending = orders.pending_serial_lines(db, "S1")
+    pending = pending_serial_lines(db, "S1")
     assert [(x.order, x.sku, x.number) for x in pending] == [(order, "PH1", 5)]
-    assert orders.pending_serial_lines(db, "S2") == []
-    summary = orders.list_orders(db, "S1", "open")
+    assert pending_serial_lines(db, "S2") == []
+    summary = list_orders(db, "S1", "open")
     assert [(s.order, s.lines, s.pending_serials) for s in summary] == [(order, 4, 1)]
-    assert orders.park(db, cam, order).status is OrderStatus.PARKED
-    assert orders.list_orders(db, "S1", "open") == []
+    assert park(db, cam, order).status is OrderStatus.PARKED
+    assert list_orders(db, "S1", "open") == []
     with pytest.raises(DomainError):
-        orders.list_orders(db, "S1", "lost")
+        list_orders(db, "S1", "lost")
     with pytest.raises(DomainError, match="resume it first"):
-        orders.fulfil(db, cam, order)
-    assert orders.resume(db, cam, order).status is OrderStatus.OPEN
+        fulfil(db, cam, order)
+    assert resume(db, cam, order).status is OrderStatus.OPEN
 
-    voided = orders.void(db, cam, order)
+    voided = void(db, cam, order)
     assert voided.status is OrderStatus.VOIDED
     assert state_of(db, IMEI[0]) == ("in_stock", "S1")
     with pytest.raises(DomainError) as closed:
-        orders.add_item(db, cam, order, sku="CB1")
+        add_item(db, cam, order, sku="CB1")
     assert closed.value.code == "order_closed"
     clean(db)
 
 
 def test_void_refused_after_a_fulfilment(db: Database, shop: Actor) -> None:
-    order = orders.open_order(db, shop, "S1", type="special_order").order
-    a = orders.add_item(db, shop, order, sku="CB1").line
-    orders.add_item(db, shop, order, sku="PH1", serial=IMEI[0])
-    orders.fulfil(db, shop, order, lines=[a], payments=[("cash", Decimal("9.50"))])
+    order = open_order(db, shop, "S1", type="special_order").order
+    a = add_item(db, shop, order, sku="CB1").line
+    add_item(db, shop, order, sku="PH1", serial=IMEI[0])
+    fulfil(db, shop, order, lines=[a], payments=[("cash", Decimal("9.50"))])
     with pytest.raises(DomainError) as refused:
-        orders.void(db, shop, order)
+        void(db, shop, order)
     assert refused.value.code == "order_closed"
     assert state_of(db, IMEI[0]) == ("reserved", "S1")
 
 
 def test_payment_rules_and_delivery(db: Database, shop: Actor) -> None:
     cam = shop
-    sale = orders.open_order(db, cam, "S1").order
-    a = orders.add_item(db, cam, sale, sku="CB1").line
-    orders.add_item(db, cam, sale, sku="LT1")
+    sale = open_order(db, cam, "S1").order
+    a = add_item(db, cam, sale, sku="CB1").line
+    add_item(db, cam, sale, sku="LT1")
     with pytest.raises(DomainError) as due:  # a sale is paid in full, even fulfilled in part
-        orders.fulfil(db, cam, sale, lines=[a], payments=[("cash", Decimal("9.50"))])
+        fulfil(db, cam, sale, lines=[a], payments=[("cash", Decimal("9.50"))])
     assert due.value.code == "payment_due" and "999.00 still to pay" in due.value.message
-    assert orders.get_order(db, sale).totals.paid == 0  # the refused call recorded nothing
+    assert get_order(db, sale).totals.paid == 0  # the refused call recorded nothing
 
-    layby = orders.open_order(
+    layby = open_order(
         db,
         cam,
         "S1",
         type="lay-by",
         delivery="delivery",
-        customer=orders.Customer(name="Ann", phone=None, address="1 Quay"),
+        customer=Customer(name="Ann", phone=None, address="1 Quay"),
     )
     assert layby.delivery.label == "Delivery"
-    a = orders.add_item(db, cam, layby.order, sku="CB1").line
-    b = orders.add_item(db, cam, layby.order, sku="LT1", serial="LT-B").line
-    orders.add_payment(db, cam, layby.order, "cash", Decimal("100.00"))  # deposit
+    a = add_item(db, cam, layby.order, sku="CB1").line
+    b = add_item(db, cam, layby.order, sku="LT1", serial="LT-B").line
+    add_payment(db, cam, layby.order, "cash", Decimal("100.00"))  # deposit
     with pytest.raises(DomainError, match="phone") as missing:
-        orders.fulfil(db, cam, layby.order, lines=[a])
+        fulfil(db, cam, layby.order, lines=[a])
     assert missing.value.code == "customer_required"
-    orders.set_customer(db, cam, layby.order, orders.Customer("Ann", "555-1", "1 Quay"))
-    part = orders.fulfil(db, cam, layby.order, lines=[a])
+    set_customer(db, cam, layby.order, Customer("Ann", "555-1", "1 Quay"))
+    part = fulfil(db, cam, layby.order, lines=[a])
     assert part.change_due == 0 and part.order.status is OrderStatus.OPEN
     with pytest.raises(DomainError) as short:
-        orders.fulfil(db, cam, layby.order, lines=[b])
+        fulfil(db, cam, layby.order, lines=[b])
     assert short.value.code == "payment_due"
-    last = orders.fulfil(db, cam, layby.order, payments=[("card", Decimal("910.00"))])
+    last = fulfil(db, cam, layby.order, payments=[("card", Decimal("910.00"))])
     assert last.change_due == Decimal("1.50")
     assert last.order.status is OrderStatus.FULFILLED
     assert len(last.order.invoices) == 2
     assert last.order.totals.paid == last.order.totals.total == Decimal("1008.50")
     with pytest.raises(DomainError):
-        orders.add_payment(db, cam, layby.order, "cash", Decimal("0"))
+        add_payment(db, cam, layby.order, "cash", Decimal("0"))
     with pytest.raises(DomainError):
-        orders.open_order(db, cam, "S1", type="barter")
+        open_order(db, cam, "S1", type="barter")
     clean(db)
 
 
 def test_add_scan_resolves_barcode_sku_serial(db: Database, shop: Actor) -> None:
-    order = orders.open_order(db, shop, "S1").order
-    assert orders.add_scan(db, shop, order, PH_BARCODE).order.lines[-1].sku == "PH1"
-    assert orders.add_scan(db, shop, order, " CB1 ").order.lines[-1].sku == "CB1"
-    by_serial = orders.add_scan(db, shop, order, IMEI[1])
+    order = open_order(db, shop, "S1").order
+    assert add_scan(db, shop, order, PH_BARCODE).order.lines[-1].sku == "PH1"
+    assert add_scan(db, shop, order, " CB1 ").order.lines[-1].sku == "CB1"
+    by_serial = add_scan(db, shop, order, IMEI[1])
     assert (by_serial.order.lines[-1].sku, by_serial.order.lines[-1].serial) == ("PH1", IMEI[1])
     assert not by_serial.prompt_serial
     assert state_of(db, IMEI[1]) == ("reserved", "S1")
-    gs1 = orders.add_scan(db, shop, order, f"]d2010{PH_BARCODE}21{IMEI[2]}")
+    gs1 = add_scan(db, shop, order, f"]d2010{PH_BARCODE}21{IMEI[2]}")
     assert (gs1.order.lines[-1].sku, gs1.order.lines[-1].serial) == ("PH1", IMEI[2])
-    both = orders.add_item(db, shop, order, barcode=PH_BARCODE, serial=IMEI[0])
+    both = add_item(db, shop, order, barcode=PH_BARCODE, serial=IMEI[0])
     assert both.order.lines[-1].serial == IMEI[0] and not both.prompt_serial
     with pytest.raises(DomainError, match="nothing matches 'ZZZ'") as none:
-        orders.add_scan(db, shop, order, "ZZZ")
+        add_scan(db, shop, order, "ZZZ")
     assert none.value.code == "unknown_product"
     with pytest.raises(DomainError) as elsewhere:  # in stock, but at S2: nothing matches
-        orders.add_scan(db, shop, order, IMEI[3])
+        add_scan(db, shop, order, IMEI[3])
     assert elsewhere.value.code == "unknown_product"
     with pytest.raises(DomainError) as unknown:
-        orders.add_item(db, shop, order, barcode="5901234123457")
+        add_item(db, shop, order, barcode="5901234123457")
     assert unknown.value.code == "unknown_product"
     clean(db)
 
 
 def test_create_order_in_one_transaction(db: Database, shop: Actor) -> None:
-    view, made = orders.create_order(
+    view, made = create_order(
         db,
         shop,
         "S1",
         lines=[
-            orders.NewLine("PH1", IMEI[0]),
-            orders.NewLine("PH1"),
-            orders.NewLine("CB1", quantity=3),
+            NewLine("PH1", IMEI[0]),
+            NewLine("PH1"),
+            NewLine("CB1", quantity=3),
         ],
     )
     assert len(made) == 3 and [ln.quantity for ln in view.lines] == [1, 1, 3]
     with pytest.raises(DomainError) as refused:
-        orders.create_order(
-            db, shop, "S1", lines=[orders.NewLine("PH1", IMEI[1]), orders.NewLine("PH1", IMEI[0])]
-        )
+        create_order(db, shop, "S1", lines=[NewLine("PH1", IMEI[1]), NewLine("PH1", IMEI[0])])
     assert refused.value.code == "reserved"
     assert state_of(db, IMEI[1]) == ("in_stock", "S1")  # rolled back whole
-    assert len(orders.list_orders(db, "S1")) == 1
+    assert len(list_orders(db, "S1")) == 1
     clean(db)

@@ -15,8 +15,13 @@ from serialpos.db.engine import Database
 from serialpos.domain.errors import DomainError, SerialRequired
 from serialpos.domain.orders import LineStatus, SerialIndicator
 from serialpos.domain.products import SerialMode
-from serialpos.services import orders, products, returns
+from serialpos.services import products, returns
 from serialpos.services.context import Actor
+from serialpos.services.orders.checkout import fulfil
+from serialpos.services.orders.header import open_order
+from serialpos.services.orders.host import NewLine, create_order
+from serialpos.services.orders.lines import add_item, remove_line
+from serialpos.services.orders.serials import set_serial
 
 
 def _package(
@@ -46,8 +51,8 @@ def test_exploded_package_sells_its_components(db: Database, admin: Actor) -> No
     setup_catalogue(db, admin)
     # the package's own mode (required) is ignored: it is exploded
     _package(db, admin, "KIT", "exploded", "required", [("PH1", 2), ("CB1", 3)])
-    order = orders.open_order(db, admin, "S1").order
-    added = orders.add_item(db, admin, order, sku="KIT")
+    order = open_order(db, admin, "S1").order
+    added = add_item(db, admin, order, sku="KIT")
     assert not added.prompt_serial and not added.merged
     view = added.order
     assert [(ln.sku, ln.quantity, ln.unit_price, ln.package_line) for ln in view.lines] == [
@@ -60,18 +65,18 @@ def test_exploded_package_sells_its_components(db: Database, admin: Actor) -> No
     assert view.lines[0].indicator is SerialIndicator.NONE
     assert view.totals.total == Decimal("1200.00")
     with pytest.raises(DomainError) as no_serial:
-        orders.set_serial(db, admin, order, added.line, IMEI[0])
+        set_serial(db, admin, order, added.line, IMEI[0])
     assert no_serial.value.code == "not_serialized"
     with pytest.raises(DomainError) as part:
-        orders.remove_line(db, admin, order, view.lines[1].line)
+        remove_line(db, admin, order, view.lines[1].line)
     assert part.value.code == "package_part"
     with pytest.raises(SerialRequired, match=r"line 3 \(PH1\), line 4 \(PH1\)"):
-        orders.fulfil(db, admin, order, lines=[added.line], settle_in="cash")
+        fulfil(db, admin, order, lines=[added.line], settle_in="cash")
 
     phones = [ln.line for ln in view.lines if ln.sku == "PH1"]
-    orders.set_serial(db, admin, order, phones[0], IMEI[0])
-    orders.set_serial(db, admin, order, phones[1], IMEI[1])
-    done = orders.fulfil(db, admin, order, lines=[added.line], settle_in="cash")
+    set_serial(db, admin, order, phones[0], IMEI[0])
+    set_serial(db, admin, order, phones[1], IMEI[1])
+    done = fulfil(db, admin, order, lines=[added.line], settle_in="cash")
     assert {ln.status for ln in done.order.lines} == {LineStatus.FULFILLED}
     assert state_of(db, IMEI[0]) == ("sold", "S1") and state_of(db, IMEI[1]) == ("sold", "S1")
     clean(db)
@@ -85,11 +90,11 @@ def test_exploded_package_sells_its_components(db: Database, admin: Actor) -> No
 def test_removing_an_exploded_package_releases_its_units(db: Database, admin: Actor) -> None:
     setup_catalogue(db, admin)
     _package(db, admin, "KIT", "exploded", "disabled", [("PH1", 1)])
-    view, made = orders.create_order(db, admin, "S1", lines=[orders.NewLine("KIT")])
+    view, made = create_order(db, admin, "S1", lines=[NewLine("KIT")])
     assert len(made) == 2
-    orders.set_serial(db, admin, view.order, made[1], IMEI[0])
+    set_serial(db, admin, view.order, made[1], IMEI[0])
     assert state_of(db, IMEI[0]) == ("reserved", "S1")
-    after = orders.remove_line(db, admin, view.order, made[0])
+    after = remove_line(db, admin, view.order, made[0])
     assert after.lines == ()
     assert state_of(db, IMEI[0]) == ("in_stock", "S1")
     clean(db)
@@ -98,7 +103,7 @@ def test_removing_an_exploded_package_releases_its_units(db: Database, admin: Ac
 def test_consolidated_package_is_one_serialized_box(db: Database, admin: Actor) -> None:
     setup_catalogue(db, admin)
     _package(db, admin, "BOX", "consolidated", "required", [("PH1", 1)])
-    order = orders.open_order(db, admin, "S1").order
-    added = orders.add_item(db, admin, order, sku="BOX")
+    order = open_order(db, admin, "S1").order
+    added = add_item(db, admin, order, sku="BOX")
     assert added.prompt_serial and len(added.order.lines) == 1
     assert added.order.lines[0].indicator is SerialIndicator.MISSING_REQUIRED

@@ -20,9 +20,15 @@ from serialpos.domain.products import SerialMode
 from serialpos.domain.states import Action
 from serialpos.printing.picklist import picklist_pdf
 from serialpos.printing.runsheet import runsheet_pdf
-from serialpos.services import ledger, orders, users
+from serialpos.services import ledger, users
 from serialpos.services.context import Actor
-from serialpos.services.orders import Customer, NewLine, UnknownOrder
+from serialpos.services.orders.checkout import fulfil
+from serialpos.services.orders.header import open_order, park, set_customer, void
+from serialpos.services.orders.host import NewLine, create_order
+from serialpos.services.orders.lines import add_item
+from serialpos.services.orders.reading import get_order
+from serialpos.services.orders.serials import set_serial
+from serialpos.services.orders.views import Customer, UnknownOrder
 from serialpos.services.picking import day_bounds, parse_day, pick_list, run_sheet
 from serialpos.services.product_import import import_products_text
 
@@ -58,7 +64,7 @@ def mentions(page: str, order: str) -> bool:
 
 def opened_day(db: Database, order: str) -> date:
     """The local day an order was opened, as the documents count it."""
-    created = orders.get_order(db, order).created_at
+    created = get_order(db, order).created_at
     return created.replace(tzinfo=UTC).astimezone().date()
 
 
@@ -84,7 +90,7 @@ def shop(db: Database, staff: dict[str, Actor]) -> dict[str, str]:
     """Orders in every state that matters, made at the counter through the services."""
     cam = staff["cam"]
     # 1: a delivery, one phone with its serial, three cables, a laptop without serial
-    one, _ = orders.create_order(
+    one, _ = create_order(
         db,
         cam,
         "S1",
@@ -94,23 +100,23 @@ def shop(db: Database, staff: dict[str, Actor]) -> dict[str, str]:
         [NewLine("PH1", IMEI[0]), NewLine("CB1", quantity=3), NewLine("LT1")],
     )
     # 2: a pickup with a phone still to scan and a kit opened at the sale
-    two = orders.open_order(db, cam, "S1", "special_order", "pickup").order
-    orders.add_item(db, cam, two, sku="PH1")
-    orders.add_item(db, cam, two, sku="KIT")
+    two = open_order(db, cam, "S1", "special_order", "pickup").order
+    add_item(db, cam, two, sku="PH1")
+    add_item(db, cam, two, sku="KIT")
     # 3: fulfilled at the counter: nothing left to pick
-    three, _ = orders.create_order(db, cam, "S1", lines=[NewLine("PH1", IMEI[2])])
-    orders.fulfil(db, cam, three.order, settle_in="cash")
+    three, _ = create_order(db, cam, "S1", lines=[NewLine("PH1", IMEI[2])])
+    fulfil(db, cam, three.order, settle_in="cash")
     # 4: another store
-    four, _ = orders.create_order(db, cam, "S2", lines=[NewLine("PH1", IMEI[3])])
+    four, _ = create_order(db, cam, "S2", lines=[NewLine("PH1", IMEI[3])])
     # 5: parked at the counter
-    five, _ = orders.create_order(db, cam, "S1", lines=[NewLine("CB1")])
-    orders.park(db, cam, five.order)
+    five, _ = create_order(db, cam, "S1", lines=[NewLine("CB1")])
+    park(db, cam, five.order)
     # 6: a delivery paid and fulfilled (on the run sheet, not on the pick list)
-    six = orders.open_order(db, cam, "S1", "sale", "delivery").order
-    line = orders.add_item(db, cam, six, sku="PH2").line
-    orders.set_serial(db, cam, six, line, "MINI-O0-1")
-    orders.set_customer(db, cam, six, BOB)
-    six_invoice = orders.fulfil(db, cam, six, settle_in="card").invoice
+    six = open_order(db, cam, "S1", "sale", "delivery").order
+    line = add_item(db, cam, six, sku="PH2").line
+    set_serial(db, cam, six, line, "MINI-O0-1")
+    set_customer(db, cam, six, BOB)
+    six_invoice = fulfil(db, cam, six, settle_in="card").invoice
     return {
         "one": one.order,
         "two": two,
@@ -279,7 +285,7 @@ def test_run_sheet_marks_missing_customer_details_and_empty_days(
     db: Database, staff: dict[str, Actor], shop: dict[str, str]
 ) -> None:
     cam = staff["cam"]
-    bare, _ = orders.create_order(
+    bare, _ = create_order(
         db, cam, "S1", "special_order", "delivery", Customer(name="Cy"), [NewLine("CB1")]
     )
     day = opened_day(db, bare.order)
@@ -289,7 +295,7 @@ def test_run_sheet_marks_missing_customer_details_and_empty_days(
     [page] = text_of(runsheet_pdf(doc))
     assert page.count("not recorded") == 2
 
-    orders.void(db, cam, bare.order)
+    void(db, cam, bare.order)
     assert bare.order not in [s.order for s in run_sheet(db, staff["max"], "S1", day).stops]
 
     empty = run_sheet(db, staff["max"], "S2", day)
@@ -307,7 +313,7 @@ def test_long_pick_list_flows_over_pages(
     ledger.move(db, admin, Action.RECEIVE, store="S1", sku="PH2", serials=serials)
     numbers = []
     for start in range(0, 200, 50):
-        view, _ = orders.create_order(
+        view, _ = create_order(
             db,
             staff["cam"],
             "S1",

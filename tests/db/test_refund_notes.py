@@ -13,8 +13,11 @@ from pypdf import PdfReader
 from serialpos.db import repo
 from serialpos.db.engine import Database
 from serialpos.domain.states import Action
-from serialpos.services import invoices, ledger, orders, products, returns, settings
+from serialpos.services import invoices, ledger, products, returns, settings
 from serialpos.services.context import Actor
+from serialpos.services.orders.checkout import fulfil
+from serialpos.services.orders.host import NewLine, create_order
+from serialpos.services.orders.reading import get_order
 
 
 def _pdf_text(db: Database, number: str, path: Path) -> str:
@@ -33,20 +36,18 @@ def test_refund_notes_have_their_own_series_and_print_negative(
         conn.execute(sa.update(repo.product_t).values(tax_rate=Decimal("20")))
     settings.set_setting(db, admin, "prices_include_tax", "on")
     ledger.move(db, admin, Action.RECEIVE, store="S1", sku="PH1", serials=["X1", "X2", "X3"])
-    sold, _ = orders.create_order(
-        db, admin, "S1", lines=[orders.NewLine("PH1", "X1"), orders.NewLine("PH1", "X2")]
-    )
-    first = orders.fulfil(db, admin, sold.order, settle_in="cash").invoice
+    sold, _ = create_order(db, admin, "S1", lines=[NewLine("PH1", "X1"), NewLine("PH1", "X2")])
+    first = fulfil(db, admin, sold.order, settle_in="cash").invoice
     assert first == "INV-S1-000001"
-    lines = {ln.serial: ln.line for ln in orders.get_order(db, sold.order).lines}
+    lines = {ln.serial: ln.line for ln in get_order(db, sold.order).lines}
 
     back = returns.return_units(db, admin, sold.order, lines=[lines["X1"]])
     assert back.refund_invoice == "RF-S1-000001" and back.amount == Decimal("799.00")
     again = returns.return_units(db, admin, sold.order, lines=[lines["X2"]])
     assert again.refund_invoice == "RF-S1-000002"
-    other, _ = orders.create_order(db, admin, "S1", lines=[orders.NewLine("PH1", "X3")])
+    other, _ = create_order(db, admin, "S1", lines=[NewLine("PH1", "X3")])
     # The invoice series went on without a gap: no invoice number was spent on a refund.
-    assert orders.fulfil(db, admin, other.order, settle_in="card").invoice == "INV-S1-000002"
+    assert fulfil(db, admin, other.order, settle_in="card").invoice == "INV-S1-000002"
 
     text = _pdf_text(db, back.refund_invoice, tmp_path / "rf.pdf")
     assert "Refund note RF-S1-000001" in text

@@ -13,8 +13,14 @@ import pytest
 from serialpos.db.engine import Database
 from serialpos.domain.errors import BadRequest, BadValue, UnknownProduct, UnknownStore
 from serialpos.domain.states import Action
-from serialpos.services import ledger, orders, products, returns
+from serialpos.services import ledger, products, returns
 from serialpos.services.context import Actor
+from serialpos.services.orders.checkout import fulfil
+from serialpos.services.orders.header import park, void
+from serialpos.services.orders.host import NewLine, create_order
+from serialpos.services.orders.reading import get_order
+from serialpos.services.orders.serials import set_serial
+from serialpos.services.orders.views import Customer
 from serialpos.services.reports import (
     FULFILMENT_COLUMNS,
     SALES_DETAIL_COLUMNS,
@@ -59,7 +65,10 @@ class Shop:
 @pytest.fixture
 def shop(db: Database, admin: Actor, monkeypatch: pytest.MonkeyPatch) -> Shop:
     clock = Clock()
-    monkeypatch.setattr(orders, "utcnow", clock)
+    # Orders stamp times in three rooms: opening (header), every change (work), payments
+    # and invoices (checkout).
+    for room in ("header", "work", "checkout"):
+        monkeypatch.setattr(f"serialpos.services.orders.{room}.utcnow", clock)
     products.create_product(
         db, admin, sku="PH1", name="Phone", price=Decimal("100.00"), serial_mode="required"
     )
@@ -73,34 +82,30 @@ def shop(db: Database, admin: Actor, monkeypatch: pytest.MonkeyPatch) -> Shop:
     ledger.move(db, admin, Action.RECEIVE, store="S1", sku="CB1", quantity=10)
 
     clock.now = NOV1
-    cash, _ = orders.create_order(
-        db, admin, "S1", lines=[orders.NewLine("PH1", "A"), orders.NewLine("CB1", quantity=2)]
-    )
-    cash_invoice = orders.fulfil(db, admin, cash.order, settle_in="card").invoice
+    cash, _ = create_order(db, admin, "S1", lines=[NewLine("PH1", "A"), NewLine("CB1", quantity=2)])
+    cash_invoice = fulfil(db, admin, cash.order, settle_in="card").invoice
 
     clock.now = NOV2
-    layby, _ = orders.create_order(
-        db, admin, "S2", "layby", "pickup", lines=[orders.NewLine("PH1", "D")]
-    )
-    layby_invoice = orders.fulfil(db, admin, layby.order, settle_in="cash").invoice
-    special, special_lines = orders.create_order(
+    layby, _ = create_order(db, admin, "S2", "layby", "pickup", lines=[NewLine("PH1", "D")])
+    layby_invoice = fulfil(db, admin, layby.order, settle_in="cash").invoice
+    special, special_lines = create_order(
         db,
         admin,
         "S1",
         "special_order",
         "delivery",
-        customer=orders.Customer("Ann Lee", "555-0101", "1 High St"),
-        lines=[orders.NewLine("PH1"), orders.NewLine("LT1", "L1")],
+        customer=Customer("Ann Lee", "555-0101", "1 High St"),
+        lines=[NewLine("PH1"), NewLine("LT1", "L1")],
     )
 
     clock.now = NOV3
-    cash_view = orders.get_order(db, cash.order)
+    cash_view = get_order(db, cash.order)
     phone_line = next(ln.line for ln in cash_view.lines if ln.sku == "PH1")
     refund = returns.return_units(db, admin, cash.order, lines=[phone_line]).refund_invoice
-    parked = orders.create_order(db, admin, "S1", lines=[orders.NewLine("CB1")])[0].order
-    orders.park(db, admin, parked)
-    voided = orders.create_order(db, admin, "S1", lines=[orders.NewLine("PH1", "B")])[0]
-    orders.void(db, admin, voided.order)
+    parked = create_order(db, admin, "S1", lines=[NewLine("CB1")])[0].order
+    park(db, admin, parked)
+    voided = create_order(db, admin, "S1", lines=[NewLine("PH1", "B")])[0]
+    void(db, admin, voided.order)
     return Shop(
         cash.order,
         cash_invoice,
@@ -249,9 +254,9 @@ def test_fulfilment_filters(db: Database, admin: Actor, shop: Shop) -> None:
     assert len(fulfilment_rows(db, ReportFilter(), limit=1)) == 1
 
     # The serial entered in place: the line is no longer pending; fulfilled, it leaves.
-    orders.set_serial(db, admin, shop.special, shop.special_lines[0], "C")
+    set_serial(db, admin, shop.special, shop.special_lines[0], "C")
     assert fulfilment_rows(db, ReportFilter(pending_serial=True)) == []
-    orders.fulfil(db, admin, shop.special, settle_in="card")
+    fulfil(db, admin, shop.special, settle_in="card")
     assert [r.order for r in fulfilment_rows(db, ReportFilter())] == [shop.parked]
     assert [r.serial for r in sales_report(db, ReportFilter(serial="C")).rows] == ["C"]
 

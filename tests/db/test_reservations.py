@@ -17,10 +17,14 @@ from serialpos.db import migrate, order_repo, repo
 from serialpos.db.engine import Database
 from serialpos.domain.errors import ReservationLost
 from serialpos.domain.states import Action
-from serialpos.services import ledger, lookup, orders, products
+from serialpos.services import ledger, lookup, products
 from serialpos.services.apply import apply_object
 from serialpos.services.context import Actor
 from serialpos.services.integrity import check_ledger
+from serialpos.services.orders.checkout import fulfil
+from serialpos.services.orders.header import void
+from serialpos.services.orders.host import NewLine, create_order
+from serialpos.services.orders.reading import get_order
 
 
 @pytest.fixture
@@ -45,7 +49,7 @@ def _violations(db: Database) -> list[str]:
 
 
 def test_a_host_sell_does_not_take_a_unit_an_order_line_holds(shop: Database, admin: Actor) -> None:
-    a, (line_a,) = orders.create_order(shop, admin, "S1", lines=[orders.NewLine("PH", "U1")])
+    a, (line_a,) = create_order(shop, admin, "S1", lines=[NewLine("PH", "U1")])
     assert _unit(shop, "U1") == ("reserved", line_a)
     refused = apply_object(shop, admin, {"op": "sell", "store": "S1", "sku": "PH", "serial": "U1"})
     assert refused == {
@@ -56,15 +60,15 @@ def test_a_host_sell_does_not_take_a_unit_an_order_line_holds(shop: Database, ad
         "first",
     }
     assert _unit(shop, "U1") == ("reserved", line_a)
-    done = orders.fulfil(shop, admin, a.order, settle_in="cash")
+    done = fulfil(shop, admin, a.order, settle_in="cash")
     assert _unit(shop, "U1") == ("sold", None) and done.order.status.value == "fulfilled"
     assert _violations(shop) == []
 
 
 def _stale(db: Database, admin: Actor) -> tuple[str, int, str, int]:
     """The state the old code left: A's open line lists U1, which is reserved to B's line."""
-    a, (line_a,) = orders.create_order(db, admin, "S1", lines=[orders.NewLine("PH", "U1")])
-    b, (line_b,) = orders.create_order(db, admin, "S1", lines=[orders.NewLine("PH")])
+    a, (line_a,) = create_order(db, admin, "S1", lines=[NewLine("PH", "U1")])
+    b, (line_b,) = create_order(db, admin, "S1", lines=[NewLine("PH")])
     with db.engine.begin() as conn:
         conn.execute(
             sa.update(order_repo.line_t).where(order_repo.line_t.c.id == line_b).values(serial="U1")
@@ -87,12 +91,12 @@ def test_fulfilling_a_stale_line_is_refused_and_voiding_it_leaves_the_unit(
         f"order line \\(it is reserved on order {b} line "
         "1\\)",
     ):
-        orders.fulfil(shop, admin, a, settle_in="cash")
+        fulfil(shop, admin, a, settle_in="cash")
     assert _unit(shop, "U1") == ("reserved", line_b)
-    assert orders.get_order(shop, a).totals.paid == 0  # the refused fulfilment took nothing
-    orders.void(shop, admin, a)
+    assert get_order(shop, a).totals.paid == 0  # the refused fulfilment took nothing
+    void(shop, admin, a)
     assert _unit(shop, "U1") == ("reserved", line_b)  # B keeps its reservation
-    done = orders.fulfil(shop, admin, b, settle_in="cash")
+    done = fulfil(shop, admin, b, settle_in="cash")
     assert done.order.lines[0].serial == "U1" and _unit(shop, "U1") == ("sold", None)
     assert [e.action for e in lookup.lookup_serial(shop, "U1")[0].events] == [
         "receive",

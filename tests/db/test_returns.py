@@ -11,18 +11,22 @@ from test_orders import IMEI, clean, events_of, setup_catalogue, state_of
 from serialpos.db.engine import Database
 from serialpos.domain.errors import DomainError
 from serialpos.domain.orders import LineStatus
-from serialpos.services import orders, returns
+from serialpos.services import returns
 from serialpos.services.context import Actor
 from serialpos.services.invoices import invoice_document
+from serialpos.services.orders.checkout import fulfil
+from serialpos.services.orders.header import open_order
+from serialpos.services.orders.lines import add_item
+from serialpos.services.orders.views import OrderView
 from serialpos.services.stock import stock_levels
 
 
-def _sold(db: Database, actor: Actor) -> tuple[orders.OrderView, str]:
-    order = orders.open_order(db, actor, "S1").order
+def _sold(db: Database, actor: Actor) -> tuple[OrderView, str]:
+    order = open_order(db, actor, "S1").order
     for serial in IMEI[:3]:
-        orders.add_item(db, actor, order, sku="PH1", serial=serial)
-    orders.add_item(db, actor, order, sku="CB1")
-    done = orders.fulfil(db, actor, order, settle_in="card")
+        add_item(db, actor, order, sku="PH1", serial=serial)
+    add_item(db, actor, order, sku="CB1")
+    done = fulfil(db, actor, order, settle_in="card")
     return done.order, done.invoice
 
 
@@ -80,9 +84,9 @@ def test_return_one_unit_of_three_and_a_damaged_one(db: Database, admin: Actor) 
     assert levels[("CB1", "S2")] == 1
 
     # the returned unit can be sold again on a new order (re-issue)
-    again = orders.open_order(db, admin, "S1").order
-    orders.add_item(db, admin, again, sku="PH1", serial=IMEI[1])
-    orders.fulfil(db, admin, again, settle_in="cash")
+    again = open_order(db, admin, "S1").order
+    add_item(db, admin, again, sku="PH1", serial=IMEI[1])
+    fulfil(db, admin, again, settle_in="cash")
     assert state_of(db, IMEI[1]) == ("sold", "S1")
     assert returns.find_sale(db, IMEI[1]).order == again
     clean(db)
@@ -90,8 +94,8 @@ def test_return_one_unit_of_three_and_a_damaged_one(db: Database, admin: Actor) 
 
 def test_return_refusals(db: Database, admin: Actor) -> None:
     setup_catalogue(db, admin)
-    order = orders.open_order(db, admin, "S1").order
-    line = orders.add_item(db, admin, order, sku="PH1", serial=IMEI[0]).line
+    order = open_order(db, admin, "S1").order
+    line = add_item(db, admin, order, sku="PH1", serial=IMEI[0]).line
     with pytest.raises(DomainError) as open_line:
         returns.return_units(db, admin, order, lines=[line])
     assert open_line.value.code == "not_returnable"

@@ -11,7 +11,7 @@ from serialpos.domain.errors import BadSerial
 from serialpos.domain.states import Action
 from serialpos.services import ledger, products, returns
 from serialpos.services.context import Actor
-from serialpos.services.orders import UnknownOrder
+from serialpos.services.orders.views import UnknownOrder
 
 
 def test_no_sale_matches_says_what_the_scan_is(db: Database, admin: Actor) -> None:

@@ -13,8 +13,11 @@ from serialpos.db import repo
 from serialpos.db.engine import Database
 from serialpos.domain.errors import BadRequest, DomainError
 from serialpos.domain.states import Action
-from serialpos.services import ledger, lookup, orders, products, users
+from serialpos.services import ledger, lookup, products, users
 from serialpos.services.context import Actor
+from serialpos.services.orders.header import open_order
+from serialpos.services.orders.lines import add_item
+from serialpos.services.orders.serials import set_serial
 
 IMEI = "490154203237518"
 
@@ -47,19 +50,19 @@ def shared_by(db: Database, serial: str) -> list[tuple[str, str | None, str]]:
 
 
 def test_a_manager_accepts_a_shared_serial_on_a_sale_line(shop: Database, admin: Actor) -> None:
-    order = orders.open_order(shop, admin, "S1").order
-    line = int(orders.add_item(shop, admin, order, sku="SAW").line)
+    order = open_order(shop, admin, "S1").order
+    line = int(add_item(shop, admin, order, sku="SAW").line)
     with pytest.raises(DomainError) as refused:
-        orders.set_serial(shop, admin, order, line, "X-1")
+        set_serial(shop, admin, order, line, "X-1")
     assert refused.value.code == "duplicate_serial"
     assert "X-1 is already DRL Drl, in stock at S1" in refused.value.message
     with pytest.raises(DomainError) as plain:  # an override alone does not share it
-        orders.set_serial(shop, admin, order, line, "X-1", override_user="mia", override_pin="4321")
+        set_serial(shop, admin, order, line, "X-1", override_user="mia", override_pin="4321")
     assert plain.value.code == "duplicate_serial"
     with pytest.raises(BadRequest, match="a manager's name and PIN are needed"):
-        orders.set_serial(shop, admin, order, line, "X-1", shared=True)
+        set_serial(shop, admin, order, line, "X-1", shared=True)
     assert shared_by(shop, "X-1") == [("DRL", None, "in_stock")]
-    view = orders.set_serial(
+    view = set_serial(
         shop, admin, order, line, "X-1", override_user="mia", override_pin="4321", shared=True
     )
     assert [ln.serial for ln in view.lines] == ["X-1"]
@@ -72,10 +75,10 @@ def test_a_manager_accepts_a_shared_serial_on_a_sale_line(shop: Database, admin:
 
 
 def test_an_imei_is_never_shared_at_the_sale(shop: Database, admin: Actor) -> None:
-    order = orders.open_order(shop, admin, "S1").order
-    line = int(orders.add_item(shop, admin, order, sku="TAB").line)
+    order = open_order(shop, admin, "S1").order
+    line = int(add_item(shop, admin, order, sku="TAB").line)
     with pytest.raises(DomainError, match="it is an IMEI") as refused:
-        orders.set_serial(
+        set_serial(
             shop, admin, order, line, IMEI, override_user="mia", override_pin="4321", shared=True
         )
     assert refused.value.code == "duplicate_serial"

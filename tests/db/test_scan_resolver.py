@@ -15,7 +15,7 @@ from serialpos.db.engine import Database
 from serialpos.domain.errors import BadSerial, DomainError, DuplicateSerial
 from serialpos.domain.scan_resolution import KnownUnit, ProductSerial, Refusal, ScanContext
 from serialpos.domain.states import Action
-from serialpos.services import apply, ledger, orders, products, scan_resolver, users
+from serialpos.services import apply, ledger, products, scan_resolver, users
 from serialpos.services.blind_receiving import open_blind_receipt
 from serialpos.services.context import Actor
 from serialpos.services.counts.approval import approve
@@ -24,6 +24,10 @@ from serialpos.services.counts.console import take
 from serialpos.services.counts.reconciling import reconcile
 from serialpos.services.integrity import check_ledger
 from serialpos.services.lookup import lookup_serial
+from serialpos.services.orders.header import open_order
+from serialpos.services.orders.lines import add_item
+from serialpos.services.orders.reading import get_order
+from serialpos.services.orders.serials import set_serial
 
 AUR = ["356938030000021", "356938030000039"]  # PH-AUR15 IMEIs in stock at S1
 NOVA = ["356938030001011", "356938030001029", "356938030001037"]  # PH-NOVA7 IMEIs at S1
@@ -143,15 +147,15 @@ def test_the_manager_override_cannot_make_a_second_live_unit(shop: Database, adm
     users.add_user(db, admin, "cam", "cashier", "1111")
     users.add_user(db, admin, "max", "manager", "2222")
     cam = users.actor_for(db, "cam", "till-1")
-    order = orders.open_order(db, cam, "S1").order
-    line = orders.add_item(db, cam, order, sku="PH-NOVA7").line
+    order = open_order(db, cam, "S1").order
+    line = add_item(db, cam, order, sku="PH-NOVA7").line
     before = units(db)
     with pytest.raises(DuplicateSerial, match="PH-AUR15 Aurora 15, in stock at S1"):
-        orders.set_serial(db, cam, order, line, AUR[0])
+        set_serial(db, cam, order, line, AUR[0])
     with pytest.raises(DuplicateSerial, match="PH-AUR15 Aurora 15, in stock at S1"):
-        orders.set_serial(db, cam, order, line, AUR[0], override_user="max", override_pin="2222")
+        set_serial(db, cam, order, line, AUR[0], override_user="max", override_pin="2222")
     assert units(db) == before
-    assert orders.get_order(db, order).line_by_id(line).serial is None
+    assert get_order(db, order).line_by_id(line).serial is None
 
 
 def test_adjustments_and_apply_refuse_a_serial_live_under_another_product(

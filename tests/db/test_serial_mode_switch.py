@@ -68,14 +68,14 @@ def _units(db: Database, sku: str) -> list[tuple[str, str]]:
 def test_disabled_refused_while_units_with_serials_are_live(db: Database, admin: Actor) -> None:
     """Issue 10, case 8: switching serials off stranded the units in stock (db check then
     reported units_only_for_serialized). Now refused, naming the units, in every path."""
-    from serialpos.services import orders
+    from serialpos.services.orders.host import NewLine, create_order
 
     products.create_product(db, admin, sku="PH", name="Phone", serial_mode="required")
     products.create_product(db, admin, sku="CB", name="Cable", serial_mode="optional")
     ledger.move(db, admin, Action.RECEIVE, store="S1", sku="PH", serials=["P1", "P2", "P3"])
     ledger.move(db, admin, Action.RECEIVE, store="S2", sku="PH", serials=["Q1"])
     ledger.move(db, admin, Action.TRANSFER_OUT, store="S2", sku="PH", serials=["Q1"], to_store="S1")
-    orders.create_order(db, admin, "S1", lines=[orders.NewLine("PH", "P1")])
+    create_order(db, admin, "S1", lines=[NewLine("PH", "P1")])
     before = _units(db, "PH")
     expected = (
         "cannot switch serials off while units with serials are live (PH: 4 units "

@@ -13,10 +13,15 @@ from serialpos.db.engine import Database
 from serialpos.domain.errors import BadRequest
 from serialpos.domain.states import Action
 from serialpos.domain.warranty import WarrantyKind, add_months
-from serialpos.services import ledger, lookup, orders, returns
+from serialpos.services import ledger, lookup, returns
 from serialpos.services.context import Actor
 from serialpos.services.lookup import search_serials
-from serialpos.services.orders import Customer
+from serialpos.services.orders.checkout import fulfil
+from serialpos.services.orders.header import open_order, set_customer
+from serialpos.services.orders.lines import add_item
+from serialpos.services.orders.reading import get_order
+from serialpos.services.orders.serials import set_serial
+from serialpos.services.orders.views import Customer
 from serialpos.services.product_import import import_products_text
 
 CATALOGUE = (
@@ -49,12 +54,12 @@ def shop(db: Database, admin: Actor) -> Database:
 def sell(
     db: Database, actor: Actor, sku: str, serial: str, customer: Customer | None = None
 ) -> tuple[str, str]:
-    order = orders.open_order(db, actor, "S1").order
+    order = open_order(db, actor, "S1").order
     if customer is not None:
-        orders.set_customer(db, actor, order, customer)
-    orders.add_item(db, actor, order, sku=sku)
-    orders.set_serial(db, actor, order, orders.get_order(db, order).lines[-1].line, serial)
-    return order, orders.fulfil(db, actor, order, settle_in="cash").invoice
+        set_customer(db, actor, order, customer)
+    add_item(db, actor, order, sku=sku)
+    set_serial(db, actor, order, get_order(db, order).lines[-1].line, serial)
+    return order, fulfil(db, actor, order, settle_in="cash").invoice
 
 
 def serials(db: Database, prefix: str, limit: int = 50) -> list[tuple[str, str]]:
@@ -131,14 +136,14 @@ def test_who_bought_it_when_and_on_which_invoice(shop: Database, admin: Actor) -
     assert match.sold_at is not None
     assert lookup.local_date(match.sold_at) == date.today()
     # An open order reserving a unit is named, with no invoice and no sale date yet.
-    open_order = orders.open_order(shop, admin, "S1").order
-    orders.add_item(shop, admin, open_order, sku="PH1")
-    line = orders.get_order(shop, open_order).lines[0].line
-    orders.set_serial(shop, admin, open_order, line, "ABC-1")
+    held_order = open_order(shop, admin, "S1").order
+    add_item(shop, admin, held_order, sku="PH1")
+    line = get_order(shop, held_order).lines[0].line
+    set_serial(shop, admin, held_order, line, "ABC-1")
     (held,) = search_serials(shop, "ABC").matches
     assert (held.state, held.order, held.invoice, held.sold_at, held.line_status) == (
         "reserved",
-        open_order,
+        held_order,
         None,
         None,
         "open",
@@ -176,7 +181,7 @@ def test_warranty_not_set_zero_and_returned(shop: Database, admin: Actor) -> Non
     assert cable.warranty is not None and cable.warranty.kind is WarrantyKind.NONE
 
     order, _invoice = sell(shop, admin, "PH1", "AC1")
-    view = orders.get_order(shop, order)
+    view = get_order(shop, order)
     returns.return_units(shop, admin, order, lines=[view.lines[0].line])
     (back,) = lookup.lookup_serial(shop, "AC1")
     assert back.state == "in_stock"

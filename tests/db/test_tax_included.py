@@ -14,8 +14,12 @@ from serialpos.db import repo
 from serialpos.db.engine import Database
 from serialpos.domain.errors import BadValue
 from serialpos.domain.states import Action
-from serialpos.services import invoices, ledger, orders, products, settings, users
+from serialpos.services import invoices, ledger, products, settings, users
 from serialpos.services.context import Actor
+from serialpos.services.orders.checkout import fulfil
+from serialpos.services.orders.header import open_order
+from serialpos.services.orders.lines import add_item
+from serialpos.services.orders.reading import get_order
 
 
 @pytest.fixture
@@ -31,7 +35,7 @@ def cam(db: Database, admin: Actor) -> Actor:
 
 def test_off_by_default_tax_is_added(db: Database, admin: Actor, cam: Actor) -> None:
     assert settings.get_chain_settings(db).prices_include_tax is False
-    view = orders.add_item(db, cam, orders.open_order(db, cam, "S1").order, sku="PH9").order
+    view = add_item(db, cam, open_order(db, cam, "S1").order, sku="PH9").order
     assert (view.totals.net, view.totals.tax, view.totals.total) == (
         D("799.00"),
         D("159.80"),
@@ -45,11 +49,11 @@ def test_included_tax_is_extracted_and_invoiced(
     settings.set_setting(db, admin, "prices_include_tax", "on")
     settings.set_setting(db, admin, "aggregate_duplicate_items", "off")
     assert settings.get_chain_settings(db).prices_include_tax is True
-    order = orders.open_order(db, cam, "S1").order
-    orders.add_item(db, cam, order, sku="PH9")
+    order = open_order(db, cam, "S1").order
+    add_item(db, cam, order, sku="PH9")
     for _ in range(3):  # three lines of 0.03: 0.01 tax each, rounded per line
-        orders.add_item(db, cam, order, sku="CASE")
-    view = orders.get_order(db, order)
+        add_item(db, cam, order, sku="CASE")
+    view = get_order(db, order)
     assert [(ln.net, ln.tax, ln.total) for ln in view.lines][:2] == [
         (D("665.83"), D("133.17"), D("799.00")),
         (D("0.02"), D("0.01"), D("0.03")),
@@ -59,7 +63,7 @@ def test_included_tax_is_extracted_and_invoiced(
         D("133.20"),
         D("799.09"),
     )
-    done = orders.fulfil(db, cam, order, payments=[("cash", D("800.00"))])
+    done = fulfil(db, cam, order, payments=[("cash", D("800.00"))])
     assert done.change_due == D("0.91")
     doc = invoices.invoice_document(db, done.invoice)
     assert (doc.subtotal, doc.tax, doc.total) == (D("665.89"), D("133.20"), D("799.09"))
@@ -73,12 +77,12 @@ def test_included_tax_is_extracted_and_invoiced(
 def test_the_line_keeps_the_rule_it_was_added_under(db: Database, admin: Actor, cam: Actor) -> None:
     settings.set_setting(db, admin, "prices_include_tax", "yes")
     settings.set_setting(db, admin, "aggregate_duplicate_items", "off")
-    order = orders.open_order(db, cam, "S1").order
-    orders.add_item(db, cam, order, sku="PH9")
+    order = open_order(db, cam, "S1").order
+    add_item(db, cam, order, sku="PH9")
     settings.set_setting(db, admin, "prices_include_tax", "off")
-    assert orders.get_order(db, order).totals.total == D("799.00")
-    orders.add_item(db, cam, order, sku="PH9")  # 799.00 + 159.80 added
-    assert orders.get_order(db, order).totals.total == D("1757.80")
+    assert get_order(db, order).totals.total == D("799.00")
+    add_item(db, cam, order, sku="PH9")  # 799.00 + 159.80 added
+    assert get_order(db, order).totals.total == D("1757.80")
 
 
 def test_a_products_own_value_wins_over_the_chain(db: Database, admin: Actor, cam: Actor) -> None:
@@ -88,8 +92,8 @@ def test_a_products_own_value_wins_over_the_chain(db: Database, admin: Actor, ca
             .where(repo.product_t.c.sku == "PH9")
             .values(prices_include_tax=True)
         )
-    order = orders.open_order(db, cam, "S1").order
-    view = orders.add_item(db, cam, order, sku="PH9").order
+    order = open_order(db, cam, "S1").order
+    view = add_item(db, cam, order, sku="PH9").order
     assert view.totals.total == D("799.00") and view.totals.tax == D("133.17")
 
 
@@ -116,10 +120,10 @@ def test_the_feed_column_sets_and_clears_a_products_rule(
     assert products.get_product(db, "TV2").prices_include_tax is None
     for sku in ("TV1", "TV2"):
         ledger.move(db, admin, Action.RECEIVE, store="S1", sku=sku, quantity=1)
-    order = orders.open_order(db, cam, "S1").order
-    orders.add_item(db, cam, order, sku="TV1")
-    orders.add_item(db, cam, order, sku="TV2")  # follows the chain: tax added
-    assert [ln.total for ln in orders.get_order(db, order).lines] == [D("799.00"), D("958.80")]
+    order = open_order(db, cam, "S1").order
+    add_item(db, cam, order, sku="TV1")
+    add_item(db, cam, order, sku="TV2")  # follows the chain: tax added
+    assert [ln.total for ln in get_order(db, order).lines] == [D("799.00"), D("958.80")]
     again = product_import.import_products_text(db, admin, feed)
     assert (again.updated, again.unchanged) == (0, 2)
 

@@ -7,8 +7,12 @@ from decimal import Decimal
 
 from serialpos.db.engine import Database
 from serialpos.domain.states import Action
-from serialpos.services import ledger, lookup, orders, products, returns
+from serialpos.services import ledger, lookup, products, returns
 from serialpos.services.context import Actor
+from serialpos.services.orders.checkout import fulfil
+from serialpos.services.orders.host import NewLine, create_order
+from serialpos.services.orders.reading import get_order
+from serialpos.services.orders.views import Customer
 from serialpos.services.reports import (
     SALES_DETAIL_COLUMNS,
     ReportFilter,
@@ -24,16 +28,16 @@ def test_the_customer_answers_who_bought_the_serial(db: Database, admin: Actor) 
         db, admin, sku="PH1", name="Phone", price=Decimal("100.00"), serial_mode="required"
     )
     ledger.move(db, admin, Action.RECEIVE, store="S1", sku="PH1", serials=["X1", "X2", "X3"])
-    sold, _ = orders.create_order(
+    sold, _ = create_order(
         db,
         admin,
         "S1",
-        customer=orders.Customer(NAME, None, None),
-        lines=[orders.NewLine("PH1", "X1")],
+        customer=Customer(NAME, None, None),
+        lines=[NewLine("PH1", "X1")],
     )
-    invoice = orders.fulfil(db, admin, sold.order, settle_in="cash").invoice
-    anonymous, _ = orders.create_order(db, admin, "S1", lines=[orders.NewLine("PH1", "X2")])
-    orders.fulfil(db, admin, anonymous.order, settle_in="cash")
+    invoice = fulfil(db, admin, sold.order, settle_in="cash").invoice
+    anonymous, _ = create_order(db, admin, "S1", lines=[NewLine("PH1", "X2")])
+    fulfil(db, admin, anonymous.order, settle_in="cash")
 
     (card,) = lookup.lookup_serial(db, "X1")
     assert card.customer == NAME and card.sale is not None and card.sale.invoice == invoice
@@ -48,7 +52,7 @@ def test_the_customer_answers_who_bought_the_serial(db: Database, admin: Actor) 
     ]
     assert [(d["Serial Number"], d["Customer"]) for d in detail] == [("X1", NAME), ("X2", None)]
 
-    line = orders.get_order(db, sold.order).lines[0].line
+    line = get_order(db, sold.order).lines[0].line
     refund = returns.return_units(db, admin, sold.order, lines=[line]).refund_invoice
     after = sales_report(db, ReportFilter(serial="X1")).rows
     assert [(r.invoice, r.kind, r.customer) for r in after] == [

@@ -17,9 +17,12 @@ from serialpos.db.engine import Database
 from serialpos.domain.decoder import decode
 from serialpos.domain.errors import DomainError
 from serialpos.domain.users import Role
-from serialpos.services import orders
 from serialpos.services.context import Actor
 from serialpos.services.demo import _imei
+from serialpos.services.orders.header import open_order, set_customer
+from serialpos.services.orders.lines import add_item
+from serialpos.services.orders.reading import get_order, pending_serial_lines
+from serialpos.services.orders.views import Customer
 from serialpos.services.reports import FULFILMENT_COLUMNS, ReportFilter, check_filter
 from serialpos.tui.messages import ScanRead
 from serialpos.tui.screens.fulfilment import FulfilmentScreen
@@ -35,17 +38,15 @@ NOVA = _imei(101)  # a PH-NOVA7 in stock at S01
 def waiting_orders(db: Database) -> tuple[str, str]:
     """A special order for delivery (a phone with its serial, a phone without, a case) and a
     lay-by for pickup (a drill, serial optional; a fridge without its required serial)."""
-    first = orders.open_order(db, MANAGER, "S01", type="special_order", delivery="delivery").order
-    orders.set_customer(
-        db, MANAGER, first, orders.Customer("Ada Lovelace", "0123", "1 Analytical St")
-    )
-    orders.add_item(db, MANAGER, first, sku="PH-AUR15", serial=_imei(1))
-    orders.add_item(db, MANAGER, first, sku="PH-NOVA7")
-    orders.add_item(db, MANAGER, first, sku="AC-CASE15")
-    second = orders.open_order(db, MANAGER, "S01", type="layby", delivery="pickup").order
-    orders.set_customer(db, MANAGER, second, orders.Customer("Bob Smith", "555", None))
-    orders.add_item(db, MANAGER, second, sku="TL-DRL18")
-    orders.add_item(db, MANAGER, second, sku="AP-FRG300")
+    first = open_order(db, MANAGER, "S01", type="special_order", delivery="delivery").order
+    set_customer(db, MANAGER, first, Customer("Ada Lovelace", "0123", "1 Analytical St"))
+    add_item(db, MANAGER, first, sku="PH-AUR15", serial=_imei(1))
+    add_item(db, MANAGER, first, sku="PH-NOVA7")
+    add_item(db, MANAGER, first, sku="AC-CASE15")
+    second = open_order(db, MANAGER, "S01", type="layby", delivery="pickup").order
+    set_customer(db, MANAGER, second, Customer("Bob Smith", "555", None))
+    add_item(db, MANAGER, second, sku="TL-DRL18")
+    add_item(db, MANAGER, second, sku="AP-FRG300")
     return first, second
 
 
@@ -74,7 +75,7 @@ def foot(screen: FulfilmentScreen) -> str:
 
 
 def line_serial(db: Database, order: str, number: int) -> str | None:
-    view = orders.get_order(db, order)
+    view = get_order(db, order)
     return next(line.serial for line in view.lines if line.number == number)
 
 
@@ -89,7 +90,7 @@ async def test_pending_serial_toggle_lists_exactly_the_pending_lines(
     make_app: MakeApp, demo_db: Database, size: tuple[int, int]
 ) -> None:
     first, second = waiting_orders(demo_db)
-    pending = [(p.order, p.line) for p in orders.pending_serial_lines(demo_db, "S01")]
+    pending = [(p.order, p.line) for p in pending_serial_lines(demo_db, "S01")]
     assert len(pending) == 2
     app = make_app()
     async with app.run_test(size=size) as pilot:
@@ -202,18 +203,18 @@ async def test_fulfil_is_refused_while_a_required_serial_is_missing_then_allowed
         await settle(pilot)
         assert message(screen) == ("✗ a serial is required before fulfilment on line 2 (PH-NOVA7)")
         assert screen.current is not None and screen.current.number == 2  # went to it
-        assert str(orders.get_order(demo_db, first).status) == "open"
+        assert str(get_order(demo_db, first).status) == "open"
         await scan(pilot, NOVA)
         await pilot.press("ctrl+f", "y")
         await settle(pilot)
         # Nothing is paid yet: the refusal says so and the tender dialog takes the amount due.
-        due = f"{orders.get_order(demo_db, first).totals.due:.2f}"
+        due = f"{get_order(demo_db, first).totals.due:.2f}"
         assert message(screen) == (
             f"✗ {due} still to pay: payments must cover the order total ({due}) before fulfilment"
         )
         await pilot.press("enter")
         await settle(pilot)
-        view = orders.get_order(demo_db, first)
+        view = get_order(demo_db, first)
         assert str(view.status) == "fulfilled"
         assert message(screen) == f"✓ {first} fulfilled: invoice {view.invoices[0]}"
         assert {row.order for row in screen.rows} == {second}

@@ -12,8 +12,10 @@ from tui_helpers import SIZES, MakeApp, async_test, log_in, screen_text, settle
 
 from serialpos.db.engine import Database
 from serialpos.domain.users import Role
-from serialpos.services import orders
 from serialpos.services.context import Actor
+from serialpos.services.orders.header import open_order
+from serialpos.services.orders.lines import add_item
+from serialpos.services.orders.views import Customer
 from serialpos.tui.screens.reports import ReportsScreen
 
 CASHIER = Actor("cashier", Role.CASHIER, "T1")
@@ -28,15 +30,15 @@ def _text(path: Path) -> str:
 async def test_pick_list_and_run_sheet_are_written_to_the_outbox(
     make_app: MakeApp, demo_db: Database, outbox_folder: Path, size: tuple[int, int]
 ) -> None:
-    delivery = orders.open_order(
+    delivery = open_order(
         demo_db,
         CASHIER,
         "S01",
         delivery="delivery",
-        customer=orders.Customer("Dana Whitfield", "0123", "12 Harbour Road"),
+        customer=Customer("Dana Whitfield", "0123", "12 Harbour Road"),
     ).order
-    orders.add_item(demo_db, CASHIER, delivery, sku="LT-ZEN14", serial="ZB24000101")
-    orders.add_item(demo_db, CASHIER, delivery, sku="AP-FRG300")
+    add_item(demo_db, CASHIER, delivery, sku="LT-ZEN14", serial="ZB24000101")
+    add_item(demo_db, CASHIER, delivery, sku="AP-FRG300")
     app = make_app()
     async with app.run_test(size=size) as pilot:
         await log_in(pilot, "manager")

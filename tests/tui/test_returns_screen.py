@@ -20,13 +20,15 @@ LAPTOPS = ["ZB24000101", "ZB24000102", "ZB24000103"]
 def sell_three_laptops(db: Database) -> str:
     """One sale of three laptops, fulfilled; returns its invoice number."""
     from serialpos.domain.users import Role
-    from serialpos.services import orders
+    from serialpos.services.orders.checkout import fulfil
+    from serialpos.services.orders.header import open_order
+    from serialpos.services.orders.lines import add_item
 
     actor = Actor("cashier", Role.CASHIER, "T1")
-    order = orders.open_order(db, actor, "S01").order
+    order = open_order(db, actor, "S01").order
     for serial in LAPTOPS:
-        orders.add_item(db, actor, order, sku="LT-ZEN14", serial=serial)
-    done = orders.fulfil(db, actor, order, settle_in="card")
+        add_item(db, actor, order, sku="LT-ZEN14", serial=serial)
+    done = fulfil(db, actor, order, settle_in="card")
     return done.invoice
 
 

@@ -16,7 +16,7 @@ from serialpos.domain.orders import LineStatus, SerialMode, serial_indicator
 from serialpos.domain.states import Action
 from serialpos.services import ledger, users
 from serialpos.services.demo import _imei
-from serialpos.services.orders import OrderLineView
+from serialpos.services.orders.views import OrderLineView
 from serialpos.tui.screens.sale import SaleScreen
 from serialpos.tui.screens.sale_dialogs.serial_entry import SerialEntry
 from serialpos.tui.widgets.sale_lines import SaleLines, indicator_words, line_text

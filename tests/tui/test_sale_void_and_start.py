@@ -11,7 +11,7 @@ from textual.widgets import Input, Static
 from tui_helpers import SIZES, MakeApp, async_test, log_in, settle
 
 from serialpos.db.engine import Database
-from serialpos.services import orders
+from serialpos.services.orders.reading import get_order, list_orders
 from serialpos.tui.screens.sale import SaleScreen
 from serialpos.tui.screens.sale_dialogs.tender import Tender
 from serialpos.tui.screens.serial_mode import Confirm
@@ -53,10 +53,10 @@ async def test_unmatched_scans_on_an_empty_sale_open_no_order(
             await _enter(pilot, text)
             assert f"nothing matches '{text}'" in _message(pilot)
         assert sale.view is None and len(rung) == 3
-        assert orders.list_orders(demo_db, "S01") == []
+        assert list_orders(demo_db, "S01") == []
         await _enter(pilot, "AC-USBC1")
         assert sale.view is not None and sale.view.order == "S01-000001"
-        assert [o.order for o in orders.list_orders(demo_db, "S01")] == ["S01-000001"]
+        assert [o.order for o in list_orders(demo_db, "S01")] == ["S01-000001"]
 
 
 @pytest.mark.parametrize("size", SIZES)
@@ -83,7 +83,7 @@ async def test_voiding_a_paid_order_says_and_records_the_refund(
         await settle(pilot)
         assert sale.view is None
         assert _message(pilot).endswith(f"{order} voided; refunded cash 5.00")
-        voided = orders.get_order(demo_db, order)
+        voided = get_order(demo_db, order)
         assert voided.status.value == "voided" and voided.totals.paid == Decimal("0.00")
         assert [(p.kind, p.method, p.amount) for p in voided.payments] == [
             ("payment", "cash", Decimal("5.00")),

@@ -18,8 +18,11 @@ from tui_helpers import SIZES, MakeApp, async_test, log_in, screen_text, settle
 from serialpos.db.engine import Database
 from serialpos.domain.errors import DomainError
 from serialpos.domain.users import Role
-from serialpos.services import orders, reports
+from serialpos.services import reports
 from serialpos.services.context import Actor
+from serialpos.services.orders.checkout import fulfil
+from serialpos.services.orders.header import open_order
+from serialpos.services.orders.lines import add_item
 from serialpos.services.returns import return_units
 from serialpos.tui.screens.reports import ReportScreen, ReportsScreen
 from serialpos.tui.screens.sales_report import SalesReportScreen
@@ -36,18 +39,18 @@ def sell(db: Database) -> tuple[int, int, Decimal]:
     is not a sale. Returns (lines, units, takings) as the services reported them."""
     lines, units, takings = 0, 0, Decimal(0)
     for serial in LAPTOPS:
-        order = orders.open_order(db, MANAGER, "S01").order
-        orders.add_item(db, MANAGER, order, sku="LT-ZEN14", serial=serial)
-        orders.add_item(db, MANAGER, order, sku="AC-USBC1")
-        done = orders.fulfil(db, MANAGER, order, settle_in="card")
+        order = open_order(db, MANAGER, "S01").order
+        add_item(db, MANAGER, order, sku="LT-ZEN14", serial=serial)
+        add_item(db, MANAGER, order, sku="AC-USBC1")
+        done = fulfil(db, MANAGER, order, settle_in="card")
         lines += len(done.order.lines)
         units += sum(line.quantity for line in done.order.lines)
         takings += done.order.totals.total
     cable = next(line.line for line in done.order.lines if line.sku == "AC-USBC1")
     refund = return_units(db, MANAGER, done.order.order, lines=[cable])
     lines, units, takings = lines + 1, units - 1, takings - refund.amount
-    still_open = orders.open_order(db, MANAGER, "S01").order
-    orders.add_item(db, MANAGER, still_open, sku="AC-CASE15")
+    still_open = open_order(db, MANAGER, "S01").order
+    add_item(db, MANAGER, still_open, sku="AC-CASE15")
     return lines, units, takings
 
 

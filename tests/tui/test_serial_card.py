@@ -11,7 +11,13 @@ from tui_helpers import SIZES, MakeApp, async_test, log_in, screen_text, settle
 
 from serialpos.db.engine import Database
 from serialpos.domain.warranty import add_months
-from serialpos.services import orders, users
+from serialpos.services import users
+from serialpos.services.orders.checkout import fulfil
+from serialpos.services.orders.header import open_order, set_customer
+from serialpos.services.orders.lines import add_item
+from serialpos.services.orders.reading import get_order
+from serialpos.services.orders.serials import set_serial
+from serialpos.services.orders.views import Customer
 from serialpos.services.product_import import import_products_text
 from serialpos.tui.app import SerialposApp
 from serialpos.tui.screens.lookup import LookupScreen
@@ -29,11 +35,11 @@ def sell_aurora(db: Database, serial: str) -> str:
         "SKU,Name,Price,Serial Number Option,WarrantyMonths\n"
         "PH-AUR15,Aurora X15 smartphone 128GB,899.00,Required,24\n",
     )
-    order = orders.open_order(db, admin, "S01").order
-    orders.set_customer(db, admin, order, orders.Customer("Ann Buyer", "555-0101", None))
-    orders.add_item(db, admin, order, sku="PH-AUR15")
-    orders.set_serial(db, admin, order, orders.get_order(db, order).lines[0].line, serial)
-    return orders.fulfil(db, admin, order, settle_in="cash").invoice
+    order = open_order(db, admin, "S01").order
+    set_customer(db, admin, order, Customer("Ann Buyer", "555-0101", None))
+    add_item(db, admin, order, sku="PH-AUR15")
+    set_serial(db, admin, order, get_order(db, order).lines[0].line, serial)
+    return fulfil(db, admin, order, settle_in="cash").invoice
 
 
 def text_of(app: SerialposApp, selector: str) -> str:

@@ -9,7 +9,7 @@ from typing import Any
 
 from serialpos.domain.products import Product
 from serialpos.services.lookup import SearchMatch, UnitCard
-from serialpos.services.orders import OrderView
+from serialpos.services.orders.views import OrderView
 from serialpos.services.stock import StockLine
 
 

@@ -471,12 +471,13 @@ def _order_head(view: Any) -> Result:
 
 
 def _order_create(db: Database, actor: Actor, f: Fields) -> Result:
-    from serialpos.services import orders
+    from serialpos.services.orders.host import NewLine, create_order
+    from serialpos.services.orders.views import Customer
 
     customer = None
     if f.value("customer") is not None:
         c = Fields(_object(f.value("customer"), "'customer'"))
-        customer = orders.Customer(
+        customer = Customer(
             c.optional_text("name", max_length=100),
             c.optional_text("phone", max_length=40),
             c.optional_text("address", max_length=200),
@@ -487,8 +488,8 @@ def _order_create(db: Database, actor: Actor, f: Fields) -> Result:
         serial = g.value("serial")
         if serial is not None and not isinstance(serial, str):
             raise BadRequest(f"lines[{n}]: 'serial' must be text, not {_json_type(serial)}")
-        new_lines.append(orders.NewLine(g.code("sku"), serial or None, g.quantity() or 1))
-    view, made = orders.create_order(
+        new_lines.append(NewLine(g.code("sku"), serial or None, g.quantity() or 1))
+    view, made = create_order(
         db,
         actor,
         f.code("store"),
@@ -508,18 +509,18 @@ def _line_id(f: Fields) -> int:
 
 
 def _order_set_serial(db: Database, actor: Actor, f: Fields) -> Result:
-    from serialpos.services import orders
+    from serialpos.services.orders.serials import set_serial
 
     serial = f.value("serial")
     if serial is not None and not isinstance(serial, str):
         raise BadRequest(f"'serial' must be text, not {_json_type(serial)}")
     line = _line_id(f)
-    view = orders.set_serial(db, actor, f.code("order"), line, serial or None)
+    view = set_serial(db, actor, f.code("order"), line, serial or None)
     return {**_order_head(view), "lines": _order_lines(view, [line])}
 
 
 def _order_fulfil(db: Database, actor: Actor, f: Fields) -> Result:
-    from serialpos.services import orders
+    from serialpos.services.orders.checkout import fulfil
 
     lines = None
     if f.value("lines") is not None:
@@ -537,7 +538,7 @@ def _order_fulfil(db: Database, actor: Actor, f: Fields) -> Result:
             # Bounded here, as for every amount (1e30, 1e999999, 28 digits are bad_value).
             value = parse_money(str(amount), f"payments[{n}].amount")
             payments.append((g.code("method"), value))
-    done = orders.fulfil(
+    done = fulfil(
         db,
         actor,
         f.code("order"),
@@ -566,13 +567,14 @@ def _order_void(db: Database, actor: Actor, f: Fields) -> Result:
 
 
 def _order_return(db: Database, actor: Actor, f: Fields) -> Result:
-    from serialpos.services import orders, returns
+    from serialpos.services import returns
+    from serialpos.services.orders.reading import get_order
 
     serials = f.serial_list("serials") or []
     if not serials:
         raise BadRequest("'serials' names the units to return")
     damaged_value = f.value("damaged")
-    view = orders.get_order(db, f.code("order"))
+    view = get_order(db, f.code("order"))
     lines = returns.lines_for_serials(view, serials)
     if damaged_value is True:
         damaged = lines

@@ -19,8 +19,10 @@ from dataclasses import dataclass
 
 from serialpos.db.engine import Database
 from serialpos.domain.errors import DomainError
-from serialpos.services import orders
 from serialpos.services.context import Actor
+from serialpos.services.orders.lines import NewOrder, add_scan
+from serialpos.services.orders.serials import set_serial
+from serialpos.services.orders.views import AddResult, OrderView
 
 #: Refusals of a scan as the waiting line's serial after which the scan is tried as an item:
 #: a serial live under another product (``duplicate_serial``) then finds its own product.
@@ -34,9 +36,9 @@ class CounterScan:
     """The outcome: the waiting line filled (``filled`` and its order view), or a line added
     (``added``)."""
 
-    view: orders.OrderView
+    view: OrderView
     filled: int | None = None
-    added: orders.AddResult | None = None
+    added: AddResult | None = None
 
 
 class WaitingLineRefused(DomainError):
@@ -55,21 +57,21 @@ def scan_at_counter(
     text: str,
     *,
     waiting: int | None,
-    start: orders.NewOrder | None,
+    start: NewOrder | None,
 ) -> CounterScan:
     """``text`` entered in the sale field of ``order`` (None: no order yet; ``start`` opens
     one in the same transaction as its first line)."""
     refused: DomainError | None = None
     if waiting is not None and order is not None:
         try:
-            view = orders.set_serial(db, actor, order, waiting, text)
+            view = set_serial(db, actor, order, waiting, text)
             return CounterScan(view, filled=waiting)
         except DomainError as exc:
             if exc.code not in NOT_THIS_PRODUCTS_SERIAL:
                 raise
             refused = exc
     try:
-        result = orders.add_scan(db, actor, order, text, start=start)
+        result = add_scan(db, actor, order, text, start=start)
     except DomainError as exc:
         if refused is not None and waiting is not None and exc.code == "unknown_product":
             raise WaitingLineRefused(refused, waiting, text) from None

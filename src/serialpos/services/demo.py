@@ -132,8 +132,10 @@ def _demo_activity(db: Database) -> None:
     """Sales and an ASN, made through the same services the console uses."""
     from decimal import Decimal
 
-    from serialpos.services import orders
     from serialpos.services.asn.importing import import_asn_data
+    from serialpos.services.orders.checkout import add_payment, fulfil
+    from serialpos.services.orders.host import NewLine, create_order
+    from serialpos.services.orders.views import Customer
 
     stockroom = users.actor_for(db, "stockroom", "demo")
     cashier = users.actor_for(db, "cashier", "demo")
@@ -156,34 +158,32 @@ def _demo_activity(db: Database) -> None:
         serials=["ZB24000104"],
         document=DocumentRef("receipt", "DEMO-DAY"),
     )
-    counter = orders.NewLine
-    sale, _ = orders.create_order(
+    counter = NewLine
+    sale, _ = create_order(
         db, cashier, "S01", lines=[counter("PH-AUR15", _imei(9)), counter("AC-CASE15")]
     )
-    orders.fulfil(db, cashier, sale.order, settle_in="cash")
-    delivered, _ = orders.create_order(
+    fulfil(db, cashier, sale.order, settle_in="cash")
+    delivered, _ = create_order(
         db,
         cashier,
         "S01",
         delivery="delivery",
-        customer=orders.Customer(
+        customer=Customer(
             "Dana Whitfield", "+44 20 7946 0123", "12 Harbour Road, Portsmouth PO1 2AB"
         ),
         lines=[counter("LT-ZEN14", "ZB24000104"), counter("AC-CHG65")],
     )
-    orders.fulfil(db, cashier, delivered.order, settle_in="card")
+    fulfil(db, cashier, delivered.order, settle_in="card")
     # Waiting for delivery: the fridge's serial is recorded when it is picked.
-    waiting, _ = orders.create_order(
+    waiting, _ = create_order(
         db,
         cashier,
         "S01",
         type="special_order",
         delivery="delivery",
-        customer=orders.Customer(
-            "Sam Okafor", "+44 20 7946 0456", "3 Mill Lane, Portsmouth PO2 7QT"
-        ),
+        customer=Customer("Sam Okafor", "+44 20 7946 0456", "3 Mill Lane, Portsmouth PO2 7QT"),
         lines=[counter("AP-FRG300"), counter("PH-AUR15", _imei(10))],
     )
-    orders.add_payment(db, cashier, waiting.order, "card", Decimal("500.00"))
+    add_payment(db, cashier, waiting.order, "card", Decimal("500.00"))
     serials = "|".join(_imei(n) for n in range(11, 14))
     import_asn_data(db, stockroom, "demo-asn.csv", DEMO_ASN.format(serials=serials).encode(), "S01")

@@ -27,17 +27,11 @@ from serialpos.domain.states import Action
 from serialpos.domain.users import Permission
 from serialpos.services import ledger
 from serialpos.services.context import Actor
-from serialpos.services.orders import (
-    DOCUMENT_TYPE,
-    _check_customer,
-    _Ctx,
-    _insert_line,
-    _insert_payment,
-    _open_in,
-    _row_total,
-    _touch,
-    issue_invoice,
-)
+from serialpos.services.orders.checkout import _insert_payment, issue_invoice
+from serialpos.services.orders.header import _check_customer, _open_in
+from serialpos.services.orders.lines import _insert_line
+from serialpos.services.orders.views import DOCUMENT_TYPE
+from serialpos.services.orders.work import _Ctx, _row_total, _touch
 
 
 @dataclass(frozen=True)

@@ -20,18 +20,11 @@ from serialpos.db import order_repo as orepo
 from serialpos.db.engine import Database
 from serialpos.domain.orders import LineStatus, OrderStatus, refunds_on_void
 from serialpos.services.context import Actor
-from serialpos.services.orders import (
-    OrderClosed,
-    OrderView,
-    _Ctx,
-    _editable,
-    _find,
-    _insert_payment,
-    _release_line,
-    _touch,
-    _view,
-    _write,
-)
+from serialpos.services.orders.checkout import _insert_payment
+from serialpos.services.orders.lines import _release_line
+from serialpos.services.orders.reading import _editable, _find, _view
+from serialpos.services.orders.views import OrderClosed, OrderView
+from serialpos.services.orders.work import _Ctx, _touch, _write
 
 
 @dataclass(frozen=True)

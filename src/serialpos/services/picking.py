@@ -39,7 +39,8 @@ from serialpos.printing.common import Rendered
 from serialpos.printing.picklist import PickLine, PickListDocument, walk_key, write_picklist
 from serialpos.printing.runsheet import RunItem, RunSheetDocument, RunStop, write_runsheet
 from serialpos.services.context import Actor
-from serialpos.services.orders import UnknownOrder, line_mode
+from serialpos.services.orders.reading import line_mode
+from serialpos.services.orders.views import UnknownOrder
 
 DAY_RULE = "An order's day is the day it was opened, in this terminal's time zone."
 

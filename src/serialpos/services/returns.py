@@ -24,18 +24,10 @@ from serialpos.domain.text import clip
 from serialpos.domain.users import Permission
 from serialpos.services import ledger
 from serialpos.services.context import Actor
-from serialpos.services.orders import (
-    ZERO,
-    OrderView,
-    UnknownOrder,
-    _Ctx,
-    _find,
-    _insert_payment,
-    _row_total,
-    _touch,
-    _view,
-    issue_invoice,
-)
+from serialpos.services.orders.checkout import _insert_payment, issue_invoice
+from serialpos.services.orders.reading import _find, _view
+from serialpos.services.orders.views import ZERO, OrderView, UnknownOrder
+from serialpos.services.orders.work import _Ctx, _row_total, _touch
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ from textual.widget import Widget
 from serialpos.domain.text import visible
 
 if TYPE_CHECKING:
-    from serialpos.services.orders import OrderLineView
+    from serialpos.services.orders.views import OrderLineView
 
 INDICATOR_CLASS = {
     "missing_required": "sale-lines--required",

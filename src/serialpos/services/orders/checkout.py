@@ -1,0 +1,268 @@
+"""Checkout: payments, fulfilment (selling the units) and the invoice. The payment rule (a sale
+paid in full, a special order or lay-by covering what is fulfilled so far) is in the package
+docstring.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from serialpos.db import order_repo as orepo
+from serialpos.db.engine import Database
+from serialpos.db.tables import utcnow
+from serialpos.domain.errors import (
+    BadRequest,
+    BadValue,
+    DomainError,
+)
+from serialpos.domain.orders import (
+    DeliveryMode,
+    LineForGate,
+    LineStatus,
+    OrderStatus,
+    PaymentMethod,
+    SaleType,
+    check_fulfilment_gate,
+    parse_amount,
+    totals,
+)
+from serialpos.domain.states import Action
+from serialpos.services import ledger
+from serialpos.services.context import Actor
+from serialpos.services.orders.reading import _editable, _find, _view, line_mode
+from serialpos.services.orders.views import ZERO, FulfilResult, OrderClosed, OrderView
+from serialpos.services.orders.work import _Ctx, _new_id, _row_total, _touch, _write
+
+
+def _amount(value: Decimal | str | int) -> Decimal:
+    if isinstance(value, float):
+        raise BadValue("give amounts as decimals, not floats")
+    return parse_amount(str(value))
+
+
+def _insert_payment(
+    ctx: _Ctx, kind: str, method: str, amount: Decimal, invoice_id: int | None = None
+) -> None:
+    ctx.conn.execute(
+        sa.insert(orepo.payment_t).values(
+            order_id=ctx.id,
+            kind=kind,
+            method=method,
+            amount=amount,
+            at=utcnow(),
+            user_name=ctx.actor.user,
+            invoice_id=invoice_id,
+        )
+    )
+
+
+def add_payment(db: Database, actor: Actor, order: str, method: str, amount: Decimal) -> OrderView:
+    how, value = PaymentMethod.parse(method), _amount(amount)
+
+    def work(conn: Connection) -> OrderView:
+        ctx = _Ctx(conn, db, actor, _editable(conn, order))
+        _insert_payment(ctx, "payment", how.value, value)
+        _touch(conn, ctx.id)
+        return _view(conn, _find(conn, order))
+
+    return _write(db, actor, work)
+
+
+def issue_invoice(
+    ctx: _Ctx,
+    rows: list[sa.Row[object]],
+    kind: str,
+    refers_to: str | None = None,
+    change_due: Decimal = ZERO,
+) -> tuple[int, str]:
+    """Number and record an invoice (or refund note) with snapshot lines of ``rows``. A refund
+    note has its own series, ``RF-<store>-…`` (issue 14): an invoice number is never spent on
+    money paid out, so the invoice series has no gaps a tax office would ask about. Amounts
+    are stored as positive numbers; the kind says which way the money went (reports and the
+    printed note show a refund negative)."""
+    conn = ctx.conn
+    prefix, series = ("RF", "refund") if kind == "Refund" else ("INV", "invoice")
+    number = f"{prefix}-{ctx.store}-{orepo.next_number(conn, ctx.store_id, series):06d}"
+    amounts = [orepo.row_amounts(r) for r in rows]
+    sums = totals(amounts)
+    invoice_id = _new_id(
+        conn.execute(
+            sa.insert(orepo.invoice_t).values(
+                number=number,
+                store_id=ctx.store_id,
+                order_id=ctx.id,
+                kind=kind,
+                refers_to=refers_to,
+                issued_at=utcnow(),
+                net=sums.net,
+                tax=sums.tax,
+                total=sums.total,
+                change_due=change_due,
+                created_by=ctx.actor.user,
+            )
+        )
+    )
+    conn.execute(
+        sa.insert(orepo.invoice_line_t),
+        [
+            {
+                "invoice_id": invoice_id,
+                "position": i,
+                "order_line_id": r._mapping["id"],
+                "sku": r._mapping["sku"],
+                "description": r._mapping["name"],
+                "quantity": r._mapping["quantity"],
+                "unit_price": r._mapping["unit_price"],
+                "tax_rate": r._mapping["tax_rate"],
+                "net": a.net,
+                "tax": a.tax,
+                "total": a.gross,
+                "serial": r._mapping["serial"],
+            }
+            for i, (r, a) in enumerate(zip(rows, amounts, strict=True), start=1)
+        ],
+    )
+    return invoice_id, number
+
+
+def _check_delivery(row: sa.Row[object]) -> None:
+    m = row._mapping
+    if m["delivery"] != DeliveryMode.DELIVERY:
+        return
+    missing = [
+        what
+        for what, key in (
+            ("name", "customer_name"),
+            ("phone", "customer_phone"),
+            ("address", "customer_address"),
+        )
+        if not m[key]
+    ]
+    if missing:
+        raise BadRequest(
+            f"a delivery needs the customer's {', '.join(missing)} before fulfilment",
+            code="customer_required",
+        )
+
+
+def fulfil(
+    db: Database,
+    actor: Actor,
+    order: str,
+    *,
+    lines: list[int] | None = None,
+    payments: list[tuple[str, Decimal]] | None = None,
+    settle_in: str | None = None,
+) -> FulfilResult:
+    """Hand over the given lines (default: every open line): sell their units, issue the
+    invoice. ``payments`` are added first; ``settle_in`` (a payment method) pays whatever is
+    still due that way (what a host's ``order_fulfil`` without payments does)."""
+    given = [(PaymentMethod.parse(m).value, _amount(a)) for m, a in (payments or [])]
+    settle = PaymentMethod.parse(settle_in).value if settle_in else None
+
+    def work(conn: Connection) -> FulfilResult:
+        row = _find(conn, order, lock=True)
+        status = row._mapping["status"]
+        if status == OrderStatus.PARKED:
+            raise OrderClosed(f"order {row._mapping['number']} is parked; resume it first")
+        if status != OrderStatus.OPEN:
+            raise OrderClosed(f"order {row._mapping['number']} is {status}; nothing to fulfil")
+        ctx = _Ctx(conn, db, actor, row)
+        all_rows = orepo.order_lines(conn, ctx.id)
+        open_rows = [r for r in all_rows if r._mapping["status"] == LineStatus.OPEN]
+        if lines is None:
+            chosen = open_rows
+        else:
+            by_id = {r._mapping["id"]: r for r in open_rows}
+            wanted = list(dict.fromkeys(lines))
+            unknown = [str(x) for x in wanted if x not in by_id]
+            if unknown:
+                raise BadRequest(
+                    f"order {ctx.number} has no open line {', '.join(unknown)}", code="unknown_line"
+                )
+            pulled = [
+                r._mapping["id"]
+                for r in open_rows
+                if r._mapping["package_line"] in wanted and r._mapping["id"] not in wanted
+            ]
+            chosen = [by_id[x] for x in [*wanted, *pulled]]
+        if not chosen:
+            raise BadRequest(f"order {ctx.number} has no open lines to fulfil")
+        check_fulfilment_gate(
+            LineForGate(r._mapping["number"], r._mapping["sku"], line_mode(r), r._mapping["serial"])
+            for r in chosen
+        )
+        _check_delivery(row)
+        for method, amount in given:
+            _insert_payment(ctx, "payment", method, amount)
+        chosen_ids = {r._mapping["id"] for r in chosen}
+        order_total = sum(
+            (
+                _row_total(r)
+                for r in all_rows
+                if r._mapping["status"] in (LineStatus.OPEN, LineStatus.FULFILLED)
+            ),
+            ZERO,
+        )
+        last = len(chosen) == len(open_rows)
+        if row._mapping["type"] == SaleType.SALE or last:
+            required = order_total
+        else:
+            required = sum(
+                (
+                    _row_total(r)
+                    for r in all_rows
+                    if r._mapping["status"] == LineStatus.FULFILLED
+                    or r._mapping["id"] in chosen_ids
+                ),
+                ZERO,
+            )
+        paid = sum((orepo.money(p.amount) for p in orepo.payments(conn, ctx.id)), ZERO)
+        if paid < required and settle is not None:
+            _insert_payment(ctx, "payment", settle, required - paid)
+            paid = required
+        if paid < required:
+            what = "the order total" if required == order_total else "the lines fulfilled"
+            raise BadRequest(
+                f"{required - paid:.2f} still to pay: payments must cover {what} "
+                f"({required:.2f}) before fulfilment",
+                code="payment_due",
+            )
+        change = paid - order_total if last and paid > order_total else ZERO
+        for r in chosen:
+            m = r._mapping
+            if m["package_type"] == "exploded":
+                continue  # the components are the goods handed over
+            # A line sells the unit reserved to it, checked in the ledger's conditional update.
+            step = (
+                ledger.Step(Action.SELL, ctx.store, m["sku"], [m["serial"]], hold=m["id"])
+                if m["serial"]
+                else ledger.Step(Action.SELL, ctx.store, m["sku"], quantity=m["quantity"])
+            )
+            ledger.move_in(conn, db, actor, step, ctx.doc(m["number"]))
+        invoice_id, number = issue_invoice(ctx, chosen, "Invoice", change_due=change)
+        if change:
+            _insert_payment(ctx, "change", PaymentMethod.CASH.value, -change, invoice_id)
+        c = orepo.line_t.c
+        done = conn.execute(
+            sa.update(orepo.line_t)
+            .where(c.id.in_(chosen_ids), c.status == "open")
+            .values(status=LineStatus.FULFILLED.value, invoice_id=invoice_id)
+        ).rowcount
+        if done != len(chosen_ids):
+            raise DomainError(
+                "another terminal fulfilled these lines at the same moment", code="conflict"
+            )
+        pc = orepo.payment_t.c
+        conn.execute(
+            sa.update(orepo.payment_t)
+            .where(pc.order_id == ctx.id, pc.invoice_id.is_(None))
+            .values(invoice_id=invoice_id)
+        )
+        _touch(conn, ctx.id, **({"status": OrderStatus.FULFILLED.value} if last else {}))
+        return FulfilResult(_view(conn, _find(conn, order)), number, change)
+
+    return _write(db, actor, work)

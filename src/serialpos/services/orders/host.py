@@ -1,0 +1,96 @@
+"""Whole orders from a host system (the ``apply`` order operations): header and lines checked and
+written in one transaction, so a refused line leaves no half-made order behind.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from serialpos.db import order_repo as orepo
+from serialpos.db.engine import Database
+from serialpos.domain.errors import (
+    BadRequest,
+    BadValue,
+)
+from serialpos.domain.orders import (
+    DeliveryMode,
+    SaleType,
+)
+from serialpos.domain.serials import normalize_serial
+from serialpos.services.context import Actor
+from serialpos.services.orders.header import _check_customer, _open_in, _parse_delivery, _parse_type
+from serialpos.services.orders.lines import _add_line, _product_for
+from serialpos.services.orders.reading import _find, _view
+from serialpos.services.orders.views import MAX_LINES, Customer, OrderView
+from serialpos.services.orders.work import _Ctx, _write
+
+
+@dataclass(frozen=True)
+class NewLine:
+    sku: str
+    serial: str | None = None
+    quantity: int = 1
+
+
+def create_order(
+    db: Database,
+    actor: Actor,
+    store: str,
+    type: str | SaleType = "sale",
+    delivery: str | DeliveryMode = "cash_and_carry",
+    customer: Customer | None = None,
+    lines: list[NewLine] | tuple[NewLine, ...] = (),
+    manager: Actor | None = None,
+) -> tuple[OrderView, tuple[int, ...]]:
+    """Open an order with its lines in ONE transaction (all or nothing). A serial-tracked
+    product's quantity becomes that many lines; returns the order and the line ids made, in
+    input order (one per unit for serial-tracked products)."""
+    sale_type, mode, fields = (
+        _parse_type(type),
+        _parse_delivery(delivery),
+        _check_customer(customer),
+    )
+    if len(lines) > MAX_LINES:
+        raise BadRequest(f"an order holds at most {MAX_LINES} lines")
+
+    def work(conn: Connection) -> tuple[OrderView, tuple[int, ...]]:
+        row = _open_in(conn, db, actor, store, sale_type, mode, fields)
+        ctx = _Ctx(conn, db, actor, row)
+        made: list[int] = []
+        for item in lines:
+            product = _product_for(conn, item.sku, None)
+            if not 1 <= item.quantity <= 100_000:
+                raise BadValue(f"{item.sku}: quantity must be 1 to 100,000")
+            if item.serial and item.quantity != 1:
+                raise BadRequest(f"{item.sku}: a line with a serial is one unit")
+            if product.exploded:
+                for _ in range(item.quantity):
+                    header = _add_line(ctx, product, normalize_serial(item.serial))[0]
+                    made.append(header)
+                    made += [
+                        r._mapping["id"]
+                        for r in orepo.order_lines(conn, ctx.id)
+                        if r._mapping["package_line"] == header
+                    ]
+            elif product.serial_mode.tracked:
+                for _ in range(item.quantity):
+                    made.append(_add_line(ctx, product, normalize_serial(item.serial), manager)[0])
+            else:
+                line_id, _merged, _msg = _add_line(ctx, product, normalize_serial(item.serial))
+                if item.quantity > 1:
+                    c = orepo.line_t.c
+                    current = conn.execute(
+                        sa.select(c.quantity).where(c.id == line_id)
+                    ).scalar_one()
+                    conn.execute(
+                        sa.update(orepo.line_t)
+                        .where(c.id == line_id)
+                        .values(quantity=current + item.quantity - 1)
+                    )
+                made.append(line_id)
+        return _view(conn, _find(conn, row._mapping["number"])), tuple(made)
+
+    return _write(db, actor, work)

@@ -1,0 +1,379 @@
+"""Order lines: adding items by SKU, barcode or scan (one line per serial-tracked unit, a package
+opened into its components), changing a quantity and removing a line (releasing its units).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from serialpos.db import order_repo as orepo
+from serialpos.db import repo
+from serialpos.db.engine import Database
+from serialpos.domain.errors import (
+    BadRequest,
+    BadValue,
+    NotSerialized,
+    UnknownProduct,
+)
+from serialpos.domain.orders import (
+    DeliveryMode,
+    LineStatus,
+    SaleType,
+    check_quantity_change,
+    merges_into_existing_line,
+)
+from serialpos.domain.products import SerialMode, normalize_gtin
+from serialpos.domain.serials import normalize_serial
+from serialpos.domain.states import Action, UnitState
+from serialpos.domain.text import clip
+from serialpos.domain.users import Permission
+from serialpos.services import ledger, lookup
+from serialpos.services.context import Actor
+from serialpos.services.orders.header import _check_customer, _open_in, _parse_delivery, _parse_type
+from serialpos.services.orders.reading import _editable, _find, _view, line_mode
+from serialpos.services.orders.serials import (
+    _manager,
+    _open_line,
+    _set_serial_in,
+    _tracked,
+)
+from serialpos.services.orders.views import MAX_LINES, ZERO, AddResult, OrderView
+from serialpos.services.orders.work import _Ctx, _new_id, _touch, _write
+from serialpos.services.settings import chain_settings_in
+
+
+def _product_for(conn: Connection, sku: str | None, barcode: str | None) -> orepo.SaleProduct:
+    if sku is not None and sku.strip():
+        found = orepo.sale_product_by_sku(conn, sku.strip())
+        if found is None:
+            raise UnknownProduct(f"there is no product with SKU '{clip(sku.strip())}'")
+        return found
+    if barcode is not None and barcode.strip():
+        try:
+            gtin = normalize_gtin(barcode)
+        except BadValue as exc:
+            raise UnknownProduct(
+                f"no product has barcode '{clip(barcode.strip())}' ({exc.message})"
+            ) from None
+        pid = repo.product_id_by_gtin(conn, gtin)
+        if pid is None:
+            raise UnknownProduct(f"no product has barcode '{clip(barcode.strip())}'")
+        return orepo.sale_product_by_id(conn, pid)
+    raise BadRequest("give a SKU or a barcode")
+
+
+def _insert_line(
+    ctx: _Ctx,
+    product: orepo.SaleProduct,
+    quantity: int,
+    price: Decimal,
+    package_line: int | None = None,
+) -> int:
+    conn, c = ctx.conn, orepo.line_t.c
+    count = conn.execute(sa.select(sa.func.count()).where(c.order_id == ctx.id)).scalar_one()
+    if count >= MAX_LINES:
+        raise BadRequest(f"an order holds at most {MAX_LINES} lines; open another order")
+    number = (
+        int(
+            conn.execute(
+                sa.select(sa.func.coalesce(sa.func.max(c.number), 0)).where(c.order_id == ctx.id)
+            ).scalar_one()
+        )
+        + 1
+    )
+    return _new_id(
+        conn.execute(
+            sa.insert(orepo.line_t).values(
+                order_id=ctx.id,
+                number=number,
+                product_id=product.id,
+                sku=product.sku,
+                name=product.name,
+                quantity=quantity,
+                unit_price=price,
+                tax_rate=product.tax_rate,
+                tax_included=_tax_included(conn, product),
+                serial=None,
+                status=LineStatus.OPEN.value,
+                package_line=package_line,
+            )
+        )
+    )
+
+
+def _tax_included(conn: Connection, product: orepo.SaleProduct) -> bool:
+    """Whether this product's price includes tax: its own feed value, else the chain's."""
+    if product.prices_include_tax is not None:
+        return product.prices_include_tax
+    return chain_settings_in(conn).prices_include_tax
+
+
+def _add_package(ctx: _Ctx, package: orepo.SaleProduct) -> tuple[int, bool, str]:
+    """An exploded package: its own line (the price) and one line per component unit
+    (serial-tracked components) or per component (others), priced in the package."""
+    header = _insert_line(ctx, package, 1, package.price)
+    parts = orepo.components(ctx.conn, package.id)
+    for component_id, quantity in parts:
+        part = orepo.sale_product_by_id(ctx.conn, component_id)
+        if part.serial_mode.tracked:
+            for _ in range(quantity):
+                _insert_line(ctx, part, 1, ZERO, header)
+        else:
+            _insert_line(ctx, part, quantity, ZERO, header)
+    return (
+        header,
+        False,
+        (f"added package {package.sku} {package.name} with {len(parts)} components"),
+    )
+
+
+def _add_line(
+    ctx: _Ctx, product: orepo.SaleProduct, serial: str | None, manager: Actor | None = None
+) -> tuple[int, bool, str]:
+    """Add one unit of ``product``: returns (line id, merged, message)."""
+    conn, c = ctx.conn, orepo.line_t.c
+    if product.exploded:
+        if serial:
+            raise NotSerialized(
+                f"{product.sku} is a package opened at the sale: its components take the serials"
+            )
+        return _add_package(ctx, product)
+    if product.serial_mode is SerialMode.DISABLED and serial:
+        raise NotSerialized(f"{product.sku} is not serialized; it takes no serial")
+    if merges_into_existing_line(product.serial_mode, ctx.settings().aggregate_duplicate_items):
+        existing = conn.execute(
+            sa.select(c.id, c.quantity)
+            .where(
+                c.order_id == ctx.id,
+                c.product_id == product.id,
+                c.status == "open",
+                c.package_line.is_(None),
+            )
+            .order_by(c.number)
+            .limit(1)
+        ).first()
+        if existing is not None:
+            conn.execute(
+                sa.update(orepo.line_t)
+                .where(c.id == existing.id)
+                .values(quantity=existing.quantity + 1)
+            )
+            return (
+                existing.id,
+                True,
+                f"{product.sku} {product.name}: quantity now {existing.quantity + 1}",
+            )
+    line_id = _insert_line(ctx, product, 1, product.price)
+    message = f"added {product.sku} {product.name}"
+    if serial:
+        _set_serial_in(ctx, line_id, serial, manager)
+        message += f", serial {serial}"
+    elif product.serial_mode is SerialMode.REQUIRED:
+        message += ": scan its serial"
+    return line_id, False, message
+
+
+@dataclass(frozen=True)
+class NewOrder:
+    """The order a first item opens (``order`` None in :func:`add_item` / :func:`add_scan`):
+    it is opened in the same transaction as its first line, so a scan that adds nothing
+    leaves no empty order behind and uses up no order number."""
+
+    store: str
+    type: str | SaleType = "sale"
+    delivery: str | DeliveryMode = "cash_and_carry"
+
+
+def _editable_or_new(
+    conn: Connection, db: Database, actor: Actor, order: str | None, start: NewOrder | None
+) -> sa.Row[object]:
+    if order is not None:
+        return _editable(conn, order)
+    if start is None:
+        raise BadRequest("name the order, or the store to open one at")
+    return _open_in(
+        conn,
+        db,
+        actor,
+        start.store,
+        _parse_type(start.type),
+        _parse_delivery(start.delivery),
+        _check_customer(None),
+    )
+
+
+def add_item(
+    db: Database,
+    actor: Actor,
+    order: str | None,
+    *,
+    sku: str | None = None,
+    barcode: str | None = None,
+    serial: str | None = None,
+    override_user: str | None = None,
+    override_pin: str | None = None,
+    start: NewOrder | None = None,
+) -> AddResult:
+    """Add one unit by SKU or barcode (any GTIN form), with its serial when known (a GS1
+    product+serial scan fills both). A serial the ledger does not know is refused
+    (``unknown_unit``) and nothing is added, unless a manager's override is given (as for
+    :func:`set_serial`). With ``order`` None the item opens the order ``start`` describes."""
+    actor.require(Permission.SELL)
+    clean = normalize_serial(serial)
+    manager = _manager(db, actor, override_user, override_pin) if clean else None
+
+    def work(conn: Connection) -> AddResult:
+        ctx = _Ctx(conn, db, actor, _editable_or_new(conn, db, actor, order, start))
+        product = _product_for(conn, sku, barcode)
+        line, merged, message = _add_line(ctx, product, clean, manager)
+        prompt = (
+            product.serial_mode is SerialMode.REQUIRED
+            and not product.exploded
+            and clean is None
+            and ctx.settings().auto_prompt_serial
+        )
+        return AddResult(_view(conn, _find(conn, ctx.number)), line, prompt, merged, message)
+
+    return _write(db, actor, work)
+
+
+def add_scan(
+    db: Database, actor: Actor, order: str | None, text: str, *, start: NewOrder | None = None
+) -> AddResult:
+    """Free text typed or scanned: a barcode (a GS1 scan with a serial fills both), else an
+    exact SKU, else the serial of a unit in stock at this order's store (its product, with
+    that serial). With ``order`` None a scan that adds a line opens the order ``start``
+    describes, in the same transaction; one that matches nothing opens none."""
+    from serialpos.domain.decoder import decode
+
+    value = text.strip()
+    if not value:
+        raise BadRequest("nothing was scanned")
+
+    def work(conn: Connection) -> AddResult:
+        ctx = _Ctx(conn, db, actor, _editable_or_new(conn, db, actor, order, start))
+        serial: str | None = None
+        product: orepo.SaleProduct | None = None
+        scan = decode(value)  # GS1 element strings and Digital Links carry GTIN and serial
+        gtin = scan.gtin if scan.kind in ("product", "product_serial") else None
+        if gtin is None:
+            try:
+                gtin = normalize_gtin(value)
+            except BadValue:
+                gtin = None
+        pid = None if gtin is None else repo.product_id_by_gtin(conn, gtin)
+        if pid is not None and scan.kind == "product_serial":
+            serial = normalize_serial(scan.serial)
+        if pid is not None:
+            product = orepo.sale_product_by_id(conn, pid)
+        else:
+            product = orepo.sale_product_by_sku(conn, value)
+        if product is None:
+            # Ask by serial alone so the serial index answers (a serial sits on a handful of
+            # units at most); filtering state and store in SQL lets SQLite's planner pick the
+            # store index on a database never ANALYZEd, and scan half of a 1M-unit table.
+            u = repo.unit_t.c
+            found = [
+                pid
+                for pid, state, store_id in conn.execute(
+                    sa.select(u.product_id, u.state, u.store_id)
+                    .where(u.serial == value)
+                    .limit(lookup.MAX_MATCHES)
+                )
+                if state == "in_stock" and store_id == ctx.store_id
+            ]
+            if len(found) == 1:
+                product, serial = orepo.sale_product_by_id(conn, found[0]), value
+            elif len(found) > 1:
+                raise UnknownProduct(
+                    f"serial '{clip(value)}' belongs to units of several "
+                    "products; add the product first, then its serial",
+                    code="ambiguous_serial",
+                )
+        if product is None:
+            raise UnknownProduct(f"nothing matches '{clip(value)}'")
+        line, merged, message = _add_line(ctx, product, serial)
+        prompt = (
+            product.serial_mode is SerialMode.REQUIRED
+            and serial is None
+            and ctx.settings().auto_prompt_serial
+        )
+        return AddResult(_view(conn, _find(conn, ctx.number)), line, prompt, merged, message)
+
+    return _write(db, actor, work)
+
+
+def set_quantity(db: Database, actor: Actor, order: str, line: int, quantity: int) -> OrderView:
+    def work(conn: Connection) -> OrderView:
+        ctx = _Ctx(conn, db, actor, _editable(conn, order))
+        row = _open_line(ctx, line)
+        if row._mapping["package_line"] is not None or row._mapping["package_type"] == "exploded":
+            raise BadRequest("a package's lines go with the package: remove it, or add it again")
+        check_quantity_change(line_mode(row), row._mapping["sku"], quantity)
+        if quantity > 100_000:
+            raise BadValue("quantity must be at most 100,000 on one line")
+        conn.execute(
+            sa.update(orepo.line_t).where(orepo.line_t.c.id == line).values(quantity=quantity)
+        )
+        _touch(conn, ctx.id)
+        return _view(conn, _find(conn, order))
+
+    return _write(db, actor, work)
+
+
+def _release_line(ctx: _Ctx, row: sa.Row[object]) -> None:
+    lm = row._mapping
+    if not lm["serial"]:
+        return
+    product = orepo.sale_product_by_id(ctx.conn, lm["product_id"])
+    if not _tracked(ctx, product):
+        return
+    unit = repo.unit_by_serial(ctx.conn, product.id, lm["serial"])
+    # Only the unit reserved to this very line goes back: one sold, returned and reserved by
+    # another order since is not this line's to release.
+    if unit is not None and unit.state == UnitState.RESERVED and unit.reserved_line == lm["id"]:
+        ledger.move_in(
+            ctx.conn,
+            ctx.db,
+            ctx.actor,
+            ledger.Step(Action.RELEASE, ctx.store, product.sku, [lm["serial"]], hold=lm["id"]),
+            ctx.doc(lm["number"]),
+        )
+
+
+def remove_line(db: Database, actor: Actor, order: str, line: int) -> OrderView:
+    """Take a line off the order; its reserved unit goes back to stock (the line keeps its
+    serial for the record)."""
+
+    def work(conn: Connection) -> OrderView:
+        ctx = _Ctx(conn, db, actor, _editable(conn, order))
+        row = _open_line(ctx, line)
+        header = row._mapping["package_line"]
+        if header is not None:
+            number = orepo.line_row(conn, ctx.id, header)
+            raise BadRequest(
+                f"line {row._mapping['number']} is part of the package on line "
+                f"{number._mapping['number'] if number else header}: remove the "
+                "package",
+                code="package_part",
+            )
+        parts = [
+            r
+            for r in orepo.order_lines(conn, ctx.id)
+            if r._mapping["package_line"] == line and r._mapping["status"] == "open"
+        ]
+        for each in [row, *parts]:
+            _release_line(ctx, each)
+        conn.execute(
+            sa.update(orepo.line_t)
+            .where(orepo.line_t.c.id.in_([line, *(r._mapping["id"] for r in parts)]))
+            .values(status=LineStatus.REMOVED.value)
+        )
+        _touch(conn, ctx.id)
+        return _view(conn, _find(conn, order))
+
+    return _write(db, actor, work)

@@ -1,0 +1,225 @@
+"""Reading orders: finding one (locked when it is to be changed), building its view, listing a
+store's orders and the lines still waiting for a serial. Every other order room reads through
+here so an order looks the same whichever call returns it.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from serialpos.db import order_repo as orepo
+from serialpos.db import repo
+from serialpos.db.engine import Database
+from serialpos.domain.errors import (
+    BadValue,
+)
+from serialpos.domain.orders import (
+    DeliveryMode,
+    LineAmounts,
+    LineStatus,
+    OrderStatus,
+    SaleType,
+    serial_indicator,
+    totals,
+)
+from serialpos.domain.products import SerialMode
+from serialpos.domain.text import clip
+from serialpos.services.orders.views import (
+    Customer,
+    OrderClosed,
+    OrderLineView,
+    OrderSummary,
+    OrderView,
+    PaymentView,
+    PendingLine,
+    UnknownOrder,
+)
+
+
+def _view(conn: Connection, row: sa.Row[object]) -> OrderView:
+    m = row._mapping
+    invoice_numbers: dict[int, str] = dict(
+        conn.execute(  # type: ignore[arg-type]
+            sa.select(orepo.invoice_t.c.id, orepo.invoice_t.c.number).where(
+                orepo.invoice_t.c.order_id == m["id"]
+            )
+        ).all()
+    )
+    lines = []
+    for ln in orepo.order_lines(conn, m["id"]):
+        lm = ln._mapping
+        mode = line_mode(ln)
+        price, tax_rate = orepo.money(lm["unit_price"]), orepo.rate(lm["tax_rate"])
+        amounts = orepo.row_amounts(ln)
+        lines.append(
+            OrderLineView(
+                line=lm["id"],
+                number=lm["number"],
+                sku=lm["sku"],
+                name=lm["name"],
+                quantity=lm["quantity"],
+                unit_price=price,
+                tax_rate=tax_rate,
+                net=amounts.net,
+                tax=amounts.tax,
+                total=amounts.gross,
+                serial_mode=mode,
+                serial=lm["serial"],
+                indicator=serial_indicator(mode, lm["serial"]),
+                status=LineStatus(lm["status"]),
+                package_line=lm["package_line"],
+                invoice=invoice_numbers.get(lm["invoice_id"]),
+            )
+        )
+    pays = tuple(
+        PaymentView(
+            p.method, orepo.money(p.amount), p.at, p.kind, invoice_numbers.get(p.invoice_id)
+        )
+        for p in orepo.payments(conn, m["id"])
+    )
+    counted = [
+        LineAmounts(ln.net, ln.tax)
+        for ln in lines
+        if ln.status in (LineStatus.OPEN, LineStatus.FULFILLED)
+    ]
+    customer = None
+    if any(m[k] for k in ("customer_name", "customer_phone", "customer_address")):
+        customer = Customer(m["customer_name"], m["customer_phone"], m["customer_address"])
+    return OrderView(
+        order=m["number"],
+        store=m["store_code"],
+        type=SaleType(m["type"]),
+        delivery=DeliveryMode(m["delivery"]),
+        status=OrderStatus(m["status"]),
+        customer=customer,
+        lines=tuple(lines),
+        totals=totals(counted, [p.amount for p in pays]),
+        payments=pays,
+        invoices=tuple(invoice_numbers[k] for k in sorted(invoice_numbers)),
+        created_by=m["created_by"],
+        created_at=m["created_at"],
+    )
+
+
+def line_mode(row: sa.Row[object]) -> SerialMode:
+    """A line's serial mode: its product's, except a package opened at the sale (exploded),
+    whose own mode is ignored: its components' lines take the serials."""
+    if row._mapping["package_type"] == "exploded":
+        return SerialMode.DISABLED
+    return SerialMode(row._mapping["serial_mode"])
+
+
+def _find(conn: Connection, number: str, *, lock: bool = False) -> sa.Row[object]:
+    row = orepo.order_row(conn, number.strip(), lock=lock)
+    if row is None:
+        raise UnknownOrder(f"there is no order '{clip(number.strip())}'")
+    return row
+
+
+def _editable(conn: Connection, number: str) -> sa.Row[object]:
+    """The order, locked, refused unless it can still change (open or parked)."""
+    row = _find(conn, number, lock=True)
+    status = row._mapping["status"]
+    if status == OrderStatus.FULFILLED:
+        raise OrderClosed(
+            f"order {row._mapping['number']} is fulfilled: return it and re-issue on a new invoice"
+        )
+    if status not in (OrderStatus.OPEN, OrderStatus.PARKED):
+        raise OrderClosed(f"order {row._mapping['number']} is {status}; it cannot change")
+    return row
+
+
+def get_order(db: Database, order: str) -> OrderView:
+    return db.read(lambda conn: _view(conn, _find(conn, order)))
+
+
+def list_orders(
+    db: Database, store: str, status: str | None = None, limit: int = 100
+) -> list[OrderSummary]:
+    """Newest first. ``status``: open, parked, fulfilled or voided (None: all)."""
+    wanted = None
+    if status is not None:
+        try:
+            wanted = OrderStatus(status.strip().lower())
+        except ValueError:
+            raise BadValue(
+                f"order status '{clip(status)}' is not one of "
+                f"{', '.join(s.value for s in OrderStatus)}"
+            ) from None
+
+    def work(conn: Connection) -> list[OrderSummary]:
+        sid = repo.store_id(db, conn, store)
+        o = orepo.order_t.c
+        query = sa.select(o.number).where(o.store_id == sid).order_by(o.id.desc()).limit(limit)
+        if wanted is not None:
+            query = query.where(o.status == wanted.value)
+        out = []
+        for number in conn.execute(query).scalars():
+            view = _view(conn, _find(conn, number))
+            out.append(
+                OrderSummary(
+                    view.order,
+                    view.type,
+                    view.delivery,
+                    view.status,
+                    view.customer.name if view.customer else None,
+                    view.totals.total,
+                    len(view.lines),
+                    view.created_at,
+                    view.pending_serials,
+                )
+            )
+        return out
+
+    return db.read(work)
+
+
+def pending_serial_lines(db: Database, store: str, limit: int = 500) -> list[PendingLine]:
+    """Open lines of open or parked orders at ``store`` whose product requires a serial and
+    has none yet, oldest order first."""
+
+    def work(conn: Connection) -> list[PendingLine]:
+        sid = repo.store_id(db, conn, store)
+        o, c, p = orepo.order_t.c, orepo.line_t.c, repo.product_t.c
+        rows = conn.execute(
+            sa.select(
+                o.number,
+                c.id,
+                c.number.label("line_number"),
+                c.sku,
+                c.name,
+                o.type,
+                o.delivery,
+                o.customer_name,
+                o.created_at,
+            )
+            .join(orepo.order_t, o.id == c.order_id)
+            .join(repo.product_t, p.id == c.product_id)
+            .where(
+                o.store_id == sid,
+                o.status.in_(("open", "parked")),
+                c.status == "open",
+                c.serial.is_(None),
+                p.serial_mode == SerialMode.REQUIRED.value,
+                sa.func.coalesce(orepo.PACKAGE_TYPE, "") != "exploded",
+            )
+            .order_by(o.id, c.number)
+            .limit(limit)
+        ).all()
+        return [
+            PendingLine(
+                r.number,
+                r.id,
+                r.line_number,
+                r.sku,
+                r.name,
+                SaleType(r.type),
+                DeliveryMode(r.delivery),
+                r.customer_name,
+                r.created_at,
+            )
+            for r in rows
+        ]
+
+    return db.read(work)

@@ -1,0 +1,151 @@
+"""What an order looks like to its callers: the read models every order call returns, and the
+refusals that name an order, kept apart so screens, reports and the API can type against
+them without pulling in the code that changes orders.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from serialpos.domain.errors import (
+    BadRequest,
+    DomainError,
+)
+from serialpos.domain.orders import (
+    DeliveryMode,
+    LineStatus,
+    OrderStatus,
+    SaleType,
+    SerialIndicator,
+    Totals,
+)
+from serialpos.domain.products import SerialMode
+
+ZERO = Decimal("0.00")
+
+
+DOCUMENT_TYPE = "order"
+
+
+MAX_LINES = 500
+
+
+class UnknownOrder(DomainError):
+    code = "unknown_order"
+
+
+class OrderClosed(DomainError):
+    code = "order_closed"
+
+
+@dataclass(frozen=True)
+class Customer:
+    name: str | None = None
+    phone: str | None = None
+    address: str | None = None
+
+
+@dataclass(frozen=True)
+class PaymentView:
+    method: str
+    amount: Decimal  # negative for change handed back and refunds
+    at: datetime
+    kind: str = "payment"  # payment / change / refund
+    invoice: str | None = None
+
+
+@dataclass(frozen=True)
+class OrderLineView:
+    line: int  # id: what every call names
+    number: int  # the line's number on the order (1-based, never reused)
+    sku: str
+    name: str
+    quantity: int
+    unit_price: Decimal
+    tax_rate: Decimal
+    net: Decimal
+    tax: Decimal
+    total: Decimal
+    serial_mode: SerialMode
+    serial: str | None
+    indicator: SerialIndicator
+    status: LineStatus
+    package_line: int | None = None
+    invoice: str | None = None  # the invoice it was fulfilled on
+
+
+@dataclass(frozen=True)
+class OrderView:
+    order: str
+    store: str
+    type: SaleType
+    delivery: DeliveryMode
+    status: OrderStatus
+    customer: Customer | None
+    lines: tuple[OrderLineView, ...]
+    totals: Totals
+    payments: tuple[PaymentView, ...]
+    invoices: tuple[str, ...]
+    created_by: str
+    created_at: datetime
+
+    def line_by_id(self, line: int) -> OrderLineView:
+        for found in self.lines:
+            if found.line == line:
+                return found
+        raise BadRequest(f"order {self.order} has no line {line}")
+
+    @property
+    def pending_serials(self) -> int:
+        return sum(
+            1
+            for ln in self.lines
+            if ln.status is LineStatus.OPEN and ln.indicator is SerialIndicator.MISSING_REQUIRED
+        )
+
+
+@dataclass(frozen=True)
+class OrderSummary:
+    order: str
+    type: SaleType
+    delivery: DeliveryMode
+    status: OrderStatus
+    customer_name: str | None
+    total: Decimal
+    lines: int
+    created_at: datetime
+    pending_serials: int
+
+
+@dataclass(frozen=True)
+class PendingLine:
+    """An open line still waiting for its required serial (the fulfilment report's "items
+    pending serial"); the serial is entered in place with :func:`set_serial`."""
+
+    order: str
+    line: int
+    number: int
+    sku: str
+    name: str
+    type: SaleType
+    delivery: DeliveryMode
+    customer_name: str | None
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class AddResult:
+    order: OrderView
+    line: int
+    prompt_serial: bool
+    merged: bool
+    message: str
+
+
+@dataclass(frozen=True)
+class FulfilResult:
+    order: OrderView
+    invoice: str
+    change_due: Decimal

@@ -1,0 +1,80 @@
+"""The unit of work on one order: the transaction with its permission check, the order being
+changed inside it, and the small row helpers the header, lines and checkout rooms share.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import TypeVar
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from serialpos.db import order_repo as orepo
+from serialpos.db.engine import Database
+from serialpos.db.tables import utcnow
+from serialpos.domain.events import DocumentRef
+from serialpos.domain.settings import StoreSettings
+from serialpos.domain.users import Permission
+from serialpos.services.context import Actor
+from serialpos.services.orders.views import DOCUMENT_TYPE
+from serialpos.services.settings import settings_in
+
+T = TypeVar("T")
+
+
+def _write(db: Database, actor: Actor, work: Callable[[Connection], T]) -> T:
+    actor.require(Permission.SELL)
+    return db.write(work)
+
+
+def _touch(conn: Connection, order_id: int, **values: object) -> None:
+    conn.execute(
+        sa.update(orepo.order_t)
+        .where(orepo.order_t.c.id == order_id)
+        .values(updated_at=utcnow(), **values)
+    )
+
+
+@dataclass(frozen=True)
+class _Ctx:
+    """One order being changed inside one transaction."""
+
+    conn: Connection
+    db: Database
+    actor: Actor
+    row: sa.Row[object]
+
+    @property
+    def id(self) -> int:
+        return int(self.row._mapping["id"])
+
+    @property
+    def number(self) -> str:
+        return str(self.row._mapping["number"])
+
+    @property
+    def store(self) -> str:
+        return str(self.row._mapping["store_code"])
+
+    @property
+    def store_id(self) -> int:
+        return int(self.row._mapping["store_id"])
+
+    def settings(self) -> StoreSettings:
+        return settings_in(self.db, self.conn, self.store)
+
+    def doc(self, line_number: int) -> DocumentRef:
+        return DocumentRef(DOCUMENT_TYPE, self.number, str(line_number))
+
+
+def _new_id(result: sa.CursorResult[object]) -> int:
+    key = result.inserted_primary_key
+    assert key is not None
+    return int(key[0])
+
+
+def _row_total(row: sa.Row[object]) -> Decimal:
+    return orepo.row_amounts(row).gross
