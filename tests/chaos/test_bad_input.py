@@ -18,7 +18,7 @@ from serialpos.cli.app import app
 from serialpos.db.engine import Database
 from serialpos.domain.errors import DomainError
 from serialpos.services import users
-from serialpos.services.apply import apply_line
+from serialpos.services.apply.dispatch import apply_line
 from serialpos.services.asn.importing import import_asn_data
 from serialpos.services.product_import import import_products_bytes
 

@@ -14,7 +14,8 @@ import sqlalchemy as sa
 from serialpos.db import migrate, repo
 from serialpos.db.engine import Database
 from serialpos.domain.users import Role
-from serialpos.services import apply, lookup, products, settings, stock, users
+from serialpos.services import lookup, products, settings, stock, users
+from serialpos.services.apply.dispatch import MAX_LINE_BYTES, apply_stream, read_lines
 from serialpos.services.context import Actor
 from serialpos.services.integrity import check_ledger
 
@@ -43,7 +44,7 @@ def encode(line: dict[str, Any] | str | bytes) -> bytes:
 
 def run(db: Database, actor: Actor, *lines: dict[str, Any] | str | bytes) -> list[dict[str, Any]]:
     data = b"\n".join(encode(x) for x in lines) + b"\n"
-    return list(apply.apply_stream(db, actor, io.BytesIO(data)))
+    return list(apply_stream(db, actor, io.BytesIO(data)))
 
 
 def run1(db: Database, actor: Actor, line: dict[str, Any] | str | bytes) -> dict[str, Any]:
@@ -678,7 +679,7 @@ def test_a_10_mb_line_is_refused_without_being_held_in_memory(shop: Database, ad
 
     big = b'{"op": "receive", "store": "S1", "sku": "PH1", "serial": "' + b"x" * (10 << 20) + b'"}'
     stream = Watched(big + b"\n" + encode(receive("AFTER")) + b"\n" + b"y" * (3 << 20))
-    results = list(apply.apply_stream(shop, admin, stream))
+    results = list(apply_stream(shop, admin, stream))
     too_long = {
         "ok": False,
         "error": "bad_request",
@@ -687,13 +688,13 @@ def test_a_10_mb_line_is_refused_without_being_held_in_memory(shop: Database, ad
     assert results[0] == {"line": 1, **too_long}
     assert results[1]["ok"] is True and results[1]["line"] == 2
     assert results[2] == {"line": 3, **too_long}  # the last line, without a line break
-    assert Watched.largest <= apply.MAX_LINE_BYTES + 2
+    assert Watched.largest <= MAX_LINE_BYTES + 2
     assert where(shop, "AFTER") == ("in_stock", "S1")
 
 
 def test_read_lines_cuts_at_exactly_the_limit() -> None:
     data = b"12345\n123456\r\n1234567\n\n12345678\n1234"
-    assert list(apply.read_lines(io.BytesIO(data), limit=6)) == [
+    assert list(read_lines(io.BytesIO(data), limit=6)) == [
         b"12345",
         b"123456",
         None,
@@ -701,9 +702,9 @@ def test_read_lines_cuts_at_exactly_the_limit() -> None:
         None,
         b"1234",
     ]
-    assert list(apply.read_lines(io.BytesIO(b"123456"), limit=6)) == [b"123456"]
-    assert list(apply.read_lines(io.BytesIO(b"1234567"), limit=6)) == [None]
-    assert list(apply.read_lines(io.BytesIO(b""), limit=6)) == []
+    assert list(read_lines(io.BytesIO(b"123456"), limit=6)) == [b"123456"]
+    assert list(read_lines(io.BytesIO(b"1234567"), limit=6)) == [None]
+    assert list(read_lines(io.BytesIO(b""), limit=6)) == []
 
 
 def test_blank_lines_are_skipped_but_counted_and_line_breaks_and_bom_accepted(
@@ -717,9 +718,9 @@ def test_blank_lines_are_skipped_but_counted_and_line_breaks_and_bom_accepted(
         + b"\r\n\n"
         + encode(receive("B3"))
     )
-    results = list(apply.apply_stream(shop, admin, io.BytesIO(data)))
+    results = list(apply_stream(shop, admin, io.BytesIO(data)))
     assert [(r["line"], r["ok"]) for r in results] == [(1, True), (5, True), (7, True)]
-    assert list(apply.apply_stream(shop, admin, io.BytesIO(b"\n \n"))) == []
+    assert list(apply_stream(shop, admin, io.BytesIO(b"\n \n"))) == []
 
 
 def test_id_is_echoed_as_given_and_unknown_keys_are_warned(shop: Database, admin: Actor) -> None:

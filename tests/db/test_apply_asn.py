@@ -15,7 +15,7 @@ from serialpos.db.asn_tables import asn_scan_t
 from serialpos.db.engine import Database
 from serialpos.domain.states import Action
 from serialpos.services import ledger, products
-from serialpos.services.apply import apply_object
+from serialpos.services.apply.dispatch import apply_object
 from serialpos.services.asn.importing import import_asn_data
 from serialpos.services.asn.views import asn_detail
 from serialpos.services.context import Actor

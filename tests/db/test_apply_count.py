@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from serialpos.db.engine import Database
 from serialpos.domain.states import Action
 from serialpos.services import ledger, products, users
-from serialpos.services.apply import apply_line, apply_object
+from serialpos.services.apply.dispatch import apply_line, apply_object
 from serialpos.services.context import Actor
 from serialpos.services.integrity import check_ledger
 

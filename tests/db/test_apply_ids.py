@@ -19,7 +19,8 @@ import sqlalchemy as sa
 
 from serialpos.db import repo
 from serialpos.db.engine import Database
-from serialpos.services import apply, apply_ids, products, stock, users
+from serialpos.services import apply_ids, products, stock, users
+from serialpos.services.apply.dispatch import apply_stream
 from serialpos.services.context import Actor
 from serialpos.services.integrity import check_ledger
 from serialpos.services.orders.reading import list_orders
@@ -34,7 +35,7 @@ def shop(db: Database, admin: Actor) -> Database:
 
 def run(db: Database, actor: Actor, *lines: dict[str, Any]) -> list[dict[str, Any]]:
     data = b"".join(json.dumps(x).encode() + b"\n" for x in lines)
-    return list(apply.apply_stream(db, actor, io.BytesIO(data)))
+    return list(apply_stream(db, actor, io.BytesIO(data)))
 
 
 def qty(db: Database, store: str, sku: str) -> int:

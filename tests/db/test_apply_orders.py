@@ -8,7 +8,7 @@ from typing import Any
 from test_orders import IMEI, clean, setup_catalogue, state_of
 
 from serialpos.db.engine import Database
-from serialpos.services.apply import apply_object
+from serialpos.services.apply.dispatch import apply_object
 from serialpos.services.context import Actor
 
 

@@ -13,7 +13,7 @@ import pytest
 from serialpos.db.engine import Database
 from serialpos.domain.states import Action
 from serialpos.services import ledger, lookup, products
-from serialpos.services.apply import apply_object
+from serialpos.services.apply.dispatch import apply_object
 from serialpos.services.context import Actor
 from serialpos.services.integrity import check_ledger
 from serialpos.services.transfers.sending import add_units, create_transfer, ship

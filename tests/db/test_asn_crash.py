@@ -19,7 +19,7 @@ from serialpos.db import repo
 from serialpos.db.engine import Database
 from serialpos.domain.errors import Conflict
 from serialpos.services import products
-from serialpos.services.apply import apply_object
+from serialpos.services.apply.dispatch import apply_object
 from serialpos.services.asn.importing import import_asn_data
 from serialpos.services.asn.opening import open_asn
 from serialpos.services.asn.views import asn_detail

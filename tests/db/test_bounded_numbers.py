@@ -19,7 +19,7 @@ from serialpos.domain.asn_rows import AsnFileRefused
 from serialpos.domain.limits import MAX_MONEY, MAX_STOCK_LEVEL
 from serialpos.domain.product_columns import ImportRefused
 from serialpos.services import products, stock
-from serialpos.services.apply import apply_object, apply_stream
+from serialpos.services.apply.dispatch import apply_object, apply_stream
 from serialpos.services.asn.importing import import_asn_data
 from serialpos.services.context import Actor
 from serialpos.services.product_import import import_products_text

@@ -11,7 +11,7 @@ import pytest
 from serialpos.db.engine import Database
 from serialpos.domain.states import Action
 from serialpos.services import ledger, lookup, products, reports
-from serialpos.services.apply import apply_object
+from serialpos.services.apply.dispatch import apply_object
 from serialpos.services.context import Actor
 from serialpos.services.integrity import check_ledger
 from serialpos.services.orders.reading import get_order, list_orders

@@ -16,7 +16,7 @@ from serialpos.domain.errors import DomainError
 from serialpos.domain.orders import OrderStatus, refunds_on_void
 from serialpos.domain.states import Action
 from serialpos.services import ledger, products
-from serialpos.services.apply import apply_object
+from serialpos.services.apply.dispatch import apply_object
 from serialpos.services.context import Actor
 from serialpos.services.integrity import check_ledger
 from serialpos.services.order_void import Refund, refunds_for, void_order

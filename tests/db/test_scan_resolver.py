@@ -15,7 +15,8 @@ from serialpos.db.engine import Database
 from serialpos.domain.errors import BadSerial, DomainError, DuplicateSerial
 from serialpos.domain.scan_resolution import KnownUnit, ProductSerial, Refusal, ScanContext
 from serialpos.domain.states import Action
-from serialpos.services import apply, ledger, products, scan_resolver, users
+from serialpos.services import ledger, products, scan_resolver, users
+from serialpos.services.apply.dispatch import apply_object
 from serialpos.services.blind_receiving import open_blind_receipt
 from serialpos.services.context import Actor
 from serialpos.services.counts.approval import approve
@@ -127,7 +128,7 @@ def test_a_count_files_bare_serials_under_their_own_product(
 
 
 def test_a_host_count_naming_the_wrong_product_is_refused(shop: Database, admin: Actor) -> None:
-    result = apply.apply_object(
+    result = apply_object(
         shop,
         admin,
         {
@@ -173,7 +174,7 @@ def test_adjustments_and_apply_refuse_a_serial_live_under_another_product(
             serials=[AUR[0]],
             reason="found",
         )
-    got = apply.apply_object(
+    got = apply_object(
         db, admin, {"op": "receive", "store": "S2", "sku": "LT-ZB24", "serials": ["DRL18-A001"]}
     )
     assert got["ok"] is False and got["error"] == "duplicate_serial"
@@ -284,7 +285,7 @@ def test_a_serial_that_reads_as_a_gtin_is_still_checked_across_products(
 
 
 def test_a_move_of_another_products_unit_names_that_product(shop: Database, admin: Actor) -> None:
-    got = apply.apply_object(
+    got = apply_object(
         shop, admin, {"op": "sell", "store": "S1", "sku": "PH-NOVA7", "serial": AUR[0]}
     )
     assert got["ok"] is False and got["error"] == "not_in_stock"

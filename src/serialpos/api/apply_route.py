@@ -2,7 +2,7 @@
 
 A raw ASGI endpoint rather than a ``StreamingResponse``: the request body is still being read
 while verdicts go out, and Starlette's streaming response would meanwhile consume the body's
-messages waiting for a disconnect. Each line is applied by services/apply.py in a worker
+messages waiting for a disconnect. Each line is applied by services/apply/dispatch.py in a worker
 thread, in input order, each its own transaction; a client that goes away mid-stream leaves
 every line it was answered for applied, the line in flight applied whole or not at all, and
 the rest unread.
@@ -25,7 +25,7 @@ from serialpos.api.auth import actor_of
 from serialpos.api.guard import BODY_STATE, BodyTimeout, BodyTooLarge
 from serialpos.api.problems import from_error, problem
 from serialpos.domain.errors import DomainError
-from serialpos.services import apply as apply_service
+from serialpos.services.apply import dispatch as apply_service
 from serialpos.services.context import Actor
 
 log = logging.getLogger(__name__)

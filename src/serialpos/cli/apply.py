@@ -2,7 +2,8 @@
 
 The command only opens the input and writes each verdict the moment it exists, so a host can
 stream operations in and read verdicts back as they come; reading, checking and applying the
-lines is services/apply.py. The format is in docs/integration.md.
+lines is services/apply/ (dispatch.py and the handlers per document family). The format is in
+docs/integration.md.
 """
 
 from __future__ import annotations
@@ -60,7 +61,7 @@ def _status(st: CliState, ids: list[str]) -> None:
 
 
 def _apply_file(st: CliState, file: str, push: bool = False) -> None:
-    from serialpos.services.apply import apply_stream
+    from serialpos.services.apply.dispatch import apply_stream
 
     if file == "-":
         stream = sys.stdin.buffer

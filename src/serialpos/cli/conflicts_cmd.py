@@ -81,7 +81,7 @@ def resolve(
     note: str | None = typer.Option(None, "--note", help="Why, for the audit trail."),
 ) -> None:
     """Resolve a conflict by a new event (a manager's act); prints the conflict after."""
-    from serialpos.services.apply import apply_object
+    from serialpos.services.apply.dispatch import apply_object
     from serialpos.services.conflicts import resolve as resolve_conflict
 
     st = state(ctx)

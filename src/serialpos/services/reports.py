@@ -353,7 +353,8 @@ WAITING_ORDER_STATUSES = ("open", "parked")
 
 
 def _mode(package_type: str | None, serial_mode: str) -> str:
-    """As services.orders.line_mode: a package opened at the sale takes no serial itself."""
+    """As services/orders/reading.py ``line_mode``: a package opened at the sale takes no serial
+    itself."""
     return SerialMode.DISABLED.value if package_type == "exploded" else serial_mode
 
 

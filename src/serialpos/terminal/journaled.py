@@ -25,8 +25,9 @@ from serialpos.db.engine import Database, DatabaseError
 from serialpos.db.joined import JoinedDatabase
 from serialpos.domain.errors import DomainError
 from serialpos.domain.text import clip
-from serialpos.services import apply as apply_service
 from serialpos.services import apply_ids
+from serialpos.services.apply import dispatch as apply_service
+from serialpos.services.apply.document_handlers import _outbox_folder
 from serialpos.services.context import Actor
 
 Result = dict[str, Any]
@@ -74,7 +75,7 @@ def journaled_object(terminal: str) -> apply_ids.ApplyObject:
 def apply_line(
     db: Database, actor: Actor, raw: bytes | None, line_no: int, terminal: str
 ) -> Result | None:
-    """As services/apply.py ``apply_line``, journaled. A line the terminal would refuse is
+    """As services/apply/dispatch.py ``apply_line``, journaled. A line the terminal would refuse is
     refused exactly as there (and journals nothing)."""
     if line_no == 1 and raw is not None:
         raw = raw.removeprefix(b"\xef\xbb\xbf")  # editors on Windows start files with a BOM
@@ -160,7 +161,7 @@ def apply_stream(
     db: Database, actor: Actor, stream: IO[bytes], outbox: Path | None, terminal: str
 ) -> Iterator[Result]:
     """One verdict per non-blank line, each line applied and journaled in one transaction."""
-    folder = apply_service._outbox_folder  # as services/apply.py's apply_stream
+    folder = _outbox_folder  # as services/apply/dispatch.py's apply_stream
     for line_no, raw in enumerate(apply_service.read_lines(stream), start=1):
         # Set and reset around each line: the folder must not outlive the run.
         token = folder.set(outbox) if outbox is not None else None

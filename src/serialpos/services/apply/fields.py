@@ -1,0 +1,193 @@
+"""Reading one ``apply`` line's JSON object: typed getters that refuse a wrong type or value with
+``bad_request`` naming the field, the bounds every value is held to, and the shape every
+handler shares, so handlers read values and never check types.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from serialpos.db.engine import Database
+from serialpos.domain.errors import BadRequest
+from serialpos.domain.events import DocumentRef
+from serialpos.domain.text import has_control_chars
+from serialpos.services.context import Actor
+
+#: The largest quantity one line may move; keeps sums far inside a 32-bit stock column.
+MAX_QUANTITY = 1_000_000
+
+
+# Longest values the ledger's event columns hold (db/tables.py: LedgerEvent).
+MAX_DOCUMENT = 64
+
+
+MAX_DOCUMENT_LINE = 32
+
+
+MAX_REASON = 200
+
+
+Result = dict[str, Any]
+
+
+class Fields:
+    """Typed access to one line's JSON object. Every getter refuses a wrong type or value with
+    ``bad_request`` naming the field, so handlers read values and never check types."""
+
+    def __init__(self, data: Mapping[str, Any]) -> None:
+        self._data = data
+
+    def _get(self, key: str) -> Any:
+        # JSON null is the same as leaving the key out: host serialisers often write nulls.
+        return self._data.get(key)
+
+    def text(self, key: str, *, max_length: int = MAX_DOCUMENT) -> str:
+        value = self.optional_text(key, max_length=max_length)
+        if value is None:
+            raise BadRequest(f"'{key}' is missing")
+        return value
+
+    def optional_text(self, key: str, *, max_length: int = MAX_DOCUMENT) -> str | None:
+        value = self._get(key)
+        if value is None:
+            return None
+        if not isinstance(value, str):
+            raise BadRequest(f"'{key}' must be text, not {_json_type(value)}")
+        if not value.strip():
+            raise BadRequest(f"'{key}' is blank")
+        if has_control_chars(value):
+            raise BadRequest(f"'{key}' contains control characters")
+        if len(value) > max_length:
+            raise BadRequest(f"'{key}' is {len(value)} characters long; at most {max_length}")
+        return value
+
+    def code(self, key: str) -> str:
+        """A store code or SKU: text matched exactly, so only its type is checked here; an
+        unknown value is the ledger's ``unknown_store`` / ``unknown_product``."""
+        value = self._get(key)
+        if value is None:
+            raise BadRequest(f"'{key}' is missing")
+        if not isinstance(value, str):
+            raise BadRequest(f"'{key}' must be text, not {_json_type(value)}")
+        return value
+
+    def value(self, key: str) -> Any:
+        """The raw JSON value of ``key`` (None when absent or null), for operations that
+        take objects or lists of objects."""
+        return self._get(key)
+
+    def flag(self, key: str) -> bool:
+        value = self._get(key)
+        if value is None:
+            return False
+        if not isinstance(value, bool):
+            raise BadRequest(f"'{key}' must be true or false, not {_json_type(value)}")
+        return value
+
+    def serial_list(self, key: str) -> list[str] | None:
+        value = self._get(key)
+        if value is None:
+            return None
+        if not isinstance(value, list):
+            raise BadRequest(f"'{key}' must be a list of serials, not {_json_type(value)}")
+        for item in value:
+            if not isinstance(item, str):
+                raise BadRequest(f"'{key}' holds {_json_type(item)}; every serial must be text")
+        return value
+
+    def serials(self) -> list[str]:
+        """``serial`` (one) or ``serials`` (a list), never both; none is an empty list."""
+        one, many = self._get("serial"), self.serial_list("serials")
+        if one is not None and many is not None:
+            raise BadRequest("give 'serial' or 'serials', not both")
+        if one is not None:
+            if not isinstance(one, str):
+                raise BadRequest(f"'serial' must be text, not {_json_type(one)}")
+            return [one]
+        return many or []
+
+    def names_serials(self) -> bool:
+        """Whether the line names any serial (in whichever key its operation uses)."""
+        return any(self._get(key) for key in ("serial", "serials", "add", "remove"))
+
+    def quantity(self, *, signed: bool = False) -> int | None:
+        value = self._get("quantity")
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise BadRequest(f"'quantity' must be a whole number, not {_json_type(value)}")
+        if value == 0:
+            raise BadRequest("'quantity' must not be 0")
+        if value < 0 and not signed:
+            raise BadRequest(
+                "'quantity' must be positive; the operation says which way stock moves"
+            )
+        if abs(value) > MAX_QUANTITY:
+            raise BadRequest(f"'quantity' must be at most {MAX_QUANTITY} in one line")
+        return value
+
+    def document(
+        self, doc_type: str = "integration", alias: str | None = None
+    ) -> DocumentRef | None:
+        """The host's document (and its line) the events belong to. ``alias`` is an
+        operation's own name for it (``transfer``), accepted instead of ``document``."""
+        doc_id = self.optional_text("document", max_length=MAX_DOCUMENT)
+        if alias is not None:
+            other = self.optional_text(alias, max_length=MAX_DOCUMENT)
+            if other is not None and doc_id is not None and other != doc_id:
+                raise BadRequest(f"'{alias}' and 'document' name different documents")
+            doc_id = other or doc_id
+        line = self._document_line()
+        if doc_id is None:
+            if line is not None:
+                raise BadRequest("'line' is a line of a document: give 'document' too")
+            return None
+        return DocumentRef(doc_type, doc_id, line)
+
+    def _document_line(self) -> str | None:
+        value = self._get("line")
+        if isinstance(value, int) and not isinstance(value, bool):
+            if value < 0:
+                raise BadRequest("'line' must not be negative")
+            value = str(value)
+            if len(value) > MAX_DOCUMENT_LINE:
+                raise BadRequest(f"'line' is longer than {MAX_DOCUMENT_LINE} digits")
+            return value
+        if value is not None and not isinstance(value, str):
+            raise BadRequest(f"'line' must be text or a whole number, not {_json_type(value)}")
+        return self.optional_text("line", max_length=MAX_DOCUMENT_LINE)
+
+    def reason(self, *, required: bool = False) -> str | None:
+        if required:
+            return self.text("reason", max_length=MAX_REASON)
+        return self.optional_text("reason", max_length=MAX_REASON)
+
+
+Handler = Callable[[Database, Actor, Fields], Result]
+
+
+def _object(value: Any, what: str) -> Mapping[str, Any]:
+    if not isinstance(value, dict):
+        raise BadRequest(f"{what} must be an object, not {_json_type(value)}")
+    return value
+
+
+def _list(value: Any, what: str) -> list[Any]:
+    if not isinstance(value, list):
+        raise BadRequest(f"'{what}' must be a list, not {_json_type(value)}")
+    return value
+
+
+def _json_type(value: object) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, list):
+        return "a list"
+    return "an object"

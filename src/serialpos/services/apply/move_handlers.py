@@ -1,0 +1,231 @@
+"""``apply`` handlers for plain ledger moves: receive, sell, return, transfer out and in, RTV and
+adjust, each one ledger call whose moved units are reported back in the same shape.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from serialpos.db.engine import Database
+from serialpos.domain.errors import BadRequest
+from serialpos.domain.states import Action
+from serialpos.services import ledger
+from serialpos.services.apply.fields import Fields, Handler, Result, _object
+from serialpos.services.context import Actor
+
+
+def _moved(result: ledger.LedgerResult, f: Fields, **extra: Any) -> Result:
+    out: Result = {
+        "store": result.store,
+        "sku": result.sku,
+        **extra,
+        "quantity": result.quantity,
+        "units": [
+            {"serial": u.serial, "from": u.from_state, "to": u.to_state} for u in result.units
+        ],
+    }
+    if not result.serial_tracked and f.names_serials():
+        out["warnings"] = [
+            f"serialized inventory is off at {result.store}: the serials were "
+            "written on the events, no unit changed state"
+        ]
+    return out
+
+
+def _simple(action: Action) -> Handler:
+    """Receive and return to vendor: units or a quantity of one product at one store."""
+
+    def handle(db: Database, actor: Actor, f: Fields) -> Result:
+        reason = f.reason() if action is Action.RTV else None
+        sharer = _shared_by(db, actor, f) if action is Action.RECEIVE else None
+        return _moved(
+            ledger.move(
+                db,
+                actor,
+                action,
+                store=f.code("store"),
+                sku=f.code("sku"),
+                serials=f.serials(),
+                quantity=f.quantity(),
+                document=f.document(),
+                reason=reason,
+                shared_by=sharer,
+            ),
+            f,
+        )
+
+    return handle
+
+
+def _sell(db: Database, actor: Actor, f: Fields) -> Result:
+    """A sale to a customer: the units are sold and an invoice issued, as at the counter."""
+    from serialpos.services import host_sale
+
+    done = host_sale.sell(
+        db,
+        actor,
+        store=f.code("store"),
+        sku=f.code("sku"),
+        serials=f.serials(),
+        quantity=f.quantity(),
+        document=f.document(),
+        payment=f.optional_text("payment", max_length=16),
+    )
+    return _moved(done.moved, f, order=done.order, invoice=done.invoice)
+
+
+def _return(db: Database, actor: Actor, f: Fields) -> Result:
+    action = Action.RETURN_DAMAGED if f.flag("damaged") else Action.RETURN
+    return _moved(
+        ledger.move(
+            db,
+            actor,
+            action,
+            store=f.code("store"),
+            sku=f.code("sku"),
+            serials=f.serials(),
+            quantity=f.quantity(),
+            document=f.document(),
+            reason=f.reason(),
+        ),
+        f,
+    )
+
+
+def _transfer_out(db: Database, actor: Actor, f: Fields) -> Result:
+    store, sku, to = f.code("store"), f.code("sku"), f.code("to")
+    step = ledger.Step(Action.TRANSFER_OUT, store, sku, f.serials(), f.quantity(), to)
+    document = f.document("transfer", alias="transfer")
+    if document is None and f.flag("create"):
+        raise BadRequest("'create' makes the transfer named by 'transfer': give its id")
+    if document is not None:
+        from serialpos.services import transfers
+
+        kept = transfers.apply_out(db, actor, step, document.id, f.flag("create"), document.line)
+        if kept is not None:
+            return _transfer_result(*kept, f, to=to)
+    return _moved(
+        ledger.move(
+            db,
+            actor,
+            Action.TRANSFER_OUT,
+            store=store,
+            sku=sku,
+            serials=step.serials,
+            quantity=step.quantity,
+            to_store=to,
+            document=document,
+        ),
+        f,
+        to=to,
+    )
+
+
+def _transfer_in(db: Database, actor: Actor, f: Fields) -> Result:
+    store, sku = f.code("store"), f.code("sku")
+    step = ledger.Step(Action.TRANSFER_IN, store, sku, f.serials(), f.quantity())
+    document = f.document("transfer", alias="transfer")
+    if document is not None:
+        from serialpos.services import transfers
+
+        kept = transfers.apply_in(db, actor, step, document.id, document.line)
+        if kept is not None:
+            return _transfer_result(*kept, f)
+    return _moved(
+        ledger.move(
+            db,
+            actor,
+            Action.TRANSFER_IN,
+            store=store,
+            sku=sku,
+            serials=step.serials,
+            quantity=step.quantity,
+            document=document,
+        ),
+        f,
+    )
+
+
+def _transfer_result(result: ledger.LedgerResult, view: Any, f: Fields, **extra: Any) -> Result:
+    """A move on a kept transfer (services/transfers.py): the move, then the transfer's
+    ``status`` and its ``shipped``, ``received`` and ``in_transit`` units per SKU."""
+    return {
+        **_moved(result, f, **extra),
+        "transfer": view.number,
+        "status": view.status,
+        **view.report(),
+    }
+
+
+def _shared_by(db: Database, actor: Actor, f: Fields) -> Actor | None:
+    """``"shared_by": {"user": ..., "pin": ...}``: a manager accepts that the serials created
+    here are also live under another product (two makers using one string). Checked like a
+    console log-in (a wrong PIN counts toward the lock-out); refused for IMEI-format serials
+    by the ledger; the manager is recorded on the event and the unit."""
+    raw = f.value("shared_by")
+    if raw is None:
+        return None
+    data = _object(raw, "shared_by")
+    extra = sorted(set(data) - {"user", "pin"})
+    if extra:
+        raise BadRequest(f"shared_by takes 'user' and 'pin' only, not {', '.join(extra)}")
+    user, pin = data.get("user"), data.get("pin")
+    if not isinstance(user, str) or not user.strip() or not isinstance(pin, str):
+        raise BadRequest("shared_by needs the manager's 'user' and 'pin' as text")
+    from serialpos.domain.errors import PermissionDenied
+    from serialpos.domain.users import Permission
+    from serialpos.services.users import login
+
+    manager = login(db, user.strip(), pin, actor.terminal)
+    try:
+        manager.require(Permission.ADJUST)
+    except PermissionDenied:
+        raise PermissionDenied(
+            f"{manager.user} is not a manager or admin; only one may accept a shared serial"
+        ) from None
+    return manager
+
+
+def _adjust(db: Database, actor: Actor, f: Fields) -> Result:
+    store, sku = f.code("store"), f.code("sku")
+    sharer = _shared_by(db, actor, f)
+    add, remove, quantity = f.serial_list("add"), f.serial_list("remove"), f.quantity(signed=True)
+    reason, document = f.reason(required=True), f.document()
+    if quantity is not None and (add is not None or remove is not None):
+        raise BadRequest("an adjust takes 'add'/'remove' serials or a signed 'quantity', not both")
+    if quantity is not None:
+        action = Action.ADJUST_ADD if quantity > 0 else Action.ADJUST_REMOVE
+        result = ledger.move(
+            db,
+            actor,
+            action,
+            store=store,
+            sku=sku,
+            quantity=abs(quantity),
+            document=document,
+            reason=reason,
+        )
+    elif add or remove:
+        # Removals first, then additions, in one transaction: all of it, or none.
+        steps = [
+            ledger.Step(
+                action,
+                store,
+                sku,
+                serials,
+                shared_by=sharer.user if sharer and action is Action.ADJUST_ADD else None,
+            )
+            for action, serials in ((Action.ADJUST_REMOVE, remove), (Action.ADJUST_ADD, add))
+            if serials
+        ]
+        results = ledger.move_many(db, actor, steps, document=document, reason=reason)
+        result = replace(
+            results[0],
+            action="adjust",
+            quantity=sum(r.quantity for r in results),
+            units=tuple(u for r in results for u in r.units),
+        )
+    else:
+        raise BadRequest("an adjust needs 'add' or 'remove' serials, or a signed 'quantity'")
+    return _moved(result, f)

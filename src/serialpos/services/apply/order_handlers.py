@@ -1,0 +1,175 @@
+"""``apply`` handlers for sale orders: create a whole order, set a line's serial, fulfil, void and
+return, each answering with the order's head and lines so a host can follow the order.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from serialpos.db.engine import Database
+from serialpos.domain.errors import BadRequest
+from serialpos.domain.limits import parse_money
+from serialpos.domain.text import clip
+from serialpos.services.apply.fields import Fields, Result, _json_type, _list, _object
+from serialpos.services.context import Actor
+
+
+def _order_lines(view: Any, ids: tuple[int, ...] | list[int]) -> list[Result]:
+    by_id = {ln.line: ln for ln in view.lines}
+    return [
+        {
+            "line": i,
+            "number": by_id[i].number,
+            "sku": by_id[i].sku,
+            "serial": by_id[i].serial,
+            "quantity": by_id[i].quantity,
+            "status": by_id[i].status.value,
+        }
+        for i in ids
+    ]
+
+
+def _order_head(view: Any) -> Result:
+    return {
+        "order": view.order,
+        "store": view.store,
+        "type": view.type.value,
+        "delivery": view.delivery.value,
+        "status": view.status.value,
+        "total": str(view.totals.total),
+        "paid": str(view.totals.paid),
+    }
+
+
+def _order_create(db: Database, actor: Actor, f: Fields) -> Result:
+    from serialpos.services.orders.host import NewLine, create_order
+    from serialpos.services.orders.views import Customer
+
+    customer = None
+    if f.value("customer") is not None:
+        c = Fields(_object(f.value("customer"), "'customer'"))
+        customer = Customer(
+            c.optional_text("name", max_length=100),
+            c.optional_text("phone", max_length=40),
+            c.optional_text("address", max_length=200),
+        )
+    new_lines = []
+    for n, item in enumerate(_list(f.value("lines") or [], "lines"), start=1):
+        g = Fields(_object(item, f"lines[{n}]"))
+        serial = g.value("serial")
+        if serial is not None and not isinstance(serial, str):
+            raise BadRequest(f"lines[{n}]: 'serial' must be text, not {_json_type(serial)}")
+        new_lines.append(NewLine(g.code("sku"), serial or None, g.quantity() or 1))
+    view, made = create_order(
+        db,
+        actor,
+        f.code("store"),
+        f.optional_text("type") or "sale",
+        f.optional_text("delivery") or "cash_and_carry",
+        customer,
+        new_lines,
+    )
+    return {**_order_head(view), "lines": _order_lines(view, made)}
+
+
+def _line_id(f: Fields) -> int:
+    value = f.value("line")
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise BadRequest(f"'line' must be the line id (a whole number), not {_json_type(value)}")
+    return value
+
+
+def _order_set_serial(db: Database, actor: Actor, f: Fields) -> Result:
+    from serialpos.services.orders.serials import set_serial
+
+    serial = f.value("serial")
+    if serial is not None and not isinstance(serial, str):
+        raise BadRequest(f"'serial' must be text, not {_json_type(serial)}")
+    line = _line_id(f)
+    view = set_serial(db, actor, f.code("order"), line, serial or None)
+    return {**_order_head(view), "lines": _order_lines(view, [line])}
+
+
+def _order_fulfil(db: Database, actor: Actor, f: Fields) -> Result:
+    from serialpos.services.orders.checkout import fulfil
+
+    lines = None
+    if f.value("lines") is not None:
+        lines = _list(f.value("lines"), "lines")
+        if any(isinstance(x, bool) or not isinstance(x, int) for x in lines):
+            raise BadRequest("'lines' must be a list of line ids (whole numbers)")
+    payments = None
+    if f.value("payments") is not None:
+        payments = []
+        for n, item in enumerate(_list(f.value("payments"), "payments"), start=1):
+            g = Fields(_object(item, f"payments[{n}]"))
+            amount = g.value("amount")
+            if isinstance(amount, bool) or not isinstance(amount, int | float | str):
+                raise BadRequest(f"payments[{n}]: 'amount' must be a number or text")
+            # Bounded here, as for every amount (1e30, 1e999999, 28 digits are bad_value).
+            value = parse_money(str(amount), f"payments[{n}].amount")
+            payments.append((g.code("method"), value))
+    done = fulfil(
+        db,
+        actor,
+        f.code("order"),
+        lines=lines,
+        payments=payments,
+        settle_in=None if payments is not None else "cash",
+    )
+    sold = [ln.line for ln in done.order.lines if ln.invoice == done.invoice]
+    return {
+        **_order_head(done.order),
+        "invoice": done.invoice,
+        "change_due": str(done.change_due),
+        "lines": _order_lines(done.order, sold),
+    }
+
+
+def _order_void(db: Database, actor: Actor, f: Fields) -> Result:
+    """Void an order; what was paid on it is refunded per method (``refunds``)."""
+    from serialpos.services.order_void import void_order
+
+    done = void_order(db, actor, f.code("order"))
+    return {
+        **_order_head(done.order),
+        "refunds": [{"method": r.method, "amount": str(r.amount)} for r in done.refunds],
+    }
+
+
+def _order_return(db: Database, actor: Actor, f: Fields) -> Result:
+    from serialpos.services import returns
+    from serialpos.services.orders.reading import get_order
+
+    serials = f.serial_list("serials") or []
+    if not serials:
+        raise BadRequest("'serials' names the units to return")
+    damaged_value = f.value("damaged")
+    view = get_order(db, f.code("order"))
+    lines = returns.lines_for_serials(view, serials)
+    if damaged_value is True:
+        damaged = lines
+    elif damaged_value is None or damaged_value is False:
+        damaged = []
+    else:
+        named = f.serial_list("damaged") or []
+        unknown = [s for s in named if s.strip() not in {x.strip() for x in serials}]
+        if unknown:
+            raise BadRequest(f"'damaged' names {clip(unknown[0])}, which is not in 'serials'")
+        damaged = returns.lines_for_serials(view, named)
+    refund = f.optional_text("refund_method") or "cash"
+    result = returns.return_units(
+        db,
+        actor,
+        view.order,
+        lines=lines,
+        damaged=damaged,
+        refund_method=refund,
+        store=f.optional_text("store"),
+    )
+    return {
+        **_order_head(result.order),
+        "refund_invoice": result.refund_invoice,
+        "amount": str(result.amount),
+        "units": [{"serial": s, "state": st} for s, st in result.units],
+    }
