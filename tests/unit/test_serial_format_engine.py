@@ -16,7 +16,7 @@ def test_a_pattern_that_stalled_python_re_runs_in_linear_time() -> None:
     assert fmt is not None
     started = time.perf_counter()
     for length in (20, 26, 31, 64):
-        assert fmt.problem("a" * length + "b") == "it does not match the format (a+)+$"
+        assert fmt.problem("a" * length + "b") == ("it does not match the product's serial format")
     assert time.perf_counter() - started < 0.5  # Python's re took 35 s at 31 characters
     assert fmt.problem("aaaa") is None
 

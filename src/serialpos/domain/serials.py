@@ -18,6 +18,7 @@ import re2
 from stdnum import luhn
 
 from serialpos.domain.errors import BadSerial, BadValue
+from serialpos.domain.serial_words import format_refusal
 from serialpos.domain.text import (
     clip,
     has_control_chars,
@@ -158,7 +159,8 @@ class SerialFormat:
                 "manager must correct it"
             )
         if pattern.fullmatch(serial) is None:
-            return f"it does not match the format {self.spec}"
+            # Said in words ("8 digits after ZB"), never as the regular expression.
+            return format_refusal(self.spec, lambda text: pattern.fullmatch(text) is not None)
         return None
 
     def check(self, serial: str, sku: str) -> None:
