@@ -209,6 +209,8 @@ class SerialposApp(App[None]):
             self.call_next(self.action_logout, why=why)
 
     async def action_logout(self, why: str = "logged out") -> None:
+        if why == "logged out" and await self._unfinished_sale_asked():
+            return  # the sale asks to park or void first; it logs out once that is done
         if self.session is not None:
             from serialpos.logs import action
 
@@ -221,6 +223,23 @@ class SerialposApp(App[None]):
         login = self.screen
         if isinstance(login, LoginScreen):
             login.reset(why)
+
+    async def _unfinished_sale_asked(self) -> bool:
+        """A person logging out with a sale that still has lines is asked to park or void it
+        (its units stay reserved while it is open): the sale comes to the front and asks.
+        An idle log-out cannot wait for an answer; the order stays open for the next login."""
+        from serialpos.tui.screens.sale import SaleScreen
+
+        sale = next(
+            (s for s in self.screen_stack if isinstance(s, SaleScreen) and s.keys.unfinished()),
+            None,
+        )
+        if sale is None:
+            return False
+        while self.screen is not sale:
+            await self.pop_screen()
+        sale.keys.leave(lambda: self.call_next(self.action_logout))
+        return True
 
     # -- flows ------------------------------------------------------------------------------
     def open_flow(self, name: str, text: str | None = None) -> None:

@@ -10,6 +10,7 @@ three laptops scans that laptop and nothing else is touched.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
@@ -24,6 +25,7 @@ from serialpos.tui.messages import ActionFailed
 from serialpos.tui.screens.base import ConsoleScreen
 from serialpos.tui.screens.sale_dialogs.money import money
 from serialpos.tui.screens.sale_dialogs.tender import METHODS
+from serialpos.tui.screens.serial_mode import Confirm
 from serialpos.tui.widgets.key_footer import KeyFooter, KeyHints
 from serialpos.tui.widgets.message_line import MessageLine
 from serialpos.tui.widgets.sale_lines import ReturnLines, SaleLines
@@ -94,8 +96,9 @@ class ReturnsScreen(ConsoleScreen):
             if view is None
             else (f"{visible(view.order)} · invoices {', '.join(view.invoices) or '—'}")
         )
+        # The refund method first: at 40 columns it is what a long invoice list would push off.
         self.query_one("#return-head", Static).update(
-            Text(f"{what} · refund {METHODS[self.method]}")
+            Text(f"refund {METHODS[self.method]} · {what}")
         )
 
     def action_back(self) -> None:
@@ -214,8 +217,18 @@ class ReturnsScreen(ConsoleScreen):
             return
         damaged = sorted(self.lines.damaged)
         good = [line for line in chosen if line not in self.lines.damaged]
-        self.message_line.note("refunding…")
-        self._refund(self.session.actor, view.order, good, damaged, METHODS[self.method])
+        method = METHODS[self.method]
+        # Money leaves the drawer: asked first, with the amount, as Void does.
+        question = refund_question(view, chosen, damaged, method)
+
+        def confirmed(yes: bool | None) -> None:
+            if not yes:
+                self.message_line.note("not refunded: nothing changed")
+                return
+            self.message_line.note("refunding…")
+            self._refund(self.session.actor, view.order, good, damaged, method)
+
+        self.app.push_screen(Confirm(question), confirmed)
 
     @work(thread=True, exclusive=True, group="returns-refund")
     def _refund(
@@ -253,3 +266,19 @@ class ReturnsScreen(ConsoleScreen):
             f"refund {result.refund_invoice}: {money(result.amount)} "
             f"{METHODS[self.method]}" + (f"; {units}" if units else "") + " — Re-issue: F5/^N"
         )
+
+
+def refund_question(view: OrderView, chosen: list[int], damaged: list[int], method: str) -> str:
+    """The refund's confirmation: how much, how, and what comes back (to stock or damaged)."""
+    lines = [line for line in view.lines if line.line in chosen]
+    amount = sum((line.total for line in lines), Decimal("0"))
+    what = ", ".join(
+        f"{visible(line.sku)} {clip(line.serial)}" if line.serial else visible(line.sku)
+        for line in lines
+    )
+    broken = f"; {len(damaged)} damaged, written off" if damaged else ""
+    count = len(lines)
+    return (
+        f"Refund {money(amount)} {method} to the customer for {count} "
+        f"line{'s' * (count != 1)} ({what}){broken}?"
+    )

@@ -26,7 +26,9 @@ totals are worded is in :mod:`~serialpos.tui.screens.sale_outcome`; the dialogs 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import on
@@ -46,6 +48,7 @@ from serialpos.tui.screens.sale_outcome import (
     awaiting_line,
     head_text,
     missing_required,
+    serial_entry_outcome,
     status_of,
     totals_text,
 )
@@ -112,6 +115,12 @@ class SaleScreen(ConsoleScreen):
         self.awaiting: int | None = None
         self.filled: set[int] = set()  # lines whose serial a field scan recorded (UI side)
         self.last_invoice: str | None = None
+        #: The change of the sale just finished, and its order: in the totals line until the
+        #: next sale starts (a message line is overwritten by the next thing said).
+        self.change_due: Decimal | None = None
+        self.change_order: str | None = None
+        #: What to do once the order is parked or voided on the way out (home, log out).
+        self.after_finish: Callable[[], object] | None = None
         self.keys = OrderKeys(self)
         self.jobs = OrderedJobs(self, "sale", lambda f: self.Refused(f.message, f.code))
 
@@ -190,6 +199,8 @@ class SaleScreen(ConsoleScreen):
         if outcome.invoice:
             self.last_invoice = outcome.invoice
             self.lines.marked.clear()
+        if outcome.change_due and outcome.view is not None:
+            self.change_due, self.change_order = outcome.change_due, outcome.view.order
         if outcome.view is not None or outcome.finished:
             self.show_view(outcome.view, outcome.cursor_line)
         if outcome.added:
@@ -201,6 +212,10 @@ class SaleScreen(ConsoleScreen):
         if outcome.prompt_line is not None and outcome.prompt_line not in self.filled:
             self.prompt_serial(outcome.prompt_line)
         self.refresh_bindings()
+        leave = self.after_finish
+        if leave is not None and outcome.finished:
+            self.after_finish = None
+            leave()  # parked or voided on the way out: now go
 
     def _close_prompt_of(self, line_id: int, view: OrderView | None) -> None:
         """The serial prompt that opened for a line whose serial a scan in the field has
@@ -211,6 +226,7 @@ class SaleScreen(ConsoleScreen):
             dialog.dismiss(view)
 
     def on_sale_screen_refused(self, message: Refused) -> None:
+        self.after_finish = None  # parking or voiding on the way out was refused: stay
         if message.pending:
             self.lines.drop_pending()
         self.show_error(message.message)
@@ -226,12 +242,14 @@ class SaleScreen(ConsoleScreen):
 
     def show_view(self, view: OrderView | None, cursor_line: int | None = None) -> None:
         self.view = view
+        if view is None or view.order != self.change_order:
+            self.change_due = self.change_order = None  # the next sale started (or none is on)
         if view is not None:
             self.sale_type = str(getattr(view.type, "value", view.type))
             self.delivery = str(getattr(view.delivery, "value", view.delivery))
         self.query_one("#order-head", Static).update(head_text(view, self.sale_type, self.delivery))
         self.lines.show_lines(view.lines if view is not None else [], cursor_line)
-        self.query_one("#totals", Static).update(totals_text(view))
+        self.query_one("#totals", Static).update(totals_text(view, self.change_due))
 
     def jump_to_missing(self) -> None:
         missing = missing_required(self.view)
@@ -341,11 +359,9 @@ class SaleScreen(ConsoleScreen):
         def done(result: OrderView | None) -> None:
             if self.awaiting == line_id:
                 self.awaiting = None  # the prompt had its say: a later scan is no longer its
+            self.message_line.show(*serial_entry_outcome(line, result))
             if result is not None:
                 self.show_view(result, line_id)
-                self.message_line.ok(f"serial recorded on line {line.number}")
-            else:
-                self.message_line.note(f"line {line.number}: serial left missing")
             self.focus_scan()
 
         self.app.push_screen(SerialEntry(view.order, line, serial, refusal), done)

@@ -10,10 +10,12 @@ the order asked, and the screen shows what it did.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from serialpos.tui.screens.sale_dialogs.customer import CustomerDialog
+from serialpos.tui.screens.sale_dialogs.leave_sale import LeaveSale
 from serialpos.tui.screens.sale_dialogs.money import money
 from serialpos.tui.screens.sale_dialogs.open_orders import OrdersDialog
 from serialpos.tui.screens.sale_dialogs.order_menu import OrderMenu
@@ -40,8 +42,39 @@ class OrderKeys:
         if self.screen.lines.has_focus:
             self.screen.focus_scan()
             return
-        # An open order stays open in the database: the order menu's "o" brings it back.
-        self.screen.dismiss()
+        self.leave(self.screen.dismiss)
+
+    def unfinished(self) -> bool:
+        """An open order with lines on screen: leaving it would keep its units reserved."""
+        view = self.screen.view
+        return view is not None and status_of(view) == "open" and bool(view.lines)
+
+    def leave(self, then: Callable[[], object]) -> None:
+        """Leave the sale (``then``: back to the home menu, or log out); an unfinished one is
+        parked or voided first, as the cashier chooses, or kept (nothing happens)."""
+        view = self.screen.view
+        if view is None or not self.unfinished():
+            then()
+            return
+        from serialpos.services.order_void import refund_text, refunds_for
+
+        refunds = refunds_for(view)
+
+        def chosen(choice: str | None) -> None:
+            self.screen.focus_scan()
+            if choice not in ("park", "void"):
+                self.screen.message_line.note(f"{view.order} still open: nothing changed")
+                return
+            self.screen.after_finish = then  # once the order is parked or voided
+            if choice == "park":
+                self.park()
+            else:
+                self._void()
+
+        self.screen.app.push_screen(
+            LeaveSale(view.order, len(view.lines), refund_text(refunds) if refunds else None),
+            chosen,
+        )
 
     def pay(self) -> None:
         view = self.screen.view
@@ -97,6 +130,7 @@ class OrderKeys:
                 f"invoice {done.invoice}{change} — PDF: F8/^G",
                 invoice=done.invoice,
                 finished=True,
+                change_due=done.change_due,
             )
 
         self.screen.submit(pay, "taking payment…")
@@ -155,6 +189,7 @@ class OrderKeys:
                 f"fulfilled: invoice {done.invoice}{change} — PDF: F8/^G",
                 invoice=done.invoice,
                 finished=not still_open,
+                change_due=done.change_due,
             )
 
         self.screen.submit(run, "fulfilling…")
@@ -243,13 +278,7 @@ class OrderKeys:
             if not yes:
                 self.screen.message_line.note("not voided")
                 return
-
-            def void(db: Database, actor: Actor, order: str | None) -> Outcome:
-                from serialpos.services.order_void import void_order
-
-                return Outcome(None, void_order(db, actor, str(order)).message, finished=True)
-
-            self.screen.submit(void)
+            self._void()
 
         from serialpos.services.order_void import refund_text, refunds_for
 
@@ -258,6 +287,14 @@ class OrderKeys:
         self.screen.app.push_screen(
             Confirm(f"Void {view.order} ({len(view.lines)} lines)?{money_back}"), confirmed
         )
+
+    def _void(self) -> None:
+        def void(db: Database, actor: Actor, order: str | None) -> Outcome:
+            from serialpos.services.order_void import void_order
+
+            return Outcome(None, void_order(db, actor, str(order)).message, finished=True)
+
+        self.screen.submit(void)
 
     def orders(self) -> None:
         store = self.screen.session.store

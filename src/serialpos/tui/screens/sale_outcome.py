@@ -7,11 +7,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from rich.text import Text
 
-from serialpos.domain.text import visible
+from serialpos.domain.text import clip, visible
 from serialpos.tui.screens.sale_dialogs.money import money
 
 if TYPE_CHECKING:
@@ -36,6 +36,7 @@ class Outcome:
     show_orders: bool = False
     added: bool = False  # a line was just added: it is the one a scanned serial may fill
     filled_line: int | None = None  # a scan in the field recorded this line's serial
+    change_due: Decimal | None = None  # a fulfilment's change: shown until the next sale
 
 
 Job = Callable[["Database", "Actor", "str | None"], Outcome]
@@ -75,7 +76,9 @@ def head_text(view: OrderView | None, sale_type: str, delivery: str) -> Text:
     return Text(f"{visible(view.order)} {status_of(view)} · {kind} · {how}{who}")
 
 
-def totals_text(view: OrderView | None) -> Text:
+def totals_text(view: OrderView | None, change_due: Decimal | None = None) -> Text:
+    """Net, tax, total, paid and due; after a sale that gave change, the change first, in
+    reverse, so it is still there when the cashier looks up from the drawer."""
     zero = Decimal("0")
     net, tax, total, paid, due = (
         (view.totals.net, view.totals.tax, view.totals.total, view.totals.paid, view.totals.due)
@@ -83,8 +86,31 @@ def totals_text(view: OrderView | None) -> Text:
         else (zero,) * 5
     )
     text = Text(no_wrap=False)
+    if change_due:
+        text.append(f"CHANGE DUE {money(change_due)}", style="bold reverse")
+        text.append("  ")
     text.append(f"Net {money(net)}  Tax {money(tax)}  ")
     text.append(f"Total {money(total)}", style="bold")
     text.append(f"  Paid {money(paid)}  ")
     text.append(f"Due {money(due)}", style="bold reverse" if due > 0 else "bold")
     return text
+
+
+def serial_entry_outcome(
+    line: OrderLineView, result: OrderView | None
+) -> tuple[Literal["ok", "note"], str]:
+    """What serial entry did to ``line``, said as it happened: recorded, removed (Enter on an
+    empty field), kept (Escape on a line that has one) or left missing (Escape on one that has
+    none). ``result`` is the order after the dialog, None when it was escaped."""
+    number = line.number
+    if result is None:
+        if line.serial:
+            return "note", f"line {number}: serial {clip(line.serial)} kept, nothing changed"
+        return "note", f"line {number}: serial left missing"
+    now = next((ln for ln in result.lines if ln.line == line.line), None)
+    if now is not None and now.serial:
+        return "ok", f"serial {clip(now.serial)} recorded on line {number}"
+    needed = str(line.serial_mode.value) == "required"
+    return "ok", f"line {number}: serial removed" + (
+        "; it is needed before payment" if needed else ""
+    )

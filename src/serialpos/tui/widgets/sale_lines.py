@@ -273,7 +273,11 @@ class SaleLines(Widget, can_focus=True):
         self.top = max(0, min(self.top, max(rows - height, 0)))
 
     def on_resize(self) -> None:
+        # A refusal's rows and a longer footer shrink the list after the cursor moved: the
+        # row it moved to is brought back into view and drawn again (the frame already drawn
+        # at the new size still had the old top).
         self._keep_cursor_in_view()
+        self.refresh()
 
     def on_focus(self) -> None:
         self.refresh()
