@@ -12,6 +12,7 @@ from serialpos.services.context import Actor
 from serialpos.services.lookup import lookup_serial
 from serialpos.tui.screens.returns import ReturnsScreen
 from serialpos.tui.screens.sale import SaleScreen
+from serialpos.tui.screens.serial_mode import Confirm
 from serialpos.tui.widgets.message_line import MessageLine
 
 LAPTOPS = ["ZB24000101", "ZB24000102", "ZB24000103"]
@@ -70,6 +71,9 @@ async def test_one_of_three_laptops_comes_back_by_its_serial(
         assert screen.lines.marked == {screen.view.lines[1].line}  # that unit is chosen
         await pilot.press("ctrl+y")
         await settle(pilot)
+        assert isinstance(app.screen, Confirm)  # money leaves the drawer: asked first
+        await pilot.press("y")
+        await settle(pilot)
         text = screen.query_one(MessageLine).text
         assert "refund RF-S01-" in text, text  # its own series (issue 14)
         assert "INV-S01-" in screen_text(app)
@@ -90,6 +94,10 @@ async def test_by_invoice_a_chosen_damaged_unit_is_written_off_and_reissue_opens
         await pilot.press("down", "down", "d")  # the third laptop, damaged
         await settle(pilot)
         await pilot.press("ctrl+y")
+        await settle(pilot)
+        assert isinstance(app.screen, Confirm)
+        assert "1 damaged, written off?" in str(app.screen.query_one("#question").render())
+        await pilot.press("y")
         await settle(pilot)
         assert "refund" in screen.query_one(MessageLine).text
         await pilot.press("ctrl+n")
@@ -134,3 +142,46 @@ async def test_what_no_sale_matches_is_named_through_the_resolver(
         assert message.text.startswith("✗ serial ZB24000101 is LT-ZEN14 "), message.text
         assert message.text.endswith("in stock at S01: no sale of it to take back")
         assert screen.view is None
+
+
+def squeezed(text: str) -> str:
+    """Text with white space and a dialog's side borders gone (a wrapped sentence reads whole)."""
+    return "".join(text.translate(str.maketrans("", "", "│▊▎")).split())
+
+
+@pytest.mark.parametrize("size", SIZES)
+@async_test
+async def test_a_refund_asks_first_with_its_amount_and_the_head_shows_the_method(
+    make_app: MakeApp, demo_db: Database, size: tuple[int, int]
+) -> None:
+    """F9 on a return pays out only after a yes, and the question names the amount, the method
+    and the unit; at 40x16 the head still shows the refund method (issue 14, item 10)."""
+    sell_three_laptops(demo_db)
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        screen = await open_returns(pilot)
+        await find(pilot, screen, LAPTOPS[1])
+        assert screen.view is not None
+        assert "refund cash · S01-" in screen_text(app)  # the method first, never cut
+        price = screen.view.lines[1].total
+        await pilot.press("f4")  # the method: card
+        await settle(pilot)
+        assert "refund card · S01-" in screen_text(app)
+        await pilot.press("ctrl+y")
+        await settle(pilot)
+        assert isinstance(app.screen, Confirm)
+        question = f"Refund {price:.2f} card to the customer for 1 line (LT-ZEN14 {LAPTOPS[1]})?"
+        assert squeezed(question) in squeezed(screen_text(app)), screen_text(app)
+        await pilot.press("n")  # no: nothing is refunded
+        await settle(pilot)
+        assert app.screen is screen
+        assert screen.query_one(MessageLine).text == "› not refunded: nothing changed"
+        assert state_of(demo_db, LAPTOPS[1]) == "sold"
+        await pilot.press("ctrl+y")
+        await settle(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+        text = screen.query_one(MessageLine).text
+        assert text.startswith("✓ refund RF-S01-"), text
+        assert f": {price:.2f} card" in text
+    assert state_of(demo_db, LAPTOPS[1]) == "in_stock"
