@@ -45,9 +45,16 @@ class OrderKeys:
         self.leave(self.screen.dismiss)
 
     def unfinished(self) -> bool:
-        """An open order with lines on screen: leaving it would keep its units reserved."""
+        """An open counter sale with lines on screen: leaving it would keep its units
+        reserved. A lay-by or special order is meant to stay open (fulfilled later, from the
+        order menu's open orders), so leaving one is not asked about."""
         view = self.screen.view
-        return view is not None and status_of(view) == "open" and bool(view.lines)
+        return (
+            view is not None
+            and status_of(view) == "open"
+            and self.screen.sale_type == "sale"
+            and bool(view.lines)
+        )
 
     def leave(self, then: Callable[[], object]) -> None:
         """Leave the sale (``then``: back to the home menu, or log out); an unfinished one is
