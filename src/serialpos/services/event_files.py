@@ -26,7 +26,7 @@ from serialpos.domain.text import clip
 from serialpos.files import write_atomically
 
 outbox_t: sa.Table = EventOutbox.__table__  # type: ignore[attr-defined]
-_o = outbox_t.c
+outbox_c = outbox_t.c
 
 
 class UnknownDocument(DomainError):
@@ -115,7 +115,7 @@ def _write(db: Database, folder: Path, rows: list[sa.Row[object]]) -> WriteRepor
 
 def _mark_written(db: Database, row_id: int) -> None:
     def work(conn: Connection) -> None:
-        conn.execute(outbox_t.update().where(_o.id == row_id).values(written_at=utcnow()))
+        conn.execute(outbox_t.update().where(outbox_c.id == row_id).values(written_at=utcnow()))
 
     db.write(work)
 
@@ -124,7 +124,9 @@ def write_owed(db: Database, folder: Path) -> WriteReport:
     """Write every file still owed into ``folder``, oldest first."""
     rows = db.read(
         lambda conn: list(
-            conn.execute(sa.select(outbox_t).where(_o.written_at.is_(None)).order_by(_o.id))
+            conn.execute(
+                sa.select(outbox_t).where(outbox_c.written_at.is_(None)).order_by(outbox_c.id)
+            )
         )
     )
     return _write(db, folder, rows)
@@ -134,7 +136,9 @@ def owed_count(db: Database) -> int:
     return int(
         db.read(
             lambda conn: conn.execute(
-                sa.select(sa.func.count()).select_from(outbox_t).where(_o.written_at.is_(None))
+                sa.select(sa.func.count())
+                .select_from(outbox_t)
+                .where(outbox_c.written_at.is_(None))
             ).scalar_one()
         )
     )
@@ -145,10 +149,10 @@ def resend(
 ) -> WriteReport:
     """Write a document's file(s) again, as written the first time. A document id can name
     more than one file (a transfer's shipment and its receipt); ``event_type`` picks one."""
-    query = sa.select(outbox_t).where(_o.document_id == document_id)
+    query = sa.select(outbox_t).where(outbox_c.document_id == document_id)
     if event_type is not None:
-        query = query.where(_o.event_type == event_type)
-    rows = db.read(lambda conn: list(conn.execute(query.order_by(_o.id))))
+        query = query.where(outbox_c.event_type == event_type)
+    rows = db.read(lambda conn: list(conn.execute(query.order_by(outbox_c.id))))
     if not rows:
         what = f"{event_type} " if event_type else ""
         raise UnknownDocument(f"no {what}event file is recorded for document '{clip(document_id)}'")
@@ -159,7 +163,9 @@ def event_file(db: Database, event_type: str, document_id: str) -> EventFile | N
     """The recorded file of one document, as it is (or will be) written."""
     row = db.read(
         lambda conn: conn.execute(
-            sa.select(outbox_t).where(_o.event_type == event_type, _o.document_id == document_id)
+            sa.select(outbox_t).where(
+                outbox_c.event_type == event_type, outbox_c.document_id == document_id
+            )
         ).first()
     )
     return None if row is None else _event(row)

@@ -11,6 +11,8 @@ from serialpos.db import order_repo as orepo
 from serialpos.db import repo
 from serialpos.db.engine import Database
 from serialpos.db.tables import UNACCEPTED_BEFORE_0016
+from serialpos.domain.scan_resolution import LIVE as LIVE_STATES
+from serialpos.domain.states import UnitState
 from serialpos.services.settings import settings_in
 
 
@@ -39,7 +41,7 @@ def _quantities(conn: Connection) -> dict[tuple[int, int], int]:
 def _in_stock_counts(conn: Connection) -> dict[tuple[int, int], int]:
     q = (
         sa.select(u.product_id, u.store_id, sa.func.count())
-        .where(u.state == "in_stock")
+        .where(u.state == UnitState.IN_STOCK)
         .group_by(u.product_id, u.store_id)
     )
     return {(pid, sid): n for pid, sid, n in conn.execute(q)}
@@ -148,7 +150,7 @@ def check_ledger(db: Database) -> list[Finding]:
 
 
 #: States in which a serial is live: in, or on its way into, a store's hands.
-LIVE = ("in_stock", "reserved", "in_transit", "expected")
+LIVE = tuple(sorted(LIVE_STATES))
 
 
 def _units_without_serials(conn: Connection, stores: dict[int, str]) -> list[Finding]:

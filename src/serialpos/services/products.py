@@ -19,7 +19,9 @@ from serialpos.domain.products import (
     check_sku,
     normalize_gtin,
 )
+from serialpos.domain.scan_resolution import LIVE
 from serialpos.domain.serials import SerialFormat
+from serialpos.domain.states import UnitState
 from serialpos.domain.text import clip
 from serialpos.domain.users import Permission
 from serialpos.services.context import Actor
@@ -113,7 +115,7 @@ def refuse_untracked_stock(conn: Connection, product_ids: list[int]) -> None:
             (pid, sid): int(n)
             for pid, sid, n in conn.execute(
                 sa.select(u.product_id, u.store_id, sa.func.count())
-                .where(u.product_id.in_(chunk), u.state == "in_stock")
+                .where(u.product_id.in_(chunk), u.state == UnitState.IN_STOCK)
                 .group_by(u.product_id, u.store_id)
             )
         }
@@ -144,7 +146,7 @@ def refuse_untracked_stock(conn: Connection, product_ids: list[int]) -> None:
 
 
 #: Unit states in which a serial is live: the unit is, or is about to be, in a store's hands.
-LIVE_STATES = ("in_stock", "reserved", "in_transit", "expected")
+LIVE_STATES = tuple(sorted(LIVE))
 
 
 def refuse_live_units(conn: Connection, product_ids: list[int]) -> None:

@@ -9,6 +9,7 @@ from sqlalchemy.engine import Connection
 
 from serialpos.db import repo
 from serialpos.db.engine import Database
+from serialpos.domain.states import UnitState
 
 
 @dataclass(frozen=True)
@@ -27,7 +28,7 @@ def stock_levels(db: Database, store: str | None = None, sku: str | None = None)
     def work(conn: Connection) -> list[StockLine]:
         units = (
             sa.select(u.product_id, u.store_id, sa.func.count().label("n"))
-            .where(u.state == "in_stock")
+            .where(u.state == UnitState.IN_STOCK)
             .group_by(u.product_id, u.store_id)
             .subquery()
         )
