@@ -16,6 +16,7 @@ from serialpos.cli import apply as apply_cmd
 from serialpos.cli import (
     asn,
     conflicts_cmd,
+    customers,
     db_cmd,
     demo,
     events,
@@ -111,6 +112,7 @@ app.add_typer(stores.app, name="store")
 app.add_typer(users.app, name="user")
 app.add_typer(products.app, name="products")
 app.add_typer(serials.app, name="serial")
+app.add_typer(customers.app, name="customers")
 app.add_typer(settings.app, name="settings")
 app.add_typer(scan.app, name="scan")
 app.add_typer(devices_cmd.app, name="devices")

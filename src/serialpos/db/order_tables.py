@@ -45,6 +45,8 @@ class SaleOrder(SQLModel, table=True):
     customer_name: str | None = Field(default=None, max_length=100)
     customer_phone: str | None = Field(default=None, max_length=40)
     customer_address: str | None = Field(default=None, max_length=200)
+    #: The customer record sold to (migration 0021); the three fields above are the order's copy.
+    customer_id: int | None = Field(default=None, index=True)
     created_by: str = Field(max_length=32)
     terminal: str = Field(max_length=64)
     created_at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime())

@@ -8,9 +8,14 @@ shows the outcome. The rules:
 - Refused as *not this product's serial* (a bad format, a unit not known or not in stock, a
   product without serials, a serial live under another product), the text is tried as an
   item: a barcode, a SKU, or a bare serial, which finds its own product's unit.
-- Not an item either: the waiting line's refusal is the useful answer (a format fault, or a
+- Not an item either, the counter search (services/counter_search.py) is asked: a serial
+  the ledger knows but that cannot be sold here is refused with the serial dialog's own
+  sentence (sold, at another store, reserved); an order or invoice number in any case is
+  handed back to open; a SKU in any case or words of a product name add the one product found,
+  or hand back the products to pick from (price, stock here).
+- Nothing found: the waiting line's refusal is the useful answer (a format fault, or a
   unit a manager may accept); it carries the line and the text so the console can offer the
-  override.
+  override. Else "nothing matches".
 """
 
 from __future__ import annotations
@@ -18,9 +23,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from serialpos.db.engine import Database
+from serialpos.domain.counter_search import ProductChoice
 from serialpos.domain.errors import DomainError
 from serialpos.services.context import Actor
-from serialpos.services.orders.lines import NewOrder, add_scan
+from serialpos.services.counter_search import OrderFound, search_counter
+from serialpos.services.orders.lines import NewOrder, add_item, add_scan
+from serialpos.services.orders.reading import get_order
 from serialpos.services.orders.serials import set_serial
 from serialpos.services.orders.views import AddResult, OrderView
 
@@ -33,12 +41,16 @@ NOT_THIS_PRODUCTS_SERIAL = frozenset(
 
 @dataclass(frozen=True)
 class CounterScan:
-    """The outcome: the waiting line filled (``filled`` and its order view), or a line added
-    (``added``)."""
+    """The outcome: the waiting line filled (``filled`` and its order view), a line added
+    (``added``), products to pick from (``choices``; ``view`` None when no order is open) or
+    an order or invoice typed (``order_found``)."""
 
-    view: OrderView
+    view: OrderView | None
     filled: int | None = None
     added: AddResult | None = None
+    choices: tuple[ProductChoice, ...] = ()
+    more: bool = False
+    order_found: OrderFound | None = None
 
 
 class WaitingLineRefused(DomainError):
@@ -73,7 +85,36 @@ def scan_at_counter(
     try:
         result = add_scan(db, actor, order, text, start=start)
     except DomainError as exc:
-        if refused is not None and waiting is not None and exc.code == "unknown_product":
+        if exc.code != "unknown_product":
+            raise
+        found = _searched(db, actor, order, text, start)
+        if found is not None:
+            return found
+        if refused is not None and waiting is not None:
             raise WaitingLineRefused(refused, waiting, text) from None
         raise
     return CounterScan(result.order, added=result)
+
+
+def _searched(
+    db: Database, actor: Actor, order: str | None, text: str, start: NewOrder | None
+) -> CounterScan | None:
+    """The counter search's answer as an outcome; None when it found nothing."""
+    store = start.store if start is not None else (get_order(db, order).store if order else None)
+    if store is None:
+        return None
+    answer = search_counter(db, text, store)
+    if answer.serial_refusal is not None:
+        raise answer.serial_refusal
+    if answer.order is not None:
+        return CounterScan(_current(db, order), order_found=answer.order)
+    if len(answer.products) == 1 and not answer.more:
+        result = add_item(db, actor, order, sku=answer.products[0].sku, start=start)
+        return CounterScan(result.order, added=result)
+    if answer.products:
+        return CounterScan(_current(db, order), choices=answer.products, more=answer.more)
+    return None
+
+
+def _current(db: Database, order: str | None) -> OrderView | None:
+    return None if order is None else get_order(db, order)

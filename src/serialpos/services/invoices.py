@@ -14,6 +14,7 @@ from sqlalchemy.engine import Connection
 
 from serialpos.db import order_repo as orepo
 from serialpos.db import repo
+from serialpos.db.customer_tables import customer_field_of
 from serialpos.db.engine import Database
 from serialpos.domain.errors import DomainError
 from serialpos.domain.orders import DeliveryMode, SaleType
@@ -37,9 +38,9 @@ def invoice_document(db: Database, invoice_no: str) -> InvoiceDocument:
                 o.number.label("order_number"),
                 o.type,
                 o.delivery,
-                o.customer_name,
-                o.customer_phone,
-                o.customer_address,
+                customer_field_of(orepo.order_t),
+                customer_field_of(orepo.order_t, "phone"),
+                customer_field_of(orepo.order_t, "address"),
                 s.code.label("store_code"),
                 s.name.label("store_name"),
             )

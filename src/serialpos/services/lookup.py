@@ -14,6 +14,7 @@ from sqlalchemy.engine import Connection
 
 from serialpos.db import order_repo as orepo
 from serialpos.db import repo
+from serialpos.db.customer_tables import customer_field_of
 from serialpos.db.engine import Database
 from serialpos.domain.decoder import DecodedScan
 from serialpos.domain.errors import BadRequest
@@ -118,7 +119,7 @@ _SALE = (
         _inv.number.label("invoice"),
         _pkg.sku.label("package_sku"),
         _pkg.name.label("package_name"),
-        _ord.customer_name,
+        customer_field_of(orepo.order_t),
     )
     .select_from(orepo.line_t)
     .join(orepo.order_t, _ord.id == _ol.order_id)
@@ -293,7 +294,7 @@ _LINES = (
         _ol.serial,
         _ol.status,
         _ord.number,
-        _ord.customer_name,
+        customer_field_of(orepo.order_t),
         _inv.number.label("invoice"),
         _inv.issued_at,
     )

@@ -27,6 +27,7 @@ from sqlalchemy.engine import Connection
 
 from serialpos.db import order_repo as orepo
 from serialpos.db import repo
+from serialpos.db.customer_tables import customer_field_of
 from serialpos.db.engine import Database
 from serialpos.domain.errors import BadRequest
 from serialpos.domain.orders import DeliveryMode, SaleType
@@ -204,7 +205,7 @@ def _sales_select(w: _Where) -> sa.Select[tuple[object, ...]]:
             _il.serial,
             _o.type,
             _o.delivery,
-            _o.customer_name,
+            customer_field_of(orepo.order_t),
             _i.kind,
         )
         .select_from(_sales_from())
@@ -395,7 +396,7 @@ def fulfilment_rows(db: Database, f: ReportFilter, limit: int = 5_000) -> list[F
                 _o.created_at,
                 _o.type,
                 _o.delivery,
-                _o.customer_name,
+                customer_field_of(orepo.order_t),
                 _ln.sku,
                 _ln.name,
                 _ln.quantity,
@@ -403,7 +404,7 @@ def fulfilment_rows(db: Database, f: ReportFilter, limit: int = 5_000) -> list[F
                 _p.serial_mode,
                 _p.package_type,
                 _ln.number.label("line_number"),
-                _o.customer_phone,
+                customer_field_of(orepo.order_t, "phone"),
                 _p.bin,
             )
             .select_from(

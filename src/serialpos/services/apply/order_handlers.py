@@ -7,11 +7,13 @@ from __future__ import annotations
 from typing import Any
 
 from serialpos.db.engine import Database
+from serialpos.domain.customers import CustomerFields
 from serialpos.domain.errors import BadRequest
 from serialpos.domain.limits import parse_money
 from serialpos.domain.text import clip
 from serialpos.services.apply.fields import Fields, Result, _json_type, _list, _object
 from serialpos.services.context import Actor
+from serialpos.services.orders.views import Customer
 
 
 def _order_lines(view: Any, ids: tuple[int, ...] | list[int]) -> list[Result]:
@@ -43,16 +45,8 @@ def _order_head(view: Any) -> Result:
 
 def _order_create(db: Database, actor: Actor, f: Fields) -> Result:
     from serialpos.services.orders.host import NewLine, create_order
-    from serialpos.services.orders.views import Customer
 
-    customer = None
-    if f.value("customer") is not None:
-        c = Fields(_object(f.value("customer"), "'customer'"))
-        customer = Customer(
-            c.optional_text("name", max_length=100),
-            c.optional_text("phone", max_length=40),
-            c.optional_text("address", max_length=200),
-        )
+    customer, record = _customer_of(f.value("customer"))
     new_lines = []
     for n, item in enumerate(_list(f.value("lines") or [], "lines"), start=1):
         g = Fields(_object(item, f"lines[{n}]"))
@@ -68,8 +62,35 @@ def _order_create(db: Database, actor: Actor, f: Fields) -> Result:
         f.optional_text("delivery") or "cash_and_carry",
         customer,
         new_lines,
+        record=record,
     )
     return {**_order_head(view), "lines": _order_lines(view, made)}
+
+
+def _customer_of(value: Any) -> tuple[Customer | None, int | CustomerFields | None]:
+    """``customer`` of order_create: a record's id (``12`` or ``{"id": 12}``), or details
+    (``name``, ``phone``, ``email``, ``address``) found as a record holding exactly them or
+    added as one. Returns (the order's typed copy, the record) — one of them None."""
+    if value is None:
+        return None, None
+    if isinstance(value, int) and not isinstance(value, bool):
+        return None, value
+    c = Fields(_object(value, "'customer' (an object or a customer id)"))
+    if c.value("id") is not None:
+        given = c.value("id")
+        if isinstance(given, bool) or not isinstance(given, int):
+            raise BadRequest(f"'customer.id' must be a whole number, not {_json_type(given)}")
+        return None, given
+    details = CustomerFields(
+        c.optional_text("name", max_length=100) or "",
+        c.optional_text("phone", max_length=40),
+        c.optional_text("email", max_length=120),
+        c.optional_text("address", max_length=200),
+    )
+    if not details.name:
+        # No name, no record: the details are the order's own copy, as before records.
+        return Customer(None, details.phone, details.address), None
+    return None, details
 
 
 def _line_id(f: Fields) -> int:

@@ -28,8 +28,14 @@ from serialpos.services.orders.work import _touch, _write
 
 def _check_customer(customer: Customer | None) -> dict[str, str | None]:
     if customer is None:
-        return {"customer_name": None, "customer_phone": None, "customer_address": None}
-    out: dict[str, str | None] = {}
+        return {
+            "customer_name": None,
+            "customer_phone": None,
+            "customer_address": None,
+            "customer_id": None,
+        }
+    # Typed details are the order's own: no customer record (services/order_customer.py).
+    out: dict[str, str | None] = {"customer_id": None}
     for key, value, limit in (
         ("name", customer.name, 100),
         ("phone", customer.phone, 40),

@@ -11,6 +11,7 @@ from sqlalchemy.engine import Connection
 
 from serialpos.db import order_repo as orepo
 from serialpos.db.engine import Database
+from serialpos.domain.customers import CustomerFields
 from serialpos.domain.errors import (
     BadRequest,
     BadValue,
@@ -44,10 +45,12 @@ def create_order(
     customer: Customer | None = None,
     lines: list[NewLine] | tuple[NewLine, ...] = (),
     manager: Actor | None = None,
+    record: int | CustomerFields | None = None,
 ) -> tuple[OrderView, tuple[int, ...]]:
     """Open an order with its lines in ONE transaction (all or nothing). A serial-tracked
     product's quantity becomes that many lines; returns the order and the line ids made, in
-    input order (one per unit for serial-tracked products)."""
+    input order (one per unit for serial-tracked products). ``record``: the customer record
+    sold to (an id, or details found or added as a record in the same transaction)."""
     sale_type, mode, fields = (
         _parse_type(type),
         _parse_delivery(delivery),
@@ -58,6 +61,10 @@ def create_order(
 
     def work(conn: Connection) -> tuple[OrderView, tuple[int, ...]]:
         row = _open_in(conn, db, actor, store, sale_type, mode, fields)
+        if record is not None:
+            from serialpos.services.customers import attach_in, record_for_in
+
+            attach_in(conn, int(row._mapping["id"]), record_for_in(conn, actor, record))
         ctx = _Ctx(conn, db, actor, row)
         made: list[int] = []
         for item in lines:

@@ -22,7 +22,6 @@ from serialpos.domain.errors import (
     NotInStock,
     NotSerialized,
     PermissionDenied,
-    Reserved,
 )
 from serialpos.domain.orders import (
     LineStatus,
@@ -76,26 +75,12 @@ def _check_not_a_barcode(conn: Connection, product: orepo.SaleProduct, serial: s
 
 
 def _unavailable(ctx: _Ctx, product: orepo.SaleProduct, serial: str) -> DomainError | None:
-    """Why the unit with this serial cannot go on this order's line, or None if it can."""
-    conn = ctx.conn
-    unit = repo.unit_by_serial(conn, product.id, serial)
-    if unit is None:
-        return None
-    state = UnitState(unit.state)
-    where = repo.store_codes(conn).get(unit.store_id, "?")
-    if state is UnitState.IN_STOCK:
-        if unit.store_id != ctx.store_id:
-            return NotInStock(
-                f"serial {serial} is in stock at {where}, not at {ctx.store}; transfer it first"
-            )
-        return None
-    if state is UnitState.RESERVED:
-        return Reserved(
-            f"serial {serial} is {orepo.holder_text(conn, unit.reserved_line)} (at {where})"
-        )
-    if state is UnitState.SOLD:
-        return AlreadySold(f"serial {serial} is already sold; a return brings it back")
-    return NotInStock(f"serial {serial} is {state.label} at {where}, not in stock")
+    """Why the unit with this serial cannot go on this order's line, or None if it can (the
+    sentence the sale field also shows: services/counter_search.why_not_here)."""
+    from serialpos.services.counter_search import why_not_here
+
+    unit = repo.unit_by_serial(ctx.conn, product.id, serial)
+    return None if unit is None else why_not_here(ctx.conn, unit, serial, ctx.store_id, ctx.store)
 
 
 def _set_serial_in(

@@ -52,6 +52,7 @@ from serialpos.tui.screens.sale_outcome import (
     status_of,
     totals_text,
 )
+from serialpos.tui.screens.sale_search import CounterSearch
 from serialpos.tui.widgets.key_footer import KeyFooter, KeyHints
 from serialpos.tui.widgets.message_line import MessageLine
 from serialpos.tui.widgets.sale_lines import SaleLines
@@ -122,12 +123,13 @@ class SaleScreen(ConsoleScreen):
         #: What to do once the order is parked or voided on the way out (home, log out).
         self.after_finish: Callable[[], object] | None = None
         self.keys = OrderKeys(self)
+        self.search = CounterSearch(self)
         self.jobs = OrderedJobs(self, "sale", lambda f: self.Refused(f.message, f.code))
 
     def compose(self) -> ComposeResult:
         yield StatusLine("Sale", self.session)
         yield Static(head_text(None, self.sale_type, self.delivery), id="order-head", markup=False)
-        yield ScanInput(id="scan", placeholder="scan, or type barcode/SKU/serial, Enter")
+        yield ScanInput(id="scan", placeholder="scan, or type barcode/SKU/name/serial, Enter")
         yield MessageLine(id="message")
         yield SaleLines(id="lines")
         yield Static(totals_text(None), id="totals", markup=False)
@@ -196,6 +198,12 @@ class SaleScreen(ConsoleScreen):
         if outcome.show_orders:
             self.keys.choose_order(outcome.orders)
             return
+        if outcome.choices:
+            self.search.choose(outcome.typed, outcome.choices, outcome.more_choices)
+            return
+        if outcome.order_found is not None:
+            self.search.found_order(outcome.order_found)
+            return
         if outcome.invoice:
             self.last_invoice = outcome.invoice
             self.lines.marked.clear()
@@ -263,7 +271,7 @@ class SaleScreen(ConsoleScreen):
         event.stop()
         text = event.value.strip()
         if not text:
-            self.show_error("scan or type a barcode, SKU or serial, then Enter")
+            self.show_error("scan or type a barcode, SKU, product name or serial, then Enter")
             return
         self.take_scan(self.entered_scan(text))  # typed or scanned: the same keys
 
@@ -311,6 +319,14 @@ class SaleScreen(ConsoleScreen):
                     scanned = scan_at_counter(
                         db, actor, order, text, start=start, waiting=self.awaiting or shown_waiting
                     )
+                    if scanned.choices or scanned.order_found is not None:
+                        return Outcome(
+                            scanned.view,
+                            choices=scanned.choices,
+                            more_choices=scanned.more,
+                            order_found=scanned.order_found,
+                            typed=text,
+                        )
                     if scanned.filled is not None:
                         return Outcome(
                             scanned.view,

@@ -237,12 +237,12 @@ class OrderKeys:
         )
 
     def customer(self) -> None:
+        """Find or create a customer record (sale_dialogs/customer.py) and attach it."""
         now = self.screen.view.customer if self.screen.view is not None else None
-        values = (now.name or "", now.phone or "", now.address or "") if now else ("", "", "")
 
-        def entered(result: tuple[str, str, str] | None) -> None:
+        def chosen(customer: int | None) -> None:
             self.screen.focus_scan()
-            if result is None:
+            if customer is None:
                 return
             store, sale_type, delivery = (
                 self.screen.session.store,
@@ -251,18 +251,17 @@ class OrderKeys:
             )
 
             def change(db: Database, actor: Actor, order: str | None) -> Outcome:
-                from serialpos.services import orders
+                from serialpos.services.order_customer import attach_customer
+                from serialpos.services.orders import NewOrder
 
-                if order is None:
-                    order = orders.open_order(
-                        db, actor, store, type=sale_type, delivery=delivery
-                    ).order
-                view = orders.set_customer(db, actor, order, orders.Customer(*result))
-                return Outcome(view, "customer set")
+                start = NewOrder(store, sale_type, delivery) if order is None else None
+                view = attach_customer(db, actor, order, customer, start=start)
+                name = view.customer.name if view.customer is not None else ""
+                return Outcome(view, f"customer set: {name}")
 
             self.screen.submit(change)
 
-        self.screen.app.push_screen(CustomerDialog(*values), entered)
+        self.screen.app.push_screen(CustomerDialog(now.name or "" if now else ""), chosen)
 
     def park(self) -> None:
         def park(db: Database, actor: Actor, order: str | None) -> Outcome:

@@ -16,7 +16,9 @@ from serialpos.tui.screens.sale_dialogs.money import money
 
 if TYPE_CHECKING:
     from serialpos.db.engine import Database
+    from serialpos.domain.counter_search import ProductChoice
     from serialpos.services.context import Actor
+    from serialpos.services.counter_search import OrderFound
     from serialpos.services.orders import OrderLineView, OrderSummary, OrderView
 
 BARCODE_DIGITS = range(8, 15)
@@ -37,6 +39,11 @@ class Outcome:
     added: bool = False  # a line was just added: it is the one a scanned serial may fill
     filled_line: int | None = None  # a scan in the field recorded this line's serial
     change_due: Decimal | None = None  # a fulfilment's change: shown until the next sale
+    #: The counter search found several products (pick one) or an order or invoice.
+    choices: tuple[ProductChoice, ...] = ()
+    more_choices: bool = False
+    order_found: OrderFound | None = None
+    typed: str = ""
 
 
 Job = Callable[["Database", "Actor", "str | None"], Outcome]

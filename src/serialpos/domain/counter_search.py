@@ -1,0 +1,61 @@
+"""What a cashier types in the sale field when it is no barcode, exact SKU or in-stock serial:
+the pure rules of the counter search (services/counter_search.py fetches the facts).
+
+Decisions taken here:
+- Case never matters for a SKU, a product name, an order or an invoice number: ``ph-aur15``
+  is ``PH-AUR15``. Serials stay case-sensitive (``sn-1`` and ``SN-1`` are two units).
+- A name search matches products whose name or SKU holds every typed word (``aur 15``
+  finds "Aurora 15"); a SKU typed whole in any case is that product alone.
+- One product found is added at once; several are listed to pick from, with price and stock
+  at this store; at most :data:`MAX_CHOICES` are listed, and the cashier is told to type more.
+- Text with the shape of a product barcode (8 to 14 digits) is not searched by name: an
+  unknown barcode offers quick create, as before.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+#: The most products a pick list shows.
+MAX_CHOICES = 20
+#: Shorter text is not searched by name (one letter would match half the catalogue).
+MIN_SEARCH = 2
+#: Digits of this length are a barcode: an unknown one offers quick create, not a search.
+BARCODE_DIGITS = range(8, 15)
+
+
+@dataclass(frozen=True)
+class ProductChoice:
+    """A product found by name or SKU, with what a cashier picks by."""
+
+    sku: str
+    name: str
+    price: Decimal
+    in_stock: int  # on hand at this store
+    serial_mode: str
+
+
+def searchable(text: str) -> bool:
+    """Whether ``text`` is searched by name and SKU at all."""
+    value = text.strip()
+    if len(value) < MIN_SEARCH or len(value) > 200:
+        return False
+    return not (value.isdigit() and len(value) in BARCODE_DIGITS)
+
+
+def words(text: str) -> list[str]:
+    """The lower-cased words every match must hold, ``%``/``_`` kept as characters."""
+    return [w.lower() for w in text.split()]
+
+
+def best(text: str, found: list[ProductChoice]) -> list[ProductChoice]:
+    """The products to offer: a SKU typed whole (any case) alone; else every match, the SKUs
+    starting with the text first, then by name."""
+    folded = text.strip().lower()
+    exact = [p for p in found if p.sku.lower() == folded]
+    if len(exact) == 1:
+        return exact
+    return sorted(
+        found, key=lambda p: (not p.sku.lower().startswith(folded), p.name.lower(), p.sku)
+    )
