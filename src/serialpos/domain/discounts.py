@@ -11,9 +11,10 @@ Decisions (issue 14 item 3):
 - A line's own discount applies first; an order discount in percent then applies to what is
   left of each line; an order discount in money is spread over the lines in proportion to
   what is left of them (largest remainder to the cent, so the shares add up exactly).
-- Above the store's ``discount_limit_percent`` (how far below the shelf price a line or the
-  order may go, default 10) a manager's name and PIN are needed; they are recorded with who
-  gave it and when.
+- Above the store's ``discount_limit_percent`` (default 10) a manager's name and PIN are
+  needed, recorded with who gave it and when: for a line, how far below its shelf price it is
+  sold (price override and own discount together); for an order discount, how much it takes
+  off what the lines come to after their own discounts.
 """
 
 from __future__ import annotations
@@ -46,6 +47,13 @@ class Discount:
 
     kind: DiscountKind
     value: Decimal
+
+    def __post_init__(self) -> None:
+        """Checked however it was made, so no caller can give more than 100% or a negative."""
+        if self.kind is DiscountKind.PERCENT:
+            parse_percent(str(self.value))
+        else:
+            parse_discount_amount(str(self.value))
 
     def label(self) -> str:
         if self.kind is DiscountKind.PERCENT:
@@ -93,6 +101,10 @@ def check_reason(reason: str | None) -> str:
     if len(text) > MAX_REASON:
         raise BadValue(f"the reason is too long (at most {MAX_REASON} characters)")
     return text
+
+
+def check_price(price: Decimal) -> Decimal:
+    return parse_price(str(price))
 
 
 def percent_of(base: Decimal, percent: Decimal) -> Decimal:
@@ -161,10 +173,12 @@ def allocate(amount: Decimal, bases: list[Decimal]) -> list[Decimal]:
 
 def over_limit(list_amount: Decimal, charged: Decimal, limit_percent: Decimal) -> bool:
     """Whether charging ``charged`` for what lists at ``list_amount`` goes further below the
-    shelf price than the store lets a cashier go alone (a raised price never does)."""
+    shelf price than the store lets a cashier go alone (a raised price never does). The
+    allowance is the limit's percent of the list amount rounded to the cent like any discount,
+    so a 10% discount at a 10% limit is allowed whatever the rounding."""
     if list_amount <= 0 or charged >= list_amount:
         return False
-    return (list_amount - charged) * HUNDRED > list_amount * limit_percent
+    return list_amount - charged > percent_of(list_amount, limit_percent)
 
 
 def check_total(value: Decimal, field: str) -> None:

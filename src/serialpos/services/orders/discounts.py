@@ -36,6 +36,7 @@ from serialpos.domain.discounts import (
     LineTerms,
     allocate,
     check_line_discount,
+    check_price,
     check_reason,
     line_discount,
     over_limit,
@@ -99,14 +100,16 @@ def _open_line(ctx: _Ctx, line: int) -> sa.Row[object]:
 def _refuse_unapproved(what: str, limit: Decimal, manager: Actor | None) -> None:
     if manager is None:
         raise ApprovalRequired(
-            f"{what} is past this store's limit of {limit.normalize():f}% below the shelf "
-            "price: a manager's name and PIN are needed"
+            f"{what} is past this store's discount limit of {limit.normalize():f}%: "
+            "a manager's name and PIN are needed"
         )
 
 
 def change_line_in(ctx: _Ctx, line: int, change: LineChange, manager: Actor | None) -> None:
     """Apply ``change`` to one open line inside the order's transaction."""
     reason = check_reason(change.reason)
+    if change.price is not None:
+        check_price(change.price)
     row = _open_line(ctx, line)
     m = row._mapping
     shelf = orepo.money(m["list_price"] if m["list_price"] is not None else m["unit_price"])
@@ -155,6 +158,8 @@ def change_line(
 ) -> OrderView:
     """Override a line's unit price and/or give it a discount, with a reason."""
     check_reason(change.reason)
+    if change.price is not None:
+        check_price(change.price)
     manager = _manager(db, actor, manager_user, manager_pin)
 
     def work(conn: Connection) -> OrderView:
@@ -195,24 +200,15 @@ def order_discount_in(ctx: _Ctx, discount: Discount, reason: str, manager: Actor
             discount.value if percent else None,
         )
         charged += b - line_discount(b, new)
-    shelf = sum(
-        (
-            _base(
-                orepo.money(
-                    r._mapping["list_price"]
-                    if r._mapping["list_price"] is not None
-                    else r._mapping["unit_price"]
-                ),
-                r._mapping["quantity"],
-            )
-            for r in rows
-        ),
-        ZERO,
-    )
+    # Each line's own discount was checked against the limit when given; the order discount
+    # is checked on its own: what it takes off what the lines come to after theirs.
+    before = sum(left, ZERO)
     limit = discount_limit(ctx.conn, ctx.db, ctx.store)
-    if over_limit(shelf, charged, limit):
+    if over_limit(before, charged, limit):
         _refuse_unapproved(
-            f"order {ctx.number} at {charged:.2f} (shelf {shelf:.2f})", limit, manager
+            f"a discount of {before - charged:.2f} on order {ctx.number} ({before:.2f})",
+            limit,
+            manager,
         )
     c = orepo.line_t.c
     for r, share in zip(rows, shares, strict=True):
