@@ -40,6 +40,7 @@ def invoice_document(db: Database, invoice_no: str) -> InvoiceDocument:
                 o.customer_name,
                 o.customer_phone,
                 o.customer_address,
+                o.exchange_of,
                 s.code.label("store_code"),
                 s.name.label("store_name"),
             )
@@ -80,7 +81,7 @@ def invoice_document(db: Database, invoice_no: str) -> InvoiceDocument:
             )
         )
         show = settings_in(db, conn, m["store_code"]).show_serial_on_invoice
-        return InvoiceDocument(
+        doc = InvoiceDocument(
             number=m["number"],
             issued_at=m["issued_at"],
             store_code=m["store_code"],
@@ -101,6 +102,11 @@ def invoice_document(db: Database, invoice_no: str) -> InvoiceDocument:
             customer_address=m["customer_address"],
             refers_to=m["refers_to"],
         )
+        if m["exchange_of"] and m["kind"] == "Invoice":
+            from serialpos.services.exchanges import exchange_document
+
+            return exchange_document(conn, doc, m["exchange_of"])
+        return doc
 
     return db.read(work)
 
