@@ -184,3 +184,16 @@ def over_limit(list_amount: Decimal, charged: Decimal, limit_percent: Decimal) -
 def check_total(value: Decimal, field: str) -> None:
     if abs(value) > MAX_MONEY:
         raise BadValue(f"the {field} would be {value:,}, past the limit of {MAX_MONEY:,}")
+
+
+def parse_counter_entry(text: str) -> tuple[Discount | None, Decimal | None]:
+    """What a cashier types in the discount dialog: ``10%`` (a percent off), ``5.00`` (an
+    amount off) or ``=450.00`` (a new unit price). Returns (discount, price)."""
+    value = text.strip().replace(" ", "")
+    if not value:
+        raise BadValue("type 10% for a percent off, 5.00 for an amount off, or =450.00 for a price")
+    if value.startswith("="):
+        return None, parse_price(value[1:])
+    if value.endswith("%"):
+        return Discount(DiscountKind.PERCENT, parse_percent(value[:-1])), None
+    return Discount(DiscountKind.AMOUNT, parse_discount_amount(value)), None
