@@ -6,9 +6,11 @@ input (over 100%, a negative price, a wrong PIN) refused with nothing changed; t
 from __future__ import annotations
 
 from decimal import Decimal as D
+from pathlib import Path
 from typing import Any
 
 import pytest
+from pypdf import PdfReader
 from test_orders import IMEI, setup_catalogue
 
 from serialpos.db.engine import Database
@@ -173,7 +175,7 @@ def test_price_override_and_the_store_limit_setting(db: Database, admin: Actor, 
 
 
 def test_order_discount_in_money_is_spread_to_the_cent(
-    db: Database, admin: Actor, cam: Actor
+    db: Database, admin: Actor, cam: Actor, tmp_path: Path
 ) -> None:
     order, phone = _phone_sale(db, cam)
     cable = add_item(db, cam, order, sku="CB1").line
@@ -191,6 +193,10 @@ def test_order_discount_in_money_is_spread_to_the_cent(
     assert done.change_due == D("4.87")
     doc = invoices.invoice_document(db, done.invoice)
     assert doc.total == D("595.13")
+    assert doc.lines[0].note == "Discount order -19.27 = -19.27: bundle"
+    pdf = invoices.write_invoice_pdf(db, done.invoice, tmp_path / "d.pdf")
+    text = "".join(p.extract_text() for p in PdfReader(pdf).pages)
+    assert "order -19.27" in text and "bundle" in text and "595.13" in text
     back = returns.return_units(db, cam, order, lines=[phone])
     assert back.amount == D("576.86")  # the customer gets back what the line cost them
 

@@ -19,6 +19,7 @@ from serialpos.domain.errors import DomainError
 from serialpos.domain.orders import DeliveryMode, SaleType
 from serialpos.domain.text import clip
 from serialpos.printing.invoice import InvoiceDocument, InvoiceLine, InvoicePayment, write_invoice
+from serialpos.services.orders.discount_views import discount_notes
 from serialpos.services.settings import settings_in
 
 
@@ -52,6 +53,7 @@ def invoice_document(db: Database, invoice_no: str) -> InvoiceDocument:
             raise UnknownInvoice(f"there is no invoice '{clip(number)}'")
         m = row._mapping
         il = orepo.invoice_line_t.c
+        notes = discount_notes(conn, m["id"])
         lines = tuple(
             InvoiceLine(
                 r.sku,
@@ -61,6 +63,7 @@ def invoice_document(db: Database, invoice_no: str) -> InvoiceDocument:
                 orepo.rate(r.tax_rate),
                 orepo.money(r.total),
                 (r.serial,) if r.serial else (),
+                notes.get(r.order_line_id, ""),
             )
             for r in conn.execute(
                 sa.select(orepo.invoice_line_t)
