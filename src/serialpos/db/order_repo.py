@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -11,6 +12,7 @@ from sqlalchemy.engine import Connection
 
 from serialpos.db import order_tables as ot
 from serialpos.db import repo
+from serialpos.domain.discounts import LineTerms, line_discount
 from serialpos.domain.orders import LineAmounts, line_amounts
 from serialpos.domain.products import SerialMode
 
@@ -25,10 +27,27 @@ CENT = Decimal("0.01")
 
 
 def row_amounts(row: sa.Row[object]) -> LineAmounts:
-    """The amounts of an order line row (unit_price, quantity, tax_rate, tax_included)."""
+    """The amounts of an order line row (unit_price, quantity, tax_rate, tax_included, and
+    its discounts, taken off before tax)."""
     m = row._mapping
-    return line_amounts(
-        money(m["unit_price"]), m["quantity"], rate(m["tax_rate"]), bool(m["tax_included"])
+    price = money(m["unit_price"])
+    off = line_discount((price * m["quantity"]).quantize(CENT, ROUND_HALF_UP), row_terms(row))
+    return line_amounts(price, m["quantity"], rate(m["tax_rate"]), bool(m["tax_included"]), off)
+
+
+def row_terms(row: sa.Row[object]) -> LineTerms:
+    """The discounts stored on an order line row (rows from before migration 0018: none)."""
+    m = row._mapping
+
+    def get(key: str, convert: Callable[[object], Decimal]) -> Decimal | None:
+        value = m.get(key)
+        return None if value is None else convert(value)
+
+    return LineTerms(
+        get("discount", money),
+        get("discount_percent", rate),
+        get("order_discount", money),
+        get("order_discount_percent", rate),
     )
 
 

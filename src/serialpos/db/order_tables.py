@@ -51,6 +51,17 @@ class SaleOrder(SQLModel, table=True):
     terminal: str = Field(max_length=64)
     created_at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime())
     updated_at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime())
+    #: An order discount as given (an amount, or a percent), spread over its lines (each
+    #: line holds its share); who gave it, who approved it past the limit, when, why.
+    #: Migration 0018.
+    discount: Decimal | None = Field(default=None, sa_type=sa.Numeric(12, 2))
+    discount_percent: Decimal | None = Field(default=None, sa_type=sa.Numeric(6, 3))
+    discount_reason: str | None = Field(default=None, max_length=200)
+    discount_by: str | None = Field(default=None, max_length=32)
+    discount_approved_by: str | None = Field(default=None, max_length=32)
+    discount_at: datetime | None = Field(default=None, sa_type=sa.DateTime())
+    #: An exchange: the refund note whose credit this sale carries (services/exchanges.py).
+    exchange_of: str | None = Field(default=None, max_length=48)
 
 
 class Invoice(SQLModel, table=True):
@@ -102,6 +113,18 @@ class OrderLine(SQLModel, table=True):
     package_line: int | None = None
     invoice_id: int | None = Field(default=None, foreign_key="invoice.id")
     refund_invoice_id: int | None = Field(default=None, foreign_key="invoice.id")
+    #: Discounts and price overrides (domain/discounts.py; migration 0018): the shelf price
+    #: when ``unit_price`` was overridden, the line's own discount (amount or percent), its
+    #: share of an order discount, and who/why/when.
+    list_price: Decimal | None = Field(default=None, sa_type=sa.Numeric(12, 2))
+    discount: Decimal | None = Field(default=None, sa_type=sa.Numeric(12, 2))
+    discount_percent: Decimal | None = Field(default=None, sa_type=sa.Numeric(6, 3))
+    order_discount: Decimal | None = Field(default=None, sa_type=sa.Numeric(12, 2))
+    order_discount_percent: Decimal | None = Field(default=None, sa_type=sa.Numeric(6, 3))
+    discount_reason: str | None = Field(default=None, max_length=200)
+    discount_by: str | None = Field(default=None, max_length=32)
+    discount_approved_by: str | None = Field(default=None, max_length=32)
+    discount_at: datetime | None = Field(default=None, sa_type=sa.DateTime())
 
 
 class OrderPayment(SQLModel, table=True):

@@ -161,7 +161,11 @@ class LineAmounts:
 
 
 def line_amounts(
-    unit_price: Decimal, quantity: int, tax_rate: Decimal | None, tax_included: bool = False
+    unit_price: Decimal,
+    quantity: int,
+    tax_rate: Decimal | None,
+    tax_included: bool = False,
+    discount: Decimal = Decimal("0.00"),
 ) -> LineAmounts:
     """A line's net and tax, each rounded to the cent (ROUND_HALF_UP) per line, so a document's
     totals are the exact sums of what its lines show.
@@ -170,14 +174,16 @@ def line_amounts(
     the line was added): the price is the shelf price the customer pays, and the tax is
     extracted from it (``gross * rate / (100 + rate)``), never added: 799.00 at 20% is 799.00,
     of which 133.17 tax. Otherwise the tax is added to the price. A line whose total would pass
-    MAX_MONEY is a ``bad_value`` (checked before rounding, which would raise past 28 digits)."""
+    MAX_MONEY is a ``bad_value`` (checked before rounding, which would raise past 28 digits).
+    ``discount``: money taken off the line before tax (never more than its amount)."""
     rate = tax_rate or Decimal(0)
     amount = unit_price * quantity
     if abs(amount) * (1 + (Decimal(0) if tax_included else rate) / 100) > MAX_MONEY:
         raise BadValue(
             f"the line total of {quantity:,} x {unit_price} is too large (at most {MAX_MONEY:,})"
         )
-    amount = amount.quantize(CENT, ROUND_HALF_UP)
+    # A discount (domain/discounts.py) comes off before tax, from the amount rounded to the cent.
+    amount = amount.quantize(CENT, ROUND_HALF_UP) - discount
     if tax_included:
         tax = (amount * rate / (100 + rate)).quantize(CENT, ROUND_HALF_UP)
         return LineAmounts(amount - tax, tax)

@@ -34,6 +34,8 @@ class InvoiceLine:
     tax_rate: Decimal  # percent
     total: Decimal  # including tax
     serials: tuple[str, ...] = ()
+    #: A discount or price override on the line, in words ("Discount -10%: loyal customer").
+    note: str = ""
 
 
 @dataclass(frozen=True)
@@ -130,6 +132,8 @@ def _story(doc: InvoiceDocument) -> list[Any]:
     rows: list[list[Any]] = [["SKU", "Description", "Qty", "Unit price", "Tax %", "Total"]]
     for line in doc.lines:
         description: list[Any] = [_p(line.description, small)]
+        if line.note:
+            description.append(_p(line.note, small))
         if doc.show_serials and line.serials:
             description += [_p(f"S/N {s}", serial_style) for s in line.serials]
         rows.append(

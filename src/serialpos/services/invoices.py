@@ -20,6 +20,7 @@ from serialpos.domain.errors import DomainError
 from serialpos.domain.orders import DeliveryMode, SaleType
 from serialpos.domain.text import clip
 from serialpos.printing.invoice import InvoiceDocument, InvoiceLine, InvoicePayment, write_invoice
+from serialpos.services.orders.discount_views import discount_notes
 from serialpos.services.settings import settings_in
 
 
@@ -41,6 +42,7 @@ def invoice_document(db: Database, invoice_no: str) -> InvoiceDocument:
                 customer_field_of(orepo.order_t),
                 customer_field_of(orepo.order_t, "phone"),
                 customer_field_of(orepo.order_t, "address"),
+                o.exchange_of,
                 s.code.label("store_code"),
                 s.name.label("store_name"),
             )
@@ -52,6 +54,7 @@ def invoice_document(db: Database, invoice_no: str) -> InvoiceDocument:
             raise UnknownInvoice(f"there is no invoice '{clip(number)}'")
         m = row._mapping
         il = orepo.invoice_line_t.c
+        notes = discount_notes(conn, m["id"])
         lines = tuple(
             InvoiceLine(
                 r.sku,
@@ -61,6 +64,7 @@ def invoice_document(db: Database, invoice_no: str) -> InvoiceDocument:
                 orepo.rate(r.tax_rate),
                 orepo.money(r.total),
                 (r.serial,) if r.serial else (),
+                notes.get(r.order_line_id, ""),
             )
             for r in conn.execute(
                 sa.select(orepo.invoice_line_t)
@@ -81,7 +85,7 @@ def invoice_document(db: Database, invoice_no: str) -> InvoiceDocument:
             )
         )
         show = settings_in(db, conn, m["store_code"]).show_serial_on_invoice
-        return InvoiceDocument(
+        doc = InvoiceDocument(
             number=m["number"],
             issued_at=m["issued_at"],
             store_code=m["store_code"],
@@ -102,6 +106,11 @@ def invoice_document(db: Database, invoice_no: str) -> InvoiceDocument:
             customer_address=m["customer_address"],
             refers_to=m["refers_to"],
         )
+        if m["exchange_of"] and m["kind"] == "Invoice":
+            from serialpos.services.exchanges import exchange_document
+
+            return exchange_document(conn, doc, m["exchange_of"])
+        return doc
 
     return db.read(work)
 

@@ -2,7 +2,8 @@
 serial), take the exact units back, issue a refund note and pay the refund.
 
 A returned unit goes back to stock at the acting store (or is written off when damaged),
-with its event on the order's document line. "Re-issue" is simply a new sale.
+with its event on the order's document line. An exchange (services/exchanges.py) takes units
+back the same way and carries the refund to a new sale instead of paying it out.
 """
 
 from __future__ import annotations
@@ -131,63 +132,90 @@ def return_units(
         raise BadRequest("name the lines to return")
 
     def work(conn: Connection) -> ReturnResult:
-        row = _find(conn, order, lock=True)
-        ctx = _Ctx(conn, db, actor, row)
-        here = store or ctx.store
-        repo.store_id(db, conn, here)  # unknown store: refused before anything moves
-        rows = {r._mapping["id"]: r for r in orepo.order_lines(conn, ctx.id)}
-        chosen = []
-        for line_id in wanted:
-            r = rows.get(line_id)
-            if r is None:
-                raise BadRequest(f"order {ctx.number} has no line {line_id}", code="unknown_line")
-            if r._mapping["status"] != LineStatus.FULFILLED:
-                raise BadRequest(
-                    f"line {r._mapping['number']} ({r._mapping['sku']}) is "
-                    f"{r._mapping['status']}, not sold: nothing to return",
-                    code="not_returnable",
-                )
-            chosen.append(r)
-        units: list[tuple[str, str]] = []
-        for r in chosen:
-            m = r._mapping
-            if m["package_type"] == "exploded":
-                continue  # a package opened at the sale: its components come back
-            action = Action.RETURN_DAMAGED if m["id"] in broken else Action.RETURN
-            step = (
-                ledger.Step(action, here, m["sku"], [m["serial"]])
-                if m["serial"]
-                else ledger.Step(action, here, m["sku"], quantity=m["quantity"])
-            )
-            result = ledger.move_in(
-                conn,
-                db,
-                actor,
-                step,
-                ctx.doc(m["number"]),
-                reason="damaged" if m["id"] in broken else None,
-            )
-            if m["serial"]:
-                state = result.units[0].to_state if result.units else "untracked"
-                units.append((m["serial"], state))
-        inv = orepo.invoice_t.c
-        originals = sorted({r._mapping["invoice_id"] for r in chosen})
-        refers = ", ".join(
-            conn.execute(
-                sa.select(inv.number).where(inv.id.in_(originals)).order_by(inv.id)
-            ).scalars()
+        taken = take_back(conn, db, actor, order, wanted, broken, store)
+        if taken.amount:
+            _insert_payment(taken.ctx, "refund", method, -taken.amount, taken.refund_id)
+        return ReturnResult(
+            _view(conn, _find(conn, order)), taken.number, taken.amount, taken.units
         )
-        refund_id, number = issue_invoice(ctx, chosen, "Refund", refers_to=refers or None)
-        amount = sum((_row_total(r) for r in chosen), ZERO)
-        if amount:
-            _insert_payment(ctx, "refund", method, -amount, refund_id)
-        c = orepo.line_t.c
-        conn.execute(
-            sa.update(orepo.line_t)
-            .where(c.id.in_([r._mapping["id"] for r in chosen]))
-            .values(status=LineStatus.RETURNED.value, refund_invoice_id=refund_id)
-        )
-        _touch(conn, ctx.id)
-        return ReturnResult(_view(conn, _find(conn, order)), number, amount, tuple(units))
 
     return db.write(work)
+
+
+@dataclass(frozen=True)
+class TakenBack:
+    """Units taken back inside a transaction, their refund note issued, the refund not yet
+    paid (a return pays it out; an exchange carries it to the new sale)."""
+
+    ctx: _Ctx
+    refund_id: int
+    number: str
+    amount: Decimal
+    units: tuple[tuple[str, str], ...]
+
+
+def take_back(
+    conn: Connection,
+    db: Database,
+    actor: Actor,
+    order: str,
+    wanted: list[int],
+    broken: set[int],
+    store: str | None,
+) -> TakenBack:
+    """Return the fulfilled lines ``wanted`` of ``order`` to stock at ``store`` (or write off
+    those in ``broken``), each with its RETURN event, and issue the refund note."""
+    row = _find(conn, order, lock=True)
+    ctx = _Ctx(conn, db, actor, row)
+    here = store or ctx.store
+    repo.store_id(db, conn, here)  # unknown store: refused before anything moves
+    rows = {r._mapping["id"]: r for r in orepo.order_lines(conn, ctx.id)}
+    chosen = []
+    for line_id in wanted:
+        r = rows.get(line_id)
+        if r is None:
+            raise BadRequest(f"order {ctx.number} has no line {line_id}", code="unknown_line")
+        if r._mapping["status"] != LineStatus.FULFILLED:
+            raise BadRequest(
+                f"line {r._mapping['number']} ({r._mapping['sku']}) is "
+                f"{r._mapping['status']}, not sold: nothing to return",
+                code="not_returnable",
+            )
+        chosen.append(r)
+    units: list[tuple[str, str]] = []
+    for r in chosen:
+        m = r._mapping
+        if m["package_type"] == "exploded":
+            continue  # a package opened at the sale: its components come back
+        action = Action.RETURN_DAMAGED if m["id"] in broken else Action.RETURN
+        step = (
+            ledger.Step(action, here, m["sku"], [m["serial"]])
+            if m["serial"]
+            else ledger.Step(action, here, m["sku"], quantity=m["quantity"])
+        )
+        result = ledger.move_in(
+            conn,
+            db,
+            actor,
+            step,
+            ctx.doc(m["number"]),
+            reason="damaged" if m["id"] in broken else None,
+        )
+        if m["serial"]:
+            state = result.units[0].to_state if result.units else "untracked"
+            units.append((m["serial"], state))
+    inv = orepo.invoice_t.c
+    originals = sorted({r._mapping["invoice_id"] for r in chosen})
+    refers = ", ".join(
+        conn.execute(sa.select(inv.number).where(inv.id.in_(originals)).order_by(inv.id)).scalars()
+    )
+    refund_id, number = issue_invoice(ctx, chosen, "Refund", refers_to=refers or None)
+    amount = sum((_row_total(r) for r in chosen), ZERO)
+    c = orepo.line_t.c
+    conn.execute(
+        sa.update(orepo.line_t)
+        .where(c.id.in_([r._mapping["id"] for r in chosen]))
+        .values(status=LineStatus.RETURNED.value, refund_invoice_id=refund_id)
+    )
+    _touch(conn, ctx.id)
+    return TakenBack(ctx, refund_id, number, amount, tuple(units))

@@ -11,6 +11,7 @@ from sqlalchemy.engine import Connection
 from serialpos.db import repo
 from serialpos.db.engine import Database
 from serialpos.domain.chain_settings import ChainSettings, check_chain_setting, is_chain_setting
+from serialpos.domain.discounts import LIMIT_SETTING, parse_limit
 from serialpos.domain.errors import BadValue
 from serialpos.domain.products import parse_bool
 from serialpos.domain.settings import StoreSettings, check_setting
@@ -57,6 +58,8 @@ def set_setting(
             raise BadValue(f"{key.strip()} is a chain setting: set it without --store")
         key, number = check_chain_setting(key, value)
         text = str(number).lower() if isinstance(number, bool) else str(number)
+    elif key.strip() == LIMIT_SETTING:  # a number, per store (services/orders/discounts.py)
+        key, text = LIMIT_SETTING, f"{parse_limit(value).normalize():f}"
     else:
         key, flag = check_setting(key, value)
         text = "true" if flag else "false"
@@ -123,7 +126,8 @@ def clear_setting(db: Database, actor: Actor, key: str, store_code: str) -> Stor
     key = key.strip()
     if is_chain_setting(key):
         raise BadValue(f"{key} is a chain setting: a store has no value of its own to clear")
-    check_setting(key, "on")  # an unknown key is named
+    if key != LIMIT_SETTING:
+        check_setting(key, "on")  # an unknown key is named
 
     def work(conn: Connection) -> StoreSettings:
         sid = repo.store_id(db, conn, store_code)

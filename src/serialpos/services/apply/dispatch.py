@@ -20,6 +20,7 @@ from serialpos.domain.errors import BadRequest, DomainError, RefusedWithDetails
 from serialpos.domain.states import Action
 from serialpos.domain.text import clip
 from serialpos.services import apply_ids
+from serialpos.services.apply.discount_fields import ORDER_KEYS as ORDER_DISCOUNT_KEYS
 from serialpos.services.apply.document_handlers import _asn_receive, _count, _outbox_folder
 from serialpos.services.apply.fields import Fields, Handler, Result, _json_type
 from serialpos.services.apply.move_handlers import (
@@ -80,7 +81,8 @@ OPERATIONS: dict[str, Operation] = {
         ),
     ),
     "order_create": Operation(
-        _order_create, frozenset({"store", "type", "delivery", "customer", "lines"})
+        _order_create,
+        frozenset({"store", "type", "delivery", "customer", "lines"}) | ORDER_DISCOUNT_KEYS,
     ),
     "order_set_serial": Operation(_order_set_serial, frozenset({"order", "line", "serial"})),
     "order_fulfil": Operation(_order_fulfil, frozenset({"order", "lines", "payments"})),

@@ -11,6 +11,7 @@ from serialpos.domain.customers import CustomerFields
 from serialpos.domain.errors import BadRequest
 from serialpos.domain.limits import parse_money
 from serialpos.domain.text import clip
+from serialpos.services.apply.discount_fields import applier, read_terms
 from serialpos.services.apply.fields import Fields, Result, _json_type, _list, _object
 from serialpos.services.context import Actor
 from serialpos.services.orders.views import Customer
@@ -26,6 +27,9 @@ def _order_lines(view: Any, ids: tuple[int, ...] | list[int]) -> list[Result]:
             "serial": by_id[i].serial,
             "quantity": by_id[i].quantity,
             "status": by_id[i].status.value,
+            "unit_price": str(by_id[i].unit_price),
+            "discount": str(by_id[i].discount),
+            "total": str(by_id[i].total),
         }
         for i in ids
     ]
@@ -48,12 +52,15 @@ def _order_create(db: Database, actor: Actor, f: Fields) -> Result:
 
     customer, record = _customer_of(f.value("customer"))
     new_lines = []
+    terms = []
     for n, item in enumerate(_list(f.value("lines") or [], "lines"), start=1):
         g = Fields(_object(item, f"lines[{n}]"))
         serial = g.value("serial")
         if serial is not None and not isinstance(serial, str):
             raise BadRequest(f"lines[{n}]: 'serial' must be text, not {_json_type(serial)}")
         new_lines.append(NewLine(g.code("sku"), serial or None, g.quantity() or 1))
+        terms.append(read_terms(g, f"lines[{n}]: ", price=True))
+    order_terms = read_terms(f, "", price=False)
     view, made = create_order(
         db,
         actor,
@@ -63,6 +70,7 @@ def _order_create(db: Database, actor: Actor, f: Fields) -> Result:
         customer,
         new_lines,
         record=record,
+        then=applier(db, actor, terms, order_terms),
     )
     return {**_order_head(view), "lines": _order_lines(view, made)}
 

@@ -4,6 +4,7 @@ written in one transaction, so a refused line leaves no half-made order behind.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -46,11 +47,14 @@ def create_order(
     lines: list[NewLine] | tuple[NewLine, ...] = (),
     manager: Actor | None = None,
     record: int | CustomerFields | None = None,
+    then: Callable[[_Ctx, list[list[int]]], None] | None = None,
 ) -> tuple[OrderView, tuple[int, ...]]:
     """Open an order with its lines in ONE transaction (all or nothing). A serial-tracked
     product's quantity becomes that many lines; returns the order and the line ids made, in
     input order (one per unit for serial-tracked products). ``record``: the customer record
-    sold to (an id, or details found or added as a record in the same transaction)."""
+    sold to (an id, or details found or added as a record in the same transaction). ``then``
+    runs in the same transaction with the line ids made for each input line (discounts, from
+    ``apply``)."""
     sale_type, mode, fields = (
         _parse_type(type),
         _parse_delivery(delivery),
@@ -67,7 +71,9 @@ def create_order(
             attach_in(conn, int(row._mapping["id"]), record_for_in(conn, actor, record))
         ctx = _Ctx(conn, db, actor, row)
         made: list[int] = []
+        groups: list[list[int]] = []
         for item in lines:
+            start = len(made)
             product = _product_for(conn, item.sku, None)
             if not 1 <= item.quantity <= 100_000:
                 raise BadValue(f"{item.sku}: quantity must be 1 to 100,000")
@@ -98,6 +104,9 @@ def create_order(
                         .values(quantity=current + item.quantity - 1)
                     )
                 made.append(line_id)
+            groups.append(made[start:])
+        if then is not None:
+            then(ctx, groups)
         return _view(conn, _find(conn, row._mapping["number"])), tuple(made)
 
     return _write(db, actor, work)

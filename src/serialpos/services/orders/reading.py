@@ -25,6 +25,10 @@ from serialpos.domain.orders import (
 )
 from serialpos.domain.products import SerialMode
 from serialpos.domain.text import clip
+from serialpos.services.orders.discount_views import (
+    with_line_discount,
+    with_order_discount,
+)
 from serialpos.services.orders.views import (
     Customer,
     OrderClosed,
@@ -53,23 +57,26 @@ def _view(conn: Connection, row: sa.Row[object]) -> OrderView:
         price, tax_rate = orepo.money(lm["unit_price"]), orepo.rate(lm["tax_rate"])
         amounts = orepo.row_amounts(ln)
         lines.append(
-            OrderLineView(
-                line=lm["id"],
-                number=lm["number"],
-                sku=lm["sku"],
-                name=lm["name"],
-                quantity=lm["quantity"],
-                unit_price=price,
-                tax_rate=tax_rate,
-                net=amounts.net,
-                tax=amounts.tax,
-                total=amounts.gross,
-                serial_mode=mode,
-                serial=lm["serial"],
-                indicator=serial_indicator(mode, lm["serial"]),
-                status=LineStatus(lm["status"]),
-                package_line=lm["package_line"],
-                invoice=invoice_numbers.get(lm["invoice_id"]),
+            with_line_discount(
+                OrderLineView(
+                    line=lm["id"],
+                    number=lm["number"],
+                    sku=lm["sku"],
+                    name=lm["name"],
+                    quantity=lm["quantity"],
+                    unit_price=price,
+                    tax_rate=tax_rate,
+                    net=amounts.net,
+                    tax=amounts.tax,
+                    total=amounts.gross,
+                    serial_mode=mode,
+                    serial=lm["serial"],
+                    indicator=serial_indicator(mode, lm["serial"]),
+                    status=LineStatus(lm["status"]),
+                    package_line=lm["package_line"],
+                    invoice=invoice_numbers.get(lm["invoice_id"]),
+                ),
+                ln,
             )
         )
     pays = tuple(
@@ -86,7 +93,7 @@ def _view(conn: Connection, row: sa.Row[object]) -> OrderView:
     customer = None
     if any(m[k] for k in ("customer_name", "customer_phone", "customer_address")):
         customer = Customer(m["customer_name"], m["customer_phone"], m["customer_address"])
-    return OrderView(
+    view = OrderView(
         order=m["number"],
         store=m["store_code"],
         type=SaleType(m["type"]),
@@ -100,6 +107,7 @@ def _view(conn: Connection, row: sa.Row[object]) -> OrderView:
         created_by=m["created_by"],
         created_at=m["created_at"],
     )
+    return with_order_discount(view, row)
 
 
 def line_mode(row: sa.Row[object]) -> SerialMode:

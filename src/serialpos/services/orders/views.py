@@ -74,6 +74,14 @@ class OrderLineView:
     status: LineStatus
     package_line: int | None = None
     invoice: str | None = None  # the invoice it was fulfilled on
+    #: Discounts (services/orders/discounts.py): the shelf price when the price was
+    #: overridden, the money taken off before tax, what was given ("-10%", "-5.00",
+    #: "order -5%"), why, and the manager who approved it.
+    list_price: Decimal | None = None
+    discount: Decimal = ZERO
+    discount_label: str = ""
+    discount_reason: str | None = None
+    discount_approved_by: str | None = None
 
 
 @dataclass(frozen=True)
@@ -90,6 +98,12 @@ class OrderView:
     invoices: tuple[str, ...]
     created_by: str
     created_at: datetime
+    #: The order discount as given ("-5%", "-20.00"; "" for none), its reason and approver.
+    discount_label: str = ""
+    discount_reason: str | None = None
+    discount_approved_by: str | None = None
+    #: An exchange sale: the refund note whose credit it carries.
+    exchange_of: str | None = None
 
     def line_by_id(self, line: int) -> OrderLineView:
         for found in self.lines:

@@ -1,7 +1,9 @@
 """Returns and refunds: find the sale by its order or invoice number, or by scanning the serial
 of a unit sold on it; choose the exact lines coming back (Space), mark the damaged ones (d),
 refund them, and see the refund note's number. Re-issue opens a new sale, for a mistake fixed
-by return and re-sale.
+by return and re-sale. An exchange (refund method "exchange", F4/^T) takes the chosen units
+back and opens the sale that carries their refund as credit, so the customer pays or gets
+only the difference (services/exchanges.py); Re-issue then returns to that sale.
 
 A scanned serial both finds the sale and chooses that unit's line: a customer returning one of
 three laptops scans that laptop and nothing else is touched.
@@ -32,8 +34,12 @@ from serialpos.tui.widgets.sale_lines import ReturnLines, SaleLines
 from serialpos.tui.widgets.scan_input import ScanInput
 from serialpos.tui.widgets.status_line import StatusLine
 
+#: What a return may be refunded as: a payment method, or credit carried to an exchange sale.
+REFUND_CHOICES = (*METHODS, "exchange")
+
 if TYPE_CHECKING:
     from serialpos.services.context import Actor
+    from serialpos.services.exchanges import ExchangeResult
     from serialpos.services.orders import OrderView
     from serialpos.services.returns import ReturnResult
     from serialpos.tui.messages import ScanRead
@@ -65,11 +71,18 @@ class ReturnsScreen(ConsoleScreen):
 
         result: ReturnResult
 
+    @dataclass
+    class Exchanged(Message):
+        """The chosen lines were taken back and a sale carrying their credit opened."""
+
+        result: ExchangeResult
+
     def __init__(self, text: str | None = None) -> None:
         super().__init__()
         self.initial = text
         self.view: OrderView | None = None
         self.method = 0
+        self.exchange_sale: str | None = None  # the last exchange opened here
 
     def compose(self) -> ComposeResult:
         yield StatusLine("Returns", self.session)
@@ -98,7 +111,7 @@ class ReturnsScreen(ConsoleScreen):
         )
         # The refund method first: at 40 columns it is what a long invoice list would push off.
         self.query_one("#return-head", Static).update(
-            Text(f"refund {METHODS[self.method]} · {what}")
+            Text(f"refund {REFUND_CHOICES[self.method]} · {what}")
         )
 
     def action_back(self) -> None:
@@ -111,11 +124,19 @@ class ReturnsScreen(ConsoleScreen):
         self.lines.focus()
 
     def action_method(self) -> None:
-        self.method = (self.method + 1) % len(METHODS)
+        self.method = (self.method + 1) % len(REFUND_CHOICES)
         self._head()
 
     def action_reissue(self) -> None:
+        if self.exchange_sale is not None:
+            self._open_exchange_sale(self.exchange_sale)
+            return
         self.console.open_flow("sale")
+
+    def _open_exchange_sale(self, order: str) -> None:
+        from serialpos.tui.screens.sale import SaleScreen
+
+        self.app.push_screen(SaleScreen(order))
 
     # -- finding -------------------------------------------------------------------------------
     @on(ScanInput.Entered, "#find")
@@ -217,7 +238,11 @@ class ReturnsScreen(ConsoleScreen):
             return
         damaged = sorted(self.lines.damaged)
         good = [line for line in chosen if line not in self.lines.damaged]
-        method = METHODS[self.method]
+        method = REFUND_CHOICES[self.method]
+        if method == "exchange":  # no money leaves the drawer: the credit goes to the new sale
+            self.message_line.note("taking back for exchange…")
+            self._exchange(self.session.actor, view.order, good, damaged)
+            return
         # Money leaves the drawer: asked first, with the amount, as Void does.
         question = refund_question(view, chosen, damaged, method)
 
@@ -229,6 +254,35 @@ class ReturnsScreen(ConsoleScreen):
             self._refund(self.session.actor, view.order, good, damaged, method)
 
         self.app.push_screen(Confirm(question), confirmed)
+
+    @work(thread=True, exclusive=True, group="returns-refund")
+    def _exchange(self, actor: Actor, order: str, lines: list[int], damaged: list[int]) -> None:
+        try:
+            from serialpos.services.exchanges import start_exchange
+
+            result = start_exchange(
+                self.console.database(), actor, order, lines=lines, damaged=damaged
+            )
+        except Exception as exc:
+            from serialpos.tui.backend import describe
+
+            self.post_message(ActionFailed(describe(exc)))
+            return
+        self.post_message(self.Exchanged(result))
+
+    def on_returns_screen_exchanged(self, message: Exchanged) -> None:
+        result = message.result
+        self.view = result.returned
+        self.exchange_sale = result.sale.order
+        self.lines.marked.clear()
+        self.lines.damaged.clear()
+        self.lines.show_lines(result.returned.lines)
+        self._head()
+        self.message_line.ok(
+            f"exchange {result.refund_note}: credit {money(result.credit)} on sale "
+            f"{result.sale.order} — add the replacement there"
+        )
+        self._open_exchange_sale(result.sale.order)
 
     @work(thread=True, exclusive=True, group="returns-refund")
     def _refund(
@@ -264,7 +318,9 @@ class ReturnsScreen(ConsoleScreen):
         )
         self.message_line.ok(
             f"refund {result.refund_invoice}: {money(result.amount)} "
-            f"{METHODS[self.method]}" + (f"; {units}" if units else "") + " — Re-issue: F5/^N"
+            f"{REFUND_CHOICES[self.method]}"
+            + (f"; {units}" if units else "")
+            + " — Re-issue: F5/^N"
         )
 
 

@@ -206,6 +206,11 @@ class OrderKeys:
             self.screen.focus_scan()
             if action is None:
                 return
+            if action in ("discount_line", "discount_order"):
+                from serialpos.tui.screens.sale_discount import open_discount
+
+                open_discount(self.screen, action == "discount_order")
+                return
             if action in ("park", "void") and not self.screen.check_action(action, ()):
                 self.screen.show_error("no order yet: scan an item first")
                 return

@@ -101,7 +101,9 @@ def line_text(
     total = f"{line.total:>8.2f}" if narrow else f"{line.total:>9.2f}"
     status = str(getattr(line.status, "value", line.status))
     indicator = indicator_words(line, narrow)
-    product = visible(f"{line.sku} {line.name}")
+    # A discount or price override shows right after the SKU, before the name gives way.
+    label = getattr(line, "discount_label", "")
+    product = visible(f"{line.sku} {label} {line.name}" if label else f"{line.sku} {line.name}")
     if narrow and line.serial:
         # Serial first; a unit's quantity is 1, so only a line that is not open says more.
         state = "" if status == "open" else f" {STATUS_SHORT.get(status, status):>4}"
@@ -128,6 +130,8 @@ def line_text(
     room = max(width - fixed, 1)
     if len(product) > room and len(sku) <= room and (narrow or room < len(sku) + 4):
         product = sku  # the SKU alone (it is what is read) rather than a stub of the name
+        if label:  # ... but a discount is never hidden: it goes first, the SKU gives way
+            product = visible(f"{label} {line.sku}")
     return RowParts(f"{number}{_fit(product, room)} {qty}{price}{total} ", indicator, "")
 
 

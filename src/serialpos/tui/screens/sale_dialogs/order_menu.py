@@ -16,6 +16,8 @@ ORDER_MENU = (
     ("c", "customer", "Customer", "F4/^N"),
     ("p", "park", "Park this order", "F5/^P"),
     ("o", "orders", "Open or parked orders (resume, fulfil later)", ""),
+    ("d", "discount_line", "Discount or price of this line", ""),
+    ("g", "discount_order", "Discount the whole order", ""),
     ("v", "void", "Void this order", "F7/^B"),
 )
 

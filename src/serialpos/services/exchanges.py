@@ -1,0 +1,139 @@
+"""Exchanges: a customer brings a unit back and leaves with its replacement on one document,
+paying (or getting back) only the difference.
+
+Design (issue 14 item 5), as counter systems do it: an exchange is a new sale order linked to
+the return. :func:`start_exchange` takes the units back exactly as a return does (each unit
+its RETURN event on the original order's line, a refund note ``RF-…``), but the refund is not
+paid out: it is recorded on the original order as a refund *to exchange credit* and arrives on
+the new sale as a payment of method ``exchange`` — the same money, so neither order's books
+show cash that never moved. The new sale (``exchange_of`` = the refund note) is rung up as any
+sale: its units are reserved, then sold (SELL events) at fulfilment; the tender nets, because
+the credit already covers that much of the total: the customer pays the rest, or gets the
+surplus back as change. The exchange document (its invoice, printed by
+:func:`exchange_document`) lists the returned units as negative lines above the new ones,
+both serials shown, and the difference as its total.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from serialpos.db import order_repo as orepo
+from serialpos.db.engine import Database
+from serialpos.domain.errors import BadRequest
+from serialpos.domain.orders import DeliveryMode, SaleType
+from serialpos.domain.users import Permission
+from serialpos.printing.invoice import InvoiceDocument, InvoiceLine
+from serialpos.services.context import Actor
+from serialpos.services.orders.checkout import _insert_payment
+from serialpos.services.orders.header import _open_in
+from serialpos.services.orders.reading import _find, _view
+from serialpos.services.orders.views import ZERO, OrderView
+from serialpos.services.orders.work import _Ctx, _touch
+from serialpos.services.returns import take_back
+
+#: The payment method of exchange credit: a refund carried from the return to the new sale.
+EXCHANGE = "exchange"
+
+
+@dataclass(frozen=True)
+class ExchangeResult:
+    sale: OrderView  # the new sale, carrying the credit
+    returned: OrderView  # the original order, its lines returned
+    refund_note: str
+    credit: Decimal
+    units: tuple[tuple[str, str], ...]  # (serial, state now) of each unit taken back
+
+
+def start_exchange(
+    db: Database,
+    actor: Actor,
+    order: str,
+    *,
+    lines: list[int],
+    damaged: list[int] | tuple[int, ...] = (),
+    store: str | None = None,
+) -> ExchangeResult:
+    """Take ``lines`` of ``order`` back and open the sale that carries their refund as credit,
+    in ONE transaction: a refusal (a line not sold, an unknown store) changes nothing."""
+    actor.require(Permission.SELL)
+    wanted = list(dict.fromkeys([*lines, *damaged]))
+    if not wanted:
+        raise BadRequest("name the lines to exchange")
+
+    def work(conn: Connection) -> ExchangeResult:
+        taken = take_back(conn, db, actor, order, wanted, set(damaged), store)
+        if taken.amount:
+            _insert_payment(taken.ctx, "refund", EXCHANGE, -taken.amount, taken.refund_id)
+        original = taken.ctx.row._mapping
+        customer = {
+            key: original[key] for key in ("customer_name", "customer_phone", "customer_address")
+        }
+        row = _open_in(
+            conn,
+            db,
+            actor,
+            store or taken.ctx.store,
+            SaleType.SALE,
+            DeliveryMode.CASH_AND_CARRY,
+            customer,
+        )
+        sale = _Ctx(conn, db, actor, row)
+        _touch(conn, sale.id, exchange_of=taken.number)
+        if taken.amount:
+            _insert_payment(sale, "payment", EXCHANGE, taken.amount)
+        return ExchangeResult(
+            _view(conn, _find(conn, sale.number)),
+            _view(conn, _find(conn, order)),
+            taken.number,
+            taken.amount,
+            taken.units,
+        )
+
+    return db.write(work)
+
+
+def _returned_lines(
+    conn: Connection, refund_note: str
+) -> tuple[list[InvoiceLine], Decimal, Decimal]:
+    """The refund note's lines as negative lines, with its net and tax."""
+    i, il = orepo.invoice_t.c, orepo.invoice_line_t.c
+    note = conn.execute(sa.select(i.id, i.net, i.tax).where(i.number == refund_note)).first()
+    if note is None:
+        return [], ZERO, ZERO
+    out = [
+        InvoiceLine(
+            r.sku,
+            f"Returned: {r.description}",
+            r.quantity,
+            -orepo.money(r.unit_price),
+            orepo.rate(r.tax_rate),
+            -orepo.money(r.total),
+            (r.serial,) if r.serial else (),
+        )
+        for r in conn.execute(
+            sa.select(orepo.invoice_line_t).where(il.invoice_id == note.id).order_by(il.position)
+        )
+    ]
+    return out, orepo.money(note.net), orepo.money(note.tax)
+
+
+def exchange_document(conn: Connection, doc: InvoiceDocument, refund_note: str) -> InvoiceDocument:
+    """The invoice of an exchange sale as the exchange document: the returned units (negative)
+    above the new ones, totals netted, the money that changed hands (not the credit) paid."""
+    returned, net, tax = _returned_lines(conn, refund_note)
+    paid = tuple(p for p in doc.payments if p.method != EXCHANGE)
+    return replace(
+        doc,
+        kind="Exchange",
+        lines=(*returned, *doc.lines),
+        subtotal=doc.subtotal - net,
+        tax=doc.tax - tax,
+        total=doc.total - net - tax,
+        payments=paid,
+        notes=(*doc.notes, f"Exchange: returned on refund note {refund_note}"),
+    )

@@ -1,0 +1,52 @@
+"""An exchange at the counter, at 80x24 and 40x16: from Returns, the refund method
+"exchange" takes the laptop back and opens a sale carrying its credit; the replacement rung up
+there leaves only the difference to pay."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from test_returns_screen import LAPTOPS, find, open_returns, sell_three_laptops, state_of
+from textual.pilot import Pilot
+from tui_helpers import SIZES, MakeApp, async_test, screen_text, settle
+
+from serialpos.db.engine import Database
+from serialpos.services.orders.reading import get_order
+from serialpos.tui.screens.returns import REFUND_CHOICES, ReturnsScreen
+from serialpos.tui.screens.sale import SaleScreen
+
+
+async def choose_exchange(pilot: Pilot[object], screen: ReturnsScreen) -> None:
+    while REFUND_CHOICES[screen.method] != "exchange":
+        await pilot.press("ctrl+t")
+    await settle(pilot)
+
+
+@pytest.mark.parametrize("size", SIZES)
+@async_test
+async def test_exchange_opens_a_sale_carrying_the_credit(
+    make_app: MakeApp, demo_db: Database, size: tuple[int, int]
+) -> None:
+    sell_three_laptops(demo_db)
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        screen = await open_returns(pilot)
+        await find(pilot, screen, LAPTOPS[1])
+        await choose_exchange(pilot, screen)
+        assert "refund exchange" in screen_text(app)  # the method leads the head
+        await pilot.press("ctrl+y")
+        await settle(pilot)
+        await settle(pilot)
+        sale = app.screen
+        assert isinstance(sale, SaleScreen), type(sale)
+        assert screen.exchange_sale is not None and sale.order_no == screen.exchange_sale
+        order = sale.order_no
+        view = get_order(demo_db, order)
+        credit = view.totals.paid
+        assert credit > Decimal(0) and view.exchange_of is not None
+        assert view.exchange_of.startswith("RF-S01-")
+        await pilot.press("escape")
+        await settle(pilot)
+    assert state_of(demo_db, LAPTOPS[1]) == "in_stock"
+    assert state_of(demo_db, LAPTOPS[0]) == "sold"
