@@ -161,6 +161,7 @@ class SaleScreen(ConsoleScreen):
             self.message_line.note(busy)
         if pending is not None:
             self.lines.add_pending(pending)
+            self.draw_now(self.lines)
         provisional = pending is not None
 
         def run() -> Message:
@@ -212,6 +213,9 @@ class SaleScreen(ConsoleScreen):
         if outcome.prompt_line is not None and outcome.prompt_line not in self.filled:
             self.prompt_serial(outcome.prompt_line)
         self.refresh_bindings()
+        # The answer the cashier waits for is drawn in the next frame, not a timer tick later.
+        head, totals = self.query_one("#order-head"), self.query_one("#totals")
+        self.draw_now(self.lines, head, totals, self.message_line)
         leave = self.after_finish
         if leave is not None and outcome.finished:
             self.after_finish = None
