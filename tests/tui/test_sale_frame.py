@@ -5,9 +5,8 @@ draws a frame itself)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import asyncio
+from typing import Any
 
 import pytest
 import textual.screen
@@ -16,9 +15,8 @@ from textual.pilot import Pilot
 from tui_helpers import SIZES, MakeApp, async_test, screen_text
 
 from serialpos.domain.decoder import decode
-from serialpos.tui.messages import ScanRead
-
 from serialpos.tui.app import SerialposApp
+from serialpos.tui.messages import ScanRead
 
 CABLE_BARCODE = "5012345000077"
 
