@@ -80,11 +80,11 @@ async def test_scan_units_back_to_the_vendor(
         await type_in(pilot, "PH-AUR15")
         await type_in(pilot, "ZB24000101")
         assert said(pilot) == "✓ LT-ZEN14 ZB24000101 ✓ 3 units"
-        await pilot.press("ctrl+b")
+        await pilot.press("f3")
         await type_in(pilot, "ZB24000101")
         await type_in(pilot, PHONES[1])
         assert said(pilot) == f"› {PHONES[1]} taken off · 1 unit"
-        await pilot.press("ctrl+b")
+        await pilot.press("f3")
         await type_in(pilot, "35693803000001")
         assert (
             said(pilot) == "✗ serial '35693803000001' is not valid for PH-AUR15: an IMEI "

@@ -21,6 +21,7 @@ from textual.message import Message
 from textual.widgets import Input, Static
 
 from serialpos.domain.text import clip, visible
+from serialpos.tui.keymap import keys
 from serialpos.tui.messages import ActionFailed
 from serialpos.tui.screens.base import ConsoleScreen
 from serialpos.tui.screens.sale_dialogs.money import money
@@ -45,9 +46,9 @@ class ReturnsScreen(ConsoleScreen):
     KEY_HINTS: ClassVar[KeyHints] = (("Enter", "Find"), ("↑↓", "Lines"))
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back"),
-        Binding("f9,ctrl+y", "refund", "Refund"),
-        Binding("f4,ctrl+t", "method", "Method"),
-        Binding("f5,ctrl+n", "reissue", "Re-issue"),
+        Binding(keys("f9", "refund"), "refund", "Refund"),
+        Binding("f4", "method", "Method"),
+        Binding("f5", "reissue", "Re-issue"),
         Binding("up", "lines(-1)", "Lines", show=False),
         Binding("down", "lines(1)", "Lines", show=False),
     ]
@@ -264,7 +265,7 @@ class ReturnsScreen(ConsoleScreen):
         )
         self.message_line.ok(
             f"refund {result.refund_invoice}: {money(result.amount)} "
-            f"{METHODS[self.method]}" + (f"; {units}" if units else "") + " — Re-issue: F5/^N"
+            f"{METHODS[self.method]}" + (f"; {units}" if units else "") + " — Re-issue: F5"
         )
 
 

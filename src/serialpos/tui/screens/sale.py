@@ -38,6 +38,7 @@ from textual.message import Message
 from textual.widgets import Input, Static
 
 from serialpos.domain.text import clip
+from serialpos.tui.keymap import keys
 from serialpos.tui.screens.base import ConsoleScreen, JobFailure, OrderedJobs
 from serialpos.tui.screens.sale_dialogs.serial_entry import SerialEntry
 from serialpos.tui.screens.sale_keys import OrderKeys
@@ -71,15 +72,15 @@ class SaleScreen(ConsoleScreen):
     KEY_HINTS: ClassVar[KeyHints] = (("Enter", "Add"), ("↑↓", "Lines"))
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back"),
-        Binding("f9,ctrl+y", "pay", "Pay"),
-        Binding("f10,ctrl+f", "fulfil", "Fulfil"),
-        Binding("f6,ctrl+r", "menu", "Order…"),
-        Binding("f8,ctrl+g", "pdf", "PDF"),
-        # Also listed, with their letters, in the order menu (F6/^R).
-        Binding("f3,ctrl+t", "sale_type", "Type", show=False),
-        Binding("f4,ctrl+n", "customer", "Customer", show=False),
-        Binding("f5,ctrl+p", "park", "Park", show=False),
-        Binding("f7,ctrl+b", "void", "Void", show=False),
+        Binding(keys("f9", "pay"), "pay", "Pay"),
+        Binding(keys("f10", "fulfil"), "fulfil", "Fulfil"),
+        Binding(keys("f6", "menu"), "menu", "Order…"),
+        Binding(keys("f8", "pdf"), "pdf", "PDF"),
+        # Also listed, with their letters, in the order menu (F6/^T).
+        Binding("f3", "sale_type", "Type", show=False),
+        Binding("f4", "customer", "Customer", show=False),
+        Binding(keys("f5", "park"), "park", "Park", show=False),
+        Binding("f7", "void", "Void", show=False),
         Binding("up", "lines(-1)", "Lines", show=False),
         Binding("down", "lines(1)", "Lines", show=False),
     ]
