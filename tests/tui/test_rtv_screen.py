@@ -153,8 +153,18 @@ async def test_serialized_inventory_off_counts_instead_of_scanning(
 async def test_a_cashier_is_told_returns_to_vendor_are_not_theirs(make_app: MakeApp) -> None:
     app = make_app()
     async with app.run_test(size=(40, 16)) as pilot:
-        screen = await open_rtv(pilot, "cashier")
+        await log_in(pilot, "cashier")
+        home = app.screen
+        assert "Return to vendor" not in screen_text(app)  # not on a cashier's menu
+        await pilot.press("7")
+        await settle(pilot)
+        assert app.screen is home  # nothing opens
         assert said(pilot).startswith("✗ cashier (cashier) may not receive or move stock")
+        # Opened anyway (a future shortcut), the screen itself still refuses.
+        app.push_screen(RtvScreen())
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, RtvScreen)
         await type_in(pilot, "Aurora Devices")
         assert screen.vendor == ""
         assert said(pilot).startswith("✗ cashier (cashier) may not receive or move stock")
