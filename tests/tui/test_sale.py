@@ -298,9 +298,8 @@ async def test_every_key_is_in_the_footer_and_every_f_key_has_a_letter_or_ctrl(
 ) -> None:
     from textual.binding import Binding
 
-    from serialpos.tui.widgets.key_footer import KeyFooter
-
     from serialpos.tui.screens.sale_dialogs.order_menu import ORDER_MENU
+    from serialpos.tui.widgets.key_footer import KeyFooter
 
     in_the_menu = {action for _key, action, _words, _direct in ORDER_MENU}
     for screen_class in (SaleScreen, SaleLines):
