@@ -71,16 +71,16 @@ async def test_admin_manages_a_user(
 
         await pilot.press("down", "down")  # admin, cashier, Dora
         assert app.screen.chosen == "Dora"
-        await pilot.press("d")
+        await pilot.press("e")
         await settle(pilot)
         assert said(app) == "✓ user Dora is disabled"
         with pytest.raises(UserDisabled):
             users.require_active(demo_db, "dora")
-        await pilot.press("d")
+        await pilot.press("e")
         await settle(pilot)
         assert said(app) == "✓ user Dora is enabled"
 
-        await pilot.press("p")
+        await pilot.press("i")
         await settle(pilot)
         await fill(pilot, "2468")
         assert said(app) == "✓ new PIN set for Dora"
@@ -90,7 +90,7 @@ async def test_admin_manages_a_user(
         await settle(pilot)
         await fill(pilot, "manager")
         assert said(app) == "✓ user Dora is now manager"
-        await pilot.press("s")
+        await pilot.press("o")
         await settle(pilot)
         await fill(pilot, "S02")
         assert said(app) == "✓ Dora may log in at S02"

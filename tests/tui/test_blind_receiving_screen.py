@@ -239,7 +239,7 @@ async def test_rescan_a_huge_paste_and_leaving_ask_first(
         assert len(rung) == 1
         assert screen.query_one(SerialField).value == ""
 
-        await pilot.press("ctrl+r")
+        await pilot.press("f4")
         await settle(pilot)
         rescan = app.screen
         assert isinstance(rescan, Confirm)
@@ -247,7 +247,7 @@ async def test_rescan_a_huge_paste_and_leaving_ask_first(
         await pilot.press("n")
         await settle(pilot)
         assert screen.receiving.checklist.lines["LT-ZEN14"].received == 3
-        await pilot.press("ctrl+r")
+        await pilot.press("f4")
         await settle(pilot)
         await pilot.press("y")
         await settle(pilot)

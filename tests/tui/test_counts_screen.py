@@ -102,7 +102,7 @@ async def test_batches_alert_on_a_repeat_and_flag_a_serial_of_two_batches(
         assert f"{IN_STOCK} ⚑" in screen.listing.visible_text()
         assert "batch 1" in screen.listing.visible_text()
         await enter(pilot, screen, AT_S02)
-        await pilot.press("ctrl+r")
+        await pilot.press("f6")
         await settle(pilot)
         assert screen.stage == "review" and screen.result is not None
         assert screen.result.matched == 1 and len(screen.result.duplicates) == 1
@@ -112,7 +112,7 @@ async def test_batches_alert_on_a_repeat_and_flag_a_serial_of_two_batches(
         await settle(pilot)
         assert "Elsewhere (1)" in screen.listing.visible_text()
         assert AT_S02 in screen.listing.visible_text()
-        await pilot.press("ctrl+y")  # a stockroom user may count, not approve
+        await pilot.press("ctrl+f")  # a stockroom user may count, not approve
         await settle(pilot)
         assert message(screen) == (
             "✗ you cannot approve a count (stockroom): a manager or admin approves it"
@@ -141,14 +141,14 @@ async def test_a_manager_resumes_reviews_and_approves(
         await enter(pilot, screen, "")
         assert screen.stage == "scan" and screen.batch_no == 1
         assert "batch 1 resumed (1 counted so far)" in message(screen)
-        await pilot.press("ctrl+r")
+        await pilot.press("f6")
         await settle(pilot)
         assert screen.result is not None and len(screen.result.missing) == 4
         assert "Missing (4)" in screen.listing.visible_text()
-        await pilot.press("ctrl+y")
+        await pilot.press("ctrl+f")
         await settle(pilot)
-        assert "F9/^Y again to post" in message(screen)
-        await pilot.press("ctrl+y")
+        assert "F9/^F again to post" in message(screen)
+        await pilot.press("ctrl+f")
         await settle(pilot)
         assert message(screen) == (f"✓ {number} approved: 4 written off, 0 added, on hand -4")
         assert f"{number} approved" in screen_text(app)

@@ -108,15 +108,15 @@ async def test_pending_serial_toggle_lists_exactly_the_pending_lines(
         await pilot.press("p")
         await settle(pilot)
         assert len(listed(screen)) == 5
-        await pilot.press("d")  # the delivery modes in turn: cash and carry, none here
+        await pilot.press("v")  # the delivery modes in turn: cash and carry, none here
         await settle(pilot)
         assert listed(screen) == []
         assert foot(screen) == "no lines wait for fulfilment in this filter"
         assert "Cash and Carry" in screen_text(app)
-        await pilot.press("d")
+        await pilot.press("v")
         await settle(pilot)
         assert {order for order, _ in listed(screen)} == {second}
-        await pilot.press("d")
+        await pilot.press("v")
         await settle(pilot)
         assert {order for order, _ in listed(screen)} == {first}
         assert "store S01 · all dates · Delivery" in screen_text(app)

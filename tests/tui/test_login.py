@@ -6,7 +6,15 @@ from pathlib import Path
 
 import pytest
 from textual.widgets import Input, Select
-from tui_helpers import SIZES, MakeApp, async_test, log_in, screen_text, settle
+from tui_helpers import (
+    SIZES,
+    MakeApp,
+    async_test,
+    log_in,
+    screen_text,
+    settle,
+    terminal_keys,
+)
 
 from serialpos.tui.screens.home import HomeScreen
 from serialpos.tui.screens.login import LoginScreen
@@ -71,11 +79,12 @@ async def test_store_defaults_to_the_first_and_can_be_chosen(make_app: MakeApp) 
         await settle(pilot)
         store: Select[str] = app.screen.query_one("#store", Select)
         assert store.display and store.value == "S01"
-        # Keyboard only: user, PIN, then Tab to the store list, open it, pick the second.
-        await pilot.press(*"manager", "tab", *"2222", "tab", "enter", "down", "enter")
+        # Keyboard only: user, PIN, then Tab to the store list, open it (Down), pick the
+        # second; Enter on the list then logs in, as in every field (it does not reopen it).
+        await pilot.press(*"manager", "tab", *"2222", "tab", "down", "down", "enter")
         await pilot.pause()
         assert store.value == "S02"
-        await pilot.press("shift+tab", "enter")
+        await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, HomeScreen)
         assert app.session is not None and app.session.store == "S02"
@@ -140,3 +149,24 @@ async def test_log_out_returns_to_an_empty_login(make_app: MakeApp) -> None:
         assert isinstance(app.screen, HomeScreen)
         assert app.session is not None
         assert (app.session.user, app.session.store) == ("manager", "S01")
+
+
+@pytest.mark.parametrize("size", SIZES)
+@async_test
+async def test_user_tab_pin_as_one_burst_fills_both_fields(
+    make_app: MakeApp, size: tuple[int, int]
+) -> None:
+    """A password manager or a fast typist: every key read before the Tab has moved focus."""
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        for key in terminal_keys("cashier\t3333\t"):  # one read of the terminal, at once
+            app.post_message(key)
+        await settle(pilot)
+        assert app.screen.query_one("#user", Input).value == "cashier"
+        assert app.screen.query_one("#pin", Input).value == "3333"
+        assert app.focused is app.screen.query_one("#store", Select)
+        await pilot.press("enter")  # Enter on the store list logs in, it does not reopen it
+        await settle(pilot)
+        assert isinstance(app.screen, HomeScreen)
+        assert app.session is not None and app.session.store == "S01"

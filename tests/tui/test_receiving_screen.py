@@ -125,7 +125,7 @@ async def test_asn_checklist_errors_alerts_check_mark_and_completion(
         assert "▸✓ LT-ZEN14" in screen_text(app)
 
         # Receive all is refused while the two AP-FRG300 units are unscanned.
-        await pilot.press("ctrl+t")
+        await pilot.press("f6")
         await settle(pilot)
         assert message(app) == (
             "✗ 2 serialized units not scanned yet: scan each one before receiving all"
@@ -194,7 +194,7 @@ async def test_rescan_a_refused_list_and_scans_kept_on_leaving(
         await pilot.press("enter")
         await enter(pilot, screen, "LT-ZEN14")
 
-        await pilot.press("ctrl+r")
+        await pilot.press("f4")
         await settle(pilot)
         assert isinstance(app.screen, Confirm)
         await pilot.press("y")
@@ -228,7 +228,7 @@ async def test_receive_all_takes_the_counted_products_once_every_serial_is_in(
         await enter(pilot, screen, "FR-300-0101")
         await enter(pilot, screen, "FR-300-0102")
         assert message(app) == "✓ AP-FRG300 FR-300-0102: 2 of 2 ✓ AP-FRG300 complete"
-        await pilot.press("ctrl+t")
+        await pilot.press("f6")
         await settle(pilot)
         assert message(app) == "✓ every product without serials taken as arrived in full"
         assert "9/9 units" in screen_text(app)

@@ -100,7 +100,7 @@ async def test_by_invoice_a_chosen_damaged_unit_is_written_off_and_reissue_opens
         await pilot.press("y")
         await settle(pilot)
         assert "refund" in screen.query_one(MessageLine).text
-        await pilot.press("ctrl+n")
+        await pilot.press("f5")
         await settle(pilot)
         assert isinstance(app.screen, SaleScreen)
     assert state_of(demo_db, LAPTOPS[2]) == "written_off"

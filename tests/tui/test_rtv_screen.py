@@ -80,11 +80,11 @@ async def test_scan_units_back_to_the_vendor(
         await type_in(pilot, "PH-AUR15")
         await type_in(pilot, "ZB24000101")
         assert said(pilot) == "✓ LT-ZEN14 ZB24000101 ✓ 3 units"
-        await pilot.press("ctrl+b")
+        await pilot.press("f3")
         await type_in(pilot, "ZB24000101")
         await type_in(pilot, PHONES[1])
         assert said(pilot) == f"› {PHONES[1]} taken off · 1 unit"
-        await pilot.press("ctrl+b")
+        await pilot.press("f3")
         await type_in(pilot, "35693803000001")
         assert (
             said(pilot) == "✗ serial '35693803000001' is not valid for PH-AUR15: an IMEI "
@@ -153,8 +153,18 @@ async def test_serialized_inventory_off_counts_instead_of_scanning(
 async def test_a_cashier_is_told_returns_to_vendor_are_not_theirs(make_app: MakeApp) -> None:
     app = make_app()
     async with app.run_test(size=(40, 16)) as pilot:
-        screen = await open_rtv(pilot, "cashier")
+        await log_in(pilot, "cashier")
+        home = app.screen
+        assert "Return to vendor" not in screen_text(app)  # not on a cashier's menu
+        await pilot.press("7")
+        await settle(pilot)
+        assert app.screen is home  # nothing opens
         assert said(pilot).startswith("✗ cashier (cashier) may not receive or move stock")
+        # Opened anyway (a future shortcut), the screen itself still refuses.
+        app.push_screen(RtvScreen())
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, RtvScreen)
         await type_in(pilot, "Aurora Devices")
         assert screen.vendor == ""
         assert said(pilot).startswith("✗ cashier (cashier) may not receive or move stock")

@@ -223,7 +223,7 @@ async def test_a_layby_takes_a_deposit_and_is_fulfilled_later(make_app: MakeApp)
     app = make_app()
     async with app.run_test(size=(40, 16)) as pilot:
         sale = await open_sale(pilot)
-        await pilot.press("ctrl+t")
+        await pilot.press("f3")
         await settle(pilot)
         await pilot.press("3", "enter")  # lay-by
         await settle(pilot)
@@ -243,7 +243,7 @@ async def test_a_layby_takes_a_deposit_and_is_fulfilled_later(make_app: MakeApp)
         await settle(pilot)
         sale = app.screen
         assert isinstance(sale, SaleScreen)
-        await pilot.press("ctrl+r", "o")  # the order menu, then open orders
+        await pilot.press("ctrl+t", "o")  # the order menu, then open orders
         await settle(pilot)
         await pilot.press("enter")  # the only open order
         await settle(pilot)
@@ -283,7 +283,7 @@ async def test_park_and_resume(make_app: MakeApp) -> None:
         await pilot.press("ctrl+p")
         await settle(pilot)
         assert sale.view is None and "parked" in message(app)
-        await pilot.press("ctrl+r", "o")  # the order menu, then open orders
+        await pilot.press("ctrl+t", "o")  # the order menu, then open orders
         await settle(pilot)
         await pilot.press("enter")
         await settle(pilot)
@@ -298,14 +298,18 @@ async def test_every_key_is_in_the_footer_and_every_f_key_has_a_letter_or_ctrl(
 ) -> None:
     from textual.binding import Binding
 
+    from serialpos.tui.screens.sale_dialogs.order_menu import ORDER_MENU
     from serialpos.tui.widgets.key_footer import KeyFooter
 
+    in_the_menu = {action for _key, action, _words, _direct in ORDER_MENU}
     for screen_class in (SaleScreen, SaleLines):
         for binding in screen_class.BINDINGS:
             assert isinstance(binding, Binding)
             keys = binding.key.split(",")
             if any(k.startswith("f") and k[1:].isdigit() for k in keys):
-                assert any(not (k.startswith("f") and k[1:].isdigit()) for k in keys), keys
+                # A Ctrl twin, or a letter in the order menu (^T): reachable without F-keys.
+                twin = any(not (k.startswith("f") and k[1:].isdigit()) for k in keys)
+                assert twin or binding.action in in_the_menu, keys
     app = make_app()
     async with app.run_test(size=size) as pilot:
         sale = await open_sale(pilot)
@@ -373,7 +377,7 @@ async def test_a_special_order_fulfils_chosen_lines_and_writes_the_invoice_pdf(
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         sale = await open_sale(pilot)
-        await pilot.press("ctrl+t", "2", "p", "enter")  # special order, pickup later
+        await pilot.press("f3", "2", "p", "enter")  # special order, pickup later
         await settle(pilot)
         await enter(pilot, "AC-USBC1")
         await enter(pilot, "TL-DRL18")

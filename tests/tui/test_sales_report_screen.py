@@ -127,7 +127,7 @@ async def test_sales_detail_export_read_back(
     app = make_app()
     async with app.run_test(size=size) as pilot:
         screen = await open_sales(pilot)
-        await pilot.press("ctrl+e")
+        await pilot.press("ctrl+g")
         await settle(pilot)
         app.screen.query_one("#export-name", Input).value = "sales.csv"
         await pilot.press("enter")
@@ -149,7 +149,7 @@ async def test_sales_detail_export_read_back(
         ]
         assert [row[serial] for row in table[1:] if row[serial]] == list(LAPTOPS)
         assert {row[serial + 1] for row in table[1:]} == {"Cash and Carry"}
-        await pilot.press("ctrl+e")
+        await pilot.press("ctrl+g")
         await settle(pilot)
         await pilot.press("down")
         await pilot.press("enter")  # the proposed name, with .xlsx
@@ -183,7 +183,7 @@ async def test_a_long_export_moves_the_progress_bar(
     app = make_app()
     async with app.run_test(size=(40, 16), message_hook=seen.append) as pilot:
         screen = await open_sales(pilot)
-        await pilot.press("ctrl+e")
+        await pilot.press("ctrl+g")
         await settle(pilot)
         app.screen.query_one("#export-name", Input).value = "sales.csv"
         await pilot.press("enter")

@@ -90,7 +90,7 @@ async def test_card_shows_warranty_and_timeline(
             "sell",
         ]
         assert "reserve" in screen_text(app)
-        await pilot.press("ctrl+t")
+        await pilot.press("f4")
         await pilot.pause()
         assert app.screen.query_one("#timeline-box").display
 
@@ -163,7 +163,7 @@ async def test_one_match_opens_its_card_and_f3_lists_even_an_exact_serial(
 
         await pilot.press("escape", "f2")
         await settle(pilot)
-        await pilot.press(*"3569380300010", "ctrl+s")
+        await pilot.press(*"3569380300010", "f3")
         await settle(pilot)
         assert isinstance(app.screen, LookupScreen)
         grid = app.screen.query_one("#matches", DataTable)  # a new lookup screen

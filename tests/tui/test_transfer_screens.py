@@ -88,10 +88,10 @@ async def test_start_pick_and_ship_a_transfer(
         await type_in(pilot, "LT-ZEN14")
         await type_in(pilot, PHONES[1])  # a bare serial finds its own product (was refused)
         assert said(pilot) == f"✓ PH-AUR15 {PHONES[1]} ✓ 2 units"
-        await pilot.press("ctrl+b")
+        await pilot.press("f3")
         await type_in(pilot, PHONES[1])
         assert said(pilot) == f"› {PHONES[1]} taken off · 1 unit"
-        await pilot.press("ctrl+b")
+        await pilot.press("f3")
         await type_in(pilot, "ZB24000101-ZB24000103")  # a range, taken whole
         assert said(pilot) == "✓ 3 serials added from the list · 4 units"
         await paste(pilot, "ZB24000101\nZB24000102")  # pasted again: counted once
@@ -103,10 +103,10 @@ async def test_start_pick_and_ship_a_transfer(
         assert said(pilot) == "✗ unreadable scan: scan contains control characters"
         await scan(pilot, f"0105012345000015\x1d21{PHONES[2]}")  # GS1: product and serial
         assert said(pilot) == f"✓ PH-AUR15 {PHONES[2]} ✓ 5 units"
-        await pilot.press("ctrl+b")  # take off
+        await pilot.press("f3")  # take off
         await type_in(pilot, "ZB24000103")
         assert said(pilot) == "› ZB24000103 taken off · 4 units"
-        await pilot.press("ctrl+b")
+        await pilot.press("f3")
         await type_in(pilot, "AC-USBC1")
         await type_in(pilot, "5")
         assert said(pilot) == "✓ AC-USBC1: 5 counted · 9 units in all"
@@ -183,7 +183,7 @@ async def test_cancel_an_open_transfer(
         await log_in(pilot, "stockroom")
         await pilot.press("6")
         await settle(pilot)
-        await pilot.press("ctrl+y")  # the list's first row is the one chosen
+        await pilot.press("f8")  # the list's first row is the one chosen
         await settle(pilot)
         assert isinstance(app.screen, Confirm)
         assert app.screen.question == f"Cancel {made.number} to S02? Its 1 unit stay in stock here."
@@ -193,7 +193,7 @@ async def test_cancel_an_open_transfer(
         screen = app.screen
         assert isinstance(screen, TransfersScreen) and screen.items == []
         assert "no transfers: F5/^N starts one" in screen_text(app)
-        await pilot.press("ctrl+y")
+        await pilot.press("f8")
         await settle(pilot)
         assert said(pilot) == "✗ choose an open transfer going out in the list (↓) to cancel it"
     assert where(demo_db, PHONES[0]) == ("in_stock", "S01")

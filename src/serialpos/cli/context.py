@@ -10,11 +10,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import typer
-
 from serialpos.cli.output import EXIT_USAGE, fail
 
 if TYPE_CHECKING:
+    import typer
+
     from serialpos.config import TerminalConfig
     from serialpos.db.engine import Database
     from serialpos.services.context import Actor
@@ -51,7 +51,7 @@ class CliState:
         for warning in warnings:
             logging.getLogger(__name__).warning("terminal config: %s", warning)
             if not self.in_console:
-                typer.echo(f"warning: {warning}", err=True)
+                _warn(warning)
 
     def url(self) -> str:
         return self.db_url or self.config().resolved_db_url()
@@ -96,7 +96,7 @@ class CliState:
         self.startup_written = report.written
         self.outbox_warning = report.message
         if report.failed and not self.in_console:
-            typer.echo(f"warning: {report.message}", err=True)
+            _warn(report.message)
 
     def actor(self, *, required: bool = True) -> Actor | None:
         if not self.user:
@@ -122,3 +122,72 @@ def state(ctx: typer.Context) -> CliState:
     obj = ctx.find_root().obj
     assert isinstance(obj, CliState)
     return obj
+
+
+def _warn(text: str) -> None:
+    """A warning on stderr (typer is imported here, not at start: see the console's start)."""
+    import typer
+
+    typer.echo(f"warning: {text}", err=True)
+
+
+#: Commands a store terminal runs on its own database: journaled (``apply``), the sync
+#: itself, and lookups that change nothing. Every other command writes without the journal
+#: (its change would never reach central), so on a terminal it is refused until it is
+#: journaled too; ``--db`` names another database explicitly and is not refused.
+ON_TERMINAL = frozenset(
+    {
+        "apply",
+        "sync",
+        "terminal",
+        "conflicts",
+        "db",
+        "stock",
+        "serial",
+        "report",
+        "scan",
+        "devices",
+        "print",
+        "events",
+    }
+)
+
+
+def refuse_unjournaled(st: CliState, command: str | None) -> None:
+    """Refuse, on a store terminal, a command that would change its database unjournaled."""
+    from serialpos.config import ConfigError
+
+    if command in ON_TERMINAL or st.db_url is not None:
+        return
+    try:
+        chain = st.config().chain
+    except ConfigError:
+        return  # said by the command that needs the config
+    if chain is None:
+        return
+    what = f"'serialpos {command}'" if command else "the console"
+    fail(
+        f"this is a store terminal of a chain: {what} does not go through the terminal's "
+        "journal yet, so its changes would never reach central. Use 'serialpos apply' "
+        "here, or run it at central",
+        EXIT_USAGE,
+    )
+
+
+def start_invocation(st: CliState, command: str | None) -> None:
+    """What every invocation does first: the log, and the store terminal's refusal."""
+    _start_log(st)
+    refuse_unjournaled(st, command)
+
+
+def _start_log(st: CliState) -> None:
+    """The log file from the terminal config when it can be read, else the default one (a
+    command that needs the config then says what is wrong with it)."""
+    from serialpos import logs
+    from serialpos.config import ConfigError
+
+    try:
+        path = st.config().log_path
+    except ConfigError:
+        path = None
+    logs.configure(path)

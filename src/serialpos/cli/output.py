@@ -11,8 +11,6 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any, NoReturn
 
-import typer
-
 EXIT_REFUSED = 1
 EXIT_USAGE = 2
 
@@ -111,7 +109,40 @@ def say(message: str) -> None:
 
 
 def fail(message: str, code: int = EXIT_REFUSED) -> NoReturn:
+    import typer  # here, not at import: the console starts without typer
+
     from serialpos.domain.text import visible
 
     typer.echo(f"error: {visible(message)}", err=True)
     raise typer.Exit(code)
+
+
+def refusal(exc: Exception, command: str) -> str:
+    """The one line said for a failed command (an unexpected error is logged first)."""
+    from serialpos.config import ConfigError
+    from serialpos.domain.errors import DomainError
+    from serialpos.services.database import DatabaseUnusable
+
+    if isinstance(exc, DomainError | ConfigError):
+        return str(exc)
+    if isinstance(exc, OSError):
+        where = f" ({exc.filename})" if getattr(exc, "filename", None) else ""
+        return f"{exc.strerror or exc}{where}"
+    known = isinstance(exc, DatabaseUnusable)  # DatabaseError is one
+    return str(exc) if known else unexpected(exc, command)
+
+
+def is_click(exc: Exception) -> bool:
+    """Exit, Abort and usage errors: click's own ways of ending a command."""
+    return any(c.__module__.startswith(("typer", "click")) for c in type(exc).__mro__)
+
+
+def unexpected(exc: Exception, command: str) -> str:
+    """Log the traceback; the line for the user names the log file."""
+    import logging
+
+    from serialpos.logs import where_logged
+
+    logging.getLogger(__name__).error("unexpected error in `serialpos %s`", command, exc_info=exc)
+    first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return f"unexpected error ({type(exc).__name__}{': ' + first if first else ''}){where_logged()}"

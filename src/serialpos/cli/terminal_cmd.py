@@ -1,4 +1,7 @@
-"""``serialpos terminal init|status`` and ``serialpos sync``: a store terminal of a chain."""
+"""``serialpos terminal init|status`` and ``serialpos sync``: a store terminal of a chain.
+
+``ON_TERMINAL`` and ``refuse_unjournaled`` live in :mod:`serialpos.cli.context` (the console
+starts without importing this module) and are re-exported here."""
 
 from __future__ import annotations
 
@@ -54,49 +57,6 @@ def init(
     say(
         f"terminal {terminal_id} of store {store} set up: {units} units; config "
         f"{config_path}, database {db_path}"
-    )
-
-
-#: Commands a store terminal runs on its own database: journaled (``apply``), the sync
-#: itself, and lookups that change nothing. Every other command writes without the journal
-#: (its change would never reach central), so on a terminal it is refused until it is
-#: journaled too; ``--db`` names another database explicitly and is not refused.
-ON_TERMINAL = frozenset(
-    {
-        "apply",
-        "sync",
-        "terminal",
-        "conflicts",
-        "db",
-        "stock",
-        "serial",
-        "report",
-        "scan",
-        "devices",
-        "print",
-        "events",
-    }
-)
-
-
-def refuse_unjournaled(st: CliState, command: str | None) -> None:
-    """Refuse, on a store terminal, a command that would change its database unjournaled."""
-    from serialpos.config import ConfigError
-
-    if command in ON_TERMINAL or st.db_url is not None:
-        return
-    try:
-        chain = st.config().chain
-    except ConfigError:
-        return  # said by the command that needs the config
-    if chain is None:
-        return
-    what = f"'serialpos {command}'" if command else "the console"
-    fail(
-        f"this is a store terminal of a chain: {what} does not go through the terminal's "
-        "journal yet, so its changes would never reach central. Use 'serialpos apply' "
-        "here, or run it at central",
-        EXIT_USAGE,
     )
 
 

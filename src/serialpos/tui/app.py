@@ -31,6 +31,7 @@ from textual.filter import LineFilter
 from textual.keys import format_key
 
 from serialpos.tui.console_theme import LINUX_THEME, AsciiGlyphs, wanted
+from serialpos.tui.keymap import keys
 from serialpos.tui.messages import (
     ScanDropped,
     ScannersFailed,
@@ -73,7 +74,7 @@ class DataSource(Protocol):
     def database(self, *, check_schema: bool = True) -> Database: ...
 
 
-class SerialposApp(App[None]):
+class SerialposApp(App[None], inherit_bindings=False):  # not Textual's ^Q quit
     """Holds who is signed in and the way to the database; screens do the rest."""
 
     CSS_PATH = Path(__file__).with_name("app.tcss")  # absolute: subclasses live elsewhere
@@ -84,9 +85,15 @@ class SerialposApp(App[None]):
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (60, "-wide")]  # noqa: RUF012
     VERTICAL_BREAKPOINTS = [(0, "-short"), (20, "-tall")]  # noqa: RUF012
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("f2,ctrl+l", "lookup", "Lookup", priority=True),
-        Binding("ctrl+o", "logout", "Log out", priority=True),
-        Binding("ctrl+q", "quit", "Quit", priority=True),
+        Binding(keys("f2", "lookup"), "lookup", "Lookup", priority=True),
+        Binding(keys(None, "logout"), "logout", "Log out", priority=True),
+        Binding(keys("f12", "quit"), "quit", "Quit", priority=True),
+        # Focus moves before the keys after them are handed on: "cashier", Tab, "3333" typed
+        # as one burst (a password manager, a fast typist) fills two fields, not one. A
+        # priority binding runs as the key is read; a screen's Tab runs only when the focused
+        # field has passed it back up, after the next keys were given to that field.
+        Binding("tab", "focus_next", "Next field", show=False, priority=True),
+        Binding("shift+tab", "focus_previous", "Previous field", show=False, priority=True),
     ]
 
     def __init__(

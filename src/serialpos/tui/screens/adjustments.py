@@ -1,6 +1,6 @@
 """Adjustments (managers and admins): choose the reason (its number or code, Enter), a note
 (Enter for none; "other" needs one), then scan the units to remove, or switch to adding
-(F5/^G) and scan the units found; quantities for products without serials. Post (F10/^F)
+(F5) and scan the units found; quantities for products without serials. Post (F10/^F)
 records everything as one document with its event file. A user whose role may not adjust is
 told so on the home screen and the flow does not open.
 """
@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 from textual.binding import Binding, BindingType
 
+from serialpos.tui.keymap import keys
 from serialpos.tui.screens.checked_scan_out import CheckedScanOutScreen
 from serialpos.tui.screens.scan_out_entries import Entry, Newest, units
 
@@ -42,8 +43,8 @@ def open_adjustments(app: SerialposApp) -> None:
 
 class AdjustmentsScreen(CheckedScanOutScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("f5,ctrl+g", "direction", "Add/Remove"),
-        Binding("f10,ctrl+f", "finish", "Post"),
+        Binding("f5", "direction", "Add/Remove"),
+        Binding(keys("f10", "finish"), "finish", "Post"),
     ]
 
     def __init__(self) -> None:
@@ -126,7 +127,7 @@ class AdjustmentsScreen(CheckedScanOutScreen):
                 self._row,
                 empty="nothing scanned yet: scan a unit, or a product first",
             )
-            self.message_line.ok("scan the units to remove (F5/^G: add units instead)")
+            self.message_line.ok("scan the units to remove (F5: add units instead)")
         self.show_state()
         return True
 

@@ -30,10 +30,10 @@ class UsersScreen(AdminListScreen):
     )
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("a", "add", "Add", show=False),
-        Binding("d", "enable_or_disable", "Disable/enable", show=False),
-        Binding("p", "pin", "PIN", show=False),
+        Binding("e", "enable_or_disable", "Disable/enable", show=False),
+        Binding("i", "pin", "PIN", show=False),
         Binding("r", "role", "Role", show=False),
-        Binding("s", "stores", "Stores", show=False),
+        Binding("o", "stores", "Stores", show=False),
         Binding("escape", "app.pop_screen", "Back", show=False),
     ]
 

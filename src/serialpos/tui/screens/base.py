@@ -28,6 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from textual import events
 from textual.message import Message
 from textual.message_pump import _MessagePumpMeta
 from textual.screen import Screen
@@ -40,6 +41,8 @@ from serialpos.tui.widgets.key_footer import KeyHints
 from serialpos.tui.widgets.message_line import MessageLine
 
 if TYPE_CHECKING:
+    from textual.widget import Widget
+
     from serialpos.tui.app import SerialposApp
 
 
@@ -54,6 +57,34 @@ class ConsoleScreen(Screen[None]):
     KEY_HINTS: ClassVar[KeyHints] = ()
     #: True when :meth:`take_scan` is this screen's own: the keyboard wedge is on here.
     TAKES_SCANS: ClassVar[bool] = False
+
+    #: Set by :meth:`draw_now`: the next idle draws the frame at once.
+    _draw_at_once: bool = False
+
+    def draw_now(self, *changed: Widget) -> None:
+        """Put what the ``changed`` widgets now hold on the terminal in the very next frame.
+
+        Textual draws a changed screen on its update timer, at most 60 times a second: a change
+        made just after a tick waits up to 1/60 s for the next one, and the widgets first pass
+        their refresh to the screen on their own idle turns. A service answer the cashier is
+        waiting for (the scanned line) should not wait (issue 15: scan to line on screen in
+        one frame), so this hands the widgets' refreshes to the screen now, and the screen's
+        next idle draws the frame instead of waiting for the tick. Uses Textual's private
+        ``_check_refresh``/``_on_timer_update`` (textual 8.2); the frame drawn is the one the
+        timer would have drawn.
+        """
+        for widget in changed:
+            widget._check_refresh()
+        self._draw_at_once = True
+        self.check_idle()
+
+    async def _on_idle(self, event: events.Idle) -> None:
+        # Runs before Screen._on_idle (Textual calls each class's handler down the MRO until
+        # one prevents the default): draw now when asked, else leave it to the screen's timer.
+        if self._draw_at_once and self.is_current and not self.app._batch_count:
+            self._draw_at_once = False
+            event.prevent_default()
+            self._on_timer_update()
 
     @property
     def console(self) -> SerialposApp:

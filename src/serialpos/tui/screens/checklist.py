@@ -46,6 +46,7 @@ from textual.binding import Binding, BindingType
 from textual.message import Message
 
 from serialpos.services.receiving_scans import ChecklistScans, Outcome, Preview, UnknownBarcode
+from serialpos.tui.keymap import keys
 from serialpos.tui.screens.base import ConsoleScreen, JobFailure, OrderedJobs
 from serialpos.tui.screens.complete_receipt import CompleteDialog
 from serialpos.tui.screens.serial_mode import Confirm
@@ -76,9 +77,9 @@ class ChecklistScreen(ConsoleScreen):
     KEY_HINTS: ClassVar[KeyHints] = (("Enter", "Scan"), ("↑↓", "List"))
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back"),
-        Binding("f4,ctrl+r", "rescan", "Rescan"),
-        Binding("f6,ctrl+t", "receive_all", "Receive all"),
-        Binding("f10,ctrl+f", "complete", "Complete"),
+        Binding("f4", "rescan", "Rescan"),
+        Binding("f6", "receive_all", "Receive all"),
+        Binding(keys("f10", "complete"), "complete", "Complete"),
         Binding("up", "list(-1)", "List", show=False),
         Binding("down", "list(1)", "List", show=False),
     ]

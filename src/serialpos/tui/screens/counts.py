@@ -26,6 +26,7 @@ from textual.widgets import Input, Static
 
 from serialpos.domain.text import clip, visible
 from serialpos.domain.users import ROLE_PERMISSIONS, Permission
+from serialpos.tui.keymap import keys
 from serialpos.tui.messages import ActionFailed
 from serialpos.tui.screens import count_jobs
 from serialpos.tui.screens.base import ConsoleScreen, OrderedJobs
@@ -56,9 +57,9 @@ class CountsScreen(ConsoleScreen):
     KEY_HINTS: ClassVar[KeyHints] = (("Enter", "Go"),)
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back"),
-        Binding("f5,ctrl+n", "new_batch", "Batch"),
-        Binding("f6,ctrl+r", "review", "Review"),
-        Binding("f9,ctrl+y", "approve", "Approve"),
+        Binding(keys("f5", "new_batch"), "new_batch", "Batch"),
+        Binding("f6", "review", "Review"),
+        Binding(keys("f9", "approve"), "approve", "Approve"),
         Binding("left", "turn(-1)", "List", show=False),
         Binding("right", "turn(1)", "List", show=False),
     ]
@@ -281,7 +282,7 @@ class CountsScreen(ConsoleScreen):
             r = self.result
             self.message_line.note(
                 f"approve {r.count}? writes off {len(r.missing)}, adds {len(r.never_seen)}, "
-                f"adjusts {len(r.quantities)} quantities. F9/^Y again to post"
+                f"adjusts {len(r.quantities)} quantities. F9/^F again to post"
             )
             return
         self.confirming = False

@@ -3,7 +3,7 @@ serial indicators; serials entered, changed or removed in place, and orders fulf
 
 **Filters.** This terminal's store by default; ``p`` shows only the items pending a serial (a
 product that requires one, none recorded yet), ``d`` steps through the delivery modes, and the
-filter dialog (F3/^T) sets the store and the order dates.
+filter dialog (F3) sets the store and the order dates.
 
 **Serials in place.** Enter (or ``s``) on a line opens the counter's own serial entry
 (:class:`~serialpos.tui.screens.sale_dialogs.serial_entry.SerialEntry`): the same service, the
@@ -30,6 +30,7 @@ from textual.widgets import DataTable, Static
 from serialpos.domain.orders import DeliveryMode, serial_indicator
 from serialpos.domain.products import SerialMode
 from serialpos.domain.text import clip, visible
+from serialpos.tui.keymap import keys
 from serialpos.tui.messages import ActionFailed
 from serialpos.tui.screens.reports import ReportScreen, Row, day
 from serialpos.tui.screens.sale_dialogs.money import money
@@ -77,9 +78,9 @@ class FulfilmentScreen(ReportScreen):
     KEY_HINTS: ClassVar[KeyHints] = (("Enter", "Serial"),)
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("p", "pending", "Pending S/N"),
-        Binding("d", "delivery", "Delivery"),
+        Binding("v", "delivery", "Delivery"),
         Binding("s", "serial", "Serial", show=False),
-        Binding("f10,ctrl+f", "fulfil", "Fulfil"),
+        Binding(keys("f10", "fulfil"), "fulfil", "Fulfil"),
     ]
 
     @dataclass

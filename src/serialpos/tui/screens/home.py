@@ -4,6 +4,12 @@ instead of opening a screen that pretends.
 A scan here is routed rather than refused, since the menu has nothing else to do with it: a
 serial (or a GS1 product+serial) opens its serial card; a product barcode opens Products
 searching for it. Nothing is changed by either.
+
+**Only what the role may use.** Each flow names the permissions it needs (any one of them),
+the same ones its services require (``orders``/``returns``: sell; receiving, transfers, returns
+to vendor, counts: receive; adjustments: adjust; reports: reports; Admin: managing users,
+settings or stores). The menu lists only the flows the signed-in role has; a hidden flow's key
+says why, in the services' own words, and opens nothing.
 """
 
 from __future__ import annotations
@@ -17,6 +23,8 @@ from textual.binding import Binding, BindingType
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
+from serialpos.domain.errors import DomainError
+from serialpos.domain.users import ROLE_PERMISSIONS, Permission, Role, require
 from serialpos.tui.messages import ScanRead
 from serialpos.tui.screens.base import ConsoleScreen
 from serialpos.tui.widgets.key_footer import KeyFooter, KeyHints
@@ -30,20 +38,30 @@ class Flow:
     name: str
     screen: str | None  # the console's name for a built flow's screen; None: not built yet
     comes_with: str = ""
+    #: Any one of these lets a role use the flow (none: every role).
+    needs: tuple[Permission, ...] = ()
+
+    def allowed(self, role: Role) -> bool:
+        return not self.needs or any(p in ROLE_PERMISSIONS[role] for p in self.needs)
 
 
 FLOWS: tuple[Flow, ...] = (
     Flow("1", "Serial lookup", "lookup"),
     Flow("2", "Products", "products"),
-    Flow("3", "Sale", "sale"),
-    Flow("4", "Returns", "returns"),
-    Flow("5", "Receiving (ASN/blind)", "receiving"),
-    Flow("6", "Transfers", "transfers"),
-    Flow("7", "Return to vendor", "rtv"),
-    Flow("8", "Counts", "counts"),
-    Flow("9", "Adjustments", "adjustments"),
-    Flow("0", "Reports", "reports"),
-    Flow("a", "Admin", "admin"),
+    Flow("3", "Sale", "sale", needs=(Permission.SELL,)),
+    Flow("4", "Returns", "returns", needs=(Permission.SELL,)),
+    Flow("5", "Receiving (ASN/blind)", "receiving", needs=(Permission.RECEIVE,)),
+    Flow("6", "Transfers", "transfers", needs=(Permission.RECEIVE,)),
+    Flow("7", "Return to vendor", "rtv", needs=(Permission.RECEIVE,)),
+    Flow("8", "Counts", "counts", needs=(Permission.RECEIVE,)),
+    Flow("9", "Adjustments", "adjustments", needs=(Permission.ADJUST,)),
+    Flow("0", "Reports", "reports", needs=(Permission.REPORTS,)),
+    Flow(
+        "a",
+        "Admin",
+        "admin",
+        needs=(Permission.MANAGE_USERS, Permission.MANAGE_SETTINGS, Permission.MANAGE_STORES),
+    ),
 )
 
 
@@ -62,9 +80,24 @@ class HomeScreen(ConsoleScreen):
 
     def compose(self) -> ComposeResult:
         yield StatusLine("Home", self.session)
-        yield OptionList(*(Option(self._prompt(flow), id=flow.key) for flow in FLOWS), id="flows")
+        yield OptionList(
+            *(Option(self._prompt(flow), id=flow.key) for flow in self.flows), id="flows"
+        )
         yield MessageLine(id="message")
         yield KeyFooter()
+
+    def key_hints(self) -> KeyHints:
+        """The Admin letter only for a role that has Admin on its menu."""
+        admin = any(flow.screen == "admin" for flow in self.flows)
+        return self.KEY_HINTS if admin else self.KEY_HINTS[:1]
+
+    @property
+    def flows(self) -> list[Flow]:
+        """The flows on this user's menu (none once logged out, while the menu closes)."""
+        session = self.console.session
+        if session is None:
+            return []
+        return [flow for flow in FLOWS if flow.allowed(session.actor.role)]
 
     @staticmethod
     def _prompt(flow: Flow) -> Text:
@@ -88,13 +121,29 @@ class HomeScreen(ConsoleScreen):
 
     def action_open(self, key: str) -> None:
         flow = next(f for f in FLOWS if f.key == key)
+        if not flow.allowed(self.session.actor.role):
+            self.show_error(self._refusal(flow))
+            return
         options = self.query_one(OptionList)
-        options.highlighted = FLOWS.index(flow)
+        options.highlighted = self.flows.index(flow)
         if flow.screen is None:
             self.message_line.note(not_built_message(flow))
             return
         self.message_line.clear()
         self.console.open_flow(flow.screen)
+
+    def _refusal(self, flow: Flow) -> str:
+        """Why this user's role has no such flow, as the services say it."""
+        try:
+            require(self.session.actor.role, self.session.user, flow.needs[0])
+        except DomainError as exc:
+            if flow.screen == "admin":
+                return (
+                    f"{self.session.user} ({self.session.role}) may not administer: that needs "
+                    "the role manager or admin"
+                )
+            return exc.message
+        return f"{flow.name} is not on this menu"
 
     def take_scan(self, scan: ScanRead) -> None:
         if self.refuse_unreadable(scan):

@@ -12,6 +12,7 @@ from typing import ClassVar
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Input, Label, Select, Static
 
@@ -28,6 +29,17 @@ from serialpos.tui.session import Session
 from serialpos.tui.widgets.capped_input import CappedInput
 from serialpos.tui.widgets.key_footer import KeyFooter, KeyHints
 from serialpos.tui.widgets.message_line import MessageLine
+
+
+class StoreSelect(Select[str]):
+    """The store list: Enter logs in, as in every field of the form (a plain Select opens its
+    list again); Space and the arrows still open it."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("down,space,up", "show_overlay", "Show the stores", show=False),
+        Binding("enter", "screen.login", "Log in", show=False),
+    ]
+
 
 MAX_USER_NAME = 64  # names are at most 32; the rest is room to say "no such user"
 MAX_PIN = 12
@@ -116,7 +128,7 @@ class LoginScreen(ConsoleScreen):
                 existing[0].display = True
             else:
                 self.query_one("#store-field").mount(
-                    Select[str](options, id="store", allow_blank=False, value=options[0][1])
+                    StoreSelect(options, id="store", allow_blank=False, value=options[0][1])
                 )
         if not message.has_users:
             self.message_line.note(

@@ -63,8 +63,8 @@ class LookupScreen(ConsoleScreen):
     TAKES_SCANS: ClassVar[bool] = True
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back"),
-        Binding("f3,ctrl+s", "starts_with", "Starts with"),
-        Binding("f4,ctrl+t", "switch_view", "Ledger"),
+        Binding("f3", "starts_with", "Starts with"),
+        Binding("f4", "switch_view", "Ledger"),
     ]
 
     def __init__(self, serial: str | None = None) -> None:

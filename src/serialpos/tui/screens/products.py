@@ -70,9 +70,9 @@ class ProductsScreen(ConsoleScreen):
     TAKES_SCANS: ClassVar[bool] = True
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back"),
-        Binding("ctrl+f", "search", "Search"),
+        Binding("f3", "search", "Search"),
         Binding("space", "select_row", "Select", show=False),
-        Binding("a", "select_all", "All"),
+        Binding("asterisk", "select_all", "All", key_display="*"),
         Binding("m", "serial_mode", "Serial mode"),
         Binding("down", "results", "Go to the results", show=False),
     ]

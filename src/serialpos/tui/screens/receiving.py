@@ -24,6 +24,7 @@ from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from serialpos.domain.text import clip, visible
+from serialpos.tui.keymap import keys
 from serialpos.tui.messages import ActionFailed
 from serialpos.tui.screens.base import ConsoleScreen
 from serialpos.tui.widgets.capped_input import CappedInput
@@ -152,9 +153,9 @@ class ReceivingScreen(ConsoleScreen):
     KEY_HINTS: ClassVar[KeyHints] = (("Enter", "Open"),)
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back"),
-        Binding("f3,ctrl+b", "blind", "Blind receipt"),
+        Binding("f3", "blind", "Blind receipt"),
         Binding("b", "blind", "Blind receipt", show=False),
-        Binding("f5,ctrl+r", "reload", "Reload"),
+        Binding(keys("f5", "reload"), "reload", "Reload"),
     ]
 
     @dataclass

@@ -38,6 +38,7 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from serialpos.domain.users import Permission, require
+from serialpos.tui.keymap import keys
 from serialpos.tui.messages import ActionFailed
 from serialpos.tui.screens.base import AbstractScreenMeta, ConsoleScreen
 from serialpos.tui.widgets.export_progress import ExportProgress
@@ -192,12 +193,12 @@ class ReportScreen(ConsoleScreen, metaclass=AbstractScreenMeta):
 
     TITLE: ClassVar[str] = "Report"
     EXPORT_NAME: ClassVar[str] = "report"
-    #: Filter fields the filter dialog (F3/^T) offers.
+    #: Filter fields the filter dialog (F3) offers.
     FILTER_FIELDS: ClassVar[tuple[str, ...]] = ("store", "date_from", "date_to")
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back"),
-        Binding("f3,ctrl+t", "filter", "Filter"),
-        Binding("f5,ctrl+e", "export", "Export"),
+        Binding("f3", "filter", "Filter"),
+        Binding(keys("f5", "export"), "export", "Export"),
     ]
 
     @dataclass

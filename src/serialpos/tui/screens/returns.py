@@ -1,7 +1,7 @@
 """Returns and refunds: find the sale by its order or invoice number, or by scanning the serial
 of a unit sold on it; choose the exact lines coming back (Space), mark the damaged ones (d),
 refund them, and see the refund note's number. Re-issue opens a new sale, for a mistake fixed
-by return and re-sale. An exchange (refund method "exchange", F4/^T) takes the chosen units
+by return and re-sale. An exchange (refund method "exchange", F4) takes the chosen units
 back and opens the sale that carries their refund as credit, so the customer pays or gets
 only the difference (services/exchanges.py); Re-issue then returns to that sale.
 
@@ -23,6 +23,7 @@ from textual.message import Message
 from textual.widgets import Input, Static
 
 from serialpos.domain.text import clip, visible
+from serialpos.tui.keymap import keys
 from serialpos.tui.messages import ActionFailed
 from serialpos.tui.screens.base import ConsoleScreen
 from serialpos.tui.screens.sale_dialogs.money import money
@@ -51,9 +52,9 @@ class ReturnsScreen(ConsoleScreen):
     KEY_HINTS: ClassVar[KeyHints] = (("Enter", "Find"), ("↑↓", "Lines"))
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back"),
-        Binding("f9,ctrl+y", "refund", "Refund"),
-        Binding("f4,ctrl+t", "method", "Method"),
-        Binding("f5,ctrl+n", "reissue", "Re-issue"),
+        Binding(keys("f9", "refund"), "refund", "Refund"),
+        Binding("f4", "method", "Method"),
+        Binding("f5", "reissue", "Re-issue"),
         Binding("up", "lines(-1)", "Lines", show=False),
         Binding("down", "lines(1)", "Lines", show=False),
     ]
@@ -320,7 +321,7 @@ class ReturnsScreen(ConsoleScreen):
             f"refund {result.refund_invoice}: {money(result.amount)} "
             f"{REFUND_CHOICES[self.method]}"
             + (f"; {units}" if units else "")
-            + " — Re-issue: F5/^N"
+            + " — Re-issue: F5"
         )
 
 

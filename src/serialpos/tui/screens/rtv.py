@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, ClassVar
 from textual.binding import Binding, BindingType
 
 from serialpos.domain.text import clip
+from serialpos.tui.keymap import keys
 from serialpos.tui.screens.checked_scan_out import CheckedScanOutScreen
 from serialpos.tui.screens.scan_out_entries import units
 
@@ -20,7 +21,7 @@ if TYPE_CHECKING:
 
 
 class RtvScreen(CheckedScanOutScreen):
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("f10,ctrl+f", "finish", "Return")]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding(keys("f10", "finish"), "finish", "Return")]
 
     def __init__(self) -> None:
         super().__init__()

@@ -38,6 +38,7 @@ from textual.message import Message
 from textual.widgets import Input, Static
 
 from serialpos.domain.text import clip
+from serialpos.tui.keymap import keys
 from serialpos.tui.screens.base import ConsoleScreen, JobFailure, OrderedJobs
 from serialpos.tui.screens.sale_dialogs.serial_entry import SerialEntry
 from serialpos.tui.screens.sale_keys import OrderKeys
@@ -72,15 +73,15 @@ class SaleScreen(ConsoleScreen):
     KEY_HINTS: ClassVar[KeyHints] = (("Enter", "Add"), ("↑↓", "Lines"))
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back"),
-        Binding("f9,ctrl+y", "pay", "Pay"),
-        Binding("f10,ctrl+f", "fulfil", "Fulfil"),
-        Binding("f6,ctrl+r", "menu", "Order…"),
-        Binding("f8,ctrl+g", "pdf", "PDF"),
-        # Also listed, with their letters, in the order menu (F6/^R).
-        Binding("f3,ctrl+t", "sale_type", "Type", show=False),
-        Binding("f4,ctrl+n", "customer", "Customer", show=False),
-        Binding("f5,ctrl+p", "park", "Park", show=False),
-        Binding("f7,ctrl+b", "void", "Void", show=False),
+        Binding(keys("f9", "pay"), "pay", "Pay"),
+        Binding(keys("f10", "fulfil"), "fulfil", "Fulfil"),
+        Binding(keys("f6", "menu"), "menu", "Order…"),
+        Binding(keys("f8", "pdf"), "pdf", "PDF"),
+        # Also listed, with their letters, in the order menu (F6/^T).
+        Binding("f3", "sale_type", "Type", show=False),
+        Binding("f4", "customer", "Customer", show=False),
+        Binding(keys("f5", "park"), "park", "Park", show=False),
+        Binding("f7", "void", "Void", show=False),
         Binding("up", "lines(-1)", "Lines", show=False),
         Binding("down", "lines(1)", "Lines", show=False),
     ]
@@ -163,6 +164,7 @@ class SaleScreen(ConsoleScreen):
             self.message_line.note(busy)
         if pending is not None:
             self.lines.add_pending(pending)
+            self.draw_now(self.lines)
         provisional = pending is not None
 
         def run() -> Message:
@@ -220,6 +222,9 @@ class SaleScreen(ConsoleScreen):
         if outcome.prompt_line is not None and outcome.prompt_line not in self.filled:
             self.prompt_serial(outcome.prompt_line)
         self.refresh_bindings()
+        # The answer the cashier waits for is drawn in the next frame, not a timer tick later.
+        head, totals = self.query_one("#order-head"), self.query_one("#totals")
+        self.draw_now(self.lines, head, totals, self.message_line)
         leave = self.after_finish
         if leave is not None and outcome.finished:
             self.after_finish = None

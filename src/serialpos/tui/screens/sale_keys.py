@@ -127,7 +127,7 @@ class OrderKeys:
                 return Outcome(
                     view,
                     f"{method} {money(amount)} taken; {view.order} stays open "
-                    "(fulfil later: Order menu F6/^R, o; then Fulfil)",
+                    "(fulfil later: Order menu F6/^T, o; then Fulfil)",
                 )
             # One transaction: if fulfilment is refused, the payment is not recorded either.
             done = fulfil(db, actor, str(order), payments=[(method, amount)])
@@ -274,7 +274,7 @@ class OrderKeys:
 
             view = park_order(db, actor, str(order))
             return Outcome(
-                None, f"{view.order} parked: the order menu (F6/^R) resumes it", finished=True
+                None, f"{view.order} parked: the order menu (F6/^T) resumes it", finished=True
             )
 
         self.screen.submit(park)

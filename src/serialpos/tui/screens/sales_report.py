@@ -3,7 +3,7 @@ with a serial column and the totals of the whole filter; exported as the sales d
 row per line: Serial Number beside Sale Type and Delivery Mode).
 
 It opens on today's sales (UTC dates, as the services count them) at this terminal's store;
-the filter dialog (F3/^T) changes the dates, store, SKU and serial. The table shows at most
+the filter dialog (F3) changes the dates, store, SKU and serial. The table shows at most
 :data:`SHOWN` lines (the totals still count every line of the filter), so a month of a busy
 chain does not hold the screen; the export writes them all, streamed.
 """

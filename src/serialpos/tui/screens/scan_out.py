@@ -9,7 +9,7 @@ serials, or serialized inventory off at this store) is counted: each scan of its
 unit, or type a number (``-2`` takes two back). A pasted list or a range (``SN1001-SN1100``) is
 checked whole: one bad entry refuses it, naming the entry, and nothing from it lands.
 
-**Take off** (F3/^B) turns the next scans into removals from the list, until pressed again.
+**Take off** (F3) turns the next scans into removals from the list, until pressed again.
 
 **The list** shows the units scanned, newest first, drawing only the rows on screen, so a
 document of 10,000 units costs what 16 rows cost; the head line carries the counts.
@@ -35,6 +35,7 @@ from textual.message import Message
 from textual.widgets import Static
 
 from serialpos.domain.text import clip, visible
+from serialpos.tui.keymap import keys
 from serialpos.tui.screens.base import AbstractScreenMeta, ConsoleScreen, OrderedJobs
 from serialpos.tui.screens.scan_out_entries import Entry, Newest, units
 from serialpos.tui.widgets.count_list import CountList
@@ -64,8 +65,8 @@ class ScanOutScreen(ConsoleScreen, metaclass=AbstractScreenMeta):
     KEEPS_SCANS: ClassVar[bool] = False
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back"),
-        Binding("f3,ctrl+b", "take_off", "Take off"),
-        Binding("f10,ctrl+f", "finish", "Finish"),
+        Binding("f3", "take_off", "Take off"),
+        Binding(keys("f10", "finish"), "finish", "Finish"),
         Binding("down", "list", "List", show=False),
     ]
 
@@ -437,7 +438,7 @@ class ScanOutScreen(ConsoleScreen, metaclass=AbstractScreenMeta):
         self.show_state()
         if self.taking_off:
             self.message_line.note(
-                "take off: scan the units to take off the list (F3/^B again to go back to scanning)"
+                "take off: scan the units to take off the list (F3 again to go back to scanning)"
             )
         else:
             self.message_line.note("scanning units on again")

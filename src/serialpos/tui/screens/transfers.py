@@ -3,7 +3,7 @@
 **The list** shows this store's transfers: going out (open: being picked; shipped: in transit)
 and coming in (shipped here, or received with units still in transit). Enter on one (or type
 or scan its number) opens it: an open one to pick, an incoming one to receive on the same
-checklist as an ASN. New (F5/^N) asks for the store it goes to; Cancel (F8/^Y) drops an open
+checklist as an ASN. New (F5/^N) asks for the store it goes to; Cancel (F8) drops an open
 one that will not ship (nothing on it left the store).
 
 **Picking** is the scan-out loop: each unit scanned is put on the transfer at once (it stays in
@@ -24,6 +24,7 @@ from textual.message import Message
 from textual.widgets import Input, Static
 
 from serialpos.domain.text import clip
+from serialpos.tui.keymap import keys
 from serialpos.tui.messages import ActionFailed
 from serialpos.tui.screens.base import ConsoleScreen
 from serialpos.tui.screens.scan_out import ScanOutScreen
@@ -70,8 +71,8 @@ class TransfersScreen(ConsoleScreen):
     KEY_HINTS: ClassVar[KeyHints] = (("Enter", "Open"), ("↓", "List"))
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back"),
-        Binding("f5,ctrl+n", "new", "New"),
-        Binding("f8,ctrl+y", "cancel_selected", "Cancel"),
+        Binding(keys("f5", "new"), "new", "New"),
+        Binding("f8", "cancel_selected", "Cancel"),
         Binding("down", "list", "List", show=False),
         Binding("enter", "open_selected", "Open", show=False),
     ]
@@ -338,7 +339,7 @@ def describe_transfer(view: TransferView, here: str) -> str:
 class TransferPickScreen(ScanOutScreen):
     """Scan units onto an open transfer, then ship it."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("f10,ctrl+f", "finish", "Ship")]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding(keys("f10", "finish"), "finish", "Ship")]
     KEEPS_SCANS: ClassVar[bool] = True  # every scan is on the transfer at once
 
     def __init__(self, view: TransferView) -> None:

@@ -21,7 +21,8 @@ KeyHints = tuple[tuple[str, str], ...]
 
 def key_pairs(screen: Screen[object]) -> list[tuple[str, str]]:
     """(keys, description) for the footer, in the order a person reads them."""
-    pairs: list[tuple[str, str]] = list(getattr(screen, "KEY_HINTS", ()))
+    hints = getattr(screen, "key_hints", None)  # a screen whose hints depend on who is in
+    pairs: list[tuple[str, str]] = list(hints() if hints else getattr(screen, "KEY_HINTS", ()))
     by_action: dict[str, tuple[list[str], str]] = {}
     app = screen.app
     for active in screen.active_bindings.values():
@@ -32,7 +33,11 @@ def key_pairs(screen: Screen[object]) -> list[tuple[str, str]]:
         keys, _ = by_action.setdefault(binding.action, ([], binding.description))
         if display not in keys:
             keys.append(display)
-    pairs.extend(("/".join(keys), description) for keys, description in by_action.values())
+    # The function key first (F9/^Y), whichever node's bindings listed the Ctrl key first.
+    pairs.extend(
+        ("/".join(sorted(keys, key=lambda k: k.startswith("^"))), description)
+        for keys, description in by_action.values()
+    )
     # Quit is the least used key: last, wherever the binding chain put it.
     return sorted(pairs, key=lambda pair: pair[1] == "Quit")
 

@@ -12,13 +12,13 @@ from serialpos.tui.screens.choice import ChoiceDialog
 #: (letter, action, words, direct keys): the order's less frequent keys, one menu away, so
 #: that the footer of a 40x16 handheld keeps room for the lines.
 ORDER_MENU = (
-    ("t", "sale_type", "Sale type and delivery", "F3/^T"),
-    ("c", "customer", "Customer", "F4/^N"),
+    ("t", "sale_type", "Sale type and delivery", "F3"),
+    ("c", "customer", "Customer", "F4"),
     ("p", "park", "Park this order", "F5/^P"),
     ("o", "orders", "Open or parked orders (resume, fulfil later)", ""),
     ("d", "discount_line", "Discount or price of this line", ""),
     ("g", "discount_order", "Discount the whole order", ""),
-    ("v", "void", "Void this order", "F7/^B"),
+    ("v", "void", "Void this order", "F7"),
 )
 
 

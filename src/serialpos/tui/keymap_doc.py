@@ -1,0 +1,155 @@
+"""``docs/keys.md`` from the console's own bindings: ``python -m serialpos.tui.keymap_doc``
+writes it (``--check`` says whether it is current, exit 1 when not). The keymap test runs
+the same check, so the page cannot drift from what the keys do.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+from textual.binding import Binding
+from textual.dom import DOMNode
+
+import serialpos.tui
+from serialpos.tui.keymap import CTRL, FORBIDDEN, LETTERS, BoundKey, is_shared_key
+
+#: Menu actions: a choice in a list that shows its letter or digit beside it.
+MENU_ACTIONS = ("open(", "choose(", "type(", "delivery(")
+DOC = Path(__file__).resolve().parents[3] / "docs" / "keys.md"
+
+
+def console_classes() -> list[type[DOMNode]]:
+    """Every screen, dialog, widget and the app class of the console, imported."""
+    found: dict[str, type[DOMNode]] = {}
+    for module in pkgutil.walk_packages(serialpos.tui.__path__, "serialpos.tui."):
+        loaded = importlib.import_module(module.name)
+        for value in vars(loaded).values():
+            if (
+                isinstance(value, type)
+                and issubclass(value, DOMNode)
+                and value.__module__ == loaded.__name__
+            ):
+                found[f"{value.__module__}.{value.__qualname__}"] = value
+    return [found[name] for name in sorted(found)]
+
+
+def bound_keys() -> list[BoundKey]:
+    """Each key of each binding a console class declares itself (not inherited)."""
+    bound: list[BoundKey] = []
+    for cls in console_classes():
+        for binding in cls.__dict__.get("BINDINGS", []):
+            if not isinstance(binding, Binding):
+                binding = Binding(*binding)
+            menu = binding.action.startswith(MENU_ACTIONS)
+            for key in binding.key.split(","):
+                bound.append(
+                    BoundKey(
+                        cls.__qualname__, key.strip(), binding.action, binding.description, menu
+                    )
+                )
+    return bound
+
+
+def problems(bound: list[BoundKey]) -> list[str]:
+    """Keys bound where the keymap says they may not be, or with a second meaning."""
+    from serialpos.tui.keymap import ACTION_KEY
+
+    found: list[str] = []
+    for item in bound:
+        where = f"{item.owner}: {item.key} → {item.action}"
+        if item.key in FORBIDDEN:
+            found.append(f"{where}: the terminal or tmux takes {item.key}")
+        elif is_shared_key(item.key) and not item.menu:
+            meaning = ACTION_KEY.get(item.action)
+            if meaning is None:
+                found.append(f"{where}: the action is not in keymap.ACTION_KEY")
+            elif meaning != item.key:
+                found.append(f"{where}: {item.key} means {_meaning(item.key)!r}")
+    return found
+
+
+def _meaning(key: str) -> str:
+    return CTRL.get(key) or LETTERS.get(key) or "nothing in the keymap"
+
+
+def _shown(key: str) -> str:
+    if key.startswith("ctrl+"):
+        return "^" + key.removeprefix("ctrl+").upper()
+    return {"escape": "Esc", "enter": "Enter", "space": "Space", "delete": "Del"}.get(
+        key, key.upper() if len(key) <= 3 else key
+    )
+
+
+def render(bound: list[BoundKey]) -> str:
+    """The page: the shared keys with their one meaning, then each screen's keys."""
+    out = [
+        "# Keys of the console",
+        "",
+        "Generated from the console's bindings by `python -m serialpos.tui.keymap_doc`; "
+        "`tests/tui/test_keymap.py` fails when this page is stale, when a Ctrl key or a "
+        "command letter means two things, or when a forbidden key is bound. Edit "
+        "`src/serialpos/tui/keymap.py`, not this page.",
+        "",
+        "Never bound: " + ", ".join(_shown(k) for k in sorted(FORBIDDEN)) + " (tmux's prefix "
+        "key and XON/XOFF flow control: a terminal or multiplexer takes them first).",
+        "",
+        "## Ctrl keys: one meaning everywhere",
+        "",
+        "| key | means | where |",
+        "| --- | --- | --- |",
+    ]
+    where: dict[str, set[str]] = defaultdict(set)
+    for item in bound:
+        if not item.menu:
+            where[item.key].add(f"{item.owner} ({item.words or item.action})")
+    for key, meaning in sorted(CTRL.items()):
+        out.append(f"| {_shown(key)} | {meaning} | {', '.join(sorted(where[key])) or '-'} |")
+    out += [
+        "",
+        "## Command letters: one meaning everywhere",
+        "",
+        "| key | means | where |",
+        "| --- | --- | --- |",
+    ]
+    for key, meaning in sorted(LETTERS.items()):
+        out.append(f"| {_shown(key)} | {meaning} | {', '.join(sorted(where[key])) or '-'} |")
+    out += [
+        "",
+        "## Each screen and dialog",
+        "",
+        "Function keys are each screen's fast keys (the footer shows them); menu letters "
+        "and digits are choices shown beside each option.",
+        "",
+    ]
+    by_owner: dict[str, list[BoundKey]] = defaultdict(list)
+    for item in bound:
+        by_owner[item.owner].append(item)
+    for owner in sorted(by_owner):
+        out += [f"### {owner}", "", "| key | does |", "| --- | --- |"]
+        for item in by_owner[owner]:
+            kind = " (menu choice)" if item.menu else ""
+            out.append(f"| {_shown(item.key)} | {item.words or item.action}{kind} |")
+        out.append("")
+    return "\n".join(out).rstrip("\n") + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    text = render(bound_keys())
+    if "--check" in args:
+        current = DOC.read_text(encoding="utf-8") if DOC.exists() else ""
+        if current != text:
+            print(f"{DOC} is stale: run python -m serialpos.tui.keymap_doc", file=sys.stderr)
+            return 1
+        return 0
+    DOC.write_text(text, encoding="utf-8")
+    print(f"wrote {DOC}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
