@@ -319,9 +319,7 @@ class ReturnsScreen(ConsoleScreen):
         )
         self.message_line.ok(
             f"refund {result.refund_invoice}: {money(result.amount)} "
-            f"{REFUND_CHOICES[self.method]}"
-            + (f"; {units}" if units else "")
-            + " — Re-issue: F5"
+            f"{REFUND_CHOICES[self.method]}" + (f"; {units}" if units else "") + " — Re-issue: F5"
         )
 
 
