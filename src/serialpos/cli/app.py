@@ -33,7 +33,9 @@ from serialpos.cli import (
 )
 from serialpos.cli import counts as counts_cmd
 from serialpos.cli import devices as devices_cmd
+from serialpos.cli import receipt as receipt_cmd
 from serialpos.cli import serve as serve_cmd
+from serialpos.cli import shift as shift_cmd
 from serialpos.cli import tokens as tokens_cmd
 from serialpos.cli.context import CliState, state
 from serialpos.cli.output import EXIT_REFUSED
@@ -129,6 +131,8 @@ app.add_typer(terminal_cmd.app, name="terminal")
 app.command("sync")(terminal_cmd.sync)
 app.add_typer(conflicts_cmd.app, name="conflicts")
 app.command("invoice")(invoice.invoice)
+app.add_typer(receipt_cmd.app, name="receipt")
+app.add_typer(shift_cmd.app, name="shift")
 
 
 def _print_version(value: bool) -> None:
