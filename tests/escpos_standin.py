@@ -5,6 +5,7 @@ barcodes, drawer kicks and cuts (the commands python-escpos writes)."""
 from __future__ import annotations
 
 import codecs
+import contextlib
 import socket
 import threading
 from dataclasses import dataclass, field
@@ -64,7 +65,11 @@ class TcpPrinter:
                     conn.sendall(bytes([self.paper]))
 
     def close(self) -> None:
+        # shutdown wakes the thread blocked in accept(); close alone leaves it listening.
+        with contextlib.suppress(OSError):
+            self.sock.shutdown(socket.SHUT_RDWR)
         self.sock.close()
+        self.thread.join(5)
 
     def __enter__(self) -> TcpPrinter:
         return self
