@@ -3,10 +3,15 @@ number) and the chain's numbers."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 
 from serialpos.cli.context import state
 from serialpos.cli.output import EXIT_USAGE, fail, print_json, print_table, say
+
+if TYPE_CHECKING:
+    from serialpos.db.engine import Database
 
 app = typer.Typer(
     help="Per-store settings (defaults for the chain when no store is named).", no_args_is_help=True
@@ -58,13 +63,11 @@ def show(
     )
 
 
-def _detail_rows(db: object, store: str) -> list[tuple[str, str, str, str, str]]:
+def _detail_rows(db: Database, store: str) -> list[tuple[str, str, str, str, str]]:
     """The store's address and tax number: text of the store's own, no chain default."""
-    from serialpos.db.engine import Database
     from serialpos.domain.store_details import STORE_DETAIL_HELP
     from serialpos.services.store_details import get_store_details
 
-    assert isinstance(db, Database)
     details = get_store_details(db, store)
     values = {"store_address": details.address, "tax_number": details.tax_number}
     return [
