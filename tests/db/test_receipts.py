@@ -10,12 +10,12 @@ from decimal import Decimal
 import pytest
 from test_orders import IMEI, setup_catalogue
 
-from escpos_standin import TcpPrinter, decode
+from escpos_standin import PAPER_OUT, TcpPrinter, decode
 from serialpos.db.engine import Database
 from serialpos.devices.receipt_printer import PrinterFailed, ReceiptPrinterSettings
 from serialpos.services import orders, returns, settings, store_details
 from serialpos.services.context import Actor
-from serialpos.services.receipts import NoReceipt, invoice_for, print_receipt
+from serialpos.services.receipts import NoReceipt, invoice_for, print_receipt, receipt_at_counter
 
 
 def _printer(port: int) -> ReceiptPrinterSettings:
@@ -112,3 +112,25 @@ def test_an_order_without_an_invoice_has_no_receipt(db: Database, admin: Actor) 
         invoice_for(db, open_order)
     with pytest.raises(NoReceipt, match="'INV-S1-999999'"):
         invoice_for(db, "INV-S1-999999")
+
+
+def test_the_counter_note_says_what_the_printer_did(db: Database, admin: Actor) -> None:
+    setup_catalogue(db, admin)
+    _, invoice = _sell(db, admin, "cash", IMEI[0])
+    again = "F8/^G prints it again"
+    assert receipt_at_counter(db, None, invoice, at_sale=True, again=again) == ""
+    with TcpPrinter() as printer:
+        said = receipt_at_counter(db, _printer(printer.port), invoice, at_sale=True, again=again)
+    assert said == "; receipt printed; drawer open"
+    with TcpPrinter(paper=PAPER_OUT) as printer:
+        said = receipt_at_counter(db, _printer(printer.port), invoice, at_sale=True, again=again)
+        got = decode(bytes(printer.received))
+    # Out of paper: nothing printed, but the drawer opens for the change.
+    assert got.lines == [] and got.drawer_kicks == [(0, 50, 50)]
+    assert said == (
+        f"; RECEIPT NOT PRINTED: the receipt printer at 127.0.0.1:{printer.port} is out of "
+        "paper; the cash drawer was opened; the sale is recorded; F8/^G prints it again"
+    )
+    with TcpPrinter(paper=PAPER_OUT) as printer:  # a reprint never opens the drawer
+        receipt_at_counter(db, _printer(printer.port), invoice, at_sale=False, again=again)
+        assert decode(bytes(printer.received)).drawer_kicks == []

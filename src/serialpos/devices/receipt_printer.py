@@ -255,8 +255,12 @@ def _paper_out(answer: bytes | None) -> bool:
     return bool(answer) and bool(answer[0] & PAPER_END)  # type: ignore[index]
 
 
-def send_receipt(settings: ReceiptPrinterSettings, data: bytes) -> None:
-    """Send one receipt. Raises :class:`PrinterFailed` with what went wrong, in words."""
+def send_receipt(
+    settings: ReceiptPrinterSettings, data: bytes, *, drawer_kick: bytes = b""
+) -> None:
+    """Send one receipt. Raises :class:`PrinterFailed` with what went wrong, in words.
+    ``drawer_kick`` (the kick command alone) is sent when the printer is out of paper: the
+    cashier still needs the drawer to give change."""
     try:
         link = _open(settings)
     except Exception as exc:  # socket, pyserial and pyusb each raise their own kind
@@ -266,7 +270,10 @@ def send_receipt(settings: ReceiptPrinterSettings, data: bytes) -> None:
         if before == b"":
             raise PrinterFailed(f"{settings.where} closed the connection")
         if _paper_out(before):
-            raise PrinterFailed(f"{settings.where} is out of paper")
+            if drawer_kick:
+                link.write(drawer_kick)
+            opened = "; the cash drawer was opened" if drawer_kick else ""
+            raise PrinterFailed(f"{settings.where} is out of paper{opened}")
         link.write(data)
         after = link.status()
         if after == b"":

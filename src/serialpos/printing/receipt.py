@@ -144,3 +144,10 @@ def receipt_bytes(
     printer.set(align="left")
     printer.cut()
     return bytes(printer.output)
+
+
+def drawer_kick_bytes(drawer_pin: int = 2) -> bytes:
+    """The drawer kick alone, for a printer that cannot print the receipt (out of paper)."""
+    printer = Dummy()
+    printer.cashdraw(drawer_pin)
+    return bytes(printer.output)

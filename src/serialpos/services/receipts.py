@@ -33,7 +33,7 @@ from serialpos.domain.errors import DomainError
 from serialpos.domain.shifts import ShiftReport
 from serialpos.domain.text import clip
 from serialpos.printing.invoice import InvoiceDocument
-from serialpos.printing.receipt import receipt_bytes
+from serialpos.printing.receipt import drawer_kick_bytes, receipt_bytes
 from serialpos.printing.shift_report import shift_report_bytes
 from serialpos.services.invoices import invoice_document
 
@@ -101,7 +101,9 @@ def print_receipt(
         reprint=not at_sale,
     )
     try:
-        send_receipt(printer, data)
+        send_receipt(
+            printer, data, drawer_kick=drawer_kick_bytes(printer.drawer_pin) if drawer else b""
+        )
     except PrinterFailed as exc:
         order = doc.order or invoice
         raise PrinterFailed(
@@ -116,3 +118,25 @@ def print_shift_report(printer: ReceiptPrinterSettings, report: ShiftReport) -> 
     send_receipt(
         printer, shift_report_bytes(report, profile=printer.profile, columns=printer.columns)
     )
+
+
+def receipt_at_counter(
+    db: Database,
+    printer: ReceiptPrinterSettings | None,
+    invoice: str,
+    *,
+    at_sale: bool,
+    again: str,
+) -> str:
+    """The counter's receipt after a sale or refund, or on request, as words to add to the
+    screen's message: "" when the terminal has no receipt printer (the PDF path stays), what
+    was printed, or why not and ``again`` (how to print it again there). Never raises for the
+    printer: the sale is recorded whatever the printer does."""
+    if printer is None:
+        return ""
+    try:
+        done = print_receipt(db, printer, invoice, at_sale=at_sale)
+    except PrinterFailed as exc:
+        cause = exc.__cause__ if isinstance(exc.__cause__, PrinterFailed) else exc
+        return f"; RECEIPT NOT PRINTED: {cause.message}; the sale is recorded; {again}"
+    return "; receipt printed" + ("; drawer open" if done.drawer_opened else "")
