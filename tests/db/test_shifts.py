@@ -119,3 +119,27 @@ def test_require_shift_off_by_default_and_on_refuses_a_sale_without_one(
     sale, _ = orders.create_order(db, sam, "S1", lines=[orders.NewLine("CB1")])
     orders.fulfil(db, sam, sale.order, settle_in="cash")
     assert shifts.x_report(db, sam, "S1").takings[0].count == 1
+
+
+def test_tills_opening_at_once_get_one_shift_each_and_one_terminal_gets_one(
+    db: Database, admin: Actor
+) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    _till(db, admin)
+    tills = [users.actor_for(db, "sam", f"till-{n}") for n in range(4)]
+    same = [users.actor_for(db, "sam", "till-9") for _ in range(4)]
+
+    def open_(actor: Actor) -> object:
+        try:
+            return shifts.open_shift(db, actor, "S1", "10").number
+        except shifts.ShiftOpen as exc:
+            return exc.message
+
+    with ThreadPoolExecutor(4) as pool:
+        numbers = list(pool.map(open_, tills))
+        again = list(pool.map(open_, same))
+    assert sorted(numbers) == [1, 2, 3, 4]  # type: ignore[type-var]
+    won = [n for n in again if isinstance(n, int)]
+    assert len(won) == 1 and won[0] == 5
+    assert all("already open on terminal till-9" in str(m) for m in again if m not in won)

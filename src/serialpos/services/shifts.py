@@ -122,12 +122,15 @@ def open_shift(db: Database, actor: Actor, store: str, opening_float: str) -> Sh
         assert row is not None
         return _view(store, row)
 
-    try:
-        return db.write(work)
-    except sa.exc.IntegrityError:
-        raise ShiftOpen(
-            f"another session opened a shift on {_where(actor, store)} at the same moment"
-        ) from None
+    # Two tills opening at once may both take the next number, or one till twice: the loser's
+    # insert breaks a unique index. Trying again sees the winner's row: a new number, or
+    # "already open" naming the shift that won.
+    for _attempt in range(3):
+        try:
+            return db.write(work)
+        except sa.exc.IntegrityError:
+            continue
+    raise ShiftOpen(f"shifts were opened at the same moment on {clip(store)}; try again")
 
 
 def current_shift(db: Database, actor: Actor, store: str) -> ShiftView | None:
