@@ -65,6 +65,8 @@ class TcpPrinter:
                     conn.sendall(bytes([self.paper]))
 
     def close(self) -> None:
+        """Stop listening and wait for the connection in hand to end: after this,
+        ``received`` holds every byte the client sent before it closed."""
         # shutdown wakes the thread blocked in accept(); close alone leaves it listening.
         with contextlib.suppress(OSError):
             self.sock.shutdown(socket.SHUT_RDWR)

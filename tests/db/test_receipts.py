@@ -124,7 +124,7 @@ def test_the_counter_note_says_what_the_printer_did(db: Database, admin: Actor) 
     assert said == "; receipt printed; drawer open"
     with TcpPrinter(paper=PAPER_OUT) as printer:
         said = receipt_at_counter(db, _printer(printer.port), invoice, at_sale=True, again=again)
-        got = decode(bytes(printer.received))
+    got = decode(bytes(printer.received))  # read once closed: every byte sent has arrived
     # Out of paper: nothing printed, but the drawer opens for the change.
     assert got.lines == [] and got.drawer_kicks == [(0, 50, 50)]
     assert said == (
@@ -133,4 +133,4 @@ def test_the_counter_note_says_what_the_printer_did(db: Database, admin: Actor) 
     )
     with TcpPrinter(paper=PAPER_OUT) as printer:  # a reprint never opens the drawer
         receipt_at_counter(db, _printer(printer.port), invoice, at_sale=False, again=again)
-        assert decode(bytes(printer.received)).drawer_kicks == []
+    assert decode(bytes(printer.received)).drawer_kicks == []
