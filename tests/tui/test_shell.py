@@ -11,8 +11,9 @@ import pytest
 from textual.binding import Binding
 from tui_helpers import SIZES, MakeApp, async_test, log_in, screen_text, settle
 
+from serialpos.domain.users import Role
 from serialpos.tui.app import SerialposApp
-from serialpos.tui.screens.home import FLOWS, HomeScreen
+from serialpos.tui.screens.home import FLOWS, HomeScreen, flows_for
 from serialpos.tui.screens.login import LoginScreen
 from serialpos.tui.screens.lookup import LookupScreen
 from serialpos.tui.screens.product_details import ProductDetails
@@ -34,8 +35,12 @@ async def test_home_lists_every_flow_and_says_which_are_not_built(
         await log_in(pilot, "stockroom")
         assert isinstance(app.screen, HomeScreen)
         text = screen_text(app)
-        for flow in FLOWS:
+        for flow in flows_for(Role.STOCKROOM):
             assert f"{flow.key}  {flow.name}" in text
+        # Flows for selling roles only (the till shift) are not offered to the stockroom.
+        hidden = [flow for flow in FLOWS if flow not in flows_for(Role.STOCKROOM)]
+        assert [flow.screen for flow in hidden] == ["shift"]
+        assert all(f"{flow.key}  {flow.name}" not in text for flow in hidden)
         for key, sentence in NOT_BUILT.items():
             await pilot.press(key)
             await settle(pilot)  # a digit is held for one key interval: it may begin a scan

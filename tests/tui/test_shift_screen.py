@@ -86,3 +86,15 @@ async def test_open_x_close_z_at_the_counter(
         await pilot.press("escape")
         await settle(pilot)
         assert isinstance(app.screen, HomeScreen)
+
+
+@pytest.mark.parametrize("size", SIZES)
+@async_test
+async def test_the_stockroom_has_no_shift(make_app: MakeApp, size: tuple[int, int]) -> None:
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        await log_in(pilot, "stockroom")
+        await pilot.press("s")
+        await settle(pilot)
+        assert isinstance(app.screen, HomeScreen)
+        assert said(pilot) == "✗ Shift is not for the role stockroom"

@@ -17,6 +17,7 @@ from textual.binding import Binding, BindingType
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
+from serialpos.domain.users import ROLE_PERMISSIONS, Permission, Role
 from serialpos.tui.messages import ScanRead
 from serialpos.tui.screens.base import ConsoleScreen
 from serialpos.tui.widgets.key_footer import KeyFooter, KeyHints
@@ -30,6 +31,8 @@ class Flow:
     name: str
     screen: str | None  # the console's name for a built flow's screen; None: not built yet
     comes_with: str = ""
+    #: Shown only to roles with this permission (None: to everyone).
+    needs: Permission | None = None
 
 
 FLOWS: tuple[Flow, ...] = (
@@ -44,7 +47,13 @@ FLOWS: tuple[Flow, ...] = (
     Flow("9", "Adjustments", "adjustments"),
     Flow("0", "Reports", "reports"),
     Flow("a", "Admin", "admin"),
+    Flow("s", "Shift (open, X, close, Z)", "shift", needs=Permission.SELL),
 )
+
+
+def flows_for(role: Role) -> tuple[Flow, ...]:
+    """The flows a role sees on the menu."""
+    return tuple(f for f in FLOWS if f.needs is None or f.needs in ROLE_PERMISSIONS[role])
 
 
 def not_built_message(flow: Flow) -> str:
@@ -54,7 +63,7 @@ def not_built_message(flow: Flow) -> str:
 class HomeScreen(ConsoleScreen):
     """Pick a flow by its number, or with the arrows and Enter."""
 
-    KEY_HINTS: ClassVar[KeyHints] = (("0-9/Enter", "Open"), ("A", "Admin"))
+    KEY_HINTS: ClassVar[KeyHints] = (("0-9/Enter", "Open"), ("A", "Admin"), ("S", "Shift"))
     TAKES_SCANS: ClassVar[bool] = True
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding(flow.key, f"open('{flow.key}')", flow.name, show=False) for flow in FLOWS
@@ -62,7 +71,8 @@ class HomeScreen(ConsoleScreen):
 
     def compose(self) -> ComposeResult:
         yield StatusLine("Home", self.session)
-        yield OptionList(*(Option(self._prompt(flow), id=flow.key) for flow in FLOWS), id="flows")
+        shown = flows_for(self.session.actor.role)
+        yield OptionList(*(Option(self._prompt(flow), id=flow.key) for flow in shown), id="flows")
         yield MessageLine(id="message")
         yield KeyFooter()
 
@@ -87,9 +97,14 @@ class HomeScreen(ConsoleScreen):
             self.action_open(event.option.id)
 
     def action_open(self, key: str) -> None:
-        flow = next(f for f in FLOWS if f.key == key)
+        shown = flows_for(self.session.actor.role)
+        flow = next((f for f in shown if f.key == key), None)
+        if flow is None:  # a flow this role does not see (its key is bound for every role)
+            hidden = next(f for f in FLOWS if f.key == key)
+            self.show_error(f"{hidden.name.split(' (')[0]} is not for the role {self.session.role}")
+            return
         options = self.query_one(OptionList)
-        options.highlighted = FLOWS.index(flow)
+        options.highlighted = shown.index(flow)
         if flow.screen is None:
             self.message_line.note(not_built_message(flow))
             return
