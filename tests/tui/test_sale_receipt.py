@@ -114,3 +114,39 @@ async def test_without_a_printer_the_pdf_path_stays(make_app: MakeApp, outbox_fo
         await pilot.press("f8")
         await settle(pilot)
         assert (outbox_folder / f"{sale.last_invoice}.pdf").exists()
+
+
+@pytest.mark.parametrize("size", SIZES)
+@async_test
+async def test_a_cash_refund_prints_the_refund_note_and_opens_the_drawer(
+    make_app: MakeApp, demo_db: Database, tmp_path: Path, size: tuple[int, int]
+) -> None:
+    from serialpos.domain.users import Role
+    from serialpos.services.context import Actor
+    from serialpos.tui.screens.returns import ReturnsScreen
+
+    actor = Actor("cashier", Role.CASHIER, "T1")
+    sale, _ = orders.create_order(demo_db, actor, "S01", lines=[orders.NewLine("AC-CASE15")])
+    invoice = orders.fulfil(demo_db, actor, sale.order, settle_in="card").invoice
+    with TcpPrinter() as printer:
+        app = make_app(config_path=_config(tmp_path, printer.port))
+        async with app.run_test(size=size) as pilot:
+            await log_in(pilot, "cashier")
+            await pilot.press("4")
+            await settle(pilot)
+            screen = app.screen
+            assert isinstance(screen, ReturnsScreen)
+            field = screen.query_one("#find", Input)
+            field.focus()
+            field.value = invoice
+            await pilot.press("enter")
+            await settle(pilot)
+            await pilot.press("space", "ctrl+y")  # choose the line; refund (cash, the default)
+            await settle(pilot)
+            assert "refund RF-S01-" in said(pilot) and "receipt printed; drawer open" in said(
+                pilot
+            ), said(pilot)
+    got = decode(bytes(printer.received))
+    assert got.drawer_kicks == [(0, 50, 50)]
+    assert any(line.startswith("Refund note RF-S01-") for line in got.lines), got.lines
+    assert any(line.startswith("REFUND TOTAL") and "-" in line for line in got.lines)

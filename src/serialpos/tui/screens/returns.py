@@ -21,6 +21,7 @@ from textual.message import Message
 from textual.widgets import Input, Static
 
 from serialpos.domain.text import clip, visible
+from serialpos.tui.counter_receipt import counter_receipt
 from serialpos.tui.messages import ActionFailed
 from serialpos.tui.screens.base import ConsoleScreen
 from serialpos.tui.screens.sale_dialogs.money import money
@@ -64,6 +65,7 @@ class ReturnsScreen(ConsoleScreen):
         """The chosen lines were taken back and refunded."""
 
         result: ReturnResult
+        receipt: str = ""  # what the receipt printer did ("" without one)
 
     def __init__(self, text: str | None = None) -> None:
         super().__init__()
@@ -250,7 +252,11 @@ class ReturnsScreen(ConsoleScreen):
 
             self.post_message(ActionFailed(describe(exc)))
             return
-        self.post_message(self.Refunded(result))
+        again = f"serialpos receipt print {order} prints it again"
+        printed = counter_receipt(
+            self.console, self.console.database(), result.refund_invoice, at_sale=True, again=again
+        )
+        self.post_message(self.Refunded(result, printed))
 
     def on_returns_screen_refunded(self, message: Refunded) -> None:
         result = message.result
@@ -264,7 +270,10 @@ class ReturnsScreen(ConsoleScreen):
         )
         self.message_line.ok(
             f"refund {result.refund_invoice}: {money(result.amount)} "
-            f"{METHODS[self.method]}" + (f"; {units}" if units else "") + " — Re-issue: F5/^N"
+            f"{METHODS[self.method]}"
+            + (f"; {units}" if units else "")
+            + message.receipt
+            + " — Re-issue: F5/^N"
         )
 
 
