@@ -143,6 +143,8 @@ async def test_a_cash_refund_prints_the_refund_note_and_opens_the_drawer(
             await settle(pilot)
             await pilot.press("space", "ctrl+y")  # choose the line; refund (cash, the default)
             await settle(pilot)
+            await pilot.press("y")  # the refund's confirmation
+            await settle(pilot)
             assert "refund RF-S01-" in said(pilot) and "receipt printed; drawer open" in said(
                 pilot
             ), said(pilot)
