@@ -125,7 +125,7 @@ def open_shift(db: Database, actor: Actor, store: str, opening_float: str) -> Sh
     # Two tills opening at once may both take the next number, or one till twice: the loser's
     # insert breaks a unique index. Trying again sees the winner's row: a new number, or
     # "already open" naming the shift that won.
-    for _attempt in range(3):
+    for _attempt in range(8):  # each round one racer wins: eight tills at once all get one
         try:
             return db.write(work)
         except sa.exc.IntegrityError:
