@@ -65,6 +65,9 @@ class TerminalConfig:
     outbox: Path | None = None
     printer: str | None = None
     scanner: dict[str, Any] = field(default_factory=dict)
+    #: The raw ``[receipt_printer]`` table (an ESC/POS printer and its cash drawer), read by
+    #: :mod:`serialpos.devices.receipt_printer`; empty: no receipt printer, invoices are PDFs.
+    receipt_printer: dict[str, Any] = field(default_factory=dict)
     #: ``[log] path``: the log file (default: the platform log folder).
     log_path: Path | None = None
     #: ``[console] theme``: "linux" (16 colours, ASCII glyphs) or "default"; None: by TERM.
@@ -89,6 +92,7 @@ KNOWN_KEYS: dict[str, frozenset[str] | None] = {
     "log": frozenset({"path"}),
     "console": frozenset({"theme"}),
     "scanner": None,
+    "receipt_printer": None,  # checked by devices.receipt_printer
     "chain": frozenset({"server", "token", "store", "terminal"}),
 }
 
@@ -208,6 +212,7 @@ def load_config(
     terminal = _table(doc, "terminal", where)
     printer = _table(doc, "printer", where)
     scanner = _table(doc, "scanner", where)
+    receipt_printer = _table(doc, "receipt_printer", where)
     log = _table(doc, "log", where)
     log_path = _opt_str(log, "path", where, "log")
     theme = _opt_str(_table(doc, "console", where), "theme", where, "console")
@@ -235,6 +240,7 @@ def load_config(
         outbox=Path(outbox).expanduser() if outbox else None,
         printer=_opt_str(printer, "name", where, "printer"),
         scanner=scanner,
+        receipt_printer=receipt_printer,
         log_path=Path(log_path).expanduser() if log_path else None,
         console_theme=theme,
         warnings=_unknown_keys(doc, where),

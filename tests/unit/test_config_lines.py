@@ -53,7 +53,7 @@ def test_unknown_keys_are_warnings_naming_them(tmp_path: Path) -> None:
     assert config.warnings == (
         f"{path}, line 4: unknown key 'stor' in [terminal] (known: id, outbox, store); ignored",
         f"{path}, line 6: unknown table or key 'printr' (known: database, terminal, printer, "
-        "log, console, scanner, chain); ignored",
+        "log, console, scanner, receipt_printer, chain); ignored",
     )
 
 

@@ -14,15 +14,17 @@ NAMES = (
     "auto_prompt_serial",
     "show_serial_on_invoice",
     "aggregate_duplicate_items",
+    "require_shift",
 )
 
 
-def test_defaults_are_all_on() -> None:
+def test_defaults_are_all_on_but_shifts() -> None:
     s = StoreSettings()
     assert s.serialized_inventory is True
     assert s.auto_prompt_serial is True
     assert s.show_serial_on_invoice is True
     assert s.aggregate_duplicate_items is True
+    assert s.require_shift is False  # scripts and apply sell without a shift by default
 
 
 def test_names_and_help() -> None:

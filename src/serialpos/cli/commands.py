@@ -90,7 +90,9 @@ def _add_commands(app: typer.Typer) -> typer.Typer:
     )
     from serialpos.cli import counts as counts_cmd
     from serialpos.cli import devices as devices_cmd
+    from serialpos.cli import receipt as receipt_cmd
     from serialpos.cli import serve as serve_cmd
+    from serialpos.cli import shift as shift_cmd
     from serialpos.cli import tokens as tokens_cmd
 
     app.add_typer(db_cmd.app, name="db")
@@ -117,6 +119,8 @@ def _add_commands(app: typer.Typer) -> typer.Typer:
     app.command("sync")(terminal_cmd.sync)
     app.add_typer(conflicts_cmd.app, name="conflicts")
     app.command("invoice")(invoice.invoice)
+    app.add_typer(receipt_cmd.app, name="receipt")
+    app.add_typer(shift_cmd.app, name="shift")
     return app
 
 

@@ -1,11 +1,17 @@
-"""``serialpos settings``: per-store switches."""
+"""``serialpos settings``: per-store switches, the store's printed details (address, tax
+number) and the chain's numbers."""
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 import typer
 
 from serialpos.cli.context import state
-from serialpos.cli.output import print_json, print_table, say
+from serialpos.cli.output import EXIT_USAGE, fail, print_json, print_table, say
+
+if TYPE_CHECKING:
+    from serialpos.db.engine import Database
 
 app = typer.Typer(
     help="Per-store settings (defaults for the chain when no store is named).", no_args_is_help=True
@@ -51,9 +57,23 @@ def show(
                 SETTING_HELP[s.key],
             )
             for s in setting_sources(db, store)
-        ],
+        ]
+        + _detail_rows(db, store),
         title=f"settings at {store}",
     )
+
+
+def _detail_rows(db: Database, store: str) -> list[tuple[str, str, str, str, str]]:
+    """The store's address and tax number: text of the store's own, no chain default."""
+    from serialpos.domain.store_details import STORE_DETAIL_HELP
+    from serialpos.services.store_details import get_store_details
+
+    details = get_store_details(db, store)
+    values = {"store_address": details.address, "tax_number": details.tax_number}
+    return [
+        (key, values[key] or "(not set)", "", values[key] or "(not set)", help_)
+        for key, help_ in STORE_DETAIL_HELP.items()
+    ]
 
 
 def _shown(value: int | bool) -> str:
@@ -71,9 +91,15 @@ def clear(
     store: str = typer.Option(..., "--store", help="The store whose own value is removed."),
 ) -> None:
     """Remove a store's own value for KEY: the store follows the chain default again."""
+    from serialpos.domain.store_details import is_store_detail
     from serialpos.services.settings import clear_setting
+    from serialpos.services.store_details import clear_store_detail
 
     st = state(ctx)
+    if is_store_detail(key):
+        clear_store_detail(st.database(), st.require_actor(), key, store)
+        say(f"{key.strip()} at {store} is cleared")
+        return
     values = clear_setting(st.database(), st.require_actor(), key, store)
     say(
         f"{key.strip()} at {store} follows the chain again: "
@@ -88,10 +114,19 @@ def set_(
     value: str,
     store: str | None = typer.Option(None, "--store", help="Only this store."),
 ) -> None:
-    """Set KEY to VALUE (true/false, yes/no, on/off) for a store or the chain."""
+    """Set KEY to VALUE (true/false, yes/no, on/off) for a store or the chain; the store's
+    printed details (store_address, tax_number) take text and --store."""
+    from serialpos.domain.store_details import is_store_detail
     from serialpos.services.settings import set_setting
+    from serialpos.services.store_details import set_store_detail
 
     st = state(ctx)
+    if is_store_detail(key):
+        if store is None:
+            fail(f"{key.strip()} belongs to one store: give --store CODE", EXIT_USAGE)
+        set_store_detail(st.database(), st.require_actor(), key, value, store)
+        say(f"{key.strip()} at {store} is now: {value.strip()}")
+        return
     values = set_setting(st.database(), st.require_actor(), key, value, store)
     where = f"at {store}" if store else "for the chain"
     if not hasattr(values, key.strip()):  # a chain-only number

@@ -141,6 +141,8 @@ class OrderPayment(SQLModel, table=True):
     at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime())
     user_name: str = Field(max_length=32)
     invoice_id: int | None = Field(default=None, foreign_key="invoice.id")
+    #: The till shift the money moved in (None: no shift open on that terminal). Migration 0021.
+    shift_id: int | None = Field(default=None, foreign_key="shift.id", index=True)
 
 
 class InvoiceLine(SQLModel, table=True):

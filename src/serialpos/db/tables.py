@@ -50,7 +50,7 @@ class ChainSetting(SQLModel, table=True):
     __tablename__ = "chain_setting"
 
     key: str = Field(primary_key=True, max_length=64)
-    value: str = Field(max_length=16)
+    value: str = Field(max_length=200)  # widened by migration 0021, as store_setting
 
 
 class StoreSetting(SQLModel, table=True):
@@ -58,7 +58,8 @@ class StoreSetting(SQLModel, table=True):
 
     store_id: int = Field(foreign_key="store.id", primary_key=True)
     key: str = Field(primary_key=True, max_length=64)
-    value: str = Field(max_length=16)
+    #: On/off switches, and text such as the store address (migration 0018 widened it).
+    value: str = Field(max_length=200)
 
 
 class User(SQLModel, table=True):

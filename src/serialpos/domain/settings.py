@@ -18,6 +18,9 @@ class StoreSettings:
     auto_prompt_serial: bool = True
     show_serial_on_invoice: bool = True
     aggregate_duplicate_items: bool = True
+    #: A sale needs an open shift on its terminal (issue 14). Off by default, so scripts and
+    #: ``apply`` work without one.
+    require_shift: bool = False
 
     @classmethod
     def names(cls) -> tuple[str, ...]:
@@ -34,6 +37,7 @@ SETTING_HELP = {
     "auto_prompt_serial": "open serial entry at once when a required-serial product is added",
     "show_serial_on_invoice": "print serials on invoice lines",
     "aggregate_duplicate_items": "merge repeated scans of a non-serialized product into one line",
+    "require_shift": "a sale needs an open shift on its terminal (serialpos shift open)",
 }
 
 
@@ -41,7 +45,9 @@ def check_setting(key: str, value: str) -> tuple[str, bool]:
     key = key.strip()
     if key not in StoreSettings.names():
         from serialpos.domain.chain_settings import ChainSettings
+        from serialpos.domain.store_details import STORE_DETAIL_LIMITS
 
-        known = ", ".join((*StoreSettings.names(), *ChainSettings.names()))
+        names = (*StoreSettings.names(), *STORE_DETAIL_LIMITS, *ChainSettings.names())
+        known = ", ".join(names)
         raise BadValue(f"unknown setting '{clip(key)}'; settings are: {known}")
     return key, parse_bool(value)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -36,6 +36,9 @@ class InvoiceLine:
     serials: tuple[str, ...] = ()
     #: A discount or price override on the line, in words ("Discount -10%: loyal customer").
     note: str = ""
+    #: The last day of the unit's warranty (sale date plus the product's months); None when
+    #: the product has no warranty period.
+    warranty_until: date | None = None
 
 
 @dataclass(frozen=True)
@@ -67,6 +70,9 @@ class InvoiceDocument:
     customer_phone: str | None = None
     customer_address: str | None = None
     refers_to: str | None = None  # the original invoice of a refund
+    store_address: str | None = None
+    store_tax_number: str | None = None
+    cashier: str | None = None
     notes: tuple[str, ...] = field(default_factory=tuple)
 
 
@@ -75,6 +81,8 @@ def _money(value: Decimal) -> str:
 
 
 REFUND = "Refund"
+#: White space between the invoice number's bars and its caption.
+CAPTION_GAP = 2 * mm
 
 
 def _signed(doc: InvoiceDocument) -> Decimal:
@@ -96,7 +104,12 @@ def _story(doc: InvoiceDocument) -> list[Any]:
     serial_style = ParagraphStyle("serial", parent=small, leftIndent=4 * mm, fontName="Courier")
     title = ParagraphStyle("title", parent=styles["Title"], alignment=0, fontSize=18)
 
-    head_left = [_p(doc.store_name, title), _p(f"Store {doc.store_code}", body)]
+    head_left = [_p(doc.store_name, title)]
+    if doc.store_address:
+        head_left.append(_p(doc.store_address, body))
+    head_left.append(_p(f"Store {doc.store_code}", body))
+    if doc.store_tax_number:
+        head_left.append(_p(f"Tax number: {doc.store_tax_number}", body))
     sign = _signed(doc)
     heading = "Refund note" if doc.kind == REFUND else doc.kind
     head_right = [
@@ -110,9 +123,15 @@ def _story(doc: InvoiceDocument) -> list[Any]:
         head_right.append(_p(f"Order: {doc.order}", body))
     if doc.refers_to:
         head_right.append(_p(f"Refund of invoice {doc.refers_to}", body))
-    barcode = Code128(doc.number, barHeight=12 * mm, barWidth=0.3 * mm, humanReadable=True)
+    if doc.cashier:
+        head_right.append(_p(f"Cashier: {doc.cashier}", body))
+    # The caption is a paragraph of its own under the bars, a clear gap between them:
+    # ReportLab's own human-readable text is drawn touching the bars (issue 14).
+    barcode = Code128(doc.number, barHeight=12 * mm, barWidth=0.3 * mm, humanReadable=False)
+    caption = _p(doc.number, ParagraphStyle("caption", parent=small, fontName="Courier"))
     header = Table(
-        [[head_left, [*head_right, Spacer(1, 3 * mm), barcode]]], colWidths=[95 * mm, 80 * mm]
+        [[head_left, [*head_right, Spacer(1, 3 * mm), barcode, Spacer(1, CAPTION_GAP), caption]]],
+        colWidths=[95 * mm, 80 * mm],
     )
     header.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]))
     story: list[Any] = [header, Spacer(1, 6 * mm)]
@@ -136,6 +155,8 @@ def _story(doc: InvoiceDocument) -> list[Any]:
             description.append(_p(line.note, small))
         if doc.show_serials and line.serials:
             description += [_p(f"S/N {s}", serial_style) for s in line.serials]
+        if line.warranty_until is not None:
+            description.append(_p(f"Warranty until {line.warranty_until.isoformat()}", small))
         rows.append(
             [
                 _p(line.sku, small),

@@ -1,11 +1,15 @@
 """Invoice PDFs from the recorded invoice: its snapshot lines, its payments, the store.
 
 Serials are printed when the store's "show serial on invoice" setting is on at the moment the
-PDF is made (a reprint follows today's setting).
+PDF is made (a reprint follows today's setting). The store's address and tax number are read
+the same way (today's). The cashier is who issued the invoice. A unit's warranty ends its
+product's warranty months after the invoice's local date (domain/warranty.py); a refund note
+prints none.
 """
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
@@ -19,9 +23,12 @@ from serialpos.db.engine import Database
 from serialpos.domain.errors import DomainError
 from serialpos.domain.orders import DeliveryMode, SaleType
 from serialpos.domain.text import clip
+from serialpos.domain.warranty import add_months
 from serialpos.printing.invoice import InvoiceDocument, InvoiceLine, InvoicePayment, write_invoice
+from serialpos.services.lookup import local_date
 from serialpos.services.orders.discount_views import discount_notes
 from serialpos.services.settings import settings_in
+from serialpos.services.store_details import store_details_in
 
 
 class UnknownInvoice(DomainError):
@@ -53,8 +60,15 @@ def invoice_document(db: Database, invoice_no: str) -> InvoiceDocument:
         if row is None:
             raise UnknownInvoice(f"there is no invoice '{clip(number)}'")
         m = row._mapping
-        il = orepo.invoice_line_t.c
         notes = discount_notes(conn, m["id"])
+        il, ol, pr = orepo.invoice_line_t.c, orepo.line_t.c, repo.product_t.c
+        sold_on = local_date(m["issued_at"])
+
+        def warranty_until(months: int | None) -> date | None:
+            if m["kind"] != "Invoice" or not months:
+                return None
+            return add_months(sold_on, months)
+
         lines = tuple(
             InvoiceLine(
                 r.sku,
@@ -65,9 +79,12 @@ def invoice_document(db: Database, invoice_no: str) -> InvoiceDocument:
                 orepo.money(r.total),
                 (r.serial,) if r.serial else (),
                 notes.get(r.order_line_id, ""),
+                warranty_until(r.warranty_months),
             )
             for r in conn.execute(
-                sa.select(orepo.invoice_line_t)
+                sa.select(orepo.invoice_line_t, pr.warranty_months)
+                .join(orepo.line_t, ol.id == il.order_line_id)
+                .join(repo.product_t, pr.id == ol.product_id)
                 .where(il.invoice_id == m["id"])
                 .order_by(il.position)
             )
@@ -85,6 +102,7 @@ def invoice_document(db: Database, invoice_no: str) -> InvoiceDocument:
             )
         )
         show = settings_in(db, conn, m["store_code"]).show_serial_on_invoice
+        details = store_details_in(db, conn, m["store_code"])
         doc = InvoiceDocument(
             number=m["number"],
             issued_at=m["issued_at"],
@@ -105,6 +123,9 @@ def invoice_document(db: Database, invoice_no: str) -> InvoiceDocument:
             customer_phone=m["customer_phone"],
             customer_address=m["customer_address"],
             refers_to=m["refers_to"],
+            store_address=details.address,
+            store_tax_number=details.tax_number,
+            cashier=m["created_by"],
         )
         if m["exchange_of"] and m["kind"] == "Invoice":
             from serialpos.services.exchanges import exchange_document

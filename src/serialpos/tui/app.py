@@ -293,6 +293,10 @@ class SerialposApp(App[None], inherit_bindings=False):  # not Textual's ^Q quit
             from serialpos.tui.screens.admin import open_admin
 
             open_admin(self)  # pushes AdminScreen, or says why this user may not
+        elif name == "shift":
+            from serialpos.tui.screens.shift import ShiftScreen
+
+            self.push_screen(ShiftScreen())
 
     def action_lookup(self) -> None:
         self.open_lookup()

@@ -35,6 +35,7 @@ from serialpos.services.context import Actor
 from serialpos.services.orders.reading import _editable, _find, _view, line_mode
 from serialpos.services.orders.views import ZERO, FulfilResult, OrderClosed, OrderView
 from serialpos.services.orders.work import _Ctx, _new_id, _row_total, _touch, _write
+from serialpos.services.shifts import shift_for_payment
 
 
 def _amount(value: Decimal | str | int) -> Decimal:
@@ -55,6 +56,8 @@ def _insert_payment(
             at=utcnow(),
             user_name=ctx.actor.user,
             invoice_id=invoice_id,
+            # The till shift it moved in; refused without one where the store requires it.
+            shift_id=shift_for_payment(ctx.conn, ctx.row._mapping["store_id"], ctx.actor.terminal),
         )
     )
 

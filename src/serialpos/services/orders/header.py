@@ -24,6 +24,7 @@ from serialpos.services.context import Actor
 from serialpos.services.orders.reading import _editable, _find, _view
 from serialpos.services.orders.views import Customer, OrderClosed, OrderView
 from serialpos.services.orders.work import _touch, _write
+from serialpos.services.shifts import check_shift_not_required
 
 
 def _check_customer(customer: Customer | None) -> dict[str, str | None]:
@@ -68,6 +69,7 @@ def _open_in(
     customer: dict[str, str | None],
 ) -> sa.Row[object]:
     sid = repo.store_id(db, conn, store)
+    check_shift_not_required(conn, sid, actor.terminal)
     number = f"{store}-{orepo.next_number(conn, sid, 'order'):06d}"
     now = utcnow()
     conn.execute(

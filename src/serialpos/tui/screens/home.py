@@ -62,7 +62,13 @@ FLOWS: tuple[Flow, ...] = (
         "admin",
         needs=(Permission.MANAGE_USERS, Permission.MANAGE_SETTINGS, Permission.MANAGE_STORES),
     ),
+    Flow("s", "Shift (open, X, close, Z)", "shift", needs=(Permission.SELL,)),
 )
+
+
+def flows_for(role: Role) -> tuple[Flow, ...]:
+    """The flows a role sees on the menu."""
+    return tuple(f for f in FLOWS if f.allowed(role))
 
 
 def not_built_message(flow: Flow) -> str:
@@ -72,7 +78,7 @@ def not_built_message(flow: Flow) -> str:
 class HomeScreen(ConsoleScreen):
     """Pick a flow by its number, or with the arrows and Enter."""
 
-    KEY_HINTS: ClassVar[KeyHints] = (("0-9/Enter", "Open"), ("A", "Admin"))
+    KEY_HINTS: ClassVar[KeyHints] = (("0-9/Enter", "Open"), ("A", "Admin"), ("S", "Shift"))
     TAKES_SCANS: ClassVar[bool] = True
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding(flow.key, f"open('{flow.key}')", flow.name, show=False) for flow in FLOWS
@@ -87,9 +93,9 @@ class HomeScreen(ConsoleScreen):
         yield KeyFooter()
 
     def key_hints(self) -> KeyHints:
-        """The Admin letter only for a role that has Admin on its menu."""
-        admin = any(flow.screen == "admin" for flow in self.flows)
-        return self.KEY_HINTS if admin else self.KEY_HINTS[:1]
+        """The Admin and Shift letters only for a role that has them on its menu."""
+        shown = {flow.key.upper() for flow in self.flows}
+        return tuple(hint for hint in self.KEY_HINTS if "/" in hint[0] or hint[0] in shown)
 
     @property
     def flows(self) -> list[Flow]:
@@ -97,7 +103,7 @@ class HomeScreen(ConsoleScreen):
         session = self.console.session
         if session is None:
             return []
-        return [flow for flow in FLOWS if flow.allowed(session.actor.role)]
+        return list(flows_for(session.actor.role))
 
     @staticmethod
     def _prompt(flow: Flow) -> Text:

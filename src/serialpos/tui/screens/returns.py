@@ -23,6 +23,7 @@ from textual.message import Message
 from textual.widgets import Input, Static
 
 from serialpos.domain.text import clip, visible
+from serialpos.tui.counter_receipt import counter_receipt
 from serialpos.tui.keymap import keys
 from serialpos.tui.messages import ActionFailed
 from serialpos.tui.screens.base import ConsoleScreen
@@ -71,6 +72,7 @@ class ReturnsScreen(ConsoleScreen):
         """The chosen lines were taken back and refunded."""
 
         result: ReturnResult
+        receipt: str = ""  # what the receipt printer did ("" without one)
 
     @dataclass
     class Exchanged(Message):
@@ -305,7 +307,11 @@ class ReturnsScreen(ConsoleScreen):
 
             self.post_message(ActionFailed(describe(exc)))
             return
-        self.post_message(self.Refunded(result))
+        again = f"serialpos receipt print {order} prints it again"
+        printed = counter_receipt(
+            self.console, self.console.database(), result.refund_invoice, at_sale=True, again=again
+        )
+        self.post_message(self.Refunded(result, printed))
 
     def on_returns_screen_refunded(self, message: Refunded) -> None:
         result = message.result
@@ -319,7 +325,10 @@ class ReturnsScreen(ConsoleScreen):
         )
         self.message_line.ok(
             f"refund {result.refund_invoice}: {money(result.amount)} "
-            f"{REFUND_CHOICES[self.method]}" + (f"; {units}" if units else "") + " — Re-issue: F5"
+            f"{REFUND_CHOICES[self.method]}"
+            + (f"; {units}" if units else "")
+            + message.receipt
+            + " — Re-issue: F5"
         )
 
 

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from serialpos.tui.counter_receipt import counter_receipt
 from serialpos.tui.screens.sale_dialogs.customer import CustomerDialog
 from serialpos.tui.screens.sale_dialogs.leave_sale import LeaveSale
 from serialpos.tui.screens.sale_dialogs.money import money
@@ -132,6 +133,7 @@ class OrderKeys:
             # One transaction: if fulfilment is refused, the payment is not recorded either.
             done = fulfil(db, actor, str(order), payments=[(method, amount)])
             change = f"; change {money(done.change_due)}" if done.change_due else ""
+            change += counter_receipt(self.screen.console, db, done.invoice, at_sale=True)
             return Outcome(
                 done.order,
                 f"invoice {done.invoice}{change} — PDF: F8/^G",
@@ -191,6 +193,7 @@ class OrderKeys:
             done = fulfil(db, actor, str(order), lines=lines, payments=payments)
             still_open = status_of(done.order) == "open"
             change = f"; change {money(done.change_due)}" if done.change_due else ""
+            change += counter_receipt(self.screen.console, db, done.invoice, at_sale=True)
             return Outcome(
                 done.order,
                 f"fulfilled: invoice {done.invoice}{change} — PDF: F8/^G",
@@ -358,7 +361,8 @@ class OrderKeys:
             outbox.mkdir(parents=True, exist_ok=True)
             path = outbox / f"{invoice}.pdf"
             write_invoice_pdf(db, invoice, path)
-            return Outcome(None, f"invoice PDF written: {path}")
+            again = counter_receipt(self.screen.console, db, invoice, at_sale=False)
+            return Outcome(None, f"invoice PDF written: {path}{again}")
 
         self.screen.submit(write, "writing the invoice PDF…")
 

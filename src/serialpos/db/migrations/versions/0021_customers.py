@@ -8,7 +8,7 @@ Additive: a new table, a nullable column and its index. On SQLite the column car
 foreign-key constraint (adding one would rebuild ``sale_order``); the service checks the id.
 
 Revision ID: 0021
-Revises: 0015 (the head on main when written; the lead may re-chain)
+Revises: 0018 (discounts and exchanges)
 Create Date: 2026-12-02
 """
 

@@ -1,0 +1,268 @@
+"""Till shifts: open with a float, the X report while open, close with the cash counted (the Z
+report), and the shift check on a sale.
+
+Decisions:
+
+* A shift belongs to one terminal at one store (``Actor.terminal``); one may be open per
+  terminal, enforced by a partial unique index, so two sessions opening at once get one
+  shift and one clear refusal.
+* Money is tied to its shift when it moves (``order_payment.shift_id``, set by
+  :func:`shift_for_payment`), so the reports are sums over that column: a payment taken just
+  before close and committed after it cannot be counted twice or lost between shifts.
+* Sales need an open shift only where the store setting ``require_shift`` is on; off (the
+  default), scripts, ``apply`` and the API work without one, and payments taken while a
+  shift is open on that terminal are still counted in it.
+* Opening and closing are selling work (cashiers do it); reading an old Z report is too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from serialpos.db import order_repo as orepo
+from serialpos.db import repo
+from serialpos.db.engine import Database
+from serialpos.db.shift_tables import shift_t
+from serialpos.db.tables import utcnow
+from serialpos.domain.errors import DomainError
+from serialpos.domain.settings import StoreSettings
+from serialpos.domain.shifts import ShiftReport, expected_cash, parse_cash, takings
+from serialpos.domain.text import clip
+from serialpos.domain.users import Permission
+from serialpos.services.context import Actor
+from serialpos.services.store_details import store_details_in
+
+
+class ShiftOpen(DomainError):
+    code = "shift_open"
+
+
+class NoOpenShift(DomainError):
+    code = "no_open_shift"
+
+
+class ShiftRequired(DomainError):
+    code = "shift_required"
+
+
+class UnknownShift(DomainError):
+    code = "unknown_shift"
+
+
+@dataclass(frozen=True)
+class ShiftView:
+    store: str
+    terminal: str
+    number: int
+    opened_at: datetime
+    opened_by: str
+    opening_float: Decimal
+    closed_at: datetime | None = None
+
+
+def _open_row(conn: Connection, store_id: int, terminal: str) -> sa.Row[object] | None:
+    c = shift_t.c
+    return conn.execute(
+        sa.select(shift_t).where(
+            c.store_id == store_id, c.terminal == terminal, c.closed_at.is_(None)
+        )
+    ).first()
+
+
+def _view(store: str, row: sa.Row[object]) -> ShiftView:
+    m = row._mapping
+    return ShiftView(
+        store,
+        m["terminal"],
+        m["number"],
+        m["opened_at"],
+        m["opened_by"],
+        orepo.money(m["opening_float"]),
+        m["closed_at"],
+    )
+
+
+def _where(actor: Actor, store: str) -> str:
+    return f"terminal {clip(actor.terminal)} at {clip(store)}"
+
+
+def open_shift(db: Database, actor: Actor, store: str, opening_float: str) -> ShiftView:
+    """Open this terminal's shift with ``opening_float`` in the drawer."""
+    actor.require(Permission.SELL)
+    amount = parse_cash(str(opening_float), "opening float")
+
+    def work(conn: Connection) -> ShiftView:
+        sid = repo.store_id(db, conn, store)
+        found = _open_row(conn, sid, actor.terminal)
+        if found is not None:
+            m = found._mapping
+            raise ShiftOpen(
+                f"shift {m['number']} is already open on {_where(actor, store)} (opened by "
+                f"{m['opened_by']} at {m['opened_at']:%Y-%m-%d %H:%M}); close it first"
+            )
+        last = conn.execute(
+            sa.select(sa.func.max(shift_t.c.number)).where(shift_t.c.store_id == sid)
+        ).scalar()
+        conn.execute(
+            sa.insert(shift_t).values(
+                number=int(last or 0) + 1,
+                store_id=sid,
+                terminal=actor.terminal,
+                opened_at=utcnow(),
+                opened_by=actor.user,
+                opening_float=amount,
+            )
+        )
+        row = _open_row(conn, sid, actor.terminal)
+        assert row is not None
+        return _view(store, row)
+
+    # Two tills opening at once may both take the next number, or one till twice: the loser's
+    # insert breaks a unique index. Trying again sees the winner's row: a new number, or
+    # "already open" naming the shift that won.
+    for _attempt in range(8):  # each round one racer wins: eight tills at once all get one
+        try:
+            return db.write(work)
+        except sa.exc.IntegrityError:
+            continue
+    raise ShiftOpen(f"shifts were opened at the same moment on {clip(store)}; try again")
+
+
+def current_shift(db: Database, actor: Actor, store: str) -> ShiftView | None:
+    """This terminal's open shift, or None."""
+
+    def work(conn: Connection) -> ShiftView | None:
+        row = _open_row(conn, repo.store_id(db, conn, store), actor.terminal)
+        return None if row is None else _view(store, row)
+
+    return db.read(work)
+
+
+def _report(
+    db: Database, conn: Connection, actor: Actor, store: str, row: sa.Row[object], kind: str
+) -> ShiftReport:
+    m = row._mapping
+    p = orepo.payment_t.c
+    moves = [
+        (r.kind, r.method, orepo.money(r.amount))
+        for r in conn.execute(
+            sa.select(p.kind, p.method, p.amount).where(p.shift_id == m["id"]).order_by(p.id)
+        )
+    ]
+    by_method = takings(moves)
+    name = conn.execute(
+        sa.select(repo.store_t.c.name).where(repo.store_t.c.id == m["store_id"])
+    ).scalar_one()
+    counted = m["counted_cash"]
+    return ShiftReport(
+        kind=kind,
+        store_code=store,
+        store_name=name,
+        terminal=m["terminal"],
+        number=m["number"],
+        opened_at=m["opened_at"],
+        opened_by=m["opened_by"],
+        opening_float=orepo.money(m["opening_float"]),
+        takings=by_method,
+        expected_cash=expected_cash(orepo.money(m["opening_float"]), by_method),
+        made_at=utcnow(),
+        made_by=actor.user,
+        store_address=store_details_in(db, conn, store).address,
+        closed_at=m["closed_at"],
+        closed_by=m["closed_by"],
+        counted_cash=None if counted is None else orepo.money(counted),
+    )
+
+
+def x_report(db: Database, actor: Actor, store: str) -> ShiftReport:
+    """The open shift's takings so far, by method; the shift stays open."""
+    actor.require(Permission.SELL)
+
+    def work(conn: Connection) -> ShiftReport:
+        row = _open_row(conn, repo.store_id(db, conn, store), actor.terminal)
+        if row is None:
+            raise NoOpenShift(f"no shift is open on {_where(actor, store)}")
+        return _report(db, conn, actor, store, row, "X")
+
+    return db.read(work)
+
+
+def close_shift(db: Database, actor: Actor, store: str, counted_cash: str) -> ShiftReport:
+    """Close this terminal's shift with the cash counted in the drawer: the Z report, with
+    the expected cash and the difference."""
+    actor.require(Permission.SELL)
+    counted = parse_cash(str(counted_cash), "counted cash")
+
+    def work(conn: Connection) -> ShiftReport:
+        row = _open_row(conn, repo.store_id(db, conn, store), actor.terminal)
+        if row is None:
+            raise NoOpenShift(f"no shift is open on {_where(actor, store)}; nothing to close")
+        before = _report(db, conn, actor, store, row, "Z")
+        closed = conn.execute(
+            sa.update(shift_t)
+            .where(shift_t.c.id == row._mapping["id"], shift_t.c.closed_at.is_(None))
+            .values(
+                closed_at=utcnow(),
+                closed_by=actor.user,
+                counted_cash=counted,
+                expected_cash=before.expected_cash,
+            )
+        )
+        if closed.rowcount != 1:
+            raise NoOpenShift(f"the shift on {_where(actor, store)} was closed meanwhile")
+        after = conn.execute(sa.select(shift_t).where(shift_t.c.id == row._mapping["id"])).one()
+        return _report(db, conn, actor, store, after, "Z")
+
+    return db.write(work)
+
+
+def z_report(db: Database, actor: Actor, store: str, number: int | None = None) -> ShiftReport:
+    """A closed shift's Z report again: shift ``number`` at ``store``, or the last closed on
+    this terminal."""
+    actor.require(Permission.SELL)
+
+    def work(conn: Connection) -> ShiftReport:
+        sid = repo.store_id(db, conn, store)
+        c = shift_t.c
+        query = sa.select(shift_t).where(c.store_id == sid, c.closed_at.is_not(None))
+        if number is None:
+            query = query.where(c.terminal == actor.terminal).order_by(c.closed_at.desc())
+        else:
+            query = query.where(c.number == number)
+        row = conn.execute(query.limit(1)).first()
+        if row is None:
+            raise UnknownShift(
+                f"no closed shift {number} at {clip(store)}"
+                if number is not None
+                else f"no shift has been closed on {_where(actor, store)} yet"
+            )
+        return _report(db, conn, actor, store, row, "Z")
+
+    return db.read(work)
+
+
+def shift_for_payment(conn: Connection, store_id: int, terminal: str) -> int | None:
+    """The shift money moving now at ``terminal`` belongs to: its open shift, or None. Where
+    the store requires shifts, no open shift refuses the sale (:class:`ShiftRequired`)."""
+    row = _open_row(conn, store_id, terminal)
+    if row is not None:
+        return int(row._mapping["id"])
+    check_shift_not_required(conn, store_id, terminal)
+    return None
+
+
+def check_shift_not_required(conn: Connection, store_id: int, terminal: str) -> None:
+    """Refuse a sale at a store with ``require_shift`` on when ``terminal`` has no open
+    shift; nothing else is checked."""
+    settings = StoreSettings().with_values(repo.setting_values(conn, store_id))
+    if settings.require_shift and _open_row(conn, store_id, terminal) is None:
+        code = repo.store_codes(conn).get(store_id, str(store_id))
+        raise ShiftRequired(
+            f"{code} sells only in an open shift and terminal {clip(terminal)} has none: "
+            "open one first (serialpos shift open --float AMOUNT, or Shift on the home menu)"
+        )
