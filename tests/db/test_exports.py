@@ -178,17 +178,36 @@ def test_full_disk_mid_export_leaves_no_file(tmp_path: Path, fmt: str) -> None:
 def test_full_disk_while_the_workbook_is_assembled(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """XlsxWriter writes the zip only at close and wraps the OSError; it comes out as the
-    OSError it was, and the half-written zip is removed."""
+    """The disk fills while a sheet streams into the zip (or while the workbook's parts are
+    written at the end): the OSError comes out as it was, and the half-written zip is
+    removed."""
 
     class FullZip(zipfile.ZipFile):
+        def open(self, *args: Any, **kwargs: Any) -> Any:
+            entry = super().open(*args, **kwargs)
+
+            def full(data: bytes) -> int:
+                raise OSError(errno.ENOSPC, "No space left on device")
+
+            entry.write = full  # type: ignore[method-assign]
+            return entry
+
         def writestr(self, *args: Any, **kwargs: Any) -> None:
             raise OSError(errno.ENOSPC, "No space left on device")
 
-        def write(self, *args: Any, **kwargs: Any) -> None:
+    monkeypatch.setattr("serialpos.services.xlsx_stream.zipfile.ZipFile", FullZip)
+    with pytest.raises(OSError) as raised:
+        write_xlsx(tmp_path / "sales.xlsx", ["S", "N"], _numbered(10))
+    assert raised.value.errno == errno.ENOSPC
+    assert _files(tmp_path) == []
+
+
+def test_full_disk_at_the_workbook_parts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    class FullAtEnd(zipfile.ZipFile):
+        def writestr(self, *args: Any, **kwargs: Any) -> None:
             raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr("xlsxwriter.workbook.ZipFile", FullZip)
+    monkeypatch.setattr("serialpos.services.xlsx_stream.zipfile.ZipFile", FullAtEnd)
     with pytest.raises(OSError) as raised:
         write_xlsx(tmp_path / "sales.xlsx", ["S", "N"], _numbered(10))
     assert raised.value.errno == errno.ENOSPC
@@ -292,7 +311,7 @@ def test_memory_stays_flat(tmp_path: Path, fmt: str) -> None:
                 "Cash and Carry",
             )
 
-    import xlsxwriter  # noqa: F401 - its import is not the export's memory
+    import serialpos.services.xlsx_stream  # noqa: F401 - its import is not the export's memory
 
     tracemalloc.start()
     try:

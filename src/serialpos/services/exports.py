@@ -1,7 +1,7 @@
 """Report exports to CSV, XLSX and JSON, written as the rows stream in.
 
-Memory stays flat however long the export: rows are written one at a time (XLSX in
-XlsxWriter's constant-memory mode, which flushes each row to a temporary file). The file is
+Memory stays flat however long the export: rows are written one at a time (XLSX streamed
+into its zip as it is written, :mod:`serialpos.services.xlsx_stream`). The file is
 built under a temporary name beside the target and renamed into place only when complete, so
 a full disk, an unwritable folder or an interrupted export never leaves a partial file under
 the requested name.
@@ -16,6 +16,7 @@ recorded, for scripts. XLSX needs no guard: text is written as text cells, never
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import itertools
@@ -24,9 +25,10 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
 from serialpos.files import replacing
+from serialpos.services.xlsx_stream import SheetStream
 
 Progress = Callable[[int], None]  # called with rows written so far, every few thousand rows
 
@@ -181,19 +183,13 @@ def write_xlsx(
 ) -> int:
     """Write an XLSX workbook: a header row, then ``rows``; past ``sheet_rows`` rows on a
     sheet (header included) the rows continue on a further sheet ("Export 2", ...) that
-    starts with the header again. Returns the number of rows written."""
+    starts with the header again. Returns the number of rows written. The cells are typed
+    (text always as text: serials like "0012" stay as they are; numbers, money and dates as
+    such): see :mod:`serialpos.services.xlsx_stream`, which streams each sheet into the zip."""
     if sheet_rows < 2:
         raise ValueError("a sheet holds at least the header and one row")
-    from xlsxwriter.exceptions import FileCreateError
-
     with replacing(path) as temp:
-        try:
-            return _write_workbook(temp, columns, _counting(rows, progress), sheet_rows, sheet_name)
-        except FileCreateError as exc:  # XlsxWriter wraps the OSError of a failed write
-            cause = exc.args[0] if exc.args else exc
-            if isinstance(cause, OSError):
-                raise cause from None
-            raise OSError(str(cause)) from None
+        return _write_workbook(temp, columns, _counting(rows, progress), sheet_rows, sheet_name)
 
 
 def _write_workbook(
@@ -203,36 +199,34 @@ def _write_workbook(
     sheet_rows: int,
     sheet_name: str,
 ) -> int:
-    """XlsxWriter keeps each sheet's rows in a temporary file until the workbook is closed;
-    those go in a folder beside the export (the disk chosen for it, not a RAM-backed /tmp)
-    that is removed whatever happens. On a failure the workbook is not closed: closing
-    would assemble the whole partial file only to delete it."""
-    import tempfile
-
-    import xlsxwriter
-
+    """On a failure the workbook is abandoned unfinished (``replacing`` removes the file)
+    and the first error is the one raised."""
     rest = iter(rows)
     head = list(itertools.islice(rest, WIDTH_SAMPLE))
-    rows = itertools.chain(head, rest)
-    with tempfile.TemporaryDirectory(prefix=".serialpos-xlsx-", dir=temp.parent) as work:
-        book = xlsxwriter.Workbook(str(temp), {"constant_memory": True, "tmpdir": work})
-        sheet_writer = _SheetWriter(book, columns, sheet_name, column_widths(columns, head))
+    book = SheetStream(str(temp), columns, column_widths(columns, head))
+    try:
         count = 0
         row_no = sheet_rows  # a new sheet is started before the first row
-        for row in rows:
+        write = book.write_row
+        for row in itertools.chain(head, rest):
             if row_no >= sheet_rows:
-                sheet_writer.new_sheet()
+                n = len(book.sheet_names) + 1
+                book.new_sheet(sheet_name if n == 1 else f"{sheet_name} {n}")
                 row_no = 1
-            sheet_writer.write(row_no, row)
+            write(row)
             row_no += 1
             count += 1
         if count == 0:
-            sheet_writer.new_sheet()
+            book.new_sheet(sheet_name)
         book.close()
+    except BaseException:
+        with contextlib.suppress(Exception):
+            book.abandon()
+        raise
     return count
 
 
-#: Rows read ahead to size the columns (constant-memory mode wants widths before any row).
+#: Rows read ahead to size the columns (the widths come before the first row in the file).
 WIDTH_SAMPLE = 1000
 
 
@@ -256,57 +250,6 @@ def column_widths(columns: Sequence[str], rows: Sequence[Sequence[object]]) -> l
         for col, value in enumerate(row[: len(widths)]):
             widths[col] = max(widths[col], _cell_width(value))
     return [min(60, w + 2) for w in widths]
-
-
-class _SheetWriter:
-    """Writes typed cells: text always as text (never a formula, never a number: serials like
-    "0012" stay as they are), numbers as numbers, dates as dates."""
-
-    def __init__(
-        self, book: Any, columns: Sequence[str], sheet_name: str, widths: Sequence[int]
-    ) -> None:
-        self.book = book
-        self.widths = list(widths)
-        self.columns = list(columns)
-        self.sheet_name = sheet_name
-        self.sheet: Any = None
-        self.header = book.add_format({"bold": True})
-        self.money = book.add_format({"num_format": "#,##0.00"})
-        self.stamp = book.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
-        self.day = book.add_format({"num_format": "yyyy-mm-dd"})
-
-    def new_sheet(self) -> None:
-        n = len(self.book.worksheets()) + 1
-        self.sheet = self.book.add_worksheet(
-            self.sheet_name if n == 1 else f"{self.sheet_name} {n}"
-        )
-        for col, name in enumerate(self.columns):
-            # Widths must be set before any row is written in constant-memory mode.
-            self.sheet.set_column(col, col, self.widths[col])
-            self.sheet.write_string(0, col, name, self.header)
-        self.sheet.freeze_panes(1, 0)
-
-    def write(self, row_no: int, row: Sequence[object]) -> None:
-        sheet = self.sheet
-        for col, value in enumerate(row):
-            if value is None:
-                continue
-            if isinstance(value, str):
-                sheet.write_string(row_no, col, value)
-            elif isinstance(value, bool):
-                sheet.write_boolean(row_no, col, value)
-            elif isinstance(value, int):
-                sheet.write_number(row_no, col, value)
-            elif isinstance(value, Decimal):
-                sheet.write_number(row_no, col, float(value), self.money)
-            elif isinstance(value, datetime):
-                sheet.write_datetime(row_no, col, value, self.stamp)
-            elif isinstance(value, date):
-                sheet.write_datetime(row_no, col, value, self.day)
-            elif isinstance(value, float):
-                sheet.write_number(row_no, col, value)
-            else:
-                sheet.write_string(row_no, col, str(value))
 
 
 def write_export(
