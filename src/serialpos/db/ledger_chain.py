@@ -9,7 +9,7 @@ transaction, so a sale of several units reads it once.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from typing import Any
 
 import sqlalchemy as sa
@@ -17,7 +17,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from serialpos.db import tables as t
-from serialpos.domain.ledger_chain import GENESIS, event_hash
+from serialpos.domain.ledger_chain import GENESIS, EventHasher, event_hash
 
 chain_t: sa.Table = t.LedgerChain.__table__  # type: ignore[attr-defined]
 _c = chain_t.c
@@ -90,11 +90,11 @@ def stamp_rows(
     out: list[tuple[Any, ...]] = []
     moved: dict[int, list[Any]] = {}
     store_at, terminal_at = keys.index("store_id"), keys.index("terminal")
+    hasher = EventHasher(keys)
     for row in rows:
-        event: Mapping[str, Any] = dict(zip(keys, row, strict=True))
         head = _head(conn, int(row[store_at]), str(row[terminal_at]))
         seq = head[1] + 1
-        digest = event_hash(head[2], seq, event)
+        digest = hasher.digest(head[2], seq, row)
         head[1], head[2] = seq, digest
         moved[head[0]] = head
         out.append((*row, head[0], seq, digest))

@@ -73,6 +73,56 @@ def event_hash(previous: str, seq: int, event: Mapping[str, object]) -> str:
     return hashlib.sha256(_dumps(body).encode("utf-8")).hexdigest()
 
 
+_string = json.encoder.encode_basestring  # what _dumps writes for a str (ensure_ascii off)
+
+
+def _fragment(name: str, value: object) -> str:
+    """``value`` of field ``name`` as :func:`event_hash`'s JSON writes it in its list."""
+    plain = _plain(name, value)
+    if plain is None:
+        return "null"
+    if type(plain) is int:
+        return int.__repr__(plain)
+    return _string(plain)  # type: ignore[arg-type]
+
+
+class EventHasher:
+    """:func:`event_hash` for many events given as tuples in ``keys`` order (the bulk
+    import), the same digests: each field's JSON text is made once per distinct value (an
+    import's events share their time, action, user, store, document...) and the list is
+    joined as the JSON encoder joins it, instead of a dict, 15 conversions and an encode
+    per event."""
+
+    #: Distinct values remembered per field before its memory is cleared (a serial column
+    #: would only fill it).
+    MEMO = 256
+
+    def __init__(self, keys: Iterable[str]) -> None:
+        at = {name: i for i, name in enumerate(keys)}
+        self._fields = [(name, at.get(name)) for name in HASHED_FIELDS]
+        # Keyed by (type, value): 1, True and Decimal("1.0") are equal keys, not equal text.
+        self._memos: list[dict[tuple[type, object], str]] = [{} for _ in HASHED_FIELDS]
+
+    def digest(self, previous: str, seq: int, row: tuple[object, ...]) -> str:
+        parts = [_string(previous), int.__repr__(seq)]
+        for (name, i), memo in zip(self._fields, self._memos, strict=True):
+            value = None if i is None else row[i]
+            key = (type(value), value)
+            try:
+                text = memo[key]
+            except (KeyError, TypeError):  # new, or not hashable
+                text = _fragment(name, value)
+                try:
+                    if len(memo) >= self.MEMO:
+                        memo.clear()
+                    memo[key] = text
+                except TypeError:
+                    pass
+            parts.append(text)
+        body = "[" + ",".join(parts) + "]"
+        return hashlib.sha256(body.encode("utf-8")).hexdigest()
+
+
 @dataclass(frozen=True)
 class ChainBreak:
     """Where a chain stops proving anything: the first event (by id) that does not follow."""

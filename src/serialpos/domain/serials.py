@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import re2
-from stdnum import luhn
 
 from serialpos.domain.errors import BadSerial, BadValue
 from serialpos.domain.serial_words import format_refusal
@@ -83,12 +82,23 @@ def require_serial(raw: str | None) -> str:
     return serial
 
 
+#: Each digit doubled, its digits summed (Luhn): "5" -> 10 -> "1".
+_LUHN_DOUBLED = str.maketrans("0123456789", "0246813579")
+
+
+def luhn_valid(digits: str) -> bool:
+    """The Luhn check over ASCII digits (as ``stdnum.luhn.is_valid``), in a few C calls: an
+    ASN lists 100k IMEIs, each checked before the import."""
+    backwards = digits[::-1]
+    return sum(map(int, backwards[0::2] + backwards[1::2].translate(_LUHN_DOUBLED))) % 10 == 0
+
+
 def _imei(serial: str) -> str | None:
     if not serial.isdigit() or not serial.isascii():
         return "an IMEI has only digits"
     if len(serial) != 15:
         return f"an IMEI has 15 digits, this has {len(serial)}"
-    if not luhn.is_valid(serial):
+    if not luhn_valid(serial):
         return "the IMEI check digit is wrong"
     return None
 
