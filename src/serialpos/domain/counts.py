@@ -20,9 +20,10 @@ And of the ledger's units: ``missing`` — in stock here, in the count's scope, 
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
+from typing import TypeVar
 
 from serialpos.domain.errors import DomainError
 
@@ -90,6 +91,42 @@ class Elsewhere:
         return self.place.words
 
 
+_S = TypeVar("_S")
+
+
+class Matched(AbstractSet[str]):
+    """The scanned serials that are in stock here (``scanned & here``), as a set that is
+    not built: a count of a million serials matches nearly all of them, and what the
+    reconciliation needs is how many (``len``), which is the scanned ones less the few that
+    are not here. Membership and iteration read the two sets."""
+
+    __slots__ = ("_here", "_scanned", "_size")
+
+    def __init__(self, scanned: AbstractSet[str], here: AbstractSet[str], size: int) -> None:
+        self._scanned, self._here, self._size = scanned, here, size
+
+    def __contains__(self, serial: object) -> bool:
+        return serial in self._scanned and serial in self._here
+
+    def __iter__(self) -> Iterator[str]:
+        here = self._here
+        return (serial for serial in self._scanned if serial in here)
+
+    def __len__(self) -> int:
+        return self._size
+
+    def __hash__(self) -> int:
+        return self._hash()  # frozenset's hash, as the set it stands for
+
+    @classmethod
+    def _from_iterable(cls, serials: Iterable[_S]) -> frozenset[_S]:
+        """What ``|``, ``&`` and ``-`` with it give: a plain frozenset."""
+        return frozenset(serials)
+
+    def __repr__(self) -> str:
+        return f"Matched({len(self)} serials)"
+
+
 @dataclass(frozen=True)
 class SerialClasses:
     """One product's serial reconciliation."""
@@ -109,11 +146,12 @@ def classify(
     in stock at ``store``; ``known``: where the ledger has the scanned serials that are not in
     ``here`` (a serial absent from both is never seen).
     """
-    matched = scanned & here
+    not_here = scanned - here
+    matched = Matched(scanned, here, len(scanned) - len(not_here))
     missing = sorted(here - scanned)
     never_seen: list[str] = []
     elsewhere: list[Elsewhere] = []
-    for serial in sorted(scanned - here):
+    for serial in sorted(not_here):
         place = known.get(serial)
         if place is None:
             never_seen.append(serial)

@@ -96,8 +96,20 @@ class CountPlan:
 
 
 def _serial_set(conn: Connection, query: sa.Select[tuple[str]]) -> set[str]:
-    """One column of serials into a set, fetched in blocks from the driver's cursor: a
-    million rows through SQLAlchemy's per-row result machinery would cost seconds."""
+    """One column of serials into a set. On SQLite in one row: the serials joined by a
+    newline in SQL (``group_concat``) and split in one C call, with their count to prove no
+    serial held a newline (else the rows are read one by one); a million rows through the
+    cursor's per-row tuples cost twice as much. Elsewhere fetched in blocks from the driver's
+    cursor (SQLAlchemy's per-row result machinery would cost seconds)."""
+    if conn.dialect.name == "sqlite":
+        listed = query.subquery()
+        serial = listed.c[0]
+        count, joined = conn.execute(
+            sa.select(sa.func.count(serial), sa.func.group_concat(serial, "\n"))
+        ).one()
+        parts = joined.split("\n") if joined is not None else []
+        if len(parts) == count:
+            return set(parts)
     result = conn.execute(query)
     serials: set[str] = set()
     try:
