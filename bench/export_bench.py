@@ -27,12 +27,17 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterable, Sequence
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 LINES = 1_000_000
 LINES_PER_ORDER = 5
 QUICK_KWARGS: dict[str, object] = {"lines": 50_000}
+#: The xlsxwriter rows are the XLSX export as it was before issue 15 (XlsxWriter,
+#: constant-memory mode), measured in the same run: `--before 0` leaves them out.
 #: CSV from its own issue; XLSX from issue 15 (1M lines: <= 20 s, <= 100 MB).
 TARGETS: dict[str, str] = {
     "csv export s": "< 20 s",
@@ -150,12 +155,17 @@ def child(fmt: str, url: str, out: str) -> None:
     db.read(lambda conn: None)  # connect before the baseline
     import serialpos.services.xlsx_stream  # noqa: F401 - imported before the baseline
 
+    if fmt == "xlsxwriter":
+        import xlsxwriter  # noqa: F401 - imported before the baseline, as the export will
     before = _rss_mb()
     wall, cpu = time.perf_counter(), time.process_time()
     total = count_sales_detail(db, f)
-    rows = exports.write_export(
-        fmt, Path(out), SALES_DETAIL_COLUMNS, sales_detail_rows(db, f), progress=lambda n: None
-    )
+    if fmt == "xlsxwriter":
+        rows = _xlsxwriter_export(Path(out), SALES_DETAIL_COLUMNS, sales_detail_rows(db, f))
+    else:
+        rows = exports.write_export(
+            fmt, Path(out), SALES_DETAIL_COLUMNS, sales_detail_rows(db, f), progress=lambda n: None
+        )
     print(
         json.dumps(
             {
@@ -171,8 +181,47 @@ def child(fmt: str, url: str, out: str) -> None:
     )
 
 
+def _xlsxwriter_export(path: Path, columns: Sequence[str], rows: Iterable[Sequence[object]]) -> int:
+    """The writer the export used before issue 15 (the floor the new one is judged against):
+    XlsxWriter in constant-memory mode, one typed ``write_*`` call per cell, the same formats
+    and the same sheet rollover at Excel's row limit."""
+    import xlsxwriter
+
+    from serialpos.services.exports import XLSX_SHEET_ROWS
+
+    book = xlsxwriter.Workbook(str(path), {"constant_memory": True, "tmpdir": str(path.parent)})
+    header, money = book.add_format({"bold": True}), book.add_format({"num_format": "#,##0.00"})
+    stamp = book.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
+    sheet: Any = None
+    count, row_no = 0, XLSX_SHEET_ROWS
+    for row in rows:
+        if row_no >= XLSX_SHEET_ROWS:
+            sheet = book.add_worksheet()
+            for col, name in enumerate(columns):
+                sheet.write_string(0, col, name, header)
+            sheet.freeze_panes(1, 0)
+            row_no = 1
+        for col, value in enumerate(row):
+            if value is None:
+                continue
+            if isinstance(value, str):
+                sheet.write_string(row_no, col, value)
+            elif isinstance(value, Decimal):
+                sheet.write_number(row_no, col, float(value), money)
+            elif isinstance(value, datetime):
+                sheet.write_datetime(row_no, col, value, stamp)
+            elif isinstance(value, int | float):
+                sheet.write_number(row_no, col, value)
+            else:
+                sheet.write_string(row_no, col, str(value))
+        row_no += 1
+        count += 1
+    book.close()
+    return count
+
+
 def _export(fmt: str, url: str, folder: Path) -> dict[str, float]:
-    out = folder / f"sales-detail.{fmt}"
+    out = folder / f"sales-detail.{'xlsx' if fmt == 'xlsxwriter' else fmt}"
     done = subprocess.run(
         [sys.executable, __file__, "child", fmt, url, str(out)],
         capture_output=True,
@@ -186,8 +235,9 @@ def _export(fmt: str, url: str, folder: Path) -> dict[str, float]:
     return result
 
 
-def run(lines: int = LINES) -> list[tuple[str, str]]:
-    """Build the database, export it to CSV and to XLSX; (metric, value) rows."""
+def run(lines: int = LINES, before: int = 1) -> list[tuple[str, str]]:
+    """Build the database, export it to CSV and to XLSX (and, with ``before`` 1, to XLSX
+    through the XlsxWriter path it replaced, in the same run); (metric, value) rows."""
     results: list[tuple[str, str]] = [("sold lines", f"{lines:,}")]
     with tempfile.TemporaryDirectory(dir=os.environ.get("SERIALPOS_BENCH_DIR")) as tmp:
         folder = Path(tmp)
@@ -195,9 +245,12 @@ def run(lines: int = LINES) -> list[tuple[str, str]]:
         start = time.perf_counter()
         build(url, lines)
         results.append(("build (bulk SQL) s", f"{time.perf_counter() - start:.1f}"))
-        for fmt in ("csv", "xlsx"):
+        spent: dict[str, float] = {}
+        for fmt in ("csv", "xlsx", "xlsxwriter")[: 3 if before else 2]:
             got = _export(fmt, url, folder)
             assert got["rows"] == got["counted"] == lines, got
+            if fmt == "xlsxwriter":
+                fmt = "xlsx before (XlsxWriter)"
             results += [
                 (f"{fmt} export s", f"{got['s']:.1f}"),
                 (f"{fmt} export cpu s", f"{got['cpu']:.1f}"),
@@ -206,6 +259,10 @@ def run(lines: int = LINES) -> list[tuple[str, str]]:
                 (f"{fmt} process RSS before export MB", f"{got['rss_before']:.0f}"),
                 (f"{fmt} file MB", f"{got['bytes'] / 1e6:.1f}"),
             ]
+            spent[fmt] = got["cpu"]
+        if before:
+            ratio = spent["xlsx"] / spent["xlsx before (XlsxWriter)"]
+            results.append(("xlsx / xlsx before, cpu s", f"{ratio:.2f}x"))
     return results
 
 
