@@ -1,5 +1,5 @@
 """Cycle count at scale on SQLite: reconcile a count of 1M serials against 1M in-stock units
-(target under 10 s), and approve a count of tens of thousands of adjustments.
+(issue 15: <= 2 s), and approve a count of tens of thousands of adjustments.
 
 The ledger and the count are built by bulk SQL (``executemany`` of plain INSERTs in one
 transaction), not through the services: building 1M units one ledger move at a time would
