@@ -7,6 +7,7 @@ import json
 import signal
 import time
 
+import pytest
 from terminal_chain import Chain
 
 from serialpos.services import tokens, users
@@ -290,7 +291,8 @@ def test_a_product_made_at_central_later_comes_with_its_events(chain: Chain) -> 
     till.check_clean()
 
 
-def test_full_disk_refuses_the_sale_and_keeps_nothing_of_it(chain: Chain) -> None:
+@pytest.mark.parametrize("with_ids", [False, True], ids=["no-ids", "host-ids"])
+def test_full_disk_refuses_the_sale_and_keeps_nothing_of_it(chain: Chain, with_ids: bool) -> None:
     import io
 
     import sqlalchemy as sa
@@ -298,7 +300,7 @@ def test_full_disk_refuses_the_sale_and_keeps_nothing_of_it(chain: Chain) -> Non
     from serialpos.db.engine import Database
     from serialpos.terminal import journaled
 
-    till = chain.terminal("till-full")
+    till = chain.terminal(f"till-full-{int(with_ids)}")
     db = Database(till.db_url)
 
     def full(dbapi_conn: object, _record: object) -> None:
@@ -310,16 +312,18 @@ def test_full_disk_refuses_the_sale_and_keeps_nothing_of_it(chain: Chain) -> Non
 
     sa.event.listen(db.engine, "connect", full)
     try:
-        actor = users.actor_for(db, "mia", "till-full")
+        actor = users.actor_for(db, "mia", till.name)
         lines = "".join(
             json.dumps(
                 {"op": "receive", "store": "S1", "sku": "PH1", "serial": f"FD-{n:04d}-" + "x" * 40}
+                # A host's id takes the at-most-once path (services/apply_ids.py).
+                | ({"id": f"host-{n}"} if with_ids else {})
             )
             + "\n"
             for n in range(400)
         )
         verdicts = list(
-            journaled.apply_stream(db, actor, io.BytesIO(lines.encode()), None, "till-full")
+            journaled.apply_stream(db, actor, io.BytesIO(lines.encode()), None, till.name)
         )
     finally:
         db.dispose()

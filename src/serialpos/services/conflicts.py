@@ -31,7 +31,7 @@ from serialpos.domain.errors import BadRequest, DomainError, PermissionDenied
 from serialpos.domain.text import clip
 from serialpos.domain.users import Permission
 from serialpos.services import users
-from serialpos.services.apply_ids import ApplyObject, IdReused, fingerprint, line_id
+from serialpos.services.apply_ids import ApplyObject, IdReused, fingerprint, first_cause, line_id
 from serialpos.services.context import Actor
 
 Result = dict[str, Any]
@@ -205,7 +205,11 @@ def apply_entry(
     except DomainError as exc:
         return {"ok": False, "error": exc.code, "message": exc.message}
     except (DatabaseError, sa.exc.SQLAlchemyError) as exc:
-        return {"ok": False, "error": "database_error", "message": clip(str(exc), 300)}
+        return {
+            "ok": False,
+            "error": "database_error",
+            "message": f"database error: {clip(first_cause(exc), 300)}",
+        }
 
 
 def _record_conflict(

@@ -140,21 +140,8 @@ def _apply_without_id(
         return {
             "ok": False,
             "error": "database_error",
-            "message": f"database error: {clip(_first_cause(exc), 300)}",
+            "message": f"database error: {clip(apply_ids.first_cause(exc), 300)}",
         }
-
-
-def _first_cause(exc: BaseException) -> str:
-    """The first failure of a chain: SQLite rolls a transaction back itself when the disk is
-    full, so the savepoint's rollback then fails too and would hide the reason."""
-    seen: BaseException = exc
-    while True:
-        nxt = seen.__cause__ or seen.__context__
-        if nxt is None or nxt is seen:
-            break
-        seen = nxt
-    lines = str(seen).strip().splitlines()
-    return lines[0] if lines else type(seen).__name__
 
 
 def apply_stream(
