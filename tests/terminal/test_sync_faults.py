@@ -220,7 +220,14 @@ def test_link_down_then_back_and_follow(chain: Chain) -> None:
     assert sold["ok"]  # sells on with the link down
     done = till.cli("sync", check=False)
     assert done.returncode == 1 and "cannot be reached" in done.stderr
-    assert till.status()["pending"] == 1
+    status = till.status()
+    assert status["pending"] == 1 and status["link"] == "offline" and status["link_since"]
+    # Going offline is audited on the terminal, once however many rounds fail.
+    assert till.cli("sync", check=False).returncode == 1
+    audit = "SELECT action, detail FROM user_audit WHERE action IN ('went_offline', 'back_online')"
+    [(action, detail)] = till.query(audit)
+    assert action == "went_offline" and detail.startswith("1 waiting; ")
+    assert "cannot be reached" in detail
 
     till.config.write_text(real)  # the link is back: a follower settles it, and what follows
     process = till.sync_process_follow()
@@ -233,6 +240,8 @@ def test_link_down_then_back_and_follow(chain: Chain) -> None:
         process.send_signal(signal.SIGKILL)
         process.wait()
     assert till.status()["pending"] == 0 and till.status()["accepted"] == 2
+    assert till.status()["link"] == "online"
+    assert [a for a, _ in till.query(audit + " ORDER BY id")] == ["went_offline", "back_online"]
     assert (
         chain.scalar("SELECT count(*) FROM serial_unit WHERE serial LIKE 'LD-%' AND state = 'sold'")
         == 2

@@ -18,6 +18,9 @@ class StoreSettings:
     auto_prompt_serial: bool = True
     show_serial_on_invoice: bool = True
     aggregate_duplicate_items: bool = True
+    #: A store terminal whose link to central is down sells on only after a manager has
+    #: given a PIN for it (issue 16; off: cashiers sell on offline as online).
+    offline_requires_manager_pin: bool = False
 
     @classmethod
     def names(cls) -> tuple[str, ...]:
@@ -34,6 +37,7 @@ SETTING_HELP = {
     "auto_prompt_serial": "open serial entry at once when a required-serial product is added",
     "show_serial_on_invoice": "print serials on invoice lines",
     "aggregate_duplicate_items": "merge repeated scans of a non-serialized product into one line",
+    "offline_requires_manager_pin": "a store terminal sells offline only after a manager's PIN",
 }
 
 
