@@ -142,8 +142,8 @@ def compare(entries: int, chunk: int = 100) -> None:
 
     import sqlalchemy as sa
 
-    from serialpos.services.apply import dispatch as apply_service
     from serialpos.services import entry_lines, snapshot
+    from serialpos.services.apply import dispatch as apply_service
 
     with pg_schema() as central:
         migrate.upgrade(central)

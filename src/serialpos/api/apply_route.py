@@ -26,8 +26,8 @@ from serialpos.api.auth import actor_of
 from serialpos.api.guard import BODY_STATE, BodyTimeout, BodyTooLarge
 from serialpos.api.problems import from_error, problem
 from serialpos.domain.errors import DomainError
-from serialpos.services.apply import dispatch as apply_service
 from serialpos.services import entry_lines
+from serialpos.services.apply import dispatch as apply_service
 from serialpos.services.context import Actor
 
 log = logging.getLogger(__name__)

@@ -58,16 +58,6 @@ class ConflictClosed(DomainError):
     code = "conflict_resolved"
 
 
-def apply_entry(
-    db: Database, actor: Actor, data: Mapping[str, Any], apply_object: ApplyObject
-) -> Result:
-    """One journal entry applied at central: see services/entries.py (services/apply.py
-    calls it here)."""
-    from serialpos.services import entries
-
-    return entries.apply_entry(db, actor, data, apply_object)
-
-
 def present(row: Mapping[str, Any]) -> Result:
     """One conflict as JSON: who, what, and the two events (the one that stands, and the
     terminal's entry that could not be applied)."""

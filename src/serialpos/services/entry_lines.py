@@ -16,8 +16,8 @@ from typing import Any
 
 from serialpos.db.engine import Database
 from serialpos.domain.errors import DomainError
-from serialpos.services.apply import dispatch as apply_service
 from serialpos.services import entries
+from serialpos.services.apply import dispatch as apply_service
 from serialpos.services.context import Actor
 
 Result = dict[str, Any]
