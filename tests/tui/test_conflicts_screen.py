@@ -50,7 +50,7 @@ async def test_manager_resolves_a_conflict(
     app = make_app()
     async with app.run_test(size=size) as pilot:
         await log_in(pilot, "manager")
-        open_conflicts(app)
+        await pilot.press("a", "c")  # Admin, Conflicts
         await settle(pilot)
         assert isinstance(app.screen, ConflictsScreen)
         shown = screen_text(app)
