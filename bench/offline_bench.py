@@ -10,6 +10,13 @@ snapshot, makes ``--entries`` sales offline (journaled, timed: local entries/s),
 pushed at once, as a till online does (the wait for central's verdict, p50/p95).
 
     .venv/bin/python bench/offline_bench.py [--entries 5000] [--online 200] [--workers 2]
+    .venv/bin/python bench/offline_bench.py --compare 1000
+
+``--compare N`` measures central's side alone, in this process: N journal entries (sells)
+applied one transaction each (how ``POST /v1/apply`` applied them before) against runs
+applied in batches (services/entry_lines.py, as it does now), alternated 100 entries by 100
+so both see the same machine; entries/s, and SQL statements and commits per entry, which do
+not depend on the machine's load.
 """
 
 from __future__ import annotations
@@ -130,12 +137,97 @@ def run(entries: int, online: int, workers: int) -> None:
             process.wait(10)
 
 
+def compare(entries: int, chunk: int = 100) -> None:
+    import uuid
+
+    import sqlalchemy as sa
+
+    from serialpos.services import entry_lines, snapshot
+    from serialpos.services.apply import dispatch as apply_service
+
+    with pg_schema() as central:
+        migrate.upgrade(central)
+        stores.add_store(central, SYSTEM, "S1", "Main Street")
+        users.add_user(central, SYSTEM, "mia", "manager", "1234")
+        mia = users.actor_for(central, "mia", "bench")
+        products.create_product(central, mia, sku="PH1", name="Phone", serial_mode="required")
+        serials = [f"CB{i:06d}" for i in range(2 * entries)]
+        for start in range(0, len(serials), 500):
+            ledger.move(
+                central, mia, Action.RECEIVE, store="S1", sku="PH1", serials=serials[start:][:500]
+            )
+        token = users.actor_for(central, "mia", "api-till-1")
+        snapshot.link(central, token, "S1", "till-1")
+        lines = [
+            json.dumps(
+                {
+                    "id": str(uuid.uuid4()),
+                    "op": "sell",
+                    "store": "S1",
+                    "sku": "PH1",
+                    "serial": s,
+                    "journal": {"terminal": "till-1", "seq": n + 1, "user": "mia"},
+                }
+            ).encode()
+            for n, s in enumerate(serials)
+        ]
+        said = {"sql": 0, "commit": 0}
+
+        def count_sql(*_args: object) -> None:
+            said["sql"] += 1
+
+        def count_commit(*_args: object) -> None:
+            said["commit"] += 1
+
+        sa.event.listen(central.engine, "before_cursor_execute", count_sql)
+        sa.event.listen(central.engine, "commit", count_commit)
+        seconds = {"one": 0.0, "batch": 0.0}
+        sql = {"one": 0, "batch": 0}
+        commits = {"one": 0, "batch": 0}
+
+        def one_by_one(part: list[bytes]) -> None:
+            for n, raw in enumerate(part, start=2):
+                assert apply_service.apply_line(central, token, raw, n)["ok"]
+
+        def batched(part: list[bytes]) -> None:
+            done: list[dict[str, object]] = []
+            for first in entry_lines.runs(part, 2):
+                run: entry_lines.Run | None = first
+                while run is not None:
+                    answered, run = entry_lines.apply_run(central, token, run)
+                    done += answered
+            assert len(done) == len(part) and all(r["ok"] for r in done)
+
+        for start in range(0, len(lines), 2 * chunk):
+            for name, fn, part in (
+                ("one", one_by_one, lines[start : start + chunk]),
+                ("batch", batched, lines[start + chunk : start + 2 * chunk]),
+            ):
+                said["sql"] = said["commit"] = 0
+                began = time.perf_counter()
+                fn(part)
+                seconds[name] += time.perf_counter() - began
+                sql[name] += said["sql"]
+                commits[name] += said["commit"]
+        for name, label in (("one", "one transaction per entry"), ("batch", "batched runs")):
+            print(
+                f"{label:<26} {entries / seconds[name]:>7,.0f} entries/s  "
+                f"{sql[name] / entries:5.1f} SQL/entry  "
+                f"{commits[name] / entries:5.2f} commits/entry"
+            )
+        print(f"batched / one by one: {seconds['one'] / seconds['batch']:.2f}x")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--entries", type=int, default=5000)
     parser.add_argument("--online", type=int, default=200)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--compare", type=int, default=0, help="entries per side; see above")
     args = parser.parse_args()
+    if args.compare:
+        compare(args.compare)
+        return
     run(args.entries, args.online, args.workers)
 
 

@@ -349,6 +349,7 @@ def test_settings_show_and_set(shop: Cli) -> None:
         "show_serial_on_invoice": True,
         "aggregate_duplicate_items": True,
         "require_shift": False,
+        "offline_requires_manager_pin": False,
     }
     assert cli.json("settings", "show") == defaults
     assert cli.json("settings", "show", "--store", "S1") == defaults

@@ -7,6 +7,7 @@ import json
 import signal
 import time
 
+import pytest
 from terminal_chain import Chain
 
 from serialpos.services import tokens, users
@@ -219,7 +220,14 @@ def test_link_down_then_back_and_follow(chain: Chain) -> None:
     assert sold["ok"]  # sells on with the link down
     done = till.cli("sync", check=False)
     assert done.returncode == 1 and "cannot be reached" in done.stderr
-    assert till.status()["pending"] == 1
+    status = till.status()
+    assert status["pending"] == 1 and status["link"] == "offline" and status["link_since"]
+    # Going offline is audited on the terminal, once however many rounds fail.
+    assert till.cli("sync", check=False).returncode == 1
+    audit = "SELECT action, detail FROM user_audit WHERE action IN ('went_offline', 'back_online')"
+    [(action, detail)] = till.query(audit)
+    assert action == "went_offline" and detail.startswith("1 waiting; ")
+    assert "cannot be reached" in detail
 
     till.config.write_text(real)  # the link is back: a follower settles it, and what follows
     process = till.sync_process_follow()
@@ -232,6 +240,8 @@ def test_link_down_then_back_and_follow(chain: Chain) -> None:
         process.send_signal(signal.SIGKILL)
         process.wait()
     assert till.status()["pending"] == 0 and till.status()["accepted"] == 2
+    assert till.status()["link"] == "online"
+    assert [a for a, _ in till.query(audit + " ORDER BY id")] == ["went_offline", "back_online"]
     assert (
         chain.scalar("SELECT count(*) FROM serial_unit WHERE serial LIKE 'LD-%' AND state = 'sold'")
         == 2
@@ -290,7 +300,8 @@ def test_a_product_made_at_central_later_comes_with_its_events(chain: Chain) -> 
     till.check_clean()
 
 
-def test_full_disk_refuses_the_sale_and_keeps_nothing_of_it(chain: Chain) -> None:
+@pytest.mark.parametrize("with_ids", [False, True], ids=["no-ids", "host-ids"])
+def test_full_disk_refuses_the_sale_and_keeps_nothing_of_it(chain: Chain, with_ids: bool) -> None:
     import io
 
     import sqlalchemy as sa
@@ -298,7 +309,7 @@ def test_full_disk_refuses_the_sale_and_keeps_nothing_of_it(chain: Chain) -> Non
     from serialpos.db.engine import Database
     from serialpos.terminal import journaled
 
-    till = chain.terminal("till-full")
+    till = chain.terminal(f"till-full-{int(with_ids)}")
     db = Database(till.db_url)
 
     def full(dbapi_conn: object, _record: object) -> None:
@@ -310,16 +321,18 @@ def test_full_disk_refuses_the_sale_and_keeps_nothing_of_it(chain: Chain) -> Non
 
     sa.event.listen(db.engine, "connect", full)
     try:
-        actor = users.actor_for(db, "mia", "till-full")
+        actor = users.actor_for(db, "mia", till.name)
         lines = "".join(
             json.dumps(
                 {"op": "receive", "store": "S1", "sku": "PH1", "serial": f"FD-{n:04d}-" + "x" * 40}
+                # A host's id takes the at-most-once path (services/apply_ids.py).
+                | ({"id": f"host-{n}"} if with_ids else {})
             )
             + "\n"
             for n in range(400)
         )
         verdicts = list(
-            journaled.apply_stream(db, actor, io.BytesIO(lines.encode()), None, "till-full")
+            journaled.apply_stream(db, actor, io.BytesIO(lines.encode()), None, till.name)
         )
     finally:
         db.dispose()

@@ -51,6 +51,7 @@ async def test_admin_manages_a_user(
             "users",
             "settings",
             "stores",
+            "conflicts",
         ]
         await pilot.press("u")
         await settle(pilot)
@@ -120,7 +121,10 @@ async def test_manager_changes_the_store_settings(
         await log_in(pilot, "manager")
         await pilot.press("a")
         await settle(pilot)
-        assert [o.id for o in app.screen.query_one(OptionList)._options] == ["settings"]
+        assert [o.id for o in app.screen.query_one(OptionList)._options] == [
+            "settings",
+            "conflicts",
+        ]
         await pilot.press("u")  # not for managers
         await settle(pilot)
         assert isinstance(app.screen, AdminScreen) and "may not open this" in said(app)

@@ -15,16 +15,18 @@ NAMES = (
     "show_serial_on_invoice",
     "aggregate_duplicate_items",
     "require_shift",
+    "offline_requires_manager_pin",
 )
 
 
-def test_defaults_are_all_on_but_shifts() -> None:
+def test_defaults_are_all_on_but_shifts_and_the_offline_pin() -> None:
     s = StoreSettings()
     assert s.serialized_inventory is True
     assert s.auto_prompt_serial is True
     assert s.show_serial_on_invoice is True
     assert s.aggregate_duplicate_items is True
     assert s.require_shift is False  # scripts and apply sell without a shift by default
+    assert s.offline_requires_manager_pin is False  # issue 16: off by default
 
 
 def test_names_and_help() -> None:
@@ -42,6 +44,7 @@ def test_with_values_parses_text_and_ignores_unknown_keys() -> None:
         auto_prompt_serial=True,
         show_serial_on_invoice=False,
         aggregate_duplicate_items=True,
+        offline_requires_manager_pin=False,
     )
     # layered: later values win over earlier ones
     again = s.with_values({"serialized_inventory": "yes"})

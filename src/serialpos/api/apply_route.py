@@ -2,10 +2,11 @@
 
 A raw ASGI endpoint rather than a ``StreamingResponse``: the request body is still being read
 while verdicts go out, and Starlette's streaming response would meanwhile consume the body's
-messages waiting for a disconnect. Each line is applied by services/apply/dispatch.py in a worker
-thread, in input order, each its own transaction; a client that goes away mid-stream leaves
-every line it was answered for applied, the line in flight applied whole or not at all, and
-the rest unread.
+messages waiting for a disconnect. Each line is applied by services/apply/dispatch.py in a
+worker thread, in input order, each its own transaction (a store terminal's journal entries
+that arrive together are applied in batches, each entry still whole or not at all:
+services/entry_lines.py); a client that goes away mid-stream leaves every line it was
+answered for applied, the line in flight applied whole or not at all, and the rest unread.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from serialpos.api.auth import actor_of
 from serialpos.api.guard import BODY_STATE, BodyTimeout, BodyTooLarge
 from serialpos.api.problems import from_error, problem
 from serialpos.domain.errors import DomainError
+from serialpos.services import entry_lines
 from serialpos.services.apply import dispatch as apply_service
 from serialpos.services.context import Actor
 
@@ -42,12 +44,14 @@ class _BodyLines:
         self.request = request
         self.complete = False
 
-    async def __aiter__(self) -> AsyncIterator[bytes | None]:
+    async def groups(self) -> AsyncIterator[list[bytes | None]]:
+        """The lines that arrived together (one body chunk's worth), in order."""
         limit = apply_service.MAX_LINE_BYTES
         pending = bytearray()
         skipping = False
         async for chunk in self.request.stream():
             pending += chunk
+            group: list[bytes | None] = []
             while True:
                 cut = pending.find(b"\n")
                 if cut < 0:
@@ -56,17 +60,19 @@ class _BodyLines:
                 del pending[: cut + 1]
                 if skipping:
                     skipping = False
-                    yield None
+                    group.append(None)
                 else:
-                    yield None if len(line) > limit else line
+                    group.append(None if len(line) > limit else line)
             if len(pending) > limit + 1:
                 pending.clear()
                 skipping = True
+            if group:
+                yield group
         self.complete = True
         if skipping:
-            yield None
+            yield [None]
         elif pending.strip():
-            yield bytes(pending).removesuffix(b"\r")
+            yield [bytes(pending).removesuffix(b"\r")]
 
 
 class _JsonLines:
@@ -78,9 +84,8 @@ class _JsonLines:
     def __init__(self, value: Any) -> None:
         self.items = value if isinstance(value, list) else [value]
 
-    async def __aiter__(self) -> AsyncIterator[bytes | None]:
-        for item in self.items:
-            yield json.dumps(item, ensure_ascii=False).encode("utf-8")
+    async def groups(self) -> AsyncIterator[list[bytes | None]]:
+        yield [json.dumps(item, ensure_ascii=False).encode("utf-8") for item in self.items]
 
 
 def _refuse_body(exc: BodyTooLarge | BodyTimeout) -> JSONResponse:
@@ -155,16 +160,26 @@ class ApplyEndpoint:
         # for it, so that a client gone stops the lines it will never see verdicts for.
         gone: asyncio.Task[Message] | None = None
         try:
-            async for raw in lines:
-                if gone is None and (lines.complete or scope.get(BODY_STATE, {}).get("done")):
-                    gone = asyncio.ensure_future(receive())
-                if gone is not None and gone.done():
-                    log.info("apply: the client went away after line %d", line_no)
-                    return
-                line_no += 1
-                result = await run_in_threadpool(apply_service.apply_line, db, actor, raw, line_no)
-                if result is not None:
-                    await emit(result)
+            async for group in lines.groups():
+                for first in entry_lines.runs(group, line_no + 1):
+                    run: entry_lines.Run | None = first
+                    while run is not None:
+                        if gone is None and (
+                            lines.complete or scope.get(BODY_STATE, {}).get("done")
+                        ):
+                            gone = asyncio.ensure_future(receive())
+                        if gone is not None and gone.done():
+                            log.info("apply: the client went away after line %d", line_no)
+                            return
+                        # A run of a terminal's journal entries is applied a transaction
+                        # of them at a time; any other line alone (services/entry_lines.py).
+                        results, rest = await run_in_threadpool(
+                            entry_lines.apply_run, db, actor, run
+                        )
+                        line_no = run.last if rest is None else rest.first - 1
+                        run = rest
+                        for result in results:
+                            await emit(result)
         except (BodyTooLarge, BodyTimeout) as exc:
             if not started:
                 await _refuse_body(exc)(scope, receive, send)

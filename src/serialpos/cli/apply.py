@@ -87,7 +87,7 @@ def _apply_file(st: CliState, file: str, push: bool = False) -> None:
             if push:
                 from serialpos.terminal.online import pushed_at_once
 
-                results = pushed_at_once(db, chain, results)
+                results = pushed_at_once(db, chain, results, user=actor.user)
         else:
             results = apply_stream(db, actor, stream, st.config().resolved_outbox())
         for result in results:

@@ -149,6 +149,7 @@ ON_TERMINAL = frozenset(
         "devices",
         "print",
         "events",
+        "invoice",  # a receipt printed again from the terminal's own copy: reads only
     }
 )
 
@@ -166,12 +167,29 @@ def refuse_unjournaled(st: CliState, command: str | None) -> None:
     if chain is None:
         return
     what = f"'serialpos {command}'" if command else "the console"
+    how = INSTEAD.get(command or "", "use 'serialpos apply' here, or run it at central")
     fail(
         f"this is a store terminal of a chain: {what} does not go through the terminal's "
-        "journal yet, so its changes would never reach central. Use 'serialpos apply' "
-        "here, or run it at central",
+        f"journal yet, so its changes would never reach central: {how}",
         EXIT_USAGE,
     )
+
+
+#: What to do instead of a refused command, by command.
+INSTEAD = {
+    "": "sell, return and receive with 'serialpos apply' (each line journaled), or use the "
+    "console at central",
+    "count": "send the count with 'serialpos apply' (op count), or count at central",
+    "asn": "receive against the notice with 'serialpos apply' (op asn_receive), or import "
+    "it at central",
+    "products": "the catalogue is central's: change it there (the terminal fetches a "
+    "product its store's events name)",
+    "user": "users are central's: change them there and set the terminal up again for their PINs",
+    "store": "stores are central's: change them there",
+    "settings": "settings are central's: change them there and set the terminal up again",
+    "token": "tokens are central's: make them there",
+    "demo": "a demo is made on a database of its own (--db)",
+}
 
 
 def start_invocation(st: CliState, command: str | None) -> None:

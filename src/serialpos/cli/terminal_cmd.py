@@ -73,17 +73,43 @@ def _chain_db(st: CliState):  # type: ignore[no-untyped-def]
 @app.command("status")
 def status(ctx: typer.Context) -> None:
     """Entries waiting for central, the oldest one's age, conflicts and refusals (JSON)."""
+    from serialpos.terminal.link import read_state
     from serialpos.terminal.status import status as terminal_status
 
     chain, db = _chain_db(state(ctx))
+    link = read_state(db)
     print_json(
         {
             "terminal": chain.terminal,
             "store": chain.store,
             "server": chain.server,
             **terminal_status(db),
+            # as the last sync round found it (null before the first)
+            "link": link.link,
+            "link_since": None if link.since is None else link.since.isoformat() + "Z",
         }
     )
+
+
+@app.command("allow-offline")
+def allow_offline(
+    ctx: typer.Context,
+    pin: str | None = typer.Option(None, "--pin", help="The manager's PIN; prompted if not given"),
+) -> None:
+    """A manager (--user) lets this terminal sell on while its link to central is down, as
+    the store setting offline_requires_manager_pin asks; it holds until the link is back."""
+    from serialpos.terminal.offline_rules import allow_offline as allow
+
+    st = state(ctx)
+    chain, db = _chain_db(st)
+    if not st.user:
+        fail("name the manager with --user", EXIT_USAGE)
+    if pin is None:
+        pin = typer.prompt("manager's PIN", hide_input=True)
+    if allow(db, st.user, pin, chain.terminal):
+        say(f"{st.user} allowed terminal {chain.terminal} to sell offline until the link is back")
+    else:
+        say("the link to central is not down: nothing to allow")
 
 
 @app.command("refused")
@@ -111,15 +137,20 @@ def sync(
     import logging
 
     from serialpos.terminal.client import CentralClient, Offline
+    from serialpos.terminal.link import OFFLINE, ONLINE, record_link
     from serialpos.terminal.sync import sync_once
 
-    chain, db = _chain_db(state(ctx))
+    st = state(ctx)
+    chain, db = _chain_db(st)
+    who = {"terminal": chain.terminal, "user": st.user or "sync"}  # going offline is audited
     with CentralClient(chain.server, chain.token) as client:
         while True:
             try:
                 report = sync_once(db, chain, client)
+                record_link(db, ONLINE, reason="central answered", **who)
                 print_json({"online": True, **report.to_json()})
             except Offline as exc:
+                record_link(db, OFFLINE, reason=exc.message, **who)
                 if not follow:
                     fail(exc.message)
                 logging.getLogger(__name__).warning("%s", exc.message)

@@ -93,6 +93,12 @@ def counts(conn: Connection) -> tuple[int, datetime | None]:
     return int(n), oldest
 
 
+def by_state(conn: Connection) -> dict[str, int]:
+    """How many entries are in each state (one grouped count, not a read of every entry)."""
+    rows = conn.execute(sa.select(_j.state, sa.func.count()).group_by(_j.state))
+    return {str(state): int(n) for state, n in rows}
+
+
 def get_state(conn: Connection, key: str) -> str | None:
     return conn.execute(sa.select(_st.value).where(_st.key == key)).scalar()
 

@@ -23,6 +23,9 @@ class ChainSettings:
     #: Shelf prices include tax (extracted, never added). A chain setting, not a store's:
     #: one feed of prices serves every store. A product's own ``PricesIncludeTax`` wins.
     prices_include_tax: bool = False
+    #: A store terminal whose link to central is down refuses sales of a product priced
+    #: above this (whole currency units; 0: no limit). Dear units wait for central.
+    offline_price_limit: int = 0
 
     @classmethod
     def names(cls) -> tuple[str, ...]:
@@ -49,6 +52,7 @@ CHAIN_SETTING_HELP = {
     "lockout_minutes": "how long a locked sign-in stays locked",
     "idle_logout_minutes": "log a console out after this many idle minutes (0: never)",
     "prices_include_tax": "shelf prices include tax: tax is extracted from the price, not added",
+    "offline_price_limit": "a store terminal offline sells nothing priced above this (0: no limit)",
 }
 
 #: The chain settings that are on/off switches rather than numbers.
@@ -60,6 +64,7 @@ _RANGES = {
     "login_window_minutes": (1, 24 * 60),
     "lockout_minutes": (1, 24 * 60),
     "idle_logout_minutes": (0, 24 * 60),
+    "offline_price_limit": (0, 100_000_000),
 }
 
 

@@ -21,6 +21,9 @@ class StoreSettings:
     #: A sale needs an open shift on its terminal (issue 14). Off by default, so scripts and
     #: ``apply`` work without one.
     require_shift: bool = False
+    #: A store terminal whose link to central is down sells on only after a manager has
+    #: given a PIN for it (issue 16; off: cashiers sell on offline as online).
+    offline_requires_manager_pin: bool = False
 
     @classmethod
     def names(cls) -> tuple[str, ...]:
@@ -38,6 +41,7 @@ SETTING_HELP = {
     "show_serial_on_invoice": "print serials on invoice lines",
     "aggregate_duplicate_items": "merge repeated scans of a non-serialized product into one line",
     "require_shift": "a sale needs an open shift on its terminal (serialpos shift open)",
+    "offline_requires_manager_pin": "a store terminal sells offline only after a manager's PIN",
 }
 
 

@@ -124,16 +124,27 @@ def apply_once(
         return refused.result
     except DomainError as exc:
         return {"ok": False, "error": exc.code, "message": exc.message}
-    except DatabaseError as exc:
-        return {"ok": False, "error": "database_error", "message": clip(str(exc), 300)}
-    except sa.exc.SQLAlchemyError as exc:
-        lines = str(getattr(exc, "orig", None) or exc).strip().splitlines()
-        reason = lines[0] if lines else type(exc).__name__
+    except (DatabaseError, sa.exc.SQLAlchemyError) as exc:
+        # The line and its outcome were rolled back together; say the first failure.
         return {
             "ok": False,
             "error": "database_error",
-            "message": f"database error: {clip(reason, 300)}",
+            "message": f"database error: {clip(first_cause(exc), 300)}",
         }
+
+
+def first_cause(exc: BaseException) -> str:
+    """The first failure of a chain, in words. SQLite rolls a whole transaction back itself
+    when the disk is full, so the savepoint's rollback then fails too ("no such savepoint")
+    and would hide the reason behind a message nobody can act on."""
+    seen: BaseException = exc
+    while True:
+        nxt = seen.__cause__ or seen.__context__
+        if nxt is None or nxt is seen:
+            break
+        seen = nxt
+    lines = str(seen).strip().splitlines()
+    return lines[0] if lines else type(seen).__name__
 
 
 def status(db: Database, ids: Sequence[object]) -> list[Result]:

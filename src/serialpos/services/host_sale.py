@@ -20,6 +20,7 @@ from sqlalchemy.engine import Connection
 
 from serialpos.db import order_repo as orepo
 from serialpos.db.engine import Database
+from serialpos.domain.errors import BadRequest
 from serialpos.domain.events import DocumentRef
 from serialpos.domain.orders import DeliveryMode, LineStatus, OrderStatus, PaymentMethod, SaleType
 from serialpos.domain.serials import require_serial
@@ -29,9 +30,9 @@ from serialpos.services import ledger
 from serialpos.services.context import Actor
 from serialpos.services.orders.checkout import _insert_payment, issue_invoice
 from serialpos.services.orders.header import _check_customer, _open_in
-from serialpos.services.orders.lines import _insert_line
-from serialpos.services.orders.views import DOCUMENT_TYPE
-from serialpos.services.orders.work import _Ctx, _row_total, _touch
+from serialpos.services.orders.lines import _tax_included
+from serialpos.services.orders.views import DOCUMENT_TYPE, MAX_LINES
+from serialpos.services.orders.work import _Ctx, _new_id, _row_total, _touch
 
 
 @dataclass(frozen=True)
@@ -95,14 +96,27 @@ def _lines(
     ctx: _Ctx, product: orepo.SaleProduct, serials: list[str], quantity: int | None
 ) -> list[int]:
     """The order's lines: one per serial (the invoice lists each unit), or one line of the
-    quantity sold without serials."""
-    if serials:
-        made = []
-        for serial in serials:
-            line = _insert_line(ctx, product, 1, product.price)
-            ctx.conn.execute(
-                sa.update(orepo.line_t).where(orepo.line_t.c.id == line).values(serial=serial)
-            )
-            made.append(line)
-        return made
-    return [_insert_line(ctx, product, quantity or 1, product.price)]
+    quantity sold without serials. The order was opened in this transaction and has no line
+    yet, so they are numbered from 1 and each written in one statement with its serial (a
+    terminal catching up sends thousands of these: no count, no highest number, no second
+    write per line)."""
+    if len(serials) > MAX_LINES:
+        raise BadRequest(f"an order holds at most {MAX_LINES} lines; sell fewer units a line")
+    base = {
+        "order_id": ctx.id,
+        "product_id": product.id,
+        "sku": product.sku,
+        "name": product.name,
+        "unit_price": product.price,
+        "tax_rate": product.tax_rate,
+        "tax_included": _tax_included(ctx.conn, product),
+        "status": LineStatus.OPEN.value,
+        "package_line": None,
+    }
+    rows = [{"quantity": 1, "serial": s} for s in serials] or [
+        {"quantity": quantity or 1, "serial": None}
+    ]
+    return [
+        _new_id(ctx.conn.execute(sa.insert(orepo.line_t).values(**base, number=n, **row)))
+        for n, row in enumerate(rows, start=1)
+    ]

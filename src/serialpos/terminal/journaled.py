@@ -29,6 +29,7 @@ from serialpos.services import apply_ids
 from serialpos.services.apply import dispatch as apply_service
 from serialpos.services.apply.document_handlers import _outbox_folder
 from serialpos.services.context import Actor
+from serialpos.terminal import offline_rules
 
 Result = dict[str, Any]
 
@@ -103,6 +104,10 @@ def apply_line(
             "message": f"{data['op']} names an order by its number, which differs between "
             "a store terminal and central: do it at central",
         }
+    try:  # what the store forbids while the link is down (terminal/offline_rules.py)
+        offline_rules.check_sale(db, data)
+    except DomainError as exc:
+        return {"ok": False, **head, "error": exc.code, "message": exc.message}
     apply_object = journaled_object(terminal)
     if data.get("id") is not None:
         body = apply_ids.apply_once(db, actor, data, apply_object)
@@ -140,21 +145,8 @@ def _apply_without_id(
         return {
             "ok": False,
             "error": "database_error",
-            "message": f"database error: {clip(_first_cause(exc), 300)}",
+            "message": f"database error: {clip(apply_ids.first_cause(exc), 300)}",
         }
-
-
-def _first_cause(exc: BaseException) -> str:
-    """The first failure of a chain: SQLite rolls a transaction back itself when the disk is
-    full, so the savepoint's rollback then fails too and would hide the reason."""
-    seen: BaseException = exc
-    while True:
-        nxt = seen.__cause__ or seen.__context__
-        if nxt is None or nxt is seen:
-            break
-        seen = nxt
-    lines = str(seen).strip().splitlines()
-    return lines[0] if lines else type(seen).__name__
 
 
 def apply_stream(

@@ -16,9 +16,7 @@ from serialpos.db.tables import utcnow
 def status(db: Database) -> dict[str, Any]:
     def work(conn: Connection) -> dict[str, Any]:
         pending, oldest = journal.counts(conn)
-        by_state: dict[str, int] = {}
-        for entry in journal.entries(conn):
-            by_state[entry.state] = by_state.get(entry.state, 0) + 1
+        by_state = journal.by_state(conn)
         age = None if oldest is None else int((utcnow() - oldest).total_seconds())
         return {
             "pending": pending,

@@ -174,9 +174,9 @@ def apply_line(db: Database, actor: Actor, raw: bytes | None, line_no: int) -> R
             if "id" in data:
                 head["id"] = data["id"]
             if data.get("id") is not None and data.get("journal") is not None:
-                from serialpos.services import conflicts  # a store terminal's entry
+                from serialpos.services import entries  # a store terminal's entry
 
-                body = conflicts.apply_entry(db, actor, data, apply_object)
+                body = entries.apply_entry(db, actor, data, apply_object)
             elif data.get("id") is not None:  # at most once, ever (services/apply_ids.py)
                 body = apply_ids.apply_once(db, actor, data, apply_object)
             else:

@@ -1,5 +1,6 @@
 """The Admin screens of the console: users (admins), the settings of the store this console
-works at beside the chain's defaults (managers and admins), and stores (admins).
+works at beside the chain's defaults (managers and admins), stores (admins), and the
+conflicts of store terminals' offline sales (managers and admins: screens/conflicts.py).
 
 Keyboard only: each screen is a list (↑↓) with one letter per action shown in the footer, and
 Escape goes back. Every change is a service call in a thread worker (the same services as the
@@ -33,6 +34,7 @@ SECTIONS = (
     ("u", "Users", "users", Permission.MANAGE_USERS),
     ("s", "Store settings", "settings", Permission.MANAGE_SETTINGS),
     ("t", "Stores", "stores", Permission.MANAGE_STORES),
+    ("c", "Conflicts", "conflicts", Permission.ADJUST),  # issue 16: tills' offline sales
 )
 
 
@@ -77,7 +79,7 @@ def allowed_sections(role: object) -> list[tuple[str, str, str, Permission]]:
 
 
 class AdminScreen(ConsoleScreen):
-    """The sections this user may open: admins all three, managers the store settings."""
+    """The sections this user may open: admins all, managers store settings and conflicts."""
 
     KEY_HINTS: ClassVar[KeyHints] = (("Enter", "Open"), ("Esc", "Back"))
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -113,6 +115,10 @@ class AdminScreen(ConsoleScreen):
             from serialpos.tui.screens.admin_users import UsersScreen
 
             self.app.push_screen(UsersScreen())
+        elif name == "conflicts":
+            from serialpos.tui.screens.conflicts import ConflictsScreen
+
+            self.app.push_screen(ConflictsScreen())
         elif name == "settings":
             from serialpos.tui.screens.admin_settings import StoreSettingsScreen
 

@@ -1,0 +1,205 @@
+"""Store terminals at scale (issue 16): N stores x 2 terminals pushing their journals to one
+real ``serialpos serve`` on PostgreSQL and pulling its feed, through the real sync client
+(terminal/client.py ``CentralClient``: the snapshot that binds each token, ``POST
+/v1/apply`` with journal entries, ``GET /v1/events``). Terminals are simulated: each is a
+thread that makes journal entries (one id each, minted before the push, as on a till) and
+pushes them ``--batch`` at a time, pulling the feed after each push. Some units are sold at
+both terminals of a store (``--overlap`` in a hundred), so conflicts are part of the load.
+Beside them, ``--online`` tills push one sale at a time (an online sale's wait for central).
+
+Targets: central commits at least 2,000 entries/s with 100 concurrent terminals; an online
+sale's wait for central p95 <= 50 ms. Full size: ``--stores 1000`` (2,000 terminals; as many
+threads in the load generator); the default is a small size for CI.
+
+    .venv/bin/python bench/offline_scale_bench.py [--stores 5] [--entries 40] [--batch 20]
+        [--overlap 5] [--online 2] [--workers 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from api_bench import _serve
+from benchkit import p, pg_schema, temp_dir
+from serialpos.db import migrate
+from serialpos.domain.states import Action
+from serialpos.services import ledger, products, stores, tokens, users
+from serialpos.services.context import SYSTEM
+from serialpos.terminal.client import CentralClient
+
+#: Units each online till has to sell one at a time during the load.
+ONLINE_SALES = 200
+
+
+@dataclass
+class Till:
+    store: str
+    terminal: str
+    token: str
+    serials: list[str]
+    seq: int = 0
+    push_ms: list[float] = field(default_factory=list)
+    pull_ms: list[float] = field(default_factory=list)
+    verdicts: dict[str, int] = field(default_factory=dict)
+
+    def entry(self, serial: str) -> str:
+        self.seq += 1
+        line = {
+            "id": str(uuid.uuid4()),
+            "op": "sell",
+            "store": self.store,
+            "sku": "PH1",
+            "serial": serial,
+            "journal": {"terminal": self.terminal, "seq": self.seq, "user": "mia"},
+        }
+        return json.dumps(line, separators=(",", ":"))
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process and its children so far (Linux /proc)."""
+    total = 0.0
+    tick = os.sysconf("SC_CLK_TCK")
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        ppid, utime, stime = int(fields[1]), int(fields[11]), int(fields[12])
+        if int(entry.name) == pid or ppid == pid:
+            total += (utime + stime) / tick
+    return total
+
+
+def _work(till: Till, base: str, batch: int) -> None:
+    with CentralClient(base, till.token, timeout=60) as client:
+        after = int(
+            client.get_json("/v1/snapshot", store=till.store, terminal=till.terminal)["feed_after"]
+        )
+        for start in range(0, len(till.serials), batch):
+            lines = [till.entry(s) for s in till.serials[start : start + batch]]
+            began = time.perf_counter()
+            for verdict in client.post_lines(lines):
+                key = "accepted" if verdict["ok"] else str(verdict.get("error"))
+                till.verdicts[key] = till.verdicts.get(key, 0) + 1
+            till.push_ms.append((time.perf_counter() - began) * 1000)
+            began = time.perf_counter()
+            page = client.get_json("/v1/events", after=after, limit=1000)
+            till.pull_ms.append((time.perf_counter() - began) * 1000)
+            after = int(page["next"])
+
+
+def run(stores_n: int, entries: int, batch: int, overlap: int, online: int, workers: int) -> None:
+    with pg_schema() as central, temp_dir("offline-scale-") as tmp:
+        migrate.upgrade(central)
+        users.add_user(central, SYSTEM, "mia", "manager", "1234")
+        mia = users.actor_for(central, "mia", "bench")
+        products.create_product(central, mia, sku="PH1", name="Phone", serial_mode="required")
+        tills: list[Till] = []
+        online_tills: list[Till] = []
+        for n in range(stores_n):
+            code = f"S{n:04d}"
+            stores.add_store(central, SYSTEM, code, f"Store {n}")
+            units = [f"{code}-{i:05d}" for i in range(2 * entries + ONLINE_SALES)]
+            ledger.move(central, mia, Action.RECEIVE, store=code, sku="PH1", serials=units)
+            shared = entries * overlap // 100  # sold at both tills: one sale each is a conflict
+            halves = (units[:entries], units[entries - shared : 2 * entries - shared])
+            for k, mine in enumerate(halves):
+                name = f"{code}-T{k}"
+                secret = tokens.create_token(central, SYSTEM, "mia", name)[0]
+                tills.append(Till(code, name, secret, list(mine)))
+            if n < online:
+                name = f"{code}-ON"
+                secret = tokens.create_token(central, SYSTEM, "mia", name)[0]
+                online_tills.append(Till(code, name, secret, units[2 * entries :]))
+        process, base = _serve(central.url, workers, Path(tmp))
+        try:
+            cpu_before = _cpu_seconds(process.pid)
+            began = time.perf_counter()
+            threads = [threading.Thread(target=_work, args=(t, base, batch)) for t in tills]
+            for t in threads:
+                t.start()
+            waits = _online_sales(online_tills, base, threads)
+            for t in threads:
+                t.join()
+            wall = time.perf_counter() - began
+            cpu = _cpu_seconds(process.pid) - cpu_before
+        finally:
+            process.terminate()
+            process.wait(10)
+        total: dict[str, int] = {}
+        for till in tills:
+            for key, count in till.verdicts.items():
+                total[key] = total.get(key, 0) + count
+        pushes = [ms for t in tills for ms in t.push_ms]
+        pulls = [ms for t in tills for ms in t.pull_ms]
+        settled = total.get("accepted", 0) + total.get("sync_conflict", 0)
+        print(
+            f"{stores_n} stores x 2 terminals ({len(tills)} concurrent), {entries} entries "
+            f"each, pushed {batch} a request; serve --workers {workers}"
+        )
+        print(f"verdicts: {total}")
+        print(
+            f"entries committed: {settled / wall:,.0f}/s over {wall:.1f} s  "
+            "target >= 2,000/s with 100 terminals"
+        )
+        print(f"push ({batch} entries): p50 {p(pushes, 0.5):.0f} ms, p99 {p(pushes, 0.99):.0f} ms")
+        print(f"pull: p50 {p(pulls, 0.5):.0f} ms, p99 {p(pulls, 0.99):.0f} ms")
+        print(
+            f"central CPU (serve and its workers): {cpu:.1f} s, {100 * cpu / wall:.0f}% of one "
+            f"core; {1000 * cpu / max(settled, 1):.1f} ms per entry"
+        )
+        if waits:
+            print(
+                f"online sale under load, wait for central: p50 {p(waits, 0.5):.0f} ms, "
+                f"p95 {p(waits, 0.95):.0f} ms  target p95 <= 50 ms"
+            )
+
+
+def _online_sales(online_tills: list[Till], base: str, load: list[threading.Thread]) -> list[float]:
+    """While the load runs, each online till sells its units one at a time, each pushed at
+    once as ``apply --push`` does: the wait for central's verdict."""
+    waits: list[float] = []
+    clients = []
+    for till in online_tills:
+        client = CentralClient(base, till.token, timeout=60)
+        client.get_json("/v1/snapshot", store=till.store, terminal=till.terminal)
+        clients.append((till, client))
+    try:
+        for n in range(ONLINE_SALES):
+            if not any(t.is_alive() for t in load):
+                break
+            for till, client in clients:
+                began = time.perf_counter()
+                [verdict] = client.post_lines([till.entry(till.serials[n])])
+                waits.append((time.perf_counter() - began) * 1000)
+                assert verdict["ok"], verdict
+            time.sleep(0.05)
+    finally:
+        for _till, client in clients:
+            client.close()
+    return waits
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--stores", type=int, default=5)
+    parser.add_argument("--entries", type=int, default=40, help="per terminal")
+    parser.add_argument("--batch", type=int, default=20, help="entries per push")
+    parser.add_argument("--overlap", type=int, default=5, help="units in 100 sold at both")
+    parser.add_argument("--online", type=int, default=2, help="tills selling one at a time")
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args()
+    run(args.stores, args.entries, args.batch, args.overlap, args.online, args.workers)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,350 @@
+"""Central's apply of a store terminal's journal entries (issue 16), one or a batch.
+
+Each entry is applied with the same guarded transitions as an online sale, in a savepoint of
+its own, with its id claimed and its outcome recorded in the same savepoint: applied,
+replayed (it had landed before), or recorded as a conflict (services/conflicts.py) when the
+unit moved meanwhile. A refusal keeps nothing of the entry and never stops the entries after
+it. A terminal catching up pushes hundreds of entries in one request: :func:`apply_entries`
+applies a run of them in one transaction (one commit, each cashier and link read once) instead
+of one transaction each, which is what made a day's catch-up take minutes; if that
+transaction fails as a whole (a lost connection, a deadlock after its retries), each entry of
+the run is applied alone, so one entry's failure never costs the others.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from serialpos.db import apply_outcomes, conflict_sql
+from serialpos.db.engine import Database, DatabaseError
+from serialpos.db.joined import JoinedDatabase
+from serialpos.domain.errors import BadRequest, DomainError, PermissionDenied
+from serialpos.domain.text import clip
+from serialpos.services import users
+from serialpos.services.apply_ids import ApplyObject, IdReused, fingerprint, first_cause, line_id
+from serialpos.services.conflicts import CONFLICT_CODES, NotLinked, WrongStore, present
+from serialpos.services.context import Actor
+
+Result = dict[str, Any]
+
+
+def _origin(data: Mapping[str, Any]) -> tuple[str, int, str | None]:
+    journal = data.get("journal")
+    if not isinstance(journal, dict):
+        raise BadRequest("'journal' must be an object with 'terminal' and 'seq'")
+    terminal, seq, user = journal.get("terminal"), journal.get("seq"), journal.get("user")
+    if not isinstance(terminal, str) or not terminal.strip() or len(terminal) > 64:
+        raise BadRequest("'journal.terminal' must be the terminal id (text, at most 64)")
+    if isinstance(seq, bool) or not isinstance(seq, int) or seq < 1:
+        raise BadRequest("'journal.seq' must be a whole number from 1")
+    if user is not None and (not isinstance(user, str) or not user.strip() or len(user) > 32):
+        raise BadRequest("'journal.user' must be the user's name (text, at most 32)")
+    return terminal, seq, user
+
+
+def _serials(data: Mapping[str, Any]) -> list[str]:
+    found: list[str] = []
+    for key in ("serial", "serials", "add", "remove"):
+        value = data.get(key)
+        if isinstance(value, str):
+            found.append(value)
+        elif isinstance(value, list):
+            found += [v for v in value if isinstance(v, str)]
+    return found
+
+
+#: Links found, per database URL and token terminal: a link is made once and never changes,
+#: so a push of many entries reads it once per server process, not once per entry.
+_LINKS: dict[tuple[str, str], tuple[str, str]] = {}
+
+
+def _link(db: Database, api_terminal: str) -> tuple[str, str] | None:
+    key = (str(db.url), api_terminal)
+    found = _LINKS.get(key)
+    if found is None:
+        found = db.read(lambda conn: conflict_sql.link_of(conn, api_terminal))
+        if found is not None:
+            _LINKS[key] = found
+    return found
+
+
+def _check_link(db: Database, actor: Actor, terminal: str, data: Mapping[str, Any]) -> None:
+    link = _link(db, actor.terminal)
+    if link is None:
+        raise NotLinked(
+            f"the token {actor.terminal} belongs to no terminal: run 'serialpos "
+            "terminal init' with it first"
+        )
+    linked_terminal, store = link
+    if linked_terminal != terminal:
+        raise WrongStore(f"this token belongs to terminal {linked_terminal}, not {clip(terminal)}")
+    named = data.get("store")
+    if isinstance(named, str) and named != store:
+        raise WrongStore(
+            f"terminal {terminal} belongs to store {store}; it may not record "
+            f"at store {clip(named)}"
+        )
+
+
+def _entry_actor(db: Database, token: Actor, user: str | None, terminal: str) -> Actor:
+    """Who an entry acts as: its cashier, never with more rights than the token's user (a
+    terminal set up with a cashier's token cannot record a manager's adjustment)."""
+    from serialpos.domain.users import ROLE_PERMISSIONS
+
+    entry = users.actor_for(db, user or token.user, terminal)
+    if not ROLE_PERMISSIONS[entry.role] <= ROLE_PERMISSIONS[token.role]:
+        raise PermissionDenied(
+            f"this terminal's token (user {token.user}) may not act for "
+            f"{entry.user}, whose role may do more"
+        )
+    return entry
+
+
+class Refused(Exception):
+    """Leaves an entry's savepoint: the line was refused and nothing of it is kept."""
+
+    def __init__(self, result: Result) -> None:
+        super().__init__(result.get("error"))
+        self.result = result
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A journal entry checked before any transaction: its id, fingerprint, origin, and the
+    cashier it acts as."""
+
+    key: str
+    body_sha256: str
+    terminal: str
+    seq: int
+    actor: Actor
+    op: str
+    data: Mapping[str, Any]
+
+
+def prepare(
+    db: Database,
+    token: Actor,
+    data: Mapping[str, Any],
+    actors: dict[tuple[str | None, str], Actor] | None = None,
+) -> Entry:
+    """The entry ``data`` as sent with the terminal's ``token``, or a :class:`DomainError`
+    (bad id, wrong store or terminal, a cashier with more rights than the token).
+    ``actors`` keeps the cashiers already read, so a batch reads each once."""
+    key = line_id(data.get("id"))
+    body_sha256 = fingerprint(data)
+    terminal, seq, user = _origin(data)
+    _check_link(db, token, terminal, data)
+    # The entry acts as the cashier who made it at the till (the terminal checked the
+    # PIN), with that user's role at central, and is recorded under the terminal's id.
+    cached = None if actors is None else actors.get((user, terminal))
+    actor = cached or _entry_actor(db, token, user, terminal)
+    if actors is not None:
+        actors[(user, terminal)] = actor
+    op = data.get("op")
+    return Entry(
+        key, body_sha256, terminal, seq, actor, op[:32] if isinstance(op, str) else "?", data
+    )
+
+
+def _replay(found: apply_outcomes.StoredOutcome, body_sha256: str, key: str) -> Result:
+    if found.body_sha256 != body_sha256:
+        raise IdReused(
+            f"id {clip(key)} was already used for a different line; give a new line a new id"
+        )
+    stored: Result = json.loads(found.outcome)
+    return {"ok": "conflict" not in stored, **stored, "replayed": True}
+
+
+def _claim(conn: Connection, entry: Entry) -> apply_outcomes.StoredOutcome | None:
+    return apply_outcomes.claim(
+        conn,
+        key=entry.key,
+        body_sha256=entry.body_sha256,
+        op=entry.op,
+        user=entry.actor.user,
+        terminal=entry.actor.terminal,
+    )
+
+
+def apply_in(conn: Connection, db: Database, entry: Entry, apply_object: ApplyObject) -> Result:
+    """Apply one prepared entry inside ``conn``'s open transaction, in a savepoint of its own:
+    applied with its id, replayed, or recorded as a conflict with its id. A refusal raises
+    :class:`Refused` (or a :class:`DomainError`) with nothing of the entry kept, so the
+    entries around it in the same transaction are untouched."""
+    savepoint = conn.begin_nested()
+    try:
+        found = _claim(conn, entry)
+        if found is not None:
+            replayed = _replay(found, entry.body_sha256, entry.key)
+            savepoint.commit()
+            return replayed
+        joined = JoinedDatabase(db, conn)
+        result = apply_object(joined, entry.actor, entry.data)
+        if joined.retryable is not None:
+            raise joined.retryable  # the outer write retries the whole transaction
+        if result["ok"]:
+            apply_outcomes.record(
+                conn,
+                entry.key,
+                json.dumps({k: v for k, v in result.items() if k != "ok"}, ensure_ascii=False),
+            )
+            savepoint.commit()
+            return result
+    except BaseException:
+        if savepoint.is_active:
+            savepoint.rollback()
+        raise
+    savepoint.rollback()
+    if result.get("error") not in CONFLICT_CODES:
+        raise Refused(result)
+    # The unit moved meanwhile: the id is claimed again, with the conflict as its outcome.
+    savepoint = conn.begin_nested()
+    try:
+        found = _claim(conn, entry)
+        if found is not None:  # the same entry landed meanwhile through another request
+            replayed = _replay(found, entry.body_sha256, entry.key)
+            savepoint.commit()
+            return replayed
+        outcome = _record_conflict(
+            conn, db, entry.data, entry.terminal, entry.seq, entry.key, result
+        )
+        apply_outcomes.record(conn, entry.key, json.dumps(outcome, ensure_ascii=False))
+        savepoint.commit()
+    except BaseException:
+        if savepoint.is_active:
+            savepoint.rollback()
+        raise
+    return {"ok": False, **outcome}
+
+
+def apply_entry(
+    db: Database, actor: Actor, data: Mapping[str, Any], apply_object: ApplyObject
+) -> Result:
+    """The verdict of one journal entry, sent with the token of the terminal ``actor``:
+    applied, replayed, recorded as a conflict
+    (``error`` ``sync_conflict``, with ``conflict`` and the event that stands), or refused
+    with nothing recorded."""
+    try:
+        entry = prepare(db, actor, data)
+    except DomainError as exc:
+        return {"ok": False, "error": exc.code, "message": exc.message}
+    try:
+        return db.write(lambda conn: apply_in(conn, db, entry, apply_object))
+    except Refused as refused:
+        return refused.result
+    except DomainError as exc:
+        return {"ok": False, "error": exc.code, "message": exc.message}
+    except (DatabaseError, sa.exc.SQLAlchemyError) as exc:
+        return {
+            "ok": False,
+            "error": "database_error",
+            "message": f"database error: {clip(first_cause(exc), 300)}",
+        }
+
+
+def _record_conflict(
+    conn: Connection,
+    db: Database,
+    data: Mapping[str, Any],
+    terminal: str,
+    seq: int,
+    key: str,
+    refusal: Result,
+) -> Result:
+    message = str(refusal.get("message", ""))
+    serials = _serials(data)
+    serial = next((s for s in serials if s in message), serials[0] if serials else None)
+    sku = data.get("sku") if isinstance(data.get("sku"), str) else None
+    store_code = data.get("store")
+    store_id = conflict_sql.store_for(
+        conn, store_code if isinstance(store_code, str) else None, terminal
+    )
+    product_id = conflict_sql.product_id(conn, sku) if sku else None
+    first = conflict_sql.last_unit_event(conn, sku, serial) if sku and serial else None
+    conflict_id = conflict_sql.add_conflict(
+        conn,
+        entry_id=key,
+        terminal=terminal,
+        entry_seq=seq,
+        store_id=store_id,
+        product_id=product_id,
+        serial=serial,
+        first_event_id=first,
+        entry_line=json.dumps(dict(data), ensure_ascii=False, sort_keys=True),
+        error=str(refusal.get("error"))[:32],
+        message=clip(message, 400),
+    )
+    view = present(conflict_sql.conflicts(conn, conflict_id=conflict_id)[0])
+    return {
+        "op": data.get("op"),
+        "error": "sync_conflict",
+        "message": f"{message}: recorded as conflict {conflict_id} for a manager",
+        "conflict": view,
+    }
+
+
+#: Entries applied in one transaction at most, and the seconds one transaction may go on
+#: taking more: enough to spend one commit on many entries (20 or so at 5 ms an entry),
+#: short enough that the units and the store's document counters it locks are soon free
+#: again: an online sale at the same store waits for them, and its target is 50 ms p95.
+BATCH = 100
+BUDGET_SECONDS = 0.1
+
+
+def apply_entries(
+    db: Database,
+    token: Actor,
+    entries: Sequence[Mapping[str, Any]],
+    apply_object: ApplyObject,
+    *,
+    budget: float = BUDGET_SECONDS,
+) -> list[Result]:
+    """The verdicts of the first of ``entries`` (at least one, at most :data:`BATCH`, as
+    many as ``budget`` seconds allow), applied in one transaction, each exactly as
+    :func:`apply_entry` would answer it alone. The caller sends the rest in the next call."""
+    run = entries[:BATCH]
+    actors: dict[tuple[str | None, str], Actor] = {}
+    verdicts: list[Result | None] = [None] * len(run)
+    prepared: list[tuple[int, Entry]] = []
+    for n, data in enumerate(run):
+        try:
+            prepared.append((n, prepare(db, token, data, actors)))
+        except DomainError as exc:
+            verdicts[n] = {"ok": False, "error": exc.code, "message": exc.message}
+
+    def work(conn: Connection) -> dict[int, Result]:
+        done: dict[int, Result] = {}
+        began = time.monotonic()
+        for n, entry in prepared:
+            if done and time.monotonic() - began > budget:
+                break
+            try:
+                done[n] = apply_in(conn, db, entry, apply_object)
+            except Refused as refused:
+                done[n] = refused.result
+            except DomainError as exc:
+                done[n] = {"ok": False, "error": exc.code, "message": exc.message}
+        return done
+
+    try:
+        done = db.write(work) if prepared else {}
+    except (DatabaseError, sa.exc.SQLAlchemyError):
+        # Nothing of the transaction was kept: the first entry alone, so that one entry's
+        # failure costs only its own verdict; the rest come again in the next call.
+        n, entry = prepared[0]
+        done = {n: apply_entry(db, token, entry.data, apply_object)}
+    for n, verdict in done.items():
+        verdicts[n] = verdict
+    # The answered prefix: every entry up to the last one applied (refused ones included).
+    last = max(done) if done else len(run) - 1
+    answered = verdicts[: last + 1]
+    assert all(v is not None for v in answered), "an entry before the last was skipped"
+    return [v for v in answered if v is not None]

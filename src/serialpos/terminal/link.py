@@ -1,0 +1,154 @@
+"""The link between a store terminal and central, as the till sees it: ONLINE or OFFLINE,
+the entries waiting and the oldest one's age, and the sync worker that keeps trying.
+
+One round (:meth:`LinkWatch.tick`) syncs once and says what the link is now. Going offline
+and coming back are moments a manager may need to find later (sales made while the till
+could not check serials with central), so each change is logged and audited on the
+terminal (``user_audit``: ``went_offline`` / ``back_online``, with the reason and the
+entries waiting), and kept in the journal's state (``link``, ``link_since``), so
+``terminal status`` and a console started later say it too.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.engine import Connection
+
+from serialpos.config import ChainConfig
+from serialpos.db import journal
+from serialpos.db.engine import Database
+from serialpos.db.tables import utcnow
+from serialpos.services import login_locks
+from serialpos.terminal.client import CentralClient, CentralRefused, Offline
+from serialpos.terminal.sync import CentralBehind, SyncReport, sync_once
+
+log = logging.getLogger(__name__)
+
+ONLINE, OFFLINE = "online", "offline"
+
+
+@dataclass(frozen=True)
+class LinkState:
+    """What the status line shows: the link (None before the first round), the entries
+    waiting for central, the oldest one's age in seconds, and central's last words."""
+
+    link: str | None
+    pending: int
+    oldest_seconds: int | None
+    since: datetime | None = None
+    message: str = ""
+
+    @property
+    def online(self) -> bool:
+        return self.link == ONLINE
+
+
+def read_state(db: Database, message: str = "") -> LinkState:
+    """The link as last recorded, with the journal's waiting entries now."""
+
+    def work(conn: Connection) -> LinkState:
+        pending, oldest = journal.counts(conn)
+        link = journal.get_state(conn, "link")
+        since = journal.get_state(conn, "link_since")
+        age = None if oldest is None else max(0, int((utcnow() - oldest).total_seconds()))
+        return LinkState(
+            link if link in (ONLINE, OFFLINE) else None,
+            pending,
+            age,
+            datetime.fromisoformat(since) if since else None,
+            message,
+        )
+
+    return db.read(work)
+
+
+def record_link(db: Database, link: str, *, terminal: str, user: str, reason: str) -> bool:
+    """Record the link as ``link``; when that is a change, log and audit it. True when it
+    changed."""
+    now = utcnow()
+
+    def work(conn: Connection) -> bool:
+        before = journal.get_state(conn, "link")
+        if before == link:
+            return False
+        journal.set_state(conn, "link", link)
+        journal.set_state(conn, "link_since", now.isoformat(timespec="seconds"))
+        if before is None and link == ONLINE:
+            return True  # the first round online is no event worth auditing
+        pending, _oldest = journal.counts(conn)
+        action = "went_offline" if link == OFFLINE else "back_online"
+        login_locks.audit(
+            conn, now, user, terminal, user, action, f"{pending} waiting; {reason}"[:200]
+        )
+        return True
+
+    changed = db.write(work)
+    if changed:
+        log.warning("terminal %s is %s: %s", terminal, link.upper(), reason)
+    return changed
+
+
+class LinkWatch:
+    """Sync rounds for one terminal, each saying the link. ``on_state`` gets every round's
+    :class:`LinkState` (in the worker's thread: a console posts it to itself)."""
+
+    def __init__(
+        self,
+        db: Database,
+        chain: ChainConfig,
+        *,
+        user: str,
+        timeout: float = 5.0,
+        on_state: Callable[[LinkState], None] | None = None,
+    ) -> None:
+        self.db, self.chain, self.user = db, chain, user
+        self.timeout = timeout
+        self.on_state = on_state
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def tick(self) -> LinkState:
+        """One round: push and pull; the link is ONLINE when central answered, OFFLINE when
+        it could not be reached. A refusal (a revoked token, central behind) is said, and
+        the link counted offline: nothing more reaches central until a person acts."""
+        report: SyncReport | None = None
+        try:
+            with CentralClient(self.chain.server, self.chain.token, timeout=self.timeout) as c:
+                report = sync_once(self.db, self.chain, c)
+            link, message = ONLINE, ""
+        except Offline as exc:
+            link, message = OFFLINE, exc.message
+        except (CentralRefused, CentralBehind) as exc:
+            link, message = OFFLINE, exc.message
+        reason = message or "central answered"
+        if report is not None and report.conflicts:
+            message = f"{report.conflicts} sale(s) recorded as conflicts at central"
+        record_link(self.db, link, terminal=self.chain.terminal, user=self.user, reason=reason)
+        state = read_state(self.db, message)
+        if self.on_state is not None:
+            self.on_state(state)
+        return state
+
+    def start(self, interval: float = 5.0) -> None:
+        """Rounds every ``interval`` seconds in a daemon thread until :meth:`stop`."""
+
+        def loop() -> None:
+            while not self._stop.is_set():
+                try:
+                    self.tick()
+                except Exception:  # a round must never end the worker
+                    log.exception("sync round failed")
+                self._stop.wait(interval)
+
+        self._thread = threading.Thread(target=loop, name="serialpos-sync", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=self.timeout + 5)

@@ -1,0 +1,114 @@
+"""The Conflicts screen (issue 16): sales a store terminal made offline that central could not
+apply (the unit was sold at another till meanwhile...), listed for a manager, each shown with
+both events and resolved by a new event, never by editing one.
+
+``A`` accept (the event that stands stays), ``R`` return (the unit comes back to stock: the
+standing sale is voided and refunded), ``W`` write the unit off; ``V`` shows open or all.
+The same service as ``serialpos conflicts``, so the same rules and the same ledger events.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual.binding import Binding, BindingType
+
+from serialpos.domain.text import visible
+from serialpos.domain.users import Permission
+from serialpos.tui.screens.admin import AdminListScreen
+from serialpos.tui.screens.base import ConsoleScreen
+from serialpos.tui.widgets.key_footer import KeyHints
+
+#: What each key resolves by, and the sentence said after.
+RESOLVE_KEYS = {"accept": "accepted", "return": "returned to stock", "write_off": "written off"}
+
+
+def conflict_text(c: dict[str, Any]) -> Text:
+    """Two lines per conflict: what, where and why; then the event that stands and the
+    terminal's entry that could not be applied."""
+    text = Text(f"#{c['id']} {visible(str(c.get('serial') or '-'))}", style="bold")
+    text.append(f" {visible(str(c.get('sku') or '-'))} @{visible(str(c.get('store') or '-'))}")
+    text.append(f" {c.get('status')}", style="bold" if c.get("status") == "open" else "")
+    first = c.get("first_event") or {}
+    entry = c.get("entry") or {}
+    op = (entry.get("line") or {}).get("op", "?")
+    stands = f"{first.get('action', '?')} by {first.get('terminal', '?')}" if first else "none"
+    text.append(
+        f"\n  {c.get('error')}: {op} #{entry.get('seq', '?')} from "
+        f"{visible(str(c.get('terminal')))}; stands: {visible(stands)}"
+    )
+    resolution = c.get("resolution")
+    if resolution:
+        text.append(f"\n  resolved: {visible(str(resolution.get('by', '')))}")
+        text.append(f" {visible(str(resolution.get('action', resolution)))}")
+    return text
+
+
+def open_conflicts(console: Any) -> None:
+    """Open the screen, or say why this user may not (it needs a manager)."""
+    session = console.session
+    if session is None:
+        return
+    try:
+        session.actor.require(Permission.ADJUST)
+    except Exception:
+        screen = console.screen
+        if isinstance(screen, ConsoleScreen):
+            screen.show_error(
+                f"{session.user} ({session.role}) may not resolve conflicts: that needs "
+                "the role manager or admin"
+            )
+        return
+    console.push_screen(ConflictsScreen())
+
+
+class ConflictsScreen(AdminListScreen):
+    TITLE: ClassVar[str] = "Conflicts"
+    KEY_HINTS: ClassVar[KeyHints] = (
+        ("A", "Accept"),
+        ("R", "Return"),
+        ("W", "Write off"),
+        ("V", "Open/all"),
+        ("Esc", "Back"),
+    )
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("a", "resolve('accept')", "Accept: the first event stands", show=False),
+        Binding("r", "resolve('return')", "Return the unit to stock", show=False),
+        Binding("w", "resolve('write_off')", "Write the unit off", show=False),
+        Binding("v", "toggle_view", "Open or all conflicts", show=False),
+        Binding("escape", "app.pop_screen", "Back", show=False),
+    ]
+
+    only_open = True
+
+    def load(self) -> list[tuple[str, Text]]:
+        from serialpos.services.conflicts import list_conflicts
+
+        found = list_conflicts(self.console.database(), status="open" if self.only_open else None)
+        if not found:
+            return [("", Text("no open conflicts" if self.only_open else "no conflicts"))]
+        return [(str(c["id"]), conflict_text(c)) for c in found]
+
+    def action_toggle_view(self) -> None:
+        self.only_open = not self.only_open
+        self.message_line.note("open conflicts" if self.only_open else "all conflicts")
+        self.reload()
+
+    def action_resolve(self, by: str) -> None:
+        chosen = self.chosen
+        if not chosen:
+            self.show_error("no conflict chosen")
+            return
+        conflict_id = int(chosen)
+        actor = self.session.actor
+        db = self.console.database()
+
+        def work() -> str:
+            from serialpos.services.apply import apply_object
+            from serialpos.services.conflicts import resolve
+
+            resolve(db, actor, conflict_id, by, None, apply_object)
+            return f"conflict {conflict_id}: {RESOLVE_KEYS[by]}"
+
+        self.change(work)

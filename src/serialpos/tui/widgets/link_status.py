@@ -1,0 +1,71 @@
+"""The link to central on a store terminal, in one line: ``ONLINE`` or ``OFFLINE``, the
+entries waiting for central and the oldest one's age (issue 16). Said in words, OFFLINE in
+bold, so it reads the same without colour; a short form fits 40 columns.
+
+It is fed by the console's sync worker (terminal/link.py ``LinkWatch``): each round posts
+the state it found and the line is redrawn; nothing here touches the database.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import Static
+
+
+def age_text(seconds: int | None) -> str:
+    """``<1m``, ``42m``, ``3h05m``, ``2d04h``."""
+    if seconds is None:
+        return ""
+    minutes = seconds // 60
+    if minutes < 1:
+        return "<1m"
+    if minutes < 60:
+        return f"{minutes}m"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 24:
+        return f"{hours}h{minutes:02d}m"
+    days, hours = divmod(hours, 24)
+    return f"{days}d{hours:02d}h"
+
+
+def link_text(
+    link: str | None, pending: int, oldest_seconds: int | None, width: int = 0, message: str = ""
+) -> Text:
+    """``OFFLINE · 12 waiting · oldest 3h05m``, or on a narrow screen ``OFFLINE 12 3h05m``."""
+    said = {"online": "ONLINE", "offline": "OFFLINE"}.get(link or "", "CONNECTING")
+    text = Text(said, style="bold" if said != "ONLINE" else "")
+    age = age_text(oldest_seconds)
+    long = f" · {pending} waiting" + (f" · oldest {age}" if pending and age else "")
+    if message:
+        long += f" · {message}"
+    if not width or len(said) + len(long) <= width:
+        text.append(long)
+        return text
+    short = f" {pending} waiting" + (f" {age}" if pending and age else "")
+    text.append(short if len(said) + len(short) <= width else f" {pending}")
+    return text
+
+
+class LinkStatus(Static):
+    """One line under the status line of a store terminal's console."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(link_text(None, 0, None), id=id, markup=False)
+        self.state: tuple[str | None, int, int | None, str] = (None, 0, None, "")
+
+    def show_link(
+        self, link: str | None, pending: int, oldest_seconds: int | None, message: str = ""
+    ) -> None:
+        self.state = (link, pending, oldest_seconds, message)
+        self._render_link()
+
+    def on_resize(self) -> None:
+        self._render_link()
+
+    @property
+    def plain(self) -> str:
+        """What the line says, for tests."""
+        return link_text(*self.state[:3], self.content_size.width, self.state[3]).plain
+
+    def _render_link(self) -> None:
+        self.update(link_text(*self.state[:3], self.content_size.width, self.state[3]))

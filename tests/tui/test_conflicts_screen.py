@@ -1,0 +1,131 @@
+"""The Conflicts screen and the link line of a store terminal (issue 16), at 80x24 and 40x16:
+a manager sees the sale central could not apply, with both events, and resolves it by a new
+event (the unit back to stock); a cashier is told the screen needs a manager; the link line
+says ONLINE / OFFLINE, the entries waiting and the oldest one's age at both widths."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+import sqlalchemy as sa
+from textual.app import App, ComposeResult
+from tui_helpers import SIZES, MakeApp, async_test, log_in, screen_text, settle
+
+from serialpos.db.engine import Database
+from serialpos.services import apply as apply_service
+from serialpos.services import entries, snapshot, users
+from serialpos.tui.screens.conflicts import ConflictsScreen, open_conflicts
+from serialpos.tui.widgets.link_status import LinkStatus, age_text, link_text
+from serialpos.tui.widgets.message_line import MessageLine
+
+
+def _conflict(db: Database) -> tuple[int, str]:
+    """A till's offline sale of a unit sold meanwhile: recorded as a conflict."""
+    with db.engine.connect() as conn:
+        serial, sku, store = conn.execute(
+            sa.text(
+                "SELECT u.serial, p.sku, s.code FROM serial_unit u JOIN product p ON "
+                "p.id = u.product_id JOIN store s ON s.id = u.store_id "
+                "WHERE u.state = 'in_stock' ORDER BY u.id LIMIT 1"
+            )
+        ).one()
+    manager = users.actor_for(db, "manager", "central")
+    line = {"op": "sell", "store": store, "sku": sku, "serial": serial}
+    assert apply_service.apply_object(db, manager, line)["ok"]  # sold at central first
+    token = users.actor_for(db, "manager", f"api-{uuid.uuid4().hex[:6]}")
+    snapshot.link(db, token, store, "till-9")
+    entry = {"id": str(uuid.uuid4()), **line, "journal": {"terminal": "till-9", "seq": 1}}
+    verdict = entries.apply_entry(db, token, entry, apply_service.apply_object)
+    assert verdict["error"] == "sync_conflict", verdict
+    return int(verdict["conflict"]["id"]), serial
+
+
+@pytest.mark.parametrize("size", SIZES)
+@async_test
+async def test_manager_resolves_a_conflict(
+    make_app: MakeApp, demo_db: Database, size: tuple[int, int]
+) -> None:
+    conflict_id, serial = _conflict(demo_db)
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        await log_in(pilot, "manager")
+        await pilot.press("a", "c")  # Admin, Conflicts
+        await settle(pilot)
+        assert isinstance(app.screen, ConflictsScreen)
+        shown = screen_text(app)
+        assert f"#{conflict_id}" in shown and serial[:10] in shown and "open" in shown
+        assert app.screen.chosen == str(conflict_id)
+        await pilot.press("r")  # return: the standing sale voided and refunded
+        await settle(pilot)
+        said = str(app.screen.query_one("#message", MessageLine).text)
+        assert said == f"✓ conflict {conflict_id}: returned to stock"
+        assert "no open conflicts" in screen_text(app)
+        await pilot.press("v")  # all: the resolved one, and by whom
+        await settle(pilot)
+        assert "resolved: manager return" in screen_text(app).replace("\n  ", " ")
+    with demo_db.engine.connect() as conn:
+        state = conn.execute(
+            sa.text("SELECT state FROM serial_unit WHERE serial = :s"), {"s": serial}
+        ).scalar()
+        resolution = conn.execute(
+            sa.text("SELECT resolution, resolved_by FROM sync_conflict WHERE id = :i"),
+            {"i": conflict_id},
+        ).one()
+    assert state == "in_stock" and tuple(resolution) == ("return", "manager")
+
+
+@pytest.mark.parametrize("size", SIZES)
+@async_test
+async def test_a_cashier_may_not_open_conflicts(make_app: MakeApp, size: tuple[int, int]) -> None:
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        await log_in(pilot, "cashier")
+        open_conflicts(app)
+        await settle(pilot)
+        assert not isinstance(app.screen, ConflictsScreen)
+        said = str(app.screen.query_one("#message", MessageLine).text)
+        assert "may not resolve conflicts" in said and "manager" in said
+
+
+class _LinkApp(App[None]):
+    def compose(self) -> ComposeResult:
+        yield LinkStatus(id="link")
+
+
+@pytest.mark.parametrize("size", SIZES)
+@async_test
+async def test_link_line_at_both_sizes(size: tuple[int, int]) -> None:
+    app = _LinkApp()
+    async with app.run_test(size=size) as pilot:
+        line = app.query_one(LinkStatus)
+        assert line.plain.startswith("CONNECTING")
+        line.show_link("offline", 12, 3 * 3600 + 5 * 60, "central cannot be reached")
+        await pilot.pause()
+        expected = (
+            "OFFLINE · 12 waiting · oldest 3h05m · central cannot be reached"
+            if size[0] >= 80
+            else "OFFLINE 12 waiting 3h05m"
+        )
+        assert line.plain == expected
+        assert expected in "\n".join(
+            "".join(s.text for s in strip) for strip in app.screen._compositor.render_strips()
+        )
+        line.show_link("online", 0, None)
+        await pilot.pause()
+        assert line.plain == "ONLINE · 0 waiting"
+
+
+def test_link_text_words() -> None:
+    assert [age_text(s) for s in (None, 5, 60, 3599, 3600 * 25)] == [
+        "",
+        "<1m",
+        "1m",
+        "59m",
+        "1d01h",
+    ]
+    assert link_text("offline", 3, 120).plain == "OFFLINE · 3 waiting · oldest 2m"
+    assert link_text("offline", 3, 120).style == "bold"  # said in bold, not colour alone
+    assert link_text("online", 3, 120).style == ""
+    assert link_text("online", 0, None, width=10).plain == "ONLINE 0"
+    assert link_text(None, 0, None).plain == "CONNECTING · 0 waiting"
