@@ -76,6 +76,7 @@ ACTION_KEY: dict[str, str] = {
     "pdf": "ctrl+g",
     "export": "ctrl+g",
     "reload": "ctrl+r",
+    "x_report": "ctrl+r",  # the shift's takings read again
     "add": "a",
     "blind": "b",
     "clear": "c",

@@ -5,7 +5,7 @@ the outbox folder).
 One field does it all, by the shift's state: with no shift open it takes the opening float;
 with one open it shows the X report and takes the counted cash, then asks once more with the
 difference before closing ("Enter again to close, Esc to count again"), because a close cannot
-be undone. F5/^X reads the X report again; F6/^P prints the report shown. The same services
+be undone. F5/^R reads the X report again; F6 prints the report shown. The same services
 as ``serialpos shift``.
 """
 
@@ -23,6 +23,7 @@ from textual.message import Message
 from textual.widgets import Input, Static
 
 from serialpos.domain.shifts import ShiftReport
+from serialpos.tui.keymap import keys
 from serialpos.tui.screens.base import ConsoleScreen
 from serialpos.tui.widgets.capped_input import CappedInput
 from serialpos.tui.widgets.key_footer import KeyFooter, KeyHints
@@ -50,8 +51,8 @@ class ShiftScreen(ConsoleScreen):
     KEY_HINTS: ClassVar[KeyHints] = (("Enter", "Open/Close"), ("Esc", "Back"))
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back", show=False),
-        Binding("f5,ctrl+x", "x_report", "X report"),
-        Binding("f6,ctrl+p", "print", "Print"),
+        Binding(keys("f5", "x_report"), "x_report", "X report"),
+        Binding("f6", "print", "Print"),
     ]
 
     def __init__(self) -> None:
