@@ -39,13 +39,7 @@ from serialpos.services.orders.views import (
 
 def _view(conn: Connection, row: sa.Row[object]) -> OrderView:
     m = row._mapping
-    invoice_numbers: dict[int, str] = dict(
-        conn.execute(  # type: ignore[arg-type]
-            sa.select(orepo.invoice_t.c.id, orepo.invoice_t.c.number).where(
-                orepo.invoice_t.c.order_id == m["id"]
-            )
-        ).all()
-    )
+    invoice_numbers = orepo.invoices(conn, m["id"])
     lines = []
     for ln in orepo.order_lines(conn, m["id"]):
         lm = ln._mapping

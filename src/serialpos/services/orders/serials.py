@@ -75,13 +75,19 @@ def _check_not_a_barcode(conn: Connection, product: orepo.SaleProduct, serial: s
         raise BadSerial(f"'{serial}': that is the barcode of product {sku}, not a serial")
 
 
-def _unavailable(ctx: _Ctx, product: orepo.SaleProduct, serial: str) -> DomainError | None:
-    """Why the unit with this serial cannot go on this order's line, or None if it can."""
+def _unavailable(
+    ctx: _Ctx, product: orepo.SaleProduct, serial: str, unit: repo.UnitRow | None = None
+) -> DomainError | None:
+    """Why the unit with this serial cannot go on this order's line, or None if it can.
+    ``unit``: the unit as just read in this transaction (else it is read here)."""
     conn = ctx.conn
-    unit = repo.unit_by_serial(conn, product.id, serial)
+    if unit is None:
+        unit = repo.unit_by_serial(conn, product.id, serial)
     if unit is None:
         return None
     state = UnitState(unit.state)
+    if state is UnitState.IN_STOCK and unit.store_id == ctx.store_id:
+        return None  # the sale's case: no store names needed
     where = repo.store_codes(conn).get(unit.store_id, "?")
     if state is UnitState.IN_STOCK:
         if unit.store_id != ctx.store_id:
@@ -119,20 +125,14 @@ def _set_serial_in(
         raise NotSerialized(f"{product.sku} is {what}")
     if new == old:
         return
-    c = orepo.line_t.c
     if new is not None:
         _check_not_a_barcode(conn, product, new)
         fmt = SerialFormat.parse(product.serial_format)
         if fmt is not None:
             fmt.check(new, product.sku)
         twice = conn.execute(
-            sa.select(c.number).where(
-                c.order_id == ctx.id,
-                c.product_id == product.id,
-                c.serial == new,
-                c.status != "removed",
-                c.id != line,
-            )
+            _SERIAL_TWICE,
+            {"order_id": ctx.id, "product_id": product.id, "serial": new, "line_id": line},
         ).first()
         if twice is not None:
             raise DuplicateSerial(f"serial {new} is already on line {twice.number} of this order")
@@ -165,7 +165,7 @@ def _set_serial_in(
                 doc,
                 reason=f"manager override by {manager.user}: unit not known to the ledger",
             )
-        problem = _unavailable(ctx, product, new)
+        problem = _unavailable(ctx, product, new, own)
         if problem is not None:
             raise problem
     if tracked and old is not None:
@@ -190,8 +190,24 @@ def _set_serial_in(
         except (NotInStock, AlreadySold, InvalidTransition) as exc:
             # Another terminal took it between our look and our claim: say how it is now.
             raise (_unavailable(ctx, product, new) or exc) from None
-    conn.execute(sa.update(orepo.line_t).where(c.id == line).values(serial=new))
+    conn.execute(_SET_LINE_SERIAL, {"line_id": line, "new_serial": new})
     _touch(conn, ctx.id)
+
+
+_c = orepo.line_t.c
+#: The line of this order that already has this serial (built once: the hot path).
+_SERIAL_TWICE = sa.select(_c.number).where(
+    _c.order_id == sa.bindparam("order_id"),
+    _c.product_id == sa.bindparam("product_id"),
+    _c.serial == sa.bindparam("serial"),
+    _c.status != "removed",
+    _c.id != sa.bindparam("line_id"),
+)
+_SET_LINE_SERIAL = (
+    sa.update(orepo.line_t)
+    .where(_c.id == sa.bindparam("line_id"))
+    .values(serial=sa.bindparam("new_serial"))
+)
 
 
 def _manager(db: Database, actor: Actor, user: str | None, pin: str | None) -> Actor | None:
