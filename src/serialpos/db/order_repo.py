@@ -53,7 +53,6 @@ class SaleProduct:
     tax_rate: Decimal
     serial_mode: SerialMode
     serial_format: str | None
-    barcodes: tuple[str, ...]
     package_type: str | None = None
     #: The product's own PricesIncludeTax (None: the chain setting decides).
     prices_include_tax: bool | None = None
@@ -87,9 +86,6 @@ _SALE_PRODUCT = sa.select(
 # per call costs more than running it on a counter sale's path.
 _SALE_PRODUCT_BY_SKU = _SALE_PRODUCT.where(_p.sku == sa.bindparam("sku"))
 _SALE_PRODUCT_BY_ID = _SALE_PRODUCT.where(_p.id == sa.bindparam("product_id"))
-_BARCODES = sa.select(repo.barcode_t.c.gtin).where(
-    repo.barcode_t.c.product_id == sa.bindparam("product_id")
-)
 
 
 def _sale_product(
@@ -98,7 +94,6 @@ def _sale_product(
     r = conn.execute(query, params).first()
     if r is None:
         return None
-    codes = tuple(conn.execute(_BARCODES, {"product_id": r.id}).scalars())
     return SaleProduct(
         r.id,
         r.sku,
@@ -107,7 +102,6 @@ def _sale_product(
         rate(r.tax_rate or 0),
         SerialMode(r.serial_mode),
         r.serial_format,
-        codes,
         r.package_type,
         r.prices_include_tax,
     )

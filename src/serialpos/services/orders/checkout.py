@@ -84,7 +84,7 @@ def add_payment(db: Database, actor: Actor, order: str, method: str, amount: Dec
         ctx = _Ctx(conn, db, actor, _editable(conn, order))
         _insert_payment(ctx, "payment", how.value, value)
         _touch(conn, ctx.id)
-        return _view(conn, _find(conn, order))
+        return _view(conn, ctx.row)
 
     return _write(db, actor, work)
 
@@ -274,6 +274,7 @@ def fulfil(
             )
         conn.execute(_PAYMENTS_ON_INVOICE, {"paid_on": ctx.id, "invoice": invoice_id})
         _touch(conn, ctx.id, **({"status": OrderStatus.FULFILLED.value} if last else {}))
-        return FulfilResult(_view(conn, _find(conn, order)), number, change)
+        status = OrderStatus.FULFILLED.value if last else None
+        return FulfilResult(_view(conn, row, status), number, change)
 
     return _write(db, actor, work)

@@ -23,7 +23,7 @@ from serialpos.domain.serials import normalize_serial
 from serialpos.services.context import Actor
 from serialpos.services.orders.header import _check_customer, _open_in, _parse_delivery, _parse_type
 from serialpos.services.orders.lines import _add_line, _product_for
-from serialpos.services.orders.reading import _find, _view
+from serialpos.services.orders.reading import _view
 from serialpos.services.orders.views import MAX_LINES, Customer, OrderView
 from serialpos.services.orders.work import _Ctx, _write
 
@@ -91,6 +91,6 @@ def create_order(
                         .values(quantity=current + item.quantity - 1)
                     )
                 made.append(line_id)
-        return _view(conn, _find(conn, row._mapping["number"])), tuple(made)
+        return _view(conn, row), tuple(made)
 
     return _write(db, actor, work)

@@ -236,7 +236,7 @@ def add_item(
             and clean is None
             and ctx.settings().auto_prompt_serial
         )
-        return AddResult(_view(conn, _find(conn, ctx.number)), line, prompt, merged, message)
+        return AddResult(_view(conn, ctx.row), line, prompt, merged, message)
 
     return _write(db, actor, work)
 
@@ -302,7 +302,7 @@ def add_scan(
             and serial is None
             and ctx.settings().auto_prompt_serial
         )
-        return AddResult(_view(conn, _find(conn, ctx.number)), line, prompt, merged, message)
+        return AddResult(_view(conn, ctx.row), line, prompt, merged, message)
 
     return _write(db, actor, work)
 

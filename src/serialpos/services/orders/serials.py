@@ -33,7 +33,7 @@ from serialpos.domain.states import Action, UnitState
 from serialpos.domain.users import Permission
 from serialpos.services import ledger, scan_resolver
 from serialpos.services.context import Actor
-from serialpos.services.orders.reading import _editable, _find, _view
+from serialpos.services.orders.reading import _editable, _view
 from serialpos.services.orders.views import OrderView
 from serialpos.services.orders.work import _Ctx, _touch, _write
 
@@ -65,11 +65,12 @@ def _check_not_a_barcode(conn: Connection, product: orepo.SaleProduct, serial: s
         gtin = normalize_gtin(serial)
     except BadValue:
         return
-    if gtin in product.barcodes:
+    # One look-up by barcode says both: this product's own barcode, or another's.
+    owner = repo.product_id_by_gtin(conn, gtin)
+    if owner == product.id:
         raise BadSerial(
             f"'{serial}': that is the product's barcode, not its serial; scan the serial label"
         )
-    owner = repo.product_id_by_gtin(conn, gtin)
     if owner is not None:
         sku = orepo.sale_product_by_id(conn, owner).sku
         raise BadSerial(f"'{serial}': that is the barcode of product {sku}, not a serial")
@@ -249,6 +250,6 @@ def set_serial(
     def work(conn: Connection) -> OrderView:
         ctx = _Ctx(conn, db, actor, _editable(conn, order))
         _set_serial_in(ctx, line, serial, manager, shared)
-        return _view(conn, _find(conn, order))
+        return _view(conn, ctx.row)
 
     return _write(db, actor, work)

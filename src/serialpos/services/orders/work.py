@@ -38,9 +38,17 @@ _TOUCH = (
 )
 
 
+_TOUCH_STATUS = _TOUCH.values(status=sa.bindparam("new_status"))
+
+
 def _touch(conn: Connection, order_id: int, **values: object) -> None:
     if not values:  # every step of a sale: the statement built once
         conn.execute(_TOUCH, {"touched": order_id, "now": utcnow()})
+        return
+    if values.keys() == {"status"}:  # a fulfilment, a park or a resume
+        conn.execute(
+            _TOUCH_STATUS, {"touched": order_id, "now": utcnow(), "new_status": values["status"]}
+        )
         return
     conn.execute(
         sa.update(orepo.order_t)
