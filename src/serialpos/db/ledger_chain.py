@@ -17,6 +17,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from serialpos.db import tables as t
+from serialpos.db.prepared import Prepared
 from serialpos.domain.ledger_chain import GENESIS, EventHasher, event_hash
 
 chain_t: sa.Table = t.LedgerChain.__table__  # type: ignore[attr-defined]
@@ -36,7 +37,8 @@ def _lock_head(dialect: Any) -> sa.Executable:
 
 
 _LOCK_HEAD = {"sqlite": _lock_head(sqlite), "postgresql": _lock_head(postgresql)}
-_MOVE_HEAD = (
+#: Run as prepared driver SQL (db/prepared.py): it is one of a ledger move's few statements.
+_MOVE_HEAD = Prepared(
     sa.update(chain_t)
     .where(_c.id == sa.bindparam("chain"))
     .values(seq=sa.bindparam("new_seq"), hash=sa.bindparam("new_hash"))
@@ -77,7 +79,7 @@ def stamp(conn: Connection, events: Iterable[dict[str, Any]]) -> None:
         head[1], head[2] = seq, digest
         moved[head[0]] = head
     for chain_id, head in moved.items():
-        conn.execute(_MOVE_HEAD, {"chain": chain_id, "new_seq": head[1], "new_hash": head[2]})
+        _MOVE_HEAD.run(conn, {"chain": chain_id, "new_seq": head[1], "new_hash": head[2]})
 
 
 def stamp_rows(
@@ -99,5 +101,5 @@ def stamp_rows(
         moved[head[0]] = head
         out.append((*row, head[0], seq, digest))
     for chain_id, head in moved.items():
-        conn.execute(_MOVE_HEAD, {"chain": chain_id, "new_seq": head[1], "new_hash": head[2]})
+        _MOVE_HEAD.run(conn, {"chain": chain_id, "new_seq": head[1], "new_hash": head[2]})
     return [*keys, "chain_id", "chain_seq", "hash"], out

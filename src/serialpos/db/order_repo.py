@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -71,7 +72,6 @@ class SaleProduct:
     tax_rate: Decimal
     serial_mode: SerialMode
     serial_format: str | None
-    barcodes: tuple[str, ...]
     package_type: str | None = None
     #: The product's own PricesIncludeTax (None: the chain setting decides).
     prices_include_tax: bool | None = None
@@ -90,42 +90,40 @@ _component = sa.table(
 )
 
 
-def _sale_products(conn: Connection, where: sa.ColumnElement[bool]) -> list[SaleProduct]:
-    rows = conn.execute(
-        sa.select(
-            _p.id,
-            _p.sku,
-            _p.name,
-            _p.price,
-            _p.tax_rate,
-            _p.serial_mode,
-            _p.serial_format,
-            PACKAGE_TYPE.label("package_type"),
-            _p.prices_include_tax,
-        ).where(where)
-    ).all()
-    out = []
-    for r in rows:
-        codes = tuple(
-            conn.execute(
-                sa.select(repo.barcode_t.c.gtin).where(repo.barcode_t.c.product_id == r.id)
-            ).scalars()
-        )
-        out.append(
-            SaleProduct(
-                r.id,
-                r.sku,
-                r.name,
-                money(r.price or 0),
-                rate(r.tax_rate or 0),
-                SerialMode(r.serial_mode),
-                r.serial_format,
-                codes,
-                r.package_type,
-                r.prices_include_tax,
-            )
-        )
-    return out
+_SALE_PRODUCT = sa.select(
+    _p.id,
+    _p.sku,
+    _p.name,
+    _p.price,
+    _p.tax_rate,
+    _p.serial_mode,
+    _p.serial_format,
+    PACKAGE_TYPE.label("package_type"),
+    _p.prices_include_tax,
+)
+# Built once with bind parameters (as repo.py's hot statements are): building a statement
+# per call costs more than running it on a counter sale's path.
+_SALE_PRODUCT_BY_SKU = _SALE_PRODUCT.where(_p.sku == sa.bindparam("sku"))
+_SALE_PRODUCT_BY_ID = _SALE_PRODUCT.where(_p.id == sa.bindparam("product_id"))
+
+
+def _sale_product(
+    conn: Connection, query: sa.Select[Any], params: dict[str, object]
+) -> SaleProduct | None:
+    r = conn.execute(query, params).first()
+    if r is None:
+        return None
+    return SaleProduct(
+        r.id,
+        r.sku,
+        r.name,
+        money(r.price or 0),
+        rate(r.tax_rate or 0),
+        SerialMode(r.serial_mode),
+        r.serial_format,
+        r.package_type,
+        r.prices_include_tax,
+    )
 
 
 def components(conn: Connection, package_id: int) -> list[tuple[int, int]]:
@@ -141,74 +139,95 @@ def components(conn: Connection, package_id: int) -> list[tuple[int, int]]:
 
 
 def sale_product_by_sku(conn: Connection, sku: str) -> SaleProduct | None:
-    found = _sale_products(conn, _p.sku == sku)
-    return found[0] if found else None
+    return _sale_product(conn, _SALE_PRODUCT_BY_SKU, {"sku": sku})
 
 
 def sale_product_by_id(conn: Connection, product_id: int) -> SaleProduct:
-    return _sale_products(conn, _p.id == product_id)[0]
+    found = _sale_product(conn, _SALE_PRODUCT_BY_ID, {"product_id": product_id})
+    assert found is not None
+    return found
+
+
+def _next_number_upsert(insert: Any) -> sa.Executable:
+    stmt = insert(counter_t).values(
+        store_id=sa.bindparam("store_id"), kind=sa.bindparam("kind"), value=1
+    )
+    upsert: sa.Executable = stmt.on_conflict_do_update(
+        index_elements=[counter_t.c.store_id, counter_t.c.kind],
+        set_={"value": counter_t.c.value + 1},
+    ).returning(counter_t.c.value)
+    return upsert
+
+
+_NEXT_NUMBER = {
+    "sqlite": _next_number_upsert(sqlite.insert),
+    "postgresql": _next_number_upsert(postgresql.insert),
+}
 
 
 def next_number(conn: Connection, store_id: int, kind: str) -> int:
     """The next number of ``kind`` at a store, in one upsert: safe under concurrency (SQLite
     writers are serialised; PostgreSQL locks the counter row until commit)."""
-    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
-    stmt = insert(counter_t).values(store_id=store_id, kind=kind, value=1)
-    upsert = stmt.on_conflict_do_update(
-        index_elements=[counter_t.c.store_id, counter_t.c.kind],
-        set_={"value": counter_t.c.value + 1},
-    ).returning(counter_t.c.value)
-    return int(conn.execute(upsert).scalar_one())
+    found = conn.execute(_NEXT_NUMBER[conn.dialect.name], {"store_id": store_id, "kind": kind})
+    return int(found.scalar_one())
+
+
+_o, _s, _l = order_t.c, repo.store_t.c, line_t.c
+_ORDER_ROW = (
+    sa.select(order_t, _s.code.label("store_code"))
+    .join(repo.store_t, _s.id == _o.store_id)
+    .where(_o.number == sa.bindparam("number"))
+)
+_ORDER_ROW_LOCKED = _ORDER_ROW.with_for_update(of=order_t)
+_LINES = (
+    sa.select(line_t, _p.serial_mode.label("serial_mode"), PACKAGE_TYPE.label("package_type"))
+    .join(repo.product_t, _p.id == _l.product_id)
+    .where(_l.order_id == sa.bindparam("order_id"))
+)
+_ORDER_LINES_ALL = _LINES.order_by(_l.number)
+_ORDER_LINES = _LINES.where(_l.status != "removed").order_by(_l.number)
+_LINE_ROW = _LINES.where(_l.id == sa.bindparam("line_id"))
+_PAYMENTS = (
+    sa.select(payment_t)
+    .where(payment_t.c.order_id == sa.bindparam("order_id"))
+    .order_by(payment_t.c.id)
+)
+_INVOICES = (
+    sa.select(invoice_t.c.id, invoice_t.c.number)
+    .where(invoice_t.c.order_id == sa.bindparam("order_id"))
+    .order_by(invoice_t.c.id)
+)
 
 
 def order_row(conn: Connection, number: str, *, lock: bool = False) -> sa.Row[object] | None:
-    o, s = order_t.c, repo.store_t.c
-    query = (
-        sa.select(order_t, s.code.label("store_code"))
-        .join(repo.store_t, s.id == o.store_id)
-        .where(o.number == number)
-    )
-    if lock and conn.dialect.name == "postgresql":
-        query = query.with_for_update(of=order_t)
-    return conn.execute(query).first()
+    """The order with its store's code; ``lock``: FOR UPDATE on PostgreSQL (SQLite's writers
+    are serialised already, and its compiler leaves the clause out)."""
+    query = _ORDER_ROW_LOCKED if lock else _ORDER_ROW
+    return conn.execute(query, {"number": number}).first()
 
 
 def order_lines(
     conn: Connection, order_id: int, *, include_removed: bool = False
 ) -> list[sa.Row[object]]:
-    c = line_t.c
-    query = (
-        sa.select(line_t, _p.serial_mode.label("serial_mode"), PACKAGE_TYPE.label("package_type"))
-        .join(repo.product_t, _p.id == c.product_id)
-        .where(c.order_id == order_id)
-        .order_by(c.number)
-    )
-    if not include_removed:
-        query = query.where(c.status != "removed")
-    return list(conn.execute(query).all())
+    query = _ORDER_LINES_ALL if include_removed else _ORDER_LINES
+    return list(conn.execute(query, {"order_id": order_id}).all())
 
 
 def line_row(conn: Connection, order_id: int, line_id: int) -> sa.Row[object] | None:
-    c = line_t.c
-    return conn.execute(
-        sa.select(line_t, _p.serial_mode.label("serial_mode"), PACKAGE_TYPE.label("package_type"))
-        .join(repo.product_t, _p.id == c.product_id)
-        .where(c.order_id == order_id, c.id == line_id)
-    ).first()
+    return conn.execute(_LINE_ROW, {"order_id": order_id, "line_id": line_id}).first()
 
 
 def payments(conn: Connection, order_id: int) -> list[sa.Row[object]]:
-    c = payment_t.c
-    return list(
-        conn.execute(sa.select(payment_t).where(c.order_id == order_id).order_by(c.id)).all()
-    )
+    return list(conn.execute(_PAYMENTS, {"order_id": order_id}).all())
+
+
+def invoices(conn: Connection, order_id: int) -> dict[int, str]:
+    """The order's invoices (and refund notes): number by id, in the order issued."""
+    return {row.id: row.number for row in conn.execute(_INVOICES, {"order_id": order_id})}
 
 
 def invoice_numbers(conn: Connection, order_id: int) -> list[str]:
-    c = invoice_t.c
-    return list(
-        conn.execute(sa.select(c.number).where(c.order_id == order_id).order_by(c.id)).scalars()
-    )
+    return list(invoices(conn, order_id).values())
 
 
 def holding_line(conn: Connection, line_id: int | None) -> sa.Row[object] | None:

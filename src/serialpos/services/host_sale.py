@@ -109,7 +109,7 @@ def _lines(
         "name": product.name,
         "unit_price": product.price,
         "tax_rate": product.tax_rate,
-        "tax_included": _tax_included(ctx.conn, product),
+        "tax_included": _tax_included(ctx, product),
         "status": LineStatus.OPEN.value,
         "package_line": None,
     }

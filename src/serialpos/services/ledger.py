@@ -8,13 +8,11 @@ for one unit cannot both win; the loser gets the refusal the new state calls for
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
 
-import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from serialpos import logs
-from serialpos.db import asn_tables, order_repo, repo
+from serialpos.db import repo
 from serialpos.db.engine import Database
 from serialpos.db.tables import utcnow
 from serialpos.domain.errors import (
@@ -23,25 +21,17 @@ from serialpos.domain.errors import (
     DuplicateSerial,
     NotInStock,
     NotSerialized,
-    ReservationLost,
-    Reserved,
     SerialRequired,
 )
 from serialpos.domain.events import DocumentRef
 from serialpos.domain.products import SerialMode
-from serialpos.domain.scan_resolution import ProductFacts
 from serialpos.domain.serials import require_serial
-from serialpos.domain.states import Action, UnitState, check_move, on_hand_delta
+from serialpos.domain.states import Action, UnitState, on_hand_delta
 from serialpos.domain.text import clip, has_control_chars
 from serialpos.domain.users import Permission
 from serialpos.services import serial_precheck
 from serialpos.services.context import Actor
-from serialpos.services.scan_resolver import (
-    LIVE,
-    facts_of,
-    refuse_live_elsewhere,
-    units_with_serial,
-)
+from serialpos.services.ledger_units import _UNREAD, UnitMove, _Call, _move_unit
 from serialpos.services.settings import setting_in_force
 
 PERMISSION = {
@@ -76,14 +66,6 @@ MAX_UNITS_PER_CALL = 100_000
 
 
 @dataclass(frozen=True)
-class UnitMove:
-    serial: str
-    from_state: str | None
-    to_state: str
-    store: str
-
-
-@dataclass(frozen=True)
 class LedgerResult:
     action: str
     store: str
@@ -91,46 +73,6 @@ class LedgerResult:
     quantity: int  # on-hand change at the acting store
     units: tuple[UnitMove, ...] = field(default_factory=tuple)
     serial_tracked: bool = True
-
-
-@dataclass(frozen=True)
-class _Call:
-    """What one ledger call needs inside its transaction."""
-
-    db: Database
-    actor: Actor
-    action: Action
-    store_code: str
-    store_id: int
-    product: repo.ProductRow
-    document: DocumentRef | None
-    reason: str | None
-    now: datetime
-    hold: int | None = None  # the order line acting (Step.hold)
-
-    @property
-    def product_facts(self) -> ProductFacts:
-        return facts_of(self.product)
-
-    def event(self, **values: object) -> dict[str, object]:
-        doc = self.document
-        return {
-            "at": self.now,
-            "action": self.action.value,
-            "user_name": self.actor.user,
-            "terminal": self.actor.terminal,
-            "store_id": self.store_id,
-            "product_id": self.product.id,
-            "unit_id": None,
-            "serial": None,
-            "from_state": None,
-            "to_state": None,
-            "quantity": 0,
-            "document_type": doc.type if doc else None,
-            "document_id": doc.id if doc else None,
-            "document_line": doc.line if doc else None,
-            "reason": self.reason,
-        } | values
 
 
 @dataclass(frozen=True)
@@ -379,152 +321,9 @@ def _clean_serials(serials: list[str] | tuple[str, ...]) -> list[str]:
     return clean
 
 
-class _Unread:
-    """Marks a unit not read yet (``None`` means read, and absent)."""
-
-
-_UNREAD = _Unread()
-
-
-def _move_unit(
-    conn: Connection,
-    call: _Call,
-    serial: str,
-    dest_id: int,
-    read: repo.UnitRow | _Unread | None,
-    shared_by: str | None = None,
-) -> UnitMove:
-    """Move one unit. ``read`` is the unit as already read in this transaction, if it was."""
-    product, here = call.product, call.store_id
-    for _attempt in range(2):
-        unit = repo.unit_by_serial(conn, product.id, serial) if isinstance(read, _Unread) else read
-        read = _UNREAD  # a retry re-reads
-        current = None if unit is None else UnitState(unit.state)
-        codes = repo.store_codes(conn) if unit is not None and unit.store_id != here else {}
-        unit_store = None if unit is None else codes.get(unit.store_id, call.store_code)
-        try:
-            to_state = check_move(
-                call.action, serial, current, unit_store=unit_store, here=call.store_code
-            )
-        except NotInStock:
-            if unit is None:
-                _name_its_own_product(conn, call, serial)
-            raise
-        if unit is not None:
-            _check_holder(conn, call, serial, unit)
-        if current is UnitState.EXPECTED and unit is not None:
-            _refuse_other_asn(conn, call, serial, unit.id)
-        shared = None
-        to_life = to_state in LIVE and current not in LIVE
-        if to_life:
-            # A unit coming to life (new, or back from sold / written off / the vendor) must
-            # not share its serial with a live unit of another product, whatever the flow.
-            shared = refuse_live_elsewhere(conn, call.product_facts, serial, shared_by)
-        sharer = shared_by if shared is not None else None  # kept on the unit (index 0016)
-        to_store = dest_id if call.action is Action.TRANSFER_OUT else here
-        hold = call.hold if to_state is UnitState.RESERVED else None
-        if unit is None:
-            new_id = repo.insert_unit_if_absent(
-                conn, product.id, serial, to_state, to_store, call.now, sharer
-            )
-            if new_id is None:
-                continue  # another terminal created it a moment ago: re-read and decide
-            unit_id = new_id
-        elif (
-            repo.claim_unit_to_life(conn, unit, to_state, to_store, call.now, hold, sharer)
-            if to_life
-            else repo.claim_unit(conn, unit, to_state, to_store, call.now, hold)
-        ):
-            unit_id = unit.id
-        else:
-            continue  # another terminal moved it between our read and our update
-        from_state = None if current is None else current.value
-        delta = -1 if call.action is Action.TRANSFER_OUT else on_hand_delta(current, to_state)
-        event = call.event(
-            unit_id=unit_id,
-            serial=serial,
-            from_state=from_state,
-            to_state=to_state.value,
-            quantity=delta,
-        )
-        if shared is not None:
-            event["reason"] = clip(f"{shared}; {call.reason}" if call.reason else shared, 200)
-        repo.add_events(conn, [event])
-        repo.bump_stock(conn, product.id, here, delta)
-        return UnitMove(serial, from_state, to_state.value, call.store_code)
-    raise Conflict(
-        f"serial {serial} was changed by another terminal at the same moment; "
-        "look it up and try again"
-    )
-
-
-def _check_holder(conn: Connection, call: _Call, serial: str, unit: repo.UnitRow) -> None:
-    """A reserved unit moves only by the order line it is reserved to; an order line moves
-    only the unit reserved to it. (The claim's conditional update checks the line again.)"""
-    reserved = unit.state == UnitState.RESERVED.value
-    if reserved and unit.reserved_line == call.hold:
-        return
-    if call.hold is None:
-        if reserved:
-            raise Reserved(
-                f"serial {serial} of {call.product.sku} is "
-                f"{order_repo.holder_text(conn, unit.reserved_line)}: fulfil or "
-                "void that order, or take the unit off its line, first"
-            )
-        return
-    if call.action is Action.RESERVE:
-        return  # check_move refused a unit that is not in stock
-    now = (
-        order_repo.holder_text(conn, unit.reserved_line)
-        if reserved
-        else f"{UnitState(unit.state).label} at {repo.store_codes(conn).get(unit.store_id, '?')}"
-    )
-    raise ReservationLost(
-        f"serial {serial} of {call.product.sku} is no longer reserved for "
-        f"this order line (it is {now}): record the serial of a unit in "
-        "stock on the line again"
-    )
-
-
-def _name_its_own_product(conn: Connection, call: _Call, serial: str) -> None:
-    """A serial this product has no unit with may be another product's unit: say which,
-    with its state and store, instead of "not known" (on the refusal path only)."""
-    other = next(
-        (u for u in units_with_serial(conn, serial) if u.product.sku != call.product.sku), None
-    )
-    if other is not None:
-        raise NotInStock(f"serial {clip(serial)} is {other.where}, not a {call.product.sku}")
-
-
 def _check_enough(
     conn: Connection, product: repo.ProductRow, store_id: int, store: str, needed: int
 ) -> None:
     on_hand = repo.stock_quantity(conn, product.id, store_id)
     if on_hand < needed:
         raise NotInStock(f"{product.sku}: {needed} needed but only {on_hand} on hand at {store}")
-
-
-_EXPECTING_ASN = (
-    sa.select(repo.event_t.c.document_id)
-    .where(
-        repo.event_t.c.unit_id == sa.bindparam("unit_id"),
-        repo.event_t.c.action == Action.EXPECT.value,
-    )
-    .order_by(repo.event_t.c.id.desc())
-    .limit(1)
-)
-
-
-def _refuse_other_asn(conn: Connection, call: _Call, serial: str, unit_id: int) -> None:
-    """An ``expected`` unit is received on the ASN that announced it while that ASN is open;
-    any other way is refused, naming the ASN. Once the ASN is received, a listed unit that did
-    not arrive with it may come in any way."""
-    asn = conn.execute(_EXPECTING_ASN, {"unit_id": unit_id}).scalar_one_or_none()
-    doc = call.document
-    if asn is None or (doc is not None and doc.type == "asn" and doc.id == asn):
-        return
-    if asn_tables.asn_received(conn, asn):
-        return
-    raise NotInStock(
-        f"serial {serial} of {call.product.sku} is expected on ASN {asn}: receive it on that ASN"
-    )

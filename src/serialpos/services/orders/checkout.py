@@ -48,18 +48,36 @@ def _insert_payment(
     ctx: _Ctx, kind: str, method: str, amount: Decimal, invoice_id: int | None = None
 ) -> None:
     ctx.conn.execute(
-        sa.insert(orepo.payment_t).values(
-            order_id=ctx.id,
-            kind=kind,
-            method=method,
-            amount=amount,
-            at=utcnow(),
-            user_name=ctx.actor.user,
-            invoice_id=invoice_id,
+        _INSERT_PAYMENT,
+        {
+            "order_id": ctx.id,
+            "kind": kind,
+            "method": method,
+            "amount": amount,
+            "at": utcnow(),
+            "user_name": ctx.actor.user,
+            "invoice_id": invoice_id,
             # The till shift it moved in; refused without one where the store requires it.
-            shift_id=shift_for_payment(ctx.conn, ctx.row._mapping["store_id"], ctx.actor.terminal),
-        )
+            "shift_id": shift_for_payment(ctx.conn, ctx.store_id, ctx.actor.terminal),
+        },
     )
+
+
+# The statements of a checkout, built once (building one per call costs more than running it).
+_INSERT_PAYMENT = sa.insert(orepo.payment_t)
+_INSERT_INVOICE = sa.insert(orepo.invoice_t)
+_INSERT_INVOICE_LINE = sa.insert(orepo.invoice_line_t)
+_c, _pc = orepo.line_t.c, orepo.payment_t.c
+_FULFIL_LINES = (
+    sa.update(orepo.line_t)
+    .where(_c.id.in_(sa.bindparam("line_ids", expanding=True)), _c.status == "open")
+    .values(status=LineStatus.FULFILLED.value, invoice_id=sa.bindparam("invoice"))
+)
+_PAYMENTS_ON_INVOICE = (
+    sa.update(orepo.payment_t)
+    .where(_pc.order_id == sa.bindparam("paid_on"), _pc.invoice_id.is_(None))
+    .values(invoice_id=sa.bindparam("invoice"))
+)
 
 
 def add_payment(db: Database, actor: Actor, order: str, method: str, amount: Decimal) -> OrderView:
@@ -69,7 +87,7 @@ def add_payment(db: Database, actor: Actor, order: str, method: str, amount: Dec
         ctx = _Ctx(conn, db, actor, _editable(conn, order))
         _insert_payment(ctx, "payment", how.value, value)
         _touch(conn, ctx.id)
-        return _view(conn, _find(conn, order))
+        return _view(conn, ctx.row)
 
     return _write(db, actor, work)
 
@@ -93,23 +111,24 @@ def issue_invoice(
     sums = totals(amounts)
     invoice_id = _new_id(
         conn.execute(
-            sa.insert(orepo.invoice_t).values(
-                number=number,
-                store_id=ctx.store_id,
-                order_id=ctx.id,
-                kind=kind,
-                refers_to=refers_to,
-                issued_at=utcnow(),
-                net=sums.net,
-                tax=sums.tax,
-                total=sums.total,
-                change_due=change_due,
-                created_by=ctx.actor.user,
-            )
+            _INSERT_INVOICE,
+            {
+                "number": number,
+                "store_id": ctx.store_id,
+                "order_id": ctx.id,
+                "kind": kind,
+                "refers_to": refers_to,
+                "issued_at": utcnow(),
+                "net": sums.net,
+                "tax": sums.tax,
+                "total": sums.total,
+                "change_due": change_due,
+                "created_by": ctx.actor.user,
+            },
         )
     )
     conn.execute(
-        sa.insert(orepo.invoice_line_t),
+        _INSERT_INVOICE_LINE,
         [
             {
                 "invoice_id": invoice_id,
@@ -249,23 +268,16 @@ def fulfil(
         invoice_id, number = issue_invoice(ctx, chosen, "Invoice", change_due=change)
         if change:
             _insert_payment(ctx, "change", PaymentMethod.CASH.value, -change, invoice_id)
-        c = orepo.line_t.c
         done = conn.execute(
-            sa.update(orepo.line_t)
-            .where(c.id.in_(chosen_ids), c.status == "open")
-            .values(status=LineStatus.FULFILLED.value, invoice_id=invoice_id)
+            _FULFIL_LINES, {"line_ids": sorted(chosen_ids), "invoice": invoice_id}
         ).rowcount
         if done != len(chosen_ids):
             raise DomainError(
                 "another terminal fulfilled these lines at the same moment", code="conflict"
             )
-        pc = orepo.payment_t.c
-        conn.execute(
-            sa.update(orepo.payment_t)
-            .where(pc.order_id == ctx.id, pc.invoice_id.is_(None))
-            .values(invoice_id=invoice_id)
-        )
+        conn.execute(_PAYMENTS_ON_INVOICE, {"paid_on": ctx.id, "invoice": invoice_id})
         _touch(conn, ctx.id, **({"status": OrderStatus.FULFILLED.value} if last else {}))
-        return FulfilResult(_view(conn, _find(conn, order)), number, change)
+        status = OrderStatus.FULFILLED.value if last else None
+        return FulfilResult(_view(conn, row, status), number, change)
 
     return _write(db, actor, work)

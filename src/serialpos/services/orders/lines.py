@@ -43,7 +43,6 @@ from serialpos.services.orders.serials import (
 )
 from serialpos.services.orders.views import MAX_LINES, ZERO, AddResult, OrderView
 from serialpos.services.orders.work import _Ctx, _new_id, _touch, _write
-from serialpos.services.settings import chain_settings_in
 
 
 def _product_for(conn: Connection, sku: str | None, barcode: str | None) -> orepo.SaleProduct:
@@ -73,43 +72,44 @@ def _insert_line(
     price: Decimal,
     package_line: int | None = None,
 ) -> int:
-    conn, c = ctx.conn, orepo.line_t.c
-    count = conn.execute(sa.select(sa.func.count()).where(c.order_id == ctx.id)).scalar_one()
+    conn = ctx.conn
+    count, last = conn.execute(_LINE_COUNT, {"order_id": ctx.id}).one()
     if count >= MAX_LINES:
         raise BadRequest(f"an order holds at most {MAX_LINES} lines; open another order")
-    number = (
-        int(
-            conn.execute(
-                sa.select(sa.func.coalesce(sa.func.max(c.number), 0)).where(c.order_id == ctx.id)
-            ).scalar_one()
-        )
-        + 1
-    )
     return _new_id(
         conn.execute(
-            sa.insert(orepo.line_t).values(
-                order_id=ctx.id,
-                number=number,
-                product_id=product.id,
-                sku=product.sku,
-                name=product.name,
-                quantity=quantity,
-                unit_price=price,
-                tax_rate=product.tax_rate,
-                tax_included=_tax_included(conn, product),
-                serial=None,
-                status=LineStatus.OPEN.value,
-                package_line=package_line,
-            )
+            _INSERT_LINE,
+            {
+                "order_id": ctx.id,
+                "number": int(last) + 1,
+                "product_id": product.id,
+                "sku": product.sku,
+                "name": product.name,
+                "quantity": quantity,
+                "unit_price": price,
+                "tax_rate": product.tax_rate,
+                "tax_included": _tax_included(ctx, product),
+                "serial": None,
+                "status": LineStatus.OPEN.value,
+                "package_line": package_line,
+            },
         )
     )
 
 
-def _tax_included(conn: Connection, product: orepo.SaleProduct) -> bool:
+_l = orepo.line_t.c
+#: How many lines the order has and its highest line number, in one query built once.
+_LINE_COUNT = sa.select(sa.func.count(), sa.func.coalesce(sa.func.max(_l.number), 0)).where(
+    _l.order_id == sa.bindparam("order_id")
+)
+_INSERT_LINE = sa.insert(orepo.line_t)
+
+
+def _tax_included(ctx: _Ctx, product: orepo.SaleProduct) -> bool:
     """Whether this product's price includes tax: its own feed value, else the chain's."""
     if product.prices_include_tax is not None:
         return product.prices_include_tax
-    return chain_settings_in(conn).prices_include_tax
+    return ctx.chain_settings().prices_include_tax
 
 
 def _add_package(ctx: _Ctx, package: orepo.SaleProduct) -> tuple[int, bool, str]:
@@ -236,7 +236,7 @@ def add_item(
             and clean is None
             and ctx.settings().auto_prompt_serial
         )
-        return AddResult(_view(conn, _find(conn, ctx.number)), line, prompt, merged, message)
+        return AddResult(_view(conn, ctx.row), line, prompt, merged, message)
 
     return _write(db, actor, work)
 
@@ -302,7 +302,7 @@ def add_scan(
             and serial is None
             and ctx.settings().auto_prompt_serial
         )
-        return AddResult(_view(conn, _find(conn, ctx.number)), line, prompt, merged, message)
+        return AddResult(_view(conn, ctx.row), line, prompt, merged, message)
 
     return _write(db, actor, work)
 

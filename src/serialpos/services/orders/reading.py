@@ -41,15 +41,12 @@ from serialpos.services.orders.views import (
 )
 
 
-def _view(conn: Connection, row: sa.Row[object]) -> OrderView:
+def _view(conn: Connection, row: sa.Row[object], status: str | None = None) -> OrderView:
+    """The order as callers see it, from its row as read in this transaction: a step that
+    changed only lines, payments or ``updated_at`` (not shown) passes the row it locked
+    instead of reading it again; ``status``, when the step changed it."""
     m = row._mapping
-    invoice_numbers: dict[int, str] = dict(
-        conn.execute(  # type: ignore[arg-type]
-            sa.select(orepo.invoice_t.c.id, orepo.invoice_t.c.number).where(
-                orepo.invoice_t.c.order_id == m["id"]
-            )
-        ).all()
-    )
+    invoice_numbers = orepo.invoices(conn, m["id"])
     lines = []
     for ln in orepo.order_lines(conn, m["id"]):
         lm = ln._mapping
@@ -98,7 +95,7 @@ def _view(conn: Connection, row: sa.Row[object]) -> OrderView:
         store=m["store_code"],
         type=SaleType(m["type"]),
         delivery=DeliveryMode(m["delivery"]),
-        status=OrderStatus(m["status"]),
+        status=OrderStatus(status or m["status"]),
         customer=customer,
         lines=tuple(lines),
         totals=totals(counted, [p.amount for p in pays]),

@@ -32,7 +32,7 @@ from serialpos.domain.states import Action, UnitState
 from serialpos.domain.users import Permission
 from serialpos.services import ledger, scan_resolver
 from serialpos.services.context import Actor
-from serialpos.services.orders.reading import _editable, _find, _view
+from serialpos.services.orders.reading import _editable, _view
 from serialpos.services.orders.views import OrderView
 from serialpos.services.orders.work import _Ctx, _touch, _write
 
@@ -64,23 +64,32 @@ def _check_not_a_barcode(conn: Connection, product: orepo.SaleProduct, serial: s
         gtin = normalize_gtin(serial)
     except BadValue:
         return
-    if gtin in product.barcodes:
+    # One look-up by barcode says both: this product's own barcode, or another's.
+    owner = repo.product_id_by_gtin(conn, gtin)
+    if owner == product.id:
         raise BadSerial(
             f"'{serial}': that is the product's barcode, not its serial; scan the serial label"
         )
-    owner = repo.product_id_by_gtin(conn, gtin)
     if owner is not None:
         sku = orepo.sale_product_by_id(conn, owner).sku
         raise BadSerial(f"'{serial}': that is the barcode of product {sku}, not a serial")
 
 
-def _unavailable(ctx: _Ctx, product: orepo.SaleProduct, serial: str) -> DomainError | None:
+def _unavailable(
+    ctx: _Ctx, product: orepo.SaleProduct, serial: str, unit: repo.UnitRow | None = None
+) -> DomainError | None:
     """Why the unit with this serial cannot go on this order's line, or None if it can (the
-    sentence the sale field also shows: services/counter_search.why_not_here)."""
+    sentence the sale field also shows: services/counter_search.why_not_here). ``unit``: the
+    unit as just read in this transaction (else it is read here)."""
+    if unit is None:
+        unit = repo.unit_by_serial(ctx.conn, product.id, serial)
+    if unit is None:
+        return None
+    if unit.state == UnitState.IN_STOCK and unit.store_id == ctx.store_id:
+        return None  # the sale's case: no store names needed
     from serialpos.services.counter_search import why_not_here
 
-    unit = repo.unit_by_serial(ctx.conn, product.id, serial)
-    return None if unit is None else why_not_here(ctx.conn, unit, serial, ctx.store_id, ctx.store)
+    return why_not_here(ctx.conn, unit, serial, ctx.store_id, ctx.store)
 
 
 def _set_serial_in(
@@ -104,20 +113,14 @@ def _set_serial_in(
         raise NotSerialized(f"{product.sku} is {what}")
     if new == old:
         return
-    c = orepo.line_t.c
     if new is not None:
         _check_not_a_barcode(conn, product, new)
         fmt = SerialFormat.parse(product.serial_format)
         if fmt is not None:
             fmt.check(new, product.sku)
         twice = conn.execute(
-            sa.select(c.number).where(
-                c.order_id == ctx.id,
-                c.product_id == product.id,
-                c.serial == new,
-                c.status != "removed",
-                c.id != line,
-            )
+            _SERIAL_TWICE,
+            {"order_id": ctx.id, "product_id": product.id, "serial": new, "line_id": line},
         ).first()
         if twice is not None:
             raise DuplicateSerial(f"serial {new} is already on line {twice.number} of this order")
@@ -150,7 +153,7 @@ def _set_serial_in(
                 doc,
                 reason=f"manager override by {manager.user}: unit not known to the ledger",
             )
-        problem = _unavailable(ctx, product, new)
+        problem = _unavailable(ctx, product, new, own)
         if problem is not None:
             raise problem
     if tracked and old is not None:
@@ -175,8 +178,24 @@ def _set_serial_in(
         except (NotInStock, AlreadySold, InvalidTransition) as exc:
             # Another terminal took it between our look and our claim: say how it is now.
             raise (_unavailable(ctx, product, new) or exc) from None
-    conn.execute(sa.update(orepo.line_t).where(c.id == line).values(serial=new))
+    conn.execute(_SET_LINE_SERIAL, {"line_id": line, "new_serial": new})
     _touch(conn, ctx.id)
+
+
+_c = orepo.line_t.c
+#: The line of this order that already has this serial (built once: the hot path).
+_SERIAL_TWICE = sa.select(_c.number).where(
+    _c.order_id == sa.bindparam("order_id"),
+    _c.product_id == sa.bindparam("product_id"),
+    _c.serial == sa.bindparam("serial"),
+    _c.status != "removed",
+    _c.id != sa.bindparam("line_id"),
+)
+_SET_LINE_SERIAL = (
+    sa.update(orepo.line_t)
+    .where(_c.id == sa.bindparam("line_id"))
+    .values(serial=sa.bindparam("new_serial"))
+)
 
 
 def _manager(db: Database, actor: Actor, user: str | None, pin: str | None) -> Actor | None:
@@ -218,6 +237,6 @@ def set_serial(
     def work(conn: Connection) -> OrderView:
         ctx = _Ctx(conn, db, actor, _editable(conn, order))
         _set_serial_in(ctx, line, serial, manager, shared)
-        return _view(conn, _find(conn, order))
+        return _view(conn, ctx.row)
 
     return _write(db, actor, work)

@@ -15,12 +15,13 @@ from sqlalchemy.engine import Connection
 from serialpos.db import order_repo as orepo
 from serialpos.db.engine import Database
 from serialpos.db.tables import utcnow
+from serialpos.domain.chain_settings import ChainSettings
 from serialpos.domain.events import DocumentRef
 from serialpos.domain.settings import StoreSettings
 from serialpos.domain.users import Permission
 from serialpos.services.context import Actor
 from serialpos.services.orders.views import DOCUMENT_TYPE
-from serialpos.services.settings import settings_in
+from serialpos.services.settings import chain_settings_in, settings_in
 
 T = TypeVar("T")
 
@@ -30,7 +31,25 @@ def _write(db: Database, actor: Actor, work: Callable[[Connection], T]) -> T:
     return db.write(work)
 
 
+_TOUCH = (
+    sa.update(orepo.order_t)
+    .where(orepo.order_t.c.id == sa.bindparam("touched"))
+    .values(updated_at=sa.bindparam("now"))
+)
+
+
+_TOUCH_STATUS = _TOUCH.values(status=sa.bindparam("new_status"))
+
+
 def _touch(conn: Connection, order_id: int, **values: object) -> None:
+    if not values:  # every step of a sale: the statement built once
+        conn.execute(_TOUCH, {"touched": order_id, "now": utcnow()})
+        return
+    if values.keys() == {"status"}:  # a fulfilment, a park or a resume
+        conn.execute(
+            _TOUCH_STATUS, {"touched": order_id, "now": utcnow(), "new_status": values["status"]}
+        )
+        return
     conn.execute(
         sa.update(orepo.order_t)
         .where(orepo.order_t.c.id == order_id)
@@ -64,7 +83,20 @@ class _Ctx:
         return int(self.row._mapping["store_id"])
 
     def settings(self) -> StoreSettings:
-        return settings_in(self.db, self.conn, self.store)
+        """The store's settings, read once per transaction (a step asks several times)."""
+        found = self.__dict__.get("_settings")
+        if found is None:
+            found = settings_in(self.db, self.conn, self.store)
+            object.__setattr__(self, "_settings", found)
+        return found
+
+    def chain_settings(self) -> ChainSettings:
+        """The chain's settings, read once per transaction."""
+        found = self.__dict__.get("_chain_settings")
+        if found is None:
+            found = chain_settings_in(self.conn)
+            object.__setattr__(self, "_chain_settings", found)
+        return found
 
     def doc(self, line_number: int) -> DocumentRef:
         return DocumentRef(DOCUMENT_TYPE, self.number, str(line_number))
