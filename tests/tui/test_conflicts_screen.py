@@ -56,12 +56,12 @@ async def test_manager_resolves_a_conflict(
         shown = screen_text(app)
         assert f"#{conflict_id}" in shown and serial[:10] in shown and "open" in shown
         assert app.screen.chosen == str(conflict_id)
-        await pilot.press("r")  # return: the standing sale voided and refunded
+        await pilot.press("f6")  # return: the standing sale voided and refunded
         await settle(pilot)
         said = str(app.screen.query_one("#message", MessageLine).text)
         assert said == f"✓ conflict {conflict_id}: returned to stock"
         assert "no open conflicts" in screen_text(app)
-        await pilot.press("v")  # all: the resolved one, and by whom
+        await pilot.press("f3")  # all: the resolved one, and by whom
         await settle(pilot)
         assert "resolved: manager return" in screen_text(app).replace("\n  ", " ")
     with demo_db.engine.connect() as conn:

@@ -79,6 +79,7 @@ async def test_a_cashier_sees_only_the_counter_and_a_hidden_key_says_why(
             "Products",
             "Sale",
             "Returns",
+            "Shift (open, X, close, Z)",
         ]
         text = screen_text(app)
         for hidden in ("Adjustments", "Reports", "Admin", "Receiving", "Counts"):

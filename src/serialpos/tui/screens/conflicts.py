@@ -2,8 +2,9 @@
 apply (the unit was sold at another till meanwhile...), listed for a manager, each shown with
 both events and resolved by a new event, never by editing one.
 
-``A`` accept (the event that stands stays), ``R`` return (the unit comes back to stock: the
-standing sale is voided and refunded), ``W`` write the unit off; ``V`` shows open or all.
+F5 accept (the event that stands stays), F6 return (the unit comes back to stock: the
+standing sale is voided and refunded), F7 write the unit off; F3 shows open or all. Function
+keys, since the letters a, r and v already mean other things in the one keymap (tui/keymap.py).
 The same service as ``serialpos conflicts``, so the same rules and the same ledger events.
 """
 
@@ -66,17 +67,17 @@ def open_conflicts(console: Any) -> None:
 class ConflictsScreen(AdminListScreen):
     TITLE: ClassVar[str] = "Conflicts"
     KEY_HINTS: ClassVar[KeyHints] = (
-        ("A", "Accept"),
-        ("R", "Return"),
-        ("W", "Write off"),
-        ("V", "Open/all"),
+        ("F5", "Accept"),
+        ("F6", "Return"),
+        ("F7", "Write off"),
+        ("F3", "Open/all"),
         ("Esc", "Back"),
     )
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("a", "resolve('accept')", "Accept: the first event stands", show=False),
-        Binding("r", "resolve('return')", "Return the unit to stock", show=False),
-        Binding("w", "resolve('write_off')", "Write the unit off", show=False),
-        Binding("v", "toggle_view", "Open or all conflicts", show=False),
+        Binding("f5", "resolve('accept')", "Accept: the first event stands", show=False),
+        Binding("f6", "resolve('return')", "Return the unit to stock", show=False),
+        Binding("f7", "resolve('write_off')", "Write the unit off", show=False),
+        Binding("f3", "toggle_view", "Open or all conflicts", show=False),
         Binding("escape", "app.pop_screen", "Back", show=False),
     ]
 
