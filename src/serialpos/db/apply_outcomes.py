@@ -14,7 +14,7 @@ from serialpos.db.integration_tables import ApplyOutcome
 from serialpos.db.tables import utcnow
 
 outcome_t: sa.Table = ApplyOutcome.__table__  # type: ignore[attr-defined]
-_c = outcome_t.c
+outcome_c = outcome_t.c
 
 
 @dataclass(frozen=True)
@@ -51,7 +51,9 @@ def claim(
         else sqlite.insert(outcome_t)
     )
     claimed = conn.execute(
-        insert.values(**values).on_conflict_do_nothing(index_elements=["id"]).returning(_c.id)
+        insert.values(**values)
+        .on_conflict_do_nothing(index_elements=["id"])
+        .returning(outcome_c.id)
     ).scalar_one_or_none()
     if claimed is not None:
         return None
@@ -61,12 +63,12 @@ def claim(
 
 def record(conn: Connection, key: str, outcome: str) -> None:
     """Store the verdict of the line that claimed ``key`` (in the same transaction)."""
-    conn.execute(outcome_t.update().where(_c.id == key).values(outcome=outcome))
+    conn.execute(outcome_t.update().where(outcome_c.id == key).values(outcome=outcome))
 
 
 def find(conn: Connection, keys: Sequence[str]) -> list[StoredOutcome]:
     """The stored outcomes of ``keys`` that exist, in no particular order."""
-    rows = conn.execute(sa.select(outcome_t).where(_c.id.in_(list(keys))))
+    rows = conn.execute(sa.select(outcome_t).where(outcome_c.id.in_(list(keys))))
     return [
         StoredOutcome(r.id, r.body_sha256, r.op, r.user_name, r.terminal, r.applied_at, r.outcome)
         for r in rows

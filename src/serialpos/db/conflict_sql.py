@@ -15,7 +15,7 @@ from serialpos.db.tables import utcnow
 
 link_t: sa.Table = TerminalLink.__table__  # type: ignore[attr-defined]
 conflict_t: sa.Table = SyncConflict.__table__  # type: ignore[attr-defined]
-_l, _c, _e, _s, _p, _u = (
+link_c, conflict_c, event_c, store_c, product_c, unit_c = (
     link_t.c,
     conflict_t.c,
     repo.event_t.c,
@@ -28,9 +28,9 @@ _l, _c, _e, _s, _p, _u = (
 def link_of(conn: Connection, api_terminal: str) -> tuple[str, str] | None:
     """(terminal id, store code) the token's terminal is bound to, if it is."""
     row = conn.execute(
-        sa.select(_l.terminal_id, _s.code)
-        .join(repo.store_t, _s.id == _l.store_id)
-        .where(_l.api_terminal == api_terminal)
+        sa.select(link_c.terminal_id, store_c.code)
+        .join(repo.store_t, store_c.id == link_c.store_id)
+        .where(link_c.api_terminal == api_terminal)
     ).first()
     return None if row is None else (row[0], row[1])
 
@@ -48,10 +48,12 @@ def add_link(conn: Connection, api_terminal: str, terminal_id: str, store_id: in
 
 def store_for(conn: Connection, code: str | None, terminal_id: str) -> int:
     """The store a conflict belongs to: the one its line names, else the terminal's."""
-    found = conn.execute(sa.select(_s.id).where(_s.code == code)).scalar() if code else None
+    found = (
+        conn.execute(sa.select(store_c.id).where(store_c.code == code)).scalar() if code else None
+    )
     if found is None:
         found = conn.execute(
-            sa.select(_l.store_id).where(_l.terminal_id == terminal_id).limit(1)
+            sa.select(link_c.store_id).where(link_c.terminal_id == terminal_id).limit(1)
         ).scalar()
     assert found is not None, "a linked terminal always has a store"
     return int(found)
@@ -60,34 +62,36 @@ def store_for(conn: Connection, code: str | None, terminal_id: str) -> int:
 def last_unit_event(conn: Connection, sku: str, serial: str) -> int | None:
     """The newest event of the unit (sku, serial): the one that gave it its state."""
     return conn.execute(
-        sa.select(sa.func.max(_e.id))
-        .join(repo.product_t, _p.id == _e.product_id)
-        .where(_p.sku == sku, _e.serial == serial, _e.unit_id.is_not(None))
+        sa.select(sa.func.max(event_c.id))
+        .join(repo.product_t, product_c.id == event_c.product_id)
+        .where(product_c.sku == sku, event_c.serial == serial, event_c.unit_id.is_not(None))
     ).scalar()
 
 
 def product_id(conn: Connection, sku: str) -> int | None:
-    return conn.execute(sa.select(_p.id).where(_p.sku == sku)).scalar()
+    return conn.execute(sa.select(product_c.id).where(product_c.sku == sku)).scalar()
 
 
 def add_conflict(conn: Connection, **values: Any) -> int:
     values.setdefault("created_at", utcnow())
     values.setdefault("status", "open")
-    return int(conn.execute(conflict_t.insert().values(**values).returning(_c.id)).scalar_one())
+    return int(
+        conn.execute(conflict_t.insert().values(**values).returning(conflict_c.id)).scalar_one()
+    )
 
 
 _EVENT_COLS = (
-    _e.id,
-    _e.at,
-    _e.action,
-    _e.user_name,
-    _e.terminal,
-    _e.serial,
-    _e.from_state,
-    _e.to_state,
-    _e.quantity,
-    _e.document_type,
-    _e.document_id,
+    event_c.id,
+    event_c.at,
+    event_c.action,
+    event_c.user_name,
+    event_c.terminal,
+    event_c.serial,
+    event_c.from_state,
+    event_c.to_state,
+    event_c.quantity,
+    event_c.document_type,
+    event_c.document_id,
 )
 
 
@@ -103,21 +107,21 @@ def conflicts(
     q = (
         sa.select(
             conflict_t,
-            _s.code.label("store"),
-            _p.sku.label("sku"),
+            store_c.code.label("store"),
+            product_c.sku.label("sku"),
             *[col.label(f"ev_{col.name}") for col in (first.c[c.name] for c in _EVENT_COLS)],
         )
-        .join(repo.store_t, _s.id == _c.store_id)
-        .outerjoin(repo.product_t, _p.id == _c.product_id)
-        .outerjoin(first, first.c.id == _c.first_event_id)
-        .order_by(_c.id)
+        .join(repo.store_t, store_c.id == conflict_c.store_id)
+        .outerjoin(repo.product_t, product_c.id == conflict_c.product_id)
+        .outerjoin(first, first.c.id == conflict_c.first_event_id)
+        .order_by(conflict_c.id)
     )
     if status is not None:
-        q = q.where(_c.status == status)
+        q = q.where(conflict_c.status == status)
     if conflict_id is not None:
-        q = q.where(_c.id == conflict_id)
+        q = q.where(conflict_c.id == conflict_id)
     if store is not None:
-        q = q.where(_s.code == store)
+        q = q.where(store_c.code == store)
     return [dict(row._mapping) for row in conn.execute(q)]
 
 
@@ -133,7 +137,7 @@ def resolve(
     """Mark an open conflict resolved; False when it was not open (resolved meanwhile)."""
     result = conn.execute(
         conflict_t.update()
-        .where(_c.id == conflict_id, _c.status == "open")
+        .where(conflict_c.id == conflict_id, conflict_c.status == "open")
         .values(
             status="resolved", resolved_by=by, resolution=resolution, note=note, resolved_at=when
         )

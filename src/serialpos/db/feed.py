@@ -11,32 +11,32 @@ from serialpos.db import repo
 from serialpos.db.integration_tables import EventFeed
 
 feed_t: sa.Table = EventFeed.__table__  # type: ignore[attr-defined]
-_f, _e, _s, _p = feed_t.c, repo.event_t.c, repo.store_t.c, repo.product_t.c
+feed_c, event_c, store_c, product_c = feed_t.c, repo.event_t.c, repo.store_t.c, repo.product_t.c
 
 _PAGE = (
     sa.select(
-        _f.seq,
-        _e.at,
-        _e.action,
-        _e.user_name,
-        _e.terminal,
-        _s.code.label("store"),
-        _p.sku,
-        _e.serial,
-        _e.from_state,
-        _e.to_state,
-        _e.quantity,
-        _e.document_type,
-        _e.document_id,
-        _e.document_line,
-        _e.reason,
+        feed_c.seq,
+        event_c.at,
+        event_c.action,
+        event_c.user_name,
+        event_c.terminal,
+        store_c.code.label("store"),
+        product_c.sku,
+        event_c.serial,
+        event_c.from_state,
+        event_c.to_state,
+        event_c.quantity,
+        event_c.document_type,
+        event_c.document_id,
+        event_c.document_line,
+        event_c.reason,
     )
     .select_from(feed_t)
-    .join(repo.event_t, _e.id == _f.event_id)
-    .join(repo.store_t, _s.id == _e.store_id)
-    .join(repo.product_t, _p.id == _e.product_id)
-    .where(_f.seq > sa.bindparam("after"))
-    .order_by(_f.seq)
+    .join(repo.event_t, event_c.id == feed_c.event_id)
+    .join(repo.store_t, store_c.id == event_c.store_id)
+    .join(repo.product_t, product_c.id == event_c.product_id)
+    .where(feed_c.seq > sa.bindparam("after"))
+    .order_by(feed_c.seq)
     .limit(sa.bindparam("limit"))
 )
 
@@ -48,4 +48,4 @@ def page(conn: Connection, after: int, limit: int) -> list[tuple[Any, ...]]:
 
 
 def last_seq(conn: Connection) -> int:
-    return int(conn.execute(sa.select(sa.func.coalesce(sa.func.max(_f.seq), 0))).scalar_one())
+    return int(conn.execute(sa.select(sa.func.coalesce(sa.func.max(feed_c.seq), 0))).scalar_one())

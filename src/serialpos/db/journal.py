@@ -16,7 +16,7 @@ from serialpos.db.tables import utcnow
 
 journal_t: sa.Table = JournalEntry.__table__  # type: ignore[attr-defined]
 state_t: sa.Table = SyncState.__table__  # type: ignore[attr-defined]
-_j, _st = journal_t.c, state_t.c
+journal_c, state_c = journal_t.c, state_t.c
 
 
 @dataclass(frozen=True)
@@ -34,7 +34,10 @@ class Entry:
 def next_seq(conn: Connection) -> int:
     """The next local sequence number. Taken inside the writing transaction (SQLite has one
     writer at a time), so numbers follow commit order without gaps."""
-    return int(conn.execute(sa.select(sa.func.coalesce(sa.func.max(_j.seq), 0))).scalar_one()) + 1
+    return (
+        int(conn.execute(sa.select(sa.func.coalesce(sa.func.max(journal_c.seq), 0))).scalar_one())
+        + 1
+    )
 
 
 def add(conn: Connection, *, entry_id: str, seq: int, terminal: str, user: str, line: str) -> None:
@@ -60,19 +63,23 @@ def _entries(conn: Connection, q: sa.Select[Any]) -> list[Entry]:
 
 def pending(conn: Connection, limit: int) -> list[Entry]:
     return _entries(
-        conn, sa.select(journal_t).where(_j.state == "pending").order_by(_j.seq).limit(limit)
+        conn,
+        sa.select(journal_t)
+        .where(journal_c.state == "pending")
+        .order_by(journal_c.seq)
+        .limit(limit),
     )
 
 
 def entries(conn: Connection, state: str | None = None) -> list[Entry]:
-    q = sa.select(journal_t).order_by(_j.seq)
+    q = sa.select(journal_t).order_by(journal_c.seq)
     if state is not None:
-        q = q.where(_j.state == state)
+        q = q.where(journal_c.state == state)
     return _entries(conn, q)
 
 
 def entry(conn: Connection, entry_id: str) -> Entry | None:
-    found = _entries(conn, sa.select(journal_t).where(_j.id == entry_id))
+    found = _entries(conn, sa.select(journal_t).where(journal_c.id == entry_id))
     return found[0] if found else None
 
 
@@ -80,7 +87,7 @@ def settle(conn: Connection, entry_id: str, state: str, answer: str) -> None:
     """Record central's answer; only a pending entry changes (a settled one stays settled)."""
     conn.execute(
         journal_t.update()
-        .where(_j.id == entry_id, _j.state == "pending")
+        .where(journal_c.id == entry_id, journal_c.state == "pending")
         .values(state=state, answer=answer, settled_at=utcnow())
     )
 
@@ -88,28 +95,30 @@ def settle(conn: Connection, entry_id: str, state: str, answer: str) -> None:
 def counts(conn: Connection) -> tuple[int, datetime | None]:
     """How many entries wait, and when the oldest was made (terminal clock, for people)."""
     n, oldest = conn.execute(
-        sa.select(sa.func.count(), sa.func.min(_j.made_at)).where(_j.state == "pending")
+        sa.select(sa.func.count(), sa.func.min(journal_c.made_at)).where(
+            journal_c.state == "pending"
+        )
     ).one()
     return int(n), oldest
 
 
 def by_state(conn: Connection) -> dict[str, int]:
     """How many entries are in each state (one grouped count, not a read of every entry)."""
-    rows = conn.execute(sa.select(_j.state, sa.func.count()).group_by(_j.state))
+    rows = conn.execute(sa.select(journal_c.state, sa.func.count()).group_by(journal_c.state))
     return {str(state): int(n) for state, n in rows}
 
 
 def get_state(conn: Connection, key: str) -> str | None:
-    return conn.execute(sa.select(_st.value).where(_st.key == key)).scalar()
+    return conn.execute(sa.select(state_c.value).where(state_c.key == key)).scalar()
 
 
 def set_state(conn: Connection, key: str, value: str) -> None:
-    if conn.execute(state_t.update().where(_st.key == key).values(value=value)).rowcount == 0:
+    if conn.execute(state_t.update().where(state_c.key == key).values(value=value)).rowcount == 0:
         conn.execute(state_t.insert().values(key=key, value=value))
 
 
 # -- the local copy of central's events ---------------------------------------------------
-_u = repo.unit_t.c
+unit_c = repo.unit_t.c
 
 
 @dataclass(frozen=True)
@@ -121,8 +130,8 @@ class LocalUnit:
 
 def unit(conn: Connection, product_id: int, serial: str) -> LocalUnit | None:
     row = conn.execute(
-        sa.select(_u.id, _u.state, _u.store_id).where(
-            _u.product_id == product_id, _u.serial == serial
+        sa.select(unit_c.id, unit_c.state, unit_c.store_id).where(
+            unit_c.product_id == product_id, unit_c.serial == serial
         )
     ).first()
     return None if row is None else LocalUnit(row[0], row[1], row[2])
@@ -155,8 +164,8 @@ def put_unit(
         return int(pk[0])
     conn.execute(
         repo.unit_t.update()
-        .where(_u.id == found.id)
-        .values(state=state, store_id=store_id, version=_u.version + 1, updated_at=now)
+        .where(unit_c.id == found.id)
+        .values(state=state, store_id=store_id, version=unit_c.version + 1, updated_at=now)
     )
     return found.id
 

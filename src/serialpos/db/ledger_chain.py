@@ -21,7 +21,7 @@ from serialpos.db.prepared import Prepared
 from serialpos.domain.ledger_chain import GENESIS, EventHasher, event_hash
 
 chain_t: sa.Table = t.LedgerChain.__table__  # type: ignore[attr-defined]
-_c = chain_t.c
+chain_c = chain_t.c
 _CACHE = "serialpos_ledger_chain"
 
 
@@ -30,9 +30,9 @@ def _lock_head(dialect: Any) -> sa.Executable:
         store_id=sa.bindparam("store_id"), terminal=sa.bindparam("terminal"), seq=0, hash=GENESIS
     )
     locked: sa.Executable = insert.on_conflict_do_update(
-        index_elements=[_c.store_id, _c.terminal],
-        set_={"seq": _c.seq},
-    ).returning(_c.id, _c.seq, _c.hash)
+        index_elements=[chain_c.store_id, chain_c.terminal],
+        set_={"seq": chain_c.seq},
+    ).returning(chain_c.id, chain_c.seq, chain_c.hash)
     return locked
 
 
@@ -40,7 +40,7 @@ _LOCK_HEAD = {"sqlite": _lock_head(sqlite), "postgresql": _lock_head(postgresql)
 #: Run as prepared driver SQL (db/prepared.py): it is one of a ledger move's few statements.
 _MOVE_HEAD = Prepared(
     sa.update(chain_t)
-    .where(_c.id == sa.bindparam("chain"))
+    .where(chain_c.id == sa.bindparam("chain"))
     .values(seq=sa.bindparam("new_seq"), hash=sa.bindparam("new_hash"))
 )
 

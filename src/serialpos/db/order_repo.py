@@ -14,7 +14,7 @@ from sqlalchemy.engine import Connection
 from serialpos.db import order_tables as ot
 from serialpos.db import repo
 from serialpos.domain.discounts import LineTerms, line_discount
-from serialpos.domain.orders import LineAmounts, line_amounts
+from serialpos.domain.orders import LineAmounts, LineStatus, line_amounts
 from serialpos.domain.products import SerialMode
 
 order_t = ot.SaleOrder.__table__  # type: ignore[attr-defined]
@@ -82,7 +82,7 @@ class SaleProduct:
         return self.package_type == "exploded"
 
 
-_p = repo.product_t.c
+product_c = repo.product_t.c
 #: product.package_type (migration 0003), read by name so this module needs no more of it.
 PACKAGE_TYPE: sa.ColumnClause[str] = sa.literal_column("product.package_type", sa.String())
 _component = sa.table(
@@ -91,20 +91,20 @@ _component = sa.table(
 
 
 _SALE_PRODUCT = sa.select(
-    _p.id,
-    _p.sku,
-    _p.name,
-    _p.price,
-    _p.tax_rate,
-    _p.serial_mode,
-    _p.serial_format,
+    product_c.id,
+    product_c.sku,
+    product_c.name,
+    product_c.price,
+    product_c.tax_rate,
+    product_c.serial_mode,
+    product_c.serial_format,
     PACKAGE_TYPE.label("package_type"),
-    _p.prices_include_tax,
+    product_c.prices_include_tax,
 )
 # Built once with bind parameters (as repo.py's hot statements are): building a statement
 # per call costs more than running it on a counter sale's path.
-_SALE_PRODUCT_BY_SKU = _SALE_PRODUCT.where(_p.sku == sa.bindparam("sku"))
-_SALE_PRODUCT_BY_ID = _SALE_PRODUCT.where(_p.id == sa.bindparam("product_id"))
+_SALE_PRODUCT_BY_SKU = _SALE_PRODUCT.where(product_c.sku == sa.bindparam("sku"))
+_SALE_PRODUCT_BY_ID = _SALE_PRODUCT.where(product_c.id == sa.bindparam("product_id"))
 
 
 def _sale_product(
@@ -131,9 +131,9 @@ def components(conn: Connection, package_id: int) -> list[tuple[int, int]]:
     c = _component.c
     rows = conn.execute(
         sa.select(c.component_id, c.quantity)
-        .join(repo.product_t, _p.id == c.component_id)
+        .join(repo.product_t, product_c.id == c.component_id)
         .where(c.package_id == package_id)
-        .order_by(_p.sku)
+        .order_by(product_c.sku)
     ).all()
     return [(int(pid), int(qty)) for pid, qty in rows]
 
@@ -172,21 +172,23 @@ def next_number(conn: Connection, store_id: int, kind: str) -> int:
     return int(found.scalar_one())
 
 
-_o, _s, _l = order_t.c, repo.store_t.c, line_t.c
+order_c, store_c, line_c = order_t.c, repo.store_t.c, line_t.c
 _ORDER_ROW = (
-    sa.select(order_t, _s.code.label("store_code"))
-    .join(repo.store_t, _s.id == _o.store_id)
-    .where(_o.number == sa.bindparam("number"))
+    sa.select(order_t, store_c.code.label("store_code"))
+    .join(repo.store_t, store_c.id == order_c.store_id)
+    .where(order_c.number == sa.bindparam("number"))
 )
 _ORDER_ROW_LOCKED = _ORDER_ROW.with_for_update(of=order_t)
 _LINES = (
-    sa.select(line_t, _p.serial_mode.label("serial_mode"), PACKAGE_TYPE.label("package_type"))
-    .join(repo.product_t, _p.id == _l.product_id)
-    .where(_l.order_id == sa.bindparam("order_id"))
+    sa.select(
+        line_t, product_c.serial_mode.label("serial_mode"), PACKAGE_TYPE.label("package_type")
+    )
+    .join(repo.product_t, product_c.id == line_c.product_id)
+    .where(line_c.order_id == sa.bindparam("order_id"))
 )
-_ORDER_LINES_ALL = _LINES.order_by(_l.number)
-_ORDER_LINES = _LINES.where(_l.status != "removed").order_by(_l.number)
-_LINE_ROW = _LINES.where(_l.id == sa.bindparam("line_id"))
+_ORDER_LINES_ALL = _LINES.order_by(line_c.number)
+_ORDER_LINES = _LINES.where(line_c.status != LineStatus.REMOVED).order_by(line_c.number)
+_LINE_ROW = _LINES.where(line_c.id == sa.bindparam("line_id"))
 _PAYMENTS = (
     sa.select(payment_t)
     .where(payment_t.c.order_id == sa.bindparam("order_id"))

@@ -24,8 +24,8 @@ from serialpos.domain.counter_search import MAX_CHOICES, ProductChoice, best, se
 from serialpos.domain.errors import AlreadySold, DomainError, NotInStock, Reserved
 from serialpos.domain.states import UnitState
 
-_p, _st, _u = repo.product_t.c, repo.stock_t.c, repo.unit_t.c
-_o, _i = orepo.order_t.c, orepo.invoice_t.c
+product_c, stock_c, unit_c = repo.product_t.c, repo.stock_t.c, repo.unit_t.c
+order_c, invoice_c = orepo.order_t.c, orepo.invoice_t.c
 
 
 @dataclass(frozen=True)
@@ -61,20 +61,27 @@ def products_matching(
     MAX_CHOICES, and whether there were more), with their stock at ``store_id``."""
     where = [
         sa.or_(
-            sa.func.lower(_p.name).like(_like(w), escape="\\"),
-            sa.func.lower(_p.sku).like(_like(w), escape="\\"),
+            sa.func.lower(product_c.name).like(_like(w), escape="\\"),
+            sa.func.lower(product_c.sku).like(_like(w), escape="\\"),
         )
         for w in words(text)
     ]
     rows = conn.execute(
-        sa.select(_p.sku, _p.name, _p.price, _p.serial_mode, sa.func.coalesce(_st.quantity, 0))
+        sa.select(
+            product_c.sku,
+            product_c.name,
+            product_c.price,
+            product_c.serial_mode,
+            sa.func.coalesce(stock_c.quantity, 0),
+        )
         .select_from(
             repo.product_t.outerjoin(
-                repo.stock_t, sa.and_(_st.product_id == _p.id, _st.store_id == store_id)
+                repo.stock_t,
+                sa.and_(stock_c.product_id == product_c.id, stock_c.store_id == store_id),
             )
         )
         .where(*where)
-        .order_by(_p.sku)
+        .order_by(product_c.sku)
         .limit(MAX_CHOICES + 1)
     ).all()
     found = [ProductChoice(r[0], r[1], r[2], int(r[4]), r[3]) for r in rows[:MAX_CHOICES]]
@@ -86,14 +93,14 @@ def order_numbered(conn: Connection, text: str) -> OrderFound | None:
     value = text.strip().upper()
     if not value or len(value) > 48:
         return None
-    head = (_o.number, _o.status, customer_field_of(orepo.order_t))
-    row = conn.execute(sa.select(*head).where(sa.func.upper(_o.number) == value)).first()
+    head = (order_c.number, order_c.status, customer_field_of(orepo.order_t))
+    row = conn.execute(sa.select(*head).where(sa.func.upper(order_c.number) == value)).first()
     if row is not None:
         return OrderFound(row[0], row[1], None, row[2])
     row = conn.execute(
-        sa.select(*head, _i.number)
-        .join(orepo.invoice_t, _i.order_id == _o.id)
-        .where(sa.func.upper(_i.number) == value)
+        sa.select(*head, invoice_c.number)
+        .join(orepo.invoice_t, invoice_c.order_id == order_c.id)
+        .where(sa.func.upper(invoice_c.number) == value)
     ).first()
     return None if row is None else OrderFound(row[0], row[1], row[3], row[2])
 
@@ -126,7 +133,7 @@ def serial_refusal(conn: Connection, text: str, store_id: int, store: str) -> Do
     if not value or len(value) > 64:
         return None
     for pid in conn.execute(
-        sa.select(_u.product_id).where(_u.serial == value).order_by(_u.id).limit(20)
+        sa.select(unit_c.product_id).where(unit_c.serial == value).order_by(unit_c.id).limit(20)
     ).scalars():
         unit = repo.unit_by_serial(conn, int(pid), value)
         if unit is not None:

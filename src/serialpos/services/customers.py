@@ -28,6 +28,7 @@ from serialpos.db.engine import Database
 from serialpos.db.tables import utcnow
 from serialpos.domain.customers import CustomerFields, checked, search_key, search_terms
 from serialpos.domain.errors import BadValue, DomainError
+from serialpos.domain.orders import LineStatus
 from serialpos.domain.text import clip
 from serialpos.domain.users import Permission
 from serialpos.services.context import Actor
@@ -78,7 +79,7 @@ class CustomerCard:
     bought: tuple[Bought, ...]
 
 
-_c = customer_t.c
+customer_c = customer_t.c
 
 
 def _view(row: sa.Row[object]) -> CustomerView:
@@ -97,7 +98,7 @@ def _values(fields: CustomerFields) -> dict[str, object]:
 
 
 def record_in(conn: Connection, customer_id: int) -> CustomerView:
-    row = conn.execute(sa.select(customer_t).where(_c.id == customer_id)).first()
+    row = conn.execute(sa.select(customer_t).where(customer_c.id == customer_id)).first()
     if row is None:
         raise UnknownCustomer(f"there is no customer {customer_id}")
     return _view(row)
@@ -110,7 +111,7 @@ def add_in(conn: Connection, actor: Actor, fields: CustomerFields) -> CustomerVi
     new_id = conn.execute(
         sa.insert(customer_t)
         .values(**_values(good), created_by=actor.user, created_at=now, updated_at=now)
-        .returning(_c.id)
+        .returning(customer_c.id)
     ).scalar_one()
     return CustomerView(int(new_id), good.name, good.phone, good.email, good.address)
 
@@ -143,7 +144,7 @@ def edit_customer(
         good = checked(CustomerFields(merged["name"] or "", *(merged[k] for k in _REST)))
         conn.execute(
             sa.update(customer_t)
-            .where(_c.id == customer_id)
+            .where(customer_c.id == customer_id)
             .values(**_values(good), updated_at=utcnow())
         )
         return CustomerView(customer_id, good.name, good.phone, good.email, good.address)
@@ -161,9 +162,12 @@ def _like(term: str) -> str:
 
 def find_in(conn: Connection, query: str, limit: int = MAX_FOUND) -> Found:
     terms = search_terms(query)
-    where = [_c.search_key.like(_like(t), escape="\\") for t in terms]
+    where = [customer_c.search_key.like(_like(t), escape="\\") for t in terms]
     rows = conn.execute(
-        sa.select(customer_t).where(*where).order_by(_c.name, _c.id).limit(limit + 1)
+        sa.select(customer_t)
+        .where(*where)
+        .order_by(customer_c.name, customer_c.id)
+        .limit(limit + 1)
     ).all()
     return Found(tuple(_view(r) for r in rows[:limit]), len(rows) > limit)
 
@@ -178,26 +182,26 @@ def find_customers(db: Database, actor: Actor, query: str, limit: int = MAX_FOUN
     return db.read(lambda conn: find_in(conn, query, limit))
 
 
-_o, _l, _i = orepo.order_t.c, orepo.line_t.c, orepo.invoice_t.c
+order_c, line_c, invoice_c = orepo.order_t.c, orepo.line_t.c, orepo.invoice_t.c
 _BOUGHT = (
     sa.select(
-        _o.number,
-        _l.number.label("line"),
-        _l.sku,
-        _l.name,
-        _l.quantity,
-        _l.serial,
-        _l.status,
-        _i.number.label("invoice"),
-        sa.func.coalesce(_i.issued_at, _o.created_at).label("date"),
+        order_c.number,
+        line_c.number.label("line"),
+        line_c.sku,
+        line_c.name,
+        line_c.quantity,
+        line_c.serial,
+        line_c.status,
+        invoice_c.number.label("invoice"),
+        sa.func.coalesce(invoice_c.issued_at, order_c.created_at).label("date"),
     )
     .select_from(
-        orepo.line_t.join(orepo.order_t, _o.id == _l.order_id).outerjoin(
-            orepo.invoice_t, _i.id == _l.invoice_id
+        orepo.line_t.join(orepo.order_t, order_c.id == line_c.order_id).outerjoin(
+            orepo.invoice_t, invoice_c.id == line_c.invoice_id
         )
     )
-    .where(_o.customer_id == sa.bindparam("customer"), _l.status != "removed")
-    .order_by(_o.id.desc(), _l.number)
+    .where(order_c.customer_id == sa.bindparam("customer"), line_c.status != LineStatus.REMOVED)
+    .order_by(order_c.id.desc(), line_c.number)
     .limit(MAX_BOUGHT)
 )
 
@@ -232,7 +236,7 @@ def attach_in(conn: Connection, order_id: int, customer_id: int) -> CustomerView
     record = record_in(conn, customer_id)
     conn.execute(
         sa.update(orepo.order_t)
-        .where(_o.id == order_id)
+        .where(order_c.id == order_id)
         .values(
             customer_id=record.id,
             customer_name=record.name,
@@ -259,15 +263,19 @@ def record_for_in(conn: Connection, actor: Actor, record: int | CustomerFields) 
         return record_in(conn, record).id
     good = checked(record)
     same = conn.execute(
-        sa.select(_c.id)
+        sa.select(customer_c.id)
         .where(
-            _c.name == good.name,
+            customer_c.name == good.name,
             *(
-                (_c[k].is_(None) if getattr(good, k) is None else _c[k] == getattr(good, k))
+                (
+                    customer_c[k].is_(None)
+                    if getattr(good, k) is None
+                    else customer_c[k] == getattr(good, k)
+                )
                 for k in _REST
             ),
         )
-        .order_by(_c.id)
+        .order_by(customer_c.id)
         .limit(1)
     ).scalar()
     return int(same) if same is not None else add_in(conn, actor, good).id

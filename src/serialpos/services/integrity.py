@@ -11,6 +11,7 @@ from serialpos.db import order_repo as orepo
 from serialpos.db import repo
 from serialpos.db.engine import Database
 from serialpos.db.tables import UNACCEPTED_BEFORE_0016
+from serialpos.domain.orders import LineStatus, OrderStatus
 from serialpos.domain.scan_resolution import LIVE as LIVE_STATES
 from serialpos.domain.states import UnitState
 from serialpos.services.settings import settings_in
@@ -224,7 +225,7 @@ def _voided_orders_with_money(conn: Connection, stores: dict[int, str]) -> list[
     q = (
         sa.select(o.number, o.store_id, pay.method, sa.func.sum(pay.amount))
         .join(orepo.payment_t, pay.order_id == o.id)
-        .where(o.status == "voided")
+        .where(o.status == OrderStatus.VOIDED)
         .group_by(o.number, o.store_id, pay.method)
         .order_by(o.number, pay.method)
     )
@@ -270,13 +271,13 @@ def _reservations(conn: Connection, stores: dict[int, str]) -> list[Finding]:
         .join(repo.product_t, p.id == u.product_id)
         .outerjoin(orepo.line_t, ln.id == u.reserved_line_id)
         .outerjoin(orepo.order_t, o.id == ln.order_id)
-        .where(sa.or_(u.state == "reserved", u.reserved_line_id.is_not(None)))
+        .where(sa.or_(u.state == UnitState.RESERVED, u.reserved_line_id.is_not(None)))
         .order_by(u.id)
     )
     out = []
     for r in conn.execute(q):
         store = stores.get(r.store_id, "?")
-        if r.state != "reserved":
+        if r.state != UnitState.RESERVED:
             out.append(
                 Finding(
                     "reservation_on_closed_line",
@@ -295,10 +296,13 @@ def _reservations(conn: Connection, stores: dict[int, str]) -> list[Finding]:
                     f"serial {r.serial} is reserved but no open order line holds it",
                 )
             )
-        elif r.line_status != "open" or r.order_status not in ("open", "parked"):
+        elif r.line_status != LineStatus.OPEN or r.order_status not in (
+            OrderStatus.OPEN,
+            OrderStatus.PARKED,
+        ):
             closed = (
                 f"that line is {r.line_status}"
-                if r.line_status != "open"
+                if r.line_status != LineStatus.OPEN
                 else f"that order is {r.order_status}"
             )
             out.append(

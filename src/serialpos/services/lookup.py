@@ -19,6 +19,7 @@ from serialpos.db.engine import Database
 from serialpos.domain.decoder import DecodedScan
 from serialpos.domain.errors import BadRequest
 from serialpos.domain.events import LedgerEvent
+from serialpos.domain.orders import LineStatus
 from serialpos.domain.serial_prefix import check_prefix, upper_bound
 from serialpos.domain.serials import MAX_SERIAL_LENGTH, normalize_serial
 from serialpos.domain.timeline import TimelineEntry, timeline
@@ -110,27 +111,32 @@ _COMPONENTS = (
 
 
 _package_line = orepo.line_t.alias("package_line")
-_ol, _pkg, _inv, _ord = (orepo.line_t.c, _package_line.c, orepo.invoice_t.c, orepo.order_t.c)
+line_c, _package_line_c, invoice_c, order_c = (
+    orepo.line_t.c,
+    _package_line.c,
+    orepo.invoice_t.c,
+    orepo.order_t.c,
+)
 _SALE = (
     sa.select(
-        _ord.number,
-        _ol.number.label("line"),
-        _ol.status,
-        _inv.number.label("invoice"),
-        _pkg.sku.label("package_sku"),
-        _pkg.name.label("package_name"),
+        order_c.number,
+        line_c.number.label("line"),
+        line_c.status,
+        invoice_c.number.label("invoice"),
+        _package_line_c.sku.label("package_sku"),
+        _package_line_c.name.label("package_name"),
         customer_field_of(orepo.order_t),
     )
     .select_from(orepo.line_t)
-    .join(orepo.order_t, _ord.id == _ol.order_id)
-    .outerjoin(orepo.invoice_t, _inv.id == _ol.invoice_id)
-    .outerjoin(_package_line, _pkg.id == _ol.package_line)
+    .join(orepo.order_t, order_c.id == line_c.order_id)
+    .outerjoin(orepo.invoice_t, invoice_c.id == line_c.invoice_id)
+    .outerjoin(_package_line, _package_line_c.id == line_c.package_line)
     .where(
-        _ol.product_id == sa.bindparam("product_id"),
-        _ol.serial == sa.bindparam("serial"),
-        _ol.status != "removed",
+        line_c.product_id == sa.bindparam("product_id"),
+        line_c.serial == sa.bindparam("serial"),
+        line_c.status != LineStatus.REMOVED,
     )
-    .order_by(_ol.id.desc())
+    .order_by(line_c.id.desc())
     .limit(1)
 )
 
@@ -290,18 +296,21 @@ def _hits(dialect: str, bounded: bool) -> sa.Select[tuple[object, ...]]:
 
 _LINES = (
     sa.select(
-        _ol.product_id,
-        _ol.serial,
-        _ol.status,
-        _ord.number,
+        line_c.product_id,
+        line_c.serial,
+        line_c.status,
+        order_c.number,
         customer_field_of(orepo.order_t),
-        _inv.number.label("invoice"),
-        _inv.issued_at,
+        invoice_c.number.label("invoice"),
+        invoice_c.issued_at,
     )
-    .join(orepo.order_t, _ord.id == _ol.order_id)
-    .outerjoin(orepo.invoice_t, _inv.id == _ol.invoice_id)
-    .where(_ol.serial.in_(sa.bindparam("serials", expanding=True)), _ol.status != "removed")
-    .order_by(_ol.id)
+    .join(orepo.order_t, order_c.id == line_c.order_id)
+    .outerjoin(orepo.invoice_t, invoice_c.id == line_c.invoice_id)
+    .where(
+        line_c.serial.in_(sa.bindparam("serials", expanding=True)),
+        line_c.status != LineStatus.REMOVED,
+    )
+    .order_by(line_c.id)
 )
 
 

@@ -91,12 +91,14 @@ def find_stock_product(db: Database, store: str, text: str) -> StockProduct:
     return db.read(work)
 
 
-_u, _p = repo.unit_t.c, repo.product_t.c
+unit_c, product_c = repo.unit_t.c, repo.product_t.c
 _UNITS_BY_SERIAL = (
-    sa.select(_u.id, _u.state, _u.store_id, _u.version, _p.sku, _p.name)
-    .join(repo.product_t, _p.id == _u.product_id)
-    .where(_u.serial == sa.bindparam("serial"))
-    .order_by(_p.sku)
+    sa.select(
+        unit_c.id, unit_c.state, unit_c.store_id, unit_c.version, product_c.sku, product_c.name
+    )
+    .join(repo.product_t, product_c.id == unit_c.product_id)
+    .where(unit_c.serial == sa.bindparam("serial"))
+    .order_by(product_c.sku)
 )
 
 

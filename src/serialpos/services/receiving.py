@@ -87,11 +87,11 @@ class ReceivingSession(Protocol):
     def complete(self, *, accept_discrepancies: bool = False) -> CompletionResult: ...
 
 
-_e = repo.event_t.c
+event_c = repo.event_t.c
 _EXPECTED_ON = (
-    sa.select(_e.document_id)
-    .where(_e.unit_id == sa.bindparam("unit_id"), _e.action == Action.EXPECT.value)
-    .order_by(_e.id.desc())
+    sa.select(event_c.document_id)
+    .where(event_c.unit_id == sa.bindparam("unit_id"), event_c.action == Action.EXPECT.value)
+    .order_by(event_c.id.desc())
     .limit(1)
 )
 

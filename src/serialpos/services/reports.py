@@ -30,7 +30,7 @@ from serialpos.db import repo
 from serialpos.db.customer_tables import customer_field_of
 from serialpos.db.engine import Database
 from serialpos.domain.errors import BadRequest
-from serialpos.domain.orders import DeliveryMode, SaleType
+from serialpos.domain.orders import DeliveryMode, LineStatus, SaleType
 from serialpos.domain.products import SerialMode
 from serialpos.domain.serials import normalize_serial
 from serialpos.domain.text import clip
@@ -162,30 +162,30 @@ SALES_JSON_KEYS: tuple[str, ...] = (
     "kind",
 )
 
-_i, _il, _o = orepo.invoice_t.c, orepo.invoice_line_t.c, orepo.order_t.c
-_s = repo.store_t.c
+invoice_c, invoice_line_c, order_c = orepo.invoice_t.c, orepo.invoice_line_t.c, orepo.order_t.c
+store_c = repo.store_t.c
 
 
 def _sales_where(w: _Where) -> list[sa.ColumnElement[bool]]:
     where: list[sa.ColumnElement[bool]] = []
     if w.store_id is not None:
-        where.append(_i.store_id == w.store_id)
+        where.append(invoice_c.store_id == w.store_id)
     if w.start is not None:
-        where.append(_i.issued_at >= w.start)
+        where.append(invoice_c.issued_at >= w.start)
     if w.end is not None:
-        where.append(_i.issued_at < w.end)
+        where.append(invoice_c.issued_at < w.end)
     if w.sku is not None:
-        where.append(_il.sku == w.sku)
+        where.append(invoice_line_c.sku == w.sku)
     if w.serial is not None:
-        where.append(_il.serial == w.serial)
+        where.append(invoice_line_c.serial == w.serial)
     return where
 
 
 def _sales_from() -> sa.FromClause:
     joined: sa.FromClause = (
-        orepo.invoice_line_t.join(orepo.invoice_t, _i.id == _il.invoice_id)
-        .join(orepo.order_t, _o.id == _i.order_id)
-        .join(repo.store_t, _s.id == _i.store_id)
+        orepo.invoice_line_t.join(orepo.invoice_t, invoice_c.id == invoice_line_c.invoice_id)
+        .join(orepo.order_t, order_c.id == invoice_c.order_id)
+        .join(repo.store_t, store_c.id == invoice_c.store_id)
     )
     return joined
 
@@ -193,24 +193,24 @@ def _sales_from() -> sa.FromClause:
 def _sales_select(w: _Where) -> sa.Select[tuple[object, ...]]:
     return (
         sa.select(
-            _i.number,
-            _i.issued_at,
-            _s.code,
-            _o.number,
-            _il.sku,
-            _il.description,
-            _il.quantity,
-            _il.unit_price,
-            _il.total,
-            _il.serial,
-            _o.type,
-            _o.delivery,
+            invoice_c.number,
+            invoice_c.issued_at,
+            store_c.code,
+            order_c.number,
+            invoice_line_c.sku,
+            invoice_line_c.description,
+            invoice_line_c.quantity,
+            invoice_line_c.unit_price,
+            invoice_line_c.total,
+            invoice_line_c.serial,
+            order_c.type,
+            order_c.delivery,
             customer_field_of(orepo.order_t),
-            _i.kind,
+            invoice_c.kind,
         )
         .select_from(_sales_from())
         .where(*_sales_where(w))
-        .order_by(_i.id, _il.position)
+        .order_by(invoice_c.id, invoice_line_c.position)
     )
 
 
@@ -262,12 +262,12 @@ def sales_report(db: Database, f: ReportFilter, limit: int = 10_000) -> SalesRep
             SalesRow(*_detail(r))  # type: ignore[arg-type]
             for r in conn.execute(_sales_select(w).limit(limit + 1))
         ]
-        sign = sa.case((_i.kind == _REFUND, -1), else_=1)
+        sign = sa.case((invoice_c.kind == _REFUND, -1), else_=1)
         count, quantity, total = conn.execute(
             sa.select(
                 sa.func.count(),
-                sa.func.coalesce(sa.func.sum(sign * _il.quantity), 0),
-                sa.func.coalesce(sa.func.sum(sign * _il.total), 0),
+                sa.func.coalesce(sa.func.sum(sign * invoice_line_c.quantity), 0),
+                sa.func.coalesce(sa.func.sum(sign * invoice_line_c.total), 0),
             )
             .select_from(_sales_from())
             .where(*_sales_where(w))
@@ -348,7 +348,7 @@ FULFILMENT_COLUMNS: tuple[str, ...] = (
     "Line ID",
 )
 
-_ln, _p = orepo.line_t.c, repo.product_t.c
+line_c, product_c = orepo.line_t.c, repo.product_t.c
 #: Orders that are not yet fulfilled: being rung up or waiting (open), or set aside (parked).
 WAITING_ORDER_STATUSES = ("open", "parked")
 
@@ -367,53 +367,53 @@ def fulfilment_rows(db: Database, f: ReportFilter, limit: int = 5_000) -> list[F
     def work(conn: Connection) -> list[FulfilmentRow]:
         w = _checked(db, conn, f)
         where: list[sa.ColumnElement[bool]] = [
-            _o.status.in_(WAITING_ORDER_STATUSES),
-            _ln.status == "open",
+            order_c.status.in_(WAITING_ORDER_STATUSES),
+            line_c.status == LineStatus.OPEN,
         ]
         if w.store_id is not None:
-            where.append(_o.store_id == w.store_id)
+            where.append(order_c.store_id == w.store_id)
         if w.start is not None:
-            where.append(_o.created_at >= w.start)
+            where.append(order_c.created_at >= w.start)
         if w.end is not None:
-            where.append(_o.created_at < w.end)
+            where.append(order_c.created_at < w.end)
         if w.delivery is not None:
-            where.append(_o.delivery == w.delivery)
+            where.append(order_c.delivery == w.delivery)
         if w.sku is not None:
-            where.append(_ln.sku == w.sku)
+            where.append(line_c.sku == w.sku)
         if w.serial is not None:
-            where.append(_ln.serial == w.serial)
+            where.append(line_c.serial == w.serial)
         if w.pending_serial:
             where += [
-                _ln.serial.is_(None),
-                _p.serial_mode == SerialMode.REQUIRED.value,
-                sa.func.coalesce(_p.package_type, "") != "exploded",
+                line_c.serial.is_(None),
+                product_c.serial_mode == SerialMode.REQUIRED.value,
+                sa.func.coalesce(product_c.package_type, "") != "exploded",
             ]
         rows = conn.execute(
             sa.select(
-                _o.number,
-                _ln.id,
-                _s.code,
-                _o.created_at,
-                _o.type,
-                _o.delivery,
+                order_c.number,
+                line_c.id,
+                store_c.code,
+                order_c.created_at,
+                order_c.type,
+                order_c.delivery,
                 customer_field_of(orepo.order_t),
-                _ln.sku,
-                _ln.name,
-                _ln.quantity,
-                _ln.serial,
-                _p.serial_mode,
-                _p.package_type,
-                _ln.number.label("line_number"),
+                line_c.sku,
+                line_c.name,
+                line_c.quantity,
+                line_c.serial,
+                product_c.serial_mode,
+                product_c.package_type,
+                line_c.number.label("line_number"),
                 customer_field_of(orepo.order_t, "phone"),
-                _p.bin,
+                product_c.bin,
             )
             .select_from(
-                orepo.line_t.join(orepo.order_t, _o.id == _ln.order_id)
-                .join(repo.product_t, _p.id == _ln.product_id)
-                .join(repo.store_t, _s.id == _o.store_id)
+                orepo.line_t.join(orepo.order_t, order_c.id == line_c.order_id)
+                .join(repo.product_t, product_c.id == line_c.product_id)
+                .join(repo.store_t, store_c.id == order_c.store_id)
             )
             .where(*where)
-            .order_by(_o.id, _ln.number)
+            .order_by(order_c.id, line_c.number)
             .limit(limit)
         ).all()
         out = []

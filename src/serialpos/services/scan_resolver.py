@@ -46,27 +46,32 @@ from serialpos.domain.states import UnitState
 #: More units than this with one serial is a data problem; the rules need only a few.
 MAX_UNITS = 20
 
-_u, _p, _s, _b = repo.unit_t.c, repo.product_t.c, repo.store_t.c, repo.barcode_t.c
-_PRODUCT_FIELDS = (_p.sku, _p.name, _p.serial_mode, _p.serial_format)
+unit_c, product_c, store_c, barcode_c = (
+    repo.unit_t.c,
+    repo.product_t.c,
+    repo.store_t.c,
+    repo.barcode_t.c,
+)
+_PRODUCT_FIELDS = (product_c.sku, product_c.name, product_c.serial_mode, product_c.serial_format)
 
 _UNITS = (
-    sa.select(*_PRODUCT_FIELDS, _u.serial, _u.state, _s.code)
+    sa.select(*_PRODUCT_FIELDS, unit_c.serial, unit_c.state, store_c.code)
     .select_from(
-        repo.unit_t.join(repo.product_t, _p.id == _u.product_id).join(
-            repo.store_t, _s.id == _u.store_id
+        repo.unit_t.join(repo.product_t, product_c.id == unit_c.product_id).join(
+            repo.store_t, store_c.id == unit_c.store_id
         )
     )
-    .where(_u.serial == sa.bindparam("serial"))
-    .order_by(_p.sku)
+    .where(unit_c.serial == sa.bindparam("serial"))
+    .order_by(product_c.sku)
     .limit(MAX_UNITS)
 )
 _BY_GTIN = (
     sa.select(*_PRODUCT_FIELDS)
-    .select_from(repo.product_t.join(repo.barcode_t, _b.product_id == _p.id))
-    .where(_b.gtin == sa.bindparam("gtin"))
+    .select_from(repo.product_t.join(repo.barcode_t, barcode_c.product_id == product_c.id))
+    .where(barcode_c.gtin == sa.bindparam("gtin"))
     .limit(1)
 )
-_BY_SKU = sa.select(*_PRODUCT_FIELDS).where(_p.sku == sa.bindparam("sku"))
+_BY_SKU = sa.select(*_PRODUCT_FIELDS).where(product_c.sku == sa.bindparam("sku"))
 
 
 def _product(row: Any) -> ProductFacts:  # a Row of _PRODUCT_FIELDS (and more)

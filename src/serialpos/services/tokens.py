@@ -26,7 +26,7 @@ from serialpos.domain.users import Permission, Role, name_key
 from serialpos.services.context import Actor
 
 token_t: sa.Table = ApiToken.__table__  # type: ignore[attr-defined]
-_t, _u = token_t.c, repo.user_t.c
+token_c, user_c = token_t.c, repo.user_t.c
 
 PREFIX = "spt_"
 MAX_NAME = 64
@@ -92,11 +92,16 @@ def create_token(
 
     def work(conn: Connection) -> TokenInfo:
         row = conn.execute(
-            sa.select(_u.id, _u.name, _u.role, _u.active).where(_u.name_key == name_key(user))
+            sa.select(user_c.id, user_c.name, user_c.role, user_c.active).where(
+                user_c.name_key == name_key(user)
+            )
         ).first()  # any case
         if row is None or not row.active:
             raise UnknownUser(f"there is no user '{clip(user.strip())}'")
-        if conn.execute(sa.select(_t.id).where(_t.name == token_name)).first() is not None:
+        if (
+            conn.execute(sa.select(token_c.id).where(token_c.name == token_name)).first()
+            is not None
+        ):
             raise BadValue(f"a token named {token_name} already exists", code="duplicate_token")
         now = utcnow()
         conn.execute(
@@ -116,16 +121,16 @@ def create_token(
 
 _LIST = (
     sa.select(
-        _t.name,
-        _u.name.label("user"),
-        _u.role,
-        _t.created_by,
-        _t.created_at,
-        _t.expires_at,
-        _t.revoked_at,
+        token_c.name,
+        user_c.name.label("user"),
+        user_c.role,
+        token_c.created_by,
+        token_c.created_at,
+        token_c.expires_at,
+        token_c.revoked_at,
     )
-    .join(repo.user_t, _u.id == _t.user_id)
-    .order_by(_t.name)
+    .join(repo.user_t, user_c.id == token_c.user_id)
+    .order_by(token_c.name)
 )
 
 
@@ -141,10 +146,10 @@ def revoke_token(db: Database, actor: Actor, name: str) -> TokenInfo:
     def work(conn: Connection) -> TokenInfo:
         conn.execute(
             token_t.update()
-            .where(_t.name == name.strip(), _t.revoked_at.is_(None))
+            .where(token_c.name == name.strip(), token_c.revoked_at.is_(None))
             .values(revoked_at=utcnow())
         )
-        row = conn.execute(_LIST.where(_t.name == name.strip())).first()
+        row = conn.execute(_LIST.where(token_c.name == name.strip())).first()
         if row is None:
             raise BadValue(f"there is no token named '{clip(name.strip())}'", code="unknown_token")
         return TokenInfo(*row)
@@ -153,9 +158,16 @@ def revoke_token(db: Database, actor: Actor, name: str) -> TokenInfo:
 
 
 _AUTH = (
-    sa.select(_t.name, _t.expires_at, _t.revoked_at, _u.name.label("user"), _u.role, _u.active)
-    .join(repo.user_t, _u.id == _t.user_id)
-    .where(_t.secret_sha256 == sa.bindparam("digest"))
+    sa.select(
+        token_c.name,
+        token_c.expires_at,
+        token_c.revoked_at,
+        user_c.name.label("user"),
+        user_c.role,
+        user_c.active,
+    )
+    .join(repo.user_t, user_c.id == token_c.user_id)
+    .where(token_c.secret_sha256 == sa.bindparam("digest"))
 )
 
 

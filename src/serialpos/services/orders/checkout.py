@@ -67,15 +67,17 @@ def _insert_payment(
 _INSERT_PAYMENT = sa.insert(orepo.payment_t)
 _INSERT_INVOICE = sa.insert(orepo.invoice_t)
 _INSERT_INVOICE_LINE = sa.insert(orepo.invoice_line_t)
-_c, _pc = orepo.line_t.c, orepo.payment_t.c
+line_c, payment_c = orepo.line_t.c, orepo.payment_t.c
 _FULFIL_LINES = (
     sa.update(orepo.line_t)
-    .where(_c.id.in_(sa.bindparam("line_ids", expanding=True)), _c.status == "open")
+    .where(
+        line_c.id.in_(sa.bindparam("line_ids", expanding=True)), line_c.status == LineStatus.OPEN
+    )
     .values(status=LineStatus.FULFILLED.value, invoice_id=sa.bindparam("invoice"))
 )
 _PAYMENTS_ON_INVOICE = (
     sa.update(orepo.payment_t)
-    .where(_pc.order_id == sa.bindparam("paid_on"), _pc.invoice_id.is_(None))
+    .where(payment_c.order_id == sa.bindparam("paid_on"), payment_c.invoice_id.is_(None))
     .values(invoice_id=sa.bindparam("invoice"))
 )
 

@@ -97,10 +97,10 @@ def _insert_line(
     )
 
 
-_l = orepo.line_t.c
+line_c = orepo.line_t.c
 #: How many lines the order has and its highest line number, in one query built once.
-_LINE_COUNT = sa.select(sa.func.count(), sa.func.coalesce(sa.func.max(_l.number), 0)).where(
-    _l.order_id == sa.bindparam("order_id")
+_LINE_COUNT = sa.select(sa.func.count(), sa.func.coalesce(sa.func.max(line_c.number), 0)).where(
+    line_c.order_id == sa.bindparam("order_id")
 )
 _INSERT_LINE = sa.insert(orepo.line_t)
 
@@ -150,7 +150,7 @@ def _add_line(
             .where(
                 c.order_id == ctx.id,
                 c.product_id == product.id,
-                c.status == "open",
+                c.status == LineStatus.OPEN,
                 c.package_line.is_(None),
             )
             .order_by(c.number)
@@ -284,7 +284,7 @@ def add_scan(
                     .where(u.serial == value)
                     .limit(lookup.MAX_MATCHES)
                 )
-                if state == "in_stock" and store_id == ctx.store_id
+                if state == UnitState.IN_STOCK and store_id == ctx.store_id
             ]
             if len(found) == 1:
                 product, serial = orepo.sale_product_by_id(conn, found[0]), value

@@ -204,7 +204,7 @@ def pending_serial_lines(db: Database, store: str, limit: int = 500) -> list[Pen
             .where(
                 o.store_id == sid,
                 o.status.in_(("open", "parked")),
-                c.status == "open",
+                c.status == LineStatus.OPEN,
                 c.serial.is_(None),
                 p.serial_mode == SerialMode.REQUIRED.value,
                 sa.func.coalesce(orepo.PACKAGE_TYPE, "") != "exploded",

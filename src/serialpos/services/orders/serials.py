@@ -182,18 +182,18 @@ def _set_serial_in(
     _touch(conn, ctx.id)
 
 
-_c = orepo.line_t.c
+line_c = orepo.line_t.c
 #: The line of this order that already has this serial (built once: the hot path).
-_SERIAL_TWICE = sa.select(_c.number).where(
-    _c.order_id == sa.bindparam("order_id"),
-    _c.product_id == sa.bindparam("product_id"),
-    _c.serial == sa.bindparam("serial"),
-    _c.status != "removed",
-    _c.id != sa.bindparam("line_id"),
+_SERIAL_TWICE = sa.select(line_c.number).where(
+    line_c.order_id == sa.bindparam("order_id"),
+    line_c.product_id == sa.bindparam("product_id"),
+    line_c.serial == sa.bindparam("serial"),
+    line_c.status != LineStatus.REMOVED,
+    line_c.id != sa.bindparam("line_id"),
 )
 _SET_LINE_SERIAL = (
     sa.update(orepo.line_t)
-    .where(_c.id == sa.bindparam("line_id"))
+    .where(line_c.id == sa.bindparam("line_id"))
     .values(serial=sa.bindparam("new_serial"))
 )
 
