@@ -19,7 +19,7 @@ from serialpos.tui.screens.sale import SaleScreen
 
 async def choose_exchange(pilot: Pilot[object], screen: ReturnsScreen) -> None:
     while REFUND_CHOICES[screen.method] != "exchange":
-        await pilot.press("ctrl+t")
+        await pilot.press("f4")
     await settle(pilot)
 
 
