@@ -53,9 +53,15 @@ class LineDiscount:
     approved_by: str | None
 
 
+#: A line with no discount, reason or approver.
+_NONE = LineDiscount(ZERO, None, None)
+
+
 def discount_of(values: Sequence[object], quantity: int, refund: bool) -> LineDiscount:
     """The discount of an invoice line of ``quantity`` units from its DISCOUNT_COLUMNS
     ``values`` (``refund``: a refund note's line, shown negative)."""
+    if all(v is None for v in values[2:8]):
+        return _NONE  # most lines: nothing given, nothing to work out
     (price, line_quantity, amount, percent, order_amount, order_percent) = values[:6]
     reason, approved_by, order_reason, order_approved_by = values[6:10]
 
