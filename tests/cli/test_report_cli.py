@@ -19,10 +19,12 @@ from serialpos.cli import report as report_cli
 from serialpos.cli.app import app
 from serialpos.db import migrate
 from serialpos.db.engine import Database
+from serialpos.domain.discounts import Discount, DiscountKind
 from serialpos.domain.states import Action
 from serialpos.services import ledger, products, stores, users
 from serialpos.services.context import SYSTEM
 from serialpos.services.orders.checkout import fulfil
+from serialpos.services.orders.discounts import LineChange, change_line
 from serialpos.services.orders.host import NewLine, create_order
 from serialpos.services.reports import FULFILMENT_COLUMNS, SALES_DETAIL_COLUMNS
 
@@ -95,6 +97,37 @@ def test_sales_table_with_totals(tmp_path: Path, shop: dict[str, str]) -> None:
     assert "SN-1" in by_serial.stdout and "SN-9" not in by_serial.stdout
     nothing = _run(tmp_path, shop["url"], "sales", "--from", "2000-01-01", "--to", "2000-01-31")
     assert nothing.exit_code == 0 and "no sales in this filter" in nothing.stdout
+
+
+def test_sales_show_the_discount_reason_and_approver(tmp_path: Path, shop: dict[str, str]) -> None:
+    """A line sold 20.00 off (past the 10% limit, approved by max): the table shows the money
+    off, the reason and the approver; JSON has ``discount`` and ``discount_reason``."""
+    db = Database(shop["url"])
+    order, (line,) = create_order(db, SYSTEM, "S1", lines=[NewLine("PH1", "SN-2")])
+    twenty_off = Discount(DiscountKind.AMOUNT, Decimal("20.00"))
+    change_line(
+        db,
+        SYSTEM,
+        order.order,
+        line,
+        LineChange("dented", discount=twenty_off),
+        manager_user="max",
+        manager_pin="2222",
+    )
+    fulfil(db, SYSTEM, order.order, settle_in="cash")
+    db.dispose()
+
+    result = _run(tmp_path, shop["url"], "sales", "--serial", "SN-2")
+    assert result.exit_code == 0, result.output
+    assert "Discount" in result.stdout and "Discount Reason" in result.stdout
+    row = next(ln for ln in result.stdout.splitlines() if "SN-2" in ln and "PH1" in ln)
+    assert "20.00" in row and "80.00" in row and "dented (approved by max)" in row
+    rows = json.loads(_run(tmp_path, shop["url"], "sales", "--json", "--sku", "PH1").stdout)
+    assert [(r["serial"], r["discount"], r["discount_reason"]) for r in rows] == [
+        ("SN-1", "0.00", None),
+        ("SN-9", "0.00", None),
+        ("SN-2", "20.00", "dented"),
+    ]
 
 
 def test_narrow_terminal_keeps_identifiers_whole(tmp_path: Path, shop: dict[str, str]) -> None:

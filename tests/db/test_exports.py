@@ -20,11 +20,13 @@ import pytest
 from openpyxl import load_workbook
 
 from serialpos.db.engine import Database
+from serialpos.domain.discounts import Discount, DiscountKind
 from serialpos.domain.states import Action
-from serialpos.services import exports, ledger, products
+from serialpos.services import exports, ledger, products, users
 from serialpos.services.context import Actor
 from serialpos.services.exports import write_csv, write_export, write_json, write_xlsx
 from serialpos.services.orders.checkout import fulfil
+from serialpos.services.orders.discounts import LineChange, change_line
 from serialpos.services.orders.host import NewLine, create_order
 from serialpos.services.reports import (
     SALES_DETAIL_COLUMNS,
@@ -232,7 +234,8 @@ def test_sales_detail_of_real_sales_exported(db: Database, admin: Actor, tmp_pat
     products.create_product(db, admin, sku="CB1", name="Cable", price=Decimal("9.50"))
     ledger.move(db, admin, Action.RECEIVE, store="S1", sku="PH1", serials=["0001", "0002"])
     ledger.move(db, admin, Action.RECEIVE, store="S1", sku="CB1", quantity=5)
-    order, _ = create_order(
+    users.add_user(db, admin, "mo", "manager", "4321")
+    order, line_ids = create_order(
         db,
         admin,
         "S1",
@@ -243,6 +246,16 @@ def test_sales_detail_of_real_sales_exported(db: Database, admin: Actor, tmp_pat
             NewLine("PH1", "0002"),
             NewLine("CB1", quantity=3),
         ],
+    )
+    # 30% off the cables (28.50 -> 8.55 off): past the store's 10% limit, so approved.
+    change_line(
+        db,
+        admin,
+        order.order,
+        line_ids[2],
+        LineChange("box torn", discount=Discount(DiscountKind.PERCENT, Decimal("30"))),
+        manager_user="mo",
+        manager_pin="4321",
     )
     invoice = fulfil(db, admin, order.order, settle_in="card").invoice
     report = sales_report(db, ReportFilter())
@@ -261,13 +274,34 @@ def test_sales_detail_of_real_sales_exported(db: Database, admin: Actor, tmp_pat
             r["Serial Number"],
             r["Sale Type"],
             r["Delivery Mode"],
+            r["Discount"],
+            r["Discount Reason"],
         )
         for r in back
     ] == [
-        (invoice, "PH1", "1", "100.00", "0001", "Special Order", "Pickup Later"),
-        (invoice, "PH1", "1", "100.00", "0002", "Special Order", "Pickup Later"),
-        (invoice, "CB1", "3", "28.50", "", "Special Order", "Pickup Later"),
+        (invoice, "PH1", "1", "100.00", "0001", "Special Order", "Pickup Later", "0.00", ""),
+        (invoice, "PH1", "1", "100.00", "0002", "Special Order", "Pickup Later", "0.00", ""),
+        (invoice, "CB1", "3", "19.95", "", "Special Order", "Pickup Later", "8.55", "box torn"),
     ]
+    # The discount columns come before Total; from Total on the order issue 14 pins.
+    assert list(back[0])[list(back[0]).index("Price") :] == [
+        "Price",
+        "Discount",
+        "Discount Reason",
+        "Total",
+        "Sale Type",
+        "Serial Number",
+        "Delivery Mode",
+        "Customer",
+        "Kind",
+    ]
+    cables = report.rows[2]
+    assert (cables.discount, cables.discount_reason, cables.discount_approved_by) == (
+        Decimal("8.55"),
+        "box torn",
+        "mo",
+    )
+    assert (report.rows[0].discount, report.rows[0].discount_reason) == (Decimal("0.00"), None)
     assert back[0]["Date"] == report.rows[0].date.strftime("%Y-%m-%d %H:%M:%S")
 
     book = load_workbook(out_xlsx, read_only=True)
@@ -286,6 +320,9 @@ def test_sales_detail_of_real_sales_exported(db: Database, admin: Actor, tmp_pat
     assert [r[serial_col] for r in sheet[1:]] == ["0001", "0002", None]  # text, zeros kept
     assert [r[header.index("Quantity")] for r in sheet[1:]] == [1, 1, 3]
     assert [r[header.index("Price")] for r in sheet[1:]] == [100.0, 100.0, 9.5]
+    assert [r[header.index("Discount")] for r in sheet[1:]] == [0.0, 0.0, 8.55]
+    assert [r[header.index("Discount Reason")] for r in sheet[1:]] == [None, None, "box torn"]
+    assert [r[header.index("Total")] for r in sheet[1:]] == [100.0, 100.0, 19.95]
     assert all(isinstance(r[header.index("Date")], datetime) for r in sheet[1:])
     book.close()
 

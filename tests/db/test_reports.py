@@ -11,11 +11,13 @@ from decimal import Decimal
 import pytest
 
 from serialpos.db.engine import Database
+from serialpos.domain.discounts import Discount, DiscountKind
 from serialpos.domain.errors import BadRequest, BadValue, UnknownProduct, UnknownStore
 from serialpos.domain.states import Action
-from serialpos.services import ledger, products, returns
+from serialpos.services import ledger, products, returns, users
 from serialpos.services.context import Actor
 from serialpos.services.orders.checkout import fulfil
+from serialpos.services.orders.discounts import LineChange, change_line, discount_order
 from serialpos.services.orders.header import park, void
 from serialpos.services.orders.host import NewLine, create_order
 from serialpos.services.orders.reading import get_order
@@ -188,6 +190,8 @@ def test_sales_detail_streams_the_same_rows(db: Database, shop: Shop) -> None:
         "Product": "Phone",
         "Quantity": 1,
         "Price": Decimal("100.00"),
+        "Discount": Decimal("0.00"),
+        "Discount Reason": None,
         "Total": Decimal("100.00"),
         "Sale Type": "Sale",
         "Serial Number": "A",
@@ -205,6 +209,51 @@ def test_sales_detail_streams_the_same_rows(db: Database, shop: Shop) -> None:
         "Kind",
     )
     assert rows[2][SALES_DETAIL_COLUMNS.index("Quantity")] == -1
+
+
+def test_discounts_show_with_reason_and_approver(db: Database, admin: Actor) -> None:
+    """Issue 14 item 3: the money off each line, the reason (the line's and the order's) and
+    the manager who approved it past the limit; 0.00 and no reason on a line without; a refund
+    note takes its discount back negative."""
+    products.create_product(
+        db, admin, sku="PH1", name="Phone", price=Decimal("100.00"), serial_mode="required"
+    )
+    products.create_product(db, admin, sku="CB1", name="Cable", price=Decimal("9.50"))
+    ledger.move(db, admin, Action.RECEIVE, store="S1", sku="PH1", serials=["X1"])
+    ledger.move(db, admin, Action.RECEIVE, store="S1", sku="CB1", quantity=5)
+    users.add_user(db, admin, "mo", "manager", "4321")
+    order, (phone, _) = create_order(
+        db, admin, "S1", lines=[NewLine("PH1", "X1"), NewLine("CB1", quantity=2)]
+    )
+    amount_off = Discount(DiscountKind.AMOUNT, Decimal("5.00"))
+    change_line(db, admin, order.order, phone, LineChange("price match", discount=amount_off))
+    # 20% of what is left (95.00 and 19.00): past the 10% limit, so a manager approves.
+    twenty = Discount(DiscountKind.PERCENT, Decimal("20"))
+    discount_order(
+        db, admin, order.order, twenty, "staff sale", manager_user="mo", manager_pin="4321"
+    )
+    fulfil(db, admin, order.order, settle_in="card")
+    plain, _ = create_order(db, admin, "S1", lines=[NewLine("CB1")])
+    fulfil(db, admin, plain.order, settle_in="cash")
+    returns.return_units(db, admin, order.order, lines=[phone])
+
+    report = sales_report(db, ReportFilter())
+    assert [
+        (r.sku, r.kind, r.discount, r.discount_reason, r.discount_approved_by, r.total)
+        for r in report.rows
+    ] == [
+        ("PH1", "Invoice", Decimal("24.00"), "price match; staff sale", "mo", Decimal("76.00")),
+        ("CB1", "Invoice", Decimal("3.80"), "staff sale", "mo", Decimal("15.20")),
+        ("CB1", "Invoice", Decimal("0.00"), None, None, Decimal("9.50")),
+        ("PH1", "Refund", Decimal("-24.00"), "price match; staff sale", "mo", Decimal("-76.00")),
+    ]
+    detail = [
+        dict(zip(SALES_DETAIL_COLUMNS, r, strict=True))
+        for r in sales_detail_rows(db, ReportFilter())
+    ]
+    assert [(d["Discount"], d["Discount Reason"]) for d in detail] == [
+        (r.discount, r.discount_reason) for r in report.rows
+    ]
 
 
 def test_sales_detail_checks_the_filter_before_streaming(db: Database, shop: Shop) -> None:

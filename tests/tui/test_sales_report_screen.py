@@ -6,6 +6,7 @@ named."""
 from __future__ import annotations
 
 import csv
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 
@@ -16,16 +17,18 @@ from textual.widgets import Input
 from tui_helpers import SIZES, MakeApp, async_test, log_in, screen_text, settle
 
 from serialpos.db.engine import Database
+from serialpos.domain.discounts import Discount, DiscountKind
 from serialpos.domain.errors import DomainError
 from serialpos.domain.users import Role
 from serialpos.services import reports
 from serialpos.services.context import Actor
 from serialpos.services.orders.checkout import fulfil
+from serialpos.services.orders.discounts import LineChange, change_line
 from serialpos.services.orders.header import open_order
 from serialpos.services.orders.lines import add_item
 from serialpos.services.returns import return_units
 from serialpos.tui.screens.reports import ReportScreen, ReportsScreen
-from serialpos.tui.screens.sales_report import SalesReportScreen
+from serialpos.tui.screens.sales_report import SalesReportScreen, discount_words
 from serialpos.tui.widgets.export_progress import ExportProgress
 from serialpos.tui.widgets.message_line import MessageLine
 from serialpos.tui.widgets.report_dialogs import FilterDialog
@@ -251,3 +254,35 @@ async def test_esc_stops_a_running_export_and_leaves_no_file(
         assert not screen.query_one(ExportProgress).running
     assert not (outbox / "stopped.csv").exists()
     assert not outbox.exists() or not any(outbox.iterdir())  # no temporary file either
+
+
+@pytest.mark.parametrize("size", SIZES)
+@async_test
+async def test_a_discount_shows_with_its_reason_and_approver(
+    make_app: MakeApp, demo_db: Database, size: tuple[int, int]
+) -> None:
+    """Issue 14 item 3: the money off, the reason and the approving manager on the report's
+    line; 0.00 and no words on a line without a discount."""
+    order = open_order(demo_db, MANAGER, "S01").order
+    laptop = add_item(demo_db, MANAGER, order, sku="LT-ZEN14", serial=LAPTOPS[0]).line
+    add_item(demo_db, MANAGER, order, sku="AC-USBC1")
+    off = Discount(DiscountKind.AMOUNT, Decimal("50.00"))
+    change_line(demo_db, MANAGER, order, laptop, LineChange("ex-display", discount=off))
+    fulfil(demo_db, MANAGER, order, settle_in="card")
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        screen = await open_sales(pilot)
+        assert screen.sales is not None
+        columns = [str(c.label) for c in screen.grid.columns.values()]
+        assert columns[columns.index("Price") :][:3] == ["Price", "Discount", "Reason"]
+        cells = [
+            [str(cell) for cell in screen.grid.get_row_at(i)] for i in range(screen.grid.row_count)
+        ]
+        by_sku = {row[columns.index("SKU")]: row for row in cells}
+        discounted, plain = by_sku["LT-ZEN14"], by_sku["AC-USBC1"]
+        assert discounted[columns.index("Discount")] == "50.00"
+        assert discounted[columns.index("Reason")] == "ex-display"
+        assert (plain[columns.index("Discount")], plain[columns.index("Reason")]) == ("0.00", "")
+        row = next(r for r in screen.sales.rows if r.sku == "LT-ZEN14")
+        approved = replace(row, discount_approved_by="mo")
+        assert discount_words(approved) == "ex-display (approved by mo)"

@@ -41,7 +41,15 @@ PROGRESS_FROM = 20_000
 
 #: Columns a table leaves out, in this order, while the terminal is too narrow for them. Dates,
 #: serials, SKUs, prices and ids are never among them: a narrow terminal wraps names instead.
-SALES_DROP = ("Kind", "Order", "Store", "Delivery Mode", "Sale Type", "Product")
+SALES_DROP = (
+    "Kind",
+    "Order",
+    "Store",
+    "Delivery Mode",
+    "Sale Type",
+    "Discount Reason",
+    "Product",
+)
 FULFILMENT_DROP = (
     "Line ID",
     "Store",
@@ -178,6 +186,7 @@ _WHOLE = frozenset(
         "Created",
         "Quantity",
         "Price",
+        "Discount",
         "Total",
     }
 )
@@ -185,6 +194,12 @@ _WHOLE = frozenset(
 _TEXT_WIDTH = 14
 #: Shorter headings where a column's values are short (the exports keep the full names).
 _HEADINGS = {"Quantity": "Qty"}
+
+
+def _discount_words(reason: str | None, approved_by: str | None) -> str | None:
+    """A discount's reason and, past the store's limit, the manager who approved it."""
+    approval = f"approved by {approved_by}" if approved_by else ""
+    return " ".join(w for w in (reason or "", f"({approval})" if approval else "") if w) or None
 
 
 def _table(
@@ -230,7 +245,7 @@ def _table(
             no_wrap=name in _WHOLE,
             overflow="fold",
             min_width=None if name in _WHOLE else min(_TEXT_WIDTH, _longest(name, i, cells)),
-            justify="right" if name in ("Quantity", "Price", "Total") else "left",
+            justify="right" if name in ("Quantity", "Price", "Discount", "Total") else "left",
             footer=(footer or {}).get(name, ""),
         )
     for row in cells:
@@ -350,6 +365,8 @@ def _sales(
                 r.product,
                 r.quantity,
                 r.unit_price,
+                r.discount,
+                _discount_words(r.discount_reason, r.discount_approved_by),
                 r.total,
                 r.sale_type,
                 r.serial,

@@ -17,7 +17,7 @@ PostgreSQL), so an export of a million lines holds a few thousand rows at a time
 from __future__ import annotations
 
 from collections.abc import Generator, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
@@ -34,6 +34,7 @@ from serialpos.domain.orders import DeliveryMode, LineStatus, SaleType
 from serialpos.domain.products import SerialMode
 from serialpos.domain.serials import normalize_serial
 from serialpos.domain.text import clip
+from serialpos.services.report_discounts import DISCOUNT_COLUMNS, discount_of, with_order_lines
 
 #: Rows fetched from the database per round trip while streaming an export.
 CHUNK = 5_000
@@ -110,12 +111,15 @@ class SalesRow:
     product: str
     quantity: int  # negative on a refund note
     unit_price: Decimal
+    discount: Decimal  # money off the line (report_discounts.py); 0.00 when none
+    discount_reason: str | None
     total: Decimal  # with tax; negative on a refund note
     sale_type: str  # full name: "Sale", "Special Order", "Lay-by"
     serial: str | None
     delivery: str  # full name: "Cash and Carry", "Pickup Later", "Delivery"
     customer: str | None  # the order's customer name: who bought the serial
     kind: str = "Invoice"  # "Invoice" or "Refund"
+    discount_approved_by: str | None = None  # the manager who let it past the store's limit
 
 
 @dataclass(frozen=True)
@@ -127,7 +131,7 @@ class SalesReport:
 
 
 #: Issue 14 pins the order from Total on: Delivery Mode beside Serial Number (as the seed
-#: asks), then the customer, so "who bought serial X" is one row.
+#: asks), then the customer, so "who bought serial X" is one row; the discount comes before.
 SALES_DETAIL_COLUMNS: tuple[str, ...] = (
     "Invoice",
     "Date",
@@ -137,6 +141,8 @@ SALES_DETAIL_COLUMNS: tuple[str, ...] = (
     "Product",
     "Quantity",
     "Price",
+    "Discount",
+    "Discount Reason",
     "Total",
     "Sale Type",
     "Serial Number",
@@ -144,23 +150,9 @@ SALES_DETAIL_COLUMNS: tuple[str, ...] = (
     "Customer",
     "Kind",
 )
-#: The keys of a sales row as JSON, in SALES_DETAIL_COLUMNS order (SalesRow's field names).
-SALES_JSON_KEYS: tuple[str, ...] = (
-    "invoice",
-    "date",
-    "store",
-    "order",
-    "sku",
-    "product",
-    "quantity",
-    "unit_price",
-    "total",
-    "sale_type",
-    "serial",
-    "delivery",
-    "customer",
-    "kind",
-)
+#: The keys of a sales row as JSON, in SALES_DETAIL_COLUMNS order: SalesRow's field names
+#: but the approver (a report field, not an export column).
+SALES_JSON_KEYS: tuple[str, ...] = tuple(f.name for f in fields(SalesRow))[:-1]
 
 invoice_c, invoice_line_c, order_c = orepo.invoice_t.c, orepo.invoice_line_t.c, orepo.order_t.c
 store_c = repo.store_t.c
@@ -187,7 +179,7 @@ def _sales_from() -> sa.FromClause:
         .join(orepo.order_t, order_c.id == invoice_c.order_id)
         .join(repo.store_t, store_c.id == invoice_c.store_id)
     )
-    return joined
+    return with_order_lines(joined)
 
 
 def _sales_select(w: _Where) -> sa.Select[tuple[object, ...]]:
@@ -207,6 +199,7 @@ def _sales_select(w: _Where) -> sa.Select[tuple[object, ...]]:
             order_c.delivery,
             customer_field_of(orepo.order_t),
             invoice_c.kind,
+            *DISCOUNT_COLUMNS,
         )
         .select_from(_sales_from())
         .where(*_sales_where(w))
@@ -215,7 +208,8 @@ def _sales_select(w: _Where) -> sa.Select[tuple[object, ...]]:
 
 
 def _detail(row: Sequence[Any]) -> tuple[object, ...]:
-    """A database row as a sales-detail row: full names, refunds negative."""
+    """A database row as a sales-detail row (full names, refunds negative), then the
+    discount's approver (a report field, not an export column)."""
     (
         invoice,
         issued,
@@ -231,7 +225,8 @@ def _detail(row: Sequence[Any]) -> tuple[object, ...]:
         delivery,
         customer,
         kind,
-    ) = row
+    ) = row[:14]
+    off = discount_of(row[14:], quantity, kind == _REFUND)
     if kind == _REFUND:
         quantity, total = -quantity, -total
     return (
@@ -243,12 +238,15 @@ def _detail(row: Sequence[Any]) -> tuple[object, ...]:
         name,
         quantity,
         price,
+        off.amount,
+        off.reason,
         total,
         _SALE_TYPE[sale_type],
         serial,
         _DELIVERY[delivery],
         customer or None,
         kind,
+        off.approved_by,
     )
 
 
@@ -307,7 +305,7 @@ def _stream(
     with db.connect(write=False) as conn:
         result = conn.execution_options(stream_results=True, yield_per=CHUNK).execute(query)
         for row in result:
-            yield _detail(row)
+            yield _detail(row)[:-1]
 
 
 # -- fulfilment -----------------------------------------------------------------------

@@ -55,6 +55,12 @@ def totals_text(sales: Sales) -> str:
     return f"{shown} · qty {sales.quantity:,} · total {money(sales.total)}"
 
 
+def discount_words(row: SalesRow) -> str:
+    """A line's discount reason and, past the store's limit, who approved it ("" if none)."""
+    approval = f"(approved by {row.discount_approved_by})" if row.discount_approved_by else ""
+    return " ".join(w for w in (row.discount_reason or "", approval) if w)
+
+
 class SalesReportScreen(ReportScreen):
     """Sales with their serials, and the totals."""
 
@@ -84,6 +90,8 @@ class SalesReportScreen(ReportScreen):
             "Date",
             "Product",
             "Price",
+            "Discount",
+            "Reason",
             "Type",
             "Delivery",
             "Store",
@@ -110,6 +118,8 @@ class SalesReportScreen(ReportScreen):
                     Text(day(row.date)),
                     Text(visible(row.product)),
                     Text(money(row.unit_price), justify="right"),
+                    Text(money(row.discount), justify="right"),
+                    Text(visible(discount_words(row))),
                     Text(row.sale_type),
                     Text(row.delivery),
                     Text(visible(row.store)),
