@@ -16,7 +16,7 @@ from serialpos.db.engine import Database
 from serialpos.domain.errors import DomainError
 from serialpos.domain.states import Action
 from serialpos.domain.users import Role
-from serialpos.services import ledger, products
+from serialpos.services import ledger, ledger_units, products
 from serialpos.services.context import Actor
 
 ROUNDS = 6
@@ -93,7 +93,7 @@ def test_the_index_holds_when_the_service_check_was_passed(
     """What a second terminal sees at the same instant: the other's unit is not committed
     yet, so its service check passes. The index refuses the unit all the same."""
     ledger.move(shop, admin, Action.RECEIVE, store="S1", sku="DRILL", serials=["X3"])
-    monkeypatch.setattr(ledger, "refuse_live_elsewhere", lambda *a, **k: None)
+    monkeypatch.setattr(ledger_units, "refuse_live_elsewhere", lambda *a, **k: None)
     with pytest.raises(DomainError) as refused:
         ledger.move(shop, admin, Action.RECEIVE, store="S1", sku="SAW", serials=["X3"])
     assert refused.value.code == "conflict"

@@ -31,7 +31,7 @@ def _doc(**changes: object) -> InvoiceDocument:
                 D("20"),
                 D("958.80"),
                 ("SN-001",),
-                date(2028, 12, 2),
+                warranty_until=date(2028, 12, 2),
             ),
             InvoiceLine("CASE", "Case", 2, D("10.00"), D("20"), D("24.00")),
         ),

@@ -48,6 +48,7 @@ SALES_DROP = (
     "Delivery Mode",
     "Sale Type",
     "Discount Reason",
+    "Discount",
     "Product",
 )
 FULFILMENT_DROP = (
