@@ -66,6 +66,13 @@ class CliState:
 
             url = self.url()
             self._db = open_database(url, must_exist=not (create or url == default_db_url()))
+            chain = self.config().chain
+            if chain is not None and self.db_url is None:
+                # A store terminal's own database: every service acting on it journals
+                # what it completes, so the change reaches central (issue 16).
+                from serialpos.terminal.journaled import attach
+
+                attach(self._db, chain.terminal)
             if check_schema:
                 # The embedded default database is set up on first use; any other database
                 # is set up deliberately with `serialpos db init`.

@@ -77,6 +77,10 @@ def _is_pg_retryable(exc: BaseException) -> bool:
 class Database:
     """One database, shared by every service call in a process."""
 
+    #: On a store terminal: where services journal what they complete
+    #: (services/journal_sink.py); None elsewhere.
+    journal_sink: Any = None
+
     def __init__(
         self,
         url: str,

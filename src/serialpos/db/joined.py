@@ -35,6 +35,7 @@ class JoinedDatabase(Database):
         self._read_engine = db._read_engine
         self.dialect = db.dialect
         self._cache = db._cache
+        self.journal_sink = db.journal_sink
         self._conn = conn
         #: The first busy/serialisation failure met inside, for the caller to raise again.
         self.retryable: sa.exc.DBAPIError | None = None

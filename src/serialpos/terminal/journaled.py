@@ -25,7 +25,7 @@ from serialpos.db.engine import Database, DatabaseError
 from serialpos.db.joined import JoinedDatabase
 from serialpos.domain.errors import DomainError
 from serialpos.domain.text import clip
-from serialpos.services import apply_ids
+from serialpos.services import apply_ids, journal_sink
 from serialpos.services.apply import dispatch as apply_service
 from serialpos.services.apply.document_handlers import _outbox_folder
 from serialpos.services.context import Actor
@@ -39,35 +39,54 @@ Result = dict[str, Any]
 BY_ORDER_NUMBER = frozenset({"order_set_serial", "order_fulfil", "order_void", "order_return"})
 
 
+def write_entry(
+    conn: Connection, terminal: str, user: str, line: Mapping[str, Any]
+) -> tuple[str, int]:
+    """One journal entry for ``line`` in ``conn``'s transaction: its id (a UUID minted here,
+    before any network call) and the next local sequence number, stored with the exact line
+    later sent to central; both returned."""
+    entry_id = str(uuid.uuid4())
+    seq = journal.next_seq(conn)
+    body = {k: v for k, v in line.items() if k not in ("id", "journal")}
+    sent = {"id": entry_id, **body, "journal": {"terminal": terminal, "seq": seq, "user": user}}
+    journal.add(
+        conn,
+        entry_id=entry_id,
+        seq=seq,
+        terminal=terminal,
+        user=user,
+        line=json.dumps(sent, ensure_ascii=False, separators=(",", ":")),
+    )
+    return entry_id, seq
+
+
+class TerminalJournal:
+    """The journal sink of a store terminal's database (services/journal_sink.py): services
+    acting on it journal what they complete, in their own transaction."""
+
+    def __init__(self, terminal: str) -> None:
+        self.terminal = terminal
+
+    def record(self, conn: Connection, actor: Actor, line: Mapping[str, Any]) -> str:
+        return write_entry(conn, self.terminal, actor.user, line)[0]
+
+
+def attach(db: Database, terminal: str) -> None:
+    """Make ``db`` a store terminal's database: every service acting on it journals."""
+    journal_sink.attach(db, TerminalJournal(terminal))
+
+
 def journaled_object(terminal: str) -> apply_ids.ApplyObject:
     """An ``apply_object`` that, when the line is applied, writes its journal entry inside
-    the line's own transaction (the database it is handed is joined to it)."""
+    the line's own transaction (the database it is handed is joined to it). The services
+    the line calls journal nothing themselves: the line is the entry."""
 
     def apply_object(db: Database, actor: Actor, data: Mapping[str, Any]) -> Result:
-        result = apply_service.apply_object(db, actor, data)
+        with journal_sink.quiet():
+            result = apply_service.apply_object(db, actor, data)
         if not result["ok"]:
             return result
-        entry_id = str(uuid.uuid4())
-        line = {k: v for k, v in data.items() if k not in ("id", "journal")}
-
-        def write(conn: Connection) -> int:
-            seq = journal.next_seq(conn)
-            sent = {
-                "id": entry_id,
-                **line,
-                "journal": {"terminal": terminal, "seq": seq, "user": actor.user},
-            }
-            journal.add(
-                conn,
-                entry_id=entry_id,
-                seq=seq,
-                terminal=terminal,
-                user=actor.user,
-                line=json.dumps(sent, ensure_ascii=False, separators=(",", ":")),
-            )
-            return seq
-
-        seq = db.write(write)
+        entry_id, seq = db.write(lambda conn: write_entry(conn, terminal, actor.user, data))
         return {**result, "entry": entry_id, "entry_seq": seq}
 
     return apply_object

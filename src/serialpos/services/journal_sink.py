@@ -1,0 +1,66 @@
+"""Where a service leaves its journal entry on a store terminal of a chain (issue 16).
+
+A store terminal works on its own database; a change made there reaches central only as a
+journal entry: an ``apply`` line that does the same at central, written in the same local
+transaction as the change, so a crash keeps both or neither (../shared/OFFLINE.md). The
+terminal layer attaches a sink to its database (``terminal/journaled.py``); a service that
+completes a business act — a sale fulfilled, units received, a transfer sent, a count
+approved — calls :func:`record` inside its own transaction with that line. On central or a
+single store no sink is attached and :func:`record` does nothing, so the services stay the
+same everywhere.
+
+The sink is an attribute of the database rather than an argument so that the screens and
+commands calling the services need not know whether they run on a terminal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any, Protocol
+
+from sqlalchemy.engine import Connection
+
+from serialpos.db.engine import Database
+from serialpos.services.context import Actor
+
+
+class JournalSink(Protocol):
+    """Writes one journal entry for ``line`` in ``conn``'s open transaction; the entry id."""
+
+    def record(self, conn: Connection, actor: Actor, line: Mapping[str, Any]) -> str: ...
+
+
+#: Set while a line that is journaled as a whole runs (a terminal's ``apply`` line): the
+#: services it calls must not journal their parts again.
+_quiet: ContextVar[bool] = ContextVar("journal_sink_quiet", default=False)
+
+
+def attach(db: Database, sink: JournalSink) -> None:
+    """From now on every service acting on ``db`` journals what it completes."""
+    db.journal_sink = sink
+
+
+def on_terminal(db: Database) -> bool:
+    """Whether ``db`` is a store terminal's own database (its changes are journaled)."""
+    return db.journal_sink is not None
+
+
+def record(db: Database, conn: Connection, actor: Actor, line: Mapping[str, Any]) -> str | None:
+    """Journal ``line`` in ``conn``'s transaction when ``db`` is a terminal's; the entry id,
+    or None where nothing is journaled."""
+    sink = db.journal_sink
+    if sink is None or _quiet.get():
+        return None
+    return sink.record(conn, actor, line)  # type: ignore[no-any-return]
+
+
+@contextmanager
+def quiet() -> Iterator[None]:
+    """Services called inside do not journal (the caller journals the whole line itself)."""
+    token = _quiet.set(True)
+    try:
+        yield
+    finally:
+        _quiet.reset(token)
