@@ -1,25 +1,35 @@
 """Hypothesis stateful test (issue 16): one central server (``serialpos serve`` on
-PostgreSQL) and two store terminals (each its own SQLite, the real sync client), random
-sales, returns and receipts at random terminals and at central, random syncs with the link
-up or down. After the links return and everything syncs, the invariants of
+PostgreSQL) and three store terminals (each its own SQLite and the real sync client, two at
+S1 and one at S2), each behind its own loopback proxy that a rule cuts, slows or restores.
+Random sales, returns, receipts, transfers S1 -> S2 and counts at random terminals, sales and
+returns at central, syncs through the proxies, and ``serialpos sync`` processes killed with
+SIGKILL mid-sync. After the links return and everything syncs, the invariants of
 ../shared/OFFLINE.md hold: every entry reached central exactly once; every entry whose
-precondition failed has exactly one conflict; ``db check`` is clean everywhere; each
-terminal's units equal central's for its store; replaying a journal changes nothing.
-(Terminals killed with SIGKILL mid-sync are test_sync_faults.py's subject.)"""
+precondition failed has exactly one conflict; ``db check`` is clean everywhere (central's
+units equal the fold of their events); each terminal's units equal central's for its store;
+replaying any prefix of a journal changes nothing.
+
+CI runs a small size; ``SERIALPOS_STATEFUL_EXAMPLES`` / ``SERIALPOS_STATEFUL_STEPS`` run
+the documented full size (docs/offline.md)."""
 
 from __future__ import annotations
 
 import io
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
 import uuid
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from api_serving import free_port
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, rule, run_state_machine_as_test
+from link_proxy import LinkProxy
 from terminal_chain import Chain
 
 from serialpos.config import ChainConfig
@@ -32,48 +42,70 @@ from serialpos.terminal.client import CentralClient, Offline
 from serialpos.terminal.sync import sync_once
 
 UNITS = 4
+EXAMPLES = int(os.environ.get("SERIALPOS_STATEFUL_EXAMPLES", "6"))
+STEPS = int(os.environ.get("SERIALPOS_STATEFUL_STEPS", "16"))
+#: Seconds a till waits for central before it calls the link down; a slowed link holds
+#: each chunk longer, so central may apply an entry whose answer never arrives.
+TIMEOUT = 1.5
+SLOW = 2.0
+#: Shrinking a run of real processes takes minutes; SERIALPOS_STATEFUL_SHRINK=1 allows it.
+PHASES = (
+    list(Phase)
+    if os.environ.get("SERIALPOS_STATEFUL_SHRINK")
+    else [Phase.explicit, Phase.reuse, Phase.generate]
+)
+
+UNITS_SQL = (
+    "SELECT u.serial, u.state FROM serial_unit u JOIN store t ON t.id = u.store_id "
+    "WHERE t.code = :store AND u.serial LIKE :p"
+)
 
 
 class _Till:
-    def __init__(self, chain: Chain, folder: Path, name: str) -> None:
+    def __init__(self, chain: Chain, folder: Path, name: str, store: str) -> None:
         ada = users.actor_for(chain.server.db, "ada", "setup")
         self.token = tokens.create_token(chain.server.db, ada, "mia", name)[0]
+        self.config_path = folder / f"{name}.toml"
         bootstrap.init(
             server=chain.server.base,
             token=self.token,
-            store="S1",
+            store=store,
             terminal=name,
-            config_path=folder / f"{name}.toml",
+            config_path=self.config_path,
             db_path=folder / f"{name}.sqlite",
         )
         self.db = Database(f"sqlite:///{folder / f'{name}.sqlite'}")
         self.actor: Actor = users.actor_for(self.db, "mia", name)
-        self.name = name
-        self.config = ChainConfig(chain.server.base, self.token, "S1", name)
-        self.online = CentralClient(chain.server.base, self.token, timeout=30)
-        self.offline = CentralClient(f"http://127.0.0.1:{free_port()}", self.token, timeout=1)
+        self.name, self.store = name, store
+        self.config = ChainConfig(chain.server.base, self.token, store, name)
+        port = int(chain.server.base.rsplit(":", 1)[1])
+        self.proxy = LinkProxy(port)
+        self.client = CentralClient(self.proxy.base, self.token, timeout=TIMEOUT)
+        self.direct = CentralClient(chain.server.base, self.token, timeout=60)
+        self.env = {
+            k: v
+            for k, v in chain.server.env.items()
+            if k not in ("SERIALPOS_CONFIG", "SERIALPOS_USER", "SERIALPOS_DB")
+        } | {"XDG_DATA_HOME": str(folder), "SERIALPOS_OUTBOX": str(folder / "outbox")}
 
-    def apply(self, line: dict[str, Any]) -> None:
+    def apply(self, line: dict[str, Any]) -> dict[str, Any]:
         body = io.BytesIO((json.dumps(line) + "\n").encode())
-        list(journaled.apply_stream(self.db, self.actor, body, None, self.name))
+        return list(journaled.apply_stream(self.db, self.actor, body, None, self.name))[0]
 
-    def units(self, serials: list[str]) -> dict[str, str]:
+    def units(self, prefix: str) -> dict[str, str]:
         with self.db.engine.connect() as conn:
-            rows = conn.execute(sa.text("SELECT serial, state FROM serial_unit"))
-            return {s: state for s, state in rows if s in serials}
+            rows = conn.execute(sa.text(UNITS_SQL), {"store": self.store, "p": prefix + "%"})
+            return {str(a): str(b) for a, b in rows}
 
     def journal(self) -> list[tuple[str, str, str]]:
         with self.db.engine.connect() as conn:
-            return [
-                tuple(r)
-                for r in conn.execute(
-                    sa.text("SELECT id, state, line FROM journal_entry ORDER BY seq")
-                )
-            ]  # type: ignore[misc]
+            q = sa.text("SELECT id, state, line FROM journal_entry ORDER BY seq")
+            return [(str(a), str(b), str(c)) for a, b, c in conn.execute(q)]
 
     def close(self) -> None:
-        self.online.close()
-        self.offline.close()
+        self.proxy.close()
+        self.client.close()
+        self.direct.close()
         self.db.dispose()
 
 
@@ -86,15 +118,21 @@ class SyncMachine(RuleBasedStateMachine):
         self.prefix = f"H{uuid.uuid4().hex[:6]}-"
         self.serials = [f"{self.prefix}{i}" for i in range(UNITS)]
         self.new = [f"{self.prefix}N{i}" for i in range(2)]
+        self.transfers = 0
+        #: serial -> the transfer id it was last shipped on from a till.
+        self.shipped: dict[str, str] = {}
         assert self.chain.post(
             {"op": "receive", "store": "S1", "sku": "PH1", "serials": self.serials}
         )[0]["ok"]
         folder = self.folder / self.prefix
         folder.mkdir()
-        self.tills = [_Till(self.chain, folder, f"{self.prefix}t{n}") for n in range(2)]
+        stores = ["S1", "S1", "S2"]
+        self.tills = [
+            _Till(self.chain, folder, f"{self.prefix}t{n}", store) for n, store in enumerate(stores)
+        ]
 
-    def _line(self, op: str, serial: str) -> dict[str, Any]:
-        return {"op": op, "store": "S1", "sku": "PH1", "serial": serial}
+    def _line(self, op: str, serial: str, store: str = "S1") -> dict[str, Any]:
+        return {"op": op, "store": store, "sku": "PH1", "serial": serial}
 
     @rule(
         till=st.integers(0, 1),
@@ -104,27 +142,78 @@ class SyncMachine(RuleBasedStateMachine):
     def at_till(self, till: int, unit: int, op: str) -> None:
         self.tills[till].apply(self._line(op, self.serials[unit]))
 
-    @rule(till=st.integers(0, 1), unit=st.integers(0, 1))
+    @rule(till=st.integers(0, 2), unit=st.integers(0, 1))
     def receive_new(self, till: int, unit: int) -> None:
-        self.tills[till].apply(self._line("receive", self.new[unit]))
+        t = self.tills[till]
+        t.apply(self._line("receive", self.new[unit], t.store))
+
+    @rule(till=st.integers(0, 1), unit=st.integers(0, UNITS - 1))
+    def ship_to_s2(self, till: int, unit: int) -> None:
+        self.transfers += 1
+        transfer = f"{self.prefix}TR{self.transfers}"
+        line = self._line("transfer_out", self.serials[unit]) | {
+            "to": "S2",
+            "transfer": transfer,
+            "create": True,
+        }
+        if self.tills[till].apply(line)["ok"]:
+            self.shipped[self.serials[unit]] = transfer
+
+    @rule(unit=st.integers(0, UNITS - 1))
+    def receive_at_s2(self, unit: int) -> None:
+        serial = self.serials[unit]
+        transfer = self.shipped.get(serial)
+        if transfer is not None:
+            self.tills[2].apply(self._line("transfer_in", serial, "S2") | {"transfer": transfer})
+
+    @rule(till=st.integers(0, 1), seen=st.sets(st.integers(0, UNITS - 1)))
+    def count_s1(self, till: int, seen: set[int]) -> None:
+        scans = [{"sku": "PH1", "serial": self.serials[i]} for i in sorted(seen)]
+        self.tills[till].apply(
+            {
+                "op": "count",
+                "store": "S1",
+                "products": ["PH1"],
+                "approve": True,
+                "batches": [{"counter": "mia", "scans": scans}],
+            }
+        )
 
     @rule(unit=st.integers(0, UNITS - 1), op=st.sampled_from(["sell", "return"]))
     def at_central(self, unit: int, op: str) -> None:
         self.chain.post(self._line(op, self.serials[unit]))
 
-    @rule(till=st.integers(0, 1), link_up=st.booleans())
-    def sync(self, till: int, link_up: bool) -> None:
+    @rule(till=st.integers(0, 2), mode=st.sampled_from(["up", "up", "down", "slow"]))
+    def link(self, till: int, mode: str) -> None:
+        proxy = self.tills[till].proxy
+        {"up": proxy.up, "down": proxy.down, "slow": lambda: proxy.slow(SLOW)}[mode]()
+
+    @rule(till=st.integers(0, 2))
+    def sync(self, till: int) -> None:
         t = self.tills[till]
-        if link_up:
-            sync_once(t.db, t.config, t.online)
-            return
         before = t.journal()
         try:
-            sync_once(t.db, t.config, t.offline)
-            raise AssertionError("a sync with the link down cannot succeed")
+            sync_once(t.db, t.config, t.client)
+            assert t.proxy.mode != "down", "a sync through a cut line cannot succeed"
         except Offline:
-            pass
-        assert t.journal() == before  # nothing settled, nothing lost
+            assert t.proxy.mode != "up", "a sync through a working line must succeed"
+        _kept(before, t.journal())
+
+    @rule(till=st.integers(0, 2), after=st.floats(0.0, 0.8))
+    def killed_mid_sync(self, till: int, after: float) -> None:
+        """``serialpos sync`` (straight to central) killed with SIGKILL part way."""
+        t = self.tills[till]
+        before = t.journal()
+        process = subprocess.Popen(
+            [sys.executable, "-m", "serialpos", "--config", str(t.config_path), "sync"],
+            env=t.env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        time.sleep(after)
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        _kept(before, t.journal())
 
     def teardown(self) -> None:
         if not hasattr(self, "tills"):
@@ -136,18 +225,19 @@ class SyncMachine(RuleBasedStateMachine):
                 t.close()
 
     def _check(self) -> None:
-        for t in self.tills * 2:  # twice round: each sees what the other pushed
-            report = sync_once(t.db, t.config, t.online)
+        for t in self.tills * 2:  # twice round: each sees what the others pushed
+            t.proxy.up()
+            report = sync_once(t.db, t.config, t.direct)
             assert report.pending == 0, report
         ids: list[str] = []
         for t in self.tills:
             for entry_id, state, _line in t.journal():
-                assert state in ("accepted", "conflict"), (entry_id, state)
+                assert state in ("accepted", "conflict"), (t.name, entry_id, state)
                 ids.append(entry_id)
                 conflicts = self.chain.scalar(
                     "SELECT count(*) FROM sync_conflict WHERE entry_id = :e", e=entry_id
                 )
-                assert conflicts == (1 if state == "conflict" else 0)
+                assert conflicts == (1 if state == "conflict" else 0), (entry_id, state)
         if ids:  # every entry reached central exactly once
             with self.chain.server.db.engine.connect() as conn:
                 found = (
@@ -163,29 +253,32 @@ class SyncMachine(RuleBasedStateMachine):
                 )
             assert sorted(found) == sorted(ids)
         assert [f for f in check_ledger(self.chain.server.db) if f.violation] == []
-        every = self.serials + self.new
-        with self.chain.server.db.engine.connect() as conn:
-            central = {
-                s: state
-                for s, state in conn.execute(
-                    sa.text(
-                        "SELECT u.serial, u.state FROM serial_unit u "
-                        "JOIN store t ON t.id = u.store_id WHERE t.code = 'S1' AND u.serial LIKE :p"
-                    ),
-                    {"p": self.prefix + "%"},
-                )
-            }
         for t in self.tills:
-            assert [f for f in check_ledger(t.db) if f.violation] == []
-            assert t.units(every) == central, (t.name, t.units(every), central)
-        # Replaying a whole journal changes nothing at central.
-        t = self.tills[0]
-        lines = [line for _id, _state, line in t.journal()]
-        if lines:
+            assert [f for f in check_ledger(t.db) if f.violation] == [], t.name
+            with self.chain.server.db.engine.connect() as conn:
+                rows = conn.execute(sa.text(UNITS_SQL), {"store": t.store, "p": self.prefix + "%"})
+                central = {str(a): str(b) for a, b in rows}
+            assert t.units(self.prefix) == central, (t.name, t.units(self.prefix), central)
+        # Replaying a prefix of each journal changes nothing at central.
+        for t in self.tills:
+            lines = [line for _id, _state, line in t.journal()]
+            if not lines:
+                continue
+            prefix = lines[: max(1, len(lines) // 2)] * 2  # the prefix, twice
             events = self.chain.scalar("SELECT count(*) FROM ledger_event")
-            verdicts = t.online.post_lines(lines)
+            verdicts = t.direct.post_lines(prefix)
             assert all(v.get("replayed") for v in verdicts), verdicts
             assert self.chain.scalar("SELECT count(*) FROM ledger_event") == events
+
+
+def _kept(before: list[tuple[str, str, str]], after: list[tuple[str, str, str]]) -> None:
+    """Nothing made is lost or changed: the same entries, in order, with the same lines;
+    an entry only ever moves from pending to settled."""
+    assert [(i, line) for i, _s, line in after[: len(before)]] == [
+        (i, line) for i, _s, line in before
+    ]
+    for (_i, was, _l), (_j, now, _m) in zip(before, after, strict=False):
+        assert was == now or was == "pending", (was, now)
 
 
 def test_terminals_converge(chain: Chain, tmp_path: Path) -> None:
@@ -194,9 +287,10 @@ def test_terminals_converge(chain: Chain, tmp_path: Path) -> None:
     run_state_machine_as_test(
         SyncMachine,
         settings=settings(
-            max_examples=8,
-            stateful_step_count=14,
+            max_examples=EXAMPLES,
+            stateful_step_count=STEPS,
             deadline=None,
             suppress_health_check=list(HealthCheck),
+            phases=PHASES,
         ),
     )
