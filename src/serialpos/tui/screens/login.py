@@ -81,7 +81,9 @@ class LoginScreen(ConsoleScreen):
         yield KeyFooter()
 
     def on_mount(self) -> None:
-        self.query_one("#user", Input).focus()
+        # At once, not through Widget.focus (which waits for the app's queue, behind the keys
+        # typed as the screen first draws): those keys go to the user name (app.on_event).
+        self.set_focus(self.query_one("#user", Input))
         # After the first frame: importing SQLAlchemy in the worker competes for the GIL, and
         # the screen should be up before that starts.
         self.call_after_refresh(self.open_database)
