@@ -49,6 +49,10 @@ class LoginScreen(ConsoleScreen):
     """Sign in. The store comes from the terminal config, else a choice among the stores."""
 
     KEY_HINTS: ClassVar[KeyHints] = (("Enter", "Log in"), ("Tab", "Next field"))
+    #: Textual's first focus goes straight to the user name, not to the first focusable
+    #: widget (the scrolling form) and then again to the field: each focus change restyles
+    #: the screen, before the first frame.
+    AUTO_FOCUS = "#user"
 
     def __init__(self, demo_users: tuple[tuple[str, str], ...] = ()) -> None:
         super().__init__()
