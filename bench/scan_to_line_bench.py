@@ -31,7 +31,8 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from benchkit import main, temp_dir
-from ledger_bench import ACTOR, build_sqlite
+from ledger_bench import ACTOR, in_stock_sample
+from unit_file import copy_of
 
 FULL_UNITS = 1_000_000
 QUICK_UNITS = 100_000
@@ -46,12 +47,65 @@ TARGETS = {
 QUICK_KWARGS: dict[str, object] = {"units": QUICK_UNITS, "scans": QUICK_SCANS}
 
 
+def _load() -> str:
+    """The one-minute load average (the machine is shared: say it beside every number)."""
+    return f"{os.getloadavg()[0]:.1f}" if hasattr(os, "getloadavg") else "?"
+
+
 def _p(samples: list[float], q: float) -> float:
     ordered = sorted(samples)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-async def _measure(url: str, serials: list[str], warmup: int) -> tuple[list[float], list[float]]:
+def _capture_unit_queries() -> tuple[dict[str, Any], Any]:
+    """Every distinct statement the console runs on ``serial_unit`` (with its first
+    parameters), caught on SQLAlchemy's engine; returns them and the listener to remove."""
+    import sqlalchemy as sa
+
+    seen: dict[str, Any] = {}
+
+    def caught(_conn: Any, _cursor: Any, statement: str, params: Any, *_rest: Any) -> None:
+        if "serial_unit" in statement and statement not in seen:
+            seen[statement] = params
+
+    sa.event.listen(sa.engine.Engine, "before_cursor_execute", caught)
+    return seen, caught
+
+
+def _stop_capture(listener: Any) -> None:
+    import sqlalchemy as sa
+
+    sa.event.remove(sa.engine.Engine, "before_cursor_execute", listener)
+
+
+def unit_plans(path: Path, statements: dict[str, Any]) -> str:
+    """How SQLite finds ``serial_unit`` rows for the statements a scan ran (EXPLAIN QUERY
+    PLAN on the file as it is now): the indexes used, and ``FULL SCAN`` if any statement
+    reads the whole table (at 10M units that alone would miss the target)."""
+    raw = sqlite3.connect(path)
+    used: set[str] = set()
+    try:
+        for statement, params in statements.items():
+            if not statement.lstrip().upper().startswith(("SELECT", "UPDATE", "DELETE", "WITH")):
+                continue
+            bound = params if isinstance(params, tuple | list | dict) else ()
+            for *_ids, detail in raw.execute(f"EXPLAIN QUERY PLAN {statement}", bound):
+                if "serial_unit" not in detail:
+                    continue
+                if detail.startswith("SCAN serial_unit") and "INDEX" not in detail:
+                    used.add("FULL SCAN")
+                elif "INTEGER PRIMARY KEY" in detail:
+                    used.add("rowid")
+                elif "USING" in detail:
+                    used.add(detail.split("INDEX ", 1)[1].split(" ", 1)[0])
+    finally:
+        raw.close()
+    return ", ".join(sorted(used)) or "none"
+
+
+async def _measure(
+    url: str, serials: list[str], warmup: int
+) -> tuple[list[float], list[float], float, dict[str, Any]]:
     from rich.text import Text
 
     from serialpos.cli.context import CliState
@@ -105,6 +159,8 @@ async def _measure(url: str, serials: list[str], warmup: int) -> tuple[list[floa
     app = BenchApp(CliState(db_url=url))
     samples: list[float] = []
     provisional: list[float] = []
+    statements, listener = _capture_unit_queries()
+    cpu_started = 0.0
     try:
         async with app.run_test(size=(80, 24)) as pilot:
             await pilot.pause(0.5)
@@ -114,6 +170,8 @@ async def _measure(url: str, serials: list[str], warmup: int) -> tuple[list[floa
             screen = app.screen
             assert isinstance(screen, SaleScreen)
             for number, serial in enumerate(serials, start=1):
+                if number == warmup + 1:
+                    cpu_started = time.process_time()
                 # The new row: line ``number`` with this whole serial recorded, drawn.
                 app.watch = (number, serial)
                 app.watch_pending = f"… {serial} adding"
@@ -138,9 +196,11 @@ async def _measure(url: str, serials: list[str], warmup: int) -> tuple[list[floa
                     if app.pending_at is not None:
                         provisional.append((app.pending_at - started) * 1000)
                 await pilot.pause(0.02)  # the cashier picks up the next unit
+        cpu = (time.process_time() - cpu_started) * 1000 / max(len(samples), 1)
     finally:
         sale_lines.SaleLines.render = original_render  # type: ignore[method-assign]
-    return samples, provisional
+        _stop_capture(listener)
+    return samples, provisional, cpu, statements
 
 
 def run(units: int = FULL_UNITS, scans: int = SCANS, quick: bool = False) -> list[tuple[str, str]]:
@@ -150,15 +210,15 @@ def run(units: int = FULL_UNITS, scans: int = SCANS, quick: bool = False) -> lis
         units = QUICK_UNITS if units == FULL_UNITS else units
         scans = QUICK_SCANS if scans == SCANS else scans
     warmup = 5
+    load_start = _load()
     old_config = os.environ.get("XDG_CONFIG_HOME")
     with temp_dir("serialpos-scan-bench-") as tmp:
         os.environ["XDG_CONFIG_HOME"] = str(Path(tmp) / "config")  # no terminal config here
         try:
-            path = Path(tmp) / "bench.sqlite"
             started = time.perf_counter()
-            db, in_stock = build_sqlite(path, units, keep=6 * (scans + warmup) + 100)
-            db.dispose()
-            built = time.perf_counter() - started
+            path, built = copy_of(units, Path(tmp))
+            copied = time.perf_counter() - started - (built or 0.0)
+            in_stock = in_stock_sample(units, 6 * (scans + warmup) + 100)
             serials = [serial for _sku, serial, store in in_stock if store == "S1"]
             if len(serials) < 2 * (scans + warmup):
                 raise ValueError(
@@ -166,13 +226,19 @@ def run(units: int = FULL_UNITS, scans: int = SCANS, quick: bool = False) -> lis
                     f"scan; {2 * (scans + warmup)} needed: use more units"
                 )
             first, second = serials[: scans + warmup], serials[scans + warmup :][: scans + warmup]
-            samples, provisional = asyncio.run(_measure(f"sqlite:///{path}", first, warmup))
+            samples, provisional, cpu, statements = asyncio.run(
+                _measure(f"sqlite:///{path}", first, warmup)
+            )
+            plans = unit_plans(path, statements)
             # The same again once SQLite has statistics (ANALYZE, as PRAGMA optimize would
             # gather): without them the bare-serial lookup may pick the store index.
             raw = sqlite3.connect(path)
             raw.execute("ANALYZE")
             raw.close()
-            analyzed, _ = asyncio.run(_measure(f"sqlite:///{path}", second, warmup))
+            analyzed, _, cpu_analyzed, statements = asyncio.run(
+                _measure(f"sqlite:///{path}", second, warmup)
+            )
+            plans_analyzed = unit_plans(path, statements)
         finally:
             if old_config is None:
                 os.environ.pop("XDG_CONFIG_HOME", None)
@@ -191,14 +257,23 @@ def run(units: int = FULL_UNITS, scans: int = SCANS, quick: bool = False) -> lis
     )
     return [
         ("scan to line: units in the database", f"{units:,}"),
-        ("scan to line: database build (s)", f"{built:.1f}"),
+        (
+            "scan to line: database build (s)",
+            "kept from an earlier run" if built is None else f"{built:.1f}",
+        ),
+        ("scan to line: copy of the kept file (s)", f"{copied:.1f}"),
         ("scan to line: scans measured (one order)", str(len(samples))),
         ("scan to line on screen median (ms)", f"{statistics.median(samples):.1f}"),
         ("scan to line on screen p95 (ms)", f"{_p(samples, 0.95):.1f}"),
         ("scan to line on screen max (ms)", f"{max(samples):.1f}"),
+        ("scan to line: CPU per scan, both threads (ms)", f"{cpu:.1f}"),
+        ("scan to line: serial_unit found by", plans),
         ("scan to line on screen median, after ANALYZE (ms)", f"{statistics.median(analyzed):.1f}"),
         ("scan to line on screen p95, after ANALYZE (ms)", f"{_p(analyzed, 0.95):.1f}"),
+        ("scan to line: CPU per scan, both threads, after ANALYZE (ms)", f"{cpu_analyzed:.1f}"),
+        ("scan to line: serial_unit found by, after ANALYZE", plans_analyzed),
         *pending_rows,
+        ("scan to line: load average at start, at end", f"{load_start} / {_load()}"),
     ]
 
 

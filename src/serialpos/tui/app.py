@@ -18,6 +18,8 @@ manager can fill in the login form.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -58,6 +60,9 @@ if TYPE_CHECKING:
     from serialpos.config import TerminalConfig
     from serialpos.db.engine import Database
     from serialpos.devices.source import ScanSource, SourceState
+
+#: The longest a key read before the front screen mounted waits for it (see on_event).
+MOUNT_WAIT_SECONDS = 2.0
 
 #: How often an open session is checked for the idle log out.
 IDLE_CHECK_SECONDS = 15.0
@@ -157,11 +162,30 @@ class SerialposApp(App[None], inherit_bindings=False):  # not Textual's ^Q quit
         if isinstance(event, events.Key | events.MouseDown):
             self._last_activity = self.idle_clock()
         if isinstance(event, events.Key) and not event.is_forwarded:
+            await self._front_screen_mounted()
             if not self.wedge_on():
                 await self.wedge.stand_down()
             elif await self.wedge.observe(event):
                 return
         await super().on_event(event)
+
+    async def _front_screen_mounted(self) -> None:
+        """Wait (briefly) until the screen in front has mounted, so that a key read before it
+        reaches the field it focuses on mount. The terminal is read from the moment the app
+        starts: "cashier" typed (or sent by a password manager) as the login screen first
+        draws arrived while the screen had no focused field, went to the screen itself and
+        was lost. Waiting here keeps the keys in the order they were typed (the app handles
+        one at a time); a screen that never finishes mounting is waited for no longer than
+        :data:`MOUNT_WAIT_SECONDS`."""
+        if not self.screen_stack:
+            return
+        screen = self.screen
+        if screen.is_mounted:
+            return
+        # Textual's own "mounted" event (textual 8.2): set once the screen's on_mount ran. A
+        # timeout lets the key go on as before, to whatever has the focus then.
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(screen._mounted_event.wait(), MOUNT_WAIT_SECONDS)
 
     def wedge_on(self) -> bool:
         """The keyboard wedge works once someone is logged in, on screens that take scans."""

@@ -49,6 +49,10 @@ class LoginScreen(ConsoleScreen):
     """Sign in. The store comes from the terminal config, else a choice among the stores."""
 
     KEY_HINTS: ClassVar[KeyHints] = (("Enter", "Log in"), ("Tab", "Next field"))
+    #: Textual's first focus goes straight to the user name, not to the first focusable
+    #: widget (the scrolling form) and then again to the field: each focus change restyles
+    #: the screen, before the first frame.
+    AUTO_FOCUS = "#user"
 
     def __init__(self, demo_users: tuple[tuple[str, str], ...] = ()) -> None:
         super().__init__()
@@ -81,7 +85,9 @@ class LoginScreen(ConsoleScreen):
         yield KeyFooter()
 
     def on_mount(self) -> None:
-        self.query_one("#user", Input).focus()
+        # At once, not through Widget.focus (which waits for the app's queue, behind the keys
+        # typed as the screen first draws): those keys go to the user name (app.on_event).
+        self.set_focus(self.query_one("#user", Input))
         # After the first frame: importing SQLAlchemy in the worker competes for the GIL, and
         # the screen should be up before that starts.
         self.call_after_refresh(self.open_database)

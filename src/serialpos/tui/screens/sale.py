@@ -54,6 +54,7 @@ from serialpos.tui.screens.sale_outcome import (
     totals_text,
 )
 from serialpos.tui.screens.sale_search import CounterSearch
+from serialpos.tui.widgets.in_place import show_text
 from serialpos.tui.widgets.key_footer import KeyFooter, KeyHints
 from serialpos.tui.widgets.message_line import MessageLine
 from serialpos.tui.widgets.sale_lines import SaleLines
@@ -123,6 +124,8 @@ class SaleScreen(ConsoleScreen):
         self.change_order: str | None = None
         #: What to do once the order is parked or voided on the way out (home, log out).
         self.after_finish: Callable[[], object] | None = None
+        #: What the bindings were last refreshed for (see _refresh_keys_if_changed).
+        self._keys_for: tuple[str | None, bool, str] | None = None
         self.keys = OrderKeys(self)
         self.search = CounterSearch(self)
         self.jobs = OrderedJobs(self, "sale", lambda f: self.Refused(f.message, f.code))
@@ -221,7 +224,7 @@ class SaleScreen(ConsoleScreen):
             self._close_prompt_of(outcome.filled_line, outcome.view)
         if outcome.prompt_line is not None and outcome.prompt_line not in self.filled:
             self.prompt_serial(outcome.prompt_line)
-        self.refresh_bindings()
+        self._refresh_keys_if_changed()
         # The answer the cashier waits for is drawn in the next frame, not a timer tick later.
         head, totals = self.query_one("#order-head"), self.query_one("#totals")
         self.draw_now(self.lines, head, totals, self.message_line)
@@ -229,6 +232,16 @@ class SaleScreen(ConsoleScreen):
         if leave is not None and outcome.finished:
             self.after_finish = None
             leave()  # parked or voided on the way out: now go
+
+    def _refresh_keys_if_changed(self) -> None:
+        """Refresh the bindings (and so the footer) when what :meth:`check_action` decides
+        from may have changed; a scan into an open order changes none of it, and working out
+        the footer's keys again per scan cost more than drawing the scanned line."""
+        status = status_of(self.view) if self.view is not None else None
+        key = (status, self.last_invoice is not None, self.sale_type)
+        if key != self._keys_for:
+            self._keys_for = key
+            self.refresh_bindings()
 
     def _close_prompt_of(self, line_id: int, view: OrderView | None) -> None:
         """The serial prompt that opened for a line whose serial a scan in the field has
@@ -260,9 +273,11 @@ class SaleScreen(ConsoleScreen):
         if view is not None:
             self.sale_type = str(getattr(view.type, "value", view.type))
             self.delivery = str(getattr(view.delivery, "value", view.delivery))
-        self.query_one("#order-head", Static).update(head_text(view, self.sale_type, self.delivery))
+        # The head and the totals keep their rows on a scan: painted alone, no layout.
+        head = head_text(view, self.sale_type, self.delivery)
+        show_text(self.query_one("#order-head", Static), head)
         self.lines.show_lines(view.lines if view is not None else [], cursor_line)
-        self.query_one("#totals", Static).update(totals_text(view, self.change_due))
+        show_text(self.query_one("#totals", Static), totals_text(view, self.change_due))
 
     def jump_to_missing(self) -> None:
         missing = missing_required(self.view)

@@ -13,6 +13,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from serialpos.domain.text import visible
+from serialpos.tui.widgets.in_place import show_text
 
 Kind = Literal["ok", "warn", "error", "note"]
 
@@ -39,7 +40,7 @@ class MessageLine(Static):
         self.text = PREFIX[kind] + shown
         for name in PREFIX:
             self.set_class(name == kind, f"-{name}")
-        self.update(Text(self.text))
+        show_text(self, Text(self.text))  # no layout of the screen when it keeps its rows
 
     def ok(self, message: str) -> None:
         self.show("ok", message)
