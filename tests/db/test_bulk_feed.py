@@ -53,11 +53,8 @@ def feed_rows(db: Database) -> list[tuple[int, int]]:
 
 
 def event_ids(db: Database) -> list[int]:
-    return db.read(
-        lambda conn: [
-            int(i) for i in conn.exec_driver_sql("SELECT id FROM ledger_event ORDER BY id").scalars()
-        ]
-    )
+    query = "SELECT id FROM ledger_event ORDER BY id"
+    return db.read(lambda conn: [int(i) for i in conn.exec_driver_sql(query).scalars()])
 
 
 def test_an_import_is_numbered_as_the_trigger_would(
