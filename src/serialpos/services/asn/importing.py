@@ -48,6 +48,7 @@ from serialpos.services.asn.views import (
     asn_c,
     product_c,
 )
+from serialpos.services.bulk_memory import collector_paused
 from serialpos.services.context import Actor
 from serialpos.services.serial_precheck import FormatChanged, stored_format
 from serialpos.services.settings import settings_in
@@ -127,7 +128,8 @@ def import_parsed(
         return _bulk_import(conn, actor, parsed.docs, products, store, store_id, tracked)
 
     try:
-        return db.write(work)
+        with collector_paused():
+            return db.write(work)
     except FormatChanged:  # a manager changed a format meanwhile: check again with it
         if _attempts <= 1:
             raise Conflict(

@@ -41,6 +41,7 @@ from serialpos.domain.counts import (
 from serialpos.domain.document_status import CountStatus
 from serialpos.domain.products import SerialMode
 from serialpos.domain.states import UnitState
+from serialpos.services.bulk_memory import collector_paused
 from serialpos.services.counts.views import (
     LOOKUP_CHUNK,
     CountRow,
@@ -157,6 +158,13 @@ def _count_serials(
 
 
 def plan_count(db: Database, conn: Connection, count: CountRow) -> CountPlan:
+    """The count read in bulk and planned (every caller: review, approval, ``apply``), with
+    the cyclic collector paused while its million-serial sets are built (bulk_memory.py)."""
+    with collector_paused():
+        return _plan_count(db, conn, count)
+
+
+def _plan_count(db: Database, conn: Connection, count: CountRow) -> CountPlan:
     tracked_store = settings_in(db, conn, count.store).serialized_inventory
     p = repo.product_t.c
     catalogue = {
