@@ -35,3 +35,36 @@ def test_serials_holding_a_newline_are_read_whole(db: Database, admin: Actor) ->
     assert result.matched == 2  # A1 and "A2\nA3", not "A2" and "A3" apart
     assert [(m.sku, m.serial) for m in result.missing] == [("PH", "A3")]
     assert result.never_seen == () and result.elsewhere == ()
+
+
+def test_serials_seen_in_several_batches_and_batch_units(db: Database, admin: Actor) -> None:
+    """Duplicates are found from the batches' serials (largest batch first), with every
+    batch that saw each, per product; a batch's units are its serials plus its quantities."""
+    products.create_product(db, admin, sku="PH", name="Phone", serial_mode="required")
+    products.create_product(db, admin, sku="TAB", name="Tablet", serial_mode="required")
+    products.create_product(db, admin, sku="CAB", name="Cable")
+    ledger.move(db, admin, Action.RECEIVE, store="S1", sku="PH", serials=["P1", "P2", "P3"])
+    ledger.move(db, admin, Action.RECEIVE, store="S1", sku="TAB", serials=["T1", "T2"])
+    info = open_count(db, admin, "S1")
+    for counter in ("Ann", "Bob", "Cy"):
+        start_batch(db, admin, info.number, counter)
+    seen = {
+        1: [("PH", "P1"), ("PH", "P2"), ("PH", "P3"), ("TAB", "T2"), ("PH", "X9")],
+        2: [("PH", "P2"), ("TAB", "T2")],
+        3: [("PH", "P2"), ("PH", "P3"), ("PH", "X9"), ("TAB", "T1")],
+    }
+    for batch, scans in seen.items():
+        for sku, serial in scans:
+            scan(db, admin, info.number, batch, sku=sku, serial=serial)
+    scan(db, admin, info.number, 2, sku="CAB", quantity=4)
+    result = reconcile(db, info.number)
+    assert [(d.sku, d.serial, d.batches) for d in result.duplicates] == [
+        ("PH", "P2", (1, 2, 3)),
+        ("PH", "P3", (1, 3)),
+        ("PH", "X9", (1, 3)),
+        ("TAB", "T2", (1, 2)),
+    ]
+    assert result.matched == 5  # P1 P2 P3 of PH, T1 and T2 of TAB: each once
+    assert [(u.sku, u.serial) for u in result.never_seen] == [("PH", "X9")]
+    assert result.missing == ()
+    assert [(b.number, b.scans) for b in result.batches] == [(1, 5), (2, 6), (3, 4)]

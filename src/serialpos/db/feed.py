@@ -49,3 +49,13 @@ def page(conn: Connection, after: int, limit: int) -> list[tuple[Any, ...]]:
 
 def last_seq(conn: Connection) -> int:
     return int(conn.execute(sa.select(sa.func.coalesce(sa.func.max(feed_c.seq), 0))).scalar_one())
+
+
+def tally(conn: Connection) -> tuple[int, int, int]:
+    """(events, events numbered in the feed, highest number): equal when the feed is whole
+    and gap-free (numbers are unique and start at 1)."""
+    events = conn.execute(sa.select(sa.func.count()).select_from(repo.event_t)).scalar_one()
+    numbered, top = conn.execute(
+        sa.select(sa.func.count(), sa.func.coalesce(sa.func.max(feed_c.seq), 0))
+    ).one()
+    return int(events), int(numbered), int(top)

@@ -89,17 +89,26 @@ def stamp_rows(
     the keys and rows with ``chain_id``, ``chain_seq`` and ``hash`` added."""
     if not rows:
         return keys, rows
-    out: list[tuple[Any, ...]] = []
-    moved: dict[int, list[Any]] = {}
     store_at, terminal_at = keys.index("store_id"), keys.index("terminal")
     hasher = EventHasher(keys)
-    for row in rows:
-        head = _head(conn, int(row[store_at]), str(row[terminal_at]))
-        seq = head[1] + 1
-        digest = hasher.digest(head[2], seq, row)
-        head[1], head[2] = seq, digest
-        moved[head[0]] = head
-        out.append((*row, head[0], seq, digest))
-    for chain_id, head in moved.items():
-        _MOVE_HEAD.run(conn, {"chain": chain_id, "new_seq": head[1], "new_hash": head[2]})
+    tails = hasher.tails(rows)
+    chains = list(zip([r[store_at] for r in rows], [r[terminal_at] for r in rows], strict=True))
+    # Rows by chain, in order (an import's rows are all one chain: one run of hashes).
+    runs: dict[tuple[int, str], list[int]]
+    if chains.count(chains[0]) == len(chains):
+        runs = {chains[0]: list(range(len(rows)))}
+    else:
+        runs = {}
+        for n, chain in enumerate(chains):
+            runs.setdefault(chain, []).append(n)
+    stamps: list[tuple[int, int, str]] = [(0, 0, "")] * len(rows)
+    for (store_id, terminal), where in runs.items():
+        head = _head(conn, int(store_id), str(terminal))
+        first = head[1] + 1
+        chained = hasher.chained(head[2], first, [tails[n] for n in where])
+        for offset, (n, digest) in enumerate(zip(where, chained, strict=True)):
+            stamps[n] = (head[0], first + offset, digest)
+        head[1], head[2] = first + len(where) - 1, chained[-1]
+        _MOVE_HEAD.run(conn, {"chain": head[0], "new_seq": head[1], "new_hash": head[2]})
+    out = [(*row, *stamp) for row, stamp in zip(rows, stamps, strict=True)]
     return [*keys, "chain_id", "chain_seq", "hash"], out

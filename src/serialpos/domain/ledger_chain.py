@@ -24,6 +24,7 @@ import json
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 #: The "previous hash" of a chain's first event.
 GENESIS = "0" * 64
@@ -103,6 +104,67 @@ class EventHasher:
         # Keyed by (type, value): 1, True and Decimal("1.0") are equal keys, not equal text.
         self._memos: list[dict[tuple[type, object], str]] = [{} for _ in HASHED_FIELDS]
 
+    def tails(self, rows: list[tuple[object, ...]]) -> list[str]:
+        """Each row's hashed text after its place in the chain (``,<fields>]``), built column
+        by column: a field with one value in every row (an import's time, user, store,
+        document...) is written once and folded into the text around the fields that vary,
+        so a row costs one string format, not fifteen lookups and a join."""
+        if not rows:
+            return []
+        columns = list(zip(*rows, strict=True))
+        pieces: list[str] = [""]  # constant text, with "{}" where a varying field goes
+        varying: list[list[str]] = []
+        for name, i in self._fields:
+            column: tuple[object, ...] = (None,) * len(rows) if i is None else columns[i]
+            if _one_value(column):
+                pieces[-1] += "," + _fragment(name, column[0])
+                continue
+            kinds = set(map(type, column))
+            if kinds == {int} and name in _WHOLE_FIELDS:  # ids: written as they are
+                varying.append(list(map(int.__repr__, column)))  # type: ignore[arg-type]
+                pieces[-1] += ","
+                pieces.append("")
+                continue
+            if kinds == {str} and name not in _WHOLE_FIELDS:  # serials: distinct strings
+                varying.append(list(map(_string, column)))  # type: ignore[arg-type]
+                pieces[-1] += ","
+                pieces.append("")
+                continue
+            memo: dict[tuple[type, object], str] = {}
+
+            def text(value: object, name: str = name, memo: dict[Any, str] = memo) -> str:
+                key = (type(value), value)
+                try:
+                    return memo[key]
+                except KeyError:
+                    if len(memo) >= self.MEMO:
+                        memo.clear()
+                    done = memo[key] = _fragment(name, value)
+                    return done
+                except TypeError:  # not hashable
+                    return _fragment(name, value)
+
+            varying.append(list(map(text, column)))
+            pieces[-1] += ","
+            pieces.append("")
+        pieces[-1] += "]"
+        if not varying:
+            return [pieces[0]] * len(rows)
+        template = "{}".join(p.replace("{", "{{").replace("}", "}}") for p in pieces)
+        return list(map(template.format, *varying))
+
+    @staticmethod
+    def chained(previous: str, seq: int, tails: Iterable[str]) -> list[str]:
+        """The digests of events whose :meth:`tails` follow each other in one chain, the
+        first at ``seq`` after ``previous``."""
+        out: list[str] = []
+        sha256 = hashlib.sha256
+        for tail in tails:
+            previous = sha256(f'["{previous}",{seq}{tail}'.encode()).hexdigest()
+            out.append(previous)
+            seq += 1
+        return out
+
     def digest(self, previous: str, seq: int, row: tuple[object, ...]) -> str:
         parts = [_string(previous), int.__repr__(seq)]
         for (name, i), memo in zip(self._fields, self._memos, strict=True):
@@ -121,6 +183,15 @@ class EventHasher:
             parts.append(text)
         body = "[" + ",".join(parts) + "]"
         return hashlib.sha256(body.encode("utf-8")).hexdigest()
+
+
+def _one_value(column: tuple[object, ...]) -> bool:
+    """Whether every value of ``column`` is the same, of the same type (1 and True differ)."""
+    first = column[0]
+    try:
+        return column.count(first) == len(column) and len(set(map(type, column))) == 1
+    except TypeError:
+        return False
 
 
 @dataclass(frozen=True)

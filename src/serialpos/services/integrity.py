@@ -7,8 +7,8 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from serialpos.db import feed, repo
 from serialpos.db import order_repo as orepo
-from serialpos.db import repo
 from serialpos.db.engine import Database
 from serialpos.db.tables import UNACCEPTED_BEFORE_0016
 from serialpos.domain.orders import LineStatus, OrderStatus
@@ -90,6 +90,22 @@ def _chain_findings(conn: Connection) -> list[Finding]:
     return found
 
 
+def _feed_findings(conn: Connection) -> list[Finding]:
+    """The event feed numbers every event once, 1 to n without a gap (migration 0014's
+    trigger, or db/bulk_events.py for a bulk insert): a follower relies on it."""
+    events, numbered, top = feed.tally(conn)
+    if events == numbered == top:
+        return []
+    return [
+        Finding(
+            "feed_numbers_every_event",
+            "",
+            "",
+            f"{events} events, {numbered} numbered in the event feed, highest number {top}",
+        )
+    ]
+
+
 def check_ledger(db: Database) -> list[Finding]:
     def work(conn: Connection) -> list[Finding]:
         findings: list[Finding] = []
@@ -145,6 +161,7 @@ def check_ledger(db: Database) -> list[Finding]:
         findings += _voided_orders_with_money(conn, stores)
         findings += _reservations(conn, stores)
         findings.extend(_chain_findings(conn))
+        findings.extend(_feed_findings(conn))
         return findings
 
     return db.read(work)

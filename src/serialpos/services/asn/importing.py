@@ -12,13 +12,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from itertools import repeat
 from pathlib import Path
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from serialpos.db import bulk, ledger_chain, repo
+from serialpos.db import bulk, bulk_events, ledger_chain, repo
 from serialpos.db.asn_tables import asn_line_t, asn_t
 from serialpos.db.engine import Database
 from serialpos.db.tables import utcnow
@@ -34,6 +34,7 @@ from serialpos.domain.errors import (
     BadRequest,
     Conflict,
 )
+from serialpos.domain.ledger_chain import HASHED_FIELDS
 from serialpos.domain.products import SerialMode
 from serialpos.domain.serials import SerialFormat
 from serialpos.domain.states import Action, UnitState
@@ -47,9 +48,22 @@ from serialpos.services.asn.views import (
     asn_c,
     product_c,
 )
+from serialpos.services.bulk_memory import collector_paused
 from serialpos.services.context import Actor
 from serialpos.services.serial_precheck import FormatChanged, stored_format
 from serialpos.services.settings import settings_in
+
+_UNIT_KEYS = ["product_id", "serial", "state", "store_id", "version", "updated_at"]
+_LINE_KEYS = [
+    "asn_id",
+    "number",
+    "product_id",
+    "sku",
+    "quantity",
+    "listed",
+    "case_pack",
+    "received",
+]
 
 #: Largest ASN file read (a 1M-serial file is about 20 MB).
 MAX_FILE_BYTES = 256 * 1024 * 1024
@@ -114,7 +128,8 @@ def import_parsed(
         return _bulk_import(conn, actor, parsed.docs, products, store, store_id, tracked)
 
     try:
-        return db.write(work)
+        with collector_paused():
+            return db.write(work)
     except FormatChanged:  # a manager changed a format meanwhile: check again with it
         if _attempts <= 1:
             raise Conflict(
@@ -235,29 +250,14 @@ def _bulk_import(
     unit); each unit gets exactly one event, ``expect`` from no state to ``expected`` with
     quantity 0 (an expected unit is not on hand, so no stock level changes). A store that does
     not track serials keeps its listed serials on the events only, as the ledger does.
-    Runs as executemany inserts inside the caller's transaction.
+    Runs as executemany (SQLite) or COPY (PostgreSQL) inside the caller's transaction: the
+    units of every ASN in the file in one insert, their events in one more, whose event-feed
+    numbers are written for the whole batch at once (db/bulk_events.py).
     """
     now = utcnow()
     imported: list[ImportedAsn] = []
-    unit_keys = ["product_id", "serial", "state", "store_id", "version", "updated_at"]
-    event_keys = [
-        "at",
-        "action",
-        "user_name",
-        "terminal",
-        "store_id",
-        "product_id",
-        "unit_id",
-        "serial",
-        "from_state",
-        "to_state",
-        "quantity",
-        "document_type",
-        "document_id",
-        "document_line",
-        "reason",
-    ]
     expected = UnitState.EXPECTED.value
+    listed: list[tuple[int, str, str, tuple[str, ...]]] = []  # product id, ASN, line, serials
     for doc in docs:
         asn_id = conn.execute(
             sa.insert(asn_t).values(
@@ -270,51 +270,67 @@ def _bulk_import(
             )
         ).inserted_primary_key
         assert asn_id is not None
-        conn.execute(
-            sa.insert(asn_line_t),
+        bulk.insert_many(
+            conn,
+            asn_line_t,
+            _LINE_KEYS,
             [
-                {
-                    "asn_id": asn_id[0],
-                    "number": n,
-                    "product_id": products[row.sku].id,
-                    "sku": row.sku,
-                    "quantity": row.quantity,
-                    "listed": len(row.serials),
-                    "case_pack": row.case_pack,
-                    "received": 0,
-                }
+                (
+                    *(asn_id[0], n, products[row.sku].id, row.sku, row.quantity),
+                    *(len(row.serials), row.case_pack, 0),
+                )
                 for n, row in enumerate(doc.rows, start=1)
             ],
         )
-        head = (now, Action.EXPECT.value, actor.user, actor.terminal, store_id)
-        events: list[tuple[Any, ...]]
-        listed = [
-            (products[row.sku].id, str(n), row.serials)
+        listed += [
+            (products[row.sku].id, doc.asn, str(n), tuple(row.serials))
             for n, row in enumerate(doc.rows, start=1)
             if row.serials
         ]
-        if tracked:
-            ids = bulk.insert_units(
-                conn,
-                [
-                    (pid, s, expected, store_id, 1, now)
-                    for pid, _n, serials in listed
-                    for s in serials
-                ],
-                unit_keys,
-            )
-            events = [
-                (*head, pid, ids[pid, s], s, None, expected, 0, DOCUMENT_TYPE, doc.asn, line, None)
-                for pid, line, serials in listed
-                for s in serials
-            ]
-        else:
-            events = [
-                (*head, pid, None, s, None, None, 0, DOCUMENT_TYPE, doc.asn, line, None)
-                for pid, line, serials in listed
-                for s in serials
-            ]
-        hashed_keys, hashed = ledger_chain.stamp_rows(conn, event_keys, events)
-        bulk.insert_many(conn, repo.event_t, hashed_keys, hashed)
         imported.append(ImportedAsn(doc.asn, doc.vendor, len(doc.rows), doc.units, doc.serials))
+    # The events in HASHED_FIELDS order, built column by column: the fields every event of the
+    # import shares once, the product, unit, serial and line per serial.
+    product_ids = [pid for pid, _a, _l, serials in listed for _s in serials]
+    serials = [s for _p, _a, _l, serials in listed for s in serials]
+    if tracked:
+        unit_ids: list[int | None] = list(
+            bulk.insert_units(
+                conn,
+                list(
+                    zip(
+                        product_ids,
+                        serials,
+                        repeat(expected),
+                        repeat(store_id),
+                        repeat(1),
+                        repeat(now),
+                        strict=False,  # the repeats end with the serials
+                    )
+                ),
+                _UNIT_KEYS,
+            )
+        )
+        to_state: str | None = expected
+    else:  # an untracked store keeps the serials on the events only, as the ledger does
+        unit_ids = [None] * len(serials)
+        to_state = None
+    head = (now, Action.EXPECT.value, actor.user, actor.terminal, store_id)
+    events = list(
+        zip(
+            *(repeat(value) for value in head),
+            product_ids,
+            unit_ids,
+            serials,
+            repeat(None),
+            repeat(to_state),
+            repeat(0),
+            repeat(DOCUMENT_TYPE),
+            [asn for _p, asn, _l, serials in listed for _s in serials],
+            [line for _p, _a, line, serials in listed for _s in serials],
+            repeat(None),
+            strict=False,  # the repeats end with the serials
+        )
+    )
+    hashed_keys, hashed = ledger_chain.stamp_rows(conn, list(HASHED_FIELDS), events)
+    bulk_events.insert_events(conn, hashed_keys, hashed)
     return ImportResult(store, tuple(imported), tracked)

@@ -41,6 +41,7 @@ from serialpos.domain.counts import (
 from serialpos.domain.document_status import CountStatus
 from serialpos.domain.products import SerialMode
 from serialpos.domain.states import UnitState
+from serialpos.services.bulk_memory import collector_paused
 from serialpos.services.counts.views import (
     LOOKUP_CHUNK,
     CountRow,
@@ -95,32 +96,75 @@ class CountPlan:
         return reconcile_plans(self.header, self.plans, self.duplicates, self.batches)
 
 
-def _serial_set(conn: Connection, query: sa.Select[tuple[str]]) -> set[str]:
-    """One column of serials into a set. On SQLite in one row: the serials joined by a
-    newline in SQL (``group_concat``) and split in one C call, with their count to prove no
-    serial held a newline (else the rows are read one by one); a million rows through the
-    cursor's per-row tuples cost twice as much. Elsewhere fetched in blocks from the driver's
-    cursor (SQLAlchemy's per-row result machinery would cost seconds)."""
+def _serials_by(
+    conn: Connection,
+    keys: list[sa.ColumnElement[int]],
+    serial: sa.ColumnElement[str],
+    where: sa.ColumnElement[bool],
+) -> dict[tuple[int, ...], list[str]]:
+    """The serials of the rows ``where`` selects, grouped by ``key`` (a tuple of columns'
+    values), in one query. On SQLite one row per group: the serials joined by a newline in
+    SQL (``group_concat``) and split in one C call, with their count to prove no serial held
+    a newline (else the rows are read one by one); a million rows through the cursor's per-row
+    tuples cost twice as much. Elsewhere (or then) fetched in blocks from the driver's cursor
+    (SQLAlchemy's per-row result machinery would cost seconds)."""
     if conn.dialect.name == "sqlite":
-        listed = query.subquery()
-        serial = listed.c[0]
-        count, joined = conn.execute(
-            sa.select(sa.func.count(serial), sa.func.group_concat(serial, "\n"))
-        ).one()
-        parts = joined.split("\n") if joined is not None else []
-        if len(parts) == count:
-            return set(parts)
-    result = conn.execute(query)
-    serials: set[str] = set()
+        grouped: dict[tuple[int, ...], list[str]] = {}
+        query = (
+            sa.select(*keys, sa.func.count(serial), sa.func.group_concat(serial, "\n"))
+            .where(where, serial.is_not(None))
+            .group_by(*keys)
+        )
+        for *group, count, joined in conn.execute(query):
+            parts = joined.split("\n") if joined is not None else []
+            if len(parts) != count:
+                break
+            grouped[tuple(group)] = parts
+        else:
+            return grouped
+    result = conn.execute(sa.select(*keys, serial).where(where, serial.is_not(None)))
+    rows: dict[tuple[int, ...], list[str]] = {}
+    width = len(keys)
     try:
         while block := result.cursor.fetchmany(50_000):
-            serials.update(row[0] for row in block)
+            for row in block:
+                rows.setdefault(tuple(row[:width]), []).append(row[width])
     finally:
         result.close()
-    return serials
+    return rows
+
+
+def _count_serials(
+    by_batch: dict[tuple[int, ...], list[str]],
+) -> tuple[dict[int, set[str]], dict[int, set[str]]]:
+    """Each product's distinct scanned serials, and those scanned in more than one batch,
+    from its serials by (product, batch): set operations instead of a GROUP BY over every
+    scan (one batch holds a serial once: a constraint). Largest batch first, so the others'
+    few serials are looked up in it."""
+    batches: dict[int, list[list[str]]] = {}
+    for (pid, _batch), serials in by_batch.items():
+        batches.setdefault(pid, []).append(serials)
+    scanned: dict[int, set[str]] = {}
+    twice: dict[int, set[str]] = {}
+    for pid, lists in batches.items():
+        lists.sort(key=len, reverse=True)
+        seen = set(lists[0])
+        again: set[str] = set()
+        for serials in lists[1:]:
+            again.update(seen.intersection(serials))
+            seen.update(serials)
+        scanned[pid], twice[pid] = seen, again
+    return scanned, twice
 
 
 def plan_count(db: Database, conn: Connection, count: CountRow) -> CountPlan:
+    """The count read in bulk and planned (every caller: review, approval, ``apply``), with
+    the cyclic collector paused while its million-serial sets are built (bulk_memory.py)."""
+    with collector_paused():
+        return _plan_count(db, conn, count)
+
+
+def _plan_count(db: Database, conn: Connection, count: CountRow) -> CountPlan:
     tracked_store = settings_in(db, conn, count.store).serialized_inventory
     p = repo.product_t.c
     catalogue = {
@@ -142,81 +186,59 @@ def plan_count(db: Database, conn: Connection, count: CountRow) -> CountPlan:
     def in_scope(column: sa.ColumnElement[int]) -> sa.ColumnElement[bool]:
         return sa.true() if scope is None else column.in_(sorted(scope))
 
-    # The count's serials: one query per product, straight into a set (a serial in two
-    # batches is one).
-    scanned_products = (
-        conn.execute(
-            sa.select(scan_c.product_id)
-            .where(scan_c.count_id == count.id, scan_c.serial.is_not(None))
-            .distinct()
-        )
-        .scalars()
-        .all()
-    )
-    for pid in scanned_products:
-        product(pid).scanned = _serial_set(
-            conn,
-            sa.select(scan_c.serial).where(
-                scan_c.count_id == count.id, scan_c.product_id == pid, scan_c.serial.is_not(None)
-            ),
-        )
-    for pid, total in conn.execute(
-        sa.select(scan_c.product_id, sa.func.sum(scan_c.quantity))
-        .where(scan_c.count_id == count.id, scan_c.serial.is_(None))
-        .group_by(scan_c.product_id)
-    ):
-        product(pid).counted_quantity = int(total)
-    # Serials seen in more than one batch (one batch holds a serial once: a constraint).
+    # The count's serials, read by batch in one query (on the batches' own index), made
+    # distinct per product and checked for serials seen in two batches in Python.
     batch_numbers = {
         bid: n
         for bid, n in conn.execute(
             sa.select(batch_c.id, batch_c.number).where(batch_c.count_id == count.id)
         )
     }
-    dup_keys = (
-        sa.select(scan_c.product_id, scan_c.serial)
-        .where(scan_c.count_id == count.id, scan_c.serial.is_not(None))
-        .group_by(scan_c.product_id, scan_c.serial)
-        .having(sa.func.count() > 1)
-        .subquery()
-    )
-    sightings = [
-        (catalogue[pid][0], serial, batch_numbers[bid])
-        for pid, serial, bid in conn.execute(
-            sa.select(scan_c.product_id, scan_c.serial, scan_c.batch_id)
-            .join(
-                dup_keys,
-                sa.and_(
-                    dup_keys.c.product_id == scan_c.product_id, dup_keys.c.serial == scan_c.serial
-                ),
-            )
-            .where(scan_c.count_id == count.id)
+    scanned, twice = _count_serials(
+        _serials_by(
+            conn,
+            [scan_c.product_id, scan_c.batch_id],
+            scan_c.serial,
+            scan_c.batch_id.in_(sorted(batch_numbers)),
         )
-    ]
+    )
+    for pid, serials in scanned.items():
+        product(pid).scanned = serials
+    for pid, total in conn.execute(
+        sa.select(scan_c.product_id, sa.func.sum(scan_c.quantity))
+        .where(scan_c.count_id == count.id, scan_c.serial.is_(None))
+        .group_by(scan_c.product_id)
+    ):
+        product(pid).counted_quantity = int(total)
+    # Where each serial seen twice was seen: a lookup of those few.
+    sightings: list[tuple[str, str, int]] = []
+    for pid, serials in twice.items():
+        ordered = sorted(serials)
+        for start in range(0, len(ordered), LOOKUP_CHUNK):
+            sightings += [
+                (catalogue[pid][0], serial, batch_numbers[bid])
+                for serial, bid in conn.execute(
+                    sa.select(scan_c.serial, scan_c.batch_id).where(
+                        scan_c.count_id == count.id,
+                        scan_c.product_id == pid,
+                        scan_c.serial.in_(ordered[start : start + LOOKUP_CHUNK]),
+                    )
+                )
+            ]
     # The ledger: units in stock here (one query), and on-hand quantities.
     if tracked_store:
-        stocked = (
-            conn.execute(
-                sa.select(unit_c.product_id)
-                .where(
-                    unit_c.store_id == count.store_id,
-                    unit_c.state == UnitState.IN_STOCK,
-                    in_scope(unit_c.product_id),
-                )
-                .distinct()
-            )
-            .scalars()
-            .all()
+        in_stock = _serials_by(
+            conn,
+            [unit_c.product_id],
+            unit_c.serial,
+            sa.and_(
+                unit_c.store_id == count.store_id,
+                unit_c.state == UnitState.IN_STOCK,
+                in_scope(unit_c.product_id),
+            ),
         )
-        for pid in stocked:
-            product(pid).here = _serial_set(
-                conn,
-                sa.select(unit_c.serial).where(
-                    unit_c.store_id == count.store_id,
-                    unit_c.product_id == pid,
-                    unit_c.state == UnitState.IN_STOCK,
-                ),
-            )
+        for (pid,), units in in_stock.items():
+            product(pid).here = set(units)
     sl = repo.stock_t.c
     for pid, quantity in conn.execute(
         sa.select(sl.product_id, sl.quantity).where(

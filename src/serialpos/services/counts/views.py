@@ -136,12 +136,23 @@ def count_row(db: Database, conn: Connection, number: str, *, lock: str | None =
 
 
 def batch_infos(conn: Connection, count_id: int) -> tuple[BatchInfo, ...]:
-    units = sa.func.coalesce(sa.func.sum(scan_c.quantity), 0)
+    """Each batch with the units counted in it: its serials (one unit each: scanning refuses
+    a serial with another quantity) counted on the batch's own index without reading a scan
+    row, plus the quantities counted without a serial (a million-serial count summed its
+    scans' quantities row by row)."""
+    serials = (
+        sa.select(sa.func.count())
+        .where(scan_c.batch_id == batch_c.id, scan_c.serial.is_not(None))
+        .scalar_subquery()
+    )
+    quantities = (
+        sa.select(sa.func.coalesce(sa.func.sum(scan_c.quantity), 0))
+        .where(scan_c.batch_id == batch_c.id, scan_c.serial.is_(None))
+        .scalar_subquery()
+    )
     q = (
-        sa.select(batch_c.number, batch_c.counter, batch_c.status, units)
-        .select_from(batch_t.outerjoin(scan_t, scan_c.batch_id == batch_c.id))
+        sa.select(batch_c.number, batch_c.counter, batch_c.status, serials + quantities)
         .where(batch_c.count_id == count_id)
-        .group_by(batch_c.id, batch_c.number, batch_c.counter, batch_c.status)
         .order_by(batch_c.number)
     )
     return tuple(BatchInfo(n, who, st, int(total)) for n, who, st, total in conn.execute(q))
