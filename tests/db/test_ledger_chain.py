@@ -248,3 +248,46 @@ def test_the_migration_hashes_an_existing_ledger(db_url: str) -> None:
         ]
     finally:
         db.dispose()
+
+
+def test_two_processes_on_one_chain_keep_it_whole(db: Database, admin: Actor) -> None:
+    """Each process hashes from the head as it last left it; when another process (here a
+    second Database on the same file or server) moved the chain since, the conditional
+    update refuses the guess, the head is read and the events are hashed again."""
+    shop(db, admin)
+    other = Database(db.url)
+    try:
+        ledger.move(other, admin, Action.RECEIVE, store="S1", sku="PH1", serials=["C1", "C2"])
+        for serial, database in (("C1", db), ("C2", other), ("A3", db)):
+            ledger.move(database, admin, Action.SELL, store="S1", sku="PH1", serials=[serial])
+        ledger.move(other, admin, Action.RECEIVE, store="S1", sku="CB1", quantity=2)
+    finally:
+        other.dispose()
+    with db.engine.connect() as conn:
+        head = conn.exec_driver_sql(
+            "SELECT c.seq FROM ledger_chain c JOIN store s ON s.id = c.store_id "
+            "WHERE s.code = 'S1'"
+        ).scalar()
+        events = conn.exec_driver_sql(
+            "SELECT count(*) FROM ledger_event e JOIN store s ON s.id = e.store_id "
+            "WHERE s.code = 'S1'"
+        ).scalar()
+    assert head == events
+    assert check_ledger(db) == []
+
+
+def test_a_head_moved_in_a_rolled_back_transaction_is_read_again(
+    db: Database, admin: Actor
+) -> None:
+    """A transaction that moved the head and then rolled back leaves the process's guess
+    ahead of the row: the next move's update matches nothing, so the head is read."""
+    shop(db, admin)
+
+    def sell_then_fail(conn: Connection) -> None:
+        ledger.move_in(conn, db, admin, ledger.Step(Action.SELL, "S1", "PH1", ["A3"]))
+        raise RuntimeError("the till jammed")
+
+    with pytest.raises(RuntimeError, match="till jammed"):
+        db.write(sell_then_fail)
+    ledger.move(db, admin, Action.SELL, store="S1", sku="PH1", serials=["A3"])
+    assert check_ledger(db) == []

@@ -1,23 +1,33 @@
 """Appending to the ledger's hash chains: every place that inserts ledger events calls
 :func:`stamp` (or :func:`stamp_rows` for the bulk ASN import) in the same transaction.
 
-A chain's head row (``ledger_chain``) is read once per transaction with an upsert that also
-locks it (PostgreSQL: until commit; SQLite holds the write lock already), then moved forward
-with each batch of events. The head is cached on the connection for the rest of the
-transaction, so a sale of several units reads it once.
+A chain's head row (``ledger_chain``) moves forward with each batch of events in ONE
+statement: an update conditional on the head as last seen (``WHERE id AND seq AND hash``).
+The head as this process last left it is remembered per engine, so a terminal's next move
+hashes from it without reading the row first; the conditional update both checks that guess
+and moves the head (and, on PostgreSQL, locks the row until commit, as the read did). A
+chain this process has not moved yet is read first, with an upsert that also locks it. When
+the update changes nothing (another process moved the chain since; a transaction of ours,
+or a savepoint inside one such as a refused ``apply`` line, rolled back after moving it) the
+head is read with that upsert, the events are hashed again from it, and the update runs
+once more. Within a transaction the head is kept on the connection, so a sale of several
+units reads it at most once. The guess decides only how many statements a move takes, never
+what is written: the update matches the row exactly or changes nothing.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import weakref
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
 
 from serialpos.db import tables as t
 from serialpos.db.prepared import Prepared
+from serialpos.db.txcache import transaction_cache
 from serialpos.domain.ledger_chain import GENESIS, EventHasher, event_hash
 
 chain_t: sa.Table = t.LedgerChain.__table__  # type: ignore[attr-defined]
@@ -40,75 +50,139 @@ _LOCK_HEAD = {"sqlite": _lock_head(sqlite), "postgresql": _lock_head(postgresql)
 #: Run as prepared driver SQL (db/prepared.py): it is one of a ledger move's few statements.
 _MOVE_HEAD = Prepared(
     sa.update(chain_t)
-    .where(chain_c.id == sa.bindparam("chain"))
+    .where(
+        chain_c.id == sa.bindparam("chain"),
+        chain_c.seq == sa.bindparam("old_seq"),
+        chain_c.hash == sa.bindparam("old_hash"),
+    )
     .values(seq=sa.bindparam("new_seq"), hash=sa.bindparam("new_hash"))
 )
 
-
-def _heads(conn: Connection) -> dict[tuple[int, str], list[Any]]:
-    """This transaction's heads: {(store id, terminal): [chain id, seq, hash]}."""
-    transaction = conn.get_transaction()
-    cached = conn.info.get(_CACHE)
-    if cached is None or cached[0] is not transaction:
-        cached = (transaction, {})
-        conn.info[_CACHE] = cached
-    heads: dict[tuple[int, str], list[Any]] = cached[1]
-    return heads
+#: Heads as this process last moved them, per engine: {(store id, terminal): (id, seq, hash)}.
+_LAST_SEEN: weakref.WeakKeyDictionary[Engine, dict[tuple[int, str], tuple[int, int, str]]] = (
+    weakref.WeakKeyDictionary()
+)
 
 
-def _head(conn: Connection, store_id: int, terminal: str) -> list[Any]:
-    heads = _heads(conn)
-    head = heads.get((store_id, terminal))
+class _Head:
+    """A chain head as this transaction last read or moved it (or the process's guess)."""
+
+    __slots__ = ("hash", "id", "seq")
+
+    def __init__(self, chain_id: int, seq: int, digest: str) -> None:
+        self.id, self.seq, self.hash = chain_id, seq, digest
+
+
+def _last_seen(conn: Connection) -> dict[tuple[int, str], tuple[int, int, str]]:
+    engine = conn.engine
+    found = _LAST_SEEN.get(engine)
+    if found is None:
+        found = _LAST_SEEN[engine] = {}
+    return found
+
+
+def _head(conn: Connection, key: tuple[int, str]) -> _Head:
+    heads: dict[tuple[int, str], _Head] = transaction_cache(conn, _CACHE)
+    head = heads.get(key)
     if head is None:
-        row = conn.execute(
-            _LOCK_HEAD[conn.dialect.name], {"store_id": store_id, "terminal": terminal}
-        ).one()
-        head = heads[store_id, terminal] = [int(row[0]), int(row[1]), str(row[2])]
+        seen = _last_seen(conn).get(key)
+        head = heads[key] = _Head(*seen) if seen is not None else _read_head(conn, key)
     return head
+
+
+def _read_head(conn: Connection, key: tuple[int, str]) -> _Head:
+    row = conn.execute(
+        _LOCK_HEAD[conn.dialect.name], {"store_id": key[0], "terminal": key[1]}
+    ).one()
+    return _Head(int(row[0]), int(row[1]), str(row[2]))
+
+
+def _append(
+    conn: Connection,
+    keys: list[tuple[int, str]],
+    digests: Callable[[list[int], str, int], list[str]],
+) -> list[tuple[int, int, str]]:
+    """(chain id, seq, hash) for each new event in order (``keys``: its chain's store id and
+    terminal; ``digests(positions, previous hash, first seq)``: the hashes of the events at
+    those positions, one chain's run), with the heads moved. A chain's hashes depend on its
+    own head only, so each chain is settled on its own: hashed from the head, moved
+    conditionally, and hashed again from the row if the guess was stale."""
+    out: list[tuple[int, int, str]] = [(0, 0, "")] * len(keys)
+    by_chain: dict[tuple[int, str], list[int]]
+    if keys.count(keys[0]) == len(keys):  # one chain (a sale, an import): one run
+        by_chain = {keys[0]: list(range(len(keys)))}
+    else:
+        by_chain = {}
+        for i, key in enumerate(keys):
+            by_chain.setdefault(key, []).append(i)
+    seen = _last_seen(conn)
+    for key, positions in by_chain.items():
+        head = _head(conn, key)
+        for attempt in range(3):
+            chained = digests(positions, head.hash, head.seq + 1)
+            for offset, (i, digest) in enumerate(zip(positions, chained, strict=True)):
+                out[i] = (head.id, head.seq + 1 + offset, digest)
+            seq, last = head.seq + len(positions), chained[-1]
+            moved = _MOVE_HEAD.run(
+                conn,
+                {
+                    "chain": head.id,
+                    "old_seq": head.seq,
+                    "old_hash": head.hash,
+                    "new_seq": seq,
+                    "new_hash": last,
+                },
+            )
+            if moved.rowcount == 1:
+                head.seq, head.hash = seq, last
+                seen[key] = (head.id, seq, last)
+                break
+            if attempt == 2:
+                raise RuntimeError(f"ledger chain {head.id} did not move from the head read")
+            # Not the head hashed from: another process moved it since, a transaction of
+            # ours rolled back, or (inside one transaction) a savepoint that moved it was
+            # rolled back (an apply line refused). Read and lock it, and hash again from it.
+            seen.pop(key, None)
+            head = transaction_cache(conn, _CACHE)[key] = _read_head(conn, key)
+    return out
 
 
 def stamp(conn: Connection, events: Iterable[dict[str, Any]]) -> None:
     """Give each new event (a dict of column values) its ``chain_id``, ``chain_seq`` and
     ``hash``, in order, and move the chain heads. Call right before inserting them."""
-    moved: dict[int, list[Any]] = {}
-    for event in events:
-        head = _head(conn, int(event["store_id"]), str(event["terminal"]))
-        seq = head[1] + 1
-        digest = event_hash(head[2], seq, event)
-        event["chain_id"], event["chain_seq"], event["hash"] = head[0], seq, digest
-        head[1], head[2] = seq, digest
-        moved[head[0]] = head
-    for chain_id, head in moved.items():
-        _MOVE_HEAD.run(conn, {"chain": chain_id, "new_seq": head[1], "new_hash": head[2]})
+    batch = list(events)
+    if not batch:
+        return
+
+    def digests(positions: list[int], previous: str, seq: int) -> list[str]:
+        out = []
+        for offset, i in enumerate(positions):
+            previous = event_hash(previous, seq + offset, batch[i])
+            out.append(previous)
+        return out
+
+    keys = [(int(e["store_id"]), str(e["terminal"])) for e in batch]
+    for event, (chain_id, seq, digest) in zip(batch, _append(conn, keys, digests), strict=True):
+        event["chain_id"], event["chain_seq"], event["hash"] = chain_id, seq, digest
 
 
 def stamp_rows(
     conn: Connection, keys: list[str], rows: list[tuple[Any, ...]]
 ) -> tuple[list[str], list[tuple[Any, ...]]]:
     """:func:`stamp` for rows given as tuples in ``keys`` order (the bulk import): returns
-    the keys and rows with ``chain_id``, ``chain_seq`` and ``hash`` added."""
+    the keys and rows with ``chain_id``, ``chain_seq`` and ``hash`` added. Each row's text
+    after its place in the chain is built once, column-wise (``EventHasher.tails``), so a
+    stale head costs only the chaining again."""
     if not rows:
         return keys, rows
     store_at, terminal_at = keys.index("store_id"), keys.index("terminal")
     hasher = EventHasher(keys)
     tails = hasher.tails(rows)
-    chains = list(zip([r[store_at] for r in rows], [r[terminal_at] for r in rows], strict=True))
-    # Rows by chain, in order (an import's rows are all one chain: one run of hashes).
-    runs: dict[tuple[int, str], list[int]]
-    if chains.count(chains[0]) == len(chains):
-        runs = {chains[0]: list(range(len(rows)))}
-    else:
-        runs = {}
-        for n, chain in enumerate(chains):
-            runs.setdefault(chain, []).append(n)
-    stamps: list[tuple[int, int, str]] = [(0, 0, "")] * len(rows)
-    for (store_id, terminal), where in runs.items():
-        head = _head(conn, int(store_id), str(terminal))
-        first = head[1] + 1
-        chained = hasher.chained(head[2], first, [tails[n] for n in where])
-        for offset, (n, digest) in enumerate(zip(where, chained, strict=True)):
-            stamps[n] = (head[0], first + offset, digest)
-        head[1], head[2] = first + len(where) - 1, chained[-1]
-        _MOVE_HEAD.run(conn, {"chain": head[0], "new_seq": head[1], "new_hash": head[2]})
-    out = [(*row, *stamp) for row, stamp in zip(rows, stamps, strict=True)]
+    chains = [(int(row[store_at]), str(row[terminal_at])) for row in rows]
+    stamped = _append(
+        conn,
+        chains,
+        lambda where, previous, seq: hasher.chained(previous, seq, [tails[n] for n in where]),
+    )
+    out = [(*row, *done) for row, done in zip(rows, stamped, strict=True)]
     return [*keys, "chain_id", "chain_seq", "hash"], out

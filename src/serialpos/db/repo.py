@@ -21,6 +21,7 @@ from serialpos.db import ledger_chain
 from serialpos.db import tables as t
 from serialpos.db.engine import Database
 from serialpos.db.prepared import Prepared
+from serialpos.db.txcache import forget, transaction_cache
 from serialpos.domain.errors import UnknownProduct, UnknownStore
 from serialpos.domain.limits import MAX_STOCK_LEVEL, check_stock_level
 from serialpos.domain.products import PackageType, Product, SerialMode
@@ -101,13 +102,33 @@ _CHAIN_AND_STORE_VALUES = sa.union_all(
 ).order_by("rank")
 
 
+_SETTINGS_CACHE = "serialpos_settings"
+
+
 def setting_values(conn: Connection, store: int | None) -> dict[str, str]:
-    """Stored setting values: the chain's, overridden by store ``store``'s own (one query)."""
-    if store is None:
-        rows = conn.execute(_CHAIN_VALUES)
-    else:
-        rows = conn.execute(_CHAIN_AND_STORE_VALUES, {"store_id": store})
-    return {key: value for key, value, _rank in rows}
+    """Stored setting values: the chain's, overridden by store ``store``'s own (one query,
+    read once per transaction: a counter step asks several times; the chain's own come with
+    a store's). A write to the settings calls :func:`forget_settings` in its transaction."""
+    cache = transaction_cache(conn, _SETTINGS_CACHE)
+    found: dict[str, str] | None = cache.get(store)
+    if found is None:
+        if store is None:
+            found = {key: value for key, value, _rank in conn.execute(_CHAIN_VALUES)}
+        else:
+            chain: dict[str, str] = {}
+            found = {}
+            for key, value, rank in conn.execute(_CHAIN_AND_STORE_VALUES, {"store_id": store}):
+                if rank == 0:
+                    chain[key] = value
+                found[key] = value
+            cache.setdefault(None, chain)
+        cache[store] = found
+    return dict(found)
+
+
+def forget_settings(conn: Connection) -> None:
+    """The settings changed in this transaction: the next read goes to the tables."""
+    forget(conn, _SETTINGS_CACHE)
 
 
 # -- products -------------------------------------------------------------------------

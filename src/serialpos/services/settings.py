@@ -76,6 +76,7 @@ def set_setting(
                 index_elements=["store_id", "key"], set_={"value": text}
             )
         conn.execute(stmt)
+        repo.forget_settings(conn)
         return settings_in(db, conn, store_code)
 
     return db.write(work)
@@ -133,6 +134,7 @@ def clear_setting(db: Database, actor: Actor, key: str, store_code: str) -> Stor
         sid = repo.store_id(db, conn, store_code)
         s = repo.store_setting_t.c
         conn.execute(sa.delete(repo.store_setting_t).where(s.store_id == sid, s.key == key))
+        repo.forget_settings(conn)
         return settings_in(db, conn, store_code)
 
     return db.write(work)
