@@ -121,13 +121,13 @@ class Database:
             _configure_sqlite(engine, int(busy_wait * 1000))
             return engine
         try:
-            return sa.create_engine(
-                parsed, echo=echo, pool_pre_ping=True, connect_args={"connect_timeout": 10}
-            )
+            engine = sa.create_engine(parsed, echo=echo, connect_args={"connect_timeout": 10})
         except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError, ImportError) as exc:
             raise DatabaseError(
                 f"cannot use this database URL ({parsed.drivername}): {str(exc).splitlines()[0]}"
             ) from None
+        _ping_when_idle(engine, PING_AFTER_IDLE_SECONDS)
+        return engine
 
     def dispose(self) -> None:
         self.engine.dispose()
@@ -218,6 +218,34 @@ class Database:
 
 def _reason(exc: BaseException) -> str:
     return str(getattr(exc, "orig", exc)).strip().splitlines()[0]
+
+
+#: A pooled PostgreSQL connection idle longer than this is pinged before it is used again.
+PING_AFTER_IDLE_SECONDS = 2.0
+
+
+def _ping_when_idle(engine: Engine, seconds: float) -> None:
+    """``pool_pre_ping``, but only for a connection that sat idle in the pool: a dropped
+    connection (server restart, a firewall's idle timeout) is found and replaced before a
+    transaction uses it, while a burst of transactions (the steps of a sale, a host's batch)
+    does not pay a round trip each. The ping is SQLAlchemy's own; a failed one makes the
+    pool open a new connection, as pre-ping does."""
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_conn: Any, record: Any) -> None:
+        record.info["serialpos_idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.get("serialpos_idle_since")
+        if since is None or time.monotonic() - since < seconds:
+            return  # new, or back in the pool a moment ago
+        try:
+            alive = engine.dialect.do_ping(dbapi_conn)
+        except Exception as exc:  # the driver's own error for a dead connection
+            raise sa.exc.DisconnectionError(f"pooled connection is gone: {exc}") from exc
+        if not alive:
+            raise sa.exc.DisconnectionError("pooled connection did not answer a ping")
 
 
 def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:

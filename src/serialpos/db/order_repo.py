@@ -188,7 +188,15 @@ _LINES = (
 )
 _ORDER_LINES_ALL = _LINES.order_by(line_c.number)
 _ORDER_LINES = _LINES.where(line_c.status != LineStatus.REMOVED).order_by(line_c.number)
-_LINE_ROW = _LINES.where(line_c.id == sa.bindparam("line_id"))
+#: One line with what a sale line needs of its product (for SaleProduct), in one query.
+_LINE_ROW = _LINES.add_columns(
+    product_c.sku.label("product_sku"),
+    product_c.name.label("product_name"),
+    product_c.price.label("product_price"),
+    product_c.tax_rate.label("product_tax_rate"),
+    product_c.serial_format.label("product_serial_format"),
+    product_c.prices_include_tax.label("product_prices_include_tax"),
+).where(line_c.id == sa.bindparam("line_id"))
 _PAYMENTS = (
     sa.select(payment_t)
     .where(payment_t.c.order_id == sa.bindparam("order_id"))
@@ -217,6 +225,22 @@ def order_lines(
 
 def line_row(conn: Connection, order_id: int, line_id: int) -> sa.Row[object] | None:
     return conn.execute(_LINE_ROW, {"order_id": order_id, "line_id": line_id}).first()
+
+
+def line_product(row: sa.Row[object]) -> SaleProduct:
+    """The product of a line read by :func:`line_row` (no second query)."""
+    m = row._mapping
+    return SaleProduct(
+        m["product_id"],
+        m["product_sku"],
+        m["product_name"],
+        money(m["product_price"] or 0),
+        rate(m["product_tax_rate"] or 0),
+        SerialMode(m["serial_mode"]),
+        m["product_serial_format"],
+        m["package_type"],
+        m["product_prices_include_tax"],
+    )
 
 
 def payments(conn: Connection, order_id: int) -> list[sa.Row[object]]:

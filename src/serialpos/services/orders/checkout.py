@@ -6,6 +6,7 @@ docstring.
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -32,7 +33,7 @@ from serialpos.domain.orders import (
 from serialpos.domain.states import Action
 from serialpos.services import ledger
 from serialpos.services.context import Actor
-from serialpos.services.orders.reading import _editable, _find, _view, line_mode
+from serialpos.services.orders.reading import _editable, _find, _view, as_row, line_mode
 from serialpos.services.orders.views import ZERO, FulfilResult, OrderClosed, OrderView
 from serialpos.services.orders.work import _Ctx, _new_id, _row_total, _touch, _write
 from serialpos.services.shifts import shift_for_payment
@@ -46,21 +47,21 @@ def _amount(value: Decimal | str | int) -> Decimal:
 
 def _insert_payment(
     ctx: _Ctx, kind: str, method: str, amount: Decimal, invoice_id: int | None = None
-) -> None:
-    ctx.conn.execute(
-        _INSERT_PAYMENT,
-        {
-            "order_id": ctx.id,
-            "kind": kind,
-            "method": method,
-            "amount": amount,
-            "at": utcnow(),
-            "user_name": ctx.actor.user,
-            "invoice_id": invoice_id,
-            # The till shift it moved in; refused without one where the store requires it.
-            "shift_id": shift_for_payment(ctx.conn, ctx.store_id, ctx.actor.terminal),
-        },
-    )
+) -> dict[str, object]:
+    """Record a payment; returns the values written (a fulfilment answers with them)."""
+    values: dict[str, object] = {
+        "order_id": ctx.id,
+        "kind": kind,
+        "method": method,
+        "amount": amount,
+        "at": utcnow(),
+        "user_name": ctx.actor.user,
+        "invoice_id": invoice_id,
+        # The till shift it moved in; refused without one where the store requires it.
+        "shift_id": shift_for_payment(ctx.conn, ctx.store_id, ctx.actor.terminal),
+    }
+    ctx.conn.execute(_INSERT_PAYMENT, values)
+    return values
 
 
 # The statements of a checkout, built once (building one per call costs more than running it).
@@ -80,6 +81,40 @@ _PAYMENTS_ON_INVOICE = (
     .where(payment_c.order_id == sa.bindparam("paid_on"), payment_c.invoice_id.is_(None))
     .values(invoice_id=sa.bindparam("invoice"))
 )
+
+
+def _fulfilled(
+    conn: Connection,
+    ctx: _Ctx,
+    all_rows: list[sa.Row[object]],
+    earlier: list[sa.Row[object]],
+    added: list[dict[str, object]],
+    invoice_id: int,
+    number: str,
+    chosen_ids: set[int],
+) -> dict[str, Any]:
+    """The lines, payments and invoices of the order as this fulfilment leaves them, from
+    what it read and wrote (for :func:`_view`): the chosen lines fulfilled on the invoice,
+    every payment not yet on an invoice now on it. The order's earlier invoices are read
+    only when a line or payment names one (as :func:`_view` would)."""
+    fulfilled = LineStatus.FULFILLED.value
+    lines = [
+        as_row({**r._mapping, "status": fulfilled, "invoice_id": invoice_id})
+        if r._mapping["id"] in chosen_ids
+        else r
+        for r in all_rows
+    ]
+    payments = [
+        as_row(values | {"invoice_id": invoice_id})
+        if values["invoice_id"] is None
+        else as_row(values)
+        for values in [dict(p._mapping) for p in earlier] + added
+    ]
+    named = any(r._mapping["invoice_id"] is not None for r in all_rows) or any(
+        p.invoice_id is not None for p in earlier
+    )
+    invoices = orepo.invoices(conn, ctx.id) if named else {invoice_id: number}
+    return {"lines": lines, "payments": payments, "invoices": invoices}
 
 
 def add_payment(db: Database, actor: Actor, order: str, method: str, amount: Decimal) -> OrderView:
@@ -220,8 +255,8 @@ def fulfil(
             for r in chosen
         )
         _check_delivery(row)
-        for method, amount in given:
-            _insert_payment(ctx, "payment", method, amount)
+        earlier = orepo.payments(conn, ctx.id)
+        added = [_insert_payment(ctx, "payment", method, amount) for method, amount in given]
         chosen_ids = {r._mapping["id"] for r in chosen}
         order_total = sum(
             (
@@ -244,9 +279,11 @@ def fulfil(
                 ),
                 ZERO,
             )
-        paid = sum((orepo.money(p.amount) for p in orepo.payments(conn, ctx.id)), ZERO)
+        paid = sum((orepo.money(p.amount) for p in earlier), ZERO) + sum(
+            (orepo.money(p["amount"]) for p in added), ZERO
+        )
         if paid < required and settle is not None:
-            _insert_payment(ctx, "payment", settle, required - paid)
+            added.append(_insert_payment(ctx, "payment", settle, required - paid))
             paid = required
         if paid < required:
             what = "the order total" if required == order_total else "the lines fulfilled"
@@ -269,7 +306,9 @@ def fulfil(
             ledger.move_in(conn, db, actor, step, ctx.doc(m["number"]))
         invoice_id, number = issue_invoice(ctx, chosen, "Invoice", change_due=change)
         if change:
-            _insert_payment(ctx, "change", PaymentMethod.CASH.value, -change, invoice_id)
+            added.append(
+                _insert_payment(ctx, "change", PaymentMethod.CASH.value, -change, invoice_id)
+            )
         done = conn.execute(
             _FULFIL_LINES, {"line_ids": sorted(chosen_ids), "invoice": invoice_id}
         ).rowcount
@@ -280,6 +319,8 @@ def fulfil(
         conn.execute(_PAYMENTS_ON_INVOICE, {"paid_on": ctx.id, "invoice": invoice_id})
         _touch(conn, ctx.id, **({"status": OrderStatus.FULFILLED.value} if last else {}))
         status = OrderStatus.FULFILLED.value if last else None
-        return FulfilResult(_view(conn, row, status), number, change)
+        answer = _fulfilled(conn, ctx, all_rows, earlier, added, invoice_id, number, chosen_ids)
+        view = _view(conn, row, status, **answer)
+        return FulfilResult(view, number, change)
 
     return _write(db, actor, work)

@@ -72,21 +72,29 @@ def _open_in(
     check_shift_not_required(conn, sid, actor.terminal)
     number = f"{store}-{orepo.next_number(conn, sid, 'order'):06d}"
     now = utcnow()
-    conn.execute(
-        sa.insert(orepo.order_t).values(
-            number=number,
-            store_id=sid,
-            type=sale_type.value,
-            delivery=delivery.value,
-            status=OrderStatus.OPEN.value,
-            created_by=actor.user,
-            terminal=actor.terminal,
-            created_at=now,
-            updated_at=now,
+    # The row comes back from the insert as _find would read it (with the store's code).
+    return conn.execute(
+        _INSERT_ORDER,
+        {
+            "number": number,
+            "store_id": sid,
+            "type": sale_type.value,
+            "delivery": delivery.value,
+            "status": OrderStatus.OPEN.value,
+            "created_by": actor.user,
+            "terminal": actor.terminal,
+            "created_at": now,
+            "updated_at": now,
+            "store_code": store,
             **customer,
-        )
-    )
-    return _find(conn, number)
+        },
+    ).one()
+
+
+#: A new order, returned as orepo.order_row reads it: its columns and its store's code.
+_INSERT_ORDER = sa.insert(orepo.order_t).returning(
+    *orepo.order_t.c, sa.bindparam("store_code", type_=sa.String()).label("store_code")
+)
 
 
 def open_order(

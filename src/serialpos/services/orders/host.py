@@ -69,7 +69,7 @@ def create_order(
             from serialpos.services.customers import attach_in, record_for_in
 
             attach_in(conn, int(row._mapping["id"]), record_for_in(conn, actor, record))
-        ctx = _Ctx(conn, db, actor, row)
+        ctx = _Ctx(conn, db, actor, row, new_lines=[])  # its lines are the ones written here
         made: list[int] = []
         groups: list[list[int]] = []
         for item in lines:
@@ -107,6 +107,10 @@ def create_order(
             groups.append(made[start:])
         if then is not None:
             then(ctx, groups)
-        return _view(conn, _find(conn, row._mapping["number"])), tuple(made)
+        # A new order has no payments or invoices yet; its row changed only if a customer
+        # record or an order discount was written to it (else the row the insert returned).
+        if record is not None or then is not None:
+            row = _find(conn, row._mapping["number"])
+        return _view(conn, row, payments=(), invoices={}), tuple(made)
 
     return _write(db, actor, work)

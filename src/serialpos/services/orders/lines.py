@@ -42,7 +42,7 @@ from serialpos.services.orders.serials import (
     _tracked,
 )
 from serialpos.services.orders.views import MAX_LINES, ZERO, AddResult, OrderView
-from serialpos.services.orders.work import _Ctx, _new_id, _touch, _write
+from serialpos.services.orders.work import _Ctx, _touch, _write
 
 
 def _product_for(conn: Connection, sku: str | None, barcode: str | None) -> orepo.SaleProduct:
@@ -73,28 +73,35 @@ def _insert_line(
     package_line: int | None = None,
 ) -> int:
     conn = ctx.conn
-    count, last = conn.execute(_LINE_COUNT, {"order_id": ctx.id}).one()
+    written = ctx.new_lines
+    if written is None:  # an order from before this transaction: ask how many lines it has
+        count, last = conn.execute(_LINE_COUNT, {"order_id": ctx.id}).one()
+    else:  # opened in this transaction: its lines are the ones written here
+        count = last = len(written)
     if count >= MAX_LINES:
         raise BadRequest(f"an order holds at most {MAX_LINES} lines; open another order")
-    return _new_id(
-        conn.execute(
-            _INSERT_LINE,
-            {
-                "order_id": ctx.id,
-                "number": int(last) + 1,
-                "product_id": product.id,
-                "sku": product.sku,
-                "name": product.name,
-                "quantity": quantity,
-                "unit_price": price,
-                "tax_rate": product.tax_rate,
-                "tax_included": _tax_included(ctx, product),
-                "serial": None,
-                "status": LineStatus.OPEN.value,
-                "package_line": package_line,
-            },
-        )
-    )
+    row = conn.execute(
+        _INSERT_LINE,
+        {
+            "order_id": ctx.id,
+            "number": int(last) + 1,
+            "product_id": product.id,
+            "sku": product.sku,
+            "name": product.name,
+            "quantity": quantity,
+            "unit_price": price,
+            "tax_rate": product.tax_rate,
+            "tax_included": _tax_included(ctx, product),
+            "serial": None,
+            "status": LineStatus.OPEN.value,
+            "package_line": package_line,
+            "serial_mode": product.serial_mode.value,
+            "package_type": product.package_type,
+        },
+    ).one()
+    if written is not None:
+        written.append(row)
+    return int(row._mapping["id"])
 
 
 line_c = orepo.line_t.c
@@ -102,7 +109,13 @@ line_c = orepo.line_t.c
 _LINE_COUNT = sa.select(sa.func.count(), sa.func.coalesce(sa.func.max(line_c.number), 0)).where(
     line_c.order_id == sa.bindparam("order_id")
 )
-_INSERT_LINE = sa.insert(orepo.line_t)
+#: A new line, returned as orepo.order_lines reads it (with its product's serial mode and
+#: package type), so a step on an order it opened answers without reading its lines back.
+_INSERT_LINE = sa.insert(orepo.line_t).returning(
+    *orepo.line_t.c,
+    sa.bindparam("serial_mode", type_=sa.String()).label("serial_mode"),
+    sa.bindparam("package_type", type_=sa.String()).label("package_type"),
+)
 
 
 def _tax_included(ctx: _Ctx, product: orepo.SaleProduct) -> bool:
@@ -190,12 +203,12 @@ class NewOrder:
 
 def _editable_or_new(
     conn: Connection, db: Database, actor: Actor, order: str | None, start: NewOrder | None
-) -> sa.Row[object]:
+) -> _Ctx:
     if order is not None:
-        return _editable(conn, order)
+        return _Ctx(conn, db, actor, _editable(conn, order))
     if start is None:
         raise BadRequest("name the order, or the store to open one at")
-    return _open_in(
+    row = _open_in(
         conn,
         db,
         actor,
@@ -204,6 +217,16 @@ def _editable_or_new(
         _parse_delivery(start.delivery),
         _check_customer(None),
     )
+    return _Ctx(conn, db, actor, row, new_lines=[])
+
+
+def _added_view(ctx: _Ctx, changed_after_insert: bool) -> OrderView:
+    """The view an add answers with. An order opened in this transaction holds only the
+    lines just written (no payments, no invoices yet): built from the rows the inserts
+    returned, unless a line changed after its insert (a serial recorded with it)."""
+    if ctx.new_lines is not None and not changed_after_insert:
+        return _view(ctx.conn, ctx.row, lines=ctx.new_lines, payments=(), invoices={})
+    return _view(ctx.conn, ctx.row)
 
 
 def add_item(
@@ -227,7 +250,7 @@ def add_item(
     manager = _manager(db, actor, override_user, override_pin) if clean else None
 
     def work(conn: Connection) -> AddResult:
-        ctx = _Ctx(conn, db, actor, _editable_or_new(conn, db, actor, order, start))
+        ctx = _editable_or_new(conn, db, actor, order, start)
         product = _product_for(conn, sku, barcode)
         line, merged, message = _add_line(ctx, product, clean, manager)
         prompt = (
@@ -236,7 +259,7 @@ def add_item(
             and clean is None
             and ctx.settings().auto_prompt_serial
         )
-        return AddResult(_view(conn, ctx.row), line, prompt, merged, message)
+        return AddResult(_added_view(ctx, clean is not None), line, prompt, merged, message)
 
     return _write(db, actor, work)
 
@@ -255,7 +278,7 @@ def add_scan(
         raise BadRequest("nothing was scanned")
 
     def work(conn: Connection) -> AddResult:
-        ctx = _Ctx(conn, db, actor, _editable_or_new(conn, db, actor, order, start))
+        ctx = _editable_or_new(conn, db, actor, order, start)
         serial: str | None = None
         product: orepo.SaleProduct | None = None
         scan = decode(value)  # GS1 element strings and Digital Links carry GTIN and serial
@@ -302,7 +325,7 @@ def add_scan(
             and serial is None
             and ctx.settings().auto_prompt_serial
         )
-        return AddResult(_view(conn, ctx.row), line, prompt, merged, message)
+        return AddResult(_added_view(ctx, serial is not None), line, prompt, merged, message)
 
     return _write(db, actor, work)
 

@@ -5,6 +5,9 @@ here so an order looks the same whichever call returns it.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from typing import Any, cast
+
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
@@ -41,19 +44,63 @@ from serialpos.services.orders.views import (
 )
 
 
-def _view(conn: Connection, row: sa.Row[object], status: str | None = None) -> OrderView:
+class RowValues:
+    """An order line or payment as a step has just written it, standing in for the row it
+    would read back (``_mapping`` for a line, attributes for a payment), so a step can answer
+    with the view without reading again what it wrote."""
+
+    __slots__ = ("_mapping",)
+
+    def __init__(self, values: Mapping[str, Any]) -> None:
+        self._mapping = dict(values)
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self._mapping[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
+def as_row(values: Mapping[str, Any]) -> sa.Row[object]:
+    """:class:`RowValues` typed as the row it stands in for."""
+    return cast("sa.Row[object]", RowValues(values))
+
+
+def _view(
+    conn: Connection,
+    row: sa.Row[object],
+    status: str | None = None,
+    *,
+    lines: Sequence[sa.Row[object]] | None = None,
+    payments: Sequence[Any] | None = None,
+    invoices: dict[int, str] | None = None,
+) -> OrderView:
     """The order as callers see it, from its row as read in this transaction: a step that
     changed only lines, payments or ``updated_at`` (not shown) passes the row it locked
-    instead of reading it again; ``status``, when the step changed it."""
+    instead of reading it again; ``status``, when the step changed it. ``lines`` (not
+    removed, in number order), ``payments`` (in id order) and ``invoices`` (number by id):
+    what the step already holds as it now stands, so only the rest is read. The invoices are
+    read only when a line or payment names one: an order's invoices are issued by fulfilling
+    its lines (each fulfilled line keeps its invoice; a refund note follows a fulfilment), so
+    an order none of whose lines or payments names an invoice has none."""
     m = row._mapping
-    invoice_numbers = orepo.invoices(conn, m["id"])
-    lines = []
-    for ln in orepo.order_lines(conn, m["id"]):
+    line_rows = orepo.order_lines(conn, m["id"]) if lines is None else lines
+    payment_rows = orepo.payments(conn, m["id"]) if payments is None else payments
+    if invoices is not None:
+        invoice_numbers = invoices
+    elif any(ln._mapping["invoice_id"] is not None for ln in line_rows) or any(
+        p.invoice_id is not None for p in payment_rows
+    ):
+        invoice_numbers = orepo.invoices(conn, m["id"])
+    else:
+        invoice_numbers = {}
+    lines_out = []
+    for ln in line_rows:
         lm = ln._mapping
         mode = line_mode(ln)
         price, tax_rate = orepo.money(lm["unit_price"]), orepo.rate(lm["tax_rate"])
         amounts = orepo.row_amounts(ln)
-        lines.append(
+        lines_out.append(
             with_line_discount(
                 OrderLineView(
                     line=lm["id"],
@@ -80,11 +127,11 @@ def _view(conn: Connection, row: sa.Row[object], status: str | None = None) -> O
         PaymentView(
             p.method, orepo.money(p.amount), p.at, p.kind, invoice_numbers.get(p.invoice_id)
         )
-        for p in orepo.payments(conn, m["id"])
+        for p in payment_rows
     )
     counted = [
         LineAmounts(ln.net, ln.tax)
-        for ln in lines
+        for ln in lines_out
         if ln.status in (LineStatus.OPEN, LineStatus.FULFILLED)
     ]
     customer = None
@@ -97,7 +144,7 @@ def _view(conn: Connection, row: sa.Row[object], status: str | None = None) -> O
         delivery=DeliveryMode(m["delivery"]),
         status=OrderStatus(status or m["status"]),
         customer=customer,
-        lines=tuple(lines),
+        lines=tuple(lines_out),
         totals=totals(counted, [p.amount for p in pays]),
         payments=pays,
         invoices=tuple(invoice_numbers[k] for k in sorted(invoice_numbers)),

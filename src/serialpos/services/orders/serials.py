@@ -99,7 +99,7 @@ def _set_serial_in(
     sharer = manager.user if shared and manager is not None else None
     row = _open_line(ctx, line)
     lm = row._mapping
-    product = orepo.sale_product_by_id(conn, lm["product_id"])
+    product = orepo.line_product(row)
     new = normalize_serial(raw)
     old = lm["serial"]
     if product.serial_mode is SerialMode.DISABLED or product.exploded:

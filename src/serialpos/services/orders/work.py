@@ -65,6 +65,9 @@ class _Ctx:
     db: Database
     actor: Actor
     row: sa.Row[object]
+    #: An order opened in this transaction: the line rows written to it so far, as their
+    #: inserts returned them (None: an order from before, whose lines are read when needed).
+    new_lines: list[sa.Row[object]] | None = None
 
     @property
     def id(self) -> int:
