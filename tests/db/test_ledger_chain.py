@@ -265,8 +265,7 @@ def test_two_processes_on_one_chain_keep_it_whole(db: Database, admin: Actor) ->
         other.dispose()
     with db.engine.connect() as conn:
         head = conn.exec_driver_sql(
-            "SELECT c.seq FROM ledger_chain c JOIN store s ON s.id = c.store_id "
-            "WHERE s.code = 'S1'"
+            "SELECT c.seq FROM ledger_chain c JOIN store s ON s.id = c.store_id WHERE s.code = 'S1'"
         ).scalar()
         events = conn.exec_driver_sql(
             "SELECT count(*) FROM ledger_event e JOIN store s ON s.id = e.store_id "

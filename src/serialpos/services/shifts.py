@@ -65,13 +65,16 @@ class ShiftView:
     closed_at: datetime | None = None
 
 
+#: The terminal's open shift at a store; built once (every payment asks).
+_OPEN_SHIFT = sa.select(shift_t).where(
+    shift_t.c.store_id == sa.bindparam("store_id"),
+    shift_t.c.terminal == sa.bindparam("terminal"),
+    shift_t.c.closed_at.is_(None),
+)
+
+
 def _open_row(conn: Connection, store_id: int, terminal: str) -> sa.Row[object] | None:
-    c = shift_t.c
-    return conn.execute(
-        sa.select(shift_t).where(
-            c.store_id == store_id, c.terminal == terminal, c.closed_at.is_(None)
-        )
-    ).first()
+    return conn.execute(_OPEN_SHIFT, {"store_id": store_id, "terminal": terminal}).first()
 
 
 def _view(store: str, row: sa.Row[object]) -> ShiftView:
