@@ -290,3 +290,19 @@ def test_a_head_moved_in_a_rolled_back_transaction_is_read_again(
         db.write(sell_then_fail)
     ledger.move(db, admin, Action.SELL, store="S1", sku="PH1", serials=["A3"])
     assert check_ledger(db) == []
+
+
+def test_a_head_moved_in_a_rolled_back_savepoint_is_read_again(db: Database, admin: Actor) -> None:
+    """An apply line with an id runs in a savepoint of the batch's transaction: when it is
+    refused after moving the head, the next line in the same transaction hashes from the
+    head as the database has it, not as the refused line left it."""
+    shop(db, admin)
+
+    def batch(conn: Connection) -> None:
+        savepoint = conn.begin_nested()
+        ledger.move_in(conn, db, admin, ledger.Step(Action.SELL, "S1", "PH1", ["A3"]))
+        savepoint.rollback()
+        ledger.move_in(conn, db, admin, ledger.Step(Action.SELL, "S1", "PH1", ["A3"]))
+
+    db.write(batch)
+    assert check_ledger(db) == []
