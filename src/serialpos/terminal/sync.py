@@ -7,7 +7,8 @@ recorded a conflict for a manager), ``refused`` (central refused the line; its a
 kept). A ``database_error`` at central or no answer leaves the entry pending for the next
 push: the resend is safe, never a second sale. Ordering never comes from clocks.
 
-Pull: central's event feed after the last number applied, filtered to this store; each page
+Pull: central's event feed after the last number applied, for this store only (central
+filters by the token's store, services/feed.py); each page
 and the new cursor are written in one local transaction, so a terminal killed mid-pull
 re-reads at most the page it was on and applies nothing twice.
 """
@@ -99,12 +100,15 @@ def pull(db: Database, client: CentralClient, chain: ChainConfig, report: SyncRe
     while True:
         page = client.get_json("/v1/events", after=after, limit=PULL_PAGE)
         events: list[dict[str, Any]] = page["events"]
-        if not events:
-            if first and after > 0:
-                _check_not_behind(client, after)
-            break
-        first = False
         next_after = int(page["next"])
+        if first and after > 0:
+            _check_not_behind(client, page, after)
+        first = False
+        if not events:
+            if next_after > after:  # other stores' events only: the cursor moves past them
+                db.write(lambda conn, n=next_after: journal.set_state(conn, "feed_after", str(n)))
+                after = next_after
+            break
         cards = _new_products(db, client, events, chain.store)
 
         def write(
@@ -148,12 +152,15 @@ class CentralBehind(DomainError):
     code = "central_behind"
 
 
-def _check_not_behind(client: CentralClient, after: int) -> None:
-    """Nothing new: make sure central still has the last event this terminal applied. If it
-    does not, central was restored from an older backup; the terminal says so and keeps its
-    journal and state (nothing is pulled or dropped) until a person decides."""
-    page = client.get_json("/v1/events", after=after - 1, limit=1)
-    if not page["events"]:
+def _check_not_behind(client: CentralClient, page: dict[str, Any], after: int) -> None:
+    """Make sure central still has the last event this terminal applied (its feed's last
+    number is not before it). If it does not, central was restored from an older backup; the
+    terminal says so and keeps its journal and state (nothing is pulled or dropped) until a
+    person decides. (Central before the store filter sent no ``last``: asked the old way.)"""
+    last = page.get("last")
+    if last is None:
+        last = after if client.get_json("/v1/events", after=after - 1, limit=1)["events"] else 0
+    if int(last) < after:
         raise CentralBehind(
             f"central's event feed ends before number {after}, which this "
             "terminal already applied: central was restored from an older "
