@@ -106,7 +106,7 @@ def pull(db: Database, client: CentralClient, chain: ChainConfig, report: SyncRe
         first = False
         if not events:
             if next_after > after:  # other stores' events only: the cursor moves past them
-                db.write(lambda conn, n=next_after: journal.set_state(conn, "feed_after", str(n)))
+                _set_cursor(db, next_after)
                 after = next_after
             break
         cards = _new_products(db, client, events, chain.store)
@@ -134,6 +134,10 @@ def pull(db: Database, client: CentralClient, chain: ChainConfig, report: SyncRe
         report.pulled += len(events)
         after = next_after
     report.feed_after = after
+
+
+def _set_cursor(db: Database, after: int) -> None:
+    db.write(lambda conn: journal.set_state(conn, "feed_after", str(after)))
 
 
 def _new_products(
