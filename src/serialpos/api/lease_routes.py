@@ -52,7 +52,7 @@ async def lease_take(request: Request) -> Response:
         minutes=body.get("minutes"),
         terminal=terminal,
     )
-    return JSONResponse(answer, status_code=201)
+    return JSONResponse(answer)
 
 
 def lease_list(request: Request) -> Response:

@@ -27,6 +27,8 @@ def status(db: Database) -> dict[str, Any]:
             "feed_after": int(journal.get_state(conn, "feed_after") or 0),
             # units leased to this terminal, as last copied from central (terminal/leases.py)
             "leases": len(lease_sql.leases(conn, utcnow())),
+            # when the settings and catalogue were last taken again (terminal/refresh.py)
+            "refreshed_at": journal.get_state(conn, "refreshed_at"),
         }
 
     return db.read(work)

@@ -26,6 +26,7 @@ from serialpos.config import ChainConfig
 from serialpos.db import journal
 from serialpos.db.engine import Database
 from serialpos.domain.errors import DomainError
+from serialpos.terminal import refresh
 from serialpos.terminal.client import CentralClient
 from serialpos.terminal.mirror import MirrorCount, apply_events
 
@@ -47,6 +48,8 @@ class SyncReport:
     mirror: MirrorCount = field(default_factory=MirrorCount)
     pending: int = 0
     feed_after: int = 0
+    #: settings and catalogue taken again from central this round (terminal/refresh.py)
+    refreshed: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -180,6 +183,9 @@ def sync_once(db: Database, chain: ChainConfig, client: CentralClient) -> SyncRe
     # overtake a local entry central has not seen (the next round pulls).
     if db.read(journal.counts)[0] == 0:
         pull(db, client, chain, report)
+        if refresh.due(db):
+            refresh.refresh(db, chain, client)
+            report.refreshed = True
     else:
         report.feed_after = int(db.read(lambda conn: journal.get_state(conn, "feed_after")) or 0)
     report.pending = db.read(journal.counts)[0]
