@@ -51,6 +51,16 @@ def holder(conn: Connection, unit_id: int) -> tuple[int, str, datetime] | None:
     return None if row is None else (row[0], row[1], row[2])
 
 
+def holders(conn: Connection, unit_ids: list[int]) -> dict[int, tuple[int, str, datetime]]:
+    """:func:`holder` of many units in one query: unit id -> (lease id, terminal, expiry)."""
+    if not unit_ids:
+        return {}
+    q = sa.select(lease_c.unit_id, lease_c.id, lease_c.terminal_id, lease_c.expires_at).where(
+        lease_c.unit_id.in_(unit_ids)
+    )
+    return {row[0]: (row[1], row[2], row[3]) for row in conn.execute(q)}
+
+
 def delete(conn: Connection, lease_id: int) -> None:
     conn.execute(sa.delete(lease_t).where(lease_c.id == lease_id))
 

@@ -16,6 +16,8 @@ before this check; whichever commits second fails its update and re-reads.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy.engine import Connection
 
 from serialpos.db import lease_sql
@@ -38,3 +40,23 @@ def check_lease(conn: Connection, terminal: str, unit_id: int, serial: str, sku:
         f"{expires_at.isoformat(timespec='minutes')} UTC: sell it at that till, or release "
         f"the lease first (serialpos leases release {serial})"
     )
+
+
+def check_leases(
+    conn: Connection, terminal: str, units: Sequence[tuple[int, str]], sku: str
+) -> None:
+    """:func:`check_lease` for many units of one product at once, ``units`` as (unit id,
+    serial), in one query: for a set-based move of a run of units, called after the units
+    were read and before their conditional update, in the same transaction."""
+    held = lease_sql.holders(conn, [unit_id for unit_id, _serial in units])
+    if not held:
+        return
+    serials = dict(units)
+    now = utcnow()
+    ended: list[int] = []
+    for unit_id, (lease_id, holder, expires_at) in held.items():
+        if holder == terminal or expires_at <= now:
+            ended.append(lease_id)
+            continue
+        check_lease(conn, terminal, unit_id, serials[unit_id], sku)  # raises, naming it
+    lease_sql.delete_ids(conn, ended)
