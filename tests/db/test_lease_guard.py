@@ -10,8 +10,8 @@ import pytest
 import sqlalchemy as sa
 
 from serialpos.db import lease_sql, repo
-from serialpos.db.lease_tables import lease_t
 from serialpos.db.engine import Database
+from serialpos.db.lease_tables import lease_t
 from serialpos.db.tables import utcnow
 from serialpos.domain.errors import Leased
 from serialpos.domain.states import Action
