@@ -249,7 +249,13 @@ def test_events_follow_every_change_once_in_order(server: Server) -> None:
         assert c.get("/v1/events", params={"after": page["next"]}).json() == {
             "events": [],
             "next": page["next"],
+            "last": page["next"],
         }
+        s2 = c.get("/v1/events", params={"after": after, "store": "S2"}).json()
+        assert {e["store"] for e in s2["events"]} == {"S2"}
+        assert [e["seq"] for e in s2["events"]] == [
+            e["seq"] for e in page["events"] if e["store"] == "S2"
+        ]
         is_problem(c.get("/v1/events", params={"limit": 0}), 400, "bad_request")
         is_problem(c.get("/v1/events", params={"after": "-1"}), 400, "bad_request")
 

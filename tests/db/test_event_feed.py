@@ -27,7 +27,7 @@ def test_feed_numbers_every_event_once_in_order(db: Database, admin: Actor) -> N
         ("F1", "in_stock", "sold"),
     ]
     assert feed.events_after(db, 1, 1).events[0].serial == "F2"
-    assert feed.events_after(db, 3, 10) == feed.FeedPage((), 3)
+    assert feed.events_after(db, 3, 10) == feed.FeedPage((), 3, 3)
     assert feed.last_seq(db) == 3
 
 
@@ -91,3 +91,55 @@ def test_a_follower_never_sees_a_gap_while_writers_commit(db: Database, admin: A
     )
     assert total == writers * per_writer // 2 * 3
     assert seen == list(range(1, total + 1))
+
+
+def test_one_stores_follower_sees_its_events_once_in_order(db: Database, admin: Actor) -> None:
+    """A store terminal's pull (``store=``): while writers commit at two stores, the S1
+    follower gets every S1 event exactly once, in feed order, and no S2 event; its cursor
+    moves past S2's events, so an idle page does not read them again."""
+    products.create_product(db, admin, sku="PH1", name="Phone", serial_mode="required")
+    per_writer = 30
+    done = threading.Event()
+    errors: list[BaseException] = []
+
+    def write(store: str, w: int) -> None:
+        try:
+            for n in range(per_writer):
+                serials = [f"{store}-{w}-{n}", f"{store}-{w}-{n}b"]
+                ledger.move(db, admin, Action.RECEIVE, store=store, sku="PH1", serials=serials)
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    seen: list[tuple[int, str]] = []
+
+    def follow() -> None:
+        try:
+            after = 0
+            while True:
+                finished = done.is_set()
+                page = feed.events_after(db, after, 5, store="S1")
+                assert page.next >= after and all(e.seq > after for e in page.events)
+                seen.extend((e.seq, e.store) for e in page.events)
+                after = page.next
+                if finished and not page.events:
+                    return
+        except BaseException as exc:
+            errors.append(exc)
+
+    follower = threading.Thread(target=follow)
+    follower.start()
+    writers = [
+        threading.Thread(target=write, args=(s, w)) for w, s in enumerate(("S1", "S2", "S1"))
+    ]
+    for t in writers:
+        t.start()
+    for t in writers:
+        t.join()
+    done.set()
+    follower.join(60)
+    assert not errors and not follower.is_alive()
+    everything = feed.events_after(db, 0, 1000).events
+    assert seen == [(e.seq, "S1") for e in everything if e.store == "S1"]
+    assert len(seen) == 2 * per_writer * 2
+    idle = feed.events_after(db, seen[-1][0], 5, store="S1")
+    assert idle.events == () and idle.next == idle.last == everything[-1].seq

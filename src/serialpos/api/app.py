@@ -26,7 +26,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
-from serialpos.api import openapi, routes, sync_routes
+from serialpos.api import lease_routes, openapi, routes, sync_routes
 from serialpos.api.apply_route import ApplyEndpoint
 from serialpos.api.guard import BodyGuard, BodyTimeout, BodyTooLarge, Limits
 from serialpos.api.problems import from_error, problem
@@ -116,6 +116,10 @@ ROUTES = [
     Route("/v1/events", routes.events, methods=["GET"]),
     Route("/v1/snapshot", sync_routes.snapshot_route, methods=["GET"]),
     Route("/v1/conflicts", sync_routes.conflict_list, methods=["GET"]),
+    Route("/v1/leases", lease_routes.lease_take, methods=["POST"]),
+    Route("/v1/leases", lease_routes.lease_list, methods=["GET"]),
+    Route("/v1/leases", lease_routes.lease_release_all, methods=["DELETE"]),
+    Route("/v1/leases/{serial:path}", lease_routes.lease_release, methods=["DELETE"]),
 ]
 
 

@@ -187,7 +187,29 @@ EVENT = _obj(
     reason=_NULL_TEXT,
     **{"from": _NULL_TEXT, "to": _NULL_TEXT},
 )
-EVENTS = _obj(["events", "next"], events={"type": "array", "items": EVENT}, next=_INT)
+EVENTS = _obj(
+    ["events", "next", "last"], events={"type": "array", "items": EVENT}, next=_INT, last=_INT
+)
+LEASE = _obj(
+    ["serial", "sku", "store", "terminal", "expires_at"],
+    serial=_TEXT,
+    sku=_TEXT,
+    store=_TEXT,
+    terminal=_TEXT,
+    taken_by=_TEXT,
+    taken_at=_TEXT,
+    expires_at=_TEXT,
+)
+LEASES = _obj(["leases"], leases={"type": "array", "items": LEASE})
+LEASE_TAKEN = _obj(
+    ["terminal", "store", "taken", "short", "leases"],
+    terminal=_TEXT,
+    store=_TEXT,
+    taken=_INT,
+    short=_INT,
+    leases={"type": "array", "items": LEASE},
+)
+RELEASED = _obj(["released", "serials"], released=_INT, serials={"type": "array", "items": _TEXT})
 STATUS = _obj(
     ["ids"],
     ids={
@@ -380,6 +402,7 @@ def document() -> dict[str, Any]:
                     [
                         _q("after", {"type": "integer", "minimum": 0}),
                         _q("limit", {"type": "integer", "minimum": 1, "maximum": 1000}),
+                        _q("store", text_q),
                     ],
                 )
             },
@@ -402,6 +425,46 @@ def document() -> dict[str, Any]:
                         _q("status", {"type": "string", "enum": ["open", "resolved"]}),
                         _q("store", text_q),
                     ],
+                )
+            },
+            "/v1/leases": {
+                "post": _op(
+                    "Lease units to the token's store terminal: serials, or N units of a SKU",
+                    _json(LEASE_TAKEN),
+                    body={
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "properties": {
+                                        "serials": {"type": "array", "items": _TEXT},
+                                        "sku": _TEXT,
+                                        "count": {"type": "integer", "minimum": 1},
+                                        "minutes": {"type": "integer", "minimum": 1},
+                                        "terminal": _TEXT,
+                                    },
+                                }
+                            }
+                        },
+                    },
+                ),
+                "get": _op(
+                    "Leases in force: a terminal's own, or (managers) any terminal's",
+                    _json(LEASES),
+                    [_q("terminal", text_q)],
+                ),
+                "delete": _op(
+                    "End every lease of a terminal",
+                    _json(RELEASED),
+                    [_q("terminal", text_q)],
+                ),
+            },
+            "/v1/leases/{serial}": {
+                "delete": _op(
+                    "End one unit's lease",
+                    _json(RELEASED),
+                    [_p("serial"), _q("sku", text_q), _q("terminal", text_q)],
                 )
             },
         },

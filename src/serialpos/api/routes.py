@@ -230,8 +230,16 @@ async def sales_detail(request: Request) -> Response:
 
 # -- event feed ---------------------------------------------------------------------------
 def events(request: Request) -> Response:
-    actor_now(request)
+    """``GET /v1/events?after=&limit=[&store=]``: a store terminal's token reads its own
+    store's events only (services/feed.py ``store_of_reader``)."""
+    actor = actor_now(request)
     after = _int(request, "after", 0, 0, 2**62)
     limit = _int(request, "limit", feed.DEFAULT_PAGE, 1, feed.MAX_PAGE)
-    page = feed.events_after(request.app.state.db, after, limit)
-    return JSONResponse({"events": [e.to_json() for e in page.events], "next": page.next})
+    asked = request.query_params.get("store") or None
+    if asked is not None and (len(asked) > 16 or has_control_chars(asked)):
+        raise BadRequest("'store' must be a store code")
+    store = feed.store_of_reader(request.app.state.db, actor, asked)
+    page = feed.events_after(request.app.state.db, after, limit, store)
+    return JSONResponse(
+        {"events": [e.to_json() for e in page.events], "next": page.next, "last": page.last}
+    )

@@ -28,13 +28,17 @@ def _required(request: Request, key: str) -> str:
 
 
 def snapshot_route(request: Request) -> Response:
-    """``GET /v1/snapshot?store=S01&terminal=ID``: what a new store terminal starts from."""
+    """``GET /v1/snapshot?store=S01&terminal=ID[&part=reference]``: what a new store
+    terminal starts from; with ``part=reference`` only the settings and catalogue, which a
+    terminal takes again from time to time."""
     actor = actor_now(request)
-    return JSONResponse(
-        snapshot.take(
-            request.app.state.db, actor, _required(request, "store"), _required(request, "terminal")
-        )
-    )
+    store, terminal = _required(request, "store"), _required(request, "terminal")
+    part = _optional(request, "part")
+    if part == "reference":
+        return JSONResponse(snapshot.reference(request.app.state.db, actor, store, terminal))
+    if part is not None:
+        raise BadRequest("'part' must be 'reference' (settings and catalogue) or absent")
+    return JSONResponse(snapshot.take(request.app.state.db, actor, store, terminal))
 
 
 def conflict_list(request: Request) -> Response:

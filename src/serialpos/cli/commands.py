@@ -77,6 +77,7 @@ def _add_commands(app: typer.Typer) -> typer.Typer:
         demo,
         events,
         invoice,
+        leases_cmd,
         print_cmd,
         products,
         report,
@@ -118,6 +119,7 @@ def _add_commands(app: typer.Typer) -> typer.Typer:
     app.add_typer(terminal_cmd.app, name="terminal")
     app.command("sync")(terminal_cmd.sync)
     app.add_typer(conflicts_cmd.app, name="conflicts")
+    app.add_typer(leases_cmd.app, name="leases")
     app.command("invoice")(invoice.invoice)
     app.add_typer(receipt_cmd.app, name="receipt")
     app.add_typer(shift_cmd.app, name="shift")

@@ -124,6 +124,66 @@ def refused(ctx: typer.Context) -> None:
     typer.echo(json.dumps(refused_entries(db), ensure_ascii=False))
 
 
+@app.command("lease")
+def lease(
+    ctx: typer.Context,
+    items: list[str] = typer.Argument(
+        ..., help="Serials to lease, or with --count the one SKU to lease units of."
+    ),
+    count: int | None = typer.Option(
+        None, "--count", min=1, help="Lease this many units of the SKU given (in stock, free)."
+    ),
+    minutes: int | None = typer.Option(
+        None, "--minutes", min=1, help="How long the lease holds (default 12 hours)."
+    ),
+) -> None:
+    """Reserve units to this terminal at central (online), so its offline sales of them
+    cannot conflict: other tills' sales of them are refused (JSON: what it holds now)."""
+    from serialpos.terminal import leases
+    from serialpos.terminal.client import CentralClient
+
+    chain, db = _chain_db(state(ctx))
+    if count is not None and len(items) != 1:
+        fail("with --count, give one SKU", EXIT_USAGE)
+    with CentralClient(chain.server, chain.token) as client:
+        print_json(leases.take(db, chain, client, items, count=count, minutes=minutes))
+
+
+@app.command("leases")
+def leases_cmd(ctx: typer.Context) -> None:
+    """The units this terminal holds (JSON array): central's list when it answers, else
+    the copy kept here."""
+    import json
+
+    from serialpos.terminal import leases
+    from serialpos.terminal.client import CentralClient, Offline
+
+    chain, db = _chain_db(state(ctx))
+    with CentralClient(chain.server, chain.token) as client:
+        try:
+            rows = leases.refresh(db, chain, client)
+        except Offline as exc:
+            typer.echo(f"{exc.message}: the leases as last copied here", err=True)
+            rows = leases.held(db, chain)
+    typer.echo(json.dumps(rows, ensure_ascii=False))
+
+
+@app.command("release")
+def release(
+    ctx: typer.Context,
+    serials: list[str] = typer.Argument(
+        None, help="Serials whose lease ends (default: every lease of this terminal)."
+    ),
+) -> None:
+    """End this terminal's leases at central (online): the units may be sold anywhere."""
+    from serialpos.terminal import leases
+    from serialpos.terminal.client import CentralClient
+
+    chain, db = _chain_db(state(ctx))
+    with CentralClient(chain.server, chain.token) as client:
+        print_json(leases.release(db, chain, client, list(serials or [])))
+
+
 def sync(
     ctx: typer.Context,
     follow: bool = typer.Option(False, "--follow", help="Keep syncing until stopped."),

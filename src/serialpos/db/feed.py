@@ -41,10 +41,19 @@ _PAGE = (
 )
 
 
-def page(conn: Connection, after: int, limit: int) -> list[tuple[Any, ...]]:
+#: The same page, one store's events only (a store terminal's pull).
+_STORE_PAGE = _PAGE.where(event_c.store_id == sa.bindparam("store_id"))
+
+
+def page(
+    conn: Connection, after: int, limit: int, store_id: int | None = None
+) -> list[tuple[Any, ...]]:
     """At most ``limit`` events numbered after ``after``, in feed order (columns as
-    services/feed.py's ``FeedEvent``)."""
-    return [tuple(row) for row in conn.execute(_PAGE, {"after": after, "limit": limit})]
+    services/feed.py's ``FeedEvent``); with ``store_id``, that store's events only."""
+    if store_id is None:
+        return [tuple(row) for row in conn.execute(_PAGE, {"after": after, "limit": limit})]
+    params = {"after": after, "limit": limit, "store_id": store_id}
+    return [tuple(row) for row in conn.execute(_STORE_PAGE, params)]
 
 
 def last_seq(conn: Connection) -> int:

@@ -17,6 +17,9 @@ from sqlalchemy.engine import Connection
 
 from serialpos.db import feed as feed_sql
 from serialpos.db import repo
+from serialpos.db.asn_tables import asn_line_t, asn_scan_t, asn_t
+from serialpos.db.count_tables import CountBatch, CountScan, StockCount
+from serialpos.db.transfer_tables import Transfer, TransferLine, TransferUnit
 
 #: Tables copied whole, in the order a new database can take them (foreign keys first).
 WHOLE_TABLES: dict[str, sa.Table] = {
@@ -28,6 +31,73 @@ WHOLE_TABLES: dict[str, sa.Table] = {
     "barcodes": repo.barcode_t,
     "components": repo.component_t,
 }
+
+
+_transfer_t: sa.Table = Transfer.__table__  # type: ignore[attr-defined]
+_transfer_line_t: sa.Table = TransferLine.__table__  # type: ignore[attr-defined]
+_transfer_unit_t: sa.Table = TransferUnit.__table__  # type: ignore[attr-defined]
+_count_t: sa.Table = StockCount.__table__  # type: ignore[attr-defined]
+_batch_t: sa.Table = CountBatch.__table__  # type: ignore[attr-defined]
+_count_scan_t: sa.Table = CountScan.__table__  # type: ignore[attr-defined]
+
+#: The store's open documents, in the order a new database can take them: open ASNs of the
+#: store (lines, scans saved so far), transfers shipped to it and not yet received (lines,
+#: units), open counts of the store (batches, scans). Copied with their ids, as the catalogue.
+DOCUMENT_TABLES: dict[str, sa.Table] = {
+    "asns": asn_t,
+    "asn_lines": asn_line_t,
+    "asn_scans": asn_scan_t,
+    "transfers": _transfer_t,
+    "transfer_lines": _transfer_line_t,
+    "transfer_units": _transfer_unit_t,
+    "counts": _count_t,
+    "count_batches": _batch_t,
+    "count_scans": _count_scan_t,
+}
+
+
+def store_documents(conn: Connection, store_id: int) -> dict[str, list[dict[str, Any]]]:
+    """The rows of :data:`DOCUMENT_TABLES` a terminal of the store needs to receive an ASN,
+    receive a transfer or go on with a count without central."""
+    asns = rows(conn, asn_t, (asn_t.c.store_id == store_id) & (asn_t.c.status == "open"))
+    asn_ids = [a["id"] for a in asns]
+    transfers = rows(
+        conn,
+        _transfer_t,
+        (_transfer_t.c.to_store_id == store_id) & (_transfer_t.c.status == "shipped"),
+    )
+    transfer_ids = [t["id"] for t in transfers]
+    counts = rows(conn, _count_t, (_count_t.c.store_id == store_id) & (_count_t.c.status == "open"))
+    count_ids = [c["id"] for c in counts]
+    return {
+        "asns": asns,
+        "asn_lines": rows(conn, asn_line_t, asn_line_t.c.asn_id.in_(asn_ids)),
+        "asn_scans": rows(conn, asn_scan_t, asn_scan_t.c.asn_id.in_(asn_ids)),
+        "transfers": transfers,
+        "transfer_lines": rows(
+            conn, _transfer_line_t, _transfer_line_t.c.transfer_id.in_(transfer_ids)
+        ),
+        "transfer_units": rows(
+            conn, _transfer_unit_t, _transfer_unit_t.c.transfer_id.in_(transfer_ids)
+        ),
+        "counts": counts,
+        "count_batches": rows(conn, _batch_t, _batch_t.c.count_id.in_(count_ids)),
+        "count_scans": rows(conn, _count_scan_t, _count_scan_t.c.count_id.in_(count_ids)),
+    }
+
+
+def expected_on_asn(
+    conn: Connection, asns: list[str]
+) -> dict[tuple[int, str], tuple[str, str | None]]:
+    """(product id, serial) of each unit these ASNs announced: its ASN line. The terminal
+    loads such a unit with its ``expect`` event, which is how an ASN knows its serials."""
+    if not asns:
+        return {}
+    e = repo.event_t.c
+    q = sa.select(e.product_id, e.serial, e.document_id, e.document_line).where(
+        e.action == "expect", e.document_type == "asn", e.document_id.in_(asns)
+    )
+    return {(pid, serial): (asn, line) for pid, serial, asn, line in conn.execute(q)}
 
 
 def _json_value(value: Any) -> Any:
@@ -106,4 +176,58 @@ def is_empty(conn: Connection) -> bool:
     return (
         conn.execute(sa.select(sa.func.count()).select_from(repo.store_t)).scalar_one() == 0
         and conn.execute(sa.select(sa.func.count()).select_from(repo.event_t)).scalar_one() == 0
+    )
+
+
+#: What a terminal takes again from central after its snapshot (``part=reference``): the
+#: settings and the catalogue. Stores, users, package components and documents are not.
+REFERENCE_TABLES: dict[str, sa.Table] = {
+    "chain_settings": repo.chain_setting_t,
+    "store_settings": repo.store_setting_t,
+    "products": repo.product_t,
+    "barcodes": repo.barcode_t,
+}
+
+
+def take_reference(conn: Connection, ref: dict[str, Any]) -> None:
+    """On a terminal: central's settings replace the local ones, and central's catalogue is
+    merged by SKU (a product's local id may differ from central's when it arrived by the
+    pull): each product's fields and barcodes become central's, new products are added."""
+    known_stores = set(repo.store_codes(conn))
+    conn.execute(sa.delete(repo.chain_setting_t))
+    insert_rows(conn, repo.chain_setting_t, ref["chain_settings"])
+    conn.execute(sa.delete(repo.store_setting_t))
+    insert_rows(
+        conn,
+        repo.store_setting_t,
+        [x for x in ref["store_settings"] if x["store_id"] in known_stores],
+    )
+    p = repo.product_t.c
+    local = {sku: pid for pid, sku in conn.execute(sa.select(p.id, p.sku))}
+    cols = repo.product_t.c
+    by_central: dict[int, int] = {}
+    for item in ref["products"]:
+        values = {k: _from_json(cols[k], v) for k, v in item.items() if k in cols and k != "id"}
+        pid = local.get(item["sku"])
+        if pid is None:
+            pid = int(
+                conn.execute(repo.product_t.insert().values(**values).returning(p.id)).scalar_one()
+            )
+        else:
+            conn.execute(sa.update(repo.product_t).where(p.id == pid).values(**values))
+        by_central[int(item["id"])] = pid
+    b = repo.barcode_t.c
+    if by_central:
+        conn.execute(sa.delete(repo.barcode_t).where(b.product_id.in_(list(by_central.values()))))
+    gtins = [x["gtin"] for x in ref["barcodes"]]
+    if gtins:  # a barcode moved to another product
+        conn.execute(sa.delete(repo.barcode_t).where(b.gtin.in_(gtins)))
+    insert_rows(
+        conn,
+        repo.barcode_t,
+        [
+            {"product_id": by_central[x["product_id"]], "gtin": x["gtin"]}
+            for x in ref["barcodes"]
+            if x["product_id"] in by_central
+        ],
     )

@@ -120,6 +120,13 @@ class Reserved(DomainError):
     code = "reserved"
 
 
+class Leased(DomainError):
+    """The unit is leased to another store terminal (issue 16): only that terminal moves it
+    until the lease is released or expires."""
+
+    code = "leased"
+
+
 class ReservationLost(DomainError):
     """An order line's unit is no longer reserved to it (sold, returned, reserved again...
     since the serial was recorded): the line must record a unit again."""

@@ -36,7 +36,7 @@ Result = dict[str, Any]
 
 #: Refusals that mean "the unit moved since the terminal last knew it": recorded as conflicts.
 CONFLICT_CODES = frozenset(
-    {"already_sold", "not_in_stock", "invalid_state", "duplicate_serial", "reserved"}
+    {"already_sold", "not_in_stock", "invalid_state", "duplicate_serial", "reserved", "leased"}
 )
 #: How a manager resolves a conflict; each but ``accept`` is a new ledger event.
 RESOLUTIONS = ("accept", "return", "write_off")

@@ -5,6 +5,12 @@ Each event carries ``seq``, a number the database assigns as the writing transac
 last ``seq`` it saw never misses one and never sees one twice. The events' own ids cannot do
 this: on PostgreSQL they come from a sequence, handed out at insert time and lost on
 rollback, so a smaller id may become visible after a larger one.
+
+A store terminal's token reads its own store's events only (:func:`store_of_reader`): the
+other stores' events never leave central for it. A page of one store's events stays
+gap-free for the cursor: it is read in one snapshot, and when it is not full its ``next`` is
+the feed's last number in that snapshot, since every event numbered up to it is visible
+there (numbers become visible in order) and none of them is this store's beyond the page.
 """
 
 from __future__ import annotations
@@ -13,9 +19,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy.engine import Connection
+
+from serialpos.db import conflict_sql, repo, snapshot_sql
 from serialpos.db import feed as feed_sql
 from serialpos.db.engine import Database
-from serialpos.domain.errors import BadRequest
+from serialpos.domain.errors import BadRequest, PermissionDenied
+from serialpos.domain.text import clip
+from serialpos.services.context import Actor
 
 #: The most events one page may hold.
 MAX_PAGE = 1000
@@ -66,19 +77,53 @@ class FeedEvent:
 @dataclass(frozen=True)
 class FeedPage:
     events: tuple[FeedEvent, ...]
-    #: The ``after`` to ask with next: the last ``seq`` here, or the one asked with.
+    #: The ``after`` to ask with next: the last ``seq`` here, or the one asked with (for
+    #: one store's page that is not full: the feed's last number, see the module's words).
     next: int
+    #: The feed's last number when the page was read (all stores): a follower whose cursor
+    #: is beyond it follows a database restored from an older backup.
+    last: int = 0
 
 
-def events_after(db: Database, after: int = 0, limit: int = DEFAULT_PAGE) -> FeedPage:
-    """The events numbered after ``after`` (0: from the first), at most ``limit``."""
+def events_after(
+    db: Database, after: int = 0, limit: int = DEFAULT_PAGE, store: str | None = None
+) -> FeedPage:
+    """The events numbered after ``after`` (0: from the first), at most ``limit``; with
+    ``store``, that store's events only."""
     if after < 0:
         raise BadRequest("'after' must be 0 or a seq from the feed")
     if not 1 <= limit <= MAX_PAGE:
         raise BadRequest(f"'limit' must be between 1 and {MAX_PAGE}")
-    rows = db.read(lambda conn: feed_sql.page(conn, after, limit))
-    events = tuple(FeedEvent(*row) for row in rows)
-    return FeedPage(events, events[-1].seq if events else after)
+
+    def read(conn: Connection) -> FeedPage:
+        snapshot_sql.begin_consistent_read(conn)
+        store_id = None if store is None else repo.store_id(db, conn, store)
+        rows = feed_sql.page(conn, after, limit, store_id)
+        last = feed_sql.last_seq(conn)
+        events = tuple(FeedEvent(*row) for row in rows)
+        if len(events) == limit:
+            return FeedPage(events, events[-1].seq, last)
+        if store_id is not None:
+            return FeedPage(events, max(after, last), last)
+        return FeedPage(events, events[-1].seq if events else after, last)
+
+    return db.read(read)
+
+
+def store_of_reader(db: Database, actor: Actor, asked: str | None) -> str | None:
+    """The store whose events ``actor`` may read: a store terminal's token (bound to a
+    terminal by its snapshot) its own store only, asked or not; any other token the store it
+    asks for, or every store."""
+    link = db.read(lambda conn: conflict_sql.link_of(conn, actor.terminal))
+    if link is None:
+        return asked
+    terminal_id, store = link
+    if asked is not None and asked != store:
+        raise PermissionDenied(
+            f"this token belongs to terminal {terminal_id} of store {store}; it may not "
+            f"read the events of store {clip(asked)}"
+        )
+    return store
 
 
 def last_seq(db: Database) -> int:

@@ -20,6 +20,7 @@ from serialpos.domain.scan_resolution import ProductFacts
 from serialpos.domain.states import Action, UnitState, check_move, on_hand_delta
 from serialpos.domain.text import clip
 from serialpos.services.context import Actor
+from serialpos.services.lease_guard import check_lease
 from serialpos.services.scan_resolver import (
     LIVE,
     facts_of,
@@ -109,6 +110,7 @@ def _move_unit(
             raise
         if unit is not None:
             _check_holder(conn, call, serial, unit)
+            check_lease(conn, call.actor.terminal, unit.id, serial, call.product.sku)
         if current is UnitState.EXPECTED and unit is not None:
             _refuse_other_asn(conn, call, serial, unit.id)
         shared = None

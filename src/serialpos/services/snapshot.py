@@ -5,7 +5,11 @@ PINs offline), the store's units and stock, and the feed number the snapshot is 
 so the terminal's first pull starts exactly after it. Asking binds the token's terminal to
 the store and terminal id (db/sync_tables.py ``terminal_link``): one token, one terminal, so
 the events a terminal made are told apart in the feed by the token's terminal name.
-Open documents (orders, transfers, counts) are not part of it yet.
+The store's open documents come with it (db/snapshot_sql.py ``DOCUMENT_TABLES``): open ASNs
+with their lines and saved scans (and each announced unit names its ASN line, so the terminal
+records it as announced), transfers shipped to the store and not yet received, and open
+counts; so receiving and counting work offline. Orders are not: their numbers are given by
+each database, and a terminal refuses the operations naming an order by its number.
 """
 
 from __future__ import annotations
@@ -67,8 +71,32 @@ def take(db: Database, actor: Actor, store: str, terminal_id: str) -> dict[str, 
         }
         for name, table in snapshot_sql.WHOLE_TABLES.items():
             out[name] = snapshot_sql.rows(conn, table)
-        out["units"] = snapshot_sql.store_units(conn, here)
+        units = snapshot_sql.store_units(conn, here)
+        documents = snapshot_sql.store_documents(conn, here)
+        announced = snapshot_sql.expected_on_asn(conn, [a["asn"] for a in documents["asns"]])
+        for unit in units:
+            on_asn = announced.get((unit["product_id"], unit["serial"]))
+            if on_asn is not None:
+                unit["asn"], unit["asn_line"] = on_asn
+        out["units"] = units
         out["stock"] = snapshot_sql.store_stock(conn, here)
+        out |= documents
         return out
+
+    return db.read(work)
+
+
+def reference(db: Database, actor: Actor, store: str, terminal_id: str) -> dict[str, Any]:
+    """``GET /v1/snapshot?part=reference``: the settings and catalogue a terminal takes again
+    after its snapshot (db/snapshot_sql.py ``REFERENCE_TABLES``), so a setting or a product
+    changed at central reaches it without setting it up again."""
+    link(db, actor, store, terminal_id)
+
+    def work(conn: Connection) -> dict[str, Any]:
+        snapshot_sql.begin_consistent_read(conn)
+        return {
+            name: snapshot_sql.rows(conn, table)
+            for name, table in snapshot_sql.REFERENCE_TABLES.items()
+        }
 
     return db.read(work)

@@ -3,8 +3,10 @@
 Asks central for the store's snapshot (which also binds the token to this terminal), loads
 it into a new local SQLite database, and writes the terminal's config (``[database]`` the
 local file, ``[terminal]`` and ``[chain]``). Each unit is loaded with one event saying where
-it came from (action ``snapshot``), so the local ledger folds to the local state and
-``db check`` holds from the start.
+it came from (action ``snapshot``; ``expect`` on its ASN line for a unit an open ASN
+announced), so the local ledger folds to the local state and ``db check`` holds from the
+start. The store's open documents (ASNs, transfers in transit to it, open counts) are loaded
+with their ids, so they are received or counted offline as at central.
 """
 
 from __future__ import annotations
@@ -55,6 +57,8 @@ def load(db: Database, snap: dict[str, Any]) -> int:
             )
         for name, table in snapshot_sql.WHOLE_TABLES.items():
             snapshot_sql.insert_rows(conn, table, snap[name])
+        for name, table in snapshot_sql.DOCUMENT_TABLES.items():
+            snapshot_sql.insert_rows(conn, table, snap.get(name) or [])  # older central: none
         here = journal.store_ids(conn)[store]
         now = utcnow()
         on_hand: dict[int, int] = {}
@@ -70,20 +74,24 @@ def load(db: Database, snap: dict[str, Any]) -> int:
             )
             delta = on_hand_delta(None, UnitState(unit["state"]))
             on_hand[unit["product_id"]] = on_hand.get(unit["product_id"], 0) + delta
-            repo.add_events(
-                conn,
-                [
-                    _event(
-                        now,
-                        here,
-                        unit["product_id"],
-                        unit_id=unit_id,
-                        serial=unit["serial"],
-                        to_state=unit["state"],
-                        quantity=delta,
-                    )
-                ],
+            event = _event(
+                now,
+                here,
+                unit["product_id"],
+                unit_id=unit_id,
+                serial=unit["serial"],
+                to_state=unit["state"],
+                quantity=delta,
             )
+            if unit.get("asn") is not None:
+                # announced by an open ASN: its expect event is how the ASN lists it
+                event |= {
+                    "action": "expect",
+                    "document_type": "asn",
+                    "document_id": unit["asn"],
+                    "document_line": unit.get("asn_line"),
+                }
+            repo.add_events(conn, [event])
         quantities = {level["product_id"]: int(level["quantity"]) for level in snap["stock"]}
         for pid in sorted(set(quantities) | set(on_hand)):
             # Central's quantity is the truth; an event for what the units do not explain

@@ -74,6 +74,12 @@ class CentralClient:
     def get_json(self, path: str, **params: Any) -> Any:
         return self._send("GET", path, params=params).json()
 
+    def post_json(self, path: str, body: dict[str, Any]) -> Any:
+        return self._send("POST", path, json=body).json()
+
+    def delete_json(self, path: str, **params: Any) -> Any:
+        return self._send("DELETE", path, params=params).json()
+
     def post_lines(self, lines: list[str]) -> list[dict[str, Any]]:
         """POST /v1/apply with these exact lines; one verdict per line, in order."""
         body = ("\n".join(lines) + "\n").encode("utf-8")

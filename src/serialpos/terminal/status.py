@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
-from serialpos.db import journal
+from serialpos.db import journal, lease_sql
 from serialpos.db.engine import Database
 from serialpos.db.tables import utcnow
 
@@ -25,6 +25,10 @@ def status(db: Database) -> dict[str, Any]:
             "conflicts": by_state.get("conflict", 0),
             "refused": by_state.get("refused", 0),
             "feed_after": int(journal.get_state(conn, "feed_after") or 0),
+            # units leased to this terminal, as last copied from central (terminal/leases.py)
+            "leases": len(lease_sql.leases(conn, utcnow())),
+            # when the settings and catalogue were last taken again (terminal/refresh.py)
+            "refreshed_at": journal.get_state(conn, "refreshed_at"),
         }
 
     return db.read(work)

@@ -7,7 +7,8 @@ recorded a conflict for a manager), ``refused`` (central refused the line; its a
 kept). A ``database_error`` at central or no answer leaves the entry pending for the next
 push: the resend is safe, never a second sale. Ordering never comes from clocks.
 
-Pull: central's event feed after the last number applied, filtered to this store; each page
+Pull: central's event feed after the last number applied, for this store only (central
+filters by the token's store, services/feed.py); each page
 and the new cursor are written in one local transaction, so a terminal killed mid-pull
 re-reads at most the page it was on and applies nothing twice.
 """
@@ -25,6 +26,7 @@ from serialpos.config import ChainConfig
 from serialpos.db import journal
 from serialpos.db.engine import Database
 from serialpos.domain.errors import DomainError
+from serialpos.terminal import refresh
 from serialpos.terminal.client import CentralClient
 from serialpos.terminal.mirror import MirrorCount, apply_events
 
@@ -46,6 +48,8 @@ class SyncReport:
     mirror: MirrorCount = field(default_factory=MirrorCount)
     pending: int = 0
     feed_after: int = 0
+    #: settings and catalogue taken again from central this round (terminal/refresh.py)
+    refreshed: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -99,12 +103,15 @@ def pull(db: Database, client: CentralClient, chain: ChainConfig, report: SyncRe
     while True:
         page = client.get_json("/v1/events", after=after, limit=PULL_PAGE)
         events: list[dict[str, Any]] = page["events"]
-        if not events:
-            if first and after > 0:
-                _check_not_behind(client, after)
-            break
-        first = False
         next_after = int(page["next"])
+        if first and after > 0:
+            _check_not_behind(client, page, after)
+        first = False
+        if not events:
+            if next_after > after:  # other stores' events only: the cursor moves past them
+                _set_cursor(db, next_after)
+                after = next_after
+            break
         cards = _new_products(db, client, events, chain.store)
 
         def write(
@@ -132,6 +139,10 @@ def pull(db: Database, client: CentralClient, chain: ChainConfig, report: SyncRe
     report.feed_after = after
 
 
+def _set_cursor(db: Database, after: int) -> None:
+    db.write(lambda conn: journal.set_state(conn, "feed_after", str(after)))
+
+
 def _new_products(
     db: Database, client: CentralClient, events: list[dict[str, Any]], store: str
 ) -> list[dict[str, Any]]:
@@ -148,12 +159,15 @@ class CentralBehind(DomainError):
     code = "central_behind"
 
 
-def _check_not_behind(client: CentralClient, after: int) -> None:
-    """Nothing new: make sure central still has the last event this terminal applied. If it
-    does not, central was restored from an older backup; the terminal says so and keeps its
-    journal and state (nothing is pulled or dropped) until a person decides."""
-    page = client.get_json("/v1/events", after=after - 1, limit=1)
-    if not page["events"]:
+def _check_not_behind(client: CentralClient, page: dict[str, Any], after: int) -> None:
+    """Make sure central still has the last event this terminal applied (its feed's last
+    number is not before it). If it does not, central was restored from an older backup; the
+    terminal says so and keeps its journal and state (nothing is pulled or dropped) until a
+    person decides. (Central before the store filter sent no ``last``: asked the old way.)"""
+    last = page.get("last")
+    if last is None:
+        last = after if client.get_json("/v1/events", after=after - 1, limit=1)["events"] else 0
+    if int(last) < after:
         raise CentralBehind(
             f"central's event feed ends before number {after}, which this "
             "terminal already applied: central was restored from an older "
@@ -169,6 +183,9 @@ def sync_once(db: Database, chain: ChainConfig, client: CentralClient) -> SyncRe
     # overtake a local entry central has not seen (the next round pulls).
     if db.read(journal.counts)[0] == 0:
         pull(db, client, chain, report)
+        if refresh.due(db):
+            refresh.refresh(db, chain, client)
+            report.refreshed = True
     else:
         report.feed_after = int(db.read(lambda conn: journal.get_state(conn, "feed_after")) or 0)
     report.pending = db.read(journal.counts)[0]
