@@ -116,6 +116,7 @@ ROUTES = [
     Route("/v1/events", routes.events, methods=["GET"]),
     Route("/v1/snapshot", sync_routes.snapshot_route, methods=["GET"]),
     Route("/v1/conflicts", sync_routes.conflict_list, methods=["GET"]),
+    Route("/v1/transfers/incoming", sync_routes.incoming_transfers, methods=["GET"]),
 ]
 
 
