@@ -15,7 +15,6 @@ from typing import Any
 
 from terminal_chain import Chain, Terminal
 
-from serialpos.db import journal
 from serialpos.db.engine import Database
 from serialpos.services import adjustments, blind_receiving, counts, products, transfers, users
 from serialpos.services.context import Actor
@@ -241,7 +240,8 @@ def test_a_unit_received_at_a_terminal_and_elsewhere_at_central_is_a_conflict(
     [conflict] = [c for c in listed if c["serial"] == "RC-2"]
     assert (conflict["sku"], conflict["store"], conflict["status"]) == ("RC1", "S1", "open")
     assert conflict["terminal"] == "rc-a" and conflict["error"] == "duplicate_serial"
-    assert (conflict["first_event"]["action"], conflict["first_event"]["user"]) == ("receive", "ada")
+    first = conflict["first_event"]
+    assert (first["action"], first["user"]) == ("receive", "ada")
     assert central_state(chain, "RC-2") == ("in_stock", "S2")
     assert chain.scalar("SELECT count(*) FROM serial_unit WHERE serial = 'RC-1'") == 0
     assert chain.scalar("SELECT count(*) FROM stock_document WHERE number = 'R-rc-a-000001'") == 0
