@@ -37,8 +37,10 @@ from serialpos.services.transfers.views import (
 
 def incoming_json(db: Database, actor: Actor, store: str) -> list[dict[str, Any]]:
     """The transfers shipped to ``store`` with units still in transit, as JSON: number,
-    stores, status, when shipped, and per product the units on it and those received."""
-    actor.require(Permission.RECEIVE)
+    stores, status, when shipped, and per product the units on it and those received.
+    Any terminal's token may ask (the sell permission, as for the snapshot): a till whose
+    token is a cashier's syncs too, and receiving is checked when it is done."""
+    actor.require(Permission.SELL)
     out = []
     for summary in list_transfers(db, store, incoming=True):
         view = get_transfer(db, summary.number)
