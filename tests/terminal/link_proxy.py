@@ -6,6 +6,7 @@ that duplicated orders in Odoo)."""
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import struct
 import threading
@@ -88,11 +89,7 @@ class LinkProxy:
 
 def _reset(sock: socket.socket) -> None:
     """Close with a reset (SO_LINGER 0), as a dropped line looks to the other end."""
-    try:
+    with contextlib.suppress(OSError):
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-    except OSError:
-        pass
-    try:
+    with contextlib.suppress(OSError):
         sock.close()
-    except OSError:
-        pass

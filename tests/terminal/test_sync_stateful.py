@@ -90,7 +90,7 @@ class _Till:
 
     def apply(self, line: dict[str, Any]) -> dict[str, Any]:
         body = io.BytesIO((json.dumps(line) + "\n").encode())
-        return list(journaled.apply_stream(self.db, self.actor, body, None, self.name))[0]
+        return next(iter(journaled.apply_stream(self.db, self.actor, body, None, self.name)))
 
     def units(self, prefix: str) -> dict[str, str]:
         with self.db.engine.connect() as conn:
