@@ -120,6 +120,7 @@ ROUTES = [
     Route("/v1/leases", lease_routes.lease_list, methods=["GET"]),
     Route("/v1/leases", lease_routes.lease_release_all, methods=["DELETE"]),
     Route("/v1/leases/{serial:path}", lease_routes.lease_release, methods=["DELETE"]),
+    Route("/v1/transfers/incoming", sync_routes.incoming_transfers, methods=["GET"]),
 ]
 
 

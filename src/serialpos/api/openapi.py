@@ -467,5 +467,17 @@ def document() -> dict[str, Any]:
                     [_p("serial"), _q("sku", text_q), _q("terminal", text_q)],
                 )
             },
+            "/v1/transfers/incoming": {
+                "get": _op(
+                    "Transfers shipped to a store with units still in transit (its terminals "
+                    "keep them to receive them offline)",
+                    _json(
+                        _obj(
+                            ["transfers"], transfers={"type": "array", "items": {"type": "object"}}
+                        )
+                    ),
+                    [_q("store", text_q, required=True)],
+                )
+            },
         },
     }

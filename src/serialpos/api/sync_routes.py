@@ -41,6 +41,16 @@ def snapshot_route(request: Request) -> Response:
     return JSONResponse(snapshot.take(request.app.state.db, actor, store, terminal))
 
 
+def incoming_transfers(request: Request) -> Response:
+    """``GET /v1/transfers/incoming?store=S02``: the transfers shipped to a store with units
+    still in transit, for its terminals to receive (offline too)."""
+    from serialpos.services.transfers.incoming import incoming_json
+
+    actor = actor_now(request)
+    found = incoming_json(request.app.state.db, actor, _required(request, "store"))
+    return JSONResponse({"transfers": found})
+
+
 def conflict_list(request: Request) -> Response:
     """``GET /v1/conflicts[?status=open|resolved&store=]``: a manager's list."""
     actor = actor_now(request)

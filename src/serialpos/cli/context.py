@@ -157,6 +157,9 @@ ON_TERMINAL = frozenset(
         "print",
         "events",
         "invoice",  # a receipt printed again from the terminal's own copy: reads only
+        # counts: list and show read; approve journals the count whole, batches and scans,
+        # as the `count` op under the terminal's number (services/counts/approval.py)
+        "count",
     }
 )
 
@@ -186,9 +189,8 @@ def refuse_unjournaled(st: CliState, command: str | None) -> None:
 INSTEAD = {
     "": "sell, return and receive with 'serialpos apply' (each line journaled), or use the "
     "console at central",
-    "count": "send the count with 'serialpos apply' (op count), or count at central",
-    "asn": "receive against the notice with 'serialpos apply' (op asn_receive), or import "
-    "it at central",
+    "asn": "notices are imported at central; receive against one in the console's Receiving "
+    "or with 'serialpos apply' (op asn_receive), both journaled",
     "products": "the catalogue is central's: change it there (the terminal fetches a "
     "product its store's events name)",
     "user": "users are central's: change them there and set the terminal up again for their PINs",

@@ -20,7 +20,7 @@ from serialpos.domain.events import DocumentRef
 from serialpos.domain.states import Action
 from serialpos.domain.text import clip
 from serialpos.domain.users import Permission
-from serialpos.services import event_files, ledger, stock_documents
+from serialpos.services import event_files, journal_sink, ledger, stock_documents, stock_lines
 from serialpos.services.context import Actor
 from serialpos.services.outgoing import PickedUnit, resolve_unit
 from serialpos.services.rtv import StockItem, steps_for, text_field
@@ -77,9 +77,13 @@ def adjust(
     *,
     add: Sequence[StockItem] = (),
     remove: Sequence[StockItem] = (),
-    outbox: Path,
+    outbox: Path | None,
+    number: str | None = None,
 ) -> AdjustmentResult:
-    """Post one adjustment: removals first, then additions, all in one transaction."""
+    """Post one adjustment: removals first, then additions, all in one transaction.
+
+    ``number``: as a store terminal gave it (its journaled line applied at central). On a
+    terminal the adjustment is journaled in its own transaction (services/journal_sink.py)."""
     require_adjust(actor)
     why = reason_text(reason, note)
     steps = []
@@ -92,11 +96,13 @@ def adjust(
 
     def work(conn: Connection) -> tuple[str, tuple[EventLine, ...]]:
         here = repo.store_id(db, conn, store)
-        number = stock_documents.next_number(conn, store, here, "adjustment")
-        stock_documents.record(
-            conn, actor, number=number, kind="adjustment", store_id=here, reason=why
+        given = number or stock_documents.next_number(
+            conn, store, here, "adjustment", terminal=journal_sink.terminal_of(db)
         )
-        doc = DocumentRef("adjustment", number)
+        stock_documents.record(
+            conn, actor, number=given, kind="adjustment", store_id=here, reason=why
+        )
+        doc = DocumentRef("adjustment", given)
         lines = []
         for step in steps:
             ledger.move_in(conn, db, actor, step, doc, why)
@@ -106,12 +112,16 @@ def adjust(
         made = event_files.owe(
             conn,
             event_type=EventType.ADJUSTMENT.value,
-            document_id=number,
+            document_id=given,
             store=store,
             user=actor.user,
             lines=lines,
         )
-        return number, made.lines
+        line: dict[str, object] = {"op": "adjust", "store": store, "number": given}
+        line |= {"reason": reason, **({"note": note.strip()} if note and note.strip() else {})}
+        line["items"] = stock_lines.adjust_items_of(steps)
+        journal_sink.record(db, conn, actor, line)
+        return given, made.lines
 
-    number, lines = db.write(work)
-    return AdjustmentResult(number, why, lines, event_files.write_owed(db, outbox))
+    done, lines = db.write(work)
+    return AdjustmentResult(done, why, lines, event_files.write_owed_to(db, outbox))

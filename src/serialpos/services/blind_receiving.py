@@ -46,7 +46,7 @@ from serialpos.domain.states import Action
 from serialpos.domain.text import clip
 from serialpos.domain.users import Permission
 from serialpos.files import write_atomically
-from serialpos.services import event_files, ledger, stock_documents
+from serialpos.services import event_files, journal_sink, ledger, stock_documents, stock_lines
 from serialpos.services.context import Actor
 from serialpos.services.products import get_product
 from serialpos.services.receiving import CompletionResult, check_receivable
@@ -205,43 +205,76 @@ class BlindReceiving:
         if not lines:
             raise BadRequest("nothing has been scanned or counted on this receipt yet")
         self.actor.require(Permission.RECEIVE)
-        actor, store, db = self.actor, self.store, self.db
-
-        def work(conn: Connection) -> str:
-            store_id = repo.store_id(db, conn, store)
-            number = stock_documents.next_number(conn, store, store_id, KIND)
-            stock_documents.record(
-                conn,
-                actor,
-                number=number,
-                kind=KIND,
-                store_id=store_id,
-                vendor=self.vendor,
-                reference=self.reference,
-            )
-            for index, line in enumerate(lines, start=1):
-                document = DocumentRef(KIND, number, str(index))
-                if line.serialized:
-                    step = ledger.Step(Action.RECEIVE, store, line.sku, serials=tuple(line.scanned))
-                else:
-                    step = ledger.Step(Action.RECEIVE, store, line.sku, quantity=line.counted)
-                ledger.move_in(conn, db, actor, step, document)
-            event_files.owe(
-                conn,
-                event_type=EventType.BLIND_RECEIPT.value,
-                document_id=number,
-                store=store,
-                user=actor.user,
-                lines=[EventLine(line.sku, line.received, tuple(line.scanned)) for line in lines],
-            )
-            return number
-
-        number = db.write(work)
+        items = [
+            (line.sku, tuple(line.scanned), 0 if line.serialized else line.counted)
+            for line in lines
+        ]
+        number = record_receipt(self.db, self.actor, self.store, self.vendor, self.reference, items)
         self.number = number
         self.discard()  # recorded: the draft has done its work
-        report = event_files.write_owed(db, self.outbox)
+        report = event_files.write_owed(self.db, self.outbox)
         received = sum(line.received for line in lines)
         return CompletionResult(number, received, (), report)
+
+
+def record_receipt(
+    db: Database,
+    actor: Actor,
+    store: str,
+    vendor: str,
+    reference: str | None,
+    items: list[tuple[str, tuple[str, ...], int]],
+    *,
+    number: str | None = None,
+) -> str:
+    """Record a blind receipt in ONE transaction (document, ledger RECEIVE per product, the
+    event file owed); its number. ``items``: (sku, serials, quantity) per product, serials
+    or a quantity. ``number``: as a store terminal gave it (its journaled line applied at
+    central). On a terminal the receipt is journaled in the same transaction
+    (services/journal_sink.py), as the ``receive`` line that does the same at central."""
+    actor.require(Permission.RECEIVE)
+
+    def work(conn: Connection) -> str:
+        store_id = repo.store_id(db, conn, store)
+        given = number or stock_documents.next_number(
+            conn, store, store_id, KIND, terminal=journal_sink.terminal_of(db)
+        )
+        stock_documents.record(
+            conn,
+            actor,
+            number=given,
+            kind=KIND,
+            store_id=store_id,
+            vendor=vendor,
+            reference=reference,
+        )
+        for index, (sku, serials, quantity) in enumerate(items, start=1):
+            document = DocumentRef(KIND, given, str(index))
+            if serials:
+                step = ledger.Step(Action.RECEIVE, store, sku, serials=serials)
+            else:
+                step = ledger.Step(Action.RECEIVE, store, sku, quantity=quantity)
+            ledger.move_in(conn, db, actor, step, document)
+        event_files.owe(
+            conn,
+            event_type=EventType.BLIND_RECEIPT.value,
+            document_id=given,
+            store=store,
+            user=actor.user,
+            lines=[
+                EventLine(sku, len(serials) or quantity, serials)
+                for sku, serials, quantity in items
+            ],
+        )
+        line: dict[str, object] = {"op": "receive", "store": store, "number": given}
+        line |= {"vendor": vendor, **({"reference": reference} if reference else {})}
+        line["items"] = [
+            stock_lines.item(sku, serials, quantity) for sku, serials, quantity in items
+        ]
+        journal_sink.record(db, conn, actor, line)
+        return given
+
+    return db.write(work)
 
 
 def open_blind_receipt(

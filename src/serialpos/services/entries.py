@@ -31,6 +31,7 @@ from serialpos.services import users
 from serialpos.services.apply_ids import ApplyObject, IdReused, fingerprint, first_cause, line_id
 from serialpos.services.conflicts import CONFLICT_CODES, NotLinked, WrongStore, present
 from serialpos.services.context import Actor
+from serialpos.services.stock_lines import item_serials, item_sku
 
 Result = dict[str, Any]
 
@@ -50,7 +51,7 @@ def _origin(data: Mapping[str, Any]) -> tuple[str, int, str | None]:
 
 
 def _serials(data: Mapping[str, Any]) -> list[str]:
-    found: list[str] = []
+    found: list[str] = item_serials(data)  # a whole document's items
     for key in ("serial", "serials", "add", "remove"):
         value = data.get(key)
         if isinstance(value, str):
@@ -262,7 +263,7 @@ def _record_conflict(
     message = str(refusal.get("message", ""))
     serials = _serials(data)
     serial = next((s for s in serials if s in message), serials[0] if serials else None)
-    sku = data.get("sku") if isinstance(data.get("sku"), str) else None
+    sku = data.get("sku") if isinstance(data.get("sku"), str) else item_sku(data, serial)
     store_code = data.get("store")
     store_id = conflict_sql.store_for(
         conn, store_code if isinstance(store_code, str) else None, terminal

@@ -132,6 +132,14 @@ def write_owed(db: Database, folder: Path) -> WriteReport:
     return _write(db, folder, rows)
 
 
+def write_owed_to(db: Database, folder: Path | None) -> WriteReport:
+    """As :func:`write_owed`; with no folder known (a line applied at central without a
+    terminal config) the files stay owed and the report says so."""
+    if folder is None:
+        return WriteReport((), ("no outbox folder is configured",))
+    return write_owed(db, folder)
+
+
 def owed_count(db: Database) -> int:
     return int(
         db.read(

@@ -56,6 +56,13 @@ def record(db: Database, conn: Connection, actor: Actor, line: Mapping[str, Any]
     return sink.record(conn, actor, line)  # type: ignore[no-any-return]
 
 
+def terminal_of(db: Database) -> str | None:
+    """The terminal id of a store terminal's database (its sink's), else None. Documents
+    the terminal numbers carry it, so a number it gives means the same at central."""
+    terminal = getattr(db.journal_sink, "terminal", None)
+    return terminal if isinstance(terminal, str) else None
+
+
 @contextmanager
 def quiet() -> Iterator[None]:
     """Services called inside do not journal (the caller journals the whole line itself)."""

@@ -19,7 +19,7 @@ from serialpos.domain.events import DocumentRef
 from serialpos.domain.states import Action
 from serialpos.domain.text import clip, has_control_chars
 from serialpos.domain.users import Permission
-from serialpos.services import event_files, ledger, stock_documents
+from serialpos.services import event_files, journal_sink, ledger, stock_documents, stock_lines
 from serialpos.services.context import Actor
 from serialpos.services.outgoing import PickedUnit, resolve_unit
 
@@ -94,10 +94,16 @@ def return_to_vendor(
     vendor: str,
     reason: str,
     items: Sequence[StockItem],
-    outbox: Path,
+    outbox: Path | None,
+    *,
+    number: str | None = None,
 ) -> RtvResult:
     """Send the units back to ``vendor``: every one must be in stock at ``store``; one refused
-    unit refuses the whole return, naming it, and nothing is recorded."""
+    unit refuses the whole return, naming it, and nothing is recorded.
+
+    ``number``: the document's number as a store terminal gave it (its journaled line
+    applied at central); otherwise the database numbers it. On a terminal the return is
+    journaled in its own transaction (services/journal_sink.py)."""
     actor.require(Permission.RECEIVE)
     vendor = text_field(vendor, "vendor", MAX_VENDOR)
     reason = text_field(reason, "reason", MAX_REASON)
@@ -105,11 +111,13 @@ def return_to_vendor(
 
     def work(conn: Connection) -> tuple[str, tuple[EventLine, ...]]:
         here = repo.store_id(db, conn, store)
-        number = stock_documents.next_number(conn, store, here, "rtv")
-        stock_documents.record(
-            conn, actor, number=number, kind="rtv", store_id=here, vendor=vendor, reason=reason
+        given = number or stock_documents.next_number(
+            conn, store, here, "rtv", terminal=journal_sink.terminal_of(db)
         )
-        doc = DocumentRef("rtv", number)
+        stock_documents.record(
+            conn, actor, number=given, kind="rtv", store_id=here, vendor=vendor, reason=reason
+        )
+        doc = DocumentRef("rtv", given)
         lines = []
         for step in steps:
             ledger.move_in(conn, db, actor, step, doc, reason)
@@ -118,12 +126,25 @@ def return_to_vendor(
         made = event_files.owe(
             conn,
             event_type=EventType.RTV.value,
-            document_id=number,
+            document_id=given,
             store=store,
             user=actor.user,
             lines=lines,
         )
-        return number, made.lines
+        journal_sink.record(
+            db,
+            conn,
+            actor,
+            {
+                "op": "rtv",
+                "store": store,
+                "number": given,
+                "vendor": vendor,
+                "reason": reason,
+                "items": stock_lines.items_of(steps),
+            },
+        )
+        return given, made.lines
 
-    number, lines = db.write(work)
-    return RtvResult(number, lines, event_files.write_owed(db, outbox))
+    done, lines = db.write(work)
+    return RtvResult(done, lines, event_files.write_owed_to(db, outbox))

@@ -3,11 +3,13 @@ adjustments, counts): one numbering scheme, so a number says what it is and wher
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from serialpos.db import order_repo
 from serialpos.db.stock_tables import StockDocument
 from serialpos.db.tables import utcnow
+from serialpos.domain.errors import BadRequest
 from serialpos.services.context import Actor
 
 document_t = StockDocument.__table__  # type: ignore[attr-defined]
@@ -22,10 +24,48 @@ PREFIXES = {
 }
 
 
-def next_number(conn: Connection, store_code: str, store_id: int, kind: str) -> str:
-    """The next number of ``kind`` at the store, taken inside the caller's transaction."""
+def next_number(
+    conn: Connection, store_code: str, store_id: int, kind: str, *, terminal: str | None = None
+) -> str:
+    """The next number of ``kind`` at the store, taken inside the caller's transaction.
+
+    On a store terminal of a chain (``terminal``: its id) the number names the terminal
+    instead of the store (``T-S01-ab12cd34-000007``; a terminal id starts with its store's
+    code unless given otherwise): each terminal counts on its own, offline, and its numbers
+    can never be one central or another terminal gives, so the number it journals means
+    the same document at central (issue 16)."""
     value = order_repo.next_number(conn, store_id, kind)
-    return f"{PREFIXES[kind]}-{store_code}-{value:06d}"
+    if terminal is None:
+        return f"{PREFIXES[kind]}-{store_code}-{value:06d}"
+    number = f"{PREFIXES[kind]}-{terminal}-{value:06d}"
+    if len(number) > MAX_NUMBER:
+        raise BadRequest(
+            f"terminal id {terminal!r} is too long to number documents with "
+            f"(at most {MAX_NUMBER - 9} characters): set the terminal up with a shorter id"
+        )
+    return number
+
+
+#: Longest document number the tables hold.
+MAX_NUMBER = 64
+
+
+def check_given(number: str, kind: str) -> str:
+    """A number a store terminal gave (an ``apply`` line's ``number``), checked before it
+    names a document at central: its kind's prefix, and no longer than a number may be."""
+    prefix = f"{PREFIXES[kind]}-"
+    if not number.startswith(prefix) or len(number) > MAX_NUMBER or len(number) <= len(prefix):
+        raise BadRequest(
+            f"'number' {number!r} is not a {kind.replace('_', ' ')} number ({prefix}…)"
+        )
+    return number
+
+
+def refuse_taken(conn: Connection, number: str) -> None:
+    """A number given by a store terminal names a document not recorded here yet."""
+    found = conn.execute(sa.select(document_t.c.id).where(document_t.c.number == number)).first()
+    if found is not None:
+        raise BadRequest(f"document {number} is recorded already")
 
 
 def record(
@@ -40,6 +80,7 @@ def record(
     reason: str | None = None,
 ) -> None:
     """The header of a document that completes in this transaction."""
+    refuse_taken(conn, number)
     conn.execute(
         document_t.insert().values(
             number=number,

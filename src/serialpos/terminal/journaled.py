@@ -86,10 +86,28 @@ def journaled_object(terminal: str) -> apply_ids.ApplyObject:
             result = apply_service.apply_object(db, actor, data)
         if not result["ok"]:
             return result
-        entry_id, seq = db.write(lambda conn: write_entry(conn, terminal, actor.user, data))
+        sent = numbered(data, result)
+        entry_id, seq = db.write(lambda conn: write_entry(conn, terminal, actor.user, sent))
         return {**result, "entry": entry_id, "entry_seq": seq}
 
     return apply_object
+
+
+#: Operations that make a document the terminal numbers, and the result key naming it.
+_NUMBERED = {"receive": "number", "rtv": "number", "adjust": "number", "count": "count"}
+
+
+def numbered(data: Mapping[str, Any], result: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The line as journaled: a document the line made here without a ``number`` (a host's
+    receipt, return to vendor, adjustment or count) is sent with the number the terminal
+    gave it, so central records the same document (services/stock_documents.py)."""
+    key = _NUMBERED.get(str(data.get("op")))
+    made = result.get(key) if key is not None else None
+    if made is None or data.get("number") is not None:
+        return data
+    if data.get("op") != "count" and data.get("items") is None:
+        return data  # a plain move: no document was made
+    return {**data, "number": made}
 
 
 def apply_line(
@@ -122,6 +140,15 @@ def apply_line(
             "error": "not_on_terminal",
             "message": f"{data['op']} names an order by its number, which differs between "
             "a store terminal and central: do it at central",
+        }
+    if data.get("op") == "count" and data.get("approve") is not True:
+        return {
+            "ok": False,
+            **head,
+            "error": "not_on_terminal",
+            "message": "on a store terminal a count reaches central when it is approved: "
+            'send the whole count with "approve": true, or count in the console '
+            "(the count is sent, batches and scans, when it is approved)",
         }
     try:  # what the store forbids while the link is down (terminal/offline_rules.py)
         offline_rules.check_sale(db, data)

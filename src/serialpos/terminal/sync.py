@@ -45,6 +45,8 @@ class SyncReport:
     refused: int = 0
     retry: int = 0
     pulled: int = 0
+    #: Transfers shipped to this store, kept here to be received.
+    transfers: int = 0
     mirror: MirrorCount = field(default_factory=MirrorCount)
     pending: int = 0
     feed_after: int = 0
@@ -155,6 +157,29 @@ def _new_products(
     return [client.get_json(f"/v1/products/{quote(sku, safe='')}") for sku in wanted]
 
 
+def pull_transfers(
+    db: Database, client: CentralClient, chain: ChainConfig, report: SyncReport
+) -> None:
+    """Keep the transfers shipped to this store that the terminal does not hold yet, so
+    they can be received here offline too (services/transfers/incoming.py)."""
+    from serialpos.services.transfers.incoming import keep_incoming
+
+    found = client.get_json("/v1/transfers/incoming", store=chain.store)["transfers"]
+    if not found:
+        return
+    events = [{"store": chain.store, "sku": ln["sku"]} for t in found for ln in t["lines"]]
+    cards = _new_products(db, client, events, chain.store)
+
+    def write(conn: Connection) -> list[str]:
+        known = journal.product_ids(conn)
+        for card in cards:
+            if card["sku"] not in known:
+                journal.add_product(conn, card)
+        return keep_incoming(conn, found, chain.store)
+
+    report.transfers += len(db.write(write))
+
+
 class CentralBehind(DomainError):
     code = "central_behind"
 
@@ -186,6 +211,7 @@ def sync_once(db: Database, chain: ChainConfig, client: CentralClient) -> SyncRe
         if refresh.due(db):
             refresh.refresh(db, chain, client)
             report.refreshed = True
+        pull_transfers(db, client, chain, report)
     else:
         report.feed_after = int(db.read(lambda conn: journal.get_state(conn, "feed_after")) or 0)
     report.pending = db.read(journal.counts)[0]

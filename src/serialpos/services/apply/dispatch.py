@@ -63,22 +63,28 @@ class Operation:
 
 
 _UNITS = frozenset({"store", "sku", "serial", "serials", "quantity", "document", "line"})
+#: A whole stockroom document in one line (a store terminal's; services/apply/items.py).
+_DOCUMENT = frozenset({"number", "items"})
 
 
 #: op name -> operation. To add an operation, write a handler and add its entry here (and a
 #: section in docs/integration.md).
 OPERATIONS: dict[str, Operation] = {
-    "receive": Operation(_simple(Action.RECEIVE), _UNITS | {"shared_by"}),
+    "receive": Operation(
+        _simple(Action.RECEIVE), _UNITS | {"shared_by"} | _DOCUMENT | {"vendor", "reference"}
+    ),
     "sell": Operation(_sell, _UNITS | {"payment"}),
     "return": Operation(_return, _UNITS | {"reason", "damaged"}),
-    "transfer_out": Operation(_transfer_out, _UNITS | {"to", "transfer", "create"}),
-    "transfer_in": Operation(_transfer_in, _UNITS | {"transfer"}),
-    "rtv": Operation(_simple(Action.RTV), _UNITS | {"reason"}),
+    "transfer_out": Operation(_transfer_out, _UNITS | {"to", "transfer", "create", "items"}),
+    "transfer_in": Operation(_transfer_in, _UNITS | {"transfer", "items", "complete"}),
+    "rtv": Operation(_simple(Action.RTV), _UNITS | {"reason"} | _DOCUMENT | {"vendor"}),
     "adjust": Operation(
         _adjust,
         frozenset(
             {"store", "sku", "add", "remove", "quantity", "reason", "document", "line", "shared_by"}
-        ),
+        )
+        | _DOCUMENT
+        | {"note"},
     ),
     "order_create": Operation(
         _order_create,
@@ -90,7 +96,7 @@ OPERATIONS: dict[str, Operation] = {
     "order_return": Operation(
         _order_return, frozenset({"order", "serials", "damaged", "refund_method", "store"})
     ),
-    "count": Operation(_count, frozenset({"store", "batches", "approve", "products"})),
+    "count": Operation(_count, frozenset({"store", "batches", "approve", "products", "number"})),
     "asn_receive": Operation(_asn_receive, frozenset({"asn", "store", "scans", "complete"})),
 }
 

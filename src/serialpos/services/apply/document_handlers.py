@@ -64,8 +64,20 @@ def _count(db: Database, actor: Actor, f: Fields) -> Result:
             raise BadRequest("'products' must be a list of SKUs (text)")
     approve = f.flag("approve")
     outbox = _outbox() if approve else None
+    number = f.optional_text("number")
+    if number is not None:  # a count a store terminal numbered (services/stock_documents.py)
+        from serialpos.services import stock_documents
+
+        stock_documents.check_given(number, "count")
     result, alerts, files = counts.count_at_once(
-        db, actor, f.code("store"), batches, products=products, approve_it=approve, outbox=outbox
+        db,
+        actor,
+        f.code("store"),
+        batches,
+        products=products,
+        approve_it=approve,
+        outbox=outbox,
+        number=number,
     )
     out = counts.reconciliation_json(result)
     out["alerts"] = [a.message for a in alerts]

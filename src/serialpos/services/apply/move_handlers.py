@@ -11,6 +11,7 @@ from serialpos.db.engine import Database
 from serialpos.domain.errors import BadRequest
 from serialpos.domain.states import Action
 from serialpos.services import ledger
+from serialpos.services.apply import items
 from serialpos.services.apply.fields import Fields, Handler, Result, _object
 from serialpos.services.context import Actor
 
@@ -37,6 +38,10 @@ def _simple(action: Action) -> Handler:
     """Receive and return to vendor: units or a quantity of one product at one store."""
 
     def handle(db: Database, actor: Actor, f: Fields) -> Result:
+        if items.has_items(f):  # a whole document, as a store terminal journals it
+            return (items.rtv if action is Action.RTV else items.receipt)(db, actor, f)
+        if f.value("number") is not None:
+            raise BadRequest("'number' names a document of several products: give 'items'")
         reason = f.reason() if action is Action.RTV else None
         sharer = _shared_by(db, actor, f) if action is Action.RECEIVE else None
         return _moved(
@@ -94,6 +99,8 @@ def _return(db: Database, actor: Actor, f: Fields) -> Result:
 
 
 def _transfer_out(db: Database, actor: Actor, f: Fields) -> Result:
+    if items.has_items(f):
+        return items.transfer_out(db, actor, f)
     store, sku, to = f.code("store"), f.code("sku"), f.code("to")
     step = ledger.Step(Action.TRANSFER_OUT, store, sku, f.serials(), f.quantity(), to)
     document = f.document("transfer", alias="transfer")
@@ -123,6 +130,10 @@ def _transfer_out(db: Database, actor: Actor, f: Fields) -> Result:
 
 
 def _transfer_in(db: Database, actor: Actor, f: Fields) -> Result:
+    if items.has_items(f):
+        return items.transfer_in(db, actor, f)
+    if f.flag("complete"):
+        raise BadRequest("'complete' closes a transfer received by 'items': give them")
     store, sku = f.code("store"), f.code("sku")
     step = ledger.Step(Action.TRANSFER_IN, store, sku, f.serials(), f.quantity())
     document = f.document("transfer", alias="transfer")
@@ -188,6 +199,10 @@ def _shared_by(db: Database, actor: Actor, f: Fields) -> Actor | None:
 
 
 def _adjust(db: Database, actor: Actor, f: Fields) -> Result:
+    if items.has_items(f):
+        return items.adjustment(db, actor, f)
+    if f.value("number") is not None or f.value("note") is not None:
+        raise BadRequest("'number' and 'note' go with an adjustment's 'items'")
     store, sku = f.code("store"), f.code("sku")
     sharer = _shared_by(db, actor, f)
     add, remove, quantity = f.serial_list("add"), f.serial_list("remove"), f.quantity(signed=True)

@@ -34,7 +34,7 @@ from serialpos.domain.event_files import EventLine, EventType
 from serialpos.domain.events import DocumentRef
 from serialpos.domain.states import Action
 from serialpos.domain.users import Permission
-from serialpos.services import event_files, ledger
+from serialpos.services import event_files, journal_sink, ledger
 from serialpos.services.asn.views import (
     DOCUMENT_TYPE,
     asn_c,
@@ -283,6 +283,25 @@ class AsnReceiving:
                 user=self.actor.user,
                 lines=event_lines,
                 completed_at=now,
+            )
+            # On a store terminal: the same receipt at central, as the scans made here
+            # (services/journal_sink.py); the ASN is known there by the same id.
+            scans: list[dict[str, object]] = []
+            for line in lines:
+                scans += [{"sku": line.sku, "serial": serial} for serial in line.scanned]
+                if not line.serialized:
+                    scans += [{"sku": line.sku}] * line.counted
+            journal_sink.record(
+                self.db,
+                conn,
+                self.actor,
+                {
+                    "op": "asn_receive",
+                    "asn": self.asn,
+                    "store": self.store,
+                    "scans": scans,
+                    "complete": True,
+                },
             )
             outcome.append((found, sum(ln.received for ln in lines)))
 

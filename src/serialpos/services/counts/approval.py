@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
 
+import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from serialpos.db import repo
@@ -24,7 +25,7 @@ from serialpos.domain.events import DocumentRef
 from serialpos.domain.products import SerialMode
 from serialpos.domain.states import Action
 from serialpos.domain.users import Permission
-from serialpos.services import event_files, ledger
+from serialpos.services import event_files, journal_sink, ledger
 from serialpos.services.context import Actor
 from serialpos.services.counts.reconciling import (
     plan_count,
@@ -40,6 +41,7 @@ from serialpos.services.counts.views import (
     count_c,
     count_row,
     count_t,
+    scan_c,
 )
 
 
@@ -180,7 +182,39 @@ def approve_in(db: Database, conn: Connection, actor: Actor, count: CountRow) ->
         .where(batch_c.count_id == count.id, batch_c.status == BatchStatus.OPEN)
         .values(status=BatchStatus.CLOSED, closed_at=utcnow())
     )
+    # On a store terminal: the count as central's ``count`` op takes it, every batch with
+    # its scans, approved there under the same number (services/journal_sink.py).
+    if journal_sink.on_terminal(db):
+        journal_sink.record(db, conn, actor, count_line(conn, count))
     return Approval(final, added, removed, net)
+
+
+def count_line(conn: Connection, count: CountRow) -> dict[str, object]:
+    """The ``count`` line that makes this count, approved, at central: its number, its
+    products (when chosen), and its batches with their scans as recorded."""
+    product_c = repo.product_t.c
+    batches: dict[int, dict[str, object]] = {}
+    for batch_id, counter in conn.execute(
+        sa.select(batch_c.id, batch_c.counter)
+        .where(batch_c.count_id == count.id)
+        .order_by(batch_c.id)
+    ):
+        batches[batch_id] = {"counter": counter, "scans": []}
+    for batch_id, sku, serial, quantity in conn.execute(
+        sa.select(scan_c.batch_id, product_c.sku, scan_c.serial, scan_c.quantity)
+        .join(repo.product_t, product_c.id == scan_c.product_id)
+        .where(scan_c.count_id == count.id)
+        .order_by(scan_c.id)
+    ):
+        scan = {"sku": sku, "serial": serial} if serial is not None else {"sku": sku}
+        if serial is None:
+            scan["quantity"] = int(quantity)
+        batches[batch_id]["scans"].append(scan)  # type: ignore[attr-defined]
+    line: dict[str, object] = {"op": "count", "store": count.store, "number": count.number}
+    if count.products is not None:
+        line["products"] = list(count.products)
+    line |= {"batches": list(batches.values()), "approve": True}
+    return line
 
 
 def approve(db: Database, actor: Actor, count: str, outbox: Path) -> Approval:

@@ -23,7 +23,7 @@ from serialpos.domain.errors import (
 )
 from serialpos.domain.text import has_control_chars
 from serialpos.domain.users import Permission
-from serialpos.services import stock_documents
+from serialpos.services import journal_sink, stock_documents
 from serialpos.services.context import Actor
 from serialpos.services.counts.views import (
     MAX_COUNTER,
@@ -42,8 +42,15 @@ from serialpos.services.counts.views import (
 
 # -- opening, batches -----------------------------------------------------------------
 def open_in(
-    db: Database, conn: Connection, actor: Actor, store: str, products: Sequence[str] | None
+    db: Database,
+    conn: Connection,
+    actor: Actor,
+    store: str,
+    products: Sequence[str] | None,
+    given: str | None = None,
 ) -> CountRow:
+    """Open a count; ``given``: its number as a store terminal gave it (the terminal's
+    journaled count applied at central), else the database numbers it."""
     actor.require(Permission.RECEIVE)
     sid = repo.store_id(db, conn, store)
     chosen: tuple[str, ...] | None = None
@@ -51,7 +58,9 @@ def open_in(
         if not products:
             raise BadRequest("choose at least one product, or count the whole store")
         chosen = tuple(sorted({repo.product_by_sku(conn, sku).sku for sku in products}))
-    number = stock_documents.next_number(conn, store, sid, "count")
+    number = given or stock_documents.next_number(
+        conn, store, sid, "count", terminal=journal_sink.terminal_of(db)
+    )
     new_id = conn.execute(
         count_t.insert().values(
             number=number,

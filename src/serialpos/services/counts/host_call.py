@@ -57,17 +57,19 @@ def count_at_once(
     products: Sequence[str] | None = None,
     approve_it: bool = False,
     outbox: Path | None = None,
+    number: str | None = None,
 ) -> tuple[Reconciliation, list[ScanOutcome], WriteReport]:
     """Open a count, record its batches and scans, reconcile it and (``approve_it``) approve
     it, all in ONE transaction: a refused scan records nothing. Returns the reconciliation,
-    the alerts (repeat scans, serials in two batches) and how writing the file went."""
+    the alerts (repeat scans, serials in two batches) and how writing the file went.
+    ``number``: the count's number as a store terminal gave it (its journaled count)."""
     if approve_it:
         actor.require(Permission.ADJUST)
     if not batches:
         raise BadRequest("a count needs at least one batch")
 
     def work(conn: Connection) -> tuple[Reconciliation, list[ScanOutcome]]:
-        count = open_in(db, conn, actor, store, products)
+        count = open_in(db, conn, actor, store, products, number)
         tracked = settings_in(db, conn, store).serialized_inventory
         alerts: list[ScanOutcome] = []
         for n, batch in enumerate(batches, start=1):

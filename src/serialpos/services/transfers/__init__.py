@@ -8,7 +8,7 @@ store: scan, cancel, ship), ``receiving`` (the other store's checklist) and ``ho
 
 from __future__ import annotations
 
-from serialpos.services.transfers.host_calls import apply_in, apply_out
+from serialpos.services.transfers.host_calls import apply_in, apply_out, close_received
 from serialpos.services.transfers.receiving import TransferReceiving
 from serialpos.services.transfers.sending import (
     add_units,
@@ -45,6 +45,7 @@ __all__ = [
     "apply_in",
     "apply_out",
     "cancel_transfer",
+    "close_received",
     "create_transfer",
     "get_transfer",
     "list_transfers",

@@ -159,3 +159,22 @@ def apply_in(
         return result, view
 
     return db.write(work)
+
+
+def close_received(db: Database, actor: Actor, number: str) -> TransferView:
+    """Mark a shipped transfer received, as the console's completion does: units not received
+    stay listed in transit on it (``transfer_in`` with ``complete``)."""
+
+    def work(conn: Connection) -> TransferView:
+        row = transfer_row(conn, number, lock=True)
+        if row.status == TransferStatus.SHIPPED:
+            conn.execute(
+                transfer_t.update()
+                .where(transfer_c.id == row.id)
+                .values(
+                    status=TransferStatus.RECEIVED, received_by=actor.user, received_at=utcnow()
+                )
+            )
+        return transfer_view(conn, transfer_row(conn, number))
+
+    return db.write(work)

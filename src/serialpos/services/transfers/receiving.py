@@ -29,7 +29,7 @@ from serialpos.domain.serials import require_serial
 from serialpos.domain.states import Action
 from serialpos.domain.text import clip
 from serialpos.domain.users import Permission
-from serialpos.services import event_files, ledger, scan_resolver
+from serialpos.services import event_files, journal_sink, ledger, scan_resolver, stock_lines
 from serialpos.services.context import Actor
 from serialpos.services.outgoing import tracks_serials
 from serialpos.services.receiving import CompletionResult, Discrepancies
@@ -149,6 +149,7 @@ class TransferReceiving:
                 raise BadRequest(f"transfer {row.number} was received already")
             doc = DocumentRef(DOCUMENT_TYPE, row.number)
             out: list[EventLine] = []
+            items: list[dict[str, object]] = []
             total = 0
             for line in lines:
                 if not line.received:
@@ -164,11 +165,13 @@ class TransferReceiving:
                     )
                     mark_received(conn, row.id, pid, line.scanned)
                     out.append(EventLine(line.sku, len(line.scanned), tuple(line.scanned)))
+                    items.append(stock_lines.item(line.sku, line.scanned))
                 else:
                     _receive_quantity(
                         db, conn, actor, row.id, pid, store, line.sku, line.counted, doc
                     )
                     out.append(EventLine(line.sku, line.counted))
+                    items.append(stock_lines.item(line.sku, quantity=line.counted))
                 total += line.received
             conn.execute(
                 transfer_t.update()
@@ -184,6 +187,20 @@ class TransferReceiving:
                 store=store,
                 user=actor.user,
                 lines=out,
+            )
+            # On a store terminal: the same units taken in on the same transfer at central,
+            # which closes it there as here (services/journal_sink.py).
+            journal_sink.record(
+                db,
+                conn,
+                actor,
+                {
+                    "op": "transfer_in",
+                    "store": store,
+                    "transfer": row.number,
+                    "complete": True,
+                    "items": items,
+                },
             )
             return total
 

@@ -31,7 +31,7 @@ from serialpos.domain.serials import require_serial
 from serialpos.domain.states import Action
 from serialpos.domain.text import clip
 from serialpos.domain.users import Permission
-from serialpos.services import event_files, ledger, stock_documents
+from serialpos.services import event_files, journal_sink, ledger, stock_documents, stock_lines
 from serialpos.services.context import Actor
 from serialpos.services.outgoing import PickedUnit, resolve_unit, stock_product
 from serialpos.services.transfers.views import (
@@ -61,7 +61,9 @@ def create_transfer(db: Database, actor: Actor, from_store: str, to_store: str) 
     def work(conn: Connection) -> TransferView:
         here = repo.store_id(db, conn, from_store)
         there = repo.store_id(db, conn, to_store)
-        number = stock_documents.next_number(conn, from_store, here, "transfer")
+        number = stock_documents.next_number(
+            conn, from_store, here, "transfer", terminal=journal_sink.terminal_of(db)
+        )
         conn.execute(
             transfer_t.insert().values(
                 number=number,
@@ -317,6 +319,7 @@ def ship(db: Database, actor: Actor, number: str, store: str, outbox: Path) -> S
         to = codes[row.to_store_id]
         doc = DocumentRef(DOCUMENT_TYPE, row.number)
         lines: list[EventLine] = []
+        items: list[dict[str, Any]] = []
         for sku, serials in _units_by_sku(conn, row.id).items():
             ledger.move_in(
                 conn,
@@ -326,6 +329,7 @@ def ship(db: Database, actor: Actor, number: str, store: str, outbox: Path) -> S
                 doc,
             )
             lines.append(EventLine(sku, len(serials), tuple(serials)))
+            items.append(stock_lines.item(sku, serials))
         for sku, (qty, _got) in line_quantities(conn, row.id).items():
             if qty:
                 ledger.move_in(
@@ -336,6 +340,7 @@ def ship(db: Database, actor: Actor, number: str, store: str, outbox: Path) -> S
                     doc,
                 )
                 lines.append(EventLine(sku, qty))
+                items.append(stock_lines.item(sku, quantity=qty))
         if not lines:
             raise BadRequest(f"transfer {row.number} has nothing on it to ship")
         conn.execute(
@@ -350,6 +355,21 @@ def ship(db: Database, actor: Actor, number: str, store: str, outbox: Path) -> S
             store=store,
             user=actor.user,
             lines=lines,
+        )
+        # On a store terminal: the transfer is created at central, shipped, with the same
+        # number, so the receiving store finds it (services/journal_sink.py).
+        journal_sink.record(
+            db,
+            conn,
+            actor,
+            {
+                "op": "transfer_out",
+                "store": store,
+                "to": to,
+                "transfer": row.number,
+                "create": True,
+                "items": items,
+            },
         )
         return transfer_view(conn, transfer_row(conn, row.number))
 

@@ -1,0 +1,181 @@
+"""Transfers shipped to a store, as central tells its store terminals (issue 16).
+
+A transfer is one document at two stores: shipped by one (at central, or journaled by a
+store terminal as ``transfer_out`` with ``create``), received by the other. The receiving
+store's terminal must know it to receive it, offline too, so its sync asks central for the
+transfers shipped to its store (``GET /v1/transfers/incoming``) and keeps each one it does
+not hold yet: the document with its units and quantities, and its units in transit to the
+store (one local event each, so the local ledger still folds). Receiving it then works as
+at central, and is journaled as ``transfer_in`` on the same number.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from serialpos.db import journal, repo
+from serialpos.db.engine import Database
+from serialpos.db.tables import utcnow
+from serialpos.domain.document_status import TransferStatus
+from serialpos.domain.states import Action, UnitState, on_hand_delta
+from serialpos.domain.users import Permission
+from serialpos.services.context import Actor
+from serialpos.services.transfers.views import (
+    DOCUMENT_TYPE,
+    get_transfer,
+    line_t,
+    list_transfers,
+    transfer_c,
+    transfer_t,
+    unit_t,
+)
+
+
+def incoming_json(db: Database, actor: Actor, store: str) -> list[dict[str, Any]]:
+    """The transfers shipped to ``store`` with units still in transit, as JSON: number,
+    stores, status, when shipped, and per product the units on it and those received.
+    Any terminal's token may ask (the sell permission, as for the snapshot): a till whose
+    token is a cashier's syncs too, and receiving is checked when it is done."""
+    actor.require(Permission.SELL)
+    out = []
+    for summary in list_transfers(db, store, incoming=True):
+        view = get_transfer(db, summary.number)
+        out.append(
+            {
+                "number": view.number,
+                "from": view.from_store,
+                "to": view.to_store,
+                "status": view.status,
+                "created_by": view.created_by,
+                "shipped_at": None if view.shipped_at is None else view.shipped_at.isoformat(),
+                "lines": [
+                    {
+                        "sku": ln.sku,
+                        "quantity": ln.quantity,
+                        "received": ln.received,
+                        "serials": list(ln.serials),
+                        "received_serials": list(ln.received_serials),
+                    }
+                    for ln in view.lines
+                ],
+            }
+        )
+    return out
+
+
+def keep_incoming(conn: Connection, transfers: list[dict[str, Any]], store: str) -> list[str]:
+    """Keep, on a store terminal, each transfer shipped to ``store`` it does not hold yet
+    (inside the caller's transaction); the numbers kept. Its units still in transit are set
+    in transit here, one local event each."""
+    products = journal.product_ids(conn)
+    stores = journal.store_ids(conn)
+    here = stores[store]
+    kept: list[str] = []
+    for data in transfers:
+        number = str(data["number"])
+        known = conn.execute(sa.select(transfer_c.id).where(transfer_c.number == number)).first()
+        if known is not None or data.get("to") != store or data.get("from") not in stores:
+            continue
+        if any(str(ln["sku"]) not in products for ln in data["lines"]):
+            continue  # a product the terminal cannot hold yet: asked again at the next sync
+        shipped = _at(data.get("shipped_at"))
+        new_id = conn.execute(
+            transfer_t.insert().values(
+                number=number,
+                from_store_id=stores[str(data["from"])],
+                to_store_id=here,
+                status=TransferStatus.SHIPPED,
+                created_by=str(data.get("created_by") or "central")[:32],
+                terminal="central",
+                created_at=shipped,
+                shipped_by=str(data.get("created_by") or "central")[:32],
+                shipped_at=shipped,
+            )
+        ).inserted_primary_key
+        assert new_id is not None
+        transfer_id = int(new_id[0])
+        for ln in data["lines"]:
+            pid = products[str(ln["sku"])]
+            serials = [str(s) for s in ln["serials"]]
+            got = {str(s) for s in ln["received_serials"]}
+            if serials:
+                conn.execute(
+                    unit_t.insert(),
+                    [
+                        {
+                            "transfer_id": transfer_id,
+                            "product_id": pid,
+                            "serial": s,
+                            "received": s in got,
+                        }
+                        for s in serials
+                    ],
+                )
+                for serial in serials:
+                    if serial not in got:
+                        _in_transit(conn, pid, serial, here, number)
+            rest = int(ln["quantity"]) - len(serials)
+            if rest > 0:
+                conn.execute(
+                    line_t.insert().values(
+                        transfer_id=transfer_id,
+                        product_id=pid,
+                        quantity=rest,
+                        received=max(0, int(ln["received"]) - len(got)),
+                    )
+                )
+        kept.append(number)
+    return kept
+
+
+def _in_transit(conn: Connection, product_id: int, serial: str, store_id: int, number: str) -> None:
+    found = journal.unit(conn, product_id, serial)
+    before = None if found is None else found.state
+    if before == UnitState.IN_TRANSIT.value and found is not None and found.store_id == store_id:
+        return  # the snapshot or the feed already has it on its way here
+    now = utcnow()
+    unit_id = journal.put_unit(
+        conn,
+        found,
+        product_id=product_id,
+        serial=serial,
+        state=UnitState.IN_TRANSIT.value,
+        store_id=store_id,
+        now=now,
+    )
+    delta = on_hand_delta(None if before is None else UnitState(before), UnitState.IN_TRANSIT)
+    repo.add_events(
+        conn,
+        [
+            {
+                "at": now,
+                "action": Action.TRANSFER_OUT.value,
+                "user_name": "system",
+                "terminal": "central",
+                "store_id": store_id,
+                "product_id": product_id,
+                "unit_id": unit_id,
+                "serial": serial,
+                "from_state": before,
+                "to_state": UnitState.IN_TRANSIT.value,
+                "quantity": delta,
+                "document_type": DOCUMENT_TYPE,
+                "document_id": number,
+                "document_line": None,
+                "reason": "shipped here: taken from central",
+            }
+        ],
+    )
+    if delta:
+        repo.bump_stock(conn, product_id, store_id, delta)
+
+
+def _at(text: Any) -> datetime:
+    try:
+        return datetime.fromisoformat(str(text))
+    except ValueError:
+        return utcnow()
