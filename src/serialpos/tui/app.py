@@ -35,6 +35,7 @@ from textual.keys import format_key
 from serialpos.tui.console_theme import LINUX_THEME, AsciiGlyphs, wanted
 from serialpos.tui.keymap import keys
 from serialpos.tui.messages import (
+    LinkChanged,
     ScanDropped,
     ScannersFailed,
     ScannersReady,
@@ -57,15 +58,28 @@ from serialpos.tui.widgets.status_line import StatusLine
 
 if TYPE_CHECKING:
     from serialpos.cli.context import CliState
-    from serialpos.config import TerminalConfig
+    from serialpos.config import ChainConfig, TerminalConfig
     from serialpos.db.engine import Database
     from serialpos.devices.source import ScanSource, SourceState
+    from serialpos.terminal.link import LinkState
 
 #: The longest a key read before the front screen mounted waits for it (see on_event).
 MOUNT_WAIT_SECONDS = 2.0
 
 #: How often an open session is checked for the idle log out.
 IDLE_CHECK_SECONDS = 15.0
+#: Seconds between a store terminal's sync rounds (push, then pull) in the console.
+SYNC_INTERVAL_SECONDS = 5.0
+#: Console flows whose services do not journal yet: on a store terminal their changes would
+#: never reach central, so they are refused there (issue 16; the counter flows journal).
+UNJOURNALED_FLOWS = {
+    "receiving": "receiving",
+    "counts": "counts",
+    "transfers": "transfers",
+    "rtv": "returns to vendor",
+    "adjustments": "adjustments",
+    "admin": "administration",
+}
 
 #: How keys are written in the footer: short, and readable on any terminal.
 KEY_NAMES = {"escape": "Esc", "enter": "Enter", "space": "Space", "slash": "/", "tab": "Tab"}
@@ -123,6 +137,11 @@ class SerialposApp(App[None], inherit_bindings=False):  # not Textual's ^Q quit
         self.idle_clock: Callable[[], float] = time.monotonic
         self._last_activity = self.idle_clock()
         self._ascii_glyphs: AsciiGlyphs | None = None
+        #: A store terminal's link to central as last found (None elsewhere).
+        self.link: LinkState | None = None
+        self.sync_interval = SYNC_INTERVAL_SECONDS
+        self._sync_stop = threading.Event()
+        self._sync_started = False
         self._use_linux_console_theme()
 
     def _use_linux_console_theme(self) -> None:
@@ -227,6 +246,51 @@ class SerialposApp(App[None], inherit_bindings=False):  # not Textual's ^Q quit
             self._scanners_started = True
             self.load_scanners()
             self.set_interval(IDLE_CHECK_SECONDS, self.check_idle_logout)
+        if not self._sync_started:  # once: the link is watched across log outs
+            self._sync_started = True
+            self.watch_link(session.user)
+
+    # -- a store terminal's link to central -------------------------------------------------
+    def chain(self) -> ChainConfig | None:
+        """The ``[chain]`` of a store terminal's config (None elsewhere). Thread workers only."""
+        from serialpos.config import ConfigError
+
+        try:
+            return self.terminal_config().chain
+        except ConfigError:
+            return None
+
+    @work(thread=True, exclusive=True, group="sync")
+    def watch_link(self, user: str) -> None:
+        """The sync worker: a round (push, then pull) every :attr:`sync_interval` seconds,
+        each posting the link it found. Its own thread: a slow or silent central never holds
+        the screen. Every entry stays in the journal until central answers for it (the
+        push is idempotent), so stopping mid-round loses nothing."""
+        import logging
+
+        from serialpos.terminal.link import LinkWatch, read_state
+
+        chain = self.chain()
+        if chain is None or getattr(self.source, "db_url", None):
+            return  # not a store terminal, or another database named with --db
+        db = self.database()
+        self.post_message(LinkChanged(read_state(db)))  # what was last known, at once
+        watch = LinkWatch(db, chain, user=user, on_state=self._post_link)
+        while not self._sync_stop.is_set():
+            try:
+                watch.tick()
+            except Exception:  # a round must never end the worker
+                logging.getLogger(__name__).exception("sync round failed")
+            self._sync_stop.wait(self.sync_interval)
+
+    def _post_link(self, state: LinkState) -> None:
+        self.post_message(LinkChanged(state))
+
+    def on_link_changed(self, message: LinkChanged) -> None:
+        self.link = message.state
+        for screen in self.screen_stack:
+            for line in screen.query(StatusLine):
+                line.show_link(message.state)
 
     def check_idle_logout(self) -> None:
         """Log out a session nobody has touched for the chain's idle minutes, and say so."""
@@ -275,6 +339,14 @@ class SerialposApp(App[None], inherit_bindings=False):  # not Textual's ^Q quit
     # -- flows ------------------------------------------------------------------------------
     def open_flow(self, name: str, text: str | None = None) -> None:
         """Open a flow's screen; ``text`` is a serial to look up or a product search."""
+        if self.link is not None and name in UNJOURNALED_FLOWS:
+            screen = self.screen
+            if isinstance(screen, ConsoleScreen):
+                screen.show_error(
+                    f"{UNJOURNALED_FLOWS[name]} on a store terminal does not go through its "
+                    "journal yet: do it at central"
+                )
+            return
         if name == "lookup":
             self.open_lookup(text)
         elif name == "products":
@@ -376,6 +448,7 @@ class SerialposApp(App[None], inherit_bindings=False):  # not Textual's ^Q quit
             self.bell()
 
     def on_unmount(self) -> None:
+        self._sync_stop.set()
         for source in self.scan_sources:
             source.stop(timeout=1.0)
 
