@@ -24,7 +24,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar, Protocol
+from typing import TYPE_CHECKING, ClassVar, Literal, Protocol
 
 from textual import events, work
 from textual.app import App
@@ -61,7 +61,7 @@ if TYPE_CHECKING:
     from serialpos.config import ChainConfig, TerminalConfig
     from serialpos.db.engine import Database
     from serialpos.devices.source import ScanSource, SourceState
-    from serialpos.terminal.link import LinkState
+    from serialpos.terminal.link import LinkState, LinkWatch
 
 #: The longest a key read before the front screen mounted waits for it (see on_event).
 MOUNT_WAIT_SECONDS = 2.0
@@ -140,7 +140,9 @@ class SerialposApp(App[None], inherit_bindings=False):  # not Textual's ^Q quit
         #: A store terminal's link to central as last found (None elsewhere).
         self.link: LinkState | None = None
         self.sync_interval = SYNC_INTERVAL_SECONDS
-        self._sync_stop = threading.Event()
+        #: The sync worker's rounds (None: not known yet whether this is a store terminal).
+        self._link_watch: LinkWatch | Literal[False] | None = None
+        self._sync_busy = threading.Event()
         self._sync_started = False
         self._use_linux_console_theme()
 
@@ -248,40 +250,55 @@ class SerialposApp(App[None], inherit_bindings=False):  # not Textual's ^Q quit
             self.set_interval(IDLE_CHECK_SECONDS, self.check_idle_logout)
         if not self._sync_started:  # once: the link is watched across log outs
             self._sync_started = True
-            self.watch_link(session.user)
+            self.sync_round()
+            self.set_interval(self.sync_interval, self.sync_round)
 
     # -- a store terminal's link to central -------------------------------------------------
     def chain(self) -> ChainConfig | None:
         """The ``[chain]`` of a store terminal's config (None elsewhere). Thread workers only."""
         from serialpos.config import ConfigError
 
+        if getattr(self.source, "db_url", None):
+            return None  # another database named with --db: not the terminal's own
         try:
             return self.terminal_config().chain
         except ConfigError:
             return None
 
-    @work(thread=True, exclusive=True, group="sync")
-    def watch_link(self, user: str) -> None:
-        """The sync worker: a round (push, then pull) every :attr:`sync_interval` seconds,
-        each posting the link it found. Its own thread: a slow or silent central never holds
-        the screen. Every entry stays in the journal until central answers for it (the
-        push is idempotent), so stopping mid-round loses nothing."""
-        import logging
+    def sync_round(self) -> None:
+        """Start a sync round unless one is running or this is no store terminal."""
+        if self._link_watch is False or self._sync_busy.is_set():
+            return
+        self._sync_busy.set()
+        self._run_sync_round()
 
+    @work(thread=True, group="sync")
+    def _run_sync_round(self) -> None:
+        """One round of the sync worker (push, then pull) on its own thread, posting the link
+        it found: a slow or silent central never holds the screen. Every entry stays in the
+        journal until central answers for it (the push is idempotent), so a round cut short
+        loses nothing. One round at a time; the next starts on the timer."""
         from serialpos.terminal.link import LinkWatch, read_state
 
-        chain = self.chain()
-        if chain is None or getattr(self.source, "db_url", None):
-            return  # not a store terminal, or another database named with --db
-        db = self.database()
-        self.post_message(LinkChanged(read_state(db)))  # what was last known, at once
-        watch = LinkWatch(db, chain, user=user, on_state=self._post_link)
-        while not self._sync_stop.is_set():
-            try:
-                watch.tick()
-            except Exception:  # a round must never end the worker
-                logging.getLogger(__name__).exception("sync round failed")
-            self._sync_stop.wait(self.sync_interval)
+        try:
+            if self._link_watch is None:
+                chain = self.chain()
+                if chain is None:
+                    self._link_watch = False
+                    return
+                db = self.database()
+                self.post_message(LinkChanged(read_state(db)))  # what was last known, at once
+                session = self.session
+                user = session.user if session is not None else "console"
+                self._link_watch = LinkWatch(db, chain, user=user, on_state=self._post_link)
+            if self._link_watch is not False:
+                self._link_watch.tick()
+        except Exception:  # a round must never end the console; the next one tries again
+            import logging
+
+            logging.getLogger(__name__).exception("sync round failed")
+        finally:
+            self._sync_busy.clear()
 
     def _post_link(self, state: LinkState) -> None:
         self.post_message(LinkChanged(state))
@@ -448,7 +465,6 @@ class SerialposApp(App[None], inherit_bindings=False):  # not Textual's ^Q quit
             self.bell()
 
     def on_unmount(self) -> None:
-        self._sync_stop.set()
         for source in self.scan_sources:
             source.stop(timeout=1.0)
 
