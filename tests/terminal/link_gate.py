@@ -4,6 +4,7 @@ ways. The terminals under test talk to central through it."""
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 
@@ -33,17 +34,14 @@ class Gate:
     def down(self) -> None:
         """Refuse new connections and cut the open ones (the server went away)."""
         if self._listener is not None:
-            try:  # wakes the accepting thread and stops listening (close alone does not)
+            # Wakes the accepting thread and stops listening (close alone does not).
+            with contextlib.suppress(OSError):
                 self._listener.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
             self._listener.close()
             self._listener = None
         for sock in self._open:
-            try:
+            with contextlib.suppress(OSError):
                 sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
             sock.close()
         self._open.clear()
 
@@ -66,7 +64,5 @@ class Gate:
         except OSError:
             pass
         finally:
-            try:
+            with contextlib.suppress(OSError):
                 dst.shutdown(socket.SHUT_WR)
-            except OSError:
-                pass

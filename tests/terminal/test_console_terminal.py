@@ -11,17 +11,17 @@ import sys
 from pathlib import Path
 
 import pytest
+from terminal_chain import Chain, Terminal
 from textual.pilot import Pilot
 from textual.widgets import Input
-from terminal_chain import Chain, Terminal
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "tui"))
 sys.path.insert(0, str(Path(__file__).parents[1]))
 
-from escpos_standin import TcpPrinter
 from link_gate import Gate
 from tui_helpers import SIZES, async_test, log_in, screen_text, settle
 
+from escpos_standin import TcpPrinter
 from serialpos.cli.context import CliState
 from serialpos.tui.app import SerialposApp
 from serialpos.tui.screens.sale import SaleScreen
@@ -148,7 +148,12 @@ async def test_two_tills_one_unit_through_the_console(
         if c["serial"] == "CON-2T"
     ]
     assert (conflict["terminal"], conflict["sku"]) == ("con2b", "PH1")
-    assert chain.scalar("SELECT count(*) FROM ledger_event WHERE serial = 'CON-2T' AND action = 'sell'") == 1
+    assert (
+        chain.scalar(
+            "SELECT count(*) FROM ledger_event WHERE serial = 'CON-2T' AND action = 'sell'"
+        )
+        == 1
+    )
 
 
 @pytest.mark.parametrize("size", SIZES)

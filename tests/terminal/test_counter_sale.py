@@ -42,9 +42,7 @@ def _sell(db: Database, mia: Actor, serial: str, cash: str) -> tuple[str, str]:
     return done.order.order, done.invoice
 
 
-def test_a_counter_sale_and_its_return_reach_central(
-    chain: Chain, opened: list[Database]
-) -> None:
+def test_a_counter_sale_and_its_return_reach_central(chain: Chain, opened: list[Database]) -> None:
     assert chain.post({"op": "receive", "store": "S1", "sku": "PH1", "serial": "CS-1"})[0]["ok"]
     till = chain.terminal("till-c")
     db, mia = _till_db(till, opened)
@@ -66,9 +64,7 @@ def test_a_counter_sale_and_its_return_reach_central(
     assert chain.scalar("SELECT status FROM sale_order WHERE number = :n", n=order) == "fulfilled"
     assert chain.scalar("SELECT count(*) FROM invoice WHERE number = :n", n=invoice) == 1
     assert chain.scalar("SELECT state FROM serial_unit WHERE serial = 'CS-1'") == "sold"
-    change = chain.scalar(
-        "SELECT change_due FROM invoice WHERE number = :n", n=invoice
-    )
+    change = chain.scalar("SELECT change_due FROM invoice WHERE number = :n", n=invoice)
     assert Decimal(change) == Decimal("20") - Decimal("9.50") - _phone_price(chain)
 
     # The return at the counter: one entry, by line numbers, with the refund note's number.
