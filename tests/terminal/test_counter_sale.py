@@ -13,10 +13,12 @@ from terminal_chain import Chain, Terminal
 
 from serialpos.db import journal
 from serialpos.db.engine import Database
+from serialpos.domain.discounts import Discount, DiscountKind
 from serialpos.services import returns, users
 from serialpos.services.context import Actor
 from serialpos.services.order_void import void_order
 from serialpos.services.orders import NewOrder, add_item, fulfil, get_order
+from serialpos.services.orders.discounts import LineChange, change_line
 from serialpos.terminal.journaled import attach
 
 
@@ -147,3 +149,47 @@ def test_two_counters_sell_one_unit(chain: Chain, opened: list[Database]) -> Non
     assert conflict["first_event"]["terminal"] == "c2a"
     on_till = json.loads(till2.cli("conflicts", "list", "--json").stdout)
     assert [c["serial"] for c in on_till] == ["C2-1"]
+
+
+def test_a_discount_approved_at_the_till_stands_at_central(
+    chain: Chain, opened: list[Database]
+) -> None:
+    """A manager's approval travels as the manager's name, never the PIN; central takes it
+    from a journal entry (the till checked the PIN) and the totals agree at both ends."""
+    assert chain.post({"op": "receive", "store": "S1", "sku": "PH1", "serial": "CD-1"})[0]["ok"]
+    till = chain.terminal("cd1")
+    db, _mia = _till_db(till, opened)
+    carl = users.actor_for(db, "carl", till.name)
+    added = add_item(db, carl, None, sku="CAB", start=NewOrder("S1"))
+    order = added.order.order
+    change_line(
+        db,
+        carl,
+        order,
+        added.line,
+        LineChange("shop-worn", discount=Discount(DiscountKind.PERCENT, Decimal("50"))),
+        manager_user="mia",
+        manager_pin="1234",
+    )
+    add_item(db, carl, order, sku="PH1", serial="CD-1")
+    done = fulfil(db, carl, order, payments=[("card", get_order(db, order).totals.due)])
+    line = json.loads(db.read(journal.entries)[-1].line)
+    [cable] = [x for x in line["lines"] if x["sku"] == "CAB"]
+    assert cable == {
+        "sku": "CAB",
+        "quantity": 1,
+        "discount_percent": "50",
+        "reason": "shop-worn",
+        "manager": "mia",
+    }
+    assert "pin" not in json.dumps(line)
+    assert till.sync()["accepted"] == 1
+    central_total = chain.scalar("SELECT total FROM invoice WHERE number = :n", n=done.invoice)
+    till_total = till.query("SELECT total FROM invoice WHERE number = :n", n=done.invoice)[0][0]
+    assert Decimal(str(central_total)) == Decimal(str(till_total))
+    approved = chain.scalar(
+        "SELECT l.discount_approved_by FROM order_line l JOIN sale_order o ON o.id = l.order_id"
+        " WHERE o.number = :n AND l.sku = 'CAB'",
+        n=order,
+    )
+    assert approved == "mia"
