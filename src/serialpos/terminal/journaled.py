@@ -105,6 +105,9 @@ def apply_line(
 ) -> Result | None:
     """As services/apply/dispatch.py ``apply_line``, journaled. A line the terminal would refuse is
     refused exactly as there (and journals nothing)."""
+    if db.journal_sink is None:
+        # The terminal's documents carry its code, whoever opened the database.
+        attach(db, terminal)
     if line_no == 1 and raw is not None:
         raw = raw.removeprefix(b"\xef\xbb\xbf")  # editors on Windows start files with a BOM
     if raw is None or not raw.strip():  # too long, or blank: the common path answers
