@@ -4,7 +4,6 @@ as the command tree does; anything else goes to the tree."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -65,22 +64,20 @@ def test_console_start_loads_neither_typer_nor_pydantic() -> None:
     assert done.stdout.strip() == "[]"
 
 
-def test_console_on_a_store_terminal_is_refused_as_before(tmp_path: Path) -> None:
+def test_the_console_opens_on_a_store_terminal(tmp_path: Path) -> None:
+    """The counter flows journal what they complete (issue 16): the console is no longer
+    refused on a terminal, while a command that still writes unjournaled is."""
+    import typer
+
+    from serialpos.cli.context import CliState, refuse_unjournaled
+
     config = tmp_path / "terminal.toml"
     config.write_text(
         '[chain]\nserver = "http://127.0.0.1:9"\ntoken = "t"\nstore = "S1"\nterminal = "t1"\n',
         encoding="utf-8",
     )
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SERIALPOS_")}
-    env["XDG_DATA_HOME"] = str(tmp_path / "data")
-    done = subprocess.run(
-        [str(SERIALPOS), "--config", str(config)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-        env=env,
-        stdin=subprocess.DEVNULL,
-    )
-    assert done.returncode == 2
-    assert "the console does not go through the terminal's journal" in done.stderr
+    state = CliState(config_path=str(config))
+    refuse_unjournaled(state, None)  # the console: no refusal
+    with pytest.raises(typer.Exit) as refused:
+        refuse_unjournaled(state, "products")
+    assert refused.value.exit_code == 2

@@ -168,6 +168,8 @@ def refuse_unjournaled(st: CliState, command: str | None) -> None:
     """Refuse, on a store terminal, a command that would change its database unjournaled."""
     from serialpos.config import ConfigError
 
+    if command is None:
+        return  # the console: its counter flows journal what they complete (issue 16)
     if command in ON_TERMINAL or st.db_url is not None:
         return
     try:

@@ -83,6 +83,26 @@ def entry(conn: Connection, entry_id: str) -> Entry | None:
     return found[0] if found else None
 
 
+def _naming(number: str) -> sa.ColumnElement[bool]:
+    escaped = number.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return journal_c.line.like(f'%"{escaped}"%', escape="\\")
+
+
+def mentions(conn: Connection, number: str) -> bool:
+    """Whether an entry of the journal names the document ``number`` (as ``"number"`` in its
+    JSON line): the order it belongs to was sent to central already."""
+    found = conn.execute(sa.select(journal_c.id).where(_naming(number)).limit(1)).first()
+    return found is not None
+
+
+def last_naming(conn: Connection, number: str) -> Entry | None:
+    """The latest entry naming the document ``number`` (the sale that issued an invoice)."""
+    found = _entries(
+        conn, sa.select(journal_t).where(_naming(number)).order_by(journal_c.seq.desc()).limit(1)
+    )
+    return found[0] if found else None
+
+
 def settle(conn: Connection, entry_id: str, state: str, answer: str) -> None:
     """Record central's answer; only a pending entry changes (a settled one stays settled)."""
     conn.execute(

@@ -58,7 +58,23 @@ def _serials(data: Mapping[str, Any]) -> list[str]:
             found.append(value)
         elif isinstance(value, list):
             found += [v for v in value if isinstance(v, str)]
+    found += [serial for _sku, serial in _order_lines(data)]
     return found
+
+
+def _order_lines(data: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(sku, serial) of an ``order_create`` entry's lines that name a serial (a sale made
+    at a terminal's counter: services/orders/sale_journal.py)."""
+    lines = data.get("lines")
+    if not isinstance(lines, list):
+        return []
+    return [
+        (str(line["sku"]), str(line["serial"]))
+        for line in lines
+        if isinstance(line, dict)
+        and isinstance(line.get("sku"), str)
+        and isinstance(line.get("serial"), str)
+    ]
 
 
 #: Links found, per database URL and token terminal: a link is made once and never changes,
@@ -264,6 +280,8 @@ def _record_conflict(
     serials = _serials(data)
     serial = next((s for s in serials if s in message), serials[0] if serials else None)
     sku = data.get("sku") if isinstance(data.get("sku"), str) else item_sku(data, serial)
+    if sku is None:  # an order's line: the product of the serial named
+        sku = next((k for k, s in _order_lines(data) if s == serial), None)
     store_code = data.get("store")
     store_id = conflict_sql.store_for(
         conn, store_code if isinstance(store_code, str) else None, terminal

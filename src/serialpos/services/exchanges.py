@@ -28,6 +28,7 @@ from serialpos.domain.errors import BadRequest
 from serialpos.domain.orders import DeliveryMode, SaleType
 from serialpos.domain.users import Permission
 from serialpos.printing.invoice import InvoiceDocument, InvoiceLine
+from serialpos.services import journal_sink
 from serialpos.services.context import Actor
 from serialpos.services.orders.checkout import _insert_payment
 from serialpos.services.orders.header import _open_in
@@ -64,6 +65,14 @@ def start_exchange(
     wanted = list(dict.fromkeys([*lines, *damaged]))
     if not wanted:
         raise BadRequest("name the lines to exchange")
+    if journal_sink.journaling(db):
+        # Its credit note and the sale carrying it have no journal line yet: refused
+        # rather than kept here and never seen at central.
+        raise BadRequest(
+            "an exchange is not journaled on a store terminal yet: return the units "
+            "(refund) and ring up the new sale",
+            code="not_on_terminal",
+        )
 
     def work(conn: Connection) -> ExchangeResult:
         taken = take_back(conn, db, actor, order, wanted, set(damaged), store)

@@ -27,7 +27,10 @@ from serialpos.services.context import Actor
 
 
 class JournalSink(Protocol):
-    """Writes one journal entry for ``line`` in ``conn``'s open transaction; the entry id."""
+    """Writes one journal entry for ``line`` in ``conn``'s open transaction; the entry id.
+    ``terminal`` is the terminal's id (its documents' numbers carry its code)."""
+
+    terminal: str
 
     def record(self, conn: Connection, actor: Actor, line: Mapping[str, Any]) -> str: ...
 
@@ -45,6 +48,18 @@ def attach(db: Database, sink: JournalSink) -> None:
 def on_terminal(db: Database) -> bool:
     """Whether ``db`` is a store terminal's own database (its changes are journaled)."""
     return db.journal_sink is not None
+
+
+def terminal_of(db: Database) -> str | None:
+    """The id of the store terminal whose database ``db`` is, or None."""
+    sink = db.journal_sink
+    return None if sink is None else str(sink.terminal)
+
+
+def journaling(db: Database) -> bool:
+    """Whether a service acting on ``db`` now journals what it completes (a terminal's
+    database, outside a line journaled whole)."""
+    return db.journal_sink is not None and not _quiet.get()
 
 
 def record(db: Database, conn: Connection, actor: Actor, line: Mapping[str, Any]) -> str | None:

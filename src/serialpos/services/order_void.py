@@ -16,9 +16,11 @@ from decimal import Decimal
 
 from sqlalchemy.engine import Connection
 
+from serialpos.db import journal
 from serialpos.db import order_repo as orepo
 from serialpos.db.engine import Database
 from serialpos.domain.orders import LineStatus, OrderStatus, refunds_on_void
+from serialpos.services import journal_sink
 from serialpos.services.context import Actor
 from serialpos.services.orders.checkout import _insert_payment
 from serialpos.services.orders.lines import _release_line
@@ -84,6 +86,10 @@ def void_order(db: Database, actor: Actor, order: str) -> VoidResult:
         for refund in refunds:
             _insert_payment(ctx, "refund", refund.method, -refund.amount)
         _touch(conn, ctx.id, status=OrderStatus.VOIDED.value)
+        if journal_sink.journaling(db) and journal.mentions(conn, ctx.number):
+            # On a store terminal an order central knows (an ``apply`` line made it there)
+            # is voided there too; an order only rung up here never left the terminal.
+            journal_sink.record(db, conn, actor, {"op": "order_void", "order": ctx.number})
         return VoidResult(_view(conn, _find(conn, order)), refunds)
 
     return _write(db, actor, work)

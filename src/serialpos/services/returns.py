@@ -23,7 +23,7 @@ from serialpos.domain.serials import normalize_serial
 from serialpos.domain.states import Action
 from serialpos.domain.text import clip
 from serialpos.domain.users import Permission
-from serialpos.services import ledger
+from serialpos.services import journal_sink, ledger
 from serialpos.services.context import Actor
 from serialpos.services.orders.checkout import _insert_payment, issue_invoice
 from serialpos.services.orders.reading import _find, _view
@@ -135,11 +135,36 @@ def return_units(
         taken = take_back(conn, db, actor, order, wanted, broken, store)
         if taken.amount:
             _insert_payment(taken.ctx, "refund", method, -taken.amount, taken.refund_id)
+        _journal_return(taken, wanted, broken, method, store)
         return ReturnResult(
             _view(conn, _find(conn, order)), taken.number, taken.amount, taken.units
         )
 
     return db.write(work)
+
+
+def _journal_return(
+    taken: TakenBack, wanted: list[int], broken: set[int], method: str, store: str | None
+) -> None:
+    """On a store terminal, the return reaches central as one journal entry in its own
+    transaction: ``order_return`` by the lines' numbers (the ids differ at central), with the
+    refund note's number, which central keeps (services/document_numbers.py)."""
+    ctx = taken.ctx
+    if not journal_sink.journaling(ctx.db):
+        return
+    number_of = {
+        r._mapping["id"]: r._mapping["number"] for r in orepo.order_lines(ctx.conn, ctx.id)
+    }
+    line: dict[str, object] = {
+        "op": "order_return",
+        "order": ctx.number,
+        "line_numbers": [number_of[i] for i in wanted if i not in broken],
+        "damaged_line_numbers": [number_of[i] for i in wanted if i in broken],
+        "refund_method": method,
+        **({"store": store} if store else {}),
+        "numbers": {"refund": taken.number},
+    }
+    journal_sink.record(ctx.db, ctx.conn, ctx.actor, line)
 
 
 @dataclass(frozen=True)

@@ -20,12 +20,12 @@ from typing import IO, Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from serialpos.db import journal
+from serialpos.db import journal, order_repo
 from serialpos.db.engine import Database, DatabaseError
 from serialpos.db.joined import JoinedDatabase
 from serialpos.domain.errors import DomainError
 from serialpos.domain.text import clip
-from serialpos.services import apply_ids, journal_sink
+from serialpos.services import apply_ids, document_numbers, journal_sink
 from serialpos.services.apply import dispatch as apply_service
 from serialpos.services.apply.document_handlers import _outbox_folder
 from serialpos.services.context import Actor
@@ -33,9 +33,9 @@ from serialpos.terminal import offline_rules
 
 Result = dict[str, Any]
 
-#: Operations naming an order by its number: numbers are given by each database, so the
-#: terminal's order S1-000007 is not central's. Refused on a terminal until orders are
-#: numbered per terminal (a ``sell`` makes its order and invoice in one line and is fine).
+#: Operations naming an order by its number. A terminal's orders carry its code and keep
+#: their number at central (services/document_numbers.py), so these mean the same order at
+#: both ends; a number the terminal does not hold (central's, another till's) is refused.
 BY_ORDER_NUMBER = frozenset({"order_set_serial", "order_fulfil", "order_void", "order_return"})
 
 
@@ -64,16 +64,22 @@ class TerminalJournal:
     """The journal sink of a store terminal's database (services/journal_sink.py): services
     acting on it journal what they complete, in their own transaction."""
 
-    def __init__(self, terminal: str) -> None:
+    def __init__(self, terminal: str, db: Database | None = None) -> None:
         self.terminal = terminal
+        self.db = db
 
     def record(self, conn: Connection, actor: Actor, line: Mapping[str, Any]) -> str:
+        if self.db is not None:
+            # What the store forbids while the link is down (terminal/offline_rules.py),
+            # checked for a sale made by a service (the console) as for an apply line: the
+            # refusal rolls the sale back before anything is printed.
+            offline_rules.check_sale(self.db, line)
         return write_entry(conn, self.terminal, actor.user, line)[0]
 
 
 def attach(db: Database, terminal: str) -> None:
     """Make ``db`` a store terminal's database: every service acting on it journals."""
-    journal_sink.attach(db, TerminalJournal(terminal))
+    journal_sink.attach(db, TerminalJournal(terminal, db))
 
 
 def journaled_object(terminal: str) -> apply_ids.ApplyObject:
@@ -82,11 +88,14 @@ def journaled_object(terminal: str) -> apply_ids.ApplyObject:
     the line calls journal nothing themselves: the line is the entry."""
 
     def apply_object(db: Database, actor: Actor, data: Mapping[str, Any]) -> Result:
-        with journal_sink.quiet():
+        with journal_sink.quiet(), document_numbers.minted() as numbers:
             result = apply_service.apply_object(db, actor, data)
         if not result["ok"]:
             return result
+        # The numbers given here go with the line: central keeps them.
         sent = numbered(data, result)
+        if numbers:
+            sent = {**sent, "numbers": numbers}
         entry_id, seq = db.write(lambda conn: write_entry(conn, terminal, actor.user, sent))
         return {**result, "entry": entry_id, "entry_seq": seq}
 
@@ -115,6 +124,9 @@ def apply_line(
 ) -> Result | None:
     """As services/apply/dispatch.py ``apply_line``, journaled. A line the terminal would refuse is
     refused exactly as there (and journals nothing)."""
+    if db.journal_sink is None:
+        # The terminal's documents carry its code, whoever opened the database.
+        attach(db, terminal)
     if line_no == 1 and raw is not None:
         raw = raw.removeprefix(b"\xef\xbb\xbf")  # editors on Windows start files with a BOM
     if raw is None or not raw.strip():  # too long, or blank: the common path answers
@@ -134,12 +146,15 @@ def apply_line(
             "message": "'journal' is written by the terminal, not by a host",
         }
     if data.get("op") in BY_ORDER_NUMBER:
+        refusal = _order_not_here(db, data.get("order"), terminal)
+        if refusal is not None:
+            return {"ok": False, **head, "error": "not_on_terminal", "message": refusal}
+    if "numbers" in data:
         return {
             "ok": False,
             **head,
-            "error": "not_on_terminal",
-            "message": f"{data['op']} names an order by its number, which differs between "
-            "a store terminal and central: do it at central",
+            "error": "bad_request",
+            "message": "'numbers' is written by the terminal, not by a host",
         }
     if data.get("op") == "count" and data.get("approve") is not True:
         return {
@@ -160,6 +175,23 @@ def apply_line(
     else:
         body = _apply_without_id(db, actor, data, apply_object)
     return {"ok": body.pop("ok"), **head, **body}
+
+
+def _order_not_here(db: Database, order: object, terminal: str) -> str | None:
+    """Why a line naming ``order`` cannot be done on this terminal, or None: the order must be
+    one this terminal made (its number carries the terminal's code)."""
+    if not isinstance(order, str) or not order.strip():
+        return None  # the operation itself says what is wrong
+    store = db.read(lambda conn: order_repo.order_row(conn, order))
+    if store is None:
+        return (
+            f"order {clip(order)} is not on this terminal: an order made at central or "
+            "at another till is changed there"
+        )
+    code = document_numbers.terminal_tag(terminal, str(store._mapping["store_code"]))
+    if f"-{code}-" not in order:
+        return f"order {clip(order)} was not made on this terminal: change it at central"
+    return None
 
 
 class _Refused(Exception):

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from serialpos.config import ChainConfig
 from serialpos.db import journal
 from serialpos.db.engine import Database
 from serialpos.terminal.client import CentralClient, CentralRefused, Offline
-from serialpos.terminal.link import OFFLINE, ONLINE, record_link
+from serialpos.terminal.link import OFFLINE, ONLINE, read_state, record_link
 from serialpos.terminal.sync import SyncReport, push
 
 #: Seconds central has to answer an online sale before the till goes on offline.
@@ -51,3 +52,38 @@ def pushed_at_once(
                     answer = json.loads(made.answer)
                     result["central_answer"] = answer.get("conflict") or answer
             yield result
+
+
+@dataclass(frozen=True)
+class SaleAnswer:
+    """What central said about a sale made at the console: ``accepted``, ``conflict``,
+    ``refused`` or ``pending`` (no answer in time, or the link is down), in words."""
+
+    state: str
+    message: str
+
+
+def confirm_sale(db: Database, chain: ChainConfig, invoice: str, *, user: str) -> SaleAnswer:
+    """Push the journal at once so the receipt can say central took the sale; at most
+    :data:`ONLINE_TIMEOUT` seconds. A till found offline by its last round does not wait
+    again: the sale is kept and the sync worker sends it (never twice, never lost)."""
+    if read_state(db).link == OFFLINE:
+        return SaleAnswer("pending", "offline: kept, sent when central answers")
+    who = {"terminal": chain.terminal, "user": user}
+    try:
+        with CentralClient(chain.server, chain.token, timeout=ONLINE_TIMEOUT) as client:
+            push(db, client, SyncReport())
+        record_link(db, ONLINE, reason="central answered", **who)
+    except (Offline, CentralRefused) as exc:
+        record_link(db, OFFLINE, reason=exc.message, **who)
+        return SaleAnswer("pending", f"central did not answer ({exc.message}): kept, sent later")
+    made = db.read(lambda conn: journal.last_naming(conn, invoice))
+    if made is None or made.state == "pending":
+        return SaleAnswer("pending", "central has not answered yet: kept, sent later")
+    if made.state == "accepted":
+        return SaleAnswer("accepted", "central accepted")
+    answer = json.loads(made.answer or "{}")
+    said = str(answer.get("message") or answer.get("error") or made.state)
+    if made.state == "conflict":
+        return SaleAnswer("conflict", f"CONFLICT at central: {said}")
+    return SaleAnswer("refused", f"REFUSED at central: {said}")

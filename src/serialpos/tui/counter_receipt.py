@@ -20,13 +20,38 @@ AGAIN = "F8/^G prints it again"
 def counter_receipt(
     console: SerialposApp, db: Database, invoice: str, *, at_sale: bool, again: str = AGAIN
 ) -> str:
-    """ "" without a receipt printer (the PDF path stays); else what the printer did."""
+    """ "" without a receipt printer (the PDF path stays); else what the printer did. On a
+    store terminal a sale is first sent to central (a short wait at most): the receipt
+    follows central's answer, or the timeout (terminal/online.py)."""
     from serialpos.config import ConfigError
     from serialpos.devices.receipt_printer import receipt_printer_settings
     from serialpos.services.receipts import receipt_at_counter
 
+    said = _central_answer(console, db, invoice) if at_sale else ""
     try:
         printer = receipt_printer_settings(console.terminal_config())
     except ConfigError as exc:
-        return f"; RECEIPT NOT PRINTED: {exc}"
-    return receipt_at_counter(db, printer, invoice, at_sale=at_sale, again=again)
+        return f"{said}; RECEIPT NOT PRINTED: {exc}"
+    return said + receipt_at_counter(db, printer, invoice, at_sale=at_sale, again=again)
+
+
+def _central_answer(console: SerialposApp, db: Database, invoice: str) -> str:
+    """ "" off a store terminal; else what central said of the sale, in words. A conflict
+    (the unit was sold at another till meanwhile) rings the bell for the cashier."""
+    from serialpos.services import journal_sink
+
+    if not journal_sink.on_terminal(db):
+        return ""
+    chain = console.chain()
+    session = console.session
+    if chain is None or session is None:
+        return ""
+    from serialpos.terminal.link import read_state
+    from serialpos.terminal.online import confirm_sale
+    from serialpos.tui.messages import LinkChanged
+
+    answer = confirm_sale(db, chain, invoice, user=session.user)
+    console.post_message(LinkChanged(read_state(db, answer.message)))
+    if answer.state in ("conflict", "refused"):
+        console.call_from_thread(console.bell)
+    return f"; {answer.message}"

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from serialpos.domain.decoder import DecodedScan
     from serialpos.domain.products import Product
     from serialpos.services.lookup import UnitCard
+    from serialpos.terminal.link import LinkState
     from serialpos.tui.session import Session
 
 
@@ -135,3 +136,11 @@ class ScannersFailed(Message):
     """The ``[scanner]`` table could not be used; ``message`` says which key and why."""
 
     message: str
+
+
+@dataclass
+class LinkChanged(Message):
+    """A store terminal's sync worker finished a round (or a sale was pushed): the link to
+    central, the entries waiting and the oldest one's age."""
+
+    state: LinkState

@@ -86,10 +86,17 @@ def read_terms(f: Fields, where: str, *, price: bool) -> Terms | None:
 
 
 def applier(
-    db: Database, actor: Actor, lines: list[Terms | None], order: Terms | None
+    db: Database,
+    actor: Actor,
+    lines: list[Terms | None],
+    order: Terms | None,
+    *,
+    trusted: bool = False,
 ) -> Callable[[Any, list[list[int]]], None] | None:
     """Check every manager's PIN now (before the order is made) and give back the step that
-    applies the terms inside ``create_order``'s transaction."""
+    applies the terms inside ``create_order``'s transaction. ``trusted``: a store terminal's
+    journal entry, whose PINs the till checked (a PIN never leaves it): the manager named
+    must still be one here."""
     from serialpos.services.orders.discounts import LineChange, change_line_in, order_discount_in
     from serialpos.services.orders.serials import _manager
 
@@ -98,7 +105,11 @@ def applier(
     managers = {}
     for t in [*lines, order]:
         if t is not None and t.manager and (t.manager, t.pin) not in managers:
-            managers[(t.manager, t.pin)] = _manager(db, actor, t.manager, t.pin)
+            managers[(t.manager, t.pin)] = (
+                _approver(db, actor, t.manager)
+                if trusted
+                else _manager(db, actor, t.manager, t.pin)
+            )
 
     def who(t: Terms) -> Actor | None:
         return managers.get((t.manager, t.pin)) if t.manager else None
@@ -117,3 +128,19 @@ def applier(
             order_discount_in(ctx, order.discount, order.reason, who(order))
 
     return apply_terms
+
+
+def _approver(db: Database, actor: Actor, user: str) -> Actor:
+    """The manager a store terminal's entry names as approver, without a PIN."""
+    from serialpos.domain.errors import PermissionDenied
+    from serialpos.domain.users import Permission
+    from serialpos.services.users import actor_for
+
+    manager = actor_for(db, user, actor.terminal)
+    try:
+        manager.require(Permission.ADJUST)
+    except PermissionDenied:
+        raise PermissionDenied(
+            f"{manager.user} is not a manager or admin; an override needs one"
+        ) from None
+    return manager

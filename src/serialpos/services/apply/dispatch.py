@@ -19,7 +19,7 @@ from serialpos.domain import json_text
 from serialpos.domain.errors import BadRequest, DomainError, RefusedWithDetails
 from serialpos.domain.states import Action
 from serialpos.domain.text import clip
-from serialpos.services import apply_ids
+from serialpos.services import apply_ids, document_numbers
 from serialpos.services.apply.discount_fields import ORDER_KEYS as ORDER_DISCOUNT_KEYS
 from serialpos.services.apply.document_handlers import _asn_receive, _count, _outbox_folder
 from serialpos.services.apply.fields import Fields, Handler, Result, _json_type
@@ -50,7 +50,7 @@ _SKIP_CHUNK = 64 * 1024
 
 #: Keys every line may carry whatever its operation (``journal``: a store terminal's entry,
 #: services/conflicts.py).
-COMMON_KEYS = frozenset({"op", "id", "journal"})
+COMMON_KEYS = frozenset({"op", "id", "journal", "numbers"})
 
 
 @dataclass(frozen=True)
@@ -88,13 +88,27 @@ OPERATIONS: dict[str, Operation] = {
     ),
     "order_create": Operation(
         _order_create,
-        frozenset({"store", "type", "delivery", "customer", "lines"}) | ORDER_DISCOUNT_KEYS,
+        frozenset({"store", "type", "delivery", "customer", "lines", "fulfil", "payments"})
+        | ORDER_DISCOUNT_KEYS,
     ),
     "order_set_serial": Operation(_order_set_serial, frozenset({"order", "line", "serial"})),
-    "order_fulfil": Operation(_order_fulfil, frozenset({"order", "lines", "payments"})),
+    "order_fulfil": Operation(
+        _order_fulfil, frozenset({"order", "lines", "line_numbers", "payments"})
+    ),
     "order_void": Operation(_order_void, frozenset({"order"})),
     "order_return": Operation(
-        _order_return, frozenset({"order", "serials", "damaged", "refund_method", "store"})
+        _order_return,
+        frozenset(
+            {
+                "order",
+                "serials",
+                "damaged",
+                "refund_method",
+                "store",
+                "line_numbers",
+                "damaged_line_numbers",
+            }
+        ),
     ),
     "count": Operation(_count, frozenset({"store", "batches", "approve", "products", "number"})),
     "asn_receive": Operation(_asn_receive, frozenset({"asn", "store", "scans", "complete"})),
@@ -125,6 +139,21 @@ def _parse(raw: bytes) -> dict[str, Any]:
     return value
 
 
+def _numbers_given(data: Mapping[str, Any]) -> dict[str, str]:
+    """The document numbers a store terminal's journal entry carries (central keeps them:
+    services/document_numbers.py); a host may not choose numbers."""
+    given = data.get("numbers")
+    if given is None:
+        return {}
+    journal = data.get("journal")
+    if not isinstance(journal, dict) or not isinstance(journal.get("terminal"), str):
+        raise BadRequest("'numbers' is given by a store terminal's journal entry only")
+    store = data.get("store")
+    return document_numbers.check_given(
+        given, journal["terminal"], store if isinstance(store, str) else None
+    )
+
+
 def _failure(code: str, message: str) -> Result:
     return {"ok": False, "error": code, "message": message}
 
@@ -144,7 +173,8 @@ def apply_object(db: Database, actor: Actor, data: Mapping[str, Any]) -> Result:
             raise BadRequest(f"unknown op '{clip(op)}'; known: {', '.join(OPERATIONS)}")
         unknown = sorted(set(data) - COMMON_KEYS - operation.keys)
         warnings = [f"unknown key '{clip(k)}' ignored" for k in unknown]
-        result: Result = {"ok": True, "op": op} | operation.handler(db, actor, Fields(data))
+        with document_numbers.keep(_numbers_given(data)):
+            result: Result = {"ok": True, "op": op} | operation.handler(db, actor, Fields(data))
     except DomainError as exc:
         result = _failure(exc.code, exc.message)
         if isinstance(exc, RefusedWithDetails):  # a refusal that still reports what it saw

@@ -48,6 +48,8 @@ def _order_head(view: Any) -> Result:
 
 
 def _order_create(db: Database, actor: Actor, f: Fields) -> Result:
+    """A whole order; with ``fulfil`` (true, or the positions of the lines to hand over) it
+    is fulfilled in the same transaction with ``payments`` (a store terminal's sale)."""
     from serialpos.services.orders.host import NewLine, create_order
 
     customer, record = _customer_of(f.value("customer"))
@@ -61,18 +63,103 @@ def _order_create(db: Database, actor: Actor, f: Fields) -> Result:
         new_lines.append(NewLine(g.code("sku"), serial or None, g.quantity() or 1))
         terms.append(read_terms(g, f"lines[{n}]: ", price=True))
     order_terms = read_terms(f, "", price=False)
-    view, made = create_order(
+    positions = _positions(f.value("fulfil"), len(new_lines))
+    payments = _payments(f)
+    if positions is None and payments is not None:
+        raise BadRequest("'payments' goes with 'fulfil': an open order takes payments later")
+    # A journal entry's approvals were checked at the till (its PIN never leaves it).
+    apply_terms = applier(db, actor, terms, order_terms, trusted=_is_entry(f))
+    groups: list[list[int]] = []
+
+    def then(ctx: Any, made: list[list[int]]) -> None:
+        groups.extend(made)
+        if apply_terms is not None:
+            apply_terms(ctx, made)
+
+    def work(conn: Any) -> Result:
+        from serialpos.db.joined import JoinedDatabase
+
+        joined = JoinedDatabase(db, conn) if positions is not None else db
+        view, made = create_order(
+            joined,
+            actor,
+            f.code("store"),
+            f.optional_text("type") or "sale",
+            f.optional_text("delivery") or "cash_and_carry",
+            customer,
+            new_lines,
+            record=record,
+            then=then,
+        )
+        head = {**_order_head(view), "lines": _order_lines(view, made)}
+        if positions is None:
+            return head
+        return _fulfilled(joined, actor, view.order, _pick(groups, positions), payments)
+
+    if positions is None:
+        return work(None)
+    return db.write(work)
+
+
+def _is_entry(f: Fields) -> bool:
+    return f.value("journal") is not None
+
+
+def _positions(value: Any, count: int) -> list[int] | None:
+    """``fulfil`` of order_create: None (leave the order open), every line, or positions."""
+    if value is None or value is False:
+        return None
+    if value is True:
+        return list(range(1, count + 1))
+    wanted = _list(value, "fulfil")
+    if any(isinstance(x, bool) or not isinstance(x, int) or not 1 <= x <= count for x in wanted):
+        raise BadRequest(f"'fulfil' must be true or positions of 'lines' (1 to {count})")
+    return wanted
+
+
+def _pick(groups: list[list[int]], positions: list[int]) -> list[int]:
+    return [line for p in positions for line in groups[p - 1]]
+
+
+def _payments(f: Fields) -> list[tuple[str, Any]] | None:
+    if f.value("payments") is None:
+        return None
+    payments = []
+    for n, item in enumerate(_list(f.value("payments"), "payments"), start=1):
+        g = Fields(_object(item, f"payments[{n}]"))
+        amount = g.value("amount")
+        if isinstance(amount, bool) or not isinstance(amount, int | float | str):
+            raise BadRequest(f"payments[{n}]: 'amount' must be a number or text")
+        # Bounded here, as for every amount (1e30, 1e999999, 28 digits are bad_value).
+        value = parse_money(str(amount), f"payments[{n}].amount")
+        payments.append((g.code("method"), value))
+    return payments
+
+
+def _fulfilled(
+    db: Database,
+    actor: Actor,
+    order: str,
+    lines: list[int] | None,
+    payments: list[tuple[str, Any]] | None,
+) -> Result:
+    from serialpos.services.orders.checkout import fulfil
+
+    done = fulfil(
         db,
         actor,
-        f.code("store"),
-        f.optional_text("type") or "sale",
-        f.optional_text("delivery") or "cash_and_carry",
-        customer,
-        new_lines,
-        record=record,
-        then=applier(db, actor, terms, order_terms),
+        order,
+        lines=lines,
+        payments=payments,
+        settle_in=None if payments is not None else "cash",
     )
-    return {**_order_head(view), "lines": _order_lines(view, made)}
+    sold = [ln.line for ln in done.order.lines if ln.invoice == done.invoice]
+    return {
+        **_order_head(done.order),
+        "invoice": done.invoice,
+        "change_due": str(done.change_due),
+        "lines": _order_lines(done.order, sold),
+    }
 
 
 def _customer_of(value: Any) -> tuple[Customer | None, int | CustomerFields | None]:
@@ -120,39 +207,41 @@ def _order_set_serial(db: Database, actor: Actor, f: Fields) -> Result:
 
 
 def _order_fulfil(db: Database, actor: Actor, f: Fields) -> Result:
-    from serialpos.services.orders.checkout import fulfil
-
     lines = None
     if f.value("lines") is not None:
         lines = _list(f.value("lines"), "lines")
         if any(isinstance(x, bool) or not isinstance(x, int) for x in lines):
             raise BadRequest("'lines' must be a list of line ids (whole numbers)")
-    payments = None
-    if f.value("payments") is not None:
-        payments = []
-        for n, item in enumerate(_list(f.value("payments"), "payments"), start=1):
-            g = Fields(_object(item, f"payments[{n}]"))
-            amount = g.value("amount")
-            if isinstance(amount, bool) or not isinstance(amount, int | float | str):
-                raise BadRequest(f"payments[{n}]: 'amount' must be a number or text")
-            # Bounded here, as for every amount (1e30, 1e999999, 28 digits are bad_value).
-            value = parse_money(str(amount), f"payments[{n}].amount")
-            payments.append((g.code("method"), value))
-    done = fulfil(
-        db,
-        actor,
-        f.code("order"),
-        lines=lines,
-        payments=payments,
-        settle_in=None if payments is not None else "cash",
-    )
-    sold = [ln.line for ln in done.order.lines if ln.invoice == done.invoice]
-    return {
-        **_order_head(done.order),
-        "invoice": done.invoice,
-        "change_due": str(done.change_due),
-        "lines": _order_lines(done.order, sold),
-    }
+    numbers = _line_numbers(f, "line_numbers")
+    if numbers is not None:
+        if lines is not None:
+            raise BadRequest("give 'lines' or 'line_numbers', not both")
+        lines = _ids_of(db, f.code("order"), numbers)
+    return _fulfilled(db, actor, f.code("order"), lines, _payments(f))
+
+
+def _line_numbers(f: Fields, key: str) -> list[int] | None:
+    """Lines named by their number on the order (as printed; the same at a store terminal
+    and central, where line ids differ)."""
+    if f.value(key) is None:
+        return None
+    numbers = _list(f.value(key), key)
+    if any(isinstance(x, bool) or not isinstance(x, int) for x in numbers):
+        raise BadRequest(f"'{key}' must be a list of line numbers (whole numbers)")
+    return numbers
+
+
+def _ids_of(db: Database, order: str, numbers: list[int]) -> list[int]:
+    from serialpos.services.orders.reading import get_order
+
+    view = get_order(db, order)
+    by_number = {ln.number: ln.line for ln in view.lines}
+    unknown = [str(n) for n in numbers if n not in by_number]
+    if unknown:
+        raise BadRequest(
+            f"order {view.order} has no line number {', '.join(unknown)}", code="unknown_line"
+        )
+    return [by_number[n] for n in numbers]
 
 
 def _order_void(db: Database, actor: Actor, f: Fields) -> Result:
@@ -170,13 +259,20 @@ def _order_return(db: Database, actor: Actor, f: Fields) -> Result:
     from serialpos.services import returns
     from serialpos.services.orders.reading import get_order
 
+    numbers = _line_numbers(f, "line_numbers")
+    broken = _line_numbers(f, "damaged_line_numbers")
     serials = f.serial_list("serials") or []
-    if not serials:
+    if not serials and numbers is None and broken is None:
         raise BadRequest("'serials' names the units to return")
     damaged_value = f.value("damaged")
     view = get_order(db, f.code("order"))
-    lines = returns.lines_for_serials(view, serials)
-    if damaged_value is True:
+    lines = returns.lines_for_serials(view, serials) if serials else []
+    if numbers is not None or broken is not None:
+        if serials or damaged_value is not None:
+            raise BadRequest("give 'serials' or 'line_numbers', not both")
+        lines = _ids_of(db, view.order, numbers or [])
+        damaged = _ids_of(db, view.order, broken or [])
+    elif damaged_value is True:
         damaged = lines
     elif damaged_value is None or damaged_value is False:
         damaged = []

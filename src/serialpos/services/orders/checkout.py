@@ -31,8 +31,9 @@ from serialpos.domain.orders import (
     totals,
 )
 from serialpos.domain.states import Action
-from serialpos.services import ledger
+from serialpos.services import document_numbers, ledger
 from serialpos.services.context import Actor
+from serialpos.services.orders import sale_journal
 from serialpos.services.orders.reading import _editable, _find, _view, as_row, line_mode
 from serialpos.services.orders.views import ZERO, FulfilResult, OrderClosed, OrderView
 from serialpos.services.orders.work import _Ctx, _new_id, _row_total, _touch, _write
@@ -142,8 +143,8 @@ def issue_invoice(
     are stored as positive numbers; the kind says which way the money went (reports and the
     printed note show a refund negative)."""
     conn = ctx.conn
-    prefix, series = ("RF", "refund") if kind == "Refund" else ("INV", "invoice")
-    number = f"{prefix}-{ctx.store}-{orepo.next_number(conn, ctx.store_id, series):06d}"
+    series = "refund" if kind == "Refund" else "invoice"
+    number = document_numbers.mint(ctx.db, conn, series, ctx.store, ctx.store_id)
     amounts = [orepo.row_amounts(r) for r in rows]
     sums = totals(amounts)
     invoice_id = _new_id(
@@ -317,6 +318,9 @@ def fulfil(
                 "another terminal fulfilled these lines at the same moment", code="conflict"
             )
         conn.execute(_PAYMENTS_ON_INVOICE, {"paid_on": ctx.id, "invoice": invoice_id})
+        # On a store terminal the sale reaches central as one journal entry, kept or lost
+        # with the sale itself (services/orders/sale_journal.py).
+        sale_journal.record_fulfilment(ctx, chosen, invoice_id, number)
         _touch(conn, ctx.id, **({"status": OrderStatus.FULFILLED.value} if last else {}))
         status = OrderStatus.FULFILLED.value if last else None
         answer = _fulfilled(conn, ctx, all_rows, earlier, added, invoice_id, number, chosen_ids)

@@ -20,6 +20,7 @@ from serialpos.domain.orders import (
     SaleType,
 )
 from serialpos.domain.text import has_control_chars
+from serialpos.services import document_numbers
 from serialpos.services.context import Actor
 from serialpos.services.orders.reading import _editable, _find, _view
 from serialpos.services.orders.views import Customer, OrderClosed, OrderView
@@ -70,7 +71,7 @@ def _open_in(
 ) -> sa.Row[object]:
     sid = repo.store_id(db, conn, store)
     check_shift_not_required(conn, sid, actor.terminal)
-    number = f"{store}-{orepo.next_number(conn, sid, 'order'):06d}"
+    number = document_numbers.mint(db, conn, "order", store, sid)
     now = utcnow()
     # The row comes back from the insert as _find would read it (with the store's code).
     return conn.execute(

@@ -7,14 +7,26 @@ that is not connected is said in words and in bold, so it reads the same without
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 from textual.widgets import Static
 
 from serialpos.domain.text import visible
 from serialpos.tui.session import Session
+from serialpos.tui.widgets.link_status import link_text
+
+if TYPE_CHECKING:
+    from serialpos.terminal.link import LinkState
 
 
-def status_text(title: str, session: Session | None, width: int = 0, scanners: str = "") -> Text:
+def status_text(
+    title: str,
+    session: Session | None,
+    width: int = 0,
+    scanners: str = "",
+    link: LinkState | None = None,
+) -> Text:
     """``title │ scanner connected │ user (role) │ store S01 │ terminal T1``; when that does
     not fit in ``width``, who-and-where goes on a second line (rather than wrapping at a
     random word)."""
@@ -26,7 +38,7 @@ def status_text(title: str, session: Session | None, width: int = 0, scanners: s
         text.append(scanners, style="" if scanners.endswith(" connected") else "bold")
         head += 3 + len(scanners)
     if session is None:
-        return text
+        return _with_link(text, link, width)
     user, store, terminal = visible(session.user), visible(session.store), visible(session.terminal)
     who = f"{user} ({session.role}) │ store {store} │ terminal {terminal}"
     short = f"{user} ({session.role}) · {store} · {terminal}"
@@ -36,6 +48,15 @@ def status_text(title: str, session: Session | None, width: int = 0, scanners: s
         text.append(" │ " + short)
     else:
         text.append("\n" + short)
+    return _with_link(text, link, width)
+
+
+def _with_link(text: Text, link: LinkState | None, width: int) -> Text:
+    """A store terminal's link to central on a line of its own (widgets/link_status.py)."""
+    if link is None:
+        return text
+    text.append("\n")
+    text.append(link_text(link.link, link.pending, link.oldest_seconds, width, link.message))
     return text
 
 
@@ -47,10 +68,16 @@ class StatusLine(Static):
         self.title = title
         self.session = session
         self.scanners = ""
+        self.link: LinkState | None = None
 
     def on_mount(self) -> None:
         # The app keeps the scanners' state; a screen opened later shows it from the start.
         self.scanners = str(getattr(self.app, "scanner_status", ""))
+        self.link = getattr(self.app, "link", None)
+        self._render_status()
+
+    def show_link(self, link: LinkState) -> None:
+        self.link = link
         self._render_status()
 
     def on_resize(self) -> None:
@@ -64,7 +91,11 @@ class StatusLine(Static):
     @property
     def plain(self) -> str:
         """What the line says, for tests."""
-        return status_text(self.title, self.session, self.content_size.width, self.scanners).plain
+        return self._text().plain
+
+    def _text(self) -> Text:
+        width = self.content_size.width
+        return status_text(self.title, self.session, width, self.scanners, self.link)
 
     def _render_status(self) -> None:
-        self.update(status_text(self.title, self.session, self.content_size.width, self.scanners))
+        self.update(self._text())

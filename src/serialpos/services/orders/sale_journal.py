@@ -1,0 +1,133 @@
+"""The journal entry of a sale fulfilled on a store terminal (issue 16).
+
+An order made at the counter of a store terminal stays local while it is open or parked:
+nothing has left the store, and central has nothing to check. When it is fulfilled, the
+same transaction journals one ``apply`` line that central applies as one transaction with
+the same guards: the whole order (its number, store, type, delivery, customer, lines with
+their serials, prices overridden and discounts with their reasons and approving manager) and
+its fulfilment with the payments taken (``order_create`` with ``fulfil`` and ``payments``).
+An order central knows already (made by an ``apply`` line on the terminal, or fulfilled in
+part before) is fulfilled there by number instead (``order_fulfil`` with ``line_numbers``).
+Both carry the numbers the terminal gave (``numbers``), which central keeps.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+from serialpos.db import journal
+from serialpos.db import order_repo as orepo
+from serialpos.domain.orders import LineStatus
+from serialpos.services import journal_sink
+from serialpos.services.orders.work import _Ctx
+
+Line = dict[str, Any]
+
+
+def _text(value: object) -> str:
+    return format(orepo.money(value), "f")
+
+
+def _payments(ctx: _Ctx, invoice_id: int) -> list[Line]:
+    """The tenders this fulfilment settled (the change is worked out again at central)."""
+    return [
+        {"method": p._mapping["method"], "amount": _text(p._mapping["amount"])}
+        for p in orepo.payments(ctx.conn, ctx.id)
+        if p._mapping["kind"] == "payment" and p._mapping["invoice_id"] == invoice_id
+    ]
+
+
+def _terms(m: Any) -> Line:
+    """A line's price override and discount, with its reason and approver (no PIN: the
+    terminal checked it; central takes the approver from a journal entry)."""
+    out: Line = {}
+    if m["list_price"] is not None:
+        out["price"] = _text(m["unit_price"])
+    if m["discount_percent"] is not None:
+        out["discount_percent"] = format(orepo.rate(m["discount_percent"]), "f")
+    elif m["discount"] is not None:
+        out["discount"] = _text(m["discount"])
+    if out:
+        out["reason"] = m["discount_reason"] or "price override"
+        if m["discount_approved_by"]:
+            out["manager"] = m["discount_approved_by"]
+    return out
+
+
+def _customer(m: Any) -> Line | None:
+    found = {
+        key: m[column]
+        for key, column in (
+            ("name", "customer_name"),
+            ("phone", "customer_phone"),
+            ("address", "customer_address"),
+        )
+        if m[column]
+    }
+    return found or None
+
+
+def _order_terms(m: Any) -> Line:
+    out: Line = {}
+    if m["discount_percent"] is not None:
+        out["discount_percent"] = format(orepo.rate(m["discount_percent"]), "f")
+    elif m["discount"] is not None:
+        out["discount"] = _text(m["discount"])
+    if out:
+        out["reason"] = m["discount_reason"] or "order discount"
+        if m["discount_approved_by"]:
+            out["manager"] = m["discount_approved_by"]
+    return out
+
+
+def record_fulfilment(
+    ctx: _Ctx, chosen: list[sa.Row[object]], invoice_id: int, invoice: str
+) -> str | None:
+    """Journal this fulfilment in its transaction, on a store terminal; the entry id."""
+    if not journal_sink.journaling(ctx.db):
+        return None
+    conn, number = ctx.conn, ctx.number
+    heads = [r._mapping for r in chosen if r._mapping["package_line"] is None]
+    payments = _payments(ctx, invoice_id)
+    line: Line
+    if journal.mentions(conn, number):
+        line = {
+            "op": "order_fulfil",
+            "order": number,
+            "line_numbers": [m["number"] for m in heads],
+            "payments": payments,
+            "numbers": {"invoice": invoice},
+        }
+    else:
+        order = ctx.row._mapping
+        rows = [
+            r._mapping
+            for r in orepo.order_lines(conn, ctx.id)
+            if r._mapping["package_line"] is None and r._mapping["status"] != LineStatus.REMOVED
+        ]
+        lines = [
+            {
+                "sku": m["sku"],
+                **({"serial": m["serial"]} if m["serial"] else {}),
+                "quantity": m["quantity"],
+                **_terms(m),
+            }
+            for m in rows
+        ]
+        chosen_numbers = {m["number"] for m in heads}
+        positions = [n for n, m in enumerate(rows, start=1) if m["number"] in chosen_numbers]
+        line = {
+            "op": "order_create",
+            "store": ctx.store,
+            "type": order["type"],
+            "delivery": order["delivery"],
+            **({"customer": c} if (c := _customer(order)) else {}),
+            "lines": lines,
+            **_order_terms(order),
+            "fulfil": True if len(positions) == len(rows) else positions,
+            "payments": payments,
+            "numbers": {"order": number, "invoice": invoice},
+        }
+    return journal_sink.record(ctx.db, conn, ctx.actor, line)
