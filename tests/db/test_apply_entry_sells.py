@@ -236,3 +236,26 @@ def test_a_long_run_of_plain_sales_is_written_set_based(
         orders = conn.exec_driver_sql("SELECT count(DISTINCT number) FROM sale_order").scalar_one()
     assert states == 250 and orders == 250
     assert check_ledger(db) == []
+
+
+def test_an_entry_alone_on_the_first_line_takes_the_batched_way(
+    two_shops: list[tuple[Database, Actor]],
+) -> None:
+    """An online sale is a push of one entry, on line 1 (perhaps after a BOM): it is applied
+    as a run of entries (set-based), not the way of any other line."""
+    db, token = two_shops[0]
+    line = {
+        "id": "online-1",
+        "op": "sell",
+        "store": "S1",
+        "sku": "PH1",
+        "serial": "A0",
+        "journal": {"terminal": "till-1", "seq": 1, "user": "mia"},
+    }
+    raw = b"\xef\xbb\xbf" + json.dumps(line).encode()
+    [run] = list(entry_lines.runs([raw], 1))
+    assert run.entries == [line]
+    [verdict] = _apply(db, token, [raw])
+    assert verdict["ok"] and verdict["line"] == 1 and verdict["id"] == "online-1"
+    assert verdict["units"] == [{"serial": "A0", "from": "in_stock", "to": "sold"}]
+    assert check_ledger(db) == []
