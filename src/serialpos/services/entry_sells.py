@@ -26,7 +26,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
-from serialpos.db import apply_outcomes, repo
+from serialpos.db import apply_outcomes, lease_sql, repo
 from serialpos.db import order_repo as orepo
 from serialpos.db.engine import Database
 from serialpos.db.tables import utcnow
@@ -251,8 +251,12 @@ def apply_sells(conn: Connection, db: Database, run: Sequence[Entry]) -> list[Re
             place = ctx.place(sell.store, sell.sku)
             assert place is not None
             wanted.setdefault(place.product.id, []).extend(sell.serials)
+    leased: set[int] = set()
     for product_id, serials in wanted.items():
         locked = _lock_units(conn, product_id, sorted(set(serials)))
+        # A leased unit (services/lease_guard.py) goes the one-by-one way: the ledger checks
+        # the holder there, and ends the lease when the holder sells it.
+        leased |= set(lease_sql.holders(conn, [u.id for u in locked.values()]))
         for place in ctx.places.values():
             if place is not None and place.product.id == product_id:
                 place.units = locked
@@ -271,7 +275,9 @@ def apply_sells(conn: Connection, db: Database, run: Sequence[Entry]) -> list[Re
         assert place is not None
         pid = place.product.id
         if any(
-            (pid, s) in sold or not _sellable(place.units.get(s), s, place, sell.store)
+            (pid, s) in sold
+            or not _sellable(place.units.get(s), s, place, sell.store)
+            or place.units[s].id in leased
             for s in sell.serials
         ):
             break
