@@ -13,10 +13,11 @@ pushed at once, as a till online does (the wait for central's verdict, p50/p95).
     .venv/bin/python bench/offline_bench.py --compare 1000
 
 ``--compare N`` measures central's side alone, in this process: N journal entries (sells)
-applied one transaction each (how ``POST /v1/apply`` applied them before) against runs
-applied in batches (services/entry_lines.py, as it does now), alternated 100 entries by 100
-so both see the same machine; entries/s, and SQL statements and commits per entry, which do
-not depend on the machine's load.
+each way, alternated 100 entries by 100 so all see the same machine: one transaction each
+(how ``POST /v1/apply`` first applied them), runs in batches entry by entry in savepoints
+(services/entries.py with ``SET_BASED`` off), and runs of plain sales set-based
+(services/entry_sells.py, as it does now); entries/s, CPU ms per entry of this process, and
+SQL statements and commits per entry, which do not depend on the machine's load.
 """
 
 from __future__ import annotations
@@ -142,6 +143,7 @@ def compare(entries: int, chunk: int = 100) -> None:
 
     import sqlalchemy as sa
 
+    from serialpos.services import entries as entries_module
     from serialpos.services import entry_lines, snapshot
     from serialpos.services.apply import dispatch as apply_service
 
@@ -151,7 +153,7 @@ def compare(entries: int, chunk: int = 100) -> None:
         users.add_user(central, SYSTEM, "mia", "manager", "1234")
         mia = users.actor_for(central, "mia", "bench")
         products.create_product(central, mia, sku="PH1", name="Phone", serial_mode="required")
-        serials = [f"CB{i:06d}" for i in range(2 * entries)]
+        serials = [f"CB{i:06d}" for i in range(3 * entries)]
         for start in range(0, len(serials), 500):
             ledger.move(
                 central, mia, Action.RECEIVE, store="S1", sku="PH1", serials=serials[start:][:500]
@@ -181,9 +183,11 @@ def compare(entries: int, chunk: int = 100) -> None:
 
         sa.event.listen(central.engine, "before_cursor_execute", count_sql)
         sa.event.listen(central.engine, "commit", count_commit)
-        seconds = {"one": 0.0, "batch": 0.0}
-        sql = {"one": 0, "batch": 0}
-        commits = {"one": 0, "batch": 0}
+        ways = ("one", "batch", "set")
+        seconds = dict.fromkeys(ways, 0.0)
+        cpu = dict.fromkeys(ways, 0.0)
+        sql = dict.fromkeys(ways, 0)
+        commits = dict.fromkeys(ways, 0)
 
         def one_by_one(part: list[bytes]) -> None:
             for n, raw in enumerate(part, start=2):
@@ -198,24 +202,35 @@ def compare(entries: int, chunk: int = 100) -> None:
                     done += answered
             assert len(done) == len(part) and all(r["ok"] for r in done)
 
-        for start in range(0, len(lines), 2 * chunk):
-            for name, fn, part in (
-                ("one", one_by_one, lines[start : start + chunk]),
-                ("batch", batched, lines[start + chunk : start + 2 * chunk]),
+        for start in range(0, len(lines), 3 * chunk):
+            for k, (name, fn) in enumerate(
+                (("one", one_by_one), ("batch", batched), ("set", batched))
             ):
+                part = lines[start + k * chunk : start + (k + 1) * chunk]
+                entries_module.SET_BASED = name == "set"
                 said["sql"] = said["commit"] = 0
-                began = time.perf_counter()
+                began, cpu_began = time.perf_counter(), time.process_time()
                 fn(part)
                 seconds[name] += time.perf_counter() - began
+                cpu[name] += time.process_time() - cpu_began
                 sql[name] += said["sql"]
                 commits[name] += said["commit"]
-        for name, label in (("one", "one transaction per entry"), ("batch", "batched runs")):
+        entries_module.SET_BASED = True
+        for name, label in (
+            ("one", "one transaction per entry"),
+            ("batch", "batched, entry by entry"),
+            ("set", "batched, set-based sales"),
+        ):
             print(
                 f"{label:<26} {entries / seconds[name]:>7,.0f} entries/s  "
-                f"{sql[name] / entries:5.1f} SQL/entry  "
+                f"{1000 * cpu[name] / entries:5.2f} CPU ms/entry  "
+                f"{sql[name] / entries:5.2f} SQL/entry  "
                 f"{commits[name] / entries:5.2f} commits/entry"
             )
-        print(f"batched / one by one: {seconds['one'] / seconds['batch']:.2f}x")
+        print(
+            f"batched / one by one: {seconds['one'] / seconds['batch']:.2f}x; "
+            f"set-based / one by one: {seconds['one'] / seconds['set']:.2f}x"
+        )
 
 
 def main() -> None:

@@ -64,6 +64,14 @@ _LAST_SEEN: weakref.WeakKeyDictionary[Engine, dict[tuple[int, str], tuple[int, i
 )
 
 
+@sa.event.listens_for(sa.engine.Engine, "rollback_savepoint")
+def _forget_heads(conn: Connection, _name: object, _context: object) -> None:
+    """A savepoint rolled back may have moved a head this transaction cached (an entry whose
+    first unit moved before its second was refused): read the heads again, or the next event
+    would skip a number the database never kept."""
+    conn.info.pop(_CACHE, None)
+
+
 class _Head:
     """A chain head as this transaction last read or moved it (or the process's guess)."""
 

@@ -342,9 +342,19 @@ def apply_entries(
     def work(conn: Connection) -> dict[int, Result]:
         done: dict[int, Result] = {}
         began = time.monotonic()
-        for n, entry in prepared:
+        at = 0
+        while at < len(prepared):
             if done and time.monotonic() - began > budget:
                 break
+            # Plain sales set-based; the first entry they cannot settle, alone.
+            settled = _plain_sales(conn, db, prepared[at:], apply_object)
+            for k, verdict in enumerate(settled):
+                done[prepared[at + k][0]] = verdict
+            at += len(settled)
+            if settled or at >= len(prepared):
+                continue
+            n, entry = prepared[at]
+            at += 1
             try:
                 done[n] = apply_in(conn, db, entry, apply_object)
             except Refused as refused:
@@ -367,3 +377,22 @@ def apply_entries(
     answered = verdicts[: last + 1]
     assert all(v is not None for v in answered), "an entry before the last was skipped"
     return [v for v in answered if v is not None]
+
+
+def _plain_sales(
+    conn: Connection, db: Database, run: Sequence[tuple[int, Entry]], apply_object: ApplyObject
+) -> list[Result]:
+    """The verdicts of the plain sales at the start of ``run``, applied set-based
+    (services/entry_sells.py); none when the first entry is not one, or when the operations
+    are not the standard ones (a test's stand-in ``apply_object``)."""
+    from serialpos.services import entry_sells
+    from serialpos.services.apply.dispatch import apply_object as standard
+
+    if apply_object is not standard or not SET_BASED:
+        return []
+    return entry_sells.apply_sells(conn, db, [entry for _n, entry in run])
+
+
+#: Whether plain sales are applied set-based (bench/offline_bench.py --compare turns it off
+#: to measure the one-by-one path beside it).
+SET_BASED = True

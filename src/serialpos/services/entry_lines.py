@@ -10,6 +10,7 @@ not at all, the same answers as one by one.
 
 from __future__ import annotations
 
+import codecs
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -39,8 +40,12 @@ class Run:
 
 def _entry(raw: bytes | None, line_no: int) -> dict[str, Any] | None:
     """The decoded line when it is a journal entry (an ``id`` and a ``journal``)."""
-    if raw is None or line_no == 1 or b'"journal"' not in raw:
-        return None  # the first line may start with a BOM: the common path handles it
+    if raw is None or b'"journal"' not in raw:
+        return None
+    if line_no == 1:
+        # The first line may start with a BOM (as apply_line allows). An online sale is a
+        # push of one entry: it must take the batched, set-based way too.
+        raw = raw.removeprefix(codecs.BOM_UTF8)
     try:
         data = apply_service.parse(raw)
     except DomainError:

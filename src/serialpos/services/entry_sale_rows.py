@@ -1,0 +1,318 @@
+"""The rows of a run of plain sales central accepted (services/entry_sells.py decides which):
+each table written with one statement for the whole run, exactly the rows, numbers and
+events the one-by-one path (services/host_sale.py and the ledger) writes for each sale.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, cast
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
+
+from serialpos.db import apply_outcomes, repo
+from serialpos.db import order_repo as orepo
+from serialpos.db.tables import utcnow
+from serialpos.domain.orders import LineAmounts, LineStatus, OrderStatus, SaleType, totals
+from serialpos.domain.states import Action, UnitState, on_hand_delta
+from serialpos.services.entries import Entry, Result
+from serialpos.services.orders.views import DOCUMENT_TYPE, ZERO
+
+
+@dataclass(frozen=True)
+class Sell:
+    """A plain sale, its fields checked before any transaction."""
+
+    entry: Entry
+    store: str
+    sku: str
+    serials: list[str]
+    method: str
+
+
+@dataclass
+class Place:
+    """A store and product as a run of sales there needs them, read once per run."""
+
+    store_id: int
+    product: orepo.SaleProduct
+    tax_included: bool
+    units: dict[str, repo.UnitRow] = field(default_factory=dict)
+
+
+def _counter(dialect: str, count: int) -> sa.Executable:
+    """orepo.next_number for ``count`` numbers at once: returns the last one taken."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    counter_t = orepo.counter_t
+    stmt = insert(counter_t).values(
+        store_id=sa.bindparam("store_id"), kind=sa.bindparam("kind"), value=count
+    )
+    upsert: sa.Executable = stmt.on_conflict_do_update(
+        index_elements=[counter_t.c.store_id, counter_t.c.kind],
+        set_={"value": counter_t.c.value + count},
+    ).returning(counter_t.c.value)
+    return upsert
+
+
+def _numbers(conn: Connection, store_id: int, kind: str, count: int) -> list[int]:
+    last = int(
+        conn.execute(
+            _counter(conn.dialect.name, count), {"store_id": store_id, "kind": kind}
+        ).scalar_one()
+    )
+    return list(range(last - count + 1, last + 1))
+
+
+class _LineRow:
+    """An order line as orepo.row_amounts reads it (no discounts on a host sale)."""
+
+    def __init__(self, mapping: Mapping[str, Any]) -> None:
+        self._mapping = mapping
+
+
+def _ids(
+    conn: Connection, table: sa.Table, number: sa.Column[str], numbers: list[str]
+) -> list[int]:
+    """The ids of the rows just inserted with these (unique) numbers, in their order: one
+    select instead of RETURNING, which SQLite would answer one row per statement."""
+    found = {
+        str(r[1]): int(r[0])
+        for r in conn.execute(sa.select(table.c.id, number).where(number.in_(numbers)))
+    }
+    return [found[n] for n in numbers]
+
+
+def write(
+    conn: Connection, sells: list[Sell], places: list[Place], shifts: list[int | None]
+) -> list[Result]:
+    """Write the accepted sales, one statement per table; their verdicts, in order."""
+    if not sells:
+        return []
+    now = utcnow()
+    by_store: dict[int, list[int]] = {}
+    for n, place in enumerate(places):
+        assert place is not None
+        by_store.setdefault(place.store_id, []).append(n)
+    order_numbers: list[str] = [""] * len(sells)
+    invoice_numbers: list[str] = [""] * len(sells)
+    for store_id, ns in by_store.items():
+        code = sells[ns[0]].store
+        for n, k in zip(ns, _numbers(conn, store_id, "order", len(ns)), strict=True):
+            order_numbers[n] = f"{code}-{k:06d}"
+        for n, k in zip(ns, _numbers(conn, store_id, "invoice", len(ns)), strict=True):
+            invoice_numbers[n] = f"INV-{code}-{k:06d}"
+    # Orders, fulfilled as the one-by-one path leaves them.
+    order_t = orepo.order_t
+    conn.execute(
+        sa.insert(order_t),
+        [
+            {
+                "number": order_numbers[n],
+                "store_id": places[n].store_id,
+                "type": SaleType.SALE.value,
+                "delivery": "cash_and_carry",
+                "status": OrderStatus.FULFILLED.value,
+                "created_by": s.entry.actor.user,
+                "terminal": s.entry.actor.terminal,
+                "created_at": now,
+                "updated_at": now,
+                "customer_name": None,
+                "customer_phone": None,
+                "customer_address": None,
+                "customer_id": None,
+            }
+            for n, s in enumerate(sells)
+        ],
+    )
+    order_ids = _ids(conn, order_t, order_t.c.number, order_numbers)
+    # The lines' amounts, then the invoices that total them.
+    lines: list[list[dict[str, Any]]] = []
+    amounts: list[list[LineAmounts]] = []
+    for n, sell in enumerate(sells):
+        place = places[n]
+        product = place.product
+        rows = [
+            {
+                "order_id": order_ids[n],
+                "number": k,
+                "product_id": product.id,
+                "sku": product.sku,
+                "name": product.name,
+                "quantity": 1,
+                "unit_price": product.price,
+                "tax_rate": product.tax_rate,
+                "tax_included": place.tax_included,
+                "serial": serial,
+                "status": LineStatus.FULFILLED.value,
+                "package_line": None,
+            }
+            for k, serial in enumerate(sell.serials, start=1)
+        ]
+        lines.append(rows)
+        amounts.append([orepo.row_amounts(cast(sa.Row[object], _LineRow(r))) for r in rows])
+    sums = [totals(a) for a in amounts]
+    invoice_t = orepo.invoice_t
+    conn.execute(
+        sa.insert(invoice_t),
+        [
+            {
+                "number": invoice_numbers[n],
+                "store_id": places[n].store_id,
+                "order_id": order_ids[n],
+                "kind": "Invoice",
+                "refers_to": None,
+                "issued_at": now,
+                "net": sums[n].net,
+                "tax": sums[n].tax,
+                "total": sums[n].total,
+                "change_due": ZERO,
+                "created_by": s.entry.actor.user,
+            }
+            for n, s in enumerate(sells)
+        ],
+    )
+    invoice_ids = _ids(conn, invoice_t, invoice_t.c.number, invoice_numbers)
+    flat = [(n, row) for n, rows in enumerate(lines) for row in rows]
+    line_t = orepo.line_t
+    conn.execute(sa.insert(line_t), [row | {"invoice_id": invoice_ids[n]} for n, row in flat])
+    found = {
+        (int(r.order_id), int(r.number)): int(r.id)
+        for r in conn.execute(
+            sa.select(line_t.c.id, line_t.c.order_id, line_t.c.number).where(
+                line_t.c.order_id.in_(order_ids)
+            )
+        )
+    }
+    line_ids = [found[row["order_id"], row["number"]] for _n, row in flat]
+    flat_amounts = [a for per in amounts for a in per]
+    conn.execute(
+        sa.insert(orepo.invoice_line_t),
+        [
+            {
+                "invoice_id": invoice_ids[n],
+                "position": row["number"],
+                "order_line_id": line_id,
+                "sku": row["sku"],
+                "description": row["name"],
+                "quantity": row["quantity"],
+                "unit_price": row["unit_price"],
+                "tax_rate": row["tax_rate"],
+                "net": a.net,
+                "tax": a.tax,
+                "total": a.gross,
+                "serial": row["serial"],
+            }
+            for (n, row), line_id, a in zip(flat, line_ids, flat_amounts, strict=True)
+        ],
+    )
+    conn.execute(
+        sa.insert(orepo.payment_t),
+        [
+            {
+                "order_id": order_ids[n],
+                "kind": "payment",
+                "method": s.method,
+                "amount": sums[n].total,
+                "at": now,
+                "user_name": s.entry.actor.user,
+                "invoice_id": invoice_ids[n],
+                "shift_id": shifts[n],
+            }
+            for n, s in enumerate(sells)
+        ],
+    )
+    return _move_units(conn, sells, places, order_numbers, invoice_numbers, now)
+
+
+def _move_units(
+    conn: Connection,
+    sells: list[Sell],
+    places: list[Place],
+    order_numbers: list[str],
+    invoice_numbers: list[str],
+    now: object,
+) -> list[Result]:
+    """The units sold (one update), their events (hash-chained, one insert), the stock they
+    leave, and each entry's outcome stored under its id; the verdicts."""
+    events: list[dict[str, object]] = []
+    stock: dict[tuple[int, int], int] = {}
+    unit_ids: list[int] = []
+    verdicts: list[Result] = []
+    sold = UnitState.SOLD.value
+    for n, sell in enumerate(sells):
+        place = places[n]
+        moves = []
+        quantity = 0
+        for serial in sell.serials:
+            unit = place.units[serial]
+            delta = on_hand_delta(UnitState(unit.state), UnitState.SOLD)
+            unit_ids.append(unit.id)
+            events.append(
+                {
+                    "at": now,
+                    "action": Action.SELL.value,
+                    "user_name": sell.entry.actor.user,
+                    "terminal": sell.entry.actor.terminal,
+                    "store_id": place.store_id,
+                    "product_id": place.product.id,
+                    "unit_id": unit.id,
+                    "serial": serial,
+                    "from_state": unit.state,
+                    "to_state": sold,
+                    "quantity": delta,
+                    "document_type": DOCUMENT_TYPE,
+                    "document_id": order_numbers[n],
+                    "document_line": None,
+                    "reason": None,
+                }
+            )
+            key = (place.product.id, place.store_id)
+            stock[key] = stock.get(key, 0) + delta
+            quantity += delta
+            moves.append({"serial": serial, "from": unit.state, "to": sold})
+        verdicts.append(
+            {
+                "ok": True,
+                "op": "sell",
+                "store": sell.store,
+                "sku": place.product.sku,
+                "order": order_numbers[n],
+                "invoice": invoice_numbers[n],
+                "quantity": quantity,
+                "units": moves,
+            }
+        )
+    unit_c = repo.unit_t.c
+    moved = conn.execute(
+        sa.update(repo.unit_t)
+        .where(unit_c.id.in_(unit_ids))
+        .values(
+            state=sold,
+            version=unit_c.version + 1,
+            updated_at=now,
+            reserved_line_id=None,
+        )
+    )
+    if moved.rowcount != len(unit_ids):  # locked above: cannot happen, and must not pass
+        raise RuntimeError(f"{moved.rowcount} of {len(unit_ids)} units sold were updated")
+    repo.add_events(conn, events)
+    for (product_id, store_id), delta in stock.items():
+        repo.bump_stock(conn, product_id, store_id, delta)
+    outcome_c = apply_outcomes.outcome_t.c
+    conn.execute(
+        sa.update(apply_outcomes.outcome_t)
+        .where(outcome_c.id == sa.bindparam("key"))
+        .values(outcome=sa.bindparam("text")),
+        [
+            {
+                "key": s.entry.key,
+                "text": json.dumps({k: v for k, v in r.items() if k != "ok"}, ensure_ascii=False),
+            }
+            for s, r in zip(sells, verdicts, strict=True)
+        ],
+    )
+    return verdicts
