@@ -50,12 +50,6 @@ def on_terminal(db: Database) -> bool:
     return db.journal_sink is not None
 
 
-def terminal_of(db: Database) -> str | None:
-    """The id of the store terminal whose database ``db`` is, or None."""
-    sink = db.journal_sink
-    return None if sink is None else str(sink.terminal)
-
-
 def journaling(db: Database) -> bool:
     """Whether a service acting on ``db`` now journals what it completes (a terminal's
     database, outside a line journaled whole)."""
