@@ -185,6 +185,7 @@ EVENT = _obj(
     user=_TEXT,
     terminal=_TEXT,
     reason=_NULL_TEXT,
+    to_store=_NULL_TEXT,
     **{"from": _NULL_TEXT, "to": _NULL_TEXT},
 )
 EVENTS = _obj(

@@ -9,9 +9,14 @@ from sqlalchemy.engine import Connection
 
 from serialpos.db import repo
 from serialpos.db.integration_tables import EventFeed
+from serialpos.db.transfer_tables import Transfer
 
 feed_t: sa.Table = EventFeed.__table__  # type: ignore[attr-defined]
 feed_c, event_c, store_c, product_c = feed_t.c, repo.event_t.c, repo.store_t.c, repo.product_t.c
+transfer_t: sa.Table = Transfer.__table__  # type: ignore[attr-defined]
+#: The store a transfer's units go to: a store terminal at the sending store moves the unit
+#: out of its own store when it mirrors the shipment (terminal/mirror.py).
+_to_store = repo.store_t.alias("to_store")
 
 _PAGE = (
     sa.select(
@@ -30,11 +35,17 @@ _PAGE = (
         event_c.document_id,
         event_c.document_line,
         event_c.reason,
+        _to_store.c.code.label("to_store"),
     )
     .select_from(feed_t)
     .join(repo.event_t, event_c.id == feed_c.event_id)
     .join(repo.store_t, store_c.id == event_c.store_id)
     .join(repo.product_t, product_c.id == event_c.product_id)
+    .outerjoin(
+        transfer_t,
+        sa.and_(event_c.document_type == "transfer", transfer_t.c.number == event_c.document_id),
+    )
+    .outerjoin(_to_store, _to_store.c.id == transfer_t.c.to_store_id)
     .where(feed_c.seq > sa.bindparam("after"))
     .order_by(feed_c.seq)
     .limit(sa.bindparam("limit"))

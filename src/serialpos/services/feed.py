@@ -50,6 +50,8 @@ class FeedEvent:
     document_id: str | None
     document_line: str | None
     reason: str | None
+    #: A transfer's destination store (its events only), else None.
+    to_store: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         document = (
@@ -71,6 +73,7 @@ class FeedEvent:
             "user": self.user,
             "terminal": self.terminal,
             "reason": self.reason,
+            "to_store": self.to_store,
         }
 
 

@@ -76,14 +76,20 @@ def apply_events(
             )
             count.unknown_product += 1
             continue
-        if _apply_one(conn, event, product_id, stores[store], own=own):
+        if _apply_one(conn, event, product_id, stores[store], own=own, stores=stores):
             count.applied += 1
         else:
             count.own += 1
 
 
 def _apply_one(
-    conn: Connection, event: dict[str, Any], product_id: int, store_id: int, *, own: bool
+    conn: Connection,
+    event: dict[str, Any],
+    product_id: int,
+    store_id: int,
+    *,
+    own: bool,
+    stores: dict[str, int],
 ) -> bool:
     document = event.get("document") or {}
     values: dict[str, object] = {
@@ -116,10 +122,20 @@ def _apply_one(
             product_id=product_id,
             serial=serial,
             state=to_state,
-            store_id=store_id,
+            store_id=_unit_store(event, to_state, store_id, stores),
             now=utcnow(),
         )
         values |= {"unit_id": unit_id, "from_state": before, "quantity": delta}
     repo.add_events(conn, [values])
     repo.bump_stock(conn, product_id, store_id, int(values["quantity"]))  # type: ignore[call-overload]
     return True
+
+
+def _unit_store(event: dict[str, Any], to_state: str, store_id: int, stores: dict[str, int]) -> int:
+    """Where the unit is after ``event``: a unit shipped on a transfer belongs to the
+    destination store while in transit, as at central (the feed names it as ``to_store``);
+    any other event leaves it at the event's store."""
+    destination = event.get("to_store")
+    if to_state == UnitState.IN_TRANSIT and isinstance(destination, str):
+        return stores.get(destination, store_id)
+    return store_id
