@@ -22,7 +22,16 @@ from pg_server import PG_URL, require_postgres
 from serialpos.db import migrate
 from serialpos.db.engine import Database
 from serialpos.domain.states import Action
-from serialpos.services import entries, entry_lines, ledger, products, snapshot, stores, users
+from serialpos.services import (
+    entries,
+    entry_lines,
+    ledger,
+    products,
+    snapshot,
+    stores,
+    users,
+)
+from serialpos.services.document_numbers import terminal_tag
 from serialpos.services.context import SYSTEM, Actor
 from serialpos.services.integrity import check_ledger
 
@@ -41,6 +50,9 @@ def _shop(url: str) -> tuple[Database, Actor]:
     ledger.move(db, mia, Action.RECEIVE, store="S1", sku="PH1", serials=[f"A{n}" for n in range(9)])
     ledger.move(db, mia, Action.RECEIVE, store="S1", sku="PH2", serials=["T1", "T2"])
     ledger.move(db, mia, Action.RECEIVE, store="S2", sku="PH1", serials=["B1"])
+    ledger.move(
+        db, mia, Action.RECEIVE, store="S1", sku="PH1", serials=[f"N{n}" for n in range(10)]
+    )
     token = users.actor_for(db, "mia", "api-till-1")
     snapshot.link(db, token, "S1", "till-1")
     return db, token
@@ -73,6 +85,16 @@ def two_shops(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[list[A
             for schema in schemas:
                 conn.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
         admin.dispose()
+
+
+#: The terminal's code in the numbers it gives (its id is no short code: a hash of it).
+TAG = terminal_tag("till-1", "S1")
+
+
+def _given(**values: int) -> dict[str, str]:
+    """Numbers till-1 gave its documents, by series."""
+    prefixes = {"order": "", "invoice": "INV-", "refund": "RF-"}
+    return {k: f"{prefixes[k]}S1-{TAG}-{v:06d}" for k, v in values.items()}
 
 
 def _lines() -> list[bytes]:
@@ -108,6 +130,19 @@ def _lines() -> list[bytes]:
         sell("e-14", serial="A7"),
         entry("e-15", op="sell", store="S1", sku="PH2", serial="T2"),
         sell("e-16", serial="A8"),
+        # A terminal's sales carry the numbers it gave (services/document_numbers.py).
+        sell("e-17", serial="N0", numbers=_given(order=1, invoice=1)),
+        sell("e-18", serial="N1", numbers=_given(order=2)),  # its invoice numbered here
+        sell("e-19", serial="N2", numbers=_given(order=1, invoice=9)),  # e-17's: taken
+        sell("e-20", serial="N3", numbers=_given(order=3, invoice=3)),
+        sell("e-21", serial="N4", numbers=_given(order=3, invoice=4)),  # e-20's, same run
+        sell("e-22", serial="N5", numbers={"order": "S1-T9-000004"}),  # another terminal's
+        sell("e-23", serial="N6", numbers="S1-000004"),  # not an object
+        sell("e-24", serial="N7", numbers={"order": f"S2-{TAG}-000005"}),  # another store's
+        sell("e-25", serial="N8", numbers=_given(order=6, invoice=6, refund=6)),
+        sell("e-26", serial="A0", numbers=_given(order=7, invoice=7)),  # sold: a conflict
+        sell("e-27", serial="N9", numbers=_given(invoice=1)),  # e-17's invoice: taken
+        sell("e-28", serial="N9", numbers=_given(order=8, invoice=8)),
     ]
     return [json.dumps(x).encode() for x in lines]
 
@@ -166,7 +201,15 @@ def test_plain_sales_set_based_leave_what_one_by_one_leaves(
     monkeypatch.setattr(entries, "SET_BASED", False)
     one_by_one = [_apply(alone, alone_token, lines), _apply(alone, alone_token, lines)]
     monkeypatch.setattr(entries, "SET_BASED", True)
+    failed: list[BaseException] = []  # a statement refused (a number written twice...)
+
+    def refused(context: Any) -> None:
+        failed.append(context.original_exception)
+
+    sa.event.listen(together.engine, "handle_error", refused)
     set_based = [_apply(together, together_token, lines), _apply(together, together_token, lines)]
+    sa.event.remove(together.engine, "handle_error", refused)
+    assert failed == []  # no run fell back to its entries alone after a failed transaction
 
     assert _timeless(set_based) == _timeless(one_by_one)
     first, again = set_based
@@ -188,8 +231,20 @@ def test_plain_sales_set_based_leave_what_one_by_one_leaves(
     assert verdicts["e-08"]["error"] == "wrong_store"
     assert not verdicts["e-09"]["ok"] and not verdicts["e-07"]["ok"]
     # The resend: what was kept (sales, conflicts) is replayed; refusals kept nothing.
+    # The numbers a terminal gave are kept; invalid or taken ones are refused as before.
+    assert [verdicts[k]["order"] for k in ("e-17", "e-18", "e-20", "e-25", "e-28")] == [
+        _given(order=n)["order"] for n in (1, 2, 3, 6, 8)
+    ]
+    assert [verdicts[k]["invoice"] for k in ("e-17", "e-20", "e-25", "e-28")] == [
+        _given(invoice=n)["invoice"] for n in (1, 3, 6, 8)
+    ]
+    assert verdicts["e-18"]["invoice"].startswith("INV-S1-0")  # central's own number
+    assert [verdicts[k]["error"] for k in ("e-19", "e-21", "e-27")] == ["number_taken"] * 3
+    for key in ("e-22", "e-23", "e-24"):
+        assert verdicts[key]["error"] == "bad_request" and "numbers" in verdicts[key]["message"]
+    assert verdicts["e-26"]["error"] == "sync_conflict"
     kept = [a for f, a in zip(first, again, strict=True) if f["ok"] or f.get("conflict")]
-    assert len([v for v in kept if v.get("id")]) == 15
+    assert len([v for v in kept if v.get("id")]) == 21
     assert all(v.get("replayed") for v in kept if v.get("id"))
     assert _tables(together) == _tables(alone)
     assert check_ledger(together) == [] and check_ledger(alone) == []
@@ -214,6 +269,8 @@ def test_a_long_run_of_plain_sales_is_written_set_based(
                 "serial": s,
                 "journal": {"terminal": "till-1", "seq": n + 1, "user": "mia"},
             }
+            # Every other one numbered by the terminal, as a terminal's sales are.
+            | ({"numbers": _given(order=n + 1, invoice=n + 1)} if n % 2 else {})
         ).encode()
         for n, s in enumerate(serials)
     ]
@@ -228,6 +285,12 @@ def test_a_long_run_of_plain_sales_is_written_set_based(
     assert [v["id"] for v in verdicts] == [f"long-{n}" for n in range(250)]
     assert all(v["ok"] and "replayed" not in v for v in verdicts)
     assert said["sql"] < len(lines)  # one-by-one took some 26 a sale
+    assert [v["order"] for v in verdicts[1::2]] == [
+        _given(order=n + 1)["order"] for n in range(1, 250, 2)
+    ]
+    assert [v["invoice"] for v in verdicts[::2]] == [
+        f"INV-S1-{n:06d}" for n in range(1, 126)
+    ]  # central's own, from its counter: one per sale the terminal did not number
     with db.engine.connect() as conn:
         states = conn.exec_driver_sql(
             "SELECT count(*) FROM serial_unit "

@@ -32,6 +32,8 @@ class Sell:
     sku: str
     serials: list[str]
     method: str
+    #: The numbers the terminal gave its documents, by series (document_numbers.check_given).
+    numbers: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -97,14 +99,21 @@ def write(
     for n, place in enumerate(places):
         assert place is not None
         by_store.setdefault(place.store_id, []).append(n)
-    order_numbers: list[str] = [""] * len(sells)
-    invoice_numbers: list[str] = [""] * len(sells)
+    order_numbers = [s.numbers.get("order", "") for s in sells]
+    invoice_numbers = [s.numbers.get("invoice", "") for s in sells]
     for store_id, ns in by_store.items():
         code = sells[ns[0]].store
-        for n, k in zip(ns, _numbers(conn, store_id, "order", len(ns)), strict=True):
-            order_numbers[n] = f"{code}-{k:06d}"
-        for n, k in zip(ns, _numbers(conn, store_id, "invoice", len(ns)), strict=True):
-            invoice_numbers[n] = f"INV-{code}-{k:06d}"
+        # Central's own numbers for the documents the terminal gave none (a number kept
+        # takes nothing from the counter: document_numbers.mint).
+        for series, numbers, prefix in (
+            ("order", order_numbers, ""),
+            ("invoice", invoice_numbers, "INV-"),
+        ):
+            wanting = [n for n in ns if not numbers[n]]
+            if wanting:
+                minted = _numbers(conn, store_id, series, len(wanting))
+                for n, k in zip(wanting, minted, strict=True):
+                    numbers[n] = f"{prefix}{code}-{k:06d}"
     # Orders, fulfilled as the one-by-one path leaves them.
     order_t = orepo.order_t
     conn.execute(

@@ -15,6 +15,12 @@ accept outright (a unit sold or moved meanwhile, a reserved unit, a shift requir
 document or quantity named, an id reused...) ends the run, and the caller applies that
 entry alone the usual way, which records its conflict or refusal exactly as before, then
 comes back here for the entries after it.
+
+A store terminal's sale carries the numbers it gave its order and invoice (``numbers``,
+services/document_numbers.py): they are checked here as the one-by-one path checks them
+(``check_given``), the whole run's looked up in one statement, and written as given; an
+entry whose numbers are not its terminal's or are already taken goes the usual way, which
+refuses it exactly as before.
 """
 
 from __future__ import annotations
@@ -37,7 +43,7 @@ from serialpos.domain.orders import (
 from serialpos.domain.products import SerialMode
 from serialpos.domain.states import Action, UnitState, check_move
 from serialpos.domain.users import Permission
-from serialpos.services import ledger, serial_precheck
+from serialpos.services import document_numbers, ledger, serial_precheck
 from serialpos.services.apply.fields import Fields
 from serialpos.services.entries import Entry, Result, _replay
 from serialpos.services.entry_sale_rows import Place, Sell, write
@@ -47,7 +53,9 @@ from serialpos.services.shifts import shift_for_payment
 
 #: The keys of a plain sale: anything else (a document, a quantity, a line, a key the
 #: operation does not know and would warn about) goes the one-by-one way.
-PLAIN_KEYS = frozenset({"op", "id", "journal", "store", "sku", "serial", "serials", "payment"})
+PLAIN_KEYS = frozenset(
+    {"op", "id", "journal", "numbers", "store", "sku", "serial", "serials", "payment"}
+)
 
 
 def plain_sell(entry: Entry) -> Sell | None:
@@ -62,11 +70,38 @@ def plain_sell(entry: Entry) -> Sell | None:
         serials = ledger._clean_serials(fields.serials())
         payment = fields.optional_text("payment", max_length=16)
         method = PaymentMethod.parse(payment).value if payment else PaymentMethod.OTHER.value
+        given = data.get("numbers")
+        numbers = (
+            document_numbers.check_given(given, entry.terminal, store) if given is not None else {}
+        )
     except DomainError:
         return None
     if not serials or len(serials) > MAX_LINES:
         return None
-    return Sell(entry, store, sku, serials, method)
+    return Sell(entry, store, sku, serials, method, numbers)
+
+
+#: The series a sale makes documents of, and the table whose numbers each must not reuse.
+_SERIES = {"order": orepo.order_t, "invoice": orepo.invoice_t}
+
+
+def _taken(conn: Connection, sells: Sequence[Sell]) -> set[tuple[str, str]]:
+    """(series, number) of the numbers ``sells`` carry that a document already has, in one
+    statement for the whole run (the one-by-one path asks once per document)."""
+    asked = {
+        series: sorted({s.numbers[series] for s in sells if series in s.numbers})
+        for series in _SERIES
+    }
+    selects = [
+        sa.select(sa.literal(series).label("series"), table.c.number).where(
+            table.c.number.in_(asked[series])
+        )
+        for series, table in _SERIES.items()
+        if asked[series]
+    ]
+    if not selects:
+        return set()
+    return {(str(r[0]), str(r[1])) for r in conn.execute(sa.union_all(*selects))}
 
 
 class _Context:
@@ -228,6 +263,7 @@ def apply_sells(conn: Connection, db: Database, run: Sequence[Entry]) -> list[Re
         return []
     stored = {o.id: o for o in apply_outcomes.find(conn, [s.entry.key for s in sells])}
     ctx = _Context(conn, db)
+    taken = _taken(conn, [s for s in sells if s.entry.key not in stored])
     # 1. Cut at the first entry the checks that need no lock already send the usual way.
     kept: list[Sell] = []
     for sell in sells:
@@ -241,6 +277,10 @@ def apply_sells(conn: Connection, db: Database, run: Sequence[Entry]) -> list[Re
                 break
             if isinstance(ctx.shift(place.store_id, sell.entry.actor.terminal), DomainError):
                 break
+            given = {(k, v) for k, v in sell.numbers.items() if k in _SERIES}
+            if given & taken:
+                break  # refused as number_taken the usual way (the one before it took it)
+            taken |= given
         kept.append(sell)
     # 2. Claim the new ids, then lock their units (the one-by-one order: claim, then lock).
     fresh = [s for s in kept if s.entry.key not in stored]
