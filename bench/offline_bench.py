@@ -17,7 +17,9 @@ each way, alternated 100 entries by 100 so all see the same machine: one transac
 (how ``POST /v1/apply`` first applied them), runs in batches entry by entry in savepoints
 (services/entries.py with ``SET_BASED`` off), and runs of plain sales set-based
 (services/entry_sells.py, as it does now); entries/s, CPU ms per entry of this process, and
-SQL statements and commits per entry, which do not depend on the machine's load.
+SQL statements and commits per entry, which do not depend on the machine's load. The entries
+are a store terminal's: each carries the numbers the terminal gave its order and invoice
+(``numbers``, services/document_numbers.py); ``--unnumbered`` sends them without, as a host's.
 """
 
 from __future__ import annotations
@@ -138,7 +140,7 @@ def run(entries: int, online: int, workers: int) -> None:
             process.wait(10)
 
 
-def compare(entries: int, chunk: int = 100) -> None:
+def compare(entries: int, chunk: int = 100, numbered: bool = True) -> None:
     import uuid
 
     import sqlalchemy as sa
@@ -146,6 +148,7 @@ def compare(entries: int, chunk: int = 100) -> None:
     from serialpos.services import entries as entries_module
     from serialpos.services import entry_lines, snapshot
     from serialpos.services.apply import dispatch as apply_service
+    from serialpos.services.document_numbers import terminal_tag
 
     with pg_schema() as central:
         migrate.upgrade(central)
@@ -160,6 +163,7 @@ def compare(entries: int, chunk: int = 100) -> None:
             )
         token = users.actor_for(central, "mia", "api-till-1")
         snapshot.link(central, token, "S1", "till-1")
+        tag = terminal_tag("till-1", "S1")
         lines = [
             json.dumps(
                 {
@@ -170,6 +174,16 @@ def compare(entries: int, chunk: int = 100) -> None:
                     "serial": s,
                     "journal": {"terminal": "till-1", "seq": n + 1, "user": "mia"},
                 }
+                | (
+                    {
+                        "numbers": {
+                            "order": f"S1-{tag}-{n + 1:06d}",
+                            "invoice": f"INV-S1-{tag}-{n + 1:06d}",
+                        }
+                    }
+                    if numbered
+                    else {}
+                )
             ).encode()
             for n, s in enumerate(serials)
         ]
@@ -239,9 +253,12 @@ def main() -> None:
     parser.add_argument("--online", type=int, default=200)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--compare", type=int, default=0, help="entries per side; see above")
+    parser.add_argument(
+        "--unnumbered", action="store_true", help="--compare: entries without terminal numbers"
+    )
     args = parser.parse_args()
     if args.compare:
-        compare(args.compare)
+        compare(args.compare, numbered=not args.unnumbered)
         return
     run(args.entries, args.online, args.workers)
 

@@ -22,17 +22,9 @@ from pg_server import PG_URL, require_postgres
 from serialpos.db import migrate
 from serialpos.db.engine import Database
 from serialpos.domain.states import Action
-from serialpos.services import (
-    entries,
-    entry_lines,
-    ledger,
-    products,
-    snapshot,
-    stores,
-    users,
-)
-from serialpos.services.document_numbers import terminal_tag
+from serialpos.services import entries, entry_lines, ledger, products, snapshot, stores, users
 from serialpos.services.context import SYSTEM, Actor
+from serialpos.services.document_numbers import terminal_tag
 from serialpos.services.integrity import check_ledger
 
 
