@@ -15,8 +15,6 @@ from rich.text import Text
 from textual.screen import Screen
 from textual.widgets import Static
 
-from serialpos.tui.widgets.in_place import show_text
-
 #: Screens may set ``KEY_HINTS = (("Enter", "Search"), ...)``.
 KeyHints = tuple[tuple[str, str], ...]
 
@@ -71,7 +69,6 @@ class KeyFooter(Static):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__("", id=id, markup=False)
         self.pairs: list[tuple[str, str]] = []
-        self._drawn: tuple[list[tuple[str, str]], int] | None = None  # (pairs, width) shown
         self._home: Screen[object]
 
     def on_mount(self) -> None:
@@ -94,11 +91,8 @@ class KeyFooter(Static):
             return
         self.pairs = key_pairs(self._home)
         width = self.size.width or self.app.size.width
-        if self._drawn == (self.pairs, width):
-            return  # the bindings were refreshed (each scan does) but say the same
-        self._drawn = (self.pairs, width)
         key_style = self.get_component_rich_style("key-footer--key")
-        show_text(self, layout(self.pairs, max(width, 10), key_style))
+        self.update(layout(self.pairs, max(width, 10), key_style))
 
     @property
     def plain(self) -> str:
