@@ -103,6 +103,7 @@ async def test_totals_are_what_the_sales_took(
         assert len(screen.sales.rows) == lines == 5
         assert foot(screen) == f"{lines} lines · qty {units} · total {takings:.2f}"
         assert screen.sales.total == takings and screen.sales.quantity == units
+        await settle(pilot)  # the table's rows are painted a frame after the data lands
         text = screen_text(app)
         assert "store S01 ·" in text and LAPTOPS[0] in text
         assert [row.kind for row in screen.sales.rows].count("Refund") == 1
