@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import re
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -197,6 +196,8 @@ def load_config(
     doc: dict[str, Any] = {}
     text = ""
     if cfg_path.exists():
+        import tomllib  # only with a file: the console's start without one skips it
+
         try:
             text = cfg_path.read_text(encoding="utf-8")
             doc = tomllib.loads(text)

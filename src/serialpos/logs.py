@@ -13,7 +13,6 @@ redacting formatter, so a PIN or token typed after ``--pin``/``--token`` (or wri
 from __future__ import annotations
 
 import logging
-import logging.handlers
 import os
 import re
 from pathlib import Path
@@ -76,9 +75,11 @@ def configure(path: Path | None = None, env: dict[str, str] | None = None) -> Pa
         logger.removeHandler(_installed[1])
         _installed[1].close()
         _installed = None
+    from logging.handlers import RotatingFileHandler  # here: only configuring needs it
+
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        handler = logging.handlers.RotatingFileHandler(
+        handler = RotatingFileHandler(
             target, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8"
         )
     except OSError as exc:

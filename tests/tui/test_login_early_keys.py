@@ -73,3 +73,23 @@ async def test_a_whole_login_typed_at_start_logs_in(demo_url: str, no_config: No
         assert app.first_key_before_mount is True
         assert isinstance(app.screen, HomeScreen), screen_text(app)
         assert app.session is not None and app.session.user == "cashier"
+
+
+@pytest.mark.parametrize("size", SIZES)
+@async_test
+async def test_a_login_typed_before_raw_mode_ends_in_a_newline_and_logs_in(
+    demo_url: str, no_config: None, size: tuple[int, int]
+) -> None:
+    """Typed while the console was still starting, before it put the terminal in raw mode:
+    the terminal's line discipline turned Enter into a newline ("\\n", Ctrl+J to Textual).
+    Seen with tty-run after ``serialpos demo``: the form filled, never sent."""
+    app = TypedAtStart(demo_url, f"cashier\t{PINS['cashier']}\n")
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        for _ in range(50):  # the login runs on a worker; at most 5 s
+            if isinstance(app.screen, HomeScreen):
+                break
+            await pilot.pause(0.1)
+            await settle(pilot)
+        assert isinstance(app.screen, HomeScreen), screen_text(app)
+        assert app.session is not None and app.session.user == "cashier"

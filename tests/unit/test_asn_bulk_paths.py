@@ -69,3 +69,35 @@ def test_luhn_matches_stdnum() -> None:
     numbers += ["0", "00", "18", "59", "0000000000000000", "490154203237518"]
     assert any(luhn_valid(n) for n in numbers) and not all(luhn_valid(n) for n in numbers)
     assert [luhn_valid(n) for n in numbers] == [luhn.is_valid(n) for n in numbers]
+
+
+def test_formats_checked_together_say_what_each_check_says() -> None:
+    """``SerialFormat.problems`` (the ASN import's check of every listed serial at once) names
+    the same serials, with the same reasons, in the same order, as ``problem`` one by one;
+    for IMEIs its check digits agree with stdnum's Luhn."""
+    import random
+
+    from stdnum import luhn
+
+    from serialpos.domain.serials import SerialFormat
+
+    rng = random.Random(16)
+    numbers = [str(rng.randrange(10**14, 10**15)) for _ in range(3000)]
+    numbers += [n[:-1] + luhn.calc_check_digit(n[:-1]) for n in numbers[:1500]]
+    odd = ["", "12345", "abc", "4901542032375180", "49015420323751X", "490154203237518"]
+    odd += [
+        "\u0664\u0669\u0660\u0661\u0665\u0664\u0662\u0660\u0663\u0662\u0663\u0667\u0665\u0661\u0668"
+    ]
+    serials = odd + numbers + odd  # listed twice: said twice, as one by one
+    rng.shuffle(serials)
+    for spec in ("imei", "digits", "alnum", "SN[0-9]{3}"):
+        fmt = SerialFormat(spec)
+        one_by_one = [(s, why) for s in serials if (why := fmt.problem(s)) is not None]
+        assert list(fmt.problems(serials)) == one_by_one, spec
+        assert list(fmt.problems([])) == []
+    imei = SerialFormat("imei")
+    wrong_check = {s for s, why in imei.problems(serials) if "check digit" in why}
+    assert wrong_check  # the case this is about happened
+    assert wrong_check == {
+        s for s in serials if len(s) == 15 and s.isdigit() and s.isascii() and not luhn.is_valid(s)
+    }

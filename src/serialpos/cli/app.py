@@ -50,8 +50,6 @@ def open_console(options: dict[str, str | None]) -> int:
     """The root callback's work for the console, its failures said as the command tree says
     them (one line on stderr, exit 1). Returns the exit status."""
     from serialpos.cli.context import CliState, start_invocation
-    from serialpos.cli.output import EXIT_REFUSED, is_click, refusal
-    from serialpos.domain.text import visible
     from serialpos.tui.app import run_console
 
     st = CliState(db_url=options["--db"], user=options["--user"], config_path=options["--config"])
@@ -59,6 +57,10 @@ def open_console(options: dict[str, str | None]) -> int:
         start_invocation(st, None)
         run_console(st)
     except Exception as exc:
+        # Imported only here: the console's start does not pay for the output module.
+        from serialpos.cli.output import EXIT_REFUSED, is_click, refusal
+        from serialpos.domain.text import visible
+
         if is_click(exc):  # typer.Exit from a refusal already said
             return int(getattr(exc, "exit_code", EXIT_REFUSED))
         print(f"error: {visible(refusal(exc, ''))}", file=sys.stderr)

@@ -1,7 +1,7 @@
 """What every command needs: the database, the terminal config and who is acting.
 
 Opened lazily, so that ``serialpos --help`` and the console's first screen do not pay for
-SQLAlchemy before they need it.
+SQLAlchemy before they need it (nor for the output module, which only a refusal needs here).
 """
 
 from __future__ import annotations
@@ -9,8 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
-
-from serialpos.cli.output import EXIT_USAGE, fail
 
 if TYPE_CHECKING:
     import typer
@@ -108,6 +106,8 @@ class CliState:
     def actor(self, *, required: bool = True) -> Actor | None:
         if not self.user:
             if required:
+                from serialpos.cli.output import EXIT_USAGE, fail
+
                 fail(
                     "this command needs to know who acts: give --user NAME or set SERIALPOS_USER",
                     EXIT_USAGE,
@@ -180,6 +180,8 @@ def refuse_unjournaled(st: CliState, command: str | None) -> None:
         return
     what = f"'serialpos {command}'" if command else "the console"
     how = INSTEAD.get(command or "", "use 'serialpos apply' here, or run it at central")
+    from serialpos.cli.output import EXIT_USAGE, fail
+
     fail(
         f"this is a store terminal of a chain: {what} does not go through the terminal's "
         f"journal yet, so its changes would never reach central: {how}",

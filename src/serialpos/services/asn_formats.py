@@ -47,11 +47,8 @@ def format_problems(
             spec = specs.get(row.sku)
             if not spec or not row.serials:
                 continue
-            fmt = stored_format(spec)
-            for serial in row.serials:
-                why = fmt.problem(serial)
-                if why is not None:
-                    bad[row.sku, serial] = why
+            for serial, why in stored_format(spec).problems(row.serials):
+                bad[row.sku, serial] = why
     return bad
 
 

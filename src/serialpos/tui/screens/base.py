@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import events
+from textual._context import active_app
 from textual.message import Message
 from textual.message_pump import _MessagePumpMeta
 from textual.screen import Screen
@@ -60,6 +61,32 @@ class ConsoleScreen(Screen[None]):
 
     #: Set by :meth:`draw_now`: the next idle draws the frame at once.
     _draw_at_once: bool = False
+
+    def __init__(self, name: str | None = None, id: str | None = None, classes: str | None = None):
+        super().__init__(name, id, classes)
+        self._take_breakpoint_classes()
+
+    def _take_breakpoint_classes(self) -> None:
+        """The app's breakpoint classes (``-narrow``/``-wide``, ``-short``/``-tall``) for the
+        terminal's size, set as the screen is made. Textual sets them on the screen's first
+        Resize, after every widget has been styled once, and the change styles the whole
+        screen again: one more styling of every widget before the first frame (the login's
+        first frame is the console's start-up, bench/startup_bench.py). Textual's Resize then
+        finds them already right and changes nothing."""
+        try:
+            app = active_app.get()
+        except LookupError:  # made outside a running app: Textual sets them on Resize
+            return
+        width, height = app.size
+        horizontal, vertical = self.HORIZONTAL_BREAKPOINTS, self.VERTICAL_BREAKPOINTS
+        for breakpoints, size in (
+            (app.HORIZONTAL_BREAKPOINTS if horizontal is None else horizontal, width),
+            (app.VERTICAL_BREAKPOINTS if vertical is None else vertical, height),
+        ):
+            # As Textual picks them: the largest breakpoint the size reaches.
+            reached = [name for at, name in sorted(breakpoints or ()) if size >= at]
+            if reached:
+                self.add_class(reached[-1], update=False)
 
     def draw_now(self, *changed: Widget) -> None:
         """Put what the ``changed`` widgets now hold on the terminal in the very next frame.

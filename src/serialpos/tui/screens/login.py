@@ -49,6 +49,14 @@ class LoginScreen(ConsoleScreen):
     """Sign in. The store comes from the terminal config, else a choice among the stores."""
 
     KEY_HINTS: ClassVar[KeyHints] = (("Enter", "Log in"), ("Tab", "Next field"))
+    #: A newline logs in as Enter does. Keys typed while the console is still starting (a
+    #: password manager, a script, a fast typist right after ``serialpos demo`` prints its
+    #: users) reach the terminal before the console has switched it to raw mode, and the
+    #: terminal's line discipline turns their Enter into a newline (Ctrl+J): the form was
+    #: filled and never sent.
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+j", "login", "Log in", show=False),
+    ]
     #: Textual's first focus goes straight to the user name, not to the first focusable
     #: widget (the scrolling form) and then again to the field: each focus change restyles
     #: the screen, before the first frame.
