@@ -72,6 +72,7 @@ def create_order(
         ctx = _Ctx(conn, db, actor, row, new_lines=[])  # its lines are the ones written here
         made: list[int] = []
         groups: list[list[int]] = []
+        as_written = then is None  # every line stands as its insert returned it (serials kept)
         for item in lines:
             start = len(made)
             product = _product_for(conn, item.sku, None)
@@ -92,7 +93,8 @@ def create_order(
                 for _ in range(item.quantity):
                     made.append(_add_line(ctx, product, normalize_serial(item.serial), manager)[0])
             else:
-                line_id, _merged, _msg = _add_line(ctx, product, normalize_serial(item.serial))
+                line_id, merged, _msg = _add_line(ctx, product, normalize_serial(item.serial))
+                as_written = as_written and not merged and item.quantity == 1
                 if item.quantity > 1:
                     c = orepo.line_t.c
                     current = conn.execute(
@@ -111,6 +113,7 @@ def create_order(
         # record or an order discount was written to it (else the row the insert returned).
         if record is not None or then is not None:
             row = _find(conn, row._mapping["number"])
-        return _view(conn, row, payments=(), invoices={}), tuple(made)
+        lines_now = ctx.new_lines if as_written else None
+        return _view(conn, row, lines=lines_now, payments=(), invoices={}), tuple(made)
 
     return _write(db, actor, work)
