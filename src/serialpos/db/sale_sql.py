@@ -218,10 +218,38 @@ _INSERT_INVOICE_LINE = sa.insert(orepo.invoice_line_t)
 _INSERT_INVOICE_LINE_RUN = Prepared(_INSERT_INVOICE_LINE, _INVOICE_LINE_KEYS)
 
 
+def _invoice_with_one_line() -> Prepared:
+    """PostgreSQL: an invoice and its one line in one round trip (the line takes the id the
+    invoice's insert returns); answers the invoice's id."""
+    made = _INSERT_INVOICE.statement
+    assert isinstance(made, sa.Insert)
+    invoice = made.values({k: sa.bindparam(k) for k in _INVOICE_KEYS}).cte("invoice_made")
+    line_keys = [k for k in _INVOICE_LINE_KEYS if k != "invoice_id"]
+    columns = orepo.invoice_line_t.c
+    line = (
+        sa.insert(orepo.invoice_line_t)
+        .from_select(
+            ["invoice_id", *line_keys],
+            sa.select(
+                invoice.c.id, *(sa.bindparam(f"line_{k}", type_=columns[k].type) for k in line_keys)
+            ),
+        )
+        .returning(columns.invoice_id)
+        .add_cte(invoice)
+    )
+    return Prepared(line)
+
+
+_INVOICE_WITH_ONE_LINE = _invoice_with_one_line()
+
+
 def insert_invoice(
     conn: Connection, values: Mapping[str, object], lines: list[dict[str, object]]
 ) -> int:
-    """Insert an invoice and its lines; its id."""
+    """Insert an invoice and its lines; its id (one statement on PostgreSQL for one line)."""
+    if conn.dialect.name == "postgresql" and len(lines) == 1:
+        params = {**values, **{f"line_{k}": v for k, v in lines[0].items()}}
+        return int(_INVOICE_WITH_ONE_LINE.scalar(conn, params))
     invoice_id = int(_INSERT_INVOICE.scalar(conn, values))
     for line in lines:
         line["invoice_id"] = invoice_id
