@@ -12,6 +12,7 @@ from sqlalchemy.engine import Connection
 
 from serialpos.db import repo
 from serialpos.db.lease_tables import lease_t
+from serialpos.db.prepared import Prepared
 
 lease_c, unit_c, product_c, store_c = lease_t.c, repo.unit_t.c, repo.product_t.c, repo.store_t.c
 
@@ -40,14 +41,17 @@ class Lease:
         }
 
 
-_HOLDER = sa.select(lease_c.id, lease_c.terminal_id, lease_c.expires_at).where(
-    lease_c.unit_id == sa.bindparam("unit_id")
+#: Asked on every move of a unit: run as Prepared driver SQL.
+_HOLDER = Prepared(
+    sa.select(lease_c.id, lease_c.terminal_id, lease_c.expires_at).where(
+        lease_c.unit_id == sa.bindparam("unit_id")
+    )
 )
 
 
 def holder(conn: Connection, unit_id: int) -> tuple[int, str, datetime] | None:
     """(lease id, terminal, expiry) of the unit's lease row, expired or not."""
-    row = conn.execute(_HOLDER, {"unit_id": unit_id}).first()
+    row = _HOLDER.first(conn, {"unit_id": unit_id})
     return None if row is None else (row[0], row[1], row[2])
 
 

@@ -13,6 +13,7 @@ from sqlalchemy.engine import Connection
 
 from serialpos.db import order_tables as ot
 from serialpos.db import repo
+from serialpos.db.prepared import Prepared
 from serialpos.domain.discounts import LineTerms, line_discount
 from serialpos.domain.orders import LineAmounts, LineStatus, line_amounts
 from serialpos.domain.products import SerialMode
@@ -103,14 +104,15 @@ _SALE_PRODUCT = sa.select(
 )
 # Built once with bind parameters (as repo.py's hot statements are): building a statement
 # per call costs more than running it on a counter sale's path.
-_SALE_PRODUCT_BY_SKU = _SALE_PRODUCT.where(product_c.sku == sa.bindparam("sku"))
-_SALE_PRODUCT_BY_ID = _SALE_PRODUCT.where(product_c.id == sa.bindparam("product_id"))
+# Run as Prepared driver SQL: every scan reads its product.
+_SALE_PRODUCT_BY_SKU = Prepared(_SALE_PRODUCT.where(product_c.sku == sa.bindparam("sku")))
+_SALE_PRODUCT_BY_ID = Prepared(_SALE_PRODUCT.where(product_c.id == sa.bindparam("product_id")))
 
 
 def _sale_product(
-    conn: Connection, query: sa.Select[Any], params: dict[str, object]
+    conn: Connection, query: Prepared, params: dict[str, object]
 ) -> SaleProduct | None:
-    r = conn.execute(query, params).first()
+    r = query.first(conn, params)
     if r is None:
         return None
     return SaleProduct(
@@ -160,16 +162,16 @@ def _next_number_upsert(insert: Any) -> sa.Executable:
 
 
 _NEXT_NUMBER = {
-    "sqlite": _next_number_upsert(sqlite.insert),
-    "postgresql": _next_number_upsert(postgresql.insert),
+    "sqlite": Prepared(_next_number_upsert(sqlite.insert)),
+    "postgresql": Prepared(_next_number_upsert(postgresql.insert)),
 }
 
 
 def next_number(conn: Connection, store_id: int, kind: str) -> int:
     """The next number of ``kind`` at a store, in one upsert: safe under concurrency (SQLite
     writers are serialised; PostgreSQL locks the counter row until commit)."""
-    found = conn.execute(_NEXT_NUMBER[conn.dialect.name], {"store_id": store_id, "kind": kind})
-    return int(found.scalar_one())
+    found = _NEXT_NUMBER[conn.dialect.name].scalar(conn, {"store_id": store_id, "kind": kind})
+    return int(found)
 
 
 order_c, store_c, line_c = order_t.c, repo.store_t.c, line_t.c
@@ -179,6 +181,8 @@ _ORDER_ROW = (
     .where(order_c.number == sa.bindparam("number"))
 )
 _ORDER_ROW_LOCKED = _ORDER_ROW.with_for_update(of=order_t)
+#: Every order step reads its order and lines: run as Prepared driver SQL.
+_ORDER_ROW_RUN, _ORDER_ROW_LOCKED_RUN = Prepared(_ORDER_ROW), Prepared(_ORDER_ROW_LOCKED)
 _LINES = (
     sa.select(
         line_t, product_c.serial_mode.label("serial_mode"), PACKAGE_TYPE.label("package_type")
@@ -186,23 +190,29 @@ _LINES = (
     .join(repo.product_t, product_c.id == line_c.product_id)
     .where(line_c.order_id == sa.bindparam("order_id"))
 )
-_ORDER_LINES_ALL = _LINES.order_by(line_c.number)
-_ORDER_LINES = _LINES.where(line_c.status != LineStatus.REMOVED).order_by(line_c.number)
+_ORDER_LINES_ALL = Prepared(_LINES.order_by(line_c.number))
+_ORDER_LINES = Prepared(_LINES.where(line_c.status != LineStatus.REMOVED).order_by(line_c.number))
 #: One line with what a sale line needs of its product (for SaleProduct), in one query.
-_LINE_ROW = _LINES.add_columns(
+_LINES_WITH_PRODUCT = _LINES.add_columns(
     product_c.sku.label("product_sku"),
     product_c.name.label("product_name"),
     product_c.price.label("product_price"),
     product_c.tax_rate.label("product_tax_rate"),
     product_c.serial_format.label("product_serial_format"),
     product_c.prices_include_tax.label("product_prices_include_tax"),
-).where(line_c.id == sa.bindparam("line_id"))
-_PAYMENTS = (
+)
+_LINE_ROW = Prepared(_LINES_WITH_PRODUCT.where(line_c.id == sa.bindparam("line_id")))
+#: The order's lines (not removed, in number order) as _LINE_ROW reads one: what a serial
+#: step needs of its line and what the order's view needs of all, in one read.
+_ORDER_LINES_WITH_PRODUCTS = Prepared(
+    _LINES_WITH_PRODUCT.where(line_c.status != LineStatus.REMOVED).order_by(line_c.number)
+)
+_PAYMENTS = Prepared(
     sa.select(payment_t)
     .where(payment_t.c.order_id == sa.bindparam("order_id"))
     .order_by(payment_t.c.id)
 )
-_INVOICES = (
+_INVOICES = Prepared(
     sa.select(invoice_t.c.id, invoice_t.c.number)
     .where(invoice_t.c.order_id == sa.bindparam("order_id"))
     .order_by(invoice_t.c.id)
@@ -212,19 +222,26 @@ _INVOICES = (
 def order_row(conn: Connection, number: str, *, lock: bool = False) -> sa.Row[object] | None:
     """The order with its store's code; ``lock``: FOR UPDATE on PostgreSQL (SQLite's writers
     are serialised already, and its compiler leaves the clause out)."""
-    query = _ORDER_ROW_LOCKED if lock else _ORDER_ROW
-    return conn.execute(query, {"number": number}).first()
+    query = _ORDER_ROW_LOCKED_RUN if lock else _ORDER_ROW_RUN
+    found: sa.Row[object] | None = query.first(conn, {"number": number})
+    return found
 
 
 def order_lines(
     conn: Connection, order_id: int, *, include_removed: bool = False
 ) -> list[sa.Row[object]]:
     query = _ORDER_LINES_ALL if include_removed else _ORDER_LINES
-    return list(conn.execute(query, {"order_id": order_id}).all())
+    return query.rows(conn, {"order_id": order_id})
 
 
 def line_row(conn: Connection, order_id: int, line_id: int) -> sa.Row[object] | None:
-    return conn.execute(_LINE_ROW, {"order_id": order_id, "line_id": line_id}).first()
+    found: sa.Row[object] | None = _LINE_ROW.first(conn, {"order_id": order_id, "line_id": line_id})
+    return found
+
+
+def order_lines_with_products(conn: Connection, order_id: int) -> list[sa.Row[object]]:
+    """The order's lines (not removed, in number order), each as :func:`line_row` reads it."""
+    return _ORDER_LINES_WITH_PRODUCTS.rows(conn, {"order_id": order_id})
 
 
 def line_product(row: sa.Row[object]) -> SaleProduct:
@@ -244,12 +261,12 @@ def line_product(row: sa.Row[object]) -> SaleProduct:
 
 
 def payments(conn: Connection, order_id: int) -> list[sa.Row[object]]:
-    return list(conn.execute(_PAYMENTS, {"order_id": order_id}).all())
+    return _PAYMENTS.rows(conn, {"order_id": order_id})
 
 
 def invoices(conn: Connection, order_id: int) -> dict[int, str]:
     """The order's invoices (and refund notes): number by id, in the order issued."""
-    return {row.id: row.number for row in conn.execute(_INVOICES, {"order_id": order_id})}
+    return {row.id: row.number for row in _INVOICES.rows(conn, {"order_id": order_id})}
 
 
 def invoice_numbers(conn: Connection, order_id: int) -> list[str]:

@@ -94,12 +94,14 @@ def store_codes(conn: Connection) -> dict[int, str]:
 _chain_c, _store_c = chain_setting_t.c, store_setting_t.c
 _CHAIN_VALUES = sa.select(_chain_c.key, _chain_c.value, sa.literal_column("0").label("rank"))
 # Chain values first, then the store's own, so the store's win when read in order.
-_CHAIN_AND_STORE_VALUES = sa.union_all(
-    _CHAIN_VALUES,
-    sa.select(_store_c.key, _store_c.value, sa.literal_column("1").label("rank")).where(
-        _store_c.store_id == sa.bindparam("store_id")
-    ),
-).order_by("rank")
+_CHAIN_AND_STORE_VALUES = Prepared(
+    sa.union_all(
+        _CHAIN_VALUES,
+        sa.select(_store_c.key, _store_c.value, sa.literal_column("1").label("rank")).where(
+            _store_c.store_id == sa.bindparam("store_id")
+        ),
+    ).order_by("rank")
+)
 
 
 _SETTINGS_CACHE = "serialpos_settings"
@@ -117,7 +119,7 @@ def setting_values(conn: Connection, store: int | None) -> dict[str, str]:
         else:
             chain: dict[str, str] = {}
             found = {}
-            for key, value, rank in conn.execute(_CHAIN_AND_STORE_VALUES, {"store_id": store}):
+            for key, value, rank in _CHAIN_AND_STORE_VALUES.rows(conn, {"store_id": store}):
                 if rank == 0:
                     chain[key] = value
                 found[key] = value
@@ -142,8 +144,8 @@ _PRODUCT_COLUMNS = (
 
 
 _PRODUCT_BY_SKU = sa.select(*_PRODUCT_COLUMNS).where(product_t.c.sku == sa.bindparam("sku"))
-_PRODUCT_ID_BY_GTIN = sa.select(barcode_t.c.product_id).where(
-    barcode_t.c.gtin == sa.bindparam("gtin")
+_PRODUCT_ID_BY_GTIN = Prepared(
+    sa.select(barcode_t.c.product_id).where(barcode_t.c.gtin == sa.bindparam("gtin"))
 )
 
 
@@ -159,7 +161,7 @@ def product_by_sku(conn: Connection, sku: str) -> ProductRow:
 
 
 def product_id_by_gtin(conn: Connection, gtin14: str) -> int | None:
-    value = conn.execute(_PRODUCT_ID_BY_GTIN, {"gtin": gtin14}).scalar()
+    value = _PRODUCT_ID_BY_GTIN.scalar(conn, {"gtin": gtin14})
     return None if value is None else int(value)
 
 
@@ -235,15 +237,18 @@ def to_product(
 
 
 # -- serial units ---------------------------------------------------------------------
-_UNIT_BY_SERIAL = sa.select(
-    unit_t.c.id, unit_t.c.state, unit_t.c.store_id, unit_t.c.version, unit_t.c.reserved_line_id
-).where(
-    unit_t.c.product_id == sa.bindparam("product_id"), unit_t.c.serial == sa.bindparam("serial")
+_UNIT_BY_SERIAL = Prepared(
+    sa.select(
+        unit_t.c.id, unit_t.c.state, unit_t.c.store_id, unit_t.c.version, unit_t.c.reserved_line_id
+    ).where(
+        unit_t.c.product_id == sa.bindparam("product_id"),
+        unit_t.c.serial == sa.bindparam("serial"),
+    )
 )
 
 
 def unit_by_serial(conn: Connection, product_id: int, serial: str) -> UnitRow | None:
-    row = conn.execute(_UNIT_BY_SERIAL, {"product_id": product_id, "serial": serial}).first()
+    row = _UNIT_BY_SERIAL.first(conn, {"product_id": product_id, "serial": serial})
     return (
         None
         if row is None
@@ -259,7 +264,7 @@ def _setting(table: sa.Table, *where: sa.ColumnElement[bool]) -> sa.ScalarSelect
     )
 
 
-_MOVE_CONTEXT = (
+_MOVE_CONTEXT = Prepared(
     sa.select(
         *_PRODUCT_COLUMNS,
         _setting(chain_setting_t).label("chain_setting"),
@@ -290,9 +295,9 @@ def move_context(
 ) -> MoveContext:
     """The product ``sku``, the values of ``setting`` (chain-wide and at ``store``) and the
     unit of that product with ``serial``, in one round trip. Raises UnknownProduct."""
-    row = conn.execute(
-        _MOVE_CONTEXT, {"sku": sku, "serial": serial, "store_id": store, "setting": setting}
-    ).first()
+    row = _MOVE_CONTEXT.first(
+        conn, {"sku": sku, "serial": serial, "store_id": store, "setting": setting}
+    )
     if row is None:
         raise _unknown_product(sku)
     pid, found_sku, name, mode, fmt, chain_value, store_value, uid, state, at, version, line = row

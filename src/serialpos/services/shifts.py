@@ -27,6 +27,7 @@ from sqlalchemy.engine import Connection
 from serialpos.db import order_repo as orepo
 from serialpos.db import repo
 from serialpos.db.engine import Database
+from serialpos.db.prepared import Prepared
 from serialpos.db.shift_tables import shift_t
 from serialpos.db.tables import utcnow
 from serialpos.domain.errors import DomainError
@@ -66,15 +67,20 @@ class ShiftView:
 
 
 #: The terminal's open shift at a store; built once (every payment asks).
-_OPEN_SHIFT = sa.select(shift_t).where(
-    shift_t.c.store_id == sa.bindparam("store_id"),
-    shift_t.c.terminal == sa.bindparam("terminal"),
-    shift_t.c.closed_at.is_(None),
+_OPEN_SHIFT = Prepared(
+    sa.select(shift_t).where(
+        shift_t.c.store_id == sa.bindparam("store_id"),
+        shift_t.c.terminal == sa.bindparam("terminal"),
+        shift_t.c.closed_at.is_(None),
+    )
 )
 
 
 def _open_row(conn: Connection, store_id: int, terminal: str) -> sa.Row[object] | None:
-    return conn.execute(_OPEN_SHIFT, {"store_id": store_id, "terminal": terminal}).first()
+    found: sa.Row[object] | None = _OPEN_SHIFT.first(
+        conn, {"store_id": store_id, "terminal": terminal}
+    )
+    return found
 
 
 def _view(store: str, row: sa.Row[object]) -> ShiftView:

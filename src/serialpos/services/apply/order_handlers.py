@@ -71,10 +71,13 @@ def _order_create(db: Database, actor: Actor, f: Fields) -> Result:
     apply_terms = applier(db, actor, terms, order_terms, trusted=_is_entry(f))
     groups: list[list[int]] = []
 
-    def then(ctx: Any, made: list[list[int]]) -> None:
+    def then(ctx: Any, made: list[list[int]]) -> bool:
+        """Keeps the line ids per input line; says whether it wrote (discount terms)."""
         groups.extend(made)
-        if apply_terms is not None:
-            apply_terms(ctx, made)
+        if apply_terms is None:
+            return False
+        apply_terms(ctx, made)
+        return True
 
     def work(conn: Any) -> Result:
         from serialpos.db.joined import JoinedDatabase

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from serialpos.db import order_repo as orepo
+from serialpos.db import sale_sql
 from serialpos.db.engine import Database
 from serialpos.db.tables import utcnow
 from serialpos.domain.errors import (
@@ -36,7 +37,7 @@ from serialpos.services.context import Actor
 from serialpos.services.orders import sale_journal
 from serialpos.services.orders.reading import _editable, _find, _view, as_row, line_mode
 from serialpos.services.orders.views import ZERO, FulfilResult, OrderClosed, OrderView
-from serialpos.services.orders.work import _Ctx, _new_id, _row_total, _touch, _write
+from serialpos.services.orders.work import _Ctx, _row_total, _touch, _write
 from serialpos.services.shifts import shift_for_payment
 
 
@@ -61,27 +62,8 @@ def _insert_payment(
         # The till shift it moved in; refused without one where the store requires it.
         "shift_id": shift_for_payment(ctx.conn, ctx.store_id, ctx.actor.terminal),
     }
-    ctx.conn.execute(_INSERT_PAYMENT, values)
+    sale_sql.insert_payment(ctx.conn, values)
     return values
-
-
-# The statements of a checkout, built once (building one per call costs more than running it).
-_INSERT_PAYMENT = sa.insert(orepo.payment_t)
-_INSERT_INVOICE = sa.insert(orepo.invoice_t)
-_INSERT_INVOICE_LINE = sa.insert(orepo.invoice_line_t)
-line_c, payment_c = orepo.line_t.c, orepo.payment_t.c
-_FULFIL_LINES = (
-    sa.update(orepo.line_t)
-    .where(
-        line_c.id.in_(sa.bindparam("line_ids", expanding=True)), line_c.status == LineStatus.OPEN
-    )
-    .values(status=LineStatus.FULFILLED.value, invoice_id=sa.bindparam("invoice"))
-)
-_PAYMENTS_ON_INVOICE = (
-    sa.update(orepo.payment_t)
-    .where(payment_c.order_id == sa.bindparam("paid_on"), payment_c.invoice_id.is_(None))
-    .values(invoice_id=sa.bindparam("invoice"))
-)
 
 
 def _fulfilled(
@@ -147,29 +129,23 @@ def issue_invoice(
     number = document_numbers.mint(ctx.db, conn, series, ctx.store, ctx.store_id)
     amounts = [orepo.row_amounts(r) for r in rows]
     sums = totals(amounts)
-    invoice_id = _new_id(
-        conn.execute(
-            _INSERT_INVOICE,
-            {
-                "number": number,
-                "store_id": ctx.store_id,
-                "order_id": ctx.id,
-                "kind": kind,
-                "refers_to": refers_to,
-                "issued_at": utcnow(),
-                "net": sums.net,
-                "tax": sums.tax,
-                "total": sums.total,
-                "change_due": change_due,
-                "created_by": ctx.actor.user,
-            },
-        )
-    )
-    conn.execute(
-        _INSERT_INVOICE_LINE,
+    invoice_id = sale_sql.insert_invoice(
+        conn,
+        {
+            "number": number,
+            "store_id": ctx.store_id,
+            "order_id": ctx.id,
+            "kind": kind,
+            "refers_to": refers_to,
+            "issued_at": utcnow(),
+            "net": sums.net,
+            "tax": sums.tax,
+            "total": sums.total,
+            "change_due": change_due,
+            "created_by": ctx.actor.user,
+        },
         [
             {
-                "invoice_id": invoice_id,
                 "position": i,
                 "order_line_id": r._mapping["id"],
                 "sku": r._mapping["sku"],
@@ -310,19 +286,19 @@ def fulfil(
             added.append(
                 _insert_payment(ctx, "change", PaymentMethod.CASH.value, -change, invoice_id)
             )
-        done = conn.execute(
-            _FULFIL_LINES, {"line_ids": sorted(chosen_ids), "invoice": invoice_id}
-        ).rowcount
+        # The lines fulfilled on the invoice, the payments on it, the order's status (still
+        # open, as checked under its lock, unless this was its last open line).
+        status = OrderStatus.FULFILLED.value if last else None
+        done = sale_sql.close_fulfilment(
+            conn, sorted(chosen_ids), invoice_id, ctx.id, utcnow(), status or OrderStatus.OPEN.value
+        )
         if done != len(chosen_ids):
             raise DomainError(
                 "another terminal fulfilled these lines at the same moment", code="conflict"
             )
-        conn.execute(_PAYMENTS_ON_INVOICE, {"paid_on": ctx.id, "invoice": invoice_id})
         # On a store terminal the sale reaches central as one journal entry, kept or lost
         # with the sale itself (services/orders/sale_journal.py).
         sale_journal.record_fulfilment(ctx, chosen, invoice_id, number)
-        _touch(conn, ctx.id, **({"status": OrderStatus.FULFILLED.value} if last else {}))
-        status = OrderStatus.FULFILLED.value if last else None
         answer = _fulfilled(conn, ctx, all_rows, earlier, added, invoice_id, number, chosen_ids)
         view = _view(conn, row, status, **answer)
         return FulfilResult(view, number, change)

@@ -7,8 +7,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from serialpos.db import order_repo as orepo
-from serialpos.db import repo
+from serialpos.db import repo, sale_sql
 from serialpos.db.engine import Database
 from serialpos.db.tables import utcnow
 from serialpos.domain.errors import (
@@ -74,8 +73,8 @@ def _open_in(
     number = document_numbers.mint(db, conn, "order", store, sid)
     now = utcnow()
     # The row comes back from the insert as _find would read it (with the store's code).
-    return conn.execute(
-        _INSERT_ORDER,
+    return sale_sql.insert_order(
+        conn,
         {
             "number": number,
             "store_id": sid,
@@ -89,13 +88,7 @@ def _open_in(
             "store_code": store,
             **customer,
         },
-    ).one()
-
-
-#: A new order, returned as orepo.order_row reads it: its columns and its store's code.
-_INSERT_ORDER = sa.insert(orepo.order_t).returning(
-    *orepo.order_t.c, sa.bindparam("store_code", type_=sa.String()).label("store_code")
-)
+    )
 
 
 def open_order(

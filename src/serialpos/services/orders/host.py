@@ -47,14 +47,15 @@ def create_order(
     lines: list[NewLine] | tuple[NewLine, ...] = (),
     manager: Actor | None = None,
     record: int | CustomerFields | None = None,
-    then: Callable[[_Ctx, list[list[int]]], None] | None = None,
+    then: Callable[[_Ctx, list[list[int]]], bool | None] | None = None,
 ) -> tuple[OrderView, tuple[int, ...]]:
     """Open an order with its lines in ONE transaction (all or nothing). A serial-tracked
     product's quantity becomes that many lines; returns the order and the line ids made, in
     input order (one per unit for serial-tracked products). ``record``: the customer record
     sold to (an id, or details found or added as a record in the same transaction). ``then``
     runs in the same transaction with the line ids made for each input line (discounts, from
-    ``apply``)."""
+    ``apply``); it returns False when it wrote nothing (the order and its lines then stand
+    as written here, and are not read back)."""
     sale_type, mode, fields = (
         _parse_type(type),
         _parse_delivery(delivery),
@@ -72,6 +73,7 @@ def create_order(
         ctx = _Ctx(conn, db, actor, row, new_lines=[])  # its lines are the ones written here
         made: list[int] = []
         groups: list[list[int]] = []
+        as_written = True  # every line stands as its insert returned it (serials kept)
         for item in lines:
             start = len(made)
             product = _product_for(conn, item.sku, None)
@@ -92,7 +94,8 @@ def create_order(
                 for _ in range(item.quantity):
                     made.append(_add_line(ctx, product, normalize_serial(item.serial), manager)[0])
             else:
-                line_id, _merged, _msg = _add_line(ctx, product, normalize_serial(item.serial))
+                line_id, merged, _msg = _add_line(ctx, product, normalize_serial(item.serial))
+                as_written = as_written and not merged and item.quantity == 1
                 if item.quantity > 1:
                     c = orepo.line_t.c
                     current = conn.execute(
@@ -105,12 +108,15 @@ def create_order(
                     )
                 made.append(line_id)
             groups.append(made[start:])
+        wrote = False
         if then is not None:
-            then(ctx, groups)
+            wrote = then(ctx, groups) is not False
+            as_written = as_written and not wrote
         # A new order has no payments or invoices yet; its row changed only if a customer
         # record or an order discount was written to it (else the row the insert returned).
-        if record is not None or then is not None:
+        if record is not None or wrote:
             row = _find(conn, row._mapping["number"])
-        return _view(conn, row, payments=(), invoices={}), tuple(made)
+        lines_now = ctx.new_lines if as_written else None
+        return _view(conn, row, lines=lines_now, payments=(), invoices={}), tuple(made)
 
     return _write(db, actor, work)

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from serialpos.db import order_repo as orepo
-from serialpos.db import repo
+from serialpos.db import repo, sale_sql
 from serialpos.db.engine import Database
 from serialpos.domain.errors import (
     BadRequest,
@@ -40,6 +40,7 @@ from serialpos.services.orders.serials import (
     _open_line,
     _set_serial_in,
     _tracked,
+    with_serial,
 )
 from serialpos.services.orders.views import MAX_LINES, ZERO, AddResult, OrderView
 from serialpos.services.orders.work import _Ctx, _touch, _write
@@ -71,17 +72,18 @@ def _insert_line(
     quantity: int,
     price: Decimal,
     package_line: int | None = None,
-) -> int:
+) -> sa.Row[object]:
+    """Insert a line; the row as orepo.order_lines would read it."""
     conn = ctx.conn
     written = ctx.new_lines
     if written is None:  # an order from before this transaction: ask how many lines it has
-        count, last = conn.execute(_LINE_COUNT, {"order_id": ctx.id}).one()
+        count, last = sale_sql.line_count(conn, ctx.id)
     else:  # opened in this transaction: its lines are the ones written here
         count = last = len(written)
     if count >= MAX_LINES:
         raise BadRequest(f"an order holds at most {MAX_LINES} lines; open another order")
-    row = conn.execute(
-        _INSERT_LINE,
+    row = sale_sql.insert_line(
+        conn,
         {
             "order_id": ctx.id,
             "number": int(last) + 1,
@@ -98,24 +100,10 @@ def _insert_line(
             "serial_mode": product.serial_mode.value,
             "package_type": product.package_type,
         },
-    ).one()
+    )
     if written is not None:
         written.append(row)
-    return int(row._mapping["id"])
-
-
-line_c = orepo.line_t.c
-#: How many lines the order has and its highest line number, in one query built once.
-_LINE_COUNT = sa.select(sa.func.count(), sa.func.coalesce(sa.func.max(line_c.number), 0)).where(
-    line_c.order_id == sa.bindparam("order_id")
-)
-#: A new line, returned as orepo.order_lines reads it (with its product's serial mode and
-#: package type), so a step on an order it opened answers without reading its lines back.
-_INSERT_LINE = sa.insert(orepo.line_t).returning(
-    *orepo.line_t.c,
-    sa.bindparam("serial_mode", type_=sa.String()).label("serial_mode"),
-    sa.bindparam("package_type", type_=sa.String()).label("package_type"),
-)
+    return row
 
 
 def _tax_included(ctx: _Ctx, product: orepo.SaleProduct) -> bool:
@@ -128,7 +116,7 @@ def _tax_included(ctx: _Ctx, product: orepo.SaleProduct) -> bool:
 def _add_package(ctx: _Ctx, package: orepo.SaleProduct) -> tuple[int, bool, str]:
     """An exploded package: its own line (the price) and one line per component unit
     (serial-tracked components) or per component (others), priced in the package."""
-    header = _insert_line(ctx, package, 1, package.price)
+    header = int(_insert_line(ctx, package, 1, package.price)._mapping["id"])
     parts = orepo.components(ctx.conn, package.id)
     for component_id, quantity in parts:
         part = orepo.sale_product_by_id(ctx.conn, component_id)
@@ -180,10 +168,13 @@ def _add_line(
                 True,
                 f"{product.sku} {product.name}: quantity now {existing.quantity + 1}",
             )
-    line_id = _insert_line(ctx, product, 1, product.price)
+    row = _insert_line(ctx, product, 1, product.price)
+    line_id = int(row._mapping["id"])
     message = f"added {product.sku} {product.name}"
     if serial:
-        _set_serial_in(ctx, line_id, serial, manager)
+        now = _set_serial_in(ctx, line_id, serial, manager, known=(row, product))
+        if ctx.new_lines is not None:  # keep the lines written here as they now stand
+            ctx.new_lines[-1] = with_serial([row], line_id, now)[0]
         message += f", serial {serial}"
     elif product.serial_mode is SerialMode.REQUIRED:
         message += ": scan its serial"
@@ -220,11 +211,11 @@ def _editable_or_new(
     return _Ctx(conn, db, actor, row, new_lines=[])
 
 
-def _added_view(ctx: _Ctx, changed_after_insert: bool) -> OrderView:
+def _added_view(ctx: _Ctx) -> OrderView:
     """The view an add answers with. An order opened in this transaction holds only the
     lines just written (no payments, no invoices yet): built from the rows the inserts
-    returned, unless a line changed after its insert (a serial recorded with it)."""
-    if ctx.new_lines is not None and not changed_after_insert:
+    returned (with the serial recorded on one since, :func:`_add_line`)."""
+    if ctx.new_lines is not None:
         return _view(ctx.conn, ctx.row, lines=ctx.new_lines, payments=(), invoices={})
     return _view(ctx.conn, ctx.row)
 
@@ -259,7 +250,7 @@ def add_item(
             and clean is None
             and ctx.settings().auto_prompt_serial
         )
-        return AddResult(_added_view(ctx, clean is not None), line, prompt, merged, message)
+        return AddResult(_added_view(ctx), line, prompt, merged, message)
 
     return _write(db, actor, work)
 
@@ -325,7 +316,7 @@ def add_scan(
             and serial is None
             and ctx.settings().auto_prompt_serial
         )
-        return AddResult(_added_view(ctx, serial is not None), line, prompt, merged, message)
+        return AddResult(_added_view(ctx), line, prompt, merged, message)
 
     return _write(db, actor, work)
 

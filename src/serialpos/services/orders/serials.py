@@ -9,8 +9,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from serialpos.db import order_repo as orepo
-from serialpos.db import repo
+from serialpos.db import repo, sale_sql
 from serialpos.db.engine import Database
+from serialpos.db.tables import utcnow
 from serialpos.domain.errors import (
     AlreadySold,
     BadRequest,
@@ -32,13 +33,18 @@ from serialpos.domain.states import Action, UnitState
 from serialpos.domain.users import Permission
 from serialpos.services import ledger, scan_resolver
 from serialpos.services.context import Actor
-from serialpos.services.orders.reading import _editable, _view
+from serialpos.services.orders.reading import _editable, _view, as_row
 from serialpos.services.orders.views import OrderView
-from serialpos.services.orders.work import _Ctx, _touch, _write
+from serialpos.services.orders.work import _Ctx, _write
 
 
-def _open_line(ctx: _Ctx, line: int) -> sa.Row[object]:
-    row = orepo.line_row(ctx.conn, ctx.id, line)
+def _open_line(ctx: _Ctx, line: int, lines: list[sa.Row[object]] | None = None) -> sa.Row[object]:
+    """The open line ``line`` of the order (refused unless open); ``lines``: the order's
+    lines as just read in this transaction (:func:`orepo.order_lines_with_products`)."""
+    if lines is None:
+        row = orepo.line_row(ctx.conn, ctx.id, line)
+    else:
+        row = next((r for r in lines if r._mapping["id"] == line), None)
     if row is None or row._mapping["status"] == LineStatus.REMOVED:
         raise BadRequest(f"order {ctx.number} has no line {line}", code="unknown_line")
     status = row._mapping["status"]
@@ -93,18 +99,31 @@ def _unavailable(
 
 
 def _set_serial_in(
-    ctx: _Ctx, line: int, raw: str | None, manager: Actor | None, shared: bool = False
-) -> None:
+    ctx: _Ctx,
+    line: int,
+    raw: str | None,
+    manager: Actor | None,
+    shared: bool = False,
+    *,
+    lines: list[sa.Row[object]] | None = None,
+    known: tuple[sa.Row[object], orepo.SaleProduct] | None = None,
+) -> str | None:
+    """Record ``raw`` as the line's serial (reserving its unit); the serial the line holds
+    after. ``lines``: the order's lines as read in this transaction; ``known``: the line
+    just inserted in this transaction (open) and its product, so neither is read again."""
     conn = ctx.conn
     sharer = manager.user if shared and manager is not None else None
-    row = _open_line(ctx, line)
+    if known is None:
+        row = _open_line(ctx, line, lines)
+        product = orepo.line_product(row)
+    else:
+        row, product = known
     lm = row._mapping
-    product = orepo.line_product(row)
     new = normalize_serial(raw)
-    old = lm["serial"]
+    old: str | None = lm["serial"]
     if product.serial_mode is SerialMode.DISABLED or product.exploded:
         if new is None:
-            return
+            return old
         what = (
             "a package opened at the sale: its components take the serials"
             if product.exploded
@@ -112,18 +131,15 @@ def _set_serial_in(
         )
         raise NotSerialized(f"{product.sku} is {what}")
     if new == old:
-        return
+        return old
     if new is not None:
         _check_not_a_barcode(conn, product, new)
         fmt = SerialFormat.parse(product.serial_format)
         if fmt is not None:
             fmt.check(new, product.sku)
-        twice = conn.execute(
-            _SERIAL_TWICE,
-            {"order_id": ctx.id, "product_id": product.id, "serial": new, "line_id": line},
-        ).first()
+        twice = sale_sql.line_with_serial(conn, ctx.id, product.id, new, line)
         if twice is not None:
-            raise DuplicateSerial(f"serial {new} is already on line {twice.number} of this order")
+            raise DuplicateSerial(f"serial {new} is already on line {twice} of this order")
     doc = ctx.doc(lm["number"])
     tracked = _tracked(ctx, product)
     own = repo.unit_by_serial(conn, product.id, new) if tracked and new is not None else None
@@ -178,24 +194,15 @@ def _set_serial_in(
         except (NotInStock, AlreadySold, InvalidTransition) as exc:
             # Another terminal took it between our look and our claim: say how it is now.
             raise (_unavailable(ctx, product, new) or exc) from None
-    conn.execute(_SET_LINE_SERIAL, {"line_id": line, "new_serial": new})
-    _touch(conn, ctx.id)
+    sale_sql.set_line_serial(conn, line, new, touch_order=ctx.id, now=utcnow())
+    return new
 
 
-line_c = orepo.line_t.c
-#: The line of this order that already has this serial (built once: the hot path).
-_SERIAL_TWICE = sa.select(line_c.number).where(
-    line_c.order_id == sa.bindparam("order_id"),
-    line_c.product_id == sa.bindparam("product_id"),
-    line_c.serial == sa.bindparam("serial"),
-    line_c.status != LineStatus.REMOVED,
-    line_c.id != sa.bindparam("line_id"),
-)
-_SET_LINE_SERIAL = (
-    sa.update(orepo.line_t)
-    .where(line_c.id == sa.bindparam("line_id"))
-    .values(serial=sa.bindparam("new_serial"))
-)
+def with_serial(lines: list[sa.Row[object]], line: int, serial: str | None) -> list[sa.Row[object]]:
+    """``lines`` as they stand once line ``line`` holds ``serial`` (for the step's view)."""
+    return [
+        as_row({**r._mapping, "serial": serial}) if r._mapping["id"] == line else r for r in lines
+    ]
 
 
 def _manager(db: Database, actor: Actor, user: str | None, pin: str | None) -> Actor | None:
@@ -236,7 +243,10 @@ def set_serial(
 
     def work(conn: Connection) -> OrderView:
         ctx = _Ctx(conn, db, actor, _editable(conn, order))
-        _set_serial_in(ctx, line, serial, manager, shared)
-        return _view(conn, ctx.row)
+        # The order's lines are read once, under the order's lock: the line the serial goes
+        # on, and the view the step answers with (only that line's serial changes).
+        lines = orepo.order_lines_with_products(conn, ctx.id)
+        now = _set_serial_in(ctx, line, serial, manager, shared, lines=lines)
+        return _view(conn, ctx.row, lines=with_serial(lines, line, now))
 
     return _write(db, actor, work)

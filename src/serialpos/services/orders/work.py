@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from serialpos.db import order_repo as orepo
+from serialpos.db import sale_sql
 from serialpos.db.engine import Database
 from serialpos.db.tables import utcnow
 from serialpos.domain.chain_settings import ChainSettings
@@ -31,24 +32,12 @@ def _write(db: Database, actor: Actor, work: Callable[[Connection], T]) -> T:
     return db.write(work)
 
 
-_TOUCH = (
-    sa.update(orepo.order_t)
-    .where(orepo.order_t.c.id == sa.bindparam("touched"))
-    .values(updated_at=sa.bindparam("now"))
-)
-
-
-_TOUCH_STATUS = _TOUCH.values(status=sa.bindparam("new_status"))
-
-
 def _touch(conn: Connection, order_id: int, **values: object) -> None:
-    if not values:  # every step of a sale: the statement built once
-        conn.execute(_TOUCH, {"touched": order_id, "now": utcnow()})
+    if not values:  # every step of a sale
+        sale_sql.touch(conn, order_id, utcnow())
         return
     if values.keys() == {"status"}:  # a fulfilment, a park or a resume
-        conn.execute(
-            _TOUCH_STATUS, {"touched": order_id, "now": utcnow(), "new_status": values["status"]}
-        )
+        sale_sql.touch(conn, order_id, utcnow(), str(values["status"]))
         return
     conn.execute(
         sa.update(orepo.order_t)

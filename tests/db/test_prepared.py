@@ -1,0 +1,102 @@
+"""Prepared statements on the driver's cursor (db/prepared.py): what the counter sale's steps
+run instead of ``Connection.execute`` must read and fail exactly as SQLAlchemy would, inside
+the service's transaction, on SQLite and PostgreSQL alike."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from serialpos.db import order_repo as orepo
+from serialpos.db import repo
+from serialpos.db.engine import Database
+from serialpos.db.prepared import Prepared
+
+_ORDER = sa.select(orepo.order_t.c.number, orepo.order_t.c.created_at).where(
+    orepo.order_t.c.number == sa.bindparam("number")
+)
+_INSERT_ORDER = Prepared(
+    sa.insert(orepo.order_t).returning(orepo.order_t.c.id, orepo.order_t.c.created_at),
+    [
+        "number",
+        "store_id",
+        "type",
+        "delivery",
+        "status",
+        "created_by",
+        "terminal",
+        "created_at",
+        "updated_at",
+    ],
+)
+_PRICE = Prepared(sa.select(repo.product_t.c.price).where(repo.product_t.c.sku == "P-1"))
+
+
+def _order(db: Database, number: str, at: datetime) -> dict[str, object]:
+    store = db.read(lambda conn: repo.store_id(db, conn, "S1"))
+    return {
+        "number": number,
+        "store_id": store,
+        "type": "sale",
+        "delivery": "cash_and_carry",
+        "status": "open",
+        "created_by": "ada",
+        "terminal": "till-1",
+        "created_at": at,
+        "updated_at": at,
+    }
+
+
+def test_rows_come_back_typed_as_core_reads_them(db: Database) -> None:
+    at = datetime(2026, 3, 4, 5, 6, 7)
+    made = db.write(lambda conn: _INSERT_ORDER.rows(conn, _order(db, "S1-900001", at)))
+    assert len(made) == 1 and isinstance(made[0]._mapping["id"], int)
+    assert made[0].created_at == at  # SQLite's text date is a datetime again
+    core = db.read(lambda conn: conn.execute(_ORDER, {"number": "S1-900001"}).one())
+    fast = db.read(lambda conn: Prepared(_ORDER).first(conn, {"number": "S1-900001"}))
+    assert tuple(fast) == tuple(core) and fast._mapping == dict(core._mapping)
+    assert db.read(lambda conn: Prepared(_ORDER).first(conn, {"number": "nope"})) is None
+
+
+def test_numerics_are_decimals(db: Database) -> None:
+    with db.engine.begin() as conn:
+        conn.execute(
+            sa.insert(repo.product_t).values(
+                sku="P-1", name="Phone", serial_mode="required", price=Decimal("199.90")
+            )
+        )
+    price = db.read(lambda conn: _PRICE.scalar(conn, {}))
+    assert price == Decimal("199.90") and isinstance(price, Decimal)
+
+
+def test_it_runs_inside_the_services_transaction(db: Database) -> None:
+    at = datetime(2026, 3, 4, 5, 6, 7)
+
+    def work(conn: Any) -> None:
+        _INSERT_ORDER.run(conn, _order(db, "S1-900002", at))
+        raise RuntimeError("the step fails after its insert")
+
+    with pytest.raises(RuntimeError):
+        db.write(work)
+    assert db.read(lambda conn: Prepared(_ORDER).first(conn, {"number": "S1-900002"})) is None
+
+
+def test_driver_errors_are_sqlalchemys_and_listeners_see_each_statement(db: Database) -> None:
+    at = datetime(2026, 3, 4, 5, 6, 7)
+    db.write(lambda conn: _INSERT_ORDER.run(conn, _order(db, "S1-900003", at)))
+    seen: list[str] = []
+
+    def listen(_conn: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
+        seen.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", listen)
+    try:
+        with pytest.raises(sa.exc.IntegrityError):  # the order number is unique
+            db.write(lambda conn: _INSERT_ORDER.run(conn, _order(db, "S1-900003", at)))
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", listen)
+    assert [s for s in seen if s.startswith("INSERT INTO sale_order")] != []
