@@ -63,6 +63,11 @@ class PaymentMethod(enum.StrEnum):
         return _parse(cls, value, "payment method")
 
 
+#: The payment method of exchange credit: a refund carried from an exchange's return to its
+#: new sale (services/exchanges.py); no tender, so not a :class:`PaymentMethod`.
+EXCHANGE_CREDIT = "exchange"
+
+
 class OrderStatus(enum.StrEnum):
     OPEN = "open"  # being rung up, or waiting for fulfilment (special order, lay-by)
     PARKED = "parked"  # set aside at the counter, to be resumed

@@ -25,20 +25,20 @@ from sqlalchemy.engine import Connection
 from serialpos.db import order_repo as orepo
 from serialpos.db.engine import Database
 from serialpos.domain.errors import BadRequest
-from serialpos.domain.orders import DeliveryMode, SaleType
+from serialpos.domain.orders import EXCHANGE_CREDIT, DeliveryMode, SaleType
+from serialpos.domain.text import clip
 from serialpos.domain.users import Permission
 from serialpos.printing.invoice import InvoiceDocument, InvoiceLine
-from serialpos.services import journal_sink
 from serialpos.services.context import Actor
 from serialpos.services.orders.checkout import _insert_payment
 from serialpos.services.orders.header import _open_in
 from serialpos.services.orders.reading import _find, _view
 from serialpos.services.orders.views import ZERO, OrderView
 from serialpos.services.orders.work import _Ctx, _touch
-from serialpos.services.returns import take_back
+from serialpos.services.returns import ReturnResult, TakenBack, journal_return, take_back
 
 #: The payment method of exchange credit: a refund carried from the return to the new sale.
-EXCHANGE = "exchange"
+EXCHANGE = EXCHANGE_CREDIT
 
 
 @dataclass(frozen=True)
@@ -60,24 +60,17 @@ def start_exchange(
     store: str | None = None,
 ) -> ExchangeResult:
     """Take ``lines`` of ``order`` back and open the sale that carries their refund as credit,
-    in ONE transaction: a refusal (a line not sold, an unknown store) changes nothing."""
+    in ONE transaction: a refusal (a line not sold, an unknown store) changes nothing.
+
+    On a store terminal the return part is journaled in that transaction (``order_return``
+    with ``"exchange": true`` and the refund note's number); the new sale stays local while
+    open, like any sale, and its fulfilment journals ``order_create`` with ``exchange_of``
+    (services/orders/sale_journal.py), which central applies with :func:`carry_credit`."""
     actor.require(Permission.SELL)
-    wanted = list(dict.fromkeys([*lines, *damaged]))
-    if not wanted:
-        raise BadRequest("name the lines to exchange")
-    if journal_sink.journaling(db):
-        # Its credit note and the sale carrying it have no journal line yet: refused
-        # rather than kept here and never seen at central.
-        raise BadRequest(
-            "an exchange is not journaled on a store terminal yet: return the units "
-            "(refund) and ring up the new sale",
-            code="not_on_terminal",
-        )
+    wanted = _wanted(lines, damaged)
 
     def work(conn: Connection) -> ExchangeResult:
-        taken = take_back(conn, db, actor, order, wanted, set(damaged), store)
-        if taken.amount:
-            _insert_payment(taken.ctx, "refund", EXCHANGE, -taken.amount, taken.refund_id)
+        taken = _take_back_for_credit(conn, db, actor, order, wanted, set(damaged), store)
         original = taken.ctx.row._mapping
         customer = {
             key: original[key] for key in ("customer_name", "customer_phone", "customer_address")
@@ -104,6 +97,93 @@ def start_exchange(
         )
 
     return db.write(work)
+
+
+def _wanted(lines: list[int], damaged: list[int] | tuple[int, ...]) -> list[int]:
+    wanted = list(dict.fromkeys([*lines, *damaged]))
+    if not wanted:
+        raise BadRequest("name the lines to exchange")
+    return wanted
+
+
+def _take_back_for_credit(
+    conn: Connection,
+    db: Database,
+    actor: Actor,
+    order: str,
+    wanted: list[int],
+    broken: set[int],
+    store: str | None,
+) -> TakenBack:
+    """The return half of an exchange: the units taken back, the refund note issued and its
+    amount refunded to exchange credit (not paid out); journaled on a store terminal."""
+    taken = take_back(conn, db, actor, order, wanted, broken, store)
+    if taken.amount:
+        _insert_payment(taken.ctx, "refund", EXCHANGE, -taken.amount, taken.refund_id)
+    journal_return(taken, wanted, broken, None, store)
+    return taken
+
+
+def return_for_credit(
+    db: Database,
+    actor: Actor,
+    order: str,
+    *,
+    lines: list[int],
+    damaged: list[int] | tuple[int, ...] = (),
+    store: str | None = None,
+) -> ReturnResult:
+    """The return half of an exchange alone (``apply``'s ``order_return`` with
+    ``"exchange": true``, how a store terminal's exchange reaches central): as a return, but
+    the refund becomes exchange credit that a later ``order_create`` with ``exchange_of``
+    carries (:func:`carry_credit`)."""
+    actor.require(Permission.SELL)
+    wanted = _wanted(lines, damaged)
+
+    def work(conn: Connection) -> ReturnResult:
+        taken = _take_back_for_credit(conn, db, actor, order, wanted, set(damaged), store)
+        return ReturnResult(
+            _view(conn, _find(conn, order)), taken.number, taken.amount, taken.units
+        )
+
+    return db.write(work)
+
+
+def carry_credit(sale: _Ctx, refund_note: str) -> Decimal:
+    """Make the new order ``sale`` the exchange sale of ``refund_note``: its exchange credit
+    arrives on it as a payment, as :func:`start_exchange` does. Refused unless the note is a
+    refund to exchange credit that no other sale carries yet (a credit is spent once)."""
+    conn, refund_note = sale.conn, refund_note.strip()
+    i, p, o = orepo.invoice_t.c, orepo.payment_t.c, orepo.order_t.c
+    note = conn.execute(sa.select(i.id, i.order_id, i.kind).where(i.number == refund_note)).first()
+    if note is None or note.kind != "Refund":
+        raise BadRequest(
+            f"'exchange_of': there is no refund note '{clip(refund_note)}'",
+            code="unknown_refund",
+        )
+    holder = conn.execute(sa.select(o.number).where(o.id == note.order_id)).scalar_one()
+    _find(conn, holder, lock=True)  # one credit, one sale: two carrying it queue here
+    refunds = conn.execute(
+        sa.select(p.method, p.amount).where(p.invoice_id == note.id, p.kind == "refund")
+    ).all()
+    if any(r.method != EXCHANGE for r in refunds):
+        raise BadRequest(
+            f"refund note {refund_note} was paid out, not kept as exchange credit",
+            code="not_exchange_credit",
+        )
+    credit = -sum((orepo.money(r.amount) for r in refunds), ZERO)
+    carried = conn.execute(
+        sa.select(o.number).where(o.exchange_of == refund_note, o.id != sale.id)
+    ).scalar()
+    if carried is not None:
+        raise BadRequest(
+            f"the credit of refund note {refund_note} is carried by order {carried} already",
+            code="credit_spent",
+        )
+    _touch(conn, sale.id, exchange_of=refund_note)
+    if credit:  # a note of nothing (a free unit) carries no payment, as start_exchange
+        _insert_payment(sale, "payment", EXCHANGE, credit)
+    return credit
 
 
 def _returned_lines(

@@ -135,7 +135,7 @@ def return_units(
         taken = take_back(conn, db, actor, order, wanted, broken, store)
         if taken.amount:
             _insert_payment(taken.ctx, "refund", method, -taken.amount, taken.refund_id)
-        _journal_return(taken, wanted, broken, method, store)
+        journal_return(taken, wanted, broken, method, store)
         return ReturnResult(
             _view(conn, _find(conn, order)), taken.number, taken.amount, taken.units
         )
@@ -143,12 +143,13 @@ def return_units(
     return db.write(work)
 
 
-def _journal_return(
-    taken: TakenBack, wanted: list[int], broken: set[int], method: str, store: str | None
+def journal_return(
+    taken: TakenBack, wanted: list[int], broken: set[int], method: str | None, store: str | None
 ) -> None:
     """On a store terminal, the return reaches central as one journal entry in its own
     transaction: ``order_return`` by the lines' numbers (the ids differ at central), with the
-    refund note's number, which central keeps (services/document_numbers.py)."""
+    refund note's number, which central keeps (services/document_numbers.py). ``method``
+    None: the return half of an exchange (``"exchange": true``, the refund kept as credit)."""
     ctx = taken.ctx
     if not journal_sink.journaling(ctx.db):
         return
@@ -160,7 +161,7 @@ def _journal_return(
         "order": ctx.number,
         "line_numbers": [number_of[i] for i in wanted if i not in broken],
         "damaged_line_numbers": [number_of[i] for i in wanted if i in broken],
-        "refund_method": method,
+        **({"refund_method": method} if method is not None else {"exchange": True}),
         **({"store": store} if store else {}),
         "numbers": {"refund": taken.number},
     }

@@ -59,7 +59,7 @@ def check_sale(db: Database, data: Mapping[str, Any]) -> None:
         raise OfflineNeedsManager(
             f"the link to central is down, and store {store} sells offline only after a "
             "manager's PIN: 'serialpos --user MANAGER terminal allow-offline' (or the "
-            "console's prompt)"
+            "console's manager-PIN dialog)"
         )
     limit = get_chain_settings(db).offline_price_limit
     if not limit:

@@ -24,10 +24,9 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar, Literal, Protocol
+from typing import TYPE_CHECKING, ClassVar, Protocol
 
 from textual import events, work
-from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.filter import LineFilter
 from textual.keys import format_key
@@ -35,7 +34,6 @@ from textual.keys import format_key
 from serialpos.tui.console_theme import LINUX_THEME, AsciiGlyphs, wanted
 from serialpos.tui.keymap import keys
 from serialpos.tui.messages import (
-    LinkChanged,
     ScanDropped,
     ScannersFailed,
     ScannersReady,
@@ -54,28 +52,20 @@ from serialpos.tui.scanners import (
 from serialpos.tui.screens.base import ConsoleScreen
 from serialpos.tui.screens.login import LoginScreen
 from serialpos.tui.session import Session
+from serialpos.tui.store_link import StoreLinkApp
 from serialpos.tui.widgets.status_line import StatusLine
 
 if TYPE_CHECKING:
     from serialpos.cli.context import CliState
-    from serialpos.config import ChainConfig, TerminalConfig
+    from serialpos.config import TerminalConfig
     from serialpos.db.engine import Database
     from serialpos.devices.source import ScanSource, SourceState
-    from serialpos.terminal.link import LinkState, LinkWatch
 
 #: The longest a key read before the front screen mounted waits for it (see on_event).
 MOUNT_WAIT_SECONDS = 2.0
 
 #: How often an open session is checked for the idle log out.
 IDLE_CHECK_SECONDS = 15.0
-#: Seconds between a store terminal's sync rounds (push, then pull) in the console.
-SYNC_INTERVAL_SECONDS = 5.0
-#: Console flows whose services do not journal: on a store terminal their changes would never
-#: reach central, so they are refused there (issue 16). Administration (catalogue, users,
-#: stores, settings) is central's; the counter and the stock flows journal.
-UNJOURNALED_FLOWS = {
-    "admin": "administration",
-}
 
 #: How keys are written in the footer: short, and readable on any terminal.
 KEY_NAMES = {"escape": "Esc", "enter": "Enter", "space": "Space", "slash": "/", "tab": "Tab"}
@@ -89,7 +79,7 @@ class DataSource(Protocol):
     def database(self, *, check_schema: bool = True) -> Database: ...
 
 
-class SerialposApp(App[None], inherit_bindings=False):  # not Textual's ^Q quit
+class SerialposApp(StoreLinkApp, inherit_bindings=False):  # not Textual's ^Q quit
     """Holds who is signed in and the way to the database; screens do the rest."""
 
     CSS_PATH = Path(__file__).with_name("app.tcss")  # absolute: subclasses live elsewhere
@@ -133,13 +123,7 @@ class SerialposApp(App[None], inherit_bindings=False):  # not Textual's ^Q quit
         self.idle_clock: Callable[[], float] = time.monotonic
         self._last_activity = self.idle_clock()
         self._ascii_glyphs: AsciiGlyphs | None = None
-        #: A store terminal's link to central as last found (None elsewhere).
-        self.link: LinkState | None = None
-        self.sync_interval = SYNC_INTERVAL_SECONDS
-        #: The sync worker's rounds (None: not known yet whether this is a store terminal).
-        self._link_watch: LinkWatch | Literal[False] | None = None
-        self._sync_busy = threading.Event()
-        self._sync_started = False
+        self._init_store_link()
         self._use_linux_console_theme()
 
     def _use_linux_console_theme(self) -> None:
@@ -244,66 +228,7 @@ class SerialposApp(App[None], inherit_bindings=False):  # not Textual's ^Q quit
             self._scanners_started = True
             self.load_scanners()
             self.set_interval(IDLE_CHECK_SECONDS, self.check_idle_logout)
-        if not self._sync_started:  # once: the link is watched across log outs
-            self._sync_started = True
-            self.sync_round()
-            self.set_interval(self.sync_interval, self.sync_round)
-
-    # -- a store terminal's link to central -------------------------------------------------
-    def chain(self) -> ChainConfig | None:
-        """The ``[chain]`` of a store terminal's config (None elsewhere). Thread workers only."""
-        from serialpos.config import ConfigError
-
-        if getattr(self.source, "db_url", None):
-            return None  # another database named with --db: not the terminal's own
-        try:
-            return self.terminal_config().chain
-        except ConfigError:
-            return None
-
-    def sync_round(self) -> None:
-        """Start a sync round unless one is running or this is no store terminal."""
-        if self._link_watch is False or self._sync_busy.is_set():
-            return
-        self._sync_busy.set()
-        self._run_sync_round()
-
-    @work(thread=True, group="sync")
-    def _run_sync_round(self) -> None:
-        """One round of the sync worker (push, then pull) on its own thread, posting the link
-        it found: a slow or silent central never holds the screen. Every entry stays in the
-        journal until central answers for it (the push is idempotent), so a round cut short
-        loses nothing. One round at a time; the next starts on the timer."""
-        from serialpos.terminal.link import LinkWatch, read_state
-
-        try:
-            if self._link_watch is None:
-                chain = self.chain()
-                if chain is None:
-                    self._link_watch = False
-                    return
-                db = self.database()
-                self.post_message(LinkChanged(read_state(db)))  # what was last known, at once
-                session = self.session
-                user = session.user if session is not None else "console"
-                self._link_watch = LinkWatch(db, chain, user=user, on_state=self._post_link)
-            if self._link_watch is not False:
-                self._link_watch.tick()
-        except Exception:  # a round must never end the console; the next one tries again
-            import logging
-
-            logging.getLogger(__name__).exception("sync round failed")
-        finally:
-            self._sync_busy.clear()
-
-    def _post_link(self, state: LinkState) -> None:
-        self.post_message(LinkChanged(state))
-
-    def on_link_changed(self, message: LinkChanged) -> None:
-        self.link = message.state
-        for screen in self.screen_stack:
-            for line in screen.query(StatusLine):
-                line.show_link(message.state)
+        self.start_sync()
 
     def check_idle_logout(self) -> None:
         """Log out a session nobody has touched for the chain's idle minutes, and say so."""
@@ -352,13 +277,7 @@ class SerialposApp(App[None], inherit_bindings=False):  # not Textual's ^Q quit
     # -- flows ------------------------------------------------------------------------------
     def open_flow(self, name: str, text: str | None = None) -> None:
         """Open a flow's screen; ``text`` is a serial to look up or a product search."""
-        if self.link is not None and name in UNJOURNALED_FLOWS:
-            screen = self.screen
-            if isinstance(screen, ConsoleScreen):
-                screen.show_error(
-                    f"{UNJOURNALED_FLOWS[name]} on a store terminal does not go through its "
-                    "journal yet: do it at central"
-                )
+        if self.refused_on_terminal(name):
             return
         if name == "lookup":
             self.open_lookup(text)

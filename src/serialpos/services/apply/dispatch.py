@@ -88,7 +88,9 @@ OPERATIONS: dict[str, Operation] = {
     ),
     "order_create": Operation(
         _order_create,
-        frozenset({"store", "type", "delivery", "customer", "lines", "fulfil", "payments"})
+        frozenset(
+            {"store", "type", "delivery", "customer", "lines", "fulfil", "payments", "exchange_of"}
+        )
         | ORDER_DISCOUNT_KEYS,
     ),
     "order_set_serial": Operation(_order_set_serial, frozenset({"order", "line", "serial"})),
@@ -107,6 +109,7 @@ OPERATIONS: dict[str, Operation] = {
                 "store",
                 "line_numbers",
                 "damaged_line_numbers",
+                "exchange",
             }
         ),
     ),

@@ -63,6 +63,7 @@ def _order_create(db: Database, actor: Actor, f: Fields) -> Result:
         new_lines.append(NewLine(g.code("sku"), serial or None, g.quantity() or 1))
         terms.append(read_terms(g, f"lines[{n}]: ", price=True))
     order_terms = read_terms(f, "", price=False)
+    exchange_of = f.optional_text("exchange_of", max_length=48)
     positions = _positions(f.value("fulfil"), len(new_lines))
     payments = _payments(f)
     if positions is None and payments is not None:
@@ -74,10 +75,16 @@ def _order_create(db: Database, actor: Actor, f: Fields) -> Result:
     def then(ctx: Any, made: list[list[int]]) -> bool:
         """Keeps the line ids per input line; says whether it wrote (discount terms)."""
         groups.extend(made)
-        if apply_terms is None:
-            return False
-        apply_terms(ctx, made)
-        return True
+        wrote = False
+        if apply_terms is not None:
+            apply_terms(ctx, made)
+            wrote = True
+        if exchange_of is not None:  # an exchange's sale: the refund note's credit pays first
+            from serialpos.services.exchanges import carry_credit
+
+            carry_credit(ctx, exchange_of)
+            wrote = True
+        return wrote
 
     def work(conn: Any) -> Result:
         from serialpos.db.joined import JoinedDatabase
@@ -285,16 +292,29 @@ def _order_return(db: Database, actor: Actor, f: Fields) -> Result:
         if unknown:
             raise BadRequest(f"'damaged' names {clip(unknown[0])}, which is not in 'serials'")
         damaged = returns.lines_for_serials(view, named)
-    refund = f.optional_text("refund_method") or "cash"
-    result = returns.return_units(
-        db,
-        actor,
-        view.order,
-        lines=lines,
-        damaged=damaged,
-        refund_method=refund,
-        store=f.optional_text("store"),
-    )
+    exchange = f.value("exchange")
+    if exchange is not None and not isinstance(exchange, bool):
+        raise BadRequest(f"'exchange' must be true or false, not {_json_type(exchange)}")
+    if exchange:
+        # The return half of an exchange: the refund is kept as credit for the sale whose
+        # order_create names this refund note in 'exchange_of' (a store terminal's exchange).
+        if f.value("refund_method") is not None:
+            raise BadRequest("an exchange keeps the refund as credit: give no 'refund_method'")
+        from serialpos.services.exchanges import return_for_credit
+
+        result = return_for_credit(
+            db, actor, view.order, lines=lines, damaged=damaged, store=f.optional_text("store")
+        )
+    else:
+        result = returns.return_units(
+            db,
+            actor,
+            view.order,
+            lines=lines,
+            damaged=damaged,
+            refund_method=f.optional_text("refund_method") or "cash",
+            store=f.optional_text("store"),
+        )
     return {
         **_order_head(result.order),
         "refund_invoice": result.refund_invoice,

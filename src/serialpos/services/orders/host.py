@@ -117,6 +117,8 @@ def create_order(
         if record is not None or wrote:
             row = _find(conn, row._mapping["number"])
         lines_now = ctx.new_lines if as_written else None
-        return _view(conn, row, lines=lines_now, payments=(), invoices={}), tuple(made)
+        # No payments yet, unless ``then`` wrote one (an exchange's credit, from ``apply``).
+        paid = None if wrote else ()
+        return _view(conn, row, lines=lines_now, payments=paid, invoices={}), tuple(made)
 
     return _write(db, actor, work)

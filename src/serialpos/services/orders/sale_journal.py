@@ -5,7 +5,8 @@ nothing has left the store, and central has nothing to check. When it is fulfill
 same transaction journals one ``apply`` line that central applies as one transaction with
 the same guards: the whole order (its number, store, type, delivery, customer, lines with
 their serials, prices overridden and discounts with their reasons and approving manager) and
-its fulfilment with the payments taken (``order_create`` with ``fulfil`` and ``payments``).
+its fulfilment with the payments taken (``order_create`` with ``fulfil`` and ``payments``);
+an exchange's sale names the refund note whose credit it carries (``exchange_of``).
 An order central knows already (made by an ``apply`` line on the terminal, or fulfilled in
 part before) is fulfilled there by number instead (``order_fulfil`` with ``line_numbers``).
 Both carry the numbers the terminal gave (``numbers``), which central keeps.
@@ -19,7 +20,7 @@ import sqlalchemy as sa
 
 from serialpos.db import journal
 from serialpos.db import order_repo as orepo
-from serialpos.domain.orders import LineStatus
+from serialpos.domain.orders import EXCHANGE_CREDIT, LineStatus
 from serialpos.services import journal_sink
 from serialpos.services.orders.work import _Ctx
 
@@ -31,11 +32,15 @@ def _text(value: object) -> str:
 
 
 def _payments(ctx: _Ctx, invoice_id: int) -> list[Line]:
-    """The tenders this fulfilment settled (the change is worked out again at central)."""
+    """The tenders this fulfilment settled (the change is worked out again at central). An
+    exchange's credit is no tender: central puts it on the sale from the refund note named
+    by ``exchange_of``."""
     return [
         {"method": p._mapping["method"], "amount": _text(p._mapping["amount"])}
         for p in orepo.payments(ctx.conn, ctx.id)
-        if p._mapping["kind"] == "payment" and p._mapping["invoice_id"] == invoice_id
+        if p._mapping["kind"] == "payment"
+        and p._mapping["invoice_id"] == invoice_id
+        and p._mapping["method"] != EXCHANGE_CREDIT
     ]
 
 
@@ -124,6 +129,7 @@ def record_fulfilment(
             "type": order["type"],
             "delivery": order["delivery"],
             **({"customer": c} if (c := _customer(order)) else {}),
+            **({"exchange_of": x} if (x := order.get("exchange_of")) else {}),
             "lines": lines,
             **_order_terms(order),
             "fulfil": True if len(positions) == len(rows) else positions,

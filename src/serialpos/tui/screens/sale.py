@@ -265,6 +265,10 @@ class SaleScreen(ConsoleScreen):
             self.prompt_serial(message.waiting_line, message.text, message.message)
         elif message.code == "customer_required":
             self.action_customer()
+        elif message.code == "offline_needs_manager":  # a store terminal, its link down
+            from serialpos.tui.screens.sale_dialogs.offline_pin import ask_offline_pin
+
+            ask_offline_pin(self)
 
     def show_view(self, view: OrderView | None, cursor_line: int | None = None) -> None:
         self.view = view
