@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from pg_server import PG_URL, require_postgres
-from serialpos.db import migrate, repo
+from serialpos.db import apply_outcomes, migrate, repo
 from serialpos.db.engine import Database
 from serialpos.db.one_of import one_of
 from serialpos.domain.states import Action
@@ -83,3 +83,32 @@ def test_numbers_match_what_in_matches(shop: Database) -> None:
     by_one_of = _serials(shop, lambda conn: one_of(conn, unit_c.id, asked))
     assert by_one_of == by_in
     assert len(by_one_of) == len(ids[::3])
+
+
+@pytest.mark.postgres
+def test_a_runs_verdicts_are_stored_through_the_index(shop: Database) -> None:
+    """apply_outcomes.record_many finds its rows by the primary key, not by scanning every
+    outcome ever stored (a join to ``unnest`` alone made PostgreSQL hash the whole table)."""
+    if shop.dialect != "postgresql":
+        pytest.skip("PostgreSQL's plan")
+    keys = [f"k{n}" for n in range(20_000)]
+    with shop.engine.begin() as conn:
+        conn.exec_driver_sql(
+            "INSERT INTO apply_outcome (id, body_sha256, op, user_name, terminal, applied_at, "
+            "outcome) SELECT 'k' || (g - 1), 'x', 'sell', 'mia', 't', now(), '' "
+            "FROM generate_series(1, 20000) AS g"
+        )
+        conn.exec_driver_sql("ANALYZE apply_outcome")
+        asked = keys[500:600]
+        plan = "\n".join(
+            str(row[0])
+            for row in conn.execute(
+                sa.text(f"EXPLAIN {apply_outcomes.RECORD_MANY.text}"),
+                {"keys": asked, "outcomes": ["v"] * len(asked)},
+            )
+        )
+        assert "Seq Scan on apply_outcome" not in plan, plan
+        assert "apply_outcome_pkey" in plan, plan
+        apply_outcomes.record_many(conn, [(k, f"verdict {k}") for k in asked])
+        stored = dict(conn.exec_driver_sql("SELECT id, outcome FROM apply_outcome").all())
+    assert {k: v for k, v in stored.items() if v} == {k: f"verdict {k}" for k in asked}

@@ -68,10 +68,12 @@ def record(conn: Connection, key: str, outcome: str) -> None:
 
 
 #: record() for many keys in one statement on PostgreSQL: the keys and verdicts as two arrays.
-_RECORD_MANY = sa.text(
+#: The keys are named again with ``= ANY``: joined only to ``unnest``, whose length the
+#: planner does not know, PostgreSQL hashes the join over a scan of the whole table.
+RECORD_MANY = sa.text(
     f"UPDATE {outcome_t.name} SET outcome = given.outcome "
     "FROM unnest(CAST(:keys AS TEXT[]), CAST(:outcomes AS TEXT[])) AS given(id, outcome) "
-    f"WHERE {outcome_t.name}.id = given.id"
+    f"WHERE {outcome_t.name}.id = given.id AND {outcome_t.name}.id = ANY(CAST(:keys AS TEXT[]))"
 )
 _RECORD_ONE = (
     outcome_t.update()
@@ -88,7 +90,7 @@ def record_many(conn: Connection, outcomes: Sequence[tuple[str, str]]) -> None:
         return
     if conn.dialect.name == "postgresql":
         conn.execute(
-            _RECORD_MANY,
+            RECORD_MANY,
             {"keys": [k for k, _ in outcomes], "outcomes": [text for _, text in outcomes]},
         )
     else:
