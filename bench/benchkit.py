@@ -19,6 +19,7 @@ import os
 import statistics
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -72,7 +73,9 @@ def pg_schema(url: str | None = None) -> Iterator[Database]:
     with admin.begin() as conn:
         conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
     sep = "&" if "?" in url else "?"
-    db = Database(f"{url}{sep}options=-csearch_path%3D{schema}")
+    # Its connections carry the schema's name, so their server processes can be found
+    # (pg_backend_cpu: PostgreSQL's own CPU for the case's work).
+    db = Database(f"{url}{sep}options=-csearch_path%3D{schema}&application_name={schema}")
     try:
         yield db
     finally:
@@ -80,6 +83,98 @@ def pg_schema(url: str | None = None) -> Iterator[Database]:
         with admin.begin() as conn:
             conn.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
         admin.dispose()
+
+
+class PgCpu:
+    """PostgreSQL's own CPU for a case: the CPU seconds of the server processes serving
+    ``db``'s connections (a :func:`pg_schema` database, or a server started on its URL:
+    they carry the schema's name as ``application_name``), read from /proc (the server on
+    this machine). Read every ``every`` seconds on a thread of its own while running, so a
+    connection a pool closes meanwhile keeps what it had spent when last read (a connection
+    opened and closed between two reads is missed)."""
+
+    def __init__(self, db: Database, every: float = 0.5) -> None:
+        import sqlalchemy as sa
+
+        url = sa.engine.make_url(db.url)
+        name = url.query.get("application_name")
+        self.name = name if isinstance(name, str) else None
+        self.admin = sa.create_engine(url.set(query={}))
+        self.every = every
+        self.seen: dict[int, float] = {}
+        self.first: dict[int, float] = {}
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def read(self) -> dict[int, float]:
+        """CPU seconds so far of each of the processes, by process id."""
+        import sqlalchemy as sa
+
+        if self.name is None:
+            return {}
+        with self.admin.connect() as conn:
+            pids = conn.execute(
+                sa.text("SELECT pid FROM pg_stat_activity WHERE application_name = :n"),
+                {"n": self.name},
+            ).scalars()
+            found = {int(pid): proc_cpu(int(pid)) for pid in pids}
+        return {pid: cpu for pid, cpu in found.items() if cpu is not None}
+
+    def start(self) -> PgCpu:
+        self.first = self.read()
+        self.seen = dict(self.first)
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+        self._thread.start()
+        return self
+
+    def _watch(self) -> None:
+        while not self._stop.wait(self.every):
+            self._merge()
+
+    def _merge(self) -> None:
+        for pid, cpu in self.read().items():
+            self.seen[pid] = max(cpu, self.seen.get(pid, 0.0))
+
+    def stop(self) -> float:
+        """CPU seconds spent since :meth:`start` (a process started since: all of it)."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+        self._merge()
+        self.admin.dispose()
+        return sum(cpu - self.first.get(pid, 0.0) for pid, cpu in self.seen.items())
+
+
+def uptime() -> str:
+    """The load average (1, 5, 15 minutes), as ``uptime`` shows it."""
+    return ", ".join(f"{x:.1f}" for x in os.getloadavg())
+
+
+def tree_cpu(pid: int) -> float:
+    """User + system CPU seconds so far of process ``pid`` and its children (a server and
+    its worker processes)."""
+    total = 0.0
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(entry.name) == pid or int(fields[1]) == pid:
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+def proc_cpu(pid: int) -> float | None:
+    """User + system CPU seconds of process ``pid`` (Linux /proc), None when gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 # -- measuring ----------------------------------------------------------------------------

@@ -31,7 +31,7 @@ import time
 from pathlib import Path
 
 from api_bench import _serve
-from benchkit import p, pg_schema, temp_dir
+from benchkit import PgCpu, p, pg_schema, temp_dir, tree_cpu, uptime
 from serialpos.config import ChainConfig
 from serialpos.db import migrate
 from serialpos.db.engine import Database
@@ -95,13 +95,20 @@ def run(entries: int, online: int, workers: int) -> None:
             made = time.perf_counter() - began
             assert all(v["ok"] for v in verdicts)
             with CentralClient(base, token) as client:
-                began = time.perf_counter()
+                pg = PgCpu(central).start()
+                serve_cpu = tree_cpu(process.pid)
+                load = uptime()
+                began, cpu_began = time.perf_counter(), time.process_time()
                 pushed = SyncReport()
                 push(local, client, pushed)
                 push_s = time.perf_counter() - began
+                push_cpu = time.process_time() - cpu_began
                 report = sync_once(local, chain, client)
                 report.accepted += pushed.accepted
                 caught_up = time.perf_counter() - began
+                terminal_cpu = time.process_time() - cpu_began
+                serve_cpu = tree_cpu(process.pid) - serve_cpu
+                pg_cpu = pg.stop()
                 assert report.accepted == entries and report.pending == 0, report
                 waits = []
                 for serial in serials[entries : entries + online]:
@@ -128,7 +135,15 @@ def run(entries: int, online: int, workers: int) -> None:
             print(
                 f"catch-up of {entries} entries: {caught_up:.2f} s, push {push_s:.2f} s, pull "
                 f"{caught_up - push_s:.2f} s "
-                f"({entries / caught_up:,.0f} entries/s)  target < 10 s"
+                f"({entries / caught_up:,.0f} entries/s)  target < 10 s  (load {load})"
+            )
+            cpu = terminal_cpu + serve_cpu + pg_cpu
+            print(
+                f"catch-up CPU: {cpu:.2f} s, {1000 * cpu / entries:.2f} ms per entry: terminal "
+                f"{terminal_cpu:.2f} s (push {push_cpu:.2f}, pull "
+                f"{terminal_cpu - push_cpu:.2f}), serve {serve_cpu:.2f} s, PostgreSQL "
+                f"{pg_cpu:.2f} s (the three mostly take turns: on an idle machine the "
+                "catch-up takes about this plus the waits for the disk)"
             )
             print(
                 f"online sale, wait for central: p50 {p(waits, 0.5):.1f} ms, "

@@ -8,18 +8,21 @@ both terminals of a store (``--overlap`` in a hundred), so conflicts are part of
 Beside them, ``--online`` tills push one sale at a time (an online sale's wait for central).
 
 Targets: central commits at least 2,000 entries/s with 100 concurrent terminals; an online
-sale's wait for central p95 <= 50 ms. Full size: ``--stores 1000`` (2,000 terminals; as many
-threads in the load generator); the default is a small size for CI.
+sale's wait for central p95 <= 50 ms. Full size: ``--stores 1000 --concurrent 100`` (2,000
+terminals, 100 working at once: each of the load generator's 100 threads takes terminal
+after terminal); the default is a small size for CI (5 stores, all 10 terminals at once).
+Central's CPU is serve's (and its workers') plus PostgreSQL's server processes for serve's
+connections (benchkit.PgCpu), per entry committed.
 
     .venv/bin/python bench/offline_scale_bench.py [--stores 5] [--entries 40] [--batch 20]
-        [--overlap 5] [--online 2] [--workers 2]
+        [--overlap 5] [--online 2] [--workers 2] [--concurrent 0]
+    .venv/bin/python bench/offline_scale_bench.py --stores 1000 --concurrent 100   # full size
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
 import threading
 import time
 import uuid
@@ -27,10 +30,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from api_bench import _serve
-from benchkit import p, pg_schema, temp_dir
-from serialpos.db import migrate
+from benchkit import PgCpu, p, pg_schema, temp_dir, tree_cpu, uptime
+from serialpos.db import migrate, snapshot_sql
+from serialpos.db.engine import Database
 from serialpos.domain.states import Action
-from serialpos.services import ledger, products, stores, tokens, users
+from serialpos.services import ledger, products, snapshot, stores, tokens, users
 from serialpos.services.context import SYSTEM
 from serialpos.terminal.client import CentralClient
 
@@ -62,28 +66,10 @@ class Till:
         return json.dumps(line, separators=(",", ":"))
 
 
-def _cpu_seconds(pid: int) -> float:
-    """User + system CPU of a process and its children so far (Linux /proc)."""
-    total = 0.0
-    tick = os.sysconf("SC_CLK_TCK")
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        ppid, utime, stime = int(fields[1]), int(fields[11]), int(fields[12])
-        if int(entry.name) == pid or ppid == pid:
-            total += (utime + stime) / tick
-    return total
-
-
-def _work(till: Till, base: str, batch: int) -> None:
-    with CentralClient(base, till.token, timeout=60) as client:
-        after = int(
-            client.get_json("/v1/snapshot", store=till.store, terminal=till.terminal)["feed_after"]
-        )
+def _work(till: Till, base: str, batch: int, after: int) -> None:
+    """One terminal's day: its entries pushed ``batch`` a request, the feed pulled after
+    each push (the store's events only: central filters by the token's store)."""
+    with CentralClient(base, till.token, timeout=120) as client:
         for start in range(0, len(till.serials), batch):
             lines = [till.entry(s) for s in till.serials[start : start + batch]]
             began = time.perf_counter()
@@ -97,41 +83,85 @@ def _work(till: Till, base: str, batch: int) -> None:
             after = int(page["next"])
 
 
-def run(stores_n: int, entries: int, batch: int, overlap: int, online: int, workers: int) -> None:
+def _terminals(tills: list[Till], base: str, batch: int, after: int) -> None:
+    """A load generator thread: terminals one after another from the shared list (at most
+    ``--concurrent`` at once across the threads)."""
+    while True:
+        try:
+            till = tills.pop()
+        except IndexError:
+            return
+        _work(till, base, batch, after)
+
+
+def _setup(
+    central: Database, stores_n: int, entries: int, overlap: int, online: int
+) -> tuple[list[Till], list[Till]]:
+    """Stores, their units (received through the ledger), a token per terminal, each token
+    linked to its terminal as its snapshot would (in process: the snapshot is not measured)."""
+    users.add_user(central, SYSTEM, "mia", "manager", "1234")
+    mia = users.actor_for(central, "mia", "bench")
+    products.create_product(central, mia, sku="PH1", name="Phone", serial_mode="required")
+    tills: list[Till] = []
+    online_tills: list[Till] = []
+    for n in range(stores_n):
+        code = f"S{n:04d}"
+        stores.add_store(central, SYSTEM, code, f"Store {n}")
+        extra = ONLINE_SALES if n < online else 0
+        units = [f"{code}-{i:05d}" for i in range(2 * entries + extra)]
+        ledger.move(central, mia, Action.RECEIVE, store=code, sku="PH1", serials=units)
+        shared = entries * overlap // 100  # sold at both tills: one sale each is a conflict
+        halves = (units[:entries], units[entries - shared : 2 * entries - shared])
+        for k, mine in enumerate(halves):
+            tills.append(_till(central, code, f"{code}-T{k}", list(mine)))
+        if extra:
+            online_tills.append(_till(central, code, f"{code}-ON", units[2 * entries :]))
+    return tills, online_tills
+
+
+def _till(central: Database, store: str, name: str, serials: list[str]) -> Till:
+    secret = tokens.create_token(central, SYSTEM, "mia", name)[0]
+    snapshot.link(central, users.actor_for(central, "mia", f"api:{name}"), store, name)
+    return Till(store, name, secret, serials)
+
+
+def run(
+    stores_n: int,
+    entries: int,
+    batch: int,
+    overlap: int,
+    online: int,
+    workers: int,
+    concurrent: int = 0,
+) -> None:
+    concurrent = concurrent or 2 * stores_n
     with pg_schema() as central, temp_dir("offline-scale-") as tmp:
         migrate.upgrade(central)
-        users.add_user(central, SYSTEM, "mia", "manager", "1234")
-        mia = users.actor_for(central, "mia", "bench")
-        products.create_product(central, mia, sku="PH1", name="Phone", serial_mode="required")
-        tills: list[Till] = []
-        online_tills: list[Till] = []
-        for n in range(stores_n):
-            code = f"S{n:04d}"
-            stores.add_store(central, SYSTEM, code, f"Store {n}")
-            units = [f"{code}-{i:05d}" for i in range(2 * entries + ONLINE_SALES)]
-            ledger.move(central, mia, Action.RECEIVE, store=code, sku="PH1", serials=units)
-            shared = entries * overlap // 100  # sold at both tills: one sale each is a conflict
-            halves = (units[:entries], units[entries - shared : 2 * entries - shared])
-            for k, mine in enumerate(halves):
-                name = f"{code}-T{k}"
-                secret = tokens.create_token(central, SYSTEM, "mia", name)[0]
-                tills.append(Till(code, name, secret, list(mine)))
-            if n < online:
-                name = f"{code}-ON"
-                secret = tokens.create_token(central, SYSTEM, "mia", name)[0]
-                online_tills.append(Till(code, name, secret, units[2 * entries :]))
+        began = time.perf_counter()
+        tills, online_tills = _setup(central, stores_n, entries, overlap, online)
+        after = central.read(snapshot_sql.last_seq)
+        print(
+            f"set up {stores_n} stores, {len(tills)} terminals: {time.perf_counter() - began:.0f} s"
+        )
         process, base = _serve(central.url, workers, Path(tmp))
         try:
-            cpu_before = _cpu_seconds(process.pid)
+            pg = PgCpu(central).start()
+            cpu_before = tree_cpu(process.pid)
+            load = uptime()
             began = time.perf_counter()
-            threads = [threading.Thread(target=_work, args=(t, base, batch)) for t in tills]
+            queue = list(reversed(tills))
+            threads = [
+                threading.Thread(target=_terminals, args=(queue, base, batch, after))
+                for _ in range(min(concurrent, len(tills)))
+            ]
             for t in threads:
                 t.start()
             waits = _online_sales(online_tills, base, threads)
             for t in threads:
                 t.join()
             wall = time.perf_counter() - began
-            cpu = _cpu_seconds(process.pid) - cpu_before
+            cpu = tree_cpu(process.pid) - cpu_before
+            pg_cpu = pg.stop()
         finally:
             process.terminate()
             process.wait(10)
@@ -142,9 +172,11 @@ def run(stores_n: int, entries: int, batch: int, overlap: int, online: int, work
         pushes = [ms for t in tills for ms in t.push_ms]
         pulls = [ms for t in tills for ms in t.pull_ms]
         settled = total.get("accepted", 0) + total.get("sync_conflict", 0)
+        per = 1000 / max(settled, 1)
         print(
-            f"{stores_n} stores x 2 terminals ({len(tills)} concurrent), {entries} entries "
-            f"each, pushed {batch} a request; serve --workers {workers}"
+            f"{stores_n} stores x 2 terminals ({len(tills)}), {min(concurrent, len(tills))} "
+            f"concurrent, {entries} entries each, pushed {batch} a request; serve --workers "
+            f"{workers}; load average {load} at the start, {uptime()} at the end"
         )
         print(f"verdicts: {total}")
         print(
@@ -154,8 +186,12 @@ def run(stores_n: int, entries: int, batch: int, overlap: int, online: int, work
         print(f"push ({batch} entries): p50 {p(pushes, 0.5):.0f} ms, p99 {p(pushes, 0.99):.0f} ms")
         print(f"pull: p50 {p(pulls, 0.5):.0f} ms, p99 {p(pulls, 0.99):.0f} ms")
         print(
-            f"central CPU (serve and its workers): {cpu:.1f} s, {100 * cpu / wall:.0f}% of one "
-            f"core; {1000 * cpu / max(settled, 1):.1f} ms per entry"
+            f"central CPU: serve and its workers {cpu:.1f} s ({per * cpu:.2f} ms per entry), "
+            f"PostgreSQL's {len(pg.seen)} processes for it {pg_cpu:.1f} s "
+            f"({per * pg_cpu:.2f} ms per entry); "
+            f"both: {100 * (cpu + pg_cpu) / wall:.0f}% of one core, "
+            f"{per * (cpu + pg_cpu):.2f} ms per entry: 2,000 entries/s would take "
+            f"{2 * per * (cpu + pg_cpu):.1f} cores' worth at that cost"
         )
         if waits:
             print(
@@ -197,8 +233,23 @@ def main() -> None:
     parser.add_argument("--overlap", type=int, default=5, help="units in 100 sold at both")
     parser.add_argument("--online", type=int, default=2, help="tills selling one at a time")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--concurrent",
+        type=int,
+        default=0,
+        help="terminals working at once (threads); 0: all (full size: --stores 1000 "
+        "--concurrent 100)",
+    )
     args = parser.parse_args()
-    run(args.stores, args.entries, args.batch, args.overlap, args.online, args.workers)
+    run(
+        args.stores,
+        args.entries,
+        args.batch,
+        args.overlap,
+        args.online,
+        args.workers,
+        args.concurrent,
+    )
 
 
 if __name__ == "__main__":

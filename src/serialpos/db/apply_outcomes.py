@@ -11,6 +11,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from serialpos.db.integration_tables import ApplyOutcome
+from serialpos.db.one_of import one_of
 from serialpos.db.tables import utcnow
 
 outcome_t: sa.Table = ApplyOutcome.__table__  # type: ignore[attr-defined]
@@ -66,9 +67,39 @@ def record(conn: Connection, key: str, outcome: str) -> None:
     conn.execute(outcome_t.update().where(outcome_c.id == key).values(outcome=outcome))
 
 
+#: record() for many keys in one statement on PostgreSQL: the keys and verdicts as two arrays.
+#: The keys are named again with ``= ANY``: joined only to ``unnest``, whose length the
+#: planner does not know, PostgreSQL hashes the join over a scan of the whole table.
+RECORD_MANY = sa.text(
+    f"UPDATE {outcome_t.name} SET outcome = given.outcome "
+    "FROM unnest(CAST(:keys AS TEXT[]), CAST(:outcomes AS TEXT[])) AS given(id, outcome) "
+    f"WHERE {outcome_t.name}.id = given.id AND {outcome_t.name}.id = ANY(CAST(:keys AS TEXT[]))"
+)
+_RECORD_ONE = (
+    outcome_t.update()
+    .where(outcome_c.id == sa.bindparam("key"))
+    .values(outcome=sa.bindparam("text"))
+)
+
+
+def record_many(conn: Connection, outcomes: Sequence[tuple[str, str]]) -> None:
+    """:func:`record` for many (key, verdict) pairs: one statement on PostgreSQL (not one
+    per key, each run and planned by the server), one prepared statement run for each on
+    SQLite."""
+    if not outcomes:
+        return
+    if conn.dialect.name == "postgresql":
+        conn.execute(
+            RECORD_MANY,
+            {"keys": [k for k, _ in outcomes], "outcomes": [text for _, text in outcomes]},
+        )
+    else:
+        conn.execute(_RECORD_ONE, [{"key": k, "text": text} for k, text in outcomes])
+
+
 def find(conn: Connection, keys: Sequence[str]) -> list[StoredOutcome]:
     """The stored outcomes of ``keys`` that exist, in no particular order."""
-    rows = conn.execute(sa.select(outcome_t).where(outcome_c.id.in_(list(keys))))
+    rows = conn.execute(sa.select(outcome_t).where(one_of(conn, outcome_c.id, keys)))
     return [
         StoredOutcome(r.id, r.body_sha256, r.op, r.user_name, r.terminal, r.applied_at, r.outcome)
         for r in rows

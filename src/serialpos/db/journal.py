@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from serialpos.db import repo
+from serialpos.db.prepared import Prepared
 from serialpos.db.sync_tables import JournalEntry, SyncState
 from serialpos.db.tables import utcnow
 
@@ -103,12 +104,24 @@ def last_naming(conn: Connection, number: str) -> Entry | None:
     return found[0] if found else None
 
 
+#: Built once: a push settles hundreds of entries, and building the statement each time
+#: cost more than running it (a day's catch-up of 5,000 entries spent 2 s of the terminal's
+#: CPU there).
+_SETTLE = Prepared(
+    journal_t.update()
+    .where(journal_c.id == sa.bindparam("entry_id"), journal_c.state == "pending")
+    .values(
+        state=sa.bindparam("new_state"),
+        answer=sa.bindparam("new_answer"),
+        settled_at=sa.bindparam("now"),
+    )
+)
+
+
 def settle(conn: Connection, entry_id: str, state: str, answer: str) -> None:
     """Record central's answer; only a pending entry changes (a settled one stays settled)."""
-    conn.execute(
-        journal_t.update()
-        .where(journal_c.id == entry_id, journal_c.state == "pending")
-        .values(state=state, answer=answer, settled_at=utcnow())
+    _SETTLE.run(
+        conn, {"entry_id": entry_id, "new_state": state, "new_answer": answer, "now": utcnow()}
     )
 
 
@@ -148,12 +161,14 @@ class LocalUnit:
     store_id: int
 
 
+#: Built once: a pull reads a unit per event (a catch-up's own 5,000 events come back).
+_UNIT = sa.select(unit_c.id, unit_c.state, unit_c.store_id).where(
+    unit_c.product_id == sa.bindparam("product_id"), unit_c.serial == sa.bindparam("serial")
+)
+
+
 def unit(conn: Connection, product_id: int, serial: str) -> LocalUnit | None:
-    row = conn.execute(
-        sa.select(unit_c.id, unit_c.state, unit_c.store_id).where(
-            unit_c.product_id == product_id, unit_c.serial == serial
-        )
-    ).first()
+    row = conn.execute(_UNIT, {"product_id": product_id, "serial": serial}).first()
     return None if row is None else LocalUnit(row[0], row[1], row[2])
 
 

@@ -12,6 +12,7 @@ from sqlalchemy.engine import Connection
 
 from serialpos.db import repo
 from serialpos.db.lease_tables import lease_t
+from serialpos.db.one_of import one_of
 from serialpos.db.prepared import Prepared
 
 lease_c, unit_c, product_c, store_c = lease_t.c, repo.unit_t.c, repo.product_t.c, repo.store_t.c
@@ -60,7 +61,7 @@ def holders(conn: Connection, unit_ids: list[int]) -> dict[int, tuple[int, str, 
     if not unit_ids:
         return {}
     q = sa.select(lease_c.unit_id, lease_c.id, lease_c.terminal_id, lease_c.expires_at).where(
-        lease_c.unit_id.in_(unit_ids)
+        one_of(conn, lease_c.unit_id, unit_ids)
     )
     return {row[0]: (row[1], row[2], row[3]) for row in conn.execute(q)}
 

@@ -16,6 +16,7 @@ from sqlalchemy.engine import Connection
 
 from serialpos.db import apply_outcomes, repo
 from serialpos.db import order_repo as orepo
+from serialpos.db.one_of import one_of
 from serialpos.db.tables import utcnow
 from serialpos.domain.orders import LineAmounts, LineStatus, OrderStatus, SaleType, totals
 from serialpos.domain.states import Action, UnitState, on_hand_delta
@@ -83,7 +84,7 @@ def _ids(
     select instead of RETURNING, which SQLite would answer one row per statement."""
     found = {
         str(r[1]): int(r[0])
-        for r in conn.execute(sa.select(table.c.id, number).where(number.in_(numbers)))
+        for r in conn.execute(sa.select(table.c.id, number).where(one_of(conn, number, numbers)))
     }
     return [found[n] for n in numbers]
 
@@ -192,7 +193,7 @@ def write(
         (int(r.order_id), int(r.number)): int(r.id)
         for r in conn.execute(
             sa.select(line_t.c.id, line_t.c.order_id, line_t.c.number).where(
-                line_t.c.order_id.in_(order_ids)
+                one_of(conn, line_t.c.order_id, order_ids)
             )
         )
     }
@@ -298,7 +299,7 @@ def _move_units(
     unit_c = repo.unit_t.c
     moved = conn.execute(
         sa.update(repo.unit_t)
-        .where(unit_c.id.in_(unit_ids))
+        .where(one_of(conn, unit_c.id, unit_ids))
         .values(
             state=sold,
             version=unit_c.version + 1,
@@ -311,16 +312,10 @@ def _move_units(
     repo.add_events(conn, events)
     for (product_id, store_id), delta in stock.items():
         repo.bump_stock(conn, product_id, store_id, delta)
-    outcome_c = apply_outcomes.outcome_t.c
-    conn.execute(
-        sa.update(apply_outcomes.outcome_t)
-        .where(outcome_c.id == sa.bindparam("key"))
-        .values(outcome=sa.bindparam("text")),
+    apply_outcomes.record_many(
+        conn,
         [
-            {
-                "key": s.entry.key,
-                "text": json.dumps({k: v for k, v in r.items() if k != "ok"}, ensure_ascii=False),
-            }
+            (s.entry.key, json.dumps({k: v for k, v in r.items() if k != "ok"}, ensure_ascii=False))
             for s, r in zip(sells, verdicts, strict=True)
         ],
     )

@@ -35,6 +35,7 @@ from sqlalchemy.engine import Connection
 from serialpos.db import apply_outcomes, lease_sql, repo
 from serialpos.db import order_repo as orepo
 from serialpos.db.engine import Database
+from serialpos.db.one_of import one_of
 from serialpos.db.tables import utcnow
 from serialpos.domain.errors import DomainError
 from serialpos.domain.orders import (
@@ -94,7 +95,7 @@ def _taken(conn: Connection, sells: Sequence[Sell]) -> set[tuple[str, str]]:
     }
     selects = [
         sa.select(sa.literal(series).label("series"), table.c.number).where(
-            table.c.number.in_(asked[series])
+            one_of(conn, table.c.number, asked[series])
         )
         for series, table in _SERIES.items()
         if asked[series]
@@ -180,7 +181,7 @@ def _lock_units(conn: Connection, product_id: int, serials: list[str]) -> dict[s
     writer holds the database), in id order so two runs never wait on each other in a ring."""
     rows = conn.execute(
         sa.select(*_UNIT_COLUMNS)
-        .where(repo.unit_t.c.product_id == product_id, repo.unit_t.c.serial.in_(serials))
+        .where(repo.unit_t.c.product_id == product_id, one_of(conn, repo.unit_t.c.serial, serials))
         .order_by(repo.unit_t.c.id)
         .with_for_update()
     )
@@ -246,7 +247,7 @@ def _claim_all(conn: Connection, sells: Sequence[Sell]) -> set[str]:
 def _unclaim(conn: Connection, keys: list[str]) -> None:
     if keys:
         outcome_c = apply_outcomes.outcome_t.c
-        conn.execute(sa.delete(apply_outcomes.outcome_t).where(outcome_c.id.in_(keys)))
+        conn.execute(sa.delete(apply_outcomes.outcome_t).where(one_of(conn, outcome_c.id, keys)))
 
 
 def apply_sells(conn: Connection, db: Database, run: Sequence[Entry]) -> list[Result]:
