@@ -63,6 +63,7 @@ ACTION_KEY: dict[str, str] = {
     "lookup": "ctrl+l",
     "logout": "ctrl+o",
     "quit": "ctrl+x",
+    "login": "ctrl+j",  # Enter typed before the console took the terminal arrives as ^J
     "pay": "ctrl+y",
     "refund": "ctrl+y",
     "fulfil": "ctrl+f",
