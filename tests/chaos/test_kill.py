@@ -73,7 +73,13 @@ def test_killed_apply_runs_lose_and_half_apply_nothing(db_url: str, tmp_path: Pa
             child.stdin.flush()
         except BrokenPipeError:
             pass
-        time.sleep(rng.uniform(0.3, 2.5))
+        # The kill lands at a random moment while lines are applied, whatever the machine's
+        # speed: after the first verdict is out (a fixed delay either missed the whole run on
+        # a quiet machine, or fell before the child had started under load).
+        started = time.monotonic()
+        while not printed and child.poll() is None and time.monotonic() - started < 60:
+            time.sleep(0.005)
+        time.sleep(rng.uniform(0.0, 0.2))
         child.send_signal(signal.SIGKILL)
         child.wait(timeout=60)
         reader.join(timeout=60)
