@@ -103,13 +103,24 @@ def last_naming(conn: Connection, number: str) -> Entry | None:
     return found[0] if found else None
 
 
-def settle(conn: Connection, entry_id: str, state: str, answer: str) -> None:
-    """Record central's answer; only a pending entry changes (a settled one stays settled)."""
-    conn.execute(
+def settle(conn: Connection, entry_id: str, state: str, answer: str) -> bool:
+    """Record central's answer; only a pending entry changes (a settled one stays settled).
+    True when this call settled it."""
+    done = conn.execute(
         journal_t.update()
         .where(journal_c.id == entry_id, journal_c.state == "pending")
         .values(state=state, answer=answer, settled_at=utcnow())
     )
+    return done.rowcount == 1
+
+
+def pending_naming(conn: Connection, text: str, after: int) -> list[str]:
+    """The lines of pending entries after local number ``after`` that hold ``text`` as a
+    JSON string (a serial they may name; the caller reads each line to be sure)."""
+    q = sa.select(journal_c.line).where(
+        journal_c.state == "pending", journal_c.seq > after, _naming(text)
+    )
+    return [str(line) for line in conn.execute(q.order_by(journal_c.seq)).scalars()]
 
 
 def counts(conn: Connection) -> tuple[int, datetime | None]:
@@ -137,6 +148,41 @@ def set_state(conn: Connection, key: str, value: str) -> None:
         conn.execute(state_t.insert().values(key=key, value=value))
 
 
+# -- units whose state came with a verdict, as of a feed number (terminal/central_state.py)
+_AS_OF = "as_of:"
+
+
+def _as_of_key(product_id: int, serial: str) -> str:
+    import hashlib
+
+    digest = hashlib.sha256(f"{product_id}:{serial}".encode()).hexdigest()
+    return _AS_OF + digest[: 32 - len(_AS_OF)]
+
+
+def mark_as_of(conn: Connection, product_id: int, serial: str, feed: int) -> None:
+    """Remember that the unit holds central's state as of feed number ``feed``: the pull
+    skips its events numbered up to it (they are in that state already)."""
+    set_state(conn, _as_of_key(product_id, serial), f"{feed} {product_id} {serial}")
+
+
+def as_of_marks(conn: Connection) -> dict[tuple[int, str], int]:
+    """(product id, serial) -> the feed number its state is as of, for every mark kept."""
+    q = sa.select(state_c.value).where(state_c.key.like(_AS_OF + "%"))
+    marks: dict[tuple[int, str], int] = {}
+    for value in conn.execute(q).scalars():
+        feed, product_id, serial = str(value).split(" ", 2)
+        marks[(int(product_id), serial)] = int(feed)
+    return marks
+
+
+def forget_as_of(conn: Connection, marks: dict[tuple[int, str], int], upto: int) -> None:
+    """Drop the marks the feed has gone past (numbered up to ``upto``): no event they
+    would skip is still to come."""
+    done = [_as_of_key(pid, serial) for (pid, serial), feed in marks.items() if feed <= upto]
+    if done:
+        conn.execute(state_t.delete().where(state_c.key.in_(done)))
+
+
 # -- the local copy of central's events ---------------------------------------------------
 unit_c = repo.unit_t.c
 
@@ -146,15 +192,17 @@ class LocalUnit:
     id: int
     state: str
     store_id: int
+    #: The local order line holding it (an open sale at this till), if any.
+    reserved_line: int | None = None
 
 
 def unit(conn: Connection, product_id: int, serial: str) -> LocalUnit | None:
     row = conn.execute(
-        sa.select(unit_c.id, unit_c.state, unit_c.store_id).where(
+        sa.select(unit_c.id, unit_c.state, unit_c.store_id, unit_c.reserved_line_id).where(
             unit_c.product_id == product_id, unit_c.serial == serial
         )
     ).first()
-    return None if row is None else LocalUnit(row[0], row[1], row[2])
+    return None if row is None else LocalUnit(row[0], row[1], row[2], row[3])
 
 
 def put_unit(

@@ -27,7 +27,7 @@ from serialpos.db.engine import Database, DatabaseError
 from serialpos.db.joined import JoinedDatabase
 from serialpos.domain.errors import BadRequest, DomainError, PermissionDenied
 from serialpos.domain.text import clip
-from serialpos.services import users
+from serialpos.services import entry_units, users
 from serialpos.services.apply_ids import ApplyObject, IdReused, fingerprint, first_cause, line_id
 from serialpos.services.conflicts import CONFLICT_CODES, NotLinked, WrongStore, present
 from serialpos.services.context import Actor
@@ -248,23 +248,26 @@ def apply_entry(
     """The verdict of one journal entry, sent with the token of the terminal ``actor``:
     applied, replayed, recorded as a conflict
     (``error`` ``sync_conflict``, with ``conflict`` and the event that stands), or refused
-    with nothing recorded."""
+    with nothing recorded; a conflict or a refusal of an entry that passed its checks carries
+    ``units``, central's state of the units it names (services/entry_units.py)."""
     try:
         entry = prepare(db, actor, data)
     except DomainError as exc:
         return {"ok": False, "error": exc.code, "message": exc.message}
     try:
-        return db.write(lambda conn: apply_in(conn, db, entry, apply_object))
+        verdict = db.write(lambda conn: apply_in(conn, db, entry, apply_object))
     except Refused as refused:
-        return refused.result
+        verdict = refused.result
     except DomainError as exc:
-        return {"ok": False, "error": exc.code, "message": exc.message}
+        verdict = {"ok": False, "error": exc.code, "message": exc.message}
     except (DatabaseError, sa.exc.SQLAlchemyError) as exc:
         return {
             "ok": False,
             "error": "database_error",
             "message": f"database error: {clip(first_cause(exc), 300)}",
         }
+    entry_units.add_units(db, [(data, verdict)])
+    return verdict
 
 
 def _record_conflict(
@@ -372,6 +375,8 @@ def apply_entries(
         done = {n: apply_entry(db, token, entry.data, apply_object)}
     for n, verdict in done.items():
         verdicts[n] = verdict
+    # Central's state of the units of each conflict or refusal, read after the commit.
+    entry_units.add_units(db, [(run[n], verdict) for n, verdict in done.items()])
     # The answered prefix: every entry up to the last one applied (refused ones included).
     last = max(done) if done else len(run) - 1
     answered = verdicts[: last + 1]
