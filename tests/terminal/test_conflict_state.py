@@ -106,6 +106,18 @@ def test_same_serial_received_at_two_stores_offline(chain: Chain) -> None:
     assert _events(s2) == events
     s2.check_clean()
 
+    # Central later moves the unit to S2: its receipt there reaches the second till by its
+    # own feed, and the unit joins S2's stock (leaving the S1 count the till had it in).
+    moved = chain.post(
+        _line("transfer_out", "S1", "CS-1", to="S2", transfer="CS-TR1", create=True),
+        _line("transfer_in", "S2", "CS-1", transfer="CS-TR1"),
+    )
+    assert all(v["ok"] for v in moved), moved
+    assert s2.sync()["mirror"]["applied"] == 1
+    assert s2.query(AT_STORE, serial="CS-1", store="S2") == [("in_stock",)]
+    _same_stock(s2, chain, "S2")
+    s2.check_clean()
+
 
 def test_a_lost_answer_is_replayed_and_taken_once(chain: Chain) -> None:
     """Central recorded the conflict but the till never heard the answer: the resend is
