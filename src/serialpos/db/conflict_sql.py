@@ -147,8 +147,7 @@ def resolve(
 
 def unit_states(conn: Connection, serials: list[str]) -> list[tuple[str, str, str, str]]:
     """(serial, sku, store code, state) of every unit carrying one of ``serials``, any
-    product (services/entry_units.py picks the product an entry named). Read in the
-    snapshot of the caller's feed number (services/entry_units.py reads that first)."""
+    product (services/entry_units.py picks the product an entry named)."""
     if not serials:
         return []
     q = (

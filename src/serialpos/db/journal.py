@@ -148,41 +148,6 @@ def set_state(conn: Connection, key: str, value: str) -> None:
         conn.execute(state_t.insert().values(key=key, value=value))
 
 
-# -- units whose state came with a verdict, as of a feed number (terminal/central_state.py)
-_AS_OF = "as_of:"
-
-
-def _as_of_key(product_id: int, serial: str) -> str:
-    import hashlib
-
-    digest = hashlib.sha256(f"{product_id}:{serial}".encode()).hexdigest()
-    return _AS_OF + digest[: 32 - len(_AS_OF)]
-
-
-def mark_as_of(conn: Connection, product_id: int, serial: str, feed: int) -> None:
-    """Remember that the unit holds central's state as of feed number ``feed``: the pull
-    skips its events numbered up to it (they are in that state already)."""
-    set_state(conn, _as_of_key(product_id, serial), f"{feed} {product_id} {serial}")
-
-
-def as_of_marks(conn: Connection) -> dict[tuple[int, str], int]:
-    """(product id, serial) -> the feed number its state is as of, for every mark kept."""
-    q = sa.select(state_c.value).where(state_c.key.like(_AS_OF + "%"))
-    marks: dict[tuple[int, str], int] = {}
-    for value in conn.execute(q).scalars():
-        feed, product_id, serial = str(value).split(" ", 2)
-        marks[(int(product_id), serial)] = int(feed)
-    return marks
-
-
-def forget_as_of(conn: Connection, marks: dict[tuple[int, str], int], upto: int) -> None:
-    """Drop the marks the feed has gone past (numbered up to ``upto``): no event they
-    would skip is still to come."""
-    done = [_as_of_key(pid, serial) for (pid, serial), feed in marks.items() if feed <= upto]
-    if done:
-        conn.execute(state_t.delete().where(state_c.key.in_(done)))
-
-
 # -- the local copy of central's events ---------------------------------------------------
 unit_c = repo.unit_t.c
 

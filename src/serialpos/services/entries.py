@@ -202,7 +202,7 @@ def apply_in(conn: Connection, db: Database, entry: Entry, apply_object: ApplyOb
         if found is not None:
             replayed = _replay(found, entry.body_sha256, entry.key)
             savepoint.commit()
-            return replayed
+            return entry_units.add_units_in(conn, entry.data, replayed)
         joined = JoinedDatabase(db, conn)
         result = apply_object(joined, entry.actor, entry.data)
         if joined.retryable is not None:
@@ -221,7 +221,7 @@ def apply_in(conn: Connection, db: Database, entry: Entry, apply_object: ApplyOb
         raise
     savepoint.rollback()
     if result.get("error") not in CONFLICT_CODES:
-        raise Refused(result)
+        raise Refused(entry_units.add_units_in(conn, entry.data, result))
     # The unit moved meanwhile: the id is claimed again, with the conflict as its outcome.
     savepoint = conn.begin_nested()
     try:
@@ -229,7 +229,7 @@ def apply_in(conn: Connection, db: Database, entry: Entry, apply_object: ApplyOb
         if found is not None:  # the same entry landed meanwhile through another request
             replayed = _replay(found, entry.body_sha256, entry.key)
             savepoint.commit()
-            return replayed
+            return entry_units.add_units_in(conn, entry.data, replayed)
         outcome = _record_conflict(
             conn, db, entry.data, entry.terminal, entry.seq, entry.key, result
         )
@@ -239,7 +239,7 @@ def apply_in(conn: Connection, db: Database, entry: Entry, apply_object: ApplyOb
         if savepoint.is_active:
             savepoint.rollback()
         raise
-    return {"ok": False, **outcome}
+    return entry_units.add_units_in(conn, entry.data, {"ok": False, **outcome})
 
 
 def apply_entry(
@@ -249,7 +249,7 @@ def apply_entry(
     applied, replayed, recorded as a conflict
     (``error`` ``sync_conflict``, with ``conflict`` and the event that stands), or refused
     with nothing recorded; a conflict or a refusal of an entry that passed its checks carries
-    ``units``, central's state of the units it names (services/entry_units.py)."""
+    ``central_units``, central's state of the units it names (services/entry_units.py)."""
     try:
         entry = prepare(db, actor, data)
     except DomainError as exc:
@@ -363,7 +363,8 @@ def apply_entries(
             except Refused as refused:
                 done[n] = refused.result
             except DomainError as exc:
-                done[n] = {"ok": False, "error": exc.code, "message": exc.message}
+                refusal = {"ok": False, "error": exc.code, "message": exc.message}
+                done[n] = entry_units.add_units_in(conn, entry.data, refusal)
         return done
 
     try:

@@ -5,7 +5,7 @@ A terminal applies each entry locally before central sees it. When central recor
 as a conflict, or refuses it, the terminal's copy of its units keeps a move central never
 made; when the unit now sits at another store (the same new serial received at two stores
 offline, a unit sold at a till after it was shipped away) the terminal's own store's feed
-never moves it back. So such a verdict carries ``units``: for each unit the line names (and
+never moves it back. So such a verdict carries ``central_units``: for each unit the line names (and
 the one its conflict names), central's state as read after the entry's transaction
 committed, a replayed verdict included, never a copy stored with the outcome. The terminal
 takes it in the transaction that settles the entry (terminal/central_state.py)."""
@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
-from serialpos.db import conflict_sql, snapshot_sql
+from serialpos.db import conflict_sql
 from serialpos.db.engine import Database
 from serialpos.services.stock_lines import item_serials, item_sku
 
@@ -72,33 +72,46 @@ def needs_units(verdict: Result) -> bool:
     """Whether ``verdict`` may leave the terminal's copy different from central's: a
     conflict or a refusal (the terminal applied the line; central did not), not an entry
     that will be sent again."""
-    return not verdict.get("ok") and verdict.get("error") not in RESENT and "units" not in verdict
+    return (
+        not verdict.get("ok")
+        and verdict.get("error") not in RESENT
+        and "central_units" not in verdict
+    )
 
 
 def add_units(db: Database, answered: Iterable[tuple[Mapping[str, Any], Result]]) -> None:
-    """Add ``units`` to each verdict of ``answered`` (entry line, verdict) that
+    """Add ``central_units`` to each verdict of ``answered`` (entry line, verdict) that
     :func:`needs_units`: one read of central's units for all of them. Each is
-    ``{"serial", "sku", "store", "state", "feed"}``; ``store`` and ``state`` are null when
-    central holds no such unit (a receipt it refused); ``feed`` is the event feed's number the
-    state is as of (every event numbered up to it is in it, none after): the terminal's pull
-    skips the unit's events up to it (terminal/mirror.py)."""
+    ``{"serial", "sku", "store", "state"}``; ``store`` and ``state`` are null when central
+    holds no such unit (a receipt it refused)."""
     wanted = [
         (verdict, _wanted(data, verdict)) for data, verdict in answered if needs_units(verdict)
     ]
     if not wanted:
         return
     serials = [serial for _v, units in wanted for _sku, serial in units]
+    rows = db.read(lambda conn: conflict_sql.unit_states(conn, serials))
+    _fill(wanted, rows)
 
-    def read(conn: Connection) -> tuple[int, list[tuple[str, str, str, str]]]:
-        # One snapshot, the feed's last number first: every event numbered up to it is in
-        # the states read (numbers become visible in order, services/feed.py).
-        snapshot_sql.begin_consistent_read(conn)
-        return snapshot_sql.last_seq(conn), conflict_sql.unit_states(conn, serials)
 
-    feed, rows = db.read(read)
+def add_units_in(conn: Connection, data: Mapping[str, Any], verdict: Result) -> Result:
+    """:func:`add_units` for one entry inside the transaction that answered it, right after
+    it: its units as that entry left them, whatever the entries after it in the same batch
+    do, so a verdict is the same however the batch is cut into transactions."""
+    if needs_units(verdict):
+        units = _wanted(data, verdict)
+        serials = [serial for _sku, serial in units]
+        _fill([(verdict, units)], conflict_sql.unit_states(conn, serials))
+    return verdict
+
+
+def _fill(
+    wanted: list[tuple[Result, list[tuple[str | None, str]]]],
+    rows: Sequence[tuple[str, str, str, str]],
+) -> None:
     for verdict, units in wanted:
-        verdict["units"] = [
-            state | {"feed": feed} for sku, serial in units for state in _states(rows, sku, serial)
+        verdict["central_units"] = [
+            state for sku, serial in units for state in _states(rows, sku, serial)
         ]
 
 

@@ -1,7 +1,7 @@
 """The terminal takes central's state of the units of an entry central did not apply.
 
 The terminal applied each entry locally when it was made. When central records the entry as
-a conflict, or refuses it, its verdict carries ``units``: central's state of each unit the
+a conflict, or refuses it, its verdict carries ``central_units``: central's state of each unit the
 line names (services/entry_units.py). The push settles the entry and, in the same local
 transaction, sets each such unit to central's state here (:func:`take`): a unit central
 has at another store leaves this store (the same new serial received at two stores offline;
@@ -22,10 +22,9 @@ Three rules keep it right:
 Each unit set is a local ledger event (``central_state``, its reason central's error, its
 document the conflict), with each store's stock moved by the local difference
 (terminal/mirror.py ``move_unit``), so ``db check`` stays clean here. The pull that follows
-skips the unit's events central's state already holds: the verdict says the feed number it
-is as of (``feed``), kept here until the pull has gone past it (db/journal.py ``mark_as_of``),
-so an older event of this store (the shipment of a unit sold here meanwhile) does not move it
-back.
+may bring this store's older events of the unit; it ends where central's feed for the store
+ends: central's state for every unit at this store (a unit that left it by a shipment shows
+in transit to the other store, the last its store's feed says of it).
 """
 
 from __future__ import annotations
@@ -64,14 +63,12 @@ def take(conn: Connection, *, store: str, answered: Sequence[tuple[journal.Entry
     in local order, with central's verdicts) to central's state; how many changed here."""
     latest: dict[Key, tuple[journal.Entry, Verdict, Verdict]] = {}
     for entry, verdict in answered:
-        for unit in verdict.get("units") or ():
+        for unit in verdict.get("central_units") or ():
             if isinstance(unit, dict) and isinstance(unit.get("serial"), str):
                 latest[(unit.get("sku"), unit["serial"])] = (entry, verdict, unit)
     if not latest:
         return 0
     named = {entry.seq: _names(entry.line) for entry, _verdict in answered}
-    after = int(journal.get_state(conn, "feed_after") or 0)
-    journal.forget_as_of(conn, journal.as_of_marks(conn), after)  # marks the pull went past
     products = journal.product_ids(conn)
     stores = journal.store_ids(conn)
     changed = 0
@@ -84,9 +81,7 @@ def take(conn: Connection, *, store: str, answered: Sequence[tuple[journal.Entry
         ]
         if later or waiting:
             continue  # a later local entry moved it: its own answer settles it
-        if _take_one(
-            conn, entry, verdict, unit, products=products, stores=stores, here=store, after=after
-        ):
+        if _take_one(conn, entry, verdict, unit, products=products, stores=stores, here=store):
             changed += 1
     return changed
 
@@ -100,7 +95,6 @@ def _take_one(
     products: dict[str, int],
     stores: dict[str, int],
     here: str,
-    after: int,
 ) -> bool:
     serial, state, at = unit["serial"], unit.get("state"), unit.get("store")
     product_id = products.get(str(unit.get("sku")))
@@ -114,9 +108,6 @@ def _take_one(
         return False  # never here, and not here at central either
     if found is not None and found.reserved_line is not None:
         return False  # an open sale of this till holds it
-    feed = unit.get("feed")
-    if isinstance(feed, int) and feed > after:
-        journal.mark_as_of(conn, product_id, serial, feed)
     if found is not None and (found.state, found.store_id) == (state, stores[at]):
         return False
     conflict = verdict.get("conflict") if isinstance(verdict.get("conflict"), dict) else None

@@ -7,9 +7,7 @@ this terminal made itself (central records it under the terminal's id) is alread
 here: it is skipped when the unit is in the state it gave (always, for a quantity), and
 applied again when another terminal's event, earlier at central but pulled after it, moved
 the unit locally meanwhile, so the unit ends in central's last state. (The sync pulls only
-when nothing is waiting to be pushed, so no local entry is overtaken by a pull.) An event of
-a unit whose state came with a conflict's verdict, numbered up to the feed number that state
-is as of, is skipped: the state holds it already (terminal/central_state.py).
+when nothing is waiting to be pushed, so no local entry is overtaken by a pull.)
 Each is copied as a local ledger event whose ``from`` is the local state before it, and the
 stock moves by the local difference, so the local ledger still folds to the local state and
 ``db check`` holds on the terminal.
@@ -37,8 +35,6 @@ class MirrorCount:
     own: int = 0
     other_store: int = 0
     unknown_product: int = 0
-    #: events already in a state taken with a verdict (terminal/central_state.py)
-    superseded: int = 0
 
 
 def _at(text: Any) -> datetime:
@@ -58,15 +54,9 @@ def apply_events(
 ) -> None:
     products = journal.product_ids(conn)
     stores = journal.store_ids(conn)
-    marks = journal.as_of_marks(conn)
     for event in events:
         if event.get("store") != store:
             count.other_store += 1
-            continue
-        seq = int(event.get("seq") or 0)
-        mark = marks.get((products.get(str(event.get("sku")), 0), str(event.get("serial"))))
-        if mark is not None and seq <= mark:
-            count.superseded += 1  # central's state taken with a verdict holds it already
             continue
         own = event.get("terminal") == central_terminal
         if own and (event.get("serial") is None or event.get("to") is None):
@@ -86,8 +76,6 @@ def apply_events(
             count.applied += 1
         else:
             count.own += 1
-    if marks and events:
-        journal.forget_as_of(conn, marks, int(events[-1].get("seq") or 0))
 
 
 def _apply_one(
