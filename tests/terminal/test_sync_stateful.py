@@ -1,13 +1,13 @@
 """Hypothesis stateful test (issue 16): one central server (``serialpos serve`` on
 PostgreSQL) and three store terminals (each its own SQLite and the real sync client, two at
 S1 and one at S2), each behind its own loopback proxy that a rule cuts, slows or restores.
-Random sales, returns, receipts, transfers S1 -> S2 and counts at random terminals, sales and
-returns at central, syncs through the proxies, and ``serialpos sync`` processes killed with
-SIGKILL mid-sync. After the links return and everything syncs, the invariants of
-../shared/OFFLINE.md hold: every entry reached central exactly once; every entry whose
-precondition failed has exactly one conflict; ``db check`` is clean everywhere (central's
-units equal the fold of their events); each terminal's units equal central's for its store;
-replaying any prefix of a journal changes nothing.
+Random sales, returns, receipts (the same new serial at both stores too), transfers S1 -> S2
+and counts at random terminals, sales and returns at central, syncs through the proxies, and
+``serialpos sync`` processes killed with SIGKILL mid-sync. After the links return and
+everything syncs, the invariants of ../shared/OFFLINE.md hold: every entry reached central
+exactly once; every entry whose precondition failed has exactly one conflict; ``db check``
+is clean everywhere (central's units equal the fold of their events); each terminal's units
+equal central's for its store; replaying any prefix of a journal changes nothing.
 
 CI runs a small size; ``SERIALPOS_STATEFUL_EXAMPLES`` / ``SERIALPOS_STATEFUL_STEPS`` run
 the documented full size (docs/offline.md)."""
@@ -144,13 +144,12 @@ class SyncMachine(RuleBasedStateMachine):
 
     @rule(till=st.integers(0, 2), unit=st.integers(0, 1))
     def receive_new(self, till: int, unit: int) -> None:
-        """New units at either S1 till (the same serial at both: one is a conflict), and
-        new units of S2's own at S2's till. The same new serial received at two *stores*
-        offline is left out: the losing till keeps its copy at its store until central moves
-        the unit there (docs/offline.md, "Not yet"; invariant 5 does not hold for it yet)."""
+        """New units at any till, the same serials at every one: received at both S1 tills,
+        or at S1 and at S2 offline, only the first to reach central stands; the others are
+        conflicts, and a till whose store lost the unit gives it up to the store central has
+        it at (terminal/central_state.py)."""
         t = self.tills[till]
-        serial = self.new[unit] if t.store == "S1" else f"{self.prefix}M{unit}"
-        t.apply(self._line("receive", serial, t.store))
+        t.apply(self._line("receive", self.new[unit], t.store))
 
     @rule(till=st.integers(0, 1), unit=st.integers(0, UNITS - 1))
     def ship_to_s2(self, till: int, unit: int) -> None:

@@ -143,3 +143,18 @@ def resolve(
         )
     )
     return result.rowcount == 1
+
+
+def unit_states(conn: Connection, serials: list[str]) -> list[tuple[str, str, str, str]]:
+    """(serial, sku, store code, state) of every unit carrying one of ``serials``, any
+    product (services/entry_units.py picks the product an entry named)."""
+    if not serials:
+        return []
+    q = (
+        sa.select(unit_c.serial, product_c.sku, store_c.code, unit_c.state)
+        .join(repo.product_t, product_c.id == unit_c.product_id)
+        .join(repo.store_t, store_c.id == unit_c.store_id)
+        .where(unit_c.serial.in_(sorted(set(serials))))
+        .order_by(unit_c.serial, product_c.sku)
+    )
+    return [(str(a), str(b), str(c), str(d)) for a, b, c, d in conn.execute(q)]

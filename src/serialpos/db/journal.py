@@ -118,11 +118,22 @@ _SETTLE = Prepared(
 )
 
 
-def settle(conn: Connection, entry_id: str, state: str, answer: str) -> None:
-    """Record central's answer; only a pending entry changes (a settled one stays settled)."""
-    _SETTLE.run(
+def settle(conn: Connection, entry_id: str, state: str, answer: str) -> bool:
+    """Record central's answer; only a pending entry changes (a settled one stays settled).
+    True when this call settled it."""
+    done = _SETTLE.run(
         conn, {"entry_id": entry_id, "new_state": state, "new_answer": answer, "now": utcnow()}
     )
+    return done.rowcount == 1
+
+
+def pending_naming(conn: Connection, text: str, after: int) -> list[str]:
+    """The lines of pending entries after local number ``after`` that hold ``text`` as a
+    JSON string (a serial they may name; the caller reads each line to be sure)."""
+    q = sa.select(journal_c.line).where(
+        journal_c.state == "pending", journal_c.seq > after, _naming(text)
+    )
+    return [str(line) for line in conn.execute(q.order_by(journal_c.seq)).scalars()]
 
 
 def counts(conn: Connection) -> tuple[int, datetime | None]:
@@ -159,17 +170,19 @@ class LocalUnit:
     id: int
     state: str
     store_id: int
+    #: The local order line holding it (an open sale at this till), if any.
+    reserved_line: int | None = None
 
 
 #: Built once: a pull reads a unit per event (a catch-up's own 5,000 events come back).
-_UNIT = sa.select(unit_c.id, unit_c.state, unit_c.store_id).where(
+_UNIT = sa.select(unit_c.id, unit_c.state, unit_c.store_id, unit_c.reserved_line_id).where(
     unit_c.product_id == sa.bindparam("product_id"), unit_c.serial == sa.bindparam("serial")
 )
 
 
 def unit(conn: Connection, product_id: int, serial: str) -> LocalUnit | None:
     row = conn.execute(_UNIT, {"product_id": product_id, "serial": serial}).first()
-    return None if row is None else LocalUnit(row[0], row[1], row[2])
+    return None if row is None else LocalUnit(row[0], row[1], row[2], row[3])
 
 
 def put_unit(

@@ -27,7 +27,7 @@ from serialpos.db.engine import Database, DatabaseError
 from serialpos.db.joined import JoinedDatabase
 from serialpos.domain.errors import BadRequest, DomainError, PermissionDenied
 from serialpos.domain.text import clip
-from serialpos.services import users
+from serialpos.services import entry_units, users
 from serialpos.services.apply_ids import ApplyObject, IdReused, fingerprint, first_cause, line_id
 from serialpos.services.conflicts import CONFLICT_CODES, NotLinked, WrongStore, present
 from serialpos.services.context import Actor
@@ -202,7 +202,7 @@ def apply_in(conn: Connection, db: Database, entry: Entry, apply_object: ApplyOb
         if found is not None:
             replayed = _replay(found, entry.body_sha256, entry.key)
             savepoint.commit()
-            return replayed
+            return entry_units.add_units_in(conn, entry.data, replayed)
         joined = JoinedDatabase(db, conn)
         result = apply_object(joined, entry.actor, entry.data)
         if joined.retryable is not None:
@@ -221,7 +221,7 @@ def apply_in(conn: Connection, db: Database, entry: Entry, apply_object: ApplyOb
         raise
     savepoint.rollback()
     if result.get("error") not in CONFLICT_CODES:
-        raise Refused(result)
+        raise Refused(entry_units.add_units_in(conn, entry.data, result))
     # The unit moved meanwhile: the id is claimed again, with the conflict as its outcome.
     savepoint = conn.begin_nested()
     try:
@@ -229,7 +229,7 @@ def apply_in(conn: Connection, db: Database, entry: Entry, apply_object: ApplyOb
         if found is not None:  # the same entry landed meanwhile through another request
             replayed = _replay(found, entry.body_sha256, entry.key)
             savepoint.commit()
-            return replayed
+            return entry_units.add_units_in(conn, entry.data, replayed)
         outcome = _record_conflict(
             conn, db, entry.data, entry.terminal, entry.seq, entry.key, result
         )
@@ -239,7 +239,7 @@ def apply_in(conn: Connection, db: Database, entry: Entry, apply_object: ApplyOb
         if savepoint.is_active:
             savepoint.rollback()
         raise
-    return {"ok": False, **outcome}
+    return entry_units.add_units_in(conn, entry.data, {"ok": False, **outcome})
 
 
 def apply_entry(
@@ -248,23 +248,26 @@ def apply_entry(
     """The verdict of one journal entry, sent with the token of the terminal ``actor``:
     applied, replayed, recorded as a conflict
     (``error`` ``sync_conflict``, with ``conflict`` and the event that stands), or refused
-    with nothing recorded."""
+    with nothing recorded; a conflict or a refusal of an entry that passed its checks carries
+    ``central_units``, central's state of the units it names (services/entry_units.py)."""
     try:
         entry = prepare(db, actor, data)
     except DomainError as exc:
         return {"ok": False, "error": exc.code, "message": exc.message}
     try:
-        return db.write(lambda conn: apply_in(conn, db, entry, apply_object))
+        verdict = db.write(lambda conn: apply_in(conn, db, entry, apply_object))
     except Refused as refused:
-        return refused.result
+        verdict = refused.result
     except DomainError as exc:
-        return {"ok": False, "error": exc.code, "message": exc.message}
+        verdict = {"ok": False, "error": exc.code, "message": exc.message}
     except (DatabaseError, sa.exc.SQLAlchemyError) as exc:
         return {
             "ok": False,
             "error": "database_error",
             "message": f"database error: {clip(first_cause(exc), 300)}",
         }
+    entry_units.add_units(db, [(data, verdict)])
+    return verdict
 
 
 def _record_conflict(
@@ -360,7 +363,8 @@ def apply_entries(
             except Refused as refused:
                 done[n] = refused.result
             except DomainError as exc:
-                done[n] = {"ok": False, "error": exc.code, "message": exc.message}
+                refusal = {"ok": False, "error": exc.code, "message": exc.message}
+                done[n] = entry_units.add_units_in(conn, entry.data, refusal)
         return done
 
     try:
@@ -372,6 +376,8 @@ def apply_entries(
         done = {n: apply_entry(db, token, entry.data, apply_object)}
     for n, verdict in done.items():
         verdicts[n] = verdict
+    # Central's state of the units of each conflict or refusal, read after the commit.
+    entry_units.add_units(db, [(run[n], verdict) for n, verdict in done.items()])
     # The answered prefix: every entry up to the last one applied (refused ones included).
     last = max(done) if done else len(run) - 1
     answered = verdicts[: last + 1]

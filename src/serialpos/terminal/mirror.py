@@ -24,7 +24,7 @@ from sqlalchemy.engine import Connection
 
 from serialpos.db import journal, repo
 from serialpos.db.tables import utcnow
-from serialpos.domain.states import UnitState, on_hand_delta
+from serialpos.domain.states import ON_HAND, UnitState
 
 log = logging.getLogger(__name__)
 
@@ -42,10 +42,6 @@ def _at(text: Any) -> datetime:
         return datetime.fromisoformat(str(text).removesuffix("Z"))
     except ValueError:
         return utcnow()
-
-
-def _state(value: str | None) -> UnitState | None:
-    return None if value is None else UnitState(value)
 
 
 def apply_events(
@@ -112,23 +108,67 @@ def _apply_one(
     serial, to_state = event.get("serial"), event.get("to")
     if serial is not None and to_state is not None:
         found = journal.unit(conn, product_id, serial)
-        before = None if found is None else found.state
-        if own and before == to_state:
+        if own and found is not None and found.state == to_state:
             return False
-        delta = on_hand_delta(_state(before), UnitState(to_state))
-        unit_id = journal.put_unit(
+        move_unit(
             conn,
             found,
-            product_id=product_id,
-            serial=serial,
+            values,
             state=to_state,
-            store_id=_unit_store(event, to_state, store_id, stores),
-            now=utcnow(),
+            unit_store=_unit_store(event, to_state, store_id, stores),
         )
-        values |= {"unit_id": unit_id, "from_state": before, "quantity": delta}
+        return True
     repo.add_events(conn, [values])
     repo.bump_stock(conn, product_id, store_id, int(values["quantity"]))  # type: ignore[call-overload]
     return True
+
+
+def move_unit(
+    conn: Connection,
+    found: journal.LocalUnit | None,
+    values: dict[str, object],
+    *,
+    state: str,
+    unit_store: int,
+) -> int:
+    """Set the unit of ``values`` (its ``product_id`` and ``serial``) to ``state`` at
+    ``unit_store``, creating it if this terminal never held it, with a local ledger event at
+    ``values``' store. Each store's stock moves by the local difference: the unit leaves the
+    on-hand count of the store the terminal had it at and joins its new store's; a store
+    other than the event's whose count moves gets an event of its own, so every store's
+    events still add up to its stock and ``db check`` holds on the terminal (a unit the
+    terminal had at another store, moved by a later event, included)."""
+    product_id, serial, event_store = values["product_id"], values["serial"], values["store_id"]
+    assert isinstance(product_id, int) and isinstance(serial, str)
+    assert isinstance(event_store, int)
+    deltas: dict[int, int] = {}
+    if found is not None:
+        deltas[found.store_id] = -int(UnitState(found.state) in ON_HAND)
+    deltas[unit_store] = deltas.get(unit_store, 0) + int(UnitState(state) in ON_HAND)
+    unit_id = journal.put_unit(
+        conn,
+        found,
+        product_id=product_id,
+        serial=serial,
+        state=state,
+        store_id=unit_store,
+        now=utcnow(),
+    )
+    row = values | {
+        "unit_id": unit_id,
+        "from_state": None if found is None else found.state,
+        "to_state": state,
+    }
+    rows = [
+        row | {"store_id": store, "quantity": delta}
+        for store, delta in deltas.items()
+        if store != event_store and delta != 0
+    ]
+    rows.append(row | {"quantity": deltas.get(event_store, 0)})
+    repo.add_events(conn, rows)
+    for store, delta in deltas.items():
+        repo.bump_stock(conn, product_id, store, delta)
+    return unit_id
 
 
 def _unit_store(event: dict[str, Any], to_state: str, store_id: int, stores: dict[str, int]) -> int:

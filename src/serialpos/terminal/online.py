@@ -38,7 +38,7 @@ def pushed_at_once(
             entry = result.get("entry")
             if entry is not None and online:
                 try:
-                    push(db, client, SyncReport())
+                    push(db, client, SyncReport(), store=chain.store)
                     record_link(db, ONLINE, reason="central answered", **who)
                 except (Offline, CentralRefused) as exc:
                     online = False
@@ -72,7 +72,7 @@ def confirm_sale(db: Database, chain: ChainConfig, invoice: str, *, user: str) -
     who = {"terminal": chain.terminal, "user": user}
     try:
         with CentralClient(chain.server, chain.token, timeout=ONLINE_TIMEOUT) as client:
-            push(db, client, SyncReport())
+            push(db, client, SyncReport(), store=chain.store)
         record_link(db, ONLINE, reason="central answered", **who)
     except (Offline, CentralRefused) as exc:
         record_link(db, OFFLINE, reason=exc.message, **who)

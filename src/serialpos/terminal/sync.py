@@ -4,8 +4,10 @@ Push: pending entries in local sequence order, each sent as stored (its id is th
 through central's idempotent ``POST /v1/apply``. Each verdict settles its entry in the local
 journal: ``accepted`` (applied, or replayed: it had landed before), ``conflict`` (central
 recorded a conflict for a manager), ``refused`` (central refused the line; its answer is
-kept). A ``database_error`` at central or no answer leaves the entry pending for the next
-push: the resend is safe, never a second sale. Ordering never comes from clocks.
+kept); a conflict's or a refusal's units take central's state in the same local transaction
+(terminal/central_state.py), even when central has them at another store. A
+``database_error`` at central or no answer leaves the entry pending for the next push: the
+resend is safe, never a second sale. Ordering never comes from clocks.
 
 Pull: central's event feed after the last number applied, for this store only (central
 filters by the token's store, services/feed.py); each page
@@ -26,7 +28,7 @@ from serialpos.config import ChainConfig
 from serialpos.db import journal
 from serialpos.db.engine import Database
 from serialpos.domain.errors import DomainError
-from serialpos.terminal import refresh
+from serialpos.terminal import central_state, refresh
 from serialpos.terminal.client import CentralClient
 from serialpos.terminal.mirror import MirrorCount, apply_events
 
@@ -52,6 +54,9 @@ class SyncReport:
     feed_after: int = 0
     #: settings and catalogue taken again from central this round (terminal/refresh.py)
     refreshed: bool = False
+    #: units set here to central's state after a conflict or a refusal
+    #: (terminal/central_state.py)
+    central_state: int = 0
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -71,13 +76,16 @@ def _state_of(verdict: dict[str, Any]) -> str | None:
 _COUNTER = {"accepted": "accepted", "conflict": "conflicts", "refused": "refused"}
 
 
-def push(db: Database, client: CentralClient, report: SyncReport) -> None:
+def push(db: Database, client: CentralClient, report: SyncReport, *, store: str) -> None:
+    """Send the pending entries of this terminal (of ``store``) and settle each with
+    central's verdict; a conflict's or a refusal's units take central's state in the same
+    local transaction (terminal/central_state.py)."""
     while True:
         entries = db.read(lambda conn: journal.pending(conn, PUSH_BATCH))
         if not entries:
             return
         verdicts = client.post_lines([e.line for e in entries])
-        settled: list[tuple[str, str, str]] = []
+        settled: list[tuple[journal.Entry, str, dict[str, Any]]] = []
         for entry, verdict in zip(entries, verdicts, strict=False):
             state = _state_of(verdict)
             if state is None:
@@ -87,13 +95,19 @@ def push(db: Database, client: CentralClient, report: SyncReport) -> None:
                 report.replayed += 1
             name = _COUNTER[state]
             setattr(report, name, getattr(report, name) + 1)
-            settled.append((entry.id, state, json.dumps(verdict, ensure_ascii=False)))
+            settled.append((entry, state, verdict))
 
-        def write(conn: Connection, settled: list[tuple[str, str, str]] = settled) -> None:
-            for entry_id, state, answer in settled:
-                journal.settle(conn, entry_id, state, answer)
+        def write(
+            conn: Connection, settled: list[tuple[journal.Entry, str, dict[str, Any]]] = settled
+        ) -> int:
+            answered = [
+                (entry, verdict)
+                for entry, state, verdict in settled
+                if journal.settle(conn, entry.id, state, json.dumps(verdict, ensure_ascii=False))
+            ]
+            return central_state.take(conn, store=store, answered=answered)
 
-        db.write(write)
+        report.central_state += db.write(write)
         if len(verdicts) < len(entries) or report.retry:
             return  # central stopped answering, or could not apply some: next push
 
@@ -203,7 +217,7 @@ def _check_not_behind(client: CentralClient, page: dict[str, Any], after: int) -
 def sync_once(db: Database, chain: ChainConfig, client: CentralClient) -> SyncReport:
     """Push, then pull. Raises ``Offline`` when central cannot be reached (nothing lost)."""
     report = SyncReport()
-    push(db, client, report)
+    push(db, client, report, store=chain.store)
     # Pull only when everything made here has been answered: a pulled event must never
     # overtake a local entry central has not seen (the next round pulls).
     if db.read(journal.counts)[0] == 0:

@@ -1,0 +1,126 @@
+"""Central's state of the units a store terminal's entry names, carried by the verdicts that
+may leave the terminal's copy of them different from central's (issue 16, docs/offline.md).
+
+A terminal applies each entry locally before central sees it. When central records the entry
+as a conflict, or refuses it, the terminal's copy of its units keeps a move central never
+made; when the unit now sits at another store (the same new serial received at two stores
+offline, a unit sold at a till after it was shipped away) the terminal's own store's feed
+never moves it back. So such a verdict carries ``central_units``: for each unit the line names (and
+the one its conflict names), central's state as read after the entry's transaction
+committed, a replayed verdict included, never a copy stored with the outcome. The terminal
+takes it in the transaction that settles the entry (terminal/central_state.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from sqlalchemy.engine import Connection
+
+from serialpos.db import conflict_sql
+from serialpos.db.engine import Database
+from serialpos.services.stock_lines import item_serials, item_sku
+
+Result = dict[str, Any]
+
+#: Verdicts that leave the entry pending at the terminal (it is sent again): no state.
+RESENT = frozenset({"database_error", "conflict"})
+_SERIAL_KEYS = ("serial", "serials", "add", "remove")
+
+
+def _serials_of(entry: Mapping[str, Any]) -> list[str]:
+    found: list[str] = []
+    for key in _SERIAL_KEYS:
+        value = entry.get(key)
+        if isinstance(value, str):
+            found.append(value)
+        elif isinstance(value, list):
+            found += [v for v in value if isinstance(v, str)]
+    return found
+
+
+def named_units(data: Mapping[str, Any]) -> list[tuple[str | None, str]]:
+    """(sku, serial) of each unit the line ``data`` names, in order, once each: its own
+    ``serial``/``serials``/``add``/``remove``, its items' or scans', a count's batches'
+    scans, an order's lines'. The SKU is None when the line does not say which product."""
+    sku = data.get("sku") if isinstance(data.get("sku"), str) else None
+    found: list[tuple[str | None, str]] = [(sku, s) for s in _serials_of(data)]
+    found += [(item_sku(data, s) or sku, s) for s in item_serials(data)]
+    nested = [data.get("lines"), *[b.get("scans") for b in _dicts(data.get("batches"))]]
+    for listed in nested:
+        for entry in _dicts(listed):
+            own = entry.get("sku") if isinstance(entry.get("sku"), str) else sku
+            found += [(own, s) for s in _serials_of(entry)]
+    return list(dict.fromkeys(found))
+
+
+def _dicts(value: Any) -> list[Mapping[str, Any]]:
+    return [v for v in value if isinstance(v, Mapping)] if isinstance(value, list) else []
+
+
+def _wanted(data: Mapping[str, Any], verdict: Result) -> list[tuple[str | None, str]]:
+    units = named_units(data)
+    conflict = verdict.get("conflict")
+    if isinstance(conflict, Mapping) and isinstance(conflict.get("serial"), str):
+        sku = conflict.get("sku") if isinstance(conflict.get("sku"), str) else None
+        if not any(serial == conflict["serial"] for _sku, serial in units):
+            units.append((sku, conflict["serial"]))
+    return units
+
+
+def needs_units(verdict: Result) -> bool:
+    """Whether ``verdict`` may leave the terminal's copy different from central's: a
+    conflict or a refusal (the terminal applied the line; central did not), not an entry
+    that will be sent again."""
+    return (
+        not verdict.get("ok")
+        and verdict.get("error") not in RESENT
+        and "central_units" not in verdict
+    )
+
+
+def add_units(db: Database, answered: Iterable[tuple[Mapping[str, Any], Result]]) -> None:
+    """Add ``central_units`` to each verdict of ``answered`` (entry line, verdict) that
+    :func:`needs_units`: one read of central's units for all of them. Each is
+    ``{"serial", "sku", "store", "state"}``; ``store`` and ``state`` are null when central
+    holds no such unit (a receipt it refused)."""
+    wanted = [
+        (verdict, _wanted(data, verdict)) for data, verdict in answered if needs_units(verdict)
+    ]
+    if not wanted:
+        return
+    serials = [serial for _v, units in wanted for _sku, serial in units]
+    rows = db.read(lambda conn: conflict_sql.unit_states(conn, serials))
+    _fill(wanted, rows)
+
+
+def add_units_in(conn: Connection, data: Mapping[str, Any], verdict: Result) -> Result:
+    """:func:`add_units` for one entry inside the transaction that answered it, right after
+    it: its units as that entry left them, whatever the entries after it in the same batch
+    do, so a verdict is the same however the batch is cut into transactions."""
+    if needs_units(verdict):
+        units = _wanted(data, verdict)
+        serials = [serial for _sku, serial in units]
+        _fill([(verdict, units)], conflict_sql.unit_states(conn, serials))
+    return verdict
+
+
+def _fill(
+    wanted: list[tuple[Result, list[tuple[str | None, str]]]],
+    rows: Sequence[tuple[str, str, str, str]],
+) -> None:
+    for verdict, units in wanted:
+        verdict["central_units"] = [
+            state for sku, serial in units for state in _states(rows, sku, serial)
+        ]
+
+
+def _states(
+    rows: Sequence[tuple[str, str, str, str]], sku: str | None, serial: str
+) -> list[Result]:
+    found = [
+        {"serial": s, "sku": k, "store": store, "state": state}
+        for s, k, store, state in rows
+        if s == serial and (sku is None or k == sku)
+    ]
+    return found or [{"serial": serial, "sku": sku, "store": None, "state": None}]

@@ -1,0 +1,132 @@
+"""The terminal takes central's state of the units of an entry central did not apply.
+
+The terminal applied each entry locally when it was made. When central records the entry as
+a conflict, or refuses it, its verdict carries ``central_units``: central's state of each unit the
+line names (services/entry_units.py). The push settles the entry and, in the same local
+transaction, sets each such unit to central's state here (:func:`take`): a unit central
+has at another store leaves this store (the same new serial received at two stores offline;
+a unit sold here after another till shipped it away), a unit at this store takes central's
+state. The store's own feed could not do this: it never carries another store's events.
+
+Three rules keep it right:
+
+* Only an entry this push settled takes a state: a verdict sent again for a settled entry
+  (a replay) changes nothing, and a unit already in central's state is left alone.
+* A unit named by a later local entry that was waiting when the push began is left as it is:
+  that entry's effect is here and central applies it (or answers for it) after the verdict
+  was read, so taking the older state would undo it. When that later entry is itself a
+  conflict or refused, its own verdict carries the unit.
+* A unit an open sale of this till holds (a reserved order line, never journaled yet) is
+  left as it is; the sale's entry meets central when it is fulfilled.
+
+Each unit set is a local ledger event (``central_state``, its reason central's error, its
+document the conflict), with each store's stock moved by the local difference
+(terminal/mirror.py ``move_unit``), so ``db check`` stays clean here. The pull that follows
+may bring this store's older events of the unit; it ends where central's feed for the store
+ends: central's state for every unit at this store (a unit that left it by a shipment shows
+in transit to the other store, the last its store's feed says of it).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy.engine import Connection
+
+from serialpos.db import journal
+from serialpos.db.tables import utcnow
+from serialpos.services.entry_units import named_units
+from serialpos.terminal.mirror import move_unit
+
+log = logging.getLogger(__name__)
+
+#: The local ledger's action for a unit set to central's state after a verdict.
+ACTION = "central_state"
+
+Verdict = dict[str, Any]
+Key = tuple[str | None, str]
+
+
+def _names(line: str) -> set[str]:
+    try:
+        data = json.loads(line)
+    except ValueError:
+        return set()
+    return {serial for _sku, serial in named_units(data)} if isinstance(data, dict) else set()
+
+
+def take(conn: Connection, *, store: str, answered: Sequence[tuple[journal.Entry, Verdict]]) -> int:
+    """Set the units of ``answered`` (the entries this push settled, each pending until now,
+    in local order, with central's verdicts) to central's state; how many changed here."""
+    latest: dict[Key, tuple[journal.Entry, Verdict, Verdict]] = {}
+    for entry, verdict in answered:
+        for unit in verdict.get("central_units") or ():
+            if isinstance(unit, dict) and isinstance(unit.get("serial"), str):
+                latest[(unit.get("sku"), unit["serial"])] = (entry, verdict, unit)
+    if not latest:
+        return 0
+    named = {entry.seq: _names(entry.line) for entry, _verdict in answered}
+    products = journal.product_ids(conn)
+    stores = journal.store_ids(conn)
+    changed = 0
+    for (_sku, serial), (entry, verdict, unit) in latest.items():
+        later = [seq for seq, serials in named.items() if seq > entry.seq and serial in serials]
+        waiting = [
+            line
+            for line in journal.pending_naming(conn, serial, entry.seq)
+            if serial in _names(line)
+        ]
+        if later or waiting:
+            continue  # a later local entry moved it: its own answer settles it
+        if _take_one(conn, entry, verdict, unit, products=products, stores=stores, here=store):
+            changed += 1
+    return changed
+
+
+def _take_one(
+    conn: Connection,
+    entry: journal.Entry,
+    verdict: Verdict,
+    unit: Verdict,
+    *,
+    products: dict[str, int],
+    stores: dict[str, int],
+    here: str,
+) -> bool:
+    serial, state, at = unit["serial"], unit.get("state"), unit.get("store")
+    product_id = products.get(str(unit.get("sku")))
+    if state is None or at is None or product_id is None or at not in stores:
+        # Central holds no such unit (a receipt it refused), or names a product or store
+        # this terminal does not know: the local copy stays; the verdict says why.
+        log.info("entry %s: central's state of %s not taken here: %s", entry.id, serial, unit)
+        return False
+    found = journal.unit(conn, product_id, serial)
+    if found is None and at != here:
+        return False  # never here, and not here at central either
+    if found is not None and found.reserved_line is not None:
+        return False  # an open sale of this till holds it
+    if found is not None and (found.state, found.store_id) == (state, stores[at]):
+        return False
+    conflict = verdict.get("conflict") if isinstance(verdict.get("conflict"), dict) else None
+    values: dict[str, object] = {
+        "at": utcnow(),
+        "action": ACTION,
+        "user_name": entry.user_name[:32],
+        "terminal": entry.terminal[:64],
+        "store_id": stores[here],
+        "product_id": product_id,
+        "unit_id": None,
+        "serial": serial,
+        "from_state": None,
+        "to_state": state,
+        "quantity": 0,
+        "document_type": "conflict" if conflict else "entry",
+        "document_id": str(conflict["id"] if conflict else entry.id)[:64],
+        "document_line": None,
+        "reason": str(verdict.get("error") or "")[:200] or None,
+    }
+    move_unit(conn, found, values, state=state, unit_store=stores[at])
+    return True
