@@ -85,12 +85,14 @@ def test_numbers_match_what_in_matches(shop: Database) -> None:
     assert len(by_one_of) == len(ids[::3])
 
 
-@pytest.mark.postgres
+@pytest.mark.parametrize(
+    "shop", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
+)
 def test_a_runs_verdicts_are_stored_through_the_index(shop: Database) -> None:
     """apply_outcomes.record_many finds its rows by the primary key, not by scanning every
-    outcome ever stored (a join to ``unnest`` alone made PostgreSQL hash the whole table)."""
-    if shop.dialect != "postgresql":
-        pytest.skip("PostgreSQL's plan")
+    outcome ever stored (a join to ``unnest`` alone made PostgreSQL hash the whole table):
+    PostgreSQL's plan, so PostgreSQL only."""
+    assert shop.dialect == "postgresql"
     keys = [f"k{n}" for n in range(20_000)]
     with shop.engine.begin() as conn:
         conn.exec_driver_sql(
