@@ -6,8 +6,9 @@ as a conflict, or refuses it, the terminal's copy of its units keeps a move cent
 made; when the unit now sits at another store (the same new serial received at two stores
 offline, a unit sold at a till after it was shipped away) the terminal's own store's feed
 never moves it back. So such a verdict carries ``central_units``: for each unit the line names (and
-the one its conflict names), central's state as read after the entry's transaction
-committed, a replayed verdict included, never a copy stored with the outcome. The terminal
+the one its conflict names), central's state as read in the transaction that answered
+the entry (read after its commit, PostgreSQL gave a different answer depending on how a batch
+was cut), a replayed verdict read afresh, never a copy stored with the outcome. The terminal
 takes it in the transaction that settles the entry (terminal/central_state.py)."""
 
 from __future__ import annotations
