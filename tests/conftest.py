@@ -30,6 +30,25 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
     return max(2, (os.cpu_count() or 1) * 3 // 2)
 
 
+#: Folders whose files take the longest (a real ``serve`` and terminals as processes, killed
+#: and racing children): their files go to the workers first, so the suite does not end with
+#: one worker still running them while the others wait (a third worker alone no longer helped:
+#: the last 4% of the suite ran on one worker for 7 minutes).
+SLOW_FIRST = ("terminal", "chaos")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The slow folders' files first; every file's tests stay together and in order (a
+    stable sort), so ``--dist loadfile`` hands them out as before, only sooner."""
+    here = Path(__file__).parent
+
+    def weight(item: pytest.Item) -> int:
+        parts = item.path.relative_to(here).parts if item.path.is_relative_to(here) else ()
+        return 0 if parts and parts[0] in SLOW_FIRST else 1
+
+    items.sort(key=weight)
+
+
 @pytest.fixture
 def pg_url() -> Iterator[str]:
     """A PostgreSQL URL whose search_path is a fresh, empty schema."""
