@@ -18,9 +18,9 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 
-import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from serialpos.db import document_sql
 from serialpos.db import order_repo as orepo
 from serialpos.db.engine import Database
 from serialpos.domain.errors import BadRequest
@@ -70,9 +70,7 @@ def mint(db: Database, conn: Connection, series: str, store: str, store_id: int)
 
 
 def _check_free(conn: Connection, series: str, number: str) -> None:
-    table = orepo.order_t if series == "order" else orepo.invoice_t
-    taken = conn.execute(sa.select(table.c.id).where(table.c.number == number)).first()
-    if taken is not None:
+    if document_sql.counter_number_taken(conn, series, number):
         raise BadRequest(
             f"{series} number {number} is already taken at central: was the terminal set "
             "up again with the same id? Its documents need a new terminal id",

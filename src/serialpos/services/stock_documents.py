@@ -3,16 +3,15 @@ adjustments, counts): one numbering scheme, so a number says what it is and wher
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from serialpos.db import order_repo
-from serialpos.db.stock_tables import StockDocument
+from serialpos.db import document_sql, order_repo
+from serialpos.db.document_sql import document_t
 from serialpos.db.tables import utcnow
 from serialpos.domain.errors import BadRequest
 from serialpos.services.context import Actor
 
-document_t = StockDocument.__table__  # type: ignore[attr-defined]
+__all__ = ["PREFIXES", "check_given", "document_t", "next_number", "record", "refuse_taken"]
 
 #: Number prefix per document kind: ``R-S01-000042`` is the 42nd blind receipt at S01.
 PREFIXES = {
@@ -63,8 +62,7 @@ def check_given(number: str, kind: str) -> str:
 
 def refuse_taken(conn: Connection, number: str) -> None:
     """A number given by a store terminal names a document not recorded here yet."""
-    found = conn.execute(sa.select(document_t.c.id).where(document_t.c.number == number)).first()
-    if found is not None:
+    if document_sql.stock_document_taken(conn, number):
         raise BadRequest(f"document {number} is recorded already")
 
 
@@ -81,16 +79,15 @@ def record(
 ) -> None:
     """The header of a document that completes in this transaction."""
     refuse_taken(conn, number)
-    conn.execute(
-        document_t.insert().values(
-            number=number,
-            kind=kind,
-            store_id=store_id,
-            vendor=vendor,
-            reference=reference,
-            reason=reason,
-            created_by=actor.user,
-            terminal=actor.terminal,
-            created_at=utcnow(),
-        )
+    document_sql.insert_stock_document(
+        conn,
+        number=number,
+        kind=kind,
+        store_id=store_id,
+        vendor=vendor,
+        reference=reference,
+        reason=reason,
+        created_by=actor.user,
+        terminal=actor.terminal,
+        created_at=utcnow(),
     )
