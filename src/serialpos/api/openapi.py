@@ -414,6 +414,19 @@ def document() -> dict[str, Any]:
                     [_q("store", text_q, required=True), _q("terminal", text_q, required=True)],
                 )
             },
+            "/v1/customers": {
+                "get": _op(
+                    "Customer records changed since central's time 'until' of an earlier call",
+                    _json(
+                        _obj(
+                            ["customers", "until"],
+                            customers={"type": "array", "items": {"type": "object"}},
+                            until={"type": "string"},
+                        )
+                    ),
+                    [_q("changed_since", text_q)],
+                )
+            },
             "/v1/conflicts": {
                 "get": _op(
                     "Terminal entries central could not apply (managers)",

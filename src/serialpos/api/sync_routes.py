@@ -59,3 +59,22 @@ def conflict_list(request: Request) -> Response:
         request.app.state.db, status=_optional(request, "status"), store=_optional(request, "store")
     )
     return JSONResponse({"conflicts": found})
+
+
+def customers_changed(request: Request) -> Response:
+    """``GET /v1/customers[?changed_since=ISO]``: the customer records changed since then
+    (all without) and ``until``, central's clock when it looked; a store terminal takes them
+    by key at each sync (services/customer_sync.py)."""
+    from datetime import datetime
+
+    from serialpos.services.customer_sync import changed_since
+
+    actor = actor_now(request)
+    text = _optional(request, "changed_since")
+    try:
+        since = None if text is None else datetime.fromisoformat(text)
+    except ValueError:
+        raise BadRequest("'changed_since' must be a date and time (ISO 8601)") from None
+    if since is not None and since.tzinfo is not None:
+        raise BadRequest("'changed_since' is central's time as it sent it ('until'), no zone")
+    return JSONResponse(changed_since(request.app.state.db, actor, since))

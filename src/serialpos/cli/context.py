@@ -160,6 +160,11 @@ ON_TERMINAL = frozenset(
         # counts: list and show read; approve journals the count whole, batches and scans,
         # as the `count` op under the terminal's number (services/counts/approval.py)
         "count",
+        # customers: add and edit journal the record (customer_upsert); find and show read
+        "customers",
+        # shifts are the till's own (its drawer): checked here, never journaled
+        # (services/shifts.py), so require_shift holds on a terminal's own sales
+        "shift",
     }
 )
 

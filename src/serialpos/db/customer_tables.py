@@ -1,4 +1,4 @@
-"""The customer record table (migration 0021); beside db/order_tables.py in the same
+"""The customer record table (migrations 0021, 0025); beside db/order_tables.py in the same
 metadata. ``search_key`` is the folded text a search looks in (domain/customers.py says why)."""
 
 from __future__ import annotations
@@ -22,7 +22,10 @@ class CustomerRecord(SQLModel, table=True):
     search_key: str = Field(max_length=600)
     created_by: str = Field(max_length=32)
     created_at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime())
-    updated_at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime())
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime(), index=True)
+    #: The record's chain-wide key (migration 0025): minted where the record is made, a
+    #: store terminal included, and the same at central and on every terminal.
+    key: str | None = Field(default=None, max_length=40, unique=True, index=True)
 
 
 customer_t: sa.Table = CustomerRecord.__table__  # type: ignore[attr-defined]

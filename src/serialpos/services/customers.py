@@ -16,6 +16,7 @@ Decisions taken here:
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -31,6 +32,7 @@ from serialpos.domain.errors import BadValue, DomainError
 from serialpos.domain.orders import LineStatus
 from serialpos.domain.text import clip
 from serialpos.domain.users import Permission
+from serialpos.services import journal_sink
 from serialpos.services.context import Actor
 
 #: The most records one search lists; ``more`` says there were others.
@@ -50,6 +52,8 @@ class CustomerView:
     phone: str | None
     email: str | None
     address: str | None
+    #: The chain-wide key (db/customer_tables.py): the same at central and every terminal.
+    key: str | None = None
 
 
 @dataclass(frozen=True)
@@ -84,7 +88,7 @@ customer_c = customer_t.c
 
 def _view(row: sa.Row[object]) -> CustomerView:
     m = row._mapping
-    return CustomerView(int(m["id"]), m["name"], m["phone"], m["email"], m["address"])
+    return CustomerView(int(m["id"]), m["name"], m["phone"], m["email"], m["address"], m.get("key"))
 
 
 def _values(fields: CustomerFields) -> dict[str, object]:
@@ -104,29 +108,62 @@ def record_in(conn: Connection, customer_id: int) -> CustomerView:
     return _view(row)
 
 
-def add_in(conn: Connection, actor: Actor, fields: CustomerFields) -> CustomerView:
-    """A new record inside the caller's transaction (``apply``'s order_create, the counter)."""
+def new_key() -> str:
+    """A record's chain-wide key, minted where the record is made (offline on a terminal)."""
+    return uuid.uuid4().hex
+
+
+def add_in(
+    conn: Connection, actor: Actor, fields: CustomerFields, key: str | None = None
+) -> CustomerView:
+    """A new record inside the caller's transaction (``apply``'s order_create, the counter),
+    under ``key`` (a terminal's, from its journal entry) or a new one."""
     good = checked(fields)
     now = utcnow()
+    key = key or new_key()
     new_id = conn.execute(
         sa.insert(customer_t)
-        .values(**_values(good), created_by=actor.user, created_at=now, updated_at=now)
+        .values(**_values(good), key=key, created_by=actor.user, created_at=now, updated_at=now)
         .returning(customer_c.id)
     ).scalar_one()
-    return CustomerView(int(new_id), good.name, good.phone, good.email, good.address)
+    return CustomerView(int(new_id), good.name, good.phone, good.email, good.address, key)
+
+
+def _journal(
+    db: Database, conn: Connection, actor: Actor, key: str | None, **fields: object
+) -> None:
+    """On a store terminal, the record's change goes to central as a ``customer_upsert``
+    entry in the same transaction (services/customer_sync.py applies it there)."""
+    journal_sink.record(db, conn, actor, {"op": "customer_upsert", "key": key, **fields})
 
 
 def add_customer(db: Database, actor: Actor, fields: CustomerFields) -> CustomerView:
     actor.require(Permission.SELL)
     good = checked(fields)  # refused before any transaction
-    return db.write(lambda conn: add_in(conn, actor, good))
+
+    def work(conn: Connection) -> CustomerView:
+        made = add_in(conn, actor, good)
+        _journal(
+            db,
+            conn,
+            actor,
+            made.key,
+            name=made.name,
+            phone=made.phone,
+            email=made.email,
+            address=made.address,
+        )
+        return made
+
+    return db.write(work)
 
 
 def edit_customer(
     db: Database, actor: Actor, customer_id: int, changes: dict[str, str | None]
 ) -> CustomerView:
     """Change some fields (``{"phone": "..."}``; an empty string clears a field, the name
-    cannot be cleared)."""
+    cannot be cleared). On a store terminal only the fields changed are journaled: an edit
+    of another field at central or at another till meanwhile is kept."""
     actor.require(Permission.SELL)
     unknown = set(changes) - {"name", "phone", "email", "address"}
     if unknown:
@@ -147,7 +184,8 @@ def edit_customer(
             .where(customer_c.id == customer_id)
             .values(**_values(good), updated_at=utcnow())
         )
-        return CustomerView(customer_id, good.name, good.phone, good.email, good.address)
+        _journal(db, conn, actor, now.key, **{k: getattr(good, k) or "" for k in changes})
+        return CustomerView(customer_id, good.name, good.phone, good.email, good.address, now.key)
 
     return db.write(work)
 
@@ -256,11 +294,27 @@ def parse_id(text: str) -> int:
     return int(value)
 
 
-def record_for_in(conn: Connection, actor: Actor, record: int | CustomerFields) -> int:
-    """The id of ``record``: an id is checked; details find the record holding exactly them
-    (a host retrying the same order makes no second record), else a new one is added."""
+@dataclass(frozen=True)
+class KeyedRecord:
+    """A record named by its chain-wide key, with its details (a store terminal's sale)."""
+
+    key: str
+    fields: CustomerFields
+
+
+def record_for_in(
+    conn: Connection, actor: Actor, record: int | CustomerFields | KeyedRecord
+) -> int:
+    """The id of ``record``: an id is checked; a key finds its record (else one is added
+    under that key); details find the record holding exactly them (a host retrying the same
+    order makes no second record), else a new one is added."""
     if isinstance(record, int):
         return record_in(conn, record).id
+    if isinstance(record, KeyedRecord):
+        found = conn.execute(sa.select(customer_c.id).where(customer_c.key == record.key)).scalar()
+        return (
+            int(found) if found is not None else add_in(conn, actor, record.fields, record.key).id
+        )
     good = checked(record)
     same = conn.execute(
         sa.select(customer_c.id)

@@ -31,6 +31,7 @@ from serialpos.services import entry_units, users
 from serialpos.services.apply_ids import ApplyObject, IdReused, fingerprint, first_cause, line_id
 from serialpos.services.conflicts import CONFLICT_CODES, NotLinked, WrongStore, present
 from serialpos.services.context import Actor
+from serialpos.services.shifts import checked_at_terminal
 from serialpos.services.stock_lines import item_serials, item_sku
 
 Result = dict[str, Any]
@@ -204,7 +205,8 @@ def apply_in(conn: Connection, db: Database, entry: Entry, apply_object: ApplyOb
             savepoint.commit()
             return entry_units.add_units_in(conn, entry.data, replayed)
         joined = JoinedDatabase(db, conn)
-        result = apply_object(joined, entry.actor, entry.data)
+        with checked_at_terminal():  # the till checked require_shift with its own shifts
+            result = apply_object(joined, entry.actor, entry.data)
         if joined.retryable is not None:
             raise joined.retryable  # the outer write retries the whole transaction
         if result["ok"]:

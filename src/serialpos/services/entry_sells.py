@@ -50,7 +50,7 @@ from serialpos.services.entries import Entry, Result, _replay
 from serialpos.services.entry_sale_rows import Place, Sell, write
 from serialpos.services.orders.views import MAX_LINES
 from serialpos.services.settings import chain_settings_in, setting_in_force
-from serialpos.services.shifts import shift_for_payment
+from serialpos.services.shifts import checked_at_terminal, shift_for_payment
 
 #: The keys of a plain sale: anything else (a document, a quantity, a line, a key the
 #: operation does not know and would warn about) goes the one-by-one way.
@@ -144,11 +144,13 @@ class _Context:
         return Place(here, product, included)
 
     def shift(self, store_id: int, terminal: str) -> int | DomainError | None:
-        """The open shift payments at ``terminal`` go to, or the refusal (shift required)."""
+        """The open shift payments at ``terminal`` go to (services/shifts.py: the terminal
+        checked ``require_shift`` itself)."""
         key = (store_id, terminal)
         if key not in self.shifts:
             try:
-                self.shifts[key] = shift_for_payment(self.conn, store_id, terminal)
+                with checked_at_terminal():
+                    self.shifts[key] = shift_for_payment(self.conn, store_id, terminal)
             except DomainError as exc:
                 self.shifts[key] = exc
         return self.shifts[key]

@@ -13,10 +13,19 @@ Decisions:
   default), scripts, ``apply`` and the API work without one, and payments taken while a
   shift is open on that terminal are still counted in it.
 * Opening and closing are selling work (cashiers do it); reading an old Z report is too.
+* A store terminal's shifts are its own (its drawer; they are not journaled). The terminal
+  checks ``require_shift`` on its own sales, with its own shifts, offline too; central
+  applies a terminal's journal entries (services/entries.py) inside
+  :func:`checked_at_terminal` and does not check again: it holds none of that terminal's
+  shifts, so the rule can be on chain-wide. The payments of such an entry belong to no shift
+  at central; the till's X and Z reports count them.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -265,9 +274,26 @@ def shift_for_payment(conn: Connection, store_id: int, terminal: str) -> int | N
     return None
 
 
+#: Set while central applies a store terminal's journal entry: the till checked the rule.
+_at_terminal: ContextVar[bool] = ContextVar("shift_checked_at_terminal", default=False)
+
+
+@contextmanager
+def checked_at_terminal() -> Iterator[None]:
+    """Sales inside were checked against ``require_shift`` by the store terminal that made
+    them, with its own shifts (module docstring); the rule is not checked again here."""
+    token = _at_terminal.set(True)
+    try:
+        yield
+    finally:
+        _at_terminal.reset(token)
+
+
 def check_shift_not_required(conn: Connection, store_id: int, terminal: str) -> None:
     """Refuse a sale at a store with ``require_shift`` on when ``terminal`` has no open
-    shift; nothing else is checked."""
+    shift; nothing else is checked (nor inside :func:`checked_at_terminal`)."""
+    if _at_terminal.get():
+        return
     settings = StoreSettings().with_values(repo.setting_values(conn, store_id))
     if settings.require_shift and _open_row(conn, store_id, terminal) is None:
         code = repo.store_codes(conn).get(store_id, str(store_id))

@@ -8,8 +8,9 @@ the events a terminal made are told apart in the feed by the token's terminal na
 The store's open documents come with it (db/snapshot_sql.py ``DOCUMENT_TABLES``): open ASNs
 with their lines and saved scans (and each announced unit names its ASN line, so the terminal
 records it as announced), transfers shipped to the store and not yet received, and open
-counts; so receiving and counting work offline. Orders are not: their numbers are given by
-each database, and a terminal refuses the operations naming an order by its number.
+counts; so receiving and counting work offline. So do the chain's customer records (taken by
+key, services/customer_sync.py). Orders are not: their numbers are given by each database,
+and a terminal refuses the operations naming an order by its number.
 """
 
 from __future__ import annotations
@@ -20,9 +21,11 @@ from sqlalchemy.engine import Connection
 
 from serialpos.db import conflict_sql, repo, snapshot_sql
 from serialpos.db.engine import Database
+from serialpos.db.tables import utcnow
 from serialpos.domain.errors import BadRequest, DomainError
 from serialpos.domain.text import clip, has_control_chars
 from serialpos.domain.users import Permission
+from serialpos.services import customer_sync
 from serialpos.services.context import Actor
 
 
@@ -81,6 +84,9 @@ def take(db: Database, actor: Actor, store: str, terminal_id: str) -> dict[str, 
         out["units"] = units
         out["stock"] = snapshot_sql.store_stock(conn, here)
         out |= documents
+        # every customer record of the chain, taken by key (services/customer_sync.py)
+        out["customers_until"] = utcnow().isoformat()
+        out["customers"] = customer_sync.records_in(conn)
         return out
 
     return db.read(work)

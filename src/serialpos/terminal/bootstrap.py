@@ -24,7 +24,10 @@ from serialpos.db.engine import Database
 from serialpos.db.tables import utcnow
 from serialpos.domain.errors import BadRequest
 from serialpos.domain.states import UnitState, on_hand_delta
+from serialpos.services import customer_sync
+from serialpos.services.customer_sync import next_since
 from serialpos.terminal.client import CentralClient
+from serialpos.terminal.customers import CUSTOMERS_SINCE
 
 
 def new_terminal_id(store: str) -> str:
@@ -102,6 +105,9 @@ def load(db: Database, snap: dict[str, Any]) -> int:
             repo.bump_stock(conn, pid, here, quantities.get(pid, 0))
         journal.set_state(conn, "feed_after", str(int(snap["feed_after"])))
         journal.set_state(conn, "central_terminal", str(snap["central_terminal"]))
+        if snap.get("customers_until"):  # older central: none
+            customer_sync.take_in(conn, snap["customers"])
+            journal.set_state(conn, CUSTOMERS_SINCE, next_since(snap["customers_until"]))
         return len(snap["units"])
 
     return db.write(work)

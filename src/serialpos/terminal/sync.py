@@ -30,6 +30,7 @@ from serialpos.db.engine import Database
 from serialpos.domain.errors import DomainError
 from serialpos.terminal import central_state, refresh
 from serialpos.terminal.client import CentralClient
+from serialpos.terminal.customers import pull_customers
 from serialpos.terminal.mirror import MirrorCount, apply_events
 
 #: Entries sent in one request, and events asked for in one page.
@@ -57,6 +58,8 @@ class SyncReport:
     #: units set here to central's state after a conflict or a refusal
     #: (terminal/central_state.py)
     central_state: int = 0
+    #: customer records taken from central this round (terminal/customers.py)
+    customers: int = 0
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -226,6 +229,7 @@ def sync_once(db: Database, chain: ChainConfig, client: CentralClient) -> SyncRe
             refresh.refresh(db, chain, client)
             report.refreshed = True
         pull_transfers(db, client, chain, report)
+        report.customers = pull_customers(db, client)
     else:
         report.feed_after = int(db.read(lambda conn: journal.get_state(conn, "feed_after")) or 0)
     report.pending = db.read(journal.counts)[0]

@@ -20,6 +20,7 @@ from serialpos.domain.errors import BadRequest, DomainError, RefusedWithDetails
 from serialpos.domain.states import Action
 from serialpos.domain.text import clip
 from serialpos.services import apply_ids, document_numbers
+from serialpos.services.apply.customer_handlers import _customer_upsert
 from serialpos.services.apply.discount_fields import ORDER_KEYS as ORDER_DISCOUNT_KEYS
 from serialpos.services.apply.document_handlers import _asn_receive, _count, _outbox_folder
 from serialpos.services.apply.fields import Fields, Handler, Result, _json_type
@@ -115,6 +116,9 @@ OPERATIONS: dict[str, Operation] = {
     ),
     "count": Operation(_count, frozenset({"store", "batches", "approve", "products", "number"})),
     "asn_receive": Operation(_asn_receive, frozenset({"asn", "store", "scans", "complete"})),
+    "customer_upsert": Operation(
+        _customer_upsert, frozenset({"key", "name", "phone", "email", "address"})
+    ),
 }
 
 

@@ -8,12 +8,14 @@ from typing import Any
 
 from serialpos.db.engine import Database
 from serialpos.domain.customers import CustomerFields
+from serialpos.domain.discounts import parse_price
 from serialpos.domain.errors import BadRequest
 from serialpos.domain.limits import parse_money
 from serialpos.domain.text import clip
 from serialpos.services.apply.discount_fields import applier, read_terms
 from serialpos.services.apply.fields import Fields, Result, _json_type, _list, _object
 from serialpos.services.context import Actor
+from serialpos.services.customers import KeyedRecord
 from serialpos.services.orders.views import Customer
 
 
@@ -60,7 +62,9 @@ def _order_create(db: Database, actor: Actor, f: Fields) -> Result:
         serial = g.value("serial")
         if serial is not None and not isinstance(serial, str):
             raise BadRequest(f"lines[{n}]: 'serial' must be text, not {_json_type(serial)}")
-        new_lines.append(NewLine(g.code("sku"), serial or None, g.quantity() or 1))
+        new_lines.append(
+            NewLine(g.code("sku"), serial or None, g.quantity() or 1, _catalogue_price(f, g, n))
+        )
         terms.append(read_terms(g, f"lines[{n}]: ", price=True))
     order_terms = read_terms(f, "", price=False)
     exchange_of = f.optional_text("exchange_of", max_length=48)
@@ -113,6 +117,21 @@ def _order_create(db: Database, actor: Actor, f: Fields) -> Result:
 
 def _is_entry(f: Fields) -> bool:
     return f.value("journal") is not None
+
+
+def _catalogue_price(f: Fields, g: Fields, n: int) -> Any:
+    """A line's ``catalogue_price``: the price a store terminal's catalogue gave when it sold
+    (services/orders/host.py ``_priced``). A host prices a line with ``price`` instead."""
+    value = g.value("catalogue_price")
+    if value is None:
+        return None
+    if not _is_entry(f):
+        raise BadRequest(
+            f"lines[{n}]: 'catalogue_price' is a store terminal's; give a new price as 'price'"
+        )
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise BadRequest(f"lines[{n}]: 'catalogue_price' must be a number or text")
+    return parse_price(str(value), f"lines[{n}].catalogue_price")
 
 
 def _positions(value: Any, count: int) -> list[int] | None:
@@ -172,10 +191,13 @@ def _fulfilled(
     }
 
 
-def _customer_of(value: Any) -> tuple[Customer | None, int | CustomerFields | None]:
+def _customer_of(
+    value: Any,
+) -> tuple[Customer | None, int | CustomerFields | KeyedRecord | None]:
     """``customer`` of order_create: a record's id (``12`` or ``{"id": 12}``), or details
     (``name``, ``phone``, ``email``, ``address``) found as a record holding exactly them or
-    added as one. Returns (the order's typed copy, the record) — one of them None."""
+    added as one; with ``key`` (a store terminal's sale), the record holding that key, or a new
+    one under it. Returns (the order's typed copy, the record) — one of them None."""
     if value is None:
         return None, None
     if isinstance(value, int) and not isinstance(value, bool):
@@ -192,6 +214,12 @@ def _customer_of(value: Any) -> tuple[Customer | None, int | CustomerFields | No
         c.optional_text("email", max_length=120),
         c.optional_text("address", max_length=200),
     )
+    if c.value("key") is not None:
+        from serialpos.services.customer_sync import check_key
+
+        if not details.name:
+            raise BadRequest("'customer.key' goes with the record's 'name'")
+        return None, KeyedRecord(check_key(c.value("key")), details)
     if not details.name:
         # No name, no record: the details are the order's own copy, as before records.
         return Customer(None, details.phone, details.address), None

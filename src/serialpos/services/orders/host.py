@@ -5,13 +5,16 @@ written in one transaction, so a refused line leaves no half-made order behind.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from decimal import Decimal
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from serialpos.db import order_repo as orepo
 from serialpos.db.engine import Database
+from serialpos.db.tables import utcnow
 from serialpos.domain.customers import CustomerFields
 from serialpos.domain.errors import (
     BadRequest,
@@ -23,11 +26,15 @@ from serialpos.domain.orders import (
 )
 from serialpos.domain.serials import normalize_serial
 from serialpos.services.context import Actor
+from serialpos.services.login_locks import audit
 from serialpos.services.orders.header import _check_customer, _open_in, _parse_delivery, _parse_type
 from serialpos.services.orders.lines import _add_line, _product_for
 from serialpos.services.orders.reading import _find, _view
 from serialpos.services.orders.views import MAX_LINES, Customer, OrderView
 from serialpos.services.orders.work import _Ctx, _write
+
+if TYPE_CHECKING:
+    from serialpos.services.customers import KeyedRecord
 
 
 @dataclass(frozen=True)
@@ -35,6 +42,29 @@ class NewLine:
     sku: str
     serial: str | None = None
     quantity: int = 1
+    #: The unit price the store terminal's catalogue gave when it sold (its journal entry):
+    #: the customer paid it, so the line is priced at it (:func:`_priced`).
+    catalogue_price: Decimal | None = None
+
+
+def _priced(ctx: _Ctx, product: orepo.SaleProduct, item: NewLine) -> orepo.SaleProduct:
+    """``product`` at the price a store terminal sold it at, when its journal entry says so.
+    A price changed at central before the till took it must not leave the sale owing what the
+    customer never saw: the line takes the till's price, and the difference is audited
+    (``price_differs``, with the order, SKU and both prices) for a manager to see."""
+    if item.catalogue_price is None or item.catalogue_price == product.price:
+        return product
+    audit(
+        ctx.conn,
+        utcnow(),
+        ctx.actor.user,
+        ctx.actor.terminal,
+        ctx.actor.user,
+        "price_differs",
+        f"{ctx.number} {product.sku}: sold at {item.catalogue_price} on the till, "
+        f"{product.price} here",
+    )
+    return replace(product, price=item.catalogue_price)
 
 
 def create_order(
@@ -46,7 +76,7 @@ def create_order(
     customer: Customer | None = None,
     lines: list[NewLine] | tuple[NewLine, ...] = (),
     manager: Actor | None = None,
-    record: int | CustomerFields | None = None,
+    record: int | CustomerFields | KeyedRecord | None = None,
     then: Callable[[_Ctx, list[list[int]]], bool | None] | None = None,
 ) -> tuple[OrderView, tuple[int, ...]]:
     """Open an order with its lines in ONE transaction (all or nothing). A serial-tracked
@@ -76,7 +106,7 @@ def create_order(
         as_written = True  # every line stands as its insert returned it (serials kept)
         for item in lines:
             start = len(made)
-            product = _product_for(conn, item.sku, None)
+            product = _priced(ctx, _product_for(conn, item.sku, None), item)
             if not 1 <= item.quantity <= 100_000:
                 raise BadValue(f"{item.sku}: quantity must be 1 to 100,000")
             if item.serial and item.quantity != 1:

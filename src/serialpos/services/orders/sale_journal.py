@@ -61,7 +61,17 @@ def _terms(m: Any) -> Line:
     return out
 
 
-def _customer(m: Any) -> Line | None:
+def _customer(conn: Any, m: Any) -> Line | None:
+    """The order's customer: its record by key with all its details, email included (central
+    takes the record by key, made there by the record's own ``customer_upsert`` entry), else
+    the details typed on the order."""
+    if m["customer_id"] is not None:
+        from serialpos.services.customers import record_in
+
+        r = record_in(conn, int(m["customer_id"]))
+        if r.key is not None:
+            details = {"phone": r.phone, "email": r.email, "address": r.address}
+            return {"key": r.key, "name": r.name, **{k: v for k, v in details.items() if v}}
     found = {
         key: m[column]
         for key, column in (
@@ -117,6 +127,10 @@ def record_fulfilment(
                 "sku": m["sku"],
                 **({"serial": m["serial"]} if m["serial"] else {}),
                 "quantity": m["quantity"],
+                # the price the customer saw here: central sells at it (services/orders/host.py)
+                "catalogue_price": _text(
+                    m["list_price"] if m["list_price"] is not None else m["unit_price"]
+                ),
                 **_terms(m),
             }
             for m in rows
@@ -128,7 +142,7 @@ def record_fulfilment(
             "store": ctx.store,
             "type": order["type"],
             "delivery": order["delivery"],
-            **({"customer": c} if (c := _customer(order)) else {}),
+            **({"customer": c} if (c := _customer(conn, order)) else {}),
             **({"exchange_of": x} if (x := order.get("exchange_of")) else {}),
             "lines": lines,
             **_order_terms(order),

@@ -1,0 +1,130 @@
+"""A store terminal's sale at central when central's rules moved under it (issue 16, items 2
+and 3), against a real ``serialpos serve``: a price changed at central before the till took it
+(the sale is recorded at the till's price, paid, and the difference audited), and
+``require_shift`` on for the whole chain (the till checks it with its own shifts; central
+takes its sales without a shift of its own and still refuses its own sales without one)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from decimal import Decimal
+
+import pytest
+from terminal_chain import Chain, Terminal
+
+from serialpos.db import journal
+from serialpos.db.engine import Database
+from serialpos.services import users
+from serialpos.services.context import Actor
+from serialpos.services.orders import NewOrder, add_item, fulfil
+from serialpos.terminal.journaled import attach
+
+
+@pytest.fixture
+def opened() -> Iterator[list[Database]]:
+    made: list[Database] = []
+    yield made
+    for db in made:
+        db.dispose()
+
+
+def _till_db(till: Terminal, opened: list[Database]) -> tuple[Database, Actor]:
+    db = Database(till.db_url)
+    opened.append(db)
+    attach(db, till.name)
+    return db, users.actor_for(db, "mia", till.name)
+
+
+def _set_price(chain: Chain, sku: str, price: str) -> None:
+    with chain.server.client("ada") as client:
+        done = client.put(
+            "/v1/products",
+            content=f"SKU,Name,Price,Serial Number Option\n{sku},Phone,{price},Required\n",
+            headers={"Content-Type": "text/csv"},
+        )
+    assert done.status_code == 200 and done.json()["updated"] == 1, done.text
+
+
+def test_a_price_raised_at_central_before_the_till_took_it(
+    chain: Chain, opened: list[Database]
+) -> None:
+    _set_price(chain, "PH1", "400.00")
+    received = chain.post({"op": "receive", "store": "S1", "sku": "PH1", "serials": ["PR-1"]})
+    assert received[0]["ok"]
+    till = chain.terminal("pr-a")
+    db, mia = _till_db(till, opened)
+    _set_price(chain, "PH1", "450.00")  # the till has not refreshed: it still says 400.00
+
+    added = add_item(db, mia, None, sku="PH1", serial="PR-1", start=NewOrder("S1"))
+    assert added.order.totals.total == Decimal("400.00")
+    done = fulfil(db, mia, added.order.order, payments=[("card", Decimal("400.00"))])
+    [entry] = db.read(journal.entries)
+    [line] = json.loads(entry.line)["lines"]
+    assert line["catalogue_price"] == "400.00" and "price" not in line
+
+    report = till.sync()
+    assert (report["accepted"], report["refused"], report["pending"]) == (1, 0, 0)
+    with chain.server.client("ada") as client:
+        order = client.get(f"/v1/orders/{done.order.order}").json()
+    # not payment_due: the customer paid what the till asked, and the sale says so
+    assert (order["status"], order["total"], order["paid"], order["due"]) == (
+        "fulfilled",
+        "400.00",
+        "400.00",
+        "0.00",
+    )
+    assert [ln["unit_price"] for ln in order["lines"]] == ["400.00"]
+    detail = chain.scalar("SELECT detail FROM user_audit WHERE action = 'price_differs'")
+    assert detail == f"{done.order.order} PH1: sold at 400.00 on the till, 450.00 here"
+    assert Decimal(chain.scalar("SELECT price FROM product WHERE sku = 'PH1'")) == Decimal("450")
+    chain.check_clean()
+    till.check_clean()
+
+    # A host may not name a catalogue price: it prices a line with 'price' (and a reason).
+    [host] = chain.post(
+        {
+            "op": "order_create",
+            "store": "S1",
+            "lines": [{"sku": "CAB", "catalogue_price": "1.00"}],
+        }
+    )
+    assert host["error"] == "bad_request" and "'price'" in host["message"]
+
+
+def test_require_shift_on_for_the_whole_chain(chain: Chain, opened: list[Database]) -> None:
+    chain.central("settings", "set", "require_shift", "yes", user="ada")  # the chain default
+    try:
+        serials = ["SH-1", "SH-2", "SH-3"]
+        assert chain.post({"op": "receive", "store": "S1", "sku": "PH1", "serials": serials})[0][
+            "ok"
+        ]
+        till = chain.terminal("sh-a")
+        sell = {"op": "sell", "store": "S1", "sku": "PH1", "serial": "SH-1", "payment": "card"}
+        # The till checks the rule itself, offline too: no shift open here, no sale.
+        [refused] = till.apply(sell, check=False)
+        assert (refused["ok"], refused["error"]) == (False, "shift_required")
+        assert till.status()["pending"] == 0
+        till.cli("--user", "mia", "shift", "open", "--float", "50")
+        [sold] = till.apply(sell)
+        assert sold["ok"], sold
+        db, mia = _till_db(till, opened)
+        added = add_item(db, mia, None, sku="PH1", serial="SH-2", start=NewOrder("S1"))
+        fulfil(db, mia, added.order.order, payments=[("cash", Decimal("1000"))])
+
+        # Central holds none of the till's shifts and takes both sales: the plain sale
+        # (set-based) and the counter sale (one by one).
+        report = till.sync()
+        assert (report["accepted"], report["refused"], report["pending"]) == (2, 0, 0), report
+        states = [
+            chain.scalar("SELECT state FROM serial_unit WHERE serial = :s", s=s) for s in serials
+        ]
+        assert states == ["sold", "sold", "in_stock"]
+        # The till's X report counts both; central's own sale still needs a shift there.
+        x = json.loads(till.cli("--user", "mia", "shift", "x", "--json").stdout)
+        assert sum(t["count"] for t in x["takings"]) == 2, x
+        [host] = chain.post({**sell, "serial": "SH-3"})
+        assert (host["ok"], host["error"]) == (False, "shift_required")
+        chain.check_clean()
+    finally:
+        chain.central("settings", "set", "require_shift", "no", user="ada")
