@@ -137,3 +137,32 @@ async def test_returns_a_scanned_serial_finds_the_sale_and_chooses_that_unit(
         assert screen.lines.marked == {screen.view.lines[2].line}
         await scan(pilot, LAPTOPS[0])  # a second unit of the same sale: chosen as well
         assert screen.lines.marked == {screen.view.lines[0].line, screen.view.lines[2].line}
+
+
+@pytest.mark.parametrize("size", SIZES)
+@async_test
+async def test_a_wedge_scanner_ending_scans_with_a_line_feed_enters_each_scan(
+    make_app: MakeApp, size: tuple[int, int]
+) -> None:
+    """A keyboard-wedge scanner set to end a scan with LF sends ^J after the code: the scan
+    field takes it as Enter (the one keymap's ^J), so each scan is one entry and the next one
+    lands in an empty field, in the sale's scan field and in the serial prompt alike."""
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        sale = await open_sale(pilot)
+        field = sale.query_one("#scan")
+        await pilot.press(*"5012345000077", "ctrl+j", *"5012345000077", "ctrl+j")
+        await settle(pilot)
+        assert field.value == ""  # type: ignore[attr-defined]
+        assert sale.view is not None
+        assert [(line.sku, line.quantity) for line in sale.view.lines] == [("AC-USBC1", 2)]
+        await pilot.press(*AURORA_GTIN, "ctrl+j")
+        await settle(pilot)
+        assert isinstance(app.screen, SerialEntry)
+        await pilot.press(*_imei(2), "ctrl+j")  # the prompt takes it and closes itself
+        await settle(pilot)
+        assert app.screen is sale
+        assert [(line.sku, line.serial) for line in sale.view.lines] == [
+            ("AC-USBC1", None),
+            ("PH-AUR15", _imei(2)),
+        ]

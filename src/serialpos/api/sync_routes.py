@@ -78,3 +78,43 @@ def customers_changed(request: Request) -> Response:
     if since is not None and since.tzinfo is not None:
         raise BadRequest("'changed_since' is central's time as it sent it ('until'), no zone")
     return JSONResponse(changed_since(request.app.state.db, actor, since))
+
+
+async def conflict_resolve(request: Request) -> Response:
+    """``POST /v1/conflicts/{id}/resolve`` with ``{"by": "accept"|"return"|"write_off",
+    "note"?, "user"?}``: a manager resolves a conflict by a new event. ``user`` is the
+    manager logged in at a store terminal's console (its token's own user without it): the
+    resolution is theirs, never with more rights than the token's user."""
+    import json
+
+    from starlette.concurrency import run_in_threadpool
+
+    from serialpos.api.auth import actor_of
+    from serialpos.services.apply.dispatch import apply_object
+
+    token = await actor_of(request)
+    try:
+        body = json.loads(await request.body())
+    except (ValueError, RecursionError) as exc:
+        raise BadRequest(f"the body is not valid JSON: {exc}") from None
+    if not isinstance(body, dict):
+        raise BadRequest("the body is an object with 'by' and optionally 'note' and 'user'")
+    unknown = sorted(set(body) - {"by", "note", "user"})
+    if unknown:
+        raise BadRequest(f"unknown key '{unknown[0][:40]}' in the body")
+    by, note, user = body.get("by"), body.get("note"), body.get("user")
+    if not isinstance(by, str) or (note is not None and not isinstance(note, str)):
+        raise BadRequest("'by' must be text (accept, return or write_off), 'note' text")
+    if user is not None and (not isinstance(user, str) or not user.strip() or len(user) > 32):
+        raise BadRequest("'user' must be the user's name (text, at most 32)")
+    try:
+        conflict_id = int(request.path_params["conflict"])
+    except ValueError:
+        raise BadRequest("the conflict's id is a whole number") from None
+
+    def work() -> dict[str, object]:
+        db = request.app.state.db
+        actor = conflicts.acting_for(db, token, user)
+        return conflicts.resolve(db, actor, conflict_id, by, note, apply_object)
+
+    return JSONResponse(await run_in_threadpool(work))

@@ -25,11 +25,17 @@ from sqlalchemy.engine import Connection
 from serialpos.db import apply_outcomes, conflict_sql
 from serialpos.db.engine import Database, DatabaseError
 from serialpos.db.joined import JoinedDatabase
-from serialpos.domain.errors import BadRequest, DomainError, PermissionDenied
+from serialpos.domain.errors import BadRequest, DomainError
 from serialpos.domain.text import clip
-from serialpos.services import entry_units, users
+from serialpos.services import entry_units
 from serialpos.services.apply_ids import ApplyObject, IdReused, fingerprint, first_cause, line_id
-from serialpos.services.conflicts import CONFLICT_CODES, NotLinked, WrongStore, present
+from serialpos.services.conflicts import (
+    CONFLICT_CODES,
+    NotLinked,
+    WrongStore,
+    acting_for,
+    present,
+)
 from serialpos.services.context import Actor
 from serialpos.services.shifts import checked_at_terminal
 from serialpos.services.stock_lines import item_serials, item_sku
@@ -114,15 +120,7 @@ def _check_link(db: Database, actor: Actor, terminal: str, data: Mapping[str, An
 def _entry_actor(db: Database, token: Actor, user: str | None, terminal: str) -> Actor:
     """Who an entry acts as: its cashier, never with more rights than the token's user (a
     terminal set up with a cashier's token cannot record a manager's adjustment)."""
-    from serialpos.domain.users import ROLE_PERMISSIONS
-
-    entry = users.actor_for(db, user or token.user, terminal)
-    if not ROLE_PERMISSIONS[entry.role] <= ROLE_PERMISSIONS[token.role]:
-        raise PermissionDenied(
-            f"this terminal's token (user {token.user}) may not act for "
-            f"{entry.user}, whose role may do more"
-        )
-    return entry
+    return acting_for(db, token, user, terminal)
 
 
 class Refused(Exception):

@@ -35,6 +35,8 @@ CTRL: dict[str, str] = {
     "ctrl+t": "the order menu (sale type, customer, park, orders, void)",
     "ctrl+g": "get it as a file (the invoice PDF, a report export)",
     "ctrl+r": "reload the list from the database",
+    "ctrl+j": "Enter, as a line feed: ends a scan in a scan field (a scanner set to end "
+    "with LF), logs in on the login screen (Enter typed before the console took the terminal)",
 }
 
 #: Command letter → what it means, wherever it is a command (not a menu choice).
@@ -64,6 +66,7 @@ ACTION_KEY: dict[str, str] = {
     "logout": "ctrl+o",
     "quit": "ctrl+x",
     "login": "ctrl+j",  # Enter typed before the console took the terminal arrives as ^J
+    "submit": "ctrl+j",  # a scanner set to end a scan with LF instead of CR
     "pay": "ctrl+y",
     "refund": "ctrl+y",
     "fulfil": "ctrl+f",

@@ -30,11 +30,10 @@ if TYPE_CHECKING:
 #: Seconds between a store terminal's sync rounds (push, then pull) in the console.
 SYNC_INTERVAL_SECONDS = 5.0
 #: Console flows whose services do not journal: on a store terminal their changes would never
-#: reach central, so they are refused there (issue 16). Administration (catalogue, users,
-#: stores, settings) is central's; the counter and the stock flows journal.
-UNJOURNALED_FLOWS = {
-    "admin": "administration",
-}
+#: reach central, so they are refused there (issue 16). None today: the counter and the stock
+#: flows journal, and the Admin menu of a terminal offers only what works there, Conflicts,
+#: read and resolved at central (tui/screens/admin.py ``TERMINAL_SECTIONS``).
+UNJOURNALED_FLOWS: dict[str, str] = {}
 
 
 class StoreLinkApp(App[None], inherit_bindings=False):  # no ^Q: the console binds its keys

@@ -36,6 +36,12 @@ SECTIONS = (
     ("t", "Stores", "stores", Permission.MANAGE_STORES),
     ("c", "Conflicts", "conflicts", Permission.ADJUST),  # issue 16: tills' offline sales
 )
+#: What a store terminal's Admin menu offers: Conflicts, read and resolved at central
+#: (screens/conflicts.py). Users, settings and stores are central's and its changes to them
+#: would never leave the till (issue 16).
+TERMINAL_SECTIONS = frozenset({"conflicts"})
+#: Said when a section a terminal does not offer is asked for there.
+CENTRALS = "users, settings and stores are central's: change them at central"
 
 
 @dataclass
@@ -60,7 +66,7 @@ def open_admin(console: object) -> None:
     session = console.session
     if session is None:
         return
-    if not allowed_sections(session.actor.role):
+    if not allowed_sections(session.actor.role, on_terminal=_on_terminal(console)):
         screen = console.screen
         if isinstance(screen, ConsoleScreen):
             screen.show_error(
@@ -71,11 +77,25 @@ def open_admin(console: object) -> None:
     console.push_screen(AdminScreen())
 
 
-def allowed_sections(role: object) -> list[tuple[str, str, str, Permission]]:
+def allowed_sections(
+    role: object, *, on_terminal: bool = False
+) -> list[tuple[str, str, str, Permission]]:
     from serialpos.domain.users import ROLE_PERMISSIONS, Role
 
     assert isinstance(role, Role)
-    return [s for s in SECTIONS if s[3] in ROLE_PERMISSIONS[role]]
+    return [
+        s
+        for s in SECTIONS
+        if s[3] in ROLE_PERMISSIONS[role] and (not on_terminal or s[2] in TERMINAL_SECTIONS)
+    ]
+
+
+def _on_terminal(console: object) -> bool:
+    """Whether the console works on a store terminal's own database (journaled)."""
+    from serialpos.services import journal_sink
+
+    database = getattr(console, "database", None)
+    return database is not None and journal_sink.on_terminal(database())
 
 
 class AdminScreen(ConsoleScreen):
@@ -92,12 +112,15 @@ class AdminScreen(ConsoleScreen):
         yield OptionList(
             *(
                 Option(Text(f"{key.upper()}  {label}"), id=name)
-                for key, label, name, _p in allowed_sections(self.session.actor.role)
+                for key, label, name, _p in self._sections()
             ),
             id="sections",
         )
         yield MessageLine(id="message")
         yield KeyFooter()
+
+    def _sections(self) -> list[tuple[str, str, str, Permission]]:
+        return allowed_sections(self.session.actor.role, on_terminal=_on_terminal(self.console))
 
     def on_mount(self) -> None:
         self.query_one(OptionList).focus()
@@ -108,7 +131,10 @@ class AdminScreen(ConsoleScreen):
             self.action_open(event.option.id)
 
     def action_open(self, name: str) -> None:
-        if name not in (s[2] for s in allowed_sections(self.session.actor.role)):
+        if name not in (s[2] for s in self._sections()):
+            if name in (s[2] for s in allowed_sections(self.session.actor.role)):
+                self.show_error(f"on a store terminal {CENTRALS}")
+                return
             self.show_error(f"{self.session.user} ({self.session.role}) may not open this")
             return
         if name == "users":

@@ -6,6 +6,9 @@ F5 accept (the event that stands stays), F6 return (the unit comes back to stock
 standing sale is voided and refunded), F7 write the unit off; F3 shows open or all. Function
 keys, since the letters a, r and v already mean other things in the one keymap (tui/keymap.py).
 The same service as ``serialpos conflicts``, so the same rules and the same ledger events.
+On a store terminal's console the conflicts are central's: read and resolved there through
+the terminal's token (terminal/central_conflicts.py); offline the screen says so and lists the
+till's own from its journal, and a resolution is refused with nothing changed.
 """
 
 from __future__ import annotations
@@ -15,11 +18,22 @@ from typing import Any, ClassVar
 from rich.text import Text
 from textual.binding import Binding, BindingType
 
+from serialpos.domain.errors import DomainError
 from serialpos.domain.text import visible
 from serialpos.domain.users import Permission
 from serialpos.tui.screens.admin import AdminListScreen
 from serialpos.tui.screens.base import ConsoleScreen
 from serialpos.tui.widgets.key_footer import KeyHints
+
+#: The first line of the list on a store terminal that cannot reach central.
+OFFLINE_LINE = "OFFLINE: central cannot be reached; this till's own conflicts, from its journal"
+
+
+class ConflictsOffline(DomainError):
+    """A resolution asked at a store terminal while central cannot be reached."""
+
+    code = "offline"
+
 
 #: What each key resolves by, and the sentence said after.
 RESOLVE_KEYS = {"accept": "accepted", "return": "returned to stock", "write_off": "written off"}
@@ -84,12 +98,35 @@ class ConflictsScreen(AdminListScreen):
     only_open = True
 
     def load(self) -> list[tuple[str, Text]]:
+        chain = self.console.chain()
+        if chain is not None:
+            return self._load_on_terminal(chain)
         from serialpos.services.conflicts import list_conflicts
 
         found = list_conflicts(self.console.database(), status="open" if self.only_open else None)
+        return self._rows(found)
+
+    def _rows(self, found: list[dict[str, Any]]) -> list[tuple[str, Text]]:
         if not found:
             return [("", Text("no open conflicts" if self.only_open else "no conflicts"))]
         return [(str(c["id"]), conflict_text(c)) for c in found]
+
+    def _load_on_terminal(self, chain: Any) -> list[tuple[str, Text]]:
+        """A store terminal's: central's conflicts of its store, read through its token;
+        offline, this till's own from its journal, under a line that says so."""
+        from serialpos.terminal.central_conflicts import list_at_central
+        from serialpos.terminal.client import Offline
+
+        try:
+            return self._rows(list_at_central(chain, only_open=self.only_open))
+        except Offline:
+            from serialpos.terminal.status import local_conflicts
+
+            own = local_conflicts(self.console.database())
+            if self.only_open:
+                own = [c for c in own if c.get("status", "open") == "open"]
+            head = Text(OFFLINE_LINE, style="bold")
+            return [("", head), *(self._rows(own) if own else [])]
 
     def action_toggle_view(self) -> None:
         self.only_open = not self.only_open
@@ -106,6 +143,19 @@ class ConflictsScreen(AdminListScreen):
         db = self.console.database()
 
         def work() -> str:
+            chain = self.console.chain()
+            if chain is not None:  # a store terminal's console: central resolves it
+                from serialpos.terminal.central_conflicts import resolve_at_central
+                from serialpos.terminal.client import Offline
+
+                try:
+                    resolve_at_central(chain, conflict_id, by, actor.user)
+                except Offline:
+                    raise ConflictsOffline(
+                        "OFFLINE: central cannot be reached, and a conflict is resolved at "
+                        "central; nothing changed: try again once the link is back"
+                    ) from None
+                return f"conflict {conflict_id}: {RESOLVE_KEYS[by]} at central"
             from serialpos.services.apply import apply_object
             from serialpos.services.conflicts import resolve
 

@@ -13,6 +13,10 @@ lands on them are one entry, as they are one line of text.
 key has bubbled up to the app, by which time the next scan's keys are already in the field,
 and a screen that clears the field in its ``Submitted`` handler would clear them too.
 
+A line feed (^J) ends an entry as Enter does: a wedge scanner set to end its scans with LF
+instead of CR sends ^J, and a field that ignored it would leave the scan in place for the next
+one to be appended to. ^J is handled in the same key handler as Enter, so the order holds.
+
 GS (ASCII 29, GS1's FNC1, sent by a scanner as Ctrl+]) is a control character that a field
 cannot show; it is shown as ``␝`` and given back as GS in the entry, so GS1 element strings
 typed by a wedge decode as they would from a serial-port scanner.
@@ -21,10 +25,13 @@ typed by a wedge decode as they would from a serial-port scanner.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 from textual import events
+from textual.binding import Binding, BindingType
 from textual.message import Message
 
+from serialpos.tui.keymap import ACTION_KEY
 from serialpos.tui.widgets.capped_input import CappedInput
 
 GS = "\x1d"
@@ -32,8 +39,19 @@ GS = "\x1d"
 GS_SHOWN = "\u241d"
 
 
+#: The keys that end an entry: Enter, and the line feed the one keymap gives it (^J).
+ENTRY_KEYS = frozenset({"enter", ACTION_KEY["submit"]})
+
+
 class ScanInput(CappedInput):
-    """A :class:`CappedInput` whose Enter ends one entry and empties the field at once."""
+    """A :class:`CappedInput` whose Enter (or ^J) ends one entry and empties the field at
+    once."""
+
+    # Declared for the one keymap and docs/keys.md; the key handler below acts on ^J first,
+    # in key order, as on Enter.
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(ACTION_KEY["submit"], "submit", "End the entry (a line feed)", show=False),
+    ]
 
     @dataclass
     class Entered(Message):
@@ -50,7 +68,7 @@ class ScanInput(CappedInput):
     async def _on_key(self, event: events.Key) -> None:
         # Runs before Input's own handler (the most derived class first); prevent_default
         # keeps Input from seeing the key again.
-        if event.key == "enter":
+        if event.key in ENTRY_KEYS:
             event.stop()
             event.prevent_default()
             self.enter()

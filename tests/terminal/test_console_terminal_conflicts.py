@@ -1,0 +1,95 @@
+"""The Conflicts screen on a store terminal's console (issue 16, item 4), driven by Pilot at
+80x24 and 40x16 against a real ``serialpos serve``: a manager at a till opens Admin, which
+offers Conflicts only there (users, settings and stores are central's); the screen reads the
+store's conflicts at central and resolves them there, as that manager. Offline it says so,
+lists the till's own conflicts from its journal, and a resolution changes nothing."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+from api_serving import free_port
+from terminal_chain import Chain
+from test_console_terminal import _console
+
+sys.path.insert(0, str(Path(__file__).parents[1] / "tui"))
+
+from tui_helpers import SIZES, async_test, log_in, screen_text, settle
+
+from serialpos.tui.screens.admin import AdminScreen
+from serialpos.tui.screens.conflicts import OFFLINE_LINE, ConflictsScreen
+from serialpos.tui.widgets.message_line import MessageLine
+
+
+def _status(chain: Chain, serial: str) -> tuple[int, str, str | None]:
+    with chain.server.db.engine.connect() as conn:
+        row = conn.exec_driver_sql(
+            "SELECT id, status, resolved_by FROM sync_conflict WHERE serial = %(s)s",
+            {"s": serial},
+        ).one()
+    return int(row[0]), str(row[1]), row[2]
+
+
+@pytest.mark.parametrize("size", SIZES)
+@async_test
+async def test_a_manager_at_a_till_resolves_a_conflict_at_central(
+    chain: Chain, monkeypatch: pytest.MonkeyPatch, size: tuple[int, int]
+) -> None:
+    serial = f"CF-{size[0]}"
+    assert chain.post({"op": "receive", "store": "S1", "sku": "PH1", "serial": serial})[0]["ok"]
+    first, second = chain.terminal(f"cfa{size[0]}"), chain.terminal(f"cfb{size[0]}")
+    sell = {"op": "sell", "store": "S1", "sku": "PH1", "serial": serial}
+    first.apply(sell)
+    second.apply(sell)
+    assert first.sync()["accepted"] == 1 and second.sync()["conflicts"] == 1
+    conflict, status, _by = _status(chain, serial)
+    assert status == "open"
+
+    # Offline: the screen says so, shows the till's own conflict, and refuses to resolve.
+    app = _console(second, monkeypatch, server=f"http://127.0.0.1:{free_port()}")
+    async with app.run_test(size=size) as pilot:
+        await log_in(pilot, "mia", "1234")
+        await pilot.press("a")
+        await settle(pilot)
+        assert isinstance(app.screen, AdminScreen)
+        shown = screen_text(app)
+        assert "Conflicts" in shown and "Users" not in shown and "Store settings" not in shown
+        await pilot.press("s")  # a section of central's: said, not opened
+        await settle(pilot)
+        assert isinstance(app.screen, AdminScreen)
+        assert "central's" in app.screen.query_one(MessageLine).text
+        await pilot.press("c")
+        await settle(pilot)
+        assert isinstance(app.screen, ConflictsScreen)
+        shown = screen_text(app)
+        assert "OFFLINE" in shown and f"#{conflict}" in shown, shown
+        rows = [o.prompt.plain for o in app.screen.query_one("#rows").options]  # type: ignore[attr-defined]
+        assert rows[0] == OFFLINE_LINE and any(serial in r for r in rows[1:])
+        app.screen.query_one("#rows").highlighted = 1  # type: ignore[attr-defined]
+        await pilot.press("f6")
+        await settle(pilot)
+        said = app.screen.query_one(MessageLine).text
+        assert "OFFLINE: central cannot be reached" in said and "nothing changed" in said, said
+    assert _status(chain, serial)[1] == "open"
+
+    # Online: central's conflicts of the store; F6 returns the unit there, as mia.
+    app = _console(second, monkeypatch, server=chain.server.base)
+    async with app.run_test(size=size) as pilot:
+        await log_in(pilot, "mia", "1234")
+        await pilot.press("a")
+        await settle(pilot)
+        await pilot.press("c")
+        await settle(pilot)
+        assert isinstance(app.screen, ConflictsScreen)
+        rows = [o.id for o in app.screen.query_one("#rows").options]  # type: ignore[attr-defined]
+        assert str(conflict) in rows and "OFFLINE" not in screen_text(app)
+        app.screen.query_one("#rows").highlighted = rows.index(str(conflict))  # type: ignore[attr-defined]
+        await pilot.press("f6")
+        await settle(pilot)
+        said = app.screen.query_one(MessageLine).text
+        assert said == f"conflict {conflict}: returned to stock at central", said
+    assert _status(chain, serial)[1:] == ("resolved", "mia")
+    assert chain.scalar("SELECT state FROM serial_unit WHERE serial = :s", s=serial) == "in_stock"
+    chain.check_clean()
