@@ -6,15 +6,11 @@ PostgreSQL; every other sale at central still needs an open shift there."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
 
-from pg_server import PG_URL, require_postgres
-from serialpos.db import migrate
 from serialpos.db.engine import Database
 from serialpos.domain.states import Action
 from serialpos.services import (
@@ -24,30 +20,15 @@ from serialpos.services import (
     settings,
     shifts,
     snapshot,
-    stores,
     users,
 )
 from serialpos.services.context import SYSTEM, Actor
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def shop(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[Database, Actor]]:
-    admin, schema = None, None
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'central.sqlite'}"
-    else:
-        require_postgres()
-        import uuid
-
-        schema = f"t_{uuid.uuid4().hex[:12]}"
-        admin = sa.create_engine(PG_URL)
-        with admin.begin() as conn:
-            conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
-        sep = "&" if "?" in PG_URL else "?"
-        url = f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
-    db = Database(url)
-    migrate.upgrade(db)
-    stores.add_store(db, SYSTEM, "S1", "Main Street")
+@pytest.fixture
+def shop(db: Database) -> tuple[Database, Actor]:
+    """Central (SQLite or PostgreSQL: the ``db`` fixture) with ``require_shift`` on for the
+    chain, a phone in stock at S1, and till-1's token linked to S1."""
     users.add_user(db, SYSTEM, "mia", "manager", "1234")
     mia = users.actor_for(db, "mia", "setup")
     products.create_product(db, mia, sku="PH1", name="Phone", serial_mode="required")
@@ -55,12 +36,7 @@ def shop(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[Datab
     settings.set_setting(db, mia, "require_shift", "on")  # the chain default: every store
     token = users.actor_for(db, "mia", "api-till-1")
     snapshot.link(db, token, "S1", "till-1")
-    yield db, token
-    db.dispose()
-    if admin is not None:
-        with admin.begin() as conn:
-            conn.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
-        admin.dispose()
+    return db, token
 
 
 def _apply(db: Database, token: Actor, lines: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -1,5 +1,5 @@
 """Fixtures of the store terminal tests (helpers in terminal_chain.py)."""
 
-from terminal_chain import chain
+from terminal_chain import chain, opened
 
-__all__ = ["chain"]
+__all__ = ["chain", "opened"]

@@ -28,6 +28,7 @@ from api_serving import (
 from pg_server import PG_URL, require_postgres
 from serialpos.db.engine import Database
 from serialpos.services import tokens, users
+from serialpos.services.context import Actor
 
 
 def run_cli(
@@ -208,3 +209,23 @@ def chain(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Chain]:
         with admin.begin() as conn:
             conn.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
         admin.dispose()
+
+
+@pytest.fixture
+def opened() -> Iterator[list[Database]]:
+    """Terminal databases a test opens in its own process (:func:`till_db`), closed after."""
+    made: list[Database] = []
+    yield made
+    for db in made:
+        db.dispose()
+
+
+def till_db(till: Terminal, opened: list[Database], user: str = "mia") -> tuple[Database, Actor]:
+    """The till's own database, journaling as its console does, and ``user`` acting there:
+    for counter flows driven through the services, as the console drives them."""
+    from serialpos.terminal.journaled import attach
+
+    db = Database(till.db_url)
+    opened.append(db)
+    attach(db, till.name)
+    return db, users.actor_for(db, user, till.name)

@@ -5,11 +5,9 @@ gave (carrying its code), which central keeps; a unit sold meanwhile is a confli
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from decimal import Decimal
 
-import pytest
-from terminal_chain import Chain, Terminal
+from terminal_chain import Chain, till_db
 
 from serialpos.db import journal
 from serialpos.db.engine import Database
@@ -19,22 +17,6 @@ from serialpos.services.context import Actor
 from serialpos.services.order_void import void_order
 from serialpos.services.orders import NewOrder, add_item, fulfil, get_order
 from serialpos.services.orders.discounts import LineChange, change_line
-from serialpos.terminal.journaled import attach
-
-
-@pytest.fixture
-def opened() -> Iterator[list[Database]]:
-    made: list[Database] = []
-    yield made
-    for db in made:
-        db.dispose()
-
-
-def _till_db(till: Terminal, opened: list[Database]) -> tuple[Database, Actor]:
-    db = Database(till.db_url)
-    opened.append(db)
-    attach(db, till.name)
-    return db, users.actor_for(db, "mia", till.name)
 
 
 def _sell(db: Database, mia: Actor, serial: str, cash: str) -> tuple[str, str]:
@@ -47,7 +29,7 @@ def _sell(db: Database, mia: Actor, serial: str, cash: str) -> tuple[str, str]:
 def test_a_counter_sale_and_its_return_reach_central(chain: Chain, opened: list[Database]) -> None:
     assert chain.post({"op": "receive", "store": "S1", "sku": "PH1", "serial": "CS-1"})[0]["ok"]
     till = chain.terminal("till-c")
-    db, mia = _till_db(till, opened)
+    db, mia = till_db(till, opened)
 
     order, invoice = _sell(db, mia, "CS-1", "20")
     assert order.startswith("S1-TILLC-") is False  # 'till-c' has a dash: its code is a hash
@@ -105,7 +87,7 @@ def test_a_void_by_number_and_an_unknown_number(chain: Chain, opened: list[Datab
     assert chain.scalar("SELECT status FROM sale_order WHERE number = :n", n=made["order"]) == (
         "open"
     )
-    db, mia = _till_db(till, opened)
+    db, mia = till_db(till, opened)
     void_order(db, mia, made["order"])
     last = json.loads(db.read(journal.entries)[-1].line)
     assert (last["op"], last["order"]) == ("order_void", made["order"])
@@ -130,8 +112,8 @@ def test_a_void_by_number_and_an_unknown_number(chain: Chain, opened: list[Datab
 def test_two_counters_sell_one_unit(chain: Chain, opened: list[Database]) -> None:
     assert chain.post({"op": "receive", "store": "S1", "sku": "PH1", "serial": "C2-1"})[0]["ok"]
     till1, till2 = chain.terminal("c2a"), chain.terminal("c2b")
-    db1, mia1 = _till_db(till1, opened)
-    db2, mia2 = _till_db(till2, opened)
+    db1, mia1 = till_db(till1, opened)
+    db2, mia2 = till_db(till2, opened)
     first, _ = _sell(db1, mia1, "C2-1", "100")
     second, _ = _sell(db2, mia2, "C2-1", "100")
     assert first != second
@@ -158,7 +140,7 @@ def test_a_discount_approved_at_the_till_stands_at_central(
     from a journal entry (the till checked the PIN) and the totals agree at both ends."""
     assert chain.post({"op": "receive", "store": "S1", "sku": "PH1", "serial": "CD-1"})[0]["ok"]
     till = chain.terminal("cd1")
-    db, _mia = _till_db(till, opened)
+    db, _mia = till_db(till, opened)
     carl = users.actor_for(db, "carl", till.name)
     added = add_item(db, carl, None, sku="CAB", start=NewOrder("S1"))
     order = added.order.order
@@ -178,6 +160,7 @@ def test_a_discount_approved_at_the_till_stands_at_central(
     assert cable == {
         "sku": "CAB",
         "quantity": 1,
+        "catalogue_price": "9.50",  # the price the till charged before the discount
         "discount_percent": "50",
         "reason": "shop-worn",
         "manager": "mia",

@@ -8,37 +8,17 @@ last (services/customer_sync.py)."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from decimal import Decimal
 
-import pytest
-from terminal_chain import Chain, Terminal
+from terminal_chain import Chain, Terminal, till_db
 
 from serialpos.db import journal
 from serialpos.db.engine import Database
 from serialpos.domain.customers import CustomerFields
-from serialpos.services import users
-from serialpos.services.context import Actor
 from serialpos.services.customers import add_customer, edit_customer
 from serialpos.services.order_customer import attach_customer
 from serialpos.services.orders import NewOrder, add_item, fulfil
 from serialpos.terminal.client import CentralClient
-from serialpos.terminal.journaled import attach
-
-
-@pytest.fixture
-def opened() -> Iterator[list[Database]]:
-    made: list[Database] = []
-    yield made
-    for db in made:
-        db.dispose()
-
-
-def _till_db(till: Terminal, opened: list[Database]) -> tuple[Database, Actor]:
-    db = Database(till.db_url)
-    opened.append(db)
-    attach(db, till.name)
-    return db, users.actor_for(db, "mia", till.name)
 
 
 def _record(rows: list[tuple[object, ...]]) -> dict[str, object]:
@@ -76,7 +56,7 @@ def test_a_record_made_offline_reaches_central_and_the_other_till(
     assert _on_till(till_b, old["key"])["name"] == "Olle Old"
 
     # Offline at till A: a new record, then a sale to it.
-    db_a, mia = _till_db(till_a, opened)
+    db_a, mia = till_db(till_a, opened)
     zoe = add_customer(
         db_a, mia, CustomerFields("Zoë Brandt", "0770 900 123", "zoe@example.com", "1 Main St")
     )
@@ -137,7 +117,7 @@ def test_a_record_made_offline_reaches_central_and_the_other_till(
     # Edits at two places: central changes the phone while till B, offline, changes the
     # email. Each field changed is kept, at central and on both tills after their syncs.
     chain.central("customers", "edit", str(central["id"]), "--phone", "555 0101", user="ada")
-    db_b, mia_b = _till_db(till_b, opened)
+    db_b, mia_b = till_db(till_b, opened)
     local_b = int(_on_till(till_b, zoe.key)["id"])  # type: ignore[call-overload]
     edit_customer(db_b, mia_b, local_b, {"email": "zoe@new.example"})
     [edit] = [json.loads(e.line) for e in db_b.read(journal.entries)]

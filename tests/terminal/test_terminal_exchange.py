@@ -8,28 +8,18 @@ sale's. The same two lines through ``apply`` on the terminal (the CLI) do the sa
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
-from terminal_chain import Chain, Terminal
+from terminal_chain import Chain, till_db
 
 from serialpos.db import journal
 from serialpos.db.engine import Database
 from serialpos.services import exchanges, invoices, products, users
 from serialpos.services.context import Actor
 from serialpos.services.orders import NewOrder, add_item, fulfil, get_order
-from serialpos.terminal.journaled import attach
 
 PRICE = Decimal("300.00")
-
-
-@pytest.fixture
-def opened() -> Iterator[list[Database]]:
-    made: list[Database] = []
-    yield made
-    for db in made:
-        db.dispose()
 
 
 @pytest.fixture(scope="module")
@@ -40,13 +30,6 @@ def priced(chain: Chain) -> str:
         chain.server.db, ada, sku="PX1", name="Phone X", serial_mode="required", price=PRICE
     )
     return "PX1"
-
-
-def _till_db(till: Terminal, opened: list[Database]) -> tuple[Database, Actor]:
-    db = Database(till.db_url)
-    opened.append(db)
-    attach(db, till.name)
-    return db, users.actor_for(db, "mia", till.name)
 
 
 def _receive(chain: Chain, sku: str, *serials: str) -> None:
@@ -86,7 +69,7 @@ def test_an_offline_exchange_reaches_central_once(
 ) -> None:
     _receive(chain, priced, "EX-OLD", "EX-NEW")
     till = chain.terminal("ex1")
-    db, mia = _till_db(till, opened)
+    db, mia = till_db(till, opened)
     order, line = _sold(db, mia, priced, "EX-OLD")
     assert till.sync()["accepted"] == 1  # the first sale is central's now
 
@@ -154,8 +137,8 @@ def test_an_exchanged_unit_sold_meanwhile_is_a_conflict(
 ) -> None:
     _receive(chain, priced, "EXC-OLD", "EXC-NEW")
     till1, till2 = chain.terminal("exc1"), chain.terminal("exc2")
-    db1, mia1 = _till_db(till1, opened)
-    db2, mia2 = _till_db(till2, opened)
+    db1, mia1 = till_db(till1, opened)
+    db2, mia2 = till_db(till2, opened)
     order, line = _sold(db1, mia1, priced, "EXC-OLD")
     assert till1.sync()["accepted"] == 1
 

@@ -7,33 +7,13 @@ takes its sales without a shift of its own and still refuses its own sales witho
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from decimal import Decimal
 
-import pytest
-from terminal_chain import Chain, Terminal
+from terminal_chain import Chain, till_db
 
 from serialpos.db import journal
 from serialpos.db.engine import Database
-from serialpos.services import users
-from serialpos.services.context import Actor
 from serialpos.services.orders import NewOrder, add_item, fulfil
-from serialpos.terminal.journaled import attach
-
-
-@pytest.fixture
-def opened() -> Iterator[list[Database]]:
-    made: list[Database] = []
-    yield made
-    for db in made:
-        db.dispose()
-
-
-def _till_db(till: Terminal, opened: list[Database]) -> tuple[Database, Actor]:
-    db = Database(till.db_url)
-    opened.append(db)
-    attach(db, till.name)
-    return db, users.actor_for(db, "mia", till.name)
 
 
 def _set_price(chain: Chain, sku: str, price: str) -> None:
@@ -53,7 +33,7 @@ def test_a_price_raised_at_central_before_the_till_took_it(
     received = chain.post({"op": "receive", "store": "S1", "sku": "PH1", "serials": ["PR-1"]})
     assert received[0]["ok"]
     till = chain.terminal("pr-a")
-    db, mia = _till_db(till, opened)
+    db, mia = till_db(till, opened)
     _set_price(chain, "PH1", "450.00")  # the till has not refreshed: it still says 400.00
 
     added = add_item(db, mia, None, sku="PH1", serial="PR-1", start=NewOrder("S1"))
@@ -108,7 +88,7 @@ def test_require_shift_on_for_the_whole_chain(chain: Chain, opened: list[Databas
         till.cli("--user", "mia", "shift", "open", "--float", "50")
         [sold] = till.apply(sell)
         assert sold["ok"], sold
-        db, mia = _till_db(till, opened)
+        db, mia = till_db(till, opened)
         added = add_item(db, mia, None, sku="PH1", serial="SH-2", start=NewOrder("S1"))
         fulfil(db, mia, added.order.order, payments=[("cash", Decimal("1000"))])
 
