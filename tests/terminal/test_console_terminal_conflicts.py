@@ -89,7 +89,7 @@ async def test_a_manager_at_a_till_resolves_a_conflict_at_central(
         await pilot.press("f6")
         await settle(pilot)
         said = app.screen.query_one(MessageLine).text
-        assert said == f"conflict {conflict}: returned to stock at central", said
+        assert said == f"✓ conflict {conflict}: returned to stock at central", said
     assert _status(chain, serial)[1:] == ("resolved", "mia")
     assert chain.scalar("SELECT state FROM serial_unit WHERE serial = :s", s=serial) == "in_stock"
     chain.check_clean()
