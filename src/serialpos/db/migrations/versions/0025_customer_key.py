@@ -19,7 +19,7 @@ import uuid
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0025_terminal_counter2"
+revision = "0025"
 down_revision = "0024"
 branch_labels = None
 depends_on = None
