@@ -20,7 +20,7 @@ from serialpos.domain.scan_resolution import ProductFacts
 from serialpos.domain.states import Action, UnitState, check_move, on_hand_delta
 from serialpos.domain.text import clip
 from serialpos.services.context import Actor
-from serialpos.services.lease_guard import check_lease
+from serialpos.services.lease_guard import check_held, check_lease
 from serialpos.services.scan_resolver import (
     LIVE,
     facts_of,
@@ -110,7 +110,10 @@ def _move_unit(
             raise
         if unit is not None:
             _check_holder(conn, call, serial, unit)
-            check_lease(conn, call.actor.terminal, unit.id, serial, call.product.sku)
+            if unit.lease_read:  # read with the unit: no statement of its own
+                check_held(conn, call.actor.terminal, unit.lease, serial, call.product.sku)
+            else:
+                check_lease(conn, call.actor.terminal, unit.id, serial, call.product.sku)
         if current is UnitState.EXPECTED and unit is not None:
             _refuse_other_asn(conn, call, serial, unit.id)
         shared = None
