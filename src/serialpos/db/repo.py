@@ -336,7 +336,7 @@ def move_context(
     return MoveContext(product, chain_value, store_value, unit)
 
 
-_CLAIM = (
+CLAIM = (
     sa.update(unit_t)
     .where(
         unit_t.c.id == sa.bindparam("unit_id"),
@@ -356,7 +356,7 @@ _CLAIM = (
 )
 
 
-_CLAIM_RUN = Prepared(_CLAIM)
+_CLAIM_RUN = Prepared(CLAIM)
 
 
 def claim_unit(
@@ -371,19 +371,23 @@ def claim_unit(
     still the one we read. ``hold`` is the order line the unit is reserved to after the move
     (None unless it becomes reserved). False means another terminal won the race; the caller
     re-reads and refuses with the reason."""
-    result = _CLAIM_RUN.run(
-        conn,
-        {
-            "unit_id": unit.id,
-            "seen_version": unit.version,
-            "seen_line": unit.reserved_line or 0,
-            "to_state": to_state,
-            "to_store": to_store,
-            "now": now,
-            "hold": hold,
-        },
-    )
+    result = _CLAIM_RUN.run(conn, claim_params(unit, to_state, to_store, now, hold))
     return result.rowcount == 1
+
+
+def claim_params(
+    unit: UnitRow, to_state: str, to_store: int, now: object, hold: int | None = None
+) -> dict[str, object]:
+    """The bind values of :data:`CLAIM` (see :func:`claim_unit`)."""
+    return {
+        "unit_id": unit.id,
+        "seen_version": unit.version,
+        "seen_line": unit.reserved_line or 0,
+        "to_state": to_state,
+        "to_store": to_store,
+        "now": now,
+        "hold": hold,
+    }
 
 
 def claim_unit_to_life(
@@ -452,20 +456,20 @@ def insert_unit_if_absent(
 
 # -- events and stock -----------------------------------------------------------------
 _INSERT_EVENT = sa.insert(event_t)
-_EVENT_KEYS = [c.name for c in event_t.columns if c.name != "id"]
-_INSERT_EVENT_RUN = Prepared(_INSERT_EVENT, _EVENT_KEYS)
+EVENT_KEYS = [c.name for c in event_t.columns if c.name != "id"]
+_INSERT_EVENT_RUN = Prepared(_INSERT_EVENT, EVENT_KEYS)
 
 
 def add_events(conn: Connection, events: list[dict[str, object]]) -> None:
     """Insert new ledger events, each hashed into its chain first (db/ledger_chain.py)."""
     ledger_chain.stamp(conn, events)
-    if len(events) == 1 and events[0].keys() == set(_EVENT_KEYS):
+    if len(events) == 1 and events[0].keys() == set(EVENT_KEYS):
         _INSERT_EVENT_RUN.run(conn, events[0])  # one whole row: the hot path
     elif events:
         conn.execute(_INSERT_EVENT, events)
 
 
-def _on_conflict_add(stmt: sqlite.Insert | postgresql.Insert) -> sa.ClauseElement:
+def add_to_level(stmt: sqlite.Insert | postgresql.Insert) -> sqlite.Insert | postgresql.Insert:
     # The bound is part of the update, so a level past MAX_STOCK_LEVEL updates no row on
     # either database (a PostgreSQL integer would overflow at 2^31, SQLite never would).
     total = stock_t.c.quantity + stmt.excluded.quantity
@@ -483,8 +487,8 @@ _STOCK_VALUES: dict[str, sa.BindParameter[object]] = {
     "quantity": sa.bindparam("delta"),
 }
 _BUMP_STOCK = {
-    "sqlite": Prepared(_on_conflict_add(sqlite.insert(stock_t).values(_STOCK_VALUES))),
-    "postgresql": Prepared(_on_conflict_add(postgresql.insert(stock_t).values(_STOCK_VALUES))),
+    "sqlite": Prepared(add_to_level(sqlite.insert(stock_t).values(_STOCK_VALUES))),
+    "postgresql": Prepared(add_to_level(postgresql.insert(stock_t).values(_STOCK_VALUES))),
 }
 
 
@@ -509,5 +513,10 @@ def bump_stock(conn: Connection, product_id: int, store: int, delta: int) -> Non
         conn, {"stock_product": product_id, "stock_store": store, "delta": delta}
     )
     if done.rowcount == 0:  # the bounded update above refused it
-        check_stock_level(stock_quantity(conn, product_id, store) + delta)
-        raise RuntimeError(f"stock of product {product_id} at store {store} was not updated")
+        refuse_stock(conn, product_id, store, delta)
+
+
+def refuse_stock(conn: Connection, product_id: int, store: int, delta: int) -> None:
+    """The bounded stock update changed no row: say why (the level it would reach)."""
+    check_stock_level(stock_quantity(conn, product_id, store) + delta)
+    raise RuntimeError(f"stock of product {product_id} at store {store} was not updated")
