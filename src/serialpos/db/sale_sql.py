@@ -178,7 +178,6 @@ _PAYMENT_KEYS = [
     "invoice_id",
     "shift_id",
 ]
-_INSERT_PAYMENT = Prepared(sa.insert(orepo.payment_t), _PAYMENT_KEYS)
 _shift_c = shift_t.c
 #: A payment in the terminal's open shift at the store (if any), found by the insert itself
 #: (one open shift per terminal: a partial unique index); answers the shift's id.
@@ -196,10 +195,6 @@ _INSERT_PAYMENT_IN_SHIFT = Prepared(
     .returning(payment_c.shift_id),
     [k for k in _PAYMENT_KEYS if k != "shift_id"],
 )
-
-
-def insert_payment(conn: Connection, values: Mapping[str, object]) -> None:
-    _INSERT_PAYMENT.run(conn, values)
 
 
 def insert_payment_in_shift(

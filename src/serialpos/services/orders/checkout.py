@@ -290,7 +290,7 @@ def fulfil(
             )
             unit = units[m["id"]]
             known = None
-            if m["serial"] and unit is not None:
+            if m["serial"] and unit is not None and m["product_sku"] == m["sku"]:
                 known = ledger.Known(
                     repo.ProductRow(
                         m["product_id"],
