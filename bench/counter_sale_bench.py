@@ -40,6 +40,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import sqlalchemy as sa
+
 from benchkit import PostgresUnavailable, Rows, main, pg_schema, temp_dir
 from ledger_bench import ACTOR, build_postgres, build_sqlite, in_stock_sample
 from serialpos.db.engine import Database
@@ -248,6 +250,12 @@ def _measure(
             f"{statistics.median(cpu_steps):.3f} / {statistics.median(cpu_floors):.3f} ms",
         )
     )
+    rows.append(
+        (
+            f"{label} statements per step (add / serial / tender and fulfil / apply)",
+            _counted(db, units),
+        )
+    )
     apply_mid, apply_base = statistics.median(apply_sales), statistics.median(apply_floors)
     rows.append((f"{label} apply sale (median)", f"{apply_mid:.3f} ms"))
     rows.append(
@@ -259,8 +267,31 @@ def _measure(
     return rows
 
 
+def _counted(db: Database, units: Iterator[tuple[str, str, str]]) -> str:
+    """Statements each step sends (a ``before_cursor_execute`` listener, attached only for
+    one more sale after the timed ones, so it costs the timed calls nothing)."""
+    seen: list[str] = []
+
+    def count(*_args: object) -> None:
+        seen.append("")
+
+    counts = []
+    sa.event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        calls = [*_sale_steps(db, next(units))]
+        apply_unit = next(units)
+        calls.append(lambda: _apply_sale(db, apply_unit))
+        for call in calls:
+            seen.clear()
+            call()
+            counts.append(len(seen))
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", count)
+    return " / ".join(map(str, counts))
+
+
 def _needed(sales: int) -> int:
-    return 2 * (sales + WARMUP)
+    return 2 * (sales + WARMUP) + 2
 
 
 def sqlite_rows(units: int, sales: int) -> Rows:

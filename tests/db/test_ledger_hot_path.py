@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from serialpos.db import migrate, repo
+from serialpos.db import migrate, repo, unit_write
 from serialpos.db.engine import Database
 from serialpos.domain.errors import AlreadySold, UnknownProduct, UnknownStore
 from serialpos.domain.states import Action
@@ -60,16 +60,15 @@ def test_a_unit_moved_after_it_was_read_is_read_again(
     conditional update, the update finds a new version and the unit is read again."""
     products.create_product(db, admin, sku="PH1", name="Phone", serial_mode="required")
     ledger.move(db, admin, Action.RECEIVE, store="S1", sku="PH1", serials=["A1", "A2"])
-    real_claim = repo.claim_unit
+    real_claim = unit_write.claim_and_record
     raced: list[str] = []
 
     def claim_after_a_rival(
         conn: Connection,
         unit: repo.UnitRow,
-        to_state: str,
-        to_store: int,
-        now: object,
-        hold: int | None = None,
+        claim: dict[str, object],
+        event: dict[str, object],
+        delta: int,
     ) -> bool:
         if not raced:  # the rival sells the unit between our read and our update
             raced.append("sold")
@@ -79,12 +78,14 @@ def test_a_unit_moved_after_it_was_read_is_read_again(
                 .where(u.id == unit.id)
                 .values(state="sold", version=u.version + 1)
             )
-        return real_claim(conn, unit, to_state, to_store, now, hold)
+        return real_claim(conn, unit, claim, event, delta)
 
-    monkeypatch.setattr(repo, "claim_unit", claim_after_a_rival)
+    # The claim (one statement with the event and stock on PostgreSQL) goes through here.
+    monkeypatch.setattr(unit_write, "claim_and_record", claim_after_a_rival)
     with pytest.raises(AlreadySold):
         ledger.move(db, admin, Action.SELL, store="S1", sku="PH1", serials=["A1"])
-    monkeypatch.setattr(repo, "claim_unit", real_claim)
+    assert raced == ["sold"]
+    monkeypatch.setattr(unit_write, "claim_and_record", real_claim)
     # Two units in one call: the first read with the product, the second on its own.
     result = ledger.move(db, admin, Action.SELL, store="S1", sku="PH1", serials=["A2", "A1"])
     assert [(u.serial, u.from_state) for u in result.units] == [

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
@@ -48,7 +49,7 @@ def _lock_head(dialect: Any) -> sa.Executable:
 
 _LOCK_HEAD = {"sqlite": _lock_head(sqlite), "postgresql": _lock_head(postgresql)}
 #: Run as prepared driver SQL (db/prepared.py): it is one of a ledger move's few statements.
-_MOVE_HEAD = Prepared(
+MOVE_HEAD = Prepared(
     sa.update(chain_t)
     .where(
         chain_c.id == sa.bindparam("chain"),
@@ -131,7 +132,7 @@ def _append(
             for offset, (i, digest) in enumerate(zip(positions, chained, strict=True)):
                 out[i] = (head.id, head.seq + 1 + offset, digest)
             seq, last = head.seq + len(positions), chained[-1]
-            moved = _MOVE_HEAD.run(
+            moved = MOVE_HEAD.run(
                 conn,
                 {
                     "chain": head.id,
@@ -153,6 +154,54 @@ def _append(
             seen.pop(key, None)
             head = transaction_cache(conn, _CACHE)[key] = _read_head(conn, key)
     return out
+
+
+@dataclass(frozen=True)
+class HeadMove:
+    """The move of a chain's head one event on, from the head as last known (the guess a
+    combined statement checks and makes, db/unit_write.py)."""
+
+    key: tuple[int, str]
+    chain: int
+    old_seq: int
+    old_hash: str
+    new_seq: int
+    new_hash: str
+
+    def params(self) -> dict[str, object]:
+        """The bind values of :data:`MOVE_HEAD`."""
+        return {
+            "chain": self.chain,
+            "old_seq": self.old_seq,
+            "old_hash": self.old_hash,
+            "new_seq": self.new_seq,
+            "new_hash": self.new_hash,
+        }
+
+
+def stamp_on_guess(conn: Connection, event: dict[str, Any]) -> HeadMove:
+    """Stamp one event (``chain_id``, ``chain_seq``, ``hash``) from its chain's head as this
+    transaction or process last knew it (read and locked when it knows none), without moving
+    the head: the caller moves it with :data:`MOVE_HEAD`'s condition inside a statement of
+    its own, then reports with :func:`settle_guess`."""
+    key = (int(event["store_id"]), str(event["terminal"]))
+    head = _head(conn, key)
+    seq = head.seq + 1
+    digest = event_hash(head.hash, seq, event)
+    event["chain_id"], event["chain_seq"], event["hash"] = head.id, seq, digest
+    return HeadMove(key, head.id, head.seq, head.hash, seq, digest)
+
+
+def settle_guess(conn: Connection, move: HeadMove, moved: bool) -> None:
+    """What became of a :func:`stamp_on_guess` move: made (the head is now its new one), or
+    not (the guess was stale: the next stamp reads and locks the head first)."""
+    heads: dict[tuple[int, str], _Head] = transaction_cache(conn, _CACHE)
+    if moved:
+        heads[move.key] = _Head(move.chain, move.new_seq, move.new_hash)
+        _last_seen(conn)[move.key] = (move.chain, move.new_seq, move.new_hash)
+        return
+    heads.pop(move.key, None)
+    _last_seen(conn).pop(move.key, None)
 
 
 def stamp(conn: Connection, events: Iterable[dict[str, Any]]) -> None:

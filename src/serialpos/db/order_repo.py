@@ -13,6 +13,7 @@ from sqlalchemy.engine import Connection
 
 from serialpos.db import order_tables as ot
 from serialpos.db import repo
+from serialpos.db.lease_tables import lease_t
 from serialpos.db.prepared import Prepared
 from serialpos.domain.discounts import LineTerms, line_discount
 from serialpos.domain.orders import LineAmounts, LineStatus, line_amounts
@@ -180,7 +181,11 @@ _ORDER_ROW = (
     .join(repo.store_t, store_c.id == order_c.store_id)
     .where(order_c.number == sa.bindparam("number"))
 )
-_ORDER_ROW_LOCKED = _ORDER_ROW.with_for_update(of=order_t)
+#: The order a step changes, locked, and whether it has any payment (``has_payments``): a
+#: counter sale's steps before its tender have none, and then need not read them.
+_ORDER_ROW_LOCKED = _ORDER_ROW.add_columns(
+    sa.exists().where(payment_t.c.order_id == order_c.id).correlate(order_t).label("has_payments")
+).with_for_update(of=order_t)
 #: Every order step reads its order and lines: run as Prepared driver SQL.
 _ORDER_ROW_RUN, _ORDER_ROW_LOCKED_RUN = Prepared(_ORDER_ROW), Prepared(_ORDER_ROW_LOCKED)
 _LINES = (
@@ -207,6 +212,21 @@ _LINE_ROW = Prepared(_LINES_WITH_PRODUCT.where(line_c.id == sa.bindparam("line_i
 _ORDER_LINES_WITH_PRODUCTS = Prepared(
     _LINES_WITH_PRODUCT.where(line_c.status != LineStatus.REMOVED).order_by(line_c.number)
 )
+#: The order's lines with their products (as _LINE_ROW) and the unit each line's serial
+#: names, with its lease (repo's unit columns; all None for a line with no serial or no
+#: such unit): what a fulfilment needs to sell them, in one read.
+_ORDER_LINES_WITH_UNITS = Prepared(
+    _LINES_WITH_PRODUCT.add_columns(*repo.UNIT_COLUMNS)
+    .outerjoin(
+        repo.unit_t,
+        sa.and_(
+            repo.unit_t.c.product_id == line_c.product_id, repo.unit_t.c.serial == line_c.serial
+        ),
+    )
+    .outerjoin(lease_t, lease_t.c.unit_id == repo.unit_t.c.id)
+    .where(line_c.status != LineStatus.REMOVED)
+    .order_by(line_c.number)
+)
 _PAYMENTS = Prepared(
     sa.select(payment_t)
     .where(payment_t.c.order_id == sa.bindparam("order_id"))
@@ -221,7 +241,7 @@ _INVOICES = Prepared(
 
 def order_row(conn: Connection, number: str, *, lock: bool = False) -> sa.Row[object] | None:
     """The order with its store's code; ``lock``: FOR UPDATE on PostgreSQL (SQLite's writers
-    are serialised already, and its compiler leaves the clause out)."""
+    are serialised already, and its compiler leaves the clause out), and ``has_payments``."""
     query = _ORDER_ROW_LOCKED_RUN if lock else _ORDER_ROW_RUN
     found: sa.Row[object] | None = query.first(conn, {"number": number})
     return found
@@ -244,6 +264,19 @@ def order_lines_with_products(conn: Connection, order_id: int) -> list[sa.Row[ob
     return _ORDER_LINES_WITH_PRODUCTS.rows(conn, {"order_id": order_id})
 
 
+def order_lines_with_units(
+    conn: Connection, order_id: int
+) -> list[tuple[sa.Row[object], repo.UnitRow | None]]:
+    """The order's lines (not removed, in number order) as :func:`line_row` reads them, each
+    with the unit its serial names (None: no serial, or no such unit)."""
+    out: list[tuple[sa.Row[object], repo.UnitRow | None]] = []
+    width = len(repo.UNIT_COLUMNS)
+    for row in _ORDER_LINES_WITH_UNITS.rows(conn, {"order_id": order_id}):
+        unit_values = tuple(row)[-width:]
+        out.append((row, None if unit_values[0] is None else repo.unit_row(*unit_values)))
+    return out
+
+
 def line_product(row: sa.Row[object]) -> SaleProduct:
     """The product of a line read by :func:`line_row` (no second query)."""
     m = row._mapping
@@ -262,6 +295,14 @@ def line_product(row: sa.Row[object]) -> SaleProduct:
 
 def payments(conn: Connection, order_id: int) -> list[sa.Row[object]]:
     return _PAYMENTS.rows(conn, {"order_id": order_id})
+
+
+def payments_of(conn: Connection, order: sa.Row[object]) -> list[sa.Row[object]]:
+    """The payments of an order row as it was read: none asked for when its locked read said
+    it had none (for a step that adds no payment after that read)."""
+    if not order._mapping.get("has_payments", True):
+        return []
+    return payments(conn, int(order._mapping["id"]))
 
 
 def invoices(conn: Connection, order_id: int) -> dict[int, str]:

@@ -11,6 +11,7 @@ the writes of a move (claim, event, stock) run as :class:`Prepared` driver SQL.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -20,6 +21,7 @@ from sqlalchemy.engine import Connection
 from serialpos.db import ledger_chain
 from serialpos.db import tables as t
 from serialpos.db.engine import Database
+from serialpos.db.lease_tables import lease_t
 from serialpos.db.prepared import Prepared
 from serialpos.db.txcache import forget, transaction_cache
 from serialpos.domain.errors import UnknownProduct, UnknownStore
@@ -55,6 +57,10 @@ class UnitRow:
     store_id: int
     version: int
     reserved_line: int | None = None  # the order line holding a reserved unit (migration 0011)
+    #: Its lease row (lease id, terminal, expiry) read with it, None when it has none;
+    #: meaningful only when ``lease_read`` (then the ledger's lease check asks nothing more).
+    lease: tuple[int, str, datetime] | None = None
+    lease_read: bool = False
 
 
 @dataclass(frozen=True)
@@ -237,23 +243,51 @@ def to_product(
 
 
 # -- serial units ---------------------------------------------------------------------
+_lease_c = lease_t.c
+#: A unit and its lease (one row per unit at most), read together: the ledger checks the
+#: lease on every move (services/lease_guard.py), so that costs no statement of its own.
+UNIT_COLUMNS = (
+    unit_t.c.id,
+    unit_t.c.state,
+    unit_t.c.store_id,
+    unit_t.c.version,
+    unit_t.c.reserved_line_id,
+    _lease_c.id.label("lease_id"),
+    _lease_c.terminal_id.label("lease_terminal"),
+    _lease_c.expires_at.label("lease_expires"),
+)
 _UNIT_BY_SERIAL = Prepared(
-    sa.select(
-        unit_t.c.id, unit_t.c.state, unit_t.c.store_id, unit_t.c.version, unit_t.c.reserved_line_id
-    ).where(
+    sa.select(*UNIT_COLUMNS)
+    .select_from(unit_t.outerjoin(lease_t, _lease_c.unit_id == unit_t.c.id))
+    .where(
         unit_t.c.product_id == sa.bindparam("product_id"),
         unit_t.c.serial == sa.bindparam("serial"),
     )
 )
 
 
+def unit_row(
+    uid: int,
+    state: str,
+    at: int,
+    version: int,
+    line: int | None,
+    lease_id: int | None,
+    lease_terminal: str | None,
+    lease_expires: datetime | None,
+) -> UnitRow:
+    """A unit read with its lease columns (:data:`UNIT_COLUMNS`)."""
+    held = None
+    if lease_id is not None:
+        assert lease_terminal is not None and lease_expires is not None
+        held = (lease_id, lease_terminal, lease_expires)
+    return UnitRow(uid, state, at, version, line, held, True)
+
+
 def unit_by_serial(conn: Connection, product_id: int, serial: str) -> UnitRow | None:
+    """The product's unit with this serial (None: no such unit), with its lease."""
     row = _UNIT_BY_SERIAL.first(conn, {"product_id": product_id, "serial": serial})
-    return (
-        None
-        if row is None
-        else UnitRow(row.id, row.state, row.store_id, row.version, row.reserved_line_id)
-    )
+    return None if row is None else unit_row(*row)
 
 
 def _setting(table: sa.Table, *where: sa.ColumnElement[bool]) -> sa.ScalarSelect[str]:
@@ -271,11 +305,7 @@ _MOVE_CONTEXT = Prepared(
         _setting(store_setting_t, store_setting_t.c.store_id == sa.bindparam("store_id")).label(
             "store_setting"
         ),
-        unit_t.c.id.label("unit_id"),
-        unit_t.c.state,
-        unit_t.c.store_id,
-        unit_t.c.version,
-        unit_t.c.reserved_line_id,
+        *UNIT_COLUMNS,
     )
     .select_from(
         product_t.outerjoin(
@@ -284,7 +314,7 @@ _MOVE_CONTEXT = Prepared(
                 unit_t.c.product_id == product_t.c.id,
                 unit_t.c.serial == sa.bindparam("serial"),
             ),
-        )
+        ).outerjoin(lease_t, _lease_c.unit_id == unit_t.c.id)
     )
     .where(product_t.c.sku == sa.bindparam("sku"))
 )
@@ -300,13 +330,13 @@ def move_context(
     )
     if row is None:
         raise _unknown_product(sku)
-    pid, found_sku, name, mode, fmt, chain_value, store_value, uid, state, at, version, line = row
+    pid, found_sku, name, mode, fmt, chain_value, store_value, *unit_values = row
     product = ProductRow(pid, found_sku, name, SerialMode(mode), fmt)
-    unit = None if uid is None else UnitRow(uid, state, at, version, line)
+    unit = None if unit_values[0] is None else unit_row(*unit_values)
     return MoveContext(product, chain_value, store_value, unit)
 
 
-_CLAIM = (
+CLAIM = (
     sa.update(unit_t)
     .where(
         unit_t.c.id == sa.bindparam("unit_id"),
@@ -326,7 +356,7 @@ _CLAIM = (
 )
 
 
-_CLAIM_RUN = Prepared(_CLAIM)
+_CLAIM_RUN = Prepared(CLAIM)
 
 
 def claim_unit(
@@ -341,19 +371,23 @@ def claim_unit(
     still the one we read. ``hold`` is the order line the unit is reserved to after the move
     (None unless it becomes reserved). False means another terminal won the race; the caller
     re-reads and refuses with the reason."""
-    result = _CLAIM_RUN.run(
-        conn,
-        {
-            "unit_id": unit.id,
-            "seen_version": unit.version,
-            "seen_line": unit.reserved_line or 0,
-            "to_state": to_state,
-            "to_store": to_store,
-            "now": now,
-            "hold": hold,
-        },
-    )
+    result = _CLAIM_RUN.run(conn, claim_params(unit, to_state, to_store, now, hold))
     return result.rowcount == 1
+
+
+def claim_params(
+    unit: UnitRow, to_state: str, to_store: int, now: object, hold: int | None = None
+) -> dict[str, object]:
+    """The bind values of :data:`CLAIM` (see :func:`claim_unit`)."""
+    return {
+        "unit_id": unit.id,
+        "seen_version": unit.version,
+        "seen_line": unit.reserved_line or 0,
+        "to_state": to_state,
+        "to_store": to_store,
+        "now": now,
+        "hold": hold,
+    }
 
 
 def claim_unit_to_life(
@@ -422,20 +456,20 @@ def insert_unit_if_absent(
 
 # -- events and stock -----------------------------------------------------------------
 _INSERT_EVENT = sa.insert(event_t)
-_EVENT_KEYS = [c.name for c in event_t.columns if c.name != "id"]
-_INSERT_EVENT_RUN = Prepared(_INSERT_EVENT, _EVENT_KEYS)
+EVENT_KEYS = [c.name for c in event_t.columns if c.name != "id"]
+_INSERT_EVENT_RUN = Prepared(_INSERT_EVENT, EVENT_KEYS)
 
 
 def add_events(conn: Connection, events: list[dict[str, object]]) -> None:
     """Insert new ledger events, each hashed into its chain first (db/ledger_chain.py)."""
     ledger_chain.stamp(conn, events)
-    if len(events) == 1 and events[0].keys() == set(_EVENT_KEYS):
+    if len(events) == 1 and events[0].keys() == set(EVENT_KEYS):
         _INSERT_EVENT_RUN.run(conn, events[0])  # one whole row: the hot path
     elif events:
         conn.execute(_INSERT_EVENT, events)
 
 
-def _on_conflict_add(stmt: sqlite.Insert | postgresql.Insert) -> sa.ClauseElement:
+def add_to_level(stmt: sqlite.Insert | postgresql.Insert) -> sqlite.Insert | postgresql.Insert:
     # The bound is part of the update, so a level past MAX_STOCK_LEVEL updates no row on
     # either database (a PostgreSQL integer would overflow at 2^31, SQLite never would).
     total = stock_t.c.quantity + stmt.excluded.quantity
@@ -453,8 +487,8 @@ _STOCK_VALUES: dict[str, sa.BindParameter[object]] = {
     "quantity": sa.bindparam("delta"),
 }
 _BUMP_STOCK = {
-    "sqlite": Prepared(_on_conflict_add(sqlite.insert(stock_t).values(_STOCK_VALUES))),
-    "postgresql": Prepared(_on_conflict_add(postgresql.insert(stock_t).values(_STOCK_VALUES))),
+    "sqlite": Prepared(add_to_level(sqlite.insert(stock_t).values(_STOCK_VALUES))),
+    "postgresql": Prepared(add_to_level(postgresql.insert(stock_t).values(_STOCK_VALUES))),
 }
 
 
@@ -479,5 +513,10 @@ def bump_stock(conn: Connection, product_id: int, store: int, delta: int) -> Non
         conn, {"stock_product": product_id, "stock_store": store, "delta": delta}
     )
     if done.rowcount == 0:  # the bounded update above refused it
-        check_stock_level(stock_quantity(conn, product_id, store) + delta)
-        raise RuntimeError(f"stock of product {product_id} at store {store} was not updated")
+        refuse_stock(conn, product_id, store, delta)
+
+
+def refuse_stock(conn: Connection, product_id: int, store: int, delta: int) -> None:
+    """The bounded stock update changed no row: say why (the level it would reach)."""
+    check_stock_level(stock_quantity(conn, product_id, store) + delta)
+    raise RuntimeError(f"stock of product {product_id} at store {store} was not updated")

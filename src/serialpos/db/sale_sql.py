@@ -14,6 +14,7 @@ from sqlalchemy.engine import Connection
 
 from serialpos.db import order_repo as orepo
 from serialpos.db.prepared import Prepared
+from serialpos.db.shift_tables import shift_t
 from serialpos.domain.orders import LineStatus
 
 order_c, line_c, payment_c = orepo.order_t.c, orepo.line_t.c, orepo.payment_t.c
@@ -177,11 +178,34 @@ _PAYMENT_KEYS = [
     "invoice_id",
     "shift_id",
 ]
-_INSERT_PAYMENT = Prepared(sa.insert(orepo.payment_t), _PAYMENT_KEYS)
+_shift_c = shift_t.c
+#: A payment in the terminal's open shift at the store (if any), found by the insert itself
+#: (one open shift per terminal: a partial unique index); answers the shift's id.
+_INSERT_PAYMENT_IN_SHIFT = Prepared(
+    sa.insert(orepo.payment_t)
+    .values(
+        shift_id=sa.select(_shift_c.id)
+        .where(
+            _shift_c.store_id == sa.bindparam("shift_store"),
+            _shift_c.terminal == sa.bindparam("shift_terminal"),
+            _shift_c.closed_at.is_(None),
+        )
+        .scalar_subquery()
+    )
+    .returning(payment_c.shift_id),
+    [k for k in _PAYMENT_KEYS if k != "shift_id"],
+)
 
 
-def insert_payment(conn: Connection, values: Mapping[str, object]) -> None:
-    _INSERT_PAYMENT.run(conn, values)
+def insert_payment_in_shift(
+    conn: Connection, values: Mapping[str, object], store_id: int, terminal: str
+) -> int | None:
+    """Insert a payment (``values``: its columns but ``shift_id``) in ``terminal``'s open
+    shift at the store; that shift's id, or None when it has none (the payment is then in
+    no shift: the caller refuses it where the store requires one)."""
+    params = {**values, "shift_store": store_id, "shift_terminal": terminal}
+    found = _INSERT_PAYMENT_IN_SHIFT.scalar(conn, params)
+    return None if found is None else int(found)
 
 
 _INVOICE_KEYS = [
@@ -323,10 +347,13 @@ def close_fulfilment(
     order_id: int,
     now: object,
     status: str,
+    *,
+    attach_payments: bool = True,
 ) -> int:
     """The closing writes of a fulfilment: the lines fulfilled on the invoice, the order's
-    payments not yet on an invoice on it, the order's ``status`` and ``updated_at``; how
-    many of the lines were still open (one statement on PostgreSQL for one line)."""
+    payments not yet on an invoice on it (``attach_payments`` False: the caller knows there
+    are none), the order's ``status`` and ``updated_at``; how many of the lines were still
+    open (one statement on PostgreSQL for one line)."""
     if conn.dialect.name == "postgresql" and len(line_ids) == 1:
         found = _CLOSE_ONE_LINE.scalar(
             conn,
@@ -341,6 +368,7 @@ def close_fulfilment(
         )
         return int(found)
     done = fulfil_lines(conn, line_ids, invoice_id)
-    payments_on_invoice(conn, order_id, invoice_id)
+    if attach_payments:
+        payments_on_invoice(conn, order_id, invoice_id)
     touch(conn, order_id, now, status)
     return done

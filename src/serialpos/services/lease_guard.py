@@ -17,6 +17,7 @@ before this check; whichever commits second fails its update and re-reads.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 from sqlalchemy.engine import Connection
 
@@ -28,7 +29,19 @@ from serialpos.domain.errors import Leased
 def check_lease(conn: Connection, terminal: str, unit_id: int, serial: str, sku: str) -> None:
     """Refuse the move of unit ``unit_id`` by ``terminal`` when another terminal holds it;
     the holder's own move ends its lease (in the same transaction as the move)."""
-    found = lease_sql.holder(conn, unit_id)
+    check_held(conn, terminal, lease_sql.holder(conn, unit_id), serial, sku)
+
+
+def check_held(
+    conn: Connection,
+    terminal: str,
+    found: tuple[int, str, datetime] | None,
+    serial: str,
+    sku: str,
+) -> None:
+    """:func:`check_lease` with the unit's lease row (lease id, terminal, expiry; None: no
+    lease) already read in this transaction, with the unit whose version the move claims
+    (repo.unit_by_serial reads both in one statement)."""
     if found is None:
         return
     lease_id, holder, expires_at = found

@@ -96,6 +96,20 @@ class Step:
 MAX_QUANTITY = 1_000_000
 
 
+@dataclass(frozen=True)
+class Known:
+    """What a service moving one unit inside its own transaction has already read there, so
+    the ledger does not read it again (a counter sale's serial and fulfil steps): the
+    product, whether the store tracks it by serial (``serialized_inventory`` in force), and
+    the unit with the step's first serial as read with its lease (None: no such unit). The
+    move stays a conditional update on the version read, so a unit changed since is
+    re-read and decided again, as with a unit the ledger read itself."""
+
+    product: repo.ProductRow
+    tracked: bool
+    unit: repo.UnitRow | None
+
+
 def move(
     db: Database,
     actor: Actor,
@@ -174,12 +188,16 @@ def move_in(
     step: Step,
     document: DocumentRef | None = None,
     reason: str | None = None,
+    known: Known | None = None,
 ) -> LedgerResult:
     """Apply a step inside a transaction another service owns (a sale that reserves a unit
-    and records it on its line in the same commit)."""
+    and records it on its line in the same commit); ``known``: what that service has read
+    of the product and the unit already (:class:`Known`)."""
     _step, serials = _checked(actor, step)
     _check_document(document, reason)
-    return _apply(conn, db, actor, step, serials, document, reason)
+    if known is not None and (known.product.sku != step.sku or not serials):
+        raise ValueError("Known describes the step's own product and first serial")
+    return _apply(conn, db, actor, step, serials, document, reason, known=known)
 
 
 def _checked(actor: Actor, step: Step) -> tuple[Step, list[str]]:
@@ -236,19 +254,22 @@ def _apply(
     document: DocumentRef | None,
     reason: str | None,
     formats: dict[str, str | None] | None = None,
+    *,
+    known: Known | None = None,
 ) -> LedgerResult:
     action, store, quantity = step.action, step.store, step.quantity
     here = repo.store_id(db, conn, store)
-    # One round trip for the product, the store's setting and the first unit named.
-    ctx = repo.move_context(
-        conn, step.sku, here, clean[0] if clean else None, "serialized_inventory"
-    )
-    call = _Call(db, actor, action, store, here, ctx.product, document, reason, utcnow(), step.hold)
+    if known is None:
+        # One round trip for the product, the store's setting and the first unit named.
+        ctx = repo.move_context(
+            conn, step.sku, here, clean[0] if clean else None, "serialized_inventory"
+        )
+        in_force = setting_in_force("serialized_inventory", ctx.chain_setting, ctx.store_setting)
+        known = Known(ctx.product, in_force, ctx.unit)
+    product = known.product
+    call = _Call(db, actor, action, store, here, product, document, reason, utcnow(), step.hold)
     dest_id = repo.store_id(db, conn, step.to_store) if step.to_store else call.store_id
-    product = call.product
-    tracked_here = product.serial_mode.tracked and setting_in_force(
-        "serialized_inventory", ctx.chain_setting, ctx.store_setting
-    )
+    tracked_here = product.serial_mode.tracked and known.tracked
     if product.serial_mode is SerialMode.DISABLED and clean:
         raise NotSerialized(f"{product.sku} is not serialized; give a quantity, not serials")
     # Serials are captured at sale wherever a product requires them, even at a store that
@@ -269,7 +290,7 @@ def _apply(
         serial_precheck.confirm(formats, product.sku, product.serial_format)
     if clean and tracked_here:
         units = tuple(
-            _move_unit(conn, call, s, dest_id, ctx.unit if i == 0 else _UNREAD, step.shared_by)
+            _move_unit(conn, call, s, dest_id, known.unit if i == 0 else _UNREAD, step.shared_by)
             for i, s in enumerate(clean)
         )
         return LedgerResult(

@@ -12,7 +12,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from serialpos.db import asn_tables, order_repo, repo
+from serialpos.db import asn_tables, order_repo, repo, unit_write
 from serialpos.db.engine import Database
 from serialpos.domain.errors import Conflict, NotInStock, ReservationLost, Reserved
 from serialpos.domain.events import DocumentRef
@@ -20,7 +20,7 @@ from serialpos.domain.scan_resolution import ProductFacts
 from serialpos.domain.states import Action, UnitState, check_move, on_hand_delta
 from serialpos.domain.text import clip
 from serialpos.services.context import Actor
-from serialpos.services.lease_guard import check_lease
+from serialpos.services.lease_guard import check_held, check_lease
 from serialpos.services.scan_resolver import (
     LIVE,
     facts_of,
@@ -110,7 +110,10 @@ def _move_unit(
             raise
         if unit is not None:
             _check_holder(conn, call, serial, unit)
-            check_lease(conn, call.actor.terminal, unit.id, serial, call.product.sku)
+            if unit.lease_read:  # read with the unit: no statement of its own
+                check_held(conn, call.actor.terminal, unit.lease, serial, call.product.sku)
+            else:
+                check_lease(conn, call.actor.terminal, unit.id, serial, call.product.sku)
         if current is UnitState.EXPECTED and unit is not None:
             _refuse_other_asn(conn, call, serial, unit.id)
         shared = None
@@ -122,25 +125,10 @@ def _move_unit(
         sharer = shared_by if shared is not None else None  # kept on the unit (index 0016)
         to_store = dest_id if call.action is Action.TRANSFER_OUT else here
         hold = call.hold if to_state is UnitState.RESERVED else None
-        if unit is None:
-            new_id = repo.insert_unit_if_absent(
-                conn, product.id, serial, to_state, to_store, call.now, sharer
-            )
-            if new_id is None:
-                continue  # another terminal created it a moment ago: re-read and decide
-            unit_id = new_id
-        elif (
-            repo.claim_unit_to_life(conn, unit, to_state, to_store, call.now, hold, sharer)
-            if to_life
-            else repo.claim_unit(conn, unit, to_state, to_store, call.now, hold)
-        ):
-            unit_id = unit.id
-        else:
-            continue  # another terminal moved it between our read and our update
         from_state = None if current is None else current.value
         delta = -1 if call.action is Action.TRANSFER_OUT else on_hand_delta(current, to_state)
         event = call.event(
-            unit_id=unit_id,
+            unit_id=None if unit is None else unit.id,
             serial=serial,
             from_state=from_state,
             to_state=to_state.value,
@@ -148,9 +136,24 @@ def _move_unit(
         )
         if shared is not None:
             event["reason"] = clip(f"{shared}; {call.reason}" if call.reason else shared, 200)
+        moved = UnitMove(serial, from_state, to_state.value, call.store_code)
+        if unit is not None and not to_life:  # the hot path: one statement on PostgreSQL
+            claim = {"to_state": to_state, "to_store": to_store, "now": call.now, "hold": hold}
+            if unit_write.claim_and_record(conn, unit, claim, event, delta):
+                return moved
+            continue  # another terminal moved it between our read and our update
+        if unit is None:
+            new_id = repo.insert_unit_if_absent(
+                conn, product.id, serial, to_state, to_store, call.now, sharer
+            )
+            if new_id is None:
+                continue  # another terminal created it a moment ago: re-read and decide
+            event["unit_id"] = new_id
+        elif not repo.claim_unit_to_life(conn, unit, to_state, to_store, call.now, hold, sharer):
+            continue  # another terminal moved it between our read and our update
         repo.add_events(conn, [event])
         repo.bump_stock(conn, product.id, here, delta)
-        return UnitMove(serial, from_state, to_state.value, call.store_code)
+        return moved
     raise Conflict(
         f"serial {serial} was changed by another terminal at the same moment; "
         "look it up and try again"

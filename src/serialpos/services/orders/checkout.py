@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from serialpos.db import order_repo as orepo
-from serialpos.db import sale_sql
+from serialpos.db import repo, sale_sql
 from serialpos.db.engine import Database
 from serialpos.db.tables import utcnow
 from serialpos.domain.errors import (
@@ -31,6 +31,7 @@ from serialpos.domain.orders import (
     parse_amount,
     totals,
 )
+from serialpos.domain.products import SerialMode
 from serialpos.domain.states import Action
 from serialpos.services import document_numbers, ledger
 from serialpos.services.context import Actor
@@ -38,7 +39,7 @@ from serialpos.services.orders import sale_journal
 from serialpos.services.orders.reading import _editable, _find, _view, as_row, line_mode
 from serialpos.services.orders.views import ZERO, FulfilResult, OrderClosed, OrderView
 from serialpos.services.orders.work import _Ctx, _row_total, _touch, _write
-from serialpos.services.shifts import shift_for_payment
+from serialpos.services.shifts import check_shift_not_required
 
 
 def _amount(value: Decimal | str | int) -> Decimal:
@@ -59,10 +60,13 @@ def _insert_payment(
         "at": utcnow(),
         "user_name": ctx.actor.user,
         "invoice_id": invoice_id,
-        # The till shift it moved in; refused without one where the store requires it.
-        "shift_id": shift_for_payment(ctx.conn, ctx.store_id, ctx.actor.terminal),
     }
-    sale_sql.insert_payment(ctx.conn, values)
+    # The till shift it moved in (found by the insert); refused without one where the store
+    # requires it (the transaction, and so the payment, is then rolled back).
+    terminal = ctx.actor.terminal
+    values["shift_id"] = sale_sql.insert_payment_in_shift(ctx.conn, values, ctx.store_id, terminal)
+    if values["shift_id"] is None:
+        check_shift_not_required(ctx.conn, ctx.store_id, terminal)
     return values
 
 
@@ -207,7 +211,10 @@ def fulfil(
         if status != OrderStatus.OPEN:
             raise OrderClosed(f"order {row._mapping['number']} is {status}; nothing to fulfil")
         ctx = _Ctx(conn, db, actor, row)
-        all_rows = orepo.order_lines(conn, ctx.id)
+        # The lines with the units their serials name: the ledger reads neither again.
+        with_units = orepo.order_lines_with_units(conn, ctx.id)
+        all_rows = [r for r, _unit in with_units]
+        units = {r._mapping["id"]: unit for r, unit in with_units}
         open_rows = [r for r in all_rows if r._mapping["status"] == LineStatus.OPEN]
         if lines is None:
             chosen = open_rows
@@ -232,8 +239,9 @@ def fulfil(
             for r in chosen
         )
         _check_delivery(row)
-        earlier = orepo.payments(conn, ctx.id)
-        added = [_insert_payment(ctx, "payment", method, amount) for method, amount in given]
+        earlier = orepo.payments_of(conn, row)
+        # Payments taken now are recorded on the invoice once it is issued (below).
+        taking = list(given)
         chosen_ids = {r._mapping["id"] for r in chosen}
         order_total = sum(
             (
@@ -257,10 +265,10 @@ def fulfil(
                 ZERO,
             )
         paid = sum((orepo.money(p.amount) for p in earlier), ZERO) + sum(
-            (orepo.money(p["amount"]) for p in added), ZERO
+            (orepo.money(amount) for _method, amount in taking), ZERO
         )
         if paid < required and settle is not None:
-            added.append(_insert_payment(ctx, "payment", settle, required - paid))
+            taking.append((settle, required - paid))
             paid = required
         if paid < required:
             what = "the order total" if required == order_total else "the lines fulfilled"
@@ -280,17 +288,41 @@ def fulfil(
                 if m["serial"]
                 else ledger.Step(Action.SELL, ctx.store, m["sku"], quantity=m["quantity"])
             )
-            ledger.move_in(conn, db, actor, step, ctx.doc(m["number"]))
+            unit = units[m["id"]]
+            known = None
+            if m["serial"] and unit is not None and m["product_sku"] == m["sku"]:
+                known = ledger.Known(
+                    repo.ProductRow(
+                        m["product_id"],
+                        m["product_sku"],
+                        m["product_name"],
+                        SerialMode(m["serial_mode"]),
+                        m["product_serial_format"],
+                    ),
+                    ctx.settings().serialized_inventory,
+                    unit,
+                )
+            ledger.move_in(conn, db, actor, step, ctx.doc(m["number"]), known=known)
         invoice_id, number = issue_invoice(ctx, chosen, "Invoice", change_due=change)
+        added = [
+            _insert_payment(ctx, "payment", method, amount, invoice_id) for method, amount in taking
+        ]
         if change:
             added.append(
                 _insert_payment(ctx, "change", PaymentMethod.CASH.value, -change, invoice_id)
             )
-        # The lines fulfilled on the invoice, the payments on it, the order's status (still
-        # open, as checked under its lock, unless this was its last open line).
+        # The lines fulfilled on the invoice, the earlier payments on it (those taken now
+        # are on it already), the order's status (still open, as checked under its lock,
+        # unless this was its last open line).
         status = OrderStatus.FULFILLED.value if last else None
         done = sale_sql.close_fulfilment(
-            conn, sorted(chosen_ids), invoice_id, ctx.id, utcnow(), status or OrderStatus.OPEN.value
+            conn,
+            sorted(chosen_ids),
+            invoice_id,
+            ctx.id,
+            utcnow(),
+            status or OrderStatus.OPEN.value,
+            attach_payments=any(p.invoice_id is None for p in earlier),
         )
         if done != len(chosen_ids):
             raise DomainError(

@@ -217,7 +217,8 @@ def _added_view(ctx: _Ctx) -> OrderView:
     returned (with the serial recorded on one since, :func:`_add_line`)."""
     if ctx.new_lines is not None:
         return _view(ctx.conn, ctx.row, lines=ctx.new_lines, payments=(), invoices={})
-    return _view(ctx.conn, ctx.row)
+    # An added line changes no payment: those the order had when locked (none, mostly).
+    return _view(ctx.conn, ctx.row, payments=orepo.payments_of(ctx.conn, ctx.row))
 
 
 def add_item(

@@ -137,7 +137,7 @@ def _set_serial_in(
         fmt = SerialFormat.parse(product.serial_format)
         if fmt is not None:
             fmt.check(new, product.sku)
-        twice = sale_sql.line_with_serial(conn, ctx.id, product.id, new, line)
+        twice = _line_with_serial(ctx, lines, product.id, new, line)
         if twice is not None:
             raise DuplicateSerial(f"serial {new} is already on line {twice} of this order")
     doc = ctx.doc(lm["number"])
@@ -183,6 +183,9 @@ def _set_serial_in(
                 doc,
             )
     if tracked and new is not None:
+        # The unit as read above (with its lease): the ledger reads neither it nor the
+        # product again; its claim is still conditional on that read.
+        read = None if own is None else ledger.Known(_product_row(product), True, own)
         try:
             ledger.move_in(
                 conn,
@@ -190,12 +193,40 @@ def _set_serial_in(
                 ctx.actor,
                 ledger.Step(Action.RESERVE, ctx.store, product.sku, [new], hold=line),
                 doc,
+                known=read,
             )
         except (NotInStock, AlreadySold, InvalidTransition) as exc:
             # Another terminal took it between our look and our claim: say how it is now.
             raise (_unavailable(ctx, product, new) or exc) from None
     sale_sql.set_line_serial(conn, line, new, touch_order=ctx.id, now=utcnow())
     return new
+
+
+def _line_with_serial(
+    ctx: _Ctx, lines: list[sa.Row[object]] | None, product_id: int, serial: str, line: int
+) -> int | None:
+    """The number of another line of the order with this product and serial, if any: from
+    the order's lines when this transaction holds them all (read under the order's lock, or
+    all written here), else asked of the database."""
+    held = lines if lines is not None else ctx.new_lines
+    if held is None:
+        return sale_sql.line_with_serial(ctx.conn, ctx.id, product_id, serial, line)
+    for r in held:
+        m = r._mapping
+        if (
+            m["id"] != line
+            and m["product_id"] == product_id
+            and m["serial"] == serial
+            and m["status"] != LineStatus.REMOVED
+        ):
+            return int(m["number"])
+    return None
+
+
+def _product_row(product: orepo.SaleProduct) -> repo.ProductRow:
+    return repo.ProductRow(
+        product.id, product.sku, product.name, product.serial_mode, product.serial_format
+    )
 
 
 def with_serial(lines: list[sa.Row[object]], line: int, serial: str | None) -> list[sa.Row[object]]:
@@ -247,6 +278,8 @@ def set_serial(
         # on, and the view the step answers with (only that line's serial changes).
         lines = orepo.order_lines_with_products(conn, ctx.id)
         now = _set_serial_in(ctx, line, serial, manager, shared, lines=lines)
-        return _view(conn, ctx.row, lines=with_serial(lines, line, now))
+        # A serial changes no payment: those the order had when locked (none, mostly).
+        payments = orepo.payments_of(conn, ctx.row)
+        return _view(conn, ctx.row, lines=with_serial(lines, line, now), payments=payments)
 
     return _write(db, actor, work)
