@@ -8,6 +8,7 @@ so an unreachable server fails them instead.
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -90,9 +91,25 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return str(request.getfixturevalue("pg_url"))
 
 
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An empty SQLite file migrated to head, once per test process."""
+    path = tmp_path_factory.mktemp("migrated") / "head.sqlite"
+    database = Database(f"sqlite:///{path}")
+    migrate.upgrade(database)
+    database.dispose()  # the last connection checkpoints the WAL into the file
+    assert not path.with_name(path.name + "-wal").exists()
+    return path
+
+
 @pytest.fixture
-def db(db_url: str) -> Iterator[Database]:
-    """A migrated, empty database with two stores (S1, S2)."""
+def db(db_url: str, request: pytest.FixtureRequest) -> Iterator[Database]:
+    """A migrated, empty database with two stores (S1, S2). A SQLite file starts as a copy of
+    one migrated once per test process (0.2 s of CPU and two dozen fsyncs less per test; the
+    upgrade below then finds it at head), PostgreSQL's schema is migrated here."""
+    if db_url.startswith("sqlite:///"):
+        template = request.getfixturevalue("migrated_sqlite")
+        shutil.copyfile(template, db_url.removeprefix("sqlite:///"))
     database = Database(db_url)
     migrate.upgrade(database)
     stores.add_store(database, SYSTEM, "S1", "Main Street")
