@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import cli_fork
+
 SRC = Path(__file__).resolve().parents[2] / "src"
 
 
@@ -40,15 +42,7 @@ def cli_env(tmp_path: Path, **extra: str) -> dict[str, str]:
 def serialpos(
     *args: str, env: dict[str, str], stdin: str | None = None, timeout: float = 120
 ) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "serialpos", *args],
-        input=stdin,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
+    return cli_fork.run(list(args), env, stdin, timeout)  # a process of its own, started fast
 
 
 def popen(*args: str, env: dict[str, str]) -> subprocess.Popen[str]:

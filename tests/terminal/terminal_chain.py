@@ -25,6 +25,7 @@ from api_serving import (
     stop,
 )
 
+import cli_fork
 from pg_server import PG_URL, require_postgres
 from serialpos.db.engine import Database
 from serialpos.services import tokens, users
@@ -34,14 +35,7 @@ from serialpos.services.context import Actor
 def run_cli(
     args: list[str], env: dict[str, str], stdin: str | None = None, check: bool = True
 ) -> subprocess.CompletedProcess[str]:
-    done = subprocess.run(
-        [sys.executable, "-m", "serialpos", *args],
-        input=stdin,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    done = cli_fork.run(args, env, stdin, timeout=120)  # a process of its own, started fast
     if check and done.returncode != 0:
         raise AssertionError(
             f"serialpos {' '.join(args)} exited {done.returncode}:\n{done.stdout}\n{done.stderr}"

@@ -234,7 +234,11 @@ def test_link_down_then_back_and_follow(chain: Chain) -> None:
     try:
         till.apply({"op": "sell", "store": "S1", "sku": "PH1", "serial": "LD-2"})
         deadline = time.monotonic() + 60
-        while till.status()["pending"] and time.monotonic() < deadline:
+        while time.monotonic() < deadline:
+            # A round records the link after it settles the entries: wait for both.
+            status = till.status()
+            if status["pending"] == 0 and status["link"] == "online":
+                break
             time.sleep(0.2)
     finally:
         process.send_signal(signal.SIGKILL)

@@ -1,0 +1,102 @@
+"""The tests' fork server (tests/cli_fork.py) answers as a new ``python -m serialpos`` process
+does: same exit status, stdout and stderr for a command that works, one that is refused and
+one the command line does not know; stdin, the environment and the working directory reach
+the command; a command that overruns its timeout is killed and the next one runs."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+import cli_fork
+
+
+def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SERIALPOS_")}
+    config = tmp_path / "terminal.toml"
+    config.write_text("")
+    return {**env, "SERIALPOS_CONFIG": str(config), **extra}
+
+
+def _both(
+    monkeypatch: pytest.MonkeyPatch, args: list[str], env: dict[str, str], stdin: str | None = None
+) -> tuple[subprocess.CompletedProcess[str], subprocess.CompletedProcess[str]]:
+    monkeypatch.setenv("SERIALPOS_TEST_FORK", "0")
+    real = cli_fork.run(args, env, stdin, timeout=120)
+    monkeypatch.setenv("SERIALPOS_TEST_FORK", "1")
+    forked = cli_fork.run(args, env, stdin, timeout=120)
+    return real, forked
+
+
+def _same(real: subprocess.CompletedProcess[str], forked: subprocess.CompletedProcess[str]) -> None:
+    assert (forked.returncode, forked.stdout, forked.stderr) == (
+        real.returncode,
+        real.stdout,
+        real.stderr,
+    )
+
+
+def test_a_forked_command_answers_as_a_new_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = f"sqlite:///{tmp_path / 'shop.sqlite'}"
+    env = _env(tmp_path)
+    made = cli_fork.run(["--db", url, "db", "init"], env, timeout=120)
+    assert made.returncode == 0, made.stderr
+    for args in (
+        ["--db", url, "user", "add", "ada", "--role", "admin", "--pin", "1234"],
+        ["--db", url, "--user", "ada", "store", "add", "S1", "Main"],
+    ):
+        done = cli_fork.run(args, env, timeout=120)
+        assert done.returncode == 0, done.stderr
+
+    for args in (
+        ["--version"],
+        ["--db", url, "db", "check", "--json"],  # works
+        ["--db", url, "serial", "show", "NOPE"],  # refused: exit 1, one line
+        ["--no-such-option"],  # the command line's own error: exit 2, usage
+    ):
+        real, forked = _both(monkeypatch, args, env)
+        _same(real, forked)
+    lines = '{"op": "receive", "store": "S1", "sku": "NOPE", "serial": "A1"}\n{"op": "x"}\n'
+    real, forked = _both(monkeypatch, ["--db", url, "--user", "ada", "apply", "-"], env, lines)
+    _same(real, forked)
+    assert [json.loads(x)["ok"] for x in forked.stdout.splitlines()] == [False, False]
+    # The environment and the working directory are the command's own.
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.setenv("SERIALPOS_TEST_FORK", "1")
+    by_env = cli_fork.run(
+        ["stock", "--json"], _env(tmp_path, SERIALPOS_DB=url), timeout=120, cwd=elsewhere
+    )
+    assert by_env.returncode == 0 and json.loads(by_env.stdout) == [], by_env.stderr
+    relative = cli_fork.run(
+        ["--db", "sqlite:///shop.sqlite", "stock", "--json"], env, timeout=120, cwd=tmp_path
+    )
+    assert relative.returncode == 0 and json.loads(relative.stdout) == [], relative.stderr
+    missing = cli_fork.run(
+        ["--db", "sqlite:///shop.sqlite", "stock"], env, timeout=120, cwd=elsewhere
+    )
+    assert missing.returncode == 1 and "there is no database" in missing.stderr
+
+
+def test_a_forked_command_that_overruns_is_killed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SERIALPOS_TEST_FORK", "1")
+    env = _env(tmp_path)
+    url = f"sqlite:///{tmp_path / 'shop.sqlite'}"
+    assert cli_fork.run(["--db", url, "db", "init"], env, timeout=120).returncode == 0
+    cli_fork.run(["--db", url, "user", "add", "ada", "--role", "admin", "--pin", "1234"], env)
+    # `apply FILE` on a FIFO nobody writes to: the command waits until it is killed.
+    fifo = tmp_path / "never.jsonl"
+    os.mkfifo(fifo)
+    with pytest.raises(subprocess.TimeoutExpired):
+        cli_fork.run(["--db", url, "--user", "ada", "apply", str(fifo)], env, timeout=2)
+    # The server lives on and the next command runs.
+    after = cli_fork.run(["--db", url, "db", "check", "--json"], env, timeout=120)
+    assert after.returncode == 0 and json.loads(after.stdout)["ok"] is True, after.stderr
