@@ -10,10 +10,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from stdnum import luhn
 
-from serialpos.db import bulk_events, ledger_chain, repo
+from serialpos.db import bulk, bulk_events, ledger_chain, repo
 from serialpos.db.engine import Database
 from serialpos.db.tables import utcnow
-from serialpos.domain.ledger_chain import HASHED_FIELDS
 from serialpos.domain.states import Action
 from serialpos.services import feed, ledger, products
 from serialpos.services.asn.importing import import_asn_data
@@ -86,29 +85,22 @@ def test_a_failed_batch_leaves_the_trigger_and_the_feed(
     db: Database, admin: Actor, phone: None
 ) -> None:
     ledger.move(db, admin, Action.RECEIVE, store="S1", sku="CAB", quantity=1)
-    keys = list(HASHED_FIELDS)
-    now = utcnow()
-
-    def event(product_id: int, serial: str) -> tuple[object, ...]:
-        values = {
-            "at": now,
-            "action": "expect",
-            "user_name": "ada",
-            "terminal": "t",
-            "store_id": 1,
-            "product_id": product_id,
-            "serial": serial,
-            "to_state": "expected",
-            "quantity": 0,
-        }
-        return tuple(values.get(k) for k in keys)
+    shared = {
+        "at": utcnow(),
+        "action": "expect",
+        "user_name": "ada",
+        "terminal": "t",
+        "store_id": 1,
+        "to_state": "expected",
+        "quantity": 0,
+    }
 
     def work(conn: Connection) -> None:
         pid = conn.execute(sa.select(repo.product_t.c.id).where(repo.product_t.c.sku == "CAB"))
-        good = event(int(pid.scalar_one()), "G1")
-        bad = event(999_999, "B1")  # no such product: the insert fails on its foreign key
-        hashed_keys, hashed = ledger_chain.stamp_rows(conn, keys, [good, bad])
-        bulk_events.insert_events(conn, hashed_keys, hashed)
+        # The second has no such product: the insert fails on its foreign key.
+        columns = {"product_id": [int(pid.scalar_one()), 999_999], "serial": ["G1", "B1"]}
+        chained = ledger_chain.stamp_columns(conn, shared, columns)
+        bulk_events.insert_events(conn, shared, {**columns, **chained})
 
     with pytest.raises(sa.exc.IntegrityError):
         db.write(work)
@@ -122,31 +114,20 @@ def test_a_bulk_batch_of_two_chains_hashes_each_in_order(
     db: Database, admin: Actor, phone: None
 ) -> None:
     ledger.move(db, admin, Action.RECEIVE, store="S1", sku="CAB", quantity=1)
-    keys = list(HASHED_FIELDS)
-    now = utcnow()
+    shared = {"at": utcnow(), "action": "receive", "user_name": "ada", "quantity": 0}
 
     def work(conn: Connection) -> None:
         pid = conn.execute(sa.select(repo.product_t.c.id).where(repo.product_t.c.sku == "CAB"))
         cab = int(pid.scalar_one())
-        rows = [
-            tuple(
-                {
-                    "at": now,
-                    "action": "receive",
-                    "user_name": "ada",
-                    "terminal": f"till-{n % 2}",
-                    "store_id": 1,
-                    "product_id": cab,
-                    "to_state": None,
-                    "quantity": 0,
-                    "reason": f"r{n}" if n % 3 else None,
-                }.get(k)
-                for k in keys
-            )
-            for n in range(7)
-        ]
-        hashed_keys, hashed = ledger_chain.stamp_rows(conn, keys, rows)
-        bulk_events.insert_events(conn, hashed_keys, hashed)
+        columns: dict[str, list[object]] = {
+            "terminal": [f"till-{n % 2}" for n in range(7)],
+            "store_id": [1] * 7,
+            "product_id": [cab] * 7,
+            "reason": [f"r{n}" if n % 3 else None for n in range(7)],
+        }
+        chained = ledger_chain.stamp_columns(conn, shared, columns)
+        assert chained["chain_seq"] == [1, 1, 2, 2, 3, 3, 4]  # each chain numbered on its own
+        bulk_events.insert_events(conn, shared, {**columns, **chained})
 
     db.write(work)
     assert feed_rows(db) == list(enumerate(event_ids(db), start=1))
@@ -165,3 +146,78 @@ def test_db_check_names_a_feed_with_a_gap(db: Database, admin: Actor, phone: Non
             "2 events, 1 numbered in the event feed, highest number 2",
         )
     ]
+
+
+def ledger_triggers(conn: Connection) -> list[tuple[str, str]]:
+    """The triggers on ``ledger_event`` with their text, as the database keeps them."""
+    if conn.dialect.name == "sqlite":
+        query = "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' ORDER BY name"
+    else:
+        query = (
+            "SELECT tgname, pg_get_triggerdef(oid) FROM pg_trigger "
+            "WHERE tgrelid = 'ledger_event'::regclass ORDER BY tgname"
+        )
+    return [(str(name), str(text)) for name, text in conn.exec_driver_sql(query)]
+
+
+def test_the_triggers_set_aside_are_back_after_a_batch(
+    db: Database, admin: Actor, phone: None
+) -> None:
+    """SQLite sets the feed trigger and the no-replace guard aside for a batch: after an
+    import and after a failed batch both are back, word for word, and still work."""
+    before = db.read(ledger_triggers)
+    names = {name for name, _sql in before}
+    assert {"ledger_event_feed", "ledger_event_no_replace"} <= names or db.dialect != "sqlite"
+    import_asn_data(db, admin, "a.csv", asn_csv({"ASN-T": [[imei(n) for n in range(5)]]}), "S1")
+    assert db.read(ledger_triggers) == before
+
+    def failing(conn: Connection) -> None:
+        shared = {"at": utcnow(), "action": "expect", "user_name": "ada", "terminal": "t"}
+        columns = {"store_id": [1], "product_id": [999_999], "quantity": [0]}
+        chained = ledger_chain.stamp_columns(conn, shared, columns)
+        bulk_events.insert_events(conn, shared, {**columns, **chained})
+
+    with pytest.raises(sa.exc.IntegrityError):
+        db.write(failing)
+    assert db.read(ledger_triggers) == before
+    if db.dialect == "sqlite":
+        with pytest.raises(sa.exc.DBAPIError, match="append-only"), db.engine.begin() as conn:
+            conn.exec_driver_sql(
+                "INSERT OR REPLACE INTO ledger_event (id, at, action, user_name, terminal, "
+                "store_id, product_id, quantity) SELECT id, at, action, 'mallory', terminal, "
+                "store_id, product_id, quantity FROM ledger_event WHERE id = 1"
+            )
+    assert feed_rows(db) == list(enumerate(event_ids(db), start=1))
+    assert check_ledger(db) == []
+
+
+def test_rows_by_column_go_in_in_order_with_shared_values_typed(
+    db: Database, admin: Actor, phone: None
+) -> None:
+    """``bulk.insert_columns``: one row per column value, in order (ids follow it), the
+    shared values and a column of one value bound once with their column's type (a time
+    read back as the time given), and no temporary table left behind."""
+    now = utcnow()
+    serials = [f"C{n:03d}" for n in range(300)]
+
+    def work(conn: Connection) -> list[tuple[object, ...]]:
+        pid = conn.execute(sa.select(repo.product_t.c.id).where(repo.product_t.c.sku == "PHONE"))
+        product = int(pid.scalar_one())
+        ids = bulk.insert_units(
+            conn,
+            {"state": "expected", "version": 1, "updated_at": now},
+            {"product_id": [product] * 300, "store_id": [1] * 300, "serial": serials},
+        )
+        assert ids == list(range(ids[0], ids[0] + 300))
+        if conn.dialect.name == "sqlite":
+            left = conn.exec_driver_sql("SELECT name FROM sqlite_temp_master").all()
+            assert left == []
+        unit = repo.unit_t.c
+        query = sa.select(unit.id, unit.serial, unit.store_id, unit.updated_at, unit.version)
+        return [tuple(r) for r in conn.execute(query.where(unit.id >= ids[0]).order_by(unit.id))]
+
+    rows = db.write(work)
+    assert [r[1] for r in rows] == serials
+    assert {r[2:] for r in rows} == {(1, now, 1)}
+    with pytest.raises(ValueError, match="different lengths"):
+        db.write(lambda conn: bulk.insert_columns(conn, repo.unit_t, {}, {"a": [1], "b": []}))

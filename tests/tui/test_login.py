@@ -170,3 +170,26 @@ async def test_user_tab_pin_as_one_burst_fills_both_fields(
         await settle(pilot)
         assert isinstance(app.screen, HomeScreen)
         assert app.session is not None and app.session.store == "S01"
+
+
+@pytest.mark.parametrize("size", SIZES)
+@async_test
+async def test_each_field_is_named_on_the_row_of_its_text(
+    make_app: MakeApp, size: tuple[int, int]
+) -> None:
+    """The names are drawn by the fields' container (tui/widgets/named_fields.py), not by a
+    label each: "User", "PIN" and "Store" at the left of the row where each field's text
+    is (inside the frame at 80x24, on the field's one row at 40x16), before and after the
+    store list replaces the store's text, and nowhere else."""
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        framed = size[1] >= 20
+        rows = screen_text(app).splitlines()
+        for selector, name in (("#user", "User"), ("#pin", "PIN"), ("#store", "Store")):
+            field = app.screen.query_one(selector)
+            row = field.region.y + (1 if framed else 0)
+            assert rows[row].startswith(f" {name} "), (selector, rows[row])
+            assert rows[row][len(name) + 1 : 8].strip() == ""  # the name alone in its columns
+        named = [r for r in rows if r.startswith((" User ", " PIN ", " Store "))]
+        assert len(named) == 3

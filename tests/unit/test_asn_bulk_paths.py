@@ -1,14 +1,24 @@
-"""The ASN import's bulk helpers give what the per-event code gives: :class:`EventHasher`
-the digests of :func:`event_hash`, for events of every field type (times with and without a zone,
-ids given as text, lines given as numbers, missing fields, text needing JSON escapes, values
-equal but of other types); the IMEI Luhn check the verdicts of stdnum."""
+"""The ASN import's bulk helpers give what the per-event code gives: :func:`column_tails` and
+:func:`chain_digests` the digests of :func:`event_hash`, for events of every field type (times
+with and without a zone, ids given as text, lines given as numbers, missing fields, text needing
+JSON escapes, values equal but of other types), given as shared values or as columns; the IMEI
+Luhn check the verdicts of stdnum."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from serialpos.domain.ledger_chain import GENESIS, HASHED_FIELDS, EventHasher, event_hash
+import pytest
+
+from serialpos.domain import ledger_chain
+from serialpos.domain.ledger_chain import (
+    GENESIS,
+    HASHED_FIELDS,
+    chain_digests,
+    column_tails,
+    event_hash,
+)
 
 KEYS = [*HASHED_FIELDS[:-1], "extra"]  # "reason" missing, a column not hashed present
 
@@ -45,15 +55,29 @@ def _events() -> list[dict[str, object]]:
     return [{**base, **v} for v in variants for _ in range(2)]
 
 
-def test_the_bulk_hasher_gives_event_hash_digests() -> None:
-    hasher = EventHasher(KEYS)
-    hasher.MEMO = 3  # cleared along the way too
-    previous = GENESIS
-    for seq, event in enumerate(_events(), start=1):
-        row = tuple(event.get(k) for k in KEYS)
-        got = hasher.digest(previous, seq, row)
-        assert got == event_hash(previous, seq, event), (seq, event)
-        previous = got
+@pytest.mark.parametrize("shared_fields", [(), ("at", "action", "store_id", "document_id")])
+def test_the_bulk_hasher_gives_event_hash_digests(
+    monkeypatch: pytest.MonkeyPatch, shared_fields: tuple[str, ...]
+) -> None:
+    """Every field a column (each odd type in it), or the fields all events have the same
+    given once as shared; "reason" in neither (None); a column not hashed ignored."""
+    monkeypatch.setattr(ledger_chain, "TAIL_MEMO", 3)  # memories cleared along the way too
+    shared = {name: _events()[0][name] for name in shared_fields}
+    events = [e for e in _events() if all(e[k] == v for k, v in shared.items())]
+    assert len(events) >= 16  # only the variant with another time left out
+    columns = {k: [e.get(k) for e in events] for k in KEYS if k not in shared}
+    got = chain_digests(GENESIS, 1, column_tails(shared, columns, len(events)))
+    want, previous = [], GENESIS
+    for seq, event in enumerate(events, start=1):
+        previous = event_hash(previous, seq, event)
+        want.append(previous)
+    assert got == want
+    assert len(set(got)) == len(got)  # the case this is about: every event hashed apart
+
+
+def test_column_tails_refuses_a_column_of_another_length() -> None:
+    with pytest.raises(ValueError, match="serial: 2 values for 3 events"):
+        column_tails({}, {"serial": ["a", "b"]}, 3)
 
 
 def test_luhn_matches_stdnum() -> None:

@@ -9,7 +9,11 @@ trigger would have numbered them in. How each database skips the trigger for the
 
 - SQLite: the trigger is dropped and created again (its own stored text) inside the write
   transaction. SQLite has one writer at a time and its DDL is transactional: no other
-  connection inserts an event or sees the trigger missing, and a rollback restores it.
+  connection inserts an event or sees the trigger missing, and a rollback restores it. The
+  append-only guard ``ledger_event_no_replace`` (migration 0012: refuses an insert that names
+  the id of an event already there) is set aside the same way: the batch names no ids (the
+  database gives them), so it could never fire, and running its WHEN once per event was a
+  quarter of the batch's insert time.
 - PostgreSQL: migration 0023 gives the trigger ``WHEN (current_setting('serialpos.feed_by_batch',
   true) IS DISTINCT FROM 'on')``; the batch sets it ``on`` with ``set_config(..., true)``
   (this transaction only), inserts, and sets it back before anything else runs. The batch's
@@ -21,6 +25,7 @@ trigger would have numbered them in. How each database skips the trigger for the
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -31,74 +36,88 @@ from serialpos.db import bulk, repo
 #: The feed trigger's name (migration 0014) and PostgreSQL's switch for it (0023).
 TRIGGER = "ledger_event_feed"
 SWITCH = "serialpos.feed_by_batch"
+#: SQLite's triggers set aside for a batch: the feed's, and the guard against an insert
+#: naming an existing event's id (a batch names none).
+_SET_ASIDE = (TRIGGER, "ledger_event_no_replace")
 
 log = logging.getLogger(__name__)
 
 
-def insert_events(conn: Connection, keys: list[str], rows: list[tuple[Any, ...]]) -> None:
-    """Insert ledger events (tuples in ``keys`` order, hashed already) and number them in the
-    event feed, inside the caller's transaction."""
-    if not rows:
+def insert_events(
+    conn: Connection, shared: Mapping[str, Any], columns: Mapping[str, Sequence[Any]]
+) -> None:
+    """Insert ledger events (hashed already; :func:`bulk.insert_columns`' ``shared`` values
+    and ``columns``) and number them in the event feed, inside the caller's transaction."""
+    if not next(iter(columns.values()), ()):
         return
     if conn.dialect.name == "postgresql":
-        _postgresql(conn, keys, rows)
+        _postgresql(conn, shared, columns)
     else:
-        _sqlite(conn, keys, rows)
+        _sqlite(conn, shared, columns)
 
 
-def _sqlite(conn: Connection, keys: list[str], rows: list[tuple[Any, ...]]) -> None:
+def _sqlite(
+    conn: Connection, shared: Mapping[str, Any], columns: Mapping[str, Sequence[Any]]
+) -> None:
     found = conn.exec_driver_sql(
-        "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?", (TRIGGER,)
-    ).scalar()
-    if found is None:  # a database without the feed: nothing to number
-        bulk.insert_many(conn, repo.event_t, keys, rows)
+        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name IN (?, ?)",
+        _SET_ASIDE,
+    )
+    stored: dict[str, str] = {str(name): str(sql) for name, sql in found}
+    if TRIGGER not in stored:  # a database without the feed: nothing to number
+        bulk.insert_columns(conn, repo.event_t, shared, columns)
         return
     before = conn.exec_driver_sql("SELECT COALESCE(MAX(id), 0) FROM ledger_event").scalar_one()
     last = conn.exec_driver_sql("SELECT COALESCE(MAX(seq), 0) FROM event_feed").scalar_one()
-    conn.exec_driver_sql(f"DROP TRIGGER {TRIGGER}")
+    for name in stored:
+        conn.exec_driver_sql(f"DROP TRIGGER {name}")
     try:
-        bulk.insert_many(conn, repo.event_t, keys, rows)
+        bulk.insert_columns(conn, repo.event_t, shared, columns)
         conn.exec_driver_sql(
             "INSERT INTO event_feed (seq, event_id) "
             "SELECT ? + ROW_NUMBER() OVER (ORDER BY id), id FROM ledger_event WHERE id > ?",
             (int(last), int(before)),
         )
     except BaseException:
-        _restore(conn, str(found))
+        _restore(conn, stored)
         raise
-    conn.exec_driver_sql(str(found))
+    for create in stored.values():
+        conn.exec_driver_sql(str(create))
 
 
-def _restore(conn: Connection, create: str) -> None:
-    """After a failed batch: the trigger back if the transaction still lacks it (the caller
-    rolls back anyway; SQLite may have rolled back already, bringing it back itself)."""
+def _restore(conn: Connection, stored: Mapping[str, str]) -> None:
+    """After a failed batch: the triggers back if the transaction still lacks them (the
+    caller rolls back anyway; SQLite may have rolled back already, bringing them back)."""
     try:
-        missing = (
-            conn.exec_driver_sql(
-                "SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND name = ?", (TRIGGER,)
-            ).first()
-            is None
-        )
-        if missing:
-            conn.exec_driver_sql(create)
+        for name, create in stored.items():
+            missing = (
+                conn.exec_driver_sql(
+                    "SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND name = ?", (name,)
+                ).first()
+                is None
+            )
+            if missing:
+                conn.exec_driver_sql(str(create))
     except Exception:  # the batch's own error is the one raised
-        log.exception("could not re-create %s after a failed bulk insert", TRIGGER)
+        log.exception("could not re-create the ledger triggers after a failed bulk insert")
 
 
-def _postgresql(conn: Connection, keys: list[str], rows: list[tuple[Any, ...]]) -> None:
+def _postgresql(
+    conn: Connection, shared: Mapping[str, Any], columns: Mapping[str, Sequence[Any]]
+) -> None:
+    n = len(next(iter(columns.values())))
     ids = sorted(
         conn.execute(
             sa.text(
                 "SELECT nextval(pg_get_serial_sequence('ledger_event', 'id')) "
                 "FROM generate_series(1, :n)"
             ),
-            {"n": len(rows)},
+            {"n": n},
         ).scalars()
     )
-    with_ids = [(*row, event_id) for row, event_id in zip(rows, ids, strict=True)]
     # Transaction-local: a failure here aborts the transaction, whose rollback resets it.
     conn.execute(sa.text("SELECT set_config(:name, 'on', true)"), {"name": SWITCH})
-    bulk.copy_in(conn, repo.event_t, [*keys, "id"], with_ids)
+    bulk.insert_columns(conn, repo.event_t, shared, {**columns, "id": ids})
     conn.execute(sa.text("SELECT set_config(:name, 'off', true)"), {"name": SWITCH})
     conn.execute(
         sa.text(

@@ -1,5 +1,5 @@
 """Appending to the ledger's hash chains: every place that inserts ledger events calls
-:func:`stamp` (or :func:`stamp_rows` for the bulk ASN import) in the same transaction.
+:func:`stamp` (or :func:`stamp_columns` for the bulk ASN import) in the same transaction.
 
 A chain's head row (``ledger_chain``) moves forward with each batch of events in ONE
 statement: an update conditional on the head as last seen (``WHERE id AND seq AND hash``).
@@ -18,7 +18,7 @@ what is written: the update matches the row exactly or changes nothing.
 from __future__ import annotations
 
 import weakref
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,7 +29,7 @@ from sqlalchemy.engine import Connection, Engine
 from serialpos.db import tables as t
 from serialpos.db.prepared import Prepared
 from serialpos.db.txcache import transaction_cache
-from serialpos.domain.ledger_chain import GENESIS, EventHasher, event_hash
+from serialpos.domain.ledger_chain import GENESIS, chain_digests, column_tails, event_hash
 
 chain_t: sa.Table = t.LedgerChain.__table__  # type: ignore[attr-defined]
 chain_c = chain_t.c
@@ -109,29 +109,30 @@ def _read_head(conn: Connection, key: tuple[int, str]) -> _Head:
 def _append(
     conn: Connection,
     keys: list[tuple[int, str]],
-    digests: Callable[[list[int], str, int], list[str]],
-) -> list[tuple[int, int, str]]:
-    """(chain id, seq, hash) for each new event in order (``keys``: its chain's store id and
-    terminal; ``digests(positions, previous hash, first seq)``: the hashes of the events at
-    those positions, one chain's run), with the heads moved. A chain's hashes depend on its
-    own head only, so each chain is settled on its own: hashed from the head, moved
-    conditionally, and hashed again from the row if the guess was stale."""
-    out: list[tuple[int, int, str]] = [(0, 0, "")] * len(keys)
-    by_chain: dict[tuple[int, str], list[int]]
-    if keys.count(keys[0]) == len(keys):  # one chain (a sale, an import): one run
-        by_chain = {keys[0]: list(range(len(keys)))}
+    digests: Callable[[list[int] | None, str, int], list[str]],
+) -> tuple[list[int], list[int], list[str]]:
+    """The chain id, seq and hash of each new event in order (``keys``: its chain's store id
+    and terminal; ``digests(positions, previous hash, first seq)``: the hashes of the events
+    at those positions, one chain's run, None for all of them), with the heads moved. A
+    chain's hashes depend on its own head only, so each chain is settled on its own: hashed
+    from the head, moved conditionally, and hashed again from the row if the guess was
+    stale."""
+    n = len(keys)
+    ids, seqs, hashes = [0] * n, [0] * n, [""] * n
+    by_chain: dict[tuple[int, str], list[int] | None]
+    if keys.count(keys[0]) == n:  # one chain (a sale, an import): one run
+        by_chain = {keys[0]: None}
     else:
         by_chain = {}
         for i, key in enumerate(keys):
-            by_chain.setdefault(key, []).append(i)
+            by_chain.setdefault(key, []).append(i)  # type: ignore[union-attr]
     seen = _last_seen(conn)
     for key, positions in by_chain.items():
         head = _head(conn, key)
+        size = n if positions is None else len(positions)
         for attempt in range(3):
             chained = digests(positions, head.hash, head.seq + 1)
-            for offset, (i, digest) in enumerate(zip(positions, chained, strict=True)):
-                out[i] = (head.id, head.seq + 1 + offset, digest)
-            seq, last = head.seq + len(positions), chained[-1]
+            seq, last = head.seq + size, chained[-1]
             moved = MOVE_HEAD.run(
                 conn,
                 {
@@ -143,6 +144,11 @@ def _append(
                 },
             )
             if moved.rowcount == 1:
+                if positions is None:
+                    ids, seqs, hashes = [head.id] * n, list(range(head.seq + 1, seq + 1)), chained
+                else:
+                    for offset, (i, digest) in enumerate(zip(positions, chained, strict=True)):
+                        ids[i], seqs[i], hashes[i] = head.id, head.seq + 1 + offset, digest
                 head.seq, head.hash = seq, last
                 seen[key] = (head.id, seq, last)
                 break
@@ -153,7 +159,7 @@ def _append(
             # rolled back (an apply line refused). Read and lock it, and hash again from it.
             seen.pop(key, None)
             head = transaction_cache(conn, _CACHE)[key] = _read_head(conn, key)
-    return out
+    return ids, seqs, hashes
 
 
 @dataclass(frozen=True)
@@ -211,35 +217,44 @@ def stamp(conn: Connection, events: Iterable[dict[str, Any]]) -> None:
     if not batch:
         return
 
-    def digests(positions: list[int], previous: str, seq: int) -> list[str]:
+    def digests(positions: list[int] | None, previous: str, seq: int) -> list[str]:
         out = []
-        for offset, i in enumerate(positions):
+        for offset, i in enumerate(range(len(batch)) if positions is None else positions):
             previous = event_hash(previous, seq + offset, batch[i])
             out.append(previous)
         return out
 
     keys = [(int(e["store_id"]), str(e["terminal"])) for e in batch]
-    for event, (chain_id, seq, digest) in zip(batch, _append(conn, keys, digests), strict=True):
+    stamped = zip(batch, *_append(conn, keys, digests), strict=True)
+    for event, chain_id, seq, digest in stamped:
         event["chain_id"], event["chain_seq"], event["hash"] = chain_id, seq, digest
 
 
-def stamp_rows(
-    conn: Connection, keys: list[str], rows: list[tuple[Any, ...]]
-) -> tuple[list[str], list[tuple[Any, ...]]]:
-    """:func:`stamp` for rows given as tuples in ``keys`` order (the bulk import): returns
-    the keys and rows with ``chain_id``, ``chain_seq`` and ``hash`` added. Each row's text
-    after its place in the chain is built once, column-wise (``EventHasher.tails``), so a
-    stale head costs only the chaining again."""
-    if not rows:
-        return keys, rows
-    store_at, terminal_at = keys.index("store_id"), keys.index("terminal")
-    hasher = EventHasher(keys)
-    tails = hasher.tails(rows)
-    chains = [(int(row[store_at]), str(row[terminal_at])) for row in rows]
-    stamped = _append(
-        conn,
-        chains,
-        lambda where, previous, seq: hasher.chained(previous, seq, [tails[n] for n in where]),
-    )
-    out = [(*row, *done) for row, done in zip(rows, stamped, strict=True)]
-    return [*keys, "chain_id", "chain_seq", "hash"], out
+def stamp_columns(
+    conn: Connection, shared: Mapping[str, Any], columns: Mapping[str, Sequence[Any]]
+) -> dict[str, list[Any]]:
+    """:func:`stamp` for events given by column (the bulk import): ``shared`` the values
+    every event has, ``columns`` one value per event. Returns the ``chain_id``,
+    ``chain_seq`` and ``hash`` columns. Each event's text after its place in the chain is
+    built once, column-wise (``column_tails``), so a stale head costs only the chaining
+    again."""
+    count = len(next(iter(columns.values()), ()))
+    if not count:
+        return {"chain_id": [], "chain_seq": [], "hash": []}
+    tails = column_tails(shared, columns, count)
+
+    def per_event(name: str) -> Sequence[Any]:
+        return columns[name] if name in columns else [shared[name]] * count
+
+    if "store_id" in shared and "terminal" in shared:  # one chain
+        keys = [(int(shared["store_id"]), str(shared["terminal"]))] * count
+    else:
+        stores, terminals = per_event("store_id"), per_event("terminal")
+        keys = list(zip(map(int, stores), map(str, terminals), strict=True))
+
+    def digests(positions: list[int] | None, previous: str, seq: int) -> list[str]:
+        run = tails if positions is None else [tails[i] for i in positions]
+        return chain_digests(previous, seq, run)
+
+    ids, seqs, hashes = _append(conn, keys, digests)
+    return {"chain_id": ids, "chain_seq": seqs, "hash": hashes}

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -87,49 +87,35 @@ def _fragment(name: str, value: object) -> str:
     return _string(plain)  # type: ignore[arg-type]
 
 
-class EventHasher:
-    """:func:`event_hash` for many events given as tuples in ``keys`` order (the bulk
-    import), the same digests: each field's JSON text is made once per distinct value (an
-    import's events share their time, action, user, store, document...) and the list is
-    joined as the JSON encoder joins it, instead of a dict, 15 conversions and an encode
-    per event."""
+#: Distinct values of a field remembered by :func:`column_tails` before its memory is cleared
+#: (a column of distinct values would only fill it).
+TAIL_MEMO = 256
 
-    #: Distinct values remembered per field before its memory is cleared (a serial column
-    #: would only fill it).
-    MEMO = 256
 
-    def __init__(self, keys: Iterable[str]) -> None:
-        at = {name: i for i, name in enumerate(keys)}
-        self._fields = [(name, at.get(name)) for name in HASHED_FIELDS]
-        # Keyed by (type, value): 1, True and Decimal("1.0") are equal keys, not equal text.
-        self._memos: list[dict[tuple[type, object], str]] = [{} for _ in HASHED_FIELDS]
-
-    def tails(self, rows: list[tuple[object, ...]]) -> list[str]:
-        """Each row's hashed text after its place in the chain (``,<fields>]``), built column
-        by column: a field with one value in every row (an import's time, user, store,
-        document...) is written once and folded into the text around the fields that vary,
-        so a row costs one string format, not fifteen lookups and a join."""
-        if not rows:
-            return []
-        columns = list(zip(*rows, strict=True))
-        pieces: list[str] = [""]  # constant text, with "{}" where a varying field goes
-        varying: list[list[str]] = []
-        for name, i in self._fields:
-            column: tuple[object, ...] = (None,) * len(rows) if i is None else columns[i]
-            if _one_value(column):
-                pieces[-1] += "," + _fragment(name, column[0])
-                continue
-            kinds = set(map(type, column))
-            if kinds == {int} and name in _WHOLE_FIELDS:  # ids: written as they are
-                varying.append(list(map(int.__repr__, column)))  # type: ignore[arg-type]
-                pieces[-1] += ","
-                pieces.append("")
-                continue
-            if kinds == {str} and name not in _WHOLE_FIELDS:  # serials: distinct strings
-                varying.append(list(map(_string, column)))  # type: ignore[arg-type]
-                pieces[-1] += ","
-                pieces.append("")
-                continue
+def column_tails(
+    shared: Mapping[str, object], columns: Mapping[str, Sequence[object]], count: int
+) -> list[str]:
+    """The hashed text after its place in the chain (``,<fields>]``) of each of ``count``
+    events given by column: ``shared`` the fields every event has the same (a field in
+    neither is None), ``columns`` one value per event. Built column by column: the shared
+    fields are written once and folded into the text around the varying ones, so an event
+    costs one string format, not fifteen lookups and a join; :func:`chain_digests`
+    hashes the texts into the chain (the same digests as :func:`event_hash`)."""
+    pieces: list[str] = [""]  # constant text, with "{}" where a varying field goes
+    varying: list[list[str]] = []
+    for name in HASHED_FIELDS:
+        column = columns.get(name)
+        if column is None:
+            pieces[-1] += "," + _fragment(name, shared.get(name))
+            continue
+        if len(column) != count:
+            raise ValueError(f"{name}: {len(column)} values for {count} events")
+        kinds = set(map(type, column))
+        if kinds == {int} and name in _WHOLE_FIELDS:  # ids: written as they are
+            varying.append(list(map(int.__repr__, column)))  # type: ignore[arg-type]
+        elif kinds == {str} and name not in _WHOLE_FIELDS:  # serials: distinct strings
+            varying.append(list(map(_string, column)))  # type: ignore[arg-type]
+        else:
             memo: dict[tuple[type, object], str] = {}
 
             def text(value: object, name: str = name, memo: dict[Any, str] = memo) -> str:
@@ -137,7 +123,7 @@ class EventHasher:
                 try:
                     return memo[key]
                 except KeyError:
-                    if len(memo) >= self.MEMO:
+                    if len(memo) >= TAIL_MEMO:
                         memo.clear()
                     done = memo[key] = _fragment(name, value)
                     return done
@@ -145,53 +131,25 @@ class EventHasher:
                     return _fragment(name, value)
 
             varying.append(list(map(text, column)))
-            pieces[-1] += ","
-            pieces.append("")
-        pieces[-1] += "]"
-        if not varying:
-            return [pieces[0]] * len(rows)
-        template = "{}".join(p.replace("{", "{{").replace("}", "}}") for p in pieces)
-        return list(map(template.format, *varying))
-
-    @staticmethod
-    def chained(previous: str, seq: int, tails: Iterable[str]) -> list[str]:
-        """The digests of events whose :meth:`tails` follow each other in one chain, the
-        first at ``seq`` after ``previous``."""
-        out: list[str] = []
-        sha256 = hashlib.sha256
-        for tail in tails:
-            previous = sha256(f'["{previous}",{seq}{tail}'.encode()).hexdigest()
-            out.append(previous)
-            seq += 1
-        return out
-
-    def digest(self, previous: str, seq: int, row: tuple[object, ...]) -> str:
-        parts = [_string(previous), int.__repr__(seq)]
-        for (name, i), memo in zip(self._fields, self._memos, strict=True):
-            value = None if i is None else row[i]
-            key = (type(value), value)
-            try:
-                text = memo[key]
-            except (KeyError, TypeError):  # new, or not hashable
-                text = _fragment(name, value)
-                try:
-                    if len(memo) >= self.MEMO:
-                        memo.clear()
-                    memo[key] = text
-                except TypeError:
-                    pass
-            parts.append(text)
-        body = "[" + ",".join(parts) + "]"
-        return hashlib.sha256(body.encode("utf-8")).hexdigest()
+        pieces[-1] += ","
+        pieces.append("")
+    pieces[-1] += "]"
+    if not varying:
+        return [pieces[0]] * count
+    template = "{}".join(p.replace("{", "{{").replace("}", "}}") for p in pieces)
+    return list(map(template.format, *varying))
 
 
-def _one_value(column: tuple[object, ...]) -> bool:
-    """Whether every value of ``column`` is the same, of the same type (1 and True differ)."""
-    first = column[0]
-    try:
-        return column.count(first) == len(column) and len(set(map(type, column))) == 1
-    except TypeError:
-        return False
+def chain_digests(previous: str, seq: int, tails: Iterable[str]) -> list[str]:
+    """The digests of events whose :func:`column_tails` follow each other in one chain, the
+    first at ``seq`` after ``previous``: one tight loop of a format and a SHA-256 each."""
+    out: list[str] = []
+    sha256 = hashlib.sha256
+    for tail in tails:
+        previous = sha256(f'["{previous}",{seq}{tail}'.encode()).hexdigest()
+        out.append(previous)
+        seq += 1
+    return out
 
 
 @dataclass(frozen=True)

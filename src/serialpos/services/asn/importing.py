@@ -10,9 +10,8 @@ SQL itself (executemany, COPY) is in :mod:`serialpos.db.bulk`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from itertools import repeat
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -34,7 +33,6 @@ from serialpos.domain.errors import (
     BadRequest,
     Conflict,
 )
-from serialpos.domain.ledger_chain import HASHED_FIELDS
 from serialpos.domain.products import SerialMode
 from serialpos.domain.serials import SerialFormat
 from serialpos.domain.states import Action, UnitState
@@ -53,7 +51,6 @@ from serialpos.services.context import Actor
 from serialpos.services.serial_precheck import FormatChanged, stored_format
 from serialpos.services.settings import settings_in
 
-_UNIT_KEYS = ["product_id", "serial", "state", "store_id", "version", "updated_at"]
 _LINE_KEYS = [
     "asn_id",
     "number",
@@ -250,9 +247,10 @@ def _bulk_import(
     unit); each unit gets exactly one event, ``expect`` from no state to ``expected`` with
     quantity 0 (an expected unit is not on hand, so no stock level changes). A store that does
     not track serials keeps its listed serials on the events only, as the ledger does.
-    Runs as executemany (SQLite) or COPY (PostgreSQL) inside the caller's transaction: the
-    units of every ASN in the file in one insert, their events in one more, whose event-feed
-    numbers are written for the whole batch at once (db/bulk_events.py).
+    Runs as one INSERT ... SELECT (SQLite) or COPY (PostgreSQL) inside the caller's
+    transaction: the units of every ASN in the file in one insert, their events in one more,
+    whose event-feed numbers are written for the whole batch at once (db/bulk_events.py);
+    the hash chain over them in one loop (db/ledger_chain.stamp_columns).
     """
     now = utcnow()
     imported: list[ImportedAsn] = []
@@ -288,49 +286,40 @@ def _bulk_import(
             if row.serials
         ]
         imported.append(ImportedAsn(doc.asn, doc.vendor, len(doc.rows), doc.units, doc.serials))
-    # The events in HASHED_FIELDS order, built column by column: the fields every event of the
-    # import shares once, the product, unit, serial and line per serial.
+    # Units and events go in by column: what every row of the import shares once, the
+    # product, serial, ASN and line per serial (db/bulk.py: one statement, not one per row).
     product_ids = [pid for pid, _a, _l, serials in listed for _s in serials]
     serials = [s for _p, _a, _l, serials in listed for s in serials]
+    unit_ids: list[int] | None = None
     if tracked:
-        unit_ids: list[int | None] = list(
-            bulk.insert_units(
-                conn,
-                list(
-                    zip(
-                        product_ids,
-                        serials,
-                        repeat(expected),
-                        repeat(store_id),
-                        repeat(1),
-                        repeat(now),
-                        strict=False,  # the repeats end with the serials
-                    )
-                ),
-                _UNIT_KEYS,
-            )
+        unit_ids = bulk.insert_units(
+            conn,
+            {"state": expected, "store_id": store_id, "version": 1, "updated_at": now},
+            {"product_id": product_ids, "serial": serials},
         )
-        to_state: str | None = expected
-    else:  # an untracked store keeps the serials on the events only, as the ledger does
-        unit_ids = [None] * len(serials)
-        to_state = None
-    head = (now, Action.EXPECT.value, actor.user, actor.terminal, store_id)
-    events = list(
-        zip(
-            *(repeat(value) for value in head),
-            product_ids,
-            unit_ids,
-            serials,
-            repeat(None),
-            repeat(to_state),
-            repeat(0),
-            repeat(DOCUMENT_TYPE),
-            [asn for _p, asn, _l, serials in listed for _s in serials],
-            [line for _p, _a, line, serials in listed for _s in serials],
-            repeat(None),
-            strict=False,  # the repeats end with the serials
-        )
-    )
-    hashed_keys, hashed = ledger_chain.stamp_rows(conn, list(HASHED_FIELDS), events)
-    bulk_events.insert_events(conn, hashed_keys, hashed)
+    # An untracked store keeps the serials on the events only, as the ledger does.
+    shared: dict[str, object] = {
+        "at": now,
+        "action": Action.EXPECT.value,
+        "user_name": actor.user,
+        "terminal": actor.terminal,
+        "store_id": store_id,
+        "from_state": None,
+        "to_state": expected if tracked else None,
+        "quantity": 0,
+        "document_type": DOCUMENT_TYPE,
+        "reason": None,
+    }
+    columns: dict[str, Sequence[object]] = {
+        "product_id": product_ids,
+        "serial": serials,
+        "document_id": [asn for _p, asn, _l, serials in listed for _s in serials],
+        "document_line": [line for _p, _a, line, serials in listed for _s in serials],
+    }
+    if unit_ids is None:
+        shared["unit_id"] = None
+    else:
+        columns["unit_id"] = unit_ids
+    chained = ledger_chain.stamp_columns(conn, shared, columns)
+    bulk_events.insert_events(conn, shared, {**columns, **chained})
     return ImportResult(store, tuple(imported), tracked)

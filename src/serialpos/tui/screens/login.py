@@ -14,7 +14,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Input, Label, Select, Static
+from textual.widgets import Input, Select, Static
 
 from serialpos.domain.errors import UnknownStore
 from serialpos.tui.messages import (
@@ -29,6 +29,7 @@ from serialpos.tui.session import Session
 from serialpos.tui.widgets.capped_input import CappedInput
 from serialpos.tui.widgets.key_footer import KeyFooter, KeyHints
 from serialpos.tui.widgets.message_line import MessageLine
+from serialpos.tui.widgets.named_fields import NamedFields
 
 
 class StoreSelect(Select[str]):
@@ -72,23 +73,25 @@ class LoginScreen(ConsoleScreen):
             if self.demo_users:
                 hint = "Demo users: " + ", ".join(f"{n} {p}" for n, p in self.demo_users)
                 yield Static(Text(hint), id="demo-hint", markup=False)
-            with Horizontal(classes="field"):
-                yield Label("User", classes="field-label")
-                yield CappedInput(id="user", max_length=MAX_USER_NAME, placeholder="user name")
-            with Horizontal(classes="field"):
-                yield Label("PIN", classes="field-label")
-                yield CappedInput(
+            # The store list (a Select without a blank choice) is mounted in the store
+            # field once the database has said which stores there are.
+            yield NamedFields(
+                CappedInput(id="user", max_length=MAX_USER_NAME, placeholder="user name"),
+                CappedInput(
                     id="pin",
                     password=True,
                     max_length=MAX_PIN,
                     restrict=r"[0-9]*",
                     placeholder="4-12 digits",
-                )
-            with Horizontal(classes="field", id="store-field"):
-                yield Label("Store", classes="field-label")
-                yield Static(Text("opening the database…"), id="store-text", markup=False)
-                # The store list (a Select without a blank choice) is mounted once the
-                # database has said which stores there are.
+                ),
+                Horizontal(
+                    Static(Text("opening the database…"), id="store-text", markup=False),
+                    classes="field",
+                    id="store-field",
+                ),
+                names=("User", "PIN", "Store"),
+                id="login-fields",
+            )
             yield MessageLine(id="message")
         yield KeyFooter()
 
