@@ -133,7 +133,7 @@ def run(
     online: int,
     workers: int,
     concurrent: int = 0,
-    threads: int = 0,
+    serve_threads: int = 0,
 ) -> None:
     concurrent = concurrent or 2 * stores_n
     with pg_schema() as central, temp_dir("offline-scale-") as tmp:
@@ -145,7 +145,7 @@ def run(
             f"set up {stores_n} stores, {len(tills)} terminals: {time.perf_counter() - began:.0f} s"
         )
         began = time.perf_counter()
-        process, base = _serve(central.url, workers, Path(tmp), threads)
+        process, base = _serve(central.url, workers, Path(tmp), serve_threads)
         print(
             f"serve and its {workers} workers ready: {time.perf_counter() - began:.0f} s",
             flush=True,
@@ -182,7 +182,8 @@ def run(
         print(
             f"{stores_n} stores x 2 terminals ({len(tills)}), {min(concurrent, len(tills))} "
             f"concurrent, {entries} entries each, pushed {batch} a request; serve --workers "
-            f"{workers}; load average {load} at the start, {uptime()} at the end"
+            f"{workers} --threads {serve_threads or 'default'}; load average {load} at the "
+            f"start, {uptime()} at the end"
         )
         print(f"verdicts: {total}")
         print(

@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import json
 import threading
-import uuid
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -17,34 +15,18 @@ import pytest
 import sqlalchemy as sa
 from api_serving import seed, start, stop
 
-from pg_server import PG_URL, require_postgres
+from pg_server import PG_URL
+from serialpos.db.engine import Database
 
 pytestmark = pytest.mark.postgres
 
 THREADS = 2
 
 
-@pytest.fixture
-def schema_url() -> Iterator[tuple[str, str]]:
-    require_postgres()
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(PG_URL)
-    with admin.begin() as conn:
-        conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
-    sep = "&" if "?" in PG_URL else "?"
+def test_a_burst_reuses_the_threads_connections(pg_url: str, tmp_path: Path) -> None:
+    schema = pg_url.rpartition("search_path%3D")[2]
     # The server's connections carry the schema's name: pg_stat_activity tells them apart.
-    yield f"{PG_URL}{sep}options=-csearch_path%3D{schema}&application_name={schema}", schema
-    with admin.begin() as conn:
-        conn.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
-    admin.dispose()
-
-
-def test_a_burst_reuses_the_threads_connections(
-    schema_url: tuple[str, str], tmp_path: Path
-) -> None:
-    from serialpos.db.engine import Database
-
-    url, schema = schema_url
+    url = f"{pg_url}&application_name={schema}"
     db = Database(url)
     secrets = seed(db)
     db.dispose()
