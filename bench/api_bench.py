@@ -33,6 +33,7 @@ from pathlib import Path
 import httpx
 import sqlalchemy as sa
 
+from benchkit import compile_bytecode, settled
 from serialpos.db import migrate
 from serialpos.db.engine import Database
 from serialpos.services import stores, tokens, users
@@ -101,13 +102,18 @@ def _build(url: str, units: int) -> tuple[Database, str, list[str]]:
     return db, token, serials
 
 
-def _serve(url: str, workers: int, folder: Path) -> tuple[subprocess.Popen[bytes], str]:
+def _serve(
+    url: str, workers: int, folder: Path, threads: int = 0
+) -> tuple[subprocess.Popen[bytes], str]:
+    """``serialpos serve`` on a free loopback port, once all its workers have started;
+    ``threads``: its ``--threads`` (0: its default)."""
     import socket
 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     (folder / "terminal.toml").write_text("")
+    compile_bytecode()  # each worker would otherwise compile serialpos from source
     env = {
         **os.environ,
         "SERIALPOS_CONFIG": str(folder / "terminal.toml"),
@@ -127,6 +133,7 @@ def _serve(url: str, workers: int, folder: Path) -> tuple[subprocess.Popen[bytes
             str(workers),
             "--log-level",
             "warning",
+            *(["--threads", str(threads)] if threads else []),
         ],
         env=env,
     )
@@ -135,6 +142,7 @@ def _serve(url: str, workers: int, folder: Path) -> tuple[subprocess.Popen[bytes
     while time.monotonic() < deadline:
         try:
             if httpx.get(f"{base}/v1/openapi.json", timeout=1).status_code == 200:
+                settled(process.pid)  # one worker answered: the others may still be starting
                 return process, base
         except httpx.HTTPError:
             time.sleep(0.2)

@@ -177,6 +177,35 @@ def proc_cpu(pid: int) -> float | None:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def compile_bytecode() -> bool:
+    """serialpos's modules compiled to bytecode (``__pycache__``), as installing a wheel
+    leaves them and as the minimal app's Textual already is. Without it, an editable install
+    run with ``PYTHONDONTWRITEBYTECODE=1`` (set on the machine these benches were first run
+    on) compiles every serialpos module from source at every start: about 20-25 ms of CPU
+    the peer never pays, counted as the console's. Returns whether all compiled."""
+    import compileall
+    from pathlib import Path
+
+    import serialpos
+
+    return bool(compileall.compile_dir(Path(serialpos.__file__).parent, quiet=1))
+
+
+def settled(pid: int, *, quiet: float = 0.05, every: float = 1.0, limit: float = 60.0) -> float:
+    """Wait until process ``pid`` and its children use less than ``quiet`` CPU seconds in
+    ``every`` seconds (a server whose workers have finished starting: their imports must
+    not count as the work measured after). Returns the seconds waited."""
+    began = time.monotonic()
+    last = tree_cpu(pid)
+    while time.monotonic() - began < limit:
+        time.sleep(every)
+        now = tree_cpu(pid)
+        if now - last < quiet:
+            break
+        last = now
+    return time.monotonic() - began
+
+
 # -- measuring ----------------------------------------------------------------------------
 def p(samples: Sequence[float], q: float) -> float:
     """The ``q`` quantile (nearest rank) of ``samples``."""

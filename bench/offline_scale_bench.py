@@ -133,6 +133,7 @@ def run(
     online: int,
     workers: int,
     concurrent: int = 0,
+    serve_threads: int = 0,
 ) -> None:
     concurrent = concurrent or 2 * stores_n
     with pg_schema() as central, temp_dir("offline-scale-") as tmp:
@@ -143,7 +144,12 @@ def run(
         print(
             f"set up {stores_n} stores, {len(tills)} terminals: {time.perf_counter() - began:.0f} s"
         )
-        process, base = _serve(central.url, workers, Path(tmp))
+        began = time.perf_counter()
+        process, base = _serve(central.url, workers, Path(tmp), serve_threads)
+        print(
+            f"serve and its {workers} workers ready: {time.perf_counter() - began:.0f} s",
+            flush=True,
+        )
         try:
             pg = PgCpu(central).start()
             cpu_before = tree_cpu(process.pid)
@@ -176,7 +182,8 @@ def run(
         print(
             f"{stores_n} stores x 2 terminals ({len(tills)}), {min(concurrent, len(tills))} "
             f"concurrent, {entries} entries each, pushed {batch} a request; serve --workers "
-            f"{workers}; load average {load} at the start, {uptime()} at the end"
+            f"{workers} --threads {serve_threads or 'default'}; load average {load} at the "
+            f"start, {uptime()} at the end"
         )
         print(f"verdicts: {total}")
         print(
@@ -240,6 +247,7 @@ def main() -> None:
         help="terminals working at once (threads); 0: all (full size: --stores 1000 "
         "--concurrent 100)",
     )
+    parser.add_argument("--threads", type=int, default=0, help="serve's; 0: its default")
     args = parser.parse_args()
     run(
         args.stores,
@@ -249,6 +257,7 @@ def main() -> None:
         args.online,
         args.workers,
         args.concurrent,
+        args.threads,
     )
 
 

@@ -32,7 +32,7 @@ import termios
 import time
 from pathlib import Path
 
-from benchkit import main, ratio, temp_dir
+from benchkit import compile_bytecode, main, ratio, temp_dir
 
 #: Targets from the issue, keyed by the metric names this module reports.
 TARGETS: dict[str, str] = {
@@ -80,19 +80,6 @@ def prepare(directory: Path) -> str:
     build_demo(db)
     db.dispose()
     return url
-
-
-def compile_bytecode() -> bool:
-    """serialpos's modules compiled to bytecode (``__pycache__``), as installing a wheel
-    leaves them and as the minimal app's Textual already is. Without it, an editable install
-    run with ``PYTHONDONTWRITEBYTECODE=1`` (set on the machine these benches were first run
-    on) compiles every serialpos module from source at every start: about 20-25 ms of CPU
-    the peer never pays, counted as the console's. Returns whether all compiled."""
-    import compileall
-
-    import serialpos
-
-    return bool(compileall.compile_dir(Path(serialpos.__file__).parent, quiet=1))
 
 
 def time_to_login(url: str, env: dict[str, str], timeout: float = 10.0) -> tuple[float, float]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import socket
 import time
+import uuid
 from datetime import date, timedelta
 from typing import Any
 
@@ -13,7 +14,7 @@ import httpx
 import sqlalchemy as sa
 from api_serving import Server
 
-from serialpos.services import tokens, users
+from serialpos.services import snapshot, tokens, users
 from serialpos.services.integrity import check_ledger
 
 PROBLEM = "application/problem+json"
@@ -85,6 +86,53 @@ def test_expired_revoked_and_disabled_tokens_are_refused(server: Server) -> None
         is_problem(
             c.get("/v1/stock", headers={"Authorization": f"Bearer {soon}"}), 401, "token_expired"
         )
+
+
+def _entry(serial: str, seq: int) -> dict[str, Any]:
+    """A store terminal's journal entry (terminal T-RV of S1) selling ``serial``."""
+    return {
+        "id": str(uuid.uuid4()),
+        "op": "sell",
+        "store": "S1",
+        "sku": "PH1",
+        "serial": serial,
+        "journal": {"terminal": "T-RV", "seq": seq, "user": "mia"},
+    }
+
+
+def test_a_terminals_push_and_pull_refuse_a_revoked_token_at_once(server: Server) -> None:
+    """A terminal's push and pull check the token inside their own transaction (no
+    transaction, and no cache, of its own): the request right after the revocation is
+    refused, and nothing of it is applied."""
+    ada = users.actor_for(server.db, "ada", "test")
+    secret, _ = tokens.create_token(server.db, ada, "mia", "mia-till-rv")
+    snapshot.link(server.db, users.actor_for(server.db, "mia", "api:mia-till-rv"), "S1", "T-RV")
+    with server.client("ada") as c:
+        apply(c, {"op": "receive", "store": "S1", "sku": "PH1", "serials": ["RV-A1", "RV-A2"]})
+    lines = {"Content-Type": "application/x-ndjson"}
+    server.tokens["mia-till-rv"] = secret
+    with server.client("mia-till-rv") as till:
+        (sold,) = apply(till, _entry("RV-A1", 1))
+        assert sold["ok"] is True, sold
+        page = till.get("/v1/events", params={"after": 0, "limit": 1000})
+        assert page.status_code == 200
+        assert {e["store"] for e in page.json()["events"]} == {"S1"}  # its store's only
+        tokens.revoke_token(server.db, ada, "mia-till-rv")
+        refused = till.post(
+            "/v1/apply", content=json.dumps(_entry("RV-A2", 2)) + "\n", headers=lines
+        )
+        is_problem(refused, 401, "token_revoked")
+        is_problem(till.get("/v1/events", params={"after": 0}), 401, "token_revoked")
+        # Refused before anything else is said about the request, as on every route.
+        is_problem(till.post("/v1/apply", content=b"", headers=lines), 401, "token_revoked")
+        is_problem(till.post("/v1/apply", content=b"\n\n", headers=lines), 401, "token_revoked")
+        is_problem(till.get("/v1/events", params={"after": "-1"}), 401, "token_revoked")
+    card = server.db.read(
+        lambda conn: conn.execute(
+            sa.text("SELECT serial, state FROM serial_unit WHERE serial LIKE 'RV-A%' ORDER BY 1")
+        ).all()
+    )
+    assert [tuple(r) for r in card] == [("RV-A1", "sold"), ("RV-A2", "in_stock")]
 
 
 def test_each_request_acts_as_the_tokens_user_with_its_role(server: Server) -> None:

@@ -44,6 +44,7 @@ def url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
         (["--host", "shop.example"], "clear text"),
         (["--tls-cert", "cert.pem"], "give both --tls-cert and --tls-key"),
         (["--port", "0"], "--port must be 1-65535"),
+        (["--threads", "0"], "--threads must be 1-256"),
     ],
 )
 def test_serve_refuses_before_listening(url: str, args: list[str], message: str) -> None:

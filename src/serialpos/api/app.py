@@ -19,6 +19,7 @@ import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import anyio.to_thread
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
@@ -39,6 +40,12 @@ log = logging.getLogger(__name__)
 ENV_DB = "SERIALPOS_DB"
 ENV_MAX_BODY = "SERIALPOS_API_MAX_BODY"
 ENV_BODY_TIMEOUT = "SERIALPOS_API_BODY_TIMEOUT"
+ENV_THREADS = "SERIALPOS_API_THREADS"
+
+#: Worker threads per process (``serve --threads``), and database connections kept open:
+#: one each. Starlette's default is anyio's 40 threads, which on a small machine only take
+#: turns at the GIL while the database pool (5 kept) opened and closed connections for them.
+DEFAULT_THREADS = 8
 
 
 async def _openapi(request: Request) -> Response:
@@ -126,8 +133,10 @@ ROUTES = [
 ]
 
 
-def create_app(db: Database, limits: Limits | None = None) -> Starlette:
-    """The API on ``db`` (disposed when the application shuts down)."""
+def create_app(db: Database, limits: Limits | None = None, threads: int | None = None) -> Starlette:
+    """The API on ``db`` (disposed when the application shuts down); ``threads``: the worker
+    threads the routes' blocking work runs on (anyio's default, 40, when None): give ``db``
+    a pool of as many connections (session.open_database)."""
     handlers = {
         HTTPException: _http_error,
         DomainError: _refused,
@@ -139,6 +148,10 @@ def create_app(db: Database, limits: Limits | None = None) -> Starlette:
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        if threads is not None:
+            # Starlette's run_in_threadpool takes anyio's default limiter: requests beyond
+            # it wait in the event loop, holding no thread and no connection.
+            anyio.to_thread.current_default_thread_limiter().total_tokens = threads
         yield
         db.dispose()
 
@@ -155,9 +168,10 @@ def create_app(db: Database, limits: Limits | None = None) -> Starlette:
 def app_from_env() -> Starlette:
     """The factory uvicorn calls in each worker: the settings come from the environment
     that ``serialpos serve`` set."""
-    db = open_database(os.environ[ENV_DB])
+    threads = int(os.environ.get(ENV_THREADS, DEFAULT_THREADS))
+    db = open_database(os.environ[ENV_DB], pool_size=threads)
     limits = Limits(
         max_body=int(os.environ.get(ENV_MAX_BODY, Limits.max_body)),
         body_timeout=float(os.environ.get(ENV_BODY_TIMEOUT, Limits.body_timeout)),
     )
-    return create_app(db, limits)
+    return create_app(db, limits, threads)

@@ -5,8 +5,10 @@ while verdicts go out, and Starlette's streaming response would meanwhile consum
 messages waiting for a disconnect. Each line is applied by services/apply/dispatch.py in a
 worker thread, in input order, each its own transaction (a store terminal's journal entries
 that arrive together are applied in batches, each entry still whole or not at all:
-services/entry_lines.py); a client that goes away mid-stream leaves every line it was
-answered for applied, the line in flight applied whole or not at all, and the rest unread.
+services/entry_lines.py; the token is checked inside the first of those transactions, so a
+terminal's push is one transaction in all); a client that goes away mid-stream leaves every
+line it was answered for applied, the line in flight applied whole or not at all, and the
+rest unread.
 """
 
 from __future__ import annotations
@@ -22,13 +24,12 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse
 from starlette.types import Message, Receive, Scope, Send
 
-from serialpos.api.auth import actor_of
+from serialpos.api.auth import bearer_of
 from serialpos.api.guard import BODY_STATE, BodyTimeout, BodyTooLarge
 from serialpos.api.problems import from_error, problem
 from serialpos.domain.errors import DomainError
-from serialpos.services import entry_lines
+from serialpos.services import entry_lines, tokens
 from serialpos.services.apply import dispatch as apply_service
-from serialpos.services.context import Actor
 
 log = logging.getLogger(__name__)
 
@@ -112,12 +113,15 @@ class ApplyEndpoint:
             )(scope, receive, send)
             return
         try:
-            actor = await actor_of(request)
+            bearer = bearer_of(request)
+            if media == "application/json":
+                await run_in_threadpool(bearer.actor)  # before the body is read, as ever
         except DomainError as exc:
             await from_error(exc)(scope, receive, send)
             return
         if media != "application/json":
-            await self._stream(scope, receive, send, request, actor, _BodyLines(request))
+            # The token is checked by the first transaction (services/tokens.py Bearer).
+            await self._stream(scope, receive, send, request, bearer, _BodyLines(request))
             return
         try:
             value = json.loads(await request.body())
@@ -127,7 +131,7 @@ class ApplyEndpoint:
         except (ValueError, RecursionError) as exc:
             await problem("bad_request", f"the body is not valid JSON: {exc}")(scope, receive, send)
             return
-        await self._stream(scope, receive, send, request, actor, _JsonLines(value))
+        await self._stream(scope, receive, send, request, bearer, _JsonLines(value))
 
     async def _stream(
         self,
@@ -135,11 +139,21 @@ class ApplyEndpoint:
         receive: Receive,
         send: Send,
         request: Request,
-        actor: Actor,
+        bearer: tokens.Bearer,
         lines: _BodyLines | _JsonLines,
     ) -> None:
         db = request.app.state.db
         started = False
+
+        async def refused() -> bool:
+            """Whether the token is refused (answered 401): checked alone when no line has
+            checked it yet (an empty body, or one that failed to arrive)."""
+            try:
+                await run_in_threadpool(bearer.actor)
+            except DomainError as exc:
+                await from_error(exc)(scope, receive, send)
+                return True
+            return False
 
         async def emit(*results: dict[str, Any]) -> None:
             """Send verdicts, one line each, in one body message (a transaction's verdicts
@@ -177,16 +191,23 @@ class ApplyEndpoint:
                             return
                         # A run of a terminal's journal entries is applied a transaction
                         # of them at a time; any other line alone (services/entry_lines.py).
-                        results, rest = await run_in_threadpool(
-                            entry_lines.apply_run, db, actor, run
-                        )
+                        try:
+                            results, rest = await run_in_threadpool(
+                                entry_lines.apply_run, db, bearer, run
+                            )
+                        except tokens.Unauthorized as exc:
+                            if started:  # checked before any verdict went out
+                                raise
+                            await from_error(exc)(scope, receive, send)
+                            return
                         line_no = run.last if rest is None else rest.first - 1
                         run = rest
                         if results:
                             await emit(*results)
         except (BodyTooLarge, BodyTimeout) as exc:
             if not started:
-                await _refuse_body(exc)(scope, receive, send)
+                if not await refused():
+                    await _refuse_body(exc)(scope, receive, send)
                 return
             code = "body_too_large" if isinstance(exc, BodyTooLarge) else "request_timeout"
             # Verdicts are out already: the last line says why the rest was not read.
@@ -198,6 +219,8 @@ class ApplyEndpoint:
             if gone is not None and not gone.done():
                 gone.cancel()
         if not started:
+            if await refused():
+                return
             await send(
                 {
                     "type": "http.response.start",

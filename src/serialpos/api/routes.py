@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
 from serialpos.api import present
-from serialpos.api.auth import actor_now, actor_of
+from serialpos.api.auth import actor_now, actor_of, bearer_of
 from serialpos.api.problems import problem
 from serialpos.domain.errors import BadRequest
 from serialpos.domain.text import has_control_chars
@@ -232,14 +232,17 @@ async def sales_detail(request: Request) -> Response:
 def events(request: Request) -> Response:
     """``GET /v1/events?after=&limit=[&store=]``: a store terminal's token reads its own
     store's events only (services/feed.py ``store_of_reader``)."""
-    actor = actor_now(request)
-    after = _int(request, "after", 0, 0, 2**62)
-    limit = _int(request, "limit", feed.DEFAULT_PAGE, 1, feed.MAX_PAGE)
-    asked = request.query_params.get("store") or None
-    if asked is not None and (len(asked) > 16 or has_control_chars(asked)):
-        raise BadRequest("'store' must be a store code")
-    store = feed.store_of_reader(request.app.state.db, actor, asked)
-    page = feed.events_after(request.app.state.db, after, limit, store)
+    bearer = bearer_of(request)  # checked in the page's own read transaction
+    try:
+        after = _int(request, "after", 0, 0, 2**62)
+        limit = _int(request, "limit", feed.DEFAULT_PAGE, 1, feed.MAX_PAGE)
+        asked = request.query_params.get("store") or None
+        if asked is not None and (len(asked) > 16 or has_control_chars(asked)):
+            raise BadRequest("'store' must be a store code")
+    except BadRequest:
+        bearer.actor()  # a refused token is said first, as on every route
+        raise
+    page = feed.events_for(request.app.state.db, bearer, after, limit, asked)
     return JSONResponse(
         {"events": [e.to_json() for e in page.events], "next": page.next, "last": page.last}
     )

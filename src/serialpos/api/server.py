@@ -11,7 +11,7 @@ import ipaddress
 import os
 from dataclasses import dataclass, field
 
-from serialpos.api.app import ENV_BODY_TIMEOUT, ENV_DB, ENV_MAX_BODY
+from serialpos.api.app import DEFAULT_THREADS, ENV_BODY_TIMEOUT, ENV_DB, ENV_MAX_BODY, ENV_THREADS
 from serialpos.api.guard import Limits
 from serialpos.domain.errors import BadValue
 
@@ -29,6 +29,8 @@ class ServeOptions:
     insecure_http: bool = False
     limits: Limits = field(default_factory=Limits)
     log_level: str = "info"
+    #: Worker threads per worker process, each with a database connection kept open.
+    threads: int = DEFAULT_THREADS
 
 
 def is_loopback(host: str) -> bool:
@@ -54,6 +56,8 @@ def check(options: ServeOptions) -> None:
         raise BadValue("--port must be 1-65535")
     if not 1 <= options.workers <= 64:
         raise BadValue("--workers must be 1-64")
+    if not 1 <= options.threads <= 256:
+        raise BadValue("--threads must be 1-256")
 
 
 def run(db_url: str, options: ServeOptions) -> None:
@@ -64,6 +68,7 @@ def run(db_url: str, options: ServeOptions) -> None:
     os.environ[ENV_DB] = db_url
     os.environ[ENV_MAX_BODY] = str(options.limits.max_body)
     os.environ[ENV_BODY_TIMEOUT] = str(options.limits.body_timeout)
+    os.environ[ENV_THREADS] = str(options.threads)
     uvicorn.run(
         "serialpos.api.app:app_from_env",
         factory=True,

@@ -13,6 +13,11 @@ def serve(
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
     port: int = typer.Option(8080, "--port"),
     workers: int = typer.Option(1, "--workers", help="Worker processes."),
+    threads: int | None = typer.Option(
+        None,
+        "--threads",
+        help="Worker threads per process, each with a database connection kept open [default: 8].",
+    ),
     tls_cert: str | None = typer.Option(None, "--tls-cert", help="PEM certificate file."),
     tls_key: str | None = typer.Option(None, "--tls-key", help="PEM private key file."),
     insecure_http: bool = typer.Option(
@@ -39,7 +44,9 @@ def serve(
     from serialpos.domain.errors import DomainError
 
     st = state(ctx)
-    st.database()  # refuse a database that is not set up before listening
+    # Refuse a database that is not set up before listening; the check's connection is
+    # closed: the workers open their own, and this process would keep it idle for ever.
+    st.database().dispose()
     options = ServeOptions(
         host,
         port,
@@ -49,6 +56,7 @@ def serve(
         insecure_http,
         Limits(max_body=max_body, body_timeout=body_timeout),
         log_level,
+        **({} if threads is None else {"threads": threads}),
     )
     try:
         run(st.url(), options)

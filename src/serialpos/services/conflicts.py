@@ -181,16 +181,19 @@ def resolve(
     return show(db, conflict_id)
 
 
-def acting_for(db: Database, token: Actor, user: str | None, terminal: str | None = None) -> Actor:
+def acting_for(
+    db: Database | Connection, token: Actor, user: str | None, terminal: str | None = None
+) -> Actor:
     """Who acts through a store terminal's ``token``: ``user``, the person logged in at its
     till (the till checked the PIN), with that user's role here, but never with more rights
     than the token's user; the token's own user without ``user``. Recorded under
-    ``terminal`` (default: the token's)."""
+    ``terminal`` (default: the token's). ``db`` may be an open connection: read in its
+    transaction (a terminal's push reads its cashiers in the one that applies it)."""
     from serialpos.domain.errors import PermissionDenied
     from serialpos.domain.users import ROLE_PERMISSIONS
     from serialpos.services import users
 
-    acting = users.actor_for(db, user or token.user, terminal or token.terminal)
+    acting = users.require_active(db, user or token.user, terminal or token.terminal)
     if not ROLE_PERMISSIONS[acting.role] <= ROLE_PERMISSIONS[token.role]:
         raise PermissionDenied(
             f"this terminal's token (user {token.user}) may not act for "

@@ -27,7 +27,7 @@ from serialpos.db.engine import Database, DatabaseError
 from serialpos.db.joined import JoinedDatabase
 from serialpos.domain.errors import BadRequest, DomainError
 from serialpos.domain.text import clip
-from serialpos.services import entry_units
+from serialpos.services import entry_units, terminal_links, tokens
 from serialpos.services.apply_ids import ApplyObject, IdReused, fingerprint, first_cause, line_id
 from serialpos.services.conflicts import (
     CONFLICT_CODES,
@@ -39,6 +39,7 @@ from serialpos.services.conflicts import (
 from serialpos.services.context import Actor
 from serialpos.services.shifts import checked_at_terminal
 from serialpos.services.stock_lines import item_serials, item_sku
+from serialpos.services.tokens import Bearer
 
 Result = dict[str, Any]
 
@@ -84,23 +85,10 @@ def _order_lines(data: Mapping[str, Any]) -> list[tuple[str, str]]:
     ]
 
 
-#: Links found, per database URL and token terminal: a link is made once and never changes,
-#: so a push of many entries reads it once per server process, not once per entry.
-_LINKS: dict[tuple[str, str], tuple[str, str]] = {}
-
-
-def _link(db: Database, api_terminal: str) -> tuple[str, str] | None:
-    key = (str(db.url), api_terminal)
-    found = _LINKS.get(key)
-    if found is None:
-        found = db.read(lambda conn: conflict_sql.link_of(conn, api_terminal))
-        if found is not None:
-            _LINKS[key] = found
-    return found
-
-
-def _check_link(db: Database, actor: Actor, terminal: str, data: Mapping[str, Any]) -> None:
-    link = _link(db, actor.terminal)
+def _check_link(
+    conn: Connection, db: Database, actor: Actor, terminal: str, data: Mapping[str, Any]
+) -> None:
+    link = terminal_links.link_in(conn, db, actor.terminal)
     if link is None:
         raise NotLinked(
             f"the token {actor.terminal} belongs to no terminal: run 'serialpos "
@@ -117,10 +105,10 @@ def _check_link(db: Database, actor: Actor, terminal: str, data: Mapping[str, An
         )
 
 
-def _entry_actor(db: Database, token: Actor, user: str | None, terminal: str) -> Actor:
+def _entry_actor(conn: Connection, token: Actor, user: str | None, terminal: str) -> Actor:
     """Who an entry acts as: its cashier, never with more rights than the token's user (a
     terminal set up with a cashier's token cannot record a manager's adjustment)."""
-    return acting_for(db, token, user, terminal)
+    return acting_for(conn, token, user, terminal)
 
 
 class Refused(Exception):
@@ -146,22 +134,24 @@ class Entry:
 
 
 def prepare(
+    conn: Connection,
     db: Database,
     token: Actor,
     data: Mapping[str, Any],
     actors: dict[tuple[str | None, str], Actor] | None = None,
 ) -> Entry:
-    """The entry ``data`` as sent with the terminal's ``token``, or a :class:`DomainError`
-    (bad id, wrong store or terminal, a cashier with more rights than the token).
-    ``actors`` keeps the cashiers already read, so a batch reads each once."""
+    """The entry ``data`` as sent with the terminal's ``token``, read in ``conn``'s open
+    transaction (the one that applies it), or a :class:`DomainError` (bad id, wrong store or
+    terminal, a cashier with more rights than the token). ``actors`` keeps the cashiers
+    already read, so a batch reads each once."""
     key = line_id(data.get("id"))
     body_sha256 = fingerprint(data)
     terminal, seq, user = _origin(data)
-    _check_link(db, token, terminal, data)
+    _check_link(conn, db, token, terminal, data)
     # The entry acts as the cashier who made it at the till (the terminal checked the
     # PIN), with that user's role at central, and is recorded under the terminal's id.
     cached = None if actors is None else actors.get((user, terminal))
-    actor = cached or _entry_actor(db, token, user, terminal)
+    actor = cached or _entry_actor(conn, token, user, terminal)
     if actors is not None:
         actors[(user, terminal)] = actor
     op = data.get("op")
@@ -242,22 +232,41 @@ def apply_in(conn: Connection, db: Database, entry: Entry, apply_object: ApplyOb
     return entry_units.add_units_in(conn, entry.data, {"ok": False, **outcome})
 
 
+class _NotPrepared(Exception):
+    """Leaves the transaction of an entry that failed its checks: nothing was written."""
+
+    def __init__(self, exc: DomainError) -> None:
+        super().__init__(exc.code)
+        self.refusal: Result = {"ok": False, "error": exc.code, "message": exc.message}
+
+
 def apply_entry(
-    db: Database, actor: Actor, data: Mapping[str, Any], apply_object: ApplyObject
+    db: Database, token: Actor | Bearer, data: Mapping[str, Any], apply_object: ApplyObject
 ) -> Result:
-    """The verdict of one journal entry, sent with the token of the terminal ``actor``:
+    """The verdict of one journal entry, sent with the token of a terminal (its actor, or
+    the request's :class:`~serialpos.services.tokens.Bearer`, checked in the same
+    transaction: :class:`~serialpos.services.tokens.Unauthorized` is raised, not answered):
     applied, replayed, recorded as a conflict
     (``error`` ``sync_conflict``, with ``conflict`` and the event that stands), or refused
     with nothing recorded; a conflict or a refusal of an entry that passed its checks carries
     ``central_units``, central's state of the units it names (services/entry_units.py)."""
+
+    def work(conn: Connection) -> Result:
+        actor = tokens.actor_in(conn, token)
+        try:
+            entry = prepare(conn, db, actor, data)
+        except DomainError as exc:
+            raise _NotPrepared(exc) from None
+        return apply_in(conn, db, entry, apply_object)
+
     try:
-        entry = prepare(db, actor, data)
-    except DomainError as exc:
-        return {"ok": False, "error": exc.code, "message": exc.message}
-    try:
-        verdict = db.write(lambda conn: apply_in(conn, db, entry, apply_object))
+        verdict = db.write(work)
+    except _NotPrepared as refused:
+        return refused.refusal
     except Refused as refused:
         verdict = refused.result
+    except tokens.Unauthorized:
+        raise
     except DomainError as exc:
         verdict = {"ok": False, "error": exc.code, "message": exc.message}
     except (DatabaseError, sa.exc.SQLAlchemyError) as exc:
@@ -323,7 +332,7 @@ BUDGET_SECONDS = 0.1
 
 def apply_entries(
     db: Database,
-    token: Actor,
+    token: Actor | Bearer,
     entries: Sequence[Mapping[str, Any]],
     apply_object: ApplyObject,
     *,
@@ -331,24 +340,29 @@ def apply_entries(
 ) -> list[Result]:
     """The verdicts of the first of ``entries`` (at least one, at most :data:`BATCH`, as
     many as ``budget`` seconds allow), applied in one transaction, each exactly as
-    :func:`apply_entry` would answer it alone. The caller sends the rest in the next call."""
+    :func:`apply_entry` would answer it alone. The caller sends the rest in the next call.
+    The token (a :class:`~serialpos.services.tokens.Bearer` not yet checked), the
+    terminal's link and the cashiers are read in that same transaction: a push costs one
+    transaction, not one for each of them. A token refused raises
+    :class:`~serialpos.services.tokens.Unauthorized` with nothing applied."""
     run = entries[:BATCH]
-    actors: dict[tuple[str | None, str], Actor] = {}
-    verdicts: list[Result | None] = [None] * len(run)
-    prepared: list[tuple[int, Entry]] = []
-    for n, data in enumerate(run):
-        try:
-            prepared.append((n, prepare(db, token, data, actors)))
-        except DomainError as exc:
-            verdicts[n] = {"ok": False, "error": exc.code, "message": exc.message}
 
     def work(conn: Connection) -> dict[int, Result]:
+        actor = tokens.actor_in(conn, token)
+        actors: dict[tuple[str | None, str], Actor] = {}
         done: dict[int, Result] = {}
+        prepared: list[tuple[int, Entry]] = []
+        for n, data in enumerate(run):
+            try:
+                prepared.append((n, prepare(conn, db, actor, data, actors)))
+            except DomainError as exc:
+                done[n] = {"ok": False, "error": exc.code, "message": exc.message}
         began = time.monotonic()
         at = 0
         while at < len(prepared):
-            if done and time.monotonic() - began > budget:
-                break
+            if at and time.monotonic() - began > budget:
+                # The rest in the next call: only what was answered before it counts.
+                return {n: v for n, v in done.items() if n < prepared[at][0]}
             # Plain sales set-based; the first entry they cannot settle, alone.
             settled = _plain_sales(conn, db, prepared[at:], apply_object)
             for k, verdict in enumerate(settled):
@@ -368,19 +382,15 @@ def apply_entries(
         return done
 
     try:
-        done = db.write(work) if prepared else {}
+        done = db.write(work)
     except (DatabaseError, sa.exc.SQLAlchemyError):
         # Nothing of the transaction was kept: the first entry alone, so that one entry's
         # failure costs only its own verdict; the rest come again in the next call.
-        n, entry = prepared[0]
-        done = {n: apply_entry(db, token, entry.data, apply_object)}
-    for n, verdict in done.items():
-        verdicts[n] = verdict
+        done = {0: apply_entry(db, token, run[0], apply_object)}
     # Central's state of the units of each conflict or refusal, read after the commit.
     entry_units.add_units(db, [(run[n], verdict) for n, verdict in done.items()])
-    # The answered prefix: every entry up to the last one applied (refused ones included).
-    last = max(done) if done else len(run) - 1
-    answered = verdicts[: last + 1]
+    # The answered prefix: every entry up to the last one answered (refused ones included).
+    answered = [done.get(n) for n in range(max(done) + 1)]
     assert all(v is not None for v in answered), "an entry before the last was skipped"
     return [v for v in answered if v is not None]
 

@@ -20,6 +20,7 @@ from serialpos.domain.errors import DomainError
 from serialpos.services import entries
 from serialpos.services.apply import dispatch as apply_service
 from serialpos.services.context import Actor
+from serialpos.services.tokens import Bearer
 
 Result = dict[str, Any]
 
@@ -76,14 +77,17 @@ def runs(group: list[bytes | None], first: int) -> Iterator[Run]:
         yield Run(start, raws, decoded)
 
 
-def apply_run(db: Database, actor: Actor, run: Run) -> tuple[list[Result], Run | None]:
+def apply_run(db: Database, who: Actor | Bearer, run: Run) -> tuple[list[Result], Run | None]:
     """The verdicts of the start of ``run``, in order (none for a blank line), and what is
     left of it for the next call: a run of entries is answered a transaction at a time, so
-    verdicts go out (and a client gone is noticed) every fraction of a second."""
+    verdicts go out (and a client gone is noticed) every fraction of a second. ``who``: the
+    actor, or the request's bearer token, checked (once per request) inside the first
+    transaction of entries, or alone before any other line."""
     if run.entries is None:
+        actor = who.actor() if isinstance(who, Bearer) else who
         result = apply_service.apply_line(db, actor, run.raws[0], run.first)
         return ([] if result is None else [result]), None
-    verdicts = entries.apply_entries(db, actor, run.entries, apply_service.apply_object)
+    verdicts = entries.apply_entries(db, who, run.entries, apply_service.apply_object)
     paired = zip(run.entries, verdicts, strict=False)
     answered = [
         {"ok": verdict.pop("ok"), "line": n, "id": data["id"], **verdict}

@@ -21,12 +21,14 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
-from serialpos.db import conflict_sql, repo, snapshot_sql
 from serialpos.db import feed as feed_sql
+from serialpos.db import repo, snapshot_sql
 from serialpos.db.engine import Database
 from serialpos.domain.errors import BadRequest, PermissionDenied
 from serialpos.domain.text import clip
+from serialpos.services import terminal_links, tokens
 from serialpos.services.context import Actor
+from serialpos.services.tokens import Bearer
 
 #: The most events one page may hold.
 MAX_PAGE = 1000
@@ -88,36 +90,66 @@ class FeedPage:
     last: int = 0
 
 
-def events_after(
-    db: Database, after: int = 0, limit: int = DEFAULT_PAGE, store: str | None = None
-) -> FeedPage:
-    """The events numbered after ``after`` (0: from the first), at most ``limit``; with
-    ``store``, that store's events only."""
+def _check_page(after: int, limit: int) -> None:
     if after < 0:
         raise BadRequest("'after' must be 0 or a seq from the feed")
     if not 1 <= limit <= MAX_PAGE:
         raise BadRequest(f"'limit' must be between 1 and {MAX_PAGE}")
 
+
+def events_after(
+    db: Database, after: int = 0, limit: int = DEFAULT_PAGE, store: str | None = None
+) -> FeedPage:
+    """The events numbered after ``after`` (0: from the first), at most ``limit``; with
+    ``store``, that store's events only."""
+    _check_page(after, limit)
+
     def read(conn: Connection) -> FeedPage:
         snapshot_sql.begin_consistent_read(conn)
-        store_id = None if store is None else repo.store_id(db, conn, store)
-        rows = feed_sql.page(conn, after, limit, store_id)
-        last = feed_sql.last_seq(conn)
-        events = tuple(FeedEvent(*row) for row in rows)
-        if len(events) == limit:
-            return FeedPage(events, events[-1].seq, last)
-        if store_id is not None:
-            return FeedPage(events, max(after, last), last)
-        return FeedPage(events, events[-1].seq if events else after, last)
+        return _page(conn, db, after, limit, store)
 
     return db.read(read)
+
+
+def events_for(
+    db: Database, reader: Actor | Bearer, after: int, limit: int, asked: str | None = None
+) -> FeedPage:
+    """:func:`events_after` for ``reader``, of the store it may read
+    (:func:`store_of_reader`): a store terminal's pull. One read transaction checks a bearer
+    token, finds the store and reads the page, instead of one transaction for each."""
+    _check_page(after, limit)
+
+    def read(conn: Connection) -> FeedPage:
+        snapshot_sql.begin_consistent_read(conn)  # before any other statement
+        actor = tokens.actor_in(conn, reader)
+        return _page(conn, db, after, limit, _store_of_reader_in(conn, db, actor, asked))
+
+    return db.read(read)
+
+
+def _page(conn: Connection, db: Database, after: int, limit: int, store: str | None) -> FeedPage:
+    store_id = None if store is None else repo.store_id(db, conn, store)
+    rows = feed_sql.page(conn, after, limit, store_id)
+    last = feed_sql.last_seq(conn)
+    events = tuple(FeedEvent(*row) for row in rows)
+    if len(events) == limit:
+        return FeedPage(events, events[-1].seq, last)
+    if store_id is not None:
+        return FeedPage(events, max(after, last), last)
+    return FeedPage(events, events[-1].seq if events else after, last)
 
 
 def store_of_reader(db: Database, actor: Actor, asked: str | None) -> str | None:
     """The store whose events ``actor`` may read: a store terminal's token (bound to a
     terminal by its snapshot) its own store only, asked or not; any other token the store it
     asks for, or every store."""
-    link = db.read(lambda conn: conflict_sql.link_of(conn, actor.terminal))
+    return db.read(lambda conn: _store_of_reader_in(conn, db, actor, asked))
+
+
+def _store_of_reader_in(
+    conn: Connection, db: Database, actor: Actor, asked: str | None
+) -> str | None:
+    link = terminal_links.link_in(conn, db, actor.terminal)
     if link is None:
         return asked
     terminal_id, store = link

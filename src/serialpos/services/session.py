@@ -18,9 +18,10 @@ STORAGE_ERRORS: tuple[type[Exception], ...] = (DatabaseError, sa.exc.SQLAlchemyE
 __all__ = ["STORAGE_ERRORS", "Database", "DatabaseError", "open_database"]
 
 
-def open_database(url: str) -> Database:
-    """The database at ``url``, refused unless its schema is this version's."""
-    db = Database(url)
+def open_database(url: str, pool_size: int | None = None) -> Database:
+    """The database at ``url``, refused unless its schema is this version's; ``pool_size``
+    connections kept open (a server: one per worker thread)."""
+    db = Database(url, pool_size=pool_size)
     try:
         migrate.ensure_current(db)
     except BaseException:

@@ -3,7 +3,9 @@
 A token is 256 random bits, so a plain sha256 of it is enough to keep (a slow hash protects
 guessable secrets such as PINs; nothing guesses 256 bits), and it lets every request find its
 token with one indexed read. Nothing is cached: a revoked or expired token, or a user taken
-off (``app_user.active`` false), is refused on the very next request.
+off (``app_user.active`` false), is refused on the very next request. A request whose work is
+one transaction (a store terminal's push, its pull of the feed) reads its token inside that
+transaction (:class:`Bearer`) instead of in one of its own.
 """
 
 from __future__ import annotations
@@ -179,9 +181,19 @@ def user_may_act(active: bool) -> bool:
 
 def authenticate(db: Database, token: str) -> Actor:
     """The actor a bearer token acts as, its terminal being ``api:<token name>``."""
+    _check_form(token)
+    return db.read(lambda conn: authenticate_in(conn, token))
+
+
+def _check_form(token: str) -> None:
     if not token.startswith(PREFIX) or len(token) > 200:
         raise Unauthorized("the token is not a serialpos token")
-    row = db.read(lambda conn: conn.execute(_AUTH, {"digest": _digest(token)}).first())
+
+
+def authenticate_in(conn: Connection, token: str) -> Actor:
+    """:func:`authenticate` inside an open transaction."""
+    _check_form(token)
+    row = conn.execute(_AUTH, {"digest": _digest(token)}).first()
     if row is None:
         raise Unauthorized("the token is unknown")
     if row.revoked_at is not None:
@@ -191,3 +203,34 @@ def authenticate(db: Database, token: str) -> Actor:
     if not user_may_act(row.active):
         raise Unauthorized(f"user {row.user} may no longer act", code="user_disabled")
     return Actor(user=row.user, role=Role(row.role), terminal=f"api:{row.name}"[:64])
+
+
+class Bearer:
+    """A request's bearer token, checked once per request: inside the first transaction
+    that needs its actor (:meth:`actor_in`), so a store terminal's push or pull pays no
+    transaction of its own for the check, or alone (:meth:`actor`). Never kept beyond the
+    request: the next request reads the token again, so a revoked token is refused at once.
+    """
+
+    def __init__(self, db: Database, token: str) -> None:
+        _check_form(token)  # a malformed token costs no database read
+        self.db = db
+        self.token = token
+        self._actor: Actor | None = None
+
+    def actor_in(self, conn: Connection) -> Actor:
+        """The token's actor, read in ``conn``'s transaction the first time."""
+        if self._actor is None:
+            self._actor = authenticate_in(conn, self.token)
+        return self._actor
+
+    def actor(self) -> Actor:
+        """The token's actor, read in a transaction of its own the first time."""
+        if self._actor is None:
+            self._actor = authenticate(self.db, self.token)
+        return self._actor
+
+
+def actor_in(conn: Connection, who: Actor | Bearer) -> Actor:
+    """``who`` itself when it is an actor already; a bearer's actor, checked in ``conn``."""
+    return who if isinstance(who, Actor) else who.actor_in(conn)
