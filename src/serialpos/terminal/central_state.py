@@ -36,9 +36,9 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
-from serialpos.db import journal
+from serialpos.db import journal, order_units
 from serialpos.db.tables import utcnow
-from serialpos.services.entry_units import named_units
+from serialpos.services.entry_units import named_units, order_named
 from serialpos.terminal.mirror import move_unit
 
 log = logging.getLogger(__name__)
@@ -50,12 +50,30 @@ Verdict = dict[str, Any]
 Key = tuple[str | None, str]
 
 
-def _names(line: str) -> set[str]:
+def _data(line: str) -> dict[str, Any]:
     try:
         data = json.loads(line)
     except ValueError:
-        return set()
-    return {serial for _sku, serial in named_units(data)} if isinstance(data, dict) else set()
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _names(conn: Connection, lines: Sequence[str]) -> list[set[str]]:
+    """The serials each line names, an order named by number standing for the units its
+    local lines hold (one read for all the orders the lines name)."""
+    datas = [_data(line) for line in lines]
+    numbers = [n for data in datas if (n := order_named(data)) is not None]
+    orders = order_units.units_of(conn, numbers)
+    return [{serial for _sku, serial in named_units(data, orders)} for data in datas]
+
+
+def _waiting(conn: Connection, serial: str, after: int) -> bool:
+    """Whether a pending entry after local number ``after`` names ``serial``: by the serial,
+    or by the number of an order whose local lines hold it."""
+    lines = journal.pending_naming(conn, serial, after)
+    for number in order_units.orders_of(conn, serial):
+        lines += journal.pending_naming(conn, number, after)
+    return any(serial in names for names in _names(conn, lines))
 
 
 def take(conn: Connection, *, store: str, answered: Sequence[tuple[journal.Entry, Verdict]]) -> int:
@@ -68,18 +86,19 @@ def take(conn: Connection, *, store: str, answered: Sequence[tuple[journal.Entry
                 latest[(unit.get("sku"), unit["serial"])] = (entry, verdict, unit)
     if not latest:
         return 0
-    named = {entry.seq: _names(entry.line) for entry, _verdict in answered}
+    named = dict(
+        zip(
+            (entry.seq for entry, _v in answered),
+            _names(conn, [entry.line for entry, _v in answered]),
+            strict=True,
+        )
+    )
     products = journal.product_ids(conn)
     stores = journal.store_ids(conn)
     changed = 0
     for (_sku, serial), (entry, verdict, unit) in latest.items():
         later = [seq for seq, serials in named.items() if seq > entry.seq and serial in serials]
-        waiting = [
-            line
-            for line in journal.pending_naming(conn, serial, entry.seq)
-            if serial in _names(line)
-        ]
-        if later or waiting:
+        if later or _waiting(conn, serial, entry.seq):
             continue  # a later local entry moved it: its own answer settles it
         if _take_one(conn, entry, verdict, unit, products=products, stores=stores, here=store):
             changed += 1
