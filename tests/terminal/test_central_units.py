@@ -14,6 +14,7 @@ from terminal_chain import Chain, Terminal
 
 from serialpos.config import ChainConfig
 from serialpos.db.engine import Database
+from serialpos.services import products, users
 from serialpos.terminal import sync
 from serialpos.terminal.client import CentralClient
 
@@ -122,4 +123,94 @@ def test_a_later_entry_naming_the_order_is_not_undone(
     assert _answer(loser, back["entry"])[0] == "refused"
     assert loser.unit_state("OW-1") == chain.scalar(AT_STORE, serial="OW-1", store="S1")
     for db in (winner, loser, chain):
+        db.check_clean()
+
+
+# -- the pull never puts an older state over a newer one ---------------------------------------
+
+
+def test_the_pull_skips_events_older_than_the_state_taken(chain: Chain) -> None:
+    """A till sells offline a unit central shipped to S2, and S2 received: the sale is a
+    conflict, the till takes central's state (in stock at S2), and the pull that follows
+    brings S1's older shipment of the unit, which must not put it back in transit."""
+    assert chain.post(_line("receive", "S1", "OV-1"))[0]["ok"]
+    till = chain.terminal("ov-s1")
+    shipped = chain.post(
+        _line("transfer_out", "S1", "OV-1", to="S2", transfer="OV-TR1", create=True),
+        _line("transfer_in", "S2", "OV-1", transfer="OV-TR1"),
+    )
+    assert all(v["ok"] for v in shipped), shipped
+    with CentralClient(chain.server.base, till.token, timeout=30) as client:
+        events = client.get_json("/v1/events", after=0, limit=1000)["events"]
+    [out] = [e for e in events if e["serial"] == "OV-1" and e["action"] == "transfer_out"]
+    last = chain.scalar(
+        "SELECT max(id) FROM ledger_event WHERE serial = 'OV-1' AND unit_id IS NOT NULL"
+    )
+    assert isinstance(out["event"], int) and out["event"] < last  # the feed's added key
+
+    [sold] = till.apply(_line("sell", "S1", "OV-1"))
+    report = till.sync()
+    assert (report["conflicts"], report["central_state"]) == (1, 1), report
+    [unit] = _answer(till, sold["entry"])[1]["central_units"]
+    assert (unit["store"], unit["state"], unit["event"]) == ("S2", "in_stock", last)
+    assert report["mirror"]["older"] >= 1, report
+    assert till.query(AT_STORE, serial="OV-1", store="S2") == [("in_stock",)]
+    assert till.query(AT_STORE, serial="OV-1", store="S1") == []
+    _same_stock(till, chain, "S1")
+    for db in (till, chain):
+        db.check_clean()
+
+    # A newer event of the unit at this store still comes through: central ships it back.
+    back = chain.post(
+        _line("transfer_out", "S2", "OV-1", to="S1", transfer="OV-TR2", create=True),
+        _line("transfer_in", "S1", "OV-1", transfer="OV-TR2"),
+    )
+    assert all(v["ok"] for v in back), back
+    till.sync()
+    assert till.query(AT_STORE, serial="OV-1", store="S1") == [("in_stock",)]
+    _same_stock(till, chain, "S1")
+    till.check_clean()
+
+
+# -- a receipt central refuses outright ----------------------------------------------------
+
+
+def test_a_receipt_central_refuses_is_set_aside_and_shown(chain: Chain) -> None:
+    """Central stopped tracking serials of a product after the till's snapshot; the till
+    received a serial of it offline and central refuses the receipt outright (it holds no
+    such unit). The till's unit leaves its stock (written off, not live) with a local
+    event, ``db check`` stays clean, and ``terminal refused`` shows what the till did."""
+    ada = users.actor_for(chain.server.db, "ada", "setup")
+    products.create_product(chain.server.db, ada, sku="RF1", name="Refused", serial_mode="required")
+    till = chain.terminal("rf-s1")
+    products.set_serial_mode(chain.server.db, ada, ["RF1"], "disabled")
+    [got] = till.apply({"op": "receive", "store": "S1", "sku": "RF1", "serial": "RF-1"})
+    assert got["ok"] and till.unit_state("RF-1") == "in_stock"
+
+    report = till.sync()
+    assert (report["refused"], report["central_state"]) == (1, 1), report
+    state, answer = _answer(till, got["entry"])
+    assert state == "refused"
+    assert answer["central_units"] == [
+        {"serial": "RF-1", "sku": "RF1", "store": None, "state": None, "event": None}
+    ]
+    assert chain.scalar("SELECT count(*) FROM serial_unit WHERE serial = 'RF-1'") == 0
+    assert till.unit_state("RF-1") == "written_off"
+    _same_stock(till, chain, "S1", "RF1")
+    set_aside = till.query(
+        "SELECT action, quantity, reason, document_type, document_id FROM ledger_event "
+        "WHERE serial = 'RF-1' ORDER BY id"
+    )
+    assert set_aside == [
+        ("receive", 1, None, None, None),
+        ("central_state", -1, answer["error"], "entry", got["entry"]),
+    ]
+    shown = json.loads(till.cli("terminal", "refused").stdout)
+    [entry] = [x for x in shown if x["entry"] == got["entry"]]
+    assert entry["units"] == [
+        {"serial": "RF-1", "sku": "RF1", "store": "S1", "state": "written_off"}
+    ]
+    # Settled: another sync changes nothing.
+    assert till.sync()["central_state"] == 0
+    for db in (till, chain):
         db.check_clean()

@@ -186,6 +186,7 @@ EVENT = _obj(
     terminal=_TEXT,
     reason=_NULL_TEXT,
     to_store=_NULL_TEXT,
+    event=_INT,
     **{"from": _NULL_TEXT, "to": _NULL_TEXT},
 )
 EVENTS = _obj(

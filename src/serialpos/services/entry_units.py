@@ -103,8 +103,9 @@ def needs_units(verdict: Result) -> bool:
 def add_units(db: Database, answered: Iterable[tuple[Mapping[str, Any], Result]]) -> None:
     """Add ``central_units`` to each verdict of ``answered`` (entry line, verdict) that
     :func:`needs_units`: one read of central's units for all of them. Each is
-    ``{"serial", "sku", "store", "state"}``; ``store`` and ``state`` are null when central
-    holds no such unit (a receipt it refused)."""
+    ``{"serial", "sku", "store", "state", "event"}`` (``event``: central's id of the unit's
+    last event, the one the feed names too); ``store``, ``state`` and ``event`` are null when
+    central holds no such unit (a receipt it refused)."""
     chosen = [(data, verdict) for data, verdict in answered if needs_units(verdict)]
     if not chosen:
         return
@@ -134,7 +135,7 @@ def add_units_in(conn: Connection, data: Mapping[str, Any], verdict: Result) -> 
 
 def _fill(
     wanted: list[tuple[Result, list[tuple[str | None, str]]]],
-    rows: Sequence[tuple[str, str, str, str]],
+    rows: Sequence[tuple[str, str, str, str, int]],
 ) -> None:
     for verdict, units in wanted:
         verdict["central_units"] = [
@@ -143,11 +144,11 @@ def _fill(
 
 
 def _states(
-    rows: Sequence[tuple[str, str, str, str]], sku: str | None, serial: str
+    rows: Sequence[tuple[str, str, str, str, int]], sku: str | None, serial: str
 ) -> list[Result]:
     found = [
-        {"serial": s, "sku": k, "store": store, "state": state}
-        for s, k, store, state in rows
+        {"serial": s, "sku": k, "store": store, "state": state, "event": event}
+        for s, k, store, state, event in rows
         if s == serial and (sku is None or k == sku)
     ]
-    return found or [{"serial": serial, "sku": sku, "store": None, "state": None}]
+    return found or [{"serial": serial, "sku": sku, "store": None, "state": None, "event": None}]

@@ -38,6 +38,7 @@ from sqlalchemy.engine import Connection
 
 from serialpos.db import journal, order_units
 from serialpos.db.tables import utcnow
+from serialpos.domain.states import UnitState
 from serialpos.services.entry_units import named_units, order_named
 from serialpos.terminal.mirror import move_unit
 
@@ -117,17 +118,30 @@ def _take_one(
 ) -> bool:
     serial, state, at = unit["serial"], unit.get("state"), unit.get("store")
     product_id = products.get(str(unit.get("sku")))
-    if state is None or at is None or product_id is None or at not in stores:
-        # Central holds no such unit (a receipt it refused), or names a product or store
-        # this terminal does not know: the local copy stays; the verdict says why.
+    if product_id is None or (at is not None and at not in stores):
+        # A product or store this terminal does not know: the local copy stays.
         log.info("entry %s: central's state of %s not taken here: %s", entry.id, serial, unit)
         return False
     found = journal.unit(conn, product_id, serial)
-    if found is None and at != here:
-        return False  # never here, and not here at central either
     if found is not None and found.reserved_line is not None:
         return False  # an open sale of this till holds it
-    if found is not None and (found.state, found.store_id) == (state, stores[at]):
+    if state is None or at is None:
+        # Central holds no such unit (a receipt it refused): the local copy is written off
+        # where it was (not on hand, not live: no rule of `db check` can count it, whatever
+        # became of its product's serials), the event naming the refusal; `terminal
+        # refused` shows it with the entry. It comes back by a receipt at central (the
+        # feed brings it) or an adjustment here.
+        if found is None or found.state == UnitState.WRITTEN_OFF:
+            return False
+        state, unit_store = UnitState.WRITTEN_OFF.value, found.store_id
+    else:
+        unit_store = stores[at]
+        if found is None and at != here:
+            return False  # never here, and not here at central either
+    event = unit.get("event")
+    if found is not None and (found.state, found.store_id) == (state, unit_store):
+        if isinstance(event, int):
+            journal.set_unit_event(conn, found.id, event)
         return False
     conflict = verdict.get("conflict") if isinstance(verdict.get("conflict"), dict) else None
     values: dict[str, object] = {
@@ -147,5 +161,7 @@ def _take_one(
         "document_line": None,
         "reason": str(verdict.get("error") or "")[:200] or None,
     }
-    move_unit(conn, found, values, state=state, unit_store=stores[at])
+    unit_id = move_unit(conn, found, values, state=state, unit_store=unit_store)
+    if isinstance(event, int):
+        journal.set_unit_event(conn, unit_id, event)
     return True
