@@ -214,3 +214,57 @@ def test_a_receipt_central_refuses_is_set_aside_and_shown(chain: Chain) -> None:
     assert till.sync()["central_state"] == 0
     for db in (till, chain):
         db.check_clean()
+
+
+# -- the sender's copy of a transfer ----------------------------------------------------------
+
+
+def test_the_senders_copy_of_a_transfer_follows_central(chain: Chain) -> None:
+    """S1's till ships a transfer; S2's till receives it. S1's copy of the transfer, and of
+    its units at S2, become central's at its next sync."""
+    assert chain.post(_line("receive", "S1", "OT-1"), _line("receive", "S1", "OT-2"))[0]["ok"]
+    s1, s2 = chain.terminal("ot-s1"), chain.terminal("ot-s2", "S2")
+    [out] = s1.apply(
+        {
+            "op": "transfer_out",
+            "store": "S1",
+            "sku": "PH1",
+            "serials": ["OT-1", "OT-2"],
+            "to": "S2",
+            "transfer": "OT-TR1",
+            "create": True,
+        }
+    )
+    assert out["ok"] and s1.sync()["accepted"] == 1
+    assert s1.query(TRANSFER, number="OT-TR1") == [("shipped", None, 0)]
+    assert s2.sync()["transfers"] == 1
+    [got] = s2.apply(_line("transfer_in", "S2", "OT-1", transfer="OT-TR1"))
+    assert got["ok"] and s2.sync()["accepted"] == 1
+    central = (
+        chain.scalar("SELECT status FROM transfer WHERE number = 'OT-TR1'"),
+        chain.scalar(
+            "SELECT count(*) FROM transfer_unit u JOIN transfer t ON t.id = u.transfer_id "
+            "WHERE t.number = 'OT-TR1' AND u.received"
+        ),
+    )
+    assert central == ("shipped", 1)  # one of two received so far
+
+    first = s1.sync()
+    assert first["sent_transfers"] == 1, first
+    assert s1.query(TRANSFER, number="OT-TR1") == [("shipped", None, 1)]
+    assert s1.query(AT_STORE, serial="OT-1", store="S2") == [("in_stock",)]
+    assert s1.query(AT_STORE, serial="OT-2", store="S2") == [("in_transit",)]
+
+    [rest] = s2.apply(_line("transfer_in", "S2", "OT-2", transfer="OT-TR1"))
+    assert rest["ok"] and s2.sync()["accepted"] == 1
+    assert chain.scalar("SELECT status FROM transfer WHERE number = 'OT-TR1'") == "received"
+    second = s1.sync()
+    assert second["sent_transfers"] == 1, second
+    [(status, received_by, received)] = s1.query(TRANSFER, number="OT-TR1")
+    assert (status, received) == ("received", 2) and received_by is not None
+    assert s1.query(AT_STORE, serial="OT-2", store="S2") == [("in_stock",)]
+    # Settled: nothing more to ask or change.
+    assert s1.sync()["sent_transfers"] == 0
+    _same_stock(s1, chain, "S1")
+    for db in (s1, s2, chain):
+        db.check_clean()

@@ -494,5 +494,20 @@ def document() -> dict[str, Any]:
                     [_q("store", text_q, required=True)],
                 )
             },
+            "/v1/transfers/sent": {
+                "get": _op(
+                    "Central's copy of transfers shipped from a store, by number (at most 100; "
+                    "the sending terminal follows their receipt and their units' state)",
+                    _json(
+                        _obj(
+                            ["transfers"], transfers={"type": "array", "items": {"type": "object"}}
+                        )
+                    ),
+                    [
+                        _q("store", text_q, required=True),
+                        _q("number", {"type": "array", "items": text_q}),
+                    ],
+                )
+            },
         },
     }

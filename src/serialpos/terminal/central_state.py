@@ -32,6 +32,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.engine import Connection
@@ -101,26 +102,62 @@ def take(conn: Connection, *, store: str, answered: Sequence[tuple[journal.Entry
         later = [seq for seq, serials in named.items() if seq > entry.seq and serial in serials]
         if later or _waiting(conn, serial, entry.seq):
             continue  # a later local entry moved it: its own answer settles it
-        if _take_one(conn, entry, verdict, unit, products=products, stores=stores, here=store):
+        if _take_one(conn, unit, _source(entry, verdict), products, stores, here=store):
             changed += 1
     return changed
 
 
+@dataclass(frozen=True)
+class Source:
+    """Why a unit is set to central's state here, as its local ledger event says: who and
+    which till (the entry's, or the sync's), the document (the conflict, the entry, the
+    transfer) and the reason (central's error, if any)."""
+
+    user: str
+    terminal: str
+    document_type: str
+    document_id: str
+    reason: str | None = None
+
+
+def _source(entry: journal.Entry, verdict: Verdict) -> Source:
+    conflict = verdict.get("conflict") if isinstance(verdict.get("conflict"), dict) else None
+    return Source(
+        entry.user_name,
+        entry.terminal,
+        "conflict" if conflict else "entry",
+        str(conflict["id"] if conflict else entry.id),
+        str(verdict.get("error") or "") or None,
+    )
+
+
+def take_units(conn: Connection, units: Sequence[Verdict], *, store: str, source: Source) -> int:
+    """Set ``units`` (central's ``{serial, sku, store, state, event}``, read from central
+    outside any entry's verdict: a transfer's units, terminal/sent_transfers.py) to central's
+    state here, by the same rules; how many changed."""
+    products = journal.product_ids(conn)
+    stores = journal.store_ids(conn)
+    return sum(
+        _take_one(conn, unit, source, products, stores, here=store)
+        for unit in units
+        if isinstance(unit, dict) and isinstance(unit.get("serial"), str)
+    )
+
+
 def _take_one(
     conn: Connection,
-    entry: journal.Entry,
-    verdict: Verdict,
     unit: Verdict,
-    *,
+    source: Source,
     products: dict[str, int],
     stores: dict[str, int],
+    *,
     here: str,
 ) -> bool:
     serial, state, at = unit["serial"], unit.get("state"), unit.get("store")
     product_id = products.get(str(unit.get("sku")))
     if product_id is None or (at is not None and at not in stores):
         # A product or store this terminal does not know: the local copy stays.
-        log.info("entry %s: central's state of %s not taken here: %s", entry.id, serial, unit)
+        log.info("%s: central's state of %s not taken here: %s", source.document_id, serial, unit)
         return False
     found = journal.unit(conn, product_id, serial)
     if found is not None and found.reserved_line is not None:
@@ -143,12 +180,11 @@ def _take_one(
         if isinstance(event, int):
             journal.set_unit_event(conn, found.id, event)
         return False
-    conflict = verdict.get("conflict") if isinstance(verdict.get("conflict"), dict) else None
     values: dict[str, object] = {
         "at": utcnow(),
         "action": ACTION,
-        "user_name": entry.user_name[:32],
-        "terminal": entry.terminal[:64],
+        "user_name": source.user[:32],
+        "terminal": source.terminal[:64],
         "store_id": stores[here],
         "product_id": product_id,
         "unit_id": None,
@@ -156,10 +192,10 @@ def _take_one(
         "from_state": None,
         "to_state": state,
         "quantity": 0,
-        "document_type": "conflict" if conflict else "entry",
-        "document_id": str(conflict["id"] if conflict else entry.id)[:64],
+        "document_type": source.document_type,
+        "document_id": source.document_id[:64],
         "document_line": None,
-        "reason": str(verdict.get("error") or "")[:200] or None,
+        "reason": None if source.reason is None else source.reason[:200],
     }
     unit_id = move_unit(conn, found, values, state=state, unit_store=unit_store)
     if isinstance(event, int):
