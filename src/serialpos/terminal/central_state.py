@@ -8,11 +8,20 @@ has at another store leaves this store (the same new serial received at two stor
 a unit sold here after another till shipped it away), a unit at this store takes central's
 state. The store's own feed could not do this: it never carries another store's events.
 
+A unit central holds none of (a receipt it refused outright: ``state`` null) is written off
+where the till had it: its row cannot go (its events refer to it), and written off it is
+neither on hand nor live, so the store's stock is central's and ``db check`` stays clean.
+
+Each unit set keeps central's ``event`` that gave it the state (``journal.set_unit_event``):
+the pull skips the unit's feed events up to that one (terminal/mirror.py), so an older
+shipment of this store's never puts back a state central has moved on from.
+
 Three rules keep it right:
 
 * Only an entry this push settled takes a state: a verdict sent again for a settled entry
   (a replay) changes nothing, and a unit already in central's state is left alone.
-* A unit named by a later local entry that was waiting when the push began is left as it is:
+* A unit named by a later local entry that was waiting when the push began (by its serial,
+  or by the number of an order whose local lines hold it) is left as it is:
   that entry's effect is here and central applies it (or answers for it) after the verdict
   was read, so taking the older state would undo it. When that later entry is itself a
   conflict or refused, its own verdict carries the unit.
@@ -22,9 +31,9 @@ Three rules keep it right:
 Each unit set is a local ledger event (``central_state``, its reason central's error, its
 document the conflict), with each store's stock moved by the local difference
 (terminal/mirror.py ``move_unit``), so ``db check`` stays clean here. The pull that follows
-may bring this store's older events of the unit; it ends where central's feed for the store
-ends: central's state for every unit at this store (a unit that left it by a shipment shows
-in transit to the other store, the last its store's feed says of it).
+skips this store's older events of the unit and applies the newer; it ends where central's
+feed for the store ends: central's state for every unit at this store. A transfer shipped
+from this store takes its units' state the same way (:func:`take_units`).
 """
 
 from __future__ import annotations
