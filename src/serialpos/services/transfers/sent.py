@@ -24,6 +24,7 @@ from serialpos.domain.errors import BadRequest
 from serialpos.domain.text import has_control_chars
 from serialpos.domain.users import Permission
 from serialpos.services.context import Actor
+from serialpos.services.transfers.incoming import lines_json
 from serialpos.services.transfers.views import (
     line_t,
     transfer_c,
@@ -72,16 +73,7 @@ def sent_json(db: Database, actor: Actor, store: str, numbers: list[str]) -> lis
                     "status": view.status,
                     "received_by": row.received_by,
                     "received_at": _text(row.received_at),
-                    "lines": [
-                        {
-                            "sku": ln.sku,
-                            "quantity": ln.quantity,
-                            "received": ln.received,
-                            "serials": list(ln.serials),
-                            "received_serials": list(ln.received_serials),
-                        }
-                        for ln in view.lines
-                    ],
+                    "lines": lines_json(view),
                     "central_units": [
                         {"serial": s, "sku": k, "store": at, "state": state, "event": event}
                         for s, k, at, state, event in conflict_sql.unit_states(conn, serials)
