@@ -7,7 +7,8 @@ and counts at random terminals, sales and returns at central, syncs through the 
 everything syncs, the invariants of ../shared/OFFLINE.md hold: every entry reached central
 exactly once; every entry whose precondition failed has exactly one conflict; ``db check``
 is clean everywhere (central's units equal the fold of their events); each terminal's units
-equal central's for its store; replaying any prefix of a journal changes nothing.
+equal central's for its store, and so does the sender's copy of each transfer it shipped;
+replaying any prefix of a journal changes nothing.
 
 CI runs a small size; ``SERIALPOS_STATEFUL_EXAMPLES`` / ``SERIALPOS_STATEFUL_STEPS`` run
 the documented full size (docs/offline.md)."""
@@ -55,6 +56,10 @@ PHASES = (
     else [Phase.explicit, Phase.reuse, Phase.generate]
 )
 
+SENT_SQL = (
+    "SELECT t.number, t.status FROM transfer t JOIN store s ON s.id = t.from_store_id "
+    "WHERE s.code = :store AND t.number LIKE :p"
+)
 UNITS_SQL = (
     "SELECT u.serial, u.state FROM serial_unit u JOIN store t ON t.id = u.store_id "
     "WHERE t.code = :store AND u.serial LIKE :p"
@@ -95,6 +100,11 @@ class _Till:
     def units(self, prefix: str) -> dict[str, str]:
         with self.db.engine.connect() as conn:
             rows = conn.execute(sa.text(UNITS_SQL), {"store": self.store, "p": prefix + "%"})
+            return {str(a): str(b) for a, b in rows}
+
+    def sent(self, prefix: str) -> dict[str, str]:
+        with self.db.engine.connect() as conn:
+            rows = conn.execute(sa.text(SENT_SQL), {"store": self.store, "p": prefix + "%"})
             return {str(a): str(b) for a, b in rows}
 
     def journal(self) -> list[tuple[str, str, str]]:
@@ -263,6 +273,13 @@ class SyncMachine(RuleBasedStateMachine):
                 rows = conn.execute(sa.text(UNITS_SQL), {"store": t.store, "p": self.prefix + "%"})
                 central = {str(a): str(b) for a, b in rows}
             assert t.units(self.prefix) == central, (t.name, t.units(self.prefix), central)
+            # The sender's copy of each transfer central holds is central's (received at S2
+            # or still shipped); a shipment central refused (a conflict) has none there.
+            with self.chain.server.db.engine.connect() as conn:
+                rows = conn.execute(sa.text(SENT_SQL), {"store": t.store, "p": self.prefix + "%"})
+                sent = {str(a): str(b) for a, b in rows}
+            mine = {n: st for n, st in t.sent(self.prefix).items() if n in sent}
+            assert mine == {n: sent[n] for n in mine}, (t.name, mine, sent)
         # Replaying a prefix of each journal changes nothing at central.
         for t in self.tills:
             lines = [line for _id, _state, line in t.journal()]

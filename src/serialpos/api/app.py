@@ -130,6 +130,7 @@ ROUTES = [
     Route("/v1/leases/{serial:path}", lease_routes.lease_release, methods=["DELETE"]),
     Route("/v1/transfers/incoming", sync_routes.incoming_transfers, methods=["GET"]),
     Route("/v1/customers", sync_routes.customers_changed, methods=["GET"]),
+    Route("/v1/transfers/sent", sync_routes.sent_transfers, methods=["GET"]),
 ]
 
 

@@ -186,6 +186,7 @@ EVENT = _obj(
     terminal=_TEXT,
     reason=_NULL_TEXT,
     to_store=_NULL_TEXT,
+    event=_INT,
     **{"from": _NULL_TEXT, "to": _NULL_TEXT},
 )
 EVENTS = _obj(
@@ -491,6 +492,21 @@ def document() -> dict[str, Any]:
                         )
                     ),
                     [_q("store", text_q, required=True)],
+                )
+            },
+            "/v1/transfers/sent": {
+                "get": _op(
+                    "Central's copy of transfers shipped from a store, by number (at most 100; "
+                    "the sending terminal follows their receipt and their units' state)",
+                    _json(
+                        _obj(
+                            ["transfers"], transfers={"type": "array", "items": {"type": "object"}}
+                        )
+                    ),
+                    [
+                        _q("store", text_q, required=True),
+                        _q("number", {"type": "array", "items": text_q}),
+                    ],
                 )
             },
         },

@@ -51,6 +51,18 @@ def incoming_transfers(request: Request) -> Response:
     return JSONResponse({"transfers": found})
 
 
+def sent_transfers(request: Request) -> Response:
+    """``GET /v1/transfers/sent?store=S01&number=TR1&number=TR2``: central's copy of
+    transfers shipped from a store (at most 100 asked), for the sending terminal to follow
+    their receipt at the other store."""
+    from serialpos.services.transfers.sent import sent_json
+
+    actor = actor_now(request)
+    numbers = request.query_params.getlist("number")
+    found = sent_json(request.app.state.db, actor, _required(request, "store"), numbers)
+    return JSONResponse({"transfers": found})
+
+
 def conflict_list(request: Request) -> Response:
     """``GET /v1/conflicts[?status=open|resolved&store=]``: a manager's list."""
     actor = actor_now(request)

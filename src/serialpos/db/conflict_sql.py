@@ -145,16 +145,24 @@ def resolve(
     return result.rowcount == 1
 
 
-def unit_states(conn: Connection, serials: list[str]) -> list[tuple[str, str, str, str]]:
-    """(serial, sku, store code, state) of every unit carrying one of ``serials``, any
-    product (services/entry_units.py picks the product an entry named)."""
+def unit_states(conn: Connection, serials: list[str]) -> list[tuple[str, str, str, str, int]]:
+    """(serial, sku, store code, state, last event id) of every unit carrying one of
+    ``serials``, any product (services/entry_units.py picks the product an entry named).
+    The last event is the one that gave the unit its state: a unit's events are written
+    under its row lock, so their ids follow the order they happened in."""
     if not serials:
         return []
+    last = (
+        sa.select(sa.func.max(event_c.id))
+        .where(event_c.unit_id == unit_c.id)
+        .correlate(repo.unit_t)
+        .scalar_subquery()
+    )
     q = (
-        sa.select(unit_c.serial, product_c.sku, store_c.code, unit_c.state)
+        sa.select(unit_c.serial, product_c.sku, store_c.code, unit_c.state, last)
         .join(repo.product_t, product_c.id == unit_c.product_id)
         .join(repo.store_t, store_c.id == unit_c.store_id)
         .where(unit_c.serial.in_(sorted(set(serials))))
         .order_by(unit_c.serial, product_c.sku)
     )
-    return [(str(a), str(b), str(c), str(d)) for a, b, c, d in conn.execute(q)]
+    return [(str(a), str(b), str(c), str(d), int(e or 0)) for a, b, c, d, e in conn.execute(q)]

@@ -36,6 +36,7 @@ _PAGE = (
         event_c.document_line,
         event_c.reason,
         _to_store.c.code.label("to_store"),
+        event_c.id.label("event"),
     )
     .select_from(feed_t)
     .join(repo.event_t, event_c.id == feed_c.event_id)

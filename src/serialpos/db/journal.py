@@ -161,6 +161,30 @@ def set_state(conn: Connection, key: str, value: str) -> None:
         conn.execute(state_t.insert().values(key=key, value=value))
 
 
+# -- the central event a unit's copy was last set from ------------------------------------
+#: ``sync_state`` key of a unit set to central's state out of the feed's order (after a
+#: conflict or a refusal, terminal/central_state.py): the id of central's event that gave it
+#: that state, so the pull skips the unit's older events (terminal/mirror.py).
+_UNIT_EVENT = "unit_event:"
+
+
+def set_unit_event(conn: Connection, unit_id: int, event: int) -> None:
+    set_state(conn, f"{_UNIT_EVENT}{unit_id}", str(event))
+
+
+def unit_events(conn: Connection) -> dict[int, int]:
+    """Local unit id -> the central event its copy was last set from, out of the feed's order."""
+    rows = conn.execute(
+        sa.select(state_c.key, state_c.value).where(state_c.key.startswith(_UNIT_EVENT))
+    )
+    return {int(key.removeprefix(_UNIT_EVENT)): int(value) for key, value in rows}
+
+
+def drop_unit_event(conn: Connection, unit_id: int) -> None:
+    """The feed reached the unit's event: its later events are all newer."""
+    conn.execute(state_t.delete().where(state_c.key == f"{_UNIT_EVENT}{unit_id}"))
+
+
 # -- the local copy of central's events ---------------------------------------------------
 unit_c = repo.unit_t.c
 

@@ -18,11 +18,13 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
-from serialpos.db import conflict_sql
+from serialpos.db import conflict_sql, order_units
 from serialpos.db.engine import Database
 from serialpos.services.stock_lines import item_serials, item_sku
 
 Result = dict[str, Any]
+#: Order number -> (sku, serial) of the units its lines hold (db/order_units.py).
+OrderUnits = Mapping[str, Sequence[tuple[str, str]]]
 
 #: Verdicts that leave the entry pending at the terminal (it is sent again): no state.
 RESENT = frozenset({"database_error", "conflict"})
@@ -40,10 +42,23 @@ def _serials_of(entry: Mapping[str, Any]) -> list[str]:
     return found
 
 
-def named_units(data: Mapping[str, Any]) -> list[tuple[str | None, str]]:
+def order_named(data: Mapping[str, Any]) -> str | None:
+    """The order an ``order_*`` line names by number (``order_fulfil``, ``order_return``,
+    ``order_void``, ``order_set_serial``), if it does."""
+    op, number = data.get("op"), data.get("order")
+    if isinstance(op, str) and op.startswith("order_") and isinstance(number, str):
+        return number
+    return None
+
+
+def named_units(
+    data: Mapping[str, Any], orders: OrderUnits | None = None
+) -> list[tuple[str | None, str]]:
     """(sku, serial) of each unit the line ``data`` names, in order, once each: its own
     ``serial``/``serials``/``add``/``remove``, its items' or scans', a count's batches'
-    scans, an order's lines'. The SKU is None when the line does not say which product."""
+    scans, an order's lines', and, for a line naming an order by number, the units that
+    order's lines hold as ``orders`` says (the line names no serial, yet moves them). The
+    SKU is None when the line does not say which product."""
     sku = data.get("sku") if isinstance(data.get("sku"), str) else None
     found: list[tuple[str | None, str]] = [(sku, s) for s in _serials_of(data)]
     found += [(item_sku(data, s) or sku, s) for s in item_serials(data)]
@@ -52,6 +67,9 @@ def named_units(data: Mapping[str, Any]) -> list[tuple[str | None, str]]:
         for entry in _dicts(listed):
             own = entry.get("sku") if isinstance(entry.get("sku"), str) else sku
             found += [(own, s) for s in _serials_of(entry)]
+    number = order_named(data)
+    if number is not None and orders:
+        found += [(k, s) for k, s in orders.get(number, ())]
     return list(dict.fromkeys(found))
 
 
@@ -59,8 +77,10 @@ def _dicts(value: Any) -> list[Mapping[str, Any]]:
     return [v for v in value if isinstance(v, Mapping)] if isinstance(value, list) else []
 
 
-def _wanted(data: Mapping[str, Any], verdict: Result) -> list[tuple[str | None, str]]:
-    units = named_units(data)
+def _wanted(
+    data: Mapping[str, Any], verdict: Result, orders: OrderUnits
+) -> list[tuple[str | None, str]]:
+    units = named_units(data, orders)
     conflict = verdict.get("conflict")
     if isinstance(conflict, Mapping) and isinstance(conflict.get("serial"), str):
         sku = conflict.get("sku") if isinstance(conflict.get("sku"), str) else None
@@ -83,16 +103,21 @@ def needs_units(verdict: Result) -> bool:
 def add_units(db: Database, answered: Iterable[tuple[Mapping[str, Any], Result]]) -> None:
     """Add ``central_units`` to each verdict of ``answered`` (entry line, verdict) that
     :func:`needs_units`: one read of central's units for all of them. Each is
-    ``{"serial", "sku", "store", "state"}``; ``store`` and ``state`` are null when central
-    holds no such unit (a receipt it refused)."""
-    wanted = [
-        (verdict, _wanted(data, verdict)) for data, verdict in answered if needs_units(verdict)
-    ]
-    if not wanted:
+    ``{"serial", "sku", "store", "state", "event"}`` (``event``: central's id of the unit's
+    last event, the one the feed names too); ``store``, ``state`` and ``event`` are null when
+    central holds no such unit (a receipt it refused)."""
+    chosen = [(data, verdict) for data, verdict in answered if needs_units(verdict)]
+    if not chosen:
         return
-    serials = [serial for _v, units in wanted for _sku, serial in units]
-    rows = db.read(lambda conn: conflict_sql.unit_states(conn, serials))
-    _fill(wanted, rows)
+    numbers = [n for data, _v in chosen if (n := order_named(data)) is not None]
+
+    def read(conn: Connection) -> None:
+        orders = order_units.units_of(conn, numbers)
+        wanted = [(verdict, _wanted(data, verdict, orders)) for data, verdict in chosen]
+        serials = [serial for _v, units in wanted for _sku, serial in units]
+        _fill(wanted, conflict_sql.unit_states(conn, serials))
+
+    db.read(read)
 
 
 def add_units_in(conn: Connection, data: Mapping[str, Any], verdict: Result) -> Result:
@@ -100,7 +125,9 @@ def add_units_in(conn: Connection, data: Mapping[str, Any], verdict: Result) -> 
     it: its units as that entry left them, whatever the entries after it in the same batch
     do, so a verdict is the same however the batch is cut into transactions."""
     if needs_units(verdict):
-        units = _wanted(data, verdict)
+        number = order_named(data)
+        orders = order_units.units_of(conn, [] if number is None else [number])
+        units = _wanted(data, verdict, orders)
         serials = [serial for _sku, serial in units]
         _fill([(verdict, units)], conflict_sql.unit_states(conn, serials))
     return verdict
@@ -108,7 +135,7 @@ def add_units_in(conn: Connection, data: Mapping[str, Any], verdict: Result) -> 
 
 def _fill(
     wanted: list[tuple[Result, list[tuple[str | None, str]]]],
-    rows: Sequence[tuple[str, str, str, str]],
+    rows: Sequence[tuple[str, str, str, str, int]],
 ) -> None:
     for verdict, units in wanted:
         verdict["central_units"] = [
@@ -117,11 +144,11 @@ def _fill(
 
 
 def _states(
-    rows: Sequence[tuple[str, str, str, str]], sku: str | None, serial: str
+    rows: Sequence[tuple[str, str, str, str, int]], sku: str | None, serial: str
 ) -> list[Result]:
     found = [
-        {"serial": s, "sku": k, "store": store, "state": state}
-        for s, k, store, state in rows
+        {"serial": s, "sku": k, "store": store, "state": state, "event": event}
+        for s, k, store, state, event in rows
         if s == serial and (sku is None or k == sku)
     ]
-    return found or [{"serial": serial, "sku": sku, "store": None, "state": None}]
+    return found or [{"serial": serial, "sku": sku, "store": None, "state": None, "event": None}]

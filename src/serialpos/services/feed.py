@@ -54,6 +54,11 @@ class FeedEvent:
     reason: str | None
     #: A transfer's destination store (its events only), else None.
     to_store: str | None = None
+    #: Central's ledger event id. One unit's events are numbered in the order they
+    #: happened (each is written under the unit's row lock), so a store terminal compares it
+    #: with the event its copy of the unit was last set from and never applies an older
+    #: state over a newer one (terminal/mirror.py).
+    event: int | None = None
 
     def to_json(self) -> dict[str, Any]:
         document = (
@@ -76,6 +81,7 @@ class FeedEvent:
             "terminal": self.terminal,
             "reason": self.reason,
             "to_store": self.to_store,
+            "event": self.event,
         }
 
 

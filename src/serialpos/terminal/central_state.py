@@ -8,11 +8,20 @@ has at another store leaves this store (the same new serial received at two stor
 a unit sold here after another till shipped it away), a unit at this store takes central's
 state. The store's own feed could not do this: it never carries another store's events.
 
+A unit central holds none of (a receipt it refused outright: ``state`` null) is written off
+where the till had it: its row cannot go (its events refer to it), and written off it is
+neither on hand nor live, so the store's stock is central's and ``db check`` stays clean.
+
+Each unit set keeps central's ``event`` that gave it the state (``journal.set_unit_event``):
+the pull skips the unit's feed events up to that one (terminal/mirror.py), so an older
+shipment of this store's never puts back a state central has moved on from.
+
 Three rules keep it right:
 
 * Only an entry this push settled takes a state: a verdict sent again for a settled entry
   (a replay) changes nothing, and a unit already in central's state is left alone.
-* A unit named by a later local entry that was waiting when the push began is left as it is:
+* A unit named by a later local entry that was waiting when the push began (by its serial,
+  or by the number of an order whose local lines hold it) is left as it is:
   that entry's effect is here and central applies it (or answers for it) after the verdict
   was read, so taking the older state would undo it. When that later entry is itself a
   conflict or refused, its own verdict carries the unit.
@@ -22,9 +31,9 @@ Three rules keep it right:
 Each unit set is a local ledger event (``central_state``, its reason central's error, its
 document the conflict), with each store's stock moved by the local difference
 (terminal/mirror.py ``move_unit``), so ``db check`` stays clean here. The pull that follows
-may bring this store's older events of the unit; it ends where central's feed for the store
-ends: central's state for every unit at this store (a unit that left it by a shipment shows
-in transit to the other store, the last its store's feed says of it).
+skips this store's older events of the unit and applies the newer; it ends where central's
+feed for the store ends: central's state for every unit at this store. A transfer shipped
+from this store takes its units' state the same way (:func:`take_units`).
 """
 
 from __future__ import annotations
@@ -32,13 +41,15 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.engine import Connection
 
-from serialpos.db import journal
+from serialpos.db import journal, order_units
 from serialpos.db.tables import utcnow
-from serialpos.services.entry_units import named_units
+from serialpos.domain.states import UnitState
+from serialpos.services.entry_units import named_units, order_named
 from serialpos.terminal.mirror import move_unit
 
 log = logging.getLogger(__name__)
@@ -50,12 +61,30 @@ Verdict = dict[str, Any]
 Key = tuple[str | None, str]
 
 
-def _names(line: str) -> set[str]:
+def _data(line: str) -> dict[str, Any]:
     try:
         data = json.loads(line)
     except ValueError:
-        return set()
-    return {serial for _sku, serial in named_units(data)} if isinstance(data, dict) else set()
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _names(conn: Connection, lines: Sequence[str]) -> list[set[str]]:
+    """The serials each line names, an order named by number standing for the units its
+    local lines hold (one read for all the orders the lines name)."""
+    datas = [_data(line) for line in lines]
+    numbers = [n for data in datas if (n := order_named(data)) is not None]
+    orders = order_units.units_of(conn, numbers)
+    return [{serial for _sku, serial in named_units(data, orders)} for data in datas]
+
+
+def _waiting(conn: Connection, serial: str, after: int) -> bool:
+    """Whether a pending entry after local number ``after`` names ``serial``: by the serial,
+    or by the number of an order whose local lines hold it."""
+    lines = journal.pending_naming(conn, serial, after)
+    for number in order_units.orders_of(conn, serial):
+        lines += journal.pending_naming(conn, number, after)
+    return any(serial in names for names in _names(conn, lines))
 
 
 def take(conn: Connection, *, store: str, answered: Sequence[tuple[journal.Entry, Verdict]]) -> int:
@@ -68,54 +97,103 @@ def take(conn: Connection, *, store: str, answered: Sequence[tuple[journal.Entry
                 latest[(unit.get("sku"), unit["serial"])] = (entry, verdict, unit)
     if not latest:
         return 0
-    named = {entry.seq: _names(entry.line) for entry, _verdict in answered}
+    named = dict(
+        zip(
+            (entry.seq for entry, _v in answered),
+            _names(conn, [entry.line for entry, _v in answered]),
+            strict=True,
+        )
+    )
     products = journal.product_ids(conn)
     stores = journal.store_ids(conn)
     changed = 0
     for (_sku, serial), (entry, verdict, unit) in latest.items():
         later = [seq for seq, serials in named.items() if seq > entry.seq and serial in serials]
-        waiting = [
-            line
-            for line in journal.pending_naming(conn, serial, entry.seq)
-            if serial in _names(line)
-        ]
-        if later or waiting:
+        if later or _waiting(conn, serial, entry.seq):
             continue  # a later local entry moved it: its own answer settles it
-        if _take_one(conn, entry, verdict, unit, products=products, stores=stores, here=store):
+        if _take_one(conn, unit, _source(entry, verdict), products, stores, here=store):
             changed += 1
     return changed
 
 
+@dataclass(frozen=True)
+class Source:
+    """Why a unit is set to central's state here, as its local ledger event says: who and
+    which till (the entry's, or the sync's), the document (the conflict, the entry, the
+    transfer) and the reason (central's error, if any)."""
+
+    user: str
+    terminal: str
+    document_type: str
+    document_id: str
+    reason: str | None = None
+
+
+def _source(entry: journal.Entry, verdict: Verdict) -> Source:
+    conflict = verdict.get("conflict") if isinstance(verdict.get("conflict"), dict) else None
+    return Source(
+        entry.user_name,
+        entry.terminal,
+        "conflict" if conflict else "entry",
+        str(conflict["id"] if conflict else entry.id),
+        str(verdict.get("error") or "") or None,
+    )
+
+
+def take_units(conn: Connection, units: Sequence[Verdict], *, store: str, source: Source) -> int:
+    """Set ``units`` (central's ``{serial, sku, store, state, event}``, read from central
+    outside any entry's verdict: a transfer's units, terminal/sent_transfers.py) to central's
+    state here, by the same rules; how many changed."""
+    products = journal.product_ids(conn)
+    stores = journal.store_ids(conn)
+    return sum(
+        _take_one(conn, unit, source, products, stores, here=store)
+        for unit in units
+        if isinstance(unit, dict) and isinstance(unit.get("serial"), str)
+    )
+
+
 def _take_one(
     conn: Connection,
-    entry: journal.Entry,
-    verdict: Verdict,
     unit: Verdict,
-    *,
+    source: Source,
     products: dict[str, int],
     stores: dict[str, int],
+    *,
     here: str,
 ) -> bool:
     serial, state, at = unit["serial"], unit.get("state"), unit.get("store")
     product_id = products.get(str(unit.get("sku")))
-    if state is None or at is None or product_id is None or at not in stores:
-        # Central holds no such unit (a receipt it refused), or names a product or store
-        # this terminal does not know: the local copy stays; the verdict says why.
-        log.info("entry %s: central's state of %s not taken here: %s", entry.id, serial, unit)
+    if product_id is None or (at is not None and at not in stores):
+        # A product or store this terminal does not know: the local copy stays.
+        log.info("%s: central's state of %s not taken here: %s", source.document_id, serial, unit)
         return False
     found = journal.unit(conn, product_id, serial)
-    if found is None and at != here:
-        return False  # never here, and not here at central either
     if found is not None and found.reserved_line is not None:
         return False  # an open sale of this till holds it
-    if found is not None and (found.state, found.store_id) == (state, stores[at]):
+    if state is None or at is None:
+        # Central holds no such unit (a receipt it refused): the local copy is written off
+        # where it was (not on hand, not live: no rule of `db check` can count it, whatever
+        # became of its product's serials), the event naming the refusal; `terminal
+        # refused` shows it with the entry. It comes back by a receipt at central (the
+        # feed brings it) or an adjustment here.
+        if found is None or found.state == UnitState.WRITTEN_OFF:
+            return False
+        state, unit_store = UnitState.WRITTEN_OFF.value, found.store_id
+    else:
+        unit_store = stores[at]
+        if found is None and at != here:
+            return False  # never here, and not here at central either
+    event = unit.get("event")
+    if found is not None and (found.state, found.store_id) == (state, unit_store):
+        if isinstance(event, int):
+            journal.set_unit_event(conn, found.id, event)
         return False
-    conflict = verdict.get("conflict") if isinstance(verdict.get("conflict"), dict) else None
     values: dict[str, object] = {
         "at": utcnow(),
         "action": ACTION,
-        "user_name": entry.user_name[:32],
-        "terminal": entry.terminal[:64],
+        "user_name": source.user[:32],
+        "terminal": source.terminal[:64],
         "store_id": stores[here],
         "product_id": product_id,
         "unit_id": None,
@@ -123,10 +201,12 @@ def _take_one(
         "from_state": None,
         "to_state": state,
         "quantity": 0,
-        "document_type": "conflict" if conflict else "entry",
-        "document_id": str(conflict["id"] if conflict else entry.id)[:64],
+        "document_type": source.document_type,
+        "document_id": source.document_id[:64],
         "document_line": None,
-        "reason": str(verdict.get("error") or "")[:200] or None,
+        "reason": None if source.reason is None else source.reason[:200],
     }
-    move_unit(conn, found, values, state=state, unit_store=stores[at])
+    unit_id = move_unit(conn, found, values, state=state, unit_store=unit_store)
+    if isinstance(event, int):
+        journal.set_unit_event(conn, unit_id, event)
     return True

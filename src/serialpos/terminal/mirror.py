@@ -11,6 +11,13 @@ when nothing is waiting to be pushed, so no local entry is overtaken by a pull.)
 Each is copied as a local ledger event whose ``from`` is the local state before it, and the
 stock moves by the local difference, so the local ledger still folds to the local state and
 ``db check`` holds on the terminal.
+
+A unit set to central's state out of the feed's order (after a conflict or a refusal,
+terminal/central_state.py) remembers central's event that gave it that state; the feed's
+events of the unit up to that one are older and skipped (``older``), so the pull never puts
+an older state over a newer one (a unit sold here after another store received it would
+otherwise read in transit again when this store's older shipment of it comes through). Each
+event carries central's id (``event``): one unit's ids follow the order its events happened.
 """
 
 from __future__ import annotations
@@ -35,6 +42,8 @@ class MirrorCount:
     own: int = 0
     other_store: int = 0
     unknown_product: int = 0
+    #: events older than the state a unit was set to after a conflict or a refusal
+    older: int = 0
 
 
 def _at(text: Any) -> datetime:
@@ -54,6 +63,7 @@ def apply_events(
 ) -> None:
     products = journal.product_ids(conn)
     stores = journal.store_ids(conn)
+    taken = journal.unit_events(conn)
     for event in events:
         if event.get("store") != store:
             count.other_store += 1
@@ -72,10 +82,28 @@ def apply_events(
             )
             count.unknown_product += 1
             continue
-        if _apply_one(conn, event, product_id, stores[store], own=own, stores=stores):
+        if _older(conn, event, product_id, taken):
+            count.older += 1
+        elif _apply_one(conn, event, product_id, stores[store], own=own, stores=stores):
             count.applied += 1
         else:
             count.own += 1
+
+
+def _older(conn: Connection, event: dict[str, Any], product_id: int, taken: dict[int, int]) -> bool:
+    """Whether ``event`` is older than the central event its unit's copy was set from (the
+    mark is dropped once the feed reaches that event or passes it: the rest are newer)."""
+    serial, central = event.get("serial"), event.get("event")
+    if not taken or serial is None or not isinstance(central, int):
+        return False
+    found = journal.unit(conn, product_id, serial)
+    mark = None if found is None else taken.get(found.id)
+    if found is None or mark is None:
+        return False
+    if central >= mark:
+        journal.drop_unit_event(conn, found.id)
+        del taken[found.id]
+    return central <= mark
 
 
 def _apply_one(

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
-from serialpos.db import journal, lease_sql
+from serialpos.db import journal, lease_sql, repo
 from serialpos.db.engine import Database
 from serialpos.db.tables import utcnow
 
@@ -49,13 +49,40 @@ def local_conflicts(db: Database) -> list[dict[str, Any]]:
 
 
 def refused(db: Database) -> list[dict[str, Any]]:
-    """Entries central refused outright (not conflicts): the line and central's answer."""
-    return [
-        {
-            "entry": e.id,
-            "seq": e.seq,
-            "line": json.loads(e.line),
-            "answer": json.loads(e.answer or "{}"),
-        }
-        for e in db.read(lambda conn: journal.entries(conn, "refused"))
-    ]
+    """Entries central refused outright (not conflicts): the line, central's answer, and
+    ``units``: this till's copy now of each unit the answer names (``central_units``), so a
+    person sees what the till did with them (a receipt central refused is set aside:
+    expected again, not on hand; terminal/central_state.py)."""
+
+    def work(conn: Connection) -> list[dict[str, Any]]:
+        products = journal.product_ids(conn)
+        stores = repo.store_codes(conn)
+        out = []
+        for e in journal.entries(conn, "refused"):
+            answer = json.loads(e.answer or "{}")
+            out.append(
+                {
+                    "entry": e.id,
+                    "seq": e.seq,
+                    "line": json.loads(e.line),
+                    "answer": answer,
+                    "units": _local_units(conn, answer, products, stores),
+                }
+            )
+        return out
+
+    return db.read(work)
+
+
+def _local_units(
+    conn: Connection, answer: dict[str, Any], products: dict[str, int], stores: dict[int, str]
+) -> list[dict[str, Any]]:
+    found = []
+    for unit in answer.get("central_units") or ():
+        sku, serial = unit.get("sku"), unit.get("serial")
+        here = None if sku not in products else journal.unit(conn, products[sku], serial)
+        if here is not None:
+            found.append(
+                {"serial": serial, "sku": sku, "store": stores[here.store_id], "state": here.state}
+            )
+    return found

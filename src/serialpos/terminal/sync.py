@@ -60,6 +60,9 @@ class SyncReport:
     central_state: int = 0
     #: customer records taken from central this round (terminal/customers.py)
     customers: int = 0
+    #: transfers shipped from this store whose copy here took central's (received at the
+    #: other store: services/transfers/sent.py)
+    sent_transfers: int = 0
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -197,6 +200,35 @@ def pull_transfers(
     report.transfers += len(db.write(write))
 
 
+def follow_sent_transfers(
+    db: Database, client: CentralClient, chain: ChainConfig, report: SyncReport
+) -> None:
+    """Make this terminal's copy of the transfers it holds as shipped from its store what
+    central has (received at the other store, and their units there), so the sender's copy
+    follows central though its store's feed never carries the other store's receipt."""
+    from serialpos.services.transfers.sent import MAX_ASKED, follow_sent, shipped_here
+
+    numbers = db.read(lambda conn: shipped_here(conn, chain.store))
+    for start in range(0, len(numbers), MAX_ASKED):
+        asked = numbers[start : start + MAX_ASKED]
+        found = client.get_json("/v1/transfers/sent", store=chain.store, number=asked)
+        found = found["transfers"]
+
+        def write(conn: Connection, found: list[dict[str, Any]] = found) -> tuple[int, int]:
+            changed = follow_sent(conn, found, chain.store)
+            taken = 0
+            for data in found:
+                source = central_state.Source("sync", "central", "transfer", str(data["number"]))
+                taken += central_state.take_units(
+                    conn, data["central_units"], store=chain.store, source=source
+                )
+            return len(changed), taken
+
+        changed, taken = db.write(write)
+        report.sent_transfers += changed
+        report.central_state += taken
+
+
 class CentralBehind(DomainError):
     code = "central_behind"
 
@@ -230,6 +262,7 @@ def sync_once(db: Database, chain: ChainConfig, client: CentralClient) -> SyncRe
             report.refreshed = True
         pull_transfers(db, client, chain, report)
         report.customers = pull_customers(db, client)
+        follow_sent_transfers(db, client, chain, report)
     else:
         report.feed_after = int(db.read(lambda conn: journal.get_state(conn, "feed_after")) or 0)
     report.pending = db.read(journal.counts)[0]

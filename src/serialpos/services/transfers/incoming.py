@@ -26,6 +26,7 @@ from serialpos.domain.users import Permission
 from serialpos.services.context import Actor
 from serialpos.services.transfers.views import (
     DOCUMENT_TYPE,
+    TransferView,
     get_transfer,
     line_t,
     list_transfers,
@@ -52,19 +53,24 @@ def incoming_json(db: Database, actor: Actor, store: str) -> list[dict[str, Any]
                 "status": view.status,
                 "created_by": view.created_by,
                 "shipped_at": None if view.shipped_at is None else view.shipped_at.isoformat(),
-                "lines": [
-                    {
-                        "sku": ln.sku,
-                        "quantity": ln.quantity,
-                        "received": ln.received,
-                        "serials": list(ln.serials),
-                        "received_serials": list(ln.received_serials),
-                    }
-                    for ln in view.lines
-                ],
+                "lines": lines_json(view),
             }
         )
     return out
+
+
+def lines_json(view: TransferView) -> list[dict[str, Any]]:
+    """A transfer's products as terminals read them: units and quantities on it, received."""
+    return [
+        {
+            "sku": ln.sku,
+            "quantity": ln.quantity,
+            "received": ln.received,
+            "serials": list(ln.serials),
+            "received_serials": list(ln.received_serials),
+        }
+        for ln in view.lines
+    ]
 
 
 def keep_incoming(conn: Connection, transfers: list[dict[str, Any]], store: str) -> list[str]:

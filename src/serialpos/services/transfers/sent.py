@@ -1,0 +1,174 @@
+"""The sender's copy of a transfer follows central (issue 16).
+
+A store terminal that ships a transfer keeps the document ``shipped``; the other store
+receives it, at its own till or at central, and the sending store's feed never carries
+that receipt (it is the other store's event). So the sending terminal's sync asks central
+for the transfers it holds as shipped from its store (``GET /v1/transfers/sent``) and copies
+what central has: the status, who received it and when, which units and quantities were
+received, and central's state of the transfer's units (they are at the other store now: set
+here as after a conflict, terminal/central_state.py, so the pull never puts them back).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from serialpos.db import conflict_sql, journal
+from serialpos.db.engine import Database
+from serialpos.domain.document_status import TransferStatus
+from serialpos.domain.errors import BadRequest
+from serialpos.domain.text import has_control_chars
+from serialpos.domain.users import Permission
+from serialpos.services.context import Actor
+from serialpos.services.transfers.incoming import lines_json
+from serialpos.services.transfers.views import (
+    line_t,
+    transfer_c,
+    transfer_t,
+    transfer_view,
+    unit_t,
+)
+
+#: The most transfers one request may ask for.
+MAX_ASKED = 100
+
+
+def _checked(numbers: list[str]) -> list[str]:
+    if len(numbers) > MAX_ASKED:
+        raise BadRequest(f"ask for at most {MAX_ASKED} transfers at a time ('number')")
+    for number in numbers:
+        if not number or len(number) > 64 or has_control_chars(number):
+            raise BadRequest(
+                "each 'number' must be text of 1 to 64 characters, no control characters"
+            )
+    return list(dict.fromkeys(numbers))
+
+
+def sent_json(db: Database, actor: Actor, store: str, numbers: list[str]) -> list[dict[str, Any]]:
+    """Central's copy of the transfers ``numbers`` shipped from ``store`` (others, and
+    numbers central does not know, are left out): number, stores, status, who received it
+    and when, per product the units and quantities on it and received, and
+    ``central_units``, central's state of its units (as a conflict's verdict carries them).
+    Any terminal's token may ask (the sell permission, as for incoming transfers)."""
+    actor.require(Permission.SELL)
+    asked = _checked(numbers)
+
+    def read(conn: Connection) -> list[dict[str, Any]]:
+        rows = conn.execute(sa.select(transfer_t).where(transfer_c.number.in_(asked))).all()
+        out = []
+        for row in rows:
+            view = transfer_view(conn, row)
+            if view.from_store != store:
+                continue
+            serials = [s for ln in view.lines for s in ln.serials]
+            out.append(
+                {
+                    "number": view.number,
+                    "from": view.from_store,
+                    "to": view.to_store,
+                    "status": view.status,
+                    "received_by": row.received_by,
+                    "received_at": _text(row.received_at),
+                    "lines": lines_json(view),
+                    "central_units": [
+                        {"serial": s, "sku": k, "store": at, "state": state, "event": event}
+                        for s, k, at, state, event in conflict_sql.unit_states(conn, serials)
+                        if any(s in ln.serials and k == ln.sku for ln in view.lines)
+                    ],
+                }
+            )
+        return sorted(out, key=lambda t: str(t["number"]))
+
+    return db.read(read)
+
+
+def _text(when: datetime | None) -> str | None:
+    return None if when is None else when.isoformat()
+
+
+def shipped_here(conn: Connection, store: str) -> list[str]:
+    """On a store terminal: the transfers it holds as shipped from ``store``, oldest first
+    (the ones whose receipt it has not seen)."""
+    here = journal.store_ids(conn)[store]
+    q = (
+        sa.select(transfer_c.number)
+        .where(transfer_c.from_store_id == here, transfer_c.status == TransferStatus.SHIPPED)
+        .order_by(transfer_c.id)
+    )
+    return [str(n) for n in conn.execute(q).scalars()]
+
+
+def follow_sent(conn: Connection, found: list[dict[str, Any]], store: str) -> list[str]:
+    """On a store terminal, inside the caller's transaction: make its copy of each transfer
+    of ``found`` (central's, :func:`sent_json`) shipped from ``store`` what central has; the
+    numbers whose copy changed. Units are the caller's (terminal/central_state.py)."""
+    products = journal.product_ids(conn)
+    here = journal.store_ids(conn)[store]
+    changed: list[str] = []
+    for data in found:
+        row = conn.execute(
+            sa.select(transfer_t).where(
+                transfer_c.number == str(data["number"]), transfer_c.from_store_id == here
+            )
+        ).first()
+        if row is None:
+            continue
+        moved = _follow_lines(conn, row.id, data["lines"], products)
+        status = str(data["status"])
+        if status != row.status:
+            conn.execute(
+                transfer_t.update()
+                .where(transfer_c.id == row.id)
+                .values(
+                    status=status,
+                    received_by=None
+                    if data.get("received_by") is None
+                    else str(data["received_by"])[:32],
+                    received_at=None
+                    if data.get("received_at") is None
+                    else datetime.fromisoformat(str(data["received_at"])),
+                )
+            )
+        if moved or status != row.status:
+            changed.append(str(row.number))
+    return changed
+
+
+def _follow_lines(
+    conn: Connection, transfer_id: int, lines: list[dict[str, Any]], products: dict[str, int]
+) -> bool:
+    """Mark the units and quantities central received; whether anything changed."""
+    moved = False
+    for ln in lines:
+        pid = products.get(str(ln["sku"]))
+        if pid is None:
+            continue
+        got = [str(s) for s in ln["received_serials"]]
+        if got:
+            done = conn.execute(
+                unit_t.update()
+                .where(
+                    unit_t.c.transfer_id == transfer_id,
+                    unit_t.c.product_id == pid,
+                    unit_t.c.serial.in_(got),
+                    unit_t.c.received.is_(False),
+                )
+                .values(received=True)
+            )
+            moved = moved or done.rowcount > 0
+        rest = max(0, int(ln["received"]) - len(got))
+        done = conn.execute(
+            line_t.update()
+            .where(
+                line_t.c.transfer_id == transfer_id,
+                line_t.c.product_id == pid,
+                line_t.c.received != rest,
+            )
+            .values(received=rest)
+        )
+        moved = moved or done.rowcount > 0
+    return moved
