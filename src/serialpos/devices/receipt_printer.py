@@ -227,9 +227,9 @@ class _SerialLink:
 
 class _UsbLink:
     def __init__(self, settings: ReceiptPrinterSettings) -> None:
-        from escpos.printer import Usb
+        from serialpos.escpos_lib import printer
 
-        self.printer = Usb(
+        self.printer = printer.Usb(
             settings.usb_vendor, settings.usb_product, timeout=int(settings.timeout * 1000)
         )
         self.printer.open(raise_not_found=True)

@@ -23,9 +23,8 @@ import io
 import textwrap
 from decimal import Decimal
 
-from escpos.printer import Dummy
-
 from serialpos.domain.text import visible
+from serialpos.escpos_lib import Dummy
 from serialpos.printing.invoice import REFUND, InvoiceDocument, InvoicePayment
 
 DEFAULT_COLUMNS = 42

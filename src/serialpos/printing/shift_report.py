@@ -11,13 +11,13 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from escpos.printer import Dummy
 from reportlab.lib import colors
 from reportlab.lib.units import mm
 from reportlab.platypus import Spacer, Table, TableStyle
 
 from serialpos.domain.shifts import ShiftReport
 from serialpos.domain.text import visible
+from serialpos.escpos_lib import Dummy
 from serialpos.files import write_atomically
 from serialpos.printing.common import PageHeader, para, render, styles
 
