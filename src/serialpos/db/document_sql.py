@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection
 
 from serialpos.db import order_repo
@@ -54,3 +55,35 @@ def insert_stock_document(
             created_at=created_at,
         )
     )
+
+
+_counter_c = order_repo.counter_t.c
+
+
+def numbered(name: str) -> sa.CTE:
+    """PostgreSQL: a CTE taking the next value (``value``) of the counter of store
+    ``counter_store``, series ``counter_kind``, as ``order_repo.next_number`` takes it (one
+    upsert; the counter row locked until commit), for a statement that writes the document
+    numbered by it (db/tender_sql.py, sale_sql.insert_numbered_order)."""
+    upsert = postgresql.insert(order_repo.counter_t).values(
+        store_id=sa.bindparam("counter_store"), kind=sa.bindparam("counter_kind"), value=1
+    )
+    return (
+        upsert.on_conflict_do_update(
+            index_elements=[_counter_c.store_id, _counter_c.kind],
+            set_={"value": _counter_c.value + 1},
+        )
+        .returning(_counter_c.value)
+        .cte(name)
+    )
+
+
+def number_text(
+    prefix: sa.ColumnElement[str], value: sa.ColumnElement[int]
+) -> sa.ColumnElement[str]:
+    """PostgreSQL: ``prefix`` then ``value`` zero-padded to at least six digits, as
+    ``services/document_numbers`` writes a number (``f"{prefix}{value:06d}"``; ``lpad``
+    alone would cut a seventh digit off)."""
+    digits = sa.cast(value, sa.Text())
+    padded = sa.func.lpad(digits, sa.func.greatest(6, sa.func.length(digits)), "0")
+    return prefix.concat(padded)

@@ -12,6 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from serialpos.db import document_sql
 from serialpos.db import order_repo as orepo
 from serialpos.db.prepared import Prepared
 from serialpos.db.shift_tables import shift_t
@@ -47,6 +48,39 @@ def insert_order(conn: Connection, values: Mapping[str, object]) -> sa.Row[Any]:
     """Insert an order (``values``: its columns and ``store_code``); the row as
     orepo.order_row would read it back."""
     row: sa.Row[Any] = _INSERT_ORDER.rows(conn, {**NO_CUSTOMER, **values})[0]
+    return row
+
+
+def _numbered_order() -> Prepared:
+    """PostgreSQL: :data:`_INSERT_ORDER` with its number taken from the store's order
+    counter in the same statement (document_sql.numbered): one round trip, not two."""
+    made = _INSERT_ORDER.statement
+    assert isinstance(made, sa.Insert)
+    numbered = document_sql.numbered("numbered")
+    keys = [k for k in _INSERT_ORDER.column_keys or () if k != "number"]
+    number = document_sql.number_text(
+        sa.bindparam("number_prefix", type_=sa.String()), numbered.c.value
+    )
+    picked = sa.select(number, *(sa.bindparam(k, type_=order_c[k].type) for k in keys))
+    return Prepared(made.from_select(["number", *keys], picked))
+
+
+_INSERT_NUMBERED_ORDER = _numbered_order()
+
+
+def insert_numbered_order(
+    conn: Connection, values: Mapping[str, object], number_prefix: str
+) -> sa.Row[Any]:
+    """PostgreSQL: :func:`insert_order` numbered by the store's order counter: the number is
+    ``number_prefix`` then the counter's next value, zero-padded to six digits at least."""
+    params = {
+        **NO_CUSTOMER,
+        **values,
+        "number_prefix": number_prefix,
+        "counter_store": values["store_id"],
+        "counter_kind": "order",
+    }
+    row: sa.Row[Any] = _INSERT_NUMBERED_ORDER.rows(conn, params)[0]
     return row
 
 

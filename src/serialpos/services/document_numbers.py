@@ -69,6 +69,25 @@ def mint(db: Database, conn: Connection, series: str, store: str, store_id: int)
     return number
 
 
+def number_prefix(db: Database, series: str, store: str) -> str | None:
+    """What goes before the counter's value in the next new number of ``series`` at
+    ``store`` (:func:`mint`'s format: the value follows, zero-padded to at least six
+    digits), for a statement that takes the value and writes the number itself
+    (db/tender_sql.py); None when the journal entry being applied carries this series'
+    number: then :func:`mint` it. Report the number made with :func:`made_in_sql`."""
+    given = _given.get()
+    if given is not None and series in given:
+        return None
+    return _format(series, store, 0, journal_sink.terminal_of(db)).removesuffix("000000")
+
+
+def made_in_sql(series: str, number: str) -> None:
+    """A number a statement made from :func:`number_prefix`: given, as :func:`mint` tells."""
+    made = _minted.get()
+    if made is not None:
+        made[series] = number
+
+
 def _check_free(conn: Connection, series: str, number: str) -> None:
     if document_sql.counter_number_taken(conn, series, number):
         raise BadRequest(

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from serialpos.db import order_repo as orepo
-from serialpos.db import repo, sale_sql
+from serialpos.db import repo, sale_sql, tender_sql
 from serialpos.db.engine import Database
 from serialpos.db.tables import utcnow
 from serialpos.domain.errors import (
@@ -168,6 +168,89 @@ def issue_invoice(
     return invoice_id, number
 
 
+def _close_one_line(
+    ctx: _Ctx,
+    chosen: list[sa.Row[object]],
+    taking: list[tuple[str, Decimal]],
+    change: Decimal,
+    status: str | None,
+) -> tuple[int, str, list[dict[str, object]], int] | None:
+    """PostgreSQL, one line: what :func:`issue_invoice`, the payments taken now and
+    ``close_fulfilment`` write, with the first payment and the invoice's number in one
+    statement (db/tender_sql.py); more payments and the change follow as before. Answers
+    the invoice's id and number, the payments written and the lines fulfilled; None where
+    it does not apply (SQLite, several lines, a number the journal entry carries)."""
+    conn = ctx.conn
+    if conn.dialect.name != "postgresql" or len(chosen) != 1:
+        return None
+    prefix = document_numbers.number_prefix(ctx.db, "invoice", ctx.store)
+    if prefix is None:
+        return None
+    line = chosen[0]._mapping
+    amounts = orepo.row_amounts(chosen[0])
+    sums = totals([amounts])
+    first = None
+    if taking:
+        method, amount = taking[0]
+        first = {
+            "order_id": ctx.id,
+            "kind": "payment",
+            "method": method,
+            "amount": amount,
+            "at": utcnow(),
+            "user_name": ctx.actor.user,
+        }
+    terminal = ctx.actor.terminal
+    closed = tender_sql.close_one_line(
+        conn,
+        counter=(ctx.store_id, "invoice"),
+        number_prefix=prefix,
+        invoice={
+            "store_id": ctx.store_id,
+            "order_id": ctx.id,
+            "kind": "Invoice",
+            "refers_to": None,
+            "issued_at": utcnow(),
+            "net": sums.net,
+            "tax": sums.tax,
+            "total": sums.total,
+            "change_due": change,
+            "created_by": ctx.actor.user,
+        },
+        line={
+            "position": 1,
+            "order_line_id": line["id"],
+            "sku": line["sku"],
+            "description": line["name"],
+            "quantity": line["quantity"],
+            "unit_price": line["unit_price"],
+            "tax_rate": line["tax_rate"],
+            "net": amounts.net,
+            "tax": amounts.tax,
+            "total": amounts.gross,
+            "serial": line["serial"],
+        },
+        payment=first,
+        shift=(ctx.store_id, terminal),
+        order_id=ctx.id,
+        now=utcnow(),
+        status=status or OrderStatus.OPEN.value,
+    )
+    document_numbers.made_in_sql("invoice", closed.number)
+    invoice_id = closed.invoice_id
+    added: list[dict[str, object]] = []
+    if first is not None:
+        added.append({**first, "invoice_id": invoice_id, "shift_id": closed.shift_id})
+        if closed.shift_id is None:  # refused where the store requires a shift
+            check_shift_not_required(conn, ctx.store_id, terminal)
+    added += [
+        _insert_payment(ctx, "payment", method, amount, invoice_id) for method, amount in taking[1:]
+    ]
+    if change:
+        added.append(_insert_payment(ctx, "change", PaymentMethod.CASH.value, -change, invoice_id))
+    return invoice_id, closed.number, added, closed.fulfilled
+
+
 def _check_delivery(row: sa.Row[object]) -> None:
     m = row._mapping
     if m["delivery"] != DeliveryMode.DELIVERY:
@@ -303,27 +386,32 @@ def fulfil(
                     unit,
                 )
             ledger.move_in(conn, db, actor, step, ctx.doc(m["number"]), known=known)
-        invoice_id, number = issue_invoice(ctx, chosen, "Invoice", change_due=change)
-        added = [
-            _insert_payment(ctx, "payment", method, amount, invoice_id) for method, amount in taking
-        ]
-        if change:
-            added.append(
-                _insert_payment(ctx, "change", PaymentMethod.CASH.value, -change, invoice_id)
-            )
-        # The lines fulfilled on the invoice, the earlier payments on it (those taken now
-        # are on it already), the order's status (still open, as checked under its lock,
-        # unless this was its last open line).
         status = OrderStatus.FULFILLED.value if last else None
-        done = sale_sql.close_fulfilment(
-            conn,
-            sorted(chosen_ids),
-            invoice_id,
-            ctx.id,
-            utcnow(),
-            status or OrderStatus.OPEN.value,
-            attach_payments=any(p.invoice_id is None for p in earlier),
-        )
+        closed = _close_one_line(ctx, chosen, taking, change, status)
+        if closed is not None:  # PostgreSQL, one line: the writes below in one statement
+            invoice_id, number, added, done = closed
+        else:
+            invoice_id, number = issue_invoice(ctx, chosen, "Invoice", change_due=change)
+            added = [
+                _insert_payment(ctx, "payment", method, amount, invoice_id)
+                for method, amount in taking
+            ]
+            if change:
+                added.append(
+                    _insert_payment(ctx, "change", PaymentMethod.CASH.value, -change, invoice_id)
+                )
+            # The lines fulfilled on the invoice, the earlier payments on it (those taken now
+            # are on it already), the order's status (still open, as checked under its lock,
+            # unless this was its last open line).
+            done = sale_sql.close_fulfilment(
+                conn,
+                sorted(chosen_ids),
+                invoice_id,
+                ctx.id,
+                utcnow(),
+                status or OrderStatus.OPEN.value,
+                attach_payments=any(p.invoice_id is None for p in earlier),
+            )
         if done != len(chosen_ids):
             raise DomainError(
                 "another terminal fulfilled these lines at the same moment", code="conflict"

@@ -70,25 +70,27 @@ def _open_in(
 ) -> sa.Row[object]:
     sid = repo.store_id(db, conn, store)
     check_shift_not_required(conn, sid, actor.terminal)
-    number = document_numbers.mint(db, conn, "order", store, sid)
     now = utcnow()
+    values = {
+        "store_id": sid,
+        "type": sale_type.value,
+        "delivery": delivery.value,
+        "status": OrderStatus.OPEN.value,
+        "created_by": actor.user,
+        "terminal": actor.terminal,
+        "created_at": now,
+        "updated_at": now,
+        "store_code": store,
+        **customer,
+    }
     # The row comes back from the insert as _find would read it (with the store's code).
-    return sale_sql.insert_order(
-        conn,
-        {
-            "number": number,
-            "store_id": sid,
-            "type": sale_type.value,
-            "delivery": delivery.value,
-            "status": OrderStatus.OPEN.value,
-            "created_by": actor.user,
-            "terminal": actor.terminal,
-            "created_at": now,
-            "updated_at": now,
-            "store_code": store,
-            **customer,
-        },
-    )
+    prefix = document_numbers.number_prefix(db, "order", store)
+    if prefix is not None and conn.dialect.name == "postgresql":  # numbered by the insert
+        row = sale_sql.insert_numbered_order(conn, values, prefix)
+        document_numbers.made_in_sql("order", str(row._mapping["number"]))
+        return row
+    number = document_numbers.mint(db, conn, "order", store, sid)
+    return sale_sql.insert_order(conn, {"number": number, **values})
 
 
 def open_order(
