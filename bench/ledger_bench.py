@@ -28,8 +28,9 @@ import sqlite3
 import statistics
 import time
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -43,7 +44,7 @@ from benchkit import (
     time_each,
     time_pairs,
 )
-from serialpos.db import migrate
+from serialpos.db import bulk_events, ledger_chain, migrate
 from serialpos.db.engine import Database
 from serialpos.domain.states import Action
 from serialpos.domain.users import Role
@@ -207,17 +208,29 @@ _EVENTS_AND_LEVELS = (
 )
 
 
+#: Units read back per batch of events on PostgreSQL (one batch: one hashing pass, one COPY,
+#: one feed statement); bounds the builder's memory at 10M units.
+PG_EVENT_BATCH = 200_000
+
+
 def build_postgres(db: Database, units: int) -> None:
-    """The same ``units`` as :func:`build_sqlite` lays out, in the (empty) schema of ``db``,
-    by bulk SQL: one ``generate_series`` INSERT, the events and levels, then ANALYZE."""
-    migrate.upgrade(db, BEFORE_HASH_CHAIN)
+    """The same ``units`` as :func:`build_sqlite` lays out (serials, products, stores,
+    events, levels), in the (empty) schema of ``db``, at the newest schema, then ANALYZE.
+
+    The units go in by one ``generate_series`` INSERT. Their events go in through the app's
+    own bulk path, the one an ASN import takes (``ledger_chain.stamp_columns`` hashes them
+    column-wise into their chains, ``bulk_events.insert_events`` COPYs them with migration
+    0023's feed switch on and numbers the feed once per batch). Loading them at the schema
+    before the hash chain, as :func:`build_sqlite` does, left migration 0014's deferred feed
+    trigger to bump ``event_feed_counter`` once per event at COMMIT: a 1M-unit build was
+    still in that COMMIT after 15 minutes."""
+    migrate.upgrade(db)
+    now = datetime.now(UTC).replace(tzinfo=None)
     with db.engine.begin() as conn:
-        # Stores and products by plain SQL, as build_sqlite does: the services speak the
-        # newest schema, and this one stays before the hash chain until the load is in.
         for code, name in (("S1", "Main Street"), ("S2", "Harbour Mall")):
             conn.execute(
                 sa.text("INSERT INTO store (code, name, created_at) VALUES (:c, :n, :at)"),
-                {"c": code, "n": name, "at": datetime.now()},
+                {"c": code, "n": name, "at": now},
             )
         for n in range(1, PRODUCTS + 1):
             conn.execute(
@@ -225,7 +238,7 @@ def build_postgres(db: Database, units: int) -> None:
                     "INSERT INTO product (sku, name, price, serial_mode, created_at, updated_at)"
                     " VALUES (:sku, :name, 0, 'required', :at, :at)"
                 ),
-                {"sku": f"PH{n}", "name": f"Phone PH{n}", "at": datetime.now()},
+                {"sku": f"PH{n}", "name": f"Phone PH{n}", "at": now},
             )
         pids = [
             conn.exec_driver_sql(f"SELECT id FROM product WHERE sku = 'PH{n}'").scalar_one()
@@ -235,21 +248,69 @@ def build_postgres(db: Database, units: int) -> None:
             conn.exec_driver_sql(f"SELECT id FROM store WHERE code = '{code}'").scalar_one()
             for code in ("S1", "S2")
         )
-        sold = f"mod(x, {SOLD_SHARE}) = {SOLD_SHARE - 1}"  # no %: a placeholder to psycopg
-        conn.exec_driver_sql(
-            "INSERT INTO serial_unit (product_id, serial, state, store_id, version, updated_at) "
-            f"SELECT (ARRAY[{', '.join(map(str, pids))}])[mod(x, {PRODUCTS}) + 1], "
-            "'SN' || lpad(mod(x * 2654435761, 4294967291)::text, 10, '0'), "
-            f"CASE WHEN {sold} THEN 'sold' ELSE 'in_stock' END, "
-            f"CASE WHEN mod(x / {PRODUCTS}, 2) = 0 THEN {s1} ELSE {s2} END, "
-            f"CASE WHEN {sold} THEN 2 ELSE 1 END, now() AT TIME ZONE 'utc' "
-            f"FROM generate_series(0::bigint, {int(units) - 1}) AS x"
+        sold = f"mod(x, {SOLD_SHARE}) = {SOLD_SHARE - 1}"
+        conn.execute(
+            sa.text(
+                "INSERT INTO serial_unit (product_id, serial, state, store_id, version, "
+                f"updated_at) SELECT (ARRAY[{', '.join(map(str, pids))}])[mod(x, {PRODUCTS}) + 1]"
+                ", 'SN' || lpad(mod(x * 2654435761, 4294967291)::text, 10, '0'), "
+                f"CASE WHEN {sold} THEN 'sold' ELSE 'in_stock' END, "
+                f"CASE WHEN mod(x / {PRODUCTS}, 2) = 0 THEN {s1} ELSE {s2} END, "
+                f"CASE WHEN {sold} THEN 2 ELSE 1 END, :at "
+                f"FROM generate_series(0::bigint, {int(units) - 1}) AS x"
+            ),
+            {"at": now},
         )
-        for statement in _EVENTS_AND_LEVELS:
-            conn.exec_driver_sql(statement)
-    _upgrade_hashing(db)
+        conn.exec_driver_sql(_EVENTS_AND_LEVELS[-1])
+    _analyze(db)
+    # Every unit's receive event, then the sold units' sell events, in id order: a batch per
+    # transaction, planned on the units' statistics (the foreign-key checks of a batch
+    # loaded in the units' own transaction slowed down past a few hundred thousand units).
+    for action, before, after, quantity, only_sold in (
+        ("receive", None, "in_stock", 1, False),
+        ("sell", "in_stock", "sold", -1, True),
+    ):
+        shared = {
+            "at": now,
+            "action": action,
+            "user_name": "bench",
+            "terminal": "bench",
+            "from_state": before,
+            "to_state": after,
+            "quantity": quantity,
+        }
+        last = 0
+        while True:
+            with db.engine.begin() as conn:
+                columns = _unit_batch(conn, last, only_sold)
+                if columns is None:
+                    break
+                chained = ledger_chain.stamp_columns(conn, shared, columns)
+                bulk_events.insert_events(conn, shared, {**columns, **chained})
+            last = columns["unit_id"][-1]
+    _analyze(db)
+
+
+def _analyze(db: Database) -> None:
     with db.engine.connect() as conn:
         conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("ANALYZE")
+
+
+def _unit_batch(conn: sa.Connection, last: int, only_sold: bool) -> dict[str, list[Any]] | None:
+    """Up to :data:`PG_EVENT_BATCH` units (all, or the sold ones) after id ``last`` as
+    event columns, in id order; None when there are no more."""
+    sold = "AND state = 'sold' " if only_sold else ""
+    rows = conn.execute(
+        sa.text(
+            "SELECT id, store_id, product_id, serial FROM serial_unit "
+            f"WHERE id > :last {sold}ORDER BY id LIMIT :n"
+        ),
+        {"last": last, "n": PG_EVENT_BATCH},
+    ).all()
+    if not rows:
+        return None
+    ids, stores, products, serials = (list(column) for column in zip(*rows, strict=True))
+    return {"unit_id": ids, "store_id": stores, "product_id": products, "serial": serials}
 
 
 # -- the measurements -----------------------------------------------------------------
@@ -381,6 +442,9 @@ def postgres_metrics(units: int, moves: int) -> list[tuple[str, str]]:
                 sells, plain = time_pairs(moves, sell, plain_one, warmup=WARMUP)
             finally:
                 raw.close()
+            from serialpos.services.integrity import check_ledger
+
+            findings = [f for f in check_ledger(db) if f.violation]
     except PostgresUnavailable as exc:
         return [("PostgreSQL state change", f"skipped: {exc}")]
     return [
@@ -391,6 +455,10 @@ def postgres_metrics(units: int, moves: int) -> list[tuple[str, str]]:
         ("PostgreSQL plain INSERT+COMMIT (median)", _ms(statistics.median(plain))),
         ("PostgreSQL plain INSERT+COMMIT (p99)", _ms(p(plain, 0.99))),
         ("PostgreSQL state change / plain INSERT+COMMIT", ratio(sells, plain)),
+        (
+            "PostgreSQL db check after the run",
+            "ok" if not findings else f"{len(findings)} violations",
+        ),
     ]
 
 
