@@ -125,3 +125,27 @@ def test_a_payment_goes_in_the_open_shift_or_is_refused_with_nothing_kept(
     assert len(_rows(db, orepo.invoice_t)) == 1 and len(_rows(db, orepo.payment_t)) == 1
     shifts.open_shift(db, cam, "S1", "20")
     assert fulfil(db, cam, order, settle_in="cash").invoice == "INV-S1-000002"
+
+
+def _unit_state(db: Database, serial: str) -> str:
+    with db.engine.connect() as conn:
+        found = conn.execute(
+            sa.text("SELECT state FROM serial_unit WHERE serial = :s"), {"s": serial}
+        ).scalar_one()
+    return str(found)
+
+
+def test_a_step_on_an_order_takes_the_settings_in_force_at_its_store(
+    db: Database, admin: Actor, cam: Actor
+) -> None:
+    """PostgreSQL reads them with the locked order (repo.settings_pairs): the store's own
+    value over the chain's, as a read of their own gives them."""
+    settings.set_setting(db, admin, "serialized_inventory", "false")  # the chain's
+    settings.set_setting(db, admin, "serialized_inventory", "true", "S1")
+    _phone_sale(db, cam)  # the serial reserves the unit: S1 tracks serials
+    assert _unit_state(db, IMEI[0]) == "reserved"
+
+    settings.set_setting(db, admin, "serialized_inventory", "false", "S1")
+    first = add_scan(db, cam, None, PH_BARCODE, start=NewOrder("S1"))
+    set_serial(db, cam, first.order.order, first.line, IMEI[1])
+    assert _unit_state(db, IMEI[1]) == "in_stock"  # not tracked here now: not reserved

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -132,6 +133,32 @@ def setting_values(conn: Connection, store: int | None) -> dict[str, str]:
             cache.setdefault(None, chain)
         cache[store] = found
     return dict(found)
+
+
+def settings_pairs(store_id: sa.ColumnElement[int] | None) -> sa.ScalarSelect[Any]:
+    """PostgreSQL: the chain's stored settings (``store_id`` None) or store ``store_id``'s,
+    as one JSON array of ``[key, value]`` pairs (NULL when there are none), for a statement
+    that reads them beside what it reads anyway (:func:`keep_settings`)."""
+    c = _chain_c if store_id is None else _store_c
+    pairs = sa.select(sa.func.json_agg(sa.func.json_build_array(c.key, c.value)))
+    if store_id is not None:
+        pairs = pairs.where(_store_c.store_id == store_id)
+    return pairs.scalar_subquery()
+
+
+def keep_settings(
+    conn: Connection,
+    store: int,
+    chain: list[list[str]] | None,
+    own: list[list[str]] | None,
+) -> None:
+    """Settings read by another statement of this transaction (:func:`settings_pairs`): the
+    chain's and store ``store``'s, kept as :func:`setting_values` would have read them."""
+    cache = transaction_cache(conn, _SETTINGS_CACHE)
+    values = {str(key): str(value) for key, value in chain or ()}
+    cache.setdefault(None, dict(values))
+    values.update({str(key): str(value) for key, value in own or ()})
+    cache[store] = values
 
 
 def forget_settings(conn: Connection) -> None:
