@@ -262,8 +262,21 @@ def _locked_with_settings(conn: Connection, number: str) -> sa.Row[object] | Non
     """PostgreSQL: the locked order row, with its store's settings kept for the transaction
     (repo.keep_settings) instead of read by a statement of their own."""
     found = _ORDER_ROW_LOCKED_WITH_SETTINGS.first(conn, {"number": number})
-    if found is None:
-        return None
+    return None if found is None else keep_settings_of(conn, found)
+
+
+def with_settings(store_id: sa.ColumnElement[int]) -> list[sa.Label[Any]]:
+    """PostgreSQL: the columns an order read or insert adds to bring its store's settings
+    (:func:`keep_settings_of` keeps them and takes them off the row)."""
+    return [
+        repo.settings_pairs(None).label(_SETTING_COLUMNS[0]),
+        repo.settings_pairs(store_id).label(_SETTING_COLUMNS[1]),
+    ]
+
+
+def keep_settings_of(conn: Connection, found: sa.Row[object]) -> sa.Row[object]:
+    """The order row without the :func:`with_settings` columns, which are kept as the
+    transaction's settings of its store (repo.keep_settings)."""
     values = found._mapping
     repo.keep_settings(
         conn, int(values["store_id"]), values[_SETTING_COLUMNS[0]], values[_SETTING_COLUMNS[1]]

@@ -62,7 +62,8 @@ def _numbered_order() -> Prepared:
         sa.bindparam("number_prefix", type_=sa.String()), numbered.c.value
     )
     picked = sa.select(number, *(sa.bindparam(k, type_=order_c[k].type) for k in keys))
-    return Prepared(made.from_select(["number", *keys], picked))
+    settings = orepo.with_settings(sa.bindparam("store_id", type_=sa.Integer()))
+    return Prepared(made.from_select(["number", *keys], picked).returning(*settings))
 
 
 _INSERT_NUMBERED_ORDER = _numbered_order()
@@ -72,7 +73,9 @@ def insert_numbered_order(
     conn: Connection, values: Mapping[str, object], number_prefix: str
 ) -> sa.Row[Any]:
     """PostgreSQL: :func:`insert_order` numbered by the store's order counter: the number is
-    ``number_prefix`` then the counter's next value, zero-padded to six digits at least."""
+    ``number_prefix`` then the counter's next value, zero-padded to six digits at least.
+    The store's settings come back with the row and are kept for the transaction (the
+    step's shift check, tax and serial prompt read them next)."""
     params = {
         **NO_CUSTOMER,
         **values,
@@ -80,8 +83,7 @@ def insert_numbered_order(
         "counter_store": values["store_id"],
         "counter_kind": "order",
     }
-    row: sa.Row[Any] = _INSERT_NUMBERED_ORDER.rows(conn, params)[0]
-    return row
+    return orepo.keep_settings_of(conn, _INSERT_NUMBERED_ORDER.rows(conn, params)[0])
 
 
 #: How many lines the order has and its highest line number.

@@ -69,7 +69,6 @@ def _open_in(
     customer: dict[str, str | None],
 ) -> sa.Row[object]:
     sid = repo.store_id(db, conn, store)
-    check_shift_not_required(conn, sid, actor.terminal)
     now = utcnow()
     values = {
         "store_id": sid,
@@ -85,10 +84,14 @@ def _open_in(
     }
     # The row comes back from the insert as _find would read it (with the store's code).
     prefix = document_numbers.number_prefix(db, "order", store)
-    if prefix is not None and conn.dialect.name == "postgresql":  # numbered by the insert
+    if prefix is not None and conn.dialect.name == "postgresql":
+        # Numbered by the insert, which brings the store's settings back with the row: the
+        # shift is checked after it, in this transaction (a refusal keeps nothing).
         row = sale_sql.insert_numbered_order(conn, values, prefix)
+        check_shift_not_required(conn, sid, actor.terminal)
         document_numbers.made_in_sql("order", str(row._mapping["number"]))
         return row
+    check_shift_not_required(conn, sid, actor.terminal)
     number = document_numbers.mint(db, conn, "order", store, sid)
     return sale_sql.insert_order(conn, {"number": number, **values})
 
