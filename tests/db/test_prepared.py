@@ -100,3 +100,28 @@ def test_driver_errors_are_sqlalchemys_and_listeners_see_each_statement(db: Data
     finally:
         sa.event.remove(db.engine, "before_cursor_execute", listen)
     assert [s for s in seen if s.startswith("INSERT INTO sale_order")] != []
+
+
+def test_the_rows_shape_learned_at_the_first_run_holds_for_the_later_ones(db: Database) -> None:
+    """The columns and their types are learned from the first run's description only: a
+    first run that finds nothing, or a write that returns nothing, must not spoil later
+    runs."""
+    at = datetime(2026, 3, 4, 5, 6, 7)
+    find = Prepared(_ORDER)
+    assert db.read(lambda conn: find.rows(conn, {"number": "S1-900004"})) == []
+    db.write(lambda conn: _INSERT_ORDER.run(conn, _order(db, "S1-900004", at)))
+    found = db.read(lambda conn: find.first(conn, {"number": "S1-900004"}))
+    assert found is not None and (found.number, found.created_at) == ("S1-900004", at)
+    assert found._mapping == {"number": "S1-900004", "created_at": at}
+    touch = Prepared(
+        sa.update(orepo.order_t)
+        .where(orepo.order_t.c.number == sa.bindparam("number"))
+        .values(terminal=sa.bindparam("terminal"))
+    )
+    for _ in range(2):
+        done = db.write(lambda conn: touch.run(conn, {"number": "S1-900004", "terminal": "t2"}))
+        assert (done.rowcount, done.rows) == (1, [])
+    text = Prepared(sa.text("SELECT number AS n FROM sale_order WHERE number = :number"))
+    for _ in range(2):
+        row = db.read(lambda conn: text.first(conn, {"number": "S1-900004"}))
+        assert row._mapping == {"n": "S1-900004"}
