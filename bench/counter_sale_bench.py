@@ -20,9 +20,10 @@ the median of the per-sale sums over the floor's median.
 The same through ``apply`` (what a host sends): ``order_create`` with the line's serial, then
 ``order_fulfil`` (paid in cash by default), alternated with the floor, per sale.
 
-A CPU row gives this process's CPU time for the whole sale and for the floor (medians): it
-leaves out waiting for the disk or the server, so it holds still when other work shares the
-machine and its fsyncs make the wall-clock ratios swing.
+CPU rows give this process's CPU time (medians) for the whole sale and for the floor, each
+step's over the floor's, and the apply sale's beside its floor's: they leave out waiting for
+the disk or the server, so they hold still when other work shares the machine and its fsyncs
+make the wall-clock ratios swing.
 
     .venv/bin/python bench/counter_sale_bench.py [--quick] [--units N] [--sales N]
 
@@ -207,6 +208,7 @@ def _measure(
     # CPU time of this process (no disk or server wait): steady when the machine is loaded.
     cpu_steps: list[float] = []
     cpu_floors: list[float] = []
+    cpu_each: list[list[float]] = [[] for _ in STEPS]
     for n in range(WARMUP + sales):
         sale_total = sale_cpu = 0.0
         for i, step in enumerate(_sale_steps(db, next(units))):
@@ -222,20 +224,25 @@ def _measure(
                 floors.append((middle - start) / 1e6)
                 cpu_floors.append((cpu_middle - cpu_start) / 1e6)
                 steps[i].append(took)
+                cpu_each[i].append((cpu_end - cpu_middle) / 1e6)
         if n >= WARMUP:
             whole.append(sale_total)
             cpu_steps.append(sale_cpu)
     apply_sales: list[float] = []
     apply_floors: list[float] = []
+    cpu_apply: list[float] = []
+    cpu_apply_floors: list[float] = []
     for n in range(WARMUP + sales):
-        start = clock()
+        cpu_start, start = cpu(), clock()
         floor()
-        middle = clock()
+        cpu_middle, middle = cpu(), clock()
         _apply_sale(db, next(units))
-        end = clock()
+        end, cpu_end = clock(), cpu()
         if n >= WARMUP:
             apply_floors.append((middle - start) / 1e6)
             apply_sales.append((end - middle) / 1e6)
+            cpu_apply.append((cpu_end - cpu_middle) / 1e6)
+            cpu_apply_floors.append((cpu_middle - cpu_start) / 1e6)
     base = statistics.median(floors)
     rows: Rows = [(f"{label} floor: UPDATE unit + INSERT event, committed", f"{base:.3f} ms")]
     for name, samples in zip(STEPS, steps, strict=True):
@@ -250,6 +257,10 @@ def _measure(
             f"{statistics.median(cpu_steps):.3f} / {statistics.median(cpu_floors):.3f} ms",
         )
     )
+    cpu_base = statistics.median(cpu_floors)
+    for name, samples in zip(STEPS, cpu_each, strict=True):
+        mid = statistics.median(samples)
+        rows.append((f"{label} CPU: {name} / floor (medians)", f"{mid / cpu_base:.2f}x"))
     rows.append(
         (
             f"{label} statements per step (add / serial / tender and fulfil / apply)",
@@ -262,6 +273,12 @@ def _measure(
         (
             f"{label} apply sale (order_create + order_fulfil) / floor",
             f"{apply_mid / apply_base:.2f}x",
+        )
+    )
+    rows.append(
+        (
+            f"{label} CPU: apply sale / floor (medians)",
+            f"{statistics.median(cpu_apply):.3f} / {statistics.median(cpu_apply_floors):.3f} ms",
         )
     )
     return rows

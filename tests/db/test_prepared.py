@@ -125,3 +125,70 @@ def test_the_rows_shape_learned_at_the_first_run_holds_for_the_later_ones(db: Da
     for _ in range(2):
         row = db.read(lambda conn: text.first(conn, {"number": "S1-900004"}))
         assert row._mapping == {"n": "S1-900004"}
+
+
+def _sqlalchemy_text(value: object) -> object:
+    """What SQLAlchemy's own SQLite DATETIME bind processor writes for ``value``."""
+    from sqlalchemy.dialects import sqlite
+
+    dialect = sqlite.dialect()
+    process = sa.DateTime().dialect_impl(dialect).bind_processor(dialect)
+    assert process is not None
+    return process(value)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        datetime(2026, 3, 4, 5, 6, 7),  # no microseconds: still written with six zeros
+        datetime(2026, 12, 31, 23, 59, 59, 999_999),
+        datetime(2026, 3, 4, 5, 6, 7, 120),
+        datetime(999, 1, 2, 3, 4, 5, 6),  # a year of three digits is written with four
+        datetime(1, 1, 1),
+    ],
+)
+def test_a_timestamp_is_written_as_sqlalchemy_writes_it(value: datetime) -> None:
+    """The fast DATETIME bind for SQLite (prepared._bind_processor) writes the very text
+    SQLAlchemy's processor writes: stored timestamps sort and compare as before."""
+    from sqlalchemy.dialects import sqlite
+
+    from serialpos.db.prepared import _bind_processor
+
+    dialect = sqlite.dialect()
+    fast = _bind_processor(sa.DateTime().dialect_impl(dialect), dialect)
+    assert fast is not None
+    assert fast(value) == _sqlalchemy_text(value)
+
+
+def test_a_date_or_an_aware_timestamp_goes_to_sqlalchemys_processor() -> None:
+    from datetime import UTC, date, timedelta, timezone
+
+    from sqlalchemy.dialects import sqlite
+
+    from serialpos.db.prepared import _bind_processor
+
+    dialect = sqlite.dialect()
+    fast = _bind_processor(sa.DateTime().dialect_impl(dialect), dialect)
+    assert fast is not None
+    for value in (
+        date(2026, 3, 4),
+        datetime(2026, 3, 4, 5, 6, 7, tzinfo=UTC),
+        datetime(2026, 3, 4, 5, 6, 7, 8, tzinfo=timezone(timedelta(hours=2))),
+    ):
+        assert fast(value) == _sqlalchemy_text(value)
+    with pytest.raises(TypeError):
+        fast("2026-03-04")
+
+
+def test_a_prepared_insert_stores_the_text_core_stores(db: Database) -> None:
+    at = datetime(2026, 3, 4, 5, 6, 7)
+    db.write(lambda conn: _INSERT_ORDER.run(conn, _order(db, "S1-900009", at)))
+    stored = db.read(
+        lambda conn: conn.execute(
+            sa.text("SELECT CAST(created_at AS TEXT) FROM sale_order WHERE number = 'S1-900009'")
+        ).scalar()
+    )
+    if db.dialect == "sqlite":
+        assert stored == "2026-03-04 05:06:07.000000"
+    else:
+        assert str(stored).startswith("2026-03-04 05:06:07")

@@ -84,3 +84,34 @@ def test_check_setting_bad_value() -> None:
     with pytest.raises(BadValue) as err:
         check_setting("serialized_inventory", "sometimes")
     assert "'sometimes'" in str(err.value)
+
+
+def test_parsed_settings_follow_the_stored_texts() -> None:
+    """with_values remembers what it parsed, keyed by the exact texts: a changed value, or
+    the same texts over other settings, is parsed again, never answered from memory."""
+    on = StoreSettings().with_values({"require_shift": "true"})
+    assert on.require_shift is True
+    assert StoreSettings().with_values({"require_shift": "false"}).require_shift is False
+    assert StoreSettings().with_values({"require_shift": "true"}) == on
+    assert StoreSettings().with_values({}).require_shift is False
+    base = StoreSettings(serialized_inventory=False)
+    assert base.with_values({"require_shift": "true"}).serialized_inventory is False
+    assert StoreSettings().with_values({"require_shift": "true"}).serialized_inventory is True
+
+
+def test_the_memory_of_parsed_settings_is_bounded() -> None:
+    from serialpos.domain import settings
+
+    for n in range(settings.PARSED_MEMO + 10):
+        StoreSettings().with_values({"require_shift": "true", "unknown": str(n)})
+    assert len(settings._PARSED) <= settings.PARSED_MEMO
+
+
+def test_parsed_chain_settings_follow_the_stored_texts() -> None:
+    from serialpos.domain.chain_settings import ChainSettings
+
+    assert ChainSettings().with_values({"login_attempts": "7"}).login_attempts == 7
+    assert ChainSettings().with_values({"login_attempts": "9"}).login_attempts == 9
+    assert ChainSettings().with_values({"prices_include_tax": "true"}).prices_include_tax
+    assert not ChainSettings().with_values({"prices_include_tax": "false"}).prices_include_tax
+    assert ChainSettings(lockout_minutes=1).with_values({}).lockout_minutes == 1

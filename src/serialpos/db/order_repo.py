@@ -55,12 +55,28 @@ def row_terms(row: sa.Row[object]) -> LineTerms:
 
 
 def money(value: object) -> Decimal:
+    if type(value) is Decimal:  # as the driver reads a price: the same value, no text trip
+        return value.quantize(CENT)
     return Decimal(str(value)).quantize(CENT)
 
 
 def rate(value: object) -> Decimal:
-    """20.000 -> 20 and 7.500 -> 7.5."""
-    return Decimal(f"{Decimal(str(value)).normalize():f}")
+    """20.000 -> 20 and 7.500 -> 7.5. Remembered by the value's text (what the answer is
+    made from, so never stale: equal Decimals such as 0 and -0.00 may differ in it); a shop
+    has a handful of tax rates."""
+    text = str(value)
+    found = _RATES.get(text)
+    if found is None:
+        found = Decimal(f"{Decimal(text).normalize():f}")
+        if len(_RATES) >= RATE_MEMO:
+            _RATES.clear()
+        _RATES[text] = found
+    return found
+
+
+#: Tax rates remembered by :func:`rate` before its memory is cleared.
+RATE_MEMO = 256
+_RATES: dict[str, Decimal] = {}
 
 
 @dataclass(frozen=True)

@@ -33,17 +33,34 @@ class ChainSettings:
 
     def with_values(self, values: dict[str, str]) -> ChainSettings:
         """Stored text values over these; a value that cannot be read keeps the default (it
-        was checked on the way in, so only a hand-edited row can be unreadable)."""
+        was checked on the way in, so only a hand-edited row can be unreadable). Remembered
+        by (these settings, the exact stored texts), as :meth:`StoreSettings.with_values`
+        is: a pure function of its key, never stale."""
+        memo = (self, tuple(values.items()))
+        found = _PARSED.get(memo)
+        if found is not None:
+            return found
         known: dict[str, int | bool] = {}
+        names = _NAMES
         for key, text in values.items():
             if key in _FLAGS:
                 try:
                     known[key] = parse_bool(text)
                 except BadValue:
                     continue
-            elif key in self.names() and text.strip().isdigit():
+            elif key in names and text.strip().isdigit():
                 known[key] = int(text)
-        return replace(self, **known)  # type: ignore[arg-type]
+        found = replace(self, **known)  # type: ignore[arg-type]
+        if len(_PARSED) >= PARSED_MEMO:
+            _PARSED.clear()
+        _PARSED[memo] = found
+        return found
+
+
+#: Parsed settings remembered by :meth:`ChainSettings.with_values` before the memory is cleared.
+PARSED_MEMO = 256
+_PARSED: dict[tuple[ChainSettings, tuple[tuple[str, str], ...]], ChainSettings] = {}
+_NAMES = frozenset(ChainSettings.names())
 
 
 CHAIN_SETTING_HELP = {

@@ -30,9 +30,28 @@ class StoreSettings:
         return tuple(f.name for f in fields(cls))
 
     def with_values(self, values: dict[str, str]) -> StoreSettings:
-        """Apply stored text values over these; unknown keys were filtered on the way in."""
-        known = {k: parse_bool(v) for k, v in values.items() if k in self.names()}
-        return replace(self, **known)
+        """Apply stored text values over these; unknown keys were filtered on the way in.
+
+        Every counter step reads its store's settings and parses them here: the parsed
+        settings are remembered by (these settings, the exact stored texts), a pure function
+        of its key, so a remembered answer is never stale: a changed value is a new key."""
+        key = (self, tuple(values.items()))
+        found = _PARSED.get(key)
+        if found is None:
+            names = _STORE_NAMES
+            known = {k: parse_bool(v) for k, v in values.items() if k in names}
+            found = replace(self, **known)
+            if len(_PARSED) >= PARSED_MEMO:
+                _PARSED.clear()
+            _PARSED[key] = found
+        return found
+
+
+#: Parsed settings remembered by :meth:`StoreSettings.with_values` before the memory is cleared
+#: (a handful of stores' settings in practice).
+PARSED_MEMO = 256
+_PARSED: dict[tuple[StoreSettings, tuple[tuple[str, str], ...]], StoreSettings] = {}
+_STORE_NAMES = frozenset(StoreSettings.names())
 
 
 SETTING_HELP = {
