@@ -3,8 +3,9 @@
 
 - :func:`insert_many`: one executemany of plain tuples through the driver (SQLite), or
   ``COPY ... FROM STDIN`` (PostgreSQL), inside the caller's transaction;
-- :func:`insert_columns`: rows given as values shared by all and columns of the rest, in ONE
-  statement run on SQLite (through a temporary table) or one COPY on PostgreSQL;
+- :func:`insert_columns`: rows given as values shared by all and columns of the rest, in one
+  ``INSERT ... SELECT`` over ``json_each`` on SQLite (db/bulk_json.py) or one COPY on
+  PostgreSQL;
 - :func:`insert_units`: new units, returning their ids in row order;
 - :func:`known_units`: which of many serials of a product the ledger knows, and where;
 - :func:`chunks`: IN (...) lists small enough for every driver's bind-parameter limit.
@@ -21,7 +22,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection
 
-from serialpos.db import repo
+from serialpos.db import bulk_json, repo
 
 #: Bind parameters per IN (...) list, under every driver's limit.
 CHUNK = 900
@@ -92,16 +93,22 @@ def insert_many(
 
 
 def _converted(rows: list[tuple[Any, ...]], convert: list[Any]) -> list[tuple[Any, ...]]:
-    """``rows`` with each value through its column's bind processor: by column (the rows
-    transposed in C), only the columns that have one, each distinct value converted once
-    (an import's rows share their time: 100k datetimes formatted once, not 100k times)."""
-    columns = list(zip(*rows, strict=True))
+    """``rows`` with each value through its column's bind processor (:func:`_converted_columns`
+    over the rows transposed in C)."""
+    return list(zip(*_converted_columns(list(zip(*rows, strict=True)), convert), strict=True))
+
+
+def _converted_columns(columns: list[Sequence[Any]], convert: list[Any]) -> list[Sequence[Any]]:
+    """``columns`` with each value through its column's bind processor: only the columns that
+    have one, each distinct value converted once (an import's rows share their time: 100k
+    datetimes formatted once, not 100k times)."""
+    columns = list(columns)
     for i, processor in enumerate(convert):
         if processor is None:
             continue
         column = columns[i]
         first = column[0]
-        if _all_same(column):
+        if bulk_json.all_same(column):
             done = None if first is None else processor(first)  # one time for the import
             columns[i] = (done,) * len(column)
             continue
@@ -122,16 +129,7 @@ def _converted(rows: list[tuple[Any, ...]], convert: list[Any]) -> list[tuple[An
                 return processor(value)
 
         columns[i] = tuple(map(one, columns[i]))
-    return list(zip(*columns, strict=True))
-
-
-def _all_same(column: Sequence[Any]) -> bool:
-    """Whether every value of ``column`` is the same, of one type (1 and True differ)."""
-    first = column[0]
-    try:
-        return column.count(first) == len(column) and len(set(map(type, column))) == 1
-    except TypeError:  # a value that cannot be compared
-        return False
+    return columns
 
 
 def insert_columns(
@@ -143,13 +141,14 @@ def insert_columns(
     """Insert one row per value of the ``columns`` (all of one length), each row also
     holding the ``shared`` values, inside the caller's transaction.
 
-    SQLite: the columns go into a temporary table by one executemany, then into ``table``
-    by ONE ``INSERT ... SELECT ... ORDER BY rowid`` with the shared values bound once (so
-    ids are given in row order). An executemany runs its statement once per row, and SQLite
-    sets each run up again: a statement journal for the constraints, and an ephemeral table
-    for every ``IN (...)`` list of a CHECK or a partial index's WHERE (``serial_unit`` has
-    two) -- more than the insert itself: 100k units took 1.05-1.2 s CPU that way, 0.42-0.55 s
-    this way, temporary table included. PostgreSQL: one COPY of the rows.
+    SQLite: ``INSERT ... SELECT ... FROM json_each(?)``, the varying values bound as one
+    JSON text and the shared ones once (db/bulk_json.py). An executemany runs its statement
+    once per row, and SQLite sets each run up again: a statement journal for the
+    constraints, and an ephemeral table for every ``IN (...)`` list of a CHECK or a partial
+    index's WHERE (``serial_unit`` has two) -- more than the insert itself: 100k units took
+    1.05-1.2 s CPU that way. Rows go in in ``columns``' order; a caller that needs their ids
+    names them (an ``id`` column counting up costs nothing: ``start + key``).
+    PostgreSQL: one COPY of the rows.
     """
     if not columns:
         raise ValueError("insert_columns needs at least one column")
@@ -163,40 +162,62 @@ def insert_columns(
         rows = zip(*(repeat(v) for v in shared.values()), *columns.values(), strict=False)
         copy_in(conn, table, keys, list(rows))
         return
-    _sqlite_insert_select(conn, table, shared, columns)
+    _sqlite_insert(conn, table, shared, columns)
 
 
-def _sqlite_insert_select(
+def _sqlite_insert(
     conn: Connection,
     table: sa.Table,
     shared: Mapping[str, Any],
     columns: Mapping[str, Sequence[Any]],
 ) -> None:
+    """Each value through its column type's bind processor (so a datetime is stored as
+    SQLAlchemy stores it), then the rows by ``json_each`` (db/bulk_json.py), or through a
+    temporary table when a value cannot go through JSON."""
     dialect = conn.dialect
-    quote = dialect.identifier_preparer.quote
-    staged = f"serialpos_bulk_{table.name}"  # the temp schema's own: no other session sees it
-    # A column of one value (one product, one ASN, one chain) is bound once instead; one
-    # column at least stays, to give the rows.
-    same = [k for k, v in columns.items() if _all_same(v)][: len(columns) - 1]
-    shared = {**shared, **{k: columns[k][0] for k in same}}
-    columns = {k: v for k, v in columns.items() if k not in same}
+
+    def processor(key: str) -> Any:
+        return table.c[key].type.dialect_impl(dialect).bind_processor(dialect)
+
+    done_shared = {k: _one(processor(k), v) for k, v in shared.items()}
     keys = list(columns)
-    convert = [table.c[k].type.dialect_impl(dialect).bind_processor(dialect) for k in keys]
+    converted = _converted_columns([columns[k] for k in keys], [processor(k) for k in keys])
+    done = dict(zip(keys, converted, strict=True))
+    try:
+        bulk_json.insert_json_rows(conn, table, done_shared, done)
+    except bulk_json.NotJson:
+        _via_temp_table(conn, table, done_shared, done)
+
+
+def _one(processor: Any, value: Any) -> Any:
+    return value if processor is None or value is None else processor(value)
+
+
+def _via_temp_table(
+    conn: Connection,
+    table: sa.Table,
+    shared: Mapping[str, Any],
+    columns: Mapping[str, Sequence[Any]],
+) -> None:
+    """The rows (converted already) into a temporary table by one executemany, then into
+    ``table`` by one ``INSERT ... SELECT ... ORDER BY rowid`` with the shared values bound
+    once. Slower than JSON (the executemany), for values JSON cannot carry."""
+    quote = conn.dialect.identifier_preparer.quote
+    staged = f"serialpos_bulk_{table.name}"  # the temp schema's own: no other session sees it
+    keys = list(columns)
     rows: list[tuple[Any, ...]] = list(zip(*columns.values(), strict=True))
-    if any(convert):
-        rows = _converted(rows, convert)
     names = ", ".join(quote(k) for k in keys)
     conn.exec_driver_sql(f"CREATE TEMP TABLE {staged} ({names})")
     try:
         marks = ", ".join("?" * len(keys))
         conn.exec_driver_sql(f"INSERT INTO temp.{staged} VALUES ({marks})", rows)
-        source = sa.table(staged, *(sa.column(k) for k in keys), schema="temp")
-        picked = [
-            *(sa.bindparam(f"shared_{k}", v, type_=table.c[k].type) for k, v in shared.items()),
-            *(source.c[k] for k in keys),
-        ]
-        query = sa.select(*picked).order_by(sa.literal_column("rowid"))
-        conn.execute(sa.insert(table).from_select([*shared, *keys], query))
+        target = ", ".join(quote(table.c[k].name) for k in [*shared, *keys])
+        picked = ", ".join(["?"] * len(shared) + [quote(k) for k in keys])
+        conn.exec_driver_sql(
+            f"INSERT INTO {conn.dialect.identifier_preparer.format_table(table)} ({target}) "
+            f"SELECT {picked} FROM temp.{staged} ORDER BY rowid",
+            tuple(shared.values()),
+        )
     except BaseException:
         _drop_quietly(conn, staged)
         raise
@@ -239,9 +260,8 @@ def insert_units(
     return their ids, in row order, without reading 100k rows back:
 
     - PostgreSQL: the ids are taken from the sequence first and inserted with the rows;
-    - SQLite: the write lock is held, so each row's id is one more than the highest before it
-      (rowids only go up while the highest is below 2**63 - 1); the rows' ids are then
-      ``before + 1 ... before + n``, which is checked (their count and highest) before use.
+    - SQLite: the write lock is held, so no other writer adds a unit meanwhile: the rows
+      are given the ids ``before + 1 ... before + n`` after the highest id there is.
     """
     n = len(next(iter(columns.values()), ()))
     if not n:
@@ -259,12 +279,6 @@ def insert_units(
         insert_columns(conn, repo.unit_t, shared, {**columns, "id": ids})
         return [int(uid) for uid in ids]
     before = int(conn.execute(sa.select(sa.func.coalesce(sa.func.max(unit_c.id), 0))).scalar_one())
-    insert_columns(conn, repo.unit_t, shared, columns)
-    count, top = conn.execute(
-        sa.select(sa.func.count(), sa.func.max(unit_c.id)).where(unit_c.id > before)
-    ).one()
-    if count != n or top != before + n:
-        raise RuntimeError(
-            f"{n} units inserted after id {before}, but {count} found up to id {top}"
-        )
-    return list(range(before + 1, before + n + 1))
+    given = range(before + 1, before + n + 1)
+    insert_columns(conn, repo.unit_t, shared, {**columns, "id": given})
+    return list(given)

@@ -67,16 +67,20 @@ def _sqlite(
     if TRIGGER not in stored:  # a database without the feed: nothing to number
         bulk.insert_columns(conn, repo.event_t, shared, columns)
         return
-    before = conn.exec_driver_sql("SELECT COALESCE(MAX(id), 0) FROM ledger_event").scalar_one()
-    last = conn.exec_driver_sql("SELECT COALESCE(MAX(seq), 0) FROM event_feed").scalar_one()
+    before = int(conn.exec_driver_sql("SELECT COALESCE(MAX(id), 0) FROM ledger_event").scalar_one())
+    last = int(conn.exec_driver_sql("SELECT COALESCE(MAX(seq), 0) FROM event_feed").scalar_one())
+    n = len(next(iter(columns.values())))
     for name in stored:
         conn.exec_driver_sql(f"DROP TRIGGER {name}")
     try:
-        bulk.insert_columns(conn, repo.event_t, shared, columns)
+        # The write lock is held: the events take the ids after the highest, in order, and
+        # the feed numbers them after its last in the same order (no window, no sort).
+        ids = range(before + 1, before + n + 1)
+        bulk.insert_columns(conn, repo.event_t, shared, {**columns, "id": ids})
         conn.exec_driver_sql(
-            "INSERT INTO event_feed (seq, event_id) "
-            "SELECT ? + ROW_NUMBER() OVER (ORDER BY id), id FROM ledger_event WHERE id > ?",
-            (int(last), int(before)),
+            "INSERT INTO event_feed (seq, event_id) SELECT ? + id, id FROM ledger_event "
+            "WHERE id > ?",
+            (last - before, before),
         )
     except BaseException:
         _restore(conn, stored)

@@ -111,6 +111,9 @@ def column_tails(
         if len(column) != count:
             raise ValueError(f"{name}: {len(column)} values for {count} events")
         kinds = set(map(type, column))
+        if len(kinds) == 1 and column[-1] == column[0] and column.count(column[0]) == count:
+            pieces[-1] += "," + _fragment(name, column[0])  # one value (an import's product)
+            continue
         if kinds == {int} and name in _WHOLE_FIELDS:  # ids: written as they are
             varying.append(list(map(int.__repr__, column)))  # type: ignore[arg-type]
         elif kinds == {str} and name not in _WHOLE_FIELDS:  # serials: distinct strings

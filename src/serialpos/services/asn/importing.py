@@ -290,7 +290,7 @@ def _bulk_import(
     # product, serial, ASN and line per serial (db/bulk.py: one statement, not one per row).
     product_ids = [pid for pid, _a, _l, serials in listed for _s in serials]
     serials = [s for _p, _a, _l, serials in listed for s in serials]
-    unit_ids: list[int] | None = None
+    unit_ids: Sequence[int] | None = None
     if tracked:
         unit_ids = bulk.insert_units(
             conn,

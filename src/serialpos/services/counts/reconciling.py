@@ -47,6 +47,7 @@ from serialpos.services.counts.views import (
     CountRow,
     batch_c,
     batch_infos,
+    batch_infos_counted,
     count_c,
     count_row,
     scan_c,
@@ -194,26 +195,31 @@ def _plan_count(db: Database, conn: Connection, count: CountRow) -> CountPlan:
             sa.select(batch_c.id, batch_c.number).where(batch_c.count_id == count.id)
         )
     }
-    scanned, twice = _count_serials(
-        _serials_by(
-            conn,
-            [scan_c.product_id, scan_c.batch_id],
-            scan_c.serial,
-            scan_c.batch_id.in_(sorted(batch_numbers)),
-        )
+    by_batch = _serials_by(
+        conn,
+        [scan_c.product_id, scan_c.batch_id],
+        scan_c.serial,
+        scan_c.batch_id.in_(sorted(batch_numbers)),
     )
-    for pid, serials in scanned.items():
-        product(pid).scanned = serials
-    for pid, total in conn.execute(
-        sa.select(scan_c.product_id, sa.func.sum(scan_c.quantity))
+    # Each batch's units: its serials (one unit each) and the quantities counted without one.
+    batch_units: dict[int, int] = dict.fromkeys(batch_numbers, 0)
+    for (_pid, bid), serials in by_batch.items():
+        batch_units[bid] += len(serials)
+    scanned, twice = _count_serials(by_batch)
+    del by_batch
+    for pid, distinct in scanned.items():
+        product(pid).scanned = distinct
+    for pid, bid, total in conn.execute(
+        sa.select(scan_c.product_id, scan_c.batch_id, sa.func.sum(scan_c.quantity))
         .where(scan_c.count_id == count.id, scan_c.serial.is_(None))
-        .group_by(scan_c.product_id)
+        .group_by(scan_c.product_id, scan_c.batch_id)
     ):
-        product(pid).counted_quantity = int(total)
+        product(pid).counted_quantity += int(total)
+        batch_units[bid] = batch_units.get(bid, 0) + int(total)
     # Where each serial seen twice was seen: a lookup of those few.
     sightings: list[tuple[str, str, int]] = []
-    for pid, serials in twice.items():
-        ordered = sorted(serials)
+    for pid, again in twice.items():
+        ordered = sorted(again)
         for start in range(0, len(ordered), LOOKUP_CHUNK):
             sightings += [
                 (catalogue[pid][0], serial, batch_numbers[bid])
@@ -271,7 +277,7 @@ def _plan_count(db: Database, conn: Connection, count: CountRow) -> CountPlan:
         plan_products(header, (item.as_read() for item in products.values())),
         {item.sku: item.id for item in products.values()},
         find_duplicates(sightings),
-        batch_infos(conn, count.id),
+        batch_infos_counted(conn, count.id, batch_units),
     )
 
 

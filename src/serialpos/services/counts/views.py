@@ -4,6 +4,7 @@ and the reading queries (one count, the open counts of a store)."""
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -156,6 +157,20 @@ def batch_infos(conn: Connection, count_id: int) -> tuple[BatchInfo, ...]:
         .order_by(batch_c.number)
     )
     return tuple(BatchInfo(n, who, st, int(total)) for n, who, st, total in conn.execute(q))
+
+
+def batch_infos_counted(
+    conn: Connection, count_id: int, units: Mapping[int, int]
+) -> tuple[BatchInfo, ...]:
+    """:func:`batch_infos` with the units of each batch (by batch id) counted already: the
+    reconciliation has every scan in hand, and counting them again on the index took a
+    tenth of a 1M-serial reconciliation."""
+    q = (
+        sa.select(batch_c.id, batch_c.number, batch_c.counter, batch_c.status)
+        .where(batch_c.count_id == count_id)
+        .order_by(batch_c.number)
+    )
+    return tuple(BatchInfo(n, who, st, units.get(bid, 0)) for bid, n, who, st in conn.execute(q))
 
 
 def count_info(db: Database, conn: Connection, count: CountRow) -> CountInfo:
