@@ -268,3 +268,26 @@ def test_the_senders_copy_of_a_transfer_follows_central(chain: Chain) -> None:
     _same_stock(s1, chain, "S1")
     for db in (s1, s2, chain):
         db.check_clean()
+
+
+def test_a_unit_another_till_of_the_store_shipped_follows_central(chain: Chain) -> None:
+    """Till A of S1 ships a unit to S2; till B of S1 learns of the shipment from its store's
+    feed only (it holds no copy of the transfer). Once S2 receives it, B's copy of the unit
+    is central's (in stock at S2) at B's next sync, not in transit for good; then B asks no
+    more."""
+    assert chain.post(_line("receive", "S1", "OA-1"))[0]["ok"]
+    a, b = chain.terminal("oa-a"), chain.terminal("oa-b")
+    [out] = a.apply(_line("transfer_out", "S1", "OA-1", to="S2", transfer="OA-TR1", create=True))
+    assert out["ok"] and a.sync()["accepted"] == 1
+    b.sync()
+    assert b.query(AT_STORE, serial="OA-1", store="S2") == [("in_transit",)]
+    assert b.query(TRANSFER, number="OA-TR1") == []  # B holds no copy of the transfer
+
+    assert chain.post(_line("transfer_in", "S2", "OA-1", transfer="OA-TR1"))[0]["ok"]
+    report = b.sync()
+    assert report["central_state"] == 1, report
+    assert b.query(AT_STORE, serial="OA-1", store="S2") == [("in_stock",)]
+    assert b.sync()["central_state"] == 0
+    _same_stock(b, chain, "S1")
+    for db in (a, b, chain):
+        db.check_clean()

@@ -7,7 +7,8 @@ and counts at random terminals, sales and returns at central, syncs through the 
 everything syncs, the invariants of ../shared/OFFLINE.md hold: every entry reached central
 exactly once; every entry whose precondition failed has exactly one conflict; ``db check``
 is clean everywhere (central's units equal the fold of their events); each terminal's units
-equal central's for its store, and so does the sender's copy of each transfer it shipped;
+equal central's for its store, and so does its copy of every unit its store shipped to
+another store (whichever till shipped it) and the sender's copy of each transfer it shipped;
 replaying any prefix of a journal changes nothing.
 
 CI runs a small size; ``SERIALPOS_STATEFUL_EXAMPLES`` / ``SERIALPOS_STATEFUL_STEPS`` run
@@ -60,6 +61,16 @@ SENT_SQL = (
     "SELECT t.number, t.status FROM transfer t JOIN store s ON s.id = t.from_store_id "
     "WHERE s.code = :store AND t.number LIKE :p"
 )
+#: The units central holds on transfers shipped from a store: a till of that store follows
+#: them to the other store (services/transfers/sent.py), whichever till shipped them.
+SHIPPED_SQL = (
+    "SELECT DISTINCT u.serial FROM transfer_unit u JOIN transfer t ON t.id = u.transfer_id "
+    "JOIN store s ON s.id = t.from_store_id WHERE s.code = :store AND u.serial LIKE :p"
+)
+WHERE_SQL = (
+    "SELECT u.serial, t.code, u.state FROM serial_unit u JOIN store t ON t.id = u.store_id "
+    "WHERE u.serial LIKE :p"
+)
 UNITS_SQL = (
     "SELECT u.serial, u.state FROM serial_unit u JOIN store t ON t.id = u.store_id "
     "WHERE t.code = :store AND u.serial LIKE :p"
@@ -101,6 +112,12 @@ class _Till:
         with self.db.engine.connect() as conn:
             rows = conn.execute(sa.text(UNITS_SQL), {"store": self.store, "p": prefix + "%"})
             return {str(a): str(b) for a, b in rows}
+
+    def where(self, prefix: str) -> dict[str, tuple[str, str]]:
+        """Every unit's store and state here, wherever the till has it."""
+        with self.db.engine.connect() as conn:
+            rows = conn.execute(sa.text(WHERE_SQL), {"p": prefix + "%"})
+            return {str(a): (str(b), str(c)) for a, b, c in rows}
 
     def sent(self, prefix: str) -> dict[str, str]:
         with self.db.engine.connect() as conn:
@@ -273,6 +290,15 @@ class SyncMachine(RuleBasedStateMachine):
                 rows = conn.execute(sa.text(UNITS_SQL), {"store": t.store, "p": self.prefix + "%"})
                 central = {str(a): str(b) for a, b in rows}
             assert t.units(self.prefix) == central, (t.name, t.units(self.prefix), central)
+            # The units its store shipped, wherever they are now: whichever till shipped
+            # them, each till's copy follows them to the other store.
+            with self.chain.server.db.engine.connect() as conn:
+                p = {"store": t.store, "p": self.prefix + "%"}
+                shipped = set(conn.execute(sa.text(SHIPPED_SQL), p).scalars())
+                rows = conn.execute(sa.text(WHERE_SQL), p)
+                central_at = {str(a): (str(b), str(c)) for a, b, c in rows if a in shipped}
+            here_at = {k: v for k, v in t.where(self.prefix).items() if k in shipped}
+            assert here_at == central_at, (t.name, here_at, central_at)
             # The sender's copy of each transfer central holds is central's (received at S2
             # or still shipped); a shipment central refused (a conflict) has none there.
             with self.chain.server.db.engine.connect() as conn:

@@ -205,7 +205,9 @@ def follow_sent_transfers(
 ) -> None:
     """Make this terminal's copy of the transfers it holds as shipped from its store what
     central has (received at the other store, and their units there), so the sender's copy
-    follows central though its store's feed never carries the other store's receipt."""
+    follows central though its store's feed never carries the other store's receipt. The
+    transfers another till of the store shipped are asked too (the till has no copy of
+    them, only their units in transit, from the feed): their units take central's state."""
     from serialpos.services.transfers.sent import MAX_ASKED, follow_sent, shipped_here
 
     numbers = db.read(lambda conn: shipped_here(conn, chain.store))

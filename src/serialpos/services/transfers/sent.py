@@ -17,10 +17,11 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from serialpos.db import conflict_sql, journal
+from serialpos.db import conflict_sql, journal, repo
 from serialpos.db.engine import Database
 from serialpos.domain.document_status import TransferStatus
 from serialpos.domain.errors import BadRequest
+from serialpos.domain.states import Action, UnitState
 from serialpos.domain.text import has_control_chars
 from serialpos.domain.users import Permission
 from serialpos.services.context import Actor
@@ -91,15 +92,54 @@ def _text(when: datetime | None) -> str | None:
 
 
 def shipped_here(conn: Connection, store: str) -> list[str]:
-    """On a store terminal: the transfers it holds as shipped from ``store``, oldest first
-    (the ones whose receipt it has not seen)."""
+    """On a store terminal: the transfers of ``store`` whose receipt it has not seen, oldest
+    first: the ones it holds as shipped from ``store``, then those another till of the store
+    shipped (:func:`shipped_by_store`)."""
     here = journal.store_ids(conn)[store]
     q = (
         sa.select(transfer_c.number)
         .where(transfer_c.from_store_id == here, transfer_c.status == TransferStatus.SHIPPED)
         .order_by(transfer_c.id)
     )
-    return [str(n) for n in conn.execute(q).scalars()]
+    held = [str(n) for n in conn.execute(q).scalars()]
+    return list(dict.fromkeys(held + shipped_by_store(conn, here)))
+
+
+#: The local ledger and units (a serial unit, not a transfer's ``unit_t``).
+_event, _unit = repo.event_t.c, repo.unit_t.c
+
+
+def shipped_by_store(conn: Connection, here: int) -> list[str]:
+    """The transfers the terminal knows only from its store's feed (another till of the
+    store, or central, shipped them): the number of the last shipment from this store of
+    each unit it still has in transit at another store. The store's feed never carries the
+    other store's receipt, so without asking the unit would read in transit here for good.
+    Asked until the unit is no longer in transit here (received, or central says where it
+    is): the list is as long as the store's open shipments, never its history."""
+    shipments = repo.event_t.alias("shipment")
+    last = (
+        sa.select(sa.func.max(shipments.c.id))
+        .where(
+            shipments.c.unit_id == _unit.id,
+            shipments.c.action == Action.TRANSFER_OUT.value,
+        )
+        .correlate(repo.unit_t)
+        .scalar_subquery()
+    )
+    q = (
+        sa.select(_event.document_id)
+        .select_from(repo.unit_t.join(repo.event_t, _event.unit_id == _unit.id))
+        .where(
+            _unit.state == UnitState.IN_TRANSIT.value,
+            _unit.store_id != here,
+            _event.id == last,
+            _event.store_id == here,
+            _event.document_type == "transfer",
+            _event.document_id.is_not(None),
+        )
+        .order_by(_event.id)
+    )
+    return list(dict.fromkeys(str(n) for n in conn.execute(q).scalars()))
 
 
 def follow_sent(conn: Connection, found: list[dict[str, Any]], store: str) -> list[str]:
