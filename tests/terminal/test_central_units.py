@@ -15,6 +15,7 @@ from terminal_chain import Chain, Terminal
 from serialpos.config import ChainConfig
 from serialpos.db.engine import Database
 from serialpos.services import products, users
+from serialpos.services.transfers.sent import shipped_here
 from serialpos.terminal import sync
 from serialpos.terminal.client import CentralClient
 
@@ -290,4 +291,31 @@ def test_a_unit_another_till_of_the_store_shipped_follows_central(chain: Chain) 
     assert b.sync()["central_state"] == 0
     _same_stock(b, chain, "S1")
     for db in (a, b, chain):
+        db.check_clean()
+
+
+def test_a_shipment_central_refused_is_marked_refused_and_asked_no_more(chain: Chain) -> None:
+    """A till ships, offline, a unit central sold meanwhile: central records a conflict and
+    has no such transfer. The till's copy is marked refused (nothing in transit), its unit
+    is central's (sold), and the next sync asks nothing more about it."""
+    assert chain.post(_line("receive", "S1", "OR-1"))[0]["ok"]
+    till = chain.terminal("or-s1")
+    assert chain.post(_line("sell", "S1", "OR-1"))[0]["ok"]
+    [out] = till.apply(_line("transfer_out", "S1", "OR-1", to="S2", transfer="OR-TR1", create=True))
+    assert out["ok"] and till.query(TRANSFER, number="OR-TR1") == [("shipped", None, 0)]
+
+    report = till.sync()
+    assert (report["conflicts"], report["refused_transfers"]) == (1, 1), report
+    assert chain.scalar("SELECT count(*) FROM transfer WHERE number = 'OR-TR1'") == 0
+    assert till.query(TRANSFER, number="OR-TR1") == [("refused", None, 0)]
+    assert till.query(AT_STORE, serial="OR-1", store="S1") == [("sold",)]
+    db = Database(till.db_url)
+    try:
+        assert "OR-TR1" not in db.read(lambda conn: shipped_here(conn, "S1"))  # not asked
+    finally:
+        db.dispose()
+    again = till.sync()
+    assert (again["refused_transfers"], again["sent_transfers"]) == (0, 0), again
+    _same_stock(till, chain, "S1")
+    for db in (till, chain):
         db.check_clean()

@@ -306,6 +306,9 @@ class SyncMachine(RuleBasedStateMachine):
                 sent = {str(a): str(b) for a, b in rows}
             mine = {n: st for n, st in t.sent(self.prefix).items() if n in sent}
             assert mine == {n: sent[n] for n in mine}, (t.name, mine, sent)
+            # A shipment central did not take is marked refused there, never left shipped.
+            gone = {n: st for n, st in t.sent(self.prefix).items() if n not in sent}
+            assert set(gone.values()) <= {"refused"}, (t.name, gone)
         # Replaying a prefix of each journal changes nothing at central.
         for t in self.tills:
             lines = [line for _id, _state, line in t.journal()]

@@ -63,6 +63,9 @@ class SyncReport:
     #: transfers shipped from this store whose copy here took central's (received at the
     #: other store: services/transfers/sent.py)
     sent_transfers: int = 0
+    #: transfers shipped from here that central did not take (a conflict or a refusal),
+    #: their copy here marked refused (services/transfers/sent.py)
+    refused_transfers: int = 0
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -207,8 +210,14 @@ def follow_sent_transfers(
     central has (received at the other store, and their units there), so the sender's copy
     follows central though its store's feed never carries the other store's receipt. The
     transfers another till of the store shipped are asked too (the till has no copy of
-    them, only their units in transit, from the feed): their units take central's state."""
-    from serialpos.services.transfers.sent import MAX_ASKED, follow_sent, shipped_here
+    them, only their units in transit, from the feed): their units take central's state.
+    A shipment of its own that central did not take is marked refused, and asked no more."""
+    from serialpos.services.transfers.sent import (
+        MAX_ASKED,
+        follow_sent,
+        refuse_unknown,
+        shipped_here,
+    )
 
     numbers = db.read(lambda conn: shipped_here(conn, chain.store))
     for start in range(0, len(numbers), MAX_ASKED):
@@ -216,18 +225,22 @@ def follow_sent_transfers(
         found = client.get_json("/v1/transfers/sent", store=chain.store, number=asked)
         found = found["transfers"]
 
-        def write(conn: Connection, found: list[dict[str, Any]] = found) -> tuple[int, int]:
+        def write(
+            conn: Connection, found: list[dict[str, Any]] = found, asked: list[str] = asked
+        ) -> tuple[int, int, int]:
             changed = follow_sent(conn, found, chain.store)
+            refused = refuse_unknown(conn, asked, found, chain.store)
             taken = 0
             for data in found:
                 source = central_state.Source("sync", "central", "transfer", str(data["number"]))
                 taken += central_state.take_units(
                     conn, data["central_units"], store=chain.store, source=source
                 )
-            return len(changed), taken
+            return len(changed), len(refused), taken
 
-        changed, taken = db.write(write)
+        changed, refused, taken = db.write(write)
         report.sent_transfers += changed
+        report.refused_transfers += refused
         report.central_state += taken
 
 

@@ -178,6 +178,45 @@ def follow_sent(conn: Connection, found: list[dict[str, Any]], store: str) -> li
     return changed
 
 
+#: Journal states of an entry central did not apply (services/entries.py).
+_NOT_APPLIED = frozenset({"conflict", "refused"})
+
+
+def refuse_unknown(
+    conn: Connection, asked: list[str], found: list[dict[str, Any]], store: str
+) -> list[str]:
+    """On a store terminal, inside the caller's transaction: mark ``refused`` its copy of
+    each transfer of ``asked`` it holds as shipped from ``store`` that central does not know
+    (absent from ``found``, central's answer) and whose last journal entry central did not
+    apply (a conflict: a unit had moved; or a refusal). A terminal ships a transfer in one
+    entry that creates it at central (services/transfers/sending.py), so such a shipment
+    never happened there and never will; left ``shipped`` it would be asked for at every
+    sync and read as in transit. Its units took central's state when the entry was settled
+    (terminal/central_state.py); the conflict or refusal names the transfer. An entry still
+    waiting, or one central applied, leaves the copy as it is. The numbers marked."""
+    known = {str(data["number"]) for data in found}
+    here = journal.store_ids(conn)[store]
+    refused: list[str] = []
+    for number in asked:
+        if number in known:
+            continue
+        last = journal.last_naming(conn, number)
+        if last is None or last.state not in _NOT_APPLIED:
+            continue
+        done = conn.execute(
+            transfer_t.update()
+            .where(
+                transfer_c.number == number,
+                transfer_c.from_store_id == here,
+                transfer_c.status == TransferStatus.SHIPPED,
+            )
+            .values(status=TransferStatus.REFUSED)
+        )
+        if done.rowcount:
+            refused.append(number)
+    return refused
+
+
 def _follow_lines(
     conn: Connection, transfer_id: int, lines: list[dict[str, Any]], products: dict[str, int]
 ) -> bool:
