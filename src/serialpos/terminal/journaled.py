@@ -96,10 +96,34 @@ def journaled_object(terminal: str) -> apply_ids.ApplyObject:
         sent = numbered(data, result)
         if numbers:
             sent = {**sent, "numbers": numbers}
-        entry_id, seq = db.write(lambda conn: write_entry(conn, terminal, actor.user, sent))
+        entry_id, seq = db.write(
+            lambda conn: write_entry(conn, terminal, actor.user, _priced(conn, sent, result))
+        )
         return {**result, "entry": entry_id, "entry_seq": seq}
 
     return apply_object
+
+
+def _priced(
+    conn: Connection, data: Mapping[str, Any], result: Mapping[str, Any]
+) -> Mapping[str, Any]:
+    """A ``sell`` line as journaled: with the unit price the till charged
+    (``catalogue_price``, read from the sale's order in its own transaction), so central
+    invoices it as the till did even if its own price changed meanwhile
+    (services/orders/till_price.py)."""
+    if data.get("op") != "sell" or not isinstance(result.get("order"), str):
+        return data
+    line_c, order_c = order_repo.line_t.c, order_repo.order_t.c
+    price = conn.execute(
+        sa.select(line_c.unit_price)
+        .join(order_repo.order_t, order_c.id == line_c.order_id)
+        .where(order_c.number == result["order"])
+        .order_by(line_c.number)
+        .limit(1)
+    ).scalar()
+    if price is None:
+        return data
+    return {**data, "catalogue_price": f"{order_repo.money(price):.2f}"}
 
 
 #: Operations that make a document the terminal numbers, and the result key naming it.
