@@ -13,6 +13,16 @@ Pull: central's event feed after the last number applied, for this store only (c
 filters by the token's store, services/feed.py); each page
 and the new cursor are written in one local transaction, so a terminal killed mid-pull
 re-reads at most the page it was on and applies nothing twice.
+
+A pull that reaches the feed's end drops the ``unit_event:`` marks that were there when it
+began (terminal/mirror.py skips a unit's events up to its mark). Dropping them cannot let an
+older event win: a mark is central's event that gave the unit the state taken, read from a
+verdict or an answer after central committed it, and every older event of the unit was
+committed before it (one unit's events are written under its row lock). So every older
+event was committed before this pull began, the feed numbers events as they commit, and a
+pull ends at a number read after it began: the older events of the unit at this store were
+all on the pages just read (and skipped); none can come later. A unit never seen in the
+feed again (at another store) would otherwise keep its mark for good.
 """
 
 from __future__ import annotations
@@ -124,6 +134,7 @@ def push(db: Database, client: CentralClient, report: SyncReport, *, store: str)
 def pull(db: Database, client: CentralClient, chain: ChainConfig, report: SyncReport) -> None:
     central_terminal = db.read(lambda conn: journal.get_state(conn, "central_terminal")) or ""
     after = int(db.read(lambda conn: journal.get_state(conn, "feed_after")) or 0)
+    marks = db.read(journal.unit_events)
     first = True
     while True:
         page = client.get_json("/v1/events", after=after, limit=PULL_PAGE)
@@ -162,6 +173,7 @@ def pull(db: Database, client: CentralClient, chain: ChainConfig, report: SyncRe
         report.pulled += len(events)
         after = next_after
     report.feed_after = after
+    report.mirror.pruned += db.write(lambda conn: journal.drop_unit_events(conn, marks))
 
 
 def _set_cursor(db: Database, after: int) -> None:
