@@ -344,3 +344,26 @@ def test_terminals_converge(chain: Chain, tmp_path: Path) -> None:
             phases=PHASES,
         ),
     )
+
+
+def test_the_check_follows_a_unit_another_till_shipped(chain: Chain, tmp_path: Path) -> None:
+    """The machine's own steps, written out, for the case the random runs meet only now and
+    then: till 0 ships a unit to S2, S2 receives it, and till 1 (same store, no copy of the
+    transfer) must end with central's state of it; the final check compares it."""
+    SyncMachine.chain = chain
+    SyncMachine.folder = tmp_path
+    machine = SyncMachine()
+    machine.setup()
+    try:
+        machine.sync(1)  # till 1 holds the unit in stock at S1
+        machine.ship_to_s2(0, 0)
+        machine.sync(0)
+        machine.sync(1)  # the feed: in transit to S2 at till 1
+        machine.sync(2)  # S2 keeps the incoming transfer
+        machine.receive_at_s2(0)
+        machine.sync(2)
+        serial = machine.serials[0]
+        assert machine.tills[1].where(machine.prefix)[serial] == ("S2", "in_transit")
+    finally:
+        machine.teardown()  # everything syncs, then the invariants are checked
+    assert machine.tills[1].where(machine.prefix)[serial] == ("S2", "in_stock")
