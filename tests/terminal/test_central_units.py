@@ -325,3 +325,28 @@ def test_a_shipment_central_refused_is_marked_refused_and_asked_no_more(chain: C
     _same_stock(till, chain, "S1")
     for db in (till, chain):
         db.check_clean()
+
+
+def test_the_losing_shipment_of_two_tills_follows_the_winning_one(chain: Chain) -> None:
+    """Tills A and B of S1 ship the same unit offline, each on its own transfer. A's
+    reaches central first; B's is a conflict and B's copy is refused. B never saw A's
+    transfer (its mark skips A's shipment in the feed), yet once S2 receives it, B's copy
+    of the unit is central's: asked for by serial, not by a transfer number."""
+    assert chain.post(_line("receive", "S1", "OL-1"))[0]["ok"]
+    a, b = chain.terminal("ol-a"), chain.terminal("ol-b")
+    for till, number in ((a, "OL-TA"), (b, "OL-TB")):
+        [out] = till.apply(
+            _line("transfer_out", "S1", "OL-1", to="S2", transfer=number, create=True)
+        )
+        assert out["ok"], out
+    assert a.sync()["accepted"] == 1
+    first = b.sync()
+    assert (first["conflicts"], first["refused_transfers"]) == (1, 1), first
+    assert b.query(AT_STORE, serial="OL-1", store="S2") == [("in_transit",)]
+    assert chain.post(_line("transfer_in", "S2", "OL-1", transfer="OL-TA"))[0]["ok"]
+    b.sync()
+    assert b.query(AT_STORE, serial="OL-1", store="S2") == [("in_stock",)]
+    assert b.query(TRANSFER, number="OL-TB") == [("refused", None, 0)]
+    _same_stock(b, chain, "S1")
+    for db in (a, b, chain):
+        db.check_clean()

@@ -220,28 +220,33 @@ def follow_sent_transfers(
 ) -> None:
     """Make this terminal's copy of the transfers it holds as shipped from its store what
     central has (received at the other store, and their units there), so the sender's copy
-    follows central though its store's feed never carries the other store's receipt. The
-    transfers another till of the store shipped are asked too (the till has no copy of
-    them, only their units in transit, from the feed): their units take central's state.
-    A shipment of its own that central did not take is marked refused, and asked no more."""
+    follows central though its store's feed never carries the other store's receipt. A
+    shipment of its own that central did not take is marked refused, and asked no more. The
+    units it has in transit at another store are asked for by serial too (another till of
+    the store shipped most of them: it holds no copy of that transfer): they take central's
+    state."""
     from serialpos.services.transfers.sent import (
         MAX_ASKED,
         follow_sent,
+        in_transit_elsewhere,
         refuse_unknown,
         shipped_here,
     )
 
     numbers = db.read(lambda conn: shipped_here(conn, chain.store))
-    for start in range(0, len(numbers), MAX_ASKED):
-        asked = numbers[start : start + MAX_ASKED]
-        found = client.get_json("/v1/transfers/sent", store=chain.store, number=asked)
+    serials = db.read(lambda conn: in_transit_elsewhere(conn, chain.store))
+    asks = [("number", numbers[i : i + MAX_ASKED]) for i in range(0, len(numbers), MAX_ASKED)]
+    asks += [("serial", serials[i : i + MAX_ASKED]) for i in range(0, len(serials), MAX_ASKED)]
+    for key, asked in asks:
+        found = client.get_json("/v1/transfers/sent", store=chain.store, **{key: asked})
         found = found["transfers"]
+        by_number = asked if key == "number" else []
 
         def write(
-            conn: Connection, found: list[dict[str, Any]] = found, asked: list[str] = asked
+            conn: Connection, found: list[dict[str, Any]] = found, by_number: list[str] = by_number
         ) -> tuple[int, int, int]:
             changed = follow_sent(conn, found, chain.store)
-            refused = refuse_unknown(conn, asked, found, chain.store)
+            refused = refuse_unknown(conn, by_number, found, chain.store)
             taken = 0
             for data in found:
                 source = central_state.Source("sync", "central", "transfer", str(data["number"]))

@@ -21,7 +21,7 @@ from serialpos.db import conflict_sql, journal, repo
 from serialpos.db.engine import Database
 from serialpos.domain.document_status import TransferStatus
 from serialpos.domain.errors import BadRequest
-from serialpos.domain.states import Action, UnitState
+from serialpos.domain.states import UnitState
 from serialpos.domain.text import has_control_chars
 from serialpos.domain.users import Permission
 from serialpos.services.context import Actor
@@ -38,28 +38,49 @@ from serialpos.services.transfers.views import (
 MAX_ASKED = 100
 
 
-def _checked(numbers: list[str]) -> list[str]:
+def _checked(numbers: list[str], key: str = "number") -> list[str]:
     if len(numbers) > MAX_ASKED:
-        raise BadRequest(f"ask for at most {MAX_ASKED} transfers at a time ('number')")
+        raise BadRequest(f"ask for at most {MAX_ASKED} at a time ('{key}')")
     for number in numbers:
         if not number or len(number) > 64 or has_control_chars(number):
             raise BadRequest(
-                "each 'number' must be text of 1 to 64 characters, no control characters"
+                f"each '{key}' must be text of 1 to 64 characters, no control characters"
             )
     return list(dict.fromkeys(numbers))
 
 
-def sent_json(db: Database, actor: Actor, store: str, numbers: list[str]) -> list[dict[str, Any]]:
-    """Central's copy of the transfers ``numbers`` shipped from ``store`` (others, and
-    numbers central does not know, are left out): number, stores, status, who received it
-    and when, per product the units and quantities on it and received, and
-    ``central_units``, central's state of its units (as a conflict's verdict carries them).
-    Any terminal's token may ask (the sell permission, as for incoming transfers)."""
+def _last_shipped(conn: Connection, store: str, serials: list[str]) -> list[str]:
+    """The number of the last transfer shipped from ``store`` holding each of ``serials``."""
+    last = (
+        sa.select(sa.func.max(unit_t.c.transfer_id))
+        .select_from(
+            unit_t.join(transfer_t, transfer_c.id == unit_t.c.transfer_id).join(
+                repo.store_t, repo.store_t.c.id == transfer_c.from_store_id
+            )
+        )
+        .where(repo.store_t.c.code == store, unit_t.c.serial.in_(serials))
+        .group_by(unit_t.c.serial)
+    )
+    q = sa.select(transfer_c.number).where(transfer_c.id.in_(last))
+    return [str(n) for n in conn.execute(q).scalars()]
+
+
+def sent_json(
+    db: Database, actor: Actor, store: str, numbers: list[str], serials: list[str] | None = None
+) -> list[dict[str, Any]]:
+    """Central's copy of the transfers ``numbers`` shipped from ``store``, and of the last
+    one shipped from ``store`` holding each of ``serials`` (others, and numbers central does
+    not know, are left out): number, stores, status, who received it and when, per product
+    the units and quantities on it and received, and ``central_units``, central's state of
+    its units (as a conflict's verdict carries them). Any terminal's token may ask (the sell
+    permission, as for incoming transfers)."""
     actor.require(Permission.SELL)
     asked = _checked(numbers)
+    by_serial = _checked(serials or [], "serial")
 
     def read(conn: Connection) -> list[dict[str, Any]]:
-        rows = conn.execute(sa.select(transfer_t).where(transfer_c.number.in_(asked))).all()
+        wanted = asked + (_last_shipped(conn, store, by_serial) if by_serial else [])
+        rows = conn.execute(sa.select(transfer_t).where(transfer_c.number.in_(wanted))).all()
         out = []
         for row in rows:
             view = transfer_view(conn, row)
@@ -92,54 +113,33 @@ def _text(when: datetime | None) -> str | None:
 
 
 def shipped_here(conn: Connection, store: str) -> list[str]:
-    """On a store terminal: the transfers of ``store`` whose receipt it has not seen, oldest
-    first: the ones it holds as shipped from ``store``, then those another till of the store
-    shipped (:func:`shipped_by_store`)."""
+    """On a store terminal: the transfers it holds as shipped from ``store``, oldest first
+    (the ones whose receipt it has not seen)."""
     here = journal.store_ids(conn)[store]
     q = (
         sa.select(transfer_c.number)
         .where(transfer_c.from_store_id == here, transfer_c.status == TransferStatus.SHIPPED)
         .order_by(transfer_c.id)
     )
-    held = [str(n) for n in conn.execute(q).scalars()]
-    return list(dict.fromkeys(held + shipped_by_store(conn, here)))
+    return [str(n) for n in conn.execute(q).scalars()]
 
 
-#: The local ledger and units (a serial unit, not a transfer's ``unit_t``).
-_event, _unit = repo.event_t.c, repo.unit_t.c
-
-
-def shipped_by_store(conn: Connection, here: int) -> list[str]:
-    """The transfers the terminal knows only from its store's feed (another till of the
-    store, or central, shipped them): the number of the last shipment from this store of
-    each unit it still has in transit at another store. The store's feed never carries the
-    other store's receipt, so without asking the unit would read in transit here for good.
-    Asked until the unit is no longer in transit here (received, or central says where it
-    is): the list is as long as the store's open shipments, never its history."""
-    shipments = repo.event_t.alias("shipment")
-    last = (
-        sa.select(sa.func.max(shipments.c.id))
-        .where(
-            shipments.c.unit_id == _unit.id,
-            shipments.c.action == Action.TRANSFER_OUT.value,
-        )
-        .correlate(repo.unit_t)
-        .scalar_subquery()
-    )
+def in_transit_elsewhere(conn: Connection, store: str) -> list[str]:
+    """On a store terminal: the serials of the units it has in transit at another store.
+    Another till of the store (or central) shipped most of them: the terminal holds no copy
+    of that transfer, only the units, from its store's feed, which never carries the other
+    store's receipt (and a shipment of its own that central refused left it not even the
+    number of the one central took). Central is asked for the last transfer from the store
+    holding each (``serial``); they are asked until they are no longer in transit here, so
+    the list is as long as the store's open shipments, never its history."""
+    here = journal.store_ids(conn)[store]
+    unit_c = repo.unit_t.c
     q = (
-        sa.select(_event.document_id)
-        .select_from(repo.unit_t.join(repo.event_t, _event.unit_id == _unit.id))
-        .where(
-            _unit.state == UnitState.IN_TRANSIT.value,
-            _unit.store_id != here,
-            _event.id == last,
-            _event.store_id == here,
-            _event.document_type == "transfer",
-            _event.document_id.is_not(None),
-        )
-        .order_by(_event.id)
+        sa.select(unit_c.serial)
+        .where(unit_c.state == UnitState.IN_TRANSIT.value, unit_c.store_id != here)
+        .order_by(unit_c.id)
     )
-    return list(dict.fromkeys(str(n) for n in conn.execute(q).scalars()))
+    return list(dict.fromkeys(str(s) for s in conn.execute(q).scalars()))
 
 
 def follow_sent(conn: Connection, found: list[dict[str, Any]], store: str) -> list[str]:
