@@ -15,6 +15,7 @@ from terminal_chain import Chain, Terminal
 from serialpos.config import ChainConfig
 from serialpos.db.engine import Database
 from serialpos.services import products, users
+from serialpos.services.transfers.sent import shipped_here
 from serialpos.terminal import sync
 from serialpos.terminal.client import CentralClient
 
@@ -26,6 +27,7 @@ STOCK = (
     "SELECT coalesce(sum(k.quantity), 0) FROM stock_level k JOIN store s ON s.id = k.store_id "
     "JOIN product p ON p.id = k.product_id WHERE s.code = :store AND p.sku = :sku"
 )
+MARKS = "SELECT count(*) FROM sync_state WHERE key LIKE 'unit_event:%'"
 TRANSFER = (
     "SELECT t.status, t.received_by, "
     "(SELECT count(*) FROM transfer_unit u WHERE u.transfer_id = t.id AND u.received) "
@@ -267,4 +269,84 @@ def test_the_senders_copy_of_a_transfer_follows_central(chain: Chain) -> None:
     assert s1.sync()["sent_transfers"] == 0
     _same_stock(s1, chain, "S1")
     for db in (s1, s2, chain):
+        db.check_clean()
+
+
+def test_a_unit_another_till_of_the_store_shipped_follows_central(chain: Chain) -> None:
+    """Till A of S1 ships a unit to S2; till B of S1 learns of the shipment from its store's
+    feed only (it holds no copy of the transfer). Once S2 receives it, B's copy of the unit
+    is central's (in stock at S2) at B's next sync, not in transit for good; then B asks no
+    more."""
+    assert chain.post(_line("receive", "S1", "OA-1"))[0]["ok"]
+    a, b = chain.terminal("oa-a"), chain.terminal("oa-b")
+    [out] = a.apply(_line("transfer_out", "S1", "OA-1", to="S2", transfer="OA-TR1", create=True))
+    assert out["ok"] and a.sync()["accepted"] == 1
+    b.sync()
+    assert b.query(AT_STORE, serial="OA-1", store="S2") == [("in_transit",)]
+    assert b.query(TRANSFER, number="OA-TR1") == []  # B holds no copy of the transfer
+
+    assert chain.post(_line("transfer_in", "S2", "OA-1", transfer="OA-TR1"))[0]["ok"]
+    report = b.sync()
+    assert report["central_state"] == 1, report
+    assert b.query(AT_STORE, serial="OA-1", store="S2") == [("in_stock",)]
+    # The unit's mark (central's receipt at S2, which S1's feed never brings) is dropped
+    # by the next whole pull: nothing older of the unit can come after it.
+    assert b.query(MARKS) == [(1,)]
+    again = b.sync()
+    assert (again["central_state"], again["mirror"]["pruned"]) == (0, 1), again
+    assert b.query(MARKS) == [(0,)]
+    _same_stock(b, chain, "S1")
+    for db in (a, b, chain):
+        db.check_clean()
+
+
+def test_a_shipment_central_refused_is_marked_refused_and_asked_no_more(chain: Chain) -> None:
+    """A till ships, offline, a unit central sold meanwhile: central records a conflict and
+    has no such transfer. The till's copy is marked refused (nothing in transit), its unit
+    is central's (sold), and the next sync asks nothing more about it."""
+    assert chain.post(_line("receive", "S1", "OR-1"))[0]["ok"]
+    till = chain.terminal("or-s1")
+    assert chain.post(_line("sell", "S1", "OR-1"))[0]["ok"]
+    [out] = till.apply(_line("transfer_out", "S1", "OR-1", to="S2", transfer="OR-TR1", create=True))
+    assert out["ok"] and till.query(TRANSFER, number="OR-TR1") == [("shipped", None, 0)]
+
+    report = till.sync()
+    assert (report["conflicts"], report["refused_transfers"]) == (1, 1), report
+    assert chain.scalar("SELECT count(*) FROM transfer WHERE number = 'OR-TR1'") == 0
+    assert till.query(TRANSFER, number="OR-TR1") == [("refused", None, 0)]
+    assert till.query(AT_STORE, serial="OR-1", store="S1") == [("sold",)]
+    db = Database(till.db_url)
+    try:
+        assert "OR-TR1" not in db.read(lambda conn: shipped_here(conn, "S1"))  # not asked
+    finally:
+        db.dispose()
+    again = till.sync()
+    assert (again["refused_transfers"], again["sent_transfers"]) == (0, 0), again
+    _same_stock(till, chain, "S1")
+    for db in (till, chain):
+        db.check_clean()
+
+
+def test_the_losing_shipment_of_two_tills_follows_the_winning_one(chain: Chain) -> None:
+    """Tills A and B of S1 ship the same unit offline, each on its own transfer. A's
+    reaches central first; B's is a conflict and B's copy is refused. B never saw A's
+    transfer (its mark skips A's shipment in the feed), yet once S2 receives it, B's copy
+    of the unit is central's: asked for by serial, not by a transfer number."""
+    assert chain.post(_line("receive", "S1", "OL-1"))[0]["ok"]
+    a, b = chain.terminal("ol-a"), chain.terminal("ol-b")
+    for till, number in ((a, "OL-TA"), (b, "OL-TB")):
+        [out] = till.apply(
+            _line("transfer_out", "S1", "OL-1", to="S2", transfer=number, create=True)
+        )
+        assert out["ok"], out
+    assert a.sync()["accepted"] == 1
+    first = b.sync()
+    assert (first["conflicts"], first["refused_transfers"]) == (1, 1), first
+    assert b.query(AT_STORE, serial="OL-1", store="S2") == [("in_transit",)]
+    assert chain.post(_line("transfer_in", "S2", "OL-1", transfer="OL-TA"))[0]["ok"]
+    b.sync()
+    assert b.query(AT_STORE, serial="OL-1", store="S2") == [("in_stock",)]
+    assert b.query(TRANSFER, number="OL-TB") == [("refused", None, 0)]
+    _same_stock(b, chain, "S1")
+    for db in (a, b, chain):
         db.check_clean()

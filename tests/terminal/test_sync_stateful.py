@@ -7,7 +7,8 @@ and counts at random terminals, sales and returns at central, syncs through the 
 everything syncs, the invariants of ../shared/OFFLINE.md hold: every entry reached central
 exactly once; every entry whose precondition failed has exactly one conflict; ``db check``
 is clean everywhere (central's units equal the fold of their events); each terminal's units
-equal central's for its store, and so does the sender's copy of each transfer it shipped;
+equal central's for its store, and so does its copy of every unit its store shipped to
+another store (whichever till shipped it) and the sender's copy of each transfer it shipped;
 replaying any prefix of a journal changes nothing.
 
 CI runs a small size; ``SERIALPOS_STATEFUL_EXAMPLES`` / ``SERIALPOS_STATEFUL_STEPS`` run
@@ -60,6 +61,16 @@ SENT_SQL = (
     "SELECT t.number, t.status FROM transfer t JOIN store s ON s.id = t.from_store_id "
     "WHERE s.code = :store AND t.number LIKE :p"
 )
+#: The units central holds on transfers shipped from a store: a till of that store follows
+#: them to the other store (services/transfers/sent.py), whichever till shipped them.
+SHIPPED_SQL = (
+    "SELECT DISTINCT u.serial FROM transfer_unit u JOIN transfer t ON t.id = u.transfer_id "
+    "JOIN store s ON s.id = t.from_store_id WHERE s.code = :store AND u.serial LIKE :p"
+)
+WHERE_SQL = (
+    "SELECT u.serial, t.code, u.state FROM serial_unit u JOIN store t ON t.id = u.store_id "
+    "WHERE u.serial LIKE :p"
+)
 UNITS_SQL = (
     "SELECT u.serial, u.state FROM serial_unit u JOIN store t ON t.id = u.store_id "
     "WHERE t.code = :store AND u.serial LIKE :p"
@@ -101,6 +112,12 @@ class _Till:
         with self.db.engine.connect() as conn:
             rows = conn.execute(sa.text(UNITS_SQL), {"store": self.store, "p": prefix + "%"})
             return {str(a): str(b) for a, b in rows}
+
+    def where(self, prefix: str) -> dict[str, tuple[str, str]]:
+        """Every unit's store and state here, wherever the till has it."""
+        with self.db.engine.connect() as conn:
+            rows = conn.execute(sa.text(WHERE_SQL), {"p": prefix + "%"})
+            return {str(a): (str(b), str(c)) for a, b, c in rows}
 
     def sent(self, prefix: str) -> dict[str, str]:
         with self.db.engine.connect() as conn:
@@ -273,6 +290,15 @@ class SyncMachine(RuleBasedStateMachine):
                 rows = conn.execute(sa.text(UNITS_SQL), {"store": t.store, "p": self.prefix + "%"})
                 central = {str(a): str(b) for a, b in rows}
             assert t.units(self.prefix) == central, (t.name, t.units(self.prefix), central)
+            # The units its store shipped, wherever they are now: whichever till shipped
+            # them, each till's copy follows them to the other store.
+            with self.chain.server.db.engine.connect() as conn:
+                p = {"store": t.store, "p": self.prefix + "%"}
+                shipped = set(conn.execute(sa.text(SHIPPED_SQL), p).scalars())
+                rows = conn.execute(sa.text(WHERE_SQL), p)
+                central_at = {str(a): (str(b), str(c)) for a, b, c in rows if a in shipped}
+            here_at = {k: v for k, v in t.where(self.prefix).items() if k in shipped}
+            assert here_at == central_at, (t.name, here_at, central_at)
             # The sender's copy of each transfer central holds is central's (received at S2
             # or still shipped); a shipment central refused (a conflict) has none there.
             with self.chain.server.db.engine.connect() as conn:
@@ -280,6 +306,9 @@ class SyncMachine(RuleBasedStateMachine):
                 sent = {str(a): str(b) for a, b in rows}
             mine = {n: st for n, st in t.sent(self.prefix).items() if n in sent}
             assert mine == {n: sent[n] for n in mine}, (t.name, mine, sent)
+            # A shipment central did not take is marked refused there, never left shipped.
+            gone = {n: st for n, st in t.sent(self.prefix).items() if n not in sent}
+            assert set(gone.values()) <= {"refused"}, (t.name, gone)
         # Replaying a prefix of each journal changes nothing at central.
         for t in self.tills:
             lines = [line for _id, _state, line in t.journal()]
@@ -315,3 +344,26 @@ def test_terminals_converge(chain: Chain, tmp_path: Path) -> None:
             phases=PHASES,
         ),
     )
+
+
+def test_the_check_follows_a_unit_another_till_shipped(chain: Chain, tmp_path: Path) -> None:
+    """The machine's own steps, written out, for the case the random runs meet only now and
+    then: till 0 ships a unit to S2, S2 receives it, and till 1 (same store, no copy of the
+    transfer) must end with central's state of it; the final check compares it."""
+    SyncMachine.chain = chain
+    SyncMachine.folder = tmp_path
+    machine = SyncMachine()
+    machine.setup()
+    try:
+        machine.sync(1)  # till 1 holds the unit in stock at S1
+        machine.ship_to_s2(0, 0)
+        machine.sync(0)
+        machine.sync(1)  # the feed: in transit to S2 at till 1
+        machine.sync(2)  # S2 keeps the incoming transfer
+        machine.receive_at_s2(0)
+        machine.sync(2)
+        serial = machine.serials[0]
+        assert machine.tills[1].where(machine.prefix)[serial] == ("S2", "in_transit")
+    finally:
+        machine.teardown()  # everything syncs, then the invariants are checked
+    assert machine.tills[1].where(machine.prefix)[serial] == ("S2", "in_stock")

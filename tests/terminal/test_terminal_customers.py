@@ -138,3 +138,47 @@ def test_a_record_made_offline_reaches_central_and_the_other_till(
     assert _at_central(chain, zoe.key)["phone"] == _on_till(till_a, zoe.key)["phone"] == "555 0303"
     chain.check_clean()
     till_a.check_clean()
+
+
+def test_an_apply_line_naming_a_record_by_its_local_id_means_that_record_at_central(
+    chain: Chain, opened: list[Database]
+) -> None:
+    """An ``apply`` ``order_create`` run on a till names a record by the till's own id; at
+    central that id is another record (or none). The entry names the record by its key, with
+    its details, and central's order is the same person's."""
+    assert chain.post({"op": "receive", "store": "S1", "sku": "PH1", "serial": "CI-1"})[0]["ok"]
+    till = chain.terminal("ci-a")
+    db, mia = till_db(till, opened)
+    kim = add_customer(db, mia, CustomerFields("Kim Local", "0770 111 222", None, None))
+    # Central makes records of its own meanwhile: the till's id is one of theirs there.
+    for n in range(3):
+        chain.central("customers", "add", f"Central {n}", "--json", user="ada")
+    with chain.server.db.engine.connect() as conn:
+        taken = conn.exec_driver_sql(
+            "SELECT name FROM customer WHERE id = %(i)s", {"i": kim.id}
+        ).scalar()
+    assert taken is not None and taken != "Kim Local"
+
+    [made] = till.apply(
+        {
+            "op": "order_create",
+            "store": "S1",
+            "customer": kim.id,
+            "lines": [{"sku": "PH1", "serial": "CI-1"}],
+            "fulfil": True,
+            "payments": [],
+        }
+    )
+    assert made["ok"], made
+    sale = json.loads(db.read(journal.entries)[-1].line)
+    assert sale["customer"] == {"key": kim.key, "name": "Kim Local", "phone": "0770 111 222"}
+
+    report = till.sync()
+    assert (report["accepted"], report["refused"], report["conflicts"]) == (2, 0, 0), report
+    central = _at_central(chain, kim.key)
+    with chain.server.db.engine.connect() as conn:
+        attached = conn.exec_driver_sql(
+            "SELECT customer_id FROM sale_order WHERE number = %(n)s", {"n": made["order"]}
+        ).scalar()
+    assert attached == central["id"] and central["name"] == "Kim Local"
+    chain.check_clean()

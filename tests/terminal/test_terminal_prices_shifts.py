@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 
+import sqlalchemy as sa
 from terminal_chain import Chain, till_db
 
 from serialpos.db import journal
@@ -24,6 +25,21 @@ def _set_price(chain: Chain, sku: str, price: str) -> None:
             headers={"Content-Type": "text/csv"},
         )
     assert done.status_code == 200 and done.json()["updated"] == 1, done.text
+
+
+def _differs(chain: Chain, order: str) -> list[tuple[str, str | None, str | None, str | None]]:
+    """Each line of ``order`` at central: its price, central's shelf price kept beside it,
+    the reason and who sold it."""
+    with chain.server.db.engine.connect() as conn:
+        rows = conn.execute(
+            sa.text(
+                "SELECT l.unit_price, l.list_price, l.discount_reason, l.discount_by "
+                "FROM order_line l JOIN sale_order o ON o.id = l.order_id "
+                "WHERE o.number = :n ORDER BY l.number"
+            ),
+            {"n": order},
+        ).all()
+    return [(f"{a:.2f}", None if b is None else f"{b:.2f}", c, d) for a, b, c, d in rows]
 
 
 def test_a_price_raised_at_central_before_the_till_took_it(
@@ -55,8 +71,12 @@ def test_a_price_raised_at_central_before_the_till_took_it(
         "0.00",
     )
     assert [ln["unit_price"] for ln in order["lines"]] == ["400.00"]
-    detail = chain.scalar("SELECT detail FROM user_audit WHERE action = 'price_differs'")
-    assert detail == f"{done.order.order} PH1: sold at 400.00 on the till, 450.00 here"
+    # The difference is kept on the sale's line, as a price override is (shown in the
+    # sales report's reason), not in the users' audit.
+    assert _differs(chain, done.order.order) == [
+        ("400.00", "450.00", "price_differs: sold at 400.00 on the till, 450.00 at central", "mia")
+    ]
+    assert chain.scalar("SELECT count(*) FROM user_audit WHERE action = 'price_differs'") == 0
     assert Decimal(chain.scalar("SELECT price FROM product WHERE sku = 'PH1'")) == Decimal("450")
     chain.check_clean()
     till.check_clean()
@@ -70,6 +90,35 @@ def test_a_price_raised_at_central_before_the_till_took_it(
         }
     )
     assert host["error"] == "bad_request" and "'price'" in host["message"]
+
+
+def test_a_sell_line_on_a_till_is_invoiced_at_the_tills_price(chain: Chain) -> None:
+    """An ``apply`` ``sell`` line run on a till journals the price the till charged; central
+    lowered its price meanwhile: the invoice is at the till's price, paid in full, central's
+    price kept on the line (price_differs). At the same price the line is plain: no mark."""
+    _set_price(chain, "PH1", "300.00")
+    serials = ["PS-1", "PS-2"]
+    assert chain.post({"op": "receive", "store": "S1", "sku": "PH1", "serials": serials})[0]["ok"]
+    till = chain.terminal("ps-a")
+    _set_price(chain, "PH1", "280.00")  # the till still says 300.00
+    sell = {"op": "sell", "store": "S1", "sku": "PH1", "serial": "PS-1", "payment": "card"}
+    [sold] = till.apply(sell)
+    assert sold["ok"], sold
+    [line] = till.query("SELECT line FROM journal_entry WHERE id = :e", e=sold["entry"])
+    assert json.loads(line[0])["catalogue_price"] == "300.00"
+    report = till.sync()
+    assert (report["accepted"], report["refused"], report["pending"]) == (1, 0, 0), report
+    with chain.server.client("ada") as client:
+        order = client.get(f"/v1/orders/{sold['order']}").json()
+    assert (order["total"], order["paid"], order["due"]) == ("300.00", "300.00", "0.00")
+    assert _differs(chain, sold["order"]) == [
+        ("300.00", "280.00", "price_differs: sold at 300.00 on the till, 280.00 at central", "mia")
+    ]
+    # A host names no till price.
+    [host] = chain.post({**sell, "serial": "PS-2", "catalogue_price": "1.00"})
+    assert host["error"] == "bad_request" and "catalogue_price" in host["message"]
+    chain.check_clean()
+    till.check_clean()
 
 
 def test_require_shift_on_for_the_whole_chain(chain: Chain, opened: list[Database]) -> None:

@@ -496,8 +496,9 @@ def document() -> dict[str, Any]:
             },
             "/v1/transfers/sent": {
                 "get": _op(
-                    "Central's copy of transfers shipped from a store, by number (at most 100; "
-                    "the sending terminal follows their receipt and their units' state)",
+                    "Central's copy of transfers shipped from a store, by number (at most 100), "
+                    "and the last one holding each serial (at most 100): the sending store's "
+                    "terminals follow their receipt and their units' state",
                     _json(
                         _obj(
                             ["transfers"], transfers={"type": "array", "items": {"type": "object"}}
@@ -506,6 +507,7 @@ def document() -> dict[str, Any]:
                     [
                         _q("store", text_q, required=True),
                         _q("number", {"type": "array", "items": text_q}),
+                        _q("serial", {"type": "array", "items": text_q}),
                     ],
                 )
             },

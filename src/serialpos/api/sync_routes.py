@@ -52,14 +52,16 @@ def incoming_transfers(request: Request) -> Response:
 
 
 def sent_transfers(request: Request) -> Response:
-    """``GET /v1/transfers/sent?store=S01&number=TR1&number=TR2``: central's copy of
-    transfers shipped from a store (at most 100 asked), for the sending terminal to follow
-    their receipt at the other store."""
+    """``GET /v1/transfers/sent?store=S01&number=TR1&number=TR2[&serial=A1...]``: central's
+    copy of transfers shipped from a store (at most 100 numbers, and the last one holding
+    each of at most 100 serials), for the sending store's terminals to follow their receipt
+    at the other store."""
     from serialpos.services.transfers.sent import sent_json
 
     actor = actor_now(request)
     numbers = request.query_params.getlist("number")
-    found = sent_json(request.app.state.db, actor, _required(request, "store"), numbers)
+    serials = request.query_params.getlist("serial")
+    found = sent_json(request.app.state.db, actor, _required(request, "store"), numbers, serials)
     return JSONResponse({"transfers": found})
 
 

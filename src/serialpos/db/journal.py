@@ -185,6 +185,22 @@ def drop_unit_event(conn: Connection, unit_id: int) -> None:
     conn.execute(state_t.delete().where(state_c.key == f"{_UNIT_EVENT}{unit_id}"))
 
 
+_DROP_MARK = state_t.delete().where(
+    state_c.key == sa.bindparam("mark"), state_c.value == sa.bindparam("event")
+)
+
+
+def drop_unit_events(conn: Connection, marks: dict[int, int]) -> int:
+    """Drop these marks (unit id -> central event) where they still hold that event (one
+    set again meanwhile to another event stays); how many were dropped."""
+    if not marks:
+        return 0
+    rows = [{"mark": f"{_UNIT_EVENT}{u}", "event": str(e)} for u, e in marks.items()]
+    before = len(unit_events(conn))
+    conn.execute(_DROP_MARK, rows)
+    return before - len(unit_events(conn))
+
+
 # -- the local copy of central's events ---------------------------------------------------
 unit_c = repo.unit_t.c
 

@@ -4,7 +4,9 @@ scanned) and its units (serials scanned out, each marked when the receiving stor
 A transfer is a document with a life: ``open`` while units are scanned onto it (they stay in
 stock at the sending store and can be taken off again), ``shipped`` once they are in transit,
 ``received`` when the receiving store completed its checklist. Units not received stay in
-transit and stay listed here, so the transfer reports them. Migration 0007 builds these.
+transit and stay listed here, so the transfer reports them. ``refused`` (a store terminal's
+copy only, migration 0026): central did not take the shipment (a conflict or a refusal), so
+nothing of it is in transit. Migration 0007 builds these.
 """
 
 from __future__ import annotations
@@ -16,13 +18,15 @@ from sqlmodel import Field, SQLModel
 
 from serialpos.db.tables import utcnow
 
-TRANSFER_STATUSES = ("open", "shipped", "received")
+TRANSFER_STATUSES = ("open", "shipped", "received", "refused")
 
 
 class Transfer(SQLModel, table=True):
     __tablename__ = "transfer"
     __table_args__ = (
-        sa.CheckConstraint("status IN ('open', 'shipped', 'received')", name="ck_transfer_status"),
+        sa.CheckConstraint(
+            "status IN ('open', 'shipped', 'received', 'refused')", name="ck_transfer_status"
+        ),
         sa.CheckConstraint("from_store_id <> to_store_id", name="ck_transfer_two_stores"),
         sa.Index("ix_transfer_to_status", "to_store_id", "status"),
         sa.Index("ix_transfer_from_status", "from_store_id", "status"),

@@ -19,11 +19,14 @@ class AsnStatus(enum.StrEnum):
 
 class TransferStatus(enum.StrEnum):
     """A transfer is open (units scanned on it, still in stock at the sender), shipped (its
-    units in transit), then received at the other store."""
+    units in transit), then received at the other store. On a store terminal a shipment
+    central did not take (a conflict, a refusal) is ``refused``: nothing of it is in
+    transit, its units are where central has them (services/transfers/sent.py)."""
 
     OPEN = "open"
     SHIPPED = "shipped"
     RECEIVED = "received"
+    REFUSED = "refused"
 
 
 class CountStatus(enum.StrEnum):

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any, cast
 
 import sqlalchemy as sa
@@ -35,6 +36,8 @@ class Sell:
     method: str
     #: The numbers the terminal gave its documents, by series (document_numbers.check_given).
     numbers: Mapping[str, str] = field(default_factory=dict)
+    #: The unit price the till charged (services/orders/till_price.py); None: not said.
+    catalogue_price: Decimal | None = None
 
 
 @dataclass

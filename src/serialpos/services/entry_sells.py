@@ -46,8 +46,10 @@ from serialpos.domain.states import Action, UnitState, check_move
 from serialpos.domain.users import Permission
 from serialpos.services import document_numbers, ledger, serial_precheck
 from serialpos.services.apply.fields import Fields
+from serialpos.services.apply.move_handlers import till_price
 from serialpos.services.entries import Entry, Result, _replay
 from serialpos.services.entry_sale_rows import Place, Sell, write
+from serialpos.services.orders.till_price import differs
 from serialpos.services.orders.views import MAX_LINES
 from serialpos.services.settings import chain_settings_in, setting_in_force
 from serialpos.services.shifts import checked_at_terminal, shift_for_payment
@@ -55,7 +57,18 @@ from serialpos.services.shifts import checked_at_terminal, shift_for_payment
 #: The keys of a plain sale: anything else (a document, a quantity, a line, a key the
 #: operation does not know and would warn about) goes the one-by-one way.
 PLAIN_KEYS = frozenset(
-    {"op", "id", "journal", "numbers", "store", "sku", "serial", "serials", "payment"}
+    {
+        "op",
+        "id",
+        "journal",
+        "numbers",
+        "store",
+        "sku",
+        "serial",
+        "serials",
+        "payment",
+        "catalogue_price",
+    }
 )
 
 
@@ -71,6 +84,7 @@ def plain_sell(entry: Entry) -> Sell | None:
         serials = ledger._clean_serials(fields.serials())
         payment = fields.optional_text("payment", max_length=16)
         method = PaymentMethod.parse(payment).value if payment else PaymentMethod.OTHER.value
+        price = till_price(fields)
         given = data.get("numbers")
         numbers = (
             document_numbers.check_given(given, entry.terminal, store) if given is not None else {}
@@ -79,7 +93,7 @@ def plain_sell(entry: Entry) -> Sell | None:
         return None
     if not serials or len(serials) > MAX_LINES:
         return None
-    return Sell(entry, store, sku, serials, method, numbers)
+    return Sell(entry, store, sku, serials, method, numbers, price)
 
 
 #: The series a sale makes documents of, and the table whose numbers each must not reuse.
@@ -313,6 +327,8 @@ def apply_sells(conn: Connection, db: Database, run: Sequence[Entry]) -> list[Re
             place = ctx.place(sell.store, sell.sku)
             if place is None or not _format_ok(place.product, sell.serials):
                 break
+            if differs(sell.catalogue_price, place.product.price):
+                break  # priced as the till did, central's price kept beside: the usual way
             if isinstance(ctx.shift(place.store_id, sell.entry.actor.terminal), DomainError):
                 break
             given = {(k, v) for k, v in sell.numbers.items() if k in _SERIES}

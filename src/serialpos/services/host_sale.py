@@ -8,12 +8,15 @@ events, on the host's ``document`` when it gives one, else on the order), and an
 type sale, cash and carry, fulfilled at once: one line per unit for a serial-tracked product
 (one line of the quantity otherwise) at the product's price and tax, its invoice, and a
 payment of the invoice total. The host took the money, so the payment's method is the one it
-names, ``other`` unless it says (never ``cash``: the drawer did not receive it).
+names, ``other`` unless it says (never ``cash``: the drawer did not receive it). A store
+terminal's ``sell`` carries the price the till charged (``catalogue_price``): the lines take
+it, central's kept beside it when it differs (services/orders/till_price.py).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -28,6 +31,7 @@ from serialpos.domain.states import Action
 from serialpos.domain.users import Permission
 from serialpos.services import ledger
 from serialpos.services.context import Actor
+from serialpos.services.orders import till_price
 from serialpos.services.orders.checkout import _insert_payment, issue_invoice
 from serialpos.services.orders.header import _check_customer, _open_in
 from serialpos.services.orders.lines import _tax_included
@@ -52,9 +56,11 @@ def sell(
     quantity: int | None = None,
     document: DocumentRef | None = None,
     payment: str | None = None,
+    catalogue_price: Decimal | None = None,
 ) -> HostSale:
     """Sell units (or a quantity) of one product at ``store`` and invoice them, in one
-    transaction: all of it, or nothing."""
+    transaction: all of it, or nothing. ``catalogue_price``: a store terminal's sale, at
+    the unit price the till charged (services/orders/till_price.py)."""
     actor.require(Permission.SELL)
     method = PaymentMethod.parse(payment).value if payment else PaymentMethod.OTHER.value
 
@@ -75,7 +81,7 @@ def sell(
         )
         product = orepo.sale_product_by_sku(conn, moved.sku)
         assert product is not None  # the ledger found it
-        ids = _lines(ctx, product, [require_serial(s) for s in serials], quantity)
+        ids = _lines(ctx, product, [require_serial(s) for s in serials], quantity, catalogue_price)
         rows = [r for r in orepo.order_lines(conn, ctx.id) if r._mapping["id"] in ids]
         total = sum((_row_total(r) for r in rows), orepo.money(0))
         invoice_id, number = issue_invoice(ctx, rows, "Invoice")
@@ -93,7 +99,11 @@ def sell(
 
 
 def _lines(
-    ctx: _Ctx, product: orepo.SaleProduct, serials: list[str], quantity: int | None
+    ctx: _Ctx,
+    product: orepo.SaleProduct,
+    serials: list[str],
+    quantity: int | None,
+    till: Decimal | None = None,
 ) -> list[int]:
     """The order's lines: one per serial (the invoice lists each unit), or one line of the
     quantity sold without serials. The order was opened in this transaction and has no line
@@ -102,7 +112,7 @@ def _lines(
     write per line)."""
     if len(serials) > MAX_LINES:
         raise BadRequest(f"an order holds at most {MAX_LINES} lines; sell fewer units a line")
-    base = {
+    base: dict[str, object] = {
         "order_id": ctx.id,
         "product_id": product.id,
         "sku": product.sku,
@@ -113,6 +123,9 @@ def _lines(
         "status": LineStatus.OPEN.value,
         "package_line": None,
     }
+    if till_price.differs(till, product.price):
+        assert till is not None
+        base |= till_price.line_values(till, product.price, ctx.actor.user)
     rows = [{"quantity": 1, "serial": s} for s in serials] or [
         {"quantity": quantity or 1, "serial": None}
     ]

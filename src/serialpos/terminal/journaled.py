@@ -96,10 +96,68 @@ def journaled_object(terminal: str) -> apply_ids.ApplyObject:
         sent = numbered(data, result)
         if numbers:
             sent = {**sent, "numbers": numbers}
-        entry_id, seq = db.write(lambda conn: write_entry(conn, terminal, actor.user, sent))
+
+        def journal_it(conn: Connection) -> tuple[str, int]:
+            line = _keyed_customer(conn, _priced(conn, sent, result))
+            return write_entry(conn, terminal, actor.user, line)
+
+        entry_id, seq = db.write(journal_it)
         return {**result, "entry": entry_id, "entry_seq": seq}
 
     return apply_object
+
+
+def _local_customer_id(value: object) -> int | None:
+    """The record id ``customer`` of an order_create line names (``12`` or ``{"id": 12}``)."""
+    if isinstance(value, dict):
+        value = value.get("id")
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    return None
+
+
+def _keyed_customer(conn: Connection, data: Mapping[str, Any]) -> Mapping[str, Any]:
+    """An ``order_create`` line naming a customer record by this terminal's id, as
+    journaled: by the record's chain-wide key with its details (as a counter sale names
+    it, services/orders/sale_journal.py), for the same id at central is another record or
+    none. The record was found here when the line was applied, in this transaction; central
+    takes it by key (made there by its own ``customer_upsert`` entry, or from the
+    snapshot)."""
+    if data.get("op") != "order_create":
+        return data
+    local = _local_customer_id(data.get("customer"))
+    if local is None:
+        return data
+    from serialpos.services.customers import record_in
+
+    r = record_in(conn, local)
+    if r.key is None:  # every record has one since migration 0025: a damaged database
+        raise DatabaseError(f"customer record {local} has no key: run `serialpos db check`")
+    details = {"phone": r.phone, "email": r.email, "address": r.address}
+    customer = {"key": r.key, "name": r.name, **{k: v for k, v in details.items() if v}}
+    return {**data, "customer": customer}
+
+
+def _priced(
+    conn: Connection, data: Mapping[str, Any], result: Mapping[str, Any]
+) -> Mapping[str, Any]:
+    """A ``sell`` line as journaled: with the unit price the till charged
+    (``catalogue_price``, read from the sale's order in its own transaction), so central
+    invoices it as the till did even if its own price changed meanwhile
+    (services/orders/till_price.py)."""
+    if data.get("op") != "sell" or not isinstance(result.get("order"), str):
+        return data
+    line_c, order_c = order_repo.line_t.c, order_repo.order_t.c
+    price = conn.execute(
+        sa.select(line_c.unit_price)
+        .join(order_repo.order_t, order_c.id == line_c.order_id)
+        .where(order_c.number == result["order"])
+        .order_by(line_c.number)
+        .limit(1)
+    ).scalar()
+    if price is None:
+        return data
+    return {**data, "catalogue_price": f"{order_repo.money(price):.2f}"}
 
 
 #: Operations that make a document the terminal numbers, and the result key naming it.

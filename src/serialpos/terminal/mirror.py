@@ -44,6 +44,8 @@ class MirrorCount:
     unknown_product: int = 0
     #: events older than the state a unit was set to after a conflict or a refusal
     older: int = 0
+    #: marks of such states dropped once a whole pull passed them (terminal/sync.py)
+    pruned: int = 0
 
 
 def _at(text: Any) -> datetime:

@@ -13,6 +13,16 @@ Pull: central's event feed after the last number applied, for this store only (c
 filters by the token's store, services/feed.py); each page
 and the new cursor are written in one local transaction, so a terminal killed mid-pull
 re-reads at most the page it was on and applies nothing twice.
+
+A pull that reaches the feed's end drops the ``unit_event:`` marks that were there when it
+began (terminal/mirror.py skips a unit's events up to its mark). Dropping them cannot let an
+older event win: a mark is central's event that gave the unit the state taken, read from a
+verdict or an answer after central committed it, and every older event of the unit was
+committed before it (one unit's events are written under its row lock). So every older
+event was committed before this pull began, the feed numbers events as they commit, and a
+pull ends at a number read after it began: the older events of the unit at this store were
+all on the pages just read (and skipped); none can come later. A unit never seen in the
+feed again (at another store) would otherwise keep its mark for good.
 """
 
 from __future__ import annotations
@@ -63,6 +73,9 @@ class SyncReport:
     #: transfers shipped from this store whose copy here took central's (received at the
     #: other store: services/transfers/sent.py)
     sent_transfers: int = 0
+    #: transfers shipped from here that central did not take (a conflict or a refusal),
+    #: their copy here marked refused (services/transfers/sent.py)
+    refused_transfers: int = 0
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -121,6 +134,7 @@ def push(db: Database, client: CentralClient, report: SyncReport, *, store: str)
 def pull(db: Database, client: CentralClient, chain: ChainConfig, report: SyncReport) -> None:
     central_terminal = db.read(lambda conn: journal.get_state(conn, "central_terminal")) or ""
     after = int(db.read(lambda conn: journal.get_state(conn, "feed_after")) or 0)
+    marks = db.read(journal.unit_events)
     first = True
     while True:
         page = client.get_json("/v1/events", after=after, limit=PULL_PAGE)
@@ -159,6 +173,7 @@ def pull(db: Database, client: CentralClient, chain: ChainConfig, report: SyncRe
         report.pulled += len(events)
         after = next_after
     report.feed_after = after
+    report.mirror.pruned += db.write(lambda conn: journal.drop_unit_events(conn, marks))
 
 
 def _set_cursor(db: Database, after: int) -> None:
@@ -205,27 +220,44 @@ def follow_sent_transfers(
 ) -> None:
     """Make this terminal's copy of the transfers it holds as shipped from its store what
     central has (received at the other store, and their units there), so the sender's copy
-    follows central though its store's feed never carries the other store's receipt."""
-    from serialpos.services.transfers.sent import MAX_ASKED, follow_sent, shipped_here
+    follows central though its store's feed never carries the other store's receipt. A
+    shipment of its own that central did not take is marked refused, and asked no more. The
+    units it has in transit at another store are asked for by serial too (another till of
+    the store shipped most of them: it holds no copy of that transfer): they take central's
+    state."""
+    from serialpos.services.transfers.sent import (
+        MAX_ASKED,
+        follow_sent,
+        in_transit_elsewhere,
+        refuse_unknown,
+        shipped_here,
+    )
 
     numbers = db.read(lambda conn: shipped_here(conn, chain.store))
-    for start in range(0, len(numbers), MAX_ASKED):
-        asked = numbers[start : start + MAX_ASKED]
-        found = client.get_json("/v1/transfers/sent", store=chain.store, number=asked)
+    serials = db.read(lambda conn: in_transit_elsewhere(conn, chain.store))
+    asks = [("number", numbers[i : i + MAX_ASKED]) for i in range(0, len(numbers), MAX_ASKED)]
+    asks += [("serial", serials[i : i + MAX_ASKED]) for i in range(0, len(serials), MAX_ASKED)]
+    for key, asked in asks:
+        found = client.get_json("/v1/transfers/sent", store=chain.store, **{key: asked})
         found = found["transfers"]
+        by_number = asked if key == "number" else []
 
-        def write(conn: Connection, found: list[dict[str, Any]] = found) -> tuple[int, int]:
+        def write(
+            conn: Connection, found: list[dict[str, Any]] = found, by_number: list[str] = by_number
+        ) -> tuple[int, int, int]:
             changed = follow_sent(conn, found, chain.store)
+            refused = refuse_unknown(conn, by_number, found, chain.store)
             taken = 0
             for data in found:
                 source = central_state.Source("sync", "central", "transfer", str(data["number"]))
                 taken += central_state.take_units(
                     conn, data["central_units"], store=chain.store, source=source
                 )
-            return len(changed), taken
+            return len(changed), len(refused), taken
 
-        changed, taken = db.write(write)
+        changed, refused, taken = db.write(write)
         report.sent_transfers += changed
+        report.refused_transfers += refused
         report.central_state += taken
 
 

@@ -74,7 +74,7 @@ OPERATIONS: dict[str, Operation] = {
     "receive": Operation(
         _simple(Action.RECEIVE), _UNITS | {"shared_by"} | _DOCUMENT | {"vendor", "reference"}
     ),
-    "sell": Operation(_sell, _UNITS | {"payment"}),
+    "sell": Operation(_sell, _UNITS | {"payment", "catalogue_price"}),
     "return": Operation(_return, _UNITS | {"reason", "damaged"}),
     "transfer_out": Operation(_transfer_out, _UNITS | {"to", "transfer", "create", "items"}),
     "transfer_in": Operation(_transfer_in, _UNITS | {"transfer", "items", "complete"}),

@@ -5,9 +5,11 @@ adjust, each one ledger call whose moved units are reported back in the same sha
 from __future__ import annotations
 
 from dataclasses import replace
+from decimal import Decimal
 from typing import Any
 
 from serialpos.db.engine import Database
+from serialpos.domain.discounts import parse_price
 from serialpos.domain.errors import BadRequest
 from serialpos.domain.states import Action
 from serialpos.services import ledger
@@ -76,8 +78,26 @@ def _sell(db: Database, actor: Actor, f: Fields) -> Result:
         quantity=f.quantity(),
         document=f.document(),
         payment=f.optional_text("payment", max_length=16),
+        catalogue_price=till_price(f),
     )
     return _moved(done.moved, f, order=done.order, invoice=done.invoice)
+
+
+def till_price(f: Fields) -> Decimal | None:
+    """A store terminal's ``sell``: the unit price the till charged (``catalogue_price``,
+    written by the terminal into its journal entry; services/orders/till_price.py). A host
+    sells at central's price and names none."""
+    value = f.value("catalogue_price")
+    if value is None:
+        return None
+    if f.value("journal") is None:
+        raise BadRequest(
+            "'catalogue_price' is written by a store terminal: a host's sale is at the "
+            "catalogue's price"
+        )
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise BadRequest("'catalogue_price' must be a number or text")
+    return parse_price(str(value), "catalogue_price")
 
 
 def _return(db: Database, actor: Actor, f: Fields) -> Result:

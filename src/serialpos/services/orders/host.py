@@ -14,7 +14,6 @@ from sqlalchemy.engine import Connection
 
 from serialpos.db import order_repo as orepo
 from serialpos.db.engine import Database
-from serialpos.db.tables import utcnow
 from serialpos.domain.customers import CustomerFields
 from serialpos.domain.errors import (
     BadRequest,
@@ -26,7 +25,7 @@ from serialpos.domain.orders import (
 )
 from serialpos.domain.serials import normalize_serial
 from serialpos.services.context import Actor
-from serialpos.services.login_locks import audit
+from serialpos.services.orders import till_price
 from serialpos.services.orders.header import _check_customer, _open_in, _parse_delivery, _parse_type
 from serialpos.services.orders.lines import _add_line, _product_for
 from serialpos.services.orders.reading import _find, _view
@@ -43,28 +42,33 @@ class NewLine:
     serial: str | None = None
     quantity: int = 1
     #: The unit price the store terminal's catalogue gave when it sold (its journal entry):
-    #: the customer paid it, so the line is priced at it (:func:`_priced`).
+    #: the customer paid it, so the line is priced at it (services/orders/till_price.py).
     catalogue_price: Decimal | None = None
 
 
-def _priced(ctx: _Ctx, product: orepo.SaleProduct, item: NewLine) -> orepo.SaleProduct:
-    """``product`` at the price a store terminal sold it at, when its journal entry says so.
-    A price changed at central before the till took it must not leave the sale owing what the
-    customer never saw: the line takes the till's price, and the difference is audited
-    (``price_differs``, with the order, SKU and both prices) for a manager to see."""
-    if item.catalogue_price is None or item.catalogue_price == product.price:
+def _priced(product: orepo.SaleProduct, item: NewLine) -> orepo.SaleProduct:
+    """``product`` at the price a store terminal sold it at, when its journal entry says so
+    and central's differs: the customer paid the till's price, so the line takes it and keeps
+    central's as the line's ``price_differs`` (services/orders/till_price.py)."""
+    if not till_price.differs(item.catalogue_price, product.price):
         return product
-    audit(
-        ctx.conn,
-        utcnow(),
-        ctx.actor.user,
-        ctx.actor.terminal,
-        ctx.actor.user,
-        "price_differs",
-        f"{ctx.number} {product.sku}: sold at {item.catalogue_price} on the till, "
-        f"{product.price} here",
-    )
+    assert item.catalogue_price is not None
     return replace(product, price=item.catalogue_price)
+
+
+def _mark_price_differs(
+    ctx: _Ctx, central: orepo.SaleProduct, item: NewLine, line_ids: list[int]
+) -> bool:
+    """Keep central's price on the lines sold at the till's (their ``list_price`` and
+    reason); whether anything was written."""
+    if not line_ids or not till_price.differs(item.catalogue_price, central.price):
+        return False
+    assert item.catalogue_price is not None
+    values = till_price.line_values(item.catalogue_price, central.price, ctx.actor.user)
+    ctx.conn.execute(
+        sa.update(orepo.line_t).where(orepo.line_t.c.id.in_(line_ids)).values(**values)
+    )
+    return True
 
 
 def create_order(
@@ -106,7 +110,9 @@ def create_order(
         as_written = True  # every line stands as its insert returned it (serials kept)
         for item in lines:
             start = len(made)
-            product = _priced(ctx, _product_for(conn, item.sku, None), item)
+            central = _product_for(conn, item.sku, None)
+            product = _priced(central, item)
+            priced: list[int] = []  # the lines the customer paid the item's price on
             if not 1 <= item.quantity <= 100_000:
                 raise BadValue(f"{item.sku}: quantity must be 1 to 100,000")
             if item.serial and item.quantity != 1:
@@ -115,6 +121,7 @@ def create_order(
                 for _ in range(item.quantity):
                     header = _add_line(ctx, product, normalize_serial(item.serial))[0]
                     made.append(header)
+                    priced.append(header)
                     made += [
                         r._mapping["id"]
                         for r in orepo.order_lines(conn, ctx.id)
@@ -123,6 +130,7 @@ def create_order(
             elif product.serial_mode.tracked:
                 for _ in range(item.quantity):
                     made.append(_add_line(ctx, product, normalize_serial(item.serial), manager)[0])
+                    priced.append(made[-1])
             else:
                 line_id, merged, _msg = _add_line(ctx, product, normalize_serial(item.serial))
                 as_written = as_written and not merged and item.quantity == 1
@@ -137,6 +145,9 @@ def create_order(
                         .values(quantity=current + item.quantity - 1)
                     )
                 made.append(line_id)
+                priced.append(line_id)
+            if _mark_price_differs(ctx, central, item, priced):
+                as_written = False  # the lines' rows changed after their insert
             groups.append(made[start:])
         wrote = False
         if then is not None:

@@ -17,10 +17,11 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from serialpos.db import conflict_sql, journal
+from serialpos.db import conflict_sql, journal, repo
 from serialpos.db.engine import Database
 from serialpos.domain.document_status import TransferStatus
 from serialpos.domain.errors import BadRequest
+from serialpos.domain.states import UnitState
 from serialpos.domain.text import has_control_chars
 from serialpos.domain.users import Permission
 from serialpos.services.context import Actor
@@ -37,28 +38,49 @@ from serialpos.services.transfers.views import (
 MAX_ASKED = 100
 
 
-def _checked(numbers: list[str]) -> list[str]:
+def _checked(numbers: list[str], key: str = "number") -> list[str]:
     if len(numbers) > MAX_ASKED:
-        raise BadRequest(f"ask for at most {MAX_ASKED} transfers at a time ('number')")
+        raise BadRequest(f"ask for at most {MAX_ASKED} at a time ('{key}')")
     for number in numbers:
         if not number or len(number) > 64 or has_control_chars(number):
             raise BadRequest(
-                "each 'number' must be text of 1 to 64 characters, no control characters"
+                f"each '{key}' must be text of 1 to 64 characters, no control characters"
             )
     return list(dict.fromkeys(numbers))
 
 
-def sent_json(db: Database, actor: Actor, store: str, numbers: list[str]) -> list[dict[str, Any]]:
-    """Central's copy of the transfers ``numbers`` shipped from ``store`` (others, and
-    numbers central does not know, are left out): number, stores, status, who received it
-    and when, per product the units and quantities on it and received, and
-    ``central_units``, central's state of its units (as a conflict's verdict carries them).
-    Any terminal's token may ask (the sell permission, as for incoming transfers)."""
+def _last_shipped(conn: Connection, store: str, serials: list[str]) -> list[str]:
+    """The number of the last transfer shipped from ``store`` holding each of ``serials``."""
+    last = (
+        sa.select(sa.func.max(unit_t.c.transfer_id))
+        .select_from(
+            unit_t.join(transfer_t, transfer_c.id == unit_t.c.transfer_id).join(
+                repo.store_t, repo.store_t.c.id == transfer_c.from_store_id
+            )
+        )
+        .where(repo.store_t.c.code == store, unit_t.c.serial.in_(serials))
+        .group_by(unit_t.c.serial)
+    )
+    q = sa.select(transfer_c.number).where(transfer_c.id.in_(last))
+    return [str(n) for n in conn.execute(q).scalars()]
+
+
+def sent_json(
+    db: Database, actor: Actor, store: str, numbers: list[str], serials: list[str] | None = None
+) -> list[dict[str, Any]]:
+    """Central's copy of the transfers ``numbers`` shipped from ``store``, and of the last
+    one shipped from ``store`` holding each of ``serials`` (others, and numbers central does
+    not know, are left out): number, stores, status, who received it and when, per product
+    the units and quantities on it and received, and ``central_units``, central's state of
+    its units (as a conflict's verdict carries them). Any terminal's token may ask (the sell
+    permission, as for incoming transfers)."""
     actor.require(Permission.SELL)
     asked = _checked(numbers)
+    by_serial = _checked(serials or [], "serial")
 
     def read(conn: Connection) -> list[dict[str, Any]]:
-        rows = conn.execute(sa.select(transfer_t).where(transfer_c.number.in_(asked))).all()
+        wanted = asked + (_last_shipped(conn, store, by_serial) if by_serial else [])
+        rows = conn.execute(sa.select(transfer_t).where(transfer_c.number.in_(wanted))).all()
         out = []
         for row in rows:
             view = transfer_view(conn, row)
@@ -102,6 +124,24 @@ def shipped_here(conn: Connection, store: str) -> list[str]:
     return [str(n) for n in conn.execute(q).scalars()]
 
 
+def in_transit_elsewhere(conn: Connection, store: str) -> list[str]:
+    """On a store terminal: the serials of the units it has in transit at another store.
+    Another till of the store (or central) shipped most of them: the terminal holds no copy
+    of that transfer, only the units, from its store's feed, which never carries the other
+    store's receipt (and a shipment of its own that central refused left it not even the
+    number of the one central took). Central is asked for the last transfer from the store
+    holding each (``serial``); they are asked until they are no longer in transit here, so
+    the list is as long as the store's open shipments, never its history."""
+    here = journal.store_ids(conn)[store]
+    unit_c = repo.unit_t.c
+    q = (
+        sa.select(unit_c.serial)
+        .where(unit_c.state == UnitState.IN_TRANSIT.value, unit_c.store_id != here)
+        .order_by(unit_c.id)
+    )
+    return list(dict.fromkeys(str(s) for s in conn.execute(q).scalars()))
+
+
 def follow_sent(conn: Connection, found: list[dict[str, Any]], store: str) -> list[str]:
     """On a store terminal, inside the caller's transaction: make its copy of each transfer
     of ``found`` (central's, :func:`sent_json`) shipped from ``store`` what central has; the
@@ -136,6 +176,45 @@ def follow_sent(conn: Connection, found: list[dict[str, Any]], store: str) -> li
         if moved or status != row.status:
             changed.append(str(row.number))
     return changed
+
+
+#: Journal states of an entry central did not apply (services/entries.py).
+_NOT_APPLIED = frozenset({"conflict", "refused"})
+
+
+def refuse_unknown(
+    conn: Connection, asked: list[str], found: list[dict[str, Any]], store: str
+) -> list[str]:
+    """On a store terminal, inside the caller's transaction: mark ``refused`` its copy of
+    each transfer of ``asked`` it holds as shipped from ``store`` that central does not know
+    (absent from ``found``, central's answer) and whose last journal entry central did not
+    apply (a conflict: a unit had moved; or a refusal). A terminal ships a transfer in one
+    entry that creates it at central (services/transfers/sending.py), so such a shipment
+    never happened there and never will; left ``shipped`` it would be asked for at every
+    sync and read as in transit. Its units took central's state when the entry was settled
+    (terminal/central_state.py); the conflict or refusal names the transfer. An entry still
+    waiting, or one central applied, leaves the copy as it is. The numbers marked."""
+    known = {str(data["number"]) for data in found}
+    here = journal.store_ids(conn)[store]
+    refused: list[str] = []
+    for number in asked:
+        if number in known:
+            continue
+        last = journal.last_naming(conn, number)
+        if last is None or last.state not in _NOT_APPLIED:
+            continue
+        done = conn.execute(
+            transfer_t.update()
+            .where(
+                transfer_c.number == number,
+                transfer_c.from_store_id == here,
+                transfer_c.status == TransferStatus.SHIPPED,
+            )
+            .values(status=TransferStatus.REFUSED)
+        )
+        if done.rowcount:
+            refused.append(number)
+    return refused
 
 
 def _follow_lines(

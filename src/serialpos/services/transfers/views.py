@@ -55,6 +55,11 @@ class TransferLineView:
         return tuple(s for s in self.serials if s not in got)
 
 
+#: Statuses with nothing in transit: still open, or a shipment central refused (a store
+#: terminal's copy, services/transfers/sent.py).
+_NOTHING_SENT = frozenset({TransferStatus.OPEN, TransferStatus.REFUSED})
+
+
 @dataclass(frozen=True)
 class TransferView:
     number: str
@@ -77,8 +82,9 @@ class TransferView:
 
     @property
     def in_transit(self) -> int:
-        """Units shipped and not received yet (none while the transfer is open)."""
-        return 0 if self.status == TransferStatus.OPEN else self.units - self.received
+        """Units shipped and not received yet (none while the transfer is open, nor once
+        central refused the shipment)."""
+        return 0 if self.status in _NOTHING_SENT else self.units - self.received
 
     def line(self, sku: str) -> TransferLineView | None:
         return next((ln for ln in self.lines if ln.sku == sku), None)
@@ -86,7 +92,7 @@ class TransferView:
     def report(self) -> dict[str, list[dict[str, Any]]]:
         """``shipped``, ``received`` and ``in_transit`` per SKU, as hosts read them: each a
         list of ``{"sku", "quantity", "serials"}`` (nothing is shipped while it is open)."""
-        shipped = self.status != TransferStatus.OPEN
+        shipped = self.status not in _NOTHING_SENT
         return {
             "shipped": [
                 {"sku": ln.sku, "quantity": ln.quantity, "serials": list(ln.serials)}
@@ -118,7 +124,7 @@ class TransferSummary:
 
     @property
     def in_transit(self) -> int:
-        return 0 if self.status == TransferStatus.OPEN else self.units - self.received
+        return 0 if self.status in _NOTHING_SENT else self.units - self.received
 
 
 @dataclass(frozen=True)
@@ -237,7 +243,8 @@ def list_transfers(db: Database, store: str, *, incoming: bool) -> list[Transfer
             )
         else:
             where = sa.and_(
-                transfer_c.from_store_id == here, transfer_c.status != TransferStatus.RECEIVED
+                transfer_c.from_store_id == here,
+                transfer_c.status.not_in([TransferStatus.RECEIVED, TransferStatus.REFUSED]),
             )
         rows = conn.execute(
             sa.select(

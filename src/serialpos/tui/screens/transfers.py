@@ -49,6 +49,8 @@ def summary_row(item: TransferSummary, here: str, width: int) -> str:
         what = (
             f"open, {units(item.units)}"
             if item.status == "open"
+            else "refused at central (see Conflicts)"
+            if item.status == "refused"
             else f"{item.in_transit} in transit"
         )
     else:
@@ -321,6 +323,11 @@ def describe_transfer(view: TransferView, here: str) -> str:
     """A sentence for a transfer that is neither picked nor received here now."""
     if view.status == "open":
         return f"{view.number} is being picked at {view.from_store}: not shipped yet"
+    if view.status == "refused":
+        return (
+            f"{view.number}: central did not take this shipment (a unit had moved); "
+            "nothing is in transit, its units are where central has them: see Conflicts"
+        )
     left = [f"{ln.sku} {s}" for ln in view.lines for s in ln.outstanding_serials]
     counted = sum(ln.outstanding for ln in view.lines) - len(left)
     if view.status == "shipped":
