@@ -12,7 +12,7 @@ keys are enforced; SQLite documents changing the table's stored text instead for
 that allows more and touches no stored row ("ALTER TABLE", section 7): done here, with the
 schema version moved on so every open connection reads the new text.
 
-Revision ID: 0026_terminal_gaps
+Revision ID: 0026
 Revises: 0025 (customer key)
 Create Date: 2026-12-03
 """
@@ -22,7 +22,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0026_terminal_gaps"
+revision = "0026"
 down_revision = "0025"
 branch_labels = None
 depends_on = None
