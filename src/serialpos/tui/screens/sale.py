@@ -198,8 +198,10 @@ class SaleScreen(ConsoleScreen):
 
     def on_sale_screen_changed(self, message: Changed) -> None:
         outcome = message.outcome
-        if message.pending:
-            self.lines.drop_pending()
+        shows_view = outcome.view is not None or outcome.finished
+        lists = outcome.show_orders or outcome.choices or outcome.order_found is not None
+        if message.pending and (lists or not shows_view):
+            self.lines.drop_pending()  # else it goes with the lines shown (one drawing)
         if outcome.show_orders:
             self.keys.choose_order(outcome.orders)
             return
@@ -214,8 +216,8 @@ class SaleScreen(ConsoleScreen):
             self.lines.marked.clear()
         if outcome.change_due and outcome.view is not None:
             self.change_due, self.change_order = outcome.change_due, outcome.view.order
-        if outcome.view is not None or outcome.finished:
-            self.show_view(outcome.view, outcome.cursor_line)
+        if shows_view:
+            self.show_view(outcome.view, outcome.cursor_line, pending_done=message.pending)
         if outcome.added:
             self.last_added = outcome.cursor_line
         if outcome.note:
@@ -270,7 +272,9 @@ class SaleScreen(ConsoleScreen):
 
             ask_offline_pin(self)
 
-    def show_view(self, view: OrderView | None, cursor_line: int | None = None) -> None:
+    def show_view(
+        self, view: OrderView | None, cursor_line: int | None = None, pending_done: bool = False
+    ) -> None:
         self.view = view
         if view is None or view.order != self.change_order:
             self.change_due = self.change_order = None  # the next sale started (or none is on)
@@ -280,7 +284,7 @@ class SaleScreen(ConsoleScreen):
         # The head and the totals keep their rows on a scan: painted alone, no layout.
         head = head_text(view, self.sale_type, self.delivery)
         show_text(self.query_one("#order-head", Static), head)
-        self.lines.show_lines(view.lines if view is not None else [], cursor_line)
+        self.lines.show_lines(view.lines if view is not None else [], cursor_line, pending_done)
         show_text(self.query_one("#totals", Static), totals_text(view, self.change_due))
 
     def jump_to_missing(self) -> None:

@@ -15,17 +15,20 @@ Keys: arrows move, ``s`` serial, ``+``/``-`` quantity, Delete removes, Space mar
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar, NamedTuple
+from typing import TYPE_CHECKING, ClassVar, NamedTuple, Self, cast
 
 from rich.text import Text
 from textual import events
 from textual.binding import Binding, BindingType
+from textual.geometry import Region, Size
 from textual.message import Message
+from textual.strip import Strip
 from textual.widget import Widget
 
 from serialpos.domain.text import visible
+from serialpos.tui.widgets.kept_rows import UNKNOWN, KeptRows
 
 if TYPE_CHECKING:
     from serialpos.services.orders.views import OrderLineView
@@ -35,6 +38,16 @@ INDICATOR_CLASS = {
     "missing_optional": "sale-lines--optional",
     "recorded": "sale-lines--recorded",
 }
+
+
+class ShownRow(NamedTuple):
+    """A row in view as everything it shows: the key its drawn cells are kept by."""
+
+    cursor: str  # "", "cursor" (the list has focus), "underline"; "adding": a scan on its way
+    head: str
+    indicator: str = ""
+    indicator_class: str = ""  # the component class that colours the indicator
+    tail: str = ""
 
 
 #: Narrow terminals (under 60 columns) use these shorter words, same symbols.
@@ -183,10 +196,24 @@ class SaleLines(Widget, can_focus=True):
         self.damaged: set[int] = set()
         self.pending: list[str] = []  # scans on their way to the service, shown at once
         self.empty = empty
+        self._kept = KeptRows(self)
 
     # -- data ------------------------------------------------------------------------------
-    def show_lines(self, lines: Sequence[OrderLineView], cursor_line: int | None = None) -> None:
-        """New lines; the cursor goes to ``cursor_line`` (a line id) or stays on its row."""
+    #: The rows in view, worked out for this size and focus (None: work them out again).
+    _window: tuple[tuple[Size, bool], list[ShownRow]] | None = None
+
+    def show_lines(
+        self,
+        lines: Sequence[OrderLineView],
+        cursor_line: int | None = None,
+        pending_done: bool = False,
+    ) -> None:
+        """New lines; the cursor goes to ``cursor_line`` (a line id) or stays on its row.
+        ``pending_done``: the oldest scan on its way has landed, its provisional row goes in
+        the same change (dropped first on its own, the list would scroll back for a moment
+        and every row would be drawn again instead of the new one)."""
+        if pending_done and self.pending:
+            self.pending.pop(0)
         self.lines = list(lines)
         ids = [line.line for line in self.lines]
         self.marked &= set(ids)
@@ -195,20 +222,20 @@ class SaleLines(Widget, can_focus=True):
             self.cursor = ids.index(cursor_line)
         self.cursor = max(0, min(self.cursor, len(self.lines) - 1))
         self._keep_cursor_in_view()
-        self.refresh()
+        self._redraw()
 
     def add_pending(self, text: str) -> None:
         """A scan is being added: its row shows in the next frame, before the service answers
         (a durable commit takes tens of milliseconds); the real line replaces it."""
         self.pending.append(text)
         self._keep_cursor_in_view()
-        self.refresh()
+        self._redraw()
 
     def drop_pending(self) -> None:
         if self.pending:
             self.pending.pop(0)
             self._keep_cursor_in_view()
-            self.refresh()
+            self._redraw()
 
     @property
     def current(self) -> OrderLineView | None:
@@ -219,7 +246,7 @@ class SaleLines(Widget, can_focus=True):
             if line.line == line_id:
                 self.cursor = index
                 self._keep_cursor_in_view()
-                self.refresh()
+                self._redraw()
                 return
 
     def toggle_mark(self) -> None:
@@ -228,7 +255,7 @@ class SaleLines(Widget, can_focus=True):
             return
         self.marked ^= {current.line}
         self.damaged -= {current.line} - self.marked
-        self.refresh()
+        self._redraw()
 
     def toggle_damaged(self) -> None:
         current = self.current
@@ -237,7 +264,7 @@ class SaleLines(Widget, can_focus=True):
         self.damaged ^= {current.line}
         if current.line in self.damaged:
             self.marked.add(current.line)
-        self.refresh()
+        self._redraw()
 
     def visible_text(self) -> str:
         """The rows on screen now, for tests and the bench."""
@@ -249,7 +276,7 @@ class SaleLines(Widget, can_focus=True):
             return
         self.cursor = max(0, min(self.cursor + step, len(self.lines) - 1))
         self._keep_cursor_in_view()
-        self.refresh()
+        self._redraw()
 
     def action_act(self, action: str) -> None:
         current = self.current
@@ -289,42 +316,93 @@ class SaleLines(Widget, can_focus=True):
     def on_blur(self) -> None:
         self.refresh()
 
-    def render(self) -> Text:
+    def _redraw(self) -> None:
+        """Have the next frame draw the rows that will show something else than they do now
+        (a scan's new row, the row the cursor left), not all of them."""
+        self._window = None
         if not self.lines and not self.pending:
-            return Text(self.empty, style=self.get_component_rich_style("sale-lines--empty"))
+            self.refresh()  # the note: drawn whole
+            return
+        regions = self._kept.changed(list(self._rows_in_view()), self.size)
+        if regions:
+            super().refresh(*regions)
+
+    def refresh(
+        self, *regions: Region, repaint: bool = True, layout: bool = False, recompose: bool = False
+    ) -> Self:
+        self._window = None  # whatever changed, the rows in view are worked out again
+        return super().refresh(*regions, repaint=repaint, layout=layout, recompose=recompose)
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._kept.clear()  # colours, focus or theme changed: every row is drawn again
+
+    def _rows_in_view(self) -> list[ShownRow]:
+        """What each row in view says, top to bottom, as the keys its cells are kept by."""
+        window = self._window
+        if window is not None and window[0] == (self.size, self.has_focus):
+            return window[1]
         width = max(self.size.width, 20)
         height = max(self.size.height, 1)
-        text = Text(no_wrap=True, overflow="crop")
-        cursor_style = self.get_component_rich_style("sale-lines--cursor")
-        note_style = self.get_component_rich_style("sale-lines--empty")
         end = min(self.top + height, len(self.lines) + len(self.pending))
         narrow = width < 60
         # The rows on screen share one indicator column: as wide as their widest serial.
         column = max(
             (len(indicator_words(line, narrow)) for line in self.lines[self.top : end]), default=0
         )
+        rows: list[ShownRow] = []
         for index in range(self.top, end):
-            if index > self.top:
-                text.append("\n")
             if index >= len(self.lines):
                 scanned = visible(self.pending[index - len(self.lines)])
-                text.append(f"  … {scanned[: max(width - 16, 4)]} adding", style=note_style)
+                rows.append(ShownRow("adding", f"  … {scanned[: max(width - 16, 4)]} adding"))
                 continue
             line = self.lines[index]
             mark = "D" if line.line in self.damaged else "*" if line.line in self.marked else " "
             parts = line_text(line, width, mark, column)
-            start = len(text)
-            text.append(parts.head)
-            klass = INDICATOR_CLASS.get(str(line.indicator.value))
-            text.append(
-                parts.indicator, style=self.get_component_rich_style(klass) if klass else ""
-            )
-            text.append(parts.tail)
-            if index == self.cursor and self.has_focus:
-                text.stylize(cursor_style, start, len(text))
-            elif index == self.cursor:
-                text.stylize("underline", start, start + len(parts.head))
+            klass = INDICATOR_CLASS.get(str(line.indicator.value), "")
+            cursor = ""
+            if index == self.cursor:
+                cursor = "cursor" if self.has_focus else "underline"
+            rows.append(ShownRow(cursor, parts.head, parts.indicator, klass, parts.tail))
+        self._window = ((self.size, self.has_focus), rows)
+        self._kept.keep_only(rows)
+        return rows
+
+    def _row_text(self, key: Hashable) -> Text:
+        """One row as the text drawn for it (its key says everything it shows)."""
+        cursor, head, indicator, klass, tail = cast(ShownRow, key)
+        text = Text(no_wrap=True, overflow="crop")
+        if cursor == "adding":  # a scan on its way to the service
+            text.append(head, style=self.get_component_rich_style("sale-lines--empty"))
+            return text
+        text.append(head)
+        text.append(indicator, style=self.get_component_rich_style(klass) if klass else "")
+        text.append(tail)
+        if cursor == "cursor":
+            text.stylize(self.get_component_rich_style("sale-lines--cursor"), 0, len(text))
+        elif cursor == "underline":
+            text.stylize("underline", 0, len(head))
         return text
+
+    def render(self) -> Text:
+        """The rows in view as one text (the empty list's note when there are none): what
+        :meth:`render_line` draws row by row."""
+        if not self.lines and not self.pending:
+            return Text(self.empty, style=self.get_component_rich_style("sale-lines--empty"))
+        rows = [self._row_text(key) for key in self._rows_in_view()]
+        return Text("\n", no_wrap=True, overflow="crop").join(rows)
+
+    def render_line(self, y: int) -> Strip:
+        """Row ``y`` of the list: kept cells when the row says what it said before (a scan
+        moves the rows up; only the new row and the one the cursor left are drawn again)."""
+        if (not self.lines and not self.pending) or self.text_selection is not None:
+            self._kept.drawn(y, UNKNOWN)
+            return super().render_line(y)  # the note, or a mouse selection: drawn whole
+        rows = self._rows_in_view()
+        if y >= len(rows):
+            self._kept.drawn(y, None)
+            return Strip.blank(self.size.width, self.visual_style.rich_style)
+        return self._kept.strip(y, rows[y], self._row_text)
 
 
 class ReturnLines(SaleLines, inherit_bindings=False):
