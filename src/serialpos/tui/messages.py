@@ -2,12 +2,14 @@
 
 Workers call services and post one of these; ``post_message`` is the one thread-safe call
 into Textual. The payloads are the services' own frozen dataclasses, imported for type
-checking only, so this module stays light enough for the login screen's start-up.
+checking only, so this module stays light enough for the login screen's start-up. For the
+same reason they are plain classes with their own ``__init__``, not ``@dataclass``: making 15
+dataclasses (code generated and compiled for each) was about 4.5 ms of the console's own
+imports before its login screen (issue 15).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from textual.message import Message
@@ -22,75 +24,90 @@ if TYPE_CHECKING:
     from serialpos.tui.session import Session
 
 
-@dataclass
 class DatabaseOpened(Message):
     """The database answered; here are its stores and what the terminal config says."""
 
-    stores: tuple[tuple[str, str], ...]
-    config_store: str | None
-    terminal: str
-    has_users: bool
+    def __init__(
+        self,
+        stores: tuple[tuple[str, str], ...],
+        config_store: str | None,
+        terminal: str,
+        has_users: bool,
+    ) -> None:
+        super().__init__()
+        self.stores = stores
+        self.config_store = config_store
+        self.terminal = terminal
+        self.has_users = has_users
 
 
-@dataclass
 class DatabaseFailed(Message):
     """The database or the terminal config could not be used; ``message`` says why."""
 
-    message: str
+    def __init__(self, message: str) -> None:
+        super().__init__()
+        self.message = message
 
 
-@dataclass
 class LoggedIn(Message):
     """A user's PIN was right; the console works for them at ``session.store`` now."""
 
-    session: Session
+    def __init__(self, session: Session) -> None:
+        super().__init__()
+        self.session = session
 
 
-@dataclass
 class LoginRefused(Message):
     """Wrong user or PIN, or the store could not be used."""
 
-    message: str
+    def __init__(self, message: str) -> None:
+        super().__init__()
+        self.message = message
 
 
-@dataclass
 class SerialLookedUp(Message):
     """Every unit carrying ``serial`` (none, one, or one per product), with their history."""
 
-    serial: str
-    cards: tuple[UnitCard, ...]
+    def __init__(self, serial: str, cards: tuple[UnitCard, ...]) -> None:
+        super().__init__()
+        self.serial = serial
+        self.cards = cards
 
 
-@dataclass
 class ProductsFound(Message):
     """A product search finished."""
 
-    text: str
-    products: tuple[Product, ...]
-    limit: int
+    def __init__(self, text: str, products: tuple[Product, ...], limit: int) -> None:
+        super().__init__()
+        self.text = text
+        self.products = products
+        self.limit = limit
 
 
-@dataclass
 class SerialModeChanged(Message):
     """A manager changed the serial mode of these products."""
 
-    mode: str
-    products: tuple[Product, ...]
+    def __init__(self, mode: str, products: tuple[Product, ...]) -> None:
+        super().__init__()
+        self.mode = mode
+        self.products = products
 
 
-@dataclass
 class ActionFailed(Message):
     """A service refused or failed; ``message`` is the sentence to show."""
 
-    message: str
+    def __init__(self, message: str) -> None:
+        super().__init__()
+        self.message = message
 
 
-@dataclass
 class StillWorking(Message):
     """A job has run for over a second (most often: another terminal holds the database's
     write lock, which is waited for, never reported as a failure)."""
 
-    message: str
+    def __init__(self, message: str) -> None:
+        super().__init__()
+        self.message = message
 
 
 # -- scanners ------------------------------------------------------------------------------
@@ -99,48 +116,54 @@ class StillWorking(Message):
 # on to the screen in front, so every source reaches a flow the same way.
 
 
-@dataclass
 class ScanRead(Message, bubble=False):
     """A scanner read one barcode: ``source`` is "keyboard" (the wedge) or the device's name."""
 
-    raw: str
-    source: str
-    decoded: DecodedScan
+    def __init__(self, raw: str, source: str, decoded: DecodedScan) -> None:
+        super().__init__()
+        self.raw = raw
+        self.source = source
+        self.decoded = decoded
 
 
-@dataclass
 class ScannerStateChanged(Message):
     """A serial or evdev scanner connected, went missing, or failed to open."""
 
-    state: SourceState
+    def __init__(self, state: SourceState) -> None:
+        super().__init__()
+        self.state = state
 
 
-@dataclass
 class ScanDropped(Message):
     """A scanner sent something that cannot be a scan (not text, too long); it was dropped."""
 
-    message: str
-    source: str
+    def __init__(self, message: str, source: str) -> None:
+        super().__init__()
+        self.message = message
+        self.source = source
 
 
-@dataclass
 class ScannersReady(Message):
     """The terminal config's ``[scanner]`` table was read; these sources are built, not started."""
 
-    settings: ScannerSettings
-    sources: tuple[ScanSource, ...]
+    def __init__(self, settings: ScannerSettings, sources: tuple[ScanSource, ...]) -> None:
+        super().__init__()
+        self.settings = settings
+        self.sources = sources
 
 
-@dataclass
 class ScannersFailed(Message):
     """The ``[scanner]`` table could not be used; ``message`` says which key and why."""
 
-    message: str
+    def __init__(self, message: str) -> None:
+        super().__init__()
+        self.message = message
 
 
-@dataclass
 class LinkChanged(Message):
     """A store terminal's sync worker finished a round (or a sale was pushed): the link to
     central, the entries waiting and the oldest one's age."""
 
-    state: LinkState
+    def __init__(self, state: LinkState) -> None:
+        super().__init__()
+        self.state = state
