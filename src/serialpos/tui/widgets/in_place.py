@@ -37,13 +37,16 @@ def keeps_its_size(widget: Static, plain: str) -> bool:
 def show_text(widget: Static, content: Text | str) -> None:
     """``widget.update(content)``, with a layout only when its size may change, and nothing
     at all when it already shows exactly ``content``."""
-    if _same(widget.content, content):
+    if shows(widget, content):
         return
     plain = content.plain if isinstance(content, Text) else content
     widget.update(content, layout=not keeps_its_size(widget, plain))
 
 
-def _same(shown: object, content: Text | str) -> bool:
+def shows(widget: Static, content: Text | str) -> bool:
+    """True when ``widget`` holds exactly ``content`` already (text, spans and style): giving
+    it again would only ask for another layout."""
+    shown = widget.content
     if type(shown) is not type(content):
         return False
     if isinstance(content, Text):

@@ -15,6 +15,8 @@ from rich.text import Text
 from textual.screen import Screen
 from textual.widgets import Static
 
+from serialpos.tui.widgets.in_place import keeps_its_size, shows
+
 #: Screens may set ``KEY_HINTS = (("Enter", "Search"), ...)``.
 KeyHints = tuple[tuple[str, str], ...]
 
@@ -92,7 +94,15 @@ class KeyFooter(Static):
         self.pairs = key_pairs(self._home)
         width = self.size.width or self.app.size.width
         key_style = self.get_component_rich_style("key-footer--key")
-        self.update(layout(self.pairs, max(width, 10), key_style))
+        keys = layout(self.pairs, max(width, 10), key_style)
+        # Mounting, focusing the first field and the first resize each ask again, mostly for
+        # the same keys: those are not given again (each update lays the whole screen out
+        # anew; four of the login's five before its first frame were the same keys) once the
+        # footer is as tall as they are. Until then the update, and its layout, still goes:
+        # Textual's first layout may leave the footer taller than its keys (at 40x16 a
+        # screen's list lost its rows to it until the next update laid it out again).
+        if not (shows(self, keys) and keeps_its_size(self, keys.plain)):
+            self.update(keys)
 
     @property
     def plain(self) -> str:
