@@ -3,7 +3,9 @@
 A DataTable that appends a row and scrolls to it shows the row a frame or two later; at the
 counter the scanned unit must be on screen in the first frame after the scan. So this widget
 keeps the lines as plain data and renders the window around the cursor (the newest line when a
-scan lands), one ``Text`` row each.
+scan lands), one ``Text`` row each. The rows are drawn one by one (Textual's line API) and kept
+(:mod:`~serialpos.tui.widgets.kept_rows`): a change marks for drawing only the rows that will
+show something else, so a landed scan draws its own row and the row the cursor left.
 
 The serial indicator is a colour (component classes styled in app.tcss) *and* words
 ("✗ S/N needed", "? S/N optional", "✓ S/N 356938030000013"), so it reads the same with
