@@ -45,36 +45,43 @@ def on_screen(pilot: Pilot[object]) -> list[list[tuple[str, str]]]:
     return cells(pilot.app.screen._compositor.render_strips())
 
 
+async def drawn(pilot: Pilot[object]) -> None:
+    """A frame drawn, and the next: focusing the list shows its keys in the footer, which
+    takes rows from the list (a Resize, handled a frame after the new size is drawn)."""
+    for _ in range(3):
+        await pilot.pause()
+
+
 async def states(pilot: Pilot[object], lines: SaleLines) -> Any:
-    """Walk the list through its states, yielding a name after each (a frame drawn)."""
+    """Walk the list through its states, yielding a name after each (its frames drawn)."""
     lines.show_lines(some_lines(3), cursor_line=3)
-    await pilot.pause()
+    await drawn(pilot)
     yield "three lines, cursor underlined"
     lines.show_lines(some_lines(30), cursor_line=30)
-    await pilot.pause()
+    await drawn(pilot)
     yield "scrolled to the newest"
     lines.add_pending("356938030000999")
-    await pilot.pause()
+    await drawn(pilot)
     yield "a scan on its way"
     lines.show_lines(some_lines(31), cursor_line=31, pending_done=True)
-    await pilot.pause()
+    await drawn(pilot)
     yield "the scan landed"
     lines.focus()
-    await pilot.pause()
+    await drawn(pilot)
     yield "focus on the lines"
     lines.action_move(-3)  # two rows apart change: the one left, the one reached
-    await pilot.pause()
+    await drawn(pilot)
     yield "the cursor moved three rows up"
     lines.toggle_mark()
-    await pilot.pause()
+    await drawn(pilot)
     yield "one marked"
     lines.toggle_damaged()
     lines.action_move(-20)
-    await pilot.pause()
+    await drawn(pilot)
     yield "damaged, moved up a page and more"
     lines.go_to(31)
     lines.show_lines(some_lines(5), cursor_line=2)
-    await pilot.pause()
+    await drawn(pilot)
     yield "fewer lines than rows"
 
 
