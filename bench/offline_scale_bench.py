@@ -12,10 +12,12 @@ sale's wait for central p95 <= 50 ms. Full size: ``--stores 1000 --concurrent 10
 terminals, 100 working at once: each of the load generator's 100 threads takes terminal
 after terminal); the default is a small size for CI (5 stores, all 10 terminals at once).
 Central's CPU is serve's (and its workers') plus PostgreSQL's server processes for serve's
-connections (benchkit.PgCpu), per entry committed.
+connections (benchkit.PgCpu), per entry committed. The set-up is written in bulk
+(bench/scale_setup.py: seconds for 1,000 stores); ``--check`` runs ``db check``'s ledger
+checks after it and after the load.
 
     .venv/bin/python bench/offline_scale_bench.py [--stores 5] [--entries 40] [--batch 20]
-        [--overlap 5] [--online 2] [--workers 2] [--concurrent 0]
+        [--overlap 5] [--online 2] [--workers 2] [--concurrent 0] [--check]
     .venv/bin/python bench/offline_scale_bench.py --stores 1000 --concurrent 100   # full size
 """
 
