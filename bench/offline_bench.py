@@ -100,7 +100,7 @@ def run(entries: int, online: int, workers: int) -> None:
                 load = uptime()
                 began, cpu_began = time.perf_counter(), time.process_time()
                 pushed = SyncReport()
-                push(local, client, pushed)
+                push(local, client, pushed, store="S1")
                 push_s = time.perf_counter() - began
                 push_cpu = time.process_time() - cpu_began
                 report = sync_once(local, chain, client)
@@ -115,7 +115,7 @@ def run(entries: int, online: int, workers: int) -> None:
                     list(journaled.apply_stream(local, actor, _lines([serial]), None, "till-1"))
                     began = time.perf_counter()
                     one = SyncReport()
-                    push(local, client, one)
+                    push(local, client, one, store="S1")
                     waits.append((time.perf_counter() - began) * 1000)
                     assert one.accepted == 1
             # The same sells sent by a plain host (ids, no journal): what central's apply costs.

@@ -12,10 +12,12 @@ sale's wait for central p95 <= 50 ms. Full size: ``--stores 1000 --concurrent 10
 terminals, 100 working at once: each of the load generator's 100 threads takes terminal
 after terminal); the default is a small size for CI (5 stores, all 10 terminals at once).
 Central's CPU is serve's (and its workers') plus PostgreSQL's server processes for serve's
-connections (benchkit.PgCpu), per entry committed.
+connections (benchkit.PgCpu), per entry committed. The set-up is written in bulk
+(bench/scale_setup.py: seconds for 1,000 stores); ``--check`` runs ``db check``'s ledger
+checks after it and after the load.
 
     .venv/bin/python bench/offline_scale_bench.py [--stores 5] [--entries 40] [--batch 20]
-        [--overlap 5] [--online 2] [--workers 2] [--concurrent 0]
+        [--overlap 5] [--online 2] [--workers 2] [--concurrent 0] [--check]
     .venv/bin/python bench/offline_scale_bench.py --stores 1000 --concurrent 100   # full size
 """
 
@@ -29,13 +31,14 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import scale_setup
 from api_bench import _serve
 from benchkit import PgCpu, p, pg_schema, temp_dir, tree_cpu, uptime
 from serialpos.db import migrate, snapshot_sql
 from serialpos.db.engine import Database
-from serialpos.domain.states import Action
-from serialpos.services import ledger, products, snapshot, stores, tokens, users
+from serialpos.services import products, stores, users
 from serialpos.services.context import SYSTEM
+from serialpos.services.integrity import check_ledger
 from serialpos.terminal.client import CentralClient
 
 #: Units each online till has to sell one at a time during the load.
@@ -97,32 +100,35 @@ def _terminals(tills: list[Till], base: str, batch: int, after: int) -> None:
 def _setup(
     central: Database, stores_n: int, entries: int, overlap: int, online: int
 ) -> tuple[list[Till], list[Till]]:
-    """Stores, their units (received through the ledger), a token per terminal, each token
-    linked to its terminal as its snapshot would (in process: the snapshot is not measured)."""
+    """Stores, their units received and a token per terminal, each token linked to its
+    terminal as its snapshot would (in process, in bulk: bench/scale_setup.py; the
+    snapshot is not measured)."""
     users.add_user(central, SYSTEM, "mia", "manager", "1234")
     mia = users.actor_for(central, "mia", "bench")
     products.create_product(central, mia, sku="PH1", name="Phone", serial_mode="required")
-    tills: list[Till] = []
-    online_tills: list[Till] = []
+    units: dict[str, list[str]] = {}
+    plan: list[tuple[str, str, list[str]]] = []  # store, terminal, its serials
+    online_plan: list[tuple[str, str, list[str]]] = []
     for n in range(stores_n):
         code = f"S{n:04d}"
         stores.add_store(central, SYSTEM, code, f"Store {n}")
         extra = ONLINE_SALES if n < online else 0
-        units = [f"{code}-{i:05d}" for i in range(2 * entries + extra)]
-        ledger.move(central, mia, Action.RECEIVE, store=code, sku="PH1", serials=units)
+        mine = units[code] = [f"{code}-{i:05d}" for i in range(2 * entries + extra)]
         shared = entries * overlap // 100  # sold at both tills: one sale each is a conflict
-        halves = (units[:entries], units[entries - shared : 2 * entries - shared])
-        for k, mine in enumerate(halves):
-            tills.append(_till(central, code, f"{code}-T{k}", list(mine)))
+        halves = (mine[:entries], mine[entries - shared : 2 * entries - shared])
+        plan += [(code, f"{code}-T{k}", list(half)) for k, half in enumerate(halves)]
         if extra:
-            online_tills.append(_till(central, code, f"{code}-ON", units[2 * entries :]))
-    return tills, online_tills
-
-
-def _till(central: Database, store: str, name: str, serials: list[str]) -> Till:
-    secret = tokens.create_token(central, SYSTEM, "mia", name)[0]
-    snapshot.link(central, users.actor_for(central, "mia", f"api:{name}"), store, name)
-    return Till(store, name, secret, serials)
+            online_plan.append((code, f"{code}-ON", mine[2 * entries :]))
+    scale_setup.receive(central, "PH1", "mia", units)
+    every = plan + online_plan
+    made = scale_setup.tokens_and_links(
+        central, "mia", [scale_setup.Terminal(store, name) for store, name, _s in every]
+    )
+    tills = [
+        Till(store, name, secret, serials)
+        for (store, name, serials), secret in zip(every, made, strict=True)
+    ]
+    return tills[: len(plan)], tills[len(plan) :]
 
 
 def run(
@@ -134,6 +140,7 @@ def run(
     workers: int,
     concurrent: int = 0,
     serve_threads: int = 0,
+    check: bool = False,
 ) -> None:
     concurrent = concurrent or 2 * stores_n
     with pg_schema() as central, temp_dir("offline-scale-") as tmp:
@@ -144,6 +151,8 @@ def run(
         print(
             f"set up {stores_n} stores, {len(tills)} terminals: {time.perf_counter() - began:.0f} s"
         )
+        if check:
+            _check(central, "after the set-up")
         began = time.perf_counter()
         process, base = _serve(central.url, workers, Path(tmp), serve_threads)
         print(
@@ -205,6 +214,16 @@ def run(
                 f"online sale under load, wait for central: p50 {p(waits, 0.5):.0f} ms, "
                 f"p95 {p(waits, 0.95):.0f} ms  target p95 <= 50 ms"
             )
+        if check:
+            _check(central, "after the load")
+
+
+def _check(central: Database, when: str) -> None:
+    """``db check``'s ledger checks (hash chains, feed, units against their events)."""
+    began = time.perf_counter()
+    problems = check_ledger(central)
+    print(f"db check {when}: {len(problems)} problems ({time.perf_counter() - began:.0f} s)")
+    assert not problems, problems[:5]
 
 
 def _online_sales(online_tills: list[Till], base: str, load: list[threading.Thread]) -> list[float]:
@@ -248,6 +267,9 @@ def main() -> None:
         "--concurrent 100)",
     )
     parser.add_argument("--threads", type=int, default=0, help="serve's; 0: its default")
+    parser.add_argument(
+        "--check", action="store_true", help="db check's ledger checks after set-up and load"
+    )
     args = parser.parse_args()
     run(
         args.stores,
@@ -258,6 +280,7 @@ def main() -> None:
         args.workers,
         args.concurrent,
         args.threads,
+        args.check,
     )
 
 

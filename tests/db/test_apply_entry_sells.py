@@ -314,3 +314,40 @@ def test_an_entry_alone_on_the_first_line_takes_the_batched_way(
     assert verdict["ok"] and verdict["line"] == 1 and verdict["id"] == "online-1"
     assert verdict["units"] == [{"serial": "A0", "from": "in_stock", "to": "sold"}]
     assert check_ledger(db) == []
+
+
+def test_a_push_of_sales_writes_each_table_in_one_execute_on_postgresql(
+    two_shops: list[tuple[Database, Actor]],
+) -> None:
+    """A run's orders, invoices, lines, invoice lines, payments and events each go in as one
+    statement from arrays on PostgreSQL (db/array_insert.py), never one execute per row
+    (executemany); SQLite keeps its executemany."""
+    db, token = two_shops[0]
+    lines = [
+        json.dumps(
+            {
+                "id": f"push-{n}",
+                "op": "sell",
+                "store": "S1",
+                "sku": "PH1",
+                "serial": f"N{n}",
+                "journal": {"terminal": "till-1", "seq": n + 1, "user": "mia"},
+            }
+        ).encode()
+        for n in range(10)
+    ]
+    many: list[str] = []
+
+    def seen(_c: Any, _cur: Any, statement: str, _p: Any, _ctx: Any, executemany: bool) -> None:
+        if executemany:
+            many.append(statement.split("(")[0])
+
+    sa.event.listen(db.engine, "before_cursor_execute", seen)
+    verdicts = _apply(db, token, lines)
+    sa.event.remove(db.engine, "before_cursor_execute", seen)
+    assert all(v["ok"] for v in verdicts) and len(verdicts) == 10
+    if db.dialect == "postgresql":
+        assert many == []
+    else:
+        assert len(many) >= 5  # orders, invoices, lines, invoice lines, payments, events
+    assert check_ledger(db) == []

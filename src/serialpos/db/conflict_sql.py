@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from serialpos.db import repo
+from serialpos.db.prepared import Prepared
 from serialpos.db.sync_tables import SyncConflict, TerminalLink
 from serialpos.db.tables import utcnow
 
@@ -95,16 +96,9 @@ _EVENT_COLS = (
 )
 
 
-def conflicts(
-    conn: Connection,
-    *,
-    status: str | None = None,
-    conflict_id: int | None = None,
-    store: str | None = None,
-) -> list[dict[str, Any]]:
-    """Conflicts with their store, SKU and first event (as a dict), oldest first."""
+def _listed() -> sa.Select[Any]:
     first = repo.event_t.alias("first_event")
-    q = (
+    return (
         sa.select(
             conflict_t,
             store_c.code.label("store"),
@@ -116,6 +110,25 @@ def conflicts(
         .outerjoin(first, first.c.id == conflict_c.first_event_id)
         .order_by(conflict_c.id)
     )
+
+
+#: One conflict as :func:`conflicts` lists it, built once: central reads each conflict it
+#: records back for its verdict, and building and keying this join each time cost more
+#: than running it.
+_ONE = Prepared(_listed().where(conflict_c.id == sa.bindparam("conflict_id")))
+
+
+def conflicts(
+    conn: Connection,
+    *,
+    status: str | None = None,
+    conflict_id: int | None = None,
+    store: str | None = None,
+) -> list[dict[str, Any]]:
+    """Conflicts with their store, SKU and first event (as a dict), oldest first."""
+    if conflict_id is not None and status is None and store is None:
+        return [dict(row._mapping) for row in _ONE.rows(conn, {"conflict_id": conflict_id})]
+    q = _listed()
     if status is not None:
         q = q.where(conflict_c.status == status)
     if conflict_id is not None:

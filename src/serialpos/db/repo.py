@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
-from serialpos.db import ledger_chain
+from serialpos.db import array_insert, ledger_chain
 from serialpos.db import tables as t
 from serialpos.db.engine import Database
 from serialpos.db.lease_tables import lease_t
@@ -492,8 +492,15 @@ def add_events(conn: Connection, events: list[dict[str, object]]) -> None:
     ledger_chain.stamp(conn, events)
     if len(events) == 1 and events[0].keys() == set(EVENT_KEYS):
         _INSERT_EVENT_RUN.run(conn, events[0])  # one whole row: the hot path
+    elif events and conn.dialect.name == "postgresql" and _same_keys(events):
+        array_insert.insert_rows(conn, event_t, events)  # one statement, not one per event
     elif events:
         conn.execute(_INSERT_EVENT, events)
+
+
+def _same_keys(rows: list[dict[str, object]]) -> bool:
+    keys = rows[0].keys()
+    return all(row.keys() == keys for row in rows)
 
 
 def add_to_level(stmt: sqlite.Insert | postgresql.Insert) -> sqlite.Insert | postgresql.Insert:

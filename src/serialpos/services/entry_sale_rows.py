@@ -6,7 +6,7 @@ events the one-by-one path (services/host_sale.py and the ledger) writes for eac
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, cast
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
-from serialpos.db import apply_outcomes, repo
+from serialpos.db import apply_outcomes, array_insert, repo
 from serialpos.db import order_repo as orepo
 from serialpos.db.one_of import one_of
 from serialpos.db.tables import utcnow
@@ -80,16 +80,44 @@ class _LineRow:
         self._mapping = mapping
 
 
-def _ids(
-    conn: Connection, table: sa.Table, number: sa.Column[str], numbers: list[str]
+def _insert_numbered(
+    conn: Connection, table: sa.Table, rows: list[dict[str, Any]], numbers: list[str]
 ) -> list[int]:
-    """The ids of the rows just inserted with these (unique) numbers, in their order: one
-    select instead of RETURNING, which SQLite would answer one row per statement."""
-    found = {
-        str(r[1]): int(r[0])
-        for r in conn.execute(sa.select(table.c.id, number).where(one_of(conn, number, numbers)))
-    }
+    """Insert ``rows`` (documents with these unique numbers, in this order); their ids in
+    that order. PostgreSQL returns them from the insert (db/array_insert.py); on SQLite one
+    select reads them back (its RETURNING answers one row per statement)."""
+    number = table.c.number
+    if conn.dialect.name == "postgresql":
+        made: Sequence[Any] = array_insert.insert_rows(
+            conn, table, rows, returning=("id", "number")
+        )
+    else:
+        array_insert.insert_rows(conn, table, rows)
+        made = conn.execute(
+            sa.select(table.c.id, number).where(one_of(conn, number, numbers))
+        ).all()
+    found = {str(r[1]): int(r[0]) for r in made}
     return [found[n] for n in numbers]
+
+
+def _insert_lines(conn: Connection, rows: list[dict[str, Any]]) -> list[int]:
+    """Insert the orders' lines; their ids in that order (found by order and line number:
+    returned by the insert on PostgreSQL, one select on SQLite)."""
+    line_t = orepo.line_t
+    if conn.dialect.name == "postgresql":
+        made: Sequence[Any] = array_insert.insert_rows(
+            conn, line_t, rows, returning=("id", "order_id", "number")
+        )
+    else:
+        array_insert.insert_rows(conn, line_t, rows)
+        orders = sorted({int(row["order_id"]) for row in rows})
+        made = conn.execute(
+            sa.select(line_t.c.id, line_t.c.order_id, line_t.c.number).where(
+                one_of(conn, line_t.c.order_id, orders)
+            )
+        ).all()
+    found = {(int(r[1]), int(r[2])): int(r[0]) for r in made}
+    return [found[row["order_id"], row["number"]] for row in rows]
 
 
 def write(
@@ -119,9 +147,9 @@ def write(
                 for n, k in zip(wanting, minted, strict=True):
                     numbers[n] = f"{prefix}{code}-{k:06d}"
     # Orders, fulfilled as the one-by-one path leaves them.
-    order_t = orepo.order_t
-    conn.execute(
-        sa.insert(order_t),
+    order_ids = _insert_numbered(
+        conn,
+        orepo.order_t,
         [
             {
                 "number": order_numbers[n],
@@ -140,8 +168,8 @@ def write(
             }
             for n, s in enumerate(sells)
         ],
+        order_numbers,
     )
-    order_ids = _ids(conn, order_t, order_t.c.number, order_numbers)
     # The lines' amounts, then the invoices that total them.
     lines: list[list[dict[str, Any]]] = []
     amounts: list[list[LineAmounts]] = []
@@ -168,9 +196,9 @@ def write(
         lines.append(rows)
         amounts.append([orepo.row_amounts(cast(sa.Row[object], _LineRow(r))) for r in rows])
     sums = [totals(a) for a in amounts]
-    invoice_t = orepo.invoice_t
-    conn.execute(
-        sa.insert(invoice_t),
+    invoice_ids = _insert_numbered(
+        conn,
+        orepo.invoice_t,
         [
             {
                 "number": invoice_numbers[n],
@@ -187,23 +215,14 @@ def write(
             }
             for n, s in enumerate(sells)
         ],
+        invoice_numbers,
     )
-    invoice_ids = _ids(conn, invoice_t, invoice_t.c.number, invoice_numbers)
     flat = [(n, row) for n, rows in enumerate(lines) for row in rows]
-    line_t = orepo.line_t
-    conn.execute(sa.insert(line_t), [row | {"invoice_id": invoice_ids[n]} for n, row in flat])
-    found = {
-        (int(r.order_id), int(r.number)): int(r.id)
-        for r in conn.execute(
-            sa.select(line_t.c.id, line_t.c.order_id, line_t.c.number).where(
-                one_of(conn, line_t.c.order_id, order_ids)
-            )
-        )
-    }
-    line_ids = [found[row["order_id"], row["number"]] for _n, row in flat]
+    line_ids = _insert_lines(conn, [row | {"invoice_id": invoice_ids[n]} for n, row in flat])
     flat_amounts = [a for per in amounts for a in per]
-    conn.execute(
-        sa.insert(orepo.invoice_line_t),
+    array_insert.insert_rows(
+        conn,
+        orepo.invoice_line_t,
         [
             {
                 "invoice_id": invoice_ids[n],
@@ -222,8 +241,9 @@ def write(
             for (n, row), line_id, a in zip(flat, line_ids, flat_amounts, strict=True)
         ],
     )
-    conn.execute(
-        sa.insert(orepo.payment_t),
+    array_insert.insert_rows(
+        conn,
+        orepo.payment_t,
         [
             {
                 "order_id": order_ids[n],

@@ -37,6 +37,7 @@ from serialpos.db import order_repo as orepo
 from serialpos.db.engine import Database
 from serialpos.db.one_of import one_of
 from serialpos.db.tables import utcnow
+from serialpos.db.txcache import transaction_cache
 from serialpos.domain.errors import DomainError
 from serialpos.domain.orders import (
     PaymentMethod,
@@ -168,6 +169,24 @@ class _Context:
             except DomainError as exc:
                 self.shifts[key] = exc
         return self.shifts[key]
+
+
+def _context(conn: Connection, db: Database) -> _Context:
+    """The transaction's shared reads, kept across its runs: a conflict or any entry applied
+    alone ends a run, and the run after it would read every place and shift again. Nothing
+    an entry applied in between may change what they hold (no operation edits products,
+    stores, settings or shifts); the units are locked and read anew by each run."""
+    kept: dict[str, _Context] = transaction_cache(conn, _CONTEXT)
+    ctx = kept.get("ctx")
+    if ctx is None:
+        ctx = kept["ctx"] = _Context(conn, db)
+    for place in ctx.places.values():
+        if place is not None:
+            place.units = {}
+    return ctx
+
+
+_CONTEXT = "serialpos_sells_context"
 
 
 def _format_ok(product: orepo.SaleProduct, serials: list[str]) -> bool:
@@ -314,7 +333,7 @@ def apply_sells(conn: Connection, db: Database, run: Sequence[Entry]) -> list[Re
     if not sells:
         return []
     stored = {o.id: o for o in apply_outcomes.find(conn, [s.entry.key for s in sells])}
-    ctx = _Context(conn, db)
+    ctx = _context(conn, db)
     taken = _taken(conn, [s for s in sells if s.entry.key not in stored])
     # 1. Cut at the first entry the checks that need no lock already send the usual way.
     kept: list[Sell] = []

@@ -1,0 +1,101 @@
+"""Many rows into one table in ONE statement on PostgreSQL: one array per column, the rows
+made by ``unnest`` (central's set-based sales, services/entry_sale_rows.py).
+
+``Connection.execute`` with a list of rows (executemany) sends PostgreSQL one execute per
+row, each with its parameters dumped and its round of the protocol: for a push of twenty
+sales that was a hundred executes over the five sale tables. Here a table's rows are one
+execute whatever their number, with the same SQL text every time (so psycopg parses it once
+and PostgreSQL runs it prepared), its arrays sent in binary (db/engine.py). The rows are
+inserted in the order given (``WITH ORDINALITY ... ORDER BY``), so ids come from the
+sequence in that order, as executemany gives them; ``returning`` names the columns to read
+back (ids with a key that finds each row's place), instead of a select after the insert.
+
+SQLite has no arrays: there the rows go as before, one executemany, and the caller reads
+the ids back itself (``returning`` is PostgreSQL's only).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.engine import Connection
+
+from serialpos.db.prepared import Prepared
+
+#: Statements built once: (table, columns by array, columns by one value, returning).
+_BUILT: dict[tuple[str, tuple[str, ...], tuple[str, ...], tuple[str, ...]], Prepared] = {}
+
+
+def _item_type(column: sa.Column[Any]) -> sa.types.TypeEngine[Any]:
+    """The array's element type: text without a length for text columns (a value too long
+    for its column is then refused by the insert, as executemany refuses it, never cut by
+    the cast to the array's type)."""
+    kind = column.type
+    if isinstance(kind, sa.types.TypeDecorator):
+        kind = kind.impl_instance
+    return sa.String() if isinstance(kind, sa.String) else column.type
+
+
+def _statement(
+    table: sa.Table, keys: tuple[str, ...], same: tuple[str, ...], returning: tuple[str, ...]
+) -> Prepared:
+    built = _BUILT.get((table.name, keys, same, returning))
+    if built is not None:
+        return built
+    arrays = [sa.bindparam(f"a_{k}", type_=postgresql.ARRAY(_item_type(table.c[k]))) for k in keys]
+    given = (
+        sa.func.unnest(*arrays)
+        .table_valued(*keys, with_ordinality="n")
+        .render_derived(name="given")
+    )
+    rows = sa.select(
+        *(given.c[k] for k in keys),
+        *(sa.bindparam(f"v_{k}", type_=_item_type(table.c[k])) for k in same),
+    ).order_by(given.c.n)
+    insert: sa.Executable = postgresql.insert(table).from_select([*keys, *same], rows)
+    if returning:
+        insert = (
+            postgresql.insert(table)
+            .from_select([*keys, *same], rows)
+            .returning(*(table.c[k] for k in returning))
+        )
+    built = _BUILT[(table.name, keys, same, returning)] = Prepared(insert)
+    return built
+
+
+def _one_value(values: list[Any]) -> bool:
+    """Whether every value is the first (of its type too: 1 and True are not one value)."""
+    first, kind = values[0], type(values[0])
+    return all(v is first or (type(v) is kind and v == first) for v in values)
+
+
+def insert_rows(
+    conn: Connection,
+    table: sa.Table,
+    rows: Sequence[Mapping[str, Any]],
+    returning: Sequence[str] = (),
+) -> list[Any]:
+    """Insert ``rows`` (each with the same keys) in order; on PostgreSQL the ``returning``
+    columns of the rows inserted (in no promised order: read them by a key). On SQLite
+    ``returning`` must be empty."""
+    if not rows:
+        return []
+    if conn.dialect.name != "postgresql":
+        assert not returning, "SQLite: read the rows back with a select"
+        conn.execute(sa.insert(table), list(rows))
+        return []
+    # A column whose rows all hold one value (the moment, the status, a customer none of
+    # them has) is sent once, not as an array: each array costs its dump.
+    first = rows[0]
+    columns = {k: [row[k] for row in rows] for k in first}
+    same = tuple(k for k, values in columns.items() if _one_value(values))
+    keys = tuple(k for k in columns if k not in same)
+    if not keys:  # every row alike: the first column still goes as an array (the row count)
+        keys, same = same[:1], same[1:]
+    stmt = _statement(table, keys, same, tuple(returning))
+    params: dict[str, Any] = {f"a_{k}": columns[k] for k in keys}
+    params.update({f"v_{k}": first[k] for k in same})
+    return stmt.run(conn, params).rows
