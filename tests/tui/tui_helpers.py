@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import time
 from collections.abc import Callable, Coroutine
-from typing import Any, ParamSpec
+from typing import Any, ParamSpec, cast
 
 import pytest
 from textual import events
@@ -91,6 +92,22 @@ async def log_in(pilot: Pilot[object], user: str, pin: str | None = None) -> Non
     await settle(pilot)
     await pilot.press(*user, "tab", *(pin if pin is not None else PINS[user]), "enter")
     await settle(pilot)
+
+
+async def shows(pilot: Pilot[object], *texts: str, timeout: float = 15.0) -> str:
+    """Wait until the terminal shows every one of ``texts`` (a table's rows are painted a
+    frame or more after its data lands, later on a loaded machine); the screen's text.
+    Fails naming what never showed, with the screen as it was."""
+    app = cast(SerialposApp, pilot.app)
+    deadline = time.monotonic() + timeout
+    while True:
+        text = screen_text(app)
+        missing = [t for t in texts if t not in text]
+        if not missing:
+            return text
+        if time.monotonic() > deadline:
+            raise AssertionError(f"never shown: {missing!r}; the screen:\n{text}")
+        await pilot.pause(0.02)
 
 
 def screen_text(app: SerialposApp) -> str:
