@@ -244,7 +244,8 @@ def insert_payment_in_shift(
     return None if found is None else int(found)
 
 
-_INVOICE_KEYS = [
+#: An invoice's columns as the sale writes them (db/tender_sql.py writes the same).
+INVOICE_COLUMNS = [
     "number",
     "store_id",
     "order_id",
@@ -258,9 +259,10 @@ _INVOICE_KEYS = [
     "created_by",
 ]
 _INSERT_INVOICE = Prepared(
-    sa.insert(orepo.invoice_t).returning(orepo.invoice_t.c.id), _INVOICE_KEYS
+    sa.insert(orepo.invoice_t).returning(orepo.invoice_t.c.id), INVOICE_COLUMNS
 )
-_INVOICE_LINE_KEYS = [
+#: An invoice line's columns as the sale writes them.
+INVOICE_LINE_COLUMNS = [
     "invoice_id",
     "position",
     "order_line_id",
@@ -275,7 +277,7 @@ _INVOICE_LINE_KEYS = [
     "serial",
 ]
 _INSERT_INVOICE_LINE = sa.insert(orepo.invoice_line_t)
-_INSERT_INVOICE_LINE_RUN = Prepared(_INSERT_INVOICE_LINE, _INVOICE_LINE_KEYS)
+_INSERT_INVOICE_LINE_RUN = Prepared(_INSERT_INVOICE_LINE, INVOICE_LINE_COLUMNS)
 
 
 def _invoice_with_one_line() -> Prepared:
@@ -283,8 +285,8 @@ def _invoice_with_one_line() -> Prepared:
     invoice's insert returns); answers the invoice's id."""
     made = _INSERT_INVOICE.statement
     assert isinstance(made, sa.Insert)
-    invoice = made.values({k: sa.bindparam(k) for k in _INVOICE_KEYS}).cte("invoice_made")
-    line_keys = [k for k in _INVOICE_LINE_KEYS if k != "invoice_id"]
+    invoice = made.values({k: sa.bindparam(k) for k in INVOICE_COLUMNS}).cte("invoice_made")
+    line_keys = [k for k in INVOICE_LINE_COLUMNS if k != "invoice_id"]
     columns = orepo.invoice_line_t.c
     line = (
         sa.insert(orepo.invoice_line_t)

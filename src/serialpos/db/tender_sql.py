@@ -32,7 +32,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from serialpos.db import document_sql
+from serialpos.db import document_sql, sale_sql
 from serialpos.db import order_repo as orepo
 from serialpos.db.prepared import Prepared
 from serialpos.db.shift_tables import shift_t
@@ -42,32 +42,9 @@ _invoice_c = orepo.invoice_t.c
 _line_c, _payment_c, _order_c = orepo.line_t.c, orepo.payment_t.c, orepo.order_t.c
 
 #: The invoice's columns the caller gives (its number is made here).
-INVOICE_KEYS = (
-    "store_id",
-    "order_id",
-    "kind",
-    "refers_to",
-    "issued_at",
-    "net",
-    "tax",
-    "total",
-    "change_due",
-    "created_by",
-)
+INVOICE_KEYS = tuple(k for k in sale_sql.INVOICE_COLUMNS if k != "number")
 #: The invoice line's columns the caller gives (as ``line_<key>``).
-INVOICE_LINE_KEYS = (
-    "position",
-    "order_line_id",
-    "sku",
-    "description",
-    "quantity",
-    "unit_price",
-    "tax_rate",
-    "net",
-    "tax",
-    "total",
-    "serial",
-)
+INVOICE_LINE_KEYS = tuple(k for k in sale_sql.INVOICE_LINE_COLUMNS if k != "invoice_id")
 #: The payment's columns the caller gives (as ``pay_<key>``); its invoice and shift are found
 #: here.
 PAYMENT_KEYS = ("order_id", "kind", "method", "amount", "at", "user_name")
