@@ -117,11 +117,10 @@ def test_the_sqlite_plan_takes_each_column_its_cheapest_way() -> None:
     assert flat.varying == ["word"] and flat.runs == []
 
 
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)  # SQLite's path only
 def test_a_value_json_cannot_carry_goes_through_a_temporary_table(
     scratch_db: Database,
 ) -> None:
-    if scratch_db.engine.dialect.name != "sqlite":
-        pytest.skip("SQLite's path")
     columns = {"id": list(range(1, N + 1)), "word": [f"b{n}".encode() for n in range(N)]}
     with pytest.raises(bulk_json.NotJson):
         bulk_json._plan({}, columns, N)

@@ -129,9 +129,8 @@ def test_an_event_slipped_in_is_named(db: Database, admin: Actor) -> None:
     ]
 
 
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)  # REPLACE is SQLite's
 def test_replace_of_an_event_is_refused_on_sqlite(db: Database, admin: Actor) -> None:
-    if db.dialect != "sqlite":
-        pytest.skip("REPLACE is SQLite's")
     shop(db, admin)
     for verb in ("REPLACE INTO", "INSERT OR REPLACE INTO"):
         with pytest.raises(sa.exc.DBAPIError, match="append-only"), db.engine.begin() as conn:
@@ -145,9 +144,10 @@ def test_replace_of_an_event_is_refused_on_sqlite(db: Database, admin: Actor) ->
     assert check_ledger(db) == []
 
 
+@pytest.mark.parametrize(  # TRUNCATE triggers are PostgreSQL's
+    "db_url", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
+)
 def test_truncate_is_refused_on_postgres(db: Database, admin: Actor) -> None:
-    if db.dialect != "postgresql":
-        pytest.skip("TRUNCATE triggers are PostgreSQL's")
     shop(db, admin)
     for statement in (
         "TRUNCATE ledger_event, event_feed, sync_conflict",

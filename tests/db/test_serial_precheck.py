@@ -18,11 +18,10 @@ from serialpos.services import ledger, products, serial_precheck
 from serialpos.services.context import Actor
 
 
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)  # the write lock is SQLite's
 def test_the_format_runs_while_no_write_lock_is_held(
     db: Database, admin: Actor, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    if db.dialect != "sqlite":
-        pytest.skip("the write lock is SQLite's")
     products.create_product(
         db, admin, sku="PH1", name="Phone", serial_mode="required", serial_format="^A[0-9]+$"
     )
