@@ -286,20 +286,19 @@ def _invoice_with_one_line() -> Prepared:
     made = _INSERT_INVOICE.statement
     assert isinstance(made, sa.Insert)
     invoice = made.values({k: sa.bindparam(k) for k in INVOICE_COLUMNS}).cte("invoice_made")
-    line_keys = [k for k in INVOICE_LINE_COLUMNS if k != "invoice_id"]
-    columns = orepo.invoice_line_t.c
-    line = (
-        sa.insert(orepo.invoice_line_t)
-        .from_select(
-            ["invoice_id", *line_keys],
-            sa.select(
-                invoice.c.id, *(sa.bindparam(f"line_{k}", type_=columns[k].type) for k in line_keys)
-            ),
-        )
-        .returning(columns.invoice_id)
-        .add_cte(invoice)
-    )
+    line = invoice_line_of(invoice).returning(orepo.invoice_line_t.c.invoice_id).add_cte(invoice)
     return Prepared(line)
+
+
+def invoice_line_of(invoice: sa.CTE) -> sa.Insert:
+    """An invoice line on the invoice ``invoice`` (a CTE that inserted it, returning ``id``)
+    makes: its other columns bound as ``line_<column>`` (db/tender_sql.py uses it too)."""
+    keys = [k for k in INVOICE_LINE_COLUMNS if k != "invoice_id"]
+    columns = orepo.invoice_line_t.c
+    return sa.insert(orepo.invoice_line_t).from_select(
+        ["invoice_id", *keys],
+        sa.select(invoice.c.id, *(sa.bindparam(f"line_{k}", type_=columns[k].type) for k in keys)),
+    )
 
 
 _INVOICE_WITH_ONE_LINE = _invoice_with_one_line()

@@ -69,16 +69,9 @@ def _closing(with_payment: bool) -> Prepared:
         .returning(_invoice_c.id, _invoice_c.number)
         .cte("invoice_made")
     )
-    line_columns = orepo.invoice_line_t.c
     invoice_line = (
-        sa.insert(orepo.invoice_line_t)
-        .from_select(
-            ["invoice_id", *INVOICE_LINE_KEYS],
-            sa.select(
-                invoice.c.id, *(_bind(f"line_{k}", line_columns[k]) for k in INVOICE_LINE_KEYS)
-            ),
-        )
-        .returning(line_columns.id)
+        sale_sql.invoice_line_of(invoice)
+        .returning(orepo.invoice_line_t.c.id)
         .cte("invoice_line_made")
     )
     invoice_id = sa.select(invoice.c.id).scalar_subquery()
