@@ -24,7 +24,9 @@ from serialpos.domain.counts import (
     Place,
     QuantityDifference,
     SerialClasses,
+    Sides,
     classify,
+    classify_sides,
 )
 from serialpos.domain.products import SerialMode
 
@@ -98,7 +100,9 @@ class ProductCount:
     counted without a serial; ``here``: the ledger's units in stock at the store (empty where
     the store does not track serials); ``known``: where the ledger has the scanned serials that
     are not in ``here`` (a serial in neither is never seen); ``on_hand``: the ledger's on-hand
-    quantity at the store.
+    quantity at the store. ``sides``, where given, stands for ``scanned`` and ``here`` (left
+    empty): the two compared where they are stored, with only their sizes and differences
+    read (:class:`~serialpos.domain.counts.Sides`).
     """
 
     sku: str
@@ -108,6 +112,15 @@ class ProductCount:
     here: AbstractSet[str] = frozenset()
     known: Mapping[str, Place] = field(default_factory=dict)
     on_hand: int = 0
+    sides: Sides | None = None
+
+    @property
+    def scanned_count(self) -> int:
+        return len(self.scanned) if self.sides is None else self.sides.scanned
+
+    @property
+    def here_count(self) -> int:
+        return len(self.here) if self.sides is None else self.sides.here
 
 
 @dataclass(frozen=True)
@@ -125,8 +138,11 @@ def plan_product(product: ProductCount, serial_tracked_store: bool, store: str) 
     its target on-hand quantity."""
     if not (serial_tracked_store and product.mode.tracked):
         # Counted by quantity: serials scanned count as units too.
-        return ProductPlan(product, None, len(product.scanned) + product.counted_quantity)
-    classes = classify(product.scanned, product.here, product.known, store)
+        return ProductPlan(product, None, product.scanned_count + product.counted_quantity)
+    if product.sides is None:
+        classes = classify(product.scanned, product.here, product.known, store)
+    else:
+        classes = classify_sides(product.sides, product.known, store)
     restored = sum(1 for e in classes.elsewhere if e.action is ElsewhereAction.RESTORE)
     units = len(classes.matched) + len(classes.never_seen) + restored
     unlabelled = product.counted_quantity if product.mode is SerialMode.OPTIONAL else 0
@@ -179,11 +195,11 @@ def reconcile_plans(
             elsewhere += [elsewhere_unit(item.sku, e) for e in classes.elsewhere]
             # Required: the quantity not backed by units (approval brings it to the units);
             # optional: the units and the unlabelled quantity counted against on hand.
-            if (item.mode is SerialMode.REQUIRED and item.on_hand != len(item.here)) or (
+            if (item.mode is SerialMode.REQUIRED and item.on_hand != item.here_count) or (
                 item.mode is SerialMode.OPTIONAL and target != item.on_hand
             ):
                 quantities.append(
-                    QuantityDifference(item.sku, target, item.on_hand, len(item.here))
+                    QuantityDifference(item.sku, target, item.on_hand, item.here_count)
                 )
         elif target != item.on_hand:
             quantities.append(QuantityDifference(item.sku, target, item.on_hand))

@@ -20,9 +20,9 @@ And of the ledger's units: ``missing`` — in stock here, in the count's scope, 
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sized
 from collections.abc import Set as AbstractSet
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TypeVar
 
 from serialpos.domain.errors import DomainError
@@ -128,10 +128,40 @@ class Matched(AbstractSet[str]):
 
 
 @dataclass(frozen=True)
-class SerialClasses:
-    """One product's serial reconciliation."""
+class MatchedCount:
+    """How many scanned serials are in stock here, where the two sides were compared by the
+    database (:class:`Sides`): no set of them is held."""
 
-    matched: AbstractSet[str]
+    size: int
+
+    def __len__(self) -> int:
+        return self.size
+
+
+@dataclass(frozen=True)
+class Sides:
+    """One product's scanned serials compared with its units in stock here: how many of
+    each (``scanned`` distinct serials, ``here`` units), the scanned ones not in stock here
+    (few: looked up in the ledger to say where they are) and the units nobody scanned
+    (``missing``, sorted). A million-serial count is compared where it is stored (set
+    operations in SQL) and only this comes back."""
+
+    scanned: int
+    here: int
+    not_here: AbstractSet[str]
+    missing: tuple[str, ...]
+
+    @property
+    def matched(self) -> int:
+        return self.scanned - len(self.not_here)
+
+
+@dataclass(frozen=True)
+class SerialClasses:
+    """One product's serial reconciliation (``matched``: a set of them where the sides were
+    compared as sets, else their number)."""
+
+    matched: Sized
     missing: tuple[str, ...]
     never_seen: tuple[str, ...]
     elsewhere: tuple[Elsewhere, ...]
@@ -148,10 +178,16 @@ def classify(
     """
     not_here = scanned - here
     matched = Matched(scanned, here, len(scanned) - len(not_here))
-    missing = sorted(here - scanned)
+    sides = Sides(len(scanned), len(here), not_here, tuple(sorted(here - scanned)))
+    return replace(classify_sides(sides, known, store), matched=matched)
+
+
+def classify_sides(sides: Sides, known: Mapping[str, Place], store: str) -> SerialClasses:
+    """Classify one product's scanned serials from the two sides compared
+    (:class:`Sides`); ``known`` as for :func:`classify`."""
     never_seen: list[str] = []
     elsewhere: list[Elsewhere] = []
-    for serial in sorted(not_here):
+    for serial in sorted(sides.not_here):
         place = known.get(serial)
         if place is None:
             never_seen.append(serial)
@@ -160,7 +196,9 @@ def classify(
         elsewhere.append(
             Elsewhere(serial, place, ElsewhereAction.RESTORE if restore else ElsewhereAction.LEAVE)
         )
-    return SerialClasses(matched, tuple(missing), tuple(never_seen), tuple(elsewhere))
+    return SerialClasses(
+        MatchedCount(sides.matched), sides.missing, tuple(never_seen), tuple(elsewhere)
+    )
 
 
 def duplicates(sightings: Iterable[tuple[str, int]]) -> dict[str, tuple[int, ...]]:

@@ -1,11 +1,12 @@
 """Reading a count and the ledger in bulk for the reconciliation; the rules themselves are
 :mod:`serialpos.domain.count_reconciliation`.
 
-Set-based: the count's serials and the store's in-stock units are each read in one query into
-Python sets, and only the serials that are not in stock here are looked up again (in chunks)
-to say where the ledger has them; no per-serial query for the matched ones, so a count of 1M
-serials reconciles in seconds (bench/count_bench.py). An approved count's reconciliation is
-stored as JSON (:func:`reconciliation_json`).
+Set-based: each product's scanned serials and its units in stock here are compared in SQL
+(sides.py: counts on covering indexes and two ``EXCEPT``), so only the numbers and the few
+serials that differ are read; the scanned serials that are not in stock here are looked up
+again (in chunks) to say where the ledger has them. No serial of a matched unit is read into
+Python, so a count of 1M serials reconciles in about a second (bench/count_bench.py). An
+approved count's reconciliation is stored as JSON (:func:`reconciliation_json`).
 """
 
 from __future__ import annotations
@@ -37,11 +38,12 @@ from serialpos.domain.counts import (
     ElsewhereAction,
     Place,
     QuantityDifference,
+    Sides,
 )
 from serialpos.domain.document_status import CountStatus
 from serialpos.domain.products import SerialMode
-from serialpos.domain.states import UnitState
 from serialpos.services.bulk_memory import collector_paused
+from serialpos.services.counts import sides
 from serialpos.services.counts.views import (
     LOOKUP_CHUNK,
     CountRow,
@@ -64,21 +66,19 @@ class _Product:
     id: int
     sku: str
     mode: SerialMode
-    scanned: set[str] = field(default_factory=set)
-    here: set[str] = field(default_factory=set)
     counted_quantity: int = 0
     on_hand: int = 0
     known: dict[str, Place] = field(default_factory=dict)
+    sides: Sides | None = None  # the scans against the units here, compared in SQL
 
     def as_read(self) -> ProductCount:
         return ProductCount(
             self.sku,
             self.mode,
-            self.scanned,
-            self.counted_quantity,
-            self.here,
-            self.known,
-            self.on_hand,
+            counted_quantity=self.counted_quantity,
+            known=self.known,
+            on_hand=self.on_hand,
+            sides=self.sides,
         )
 
 
@@ -97,70 +97,10 @@ class CountPlan:
         return reconcile_plans(self.header, self.plans, self.duplicates, self.batches)
 
 
-def _serials_by(
-    conn: Connection,
-    keys: list[sa.ColumnElement[int]],
-    serial: sa.ColumnElement[str],
-    where: sa.ColumnElement[bool],
-) -> dict[tuple[int, ...], list[str]]:
-    """The serials of the rows ``where`` selects, grouped by ``key`` (a tuple of columns'
-    values), in one query. On SQLite one row per group: the serials joined by a newline in
-    SQL (``group_concat``) and split in one C call, with their count to prove no serial held
-    a newline (else the rows are read one by one); a million rows through the cursor's per-row
-    tuples cost twice as much. Elsewhere (or then) fetched in blocks from the driver's cursor
-    (SQLAlchemy's per-row result machinery would cost seconds)."""
-    if conn.dialect.name == "sqlite":
-        grouped: dict[tuple[int, ...], list[str]] = {}
-        query = (
-            sa.select(*keys, sa.func.count(serial), sa.func.group_concat(serial, "\n"))
-            .where(where, serial.is_not(None))
-            .group_by(*keys)
-        )
-        for *group, count, joined in conn.execute(query):
-            parts = joined.split("\n") if joined is not None else []
-            if len(parts) != count:
-                break
-            grouped[tuple(group)] = parts
-        else:
-            return grouped
-    result = conn.execute(sa.select(*keys, serial).where(where, serial.is_not(None)))
-    rows: dict[tuple[int, ...], list[str]] = {}
-    width = len(keys)
-    try:
-        while block := result.cursor.fetchmany(50_000):
-            for row in block:
-                rows.setdefault(tuple(row[:width]), []).append(row[width])
-    finally:
-        result.close()
-    return rows
-
-
-def _count_serials(
-    by_batch: dict[tuple[int, ...], list[str]],
-) -> tuple[dict[int, set[str]], dict[int, set[str]]]:
-    """Each product's distinct scanned serials, and those scanned in more than one batch,
-    from its serials by (product, batch): set operations instead of a GROUP BY over every
-    scan (one batch holds a serial once: a constraint). Largest batch first, so the others'
-    few serials are looked up in it."""
-    batches: dict[int, list[list[str]]] = {}
-    for (pid, _batch), serials in by_batch.items():
-        batches.setdefault(pid, []).append(serials)
-    scanned: dict[int, set[str]] = {}
-    twice: dict[int, set[str]] = {}
-    for pid, lists in batches.items():
-        lists.sort(key=len, reverse=True)
-        seen = set(lists[0])
-        again: set[str] = set()
-        for serials in lists[1:]:
-            again.update(seen.intersection(serials))
-            seen.update(serials)
-        scanned[pid], twice[pid] = seen, again
-    return scanned, twice
-
-
 def plan_count(db: Database, conn: Connection, count: CountRow) -> CountPlan:
     """The count read in bulk and planned (every caller: review, approval, ``apply``), with
-    the cyclic collector paused while its million-serial sets are built (bulk_memory.py)."""
+    the cyclic collector paused while it reads (bulk_memory.py: a count with a million
+    units missing reads a million serials)."""
     with collector_paused():
         return _plan_count(db, conn, count)
 
@@ -187,28 +127,20 @@ def _plan_count(db: Database, conn: Connection, count: CountRow) -> CountPlan:
     def in_scope(column: sa.ColumnElement[int]) -> sa.ColumnElement[bool]:
         return sa.true() if scope is None else column.in_(sorted(scope))
 
-    # The count's serials, read by batch in one query (on the batches' own index), made
-    # distinct per product and checked for serials seen in two batches in Python.
+    # The count's serial scans counted per product and batch (no serial read), and the
+    # serials seen in more than one batch (sides.py).
     batch_numbers = {
         bid: n
         for bid, n in conn.execute(
             sa.select(batch_c.id, batch_c.number).where(batch_c.count_id == count.id)
         )
     }
-    by_batch = _serials_by(
-        conn,
-        [scan_c.product_id, scan_c.batch_id],
-        scan_c.serial,
-        scan_c.batch_id.in_(sorted(batch_numbers)),
-    )
+    scans = sides.serial_scans(conn, batch_numbers)
     # Each batch's units: its serials (one unit each) and the quantities counted without one.
     batch_units: dict[int, int] = dict.fromkeys(batch_numbers, 0)
-    for (_pid, bid), serials in by_batch.items():
-        batch_units[bid] += len(serials)
-    scanned, twice = _count_serials(by_batch)
-    del by_batch
-    for pid, distinct in scanned.items():
-        product(pid).scanned = distinct
+    for per_batch in scans.values():
+        for bid, n in per_batch.items():
+            batch_units[bid] += n
     for pid, bid, total in conn.execute(
         sa.select(scan_c.product_id, scan_c.batch_id, sa.func.sum(scan_c.quantity))
         .where(scan_c.count_id == count.id, scan_c.serial.is_(None))
@@ -216,10 +148,14 @@ def _plan_count(db: Database, conn: Connection, count: CountRow) -> CountPlan:
     ):
         product(pid).counted_quantity += int(total)
         batch_units[bid] = batch_units.get(bid, 0) + int(total)
-    # Where each serial seen twice was seen: a lookup of those few.
+    twice = sides.seen_twice(conn, count.id, scans)
+    # Where each serial seen twice was seen: a lookup of those few. The distinct serials of
+    # a product are its scans less the repeats.
+    distinct = {pid: sum(per_batch.values()) for pid, per_batch in scans.items()}
     sightings: list[tuple[str, str, int]] = []
     for pid, again in twice.items():
         ordered = sorted(again)
+        seen = len(sightings)
         for start in range(0, len(ordered), LOOKUP_CHUNK):
             sightings += [
                 (catalogue[pid][0], serial, batch_numbers[bid])
@@ -231,20 +167,15 @@ def _plan_count(db: Database, conn: Connection, count: CountRow) -> CountPlan:
                     )
                 )
             ]
-    # The ledger: units in stock here (one query), and on-hand quantities.
+        distinct[pid] -= len(sightings) - seen - len(again)  # one unit per serial
+    for pid in distinct:
+        product(pid)
+    # The ledger: units in stock here (counted), and on-hand quantities.
+    here: dict[int, int] = {}
     if tracked_store:
-        in_stock = _serials_by(
-            conn,
-            [unit_c.product_id],
-            unit_c.serial,
-            sa.and_(
-                unit_c.store_id == count.store_id,
-                unit_c.state == UnitState.IN_STOCK,
-                in_scope(unit_c.product_id),
-            ),
-        )
-        for (pid,), units in in_stock.items():
-            product(pid).here = set(units)
+        here = sides.units_here(conn, count.store_id, in_scope(unit_c.product_id))
+    for pid in here:
+        product(pid)
     sl = repo.stock_t.c
     for pid, quantity in conn.execute(
         sa.select(sl.product_id, sl.quantity).where(
@@ -252,12 +183,18 @@ def _plan_count(db: Database, conn: Connection, count: CountRow) -> CountPlan:
         )
     ):
         product(pid).on_hand = int(quantity)
-    # Where the ledger has the scanned serials that are not in stock here.
+    # Each tracked product's scans against its units here, compared in SQL; where the ledger
+    # has the scanned serials that are not in stock here.
     codes = repo.store_codes(conn)
     for item in products.values():
+        scanned = distinct.get(item.id, 0)
         if not tracked_store or not item.mode.tracked:
+            item.sides = Sides(scanned, 0, frozenset(), ())
             continue
-        rest = sorted(item.scanned - item.here)
+        item.sides = sides.compare(
+            conn, count.id, count.store_id, item.id, scanned, here.get(item.id, 0)
+        )
+        rest = sorted(item.sides.not_here)
         known: dict[str, Place] = {}
         for start in range(0, len(rest), LOOKUP_CHUNK):
             chunk = rest[start : start + LOOKUP_CHUNK]
