@@ -190,6 +190,27 @@ def test_a_refused_file_lists_every_problem_and_imports_nothing(
     assert (count(db, repo.unit_t), count(db, repo.event_t), count(db, asn_t)) == before
 
 
+def test_a_file_of_valid_serials_names_each_known_one_and_imports_nothing(
+    db: Database, admin: Actor, asn7: str
+) -> None:
+    """Every serial of the file fits its format (the import's quick path for the rows): a
+    serial the ledger knows is still refused at its line, and nothing is written."""
+    ledger.move(db, admin, Action.RECEIVE, store="S2", sku="PHONE", serials=[imei(50)])
+    before = (count(db, repo.unit_t), count(db, repo.event_t), count(db, asn_t))
+    rows = [
+        ["ASN-8", "Acme", "PHONE", "2", f"{imei(10)}|{imei(11)}", ""],  # line 2: fine
+        ["ASN-8", "Acme", "PHONE", "2", f"{imei(12)}|{imei(50)}", ""],  # 3: in stock at S2
+        ["ASN-9", "Acme", "PHONE", "1", SERIALS[0], ""],  # 4: expected on ASN-7 already
+    ]
+    with pytest.raises(AsnFileRefused) as caught:
+        import_rows(db, admin, rows)
+    assert [str(p) for p in caught.value.problems] == [
+        f"line 3: serial {imei(50)} of PHONE is already known to the ledger (in stock at S2)",
+        f"line 4: serial {SERIALS[0]} of PHONE is already known to the ledger (expected at S1)",
+    ]
+    assert (count(db, repo.unit_t), count(db, repo.event_t), count(db, asn_t)) == before
+
+
 def test_missing_columns_are_named(db: Database, admin: Actor, catalogue: None) -> None:
     with pytest.raises(AsnFileRefused) as caught:
         import_asn_data(db, admin, "x.csv", b"ASN,Sku,Qty\nA,PHONE,1\n", "S1")

@@ -189,3 +189,29 @@ def test_csv_or_json_by_extension_then_content() -> None:
     assert not looks_like_json("a.csv", b"[")
     assert looks_like_json("asn.txt", b"\xef\xbb\xbf  [{}]")
     assert not looks_like_json("asn", b"ASN,Vendor")
+
+
+def test_serials_are_trimmed_and_each_bad_one_named_among_good_ones() -> None:
+    """A list of good serials is taken whole (trimmed); one bad serial among them sends the
+    row serial by serial, so each problem is named with its place."""
+    parsed = parse_csv(HEADER + "A1,Acme,PHONE,3, S1 |S2\t| S3,\n")
+    assert parsed.problems == []
+    assert parsed.docs[0].rows[0].serials == ("S1", "S2", "S3")
+    long = "L" * 65
+    text = HEADER + f"A1,Acme,PHONE,4,S1| |{long}|S4,\nA2,Acme,PHONE,2,S5|S\x7f6,\n"
+    assert problems(text) == [
+        "line 2: serial 2 of the list is blank",
+        f"line 2: serial '{'L' * 40}…' is 65 characters long; at most 64",
+        "line 3: serial 'S\\x7f6' contains control characters",
+    ]
+
+
+def test_a_serial_listed_twice_across_asns_and_lines_is_named_each_time() -> None:
+    text = (
+        HEADER
+        + "A1,Acme,PHONE,2,S1|S2,\nA2,Acme,PHONE,1,S2,\nA3,Acme,TAB,1,S1,\nA1,Acme,PHONE,1,S1,\n"
+    )
+    assert problems(text) == [  # by ASN, as the rows are grouped (the import sorts by line)
+        "line 5: serial S1 of PHONE is listed twice in the file (first at line 2)",
+        "line 3: serial S2 of PHONE is listed twice in the file (first at line 2)",
+    ]

@@ -191,6 +191,9 @@ def _check_against_database(
                 )
                 continue
             mine = listed.setdefault(product.id, {})
+            if not bad:  # every serial matched its format (the usual file): no lookups
+                mine.update(dict.fromkeys(row.serials, row.where))
+                continue
             for serial in row.serials:
                 why = bad.get((row.sku, serial))  # matched before the transaction
                 if why is not None:
