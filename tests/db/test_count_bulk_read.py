@@ -112,12 +112,15 @@ def test_serials_seen_twice_found_either_way(
     assert [(b.number, b.scans) for b in result.batches] == [(1, 8), (2, 3), (3, 3)]
 
 
+@pytest.mark.parametrize("ratio", [0, 100], ids=["store-index", "product-walk"])
 def test_missing_and_never_seen_with_as_many_scanned_as_in_stock(
-    db: Database, admin: Actor
+    db: Database, admin: Actor, monkeypatch: pytest.MonkeyPatch, ratio: int
 ) -> None:
     """As many serials scanned as units in stock, one of them unknown: a unit is still
     missing (the numbers alone do not say the sides are equal), and the missing units come
-    in the serials' code-point order on either database (not PostgreSQL's collation)."""
+    in the serials' code-point order on either database (not PostgreSQL's collation),
+    whichever index the units are read on. Units elsewhere and sold ones are not counted."""
+    monkeypatch.setattr(sides, "WALK_RATIO", ratio)
     products.create_product(db, admin, sku="PH", name="Phone", serial_mode="required")
     units = ["b-2", "B1", "a_3", "A-4"]
     ledger.move(db, admin, Action.RECEIVE, store="S1", sku="PH", serials=units)
@@ -126,6 +129,9 @@ def test_missing_and_never_seen_with_as_many_scanned_as_in_stock(
     for serial in ("B1", "A-4", "NEW"):
         scan(db, admin, info.number, 1, sku="PH", serial=serial)
     ledger.move(db, admin, Action.RECEIVE, store="S1", sku="PH", serials=["Z9"])
+    ledger.move(db, admin, Action.RECEIVE, store="S2", sku="PH", serials=["E1", "E2"])
+    ledger.move(db, admin, Action.RECEIVE, store="S1", sku="PH", serials=["S0"])
+    ledger.move(db, admin, Action.SELL, store="S1", sku="PH", serials=["S0"])
     result = reconcile(db, info.number)
     assert result.matched == 2
     assert [u.serial for u in result.missing] == sorted(["b-2", "a_3", "Z9"])

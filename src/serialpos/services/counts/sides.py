@@ -10,7 +10,10 @@ numbers come from ``count(*)`` on covering indexes:
 
 - ``scanned``: the distinct serials scanned, which is the scans less the repeats of the
   serials seen in more than one batch (a batch holds a serial once: a constraint);
-- ``not_here``: scanned ``EXCEPT`` in stock here (few; looked up after to say where);
+- ``not_here``: scanned ``EXCEPT`` in stock here (few; looked up after to say where); the
+  units side walks the product's ``(product_id, serial)`` index in order while the product
+  has few units elsewhere, else reads the store's index and sorts (``_walk``): a product
+  with a long sold history is not read whole to count one store's shelf;
 - ``missing``: in stock here ``EXCEPT`` scanned, read only when the numbers say some are
   missing (``here - (scanned - not_here)``).
 
@@ -27,9 +30,12 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from serialpos.db import repo
 from serialpos.domain.counts import Sides
 from serialpos.domain.states import UnitState
 from serialpos.services.counts.views import scan_c, scan_t, unit_c
+
+unit_t = repo.unit_t
 
 #: Probing the count's index is cheaper than grouping all of it while the batches other than
 #: the largest hold less than this share of the serial scans.
@@ -106,10 +112,33 @@ def _scanned(count_id: int, pid: int) -> sa.Select[tuple[str]]:
     )
 
 
-def _here(store_id: int, pid: int) -> sa.Select[tuple[str]]:
-    return sa.select(unit_c.serial).where(
+def _here(store_id: int, pid: int, walk: bool) -> sa.Select[tuple[str]]:
+    """The product's serials in stock here. ``walk``: as they come on the product's
+    ``(product_id, serial)`` index, in serial order, reading its units of every store and
+    state (SQLite's choice when the query asks for that order); else on the store's index
+    ``(store_id, product_id, state)``, which reads only these units, then sorted: the
+    serial is selected as ``serial || ''``, whose order no index gives."""
+    serial = unit_c.serial if walk else unit_c.serial.concat("").label("serial")
+    return sa.select(serial).where(
         unit_c.store_id == store_id, unit_c.product_id == pid, unit_c.state == UnitState.IN_STOCK
     )
+
+
+#: Walk the product's whole index (no sort) while its units everywhere are at most this many
+#: times its units in stock here; past it (a long history of sold units, many stores) read
+#: the store's index and sort.
+WALK_RATIO = 2
+
+
+def _walk(conn: Connection, pid: int, here: int) -> bool:
+    """Whether walking the product's index beats the store's index and a sort: its units
+    counted on that index (no row read), against ``here`` units in stock here."""
+    if conn.dialect.name != "sqlite" or not here:
+        return True
+    total = conn.execute(
+        sa.select(sa.func.count()).select_from(unit_t).where(unit_c.product_id == pid)
+    ).scalar_one()
+    return int(total) <= WALK_RATIO * here
 
 
 def _except(
@@ -127,9 +156,10 @@ def compare(
     conn: Connection, count_id: int, store_id: int, pid: int, scanned: int, here: int
 ) -> Sides:
     """One product's ``scanned`` distinct serials against its ``here`` units in stock."""
-    not_here = set(_except(conn, _scanned(count_id, pid), _here(store_id, pid)))
+    walk = _walk(conn, pid, here)
+    not_here = set(_except(conn, _scanned(count_id, pid), _here(store_id, pid, walk)))
     missing: tuple[str, ...] = ()
     if here > scanned - len(not_here):
         # Sorted here, not by the database: PostgreSQL orders text by its collation.
-        missing = tuple(sorted(_except(conn, _here(store_id, pid), _scanned(count_id, pid))))
+        missing = tuple(sorted(_except(conn, _here(store_id, pid, walk), _scanned(count_id, pid))))
     return Sides(scanned, here, not_here, missing)
