@@ -198,11 +198,16 @@ def test_serials_are_trimmed_and_each_bad_one_named_among_good_ones() -> None:
     assert parsed.problems == []
     assert parsed.docs[0].rows[0].serials == ("S1", "S2", "S3")
     long = "L" * 65
-    text = HEADER + f"A1,Acme,PHONE,4,S1| |{long}|S4,\nA2,Acme,PHONE,2,S5|S\x7f6,\n"
+    text = (
+        HEADER
+        + f"A1,Acme,PHONE,4,S1| |{long}|S4,\nA2,Acme,PHONE,2,S5|S\x7f6,\n"
+        + f"A3,Acme,PHONE,2,S7|{long[:-1]}X,\n"
+    )
     assert problems(text) == [
         "line 2: serial 2 of the list is blank",
         f"line 2: serial '{'L' * 40}…' is 65 characters long; at most 64",
         "line 3: serial 'S\\x7f6' contains control characters",
+        f"line 4: serial '{'L' * 40}…' is 65 characters long; at most 64",
     ]
 
 
