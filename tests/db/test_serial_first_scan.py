@@ -61,6 +61,10 @@ def _unit_reads(seen: dict[str, list[Any]]) -> list[str]:
     return [s for s in seen["sql"] if s.startswith("SELECT") and "FROM serial_unit" in s]
 
 
+def _product_reads(seen: dict[str, list[Any]]) -> list[str]:
+    return [s for s in seen["sql"] if s.startswith("SELECT") and "product.sku" in s]
+
+
 def test_a_serial_first_opens_the_order_with_the_line_in_one_commit(
     db: Database, shop: Actor
 ) -> None:
@@ -73,12 +77,12 @@ def test_a_serial_first_opens_the_order_with_the_line_in_one_commit(
     assert view == get_order(db, view.order)
     assert len(seen["commits"]) == 1
     # The line is inserted holding its serial, in the order inserted in this transaction:
-    # neither is updated after; the unit is read once, with its product (no product read by
-    # id after the serial's look-up).
+    # neither is updated after. The text is asked once, as a SKU or a serial: the unit with
+    # its product (no product read by SKU before, nor by id after).
     assert _writes(seen, "UPDATE ORDER_LINE") == []
     assert _writes(seen, "UPDATE SALE_ORDER") == []
     assert len(_unit_reads(seen)) == 1
-    assert not [s for s in seen["sql"] if s.startswith("SELECT") and "WHERE product.id =" in s]
+    assert len(_product_reads(seen)) == 1
     with db.engine.connect() as conn:
         state, line = conn.execute(
             sa.text("SELECT state, reserved_line_id FROM serial_unit WHERE serial = :s"),
@@ -105,7 +109,7 @@ def test_a_serial_scanned_on_an_open_order_touches_the_order(db: Database, shop:
     assert [ln.serial for ln in done.added.order.lines] == [None, IMEI[1]]
     assert done.added.order == get_order(db, order)
     assert _writes(seen, "UPDATE ORDER_LINE") == []
-    assert len(_unit_reads(seen)) == 1
+    assert len(_unit_reads(seen)) == 1 and len(_product_reads(seen)) == 1
     assert updated_at() > before  # type: ignore[operator]
 
 
@@ -140,3 +144,17 @@ def test_an_order_create_with_serials_writes_each_line_once(db: Database, shop: 
     assert _writes(seen, "UPDATE ORDER_LINE") == []
     view = get_order(db, made["order"])
     assert [(ln.sku, ln.serial) for ln in view.lines] == [("PH1", IMEI[0]), ("LT1", "LT-A")]
+
+
+def test_an_exact_sku_wins_over_a_serial_of_the_same_text(
+    db: Database, shop: Actor, admin: Actor
+) -> None:
+    """One statement asks for both; the SKU still comes first (a unit of another product
+    whose serial is that text is not taken)."""
+    ledger.move(db, admin, Action.RECEIVE, store="S1", sku="LT1", serials=["CB1"])
+    done = scan_at_counter(db, shop, None, "CB1", waiting=None, start=NewOrder("S1"))
+    assert done.added is not None
+    assert [(ln.sku, ln.serial) for ln in done.added.order.lines] == [("CB1", None)]
+    laptop = scan_at_counter(db, shop, done.added.order.order, "LT-B", waiting=None, start=None)
+    assert laptop.added is not None
+    assert [(ln.sku, ln.serial) for ln in laptop.added.order.lines][-1] == ("LT1", "LT-B")

@@ -296,17 +296,19 @@ def add_scan(
         pid = None if gtin is None else repo.product_id_by_gtin(conn, gtin)
         if pid is not None and scan.kind == "product_serial":
             serial = normalize_serial(scan.serial)
+        unit: repo.UnitRow | None = None
+        units: list[tuple[orepo.SaleProduct, repo.UnitRow]] = []
         if pid is not None:
             product = orepo.sale_product_by_id(conn, pid)
         else:
-            product = orepo.sale_product_by_sku(conn, value)
-        unit: repo.UnitRow | None = None
+            # An exact SKU, else the units with this serial, each with its product and lease
+            # (one read): the product of the line and the unit it reserves (read by neither
+            # again).
+            product, units = scan_sql.sku_or_serial(conn, value, lookup.MAX_MATCHES)
         if product is None:
-            # The units with this serial, each with its product and lease (one read): the
-            # product of the line and the unit it reserves (read by neither again).
             here = [
                 (found, one)
-                for found, one in scan_sql.units_by_serial(conn, value, lookup.MAX_MATCHES)
+                for found, one in units
                 if one.state == UnitState.IN_STOCK and one.store_id == ctx.store_id
             ]
             if len(here) == 1:
