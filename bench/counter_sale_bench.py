@@ -2,13 +2,19 @@
 
 ``run(units=100_000)`` builds ``units`` serial units (ledger_bench's builders: a SQLite file,
 and a PostgreSQL schema when the server answers) and makes ``sales`` sales of one in-stock
-unit each, through the services the console calls:
+unit each, through the services the console calls (the sale field's ``scan_at_counter``,
+then the pay key's ``fulfil``):
 
 - ``add (opens the order)``: the product scanned with no order yet (``add_scan`` with a
   ``NewOrder``): the order row and its first line in one transaction;
-- ``serial``: the unit's serial recorded on the line (``set_serial``: reserves the unit);
+- ``serial``: the unit's serial scanned onto the line waiting for it (``set_serial``:
+  reserves the unit);
 - ``tender and fulfil``: cash paid and the order fulfilled in one transaction
   (``fulfil(payments=...)``: sells the unit, issues the invoice).
+
+and as many sales whose first scan is the unit's serial label (``serial scanned``): the sale
+field finds the product and the unit by that serial and adds the line with it, reserving the
+unit, in one transaction (``add with its serial``), then the same ``tender and fulfil``.
 
 The floor is one UPDATE of a unit and one INSERT of an event, committed, with the app's
 durability (SQLite: WAL, ``synchronous=FULL``, a file of its own in the same directory;
@@ -47,20 +53,26 @@ from benchkit import PostgresUnavailable, Rows, main, pg_schema, temp_dir
 from ledger_bench import ACTOR, build_postgres, build_sqlite, in_stock_sample
 from serialpos.db.engine import Database
 from serialpos.services.apply.dispatch import apply_object
+from serialpos.services.counter_scan import scan_at_counter
 from serialpos.services.orders.checkout import fulfil
-from serialpos.services.orders.lines import NewOrder, add_scan
-from serialpos.services.orders.serials import set_serial
+from serialpos.services.orders.lines import NewOrder
 
 TARGETS: dict[str, str] = {
     "SQLite whole sale / floor": "<= 5x",
     "SQLite add (opens the order) / floor": "<= 2.5x",
     "SQLite serial / floor": "<= 2.5x",
     "SQLite tender and fulfil / floor": "<= 2.5x",
+    "SQLite serial scanned: add with its serial / floor": "<= 2.5x",
+    "SQLite serial scanned: tender and fulfil / floor": "<= 2.5x",
+    "SQLite whole sale, serial scanned / floor": "<= 5x",
     "SQLite apply sale (order_create + order_fulfil) / floor": "<= 5x",
     "PostgreSQL whole sale / floor": "<= 5x",
     "PostgreSQL add (opens the order) / floor": "<= 2.5x",
     "PostgreSQL serial / floor": "<= 2.5x",
     "PostgreSQL tender and fulfil / floor": "<= 2.5x",
+    "PostgreSQL serial scanned: add with its serial / floor": "<= 2.5x",
+    "PostgreSQL serial scanned: tender and fulfil / floor": "<= 2.5x",
+    "PostgreSQL whole sale, serial scanned / floor": "<= 5x",
     "PostgreSQL apply sale (order_create + order_fulfil) / floor": "<= 5x",
 }
 
@@ -70,6 +82,10 @@ WARMUP = 20
 PRICE = Decimal("199.00")
 QUICK_KWARGS: dict[str, object] = {"units": 20_000, "sales": 100}
 STEPS = ("add (opens the order)", "serial", "tender and fulfil")
+#: The sale whose first scan is the unit's serial label (its product and unit found by it).
+SERIAL_STEPS = ("serial scanned: add with its serial", "serial scanned: tender and fulfil")
+SERIAL_WHOLE = "whole sale, serial scanned"
+FLOOR = "floor: UPDATE unit + INSERT event, committed"
 
 
 # -- the floors ---------------------------------------------------------------------------
@@ -162,24 +178,49 @@ def _priced(db: Database) -> None:
 
 
 def _sale_steps(db: Database, unit: tuple[str, str, str]) -> list[Callable[[], Any]]:
-    """The three counter steps of one sale of ``unit`` (sku, serial, store), as calls."""
+    """The three counter steps of one sale of ``unit`` (sku, serial, store) as the console
+    sends them (``scan_at_counter``, what the sale field calls): the product scanned, then
+    its serial (on the line waiting for it), then cash for what is due."""
     sku, serial, store = unit
     state: dict[str, Any] = {}
 
     def add() -> None:
-        added = add_scan(db, ACTOR, None, sku, start=NewOrder(store))
+        added = scan_at_counter(db, ACTOR, None, sku, waiting=None, start=NewOrder(store)).added
+        assert added is not None
         assert added.prompt_serial or added.order.lines[-1].serial is None
         state["order"], state["line"] = added.order.order, added.line
 
     def record_serial() -> None:
-        view = set_serial(db, ACTOR, state["order"], state["line"], serial)
-        state["due"] = view.totals.due
+        scanned = scan_at_counter(
+            db, ACTOR, state["order"], serial, waiting=state["line"], start=None
+        )
+        assert scanned.filled == state["line"] and scanned.view is not None
+        state["due"] = scanned.view.totals.due
 
     def tender() -> None:
         done = fulfil(db, ACTOR, state["order"], payments=[("cash", state["due"])])
         assert done.invoice
 
     return [add, record_serial, tender]
+
+
+def _serial_scan_steps(db: Database, unit: tuple[str, str, str]) -> list[Callable[[], Any]]:
+    """The same sale when the first scan is the unit's serial label: the console's sale field
+    finds its product and unit and adds the line with that serial (one transaction), then
+    cash for what is due."""
+    _sku, serial, store = unit
+    state: dict[str, Any] = {}
+
+    def add_with_serial() -> None:
+        added = scan_at_counter(db, ACTOR, None, serial, waiting=None, start=NewOrder(store)).added
+        assert added is not None and added.order.lines[-1].serial == serial
+        state["order"], state["due"] = added.order.order, added.order.totals.due
+
+    def tender() -> None:
+        done = fulfil(db, ACTOR, state["order"], payments=[("cash", state["due"])])
+        assert done.invoice
+
+    return [add_with_serial, tender]
 
 
 def _apply_sale(db: Database, unit: tuple[str, str, str]) -> None:
@@ -194,24 +235,29 @@ def _apply_sale(db: Database, unit: tuple[str, str, str]) -> None:
     assert done["ok"], done
 
 
-def _measure(
+def _steps_timed(
     label: str,
-    db: Database,
     floor: Callable[[], None],
-    units: Iterator[tuple[str, str, str]],
-    sales: int,
+    sales: Iterator[list[Callable[[], Any]]],
+    count: int,
+    names: tuple[str, ...],
+    whole: str,
+    floor_row: str,
 ) -> Rows:
+    """``count`` sales (after the warm-up), each a list of step calls, every step alternated
+    call by call with the floor: each step's median over the floor's, the median of the
+    per-sale sums over the floor's (``whole``), and the same in this process's CPU time."""
     clock, cpu = time.perf_counter_ns, time.process_time_ns
-    steps: list[list[float]] = [[] for _ in STEPS]
-    whole: list[float] = []
+    steps: list[list[float]] = [[] for _ in names]
+    sums: list[float] = []
     floors: list[float] = []
     # CPU time of this process (no disk or server wait): steady when the machine is loaded.
-    cpu_steps: list[float] = []
+    cpu_sums: list[float] = []
     cpu_floors: list[float] = []
-    cpu_each: list[list[float]] = [[] for _ in STEPS]
-    for n in range(WARMUP + sales):
+    cpu_each: list[list[float]] = [[] for _ in names]
+    for n in range(WARMUP + count):
         sale_total = sale_cpu = 0.0
-        for i, step in enumerate(_sale_steps(db, next(units))):
+        for i, step in enumerate(next(sales)):
             cpu_start, start = cpu(), clock()
             floor()
             cpu_middle, middle = cpu(), clock()
@@ -226,8 +272,43 @@ def _measure(
                 steps[i].append(took)
                 cpu_each[i].append((cpu_end - cpu_middle) / 1e6)
         if n >= WARMUP:
-            whole.append(sale_total)
-            cpu_steps.append(sale_cpu)
+            sums.append(sale_total)
+            cpu_sums.append(sale_cpu)
+    base = statistics.median(floors)
+    rows: Rows = [(f"{label} {floor_row}", f"{base:.3f} ms")]
+    for name, samples in zip(names, steps, strict=True):
+        mid = statistics.median(samples)
+        rows.append((f"{label} {name} (median)", f"{mid:.3f} ms"))
+        rows.append((f"{label} {name} / floor", f"{mid / base:.2f}x"))
+    rows.append((f"{label} {whole} (median)", f"{statistics.median(sums):.3f} ms"))
+    rows.append((f"{label} {whole} / floor", f"{statistics.median(sums) / base:.2f}x"))
+    rows.append(
+        (
+            f"{label} CPU: {whole} / floor (medians)",
+            f"{statistics.median(cpu_sums):.3f} / {statistics.median(cpu_floors):.3f} ms",
+        )
+    )
+    cpu_base = statistics.median(cpu_floors)
+    for name, samples in zip(names, cpu_each, strict=True):
+        mid = statistics.median(samples)
+        rows.append((f"{label} CPU: {name} / floor (medians)", f"{mid / cpu_base:.2f}x"))
+    return rows
+
+
+def _measure(
+    label: str,
+    db: Database,
+    floor: Callable[[], None],
+    units: Iterator[tuple[str, str, str]],
+    sales: int,
+) -> Rows:
+    clock, cpu = time.perf_counter_ns, time.process_time_ns
+    product_first = (_sale_steps(db, next(units)) for _ in range(WARMUP + sales))
+    rows = _steps_timed(label, floor, product_first, sales, STEPS, "whole sale", FLOOR)
+    serial_first = (_serial_scan_steps(db, next(units)) for _ in range(WARMUP + sales))
+    rows += _steps_timed(
+        label, floor, serial_first, sales, SERIAL_STEPS, SERIAL_WHOLE, f"{FLOOR} ({SERIAL_WHOLE})"
+    )
     apply_sales: list[float] = []
     apply_floors: list[float] = []
     cpu_apply: list[float] = []
@@ -243,28 +324,15 @@ def _measure(
             apply_sales.append((end - middle) / 1e6)
             cpu_apply.append((cpu_end - cpu_middle) / 1e6)
             cpu_apply_floors.append((cpu_middle - cpu_start) / 1e6)
-    base = statistics.median(floors)
-    rows: Rows = [(f"{label} floor: UPDATE unit + INSERT event, committed", f"{base:.3f} ms")]
-    for name, samples in zip(STEPS, steps, strict=True):
-        mid = statistics.median(samples)
-        rows.append((f"{label} {name} (median)", f"{mid:.3f} ms"))
-        rows.append((f"{label} {name} / floor", f"{mid / base:.2f}x"))
-    rows.append((f"{label} whole sale (median)", f"{statistics.median(whole):.3f} ms"))
-    rows.append((f"{label} whole sale / floor", f"{statistics.median(whole) / base:.2f}x"))
+    product_first, serial_first = _counted(db, units)
     rows.append(
-        (
-            f"{label} CPU: whole sale / floor (medians)",
-            f"{statistics.median(cpu_steps):.3f} / {statistics.median(cpu_floors):.3f} ms",
-        )
+        (f"{label} statements per step (add / serial / tender and fulfil / apply)", product_first)
     )
-    cpu_base = statistics.median(cpu_floors)
-    for name, samples in zip(STEPS, cpu_each, strict=True):
-        mid = statistics.median(samples)
-        rows.append((f"{label} CPU: {name} / floor (medians)", f"{mid / cpu_base:.2f}x"))
     rows.append(
         (
-            f"{label} statements per step (add / serial / tender and fulfil / apply)",
-            _counted(db, units),
+            f"{label} statements per step, serial scanned (add with its serial / tender and "
+            "fulfil)",
+            serial_first,
         )
     )
     apply_mid, apply_base = statistics.median(apply_sales), statistics.median(apply_floors)
@@ -284,31 +352,37 @@ def _measure(
     return rows
 
 
-def _counted(db: Database, units: Iterator[tuple[str, str, str]]) -> str:
+def _counted(db: Database, units: Iterator[tuple[str, str, str]]) -> tuple[str, str]:
     """Statements each step sends (a ``before_cursor_execute`` listener, attached only for
-    one more sale after the timed ones, so it costs the timed calls nothing)."""
+    one more sale of each kind after the timed ones, so it costs the timed calls nothing):
+    the product-first sale's steps and the apply sale, then the serial-first sale's."""
     seen: list[str] = []
 
     def count(*_args: object) -> None:
         seen.append("")
 
-    counts = []
+    def counts(calls: list[Callable[[], Any]]) -> str:
+        found = []
+        for call in calls:
+            seen.clear()
+            call()
+            found.append(len(seen))
+        return " / ".join(map(str, found))
+
     sa.event.listen(db.engine, "before_cursor_execute", count)
     try:
         calls = [*_sale_steps(db, next(units))]
         apply_unit = next(units)
         calls.append(lambda: _apply_sale(db, apply_unit))
-        for call in calls:
-            seen.clear()
-            call()
-            counts.append(len(seen))
+        product_first = counts(calls)
+        serial_first = counts(_serial_scan_steps(db, next(units)))
     finally:
         sa.event.remove(db.engine, "before_cursor_execute", count)
-    return " / ".join(map(str, counts))
+    return product_first, serial_first
 
 
 def _needed(sales: int) -> int:
-    return 2 * (sales + WARMUP) + 2
+    return 3 * (sales + WARMUP) + 3
 
 
 def sqlite_rows(units: int, sales: int) -> Rows:

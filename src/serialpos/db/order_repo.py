@@ -108,7 +108,8 @@ _component = sa.table(
 )
 
 
-_SALE_PRODUCT = sa.select(
+#: What a sale line needs of a product (:class:`SaleProduct`, by :func:`sale_product_of`).
+SALE_PRODUCT_SELECT = sa.select(
     product_c.id,
     product_c.sku,
     product_c.name,
@@ -122,26 +123,32 @@ _SALE_PRODUCT = sa.select(
 # Built once with bind parameters (as repo.py's hot statements are): building a statement
 # per call costs more than running it on a counter sale's path.
 # Run as Prepared driver SQL: every scan reads its product.
-_SALE_PRODUCT_BY_SKU = Prepared(_SALE_PRODUCT.where(product_c.sku == sa.bindparam("sku")))
-_SALE_PRODUCT_BY_ID = Prepared(_SALE_PRODUCT.where(product_c.id == sa.bindparam("product_id")))
+_SALE_PRODUCT_BY_SKU = Prepared(SALE_PRODUCT_SELECT.where(product_c.sku == sa.bindparam("sku")))
+_SALE_PRODUCT_BY_ID = Prepared(
+    SALE_PRODUCT_SELECT.where(product_c.id == sa.bindparam("product_id"))
+)
 
 
 def _sale_product(
     conn: Connection, query: Prepared, params: dict[str, object]
 ) -> SaleProduct | None:
     r = query.first(conn, params)
-    if r is None:
-        return None
+    return None if r is None else sale_product_of(tuple(r))
+
+
+def sale_product_of(values: tuple[Any, ...]) -> SaleProduct:
+    """A product from the values of :data:`SALE_PRODUCT_SELECT`'s columns, in order."""
+    pid, sku, name, price, tax_rate, serial_mode, serial_format, package_type, included = values
     return SaleProduct(
-        r.id,
-        r.sku,
-        r.name,
-        money(r.price or 0),
-        rate(r.tax_rate or 0),
-        SerialMode(r.serial_mode),
-        r.serial_format,
-        r.package_type,
-        r.prices_include_tax,
+        pid,
+        sku,
+        name,
+        money(price or 0),
+        rate(tax_rate or 0),
+        SerialMode(serial_mode),
+        serial_format,
+        package_type,
+        included,
     )
 
 

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from serialpos.db import order_repo as orepo
-from serialpos.db import repo, sale_sql
+from serialpos.db import repo, sale_sql, scan_sql
 from serialpos.db.engine import Database
 from serialpos.domain.errors import (
     BadRequest,
@@ -72,8 +72,11 @@ def _insert_line(
     quantity: int,
     price: Decimal,
     package_line: int | None = None,
+    *,
+    serial: str | None = None,
 ) -> sa.Row[object]:
-    """Insert a line; the row as orepo.order_lines would read it."""
+    """Insert a line (holding ``serial``, when given); the row as orepo.order_lines would
+    read it."""
     conn = ctx.conn
     written = ctx.new_lines
     if written is None:  # an order from before this transaction: ask how many lines it has
@@ -94,7 +97,7 @@ def _insert_line(
             "unit_price": price,
             "tax_rate": product.tax_rate,
             "tax_included": _tax_included(ctx, product),
-            "serial": None,
+            "serial": serial,
             "status": LineStatus.OPEN.value,
             "package_line": package_line,
             "serial_mode": product.serial_mode.value,
@@ -133,9 +136,17 @@ def _add_package(ctx: _Ctx, package: orepo.SaleProduct) -> tuple[int, bool, str]
 
 
 def _add_line(
-    ctx: _Ctx, product: orepo.SaleProduct, serial: str | None, manager: Actor | None = None
+    ctx: _Ctx,
+    product: orepo.SaleProduct,
+    serial: str | None,
+    manager: Actor | None = None,
+    *,
+    unit: repo.UnitRow | None = None,
 ) -> tuple[int, bool, str]:
-    """Add one unit of ``product``: returns (line id, merged, message)."""
+    """Add one unit of ``product``: returns (line id, merged, message). A line with a serial
+    is inserted holding it (the unit is then reserved to it, or the whole step refused and
+    rolled back); ``unit``: the product's unit with that serial as read in this transaction
+    (with its lease), so it is not read again."""
     conn, c = ctx.conn, orepo.line_t.c
     if product.exploded:
         if serial:
@@ -168,12 +179,14 @@ def _add_line(
                 True,
                 f"{product.sku} {product.name}: quantity now {existing.quantity + 1}",
             )
-    row = _insert_line(ctx, product, 1, product.price)
+    row = _insert_line(ctx, product, 1, product.price, serial=serial or None)
     line_id = int(row._mapping["id"])
     message = f"added {product.sku} {product.name}"
     if serial:
-        now = _set_serial_in(ctx, line_id, serial, manager, known=(row, product))
-        if ctx.new_lines is not None:  # keep the lines written here as they now stand
+        now = _set_serial_in(
+            ctx, line_id, serial, manager, known=(row, product), unit=unit, fresh=True
+        )
+        if ctx.new_lines is not None and now != serial:  # (a serial normalized on the way)
             ctx.new_lines[-1] = with_serial([row], line_id, now)[0]
         message += f", serial {serial}"
     elif product.serial_mode is SerialMode.REQUIRED:
@@ -283,27 +296,24 @@ def add_scan(
         pid = None if gtin is None else repo.product_id_by_gtin(conn, gtin)
         if pid is not None and scan.kind == "product_serial":
             serial = normalize_serial(scan.serial)
+        unit: repo.UnitRow | None = None
+        units: list[tuple[orepo.SaleProduct, repo.UnitRow]] = []
         if pid is not None:
             product = orepo.sale_product_by_id(conn, pid)
         else:
-            product = orepo.sale_product_by_sku(conn, value)
+            # An exact SKU, else the units with this serial, each with its product and lease
+            # (one read): the product of the line and the unit it reserves (read by neither
+            # again).
+            product, units = scan_sql.sku_or_serial(conn, value, lookup.MAX_MATCHES)
         if product is None:
-            # Ask by serial alone so the serial index answers (a serial sits on a handful of
-            # units at most); filtering state and store in SQL lets SQLite's planner pick the
-            # store index on a database never ANALYZEd, and scan half of a 1M-unit table.
-            u = repo.unit_t.c
-            found = [
-                pid
-                for pid, state, store_id in conn.execute(
-                    sa.select(u.product_id, u.state, u.store_id)
-                    .where(u.serial == value)
-                    .limit(lookup.MAX_MATCHES)
-                )
-                if state == UnitState.IN_STOCK and store_id == ctx.store_id
+            here = [
+                (found, one)
+                for found, one in units
+                if one.state == UnitState.IN_STOCK and one.store_id == ctx.store_id
             ]
-            if len(found) == 1:
-                product, serial = orepo.sale_product_by_id(conn, found[0]), value
-            elif len(found) > 1:
+            if len(here) == 1:
+                (product, unit), serial = here[0], value
+            elif len(here) > 1:
                 raise UnknownProduct(
                     f"serial '{clip(value)}' belongs to units of several "
                     "products; add the product first, then its serial",
@@ -311,7 +321,7 @@ def add_scan(
                 )
         if product is None:
             raise UnknownProduct(f"nothing matches '{clip(value)}'")
-        line, merged, message = _add_line(ctx, product, serial)
+        line, merged, message = _add_line(ctx, product, serial, unit=unit)
         prompt = (
             product.serial_mode is SerialMode.REQUIRED
             and serial is None

@@ -107,10 +107,15 @@ def _set_serial_in(
     *,
     lines: list[sa.Row[object]] | None = None,
     known: tuple[sa.Row[object], orepo.SaleProduct] | None = None,
+    unit: repo.UnitRow | None = None,
+    fresh: bool = False,
 ) -> str | None:
     """Record ``raw`` as the line's serial (reserving its unit); the serial the line holds
     after. ``lines``: the order's lines as read in this transaction; ``known``: the line
-    just inserted in this transaction (open) and its product, so neither is read again."""
+    just inserted in this transaction (open) and its product, so neither is read again;
+    ``unit``: that product's unit with this serial as read in this transaction (with its
+    lease); ``fresh``: the line was inserted in this transaction already holding ``raw``
+    (it had no serial before; an order opened in this transaction is not touched again)."""
     conn = ctx.conn
     sharer = manager.user if shared and manager is not None else None
     if known is None:
@@ -120,7 +125,7 @@ def _set_serial_in(
         row, product = known
     lm = row._mapping
     new = normalize_serial(raw)
-    old: str | None = lm["serial"]
+    old: str | None = None if fresh else lm["serial"]
     if product.serial_mode is SerialMode.DISABLED or product.exploded:
         if new is None:
             return old
@@ -142,7 +147,9 @@ def _set_serial_in(
             raise DuplicateSerial(f"serial {new} is already on line {twice} of this order")
     doc = ctx.doc(lm["number"])
     tracked = _tracked(ctx, product)
-    own = repo.unit_by_serial(conn, product.id, new) if tracked and new is not None else None
+    own = None
+    if tracked and new is not None:
+        own = unit if unit is not None else repo.unit_by_serial(conn, product.id, new)
     if new is not None and own is None:
         # A serial live under another product is that product's unit: refused, naming it,
         # before any override could make a second live unit with it (issue 10). When this
@@ -198,7 +205,10 @@ def _set_serial_in(
         except (NotInStock, AlreadySold, InvalidTransition) as exc:
             # Another terminal took it between our look and our claim: say how it is now.
             raise (_unavailable(ctx, product, new) or exc) from None
-    sale_sql.set_line_serial(conn, line, new, touch_order=ctx.id, now=utcnow())
+    if not fresh or new != lm["serial"]:
+        sale_sql.set_line_serial(conn, line, new, touch_order=ctx.id, now=utcnow())
+    elif ctx.new_lines is None:  # an order from before this transaction: it changed now
+        sale_sql.touch(conn, ctx.id, utcnow())
     return new
 
 

@@ -1,0 +1,160 @@
+"""A counter sale whose first scan is the unit's serial label, on SQLite and PostgreSQL: one
+transaction finds the product and the unit by that serial (one read), inserts the line
+already holding the serial and reserves the unit; nothing is read or written twice, and a
+refused unit leaves no line behind."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from test_orders import IMEI, setup_catalogue
+
+from serialpos.db import order_repo as orepo
+from serialpos.db.engine import Database
+from serialpos.domain.errors import DomainError
+from serialpos.domain.states import Action
+from serialpos.services import ledger, users
+from serialpos.services.apply.dispatch import apply_object
+from serialpos.services.context import Actor
+from serialpos.services.counter_scan import scan_at_counter
+from serialpos.services.integrity import check_ledger
+from serialpos.services.orders import NewOrder, add_item, get_order
+
+
+@pytest.fixture
+def shop(db: Database, admin: Actor) -> Actor:
+    setup_catalogue(db, admin)
+    users.add_user(db, admin, "cam", "cashier", "1111")
+    return users.actor_for(db, "cam", "till-1")
+
+
+@contextmanager
+def watched(db: Database) -> Iterator[dict[str, list[Any]]]:
+    """The statements sent and the commits made inside the block."""
+    seen: dict[str, list[Any]] = {"sql": [], "commits": []}
+
+    def statement(_c: Any, _cur: Any, sql: str, *_rest: Any) -> None:
+        seen["sql"].append(" ".join(sql.split()))
+
+    def commit(_conn: Any) -> None:
+        seen["commits"].append(1)
+
+    sa.event.listen(db.engine, "before_cursor_execute", statement)
+    sa.event.listen(db.engine, "commit", commit)
+    try:
+        yield seen
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", statement)
+        sa.event.remove(db.engine, "commit", commit)
+
+
+def _writes(seen: dict[str, list[Any]], what: str) -> list[str]:
+    """The statements that write ``what`` (alone, or in a CTE as PostgreSQL's may)."""
+    return [s for s in seen["sql"] if what in s.upper()]
+
+
+def _unit_reads(seen: dict[str, list[Any]]) -> list[str]:
+    return [s for s in seen["sql"] if s.startswith("SELECT") and "FROM serial_unit" in s]
+
+
+def _product_reads(seen: dict[str, list[Any]]) -> list[str]:
+    return [s for s in seen["sql"] if s.startswith("SELECT") and "product.sku" in s]
+
+
+def test_a_serial_first_opens_the_order_with_the_line_in_one_commit(
+    db: Database, shop: Actor
+) -> None:
+    start = NewOrder("S1")
+    with watched(db) as seen:
+        done = scan_at_counter(db, shop, None, IMEI[0], waiting=None, start=start)
+    assert done.added is not None and not done.added.prompt_serial
+    view = done.added.order
+    assert [(ln.sku, ln.serial) for ln in view.lines] == [("PH1", IMEI[0])]
+    assert view == get_order(db, view.order)
+    assert len(seen["commits"]) == 1
+    # The line is inserted holding its serial, in the order inserted in this transaction:
+    # neither is updated after. The text is asked once, as a SKU or a serial: the unit with
+    # its product (no product read by SKU before, nor by id after).
+    assert _writes(seen, "UPDATE ORDER_LINE") == []
+    assert _writes(seen, "UPDATE SALE_ORDER") == []
+    assert len(_unit_reads(seen)) == 1
+    assert len(_product_reads(seen)) == 1
+    with db.engine.connect() as conn:
+        state, line = conn.execute(
+            sa.text("SELECT state, reserved_line_id FROM serial_unit WHERE serial = :s"),
+            {"s": IMEI[0]},
+        ).one()
+    assert (state, line) == ("reserved", done.added.line)
+    assert [f for f in check_ledger(db) if f.violation] == []
+
+
+def test_a_serial_scanned_on_an_open_order_touches_the_order(db: Database, shop: Actor) -> None:
+    first = add_item(db, shop, None, sku="CB1", start=NewOrder("S1"))
+    order = first.order.order
+
+    def updated_at() -> object:
+        with db.engine.connect() as conn:
+            row = orepo.order_row(conn, order)
+            assert row is not None
+            return row._mapping["updated_at"]
+
+    before = updated_at()
+    with watched(db) as seen:
+        done = scan_at_counter(db, shop, order, IMEI[1], waiting=None, start=None)
+    assert done.added is not None
+    assert [ln.serial for ln in done.added.order.lines] == [None, IMEI[1]]
+    assert done.added.order == get_order(db, order)
+    assert _writes(seen, "UPDATE ORDER_LINE") == []
+    assert len(_unit_reads(seen)) == 1 and len(_product_reads(seen)) == 1
+    assert updated_at() > before  # type: ignore[operator]
+
+
+def test_a_refused_unit_leaves_no_line_holding_its_serial(db: Database, shop: Actor) -> None:
+    """The line is inserted with the serial before the unit's claim: a refusal rolls both
+    back."""
+    ledger.move(db, shop, Action.SELL, store="S1", sku="PH1", serials=[IMEI[2]])
+    order = add_item(db, shop, None, sku="CB1", start=NewOrder("S1")).order.order
+    with pytest.raises(DomainError):
+        add_item(db, shop, order, sku="PH1", serial=IMEI[2])
+    assert [ln.sku for ln in get_order(db, order).lines] == ["CB1"]
+    with db.engine.connect() as conn:
+        held = conn.execute(
+            sa.text("SELECT count(*) FROM order_line WHERE serial = :s"), {"s": IMEI[2]}
+        ).scalar()
+    assert held == 0
+
+
+def test_an_order_create_with_serials_writes_each_line_once(db: Database, shop: Actor) -> None:
+    """A host's ``order_create`` with serials: each line inserted holding its serial."""
+    with watched(db) as seen:
+        made = apply_object(
+            db,
+            shop,
+            {
+                "op": "order_create",
+                "store": "S1",
+                "lines": [{"sku": "PH1", "serial": IMEI[0]}, {"sku": "LT1", "serial": "LT-A"}],
+            },
+        )
+    assert made["ok"], made
+    assert _writes(seen, "UPDATE ORDER_LINE") == []
+    view = get_order(db, made["order"])
+    assert [(ln.sku, ln.serial) for ln in view.lines] == [("PH1", IMEI[0]), ("LT1", "LT-A")]
+
+
+def test_an_exact_sku_wins_over_a_serial_of_the_same_text(
+    db: Database, shop: Actor, admin: Actor
+) -> None:
+    """One statement asks for both; the SKU still comes first (a unit of another product
+    whose serial is that text is not taken)."""
+    ledger.move(db, admin, Action.RECEIVE, store="S1", sku="LT1", serials=["CB1"])
+    done = scan_at_counter(db, shop, None, "CB1", waiting=None, start=NewOrder("S1"))
+    assert done.added is not None
+    assert [(ln.sku, ln.serial) for ln in done.added.order.lines] == [("CB1", None)]
+    laptop = scan_at_counter(db, shop, done.added.order.order, "LT-B", waiting=None, start=None)
+    assert laptop.added is not None
+    assert [(ln.sku, ln.serial) for ln in laptop.added.order.lines][-1] == ("LT1", "LT-B")
