@@ -247,6 +247,8 @@ def follow_sent_transfers(
         ) -> tuple[int, int, int]:
             changed = follow_sent(conn, found, chain.store)
             refused = refuse_unknown(conn, by_number, found, chain.store)
+            # Its units took central's state with the verdict; its quantities come back.
+            central_state.put_back_quantities(conn, refused, store=chain.store)
             taken = 0
             for data in found:
                 source = central_state.Source("sync", "central", "transfer", str(data["number"]))
