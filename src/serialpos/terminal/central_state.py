@@ -155,6 +155,21 @@ def take_units(conn: Connection, units: Sequence[Verdict], *, store: str, source
     )
 
 
+def take_followed(conn: Connection, units: Sequence[Verdict], *, store: str, source: Source) -> int:
+    """:func:`take_units` for units central reports outside any verdict of this till's (the
+    units its store shipped, moved at another store since: services/transfers/away.py),
+    leaving alone a unit an entry still waiting here names: that entry's effect is here and
+    central has not seen it yet (its own verdict settles the unit). How many changed."""
+    kept = [
+        unit
+        for unit in units
+        if isinstance(unit, dict)
+        and isinstance(unit.get("serial"), str)
+        and not _waiting(conn, unit["serial"], 0)
+    ]
+    return take_units(conn, kept, store=store, source=source)
+
+
 def _take_one(
     conn: Connection,
     unit: Verdict,
