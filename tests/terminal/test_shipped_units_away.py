@@ -74,3 +74,22 @@ def test_a_unit_sold_at_the_store_it_was_shipped_to_reads_sold_on_the_senders_ti
         assert _where(till, "UA-1") == ("S1", "in_stock"), till.name
     for db in (a, b, s2, chain):
         db.check_clean()
+
+
+def test_a_unit_a_conflict_sent_to_the_other_store_is_followed_there(chain: Chain) -> None:
+    """The same new serial received offline at S1's till and at S2 (S2's reached central
+    first): S1's receipt is a conflict and its copy goes to S2, in stock (the verdict).
+    S2 then sells it: S1's till reads it sold at S2, as central has it."""
+    till = chain.terminal("uc-s1")
+    [got] = till.apply(_line("receive", "S1", "UC-1"))
+    assert got["ok"], got
+    assert chain.post(_line("receive", "S2", "UC-1"))[0]["ok"]
+    first = till.sync()
+    assert first["conflicts"] == 1, first
+    assert _where(till, "UC-1") == ("S2", "in_stock")
+    assert chain.post(_line("sell", "S2", "UC-1"))[0]["ok"]
+    report = till.sync()
+    assert report["central_state"] == 1, report
+    assert _where(till, "UC-1") == ("S2", "sold")
+    for db in (till, chain):
+        db.check_clean()

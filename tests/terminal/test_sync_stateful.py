@@ -198,11 +198,12 @@ class SyncMachine(RuleBasedStateMachine):
         if transfer is not None:
             self.tills[2].apply(self._line("transfer_in", serial, "S2") | {"transfer": transfer})
 
-    @rule(unit=st.integers(0, UNITS - 1), op=st.sampled_from(["sell", "return"]))
+    @rule(unit=st.integers(0, UNITS + 1), op=st.sampled_from(["sell", "return"]))
     def at_s2(self, unit: int, op: str) -> None:
-        """A unit S1 shipped, sold or returned at S2's till: none of it is in S1's feed, yet
-        each S1 till's copy must end as central's (services/transfers/away.py)."""
-        self.tills[2].apply(self._line(op, self.serials[unit], "S2"))
+        """A unit S1 shipped, or a new one S2 won, sold or returned at S2's till: none of it
+        is in S1's feed, yet each S1 till's copy must end as central's
+        (services/transfers/away.py)."""
+        self.tills[2].apply(self._line(op, (self.serials + self.new)[unit], "S2"))
 
     @rule(till=st.integers(0, 1), seen=st.sets(st.integers(0, UNITS - 1)))
     def count_s1(self, till: int, seen: set[int]) -> None:
@@ -298,13 +299,16 @@ class SyncMachine(RuleBasedStateMachine):
                 central = {str(a): str(b) for a, b in rows}
             assert t.units(self.prefix) == central, (t.name, t.units(self.prefix), central)
             # The units its store shipped, wherever they are now: whichever till shipped
-            # them, each till's copy follows them to the other store.
+            # them, each till's copy follows them to the other store; and so does every unit
+            # it holds at another store (a conflict gave it up there), sold there or not.
+            held = t.where(self.prefix)
             with self.chain.server.db.engine.connect() as conn:
                 p = {"store": t.store, "p": self.prefix + "%"}
                 shipped = set(conn.execute(sa.text(SHIPPED_SQL), p).scalars())
+                shipped |= {k for k, (store, _state) in held.items() if store != t.store}
                 rows = conn.execute(sa.text(WHERE_SQL), p)
                 central_at = {str(a): (str(b), str(c)) for a, b, c in rows if a in shipped}
-            here_at = {k: v for k, v in t.where(self.prefix).items() if k in shipped}
+            here_at = {k: v for k, v in held.items() if k in shipped}
             assert here_at == central_at, (t.name, here_at, central_at)
             # The sender's copy of each transfer central holds is central's (received at S2
             # or still shipped); a shipment central refused (a conflict) has none there.

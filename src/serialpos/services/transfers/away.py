@@ -10,7 +10,10 @@ its store shipped that moved at another store since (``GET /v1/transfers/sent?af
 and takes central's state of each (terminal/sync.py). The till's copy of every unit its
 store shipped is then central's, wherever the unit went, at the cost of the events of the
 window since the last ask (never the store's whole history): a cursor, not a list of
-serials that grows with every shipment.
+serials that grows with every shipment. A unit a conflict sent away (the same new serial
+received at two stores offline: the losing store's tills give their copy up to the store
+central has it at, terminal/central_state.py) is followed the same way: the conflict, of an
+entry made at the store, names it.
 
 The page is read in one snapshot with the feed's last number, as a store's feed page is
 (services/feed.py): when it is not full, its ``next`` is that last number, every event up to
