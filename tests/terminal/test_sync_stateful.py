@@ -2,7 +2,8 @@
 PostgreSQL) and three store terminals (each its own SQLite and the real sync client, two at
 S1 and one at S2), each behind its own loopback proxy that a rule cuts, slows or restores.
 Random sales, returns, receipts (the same new serial at both stores too), transfers S1 -> S2
-and counts at random terminals, sales and returns at central, syncs through the proxies, and
+and counts at random terminals, sales and returns at S2's till of units S1 shipped there,
+sales and returns at central, syncs through the proxies, and
 ``serialpos sync`` processes killed with SIGKILL mid-sync. After the links return and
 everything syncs, the invariants of ../shared/OFFLINE.md hold: every entry reached central
 exactly once; every entry whose precondition failed has exactly one conflict; ``db check``
@@ -197,6 +198,13 @@ class SyncMachine(RuleBasedStateMachine):
         if transfer is not None:
             self.tills[2].apply(self._line("transfer_in", serial, "S2") | {"transfer": transfer})
 
+    @rule(unit=st.integers(0, UNITS + 1), op=st.sampled_from(["sell", "return"]))
+    def at_s2(self, unit: int, op: str) -> None:
+        """A unit S1 shipped, or a new one S2 won, sold or returned at S2's till: none of it
+        is in S1's feed, yet each S1 till's copy must end as central's
+        (services/transfers/away.py)."""
+        self.tills[2].apply(self._line(op, (self.serials + self.new)[unit], "S2"))
+
     @rule(till=st.integers(0, 1), seen=st.sets(st.integers(0, UNITS - 1)))
     def count_s1(self, till: int, seen: set[int]) -> None:
         scans = [{"sku": "PH1", "serial": self.serials[i]} for i in sorted(seen)]
@@ -291,13 +299,16 @@ class SyncMachine(RuleBasedStateMachine):
                 central = {str(a): str(b) for a, b in rows}
             assert t.units(self.prefix) == central, (t.name, t.units(self.prefix), central)
             # The units its store shipped, wherever they are now: whichever till shipped
-            # them, each till's copy follows them to the other store.
+            # them, each till's copy follows them to the other store; and so does every unit
+            # it holds at another store (a conflict gave it up there), sold there or not.
+            held = t.where(self.prefix)
             with self.chain.server.db.engine.connect() as conn:
                 p = {"store": t.store, "p": self.prefix + "%"}
                 shipped = set(conn.execute(sa.text(SHIPPED_SQL), p).scalars())
+                shipped |= {k for k, (store, _state) in held.items() if store != t.store}
                 rows = conn.execute(sa.text(WHERE_SQL), p)
                 central_at = {str(a): (str(b), str(c)) for a, b, c in rows if a in shipped}
-            here_at = {k: v for k, v in t.where(self.prefix).items() if k in shipped}
+            here_at = {k: v for k, v in held.items() if k in shipped}
             assert here_at == central_at, (t.name, here_at, central_at)
             # The sender's copy of each transfer central holds is central's (received at S2
             # or still shipped); a shipment central refused (a conflict) has none there.
@@ -367,3 +378,28 @@ def test_the_check_follows_a_unit_another_till_shipped(chain: Chain, tmp_path: P
     finally:
         machine.teardown()  # everything syncs, then the invariants are checked
     assert machine.tills[1].where(machine.prefix)[serial] == ("S2", "in_stock")
+
+
+def test_the_check_follows_a_unit_sold_at_the_other_store(chain: Chain, tmp_path: Path) -> None:
+    """The machine's steps for a unit S1 shipped that S2 then sells, after both S1 tills
+    followed its receipt (the random runs seldom order it so): the final check compares each
+    S1 till's copy with central's, sold at S2."""
+    SyncMachine.chain = chain
+    SyncMachine.folder = tmp_path
+    machine = SyncMachine()
+    machine.setup()
+    try:
+        machine.ship_to_s2(0, 0)
+        for till in (0, 1, 2):
+            machine.sync(till)
+        machine.receive_at_s2(0)
+        for till in (2, 0, 1):
+            machine.sync(till)
+        serial = machine.serials[0]
+        assert machine.tills[1].where(machine.prefix)[serial] == ("S2", "in_stock")
+        machine.at_s2(0, "sell")
+        machine.sync(2)
+    finally:
+        machine.teardown()  # everything syncs, then the invariants are checked
+    assert machine.tills[0].where(machine.prefix)[serial] == ("S2", "sold")
+    assert machine.tills[1].where(machine.prefix)[serial] == ("S2", "sold")

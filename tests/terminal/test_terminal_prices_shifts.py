@@ -15,6 +15,7 @@ from terminal_chain import Chain, till_db
 from serialpos.db import journal
 from serialpos.db.engine import Database
 from serialpos.services.orders import NewOrder, add_item, fulfil
+from serialpos.services.orders.discounts import LineChange, change_line
 
 
 def _set_price(chain: Chain, sku: str, price: str) -> None:
@@ -90,6 +91,77 @@ def test_a_price_raised_at_central_before_the_till_took_it(
         }
     )
     assert host["error"] == "bad_request" and "'price'" in host["message"]
+
+
+def test_a_price_override_on_a_line_whose_price_differs_keeps_both(
+    chain: Chain, opened: list[Database]
+) -> None:
+    """The till sells at its shelf price of 400.00 less a price override to 380.00
+    (5% off: within the store's 10% limit, no manager); central raised its price to 450.00
+    meanwhile. Central takes the sale as the till made it (380.00 paid: 15.6% off central's
+    price would need a manager, but the till checked the override against the shelf it
+    showed) and keeps both on the line: the override's reason and the price difference
+    (central's price as ``list_price``, the till's shelf in the reason). The sales report
+    and its export show both reasons beside the line."""
+    _set_price(chain, "PH1", "400.00")
+    received = chain.post({"op": "receive", "store": "S1", "sku": "PH1", "serials": ["PO-1"]})
+    assert received[0]["ok"]
+    till = chain.terminal("po-a")
+    db, mia = till_db(till, opened)
+    _set_price(chain, "PH1", "450.00")  # the till has not refreshed: it still says 400.00
+
+    added = add_item(db, mia, None, sku="PH1", serial="PO-1", start=NewOrder("S1"))
+    order = added.order.order
+    change_line(db, mia, order, added.line, LineChange("scratched box", price=Decimal("380")))
+    fulfil(db, mia, order, payments=[("card", Decimal("380.00"))])
+    [entry] = db.read(journal.entries)
+    [line] = json.loads(entry.line)["lines"]
+    assert (line["catalogue_price"], line["price"], line["reason"]) == (
+        "400.00",
+        "380.00",
+        "scratched box",
+    )
+
+    report = till.sync()
+    assert (report["accepted"], report["refused"], report["pending"]) == (1, 0, 0), report
+    both = "scratched box; price_differs: 400.00 on the till, 450.00 at central"
+    assert _differs(chain, order) == [("380.00", "450.00", both, "mia")]
+    with chain.server.client("ada") as client:
+        central = client.get(f"/v1/orders/{order}").json()
+    assert (central["total"], central["paid"], central["due"]) == ("380.00", "380.00", "0.00")
+    for kind in ("sales", "sales-detail"):
+        args = ["--json"] if kind == "sales" else ["--format", "json"]
+        rows = json.loads(
+            chain.central("report", kind, "--serial", "PO-1", *args, user="ada").stdout
+        )
+        assert [(r["serial"], r["discount"], r["discount_reason"]) for r in rows] == [
+            ("PO-1", "0.00", both)
+        ], kind
+    chain.check_clean()
+    till.check_clean()
+
+
+def test_a_long_override_reason_is_cut_to_keep_the_price_difference(
+    chain: Chain, opened: list[Database]
+) -> None:
+    """An override's reason of 200 characters (the most a reason holds) on a line whose
+    price differs: the reason kept at central is cut so the price difference still fits
+    (the whole reason stays in the till's entry, kept at central with its outcome)."""
+    _set_price(chain, "PH1", "400.00")
+    assert chain.post({"op": "receive", "store": "S1", "sku": "PH1", "serial": "PO-2"})[0]["ok"]
+    till = chain.terminal("po-b")
+    db, mia = till_db(till, opened)
+    _set_price(chain, "PH1", "390.00")
+    added = add_item(db, mia, None, sku="PH1", serial="PO-2", start=NewOrder("S1"))
+    long = "x" * 200
+    change_line(db, mia, added.order.order, added.line, LineChange(long, price=Decimal("395")))
+    fulfil(db, mia, added.order.order, payments=[("card", Decimal("395.00"))])
+    assert till.sync()["accepted"] == 1
+    [(price, shelf, reason, _by)] = _differs(chain, added.order.order)
+    tail = "; price_differs: 400.00 on the till, 390.00 at central"
+    assert (price, shelf, len(reason or "")) == ("395.00", "390.00", 200)
+    assert reason == "x" * (199 - len(tail)) + "…" + tail
+    chain.check_clean()
 
 
 def test_a_sell_line_on_a_till_is_invoiced_at_the_tills_price(chain: Chain) -> None:

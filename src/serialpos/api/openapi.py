@@ -498,16 +498,26 @@ def document() -> dict[str, Any]:
                 "get": _op(
                     "Central's copy of transfers shipped from a store, by number (at most 100), "
                     "and the last one holding each serial (at most 100): the sending store's "
-                    "terminals follow their receipt and their units' state",
+                    "terminals follow their receipt and their units' state; with 'after' (a "
+                    "feed number), 'away': central's state of the units shipped from the store "
+                    "that moved at another store since ('units', 'next', 'more')",
                     _json(
                         _obj(
-                            ["transfers"], transfers={"type": "array", "items": {"type": "object"}}
+                            ["transfers"],
+                            transfers={"type": "array", "items": {"type": "object"}},
+                            away=_obj(
+                                ["units", "next", "more"],
+                                units={"type": "array", "items": {"type": "object"}},
+                                next=_INT,
+                                more={"type": "boolean"},
+                            ),
                         )
                     ),
                     [
                         _q("store", text_q, required=True),
                         _q("number", {"type": "array", "items": text_q}),
                         _q("serial", {"type": "array", "items": text_q}),
+                        _q("after", {"type": "integer", "minimum": 0}),
                     ],
                 )
             },

@@ -52,17 +52,27 @@ def incoming_transfers(request: Request) -> Response:
 
 
 def sent_transfers(request: Request) -> Response:
-    """``GET /v1/transfers/sent?store=S01&number=TR1&number=TR2[&serial=A1...]``: central's
-    copy of transfers shipped from a store (at most 100 numbers, and the last one holding
-    each of at most 100 serials), for the sending store's terminals to follow their receipt
-    at the other store."""
+    """``GET /v1/transfers/sent?store=S01&number=TR1&number=TR2[&serial=A1...][&after=N]``:
+    central's copy of transfers shipped from a store (at most 100 numbers, and the last one
+    holding each of at most 100 serials), for the sending store's terminals to follow their
+    receipt at the other store; with ``after`` (a number of the event feed), ``away`` too:
+    central's state of the units shipped from the store that moved at another store since
+    (services/transfers/away.py)."""
+    from serialpos.services.transfers.away import away_json
     from serialpos.services.transfers.sent import sent_json
 
     actor = actor_now(request)
+    store = _required(request, "store")
     numbers = request.query_params.getlist("number")
     serials = request.query_params.getlist("serial")
-    found = sent_json(request.app.state.db, actor, _required(request, "store"), numbers, serials)
-    return JSONResponse({"transfers": found})
+    found = sent_json(request.app.state.db, actor, store, numbers, serials)
+    after = _optional(request, "after")
+    if after is None:
+        return JSONResponse({"transfers": found})
+    if not after.isascii() or not after.isdigit() or len(after) > 18:
+        raise BadRequest("'after' must be 0 or a number of the event feed")
+    away = away_json(request.app.state.db, actor, store, int(after))
+    return JSONResponse({"transfers": found, "away": away})
 
 
 def conflict_list(request: Request) -> Response:

@@ -44,12 +44,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from serialpos.db import journal, order_units
+from serialpos.db import journal, order_units, repo
 from serialpos.db.tables import utcnow
 from serialpos.domain.states import UnitState
 from serialpos.services.entry_units import named_units, order_named
+from serialpos.services.transfers.views import line_t, transfer_c
 from serialpos.terminal.mirror import move_unit
 
 log = logging.getLogger(__name__)
@@ -153,6 +155,21 @@ def take_units(conn: Connection, units: Sequence[Verdict], *, store: str, source
     )
 
 
+def take_followed(conn: Connection, units: Sequence[Verdict], *, store: str, source: Source) -> int:
+    """:func:`take_units` for units central reports outside any verdict of this till's (the
+    units its store shipped, moved at another store since: services/transfers/away.py),
+    leaving alone a unit an entry still waiting here names: that entry's effect is here and
+    central has not seen it yet (its own verdict settles the unit). How many changed."""
+    kept = [
+        unit
+        for unit in units
+        if isinstance(unit, dict)
+        and isinstance(unit.get("serial"), str)
+        and not _waiting(conn, unit["serial"], 0)
+    ]
+    return take_units(conn, kept, store=store, source=source)
+
+
 def _take_one(
     conn: Connection,
     unit: Verdict,
@@ -210,3 +227,49 @@ def _take_one(
     if isinstance(event, int):
         journal.set_unit_event(conn, unit_id, event)
     return True
+
+
+def put_back_quantities(conn: Connection, numbers: Sequence[str], *, store: str) -> int:
+    """Put back on ``store``'s stock the quantities (products without serials) that the
+    transfers ``numbers``, shipped from here and just marked refused (central did not take
+    them: services/transfers/sent.py ``refuse_unknown``), took off it when they shipped.
+    Central never moved them, so the till's stock of them is central's again. A unit takes
+    central's state with the verdict; a quantity has no state a verdict could carry, so it
+    comes back here, once: a transfer is marked refused once. Each product put back is a
+    local ledger event (``central_state``, the transfer its document, central's error of
+    the entry its reason), so ``db check`` stays clean; how many lines were put back."""
+    here = journal.store_ids(conn)[store]
+    rows = conn.execute(
+        sa.select(transfer_c.number, line_t.c.product_id, line_t.c.quantity, line_t.c.received)
+        .join(line_t, line_t.c.transfer_id == transfer_c.id)
+        .where(transfer_c.number.in_(list(numbers)), transfer_c.from_store_id == here)
+        .order_by(transfer_c.number, line_t.c.product_id)
+    ).all()
+    done = 0
+    for number, product_id, quantity, received in rows:
+        back = int(quantity) - int(received)
+        if back <= 0:
+            continue
+        last = journal.last_naming(conn, str(number))
+        verdict = _data(last.answer or "") if last is not None else {}
+        values: dict[str, object] = {
+            "at": utcnow(),
+            "action": ACTION,
+            "user_name": (last.user_name if last is not None else "sync")[:32],
+            "terminal": (last.terminal if last is not None else "central")[:64],
+            "store_id": here,
+            "product_id": int(product_id),
+            "unit_id": None,
+            "serial": None,
+            "from_state": None,
+            "to_state": None,
+            "quantity": back,
+            "document_type": "transfer",
+            "document_id": str(number)[:64],
+            "document_line": None,
+            "reason": str(verdict.get("error") or "")[:200] or None,
+        }
+        repo.add_events(conn, [values])
+        repo.bump_stock(conn, int(product_id), here, back)
+        done += 1
+    return done

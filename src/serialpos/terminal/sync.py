@@ -247,6 +247,8 @@ def follow_sent_transfers(
         ) -> tuple[int, int, int]:
             changed = follow_sent(conn, found, chain.store)
             refused = refuse_unknown(conn, by_number, found, chain.store)
+            # Its units took central's state with the verdict; its quantities come back.
+            central_state.put_back_quantities(conn, refused, store=chain.store)
             taken = 0
             for data in found:
                 source = central_state.Source("sync", "central", "transfer", str(data["number"]))
@@ -259,6 +261,40 @@ def follow_sent_transfers(
         report.sent_transfers += changed
         report.refused_transfers += refused
         report.central_state += taken
+    follow_away(db, client, chain, report)
+
+
+def follow_away(
+    db: Database, client: CentralClient, chain: ChainConfig, report: SyncReport
+) -> None:
+    """Make this terminal's copy of the units its store shipped central's, wherever they went
+    since (sold, returned, shipped on at the other store: none of it is in this store's
+    feed): central is asked, with a feed cursor of the till's own (``away_after``, started
+    at the store's feed cursor), for the units shipped from this store that moved at another
+    store since, and each takes central's state (services/transfers/away.py). A unit an
+    entry still waiting here names is left to that entry's verdict."""
+    after = int(
+        db.read(lambda conn: journal.get_state(conn, "away_after"))
+        or db.read(lambda conn: journal.get_state(conn, "feed_after"))
+        or 0
+    )
+    while True:
+        away = client.get_json("/v1/transfers/sent", store=chain.store, after=after).get("away")
+        if away is None:
+            return  # a central that does not follow them yet
+
+        def write(conn: Connection, away: dict[str, Any] = away) -> int:
+            source = central_state.Source("sync", "central", "feed", str(away["next"]))
+            taken = central_state.take_followed(
+                conn, away["units"], store=chain.store, source=source
+            )
+            journal.set_state(conn, "away_after", str(int(away["next"])))
+            return taken
+
+        report.central_state += db.write(write)
+        after = int(away["next"])
+        if not away.get("more"):
+            return
 
 
 class CentralBehind(DomainError):

@@ -60,14 +60,27 @@ def _mark_price_differs(
     ctx: _Ctx, central: orepo.SaleProduct, item: NewLine, line_ids: list[int]
 ) -> bool:
     """Keep central's price on the lines sold at the till's (their ``list_price`` and
-    reason); whether anything was written."""
+    reason), after the till's own terms were applied to them: a line with a reason of its
+    own (a price override or a discount) keeps it, the difference joined to it
+    (services/orders/till_price.py); whether anything was written."""
     if not line_ids or not till_price.differs(item.catalogue_price, central.price):
         return False
-    assert item.catalogue_price is not None
-    values = till_price.line_values(item.catalogue_price, central.price, ctx.actor.user)
-    ctx.conn.execute(
-        sa.update(orepo.line_t).where(orepo.line_t.c.id.in_(line_ids)).values(**values)
-    )
+    till = item.catalogue_price
+    assert till is not None
+    c = orepo.line_t.c
+    reasons: dict[int, str | None] = {
+        int(i): r
+        for i, r in ctx.conn.execute(sa.select(c.id, c.discount_reason).where(c.id.in_(line_ids)))
+    }
+    plain = [i for i in line_ids if reasons.get(i) is None]
+    if plain:
+        values = till_price.line_values(till, central.price, ctx.actor.user)
+        ctx.conn.execute(sa.update(orepo.line_t).where(c.id.in_(plain)).values(**values))
+    for line_id in line_ids:
+        reason = reasons.get(line_id)
+        if reason is not None:
+            joined = till_price.joined_values(till, central.price, str(reason))
+            ctx.conn.execute(sa.update(orepo.line_t).where(c.id == line_id).values(**joined))
     return True
 
 
@@ -107,6 +120,7 @@ def create_order(
         ctx = _Ctx(conn, db, actor, row, new_lines=[])  # its lines are the ones written here
         made: list[int] = []
         groups: list[list[int]] = []
+        marks: list[tuple[orepo.SaleProduct, NewLine, list[int]]] = []
         as_written = True  # every line stands as its insert returned it (serials kept)
         for item in lines:
             start = len(made)
@@ -146,13 +160,16 @@ def create_order(
                     )
                 made.append(line_id)
                 priced.append(line_id)
-            if _mark_price_differs(ctx, central, item, priced):
-                as_written = False  # the lines' rows changed after their insert
+            marks.append((central, item, priced))
             groups.append(made[start:])
         wrote = False
         if then is not None:
             wrote = then(ctx, groups) is not False
             as_written = as_written and not wrote
+        # A till's price kept beside central's once the till's own terms are on the lines:
+        # they were checked (the limit, the approval) against the shelf the till showed.
+        if any([_mark_price_differs(ctx, c, item, ids) for c, item, ids in marks]):
+            as_written = False  # the lines' rows changed after their insert
         # A new order has no payments or invoices yet; its row changed only if a customer
         # record or an order discount was written to it (else the row the insert returned).
         if record is not None or wrote:

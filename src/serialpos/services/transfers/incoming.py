@@ -154,6 +154,9 @@ def _in_transit(conn: Connection, product_id: int, serial: str, store_id: int, n
         now=now,
     )
     delta = on_hand_delta(None if before is None else UnitState(before), UnitState.IN_TRANSIT)
+    # The unit leaves the on-hand count of the store the terminal had it at: another store
+    # for a unit this store shipped there and now gets back (its copy follows central).
+    at = store_id if found is None else found.store_id
     repo.add_events(
         conn,
         [
@@ -162,7 +165,7 @@ def _in_transit(conn: Connection, product_id: int, serial: str, store_id: int, n
                 "action": Action.TRANSFER_OUT.value,
                 "user_name": "system",
                 "terminal": "central",
-                "store_id": store_id,
+                "store_id": at,
                 "product_id": product_id,
                 "unit_id": unit_id,
                 "serial": serial,
@@ -177,7 +180,7 @@ def _in_transit(conn: Connection, product_id: int, serial: str, store_id: int, n
         ],
     )
     if delta:
-        repo.bump_stock(conn, product_id, store_id, delta)
+        repo.bump_stock(conn, product_id, at, delta)
 
 
 def _at(text: Any) -> datetime:
