@@ -108,7 +108,7 @@ _component = sa.table(
 )
 
 
-_SALE_PRODUCT = sa.select(
+SALE_PRODUCT = sa.select(
     product_c.id,
     product_c.sku,
     product_c.name,
@@ -122,26 +122,39 @@ _SALE_PRODUCT = sa.select(
 # Built once with bind parameters (as repo.py's hot statements are): building a statement
 # per call costs more than running it on a counter sale's path.
 # Run as Prepared driver SQL: every scan reads its product.
-_SALE_PRODUCT_BY_SKU = Prepared(_SALE_PRODUCT.where(product_c.sku == sa.bindparam("sku")))
-_SALE_PRODUCT_BY_ID = Prepared(_SALE_PRODUCT.where(product_c.id == sa.bindparam("product_id")))
+_SALE_PRODUCT_BY_SKU = Prepared(SALE_PRODUCT.where(product_c.sku == sa.bindparam("sku")))
+_SALE_PRODUCT_BY_ID = Prepared(SALE_PRODUCT.where(product_c.id == sa.bindparam("product_id")))
 
 
 def _sale_product(
     conn: Connection, query: Prepared, params: dict[str, object]
 ) -> SaleProduct | None:
     r = query.first(conn, params)
-    if r is None:
-        return None
+    return None if r is None else sale_product_of(*r)
+
+
+def sale_product_of(
+    id: int,
+    sku: str,
+    name: str,
+    price: object,
+    tax_rate: object,
+    serial_mode: str,
+    serial_format: str | None,
+    package_type: str | None,
+    prices_include_tax: bool | None,
+) -> SaleProduct:
+    """The product from the values of a :data:`SALE_PRODUCT` row, in its column order."""
     return SaleProduct(
-        r.id,
-        r.sku,
-        r.name,
-        money(r.price or 0),
-        rate(r.tax_rate or 0),
-        SerialMode(r.serial_mode),
-        r.serial_format,
-        r.package_type,
-        r.prices_include_tax,
+        id,
+        sku,
+        name,
+        money(price or 0),
+        rate(tax_rate or 0),
+        SerialMode(serial_mode),
+        serial_format,
+        package_type,
+        prices_include_tax,
     )
 
 
@@ -252,6 +265,24 @@ _ORDER_LINES_WITH_UNITS = Prepared(
     .where(line_c.status != LineStatus.REMOVED)
     .order_by(line_c.number)
 )
+#: The order's lines as _ORDER_LINES_WITH_PRODUCTS reads them, the line ``line_id`` with the
+#: unit of its product whose serial is ``serial`` and that unit's lease (repo's unit columns;
+#: None on every other line, and where there is no such unit): a serial step's line, its
+#: view's lines and the unit it reserves, in one round trip instead of two.
+_ORDER_LINES_AND_UNIT = Prepared(
+    _LINES_WITH_PRODUCT.add_columns(*repo.UNIT_COLUMNS)
+    .outerjoin(
+        repo.unit_t,
+        sa.and_(
+            line_c.id == sa.bindparam("line_id"),
+            repo.unit_t.c.product_id == line_c.product_id,
+            repo.unit_t.c.serial == sa.bindparam("serial"),
+        ),
+    )
+    .outerjoin(lease_t, lease_t.c.unit_id == repo.unit_t.c.id)
+    .where(line_c.status != LineStatus.REMOVED)
+    .order_by(line_c.number)
+)
 _PAYMENTS = Prepared(
     sa.select(payment_t)
     .where(payment_t.c.order_id == sa.bindparam("order_id"))
@@ -330,6 +361,23 @@ def order_lines_with_units(
         unit_values = tuple(row)[-width:]
         out.append((row, None if unit_values[0] is None else repo.unit_row(*unit_values)))
     return out
+
+
+def order_lines_and_unit(
+    conn: Connection, order_id: int, line_id: int, serial: str | None
+) -> tuple[list[sa.Row[object]], repo.UnitRow | None]:
+    """The order's lines as :func:`order_lines_with_products` reads them, and the unit of
+    line ``line_id``'s product with ``serial`` (None: no such line or unit, or no serial),
+    read in the same statement."""
+    rows = _ORDER_LINES_AND_UNIT.rows(
+        conn, {"order_id": order_id, "line_id": line_id, "serial": serial}
+    )
+    width = len(repo.UNIT_COLUMNS)
+    for row in rows:
+        unit_values = tuple(row)[-width:]
+        if unit_values[0] is not None:
+            return rows, repo.unit_row(*unit_values)
+    return rows, None
 
 
 def line_product(row: sa.Row[object]) -> SaleProduct:

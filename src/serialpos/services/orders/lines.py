@@ -66,6 +66,47 @@ def _product_for(conn: Connection, sku: str | None, barcode: str | None) -> orep
     raise BadRequest("give a SKU or a barcode")
 
 
+@dataclass(frozen=True)
+class _Inserted:
+    """A line already inserted with its product's read (:func:`_scanned_line`), and the
+    serial asked for with the unit that has it (None: no serial asked)."""
+
+    row: sa.Row[object]
+    seen: tuple[str, repo.UnitRow | None] | None
+
+
+def _scanned_line(
+    ctx: _Ctx, sku: str, serial: str | None
+) -> tuple[orepo.SaleProduct | None, _Inserted | None] | None:
+    """PostgreSQL, an order opened in this transaction: the product with SKU ``sku`` read
+    and, when it is sold one line per unit (serial-tracked, not a package opened at the
+    sale), its line inserted at its price and the unit with ``serial`` read, in one
+    statement (sale_sql.insert_scanned_line): what :func:`_add_line` would insert next, as
+    it would, since such an order holds no line it could merge into. Checks that refuse the
+    add afterwards roll the whole transaction back, line and all. None where it does not
+    apply (SQLite, an order from before); (None, None): no product has that SKU."""
+    written = ctx.new_lines
+    if ctx.conn.dialect.name != "postgresql" or written is None or len(written) >= MAX_LINES:
+        return None
+    found = sale_sql.insert_scanned_line(
+        ctx.conn,
+        {
+            "sku": sku,
+            "order_id": ctx.id,
+            "number": len(written) + 1,
+            "chain_tax_included": ctx.chain_settings().prices_include_tax,
+            "serial": serial,
+        },
+    )
+    if found is None:
+        return None, None
+    product, row, unit = found
+    if row is None:
+        return product, None
+    written.append(row)
+    return product, _Inserted(row, None if serial is None else (serial, unit))
+
+
 def _insert_line(
     ctx: _Ctx,
     product: orepo.SaleProduct,
@@ -133,9 +174,14 @@ def _add_package(ctx: _Ctx, package: orepo.SaleProduct) -> tuple[int, bool, str]
 
 
 def _add_line(
-    ctx: _Ctx, product: orepo.SaleProduct, serial: str | None, manager: Actor | None = None
+    ctx: _Ctx,
+    product: orepo.SaleProduct,
+    serial: str | None,
+    manager: Actor | None = None,
+    inserted: _Inserted | None = None,
 ) -> tuple[int, bool, str]:
-    """Add one unit of ``product``: returns (line id, merged, message)."""
+    """Add one unit of ``product``: returns (line id, merged, message). ``inserted``: its
+    line, inserted already with the product's read (:func:`_scanned_line`)."""
     conn, c = ctx.conn, orepo.line_t.c
     if product.exploded:
         if serial:
@@ -145,7 +191,9 @@ def _add_line(
         return _add_package(ctx, product)
     if product.serial_mode is SerialMode.DISABLED and serial:
         raise NotSerialized(f"{product.sku} is not serialized; it takes no serial")
-    if merges_into_existing_line(product.serial_mode, ctx.settings().aggregate_duplicate_items):
+    if inserted is None and merges_into_existing_line(
+        product.serial_mode, ctx.settings().aggregate_duplicate_items
+    ):
         existing = conn.execute(
             sa.select(c.id, c.quantity)
             .where(
@@ -168,11 +216,12 @@ def _add_line(
                 True,
                 f"{product.sku} {product.name}: quantity now {existing.quantity + 1}",
             )
-    row = _insert_line(ctx, product, 1, product.price)
+    row = _insert_line(ctx, product, 1, product.price) if inserted is None else inserted.row
     line_id = int(row._mapping["id"])
     message = f"added {product.sku} {product.name}"
     if serial:
-        now = _set_serial_in(ctx, line_id, serial, manager, known=(row, product))
+        seen = None if inserted is None else inserted.seen
+        now = _set_serial_in(ctx, line_id, serial, manager, known=(row, product), seen=seen)
         if ctx.new_lines is not None:  # keep the lines written here as they now stand
             ctx.new_lines[-1] = with_serial([row], line_id, now)[0]
         message += f", serial {serial}"
@@ -283,10 +332,15 @@ def add_scan(
         pid = None if gtin is None else repo.product_id_by_gtin(conn, gtin)
         if pid is not None and scan.kind == "product_serial":
             serial = normalize_serial(scan.serial)
+        inserted = None
         if pid is not None:
             product = orepo.sale_product_by_id(conn, pid)
-        else:
-            product = orepo.sale_product_by_sku(conn, value)
+        else:  # on PostgreSQL, a new order's line inserted with the product's read
+            scanned = _scanned_line(ctx, value, None)
+            if scanned is None:
+                product = orepo.sale_product_by_sku(conn, value)
+            else:
+                product, inserted = scanned
         if product is None:
             # Ask by serial alone so the serial index answers (a serial sits on a handful of
             # units at most); filtering state and store in SQL lets SQLite's planner pick the
@@ -311,7 +365,7 @@ def add_scan(
                 )
         if product is None:
             raise UnknownProduct(f"nothing matches '{clip(value)}'")
-        line, merged, message = _add_line(ctx, product, serial)
+        line, merged, message = _add_line(ctx, product, serial, inserted=inserted)
         prompt = (
             product.serial_mode is SerialMode.REQUIRED
             and serial is None

@@ -107,10 +107,13 @@ def _set_serial_in(
     *,
     lines: list[sa.Row[object]] | None = None,
     known: tuple[sa.Row[object], orepo.SaleProduct] | None = None,
+    seen: tuple[str, repo.UnitRow | None] | None = None,
 ) -> str | None:
     """Record ``raw`` as the line's serial (reserving its unit); the serial the line holds
     after. ``lines``: the order's lines as read in this transaction; ``known``: the line
-    just inserted in this transaction (open) and its product, so neither is read again."""
+    just inserted in this transaction (open) and its product, so neither is read again;
+    ``seen``: a serial and the line's product's unit with it (None: none) as read in this
+    transaction, used when it is the serial recorded (not read again)."""
     conn = ctx.conn
     sharer = manager.user if shared and manager is not None else None
     if known is None:
@@ -142,7 +145,11 @@ def _set_serial_in(
             raise DuplicateSerial(f"serial {new} is already on line {twice} of this order")
     doc = ctx.doc(lm["number"])
     tracked = _tracked(ctx, product)
-    own = repo.unit_by_serial(conn, product.id, new) if tracked and new is not None else None
+    own = None
+    if tracked and new is not None:
+        own = seen[1] if seen is not None and seen[0] == new else None
+        if seen is None or seen[0] != new:
+            own = repo.unit_by_serial(conn, product.id, new)
     if new is not None and own is None:
         # A serial live under another product is that product's unit: refused, naming it,
         # before any override could make a second live unit with it (issue 10). When this
@@ -200,6 +207,15 @@ def _set_serial_in(
             raise (_unavailable(ctx, product, new) or exc) from None
     sale_sql.set_line_serial(conn, line, new, touch_order=ctx.id, now=utcnow())
     return new
+
+
+def _wanted(raw: str | None) -> str | None:
+    """The serial ``raw`` names, to read its unit with the order's lines; None when it names
+    none or is refused (the refusal is raised where it was, after the line is checked)."""
+    try:
+        return normalize_serial(raw)
+    except DomainError:
+        return None
 
 
 def _line_with_serial(
@@ -275,9 +291,12 @@ def set_serial(
     def work(conn: Connection) -> OrderView:
         ctx = _Ctx(conn, db, actor, _editable(conn, order))
         # The order's lines are read once, under the order's lock: the line the serial goes
-        # on, and the view the step answers with (only that line's serial changes).
-        lines = orepo.order_lines_with_products(conn, ctx.id)
-        now = _set_serial_in(ctx, line, serial, manager, shared, lines=lines)
+        # on, and the view the step answers with (only that line's serial changes); with
+        # them, in the same statement, the unit the serial names (the one to reserve).
+        wanted = _wanted(serial)
+        lines, unit = orepo.order_lines_and_unit(conn, ctx.id, line, wanted)
+        seen = None if wanted is None else (wanted, unit)
+        now = _set_serial_in(ctx, line, serial, manager, shared, lines=lines, seen=seen)
         # A serial changes no payment: those the order had when locked (none, mostly).
         payments = orepo.payments_of(conn, ctx.row)
         return _view(conn, ctx.row, lines=with_serial(lines, line, now), payments=payments)
