@@ -147,9 +147,7 @@ def _set_serial_in(
     tracked = _tracked(ctx, product)
     own = None
     if tracked and new is not None:
-        own = seen[1] if seen is not None and seen[0] == new else None
-        if seen is None or seen[0] != new:
-            own = repo.unit_by_serial(conn, product.id, new)
+        own = seen[1] if seen and seen[0] == new else repo.unit_by_serial(conn, product.id, new)
     if new is not None and own is None:
         # A serial live under another product is that product's unit: refused, naming it,
         # before any override could make a second live unit with it (issue 10). When this
