@@ -7,14 +7,15 @@ decide and own the transaction; this module only says how each statement reads a
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from serialpos.db import document_sql
+from serialpos.db import document_sql, repo
 from serialpos.db import order_repo as orepo
-from serialpos.db.prepared import Prepared
+from serialpos.db.lease_tables import lease_t
+from serialpos.db.prepared import Prepared, PreparedRow
 from serialpos.db.shift_tables import shift_t
 from serialpos.domain.orders import LineStatus
 
@@ -126,10 +127,97 @@ _INSERT_LINE = Prepared(
 )
 
 
+#: The keys of the row :data:`_INSERT_LINE` returns.
+_INSERT_LINE_KEYS = [*(c.key for c in orepo.line_t.c), "serial_mode", "package_type"]
+
+
 def insert_line(conn: Connection, values: Mapping[str, object]) -> sa.Row[Any]:
     """Insert an order line (``values``: its columns, ``serial_mode`` and ``package_type``)."""
     row: sa.Row[Any] = _INSERT_LINE.rows(conn, values)[0]
     return row
+
+
+def _scanned_line() -> Prepared:
+    """PostgreSQL: the product with SKU ``sku`` (orepo.SALE_PRODUCT_SELECT's columns,
+    first), the line it makes inserted holding ``serial`` when it is sold one line per unit
+    (serial-tracked, not a package opened at the sale) at its own price, and the unit of
+    that product with ``serial`` with its lease (repo's unit columns), in one statement: a
+    scan's product read, line insert and (with a serial) unit read are one round trip, not
+    three. The line's columns follow as :func:`insert_line` returns them (None where no
+    line was inserted)."""
+    by_sku = orepo.SALE_PRODUCT_SELECT.where(orepo.product_c.sku == sa.bindparam("sku"))
+    product = by_sku.cte("scanned")
+    p = product.c
+    values = {
+        "order_id": sa.bindparam("order_id", type_=sa.Integer()),
+        "number": sa.bindparam("number", type_=sa.Integer()),
+        "product_id": p.id,
+        "sku": p.sku,
+        "name": p.name,
+        "quantity": sa.literal(1, sa.Integer()),
+        "unit_price": sa.func.coalesce(p.price, 0),
+        "tax_rate": sa.func.coalesce(p.tax_rate, 0),
+        "tax_included": sa.func.coalesce(
+            p.prices_include_tax, sa.bindparam("chain_tax_included", type_=sa.Boolean())
+        ),
+        "serial": sa.bindparam("serial", type_=sa.String()),
+        "status": sa.literal(LineStatus.OPEN.value, sa.String()),
+        "package_line": sa.null(),
+    }
+    made = (
+        sa.insert(orepo.line_t)
+        .from_select(
+            _LINE_KEYS,
+            sa.select(*(values[k] for k in _LINE_KEYS)).where(
+                p.serial_mode != "disabled", p.package_type.is_distinct_from("exploded")
+            ),
+        )
+        .returning(*orepo.line_t.c)
+        .cte("line_made")
+    )
+    unit, lease = repo.unit_t, lease_t
+    return Prepared(
+        sa.select(
+            *p,
+            *made.c,
+            p.serial_mode.label("serial_mode"),
+            p.package_type.label("package_type"),
+            *repo.UNIT_COLUMNS,
+        ).select_from(
+            product.outerjoin(made, sa.true())
+            .outerjoin(
+                unit,
+                sa.and_(unit.c.product_id == p.id, unit.c.serial == sa.bindparam("serial")),
+            )
+            .outerjoin(lease, lease.c.unit_id == unit.c.id)
+        )
+    )
+
+
+_SCANNED_LINE = _scanned_line()
+_PRODUCT_WIDTH = len(orepo.SALE_PRODUCT_SELECT.selected_columns)
+_LINE_WIDTH = len(orepo.line_t.c) + 2
+
+
+def insert_scanned_line(
+    conn: Connection, values: Mapping[str, object]
+) -> tuple[orepo.SaleProduct, sa.Row[Any] | None, repo.UnitRow | None] | None:
+    """PostgreSQL: see :func:`_scanned_line` (``values``: ``sku``, ``order_id``, ``number``,
+    ``chain_tax_included``, ``serial`` or None). None: no product has that SKU; else the
+    product, the line inserted (None: the product is not sold one line per unit, nothing was
+    written) and the unit with that serial (None: none)."""
+    found = _SCANNED_LINE.first(conn, values)
+    if found is None:
+        return None
+    row = tuple(found)
+    product = orepo.sale_product_of(tuple(row[:_PRODUCT_WIDTH]))
+    line = row[_PRODUCT_WIDTH : _PRODUCT_WIDTH + _LINE_WIDTH]
+    made: sa.Row[Any] | None = None
+    if line[0] is not None:
+        keys = _INSERT_LINE_KEYS
+        made = cast(Any, PreparedRow(keys, line))
+    unit = row[_PRODUCT_WIDTH + _LINE_WIDTH :]
+    return product, made, None if unit[0] is None else repo.unit_row(*unit)
 
 
 #: The line of this order that already has this serial.

@@ -27,8 +27,9 @@ from serialpos.domain.serials import normalize_serial
 from serialpos.services.context import Actor
 from serialpos.services.orders import till_price
 from serialpos.services.orders.header import _check_customer, _open_in, _parse_delivery, _parse_type
-from serialpos.services.orders.lines import _add_line, _product_for
+from serialpos.services.orders.lines import _add_line, _Inserted, _product_for, _scanned_line
 from serialpos.services.orders.reading import _find, _view
+from serialpos.services.orders.serials import _wanted
 from serialpos.services.orders.views import MAX_LINES, Customer, OrderView
 from serialpos.services.orders.work import _Ctx, _write
 
@@ -54,6 +55,18 @@ def _priced(product: orepo.SaleProduct, item: NewLine) -> orepo.SaleProduct:
         return product
     assert item.catalogue_price is not None
     return replace(product, price=item.catalogue_price)
+
+
+def _product_of(ctx: _Ctx, item: NewLine) -> tuple[orepo.SaleProduct, _Inserted | None]:
+    """The product ``item`` names and, on PostgreSQL for one unit at central's price, its
+    line inserted (with the unit its serial names read) in the same statement
+    (lines._scanned_line). A catalogue price or a quantity takes the path of old."""
+    sku = item.sku.strip() if item.sku else ""
+    if sku and item.quantity == 1 and item.catalogue_price is None:
+        scanned = _scanned_line(ctx, sku, _wanted(item.serial))
+        if scanned is not None and scanned[0] is not None:
+            return scanned[0], scanned[1]
+    return _product_for(ctx.conn, item.sku, None), None
 
 
 def _mark_price_differs(
@@ -124,7 +137,7 @@ def create_order(
         as_written = True  # every line stands as its insert returned it (serials kept)
         for item in lines:
             start = len(made)
-            central = _product_for(conn, item.sku, None)
+            central, inserted = _product_of(ctx, item)
             product = _priced(central, item)
             priced: list[int] = []  # the lines the customer paid the item's price on
             if not 1 <= item.quantity <= 100_000:
@@ -143,7 +156,8 @@ def create_order(
                     ]
             elif product.serial_mode.tracked:
                 for _ in range(item.quantity):
-                    made.append(_add_line(ctx, product, normalize_serial(item.serial), manager)[0])
+                    serial = normalize_serial(item.serial)
+                    made.append(_add_line(ctx, product, serial, manager, inserted)[0])
                     priced.append(made[-1])
             else:
                 line_id, merged, _msg = _add_line(ctx, product, normalize_serial(item.serial))

@@ -66,6 +66,47 @@ def _product_for(conn: Connection, sku: str | None, barcode: str | None) -> orep
     raise BadRequest("give a SKU or a barcode")
 
 
+@dataclass(frozen=True)
+class _Inserted:
+    """A line already inserted with its product's read (:func:`_scanned_line`), and the
+    serial asked for with the unit that has it (None: no serial asked)."""
+
+    row: sa.Row[object]
+    seen: tuple[str, repo.UnitRow | None] | None
+
+
+def _scanned_line(
+    ctx: _Ctx, sku: str, serial: str | None
+) -> tuple[orepo.SaleProduct | None, _Inserted | None] | None:
+    """PostgreSQL, an order opened in this transaction: the product with SKU ``sku`` read
+    and, when it is sold one line per unit (serial-tracked, not a package opened at the
+    sale), its line inserted at its price holding ``serial`` and the unit with it read, in one
+    statement (sale_sql.insert_scanned_line): what :func:`_add_line` would insert next, as
+    it would, since such an order holds no line it could merge into. Checks that refuse the
+    add afterwards roll the whole transaction back, line and all. None where it does not
+    apply (SQLite, an order from before); (None, None): no product has that SKU."""
+    written = ctx.new_lines
+    if ctx.conn.dialect.name != "postgresql" or written is None or len(written) >= MAX_LINES:
+        return None
+    found = sale_sql.insert_scanned_line(
+        ctx.conn,
+        {
+            "sku": sku,
+            "order_id": ctx.id,
+            "number": len(written) + 1,
+            "chain_tax_included": ctx.chain_settings().prices_include_tax,
+            "serial": serial,
+        },
+    )
+    if found is None:
+        return None, None
+    product, row, unit = found
+    if row is None:
+        return product, None
+    written.append(row)
+    return product, _Inserted(row, None if serial is None else (serial, unit))
+
+
 def _insert_line(
     ctx: _Ctx,
     product: orepo.SaleProduct,
@@ -140,13 +181,15 @@ def _add_line(
     product: orepo.SaleProduct,
     serial: str | None,
     manager: Actor | None = None,
+    inserted: _Inserted | None = None,
     *,
     unit: repo.UnitRow | None = None,
 ) -> tuple[int, bool, str]:
     """Add one unit of ``product``: returns (line id, merged, message). A line with a serial
     is inserted holding it (the unit is then reserved to it, or the whole step refused and
-    rolled back); ``unit``: the product's unit with that serial as read in this transaction
-    (with its lease), so it is not read again."""
+    rolled back); ``inserted``: its line, inserted already (holding that serial) with the
+    product's read (:func:`_scanned_line`, PostgreSQL); ``unit``: the product's unit with
+    that serial as read in this transaction (with its lease), so it is not read again."""
     conn, c = ctx.conn, orepo.line_t.c
     if product.exploded:
         if serial:
@@ -156,7 +199,9 @@ def _add_line(
         return _add_package(ctx, product)
     if product.serial_mode is SerialMode.DISABLED and serial:
         raise NotSerialized(f"{product.sku} is not serialized; it takes no serial")
-    if merges_into_existing_line(product.serial_mode, ctx.settings().aggregate_duplicate_items):
+    if inserted is None and merges_into_existing_line(
+        product.serial_mode, ctx.settings().aggregate_duplicate_items
+    ):
         existing = conn.execute(
             sa.select(c.id, c.quantity)
             .where(
@@ -179,12 +224,16 @@ def _add_line(
                 True,
                 f"{product.sku} {product.name}: quantity now {existing.quantity + 1}",
             )
-    row = _insert_line(ctx, product, 1, product.price, serial=serial or None)
+    if inserted is None:
+        row = _insert_line(ctx, product, 1, product.price, serial=serial or None)
+    else:  # (inserted holding the serial asked for)
+        row = inserted.row
     line_id = int(row._mapping["id"])
     message = f"added {product.sku} {product.name}"
     if serial:
+        seen = None if inserted is None else inserted.seen
         now = _set_serial_in(
-            ctx, line_id, serial, manager, known=(row, product), unit=unit, fresh=True
+            ctx, line_id, serial, manager, known=(row, product), unit=unit, fresh=True, seen=seen
         )
         if ctx.new_lines is not None and now != serial:  # (a serial normalized on the way)
             ctx.new_lines[-1] = with_serial([row], line_id, now)[0]
@@ -298,8 +347,13 @@ def add_scan(
             serial = normalize_serial(scan.serial)
         unit: repo.UnitRow | None = None
         units: list[tuple[orepo.SaleProduct, repo.UnitRow]] = []
+        inserted = None
+        scanned = None if pid is not None else _scanned_line(ctx, value, None)
         if pid is not None:
             product = orepo.sale_product_by_id(conn, pid)
+        elif scanned is not None and scanned[0] is not None:
+            # PostgreSQL, a new order: the SKU's product read with its line inserted.
+            product, inserted = scanned
         else:
             # An exact SKU, else the units with this serial, each with its product and lease
             # (one read): the product of the line and the unit it reserves (read by neither
@@ -321,7 +375,7 @@ def add_scan(
                 )
         if product is None:
             raise UnknownProduct(f"nothing matches '{clip(value)}'")
-        line, merged, message = _add_line(ctx, product, serial, unit=unit)
+        line, merged, message = _add_line(ctx, product, serial, inserted=inserted, unit=unit)
         prompt = (
             product.serial_mode is SerialMode.REQUIRED
             and serial is None

@@ -109,13 +109,16 @@ def _set_serial_in(
     known: tuple[sa.Row[object], orepo.SaleProduct] | None = None,
     unit: repo.UnitRow | None = None,
     fresh: bool = False,
+    seen: tuple[str, repo.UnitRow | None] | None = None,
 ) -> str | None:
     """Record ``raw`` as the line's serial (reserving its unit); the serial the line holds
     after. ``lines``: the order's lines as read in this transaction; ``known``: the line
     just inserted in this transaction (open) and its product, so neither is read again;
     ``unit``: that product's unit with this serial as read in this transaction (with its
-    lease); ``fresh``: the line was inserted in this transaction already holding ``raw``
-    (it had no serial before; an order opened in this transaction is not touched again)."""
+    lease); ``seen``: a serial and the line's product's unit with it (None: none) as read in
+    this transaction, used when it is the serial recorded (not read again); ``fresh``: the
+    line was inserted in this transaction already holding ``raw`` (it had no serial before;
+    an order opened in this transaction is not touched again)."""
     conn = ctx.conn
     sharer = manager.user if shared and manager is not None else None
     if known is None:
@@ -149,7 +152,12 @@ def _set_serial_in(
     tracked = _tracked(ctx, product)
     own = None
     if tracked and new is not None:
-        own = unit if unit is not None else repo.unit_by_serial(conn, product.id, new)
+        if unit is not None:
+            own = unit
+        elif seen is not None and seen[0] == new:
+            own = seen[1]
+        else:
+            own = repo.unit_by_serial(conn, product.id, new)
     if new is not None and own is None:
         # A serial live under another product is that product's unit: refused, naming it,
         # before any override could make a second live unit with it (issue 10). When this
@@ -210,6 +218,15 @@ def _set_serial_in(
     elif ctx.new_lines is None:  # an order from before this transaction: it changed now
         sale_sql.touch(conn, ctx.id, utcnow())
     return new
+
+
+def _wanted(raw: str | None) -> str | None:
+    """The serial ``raw`` names, to read its unit with the order's lines; None when it names
+    none or is refused (the refusal is raised where it was, after the line is checked)."""
+    try:
+        return normalize_serial(raw)
+    except DomainError:
+        return None
 
 
 def _line_with_serial(
@@ -285,9 +302,12 @@ def set_serial(
     def work(conn: Connection) -> OrderView:
         ctx = _Ctx(conn, db, actor, _editable(conn, order))
         # The order's lines are read once, under the order's lock: the line the serial goes
-        # on, and the view the step answers with (only that line's serial changes).
-        lines = orepo.order_lines_with_products(conn, ctx.id)
-        now = _set_serial_in(ctx, line, serial, manager, shared, lines=lines)
+        # on, and the view the step answers with (only that line's serial changes); with
+        # them, in the same statement, the unit the serial names (the one to reserve).
+        wanted = _wanted(serial)
+        lines, unit = orepo.order_lines_and_unit(conn, ctx.id, line, wanted)
+        seen = None if wanted is None else (wanted, unit)
+        now = _set_serial_in(ctx, line, serial, manager, shared, lines=lines, seen=seen)
         # A serial changes no payment: those the order had when locked (none, mostly).
         payments = orepo.payments_of(conn, ctx.row)
         return _view(conn, ctx.row, lines=with_serial(lines, line, now), payments=payments)
