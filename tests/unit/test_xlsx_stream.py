@@ -220,3 +220,27 @@ def test_money_is_written_with_its_own_digits_and_dates_once(tmp_path: Path) -> 
         f"{excel_date(later):.16G}",
     ]
     assert _read(out)[1:] == [(1234.5, WHEN), (-0.1, WHEN), (7, later)]
+
+
+def test_sheets_are_deflated_by_isal_or_by_zlib_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The sheet's entry is deflated by ISA-L where it is installed (a dependency), by
+    zlib's own otherwise: the same sheet either way, read back whole."""
+    rows = list(_numbered(3000))
+    stream = SheetStream(str(tmp_path / "probe.xlsx"), ["S"], [5])
+    stream.new_sheet("S")
+    assert type(stream._sheet._compressor).__module__.startswith("isal")  # type: ignore[union-attr]
+    stream.close()
+    write_xlsx(tmp_path / "isal.xlsx", ["S", "N", "M", "D"], rows)
+    monkeypatch.setattr(xlsx_stream, "_fast_zlib", None)
+    write_xlsx(tmp_path / "zlib.xlsx", ["S", "N", "M", "D"], rows)
+    sheets = []
+    for name in ("isal.xlsx", "zlib.xlsx"):
+        with zipfile.ZipFile(tmp_path / name) as z:
+            assert z.testzip() is None
+            sheets.append(z.read("xl/worksheets/sheet1.xml"))
+    assert sheets[0] == sheets[1]
+    assert _read(tmp_path / "isal.xlsx")[1:] == [
+        (s, n, float(m), d) for s, n, m, d in rows  # type: ignore[arg-type]
+    ]

@@ -29,6 +29,7 @@ from __future__ import annotations
 import operator
 import re
 import zipfile
+import zlib
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
@@ -41,6 +42,11 @@ from xml.sax.saxutils import quoteattr
 _Plan = tuple[str, Callable[[Sequence[object]], Sequence[str]], tuple[int, ...], tuple[int, ...]]
 #: Dates remembered with their serials (an invoice's lines share one): more are forgotten.
 _SERIALS_KEPT = 4096
+
+try:  # ISA-L's deflate: the same format as zlib's, about four times faster at level 1
+    from isal import isal_zlib as _fast_zlib
+except ImportError:  # pragma: no cover - a dependency; zlib's own does the same, slower
+    _fast_zlib = None  # type: ignore[assignment]
 
 #: Excel's longest cell text, in UTF-16 units.
 MAX_TEXT = 32_767
@@ -134,6 +140,17 @@ def _text(value: str) -> tuple[str, str]:
 _UNPLANNED: Any = object()
 
 
+def _deflate_fast(entry: IO[bytes]) -> None:
+    """Let ISA-L deflate a sheet's entry: at level 1 zlib's deflate was a quarter of the
+    export's time, ISA-L's takes a few percent. Its stream is raw deflate as zlib's (the zip
+    entry, its CRC and sizes are zipfile's own as before); the compressor is swapped just
+    after the entry is opened, before a byte is given to it, and only where zipfile has the
+    compressor this expects (else zlib's stays)."""
+    current = getattr(entry, "_compressor", None)
+    if _fast_zlib is not None and current is not None and hasattr(current, "compress"):
+        entry._compressor = _fast_zlib.compressobj(1, zlib.DEFLATED, -15)  # type: ignore[attr-defined]
+
+
 def _picker(indices: Sequence[int]) -> Callable[[Sequence[object]], Sequence[str]]:
     """What picks the cells at ``indices`` out of a row, as a sequence (C's itemgetter)."""
     if not indices:
@@ -168,6 +185,7 @@ class SheetStream:
         self._end_sheet()
         self._names.append(name)
         entry = self._zip.open(f"xl/worksheets/sheet{len(self._names)}.xml", "w", force_zip64=True)
+        _deflate_fast(entry)
         self._sheet = entry
         selected = ' tabSelected="1"' if len(self._names) == 1 else ""
         cols = "".join(
