@@ -242,5 +242,6 @@ def test_sheets_are_deflated_by_isal_or_by_zlib_the_same(
             sheets.append(z.read("xl/worksheets/sheet1.xml"))
     assert sheets[0] == sheets[1]
     assert _read(tmp_path / "isal.xlsx")[1:] == [
-        (s, n, float(m), d) for s, n, m, d in rows  # type: ignore[arg-type]
+        (s, n, float(m), d)
+        for s, n, m, d in rows  # type: ignore[arg-type]
     ]
