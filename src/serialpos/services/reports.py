@@ -330,24 +330,23 @@ def _stream(
         result = conn.execution_options(stream_results=True, yield_per=CHUNK).execute(query)
         given, nothing, zero = _GIVEN, _NOTHING_GIVEN, _NO_DISCOUNT[0]
         sale_type, delivery = _SALE_TYPE, _DELIVERY
-        for part in result.partitions():
-            rows: Sequence[Sequence[Any]] = part
-            for row in rows:
-                # _detail's common case written out here: a million calls are a second.
-                if row[13] != _REFUND and row[given] == nothing:
-                    yield (
-                        *row[:8],
-                        zero,
-                        None,
-                        row[8],
-                        sale_type[row[10]],
-                        row[9],
-                        delivery[row[11]],
-                        row[12] or None,
-                        row[13],
-                    )
-                else:
-                    yield _detail(row)[:-1]
+        rows: Iterable[Sequence[Any]] = result  # (partitions() would hold two chunks)
+        for row in rows:
+            # _detail's common case written out here: a million calls are a second.
+            if row[13] != _REFUND and row[given] == nothing:
+                yield (
+                    *row[:8],
+                    zero,
+                    None,
+                    row[8],
+                    sale_type[row[10]],
+                    row[9],
+                    delivery[row[11]],
+                    row[12] or None,
+                    row[13],
+                )
+            else:
+                yield _detail(row)[:-1]
 
 
 # -- fulfilment -----------------------------------------------------------------------
