@@ -172,3 +172,76 @@ def test_column_names() -> None:
         "ZZ",
         "AAA",
     ]
+
+
+def test_cells_name_their_place_only_after_an_empty_cell(tmp_path: Path) -> None:
+    """A cell's reference is left out where it is implied (the next place in its row) and
+    written after an empty cell; the template and the cell-by-cell row agree, and openpyxl
+    reads every cell at its column (middle and trailing gaps, a row of one shape after
+    another)."""
+    out = tmp_path / "gaps.xlsx"
+    rows: list[tuple[object, ...]] = [
+        ("a", None, 3, None, None, Decimal("1.50"), "z"),
+        ("b & c", None, 4, None, None, Decimal("2.50"), "y"),  # the same shape, escaped
+        (None, "x", None, 5),
+        ("only",),
+    ]
+    assert write_xlsx(out, list("ABCDEFG"), rows) == len(rows)
+    assert _read(out)[1:] == [
+        ("a", None, 3, None, None, 1.5, "z"),
+        ("b & c", None, 4, None, None, 2.5, "y"),
+        (None, "x", None, 5),
+        ("only",),
+    ]
+    with zipfile.ZipFile(out) as z:
+        xml = z.read("xl/worksheets/sheet1.xml").decode()
+    data = xml[xml.index("<sheetData>") :]
+    assert '<row r="2"><c t="inlineStr"><is><t>a</t></is></c><c r="C2"><v>3</v></c>' in data
+    assert '<c r="F3" s="2"><v>2.50</v></c>' in data  # cell by cell: the same layout
+    assert '<row r="4"><c r="B4" t="inlineStr"><is><t>x</t></is></c><c r="D4"><v>5</v></c>' in (
+        data
+    )
+    assert re.findall(r'<c r="([A-Z]+\d+)"', data) == ["C2", "F2", "C3", "F3", "B4", "D4"]
+
+
+def test_money_is_written_with_its_own_digits_and_dates_once(tmp_path: Path) -> None:
+    """A Decimal's digits go into the cell as they are (no float in between); lines that
+    share a date share its serial, and a date that changes is written anew."""
+    out = tmp_path / "m.xlsx"
+    later = datetime(2026, 11, 24, 18, 30)
+    rows = [(Decimal("1234.50"), WHEN), (Decimal("-0.10"), WHEN), (Decimal("7"), later)]
+    write_xlsx(out, ["M", "D"], rows)
+    with zipfile.ZipFile(out) as z:
+        xml = z.read("xl/worksheets/sheet1.xml").decode()
+    assert re.findall(r'<c s="2"><v>([^<]*)</v>', xml) == ["1234.50", "-0.10", "7"]
+    assert re.findall(r'<c s="3"><v>([^<]*)</v>', xml) == [
+        f"{excel_date(WHEN):.16G}",
+        f"{excel_date(WHEN):.16G}",
+        f"{excel_date(later):.16G}",
+    ]
+    assert _read(out)[1:] == [(1234.5, WHEN), (-0.1, WHEN), (7, later)]
+
+
+def test_sheets_are_deflated_by_isal_or_by_zlib_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The sheet's entry is deflated by ISA-L where it is installed (a dependency), by
+    zlib's own otherwise: the same sheet either way, read back whole."""
+    rows = list(_numbered(3000))
+    stream = SheetStream(str(tmp_path / "probe.xlsx"), ["S"], [5])
+    stream.new_sheet("S")
+    assert type(stream._sheet._compressor).__module__.startswith("isal")  # type: ignore[union-attr]
+    stream.close()
+    write_xlsx(tmp_path / "isal.xlsx", ["S", "N", "M", "D"], rows)
+    monkeypatch.setattr(xlsx_stream, "_fast_zlib", None)
+    write_xlsx(tmp_path / "zlib.xlsx", ["S", "N", "M", "D"], rows)
+    sheets = []
+    for name in ("isal.xlsx", "zlib.xlsx"):
+        with zipfile.ZipFile(tmp_path / name) as z:
+            assert z.testzip() is None
+            sheets.append(z.read("xl/worksheets/sheet1.xml"))
+    assert sheets[0] == sheets[1]
+    assert _read(tmp_path / "isal.xlsx")[1:] == [
+        (s, n, float(m), d)
+        for s, n, m, d in rows  # type: ignore[arg-type]
+    ]
