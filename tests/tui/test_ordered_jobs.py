@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import random
+import threading
 import time
 from dataclasses import dataclass
 
@@ -15,10 +16,11 @@ from textual.app import App, ComposeResult
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Static
-from tui_helpers import async_test
+from tui_helpers import async_test, jobs_done
 
 from serialpos.domain.errors import DomainError
 from serialpos.tui.messages import StillWorking
+from serialpos.tui.screens import base
 from serialpos.tui.screens.base import (
     STILL_WORKING_AFTER,
     STILL_WORKING_TEXT,
@@ -90,7 +92,7 @@ async def test_jobs_run_in_submission_order_and_failures_are_said(
                 screen.jobs.submit(job(number, rng.uniform(0, 0.004), ran))
             for _ in range(200):
                 await pilot.pause(0.02)
-                await app.workers.wait_for_complete()
+                await jobs_done(pilot)
                 if len(screen.finished) + len(screen.refused) == 40:
                     break
         assert ran == list(range(40))
@@ -137,3 +139,58 @@ async def test_a_job_past_a_second_says_it_is_still_working() -> None:
         assert screen.finished == [1, 2]
         assert screen.notices == [(STILL_WORKING_TEXT, 1)]  # during job 2, not job 1
         assert "waiting for the database" in STILL_WORKING_TEXT
+
+
+@async_test
+async def test_a_job_starts_at_once_not_on_the_screens_next_turn() -> None:
+    """A scan's job starts while the screen is still busy with the scan (drawing its
+    provisional row), not once the event loop comes round to start a worker for it."""
+    app = JobsApp()
+    ran: list[int] = []
+    async with app.run_test() as pilot:
+        screen = app.screen
+        assert isinstance(screen, JobsScreen)
+        for number in range(3):
+            started = threading.Event()
+
+            def run(number: int = number, started: threading.Event = started) -> Message:
+                started.set()
+                ran.append(number)
+                return JobsScreen.Done(number)
+
+            screen.jobs.submit(run)
+            # Still inside this turn of the loop: the job must not wait for the next one.
+            assert started.wait(5), f"job {number} had not started"
+            await pilot.pause(0.05)  # as between two scans
+        await jobs_done(pilot)
+        await pilot.pause()
+        assert ran == [0, 1, 2] and screen.finished == [0, 1, 2]
+
+
+@async_test
+async def test_a_long_job_is_said_once_and_an_idle_thread_ends(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A job running well past a second is said to be still working once, not once a
+    second; the job thread ends when no job comes, and the next job still runs."""
+    monkeypatch.setattr(base, "IDLE_AFTER", 0.2)
+    app = WatchedApp()
+    ran: list[int] = []
+    async with app.run_test() as pilot:
+        screen = app.screen
+        assert isinstance(screen, WatchedScreen)
+        screen.jobs.submit(job(1, 2 * STILL_WORKING_AFTER + 0.6, ran))
+        for _ in range(300):
+            await pilot.pause(0.02)
+            if screen.finished == [1]:
+                break
+        assert screen.notices == [(STILL_WORKING_TEXT, 0)]
+        for _ in range(100):
+            await pilot.pause(0.02)
+            if screen.jobs._thread is None:
+                break
+        assert screen.jobs._thread is None, "the idle job thread did not end"
+        screen.jobs.submit(job(2, 0.01, ran))
+        await jobs_done(pilot)
+        await pilot.pause(0.05)
+        assert screen.finished == [1, 2] and not screen.jobs.busy

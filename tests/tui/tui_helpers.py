@@ -17,6 +17,7 @@ from textual.pilot import Pilot
 
 from serialpos.services.demo import DEMO_USERS
 from serialpos.tui.app import SerialposApp
+from serialpos.tui.screens.base import jobs_busy
 
 COUNTER = (80, 24)
 HANDHELD = (40, 16)
@@ -80,12 +81,24 @@ async def keys_released(pilot: Pilot[object]) -> None:
 
 
 async def settle(pilot: Pilot[object]) -> None:
-    """Let held keys go, workers finish and their messages land."""
+    """Let held keys go, workers and the screens' ordered jobs finish and their messages
+    land."""
     await keys_released(pilot)
     for _ in range(3):
         await pilot.pause()
+        await jobs_done(pilot)
         await pilot.app.workers.wait_for_complete()
     await pilot.pause()
+
+
+async def jobs_done(pilot: Pilot[object], timeout: float = 60.0) -> None:
+    """Wait until every screen's ordered jobs (scans, their own threads, not Textual
+    workers) have finished."""
+    deadline = time.monotonic() + timeout
+    while jobs_busy():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the screens' jobs still run after {timeout} s")
+        await pilot.pause(0.005)
 
 
 async def log_in(pilot: Pilot[object], user: str, pin: str | None = None) -> None:

@@ -6,6 +6,7 @@ here so an order looks the same whichever call returns it.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from decimal import Decimal
 from typing import Any, cast
 
 import sqlalchemy as sa
@@ -94,35 +95,7 @@ def _view(
         invoice_numbers = orepo.invoices(conn, m["id"])
     else:
         invoice_numbers = {}
-    lines_out = []
-    for ln in line_rows:
-        lm = ln._mapping
-        mode = line_mode(ln)
-        price, tax_rate = orepo.money(lm["unit_price"]), orepo.rate(lm["tax_rate"])
-        amounts = orepo.row_amounts(ln)
-        lines_out.append(
-            with_line_discount(
-                OrderLineView(
-                    line=lm["id"],
-                    number=lm["number"],
-                    sku=lm["sku"],
-                    name=lm["name"],
-                    quantity=lm["quantity"],
-                    unit_price=price,
-                    tax_rate=tax_rate,
-                    net=amounts.net,
-                    tax=amounts.tax,
-                    total=amounts.gross,
-                    serial_mode=mode,
-                    serial=lm["serial"],
-                    indicator=serial_indicator(mode, lm["serial"]),
-                    status=LineStatus(lm["status"]),
-                    package_line=lm["package_line"],
-                    invoice=invoice_numbers.get(lm["invoice_id"]),
-                ),
-                ln,
-            )
-        )
+    lines_out = [line_view(ln, invoice_numbers) for ln in line_rows]
     pays = tuple(
         PaymentView(
             p.method, orepo.money(p.amount), p.at, p.kind, invoice_numbers.get(p.invoice_id)
@@ -152,6 +125,71 @@ def _view(
         created_at=m["created_at"],
     )
     return with_order_discount(view, row)
+
+
+def line_view(row: sa.Row[object], invoice_numbers: Mapping[int, str]) -> OrderLineView:
+    """An order line as callers see it, from its row and the order's invoice numbers.
+
+    Remembered by everything the row holds (its column names and values, a Decimal by its
+    text, so 20.000 and 20, or 0 and -0.00, are kept apart) and the line's invoice number: the
+    view is a pure function of these, so a kept one is never stale. An order's view is built
+    again after every step and holds all its lines; a scan changes one of them, so the others
+    are found here instead of being worked out again (issue 15: a long sale's scan spent half
+    its service time building the views of lines it did not touch)."""
+    m = row._mapping
+    invoice = invoice_numbers.get(m["invoice_id"])
+    try:
+        key = (tuple(m), tuple(map(_exact, m.values())), invoice)
+        kept = _LINE_VIEWS.get(key)
+    except TypeError:  # a value that cannot be a key: built every time
+        key, kept = None, None
+    if kept is not None:
+        return kept
+    view = _new_line_view(row, invoice)
+    if key is not None:
+        if len(_LINE_VIEWS) >= LINE_VIEW_MEMO:
+            _LINE_VIEWS.clear()
+        _LINE_VIEWS[key] = view
+    return view
+
+
+def _exact(value: object) -> object:
+    """A value as a key that tells apart what reads differently (a Decimal by its text)."""
+    return str(value) if type(value) is Decimal else value
+
+
+#: Line views remembered by :func:`line_view` before its memory is cleared (a terminal's
+#: open orders' lines; a long sale is a few hundred).
+LINE_VIEW_MEMO = 4096
+_LINE_VIEWS: dict[object, OrderLineView] = {}
+
+
+def _new_line_view(ln: sa.Row[object], invoice: str | None) -> OrderLineView:
+    lm = ln._mapping
+    mode = line_mode(ln)
+    price, tax_rate = orepo.money(lm["unit_price"]), orepo.rate(lm["tax_rate"])
+    amounts = orepo.row_amounts(ln)
+    return with_line_discount(
+        OrderLineView(
+            line=lm["id"],
+            number=lm["number"],
+            sku=lm["sku"],
+            name=lm["name"],
+            quantity=lm["quantity"],
+            unit_price=price,
+            tax_rate=tax_rate,
+            net=amounts.net,
+            tax=amounts.tax,
+            total=amounts.gross,
+            serial_mode=mode,
+            serial=lm["serial"],
+            indicator=serial_indicator(mode, lm["serial"]),
+            status=LineStatus(lm["status"]),
+            package_line=lm["package_line"],
+            invoice=invoice,
+        ),
+        ln,
+    )
 
 
 def line_mode(row: sa.Row[object]) -> SerialMode:

@@ -12,7 +12,7 @@ wedge scans are plain typing there, and a serial or evdev scan is typed into its
 and submitted, as a wedge would.
 
 **Ordered jobs.** Service calls that must land in the order they were asked for (scans: each
-sees what the one before did) go through :class:`OrderedJobs`: one thread worker at a time
+sees what the one before did) go through :class:`OrderedJobs`: the screen's one job thread
 takes them from a queue, in submission order. A refusal (a ``DomainError``) becomes the
 screen's own message with its sentence and code; anything else is logged with its traceback
 and said as a sentence, never swallowed.
@@ -20,8 +20,11 @@ and said as a sentence, never swallowed.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
+import time
+import weakref
 from abc import ABCMeta
 from collections import deque
 from collections.abc import Callable
@@ -104,6 +107,17 @@ class ConsoleScreen(Screen[None]):
             widget._check_refresh()
         self._draw_at_once = True
         self.check_idle()
+
+    def _on_screen_resume(self, event: events.ScreenResume) -> None:
+        # Runs before Screen._on_screen_resume, which styles every widget of the screen again
+        # when it is made active. The first time, right after the screen was composed, each
+        # widget was styled as it was mounted, and what changed since styled its own widgets
+        # again (a class added, the focus moved): styling them all once more changes
+        # nothing, and for the login it was a quarter of the console's work before its first
+        # frame (issue 15: start-up against a minimal Textual app). Later resumes are left
+        # as Textual sends them.
+        if not self.stack_updates:
+            event.refresh_styles = False
 
     async def _on_idle(self, event: events.Idle) -> None:
         # Runs before Screen._on_idle (Textual calls each class's handler down the MRO until
@@ -216,16 +230,37 @@ def explain_failure(error: Exception, logger: logging.Logger) -> JobFailure:
 
 #: Seconds a job may run before the screen says it is still working.
 STILL_WORKING_AFTER = 1.0
+#: Seconds a screen's job thread waits for the next job before it ends.
+IDLE_AFTER = 30.0
+#: Every job runner made (while it lives), for :func:`jobs_busy`.
+_ALL_JOBS: weakref.WeakSet[OrderedJobs] = weakref.WeakSet()
+
+
+def jobs_busy() -> bool:
+    """Whether any screen's ordered job has not finished yet (for tests, which wait for
+    these as they wait for Textual's workers)."""
+    return any(jobs.busy for jobs in list(_ALL_JOBS))
+
+
 STILL_WORKING_TEXT = "still working: waiting for the database (another terminal is writing)…"
 
 
 class OrderedJobs:
-    """Runs a screen's jobs strictly in the order they were submitted, one at a time, on a
-    thread worker (started when the queue fills, gone when it is empty), so fast scans land in
-    scan order and each job sees what the one before it did.
+    """Runs a screen's jobs strictly in the order they were submitted, one at a time, on one
+    thread of its own, so fast scans land in scan order and each job sees what the one
+    before it did.
+
+    The thread is kept while jobs come (it ends after :data:`IDLE_AFTER` seconds without
+    one; the next submit starts another): a job starts as soon as it is submitted, while the
+    screen draws the scan's provisional row, instead of after a Textual worker has been set
+    up for it on the screen's next turn (issue 15: a worker and a timer thread per scan cost
+    about a millisecond of CPU, and the job waited for the frame). A job that runs past
+    :data:`STILL_WORKING_AFTER` seconds is said once (``StillWorking``), checked on the
+    screen's own event loop (no timer thread per job). :func:`jobs_busy` says whether any
+    submitted job has not finished (tests wait for it as for Textual's workers).
 
     ``refused`` builds the screen's message for a failed job; :meth:`submit` may pass its own
-    for one job. Both are called on the worker thread, like the job.
+    for one job. Both are called on the job thread, like the job.
     """
 
     def __init__(self, screen: Screen[Any], group: str, refused: Refusal) -> None:
@@ -235,54 +270,95 @@ class OrderedJobs:
         self.log = logging.getLogger(type(screen).__module__)
         self._queue: deque[tuple[Job, Refusal]] = deque()
         self._lock = threading.Lock()
-        self._draining = False
+        self._wake = threading.Condition(self._lock)
+        self._thread: threading.Thread | None = None
+        #: Jobs submitted and not finished; the one running now (a count) and since when.
+        self._unfinished = 0
+        self._started = 0
+        self._running: tuple[int, float] | None = None
+        self._said = 0  # the last job said to be still working
+        self._watching = False  # a check is scheduled on the screen's loop
+        _ALL_JOBS.add(self)
+
+    @property
+    def busy(self) -> bool:
+        """A submitted job has not finished (its answer may still be on its way)."""
+        return self._unfinished > 0
 
     def submit(self, job: Job, refused: Refusal | None = None) -> None:
         """Queue ``job`` behind every job submitted before it (call on the screen's thread)."""
         with self._lock:
             self._queue.append((job, refused or self.refused))
-            if self._draining:
-                return
-            self._draining = True
-        self.screen.run_worker(
-            self._drain,
-            thread=True,
-            group=self.group,
-            name=f"{self.group} jobs",
-            exit_on_error=False,
-        )
+            self._unfinished += 1
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._serve, name=f"{self.group} jobs", daemon=True
+                )
+                self._thread.start()
+            else:
+                self._wake.notify()
+        self._watch()
 
-    def _drain(self) -> None:
-        emptied = False
+    def _serve(self) -> None:
         try:
             while True:
-                with self._lock:  # the same lock as submit: no job is left behind unseen
-                    if not self._queue:
-                        emptied = True
-                        self._draining = False
-                        return
-                    job, refused = self._queue.popleft()
-                self._run(job, refused)
-        finally:
-            if not emptied:  # the worker itself broke: the next submit starts a new one
                 with self._lock:
-                    self._draining = False
+                    while not self._queue:
+                        # Idle: wait for the next job, and end after a while without one.
+                        if not self._wake.wait(IDLE_AFTER) and not self._queue:
+                            return
+                    job, refused = self._queue.popleft()
+                    self._started += 1
+                    self._running = (self._started, time.monotonic())
+                try:
+                    self._run(job, refused)
+                finally:
+                    with self._lock:
+                        self._running = None
+                        self._unfinished -= 1
+        finally:  # idle, or the thread itself broke: the next submit starts a new one
+            with self._lock:
+                self._thread = None
+                if self._queue:  # submitted as it ended: served by a thread of its own
+                    self._thread = threading.Thread(
+                        target=self._serve, name=f"{self.group} jobs", daemon=True
+                    )
+                    self._thread.start()
+
+    def _watch(self) -> None:
+        """Check on the screen's loop, while jobs are unfinished, whether one has run past
+        :data:`STILL_WORKING_AFTER` seconds; after a second the person at the till is told
+        the work goes on (a busy database is waited for, up to SERIALPOS_BUSY_WAIT seconds);
+        the job's own answer follows."""
+        if self._watching:
+            return
+        self._watching = True
+        asyncio.get_running_loop().call_later(STILL_WORKING_AFTER, self._check)
+
+    def _check(self) -> None:
+        self._watching = False
+        with self._lock:
+            running, unfinished = self._running, self._unfinished
+        if not unfinished:
+            return
+        wait = STILL_WORKING_AFTER
+        if running is not None:
+            number, since = running
+            ran = time.monotonic() - since
+            if ran < STILL_WORKING_AFTER:
+                wait = STILL_WORKING_AFTER - ran
+            elif number != self._said:
+                self._said = number
+                self.screen.post_message(StillWorking(STILL_WORKING_TEXT))
+        self._watching = True
+        asyncio.get_running_loop().call_later(wait, self._check)
 
     def _run(self, job: Job, refused: Refusal) -> None:
-        # After a second the person at the till is told the work goes on (a busy database is
-        # waited for, up to SERIALPOS_BUSY_WAIT seconds); the job's own answer follows.
-        notice = threading.Timer(
-            STILL_WORKING_AFTER, self.screen.post_message, (StillWorking(STILL_WORKING_TEXT),)
-        )
-        notice.daemon = True
-        notice.start()
         try:
             try:
                 answer = job()
             except Exception as exc:
                 answer = refused(explain_failure(exc, self.log))
-            finally:
-                notice.cancel()
             if answer is not None:
                 self.screen.post_message(answer)
         except Exception:  # the refusal itself broke: logged, and the next job still runs

@@ -14,9 +14,9 @@ it is added as an item instead — so scanning the next phone's box keeps workin
 that is about *this* product's unit (already sold, reserved, duplicate) is shown with the bell
 and nothing changes.
 
-**Order.** Service calls run on a thread worker, one at a time and in the order they were asked
-for (:class:`~serialpos.tui.screens.base.OrderedJobs`), so fast scans land as lines in scan
-order.
+**Order.** Service calls run on the screen's job thread, one at a time and in the order they
+were asked for (:class:`~serialpos.tui.screens.base.OrderedJobs`), so fast scans land as lines
+in scan order.
 
 **Rooms.** The order keys (pay, fulfil, the order menu and its keys, quick create) are done by
 :class:`~serialpos.tui.screens.sale_keys.OrderKeys`; what a job hands back and how the head and
