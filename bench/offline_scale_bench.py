@@ -86,15 +86,20 @@ def _work(till: Till, base: str, batch: int, after: int) -> None:
             after = int(page["next"])
 
 
-def _terminals(tills: list[Till], base: str, batch: int, after: int) -> None:
+def _terminals(tills: list[Till], base: str, batch: int, after: int, errors: list[str]) -> None:
     """A load generator thread: terminals one after another from the shared list (at most
-    ``--concurrent`` at once across the threads)."""
+    ``--concurrent`` at once across the threads). A terminal that fails is named in
+    ``errors`` and the thread goes on with the next one (a thread that stopped would leave
+    the run one terminal short of its concurrency, unsaid)."""
     while True:
         try:
             till = tills.pop()
         except IndexError:
             return
-        _work(till, base, batch, after)
+        try:
+            _work(till, base, batch, after)
+        except Exception as exc:  # printed with the results: the run is not clean
+            errors.append(f"{till.terminal}: {type(exc).__name__}: {exc}")
 
 
 def _setup(
@@ -165,8 +170,10 @@ def run(
             load = uptime()
             began = time.perf_counter()
             queue = list(reversed(tills))
+            errors: list[str] = []
+            own_cpu = time.process_time()
             threads = [
-                threading.Thread(target=_terminals, args=(queue, base, batch, after))
+                threading.Thread(target=_terminals, args=(queue, base, batch, after, errors))
                 for _ in range(min(concurrent, len(tills)))
             ]
             for t in threads:
@@ -175,6 +182,7 @@ def run(
             for t in threads:
                 t.join()
             wall = time.perf_counter() - began
+            own_cpu = time.process_time() - own_cpu
             cpu = tree_cpu(process.pid) - cpu_before
             pg_cpu = pg.stop()
         finally:
@@ -209,6 +217,12 @@ def run(
             f"{per * (cpu + pg_cpu):.2f} ms per entry: 2,000 entries/s would take "
             f"{2 * per * (cpu + pg_cpu):.1f} cores' worth at that cost"
         )
+        print(
+            f"load generator (this process, {min(concurrent, len(tills))} threads): "
+            f"{own_cpu:.1f} s CPU ({per * own_cpu:.2f} ms per entry), on the same cores"
+        )
+        if errors:
+            print(f"load generator errors ({len(errors)}): {errors[:5]}")
         if waits:
             print(
                 f"online sale under load, wait for central: p50 {p(waits, 0.5):.0f} ms, "
@@ -216,6 +230,7 @@ def run(
             )
         if check:
             _check(central, "after the load")
+            assert not errors, errors[:5]
 
 
 def _check(central: Database, when: str) -> None:

@@ -64,6 +64,8 @@ def run(db_url: str, options: ServeOptions) -> None:
     """Serve until interrupted. Each worker process opens the database itself."""
     import uvicorn
 
+    from serialpos.api.nodelay import protocol
+
     check(options)
     os.environ[ENV_DB] = db_url
     os.environ[ENV_MAX_BODY] = str(options.limits.max_body)
@@ -80,5 +82,5 @@ def run(db_url: str, options: ServeOptions) -> None:
         timeout_keep_alive=KEEP_ALIVE,
         log_level=options.log_level,
         server_header=False,
-        http="serialpos.api.nodelay:NoDelayH11Protocol",
+        http=protocol(),
     )

@@ -9,6 +9,7 @@ from sqlalchemy.engine import Connection
 
 from serialpos.db import repo
 from serialpos.db.integration_tables import EventFeed
+from serialpos.db.prepared import Prepared
 from serialpos.db.transfer_tables import Transfer
 
 feed_t: sa.Table = EventFeed.__table__  # type: ignore[attr-defined]
@@ -55,6 +56,10 @@ _PAGE = (
 
 #: The same page, one store's events only (a store terminal's pull).
 _STORE_PAGE = _PAGE.where(event_c.store_id == sa.bindparam("store_id"))
+#: Both run prepared: a store terminal pulls after every push, and building and caching the
+#: statement per call was most of a small page's cost in serve (as was ``last_seq``'s).
+_PAGE_RUN, _STORE_PAGE_RUN = Prepared(_PAGE), Prepared(_STORE_PAGE)
+_LAST_SEQ = Prepared(sa.select(sa.func.coalesce(sa.func.max(feed_c.seq), 0)))
 
 
 def page(
@@ -63,13 +68,13 @@ def page(
     """At most ``limit`` events numbered after ``after``, in feed order (columns as
     services/feed.py's ``FeedEvent``); with ``store_id``, that store's events only."""
     if store_id is None:
-        return [tuple(row) for row in conn.execute(_PAGE, {"after": after, "limit": limit})]
+        return [tuple(row) for row in _PAGE_RUN.rows(conn, {"after": after, "limit": limit})]
     params = {"after": after, "limit": limit, "store_id": store_id}
-    return [tuple(row) for row in conn.execute(_STORE_PAGE, params)]
+    return [tuple(row) for row in _STORE_PAGE_RUN.rows(conn, params)]
 
 
 def last_seq(conn: Connection) -> int:
-    return int(conn.execute(sa.select(sa.func.coalesce(sa.func.max(feed_c.seq), 0))).scalar_one())
+    return int(_LAST_SEQ.scalar(conn, {}))
 
 
 def tally(conn: Connection) -> tuple[int, int, int]:

@@ -21,6 +21,7 @@ from sqlalchemy.engine import Connection
 from serialpos.db import repo
 from serialpos.db.engine import Database
 from serialpos.db.integration_tables import ApiToken
+from serialpos.db.prepared import Prepared
 from serialpos.db.tables import utcnow
 from serialpos.domain.errors import BadValue, DomainError, UnknownUser
 from serialpos.domain.text import clip, has_control_chars
@@ -171,6 +172,8 @@ _AUTH = (
     .join(repo.user_t, user_c.id == token_c.user_id)
     .where(token_c.secret_sha256 == sa.bindparam("digest"))
 )
+#: Run prepared: every request of a store terminal (each push, each pull) reads its token.
+_AUTH_RUN = Prepared(_AUTH)
 
 
 def user_may_act(active: bool) -> bool:
@@ -193,7 +196,7 @@ def _check_form(token: str) -> None:
 def authenticate_in(conn: Connection, token: str) -> Actor:
     """:func:`authenticate` inside an open transaction."""
     _check_form(token)
-    row = conn.execute(_AUTH, {"digest": _digest(token)}).first()
+    row = _AUTH_RUN.first(conn, {"digest": _digest(token)})
     if row is None:
         raise Unauthorized("the token is unknown")
     if row.revoked_at is not None:

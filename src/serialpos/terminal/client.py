@@ -11,6 +11,11 @@ from serialpos.domain.errors import DomainError
 
 #: Seconds to wait for central before treating the link as down.
 TIMEOUT = 10.0
+#: Seconds a kept-alive connection to central may sit idle and still be reused: below
+#: serve's own keep-alive (api/server.py ``KEEP_ALIVE``, 5 s), so the client drops an idle
+#: connection before central closes it, instead of both at the same moment (the request
+#: then meets a closed socket: httpx's ``RemoteProtocolError``).
+KEEPALIVE_EXPIRY = 2.0
 
 
 class Offline(DomainError):
@@ -37,6 +42,7 @@ class CentralClient:
             base_url=self.server,
             timeout=timeout,
             transport=transport,
+            limits=httpx.Limits(keepalive_expiry=KEEPALIVE_EXPIRY),
             headers={"Authorization": f"Bearer {token}"},
         )
 
@@ -49,9 +55,19 @@ class CentralClient:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _send(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+    def _send(self, method: str, path: str, *, again: bool = True, **kwargs: Any) -> httpx.Response:
+        """The request, sent once more when central closed the connection without an
+        answer (``RemoteProtocolError``: most often a kept-alive connection central closed
+        as it was reused; the request may not have been read). ``again`` is for requests
+        that are safe to send twice: reads, releases, and pushes of journal entries (each
+        applied once by its id: a resend is answered from its stored outcome)."""
         try:
-            response = self._http.request(method, path, **kwargs)
+            try:
+                response = self._http.request(method, path, **kwargs)
+            except httpx.RemoteProtocolError:
+                if not again:
+                    raise
+                response = self._http.request(method, path, **kwargs)
         except httpx.TransportError as exc:
             raise Offline(
                 f"central {self.server} cannot be reached ({type(exc).__name__}); working offline"
@@ -75,13 +91,16 @@ class CentralClient:
         return self._send("GET", path, params=params).json()
 
     def post_json(self, path: str, body: dict[str, Any]) -> Any:
-        return self._send("POST", path, json=body).json()
+        """Not sent again on a closed connection: a lease taken or a conflict resolved
+        twice is not the same as once."""
+        return self._send("POST", path, again=False, json=body).json()
 
     def delete_json(self, path: str, **params: Any) -> Any:
         return self._send("DELETE", path, params=params).json()
 
     def post_lines(self, lines: list[str]) -> list[dict[str, Any]]:
-        """POST /v1/apply with these exact lines; one verdict per line, in order."""
+        """POST /v1/apply with these exact lines (journal entries, each with its id: sent
+        again safely); one verdict per line, in order."""
         body = ("\n".join(lines) + "\n").encode("utf-8")
         response = self._send(
             "POST", "/v1/apply", content=body, headers={"Content-Type": "application/x-ndjson"}
