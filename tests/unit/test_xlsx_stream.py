@@ -174,9 +174,10 @@ def test_column_names() -> None:
     ]
 
 
-def test_cells_name_their_place_only_after_an_empty_cell(tmp_path: Path) -> None:
-    """A cell's reference is left out where it is implied (the next place in its row) and
-    written after an empty cell; the template and the cell-by-cell row agree, and openpyxl
+def test_every_cell_names_its_place(tmp_path: Path) -> None:
+    """Every cell carries its reference, empty cells left out, as XlsxWriter writes them
+    (readers that take a cell's column from it); the template and the cell-by-cell row
+    agree, and openpyxl
     reads every cell at its column (middle and trailing gaps, a row of one shape after
     another)."""
     out = tmp_path / "gaps.xlsx"
@@ -196,12 +197,16 @@ def test_cells_name_their_place_only_after_an_empty_cell(tmp_path: Path) -> None
     with zipfile.ZipFile(out) as z:
         xml = z.read("xl/worksheets/sheet1.xml").decode()
     data = xml[xml.index("<sheetData>") :]
-    assert '<row r="2"><c t="inlineStr"><is><t>a</t></is></c><c r="C2"><v>3</v></c>' in data
+    assert '<row r="2"><c r="A2" t="inlineStr"><is><t>a</t></is></c><c r="C2"><v>3</v></c>' in data
     assert '<c r="F3" s="2"><v>2.50</v></c>' in data  # cell by cell: the same layout
     assert '<row r="4"><c r="B4" t="inlineStr"><is><t>x</t></is></c><c r="D4"><v>5</v></c>' in (
         data
     )
-    assert re.findall(r'<c r="([A-Z]+\d+)"', data) == ["C2", "F2", "C3", "F3", "B4", "D4"]
+    assert re.findall(r'<c r="([A-Z]+\d+)"', data) == (
+        [f"{c}1" for c in "ABCDEFG"]
+        + ["A2", "C2", "F2", "G2", "A3", "C3", "F3", "G3", "B4", "D4", "A5"]
+    )
+    assert data.count("<c ") == data.count("<c r=")
 
 
 def test_money_is_written_with_its_own_digits_and_dates_once(tmp_path: Path) -> None:
@@ -213,8 +218,8 @@ def test_money_is_written_with_its_own_digits_and_dates_once(tmp_path: Path) -> 
     write_xlsx(out, ["M", "D"], rows)
     with zipfile.ZipFile(out) as z:
         xml = z.read("xl/worksheets/sheet1.xml").decode()
-    assert re.findall(r'<c s="2"><v>([^<]*)</v>', xml) == ["1234.50", "-0.10", "7"]
-    assert re.findall(r'<c s="3"><v>([^<]*)</v>', xml) == [
+    assert re.findall(r'<c r="A\d+" s="2"><v>([^<]*)</v>', xml) == ["1234.50", "-0.10", "7"]
+    assert re.findall(r'<c r="B\d+" s="3"><v>([^<]*)</v>', xml) == [
         f"{excel_date(WHEN):.16G}",
         f"{excel_date(WHEN):.16G}",
         f"{excel_date(later):.16G}",

@@ -13,11 +13,11 @@ The layout is the one XlsxWriter's constant-memory mode writes, which Excel, Lib
 and openpyxl read: inline strings (``t="inlineStr"``: no shared-string table to hold in
 memory), a bold frozen header row, column widths, and the same escapes (``&<>``; control
 characters as ``_xHHHH_``, a literal ``_xHHHH_`` as ``_x005F_xHHHH_``; text over Excel's
-32,767 characters cut there, as XlsxWriter does). One difference: a cell names its place
-(``r="K12"``) only when it follows an empty cell; elsewhere its place is the one after the
-previous cell's, which the format allows (the attribute is optional; readers count the
-cells of the row), and which spares a fifth of the sheet's bytes and half of the row's
-formatting. Each row keeps its number.
+32,767 characters cut there, as XlsxWriter does), and every cell naming its place
+(``r="K12"``). That attribute is optional in the format, and leaving it out where the place
+is implied spares a fifth of the sheet's bytes; it is kept because host systems read these
+exports with their own parsers (streaming readers that take a cell's column from ``r``),
+and a serial read into the wrong column is worse than a bigger file.
 Cells: text always as text (never a formula or a number), ``bool`` as a boolean, ``int`` and
 ``float`` as numbers, ``Decimal`` as a number shown ``#,##0.00`` (written with its own
 digits: ``1234.50``), ``datetime`` and ``date`` as Excel dates shown ``yyyy-mm-dd hh:mm:ss``
@@ -51,7 +51,7 @@ except ImportError:  # pragma: no cover - a dependency; zlib's own does the same
 #: Excel's longest cell text, in UTF-16 units.
 MAX_TEXT = 32_767
 #: Rows gathered before one write to the deflate stream.
-_ROWS_PER_WRITE = 2_000
+_ROWS_PER_WRITE = 1_000
 _EPOCH = datetime(1899, 12, 31)
 _ORDINAL_EPOCH = _EPOCH.toordinal()
 #: Anything in text that is not written as it is.
@@ -193,8 +193,8 @@ class SheetStream:
             for n, w in enumerate(self._widths, start=1)
         )
         header = "".join(
-            f'<c s="{_HEADER}" t="inlineStr"><is><t{attr}>{text}</t></is></c>'
-            for text, attr in map(_text, self._columns)
+            f'<c r="{column_name(n)}1" s="{_HEADER}" t="inlineStr"><is><t{attr}>{text}</t></is></c>'
+            for n, (text, attr) in enumerate(map(_text, self._columns))
         )
         entry.write(
             (
@@ -266,18 +266,12 @@ class SheetStream:
         order = [0]
         texts: list[int] = []
         dates: list[int] = []
-        after_gap = False
         for i, kind in enumerate(sig):
             field = i + 1
             if kind is type(None):
-                after_gap = True
                 continue
-            if after_gap:  # the cell's place is no longer implied: named
-                ref = f' r="{column_name(i)}%s"'
-                order.append(0)
-                after_gap = False
-            else:
-                ref = ""
+            ref = f' r="{column_name(i)}%s"'  # (the row's number, filled by the %)
+            order.append(0)
             if kind is str:
                 texts.append(i)
                 cell = f'<c{ref} t="inlineStr"><is><t>%s</t></is></c>'
@@ -302,17 +296,14 @@ class SheetStream:
 
     def _cells(self, row: Sequence[object]) -> str:
         """A row cell by cell, each text checked for escapes: the same cells as
-        :meth:`_plan`'s template (a cell's reference only after an empty cell)."""
+        :meth:`_plan`'s template."""
         num = str(self._row)
         cells = [f'<row r="{num}">']
         add = cells.append
-        after_gap = False
         for col, value in enumerate(row):
             if value is None:
-                after_gap = True
                 continue
-            ref = f' r="{column_name(col)}{num}"' if after_gap else ""
-            after_gap = False
+            ref = f' r="{column_name(col)}{num}"'
             kind = type(value)
             if kind is str:
                 text: str = value  # type: ignore[assignment]
