@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
-from tui_helpers import SIZES, MakeApp, async_test, log_in, screen_text, settle
+from tui_helpers import SIZES, MakeApp, async_test, log_in, screen_text, settle, shows
 
 from serialpos.db.engine import Database
 from serialpos.domain.users import Role
@@ -190,6 +190,9 @@ async def test_cancel_an_open_transfer(
         await pilot.press("y")
         await settle(pilot)
         assert said(pilot) == f"› cancelled {made.number}: its 1 unit stay in stock here"
+        # The list is read again by a worker the cancel's own worker starts (one more turn
+        # than settle waits for on a loaded machine): wait until its head is painted.
+        await shows(pilot, "S01: 0 going out")
         screen = app.screen
         assert isinstance(screen, TransfersScreen) and screen.items == []
         assert "no transfers: F5/^N starts one" in screen_text(app)
