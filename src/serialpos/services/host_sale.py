@@ -34,7 +34,7 @@ from serialpos.services.context import Actor
 from serialpos.services.orders import till_price
 from serialpos.services.orders.checkout import _insert_payment, issue_invoice
 from serialpos.services.orders.header import _check_customer, _open_in
-from serialpos.services.orders.lines import _tax_included
+from serialpos.services.orders.line_insert import _tax_included
 from serialpos.services.orders.views import DOCUMENT_TYPE, MAX_LINES
 from serialpos.services.orders.work import _Ctx, _new_id, _row_total, _touch
 

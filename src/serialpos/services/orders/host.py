@@ -27,7 +27,8 @@ from serialpos.domain.serials import normalize_serial
 from serialpos.services.context import Actor
 from serialpos.services.orders import till_price
 from serialpos.services.orders.header import _check_customer, _open_in, _parse_delivery, _parse_type
-from serialpos.services.orders.lines import _add_line, _Inserted, _product_for, _scanned_line
+from serialpos.services.orders.line_insert import _Inserted, _scanned_line
+from serialpos.services.orders.lines import _add_line, _product_for
 from serialpos.services.orders.reading import _find, _view
 from serialpos.services.orders.serials import _wanted
 from serialpos.services.orders.views import MAX_LINES, Customer, OrderView
@@ -60,7 +61,7 @@ def _priced(product: orepo.SaleProduct, item: NewLine) -> orepo.SaleProduct:
 def _product_of(ctx: _Ctx, item: NewLine) -> tuple[orepo.SaleProduct, _Inserted | None]:
     """The product ``item`` names and, on PostgreSQL for one unit at central's price, its
     line inserted (with the unit its serial names read) in the same statement
-    (lines._scanned_line). A catalogue price or a quantity takes the path of old."""
+    (line_insert._scanned_line). A catalogue price or a quantity takes the path of old."""
     sku = item.sku.strip() if item.sku else ""
     if sku and item.quantity == 1 and item.catalogue_price is None:
         scanned = _scanned_line(ctx, sku, _wanted(item.serial))

@@ -5,13 +5,12 @@ opened into its components), changing a quantity and removing a line (releasing 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from serialpos.db import order_repo as orepo
-from serialpos.db import repo, sale_sql, scan_sql
+from serialpos.db import repo, scan_sql
 from serialpos.db.engine import Database
 from serialpos.domain.errors import (
     BadRequest,
@@ -34,6 +33,12 @@ from serialpos.domain.users import Permission
 from serialpos.services import ledger, lookup
 from serialpos.services.context import Actor
 from serialpos.services.orders.header import _check_customer, _open_in, _parse_delivery, _parse_type
+from serialpos.services.orders.line_insert import (
+    _add_package,
+    _insert_line,
+    _Inserted,
+    _scanned_line,
+)
 from serialpos.services.orders.reading import _editable, _find, _view, line_mode
 from serialpos.services.orders.serials import (
     _manager,
@@ -42,7 +47,7 @@ from serialpos.services.orders.serials import (
     _tracked,
     with_serial,
 )
-from serialpos.services.orders.views import MAX_LINES, ZERO, AddResult, OrderView
+from serialpos.services.orders.views import AddResult, OrderView
 from serialpos.services.orders.work import _Ctx, _touch, _write
 
 
@@ -64,116 +69,6 @@ def _product_for(conn: Connection, sku: str | None, barcode: str | None) -> orep
             raise UnknownProduct(f"no product has barcode '{clip(barcode.strip())}'")
         return orepo.sale_product_by_id(conn, pid)
     raise BadRequest("give a SKU or a barcode")
-
-
-@dataclass(frozen=True)
-class _Inserted:
-    """A line already inserted with its product's read (:func:`_scanned_line`), and the
-    serial asked for with the unit that has it (None: no serial asked)."""
-
-    row: sa.Row[object]
-    seen: tuple[str, repo.UnitRow | None] | None
-
-
-def _scanned_line(
-    ctx: _Ctx, sku: str, serial: str | None
-) -> tuple[orepo.SaleProduct | None, _Inserted | None] | None:
-    """PostgreSQL, an order opened in this transaction: the product with SKU ``sku`` read
-    and, when it is sold one line per unit (serial-tracked, not a package opened at the
-    sale), its line inserted at its price holding ``serial`` and the unit with it read, in one
-    statement (sale_sql.insert_scanned_line): what :func:`_add_line` would insert next, as
-    it would, since such an order holds no line it could merge into. Checks that refuse the
-    add afterwards roll the whole transaction back, line and all. None where it does not
-    apply (SQLite, an order from before); (None, None): no product has that SKU."""
-    written = ctx.new_lines
-    if ctx.conn.dialect.name != "postgresql" or written is None or len(written) >= MAX_LINES:
-        return None
-    found = sale_sql.insert_scanned_line(
-        ctx.conn,
-        {
-            "sku": sku,
-            "order_id": ctx.id,
-            "number": len(written) + 1,
-            "chain_tax_included": ctx.chain_settings().prices_include_tax,
-            "serial": serial,
-        },
-    )
-    if found is None:
-        return None, None
-    product, row, unit = found
-    if row is None:
-        return product, None
-    written.append(row)
-    return product, _Inserted(row, None if serial is None else (serial, unit))
-
-
-def _insert_line(
-    ctx: _Ctx,
-    product: orepo.SaleProduct,
-    quantity: int,
-    price: Decimal,
-    package_line: int | None = None,
-    *,
-    serial: str | None = None,
-) -> sa.Row[object]:
-    """Insert a line (holding ``serial``, when given); the row as orepo.order_lines would
-    read it."""
-    conn = ctx.conn
-    written = ctx.new_lines
-    if written is None:  # an order from before this transaction: ask how many lines it has
-        count, last = sale_sql.line_count(conn, ctx.id)
-    else:  # opened in this transaction: its lines are the ones written here
-        count = last = len(written)
-    if count >= MAX_LINES:
-        raise BadRequest(f"an order holds at most {MAX_LINES} lines; open another order")
-    row = sale_sql.insert_line(
-        conn,
-        {
-            "order_id": ctx.id,
-            "number": int(last) + 1,
-            "product_id": product.id,
-            "sku": product.sku,
-            "name": product.name,
-            "quantity": quantity,
-            "unit_price": price,
-            "tax_rate": product.tax_rate,
-            "tax_included": _tax_included(ctx, product),
-            "serial": serial,
-            "status": LineStatus.OPEN.value,
-            "package_line": package_line,
-            "serial_mode": product.serial_mode.value,
-            "package_type": product.package_type,
-        },
-    )
-    if written is not None:
-        written.append(row)
-    return row
-
-
-def _tax_included(ctx: _Ctx, product: orepo.SaleProduct) -> bool:
-    """Whether this product's price includes tax: its own feed value, else the chain's."""
-    if product.prices_include_tax is not None:
-        return product.prices_include_tax
-    return ctx.chain_settings().prices_include_tax
-
-
-def _add_package(ctx: _Ctx, package: orepo.SaleProduct) -> tuple[int, bool, str]:
-    """An exploded package: its own line (the price) and one line per component unit
-    (serial-tracked components) or per component (others), priced in the package."""
-    header = int(_insert_line(ctx, package, 1, package.price)._mapping["id"])
-    parts = orepo.components(ctx.conn, package.id)
-    for component_id, quantity in parts:
-        part = orepo.sale_product_by_id(ctx.conn, component_id)
-        if part.serial_mode.tracked:
-            for _ in range(quantity):
-                _insert_line(ctx, part, 1, ZERO, header)
-        else:
-            _insert_line(ctx, part, quantity, ZERO, header)
-    return (
-        header,
-        False,
-        (f"added package {package.sku} {package.name} with {len(parts)} components"),
-    )
 
 
 def _add_line(
