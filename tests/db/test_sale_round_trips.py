@@ -6,12 +6,10 @@ per unit, a package, a refused serial, an unknown SKU) must still behave as befo
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from decimal import Decimal
 
 import pytest
-import sqlalchemy as sa
+from sql_watch import statements as _statements
 from test_orders import IMEI, setup_catalogue
 
 from serialpos.db.engine import Database
@@ -32,20 +30,6 @@ def shop(db: Database, admin: Actor) -> Actor:
     setup_catalogue(db, admin)
     users.add_user(db, admin, "cam", "cashier", "1111")
     return users.actor_for(db, "cam", "till-1")
-
-
-@contextmanager
-def _statements(db: Database) -> Iterator[list[str]]:
-    seen: list[str] = []
-
-    def count(_conn: object, _cursor: object, statement: str, *_rest: object) -> None:
-        seen.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        yield seen
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", count)
 
 
 def _first_move(db: Database, cam: Actor) -> None:

@@ -4,10 +4,8 @@ stale guess of the chain's head keeps the claim and hashes the event from the he
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 import sqlalchemy as sa
+from sql_watch import statements as _statements
 from sqlalchemy.engine import Connection
 
 from serialpos.db import repo, unit_write
@@ -35,20 +33,6 @@ def _counts(db: Database) -> tuple[int, int, int]:
             "SELECT count(*) FROM serial_unit WHERE state = 'sold'"
         ).scalar()
     return int(events or 0), int(head or 0), int(sold or 0)
-
-
-@contextmanager
-def _statements(db: Database) -> Iterator[list[str]]:
-    seen: list[str] = []
-
-    def count(_conn: object, _cursor: object, statement: str, *_rest: object) -> None:
-        seen.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        yield seen
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", count)
 
 
 def test_a_move_writes_in_one_statement_on_postgres_and_four_on_sqlite(
