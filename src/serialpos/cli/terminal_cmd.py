@@ -196,9 +196,9 @@ def sync(
     every entry kept."""
     import logging
 
-    from serialpos.terminal.client import CentralClient, Offline
+    from serialpos.terminal.client import CentralClient, CentralRefused, Offline
     from serialpos.terminal.link import OFFLINE, ONLINE, record_link
-    from serialpos.terminal.sync import sync_once
+    from serialpos.terminal.sync import CentralBehind, sync_once
 
     st = state(ctx)
     chain, db = _chain_db(st)
@@ -209,6 +209,11 @@ def sync(
                 report = sync_once(db, chain, client)
                 record_link(db, ONLINE, reason="central answered", **who)
                 print_json({"online": True, **report.to_json()})
+            except (CentralRefused, CentralBehind) as exc:
+                # Said and ended, as before; recorded as the console's worker does, so
+                # `terminal status` does not say online and the offline rules hold.
+                record_link(db, OFFLINE, reason=exc.message, **who)
+                raise
             except Offline as exc:
                 record_link(db, OFFLINE, reason=exc.message, **who)
                 if not follow:

@@ -50,6 +50,13 @@ class WrongStore(DomainError):
     code = "wrong_store"
 
 
+class OtherTerminal(DomainError):
+    """The token belongs to another terminal than the entry's: a till set up with the
+    wrong token. The token is wrong, not the entry (the terminal keeps it pending)."""
+
+    code = "other_terminal"
+
+
 class UnknownConflict(DomainError):
     code = "unknown_conflict"
 

@@ -32,6 +32,7 @@ from serialpos.services.apply_ids import ApplyObject, IdReused, fingerprint, fir
 from serialpos.services.conflicts import (
     CONFLICT_CODES,
     NotLinked,
+    OtherTerminal,
     WrongStore,
     acting_for,
     present,
@@ -96,7 +97,9 @@ def _check_link(
         )
     linked_terminal, store = link
     if linked_terminal != terminal:
-        raise WrongStore(f"this token belongs to terminal {linked_terminal}, not {clip(terminal)}")
+        raise OtherTerminal(
+            f"this token belongs to terminal {linked_terminal}, not {clip(terminal)}"
+        )
     named = data.get("store")
     if isinstance(named, str) and named != store:
         raise WrongStore(

@@ -39,7 +39,7 @@ from serialpos.db import journal
 from serialpos.db.engine import Database
 from serialpos.domain.errors import DomainError
 from serialpos.terminal import central_state, refresh
-from serialpos.terminal.client import CentralClient
+from serialpos.terminal.client import CentralClient, CentralRefused
 from serialpos.terminal.customers import pull_customers
 from serialpos.terminal.mirror import MirrorCount, apply_events
 
@@ -48,6 +48,11 @@ PUSH_BATCH = 500
 PULL_PAGE = 1000
 #: Verdicts that leave an entry pending (central could not use its database for it).
 RETRY_CODES = frozenset({"database_error", "conflict"})
+#: Verdicts that refuse the terminal's token, not its entry (a token of no terminal, or of
+#: another: the till was given the wrong one). The push stops there with every entry kept
+#: pending and the problem said, as for a revoked token; settling them as refused would
+#: lose the sale at central and put its unit back in stock here.
+TOKEN_CODES = frozenset({"terminal_not_linked", "other_terminal"})
 
 
 @dataclass
@@ -105,7 +110,15 @@ def push(db: Database, client: CentralClient, report: SyncReport, *, store: str)
             return
         verdicts = client.post_lines([e.line for e in entries])
         settled: list[tuple[journal.Entry, str, dict[str, Any]]] = []
+        wrong_token: CentralRefused | None = None
         for entry, verdict in zip(entries, verdicts, strict=False):
+            if verdict.get("error") in TOKEN_CODES:
+                wrong_token = CentralRefused(
+                    f"central refused this terminal's token: {verdict.get('message')}; "
+                    "the journal is kept (give the till a token of its own in its config)",
+                    code=str(verdict["error"]),
+                )
+                break
             state = _state_of(verdict)
             if state is None:
                 report.retry += 1
@@ -127,6 +140,8 @@ def push(db: Database, client: CentralClient, report: SyncReport, *, store: str)
             return central_state.take(conn, store=store, answered=answered)
 
         report.central_state += db.write(write)
+        if wrong_token is not None:
+            raise wrong_token
         if len(verdicts) < len(entries) or report.retry:
             return  # central stopped answering, or could not apply some: next push
 
@@ -317,10 +332,31 @@ def _check_not_behind(client: CentralClient, page: dict[str, Any], after: int) -
         )
 
 
+def _not_behind_before_push(db: Database, client: CentralClient) -> None:
+    """With entries waiting, make sure central is not behind this till before sending them:
+    pushed onto central restored from an older backup, a sale of a unit whose receipt it
+    lost came back a conflict, and the till took central's older state (the unit written
+    off here) while the sync said nothing had changed. One small read, only when something
+    waits."""
+    after = int(db.read(lambda conn: journal.get_state(conn, "feed_after")) or 0)
+    if after > 0 and db.read(journal.counts)[0]:
+        _check_not_behind(client, client.get_json("/v1/events", after=after, limit=1), after)
+
+
 def sync_once(db: Database, chain: ChainConfig, client: CentralClient) -> SyncReport:
     """Push, then pull. Raises ``Offline`` when central cannot be reached (nothing lost)."""
     report = SyncReport()
-    push(db, client, report, store=chain.store)
+    _not_behind_before_push(db, client)
+    try:
+        push(db, client, report, store=chain.store)
+    except CentralRefused as exc:
+        if exc.code != "terminal_not_linked":
+            raise
+        # A new token for this terminal (after a revocation): the snapshot's reference part
+        # binds it to this terminal, as `terminal init` bound the first; then push again.
+        refresh.refresh(db, chain, client)
+        report.refreshed = True
+        push(db, client, report, store=chain.store)
     # Pull only when everything made here has been answered: a pulled event must never
     # overtake a local entry central has not seen (the next round pulls).
     if db.read(journal.counts)[0] == 0:
