@@ -1,6 +1,9 @@
 """``serialpos conflicts list|show|resolve``: entries of store terminals central could not
 apply (services/conflicts.py). On central's database: every conflict, for managers. With a
-store terminal's config: the conflicts of this terminal's own entries."""
+store terminal's config: the conflicts of this terminal's own entries, with their status as
+central has it now (from the journal when central cannot be asked, said on stderr); ``show``
+and ``resolve`` go to central through the terminal's token, as the console's screen does
+(terminal/central_conflicts.py)."""
 
 from __future__ import annotations
 
@@ -29,10 +32,13 @@ def list_(
 ) -> None:
     """List conflicts, oldest first."""
     st = state(ctx)
-    if st.config().chain is not None:
-        from serialpos.terminal.status import local_conflicts
+    chain = st.config().chain
+    if chain is not None:
+        from serialpos.terminal.central_conflicts import own_conflicts
 
-        found = local_conflicts(st.database())
+        found, note = own_conflicts(st.database(), chain, status=status)
+        if note:
+            typer.echo(f"note: {note}", err=True)
     else:
         from serialpos.services.conflicts import list_conflicts
 
@@ -62,9 +68,19 @@ def list_(
 @app.command("show")
 def show(ctx: typer.Context, conflict: int = typer.Argument(..., help="Its id.")) -> None:
     """One conflict with both events (JSON)."""
+    st = state(ctx)
+    chain = st.config().chain
+    if chain is not None:
+        from serialpos.terminal.central_conflicts import show_on_terminal
+
+        found, note = show_on_terminal(st.database(), chain, conflict)
+        if note:
+            typer.echo(f"note: {note}", err=True)
+        print_json(found)
+        return
     from serialpos.services.conflicts import show as show_conflict
 
-    print_json(show_conflict(state(ctx).database(), conflict))
+    print_json(show_conflict(st.database(), conflict))
 
 
 @app.command("resolve")
@@ -85,6 +101,12 @@ def resolve(
     from serialpos.services.conflicts import resolve as resolve_conflict
 
     st = state(ctx)
+    chain = st.config().chain
+    if chain is not None:  # central's to make, as the manager at this till
+        from serialpos.terminal.central_conflicts import resolve_at_central
+
+        print_json(resolve_at_central(chain, conflict, action, st.require_actor().user, note))
+        return
     print_json(
         resolve_conflict(st.database(), st.require_actor(), conflict, action, note, apply_object)
     )

@@ -13,7 +13,11 @@ from __future__ import annotations
 from typing import Any
 
 from serialpos.config import ChainConfig
-from serialpos.terminal.client import CentralClient
+from serialpos.db.engine import Database
+from serialpos.domain.errors import BadRequest
+from serialpos.services.conflicts import UnknownConflict
+from serialpos.terminal.client import CentralClient, CentralRefused, Offline
+from serialpos.terminal.status import local_conflicts
 
 #: Seconds the console waits for central before it says the till is offline.
 CONSOLE_TIMEOUT = 5.0
@@ -36,3 +40,50 @@ def resolve_at_central(
     with CentralClient(chain.server, chain.token, timeout=CONSOLE_TIMEOUT) as client:
         done: dict[str, Any] = client.post_json(f"/v1/conflicts/{conflict_id}/resolve", body)
     return done
+
+
+def own_conflicts(
+    db: Database, chain: ChainConfig, *, status: str | None = None
+) -> tuple[list[dict[str, Any]], str | None]:
+    """The conflicts of this terminal's own entries (``serialpos conflicts list`` on a till),
+    each with its status and resolution as central has them now, and ``None``; when central
+    cannot be asked, as central answered the push (from the journal) and a note saying so.
+    The journal alone kept saying ``open`` after a manager resolved it."""
+    own = local_conflicts(db)
+    note = None
+    try:
+        now = {c["id"]: c for c in list_at_central(chain, only_open=False)}
+    except (Offline, CentralRefused) as exc:
+        note = f"{exc.message}: each conflict as central answered this till's push"
+    else:
+        own = [
+            {**c, "status": now[c["id"]]["status"], "resolution": now[c["id"]]["resolution"]}
+            if c.get("id") in now
+            else c
+            for c in own
+        ]
+    if status is not None:
+        if status not in ("open", "resolved"):
+            raise BadRequest("status must be open or resolved")
+        own = [c for c in own if c.get("status") == status]
+    return own, note
+
+
+def show_on_terminal(
+    db: Database, chain: ChainConfig, conflict_id: int
+) -> tuple[dict[str, Any], str | None]:
+    """One conflict for ``serialpos conflicts show`` on a till: one of its own entries' (as
+    :func:`own_conflicts` has it), else central's of the store (as the console's screen
+    lists them)."""
+    own, note = own_conflicts(db, chain)
+    for found in own:
+        if found.get("id") == conflict_id:
+            return found, note
+    if note is None:
+        for found in list_at_central(chain, only_open=False):
+            if found.get("id") == conflict_id:
+                return found, None
+    raise UnknownConflict(
+        f"there is no conflict {conflict_id} of store {chain.store}"
+        + (f" known here ({note})" if note else "")
+    )
