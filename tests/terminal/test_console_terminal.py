@@ -193,3 +193,32 @@ async def test_the_link_line_offline_and_back(
         "went_offline",
         "back_online",
     ]
+
+
+@pytest.mark.parametrize("size", SIZES)
+@async_test
+async def test_the_link_line_names_a_revoked_token(
+    chain: Chain, monkeypatch: pytest.MonkeyPatch, size: tuple[int, int]
+) -> None:
+    """A till whose token was revoked is not offline: central answered and refused it. The
+    link line says REFUSED and why, at 40 columns too (it said ``OFFLINE 1 waiting <1m``,
+    the reason dropped for want of room: the cashier waited for a link that was up)."""
+    from serialpos.services import tokens, users
+
+    serial = f"CON-R{size[0]}"
+    assert chain.post({"op": "receive", "store": "S1", "sku": "PH1", "serial": serial})[0]["ok"]
+    till = chain.terminal(f"conr{size[0]}")
+    app = _console(till, monkeypatch, server=chain.server.base)
+    async with app.run_test(size=size) as pilot:
+        await log_in(pilot, "mia", "1234")
+        assert "ONLINE" in _link_line(app)
+        ada = users.actor_for(chain.server.db, "ada", "setup")
+        tokens.revoke_token(chain.server.db, ada, till.token_name)
+        await _sell(pilot, serial)
+        await _round(pilot)
+        line = _link_line(app)
+        assert line.startswith("REFUSED") and "token revoked" in line, line
+        assert len(line) <= size[0]
+        assert "revoked" in screen_text(app)
+    assert till.status()["pending"] == 1  # nothing lost: the sale waits for a token
+    assert chain.scalar("SELECT state FROM serial_unit WHERE serial = :s", s=serial) == "in_stock"

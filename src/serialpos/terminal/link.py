@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy.engine import Connection
@@ -23,6 +23,7 @@ from serialpos.config import ChainConfig
 from serialpos.db import journal
 from serialpos.db.engine import Database
 from serialpos.db.tables import utcnow
+from serialpos.domain.errors import DomainError
 from serialpos.services import login_locks
 from serialpos.terminal.client import CentralClient, CentralRefused, Offline
 from serialpos.terminal.sync import CentralBehind, SyncReport, sync_once
@@ -30,6 +31,10 @@ from serialpos.terminal.sync import CentralBehind, SyncReport, sync_once
 log = logging.getLogger(__name__)
 
 ONLINE, OFFLINE = "online", "offline"
+#: Shown, never recorded: central answered but refused this till (a revoked token, another
+#: till's token, central behind the till). Recorded as OFFLINE (the offline rules hold);
+#: said apart so a cashier does not wait for a link that is up (terminal/link.py ``tick``).
+REFUSED = "refused"
 
 
 @dataclass(frozen=True)
@@ -93,6 +98,23 @@ def record_link(db: Database, link: str, *, terminal: str, user: str, reason: st
     return changed
 
 
+def refusal_words(exc: DomainError) -> str:
+    """Central's refusal in a few words for the status line, which has 40 columns at the
+    smallest: ``token revoked``, ``central behind (backup?)``; the whole
+    message goes to the log and the audit."""
+    short = {
+        "central_behind": "central behind (backup?)",
+        "token_revoked": "token revoked",
+        "token_expired": "token expired",
+        "user_disabled": "token's user disabled",
+        "unauthorized": "token unknown at central",
+        "other_terminal": "token of another till",
+    }.get(exc.code)
+    if short:
+        return short
+    return exc.message.removeprefix("central refused: ").removeprefix("central refused ")
+
+
 class LinkWatch:
     """Sync rounds for one terminal, each saying the link. ``on_state`` gets every round's
     :class:`LinkState` (in the worker's thread: a console posts it to itself)."""
@@ -117,6 +139,7 @@ class LinkWatch:
         it could not be reached. A refusal (a revoked token, central behind) is said, and
         the link counted offline: nothing more reaches central until a person acts."""
         report: SyncReport | None = None
+        refusal = ""
         try:
             with CentralClient(self.chain.server, self.chain.token, timeout=self.timeout) as c:
                 report = sync_once(self.db, self.chain, c)
@@ -125,11 +148,14 @@ class LinkWatch:
             link, message = OFFLINE, exc.message
         except (CentralRefused, CentralBehind) as exc:
             link, message = OFFLINE, exc.message
+            refusal = refusal_words(exc)
         reason = message or "central answered"
         if report is not None and report.conflicts:
             message = f"{report.conflicts} sale(s) recorded as conflicts at central"
         record_link(self.db, link, terminal=self.chain.terminal, user=self.user, reason=reason)
         state = read_state(self.db, message)
+        if refusal:
+            state = replace(state, link=REFUSED, message=refusal)
         if self.on_state is not None:
             self.on_state(state)
         return state

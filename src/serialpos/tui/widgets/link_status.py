@@ -31,8 +31,13 @@ def age_text(seconds: int | None) -> str:
 def link_text(
     link: str | None, pending: int, oldest_seconds: int | None, width: int = 0, message: str = ""
 ) -> Text:
-    """``OFFLINE · 12 waiting · oldest 3h05m``, or on a narrow screen ``OFFLINE 12 3h05m``."""
-    said = {"online": "ONLINE", "offline": "OFFLINE"}.get(link or "", "CONNECTING")
+    """``OFFLINE · 12 waiting · oldest 3h05m``, or on a narrow screen ``OFFLINE 12 3h05m``.
+    ``REFUSED`` (central answered but refused this till: a revoked token...) keeps its
+    ``message`` at any width, before the age: the problem is a person's to fix, and
+    without it the line would read as a link that is down."""
+    said = {"online": "ONLINE", "offline": "OFFLINE", "refused": "REFUSED"}.get(
+        link or "", "CONNECTING"
+    )
     text = Text(said, style="bold" if said != "ONLINE" else "")
     age = age_text(oldest_seconds)
     long = f" · {pending} waiting" + (f" · oldest {age}" if pending and age else "")
@@ -42,6 +47,14 @@ def link_text(
         text.append(long)
         return text
     short = f" {pending} waiting" + (f" {age}" if pending and age else "")
+    if said == "REFUSED" and message:
+        for told in (f" {pending} waiting · {message}", f" {pending} · {message}"):
+            if len(said) + len(told) <= width:
+                text.append(told)
+                return text
+        told = f" {pending} · {message}"
+        text.append(told[: max(0, width - len(said) - 1)] + "…")
+        return text
     text.append(short if len(said) + len(short) <= width else f" {pending}")
     return text
 
