@@ -129,3 +129,12 @@ def test_link_text_words() -> None:
     assert link_text("online", 3, 120).style == ""
     assert link_text("online", 0, None, width=10).plain == "ONLINE 0"
     assert link_text(None, 0, None).plain == "CONNECTING · 0 waiting"
+    # The till's own reason for being offline is long: it gives way, the words stay (at 80
+    # columns it read "OFFLINE 1 waiting <1m", the 40-column form).
+    why = "central http://127.0.0.1:18716 cannot be reached (ConnectError); working offline"
+    assert link_text("offline", 1, 30, width=78, message=why).plain == (
+        "OFFLINE · 1 waiting · oldest <1m"
+    )
+    assert link_text("refused", 1, 30, width=38, message="token revoked").plain == (
+        "REFUSED 1 waiting · token revoked"
+    )

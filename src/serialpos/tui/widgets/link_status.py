@@ -41,9 +41,13 @@ def link_text(
     text = Text(said, style="bold" if said != "ONLINE" else "")
     age = age_text(oldest_seconds)
     long = f" · {pending} waiting" + (f" · oldest {age}" if pending and age else "")
-    if message:
-        long += f" · {message}"
-    if not width or len(said) + len(long) <= width:
+    told = long + (f" · {message}" if message else "")
+    if not width or len(said) + len(told) <= width:
+        text.append(told)
+        return text
+    if said != "REFUSED" and len(said) + len(long) <= width:
+        # A long reason (the address central could not be reached at) gives way before
+        # the words do: the 80-column form stays ``OFFLINE · 1 waiting · oldest 2m``.
         text.append(long)
         return text
     short = f" {pending} waiting" + (f" {age}" if pending and age else "")
