@@ -30,6 +30,7 @@ from starlette.routing import Route
 from serialpos.api import lease_routes, openapi, routes, sync_routes
 from serialpos.api.apply_route import ApplyEndpoint
 from serialpos.api.guard import BodyGuard, BodyTimeout, BodyTooLarge, Limits
+from serialpos.api.lanes import Lanes
 from serialpos.api.problems import from_error, problem
 from serialpos.domain.errors import DomainError
 from serialpos.services.session import STORAGE_ERRORS, Database, open_database
@@ -163,6 +164,7 @@ def create_app(db: Database, limits: Limits | None = None, threads: int | None =
         lifespan=lifespan,
     )
     app.state.db = db
+    app.state.lanes = Lanes(threads)  # an online sale's apply before catch-up's
     return app
 
 
