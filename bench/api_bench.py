@@ -65,8 +65,8 @@ _LOAD = [
         "store_id, product_id, id, serial, NULL, 'in_stock', 1 FROM serial_unit ORDER BY id"
     ),
     (
-        "INSERT INTO event_feed (seq, event_id) "
-        "SELECT ROW_NUMBER() OVER (ORDER BY id), id FROM ledger_event"
+        "INSERT INTO event_feed (seq, event_id, store_id) "
+        "SELECT ROW_NUMBER() OVER (ORDER BY id), id, store_id FROM ledger_event"
     ),
     "UPDATE event_feed_counter SET last_seq = (SELECT max(seq) FROM event_feed)",
     "ALTER TABLE ledger_event ENABLE TRIGGER ledger_event_feed",
