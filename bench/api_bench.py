@@ -138,7 +138,7 @@ def _serve(
         env=env,
     )
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 180  # start-up takes a minute at load 20-25
     while time.monotonic() < deadline:
         try:
             if httpx.get(f"{base}/v1/openapi.json", timeout=1).status_code == 200:
