@@ -7,27 +7,32 @@ applied a transaction at a time (services/entry_lines.py), and each of its trans
 again for a thread: with a few such pushes at once the queue is always full of them, and an
 online sale (one entry, the till's receipt waiting for central's answer) queued behind every
 push's next transaction; with two online tills during pushes of 500 one waited past the
-client's 60 s (bench/README.md, offline_scale_bench). Two rules, both at the door of the
-thread pool (nothing running is interrupted, and an entry's transaction stays whole):
+client's 60 s (bench/README.md, offline_scale_bench); and behind the pulls that follow
+every push, which queue for the same threads. Two rules, both at the door of the threads
+(nothing running is interrupted, and an entry's transaction stays whole):
 
-- a catching-up push's transactions hold at most ``threads - reserve`` threads at once
-  (:func:`reserved`), so a few threads are always free of them: an online sale, a pull or a
-  lookup never waits for more than the catch-up transactions already running to end;
-- a catching-up transaction does not start while an online push is waiting for a thread:
-  the online one goes first. Catch-up yields only to sales queued, never to sales running,
-  so a steady stream of online sales (each on a reserved thread) does not starve it.
+- online pushes have threads of their own, :func:`reserved` of the worker's ``threads``
+  (2 of 8), taken from the shared limiter every other request uses (6 of 8): an online sale
+  waits only for other online sales, never behind pulls, lookups or catch-up;
+- a catching-up push's transactions hold at most the shared threads less as many again
+  (4 of 8), so pulls and lookups never wait for more than the catch-up transactions running.
 
-Why not a second pool: the database connections are one per thread (session.open_database),
-and a pool of its own for online sales would either idle connections most of the day or
-take them from catch-up; one pool with an order of admission keeps every thread at work.
+Threads, not connections: the pool's connections are shared by all threads
+(session.open_database sizes it to ``threads``), so an online thread idle most of the day
+holds nothing. With one thread (``serve --threads 1``) nothing is reserved: an online push
+then waits for the one transaction running, as catch-up holds one thread at most and the
+threads are taken first come, first served.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from functools import partial
 from typing import TypeVar
 
+import anyio
+import anyio.to_thread
 from starlette.concurrency import run_in_threadpool
 
 T = TypeVar("T")
@@ -42,8 +47,9 @@ ANYIO_THREADS = 40
 
 
 def reserved(threads: int) -> int:
-    """Threads that catching-up transactions never hold: a quarter, at least one (none when
-    there is one thread: then only the order of admission puts an online sale first)."""
+    """Threads kept for online pushes, and kept from catch-up among the shared ones: a
+    quarter of ``threads``, at least one (none when there is one thread: then only the order
+    of admission puts an online push first)."""
     return 0 if threads <= 1 else max(1, threads // 4)
 
 
@@ -53,9 +59,14 @@ class Lanes:
 
     def __init__(self, threads: int | None) -> None:
         total = ANYIO_THREADS if threads is None else threads
-        self.catch_up_threads = total - reserved(total)
+        #: Threads for online pushes only (none when the worker's threads are not set:
+        #: anyio's default limiter is then left as it is, and shared).
+        self.online_threads = 0 if threads is None else reserved(total)
+        #: Threads of the shared limiter (every request but online pushes).
+        self.shared_threads = total - self.online_threads
+        self.catch_up_threads = max(1, self.shared_threads - reserved(total))
+        self._online_limiter: anyio.CapacityLimiter | None = None
         self._catching_up = 0
-        self._online_waiting = 0
         self._waiters: list[asyncio.Future[None]] = []
 
     def _wake(self) -> None:
@@ -65,32 +76,18 @@ class Lanes:
                 waiter.set_result(None)
 
     async def online(self, fn: Callable[..., T], *args: object) -> T:
-        """``fn(*args)`` on a worker thread, ahead of any catching-up transaction waiting."""
-        loop = asyncio.get_running_loop()
-        self._online_waiting += 1
-        on_thread = False
-
-        def started() -> None:
-            nonlocal on_thread
-            if not on_thread:
-                on_thread = True
-                self._online_waiting -= 1
-                self._wake()
-
-        def call() -> T:
-            loop.call_soon_threadsafe(started)
-            return fn(*args)
-
-        try:
-            return await run_in_threadpool(call)
-        finally:
-            started()  # cancelled before a thread took it: no longer waiting either
+        """``fn(*args)`` on an online thread (a shared one when none is reserved)."""
+        if not self.online_threads:
+            return await run_in_threadpool(fn, *args)
+        if self._online_limiter is None:  # made in the event loop it serves
+            self._online_limiter = anyio.CapacityLimiter(self.online_threads)
+        return await anyio.to_thread.run_sync(partial(fn, *args), limiter=self._online_limiter)
 
     async def catch_up(self, fn: Callable[..., T], *args: object) -> T:
-        """``fn(*args)`` on a worker thread once no online push is waiting for one and fewer
-        than :attr:`catch_up_threads` catching-up transactions are running."""
+        """``fn(*args)`` on a shared thread once fewer than :attr:`catch_up_threads`
+        catching-up transactions are running."""
         loop = asyncio.get_running_loop()
-        while self._catching_up >= self.catch_up_threads or self._online_waiting:
+        while self._catching_up >= self.catch_up_threads:
             waiter: asyncio.Future[None] = loop.create_future()
             self._waiters.append(waiter)
             await waiter
