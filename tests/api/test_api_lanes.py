@@ -6,7 +6,7 @@ waited behind the next transaction of each of them.
 Asserted as an order, not a time: with one worker thread, the transactions that commit after
 the online push was sent and before its own are counted (PostgreSQL's ``xmin`` of the ledger
 events: one per transaction). Ahead of every catching-up push it waits for the one running,
-at most; first come, first served, it waited for the next of each of the six pushes."""
+at most; first come, first served, it waited for the next of each of the eight pushes."""
 
 from __future__ import annotations
 
@@ -23,9 +23,9 @@ from serialpos.db.engine import Database
 
 pytestmark = pytest.mark.postgres
 
-PUSHES = 6
+PUSHES = 8
 LINES = 6  # a push: more lines than an online one (api/lanes.py ONLINE_LINES)
-SERIALS = 10  # each line: a receipt of this many units, one transaction
+SERIALS = 30  # each line: a receipt of this many units, one transaction
 
 
 def _line(push: int, line: int) -> str:
@@ -87,6 +87,7 @@ def test_an_online_push_goes_ahead_of_catching_up_pushes(pg_url: str, tmp_path: 
     finally:
         stop(process)
         db.dispose()
-    # The one running when it came (and one more if it came a moment after the count
-    # began); first come, first served it was PUSHES - 1 or more.
-    assert ahead <= 2, f"{ahead} catching-up transactions committed before the online push"
+    # The one running when it came, and those that ended between the count's start and the
+    # online push's arrival (a moment, longer on a loaded machine: at most two here); first
+    # come, first served it was PUSHES - 1 or more.
+    assert ahead <= 3, f"{ahead} catching-up transactions committed before the online push"
