@@ -65,8 +65,8 @@ _LOAD = [
         "store_id, product_id, id, serial, NULL, 'in_stock', 1 FROM serial_unit ORDER BY id"
     ),
     (
-        "INSERT INTO event_feed (seq, event_id) "
-        "SELECT ROW_NUMBER() OVER (ORDER BY id), id FROM ledger_event"
+        "INSERT INTO event_feed (seq, event_id, store_id) "
+        "SELECT ROW_NUMBER() OVER (ORDER BY id), id, store_id FROM ledger_event"
     ),
     "UPDATE event_feed_counter SET last_seq = (SELECT max(seq) FROM event_feed)",
     "ALTER TABLE ledger_event ENABLE TRIGGER ledger_event_feed",
@@ -138,7 +138,7 @@ def _serve(
         env=env,
     )
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 180  # start-up takes a minute at load 20-25
     while time.monotonic() < deadline:
         try:
             if httpx.get(f"{base}/v1/openapi.json", timeout=1).status_code == 200:

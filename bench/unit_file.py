@@ -185,7 +185,9 @@ def _load(con: sqlite3.Connection, units: int) -> None:
         (units - 1, stored),
     )
     heads = _load_events(con, units, stamp, stored)
-    con.execute("INSERT INTO event_feed (seq, event_id) SELECT id, id FROM ledger_event")
+    con.execute(
+        "INSERT INTO event_feed (seq, event_id, store_id) SELECT id, id, store_id FROM ledger_event"
+    )
     con.executemany(
         "INSERT INTO ledger_chain (id, store_id, terminal, seq, hash) VALUES (?, ?, 'bench', ?, ?)",
         [(store, store, seq, digest) for store, (seq, digest) in sorted(heads.items())],

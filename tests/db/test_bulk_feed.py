@@ -221,3 +221,24 @@ def test_rows_by_column_go_in_in_order_with_shared_values_typed(
     assert {r[2:] for r in rows} == {(1, now, 1)}
     with pytest.raises(ValueError, match="different lengths"):
         db.write(lambda conn: bulk.insert_columns(conn, repo.unit_t, {}, {"a": [1], "b": []}))
+
+
+def test_every_feed_row_carries_its_events_store(db: Database, admin: Actor, phone: None) -> None:
+    """Migration 0027: the trigger (an event at a time) and the bulk batch both copy the
+    event's store onto its feed row, and a store's page is read by it."""
+    ledger.move(db, admin, Action.RECEIVE, store="S1", sku="CAB", quantity=2)
+    ledger.move(db, admin, Action.RECEIVE, store="S2", sku="PHONE", serials=[imei(0)])
+    listed = {"ASN-C": [[imei(n) for n in range(1, 6)]]}
+    assert import_asn_data(db, admin, "asn.csv", asn_csv(listed), "S2").serials == 5
+    ledger.move(db, admin, Action.RECEIVE, store="S1", sku="PHONE", serials=[imei(9)])
+    rows = db.read(
+        lambda conn: conn.exec_driver_sql(
+            "SELECT f.store_id, e.store_id FROM event_feed f "
+            "JOIN ledger_event e ON e.id = f.event_id ORDER BY f.seq"
+        ).all()
+    )
+    assert len(rows) == 1 + 1 + 5 + 1
+    assert all(feed_store == event_store for feed_store, event_store in rows), rows
+    s2 = feed.events_after(db, 0, 100, store="S2").events
+    assert [e.serial for e in s2] == [imei(n) for n in range(6)]
+    assert {e.store for e in s2} == {"S2"}

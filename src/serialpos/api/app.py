@@ -30,6 +30,7 @@ from starlette.routing import Route
 from serialpos.api import lease_routes, openapi, routes, sync_routes
 from serialpos.api.apply_route import ApplyEndpoint
 from serialpos.api.guard import BodyGuard, BodyTimeout, BodyTooLarge, Limits
+from serialpos.api.lanes import Lanes
 from serialpos.api.problems import from_error, problem
 from serialpos.domain.errors import DomainError
 from serialpos.services.session import STORAGE_ERRORS, Database, open_database
@@ -147,12 +148,16 @@ def create_app(db: Database, limits: Limits | None = None, threads: int | None =
     }
     handlers.update({kind: _storage for kind in STORAGE_ERRORS})
 
+    lanes = Lanes(threads)  # an online sale's apply before everything else (api/lanes.py)
+
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         if threads is not None:
             # Starlette's run_in_threadpool takes anyio's default limiter: requests beyond
-            # it wait in the event loop, holding no thread and no connection.
-            anyio.to_thread.current_default_thread_limiter().total_tokens = threads
+            # it wait in the event loop, holding no thread and no connection. Online pushes
+            # have threads of their own beside it.
+            shared = anyio.to_thread.current_default_thread_limiter()
+            shared.total_tokens = lanes.shared_threads
         yield
         db.dispose()
 
@@ -163,6 +168,7 @@ def create_app(db: Database, limits: Limits | None = None, threads: int | None =
         lifespan=lifespan,
     )
     app.state.db = db
+    app.state.lanes = lanes
     return app
 
 

@@ -26,6 +26,7 @@ from starlette.types import Message, Receive, Scope, Send
 
 from serialpos.api.auth import bearer_of
 from serialpos.api.guard import BODY_STATE, BodyTimeout, BodyTooLarge
+from serialpos.api.lanes import ONLINE_LINES, Lanes
 from serialpos.api.problems import from_error, problem
 from serialpos.domain.errors import DomainError
 from serialpos.services import entry_lines, tokens
@@ -143,6 +144,8 @@ class ApplyEndpoint:
         lines: _BodyLines | _JsonLines,
     ) -> None:
         db = request.app.state.db
+        lanes: Lanes = request.app.state.lanes
+        lane = None  # decided with the first lines: online or catching up (api/lanes.py)
         started = False
 
         async def refused() -> bool:
@@ -179,6 +182,10 @@ class ApplyEndpoint:
         gone: asyncio.Task[Message] | None = None
         try:
             async for group in lines.groups():
+                if lane is None:
+                    whole = lines.complete or scope.get(BODY_STATE, {}).get("done")
+                    small = whole and len(group) <= ONLINE_LINES
+                    lane = lanes.online if small else lanes.catch_up
                 for first in entry_lines.runs(group, line_no + 1):
                     run: entry_lines.Run | None = first
                     while run is not None:
@@ -192,9 +199,7 @@ class ApplyEndpoint:
                         # A run of a terminal's journal entries is applied a transaction
                         # of them at a time; any other line alone (services/entry_lines.py).
                         try:
-                            results, rest = await run_in_threadpool(
-                                entry_lines.apply_run, db, bearer, run
-                            )
+                            results, rest = await lane(entry_lines.apply_run, db, bearer, run)
                         except tokens.Unauthorized as exc:
                             if started:  # checked before any verdict went out
                                 raise

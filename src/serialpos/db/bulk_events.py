@@ -78,8 +78,8 @@ def _sqlite(
         ids = range(before + 1, before + n + 1)
         bulk.insert_columns(conn, repo.event_t, shared, {**columns, "id": ids})
         conn.exec_driver_sql(
-            "INSERT INTO event_feed (seq, event_id) SELECT ? + id, id FROM ledger_event "
-            "WHERE id > ?",
+            "INSERT INTO event_feed (seq, event_id, store_id) "
+            "SELECT ? + id, id, store_id FROM ledger_event WHERE id > ?",
             (last - before, before),
         )
     except BaseException:
@@ -127,9 +127,17 @@ def _postgresql(
         sa.text(
             "WITH moved AS (UPDATE event_feed_counter SET last_seq = last_seq + :n "
             "WHERE id = 1 RETURNING last_seq - :n AS base) "
-            "INSERT INTO event_feed (seq, event_id) "
-            "SELECT moved.base + batch.n, batch.id FROM moved, "
-            "unnest(CAST(:ids AS bigint[])) WITH ORDINALITY AS batch(id, n)"
+            "INSERT INTO event_feed (seq, event_id, store_id) "
+            "SELECT moved.base + batch.n, batch.id, batch.store_id FROM moved, "
+            "unnest(CAST(:ids AS bigint[]), CAST(:stores AS integer[])) "
+            "WITH ORDINALITY AS batch(id, store_id, n)"
         ),
-        {"n": len(ids), "ids": ids},
+        {"n": len(ids), "ids": ids, "stores": _stores(shared, columns, n)},
     )
+
+
+def _stores(shared: Mapping[str, Any], columns: Mapping[str, Sequence[Any]], n: int) -> list[int]:
+    """Each event's store, in the order of ``columns`` (the feed row keeps it: 0027)."""
+    if "store_id" in columns:
+        return [int(s) for s in columns["store_id"]]
+    return [int(shared["store_id"])] * n

@@ -54,8 +54,10 @@ _PAGE = (
 )
 
 
-#: The same page, one store's events only (a store terminal's pull).
-_STORE_PAGE = _PAGE.where(event_c.store_id == sa.bindparam("store_id"))
+#: The same page, one store's events only (a store terminal's pull): by the store kept on
+#: the feed row, one range of ``ix_event_feed_store_seq`` (migration 0027), where the
+#: event's store went through an index led by the product and grew with the ledger.
+_STORE_PAGE = _PAGE.where(feed_c.store_id == sa.bindparam("store_id"))
 #: Both run prepared: a store terminal pulls after every push, and building and caching the
 #: statement per call was most of a small page's cost in serve (as was ``last_seq``'s).
 _PAGE_RUN, _STORE_PAGE_RUN = Prepared(_PAGE), Prepared(_STORE_PAGE)

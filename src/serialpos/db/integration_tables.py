@@ -38,12 +38,17 @@ class ApplyOutcome(SQLModel, table=True):
 
 
 class EventFeed(SQLModel, table=True):
-    """A ledger event's place in the feed: ``seq`` is gap-free and in commit order."""
+    """A ledger event's place in the feed: ``seq`` is gap-free and in commit order. The
+    event's store is kept beside it (migration 0027) so a store's page after a cursor is one
+    range of ``ix_event_feed_store_seq``, however long the ledger."""
 
     __tablename__ = "event_feed"
+    __table_args__ = (sa.Index("ix_event_feed_store_seq", "store_id", "seq"),)
 
     seq: int = Field(primary_key=True, sa_type=sa.BigInteger())
     event_id: int = Field(foreign_key="ledger_event.id", sa_column_kwargs={"unique": True})
+    #: The event's store, copied by the feed's writers (triggers, db/bulk_events.py).
+    store_id: int | None = Field(default=None)
 
 
 class ApiToken(SQLModel, table=True):
