@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from serialpos.db import order_repo as orepo
 from serialpos.db import repo
 from serialpos.db.engine import Database
-from serialpos.db.prepared import Prepared
+from serialpos.db.prepared import Prepared, PreparedRow
 
 _ORDER = sa.select(orepo.order_t.c.number, orepo.order_t.c.created_at).where(
     orepo.order_t.c.number == sa.bindparam("number")
@@ -192,3 +192,29 @@ def test_a_prepared_insert_stores_the_text_core_stores(db: Database) -> None:
         assert stored == "2026-03-04 05:06:07.000000"
     else:
         assert str(stored).startswith("2026-03-04 05:06:07")
+
+
+def test_a_row_reads_alike_by_name_position_and_mapping() -> None:
+    """Rows share their statement's column positions and make their mapping only when asked:
+    all three ways of reading must agree, a repeated name reads its last column (as the
+    mapping does), and keys that do not match the values are refused."""
+    row = PreparedRow(("a", "b", "a"), [1, 2, 3])
+    assert (row.a, row.b, row[0], list(row), len(row)) == (3, 2, 1, [1, 2, 3], 3)
+    assert row._mapping == {"a": 3, "b": 2} and row._mapping is row._mapping
+    with pytest.raises(AttributeError):
+        _ = row.c
+    with pytest.raises(ValueError):
+        PreparedRow(("a",), [1, 2])
+
+
+def test_a_reconnected_connection_gets_a_cursor_of_its_own(db: Database) -> None:
+    """The driver cursor is kept per pooled connection: after the connection is invalidated
+    (a server restart, a dropped link), the next run uses a cursor of the new connection."""
+    price = Prepared(sa.select(repo.store_t.c.code).where(repo.store_t.c.code == "S1"))
+    with db.engine.connect() as conn:
+        first = conn.connection.dbapi_connection
+        assert price.scalar(conn, {}) == "S1"
+        conn.invalidate()
+        conn.rollback()
+        assert price.scalar(conn, {}) == "S1"
+        assert conn.connection.dbapi_connection is not first

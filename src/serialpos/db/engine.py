@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 
-from serialpos.db import open_errors
+from serialpos.db import open_errors, txcache
 from serialpos.db.open_errors import DatabaseUnusable
 
 T = TypeVar("T")
@@ -106,6 +106,8 @@ class Database:
         self.engine = self._make_engine(self._parsed, echo, self.busy_wait, pool_size)
         # The same pool with reads marked once, instead of per transaction.
         self._read_engine = self.engine.execution_options(serialpos_write=False)
+        if self.engine.dialect.name == "sqlite":
+            begin_reads_deferred(self._read_engine)
         self.dialect = self.engine.dialect.name
         self._cache: dict[tuple[str, str], int] = {}
 
@@ -125,6 +127,7 @@ class Database:
                 **pool,
             )
             _configure_sqlite(engine, int(busy_wait * 1000))
+            _caches_follow_savepoints(engine)
             return engine
         try:
             engine = sa.create_engine(
@@ -136,6 +139,7 @@ class Database:
             ) from None
         _ping_when_idle(engine, PING_AFTER_IDLE_SECONDS)
         _arrays_in_binary(engine)
+        _caches_follow_savepoints(engine)
         return engine
 
     def dispose(self) -> None:
@@ -270,6 +274,22 @@ def _ping_when_idle(engine: Engine, seconds: float) -> None:
             raise sa.exc.DisconnectionError("pooled connection did not answer a ping")
 
 
+def _caches_follow_savepoints(engine: Engine) -> None:
+    """A savepoint rolled back drops the transaction's caches of what it wrote
+    (:func:`txcache.savepoint_rolled_back`), by the dialect's own hook rather than a
+    "rollback_savepoint" listener: any engine-level listener (one on the ``Engine`` class
+    is on every engine) makes SQLAlchemy dispatch events on every begin, commit and
+    statement of every connection, a tenth of an empty transaction's CPU."""
+    dialect = engine.dialect
+    rollback_to = dialect.do_rollback_to_savepoint
+
+    def _do_rollback_to_savepoint(connection: Connection, name: str) -> None:
+        txcache.savepoint_rolled_back(connection)
+        rollback_to(connection, name)
+
+    dialect.do_rollback_to_savepoint = _do_rollback_to_savepoint  # type: ignore[method-assign]
+
+
 def _arrays_in_binary(engine: Engine) -> None:
     """PostgreSQL: a list parameter (an array: ``= ANY``, ``unnest``, db/one_of.py) is sent
     in binary. psycopg's default for a list is its text form, which quotes and escapes each
@@ -295,14 +315,33 @@ def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
         cur.execute("PRAGMA foreign_keys = ON")
         cur.close()
 
-    @event.listens_for(engine, "begin")
+    # A write transaction starts with BEGIN IMMEDIATE, issued by the dialect's own
+    # ``do_begin`` rather than a "begin" listener: any engine-level listener makes
+    # SQLAlchemy dispatch events on every begin, commit, rollback and statement of every
+    # connection (and ``Prepared.run`` walk the statement listeners), about a fifth of an
+    # empty write transaction's CPU. A read starts with a plain BEGIN from the read
+    # engine's own listener (:func:`begin_reads_deferred`), so only reads pay for events;
+    # ``do_begin`` then finds the transaction open and leaves it. Errors raised here are
+    # wrapped by SQLAlchemy (``_begin_impl``), so a busy database is still recognised.
+    dialect = engine.dialect
+
+    def _do_begin(dbapi_conn: Any) -> None:
+        driver = dbapi_conn.driver_connection
+        if not driver.in_transaction:
+            driver.execute("BEGIN IMMEDIATE")
+
+    dialect.do_begin = _do_begin  # type: ignore[method-assign, assignment]
+
+
+def begin_reads_deferred(read_engine: Engine) -> None:
+    """SQLite: a transaction of ``read_engine`` (the write engine's pool, marked for reads)
+    starts with a plain ``BEGIN``, which never takes the write lock; straight to the driver,
+    since ``exec_driver_sql`` costs as much as the rest of an empty transaction. Errors are
+    wrapped as SQLAlchemy would, so a busy database is still recognised and waited for."""
+
+    @event.listens_for(read_engine, "begin")
     def _on_begin(conn: Connection) -> None:
-        # Straight to the driver: going through exec_driver_sql costs as much as the rest of
-        # an empty transaction. Errors are wrapped as SQLAlchemy would, so a busy database
-        # is still recognised and waited for.
-        write = conn.get_execution_options().get("serialpos_write", True)
-        statement = "BEGIN IMMEDIATE" if write else "BEGIN"
         try:
-            conn.connection.driver_connection.execute(statement)  # type: ignore[union-attr]
+            conn.connection.driver_connection.execute("BEGIN")  # type: ignore[union-attr]
         except sqlite3.Error as exc:
-            raise sa.exc.DBAPIError.instance(statement, None, exc, sqlite3.Error) from exc
+            raise sa.exc.DBAPIError.instance("BEGIN", None, exc, sqlite3.Error) from exc

@@ -28,12 +28,15 @@ from sqlalchemy.engine import Connection, Engine
 
 from serialpos.db import tables as t
 from serialpos.db.prepared import Prepared
-from serialpos.db.txcache import transaction_cache
+from serialpos.db.txcache import transaction_cache, undone_by_savepoint
 from serialpos.domain.ledger_chain import GENESIS, chain_digests, column_tails, event_hash
 
 chain_t: sa.Table = t.LedgerChain.__table__  # type: ignore[attr-defined]
 chain_c = chain_t.c
-_CACHE = "serialpos_ledger_chain"
+#: A savepoint rolled back may have moved a head this transaction cached (an entry whose
+#: first unit moved before its second was refused): the heads are then read again, or the
+#: next event would skip a number the database never kept (db/txcache.py).
+_CACHE = undone_by_savepoint("serialpos_ledger_chain")
 
 
 def _lock_head(dialect: Any) -> sa.Executable:
@@ -63,14 +66,6 @@ MOVE_HEAD = Prepared(
 _LAST_SEEN: weakref.WeakKeyDictionary[Engine, dict[tuple[int, str], tuple[int, int, str]]] = (
     weakref.WeakKeyDictionary()
 )
-
-
-@sa.event.listens_for(sa.engine.Engine, "rollback_savepoint")
-def _forget_heads(conn: Connection, _name: object, _context: object) -> None:
-    """A savepoint rolled back may have moved a head this transaction cached (an entry whose
-    first unit moved before its second was refused): read the heads again, or the next event
-    would skip a number the database never kept."""
-    conn.info.pop(_CACHE, None)
 
 
 class _Head:

@@ -34,6 +34,13 @@ class SaleOrder(SQLModel, table=True):
         sa.CheckConstraint(_in("delivery", DELIVERY_MODES), name="ck_sale_order_delivery"),
         sa.CheckConstraint(_in("status", ORDER_STATUSES), name="ck_sale_order_status"),
         sa.Index("ix_sale_order_store_status", "store_id", "status"),
+        # Only orders sold to a customer record (migration 0027): one value is ever asked.
+        sa.Index(
+            "ix_sale_order_customer_id",
+            "customer_id",
+            sqlite_where=sa.text("customer_id IS NOT NULL"),
+            postgresql_where=sa.text("customer_id IS NOT NULL"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -46,7 +53,7 @@ class SaleOrder(SQLModel, table=True):
     customer_phone: str | None = Field(default=None, max_length=40)
     customer_address: str | None = Field(default=None, max_length=200)
     #: The customer record sold to (migration 0021); the three fields above are the order's copy.
-    customer_id: int | None = Field(default=None, index=True)
+    customer_id: int | None = Field(default=None)
     created_by: str = Field(max_length=32)
     terminal: str = Field(max_length=64)
     created_at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime())
@@ -92,12 +99,13 @@ class OrderLine(SQLModel, table=True):
     __table_args__ = (
         sa.UniqueConstraint("order_id", "number", name="uq_order_line_number"),
         sa.CheckConstraint(_in("status", LINE_STATUSES), name="ck_order_line_status"),
-        sa.Index("ix_order_line_product_serial", "product_id", "serial"),
+        # A serial's lines, a (product, serial)'s too: a serial has a handful at most. An
+        # order's lines are found by uq_order_line_number (migration 0027).
         sa.Index("ix_order_line_serial", "serial"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    order_id: int = Field(foreign_key="sale_order.id", index=True)
+    order_id: int = Field(foreign_key="sale_order.id")
     number: int
     product_id: int = Field(foreign_key="product.id")
     sku: str = Field(max_length=64)
@@ -131,7 +139,16 @@ class OrderPayment(SQLModel, table=True):
     """Money in (payment), change handed back (negative) and refunds (negative)."""
 
     __tablename__ = "order_payment"
-    __table_args__ = (sa.CheckConstraint(_in("kind", PAYMENT_KINDS), name="ck_order_payment_kind"),)
+    __table_args__ = (
+        sa.CheckConstraint(_in("kind", PAYMENT_KINDS), name="ck_order_payment_kind"),
+        # Only payments taken in a till shift (migration 0027): one shift is ever asked.
+        sa.Index(
+            "ix_order_payment_shift_id",
+            "shift_id",
+            sqlite_where=sa.text("shift_id IS NOT NULL"),
+            postgresql_where=sa.text("shift_id IS NOT NULL"),
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     order_id: int = Field(foreign_key="sale_order.id", index=True)
@@ -142,7 +159,7 @@ class OrderPayment(SQLModel, table=True):
     user_name: str = Field(max_length=32)
     invoice_id: int | None = Field(default=None, foreign_key="invoice.id")
     #: The till shift the money moved in (None: no shift open on that terminal). Migration 0021.
-    shift_id: int | None = Field(default=None, foreign_key="shift.id", index=True)
+    shift_id: int | None = Field(default=None, foreign_key="shift.id")
 
 
 class InvoiceLine(SQLModel, table=True):

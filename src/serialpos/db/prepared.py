@@ -5,7 +5,7 @@ on the driver's own cursor (see :class:`Prepared` for what that saves and what i
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
 
@@ -40,6 +40,9 @@ class Prepared:
         self.statement = statement
         self.column_keys = column_keys
         self._by_dialect: dict[tuple[str, str], _Compiled] = {}
+        #: The dialect last run on and its plan: one identity check instead of a key built
+        #: and looked up per run (a process runs one dialect, or a few in tests).
+        self._last: tuple[Dialect | None, _Compiled | None] = (None, None)
 
     def _compile(self, dialect: Dialect) -> _Compiled:
         compiled = cast(sa.ClauseElement, self.statement).compile(
@@ -67,7 +70,10 @@ class Prepared:
     def run(self, conn: Connection, params: Mapping[str, object]) -> Done:
         """Run it; the rows it returns (if any) and the count of rows it changed."""
         dialect = conn.dialect
-        plan = self._by_dialect.get((dialect.name, dialect.driver)) or self._compile(dialect)
+        last_dialect, plan = self._last
+        if last_dialect is not dialect or plan is None:
+            plan = self._by_dialect.get((dialect.name, dialect.driver)) or self._compile(dialect)
+            self._last = (dialect, plan)
         values: list[object] = []
         fixed = plan.fixed
         for name, process in plan.binds:
@@ -110,28 +116,53 @@ class Prepared:
 
 
 def _cursor(conn: Connection) -> Any:
-    """The driver cursor kept for this DB-API connection (a new one after a reconnect)."""
-    raw = conn.connection.dbapi_connection
-    kept = conn.info.get(_CURSOR)
+    """The driver cursor kept for this DB-API connection (a new one after a reconnect),
+    remembered on the pooled connection's proxy for the rest of its checkout: the lookup
+    through ``conn.connection`` and ``conn.info`` cost a tenth of a statement's run."""
+    fairy = conn._dbapi_connection
+    if fairy is None:  # invalidated: let SQLAlchemy revalidate it or raise
+        fairy = conn.connection
+    raw = fairy.dbapi_connection
+    here = fairy.__dict__
+    kept = here.get(_CURSOR)
     if kept is None or kept[0] is not raw:
-        kept = (raw, cast(Any, raw).cursor())
-        conn.info[_CURSOR] = kept
+        info = fairy.info
+        kept = info.get(_CURSOR)
+        if kept is None or kept[0] is not raw:
+            kept = (raw, cast(Any, raw).cursor())
+            info[_CURSOR] = kept
+        here[_CURSOR] = kept
     return kept[1]
 
 
 class PreparedRow:
     """A row a :class:`Prepared` statement returned: ``_mapping`` by column name, attributes,
-    and the values by position (as a SQLAlchemy ``Row`` reads)."""
+    and the values by position (as a SQLAlchemy ``Row`` reads). The column positions are
+    shared by every row of a statement and the mapping is made only when asked for: most
+    rows are read by attribute or position, and a dict per row was most of a row's cost."""
 
-    __slots__ = ("_mapping", "_values")
+    __slots__ = ("_index", "_keys", "_map", "_values")
 
-    def __init__(self, keys: Sequence[str], values: Sequence[Any]) -> None:
+    def __init__(
+        self, keys: Sequence[str], values: Sequence[Any], index: Mapping[str, int] | None = None
+    ) -> None:
         self._values = tuple(values)
-        self._mapping = dict(zip(keys, self._values, strict=True))
+        self._keys = keys
+        if len(keys) != len(self._values):
+            raise ValueError(f"{len(keys)} keys for {len(self._values)} values")
+        self._index = _positions(keys) if index is None else index
+        self._map: dict[str, Any] | None = None
+
+    @property
+    def _mapping(self) -> dict[str, Any]:
+        found = self._map
+        if found is None:
+            found = self._map = dict(zip(self._keys, self._values, strict=True))
+        return found
 
     def __getattr__(self, name: str) -> Any:
         try:
-            return self._mapping[name]
+            return self._values[self._index[name]]
         except KeyError:
             raise AttributeError(name) from None
 
@@ -146,6 +177,11 @@ class PreparedRow:
 
     def __repr__(self) -> str:
         return f"PreparedRow({self._mapping!r})"
+
+
+def _positions(keys: Sequence[str]) -> dict[str, int]:
+    """Each key's position; a repeated key reads its last column, as ``dict(zip(...))`` did."""
+    return {key: i for i, key in enumerate(keys)}
 
 
 class Done:
@@ -206,6 +242,8 @@ class _Compiled:
     returns_rows: bool | None = None
     #: The rows' keys: the compiled columns' names, or (a text statement) the driver's.
     keys: tuple[str, ...] = ()
+    #: Each key's position (shared by the rows, see :class:`PreparedRow`).
+    index: dict[str, int] = field(default_factory=dict)
     #: Per result column, the type's result processor (known at the first run: PostgreSQL's
     #: numeric processor depends on the type the server describes); None where none is.
     results: tuple[Callable[[Any], Any] | None, ...] | None = None
@@ -227,18 +265,19 @@ class _Compiled:
                 for i, d in enumerate(description)
             )
             self.keys = tuple(keys)
+            self.index = _positions(self.keys)
             self.results = processors if any(processors) else None
         self.returns_rows = description is not None
         return self.returns_rows
 
     def make_rows(self, rows: list[Any]) -> list[Any]:
-        keys, results = self.keys, self.results
+        keys, index, results = self.keys, self.index, self.results
         if results is None:
-            return [PreparedRow(keys, row) for row in rows]
+            return [PreparedRow(keys, row, index) for row in rows]
         out = []
         for row in rows:
             values = [
                 v if p is None or v is None else p(v) for p, v in zip(results, row, strict=True)
             ]
-            out.append(PreparedRow(keys, values))
+            out.append(PreparedRow(keys, values, index))
         return out

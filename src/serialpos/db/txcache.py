@@ -13,6 +13,9 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
+#: The caches a savepoint's rollback makes stale (what the savepoint wrote may be in them).
+_UNDONE_BY_SAVEPOINT: set[str] = set()
+
 
 def transaction_cache(conn: Connection, name: str) -> dict[Any, Any]:
     """The dict ``name`` of the transaction ``conn`` is in (a new one for a new transaction)."""
@@ -28,3 +31,17 @@ def transaction_cache(conn: Connection, name: str) -> dict[Any, Any]:
 def forget(conn: Connection, name: str) -> None:
     """Drop the dict ``name`` (a write in this transaction changed what it holds)."""
     conn.info.pop(name, None)
+
+
+def undone_by_savepoint(name: str) -> str:
+    """Mark the dict ``name`` as holding what the transaction wrote: a savepoint rolled back
+    drops it (:func:`savepoint_rolled_back`), so it is read again from the database."""
+    _UNDONE_BY_SAVEPOINT.add(name)
+    return name
+
+
+def savepoint_rolled_back(conn: Connection) -> None:
+    """Called by the dialect (db/engine.py) before a savepoint of ``conn`` is rolled back."""
+    info = conn.info
+    for name in _UNDONE_BY_SAVEPOINT:
+        info.pop(name, None)
