@@ -128,7 +128,7 @@ _INSERT_LINE = Prepared(
 
 
 #: The keys of the row :data:`_INSERT_LINE` returns.
-_INSERT_LINE_KEYS = [*(c.key for c in orepo.line_t.c), "serial_mode", "package_type"]
+INSERT_LINE_KEYS = [*(c.key for c in orepo.line_t.c), "serial_mode", "package_type"]
 
 
 def insert_line(conn: Connection, values: Mapping[str, object]) -> sa.Row[Any]:
@@ -214,7 +214,7 @@ def insert_scanned_line(
     line = row[_PRODUCT_WIDTH : _PRODUCT_WIDTH + _LINE_WIDTH]
     made: sa.Row[Any] | None = None
     if line[0] is not None:
-        keys = _INSERT_LINE_KEYS
+        keys = INSERT_LINE_KEYS
         made = cast(Any, PreparedRow(keys, line))
     unit = row[_PRODUCT_WIDTH + _LINE_WIDTH :]
     return product, made, None if unit[0] is None else repo.unit_row(*unit)
