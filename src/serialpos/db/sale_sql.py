@@ -45,11 +45,24 @@ _INSERT_ORDER = Prepared(
 )
 
 
+def _order_with_settings(dialect: str) -> Prepared:
+    """:data:`_INSERT_ORDER` bringing back its store's settings too (orepo.with_settings)."""
+    made = _INSERT_ORDER.statement
+    assert isinstance(made, sa.Insert)
+    store = sa.bindparam("settings_store", type_=sa.Integer())
+    return Prepared(made.returning(*orepo.with_settings(store, dialect)), _INSERT_ORDER.column_keys)
+
+
+_INSERT_ORDER_WITH_SETTINGS = {d: _order_with_settings(d) for d in ("sqlite", "postgresql")}
+
+
 def insert_order(conn: Connection, values: Mapping[str, object]) -> sa.Row[Any]:
     """Insert an order (``values``: its columns and ``store_code``); the row as
-    orepo.order_row would read it back."""
-    row: sa.Row[Any] = _INSERT_ORDER.rows(conn, {**NO_CUSTOMER, **values})[0]
-    return row
+    orepo.order_row would read it back. The store's settings come back with it and are kept
+    for the transaction (the step's shift check, tax and serial prompt read them next)."""
+    params = {**NO_CUSTOMER, **values, "settings_store": values["store_id"]}
+    found = _INSERT_ORDER_WITH_SETTINGS[conn.dialect.name].rows(conn, params)[0]
+    return orepo.keep_settings_of(conn, found)
 
 
 def _numbered_order() -> Prepared:
