@@ -22,7 +22,7 @@ from serialpos.services.apply.dispatch import apply_object
 from serialpos.services.context import Actor
 from serialpos.services.counter_scan import scan_at_counter
 from serialpos.services.integrity import check_ledger
-from serialpos.services.orders import NewOrder, add_item, get_order
+from serialpos.services.orders import NewOrder, add_item, fulfil, get_order
 
 
 @pytest.fixture
@@ -211,3 +211,28 @@ def test_a_serial_of_a_unit_at_another_store_adds_no_line(db: Database, shop: Ac
     with db.engine.connect() as conn:
         lines = conn.execute(sa.text("SELECT count(*) FROM order_line")).scalar_one()
     assert lines == 0
+
+
+def test_a_product_first_sale_takes_its_statements_per_step(
+    db: Database, shop: Actor, db_url: str
+) -> None:
+    """The SKU, its serial, the tender: PostgreSQL 2 / 4 / 4 (round trips); SQLite 4 / 8 / 11,
+    the store's settings read with the order (its insert, then its locked read), not apart."""
+    warm = scan_at_counter(db, shop, None, "LT-B", waiting=None, start=NewOrder("S1"))
+    assert warm.added is not None  # the till's first move opens its ledger chain
+    counts = []
+    with watched(db) as seen:
+        added = scan_at_counter(db, shop, None, "PH1", waiting=None, start=NewOrder("S1")).added
+    counts.append(len(seen["sql"]))
+    assert added is not None and added.prompt_serial
+    order = added.order.order
+    with watched(db) as seen:
+        filled = scan_at_counter(db, shop, order, IMEI[0], waiting=added.line, start=None)
+    counts.append(len(seen["sql"]))
+    assert filled.view is not None and filled.view == get_order(db, order)
+    with watched(db) as seen:
+        done = fulfil(db, shop, order, payments=[("cash", filled.view.totals.due)])
+    counts.append(len(seen["sql"]))
+    assert done.order == get_order(db, order) and done.order.status.value == "fulfilled"
+    assert counts == ([2, 4, 4] if db_url.startswith("postgresql") else [4, 8, 11])
+    assert [f for f in check_ledger(db) if f.violation] == []
