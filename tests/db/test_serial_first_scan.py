@@ -236,3 +236,15 @@ def test_a_product_first_sale_takes_its_statements_per_step(
     assert done.order == get_order(db, order) and done.order.status.value == "fulfilled"
     assert counts == ([2, 4, 4] if db_url.startswith("postgresql") else [4, 8, 11])
     assert [f for f in check_ledger(db) if f.violation] == []
+
+
+def test_the_scan_statement_stays_short_enough_for_psycopg_to_keep() -> None:
+    """psycopg converts a statement's text once and keeps it only up to 4,096 characters; a
+    longer one is parsed again at every scan (0.15 ms of client CPU measured)."""
+    from psycopg._queries import MAX_CACHED_STATEMENT_LENGTH
+    from sqlalchemy.dialects import postgresql
+
+    from serialpos.db import scan_sql
+
+    text = str(scan_sql._SCANNED_WITH_LINE.statement.compile(dialect=postgresql.dialect()))
+    assert len(text) <= MAX_CACHED_STATEMENT_LENGTH

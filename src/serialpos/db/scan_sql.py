@@ -64,6 +64,23 @@ def sku_or_serial(
     return None, units
 
 
+#: The columns a scanned line's insert sets.
+SET_BY_INSERT = (
+    "order_id",
+    "number",
+    "product_id",
+    "sku",
+    "name",
+    "quantity",
+    "unit_price",
+    "tax_rate",
+    "tax_included",
+    "serial",
+    "status",
+    "package_line",
+)
+
+
 def _scanned_with_line() -> Prepared:
     """PostgreSQL: :data:`_SKU_OR_SERIAL`'s read and the line the scan adds to an order opened
     in this transaction, in one statement (one round trip, not three: a serial label scanned
@@ -74,24 +91,40 @@ def _scanned_with_line() -> Prepared:
     (serial-tracked, not a package opened at the sale), at its own price. The line's columns
     follow each row as sale_sql.insert_line returns them (NULL: no line inserted)."""
     p = repo.product_t.c
-    sku = orepo.SALE_PRODUCT_SELECT.where(p.sku == sa.bindparam("text")).cte("sku_product")
-    units = sa.select(_UNITS).cte("by_serial")
-    u = units.c
-    here = (
-        sa.select(units)
-        .where(u.state == "in_stock", u.store_id == sa.bindparam("store_id", type_=sa.Integer()))
-        .cte("here")
+    sku = orepo.SALE_PRODUCT_SELECT.where(p.sku == sa.bindparam("text")).cte("k")
+    # The units' read as _UNITS reads them, as a CTE of its own (no subquery around it), and
+    # short CTE names: the statement's text stays under psycopg's 4,096 characters, the
+    # longest it keeps converted (a longer one is parsed again at every execution, about
+    # 0.15 ms of client CPU a scan).
+    units = (
+        orepo.SALE_PRODUCT_SELECT.add_columns(*repo.UNIT_COLUMNS)
+        .select_from(
+            repo.unit_t.join(repo.product_t, p.id == _unit_c.product_id).outerjoin(
+                lease_t, lease_t.c.unit_id == _unit_c.id
+            )
+        )
+        .where(_unit_c.serial == sa.bindparam("text"))
+        .limit(sa.bindparam("most", type_=sa.Integer()))
+        .cte("u")
     )
+    u = units.c
     product_keys = [str(c.key) for c in orepo.SALE_PRODUCT_SELECT.selected_columns]
-    one_here = sa.select(sa.func.count()).select_from(here).scalar_subquery() == 1
+    unit_keys = [str(c.key) for c in units.c][len(product_keys) :]
+    here = sa.and_(
+        u.state == "in_stock", u.store_id == sa.bindparam("store_id", type_=sa.Integer())
+    )
+    one_here = (
+        sa.select(sa.func.count()).select_from(units).where(here).correlate(None).scalar_subquery()
+        == 1
+    )
     no_sku = ~sa.exists(sa.select(sku.c.id))
     picked = sa.union_all(
         sa.select(*(sku.c[k] for k in product_keys), sa.null().label("serial")),
         sa.select(
-            *(here.c[k] for k in product_keys),
+            *(u[k] for k in product_keys),
             sa.bindparam("text", type_=sa.String()).label("serial"),
-        ).where(one_here, no_sku),
-    ).cte("picked")
+        ).where(here, one_here, no_sku),
+    ).cte("pk")
     k = picked.c
     values = {
         "order_id": sa.bindparam("order_id", type_=sa.Integer()),
@@ -109,7 +142,8 @@ def _scanned_with_line() -> Prepared:
         "status": sa.literal("open", sa.String()),
         "package_line": sa.null(),
     }
-    keys = list(values)
+    keys = list(SET_BY_INSERT)
+    assert set(keys) == set(values)
     made = (
         sa.insert(orepo.line_t)
         .from_select(
@@ -118,8 +152,8 @@ def _scanned_with_line() -> Prepared:
                 k.serial_mode != "disabled", k.package_type.is_distinct_from("exploded")
             ),
         )
-        .returning(*orepo.line_t.c)
-        .cte("line_made")
+        .returning(orepo.line_t.c.id, *(orepo.line_t.c[key] for key in keys))
+        .cte("m")
     )
     by_sku = sa.select(
         *(sku.c[key] for key in product_keys),
@@ -129,15 +163,19 @@ def _scanned_with_line() -> Prepared:
     ).select_from(sku.outerjoin(made, sa.true()))
     by_serial = sa.select(
         *(u[key] for key in product_keys),
-        *(u[str(c.key)] for c in _UNITS.c if c.key not in product_keys and c.key != "by_sku"),
-        u.by_sku,
+        *(u[key] for key in unit_keys),
+        sa.literal_column("0", sa.Integer()).label("by_sku"),
         *made.c,
     ).select_from(units.outerjoin(made, sa.true()))
     return Prepared(sa.union_all(by_serial, by_sku))
 
 
 _SCANNED_WITH_LINE = _scanned_with_line()
-_LINE_KEYS = [c.key for c in orepo.line_t.c]
+#: The line's columns the statement returns (those its insert sets, and its id); the rest
+#: (invoice, refund, price override and discounts) are NULL on a line just inserted, and
+#: are not returned (the statement's text stays under psycopg's 4,096 characters).
+_MADE_KEYS = ["id", *SET_BY_INSERT]
+_ALL_KEYS = [str(c.key) for c in orepo.line_t.c]
 
 
 def sku_or_serial_with_line(
@@ -160,7 +198,8 @@ def sku_or_serial_with_line(
         product = orepo.sale_product_of(row_values[:_PRODUCT_WIDTH])
         made = row_values[_UNIT_END + 1 :]
         if made[0] is not None:
-            line = made
+            returned = dict(zip(_MADE_KEYS, made, strict=True))
+            line = tuple(returned.get(key) for key in _ALL_KEYS)
         if row_values[_UNIT_END]:
             sku_product = product
         else:
