@@ -75,3 +75,42 @@ def test_the_memory_is_bounded() -> None:
     for number in range(reading.LINE_VIEW_MEMO + 10):
         line_view(row(id=number), {})
     assert len(reading._LINE_VIEWS) <= reading.LINE_VIEW_MEMO
+
+
+def test_a_view_of_a_few_lines_keeps_none_of_them() -> None:
+    """An order of fewer than KEEP_FROM lines builds its views (as a kept one would read)
+    without looking for them or keeping them; a longer order's are kept."""
+    reading._LINE_VIEWS.clear()
+    few = reading._view(None, _order(), lines=[row()], payments=(), invoices={})  # type: ignore[arg-type]
+    assert reading._LINE_VIEWS == {}
+    assert few.lines == (fresh(row()),)
+    reading._LINE_VIEWS.clear()
+    many = [row(id=n, number=n) for n in range(1, reading.KEEP_FROM + 1)]
+    reading._view(None, _order(), lines=many, payments=(), invoices={})  # type: ignore[arg-type]
+    assert len(reading._LINE_VIEWS) == reading.KEEP_FROM
+
+
+def _order() -> Any:
+    """An order row as a step holds it (no customer, no discount)."""
+    from datetime import datetime
+
+    return as_row(
+        {
+            "id": 1,
+            "number": "S1-000001",
+            "store_code": "S1",
+            "type": "sale",
+            "delivery": "cash_and_carry",
+            "status": "open",
+            "customer_name": None,
+            "customer_phone": None,
+            "customer_address": None,
+            "created_by": "cam",
+            "created_at": datetime(2026, 1, 1),
+            "discount": None,
+            "discount_percent": None,
+            "discount_reason": None,
+            "discount_approved_by": None,
+            "exchange_of": None,
+        }
+    )

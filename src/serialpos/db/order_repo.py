@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
@@ -210,16 +211,37 @@ _ORDER_ROW_LOCKED = _ORDER_ROW.add_columns(
     sa.exists().where(payment_t.c.order_id == order_c.id).correlate(order_t).label("has_payments")
 ).with_for_update(of=order_t)
 #: Every order step reads its order and lines: run as Prepared driver SQL.
-_ORDER_ROW_RUN, _ORDER_ROW_LOCKED_RUN = Prepared(_ORDER_ROW), Prepared(_ORDER_ROW_LOCKED)
-#: PostgreSQL: the locked order with the settings in force at its store (the chain's and the
-#: store's own, repo.settings_pairs), which every step reads next: one round trip, not two.
+_ORDER_ROW_RUN = Prepared(_ORDER_ROW)
 _SETTING_COLUMNS = ("chain_settings", "store_settings")
-_ORDER_ROW_LOCKED_WITH_SETTINGS = Prepared(
-    _ORDER_ROW_LOCKED.add_columns(
-        repo.settings_pairs(None).label(_SETTING_COLUMNS[0]),
-        repo.settings_pairs(order_c.store_id).label(_SETTING_COLUMNS[1]),
+
+
+def settings_pairs(store_id: sa.ColumnElement[int] | None, dialect: str) -> sa.ScalarSelect[Any]:
+    """The chain's stored settings (``store_id`` None) or store ``store_id``'s as one JSON
+    array of ``[key, value]`` pairs, for a statement that reads them beside what it reads
+    anyway: repo.settings_pairs on PostgreSQL (NULL when there are none); on SQLite
+    ``json_group_array``, whose text :func:`keep_settings_of` parses."""
+    if dialect == "postgresql":
+        return repo.settings_pairs(store_id)
+    table = repo.chain_setting_t if store_id is None else repo.store_setting_t
+    c = table.c
+    pairs = sa.select(sa.func.json_group_array(sa.func.json_array(c.key, c.value)))
+    if store_id is not None:
+        pairs = pairs.where(c.store_id == store_id)
+    return pairs.scalar_subquery()
+
+
+#: The locked order with the settings in force at its store (the chain's and the store's
+#: own), which every step reads next: one statement (and on PostgreSQL one round trip), not
+#: two. One per dialect (the JSON functions differ).
+_ORDER_ROW_LOCKED_WITH_SETTINGS = {
+    dialect: Prepared(
+        _ORDER_ROW_LOCKED.add_columns(
+            settings_pairs(None, dialect).label(_SETTING_COLUMNS[0]),
+            settings_pairs(order_c.store_id, dialect).label(_SETTING_COLUMNS[1]),
+        )
     )
-)
+    for dialect in ("sqlite", "postgresql")
+}
 _LINES = (
     sa.select(
         line_t, product_c.serial_mode.label("serial_mode"), PACKAGE_TYPE.label("package_type")
@@ -291,28 +313,39 @@ _INVOICES = Prepared(
 
 def order_row(conn: Connection, number: str, *, lock: bool = False) -> sa.Row[object] | None:
     """The order with its store's code; ``lock``: FOR UPDATE on PostgreSQL (SQLite's writers
-    are serialised already, and its compiler leaves the clause out), and ``has_payments``."""
-    if lock and conn.dialect.name == "postgresql":
+    are serialised already, and its compiler leaves the clause out), ``has_payments``, and
+    its store's settings kept for the transaction (repo.keep_settings) instead of read by a
+    statement of their own (every step that locks an order reads them next)."""
+    if lock:
         return _locked_with_settings(conn, number)
-    query = _ORDER_ROW_LOCKED_RUN if lock else _ORDER_ROW_RUN
-    found: sa.Row[object] | None = query.first(conn, {"number": number})
+    found: sa.Row[object] | None = _ORDER_ROW_RUN.first(conn, {"number": number})
     return found
 
 
 def _locked_with_settings(conn: Connection, number: str) -> sa.Row[object] | None:
-    """PostgreSQL: the locked order row, with its store's settings kept for the transaction
-    (repo.keep_settings) instead of read by a statement of their own."""
-    found = _ORDER_ROW_LOCKED_WITH_SETTINGS.first(conn, {"number": number})
+    """The locked order row, with its store's settings kept for the transaction."""
+    query = _ORDER_ROW_LOCKED_WITH_SETTINGS[conn.dialect.name]
+    found = query.first(conn, {"number": number})
     return None if found is None else keep_settings_of(conn, found)
 
 
-def with_settings(store_id: sa.ColumnElement[int]) -> list[sa.Label[Any]]:
-    """PostgreSQL: the columns an order read or insert adds to bring its store's settings
+def with_settings(
+    store_id: sa.ColumnElement[int], dialect: str = "postgresql"
+) -> list[sa.Label[Any]]:
+    """The columns an order read or insert adds to bring its store's settings
     (:func:`keep_settings_of` keeps them and takes them off the row)."""
     return [
-        repo.settings_pairs(None).label(_SETTING_COLUMNS[0]),
-        repo.settings_pairs(store_id).label(_SETTING_COLUMNS[1]),
+        settings_pairs(None, dialect).label(_SETTING_COLUMNS[0]),
+        settings_pairs(store_id, dialect).label(_SETTING_COLUMNS[1]),
     ]
+
+
+def _pairs(value: object) -> list[list[str]] | None:
+    """Settings pairs as read: a list (PostgreSQL's json), JSON text (SQLite), or NULL."""
+    if isinstance(value, str):
+        parsed: list[list[str]] = json.loads(value)
+        return parsed
+    return cast("list[list[str]] | None", value)
 
 
 def keep_settings_of(conn: Connection, found: sa.Row[object]) -> sa.Row[object]:
@@ -320,7 +353,10 @@ def keep_settings_of(conn: Connection, found: sa.Row[object]) -> sa.Row[object]:
     transaction's settings of its store (repo.keep_settings)."""
     values = found._mapping
     repo.keep_settings(
-        conn, int(values["store_id"]), values[_SETTING_COLUMNS[0]], values[_SETTING_COLUMNS[1]]
+        conn,
+        int(values["store_id"]),
+        _pairs(values[_SETTING_COLUMNS[0]]),
+        _pairs(values[_SETTING_COLUMNS[1]]),
     )
     keys = [k for k in values if k not in _SETTING_COLUMNS]
     row: sa.Row[object] = cast(Any, PreparedRow(keys, [values[k] for k in keys]))

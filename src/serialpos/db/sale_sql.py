@@ -45,11 +45,24 @@ _INSERT_ORDER = Prepared(
 )
 
 
+def _order_with_settings(dialect: str) -> Prepared:
+    """:data:`_INSERT_ORDER` bringing back its store's settings too (orepo.with_settings)."""
+    made = _INSERT_ORDER.statement
+    assert isinstance(made, sa.Insert)
+    store = sa.bindparam("settings_store", type_=sa.Integer())
+    return Prepared(made.returning(*orepo.with_settings(store, dialect)), _INSERT_ORDER.column_keys)
+
+
+_INSERT_ORDER_WITH_SETTINGS = {d: _order_with_settings(d) for d in ("sqlite", "postgresql")}
+
+
 def insert_order(conn: Connection, values: Mapping[str, object]) -> sa.Row[Any]:
     """Insert an order (``values``: its columns and ``store_code``); the row as
-    orepo.order_row would read it back."""
-    row: sa.Row[Any] = _INSERT_ORDER.rows(conn, {**NO_CUSTOMER, **values})[0]
-    return row
+    orepo.order_row would read it back. The store's settings come back with it and are kept
+    for the transaction (the step's shift check, tax and serial prompt read them next)."""
+    params = {**NO_CUSTOMER, **values, "settings_store": values["store_id"]}
+    found = _INSERT_ORDER_WITH_SETTINGS[conn.dialect.name].rows(conn, params)[0]
+    return orepo.keep_settings_of(conn, found)
 
 
 def _numbered_order() -> Prepared:
@@ -128,7 +141,7 @@ _INSERT_LINE = Prepared(
 
 
 #: The keys of the row :data:`_INSERT_LINE` returns.
-_INSERT_LINE_KEYS = [*(c.key for c in orepo.line_t.c), "serial_mode", "package_type"]
+INSERT_LINE_KEYS = [*(c.key for c in orepo.line_t.c), "serial_mode", "package_type"]
 
 
 def insert_line(conn: Connection, values: Mapping[str, object]) -> sa.Row[Any]:
@@ -214,7 +227,7 @@ def insert_scanned_line(
     line = row[_PRODUCT_WIDTH : _PRODUCT_WIDTH + _LINE_WIDTH]
     made: sa.Row[Any] | None = None
     if line[0] is not None:
-        keys = _INSERT_LINE_KEYS
+        keys = INSERT_LINE_KEYS
         made = cast(Any, PreparedRow(keys, line))
     unit = row[_PRODUCT_WIDTH + _LINE_WIDTH :]
     return product, made, None if unit[0] is None else repo.unit_row(*unit)

@@ -91,9 +91,12 @@ def _open_in(
         check_shift_not_required(conn, sid, actor.terminal)
         document_numbers.made_in_sql("order", str(row._mapping["number"]))
         return row
-    check_shift_not_required(conn, sid, actor.terminal)
+    # The insert brings the store's settings back too; the shift is checked after it, as
+    # above (a refusal rolls the number and the order back).
     number = document_numbers.mint(db, conn, "order", store, sid)
-    return sale_sql.insert_order(conn, {"number": number, **values})
+    row = sale_sql.insert_order(conn, {"number": number, **values})
+    check_shift_not_required(conn, sid, actor.terminal)
+    return row
 
 
 def open_order(

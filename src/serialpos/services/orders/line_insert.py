@@ -6,13 +6,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import cast
 
 import sqlalchemy as sa
 
 from serialpos.db import order_repo as orepo
-from serialpos.db import repo, sale_sql
+from serialpos.db import repo, sale_sql, scan_sql
+from serialpos.db.prepared import PreparedRow
 from serialpos.domain.errors import BadRequest
 from serialpos.domain.orders import LineStatus
+from serialpos.services import lookup
 from serialpos.services.orders.views import MAX_LINES, ZERO
 from serialpos.services.orders.work import _Ctx
 
@@ -56,6 +59,53 @@ def _scanned_line(
         return product, None
     written.append(row)
     return product, _Inserted(row, None if serial is None else (serial, unit))
+
+
+def _sku_or_serial(
+    ctx: _Ctx, text: str
+) -> tuple[
+    orepo.SaleProduct | None,
+    list[tuple[orepo.SaleProduct, repo.UnitRow]],
+    sa.Row[object] | None,
+]:
+    """What a scanned ``text`` (no barcode) names: the product with that exact SKU, else None
+    and the units with that serial (scan_sql.sku_or_serial), and the line inserted with the
+    read (None: none). On PostgreSQL, on an order opened in this transaction, the line the
+    scan adds is inserted by the same statement (scan_sql.sku_or_serial_with_line): the
+    SKU's product's line, or the line of the one unit in stock here with that serial,
+    holding it; only for a product sold one line per unit, as :func:`_scanned_line`. What
+    lines.add_scan decides next is unchanged; a refusal rolls the line back with the rest."""
+    conn, written = ctx.conn, ctx.new_lines
+    if conn.dialect.name != "postgresql" or written is None or len(written) >= MAX_LINES:
+        product, units = scan_sql.sku_or_serial(conn, text, lookup.MAX_MATCHES)
+        return product, units, None
+    product, units, line = scan_sql.sku_or_serial_with_line(
+        conn,
+        {
+            "text": text,
+            "store_id": ctx.store_id,
+            "order_id": ctx.id,
+            "number": len(written) + 1,
+            "chain_tax_included": ctx.chain_settings().prices_include_tax,
+        },
+        lookup.MAX_MATCHES,
+    )
+    if line is None:
+        return product, units, None
+    line_product = product or next(p for p, _unit in units if p.id == line[_PRODUCT_ID])
+    made = cast(
+        "sa.Row[object]",
+        PreparedRow(
+            sale_sql.INSERT_LINE_KEYS,
+            (*line, line_product.serial_mode.value, line_product.package_type),
+        ),
+    )
+    written.append(made)
+    return product, units, made
+
+
+#: The position of ``product_id`` among orepo.line_t's columns.
+_PRODUCT_ID = [c.key for c in orepo.line_t.c].index("product_id")
 
 
 def _insert_line(

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from serialpos.db import order_repo as orepo
-from serialpos.db import repo, scan_sql
+from serialpos.db import repo
 from serialpos.db.engine import Database
 from serialpos.domain.errors import (
     BadRequest,
@@ -30,14 +30,14 @@ from serialpos.domain.serials import normalize_serial
 from serialpos.domain.states import Action, UnitState
 from serialpos.domain.text import clip
 from serialpos.domain.users import Permission
-from serialpos.services import ledger, lookup
+from serialpos.services import ledger
 from serialpos.services.context import Actor
 from serialpos.services.orders.header import _check_customer, _open_in, _parse_delivery, _parse_type
 from serialpos.services.orders.line_insert import (
     _add_package,
     _insert_line,
     _Inserted,
-    _scanned_line,
+    _sku_or_serial,
 )
 from serialpos.services.orders.reading import _editable, _find, _view, line_mode
 from serialpos.services.orders.serials import (
@@ -242,18 +242,16 @@ def add_scan(
             serial = normalize_serial(scan.serial)
         unit: repo.UnitRow | None = None
         units: list[tuple[orepo.SaleProduct, repo.UnitRow]] = []
-        inserted = None
-        scanned = None if pid is not None else _scanned_line(ctx, value, None)
+        made = None
         if pid is not None:
             product = orepo.sale_product_by_id(conn, pid)
-        elif scanned is not None and scanned[0] is not None:
-            # PostgreSQL, a new order: the SKU's product read with its line inserted.
-            product, inserted = scanned
         else:
             # An exact SKU, else the units with this serial, each with its product and lease
             # (one read): the product of the line and the unit it reserves (read by neither
-            # again).
-            product, units = scan_sql.sku_or_serial(conn, value, lookup.MAX_MATCHES)
+            # again). On PostgreSQL, on an order opened in this transaction, with the line
+            # this scan adds inserted in the same statement (_scanned_or_serial_line).
+            product, units, made = _sku_or_serial(ctx, value)
+        inserted = None if made is None or product is None else _Inserted(made, None)
         if product is None:
             here = [
                 (found, one)
@@ -262,6 +260,8 @@ def add_scan(
             ]
             if len(here) == 1:
                 (product, unit), serial = here[0], value
+                if made is not None:
+                    inserted = _Inserted(made, (value, unit))
             elif len(here) > 1:
                 raise UnknownProduct(
                     f"serial '{clip(value)}' belongs to units of several "

@@ -95,7 +95,8 @@ def _view(
         invoice_numbers = orepo.invoices(conn, m["id"])
     else:
         invoice_numbers = {}
-    lines_out = [line_view(ln, invoice_numbers) for ln in line_rows]
+    keep = len(line_rows) >= KEEP_FROM
+    lines_out = [line_view(ln, invoice_numbers, keep=keep) for ln in line_rows]
     pays = tuple(
         PaymentView(
             p.method, orepo.money(p.amount), p.at, p.kind, invoice_numbers.get(p.invoice_id)
@@ -127,7 +128,9 @@ def _view(
     return with_order_discount(view, row)
 
 
-def line_view(row: sa.Row[object], invoice_numbers: Mapping[int, str]) -> OrderLineView:
+def line_view(
+    row: sa.Row[object], invoice_numbers: Mapping[int, str], *, keep: bool = True
+) -> OrderLineView:
     """An order line as callers see it, from its row and the order's invoice numbers.
 
     Remembered by everything the row holds (its column names and values, a Decimal by its
@@ -135,9 +138,12 @@ def line_view(row: sa.Row[object], invoice_numbers: Mapping[int, str]) -> OrderL
     view is a pure function of these, so a kept one is never stale. An order's view is built
     again after every step and holds all its lines; a scan changes one of them, so the others
     are found here instead of being worked out again (issue 15: a long sale's scan spent half
-    its service time building the views of lines it did not touch)."""
+    its service time building the views of lines it did not touch). ``keep`` False: built,
+    neither looked for nor kept (an order of a few lines, :data:`KEEP_FROM`)."""
     m = row._mapping
     invoice = invoice_numbers.get(m["invoice_id"])
+    if not keep:
+        return _new_line_view(row, invoice)
     try:
         key = (tuple(m), tuple(map(_exact, m.values())), invoice)
         kept = _LINE_VIEWS.get(key)
@@ -158,6 +164,11 @@ def _exact(value: object) -> object:
     return str(value) if type(value) is Decimal else value
 
 
+#: The fewest lines an order has for its view to look for (and keep) its line views: a
+#: counter sale of one or two units changes most of its lines at every step, and the key of a
+#: line (all its values) cost about as much to build as the view itself (issue 15, cProfile
+#: of a one-unit sale: 0.48 ms of 1.1 ms per view went on keys never found again).
+KEEP_FROM = 4
 #: Line views remembered by :func:`line_view` before its memory is cleared (a terminal's
 #: open orders' lines; a long sale is a few hundred).
 LINE_VIEW_MEMO = 4096
