@@ -26,8 +26,10 @@ totals are worded is in :mod:`~serialpos.tui.screens.sale_outcome`; the dialogs 
 
 from __future__ import annotations
 
+import asyncio
+from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, ClassVar
 
@@ -68,10 +70,27 @@ if TYPE_CHECKING:
     from serialpos.tui.messages import ScanRead
 
 
+@dataclass
+class OnItsWay:
+    """A scan handed to the service whose answer has not been shown yet: its provisional row
+    is drawn only if the answer takes longer than :attr:`SaleScreen.PROVISIONAL_AFTER`."""
+
+    text: str
+    shown: bool = False
+    timer: asyncio.TimerHandle | None = field(default=None, repr=False)
+
+
 class SaleScreen(ConsoleScreen):
     """Ring up an order. Arrows go to the lines; keys act on the line under the cursor."""
 
     KEY_HINTS: ClassVar[KeyHints] = (("Enter", "Add"), ("↑↓", "Lines"))
+    #: Seconds a scan's answer may take before its provisional row ("… serial adding") is
+    #: drawn. A scan is answered in a few milliseconds: drawing the provisional row at once
+    #: cost a frame per scan (the list's rows all move up) on the screen's thread while the
+    #: job ran on its own, and the confirmed line replaced it a frame later (issue 15: the
+    #: line in the frame after the service answers). A slow answer (a busy database) still
+    #: shows the scan was taken, well within the 50 ms the provisional row is held to.
+    PROVISIONAL_AFTER: ClassVar[float] = 0.02
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back"),
         Binding(keys("f9", "pay"), "pay", "Pay"),
@@ -92,7 +111,7 @@ class SaleScreen(ConsoleScreen):
         """A service call on the order finished."""
 
         outcome: Outcome
-        pending: bool = False  # an add: its provisional row goes
+        pending: bool = False  # an add: the oldest scan on its way (SaleScreen.on_its_way) landed
 
     @dataclass
     class Refused(Message):
@@ -129,6 +148,8 @@ class SaleScreen(ConsoleScreen):
         self.keys = OrderKeys(self)
         self.search = CounterSearch(self)
         self.jobs = OrderedJobs(self, "sale", lambda f: self.Refused(f.message, f.code))
+        #: Scans handed to the service and not answered yet, oldest first (UI side).
+        self.on_its_way: deque[OnItsWay] = deque()
 
     def compose(self) -> ComposeResult:
         yield StatusLine("Sale", self.session)
@@ -166,8 +187,11 @@ class SaleScreen(ConsoleScreen):
         if busy:
             self.message_line.note(busy)
         if pending is not None:
-            self.lines.add_pending(pending)
-            self.draw_now(self.lines)
+            way = OnItsWay(pending)
+            self.on_its_way.append(way)
+            way.timer = asyncio.get_running_loop().call_later(
+                self.PROVISIONAL_AFTER, self._show_provisional, way
+            )
         provisional = pending is not None
 
         def run() -> Message:
@@ -196,11 +220,31 @@ class SaleScreen(ConsoleScreen):
 
         self.jobs.submit(run, refused)
 
+    def _show_provisional(self, way: OnItsWay) -> None:
+        """The scan's answer is late: its provisional row is drawn in the next frame."""
+        way.timer = None
+        if way in self.on_its_way and self.is_attached:
+            way.shown = True
+            self.lines.add_pending(way.text)
+            self.draw_now(self.lines)
+
+    def _landed(self) -> bool:
+        """The oldest scan on its way has its answer: whether its provisional row is on
+        screen (to go with the answer); if not, it never will be."""
+        if not self.on_its_way:
+            return False
+        way = self.on_its_way.popleft()
+        if way.timer is not None:
+            way.timer.cancel()
+            way.timer = None
+        return way.shown
+
     def on_sale_screen_changed(self, message: Changed) -> None:
         outcome = message.outcome
         shows_view = outcome.view is not None or outcome.finished
         lists = outcome.show_orders or outcome.choices or outcome.order_found is not None
-        if message.pending and (lists or not shows_view):
+        provisional = message.pending and self._landed()
+        if provisional and (lists or not shows_view):
             self.lines.drop_pending()  # else it goes with the lines shown (one drawing)
         if outcome.show_orders:
             self.keys.choose_order(outcome.orders)
@@ -217,7 +261,7 @@ class SaleScreen(ConsoleScreen):
         if outcome.change_due and outcome.view is not None:
             self.change_due, self.change_order = outcome.change_due, outcome.view.order
         if shows_view:
-            self.show_view(outcome.view, outcome.cursor_line, pending_done=message.pending)
+            self.show_view(outcome.view, outcome.cursor_line, pending_done=provisional)
         if outcome.added:
             self.last_added = outcome.cursor_line
         if outcome.note:
@@ -255,7 +299,7 @@ class SaleScreen(ConsoleScreen):
 
     def on_sale_screen_refused(self, message: Refused) -> None:
         self.after_finish = None  # parking or voiding on the way out was refused: stay
-        if message.pending:
+        if message.pending and self._landed():
             self.lines.drop_pending()
         self.show_error(message.message)
         if message.code == "serial_required":

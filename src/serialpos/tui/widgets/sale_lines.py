@@ -227,8 +227,9 @@ class SaleLines(Widget, can_focus=True):
         self._redraw()
 
     def add_pending(self, text: str) -> None:
-        """A scan is being added: its row shows in the next frame, before the service answers
-        (a durable commit takes tens of milliseconds); the real line replaces it."""
+        """A scan is being added and its answer is late (the sale screen calls this only after
+        ``SaleScreen.PROVISIONAL_AFTER``): its row shows in the next frame, before the
+        service answers; the real line replaces it."""
         self.pending.append(text)
         self._keep_cursor_in_view()
         self._redraw()

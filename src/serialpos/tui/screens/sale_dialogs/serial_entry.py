@@ -92,6 +92,11 @@ class SerialEntry(ModalScreen["OrderView | None"], ConsoleScreen):  # type: igno
         return self.query_one("#serial-message", MessageLine)
 
     def on_mount(self) -> None:
+        if self not in self.app.screen_stack:
+            # Closed before it mounted: the serial, scanned a moment behind its product, was
+            # recorded as the prompt opened (SaleScreen._close_prompt_of); the dismissal took
+            # the prompt off the stack and removed its widgets, so there is nothing to set up.
+            return
         field = self.query_one("#serial-entry", Input)
         self.query_one("#override").display = self.refusal is not None
         if self.initial:  # shown, not left in the field for the next scan to land behind
