@@ -120,6 +120,13 @@ class ProductBarcode(SQLModel, table=True):
 UNACCEPTED_BEFORE_0016 = "before 0016"
 
 _LIVE_UNSHARED = "state IN ('in_stock', 'reserved', 'in_transit', 'expected') AND shared_by IS NULL"
+#: The same test as SQLite stores it since migration 0027: ``=`` terms, which SQLite compares in
+#: place, where a list of more than two values is built into a temporary B-tree for every row
+#: written. (``ck_serial_unit_state`` is rewritten likewise on SQLite by that migration.)
+_LIVE_UNSHARED_SQLITE = (
+    "(state = 'in_stock' OR state = 'reserved' OR state = 'in_transit' OR state = 'expected') "
+    "AND shared_by IS NULL"
+)
 
 
 class SerialUnit(SQLModel, table=True):
@@ -144,7 +151,7 @@ class SerialUnit(SQLModel, table=True):
             "uq_serial_unit_live_serial",
             "serial",
             unique=True,
-            sqlite_where=sa.text(_LIVE_UNSHARED),
+            sqlite_where=sa.text(_LIVE_UNSHARED_SQLITE),
             postgresql_where=sa.text(_LIVE_UNSHARED),
         ),
     )
