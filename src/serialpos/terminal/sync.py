@@ -38,7 +38,7 @@ from serialpos.config import ChainConfig
 from serialpos.db import journal
 from serialpos.db.engine import Database
 from serialpos.domain.errors import DomainError
-from serialpos.terminal import central_state, refresh
+from serialpos.terminal import central_state, quantities, refresh
 from serialpos.terminal.client import CentralClient
 from serialpos.terminal.customers import pull_customers
 from serialpos.terminal.mirror import MirrorCount, apply_events
@@ -73,6 +73,9 @@ class SyncReport:
     #: transfers shipped from this store whose copy here took central's (received at the
     #: other store: services/transfers/sent.py)
     sent_transfers: int = 0
+    #: quantities (per product, store and document) of entries central did not take, put
+    #: back here as they were before the entry (terminal/quantities.py)
+    put_back: int = 0
     #: transfers shipped from here that central did not take (a conflict or a refusal),
     #: their copy here marked refused (services/transfers/sent.py)
     refused_transfers: int = 0
@@ -118,15 +121,33 @@ def push(db: Database, client: CentralClient, report: SyncReport, *, store: str)
 
         def write(
             conn: Connection, settled: list[tuple[journal.Entry, str, dict[str, Any]]] = settled
-        ) -> int:
+        ) -> tuple[int, int]:
             answered = [
-                (entry, verdict)
+                (entry, state, verdict)
                 for entry, state, verdict in settled
                 if journal.settle(conn, entry.id, state, json.dumps(verdict, ensure_ascii=False))
             ]
-            return central_state.take(conn, store=store, answered=answered)
+            # Central kept nothing of a conflict or a refusal: what the entry did to
+            # quantities here goes back (terminal/quantities.py), once: settled here only.
+            not_taken = [
+                (entry, str(verdict.get("error") or "") or None)
+                for entry, state, verdict in answered
+                if state != "accepted"
+            ]
+            put = quantities.put_back(conn, not_taken)
+            put += sum(
+                quantities.follow_count(conn, entry, verdict)
+                for entry, state, verdict in answered
+                if state == "accepted" and verdict.get("op") == "count"
+            )
+            taken = central_state.take(
+                conn, store=store, answered=[(e, v) for e, _s, v in answered]
+            )
+            return taken, put
 
-        report.central_state += db.write(write)
+        taken, put = db.write(write)
+        report.central_state += taken
+        report.put_back += put
         if len(verdicts) < len(entries) or report.retry:
             return  # central stopped answering, or could not apply some: next push
 
