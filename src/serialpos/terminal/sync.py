@@ -292,30 +292,44 @@ def follow_away(
     since (sold, returned, shipped on at the other store: none of it is in this store's
     feed): central is asked, with a feed cursor of the till's own (``away_after``, started
     at the store's feed cursor), for the units shipped from this store that moved at another
-    store since, and each takes central's state (services/transfers/away.py). A unit an
-    entry still waiting here names is left to that entry's verdict."""
-    after = int(
+    store since, and each takes central's state (services/transfers/away.py). The units a
+    refusal of this till's entries gave up to another store are named (``follow``, at most
+    100 an ask: each hundred reads the window again, and the cursor moves to the end the
+    first read reached). A unit an entry still waiting here names is left to that entry's
+    verdict."""
+    from serialpos.services.transfers.sent import MAX_ASKED, given_away
+
+    start = int(
         db.read(lambda conn: journal.get_state(conn, "away_after"))
         or db.read(lambda conn: journal.get_state(conn, "feed_after"))
         or 0
     )
-    while True:
-        away = client.get_json("/v1/transfers/sent", store=chain.store, after=after).get("away")
-        if away is None:
-            return  # a central that does not follow them yet
+    named = db.read(lambda conn: given_away(conn, chain.store))
+    chunks = [named[i : i + MAX_ASKED] for i in range(0, len(named), MAX_ASKED)] or [[]]
+    ends: list[int] = []
+    for follow in chunks:
+        after = start
+        while True:
+            away = client.get_json(
+                "/v1/transfers/sent", store=chain.store, after=after, follow=follow
+            ).get("away")
+            if away is None:
+                return  # a central that does not follow them yet
 
-        def write(conn: Connection, away: dict[str, Any] = away) -> int:
-            source = central_state.Source("sync", "central", "feed", str(away["next"]))
-            taken = central_state.take_followed(
-                conn, away["units"], store=chain.store, source=source
-            )
-            journal.set_state(conn, "away_after", str(int(away["next"])))
-            return taken
+            def write(conn: Connection, away: dict[str, Any] = away) -> int:
+                source = central_state.Source("sync", "central", "feed", str(away["next"]))
+                return central_state.take_followed(
+                    conn, away["units"], store=chain.store, source=source
+                )
 
-        report.central_state += db.write(write)
-        after = int(away["next"])
-        if not away.get("more"):
-            return
+            report.central_state += db.write(write)
+            after = int(away["next"])
+            if not away.get("more"):
+                break
+        ends.append(after)
+    # Each read went to the feed's end as it found it; the earliest end is where every
+    # read had reached (a later read of the same events changes nothing).
+    db.write(lambda conn: journal.set_state(conn, "away_after", str(min(ends))))
 
 
 class CentralBehind(DomainError):
