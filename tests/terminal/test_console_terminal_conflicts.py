@@ -93,3 +93,44 @@ async def test_a_manager_at_a_till_resolves_a_conflict_at_central(
     assert _status(chain, serial)[1:] == ("resolved", "mia")
     assert chain.scalar("SELECT state FROM serial_unit WHERE serial = :s", s=serial) == "in_stock"
     chain.check_clean()
+
+
+@pytest.mark.parametrize("size", SIZES)
+@async_test
+async def test_a_conflict_on_a_till_names_the_quantities_put_back(
+    chain: Chain, monkeypatch: pytest.MonkeyPatch, size: tuple[int, int]
+) -> None:
+    """A sale of a phone (sold at another till first) and a cable is a conflict: the till's
+    cable went back on its stock, and the Conflicts screen says so under the conflict, online
+    (central's list, with the till's own put-back) and offline (from its journal)."""
+    serial = f"CQ-{size[0]}"
+    done = chain.post(
+        {"op": "receive", "store": "S1", "sku": "PH1", "serial": serial},
+        {"op": "receive", "store": "S1", "sku": "CAB", "quantity": 3},
+    )
+    assert all(r["ok"] for r in done), done
+    first, second = chain.terminal(f"cqa{size[0]}"), chain.terminal(f"cqb{size[0]}")
+    first.apply({"op": "sell", "store": "S1", "sku": "PH1", "serial": serial})
+    [made] = second.apply(
+        {
+            "op": "order_create",
+            "store": "S1",
+            "lines": [{"sku": "PH1", "serial": serial}, {"sku": "CAB", "quantity": 1}],
+            "fulfil": True,
+            "payments": [{"method": "cash", "amount": "5000.00"}],
+        }
+    )
+    assert first.sync()["accepted"] == 1 and second.sync()["conflicts"] == 1
+    said = f"put back here: CAB +1 at S1 ({made['order']})"
+    for server in (chain.server.base, f"http://127.0.0.1:{free_port()}"):
+        app = _console(second, monkeypatch, server=server)
+        async with app.run_test(size=size) as pilot:
+            await log_in(pilot, "mia", "1234")
+            await pilot.press("a")
+            await settle(pilot)
+            await pilot.press("c")
+            await settle(pilot)
+            assert isinstance(app.screen, ConflictsScreen)
+            rows = [o.prompt.plain for o in app.screen.query_one("#rows").options]  # type: ignore[attr-defined]
+            mine = [r for r in rows if serial in r]
+            assert len(mine) == 1 and said in mine[0], (server, rows)

@@ -93,3 +93,44 @@ def test_a_unit_a_conflict_sent_to_the_other_store_is_followed_there(chain: Chai
     assert _where(till, "UC-1") == ("S2", "sold")
     for db in (till, chain):
         db.check_clean()
+
+
+def test_a_unit_a_refusal_sent_to_the_other_store_is_followed_there(chain: Chain) -> None:
+    """S1's till receives, offline, serial UR-1 on receipt number R-UR-000001. Central holds
+    that number already (a receipt of cables), so it refuses the entry outright (not a
+    conflict: central records nothing), and it has UR-1 in stock at S2 (received there
+    meanwhile): the verdict moves the till's copy to S2. S2 then sells it: the till names
+    UR-1 when it asks what moved at other stores, and reads it sold at S2, as central has
+    it."""
+    till = chain.terminal("ur-s1")
+    taken = chain.post(
+        {
+            "op": "receive",
+            "store": "S1",
+            "vendor": "Acme",
+            "number": "R-UR-000001",
+            "items": [{"sku": "CAB", "quantity": 1}],
+        },
+        _line("receive", "S2", "UR-1"),
+    )
+    assert all(r["ok"] for r in taken), taken
+    [got] = till.apply(
+        {
+            "op": "receive",
+            "store": "S1",
+            "vendor": "Acme",
+            "number": "R-UR-000001",
+            "items": [{"sku": "PH1", "serials": ["UR-1"]}],
+        }
+    )
+    assert got["ok"], got
+    first = till.sync()
+    assert (first["refused"], first["conflicts"]) == (1, 0), first
+    assert _where(till, "UR-1") == ("S2", "in_stock")
+    assert chain.post(_line("sell", "S2", "UR-1"))[0]["ok"]
+    report = till.sync()
+    assert report["central_state"] == 1, report
+    assert _where(till, "UR-1") == _where(chain, "UR-1") == ("S2", "sold")
+    assert till.sync()["central_state"] == 0
+    for db in (till, chain):
+        db.check_clean()

@@ -4,13 +4,15 @@ S1 and one at S2), each behind its own loopback proxy that a rule cuts, slows or
 Random sales, returns, receipts (the same new serial at both stores too), transfers S1 -> S2
 and counts at random terminals, sales and returns at S2's till of units S1 shipped there,
 sales and returns at central, syncs through the proxies, and
-``serialpos sync`` processes killed with SIGKILL mid-sync. After the links return and
+``serialpos sync`` processes killed with SIGKILL mid-sync; cables (a product without
+serials) sold with a phone at the counter, on receipts, shipments and their receipt, counted,
+and sold at central. After the links return and
 everything syncs, the invariants of ../shared/OFFLINE.md hold: every entry reached central
 exactly once; every entry whose precondition failed has exactly one conflict; ``db check``
 is clean everywhere (central's units equal the fold of their events); each terminal's units
-equal central's for its store, and so does its copy of every unit its store shipped to
-another store (whichever till shipped it) and the sender's copy of each transfer it shipped;
-replaying any prefix of a journal changes nothing.
+and its on-hand of cables equal central's for its store, and so does its copy of every unit
+its store shipped to another store (whichever till shipped it) and the sender's copy of
+each transfer it shipped; replaying any prefix of a journal changes nothing.
 
 CI runs a small size; ``SERIALPOS_STATEFUL_EXAMPLES`` / ``SERIALPOS_STATEFUL_STEPS`` run
 the documented full size (docs/offline.md)."""
@@ -72,6 +74,11 @@ WHERE_SQL = (
     "SELECT u.serial, t.code, u.state FROM serial_unit u JOIN store t ON t.id = u.store_id "
     "WHERE u.serial LIKE :p"
 )
+#: A store's on-hand of a product without serials (the cables the rules move by quantity).
+STOCK_SQL = (
+    "SELECT coalesce(sum(k.quantity), 0) FROM stock_level k JOIN store s ON s.id = k.store_id "
+    "JOIN product p ON p.id = k.product_id WHERE s.code = :store AND p.sku = 'CAB'"
+)
 UNITS_SQL = (
     "SELECT u.serial, u.state FROM serial_unit u JOIN store t ON t.id = u.store_id "
     "WHERE t.code = :store AND u.serial LIKE :p"
@@ -120,6 +127,11 @@ class _Till:
             rows = conn.execute(sa.text(WHERE_SQL), {"p": prefix + "%"})
             return {str(a): (str(b), str(c)) for a, b, c in rows}
 
+    def cables(self) -> int:
+        """The till's on-hand of cables at its own store."""
+        with self.db.engine.connect() as conn:
+            return int(conn.execute(sa.text(STOCK_SQL), {"store": self.store}).scalar_one())
+
     def sent(self, prefix: str) -> dict[str, str]:
         with self.db.engine.connect() as conn:
             rows = conn.execute(sa.text(SENT_SQL), {"store": self.store, "p": prefix + "%"})
@@ -149,9 +161,14 @@ class SyncMachine(RuleBasedStateMachine):
         self.transfers = 0
         #: serial -> the transfer id it was last shipped on from a till.
         self.shipped: dict[str, str] = {}
-        assert self.chain.post(
-            {"op": "receive", "store": "S1", "sku": "PH1", "serials": self.serials}
-        )[0]["ok"]
+        #: transfer id -> the cables shipped on it with the unit.
+        self.cables: dict[str, int] = {}
+        received = self.chain.post(
+            {"op": "receive", "store": "S1", "sku": "PH1", "serials": self.serials},
+            {"op": "receive", "store": "S1", "sku": "CAB", "quantity": 20},
+            {"op": "receive", "store": "S2", "sku": "CAB", "quantity": 10},
+        )
+        assert all(r["ok"] for r in received), received
         folder = self.folder / self.prefix
         folder.mkdir()
         stores = ["S1", "S1", "S2"]
@@ -170,17 +187,37 @@ class SyncMachine(RuleBasedStateMachine):
     def at_till(self, till: int, unit: int, op: str) -> None:
         self.tills[till].apply(self._line(op, self.serials[unit]))
 
-    @rule(till=st.integers(0, 2), unit=st.integers(0, 1))
-    def receive_new(self, till: int, unit: int) -> None:
+    @rule(till=st.integers(0, 1), unit=st.integers(0, UNITS - 1))
+    def sell_with_cable(self, till: int, unit: int) -> None:
+        """A counter sale of a phone and a cable: when the phone was sold elsewhere first the
+        whole sale is a conflict, and the till's cable goes back (terminal/quantities.py)."""
+        lines = [{"sku": "PH1", "serial": self.serials[unit]}, {"sku": "CAB", "quantity": 1}]
+        self.tills[till].apply(
+            {
+                "op": "order_create",
+                "store": "S1",
+                "lines": lines,
+                "fulfil": True,
+                "payments": [{"method": "cash", "amount": "5000.00"}],
+            }
+        )
+
+    @rule(till=st.integers(0, 2), unit=st.integers(0, 1), cables=st.integers(0, 2))
+    def receive_new(self, till: int, unit: int, cables: int = 0) -> None:
         """New units at any till, the same serials at every one: received at both S1 tills,
         or at S1 and at S2 offline, only the first to reach central stands; the others are
         conflicts, and a till whose store lost the unit gives it up to the store central has
-        it at (terminal/central_state.py)."""
+        it at (terminal/central_state.py). Cables on the same receipt leave the losing
+        till's stock again (terminal/quantities.py)."""
         t = self.tills[till]
-        t.apply(self._line("receive", self.new[unit], t.store))
+        if not cables:
+            t.apply(self._line("receive", self.new[unit], t.store))
+            return
+        items = [{"sku": "PH1", "serials": [self.new[unit]]}, {"sku": "CAB", "quantity": cables}]
+        t.apply({"op": "receive", "store": t.store, "vendor": "Acme", "items": items})
 
-    @rule(till=st.integers(0, 1), unit=st.integers(0, UNITS - 1))
-    def ship_to_s2(self, till: int, unit: int) -> None:
+    @rule(till=st.integers(0, 1), unit=st.integers(0, UNITS - 1), cables=st.integers(0, 2))
+    def ship_to_s2(self, till: int, unit: int, cables: int = 0) -> None:
         self.transfers += 1
         transfer = f"{self.prefix}TR{self.transfers}"
         line = self._line("transfer_out", self.serials[unit]) | {
@@ -188,15 +225,36 @@ class SyncMachine(RuleBasedStateMachine):
             "transfer": transfer,
             "create": True,
         }
+        if cables:
+            line = {k: v for k, v in line.items() if k not in ("sku", "serial")} | {
+                "items": [
+                    {"sku": "PH1", "serials": [self.serials[unit]]},
+                    {"sku": "CAB", "quantity": cables},
+                ]
+            }
         if self.tills[till].apply(line)["ok"]:
             self.shipped[self.serials[unit]] = transfer
+            self.cables[transfer] = cables
 
     @rule(unit=st.integers(0, UNITS - 1))
     def receive_at_s2(self, unit: int) -> None:
         serial = self.serials[unit]
         transfer = self.shipped.get(serial)
-        if transfer is not None:
-            self.tills[2].apply(self._line("transfer_in", serial, "S2") | {"transfer": transfer})
+        if transfer is None:
+            return
+        line = self._line("transfer_in", serial, "S2") | {"transfer": transfer}
+        cables = self.cables.get(transfer, 0)
+        if cables:
+            line = {
+                "op": "transfer_in",
+                "store": "S2",
+                "transfer": transfer,
+                "items": [
+                    {"sku": "PH1", "serials": [serial]},
+                    {"sku": "CAB", "quantity": cables},
+                ],
+            }
+        self.tills[2].apply(line)
 
     @rule(unit=st.integers(0, UNITS + 1), op=st.sampled_from(["sell", "return"]))
     def at_s2(self, unit: int, op: str) -> None:
@@ -205,14 +263,27 @@ class SyncMachine(RuleBasedStateMachine):
         (services/transfers/away.py)."""
         self.tills[2].apply(self._line(op, (self.serials + self.new)[unit], "S2"))
 
-    @rule(till=st.integers(0, 1), seen=st.sets(st.integers(0, UNITS - 1)))
-    def count_s1(self, till: int, seen: set[int]) -> None:
-        scans = [{"sku": "PH1", "serial": self.serials[i]} for i in sorted(seen)]
+    @rule(
+        till=st.integers(0, 1),
+        seen=st.sets(st.integers(0, UNITS - 1)),
+        cables=st.none() | st.integers(0, 25),
+    )
+    def count_s1(self, till: int, seen: set[int], cables: int | None = None) -> None:
+        """A count approved at a till, of the phones and maybe of the cables: a count is
+        absolute, so central moves the cables by its own on-hand's difference, and the till
+        ends as central (terminal/quantities.py ``follow_count``)."""
+        scans: list[dict[str, Any]] = [
+            {"sku": "PH1", "serial": self.serials[i]} for i in sorted(seen)
+        ]
+        products = ["PH1"]
+        if cables is not None:
+            scans.append({"sku": "CAB", "quantity": cables})
+            products.append("CAB")
         self.tills[till].apply(
             {
                 "op": "count",
                 "store": "S1",
-                "products": ["PH1"],
+                "products": products,
                 "approve": True,
                 "batches": [{"counter": "mia", "scans": scans}],
             }
@@ -221,6 +292,12 @@ class SyncMachine(RuleBasedStateMachine):
     @rule(unit=st.integers(0, UNITS - 1), op=st.sampled_from(["sell", "return"]))
     def at_central(self, unit: int, op: str) -> None:
         self.chain.post(self._line(op, self.serials[unit]))
+
+    @rule(store=st.sampled_from(["S1", "S2"]), quantity=st.integers(1, 2))
+    def cables_at_central(self, store: str, quantity: int) -> None:
+        """Cables sold at central: the tills' stock of them moves by the feed, and a count a
+        till approved meanwhile meets central's on-hand, not its own."""
+        self.chain.post({"op": "sell", "store": store, "sku": "CAB", "quantity": quantity})
 
     @rule(till=st.integers(0, 2), mode=st.sampled_from(["up", "up", "down", "slow"]))
     def link(self, till: int, mode: str) -> None:
@@ -298,6 +375,10 @@ class SyncMachine(RuleBasedStateMachine):
                 rows = conn.execute(sa.text(UNITS_SQL), {"store": t.store, "p": self.prefix + "%"})
                 central = {str(a): str(b) for a, b in rows}
             assert t.units(self.prefix) == central, (t.name, t.units(self.prefix), central)
+            # Quantities too (a product without serials): the till's on-hand of cables at
+            # its store is central's, whatever central did not take or took differently.
+            cables = int(self.chain.scalar(STOCK_SQL, store=t.store))
+            assert t.cables() == cables, (t.name, t.cables(), cables)
             # The units its store shipped, wherever they are now: whichever till shipped
             # them, each till's copy follows them to the other store; and so does every unit
             # it holds at another store (a conflict gave it up there), sold there or not.

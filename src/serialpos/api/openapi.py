@@ -500,7 +500,8 @@ def document() -> dict[str, Any]:
                     "and the last one holding each serial (at most 100): the sending store's "
                     "terminals follow their receipt and their units' state; with 'after' (a "
                     "feed number), 'away': central's state of the units shipped from the store "
-                    "that moved at another store since ('units', 'next', 'more')",
+                    "that moved at another store since ('units', 'next', 'more'), and of the "
+                    "units named by 'follow' (at most 100) that moved there",
                     _json(
                         _obj(
                             ["transfers"],
@@ -518,6 +519,7 @@ def document() -> dict[str, Any]:
                         _q("number", {"type": "array", "items": text_q}),
                         _q("serial", {"type": "array", "items": text_q}),
                         _q("after", {"type": "integer", "minimum": 0}),
+                        _q("follow", {"type": "array", "items": text_q}),
                     ],
                 )
             },

@@ -52,14 +52,16 @@ def incoming_transfers(request: Request) -> Response:
 
 
 def sent_transfers(request: Request) -> Response:
-    """``GET /v1/transfers/sent?store=S01&number=TR1&number=TR2[&serial=A1...][&after=N]``:
+    """``GET /v1/transfers/sent?store=S01&number=TR1&number=TR2[&serial=A1...][&after=N
+    [&follow=A7...]]``:
     central's copy of transfers shipped from a store (at most 100 numbers, and the last one
     holding each of at most 100 serials), for the sending store's terminals to follow their
     receipt at the other store; with ``after`` (a number of the event feed), ``away`` too:
     central's state of the units shipped from the store that moved at another store since
-    (services/transfers/away.py)."""
+    (services/transfers/away.py), and of the units named by ``follow`` (at most 100) that
+    moved there."""
     from serialpos.services.transfers.away import away_json
-    from serialpos.services.transfers.sent import sent_json
+    from serialpos.services.transfers.sent import checked, sent_json
 
     actor = actor_now(request)
     store = _required(request, "store")
@@ -71,7 +73,8 @@ def sent_transfers(request: Request) -> Response:
         return JSONResponse({"transfers": found})
     if not after.isascii() or not after.isdigit() or len(after) > 18:
         raise BadRequest("'after' must be 0 or a number of the event feed")
-    away = away_json(request.app.state.db, actor, store, int(after))
+    follow = request.query_params.getlist("follow")
+    away = away_json(request.app.state.db, actor, store, int(after), checked(follow, "follow"))
     return JSONResponse({"transfers": found, "away": away})
 
 

@@ -46,23 +46,28 @@ def list_(
     if as_json:
         _dump(found)
         return
-    print_table(
-        ["id", "status", "store", "sku", "serial", "terminal", "error", "message"],
+    headers = ["id", "status", "store", "sku", "serial", "terminal", "error", "message"]
+    rows = [
         [
-            [
-                c.get("id"),
-                c.get("status"),
-                c.get("store"),
-                c.get("sku"),
-                c.get("serial"),
-                c.get("terminal"),
-                c.get("error"),
-                c.get("message"),
-            ]
-            for c in found
-        ],
-        title="Sync conflicts",
-    )
+            c.get("id"),
+            c.get("status"),
+            c.get("store"),
+            c.get("sku"),
+            c.get("serial"),
+            c.get("terminal"),
+            c.get("error"),
+            c.get("message"),
+        ]
+        for c in found
+    ]
+    if st.config().chain is not None:
+        # On a till: what each conflict's entry had moved here, put back.
+        from serialpos.terminal.status import put_back_text
+
+        headers.append("put back")
+        for row, c in zip(rows, found, strict=True):
+            row.append(put_back_text(c.get("put_back") or []))
+    print_table(headers, rows, title="Sync conflicts")
 
 
 @app.command("show")

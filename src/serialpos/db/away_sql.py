@@ -1,9 +1,12 @@
 """The SQL of the units a store's tills hold at other stores, as they move there
 (services/transfers/away.py): the event feed's events at any other store of a serial that
 was on a transfer shipped from the store, or that a conflict of an entry made at the store
-names (its tills gave the unit up to the store central has it at), in feed order."""
+names (its tills gave the unit up to the store central has it at), or that the till asking
+names (a refusal gave it up: central records none), in feed order."""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -46,6 +49,7 @@ _AWAY = (
                 _conflict.c.store_id == sa.bindparam("store_id"),
             )
             .correlate(repo.event_t),
+            _event.serial.in_(sa.bindparam("follow", expanding=True)),
         ),
     )
     .order_by(_feed.seq)
@@ -54,10 +58,12 @@ _AWAY = (
 
 
 def away_events(
-    conn: Connection, store_id: int, after: int, limit: int
+    conn: Connection, store_id: int, after: int, limit: int, follow: Sequence[str] = ()
 ) -> list[tuple[int, str, str]]:
     """(feed number, serial, SKU) of at most ``limit`` events numbered after ``after`` at a
-    store other than ``store_id`` whose unit was on a transfer shipped from ``store_id``, or
-    is named by a conflict of an entry made at ``store_id``."""
-    params = {"after": after, "store_id": store_id, "limit": limit}
+    store other than ``store_id`` whose unit was on a transfer shipped from ``store_id``, is
+    named by a conflict of an entry made at ``store_id``, or is one of ``follow`` (serials
+    the store's till asks for: units a refusal of its entries gave up to another store,
+    which central keeps no record of)."""
+    params = {"after": after, "store_id": store_id, "limit": limit, "follow": list(follow)}
     return [(int(a), str(b), str(c)) for a, b, c in conn.execute(_AWAY, params)]

@@ -30,6 +30,10 @@ class Entry:
     line: str
     state: str
     answer: str | None
+    #: The local ledger events the entry made: ids after ``events_after`` up to
+    #: ``events_to`` (terminal/entry_events.py); None for an entry made before 0027.
+    events_after: int | None = None
+    events_to: int | None = None
 
 
 def next_seq(conn: Connection) -> int:
@@ -41,7 +45,16 @@ def next_seq(conn: Connection) -> int:
     )
 
 
-def add(conn: Connection, *, entry_id: str, seq: int, terminal: str, user: str, line: str) -> None:
+def add(
+    conn: Connection,
+    *,
+    entry_id: str,
+    seq: int,
+    terminal: str,
+    user: str,
+    line: str,
+    events: tuple[int | None, int | None] = (None, None),
+) -> None:
     conn.execute(
         journal_t.insert().values(
             id=entry_id,
@@ -51,13 +64,26 @@ def add(conn: Connection, *, entry_id: str, seq: int, terminal: str, user: str, 
             made_at=utcnow(),
             line=line,
             state="pending",
+            events_after=events[0],
+            events_to=events[1],
         )
     )
 
 
 def _entries(conn: Connection, q: sa.Select[Any]) -> list[Entry]:
     return [
-        Entry(r.id, r.seq, r.terminal, r.user_name, r.made_at, r.line, r.state, r.answer)
+        Entry(
+            r.id,
+            r.seq,
+            r.terminal,
+            r.user_name,
+            r.made_at,
+            r.line,
+            r.state,
+            r.answer,
+            r.events_after,
+            r.events_to,
+        )
         for r in conn.execute(q)
     ]
 

@@ -43,6 +43,10 @@ class JournalEntry(SQLModel, table=True):
     state: str = Field(default="pending", max_length=16)
     answer: str | None = Field(default=None, sa_type=sa.Text())
     settled_at: datetime | None = Field(default=None, sa_type=sa.DateTime())
+    #: The local ledger events this entry made: ids after ``events_after`` up to
+    #: ``events_to`` (terminal/entry_events.py); null before migration 0027.
+    events_after: int | None = Field(default=None)
+    events_to: int | None = Field(default=None)
 
 
 class SyncState(SQLModel, table=True):

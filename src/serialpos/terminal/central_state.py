@@ -235,7 +235,9 @@ def put_back_quantities(conn: Connection, numbers: Sequence[str], *, store: str)
     them: services/transfers/sent.py ``refuse_unknown``), took off it when they shipped.
     Central never moved them, so the till's stock of them is central's again. A unit takes
     central's state with the verdict; a quantity has no state a verdict could carry, so it
-    comes back here, once: a transfer is marked refused once. Each product put back is a
+    comes back here, once: a transfer is marked refused once. Only a shipment journaled
+    before migration 0027 is put back here: a later one's entry is tied to its events and
+    its quantities went back when the entry was settled. Each product put back is a
     local ledger event (``central_state``, the transfer its document, central's error of
     the entry its reason), so ``db check`` stays clean; how many lines were put back."""
     here = journal.store_ids(conn)[store]
@@ -251,6 +253,8 @@ def put_back_quantities(conn: Connection, numbers: Sequence[str], *, store: str)
         if back <= 0:
             continue
         last = journal.last_naming(conn, str(number))
+        if last is not None and last.events_to is not None:
+            continue  # put back when its entry was settled (terminal/quantities.py)
         verdict = _data(last.answer or "") if last is not None else {}
         values: dict[str, object] = {
             "at": utcnow(),

@@ -29,7 +29,7 @@ from serialpos.services import apply_ids, document_numbers, journal_sink
 from serialpos.services.apply import dispatch as apply_service
 from serialpos.services.apply.document_handlers import _outbox_folder
 from serialpos.services.context import Actor
-from serialpos.terminal import offline_rules
+from serialpos.terminal import entry_events, offline_rules
 
 Result = dict[str, Any]
 
@@ -56,6 +56,7 @@ def write_entry(
         terminal=terminal,
         user=user,
         line=json.dumps(sent, ensure_ascii=False, separators=(",", ":")),
+        events=entry_events.claim(conn),
     )
     return entry_id, seq
 
@@ -78,7 +79,9 @@ class TerminalJournal:
 
 
 def attach(db: Database, terminal: str) -> None:
-    """Make ``db`` a store terminal's database: every service acting on it journals."""
+    """Make ``db`` a store terminal's database: every service acting on it journals, each
+    entry tied to the ledger events it made (terminal/entry_events.py)."""
+    entry_events.watch(db)
     journal_sink.attach(db, TerminalJournal(terminal, db))
 
 

@@ -11,6 +11,7 @@ from sqlalchemy.engine import Connection
 from serialpos.db import journal, lease_sql, repo
 from serialpos.db.engine import Database
 from serialpos.db.tables import utcnow
+from serialpos.terminal import quantities
 
 
 def status(db: Database) -> dict[str, Any]:
@@ -36,23 +37,42 @@ def status(db: Database) -> dict[str, Any]:
 
 def local_conflicts(db: Database) -> list[dict[str, Any]]:
     """The conflicts central recorded for this terminal's entries, as central answered them
-    (so a till shows them offline too), with the entry they belong to."""
-    out: list[dict[str, Any]] = []
-    for entry in db.read(lambda conn: journal.entries(conn, "conflict")):
-        answer = json.loads(entry.answer or "{}")
-        view = dict(answer.get("conflict") or {})
-        view.setdefault("entry", {"id": entry.id, "seq": entry.seq, "line": json.loads(entry.line)})
-        view["made_at"] = entry.made_at.isoformat(timespec="seconds") + "Z"
-        view["user"] = entry.user_name
-        out.append(view)
-    return out
+    (so a till shows them offline too), with the entry they belong to and ``put_back``: the
+    quantities the entry had moved here, put back when central did not take it
+    (terminal/quantities.py)."""
+
+    def work(conn: Connection) -> list[dict[str, Any]]:
+        out: list[dict[str, Any]] = []
+        for entry in journal.entries(conn, "conflict"):
+            answer = json.loads(entry.answer or "{}")
+            view = dict(answer.get("conflict") or {})
+            view.setdefault(
+                "entry", {"id": entry.id, "seq": entry.seq, "line": json.loads(entry.line)}
+            )
+            view["made_at"] = entry.made_at.isoformat(timespec="seconds") + "Z"
+            view["user"] = entry.user_name
+            view["put_back"] = quantities.shown(conn, entry)
+            out.append(view)
+        return out
+
+    return db.read(work)
+
+
+def put_back_text(put_back: list[dict[str, Any]]) -> str:
+    """``put_back`` for a table cell: ``CAB +1 at S1 (S1-1A2B-000004)``, one per product."""
+    return "; ".join(
+        f"{p['sku']} {p['quantity']:+d} at {p['store']}"
+        + (f" ({p['document']})" if p.get("document") else "")
+        for p in put_back
+    )
 
 
 def refused(db: Database) -> list[dict[str, Any]]:
-    """Entries central refused outright (not conflicts): the line, central's answer, and
+    """Entries central refused outright (not conflicts): the line, central's answer,
     ``units``: this till's copy now of each unit the answer names (``central_units``), so a
     person sees what the till did with them (a receipt central refused is set aside:
-    expected again, not on hand; terminal/central_state.py)."""
+    expected again, not on hand; terminal/central_state.py), and ``put_back``: the
+    quantities the entry had moved here, put back (terminal/quantities.py)."""
 
     def work(conn: Connection) -> list[dict[str, Any]]:
         products = journal.product_ids(conn)
@@ -67,6 +87,7 @@ def refused(db: Database) -> list[dict[str, Any]]:
                     "line": json.loads(e.line),
                     "answer": answer,
                     "units": _local_units(conn, answer, products, stores),
+                    "put_back": quantities.shown(conn, e),
                 }
             )
         return out

@@ -38,7 +38,7 @@ from serialpos.config import ChainConfig
 from serialpos.db import journal
 from serialpos.db.engine import Database
 from serialpos.domain.errors import DomainError
-from serialpos.terminal import central_state, refresh
+from serialpos.terminal import central_state, quantities, refresh
 from serialpos.terminal.client import CentralClient, CentralRefused
 from serialpos.terminal.customers import pull_customers
 from serialpos.terminal.mirror import MirrorCount, apply_events
@@ -78,6 +78,9 @@ class SyncReport:
     #: transfers shipped from this store whose copy here took central's (received at the
     #: other store: services/transfers/sent.py)
     sent_transfers: int = 0
+    #: quantities (per product, store and document) of entries central did not take, put
+    #: back here as they were before the entry (terminal/quantities.py)
+    put_back: int = 0
     #: transfers shipped from here that central did not take (a conflict or a refusal),
     #: their copy here marked refused (services/transfers/sent.py)
     refused_transfers: int = 0
@@ -131,15 +134,33 @@ def push(db: Database, client: CentralClient, report: SyncReport, *, store: str)
 
         def write(
             conn: Connection, settled: list[tuple[journal.Entry, str, dict[str, Any]]] = settled
-        ) -> int:
+        ) -> tuple[int, int]:
             answered = [
-                (entry, verdict)
+                (entry, state, verdict)
                 for entry, state, verdict in settled
                 if journal.settle(conn, entry.id, state, json.dumps(verdict, ensure_ascii=False))
             ]
-            return central_state.take(conn, store=store, answered=answered)
+            # Central kept nothing of a conflict or a refusal: what the entry did to
+            # quantities here goes back (terminal/quantities.py), once: settled here only.
+            not_taken = [
+                (entry, str(verdict.get("error") or "") or None)
+                for entry, state, verdict in answered
+                if state != "accepted"
+            ]
+            put = quantities.put_back(conn, not_taken)
+            put += sum(
+                quantities.follow_count(conn, entry, verdict)
+                for entry, state, verdict in answered
+                if state == "accepted" and verdict.get("op") == "count"
+            )
+            taken = central_state.take(
+                conn, store=store, answered=[(e, v) for e, _s, v in answered]
+            )
+            return taken, put
 
-        report.central_state += db.write(write)
+        taken, put = db.write(write)
+        report.central_state += taken
+        report.put_back += put
         if wrong_token is not None:
             raise wrong_token
         if len(verdicts) < len(entries) or report.retry:
@@ -286,30 +307,44 @@ def follow_away(
     since (sold, returned, shipped on at the other store: none of it is in this store's
     feed): central is asked, with a feed cursor of the till's own (``away_after``, started
     at the store's feed cursor), for the units shipped from this store that moved at another
-    store since, and each takes central's state (services/transfers/away.py). A unit an
-    entry still waiting here names is left to that entry's verdict."""
-    after = int(
+    store since, and each takes central's state (services/transfers/away.py). The units a
+    refusal of this till's entries gave up to another store are named (``follow``, at most
+    100 an ask: each hundred reads the window again, and the cursor moves to the end the
+    first read reached). A unit an entry still waiting here names is left to that entry's
+    verdict."""
+    from serialpos.services.transfers.sent import MAX_ASKED, given_away
+
+    start = int(
         db.read(lambda conn: journal.get_state(conn, "away_after"))
         or db.read(lambda conn: journal.get_state(conn, "feed_after"))
         or 0
     )
-    while True:
-        away = client.get_json("/v1/transfers/sent", store=chain.store, after=after).get("away")
-        if away is None:
-            return  # a central that does not follow them yet
+    named = db.read(lambda conn: given_away(conn, chain.store))
+    chunks = [named[i : i + MAX_ASKED] for i in range(0, len(named), MAX_ASKED)] or [[]]
+    ends: list[int] = []
+    for follow in chunks:
+        after = start
+        while True:
+            away = client.get_json(
+                "/v1/transfers/sent", store=chain.store, after=after, follow=follow
+            ).get("away")
+            if away is None:
+                return  # a central that does not follow them yet
 
-        def write(conn: Connection, away: dict[str, Any] = away) -> int:
-            source = central_state.Source("sync", "central", "feed", str(away["next"]))
-            taken = central_state.take_followed(
-                conn, away["units"], store=chain.store, source=source
-            )
-            journal.set_state(conn, "away_after", str(int(away["next"])))
-            return taken
+            def write(conn: Connection, away: dict[str, Any] = away) -> int:
+                source = central_state.Source("sync", "central", "feed", str(away["next"]))
+                return central_state.take_followed(
+                    conn, away["units"], store=chain.store, source=source
+                )
 
-        report.central_state += db.write(write)
-        after = int(away["next"])
-        if not away.get("more"):
-            return
+            report.central_state += db.write(write)
+            after = int(away["next"])
+            if not away.get("more"):
+                break
+        ends.append(after)
+    # Each read went to the feed's end as it found it; the earliest end is where every
+    # read had reached (a later read of the same events changes nothing).
+    db.write(lambda conn: journal.set_state(conn, "away_after", str(min(ends))))
 
 
 class CentralBehind(DomainError):

@@ -13,7 +13,10 @@ window since the last ask (never the store's whole history): a cursor, not a lis
 serials that grows with every shipment. A unit a conflict sent away (the same new serial
 received at two stores offline: the losing store's tills give their copy up to the store
 central has it at, terminal/central_state.py) is followed the same way: the conflict, of an
-entry made at the store, names it.
+entry made at the store, names it. A unit a **refusal** gave up to another store (a receipt
+central refused for its number, of a serial central has at another store) is named by
+nothing central keeps (a refusal records nothing): the till names it itself (``follow``,
+services/transfers/sent.py ``given_away``) for as long as it holds it at another store.
 
 The page is read in one snapshot with the feed's last number, as a store's feed page is
 (services/feed.py): when it is not full, its ``next`` is that last number, every event up to
@@ -22,6 +25,7 @@ it being visible there; so no event of such a unit is ever skipped by the cursor
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy.engine import Connection
@@ -37,10 +41,13 @@ from serialpos.services.context import Actor
 MAX_EVENTS = 1000
 
 
-def away_json(db: Database, actor: Actor, store: str, after: int) -> dict[str, Any]:
+def away_json(
+    db: Database, actor: Actor, store: str, after: int, follow: Sequence[str] = ()
+) -> dict[str, Any]:
     """Central's state (``units``: serial, sku, store, state, event, as a conflict's
-    ``central_units``) of the units shipped from ``store`` that moved at another store in
-    the feed after ``after``, the cursor to ask with ``next``, and ``more``: whether a
+    ``central_units``) of the units shipped from ``store`` (or named by its conflicts, or
+    one of ``follow``: serials the till asks for, at most 100) that moved at another store
+    in the feed after ``after``, the cursor to ask with ``next``, and ``more``: whether a
     full page was read (ask again at once). The sell permission, as for the transfers."""
     actor.require(Permission.SELL)
     if after < 0:
@@ -49,7 +56,7 @@ def away_json(db: Database, actor: Actor, store: str, after: int) -> dict[str, A
     def read(conn: Connection) -> dict[str, Any]:
         snapshot_sql.begin_consistent_read(conn)  # before any other statement
         here = repo.store_id(db, conn, store)
-        events = away_sql.away_events(conn, here, after, MAX_EVENTS)
+        events = away_sql.away_events(conn, here, after, MAX_EVENTS, follow)
         more = len(events) == MAX_EVENTS
         last = feed_sql.last_seq(conn)
         after_page = events[-1][0] if more else max(after, last)

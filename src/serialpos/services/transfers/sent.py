@@ -38,7 +38,7 @@ from serialpos.services.transfers.views import (
 MAX_ASKED = 100
 
 
-def _checked(numbers: list[str], key: str = "number") -> list[str]:
+def checked(numbers: list[str], key: str = "number") -> list[str]:
     if len(numbers) > MAX_ASKED:
         raise BadRequest(f"ask for at most {MAX_ASKED} at a time ('{key}')")
     for number in numbers:
@@ -75,8 +75,8 @@ def sent_json(
     its units (as a conflict's verdict carries them). Any terminal's token may ask (the sell
     permission, as for incoming transfers)."""
     actor.require(Permission.SELL)
-    asked = _checked(numbers)
-    by_serial = _checked(serials or [], "serial")
+    asked = checked(numbers)
+    by_serial = checked(serials or [], "serial")
 
     def read(conn: Connection) -> list[dict[str, Any]]:
         wanted = asked + (_last_shipped(conn, store, by_serial) if by_serial else [])
@@ -139,6 +139,29 @@ def in_transit_elsewhere(conn: Connection, store: str) -> list[str]:
         .where(unit_c.state == UnitState.IN_TRANSIT.value, unit_c.store_id != here)
         .order_by(unit_c.id)
     )
+    return list(dict.fromkeys(str(s) for s in conn.execute(q).scalars()))
+
+
+def given_away(conn: Connection, store: str) -> list[str]:
+    """On a store terminal: the serials of the units it holds at another store that a
+    **refusal** of one of its entries moved there (a ``central_state`` event whose document
+    is the entry: terminal/central_state.py). Central follows for the store the units it
+    shipped and those its conflicts named (services/transfers/away.py), but a refusal keeps
+    nothing at central, so the till names these itself. A unit back at this store drops out
+    (the store's feed carries it again): the list is as long as the units a refusal sent
+    away and that are still away."""
+    here = journal.store_ids(conn)[store]
+    unit_c, event_c = repo.unit_t.c, repo.event_t.c
+    refused = (
+        sa.exists()
+        .where(
+            event_c.unit_id == unit_c.id,
+            event_c.action == "central_state",
+            event_c.document_type == "entry",
+        )
+        .correlate(repo.unit_t)
+    )
+    q = sa.select(unit_c.serial).where(unit_c.store_id != here, refused).order_by(unit_c.id)
     return list(dict.fromkeys(str(s) for s in conn.execute(q).scalars()))
 
 

@@ -53,6 +53,12 @@ def conflict_text(c: dict[str, Any]) -> Text:
         f"\n  {c.get('error')}: {op} #{entry.get('seq', '?')} from "
         f"{visible(str(c.get('terminal')))}; stands: {visible(stands)}"
     )
+    if c.get("put_back"):
+        # What the entry had moved on this till, put back when central did not take it
+        # (terminal/quantities.py).
+        from serialpos.terminal.status import put_back_text
+
+        text.append(f"\n  put back here: {visible(put_back_text(c['put_back']))}")
     resolution = c.get("resolution")
     if resolution:
         text.append(f"\n  resolved: {visible(str(resolution.get('by', '')))}")
@@ -116,17 +122,27 @@ class ConflictsScreen(AdminListScreen):
         offline, this till's own from its journal, under a line that says so."""
         from serialpos.terminal.central_conflicts import list_at_central
         from serialpos.terminal.client import Offline
+        from serialpos.terminal.status import local_conflicts
 
         try:
-            return self._rows(list_at_central(chain, only_open=self.only_open))
+            found = list_at_central(chain, only_open=self.only_open)
         except Offline:
-            from serialpos.terminal.status import local_conflicts
-
             own = local_conflicts(self.console.database())
             if self.only_open:
                 own = [c for c in own if c.get("status", "open") == "open"]
             head = Text(OFFLINE_LINE, style="bold")
             return [("", head), *(self._rows(own) if own else [])]
+        # This till's own entries: what each had moved here, put back.
+        put_back = {
+            str((c.get("entry") or {}).get("id")): c["put_back"]
+            for c in local_conflicts(self.console.database())
+            if c.get("put_back")
+        }
+        for c in found:
+            moved = put_back.get(str((c.get("entry") or {}).get("id")))
+            if moved:
+                c["put_back"] = moved
+        return self._rows(found)
 
     def action_toggle_view(self) -> None:
         self.only_open = not self.only_open
