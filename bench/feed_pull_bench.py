@@ -1,7 +1,7 @@
 """A store terminal's pull on a long ledger (issue 16): the store's events after its cursor.
 
 Every push of a store terminal is followed by a pull of its store's feed after its cursor
-(services/feed.py ``events_after`` with a store). Until migration 0027 the store was found on
+(services/feed.py ``events_after`` with a store). Until migration 0028 the store was found on
 the event, through ``ix_ledger_event_product_store`` (product first), and the pull's cost grew
 with the ledger; with the store on the feed row (``ix_event_feed_store_seq``) it is one index
 range as long as the page. This bench writes ``--stores`` stores of ``--units`` received units

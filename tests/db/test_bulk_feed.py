@@ -224,7 +224,7 @@ def test_rows_by_column_go_in_in_order_with_shared_values_typed(
 
 
 def test_every_feed_row_carries_its_events_store(db: Database, admin: Actor, phone: None) -> None:
-    """Migration 0027: the trigger (an event at a time) and the bulk batch both copy the
+    """Migration 0028: the trigger (an event at a time) and the bulk batch both copy the
     event's store onto its feed row, and a store's page is read by it."""
     ledger.move(db, admin, Action.RECEIVE, store="S1", sku="CAB", quantity=2)
     ledger.move(db, admin, Action.RECEIVE, store="S2", sku="PHONE", serials=[imei(0)])

@@ -1,4 +1,4 @@
-"""The index pages a counter sale writes (migration 0027): every index a step's rows enter is
+"""The index pages a counter sale writes (migration 0029): every index a step's rows enter is
 one more page its commit writes and fsyncs. Read from the SQLite file itself: the WAL's
 frames (which pages each commit wrote) and ``dbstat`` (which table or index owns a page, and
 how many entries an index holds). The plans of the queries that used the dropped indexes
@@ -24,7 +24,7 @@ from serialpos.services.counter_scan import scan_at_counter
 from serialpos.services.orders import NewOrder
 from serialpos.services.orders.checkout import fulfil
 
-#: Indexes no sale step may write: gone (0027), or partial and not set by a counter sale.
+#: Indexes no sale step may write: gone (0029), or partial and not set by a counter sale.
 NEVER_WRITTEN = {
     "ix_order_line_order_id",
     "ix_order_line_product_serial",
@@ -151,9 +151,9 @@ def _indexes(db: Database) -> dict[str, bool]:
     }
 
 
-def test_migration_0027_both_ways(db: Database) -> None:
+def test_migration_0029_both_ways(db: Database) -> None:
     """On SQLite and PostgreSQL: the two order-line indexes dropped and the three made
-    partial; the downgrade (to 0026) puts them back as they were."""
+    partial; the downgrade (to 0028) puts them back as they were."""
     from alembic import command
 
     from serialpos.db import migrate
@@ -167,7 +167,7 @@ def test_migration_0027_both_ways(db: Database) -> None:
     cfg = migrate._config()
     with db.engine.connect() as conn:
         cfg.attributes["connection"] = conn
-        command.downgrade(cfg, "0026")
+        command.downgrade(cfg, "0028_central3")
         conn.commit()
     before = _indexes(db)
     assert not any(before[name] for name in partial) and dropped <= before.keys()

@@ -137,7 +137,7 @@ def _postgresql(
 
 
 def _stores(shared: Mapping[str, Any], columns: Mapping[str, Sequence[Any]], n: int) -> list[int]:
-    """Each event's store, in the order of ``columns`` (the feed row keeps it: 0027)."""
+    """Each event's store, in the order of ``columns`` (the feed row keeps it: 0028)."""
     if "store_id" in columns:
         return [int(s) for s in columns["store_id"]]
     return [int(shared["store_id"])] * n

@@ -55,7 +55,7 @@ _PAGE = (
 
 
 #: The same page, one store's events only (a store terminal's pull): by the store kept on
-#: the feed row, one range of ``ix_event_feed_store_seq`` (migration 0027), where the
+#: the feed row, one range of ``ix_event_feed_store_seq`` (migration 0028), where the
 #: event's store went through an index led by the product and grew with the ledger.
 _STORE_PAGE = _PAGE.where(feed_c.store_id == sa.bindparam("store_id"))
 #: Both run prepared: a store terminal pulls after every push, and building and caching the

@@ -39,7 +39,7 @@ class ApplyOutcome(SQLModel, table=True):
 
 class EventFeed(SQLModel, table=True):
     """A ledger event's place in the feed: ``seq`` is gap-free and in commit order. The
-    event's store is kept beside it (migration 0027) so a store's page after a cursor is one
+    event's store is kept beside it (migration 0028) so a store's page after a cursor is one
     range of ``ix_event_feed_store_seq``, however long the ledger."""
 
     __tablename__ = "event_feed"

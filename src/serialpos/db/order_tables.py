@@ -34,7 +34,7 @@ class SaleOrder(SQLModel, table=True):
         sa.CheckConstraint(_in("delivery", DELIVERY_MODES), name="ck_sale_order_delivery"),
         sa.CheckConstraint(_in("status", ORDER_STATUSES), name="ck_sale_order_status"),
         sa.Index("ix_sale_order_store_status", "store_id", "status"),
-        # Only orders sold to a customer record (migration 0027): one value is ever asked.
+        # Only orders sold to a customer record (migration 0029): one value is ever asked.
         sa.Index(
             "ix_sale_order_customer_id",
             "customer_id",
@@ -100,7 +100,7 @@ class OrderLine(SQLModel, table=True):
         sa.UniqueConstraint("order_id", "number", name="uq_order_line_number"),
         sa.CheckConstraint(_in("status", LINE_STATUSES), name="ck_order_line_status"),
         # A serial's lines, a (product, serial)'s too: a serial has a handful at most. An
-        # order's lines are found by uq_order_line_number (migration 0027).
+        # order's lines are found by uq_order_line_number (migration 0029).
         sa.Index("ix_order_line_serial", "serial"),
     )
 
@@ -141,7 +141,7 @@ class OrderPayment(SQLModel, table=True):
     __tablename__ = "order_payment"
     __table_args__ = (
         sa.CheckConstraint(_in("kind", PAYMENT_KINDS), name="ck_order_payment_kind"),
-        # Only payments taken in a till shift (migration 0027): one shift is ever asked.
+        # Only payments taken in a till shift (migration 0029): one shift is ever asked.
         sa.Index(
             "ix_order_payment_shift_id",
             "shift_id",

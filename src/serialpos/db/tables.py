@@ -120,7 +120,7 @@ class ProductBarcode(SQLModel, table=True):
 UNACCEPTED_BEFORE_0016 = "before 0016"
 
 _LIVE_UNSHARED = "state IN ('in_stock', 'reserved', 'in_transit', 'expected') AND shared_by IS NULL"
-#: The same test as SQLite stores it since migration 0027: ``=`` terms, which SQLite compares in
+#: The same test as SQLite stores it since migration 0030: ``=`` terms, which SQLite compares in
 #: place, where a list of more than two values is built into a temporary B-tree for every row
 #: written. (``ck_serial_unit_state`` is rewritten likewise on SQLite by that migration.)
 _LIVE_UNSHARED_SQLITE = (
@@ -138,7 +138,7 @@ class SerialUnit(SQLModel, table=True):
         sa.CheckConstraint(_in("state", UNIT_STATES), name="ck_serial_unit_state"),
         sa.Index("ix_serial_unit_serial", "serial"),
         sa.Index("ix_serial_unit_store_product_state", "store_id", "product_id", "state"),
-        # Only reserved units (migration 0027): a reservation and its sale touch one entry.
+        # Only reserved units (migration 0029): a reservation and its sale touch one entry.
         sa.Index(
             "ix_serial_unit_reserved_line",
             "reserved_line_id",

@@ -27,8 +27,8 @@ import re
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0027_bulk5"
-down_revision = "0026"
+revision = "0030_bulk5"
+down_revision = "0029_saleexec"
 branch_labels = None
 depends_on = None
 

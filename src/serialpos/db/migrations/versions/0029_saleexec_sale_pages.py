@@ -18,8 +18,8 @@ The invoice's ``ix_invoice_issued_at`` and ``ix_invoice_store_issued_at`` stay: 
 report asks by date for all stores (the first) and by store and date (the second); neither
 serves the other without statistics SQLite does not keep.
 
-Revision ID: 0027_saleexec
-Revises: 0026
+Revision ID: 0029_saleexec
+Revises: 0028_central3
 Create Date: 2026-12-04
 """
 
@@ -28,8 +28,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0027_saleexec"
-down_revision = "0026"
+revision = "0029_saleexec"
+down_revision = "0028_central3"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
-"""Migration 0027 (bulk5): on SQLite the unit's state is tested by ``=`` terms in
+"""Migration 0030 (bulk5): on SQLite the unit's state is tested by ``=`` terms in
 ``ck_serial_unit_state`` and the live-serial index, so writing a unit no longer builds a
 temporary B-tree per row for each ``IN (...)`` list; the same rows are accepted and refused
-as before, units made at 0026 are kept, and the downgrade puts the lists back."""
+as before, units made at 0029 are kept, and the downgrade puts the lists back."""
 
 from __future__ import annotations
 
@@ -68,10 +68,10 @@ def _ephemeral_tables(db: Database) -> int:
     return sum(1 for step in steps if step[1] == "OpenEphemeral")
 
 
-def test_0027_keeps_units_and_refuses_the_same_rows(db_url: str) -> None:
+def test_0030_keeps_units_and_refuses_the_same_rows(db_url: str) -> None:
     db = Database(db_url)
     try:
-        migrate.upgrade(db, "0026")
+        migrate.upgrade(db, "0029_saleexec")
         _seed(db)
         migrate.upgrade(db)
         with db.engine.begin() as conn:
@@ -93,10 +93,10 @@ def test_0027_keeps_units_and_refuses_the_same_rows(db_url: str) -> None:
         db.dispose()
 
 
-def test_0027_writes_a_unit_without_building_a_list_per_row(tmp_path: Path) -> None:
+def test_0030_writes_a_unit_without_building_a_list_per_row(tmp_path: Path) -> None:
     db = Database(f"sqlite:///{tmp_path / 'units.sqlite'}")
     try:
-        migrate.upgrade(db, "0026")
+        migrate.upgrade(db, "0029_saleexec")
         _seed(db)
         # The CHECK and the index's WHERE, in both programs (SQLite 3.40: five lists).
         assert _ephemeral_tables(db) >= 2
@@ -115,7 +115,7 @@ def test_0027_writes_a_unit_without_building_a_list_per_row(tmp_path: Path) -> N
         cfg = migrate._config()
         with db.engine.connect() as conn:
             cfg.attributes["connection"] = conn
-            command.downgrade(cfg, "0026")
+            command.downgrade(cfg, "0029_saleexec")
             conn.commit()
         db.dispose()
         assert _ephemeral_tables(db) >= 2

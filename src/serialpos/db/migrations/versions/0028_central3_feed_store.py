@@ -11,8 +11,8 @@ The store is copied from the event by the feed's writers: the triggers of 0014 (
 rows are filled from their events. The column is left nullable (SQLite cannot add a NOT NULL
 column without a default); every writer fills it.
 
-Revision ID: 0027_central3
-Revises: 0026
+Revision ID: 0028_central3
+Revises: 0027_terminal_reverse
 Create Date: 2026-12-04
 """
 
@@ -21,8 +21,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0027_central3"
-down_revision = "0026"
+revision = "0028_central3"
+down_revision = "0027_terminal_reverse"
 branch_labels = None
 depends_on = None
 
