@@ -333,6 +333,23 @@ def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
     dialect.do_begin = _do_begin  # type: ignore[method-assign, assignment]
 
 
+def begin_write_now(conn: Connection) -> None:
+    """SQLite: take the write lock now (``BEGIN IMMEDIATE``) for a write transaction of
+    ``conn`` that a "begin" listener is starting. Such listeners run *before* the
+    dialect's ``do_begin``, so one that reads the database to know where this transaction
+    starts (terminal/entry_events.py: the ledger's last event id) must hold the lock first,
+    or another writer could commit between its read and the BEGIN; ``do_begin`` then finds
+    the transaction open and leaves it. Errors are wrapped as SQLAlchemy would, so a busy
+    database is still recognised and waited for."""
+    driver: Any = conn.connection.driver_connection
+    if driver.in_transaction:
+        return
+    try:
+        driver.execute("BEGIN IMMEDIATE")
+    except sqlite3.Error as exc:
+        raise sa.exc.DBAPIError.instance("BEGIN IMMEDIATE", None, exc, sqlite3.Error) from exc
+
+
 def begin_reads_deferred(read_engine: Engine) -> None:
     """SQLite: a transaction of ``read_engine`` (the write engine's pool, marked for reads)
     starts with a plain ``BEGIN``, which never takes the write lock; straight to the driver,

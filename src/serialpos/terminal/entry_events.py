@@ -9,8 +9,9 @@ entry keeps the ids around its own events, ``events_after < id <= events_to``.
 
 How the ids are known: the till's database is SQLite, one writer at a time, and a write
 transaction starts with ``BEGIN IMMEDIATE`` (db/engine.py), so no other writer's events can
-fall among this transaction's. At the start of each write transaction the largest ledger
-event id is noted on the connection (:func:`watch`, one index probe); the entry, written at
+fall among this transaction's. At the start of each write transaction, once its write lock
+is held, the largest ledger event id is noted on the connection (:func:`watch`, one index
+probe); the entry, written at
 the end of the act, takes every id after it. A second entry in the same transaction takes
 only what follows the first. The note is dropped when the transaction ends, so it never
 outlives it.
@@ -25,7 +26,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from serialpos.db import repo
-from serialpos.db.engine import Database
+from serialpos.db.engine import Database, begin_write_now
 
 log = logging.getLogger(__name__)
 
@@ -49,8 +50,11 @@ def watch(db: Database) -> None:
 def _note(conn: Connection) -> None:
     if not conn.get_execution_options().get("serialpos_write", True):
         return
-    # Straight to the driver, as the BEGIN just before it (db/engine.py): this runs for
-    # every write transaction of the till.
+    # "begin" listeners run before the dialect's BEGIN IMMEDIATE (db/engine.py): take the
+    # write lock first, or a sync's pull could commit its events between this read and the
+    # BEGIN, and this transaction's entry would claim them (and put them back on a refusal).
+    begin_write_now(conn)
+    # Straight to the driver: this runs for every write transaction of the till.
     driver: Any = conn.connection.driver_connection
     conn.info[_BEFORE] = int(driver.execute(_LAST_SQL).fetchone()[0])
 
