@@ -6,6 +6,7 @@ the snapshot reach the terminal with its next sync."""
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 from terminal_chain import Chain
@@ -116,6 +117,7 @@ def test_settings_and_new_products_reach_the_terminal_with_the_sync(chain: Chain
         "WHERE store.code = 'S1' AND s.key = 'require_shift'"
     )
     assert setting == [("true",)]
-    assert till.status()["refreshed_at"] is not None
+    refreshed = till.status()["refreshed_at"]
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", refreshed), refreshed  # as link_since
     assert till.sync()["refreshed"] is False  # not again until REFRESH_SECONDS have passed
     till.check_clean()

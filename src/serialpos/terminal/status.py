@@ -4,6 +4,7 @@ conflicts and refusals central answered, and the feed number it is current to.""
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.engine import Connection
@@ -29,10 +30,18 @@ def status(db: Database) -> dict[str, Any]:
             # units leased to this terminal, as last copied from central (terminal/leases.py)
             "leases": len(lease_sql.leases(conn, utcnow())),
             # when the settings and catalogue were last taken again (terminal/refresh.py)
-            "refreshed_at": journal.get_state(conn, "refreshed_at"),
+            "refreshed_at": _utc_text(journal.get_state(conn, "refreshed_at")),
         }
 
     return db.read(work)
+
+
+def _utc_text(stored: str | None) -> str | None:
+    """A UTC time kept as naive ISO text, shown as every other time of the status is
+    (``link_since``, a conflict's ``made_at``): to the second, with its ``Z``."""
+    if not stored:
+        return None
+    return datetime.fromisoformat(stored).isoformat(timespec="seconds") + "Z"
 
 
 def local_conflicts(db: Database) -> list[dict[str, Any]]:
