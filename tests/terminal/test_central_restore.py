@@ -8,6 +8,7 @@ import json
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import sqlalchemy as sa
 from terminal_chain import Chain
@@ -118,3 +119,41 @@ def test_entries_central_lost_are_sent_again_none_twice(chain: Chain) -> None:
     assert refused.returncode == 1 and "not behind" in refused.stderr
     till.check_clean()
     chain.check_clean()
+
+
+def test_resend_cut_off_is_said_and_the_next_sync_goes_on(chain: Chain) -> None:
+    import pytest
+
+    from serialpos.config import ChainConfig
+    from serialpos.db.engine import Database
+    from serialpos.terminal.client import CentralClient, Offline
+    from serialpos.terminal.resend import resend
+
+    assert chain.post({"op": "receive", "store": "S1", "sku": "PH1", "serials": ["RC-1"]})[0]["ok"]
+    till = chain.terminal("till-cut")
+    till.apply(_sell("RC-1"))
+    assert till.sync()["accepted"] == 1
+    db = Database(till.db_url)
+    try:
+        with db.engine.begin() as conn:  # as if central lost its newest events
+            conn.execute(
+                sa.text("UPDATE sync_state SET value = '99999999' WHERE key = 'feed_after'")
+            )
+
+        class CutOff(CentralClient):
+            def post_lines(self, lines: list[str]) -> list[dict[str, Any]]:
+                raise Offline("central did not answer (cut in the test)")
+
+        config = ChainConfig(chain.server.base, till.token, "S1", till.name)
+        with CutOff(config.server, config.token) as client, pytest.raises(Offline) as cut:
+            resend(db, config, client)
+    finally:
+        db.dispose()
+    assert "1 accepted entries marked to send again" in cut.value.message
+    assert "next `serialpos sync`" in cut.value.message and cut.value.code == "offline"
+    end = chain.scalar("SELECT max(seq) FROM event_feed")
+    assert (till.status()["pending"], till.status()["feed_after"]) == (1, end)
+    again = till.sync()  # no longer "central behind": the entry goes, central still holds it
+    assert (again["accepted"], again["replayed"], again["pending"]) == (1, 1, 0)
+    assert chain.scalar(SOLD, s="RC-1") == 1
+    till.check_clean()

@@ -103,4 +103,13 @@ def resend(db: Database, chain: ChainConfig, client: CentralClient) -> Resent:
         return n
 
     resent = db.write(mark)
-    return Resent(after, last, resent, sync_once(db, chain, client))
+    try:
+        report = sync_once(db, chain, client)
+    except DomainError as exc:  # offline, or refused, after the marking: said with it
+        raise type(exc)(
+            f"{resent} accepted entries marked to send again and the feed cursor set to "
+            f"central's {last}, but the round stopped: {exc.message}; the next "
+            "`serialpos sync` sends them",
+            code=exc.code,
+        ) from exc
+    return Resent(after, last, resent, report)
