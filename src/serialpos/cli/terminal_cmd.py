@@ -124,6 +124,24 @@ def refused(ctx: typer.Context) -> None:
     typer.echo(json.dumps(refused_entries(db), ensure_ascii=False))
 
 
+@app.command("resend")
+def resend(ctx: typer.Context) -> None:
+    """After central was restored from an older backup ("central behind"): send again this
+    terminal's accepted entries (central applies only those it lost, each once by its id),
+    go on from central's feed as it is now, and sync (JSON: what central answered)."""
+    from serialpos.terminal.client import CentralClient
+    from serialpos.terminal.link import ONLINE, record_link
+    from serialpos.terminal.resend import resend as resend_lost
+
+    st = state(ctx)
+    chain, db = _chain_db(st)
+    with CentralClient(chain.server, chain.token) as client:
+        done = resend_lost(db, chain, client)
+    record_link(db, ONLINE, reason=done.words(), terminal=chain.terminal, user=st.user or "resend")
+    typer.echo(done.words(), err=True)
+    print_json(done.to_json())
+
+
 @app.command("lease")
 def lease(
     ctx: typer.Context,

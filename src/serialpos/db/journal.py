@@ -153,6 +153,18 @@ def settle(conn: Connection, entry_id: str, state: str, answer: str) -> bool:
     return done.rowcount == 1
 
 
+def send_again(conn: Connection) -> int:
+    """Mark every accepted entry pending again, its answer kept until central answers anew
+    (terminal/resend.py: central restored from an older backup lost some of them); how many.
+    Central applies an entry once by its id: one it still holds is answered ``replayed``."""
+    done = conn.execute(
+        journal_t.update()
+        .where(journal_c.state == "accepted")
+        .values(state="pending", settled_at=None)
+    )
+    return int(done.rowcount)
+
+
 def pending_naming(conn: Connection, text: str, after: int) -> list[str]:
     """The lines of pending entries after local number ``after`` that hold ``text`` as a
     JSON string (a serial they may name; the caller reads each line to be sure)."""

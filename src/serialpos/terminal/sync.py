@@ -356,15 +356,23 @@ def _check_not_behind(client: CentralClient, page: dict[str, Any], after: int) -
     number is not before it). If it does not, central was restored from an older backup; the
     terminal says so and keeps its journal and state (nothing is pulled or dropped) until a
     person decides. (Central before the store filter sent no ``last``: asked the old way.)"""
-    last = page.get("last")
-    if last is None:
-        last = after if client.get_json("/v1/events", after=after - 1, limit=1)["events"] else 0
-    if int(last) < after:
+    if feed_end(client, page, after) < after:
         raise CentralBehind(
             f"central's event feed ends before number {after}, which this "
             "terminal already applied: central was restored from an older "
-            "backup? Nothing was changed here; the journal is kept"
+            "backup? Nothing was changed here; the journal is kept. Once central is "
+            "back for good, `serialpos terminal resend` sends again what central lost"
         )
+
+
+def feed_end(client: CentralClient, page: dict[str, Any], after: int) -> int:
+    """Central's feed's last number, from a page read after ``after`` (central before the
+    store filter sent no ``last``: then only whether it still has number ``after``, asked
+    the old way, which is all the check needs)."""
+    last = page.get("last")
+    if last is None:
+        last = after if client.get_json("/v1/events", after=after - 1, limit=1)["events"] else 0
+    return int(last)
 
 
 def _not_behind_before_push(db: Database, client: CentralClient) -> None:
