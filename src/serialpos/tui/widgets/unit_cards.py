@@ -73,6 +73,8 @@ def summary(cards: tuple[UnitCard, ...]) -> Text:
             text.append(f"\n  {card.warranty.words}")
         if card.sale is not None:
             text.append(f"\n  {sale_words(card.sale)}")
+            if card.sale.central_words:  # the till's sale a conflict: said, never silent
+                text.append(f"\n  {card.sale.central_words}", style="bold")
         if card.components:
             parts = ", ".join(f"{qty}× {visible(sku)}" for sku, _name, qty in card.components)
             text.append(f"\n  {card.package or 'package'} package of {parts}")
