@@ -81,8 +81,8 @@ class SaleLink:
 
     @property
     def central_words(self) -> str | None:
-        """The card's warning, ``NOT ACCEPTED at central: conflict #3``."""
-        return None if self.central is None else f"NOT ACCEPTED at central: {self.central}"
+        """The card's warning, ``NOT TAKEN by central: conflict #3``."""
+        return None if self.central is None else f"NOT TAKEN by central: {self.central}"
 
 
 p, u, s, e = repo.product_t.c, repo.unit_t.c, repo.store_t.c, repo.event_t.c
