@@ -165,6 +165,9 @@ ON_TERMINAL = frozenset(
         # shifts are the till's own (its drawer): checked here, never journaled
         # (services/shifts.py), so require_shift holds on a terminal's own sales
         "shift",
+        # settings: show reads the till's copy (refreshed from central every 5 minutes,
+        # terminal/refresh.py); set and clear are refused there (cli/settings.py)
+        "settings",
     }
 )
 
@@ -204,10 +207,39 @@ INSTEAD = {
     "product its store's events name)",
     "user": "users are central's: change them there and set the terminal up again for their PINs",
     "store": "stores are central's: change them there",
-    "settings": "settings are central's: change them there and set the terminal up again",
+    "settings": "settings are central's: change them there; the terminal takes them at its "
+    "next refresh (every 5 minutes while online, or 'serialpos sync')",
     "token": "tokens are central's: make them there",
     "demo": "a demo is made on a database of its own (--db)",
 }
+
+
+def on_terminal(st: CliState) -> bool:
+    """Whether this invocation runs on a store terminal's own database (its config names a
+    chain and no ``--db`` names another database)."""
+    from serialpos.config import ConfigError
+
+    if st.db_url is not None:
+        return False
+    try:
+        return st.config().chain is not None
+    except ConfigError:
+        return False
+
+
+def refuse_on_terminal(st: CliState, command: str) -> None:
+    """Refuse a subcommand that changes what is central's, on a store terminal (its group
+    is in :data:`ON_TERMINAL` for the subcommands that only read)."""
+    if not on_terminal(st):
+        return
+    from serialpos.cli.output import EXIT_USAGE, fail
+
+    group = command.split()[0]
+    fail(
+        f"this is a store terminal of a chain: 'serialpos {command}' would change the "
+        f"terminal's copy only, never central: {INSTEAD[group]}",
+        EXIT_USAGE,
+    )
 
 
 def start_invocation(st: CliState, command: str | None) -> None:

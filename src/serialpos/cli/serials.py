@@ -43,7 +43,7 @@ def _card_json(c: UnitCard) -> dict[str, Any]:
         "components": [
             {"sku": sku, "name": name, "quantity": qty} for sku, name, qty in c.components
         ],
-        "sale": None if c.sale is None else vars(c.sale),
+        "sale": None if c.sale is None else vars(c.sale),  # with "central" (conflict #N)
         "customer": c.customer,
         "events": [
             {k: v for k, v in vars(e).items() if k not in ("sku", "serial")} for e in c.events
@@ -84,6 +84,8 @@ def _say_card(card: UnitCard, events: bool) -> None:
             words += f", in package {sale.package_sku} {sale.package_name or ''}"
         words = words.rstrip() + (f", customer {sale.customer}" if sale.customer else "")
         say(words)
+        if sale.central_words:
+            say(f"  {sale.central_words}")
     if card.warranty is not None:
         say(f"  warranty: {card.warranty.words}")
     if card.components:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from serialpos.cli.context import state
+from serialpos.cli.context import on_terminal, refuse_on_terminal, state
 from serialpos.cli.output import EXIT_USAGE, fail, print_json, print_table, say
 
 if TYPE_CHECKING:
@@ -30,8 +30,11 @@ def show(
     from serialpos.domain.settings import SETTING_HELP
     from serialpos.services.settings import get_chain_settings, get_settings, setting_sources
 
-    db = state(ctx).database()
+    st = state(ctx)
+    db = st.database()
     values = get_settings(db, store)
+    if on_terminal(st):
+        _say_terminal_copy(db)
     if json_out:
         print_json(values)
         return
@@ -60,6 +63,26 @@ def show(
         ]
         + _detail_rows(db, store),
         title=f"settings at {store}",
+    )
+
+
+def _say_terminal_copy(db: Database) -> None:
+    """On a store terminal: these are its copy of central's settings, and how fresh (on
+    stderr, so ``--json`` stays the settings alone)."""
+    import typer
+
+    from serialpos.terminal.refresh import refreshed_at
+
+    when = refreshed_at(db)
+    fresh = (
+        "as of its set-up (not refreshed since)"
+        if when is None
+        else f"last refreshed from central at {when.isoformat(timespec='seconds')}Z"
+    )
+    typer.echo(
+        f"this terminal's copy of central's settings, {fresh}; refreshed every 5 minutes "
+        "while online ('serialpos sync'); change them at central",
+        err=True,
     )
 
 
@@ -96,6 +119,7 @@ def clear(
     from serialpos.services.store_details import clear_store_detail
 
     st = state(ctx)
+    refuse_on_terminal(st, "settings clear")
     if is_store_detail(key):
         clear_store_detail(st.database(), st.require_actor(), key, store)
         say(f"{key.strip()} at {store} is cleared")
@@ -121,6 +145,7 @@ def set_(
     from serialpos.services.store_details import set_store_detail
 
     st = state(ctx)
+    refuse_on_terminal(st, "settings set")
     if is_store_detail(key):
         if store is None:
             fail(f"{key.strip()} belongs to one store: give --store CODE", EXIT_USAGE)

@@ -87,6 +87,9 @@ def status(ctx: typer.Context) -> None:
             # as the last sync round found it (null before the first)
             "link": link.link,
             "link_since": None if link.since is None else link.since.isoformat() + "Z",
+            # when central last answered: the offline rules count a till quiet for longer
+            # than link.HEARD_WITHIN as offline (terminal/offline_rules.py)
+            "heard_at": None if link.heard_at is None else link.heard_at + "Z",
         }
     )
 

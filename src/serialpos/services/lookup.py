@@ -5,15 +5,16 @@ with who bought each, when, on which invoice, and where it is now."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from serialpos.db import journal, repo
 from serialpos.db import order_repo as orepo
-from serialpos.db import repo
 from serialpos.db.customer_tables import customer_field_of
 from serialpos.db.engine import Database
 from serialpos.domain.decoder import DecodedScan
@@ -73,6 +74,15 @@ class SaleLink:
     package_name: str | None = None
     #: The order's customer name ("who bought serial X"); None when the order names nobody.
     customer: str | None = None
+    #: On a store terminal, when central did not take the sale made here: ``conflict #N``
+    #: (another till sold the unit first; a manager resolves it) or ``refused``. None
+    #: otherwise (accepted, waiting for central, or not a terminal's sale).
+    central: str | None = None
+
+    @property
+    def central_words(self) -> str | None:
+        """The card's warning, ``NOT TAKEN by central: conflict #3``."""
+        return None if self.central is None else f"NOT TAKEN by central: {self.central}"
 
 
 p, u, s, e = repo.product_t.c, repo.unit_t.c, repo.store_t.c, repo.event_t.c
@@ -157,6 +167,20 @@ def _sale(conn: Connection, product_id: int, serial: str) -> SaleLink | None:
     )
 
 
+def _central_verdict(conn: Connection, sale: SaleLink) -> SaleLink:
+    """The sale as central took it, read from this till's journal: the last entry naming
+    its invoice (or order) settled as a conflict or refused marks it. Central's own journal
+    is empty: nothing changes there."""
+    entry = journal.last_naming(conn, sale.invoice or sale.order)
+    if entry is None or entry.state not in ("conflict", "refused"):
+        return sale
+    if entry.state == "refused":
+        return replace(sale, central="refused")
+    conflict = json.loads(entry.answer or "{}").get("conflict") or {}
+    number = conflict.get("id")
+    return replace(sale, central=f"conflict #{number}" if number is not None else "conflict")
+
+
 def _components(conn: Connection, package_id: int) -> tuple[tuple[str, str, int], ...]:
     rows = conn.execute(_COMPONENTS, {"package_id": package_id}).all()
     return tuple(sorted((sku, name, int(qty)) for sku, name, qty in rows))
@@ -213,6 +237,8 @@ def find_units(
             events = tuple(_event(ev, row.sku) for ev in conn.execute(_EVENTS, {"unit_id": row.id}))
         parts = () if row.package_type is None else _components(conn, row.product_id)
         sale = _sale(conn, row.product_id, row.serial) if with_events else None
+        if sale is not None:
+            sale = _central_verdict(conn, sale)
         months = row.warranty_months
         cards.append(
             UnitCard(

@@ -105,6 +105,8 @@ def load(db: Database, snap: dict[str, Any]) -> int:
             repo.bump_stock(conn, pid, here, quantities.get(pid, 0))
         journal.set_state(conn, "feed_after", str(int(snap["feed_after"])))
         journal.set_state(conn, "central_terminal", str(snap["central_terminal"]))
+        # central answered: the offline rules count the link's age from here (terminal/link.py)
+        journal.set_state(conn, "heard_at", now.isoformat(timespec="seconds"))
         if snap.get("customers_until"):  # older central: none
             customer_sync.take_in(conn, snap["customers"])
             journal.set_state(conn, CUSTOMERS_SINCE, next_since(snap["customers_until"]))

@@ -31,6 +31,15 @@ from serialpos.terminal.sync import CentralBehind, SyncReport, sync_once
 log = logging.getLogger(__name__)
 
 ONLINE, OFFLINE = "online", "offline"
+#: ``sync_state`` key: when central last answered this till (a sync round, ``apply --push``,
+#: an online sale at the console, or ``terminal init``'s snapshot), terminal clock, ISO.
+HEARD_AT = "heard_at"
+#: Seconds after which a till that has not heard from central counts as offline for the
+#: store's offline rules (terminal/offline_rules.py), whatever the link last found: a till
+#: that only runs ``apply`` and never syncs cannot know central is down, and its sales are
+#: checked by nobody. The console's worker and ``sync --follow`` hear central every few
+#: seconds; two minutes leaves room for a slow round.
+HEARD_WITHIN = 120
 #: Shown, never recorded: central answered but refused this till (a revoked token, another
 #: till's token, central behind the till). Recorded as OFFLINE (the offline rules hold);
 #: said apart so a cashier does not wait for a link that is up (terminal/link.py ``tick``).
@@ -47,6 +56,7 @@ class LinkState:
     oldest_seconds: int | None
     since: datetime | None = None
     message: str = ""
+    heard_at: str | None = None
 
     @property
     def online(self) -> bool:
@@ -67,6 +77,7 @@ def read_state(db: Database, message: str = "") -> LinkState:
             age,
             datetime.fromisoformat(since) if since else None,
             message,
+            journal.get_state(conn, HEARD_AT),
         )
 
     return db.read(work)
@@ -78,6 +89,8 @@ def record_link(db: Database, link: str, *, terminal: str, user: str, reason: st
     now = utcnow()
 
     def work(conn: Connection) -> bool:
+        if link == ONLINE:
+            journal.set_state(conn, HEARD_AT, now.isoformat(timespec="seconds"))
         before = journal.get_state(conn, "link")
         if before == link:
             return False

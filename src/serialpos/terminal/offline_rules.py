@@ -4,13 +4,17 @@ and selling nothing priced above a limit (chain setting ``offline_price_limit``)
 off by default.
 
 Offline is the link as last found (terminal/link.py: a sync round, the console's worker or
-``apply --push`` that got no answer), never a guess. A manager's PIN given while offline
-(:func:`allow_offline`) holds until the link comes back; it is audited on the terminal.
+``apply --push`` that got no answer), **or a till that has not heard from central for
+longer than** :data:`~serialpos.terminal.link.HEARD_WITHIN` (a till that only runs ``apply``
+without ``--push`` and never syncs: nothing it sells is checked by central, and it cannot
+find the link down). A manager's PIN given while offline (:func:`allow_offline`) holds
+until the link comes back (or central is heard again); it is audited on the terminal.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -23,7 +27,7 @@ from serialpos.domain.errors import DomainError, PermissionDenied
 from serialpos.domain.users import Permission
 from serialpos.services import login_locks, products, users
 from serialpos.services.settings import get_chain_settings, get_settings
-from serialpos.terminal.link import OFFLINE
+from serialpos.terminal.link import HEARD_AT, HEARD_WITHIN, OFFLINE, ONLINE
 
 #: Lines that sell to a customer.
 SALES = frozenset({"sell", "order_create"})
@@ -38,9 +42,30 @@ class OverOfflineLimit(DomainError):
 
 
 def _offline_since(conn: Connection) -> str | None:
-    if journal.get_state(conn, "link") != OFFLINE:
+    """None when the link counts as up; else a key naming this stretch offline (a PIN
+    given for it holds until the key changes): the moment the link was found down, or,
+    for a till central has not answered for :data:`HEARD_WITHIN` seconds, ``quiet since``
+    the last answer (a new answer ends it)."""
+    link = journal.get_state(conn, "link")
+    if link == OFFLINE:
+        return journal.get_state(conn, "link_since") or ""
+    heard = journal.get_state(conn, HEARD_AT)
+    if link == ONLINE and heard is None:
+        heard = journal.get_state(conn, "link_since")  # a till from before heard_at
+    if heard is None:
+        return None  # never heard (a till from before heard_at, not yet synced)
+    if utcnow() - datetime.fromisoformat(heard) <= timedelta(seconds=HEARD_WITHIN):
         return None
-    return journal.get_state(conn, "link_since") or ""
+    return f"quiet since {heard}"
+
+
+def _why(since: str) -> str:
+    if since.startswith("quiet since "):
+        return (
+            f"central has not answered this till since {since.removeprefix('quiet since ')} "
+            f"(no sync for over {HEARD_WITHIN // 60} minutes: run 'serialpos sync')"
+        )
+    return "the link to central is down"
 
 
 def check_sale(db: Database, data: Mapping[str, Any]) -> None:
@@ -57,7 +82,7 @@ def check_sale(db: Database, data: Mapping[str, Any]) -> None:
         return  # the line is refused for that by the apply itself
     if get_settings(db, store).offline_requires_manager_pin and allowed != since:
         raise OfflineNeedsManager(
-            f"the link to central is down, and store {store} sells offline only after a "
+            f"{_why(since)}, and store {store} sells offline only after a "
             "manager's PIN: 'serialpos --user MANAGER terminal allow-offline' (or the "
             "console's manager-PIN dialog)"
         )
@@ -68,7 +93,7 @@ def check_sale(db: Database, data: Mapping[str, Any]) -> None:
         price = products.get_product(db, sku).price
         if Decimal(price) > limit:
             raise OverOfflineLimit(
-                f"the link to central is down: {sku} costs {price}, above the offline "
+                f"{_why(since)}: {sku} costs {price}, above the offline "
                 f"limit of {limit}; sell it when central answers again"
             )
 

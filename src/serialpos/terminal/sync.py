@@ -84,6 +84,9 @@ class SyncReport:
     #: transfers shipped from here that central did not take (a conflict or a refusal),
     #: their copy here marked refused (services/transfers/sent.py)
     refused_transfers: int = 0
+    #: transfers received here whose receipt central did not take: their copy here reads
+    #: central's again, or refused (services/transfers/incoming.py)
+    refused_receipts: int = 0
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -233,9 +236,13 @@ def pull_transfers(
 ) -> None:
     """Keep the transfers shipped to this store that the terminal does not hold yet, so
     they can be received here offline too (services/transfers/incoming.py)."""
-    from serialpos.services.transfers.incoming import keep_incoming
+    from serialpos.services.transfers.incoming import keep_incoming, refused_receipts
 
     found = client.get_json("/v1/transfers/incoming", store=chain.store)["transfers"]
+    # a receipt here central did not take: the copy reads central's (or refused)
+    report.refused_receipts += len(
+        db.write(lambda conn: refused_receipts(conn, found, chain.store))
+    )
     if not found:
         return
     events = [{"store": chain.store, "sku": ln["sku"]} for t in found for ln in t["lines"]]

@@ -11,6 +11,7 @@ at central, and is journaled as ``transfer_in`` on the same number.
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any
 
@@ -188,3 +189,76 @@ def _at(text: Any) -> datetime:
         return datetime.fromisoformat(str(text))
     except ValueError:
         return utcnow()
+
+
+#: Journal states of an entry central did not apply (services/entries.py).
+_NOT_APPLIED = frozenset({"conflict", "refused"})
+
+
+def refused_receipts(conn: Connection, found: list[dict[str, Any]], store: str) -> list[str]:
+    """On a store terminal, inside the caller's transaction: make its copy of each transfer
+    to ``store`` it holds as received, whose receipt here central did not take (the last
+    journal entry naming it a conflict or refused: another till received it first, a unit
+    had moved), read what central says. Still in transit at central (in ``found``, central's
+    incoming transfers): central's copy (shipped, what central received), so it can be
+    received again. Else (received at central by another till, or unknown there):
+    ``refused``, nothing of this receipt stands. The units took central's state when the
+    entry was settled (terminal/central_state.py) and its quantities came back
+    (terminal/quantities.py); only the document was left reading "received". The numbers
+    changed."""
+    here = journal.store_ids(conn)[store]
+    products = journal.product_ids(conn)
+    central = {str(t["number"]): t for t in found}
+    # Read from the entries central did not take (few), not the store's received transfers
+    # (its whole history): each sync pays for the conflicts, never for the history.
+    numbers = {
+        str(line["transfer"])
+        for state in _NOT_APPLIED
+        for entry in journal.entries(conn, state)
+        for line in [json.loads(entry.line)]
+        if line.get("op") == "transfer_in" and isinstance(line.get("transfer"), str)
+    }
+    rows = conn.execute(
+        sa.select(transfer_c.id, transfer_c.number).where(
+            transfer_c.number.in_(sorted(numbers)),
+            transfer_c.to_store_id == here,
+            transfer_c.status == TransferStatus.RECEIVED,
+        )
+    ).all()
+    changed: list[str] = []
+    for transfer_id, number in rows:
+        last = journal.last_naming(conn, str(number))
+        if last is None or last.state not in _NOT_APPLIED:
+            continue
+        data = central.get(str(number))
+        if data is None:
+            status = TransferStatus.REFUSED
+        else:
+            status = TransferStatus(str(data["status"]))
+            _take_lines(conn, transfer_id, data["lines"], products)
+        conn.execute(
+            transfer_t.update()
+            .where(transfer_c.id == transfer_id)
+            .values(status=status, received_by=None, received_at=None)
+        )
+        changed.append(str(number))
+    return changed
+
+
+def _take_lines(
+    conn: Connection, transfer_id: int, lines: list[dict[str, Any]], products: dict[str, int]
+) -> None:
+    """Units and quantities received on the transfer as central has them."""
+    for ln in lines:
+        pid = products.get(str(ln["sku"]))
+        if pid is None:
+            continue
+        got = [str(s) for s in ln["received_serials"]]
+        mine = sa.and_(unit_t.c.transfer_id == transfer_id, unit_t.c.product_id == pid)
+        conn.execute(unit_t.update().where(mine).values(received=unit_t.c.serial.in_(got)))
+        rest = max(0, int(ln["received"]) - len(got))
+        conn.execute(
+            line_t.update()
+            .where(line_t.c.transfer_id == transfer_id, line_t.c.product_id == pid)
+            .values(received=rest)
+        )

@@ -323,6 +323,11 @@ def describe_transfer(view: TransferView, here: str) -> str:
     """A sentence for a transfer that is neither picked nor received here now."""
     if view.status == "open":
         return f"{view.number} is being picked at {view.from_store}: not shipped yet"
+    if view.status == "refused" and view.to_store == here:
+        return (
+            f"{view.number}: central did not take the receipt made here; its units are "
+            "where central has them: see Conflicts"
+        )
     if view.status == "refused":
         return (
             f"{view.number}: central did not take this shipment (a unit had moved); "

@@ -69,6 +69,10 @@ def summary(cards: tuple[UnitCard, ...]) -> Text:
             text.append(f"#{number} ", style="bold")
         text.append(visible(card.state.replace("_", " ").upper()), style="bold")
         text.append(f" at {visible(card.store)} · {visible(card.sku)} {visible(card.product_name)}")
+        if card.sale is not None and card.sale.central_words:
+            # first under the state: a sale here central did not take must show on a
+            # handheld's few rows too, never silent (issue 16)
+            text.append(f"\n  {card.sale.central_words}", style="bold")
         if card.warranty is not None:  # before the sale: it must show on a handheld too
             text.append(f"\n  {card.warranty.words}")
         if card.sale is not None:
