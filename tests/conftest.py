@@ -33,11 +33,10 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
     return max(2, (os.cpu_count() or 1) * 2)
 
 
-#: Folders (and the wheel's file) whose files take the longest (a real ``serve`` and
-#: terminals as processes, killed and racing children): their files go to the workers first,
-#: so the suite does not end with one worker still running them while the others wait (a
-#: third worker alone no longer helped: the last 4% of the suite ran on one worker for 7
-#: minutes).
+#: Folders (and the wheel's file) whose files take the longest (a real ``serve`` and terminals as processes, killed
+#: and racing children): their files go to the workers first, so the suite does not end with
+#: one worker still running them while the others wait (a third worker alone no longer helped:
+#: the last 4% of the suite ran on one worker for 7 minutes).
 SLOW_FIRST = ("terminal", "chaos", "api", "test_wheel.py")
 
 
