@@ -24,20 +24,18 @@ from serialpos.services.context import SYSTEM, Actor
 
 
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
-    """``-n auto``: twice as many workers as cores. About half of the suite's wall time is
-    waiting, not computing (a real ``serve`` starting, a child process, a console's frames,
-    fsyncs): on 2 cores the whole suite kept the machine at a load of about 1.5 with 2 workers
-    (22 min); with 3 it took 20.6 min for 31 min of CPU (the tests' own and their children's)
-    as the suite grew by the terminals' tests with real processes; a fourth fills more of
-    those waits."""
-    return max(2, (os.cpu_count() or 1) * 2)
+    """``-n auto``: half again as many workers as cores. A third of the suite's wall time is
+    waiting, not computing (a real ``serve`` starting, a child process, a console's frames):
+    on 2 cores the whole suite kept the machine at a load of about 1.5 with 2 workers
+    (22 min); a third worker fills those waits."""
+    return max(2, (os.cpu_count() or 1) * 3 // 2)
 
 
-#: Folders (and the wheel's file) whose files take the longest (a real ``serve`` and terminals as processes, killed
+#: Folders whose files take the longest (a real ``serve`` and terminals as processes, killed
 #: and racing children): their files go to the workers first, so the suite does not end with
 #: one worker still running them while the others wait (a third worker alone no longer helped:
 #: the last 4% of the suite ran on one worker for 7 minutes).
-SLOW_FIRST = ("terminal", "chaos", "api", "test_wheel.py")
+SLOW_FIRST = ("terminal", "chaos")
 
 
 def pytest_configure(config: pytest.Config) -> None:
