@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from rich.text import Text
+from textual.geometry import Size
 from textual.widgets import DataTable
 
 
@@ -31,6 +32,14 @@ class DataGrid(DataTable[Text]):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id, cursor_type="row", zebra_stripes=True)
+
+    def watch_virtual_size(self, old: Size, new: Size) -> None:
+        """DataTable measures new rows when it is next idle and then sets the virtual size;
+        rows a frame drew before that are kept drawn at the narrower widths (its caches are
+        keyed by an update count the measure does not change). A wider table means wider
+        columns: the drawings are dropped so every row is drawn again at its width."""
+        if new.width != old.width:
+            self.notify_style_update()  # clears DataTable's drawn rows and cells
 
     def fit_columns(self, widths: Sequence[int]) -> None:
         """Fix each column's width to ``widths`` (or its header, if wider) before rows go in.
