@@ -155,13 +155,19 @@ async def _measure(
         seen_at: float | None = None
         pending_at: float | None = None
 
+        arrived: asyncio.Event | None = None
+
         def post_display_hook(self) -> None:
             now = time.perf_counter()
             pending = self.watch_pending
             if pending and self.pending_at is None and pending in shown_text():
                 self.pending_at = now
             if self.watch is not None and self.seen_at is None and row_shown(*self.watch):
-                self.seen_at = now
+                view = getattr(self.screen, "view", None)
+                if view is not None and len(view.lines) == self.watch[0]:
+                    self.seen_at = now  # the frame drew this line, the view holds it
+                    if self.arrived is not None:
+                        self.arrived.set()
 
     app = BenchApp(CliState(db_url=url))
     samples: list[float] = []
@@ -183,21 +189,20 @@ async def _measure(
                 app.watch = (number, serial)
                 app.watch_pending = f"… {serial} adding"
                 app.seen_at = app.pending_at = None
+                app.arrived = asyncio.Event()
                 started = time.perf_counter()
                 app.post_message(ScanRead(serial, "bench", decode(serial)))
-                deadline = started + 5.0
-                while True:
-                    await asyncio.sleep(0.0005)
-                    view = screen.view
-                    if app.seen_at is not None and view is not None and len(view.lines) == number:
-                        break
-                    if time.perf_counter() > deadline:
-                        raise RuntimeError(
-                            f"scan {number} ({serial}) never reached the screen: "
-                            f"{screen.message_line.text}"
-                        )
-                    if app.seen_at is not None and (view is None or len(view.lines) != number):
-                        app.seen_at = None  # a frame with the number but not yet this line
+                # Woken by the frame that drew the line (post_display_hook), not by polling:
+                # a poll every 0.5 ms ran on the console's own event loop, between its
+                # messages and frames, and was counted in every scan's time and CPU.
+                try:
+                    await asyncio.wait_for(app.arrived.wait(), 5.0)
+                except TimeoutError:
+                    raise RuntimeError(
+                        f"scan {number} ({serial}) never reached the screen: "
+                        f"{screen.message_line.text}"
+                    ) from None
+                assert app.seen_at is not None
                 if number > warmup:
                     samples.append((app.seen_at - started) * 1000)
                     if app.pending_at is not None:

@@ -11,6 +11,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from rich.text import Text
 from textual.message import Message
 from textual.pilot import Pilot
 from textual.widgets import Input
@@ -285,3 +286,32 @@ async def test_a_discount_shows_with_its_reason_and_approver(
         row = next(r for r in screen.sales.rows if r.sku == "LT-ZEN14")
         approved = replace(row, discount_approved_by="mo")
         assert discount_words(approved) == "ex-display (approved by mo)"
+
+
+@pytest.mark.parametrize("size", SIZES)
+@async_test
+async def test_columns_fit_rows_drawn_before_the_table_measured_them(
+    make_app: MakeApp, demo_db: Database, size: tuple[int, int]
+) -> None:
+    """A frame may draw the table between the last chunk's add_row and the DataTable's idle
+    measuring (a loaded machine, a restyle skipped): the cells drawn then must already be at
+    their column's final width, and stay so, not cut to the header's width ("ZB2400")."""
+    sell(demo_db)
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        screen = await open_sales(pilot)
+        assert screen.sales is not None
+        await shows(pilot, LAPTOPS[0])
+        longer = "ZB24000101-WITH-A-LONGER-LABEL"
+        first, rest = screen.cells(screen.sales)[0], screen.cells(screen.sales)[1:]
+        cells = (first[0][0], Text(longer), *first[0][2:])
+        screen.fill([(cells, None), *rest])
+        grid = screen.grid
+        for y in range(grid.size.height):
+            grid.render_line(y)  # a frame drawn before the table's idle
+        await settle(pilot)
+        serial = next(c for c in grid.ordered_columns if str(c.label) == "Serial")
+        assert serial.get_render_width(grid) >= len(longer)
+        await pilot.press("right")  # the Serial column to the left edge: whole at 40 columns
+        await settle(pilot)
+        await shows(pilot, longer, LAPTOPS[1])

@@ -108,6 +108,17 @@ class ConsoleScreen(Screen[None]):
         self._draw_at_once = True
         self.check_idle()
 
+    def _on_screen_resume(self, event: events.ScreenResume) -> None:
+        # Runs before Screen._on_screen_resume, which styles every widget of the screen again
+        # when it is made active. The first time, right after the screen was composed, each
+        # widget was styled as it was mounted, and what changed since styled its own widgets
+        # again (a class added, the focus moved): styling them all once more changes
+        # nothing, and for the login it was a quarter of the console's work before its first
+        # frame (issue 15: start-up against a minimal Textual app). Later resumes are left
+        # as Textual sends them.
+        if not self.stack_updates:
+            event.refresh_styles = False
+
     async def _on_idle(self, event: events.Idle) -> None:
         # Runs before Screen._on_idle (Textual calls each class's handler down the MRO until
         # one prevents the default): draw now when asked, else leave it to the screen's timer.

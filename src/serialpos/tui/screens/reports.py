@@ -41,6 +41,7 @@ from serialpos.domain.users import Permission, require
 from serialpos.tui.keymap import keys
 from serialpos.tui.messages import ActionFailed
 from serialpos.tui.screens.base import AbstractScreenMeta, ConsoleScreen
+from serialpos.tui.widgets.data_grid import content_widths
 from serialpos.tui.widgets.export_progress import ExportProgress
 from serialpos.tui.widgets.key_footer import KeyFooter, KeyHints
 from serialpos.tui.widgets.message_line import MessageLine
@@ -210,6 +211,7 @@ class ReportScreen(ConsoleScreen, metaclass=AbstractScreenMeta):
         ticket: int
         result: object
         rows: list[Row]
+        widths: list[int]  # the widest cell of each column over ``rows``
 
     @dataclass
     class ExportCounted(Message):
@@ -251,6 +253,7 @@ class ReportScreen(ConsoleScreen, metaclass=AbstractScreenMeta):
         self._tickets = 0
         self._stop_export = threading.Event()
         self._fills = 0
+        self._measured: tuple[Sequence[Row], list[int]] = ((), [])  # the last load's rows
         self.styles_now: dict[str, Style] = {}  # the indicator colours, for the workers
 
     def compose(self) -> ComposeResult:
@@ -325,19 +328,26 @@ class ReportScreen(ConsoleScreen, metaclass=AbstractScreenMeta):
             check_filter(db, report_filter)
             result = self.fetch(db, report_filter)
             rows = self.cells(result)  # here, not on the screen's thread: it takes a moment
+            widths = content_widths(cells for cells, _ in rows)
         except Exception as exc:
             from serialpos.tui.backend import describe
 
             self.post_message(ActionFailed(describe(exc)))
             return
-        self.post_message(self.Loaded(ticket, result, rows))
+        self.post_message(self.Loaded(ticket, result, rows, widths))
 
     def fill(self, rows: Sequence[Row], cursor: int = 0) -> None:
         """Put ``rows`` (cells, key) in the table, a chunk per frame: adding a row measures
         every cell, and two thousand at once would hold the screen for a noticeable moment.
-        The cursor goes to row ``cursor`` once that row is there."""
+        The cursor goes to row ``cursor`` once that row is there. The columns are sized to
+        every row first (:meth:`DataGrid.fit_columns`), so a chunk drawn before the table
+        measured it is not cut to the header's widths."""
         self._fills += 1
+        measured, widths = self._measured
+        if measured is not rows:
+            widths = content_widths(cells for cells, _ in rows)
         self.grid.clear()
+        self.grid.fit_columns(widths)
         self._fill_chunk(self._fills, rows, 0, cursor)
 
     def _fill_chunk(self, fill: int, rows: Sequence[Row], start: int, cursor: int) -> None:
@@ -357,6 +367,7 @@ class ReportScreen(ConsoleScreen, metaclass=AbstractScreenMeta):
             return  # a filter changed since: a newer load is on its way
         if self.message_line.text.startswith("› loading"):
             self.message_line.clear()
+        self._measured = (message.rows, message.widths)
         self.show_result(message.result, message.rows)
 
     # -- keys ----------------------------------------------------------------------------------
