@@ -12,7 +12,8 @@ part, or with a name ending in ``.txt`` a pyinstrument sampling profile (wall cl
 pyinstrument installed by hand).
 
     .venv/bin/python bench/apply_cpu_bench.py [--stores 10] [--entries 40] [--batch 20]
-        [--overlap 5] [--profile /tmp/apply.prof]
+        [--overlap 5] [--profile /tmp/apply.prof] [--budget S] [--skip-apply]
+    valgrind --tool=callgrind .venv/bin/python bench/apply_cpu_bench.py --budget 10 ...
 """
 
 from __future__ import annotations
@@ -44,11 +45,25 @@ def _pushes(tills: list[Till], batch: int) -> list[tuple[Till, list[bytes]]]:
     return out
 
 
-def run(stores_n: int, entries: int, batch: int, overlap: int, profile: str | None) -> None:
+def run(
+    stores_n: int,
+    entries: int,
+    batch: int,
+    overlap: int,
+    profile: str | None,
+    budget: float | None = None,
+    skip: bool = False,
+) -> None:
+    if budget is not None:  # a transaction's time budget (services/entries.py) for a slow run
+        from serialpos.services import entries as entries_module
+
+        kwdefaults = entries_module.apply_entries.__kwdefaults__
+        assert kwdefaults is not None
+        kwdefaults["budget"] = budget
     with pg_schema() as central:
         migrate.upgrade(central)
         tills, _online = _setup(central, stores_n, entries, overlap, 0)
-        pushes = _pushes(tills, batch)
+        pushes = [] if skip else _pushes(tills, batch)
         said = {"sql": 0}
 
         def count(*_args: object) -> None:
@@ -90,7 +105,7 @@ def run(stores_n: int, entries: int, batch: int, overlap: int, profile: str | No
         cpu = time.process_time() - cpu
         wall = time.perf_counter() - began
         pg_cpu = pg.stop()
-        n = sum(verdicts.values())
+        n = max(sum(verdicts.values()), 1)
         print(
             f"{stores_n} stores x 2 terminals, {entries} entries each, pushes of {batch}, "
             f"{overlap}% sold at both; load {load} -> {uptime()}"
@@ -110,8 +125,28 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=20, help="entries per push")
     parser.add_argument("--overlap", type=int, default=5, help="units in 100 sold at both")
     parser.add_argument("--profile", default=None, help="write a cProfile here")
+    parser.add_argument(
+        "--budget",
+        type=float,
+        default=None,
+        help="seconds a transaction of entries may take (services/entries.py; under callgrind, "
+        "which runs 50x slower, give it what the entries would take at full speed)",
+    )
+    parser.add_argument(
+        "--skip-apply",
+        action="store_true",
+        help="set up only (callgrind: the set-up's instructions, to subtract)",
+    )
     args = parser.parse_args()
-    run(args.stores, args.entries, args.batch, args.overlap, args.profile)
+    run(
+        args.stores,
+        args.entries,
+        args.batch,
+        args.overlap,
+        args.profile,
+        args.budget,
+        args.skip_apply,
+    )
 
 
 if __name__ == "__main__":
