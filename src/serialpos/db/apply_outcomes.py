@@ -5,13 +5,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from serialpos.db.integration_tables import ApplyOutcome
-from serialpos.db.one_of import one_of
+from serialpos.db.one_of import any_param, one_of
+from serialpos.db.prepared import Prepared
 from serialpos.db.tables import utcnow
 
 outcome_t: sa.Table = ApplyOutcome.__table__  # type: ignore[attr-defined]
@@ -37,34 +39,40 @@ def claim(
     ``ON CONFLICT DO NOTHING`` waits, on PostgreSQL, for a transaction that inserted the same
     key and has not yet finished: if that one commits, this claim yields its row (the caller
     replays it); if it rolls back, this claim succeeds. SQLite has one writer at a time."""
-    values = {
+    params = {
         "id": key,
         "body_sha256": body_sha256,
         "op": op,
         "user_name": user,
         "terminal": terminal,
         "applied_at": utcnow(),
-        "outcome": "",
     }
-    insert = (
-        postgresql.insert(outcome_t)
-        if conn.dialect.name == "postgresql"
-        else sqlite.insert(outcome_t)
-    )
-    claimed = conn.execute(
-        insert.values(**values)
-        .on_conflict_do_nothing(index_elements=["id"])
-        .returning(outcome_c.id)
-    ).scalar_one_or_none()
+    claimed = _CLAIM[conn.dialect.name].scalar(conn, params)
     if claimed is not None:
         return None
     found = find(conn, [key])
     return found[0]
 
 
+def _claim(insert: Any) -> Prepared:
+    """The claim of one id, built once per dialect and run prepared: every line with an id
+    claims it (a host's, a terminal's entry applied alone, a conflict's)."""
+    keys = ("id", "body_sha256", "op", "user_name", "terminal", "applied_at")
+    values: dict[str, Any] = {k: sa.bindparam(k, type_=outcome_c[k].type) for k in keys}
+    return Prepared(
+        insert(outcome_t)
+        .values(**values, outcome="")
+        .on_conflict_do_nothing(index_elements=["id"])
+        .returning(outcome_c.id)
+    )
+
+
+_CLAIM = {"postgresql": _claim(postgresql.insert), "sqlite": _claim(sqlite.insert)}
+
+
 def record(conn: Connection, key: str, outcome: str) -> None:
     """Store the verdict of the line that claimed ``key`` (in the same transaction)."""
-    conn.execute(outcome_t.update().where(outcome_c.id == key).values(outcome=outcome))
+    _RECORD_ONE_PREPARED.run(conn, {"key": key, "text": outcome})
 
 
 #: record() for many keys in one statement on PostgreSQL: the keys and verdicts as two arrays.
@@ -81,6 +89,8 @@ _RECORD_ONE = (
     .values(outcome=sa.bindparam("text"))
 )
 
+_RECORD_ONE_PREPARED = Prepared(_RECORD_ONE)
+
 
 def record_many(conn: Connection, outcomes: Sequence[tuple[str, str]]) -> None:
     """:func:`record` for many (key, verdict) pairs: one statement on PostgreSQL (not one
@@ -89,17 +99,30 @@ def record_many(conn: Connection, outcomes: Sequence[tuple[str, str]]) -> None:
     if not outcomes:
         return
     if conn.dialect.name == "postgresql":
-        conn.execute(
-            RECORD_MANY,
-            {"keys": [k for k, _ in outcomes], "outcomes": [text for _, text in outcomes]},
+        _RECORD_MANY.run(
+            conn, {"keys": [k for k, _ in outcomes], "outcomes": [text for _, text in outcomes]}
         )
     else:
         conn.execute(_RECORD_ONE, [{"key": k, "text": text} for k, text in outcomes])
 
 
+#: :data:`RECORD_MANY` and :func:`find` on PostgreSQL, built once and run prepared: a run of
+#: entries asks each once, and SQLAlchemy's per-call build and set-up cost more than the run.
+_RECORD_MANY = Prepared(
+    RECORD_MANY.bindparams(
+        sa.bindparam("keys", type_=postgresql.ARRAY(sa.Text())),
+        sa.bindparam("outcomes", type_=postgresql.ARRAY(sa.Text())),
+    )
+)
+_FIND = Prepared(sa.select(outcome_t).where(any_param(outcome_c.id, "keys")))
+
+
 def find(conn: Connection, keys: Sequence[str]) -> list[StoredOutcome]:
     """The stored outcomes of ``keys`` that exist, in no particular order."""
-    rows = conn.execute(sa.select(outcome_t).where(one_of(conn, outcome_c.id, keys)))
+    if conn.dialect.name == "postgresql":
+        rows: Sequence[Any] = _FIND.rows(conn, {"keys": list(keys)})
+    else:
+        rows = conn.execute(sa.select(outcome_t).where(one_of(conn, outcome_c.id, keys))).all()
     return [
         StoredOutcome(r.id, r.body_sha256, r.op, r.user_name, r.terminal, r.applied_at, r.outcome)
         for r in rows

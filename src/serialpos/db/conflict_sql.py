@@ -49,36 +49,70 @@ def add_link(conn: Connection, api_terminal: str, terminal_id: str, store_id: in
 
 def store_for(conn: Connection, code: str | None, terminal_id: str) -> int:
     """The store a conflict belongs to: the one its line names, else the terminal's."""
-    found = (
-        conn.execute(sa.select(store_c.id).where(store_c.code == code)).scalar() if code else None
-    )
+    found = _STORE_BY_CODE.scalar(conn, {"code": code}) if code else None
     if found is None:
-        found = conn.execute(
-            sa.select(link_c.store_id).where(link_c.terminal_id == terminal_id).limit(1)
-        ).scalar()
+        found = _TERMINAL_STORE.scalar(conn, {"terminal_id": terminal_id})
     assert found is not None, "a linked terminal always has a store"
     return int(found)
 
 
 def last_unit_event(conn: Connection, sku: str, serial: str) -> int | None:
     """The newest event of the unit (sku, serial): the one that gave it its state."""
-    return conn.execute(
-        sa.select(sa.func.max(event_c.id))
-        .join(repo.product_t, product_c.id == event_c.product_id)
-        .where(product_c.sku == sku, event_c.serial == serial, event_c.unit_id.is_not(None))
-    ).scalar()
+    found = _LAST_UNIT_EVENT.scalar(conn, {"sku": sku, "serial": serial})
+    return None if found is None else int(found)
 
 
 def product_id(conn: Connection, sku: str) -> int | None:
-    return conn.execute(sa.select(product_c.id).where(product_c.sku == sku)).scalar()
+    found = _PRODUCT_ID.scalar(conn, {"sku": sku})
+    return None if found is None else int(found)
+
+
+#: The columns a conflict is recorded with (services/entries.py gives each).
+_CONFLICT_KEYS = (
+    "entry_id",
+    "terminal",
+    "entry_seq",
+    "store_id",
+    "product_id",
+    "serial",
+    "first_event_id",
+    "entry_line",
+    "error",
+    "message",
+    "created_at",
+    "status",
+)
 
 
 def add_conflict(conn: Connection, **values: Any) -> int:
     values.setdefault("created_at", utcnow())
     values.setdefault("status", "open")
-    return int(
-        conn.execute(conflict_t.insert().values(**values).returning(conflict_c.id)).scalar_one()
+    if set(values) != set(_CONFLICT_KEYS):
+        raise TypeError(f"a conflict is recorded with {', '.join(_CONFLICT_KEYS)}")
+    return int(_ADD_CONFLICT.scalar(conn, values))
+
+
+# Built once and run prepared: each conflict central records reads and writes these, and
+# SQLAlchemy's per-call build, cache key and set-up cost more than running them.
+_STORE_BY_CODE = Prepared(sa.select(store_c.id).where(store_c.code == sa.bindparam("code")))
+_TERMINAL_STORE = Prepared(
+    sa.select(link_c.store_id).where(link_c.terminal_id == sa.bindparam("terminal_id")).limit(1)
+)
+_LAST_UNIT_EVENT = Prepared(
+    sa.select(sa.func.max(event_c.id))
+    .join(repo.product_t, product_c.id == event_c.product_id)
+    .where(
+        product_c.sku == sa.bindparam("sku"),
+        event_c.serial == sa.bindparam("serial"),
+        event_c.unit_id.is_not(None),
     )
+)
+_PRODUCT_ID = Prepared(sa.select(product_c.id).where(product_c.sku == sa.bindparam("sku")))
+_ADD_CONFLICT = Prepared(
+    conflict_t.insert()
+    .values({k: sa.bindparam(k, type_=conflict_c[k].type) for k in _CONFLICT_KEYS})
+    .returning(conflict_c.id)
+)
 
 
 _EVENT_COLS = (

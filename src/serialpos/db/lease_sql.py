@@ -12,7 +12,7 @@ from sqlalchemy.engine import Connection
 
 from serialpos.db import repo
 from serialpos.db.lease_tables import lease_t
-from serialpos.db.one_of import one_of
+from serialpos.db.one_of import any_param, one_of
 from serialpos.db.prepared import Prepared
 
 lease_c, unit_c, product_c, store_c = lease_t.c, repo.unit_t.c, repo.product_t.c, repo.store_t.c
@@ -60,10 +60,21 @@ def holders(conn: Connection, unit_ids: list[int]) -> dict[int, tuple[int, str, 
     """:func:`holder` of many units in one query: unit id -> (lease id, terminal, expiry)."""
     if not unit_ids:
         return {}
-    q = sa.select(lease_c.unit_id, lease_c.id, lease_c.terminal_id, lease_c.expires_at).where(
-        one_of(conn, lease_c.unit_id, unit_ids)
+    if conn.dialect.name == "postgresql":
+        rows: list[Any] = _HOLDERS.rows(conn, {"unit_ids": unit_ids})
+    else:
+        rows = list(conn.execute(_holders_of(one_of(conn, lease_c.unit_id, unit_ids))))
+    return {row[0]: (row[1], row[2], row[3]) for row in rows}
+
+
+def _holders_of(where: sa.ColumnElement[bool]) -> sa.Select[Any]:
+    return sa.select(lease_c.unit_id, lease_c.id, lease_c.terminal_id, lease_c.expires_at).where(
+        where
     )
-    return {row[0]: (row[1], row[2], row[3]) for row in conn.execute(q)}
+
+
+#: :func:`holders` on PostgreSQL, built once and run prepared (a run of entries asks once).
+_HOLDERS = Prepared(_holders_of(any_param(lease_c.unit_id, "unit_ids")))
 
 
 def delete(conn: Connection, lease_id: int) -> None:

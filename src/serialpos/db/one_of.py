@@ -37,3 +37,11 @@ def _is_text(kind: sa.types.TypeEngine[Any]) -> bool:
     if isinstance(kind, sa.types.TypeDecorator):
         kind = kind.impl_instance
     return isinstance(kind, sa.String)
+
+
+def any_param(column: sa.ColumnElement[Any], name: str) -> sa.ColumnElement[bool]:
+    """PostgreSQL's ``column = ANY(:name)`` with a named array parameter: :func:`one_of` for
+    a statement built once and run prepared (db/prepared.py), so a run of entries pays
+    neither SQLAlchemy's per-call statement build and cache key nor its execution set-up."""
+    item = sa.String() if _is_text(column.type) else column.type
+    return column == sa.any_(sa.bindparam(name, type_=postgresql.ARRAY(item)))

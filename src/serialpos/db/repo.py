@@ -100,6 +100,7 @@ def store_codes(conn: Connection) -> dict[int, str]:
 # -- settings -------------------------------------------------------------------------
 _chain_c, _store_c = chain_setting_t.c, store_setting_t.c
 _CHAIN_VALUES = sa.select(_chain_c.key, _chain_c.value, sa.literal_column("0").label("rank"))
+_CHAIN_ONLY = Prepared(_CHAIN_VALUES)
 # Chain values first, then the store's own, so the store's win when read in order.
 _CHAIN_AND_STORE_VALUES = Prepared(
     sa.union_all(
@@ -122,7 +123,7 @@ def setting_values(conn: Connection, store: int | None) -> dict[str, str]:
     found: dict[str, str] | None = cache.get(store)
     if found is None:
         if store is None:
-            found = {key: value for key, value, _rank in conn.execute(_CHAIN_VALUES)}
+            found = {key: value for key, value, _rank in _CHAIN_ONLY.rows(conn, {})}
         else:
             chain: dict[str, str] = {}
             found = {}

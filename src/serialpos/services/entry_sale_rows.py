@@ -17,7 +17,8 @@ from sqlalchemy.engine import Connection
 
 from serialpos.db import apply_outcomes, array_insert, repo
 from serialpos.db import order_repo as orepo
-from serialpos.db.one_of import one_of
+from serialpos.db.one_of import any_param, one_of
+from serialpos.db.prepared import Prepared
 from serialpos.db.tables import utcnow
 from serialpos.domain.orders import LineAmounts, LineStatus, OrderStatus, SaleType, totals
 from serialpos.domain.states import Action, UnitState, on_hand_delta
@@ -50,10 +51,10 @@ class Place:
     units: dict[str, repo.UnitRow] = field(default_factory=dict)
 
 
-def _counter(dialect: str, count: int) -> sa.Executable:
+def _counter(insert: Any) -> Prepared:
     """orepo.next_number for ``count`` numbers at once: returns the last one taken."""
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     counter_t = orepo.counter_t
+    count = sa.bindparam("count", type_=sa.Integer())
     stmt = insert(counter_t).values(
         store_id=sa.bindparam("store_id"), kind=sa.bindparam("kind"), value=count
     )
@@ -61,15 +62,16 @@ def _counter(dialect: str, count: int) -> sa.Executable:
         index_elements=[counter_t.c.store_id, counter_t.c.kind],
         set_={"value": counter_t.c.value + count},
     ).returning(counter_t.c.value)
-    return upsert
+    return Prepared(upsert)
+
+
+#: Built once per dialect and run prepared (a run takes its numbers in one statement).
+_COUNTER = {"postgresql": _counter(postgresql.insert), "sqlite": _counter(sqlite.insert)}
 
 
 def _numbers(conn: Connection, store_id: int, kind: str, count: int) -> list[int]:
-    last = int(
-        conn.execute(
-            _counter(conn.dialect.name, count), {"store_id": store_id, "kind": kind}
-        ).scalar_one()
-    )
+    params = {"store_id": store_id, "kind": kind, "count": count}
+    last = int(_COUNTER[conn.dialect.name].scalar(conn, params))
     return list(range(last - count + 1, last + 1))
 
 
@@ -261,6 +263,24 @@ def write(
     return _move_units(conn, sells, places, order_numbers, invoice_numbers, now)
 
 
+def _sell_units(unit_is: sa.ColumnElement[bool]) -> sa.Update:
+    unit_c = repo.unit_t.c
+    return (
+        sa.update(repo.unit_t)
+        .where(unit_is)
+        .values(
+            state=sa.bindparam("state"),
+            version=unit_c.version + 1,
+            updated_at=sa.bindparam("now", type_=unit_c.updated_at.type),
+            reserved_line_id=sa.null(),
+        )
+    )
+
+
+#: The units sold on PostgreSQL: built once and run prepared.
+_SELL_UNITS = Prepared(_sell_units(any_param(repo.unit_t.c.id, "unit_ids")))
+
+
 def _move_units(
     conn: Connection,
     sells: list[Sell],
@@ -319,17 +339,12 @@ def _move_units(
                 "units": moves,
             }
         )
-    unit_c = repo.unit_t.c
-    moved = conn.execute(
-        sa.update(repo.unit_t)
-        .where(one_of(conn, unit_c.id, unit_ids))
-        .values(
-            state=sold,
-            version=unit_c.version + 1,
-            updated_at=now,
-            reserved_line_id=None,
+    if conn.dialect.name == "postgresql":
+        moved: Any = _SELL_UNITS.run(conn, {"unit_ids": unit_ids, "state": sold, "now": now})
+    else:
+        moved = conn.execute(
+            _sell_units(one_of(conn, repo.unit_t.c.id, unit_ids)), {"state": sold, "now": now}
         )
-    )
     if moved.rowcount != len(unit_ids):  # locked above: cannot happen, and must not pass
         raise RuntimeError(f"{moved.rowcount} of {len(unit_ids)} units sold were updated")
     repo.add_events(conn, events)

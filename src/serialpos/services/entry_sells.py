@@ -35,7 +35,8 @@ from sqlalchemy.engine import Connection
 from serialpos.db import apply_outcomes, lease_sql, repo
 from serialpos.db import order_repo as orepo
 from serialpos.db.engine import Database
-from serialpos.db.one_of import one_of
+from serialpos.db.one_of import any_param, one_of
+from serialpos.db.prepared import Prepared
 from serialpos.db.tables import utcnow
 from serialpos.db.txcache import transaction_cache
 from serialpos.domain.errors import DomainError
@@ -108,6 +109,11 @@ def _taken(conn: Connection, sells: Sequence[Sell]) -> set[tuple[str, str]]:
         series: sorted({s.numbers[series] for s in sells if series in s.numbers})
         for series in _SERIES
     }
+    if not any(asked.values()):
+        return set()
+    if conn.dialect.name == "postgresql":
+        params = {f"n_{series}": numbers for series, numbers in asked.items()}
+        return {(str(r[0]), str(r[1])) for r in _TAKEN.rows(conn, params)}
     selects = [
         sa.select(sa.literal(series).label("series"), table.c.number).where(
             one_of(conn, table.c.number, asked[series])
@@ -118,6 +124,20 @@ def _taken(conn: Connection, sells: Sequence[Sell]) -> set[tuple[str, str]]:
     if not selects:
         return set()
     return {(str(r[0]), str(r[1])) for r in conn.execute(sa.union_all(*selects))}
+
+
+#: :func:`_taken` on PostgreSQL, built once and run prepared: both series' numbers as arrays
+#: (an empty one matches nothing), so every run sends the same statement.
+_TAKEN = Prepared(
+    sa.union_all(
+        *(
+            sa.select(sa.literal(series).label("series"), table.c.number).where(
+                any_param(table.c.number, f"n_{series}")
+            )
+            for series, table in _SERIES.items()
+        )
+    )
+)
 
 
 class _Context:
@@ -214,16 +234,29 @@ _UNIT_COLUMNS = (
 def _lock_units(conn: Connection, product_id: int, serials: list[str]) -> dict[str, repo.UnitRow]:
     """The product's units with these serials, locked until commit (PostgreSQL; SQLite's
     writer holds the database), in id order so two runs never wait on each other in a ring."""
-    rows = conn.execute(
-        sa.select(*_UNIT_COLUMNS)
-        .where(repo.unit_t.c.product_id == product_id, one_of(conn, repo.unit_t.c.serial, serials))
-        .order_by(repo.unit_t.c.id)
-        .with_for_update()
-    )
+    rows: Sequence[Any]
+    if conn.dialect.name == "postgresql":
+        rows = _LOCK_UNITS.rows(conn, {"product_id": product_id, "serials": serials})
+    else:
+        where = _lock_units_where(one_of(conn, repo.unit_t.c.serial, serials))
+        rows = conn.execute(where, {"product_id": product_id}).all()
     return {
         r.serial: repo.UnitRow(r.id, r.state, r.store_id, r.version, r.reserved_line_id)
         for r in rows
     }
+
+
+def _lock_units_where(serial_is: sa.ColumnElement[bool]) -> sa.Select[Any]:
+    return (
+        sa.select(*_UNIT_COLUMNS)
+        .where(repo.unit_t.c.product_id == sa.bindparam("product_id"), serial_is)
+        .order_by(repo.unit_t.c.id)
+        .with_for_update()
+    )
+
+
+#: :func:`_lock_units` on PostgreSQL, built once and run prepared.
+_LOCK_UNITS = Prepared(_lock_units_where(any_param(repo.unit_t.c.serial, "serials")))
 
 
 def _sellable(unit: repo.UnitRow | None, serial: str, place: Place, store: str) -> bool:
@@ -288,6 +321,10 @@ _CLAIM = {
 }
 
 
+#: The claim on PostgreSQL, run prepared (its text is the same for every run).
+_CLAIM_PG = Prepared(_CLAIM["postgresql"])
+
+
 def _claim_all(conn: Connection, sells: Sequence[Sell]) -> set[str]:
     """Claim the ids of ``sells`` in one statement (as apply_outcomes.claim does one):
     the ids claimed; an id missing landed meanwhile through another request."""
@@ -306,7 +343,7 @@ def _claim_all(conn: Connection, sells: Sequence[Sell]) -> set[str]:
     ]
     if conn.dialect.name == "postgresql":
         columns: dict[str, Any] = {k: [row[k] for row in rows] for k in _CLAIM_KEYS}
-        claimed = conn.execute(_CLAIM["postgresql"], {**columns, "applied_at": now})
+        return {str(r[0]) for r in _CLAIM_PG.rows(conn, {**columns, "applied_at": now})}
     else:
         claimed = conn.execute(
             _CLAIM["sqlite"], [row | {"applied_at": now, "outcome": ""} for row in rows]
@@ -315,9 +352,19 @@ def _claim_all(conn: Connection, sells: Sequence[Sell]) -> set[str]:
 
 
 def _unclaim(conn: Connection, keys: list[str]) -> None:
-    if keys:
-        outcome_c = apply_outcomes.outcome_t.c
-        conn.execute(sa.delete(apply_outcomes.outcome_t).where(one_of(conn, outcome_c.id, keys)))
+    if not keys:
+        return
+    if conn.dialect.name == "postgresql":
+        _UNCLAIM.run(conn, {"keys": keys})
+        return
+    outcome_c = apply_outcomes.outcome_t.c
+    conn.execute(sa.delete(apply_outcomes.outcome_t).where(one_of(conn, outcome_c.id, keys)))
+
+
+#: :func:`_unclaim` on PostgreSQL, built once and run prepared.
+_UNCLAIM = Prepared(
+    sa.delete(apply_outcomes.outcome_t).where(any_param(apply_outcomes.outcome_t.c.id, "keys"))
+)
 
 
 def apply_sells(conn: Connection, db: Database, run: Sequence[Entry]) -> list[Result]:

@@ -18,6 +18,7 @@ from sqlalchemy.engine import Connection
 
 from serialpos.db import repo
 from serialpos.db.engine import Database
+from serialpos.db.prepared import Prepared
 from serialpos.db.tables import utcnow
 from serialpos.db.user_tables import user_store_t
 from serialpos.domain.errors import (
@@ -120,13 +121,19 @@ def list_users(db: Database) -> list[UserInfo]:
 
 def find_user(conn: Connection, name: str) -> UserRow | None:
     """The user called ``name`` in any case, enabled or not."""
-    u = repo.user_t.c
-    row = conn.execute(
-        sa.select(u.id, u.name, u.role, u.pin_hash, u.active).where(u.name_key == name_key(name))
-    ).first()
+    row = _FIND_USER.first(conn, {"name_key": name_key(name)})
     return (
         None if row is None else UserRow(row.id, row.name, row.role, row.pin_hash, bool(row.active))
     )
+
+
+_u = repo.user_t.c
+#: Built once and run prepared: every push of a store terminal reads its cashier.
+_FIND_USER = Prepared(
+    sa.select(_u.id, _u.name, _u.role, _u.pin_hash, _u.active).where(
+        _u.name_key == sa.bindparam("name_key")
+    )
+)
 
 
 def _active(conn: Connection, name: str) -> UserRow:
