@@ -102,6 +102,23 @@ def test_driver_errors_are_sqlalchemys_and_listeners_see_each_statement(db: Data
     assert [s for s in seen if s.startswith("INSERT INTO sale_order")] != []
 
 
+def test_a_failed_statement_leaves_its_connection_usable(db: Database) -> None:
+    """SQLAlchemy's error handling closes the cursor a failed statement ran on; the kept
+    cursor must not be handed out again (a disk-full on a till left every later line of an
+    ``apply`` refused with "Cannot operate on a closed cursor")."""
+    at = datetime(2026, 3, 4, 5, 6, 7)
+    db.write(lambda conn: _INSERT_ORDER.run(conn, _order(db, "S1-900004", at)))
+    with db.engine.connect() as conn:
+        with pytest.raises(sa.exc.IntegrityError):  # the order number is unique
+            _INSERT_ORDER.run(conn, _order(db, "S1-900004", at))
+        conn.rollback()
+        assert _PRICE.rows(conn, {}) == []  # no product P-1: a read that runs, on a new cursor
+        made = _INSERT_ORDER.rows(conn, _order(db, "S1-900005", at))
+        conn.commit()
+    assert len(made) == 1
+    assert db.read(lambda conn: conn.execute(_ORDER, {"number": "S1-900005"}).one()) is not None
+
+
 def test_the_rows_shape_learned_at_the_first_run_holds_for_the_later_ones(db: Database) -> None:
     """The columns and their types are learned from the first run's description only: a
     first run that finds nothing, or a write that returns nothing, must not spoil later

@@ -95,6 +95,10 @@ class Prepared:
                 returns = plan.described(dialect, cursor.description)
             rows = cursor.fetchall() if returns else None
         except Exception as exc:
+            # SQLAlchemy's error handling closes the cursor it is given: the kept one must not
+            # be handed out again (every later statement on this connection would fail with
+            # "Cannot operate on a closed cursor", a disk-full turned into a dead till).
+            _forget_cursor(conn)
             conn._handle_dbapi_exception(exc, plan.sql, args, cursor, None)
         if rows is None:
             return Done(cursor.rowcount, [])
@@ -133,6 +137,15 @@ def _cursor(conn: Connection) -> Any:
             info[_CURSOR] = kept
         here[_CURSOR] = kept
     return kept[1]
+
+
+def _forget_cursor(conn: Connection) -> None:
+    """Drop the kept cursor of this connection (see :func:`_cursor`): the next statement
+    opens a new one."""
+    fairy = conn._dbapi_connection
+    if fairy is not None:
+        fairy.__dict__.pop(_CURSOR, None)
+        fairy.info.pop(_CURSOR, None)
 
 
 class PreparedRow:
