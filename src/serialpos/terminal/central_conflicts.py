@@ -51,11 +51,22 @@ def store_conflicts(
     till's own entries' conflicts as central answered its push (from the journal) and a note
     saying so. The journal alone kept saying ``open`` after a manager resolved one."""
     note = None
+    own = local_conflicts(db)
     try:
-        found = list_at_central(chain, only_open=False)
+        now = list_at_central(chain, only_open=False)
     except (Offline, CentralRefused) as exc:
         note = f"{exc.message}: this till's own conflicts, each as central answered its push"
-        found = local_conflicts(db)
+        found = own
+    else:
+        # This till's own keep what it knows of them (who made it here, the quantities put
+        # back), with central's status and resolution now.
+        mine = {c.get("id"): c for c in own}
+        found = [
+            {**mine[c["id"]], "status": c["status"], "resolution": c["resolution"]}
+            if c.get("id") in mine
+            else c
+            for c in now
+        ]
     if status is not None:
         if status not in ("open", "resolved"):
             raise BadRequest("status must be open or resolved")
