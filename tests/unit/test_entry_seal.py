@@ -32,3 +32,17 @@ def test_a_sealed_line_matches_and_a_changed_one_does_not() -> None:
     data = json.loads(second)
     assert entry_seal.without_seal(data)["journal"] == _line("A-2", 2)["journal"]
     assert entry_seal.without_seal(_line("A-3", 3)) == _line("A-3", 3)
+
+
+def test_the_seal_spliced_on_reads_as_the_whole_line_does() -> None:
+    sealed = entry_seal.seal(_line("B-1", 1), entry_seal.GENESIS)
+    whole = json.loads(sealed)
+    assert list(whole["journal"]) == ["terminal", "seq", "user", "prev", "hash"]
+    assert entry_seal.read(sealed).intact
+    assert entry_seal.hash_of(sealed) == whole["journal"]["hash"] == entry_seal.read(sealed).hash
+    moved = {"journal": _line("B-2", 2)["journal"], "op": "sell", "serial": "B-2"}
+    other = entry_seal.seal(moved, entry_seal.GENESIS)  # journal not last: written whole
+    assert (
+        entry_seal.read(other).intact
+        and entry_seal.hash_of(other) == json.loads(other)["journal"]["hash"]
+    )

@@ -46,10 +46,13 @@ def next_seq(conn: Connection) -> int:
     )
 
 
+#: Run as prepared driver SQL (db/prepared.py): one of every journaled act's statements.
+_LAST_LINE = Prepared(sa.select(journal_c.line).order_by(journal_c.seq.desc()).limit(1))
+
+
 def last_line(conn: Connection) -> str | None:
     """The newest entry's line (its seal is the next entry's ``prev``), or None."""
-    q = sa.select(journal_c.line).order_by(journal_c.seq.desc()).limit(1)
-    found = conn.execute(q).scalar()
+    found = _LAST_LINE.scalar(conn, {})
     return None if found is None else str(found)
 
 

@@ -52,7 +52,7 @@ def write_entry(
     # Sealed after the entry before it (domain/entry_seal.py): an edit of the stored line
     # is found before it is sent, at central, and by `db check`.
     last = journal.last_line(conn)
-    prev = entry_seal.read(last).hash if last is not None else None
+    prev = entry_seal.hash_of(last) if last is not None else None
     journal.add(
         conn,
         entry_id=entry_id,
