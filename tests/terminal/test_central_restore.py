@@ -157,3 +157,79 @@ def test_resend_cut_off_is_said_and_the_next_sync_goes_on(chain: Chain) -> None:
     assert (again["accepted"], again["replayed"], again["pending"]) == (1, 1, 0)
     assert chain.scalar(SOLD, s="RC-1") == 1
     till.check_clean()
+
+
+def test_what_central_made_after_its_restore_reaches_the_till(chain: Chain) -> None:
+    """Central restored, then its new events carry its feed past the till's cursor (no
+    longer "behind"): the till used to pull on from its cursor and never saw the events
+    numbered between central's restored end and it. It now tells by the last event it
+    applied (terminal/feed_memory.py), says so, and ``terminal resend`` re-reads the feed
+    from where the two histories part: every unit of the store reads as central has it."""
+    serials = [f"RG-{i}" for i in range(1, 5)]
+    assert chain.post({"op": "receive", "store": "S1", "sku": "PH1", "serials": serials})[0]["ok"]
+    till = chain.terminal("till-regress")
+    till.apply(_sell("RG-1"))
+    assert till.sync()["accepted"] == 1
+    with backup(chain) as restore:
+        till.apply(_sell("RG-2"))  # accepted, then lost in the restore
+        assert till.sync()["accepted"] == 1
+        cursor = till.status()["feed_after"]
+        restore()
+        end = chain.scalar("SELECT max(seq) FROM event_feed")
+        # After the restore: a host sells RG-3 and receives enough to pass the till's cursor.
+        assert chain.post(_sell("RG-3"))[0]["ok"]
+        new = [f"RN-{i}" for i in range(cursor - end + 1)]
+        assert chain.post({"op": "receive", "store": "S1", "sku": "PH1", "serials": new})[0]["ok"]
+        assert chain.scalar("SELECT max(seq) FROM event_feed") > cursor  # not behind
+
+        told = till.cli("sync", check=False)
+        assert told.returncode == 1 and "is not the one this terminal applied" in told.stderr
+        assert till.unit_state("RG-3") == "in_stock"  # nothing pulled meanwhile
+
+        done = till.cli("terminal", "resend")
+        report = json.loads(done.stdout)
+        assert report["pulled_after"] is not None and report["pulled_after"] <= end
+        assert "feed read again after event" in done.stderr
+    assert report["sync"]["accepted"] - report["sync"]["replayed"] == 1  # RG-2 again
+    at_central = dict(
+        chain.server.db.engine.connect()
+        .execute(
+            sa.text(
+                "SELECT u.serial, u.state FROM serial_unit u JOIN store s ON s.id = u.store_id "
+                "WHERE s.code = 'S1' AND (u.serial LIKE 'RG-%' OR u.serial LIKE 'RN-%')"
+            )
+        )
+        .all()
+    )
+    here = dict(till.query("SELECT serial, state FROM serial_unit WHERE serial LIKE 'R_-%'"))
+    assert {s: here.get(s) for s in at_central} == at_central
+    assert (at_central["RG-2"], at_central["RG-3"], at_central["RG-4"]) == ("sold",) * 2 + (
+        "in_stock",
+    )
+    again = till.sync()  # and on from there as ever
+    assert (again["pending"], again["pulled"]) == (0, 0)
+    till.check_clean()
+
+
+def test_a_restore_still_behind_is_pulled_from_where_histories_part(chain: Chain) -> None:
+    """Central behind the till at resend (the case ``resend`` was made for): what central
+    made after its restore, numbered at or below its end, used to be skipped by setting the
+    cursor to that end; now it reaches the till."""
+    assert chain.post(
+        {"op": "receive", "store": "S1", "sku": "PH1", "serials": ["RB-1", "RB-2", "RB-3"]}
+    )[0]["ok"]
+    till = chain.terminal("till-behind")
+    till.apply(_sell("RB-1"))
+    assert till.sync()["accepted"] == 1
+    with backup(chain) as restore:
+        lost = {"op": "receive", "store": "S1", "sku": "PH1", "serials": ["RX-1", "RX-2"]}
+        assert chain.post(lost)[0]["ok"]  # pulled by the till, then lost at central
+        till.apply(_sell("RB-2"))
+        assert till.sync()["accepted"] == 1
+        restore()
+        assert chain.post(_sell("RB-3"))[0]["ok"]  # made at central before the resend
+        assert chain.scalar("SELECT max(seq) FROM event_feed") < till.status()["feed_after"]
+        till.cli("terminal", "resend")
+    assert till.unit_state("RB-3") == "sold"
+    assert till.unit_state("RB-2") == chain.scalar(SOLD, s="RB-2") * "sold" == "sold"
+    till.check_clean()

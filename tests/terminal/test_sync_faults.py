@@ -218,8 +218,56 @@ def test_tampered_entry_is_refused_and_changes_nothing(chain: Chain) -> None:
     report = till.sync()
     assert (report["accepted"], report["refused"], report["pending"]) == (0, 1, 0)
     [answer] = till.query("SELECT answer FROM journal_entry")
-    assert json.loads(answer[0])["error"] == "id_reused"
+    # Found by the till before it is sent: its seal no longer matches (domain/entry_seal.py).
+    assert json.loads(answer[0])["error"] == "entry_tampered"
     assert chain.scalar("SELECT state FROM serial_unit WHERE serial = 'TM-2'") == "in_stock"
+
+
+def test_a_waiting_entry_changed_in_the_till_is_named_and_the_rest_go(chain: Chain) -> None:
+    """A pending entry edited in the till's SQLite (another serial) was sent as it read and
+    sold the other unit at central. The till refuses it unsent, naming it, the entries
+    around it go, central refuses one sent changed, and ``db check`` on the till says so."""
+    import sqlalchemy as sa
+
+    from serialpos.terminal.client import CentralClient
+
+    sold = [f"TW-{i}" for i in (1, 2, 3, 4)]
+    assert chain.post({"op": "receive", "store": "S1", "sku": "PH1", "serials": sold})[0]["ok"]
+    till = chain.terminal("till-tw")
+    made = till.apply(*[{"op": "sell", "store": "S1", "sku": "PH1", "serial": s} for s in sold[:3]])
+    changed_id = made[1]["entry"]
+    engine = sa.create_engine(till.db_url)
+    with engine.begin() as conn:  # the second sale made to name TW-4 instead of TW-2
+        conn.execute(
+            sa.text("UPDATE journal_entry SET line = replace(line, 'TW-2', 'TW-4') WHERE id = :i"),
+            {"i": changed_id},
+        )
+        [(line,)] = conn.execute(
+            sa.text("SELECT line FROM journal_entry WHERE id = :i"), {"i": changed_id}
+        )
+    engine.dispose()
+    done = till.cli("sync")
+    report = json.loads(done.stdout)
+    assert (report["accepted"], report["refused"], report["pending"]) == (2, 1, 0)
+    assert f"journal entry 2 ({changed_id}, pending) does not match its seal" in done.stderr
+    states = {s: chain.scalar("SELECT state FROM serial_unit WHERE serial = :s", s=s) for s in sold}
+    assert states == {"TW-1": "sold", "TW-2": "in_stock", "TW-3": "sold", "TW-4": "in_stock"}
+    [(answer,)] = till.query("SELECT answer FROM journal_entry WHERE id = :i", i=changed_id)
+    assert json.loads(answer)["error"] == "entry_tampered"
+
+    # Sent to central as changed (a till that skipped its own check): refused there, named.
+    forged = line.replace('"seq":2', '"seq":9').replace(changed_id, "f" * 8 + changed_id[8:])
+    with CentralClient(chain.server.base, till.token) as client:
+        [verdict] = client.post_lines([forged])
+    assert verdict["error"] == "entry_tampered" and "journal entry 9" in verdict["message"]
+    assert chain.scalar("SELECT state FROM serial_unit WHERE serial = 'TW-4'") == "in_stock"
+
+    check = till.cli("db", "check", "--json", check=False)
+    found = json.loads(check.stdout)
+    assert check.returncode != 0 and found["ok"] is False
+    named = [f["detail"] for f in found["findings"] if f["rule"] == "journal_entry_sealed"]
+    said = "does not match its seal: its line was changed after it was made"
+    assert named == [f"journal entry 2 ({changed_id}, refused) {said}"]
 
 
 def test_a_cashiers_token_cannot_carry_a_managers_entry(chain: Chain) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from api_serving import free_port
 from terminal_chain import Chain
 
@@ -50,3 +51,36 @@ def test_a_till_shows_resolves_and_follows_its_conflicts(chain: Chain) -> None:
     )
     assert refused.returncode == 1 and "cannot be reached" in refused.stderr
     second.config.write_text(real)
+
+
+def test_a_tills_token_sees_its_stores_conflicts_only(chain: Chain) -> None:
+    """``GET /v1/conflicts`` with a store terminal's token is its store's list, asked or not
+    (another store's is refused), as its feed is; a manager's token sees every store's; and
+    ``conflicts list`` on the till is exactly what the API gives its token."""
+    from serialpos.terminal.client import CentralClient, CentralRefused
+
+    assert chain.post({"op": "receive", "store": "S2", "sku": "PH1", "serial": "CS-2"})[0]["ok"]
+    other = chain.terminal("till-cs-s2", store="S2")
+    assert chain.post({"op": "sell", "store": "S2", "sku": "PH1", "serial": "CS-2"})[0]["ok"]
+    assert other.apply({"op": "sell", "store": "S2", "sku": "PH1", "serial": "CS-2"})[0]["ok"]
+    assert other.sync()["conflicts"] == 1
+    till = chain.terminal("till-cs-s1")
+
+    with chain.server.client("mia") as client:
+        every = client.get("/v1/conflicts").json()["conflicts"]
+    assert "S2" in {c["store"] for c in every}
+    with CentralClient(chain.server.base, till.token) as client:
+        mine = client.get_json("/v1/conflicts")["conflicts"]
+        with pytest.raises(CentralRefused) as refused:
+            client.get_json("/v1/conflicts", store="S2")
+    assert refused.value.code == "permission_denied" and "store S1" in refused.value.message
+    assert [c["id"] for c in mine] == [c["id"] for c in every if c["store"] == "S1"]
+    listed = json.loads(till.cli("conflicts", "list", "--json").stdout)
+    assert [c["id"] for c in listed] == [c["id"] for c in mine]
+    with CentralClient(chain.server.base, other.token) as client:
+        theirs = client.get_json("/v1/conflicts")["conflicts"]
+    assert [c["serial"] for c in theirs] == ["CS-2"]
+    on_other = json.loads(other.cli("conflicts", "list", "--json").stdout)
+    assert [(c["id"], c["status"]) for c in on_other] == [(c["id"], c["status"]) for c in theirs]
+    wrong = till.cli("conflicts", "list", "--store", "S2", check=False)
+    assert wrong.returncode == 1 and "own store's conflicts (S1) only" in wrong.stderr

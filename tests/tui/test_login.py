@@ -49,6 +49,8 @@ async def test_wrong_pin_then_right_pin(make_app: MakeApp, size: tuple[int, int]
         status = str(app.screen.query_one(StatusLine).render())
         for word in ("cashier (cashier)", "S01", "terminal"):
             assert word in status
+        # The terminal with no id set is called "terminal": said once, not "terminal terminal".
+        assert "terminal terminal" not in status.replace("\n", " ")
         assert "cashier (cashier)" in screen_text(app)
 
 

@@ -79,12 +79,17 @@ def sent_transfers(request: Request) -> Response:
 
 
 def conflict_list(request: Request) -> Response:
-    """``GET /v1/conflicts[?status=open|resolved&store=]``: a manager's list."""
+    """``GET /v1/conflicts[?status=open|resolved&store=]``: a manager's list. A store
+    terminal's token sees its own store's conflicts only, asked or not (another store's is
+    refused), as it reads its own store's feed; a manager's or an admin's token sees every
+    store's, or the one asked for (services/feed.py ``store_of_reader``)."""
+    from serialpos.services.feed import store_of_reader
+
     actor = actor_now(request)
     actor.require(Permission.ADJUST)
-    found = conflicts.list_conflicts(
-        request.app.state.db, status=_optional(request, "status"), store=_optional(request, "store")
-    )
+    db = request.app.state.db
+    store = store_of_reader(db, actor, _optional(request, "store"))
+    found = conflicts.list_conflicts(db, status=_optional(request, "status"), store=store)
     return JSONResponse({"conflicts": found})
 
 

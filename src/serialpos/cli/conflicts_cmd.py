@@ -12,7 +12,7 @@ import json
 import typer
 
 from serialpos.cli.context import state
-from serialpos.cli.output import print_json, print_table
+from serialpos.cli.output import fail, print_json, print_table
 
 app = typer.Typer(
     help="Sync conflicts: terminal entries central could not apply.", no_args_is_help=True
@@ -34,9 +34,11 @@ def list_(
     st = state(ctx)
     chain = st.config().chain
     if chain is not None:
-        from serialpos.terminal.central_conflicts import own_conflicts
+        from serialpos.terminal.central_conflicts import store_conflicts
 
-        found, note = own_conflicts(st.database(), chain, status=status)
+        if store is not None and store != chain.store:
+            fail(f"a store terminal lists its own store's conflicts ({chain.store}) only")
+        found, note = store_conflicts(st.database(), chain, status=status)
         if note:
             typer.echo(f"note: {note}", err=True)
     else:

@@ -9,6 +9,7 @@ import typer
 
 from serialpos.cli.context import CliState, state
 from serialpos.cli.output import EXIT_USAGE, fail, print_json, print_table, say
+from serialpos.domain.text import named
 
 app = typer.Typer(
     help="Till shifts of this terminal: open, X report, close, Z report.", no_args_is_help=True
@@ -51,7 +52,7 @@ def open_(
         print_json(view)
         return
     say(
-        f"shift {view.number} open on terminal {view.terminal} at {view.store} "
+        f"shift {view.number} open on {named('terminal', view.terminal)} at {view.store} "
         f"with a float of {view.opening_float:,.2f}"
     )
 
@@ -68,7 +69,7 @@ def status(ctx: typer.Context, store: str | None = _STORE, json_out: bool = _JSO
         print_json(view)
         return
     if view is None:
-        say(f"no shift is open on terminal {cli.config().terminal_id} at {where}")
+        say(f"no shift is open on {named('terminal', cli.config().terminal_id)} at {where}")
         return
     say(
         f"shift {view.number} open since {view.opened_at:%Y-%m-%d %H:%M} UTC "

@@ -12,6 +12,7 @@ import typer
 
 from serialpos.cli.context import CliState, state
 from serialpos.cli.output import EXIT_USAGE, fail, print_json, say
+from serialpos.domain.text import visible
 
 app = typer.Typer(
     help="A store terminal of a chain: its own database, synced with central.", no_args_is_help=True
@@ -230,6 +231,8 @@ def sync(
                 report = sync_once(db, chain, client)
                 record_link(db, ONLINE, reason="central answered", **who)
                 print_json({"online": True, **report.to_json()})
+                for words in report.tampered:  # refused here, unsent: a person must know
+                    typer.echo(f"refused: {visible(words)}; not sent to central", err=True)
             except (CentralRefused, CentralBehind) as exc:
                 # Said and ended, as before; recorded as the console's worker does, so
                 # `terminal status` does not say online and the offline rules hold.

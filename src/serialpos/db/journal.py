@@ -12,12 +12,13 @@ from sqlalchemy.engine import Connection
 
 from serialpos.db import repo
 from serialpos.db.prepared import Prepared
-from serialpos.db.sync_tables import JournalEntry, SyncState
+from serialpos.db.sync_tables import FeedSeen, JournalEntry, SyncState
 from serialpos.db.tables import utcnow
 
 journal_t: sa.Table = JournalEntry.__table__  # type: ignore[attr-defined]
 state_t: sa.Table = SyncState.__table__  # type: ignore[attr-defined]
-journal_c, state_c = journal_t.c, state_t.c
+seen_t: sa.Table = FeedSeen.__table__  # type: ignore[attr-defined]
+journal_c, state_c, seen_c = journal_t.c, state_t.c, seen_t.c
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,26 @@ def next_seq(conn: Connection) -> int:
         int(conn.execute(sa.select(sa.func.coalesce(sa.func.max(journal_c.seq), 0))).scalar_one())
         + 1
     )
+
+
+#: Run as prepared driver SQL (db/prepared.py): one of every journaled act's statements.
+_LAST_LINE = Prepared(sa.select(journal_c.line).order_by(journal_c.seq.desc()).limit(1))
+
+
+def last_line(conn: Connection) -> str | None:
+    """The newest entry's line (its seal is the next entry's ``prev``), or None."""
+    found = _LAST_LINE.scalar(conn, {})
+    return None if found is None else str(found)
+
+
+def lines_between(conn: Connection, first: int, last: int) -> list[tuple[int, str, str, str]]:
+    """``(seq, id, state, line)`` of the entries numbered ``first`` to ``last``, in order."""
+    q = (
+        sa.select(journal_c.seq, journal_c.id, journal_c.state, journal_c.line)
+        .where(journal_c.seq.between(first, last))
+        .order_by(journal_c.seq)
+    )
+    return [(int(r[0]), str(r[1]), str(r[2]), str(r[3])) for r in conn.execute(q)]
 
 
 def add(
@@ -332,3 +353,43 @@ def add_product(conn: Connection, card: dict[str, Any]) -> int:
 
 def store_ids(conn: Connection) -> dict[str, int]:
     return {code: sid for sid, code in repo.store_codes(conn).items()}
+
+
+# -- what the till's pulls saw of its store's feed (terminal/feed_memory.py) --------------
+def remember_events(conn: Connection, seen: list[tuple[int, str]]) -> None:
+    """Keep ``(seq, digest)`` of feed events just applied (a number seen again, after
+    central's restore, takes the new digest)."""
+    if not seen:
+        return
+    numbers = [seq for seq, _d in seen]
+    conn.execute(seen_t.delete().where(seen_c.seq.in_(numbers)))
+    conn.execute(seen_t.insert(), [{"seq": seq, "digest": d} for seq, d in seen])
+
+
+def newest_seen(conn: Connection, at_most: int | None = None) -> tuple[int, str] | None:
+    """The newest feed event remembered (numbered ``at_most`` or less), or None."""
+    q = sa.select(seen_c.seq, seen_c.digest).order_by(seen_c.seq.desc()).limit(1)
+    if at_most is not None:
+        q = q.where(seen_c.seq <= at_most)
+    row = conn.execute(q).first()
+    return None if row is None else (int(row[0]), str(row[1]))
+
+
+def seen_numbers(conn: Connection, at_most: int) -> list[tuple[int, str]]:
+    """Every remembered ``(seq, digest)`` numbered ``at_most`` or less, oldest first."""
+    q = sa.select(seen_c.seq, seen_c.digest).where(seen_c.seq <= at_most).order_by(seen_c.seq)
+    return [(int(r[0]), str(r[1])) for r in conn.execute(q)]
+
+
+def forget_seen_after(conn: Connection, seq: int) -> None:
+    """Forget the events remembered after ``seq``: central's restore lost them."""
+    conn.execute(seen_t.delete().where(seen_c.seq > seq))
+
+
+def prune_seen(conn: Connection, keep: int) -> None:
+    """Keep the newest ``keep`` events remembered."""
+    cut = conn.execute(
+        sa.select(seen_c.seq).order_by(seen_c.seq.desc()).offset(keep).limit(1)
+    ).scalar()
+    if cut is not None:
+        conn.execute(seen_t.delete().where(seen_c.seq <= cut))

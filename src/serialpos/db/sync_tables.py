@@ -58,6 +58,19 @@ class SyncState(SQLModel, table=True):
     value: str = Field(max_length=200)
 
 
+class FeedSeen(SQLModel, table=True):
+    """On a terminal: what each of its store's feed events that it pulled looked like (a
+    digest of the event as central sent it), the newest few thousand. Central restored from
+    an older backup numbers its new events from its old end again: the till tells by an
+    event whose number it knows and whose digest differs, and knows where central's history
+    and its own still agree (terminal/feed_memory.py, migration 0031)."""
+
+    __tablename__ = "feed_seen"
+
+    seq: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    digest: str = Field(max_length=32)
+
+
 class TerminalLink(SQLModel, table=True):
     """At central: the terminal a token belongs to (``api:<token name>``), bound when the
     terminal is initialised. A push names its terminal and store; anything else is refused."""

@@ -60,3 +60,9 @@ def non_ascii_character(text: str) -> str | None:
         if not " " <= char <= "~":
             return f"U+{ord(char):04X} ({char}) at position {index}"
     return None
+
+
+def named(word: str, value: str) -> str:
+    """``terminal T1``; the value alone when it already starts with the word (the terminal
+    with no id set is called ``terminal``, config.py): no word said twice."""
+    return value if value.lower().split(" ")[0] == word.lower() else f"{word} {value}"

@@ -28,6 +28,7 @@ from serialpos.db import apply_outcomes
 from serialpos.db.engine import Database, DatabaseError
 from serialpos.db.integration_tables import MAX_APPLY_ID
 from serialpos.db.joined import JoinedDatabase
+from serialpos.domain import entry_seal
 from serialpos.domain.errors import BadRequest, DomainError
 from serialpos.domain.text import clip, has_control_chars
 from serialpos.services.context import Actor
@@ -56,8 +57,10 @@ def line_id(value: object) -> str:
 
 
 def fingerprint(data: Mapping[str, Any]) -> str:
-    """sha256 of the line without its id, keys sorted: the same line always gives the same."""
-    body = {k: v for k, v in data.items() if k != "id"}
+    """sha256 of the line without its id, keys sorted: the same line always gives the same.
+    A store terminal's seal (domain/entry_seal.py) is left out: an entry made before seals,
+    sent again sealed, is the same line, and its stored outcome answers it."""
+    body = {k: v for k, v in entry_seal.without_seal(data).items() if k != "id"}
     text = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 

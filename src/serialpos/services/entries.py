@@ -25,6 +25,7 @@ from sqlalchemy.engine import Connection
 from serialpos.db import apply_outcomes, conflict_sql
 from serialpos.db.engine import Database, DatabaseError
 from serialpos.db.joined import JoinedDatabase
+from serialpos.domain import entry_seal
 from serialpos.domain.errors import BadRequest, DomainError
 from serialpos.domain.text import clip
 from serialpos.services import entry_units, terminal_links, tokens
@@ -114,6 +115,10 @@ def _entry_actor(conn: Connection, token: Actor, user: str | None, terminal: str
     return acting_for(conn, token, user, terminal)
 
 
+class EntryTampered(DomainError):
+    code = "entry_tampered"
+
+
 class Refused(Exception):
     """Leaves an entry's savepoint: the line was refused and nothing of it is kept."""
 
@@ -151,6 +156,14 @@ def prepare(
     body_sha256 = fingerprint(data)
     terminal, seq, user = _origin(data)
     _check_link(conn, db, token, terminal, data)
+    sealed = entry_seal.read(data)
+    if sealed.present and not sealed.intact:
+        # Changed after the till made it (domain/entry_seal.py): never applied. A till made
+        # before seals sends none; its lines go on as before.
+        raise EntryTampered(
+            f"journal entry {seq} ({clip(key)}) of terminal {terminal} does not match its "
+            "seal: it was changed after it was made; not applied"
+        )
     # The entry acts as the cashier who made it at the till (the terminal checked the
     # PIN), with that user's role at central, and is recorded under the terminal's id.
     cached = None if actors is None else actors.get((user, terminal))

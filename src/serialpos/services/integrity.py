@@ -106,6 +106,14 @@ def _feed_findings(conn: Connection) -> list[Finding]:
     ]
 
 
+def _journal_findings(conn: Connection) -> list[Finding]:
+    """On a store terminal: journal entries changed after they were made
+    (services/journal_seals.py). Central's journal is empty."""
+    from serialpos.services.journal_seals import RULE, changed_entries
+
+    return [Finding(RULE, "", "", changed.words()) for changed in changed_entries(conn)]
+
+
 def check_ledger(db: Database) -> list[Finding]:
     def work(conn: Connection) -> list[Finding]:
         findings: list[Finding] = []
@@ -162,6 +170,7 @@ def check_ledger(db: Database) -> list[Finding]:
         findings += _reservations(conn, stores)
         findings.extend(_chain_findings(conn))
         findings.extend(_feed_findings(conn))
+        findings.extend(_journal_findings(conn))
         return findings
 
     return db.read(work)

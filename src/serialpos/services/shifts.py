@@ -42,7 +42,7 @@ from serialpos.db.tables import utcnow
 from serialpos.domain.errors import DomainError
 from serialpos.domain.settings import StoreSettings
 from serialpos.domain.shifts import ShiftReport, expected_cash, parse_cash, takings
-from serialpos.domain.text import clip
+from serialpos.domain.text import clip, named
 from serialpos.domain.users import Permission
 from serialpos.services.context import Actor
 from serialpos.services.store_details import store_details_in
@@ -106,7 +106,7 @@ def _view(store: str, row: sa.Row[object]) -> ShiftView:
 
 
 def _where(actor: Actor, store: str) -> str:
-    return f"terminal {clip(actor.terminal)} at {clip(store)}"
+    return f"{named('terminal', clip(actor.terminal))} at {clip(store)}"
 
 
 def open_shift(db: Database, actor: Actor, store: str, opening_float: str) -> ShiftView:

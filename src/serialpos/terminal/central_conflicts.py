@@ -42,47 +42,47 @@ def resolve_at_central(
     return done
 
 
-def own_conflicts(
+def store_conflicts(
     db: Database, chain: ChainConfig, *, status: str | None = None
 ) -> tuple[list[dict[str, Any]], str | None]:
-    """The conflicts of this terminal's own entries (``serialpos conflicts list`` on a till),
-    each with its status and resolution as central has them now, and ``None``; when central
-    cannot be asked, as central answered the push (from the journal) and a note saying so.
-    The journal alone kept saying ``open`` after a manager resolved it."""
-    own = local_conflicts(db)
+    """The conflicts of this terminal's store (``serialpos conflicts list`` on a till): as
+    central has them now, exactly what ``GET /v1/conflicts`` gives the till's token (its own
+    store's only: api/sync_routes.py), and ``None``; when central cannot be asked, this
+    till's own entries' conflicts as central answered its push (from the journal) and a note
+    saying so. The journal alone kept saying ``open`` after a manager resolved one."""
     note = None
+    own = local_conflicts(db)
     try:
-        now = {c["id"]: c for c in list_at_central(chain, only_open=False)}
+        now = list_at_central(chain, only_open=False)
     except (Offline, CentralRefused) as exc:
-        note = f"{exc.message}: each conflict as central answered this till's push"
+        note = f"{exc.message}: this till's own conflicts, each as central answered its push"
+        found = own
     else:
-        own = [
-            {**c, "status": now[c["id"]]["status"], "resolution": now[c["id"]]["resolution"]}
-            if c.get("id") in now
+        # This till's own keep what it knows of them (who made it here, the quantities put
+        # back), with central's status and resolution now.
+        mine = {c.get("id"): c for c in own}
+        found = [
+            {**mine[c["id"]], "status": c["status"], "resolution": c["resolution"]}
+            if c.get("id") in mine
             else c
-            for c in own
+            for c in now
         ]
     if status is not None:
         if status not in ("open", "resolved"):
             raise BadRequest("status must be open or resolved")
-        own = [c for c in own if c.get("status") == status]
-    return own, note
+        found = [c for c in found if c.get("status") == status]
+    return found, note
 
 
 def show_on_terminal(
     db: Database, chain: ChainConfig, conflict_id: int
 ) -> tuple[dict[str, Any], str | None]:
-    """One conflict for ``serialpos conflicts show`` on a till: one of its own entries' (as
-    :func:`own_conflicts` has it), else central's of the store (as the console's screen
-    lists them)."""
-    own, note = own_conflicts(db, chain)
-    for found in own:
+    """One conflict for ``serialpos conflicts show`` on a till: one of its store's, as
+    :func:`store_conflicts` has it."""
+    listed, note = store_conflicts(db, chain)
+    for found in listed:
         if found.get("id") == conflict_id:
             return found, note
-    if note is None:
-        for found in list_at_central(chain, only_open=False):
-            if found.get("id") == conflict_id:
-                return found, None
     raise UnknownConflict(
         f"there is no conflict {conflict_id} of store {chain.store}"
         + (f" known here ({note})" if note else "")

@@ -11,7 +11,6 @@ file journals nothing new.
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -23,6 +22,7 @@ from sqlalchemy.engine import Connection
 from serialpos.db import journal, order_repo
 from serialpos.db.engine import Database, DatabaseError
 from serialpos.db.joined import JoinedDatabase
+from serialpos.domain import entry_seal
 from serialpos.domain.errors import DomainError
 from serialpos.domain.text import clip
 from serialpos.services import apply_ids, document_numbers, journal_sink
@@ -49,13 +49,17 @@ def write_entry(
     seq = journal.next_seq(conn)
     body = {k: v for k, v in line.items() if k not in ("id", "journal")}
     sent = {"id": entry_id, **body, "journal": {"terminal": terminal, "seq": seq, "user": user}}
+    # Sealed after the entry before it (domain/entry_seal.py): an edit of the stored line
+    # is found before it is sent, at central, and by `db check`.
+    last = journal.last_line(conn)
+    prev = entry_seal.hash_of(last) if last is not None else None
     journal.add(
         conn,
         entry_id=entry_id,
         seq=seq,
         terminal=terminal,
         user=user,
-        line=json.dumps(sent, ensure_ascii=False, separators=(",", ":")),
+        line=entry_seal.seal(sent, prev or entry_seal.GENESIS),
         events=entry_events.claim(conn),
     )
     return entry_id, seq

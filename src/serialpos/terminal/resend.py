@@ -18,18 +18,17 @@ What it does, in one local transaction, then one sync round:
   (Central holds a prefix of the journal, give or take the entries a retry held back, but
   which one is known only by asking: sending every accepted entry is what asks, each
   one a read at central when it holds it.)
-* the feed cursors (``feed_after``, ``away_after``) are set to central's feed's end as it
-  is now: the numbers past it that this till applied were events of central's lost
-  history, and central numbers its new events from its end again. The marks of units set
-  to central's state out of the feed's order (``unit_event:``, terminal/mirror.py) are
-  dropped: one may name a lost event whose id central hands out again, and every event
-  pulled from here on is newer than any central still holds.
-
-The limit: events central made after its restore and before this command (its console, a
-host, another till's resend) are numbered at or below that end and are not pulled here. Run
-it at each till as soon as central is back, before central takes new work for the store; a
-unit such an event moved takes central's state here only when an entry of this till about
-it meets it at central (a conflict) or a later event moves it again.
+* the feed cursors (``feed_after``, ``away_after``) go back to the newest event of the
+  store this till applied that central still has, found among the events it remembers
+  (terminal/feed_memory.py): central's history and the till's agree up to there, and every
+  event central has past it (made after its restore: its console, a host, another till)
+  is pulled by the sync round that follows, none it held before applied twice. The
+  remembered events past it (central's lost history) are forgotten. A till that remembers
+  none central still has (one set up before migration 0031, or a restore older than the
+  events it keeps) goes on from central's feed's end as it is now, and says that the
+  events central made since its restore are not pulled. The marks of units set to
+  central's state out of the feed's order (``unit_event:``, terminal/mirror.py) are
+  dropped: one may name a lost event whose id central hands out again.
 
 Entries settled ``conflict`` or ``refused`` are not sent again: central kept nothing of a
 refusal, and the till already took central's state after a conflict.
@@ -46,6 +45,7 @@ from serialpos.config import ChainConfig
 from serialpos.db import journal
 from serialpos.db.engine import Database
 from serialpos.domain.errors import DomainError
+from serialpos.terminal import feed_memory
 from serialpos.terminal.client import CentralClient
 from serialpos.terminal.sync import SyncReport, sync_once
 
@@ -63,6 +63,9 @@ class Resent:
     resent: int
     #: the sync round that sent them (``replayed``: central still held them)
     sync: SyncReport
+    #: where the feed was read again from: the newest event this till applied that central
+    #: still has (None: it remembers none, and went on from ``central_last``)
+    pulled_after: int | None = None
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -70,35 +73,52 @@ class Resent:
     def words(self) -> str:
         s = self.sync
         fresh = s.accepted - s.replayed
+        if self.pulled_after is not None:
+            pulled = (
+                f"feed read again after event {self.pulled_after}, the newest this terminal "
+                f"applied that central still has: {s.pulled} event(s) pulled"
+            )
+        else:
+            pulled = (
+                f"this terminal remembers no event central still has: its feed goes on from "
+                f"{self.central_last}, and what central made after its restore and before now "
+                "is not pulled here"
+            )
         return (
             f"central's feed ended at {self.central_last}, this terminal had applied up to "
             f"{self.feed_after_was}: {self.resent} accepted entries sent again; central "
             f"still held {s.replayed}, applied {fresh} again, {s.conflicts} conflict(s), "
-            f"{s.refused} refused; {s.pending} still waiting"
+            f"{s.refused} refused; {s.pending} still waiting; {pulled}"
         )
 
 
 def resend(db: Database, chain: ChainConfig, client: CentralClient) -> Resent:
-    """Mark this till's accepted entries pending again and re-base its feed cursors on
-    central's end, then sync once. Refused (nothing changed) when central is not behind."""
+    """Mark this till's accepted entries pending again and take its feed cursors back to
+    where central's history and its own agree, then sync once. Refused (nothing changed)
+    when central is neither behind nor parted from this till's history."""
     after = int(db.read(lambda conn: journal.get_state(conn, "feed_after")) or 0)
-    page = client.get_json("/v1/events", after=after, limit=1)
+    ask, newest = feed_memory.first_ask(db, after)
+    page = client.get_json("/v1/events", after=ask, limit=1)
     last = page.get("last")
     if last is None:
         raise NotBehind("central does not say where its feed ends (an older serialpos)")
     last = int(last)
-    if last >= after:
+    if last >= after and feed_memory.agrees(page["events"], newest):
         raise NotBehind(
             f"central is not behind this terminal (its feed ends at {last}, this terminal "
-            f"applied up to {after}): nothing to send again"
+            f"applied up to {after}, and still has the last event it applied): nothing to "
+            "send again"
         )
+    parted = feed_memory.parting(db, client, last)
+    start = last if parted is None else parted
 
     def mark(conn: Connection) -> int:
         n = journal.send_again(conn)
-        journal.set_state(conn, "feed_after", str(last))
+        journal.set_state(conn, "feed_after", str(start))
         away = int(journal.get_state(conn, "away_after") or 0)
-        if away > last:
-            journal.set_state(conn, "away_after", str(last))
+        if away > start:
+            journal.set_state(conn, "away_after", str(start))
+        journal.forget_seen_after(conn, 0 if parted is None else parted)
         journal.drop_unit_events(conn, journal.unit_events(conn))
         return n
 
@@ -108,8 +128,8 @@ def resend(db: Database, chain: ChainConfig, client: CentralClient) -> Resent:
     except DomainError as exc:  # offline, or refused, after the marking: said with it
         raise type(exc)(
             f"{resent} accepted entries marked to send again and the feed cursor set to "
-            f"central's {last}, but the round stopped: {exc.message}; the next "
+            f"{start}, but the round stopped: {exc.message}; the next "
             "`serialpos sync` sends them",
             code=exc.code,
         ) from exc
-    return Resent(after, last, resent, report)
+    return Resent(after, last, resent, report, parted)

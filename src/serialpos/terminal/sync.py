@@ -38,7 +38,8 @@ from serialpos.config import ChainConfig
 from serialpos.db import journal
 from serialpos.db.engine import Database
 from serialpos.domain.errors import DomainError
-from serialpos.terminal import central_state, quantities, refresh
+from serialpos.services import journal_seals
+from serialpos.terminal import central_state, feed_memory, quantities, refresh
 from serialpos.terminal.client import CentralClient, CentralRefused
 from serialpos.terminal.customers import pull_customers
 from serialpos.terminal.mirror import MirrorCount, apply_events
@@ -87,6 +88,9 @@ class SyncReport:
     #: transfers received here whose receipt central did not take: their copy here reads
     #: central's again, or refused (services/transfers/incoming.py)
     refused_receipts: int = 0
+    #: entries found changed after they were made, refused here unsent
+    #: (services/journal_seals.py), each said in words
+    tampered: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -106,6 +110,15 @@ def _state_of(verdict: dict[str, Any]) -> str | None:
 _COUNTER = {"accepted": "accepted", "conflict": "conflicts", "refused": "refused"}
 
 
+def _tampered(changed: journal_seals.Changed) -> dict[str, Any]:
+    """The verdict the till gives itself for an entry changed after it was made."""
+    return {
+        "ok": False,
+        "error": "entry_tampered",
+        "message": f"{changed.words()}; not sent to central (make it again if it stands)",
+    }
+
+
 def push(db: Database, client: CentralClient, report: SyncReport, *, store: str) -> None:
     """Send the pending entries of this terminal (of ``store``) and settle each with
     central's verdict; a conflict's or a refusal's units take central's state in the same
@@ -114,7 +127,26 @@ def push(db: Database, client: CentralClient, report: SyncReport, *, store: str)
         entries = db.read(lambda conn: journal.pending(conn, PUSH_BATCH))
         if not entries:
             return
-        verdicts = client.post_lines([e.line for e in entries])
+
+        # An entry changed after it was made is not sent: refused here, named, the rest go.
+        def check(
+            conn: Connection, waiting: list[journal.Entry] = entries
+        ) -> dict[str, journal_seals.Changed]:
+            return journal_seals.changed_among(conn, waiting)
+
+        changed = db.read(check)
+        sent = [e for e in entries if e.id not in changed]
+        answers = iter(client.post_lines([e.line for e in sent]) if sent else [])
+        verdicts: list[dict[str, Any]] = []
+        for entry in entries:
+            found = changed.get(entry.id)
+            if found is not None:
+                report.tampered.append(found.words())
+                verdicts.append(_tampered(found))
+            elif (answer := next(answers, None)) is not None:
+                verdicts.append(answer)
+            else:
+                break  # central stopped answering: the rest wait
         settled: list[tuple[journal.Entry, str, dict[str, Any]]] = []
         wrong_token: CentralRefused | None = None
         for entry, verdict in zip(entries, verdicts, strict=False):
@@ -174,13 +206,20 @@ def pull(db: Database, client: CentralClient, chain: ChainConfig, report: SyncRe
     central_terminal = db.read(lambda conn: journal.get_state(conn, "central_terminal")) or ""
     after = int(db.read(lambda conn: journal.get_state(conn, "feed_after")) or 0)
     marks = db.read(journal.unit_events)
+    ask, newest = feed_memory.first_ask(db, after)
     first = True
     while True:
-        page = client.get_json("/v1/events", after=after, limit=PULL_PAGE)
+        page = client.get_json("/v1/events", after=ask if first else after, limit=PULL_PAGE)
         events: list[dict[str, Any]] = page["events"]
         next_after = int(page["next"])
-        if first and after > 0:
-            _check_not_behind(client, page, after)
+        if first:
+            if after > 0:
+                _check_not_behind(client, page, after)
+            if not feed_memory.agrees(events, newest):  # a restore central has moved past
+                raise CentralBehind(feed_memory.diverged_words(newest))
+            # The page started at the event remembered (terminal/feed_memory.py): applied.
+            events = [e for e in events if int(e["seq"]) > after]
+            next_after = max(next_after, after)
         first = False
         if not events:
             if next_after > after:  # other stores' events only: the cursor moves past them
@@ -206,6 +245,7 @@ def pull(db: Database, client: CentralClient, chain: ChainConfig, report: SyncRe
                 central_terminal=central_terminal,
                 count=report.mirror,
             )
+            journal.remember_events(conn, feed_memory.seen(events, chain.store))
             journal.set_state(conn, "feed_after", str(next_after))
 
         db.write(write)
@@ -213,6 +253,8 @@ def pull(db: Database, client: CentralClient, chain: ChainConfig, report: SyncRe
         after = next_after
     report.feed_after = after
     report.mirror.pruned += db.write(lambda conn: journal.drop_unit_events(conn, marks))
+    if report.pulled:
+        db.write(lambda conn: journal.prune_seen(conn, feed_memory.KEEP))
 
 
 def _set_cursor(db: Database, after: int) -> None:
@@ -390,7 +432,11 @@ def _not_behind_before_push(db: Database, client: CentralClient) -> None:
     waits."""
     after = int(db.read(lambda conn: journal.get_state(conn, "feed_after")) or 0)
     if after > 0 and db.read(journal.counts)[0]:
-        _check_not_behind(client, client.get_json("/v1/events", after=after, limit=1), after)
+        ask, newest = feed_memory.first_ask(db, after)
+        page = client.get_json("/v1/events", after=ask, limit=1)
+        _check_not_behind(client, page, after)
+        if not feed_memory.agrees(page["events"], newest):
+            raise CentralBehind(feed_memory.diverged_words(newest))
 
 
 def sync_once(db: Database, chain: ChainConfig, client: CentralClient) -> SyncReport:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 from textual.widgets import Static
 
-from serialpos.domain.text import visible
+from serialpos.domain.text import named, visible
 from serialpos.tui.session import Session
 from serialpos.tui.widgets.link_status import link_text
 
@@ -40,7 +40,7 @@ def status_text(
     if session is None:
         return _with_link(text, link, width)
     user, store, terminal = visible(session.user), visible(session.store), visible(session.terminal)
-    who = f"{user} ({session.role}) │ store {store} │ terminal {terminal}"
+    who = f"{user} ({session.role}) │ {named('store', store)} │ {named('terminal', terminal)}"
     short = f"{user} ({session.role}) · {store} · {terminal}"
     if not width or head + 3 + len(who) <= width:
         text.append(" │ " + who)

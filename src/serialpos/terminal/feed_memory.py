@@ -1,0 +1,111 @@
+"""What a till remembers of its store's feed, to tell central restored from an older backup
+and to know where central's history and its own part (issue 16's bad input).
+
+Central's feed numbers events 1, 2, 3... A central restored from an older backup numbers its
+new events from the backup's end again, so the numbers a till applied past that end now name
+other events, and once central has made enough new ones its feed is no longer "behind" the
+till's cursor: the till would go on from its cursor and never pull the events central made
+between the restore and that number (another till's sales, a host's receipts). So each pull
+keeps a digest of every event of the store it applied (``feed_seen``, the newest
+:data:`KEEP`), and the next pull starts one event early: the event it asks for first is the
+newest one remembered, and central must still have it, digest and all
+(:func:`agrees`). ``serialpos terminal resend`` finds the newest remembered event central
+still has (:func:`parting`, a binary search, a few small reads) and re-reads the feed from
+there: everything central made since its restore is pulled, nothing it held before is
+applied twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from serialpos.db import journal
+from serialpos.db.engine import Database
+from serialpos.terminal.client import CentralClient
+
+#: Events remembered: a restore older than this many of the store's events is told only by
+#: the feed being behind, and then the feed is taken from central's end (as before 0031).
+KEEP = 20_000
+
+Event = dict[str, Any]
+
+
+#: The fields of a feed event the digest covers: the event's own, as written once in
+#: central's ledger (a new event under an old number differs at least in its time). Codes
+#: read through a join (the store's, the product's SKU, a transfer's destination) are left
+#: out: renamed at central, they would read as a restore.
+DIGESTED = (
+    "seq",
+    "event",
+    "at",
+    "action",
+    "serial",
+    "from",
+    "to",
+    "quantity",
+    "user",
+    "terminal",
+    "document",
+    "reason",
+)
+
+
+def digest(event: Event) -> str:
+    """The digest of one feed event as central sent it (:data:`DIGESTED`)."""
+    fields = {key: event.get(key) for key in DIGESTED}
+    text = json.dumps(fields, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+
+
+def seen(events: Sequence[Event], store: str) -> list[tuple[int, str]]:
+    """``(seq, digest)`` of ``store``'s events among ``events``, to remember."""
+    return [(int(e["seq"]), digest(e)) for e in events if e.get("store") == store]
+
+
+def first_ask(db: Database, after: int) -> tuple[int, tuple[int, str] | None]:
+    """Where a pull asks from (one before the newest event remembered, so the page starts
+    with it) and that event, or ``after`` and None when nothing is remembered."""
+    newest = db.read(lambda conn: journal.newest_seen(conn, after))
+    return (after, None) if newest is None else (min(after, newest[0] - 1), newest)
+
+
+def agrees(events: Sequence[Event], newest: tuple[int, str] | None) -> bool:
+    """Whether a page asked from :func:`first_ask` starts with the event remembered."""
+    if newest is None:
+        return True
+    return bool(events) and int(events[0]["seq"]) == newest[0] and digest(events[0]) == newest[1]
+
+
+def diverged_words(newest: tuple[int, str] | None) -> str:
+    number = "?" if newest is None else newest[0]
+    return (
+        f"central's event {number} is not the one this terminal applied under that number: "
+        "central was restored from an older backup and has made new events since? Nothing "
+        "was changed here; the journal is kept. Once central is back for good, `serialpos "
+        "terminal resend` sends again what central lost and pulls what it made since"
+    )
+
+
+def parting(db: Database, client: CentralClient, last: int) -> int | None:
+    """The newest remembered event (numbered ``last`` or less: central's feed ends there)
+    that central still has as this till applied it, or None when it has none of them. The
+    remembered events central still has are the oldest ones (its history up to the backup
+    is the till's), so a binary search finds the newest."""
+    remembered = db.read(lambda conn: journal.seen_numbers(conn, last))
+
+    def still_there(i: int) -> bool:
+        seq, _d = remembered[i]
+        page = client.get_json("/v1/events", after=seq - 1, limit=1)
+        return agrees(page["events"], remembered[i])
+
+    low, high, found = 0, len(remembered) - 1, None
+    while low <= high:
+        middle = (low + high) // 2
+        if still_there(middle):
+            found, low = remembered[middle][0], middle + 1
+        else:
+            high = middle - 1
+    return found
