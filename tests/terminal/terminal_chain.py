@@ -26,7 +26,7 @@ from api_serving import (
 )
 
 import cli_fork
-from pg_server import PG_URL, require_postgres
+from pg_server import drop_schema, fill_schema, new_schema, require_postgres, schema_url
 from serialpos.db.engine import Database
 from serialpos.services import tokens, users
 from serialpos.services.context import Actor
@@ -185,12 +185,9 @@ class Chain:
 def chain(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Chain]:
     require_postgres()
     folder = tmp_path_factory.mktemp("chain")
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(PG_URL)
-    with admin.begin() as conn:
-        conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
-    sep = "&" if "?" in PG_URL else "?"
-    url = f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
+    schema = new_schema()
+    fill_schema(schema)  # at head already: seed's upgrade finds nothing to do
+    url = schema_url(schema)
     db = Database(url)
     secrets = seed(db)
     process, base, env = start(url, folder)
@@ -200,9 +197,7 @@ def chain(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Chain]:
     finally:
         stop(process)
         db.dispose()
-        with admin.begin() as conn:
-            conn.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
-        admin.dispose()
+        drop_schema(schema)
 
 
 @pytest.fixture
