@@ -119,7 +119,8 @@ def _head_dump() -> str | None:
     the schema's name: one migration per test process, dumped by ``pg_dump``. Replaying it
     costs PostgreSQL about a third of the CPU of the 30 migrations, and the test process
     none (0.2 s of CPU a test here). What PostgreSQL then prints of a CHECK constraint's
-    ``IN`` list differs in its casts (the same test, re-parsed), nothing else. None where ``pg_dump`` is not installed or fails."""
+    ``IN`` list differs in its casts (the same test, re-parsed), nothing else. None where
+    ``pg_dump`` is not installed or fails."""
     global _head
     if _head is False:
         _head = _dump_of_migrated_schema() if shutil.which("pg_dump") else None
