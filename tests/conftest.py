@@ -9,14 +9,12 @@ from __future__ import annotations
 
 import os
 import shutil
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 
-from pg_server import PG_URL, require_postgres
+from pg_server import drop_schema, fill_schema, new_schema, require_postgres, schema_url
 from serialpos.db import migrate
 from serialpos.db.engine import Database
 from serialpos.services import stores, users
@@ -42,13 +40,42 @@ def pytest_configure(config: pytest.Config) -> None:
     """serialpos compiled to bytecode once, before the workers start: this machine's shells
     set ``PYTHONDONTWRITEBYTECODE``, so every ``serialpos`` child (a ``serve``, a killed
     ``apply``, a fork server) compiled the whole package from source again, about 0.1 s of
-    CPU each. A wheel install compiles it the same way."""
+    CPU each. A wheel install compiles it the same way. And the temporary files in memory
+    (:func:`_temporary_files_in_memory`)."""
     if not hasattr(config, "workerinput"):  # the controller (or a run without xdist)
         import compileall
 
         import serialpos
 
         compileall.compile_dir(Path(serialpos.__file__).parent, quiet=1)
+        _temporary_files_in_memory(config)
+
+
+#: Where the tests' temporary files go (``tmp_path``, the workers' and every child's TMPDIR)
+#: when it is a tmpfs; ``SERIALPOS_TEST_TMPFS=`` (empty) keeps the system's temporary folder.
+TMPFS = os.environ.get("SERIALPOS_TEST_TMPFS", "/dev/shm")
+
+
+def _temporary_files_in_memory(config: pytest.Config) -> None:
+    """Every SQLite commit fsyncs (WAL, ``synchronous=FULL``), and a terminal test's journal
+    more: on a disk shared with other work each costs milliseconds of waiting, a third of
+    a SQLite test file's time here (tests/db/test_ledger_rules.py and tests/cli/
+    test_apply_cli.py: 36-47 s on disk, 26-29 s on tmpfs, load 15-17). No test is about
+    surviving a power cut: a process killed (SIGKILL) loses the same on either, and
+    tests/chaos/test_disks.py mounts a tmpfs of its own. Not done when a base folder or
+    ``PYTEST_DEBUG_TEMPROOT`` is given, or the folder is not a writable tmpfs."""
+    if config.option.basetemp or os.environ.get("PYTEST_DEBUG_TEMPROOT") or not TMPFS:
+        return
+    try:
+        with open("/proc/mounts", encoding="utf-8") as mounts:
+            tmpfs = any(line.split()[1] == TMPFS and line.split()[2] == "tmpfs" for line in mounts)
+    except OSError:
+        return
+    if tmpfs and os.access(TMPFS, os.W_OK | os.X_OK):
+        import tempfile
+
+        os.environ["TMPDIR"] = TMPFS  # the workers and their children inherit it
+        tempfile.tempdir = None  # gettempdir() reads TMPDIR again: pytest's base folder
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -67,15 +94,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 def pg_url() -> Iterator[str]:
     """A PostgreSQL URL whose search_path is a fresh, empty schema."""
     require_postgres()
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(PG_URL)
-    with admin.begin() as conn:
-        conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
-    sep = "&" if "?" in PG_URL else "?"
-    yield f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
-    with admin.begin() as conn:
-        conn.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
-    admin.dispose()
+    schema = new_schema()
+    yield schema_url(schema)
+    drop_schema(schema)
 
 
 @pytest.fixture
@@ -104,14 +125,16 @@ def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def db(db_url: str, request: pytest.FixtureRequest) -> Iterator[Database]:
-    """A migrated, empty database with two stores (S1, S2). A SQLite file starts as a copy of
-    one migrated once per test process (0.2 s of CPU and two dozen fsyncs less per test; the
-    upgrade below then finds it at head), PostgreSQL's schema is migrated here."""
+    """A migrated, empty database with two stores (S1, S2). It starts as a copy of one
+    migrated once per test process, not migrated here: a SQLite file copied, a PostgreSQL
+    schema made from its dump (pg_server.py). The 30 migrations cost 0.2-0.3 s of CPU a
+    test, and a PostgreSQL schema half a second of waiting more."""
     if db_url.startswith("sqlite:///"):
         template = request.getfixturevalue("migrated_sqlite")
         shutil.copyfile(template, db_url.removeprefix("sqlite:///"))
+    else:
+        fill_schema(db_url.rpartition("search_path%3D")[2])
     database = Database(db_url)
-    migrate.upgrade(database)
     stores.add_store(database, SYSTEM, "S1", "Main Street")
     stores.add_store(database, SYSTEM, "S2", "Harbour Mall")
     yield database

@@ -3,14 +3,12 @@ PostgreSQL, shared by the tests of one module (each test uses its own SKUs and s
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 
 import pytest
-import sqlalchemy as sa
 from api_serving import Server, seed, start, stop
 
-from pg_server import PG_URL, require_postgres
+from pg_server import drop_schema, fill_schema, new_schema, require_postgres, schema_url
 from serialpos.db.engine import Database
 
 
@@ -26,12 +24,9 @@ def server(
         url = f"sqlite:///{folder / 'shop.sqlite'}"
     else:
         require_postgres()
-        schema = f"t_{uuid.uuid4().hex[:12]}"
-        admin = sa.create_engine(PG_URL)
-        with admin.begin() as conn:
-            conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
-        sep = "&" if "?" in PG_URL else "?"
-        url = f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
+        schema = new_schema()
+        fill_schema(schema)  # at head already: seed's upgrade finds nothing to do
+        url = schema_url(schema)
     db = Database(url)
     secrets = seed(db)
     process, base, env = start(url, folder)
@@ -41,6 +36,4 @@ def server(
         stop(process)
         db.dispose()
         if schema is not None:
-            with admin.begin() as conn:
-                conn.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
-            admin.dispose()
+            drop_schema(schema)

@@ -1,16 +1,18 @@
 """N processes race for the same serials, through the services and through `serialpos
 apply`, on SQLite and PostgreSQL: each serial is sold exactly once, every loser gets a
 refusal (never an error), and `db check` holds. N=20 service racers and 12 `apply` processes
-in CI (each process pays the CLI's start; ``CHAOS_RACERS`` sets both; 100 by hand)."""
+in CI (each started from tests/cli_fork.py's fork server; ``CHAOS_RACERS`` sets both;
+100 by hand)."""
 
 from __future__ import annotations
 
 import json
 import multiprocessing
 import random
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from chaoskit import cli_env, make_shop, popen, size, violations
+from chaoskit import cli_env, make_shop, serialpos, size, violations
 
 SERIALS = [f"R{i:03d}" for i in range(10)]
 
@@ -65,20 +67,25 @@ def test_racing_apply_processes_sell_each_serial_once(db_url: str, tmp_path: Pat
     racers = size("CHAOS_RACERS", 12)
     make_shop(db_url, SERIALS)
     env = cli_env(tmp_path)
-    children = []
-    for n in range(racers):
-        lines = "".join(
+    # Each racer a process of its own, all started at once from the fork server (cli_fork.py:
+    # no interpreter start each, which at a load of 20 spread the racers over minutes).
+    inputs = [
+        "".join(
             json.dumps({"op": "sell", "store": "S1", "sku": "PH1", "serial": s}) + "\n"
             for s in random.Random(n).sample(SERIALS, len(SERIALS))
         )
-        child = popen("--db", db_url, "--user", "ada", "apply", "-", env=env)
-        children.append((child, lines))
+        for n in range(racers)
+    ]
+    args = ("--db", db_url, "--user", "ada", "apply", "-")
+    with ThreadPoolExecutor(racers) as pool:
+        done = list(
+            pool.map(lambda lines: serialpos(*args, env=env, stdin=lines, timeout=300), inputs)
+        )
     verdicts = []
-    for child, lines in children:
-        out, err = child.communicate(lines, timeout=300)
-        assert child.returncode in (0, 1), err
-        assert "Traceback" not in err and err == "", err
-        verdicts += [json.loads(line) for line in out.splitlines()]
+    for child in done:
+        assert child.returncode in (0, 1), child.stderr
+        assert "Traceback" not in child.stderr and child.stderr == "", child.stderr
+        verdicts += [json.loads(line) for line in child.stdout.splitlines()]
     assert len(verdicts) == racers * len(SERIALS)
     sold = sorted(v["units"][0]["serial"] for v in verdicts if v["ok"])
     assert sold == SERIALS

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+import cli_fork
 
 ROOT = Path(__file__).resolve().parents[2]
 #: The samples shipped in the package (relative to ROOT, where the commands run).
@@ -24,12 +26,17 @@ def serialpos(
     store: str | None = None,
     user: str = "stockroom",
 ) -> subprocess.CompletedProcess[str]:
+    """``python -m serialpos ARGS`` in a process of its own (started by cli_fork.py), on the
+    database and folders under ``tmp_path`` (the event files and logs where the autouse
+    fixtures put a test's: the demo template is made outside any test)."""
     env = {
         **os.environ,
         "SERIALPOS_DB": f"sqlite:///{tmp_path / 'demo.sqlite'}",
         "SERIALPOS_USER": user,
+        "SERIALPOS_OUTBOX": str(tmp_path / "outbox"),
         "XDG_CONFIG_HOME": str(tmp_path / "config"),
         "XDG_DATA_HOME": str(tmp_path / "data"),
+        "XDG_STATE_HOME": str(tmp_path / "xdg-state"),
         "COLUMNS": "200",
         "NO_COLOR": "1",
     }
@@ -37,23 +44,24 @@ def serialpos(
     env.pop("SERIALPOS_CONFIG", None)
     if store is not None:
         env["SERIALPOS_STORE"] = store
-    done = subprocess.run(
-        [sys.executable, "-m", "serialpos", *args],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    done = cli_fork.run(list(args), env, timeout=300, cwd=ROOT)
     assert "Traceback" not in done.stderr, done.stderr
     return done
 
 
-@pytest.fixture
-def demo(tmp_path: Path) -> Path:
-    made = serialpos(tmp_path, "demo", "--no-console")
+@pytest.fixture(scope="module")
+def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """``serialpos demo`` run once for the module (its day of activity is most of a test's
+    time otherwise); each test works on a copy of everything it left."""
+    folder = tmp_path_factory.mktemp("asn-demo")
+    made = serialpos(folder, "demo", "--no-console")
     assert made.returncode == 0, made.stderr
+    return folder
+
+
+@pytest.fixture
+def demo(demo_template: Path, tmp_path: Path) -> Path:
+    shutil.copytree(demo_template, tmp_path, dirs_exist_ok=True)
     return tmp_path
 
 

@@ -14,10 +14,10 @@ exactly what the model predicts: a serial live under two products where the mode
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import tempfile
-import uuid
 from collections import Counter
 from collections.abc import Callable
 from decimal import Decimal
@@ -35,7 +35,7 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from pg_server import PG_URL, require_postgres
+from pg_server import drop_schema, fill_schema, new_schema, require_postgres, schema_url
 from serialpos.db import migrate, order_repo, repo
 from serialpos.db.engine import Database
 from serialpos.domain.errors import DomainError
@@ -155,7 +155,10 @@ class LedgerMachine(RuleBasedStateMachine):
     # -- database per example ---------------------------------------------------------
     @classmethod
     def make_db(cls) -> tuple[Database, Callable[[], None]]:
+        """A copy of a file migrated once per test process (the upgrade in ``__init__``
+        then finds it at head)."""
         folder = tempfile.mkdtemp(prefix="serialpos-stateful-")
+        shutil.copyfile(_migrated_sqlite(), f"{folder}/ledger.sqlite")
         db = Database(f"sqlite:///{folder}/ledger.sqlite")
 
         def drop() -> None:
@@ -559,23 +562,35 @@ class LedgerMachine(RuleBasedStateMachine):
             assert to_state == state
 
 
+_template: list[str] = []
+
+
+def _migrated_sqlite() -> str:
+    """An empty SQLite file at head, migrated the first time it is asked for."""
+    if not _template:
+        folder = tempfile.mkdtemp(prefix="serialpos-stateful-head-")
+        atexit.register(shutil.rmtree, folder, True)
+        path = f"{folder}/head.sqlite"
+        database = Database(f"sqlite:///{path}")
+        migrate.upgrade(database)
+        database.dispose()  # the last connection checkpoints the WAL into the file
+        _template.append(path)
+    return _template[0]
+
+
 class PostgresLedgerMachine(LedgerMachine):
-    """The same machine in a fresh PostgreSQL schema per example."""
+    """The same machine in a fresh PostgreSQL schema per example, made at head from
+    pg_server's dump (the upgrade in ``__init__`` then finds it at head)."""
 
     @classmethod
     def make_db(cls) -> tuple[Database, Callable[[], None]]:
-        schema = f"t_{uuid.uuid4().hex[:12]}"
-        admin = sa.create_engine(PG_URL)
-        with admin.begin() as conn:
-            conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
-        sep = "&" if "?" in PG_URL else "?"
-        db = Database(f"{PG_URL}{sep}options=-csearch_path%3D{schema}")
+        schema = new_schema()
+        fill_schema(schema)
+        db = Database(schema_url(schema))
 
         def drop() -> None:
             db.dispose()
-            with admin.begin() as conn:
-                conn.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
-            admin.dispose()
+            drop_schema(schema)
 
         return db, drop
 
