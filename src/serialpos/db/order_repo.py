@@ -18,7 +18,7 @@ from serialpos.db.lease_tables import lease_t
 from serialpos.db.prepared import Prepared, PreparedRow
 from serialpos.domain.discounts import LineTerms, line_discount
 from serialpos.domain.orders import LineAmounts, LineStatus, line_amounts
-from serialpos.domain.products import SerialMode
+from serialpos.domain.products import SERIAL_MODES, SerialMode
 
 order_t = ot.SaleOrder.__table__  # type: ignore[attr-defined]
 line_t = ot.OrderLine.__table__  # type: ignore[attr-defined]
@@ -146,7 +146,7 @@ def sale_product_of(values: tuple[Any, ...]) -> SaleProduct:
         name,
         money(price or 0),
         rate(tax_rate or 0),
-        SerialMode(serial_mode),
+        SERIAL_MODES[serial_mode],
         serial_format,
         package_type,
         included,
@@ -419,7 +419,7 @@ def line_product(row: sa.Row[object]) -> SaleProduct:
         m["product_name"],
         money(m["product_price"] or 0),
         rate(m["product_tax_rate"] or 0),
-        SerialMode(m["serial_mode"]),
+        SERIAL_MODES[m["serial_mode"]],
         m["product_serial_format"],
         m["package_type"],
         m["product_prices_include_tax"],
