@@ -187,3 +187,20 @@ def test_a_serial_with_a_look_alike_non_ascii_character_is_refused(raw: str, whe
         normalize_serial(raw)
     assert where in str(refused.value)
     assert "not plain ASCII" in str(refused.value)
+
+
+def test_every_character_outside_printable_ascii_is_refused_inside_a_serial() -> None:
+    """The plain-ASCII fast path of ``normalize_serial`` (issue 15) keeps the rule exact:
+    a serial holding any character but U+0020..U+007E is refused, whichever check names
+    it, and every printable ASCII character (the space too) is kept, for the whole BMP and
+    the planes above it sampled."""
+    accepted = set()
+    for code in [*range(0x10000), *range(0x10000, 0x110000, 0x101)]:
+        char = chr(code)
+        try:
+            kept = normalize_serial(f"AB{char}12")
+        except BadSerial:
+            continue
+        assert kept == f"AB{char}12"
+        accepted.add(code)
+    assert accepted == set(range(0x20, 0x7F))

@@ -27,7 +27,7 @@ from serialpos.db.prepared import Prepared
 from serialpos.db.txcache import forget, transaction_cache
 from serialpos.domain.errors import UnknownProduct, UnknownStore
 from serialpos.domain.limits import MAX_STOCK_LEVEL, check_stock_level
-from serialpos.domain.products import PackageType, Product, SerialMode
+from serialpos.domain.products import SERIAL_MODES, PackageType, Product, SerialMode
 from serialpos.domain.text import clip
 
 store_t = t.Store.__table__  # type: ignore[attr-defined]
@@ -191,7 +191,7 @@ def product_by_sku(conn: Connection, sku: str) -> ProductRow:
     row = conn.execute(_PRODUCT_BY_SKU, {"sku": sku}).first()
     if row is None:
         raise _unknown_product(sku)
-    return ProductRow(row.id, row.sku, row.name, SerialMode(row.serial_mode), row.serial_format)
+    return ProductRow(row.id, row.sku, row.name, SERIAL_MODES[row.serial_mode], row.serial_format)
 
 
 def product_id_by_gtin(conn: Connection, gtin14: str) -> int | None:
@@ -258,7 +258,7 @@ def to_product(
         sku=m["sku"],
         name=m["name"],
         price=Decimal(m["price"]).quantize(Decimal("0.01")),
-        serial_mode=SerialMode(m["serial_mode"]),
+        serial_mode=SERIAL_MODES[m["serial_mode"]],
         serial_format=m["serial_format"],
         barcodes=barcodes,
         tax_rate=None if m["tax_rate"] is None else _plain_decimal(m["tax_rate"]),
@@ -359,7 +359,7 @@ def move_context(
     if row is None:
         raise _unknown_product(sku)
     pid, found_sku, name, mode, fmt, chain_value, store_value, *unit_values = row
-    product = ProductRow(pid, found_sku, name, SerialMode(mode), fmt)
+    product = ProductRow(pid, found_sku, name, SERIAL_MODES[mode], fmt)
     unit = None if unit_values[0] is None else unit_row(*unit_values)
     return MoveContext(product, chain_value, store_value, unit)
 

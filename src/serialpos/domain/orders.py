@@ -15,6 +15,7 @@ from typing import TypeVar
 
 from serialpos.domain.errors import BadRequest, BadValue, SerialRequired
 from serialpos.domain.limits import MAX_MONEY, parse_decimal
+from serialpos.domain.members import Members
 from serialpos.domain.products import SerialMode
 from serialpos.domain.text import clip
 
@@ -245,3 +246,10 @@ def refunds_on_void(payments: Iterable[tuple[str, Decimal]]) -> tuple[tuple[str,
     for method, amount in payments:
         net[method] = net.get(method, Decimal("0.00")) + amount
     return tuple((method, amount) for method, amount in net.items() if amount > 0)
+
+
+# Stored values as members (domain/members.py: a dict lookup, not the enum call).
+SALE_TYPES: Members[SaleType] = Members(SaleType)
+DELIVERY_MODES: Members[DeliveryMode] = Members(DeliveryMode)
+ORDER_STATUSES: Members[OrderStatus] = Members(OrderStatus)
+LINE_STATUSES: Members[LineStatus] = Members(LineStatus)

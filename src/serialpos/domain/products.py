@@ -11,6 +11,7 @@ from stdnum import ean
 
 from serialpos.domain.errors import BadValue
 from serialpos.domain.limits import MAX_MONEY, MAX_NUMBER_TEXT
+from serialpos.domain.members import Members
 from serialpos.domain.serials import SerialFormat
 from serialpos.domain.text import clip, has_control_chars
 
@@ -215,3 +216,7 @@ def exploded_components(product: Product) -> tuple[tuple[str, int], ...]:
     if product.package_type == PackageType.EXPLODED:
         return product.components
     return ()
+
+
+#: Serial modes by stored value (domain/members.py: a dict lookup, not the enum call).
+SERIAL_MODES: Members[SerialMode] = Members(SerialMode)

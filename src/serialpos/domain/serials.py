@@ -50,6 +50,23 @@ def normalize_serial(raw: str | None) -> str | None:
     serial = raw.strip()
     if not serial:
         return None
+    if not (serial.isascii() and serial.isprintable()):
+        # Printable ASCII (what labels carry) holds no control, invisible, format or
+        # non-ASCII character (the ASCII space is allowed): the checks character by
+        # character are for anything else (issue 15: a counter sale checks its serial four
+        # times, 48 ``unicodedata.category`` calls).
+        _refuse_odd_characters(serial)
+    if len(serial) > MAX_SERIAL_LENGTH:
+        raise BadSerial(
+            f"serial '{clip(serial)}' is {len(serial)} characters long; "
+            f"at most {MAX_SERIAL_LENGTH} are allowed"
+        )
+    return serial
+
+
+def _refuse_odd_characters(serial: str) -> None:
+    """Refuse a serial holding a control, invisible, format, non-ASCII space or other
+    non-ASCII character, naming it (and its position)."""
     if has_control_chars(serial):
         raise BadSerial(f"serial '{clip(serial)}' contains control characters")
     odd = invisible_character(serial)
@@ -67,12 +84,6 @@ def normalize_serial(raw: str | None) -> str | None:
             f"({foreign}): it would look like another serial; type the serial in "
             "ASCII letters and digits"
         )
-    if len(serial) > MAX_SERIAL_LENGTH:
-        raise BadSerial(
-            f"serial '{clip(serial)}' is {len(serial)} characters long; "
-            f"at most {MAX_SERIAL_LENGTH} are allowed"
-        )
-    return serial
 
 
 def require_serial(raw: str | None) -> str:

@@ -17,6 +17,7 @@ from serialpos.domain.errors import (
     InvalidTransition,
     NotInStock,
 )
+from serialpos.domain.members import Members
 
 
 class UnitState(enum.StrEnum):
@@ -139,3 +140,7 @@ def refusal(
     if action is Action.RELEASE:
         return InvalidTransition(f"serial {serial} is not reserved (it is {where})")
     return NotInStock(f"serial {serial} is not in stock (it is {where})")
+
+
+#: Unit states by stored value (domain/members.py: a dict lookup, not the enum call).
+UNIT_STATES: Members[UnitState] = Members(UnitState)

@@ -26,7 +26,7 @@ from serialpos.domain.errors import (
 from serialpos.domain.events import DocumentRef
 from serialpos.domain.products import SerialMode
 from serialpos.domain.serials import require_serial
-from serialpos.domain.states import Action, UnitState, on_hand_delta
+from serialpos.domain.states import UNIT_STATES, Action, UnitState, on_hand_delta
 from serialpos.domain.text import clip, has_control_chars
 from serialpos.domain.users import Permission
 from serialpos.services import serial_precheck
@@ -312,7 +312,7 @@ def _apply(
 
 
 def _state(value: str | None) -> UnitState | None:
-    return None if value is None else UnitState(value)
+    return None if value is None else UNIT_STATES[value]
 
 
 def _units_delta(units: tuple[UnitMove, ...], action: Action) -> int:
@@ -322,7 +322,7 @@ def _units_delta(units: tuple[UnitMove, ...], action: Action) -> int:
         if action is Action.TRANSFER_OUT:
             total -= 1
         else:
-            total += on_hand_delta(_state(unit.from_state), UnitState(unit.to_state))
+            total += on_hand_delta(_state(unit.from_state), UNIT_STATES[unit.to_state])
     return total
 
 

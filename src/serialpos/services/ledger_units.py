@@ -17,7 +17,7 @@ from serialpos.db.engine import Database
 from serialpos.domain.errors import Conflict, NotInStock, ReservationLost, Reserved
 from serialpos.domain.events import DocumentRef
 from serialpos.domain.scan_resolution import ProductFacts
-from serialpos.domain.states import Action, UnitState, check_move, on_hand_delta
+from serialpos.domain.states import UNIT_STATES, Action, UnitState, check_move, on_hand_delta
 from serialpos.domain.text import clip
 from serialpos.services.context import Actor
 from serialpos.services.lease_guard import check_held, check_lease
@@ -97,7 +97,7 @@ def _move_unit(
     for _attempt in range(2):
         unit = repo.unit_by_serial(conn, product.id, serial) if isinstance(read, _Unread) else read
         read = _UNREAD  # a retry re-reads
-        current = None if unit is None else UnitState(unit.state)
+        current = None if unit is None else UNIT_STATES[unit.state]
         codes = repo.store_codes(conn) if unit is not None and unit.store_id != here else {}
         unit_store = None if unit is None else codes.get(unit.store_id, call.store_code)
         try:

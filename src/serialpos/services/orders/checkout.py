@@ -31,7 +31,7 @@ from serialpos.domain.orders import (
     parse_amount,
     totals,
 )
-from serialpos.domain.products import SerialMode
+from serialpos.domain.products import SERIAL_MODES
 from serialpos.domain.states import Action
 from serialpos.services import document_numbers, ledger
 from serialpos.services.context import Actor
@@ -379,7 +379,7 @@ def fulfil(
                         m["product_id"],
                         m["product_sku"],
                         m["product_name"],
-                        SerialMode(m["serial_mode"]),
+                        SERIAL_MODES[m["serial_mode"]],
                         m["product_serial_format"],
                     ),
                     ctx.settings().serialized_inventory,

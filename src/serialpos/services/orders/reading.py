@@ -19,6 +19,10 @@ from serialpos.domain.errors import (
     BadValue,
 )
 from serialpos.domain.orders import (
+    DELIVERY_MODES,
+    LINE_STATUSES,
+    ORDER_STATUSES,
+    SALE_TYPES,
     DeliveryMode,
     LineAmounts,
     LineStatus,
@@ -27,7 +31,7 @@ from serialpos.domain.orders import (
     serial_indicator,
     totals,
 )
-from serialpos.domain.products import SerialMode
+from serialpos.domain.products import SERIAL_MODES, SerialMode
 from serialpos.domain.text import clip
 from serialpos.services.orders.discount_views import (
     with_line_discount,
@@ -114,9 +118,9 @@ def _view(
     view = OrderView(
         order=m["number"],
         store=m["store_code"],
-        type=SaleType(m["type"]),
-        delivery=DeliveryMode(m["delivery"]),
-        status=OrderStatus(status or m["status"]),
+        type=SALE_TYPES[m["type"]],
+        delivery=DELIVERY_MODES[m["delivery"]],
+        status=ORDER_STATUSES[status or m["status"]],
         customer=customer,
         lines=tuple(lines_out),
         totals=totals(counted, [p.amount for p in pays]),
@@ -195,7 +199,7 @@ def _new_line_view(ln: sa.Row[object], invoice: str | None) -> OrderLineView:
             serial_mode=mode,
             serial=lm["serial"],
             indicator=serial_indicator(mode, lm["serial"]),
-            status=LineStatus(lm["status"]),
+            status=LINE_STATUSES[lm["status"]],
             package_line=lm["package_line"],
             invoice=invoice,
         ),
@@ -208,7 +212,7 @@ def line_mode(row: sa.Row[object]) -> SerialMode:
     whose own mode is ignored: its components' lines take the serials."""
     if row._mapping["package_type"] == "exploded":
         return SerialMode.DISABLED
-    return SerialMode(row._mapping["serial_mode"])
+    return SERIAL_MODES[row._mapping["serial_mode"]]
 
 
 def _find(conn: Connection, number: str, *, lock: bool = False) -> sa.Row[object]:
