@@ -95,6 +95,29 @@ def test_luhn_matches_stdnum() -> None:
     assert [luhn_valid(n) for n in numbers] == [luhn.is_valid(n) for n in numbers]
 
 
+def test_imeis_all_well_formed_checked_at_once_agree_with_stdnum() -> None:
+    """A column of 15-digit IMEIs only (the usual ASN: the shape told for all at once, every
+    block's Luhn sum in one multiplication) names exactly the serials stdnum's Luhn refuses,
+    in order, the first and the last included, repeats said each time."""
+    import random
+
+    from stdnum import luhn
+
+    from serialpos.domain.serials import SerialFormat
+
+    rng = random.Random(15)
+    numbers = [str(rng.randrange(10**14, 10**15)) for _ in range(5000)]
+    numbers += [n[:-1] + luhn.calc_check_digit(n[:-1]) for n in numbers[:2500]]
+    numbers += ["999999999999999", "000000000000000", numbers[0]]
+    rng.shuffle(numbers)
+    bad_first = "490154203237519"  # 490154203237518 with a wrong check digit
+    serials = [bad_first, *numbers, bad_first]
+    expected = [(s, "the IMEI check digit is wrong") for s in serials if not luhn.is_valid(s)]
+    assert expected[0][0] == bad_first and expected[-1][0] == bad_first
+    assert len(expected) < len(serials)
+    assert list(SerialFormat("imei").problems(serials)) == expected
+
+
 def test_formats_checked_together_say_what_each_check_says() -> None:
     """``SerialFormat.problems`` (the ASN import's check of every listed serial at once) names
     the same serials, with the same reasons, in the same order, as ``problem`` one by one;

@@ -40,15 +40,20 @@ def read_specs(db: Database, skus: Iterable[str]) -> dict[str, str | None]:
 def format_problems(
     specs: Mapping[str, str | None], docs: Iterable[AsnDoc]
 ) -> dict[tuple[str, str], str]:
-    """Why each listed serial breaks its product's format, by (sku, serial)."""
-    bad: dict[tuple[str, str], str] = {}
+    """Why each listed serial breaks its product's format, by (sku, serial). Each product's
+    serials are checked in one call over all its rows (a 100k-serial ASN lists them 100 a
+    line): the format is looked up once and the IMEI check runs over the whole column."""
+    listed: dict[str, list[str]] = {}
     for doc in docs:
         for row in doc.rows:
-            spec = specs.get(row.sku)
-            if not spec or not row.serials:
-                continue
-            for serial, why in stored_format(spec).problems(row.serials):
-                bad[row.sku, serial] = why
+            if row.serials and specs.get(row.sku):
+                listed.setdefault(row.sku, []).extend(row.serials)
+    bad: dict[tuple[str, str], str] = {}
+    for sku, serials in listed.items():
+        spec = specs[sku]
+        assert spec is not None  # kept above
+        for serial, why in stored_format(spec).problems(serials):
+            bad[sku, serial] = why
     return bad
 
 

@@ -168,7 +168,6 @@ def check_receivable(
         if unit is None:
             return serial
         state = UnitState(unit.state)
-        where = repo.store_codes(conn).get(unit.store_id, "?")
         if state is UnitState.EXPECTED:
             expecting = expected_on(conn, unit.id)
             if (
@@ -176,15 +175,17 @@ def check_receivable(
                 and expecting != asn
                 and not asn_tables.asn_received(conn, expecting)
             ):
+                where = repo.store_codes(conn).get(unit.store_id, "?")
                 raise NotInStock(
                     f"serial {serial} of {sku} is expected on ASN {expecting} "
                     f"at {where}: receive it on that ASN"
                 )
-            return serial
+            return serial  # the usual scan of a receipt: no store names read
         if state is UnitState.SOLD:
             raise AlreadySold(f"serial {serial} of {sku} was sold; take it back as a return")
         if state is UnitState.RETURNED_TO_VENDOR:
             return serial  # the vendor sent it back: it may come in again
+        where = repo.store_codes(conn).get(unit.store_id, "?")
         raise DuplicateSerial(
             f"serial {serial} of {sku} is already recorded ({state.label} at {where})"
         )
