@@ -9,6 +9,7 @@ import pytest
 from serialpos.db import journal
 from serialpos.db.engine import Database
 from serialpos.db.joined import JoinedDatabase
+from serialpos.domain import entry_seal
 from serialpos.services import journal_sink
 from serialpos.services.context import Actor
 from serialpos.terminal.journaled import attach
@@ -35,7 +36,14 @@ def test_a_terminal_journals_the_line_in_the_service_transaction(
     assert [e.seq for e in entries] == [1, 2]
     sent = json.loads(entries[0].line)
     assert sent["id"] == first
-    assert sent["journal"] == {"terminal": "T-7", "seq": 1, "user": admin.user}
+    sealed = entry_seal.read(entries[0].line)
+    assert sealed.intact and sealed.prev == entry_seal.GENESIS  # the first entry's seal
+    assert entry_seal.read(entries[1].line).prev == sealed.hash  # chained to the one before
+    assert entry_seal.without_seal(sent)["journal"] == {
+        "terminal": "T-7",
+        "seq": 1,
+        "user": admin.user,
+    }
     assert {k: sent[k] for k in LINE} == LINE
     assert all(e.state == "pending" for e in entries)
 

@@ -12,6 +12,7 @@ from tui_helpers import SIZES, MakeApp, async_test, log_in, settle
 
 from serialpos.db import journal
 from serialpos.db.engine import Database
+from serialpos.domain import entry_seal
 from serialpos.tui.screens.adjustments import AdjustmentsScreen
 
 
@@ -46,4 +47,9 @@ async def test_an_adjustment_on_a_terminal_is_journaled(
         "reason": "damaged",
         "items": [{"sku": "PH-AUR15", "remove": [PHONES[0]]}],
     }
-    assert line["journal"] == {"terminal": "S01-t9", "seq": 1, "user": "manager"}
+    assert entry_seal.read(entry.line).intact  # sealed as it was made
+    assert entry_seal.without_seal(line)["journal"] == {
+        "terminal": "S01-t9",
+        "seq": 1,
+        "user": "manager",
+    }

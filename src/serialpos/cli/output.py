@@ -105,7 +105,9 @@ def say(message: str) -> None:
 
     from serialpos.domain.text import visible
 
-    Console().print(visible(message), markup=False, highlight=False)
+    # soft_wrap: a long line (a path, a serial) is left to the terminal to wrap, never broken
+    # by Rich with a line break inside a word, which a script reading the output would keep.
+    Console(soft_wrap=True).print(visible(message), markup=False, highlight=False)
 
 
 def fail(message: str, code: int = EXIT_REFUSED) -> NoReturn:
