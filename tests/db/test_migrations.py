@@ -4,6 +4,8 @@ the command that fixes it."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import datetime
 
 import pytest
@@ -183,6 +185,33 @@ def test_ensure_current_refuses_an_old_database(db_url: str) -> None:
         assert migrate.first_revision() in message and migrate.head_revision() in message
     finally:
         db.dispose()
+
+
+def test_the_head_read_from_the_files_is_alembics() -> None:
+    assert migrate.head_from_files() == migrate.head_revision()
+
+
+def test_a_current_database_is_checked_without_importing_alembic(db_url: str) -> None:
+    """Every command and the console check the schema at start; Alembic (with Mako and a
+    dozen Pygments lexers, about 100 ms) is imported only to migrate or to say what is
+    wrong."""
+    db = Database(db_url)
+    try:
+        migrate.upgrade(db)
+    finally:
+        db.dispose()
+    probe = (
+        "import sys\n"
+        "from serialpos.services.database import check_schema, open_database\n"
+        "db = open_database(sys.argv[1], must_exist=True)\n"
+        "check_schema(db, set_up_if_new=True)\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('alembic', 'mako')))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe, db_url], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
 
 
 def test_ensure_current_refuses_an_empty_database(db_url: str) -> None:

@@ -2,34 +2,46 @@
 
 from __future__ import annotations
 
+import functools
+import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from alembic.util import CommandError
 
 from serialpos import __version__
 from serialpos.db.engine import Database, DatabaseError
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+
+# Alembic is imported where a migration is run or a revision looked up, not at import: it
+# brings Mako and, through Mako's plugin, a dozen Pygments lexers (about 100 ms of start-up),
+# while every command and the console only check that the schema is current
+# (:func:`ensure_current`'s plain read, below).
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 
 def _config() -> Config:
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     return cfg
 
 
 def head_revision() -> str:
+    from alembic.script import ScriptDirectory
+
     head = ScriptDirectory.from_config(_config()).get_current_head()
     assert head is not None
     return head
 
 
 def first_revision() -> str:
+    from alembic.script import ScriptDirectory
+
     script = ScriptDirectory.from_config(_config())
     base = script.get_base()
     assert base is not None
@@ -39,6 +51,8 @@ def first_revision() -> str:
 def current_revision(db: Database) -> str | None:
     """The schema revision, read in a read transaction (never the write lock) that waits
     for a busy database like any other: a long import must not make a start-up fail."""
+    from alembic.runtime.migration import MigrationContext
+
     try:
         return db.read(lambda conn: MigrationContext.configure(conn).get_current_revision())
     except sa.exc.OperationalError as exc:
@@ -53,6 +67,9 @@ _install_t = sa.table(
 
 
 def _known(revision: str) -> bool:
+    from alembic.script import ScriptDirectory
+    from alembic.util import CommandError
+
     try:
         return ScriptDirectory.from_config(_config()).get_revision(revision) is not None
     except CommandError:
@@ -95,6 +112,8 @@ def upgrade(db: Database, revision: str = "head") -> tuple[str | None, str]:
     before = current_revision(db)
     if before is not None and not _known(before):
         raise _newer_schema(db, before)
+    from alembic import command
+
     cfg = _config()
     with db.engine.connect() as conn:
         conn.execution_options(serialpos_write=True)
@@ -110,8 +129,46 @@ def upgrade(db: Database, revision: str = "head") -> tuple[str | None, str]:
     return before, after
 
 
+#: ``revision = "..."`` and ``down_revision = "..."`` as every migration file writes them.
+_REVISION_LINE = re.compile(r'^(down_revision|revision) = (?:"([^"]+)"|None)$', re.MULTILINE)
+_VERSION_T = sa.table("alembic_version", sa.column("version_num", sa.String))
+
+
+@functools.cache
+def head_from_files() -> str | None:
+    """The head revision read from the migration files' own lines, without Alembic: the one
+    revision no other file names as its ``down_revision``. None when the files do not read
+    as one straight line of revisions (then Alembic is asked; a test holds the two equal)."""
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in (MIGRATIONS / "versions").glob("*.py"):
+        found = dict(_REVISION_LINE.findall(path.read_text("utf-8")))
+        if "revision" not in found:
+            continue
+        revisions.add(found["revision"])
+        if found.get("down_revision"):
+            parents.add(found["down_revision"])
+    heads = revisions - parents
+    return heads.pop() if len(heads) == 1 else None
+
+
+def at_head_quickly(db: Database) -> bool:
+    """True when ``alembic_version`` holds exactly the head: one plain read, no Alembic. Any
+    other answer (no table, another revision, an error) goes the long way, which says why."""
+    head = head_from_files()
+    if head is None:
+        return False
+    try:
+        stored = db.read(lambda conn: conn.execute(sa.select(_VERSION_T.c.version_num)).all())
+    except (sa.exc.DBAPIError, DatabaseError):  # no such table, or worse: the long way says
+        return False
+    return [row[0] for row in stored] == [head]
+
+
 def ensure_current(db: Database) -> None:
     """Refuse to work on a database that is not at this version's schema, naming the fix."""
+    if at_head_quickly(db):
+        return
     current = current_revision(db)
     head = head_revision()
     if current == head:

@@ -51,6 +51,8 @@ def check_schema(db: Database, *, set_up_if_new: bool = False) -> None:
     """Refuse a database whose schema is not this version's (DatabaseError says what to
     run). ``set_up_if_new``: a database with no schema at all is set up first (the
     embedded default database, which nobody sets up by hand)."""
+    if migrate.at_head_quickly(db):  # the usual case, read without importing Alembic
+        return
     if set_up_if_new and migrate.current_revision(db) is None:
         migrate.upgrade(db)
     migrate.ensure_current(db)
