@@ -233,3 +233,39 @@ def test_a_restore_still_behind_is_pulled_from_where_histories_part(chain: Chain
     assert till.unit_state("RB-3") == "sold"
     assert till.unit_state("RB-2") == chain.scalar(SOLD, s="RB-2") * "sold" == "sold"
     till.check_clean()
+
+
+def test_a_till_that_pulled_only_lost_events_falls_back_to_its_snapshot(chain: Chain) -> None:
+    """The new-user walk of issue 16: a till set up, then pulling only events the restore
+    lost, remembered no event central still has; ``terminal resend`` went on from central's
+    end and never pulled the sales central made after its restore. The snapshot's own point
+    (remembered at ``terminal init``) is where the histories part now: they are pulled."""
+    kept = ["RW-1", "RW-2", "RW-3"]
+    assert chain.post({"op": "receive", "store": "S1", "sku": "PH1", "serials": kept})[0]["ok"]
+    till = chain.terminal("till-walk")  # its snapshot holds RW-1..3 in stock
+    start = till.status()["feed_after"]
+    with backup(chain) as restore:
+        lost = {"op": "receive", "store": "S1", "sku": "PH1", "serials": ["RL-1", "RL-2"]}
+        assert chain.post(lost)[0]["ok"]
+        assert till.sync()["pulled"] == 2  # the only events it pulled: lost below
+        cursor = till.status()["feed_after"]
+        restore()
+        # Central sells what the till holds from its snapshot, past the till's cursor.
+        assert chain.post(_sell("RW-1"), _sell("RW-2"))[0]["ok"]
+        end = chain.scalar("SELECT max(seq) FROM event_feed")
+        new = [f"RM-{i}" for i in range(cursor - end + 1)]
+        assert chain.post({"op": "receive", "store": "S1", "sku": "PH1", "serials": new})[0]["ok"]
+        assert chain.scalar("SELECT max(seq) FROM event_feed") > cursor
+
+        told = till.cli("sync", check=False)
+        assert told.returncode == 1 and "is not the one this terminal applied" in told.stderr
+        done = till.cli("terminal", "resend")
+        report = json.loads(done.stdout)
+    assert report["pulled_after"] is not None and report["pulled_after"] <= start
+    assert "feed read again after event" in done.stderr
+    assert report["sync"]["pulled"] == 2 + len(new)  # each new event once
+    assert [till.unit_state(s) for s in kept] == ["sold", "sold", "in_stock"]
+    assert all(till.unit_state(s) == "in_stock" for s in new)
+    again = till.sync()
+    assert (again["pending"], again["pulled"]) == (0, 0)
+    till.check_clean()

@@ -19,7 +19,7 @@ transfer_t: sa.Table = Transfer.__table__  # type: ignore[attr-defined]
 #: out of its own store when it mirrors the shipment (terminal/mirror.py).
 _to_store = repo.store_t.alias("to_store")
 
-_PAGE = (
+_EVENTS = (
     sa.select(
         feed_c.seq,
         event_c.at,
@@ -48,7 +48,9 @@ _PAGE = (
         sa.and_(event_c.document_type == "transfer", transfer_t.c.number == event_c.document_id),
     )
     .outerjoin(_to_store, _to_store.c.id == transfer_t.c.to_store_id)
-    .where(feed_c.seq > sa.bindparam("after"))
+)
+_PAGE = (
+    _EVENTS.where(feed_c.seq > sa.bindparam("after"))
     .order_by(feed_c.seq)
     .limit(sa.bindparam("limit"))
 )
@@ -73,6 +75,19 @@ def page(
         return [tuple(row) for row in _PAGE_RUN.rows(conn, {"after": after, "limit": limit})]
     params = {"after": after, "limit": limit, "store_id": store_id}
     return [tuple(row) for row in _STORE_PAGE_RUN.rows(conn, params)]
+
+
+def newest_of_store(conn: Connection, at_most: int, store_id: int) -> tuple[Any, ...] | None:
+    """The store's newest event numbered ``at_most`` or less (columns as :func:`page`), or
+    None when it has none: where a store terminal's snapshot stands in the store's feed
+    (services/snapshot.py, terminal/feed_memory.py)."""
+    q = (
+        _EVENTS.where(feed_c.store_id == store_id, feed_c.seq <= at_most)
+        .order_by(feed_c.seq.desc())
+        .limit(1)
+    )
+    row = conn.execute(q).first()
+    return None if row is None else tuple(row)
 
 
 def last_seq(conn: Connection) -> int:

@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy.engine import Connection
 
 from serialpos.db import conflict_sql, repo, snapshot_sql
+from serialpos.db import feed as feed_sql
 from serialpos.db.engine import Database
 from serialpos.db.tables import utcnow
 from serialpos.domain.errors import BadRequest, DomainError
@@ -27,6 +28,7 @@ from serialpos.domain.text import clip, has_control_chars
 from serialpos.domain.users import Permission
 from serialpos.services import customer_sync
 from serialpos.services.context import Actor
+from serialpos.services.feed import FeedEvent
 
 
 class TokenInUse(DomainError):
@@ -65,12 +67,17 @@ def take(db: Database, actor: Actor, store: str, terminal_id: str) -> dict[str, 
     def work(conn: Connection) -> dict[str, Any]:
         snapshot_sql.begin_consistent_read(conn)
         here = repo.store_id(db, conn, store)
+        feed_after = snapshot_sql.last_seq(conn)
+        at = feed_sql.newest_of_store(conn, feed_after, here)
         out: dict[str, Any] = {
             "store": store,
             "terminal": terminal_id,
             # central records this terminal's entries under its id
             "central_terminal": terminal_id,
-            "feed_after": snapshot_sql.last_seq(conn),
+            "feed_after": feed_after,
+            # the store's newest event the snapshot holds (None: the store has none yet): the
+            # till's point to fall back to after central is restored (terminal/feed_memory.py)
+            "feed_event": None if at is None else FeedEvent(*at).to_json(),
         }
         for name, table in snapshot_sql.WHOLE_TABLES.items():
             out[name] = snapshot_sql.rows(conn, table)

@@ -26,6 +26,7 @@ from serialpos.domain.errors import BadRequest
 from serialpos.domain.states import UnitState, on_hand_delta
 from serialpos.services import customer_sync
 from serialpos.services.customer_sync import next_since
+from serialpos.terminal import feed_memory
 from serialpos.terminal.client import CentralClient
 from serialpos.terminal.customers import CUSTOMERS_SINCE
 
@@ -104,6 +105,8 @@ def load(db: Database, snap: dict[str, Any]) -> int:
                 repo.add_events(conn, [_event(now, here, pid, quantity=rest)])
             repo.bump_stock(conn, pid, here, quantities.get(pid, 0))
         journal.set_state(conn, "feed_after", str(int(snap["feed_after"])))
+        if "feed_event" in snap:  # older central: none, and no point to fall back to
+            feed_memory.remember_snapshot(conn, snap["feed_event"], store)
         journal.set_state(conn, "central_terminal", str(snap["central_terminal"]))
         # central answered: the offline rules count the link's age from here (terminal/link.py)
         journal.set_state(conn, "heard_at", now.isoformat(timespec="seconds"))

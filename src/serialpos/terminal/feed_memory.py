@@ -13,6 +13,13 @@ newest one remembered, and central must still have it, digest and all
 still has (:func:`parting`, a binary search, a few small reads) and re-reads the feed from
 there: everything central made since its restore is pulled, nothing it held before is
 applied twice.
+
+The snapshot a till starts from counts as applied too: ``terminal init`` remembers the
+store's newest event it holds (central sends it with the snapshot), among the others and as
+``snapshot_event`` (kept when the others are pruned; ``none`` when the store had no event
+yet). A till that pulled only events the restore lost still has a point where the two
+histories agree (:func:`snapshot_point`); without it, it went on from central's end and
+never pulled what central made after its restore (the new-user walk of issue 16).
 """
 
 from __future__ import annotations
@@ -22,9 +29,15 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+from sqlalchemy.engine import Connection
+
 from serialpos.db import journal
 from serialpos.db.engine import Database
 from serialpos.terminal.client import CentralClient
+
+#: ``sync_state`` key: ``SEQ:DIGEST`` of the store's newest event the snapshot held, or
+#: ``none`` when the store had none (absent: set up before this, or from an older central).
+SNAPSHOT_EVENT = "snapshot_event"
 
 #: Events remembered: a restore older than this many of the store's events is told only by
 #: the feed being behind, and then the feed is taken from central's end (as before 0031).
@@ -65,6 +78,29 @@ def seen(events: Sequence[Event], store: str) -> list[tuple[int, str]]:
     return [(int(e["seq"]), digest(e)) for e in events if e.get("store") == store]
 
 
+def remember_snapshot(conn: Connection, event: Event | None, store: str) -> None:
+    """At ``terminal init``: remember where the snapshot stands in the store's feed."""
+    found = [] if event is None else seen([event], store)
+    journal.set_state(conn, SNAPSHOT_EVENT, f"{found[0][0]}:{found[0][1]}" if found else "none")
+    journal.remember_events(conn, found)
+
+
+def snapshot_point(db: Database, client: CentralClient) -> int | None:
+    """Where to read the feed again from when central has none of the events this till
+    pulled: the store's event its snapshot held, if central still has it unchanged (0 when
+    the store had none: every event of it central has came later). None when central lost
+    or changed it (restored from a backup older than the till's snapshot), or the till does
+    not know it: then only ``terminal init`` sets it up on central's history again."""
+    kept = db.read(lambda conn: journal.get_state(conn, SNAPSHOT_EVENT))
+    if kept is None:
+        return None
+    if kept == "none":
+        return 0
+    seq, _sep, digested = kept.partition(":")
+    page = client.get_json("/v1/events", after=int(seq) - 1, limit=1)
+    return int(seq) if agrees(page["events"], (int(seq), digested)) else None
+
+
 def first_ask(db: Database, after: int) -> tuple[int, tuple[int, str] | None]:
     """Where a pull asks from (one before the newest event remembered, so the page starts
     with it) and that event, or ``after`` and None when nothing is remembered."""
@@ -93,7 +129,8 @@ def parting(db: Database, client: CentralClient, last: int) -> int | None:
     """The newest remembered event (numbered ``last`` or less: central's feed ends there)
     that central still has as this till applied it, or None when it has none of them. The
     remembered events central still has are the oldest ones (its history up to the backup
-    is the till's), so a binary search finds the newest."""
+    is the till's), so a binary search finds the newest. When none is there any more, the
+    snapshot's own point (:func:`snapshot_point`)."""
     remembered = db.read(lambda conn: journal.seen_numbers(conn, last))
 
     def still_there(i: int) -> bool:
@@ -108,4 +145,4 @@ def parting(db: Database, client: CentralClient, last: int) -> int | None:
             found, low = remembered[middle][0], middle + 1
         else:
             high = middle - 1
-    return found
+    return found if found is not None else snapshot_point(db, client)

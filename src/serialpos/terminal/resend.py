@@ -23,10 +23,13 @@ What it does, in one local transaction, then one sync round:
   (terminal/feed_memory.py): central's history and the till's agree up to there, and every
   event central has past it (made after its restore: its console, a host, another till)
   is pulled by the sync round that follows, none it held before applied twice. The
-  remembered events past it (central's lost history) are forgotten. A till that remembers
-  none central still has (one set up before migration 0031, or a restore older than the
-  events it keeps) goes on from central's feed's end as it is now, and says that the
-  events central made since its restore are not pulled. The marks of units set to
+  remembered events past it (central's lost history) are forgotten. When central has none
+  of the events it pulled, the point its snapshot was taken at is where the histories part,
+  if central still has it unchanged (terminal/feed_memory.py ``snapshot_point``). A till
+  with neither (set up before that point was remembered, or a restore older than its
+  snapshot) goes on from central's feed's end as it is now, and says that the events
+  central made since its restore are not pulled and that it must be set up again with
+  ``terminal init``. The marks of units set to
   central's state out of the feed's order (``unit_event:``, terminal/mirror.py) are
   dropped: one may name a lost event whose id central hands out again.
 
@@ -80,9 +83,12 @@ class Resent:
             )
         else:
             pulled = (
-                f"this terminal remembers no event central still has: its feed goes on from "
-                f"{self.central_last}, and what central made after its restore and before now "
-                "is not pulled here"
+                "central has none of the events this terminal applied, nor the one its "
+                "snapshot was taken at (restored from a backup older than this terminal's "
+                "`terminal init`, or set up before its snapshot was remembered): its feed goes "
+                f"on from {self.central_last}, what central made after its restore and before "
+                "now is not pulled here, and its stock cannot be vouched for: set it up again "
+                "with `serialpos terminal init` (a new --db) once these entries are sent"
             )
         return (
             f"central's feed ended at {self.central_last}, this terminal had applied up to "
