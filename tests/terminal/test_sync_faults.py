@@ -221,6 +221,10 @@ def test_tampered_entry_is_refused_and_changes_nothing(chain: Chain) -> None:
     # Found by the till before it is sent: its seal no longer matches (domain/entry_seal.py).
     assert json.loads(answer[0])["error"] == "entry_tampered"
     assert chain.scalar("SELECT state FROM serial_unit WHERE serial = 'TM-2'") == "in_stock"
+    # Central took the entry before it was changed: its sale stands here as there.
+    assert till.unit_state("TM-1") == chain.scalar(
+        "SELECT state FROM serial_unit WHERE serial = 'TM-1'"
+    )
 
 
 def test_a_waiting_entry_changed_in_the_till_is_named_and_the_rest_go(chain: Chain) -> None:

@@ -20,11 +20,15 @@ its reason ``entry_tampered``. The entry is read as the till recorded it (its ev
 as its edited line says, so the unit it really moved is the one put back, and named with
 the document the till recorded (the order), for a manager to make the sale again.
 
-An entry made before its events were tied to it (migration 0027) has none to undo.
+An entry made before its events were tied to it (migration 0027) has none to undo, and an
+entry central had already accepted once (pending again with its answer kept: ``terminal
+resend``, or a hand that marked it so) is left as it is: central holds it (or answers
+``replayed``), and undoing it here would part the till from central the other way.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import sqlalchemy as sa
@@ -40,7 +44,7 @@ def units_before(conn: Connection, entry: journal.Entry) -> list[dict[str, Any]]
     ``serial``, ``sku``, ``store``, ``state`` (None: the entry made it) and the
     ``document_type`` and ``document`` the till recorded, in the order the entry moved them;
     none for an entry not tied to its events."""
-    if entry.events_after is None or entry.events_to is None:
+    if entry.events_after is None or entry.events_to is None or _taken_before(entry):
         return []
     q = (
         sa.select(
@@ -75,6 +79,15 @@ def units_before(conn: Connection, entry: journal.Entry) -> list[dict[str, Any]]
             "document": doc_id,
         }
     return list(found.values())
+
+
+def _taken_before(entry: journal.Entry) -> bool:
+    """Whether central accepted ``entry`` once already (its kept answer says so)."""
+    try:
+        answer = json.loads(entry.answer or "{}")
+    except ValueError:
+        return False
+    return isinstance(answer, dict) and answer.get("ok") is True
 
 
 def words(units: list[dict[str, Any]]) -> str:
