@@ -221,6 +221,10 @@ def test_tampered_entry_is_refused_and_changes_nothing(chain: Chain) -> None:
     # Found by the till before it is sent: its seal no longer matches (domain/entry_seal.py).
     assert json.loads(answer[0])["error"] == "entry_tampered"
     assert chain.scalar("SELECT state FROM serial_unit WHERE serial = 'TM-2'") == "in_stock"
+    # Central took the entry before it was changed: its sale stands here as there.
+    assert till.unit_state("TM-1") == chain.scalar(
+        "SELECT state FROM serial_unit WHERE serial = 'TM-1'"
+    )
 
 
 def test_a_waiting_entry_changed_in_the_till_is_named_and_the_rest_go(chain: Chain) -> None:
@@ -268,6 +272,68 @@ def test_a_waiting_entry_changed_in_the_till_is_named_and_the_rest_go(chain: Cha
     named = [f["detail"] for f in found["findings"] if f["rule"] == "journal_entry_sealed"]
     said = "does not match its seal: its line was changed after it was made"
     assert named == [f"journal entry 2 ({changed_id}, refused) {said}"]
+
+
+def test_a_sale_changed_in_the_till_is_undone_there_and_can_be_made_again(chain: Chain) -> None:
+    """The till refuses a changed sale unsent: central never saw it, so the unit the till
+    really sold (its events, not the edited line) goes back in stock here as at central,
+    named with its order, and a new sale of it goes through at both ends."""
+    import sqlalchemy as sa
+
+    sold = [f"TV00{i}" for i in (1, 2, 3, 4)]
+    assert chain.post({"op": "receive", "store": "S1", "sku": "PH1", "serials": sold})[0]["ok"]
+    till = chain.terminal("till-tv")
+    made = till.apply(*[{"op": "sell", "store": "S1", "sku": "PH1", "serial": s} for s in sold[:3]])
+    changed_id, order = made[1]["entry"], made[1]["order"]
+    engine = sa.create_engine(till.db_url)
+    with engine.begin() as conn:  # the second sale made to name TV004 instead of TV002
+        conn.execute(
+            sa.text(
+                "UPDATE journal_entry SET line = replace(line, 'TV002', 'TV004') WHERE id = :i"
+            ),
+            {"i": changed_id},
+        )
+    engine.dispose()
+    done = till.cli("sync")
+    report = json.loads(done.stdout)
+    assert (report["accepted"], report["refused"], report["central_state"]) == (2, 1, 1)
+    assert f"PH1 TV002 on order {order} (in_stock at S1 before it)" in done.stderr
+    here = {s: till.unit_state(s) for s in sold}
+    central = {
+        s: chain.scalar("SELECT state FROM serial_unit WHERE serial = :s", s=s) for s in sold
+    }
+    assert (
+        here
+        == central
+        == {
+            "TV001": "sold",
+            "TV002": "in_stock",
+            "TV003": "sold",
+            "TV004": "in_stock",
+        }
+    )
+    [refused] = json.loads(till.cli("terminal", "refused").stdout)
+    assert refused["entry"] == changed_id and refused["answer"]["error"] == "entry_tampered"
+    assert refused["units"] == [
+        {"serial": "TV002", "sku": "PH1", "store": "S1", "state": "in_stock"}
+    ]
+    [(reason, document)] = till.query(
+        "SELECT reason, document_id FROM ledger_event WHERE action = 'central_state' "
+        "AND serial = 'TV002'"
+    )
+    assert (reason, document) == ("entry_tampered", changed_id)
+
+    # The manager makes the sale again: the till sells it, central takes it.
+    assert till.apply({"op": "sell", "store": "S1", "sku": "PH1", "serial": "TV002"})[0]["ok"]
+    again = till.sync()
+    assert (again["accepted"], again["refused"], again["pending"]) == (1, 0, 0)
+    assert till.unit_state("TV002") == "sold"
+    assert chain.scalar("SELECT state FROM serial_unit WHERE serial = 'TV002'") == "sold"
+    chain.check_clean()
+    check = till.cli("db", "check", "--json", check=False)
+    found = json.loads(check.stdout)["findings"]
+    # The changed entry stays named (tamper evidence); nothing else is out of line.
+    assert [f["rule"] for f in found] == ["journal_entry_sealed"], found
 
 
 def test_a_cashiers_token_cannot_carry_a_managers_entry(chain: Chain) -> None:

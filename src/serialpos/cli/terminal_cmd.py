@@ -232,7 +232,7 @@ def sync(
                 record_link(db, ONLINE, reason="central answered", **who)
                 print_json({"online": True, **report.to_json()})
                 for words in report.tampered:  # refused here, unsent: a person must know
-                    typer.echo(f"refused: {visible(words)}; not sent to central", err=True)
+                    typer.echo(f"refused: {visible(words)}", err=True)
             except (CentralRefused, CentralBehind) as exc:
                 # Said and ended, as before; recorded as the console's worker does, so
                 # `terminal status` does not say online and the offline rules hold.

@@ -39,7 +39,7 @@ from serialpos.db import journal
 from serialpos.db.engine import Database
 from serialpos.domain.errors import DomainError
 from serialpos.services import journal_seals
-from serialpos.terminal import central_state, feed_memory, quantities, refresh
+from serialpos.terminal import central_state, feed_memory, quantities, refresh, tampered_units
 from serialpos.terminal.client import CentralClient, CentralRefused
 from serialpos.terminal.customers import pull_customers
 from serialpos.terminal.mirror import MirrorCount, apply_events
@@ -89,7 +89,8 @@ class SyncReport:
     #: central's again, or refused (services/transfers/incoming.py)
     refused_receipts: int = 0
     #: entries found changed after they were made, refused here unsent
-    #: (services/journal_seals.py), each said in words
+    #: (services/journal_seals.py), each said in words with the units it moved here, put
+    #: back as they were before it (terminal/tampered_units.py)
     tampered: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
@@ -110,12 +111,17 @@ def _state_of(verdict: dict[str, Any]) -> str | None:
 _COUNTER = {"accepted": "accepted", "conflict": "conflicts", "refused": "refused"}
 
 
-def _tampered(changed: journal_seals.Changed) -> dict[str, Any]:
-    """The verdict the till gives itself for an entry changed after it was made."""
+def _tampered(changed: journal_seals.Changed, units: list[dict[str, Any]]) -> dict[str, Any]:
+    """The verdict the till gives itself for an entry changed after it was made: central
+    never saw it, so the units its own events moved here go back as they were before it
+    (``central_units``, taken by terminal/central_state.py: terminal/tampered_units.py),
+    named with the document the till recorded, for a manager to make it again."""
+    undone = f"; undone here: {tampered_units.words(units)}" if units else ""
     return {
         "ok": False,
         "error": "entry_tampered",
-        "message": f"{changed.words()}; not sent to central (make it again if it stands)",
+        "message": f"{changed.words()}; not sent to central{undone} (make it again if it stands)",
+        "central_units": units,
     }
 
 
@@ -131,8 +137,13 @@ def push(db: Database, client: CentralClient, report: SyncReport, *, store: str)
         # An entry changed after it was made is not sent: refused here, named, the rest go.
         def check(
             conn: Connection, waiting: list[journal.Entry] = entries
-        ) -> dict[str, journal_seals.Changed]:
-            return journal_seals.changed_among(conn, waiting)
+        ) -> dict[str, tuple[journal_seals.Changed, list[dict[str, Any]]]]:
+            found = journal_seals.changed_among(conn, waiting)
+            return {
+                e.id: (found[e.id], tampered_units.units_before(conn, e))
+                for e in waiting
+                if e.id in found
+            }
 
         changed = db.read(check)
         sent = [e for e in entries if e.id not in changed]
@@ -141,8 +152,9 @@ def push(db: Database, client: CentralClient, report: SyncReport, *, store: str)
         for entry in entries:
             found = changed.get(entry.id)
             if found is not None:
-                report.tampered.append(found.words())
-                verdicts.append(_tampered(found))
+                verdict = _tampered(*found)
+                report.tampered.append(str(verdict["message"]))
+                verdicts.append(verdict)
             elif (answer := next(answers, None)) is not None:
                 verdicts.append(answer)
             else:
