@@ -38,6 +38,8 @@ def backup(chain: Chain) -> Iterator[Callable[[], None]]:
 def _restore(engine: sa.Engine, saved: str) -> None:
     with engine.begin() as conn:
         conn.exec_driver_sql("SET LOCAL session_replication_role = replica")  # no FK order
+        # A connection a test left open would hold the TRUNCATE forever: fail instead.
+        conn.exec_driver_sql("SET LOCAL lock_timeout = '60s'")
         tables = _tables(conn)
         conn.exec_driver_sql("TRUNCATE " + ", ".join(f'"{t}"' for t in tables))
         for table in tables:
@@ -191,16 +193,18 @@ def test_what_central_made_after_its_restore_reaches_the_till(chain: Chain) -> N
         assert report["pulled_after"] is not None and report["pulled_after"] <= end
         assert "feed read again after event" in done.stderr
     assert report["sync"]["accepted"] - report["sync"]["replayed"] == 1  # RG-2 again
-    at_central = dict(
-        chain.server.db.engine.connect()
-        .execute(
-            sa.text(
-                "SELECT u.serial, u.state FROM serial_unit u JOIN store s ON s.id = u.store_id "
-                "WHERE s.code = 'S1' AND (u.serial LIKE 'RG-%' OR u.serial LIKE 'RN-%')"
-            )
+    # Read and closed at once: a connection left checked out stays idle in a transaction
+    # holding its read lock, and the next test's restore (a TRUNCATE) waited on it forever.
+    with chain.server.db.engine.connect() as conn:
+        at_central = dict(
+            conn.execute(
+                sa.text(
+                    "SELECT u.serial, u.state FROM serial_unit u JOIN store s "
+                    "ON s.id = u.store_id "
+                    "WHERE s.code = 'S1' AND (u.serial LIKE 'RG-%' OR u.serial LIKE 'RN-%')"
+                )
+            ).all()
         )
-        .all()
-    )
     here = dict(till.query("SELECT serial, state FROM serial_unit WHERE serial LIKE 'R_-%'"))
     assert {s: here.get(s) for s in at_central} == at_central
     assert (at_central["RG-2"], at_central["RG-3"], at_central["RG-4"]) == ("sold",) * 2 + (
