@@ -60,15 +60,20 @@ def _admin() -> sa.Engine:
     return sa.create_engine(PG_URL, poolclass=sa.NullPool)
 
 
-def new_schema() -> str:
-    """A new, empty schema's name."""
-    schema = f"t_{uuid.uuid4().hex[:12]}"
+def _as_admin(statement: str) -> None:
+    """Run one statement on the server's own database, committed, on a connection of its own."""
     engine = _admin()
     try:
         with engine.begin() as conn:
-            conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
+            conn.exec_driver_sql(statement)
     finally:
         engine.dispose()
+
+
+def new_schema() -> str:
+    """A new, empty schema's name."""
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    _as_admin(f"CREATE SCHEMA {schema}")
     return schema
 
 
@@ -101,12 +106,7 @@ def _migrate(schema: str) -> None:
 
 
 def drop_schema(schema: str) -> None:
-    engine = _admin()
-    try:
-        with engine.begin() as conn:
-            conn.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
-    finally:
-        engine.dispose()
+    _as_admin(f"DROP SCHEMA {schema} CASCADE")
 
 
 _PLACEHOLDER = "serialpos_head_template"

@@ -25,7 +25,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from serialpos.db import repo
+from serialpos.db import journal, repo
 from serialpos.db.engine import Database, begin_write_now
 
 log = logging.getLogger(__name__)
@@ -74,3 +74,14 @@ def claim(conn: Connection) -> tuple[int | None, int | None]:
     last = int(conn.execute(_LAST).scalar_one())
     conn.info[_BEFORE] = last
     return int(before), last
+
+
+def made_by(entry: journal.Entry) -> sa.ColumnElement[bool] | None:
+    """The ledger events ``entry`` made here (``events_after < id <= events_to``), as a
+    condition on ``ledger_event``; None for an entry not tied to its events (made before
+    migration 0027). What a verdict the entry did not get undoes: its quantities
+    (terminal/quantities.py) and its units (terminal/tampered_units.py)."""
+    if entry.events_after is None or entry.events_to is None:
+        return None
+    ids = repo.event_t.c.id
+    return sa.and_(ids > entry.events_after, ids <= entry.events_to)

@@ -32,6 +32,7 @@ from sqlalchemy.engine import Connection
 from serialpos.db import journal, repo
 from serialpos.db.tables import utcnow
 from serialpos.domain.products import SerialMode
+from serialpos.terminal import entry_events
 
 #: The local ledger's action for a quantity put back (as for a unit set to central's state).
 ACTION = "central_state"
@@ -43,7 +44,8 @@ def moved(conn: Connection, entry: journal.Entry) -> list[dict[str, Any]]:
     """The quantities ``entry`` moved here, summed per product, store and document (its own
     ledger events without a unit): ``product_id``, ``store_id``, ``sku``, ``store``,
     ``document_type``, ``document``, ``quantity``; none for an entry not tied to its events."""
-    if entry.events_after is None or entry.events_to is None:
+    own = entry_events.made_by(entry)
+    if own is None:
         return []
     total = sa.func.sum(_e.quantity)
     q = (
@@ -53,8 +55,7 @@ def moved(conn: Connection, entry: journal.Entry) -> list[dict[str, Any]]:
         .join(repo.product_t, _p.id == _e.product_id)
         .join(repo.store_t, _s.id == _e.store_id)
         .where(
-            _e.id > entry.events_after,
-            _e.id <= entry.events_to,
+            own,
             _e.unit_id.is_(None),
             _e.quantity != 0,
         )

@@ -35,6 +35,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from serialpos.db import journal, repo
+from serialpos.terminal import entry_events
 
 _e, _p, _s = repo.event_t.c, repo.product_t.c, repo.store_t.c
 
@@ -44,7 +45,8 @@ def units_before(conn: Connection, entry: journal.Entry) -> list[dict[str, Any]]
     ``serial``, ``sku``, ``store``, ``state`` (None: the entry made it) and the
     ``document_type`` and ``document`` the till recorded, in the order the entry moved them;
     none for an entry not tied to its events."""
-    if entry.events_after is None or entry.events_to is None or _taken_before(entry):
+    own = entry_events.made_by(entry)
+    if own is None or _taken_before(entry):
         return []
     q = (
         sa.select(
@@ -59,8 +61,7 @@ def units_before(conn: Connection, entry: journal.Entry) -> list[dict[str, Any]]
         .join(repo.product_t, _p.id == _e.product_id)
         .join(repo.store_t, _s.id == _e.store_id)
         .where(
-            _e.id > entry.events_after,
-            _e.id <= entry.events_to,
+            own,
             _e.unit_id.is_not(None),
             _e.serial.is_not(None),
         )
