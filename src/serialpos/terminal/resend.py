@@ -33,8 +33,11 @@ What it does, in one local transaction, then one sync round:
   central's state out of the feed's order (``unit_event:``, terminal/mirror.py) are
   dropped: one may name a lost event whose id central hands out again.
 
-Entries settled ``conflict`` or ``refused`` are not sent again: central kept nothing of a
-refusal, and the till already took central's state after a conflict.
+Entries settled ``refused`` are not sent again: central kept nothing of a refusal. Entries
+settled ``conflict`` are not applied again (the till already took central's state), but
+central **records their conflicts again** when it lost them, first, before anything is
+marked (terminal/central_conflicts.py ``record_again``): each entry central did not take has
+its one conflict record there again, and the till takes the number central gives it now.
 """
 
 from __future__ import annotations
@@ -49,6 +52,7 @@ from serialpos.db import journal
 from serialpos.db.engine import Database
 from serialpos.domain.errors import DomainError
 from serialpos.terminal import feed_memory
+from serialpos.terminal.central_conflicts import record_again
 from serialpos.terminal.client import CentralClient
 from serialpos.terminal.sync import SyncReport, sync_once
 
@@ -69,6 +73,9 @@ class Resent:
     #: where the feed was read again from: the newest event this till applied that central
     #: still has (None: it remembers none, and went on from ``central_last``)
     pulled_after: int | None = None
+    #: conflicts of this till's entries central had lost, recorded there again (None: a
+    #: central too old to)
+    recorded_again: int | None = 0
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -90,11 +97,16 @@ class Resent:
                 "now is not pulled here, and its stock cannot be vouched for: set it up again "
                 "with `serialpos terminal init` (a new --db) once these entries are sent"
             )
+        again = (
+            "central cannot record lost conflicts again (an older serialpos)"
+            if self.recorded_again is None
+            else f"{self.recorded_again} conflict(s) central had lost recorded again"
+        )
         return (
             f"central's feed ended at {self.central_last}, this terminal had applied up to "
             f"{self.feed_after_was}: {self.resent} accepted entries sent again; central "
             f"still held {s.replayed}, applied {fresh} again, {s.conflicts} conflict(s), "
-            f"{s.refused} refused; {s.pending} still waiting; {pulled}"
+            f"{s.refused} refused; {s.pending} still waiting; {again}; {pulled}"
         )
 
 
@@ -117,6 +129,8 @@ def resend(db: Database, chain: ChainConfig, client: CentralClient) -> Resent:
         )
     parted = feed_memory.parting(db, client, last)
     start = last if parted is None else parted
+    # First, before anything is marked: cut off here, the command can be run again as is.
+    recorded = record_again(db, client)
 
     def mark(conn: Connection) -> int:
         n = journal.send_again(conn)
@@ -138,4 +152,4 @@ def resend(db: Database, chain: ChainConfig, client: CentralClient) -> Resent:
             "`serialpos sync` sends them",
             code=exc.code,
         ) from exc
-    return Resent(after, last, resent, report, parted)
+    return Resent(after, last, resent, report, parted, recorded)
