@@ -120,10 +120,10 @@ class ConflictsScreen(AdminListScreen):
         return self._rows(found)
 
     def _rows(self, found: list[dict[str, Any]]) -> list[tuple[str, Text]]:
-        from serialpos.terminal.central_conflicts import entry_of
-
         self.listed_entries = {
-            str(c["id"]): entry for c in found if (entry := entry_of(c)) is not None
+            str(c["id"]): str(entry["id"])
+            for c in found
+            if isinstance(entry := c.get("entry"), dict) and entry.get("id")
         }
         if not found:
             return [("", Text("no open conflicts" if self.only_open else "no conflicts"))]
