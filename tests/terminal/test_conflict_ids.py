@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from terminal_chain import Chain, Terminal
 from test_central_restore import SOLD, backup
+
+from serialpos.terminal.client import CentralRefused
 
 
 def _sell(serial: str) -> dict[str, object]:
@@ -86,4 +89,53 @@ def test_conflict_numbers_survive_a_restore_and_resend(chain: Chain) -> None:
     assert chain.scalar(at, i=number) == "resolved" and chain.scalar(at, i=lost) == "open"
     first.check_clean()
     second.check_clean()
+    chain.check_clean()
+
+
+def test_a_lost_conflict_is_recorded_again_never_applied(chain: Chain) -> None:
+    """The losing till runs ``resend`` before the winner: the unit is free again at the
+    restored central, and the loser's sale is still recorded as a conflict, not applied
+    (which sale stands must not depend on which till resends first); sent again, central
+    answers from what it holds, and each entry keeps exactly one conflict record."""
+    assert chain.post({"op": "receive", "store": "S1", "sku": "PH1", "serial": "CJ-1"})[0]["ok"]
+    winner, loser = chain.terminal("till-cj-a"), chain.terminal("till-cj-b")
+    with backup(chain) as restore:
+        winner.apply(_sell("CJ-1"))
+        loser.apply(_sell("CJ-1"))
+        assert winner.sync()["accepted"] == 1 and loser.sync()["conflicts"] == 1
+        [entry] = _conflict_entries(loser)
+        restore()
+        loser.cli("terminal", "resend")
+        assert chain.scalar(SOLD, s="CJ-1") == 0  # recorded, not applied
+        number = chain.scalar("SELECT id FROM sync_conflict WHERE entry_id = :e", e=entry)
+        assert number is not None and loser.unit_state("CJ-1") == "sold"
+        winner.cli("terminal", "resend")
+    assert chain.scalar(SOLD, s="CJ-1") == 1  # the winner's sale, as before the restore
+    sold_by = "SELECT terminal FROM ledger_event WHERE action = 'sell' AND serial = 'CJ-1'"
+    assert chain.scalar(sold_by) == winner.name
+    assert (winner.status()["conflicts"], loser.status()["conflicts"]) == (0, 1)
+
+    from serialpos.config import ChainConfig
+    from serialpos.db.engine import Database
+    from serialpos.terminal.central_conflicts import record_again
+    from serialpos.terminal.client import CentralClient
+
+    config = ChainConfig(chain.server.base, loser.token, "S1", loser.name)
+    db = Database(loser.db_url)
+    try:
+        with CentralClient(config.server, config.token) as client:
+            assert record_again(db, client) == 0  # central holds it: answered as it was
+            with pytest.raises(CentralRefused) as refused:
+                client.post_json("/v1/conflicts", {"entries": "none"})
+            [bad] = client.post_json(
+                "/v1/conflicts", {"entries": [{"line": "{}", "error": "bogus", "message": ""}]}
+            )["verdicts"]
+    finally:
+        db.dispose()
+    assert refused.value.code == "bad_request" and bad["error"] == "bad_request"
+    assert chain.scalar("SELECT count(*) FROM sync_conflict WHERE entry_id = :e", e=entry) == 1
+    [card] = json.loads(loser.cli("serial", "show", "CJ-1", "--json").stdout)
+    assert card["sale"]["central"] == f"conflict #{number}"
+    winner.check_clean()
+    loser.check_clean()
     chain.check_clean()
