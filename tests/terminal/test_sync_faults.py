@@ -215,8 +215,11 @@ def test_tampered_entry_is_refused_and_changes_nothing(chain: Chain) -> None:
             )
         )
     engine.dispose()
-    report = till.sync()
+    done = till.cli("sync", check=False)
+    report = json.loads(done.stdout)
     assert (report["accepted"], report["refused"], report["pending"]) == (0, 1, 0)
+    # Refused here unsent, named, and the run ends as other sync refusals do (it exited 0).
+    assert done.returncode == 1 and "does not match its seal" in done.stderr
     [answer] = till.query("SELECT answer FROM journal_entry")
     # Found by the till before it is sent: its seal no longer matches (domain/entry_seal.py).
     assert json.loads(answer[0])["error"] == "entry_tampered"
@@ -250,10 +253,11 @@ def test_a_waiting_entry_changed_in_the_till_is_named_and_the_rest_go(chain: Cha
             sa.text("SELECT line FROM journal_entry WHERE id = :i"), {"i": changed_id}
         )
     engine.dispose()
-    done = till.cli("sync")
+    done = till.cli("sync", check=False)
     report = json.loads(done.stdout)
     assert (report["accepted"], report["refused"], report["pending"]) == (2, 1, 0)
     assert f"journal entry 2 ({changed_id}, pending) does not match its seal" in done.stderr
+    assert done.returncode == 1  # the others went; the refusal still ends the run as one
     states = {s: chain.scalar("SELECT state FROM serial_unit WHERE serial = :s", s=s) for s in sold}
     assert states == {"TW-1": "sold", "TW-2": "in_stock", "TW-3": "sold", "TW-4": "in_stock"}
     [(answer,)] = till.query("SELECT answer FROM journal_entry WHERE id = :i", i=changed_id)
@@ -294,9 +298,10 @@ def test_a_sale_changed_in_the_till_is_undone_there_and_can_be_made_again(chain:
             {"i": changed_id},
         )
     engine.dispose()
-    done = till.cli("sync")
+    done = till.cli("sync", check=False)
     report = json.loads(done.stdout)
     assert (report["accepted"], report["refused"], report["central_state"]) == (2, 1, 1)
+    assert done.returncode == 1
     assert f"PH1 TV002 on order {order} (in_stock at S1 before it)" in done.stderr
     here = {s: till.unit_state(s) for s in sold}
     central = {
