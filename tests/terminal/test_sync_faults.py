@@ -8,7 +8,7 @@ import signal
 import time
 
 import pytest
-from terminal_chain import Chain
+from terminal_chain import Chain, Terminal
 
 from serialpos.services import tokens, users
 
@@ -398,14 +398,26 @@ def test_link_down_then_back_and_follow(chain: Chain) -> None:
     )
 
 
-def test_central_behind_the_terminal_is_said(chain: Chain) -> None:
-    till = chain.terminal("till-behind")
+def _set_feed_after(till: Terminal, value: int) -> None:
     import sqlalchemy as sa
 
-    engine = sa.create_engine(till.db_url)  # as if central lost its newest events
-    with engine.begin() as conn:
-        conn.execute(sa.text("UPDATE sync_state SET value = '99999999' WHERE key = 'feed_after'"))
-    engine.dispose()
+    engine = sa.create_engine(till.db_url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                sa.text("UPDATE sync_state SET value = :v WHERE key = 'feed_after'"),
+                {"v": str(value)},
+            )
+    finally:
+        engine.dispose()
+
+
+def test_central_behind_the_terminal_is_said(chain: Chain) -> None:
+    from api_serving import free_port
+
+    till = chain.terminal("till-behind")
+    real_cursor = till.status()["feed_after"]
+    _set_feed_after(till, 99999999)  # as if central lost its newest events
     [made] = till.apply(
         {"op": "adjust", "store": "S1", "sku": "CAB", "quantity": 1, "reason": "found"}
     )
@@ -416,8 +428,25 @@ def test_central_behind_the_terminal_is_said(chain: Chain) -> None:
     # the older state (a unit it lost would make a sale a conflict, and the till would take
     # that older state), so it waits, kept, until a person decides.
     assert (status["feed_after"], status["pending"], status["accepted"]) == (99999999, 1, 0)
-    assert status["link"] == "offline"
+    # Central answered: the link is not "offline" (it said so, and a person waited for a
+    # link that was up); it is refused, and why is said.
+    assert status["link"] == "refused"
+    assert status["link_refusal"]["code"] == "central_behind"
+    assert "older backup" in status["link_refusal"]["message"]
     assert made["ok"]
+
+    # Central cannot be reached: offline, no refusal said any more.
+    real = till.config.read_text()
+    till.config.write_text(real.replace(chain.server.base, f"http://127.0.0.1:{free_port()}"))
+    assert till.cli("sync", check=False).returncode == 1
+    status = till.status()
+    assert (status["link"], status["link_refusal"]) == ("offline", None)
+    # Back, and no longer behind: online.
+    till.config.write_text(real)
+    _set_feed_after(till, real_cursor)
+    assert till.sync()["accepted"] == 1
+    status = till.status()
+    assert (status["link"], status["link_refusal"]) == ("online", None)
 
 
 def test_snapshot_bad_requests_bind_nothing(chain: Chain) -> None:

@@ -85,8 +85,10 @@ def status(ctx: typer.Context) -> None:
             "store": chain.store,
             "server": chain.server,
             **terminal_status(db),
-            # as the last sync round found it (null before the first)
+            # as the last sync round found it (null before the first); "refused" when
+            # central answered but refused this till (link_refusal says why)
             "link": link.link,
+            "link_refusal": link.refusal,
             "link_since": None if link.since is None else link.since.isoformat() + "Z",
             # when central last answered: the offline rules count a till quiet for longer
             # than link.HEARD_WITHIN as offline (terminal/offline_rules.py)
@@ -241,7 +243,7 @@ def sync(
             except (CentralRefused, CentralBehind) as exc:
                 # Said and ended, as before; recorded as the console's worker does, so
                 # `terminal status` does not say online and the offline rules hold.
-                record_link(db, OFFLINE, reason=exc.message, **who)
+                record_link(db, OFFLINE, reason=exc.message, refused=exc, **who)
                 raise
             except Offline as exc:
                 record_link(db, OFFLINE, reason=exc.message, **who)
