@@ -99,6 +99,17 @@ def test_entries_central_lost_are_sent_again_none_twice(chain: Chain) -> None:
             1,
             0,
         )
+        # Said apart: RS-4 was waiting, never accepted, so it is not among "sent again"
+        # (the words said "applied 2 again", RS-4 counted with RS-2).
+        assert (report["again"], report["were_waiting"]) == (
+            {"entries": 3, "replayed": 1, "applied": 1, "conflicts": 1, "refused": 0, "waiting": 0},
+            {"entries": 1, "replayed": 0, "applied": 1, "conflicts": 0, "refused": 0, "waiting": 0},
+        )
+        assert (
+            "3 of 3 accepted entries sent again; central still held 1, applied 1 again, "
+            "1 conflict(s), 0 refused; 0 still waiting; of the 1 entries that were waiting, "
+            "central accepted 1, 0 conflict(s), 0 refused, 0 still waiting"
+        ) in done.stderr
         status = till.status()
         assert (status["pending"], status["accepted"], status["conflicts"]) == (0, 3, 1)
         assert status["link"] == "online"
@@ -158,6 +169,49 @@ def test_resend_cut_off_is_said_and_the_next_sync_goes_on(chain: Chain) -> None:
     again = till.sync()  # no longer "central behind": the entry goes, central still holds it
     assert (again["accepted"], again["replayed"], again["pending"]) == (1, 1, 0)
     assert chain.scalar(SOLD, s="RC-1") == 1
+    till.check_clean()
+
+
+def test_resend_counts_only_what_central_answered(chain: Chain) -> None:
+    """Central answers only the first of the entries sent (its answers stop): the one it did
+    not answer is still waiting, and said so, not counted among the entries sent again, nor
+    is the sale that was waiting before the command."""
+    from serialpos.config import ChainConfig
+    from serialpos.db.engine import Database
+    from serialpos.terminal.client import CentralClient
+    from serialpos.terminal.resend import resend
+
+    serials = ["RA-1", "RA-2", "RA-3"]
+    assert chain.post({"op": "receive", "store": "S1", "sku": "PH1", "serials": serials})[0]["ok"]
+    till = chain.terminal("till-answered")
+    till.apply(_sell("RA-1"), _sell("RA-2"))
+    assert till.sync()["accepted"] == 2
+    till.apply(_sell("RA-3"))  # waits: never sent
+    db = Database(till.db_url)
+    try:
+        with db.engine.begin() as conn:  # as if central lost its newest events
+            conn.execute(
+                sa.text("UPDATE sync_state SET value = '99999999' WHERE key = 'feed_after'")
+            )
+
+        class FirstOnly(CentralClient):
+            def post_lines(self, lines: list[str]) -> list[dict[str, Any]]:
+                return super().post_lines(lines[:1])  # the rest unanswered: they wait
+
+        config = ChainConfig(chain.server.base, till.token, "S1", till.name)
+        with FirstOnly(config.server, config.token) as client:
+            done = resend(db, config, client)
+    finally:
+        db.dispose()
+    assert (done.resent, done.sync.accepted, done.sync.pending) == (2, 1, 2)
+    assert (done.again.entries, done.again.replayed, done.again.waiting) == (2, 1, 1)
+    assert (done.were_waiting.entries, done.were_waiting.waiting) == (1, 1)
+    words = done.words()
+    assert "1 of 2 accepted entries sent again; central still held 1, applied 0 again" in words
+    assert "1 still waiting; of the 1 entries that were waiting, central accepted 0" in words
+    again = till.sync()  # the next sync sends what waits; central took RA-1..2 before
+    assert (again["accepted"], again["replayed"], again["pending"]) == (2, 1, 0)
+    assert [chain.scalar(SOLD, s=s) for s in serials] == [1, 1, 1]
     till.check_clean()
 
 
