@@ -140,7 +140,7 @@ def push(db: Database, client: CentralClient, report: SyncReport, *, store: str)
         ) -> dict[str, tuple[journal_seals.Changed, list[dict[str, Any]]]]:
             found = journal_seals.changed_among(conn, waiting)
             return {
-                e.id: (found[e.id], tampered_units.units_before(conn, e))
+                e.id: (found[e.id], tampered_units.units_before(conn, e, unsent=found.keys()))
                 for e in waiting
                 if e.id in found
             }
