@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 from terminal_chain import Chain
 
@@ -135,8 +136,6 @@ def test_entries_central_lost_are_sent_again_none_twice(chain: Chain) -> None:
 
 
 def test_resend_cut_off_is_said_and_the_next_sync_goes_on(chain: Chain) -> None:
-    import pytest
-
     from serialpos.config import ChainConfig
     from serialpos.db.engine import Database
     from serialpos.terminal.client import CentralClient, Offline
@@ -326,4 +325,50 @@ def test_a_till_that_pulled_only_lost_events_falls_back_to_its_snapshot(chain: C
     assert all(till.unit_state(s) == "in_stock" for s in new)
     again = till.sync()
     assert (again["pending"], again["pulled"]) == (0, 0)
+    till.check_clean()
+
+
+@pytest.mark.parametrize("made", [1, 3])
+def test_a_store_with_no_events_at_its_snapshot_falls_back_to_the_start(
+    chain: Chain, made: int
+) -> None:
+    """A till set up for a store that had no event yet (its snapshot's ``feed_event`` is
+    none, kept as ``snapshot_event`` ``none``) pulls events the restore then loses:
+    ``terminal resend`` finds none of them at central and reads the store's feed again from
+    0 — every event central made at the store after its restore is pulled, once, whether
+    those leave central behind the till (``made`` 1) or past it (3)."""
+    from serialpos.services import stores
+    from serialpos.services.context import SYSTEM
+
+    store = f"S7{made}"
+    stores.add_store(chain.server.db, SYSTEM, store, "Quiet Lane")
+    till = chain.terminal(f"till-empty-{made}", store=store)
+    assert till.query("SELECT value FROM sync_state WHERE key = 'snapshot_event'") == [("none",)]
+    # central's feed's end (0 when this test runs alone: no event at all yet)
+    assert till.status()["feed_after"] == (chain.scalar("SELECT max(seq) FROM event_feed") or 0)
+    with backup(chain) as restore:
+        lost = [f"EL-{made}-{i}" for i in (1, 2)]
+        assert chain.post({"op": "receive", "store": store, "sku": "PH1", "serials": lost})[0]["ok"]
+        assert till.sync()["pulled"] == 2  # the only events it pulled: lost below
+        cursor = till.status()["feed_after"]
+        restore()
+        new = [f"EN-{made}-{i}" for i in range(made)]
+        assert chain.post({"op": "receive", "store": store, "sku": "PH1", "serials": new})[0]["ok"]
+        assert (chain.scalar("SELECT max(seq) FROM event_feed") > cursor) == (made == 3)
+
+        told = till.cli("sync", check=False)
+        said = "is not the one this terminal applied" if made == 3 else "older backup"
+        assert told.returncode == 1 and said in told.stderr
+        done = till.cli("terminal", "resend")
+        report = json.loads(done.stdout)
+    assert "feed read again after event 0" in done.stderr
+    assert (report["pulled_after"], report["sync"]["pulled"]) == (0, made)
+    assert [till.unit_state(s) for s in new] == ["in_stock"] * made
+    assert till.status()["feed_after"] == chain.scalar("SELECT max(seq) FROM event_feed")
+    # On from there: central's next event is pulled once, none again.
+    assert chain.post(_sell(new[0]) | {"store": store})[0]["ok"]
+    again = till.sync()
+    assert (again["pending"], again["pulled"]) == (0, 1)
+    assert till.unit_state(new[0]) == "sold"
+    assert till.sync()["pulled"] == 0
     till.check_clean()
