@@ -121,7 +121,7 @@ def test_a_sale_and_its_return_both_refused_unsent(
     from serialpos.config import ChainConfig
     from serialpos.db.engine import Database
     from serialpos.domain import entry_seal
-    from serialpos.terminal import sync
+    from serialpos.terminal import push, sync
     from serialpos.terminal.client import CentralClient
 
     serial = f"TR-{batch}"
@@ -144,7 +144,7 @@ def test_a_sale_and_its_return_both_refused_unsent(
     finally:
         engine.dispose()
 
-    monkeypatch.setattr(sync, "PUSH_BATCH", batch)
+    monkeypatch.setattr(push, "PUSH_BATCH", batch)
     db = Database(till.db_url)
     try:
         config = ChainConfig(chain.server.base, till.token, "S1", till.name)

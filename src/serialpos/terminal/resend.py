@@ -3,7 +3,7 @@ again what it lost of this terminal's work, and go on from central's feed as it 
 
 A restored central lacks the entries it accepted after its backup was taken; the till has
 them settled ``accepted`` and would never send them again, so those sales were missing at
-central for good. The sync only says "central behind" (terminal/sync.py) and keeps every
+central for good. The sync only says "central behind" (terminal/central_behind.py) and keeps every
 waiting entry: it cannot tell a restore from a till pointed at the wrong server, and sending a
 whole journal to the wrong central would be worse than waiting. A person who knows central
 is back for good runs this command; it is not done at the next sync by itself.
