@@ -29,7 +29,7 @@ from serialpos.db.prepared import Prepared
 _BUILT: dict[tuple[str, tuple[str, ...], tuple[str, ...], tuple[str, ...]], Prepared] = {}
 
 
-def _item_type(column: sa.Column[Any]) -> sa.types.TypeEngine[Any]:
+def item_type(column: sa.Column[Any]) -> sa.types.TypeEngine[Any]:
     """The array's element type: text without a length for text columns (a value too long
     for its column is then refused by the insert, as executemany refuses it, never cut by
     the cast to the array's type)."""
@@ -45,7 +45,7 @@ def _statement(
     built = _BUILT.get((table.name, keys, same, returning))
     if built is not None:
         return built
-    arrays = [sa.bindparam(f"a_{k}", type_=postgresql.ARRAY(_item_type(table.c[k]))) for k in keys]
+    arrays = [sa.bindparam(f"a_{k}", type_=postgresql.ARRAY(item_type(table.c[k]))) for k in keys]
     given = (
         sa.func.unnest(*arrays)
         .table_valued(*keys, with_ordinality="n")
@@ -53,7 +53,7 @@ def _statement(
     )
     rows = sa.select(
         *(given.c[k] for k in keys),
-        *(sa.bindparam(f"v_{k}", type_=_item_type(table.c[k])) for k in same),
+        *(sa.bindparam(f"v_{k}", type_=item_type(table.c[k])) for k in same),
     ).order_by(given.c.n)
     insert: sa.Executable = postgresql.insert(table).from_select([*keys, *same], rows)
     if returning:
@@ -66,10 +66,14 @@ def _statement(
     return built
 
 
-def _one_value(values: list[Any]) -> bool:
-    """Whether every value is the first (of its type too: 1 and True are not one value)."""
-    first, kind = values[0], type(values[0])
-    return all(v is first or (type(v) is kind and v == first) for v in values)
+def one_value(values: list[Any]) -> bool:
+    """Whether every value is the first (of its type too: 1 and True are not one value).
+    Asked of every column of every table a run writes: counted and typed in C (``count``
+    and ``map``), not by a generator's step per value."""
+    first = values[0]
+    if values.count(first) != len(values):
+        return False
+    return len(set(map(type, values))) == 1
 
 
 def insert_rows(
@@ -91,7 +95,7 @@ def insert_rows(
     # them has) is sent once, not as an array: each array costs its dump.
     first = rows[0]
     columns = {k: [row[k] for row in rows] for k in first}
-    same = tuple(k for k, values in columns.items() if _one_value(values))
+    same = tuple(k for k, values in columns.items() if one_value(values))
     keys = tuple(k for k in columns if k not in same)
     if not keys:  # every row alike: the first column still goes as an array (the row count)
         keys, same = same[:1], same[1:]

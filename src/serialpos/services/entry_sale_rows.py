@@ -15,11 +15,12 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
-from serialpos.db import apply_outcomes, array_insert, repo
+from serialpos.db import apply_outcomes, array_insert, repo, sale_rows_sql
 from serialpos.db import order_repo as orepo
-from serialpos.db.one_of import any_param, one_of
+from serialpos.db.one_of import one_of
 from serialpos.db.prepared import Prepared
 from serialpos.db.tables import utcnow
+from serialpos.domain.limits import check_stock_level
 from serialpos.domain.orders import LineAmounts, LineStatus, OrderStatus, SaleType, totals
 from serialpos.domain.states import Action, UnitState, on_hand_delta
 from serialpos.services.entries import Entry, Result
@@ -149,29 +150,24 @@ def write(
                 for n, k in zip(wanting, minted, strict=True):
                     numbers[n] = f"{prefix}{code}-{k:06d}"
     # Orders, fulfilled as the one-by-one path leaves them.
-    order_ids = _insert_numbered(
-        conn,
-        orepo.order_t,
-        [
-            {
-                "number": order_numbers[n],
-                "store_id": places[n].store_id,
-                "type": SaleType.SALE.value,
-                "delivery": "cash_and_carry",
-                "status": OrderStatus.FULFILLED.value,
-                "created_by": s.entry.actor.user,
-                "terminal": s.entry.actor.terminal,
-                "created_at": now,
-                "updated_at": now,
-                "customer_name": None,
-                "customer_phone": None,
-                "customer_address": None,
-                "customer_id": None,
-            }
-            for n, s in enumerate(sells)
-        ],
-        order_numbers,
-    )
+    orders = [
+        {
+            "number": order_numbers[n],
+            "store_id": places[n].store_id,
+            "type": SaleType.SALE.value,
+            "delivery": "cash_and_carry",
+            "status": OrderStatus.FULFILLED.value,
+            "created_by": s.entry.actor.user,
+            "terminal": s.entry.actor.terminal,
+            "created_at": now,
+            "updated_at": now,
+            "customer_name": None,
+            "customer_phone": None,
+            "customer_address": None,
+            "customer_id": None,
+        }
+        for n, s in enumerate(sells)
+    ]
     # The lines' amounts, then the invoices that total them.
     lines: list[list[dict[str, Any]]] = []
     amounts: list[list[LineAmounts]] = []
@@ -180,7 +176,6 @@ def write(
         product = place.product
         rows = [
             {
-                "order_id": order_ids[n],
                 "number": k,
                 "product_id": product.id,
                 "sku": product.sku,
@@ -198,68 +193,98 @@ def write(
         lines.append(rows)
         amounts.append([orepo.row_amounts(cast(sa.Row[object], _LineRow(r))) for r in rows])
     sums = [totals(a) for a in amounts]
-    invoice_ids = _insert_numbered(
-        conn,
-        orepo.invoice_t,
-        [
-            {
-                "number": invoice_numbers[n],
-                "store_id": places[n].store_id,
-                "order_id": order_ids[n],
-                "kind": "Invoice",
-                "refers_to": None,
-                "issued_at": now,
-                "net": sums[n].net,
-                "tax": sums[n].tax,
-                "total": sums[n].total,
-                "change_due": ZERO,
-                "created_by": s.entry.actor.user,
-            }
-            for n, s in enumerate(sells)
-        ],
-        invoice_numbers,
-    )
+    invoices = [
+        {
+            "number": invoice_numbers[n],
+            "store_id": places[n].store_id,
+            "kind": "Invoice",
+            "refers_to": None,
+            "issued_at": now,
+            "net": sums[n].net,
+            "tax": sums[n].tax,
+            "total": sums[n].total,
+            "change_due": ZERO,
+            "created_by": s.entry.actor.user,
+        }
+        for n, s in enumerate(sells)
+    ]
     flat = [(n, row) for n, rows in enumerate(lines) for row in rows]
-    line_ids = _insert_lines(conn, [row | {"invoice_id": invoice_ids[n]} for n, row in flat])
-    flat_amounts = [a for per in amounts for a in per]
-    array_insert.insert_rows(
-        conn,
-        orepo.invoice_line_t,
-        [
+    invoice_lines = [
+        {
+            "position": row["number"],
+            "sku": row["sku"],
+            "description": row["name"],
+            "quantity": row["quantity"],
+            "unit_price": row["unit_price"],
+            "tax_rate": row["tax_rate"],
+            "net": a.net,
+            "tax": a.tax,
+            "total": a.gross,
+            "serial": row["serial"],
+        }
+        for (_n, row), a in zip(flat, (a for per in amounts for a in per), strict=True)
+    ]
+    payments = [
+        {
+            "kind": "payment",
+            "method": s.method,
+            "amount": sums[n].total,
+            "at": now,
+            "user_name": s.entry.actor.user,
+            "shift_id": shifts[n],
+        }
+        for n, s in enumerate(sells)
+    ]
+    unit_ids = [places[n].units[serial].id for n, s in enumerate(sells) for serial in s.serials]
+    sold = UnitState.SOLD.value
+    if conn.dialect.name == "postgresql":
+        # One statement for the documents and the units (db/sale_rows_sql.py).
+        made = sale_rows_sql.write_sales(
+            conn,
             {
-                "invoice_id": invoice_ids[n],
-                "position": row["number"],
-                "order_line_id": line_id,
-                "sku": row["sku"],
-                "description": row["name"],
-                "quantity": row["quantity"],
-                "unit_price": row["unit_price"],
-                "tax_rate": row["tax_rate"],
-                "net": a.net,
-                "tax": a.tax,
-                "total": a.gross,
-                "serial": row["serial"],
-            }
-            for (n, row), line_id, a in zip(flat, line_ids, flat_amounts, strict=True)
-        ],
-    )
-    array_insert.insert_rows(
-        conn,
-        orepo.payment_t,
-        [
-            {
-                "order_id": order_ids[n],
-                "kind": "payment",
-                "method": s.method,
-                "amount": sums[n].total,
-                "at": now,
-                "user_name": s.entry.actor.user,
-                "invoice_id": invoice_ids[n],
-                "shift_id": shifts[n],
-            }
-            for n, s in enumerate(sells)
-        ],
-    )
+                "o": orders,
+                "i": invoices,
+                "l": [row | {"entry": n + 1} for n, row in flat],
+                "il": [
+                    row | {"entry": n + 1} for (n, _r), row in zip(flat, invoice_lines, strict=True)
+                ],
+                "p": payments,
+            },
+            unit_ids,
+            sold,
+            now,
+        )
+        updated = made[-1]
+    else:
+        order_ids = _insert_numbered(conn, orepo.order_t, orders, order_numbers)
+        for row, order_id in zip(invoices, order_ids, strict=True):
+            row["order_id"] = order_id
+        invoice_ids = _insert_numbered(conn, orepo.invoice_t, invoices, invoice_numbers)
+        line_ids = _insert_lines(
+            conn,
+            [row | {"order_id": order_ids[n], "invoice_id": invoice_ids[n]} for n, row in flat],
+        )
+        array_insert.insert_rows(
+            conn,
+            orepo.invoice_line_t,
+            [
+                row | {"invoice_id": invoice_ids[n], "order_line_id": line_id}
+                for (n, _r), row, line_id in zip(flat, invoice_lines, line_ids, strict=True)
+            ],
+        )
+        array_insert.insert_rows(
+            conn,
+            orepo.payment_t,
+            [
+                row | {"order_id": order_ids[n], "invoice_id": invoice_ids[n]}
+                for n, row in enumerate(payments)
+            ],
+        )
+        updated = conn.execute(
+            _sell_units(one_of(conn, repo.unit_t.c.id, unit_ids)), {"state": sold, "now": now}
+        ).rowcount
+    if updated != len(unit_ids):  # locked above: cannot happen, and must not pass
+        raise RuntimeError(f"{updated} of {len(unit_ids)} units sold were updated")
     return _move_units(conn, sells, places, order_numbers, invoice_numbers, now)
 
 
@@ -277,10 +302,6 @@ def _sell_units(unit_is: sa.ColumnElement[bool]) -> sa.Update:
     )
 
 
-#: The units sold on PostgreSQL: built once and run prepared.
-_SELL_UNITS = Prepared(_sell_units(any_param(repo.unit_t.c.id, "unit_ids")))
-
-
 def _move_units(
     conn: Connection,
     sells: list[Sell],
@@ -289,11 +310,10 @@ def _move_units(
     invoice_numbers: list[str],
     now: object,
 ) -> list[Result]:
-    """The units sold (one update), their events (hash-chained, one insert), the stock they
-    leave, and each entry's outcome stored under its id; the verdicts."""
+    """The units' events (hash-chained, one insert), the stock they leave, and each entry's
+    outcome stored under its id; the verdicts."""
     events: list[dict[str, object]] = []
     stock: dict[tuple[int, int], int] = {}
-    unit_ids: list[int] = []
     verdicts: list[Result] = []
     sold = UnitState.SOLD.value
     for n, sell in enumerate(sells):
@@ -303,7 +323,6 @@ def _move_units(
         for serial in sell.serials:
             unit = place.units[serial]
             delta = on_hand_delta(UnitState(unit.state), UnitState.SOLD)
-            unit_ids.append(unit.id)
             events.append(
                 {
                     "at": now,
@@ -339,22 +358,22 @@ def _move_units(
                 "units": moves,
             }
         )
-    if conn.dialect.name == "postgresql":
-        moved: Any = _SELL_UNITS.run(conn, {"unit_ids": unit_ids, "state": sold, "now": now})
-    else:
-        moved = conn.execute(
-            _sell_units(one_of(conn, repo.unit_t.c.id, unit_ids)), {"state": sold, "now": now}
-        )
-    if moved.rowcount != len(unit_ids):  # locked above: cannot happen, and must not pass
-        raise RuntimeError(f"{moved.rowcount} of {len(unit_ids)} units sold were updated")
     repo.add_events(conn, events)
+    outcomes = [
+        (s.entry.key, json.dumps({k: v for k, v in r.items() if k != "ok"}, ensure_ascii=False))
+        for s, r in zip(sells, verdicts, strict=True)
+    ]
+    if conn.dialect.name == "postgresql":
+        # The levels and the outcomes in one statement (db/sale_rows_sql.py).
+        changes = {key: delta for key, delta in stock.items() if delta}
+        for delta in changes.values():
+            check_stock_level(delta, "quantity change")
+        bumped = sale_rows_sql.stock_and_outcomes(conn, changes, outcomes)
+        for (product_id, store_id), delta in changes.items():
+            if (product_id, store_id) not in bumped:  # the bounded update refused it
+                repo.refuse_stock(conn, product_id, store_id, delta)
+        return verdicts
     for (product_id, store_id), delta in stock.items():
         repo.bump_stock(conn, product_id, store_id, delta)
-    apply_outcomes.record_many(
-        conn,
-        [
-            (s.entry.key, json.dumps({k: v for k, v in r.items() if k != "ok"}, ensure_ascii=False))
-            for s, r in zip(sells, verdicts, strict=True)
-        ],
-    )
+    apply_outcomes.record_many(conn, outcomes)
     return verdicts
