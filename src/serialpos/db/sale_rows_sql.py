@@ -241,3 +241,37 @@ def stock_and_outcomes(
         "outcomes": [text for _, text in outcomes],
     }
     return {(int(r[0]), int(r[1])) for r in _STOCK_AND_OUTCOMES.rows(conn, params)}
+
+
+def _take_numbers() -> Prepared:
+    """The document counters of one store moved on by several series' counts at once (each
+    as entry_sale_rows' single-series upsert moves it), in the order given."""
+    counter_t = orepo.counter_t
+    given = (
+        sa.func.unnest(
+            sa.bindparam("kinds", type_=postgresql.ARRAY(sa.String())),
+            sa.bindparam("counts", type_=postgresql.ARRAY(sa.Integer())),
+        )
+        .table_valued("kind", "count", with_ordinality="n")
+        .render_derived(name="given")
+    )
+    rows = sa.select(
+        sa.bindparam("store_id", type_=sa.Integer()), given.c.kind, given.c["count"]
+    ).order_by(given.c.n)
+    insert = postgresql.insert(counter_t).from_select(["store_id", "kind", "value"], rows)
+    upsert: sa.Executable = insert.on_conflict_do_update(
+        index_elements=[counter_t.c.store_id, counter_t.c.kind],
+        set_={"value": counter_t.c.value + insert.excluded.value},
+    ).returning(counter_t.c.kind, counter_t.c.value)
+    return Prepared(upsert)
+
+
+_TAKE_NUMBERS = _take_numbers()
+
+
+def take_numbers(conn: Connection, store_id: int, counts: Mapping[str, int]) -> dict[str, int]:
+    """PostgreSQL: take ``counts[kind]`` numbers of each kind from the store's counters in
+    one statement (in the order given, so two runs lock them in the same order); the last
+    number taken of each kind."""
+    params = {"store_id": store_id, "kinds": list(counts), "counts": list(counts.values())}
+    return {str(r[0]): int(r[1]) for r in _TAKE_NUMBERS.rows(conn, params)}

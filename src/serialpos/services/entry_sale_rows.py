@@ -140,15 +140,26 @@ def write(
         code = sells[ns[0]].store
         # Central's own numbers for the documents the terminal gave none (a number kept
         # takes nothing from the counter: document_numbers.mint).
-        for series, numbers, prefix in (
-            ("order", order_numbers, ""),
-            ("invoice", invoice_numbers, "INV-"),
-        ):
-            wanting = [n for n in ns if not numbers[n]]
-            if wanting:
-                minted = _numbers(conn, store_id, series, len(wanting))
-                for n, k in zip(wanting, minted, strict=True):
-                    numbers[n] = f"{prefix}{code}-{k:06d}"
+        series = (("order", order_numbers, ""), ("invoice", invoice_numbers, "INV-"))
+        wanting = {kind: [n for n in ns if not numbers[n]] for kind, numbers, _p in series}
+        if conn.dialect.name == "postgresql" and all(wanting.values()):
+            # Both counters in one statement, the order's first as before.
+            lasts = sale_rows_sql.take_numbers(
+                conn, store_id, {kind: len(wanting[kind]) for kind, _n, _p in series}
+            )
+            minted = {
+                kind: list(range(lasts[kind] - len(wanting[kind]) + 1, lasts[kind] + 1))
+                for kind, _n, _p in series
+            }
+        else:
+            minted = {
+                kind: _numbers(conn, store_id, kind, len(wanting[kind]))
+                for kind, _n, _p in series
+                if wanting[kind]
+            }
+        for kind, numbers, prefix in series:
+            for n, k in zip(wanting[kind], minted.get(kind, ()), strict=True):
+                numbers[n] = f"{prefix}{code}-{k:06d}"
     # Orders, fulfilled as the one-by-one path leaves them.
     orders = [
         {
