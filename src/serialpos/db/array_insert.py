@@ -91,15 +91,28 @@ def insert_rows(
         assert not returning, "SQLite: read the rows back with a select"
         conn.execute(sa.insert(table), list(rows))
         return []
+    first = rows[0]
+    return insert_columns(conn, table, {}, {k: [row[k] for row in rows] for k in first}, returning)
+
+
+def insert_columns(
+    conn: Connection,
+    table: sa.Table,
+    shared: Mapping[str, Any],
+    columns: Mapping[str, list[Any]],
+    returning: Sequence[str] = (),
+) -> list[Any]:
+    """PostgreSQL: :func:`insert_rows` for rows given by column: ``shared`` the values every
+    row has, ``columns`` one value per row (at least one column, all of one length)."""
     # A column whose rows all hold one value (the moment, the status, a customer none of
     # them has) is sent once, not as an array: each array costs its dump.
-    first = rows[0]
-    columns = {k: [row[k] for row in rows] for k in first}
-    same = tuple(k for k, values in columns.items() if one_value(values))
-    keys = tuple(k for k in columns if k not in same)
+    same = [k for k, values in columns.items() if one_value(values)]
+    keys = [k for k in columns if k not in same]
     if not keys:  # every row alike: the first column still goes as an array (the row count)
         keys, same = same[:1], same[1:]
-    stmt = _statement(table, keys, same, tuple(returning))
+    once = {k: columns[k][0] for k in same}
+    once.update(shared)
+    stmt = _statement(table, tuple(keys), tuple(once), tuple(returning))
     params: dict[str, Any] = {f"a_{k}": columns[k] for k in keys}
-    params.update({f"v_{k}": first[k] for k in same})
+    params.update({f"v_{k}": v for k, v in once.items()})
     return stmt.run(conn, params).rows

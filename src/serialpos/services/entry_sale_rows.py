@@ -6,7 +6,7 @@ events the one-by-one path (services/host_sale.py and the ledger) writes for eac
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, cast
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
-from serialpos.db import apply_outcomes, array_insert, repo, sale_rows_sql
+from serialpos.db import apply_outcomes, array_insert, ledger_chain, repo, sale_rows_sql
 from serialpos.db import order_repo as orepo
 from serialpos.db.one_of import one_of
 from serialpos.db.prepared import Prepared
@@ -86,39 +86,27 @@ class _LineRow:
 def _insert_numbered(
     conn: Connection, table: sa.Table, rows: list[dict[str, Any]], numbers: list[str]
 ) -> list[int]:
-    """Insert ``rows`` (documents with these unique numbers, in this order); their ids in
-    that order. PostgreSQL returns them from the insert (db/array_insert.py); on SQLite one
-    select reads them back (its RETURNING answers one row per statement)."""
+    """SQLite: insert ``rows`` (documents with these unique numbers, in this order); their
+    ids in that order, read back by one select (its RETURNING answers one row per statement;
+    PostgreSQL writes a run's documents in one statement, db/sale_rows_sql.py)."""
     number = table.c.number
-    if conn.dialect.name == "postgresql":
-        made: Sequence[Any] = array_insert.insert_rows(
-            conn, table, rows, returning=("id", "number")
-        )
-    else:
-        array_insert.insert_rows(conn, table, rows)
-        made = conn.execute(
-            sa.select(table.c.id, number).where(one_of(conn, number, numbers))
-        ).all()
+    array_insert.insert_rows(conn, table, rows)
+    made = conn.execute(sa.select(table.c.id, number).where(one_of(conn, number, numbers)))
     found = {str(r[1]): int(r[0]) for r in made}
     return [found[n] for n in numbers]
 
 
 def _insert_lines(conn: Connection, rows: list[dict[str, Any]]) -> list[int]:
-    """Insert the orders' lines; their ids in that order (found by order and line number:
-    returned by the insert on PostgreSQL, one select on SQLite)."""
+    """SQLite: insert the orders' lines; their ids in that order (found by order and line
+    number, one select)."""
     line_t = orepo.line_t
-    if conn.dialect.name == "postgresql":
-        made: Sequence[Any] = array_insert.insert_rows(
-            conn, line_t, rows, returning=("id", "order_id", "number")
+    array_insert.insert_rows(conn, line_t, rows)
+    orders = sorted({int(row["order_id"]) for row in rows})
+    made = conn.execute(
+        sa.select(line_t.c.id, line_t.c.order_id, line_t.c.number).where(
+            one_of(conn, line_t.c.order_id, orders)
         )
-    else:
-        array_insert.insert_rows(conn, line_t, rows)
-        orders = sorted({int(row["order_id"]) for row in rows})
-        made = conn.execute(
-            sa.select(line_t.c.id, line_t.c.order_id, line_t.c.number).where(
-                one_of(conn, line_t.c.order_id, orders)
-            )
-        ).all()
+    )
     found = {(int(r[1]), int(r[2])): int(r[0]) for r in made}
     return [found[row["order_id"], row["number"]] for row in rows]
 
@@ -313,6 +301,13 @@ def _sell_units(unit_is: sa.ColumnElement[bool]) -> sa.Update:
     )
 
 
+#: The fields of a sale's events that differ from one event to the next (the rest are shared).
+_EVENT_COLUMNS = (
+    *("user_name", "terminal", "store_id", "product_id", "unit_id", "serial"),
+    *("from_state", "quantity", "document_id"),
+)
+
+
 def _move_units(
     conn: Connection,
     sells: list[Sell],
@@ -322,8 +317,21 @@ def _move_units(
     now: object,
 ) -> list[Result]:
     """The units' events (hash-chained, one insert), the stock they leave, and each entry's
-    outcome stored under its id; the verdicts."""
-    events: list[dict[str, object]] = []
+    outcome stored under its id; the verdicts. The events are built by column: what every
+    event of a sale run shares once, the rest one list each, hashed column-wise
+    (ledger_chain.stamp_columns, the bulk import's way: the same digests as hashing each
+    event's fields one by one) and inserted from the columns on PostgreSQL."""
+    shared: dict[str, object] = {
+        "at": now,
+        "action": Action.SELL.value,
+        "to_state": UnitState.SOLD.value,
+        "document_type": DOCUMENT_TYPE,
+        "document_line": None,
+        "reason": None,
+    }
+    #: One list per varying field, in _EVENT_COLUMNS' order.
+    lists: list[list[Any]] = [[] for _ in _EVENT_COLUMNS]
+    users, terminals, stores, products, units, serials, froms, quantities, documents = lists
     stock: dict[tuple[int, int], int] = {}
     verdicts: list[Result] = []
     sold = UnitState.SOLD.value
@@ -334,25 +342,15 @@ def _move_units(
         for serial in sell.serials:
             unit = place.units[serial]
             delta = on_hand_delta(UnitState(unit.state), UnitState.SOLD)
-            events.append(
-                {
-                    "at": now,
-                    "action": Action.SELL.value,
-                    "user_name": sell.entry.actor.user,
-                    "terminal": sell.entry.actor.terminal,
-                    "store_id": place.store_id,
-                    "product_id": place.product.id,
-                    "unit_id": unit.id,
-                    "serial": serial,
-                    "from_state": unit.state,
-                    "to_state": sold,
-                    "quantity": delta,
-                    "document_type": DOCUMENT_TYPE,
-                    "document_id": order_numbers[n],
-                    "document_line": None,
-                    "reason": None,
-                }
-            )
+            users.append(sell.entry.actor.user)
+            terminals.append(sell.entry.actor.terminal)
+            stores.append(place.store_id)
+            products.append(place.product.id)
+            units.append(unit.id)
+            serials.append(serial)
+            froms.append(unit.state)
+            quantities.append(delta)
+            documents.append(order_numbers[n])
             key = (place.product.id, place.store_id)
             stock[key] = stock.get(key, 0) + delta
             quantity += delta
@@ -369,7 +367,18 @@ def _move_units(
                 "units": moves,
             }
         )
-    repo.add_events(conn, events)
+    columns = dict(zip(_EVENT_COLUMNS, lists, strict=True))
+    if conn.dialect.name == "postgresql":
+        columns.update(ledger_chain.stamp_columns(conn, shared, columns))
+        array_insert.insert_columns(conn, repo.event_t, shared, columns)
+    else:
+        repo.add_events(
+            conn,
+            [
+                shared | dict(zip(columns, row, strict=True))
+                for row in zip(*columns.values(), strict=True)
+            ],
+        )
     outcomes = [
         (s.entry.key, json.dumps({k: v for k, v in r.items() if k != "ok"}, ensure_ascii=False))
         for s, r in zip(sells, verdicts, strict=True)
