@@ -21,7 +21,7 @@ from serialpos.db.one_of import one_of
 from serialpos.db.prepared import Prepared
 from serialpos.db.tables import utcnow
 from serialpos.domain.limits import check_stock_level
-from serialpos.domain.orders import LineAmounts, LineStatus, OrderStatus, SaleType, totals
+from serialpos.domain.orders import LineAmounts, LineStatus, OrderStatus, SaleType, Totals, totals
 from serialpos.domain.states import Action, UnitState, on_hand_delta
 from serialpos.services.entries import Entry, Result
 from serialpos.services.orders.views import DOCUMENT_TYPE, ZERO
@@ -170,6 +170,10 @@ def write(
     # The lines' amounts, then the invoices that total them.
     lines: list[list[dict[str, Any]]] = []
     amounts: list[list[LineAmounts]] = []
+    # A place's lines differ only by serial: amounts once a place, totals once a unit count.
+    alike: dict[int, LineAmounts] = {}
+    sums_of: dict[tuple[int, int], Totals] = {}
+    sums: list[Totals] = []
     for n, sell in enumerate(sells):
         place = places[n]
         product = place.product
@@ -190,8 +194,14 @@ def write(
             for k, serial in enumerate(sell.serials, start=1)
         ]
         lines.append(rows)
-        amounts.append([orepo.row_amounts(cast(sa.Row[object], _LineRow(r))) for r in rows])
-    sums = [totals(a) for a in amounts]
+        one = alike.get(id(place))
+        if one is None:
+            one = alike[id(place)] = orepo.row_amounts(cast(sa.Row[object], _LineRow(rows[0])))
+        amounts.append([one] * len(rows))
+        key = (id(place), len(rows))
+        if key not in sums_of:
+            sums_of[key] = totals(amounts[-1])
+        sums.append(sums_of[key])
     invoices = [
         {
             "number": invoice_numbers[n],
@@ -317,10 +327,8 @@ def _move_units(
     now: object,
 ) -> list[Result]:
     """The units' events (hash-chained, one insert), the stock they leave, and each entry's
-    outcome stored under its id; the verdicts. The events are built by column: what every
-    event of a sale run shares once, the rest one list each, hashed column-wise
-    (ledger_chain.stamp_columns, the bulk import's way: the same digests as hashing each
-    event's fields one by one) and inserted from the columns on PostgreSQL."""
+    outcome stored under its id; the verdicts. The events go by column, hashed column-wise
+    (ledger_chain.stamp_columns: the same digests as one by one)."""
     shared: dict[str, object] = {
         "at": now,
         "action": Action.SELL.value,
