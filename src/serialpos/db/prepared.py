@@ -81,7 +81,7 @@ class Prepared:
             names = tuple(dict.fromkeys(compiled.bind_names.values()))
         if "POSTCOMPILE" in sql or compiled.escaped_bind_names:
             raise TypeError("Prepared runs only statements with plain bind parameters")
-        if dialect.driver == "psycopg" and not positional:
+        if dialect.driver == "psycopg" and not positional and _raw_cursor() is not None:
             sql, names = _numbered(sql)
             positional = raw = True
         convert = {n: _bind_processor(binds[n].type.dialect_impl(dialect), dialect) for n in names}
@@ -147,6 +147,16 @@ class Prepared:
         return found[0][0] if found else None
 
 
+def _raw_cursor() -> type | None:
+    """psycopg's raw cursor class (psycopg 3.2 and later); None with an older psycopg, whose
+    statements then keep its named placeholders."""
+    try:
+        from psycopg import RawCursor
+    except ImportError:  # pragma: no cover - psycopg 3.1
+        return None
+    return RawCursor
+
+
 def _cursor(conn: Connection, raw: bool = False) -> Any:
     """The driver cursor kept for this DB-API connection (a new one after a reconnect),
     remembered on the pooled connection's proxy for the rest of its checkout: the lookup
@@ -170,9 +180,7 @@ def _cursor(conn: Connection, raw: bool = False) -> Any:
         return kept[1]
     found = kept[2][0]
     if found is None:
-        from psycopg import RawCursor
-
-        found = kept[2][0] = RawCursor(cast(Any, dbapi))
+        found = kept[2][0] = cast(Any, _raw_cursor())(dbapi)
     return found
 
 
