@@ -35,14 +35,14 @@ from serialpos.db.prepared import Prepared
 _PG = postgresql.dialect()  # type: ignore[no-untyped-call]
 _ENTRY = sa.Integer()
 
-#: Per table of the chain: its name in the statement, the table, and the columns filled by
-#: the statement itself (ids of rows made in the same statement), not by the caller.
-_CHAIN: tuple[tuple[str, sa.Table, tuple[str, ...]], ...] = (
-    ("o", orepo.order_t, ()),
-    ("i", orepo.invoice_t, ("order_id",)),
-    ("l", orepo.line_t, ("order_id", "invoice_id")),
-    ("il", orepo.invoice_line_t, ("invoice_id", "order_line_id")),
-    ("p", orepo.payment_t, ("order_id", "invoice_id")),
+#: The tables of the chain, by their name in the statement (the ids a row refers to are
+#: filled by the statement itself: an invoice's order, a line's order and invoice...).
+_CHAIN: tuple[tuple[str, sa.Table], ...] = (
+    ("o", orepo.order_t),
+    ("i", orepo.invoice_t),
+    ("l", orepo.line_t),
+    ("il", orepo.invoice_line_t),
+    ("p", orepo.payment_t),
 )
 #: Columns always sent as arrays: the keys the statement joins on.
 _JOINED = {"o": ("number",), "i": ("number",), "l": ("entry",), "il": ("entry",), "p": ()}
@@ -183,7 +183,7 @@ def write_sales(
     each is the n-th sale's; no ids), ``l`` the order lines and ``il`` the invoice lines
     (each with ``entry``, its sale's position from 1; an invoice line's ``position`` is its
     order line's number). The counts of rows made per table, then of units updated."""
-    parts = {prefix: _Rows(prefix, table, rows[prefix]) for prefix, table, _filled in _CHAIN}
+    parts = {prefix: _Rows(prefix, table, rows[prefix]) for prefix, table in _CHAIN}
     shape = tuple(part.shape() for part in parts.values())
     stmt = _BUILT.get(shape)
     if stmt is None:
