@@ -82,7 +82,8 @@ async def test_the_login_is_drawn_before_the_other_screens_rules_are_read(
 
 
 #: Nothing the login screen does not draw: the database, services, devices, printing, the
-#: command tree, and the other screens (their widgets and the signed-in session).
+#: command tree, the other screens (their widgets and the signed-in session), and the log's
+#: rotation (made with the first line written, serialpos/logs.py).
 NOT_BEFORE_THE_LOGIN = (
     "sqlalchemy",
     "sqlmodel",
@@ -102,6 +103,7 @@ NOT_BEFORE_THE_LOGIN = (
     "serialpos.tui.widgets.link_status",
     "serialpos.tui.screens.home",
     "serialpos.tui.screens.sale",
+    "logging.handlers",
 )
 
 #: Starts the console as ``serialpos --db URL`` does (cli.app.open_console), headless, and
