@@ -22,24 +22,30 @@ LOGGER = "serialpos"
 MAX_BYTES = 1_000_000
 BACKUPS = 5
 
+# The patterns are strings: ``re`` compiles them (and keeps them) at the first line redacted,
+# not at every start (the console's login is drawn before any line is written).
 _VALUE = r"(?P<value>['\"]?[^\s'\",;:)]+['\"]?)"
 #: ``--pin 1234``, ``--pin=1234``, ``pin: 1234``, ``token='abc'`` (not ``set-pin ada``).
-_SECRET = re.compile(
+_SECRET = (
     r"(?P<key>--(?:pin|token|password))(?P<sep>=|\s+)"
     + _VALUE
     + r"|(?P<key2>(?<![\w-])(?:pin|token|password|pin_hash))(?P<sep2>\s*[=:]\s*)"
-    + _VALUE.replace("value", "value2"),
-    re.IGNORECASE,
+    + _VALUE.replace("value", "value2")
 )
 #: The password in a database URL: ``postgresql://kim:secret@host`` -> ``kim:***@host``.
-_URL_PASSWORD = re.compile(r"(?P<head>://[^:/@\s]*:)\S+@")
+_URL_PASSWORD = r"(?P<head>://[^:/@\s]*:)\S+@"
 _installed: tuple[Path, logging.Handler] | None = None
 
 
 def redact(text: str) -> str:
     """``--pin 1234`` -> ``--pin ***``; ``token=abc`` -> ``token=***``."""
-    text = _URL_PASSWORD.sub(lambda m: f"{m['head']}***@", text)
-    return _SECRET.sub(lambda m: f"{m['key'] or m['key2']}{m['sep'] or m['sep2']}***", text)
+    text = re.sub(_URL_PASSWORD, lambda m: f"{m['head']}***@", text)
+    return re.sub(
+        _SECRET,
+        lambda m: f"{m['key'] or m['key2']}{m['sep'] or m['sep2']}***",
+        text,
+        flags=re.IGNORECASE,
+    )
 
 
 class RedactingFormatter(logging.Formatter):
@@ -75,13 +81,9 @@ def configure(path: Path | None = None, env: dict[str, str] | None = None) -> Pa
         logger.removeHandler(_installed[1])
         _installed[1].close()
         _installed = None
-    from logging.handlers import RotatingFileHandler  # here: only configuring needs it
-
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        handler = RotatingFileHandler(
-            target, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8"
-        )
+        handler = RotatingLog(target)
     except OSError as exc:
         import sys
 
@@ -93,6 +95,45 @@ def configure(path: Path | None = None, env: dict[str, str] | None = None) -> Pa
     logger.addHandler(handler)
     _installed = (target, handler)
     return target
+
+
+class RotatingLog(logging.Handler):
+    """The log file, rotated at :data:`MAX_BYTES` with :data:`BACKUPS` old files kept, by
+    ``logging.handlers.RotatingFileHandler`` made when the first line is written: every
+    command and the console set the log up as they start, and ``logging.handlers`` (pickle
+    with it, about 1 ms) is not part of drawing the console's login (bench/startup_bench.py).
+    The file is opened for appending here, so one that cannot be written is said at once,
+    as before."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__()
+        path.open("a", encoding="utf-8").close()  # OSError: the caller says it
+        self.path = path
+        self.file: logging.Handler | None = None
+
+    def emit(self, record: logging.LogRecord) -> None:
+        # Called under this handler's lock (Handler.handle): the file is made once.
+        if self.file is None:
+            from logging.handlers import RotatingFileHandler
+
+            try:
+                self.file = RotatingFileHandler(
+                    self.path, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8"
+                )
+            except OSError:  # gone since: said as logging says a line it could not write
+                self.handleError(record)
+                return
+            self.file.setFormatter(self.formatter)
+        self.file.emit(record)
+
+    def flush(self) -> None:
+        if self.file is not None:
+            self.file.flush()
+
+    def close(self) -> None:
+        if self.file is not None:
+            self.file.close()
+        super().close()
 
 
 def current_log_file() -> Path | None:

@@ -123,3 +123,35 @@ def test_console_worker_errors_are_logged(state_home: Path) -> None:
 )
 def test_redact(line: str, shown: str) -> None:
     assert logs.redact(line) == shown
+
+
+def test_the_log_rotates_and_keeps_its_old_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The file is rotated as it was when it was a RotatingFileHandler from the start (it is
+    made with the first line now: logging.handlers is not imported before the console's
+    login is drawn)."""
+    monkeypatch.setattr(logs, "MAX_BYTES", 2_000)
+    path = tmp_path / "logs" / "serialpos.log"
+    assert logs.configure(path) == path
+    try:
+        for n in range(300):
+            logs.action("ada", "till-3", f"sale number {n}")
+    finally:
+        logs.stop()
+    kept = sorted(path.parent.iterdir())
+    assert [p.name for p in kept] == ["serialpos.log"] + [
+        f"serialpos.log.{n}" for n in range(1, logs.BACKUPS + 1)
+    ]
+    assert all(p.stat().st_size <= 2_000 for p in kept)
+    assert "sale number 299" in path.read_text(encoding="utf-8")
+
+
+def test_a_log_that_cannot_be_written_is_said_when_set_up(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "serialpos.log"
+    path.mkdir()  # a folder where the file should be
+    assert logs.configure(path) is None
+    assert f"warning: no log file: {path} cannot be written" in capsys.readouterr().err
+    assert logs.current_log_file() is None

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from serialpos.tui import keymap_doc
 from serialpos.tui.app import SerialposApp
-from serialpos.tui.keymap import FORBIDDEN, BoundKey
-from serialpos.tui.keymap_doc import bound_keys, console_classes, problems
+from serialpos.tui.keymap import FORBIDDEN
+from serialpos.tui.keymap_doc import BoundKey, bound_keys, console_classes, problems
 
 
 def test_every_shared_key_means_one_thing_and_none_is_forbidden() -> None:

@@ -51,18 +51,20 @@ from serialpos.tui.scanners import (
 )
 from serialpos.tui.screens.base import ConsoleScreen
 from serialpos.tui.screens.login import LoginScreen
-from serialpos.tui.session import Session
 from serialpos.tui.store_link import StoreLinkApp
-from serialpos.tui.widgets.status_line import StatusLine
 
 if TYPE_CHECKING:
     from serialpos.cli.context import CliState
     from serialpos.config import TerminalConfig
     from serialpos.db.engine import Database
     from serialpos.devices.source import ScanSource, SourceState
+    from serialpos.tui.session import Session
 
 #: The longest a key read before the front screen mounted waits for it (see on_event).
 MOUNT_WAIT_SECONDS = 2.0
+
+#: The rules of every screen but the login (see :meth:`SerialposApp.read_screens_css`).
+SCREENS_CSS = Path(__file__).with_name("screens.tcss")
 
 #: How often an open session is checked for the idle log out.
 IDLE_CHECK_SECONDS = 15.0
@@ -82,11 +84,14 @@ class DataSource(Protocol):
 class SerialposApp(StoreLinkApp, inherit_bindings=False):  # not Textual's ^Q quit
     """Holds who is signed in and the way to the database; screens do the rest."""
 
-    CSS_PATH = Path(__file__).with_name("app.tcss")  # absolute: subclasses live elsewhere
+    #: What the login's first frame needs (absolute: subclasses live elsewhere). The other
+    #: screens' rules (:data:`SCREENS_CSS`) are read once the login is drawn.
+    CSS_PATH = Path(__file__).with_name("login.tcss")
     TITLE = "serialpos"
     ENABLE_COMMAND_PALETTE = False
-    # Screen classes for app.tcss. Textual types these as plain attributes (not ClassVar), so
-    # annotating them would clash with mypy; ruff's ClassVar rule is silenced instead.
+    # Screen classes for login.tcss and screens.tcss. Textual types these as plain attributes
+    # (not ClassVar), so annotating them would clash with mypy; ruff's ClassVar rule is
+    # silenced instead.
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (60, "-wide")]  # noqa: RUF012
     VERTICAL_BREAKPOINTS = [(0, "-short"), (20, "-tall")]  # noqa: RUF012
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -146,6 +151,20 @@ class SerialposApp(StoreLinkApp, inherit_bindings=False):  # not Textual's ^Q qu
 
     def get_default_screen(self) -> LoginScreen:
         return LoginScreen(self.demo_users)
+
+    def read_screens_css(self) -> None:
+        """Every screen's rules but the login's, read after the login's first frame (their
+        parse is not part of start-up) and before any other screen is made: by the login once
+        its database worker has answered (the login is long drawn by then), and again (a
+        no-op then) as a session starts. None of them styles a login widget, so nothing on
+        screen is styled again; a widget mounted from now on is styled by all the rules, as
+        when they were one file."""
+        if not self.stylesheet.has_source(str(SCREENS_CSS), ""):
+            # add_source, not Stylesheet.read: read keeps the selector map made before it.
+            self.stylesheet.add_source(
+                SCREENS_CSS.read_text(encoding="utf-8"), read_from=(str(SCREENS_CSS), "")
+            )
+            self.stylesheet.parse()  # now: a mistake in the file is said here, not later
 
     # -- for thread workers only: these may open files and connect ---------------------------
     def database(self) -> Database:
@@ -220,6 +239,7 @@ class SerialposApp(StoreLinkApp, inherit_bindings=False):  # not Textual's ^Q qu
     def start_session(self, session: Session) -> None:
         from serialpos.tui.screens.home import HomeScreen
 
+        self.read_screens_css()
         self.session = session
         self._last_activity = self.idle_clock()
         self.push_screen(HomeScreen())
@@ -436,6 +456,8 @@ class SerialposApp(StoreLinkApp, inherit_bindings=False):  # not Textual's ^Q qu
         return scanner_summary(self.scanner_states.values())
 
     def _show_scanner_states(self) -> None:
+        from serialpos.tui.widgets.status_line import StatusLine  # not on the login screen
+
         summary = self.scanner_status
         for screen in self.screen_stack:
             for line in screen.query(StatusLine):

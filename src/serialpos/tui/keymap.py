@@ -17,8 +17,6 @@ listed per menu in ``docs/keys.md``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 #: Keys a terminal or a multiplexer takes before the console sees them: tmux's prefix (^B)
 #: and XON/XOFF flow control (^S, ^Q). Nothing in the console is bound to them.
 FORBIDDEN = frozenset({"ctrl+b", "ctrl+s", "ctrl+q"})
@@ -106,17 +104,6 @@ def keys(function_key: str | None, action: str) -> str:
     letter the keymap gives its meaning, as one Textual key list ("f9,ctrl+y")."""
     shared = ACTION_KEY[action]
     return ",".join(key for key in (function_key, shared) if key)
-
-
-@dataclass(frozen=True)
-class BoundKey:
-    """One key of one binding, where it is bound: for the keymap test and docs/keys.md."""
-
-    owner: str  # the screen, dialog or widget class
-    key: str
-    action: str
-    words: str
-    menu: bool  # a menu choice (its letter is shown beside it), not a command
 
 
 def is_shared_key(key: str) -> bool:

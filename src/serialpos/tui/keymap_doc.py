@@ -9,17 +9,31 @@ import importlib
 import pkgutil
 import sys
 from collections import defaultdict
+from dataclasses import dataclass
 from pathlib import Path
 
 from textual.binding import Binding
 from textual.dom import DOMNode
 
 import serialpos.tui
-from serialpos.tui.keymap import CTRL, FORBIDDEN, LETTERS, BoundKey, is_shared_key
+from serialpos.tui.keymap import CTRL, FORBIDDEN, LETTERS, is_shared_key
 
 #: Menu actions: a choice in a list that shows its letter or digit beside it.
 MENU_ACTIONS = ("open(", "choose(", "type(", "delivery(")
 DOC = Path(__file__).resolve().parents[3] / "docs" / "keys.md"
+
+
+@dataclass(frozen=True)
+class BoundKey:
+    """One key of one binding, where it is bound: for the keymap test and docs/keys.md.
+    Here, not in :mod:`keymap`, which every console start imports (a frozen dataclass is
+    made by compiling its methods: about 1 ms before the login is drawn)."""
+
+    owner: str  # the screen, dialog or widget class
+    key: str
+    action: str
+    words: str
+    menu: bool  # a menu choice (its letter is shown beside it), not a command
 
 
 def console_classes() -> list[type[DOMNode]]:

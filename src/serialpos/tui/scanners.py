@@ -28,8 +28,6 @@ from typing import TYPE_CHECKING, Any
 from textual import events
 from textual.widgets import Input
 
-from serialpos.devices.wedge import WedgeDetector
-
 if TYPE_CHECKING:
     from textual.app import App
     from textual.screen import Screen
@@ -37,6 +35,7 @@ if TYPE_CHECKING:
 
     from serialpos.devices.settings import WedgeSettings
     from serialpos.devices.source import SourceState
+    from serialpos.devices.wedge import WedgeDetector
 
 GS = "\x1d"
 #: The source name a wedge scan carries in ``ScanRead.source``.
@@ -89,13 +88,26 @@ class KeyboardWedge:
         self.on_burst = on_burst
         self.clock = clock
         self.hold = hold
-        self.detector = WedgeDetector()
+        self._detector: WedgeDetector | None = None
         self._held: list[events.Key] = []
         self._release_at = 0.0
         self._timer: Timer | None = None
 
+    @property
+    def detector(self) -> WedgeDetector:
+        """The timing that tells a scan from typing, with the default settings until
+        :meth:`configure`. Made at first use: the login, where the wedge is off, is drawn
+        without importing it."""
+        if self._detector is None:
+            from serialpos.devices.wedge import WedgeDetector
+
+            self._detector = WedgeDetector()
+        return self._detector
+
     def configure(self, settings: WedgeSettings) -> None:
-        self.detector = WedgeDetector.from_settings(settings)
+        from serialpos.devices.wedge import WedgeDetector
+
+        self._detector = WedgeDetector.from_settings(settings)
 
     @property
     def holding(self) -> bool:

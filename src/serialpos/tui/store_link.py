@@ -18,7 +18,6 @@ from textual.app import App
 
 from serialpos.tui.messages import LinkChanged
 from serialpos.tui.screens.base import ConsoleScreen
-from serialpos.tui.widgets.status_line import StatusLine
 
 if TYPE_CHECKING:
     from serialpos.config import ChainConfig, TerminalConfig
@@ -120,6 +119,8 @@ class StoreLinkApp(App[None], inherit_bindings=False):  # no ^Q: the console bin
         self.post_message(LinkChanged(state))
 
     def on_link_changed(self, message: LinkChanged) -> None:
+        from serialpos.tui.widgets.status_line import StatusLine  # not on the login screen
+
         self.link = message.state
         for screen in self.screen_stack:
             for line in screen.query(StatusLine):

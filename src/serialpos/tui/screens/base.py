@@ -37,9 +37,7 @@ from textual.message import Message
 from textual.message_pump import _MessagePumpMeta
 from textual.screen import Screen
 
-from serialpos.domain.errors import DomainError
 from serialpos.tui.messages import ActionFailed, ScanRead, StillWorking
-from serialpos.tui.session import Session
 from serialpos.tui.widgets.capped_input import CappedInput
 from serialpos.tui.widgets.key_footer import KeyHints
 from serialpos.tui.widgets.message_line import MessageLine
@@ -48,6 +46,7 @@ if TYPE_CHECKING:
     from textual.widget import Widget
 
     from serialpos.tui.app import SerialposApp
+    from serialpos.tui.session import Session
 
 
 class AbstractScreenMeta(_MessagePumpMeta, ABCMeta):
@@ -208,6 +207,8 @@ class JobFailure:
     @property
     def expected(self) -> bool:
         """A rule refused the job (a ``DomainError``), as opposed to something breaking."""
+        from serialpos.domain.errors import DomainError
+
         return isinstance(self.error, DomainError)
 
 
@@ -220,6 +221,8 @@ Refusal = Callable[[JobFailure], Message | None]
 def explain_failure(error: Exception, logger: logging.Logger) -> JobFailure:
     """A known refusal keeps its sentence and code; anything else is logged with its
     traceback and said in one sentence."""
+    from serialpos.domain.errors import DomainError
+
     if isinstance(error, DomainError):
         return JobFailure(error.message, str(error.code), error)
     from serialpos.tui.backend import describe

@@ -13,10 +13,9 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import VerticalScroll
 from textual.widgets import Input, Select, Static
 
-from serialpos.domain.errors import UnknownStore
 from serialpos.tui.messages import (
     DatabaseFailed,
     DatabaseOpened,
@@ -25,7 +24,6 @@ from serialpos.tui.messages import (
     ScanRead,
 )
 from serialpos.tui.screens.base import ConsoleScreen
-from serialpos.tui.session import Session
 from serialpos.tui.widgets.capped_input import CappedInput
 from serialpos.tui.widgets.key_footer import KeyFooter, KeyHints
 from serialpos.tui.widgets.message_line import MessageLine
@@ -73,8 +71,8 @@ class LoginScreen(ConsoleScreen):
             if self.demo_users:
                 hint = "Demo users: " + ", ".join(f"{n} {p}" for n, p in self.demo_users)
                 yield Static(Text(hint), id="demo-hint", markup=False)
-            # The store list (a Select without a blank choice) is mounted in the store
-            # field once the database has said which stores there are.
+            # The store list (a Select without a blank choice) is mounted after the store
+            # text once the database has said which stores there are; one of the two shows.
             yield NamedFields(
                 CappedInput(id="user", max_length=MAX_USER_NAME, placeholder="user name"),
                 CappedInput(
@@ -84,11 +82,7 @@ class LoginScreen(ConsoleScreen):
                     restrict=r"[0-9]*",
                     placeholder="4-12 digits",
                 ),
-                Horizontal(
-                    Static(Text("opening the database…"), id="store-text", markup=False),
-                    classes="field",
-                    id="store-field",
-                ),
+                Static(Text("opening the database…"), id="store-text", markup=False),
                 names=("User", "PIN", "Store"),
                 id="login-fields",
             )
@@ -126,6 +120,7 @@ class LoginScreen(ConsoleScreen):
         self.post_message(opened)
 
     def on_database_opened(self, message: DatabaseOpened) -> None:
+        self.console.read_screens_css()
         store_text = self.query_one("#store-text", Static)
         existing: list[Select[str]] = list(self.query("#store").results(Select))
         for select in existing:
@@ -144,7 +139,7 @@ class LoginScreen(ConsoleScreen):
                 existing[0].value = options[0][1]
                 existing[0].display = True
             else:
-                self.query_one("#store-field").mount(
+                self.query_one("#login-fields").mount(
                     StoreSelect(options, id="store", allow_blank=False, value=options[0][1])
                 )
         if not message.has_users:
@@ -153,6 +148,7 @@ class LoginScreen(ConsoleScreen):
             )
 
     def on_database_failed(self, message: DatabaseFailed) -> None:
+        self.console.read_screens_css()
         self.query_one("#store-text", Static).update(Text("the database is not available"))
         self.show_error(message.message)
 
@@ -182,6 +178,9 @@ class LoginScreen(ConsoleScreen):
 
     @work(thread=True, exclusive=True, group="login")
     def attempt(self, name: str, pin: str, store: str | None) -> None:
+        from serialpos.domain.errors import UnknownStore
+        from serialpos.tui.session import Session
+
         try:
             from serialpos.services.settings import get_chain_settings
             from serialpos.services.stores import list_stores

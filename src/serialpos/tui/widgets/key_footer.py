@@ -63,7 +63,7 @@ def layout(pairs: list[tuple[str, str]], width: int, key_style: Style | str = "b
 
 
 class KeyFooter(Static):
-    """Docked at the bottom of a screen (see app.tcss, which styles the keys in reverse video
+    """Docked at the bottom of a screen (see login.tcss, which styles the keys in reverse video
     so that they stand out without colour)."""
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {"key-footer--key"}

@@ -5,7 +5,7 @@ The login form is the console's first frame, and Textual's cost is per widget (s
 layout, rendering): a row container and a label for each field were six of the login's
 widgets, and its first frame cost about twice a minimal Textual app's
 (bench/startup_bench.py). Here the container itself draws the names in the columns its
-fields leave free (app.tcss gives them ``margin-left``), on the row where each field's text
+fields leave free (login.tcss gives them ``margin-left``), on the row where each field's text
 is: the second row of a framed field, the first on a short terminal, where fields lose their
 frame (the same rows the labels took).
 """
@@ -19,7 +19,9 @@ from textual.widget import Widget
 
 
 class NamedFields(Widget):
-    """Holds the fields (its children, in order) and draws ``names`` beside them."""
+    """Holds the fields (its children, in order) and draws ``names`` beside them. A field
+    may have alternatives added after it (the store's text, then its list): the names go to
+    the fields shown, in order."""
 
     def __init__(self, *fields: Widget, names: Sequence[str], id: str | None = None) -> None:
         if len(names) != len(fields):
@@ -28,11 +30,12 @@ class NamedFields(Widget):
         self.names = tuple(names)
 
     def render(self) -> Text:
-        # A field's frame takes its first row; on a short screen fields have none (app.tcss).
+        # A field's frame takes its first row; on a short screen fields have none (login.tcss).
         text_row = 0 if self.screen.has_class("-short") else 1
         rows = [""] * self.size.height
         top = 0
-        for field, name in zip(self.children, self.names, strict=False):
+        shown = [child for child in self.children if child.display]
+        for field, name in zip(shown, self.names, strict=False):
             if 0 <= top + text_row < len(rows):
                 rows[top + text_row] = name
             top += field.outer_size.height

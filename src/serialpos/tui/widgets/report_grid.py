@@ -3,7 +3,7 @@
 The indicator is a colour (red required-missing, orange optional-missing, blue recorded) *and*
 a symbol with words (``✗ needed``, ``? optional``, ``✓ <serial>``), so it reads the same with
 ``NO_COLOR`` or on a 16-colour handheld. The colours are component classes, styled here from
-the theme's own variables (the same ones app.tcss gives the sale lines).
+the theme's own variables (the same ones screens.tcss gives the sale lines).
 """
 
 from __future__ import annotations

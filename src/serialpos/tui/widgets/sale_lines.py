@@ -7,7 +7,7 @@ scan lands), one ``Text`` row each. The rows are drawn one by one (Textual's lin
 (:mod:`~serialpos.tui.widgets.kept_rows`): a change marks for drawing only the rows that will
 show something else, so a landed scan draws its own row and the row the cursor left.
 
-The serial indicator is a colour (component classes styled in app.tcss) *and* words
+The serial indicator is a colour (component classes styled in screens.tcss) *and* words
 ("✗ S/N needed", "? S/N optional", "✓ S/N 356938030000013"), so it reads the same with
 ``NO_COLOR``. The serial is shown whole: the product name gives way (on a narrow terminal the
 serial comes first, right after the line number), so two units on one sale are told apart.
