@@ -1,7 +1,8 @@
 """The pages a ledger event writes (migration 0033): ``ix_ledger_event_product_store`` is
 gone, and on SQLite the event feed's ``seq`` is its table's rowid, so an event enters the
 feed's table and its two indexes (event id, store and seq), not a third on ``seq``. The one
-query that found events by product now finds them by the unit."""
+query that found events by product now finds them by the unit. And SQLite's sale tables test
+their CHECKs by ``=`` terms: no temporary B-tree built for a row written."""
 
 from __future__ import annotations
 
@@ -121,6 +122,19 @@ def test_migration_0033_both_ways(db: Database, admin: Actor) -> None:
         )
 
     assert seq_type() in {"INTEGER", ""}
+
+    def listed() -> bool:
+        if db.dialect != "sqlite":
+            return False
+        sql = db.read(
+            lambda conn: conn.exec_driver_sql(
+                "SELECT group_concat(sql) FROM sqlite_master WHERE type = 'table' "
+                "AND name IN ('sale_order', 'order_line', 'order_payment')"
+            ).scalar_one()
+        )
+        return " IN (" in str(sql)
+
+    assert not listed()
     cfg = migrate._config()
     with db.engine.connect() as conn:
         cfg.attributes["connection"] = conn
@@ -129,8 +143,56 @@ def test_migration_0033_both_ways(db: Database, admin: Actor) -> None:
     before, kept = _feed_shape(db)
     assert "ix_ledger_event_product_store" in before and kept == rows
     assert seq_type() in {"BIGINT", ""}
+    assert listed() == (db.dialect == "sqlite")
     migrate.upgrade(db)
     ledger.move(db, admin, Action.SELL, store="S1", sku="PH1", serials=["M1"])
     after, numbered = _feed_shape(db)
     assert after == indexes and numbered[:2] == rows and [s for s, _e in numbered] == [1, 2, 3]
-    assert seq_type() in {"INTEGER", ""}
+    assert seq_type() in {"INTEGER", ""} and not listed()
+
+
+#: A row of each sale table written with every listed column given, no RETURNING.
+_WRITES = {
+    "sale_order": "INSERT INTO sale_order (number, store_id, type, delivery, status, "
+    "created_by, terminal, created_at, updated_at) VALUES ('N', 1, ?, ?, ?, 'u', 't', "
+    "'2026-12-04 00:00:00', '2026-12-04 00:00:00')",
+    "order_line": "UPDATE order_line SET status = ? WHERE id = 1",
+    "order_payment": "INSERT INTO order_payment (order_id, kind, method, amount, at, "
+    "user_name) VALUES (1, ?, 'cash', 1, '2026-12-04 00:00:00', 'u')",
+}
+
+
+@on_sqlite_only
+@pytest.mark.parametrize("table", sorted(_WRITES))
+def test_a_sale_row_written_builds_no_temporary_btree(
+    db: Database, sqlite_file: Path, table: str
+) -> None:
+    sql = _WRITES[table]
+    with sqlite3.connect(sqlite_file) as raw:
+        ops = [row[1] for row in raw.execute(f"EXPLAIN {sql}", ("sale",) * sql.count("?"))]
+    assert "OpenEphemeral" not in ops, table
+
+
+@pytest.mark.parametrize(
+    ("column", "good"),
+    [("type", "layby"), ("delivery", "pickup"), ("status", "parked"), ("status", "nonsense")],
+)
+def test_the_sale_order_checks_refuse_and_accept_as_before(
+    db: Database, column: str, good: str
+) -> None:
+    values = {"type": "sale", "delivery": "cash_and_carry", "status": "open", column: good}
+    insert = sa.text(
+        "INSERT INTO sale_order (number, store_id, type, delivery, status, created_by, "
+        "terminal, created_at, updated_at) VALUES (:number, "
+        "(SELECT id FROM store WHERE code = 'S1'), :type, :delivery, :status, 'u', 't', "
+        "'2026-12-04 00:00:00', '2026-12-04 00:00:00')"
+    )
+
+    def write(conn: sa.Connection) -> None:
+        conn.execute(insert, {"number": f"N-{column}-{good}", **values})
+
+    if good == "nonsense":
+        with pytest.raises(sa.exc.IntegrityError, match=r"ck_sale_order_status"):
+            db.write(write)
+    else:
+        db.write(write)
