@@ -395,3 +395,49 @@ def test_a_push_of_sales_runs_only_prepared_statements_on_postgresql(
     else:
         assert built  # the ids, serials and numbers as IN lists: built per call there
     assert check_ledger(db) == []
+
+
+def test_a_push_of_sales_writes_its_documents_and_units_in_one_statement_on_postgresql(
+    two_shops: list[tuple[Database, Actor]],
+) -> None:
+    """On PostgreSQL a push's orders, invoices, lines, invoice lines, payments and units sold
+    are one statement (db/sale_rows_sql.py), its stock levels and outcomes another, the
+    order and invoice counters one more, and the product with its settings one read: a push
+    of sales after the first runs at most 14 statements (22 when each table, counter and
+    read was its own); the rows are the one-by-one path's (the test above)."""
+    db, token = two_shops[0]
+
+    def push(first: int, last: int) -> list[dict[str, Any]]:
+        lines = [
+            json.dumps(
+                {
+                    "id": f"one-{n}",
+                    "op": "sell",
+                    "store": "S1",
+                    "sku": "PH1",
+                    "serial": f"N{n}",
+                    "journal": {"terminal": "till-1", "seq": n + 1, "user": "mia"},
+                }
+            ).encode()
+            for n in range(first, last)
+        ]
+        return _apply(db, token, lines)
+
+    assert all(v["ok"] for v in push(0, 2))
+    said: list[str] = []
+
+    def count(_c: Any, _cur: Any, statement: str, *_args: Any) -> None:
+        said.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", count)
+    verdicts = push(2, 10)
+    sa.event.remove(db.engine, "before_cursor_execute", count)
+    assert [v["ok"] for v in verdicts] == [True] * 8
+    assert [v["units"][0]["serial"] for v in verdicts] == [f"N{n}" for n in range(2, 10)]
+    if db.dialect == "postgresql":
+        assert len(said) <= 14, said
+        writes = [s for s in said if s.lstrip().upper().startswith(("INSERT", "WITH", "UPDATE"))]
+        assert sum("INTO document_counter" in s for s in writes) == 1
+        assert sum("INSERT INTO sale_order" in s for s in writes) == 1
+        assert sum("INSERT INTO invoice_line" in s for s in writes) == 1
+    assert check_ledger(db) == []

@@ -149,3 +149,22 @@ def test_lists_of_every_kind_match_as_before(db: Database) -> None:
         return found
 
     assert db.read(read) == [[], ["N003", 'a"b\\c'], ["N001"]]
+
+
+@pytest.mark.postgres
+def test_rows_given_by_column_are_the_rows_given_one_by_one(db: Database) -> None:
+    """``insert_columns`` (central's sale events, built by column): what every row shares
+    given once, the rest one list per column; the same rows as ``insert_rows`` of the dicts."""
+    if db.dialect != "postgresql":
+        pytest.skip("PostgreSQL only: SQLite inserts rows")
+    at = datetime(2026, 12, 3, 14, 0, 0, 5)
+    rows = _rows(12, at)
+    shared = {"at": at, "note": None}
+    columns = {k: [r[k] for r in rows] for k in ("number", "amount", "paid", "shift_id")}
+    made = db.write(
+        lambda conn: array_insert.insert_columns(conn, till_t, shared, columns, ("number",))
+    )
+    assert sorted(r[0] for r in made) == [r["number"] for r in rows]
+    with db.engine.connect() as conn:
+        stored = conn.execute(sa.select(till_t).order_by(till_t.c.id)).mappings().all()
+    assert [{k: v for k, v in r.items() if k != "id"} for r in stored] == rows

@@ -267,3 +267,37 @@ def test_a_reconnected_connection_gets_a_cursor_of_its_own(db: Database) -> None
         conn.rollback()
         assert price.scalar(conn, {}) == "S1"
         assert conn.connection.dbapi_connection is not first
+
+
+def test_a_long_statement_runs_with_numbered_placeholders_on_postgresql(db: Database) -> None:
+    """On psycopg a statement is numbered once (``$1``..., a name used twice one number, a
+    literal percent sign kept) and runs on a raw cursor: psycopg no longer parses the text
+    on each run, which it did for every statement over 4 kB or 50 parameters (central's
+    push of sales, db/sale_rows_sql.py). The answer is the same on either database."""
+    names = [f"p{n}" for n in range(60)]
+    terms = " + ".join(f"CAST(:{n} AS INTEGER)" for n in names)
+    padding = "x" * 4200  # past psycopg's 4 kB cache of parsed statements
+    stmt = Prepared(
+        sa.text(
+            f"SELECT {terms} + CAST(:p0 AS INTEGER) AS total, '50%' AS share, "
+            f"length('{padding}') AS padded"
+        )
+    )
+    params = {n: k for k, n in enumerate(names)}
+    seen: list[tuple[str, Any]] = []
+
+    def listen(_c: Any, _cur: Any, statement: str, args: Any, *_rest: Any) -> None:
+        seen.append((statement, args))
+
+    sa.event.listen(db.engine, "before_cursor_execute", listen)
+    for _ in range(3):
+        row = db.read(lambda conn: stmt.first(conn, params))
+        assert (row.total, row.share, row.padded) == (sum(range(60)), "50%", 4200)
+    sa.event.remove(db.engine, "before_cursor_execute", listen)
+    from serialpos.db.prepared import _raw_cursor
+
+    if db.dialect == "postgresql" and _raw_cursor() is not None:  # psycopg 3.2 and later
+        statement, args = seen[-1]
+        assert "$60" in statement and "$61" not in statement and "%(" not in statement
+        assert args == tuple(range(60))  # p0 is sent once, for both of its places
+        assert "'50%'" in statement

@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 from terminal_chain import Chain
 
@@ -99,6 +100,17 @@ def test_entries_central_lost_are_sent_again_none_twice(chain: Chain) -> None:
             1,
             0,
         )
+        # Said apart: RS-4 was waiting, never accepted, so it is not among "sent again"
+        # (the words said "applied 2 again", RS-4 counted with RS-2).
+        assert (report["again"], report["were_waiting"]) == (
+            {"entries": 3, "replayed": 1, "applied": 1, "conflicts": 1, "refused": 0, "waiting": 0},
+            {"entries": 1, "replayed": 0, "applied": 1, "conflicts": 0, "refused": 0, "waiting": 0},
+        )
+        assert (
+            "3 of 3 accepted entries sent again; central still held 1, applied 1 again, "
+            "1 conflict(s), 0 refused; 0 still waiting; of the 1 entries that were waiting, "
+            "central accepted 1, 0 conflict(s), 0 refused, 0 still waiting"
+        ) in done.stderr
         status = till.status()
         assert (status["pending"], status["accepted"], status["conflicts"]) == (0, 3, 1)
         assert status["link"] == "online"
@@ -124,8 +136,6 @@ def test_entries_central_lost_are_sent_again_none_twice(chain: Chain) -> None:
 
 
 def test_resend_cut_off_is_said_and_the_next_sync_goes_on(chain: Chain) -> None:
-    import pytest
-
     from serialpos.config import ChainConfig
     from serialpos.db.engine import Database
     from serialpos.terminal.client import CentralClient, Offline
@@ -158,6 +168,49 @@ def test_resend_cut_off_is_said_and_the_next_sync_goes_on(chain: Chain) -> None:
     again = till.sync()  # no longer "central behind": the entry goes, central still holds it
     assert (again["accepted"], again["replayed"], again["pending"]) == (1, 1, 0)
     assert chain.scalar(SOLD, s="RC-1") == 1
+    till.check_clean()
+
+
+def test_resend_counts_only_what_central_answered(chain: Chain) -> None:
+    """Central answers only the first of the entries sent (its answers stop): the one it did
+    not answer is still waiting, and said so, not counted among the entries sent again, nor
+    is the sale that was waiting before the command."""
+    from serialpos.config import ChainConfig
+    from serialpos.db.engine import Database
+    from serialpos.terminal.client import CentralClient
+    from serialpos.terminal.resend import resend
+
+    serials = ["RA-1", "RA-2", "RA-3"]
+    assert chain.post({"op": "receive", "store": "S1", "sku": "PH1", "serials": serials})[0]["ok"]
+    till = chain.terminal("till-answered")
+    till.apply(_sell("RA-1"), _sell("RA-2"))
+    assert till.sync()["accepted"] == 2
+    till.apply(_sell("RA-3"))  # waits: never sent
+    db = Database(till.db_url)
+    try:
+        with db.engine.begin() as conn:  # as if central lost its newest events
+            conn.execute(
+                sa.text("UPDATE sync_state SET value = '99999999' WHERE key = 'feed_after'")
+            )
+
+        class FirstOnly(CentralClient):
+            def post_lines(self, lines: list[str]) -> list[dict[str, Any]]:
+                return super().post_lines(lines[:1])  # the rest unanswered: they wait
+
+        config = ChainConfig(chain.server.base, till.token, "S1", till.name)
+        with FirstOnly(config.server, config.token) as client:
+            done = resend(db, config, client)
+    finally:
+        db.dispose()
+    assert (done.resent, done.sync.accepted, done.sync.pending) == (2, 1, 2)
+    assert (done.again.entries, done.again.replayed, done.again.waiting) == (2, 1, 1)
+    assert (done.were_waiting.entries, done.were_waiting.waiting) == (1, 1)
+    words = done.words()
+    assert "1 of 2 accepted entries sent again; central still held 1, applied 0 again" in words
+    assert "1 still waiting; of the 1 entries that were waiting, central accepted 0" in words
+    again = till.sync()  # the next sync sends what waits; central took RA-1..2 before
+    assert (again["accepted"], again["replayed"], again["pending"]) == (2, 1, 0)
+    assert [chain.scalar(SOLD, s=s) for s in serials] == [1, 1, 1]
     till.check_clean()
 
 
@@ -272,4 +325,50 @@ def test_a_till_that_pulled_only_lost_events_falls_back_to_its_snapshot(chain: C
     assert all(till.unit_state(s) == "in_stock" for s in new)
     again = till.sync()
     assert (again["pending"], again["pulled"]) == (0, 0)
+    till.check_clean()
+
+
+@pytest.mark.parametrize("made", [1, 3])
+def test_a_store_with_no_events_at_its_snapshot_falls_back_to_the_start(
+    chain: Chain, made: int
+) -> None:
+    """A till set up for a store that had no event yet (its snapshot's ``feed_event`` is
+    none, kept as ``snapshot_event`` ``none``) pulls events the restore then loses:
+    ``terminal resend`` finds none of them at central and reads the store's feed again from
+    0 — every event central made at the store after its restore is pulled, once, whether
+    those leave central behind the till (``made`` 1) or past it (3)."""
+    from serialpos.services import stores
+    from serialpos.services.context import SYSTEM
+
+    store = f"S7{made}"
+    stores.add_store(chain.server.db, SYSTEM, store, "Quiet Lane")
+    till = chain.terminal(f"till-empty-{made}", store=store)
+    assert till.query("SELECT value FROM sync_state WHERE key = 'snapshot_event'") == [("none",)]
+    # central's feed's end (0 when this test runs alone: no event at all yet)
+    assert till.status()["feed_after"] == (chain.scalar("SELECT max(seq) FROM event_feed") or 0)
+    with backup(chain) as restore:
+        lost = [f"EL-{made}-{i}" for i in (1, 2)]
+        assert chain.post({"op": "receive", "store": store, "sku": "PH1", "serials": lost})[0]["ok"]
+        assert till.sync()["pulled"] == 2  # the only events it pulled: lost below
+        cursor = till.status()["feed_after"]
+        restore()
+        new = [f"EN-{made}-{i}" for i in range(made)]
+        assert chain.post({"op": "receive", "store": store, "sku": "PH1", "serials": new})[0]["ok"]
+        assert (chain.scalar("SELECT max(seq) FROM event_feed") > cursor) == (made == 3)
+
+        told = till.cli("sync", check=False)
+        said = "is not the one this terminal applied" if made == 3 else "older backup"
+        assert told.returncode == 1 and said in told.stderr
+        done = till.cli("terminal", "resend")
+        report = json.loads(done.stdout)
+    assert "feed read again after event 0" in done.stderr
+    assert (report["pulled_after"], report["sync"]["pulled"]) == (0, made)
+    assert [till.unit_state(s) for s in new] == ["in_stock"] * made
+    assert till.status()["feed_after"] == chain.scalar("SELECT max(seq) FROM event_feed")
+    # On from there: central's next event is pulled once, none again.
+    assert chain.post(_sell(new[0]) | {"store": store})[0]["ok"]
+    again = till.sync()
+    assert (again["pending"], again["pulled"]) == (0, 1)
+    assert till.unit_state(new[0]) == "sold"
+    assert till.sync()["pulled"] == 0
     till.check_clean()

@@ -222,3 +222,43 @@ async def test_the_link_line_names_a_revoked_token(
         assert "revoked" in screen_text(app)
     assert till.status()["pending"] == 1  # nothing lost: the sale waits for a token
     assert chain.scalar("SELECT state FROM serial_unit WHERE serial = :s", s=serial) == "in_stock"
+
+
+@pytest.mark.parametrize("size", SIZES)
+@async_test
+async def test_the_link_line_says_central_behind_after_a_sale_too(
+    chain: Chain, monkeypatch: pytest.MonkeyPatch, size: tuple[int, int]
+) -> None:
+    """Central answers but is behind the till (restored from an older backup): the line
+    says REFUSED and why from the console's start, and still after a sale — the sale's
+    answer used to redraw it ``OFFLINE``, the state as recorded, as ``terminal status``
+    said ``"link": "offline"``."""
+    import sqlalchemy as sa
+
+    serial = f"CON-B{size[0]}"
+    assert chain.post({"op": "receive", "store": "S1", "sku": "PH1", "serial": serial})[0]["ok"]
+    till = chain.terminal(f"conb{size[0]}")
+    engine = sa.create_engine(till.db_url)  # as if central lost its newest events
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                sa.text("UPDATE sync_state SET value = '99999999' WHERE key = 'feed_after'")
+            )
+    finally:
+        engine.dispose()
+    assert till.cli("sync", check=False).returncode == 1  # found behind before the console
+    assert till.status()["link"] == "refused"
+    app = _console(till, monkeypatch, server=chain.server.base)
+    async with app.run_test(size=size) as pilot:
+        await log_in(pilot, "mia", "1234")
+        line = _link_line(app)
+        assert line.startswith("REFUSED") and "central behind" in line, line
+        said = await _sell(pilot, serial)
+        assert "central refused this till" in said, said
+        line = _link_line(app)
+        assert line.startswith("REFUSED") and "central behind" in line, line
+        assert len(line) <= size[0]
+    status = till.status()  # nothing sent to a central behind the till, nothing lost
+    assert (status["pending"], status["link"]) == (1, "refused")
+    assert status["link_refusal"]["code"] == "central_behind"
+    assert chain.scalar("SELECT state FROM serial_unit WHERE serial = :s", s=serial) == "in_stock"

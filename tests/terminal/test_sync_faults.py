@@ -8,7 +8,7 @@ import signal
 import time
 
 import pytest
-from terminal_chain import Chain
+from terminal_chain import Chain, Terminal
 
 from serialpos.services import tokens, users
 
@@ -215,8 +215,11 @@ def test_tampered_entry_is_refused_and_changes_nothing(chain: Chain) -> None:
             )
         )
     engine.dispose()
-    report = till.sync()
+    done = till.cli("sync", check=False)
+    report = json.loads(done.stdout)
     assert (report["accepted"], report["refused"], report["pending"]) == (0, 1, 0)
+    # Refused here unsent, named, and the run ends as other sync refusals do (it exited 0).
+    assert done.returncode == 1 and "does not match its seal" in done.stderr
     [answer] = till.query("SELECT answer FROM journal_entry")
     # Found by the till before it is sent: its seal no longer matches (domain/entry_seal.py).
     assert json.loads(answer[0])["error"] == "entry_tampered"
@@ -250,10 +253,11 @@ def test_a_waiting_entry_changed_in_the_till_is_named_and_the_rest_go(chain: Cha
             sa.text("SELECT line FROM journal_entry WHERE id = :i"), {"i": changed_id}
         )
     engine.dispose()
-    done = till.cli("sync")
+    done = till.cli("sync", check=False)
     report = json.loads(done.stdout)
     assert (report["accepted"], report["refused"], report["pending"]) == (2, 1, 0)
     assert f"journal entry 2 ({changed_id}, pending) does not match its seal" in done.stderr
+    assert done.returncode == 1  # the others went; the refusal still ends the run as one
     states = {s: chain.scalar("SELECT state FROM serial_unit WHERE serial = :s", s=s) for s in sold}
     assert states == {"TW-1": "sold", "TW-2": "in_stock", "TW-3": "sold", "TW-4": "in_stock"}
     [(answer,)] = till.query("SELECT answer FROM journal_entry WHERE id = :i", i=changed_id)
@@ -294,9 +298,10 @@ def test_a_sale_changed_in_the_till_is_undone_there_and_can_be_made_again(chain:
             {"i": changed_id},
         )
     engine.dispose()
-    done = till.cli("sync")
+    done = till.cli("sync", check=False)
     report = json.loads(done.stdout)
     assert (report["accepted"], report["refused"], report["central_state"]) == (2, 1, 1)
+    assert done.returncode == 1
     assert f"PH1 TV002 on order {order} (in_stock at S1 before it)" in done.stderr
     here = {s: till.unit_state(s) for s in sold}
     central = {
@@ -393,14 +398,26 @@ def test_link_down_then_back_and_follow(chain: Chain) -> None:
     )
 
 
-def test_central_behind_the_terminal_is_said(chain: Chain) -> None:
-    till = chain.terminal("till-behind")
+def _set_feed_after(till: Terminal, value: int) -> None:
     import sqlalchemy as sa
 
-    engine = sa.create_engine(till.db_url)  # as if central lost its newest events
-    with engine.begin() as conn:
-        conn.execute(sa.text("UPDATE sync_state SET value = '99999999' WHERE key = 'feed_after'"))
-    engine.dispose()
+    engine = sa.create_engine(till.db_url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                sa.text("UPDATE sync_state SET value = :v WHERE key = 'feed_after'"),
+                {"v": str(value)},
+            )
+    finally:
+        engine.dispose()
+
+
+def test_central_behind_the_terminal_is_said(chain: Chain) -> None:
+    from api_serving import free_port
+
+    till = chain.terminal("till-behind")
+    real_cursor = till.status()["feed_after"]
+    _set_feed_after(till, 99999999)  # as if central lost its newest events
     [made] = till.apply(
         {"op": "adjust", "store": "S1", "sku": "CAB", "quantity": 1, "reason": "found"}
     )
@@ -411,8 +428,25 @@ def test_central_behind_the_terminal_is_said(chain: Chain) -> None:
     # the older state (a unit it lost would make a sale a conflict, and the till would take
     # that older state), so it waits, kept, until a person decides.
     assert (status["feed_after"], status["pending"], status["accepted"]) == (99999999, 1, 0)
-    assert status["link"] == "offline"
+    # Central answered: the link is not "offline" (it said so, and a person waited for a
+    # link that was up); it is refused, and why is said.
+    assert status["link"] == "refused"
+    assert status["link_refusal"]["code"] == "central_behind"
+    assert "older backup" in status["link_refusal"]["message"]
     assert made["ok"]
+
+    # Central cannot be reached: offline, no refusal said any more.
+    real = till.config.read_text()
+    till.config.write_text(real.replace(chain.server.base, f"http://127.0.0.1:{free_port()}"))
+    assert till.cli("sync", check=False).returncode == 1
+    status = till.status()
+    assert (status["link"], status["link_refusal"]) == ("offline", None)
+    # Back, and no longer behind: online.
+    till.config.write_text(real)
+    _set_feed_after(till, real_cursor)
+    assert till.sync()["accepted"] == 1
+    status = till.status()
+    assert (status["link"], status["link_refusal"]) == ("online", None)
 
 
 def test_snapshot_bad_requests_bind_nothing(chain: Chain) -> None:

@@ -24,9 +24,12 @@ def test_a_till_shows_resolves_and_follows_its_conflicts(chain: Chain) -> None:
 
     [listed] = json.loads(second.cli("conflicts", "list", "--json").stdout)
     assert (listed["serial"], listed["status"]) == ("CC-1", "open")
-    shown = second.cli("conflicts", "show", str(listed["id"]), check=False)
+    shown = second.cli("conflicts", "show", str(listed["id"]), "--json", check=False)
     assert shown.returncode == 0, shown.stderr
     assert json.loads(shown.stdout)["entry"]["id"] == listed["entry"]["id"]
+    words = second.cli("conflicts", "show", str(listed["id"])).stdout  # for people
+    assert f"conflict {listed['id']}: open, PH1 CC-1 at S1" in words
+    assert "not applied: sell #1 from terminal till-cc-b" in words and "by mia" in words
 
     done = second.cli(
         "--user", "mia", "conflicts", "resolve", str(listed["id"]), "--by", "accept", check=False

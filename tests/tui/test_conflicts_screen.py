@@ -10,7 +10,7 @@ import uuid
 import pytest
 import sqlalchemy as sa
 from textual.app import App, ComposeResult
-from tui_helpers import SIZES, MakeApp, async_test, log_in, screen_text, settle
+from tui_helpers import COUNTER, SIZES, MakeApp, async_test, log_in, screen_text, settle
 
 from serialpos.db.engine import Database
 from serialpos.services import apply as apply_service
@@ -139,3 +139,33 @@ def test_link_text_words() -> None:
     assert link_text("refused", 1, 30, width=38, message="token revoked").plain == (
         "REFUSED 1 waiting · token revoked"
     )
+
+
+@async_test
+async def test_the_screen_resolves_the_entry_it_listed(
+    make_app: MakeApp, demo_db: Database
+) -> None:
+    """The number listed names another entry's conflict by the time F5 is pressed (central
+    restored from an older backup numbers its conflicts afresh): refused, nothing resolved,
+    since the screen names the entry of the line chosen."""
+    conflict_id, _serial = _conflict(demo_db)
+    app = make_app()
+    async with app.run_test(size=COUNTER) as pilot:
+        await log_in(pilot, "manager")
+        await pilot.press("a", "c")
+        await settle(pilot)
+        assert app.screen.chosen == str(conflict_id)
+        with demo_db.engine.begin() as conn:  # the number now names another entry's
+            conn.execute(
+                sa.text("UPDATE sync_conflict SET entry_id = 'another-entry' WHERE id = :i"),
+                {"i": conflict_id},
+            )
+        await pilot.press("f5")
+        await settle(pilot)
+        said = str(app.screen.query_one("#message", MessageLine).text)
+        assert "another journal entry's" in said and "nothing was resolved" in said
+    with demo_db.engine.connect() as conn:
+        status = conn.execute(
+            sa.text("SELECT status FROM sync_conflict WHERE id = :i"), {"i": conflict_id}
+        ).scalar()
+    assert status == "open"

@@ -124,6 +124,7 @@ ROUTES = [
     Route("/v1/events", routes.events, methods=["GET"]),
     Route("/v1/snapshot", sync_routes.snapshot_route, methods=["GET"]),
     Route("/v1/conflicts", sync_routes.conflict_list, methods=["GET"]),
+    Route("/v1/conflicts", sync_routes.conflict_record_again, methods=["POST"]),
     Route("/v1/conflicts/{conflict}/resolve", sync_routes.conflict_resolve, methods=["POST"]),
     Route("/v1/leases", lease_routes.lease_take, methods=["POST"]),
     Route("/v1/leases", lease_routes.lease_list, methods=["GET"]),

@@ -114,9 +114,11 @@ def customers_changed(request: Request) -> Response:
 
 async def conflict_resolve(request: Request) -> Response:
     """``POST /v1/conflicts/{id}/resolve`` with ``{"by": "accept"|"return"|"write_off",
-    "note"?, "user"?}``: a manager resolves a conflict by a new event. ``user`` is the
-    manager logged in at a store terminal's console (its token's own user without it): the
-    resolution is theirs, never with more rights than the token's user."""
+    "note"?, "user"?, "entry"?}``: a manager resolves a conflict by a new event. ``user`` is
+    the manager logged in at a store terminal's console (its token's own user without it):
+    the resolution is theirs, never with more rights than the token's user. ``entry``: the
+    journal entry the till means (``conflict_of_other_entry`` when the number is another
+    entry's conflict now, after central was restored from an older backup)."""
     import json
 
     from starlette.concurrency import run_in_threadpool
@@ -131,14 +133,17 @@ async def conflict_resolve(request: Request) -> Response:
         raise BadRequest(f"the body is not valid JSON: {exc}") from None
     if not isinstance(body, dict):
         raise BadRequest("the body is an object with 'by' and optionally 'note' and 'user'")
-    unknown = sorted(set(body) - {"by", "note", "user"})
+    unknown = sorted(set(body) - {"by", "note", "user", "entry"})
     if unknown:
         raise BadRequest(f"unknown key '{unknown[0][:40]}' in the body")
     by, note, user = body.get("by"), body.get("note"), body.get("user")
+    entry = body.get("entry")
     if not isinstance(by, str) or (note is not None and not isinstance(note, str)):
         raise BadRequest("'by' must be text (accept, return or write_off), 'note' text")
     if user is not None and (not isinstance(user, str) or not user.strip() or len(user) > 32):
         raise BadRequest("'user' must be the user's name (text, at most 32)")
+    if entry is not None and (not isinstance(entry, str) or not entry or len(entry) > 128):
+        raise BadRequest("'entry' must be the id of the journal entry (text, at most 128)")
     try:
         conflict_id = int(request.path_params["conflict"])
     except ValueError:
@@ -147,6 +152,30 @@ async def conflict_resolve(request: Request) -> Response:
     def work() -> dict[str, object]:
         db = request.app.state.db
         actor = conflicts.acting_for(db, token, user)
-        return conflicts.resolve(db, actor, conflict_id, by, note, apply_object)
+        return conflicts.resolve(db, actor, conflict_id, by, note, apply_object, entry)
 
     return JSONResponse(await run_in_threadpool(work))
+
+
+async def conflict_record_again(request: Request) -> Response:
+    """``POST /v1/conflicts`` with ``{"entries": [{"line", "error", "message"}]}``: a store
+    terminal's entries central answered as conflicts, sent again by ``terminal resend`` after
+    central was restored from an older backup; each is recorded as a conflict again, never
+    applied (services/lost_conflicts.py). ``{"verdicts": [...]}``, one per entry."""
+    import json
+
+    from starlette.concurrency import run_in_threadpool
+
+    from serialpos.api.auth import actor_of
+    from serialpos.services.lost_conflicts import record_again
+
+    token = await actor_of(request)
+    try:
+        body = json.loads(await request.body())
+    except (ValueError, RecursionError) as exc:
+        raise BadRequest(f"the body is not valid JSON: {exc}") from None
+    if not isinstance(body, dict) or not isinstance(body.get("entries"), list):
+        raise BadRequest("the body is an object with 'entries' (a list)")
+    entries = body["entries"]
+    verdicts = await run_in_threadpool(record_again, request.app.state.db, token, entries)
+    return JSONResponse({"verdicts": verdicts})

@@ -3,16 +3,19 @@ apply (services/conflicts.py). On central's database: every conflict, for manage
 store terminal's config: the conflicts of this terminal's own entries, with their status as
 central has it now (from the journal when central cannot be asked, said on stderr); ``show``
 and ``resolve`` go to central through the terminal's token, as the console's screen does
-(terminal/central_conflicts.py)."""
+(terminal/central_conflicts.py): a resolution there names the entry this till shows as that
+number, and central refuses it when the number is another entry's conflict now. ``show``
+prints words, ``--json`` the conflict as ``GET /v1/conflicts`` gives it."""
 
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import typer
 
 from serialpos.cli.context import state
-from serialpos.cli.output import fail, print_json, print_table
+from serialpos.cli.output import fail, print_json, print_table, say
 
 app = typer.Typer(
     help="Sync conflicts: terminal entries central could not apply.", no_args_is_help=True
@@ -73,8 +76,13 @@ def list_(
 
 
 @app.command("show")
-def show(ctx: typer.Context, conflict: int = typer.Argument(..., help="Its id.")) -> None:
-    """One conflict with both events (JSON)."""
+def show(
+    ctx: typer.Context,
+    conflict: int = typer.Argument(..., help="Its id."),
+    as_json: bool = typer.Option(False, "--json", help="The conflict as one JSON object."),
+) -> None:
+    """One conflict with both events: the one that stands and the entry central could not
+    apply."""
     st = state(ctx)
     chain = st.config().chain
     if chain is not None:
@@ -83,11 +91,54 @@ def show(ctx: typer.Context, conflict: int = typer.Argument(..., help="Its id.")
         found, note = show_on_terminal(st.database(), chain, conflict)
         if note:
             typer.echo(f"note: {note}", err=True)
+    else:
+        from serialpos.services.conflicts import show as show_conflict
+
+        found = show_conflict(st.database(), conflict)
+    if as_json:
         print_json(found)
         return
-    from serialpos.services.conflicts import show as show_conflict
+    for line in conflict_words(found):
+        say(line)
 
-    print_json(show_conflict(st.database(), conflict))
+
+def conflict_words(c: dict[str, Any]) -> list[str]:
+    """A conflict for people, a line each: what and where, why, the event that stands, the
+    entry central could not apply, what was put back on a till, and its resolution."""
+    entry = c.get("entry") or {}
+    line = entry.get("line") or {}
+    words = [
+        f"conflict {c.get('id')}: {c.get('status')}, {c.get('sku') or '-'} "
+        f"{c.get('serial') or '-'} at {c.get('store')}",
+        f"  why: {c.get('error')}: {c.get('message')}",
+    ]
+    first = c.get("first_event")
+    if first:
+        words.append(
+            f"  stands: {first.get('action')} by {first.get('user')} at "
+            f"{first.get('terminal')}, {first.get('at')} (event {first.get('id')}"
+            + (f", {first['document']}" if first.get("document") else "")
+            + ")"
+        )
+    else:
+        words.append("  stands: no event of the unit at central")
+    made = f", made {c['made_at']} by {c.get('user')}" if c.get("made_at") else ""
+    words.append(
+        f"  not applied: {line.get('op', '?')} #{entry.get('seq', '?')} from terminal "
+        f"{c.get('terminal')} (entry {entry.get('id')}{made}, recorded {c.get('created_at')})"
+    )
+    if c.get("put_back"):
+        from serialpos.terminal.status import put_back_text
+
+        words.append(f"  put back here: {put_back_text(c['put_back'])}")
+    resolution = c.get("resolution")
+    if resolution:
+        note = f": {resolution['note']}" if resolution.get("note") else ""
+        words.append(
+            f"  resolved: {resolution.get('action')} by {resolution.get('by')} at "
+            f"{resolution.get('at')}{note}"
+        )
+    return words
 
 
 @app.command("resolve")
@@ -110,9 +161,13 @@ def resolve(
     st = state(ctx)
     chain = st.config().chain
     if chain is not None:  # central's to make, as the manager at this till
-        from serialpos.terminal.central_conflicts import resolve_at_central
+        from serialpos.terminal.central_conflicts import own_entry, resolve_at_central
 
-        print_json(resolve_at_central(chain, conflict, action, st.require_actor().user, note))
+        # Named by the entry this till shows as that number: central refuses the number
+        # when it is another entry's conflict there (after a restore from an older backup).
+        entry = own_entry(st.database(), conflict)
+        user = st.require_actor().user
+        print_json(resolve_at_central(chain, conflict, action, user, note, entry))
         return
     print_json(
         resolve_conflict(st.database(), st.require_actor(), conflict, action, note, apply_object)

@@ -11,7 +11,7 @@ from pathlib import Path
 import typer
 
 from serialpos.cli.context import CliState, state
-from serialpos.cli.output import EXIT_USAGE, fail, print_json, say
+from serialpos.cli.output import EXIT_REFUSED, EXIT_USAGE, fail, print_json, say
 from serialpos.domain.text import visible
 
 app = typer.Typer(
@@ -85,8 +85,10 @@ def status(ctx: typer.Context) -> None:
             "store": chain.store,
             "server": chain.server,
             **terminal_status(db),
-            # as the last sync round found it (null before the first)
+            # as the last sync round found it (null before the first); "refused" when
+            # central answered but refused this till (link_refusal says why)
             "link": link.link,
+            "link_refusal": link.refusal,
             "link_since": None if link.since is None else link.since.isoformat() + "Z",
             # when central last answered: the offline rules count a till quiet for longer
             # than link.HEARD_WITHIN as offline (terminal/offline_rules.py)
@@ -215,7 +217,8 @@ def sync(
 ) -> None:
     """Push this terminal's journal to central, then pull what changed there for the store.
     Prints one JSON line per round; offline, says so and (without --follow) exits 1 with
-    every entry kept."""
+    every entry kept. An entry changed after it was made is refused here unsent, named on
+    stderr, and (without --follow) the run exits 1 after sending the others."""
     import logging
 
     from serialpos.terminal.client import CentralClient, CentralRefused, Offline
@@ -233,10 +236,14 @@ def sync(
                 print_json({"online": True, **report.to_json()})
                 for words in report.tampered:  # refused here, unsent: a person must know
                     typer.echo(f"refused: {visible(words)}", err=True)
+                if report.tampered and not follow:
+                    # The other entries went; the run still ends as every sync refusal
+                    # does (exit 1), so a script does not read the journal as all sent.
+                    raise typer.Exit(EXIT_REFUSED)
             except (CentralRefused, CentralBehind) as exc:
                 # Said and ended, as before; recorded as the console's worker does, so
                 # `terminal status` does not say online and the offline rules hold.
-                record_link(db, OFFLINE, reason=exc.message, **who)
+                record_link(db, OFFLINE, reason=exc.message, refused=exc, **who)
                 raise
             except Offline as exc:
                 record_link(db, OFFLINE, reason=exc.message, **who)

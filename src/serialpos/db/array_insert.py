@@ -29,7 +29,7 @@ from serialpos.db.prepared import Prepared
 _BUILT: dict[tuple[str, tuple[str, ...], tuple[str, ...], tuple[str, ...]], Prepared] = {}
 
 
-def _item_type(column: sa.Column[Any]) -> sa.types.TypeEngine[Any]:
+def item_type(column: sa.Column[Any]) -> sa.types.TypeEngine[Any]:
     """The array's element type: text without a length for text columns (a value too long
     for its column is then refused by the insert, as executemany refuses it, never cut by
     the cast to the array's type)."""
@@ -45,7 +45,7 @@ def _statement(
     built = _BUILT.get((table.name, keys, same, returning))
     if built is not None:
         return built
-    arrays = [sa.bindparam(f"a_{k}", type_=postgresql.ARRAY(_item_type(table.c[k]))) for k in keys]
+    arrays = [sa.bindparam(f"a_{k}", type_=postgresql.ARRAY(item_type(table.c[k]))) for k in keys]
     given = (
         sa.func.unnest(*arrays)
         .table_valued(*keys, with_ordinality="n")
@@ -53,7 +53,7 @@ def _statement(
     )
     rows = sa.select(
         *(given.c[k] for k in keys),
-        *(sa.bindparam(f"v_{k}", type_=_item_type(table.c[k])) for k in same),
+        *(sa.bindparam(f"v_{k}", type_=item_type(table.c[k])) for k in same),
     ).order_by(given.c.n)
     insert: sa.Executable = postgresql.insert(table).from_select([*keys, *same], rows)
     if returning:
@@ -66,10 +66,14 @@ def _statement(
     return built
 
 
-def _one_value(values: list[Any]) -> bool:
-    """Whether every value is the first (of its type too: 1 and True are not one value)."""
-    first, kind = values[0], type(values[0])
-    return all(v is first or (type(v) is kind and v == first) for v in values)
+def one_value(values: list[Any]) -> bool:
+    """Whether every value is the first (of its type too: 1 and True are not one value).
+    Asked of every column of every table a run writes: counted and typed in C (``count``
+    and ``map``), not by a generator's step per value."""
+    first = values[0]
+    if values.count(first) != len(values):
+        return False
+    return len(set(map(type, values))) == 1
 
 
 def insert_rows(
@@ -87,15 +91,28 @@ def insert_rows(
         assert not returning, "SQLite: read the rows back with a select"
         conn.execute(sa.insert(table), list(rows))
         return []
+    first = rows[0]
+    return insert_columns(conn, table, {}, {k: [row[k] for row in rows] for k in first}, returning)
+
+
+def insert_columns(
+    conn: Connection,
+    table: sa.Table,
+    shared: Mapping[str, Any],
+    columns: Mapping[str, list[Any]],
+    returning: Sequence[str] = (),
+) -> list[Any]:
+    """PostgreSQL: :func:`insert_rows` for rows given by column: ``shared`` the values every
+    row has, ``columns`` one value per row (at least one column, all of one length)."""
     # A column whose rows all hold one value (the moment, the status, a customer none of
     # them has) is sent once, not as an array: each array costs its dump.
-    first = rows[0]
-    columns = {k: [row[k] for row in rows] for k in first}
-    same = tuple(k for k, values in columns.items() if _one_value(values))
-    keys = tuple(k for k in columns if k not in same)
+    same = [k for k, values in columns.items() if one_value(values)]
+    keys = [k for k in columns if k not in same]
     if not keys:  # every row alike: the first column still goes as an array (the row count)
         keys, same = same[:1], same[1:]
-    stmt = _statement(table, keys, same, tuple(returning))
+    once = {k: columns[k][0] for k in same}
+    once.update(shared)
+    stmt = _statement(table, tuple(keys), tuple(once), tuple(returning))
     params: dict[str, Any] = {f"a_{k}": columns[k] for k in keys}
-    params.update({f"v_{k}": first[k] for k in same})
+    params.update({f"v_{k}": v for k, v in once.items()})
     return stmt.run(conn, params).rows

@@ -179,6 +179,15 @@ def conflicts(
     return [dict(row._mapping) for row in conn.execute(q)]
 
 
+def conflict_of_entry(conn: Connection, entry_id: str) -> int | None:
+    """The number of the conflict recorded for the journal entry ``entry_id`` (one at most:
+    ``entry_id`` is unique), if central holds one."""
+    found = conn.execute(
+        sa.select(conflict_c.id).where(conflict_c.entry_id == entry_id)
+    ).scalar_one_or_none()
+    return None if found is None else int(found)
+
+
 def resolve(
     conn: Connection,
     conflict_id: int,
@@ -187,12 +196,16 @@ def resolve(
     resolution: str,
     note: str | None,
     when: datetime,
+    entry_id: str | None = None,
 ) -> bool:
-    """Mark an open conflict resolved; False when it was not open (resolved meanwhile)."""
+    """Mark an open conflict resolved; False when it was not open (resolved meanwhile), or
+    not ``entry_id``'s when that is given (the number now names another entry's conflict:
+    central restored from an older backup numbers conflicts afresh)."""
+    q = conflict_t.update().where(conflict_c.id == conflict_id, conflict_c.status == "open")
+    if entry_id is not None:
+        q = q.where(conflict_c.entry_id == entry_id)
     result = conn.execute(
-        conflict_t.update()
-        .where(conflict_c.id == conflict_id, conflict_c.status == "open")
-        .values(
+        q.values(
             status="resolved", resolved_by=by, resolution=resolution, note=note, resolved_at=when
         )
     )

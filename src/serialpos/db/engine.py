@@ -296,11 +296,11 @@ def _arrays_in_binary(engine: Engine) -> None:
     element with a regular expression: 1 ms for twenty verdicts of a push (JSON, full of
     quotes), against 0.006 ms in binary. The values and the server's casts are the same;
     only the wire format changes (an empty list and NULL elements included)."""
-    from psycopg.types.array import ListBinaryDumper
+    from serialpos.db.pg_arrays import FlatListBinaryDumper
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
-        dbapi_conn.adapters.register_dumper(list, ListBinaryDumper)
+        dbapi_conn.adapters.register_dumper(list, FlatListBinaryDumper)
 
 
 def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:

@@ -174,6 +174,19 @@ def settle(conn: Connection, entry_id: str, state: str, answer: str) -> bool:
     return done.rowcount == 1
 
 
+def answer_conflict_again(conn: Connection, entry_id: str, answer: str) -> bool:
+    """Keep central's new answer for an entry settled as a conflict (its conflict recorded
+    again after central's restore, under the number central gives it now:
+    terminal/central_conflicts.py ``record_again``); its state and what settling it did here
+    stay. True when the entry is one."""
+    done = conn.execute(
+        journal_t.update()
+        .where(journal_c.id == entry_id, journal_c.state == "conflict")
+        .values(answer=answer)
+    )
+    return done.rowcount == 1
+
+
 def send_again(conn: Connection) -> int:
     """Mark every accepted entry pending again, its answer kept until central answers anew
     (terminal/resend.py: central restored from an older backup lost some of them); how many.

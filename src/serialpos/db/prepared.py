@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 import operator
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -18,6 +19,29 @@ from sqlalchemy.sql.compiler import SQLCompiler
 
 #: conn.info key of the driver cursor kept for prepared statements (with its connection).
 _CURSOR = "serialpos.prepared_cursor"
+#: A bind in psycopg's named style, or its escaped percent sign.
+_PYFORMAT = re.compile(r"%\((\w+)\)s|%%")
+
+
+def _numbered(sql: str) -> tuple[str, tuple[str, ...]]:
+    """``sql`` in psycopg's named style (``%(name)s``) with PostgreSQL's own numbered
+    placeholders (``$1``; a name used twice is one number) and the names in number order.
+    psycopg parses a named query's text on every execute to find its placeholders and turns
+    the parameters' dict into a list; it keeps the parse only for texts under 4 kB with at
+    most 50 parameters, so central's longest statements (db/sale_rows_sql.py) were parsed
+    again on each push. Numbered once here, the statement runs on a raw cursor, which sends
+    the text and the values as they are: the same statement and values reach the server."""
+    numbers: dict[str, int] = {}
+
+    def number(found: re.Match[str]) -> str:
+        name = found.group(1)
+        if name is None:
+            return "%"
+        if name not in numbers:
+            numbers[name] = len(numbers) + 1
+        return f"${numbers[name]}"
+
+    return _PYFORMAT.sub(number, sql), tuple(numbers)
 
 
 class Prepared:
@@ -52,12 +76,16 @@ class Prepared:
         )
         assert isinstance(compiled, SQLCompiler)
         sql, binds = compiled.string, compiled.binds
-        if compiled.positional:
+        positional, raw = compiled.positional, False
+        if positional:
             names = tuple(compiled.positiontup or ())
         else:
             names = tuple(dict.fromkeys(compiled.bind_names.values()))
         if "POSTCOMPILE" in sql or compiled.escaped_bind_names:
             raise TypeError("Prepared runs only statements with plain bind parameters")
+        if dialect.driver == "psycopg" and not positional and _raw_cursor() is not None:
+            sql, names = _numbered(sql)
+            positional = raw = True
         convert = {n: _bind_processor(binds[n].type.dialect_impl(dialect), dialect) for n in names}
         fixed = {
             n: binds[n].effective_value
@@ -65,7 +93,7 @@ class Prepared:
             if not binds[n].required and binds[n].value is not None
         }
         columns = tuple((c.keyname, c.type) for c in compiled._result_columns)
-        done = _Compiled(sql, names, compiled.positional, convert, fixed, columns)
+        done = _Compiled(sql, names, positional, convert, fixed, columns, raw)
         self._by_dialect[(dialect.name, dialect.driver)] = done
         return done
 
@@ -82,7 +110,7 @@ class Prepared:
         )
         if not conn.in_transaction():
             conn.begin()  # as Connection.execute would autobegin
-        cursor = _cursor(conn)
+        cursor = _cursor(conn, plan.raw)
         if conn._has_events or conn.engine._has_events:
             for listener in conn.dispatch.before_cursor_execute:
                 listener(conn, cursor, plan.sql, args, None, False)
@@ -117,29 +145,46 @@ class Prepared:
         return found[0][0] if found else None
 
 
-def _cursor(conn: Connection) -> Any:
+def _raw_cursor() -> type | None:
+    """psycopg's raw cursor class (psycopg 3.2 and later); None with an older psycopg, whose
+    statements then keep its named placeholders."""
+    try:
+        from psycopg import RawCursor
+    except ImportError:  # pragma: no cover - psycopg 3.1
+        return None
+    return RawCursor
+
+
+def _cursor(conn: Connection, raw: bool = False) -> Any:
     """The driver cursor kept for this DB-API connection (a new one after a reconnect),
     remembered on the pooled connection's proxy for the rest of its checkout: the lookup
-    through ``conn.connection`` and ``conn.info`` cost a tenth of a statement's run."""
+    through ``conn.connection`` and ``conn.info`` cost a tenth of a statement's run. ``raw``:
+    psycopg's raw cursor (numbered placeholders, see :func:`_numbered`), kept beside it."""
     fairy = conn._dbapi_connection
     if fairy is None:  # invalidated: let SQLAlchemy revalidate it or raise
         fairy = conn.connection
-    raw = fairy.dbapi_connection
+    dbapi = fairy.dbapi_connection
     here = fairy.__dict__
     kept = here.get(_CURSOR)
-    if kept is None or kept[0] is not raw:
+    if kept is None or kept[0] is not dbapi:
         info = fairy.info
         kept = info.get(_CURSOR)
-        if kept is None or kept[0] is not raw:
-            kept = (raw, cast(Any, raw).cursor())
+        if kept is None or kept[0] is not dbapi:
+            raw_slot: list[Any] = [None]  # psycopg's raw cursor, made when first asked for
+            kept = (dbapi, cast(Any, dbapi).cursor(), raw_slot)
             info[_CURSOR] = kept
         here[_CURSOR] = kept
-    return kept[1]
+    if not raw:
+        return kept[1]
+    found = kept[2][0]
+    if found is None:
+        found = kept[2][0] = cast(Any, _raw_cursor())(dbapi)
+    return found
 
 
 def _forget_cursor(conn: Connection) -> None:
-    """Drop the kept cursor of this connection (see :func:`_cursor`): the next statement
-    opens a new one."""
+    """Drop the kept cursors of this connection (see :func:`_cursor`): the next statement
+    opens new ones."""
     fairy = conn._dbapi_connection
     if fairy is not None:
         fairy.__dict__.pop(_CURSOR, None)
@@ -261,6 +306,8 @@ class _Compiled:
     convert: Mapping[str, Callable[[Any], Any] | None]
     fixed: dict[str, object]
     columns: tuple[tuple[str, Any], ...]
+    #: Run on psycopg's raw cursor: ``sql`` has numbered placeholders (:func:`_numbered`).
+    raw: bool = False
     #: Whether it returns rows (a SELECT, a RETURNING); None until its first run.
     returns_rows: bool | None = None
     #: The rows' keys: the compiled columns' names, or (a text statement) the driver's.

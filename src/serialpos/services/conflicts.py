@@ -65,6 +65,14 @@ class ConflictClosed(DomainError):
     code = "conflict_resolved"
 
 
+class OtherEntrysConflict(DomainError):
+    """A resolution named the journal entry it meant, and the number is another entry's
+    conflict: central restored from an older backup numbers its conflicts afresh, so the
+    number a till knew may name another sale now. Nothing is resolved."""
+
+    code = "conflict_of_other_entry"
+
+
 def present(row: Mapping[str, Any]) -> Result:
     """One conflict as JSON: who, what, and the two events (the one that stands, and the
     terminal's entry that could not be applied)."""
@@ -137,17 +145,22 @@ def resolve(
     action: str,
     note: str | None = None,
     apply_object: ApplyObject | None = None,
+    entry: str | None = None,
 ) -> Result:
     """Close a conflict by a new event, in one transaction with the mark: ``accept`` (the
     first event stands, nothing moves), ``return`` (the unit comes back to stock at the
     conflict's store: the sale that stands is voided and refunded) or ``write_off`` (the unit
-    is written off where it is in stock)."""
+    is written off where it is in stock). ``entry``, the journal entry the resolution is
+    meant for (a till names its own): refused, nothing done, when ``conflict_id`` is
+    another entry's conflict (:func:`check_entry`)."""
     actor.require(Permission.ADJUST)
     if action not in RESOLUTIONS:
         raise BadRequest(f"resolve by one of {', '.join(RESOLUTIONS)}, not {clip(action)}")
     if note is not None and len(note) > 200:
         raise BadRequest("the note is longer than 200 characters")
     current = show(db, conflict_id)
+    if entry is not None:
+        check_entry(db, current, entry)
     if current["status"] != "open":
         raise ConflictClosed(f"conflict {conflict_id} is already resolved")
     line: Result | None = None
@@ -179,13 +192,41 @@ def resolve(
             if not verdict["ok"]:
                 raise DomainError(str(verdict["message"]), code=str(verdict["error"]))
         if not conflict_sql.resolve(
-            conn, conflict_id, by=actor.user, resolution=action, note=note, when=utcnow()
+            conn,
+            conflict_id,
+            by=actor.user,
+            resolution=action,
+            note=note,
+            when=utcnow(),
+            entry_id=entry,
         ):
             raise ConflictClosed(f"conflict {conflict_id} is already resolved")
         return verdict
 
     db.write(work)
     return show(db, conflict_id)
+
+
+def check_entry(db: Database, current: Result, entry: str) -> None:
+    """Refuse when conflict ``current`` is not the one of journal entry ``entry``, saying
+    which conflict is that entry's at central, if any. A till keeps the number central
+    answered its push with; central restored from an older backup numbers its conflicts
+    afresh, and the number may name another till's sale now."""
+    if current["entry"]["id"] == entry:
+        return
+    number = db.read(lambda conn: conflict_sql.conflict_of_entry(conn, entry))
+    what = f"{current['sku'] or '-'} {current['serial'] or '-'} at {current['store']}"
+    theirs = f"conflict {current['id']} is now {what}, another journal entry's"
+    if number is not None:
+        raise OtherEntrysConflict(
+            f"{theirs}; the entry {clip(entry)} is conflict {number} here: resolve "
+            f"{number} (central was restored from an older backup?); nothing was resolved"
+        )
+    raise OtherEntrysConflict(
+        f"{theirs}; central holds no conflict of the entry {clip(entry)} (restored from an "
+        "older backup?): run `serialpos terminal resend` at its till, which records it "
+        "again; nothing was resolved"
+    )
 
 
 def acting_for(

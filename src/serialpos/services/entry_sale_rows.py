@@ -6,7 +6,7 @@ events the one-by-one path (services/host_sale.py and the ledger) writes for eac
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, cast
@@ -15,12 +15,13 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
-from serialpos.db import apply_outcomes, array_insert, repo
+from serialpos.db import apply_outcomes, array_insert, ledger_chain, repo, sale_rows_sql
 from serialpos.db import order_repo as orepo
-from serialpos.db.one_of import any_param, one_of
+from serialpos.db.one_of import one_of
 from serialpos.db.prepared import Prepared
 from serialpos.db.tables import utcnow
-from serialpos.domain.orders import LineAmounts, LineStatus, OrderStatus, SaleType, totals
+from serialpos.domain.limits import check_stock_level
+from serialpos.domain.orders import LineAmounts, LineStatus, OrderStatus, SaleType, Totals, totals
 from serialpos.domain.states import Action, UnitState, on_hand_delta
 from serialpos.services.entries import Entry, Result
 from serialpos.services.orders.views import DOCUMENT_TYPE, ZERO
@@ -85,39 +86,27 @@ class _LineRow:
 def _insert_numbered(
     conn: Connection, table: sa.Table, rows: list[dict[str, Any]], numbers: list[str]
 ) -> list[int]:
-    """Insert ``rows`` (documents with these unique numbers, in this order); their ids in
-    that order. PostgreSQL returns them from the insert (db/array_insert.py); on SQLite one
-    select reads them back (its RETURNING answers one row per statement)."""
+    """SQLite: insert ``rows`` (documents with these unique numbers, in this order); their
+    ids in that order, read back by one select (its RETURNING answers one row per statement;
+    PostgreSQL writes a run's documents in one statement, db/sale_rows_sql.py)."""
     number = table.c.number
-    if conn.dialect.name == "postgresql":
-        made: Sequence[Any] = array_insert.insert_rows(
-            conn, table, rows, returning=("id", "number")
-        )
-    else:
-        array_insert.insert_rows(conn, table, rows)
-        made = conn.execute(
-            sa.select(table.c.id, number).where(one_of(conn, number, numbers))
-        ).all()
+    array_insert.insert_rows(conn, table, rows)
+    made = conn.execute(sa.select(table.c.id, number).where(one_of(conn, number, numbers)))
     found = {str(r[1]): int(r[0]) for r in made}
     return [found[n] for n in numbers]
 
 
 def _insert_lines(conn: Connection, rows: list[dict[str, Any]]) -> list[int]:
-    """Insert the orders' lines; their ids in that order (found by order and line number:
-    returned by the insert on PostgreSQL, one select on SQLite)."""
+    """SQLite: insert the orders' lines; their ids in that order (found by order and line
+    number, one select)."""
     line_t = orepo.line_t
-    if conn.dialect.name == "postgresql":
-        made: Sequence[Any] = array_insert.insert_rows(
-            conn, line_t, rows, returning=("id", "order_id", "number")
+    array_insert.insert_rows(conn, line_t, rows)
+    orders = sorted({int(row["order_id"]) for row in rows})
+    made = conn.execute(
+        sa.select(line_t.c.id, line_t.c.order_id, line_t.c.number).where(
+            one_of(conn, line_t.c.order_id, orders)
         )
-    else:
-        array_insert.insert_rows(conn, line_t, rows)
-        orders = sorted({int(row["order_id"]) for row in rows})
-        made = conn.execute(
-            sa.select(line_t.c.id, line_t.c.order_id, line_t.c.number).where(
-                one_of(conn, line_t.c.order_id, orders)
-            )
-        ).all()
+    )
     found = {(int(r[1]), int(r[2])): int(r[0]) for r in made}
     return [found[row["order_id"], row["number"]] for row in rows]
 
@@ -139,48 +128,57 @@ def write(
         code = sells[ns[0]].store
         # Central's own numbers for the documents the terminal gave none (a number kept
         # takes nothing from the counter: document_numbers.mint).
-        for series, numbers, prefix in (
-            ("order", order_numbers, ""),
-            ("invoice", invoice_numbers, "INV-"),
-        ):
-            wanting = [n for n in ns if not numbers[n]]
-            if wanting:
-                minted = _numbers(conn, store_id, series, len(wanting))
-                for n, k in zip(wanting, minted, strict=True):
-                    numbers[n] = f"{prefix}{code}-{k:06d}"
-    # Orders, fulfilled as the one-by-one path leaves them.
-    order_ids = _insert_numbered(
-        conn,
-        orepo.order_t,
-        [
-            {
-                "number": order_numbers[n],
-                "store_id": places[n].store_id,
-                "type": SaleType.SALE.value,
-                "delivery": "cash_and_carry",
-                "status": OrderStatus.FULFILLED.value,
-                "created_by": s.entry.actor.user,
-                "terminal": s.entry.actor.terminal,
-                "created_at": now,
-                "updated_at": now,
-                "customer_name": None,
-                "customer_phone": None,
-                "customer_address": None,
-                "customer_id": None,
+        series = (("order", order_numbers, ""), ("invoice", invoice_numbers, "INV-"))
+        wanting = {kind: [n for n in ns if not numbers[n]] for kind, numbers, _p in series}
+        if conn.dialect.name == "postgresql" and all(wanting.values()):
+            # Both counters in one statement, the order's first as before.
+            lasts = sale_rows_sql.take_numbers(
+                conn, store_id, {kind: len(wanting[kind]) for kind, _n, _p in series}
+            )
+            minted = {
+                kind: list(range(lasts[kind] - len(wanting[kind]) + 1, lasts[kind] + 1))
+                for kind, _n, _p in series
             }
-            for n, s in enumerate(sells)
-        ],
-        order_numbers,
-    )
+        else:
+            minted = {
+                kind: _numbers(conn, store_id, kind, len(wanting[kind]))
+                for kind, _n, _p in series
+                if wanting[kind]
+            }
+        for kind, numbers, prefix in series:
+            for n, k in zip(wanting[kind], minted.get(kind, ()), strict=True):
+                numbers[n] = f"{prefix}{code}-{k:06d}"
+    # Orders, fulfilled as the one-by-one path leaves them.
+    orders = [
+        {
+            "number": order_numbers[n],
+            "store_id": places[n].store_id,
+            "type": SaleType.SALE.value,
+            "delivery": "cash_and_carry",
+            "status": OrderStatus.FULFILLED.value,
+            "created_by": s.entry.actor.user,
+            "terminal": s.entry.actor.terminal,
+            "created_at": now,
+            "updated_at": now,
+            "customer_name": None,
+            "customer_phone": None,
+            "customer_address": None,
+            "customer_id": None,
+        }
+        for n, s in enumerate(sells)
+    ]
     # The lines' amounts, then the invoices that total them.
     lines: list[list[dict[str, Any]]] = []
     amounts: list[list[LineAmounts]] = []
+    # A place's lines differ only by serial: amounts once a place, totals once a unit count.
+    alike: dict[int, LineAmounts] = {}
+    sums_of: dict[tuple[int, int], Totals] = {}
+    sums: list[Totals] = []
     for n, sell in enumerate(sells):
         place = places[n]
         product = place.product
         rows = [
             {
-                "order_id": order_ids[n],
                 "number": k,
                 "product_id": product.id,
                 "sku": product.sku,
@@ -196,70 +194,106 @@ def write(
             for k, serial in enumerate(sell.serials, start=1)
         ]
         lines.append(rows)
-        amounts.append([orepo.row_amounts(cast(sa.Row[object], _LineRow(r))) for r in rows])
-    sums = [totals(a) for a in amounts]
-    invoice_ids = _insert_numbered(
-        conn,
-        orepo.invoice_t,
-        [
-            {
-                "number": invoice_numbers[n],
-                "store_id": places[n].store_id,
-                "order_id": order_ids[n],
-                "kind": "Invoice",
-                "refers_to": None,
-                "issued_at": now,
-                "net": sums[n].net,
-                "tax": sums[n].tax,
-                "total": sums[n].total,
-                "change_due": ZERO,
-                "created_by": s.entry.actor.user,
-            }
-            for n, s in enumerate(sells)
-        ],
-        invoice_numbers,
-    )
+        one = alike.get(id(place))
+        if one is None:
+            one = alike[id(place)] = orepo.row_amounts(cast(sa.Row[object], _LineRow(rows[0])))
+        amounts.append([one] * len(rows))
+        key = (id(place), len(rows))
+        if key not in sums_of:
+            sums_of[key] = totals(amounts[-1])
+        sums.append(sums_of[key])
+    invoices = [
+        {
+            "number": invoice_numbers[n],
+            "store_id": places[n].store_id,
+            "kind": "Invoice",
+            "refers_to": None,
+            "issued_at": now,
+            "net": sums[n].net,
+            "tax": sums[n].tax,
+            "total": sums[n].total,
+            "change_due": ZERO,
+            "created_by": s.entry.actor.user,
+        }
+        for n, s in enumerate(sells)
+    ]
     flat = [(n, row) for n, rows in enumerate(lines) for row in rows]
-    line_ids = _insert_lines(conn, [row | {"invoice_id": invoice_ids[n]} for n, row in flat])
-    flat_amounts = [a for per in amounts for a in per]
-    array_insert.insert_rows(
-        conn,
-        orepo.invoice_line_t,
-        [
+    invoice_lines = [
+        {
+            "position": row["number"],
+            "sku": row["sku"],
+            "description": row["name"],
+            "quantity": row["quantity"],
+            "unit_price": row["unit_price"],
+            "tax_rate": row["tax_rate"],
+            "net": a.net,
+            "tax": a.tax,
+            "total": a.gross,
+            "serial": row["serial"],
+        }
+        for (_n, row), a in zip(flat, (a for per in amounts for a in per), strict=True)
+    ]
+    payments = [
+        {
+            "kind": "payment",
+            "method": s.method,
+            "amount": sums[n].total,
+            "at": now,
+            "user_name": s.entry.actor.user,
+            "shift_id": shifts[n],
+        }
+        for n, s in enumerate(sells)
+    ]
+    unit_ids = [places[n].units[serial].id for n, s in enumerate(sells) for serial in s.serials]
+    sold = UnitState.SOLD.value
+    if conn.dialect.name == "postgresql":
+        # One statement for the documents and the units (db/sale_rows_sql.py).
+        made = sale_rows_sql.write_sales(
+            conn,
             {
-                "invoice_id": invoice_ids[n],
-                "position": row["number"],
-                "order_line_id": line_id,
-                "sku": row["sku"],
-                "description": row["name"],
-                "quantity": row["quantity"],
-                "unit_price": row["unit_price"],
-                "tax_rate": row["tax_rate"],
-                "net": a.net,
-                "tax": a.tax,
-                "total": a.gross,
-                "serial": row["serial"],
-            }
-            for (n, row), line_id, a in zip(flat, line_ids, flat_amounts, strict=True)
-        ],
-    )
-    array_insert.insert_rows(
-        conn,
-        orepo.payment_t,
-        [
-            {
-                "order_id": order_ids[n],
-                "kind": "payment",
-                "method": s.method,
-                "amount": sums[n].total,
-                "at": now,
-                "user_name": s.entry.actor.user,
-                "invoice_id": invoice_ids[n],
-                "shift_id": shifts[n],
-            }
-            for n, s in enumerate(sells)
-        ],
-    )
+                "o": orders,
+                "i": invoices,
+                "l": [row | {"entry": n + 1} for n, row in flat],
+                "il": [
+                    row | {"entry": n + 1} for (n, _r), row in zip(flat, invoice_lines, strict=True)
+                ],
+                "p": payments,
+            },
+            unit_ids,
+            sold,
+            now,
+        )
+        updated = made[-1]
+    else:
+        order_ids = _insert_numbered(conn, orepo.order_t, orders, order_numbers)
+        for row, order_id in zip(invoices, order_ids, strict=True):
+            row["order_id"] = order_id
+        invoice_ids = _insert_numbered(conn, orepo.invoice_t, invoices, invoice_numbers)
+        line_ids = _insert_lines(
+            conn,
+            [row | {"order_id": order_ids[n], "invoice_id": invoice_ids[n]} for n, row in flat],
+        )
+        array_insert.insert_rows(
+            conn,
+            orepo.invoice_line_t,
+            [
+                row | {"invoice_id": invoice_ids[n], "order_line_id": line_id}
+                for (n, _r), row, line_id in zip(flat, invoice_lines, line_ids, strict=True)
+            ],
+        )
+        array_insert.insert_rows(
+            conn,
+            orepo.payment_t,
+            [
+                row | {"order_id": order_ids[n], "invoice_id": invoice_ids[n]}
+                for n, row in enumerate(payments)
+            ],
+        )
+        updated = conn.execute(
+            _sell_units(one_of(conn, repo.unit_t.c.id, unit_ids)), {"state": sold, "now": now}
+        ).rowcount
+    if updated != len(unit_ids):  # locked above: cannot happen, and must not pass
+        raise RuntimeError(f"{updated} of {len(unit_ids)} units sold were updated")
     return _move_units(conn, sells, places, order_numbers, invoice_numbers, now)
 
 
@@ -277,8 +311,11 @@ def _sell_units(unit_is: sa.ColumnElement[bool]) -> sa.Update:
     )
 
 
-#: The units sold on PostgreSQL: built once and run prepared.
-_SELL_UNITS = Prepared(_sell_units(any_param(repo.unit_t.c.id, "unit_ids")))
+#: The fields of a sale's events that differ from one event to the next (the rest are shared).
+_EVENT_COLUMNS = (
+    *("user_name", "terminal", "store_id", "product_id", "unit_id", "serial"),
+    *("from_state", "quantity", "document_id"),
+)
 
 
 def _move_units(
@@ -289,11 +326,21 @@ def _move_units(
     invoice_numbers: list[str],
     now: object,
 ) -> list[Result]:
-    """The units sold (one update), their events (hash-chained, one insert), the stock they
-    leave, and each entry's outcome stored under its id; the verdicts."""
-    events: list[dict[str, object]] = []
+    """The units' events (hash-chained, one insert), the stock they leave, and each entry's
+    outcome stored under its id; the verdicts. The events go by column, hashed column-wise
+    (ledger_chain.stamp_columns: the same digests as one by one)."""
+    shared: dict[str, object] = {
+        "at": now,
+        "action": Action.SELL.value,
+        "to_state": UnitState.SOLD.value,
+        "document_type": DOCUMENT_TYPE,
+        "document_line": None,
+        "reason": None,
+    }
+    #: One list per varying field, in _EVENT_COLUMNS' order.
+    lists: list[list[Any]] = [[] for _ in _EVENT_COLUMNS]
+    users, terminals, stores, products, units, serials, froms, quantities, documents = lists
     stock: dict[tuple[int, int], int] = {}
-    unit_ids: list[int] = []
     verdicts: list[Result] = []
     sold = UnitState.SOLD.value
     for n, sell in enumerate(sells):
@@ -303,26 +350,15 @@ def _move_units(
         for serial in sell.serials:
             unit = place.units[serial]
             delta = on_hand_delta(UnitState(unit.state), UnitState.SOLD)
-            unit_ids.append(unit.id)
-            events.append(
-                {
-                    "at": now,
-                    "action": Action.SELL.value,
-                    "user_name": sell.entry.actor.user,
-                    "terminal": sell.entry.actor.terminal,
-                    "store_id": place.store_id,
-                    "product_id": place.product.id,
-                    "unit_id": unit.id,
-                    "serial": serial,
-                    "from_state": unit.state,
-                    "to_state": sold,
-                    "quantity": delta,
-                    "document_type": DOCUMENT_TYPE,
-                    "document_id": order_numbers[n],
-                    "document_line": None,
-                    "reason": None,
-                }
-            )
+            users.append(sell.entry.actor.user)
+            terminals.append(sell.entry.actor.terminal)
+            stores.append(place.store_id)
+            products.append(place.product.id)
+            units.append(unit.id)
+            serials.append(serial)
+            froms.append(unit.state)
+            quantities.append(delta)
+            documents.append(order_numbers[n])
             key = (place.product.id, place.store_id)
             stock[key] = stock.get(key, 0) + delta
             quantity += delta
@@ -339,22 +375,33 @@ def _move_units(
                 "units": moves,
             }
         )
+    columns = dict(zip(_EVENT_COLUMNS, lists, strict=True))
     if conn.dialect.name == "postgresql":
-        moved: Any = _SELL_UNITS.run(conn, {"unit_ids": unit_ids, "state": sold, "now": now})
+        columns.update(ledger_chain.stamp_columns(conn, shared, columns))
+        array_insert.insert_columns(conn, repo.event_t, shared, columns)
     else:
-        moved = conn.execute(
-            _sell_units(one_of(conn, repo.unit_t.c.id, unit_ids)), {"state": sold, "now": now}
+        repo.add_events(
+            conn,
+            [
+                shared | dict(zip(columns, row, strict=True))
+                for row in zip(*columns.values(), strict=True)
+            ],
         )
-    if moved.rowcount != len(unit_ids):  # locked above: cannot happen, and must not pass
-        raise RuntimeError(f"{moved.rowcount} of {len(unit_ids)} units sold were updated")
-    repo.add_events(conn, events)
+    outcomes = [
+        (s.entry.key, json.dumps({k: v for k, v in r.items() if k != "ok"}, ensure_ascii=False))
+        for s, r in zip(sells, verdicts, strict=True)
+    ]
+    if conn.dialect.name == "postgresql":
+        # The levels and the outcomes in one statement (db/sale_rows_sql.py).
+        changes = {key: delta for key, delta in stock.items() if delta}
+        for delta in changes.values():
+            check_stock_level(delta, "quantity change")
+        bumped = sale_rows_sql.stock_and_outcomes(conn, changes, outcomes)
+        for (product_id, store_id), delta in changes.items():
+            if (product_id, store_id) not in bumped:  # the bounded update refused it
+                repo.refuse_stock(conn, product_id, store_id, delta)
+        return verdicts
     for (product_id, store_id), delta in stock.items():
         repo.bump_stock(conn, product_id, store_id, delta)
-    apply_outcomes.record_many(
-        conn,
-        [
-            (s.entry.key, json.dumps({k: v for k, v in r.items() if k != "ok"}, ensure_ascii=False))
-            for s, r in zip(sells, verdicts, strict=True)
-        ],
-    )
+    apply_outcomes.record_many(conn, outcomes)
     return verdicts

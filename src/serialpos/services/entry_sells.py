@@ -32,7 +32,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
-from serialpos.db import apply_outcomes, lease_sql, repo
+from serialpos.db import apply_outcomes, lease_sql, repo, sale_rows_sql
 from serialpos.db import order_repo as orepo
 from serialpos.db.engine import Database
 from serialpos.db.one_of import any_param, one_of
@@ -159,14 +159,17 @@ class _Context:
         conn = self.conn
         try:
             here = repo.store_id(self.db, conn, store)
-            ctx = repo.move_context(conn, sku, here, None, "serialized_inventory")
         except DomainError:
             return None
-        product = orepo.sale_product_by_sku(conn, ctx.product.sku)
-        if product is None or product.serial_mode is SerialMode.DISABLED:
+        # The product as a sale reads it and the setting, in one round trip.
+        found = sale_rows_sql.sale_place(conn, sku, here, "serialized_inventory")
+        if found is None:
+            return None
+        product, chain_setting, store_setting = found
+        if product.serial_mode is SerialMode.DISABLED:
             return None
         tracked = product.serial_mode.tracked and setting_in_force(
-            "serialized_inventory", ctx.chain_setting, ctx.store_setting
+            "serialized_inventory", chain_setting, store_setting
         )
         if not tracked:
             return None  # serials only written on the events there: the usual way

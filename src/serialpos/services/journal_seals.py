@@ -1,5 +1,5 @@
 """Checking the seals of a store terminal's journal (domain/entry_seal.py): before a push
-sends its entries (terminal/sync.py) and in ``db check`` on the till.
+sends its entries (terminal/push.py) and in ``db check`` on the till.
 
 An entry is found changed when its line no longer matches its own hash (its payload was
 edited: another serial, another price), when it carries no seal though it was made after

@@ -6,15 +6,28 @@ the manager's resolution (``POST /v1/conflicts/{id}/resolve``, as the manager lo
 till, never with more rights than the token's user). Offline, a till still shows its own
 entries' conflicts from its journal (terminal/status.py ``local_conflicts``) and says it is
 offline; a resolution waits for the link, since the new event is central's to make.
+
+**A conflict is its journal entry's.** Central's number is not the conflict's identity: a
+central restored from an older backup lost the conflicts recorded after it and numbers the
+next ones afresh, so the number a till kept from its push may name another till's sale there.
+So the till matches central's conflicts to its own by the entry id (every conflict belongs to
+exactly one entry, minted on the till), shows central's number now, names its entry when it
+resolves one (central refuses a number that is another entry's: services/conflicts.py
+``check_entry``), and ``terminal resend`` has central record its lost conflicts again
+(:func:`record_again`), taking the numbers central gives them.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
+from sqlalchemy.engine import Connection
+
 from serialpos.config import ChainConfig
+from serialpos.db import journal
 from serialpos.db.engine import Database
-from serialpos.domain.errors import BadRequest
+from serialpos.domain.errors import BadRequest, DomainError
 from serialpos.services.conflicts import UnknownConflict
 from serialpos.terminal.client import CentralClient, CentralRefused, Offline
 from serialpos.terminal.status import local_conflicts
@@ -33,10 +46,19 @@ def list_at_central(chain: ChainConfig, *, only_open: bool) -> list[dict[str, An
 
 
 def resolve_at_central(
-    chain: ChainConfig, conflict_id: int, by: str, user: str, note: str | None = None
+    chain: ChainConfig,
+    conflict_id: int,
+    by: str,
+    user: str,
+    note: str | None = None,
+    entry: str | None = None,
 ) -> dict[str, Any]:
-    """Resolve ``conflict_id`` at central as ``user``; the conflict after."""
+    """Resolve ``conflict_id`` at central as ``user``; the conflict after. ``entry``: the
+    journal entry meant; central refuses (``conflict_of_other_entry``) when the number is
+    another entry's conflict there."""
     body: dict[str, Any] = {"by": by, "user": user, **({"note": note} if note else {})}
+    if entry is not None:
+        body["entry"] = entry
     with CentralClient(chain.server, chain.token, timeout=CONSOLE_TIMEOUT) as client:
         done: dict[str, Any] = client.post_json(f"/v1/conflicts/{conflict_id}/resolve", body)
     return done
@@ -59,14 +81,27 @@ def store_conflicts(
         found = own
     else:
         # This till's own keep what it knows of them (who made it here, the quantities put
-        # back), with central's status and resolution now.
-        mine = {c.get("id"): c for c in own}
+        # back), with central's number, status and resolution now: matched by their entry,
+        # never by the number (a restored central numbers its conflicts afresh).
+        mine = {entry_of(c): c for c in own}
         found = [
-            {**mine[c["id"]], "status": c["status"], "resolution": c["resolution"]}
-            if c.get("id") in mine
+            {
+                **mine[entry_of(c)],
+                "id": c["id"],
+                "status": c["status"],
+                "resolution": c["resolution"],
+            }
+            if entry_of(c) in mine
             else c
             for c in now
         ]
+        lost = len(set(mine) - {entry_of(c) for c in now})
+        if lost:
+            note = (
+                f"central holds no conflict of {lost} of this till's entries it answered as "
+                "conflicts (restored from an older backup?): `serialpos terminal resend` "
+                "has it record them again"
+            )
     if status is not None:
         if status not in ("open", "resolved"):
             raise BadRequest("status must be open or resolved")
@@ -87,3 +122,68 @@ def show_on_terminal(
         f"there is no conflict {conflict_id} of store {chain.store}"
         + (f" known here ({note})" if note else "")
     )
+
+
+def entry_of(conflict: dict[str, Any]) -> str | None:
+    """The id of the journal entry a conflict belongs to (its identity)."""
+    entry = conflict.get("entry")
+    return str(entry["id"]) if isinstance(entry, dict) and entry.get("id") else None
+
+
+def own_entry(db: Database, conflict_id: int) -> str | None:
+    """The journal entry of this till that it shows as conflict ``conflict_id`` (the number
+    central last answered it with, as its serial card and its offline list say), for a
+    resolution to name; None when no entry of this till is shown so (another till's
+    conflict, or central's own)."""
+    found = [e for c in local_conflicts(db) if c.get("id") == conflict_id and (e := entry_of(c))]
+    if len(found) > 1:
+        raise DomainError(
+            f"this till holds {len(found)} entries as conflict {conflict_id} (central was "
+            "restored from an older backup): run `serialpos terminal resend`, then "
+            "`serialpos conflicts list` for central's numbers now",
+            code="conflict_of_other_entry",
+        )
+    return found[0] if found else None
+
+
+#: Entries sent in one request (central takes 100 at most: services/lost_conflicts.py).
+RECORD_RUN = 100
+#: Codes of a central older than :func:`record_again` (no ``POST /v1/conflicts``).
+_NOT_THERE = frozenset({"http_404", "http_405", "not_found", "method_not_allowed"})
+
+
+def record_again(db: Database, client: CentralClient) -> int | None:
+    """Have central record again this till's conflicts it lost in a restore from an older
+    backup (``POST /v1/conflicts``: services/lost_conflicts.py; recorded, never applied),
+    and keep its answers: each entry then shows the number central gives it now. One central
+    still holds is answered as it was. How many were recorded again; None when central is
+    too old to (said by ``terminal resend``)."""
+    items: list[tuple[str, dict[str, Any]]] = []
+    for entry in db.read(lambda conn: journal.entries(conn, "conflict")):
+        first = json.loads(entry.answer or "{}").get("conflict") or {}
+        if first.get("error") and first.get("message") is not None:
+            item = {"line": entry.line, "error": first["error"], "message": first["message"]}
+            items.append((entry.id, item))
+    again = 0
+    for at in range(0, len(items), RECORD_RUN):
+        run = items[at : at + RECORD_RUN]
+        try:
+            answer = client.post_json("/v1/conflicts", {"entries": [i for _e, i in run]})
+        except CentralRefused as exc:
+            if exc.code in _NOT_THERE:
+                return None
+            raise
+        kept = [
+            (entry_id, verdict)
+            for (entry_id, _item), verdict in zip(run, answer["verdicts"], strict=True)
+            if verdict.get("error") == "sync_conflict" and verdict.get("conflict")
+        ]
+
+        def keep(conn: Connection, kept: list[tuple[str, dict[str, Any]]] = kept) -> None:
+            for entry_id, verdict in kept:
+                text = json.dumps(verdict, ensure_ascii=False)
+                journal.answer_conflict_again(conn, entry_id, text)
+
+        db.write(keep)
+        again += sum(1 for _e, v in kept if v.get("recorded_again"))
+    return again

@@ -7,7 +7,7 @@ transaction, sets each such unit to central's state here (:func:`take`): a unit 
 has at another store leaves this store (the same new serial received at two stores offline;
 a unit sold here after another till shipped it away), a unit at this store takes central's
 state. The store's own feed could not do this: it never carries another store's events.
-An entry the till refuses itself, unsent (changed after it was made: terminal/sync.py), gets
+An entry the till refuses itself, unsent (changed after it was made: terminal/push.py), gets
 a verdict of the till's own whose ``central_units`` are its units as they were before it
 (terminal/tampered_units.py): central never saw it; they are taken by the same rules.
 

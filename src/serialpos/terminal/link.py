@@ -11,10 +11,11 @@ entries waiting), and kept in the journal's state (``link``, ``link_since``), so
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.engine import Connection
@@ -40,10 +41,14 @@ HEARD_AT = "heard_at"
 #: checked by nobody. The console's worker and ``sync --follow`` hear central every few
 #: seconds; two minutes leaves room for a slow round.
 HEARD_WITHIN = 120
-#: Shown, never recorded: central answered but refused this till (a revoked token, another
-#: till's token, central behind the till). Recorded as OFFLINE (the offline rules hold);
-#: said apart so a cashier does not wait for a link that is up (terminal/link.py ``tick``).
+#: Central answered but this till cannot sync with it (a revoked token, another till's
+#: token, central behind the till). Recorded as OFFLINE (the offline rules hold, the audit
+#: says ``went_offline``) with the refusal beside it (:data:`REFUSAL`), and said apart —
+#: ``terminal status``'s ``link``, the console's line — so nobody waits for a link that is up.
 REFUSED = "refused"
+#: ``sync_state`` key: the refusal of the last round, ``{"code", "message"}`` as JSON, while
+#: the link is recorded OFFLINE because of it; empty once a round is online or unreachable.
+REFUSAL = "link_refusal"
 
 
 @dataclass(frozen=True)
@@ -57,6 +62,8 @@ class LinkState:
     since: datetime | None = None
     message: str = ""
     heard_at: str | None = None
+    #: when ``link`` is REFUSED: central's refusal, ``{"code", "message"}``
+    refusal: dict[str, str] | None = None
 
     @property
     def online(self) -> bool:
@@ -70,27 +77,54 @@ def read_state(db: Database, message: str = "") -> LinkState:
         pending, oldest = journal.counts(conn)
         link = journal.get_state(conn, "link")
         since = journal.get_state(conn, "link_since")
+        refusal = _refusal(journal.get_state(conn, REFUSAL)) if link == OFFLINE else None
         age = None if oldest is None else max(0, int((utcnow() - oldest).total_seconds()))
         return LinkState(
-            link if link in (ONLINE, OFFLINE) else None,
+            REFUSED if refusal else link if link in (ONLINE, OFFLINE) else None,
             pending,
             age,
             datetime.fromisoformat(since) if since else None,
-            message,
+            # the refusal is the line's words while it lasts (terminal/link.py ``tick``)
+            refusal_words(refusal["code"], refusal["message"]) if refusal else message,
             journal.get_state(conn, HEARD_AT),
+            refusal,
         )
 
     return db.read(work)
 
 
-def record_link(db: Database, link: str, *, terminal: str, user: str, reason: str) -> bool:
+def _refusal(stored: str | None) -> dict[str, str] | None:
+    if not stored:
+        return None
+    try:
+        found = json.loads(stored)
+    except ValueError:
+        return None
+    if not isinstance(found, dict):
+        return None
+    return {"code": str(found.get("code") or ""), "message": str(found.get("message") or "")}
+
+
+def record_link(
+    db: Database,
+    link: str,
+    *,
+    terminal: str,
+    user: str,
+    reason: str,
+    refused: DomainError | None = None,
+) -> bool:
     """Record the link as ``link``; when that is a change, log and audit it. True when it
-    changed."""
+    changed. ``refused``: central answered but refused this till (``link`` OFFLINE, so the
+    offline rules hold), kept so the till says REFUSED and why, not OFFLINE, until a round
+    is online again or central cannot be reached."""
     now = utcnow()
 
     def work(conn: Connection) -> bool:
         if link == ONLINE:
             journal.set_state(conn, HEARD_AT, now.isoformat(timespec="seconds"))
+        kept = {"code": refused.code, "message": refused.message} if refused else None
+        journal.set_state(conn, REFUSAL, json.dumps(kept) if kept else "")
         before = journal.get_state(conn, "link")
         if before == link:
             return False
@@ -111,7 +145,7 @@ def record_link(db: Database, link: str, *, terminal: str, user: str, reason: st
     return changed
 
 
-def refusal_words(exc: DomainError) -> str:
+def refusal_words(code: str, message: str) -> str:
     """Central's refusal in a few words for the status line, which has 40 columns at the
     smallest: ``token revoked``, ``central behind (backup?)``; the whole
     message goes to the log and the audit."""
@@ -122,10 +156,10 @@ def refusal_words(exc: DomainError) -> str:
         "user_disabled": "token's user disabled",
         "unauthorized": "token unknown at central",
         "other_terminal": "token of another till",
-    }.get(exc.code)
+    }.get(code)
     if short:
         return short
-    return exc.message.removeprefix("central refused: ").removeprefix("central refused ")
+    return message.removeprefix("central refused: ").removeprefix("central refused ")
 
 
 class LinkWatch:
@@ -152,7 +186,7 @@ class LinkWatch:
         it could not be reached. A refusal (a revoked token, central behind) is said, and
         the link counted offline: nothing more reaches central until a person acts."""
         report: SyncReport | None = None
-        refusal = ""
+        refused: DomainError | None = None
         try:
             with CentralClient(self.chain.server, self.chain.token, timeout=self.timeout) as c:
                 report = sync_once(self.db, self.chain, c)
@@ -161,14 +195,19 @@ class LinkWatch:
             link, message = OFFLINE, exc.message
         except (CentralRefused, CentralBehind) as exc:
             link, message = OFFLINE, exc.message
-            refusal = refusal_words(exc)
+            refused = exc
         reason = message or "central answered"
         if report is not None and report.conflicts:
             message = f"{report.conflicts} sale(s) recorded as conflicts at central"
-        record_link(self.db, link, terminal=self.chain.terminal, user=self.user, reason=reason)
-        state = read_state(self.db, message)
-        if refusal:
-            state = replace(state, link=REFUSED, message=refusal)
+        record_link(
+            self.db,
+            link,
+            terminal=self.chain.terminal,
+            user=self.user,
+            reason=reason,
+            refused=refused,
+        )
+        state = read_state(self.db, message)  # REFUSED and why, when it was refused
         if self.on_state is not None:
             self.on_state(state)
         return state

@@ -44,7 +44,7 @@ class MirrorCount:
     unknown_product: int = 0
     #: events older than the state a unit was set to after a conflict or a refusal
     older: int = 0
-    #: marks of such states dropped once a whole pull passed them (terminal/sync.py)
+    #: marks of such states dropped once a whole pull passed them (terminal/pull.py)
     pruned: int = 0
 
 

@@ -14,7 +14,7 @@ from serialpos.config import ChainConfig
 from serialpos.db import journal
 from serialpos.db.engine import Database
 from serialpos.terminal.client import CentralClient, CentralRefused, Offline
-from serialpos.terminal.link import OFFLINE, ONLINE, read_state, record_link
+from serialpos.terminal.link import OFFLINE, ONLINE, REFUSED, read_state, record_link
 from serialpos.terminal.sync import SyncReport, push
 
 #: Seconds central has to answer an online sale before the till goes on offline.
@@ -32,18 +32,27 @@ def pushed_at_once(
     ``conflict`` (with the conflict), ``refused`` or ``pending`` (no answer: offline). The
     link found is recorded (terminal/link.py): the store's offline rules follow it."""
     online = True
-    who = {"terminal": chain.terminal, "user": user}
     with CentralClient(chain.server, chain.token, timeout=ONLINE_TIMEOUT) as client:
         for result in results:
             entry = result.get("entry")
             if entry is not None and online:
                 try:
                     push(db, client, SyncReport(), store=chain.store)
-                    record_link(db, ONLINE, reason="central answered", **who)
+                    record_link(
+                        db, ONLINE, reason="central answered", terminal=chain.terminal, user=user
+                    )
                 except (Offline, CentralRefused) as exc:
                     online = False
                     result["central_message"] = exc.message
-                    record_link(db, OFFLINE, reason=exc.message, **who)
+                    refused = exc if isinstance(exc, CentralRefused) else None
+                    record_link(
+                        db,
+                        OFFLINE,
+                        reason=exc.message,
+                        refused=refused,
+                        terminal=chain.terminal,
+                        user=user,
+                    )
             if entry is not None:
                 made = _entry(db, str(entry))
                 state = made.state if made is not None else "pending"
@@ -67,16 +76,23 @@ def confirm_sale(db: Database, chain: ChainConfig, invoice: str, *, user: str) -
     """Push the journal at once so the receipt can say central took the sale; at most
     :data:`ONLINE_TIMEOUT` seconds. A till found offline by its last round does not wait
     again: the sale is kept and the sync worker sends it (never twice, never lost)."""
-    if read_state(db).link == OFFLINE:
+    link = read_state(db)
+    if link.link == OFFLINE:
         return SaleAnswer("pending", "offline: kept, sent when central answers")
-    who = {"terminal": chain.terminal, "user": user}
+    if link.link == REFUSED:  # central answered but refused this till: not sent till fixed
+        return SaleAnswer("pending", f"central refused this till ({link.message}): kept")
     try:
         with CentralClient(chain.server, chain.token, timeout=ONLINE_TIMEOUT) as client:
             push(db, client, SyncReport(), store=chain.store)
-        record_link(db, ONLINE, reason="central answered", **who)
-    except (Offline, CentralRefused) as exc:
-        record_link(db, OFFLINE, reason=exc.message, **who)
+        record_link(db, ONLINE, reason="central answered", terminal=chain.terminal, user=user)
+    except Offline as exc:
+        record_link(db, OFFLINE, reason=exc.message, terminal=chain.terminal, user=user)
         return SaleAnswer("pending", f"central did not answer ({exc.message}): kept, sent later")
+    except CentralRefused as exc:
+        record_link(
+            db, OFFLINE, reason=exc.message, refused=exc, terminal=chain.terminal, user=user
+        )
+        return SaleAnswer("pending", f"central refused this till ({exc.message}): kept")
     made = db.read(lambda conn: journal.last_naming(conn, invoice))
     if made is None or made.state == "pending":
         return SaleAnswer("pending", "central has not answered yet: kept, sent later")

@@ -1,7 +1,7 @@
 """Settings and catalogue taken again from central after the snapshot (issue 16).
 
 The event feed carries ledger events only: a product made at central reaches a terminal with
-the first event naming it (terminal/sync.py), but a changed price, a new barcode or a
+the first event naming it (terminal/pull.py), but a changed price, a new barcode or a
 changed store setting would not. So the sync, every :data:`REFRESH_SECONDS` while online,
 asks central for its settings and catalogue (``GET /v1/snapshot?part=reference``) and takes
 them (db/snapshot_sql.py ``take_reference``). Users (PIN hashes), stores, package components

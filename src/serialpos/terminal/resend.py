@@ -3,7 +3,7 @@ again what it lost of this terminal's work, and go on from central's feed as it 
 
 A restored central lacks the entries it accepted after its backup was taken; the till has
 them settled ``accepted`` and would never send them again, so those sales were missing at
-central for good. The sync only says "central behind" (terminal/sync.py) and keeps every
+central for good. The sync only says "central behind" (terminal/central_behind.py) and keeps every
 waiting entry: it cannot tell a restore from a till pointed at the wrong server, and sending a
 whole journal to the wrong central would be worse than waiting. A person who knows central
 is back for good runs this command; it is not done at the next sync by itself.
@@ -33,15 +33,20 @@ What it does, in one local transaction, then one sync round:
   central's state out of the feed's order (``unit_event:``, terminal/mirror.py) are
   dropped: one may name a lost event whose id central hands out again.
 
-Entries settled ``conflict`` or ``refused`` are not sent again: central kept nothing of a
-refusal, and the till already took central's state after a conflict.
+Entries settled ``refused`` are not sent again: central kept nothing of a refusal. Entries
+settled ``conflict`` are not applied again (the till already took central's state), but
+central **records their conflicts again** when it lost them, first, before anything is
+marked (terminal/central_conflicts.py ``record_again``): each entry central did not take has
+its one conflict record there again, and the till takes the number central gives it now.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+import json
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from serialpos.config import ChainConfig
@@ -49,6 +54,7 @@ from serialpos.db import journal
 from serialpos.db.engine import Database
 from serialpos.domain.errors import DomainError
 from serialpos.terminal import feed_memory
+from serialpos.terminal.central_conflicts import record_again
 from serialpos.terminal.client import CentralClient
 from serialpos.terminal.sync import SyncReport, sync_once
 
@@ -58,24 +64,91 @@ class NotBehind(DomainError):
 
 
 @dataclass
+class Answered:
+    """What central answered, after the round, for one group of the entries the command
+    sent: the accepted entries marked to send again, or those already waiting. An entry
+    central did not answer (the round stopped, or central could not apply it) is
+    ``waiting``, never counted as sent."""
+
+    #: entries in the group
+    entries: int = 0
+    #: accepted: central still held it (``replayed``), or applied it now
+    replayed: int = 0
+    applied: int = 0
+    conflicts: int = 0
+    refused: int = 0
+    #: still pending here: central has not answered for it yet
+    waiting: int = 0
+
+    @property
+    def answered(self) -> int:
+        return self.entries - self.waiting
+
+
+#: Ids asked for in one statement (SQLite's limit on parameters is far above it).
+_IDS_AT_ONCE = 500
+
+
+def _answered(conn: Connection, ids: list[str]) -> Answered:
+    """How central answered the entries ``ids``, as the journal holds them now."""
+    c = journal.journal_t.c
+    found = Answered(entries=len(ids))
+    for at in range(0, len(ids), _IDS_AT_ONCE):
+        chunk = ids[at : at + _IDS_AT_ONCE]
+        for state, answer in conn.execute(sa.select(c.state, c.answer).where(c.id.in_(chunk))):
+            if state == "pending":
+                found.waiting += 1
+            elif state == "conflict":
+                found.conflicts += 1
+            elif state == "refused":
+                found.refused += 1
+            elif _replayed(answer):
+                found.replayed += 1
+            else:
+                found.applied += 1
+    return found
+
+
+def _replayed(answer: str | None) -> bool:
+    try:
+        said = json.loads(answer or "{}")
+    except ValueError:
+        return False
+    return isinstance(said, dict) and bool(said.get("replayed"))
+
+
+def _ids(conn: Connection, state: str) -> list[str]:
+    c = journal.journal_t.c
+    return [str(i) for i in conn.execute(sa.select(c.id).where(c.state == state)).scalars()]
+
+
+@dataclass
 class Resent:
     #: the feed number this till had applied up to, and central's feed's end now
     feed_after_was: int
     central_last: int
     #: accepted entries marked to send again
     resent: int
-    #: the sync round that sent them (``replayed``: central still held them)
+    #: the sync round that sent them (``replayed``: central still held them), with the
+    #: entries that were waiting already
     sync: SyncReport
     #: where the feed was read again from: the newest event this till applied that central
     #: still has (None: it remembers none, and went on from ``central_last``)
     pulled_after: int | None = None
+    #: conflicts of this till's entries central had lost, recorded there again (None: a
+    #: central too old to)
+    recorded_again: int | None = 0
+    #: what central answered for the accepted entries marked to send again
+    again: Answered = field(default_factory=Answered)
+    #: what central answered for the entries that were waiting when the command ran (sent
+    #: by the same round; never accepted before, so never counted as sent again)
+    were_waiting: Answered = field(default_factory=Answered)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
 
     def words(self) -> str:
-        s = self.sync
-        fresh = s.accepted - s.replayed
+        s, a, w = self.sync, self.again, self.were_waiting
         if self.pulled_after is not None:
             pulled = (
                 f"feed read again after event {self.pulled_after}, the newest this terminal "
@@ -90,11 +163,24 @@ class Resent:
                 "now is not pulled here, and its stock cannot be vouched for: set it up again "
                 "with `serialpos terminal init` (a new --db) once these entries are sent"
             )
+        lost = (
+            "central cannot record lost conflicts again (an older serialpos)"
+            if self.recorded_again is None
+            else f"{self.recorded_again} conflict(s) central had lost recorded again"
+        )
+        waiting = (
+            f"; of the {w.entries} entries that were waiting, central accepted "
+            f"{w.replayed + w.applied}, {w.conflicts} conflict(s), {w.refused} refused, "
+            f"{w.waiting} still waiting"
+            if w.entries
+            else ""
+        )
         return (
             f"central's feed ended at {self.central_last}, this terminal had applied up to "
-            f"{self.feed_after_was}: {self.resent} accepted entries sent again; central "
-            f"still held {s.replayed}, applied {fresh} again, {s.conflicts} conflict(s), "
-            f"{s.refused} refused; {s.pending} still waiting; {pulled}"
+            f"{self.feed_after_was}: {a.answered} of {self.resent} accepted entries sent "
+            f"again; central still held {a.replayed}, applied {a.applied} again, "
+            f"{a.conflicts} conflict(s), {a.refused} refused; {a.waiting} still waiting"
+            f"{waiting}; {lost}; {pulled}"
         )
 
 
@@ -117,8 +203,11 @@ def resend(db: Database, chain: ChainConfig, client: CentralClient) -> Resent:
         )
     parted = feed_memory.parting(db, client, last)
     start = last if parted is None else parted
+    # First, before anything is marked: cut off here, the command can be run again as is.
+    recorded = record_again(db, client)
 
-    def mark(conn: Connection) -> int:
+    def mark(conn: Connection) -> tuple[int, list[str], list[str]]:
+        again, waiting = _ids(conn, "accepted"), _ids(conn, "pending")
         n = journal.send_again(conn)
         journal.set_state(conn, "feed_after", str(start))
         away = int(journal.get_state(conn, "away_after") or 0)
@@ -126,9 +215,9 @@ def resend(db: Database, chain: ChainConfig, client: CentralClient) -> Resent:
             journal.set_state(conn, "away_after", str(start))
         journal.forget_seen_after(conn, 0 if parted is None else parted)
         journal.drop_unit_events(conn, journal.unit_events(conn))
-        return n
+        return n, again, waiting
 
-    resent = db.write(mark)
+    resent, again, waiting = db.write(mark)
     try:
         report = sync_once(db, chain, client)
     except DomainError as exc:  # offline, or refused, after the marking: said with it
@@ -138,4 +227,13 @@ def resend(db: Database, chain: ChainConfig, client: CentralClient) -> Resent:
             "`serialpos sync` sends them",
             code=exc.code,
         ) from exc
-    return Resent(after, last, resent, report, parted)
+    return Resent(
+        after,
+        last,
+        resent,
+        report,
+        parted,
+        recorded,
+        db.read(lambda conn: _answered(conn, again)),
+        db.read(lambda conn: _answered(conn, waiting)),
+    )

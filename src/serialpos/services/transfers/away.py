@@ -7,7 +7,7 @@ sold, returned, shipped on, and none of it is in the sending store's feed. A til
 stopped following it would go on showing it in stock at the other store after it was sold
 there. So the till asks central, with a cursor of its own on the event feed, for the units
 its store shipped that moved at another store since (``GET /v1/transfers/sent?after=``),
-and takes central's state of each (terminal/sync.py). The till's copy of every unit its
+and takes central's state of each (terminal/follow_transfers.py). The till's copy of every unit its
 store shipped is then central's, wherever the unit went, at the cost of the events of the
 window since the last ask (never the store's whole history): a cursor, not a list of
 serials that grows with every shipment. A unit a conflict sent away (the same new serial

@@ -103,6 +103,13 @@ class ConflictsScreen(AdminListScreen):
 
     only_open = True
 
+    def __init__(self) -> None:
+        super().__init__()
+        #: The journal entry of each conflict listed, by its number: a resolution names it,
+        #: and central refuses a number that is another entry's conflict now (restored
+        #: from an older backup meanwhile).
+        self.listed_entries: dict[str, str] = {}
+
     def load(self) -> list[tuple[str, Text]]:
         chain = self.console.chain()
         if chain is not None:
@@ -113,6 +120,11 @@ class ConflictsScreen(AdminListScreen):
         return self._rows(found)
 
     def _rows(self, found: list[dict[str, Any]]) -> list[tuple[str, Text]]:
+        self.listed_entries = {
+            str(c["id"]): str(entry["id"])
+            for c in found
+            if isinstance(entry := c.get("entry"), dict) and entry.get("id")
+        }
         if not found:
             return [("", Text("no open conflicts" if self.only_open else "no conflicts"))]
         return [(str(c["id"]), conflict_text(c)) for c in found]
@@ -155,6 +167,7 @@ class ConflictsScreen(AdminListScreen):
             self.show_error("no conflict chosen")
             return
         conflict_id = int(chosen)
+        entry = self.listed_entries.get(chosen)
         actor = self.session.actor
         db = self.console.database()
 
@@ -165,7 +178,7 @@ class ConflictsScreen(AdminListScreen):
                 from serialpos.terminal.client import Offline
 
                 try:
-                    resolve_at_central(chain, conflict_id, by, actor.user)
+                    resolve_at_central(chain, conflict_id, by, actor.user, entry=entry)
                 except Offline:
                     raise ConflictsOffline(
                         "OFFLINE: central cannot be reached, and a conflict is resolved at "
@@ -175,7 +188,7 @@ class ConflictsScreen(AdminListScreen):
             from serialpos.services.apply import apply_object
             from serialpos.services.conflicts import resolve
 
-            resolve(db, actor, conflict_id, by, None, apply_object)
+            resolve(db, actor, conflict_id, by, None, apply_object, entry)
             return f"conflict {conflict_id}: {RESOLVE_KEYS[by]}"
 
         self.change(work)

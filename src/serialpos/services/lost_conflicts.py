@@ -1,0 +1,84 @@
+"""Conflicts a restored central lost, recorded again from the till that made them (issue 16).
+
+Central restored from a backup older than a conflict has lost the conflict's record and the
+entry's stored outcome, and numbers its next conflicts afresh: the number the till kept for
+its entry then names another till's sale. ``serialpos terminal resend`` sends this till's
+entries settled ``conflict`` here (``POST /v1/conflicts``, terminal/central_conflicts.py
+``record_again``), so every entry central did not take has its one conflict record again,
+visible to managers (docs/offline.md), and the till takes the number central gives it now.
+
+Each is **recorded, never applied**: when the till settled it it took central's state and put
+its quantities back; applying it now (the sale that stood lost too, not yet sent again by
+its till) would leave central and the till disagreeing, and which sale stands would depend
+on which till ran ``resend`` first. An entry central still holds is answered from its stored
+outcome, as a push is. The error and message are central's own words of its first answer,
+as the till kept them; the event that stands is the unit's newest at central now. The entry
+is checked as a push is (its id, its terminal's token and store, its seal).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlalchemy.engine import Connection
+
+from serialpos.db import apply_outcomes
+from serialpos.db.engine import Database
+from serialpos.domain.errors import BadRequest, DomainError
+from serialpos.services.conflicts import CONFLICT_CODES
+from serialpos.services.context import Actor
+from serialpos.services.entries import _claim, _record_conflict, _replay, prepare
+
+Result = dict[str, Any]
+
+#: Entries in one request at most (a till sends its conflicts in runs of this many).
+MAX_ENTRIES = 100
+
+
+def record_again(db: Database, token: Actor, items: Sequence[Any]) -> list[Result]:
+    """One verdict per item (``{"line": the entry as the till stores it, "error", "message":
+    central's first answer}``), in order: the conflict recorded again (``recorded_again``),
+    the stored outcome of an entry central still holds (``replayed``), or a refusal of that
+    item alone."""
+    if len(items) > MAX_ENTRIES:
+        raise BadRequest(f"at most {MAX_ENTRIES} entries a request, not {len(items)}")
+    return [_one(db, token, item) for item in items]
+
+
+def _read(item: Any) -> tuple[Mapping[str, Any], str, str]:
+    if not isinstance(item, dict) or not isinstance(item.get("line"), str):
+        raise BadRequest("each entry is an object with 'line' (the entry as stored)")
+    try:
+        data = json.loads(item["line"])
+    except (ValueError, RecursionError) as exc:
+        raise BadRequest(f"'line' is not valid JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise BadRequest("'line' is one JSON object")
+    error, message = item.get("error"), item.get("message")
+    if error not in CONFLICT_CODES:
+        raise BadRequest(f"'error' is one of {', '.join(sorted(CONFLICT_CODES))}")
+    if not isinstance(message, str):
+        raise BadRequest("'message' is central's first answer (text)")
+    return data, str(error), message
+
+
+def _one(db: Database, token: Actor, item: Any) -> Result:
+    def work(conn: Connection) -> Result:
+        entry = prepare(conn, db, token, data)
+        found = _claim(conn, entry)
+        if found is not None:  # central still holds it: its answer then
+            return _replay(found, entry.body_sha256, entry.key)
+        first = {"error": error, "message": message}
+        outcome = _record_conflict(
+            conn, db, entry.data, entry.terminal, entry.seq, entry.key, first
+        )
+        apply_outcomes.record(conn, entry.key, json.dumps(outcome, ensure_ascii=False))
+        return {"ok": False, **outcome, "recorded_again": True}
+
+    try:
+        data, error, message = _read(item)
+        return db.write(work)
+    except DomainError as exc:
+        return {"ok": False, "error": exc.code, "message": exc.message}

@@ -1,0 +1,150 @@
+"""The push of ``serialpos sync``: pending entries in local sequence order, each sent as stored
+(its id is the entry id), through central's idempotent ``POST /v1/apply``. Each verdict
+settles its entry in the local journal: ``accepted`` (applied, or replayed: it had landed
+before), ``conflict`` (central recorded a conflict for a manager), ``refused`` (central
+refused the line; its answer is kept); a conflict's or a refusal's units take central's
+state in the same local transaction (terminal/central_state.py), even when central has them
+at another store. A ``database_error`` at central or no answer leaves the entry pending for
+the next push: the resend is safe, never a second sale. Ordering never comes from clocks.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlalchemy.engine import Connection
+
+from serialpos.db import journal
+from serialpos.db.engine import Database
+from serialpos.services import journal_seals
+from serialpos.terminal import central_state, quantities, tampered_units
+from serialpos.terminal.client import CentralClient, CentralRefused
+from serialpos.terminal.sync_report import SyncReport
+
+#: Entries sent in one request.
+PUSH_BATCH = 500
+#: Verdicts that leave an entry pending (central could not use its database for it).
+RETRY_CODES = frozenset({"database_error", "conflict"})
+#: Verdicts that refuse the terminal's token, not its entry (a token of no terminal, or of
+#: another: the till was given the wrong one). The push stops there with every entry kept
+#: pending and the problem said, as for a revoked token; settling them as refused would
+#: lose the sale at central and put its unit back in stock here.
+TOKEN_CODES = frozenset({"terminal_not_linked", "other_terminal"})
+
+
+def _state_of(verdict: dict[str, Any]) -> str | None:
+    if verdict.get("ok"):
+        return "accepted"
+    code = verdict.get("error")
+    if code == "sync_conflict":
+        return "conflict"
+    if code in RETRY_CODES:
+        return None
+    return "refused"
+
+
+_COUNTER = {"accepted": "accepted", "conflict": "conflicts", "refused": "refused"}
+
+
+def _tampered(changed: journal_seals.Changed, units: list[dict[str, Any]]) -> dict[str, Any]:
+    """The verdict the till gives itself for an entry changed after it was made: central
+    never saw it, so the units its own events moved here go back as they were before it
+    (``central_units``, taken by terminal/central_state.py: terminal/tampered_units.py),
+    named with the document the till recorded, for a manager to make it again."""
+    undone = f"; undone here: {tampered_units.words(units)}" if units else ""
+    return {
+        "ok": False,
+        "error": "entry_tampered",
+        "message": f"{changed.words()}; not sent to central{undone} (make it again if it stands)",
+        "central_units": units,
+    }
+
+
+def push(db: Database, client: CentralClient, report: SyncReport, *, store: str) -> None:
+    """Send the pending entries of this terminal (of ``store``) and settle each with
+    central's verdict; a conflict's or a refusal's units take central's state in the same
+    local transaction (terminal/central_state.py)."""
+    while True:
+        entries = db.read(lambda conn: journal.pending(conn, PUSH_BATCH))
+        if not entries:
+            return
+
+        # An entry changed after it was made is not sent: refused here, named, the rest go.
+        def check(
+            conn: Connection, waiting: list[journal.Entry] = entries
+        ) -> dict[str, tuple[journal_seals.Changed, list[dict[str, Any]]]]:
+            found = journal_seals.changed_among(conn, waiting)
+            return {
+                e.id: (found[e.id], tampered_units.units_before(conn, e, unsent=found.keys()))
+                for e in waiting
+                if e.id in found
+            }
+
+        changed = db.read(check)
+        sent = [e for e in entries if e.id not in changed]
+        answers = iter(client.post_lines([e.line for e in sent]) if sent else [])
+        verdicts: list[dict[str, Any]] = []
+        for entry in entries:
+            found = changed.get(entry.id)
+            if found is not None:
+                verdict = _tampered(*found)
+                report.tampered.append(str(verdict["message"]))
+                verdicts.append(verdict)
+            elif (answer := next(answers, None)) is not None:
+                verdicts.append(answer)
+            else:
+                break  # central stopped answering: the rest wait
+        settled: list[tuple[journal.Entry, str, dict[str, Any]]] = []
+        wrong_token: CentralRefused | None = None
+        for entry, verdict in zip(entries, verdicts, strict=False):
+            if verdict.get("error") in TOKEN_CODES:
+                wrong_token = CentralRefused(
+                    f"central refused this terminal's token: {verdict.get('message')}; "
+                    "the journal is kept (give the till a token of its own in its config)",
+                    code=str(verdict["error"]),
+                )
+                break
+            state = _state_of(verdict)
+            if state is None:
+                report.retry += 1
+                continue
+            if verdict.get("replayed"):
+                report.replayed += 1
+            name = _COUNTER[state]
+            setattr(report, name, getattr(report, name) + 1)
+            settled.append((entry, state, verdict))
+
+        def write(
+            conn: Connection, settled: list[tuple[journal.Entry, str, dict[str, Any]]] = settled
+        ) -> tuple[int, int]:
+            answered = [
+                (entry, state, verdict)
+                for entry, state, verdict in settled
+                if journal.settle(conn, entry.id, state, json.dumps(verdict, ensure_ascii=False))
+            ]
+            # Central kept nothing of a conflict or a refusal: what the entry did to
+            # quantities here goes back (terminal/quantities.py), once: settled here only.
+            not_taken = [
+                (entry, str(verdict.get("error") or "") or None)
+                for entry, state, verdict in answered
+                if state != "accepted"
+            ]
+            put = quantities.put_back(conn, not_taken)
+            put += sum(
+                quantities.follow_count(conn, entry, verdict)
+                for entry, state, verdict in answered
+                if state == "accepted" and verdict.get("op") == "count"
+            )
+            taken = central_state.take(
+                conn, store=store, answered=[(e, v) for e, _s, v in answered]
+            )
+            return taken, put
+
+        taken, put = db.write(write)
+        report.central_state += taken
+        report.put_back += put
+        if wrong_token is not None:
+            raise wrong_token
+        if len(verdicts) < len(entries) or report.retry:
+            return  # central stopped answering, or could not apply some: next push

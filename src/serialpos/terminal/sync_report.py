@@ -1,0 +1,50 @@
+"""What one sync round did (:class:`SyncReport`): counts of the push, the pull and the
+transfers followed, printed by ``serialpos sync`` as JSON (its keys are pinned)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from serialpos.terminal.mirror import MirrorCount
+
+
+@dataclass
+class SyncReport:
+    accepted: int = 0
+    replayed: int = 0
+    conflicts: int = 0
+    refused: int = 0
+    retry: int = 0
+    pulled: int = 0
+    #: Transfers shipped to this store, kept here to be received.
+    transfers: int = 0
+    mirror: MirrorCount = field(default_factory=MirrorCount)
+    pending: int = 0
+    feed_after: int = 0
+    #: settings and catalogue taken again from central this round (terminal/refresh.py)
+    refreshed: bool = False
+    #: units set here to central's state after a conflict or a refusal
+    #: (terminal/central_state.py)
+    central_state: int = 0
+    #: customer records taken from central this round (terminal/customers.py)
+    customers: int = 0
+    #: transfers shipped from this store whose copy here took central's (received at the
+    #: other store: services/transfers/sent.py)
+    sent_transfers: int = 0
+    #: quantities (per product, store and document) of entries central did not take, put
+    #: back here as they were before the entry (terminal/quantities.py)
+    put_back: int = 0
+    #: transfers shipped from here that central did not take (a conflict or a refusal),
+    #: their copy here marked refused (services/transfers/sent.py)
+    refused_transfers: int = 0
+    #: transfers received here whose receipt central did not take: their copy here reads
+    #: central's again, or refused (services/transfers/incoming.py)
+    refused_receipts: int = 0
+    #: entries found changed after they were made, refused here unsent
+    #: (services/journal_seals.py), each said in words with the units it moved here, put
+    #: back as they were before it (terminal/tampered_units.py)
+    tampered: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
