@@ -224,6 +224,38 @@ def test_a_row_reads_alike_by_name_position_and_mapping() -> None:
         PreparedRow(("a",), [1, 2])
 
 
+def test_a_row_is_a_tuple_with_its_columns_as_attributes() -> None:
+    """As SQLAlchemy's ``Row``: a row equals the tuple of its values and slices as one; a
+    column may be named like a tuple method (``count``) and reads as the column; the
+    statement's rows share one class, whose attributes read a position each."""
+    row = PreparedRow(("id", "count", "price"), (7, 3, Decimal("1.50")))
+    assert row == (7, 3, Decimal("1.50")) and row[1:] == (3, Decimal("1.50"))
+    assert (row.id, row.count, row.price) == (7, 3, Decimal("1.50"))
+    again = PreparedRow(("id", "count", "price"), (8, 0, None))
+    assert type(again) is type(row) and again.count == 0 and again._mapping["price"] is None
+    assert repr(row) == "PreparedRow({'id': 7, 'count': 3, 'price': Decimal('1.50')})"
+
+
+def test_bind_values_given_fixed_and_processed(db: Database) -> None:
+    """A value given wins over one fixed in the statement; a fixed one is used when none is
+    given; a required one missing is refused; None is never handed to a processor."""
+    c = repo.store_t.c
+    found = Prepared(
+        sa.select(c.code).where(
+            c.code.in_([sa.bindparam("a"), sa.bindparam("b", "S1")]),
+        )
+    )
+
+    def codes(params: dict[str, object]) -> list[str]:
+        return db.read(lambda conn: [row[0] for row in found.rows(conn, params)])
+
+    assert codes({"a": "nope"}) == ["S1"]
+    assert codes({"a": "S1", "b": "x"}) == ["S1"]
+    assert codes({"a": "x", "b": None}) == []
+    with pytest.raises(KeyError):
+        codes({"b": "S1"})
+
+
 def test_a_reconnected_connection_gets_a_cursor_of_its_own(db: Database) -> None:
     """The driver cursor is kept per pooled connection: after the connection is invalidated
     (a server restart, a dropped link), the next run uses a cursor of the new connection."""

@@ -98,13 +98,20 @@ _STORE_BY_CODE = Prepared(sa.select(store_c.id).where(store_c.code == sa.bindpar
 _TERMINAL_STORE = Prepared(
     sa.select(link_c.store_id).where(link_c.terminal_id == sa.bindparam("terminal_id")).limit(1)
 )
+#: Found by the unit (its product and serial name one), so through ``ix_ledger_event_unit``:
+#: no index lists a product's events (migration 0033).
+_THE_UNIT = (
+    sa.select(unit_c.id)
+    .join(repo.product_t, product_c.id == unit_c.product_id)
+    .where(product_c.sku == sa.bindparam("sku"), unit_c.serial == sa.bindparam("serial"))
+)
 _LAST_UNIT_EVENT = Prepared(
     sa.select(sa.func.max(event_c.id))
     .join(repo.product_t, product_c.id == event_c.product_id)
     .where(
+        event_c.unit_id.in_(_THE_UNIT.scalar_subquery()),
         product_c.sku == sa.bindparam("sku"),
         event_c.serial == sa.bindparam("serial"),
-        event_c.unit_id.is_not(None),
     )
 )
 _PRODUCT_ID = Prepared(sa.select(product_c.id).where(product_c.sku == sa.bindparam("sku")))

@@ -45,7 +45,8 @@ class EventFeed(SQLModel, table=True):
     __tablename__ = "event_feed"
     __table_args__ = (sa.Index("ix_event_feed_store_seq", "store_id", "seq"),)
 
-    seq: int = Field(primary_key=True, sa_type=sa.BigInteger())
+    #: SQLite: the table's rowid (migration 0033), so the feed is one b-tree, not two.
+    seq: int = Field(primary_key=True, sa_type=sa.BigInteger().with_variant(sa.Integer(), "sqlite"))
     event_id: int = Field(foreign_key="ledger_event.id", sa_column_kwargs={"unique": True})
     #: The event's store, copied by the feed's writers (triggers, db/bulk_events.py).
     store_id: int | None = Field(default=None)

@@ -363,8 +363,8 @@ def keep_settings_of(conn: Connection, found: sa.Row[object]) -> sa.Row[object]:
     transaction's settings of its store (repo.keep_settings)."""
     keys: tuple[str, ...]
     values: Sequence[Any]
-    if isinstance(found, PreparedRow):  # tuple() of a statement's shared key tuple: itself
-        keys, values = tuple(found._keys), found._values
+    if isinstance(found, PreparedRow):  # its class's key tuple, and the row is a tuple
+        keys, values = found._keys, found
     else:
         keys, values = tuple(map(str, found._mapping)), tuple(found)
     shape = _WITHOUT_SETTINGS.get(keys)

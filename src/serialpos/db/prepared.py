@@ -4,8 +4,10 @@ on the driver's own cursor (see :class:`Prepared` for what that saves and what i
 
 from __future__ import annotations
 
+import functools
+import operator
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
@@ -102,13 +104,9 @@ class Prepared:
         if last_dialect is not dialect or plan is None:
             plan = self._by_dialect.get((dialect.name, dialect.driver)) or self._compile(dialect)
             self._last = (dialect, plan)
-        values: list[object] = []
-        fixed = plan.fixed
-        for name, process in plan.binds:
-            value = params[name] if name in params else fixed[name]
-            values.append(value if process is None or value is None else process(value))
+        values = plan.values(params)
         args: Sequence[object] | dict[str, object] = (
-            tuple(values) if plan.positional else dict(zip(plan.names, values, strict=True))
+            values if plan.positional else dict(zip(plan.names, values, strict=True))
         )
         if not conn.in_transaction():
             conn.begin()  # as Connection.execute would autobegin
@@ -193,48 +191,60 @@ def _forget_cursor(conn: Connection) -> None:
         fairy.info.pop(_CURSOR, None)
 
 
-class PreparedRow:
-    """A row a :class:`Prepared` statement returned: ``_mapping`` by column name, attributes,
-    and the values by position (as a SQLAlchemy ``Row`` reads). The column positions are
-    shared by every row of a statement and the mapping is made only when asked for: most
-    rows are read by attribute or position, and a dict per row was most of a row's cost."""
+class PreparedRow(tuple[Any, ...]):
+    """A row a :class:`Prepared` statement returned: the values by position (a tuple, as a
+    SQLAlchemy ``Row`` reads), by attribute and ``_mapping`` by column name.
 
-    __slots__ = ("_index", "_keys", "_map", "_values")
+    Each statement's keys get a subclass of their own (:func:`row_class`, made once per
+    key tuple) whose attributes are properties reading a position (``itemgetter``), so a
+    row is one ``tuple.__new__`` and an attribute one C call: a per-row object with a
+    ``__getattr__`` cost a Python call per read, and a counter sale reads some 300. The
+    mapping is made only when asked for (most rows are read by attribute or position)."""
 
-    def __init__(
-        self, keys: Sequence[str], values: Sequence[Any], index: Mapping[str, int] | None = None
-    ) -> None:
-        self._values = tuple(values)
-        self._keys = keys
-        if len(keys) != len(self._values):
-            raise ValueError(f"{len(keys)} keys for {len(self._values)} values")
-        self._index = _positions(keys) if index is None else index
-        self._map: dict[str, Any] | None = None
+    _keys: tuple[str, ...] = ()
+
+    def __new__(
+        cls, keys: Sequence[str], values: Iterable[Any], index: object = None
+    ) -> PreparedRow:
+        """A row of ``values`` under ``keys`` (``index``: accepted for older callers, the
+        positions now live on the keys' class); keys that do not match are refused."""
+        row = tuple.__new__(row_class(keys), values)
+        if len(keys) != len(row):
+            raise ValueError(f"{len(keys)} keys for {len(row)} values")
+        return row
+
+    @functools.cached_property
+    def _mapping(self) -> dict[str, Any]:
+        return dict(zip(self._keys, self, strict=True))
 
     @property
-    def _mapping(self) -> dict[str, Any]:
-        found = self._map
-        if found is None:
-            found = self._map = dict(zip(self._keys, self._values, strict=True))
-        return found
-
-    def __getattr__(self, name: str) -> Any:
-        try:
-            return self._values[self._index[name]]
-        except KeyError:
-            raise AttributeError(name) from None
-
-    def __getitem__(self, index: int) -> Any:
-        return self._values[index]
-
-    def __iter__(self) -> Iterator[Any]:
-        return iter(self._values)
-
-    def __len__(self) -> int:
-        return len(self._values)
+    def _values(self) -> tuple[Any, ...]:
+        return tuple(self)
 
     def __repr__(self) -> str:
         return f"PreparedRow({self._mapping!r})"
+
+
+#: The row class of each key tuple (a process runs a bounded set of statements).
+_ROW_CLASSES: dict[tuple[str, ...], type[PreparedRow]] = {}
+
+
+def row_class(keys: Sequence[str]) -> type[PreparedRow]:
+    """The :class:`PreparedRow` subclass for rows of ``keys``: each key a property reading
+    its position (a repeated key its last, as the mapping does). A key the row class itself
+    uses (``_mapping``, ``_keys``, ``_values``, dunders) is read through ``_mapping`` only."""
+    keys = tuple(keys)
+    found = _ROW_CLASSES.get(keys)
+    if found is None:
+        reserved = set(dir(PreparedRow)) - set(dir(tuple)) | {"_keys"}
+        # No __slots__: the cached mapping needs a __dict__ (made only when a row's mapping
+        # is asked for, so a row read by position or attribute never makes one).
+        attrs: dict[str, Any] = {"_keys": keys}
+        for i, key in enumerate(keys):
+            if key not in reserved and not key.startswith("__"):
+                attrs[key] = property(operator.itemgetter(i))
+        found = _ROW_CLASSES[keys] = type("PreparedRow", (PreparedRow,), attrs)
+    return found
 
 
 def _positions(keys: Sequence[str]) -> dict[str, int]:
@@ -307,10 +317,40 @@ class _Compiled:
     #: Per result column, the type's result processor (known at the first run: PostgreSQL's
     #: numeric processor depends on the type the server describes); None where none is.
     results: tuple[Callable[[Any], Any] | None, ...] | None = None
+    #: The rows' class (:func:`row_class` of ``keys``), known at the first run.
+    row_class: type[PreparedRow] = PreparedRow
 
     def __post_init__(self) -> None:
-        #: Each bind's name and processor, in order (the loop :meth:`Prepared.run` runs).
+        #: Each bind's name and processor, in order.
         self.binds = tuple((n, self.convert[n]) for n in self.names)
+        #: The bind values taken from the parameters in one C call (``itemgetter``; a
+        #: counter sale binds some 160 values, a Python loop over them cost more than
+        #: SQLite's own execute of a small statement); then the few with a processor.
+        self._take = operator.itemgetter(*self.names) if self.names else None
+        self._processed = tuple((i, p) for i, (_n, p) in enumerate(self.binds) if p is not None)
+
+    def values(self, params: Mapping[str, object]) -> tuple[object, ...]:
+        """The bind values in order: each from ``params``, else its value fixed in the
+        statement (a required one missing raises KeyError), through its type's processor
+        (not for None)."""
+        take = self._take
+        if take is None:
+            return ()
+        if self.fixed:  # given values win over those fixed in the statement
+            merged = self.fixed.copy()
+            merged.update(params)
+            params = merged
+        got = take(params)
+        if len(self.names) == 1:
+            got = (got,)
+        if not self._processed:
+            return cast(tuple[object, ...], got)
+        out = list(got)
+        for i, process in self._processed:
+            value = out[i]
+            if value is not None:
+                out[i] = process(value)
+        return tuple(out)
 
     def described(self, dialect: Dialect, description: Sequence[Any] | None) -> bool:
         """Learn the rows' shape from the first run's description; whether there are rows."""
@@ -326,18 +366,18 @@ class _Compiled:
             )
             self.keys = tuple(keys)
             self.index = _positions(self.keys)
+            self.row_class = row_class(self.keys)
             self.results = processors if any(processors) else None
         self.returns_rows = description is not None
         return self.returns_rows
 
     def make_rows(self, rows: list[Any]) -> list[Any]:
-        keys, index, results = self.keys, self.index, self.results
+        make, cls = tuple.__new__, self.row_class
+        results = self.results
         if results is None:
-            return [PreparedRow(keys, row, index) for row in rows]
+            return [make(cls, row) for row in rows]
         out = []
         for row in rows:
-            values = [
-                v if p is None or v is None else p(v) for p, v in zip(results, row, strict=True)
-            ]
-            out.append(PreparedRow(keys, values, index))
+            pairs = zip(results, row, strict=True)
+            out.append(make(cls, [v if p is None or v is None else p(v) for p, v in pairs]))
         return out

@@ -190,7 +190,6 @@ class LedgerEvent(SQLModel, table=True):
     __table_args__ = (
         sa.Index("ix_ledger_event_unit", "unit_id"),
         sa.Index("ix_ledger_event_document", "document_type", "document_id"),
-        sa.Index("ix_ledger_event_product_store", "product_id", "store_id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
