@@ -56,7 +56,7 @@ async def test_manager_resolves_a_conflict(
         shown = screen_text(app)
         assert f"#{conflict_id}" in shown and serial[:10] in shown and "open" in shown
         assert app.screen.chosen == str(conflict_id)
-        await pilot.press("f6")  # return: the standing sale voided and refunded
+        await pilot.press("f6")  # return: the standing sale takes it back, refunded
         await settle(pilot)
         said = str(app.screen.query_one("#message", MessageLine).text)
         assert said == f"✓ conflict {conflict_id}: returned to stock"
