@@ -114,6 +114,10 @@ def test_a_lost_conflict_is_recorded_again_never_applied(chain: Chain) -> None:
     sold_by = "SELECT terminal FROM ledger_event WHERE action = 'sell' AND serial = 'CJ-1'"
     assert chain.scalar(sold_by) == winner.name
     assert (winner.status()["conflicts"], loser.status()["conflicts"]) == (0, 1)
+    # What stands is the winner's sale, resent after the conflict was recorded again: at
+    # central and on the losing till (which keeps its own copy of the conflict).
+    shown = loser.cli("conflicts", "show", str(number)).stdout
+    assert f"stands: sell by mia at {winner.name}" in shown, shown
 
     from serialpos.config import ChainConfig
     from serialpos.db.engine import Database

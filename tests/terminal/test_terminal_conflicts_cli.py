@@ -87,3 +87,33 @@ def test_a_tills_token_sees_its_stores_conflicts_only(chain: Chain) -> None:
     assert [(c["id"], c["status"]) for c in on_other] == [(c["id"], c["status"]) for c in theirs]
     wrong = till.cli("conflicts", "list", "--store", "S2", check=False)
     assert wrong.returncode == 1 and "own store's conflicts (S1) only" in wrong.stderr
+
+
+def test_a_cashiers_till_lists_its_stores_conflicts_and_may_not_resolve(chain: Chain) -> None:
+    """A till set up with a cashier's token lists and shows its store's conflicts as central
+    has them (it fell back to its journal, saying central refused: the cashier "may not
+    adjust stock"), and a cashier's resolution is refused in words about resolving."""
+    assert chain.post({"op": "receive", "store": "S1", "sku": "PH1", "serial": "CK-1"})[0]["ok"]
+    managers, cashiers = chain.terminal("till-ck-a"), chain.terminal("till-ck-b", user="carl")
+    sale = json.dumps({"op": "sell", "store": "S1", "sku": "PH1", "serial": "CK-1"}) + "\n"
+    assert managers.apply(json.loads(sale))[0]["ok"]
+    cashiers.cli("--user", "carl", "apply", "-", stdin=sale)
+    assert managers.sync()["accepted"] == 1 and cashiers.sync()["conflicts"] == 1
+
+    listed = cashiers.cli("conflicts", "list", "--json")
+    assert "note:" not in listed.stderr, listed.stderr
+    [conflict] = [c for c in json.loads(listed.stdout) if c["serial"] == "CK-1"]
+    number = str(conflict["id"])
+    shown = cashiers.cli("conflicts", "show", number)
+    assert "note:" not in shown.stderr and f"conflict {number}: open" in shown.stdout
+    refused = cashiers.cli(
+        "--user", "carl", "conflicts", "resolve", number, "--by", "accept", check=False
+    )
+    assert refused.returncode == 1
+    assert "carl (cashier) may not resolve sync conflicts" in refused.stderr, refused.stderr
+
+    chain.central("conflicts", "resolve", number, "--by", "accept", user="mia")
+    after = cashiers.cli("conflicts", "list", "--json")
+    assert "note:" not in after.stderr
+    [now] = [c for c in json.loads(after.stdout) if c["serial"] == "CK-1"]
+    assert (now["status"], now["resolution"]["action"]) == ("resolved", "accept")

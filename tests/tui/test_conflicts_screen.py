@@ -56,7 +56,7 @@ async def test_manager_resolves_a_conflict(
         shown = screen_text(app)
         assert f"#{conflict_id}" in shown and serial[:10] in shown and "open" in shown
         assert app.screen.chosen == str(conflict_id)
-        await pilot.press("f6")  # return: the standing sale voided and refunded
+        await pilot.press("f6")  # return: the standing sale takes it back, refunded
         await settle(pilot)
         said = str(app.screen.query_one("#message", MessageLine).text)
         assert said == f"✓ conflict {conflict_id}: returned to stock"
@@ -73,6 +73,25 @@ async def test_manager_resolves_a_conflict(
             {"i": conflict_id},
         ).one()
     assert state == "in_stock" and tuple(resolution) == ("return", "manager")
+
+
+@async_test
+async def test_f7_on_a_sold_unit_says_why_and_what_to_use(
+    make_app: MakeApp, demo_db: Database
+) -> None:
+    """F7 (write off) on a conflict whose unit the standing sale sold said only "serial X is
+    already sold": it says why a write-off cannot apply and what to use instead."""
+    conflict_id, _serial = _conflict(demo_db)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await log_in(pilot, "manager")
+        await pilot.press("a", "c")  # Admin, Conflicts
+        await settle(pilot)
+        await pilot.press("f7")
+        await settle(pilot)
+        said = str(app.screen.query_one("#message", MessageLine).text)
+        assert "was sold by sell" in said and "only a unit in stock" in said, said
+        assert f"#{conflict_id}" in screen_text(app)  # still open
 
 
 @pytest.mark.parametrize("size", SIZES)

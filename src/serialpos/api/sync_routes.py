@@ -9,7 +9,6 @@ from starlette.responses import JSONResponse, Response
 from serialpos.api.auth import actor_now
 from serialpos.domain.errors import BadRequest
 from serialpos.domain.text import has_control_chars
-from serialpos.domain.users import Permission
 from serialpos.services import conflicts, snapshot
 
 
@@ -79,17 +78,17 @@ def sent_transfers(request: Request) -> Response:
 
 
 def conflict_list(request: Request) -> Response:
-    """``GET /v1/conflicts[?status=open|resolved&store=]``: a manager's list. A store
-    terminal's token sees its own store's conflicts only, asked or not (another store's is
-    refused), as it reads its own store's feed; a manager's or an admin's token sees every
-    store's, or the one asked for (services/feed.py ``store_of_reader``)."""
-    from serialpos.services.feed import store_of_reader
-
+    """``GET /v1/conflicts[?status=open|resolved&store=]``. A store terminal's token, of any
+    role, sees its own store's conflicts only, asked or not (another store's is refused),
+    as it reads its own store's feed; a manager's or an admin's token sees every store's,
+    or the one asked for (services/conflicts.py ``list_for``)."""
     actor = actor_now(request)
-    actor.require(Permission.ADJUST)
-    db = request.app.state.db
-    store = store_of_reader(db, actor, _optional(request, "store"))
-    found = conflicts.list_conflicts(db, status=_optional(request, "status"), store=store)
+    found = conflicts.list_for(
+        request.app.state.db,
+        actor,
+        status=_optional(request, "status"),
+        asked=_optional(request, "store"),
+    )
     return JSONResponse({"conflicts": found})
 
 

@@ -1,11 +1,12 @@
 """``serialpos conflicts list|show|resolve``: entries of store terminals central could not
 apply (services/conflicts.py). On central's database: every conflict, for managers. With a
-store terminal's config: the conflicts of this terminal's own entries, with their status as
-central has it now (from the journal when central cannot be asked, said on stderr); ``show``
-and ``resolve`` go to central through the terminal's token, as the console's screen does
-(terminal/central_conflicts.py): a resolution there names the entry this till shows as that
-number, and central refuses it when the number is another entry's conflict now. ``show``
-prints words, ``--json`` the conflict as ``GET /v1/conflicts`` gives it."""
+store terminal's config: the conflicts of this terminal's store, with their status as
+central has it now (this till's own entries' from the journal when central cannot be asked,
+said on stderr); ``show`` and ``resolve`` go to central through the terminal's token, as
+the console's screen does (terminal/central_conflicts.py): a resolution there names the
+entry this till shows as that number, and central refuses it when the number is another
+entry's conflict now. ``show`` prints words, ``--json`` the conflict as ``GET
+/v1/conflicts`` gives it."""
 
 from __future__ import annotations
 
@@ -22,6 +23,22 @@ app = typer.Typer(
 )
 
 
+def _status(value: str | None) -> str | None:
+    """``--status``: a usage error (exit 2) when it is neither open nor resolved."""
+    if value is not None and value not in ("open", "resolved"):
+        raise typer.BadParameter(f"open or resolved, not {value!r}")
+    return value
+
+
+def _resolution(value: str) -> str:
+    """``--by``: a usage error (exit 2) when it names no resolution."""
+    from serialpos.services.conflicts import RESOLUTIONS
+
+    if value not in RESOLUTIONS:
+        raise typer.BadParameter(f"one of {', '.join(RESOLUTIONS)}, not {value!r}")
+    return value
+
+
 def _dump(value: object) -> None:
     typer.echo(json.dumps(value, ensure_ascii=False))
 
@@ -29,7 +46,7 @@ def _dump(value: object) -> None:
 @app.command("list")
 def list_(
     ctx: typer.Context,
-    status: str | None = typer.Option(None, "--status", help="open or resolved."),
+    status: str | None = typer.Option(None, "--status", help="open or resolved.", callback=_status),
     store: str | None = typer.Option(None, "--store", help="Only this store."),
     as_json: bool = typer.Option(False, "--json", help="A JSON array, one object each."),
 ) -> None:
@@ -149,8 +166,9 @@ def resolve(
         ...,
         "--by",
         help="accept (the first event stands), return (the unit comes "
-        "back to stock: the standing sale is voided and refunded) "
-        "or write_off.",
+        "back to stock: the standing sale takes it back, a refund note issued and the "
+        "customer refunded) or write_off (a unit in stock).",
+        callback=_resolution,
     ),
     note: str | None = typer.Option(None, "--note", help="Why, for the audit trail."),
 ) -> None:

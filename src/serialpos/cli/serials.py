@@ -86,6 +86,8 @@ def _say_card(card: UnitCard, events: bool) -> None:
         say(words)
         if sale.central_words:
             say(f"  {sale.central_words}")
+    for words in card.conflicts:  # central's: `serialpos conflicts show N`
+        say(f"  {words}")
     if card.warranty is not None:
         say(f"  warranty: {card.warranty.words}")
     if card.components:

@@ -179,6 +179,14 @@ def conflicts(
     return [dict(row._mapping) for row in conn.execute(q)]
 
 
+def event_as_listed(conn: Connection, event_id: int) -> dict[str, Any]:
+    """Event ``event_id``'s columns as :func:`conflicts` gives the first event (``ev_*``)."""
+    row = conn.execute(
+        sa.select(*[c.label(f"ev_{c.name}") for c in _EVENT_COLS]).where(event_c.id == event_id)
+    ).one()
+    return dict(row._mapping)
+
+
 def conflict_of_entry(conn: Connection, entry_id: str) -> int | None:
     """The number of the conflict recorded for the journal entry ``entry_id`` (one at most:
     ``entry_id`` is unique), if central holds one."""
@@ -197,18 +205,26 @@ def resolve(
     note: str | None,
     when: datetime,
     entry_id: str | None = None,
+    stood: int | None = None,
 ) -> bool:
     """Mark an open conflict resolved; False when it was not open (resolved meanwhile), or
     not ``entry_id``'s when that is given (the number now names another entry's conflict:
-    central restored from an older backup numbers conflicts afresh)."""
+    central restored from an older backup numbers conflicts afresh). ``stood``: the event
+    that stood when it was resolved, kept as its first event (services/conflicts.py
+    ``standing``)."""
     q = conflict_t.update().where(conflict_c.id == conflict_id, conflict_c.status == "open")
     if entry_id is not None:
         q = q.where(conflict_c.entry_id == entry_id)
-    result = conn.execute(
-        q.values(
-            status="resolved", resolved_by=by, resolution=resolution, note=note, resolved_at=when
-        )
-    )
+    values: dict[str, Any] = {
+        "status": "resolved",
+        "resolved_by": by,
+        "resolution": resolution,
+        "note": note,
+        "resolved_at": when,
+    }
+    if stood is not None:
+        values["first_event_id"] = stood
+    result = conn.execute(q.values(values))
     return result.rowcount == 1
 
 
@@ -233,3 +249,18 @@ def unit_states(conn: Connection, serials: list[str]) -> list[tuple[str, str, st
         .order_by(unit_c.serial, product_c.sku)
     )
     return [(str(a), str(b), str(c), str(d), int(e or 0)) for a, b, c, d, e in conn.execute(q)]
+
+
+def open_on_unit(conn: Connection, product_id: int, serial: str) -> list[tuple[int, str]]:
+    """(number, terminal) of each open conflict of the unit (product, serial), oldest first:
+    central's serial card names them (a till's names its own sales central did not take)."""
+    q = (
+        sa.select(conflict_c.id, conflict_c.terminal)
+        .where(
+            conflict_c.product_id == product_id,
+            conflict_c.serial == serial,
+            conflict_c.status == "open",
+        )
+        .order_by(conflict_c.id)
+    )
+    return [(int(n), str(t)) for n, t in conn.execute(q)]

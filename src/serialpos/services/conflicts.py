@@ -26,9 +26,9 @@ from serialpos.db import conflict_sql
 from serialpos.db.engine import Database
 from serialpos.db.joined import JoinedDatabase
 from serialpos.db.tables import utcnow
-from serialpos.domain.errors import BadRequest, DomainError
+from serialpos.domain.errors import BadRequest, DomainError, PermissionDenied
 from serialpos.domain.text import clip
-from serialpos.domain.users import Permission
+from serialpos.domain.users import ROLE_PERMISSIONS, Permission
 from serialpos.services.apply_ids import ApplyObject
 from serialpos.services.context import Actor
 
@@ -127,12 +127,50 @@ def list_conflicts(
         raise BadRequest("status must be open or resolved")
     return [
         present(r)
-        for r in db.read(lambda conn: conflict_sql.conflicts(conn, status=status, store=store))
+        for r in db.read(
+            lambda conn: standing(conn, conflict_sql.conflicts(conn, status=status, store=store))
+        )
     ]
 
 
+def standing(conn: Connection, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``rows`` with the event that stands now for each open conflict: the unit's newest
+    event at central, which gave it the state the entry could not be applied to. The one
+    recorded can be stale: a conflict recorded again after central was restored from an
+    older backup (services/lost_conflicts.py) names the unit's newest event then, and the
+    sale that stands may reach central again only after it, when its till resends. A
+    resolved conflict keeps the one that stood when it was resolved (:func:`resolve`)."""
+    for row in rows:
+        if row["status"] != "open" or row["sku"] is None or row["serial"] is None:
+            continue
+        now = conflict_sql.last_unit_event(conn, row["sku"], row["serial"])
+        if now is not None and now != row["ev_id"]:
+            row |= conflict_sql.event_as_listed(conn, now)
+            row["first_event_id"] = now
+    return rows
+
+
+def list_for(
+    db: Database, actor: Actor, *, status: str | None = None, asked: str | None = None
+) -> list[Result]:
+    """``GET /v1/conflicts`` for ``actor``'s token. A store terminal's token, whatever the
+    role of its user (a cashier's till too), lists its own store's conflicts, asked or not
+    (another store's is refused), as it reads its own store's feed: its till shows them, and
+    only a manager may resolve one. Any other token needs a manager's rights, and lists
+    every store's or the one asked for."""
+    from serialpos.services import terminal_links
+    from serialpos.services.feed import store_of_reader
+
+    if db.read(lambda conn: terminal_links.link_in(conn, db, actor.terminal)) is None:
+        require_manager(actor, "list sync conflicts")
+    store = store_of_reader(db, actor, asked)
+    return list_conflicts(db, status=status, store=store)
+
+
 def show(db: Database, conflict_id: int) -> Result:
-    rows = db.read(lambda conn: conflict_sql.conflicts(conn, conflict_id=conflict_id))
+    rows = db.read(
+        lambda conn: standing(conn, conflict_sql.conflicts(conn, conflict_id=conflict_id))
+    )
     if not rows:
         raise UnknownConflict(f"there is no conflict {conflict_id}")
     return present(rows[0])
@@ -149,11 +187,12 @@ def resolve(
 ) -> Result:
     """Close a conflict by a new event, in one transaction with the mark: ``accept`` (the
     first event stands, nothing moves), ``return`` (the unit comes back to stock at the
-    conflict's store: the sale that stands is voided and refunded) or ``write_off`` (the unit
-    is written off where it is in stock). ``entry``, the journal entry the resolution is
-    meant for (a till names its own): refused, nothing done, when ``conflict_id`` is
-    another entry's conflict (:func:`check_entry`)."""
-    actor.require(Permission.ADJUST)
+    conflict's store: the sale that stands is taken back as at the counter, a refund note
+    issued and the customer refunded: :func:`return_line`) or ``write_off`` (the unit is
+    written off where it is in stock). ``entry``, the journal entry the resolution is meant
+    for (a till names its own): refused, nothing done, when ``conflict_id`` is another
+    entry's conflict (:func:`check_entry`)."""
+    require_manager(actor, "resolve sync conflicts")
     if action not in RESOLUTIONS:
         raise BadRequest(f"resolve by one of {', '.join(RESOLUTIONS)}, not {clip(action)}")
     if note is not None and len(note) > 200:
@@ -163,34 +202,24 @@ def resolve(
         check_entry(db, current, entry)
     if current["status"] != "open":
         raise ConflictClosed(f"conflict {conflict_id} is already resolved")
-    line: Result | None = None
-    if action != "accept":
-        if current["serial"] is None or current["sku"] is None:
-            raise BadRequest(f"conflict {conflict_id} names no unit: resolve it by accept")
-        reason = note or f"sync conflict {conflict_id}"
-        line = (
-            {"op": "return", "reason": reason}
-            if action == "return"
-            else {"op": "adjust", "remove": [current["serial"]], "reason": reason}
-        )
-        line |= {
-            "store": current["store"],
-            "sku": current["sku"],
-            "document": f"CONFLICT-{conflict_id}",
-        }
-        if action == "return":
-            line["serial"] = current["serial"]
+    if action != "accept" and (current["serial"] is None or current["sku"] is None):
+        raise BadRequest(f"conflict {conflict_id} names no unit: resolve it by accept")
 
     def work(conn: Connection) -> Result:
         verdict: Result = {"ok": True}
-        if line is not None:
+        if action != "accept":
             assert apply_object is not None
+            line = (
+                return_line(conn, current, note)
+                if action == "return"
+                else write_off_line(current, note)
+            )
             joined = JoinedDatabase(db, conn)
             verdict = apply_object(joined, actor, line)
             if joined.retryable is not None:
                 raise joined.retryable
             if not verdict["ok"]:
-                raise DomainError(str(verdict["message"]), code=str(verdict["error"]))
+                raise refusal(current, action, verdict)
         if not conflict_sql.resolve(
             conn,
             conflict_id,
@@ -199,12 +228,80 @@ def resolve(
             note=note,
             when=utcnow(),
             entry_id=entry,
+            stood=(current["first_event"] or {}).get("id"),
         ):
             raise ConflictClosed(f"conflict {conflict_id} is already resolved")
         return verdict
 
     db.write(work)
     return show(db, conflict_id)
+
+
+def require_manager(actor: Actor, act: str) -> None:
+    """Resolving a conflict moves stock (or decides it stays moved): a manager's act, as
+    adjusting stock is. The refusal names ``act``, not the stock adjustment behind it."""
+    if Permission.ADJUST not in ROLE_PERMISSIONS[actor.role]:
+        allowed = [r.value for r in ROLE_PERMISSIONS if Permission.ADJUST in ROLE_PERMISSIONS[r]]
+        raise PermissionDenied(
+            f"{actor.user} ({actor.role.value}) may not {act}; that needs the role "
+            f"{' or '.join(allowed)}"
+        )
+
+
+def return_line(conn: Connection, current: Result, note: str | None) -> Result:
+    """The event of a ``return`` resolution. A unit sold on an order (a till's ``sell`` or
+    ``order_create``, a host's sale) comes back through that sale, as a customer's return
+    at the counter does (``order_return``: services/returns.py): the order line is returned,
+    a refund note issued and the refund paid by the sale's tender, so reports, the serial's
+    card and the invoice agree with the unit. A unit no sale holds comes back by the ledger's
+    ``return`` alone."""
+    from serialpos.services.returns import sale_of_unit
+
+    sale = sale_of_unit(conn, str(current["sku"]), str(current["serial"]))
+    if sale is not None:
+        number, method = sale
+        return {
+            "op": "order_return",
+            "order": number,
+            "serials": [current["serial"]],
+            "refund_method": method,
+            "store": current["store"],
+        }
+    return {
+        "op": "return",
+        "reason": note or f"sync conflict {current['id']}",
+        "store": current["store"],
+        "sku": current["sku"],
+        "serial": current["serial"],
+        "document": f"CONFLICT-{current['id']}",
+    }
+
+
+def write_off_line(current: Result, note: str | None) -> Result:
+    """The event of a ``write_off`` resolution: the unit removed where it is in stock."""
+    return {
+        "op": "adjust",
+        "remove": [current["serial"]],
+        "reason": note or f"sync conflict {current['id']}",
+        "store": current["store"],
+        "sku": current["sku"],
+        "document": f"CONFLICT-{current['id']}",
+    }
+
+
+def refusal(current: Result, action: str, verdict: Result) -> DomainError:
+    """Why the resolution's event could not be made. A sold unit cannot be written off:
+    say that the standing event sold it and what to do instead."""
+    code, message = str(verdict["error"]), str(verdict["message"])
+    if action == "write_off" and code == "already_sold":
+        first = current.get("first_event") or {}
+        by = f" by {first['action']} (event {first['id']})" if first.get("id") else ""
+        message = (
+            f"{current['serial']} was sold{by}, the event that stands: only a unit in stock "
+            "is written off. Resolve by return (the sale refunded, the unit back in stock), "
+            "then write it off; or by accept (the sale stands)"
+        )
+    return DomainError(message, code=code)
 
 
 def check_entry(db: Database, current: Result, entry: str) -> None:
@@ -237,8 +334,6 @@ def acting_for(
     than the token's user; the token's own user without ``user``. Recorded under
     ``terminal`` (default: the token's). ``db`` may be an open connection: read in its
     transaction (a terminal's push reads its cashiers in the one that applies it)."""
-    from serialpos.domain.errors import PermissionDenied
-    from serialpos.domain.users import ROLE_PERMISSIONS
     from serialpos.services import users
 
     acting = users.require_active(db, user or token.user, terminal or token.terminal)

@@ -15,6 +15,7 @@ from sqlalchemy.engine import Connection
 
 from serialpos.db import journal, repo
 from serialpos.db import order_repo as orepo
+from serialpos.db.conflict_sql import open_on_unit
 from serialpos.db.customer_tables import customer_field_of
 from serialpos.db.engine import Database
 from serialpos.domain.decoder import DecodedScan
@@ -54,6 +55,8 @@ class UnitCard:
     warranty: Warranty | None = None
     #: The events in a shop person's words, oldest first.
     timeline: tuple[TimelineEntry, ...] = ()
+    #: At central: ``OPEN CONFLICT #3 (an entry of till-2 not applied)``, each open one.
+    conflicts: tuple[str, ...] = ()
 
     @property
     def customer(self) -> str | None:
@@ -254,6 +257,12 @@ def find_units(
                 months,
                 unit_warranty(events, months, today) if with_events else None,
                 timeline(events),
+                tuple(
+                    f"OPEN CONFLICT #{n} (an entry of {t} not applied)"
+                    for n, t in (
+                        open_on_unit(conn, row.product_id, row.serial) if with_events else ()
+                    )
+                ),
             )
         )
     return cards

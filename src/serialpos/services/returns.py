@@ -57,6 +57,36 @@ def _order_number_for(conn: Connection, text: str) -> str | None:
     return None if found is None else str(found)
 
 
+def sale_of_unit(conn: Connection, sku: str, serial: str) -> tuple[str, str] | None:
+    """(order number, refund method) of the sale on which unit (``sku``, ``serial``) was
+    handed over and not yet returned, if an order holds it: a sync conflict resolved by
+    ``return`` takes the unit back through that sale (services/conflicts.py), refunding the
+    customer by the tender they paid with (cash when the order holds no payment)."""
+    o, ln, p = orepo.order_t.c, orepo.line_t.c, orepo.payment_t.c
+    number = conn.execute(
+        sa.select(o.number)
+        .join(orepo.line_t, ln.order_id == o.id)
+        .where(
+            ln.serial == normalize_serial(serial),
+            ln.sku == sku,
+            ln.status == LineStatus.FULFILLED.value,
+        )
+        .order_by(ln.id.desc())
+        .limit(1)
+    ).scalar()
+    if number is None:
+        return None
+    paid = conn.execute(
+        sa.select(p.method)
+        .join(orepo.order_t, o.id == p.order_id)
+        .where(o.number == number, p.kind == "payment", p.amount > 0)
+        .order_by(p.amount.desc(), p.id)
+        .limit(1)
+    ).scalar()
+    methods = {m.value for m in PaymentMethod}
+    return str(number), str(paid) if paid in methods else PaymentMethod.CASH.value
+
+
 def find_sale(db: Database, text: str) -> OrderView:
     """The order named by its number, one of its invoice numbers, or the serial of a unit sold
     on it (the latest such sale)."""

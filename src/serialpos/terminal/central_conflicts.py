@@ -90,6 +90,7 @@ def store_conflicts(
                 "id": c["id"],
                 "status": c["status"],
                 "resolution": c["resolution"],
+                "first_event": c["first_event"],  # what stands at central now
             }
             if entry_of(c) in mine
             else c

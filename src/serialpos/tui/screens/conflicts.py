@@ -3,7 +3,7 @@ apply (the unit was sold at another till meanwhile...), listed for a manager, ea
 both events and resolved by a new event, never by editing one.
 
 F5 accept (the event that stands stays), F6 return (the unit comes back to stock: the
-standing sale is voided and refunded), F7 write the unit off; F3 shows open or all. Function
+standing sale takes it back and refunds it), F7 write the unit off; F3 shows open or all. Function
 keys, since the letters a, r and v already mean other things in the one keymap (tui/keymap.py).
 The same service as ``serialpos conflicts``, so the same rules and the same ledger events.
 On a store terminal's console the conflicts are central's: read and resolved there through

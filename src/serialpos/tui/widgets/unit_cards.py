@@ -73,6 +73,8 @@ def summary(cards: tuple[UnitCard, ...]) -> Text:
             # first under the state: a sale here central did not take must show on a
             # handheld's few rows too, never silent (issue 16)
             text.append(f"\n  {card.sale.central_words}", style="bold")
+        for words in card.conflicts:  # central's open conflicts of the unit
+            text.append(f"\n  {visible(words)}", style="bold")
         if card.warranty is not None:  # before the sale: it must show on a handheld too
             text.append(f"\n  {card.warranty.words}")
         if card.sale is not None:
