@@ -12,6 +12,8 @@ import sqlalchemy as sa
 from terminal_chain import Chain, Terminal
 from test_central_restore import SOLD, _sell, backup
 
+from serialpos.db.engine import Database
+
 
 def _change_line(till: Terminal, entry: str, old: str, new: str) -> None:
     """Someone edits the entry's line in the till's SQLite (its seal no longer matches)."""
@@ -50,3 +52,82 @@ def test_resend_names_a_changed_entry_and_exits_1(chain: Chain) -> None:
     assert (report["resent"], report["sync"]["refused"], report["sync"]["pending"]) == (2, 1, 0)
     assert [chain.scalar(SOLD, s=s) for s in serials] == [1, 1, 0, 0]
     assert [till.unit_state(s) for s in serials] == ["sold", "sold", "in_stock", "in_stock"]
+
+
+def _push(till: Terminal, *lines: dict[str, object]) -> list[dict[str, object]]:
+    """``apply --push``: each line applied here and sent to central at once."""
+    done = till.cli(
+        "--user",
+        "mia",
+        "apply",
+        "--push",
+        "-",
+        stdin="".join(json.dumps(x) + "\n" for x in lines),
+        check=False,
+    )
+    return [json.loads(x) for x in done.stdout.splitlines()]
+
+
+def _restored_after_a_receipt(chain: Chain, till: Terminal, serial: str) -> None:
+    """The till receives ``serial`` and central accepts it, then central is restored from a
+    backup taken before: it lost the receipt (and the till's feed is past its end)."""
+    with backup(chain) as restore:
+        got = till.apply({"op": "receive", "store": "S1", "sku": "PH1", "serials": [serial]})
+        assert got[0]["ok"] and till.sync()["accepted"] == 1
+        restore()
+    assert chain.scalar("SELECT count(*) FROM serial_unit WHERE serial = :s", s=serial) == 0
+
+
+def _nothing_reached_central(chain: Chain, till: Terminal, serial: str) -> None:
+    status = till.status()  # the sale waits, the link says why, the unit is sold here
+    assert (status["pending"], status["conflicts"], status["link"]) == (1, 0, "refused")
+    assert status["link_refusal"]["code"] == "central_behind"
+    assert till.unit_state(serial) == "sold"
+    conflicts = "SELECT count(*) FROM sync_conflict WHERE terminal = :t"
+    assert chain.scalar(conflicts, t=till.name) == 0
+    assert chain.scalar("SELECT count(*) FROM serial_unit WHERE serial = :s", s=serial) == 0
+
+
+def test_apply_push_after_a_restore_keeps_the_sale(chain: Chain) -> None:
+    """The first ``apply --push`` after central was restored sent its sale to the older
+    central: the unit whose receipt central lost came back a conflict and was written off
+    on the till. It now finds central behind first: the sale is kept pending, as offline,
+    and the verdict says to run ``terminal resend``; the resend then sends both."""
+    till = chain.terminal("till-push-behind")
+    _restored_after_a_receipt(chain, till, "PB-1")
+
+    [sold] = _push(till, _sell("PB-1"))
+    assert sold["ok"] and sold["central"] == "pending", sold
+    assert "older backup" in sold["central_message"]
+    assert "terminal resend" in sold["central_message"]
+    _nothing_reached_central(chain, till, "PB-1")
+
+    report = json.loads(till.cli("terminal", "resend").stdout)
+    assert (report["sync"]["accepted"], report["sync"]["conflicts"]) == (2, 0)
+    assert chain.scalar(SOLD, s="PB-1") == 1 and till.unit_state("PB-1") == "sold"
+    till.check_clean()
+
+
+def test_the_console_sale_after_a_restore_is_kept(chain: Chain, opened: list[Database]) -> None:
+    """The console's sale confirmation pushed without asking: before a sync round had found
+    central behind, the sale went to the older central (a conflict, the unit written off).
+    It now asks first: the sale is kept pending (its receipt printed as offline), and the
+    words say central is behind and to run ``terminal resend``."""
+    from serialpos.config import ChainConfig
+    from serialpos.terminal.online import confirm_sale
+
+    till = chain.terminal("till-console-behind")
+    _restored_after_a_receipt(chain, till, "CB-1")
+    [sold] = till.apply(_sell("CB-1"))  # made at the counter: journaled, not yet sent
+    assert till.status()["link"] == "online"  # no round has found central behind yet
+
+    db = Database(till.db_url)
+    opened.append(db)
+    config = ChainConfig(chain.server.base, till.token, "S1", till.name)
+    answer = confirm_sale(db, config, str(sold["order"]), user="mia")
+    assert answer.state == "pending", answer
+    assert "central is behind" in answer.message and "terminal resend" in answer.message
+    _nothing_reached_central(chain, till, "CB-1")
+    # The next sale is kept at once, with the same words: the link is recorded refused.
+    again = confirm_sale(db, config, str(sold["order"]), user="mia")
+    assert (again.state, again.message) == ("pending", answer.message)

@@ -2,7 +2,11 @@
 ends before the number this till applied, or its event under the number the till remembers
 is another (terminal/feed_memory.py). The till says so (:class:`CentralBehind`,
 ``central_behind``), changes nothing, and keeps its journal until a person decides
-(``serialpos terminal resend``)."""
+(``serialpos terminal resend``).
+
+Every push goes through the check: a sync round's (:func:`not_behind_before_push`, one small
+read whenever entries wait), ``apply --push``'s (once per run, before its first push) and
+the console's sale confirmation (before each sale's push): :func:`check`."""
 
 from __future__ import annotations
 
@@ -51,8 +55,14 @@ def not_behind_before_push(db: Database, client: CentralClient) -> None:
     waits."""
     after = int(db.read(lambda conn: journal.get_state(conn, "feed_after")) or 0)
     if after > 0 and db.read(journal.counts)[0]:
-        ask, newest = feed_memory.first_ask(db, after)
-        page = client.get_json("/v1/events", after=ask, limit=1)
-        check_not_behind(client, page, after)
-        if not feed_memory.agrees(page["events"], newest):
-            raise CentralBehind(feed_memory.diverged_words(newest))
+        check(db, client, after)
+
+
+def check(db: Database, client: CentralClient, after: int) -> None:
+    """Ask central (one read of its feed from the newest event remembered) whether it still
+    has this till's history up to ``after``; :class:`CentralBehind` when it has not."""
+    ask, newest = feed_memory.first_ask(db, after)
+    page = client.get_json("/v1/events", after=ask, limit=1)
+    check_not_behind(client, page, after)
+    if not feed_memory.agrees(page["events"], newest):
+        raise CentralBehind(feed_memory.diverged_words(newest))
