@@ -121,7 +121,7 @@ def run(entries: int, online: int, workers: int) -> None:
                     one = SyncReport()
                     # as the console's sale confirmation: central not behind (one small
                     # read, terminal/central_behind.py), then the push
-                    not_behind_before_push(local, client)
+                    not_behind_before_push(local, client, store="S1")
                     checks.append((time.perf_counter() - began) * 1000)
                     push(local, client, one, store="S1")
                     waits.append((time.perf_counter() - began) * 1000)

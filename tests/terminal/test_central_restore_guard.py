@@ -131,3 +131,84 @@ def test_the_console_sale_after_a_restore_is_kept(chain: Chain, opened: list[Dat
     # The next sale is kept at once, with the same words: the link is recorded refused.
     again = confirm_sale(db, config, str(sold["order"]), user="mia")
     assert (again.state, again.message) == ("pending", answer.message)
+
+
+def test_a_quiet_store_till_tells_a_restore_central_numbered_past_it(chain: Chain) -> None:
+    """A till whose store had no event at its snapshot and pulled none since remembers
+    nothing to compare: central restored, then numbering the store's new events past the
+    till's cursor, was not told; the till pulled on from its cursor and never had the
+    events numbered at or below it (units in stock at central, unknown here). It now asks
+    from the feed's start (central must hold no event of its store at or below its cursor),
+    says ``central_behind``, and ``terminal resend`` reads the store's feed from 0."""
+    from serialpos.services import stores
+    from serialpos.services.context import SYSTEM
+
+    stores.add_store(chain.server.db, SYSTEM, "S9", "Far Lane")
+    till = chain.terminal("till-quiet", store="S9")
+    assert till.query("SELECT value FROM sync_state WHERE key = 'snapshot_event'") == [("none",)]
+    with backup(chain) as restore:
+        # Other stores' events only: the till's cursor moves past them, it pulls none.
+        other = {"op": "receive", "store": "S1", "sku": "PH1", "serials": ["QO-1", "QO-2"]}
+        assert chain.post(other)[0]["ok"]
+        assert till.sync()["pulled"] == 0
+        cursor = till.status()["feed_after"]
+        restore()
+        end = chain.scalar("SELECT max(seq) FROM event_feed") or 0  # 0: this test alone
+        assert end < cursor
+        new = [f"QN-{i}" for i in range(cursor - end + 2)]  # numbered past the cursor
+        assert chain.post({"op": "receive", "store": "S9", "sku": "PH1", "serials": new})[0]["ok"]
+        assert chain.scalar("SELECT max(seq) FROM event_feed") > cursor
+
+        told = till.cli("sync", check=False)
+        assert told.returncode == 1, told.stdout
+        assert f"central has events of this store numbered up to {cursor}" in told.stderr
+        assert till.status()["link_refusal"]["code"] == "central_behind"
+        assert [till.unit_state(s) for s in new] == [None] * len(new)  # nothing pulled
+
+        done = till.cli("terminal", "resend")
+    report = json.loads(done.stdout)
+    assert (report["pulled_after"], report["sync"]["pulled"]) == (0, len(new))
+    assert [till.unit_state(s) for s in new] == ["in_stock"] * len(new)
+    assert till.sync()["pulled"] == 0
+    till.check_clean()
+
+
+def test_a_till_past_its_newest_event_tells_a_restore_numbered_up_to_it(chain: Chain) -> None:
+    """The till's cursor moves on past other stores' events, beyond the newest event of its
+    store it applied (here its snapshot's). Central restored to a backup between the two,
+    then numbering the store's new events past the cursor, still had that event: the check
+    passed and the till skipped the events numbered up to its cursor. Central must have no
+    other event of the store there: the sync says so, ``terminal resend`` pulls them."""
+    from serialpos.services import stores
+    from serialpos.services.context import SYSTEM
+
+    stores.add_store(chain.server.db, SYSTEM, "S8", "Near Lane")
+    first = {"op": "receive", "store": "S8", "sku": "PH1", "serials": ["QP-0"]}
+    assert chain.post(first)[0]["ok"]
+    till = chain.terminal("till-past", store="S8")
+    snapshot = till.query("SELECT value FROM sync_state WHERE key = 'snapshot_event'")[0][0]
+    with backup(chain) as restore:
+        other = {"op": "receive", "store": "S1", "sku": "PH1", "serials": ["QQ-1", "QQ-2"]}
+        assert chain.post(other)[0]["ok"]
+        assert till.sync()["pulled"] == 0  # the cursor moved on past S1's events
+        cursor = till.status()["feed_after"]
+        restore()
+        end = chain.scalar("SELECT max(seq) FROM event_feed")
+        assert end < cursor
+        new = [f"QP-{i}" for i in range(1, cursor - end + 3)]  # numbered past the cursor
+        assert chain.post({"op": "receive", "store": "S8", "sku": "PH1", "serials": new})[0]["ok"]
+        assert chain.scalar("SELECT max(seq) FROM event_feed") > cursor
+
+        told = till.cli("sync", check=False)
+        assert told.returncode == 1, told.stdout
+        said = f"central has events of this store numbered up to {cursor} that this terminal"
+        assert said in told.stderr
+        assert [till.unit_state(s) for s in new] == [None] * len(new)  # nothing pulled
+
+        done = till.cli("terminal", "resend")
+    report = json.loads(done.stdout)
+    assert report["pulled_after"] == int(snapshot.partition(":")[0])
+    assert report["sync"]["pulled"] == len(new)
+    assert [till.unit_state(s) for s in ["QP-0", *new]] == ["in_stock"] * (len(new) + 1)
+    assert till.sync()["pulled"] == 0
+    till.check_clean()

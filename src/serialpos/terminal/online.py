@@ -53,7 +53,7 @@ def pushed_at_once(
             if entry is not None and online:
                 try:
                     if not checked:  # once per run: a restore is not done in its seconds
-                        not_behind_before_push(db, client)
+                        not_behind_before_push(db, client, store=chain.store)
                         checked = True
                     push(db, client, SyncReport(), store=chain.store)
                     record_link(
@@ -103,7 +103,7 @@ def confirm_sale(db: Database, chain: ChainConfig, invoice: str, *, user: str) -
         return SaleAnswer("pending", f"central refused this till ({link.message}): kept")
     try:
         with CentralClient(chain.server, chain.token, timeout=ONLINE_TIMEOUT) as client:
-            not_behind_before_push(db, client)
+            not_behind_before_push(db, client, store=chain.store)
             push(db, client, SyncReport(), store=chain.store)
         record_link(db, ONLINE, reason="central answered", terminal=chain.terminal, user=user)
     except Offline as exc:
