@@ -134,7 +134,9 @@ def refused(ctx: typer.Context) -> None:
 def resend(ctx: typer.Context) -> None:
     """After central was restored from an older backup ("central behind"): send again this
     terminal's accepted entries (central applies only those it lost, each once by its id),
-    go on from central's feed as it is now, and sync (JSON: what central answered)."""
+    go on from central's feed as it is now, and sync (JSON: what central answered). An entry
+    changed after it was made is refused here unsent, named on stderr, and the run exits 1
+    after sending the others, as ``sync`` does."""
     from serialpos.terminal.client import CentralClient
     from serialpos.terminal.link import ONLINE, record_link
     from serialpos.terminal.resend import resend as resend_lost
@@ -146,6 +148,10 @@ def resend(ctx: typer.Context) -> None:
     record_link(db, ONLINE, reason=done.words(), terminal=chain.terminal, user=st.user or "resend")
     typer.echo(done.words(), err=True)
     print_json(done.to_json())
+    for words in done.sync.tampered:  # refused here, unsent: a person must know
+        typer.echo(f"refused: {visible(words)}", err=True)
+    if done.sync.tampered:
+        raise typer.Exit(EXIT_REFUSED)
 
 
 @app.command("lease")

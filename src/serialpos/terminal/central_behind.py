@@ -2,7 +2,11 @@
 ends before the number this till applied, or its event under the number the till remembers
 is another (terminal/feed_memory.py). The till says so (:class:`CentralBehind`,
 ``central_behind``), changes nothing, and keeps its journal until a person decides
-(``serialpos terminal resend``)."""
+(``serialpos terminal resend``).
+
+Every push goes through the check: a sync round's (:func:`not_behind_before_push`, one small
+read whenever entries wait), ``apply --push``'s (once per run, before its first push) and
+the console's sale confirmation (before each sale's push): :func:`check`."""
 
 from __future__ import annotations
 
@@ -43,7 +47,7 @@ def feed_end(client: CentralClient, page: dict[str, Any], after: int) -> int:
     return int(last)
 
 
-def not_behind_before_push(db: Database, client: CentralClient) -> None:
+def not_behind_before_push(db: Database, client: CentralClient, *, store: str) -> None:
     """With entries waiting, make sure central is not behind this till before sending them:
     pushed onto central restored from an older backup, a sale of a unit whose receipt it
     lost came back a conflict, and the till took central's older state (the unit written
@@ -51,8 +55,14 @@ def not_behind_before_push(db: Database, client: CentralClient) -> None:
     waits."""
     after = int(db.read(lambda conn: journal.get_state(conn, "feed_after")) or 0)
     if after > 0 and db.read(journal.counts)[0]:
-        ask, newest = feed_memory.first_ask(db, after)
-        page = client.get_json("/v1/events", after=ask, limit=1)
-        check_not_behind(client, page, after)
-        if not feed_memory.agrees(page["events"], newest):
-            raise CentralBehind(feed_memory.diverged_words(newest))
+        check(db, client, after, store=store)
+
+
+def check(db: Database, client: CentralClient, after: int, *, store: str) -> None:
+    """Ask central (one read of its feed from the newest event remembered) whether it still
+    has this till's history of ``store`` up to ``after``; :class:`CentralBehind` when not."""
+    ask, newest = feed_memory.first_ask(db, after)
+    page = client.get_json("/v1/events", after=ask, limit=2)  # the newest and the next
+    check_not_behind(client, page, after)
+    if not feed_memory.agrees(page["events"], newest, after=after, store=store):
+        raise CentralBehind(feed_memory.diverged_words(newest, after, page["events"]))

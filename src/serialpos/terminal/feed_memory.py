@@ -20,6 +20,17 @@ store's newest event it holds (central sends it with the snapshot), among the ot
 yet). A till that pulled only events the restore lost still has a point where the two
 histories agree (:func:`snapshot_point`); without it, it went on from central's end and
 never pulled what central made after its restore (the new-user walk of issue 16).
+
+The till's cursor moves on past other stores' events too, so it is often past the newest
+event of its store it applied: a central restored to a backup between the two that numbers
+the store's new events up to the cursor before the till syncs still has the newest event
+remembered. But central holds no other event of the store numbered at or below the cursor
+(the till applied them all), so the page :func:`agrees` with must have none either: one
+there is one central made after a restore under a number the till had passed (it would
+skip it for good), and the sync says ``central_behind`` as for any restore. A till whose
+store had no event at its snapshot (``none``) and that has pulled none since remembers no
+event at all: it asks from the feed's start (:data:`NONE_YET`), where central must have no
+event of the store numbered at or below its cursor.
 """
 
 from __future__ import annotations
@@ -101,27 +112,68 @@ def snapshot_point(db: Database, client: CentralClient) -> int | None:
     return int(seq) if agrees(page["events"], (int(seq), digested)) else None
 
 
+#: :func:`first_ask`'s event for a till that has applied no event of its store (none at its
+#: snapshot, none pulled since): it asks from the start, and central must have none of the
+#: store's events numbered at or below its cursor.
+NONE_YET = (0, "")
+
+
 def first_ask(db: Database, after: int) -> tuple[int, tuple[int, str] | None]:
     """Where a pull asks from (one before the newest event remembered, so the page starts
-    with it) and that event, or ``after`` and None when nothing is remembered."""
-    newest = db.read(lambda conn: journal.newest_seen(conn, after))
-    return (after, None) if newest is None else (min(after, newest[0] - 1), newest)
+    with it) and that event; from 0 with :data:`NONE_YET` when the store had no event at
+    the snapshot and none was pulled since; else ``after`` and None (nothing known)."""
+
+    def work(conn: Connection) -> tuple[int, tuple[int, str] | None]:
+        newest = journal.newest_seen(conn, after)
+        if newest is not None:
+            return min(after, newest[0] - 1), newest
+        if after > 0 and journal.get_state(conn, SNAPSHOT_EVENT) == "none":
+            return 0, NONE_YET
+        return after, None
+
+    return db.read(work)
 
 
-def agrees(events: Sequence[Event], newest: tuple[int, str] | None) -> bool:
-    """Whether a page asked from :func:`first_ask` starts with the event remembered."""
+def agrees(
+    events: Sequence[Event],
+    newest: tuple[int, str] | None,
+    *,
+    after: int = 0,
+    store: str | None = None,
+) -> bool:
+    """Whether a page asked from :func:`first_ask` starts with the event remembered (any
+    start for :data:`NONE_YET`) and has no other event of ``store`` numbered ``after`` or
+    less: the till applied every event of its store up to its cursor and remembers the
+    newest, so another one there is one central made after a restore under a number the
+    till had passed (its cursor moved on with other stores' events)."""
     if newest is None:
         return True
-    return bool(events) and int(events[0]["seq"]) == newest[0] and digest(events[0]) == newest[1]
+    rest = events
+    if newest != NONE_YET:
+        if not events or int(events[0]["seq"]) != newest[0] or digest(events[0]) != newest[1]:
+            return False
+        rest = events[1:]
+    return not any(newest[0] < int(e["seq"]) <= after and e.get("store") == store for e in rest)
 
 
-def diverged_words(newest: tuple[int, str] | None) -> str:
+def diverged_words(
+    newest: tuple[int, str] | None, after: int = 0, events: Sequence[Event] = ()
+) -> str:
+    """Why central's history is not this till's, in words (``events``: the page that did
+    not :func:`agrees`)."""
     number = "?" if newest is None else newest[0]
+    if newest == NONE_YET or agrees(events[:1], newest):
+        since = "" if newest == NONE_YET else f" (after its event {number})"
+        said = (
+            f"central has events of this store numbered up to {after} that this terminal "
+            f"never applied{since}"
+        )
+    else:
+        said = f"central's event {number} is not the one this terminal applied under that number"
     return (
-        f"central's event {number} is not the one this terminal applied under that number: "
-        "central was restored from an older backup and has made new events since? Nothing "
-        "was changed here; the journal is kept. Once central is back for good, `serialpos "
-        "terminal resend` sends again what central lost and pulls what it made since"
+        f"{said}: central was restored from an older backup and has made new events since? "
+        "Nothing was changed here; the journal is kept. Once central is back for good, "
+        "`serialpos terminal resend` sends again what central lost and pulls what it made since"
     )
 
 

@@ -47,8 +47,9 @@ def pull(db: Database, client: CentralClient, chain: ChainConfig, report: SyncRe
         if first:
             if after > 0:
                 check_not_behind(client, page, after)
-            if not feed_memory.agrees(events, newest):  # a restore central has moved past
-                raise CentralBehind(feed_memory.diverged_words(newest))
+            # a restore central has moved past
+            if not feed_memory.agrees(events, newest, after=after, store=chain.store):
+                raise CentralBehind(feed_memory.diverged_words(newest, after, events))
             # The page started at the event remembered (terminal/feed_memory.py): applied.
             events = [e for e in events if int(e["seq"]) > after]
             next_after = max(next_after, after)

@@ -190,12 +190,12 @@ def resend(db: Database, chain: ChainConfig, client: CentralClient) -> Resent:
     when central is neither behind nor parted from this till's history."""
     after = int(db.read(lambda conn: journal.get_state(conn, "feed_after")) or 0)
     ask, newest = feed_memory.first_ask(db, after)
-    page = client.get_json("/v1/events", after=ask, limit=1)
+    page = client.get_json("/v1/events", after=ask, limit=2)
     last = page.get("last")
     if last is None:
         raise NotBehind("central does not say where its feed ends (an older serialpos)")
     last = int(last)
-    if last >= after and feed_memory.agrees(page["events"], newest):
+    if last >= after and feed_memory.agrees(page["events"], newest, after=after, store=chain.store):
         raise NotBehind(
             f"central is not behind this terminal (its feed ends at {last}, this terminal "
             f"applied up to {after}, and still has the last event it applied): nothing to "

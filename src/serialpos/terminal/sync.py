@@ -46,7 +46,7 @@ __all__ = [
 def sync_once(db: Database, chain: ChainConfig, client: CentralClient) -> SyncReport:
     """Push, then pull. Raises ``Offline`` when central cannot be reached (nothing lost)."""
     report = SyncReport()
-    not_behind_before_push(db, client)
+    not_behind_before_push(db, client, store=chain.store)
     try:
         push(db, client, report, store=chain.store)
     except CentralRefused as exc:
