@@ -168,6 +168,11 @@ ON_TERMINAL = frozenset(
         # settings: show reads the till's copy (refreshed from central every 5 minutes,
         # terminal/refresh.py); set and clear are refused there (cli/settings.py)
         "settings",
+        # products: show and export read the till's catalogue (lookups work offline as
+        # online); set and import are refused there (cli/products.py)
+        "products",
+        # store: list reads; add is refused there (cli/stores.py)
+        "store",
     }
 )
 
