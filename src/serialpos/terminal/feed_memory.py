@@ -100,9 +100,17 @@ def echo(event: Event) -> str | None:
     return text[:300]
 
 
-def seen(events: Sequence[Event], store: str) -> list[tuple[int, str, str | None]]:
-    """``(seq, digest, echo)`` of ``store``'s events among ``events``, to remember."""
-    return [(int(e["seq"]), digest(e), echo(e)) for e in events if e.get("store") == store]
+def seen(
+    events: Sequence[Event], store: str, own: str | None = None
+) -> list[tuple[int, str, str | None]]:
+    """``(seq, digest, echo)`` of ``store``'s events among ``events``, to remember; no echo
+    for the events of ``own`` (what central calls this till: its own entries' events never
+    move anything here when they come again, terminal/mirror.py)."""
+    return [
+        (int(e["seq"]), digest(e), None if own and e.get("terminal") == own else echo(e))
+        for e in events
+        if e.get("store") == store
+    ]
 
 
 def remember_snapshot(conn: Connection, event: Event | None, store: str) -> None:
