@@ -11,7 +11,7 @@ import json
 from terminal_chain import Chain
 
 
-def test_product_and_store_lookups_run_on_a_till(chain: Chain) -> None:
+def test_product_store_and_user_lookups_run_on_a_till(chain: Chain) -> None:
     till = chain.terminal("till-lookups")
 
     shown = till.cli("products", "show", "PH1", "--json")
@@ -21,6 +21,9 @@ def test_product_and_store_lookups_run_on_a_till(chain: Chain) -> None:
     assert "PH1" in exported and "CAB" in exported
     stores = json.loads(till.cli("store", "list", "--json").stdout)
     assert {s["code"] for s in stores} >= {"S1", "S2"}
+    users = json.loads(till.cli("user", "list", "--json").stdout)
+    assert "mia" in {u["name"] for u in users}
+    assert json.loads(till.cli("user", "show", "mia", "--json").stdout)["name"] == "mia"
     for reads in (("stock", "--store", "S1"), ("report", "sales", "--json")):
         assert till.cli("--user", "mia", *reads).returncode == 0
 
@@ -28,6 +31,8 @@ def test_product_and_store_lookups_run_on_a_till(chain: Chain) -> None:
         (("products", "set", "CAB", "--serial-mode", "optional"), "the catalogue is central's"),
         (("products", "import", "-"), "the catalogue is central's"),
         (("store", "add", "S9", "Nowhere"), "stores are central's"),
+        (("user", "set-role", "mia", "admin"), "users are central's"),
+        (("user", "disable", "mia"), "users are central's"),
     ):
         refused = till.cli("--user", "ada", *args, stdin="", check=False)
         assert refused.returncode == 2, refused.stderr
@@ -35,3 +40,4 @@ def test_product_and_store_lookups_run_on_a_till(chain: Chain) -> None:
     shown = json.loads(till.cli("products", "show", "CAB", "--json").stdout)
     assert shown[0]["serial_mode"] == "disabled"  # nothing changed here
     assert "S9" not in till.cli("store", "list").stdout
+    assert json.loads(till.cli("user", "show", "mia", "--json").stdout)["role"] == "manager"

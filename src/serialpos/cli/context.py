@@ -173,6 +173,9 @@ ON_TERMINAL = frozenset(
         "products",
         # store: list reads; add is refused there (cli/stores.py)
         "store",
+        # user: list and show read the till's copy (taken at its set-up); every change is
+        # refused there (cli/users.py)
+        "user",
     }
 )
 
