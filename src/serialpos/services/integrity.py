@@ -14,6 +14,7 @@ from serialpos.db.tables import UNACCEPTED_BEFORE_0016
 from serialpos.domain.orders import LineStatus, OrderStatus
 from serialpos.domain.scan_resolution import LIVE as LIVE_STATES
 from serialpos.domain.states import UnitState
+from serialpos.services.pulled_twice import pulled_twice
 from serialpos.services.settings import settings_in
 
 
@@ -168,6 +169,7 @@ def check_ledger(db: Database) -> list[Finding]:
         findings += _serials_live_twice(conn, stores)
         findings += _voided_orders_with_money(conn, stores)
         findings += _reservations(conn, stores)
+        findings += pulled_twice(conn, stores, Finding)
         findings.extend(_chain_findings(conn))
         findings.extend(_feed_findings(conn))
         findings.extend(_journal_findings(conn))
