@@ -138,7 +138,7 @@ def test_migration_0033_both_ways(db: Database, admin: Actor) -> None:
     cfg = migrate._config()
     with db.engine.connect() as conn:
         cfg.attributes["connection"] = conn
-        command.downgrade(cfg, "0031_sync_trust")
+        command.downgrade(cfg, "0032_pull_dedup")
         conn.commit()
     before, kept = _feed_shape(db)
     assert "ix_ledger_event_product_store" in before and kept == rows

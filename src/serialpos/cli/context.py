@@ -168,6 +168,14 @@ ON_TERMINAL = frozenset(
         # settings: show reads the till's copy (refreshed from central every 5 minutes,
         # terminal/refresh.py); set and clear are refused there (cli/settings.py)
         "settings",
+        # products: show and export read the till's catalogue (lookups work offline as
+        # online); set and import are refused there (cli/products.py)
+        "products",
+        # store: list reads; add is refused there (cli/stores.py)
+        "store",
+        # user: list and show read the till's copy (taken at its set-up); every change is
+        # refused there (cli/users.py)
+        "user",
     }
 )
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import typer
 
-from serialpos.cli.context import state
+from serialpos.cli.context import refuse_on_terminal, state
 from serialpos.cli.output import fail, print_json, print_table, say
 from serialpos.domain.text import visible
 
@@ -64,6 +64,7 @@ def set_(
     from serialpos.services.products import set_serial_mode
 
     st = state(ctx)
+    refuse_on_terminal(st, "products set")
     changed = set_serial_mode(st.database(), st.require_actor(), skus, serial_mode)
     if json_out:
         print_json(changed)
@@ -86,6 +87,7 @@ def import_(
     )
 
     st = state(ctx)
+    refuse_on_terminal(st, "products import")
     db, actor = st.database(), st.require_actor()
     try:
         if file == "-":

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from serialpos.cli.context import state
+from serialpos.cli.context import refuse_on_terminal, state
 from serialpos.cli.output import print_json, print_table, say
 
 app = typer.Typer(help="Stores of the chain.", no_args_is_help=True)
@@ -16,6 +16,7 @@ def add(ctx: typer.Context, code: str, name: str) -> None:
     from serialpos.services.stores import add_store
 
     st = state(ctx)
+    refuse_on_terminal(st, "store add")
     store = add_store(st.database(), st.require_actor(), code, name)
     say(f"store {store.code} ({store.name}) added")
 

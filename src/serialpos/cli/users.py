@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from serialpos.cli.context import state
+from serialpos.cli.context import refuse_on_terminal, state
 from serialpos.cli.output import print_json, print_table, say
 
 app = typer.Typer(help="Users and their roles.", no_args_is_help=True)
@@ -21,6 +21,7 @@ def add(
     from serialpos.services.users import add_user, has_users
 
     st = state(ctx)
+    refuse_on_terminal(st, "user add")
     db = st.database()
     actor = st.actor(required=has_users(db))
     if pin is None:
@@ -51,6 +52,7 @@ def disable(ctx: typer.Context, name: str) -> None:
     from serialpos.services.user_admin import set_active
 
     st = state(ctx)
+    refuse_on_terminal(st, "user disable")
     user = set_active(st.database(), st.require_actor(), name, False)
     say(f"user {user.name} is disabled")
 
@@ -61,6 +63,7 @@ def enable(ctx: typer.Context, name: str) -> None:
     from serialpos.services.user_admin import set_active
 
     st = state(ctx)
+    refuse_on_terminal(st, "user enable")
     user = set_active(st.database(), st.require_actor(), name, True)
     say(f"user {user.name} is enabled")
 
@@ -75,6 +78,7 @@ def set_pin(
     from serialpos.services.user_admin import set_pin as set_user_pin
 
     st = state(ctx)
+    refuse_on_terminal(st, "user set-pin")
     db, actor = st.database(), st.require_actor()
     if pin is None:
         pin = typer.prompt("new PIN", hide_input=True, confirmation_prompt=True)
@@ -88,6 +92,7 @@ def set_role(ctx: typer.Context, name: str, role: str) -> None:
     from serialpos.services.user_admin import set_role as set_user_role
 
     st = state(ctx)
+    refuse_on_terminal(st, "user set-role")
     user = set_user_role(st.database(), st.require_actor(), name, role)
     say(f"user {user.name} is now {user.role.value}")
 
@@ -98,6 +103,7 @@ def stores(ctx: typer.Context, name: str, codes: list[str] | None = typer.Argume
     from serialpos.services.user_admin import set_stores
 
     st = state(ctx)
+    refuse_on_terminal(st, "user stores")
     chosen = set_stores(st.database(), st.require_actor(), name, codes or [])
     say(f"{name.strip()} may log in at {', '.join(chosen) if chosen else 'every store'}")
 
@@ -108,6 +114,7 @@ def unlock(ctx: typer.Context, name: str) -> None:
     from serialpos.services.user_admin import unlock as unlock_user
 
     st = state(ctx)
+    refuse_on_terminal(st, "user unlock")
     was_locked = unlock_user(st.database(), st.require_actor(), name)
     say(f"{name.strip()} unlocked" if was_locked else f"{name.strip()} was not locked")
 

@@ -369,14 +369,14 @@ def store_ids(conn: Connection) -> dict[str, int]:
 
 
 # -- what the till's pulls saw of its store's feed (terminal/feed_memory.py) --------------
-def remember_events(conn: Connection, seen: list[tuple[int, str]]) -> None:
-    """Keep ``(seq, digest)`` of feed events just applied (a number seen again, after
+def remember_events(conn: Connection, seen: list[tuple[int, str, str | None]]) -> None:
+    """Keep ``(seq, digest, echo)`` of feed events just applied (a number seen again, after
     central's restore, takes the new digest)."""
     if not seen:
         return
-    numbers = [seq for seq, _d in seen]
+    numbers = [seq for seq, _d, _e in seen]
     conn.execute(seen_t.delete().where(seen_c.seq.in_(numbers)))
-    conn.execute(seen_t.insert(), [{"seq": seq, "digest": d} for seq, d in seen])
+    conn.execute(seen_t.insert(), [{"seq": s, "digest": d, "echo": e} for s, d, e in seen])
 
 
 def newest_seen(conn: Connection, at_most: int | None = None) -> tuple[int, str] | None:

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from serialpos.db import feed as feed_sql
+from serialpos.db import order_repo as orepo
 from serialpos.db import repo
 from serialpos.db.asn_tables import asn_line_t, asn_scan_t, asn_t
 from serialpos.db.count_tables import CountBatch, CountScan, StockCount
@@ -118,11 +119,24 @@ def rows(
 
 
 def store_units(conn: Connection, store_id: int) -> list[dict[str, Any]]:
-    """The store's units (any state) with their SKU, for the terminal to hold."""
+    """The store's units (any state) with their SKU, for the terminal to hold; a unit an
+    order line holds names that order's number and the line (``order``, ``order_line``:
+    the terminal holds none of central's orders, and its ``db check`` says where the unit
+    is held instead of calling the reservation unheld)."""
     u, p = repo.unit_t.c, repo.product_t.c
+    o, ln = orepo.order_t.c, orepo.line_t.c
     q = (
-        sa.select(u.serial, u.state, p.sku, u.product_id)
+        sa.select(
+            u.serial,
+            u.state,
+            p.sku,
+            u.product_id,
+            o.number.label("order"),
+            ln.number.label("order_line"),
+        )
         .join(repo.product_t, p.id == u.product_id)
+        .outerjoin(orepo.line_t, ln.id == u.reserved_line_id)
+        .outerjoin(orepo.order_t, o.id == ln.order_id)
         .where(u.store_id == store_id)
         .order_by(u.id)
     )

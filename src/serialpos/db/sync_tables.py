@@ -69,6 +69,22 @@ class FeedSeen(SQLModel, table=True):
 
     seq: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
     digest: str = Field(max_length=32)
+    #: The entry of another till this event is the effect of, when it has one (migration
+    #: 0032, terminal/feed_memory.py ``echo``); kept as lost when central loses the event.
+    echo: str | None = Field(default=None, max_length=300)
+
+
+class FeedLost(SQLModel, table=True):
+    """On a terminal: the echo of each event it applied that central lost in a restore
+    (``terminal resend``), one row per event. When the till that made the entry sends it
+    again, central makes the event anew; this till already counted its quantities, so the
+    pull skips them once, taking the row (terminal/mirror.py, migration 0032)."""
+
+    __tablename__ = "feed_lost"
+    __table_args__ = (sa.Index("ix_feed_lost_echo", "echo"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    echo: str = Field(max_length=300)
 
 
 class TerminalLink(SQLModel, table=True):

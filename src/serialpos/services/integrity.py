@@ -7,13 +7,14 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from serialpos.db import feed, repo
+from serialpos.db import feed, journal, repo
 from serialpos.db import order_repo as orepo
 from serialpos.db.engine import Database
 from serialpos.db.tables import UNACCEPTED_BEFORE_0016
 from serialpos.domain.orders import LineStatus, OrderStatus
 from serialpos.domain.scan_resolution import LIVE as LIVE_STATES
 from serialpos.domain.states import UnitState
+from serialpos.services.pulled_twice import pulled_twice
 from serialpos.services.settings import settings_in
 
 
@@ -168,6 +169,7 @@ def check_ledger(db: Database) -> list[Finding]:
         findings += _serials_live_twice(conn, stores)
         findings += _voided_orders_with_money(conn, stores)
         findings += _reservations(conn, stores)
+        findings += pulled_twice(conn, stores, Finding)
         findings.extend(_chain_findings(conn))
         findings.extend(_feed_findings(conn))
         findings.extend(_journal_findings(conn))
@@ -274,12 +276,33 @@ def _voided_orders_with_money(conn: Connection, stores: dict[int, str]) -> list[
     return out
 
 
+def _held_at_central(conn: Connection, unit_id: int) -> str | None:
+    """On a store terminal: the order of central's holding a reserved unit that no local line
+    holds (its newest event names the order, which the terminal does not have: the snapshot
+    and the feed copy central's reservations, never central's orders), else None. Central
+    holds every order, so there an unheld reservation stays a violation."""
+    if journal.get_state(conn, "central_terminal") is None:
+        return None
+    o = orepo.order_t.c
+    newest = conn.execute(
+        sa.select(ev.document_type, ev.document_id)
+        .where(ev.unit_id == unit_id)
+        .order_by(ev.id.desc())
+        .limit(1)
+    ).first()
+    if newest is None or newest.document_type != "order" or newest.document_id is None:
+        return None
+    held_here = conn.execute(sa.select(o.id).where(o.number == newest.document_id)).first()
+    return None if held_here is not None else str(newest.document_id)
+
+
 def _reservations(conn: Connection, stores: dict[int, str]) -> list[Finding]:
     """A reservation belongs to one open order line: a reserved unit is held by an open line
     of an open or parked order that lists its serial, and no other unit names a line."""
     o, ln = orepo.order_t.c, orepo.line_t.c
     q = (
         sa.select(
+            u.id.label("unit_id"),
             u.serial,
             u.state,
             u.store_id,
@@ -311,6 +334,17 @@ def _reservations(conn: Connection, stores: dict[int, str]) -> list[Finding]:
                     r.sku,
                     f"serial {r.serial} is {r.state.replace('_', ' ')} but still "
                     f"names order line {r.reserved_line_id} as holding it",
+                )
+            )
+        elif r.line_id is None and (held := _held_at_central(conn, r.unit_id)) is not None:
+            out.append(
+                Finding(
+                    "reserved_at_central",
+                    store,
+                    r.sku,
+                    f"serial {r.serial} is reserved at central by order {held}, which is "
+                    "central's: this terminal holds none of its lines",
+                    violation=False,
                 )
             )
         elif r.line_id is None or r.line_product != r.product_id or r.line_serial != r.serial:

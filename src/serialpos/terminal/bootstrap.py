@@ -95,6 +95,16 @@ def load(db: Database, snap: dict[str, Any]) -> int:
                     "document_id": unit["asn"],
                     "document_line": unit.get("asn_line"),
                 }
+            elif unit.get("order") is not None:
+                # reserved by an order of central's, which the terminal does not hold: its
+                # event names the order, so `db check` says where it is held
+                event |= {
+                    "document_type": "order",
+                    "document_id": unit["order"],
+                    "document_line": None
+                    if unit.get("order_line") is None
+                    else str(unit["order_line"]),
+                }
             repo.add_events(conn, [event])
         quantities = {level["product_id"]: int(level["quantity"]) for level in snap["stock"]}
         for pid in sorted(set(quantities) | set(on_hand)):

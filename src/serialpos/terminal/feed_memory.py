@@ -44,6 +44,7 @@ from sqlalchemy.engine import Connection
 
 from serialpos.db import journal
 from serialpos.db.engine import Database
+from serialpos.services.document_numbers import terminal_tag
 from serialpos.terminal.client import CentralClient
 
 #: ``sync_state`` key: ``SEQ:DIGEST`` of the store's newest event the snapshot held, or
@@ -84,9 +85,43 @@ def digest(event: Event) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
 
 
-def seen(events: Sequence[Event], store: str) -> list[tuple[int, str]]:
-    """``(seq, digest)`` of ``store``'s events among ``events``, to remember."""
-    return [(int(e["seq"]), digest(e)) for e in events if e.get("store") == store]
+def echo(event: Event) -> str | None:
+    """What ties a quantity event to the till entry it is the effect of, so that the same
+    entry applied again at central (sent again by ``terminal resend`` after a restore) reads
+    as the same: the till that made it, the action, the product, the quantity and the
+    document and line, when the document is one that till numbered itself (its short code
+    in the number: services/document_numbers.py). Central keeps the numbers an entry
+    carries, so the entry applied again names the same document and line; no other
+    document can: central numbers its own without a till's code (and numbers them again
+    from its backup's end after a restore), another till with its own code. None for a
+    unit's event (it sets a state: applying it twice changes nothing) and for any other
+    document."""
+    document = event.get("document")
+    terminal, store, quantity = event.get("terminal"), event.get("store"), event.get("quantity")
+    if event.get("serial") is not None and event.get("to") is not None:
+        return None
+    if not isinstance(document, dict) or not isinstance(document.get("id"), str):
+        return None
+    if not isinstance(terminal, str) or not isinstance(store, str) or not quantity:
+        return None
+    if f"-{terminal_tag(terminal, store)}-" not in document["id"]:
+        return None
+    parts = (terminal, event.get("action"), event.get("sku"), quantity, document.get("type"))
+    text = json.dumps([*parts, document["id"], document.get("line")], ensure_ascii=False)
+    return text[:300]
+
+
+def seen(
+    events: Sequence[Event], store: str, own: str | None = None
+) -> list[tuple[int, str, str | None]]:
+    """``(seq, digest, echo)`` of ``store``'s events among ``events``, to remember; no echo
+    for the events of ``own`` (what central calls this till: its own entries' events never
+    move anything here when they come again, terminal/mirror.py)."""
+    return [
+        (int(e["seq"]), digest(e), None if own and e.get("terminal") == own else echo(e))
+        for e in events
+        if e.get("store") == store
+    ]
 
 
 def remember_snapshot(conn: Connection, event: Event | None, store: str) -> None:

@@ -18,6 +18,12 @@ events of the unit up to that one are older and skipped (``older``), so the pull
 an older state over a newer one (a unit sold here after another store received it would
 otherwise read in transit again when this store's older shipment of it comes through). Each
 event carries central's id (``event``): one unit's ids follow the order its events happened.
+
+Another till's entry that central lost in a restore and applied again when that till sent
+it again (``terminal resend``) comes as a new event under a new number; this till counted
+its quantities from the first one already. ``terminal resend`` keeps the echoes of the
+events central lost (``feed_lost``, terminal/feed_memory.py ``echo``) and such an event,
+matching one, moves nothing (``again``): each echo once.
 """
 
 from __future__ import annotations
@@ -29,9 +35,10 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
-from serialpos.db import journal, repo
+from serialpos.db import feed_lost, journal, repo
 from serialpos.db.tables import utcnow
 from serialpos.domain.states import ON_HAND, UnitState
+from serialpos.terminal import feed_memory
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +53,9 @@ class MirrorCount:
     older: int = 0
     #: marks of such states dropped once a whole pull passed them (terminal/pull.py)
     pruned: int = 0
+    #: another till's quantities this till had counted from an event central lost in a
+    #: restore, made again at central when that till sent its entry again: not counted twice
+    again: int = 0
 
 
 def _at(text: Any) -> datetime:
@@ -66,6 +76,7 @@ def apply_events(
     products = journal.product_ids(conn)
     stores = journal.store_ids(conn)
     taken = journal.unit_events(conn)
+    lost = feed_lost.count(conn) > 0
     for event in events:
         if event.get("store") != store:
             count.other_store += 1
@@ -73,6 +84,9 @@ def apply_events(
         own = event.get("terminal") == central_terminal
         if own and (event.get("serial") is None or event.get("to") is None):
             count.own += 1  # a quantity this terminal moved: already counted here
+            continue
+        if lost and _counted_before(conn, event):
+            count.again += 1
             continue
         product_id = products.get(str(event.get("sku")))
         if product_id is None:
@@ -90,6 +104,15 @@ def apply_events(
             count.applied += 1
         else:
             count.own += 1
+
+
+def _counted_before(conn: Connection, event: dict[str, Any]) -> bool:
+    """Whether ``event`` is another till's entry applied again at central after a restore
+    whose first event this till applied before central lost it (``feed_lost``, kept by
+    ``terminal resend``): its quantities are here already. Each lost event matches one event
+    made again, whichever till ran ``terminal resend`` first."""
+    echo = feed_memory.echo(event)
+    return echo is not None and feed_lost.take(conn, echo)
 
 
 def _older(conn: Connection, event: dict[str, Any], product_id: int, taken: dict[int, int]) -> bool:

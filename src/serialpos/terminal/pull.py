@@ -78,7 +78,7 @@ def pull(db: Database, client: CentralClient, chain: ChainConfig, report: SyncRe
                 central_terminal=central_terminal,
                 count=report.mirror,
             )
-            journal.remember_events(conn, feed_memory.seen(events, chain.store))
+            journal.remember_events(conn, feed_memory.seen(events, chain.store, central_terminal))
             journal.set_state(conn, "feed_after", str(next_after))
 
         db.write(write)

@@ -23,15 +23,17 @@ What it does, in one local transaction, then one sync round:
   (terminal/feed_memory.py): central's history and the till's agree up to there, and every
   event central has past it (made after its restore: its console, a host, another till)
   is pulled by the sync round that follows, none it held before applied twice. The
-  remembered events past it (central's lost history) are forgotten. When central has none
-  of the events it pulled, the point its snapshot was taken at is where the histories part,
-  if central still has it unchanged (terminal/feed_memory.py ``snapshot_point``). A till
-  with neither (set up before that point was remembered, or a restore older than its
-  snapshot) goes on from central's feed's end as it is now, and says that the events
-  central made since its restore are not pulled and that it must be set up again with
-  ``terminal init``. The marks of units set to
-  central's state out of the feed's order (``unit_event:``, terminal/mirror.py) are
-  dropped: one may name a lost event whose id central hands out again.
+  remembered events past it (central's lost history) are forgotten, their echoes kept
+  (``feed_lost``): another till's entry among them, sent again by that till, comes back as
+  a new event whose quantities the pull does not count twice (terminal/mirror.py). When
+  central has none of the events it pulled, the point its snapshot was taken at is where
+  the histories part, if central still has it unchanged (terminal/feed_memory.py
+  ``snapshot_point``). A till with neither (set up before that point was remembered, or a
+  restore older than its snapshot) goes on from central's feed's end as it is now, and says
+  that the events central made since its restore are not pulled and that it must be set up
+  again with ``terminal init``. The marks of units set to central's state out of the feed's
+  order (``unit_event:``, terminal/mirror.py) are dropped: one may name a lost event whose
+  id central hands out again.
 
 Entries settled ``refused`` are not sent again: central kept nothing of a refusal. Entries
 settled ``conflict`` are not applied again (the till already took central's state), but
@@ -50,7 +52,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from serialpos.config import ChainConfig
-from serialpos.db import journal
+from serialpos.db import feed_lost, journal
 from serialpos.db.engine import Database
 from serialpos.domain.errors import DomainError
 from serialpos.terminal import feed_memory
@@ -213,6 +215,7 @@ def resend(db: Database, chain: ChainConfig, client: CentralClient) -> Resent:
         away = int(journal.get_state(conn, "away_after") or 0)
         if away > start:
             journal.set_state(conn, "away_after", str(start))
+        feed_lost.keep_lost_after(conn, 0 if parted is None else parted)
         journal.forget_seen_after(conn, 0 if parted is None else parted)
         journal.drop_unit_events(conn, journal.unit_events(conn))
         return n, again, waiting

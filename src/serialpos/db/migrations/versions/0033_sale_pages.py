@@ -20,7 +20,7 @@ every index an event's rows enter is one more page its commit writes and fsyncs.
   stored text is changed in place (no table copied), with the schema version moved on.
 
 Revision ID: 0033_sale_pages
-Revises: 0031_sync_trust (the lead re-points it at 0032_conflict_ids on merge)
+Revises: 0032_pull_dedup
 Create Date: 2026-12-04
 """
 
@@ -32,7 +32,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0033_sale_pages"
-down_revision = "0031_sync_trust"
+down_revision = "0032_pull_dedup"
 branch_labels = None
 depends_on = None
 
