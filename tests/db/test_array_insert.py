@@ -151,12 +151,13 @@ def test_lists_of_every_kind_match_as_before(db: Database) -> None:
     assert db.read(read) == [[], ["N003", 'a"b\\c'], ["N001"]]
 
 
-@pytest.mark.postgres
+@pytest.mark.parametrize(
+    "db", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
+)  # PostgreSQL only: SQLite inserts central's events row by row
 def test_rows_given_by_column_are_the_rows_given_one_by_one(db: Database) -> None:
     """``insert_columns`` (central's sale events, built by column): what every row shares
     given once, the rest one list per column; the same rows as ``insert_rows`` of the dicts."""
-    if db.dialect != "postgresql":
-        pytest.skip("PostgreSQL only: SQLite inserts rows")
+    assert db.dialect == "postgresql"
     at = datetime(2026, 12, 3, 14, 0, 0, 5)
     rows = _rows(12, at)
     shared = {"at": at, "note": None}
