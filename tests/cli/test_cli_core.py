@@ -17,7 +17,8 @@ from serialpos.db.engine import Database
 from serialpos.db.tables import UNIT_STATES
 from serialpos.domain.states import Action
 from serialpos.services import ledger, products, users
-from serialpos.services.context import SYSTEM
+from serialpos.services.context import SYSTEM, Actor
+from serialpos.services.product_import import import_products_text
 
 IMEI_1, IMEI_2 = "490154203237518", "356938035643809"
 
@@ -69,6 +70,18 @@ class Cli:
 
     def database(self) -> Database:
         return Database(self.url)
+
+
+def phone_central(cli: Cli) -> tuple[Database, Actor]:
+    """A central with one admin (ada), store S1 and a phone (PH1, serial required): the
+    database opened and ada acting at central. The caller disposes of the database."""
+    cli("db", "init")
+    cli("user", "add", "ada", "--role", "admin", "--pin", "4821")
+    cli("store", "add", "S1", "Main Street", user="ada")
+    db = cli.database()
+    ada = users.actor_for(db, "ada", "central")
+    import_products_text(db, ada, "SKU,Name,Price,Serial Number Option\nPH1,Phone,100,Required\n")
+    return db, ada
 
 
 @pytest.fixture

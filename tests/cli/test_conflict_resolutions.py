@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_cli_core import Cli
+from test_cli_core import Cli, phone_central
 
 from serialpos.db.engine import Database
 from serialpos.domain.errors import PermissionDenied
@@ -20,7 +20,6 @@ from serialpos.domain.states import Action
 from serialpos.services import apply as apply_service
 from serialpos.services import conflicts, entries, ledger, snapshot, users
 from serialpos.services.apply.dispatch import apply_object
-from serialpos.services.product_import import import_products_text
 
 SALES = {
     "sell": {"op": "sell", "store": "S1", "sku": "PH1", "serial": "SN-1", "payment": "card"},
@@ -45,16 +44,9 @@ def _setup(tmp_path: Path, standing: str, by_till: bool) -> tuple[Cli, int]:
     """SN-1 sold by ``standing`` (a till's entry, or a host's sale at central); then another
     till's offline sale of it arrives: the conflict's number."""
     cli = Cli(tmp_path)
-    cli("db", "init")
-    cli("user", "add", "ada", "--role", "admin", "--pin", "4821")
+    db, ada = phone_central(cli)
     cli("user", "add", "cal", "--role", "cashier", "--pin", "4822", user="ada")
-    cli("store", "add", "S1", "Main Street", user="ada")
-    db = cli.database()
     try:
-        ada = users.actor_for(db, "ada", "central")
-        import_products_text(
-            db, ada, "SKU,Name,Price,Serial Number Option\nPH1,Phone,100,Required\n"
-        )
         ledger.move(db, ada, Action.RECEIVE, store="S1", sku="PH1", serials=["SN-1", "SN-2"])
         sale = SALES[standing]
         done = _entry(db, "till-1", sale) if by_till else apply_service.apply_object(db, ada, sale)

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_cli_core import Cli
+from test_cli_core import Cli, phone_central
 
 from serialpos.db.engine import Database
 from serialpos.domain.events import DocumentRef
@@ -24,7 +24,6 @@ from serialpos.services import conflicts, entries, ledger, snapshot, users
 from serialpos.services.apply.dispatch import apply_object
 from serialpos.services.context import Actor
 from serialpos.services.lost_conflicts import record_again
-from serialpos.services.product_import import import_products_text
 
 SALE = {"op": "sell", "store": "S1", "sku": "PH1", "serial": "SN-1"}
 
@@ -44,15 +43,8 @@ def test_the_standing_sale_is_shown_whichever_till_resends_first(
     tmp_path: Path, loser_first: bool
 ) -> None:
     cli = Cli(tmp_path)
-    cli("db", "init")
-    cli("user", "add", "ada", "--role", "admin", "--pin", "4821")
-    cli("store", "add", "S1", "Main Street", user="ada")
-    db = cli.database()
+    db, ada = phone_central(cli)
     try:
-        ada = users.actor_for(db, "ada", "central")
-        import_products_text(
-            db, ada, "SKU,Name,Price,Serial Number Option\nPH1,Phone,100,Required\n"
-        )
         opening = DocumentRef("receipt", "DEMO-OPENING")
         ledger.move(
             db, ada, Action.RECEIVE, store="S1", sku="PH1", serials=["SN-1"], document=opening

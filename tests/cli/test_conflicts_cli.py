@@ -8,12 +8,11 @@ import uuid
 from pathlib import Path
 
 import pytest
-from test_cli_core import Cli
+from test_cli_core import Cli, phone_central
 
 from serialpos.domain.states import Action
 from serialpos.services import apply as apply_service
 from serialpos.services import conflicts, entries, ledger, snapshot, users
-from serialpos.services.product_import import import_products_text
 
 
 @pytest.fixture
@@ -21,15 +20,8 @@ def recorded(tmp_path: Path) -> tuple[Cli, int, str]:
     """A till's offline sale of SN-1, sold at central meanwhile: conflict (its number, its
     entry)."""
     cli = Cli(tmp_path)
-    cli("db", "init")
-    cli("user", "add", "ada", "--role", "admin", "--pin", "4821")
-    cli("store", "add", "S1", "Main Street", user="ada")
-    db = cli.database()
+    db, ada = phone_central(cli)
     try:
-        ada = users.actor_for(db, "ada", "central")
-        import_products_text(
-            db, ada, "SKU,Name,Price,Serial Number Option\nPH1,Phone,100,Required\n"
-        )
         ledger.move(db, ada, Action.RECEIVE, store="S1", sku="PH1", serials=["SN-1", "SN-2"])
         line = {"op": "sell", "store": "S1", "sku": "PH1", "serial": "SN-1"}
         assert apply_service.apply_object(db, ada, line)["ok"]

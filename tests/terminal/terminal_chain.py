@@ -119,6 +119,19 @@ class Terminal:
         finally:
             engine.dispose()
 
+    def change_line(self, entry: str, old: str, new: str) -> None:
+        """Someone edits a journal entry's line in the till's SQLite (its seal no longer
+        matches)."""
+        engine = sa.create_engine(self.db_url)
+        try:
+            with engine.begin() as conn:
+                conn.execute(
+                    sa.text("UPDATE journal_entry SET line = replace(line, :o, :n) WHERE id = :i"),
+                    {"o": old, "n": new, "i": entry},
+                )
+        finally:
+            engine.dispose()
+
     def unit_state(self, serial: str) -> str | None:
         rows = self.query("SELECT state FROM serial_unit WHERE serial = :s", s=serial)
         return rows[0][0] if rows else None

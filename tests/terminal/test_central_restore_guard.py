@@ -8,24 +8,10 @@ from __future__ import annotations
 
 import json
 
-import sqlalchemy as sa
 from terminal_chain import Chain, Terminal
 from test_central_restore import SOLD, _sell, backup
 
 from serialpos.db.engine import Database
-
-
-def _change_line(till: Terminal, entry: str, old: str, new: str) -> None:
-    """Someone edits the entry's line in the till's SQLite (its seal no longer matches)."""
-    engine = sa.create_engine(till.db_url)
-    try:
-        with engine.begin() as conn:
-            conn.execute(
-                sa.text("UPDATE journal_entry SET line = replace(line, :o, :n) WHERE id = :i"),
-                {"o": old, "n": new, "i": entry},
-            )
-    finally:
-        engine.dispose()
 
 
 def test_resend_names_a_changed_entry_and_exits_1(chain: Chain) -> None:
@@ -43,7 +29,7 @@ def test_resend_names_a_changed_entry_and_exits_1(chain: Chain) -> None:
         restore()
         changed = till.apply(_sell("RT-3"))[0]  # waits: central is behind
         assert till.cli("sync", check=False).returncode == 1
-        _change_line(till, changed["entry"], "RT-3", "RT-4")
+        till.change_line(changed["entry"], "RT-3", "RT-4")
 
         done = till.cli("terminal", "resend", check=False)
     assert done.returncode == 1, done.stderr

@@ -12,19 +12,6 @@ import sqlalchemy as sa
 from terminal_chain import Chain, Terminal
 
 
-def _change(till: Terminal, entry: str, old: str, new: str) -> None:
-    """Someone edits the entry's line in the till's SQLite (its seal no longer matches)."""
-    engine = sa.create_engine(till.db_url)
-    try:
-        with engine.begin() as conn:
-            conn.execute(
-                sa.text("UPDATE journal_entry SET line = replace(line, :o, :n) WHERE id = :i"),
-                {"o": old, "n": new, "i": entry},
-            )
-    finally:
-        engine.dispose()
-
-
 def _central(chain: Chain, serial: str) -> tuple[str, str] | None:
     with chain.server.db.engine.connect() as conn:  # read and closed at once
         row = conn.execute(
@@ -66,7 +53,7 @@ def test_a_changed_receipt_whose_unit_a_later_sale_names(chain: Chain) -> None:
     [got] = till.apply(line)
     [sold] = till.apply({"op": "sell", "store": "S1", "sku": "PH1", "serial": "TL-9"})
     assert got["ok"] and sold["ok"], (got, sold)
-    _change(till, got["entry"], '"ACME"', '"ACNE"')
+    till.change_line(got["entry"], '"ACME"', '"ACNE"')
     done = till.cli("sync", check=False)
     report = json.loads(done.stdout)
     assert done.returncode == 1 and f"journal entry 1 ({got['entry']}" in done.stderr
@@ -91,7 +78,7 @@ def test_a_changed_sale_whose_unit_a_later_return_names(chain: Chain) -> None:
     [sold] = till.apply({"op": "sell", "store": "S1", "sku": "PH1", "serial": "TL-1"})
     [back] = till.apply({"op": "order_return", "order": sold["order"], "serials": ["TL-1"]})
     assert sold["ok"] and back["ok"], back
-    _change(till, sold["entry"], '"TL-1"', '"TL-2"')
+    till.change_line(sold["entry"], '"TL-1"', '"TL-2"')
     done = till.cli("sync", check=False)
     report = json.loads(done.stdout)
     assert done.returncode == 1 and (report["refused"], report["pending"]) == (2, 0)
