@@ -24,6 +24,9 @@ it again (``terminal resend``) comes as a new event under a new number; this til
 its quantities from the first one already. ``terminal resend`` keeps the echoes of the
 events central lost (``feed_lost``, terminal/feed_memory.py ``echo``) and such an event,
 matching one, moves nothing (``again``): each echo once.
+
+A return at central of a sale this till holds also marks the till's copy of the order line
+returned (terminal/returned_lines.py); the unit or quantity moves by the event alone.
 """
 
 from __future__ import annotations
@@ -38,7 +41,7 @@ from sqlalchemy.engine import Connection
 from serialpos.db import feed_lost, journal, repo
 from serialpos.db.tables import utcnow
 from serialpos.domain.states import ON_HAND, UnitState
-from serialpos.terminal import feed_memory
+from serialpos.terminal import feed_memory, returned_lines
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +59,9 @@ class MirrorCount:
     #: another till's quantities this till had counted from an event central lost in a
     #: restore, made again at central when that till sent its entry again: not counted twice
     again: int = 0
+    #: lines of this till's orders marked returned by a return made at central
+    #: (terminal/returned_lines.py)
+    returned_lines: int = 0
 
 
 def _at(text: Any) -> datetime:
@@ -81,6 +87,7 @@ def apply_events(
         if event.get("store") != store:
             count.other_store += 1
             continue
+        count.returned_lines += int(returned_lines.mark_returned(conn, event))
         own = event.get("terminal") == central_terminal
         if own and (event.get("serial") is None or event.get("to") is None):
             count.own += 1  # a quantity this terminal moved: already counted here
