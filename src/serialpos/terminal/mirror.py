@@ -4,12 +4,10 @@ central's state.
 Every event of the store sets its unit to the state central gave it, in central's order,
 whatever the local state was: after a conflict the unit shows what central decided. An event
 this terminal made itself (central records it under the terminal's id) is already
-here: it is skipped when the unit is in the state it gave (always, for a quantity) or when
-the till's ledger holds its copy with only the till's own events of the unit after it
-(terminal/own_events.py: a counter sale's reserve and sell), and applied again when another
-terminal's event, earlier at central but pulled after it, moved the unit locally meanwhile,
-so the unit ends in central's last state. (The sync pulls only when nothing is waiting to be
-pushed, so no local entry is overtaken by a pull.)
+here: it is skipped when the unit is in the state it gave (always, for a quantity), and
+applied again when another terminal's event, earlier at central but pulled after it, moved
+the unit locally meanwhile, so the unit ends in central's last state. (The sync pulls only
+when nothing is waiting to be pushed, so no local entry is overtaken by a pull.)
 Each is copied as a local ledger event whose ``from`` is the local state before it, and the
 stock moves by the local difference, so the local ledger still folds to the local state and
 ``db check`` holds on the terminal.
@@ -43,7 +41,7 @@ from sqlalchemy.engine import Connection
 from serialpos.db import feed_lost, journal, repo
 from serialpos.db.tables import utcnow
 from serialpos.domain.states import ON_HAND, UnitState
-from serialpos.terminal import feed_memory, own_events, returned_lines
+from serialpos.terminal import feed_memory, returned_lines
 
 log = logging.getLogger(__name__)
 
@@ -170,15 +168,7 @@ def _apply_one(
     serial, to_state = event.get("serial"), event.get("to")
     if serial is not None and to_state is not None:
         found = journal.unit(conn, product_id, serial)
-        # ``own``: the event's terminal is this till's name at central
-        if (
-            own
-            and found is not None
-            and (
-                found.state == to_state
-                or own_events.already_here(conn, found.id, event, str(event.get("terminal")))
-            )
-        ):
+        if own and found is not None and found.state == to_state:
             return False
         move_unit(
             conn,
