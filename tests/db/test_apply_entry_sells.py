@@ -353,6 +353,27 @@ def test_a_push_of_sales_writes_each_table_in_one_execute_on_postgresql(
     assert check_ledger(db) == []
 
 
+def _push_sales(
+    db: Database, token: Actor, prefix: str, numbers: range, *, numbered: bool
+) -> list[dict[str, Any]]:
+    """Till-1's sales of serials ``N<n>`` for each n (entry ids ``<prefix>-<n>``), pushed as
+    one request; ``numbered``: with the order and invoice numbers the till gave them."""
+    lines = []
+    for n in numbers:
+        line: dict[str, Any] = {
+            "id": f"{prefix}-{n}",
+            "op": "sell",
+            "store": "S1",
+            "sku": "PH1",
+            "serial": f"N{n}",
+            "journal": {"terminal": "till-1", "seq": n + 1, "user": "mia"},
+        }
+        if numbered:
+            line["numbers"] = _given(order=n + 1, invoice=n + 1)
+        lines.append(json.dumps(line).encode())
+    return _apply(db, token, lines)
+
+
 def test_a_push_of_sales_runs_only_prepared_statements_on_postgresql(
     two_shops: list[tuple[Database, Actor]],
 ) -> None:
@@ -363,21 +384,7 @@ def test_a_push_of_sales_runs_only_prepared_statements_on_postgresql(
     db, token = two_shops[0]
 
     def push(first: int, last: int) -> list[dict[str, Any]]:
-        lines = [
-            json.dumps(
-                {
-                    "id": f"prep-{n}",
-                    "op": "sell",
-                    "store": "S1",
-                    "sku": "PH1",
-                    "serial": f"N{n}",
-                    "journal": {"terminal": "till-1", "seq": n + 1, "user": "mia"},
-                    "numbers": _given(order=n + 1, invoice=n + 1),
-                }
-            ).encode()
-            for n in range(first, last)
-        ]
-        return _apply(db, token, lines)
+        return _push_sales(db, token, "prep", range(first, last), numbered=True)
 
     assert all(v["ok"] for v in push(0, 3))
     built: list[str] = []
@@ -408,20 +415,7 @@ def test_a_push_of_sales_writes_its_documents_and_units_in_one_statement_on_post
     db, token = two_shops[0]
 
     def push(first: int, last: int) -> list[dict[str, Any]]:
-        lines = [
-            json.dumps(
-                {
-                    "id": f"one-{n}",
-                    "op": "sell",
-                    "store": "S1",
-                    "sku": "PH1",
-                    "serial": f"N{n}",
-                    "journal": {"terminal": "till-1", "seq": n + 1, "user": "mia"},
-                }
-            ).encode()
-            for n in range(first, last)
-        ]
-        return _apply(db, token, lines)
+        return _push_sales(db, token, "one", range(first, last), numbered=False)
 
     assert all(v["ok"] for v in push(0, 2))
     said: list[str] = []
