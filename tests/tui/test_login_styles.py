@@ -10,9 +10,9 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
+from test_screen_first_styles import styles_of
 from tui_helpers import SIZES, MakeApp, async_test, log_in, settle
 
 from serialpos.cli.context import CliState
@@ -20,20 +20,6 @@ from serialpos.tui import app as console
 from serialpos.tui.app import SCREENS_CSS, SerialposApp
 from serialpos.tui.screens.home import HomeScreen
 from serialpos.tui.screens.login import LoginScreen
-
-
-def styles_of(app: SerialposApp) -> list[Any]:
-    """Every widget of the screen in front with its classes and computed styles, and the
-    screen's cells (text and style)."""
-    nodes = [
-        (type(node).__name__, node.id, sorted(node.classes), node.styles.css)
-        for node in app.screen.walk_children(with_self=True)
-    ]
-    cells = [
-        [(segment.text, str(segment.style)) for segment in strip]
-        for strip in app.screen._compositor.render_strips()
-    ]
-    return [nodes, cells]
 
 
 class EveryRuleAtStart(SerialposApp):
