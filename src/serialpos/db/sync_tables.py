@@ -32,6 +32,7 @@ class JournalEntry(SQLModel, table=True):
             "state IN ('pending', 'accepted', 'conflict', 'refused')", name="ck_journal_entry_state"
         ),
         sa.Index("ix_journal_entry_state_seq", "state", "seq"),
+        sa.Index("ix_journal_entry_events_to", "events_to"),
     )
 
     id: str = Field(primary_key=True, max_length=36)

@@ -4,9 +4,11 @@ central's state.
 Every event of the store sets its unit to the state central gave it, in central's order,
 whatever the local state was: after a conflict the unit shows what central decided. An event
 this terminal made itself (central records it under the terminal's id) is already
-here: it is skipped when the unit is in the state it gave (always, for a quantity), and
-applied again when another terminal's event, earlier at central but pulled after it, moved
-the unit locally meanwhile, so the unit ends in central's last state. (The sync pulls only
+here: it is skipped when the unit is in the state it gave (always, for a quantity) or when
+the unit's newest local event is one of the till's own acts (terminal/own_events.py: a
+counter sale's reserve, pulled when the unit is sold), and applied again when another
+terminal's event, earlier at central but pulled after it, moved the unit locally meanwhile,
+so the unit ends in central's last state. (The sync pulls only
 when nothing is waiting to be pushed, so no local entry is overtaken by a pull.)
 Each is copied as a local ledger event whose ``from`` is the local state before it, and the
 stock moves by the local difference, so the local ledger still folds to the local state and
@@ -41,7 +43,7 @@ from sqlalchemy.engine import Connection
 from serialpos.db import feed_lost, journal, repo
 from serialpos.db.tables import utcnow
 from serialpos.domain.states import ON_HAND, UnitState
-from serialpos.terminal import feed_memory, returned_lines
+from serialpos.terminal import feed_memory, own_events, returned_lines
 
 log = logging.getLogger(__name__)
 
@@ -168,7 +170,11 @@ def _apply_one(
     serial, to_state = event.get("serial"), event.get("to")
     if serial is not None and to_state is not None:
         found = journal.unit(conn, product_id, serial)
-        if own and found is not None and found.state == to_state:
+        if (
+            own
+            and found is not None
+            and (found.state == to_state or own_events.newest_is_own(conn, found.id))
+        ):
             return False
         move_unit(
             conn,
