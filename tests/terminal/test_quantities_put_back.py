@@ -135,8 +135,14 @@ def test_a_refused_receipt_of_cables_takes_them_off_again(chain: Chain) -> None:
         }
     )
     assert made["ok"] and _stock(till, "S1") == before + 3, made
-    report = till.sync()
+    # Central kept nothing of it: the run names it on stderr and exits 1 (it exited 0).
+    done = till.cli("sync", check=False)
+    assert done.returncode == 1, done
+    report = json.loads(done.stdout)
     assert report["refused"] == 1, report
+    [words] = report["refusals"]
+    assert words.startswith("journal entry ") and "(receive): central refused it" in words
+    assert "R-QB-000009" in words and f"refused: {words}" in done.stderr
     assert _settled(till, made["entry"])[0] == "refused"
     assert _same(till, chain) == before + 1  # central's own receipt comes by the pull
     shown = json.loads(till.cli("terminal", "refused").stdout)
@@ -196,6 +202,36 @@ def test_a_count_central_applied_to_other_stock_ends_as_central(chain: Chain) ->
     assert _same(till, chain, "S2") == before
     assert till.sync()["accepted"] == 0 and _stock(till, "S2") == before
     for db in (till, chain):
+        db.check_clean()
+
+
+def test_a_count_central_found_already_right_takes_the_tills_change_back(chain: Chain) -> None:
+    """Central answers a count with only the products whose count differed from its
+    on-hand. The till, offline, counts 4 cables (-6 here); meanwhile another till's count
+    brought central to 4 already, so central takes the entry and moves nothing, and leaves
+    the cables out of its answer. The till's own -6 and the other till's -6 from the pull
+    must not both stay: the till ends at central's 4 (it ended at -2)."""
+    assert chain.post({"op": "receive", "store": "S2", "sku": "CAB", "quantity": 10})[0]["ok"]
+    first, second = chain.terminal("qb-cn1", "S2"), chain.terminal("qb-cn2", "S2")
+    before = _stock(second, "S2")
+    line = {
+        "op": "count",
+        "store": "S2",
+        "approve": True,
+        "products": ["CAB"],
+        "batches": [{"counter": "mia", "scans": [{"sku": "CAB", "quantity": before - 6}]}],
+    }
+    assert first.apply(line)[0]["ok"] and first.sync()["accepted"] == 1
+    [made] = second.apply(line)
+    assert made["ok"] and _stock(second, "S2") == before - 6, made
+    report = second.sync()
+    assert report["accepted"] == 1, report
+    state, answer = _settled(second, made["entry"])
+    assert state == "accepted" and answer["quantities"] == [], answer
+    assert _same(second, chain, "S2") == before - 6
+    assert _same(first, chain, "S2") == before - 6
+    assert second.sync()["accepted"] == 0 and _stock(second, "S2") == before - 6
+    for db in (first, second, chain):
         db.check_clean()
 
 

@@ -6,6 +6,7 @@ the snapshot reach the terminal with its next sync."""
 
 from __future__ import annotations
 
+import json
 import re
 from decimal import Decimal
 
@@ -121,3 +122,41 @@ def test_settings_and_new_products_reach_the_terminal_with_the_sync(chain: Chain
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", refreshed), refreshed  # as link_since
     assert till.sync()["refreshed"] is False  # not again until REFRESH_SECONDS have passed
     till.check_clean()
+
+
+def test_an_asn_received_at_two_tills_is_a_conflict_not_a_jam(chain: Chain) -> None:
+    """Two tills of one store receive the same ASN offline. Central takes the first; the
+    second is refused ``conflict`` (the ASN was received meanwhile), which lasts however
+    often it is sent: it is recorded as a conflict for a manager, its units and cables take
+    central's state, and the till's sync goes on (it stayed pending for good, and the till
+    never pulled again)."""
+    asn_file = chain.folder / "asn-twice.csv"
+    asn_file.write_text(
+        "ASN,Vendor,SKU,Quantity,Serials,CasePack\n"
+        "ASN-TWICE,Aurora,PH1,2,TW-1|TW-2,\n"
+        "ASN-TWICE,Aurora,CAB,5,,\n"
+    )
+    chain.central("asn", "import", str(asn_file), "--store", "S1", user="ada")
+    first, second = chain.terminal("twice-a"), chain.terminal("twice-b")
+    for till, scans in (
+        (first, [{"sku": "PH1", "serial": "TW-1"}, {"sku": "PH1", "serial": "TW-2"}]),
+        (second, [{"sku": "PH1", "serial": "TW-1"}]),
+    ):
+        line = {"op": "asn_receive", "asn": "ASN-TWICE", "store": "S1", "complete": True}
+        cables = [{"sku": "CAB"}] * (5 if till is first else 4)
+        [done] = till.apply(line | {"scans": scans + cables})
+        assert done["ok"], done
+    assert first.sync()["accepted"] == 1
+    report = second.sync()
+    assert report["conflicts"] == 1 and report["pending"] == 0, report
+    [conflict] = json.loads(second.cli("conflicts", "list", "--json").stdout)
+    assert conflict["status"] == "open" and conflict["serial"] == "TW-1", conflict
+    assert "already received" in conflict["message"] or "received meanwhile" in conflict["message"]
+    assert second.sync()["pending"] == 0
+    for serial in ("TW-1", "TW-2"):
+        assert second.unit_state(serial) == first.unit_state(serial) == "in_stock"
+    cab = "SELECT quantity FROM stock_level k JOIN product p ON p.id = k.product_id "
+    cab += "JOIN store s ON s.id = k.store_id WHERE p.sku = 'CAB' AND s.code = 'S1'"
+    assert second.query(cab) == first.query(cab) == [(chain.scalar(cab),)]
+    for db in (first, second, chain):
+        db.check_clean()

@@ -223,8 +223,9 @@ def sync(
 ) -> None:
     """Push this terminal's journal to central, then pull what changed there for the store.
     Prints one JSON line per round; offline, says so and (without --follow) exits 1 with
-    every entry kept. An entry changed after it was made is refused here unsent, named on
-    stderr, and (without --follow) the run exits 1 after sending the others."""
+    every entry kept. An entry central refused, or one changed after it was made (refused
+    here unsent), is named on stderr, and (without --follow) the run exits 1 after sending
+    the others."""
     import logging
 
     from serialpos.terminal.client import CentralClient, CentralRefused, Offline
@@ -240,9 +241,9 @@ def sync(
                 report = sync_once(db, chain, client)
                 record_link(db, ONLINE, reason="central answered", **who)
                 print_json({"online": True, **report.to_json()})
-                for words in report.tampered:  # refused here, unsent: a person must know
+                for words in report.tampered + report.refusals:  # a person must know
                     typer.echo(f"refused: {visible(words)}", err=True)
-                if report.tampered and not follow:
+                if (report.tampered or report.refusals) and not follow:
                     # The other entries went; the run still ends as every sync refusal
                     # does (exit 1), so a script does not read the journal as all sent.
                     raise typer.Exit(EXIT_REFUSED)

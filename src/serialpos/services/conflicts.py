@@ -38,6 +38,21 @@ Result = dict[str, Any]
 CONFLICT_CODES = frozenset(
     {"already_sold", "not_in_stock", "invalid_state", "duplicate_serial", "reserved", "leased"}
 )
+#: Operations whose ``conflict`` refusal lasts: an ASN is received once, so an ASN receipt
+#: refused ``conflict`` (the ASN was received meanwhile, by another till of the store or at
+#: central) is refused the same however often it is sent. Elsewhere ``conflict`` is a race
+#: with another terminal at the same moment (the terminal sends the entry again).
+LASTING_CONFLICT_OPS = frozenset({"asn_receive"})
+
+
+def is_conflict(data: Mapping[str, Any], refusal: Mapping[str, Any]) -> bool:
+    """Whether a refused entry is a conflict (kept for a manager) rather than a refusal:
+    the unit moved since the terminal last knew it, or the document it worked on was
+    finished elsewhere meanwhile ("received elsewhere", issue 16)."""
+    code = refusal.get("error")
+    return code in CONFLICT_CODES or (code == "conflict" and data.get("op") in LASTING_CONFLICT_OPS)
+
+
 #: How a manager resolves a conflict; each but ``accept`` is a new ledger event.
 RESOLUTIONS = ("accept", "return", "write_off")
 

@@ -31,11 +31,11 @@ from serialpos.domain.text import clip
 from serialpos.services import entry_units, terminal_links, tokens
 from serialpos.services.apply_ids import ApplyObject, IdReused, fingerprint, first_cause, line_id
 from serialpos.services.conflicts import (
-    CONFLICT_CODES,
     NotLinked,
     OtherTerminal,
     WrongStore,
     acting_for,
+    is_conflict,
     present,
 )
 from serialpos.services.context import Actor
@@ -226,7 +226,7 @@ def apply_in(conn: Connection, db: Database, entry: Entry, apply_object: ApplyOb
             savepoint.rollback()
         raise
     savepoint.rollback()
-    if result.get("error") not in CONFLICT_CODES:
+    if not is_conflict(entry.data, result):
         raise Refused(entry_units.add_units_in(conn, entry.data, result))
     # The unit moved meanwhile: the id is claimed again, with the conflict as its outcome.
     savepoint = conn.begin_nested()

@@ -27,7 +27,7 @@ from sqlalchemy.engine import Connection
 from serialpos.db import apply_outcomes
 from serialpos.db.engine import Database
 from serialpos.domain.errors import BadRequest, DomainError
-from serialpos.services.conflicts import CONFLICT_CODES
+from serialpos.services.conflicts import CONFLICT_CODES, is_conflict
 from serialpos.services.context import Actor
 from serialpos.services.entries import _claim, _record_conflict, _replay, prepare
 
@@ -57,8 +57,9 @@ def _read(item: Any) -> tuple[Mapping[str, Any], str, str]:
     if not isinstance(data, dict):
         raise BadRequest("'line' is one JSON object")
     error, message = item.get("error"), item.get("message")
-    if error not in CONFLICT_CODES:
-        raise BadRequest(f"'error' is one of {', '.join(sorted(CONFLICT_CODES))}")
+    if not is_conflict(data, {"error": error}):
+        codes = ", ".join(sorted(CONFLICT_CODES))
+        raise BadRequest(f"'error' is one of {codes} (or conflict, for an ASN receipt)")
     if not isinstance(message, str):
         raise BadRequest("'message' is central's first answer (text)")
     return data, str(error), message

@@ -61,6 +61,17 @@ def _tampered(changed: journal_seals.Changed, units: list[dict[str, Any]]) -> di
     }
 
 
+def _refusal_words(entry: journal.Entry, verdict: dict[str, Any]) -> str:
+    """An entry central refused, in words for the person running the sync: central kept
+    nothing of it (a refusal is no conflict: no manager is asked), so it must be said."""
+    op = str(verdict.get("op") or json.loads(entry.line).get("op") or "entry")
+    return (
+        f"journal entry {entry.seq} ({op}): central refused it ({verdict.get('error')}): "
+        f"{verdict.get('message')}; nothing of it is kept at central, what it did here is "
+        "put back (serialpos terminal refused shows it)"
+    )
+
+
 def push(db: Database, client: CentralClient, report: SyncReport, *, store: str) -> None:
     """Send the pending entries of this terminal (of ``store``) and settle each with
     central's verdict; a conflict's or a refusal's units take central's state in the same
@@ -117,7 +128,7 @@ def push(db: Database, client: CentralClient, report: SyncReport, *, store: str)
 
         def write(
             conn: Connection, settled: list[tuple[journal.Entry, str, dict[str, Any]]] = settled
-        ) -> tuple[int, int]:
+        ) -> tuple[int, int, list[str]]:
             answered = [
                 (entry, state, verdict)
                 for entry, state, verdict in settled
@@ -139,11 +150,17 @@ def push(db: Database, client: CentralClient, report: SyncReport, *, store: str)
             taken = central_state.take(
                 conn, store=store, answered=[(e, v) for e, _s, v in answered]
             )
-            return taken, put
+            refusals = [
+                _refusal_words(entry, verdict)
+                for entry, state, verdict in answered
+                if state == "refused" and verdict.get("error") != "entry_tampered"
+            ]
+            return taken, put, refusals
 
-        taken, put = db.write(write)
+        taken, put, refusals = db.write(write)
         report.central_state += taken
         report.put_back += put
+        report.refusals += refusals
         if wrong_token is not None:
             raise wrong_token
         if len(verdicts) < len(entries) or report.retry:

@@ -154,16 +154,18 @@ def follow_count(conn: Connection, entry: journal.Entry, verdict: dict[str, Any]
         if isinstance(q, dict) and q.get("known_units") is None
     }
     stores = journal.store_ids(conn)
-    if not central or not isinstance(number, str) or store not in stores:
+    if not isinstance(number, str) or store not in stores:
         return 0
-    products = _without_serials(conn, list(central))
     local: dict[str, int] = {}
     for m in moved(conn, entry):
         if m["document_type"] == "count" and m["document"] == number:
             local[m["sku"]] = local.get(m["sku"], 0) + m["quantity"]
+    # Central lists only the products whose count differed from its on-hand: one the till
+    # moved and central's answer leaves out, central found as counted and did not move.
+    products = _without_serials(conn, sorted(set(central) | set(local)))
     done = 0
     for sku, product_id in products.items():
-        change = central[sku] - local.get(sku, 0)
+        change = central.get(sku, 0) - local.get(sku, 0)
         move = {
             "product_id": product_id,
             "store_id": stores[str(store)],
@@ -171,7 +173,7 @@ def follow_count(conn: Connection, entry: journal.Entry, verdict: dict[str, Any]
             "document": number,
             "quantity": change,
         }
-        done += _put(conn, entry, [move], f"count applied at central as {central[sku]:+d}")
+        done += _put(conn, entry, [move], f"count applied at central as {central.get(sku, 0):+d}")
     return done
 
 

@@ -45,6 +45,9 @@ class SyncReport:
     #: (services/journal_seals.py), each said in words with the units it moved here, put
     #: back as they were before it (terminal/tampered_units.py)
     tampered: list[str] = field(default_factory=list)
+    #: entries central refused this round (settled refused here), each said in words: the
+    #: run names them on stderr and exits 1, as for any refusal
+    refusals: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
