@@ -20,6 +20,7 @@ from tui_helpers import SIZES, async_test, log_in, screen_text, settle
 
 from serialpos.tui.screens.admin import AdminScreen
 from serialpos.tui.screens.conflicts import OFFLINE_LINE, ConflictsScreen
+from serialpos.tui.screens.serial_mode import Confirm
 from serialpos.tui.widgets.message_line import MessageLine
 
 
@@ -70,6 +71,9 @@ async def test_a_manager_at_a_till_resolves_a_conflict_at_central(
         app.screen.query_one("#rows").highlighted = 1  # type: ignore[attr-defined]
         await pilot.press("f6")
         await settle(pilot)
+        assert isinstance(app.screen, Confirm)  # asked first, as at central
+        await pilot.press("enter")
+        await settle(pilot)
         said = app.screen.query_one(MessageLine).text
         assert "OFFLINE: central cannot be reached" in said and "nothing changed" in said, said
     assert _status(chain, serial)[1] == "open"
@@ -87,6 +91,11 @@ async def test_a_manager_at_a_till_resolves_a_conflict_at_central(
         assert str(conflict) in rows and "OFFLINE" not in screen_text(app)
         app.screen.query_one("#rows").highlighted = rows.index(str(conflict))  # type: ignore[attr-defined]
         await pilot.press("f6")
+        await settle(pilot)
+        assert isinstance(app.screen, Confirm)
+        question = " ".join(screen_text(app).replace("│", " ").split())
+        assert f"for conflict #{conflict} (at central)?" in question, question
+        await pilot.press("enter")
         await settle(pilot)
         said = app.screen.query_one(MessageLine).text
         assert said == f"✓ conflict {conflict}: returned to stock at central", said
