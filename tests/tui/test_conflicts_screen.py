@@ -15,7 +15,7 @@ from tui_helpers import COUNTER, SIZES, MakeApp, async_test, log_in, screen_text
 from serialpos.db.engine import Database
 from serialpos.services import apply as apply_service
 from serialpos.services import entries, snapshot, users
-from serialpos.tui.screens.conflicts import ConflictsScreen, open_conflicts
+from serialpos.tui.screens.conflicts import ConflictsScreen, open_conflicts, resolve_question
 from serialpos.tui.screens.serial_mode import Confirm
 from serialpos.tui.widgets.link_status import LinkStatus, age_text, link_text
 from serialpos.tui.widgets.message_line import MessageLine
@@ -111,7 +111,7 @@ async def test_each_resolution_is_asked_first(
         assert isinstance(app.screen, ConflictsScreen)
         for key, words in (
             ("f5", f"Accept conflict #{conflict_id}"),
-            ("f6", "Return "),
+            ("f6", "customer is refunded"),  # the standing sale sold it
             ("f7", "Write off "),
         ):
             for no in ("escape", "n"):
@@ -138,6 +138,31 @@ async def test_each_resolution_is_asked_first(
         assert said == f"✓ conflict {conflict_id}: accepted"
     assert _status(demo_db, conflict_id) == "resolved"
     assert serial  # the unit named by _conflict stays as the standing sale left it
+
+
+def test_the_question_names_a_refund_only_for_a_sold_unit() -> None:
+    """A return is a refund only when a sale stands; a unit received elsewhere comes back by
+    a return event alone, and the question does not promise a refund then."""
+    unit = {"sku": "PH1", "serial": "CC-1", "store": "S1"}
+    sold = {**unit, "first_event": {"action": "sell"}}
+    received = {**unit, "first_event": {"action": "receive"}}
+    assert resolve_question(3, "return", sold, at_central=False) == (
+        "Return PH1 CC-1 to stock at S1 for conflict #3? The sale that stands takes it back "
+        "and the customer is refunded."
+    )
+    assert resolve_question(3, "return", received, at_central=True) == (
+        "Return PH1 CC-1 to stock at S1 for conflict #3 (at central)?"
+    )
+    assert resolve_question(3, "write_off", received, at_central=False) == (
+        "Write off PH1 CC-1 at S1 for conflict #3?"
+    )
+    assert resolve_question(3, "accept", sold, at_central=False) == (
+        "Accept conflict #3 (PH1 CC-1)? The event that stands stays and the till's entry is "
+        "never applied."
+    )
+    assert resolve_question(4, "accept", {}, at_central=True).startswith(  # names no unit
+        "Accept conflict #4 (at central)? "
+    )
 
 
 @async_test

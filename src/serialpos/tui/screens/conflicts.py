@@ -44,20 +44,22 @@ RESOLVE_KEYS = {"accept": "accepted", "return": "returned to stock", "write_off"
 
 def resolve_question(conflict_id: int, by: str, c: dict[str, Any], *, at_central: bool) -> str:
     """The question asked before a resolution: which conflict and unit, and what it does
-    (each is final: a new event, and for ``return`` a refund to the customer)."""
+    (each is final: a new event, and for ``return`` of a sold unit a refund to the
+    customer; a unit no sale holds comes back by a return event alone)."""
     unit = " ".join(visible(str(c.get(k) or "-")) for k in ("sku", "serial"))
     where = f" at {visible(str(c.get('store') or '-'))}"
     central = " (at central)" if at_central else ""
     if by == "accept":
+        named = f" ({unit})" if c.get("sku") or c.get("serial") else ""  # a unit's, if any
         return (
-            f"Accept conflict #{conflict_id} ({unit}){central}? The event that stands "
+            f"Accept conflict #{conflict_id}{named}{central}? The event that stands "
             "stays and the till's entry is never applied."
         )
     if by == "return":
-        return (
-            f"Return {unit} to stock{where} for conflict #{conflict_id}{central}? The sale "
-            "that stands takes it back and the customer is refunded."
-        )
+        sold = (c.get("first_event") or {}).get("action") == "sell"
+        question = f"Return {unit} to stock{where} for conflict #{conflict_id}{central}?"
+        refund = " The sale that stands takes it back and the customer is refunded."
+        return question + refund if sold else question
     return f"Write off {unit}{where} for conflict #{conflict_id}{central}?"
 
 
