@@ -354,9 +354,8 @@ def test_a_cashiers_token_cannot_carry_a_managers_entry(chain: Chain) -> None:
     assert said["error"] == "permission_denied"
     # The token is named as what lacks the right, not the manager, with what to do.
     assert said["message"] == (
-        "this till's token is carl's (cashier) and may not act for mia (manager): the "
-        "till's token lacks the right, not mia; do it at central, or give this till a "
-        "manager's token"
+        "this till's token (carl, cashier) may not act for mia (manager): the till's token "
+        "lacks the right, not mia; do it at central, or give the till a manager's token"
     )
 
 

@@ -5,6 +5,7 @@ says ONLINE / OFFLINE, the entries waiting and the oldest one's age at both widt
 
 from __future__ import annotations
 
+import re
 import uuid
 
 import pytest
@@ -80,9 +81,9 @@ async def test_manager_resolves_a_conflict(
 
 
 def _flat(shown: str) -> str:
-    """The screen's words in one line, without the dialog's sides (a question that wraps
-    reads whole)."""
-    return " ".join(shown.replace("│", " ").split())
+    """The screen's words in one line, without box-drawing and block characters (the
+    dialog's sides, the list's frame behind it), so a question that wraps reads whole."""
+    return " ".join(re.sub("[\u2500-\u259f]", " ", shown).split())
 
 
 def _status(db: Database, conflict_id: int) -> str:

@@ -357,18 +357,22 @@ def resolver_for(db: Database, token: Actor, user: str | None) -> Actor:
     from serialpos.services import users
 
     require_manager(users.require_active(db, user or token.user, token.terminal), RESOLVE_ACT)
-    return acting_for(db, token, user, act=RESOLVE_ACT)
+    return acting_for(db, token, user, act="resolve conflicts")
 
 
 def token_lacks_right(token: Actor, acting: Actor, act: str | None) -> str:
     """The refusal when the person at a till may do more than its token's user: it names the
-    token (set up with a user of a lesser role), not the person, as what lacks the right,
-    and says what to do: the same at central, or give this till a token of that role."""
+    till's token (set up with a user of a lesser role) as what lacks the right, not the
+    person, and says what to do: the same at central, or give the till a token of that
+    role. With ``act`` (a resolution at the console) it is short enough to be read whole
+    on a 40x16 handheld's message line."""
     role = acting.role.value
     article = "an" if role[:1] in "aeiou" else "a"
-    doing = f"{act} for" if act else "act for"
+    instead = f"do it at central, or give the till {article} {role}'s token"
+    held = f"this till's token ({token.user}, {token.role.value})"
+    if act:
+        return f"{held} may not {act}; {acting.user} may: {instead}"
     return (
-        f"this till's token is {token.user}'s ({token.role.value}) and may not {doing} "
-        f"{acting.user} ({role}): the till's token lacks the right, not {acting.user}; "
-        f"do it at central, or give this till {article} {role}'s token"
+        f"{held} may not act for {acting.user} ({role}): the till's token lacks the right, "
+        f"not {acting.user}; {instead}"
     )
