@@ -40,7 +40,7 @@ from benchkit import PostgresUnavailable, main, p, pg_schema, temp_dir
 from serialpos.db import migrate
 from serialpos.db.engine import Database
 from serialpos.domain.serial_prefix import upper_bound
-from serialpos.services.lookup import MAX_SEARCH_LIMIT, search_serials
+from serialpos.services.serial_search import MAX_SEARCH_LIMIT, search_serials
 
 T = TypeVar("T")
 UNITS = 1_000_000

@@ -95,3 +95,15 @@ def test_probe_sees_heavy_libraries_when_they_are_loaded() -> None:
     """The probe itself works: the persistence layer does load SQLAlchemy and SQLModel."""
     found = _probe("serialpos.db.tables")
     assert {"sqlalchemy", "sqlmodel"} <= set(found["loaded"])
+
+
+def test_serial_lookup_and_prefix_search_are_modules_of_their_own() -> None:
+    """services/lookup.py held the serial card and the prefix search (412 lines): the search
+    is services/serial_search.py, each module one job and small (STYLE: ~400 lines)."""
+    from serialpos.services import lookup, serial_search
+
+    for module in (lookup, serial_search):
+        assert module.__file__ is not None
+        assert len(Path(module.__file__).read_text(encoding="utf-8").splitlines()) <= 400
+    assert not hasattr(lookup, "search_serials") and not hasattr(lookup, "SearchMatch")
+    assert serial_search.search_serials and serial_search.MAX_SEARCH_LIMIT == 10_000

@@ -80,4 +80,4 @@ def test_the_console_opens_on_a_store_terminal(tmp_path: Path) -> None:
     refuse_unjournaled(state, None)  # the console: no refusal
     with pytest.raises(typer.Exit) as refused:
         refuse_unjournaled(state, "asn")
-    assert refused.value.exit_code == 2
+    assert refused.value.exit_code == 1  # a refusal, not a usage error

@@ -13,9 +13,8 @@ from serialpos.db.engine import Database
 from serialpos.domain.errors import BadRequest
 from serialpos.domain.states import Action
 from serialpos.domain.warranty import WarrantyKind, add_months
-from serialpos.services import ledger, lookup, returns
+from serialpos.services import ledger, lookup, returns, serial_search
 from serialpos.services.context import Actor
-from serialpos.services.lookup import search_serials
 from serialpos.services.orders.checkout import fulfil
 from serialpos.services.orders.header import open_order, set_customer
 from serialpos.services.orders.lines import add_item
@@ -23,6 +22,7 @@ from serialpos.services.orders.reading import get_order
 from serialpos.services.orders.serials import set_serial
 from serialpos.services.orders.views import Customer
 from serialpos.services.product_import import import_products_text
+from serialpos.services.serial_search import search_serials
 
 CATALOGUE = (
     "SKU,Name,Price,Serial Number Option,WarrantyMonths\n"
@@ -218,7 +218,7 @@ def test_timeline_of_a_transfer(shop: Database, admin: Actor) -> None:
 def test_search_uses_an_index(shop: Database) -> None:
     """The range is served by an index in serial order on both databases (no full scan, no
     sort of every match)."""
-    statement = lookup._hits(shop.dialect, True)
+    statement = serial_search._hits(shop.dialect, True)
     params = {"low": "AB", "high": "AC", "limit": 51}
     with shop.engine.connect() as conn:
         if shop.dialect == "sqlite":

@@ -6,6 +6,8 @@ lists the till's own conflicts from its journal, and a resolution changes nothin
 
 from __future__ import annotations
 
+import json
+import re
 import sys
 from pathlib import Path
 
@@ -20,6 +22,7 @@ from tui_helpers import SIZES, async_test, log_in, screen_text, settle
 
 from serialpos.tui.screens.admin import AdminScreen
 from serialpos.tui.screens.conflicts import OFFLINE_LINE, ConflictsScreen
+from serialpos.tui.screens.serial_mode import Confirm
 from serialpos.tui.widgets.message_line import MessageLine
 
 
@@ -70,6 +73,9 @@ async def test_a_manager_at_a_till_resolves_a_conflict_at_central(
         app.screen.query_one("#rows").highlighted = 1  # type: ignore[attr-defined]
         await pilot.press("f6")
         await settle(pilot)
+        assert isinstance(app.screen, Confirm)  # asked first, as at central
+        await pilot.press("enter")
+        await settle(pilot)
         said = app.screen.query_one(MessageLine).text
         assert "OFFLINE: central cannot be reached" in said and "nothing changed" in said, said
     assert _status(chain, serial)[1] == "open"
@@ -87,6 +93,11 @@ async def test_a_manager_at_a_till_resolves_a_conflict_at_central(
         assert str(conflict) in rows and "OFFLINE" not in screen_text(app)
         app.screen.query_one("#rows").highlighted = rows.index(str(conflict))  # type: ignore[attr-defined]
         await pilot.press("f6")
+        await settle(pilot)
+        assert isinstance(app.screen, Confirm)
+        question = " ".join(re.sub("[\u2500-\u259f]", " ", screen_text(app)).split())
+        assert f"for conflict #{conflict} (at central)?" in question, question
+        await pilot.press("enter")
         await settle(pilot)
         said = app.screen.query_one(MessageLine).text
         assert said == f"✓ conflict {conflict}: returned to stock at central", said
@@ -134,3 +145,43 @@ async def test_a_conflict_on_a_till_names_the_quantities_put_back(
             rows = [o.prompt.plain for o in app.screen.query_one("#rows").options]  # type: ignore[attr-defined]
             mine = [r for r in rows if serial in r]
             assert len(mine) == 1 and said in mine[0], (server, rows)
+
+
+@pytest.mark.parametrize("size", SIZES)
+@async_test
+async def test_a_manager_at_a_cashiers_till_is_told_the_token_lacks_the_right(
+    chain: Chain, monkeypatch: pytest.MonkeyPatch, size: tuple[int, int]
+) -> None:
+    """Mia (a manager) logs in at a till set up with carl's (a cashier's) token and resolves
+    a conflict: central refuses, and the message line says, whole at 40x16 too, that the
+    till's token lacks the right (not mia) and what to do. It said "this terminal's token
+    (user carl) may not act for mia, whose role may do more", as if mia were refused."""
+    serial = f"CT-{size[0]}"
+    assert chain.post({"op": "receive", "store": "S1", "sku": "PH1", "serial": serial})[0]["ok"]
+    first, carls = chain.terminal(f"cta{size[0]}"), chain.terminal(f"ctb{size[0]}", user="carl")
+    sell = {"op": "sell", "store": "S1", "sku": "PH1", "serial": serial}
+    first.apply(sell)
+    carls.cli("--user", "carl", "apply", "-", stdin=json.dumps(sell) + "\n")
+    assert first.sync()["accepted"] == 1 and carls.sync()["conflicts"] == 1
+    conflict = _status(chain, serial)[0]
+
+    app = _console(carls, monkeypatch, server=chain.server.base)
+    async with app.run_test(size=size) as pilot:
+        await log_in(pilot, "mia", "1234")
+        await pilot.press("a")
+        await settle(pilot)
+        await pilot.press("c")
+        await settle(pilot)
+        assert isinstance(app.screen, ConflictsScreen)
+        rows = [o.id for o in app.screen.query_one("#rows").options]  # type: ignore[attr-defined]
+        app.screen.query_one("#rows").highlighted = rows.index(str(conflict))  # type: ignore[attr-defined]
+        await pilot.press("f5", "enter")  # accept, and yes
+        await settle(pilot)
+        said = app.screen.query_one(MessageLine).text
+        assert said == (
+            "✗ central refused: this till's token (carl, cashier) may not resolve conflicts; "
+            "mia may: do it at central, or give the till a manager's token"
+        ), said
+        shown = " ".join(screen_text(app).split())
+        assert "give the till a manager's token" in shown, shown  # read whole on screen
+    assert _status(chain, serial)[1] == "open"

@@ -350,7 +350,13 @@ def test_a_cashiers_token_cannot_carry_a_managers_entry(chain: Chain) -> None:
     report = till.sync()
     assert (report["accepted"], report["refused"]) == (0, 1)
     [answer] = till.query("SELECT answer FROM journal_entry")
-    assert json.loads(answer[0])["error"] == "permission_denied"
+    said = json.loads(answer[0])
+    assert said["error"] == "permission_denied"
+    # The token is named as what lacks the right, not the manager, with what to do.
+    assert said["message"] == (
+        "this till's token (carl, cashier) may not act for mia (manager): the till's token "
+        "lacks the right, not mia; do it at central, or give the till a manager's token"
+    )
 
 
 def test_link_down_then_back_and_follow(chain: Chain) -> None:

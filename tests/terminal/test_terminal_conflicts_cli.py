@@ -111,6 +111,19 @@ def test_a_cashiers_till_lists_its_stores_conflicts_and_may_not_resolve(chain: C
     )
     assert refused.returncode == 1
     assert "carl (cashier) may not resolve sync conflicts" in refused.stderr, refused.stderr
+    # A manager logged in at this till: the till's token lacks the right, not the manager,
+    # and the refusal says so and what to do (it said "may not act for mia, whose role may
+    # do more", as if mia were refused).
+    by_manager = cashiers.cli(
+        "--user", "mia", "conflicts", "resolve", number, "--by", "accept", check=False
+    )
+    assert by_manager.returncode == 1
+    said = by_manager.stderr
+    assert (
+        "this till's token (carl, cashier) may not resolve conflicts; mia may: do it at "
+        "central, or give the till a manager's token" in said
+    ), said
+    assert chain.scalar("SELECT status FROM sync_conflict WHERE id = :i", i=number) == "open"
 
     chain.central("conflicts", "resolve", number, "--by", "accept", user="mia")
     after = cashiers.cli("conflicts", "list", "--json")

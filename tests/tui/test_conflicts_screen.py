@@ -5,6 +5,7 @@ says ONLINE / OFFLINE, the entries waiting and the oldest one's age at both widt
 
 from __future__ import annotations
 
+import re
 import uuid
 
 import pytest
@@ -15,7 +16,8 @@ from tui_helpers import COUNTER, SIZES, MakeApp, async_test, log_in, screen_text
 from serialpos.db.engine import Database
 from serialpos.services import apply as apply_service
 from serialpos.services import entries, snapshot, users
-from serialpos.tui.screens.conflicts import ConflictsScreen, open_conflicts
+from serialpos.tui.screens.conflicts import ConflictsScreen, open_conflicts, resolve_question
+from serialpos.tui.screens.serial_mode import Confirm
 from serialpos.tui.widgets.link_status import LinkStatus, age_text, link_text
 from serialpos.tui.widgets.message_line import MessageLine
 
@@ -58,6 +60,9 @@ async def test_manager_resolves_a_conflict(
         assert app.screen.chosen == str(conflict_id)
         await pilot.press("f6")  # return: the standing sale takes it back, refunded
         await settle(pilot)
+        assert isinstance(app.screen, Confirm)  # asked first
+        await pilot.press("enter")
+        await settle(pilot)
         said = str(app.screen.query_one("#message", MessageLine).text)
         assert said == f"✓ conflict {conflict_id}: returned to stock"
         assert "no open conflicts" in screen_text(app)
@@ -75,6 +80,92 @@ async def test_manager_resolves_a_conflict(
     assert state == "in_stock" and tuple(resolution) == ("return", "manager")
 
 
+def _flat(shown: str) -> str:
+    """The screen's words in one line, without box-drawing and block characters (the
+    dialog's sides, the list's frame behind it), so a question that wraps reads whole."""
+    return " ".join(re.sub("[\u2500-\u259f]", " ", shown).split())
+
+
+def _status(db: Database, conflict_id: int) -> str:
+    with db.engine.connect() as conn:
+        return str(
+            conn.execute(
+                sa.text("SELECT status FROM sync_conflict WHERE id = :i"), {"i": conflict_id}
+            ).scalar()
+        )
+
+
+@pytest.mark.parametrize("size", SIZES)
+@async_test
+async def test_each_resolution_is_asked_first(
+    make_app: MakeApp, demo_db: Database, size: tuple[int, int]
+) -> None:
+    """F5, F6 and F7 resolved at once, a new event (and for F6 a refund) from one key: each
+    asks first, naming the conflict, the unit and what it does, in a box that fits at 80x24
+    and 40x16; Escape (or n) changes nothing, Enter resolves."""
+    conflict_id, serial = _conflict(demo_db)
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        await log_in(pilot, "manager")
+        await pilot.press("a", "c")  # Admin, Conflicts
+        await settle(pilot)
+        assert isinstance(app.screen, ConflictsScreen)
+        for key, words in (
+            ("f5", f"Accept conflict #{conflict_id}"),
+            ("f6", "customer is refunded"),  # the standing sale sold it
+            ("f7", "Write off "),
+        ):
+            for no in ("escape", "n"):
+                await pilot.press(key)
+                await settle(pilot)
+                assert isinstance(app.screen, Confirm), key
+                shown = screen_text(app)
+                flat = _flat(shown)  # the question wraps at 40 columns
+                assert words in flat and f"#{conflict_id}" in flat, shown
+                assert "Yes" in shown and "No" in shown, shown  # its keys, in the box
+                await pilot.press(no)
+                await settle(pilot)
+                assert isinstance(app.screen, ConflictsScreen)
+                said = str(app.screen.query_one("#message", MessageLine).text)
+                assert said.endswith(f"conflict {conflict_id} not resolved"), said
+                assert _status(demo_db, conflict_id) == "open"
+        await pilot.press("f5")
+        await settle(pilot)
+        question = _flat(screen_text(app))
+        assert "The event that stands stays" in question, question
+        await pilot.press("enter")
+        await settle(pilot)
+        said = str(app.screen.query_one("#message", MessageLine).text)
+        assert said == f"✓ conflict {conflict_id}: accepted"
+    assert _status(demo_db, conflict_id) == "resolved"
+    assert serial  # the unit named by _conflict stays as the standing sale left it
+
+
+def test_the_question_names_a_refund_only_for_a_sold_unit() -> None:
+    """A return is a refund only when a sale stands; a unit received elsewhere comes back by
+    a return event alone, and the question does not promise a refund then."""
+    unit = {"sku": "PH1", "serial": "CC-1", "store": "S1"}
+    sold = {**unit, "first_event": {"action": "sell"}}
+    received = {**unit, "first_event": {"action": "receive"}}
+    assert resolve_question(3, "return", sold, at_central=False) == (
+        "Return PH1 CC-1 to stock at S1 for conflict #3? The sale that stands takes it back "
+        "and the customer is refunded."
+    )
+    assert resolve_question(3, "return", received, at_central=True) == (
+        "Return PH1 CC-1 to stock at S1 for conflict #3 (at central)?"
+    )
+    assert resolve_question(3, "write_off", received, at_central=False) == (
+        "Write off PH1 CC-1 at S1 for conflict #3?"
+    )
+    assert resolve_question(3, "accept", sold, at_central=False) == (
+        "Accept conflict #3 (PH1 CC-1)? The event that stands stays and the till's entry is "
+        "never applied."
+    )
+    assert resolve_question(4, "accept", {}, at_central=True).startswith(  # names no unit
+        "Accept conflict #4 (at central)? "
+    )
+
+
 @async_test
 async def test_f7_on_a_sold_unit_says_why_and_what_to_use(
     make_app: MakeApp, demo_db: Database
@@ -87,7 +178,7 @@ async def test_f7_on_a_sold_unit_says_why_and_what_to_use(
         await log_in(pilot, "manager")
         await pilot.press("a", "c")  # Admin, Conflicts
         await settle(pilot)
-        await pilot.press("f7")
+        await pilot.press("f7", "enter")  # asked, then yes
         await settle(pilot)
         said = str(app.screen.query_one("#message", MessageLine).text)
         assert "was sold by sell" in said and "only a unit in stock" in said, said
@@ -179,7 +270,7 @@ async def test_the_screen_resolves_the_entry_it_listed(
                 sa.text("UPDATE sync_conflict SET entry_id = 'another-entry' WHERE id = :i"),
                 {"i": conflict_id},
             )
-        await pilot.press("f5")
+        await pilot.press("f5", "enter")  # asked, then yes
         await settle(pilot)
         said = str(app.screen.query_one("#message", MessageLine).text)
         assert "another journal entry's" in said and "nothing was resolved" in said

@@ -8,8 +8,9 @@ from decimal import Decimal
 from typing import Any
 
 from serialpos.domain.products import Product
-from serialpos.services.lookup import SearchMatch, UnitCard
+from serialpos.services.lookup import UnitCard
 from serialpos.services.orders.views import OrderView
+from serialpos.services.serial_search import SearchMatch
 from serialpos.services.stock import StockLine
 
 

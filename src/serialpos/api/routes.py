@@ -32,6 +32,7 @@ from serialpos.services import (
     reports,
     stock,
 )
+from serialpos.services.serial_search import MAX_SEARCH_LIMIT, search_serials
 
 T = TypeVar("T")
 MAX_LIST = 1000
@@ -119,8 +120,8 @@ def serial_search(request: Request) -> Response:
     prefix = _text(request, "prefix")
     if not prefix:
         raise BadRequest("give ?prefix= (the start of the serial)")
-    limit = _int(request, "limit", lookup.MAX_MATCHES, 1, lookup.MAX_SEARCH_LIMIT)
-    result = lookup.search_serials(request.app.state.db, prefix, limit)
+    limit = _int(request, "limit", lookup.MAX_MATCHES, 1, MAX_SEARCH_LIMIT)
+    result = search_serials(request.app.state.db, prefix, limit)
     return JSONResponse(
         {
             "prefix": result.prefix,

@@ -150,7 +150,7 @@ async def conflict_resolve(request: Request) -> Response:
 
     def work() -> dict[str, object]:
         db = request.app.state.db
-        actor = conflicts.acting_for(db, token, user)
+        actor = conflicts.resolver_for(db, token, user)
         return conflicts.resolve(db, actor, conflict_id, by, note, apply_object, entry)
 
     return JSONResponse(await run_in_threadpool(work))

@@ -196,12 +196,13 @@ def refuse_unjournaled(st: CliState, command: str | None) -> None:
         return
     what = f"'serialpos {command}'" if command else "the console"
     how = INSTEAD.get(command or "", "use 'serialpos apply' here, or run it at central")
-    from serialpos.cli.output import EXIT_USAGE, fail
+    from serialpos.cli.output import fail
 
+    # A rule's refusal (exit 1), not a usage error: the command was well formed, and
+    # this database may not take it (README: 0 ok, 1 refused, 2 usage).
     fail(
         f"this is a store terminal of a chain: {what} does not go through the terminal's "
-        f"journal yet, so its changes would never reach central: {how}",
-        EXIT_USAGE,
+        f"journal yet, so its changes would never reach central: {how}"
     )
 
 
@@ -240,13 +241,12 @@ def refuse_on_terminal(st: CliState, command: str) -> None:
     is in :data:`ON_TERMINAL` for the subcommands that only read)."""
     if not on_terminal(st):
         return
-    from serialpos.cli.output import EXIT_USAGE, fail
+    from serialpos.cli.output import fail
 
     group = command.split()[0]
-    fail(
+    fail(  # exit 1, a rule's refusal, as refuse_unjournaled's
         f"this is a store terminal of a chain: 'serialpos {command}' would change the "
-        f"terminal's copy only, never central: {INSTEAD[group]}",
-        EXIT_USAGE,
+        f"terminal's copy only, never central: {INSTEAD[group]}"
     )
 
 

@@ -13,7 +13,8 @@ from serialpos.cli.output import EXIT_REFUSED, fail, print_json, print_table, sa
 
 if TYPE_CHECKING:
     from serialpos.domain.warranty import Warranty
-    from serialpos.services.lookup import SearchMatch, UnitCard
+    from serialpos.services.lookup import UnitCard
+    from serialpos.services.serial_search import SearchMatch
 
 app = typer.Typer(help="Look up serial units.", no_args_is_help=True)
 
@@ -189,7 +190,7 @@ def search(
     """Units whose serial starts with PREFIX: who bought each, when, on which invoice, and
     where it is now."""
     from serialpos.domain.text import clip
-    from serialpos.services.lookup import search_serials
+    from serialpos.services.serial_search import search_serials
 
     result = search_serials(state(ctx).database(), prefix, limit)
     if json_out:

@@ -55,6 +55,8 @@ def is_conflict(data: Mapping[str, Any], refusal: Mapping[str, Any]) -> bool:
 
 #: How a manager resolves a conflict; each but ``accept`` is a new ledger event.
 RESOLUTIONS = ("accept", "return", "write_off")
+#: The act named by the refusals of a resolution.
+RESOLVE_ACT = "resolve sync conflicts"
 
 
 class NotLinked(DomainError):
@@ -207,7 +209,7 @@ def resolve(
     written off where it is in stock). ``entry``, the journal entry the resolution is meant
     for (a till names its own): refused, nothing done, when ``conflict_id`` is another
     entry's conflict (:func:`check_entry`)."""
-    require_manager(actor, "resolve sync conflicts")
+    require_manager(actor, RESOLVE_ACT)
     if action not in RESOLUTIONS:
         raise BadRequest(f"resolve by one of {', '.join(RESOLUTIONS)}, not {clip(action)}")
     if note is not None and len(note) > 200:
@@ -342,19 +344,50 @@ def check_entry(db: Database, current: Result, entry: str) -> None:
 
 
 def acting_for(
-    db: Database | Connection, token: Actor, user: str | None, terminal: str | None = None
+    db: Database | Connection,
+    token: Actor,
+    user: str | None,
+    terminal: str | None = None,
+    act: str | None = None,
 ) -> Actor:
     """Who acts through a store terminal's ``token``: ``user``, the person logged in at its
     till (the till checked the PIN), with that user's role here, but never with more rights
     than the token's user; the token's own user without ``user``. Recorded under
     ``terminal`` (default: the token's). ``db`` may be an open connection: read in its
-    transaction (a terminal's push reads its cashiers in the one that applies it)."""
+    transaction (a terminal's push reads its cashiers in the one that applies it). ``act``
+    names what is being done, for the refusal (:func:`token_lacks_right`)."""
     from serialpos.services import users
 
     acting = users.require_active(db, user or token.user, terminal or token.terminal)
     if not ROLE_PERMISSIONS[acting.role] <= ROLE_PERMISSIONS[token.role]:
-        raise PermissionDenied(
-            f"this terminal's token (user {token.user}) may not act for "
-            f"{acting.user}, whose role may do more"
-        )
+        raise PermissionDenied(token_lacks_right(token, acting, act))
     return acting
+
+
+def resolver_for(db: Database, token: Actor, user: str | None) -> Actor:
+    """Who resolves a conflict through a store terminal's ``token`` (``POST
+    /v1/conflicts/{id}/resolve``): the person is checked first, so a cashier is told the
+    act needs a manager (:func:`require_manager`); a manager at a till whose token is a
+    cashier's is told it is the token that lacks the right, and what to do instead."""
+    from serialpos.services import users
+
+    require_manager(users.require_active(db, user or token.user, token.terminal), RESOLVE_ACT)
+    return acting_for(db, token, user, act="resolve conflicts")
+
+
+def token_lacks_right(token: Actor, acting: Actor, act: str | None) -> str:
+    """The refusal when the person at a till may do more than its token's user: it names the
+    till's token (set up with a user of a lesser role) as what lacks the right, not the
+    person, and says what to do: the same at central, or give the till a token of that
+    role. With ``act`` (a resolution at the console) it is short enough to be read whole
+    on a 40x16 handheld's message line."""
+    role = acting.role.value
+    article = "an" if role[:1] in "aeiou" else "a"
+    instead = f"do it at central, or give the till {article} {role}'s token"
+    held = f"this till's token ({token.user}, {token.role.value})"
+    if act:
+        return f"{held} may not {act}; {acting.user} may: {instead}"
+    return (
+        f"{held} may not act for {acting.user} ({role}): the till's token lacks the right, "
+        f"not {acting.user}; {instead}"
+    )

@@ -1,14 +1,13 @@
 """Serial lookup: a unit's state, store, product and its whole history; for a unit of a
 package (a sealed bundle with one serial for the box), what the box holds; its timeline in
-words and its warranty. And prefix search: the units whose serial starts with what was typed,
-with who bought each, when, on which invoice, and where it is now."""
+words and its warranty. Prefix search (the units whose serial starts with what was typed)
+is services/serial_search.py."""
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -19,17 +18,15 @@ from serialpos.db.conflict_sql import open_on_unit
 from serialpos.db.customer_tables import customer_field_of
 from serialpos.db.engine import Database
 from serialpos.domain.decoder import DecodedScan
-from serialpos.domain.errors import BadRequest
 from serialpos.domain.events import LedgerEvent
 from serialpos.domain.orders import LineStatus
-from serialpos.domain.serial_prefix import check_prefix, upper_bound
-from serialpos.domain.serials import MAX_SERIAL_LENGTH, normalize_serial
+from serialpos.domain.serials import normalize_serial
 from serialpos.domain.timeline import TimelineEntry, timeline
 from serialpos.domain.warranty import Warranty, sale_dates, warranty
 
+#: The most units one lookup lists (one serial under several products), and the units a
+#: prefix search lists unless asked for more (services/serial_search.py).
 MAX_MATCHES = 50
-#: The most units one prefix search may list (``--limit``).
-MAX_SEARCH_LIMIT = 10_000
 
 
 @dataclass(frozen=True)
@@ -278,124 +275,6 @@ def lookup_serial(
     if clean is None:
         return []
     return db.read(lambda conn: find_units(conn, clean, sku, today=today))
-
-
-# -- prefix search ------------------------------------------------------------------------
-@dataclass(frozen=True)
-class SearchMatch:
-    """One unit whose serial starts with the prefix: where it is now and its latest order."""
-
-    serial: str
-    sku: str
-    product_name: str
-    state: str
-    store: str
-    order: str | None = None
-    line_status: str | None = None  # open, fulfilled, returned
-    invoice: str | None = None
-    sold_at: datetime | None = None  # the invoice's time (UTC), when the unit was sold
-    customer: str | None = None
-
-
-@dataclass(frozen=True)
-class SearchResult:
-    prefix: str
-    matches: tuple[SearchMatch, ...]
-    #: More units start with the prefix than the limit let through.
-    truncated: bool
-    limit: int
-
-
-def _bytewise(column: sa.ColumnElement[str], dialect: str) -> sa.ColumnElement[str]:
-    return column.collate("C") if dialect == "postgresql" else column
-
-
-def _hits(dialect: str, bounded: bool) -> sa.Select[tuple[object, ...]]:
-    """Units in the prefix's range, in serial order, at most ``limit``. PostgreSQL compares
-    ``COLLATE "C"`` (bytewise, served by the index of migration 0009); SQLite's text
-    comparison is bytewise already (served by ix_serial_unit_serial)."""
-    key = _bytewise(u.serial, dialect)
-    query = sa.select(u.id, u.serial, u.state, u.product_id, u.store_id).where(
-        key >= sa.bindparam("low")
-    )
-    if bounded:
-        query = query.where(key < sa.bindparam("high"))
-    hits = query.order_by(key, u.id).limit(sa.bindparam("limit")).subquery("hits")
-    return (
-        sa.select(hits.c.serial, hits.c.state, hits.c.product_id, p.sku, p.name, s.code)
-        .join(repo.product_t, p.id == hits.c.product_id)
-        .join(repo.store_t, s.id == hits.c.store_id)
-        .order_by(_bytewise(hits.c.serial, dialect), hits.c.id)
-    )
-
-
-_LINES = (
-    sa.select(
-        line_c.product_id,
-        line_c.serial,
-        line_c.status,
-        order_c.number,
-        customer_field_of(orepo.order_t),
-        invoice_c.number.label("invoice"),
-        invoice_c.issued_at,
-    )
-    .join(orepo.order_t, order_c.id == line_c.order_id)
-    .outerjoin(orepo.invoice_t, invoice_c.id == line_c.invoice_id)
-    .where(
-        line_c.serial.in_(sa.bindparam("serials", expanding=True)),
-        line_c.status != LineStatus.REMOVED,
-    )
-    .order_by(line_c.id)
-)
-
-
-def _search(conn: Connection, dialect: str, prefix: str, limit: int) -> SearchResult:
-    high = upper_bound(prefix)
-    params: dict[str, object] = {"low": prefix, "limit": limit + 1}
-    if high is not None:
-        params["high"] = high
-    rows = conn.execute(_hits(dialect, high is not None), params).all()
-    found = rows[:limit]
-    latest: dict[tuple[int, str], Any] = {}
-    if found:
-        for row in conn.execute(_LINES, {"serials": sorted({r.serial for r in found})}):
-            latest[(row.product_id, row.serial)] = row  # ordered by id: the last one wins
-    matches = []
-    for r in found:
-        line = latest.get((r.product_id, r.serial))
-        if line is None:
-            matches.append(SearchMatch(r.serial, r.sku, r.name, r.state, r.code))
-            continue
-        sold = line.issued_at if line.invoice is not None else None
-        matches.append(
-            SearchMatch(
-                r.serial,
-                r.sku,
-                r.name,
-                r.state,
-                r.code,
-                line.number,
-                line.status,
-                line.invoice,
-                sold,
-                line.customer_name,
-            )
-        )
-    return SearchResult(prefix, tuple(matches), len(rows) > limit, limit)
-
-
-def search_serials(db: Database, prefix: str, limit: int = MAX_MATCHES) -> SearchResult:
-    """Units whose serial starts with ``prefix`` — case-sensitive, literal text (``%`` and
-    ``_`` are characters like any other) — in serial order, at most ``limit``; ``truncated``
-    says more exist. A prefix longer than any serial can be finds nothing."""
-    clean = check_prefix(prefix)
-    if not 1 <= limit <= MAX_SEARCH_LIMIT:
-        raise BadRequest(
-            f"limit must be between 1 and {MAX_SEARCH_LIMIT}, not {limit}", code="bad_limit"
-        )
-    if len(clean) > MAX_SERIAL_LENGTH:
-        return SearchResult(clean, (), False, limit)
-    return db.read(lambda conn: _search(conn, db.dialect, clean, limit))
 
 
 def product_barcode_refusal(db: Database, store: str, scan: DecodedScan) -> str | None:

@@ -5,6 +5,9 @@ both events and resolved by a new event, never by editing one.
 F5 accept (the event that stands stays), F6 return (the unit comes back to stock: the
 standing sale takes it back and refunds it), F7 write the unit off; F3 shows open or all. Function
 keys, since the letters a, r and v already mean other things in the one keymap (tui/keymap.py).
+Each resolution is asked first (:func:`resolve_question`: Enter or y resolves, Escape or n
+changes nothing): it is final, a new event and a refund for ``return``, so one stray key
+must not make it.
 The same service as ``serialpos conflicts``, so the same rules and the same ledger events.
 On a store terminal's console the conflicts are central's: read and resolved there through
 the terminal's token (terminal/central_conflicts.py); offline the screen says so and lists the
@@ -37,6 +40,27 @@ class ConflictsOffline(DomainError):
 
 #: What each key resolves by, and the sentence said after.
 RESOLVE_KEYS = {"accept": "accepted", "return": "returned to stock", "write_off": "written off"}
+
+
+def resolve_question(conflict_id: int, by: str, c: dict[str, Any], *, at_central: bool) -> str:
+    """The question asked before a resolution: which conflict and unit, and what it does
+    (each is final: a new event, and for ``return`` of a sold unit a refund to the
+    customer; a unit no sale holds comes back by a return event alone)."""
+    unit = " ".join(visible(str(c.get(k) or "-")) for k in ("sku", "serial"))
+    where = f" at {visible(str(c.get('store') or '-'))}"
+    central = " (at central)" if at_central else ""
+    if by == "accept":
+        named = f" ({unit})" if c.get("sku") or c.get("serial") else ""  # a unit's, if any
+        return (
+            f"Accept conflict #{conflict_id}{named}{central}? The event that stands "
+            "stays and the till's entry is never applied."
+        )
+    if by == "return":
+        sold = (c.get("first_event") or {}).get("action") == "sell"
+        question = f"Return {unit} to stock{where} for conflict #{conflict_id}{central}?"
+        refund = " The sale that stands takes it back and the customer is refunded."
+        return question + refund if sold else question
+    return f"Write off {unit}{where} for conflict #{conflict_id}{central}?"
 
 
 def conflict_text(c: dict[str, Any]) -> Text:
@@ -109,9 +133,15 @@ class ConflictsScreen(AdminListScreen):
         #: and central refuses a number that is another entry's conflict now (restored
         #: from an older backup meanwhile).
         self.listed_entries: dict[str, str] = {}
+        #: Each conflict listed, by its number: what the confirmation names.
+        self.listed: dict[str, dict[str, Any]] = {}
+        #: Whether this is a store terminal's console, resolving at central (known from the
+        #: list's load: the config is read in workers only).
+        self.at_central = False
 
     def load(self) -> list[tuple[str, Text]]:
         chain = self.console.chain()
+        self.at_central = chain is not None
         if chain is not None:
             return self._load_on_terminal(chain)
         from serialpos.services.conflicts import list_conflicts
@@ -125,6 +155,7 @@ class ConflictsScreen(AdminListScreen):
             for c in found
             if isinstance(entry := c.get("entry"), dict) and entry.get("id")
         }
+        self.listed = {str(c["id"]): c for c in found}
         if not found:
             return [("", Text("no open conflicts" if self.only_open else "no conflicts"))]
         return [(str(c["id"]), conflict_text(c)) for c in found]
@@ -162,10 +193,27 @@ class ConflictsScreen(AdminListScreen):
         self.reload()
 
     def action_resolve(self, by: str) -> None:
+        """Ask, then resolve the chosen conflict by ``by``; No changes nothing."""
+        from serialpos.tui.screens.serial_mode import Confirm
+
         chosen = self.chosen
         if not chosen:
             self.show_error("no conflict chosen")
             return
+        conflict_id = int(chosen)
+        question = resolve_question(
+            conflict_id, by, self.listed.get(chosen, {}), at_central=self.at_central
+        )
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._resolve(chosen, by)
+            else:
+                self.message_line.note(f"conflict {conflict_id} not resolved")
+
+        self.app.push_screen(Confirm(question), answered)
+
+    def _resolve(self, chosen: str, by: str) -> None:
         conflict_id = int(chosen)
         entry = self.listed_entries.get(chosen)
         actor = self.session.actor

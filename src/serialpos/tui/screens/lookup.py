@@ -46,7 +46,8 @@ from serialpos.tui.widgets.unit_cards import (
 
 if TYPE_CHECKING:
     from serialpos.domain.decoder import DecodedScan
-    from serialpos.services.lookup import SearchResult, UnitCard
+    from serialpos.services.lookup import UnitCard
+    from serialpos.services.serial_search import SearchResult
 
 
 @dataclass
@@ -196,7 +197,8 @@ class LookupScreen(ConsoleScreen):
         """The units with exactly this serial; when there are none (or ``prefix_only``), the
         units whose serial starts with it — one is shown as its card, several as a list."""
         try:
-            from serialpos.services.lookup import lookup_serial, search_serials
+            from serialpos.services.lookup import lookup_serial
+            from serialpos.services.serial_search import search_serials
 
             database = self.console.database()
             cards = () if prefix_only else tuple(lookup_serial(database, serial, sku))

@@ -17,7 +17,8 @@ from serialpos.domain.text import visible
 
 if TYPE_CHECKING:
     from serialpos.domain.events import LedgerEvent
-    from serialpos.services.lookup import SaleLink, SearchMatch, UnitCard
+    from serialpos.services.lookup import SaleLink, UnitCard
+    from serialpos.services.serial_search import SearchMatch
 
 EVENT_COLUMNS = ("When", "Action", "Store", "From → To", "User", "Document", "Reason")
 MATCH_COLUMNS = ("Serial", "SKU", "State", "Store", "Sold", "Invoice", "Customer", "Product")
