@@ -110,6 +110,11 @@ class Database:
             begin_reads_deferred(self._read_engine)
         self.dialect = self.engine.dialect.name
         self._cache: dict[tuple[str, str], int] = {}
+        #: SQLite file: the write connection kept checked out between write transactions
+        #: (at most one; see :meth:`_once`). None: every transaction checks one out.
+        self._kept: list[Connection] | None = (
+            [] if self.dialect == "sqlite" and open_errors.sqlite_file(self._parsed) else None
+        )
 
     # -- engine -----------------------------------------------------------------------
     @staticmethod
@@ -143,6 +148,9 @@ class Database:
         return engine
 
     def dispose(self) -> None:
+        kept = self._kept
+        while kept:
+            kept.pop().close()
         self.engine.dispose()
 
     # -- transactions -----------------------------------------------------------------
@@ -204,8 +212,21 @@ class Database:
 
     def _once(self, work: Callable[[Connection], T], write: bool) -> T:
         """``connect`` without the generator context manager: this runs for every service
-        call, so it stays as short as the transaction allows."""
-        conn = self._checkout(write)
+        call, so it stays as short as the transaction allows.
+
+        On a SQLite file a write's connection is kept checked out after a clean commit and
+        taken again by the next write of any thread (one at a time: ``list.pop`` and
+        ``append`` are atomic), instead of the pool's check-in (its reset rollback and
+        events) and check-out and a new ``Connection`` each time: a counter sale is three
+        write transactions, and that round was 12 of an empty write's 20 us of CPU. Between
+        transactions the kept connection holds no transaction and no lock; one that failed,
+        was invalidated or is not needed (another was put back first) goes back to the pool
+        as before. PostgreSQL keeps the pool's check-out, where the idle ping lives."""
+        kept = self._kept if write else None
+        conn = _take(kept) if kept else None
+        if conn is None:
+            conn = self._checkout(write)
+        keep = False
         try:
             transaction = conn.begin()
             try:
@@ -214,9 +235,13 @@ class Database:
                 transaction.rollback()
                 raise
             transaction.commit()
+            keep = kept is not None and not kept and not conn.invalidated
             return result
         finally:
-            conn.close()
+            if keep and kept is not None and not conn.in_transaction():
+                kept.append(conn)
+            else:
+                conn.close()
 
     # -- small caches for identifiers that never change -------------------------------
     def cached_id(self, kind: str, key: str) -> int | None:
@@ -227,6 +252,14 @@ class Database:
 
     def forget_ids(self) -> None:
         self._cache.clear()
+
+
+def _take(kept: list[Connection]) -> Connection | None:
+    """The kept connection, or None when another thread took it a moment ago."""
+    try:
+        return kept.pop()
+    except IndexError:
+        return None
 
 
 def pool_options(pool_size: int | None) -> dict[str, int]:
