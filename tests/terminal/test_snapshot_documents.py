@@ -49,6 +49,11 @@ def test_open_documents_travel_with_the_snapshot_and_work_offline(chain: Chain) 
     assert till.query("SELECT number, status FROM transfer") == [("TR-SNAP-1", "shipped")]
     assert sorted(till.query("SELECT serial FROM transfer_unit")) == [("ST-1",), ("ST-2",)]
     assert till.unit_state("SA-1") == "expected" and till.unit_state("ST-1") == "in_transit"
+    # The stockroom reads the notice it receives against on the till (it was refused there).
+    listed = till.cli("asn", "list", "--json")
+    assert [a["asn"] for a in json.loads(listed.stdout)] == ["ASN-SNAP-1"]
+    shown = till.cli("asn", "show", "ASN-SNAP-1")
+    assert "ASN-SNAP-1 from Aurora at S1: open, 0 of 5 scanned" in shown.stdout, shown.stdout
     till.check_clean()
 
     # Offline (no sync): the ASN and the transfer are received against the local copies.

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import typer
 
-from serialpos.cli.context import CliState, state
+from serialpos.cli.context import CliState, refuse_on_terminal, state
 from serialpos.cli.output import EXIT_REFUSED, EXIT_USAGE, fail, print_json, print_table, say
 
 app = typer.Typer(help="Advance shipping notices: import, list, show.", no_args_is_help=True)
@@ -51,6 +51,7 @@ def import_(
     from serialpos.services.asn.importing import import_asn_file
 
     st = state(ctx)
+    refuse_on_terminal(st, "asn import")
     code = _store(st, store)
     if not file.is_file():
         fail(

@@ -176,6 +176,9 @@ ON_TERMINAL = frozenset(
         # user: list and show read the till's copy (taken at its set-up); every change is
         # refused there (cli/users.py)
         "user",
+        # asn: list and show read the till's copy of its store's open notices (taken with
+        # the snapshot); import is refused there (cli/asn.py): notices are central's
+        "asn",
     }
 )
 
