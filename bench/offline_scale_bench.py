@@ -19,12 +19,18 @@ checks after it and after the load.
     .venv/bin/python bench/offline_scale_bench.py [--stores 5] [--entries 40] [--batch 20]
         [--overlap 5] [--online 2] [--workers 2] [--concurrent 0] [--check]
     .venv/bin/python bench/offline_scale_bench.py --stores 1000 --concurrent 100   # full size
+
+``--profile-serve DIR`` profiles serve's workers over the load (yappi, CPU clock, every
+thread; bench/serve_profile/sitecustomize.py; ``pip install yappi`` by hand): one pstats
+file per worker in DIR. yappi doubles serve's CPU, so the run's figures are not the bench's.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import signal
 import subprocess
 import threading
 import time
@@ -156,8 +162,11 @@ def run(
     serve_threads: int = 0,
     check: bool = False,
     apart: bool = False,
+    profile_serve: str | None = None,
 ) -> None:
     concurrent = concurrent or 2 * stores_n
+    if profile_serve:
+        _profile_serve(profile_serve)
     with pg_schema() as central, temp_dir("offline-scale-") as tmp:
         migrate.upgrade(central)
         began = time.perf_counter()
@@ -176,6 +185,8 @@ def run(
         )
         clients = _online_clients(online_tills, base)  # their snapshots, before the load
         try:
+            if profile_serve:
+                _profile_from_now(process.pid)
             pg = PgCpu(central).start()
             cpu_before = tree_cpu(process.pid)
             load = uptime()
@@ -253,6 +264,24 @@ def run(
             assert not errors, errors[:5]
 
 
+def _profile_serve(folder: str) -> None:
+    """serve (started after this) runs its workers under yappi (bench/serve_profile)."""
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    hook = str(Path(__file__).parent / "serve_profile")
+    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [hook, os.environ.get("PYTHONPATH")]))
+    os.environ["SERIALPOS_YAPPI"] = str(Path(folder).resolve())
+
+
+def _profile_from_now(serve: int) -> None:
+    """serve's workers drop what their start-up counted and save from now on."""
+    with open(f"/proc/{serve}/task/{serve}/children") as f:
+        children = [int(pid) for pid in f.read().split()]
+    for pid in children:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            if b"spawn_main" in f.read():
+                os.kill(pid, signal.SIGUSR1)
+
+
 def _check(central: Database, when: str) -> None:
     """``db check``'s ledger checks (hash chains, feed, units against their events)."""
     began = time.perf_counter()
@@ -322,6 +351,11 @@ def main() -> None:
     parser.add_argument(
         "--check", action="store_true", help="db check's ledger checks after set-up and load"
     )
+    parser.add_argument(
+        "--profile-serve",
+        metavar="DIR",
+        help="profile serve's workers over the load (yappi; a pstats file per worker in DIR)",
+    )
     args = parser.parse_args()
     run(
         args.stores,
@@ -334,6 +368,7 @@ def main() -> None:
         args.threads,
         args.check,
         args.online_apart,
+        args.profile_serve,
     )
 
 

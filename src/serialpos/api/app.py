@@ -35,6 +35,13 @@ from serialpos.api.problems import from_error, problem
 from serialpos.domain.errors import DomainError
 from serialpos.services.session import STORAGE_ERRORS, Database, open_database
 
+# What a store terminal's push uses that the services import only when first called (to
+# break import cycles): imported with the app, so that a worker's first push does not pay
+# for it (its set-based sales, and the cashier's read behind every push: the user tables'
+# SQLModel classes are built at import): about 16 ms of CPU per worker, which the scale
+# bench counted as central's cost per entry and a first online sale waited for.
+from serialpos.services import entry_sells, users  # noqa: F401  isort: skip
+
 log = logging.getLogger(__name__)
 
 #: Environment variables ``serialpos serve`` hands to its worker processes.

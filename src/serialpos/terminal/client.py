@@ -3,6 +3,8 @@ one exception for "central cannot be reached" so callers can stay offline calmly
 
 from __future__ import annotations
 
+import ssl
+import threading
 from typing import Any
 
 import httpx
@@ -16,6 +18,25 @@ TIMEOUT = 10.0
 #: connection before central closes it, instead of both at the same moment (the request
 #: then meets a closed socket: httpx's ``RemoteProtocolError``).
 KEEPALIVE_EXPIRY = 2.0
+
+
+_TLS_LOCK = threading.Lock()
+_TLS: ssl.SSLContext | None = None
+
+
+def tls_context() -> ssl.SSLContext:
+    """The TLS settings every client of this process verifies central with: httpx's own
+    default (certifi's authorities, or ``SSL_CERT_FILE``/``SSL_CERT_DIR`` as the environment
+    says when first asked), made once. httpx makes it anew for each client, loading and
+    parsing the whole bundle of authorities: 25-60 ms of CPU, paid by every online sale
+    (terminal/online.py opens a client per sale) and every sync round before a byte was
+    sent, and three quarters of the scale bench's load generator (bench/README.md). An
+    ``SSLContext`` is safe to share between threads and clients."""
+    global _TLS
+    with _TLS_LOCK:
+        if _TLS is None:
+            _TLS = httpx.create_ssl_context()
+        return _TLS
 
 
 class Offline(DomainError):
@@ -42,6 +63,7 @@ class CentralClient:
             base_url=self.server,
             timeout=timeout,
             transport=transport,
+            verify=tls_context(),
             limits=httpx.Limits(keepalive_expiry=KEEPALIVE_EXPIRY),
             headers={"Authorization": f"Bearer {token}"},
         )
