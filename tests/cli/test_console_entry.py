@@ -79,5 +79,5 @@ def test_the_console_opens_on_a_store_terminal(tmp_path: Path) -> None:
     state = CliState(config_path=str(config))
     refuse_unjournaled(state, None)  # the console: no refusal
     with pytest.raises(typer.Exit) as refused:
-        refuse_unjournaled(state, "asn")
+        refuse_unjournaled(state, "token")
     assert refused.value.exit_code == 1  # a refusal, not a usage error
