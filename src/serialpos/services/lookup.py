@@ -5,15 +5,14 @@ is services/serial_search.py."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from serialpos.db import journal, repo
 from serialpos.db import order_repo as orepo
+from serialpos.db import repo
 from serialpos.db.conflict_sql import open_on_unit
 from serialpos.db.customer_tables import customer_field_of
 from serialpos.db.engine import Database
@@ -23,6 +22,7 @@ from serialpos.domain.orders import LineStatus
 from serialpos.domain.serials import normalize_serial
 from serialpos.domain.timeline import TimelineEntry, timeline
 from serialpos.domain.warranty import Warranty, sale_dates, warranty
+from serialpos.services import sale_taken
 
 #: The most units one lookup lists (one serial under several products), and the units a
 #: prefix search lists unless asked for more (services/serial_search.py).
@@ -171,14 +171,8 @@ def _central_verdict(conn: Connection, sale: SaleLink) -> SaleLink:
     """The sale as central took it, read from this till's journal: the last entry naming
     its invoice (or order) settled as a conflict or refused marks it. Central's own journal
     is empty: nothing changes there."""
-    entry = journal.last_naming(conn, sale.invoice or sale.order)
-    if entry is None or entry.state not in ("conflict", "refused"):
-        return sale
-    if entry.state == "refused":
-        return replace(sale, central="refused")
-    conflict = json.loads(entry.answer or "{}").get("conflict") or {}
-    number = conflict.get("id")
-    return replace(sale, central=f"conflict #{number}" if number is not None else "conflict")
+    verdict = sale_taken.verdict_of(conn, sale.invoice or sale.order)
+    return sale if verdict is None else replace(sale, central=verdict)
 
 
 def _components(conn: Connection, package_id: int) -> tuple[tuple[str, str, int], ...]:
