@@ -15,10 +15,13 @@ from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
-from terminal_chain import Chain, Terminal
+from terminal_chain import Chain, Terminal, till_db
 
 from serialpos.db import repo
+from serialpos.db.engine import Database
 from serialpos.services import products, users
+from serialpos.services.orders import fulfil
+from serialpos.services.orders.serials import set_serial
 
 
 def _entries(till: Terminal) -> list[dict[str, Any]]:
@@ -213,3 +216,36 @@ def test_an_exploded_package_sold_on_a_till_by_line_ids(chain: Chain) -> None:
         (3, "PH1", "OLN-4", "fulfilled"),
     ]
     _same_at_both_ends(chain, till, order, ["OLN-4"])
+
+
+def test_a_serial_set_in_the_console_on_an_order_central_knows(
+    chain: Chain, opened: list[Database]
+) -> None:
+    """An order made by ``apply`` on the till is central's too: a serial the counter sets on
+    it is journaled then (by the line's number), as its fulfilment there names lines only.
+    It was not: central refused the fulfilment (``serial_required``), the unit sold here."""
+    for serial in ("OLN-5", "OLN-6"):
+        assert chain.post({"op": "receive", "store": "S1", "sku": "PH1", "serial": serial})[0]["ok"]
+    till = chain.terminal("OLN4")
+    _central_ahead(chain)
+    [made] = till.apply({"op": "order_create", "store": "S1", "lines": [{"sku": "PH1"}]})
+    assert made["ok"], made
+    order, line = made["order"], made["lines"][0]["line"]
+    db, mia = till_db(till, opened)
+    set_serial(db, mia, order, line, "OLN-5")
+    set_serial(db, mia, order, line, "OLN-6")  # changed: the first goes back to stock
+    done = fulfil(db, mia, order, settle_in="cash")
+    sent = _entries(till)
+    assert [(x["op"], x.get("line_number"), x.get("serial")) for x in sent[1:3]] == [
+        ("order_set_serial", 1, "OLN-5"),
+        ("order_set_serial", 1, "OLN-6"),
+    ]
+    assert sent[3]["op"] == "order_fulfil" and sent[3]["line_numbers"] == [1]
+
+    report = till.sync()
+    assert (report["accepted"], report["conflicts"], report["refused"]) == (4, 0, 0), report
+    assert done.order.status.value == "fulfilled"
+    assert [r[1:] for r in _central_lines(chain, order)] == [(1, "PH1", "OLN-6", "fulfilled")]
+    assert chain.scalar("SELECT state FROM serial_unit WHERE serial = 'OLN-5'") == "in_stock"
+    assert till.unit_state("OLN-5") == "in_stock"
+    _same_at_both_ends(chain, till, order, ["OLN-6"])
