@@ -100,3 +100,29 @@ def test_void_and_bad_requests(db: Database, admin: Actor) -> None:
     warned = run(db, admin, op="order_create", store="S1", serail="x")
     assert warned["ok"] and warned["warnings"] == ["unknown key 'serail' ignored"]
     clean(db)
+
+
+def test_a_serial_set_by_the_line_number(db: Database, admin: Actor) -> None:
+    """``order_set_serial`` names its line by id (``line``) or by its number on the order
+    (``line_number``: a store terminal's entry, whose line ids are not central's)."""
+    setup_catalogue(db, admin)
+    made = run(db, admin, op="order_create", store="S1", lines=[{"sku": "CB1"}, {"sku": "PH1"}])
+    order, phone = made["order"], made["lines"][1]
+    assert phone["number"] == 2
+    done = run(db, admin, op="order_set_serial", order=order, line_number=2, serial=IMEI[0])
+    assert done["ok"], done
+    assert [(ln["line"], ln["number"], ln["serial"]) for ln in done["lines"]] == [
+        (phone["line"], 2, IMEI[0])
+    ]
+    assert state_of(db, IMEI[0]) == ("reserved", "S1")
+    both = run(
+        db, admin, op="order_set_serial", order=order, line=phone["line"], line_number=2, serial=""
+    )
+    assert both["error"] == "bad_request" and "not both" in both["message"]
+    unknown = run(db, admin, op="order_set_serial", order=order, line_number=7, serial=IMEI[1])
+    assert unknown["error"] == "unknown_line" and "no line number 7" in unknown["message"]
+    wrong = run(db, admin, op="order_set_serial", order=order, line_number="2", serial=IMEI[1])
+    assert wrong["error"] == "bad_request" and "'line_number'" in wrong["message"]
+    assert state_of(db, IMEI[0]) == ("reserved", "S1")
+    assert run(db, admin, op="order_void", order=order)["ok"]
+    clean(db)

@@ -29,7 +29,7 @@ from serialpos.services import apply_ids, document_numbers, journal_sink
 from serialpos.services.apply import dispatch as apply_service
 from serialpos.services.apply.document_handlers import _outbox_folder
 from serialpos.services.context import Actor
-from serialpos.terminal import entry_events, offline_rules
+from serialpos.terminal import entry_events, line_numbers, offline_rules
 
 Result = dict[str, Any]
 
@@ -105,7 +105,9 @@ def journaled_object(terminal: str) -> apply_ids.ApplyObject:
             sent = {**sent, "numbers": numbers}
 
         def journal_it(conn: Connection) -> tuple[str, int]:
-            line = _keyed_customer(conn, _priced(conn, sent, result))
+            # Order lines by their number, never this terminal's line ids (central's differ):
+            # rewritten before write_entry seals the line (terminal/line_numbers.py).
+            line = line_numbers.by_number(conn, _keyed_customer(conn, _priced(conn, sent, result)))
             return write_entry(conn, terminal, actor.user, line)
 
         entry_id, seq = db.write(journal_it)

@@ -94,7 +94,9 @@ OPERATIONS: dict[str, Operation] = {
         )
         | ORDER_DISCOUNT_KEYS,
     ),
-    "order_set_serial": Operation(_order_set_serial, frozenset({"order", "line", "serial"})),
+    "order_set_serial": Operation(
+        _order_set_serial, frozenset({"order", "line", "line_number", "serial"})
+    ),
     "order_fulfil": Operation(
         _order_fulfil, frozenset({"order", "lines", "line_numbers", "payments"})
     ),

@@ -233,13 +233,31 @@ def _line_id(f: Fields) -> int:
     return value
 
 
+def _line_of(db: Database, f: Fields) -> int:
+    """The line ``order_set_serial`` names: by id (``line``, as a host names it), or by its
+    number on the order (``line_number``, as a store terminal's entry names it: line ids
+    differ between the terminal and central, numbers do not)."""
+    if f.value("line_number") is None:
+        return _line_id(f)
+    if f.value("line") is not None:
+        raise BadRequest("give 'line' or 'line_number', not both")
+    number = f.value("line_number")
+    if isinstance(number, bool) or not isinstance(number, int):
+        raise BadRequest(
+            "'line_number' must be the line's number on the order (a whole number), "
+            f"not {_json_type(number)}"
+        )
+    [line] = _ids_of(db, f.code("order"), [number])
+    return line
+
+
 def _order_set_serial(db: Database, actor: Actor, f: Fields) -> Result:
     from serialpos.services.orders.serials import set_serial
 
     serial = f.value("serial")
     if serial is not None and not isinstance(serial, str):
         raise BadRequest(f"'serial' must be text, not {_json_type(serial)}")
-    line = _line_id(f)
+    line = _line_of(db, f)
     view = set_serial(db, actor, f.code("order"), line, serial or None)
     return {**_order_head(view), "lines": _order_lines(view, [line])}
 

@@ -9,7 +9,9 @@ its fulfilment with the payments taken (``order_create`` with ``fulfil`` and ``p
 an exchange's sale names the refund note whose credit it carries (``exchange_of``).
 An order central knows already (made by an ``apply`` line on the terminal, or fulfilled in
 part before) is fulfilled there by number instead (``order_fulfil`` with ``line_numbers``).
-Both carry the numbers the terminal gave (``numbers``), which central keeps.
+Both carry the numbers the terminal gave (``numbers``), which central keeps. A serial set or
+cleared on the line of an order central knows is journaled when it is set
+(``order_set_serial`` by the line's number), so that fulfilment finds it there too.
 """
 
 from __future__ import annotations
@@ -151,3 +153,16 @@ def record_fulfilment(
             "numbers": {"order": number, "invoice": invoice},
         }
     return journal_sink.record(ctx.db, conn, ctx.actor, line)
+
+
+def record_serial(ctx: _Ctx, number: int, before: str | None, after: str | None) -> str | None:
+    """Journal a serial set, changed or cleared on line ``number`` of an order central knows
+    (made by an ``apply`` line here, or fulfilled in part), on a store terminal; the entry id.
+    By the line's number, as central's line ids are not the terminal's. An order only rung up
+    here is sent whole, serials and all, when it is fulfilled: nothing is journaled now."""
+    if before == after or not journal_sink.journaling(ctx.db):
+        return None
+    if not journal.mentions(ctx.conn, ctx.number):
+        return None
+    line = {"op": "order_set_serial", "order": ctx.number, "line_number": number, "serial": after}
+    return journal_sink.record(ctx.db, ctx.conn, ctx.actor, line)

@@ -33,6 +33,7 @@ from serialpos.domain.states import Action, UnitState
 from serialpos.domain.users import Permission
 from serialpos.services import ledger, scan_resolver
 from serialpos.services.context import Actor
+from serialpos.services.orders import sale_journal
 from serialpos.services.orders.reading import _editable, _view, as_row
 from serialpos.services.orders.views import OrderView
 from serialpos.services.orders.work import _Ctx, _write
@@ -308,6 +309,10 @@ def set_serial(
         lines, unit = orepo.order_lines_and_unit(conn, ctx.id, line, wanted)
         seen = None if wanted is None else (wanted, unit)
         now = _set_serial_in(ctx, line, serial, manager, shared, lines=lines, seen=seen)
+        # On a store terminal, an order central knows learns the serial now (its fulfilment
+        # there names lines only); _set_serial_in refused a line not on the order.
+        m = next(r._mapping for r in lines if r._mapping["id"] == line)
+        sale_journal.record_serial(ctx, int(m["number"]), m["serial"], now)
         # A serial changes no payment: those the order had when locked (none, mostly).
         payments = orepo.payments_of(conn, ctx.row)
         return _view(conn, ctx.row, lines=with_serial(lines, line, now), payments=payments)
