@@ -32,8 +32,10 @@ def test_a_return_of_a_sale_central_did_not_take_is_refused(chain: Chain) -> Non
     assert second.query("SELECT count(*) FROM journal_entry") == before  # nothing journaled
     refunds = "SELECT count(*) FROM invoice WHERE kind = 'Refund'"
     assert second.query(refunds) == [(0,)]
-    assert second.unit_state("RN-1") == "sold" == chain.scalar(
-        "SELECT state FROM serial_unit WHERE serial = 'RN-1'"
+    assert (
+        second.unit_state("RN-1")
+        == "sold"
+        == chain.scalar("SELECT state FROM serial_unit WHERE serial = 'RN-1'")
     )
     report = second.sync()
     assert (report["accepted"], report["refused"], report["pending"]) == (0, 0, 0), report
