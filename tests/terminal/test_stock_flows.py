@@ -344,3 +344,20 @@ def test_an_asn_received_on_a_terminal_is_received_at_central(chain: Chain, tmp_
     for serial in ("AS-1", "AS-2", "AS-3"):
         assert till.unit_state(serial) == central_state(chain, serial)[0]
     till.check_clean()
+
+
+def test_quick_create_is_refused_on_a_terminal(chain: Chain) -> None:
+    """The catalogue is central's: a product made at a till's counter (quick create) was sold
+    there and refused at central (``unknown_product``) after the customer left. On a
+    terminal it is refused before anything is made; central still makes one."""
+    import pytest
+
+    from serialpos.domain.errors import DomainError
+
+    till = chain.terminal("qc-a", "S1")
+    with console_db(till) as (db, mia), pytest.raises(DomainError) as refused:
+        products.create_product(db, mia, sku="NEW-1", name="New thing")
+    assert refused.value.code == "not_on_terminal"
+    assert "products are central's" in refused.value.message and "NEW-1" in refused.value.message
+    assert till.query("SELECT count(*) FROM product WHERE sku = 'NEW-1'") == [(0,)]
+    assert till.query("SELECT count(*) FROM journal_entry") == [(0,)]

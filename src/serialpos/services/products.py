@@ -10,7 +10,7 @@ from sqlalchemy.engine import Connection
 from serialpos.db import repo
 from serialpos.db.engine import Database
 from serialpos.db.tables import utcnow
-from serialpos.domain.errors import BadValue, UnknownProduct
+from serialpos.domain.errors import BadValue, DomainError, UnknownProduct
 from serialpos.domain.limits import check_money
 from serialpos.domain.products import (
     Product,
@@ -252,8 +252,19 @@ def create_product(
     serial_format: str | None = None,
     barcodes: tuple[str, ...] = (),
 ) -> Product:
-    """Quick create: a missing product made at the counter or the dock, with its serial mode."""
+    """Quick create: a missing product made at the counter or the dock, with its serial mode.
+
+    Not on a store terminal (its database journals what it does): the catalogue is
+    central's, and no journal operation makes a product, so a sale or receipt of one made
+    here would be refused at central (``unknown_product``) after the customer left."""
     actor.require(Permission.QUICK_CREATE)
+    if db.journal_sink is not None:
+        raise DomainError(
+            f"this is a store terminal: products are central's, so {clip(sku.strip(), 40)!r} "
+            "cannot be made here (central would refuse its sale); make it at central, and "
+            "the till takes it at its next refresh (serialpos sync)",
+            code="not_on_terminal",
+        )
     sku = check_sku(sku)
     name = check_name(name)
     mode = SerialMode.parse(serial_mode)
