@@ -70,7 +70,9 @@ async def test_a_manager_at_a_till_resolves_a_conflict_at_central(
         assert "OFFLINE" in shown and f"#{conflict}" in shown, shown
         rows = [o.prompt.plain for o in app.screen.query_one("#rows").options]  # type: ignore[attr-defined]
         assert rows[0] == OFFLINE_LINE and any(serial in r for r in rows[1:])
-        app.screen.query_one("#rows").highlighted = 1  # type: ignore[attr-defined]
+        # The cursor starts on the conflict, not on the OFFLINE line (F6 said "no conflict
+        # chosen" until Down was pressed).
+        assert app.screen.query_one("#rows").highlighted == 1  # type: ignore[attr-defined]
         await pilot.press("f6")
         await settle(pilot)
         assert isinstance(app.screen, Confirm)  # asked first, as at central

@@ -47,7 +47,12 @@ def test_a_till_shows_resolves_and_follows_its_conflicts(chain: Chain) -> None:
     real = second.config.read_text()
     second.config.write_text(real.replace(chain.server.base, f"http://127.0.0.1:{free_port()}"))
     offline = second.cli("conflicts", "list", "--json")
-    assert [c["id"] for c in json.loads(offline.stdout)] == [listed["id"]]
+    [kept] = json.loads(offline.stdout)
+    assert kept["id"] == listed["id"]
+    # Resolved at this till: its own list says so offline too (it said open).
+    assert (kept["status"], kept["resolution"]["action"]) == ("resolved", "accept"), kept
+    still_open = second.cli("conflicts", "list", "--status", "open", "--json")
+    assert json.loads(still_open.stdout) == []
     assert "cannot be reached" in offline.stderr and "as central answered" in offline.stderr
     refused = second.cli(
         "--user", "mia", "conflicts", "resolve", str(listed["id"]), "--by", "accept", check=False

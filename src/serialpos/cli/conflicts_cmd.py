@@ -179,13 +179,15 @@ def resolve(
     st = state(ctx)
     chain = st.config().chain
     if chain is not None:  # central's to make, as the manager at this till
-        from serialpos.terminal.central_conflicts import own_entry, resolve_at_central
+        from serialpos.terminal.central_conflicts import own_entry, remember, resolve_at_central
 
         # Named by the entry this till shows as that number: central refuses the number
         # when it is another entry's conflict there (after a restore from an older backup).
         entry = own_entry(st.database(), conflict)
         user = st.require_actor().user
-        print_json(resolve_at_central(chain, conflict, action, user, note, entry))
+        done = resolve_at_central(chain, conflict, action, user, note, entry)
+        remember(st.database(), [done])  # the till's offline list says resolved too
+        print_json(done)
         return
     print_json(
         resolve_conflict(st.database(), st.require_actor(), conflict, action, note, apply_object)

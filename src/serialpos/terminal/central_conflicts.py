@@ -64,6 +64,35 @@ def resolve_at_central(
     return done
 
 
+def remember(db: Database, now: list[dict[str, Any]]) -> int:
+    """Keep central's status and resolution of this till's own conflicts, as central gives
+    them now (``now``: what central listed, or the one it resolved), in each entry's stored
+    answer: offline, the till's list is read from its journal, and it used to show a
+    conflict a manager had resolved at this very till as still open. Matched by entry,
+    never by number. How many entries changed."""
+    by_entry = {e: c for c in now if (e := entry_of(c)) is not None}
+    if not by_entry:
+        return 0
+
+    def work(conn: Connection) -> int:
+        changed = 0
+        for entry in journal.entries(conn, "conflict"):
+            central = by_entry.get(entry.id)
+            if central is None:
+                continue
+            answer = json.loads(entry.answer or "{}")
+            kept = dict(answer.get("conflict") or {})
+            fresh = {k: central.get(k) for k in ("id", "status", "resolution")}
+            if all(kept.get(k) == v for k, v in fresh.items()):
+                continue
+            answer["conflict"] = kept | fresh
+            text = json.dumps(answer, ensure_ascii=False)
+            changed += journal.answer_conflict_again(conn, entry.id, text)
+        return changed
+
+    return db.write(work)
+
+
 def store_conflicts(
     db: Database, chain: ChainConfig, *, status: str | None = None
 ) -> tuple[list[dict[str, Any]], str | None]:
@@ -80,6 +109,7 @@ def store_conflicts(
         note = f"{exc.message}: this till's own conflicts, each as central answered its push"
         found = own
     else:
+        remember(db, now)
         # This till's own keep what it knows of them (who made it here, the quantities put
         # back), with central's number, status and resolution now: matched by their entry,
         # never by the number (a restored central numbers its conflicts afresh).

@@ -190,7 +190,10 @@ class AdminListScreen(ConsoleScreen, metaclass=AbstractScreenMeta):
         options.clear_options()
         options.add_options([Option(text, id=key) for key, text in message.rows])
         if message.rows:
-            options.highlighted = min(kept or 0, len(message.rows) - 1)
+            # A row without a key is a note (the Conflicts screen's OFFLINE line, "no open
+            # conflicts"): the cursor starts on the first row an action can take.
+            first = next((i for i, (key, _text) in enumerate(message.rows) if key), 0)
+            options.highlighted = min(max(kept or 0, first), len(message.rows) - 1)
 
     @property
     def chosen(self) -> str | None:

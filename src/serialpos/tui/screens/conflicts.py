@@ -163,7 +163,7 @@ class ConflictsScreen(AdminListScreen):
     def _load_on_terminal(self, chain: Any) -> list[tuple[str, Text]]:
         """A store terminal's: central's conflicts of its store, read through its token;
         offline, this till's own from its journal, under a line that says so."""
-        from serialpos.terminal.central_conflicts import list_at_central
+        from serialpos.terminal.central_conflicts import list_at_central, remember
         from serialpos.terminal.client import Offline
         from serialpos.terminal.status import local_conflicts
 
@@ -175,6 +175,7 @@ class ConflictsScreen(AdminListScreen):
                 own = [c for c in own if c.get("status", "open") == "open"]
             head = Text(OFFLINE_LINE, style="bold")
             return [("", head), *(self._rows(own) if own else [])]
+        remember(self.console.database(), found)  # what the offline list says then
         # This till's own entries: what each had moved here, put back.
         put_back = {
             str((c.get("entry") or {}).get("id")): c["put_back"]
@@ -222,11 +223,12 @@ class ConflictsScreen(AdminListScreen):
         def work() -> str:
             chain = self.console.chain()
             if chain is not None:  # a store terminal's console: central resolves it
-                from serialpos.terminal.central_conflicts import resolve_at_central
+                from serialpos.terminal.central_conflicts import remember, resolve_at_central
                 from serialpos.terminal.client import Offline
 
                 try:
-                    resolve_at_central(chain, conflict_id, by, actor.user, entry=entry)
+                    done = resolve_at_central(chain, conflict_id, by, actor.user, entry=entry)
+                    remember(db, [done])  # the till's offline list says resolved too
                 except Offline:
                     raise ConflictsOffline(
                         "OFFLINE: central cannot be reached, and a conflict is resolved at "
