@@ -315,3 +315,15 @@ async def test_columns_fit_rows_drawn_before_the_table_measured_them(
         await pilot.press("right")  # the Serial column to the left edge: whole at 40 columns
         await settle(pilot)
         await shows(pilot, longer, LAPTOPS[1])
+
+
+def test_the_footer_says_how_many_sales_central_did_not_take() -> None:
+    """On a store terminal the footer says how many sales central did not take were left
+    out of the rows and totals (issue 16)."""
+    from serialpos.tui.screens.sales_report import Sales, totals_text
+
+    none = Sales([], 0, Decimal("0.00"), False, ("INV-1", "INV-2"))
+    assert totals_text(none) == (
+        "no sales in this filter · total 0.00 · 2 not taken by central, not counted"
+    )
+    assert "not taken" not in totals_text(Sales([], 0, Decimal("0.00"), False))

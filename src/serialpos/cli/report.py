@@ -348,6 +348,7 @@ def _sales(
         SALES_JSON_KEYS,
         count_sales_detail,
         describe,
+        not_taken_sales,
         sales_detail_rows,
         sales_report,
     )
@@ -391,6 +392,7 @@ def _sales(
                 f"showing the first {TABLE_ROWS:,} rows (the totals count them all); "
                 "for every row give --format csv, xlsx or json"
             )
+        _not_taken_note(report.not_taken)
         return
     total = count_sales_detail(db, f) if out is not None else 0
     _emit(
@@ -402,6 +404,17 @@ def _sales(
         total,
         "exporting sales",
     )
+    _not_taken_note(not_taken_sales(db, f))
+
+
+def _not_taken_note(numbers: Sequence[str]) -> None:
+    """On a store terminal, the sales central did not take, left out: named on stderr (the
+    rows and their columns stay as they are pinned: docs/reports.md)."""
+    from serialpos.services.not_taken import note
+
+    words = note(numbers)
+    if words is not None:
+        typer.echo(f"note: {words}", err=True)
 
 
 @app.command("sales")

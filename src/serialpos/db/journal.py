@@ -151,6 +151,38 @@ def last_naming(conn: Connection, number: str) -> Entry | None:
     return found[0] if found else None
 
 
+#: The states of an entry central did not take.
+NOT_TAKEN_STATES = ("conflict", "refused")
+
+
+#: Built once: every sales report reads it (on central, an empty journal).
+_NOT_TAKEN = (
+    sa.select(journal_c.seq, journal_c.line)
+    .where(journal_c.state.in_(NOT_TAKEN_STATES))
+    .order_by(journal_c.seq)
+)
+
+
+def not_taken_lines(conn: Connection) -> list[tuple[int, str]]:
+    """``(seq, line)`` of the entries central did not take (conflict or refused), in order:
+    one read by the state index, nothing at all on central (its journal is empty)."""
+    return [(int(r[0]), str(r[1])) for r in conn.execute(_NOT_TAKEN)]
+
+
+def taken_naming_any(conn: Connection, numbers: list[str], after: int) -> list[tuple[int, str]]:
+    """``(seq, line)`` of the entries after local number ``after``, not a conflict nor
+    refused, that name any of ``numbers`` as :func:`last_naming` matches one (one scan of
+    the journal for them all, not one per number)."""
+    if not numbers:
+        return []
+    q = sa.select(journal_c.seq, journal_c.line).where(
+        journal_c.seq > after,
+        journal_c.state.not_in(NOT_TAKEN_STATES),
+        sa.or_(*(_naming(n) for n in numbers)),
+    )
+    return [(int(r[0]), str(r[1])) for r in conn.execute(q)]
+
+
 #: Built once: a push settles hundreds of entries, and building the statement each time
 #: cost more than running it (a day's catch-up of 5,000 entries spent 2 s of the terminal's
 #: CPU there).

@@ -12,6 +12,9 @@ Decisions (what the serial card and ``serialpos serial show`` say):
   back.
 * No period on the product (``None``) is "no warranty period set"; a period of 0 months is a
   product sold without warranty.
+* On a store terminal, a sale central did not take (the card's ``NOT TAKEN``: another till
+  sold the unit first, or central refused the entry) gives no warranty: central, which
+  decides, has no such sale (issue 16).
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ class WarrantyKind(enum.StrEnum):
     NO_PERIOD = "no_period"
     NONE = "none"  # the product's period is 0 months
     NOT_SOLD = "not_sold"
+    NOT_TAKEN = "not_taken"  # the sale in effect here is one central did not take
 
 
 @dataclass(frozen=True)
@@ -60,6 +64,8 @@ class Warranty:
             return "no warranty period set for this product"
         if self.kind is WarrantyKind.NONE:
             return "sold without warranty (0 months for this product)"
+        if self.kind is WarrantyKind.NOT_TAKEN:
+            return "no warranty: sale not taken by central"
         if self.returned_on is not None:
             return (
                 f"not sold: returned {self.returned_on.isoformat()} "

@@ -21,7 +21,7 @@ from serialpos.domain.events import LedgerEvent
 from serialpos.domain.orders import LineStatus
 from serialpos.domain.serials import normalize_serial
 from serialpos.domain.timeline import TimelineEntry, timeline
-from serialpos.domain.warranty import Warranty, sale_dates, warranty
+from serialpos.domain.warranty import Warranty, WarrantyKind, sale_dates, warranty
 from serialpos.services import sale_taken
 
 #: The most units one lookup lists (one serial under several products), and the units a
@@ -234,6 +234,10 @@ def find_units(
         if sale is not None:
             sale = _central_verdict(conn, sale)
         months = row.warranty_months
+        guarantee = unit_warranty(events, months, today) if with_events else None
+        if sale is not None and sale.central is not None:
+            # central did not take the sale: it gives no warranty (no "in warranty until")
+            guarantee = Warranty(WarrantyKind.NOT_TAKEN, months=months)
         cards.append(
             UnitCard(
                 row.sku,
@@ -246,7 +250,7 @@ def find_units(
                 parts,
                 sale,
                 months,
-                unit_warranty(events, months, today) if with_events else None,
+                guarantee,
                 timeline(events),
                 tuple(
                     f"OPEN CONFLICT #{n} (an entry of {t} not applied)"

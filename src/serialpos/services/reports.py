@@ -12,12 +12,15 @@ A package opened at the sale shows its own line (its price) and its components' 
 Dates are UTC dates of the invoice (sales) or of the order (fulfilment), both ends inclusive.
 The sales-detail rows stream from the database in chunks (a server-side cursor on
 PostgreSQL), so an export of a million lines holds a few thousand rows at a time.
+
+On a store terminal, a sale central did not take (a conflict or refused) is no sale: the
+sales reports leave its invoice (or refund note) out and name it (services/not_taken.py).
 """
 
 from __future__ import annotations
 
 from collections.abc import Generator, Iterable, Iterator, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
@@ -34,6 +37,7 @@ from serialpos.domain.orders import DeliveryMode, LineStatus, SaleType
 from serialpos.domain.products import SerialMode
 from serialpos.domain.serials import normalize_serial
 from serialpos.domain.text import clip
+from serialpos.services import not_taken as nt
 from serialpos.services.report_discounts import DISCOUNT_COLUMNS, discount_of, with_order_lines
 
 #: Rows fetched from the database per round trip while streaming an export.
@@ -66,9 +70,10 @@ class _Where:
     serial: str | None
     delivery: str | None
     pending_serial: bool
+    not_taken: tuple[str, ...] = ()  # sales reports: documents central did not take
 
 
-def _checked(db: Database, conn: Connection, f: ReportFilter) -> _Where:
+def _checked(db: Database, conn: Connection, f: ReportFilter, sales: bool = False) -> _Where:
     if f.date_from is not None and f.date_to is not None and f.date_from > f.date_to:
         raise BadRequest(
             f"the date range is the wrong way round: {f.date_from.isoformat()} "
@@ -90,6 +95,7 @@ def _checked(db: Database, conn: Connection, f: ReportFilter) -> _Where:
         serial=normalize_serial(f.serial),
         delivery=delivery,
         pending_serial=f.pending_serial,
+        not_taken=nt.documents(conn) if sales else (),
     )
 
 
@@ -128,6 +134,9 @@ class SalesReport:
     quantity: int
     total: Decimal
     truncated: bool  # rows capped by `limit`; quantity and total are still of every row
+    #: On a store terminal: the filter's invoices and refund notes central did not take,
+    #: left out of the rows and totals (services/not_taken.py).
+    not_taken: tuple[str, ...] = ()
 
 
 #: Issue 14 pins the order from Total on: Delivery Mode beside Serial Number (as the seed
@@ -170,7 +179,7 @@ def _sales_where(w: _Where) -> list[sa.ColumnElement[bool]]:
         where.append(invoice_line_c.sku == w.sku)
     if w.serial is not None:
         where.append(invoice_line_c.serial == w.serial)
-    return where
+    return where + nt.excluded(w.not_taken)
 
 
 def _sales_from() -> sa.FromClause:
@@ -279,7 +288,7 @@ def sales_report(db: Database, f: ReportFilter, limit: int = 10_000) -> SalesRep
     matching row (one aggregate query), so a capped report still adds up."""
 
     def work(conn: Connection) -> SalesReport:
-        w = _checked(db, conn, f)
+        w = _checked(db, conn, f, sales=True)
         rows = [
             SalesRow(*_detail(r))  # type: ignore[arg-type]
             for r in conn.execute(_sales_select(w).limit(limit + 1))
@@ -294,16 +303,27 @@ def sales_report(db: Database, f: ReportFilter, limit: int = 10_000) -> SalesRep
             .select_from(_sales_from())
             .where(*_sales_where(w))
         ).one()
-        return SalesReport(rows[:limit], int(quantity), orepo.money(total), truncated=count > limit)
+        gone = _not_taken(conn, w)
+        return SalesReport(rows[:limit], int(quantity), orepo.money(total), count > limit, gone)
 
     return db.read(work)
+
+
+def _not_taken(conn: Connection, w: _Where) -> tuple[str, ...]:
+    return nt.named_in(conn, w.not_taken, _sales_from(), _sales_where(replace(w, not_taken=())))
+
+
+def not_taken_sales(db: Database, f: ReportFilter) -> tuple[str, ...]:
+    """The filter's invoices and refund notes that central did not take (a store terminal's),
+    which the sales rows leave out: what an export's note names."""
+    return db.read(lambda conn: _not_taken(conn, _checked(db, conn, f, sales=True)))
 
 
 def count_sales_detail(db: Database, f: ReportFilter) -> int:
     """How many rows :func:`sales_detail_rows` will give (for progress bars)."""
 
     def work(conn: Connection) -> int:
-        w = _checked(db, conn, f)
+        w = _checked(db, conn, f, sales=True)
         return int(
             conn.execute(
                 sa.select(sa.func.count()).select_from(_sales_from()).where(*_sales_where(w))
@@ -318,7 +338,7 @@ def sales_detail_rows(db: Database, f: ReportFilter) -> Generator[tuple[object, 
     SALES_DETAIL_COLUMNS order. The filter is checked now (so a bad one fails before any
     file is started); the rows stream in chunks of CHUNK inside one read transaction, which
     stays open until the iterator is exhausted or closed (``close()`` cancels an export)."""
-    w = db.read(lambda conn: _checked(db, conn, f))
+    w = db.read(lambda conn: _checked(db, conn, f, sales=True))
     return _stream(db, _sales_select(w))
 
 

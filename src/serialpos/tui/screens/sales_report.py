@@ -41,18 +41,23 @@ class Sales:
     quantity: int
     total: Decimal
     truncated: bool
+    #: On a store terminal: the filter's sales central did not take, left out.
+    not_taken: tuple[str, ...] = ()
 
 
 def totals_text(sales: Sales) -> str:
-    """``3 lines · qty 3 · total 4,497.00``; ``first 2,000 shown`` when capped."""
+    """``3 lines · qty 3 · total 4,497.00``; ``first 2,000 shown`` when capped; on a store
+    terminal, how many sales central did not take are left out (services/not_taken.py)."""
+    gone = len(sales.not_taken)
+    left_out = f" · {gone} not taken by central, not counted" if gone else ""
     if not sales.rows:
-        return "no sales in this filter · total 0.00"
+        return f"no sales in this filter · total 0.00{left_out}"
     shown = (
         f"first {len(sales.rows):,} lines shown"
         if sales.truncated
         else f"{len(sales.rows):,} line{'s' * (len(sales.rows) != 1)}"
     )
-    return f"{shown} · qty {sales.quantity:,} · total {money(sales.total)}"
+    return f"{shown} · qty {sales.quantity:,} · total {money(sales.total)}{left_out}"
 
 
 def discount_words(row: SalesRow) -> str:
@@ -103,7 +108,7 @@ class SalesReportScreen(ReportScreen):
         from serialpos.services.reports import sales_report
 
         report = sales_report(db, report_filter, limit=SHOWN)
-        return Sales(report.rows, report.quantity, report.total, report.truncated)
+        return Sales(report.rows, report.quantity, report.total, report.truncated, report.not_taken)
 
     def cells(self, result: object) -> list[Row]:
         assert isinstance(result, Sales)

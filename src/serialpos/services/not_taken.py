@@ -1,0 +1,107 @@
+"""Sales a store terminal made that central did not take (issue 16), left out of its reports.
+
+A till sells offline; at the next sync central may not take the sale: another till sold the
+unit first (the entry is settled ``conflict``) or the entry could not be applied at all
+(``refused``). The till keeps its invoice (the serial card marks it ``NOT TAKEN``:
+services/lookup.py), but central has no such sale, so a till whose report still counted it
+would add up to more than central says it sold. The sales reports (services/reports.py)
+leave those invoices and refund notes out and name them, so the till's totals are central's.
+
+The rule is the serial card's: a document is not taken when the latest journal entry naming
+it (its number as a JSON string in the entry's line, as db/journal.py ``last_naming``
+matches it) is settled as a conflict or refused. It is worked out for every document at
+once: the entries central did not take (one read; none on central, whose journal is empty,
+so a report there pays one empty index read), the documents they name, and the later
+entries naming any of those (one scan) — never one look-up per invoice.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from serialpos.db import journal
+from serialpos.db import order_repo as orepo
+
+invoice_c = orepo.invoice_t.c
+
+#: A JSON string in an entry's line, as ``last_naming`` finds a number: between quotes.
+_QUOTED = re.compile(r'"((?:[^"\\]|\\.)*)"')
+#: Numbers per ``IN (...)`` (SQLite's bound parameters are limited).
+_CHUNK = 500
+#: Numbers a note names before "and N more".
+NAMED = 5
+
+
+def documents(conn: Connection) -> tuple[str, ...]:
+    """The invoice and refund-note numbers of this database that central did not take,
+    sorted; empty on central and on a till whose entries central all took."""
+    bad = journal.not_taken_lines(conn)
+    if not bad:
+        return ()
+    named: dict[str, int] = {}  # a quoted text -> the latest entry not taken that holds it
+    for seq, line in bad:
+        for text in _QUOTED.findall(line):
+            named[text] = seq
+    texts = sorted(named)
+    found: set[str] = set()
+    for start in range(0, len(texts), _CHUNK):
+        chunk = texts[start : start + _CHUNK]
+        found.update(
+            conn.execute(sa.select(invoice_c.number).where(invoice_c.number.in_(chunk))).scalars()
+        )
+    if not found:
+        return ()
+    numbers = sorted(found)
+    later = journal.taken_naming_any(conn, numbers, min(named[n] for n in numbers))
+    taken = {n for seq, line in later for n in numbers if seq > named[n] and _names(line, n)}
+    return tuple(n for n in numbers if n not in taken)
+
+
+def _names(line: str, number: str) -> bool:
+    """Whether ``line`` names ``number`` as SQLite's ``LIKE '%"number"%'`` finds it (ASCII
+    letters in either case)."""
+    return f'"{number}"'.lower() in line.lower()
+
+
+def excluded(numbers: Sequence[str]) -> list[sa.ColumnElement[bool]]:
+    """The condition that leaves these documents out of a query over invoices (none when
+    there are none: central's queries stay as they were)."""
+    return [invoice_c.number.not_in(list(numbers))] if numbers else []
+
+
+def named_in(
+    conn: Connection,
+    numbers: Sequence[str],
+    source: sa.FromClause,
+    where: Sequence[sa.ColumnElement[bool]],
+) -> tuple[str, ...]:
+    """Those of ``numbers`` a report's filter (``source`` and ``where``) would have shown,
+    sorted: what its note names."""
+    if not numbers:
+        return ()
+    q = (
+        sa.select(invoice_c.number)
+        .distinct()
+        .select_from(source)
+        .where(*where, invoice_c.number.in_(list(numbers)))
+        .order_by(invoice_c.number)
+    )
+    return tuple(str(n) for n in conn.execute(q).scalars())
+
+
+def note(numbers: Sequence[str]) -> str | None:
+    """The report's note, ``2 sales central did not take are not counted (INV-…, INV-…):
+    serialpos conflicts list / serialpos terminal refused``; None when there are none."""
+    if not numbers:
+        return None
+    n = len(numbers)
+    shown = ", ".join(numbers[:NAMED]) + (f" and {n - NAMED} more" if n > NAMED else "")
+    sales, are = ("sale", "is") if n == 1 else ("sales", "are")
+    return (
+        f"{n} {sales} central did not take {are} not counted ({shown}): "
+        "serialpos conflicts list / serialpos terminal refused"
+    )
