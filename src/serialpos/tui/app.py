@@ -30,7 +30,7 @@ from textual import events, work
 from textual.binding import Binding, BindingType
 from textual.filter import LineFilter
 from textual.keys import format_key
-from textual.widgets import Input
+from textual.widgets import Input, Select
 
 from serialpos.tui.console_theme import LINUX_THEME, AsciiGlyphs, wanted
 from serialpos.tui.keymap import keys
@@ -188,7 +188,7 @@ class SerialposApp(StoreLinkApp, inherit_bindings=False):  # not Textual's ^Q qu
             if self.type_ahead.take(event):
                 return  # a login is being checked: the key goes to the menu after it
             await self._route_key(event)
-            if event.key == "enter" and self._submits_login():
+            if event.key in ("enter", "ctrl+j") and self._submits_login():
                 self.type_ahead.hold()
             return
         await super().on_event(event)
@@ -203,13 +203,14 @@ class SerialposApp(StoreLinkApp, inherit_bindings=False):  # not Textual's ^Q qu
         await super().on_event(event)
 
     def _submits_login(self) -> bool:
-        """Whether an Enter just given to the login form submits it (a text field had the
-        focus; on the store list Enter opens the list): the keys after it wait for the
-        login's answer (:mod:`type_ahead`), which the login screen hands on or drops."""
+        """Whether an Enter (or a newline) just given to the login form submits it: a field
+        or the closed store list had the focus (in the list's open overlay Enter picks a
+        store). The keys after it wait for the login's answer (:mod:`type_ahead`), which the
+        login screen hands on or drops."""
         return (
             self.session is None
             and isinstance(self.screen, LoginScreen)
-            and isinstance(self.focused, Input)
+            and isinstance(self.focused, Input | Select)
         )
 
     async def _front_screen_mounted(self) -> None:
