@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from textual import events
 from textual.widgets import Input, Select
 from tui_helpers import (
     SIZES,
@@ -195,3 +196,26 @@ async def test_each_field_is_named_on_the_row_of_its_text(
             assert rows[row][len(name) + 1 : 8].strip() == ""  # the name alone in its columns
         named = [r for r in rows if r.startswith((" User ", " PIN ", " Store "))]
         assert len(named) == 3
+
+
+@async_test
+async def test_keys_typed_after_a_refused_login_are_dropped(make_app: MakeApp) -> None:
+    """Keys typed while a wrong PIN is checked were meant for the menu: they are not put in
+    the PIN field the refusal empties (a PIN made of them would be wrong again)."""
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press(*"cashier", "tab", *"9999")
+        assert app._driver is not None
+        for key in ("enter", "3"):  # at once, without waiting for the check
+            event = events.Key(key, "\r" if key == "enter" else key)
+            event.set_sender(app)
+            app._driver.send_message(event)
+        await settle(pilot)
+        await settle(pilot)
+        assert isinstance(app.screen, LoginScreen)
+        assert app.screen.query_one("#pin", Input).value == ""
+        assert not app.type_ahead.holding
+        await pilot.press(*"3333", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, HomeScreen)

@@ -30,6 +30,7 @@ from textual import events, work
 from textual.binding import Binding, BindingType
 from textual.filter import LineFilter
 from textual.keys import format_key
+from textual.widgets import Input, Select
 
 from serialpos.tui.console_theme import LINUX_THEME, AsciiGlyphs, wanted
 from serialpos.tui.keymap import keys
@@ -52,6 +53,7 @@ from serialpos.tui.scanners import (
 from serialpos.tui.screens.base import ConsoleScreen
 from serialpos.tui.screens.login import LoginScreen
 from serialpos.tui.store_link import StoreLinkApp
+from serialpos.tui.type_ahead import TypeAhead
 
 if TYPE_CHECKING:
     from serialpos.cli.context import CliState
@@ -120,6 +122,7 @@ class SerialposApp(StoreLinkApp, inherit_bindings=False):  # not Textual's ^Q qu
         self.session: Session | None = None
         self._source_lock = threading.Lock()
         self.wedge = KeyboardWedge(self, self._dispatch_key, self._wedge_burst, key_clock, key_hold)
+        self.type_ahead = TypeAhead(self._route_key)
         self.scan_sources: tuple[ScanSource, ...] = ()
         self.scanner_states: dict[str, SourceState] = {}
         self.gs_substitute: str | None = None
@@ -182,12 +185,33 @@ class SerialposApp(StoreLinkApp, inherit_bindings=False):  # not Textual's ^Q qu
         if isinstance(event, events.Key | events.MouseDown):
             self._last_activity = self.idle_clock()
         if isinstance(event, events.Key) and not event.is_forwarded:
-            await self._front_screen_mounted()
-            if not self.wedge_on():
-                await self.wedge.stand_down()
-            elif await self.wedge.observe(event):
-                return
+            if self.type_ahead.take(event):
+                return  # a login is being checked: the key goes to the menu after it
+            await self._route_key(event)
+            if event.key in ("enter", "ctrl+j") and self._submits_login():
+                self.type_ahead.hold()
+            return
         await super().on_event(event)
+
+    async def _route_key(self, event: events.Key) -> None:
+        """A key from the terminal on its way: past the wedge, to the screen in front."""
+        await self._front_screen_mounted()
+        if not self.wedge_on():
+            await self.wedge.stand_down()
+        elif await self.wedge.observe(event):
+            return
+        await super().on_event(event)
+
+    def _submits_login(self) -> bool:
+        """Whether an Enter (or a newline) just given to the login form submits it: a field
+        or the closed store list had the focus (in the list's open overlay Enter picks a
+        store). The keys after it wait for the login's answer (:mod:`type_ahead`), which the
+        login screen hands on or drops."""
+        return (
+            self.session is None
+            and isinstance(self.screen, LoginScreen)
+            and isinstance(self.focused, Input | Select)
+        )
 
     async def _front_screen_mounted(self) -> None:
         """Wait (briefly) until the screen in front has mounted, so that a key read before it
@@ -244,6 +268,7 @@ class SerialposApp(StoreLinkApp, inherit_bindings=False):  # not Textual's ^Q qu
         self._last_activity = self.idle_clock()
         self.push_screen(HomeScreen())
         self.refresh_bindings()
+        self.call_later(self.type_ahead.replay)  # keys typed while the login was checked
         if not self._scanners_started:  # once: the scanners stay on across log outs
             self._scanners_started = True
             self.load_scanners()

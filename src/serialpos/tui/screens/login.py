@@ -164,10 +164,12 @@ class LoginScreen(ConsoleScreen):
         if not user.value.strip():
             user.focus()
             self.show_error("type your user name")
+            self.console.call_later(self.console.type_ahead.replay)  # nothing to check: keys go on
             return
         if not pin.value:
             pin.focus()
             self.show_error("type your PIN")
+            self.console.call_later(self.console.type_ahead.replay)
             return
         store: str | None = None
         for select in self.query("#store").results(Select):
@@ -214,6 +216,7 @@ class LoginScreen(ConsoleScreen):
         self.post_message(LoggedIn(Session(actor, chosen, stores[chosen], idle)))
 
     def on_login_refused(self, message: LoginRefused) -> None:
+        self.console.type_ahead.drop()  # typed for a menu that never came (tui/type_ahead.py)
         pin = self.query_one("#pin", Input)
         pin.clear()
         pin.focus()
