@@ -253,3 +253,26 @@ SALE_TYPES: Members[SaleType] = Members(SaleType)
 DELIVERY_MODES: Members[DeliveryMode] = Members(DeliveryMode)
 ORDER_STATUSES: Members[OrderStatus] = Members(OrderStatus)
 LINE_STATUSES: Members[LineStatus] = Members(LineStatus)
+
+
+def nothing_to_return(order: str, status: str, line_statuses: Iterable[str]) -> str | None:
+    """Why an order found at the returns screen has nothing left to return, in words, or None
+    when some line was sold (fulfilled) and can come back. "0 sold lines" told the clerk
+    nothing: the order was voided, every sold line came back already, or nothing on it was
+    handed over yet (an open or parked order: remove or void its lines at the counter)."""
+    lines = [str(s) for s in line_statuses]
+    if LineStatus.FULFILLED in lines:
+        return None
+    if status == OrderStatus.VOIDED:
+        return f"{order} was voided: nothing on it was sold, nothing to return"
+    if not lines:
+        return f"{order} has no lines: nothing to return"
+    returned = lines.count(LineStatus.RETURNED)
+    if returned == len(lines):
+        every = "its line was" if returned == 1 else f"all {returned} lines were"
+        return f"nothing left to return on {order}: {every} returned already"
+    waiting = len(lines) - returned
+    not_yet = f"{waiting} line{'s' * (waiting != 1)} not fulfilled yet"
+    if returned:
+        return f"nothing left to return on {order}: {returned} returned already, {not_yet}"
+    return f"nothing to return on {order}: it is {status}, {not_yet}"

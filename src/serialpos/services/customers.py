@@ -7,9 +7,9 @@ Decisions taken here:
   delivery gate and the picking list read the order's copy, and an order sold before records
   existed has only that copy. Readers answering "who bought serial X" prefer the record
   (db/customer_tables.customer_field_of), so an edit to the record shows everywhere.
-- "What they bought" is every order line sold to the record (removed lines left out), newest
-  first, with its serial, the invoice it went out on and the line's state (sold, returned,
-  still on an open order).
+- "What they bought" is every order line sold to the record (removed lines and voided orders
+  left out), newest first, with its serial, the invoice it went out on and the line's state
+  (sold, returned, still on an open order).
 - The field rules (limits, control characters refused, folded search) are in
   domain/customers.py; nothing here renders, so markup in a name stays plain text.
 """
@@ -29,7 +29,7 @@ from serialpos.db.engine import Database
 from serialpos.db.tables import utcnow
 from serialpos.domain.customers import CustomerFields, checked, search_key, search_terms
 from serialpos.domain.errors import BadValue, DomainError
-from serialpos.domain.orders import LineStatus
+from serialpos.domain.orders import LineStatus, OrderStatus
 from serialpos.domain.text import clip
 from serialpos.domain.users import Permission
 from serialpos.services import journal_sink
@@ -238,7 +238,12 @@ _BOUGHT = (
             orepo.invoice_t, invoice_c.id == line_c.invoice_id
         )
     )
-    .where(order_c.customer_id == sa.bindparam("customer"), line_c.status != LineStatus.REMOVED)
+    .where(
+        order_c.customer_id == sa.bindparam("customer"),
+        line_c.status != LineStatus.REMOVED,
+        # A voided order bought nothing (its lines stay "open" but hold nothing).
+        order_c.status != OrderStatus.VOIDED.value,
+    )
     .order_by(order_c.id.desc(), line_c.number)
     .limit(MAX_BOUGHT)
 )

@@ -18,7 +18,7 @@ from serialpos.db.customer_tables import customer_field_of
 from serialpos.db.engine import Database
 from serialpos.domain.decoder import DecodedScan
 from serialpos.domain.events import LedgerEvent
-from serialpos.domain.orders import LineStatus
+from serialpos.domain.orders import LineStatus, OrderStatus
 from serialpos.domain.serials import normalize_serial
 from serialpos.domain.timeline import TimelineEntry, timeline
 from serialpos.domain.warranty import Warranty, WarrantyKind, sale_dates, warranty
@@ -145,6 +145,9 @@ _SALE = (
         line_c.product_id == sa.bindparam("product_id"),
         line_c.serial == sa.bindparam("serial"),
         line_c.status != LineStatus.REMOVED,
+        # A voided order's lines keep status "open" but never held the unit after the void:
+        # they are no sale and no reservation, so the card does not name them.
+        order_c.status != OrderStatus.VOIDED.value,
     )
     .order_by(line_c.id.desc())
     .limit(1)

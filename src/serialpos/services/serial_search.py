@@ -21,7 +21,7 @@ from serialpos.db import repo
 from serialpos.db.customer_tables import customer_field_of
 from serialpos.db.engine import Database
 from serialpos.domain.errors import BadRequest
-from serialpos.domain.orders import LineStatus
+from serialpos.domain.orders import LineStatus, OrderStatus
 from serialpos.domain.serial_prefix import check_prefix, upper_bound
 from serialpos.domain.serials import MAX_SERIAL_LENGTH
 from serialpos.services.lookup import MAX_MATCHES
@@ -96,6 +96,8 @@ _LINES = (
     .where(
         line_c.serial.in_(sa.bindparam("serials", expanding=True)),
         line_c.status != LineStatus.REMOVED,
+        # A voided order's lines stay "open" but hold nothing: not the unit's latest order.
+        order_c.status != OrderStatus.VOIDED.value,
     )
     .order_by(line_c.id)
 )

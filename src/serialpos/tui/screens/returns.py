@@ -22,6 +22,7 @@ from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.widgets import Input, Static
 
+from serialpos.domain.orders import nothing_to_return
 from serialpos.domain.text import clip, visible
 from serialpos.tui.counter_receipt import counter_receipt
 from serialpos.tui.keymap import keys
@@ -204,8 +205,16 @@ class ReturnsScreen(ConsoleScreen):
         self.lines.damaged.clear()
         self.lines.show_lines(message.view.lines)
         self._head()
-        sold = sum(1 for line in message.view.lines if str(line.status.value) == "fulfilled")
-        if message.serial is None or not self._choose_serial(message.serial):
+        view = message.view
+        sold = sum(1 for line in view.lines if str(line.status.value) == "fulfilled")
+        empty = nothing_to_return(
+            view.order, str(view.status.value), (str(ln.status.value) for ln in view.lines)
+        )
+        if message.serial is not None and self._choose_serial(message.serial):
+            pass  # the scanned unit's line is chosen, or why it cannot come back is said
+        elif empty is not None:
+            self.message_line.note(empty)
+        else:
             self.message_line.ok(
                 f"{message.view.order}: {sold} sold line{'s' * (sold != 1)}; "
                 "choose with Space, d for damaged"

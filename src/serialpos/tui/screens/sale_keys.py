@@ -298,8 +298,10 @@ class OrderKeys:
 
         refunds = refunds_for(view)
         money_back = f" Refund {refund_text(refunds)} to the customer." if refunds else ""
+        count = len(view.lines)
         self.screen.app.push_screen(
-            Confirm(f"Void {view.order} ({len(view.lines)} lines)?{money_back}"), confirmed
+            Confirm(f"Void {view.order} ({count} line{'s' * (count != 1)})?{money_back}"),
+            confirmed,
         )
 
     def _void(self) -> None:

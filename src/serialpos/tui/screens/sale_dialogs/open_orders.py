@@ -28,7 +28,7 @@ def summary_prompt(order: OrderSummary) -> Text:
     who = f" · {visible(order.customer_name)}" if order.customer_name else ""
     return Text(
         f"{visible(order.order)} {status} {kind} {money(order.total)}"
-        f" · {order.lines} lines{pending}{who}"
+        f" · {order.lines} line{'s' * (order.lines != 1)}{pending}{who}"
     )
 
 
