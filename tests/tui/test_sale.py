@@ -348,6 +348,32 @@ async def test_an_unknown_barcode_offers_quick_create_then_the_item_is_added(
         assert sale.view.lines[0].quantity == 2
 
 
+@pytest.mark.parametrize("size", [(80, 24), (40, 16)])
+@async_test
+async def test_digits_that_are_no_barcode_do_not_offer_quick_create(
+    make_app: MakeApp, monkeypatch: pytest.MonkeyPatch, size: tuple[int, int]
+) -> None:
+    """A scan cut short (11 digits) or a barcode with a wrong check digit opened the New
+    product form, refused only once SKU, name and price were typed: now said at once, with
+    a bell, and the field stays the cashier's."""
+    from serialpos.tui.screens.sale_dialogs.quick_create import QuickCreate
+    from serialpos.tui.widgets.message_line import MessageLine
+
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        sale = await open_sale(pilot)
+        rung = bells(app, monkeypatch)
+        for digits, why in (
+            ("38040000045", "is not a GTIN/EAN/UPC"),
+            ("4006381333932", "has a wrong check digit"),
+        ):
+            await enter(pilot, digits)
+            assert app.screen is sale and not isinstance(app.screen, QuickCreate)
+            said = sale.query_one(MessageLine).text
+            assert why in said and "scan it again" in said, said
+        assert rung and (sale.view is None or not sale.view.lines)
+
+
 @async_test
 async def test_no_color_the_indicators_read_as_words(
     make_app: MakeApp, monkeypatch: pytest.MonkeyPatch

@@ -9,13 +9,17 @@ Decisions taken here:
 - One product found is added at once; several are listed to pick from, with price and stock
   at this store; at most :data:`MAX_CHOICES` are listed, and the cashier is told to type more.
 - Text with the shape of a product barcode (8 to 14 digits) is not searched by name: an
-  unknown barcode offers quick create, as before.
+  unknown barcode offers quick create, when it is one (8, 12, 13 or 14 digits, right check
+  digit: :func:`not_a_barcode`); other digits are said to be no barcode at once.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+
+from serialpos.domain.errors import BadValue
+from serialpos.domain.products import normalize_gtin
 
 #: The most products a pick list shows.
 MAX_CHOICES = 20
@@ -34,6 +38,25 @@ class ProductChoice:
     price: Decimal
     in_stock: int  # on hand at this store
     serial_mode: str
+
+
+def not_a_barcode(text: str) -> str | None:
+    """Why unknown ``text`` of a barcode's shape (8 to 14 digits) is no product barcode, or
+    None when it is one (8, 12, 13 or 14 digits with a right check digit): only a real
+    barcode offers quick create. A scan cut short or run together, or a serial's digits
+    typed on a menu, used to open the New product form and be refused only once SKU, name
+    and price were typed."""
+    value = text.strip()
+    if not (value.isdigit() and len(value) in BARCODE_DIGITS):
+        return None
+    try:
+        normalize_gtin(value)
+    except BadValue as exc:
+        return (
+            f"{exc.message}: no product is made for it (a scan cut short or mistyped? "
+            "scan it again)"
+        )
+    return None
 
 
 def searchable(text: str) -> bool:

@@ -39,6 +39,7 @@ from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.widgets import Input, Static
 
+from serialpos.domain.counter_search import not_a_barcode
 from serialpos.domain.text import clip
 from serialpos.tui.keymap import keys
 from serialpos.tui.screens.base import ConsoleScreen, JobFailure, OrderedJobs
@@ -420,6 +421,9 @@ class SaleScreen(ConsoleScreen):
                     and probe.isdigit()
                     and len(probe) in BARCODE_DIGITS
                 ):
+                    why = not_a_barcode(probe)
+                    if why is not None:  # said, and no New product form for it
+                        raise DomainError(why, code="unknown_product") from exc
                     exc.scanned_barcode = probe  # type: ignore[attr-defined]
                 raise
             line_id = int(getattr(result.line, "line", result.line))
