@@ -210,16 +210,16 @@ class ReturnsScreen(ConsoleScreen):
         empty = nothing_to_return(
             view.order, str(view.status.value), (str(ln.status.value) for ln in view.lines)
         )
-        if message.serial is not None and self._choose_serial(message.serial):
-            pass  # the scanned unit's line is chosen, or why it cannot come back is said
-        elif empty is not None:
-            self.message_line.note(empty)
-        else:
-            self.message_line.ok(
-                f"{message.view.order}: {sold} sold line{'s' * (sold != 1)}; "
-                "choose with Space, d for damaged"
-            )
         self.lines.focus()
+        if message.serial is not None and self._choose_serial(message.serial):
+            return  # the scanned unit's line is chosen, or why it cannot come back is said
+        if empty is not None:
+            self.message_line.note(empty)
+            return
+        self.message_line.ok(
+            f"{message.view.order}: {sold} sold line{'s' * (sold != 1)}; "
+            "choose with Space, d for damaged"
+        )
 
     # -- choosing and refunding ---------------------------------------------------------------
     def on_sale_lines_acted(self, message: SaleLines.Acted) -> None:
