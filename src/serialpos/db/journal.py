@@ -75,6 +75,7 @@ def add(
     user: str,
     line: str,
     events: tuple[int | None, int | None] = (None, None),
+    made_at: datetime | None = None,
 ) -> None:
     conn.execute(
         journal_t.insert().values(
@@ -82,7 +83,7 @@ def add(
             seq=seq,
             terminal=terminal,
             user_name=user,
-            made_at=utcnow(),
+            made_at=made_at or utcnow(),
             line=line,
             state="pending",
             events_after=events[0],

@@ -17,6 +17,7 @@ import json
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -25,10 +26,11 @@ from sqlalchemy.engine import Connection
 from serialpos.db import apply_outcomes, conflict_sql
 from serialpos.db.engine import Database, DatabaseError
 from serialpos.db.joined import JoinedDatabase
-from serialpos.domain import entry_seal
+from serialpos.db.tables import utcnow
+from serialpos.domain import entry_seal, till_time
 from serialpos.domain.errors import BadRequest, DomainError
 from serialpos.domain.text import clip
-from serialpos.services import entry_units, terminal_links, tokens
+from serialpos.services import entry_units, sale_dates, terminal_links, tokens
 from serialpos.services.apply_ids import ApplyObject, IdReused, fingerprint, first_cause, line_id
 from serialpos.services.conflicts import (
     NotLinked,
@@ -139,6 +141,11 @@ class Entry:
     actor: Actor
     op: str
     data: Mapping[str, Any]
+    #: The till's time of the act, as central dates the sale's documents (None: the entry
+    #: carries none, dated by central's clock), and the warning when its clock was off
+    #: (domain/till_time.py).
+    made_at: datetime | None = None
+    clock_warning: str | None = None
 
 
 def prepare(
@@ -171,9 +178,29 @@ def prepare(
     if actors is not None:
         actors[(user, terminal)] = actor
     op = data.get("op")
-    return Entry(
-        key, body_sha256, terminal, seq, actor, op[:32] if isinstance(op, str) else "?", data
+    journal = data.get("journal")
+    made_at, warning = till_time.business_time(
+        journal.get("at") if isinstance(journal, dict) else None, utcnow()
     )
+    return Entry(
+        key,
+        body_sha256,
+        terminal,
+        seq,
+        actor,
+        op[:32] if isinstance(op, str) else "?",
+        data,
+        made_at,
+        warning,
+    )
+
+
+def dated(entry: Entry, verdict: Result) -> Result:
+    """``verdict`` with the entry's clock warning among its ``warnings`` (a till's clock
+    central did not believe: domain/till_time.py); as it was when there is none."""
+    if entry.clock_warning is None:
+        return verdict
+    return {**verdict, "warnings": [*verdict.get("warnings", []), entry.clock_warning]}
 
 
 def _replay(found: apply_outcomes.StoredOutcome, body_sha256: str, key: str) -> Result:
@@ -209,11 +236,14 @@ def apply_in(conn: Connection, db: Database, entry: Entry, apply_object: ApplyOb
             savepoint.commit()
             return entry_units.add_units_in(conn, entry.data, replayed)
         joined = JoinedDatabase(db, conn)
-        with checked_at_terminal():  # the till checked require_shift with its own shifts
+        # The till checked require_shift with its own shifts; the sale's documents are
+        # dated by the till's time of the act (services/sale_dates.py).
+        with checked_at_terminal(), sale_dates.till_time(entry.made_at):
             result = apply_object(joined, entry.actor, entry.data)
         if joined.retryable is not None:
             raise joined.retryable  # the outer write retries the whole transaction
         if result["ok"]:
+            result = dated(entry, result)
             apply_outcomes.record(
                 conn,
                 entry.key,

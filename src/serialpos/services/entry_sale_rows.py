@@ -118,6 +118,9 @@ def write(
     if not sells:
         return []
     now = utcnow()
+    # Each sale's documents dated by the till's time of the act (services/sale_dates.py);
+    # the units and the ledger events by central's.
+    dated = [s.entry.made_at or now for s in sells]
     by_store: dict[int, list[int]] = {}
     for n, place in enumerate(places):
         assert place is not None
@@ -158,7 +161,7 @@ def write(
             "status": OrderStatus.FULFILLED.value,
             "created_by": s.entry.actor.user,
             "terminal": s.entry.actor.terminal,
-            "created_at": now,
+            "created_at": dated[n],
             "updated_at": now,
             "customer_name": None,
             "customer_phone": None,
@@ -208,7 +211,7 @@ def write(
             "store_id": places[n].store_id,
             "kind": "Invoice",
             "refers_to": None,
-            "issued_at": now,
+            "issued_at": dated[n],
             "net": sums[n].net,
             "tax": sums[n].tax,
             "total": sums[n].total,
@@ -238,7 +241,7 @@ def write(
             "kind": "payment",
             "method": s.method,
             "amount": sums[n].total,
-            "at": now,
+            "at": dated[n],
             "user_name": s.entry.actor.user,
             "shift_id": shifts[n],
         }

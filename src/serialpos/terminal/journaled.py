@@ -22,7 +22,8 @@ from sqlalchemy.engine import Connection
 from serialpos.db import journal, order_repo
 from serialpos.db.engine import Database, DatabaseError
 from serialpos.db.joined import JoinedDatabase
-from serialpos.domain import entry_seal
+from serialpos.db.tables import utcnow
+from serialpos.domain import entry_seal, till_time
 from serialpos.domain.errors import DomainError
 from serialpos.domain.text import clip
 from serialpos.services import apply_ids, document_numbers, journal_sink
@@ -47,8 +48,12 @@ def write_entry(
     later sent to central; both returned."""
     entry_id = str(uuid.uuid4())
     seq = journal.next_seq(conn)
+    made = utcnow()
     body = {k: v for k, v in line.items() if k not in ("id", "journal")}
-    sent = {"id": entry_id, **body, "journal": {"terminal": terminal, "seq": seq, "user": user}}
+    # ``at``: the till's time of the act, by which central dates the sale's documents
+    # (domain/till_time.py); never its order, which is ``seq``.
+    origin = {"terminal": terminal, "seq": seq, "user": user, "at": till_time.text(made)}
+    sent = {"id": entry_id, **body, "journal": origin}
     # Sealed after the entry before it (domain/entry_seal.py): an edit of the stored line
     # is found before it is sent, at central, and by `db check`.
     last = journal.last_line(conn)
@@ -59,6 +64,7 @@ def write_entry(
         seq=seq,
         terminal=terminal,
         user=user,
+        made_at=made,
         line=entry_seal.seal(sent, prev or entry_seal.GENESIS),
         events=entry_events.claim(conn),
     )

@@ -33,7 +33,7 @@ from serialpos.domain.orders import (
 )
 from serialpos.domain.products import SERIAL_MODES
 from serialpos.domain.states import Action
-from serialpos.services import document_numbers, ledger
+from serialpos.services import document_numbers, ledger, sale_dates
 from serialpos.services.context import Actor
 from serialpos.services.orders import sale_journal
 from serialpos.services.orders.reading import _editable, _find, _view, as_row, line_mode
@@ -57,7 +57,7 @@ def _insert_payment(
         "kind": kind,
         "method": method,
         "amount": amount,
-        "at": utcnow(),
+        "at": sale_dates.dated(utcnow()),
         "user_name": ctx.actor.user,
         "invoice_id": invoice_id,
     }
@@ -141,7 +141,7 @@ def issue_invoice(
             "order_id": ctx.id,
             "kind": kind,
             "refers_to": refers_to,
-            "issued_at": utcnow(),
+            "issued_at": sale_dates.dated(utcnow()),
             "net": sums.net,
             "tax": sums.tax,
             "total": sums.total,
@@ -197,7 +197,7 @@ def _close_one_line(
             "kind": "payment",
             "method": method,
             "amount": amount,
-            "at": utcnow(),
+            "at": sale_dates.dated(utcnow()),
             "user_name": ctx.actor.user,
         }
     terminal = ctx.actor.terminal
@@ -210,7 +210,7 @@ def _close_one_line(
             "order_id": ctx.id,
             "kind": "Invoice",
             "refers_to": None,
-            "issued_at": utcnow(),
+            "issued_at": sale_dates.dated(utcnow()),
             "net": sums.net,
             "tax": sums.tax,
             "total": sums.total,

@@ -19,7 +19,7 @@ from serialpos.domain.orders import (
     SaleType,
 )
 from serialpos.domain.text import has_control_chars
-from serialpos.services import document_numbers
+from serialpos.services import document_numbers, sale_dates
 from serialpos.services.context import Actor
 from serialpos.services.orders.reading import _editable, _find, _view
 from serialpos.services.orders.views import Customer, OrderClosed, OrderView
@@ -77,7 +77,8 @@ def _open_in(
         "status": OrderStatus.OPEN.value,
         "created_by": actor.user,
         "terminal": actor.terminal,
-        "created_at": now,
+        # The till's time of the act at central (services/sale_dates.py); changes: now.
+        "created_at": sale_dates.dated(now),
         "updated_at": now,
         "store_code": store,
         **customer,
