@@ -110,12 +110,30 @@ def _show(cli: CliState, report: object, out: Path | None, print_it: bool, as_js
                 "expected_cash": report.expected_cash,
                 "counted_cash": report.counted_cash,
                 "difference": report.difference,
+                "not_taken": [
+                    {"invoice": n.document, "amount": n.amount} for n in report.not_taken
+                ],
+                "not_taken_total": report.not_taken_total,
             }
         )
+        _not_taken_note(report)
         return
     print_table(["", ""], report_rows(report), title=title(report))
     if out is not None:
         say(f"wrote {out}")
+    _not_taken_note(report)
+
+
+def _not_taken_note(report: object) -> None:
+    """On a store terminal, the shift's sales central did not take, named on stderr as the
+    sales reports name them (they stay in the drawer figures here: docs/reports.md)."""
+    from serialpos.domain.shifts import ShiftReport
+    from serialpos.services.not_taken import shift_note
+
+    assert isinstance(report, ShiftReport)
+    words = shift_note([n.document for n in report.not_taken])
+    if words is not None:
+        typer.echo(f"note: {words}", err=True)
 
 
 def _print(cli: CliState, report: object) -> None:

@@ -10,6 +10,9 @@ Decisions:
   is counted - expected: negative is a shortage, positive an overage.
 * Amounts are exact decimals to the cent; the float and the count may be zero (a till that
   starts empty), never negative.
+* A store terminal's sale central did not take (a conflict, a refusal) still counts: its cash
+  is in the drawer until a manager settles it (a refund, a void at central). The report lists
+  it apart with its amount, so the till's total and central's differ by exactly that.
 """
 
 from __future__ import annotations
@@ -78,6 +81,16 @@ def expected_cash(opening_float: Decimal, by_method: Iterable[MethodTakings]) ->
 
 
 @dataclass(frozen=True)
+class NotTakenSale:
+    """A sale (or refund) a store terminal made in the shift that central did not take
+    (services/not_taken.py): its document and the net amount its payments moved in the
+    shift (negative for a refund paid out)."""
+
+    document: str
+    amount: Decimal
+
+
+@dataclass(frozen=True)
 class ShiftReport:
     """An X report (the shift still open) or a Z report (closed, with the count)."""
 
@@ -97,6 +110,10 @@ class ShiftReport:
     closed_at: datetime | None = None
     closed_by: str | None = None
     counted_cash: Decimal | None = None
+    #: On a store terminal, the shift's sales central did not take. Their money is in the
+    #: takings and the expected cash (the drawer holds it); they are listed so the
+    #: difference with central's figures, which have no such sales, is explained.
+    not_taken: tuple[NotTakenSale, ...] = ()
 
     @property
     def difference(self) -> Decimal | None:
@@ -115,3 +132,8 @@ class ShiftReport:
     @property
     def total_taken(self) -> Decimal:
         return sum((t.net for t in self.takings), Decimal(0))
+
+    @property
+    def not_taken_total(self) -> Decimal:
+        """What the sales central did not take moved in the shift (in the takings)."""
+        return sum((n.amount for n in self.not_taken), Decimal(0))

@@ -31,7 +31,8 @@ def title(report: ShiftReport) -> str:
 
 
 def report_rows(report: ShiftReport) -> list[tuple[str, str]]:
-    """(label, value) rows, in print order: the shift, the takings per method, the cash."""
+    """(label, value) rows, in print order: the shift, the takings per method, the sales
+    central did not take (counted in the takings, listed apart), the cash."""
     rows: list[tuple[str, str]] = [
         ("Store", f"{report.store_code} {report.store_name}"),
         ("Terminal", report.terminal),
@@ -50,6 +51,15 @@ def report_rows(report: ShiftReport) -> list[tuple[str, str]]:
     if not report.takings:
         rows.append(("Takings", "none yet"))
     rows.append(("Total taken", _money(report.total_taken)))
+    if report.not_taken:
+        # In the takings (the drawer holds the money), apart here: central has no such sales.
+        rows.append(
+            (f"Not taken by central ({len(report.not_taken)})", _money(report.not_taken_total))
+        )
+        rows += [(f"  {n.document}", _money(n.amount)) for n in report.not_taken]
+        rows.append(
+            ("Total of sales central took", _money(report.total_taken - report.not_taken_total))
+        )
     rows.append(("Expected cash in drawer", _money(report.expected_cash)))
     if report.counted_cash is not None:
         rows.append(("Counted cash", _money(report.counted_cash)))

@@ -25,6 +25,7 @@ from sqlalchemy.engine import Connection
 
 from serialpos.db import journal
 from serialpos.db import order_repo as orepo
+from serialpos.domain.shifts import NotTakenSale
 
 invoice_c = orepo.invoice_t.c
 
@@ -93,15 +94,44 @@ def named_in(
     return tuple(str(n) for n in conn.execute(q).scalars())
 
 
-def note(numbers: Sequence[str]) -> str | None:
-    """The report's note, ``2 sales central did not take are not counted (INV-…, INV-…):
-    serialpos conflicts list / serialpos terminal refused``; None when there are none."""
+def in_shift(conn: Connection, shift_id: int) -> tuple[NotTakenSale, ...]:
+    """The documents central did not take whose payments moved in till shift ``shift_id``,
+    each with the net they moved there (payments less change and refunds), by number: what
+    the X and Z reports list apart (services/shifts.py). Empty on central."""
+    numbers = documents(conn)
     if not numbers:
-        return None
+        return ()
+    p = orepo.payment_t.c
+    found: list[NotTakenSale] = []
+    for start in range(0, len(numbers), _CHUNK):
+        chunk = list(numbers[start : start + _CHUNK])
+        q = (
+            sa.select(invoice_c.number, sa.func.sum(p.amount))
+            .select_from(orepo.payment_t.join(orepo.invoice_t, invoice_c.id == p.invoice_id))
+            .where(p.shift_id == shift_id, invoice_c.number.in_(chunk))
+            .group_by(invoice_c.number)
+        )
+        found += [NotTakenSale(str(r[0]), orepo.money(r[1])) for r in conn.execute(q)]
+    return tuple(sorted(found, key=lambda n: n.document))
+
+
+def _named(numbers: Sequence[str], counted: str) -> str:
     n = len(numbers)
     shown = ", ".join(numbers[:NAMED]) + (f" and {n - NAMED} more" if n > NAMED else "")
     sales, are = ("sale", "is") if n == 1 else ("sales", "are")
     return (
-        f"{n} {sales} central did not take {are} not counted ({shown}): "
+        f"{n} {sales} central did not take {are} {counted} ({shown}): "
         "serialpos conflicts list / serialpos terminal refused"
     )
+
+
+def note(numbers: Sequence[str]) -> str | None:
+    """The report's note, ``2 sales central did not take are not counted (INV-…, INV-…):
+    serialpos conflicts list / serialpos terminal refused``; None when there are none."""
+    return _named(numbers, "not counted") if numbers else None
+
+
+def shift_note(numbers: Sequence[str]) -> str | None:
+    """The X or Z report's note: the same sales, which stay in its drawer figures (the
+    money was taken) and are listed apart; None when there are none."""
+    return _named(numbers, "in the drawer figures, listed apart") if numbers else None

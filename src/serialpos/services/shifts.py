@@ -19,6 +19,9 @@ Decisions:
   :func:`checked_at_terminal` and does not check again: it holds none of that terminal's
   shifts, so the rule can be on chain-wide. The payments of such an entry belong to no shift
   at central; the till's X and Z reports count them.
+* A store terminal's sale central did not take (services/not_taken.py) stays in the till's
+  takings and expected cash (the drawer holds its money) and is listed apart with its amount
+  (domain/shifts.py), as the journal stands when the report is made.
 """
 
 from __future__ import annotations
@@ -44,6 +47,7 @@ from serialpos.domain.settings import StoreSettings
 from serialpos.domain.shifts import ShiftReport, expected_cash, parse_cash, takings
 from serialpos.domain.text import clip, named
 from serialpos.domain.users import Permission
+from serialpos.services import not_taken
 from serialpos.services.context import Actor
 from serialpos.services.store_details import store_details_in
 
@@ -194,6 +198,7 @@ def _report(
         closed_at=m["closed_at"],
         closed_by=m["closed_by"],
         counted_cash=None if counted is None else orepo.money(counted),
+        not_taken=not_taken.in_shift(conn, int(m["id"])),
     )
 
 
