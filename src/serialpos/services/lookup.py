@@ -22,7 +22,7 @@ from serialpos.domain.orders import LineStatus, OrderStatus
 from serialpos.domain.serials import normalize_serial
 from serialpos.domain.timeline import TimelineEntry, timeline
 from serialpos.domain.warranty import Warranty, WarrantyKind, sale_dates, warranty
-from serialpos.services import sale_taken
+from serialpos.services import not_taken
 
 #: The most units one lookup lists (one serial under several products), and the units a
 #: prefix search lists unless asked for more (services/serial_search.py).
@@ -174,7 +174,7 @@ def _central_verdict(conn: Connection, sale: SaleLink) -> SaleLink:
     """The sale as central took it, read from this till's journal: the last entry naming
     its invoice (or order) settled as a conflict or refused marks it. Central's own journal
     is empty: nothing changes there."""
-    verdict = sale_taken.verdict_of(conn, sale.invoice or sale.order)
+    verdict = not_taken.verdict_of(conn, sale.invoice or sale.order)
     return sale if verdict is None else replace(sale, central=verdict)
 
 

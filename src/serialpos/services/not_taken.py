@@ -1,22 +1,33 @@
-"""Sales a store terminal made that central did not take (issue 16), left out of its reports.
+"""Sales a store terminal made that central did not take (issue 16).
 
 A till sells offline; at the next sync central may not take the sale: another till sold the
 unit first (the entry is settled ``conflict``) or the entry could not be applied at all
-(``refused``). The till keeps its invoice (the serial card marks it ``NOT TAKEN``:
-services/lookup.py), but central has no such sale, so a till whose report still counted it
-would add up to more than central says it sold. The sales reports (services/reports.py)
-leave those invoices and refund notes out and name them, so the till's totals are central's.
+(``refused``). The till keeps its order and invoice, but central has no such sale. One rule
+says which documents those are: **a document is not taken when the latest journal entry
+naming it** (its number as a JSON string in the entry's line, as db/journal.py
+``last_naming`` matches it) **is settled as a conflict or refused**. At central the journal
+is empty: nothing is ever not taken there. Where the rule is used:
 
-The rule is the serial card's: a document is not taken when the latest journal entry naming
-it (its number as a JSON string in the entry's line, as db/journal.py ``last_naming``
-matches it) is settled as a conflict or refused. It is worked out for every document at
-once: the entries central did not take (one read; none on central, whose journal is empty,
-so a report there pays one empty index read), the documents they name, and the later
-entries naming any of those (one scan) — never one look-up per invoice.
+* the serial card marks such a sale ``NOT TAKEN`` and gives no warranty from it
+  (services/lookup.py, :func:`verdict_of`);
+* a return, or the return half of an exchange, of such a sale is refused before anything
+  moves (:func:`require_taken`): it would pay a refund for a sale central never had and put
+  a unit in stock here that central has sold to someone else (central refuses the return,
+  ``unknown_order``, and the till and central then disagree for good);
+* the sales reports (services/reports.py) leave those invoices and refund notes out and
+  name them (:func:`documents`, :func:`note`), so the till's totals are central's;
+* the X and Z reports keep their money in the drawer figures (it was taken) and list them
+  apart (:func:`in_shift`, :func:`shift_note`).
+
+For the reports it is worked out for every document at once: the entries central did not
+take (one read; none on central, whose journal is empty, so a report there pays one empty
+index read), the documents they name, and the later entries naming any of those (one scan)
+— never one look-up per invoice.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Sequence
 
@@ -25,9 +36,16 @@ from sqlalchemy.engine import Connection
 
 from serialpos.db import journal
 from serialpos.db import order_repo as orepo
+from serialpos.domain.errors import DomainError
 from serialpos.domain.shifts import NotTakenSale
+from serialpos.domain.text import clip
 
 invoice_c = orepo.invoice_t.c
+
+
+class NotTaken(DomainError):
+    code = "not_taken"
+
 
 #: A JSON string in an entry's line, as ``last_naming`` finds a number: between quotes.
 _QUOTED = re.compile(r'"((?:[^"\\]|\\.)*)"')
@@ -135,3 +153,33 @@ def shift_note(numbers: Sequence[str]) -> str | None:
     """The X or Z report's note: the same sales, which stay in its drawer figures (the
     money was taken) and are listed apart; None when there are none."""
     return _named(numbers, "in the drawer figures, listed apart") if numbers else None
+
+
+def verdict_of(conn: Connection, number: str) -> str | None:
+    """``"refused"``, ``"conflict #N"`` (or ``"conflict"``) when the latest journal entry
+    naming document ``number`` was not taken by central; None when it was, or is still
+    waiting, or no entry names it (central, a document made elsewhere)."""
+    entry = journal.last_naming(conn, number)
+    if entry is None or entry.state not in ("conflict", "refused"):
+        return None
+    if entry.state == "refused":
+        return "refused"
+    conflict = json.loads(entry.answer or "{}").get("conflict") or {}
+    found = conflict.get("id")
+    return f"conflict #{found}" if found is not None else "conflict"
+
+
+def require_taken(conn: Connection, order: str) -> None:
+    """Refuse to take back units of ``order`` when central did not take its sale."""
+    verdict = verdict_of(conn, order)
+    if verdict is None:
+        return
+    what = (
+        f"see serialpos conflicts show {verdict.removeprefix('conflict #')}"
+        if verdict.startswith("conflict #")
+        else "see serialpos terminal refused"
+    )
+    raise NotTaken(
+        f"order {clip(order)} was not taken by central ({verdict}): central holds no such "
+        f"sale, so there is nothing to return here; the unit is as central has it ({what})"
+    )

@@ -23,7 +23,7 @@ from serialpos.domain.serials import normalize_serial
 from serialpos.domain.states import Action
 from serialpos.domain.text import clip
 from serialpos.domain.users import Permission
-from serialpos.services import journal_sink, ledger, sale_taken
+from serialpos.services import journal_sink, ledger, not_taken
 from serialpos.services.context import Actor
 from serialpos.services.orders.checkout import _insert_payment, issue_invoice
 from serialpos.services.orders.reading import _find, _view
@@ -223,7 +223,7 @@ def take_back(
     those in ``broken``), each with its RETURN event, and issue the refund note."""
     row = _find(conn, order, lock=True)
     ctx = _Ctx(conn, db, actor, row)
-    sale_taken.require_taken(conn, ctx.number)  # a till's sale central did not take
+    not_taken.require_taken(conn, ctx.number)  # a till's sale central did not take
     here = store or ctx.store
     repo.store_id(db, conn, here)  # unknown store: refused before anything moves
     rows = {r._mapping["id"]: r for r in orepo.order_lines(conn, ctx.id)}
