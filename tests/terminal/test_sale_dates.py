@@ -104,3 +104,5 @@ def test_a_till_clock_far_ahead_is_dated_at_centrals_time_and_said(
     [entry] = db.read(journal.entries)
     answer = json.loads(entry.answer or "{}")
     assert answer["ok"] and any("clock was 3 days ahead" in w for w in answer["warnings"])
+    [said] = report["warnings"]  # the run says it (on stderr too), and goes on
+    assert said.startswith("journal entry 1: central: the till's clock was 3 days ahead")

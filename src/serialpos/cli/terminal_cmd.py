@@ -243,6 +243,8 @@ def sync(
                 print_json({"online": True, **report.to_json()})
                 for words in report.tampered + report.refusals:  # a person must know
                     typer.echo(f"refused: {visible(words)}", err=True)
+                for words in report.warnings:  # taken, with something to fix (a clock)
+                    typer.echo(f"warning: {visible(words)}", err=True)
                 if (report.tampered or report.refusals) and not follow:
                     # The other entries went; the run still ends as every sync refusal
                     # does (exit 1), so a script does not read the journal as all sent.

@@ -122,6 +122,11 @@ def push(db: Database, client: CentralClient, report: SyncReport, *, store: str)
                 continue
             if verdict.get("replayed"):
                 report.replayed += 1
+            report.warnings += [
+                f"journal entry {entry.seq}: central: {w}"
+                for w in verdict.get("warnings", [])
+                if state == "accepted" and isinstance(w, str)
+            ]
             name = _COUNTER[state]
             setattr(report, name, getattr(report, name) + 1)
             settled.append((entry, state, verdict))

@@ -48,6 +48,9 @@ class SyncReport:
     #: entries central refused this round (settled refused here), each said in words: the
     #: run names them on stderr and exits 1, as for any refusal
     refusals: list[str] = field(default_factory=list)
+    #: what central said of entries it took this round (a till's clock it did not believe,
+    #: domain/till_time.py), each in words: the run names them on stderr, and goes on
+    warnings: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
