@@ -9,7 +9,7 @@ import pytest
 from serialpos.db import journal
 from serialpos.db.engine import Database
 from serialpos.db.joined import JoinedDatabase
-from serialpos.domain import entry_seal
+from serialpos.domain import entry_seal, till_time
 from serialpos.services import journal_sink
 from serialpos.services.context import Actor
 from serialpos.terminal.journaled import attach
@@ -43,6 +43,7 @@ def test_a_terminal_journals_the_line_in_the_service_transaction(
         "terminal": "T-7",
         "seq": 1,
         "user": admin.user,
+        "at": till_time.text(entries[0].made_at),  # the till's time of the act
     }
     assert {k: sent[k] for k in LINE} == LINE
     assert all(e.state == "pending" for e in entries)

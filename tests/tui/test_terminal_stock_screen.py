@@ -12,7 +12,7 @@ from tui_helpers import SIZES, MakeApp, async_test, log_in, settle
 
 from serialpos.db import journal
 from serialpos.db.engine import Database
-from serialpos.domain import entry_seal
+from serialpos.domain import entry_seal, till_time
 from serialpos.tui.screens.adjustments import AdjustmentsScreen
 
 
@@ -52,4 +52,5 @@ async def test_an_adjustment_on_a_terminal_is_journaled(
         "terminal": "S01-t9",
         "seq": 1,
         "user": "manager",
+        "at": till_time.text(entry.made_at),  # the till's time of the act
     }

@@ -24,7 +24,9 @@ CONFLICT_STATUSES = ("open", "resolved")
 class JournalEntry(SQLModel, table=True):
     """One action of this terminal. ``line`` is the exact apply line sent to central (its
     ``id`` is this entry's id), stored once so every resend is byte for byte the same.
-    ``made_at`` is the terminal's clock, for people only: order is ``seq``."""
+    ``made_at`` is the terminal's clock, for people and for the day a sale falls on (the
+    line carries it as ``journal.at``: domain/till_time.py), never for order: that is
+    ``seq``."""
 
     __tablename__ = "journal_entry"
     __table_args__ = (
