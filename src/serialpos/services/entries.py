@@ -26,8 +26,7 @@ from sqlalchemy.engine import Connection
 from serialpos.db import apply_outcomes, conflict_sql
 from serialpos.db.engine import Database, DatabaseError
 from serialpos.db.joined import JoinedDatabase
-from serialpos.db.tables import utcnow
-from serialpos.domain import entry_seal, till_time
+from serialpos.domain import entry_seal
 from serialpos.domain.errors import BadRequest, DomainError
 from serialpos.domain.text import clip
 from serialpos.services import entry_units, sale_dates, terminal_links, tokens
@@ -178,10 +177,7 @@ def prepare(
     if actors is not None:
         actors[(user, terminal)] = actor
     op = data.get("op")
-    journal = data.get("journal")
-    made_at, warning = till_time.business_time(
-        journal.get("at") if isinstance(journal, dict) else None, utcnow()
-    )
+    made_at, warning = sale_dates.of_entry(data)
     return Entry(
         key,
         body_sha256,
@@ -193,14 +189,6 @@ def prepare(
         made_at,
         warning,
     )
-
-
-def dated(entry: Entry, verdict: Result) -> Result:
-    """``verdict`` with the entry's clock warning among its ``warnings`` (a till's clock
-    central did not believe: domain/till_time.py); as it was when there is none."""
-    if entry.clock_warning is None:
-        return verdict
-    return {**verdict, "warnings": [*verdict.get("warnings", []), entry.clock_warning]}
 
 
 def _replay(found: apply_outcomes.StoredOutcome, body_sha256: str, key: str) -> Result:
@@ -238,12 +226,12 @@ def apply_in(conn: Connection, db: Database, entry: Entry, apply_object: ApplyOb
         joined = JoinedDatabase(db, conn)
         # The till checked require_shift with its own shifts; the sale's documents are
         # dated by the till's time of the act (services/sale_dates.py).
-        with checked_at_terminal(), sale_dates.till_time(entry.made_at):
+        with checked_at_terminal(), sale_dates.by_till(entry.made_at):
             result = apply_object(joined, entry.actor, entry.data)
         if joined.retryable is not None:
             raise joined.retryable  # the outer write retries the whole transaction
         if result["ok"]:
-            result = dated(entry, result)
+            result = sale_dates.warned(entry.clock_warning, result)
             apply_outcomes.record(
                 conn,
                 entry.key,

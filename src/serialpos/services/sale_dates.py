@@ -12,10 +12,14 @@ host's line, the till itself) nothing is set and every service dates by its own 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import datetime
+from typing import Any
+
+from serialpos.db.tables import utcnow
+from serialpos.domain import till_time
 
 _till_time: ContextVar[datetime | None] = ContextVar("sale_dates_till_time", default=None)
 
@@ -28,10 +32,26 @@ def dated(now: datetime) -> datetime:
 
 
 @contextmanager
-def till_time(at: datetime | None) -> Iterator[None]:
+def by_till(at: datetime | None) -> Iterator[None]:
     """Documents dated inside take ``at`` (None: their own clock)."""
     token = _till_time.set(at)
     try:
         yield
     finally:
         _till_time.reset(token)
+
+
+def of_entry(data: Mapping[str, Any]) -> tuple[datetime | None, str | None]:
+    """The till's time of the act a journal entry carries (``journal.at``) as central dates
+    its sale, bounded by central's clock now, and the warning when the till's clock is not
+    believed (domain/till_time.py)."""
+    journal = data.get("journal")
+    given = journal.get("at") if isinstance(journal, Mapping) else None
+    return till_time.business_time(given, utcnow())
+
+
+def warned(warning: str | None, verdict: dict[str, Any]) -> dict[str, Any]:
+    """``verdict`` with ``warning`` (a till's clock not believed) among its ``warnings``."""
+    if warning is None:
+        return verdict
+    return {**verdict, "warnings": [*verdict.get("warnings", []), warning]}
