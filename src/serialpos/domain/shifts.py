@@ -136,4 +136,4 @@ class ShiftReport:
     @property
     def not_taken_total(self) -> Decimal:
         """What the sales central did not take moved in the shift (in the takings)."""
-        return sum((n.amount for n in self.not_taken), Decimal(0))
+        return sum((n.amount for n in self.not_taken), Decimal("0.00"))  # "0.00" in JSON
