@@ -141,6 +141,15 @@ async def test_the_fields_prompts_are_read_whole_at_40_columns(
             await pilot.press(key)
             await settle(pilot)
             await _placeholder_whole(app, where, cut)
+            if where == "counter":  # a serial refused in the serial's dialog
+                await pilot.press(*"PH-AUR15", "enter")
+                await settle(pilot)
+                await pilot.press(*AURORA_1, "enter")  # sold already
+                await settle(pilot)
+                await _placeholder_whole(app, "counter's serial refused", cut)
+                await pilot.press("escape", "escape", "p")  # the dialog, the sale: parked
+                await settle(pilot)
+                continue
             if where == "returns":
                 hint = "find the sale: invoice or a serial"
                 if not shows_whole(app, hint):
