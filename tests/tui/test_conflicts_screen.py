@@ -166,6 +166,30 @@ def test_the_question_names_a_refund_only_for_a_sold_unit() -> None:
     )
 
 
+def test_the_write_off_question_says_the_units_state() -> None:
+    """F7's question says what the write-off will do, from the event that stands: a unit in
+    stock leaves stock; a sold one's write-off will be refused (the rule: domain MOVES, in
+    services/conflict_outlook.py); no event known, the question alone."""
+    from serialpos.services.conflict_outlook import write_off_outlook
+
+    unit = {"sku": "PH1", "serial": "CC-1", "store": "S1"}
+    stocked = {**unit, "first_event": {"action": "receive", "terminal": "till-2", "to": "in_stock"}}
+    sold = {**unit, "first_event": {"action": "sell", "terminal": "central", "to": "sold"}}
+    assert write_off_outlook(stocked).allowed and not write_off_outlook(sold).allowed
+    assert resolve_question(3, "write_off", stocked, at_central=False) == (
+        "Write off PH1 CC-1 at S1 for conflict #3? It is in stock (receive by till-2 "
+        "stands): it leaves stock, written off."
+    )
+    assert resolve_question(3, "write_off", sold, at_central=True) == (
+        "Write off PH1 CC-1 at S1 for conflict #3 (at central)? It is SOLD (sell by central "
+        "stands): only a unit in stock is written off, so this will be refused and change "
+        "nothing. Return it first (F6), or accept (F5)."
+    )
+    assert resolve_question(3, "write_off", unit, at_central=False) == (
+        "Write off PH1 CC-1 at S1 for conflict #3?"
+    )
+
+
 @async_test
 async def test_f7_on_a_sold_unit_says_why_and_what_to_use(
     make_app: MakeApp, demo_db: Database

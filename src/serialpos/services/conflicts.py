@@ -313,10 +313,10 @@ def refusal(current: Result, action: str, verdict: Result) -> DomainError:
     if action == "write_off" and code == "already_sold":
         first = current.get("first_event") or {}
         by = f" by {first['action']} (event {first['id']})" if first.get("id") else ""
+        # Read whole in a handheld's message line (four rows of 38 columns).
         message = (
-            f"{current['serial']} was sold{by}, the event that stands: only a unit in stock "
-            "is written off. Resolve by return (the sale refunded, the unit back in stock), "
-            "then write it off; or by accept (the sale stands)"
+            f"{current['serial']} was sold{by}: only a unit in stock is written off; "
+            "resolve by return first, or by accept"
         )
     return DomainError(message, code=code)
 

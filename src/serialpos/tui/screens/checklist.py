@@ -163,17 +163,18 @@ class ChecklistScreen(ConsoleScreen):
         field's prompt."""
         done = self.done.document if self.done is not None else None
         self.query_one(ChecklistHead).show(self.receiving.checklist, changed, done)
-        self.field.placeholder = self._placeholder()
+        self.field.fit_placeholder(*self._placeholders())
 
-    def _placeholder(self) -> str:
+    def _placeholders(self) -> tuple[str, ...]:
+        """The field's prompt, then shorter ones for a handheld's 38 columns (a long SKU)."""
         if self.done is not None:
-            return "completed: Esc to go back"
+            return ("completed: Esc to go back",)
         line = self.view.selected_line
         if line is None:
-            return "scan a product (barcode or SKU), Enter"
+            return ("scan a product (barcode or SKU), Enter", "scan a product (barcode or SKU)")
         if line.serialized:
-            return f"scan {line.sku} serials, or a product"
-        return f"type how many {line.sku}, or scan a product"
+            return (f"scan {line.sku} serials, or a product", f"scan {line.sku} serials")
+        return (f"how many {line.sku}? or scan a product", f"how many {line.sku}?")
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "receive_all" and self.receiving.checklist.blind:

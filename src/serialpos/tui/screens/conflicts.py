@@ -45,7 +45,9 @@ RESOLVE_KEYS = {"accept": "accepted", "return": "returned to stock", "write_off"
 def resolve_question(conflict_id: int, by: str, c: dict[str, Any], *, at_central: bool) -> str:
     """The question asked before a resolution: which conflict and unit, and what it does
     (each is final: a new event, and for ``return`` of a sold unit a refund to the
-    customer; a unit no sale holds comes back by a return event alone)."""
+    customer; a unit no sale holds comes back by a return event alone). A write-off says
+    the unit's state and whether it can move (services/conflict_outlook.py): a sold unit's
+    is refused, and the question says so before Yes."""
     unit = " ".join(visible(str(c.get(k) or "-")) for k in ("sku", "serial"))
     where = f" at {visible(str(c.get('store') or '-'))}"
     central = " (at central)" if at_central else ""
@@ -60,7 +62,13 @@ def resolve_question(conflict_id: int, by: str, c: dict[str, Any], *, at_central
         question = f"Return {unit} to stock{where} for conflict #{conflict_id}{central}?"
         refund = " The sale that stands takes it back and the customer is refunded."
         return question + refund if sold else question
-    return f"Write off {unit}{where} for conflict #{conflict_id}{central}?"
+    from serialpos.services.conflict_outlook import write_off_outlook
+
+    outlook = write_off_outlook(c)
+    question = f"Write off {unit}{where} for conflict #{conflict_id}{central}?"
+    if outlook.state is not None and not outlook.allowed:
+        return f"{question} {outlook.words} Return it first (F6), or accept (F5)."
+    return f"{question} {outlook.words}".rstrip()
 
 
 def conflict_text(c: dict[str, Any]) -> Text:

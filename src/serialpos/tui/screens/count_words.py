@@ -14,6 +14,8 @@ PLACEHOLDERS = {
     "counter": "who counts this batch? name, Enter",
     "scan": "scan product, then serials (+N qty)",
 }
+#: The same prompts in a handheld's 38 columns, where the wording above would be cut.
+SHORT_PLACEHOLDERS = {"start": "Enter new count · SKUs · C-… resumes"}
 #: The reconciliation's lists, in the order Left/Right walks them.
 CLASSES = ("missing", "never_seen", "elsewhere", "duplicates", "quantities")
 CLASS_TITLES = {

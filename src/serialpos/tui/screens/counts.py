@@ -22,7 +22,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.message import Message
-from textual.widgets import Input, Static
+from textual.widgets import Static
 
 from serialpos.domain.text import clip, visible
 from serialpos.domain.users import ROLE_PERMISSIONS, Permission
@@ -34,6 +34,7 @@ from serialpos.tui.screens.count_words import (
     CLASS_TITLES,
     CLASSES,
     PLACEHOLDERS,
+    SHORT_PLACEHOLDERS,
     item_row,
     log_row,
     plural,
@@ -125,8 +126,8 @@ class CountsScreen(ConsoleScreen):
 
     # -- view ---------------------------------------------------------------------------
     @property
-    def field(self) -> Input:
-        return self.query_one("#count-input", Input)
+    def field(self) -> ScanInput:
+        return self.query_one("#count-input", ScanInput)
 
     @property
     def listing(self) -> CountList:
@@ -144,10 +145,15 @@ class CountsScreen(ConsoleScreen):
             product = f" · {self.current}" if self.current and self.stage == "scan" else ""
             words = f"{count.number} · {visible(count.scope)} · {batch}{product}"
         self.query_one("#count-head", Static).update(Text(words))
-        placeholder = PLACEHOLDERS.get(self.stage, "")
+        wordings = [PLACEHOLDERS.get(self.stage, ""), SHORT_PLACEHOLDERS.get(self.stage, "")]
         if self.stage == "start" and self.open_counts:
-            placeholder = f"Enter resumes {self.open_counts[-1].number} · N new · SKUs: count those"
-        self.field.placeholder = placeholder
+            number = self.open_counts[-1].number
+            wordings = [
+                f"Enter resumes {number} · N new · SKUs: count those",
+                f"Enter resumes {number} · N new · SKUs",
+                "Enter resumes the last · N new · SKUs",  # the list below names it
+            ]
+        self.field.fit_placeholder(*(w for w in wordings if w))
         self.field.display = self.stage != "review"
         self.refresh_bindings()
 

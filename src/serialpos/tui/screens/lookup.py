@@ -126,6 +126,7 @@ class LookupScreen(ConsoleScreen):
 
     def _show_view(self) -> None:
         card_shown = bool(self.cards) and not self.query_one("#matches").display
+        self.set_class(self.ledger_view, "-ledger")  # the card's rows (screens.tcss)
         self.query_one("#timeline-box").display = card_shown and not self.ledger_view
         self.query_one("#history").display = card_shown and self.ledger_view
 

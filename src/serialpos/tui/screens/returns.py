@@ -28,6 +28,7 @@ from serialpos.tui.counter_receipt import counter_receipt
 from serialpos.tui.keymap import keys
 from serialpos.tui.messages import ActionFailed
 from serialpos.tui.screens.base import ConsoleScreen
+from serialpos.tui.screens.return_head import return_head
 from serialpos.tui.screens.sale_dialogs.money import money
 from serialpos.tui.screens.sale_dialogs.tender import METHODS
 from serialpos.tui.screens.serial_mode import Confirm
@@ -91,9 +92,9 @@ class ReturnsScreen(ConsoleScreen):
     def compose(self) -> ComposeResult:
         yield StatusLine("Returns", self.session)
         yield Static("", id="return-head", markup=False)
-        yield ScanInput(id="find", placeholder="invoice/order number or scan a serial, Enter")
+        yield ScanInput(id="find", placeholder="invoice/order number, or scan a serial")
         yield MessageLine(id="message")
-        yield ReturnLines(id="lines", empty="find the sale: invoice number or a unit's serial")
+        yield ReturnLines(id="lines", empty="find the sale: invoice or a serial")
         yield KeyFooter()
 
     def on_mount(self) -> None:
@@ -108,15 +109,15 @@ class ReturnsScreen(ConsoleScreen):
 
     def _head(self) -> None:
         view = self.view
-        what = (
-            "no sale yet"
-            if view is None
-            else (f"{visible(view.order)} · invoices {', '.join(view.invoices) or '—'}")
+        # The refund method first: at 40 columns it is what a long invoice list would push off;
+        # the newest refund note kept whole (return_head.py).
+        words = return_head(
+            REFUND_CHOICES[self.method],
+            None if view is None else view.order,
+            () if view is None else view.invoices,
+            self.app.size.width - 2,
         )
-        # The refund method first: at 40 columns it is what a long invoice list would push off.
-        self.query_one("#return-head", Static).update(
-            Text(f"refund {REFUND_CHOICES[self.method]} · {what}")
-        )
+        self.query_one("#return-head", Static).update(Text(words))
 
     def action_back(self) -> None:
         if self.lines.has_focus:

@@ -60,7 +60,7 @@ class RtvScreen(CheckedScanOutScreen):
 
     def placeholder(self) -> str:
         if self.done is None and self.stage == "vendor":
-            return "vendor (who gets the units back), Enter"
+            return "vendor (who gets the units back)"
         if self.done is None and self.stage == "reason":
             return "reason for the return, Enter"
         return super().placeholder()

@@ -155,7 +155,7 @@ class SaleScreen(ConsoleScreen):
     def compose(self) -> ComposeResult:
         yield StatusLine("Sale", self.session)
         yield Static(head_text(None, self.sale_type, self.delivery), id="order-head", markup=False)
-        yield ScanInput(id="scan", placeholder="scan, or type barcode/SKU/name/serial, Enter")
+        yield ScanInput(id="scan", placeholder="scan, or type barcode/SKU/name/serial")
         yield MessageLine(id="message")
         yield SaleLines(id="lines")
         yield Static(totals_text(None), id="totals", markup=False)

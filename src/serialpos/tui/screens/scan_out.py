@@ -198,7 +198,7 @@ class ScanOutScreen(ConsoleScreen, metaclass=AbstractScreenMeta):
         self.query_one("#scan-head", Static).update(head)
         self.unit_list.title = self.list_title()
         self.unit_list.refresh()
-        self.field.placeholder = self.placeholder()
+        self.field.fit_placeholder(self.placeholder(), *self.short_placeholder())
 
     def list_title(self) -> str:
         counts = f"{len(self.entries):,} scanned"
@@ -217,6 +217,19 @@ class ScanOutScreen(ConsoleScreen, metaclass=AbstractScreenMeta):
         if product.by_serial:
             return f"{verb} {product.sku} serials, or a product"
         return f"how many {product.sku}? or scan a product"
+
+    def short_placeholder(self) -> tuple[str, ...]:
+        """The product's prompt without "or a product", for a field too narrow for it (a
+        long SKU on a handheld): what to scan or type next stays whole."""
+        product = self.current
+        if self.done is not None or product is None:
+            return ()
+        verb = "take off" if self.taking_off else "scan"
+        return (
+            (f"{verb} {product.sku} serials",)
+            if product.by_serial
+            else (f"how many {product.sku}?",)
+        )
 
     # -- the job chain -----------------------------------------------------------------------
     def submit(self, job: Callable[[], Message], busy: str | None = None) -> None:

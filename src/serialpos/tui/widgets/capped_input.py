@@ -87,6 +87,14 @@ class CappedInput(Input):
         if notes:
             self.post_message(self.PasteCut(self, "; ".join(notes)))
 
+    def fit_placeholder(self, *wordings: str) -> None:
+        """Show the first of ``wordings`` the field holds whole (the last when none does, none
+        when none is given): a handheld's field is 38 columns, and a prompt cut there loses
+        its end, often the words that say what to do (a count's number, "or scan a product")."""
+        width = self.content_region.width or self.app.size.width - 2
+        fits = (w for w in wordings if len(w) <= width)
+        self.placeholder = next(fits, wordings[-1] if wordings else "")
+
     def restricted(self) -> None:
         """A refused key or paste rings the bell — once per burst, not once per character of a
         runaway scanner."""

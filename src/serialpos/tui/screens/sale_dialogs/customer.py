@@ -92,9 +92,7 @@ class CustomerDialog(ModalScreen["int | None"], ConsoleScreen):  # type: ignore[
         with Vertical(classes="dialog", id="customer-dialog"):
             title = f"Customer (now: {visible(self.now)})" if self.now else "Customer"
             yield Static(Text(title), classes="dialog-title", markup=False)
-            yield CappedInput(
-                id="customer-find", placeholder="name, phone, email or address; Enter finds"
-            )
+            yield CappedInput(id="customer-find", placeholder="name, phone, email or address")
             yield OptionList(id="customer-found")
             yield Static("", id="customer-bought", markup=False)
             with Vertical(id="customer-new"):

@@ -97,10 +97,15 @@ class SerialEntry(ModalScreen["OrderView | None"], ConsoleScreen):  # type: igno
             # recorded as the prompt opened (SaleScreen._close_prompt_of); the dismissal took
             # the prompt off the stack and removed its widgets, so there is nothing to set up.
             return
-        field = self.query_one("#serial-entry", Input)
+        field = self.query_one("#serial-entry", ScanInput)
         self.query_one("#override").display = self.refusal is not None
         if self.initial:  # shown, not left in the field for the next scan to land behind
-            field.placeholder = f"{clip(self.initial)}: Tab for the override, or scan another"
+            # the serial named first, the keys whole at 36 columns (a handheld's dialog)
+            field.fit_placeholder(
+                f"{clip(self.initial)}: Tab for the override, or scan another",
+                f"{clip(self.initial, 20)}: Tab overrides, or scan",
+                "Tab: the override, or scan another",
+            )
         if self.refusal is not None:
             self.message_line.error(self.refusal + " (Tab: manager name and PIN)")
         field.focus()
@@ -186,8 +191,12 @@ class SerialEntry(ModalScreen["OrderView | None"], ConsoleScreen):  # type: igno
     def on_serial_entry_refused(self, message: Refused) -> None:
         self.busy = False
         self.show_error(message.message)
-        field = self.query_one("#serial-entry", Input)
-        field.placeholder = f"{clip(self.entered)} refused: scan or type another"
+        field = self.query_one("#serial-entry", ScanInput)
+        field.fit_placeholder(
+            f"{clip(self.entered)} refused: scan or type another",
+            f"{clip(self.entered, 20)} refused: scan another",
+            "refused: scan or type another",
+        )
         from serialpos.domain.scan_resolution import may_share
 
         self.sharing = message.code == "duplicate_serial" and may_share(self.entered)
