@@ -36,7 +36,9 @@ Result = dict[str, Any]
 #: Operations naming an order by its number. A terminal's orders carry its code and keep
 #: their number at central (services/document_numbers.py), so these mean the same order at
 #: both ends; a number the terminal does not hold (central's, another till's) is refused.
-BY_ORDER_NUMBER = frozenset({"order_set_serial", "order_fulfil", "order_void", "order_return"})
+BY_ORDER_NUMBER = frozenset(
+    {"order_set_serial", "order_fulfil", "order_void", "order_return", "order_amend"}
+)
 
 
 def write_entry(
