@@ -264,3 +264,45 @@ def test_a_host_cannot_approve_a_serial_without_the_manager_s_pin(chain: Chain) 
     assert not wrong["ok"], wrong
     [right] = chain.post({**line, "serial": "OV3-NEW", "manager": "mia", "pin": "1234"})
     assert right["ok"] and right["lines"][0]["serial"] == "OV3-NEW", right
+
+
+def test_apply_lines_on_a_till_send_the_manager_never_the_pin(chain: Chain) -> None:
+    """A host's ``apply`` lines on a till name a manager with their PIN (a price override,
+    a serial only a manager may accept): the till checks it and journals the manager alone.
+    The PIN was sent to central in the entry."""
+    _product(chain, "PXOV4", "300.00", "required")
+    till = chain.terminal("OV4")
+    [made] = till.apply(
+        {
+            "op": "order_create",
+            "store": "S1",
+            "lines": [
+                {
+                    "sku": "PXOV4",
+                    "price": "200",
+                    "reason": "dented",
+                    "manager": "mia",
+                    "pin": "1234",
+                }
+            ],
+        }
+    )
+    assert made["ok"], made
+    order = made["order"]
+    [serial] = till.apply(
+        {
+            "op": "order_set_serial",
+            "order": order,
+            "line_number": 1,
+            "serial": "OV4-NEW",
+            "manager": "mia",
+            "pin": "1234",
+        }
+    )
+    assert serial["ok"], serial
+    sent = _entries(till)
+    assert all("pin" not in json.dumps(x) and "1234" not in json.dumps(x) for x in sent), sent
+    assert sent[1]["manager"] == "mia" and sent[0]["lines"][0]["manager"] == "mia", sent
+    report = till.sync()
+    assert (report["accepted"], report["conflicts"], report["refused"]) == (2, 0, 0), report
+    assert chain.scalar("SELECT state FROM serial_unit WHERE serial = 'OV4-NEW'") == "reserved"

@@ -110,6 +110,7 @@ def journaled_object(terminal: str) -> apply_ids.ApplyObject:
             # Order lines by their number, never this terminal's line ids (central's differ):
             # rewritten before write_entry seals the line (terminal/line_numbers.py).
             line = line_numbers.by_number(conn, _keyed_customer(conn, _priced(conn, sent, result)))
+            line = without_pins(line)
             return write_entry(conn, terminal, actor.user, line)
 
         entry_id, seq = db.write(journal_it)
@@ -169,6 +170,26 @@ def _priced(
     if price is None:
         return data
     return {**data, "catalogue_price": f"{order_repo.money(price):.2f}"}
+
+
+def without_pins(data: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The line as journaled without a manager's ``pin`` (the line's own, its lines', a
+    line's ``serial_override``): the till checked it when the line was applied here; the
+    entry names the manager, which central takes from a journal entry (a PIN never leaves
+    the till)."""
+
+    def clean(value: Any) -> Any:
+        if not isinstance(value, Mapping):
+            return value
+        out = {k: v for k, v in value.items() if k != "pin"}
+        if isinstance(out.get("serial_override"), Mapping):
+            out["serial_override"] = clean(out["serial_override"])
+        return out
+
+    cleaned = clean(data)
+    if isinstance(cleaned.get("lines"), list):
+        cleaned["lines"] = [clean(x) for x in cleaned["lines"]]
+    return cleaned if cleaned != data else data
 
 
 #: Operations that make a document the terminal numbers, and the result key naming it.
