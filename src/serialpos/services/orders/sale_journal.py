@@ -230,7 +230,10 @@ def record_amend(ctx: _Ctx) -> str | None:
     order only rung up here is sent whole when it is fulfilled). The whole state rather
     than the change: central makes its order equal to it (services/orders/amend.py), so an
     entry applied twice, or after one central refused, still leaves the two equal."""
-    if not journal_sink.journaling(ctx.db) or not journal.mentions(ctx.conn, ctx.number):
+    if ctx.new_lines is not None or not journal_sink.journaling(ctx.db):
+        return None  # an order opened in this transaction: central cannot know it yet
+    # (The look-up reads the journal's lines: about 4 ms of CPU at 5,000 entries.)
+    if not journal.mentions(ctx.conn, ctx.number):
         return None
     return journal_sink.record(ctx.db, ctx.conn, ctx.actor, order_state(ctx.conn, ctx.number))
 
