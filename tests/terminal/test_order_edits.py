@@ -306,3 +306,22 @@ def test_apply_lines_on_a_till_send_the_manager_never_the_pin(chain: Chain) -> N
     report = till.sync()
     assert (report["accepted"], report["conflicts"], report["refused"]) == (2, 0, 0), report
     assert chain.scalar("SELECT state FROM serial_unit WHERE serial = 'OV4-NEW'") == "reserved"
+
+
+def test_a_line_added_at_the_counter_whose_unit_was_sold_at_central_is_a_conflict(
+    chain: Chain, opened: list[Database]
+) -> None:
+    """The added line's unit sold elsewhere meanwhile: the entry is a conflict for a
+    manager, never dropped (before, central never heard of the line at all)."""
+    _product(chain, "PXOC1", "300.00", "required")
+    assert chain.post({"op": "receive", "store": "S1", "sku": "PXOC1", "serial": "OC1-1"})[0]["ok"]
+    till = chain.terminal("OC1")
+    [made] = till.apply({"op": "order_create", "store": "S1", "lines": [{"sku": "CAB"}]})
+    assert made["ok"], made
+    assert chain.post({"op": "sell", "store": "S1", "sku": "PXOC1", "serial": "OC1-1"})[0]["ok"]
+    db, mia = till_db(till, opened)
+    add_item(db, mia, made["order"], sku="PXOC1", serial="OC1-1")
+    report = till.sync()
+    assert (report["accepted"], report["conflicts"], report["refused"]) == (1, 1, 0), report
+    listed = json.loads(chain.central("conflicts", "list", "--json", user="ada").stdout)
+    assert [x["serial"] for x in listed if x["serial"] == "OC1-1"] == ["OC1-1"], listed
