@@ -129,13 +129,14 @@ def _local_customer_id(value: object) -> int | None:
 
 
 def _keyed_customer(conn: Connection, data: Mapping[str, Any]) -> Mapping[str, Any]:
-    """An ``order_create`` line naming a customer record by this terminal's id, as
+    """An ``order_create`` (or ``order_amend``) line naming a customer record by this
+    terminal's id, as
     journaled: by the record's chain-wide key with its details (as a counter sale names
     it, services/orders/sale_journal.py), for the same id at central is another record or
     none. The record was found here when the line was applied, in this transaction; central
     takes it by key (made there by its own ``customer_upsert`` entry, or from the
     snapshot)."""
-    if data.get("op") != "order_create":
+    if data.get("op") not in ("order_create", "order_amend"):
         return data
     local = _local_customer_id(data.get("customer"))
     if local is None:
