@@ -51,6 +51,11 @@ def attach_customer(
         else:
             row = _editable(conn, order)
         attach_in(conn, int(row._mapping["id"]), customer_id)
+        if order is not None:  # an order central knows learns its customer now
+            from serialpos.services.orders import sale_journal
+            from serialpos.services.orders.work import _Ctx
+
+            sale_journal.record_amend(_Ctx(conn, db, actor, row))
         return _view(conn, _find(conn, str(row._mapping["number"])))
 
     return _write(db, actor, work)

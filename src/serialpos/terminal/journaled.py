@@ -37,7 +37,9 @@ Result = dict[str, Any]
 #: Operations naming an order by its number. A terminal's orders carry its code and keep
 #: their number at central (services/document_numbers.py), so these mean the same order at
 #: both ends; a number the terminal does not hold (central's, another till's) is refused.
-BY_ORDER_NUMBER = frozenset({"order_set_serial", "order_fulfil", "order_void", "order_return"})
+BY_ORDER_NUMBER = frozenset(
+    {"order_set_serial", "order_fulfil", "order_void", "order_return", "order_amend"}
+)
 
 
 def write_entry(
@@ -114,6 +116,7 @@ def journaled_object(terminal: str) -> apply_ids.ApplyObject:
             # Order lines by their number, never this terminal's line ids (central's differ):
             # rewritten before write_entry seals the line (terminal/line_numbers.py).
             line = line_numbers.by_number(conn, _keyed_customer(conn, _priced(conn, sent, result)))
+            line = without_pins(line)
             return write_entry(conn, terminal, actor.user, line)
 
         entry_id, seq = db.write(journal_it)
@@ -132,13 +135,14 @@ def _local_customer_id(value: object) -> int | None:
 
 
 def _keyed_customer(conn: Connection, data: Mapping[str, Any]) -> Mapping[str, Any]:
-    """An ``order_create`` line naming a customer record by this terminal's id, as
+    """An ``order_create`` (or ``order_amend``) line naming a customer record by this
+    terminal's id, as
     journaled: by the record's chain-wide key with its details (as a counter sale names
     it, services/orders/sale_journal.py), for the same id at central is another record or
     none. The record was found here when the line was applied, in this transaction; central
     takes it by key (made there by its own ``customer_upsert`` entry, or from the
     snapshot)."""
-    if data.get("op") != "order_create":
+    if data.get("op") not in ("order_create", "order_amend"):
         return data
     local = _local_customer_id(data.get("customer"))
     if local is None:
@@ -173,6 +177,26 @@ def _priced(
     if price is None:
         return data
     return {**data, "catalogue_price": f"{order_repo.money(price):.2f}"}
+
+
+def without_pins(data: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The line as journaled without a manager's ``pin`` (the line's own, its lines', a
+    line's ``serial_override``): the till checked it when the line was applied here; the
+    entry names the manager, which central takes from a journal entry (a PIN never leaves
+    the till)."""
+
+    def clean(value: Any) -> Any:
+        if not isinstance(value, Mapping):
+            return value
+        out = {k: v for k, v in value.items() if k != "pin"}
+        if isinstance(out.get("serial_override"), Mapping):
+            out["serial_override"] = clean(out["serial_override"])
+        return out
+
+    cleaned = clean(data)
+    if isinstance(cleaned.get("lines"), list):
+        cleaned["lines"] = [clean(x) for x in cleaned["lines"]]
+    return cleaned if cleaned != data else data
 
 
 #: Operations that make a document the terminal numbers, and the result key naming it.

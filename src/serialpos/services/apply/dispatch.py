@@ -32,6 +32,8 @@ from serialpos.services.apply.move_handlers import (
     _transfer_in,
     _transfer_out,
 )
+from serialpos.services.apply.order_amend import KEYS as AMEND_KEYS
+from serialpos.services.apply.order_amend import SERIAL_APPROVAL_KEYS, _order_amend
 from serialpos.services.apply.order_handlers import (
     _order_create,
     _order_fulfil,
@@ -95,8 +97,10 @@ OPERATIONS: dict[str, Operation] = {
         | ORDER_DISCOUNT_KEYS,
     ),
     "order_set_serial": Operation(
-        _order_set_serial, frozenset({"order", "line", "line_number", "serial"})
+        _order_set_serial,
+        frozenset({"order", "line", "line_number", "serial"}) | SERIAL_APPROVAL_KEYS,
     ),
+    "order_amend": Operation(_order_amend, AMEND_KEYS | ORDER_DISCOUNT_KEYS),
     "order_fulfil": Operation(
         _order_fulfil, frozenset({"order", "lines", "line_numbers", "payments"})
     ),

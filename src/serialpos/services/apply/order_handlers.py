@@ -14,6 +14,7 @@ from serialpos.domain.limits import parse_money
 from serialpos.domain.text import clip
 from serialpos.services.apply.discount_fields import applier, read_terms
 from serialpos.services.apply.fields import Fields, Result, _json_type, _list, _object
+from serialpos.services.apply.order_amend import line_serial_approval, serial_approval
 from serialpos.services.context import Actor
 from serialpos.services.customers import KeyedRecord
 from serialpos.services.orders.views import Customer
@@ -62,8 +63,16 @@ def _order_create(db: Database, actor: Actor, f: Fields) -> Result:
         serial = g.value("serial")
         if serial is not None and not isinstance(serial, str):
             raise BadRequest(f"lines[{n}]: 'serial' must be text, not {_json_type(serial)}")
+        approval = line_serial_approval(db, actor, f, g, f"lines[{n}]: ")
         new_lines.append(
-            NewLine(g.code("sku"), serial or None, g.quantity() or 1, _catalogue_price(f, g, n))
+            NewLine(
+                g.code("sku"),
+                serial or None,
+                g.quantity() or 1,
+                _catalogue_price(f, g, n),
+                serial_manager=None if approval is None else approval.manager,
+                serial_shared=approval is not None and approval.shared,
+            )
         )
         terms.append(read_terms(g, f"lines[{n}]: ", price=True))
     order_terms = read_terms(f, "", price=False)
@@ -258,7 +267,17 @@ def _order_set_serial(db: Database, actor: Actor, f: Fields) -> Result:
     if serial is not None and not isinstance(serial, str):
         raise BadRequest(f"'serial' must be text, not {_json_type(serial)}")
     line = _line_of(db, f)
-    view = set_serial(db, actor, f.code("order"), line, serial or None)
+    # The manager's approval the serial needed (a till's entry names them: no PIN).
+    approval = serial_approval(db, actor, f, trusted=_is_entry(f))
+    view = set_serial(
+        db,
+        actor,
+        f.code("order"),
+        line,
+        serial or None,
+        approved_by=None if approval is None else approval.manager,
+        shared=approval is not None and approval.shared,
+    )
     return {**_order_head(view), "lines": _order_lines(view, [line])}
 
 

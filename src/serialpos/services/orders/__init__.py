@@ -26,7 +26,8 @@ Decisions:
 The package is split by job: ``views`` (read models and refusals), ``reading`` (finding and
 listing orders), ``work`` (one order's transaction), ``header`` (open, customer, sale type, park,
 resume, void), ``lines`` (adding, quantities, removing), ``serials`` (a line's serial and its
-unit), ``checkout`` (payments, fulfilment, invoice) and ``host`` (whole orders from a host).
+unit), ``checkout`` (payments, fulfilment, invoice), ``host`` (whole orders from a host) and
+``amend`` (an open order made equal to a store terminal's copy of it, ``order_amend``).
 Code in serialpos imports from those modules; the names below are re-exported for scripts
 written against the single module this used to be.
 """

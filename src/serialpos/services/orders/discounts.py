@@ -45,6 +45,7 @@ from serialpos.domain.discounts import (
 from serialpos.domain.errors import BadRequest, DomainError
 from serialpos.domain.orders import LineStatus
 from serialpos.services.context import Actor
+from serialpos.services.orders import sale_journal
 from serialpos.services.orders.reading import _editable, _find, _view
 from serialpos.services.orders.serials import _manager
 from serialpos.services.orders.views import OrderView
@@ -166,6 +167,7 @@ def change_line(
         ctx = _Ctx(conn, db, actor, _editable(conn, order))
         change_line_in(ctx, line, change, manager)
         _touch(conn, ctx.id)
+        sale_journal.record_amend(ctx)  # an order central knows learns its terms now
         return _view(conn, _find(conn, order))
 
     return _write(db, actor, work)
@@ -249,6 +251,7 @@ def discount_order(
     def work(conn: Connection) -> OrderView:
         ctx = _Ctx(conn, db, actor, _editable(conn, order))
         order_discount_in(ctx, discount, reason, manager)
+        sale_journal.record_amend(ctx)
         return _view(conn, _find(conn, order))
 
     return _write(db, actor, work)
@@ -296,6 +299,7 @@ def clear_discounts(db: Database, actor: Actor, order: str, line: int | None = N
                 discount_at=None,
             )
         _touch(conn, ctx.id)
+        sale_journal.record_amend(ctx)
         return _view(conn, _find(conn, order))
 
     return _write(db, actor, work)

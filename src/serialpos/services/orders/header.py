@@ -21,9 +21,10 @@ from serialpos.domain.orders import (
 from serialpos.domain.text import has_control_chars
 from serialpos.services import document_numbers, sale_dates
 from serialpos.services.context import Actor
+from serialpos.services.orders import sale_journal
 from serialpos.services.orders.reading import _editable, _find, _view
 from serialpos.services.orders.views import Customer, OrderClosed, OrderView
-from serialpos.services.orders.work import _touch, _write
+from serialpos.services.orders.work import _Ctx, _touch, _write
 from serialpos.services.shifts import check_shift_not_required
 
 
@@ -126,6 +127,7 @@ def set_customer(db: Database, actor: Actor, order: str, customer: Customer | No
     def work(conn: Connection) -> OrderView:
         row = _editable(conn, order)
         _touch(conn, row._mapping["id"], **fields)
+        sale_journal.record_amend(_Ctx(conn, db, actor, row))
         return _view(conn, _find(conn, order))
 
     return _write(db, actor, work)
@@ -141,6 +143,7 @@ def set_sale_type(
     def work(conn: Connection) -> OrderView:
         row = _editable(conn, order)
         _touch(conn, row._mapping["id"], type=sale_type.value, delivery=mode.value)
+        sale_journal.record_amend(_Ctx(conn, db, actor, row))
         return _view(conn, _find(conn, order))
 
     return _write(db, actor, work)

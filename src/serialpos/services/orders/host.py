@@ -46,6 +46,11 @@ class NewLine:
     #: The unit price the store terminal's catalogue gave when it sold (its journal entry):
     #: the customer paid it, so the line is priced at it (services/orders/till_price.py).
     catalogue_price: Decimal | None = None
+    #: The manager who accepted the line's serial where the counter would refuse it (a
+    #: store terminal's entry names them, services/apply/order_amend.py), and whether as a
+    #: serial shared with another product.
+    serial_manager: Actor | None = None
+    serial_shared: bool = False
 
 
 def _priced(product: orepo.SaleProduct, item: NewLine) -> orepo.SaleProduct:
@@ -158,7 +163,12 @@ def create_order(
             elif product.serial_mode.tracked:
                 for _ in range(item.quantity):
                     serial = normalize_serial(item.serial)
-                    made.append(_add_line(ctx, product, serial, manager, inserted)[0])
+                    approver = item.serial_manager or manager
+                    made.append(
+                        _add_line(
+                            ctx, product, serial, approver, inserted, shared=item.serial_shared
+                        )[0]
+                    )
                     priced.append(made[-1])
             else:
                 line_id, merged, _msg = _add_line(ctx, product, normalize_serial(item.serial))

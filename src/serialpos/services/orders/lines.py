@@ -32,6 +32,7 @@ from serialpos.domain.text import clip
 from serialpos.domain.users import Permission
 from serialpos.services import ledger
 from serialpos.services.context import Actor
+from serialpos.services.orders import sale_journal
 from serialpos.services.orders.header import _check_customer, _open_in, _parse_delivery, _parse_type
 from serialpos.services.orders.line_insert import (
     _add_package,
@@ -79,6 +80,7 @@ def _add_line(
     inserted: _Inserted | None = None,
     *,
     unit: repo.UnitRow | None = None,
+    shared: bool = False,
 ) -> tuple[int, bool, str]:
     """Add one unit of ``product``: returns (line id, merged, message). A line with a serial
     is inserted holding it (the unit is then reserved to it, or the whole step refused and
@@ -128,7 +130,15 @@ def _add_line(
     if serial:
         seen = None if inserted is None else inserted.seen
         now = _set_serial_in(
-            ctx, line_id, serial, manager, known=(row, product), unit=unit, fresh=True, seen=seen
+            ctx,
+            line_id,
+            serial,
+            manager,
+            shared,
+            known=(row, product),
+            unit=unit,
+            fresh=True,
+            seen=seen,
         )
         if ctx.new_lines is not None and now != serial:  # (a serial normalized on the way)
             ctx.new_lines[-1] = with_serial([row], line_id, now)[0]
@@ -202,6 +212,7 @@ def add_item(
         ctx = _editable_or_new(conn, db, actor, order, start)
         product = _product_for(conn, sku, barcode)
         line, merged, message = _add_line(ctx, product, clean, manager)
+        sale_journal.record_amend(ctx)  # an order central knows learns the line now
         prompt = (
             product.serial_mode is SerialMode.REQUIRED
             and not product.exploded
@@ -271,6 +282,7 @@ def add_scan(
         if product is None:
             raise UnknownProduct(f"nothing matches '{clip(value)}'")
         line, merged, message = _add_line(ctx, product, serial, inserted=inserted, unit=unit)
+        sale_journal.record_amend(ctx)  # an order central knows learns the line now
         prompt = (
             product.serial_mode is SerialMode.REQUIRED
             and serial is None
@@ -294,6 +306,7 @@ def set_quantity(db: Database, actor: Actor, order: str, line: int, quantity: in
             sa.update(orepo.line_t).where(orepo.line_t.c.id == line).values(quantity=quantity)
         )
         _touch(conn, ctx.id)
+        sale_journal.record_amend(ctx)
         return _view(conn, _find(conn, order))
 
     return _write(db, actor, work)
@@ -348,6 +361,7 @@ def remove_line(db: Database, actor: Actor, order: str, line: int) -> OrderView:
             .values(status=LineStatus.REMOVED.value)
         )
         _touch(conn, ctx.id)
+        sale_journal.record_amend(ctx)
         return _view(conn, _find(conn, order))
 
     return _write(db, actor, work)

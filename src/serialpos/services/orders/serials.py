@@ -289,14 +289,16 @@ def set_serial(
     override_user: str | None = None,
     override_pin: str | None = None,
     shared: bool = False,
+    approved_by: Actor | None = None,
 ) -> OrderView:
     """Record, change or (empty/None) remove a line's serial. With serialized inventory on,
     the unit is reserved for the line (a change releases the old unit first). A serial the
     ledger does not know needs a manager's override (user and PIN); ``shared``: the manager
     also accepts that the serial is live under another product (two makers' one string;
-    never an IMEI), recorded on the event and the unit."""
+    never an IMEI), recorded on the event and the unit. ``approved_by``: that manager,
+    already checked (a store terminal's journal entry names them; the till took the PIN)."""
     actor.require(Permission.SELL)
-    manager = _manager(db, actor, override_user, override_pin)
+    manager = approved_by or _manager(db, actor, override_user, override_pin)
     if shared and manager is None:
         raise BadRequest("a manager's name and PIN are needed to accept a shared serial")
 
