@@ -70,3 +70,31 @@ def test_a_unit_sold_at_the_other_till_is_a_conflict_without_a_savepoint(db: Dat
     assert [v.get("replayed") for v in again] == [True] * 3
     assert [v["ok"] for v in again] == [True, False, True]
     assert check_ledger(db) == []
+
+
+def test_a_conflict_runs_only_prepared_statements_on_postgresql(db: Database) -> None:
+    """After a first conflict, the next one (recorded by the set-based run) builds no
+    statement per call on PostgreSQL: its record, its outcome and its units' states
+    (``central_units``) all run prepared (db/prepared.py)."""
+    users.add_user(db, SYSTEM, "mia", "manager", "1234")
+    mia = users.actor_for(db, "mia", "setup")
+    products.create_product(db, mia, sku="PH1", name="Phone", serial_mode="required")
+    ledger.move(db, mia, Action.RECEIVE, store="S1", sku="PH1", serials=["U1", "U2"])
+    tills = [users.actor_for(db, "mia", f"api-till-{n}") for n in (1, 2)]
+    for n, token in enumerate(tills, start=1):
+        snapshot.link(db, token, "S1", f"till-{n}")
+    sold = [_sale(f"t1-{s}", "till-1", n, s) for n, s in enumerate(["U1", "U2"], 1)]
+    assert all(v["ok"] for v in _push(db, tills[0], sold))
+    [first] = _push(db, tills[1], [_sale("t2-U1", "till-2", 1, "U1")])
+    built: list[str] = []
+
+    def seen(_conn: Any, statement: Any, *_args: Any) -> None:
+        built.append(str(statement).split("\n")[0][:60])
+
+    sa.event.listen(db.engine, "before_execute", seen)
+    [second] = _push(db, tills[1], [_sale("t2-U2", "till-2", 2, "U2")])
+    sa.event.remove(db.engine, "before_execute", seen)
+    assert first["error"] == second["error"] == "sync_conflict"
+    assert [u["serial"] for u in second["central_units"]] == ["U2"]
+    if db.dialect == "postgresql":
+        assert built == []
