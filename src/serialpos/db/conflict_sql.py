@@ -29,13 +29,18 @@ link_c, conflict_c, event_c, store_c, product_c, unit_c = (
 
 
 def link_of(conn: Connection, api_terminal: str) -> tuple[str, str] | None:
-    """(terminal id, store code) the token's terminal is bound to, if it is."""
-    row = conn.execute(
-        sa.select(link_c.terminal_id, store_c.code)
-        .join(repo.store_t, store_c.id == link_c.store_id)
-        .where(link_c.api_terminal == api_terminal)
-    ).first()
+    """(terminal id, store code) the token's terminal is bound to, if it is. Read on each
+    terminal's first push to a serve worker (services/terminal_links.py keeps it): run
+    prepared, as the rest of a push is."""
+    row = _LINK_OF.first(conn, {"api_terminal": api_terminal})
     return None if row is None else (row[0], row[1])
+
+
+_LINK_OF = Prepared(
+    sa.select(link_c.terminal_id, store_c.code)
+    .join(repo.store_t, store_c.id == link_c.store_id)
+    .where(link_c.api_terminal == sa.bindparam("api_terminal"))
+)
 
 
 def add_link(conn: Connection, api_terminal: str, terminal_id: str, store_id: int) -> None:
