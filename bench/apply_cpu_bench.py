@@ -12,7 +12,10 @@ part, or with a name ending in ``.txt`` a pyinstrument sampling profile (wall cl
 pyinstrument installed by hand).
 
     .venv/bin/python bench/apply_cpu_bench.py [--stores 10] [--entries 40] [--batch 20]
-        [--overlap 5] [--profile /tmp/apply.prof] [--budget S] [--skip-apply]
+        [--overlap 5] [--profile /tmp/apply.prof] [--budget S] [--skip-apply] [--writes]
+
+``--writes`` also prints what PostgreSQL wrote per entry, by table and index
+(bench/pg_writes.py: its statistics of the case's schema before and after the pushes).
     valgrind --tool=callgrind .venv/bin/python bench/apply_cpu_bench.py --budget 10 ...
 """
 
@@ -23,6 +26,7 @@ import time
 
 import sqlalchemy as sa
 
+import pg_writes
 from benchkit import PgCpu, pg_schema, uptime
 from offline_scale_bench import Till, _setup
 from serialpos.db import migrate
@@ -53,6 +57,7 @@ def run(
     profile: str | None,
     budget: float | None = None,
     skip: bool = False,
+    writes: bool = False,
 ) -> None:
     if budget is not None:  # a transaction's time budget (services/entries.py) for a slow run
         from serialpos.services import entries as entries_module
@@ -80,6 +85,9 @@ def run(
             import cProfile
 
             profiler = cProfile.Profile(time.process_time)
+        if writes:
+            pg_writes.settle(central)
+            written = pg_writes.counts(central)
         load = uptime()
         pg = PgCpu(central).start()
         began, cpu = time.perf_counter(), time.process_time()
@@ -116,6 +124,9 @@ def run(
             f" = {1000 * (cpu + pg_cpu) / n:.3f} ms CPU; {said['sql'] / n:.2f} statements; "
             f"wall {1000 * wall / n:.3f} ms ({n / wall:,.0f} entries/s on one connection)"
         )
+        if writes:
+            pg_writes.settle(central)
+            print("\n".join(pg_writes.report(written, pg_writes.counts(central), n)))
 
 
 def main() -> None:
@@ -137,6 +148,9 @@ def main() -> None:
         action="store_true",
         help="set up only (callgrind: the set-up's instructions, to subtract)",
     )
+    parser.add_argument(
+        "--writes", action="store_true", help="rows and index entries written per entry"
+    )
     args = parser.parse_args()
     run(
         args.stores,
@@ -146,6 +160,7 @@ def main() -> None:
         args.profile,
         args.budget,
         args.skip_apply,
+        args.writes,
     )
 
 

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -10,6 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from serialpos.db import repo
+from serialpos.db.one_of import any_param
 from serialpos.db.prepared import Prepared
 from serialpos.db.sync_tables import SyncConflict, TerminalLink
 from serialpos.db.tables import utcnow
@@ -27,13 +29,18 @@ link_c, conflict_c, event_c, store_c, product_c, unit_c = (
 
 
 def link_of(conn: Connection, api_terminal: str) -> tuple[str, str] | None:
-    """(terminal id, store code) the token's terminal is bound to, if it is."""
-    row = conn.execute(
-        sa.select(link_c.terminal_id, store_c.code)
-        .join(repo.store_t, store_c.id == link_c.store_id)
-        .where(link_c.api_terminal == api_terminal)
-    ).first()
+    """(terminal id, store code) the token's terminal is bound to, if it is. Read on each
+    terminal's first push to a serve worker (services/terminal_links.py keeps it): run
+    prepared, as the rest of a push is."""
+    row = _LINK_OF.first(conn, {"api_terminal": api_terminal})
     return None if row is None else (row[0], row[1])
+
+
+_LINK_OF = Prepared(
+    sa.select(link_c.terminal_id, store_c.code)
+    .join(repo.store_t, store_c.id == link_c.store_id)
+    .where(link_c.api_terminal == sa.bindparam("api_terminal"))
+)
 
 
 def add_link(conn: Connection, api_terminal: str, terminal_id: str, store_id: int) -> None:
@@ -232,23 +239,38 @@ def unit_states(conn: Connection, serials: list[str]) -> list[tuple[str, str, st
     """(serial, sku, store code, state, last event id) of every unit carrying one of
     ``serials``, any product (services/entry_units.py picks the product an entry named).
     The last event is the one that gave the unit its state: a unit's events are written
-    under its row lock, so their ids follow the order they happened in."""
+    under its row lock, so their ids follow the order they happened in. Asked for every
+    conflict and refusal of a push: on PostgreSQL one statement built once and run prepared
+    (the serials as an array), SQLite's with its ``IN`` list."""
     if not serials:
         return []
+    wanted = sorted(set(serials))
+    rows: Sequence[Any]
+    if conn.dialect.name == "postgresql":
+        rows = _UNIT_STATES.rows(conn, {"serials": wanted})
+    else:
+        rows = conn.execute(_unit_states(unit_c.serial.in_(wanted))).all()
+    return [(str(a), str(b), str(c), str(d), int(e or 0)) for a, b, c, d, e in rows]
+
+
+def _unit_states(serial_is: sa.ColumnElement[bool]) -> sa.Select[Any]:
     last = (
         sa.select(sa.func.max(event_c.id))
         .where(event_c.unit_id == unit_c.id)
         .correlate(repo.unit_t)
         .scalar_subquery()
     )
-    q = (
+    return (
         sa.select(unit_c.serial, product_c.sku, store_c.code, unit_c.state, last)
         .join(repo.product_t, product_c.id == unit_c.product_id)
         .join(repo.store_t, store_c.id == unit_c.store_id)
-        .where(unit_c.serial.in_(sorted(set(serials))))
+        .where(serial_is)
         .order_by(unit_c.serial, product_c.sku)
     )
-    return [(str(a), str(b), str(c), str(d), int(e or 0)) for a, b, c, d, e in conn.execute(q)]
+
+
+#: :func:`unit_states` on PostgreSQL, built once and run prepared.
+_UNIT_STATES = Prepared(_unit_states(any_param(unit_c.serial, "serials")))
 
 
 def open_on_unit(conn: Connection, product_id: int, serial: str) -> list[tuple[int, str]]:

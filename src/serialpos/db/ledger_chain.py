@@ -50,7 +50,12 @@ def _lock_head(dialect: Any) -> sa.Executable:
     return locked
 
 
-_LOCK_HEAD = {"sqlite": _lock_head(sqlite), "postgresql": _lock_head(postgresql)}
+#: Run prepared (db/prepared.py): a head is read on each chain's first events in a process
+#: (every terminal's first push to a serve worker) and after a savepoint undid a move.
+_LOCK_HEAD = {
+    "sqlite": Prepared(_lock_head(sqlite)),
+    "postgresql": Prepared(_lock_head(postgresql)),
+}
 #: Run as prepared driver SQL (db/prepared.py): it is one of a ledger move's few statements.
 MOVE_HEAD = Prepared(
     sa.update(chain_t)
@@ -95,9 +100,7 @@ def _head(conn: Connection, key: tuple[int, str]) -> _Head:
 
 
 def _read_head(conn: Connection, key: tuple[int, str]) -> _Head:
-    row = conn.execute(
-        _LOCK_HEAD[conn.dialect.name], {"store_id": key[0], "terminal": key[1]}
-    ).one()
+    [row] = _LOCK_HEAD[conn.dialect.name].rows(conn, {"store_id": key[0], "terminal": key[1]})
     return _Head(int(row[0]), int(row[1]), str(row[2]))
 
 

@@ -254,10 +254,7 @@ def apply_in(conn: Connection, db: Database, entry: Entry, apply_object: ApplyOb
             replayed = _replay(found, entry.body_sha256, entry.key)
             savepoint.commit()
             return entry_units.add_units_in(conn, entry.data, replayed)
-        outcome = _record_conflict(
-            conn, db, entry.data, entry.terminal, entry.seq, entry.key, result
-        )
-        apply_outcomes.record(conn, entry.key, json.dumps(outcome, ensure_ascii=False))
+        outcome = record_conflict(conn, db, entry, result)
         savepoint.commit()
     except BaseException:
         if savepoint.is_active:
@@ -311,6 +308,15 @@ def apply_entry(
         }
     entry_units.add_units(db, [(data, verdict)])
     return verdict
+
+
+def record_conflict(conn: Connection, db: Database, entry: Entry, refusal: Result) -> Result:
+    """Record ``entry``, refused with ``refusal`` because its unit moved meanwhile, as a
+    conflict for a manager, and store that as the outcome of its id (claimed already in
+    this transaction); the outcome, without ``ok``."""
+    outcome = _record_conflict(conn, db, entry.data, entry.terminal, entry.seq, entry.key, refusal)
+    apply_outcomes.record(conn, entry.key, json.dumps(outcome, ensure_ascii=False))
+    return outcome
 
 
 def _record_conflict(

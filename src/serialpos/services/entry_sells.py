@@ -46,10 +46,11 @@ from serialpos.domain.orders import (
 from serialpos.domain.products import SerialMode
 from serialpos.domain.states import Action, UnitState, check_move
 from serialpos.domain.users import Permission
-from serialpos.services import document_numbers, ledger, serial_precheck
+from serialpos.services import document_numbers, entry_units, ledger, serial_precheck
 from serialpos.services.apply.fields import Fields
 from serialpos.services.apply.move_handlers import till_price
-from serialpos.services.entries import Entry, Result, _replay
+from serialpos.services.conflicts import is_conflict
+from serialpos.services.entries import Entry, Result, _replay, record_conflict
 from serialpos.services.entry_sale_rows import Place, Sell, write
 from serialpos.services.orders.till_price import differs
 from serialpos.services.orders.views import MAX_LINES
@@ -429,6 +430,7 @@ def apply_sells(conn: Connection, db: Database, run: Sequence[Entry]) -> list[Re
     verdicts: list[Result] = []
     accepted: list[Sell] = []
     sold: set[tuple[int, str]] = set()
+    conflict: tuple[Sell, Result] | None = None
     for sell in kept:
         found = stored.get(sell.entry.key)
         if found is not None:
@@ -445,11 +447,14 @@ def apply_sells(conn: Connection, db: Database, run: Sequence[Entry]) -> list[Re
             or place.units[s].id in leased
             for s in sell.serials
         ):
+            refusal = _moved_before(sell, place, sold)
+            if refusal is not None:
+                conflict = (sell, refusal)
             break
         sold.update((pid, s) for s in sell.serials)
         accepted.append(sell)
         verdicts.append({})  # filled in once written
-    keep = {s.entry.key for s in accepted}
+    keep = {s.entry.key for s in (*accepted, *(conflict[:1] if conflict else ()))}
     _unclaim(
         conn, [s.entry.key for s in fresh if s.entry.key in claimed and s.entry.key not in keep]
     )
@@ -459,4 +464,47 @@ def apply_sells(conn: Connection, db: Database, run: Sequence[Entry]) -> list[Re
         for s, p in zip(accepted, places, strict=True)
     ]
     written = iter(write(conn, accepted, places, shifts))
-    return [v if v else next(written) for v in verdicts]
+    settled = [v if v else next(written) for v in verdicts]
+    if conflict is not None:  # after the sales before it, as the one-by-one path records it
+        settled.append(_conflict(conn, db, *conflict))
+    return settled
+
+
+def _moved_before(sell: Sell, place: Place, sold: set[tuple[int, str]]) -> Result | None:
+    """The refusal the one-by-one path gives ``sell`` when it is a conflict this run can
+    record itself, or None (the entry goes the usual way). That path opens the order, then
+    moves the units in the order named: when the first unit was moved by an earlier
+    transaction (sold at another till meanwhile) and is at this store, it is refused by the
+    domain's transition rule (``check_move``) before anything of the sale but its order was
+    written, with exactly this refusal. A unit sold earlier in this run, at another store,
+    unknown, or one it would move first, is left to that path."""
+    serial = sell.serials[0]
+    unit = place.units.get(serial)
+    if unit is None or unit.store_id != place.store_id or (place.product.id, serial) in sold:
+        return None
+    try:
+        check_move(
+            Action.SELL, serial, UnitState(unit.state), unit_store=sell.store, here=sell.store
+        )
+    except DomainError as exc:
+        refusal: Result = {"ok": False, "error": exc.code, "message": exc.message}
+        return refusal if is_conflict(sell.entry.data, refusal) else None
+    return None
+
+
+def _conflict(conn: Connection, db: Database, sell: Sell, refusal: Result) -> Result:
+    """Record ``sell`` (its id claimed by this run) as a conflict, as services/entries.py
+    ``apply_in`` does after its attempt: without that attempt's two savepoints, second claim
+    and sale path. The attempt took an order id from PostgreSQL's sequence before its unit
+    refused it (a rollback gives none back): one is taken here too, so every id after it is
+    what the one-by-one path gives (SQLite gives a rolled-back id again)."""
+    if conn.dialect.name == "postgresql":
+        _ORDER_ID_TAKEN.scalar(conn, {})
+    outcome = record_conflict(conn, db, sell.entry, refusal)
+    return entry_units.add_units_in(conn, sell.entry.data, {"ok": False, **outcome})
+
+
+#: The next order id taken and left unused (:func:`_conflict`), run prepared.
+_ORDER_ID_TAKEN = Prepared(
+    sa.select(sa.func.nextval(sa.func.pg_get_serial_sequence(orepo.order_t.name, "id")))
+)
