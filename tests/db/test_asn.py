@@ -362,6 +362,55 @@ def test_complete_in_full_receives_writes_the_file_and_closes(
         session.complete()
 
 
+def test_an_optional_product_the_asn_lists_no_serial_for_is_scanned_or_counted(
+    db: Database, admin: Actor, asn7: str, outbox_folder: Path
+) -> None:
+    """Drills (serials optional) arrive, one with its serial and one without: the one
+    without is counted, saved across a re-open, and received as a quantity. A phone
+    (serials required) still cannot be counted."""
+    session = open_asn(db, admin, asn7, "S1", outbox_folder)
+    for serial in SERIALS:
+        session.scan("PHONE", serial)
+    with pytest.raises(BadRequest, match="PHONE needs a serial for every unit"):
+        session.count("PHONE", 1)
+    session.scan("DRILL", "D-1")
+    session.count("DRILL", 1)
+    session.count("CABLE", 10)
+    again = open_asn(db, admin, asn7, "S1", outbox_folder)
+    drill = again.checklist.lines["DRILL"]
+    assert (drill.scanned, drill.counted, drill.received) == (["D-1"], 1, 2)
+    assert again.checklist.unscanned_serialized() == 0
+    done = again.complete()
+    assert (done.received, done.discrepancies) == (15, ())
+    units = db.read(
+        lambda conn: dict(conn.execute(sa.select(repo.unit_t.c.serial, repo.unit_t.c.state)).all())
+    )
+    assert units == {**dict.fromkeys(SERIALS, "in_stock"), "D-1": "in_stock"}
+    levels = {lv.sku: lv.quantity for lv in stock.stock_levels(db, "S1")}
+    assert levels == {"PHONE": 3, "CABLE": 10, "DRILL": 2}
+    # A drill without its serial is what optional means: a note, not a violation.
+    [note] = check_ledger(db)
+    assert (note.rule, note.sku, note.violation) == ("optional_units_differ", "DRILL", False)
+    assert note.detail == "quantity 2, 1 known units in stock"
+
+
+def test_receive_all_takes_an_optional_products_unscanned_units_without_serials(
+    db: Database, admin: Actor, asn7: str, outbox_folder: Path
+) -> None:
+    session = open_asn(db, admin, asn7, "S1", outbox_folder)
+    with pytest.raises(UnscannedUnits, match="3 serialized units not scanned"):
+        session.receive_all()  # the phones must each be seen
+    for serial in SERIALS:
+        session.scan("PHONE", serial)
+    session.scan("DRILL", "D-1")
+    session.receive_all()
+    again = open_asn(db, admin, asn7, "S1", outbox_folder)
+    assert again.checklist.lines["DRILL"].counted == 1  # saved, not only on screen
+    assert again.complete().received == 15
+    levels = {lv.sku: lv.quantity for lv in stock.stock_levels(db, "S1")}
+    assert levels == {"PHONE": 3, "CABLE": 10, "DRILL": 2}
+
+
 def test_complete_with_differences_is_confirmed_and_recorded(
     db: Database, admin: Actor, asn7: str, outbox_folder: Path
 ) -> None:

@@ -161,6 +161,17 @@ def test_refused_action_at_other_store_names_the_state_refusal_first() -> None:
     assert "in stock at S2" in str(err.value)
 
 
+def test_adding_an_asns_leftover_serial_says_to_receive_it() -> None:
+    """An ASN closed with a listed serial unscanned leaves the unit expected: a found unit
+    added by adjustment is refused (the unit is known), saying how it is taken in."""
+    with pytest.raises(DuplicateSerial) as err:
+        check_move(A.ADJUST_ADD, "SN9", S.EXPECTED, unit_store="S1", here="S1")
+    assert str(err.value) == (
+        "serial SN9 is already recorded (expected at S1): receive it "
+        "(on its ASN, by blind receiving or apply receive) instead of adding it"
+    )
+
+
 # -- on hand --------------------------------------------------------------------------
 def test_on_hand_sets() -> None:
     assert {S.IN_STOCK} == ON_HAND

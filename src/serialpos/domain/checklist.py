@@ -35,7 +35,12 @@ class Verdict(enum.StrEnum):
 class ChecklistLine:
     """One product on the document. ``expected_serials`` is None when the document lists
     none (any new serial of the product may be scanned, up to anything: over-scan is a
-    discrepancy, shown, never silently dropped)."""
+    discrepancy, shown, never silently dropped).
+
+    ``optional``: a serialized line of an optional-serial product whose document lists no
+    serials for it (a drill whose serials nobody recorded). Its units are scanned where they
+    carry a serial and counted where they do not, so such a product can be received at all;
+    a required product's units must each be scanned."""
 
     sku: str
     name: str
@@ -43,13 +48,19 @@ class ChecklistLine:
     serialized: bool
     expected_serials: frozenset[str] | None = None
     scanned: list[str] = field(default_factory=list)  # serials, in scan order
-    counted: int = 0  # units of a product without serials
+    counted: int = 0  # units without serials (a product without them, or optional ones)
     duplicates: int = 0  # repeat scans of this product's serials (alerts)
     _scanned_set: set[str] = field(default_factory=set, repr=False)
+    optional: bool = False
 
     @property
     def received(self) -> int:
-        return len(self.scanned) if self.serialized else self.counted
+        return len(self.scanned) + self.counted
+
+    @property
+    def must_scan(self) -> bool:
+        """Every unit of this line must be seen by its serial."""
+        return self.serialized and not self.optional
 
     @property
     def complete(self) -> bool:
@@ -146,7 +157,7 @@ class Checklist:
 
     def unscanned_serialized(self) -> int:
         """Serialized units the document expects that have not been scanned yet."""
-        return sum(line.short for line in self.lines.values() if line.serialized)
+        return sum(line.short for line in self.lines.values() if line.must_scan)
 
     def discrepancies(self) -> list[Discrepancy]:
         return [
@@ -198,7 +209,7 @@ class Checklist:
     def count(self, sku: str, quantity: int) -> ChecklistLine:
         """Units of a product without serials (or at a store not tracking serials)."""
         line = self.line(sku)
-        if line.serialized:
+        if line.must_scan:
             raise BadRequest(f"{sku} needs a serial for every unit: scan them")
         if line.counted + quantity < 0:
             raise BadRequest(f"{sku}: cannot take away more than the {line.counted} counted")
@@ -216,8 +227,9 @@ class Checklist:
         return line
 
     def receive_all(self) -> None:
-        """Take every unserialized line as arrived in full; refused while a serialized unit is
-        unscanned (each serialized unit must be seen)."""
+        """Take every unserialized line as arrived in full, and an optional line's units not
+        scanned as arrived without serials; refused while a unit that must be scanned is
+        unscanned (each such unit must be seen)."""
         left = self.unscanned_serialized()
         if left:
             raise UnscannedUnits(
@@ -227,3 +239,5 @@ class Checklist:
         for line in self.lines.values():
             if not line.serialized:
                 line.counted = line.expected
+            elif line.optional:
+                line.counted = max(0, line.expected - len(line.scanned))

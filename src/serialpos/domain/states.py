@@ -130,6 +130,12 @@ def refusal(
     if action in (Action.RECEIVE, Action.ADJUST_ADD, Action.EXPECT):
         if current is S.SOLD and action is not Action.EXPECT:
             return AlreadySold(f"serial {serial} was sold; take it back as a return instead")
+        if current is S.EXPECTED and action is Action.ADJUST_ADD:
+            # An ASN's leftover serial: the unit is known, on its way, not to be added anew.
+            return DuplicateSerial(
+                f"serial {serial} is already recorded ({where}): receive it "
+                "(on its ASN, by blind receiving or apply receive) instead of adding it"
+            )
         return DuplicateSerial(f"serial {serial} is already recorded ({where})")
     if current is S.SOLD:
         return AlreadySold(f"serial {serial} is already sold")

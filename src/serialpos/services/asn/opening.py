@@ -107,9 +107,13 @@ def open_asn(
             lines[r.sku].numbers.append(int(r.number))
             lines[r.sku].quantities[int(r.number)] = int(r.quantity)
             all_listed[r.sku] = all_listed.get(r.sku, True) and r.listed == r.quantity
+        optional = {r.sku for r in rows if SerialMode(r.serial_mode) is SerialMode.OPTIONAL}
+        optional -= {r.sku for r in rows if r.listed}
         for sku, line in order.items():
             if line.serialized and all_listed[sku]:
                 line.expected_serials = frozenset(listed.get(sku, ()))
+            # An optional-serial product the ASN lists no serial for: scanned or counted.
+            line.optional = line.serialized and sku in optional
         checklist = Checklist(order.values(), document=asn, kind="ASN")
         if saved_scans:
             apply_saved_scans(checklist, read_saved_scans(conn, int(head.id)))

@@ -153,10 +153,11 @@ class AsnReceiving:
         unscanned."""
         self.actor.require(Permission.RECEIVE)
         gaps = [
-            (ln.sku, ln.expected - ln.counted)
+            (ln.sku, max(0, ln.expected - len(ln.scanned)) - ln.counted)
             for ln in self.checklist.lines.values()
-            if not ln.serialized and ln.counted != ln.expected
+            if not ln.must_scan
         ]
+        gaps = [(sku, n) for sku, n in gaps if n != 0]
         self.checklist.receive_all()  # refuses first, changing nothing
         if gaps:
             self._save([(sku, None, n) for sku, n in gaps])
@@ -254,7 +255,7 @@ class AsnReceiving:
                         ledger.Step(Action.RECEIVE, self.store, line.sku, serials),
                         DocumentRef(DOCUMENT_TYPE, self.asn, str(number)),
                     )
-                if not line.serialized and line.counted > 0:
+                if line.counted > 0:  # units without serials (an optional product's too)
                     ledger.move_in(
                         conn,
                         self.db,
@@ -289,8 +290,7 @@ class AsnReceiving:
             scans: list[dict[str, object]] = []
             for line in lines:
                 scans += [{"sku": line.sku, "serial": serial} for serial in line.scanned]
-                if not line.serialized:
-                    scans += [{"sku": line.sku}] * line.counted
+                scans += [{"sku": line.sku}] * line.counted
             journal_sink.record(
                 self.db,
                 conn,
@@ -337,7 +337,7 @@ def apply_saved_scans(checklist: Checklist, scans: list[tuple[str, str | None, i
             continue
         if serial is not None and line.serialized and not line.has(serial):
             line.add(serial)
-        elif serial is None and not line.serialized:
+        elif serial is None and not line.must_scan:
             line.counted = max(0, line.counted + qty)
 
 
