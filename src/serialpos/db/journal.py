@@ -3,6 +3,7 @@ events (terminal/journaled.py, terminal/sync.py, terminal/mirror.py)."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -88,8 +89,34 @@ def add(
             state="pending",
             events_after=events[0],
             events_to=events[1],
+            order_number=order_named(line),
         )
     )
+
+
+def order_named(line: str) -> str | None:
+    """The order a journaled line names, by the number central knows it by: an order
+    operation's ``order``, the order number the terminal gave a sale (``numbers.order``),
+    or an ``order_create``'s ``number``; None for any other line."""
+    try:
+        data = json.loads(line)
+    except ValueError:
+        return None
+    if not isinstance(data, dict):
+        return None
+    numbers = data.get("numbers")
+    for found in (
+        data.get("order"),
+        numbers.get("order") if isinstance(numbers, dict) else None,
+        data.get("number") if data.get("op") == "order_create" else None,
+    ):
+        if isinstance(found, str) and 0 < len(found) <= ORDER_NUMBER_MAX:
+            return found
+    return None
+
+
+#: Longest order number ``journal_entry.order_number`` holds.
+ORDER_NUMBER_MAX = 64
 
 
 def _entries(conn: Connection, q: sa.Select[Any]) -> list[Entry]:
@@ -137,10 +164,14 @@ def _naming(number: str) -> sa.ColumnElement[bool]:
     return journal_c.line.like(f'%"{escaped}"%', escape="\\")
 
 
-def mentions(conn: Connection, number: str) -> bool:
-    """Whether an entry of the journal names the document ``number`` (as ``"number"`` in its
-    JSON line): the order it belongs to was sent to central already."""
-    found = conn.execute(sa.select(journal_c.id).where(_naming(number)).limit(1)).first()
+def mentions(conn: Connection, order: str) -> bool:
+    """Whether an entry of the journal names the order ``order`` (:func:`order_named`): it
+    was sent to central already. One probe of ``ix_journal_entry_order_number``: a scan of
+    the journal's lines cost about 4 ms at 5,000 entries, and a till asks at every counter
+    step of an order."""
+    found = conn.execute(
+        sa.select(journal_c.id).where(journal_c.order_number == order).limit(1)
+    ).first()
     return found is not None
 
 

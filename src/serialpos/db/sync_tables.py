@@ -35,6 +35,7 @@ class JournalEntry(SQLModel, table=True):
         ),
         sa.Index("ix_journal_entry_state_seq", "state", "seq"),
         sa.Index("ix_journal_entry_events_to", "events_to"),
+        sa.Index("ix_journal_entry_order_number", "order_number"),
     )
 
     id: str = Field(primary_key=True, max_length=36)
@@ -50,6 +51,9 @@ class JournalEntry(SQLModel, table=True):
     #: ``events_to`` (terminal/entry_events.py); null before migration 0027.
     events_after: int | None = Field(default=None)
     events_to: int | None = Field(default=None)
+    #: The order the line names (db/journal.py ``order_named``; migration 0035): whether
+    #: central knows an order is asked at every counter step of it, one index probe.
+    order_number: str | None = Field(default=None, max_length=64)
 
 
 class SyncState(SQLModel, table=True):
