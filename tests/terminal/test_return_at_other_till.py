@@ -1,0 +1,189 @@
+"""A customer returns at till B a unit sold at till A of the same store (issue 16).
+
+Till B holds a copy of A's sale once it has pulled it (terminal/order_copies.py): the
+return is taken there as one of its own, online or offline, with B's refund note, and
+journaled by the order's number, so central marks its line returned and keeps the note.
+Without the copy the return is refused, ``not_on_terminal``, saying what to do. The same
+unit returned at both tills offline: central takes the first, the second is one conflict,
+and both tills end as central has it, with one refund counted."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from typing import Any
+
+from terminal_chain import Chain, Terminal, opened, till_db
+
+from serialpos.db.engine import Database
+from serialpos.services import products, returns, users
+from serialpos.services.document_numbers import terminal_tag
+
+__all__ = ["opened"]
+
+LINE = (
+    "SELECT l.status FROM order_line l JOIN sale_order o ON o.id = l.order_id "
+    "WHERE o.number = :order AND l.number = 1"
+)
+REFUNDS = (
+    "SELECT count(*) FROM invoice i JOIN sale_order o ON o.id = i.order_id "
+    "WHERE o.number = :order AND i.kind = 'Refund'"
+)
+REFUND_PAID = (
+    "SELECT coalesce(sum(p.amount), 0) FROM order_payment p "
+    "JOIN sale_order o ON o.id = p.order_id WHERE o.number = :order AND p.kind = 'refund'"
+)
+
+
+def _tills(chain: Chain, a: str, b: str) -> tuple[Terminal, Terminal]:
+    """Two tills of S1, set up after central's catalogue has PHP, a phone at 250.00."""
+    db = chain.server.db
+    if not [p for p in products.search_products(db, "PHP") if p.sku == "PHP"]:
+        ada = users.actor_for(db, "ada", "setup")
+        products.create_product(
+            db, ada, sku="PHP", name="Phone", serial_mode="required", price=Decimal("250.00")
+        )
+    return chain.terminal(a), chain.terminal(b)
+
+
+def _central(chain: Chain, sql: str, order: str) -> Any:
+    return chain.scalar(sql.replace(":order", f"'{order}'"))
+
+
+def _sold_at_a(chain: Chain, serial: str, a: Terminal, *tills: Terminal) -> dict[str, Any]:
+    """``serial`` received at central, sold at till ``a`` and synced; ``tills`` pull it."""
+    assert chain.post({"op": "receive", "store": "S1", "sku": "PHP", "serial": serial})[0]["ok"]
+    a.sync()
+    for till in tills:
+        till.sync()
+    [sold] = a.apply({"op": "sell", "store": "S1", "sku": "PHP", "serial": serial})
+    assert sold["ok"] and a.sync()["accepted"] == 1
+    return sold
+
+
+def _returned_at_central(chain: Chain, order: str, refund: str) -> None:
+    assert _central(chain, LINE, order) == "returned"
+    assert _central(chain, REFUNDS, order) == 1
+    assert chain.scalar("SELECT count(*) FROM invoice WHERE number = :n", n=refund) == 1
+
+
+def test_a_return_at_another_till_offline_reaches_central(chain: Chain) -> None:
+    a, b = _tills(chain, "ot-a", "ot-b")
+    sold = _sold_at_a(chain, "OT-1", a, b)
+    order = sold["order"]
+    pulled = b.sync()  # online: B copies A's sale with the pull
+    assert pulled["mirror"]["order_copies"] == 1
+    assert b.query(LINE, order=order) == [("fulfilled",)]
+
+    # Offline (B does not sync): the customer brings OT-1 back to till B.
+    [back] = b.apply({"op": "order_return", "order": order, "serials": ["OT-1"]})
+    assert back["ok"], back
+    assert back["order"] == order  # the order keeps A's number
+    assert back["refund_invoice"].startswith(f"RF-S1-{terminal_tag('ot-b', 'S1')}-")  # B's
+    assert b.unit_state("OT-1") == "in_stock" and b.query(LINE, order=order) == [("returned",)]
+    assert b.status()["pending"] == 1
+    [entry] = b.query("SELECT line FROM journal_entry WHERE line LIKE '%order_return%'")
+    line = json.loads(entry[0])
+    assert (line["order"], line["numbers"]["refund"]) == (order, back["refund_invoice"])
+
+    report = b.sync()
+    assert (report["accepted"], report["conflicts"]) == (1, 0)
+    _returned_at_central(chain, order, back["refund_invoice"])
+    assert chain.scalar("SELECT state FROM serial_unit WHERE serial = 'OT-1'") == "in_stock"
+    a.sync()  # A's own copy of its sale learns the return
+    assert a.unit_state("OT-1") == "in_stock" and a.query(LINE, order=order) == [("returned",)]
+    for db in (a, b, chain):
+        db.check_clean()
+
+
+def test_a_return_at_another_till_online_through_the_console(
+    chain: Chain, opened: list[Database]
+) -> None:
+    """The console's Returns screen finds the sale by the unit's serial in B's copy and
+    takes it back (services/returns.py, as the screen calls it); pushed at once online."""
+    a, b = _tills(chain, "oc-a", "oc-b")
+    sold = _sold_at_a(chain, "OC-1", a, b)
+    b.sync()
+    db, actor = till_db(b, opened)
+    view = returns.find_sale(db, "OC-1")
+    assert view.order == sold["order"]
+    [line] = [ln.line for ln in view.lines if ln.serial == "OC-1"]
+    done = returns.return_units(db, actor, view.order, lines=[line])
+    assert done.units == (("OC-1", "in_stock"),) and done.amount > 0
+    assert b.sync()["accepted"] == 1
+    _returned_at_central(chain, sold["order"], done.refund_invoice)
+    paid = _central(chain, REFUND_PAID, sold["order"])
+    assert paid == -done.amount  # central records the refund the till paid
+    for db_ in (a, b, chain):
+        db_.check_clean()
+
+
+def test_one_unit_returned_at_two_tills_offline_is_one_conflict(chain: Chain) -> None:
+    a, b = _tills(chain, "dr-a", "dr-b")
+    sold = _sold_at_a(chain, "DR-1", a, b)
+    order = sold["order"]
+    b.sync()
+    # Both offline: the unit comes back at A (its own sale) and at B (its copy).
+    [at_a] = a.apply({"op": "order_return", "order": order, "serials": ["DR-1"]})
+    [at_b] = b.apply({"op": "order_return", "order": order, "serials": ["DR-1"]})
+    assert at_a["ok"] and at_b["ok"], (at_a, at_b)
+
+    assert a.sync()["accepted"] == 1
+    second = b.sync()
+    assert (second["accepted"], second["conflicts"]) == (0, 1)
+    rows = chain.scalar("SELECT count(*) FROM sync_conflict WHERE serial = 'DR-1'")
+    assert rows == 1
+    [conflict] = [
+        c
+        for c in json.loads(chain.central("conflicts", "list", "--json").stdout)
+        if c["serial"] == "DR-1"
+    ]
+    assert (conflict["terminal"], conflict["sku"]) == ("dr-b", "PHP")
+    assert conflict["entry"]["line"]["op"] == "order_return"
+    # Central took A's return only: one refund note, one refund paid, B's note not there.
+    _returned_at_central(chain, order, at_a["refund_invoice"])
+    none = chain.scalar("SELECT count(*) FROM invoice WHERE number = :n", n=at_b["refund_invoice"])
+    assert none == 0
+    assert _central(chain, REFUND_PAID, order) == -Decimal(at_a["amount"]) == Decimal("-250.00")
+
+    for till in (a, b, a, b):
+        till.sync()
+    assert chain.scalar("SELECT state FROM serial_unit WHERE serial = 'DR-1'") == "in_stock"
+    for till in (a, b):
+        assert till.unit_state("DR-1") == "in_stock"
+        assert till.query(LINE, order=order) == [("returned",)]
+        assert till.status()["pending"] == 0
+    # B's refund note is left out of its sales report, as central never took it.
+    sales = b.cli("--user", "mia", "report", "sales", "--json")
+    assert at_b["refund_invoice"] not in sales.stdout and at_b["refund_invoice"] in sales.stderr
+    for db in (a, b, chain):
+        db.check_clean()
+
+
+def test_no_copy_of_the_sale_is_refused_saying_what_to_do(
+    chain: Chain, opened: list[Database]
+) -> None:
+    a, b = _tills(chain, "nc-a", "nc-b")
+    sold = _sold_at_a(chain, "NC-1", a, b)  # B does not pull after the sale: no copy
+    [refused] = b.apply(
+        {"op": "order_return", "order": sold["order"], "serials": ["NC-1"]}, check=False
+    )
+    assert refused["error"] == "not_on_terminal"
+    assert "no copy" in refused["message"] and "sync" in refused["message"]
+    assert "at central" in refused["message"]
+    [other] = b.apply(
+        {"op": "order_return", "order": "S2-000001", "serials": ["NC-1"]}, check=False
+    )
+    assert other["error"] == "not_on_terminal" and "another store" in other["message"]
+    assert b.status()["pending"] == 0
+    db, _actor = till_db(b, opened)
+    try:
+        returns.find_sale(db, "NC-1")
+    except Exception as exc:  # the Returns screen's words
+        assert "sync" in str(exc) and "at central" in str(exc)
+    else:
+        raise AssertionError("the serial's sale was found on a till holding no copy")
+    # Other changes to another till's order stay refused, copy or not.
+    b.sync()
+    [void] = b.apply({"op": "order_void", "order": sold["order"]}, check=False)
+    assert void["error"] == "not_on_terminal"
