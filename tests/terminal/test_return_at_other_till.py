@@ -13,11 +13,17 @@ import json
 from decimal import Decimal
 from typing import Any
 
+import pytest
 from terminal_chain import Chain, Terminal, opened, till_db
+from test_console_terminal import _console
+from textual.widgets import Input
+from tui_helpers import async_test, log_in, settle
 
 from serialpos.db.engine import Database
 from serialpos.services import products, returns, users
 from serialpos.services.document_numbers import terminal_tag
+from serialpos.tui.screens.returns import ReturnsScreen
+from serialpos.tui.widgets.message_line import MessageLine
 
 __all__ = ["opened"]
 
@@ -35,30 +41,24 @@ REFUND_PAID = (
 )
 
 
-def _tills(chain: Chain, a: str, b: str) -> tuple[Terminal, Terminal]:
-    """Two tills of S1, set up after central's catalogue has PHP, a phone at 250.00."""
+def _sold_at_a(chain: Chain, serial: str, a: str, b: str) -> tuple[Terminal, Terminal, Any]:
+    """Tills ``a`` and ``b`` of S1 holding ``serial`` of PHP (a phone at 250.00), sold at
+    till ``a`` and synced: its sale verdict."""
     db = chain.server.db
     if not [p for p in products.search_products(db, "PHP") if p.sku == "PHP"]:
         ada = users.actor_for(db, "ada", "setup")
         products.create_product(
             db, ada, sku="PHP", name="Phone", serial_mode="required", price=Decimal("250.00")
         )
-    return chain.terminal(a), chain.terminal(b)
+    assert chain.post({"op": "receive", "store": "S1", "sku": "PHP", "serial": serial})[0]["ok"]
+    till_a, till_b = chain.terminal(a), chain.terminal(b)  # set up holding the unit
+    [sold] = till_a.apply({"op": "sell", "store": "S1", "sku": "PHP", "serial": serial})
+    assert sold["ok"] and till_a.sync()["accepted"] == 1
+    return till_a, till_b, sold
 
 
 def _central(chain: Chain, sql: str, order: str) -> Any:
     return chain.scalar(sql.replace(":order", f"'{order}'"))
-
-
-def _sold_at_a(chain: Chain, serial: str, a: Terminal, *tills: Terminal) -> dict[str, Any]:
-    """``serial`` received at central, sold at till ``a`` and synced; ``tills`` pull it."""
-    assert chain.post({"op": "receive", "store": "S1", "sku": "PHP", "serial": serial})[0]["ok"]
-    a.sync()
-    for till in tills:
-        till.sync()
-    [sold] = a.apply({"op": "sell", "store": "S1", "sku": "PHP", "serial": serial})
-    assert sold["ok"] and a.sync()["accepted"] == 1
-    return sold
 
 
 def _returned_at_central(chain: Chain, order: str, refund: str) -> None:
@@ -68,8 +68,7 @@ def _returned_at_central(chain: Chain, order: str, refund: str) -> None:
 
 
 def test_a_return_at_another_till_offline_reaches_central(chain: Chain) -> None:
-    a, b = _tills(chain, "ot-a", "ot-b")
-    sold = _sold_at_a(chain, "OT-1", a, b)
+    a, b, sold = _sold_at_a(chain, "OT-1", "ot-a", "ot-b")
     order = sold["order"]
     pulled = b.sync()  # online: B copies A's sale with the pull
     assert pulled["mirror"]["order_copies"] == 1
@@ -86,6 +85,10 @@ def test_a_return_at_another_till_offline_reaches_central(chain: Chain) -> None:
     line = json.loads(entry[0])
     assert (line["order"], line["numbers"]["refund"]) == (order, back["refund_invoice"])
 
+    # B's sales report: its refund note, not A's sale (A's report counts that).
+    sales = json.loads(b.cli("--user", "mia", "report", "sales", "--json").stdout)
+    assert [r["invoice"] for r in sales] == [back["refund_invoice"]]
+
     report = b.sync()
     assert (report["accepted"], report["conflicts"]) == (1, 0)
     _returned_at_central(chain, order, back["refund_invoice"])
@@ -96,31 +99,49 @@ def test_a_return_at_another_till_offline_reaches_central(chain: Chain) -> None:
         db.check_clean()
 
 
-def test_a_return_at_another_till_online_through_the_console(
-    chain: Chain, opened: list[Database]
+@async_test
+async def test_the_console_takes_the_return_offline_and_central_gets_it_online(
+    chain: Chain, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The console's Returns screen finds the sale by the unit's serial in B's copy and
-    takes it back (services/returns.py, as the screen calls it); pushed at once online."""
-    a, b = _tills(chain, "oc-a", "oc-b")
-    sold = _sold_at_a(chain, "OC-1", a, b)
-    b.sync()
-    db, actor = till_db(b, opened)
-    view = returns.find_sale(db, "OC-1")
-    assert view.order == sold["order"]
-    [line] = [ln.line for ln in view.lines if ln.serial == "OC-1"]
-    done = returns.return_units(db, actor, view.order, lines=[line])
-    assert done.units == (("OC-1", "in_stock"),) and done.amount > 0
+    """Till B's Returns screen, offline, finds A's sale by its order number in B's copy and
+    refunds it (80x24); once B is online again the return reaches central."""
+    a, b, sold = _sold_at_a(chain, "OC-1", "oc-a", "oc-b")
+    assert b.sync()["mirror"]["order_copies"] == 1
+    online_config = b.config.read_text()
+    app = _console(b, monkeypatch, server="http://127.0.0.1:9")  # nothing answers there
+    async with app.run_test(size=(80, 24)) as pilot:
+        await log_in(pilot, "mia", "1234")
+        await pilot.press("4")  # Returns
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, ReturnsScreen)
+        field = screen.query_one("#find", Input)
+        field.focus()
+        field.value = sold["order"]
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("space", "ctrl+y")  # choose the line; refund (cash, the default)
+        await settle(pilot)
+        await pilot.press("y")  # the refund's confirmation
+        await settle(pilot)
+        said = screen.query_one(MessageLine).text
+        assert f"refund RF-S1-{terminal_tag('oc-b', 'S1')}-" in said, said
+    assert b.unit_state("OC-1") == "in_stock" and b.status()["pending"] == 1
+    [entry] = b.query("SELECT line FROM journal_entry WHERE line LIKE '%order_return%'")
+    line = json.loads(entry[0])
+    assert (line["order"], line["line_numbers"]) == (sold["order"], [1])
+    refund = line["numbers"]["refund"]
+
+    b.config.write_text(online_config)  # the link is back
     assert b.sync()["accepted"] == 1
-    _returned_at_central(chain, sold["order"], done.refund_invoice)
-    paid = _central(chain, REFUND_PAID, sold["order"])
-    assert paid == -done.amount  # central records the refund the till paid
-    for db_ in (a, b, chain):
-        db_.check_clean()
+    _returned_at_central(chain, sold["order"], refund)
+    assert _central(chain, REFUND_PAID, sold["order"]) == Decimal("-250.00")  # paid once
+    for db in (a, b, chain):
+        db.check_clean()
 
 
 def test_one_unit_returned_at_two_tills_offline_is_one_conflict(chain: Chain) -> None:
-    a, b = _tills(chain, "dr-a", "dr-b")
-    sold = _sold_at_a(chain, "DR-1", a, b)
+    a, b, sold = _sold_at_a(chain, "DR-1", "dr-a", "dr-b")
     order = sold["order"]
     b.sync()
     # Both offline: the unit comes back at A (its own sale) and at B (its copy).
@@ -163,8 +184,7 @@ def test_one_unit_returned_at_two_tills_offline_is_one_conflict(chain: Chain) ->
 def test_no_copy_of_the_sale_is_refused_saying_what_to_do(
     chain: Chain, opened: list[Database]
 ) -> None:
-    a, b = _tills(chain, "nc-a", "nc-b")
-    sold = _sold_at_a(chain, "NC-1", a, b)  # B does not pull after the sale: no copy
+    _a, b, sold = _sold_at_a(chain, "NC-1", "nc-a", "nc-b")  # B has not pulled the sale
     [refused] = b.apply(
         {"op": "order_return", "order": sold["order"], "serials": ["NC-1"]}, check=False
     )
@@ -177,12 +197,9 @@ def test_no_copy_of_the_sale_is_refused_saying_what_to_do(
     assert other["error"] == "not_on_terminal" and "another store" in other["message"]
     assert b.status()["pending"] == 0
     db, _actor = till_db(b, opened)
-    try:
+    with pytest.raises(returns.NotOnTerminal) as found:  # the Returns screen's words
         returns.find_sale(db, "NC-1")
-    except Exception as exc:  # the Returns screen's words
-        assert "sync" in str(exc) and "at central" in str(exc)
-    else:
-        raise AssertionError("the serial's sale was found on a till holding no copy")
+    assert "sync" in found.value.message and "at central" in found.value.message
     # Other changes to another till's order stay refused, copy or not.
     b.sync()
     [void] = b.apply({"op": "order_void", "order": sold["order"]}, check=False)

@@ -22,6 +22,7 @@ from serialpos.db import order_repo as orepo
 from serialpos.db import repo
 from serialpos.db.customer_tables import CustomerRecord
 from serialpos.db.snapshot_sql import _from_json, rows
+from serialpos.domain.orders import LineStatus
 
 _customer_t: sa.Table = CustomerRecord.__table__  # type: ignore[attr-defined]
 
@@ -68,6 +69,24 @@ def held(conn: Connection, numbers: list[str]) -> set[str]:
     return {str(n) for n in conn.execute(sa.select(o.number).where(o.number.in_(numbers)))}
 
 
+def sold_here(conn: Connection, serials: list[str], mark: str) -> set[str]:
+    """Which of ``serials`` a fulfilled line of an order of this database's own (not a copy:
+    its ``terminal`` does not start with ``mark``) holds."""
+    if not serials:
+        return set()
+    o, ln = orepo.order_t.c, orepo.line_t.c
+    query = (
+        sa.select(ln.serial)
+        .join(orepo.order_t, o.id == ln.order_id)
+        .where(
+            ln.serial.in_(serials),
+            ln.status == LineStatus.FULFILLED.value,
+            sa.not_(o.terminal.startswith(mark)),
+        )
+    )
+    return {str(s) for s in conn.execute(query).scalars()}
+
+
 def _insert(conn: Connection, table: sa.Table, item: dict[str, Any]) -> int:
     """One row sent by central under a new local id; keys the local table lacks are ignored."""
     cols = table.c
@@ -87,16 +106,22 @@ def _customers_by_key(conn: Connection, orders: list[dict[str, Any]]) -> dict[st
     return {str(k): int(i) for k, i in conn.execute(sa.select(c.key, c.id).where(c.key.in_(keys)))}
 
 
-def take_orders(conn: Connection, copy: dict[str, Any]) -> list[str]:
+def take_orders(conn: Connection, copy: dict[str, Any], mark: str) -> list[str]:
     """Take central's rows of orders (:func:`store_orders`) under new local ids; an order
-    held here already is left as it is. The numbers of the orders taken."""
+    held here already is left as it is. Each order's ``terminal`` is ``mark`` followed by
+    central's (services/sale_copies.py: a copy is not this till's sale). The numbers of the
+    orders taken."""
     orders: list[dict[str, Any]] = copy.get("orders", [])
     here = held(conn, [str(o["number"]) for o in orders])
     customers = _customers_by_key(conn, orders)
     order_ids: dict[int, int] = {}
     for order in orders:
         if order["number"] not in here:
-            local = {**order, "customer_id": customers.get(str(order.get("customer_key")))}
+            local = {
+                **order,
+                "customer_id": customers.get(str(order.get("customer_key"))),
+                "terminal": f"{mark}{order.get('terminal')}"[:64],
+            }
             order_ids[int(order["id"])] = _insert(conn, orepo.order_t, local)
     invoice_ids: dict[int, int] = {}
     for invoice in copy.get("invoices", []):

@@ -6,7 +6,12 @@ of the store or at central's counter — is a row of central's database, not thi
 So for each sale event of its store that names an order this till does not hold, the pull
 asks central for the order (``GET /v1/snapshot?part=orders``, services/snapshot.py) before
 the page is applied, and takes it with the page, in the same local transaction
-(db/order_copy_sql.py): order, lines, invoices and payments as central has them then.
+(db/order_copy_sql.py): order, lines, invoices and payments as central has them then, the
+order marked a copy (its ``terminal``: ``copy:`` and the terminal that made it), so the
+till's sales reports leave the other till's sale out (services/sale_copies.py).
+
+A sale of a unit this till sold too (its own sale not taken by central, a conflict) is not
+copied: the unit's card keeps the till's own sale, NOT TAKEN, until a manager resolves it.
 
 With the copy the till takes the return offline too, exactly as one of its own sales: the
 unit back in stock, a refund note numbered by this till, the refund paid in its shift, and
@@ -27,6 +32,7 @@ from serialpos.config import ChainConfig
 from serialpos.db import order_copy_sql
 from serialpos.db.engine import Database
 from serialpos.services.orders.views import DOCUMENT_TYPE
+from serialpos.services.sale_copies import COPY_MARK
 from serialpos.terminal.client import CentralClient, CentralRefused
 
 log = logging.getLogger(__name__)
@@ -37,9 +43,12 @@ ASK_AT_ONCE = 100
 Copy = dict[str, Any]
 
 
-def named_sales(events: list[dict[str, Any]], store: str, central_terminal: str) -> list[str]:
-    """The order numbers this store's sale events name, made by anyone but this till."""
-    found: dict[str, None] = {}
+def named_sales(
+    events: list[dict[str, Any]], store: str, central_terminal: str
+) -> dict[str, list[str]]:
+    """The order numbers this store's sale events name, made by anyone but this till, each
+    with the serials the events name."""
+    found: dict[str, list[str]] = {}
     for e in events:
         document = e.get("document") or {}
         if (
@@ -49,8 +58,10 @@ def named_sales(events: list[dict[str, Any]], store: str, central_terminal: str)
             and document.get("type") == DOCUMENT_TYPE
             and isinstance(document.get("id"), str)
         ):
-            found[document["id"]] = None
-    return list(found)
+            serials = found.setdefault(document["id"], [])
+            if isinstance(e.get("serial"), str):
+                serials.append(e["serial"])
+    return found
 
 
 def fetch(
@@ -65,8 +76,18 @@ def fetch(
     named = named_sales(events, chain.store, central_terminal)
     if not named:
         return []
-    held = db.read(lambda conn: order_copy_sql.held(conn, named))
-    wanted = [n for n in named if n not in held]
+    serials = sorted({s for found in named.values() for s in found})
+
+    def read(conn: Connection) -> tuple[set[str], set[str]]:
+        return (
+            order_copy_sql.held(conn, list(named)),
+            order_copy_sql.sold_here(conn, serials, COPY_MARK),
+        )
+
+    held, sold_here = db.read(read)
+    # A unit this till sold too (its sale central did not take: a conflict) keeps the till's
+    # own sale on its card, NOT TAKEN; the other till's sale of it is returned at central.
+    wanted = [n for n, found in named.items() if n not in held and not sold_here & set(found)]
     copies: list[Copy] = []
     for start in range(0, len(wanted), ASK_AT_ONCE):
         try:
@@ -87,4 +108,4 @@ def fetch(
 
 def take(conn: Connection, copies: list[Copy]) -> int:
     """Take the copies in the page's transaction; the number of orders taken."""
-    return sum(len(order_copy_sql.take_orders(conn, copy)) for copy in copies)
+    return sum(len(order_copy_sql.take_orders(conn, copy, COPY_MARK)) for copy in copies)
