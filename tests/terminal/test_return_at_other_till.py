@@ -71,8 +71,8 @@ def test_a_return_at_another_till_offline_reaches_central(chain: Chain) -> None:
     a, b, sold = _sold_at_a(chain, "OT-1", "ot-a", "ot-b")
     order = sold["order"]
     pulled = b.sync()  # online: B copies A's sale with the pull
-    assert pulled["mirror"]["order_copies"] == 1
     assert b.query(LINE, order=order) == [("fulfilled",)]
+    assert pulled["mirror"]["order_copies"] == 1
 
     # Offline (B does not sync): the customer brings OT-1 back to till B.
     [back] = b.apply({"op": "order_return", "order": order, "serials": ["OT-1"]})
@@ -106,7 +106,9 @@ async def test_the_console_takes_the_return_offline_and_central_gets_it_online(
     """Till B's Returns screen, offline, finds A's sale by its order number in B's copy and
     refunds it (80x24); once B is online again the return reaches central."""
     a, b, sold = _sold_at_a(chain, "OC-1", "oc-a", "oc-b")
-    assert b.sync()["mirror"]["order_copies"] == 1
+    pulled = b.sync()
+    assert b.query(LINE, order=sold["order"]) == [("fulfilled",)]  # B's copy of A's sale
+    assert pulled["mirror"]["order_copies"] == 1
     online_config = b.config.read_text()
     app = _console(b, monkeypatch, server="http://127.0.0.1:9")  # nothing answers there
     async with app.run_test(size=(80, 24)) as pilot:
