@@ -183,7 +183,7 @@ def test_one_unit_returned_at_two_tills_offline_is_one_conflict(chain: Chain) ->
         db.check_clean()
 
 
-def test_no_copy_of_the_sale_is_refused_saying_what_to_do(
+def test_no_copy_is_refused_saying_what_to_do_and_a_synced_till_returns_online(
     chain: Chain, opened: list[Database]
 ) -> None:
     _a, b, sold = _sold_at_a(chain, "NC-1", "nc-a", "nc-b")  # B has not pulled the sale
@@ -206,3 +206,9 @@ def test_no_copy_of_the_sale_is_refused_saying_what_to_do(
     b.sync()
     [void] = b.apply({"op": "order_void", "order": sold["order"]}, check=False)
     assert void["error"] == "not_on_terminal"
+    # Synced, B holds the copy: the return online, pushed at once and accepted by central.
+    line = {"op": "order_return", "order": sold["order"], "serials": ["NC-1"]}
+    pushed = b.cli("--user", "mia", "apply", "--push", "-", stdin=json.dumps(line) + "\n")
+    [back] = [json.loads(x) for x in pushed.stdout.splitlines()]
+    assert back["ok"] and back["central"] == "accepted", back
+    _returned_at_central(chain, sold["order"], back["refund_invoice"])
