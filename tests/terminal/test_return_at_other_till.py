@@ -41,15 +41,20 @@ REFUND_PAID = (
 )
 
 
-def _sold_at_a(chain: Chain, serial: str, a: str, b: str) -> tuple[Terminal, Terminal, Any]:
-    """Tills ``a`` and ``b`` of S1 holding ``serial`` of PHP (a phone at 250.00), sold at
-    till ``a`` and synced: its sale verdict."""
+def _phone(chain: Chain) -> None:
+    """PHP, a phone at 250.00, in central's catalogue (made once per module's chain)."""
     db = chain.server.db
     if not [p for p in products.search_products(db, "PHP") if p.sku == "PHP"]:
         ada = users.actor_for(db, "ada", "setup")
         products.create_product(
             db, ada, sku="PHP", name="Phone", serial_mode="required", price=Decimal("250.00")
         )
+
+
+def _sold_at_a(chain: Chain, serial: str, a: str, b: str) -> tuple[Terminal, Terminal, Any]:
+    """Tills ``a`` and ``b`` of S1 holding ``serial`` of PHP (a phone at 250.00), sold at
+    till ``a`` and synced: its sale verdict."""
+    _phone(chain)
     assert chain.post({"op": "receive", "store": "S1", "sku": "PHP", "serial": serial})[0]["ok"]
     till_a, till_b = chain.terminal(a), chain.terminal(b)  # set up holding the unit
     [sold] = till_a.apply({"op": "sell", "store": "S1", "sku": "PHP", "serial": serial})
@@ -212,3 +217,19 @@ def test_no_copy_is_refused_saying_what_to_do_and_a_synced_till_returns_online(
     [back] = [json.loads(x) for x in pushed.stdout.splitlines()]
     assert back["ok"] and back["central"] == "accepted", back
     _returned_at_central(chain, sold["order"], back["refund_invoice"])
+
+
+def test_a_sale_at_centrals_counter_is_returned_at_a_till(chain: Chain) -> None:
+    _phone(chain)
+    assert chain.post({"op": "receive", "store": "S1", "sku": "PHP", "serial": "CC-1"})[0]["ok"]
+    till = chain.terminal("cc-b")
+    [sold] = chain.post({"op": "sell", "store": "S1", "sku": "PHP", "serial": "CC-1"}, user="mia")
+    assert sold["ok"]
+    pulled = till.sync()
+    [back] = till.apply({"op": "order_return", "order": sold["order"], "serials": ["CC-1"]})
+    assert back["ok"] and back["order"] == sold["order"], back
+    assert pulled["mirror"]["order_copies"] == 1
+    assert till.sync()["accepted"] == 1
+    _returned_at_central(chain, sold["order"], back["refund_invoice"])
+    assert chain.scalar("SELECT state FROM serial_unit WHERE serial = 'CC-1'") == "in_stock"
+    till.check_clean()
