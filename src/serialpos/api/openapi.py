@@ -410,9 +410,17 @@ def document() -> dict[str, Any]:
             },
             "/v1/snapshot": {
                 "get": _op(
-                    "What a new store terminal starts from; binds the token to the terminal",
+                    "What a new store terminal starts from; binds the token to the terminal. "
+                    "part=reference: the settings and catalogue again; part=orders: the rows "
+                    "of the store's orders named by 'number' (1 to 100), a till's copy of a "
+                    "sale made elsewhere",
                     _json({"type": "object"}),
-                    [_q("store", text_q, required=True), _q("terminal", text_q, required=True)],
+                    [
+                        _q("store", text_q, required=True),
+                        _q("terminal", text_q, required=True),
+                        _q("part", {"type": "string", "enum": ["reference", "orders"]}),
+                        _q("number", {"type": "array", "items": text_q, "maxItems": 100}),
+                    ],
                 )
             },
             "/v1/customers": {

@@ -29,14 +29,19 @@ def _required(request: Request, key: str) -> str:
 def snapshot_route(request: Request) -> Response:
     """``GET /v1/snapshot?store=S01&terminal=ID[&part=reference]``: what a new store
     terminal starts from; with ``part=reference`` only the settings and catalogue, which a
-    terminal takes again from time to time."""
+    terminal takes again from time to time; with ``part=orders&number=S1-A-000001...`` the
+    rows of the store's orders named (a till's copy of a sale made elsewhere)."""
     actor = actor_now(request)
     store, terminal = _required(request, "store"), _required(request, "terminal")
     part = _optional(request, "part")
     if part == "reference":
         return JSONResponse(snapshot.reference(request.app.state.db, actor, store, terminal))
+    if part == "orders":
+        numbers = request.query_params.getlist("number")
+        db = request.app.state.db
+        return JSONResponse(snapshot.orders(db, actor, store, terminal, numbers))
     if part is not None:
-        raise BadRequest("'part' must be 'reference' (settings and catalogue) or absent")
+        raise BadRequest("'part' must be 'reference' (settings and catalogue), 'orders' or absent")
     return JSONResponse(snapshot.take(request.app.state.db, actor, store, terminal))
 
 

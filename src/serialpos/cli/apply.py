@@ -82,7 +82,7 @@ def _apply_file(st: CliState, file: str, push: bool = False) -> None:
             from serialpos.terminal.journaled import apply_stream as journaled_stream
 
             results = journaled_stream(
-                db, actor, stream, st.config().resolved_outbox(), chain.terminal
+                db, actor, stream, st.config().resolved_outbox(), chain.terminal, chain.store
             )
             if push:
                 from serialpos.terminal.online import pushed_at_once

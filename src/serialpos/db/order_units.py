@@ -46,3 +46,14 @@ def units_of(conn: Connection, numbers: list[str]) -> dict[str, list[tuple[str, 
 def orders_of(conn: Connection, serial: str) -> list[str]:
     """The numbers of the orders whose lines hold or held ``serial``."""
     return [str(n) for n in conn.execute(_ORDERS_OF, {"serial": serial}).scalars()]
+
+
+def units_on_lines(conn: Connection, number: str, lines: list[int]) -> list[tuple[str, str]]:
+    """(sku, serial) of the units order ``number``'s lines numbered ``lines`` hold or held:
+    a return by line numbers names no serial, and its conflict names the unit by them."""
+    if not lines:
+        return []
+    query = _UNITS_OF.where(_line_c.number.in_(lines))
+    return [
+        (str(sku), str(serial)) for _n, sku, serial in conn.execute(query, {"numbers": [number]})
+    ]

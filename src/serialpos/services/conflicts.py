@@ -43,14 +43,26 @@ CONFLICT_CODES = frozenset(
 #: central) is refused the same however often it is sent. Elsewhere ``conflict`` is a race
 #: with another terminal at the same moment (the terminal sends the entry again).
 LASTING_CONFLICT_OPS = frozenset({"asn_receive"})
+#: Refusals that are conflicts for one operation only: a line a till took back that is no
+#: longer sold at central (the same unit returned first at another till of the store, or
+#: at central: ``not_returnable`` named by its line's number, ``not_on_order`` by its
+#: serial) is the double return of one unit, kept for a manager. The till checked the line
+#: was sold on its copy of the order before it took the unit back.
+OP_CONFLICT_CODES = frozenset(
+    {("order_return", "not_returnable"), ("order_return", "not_on_order")}
+)
 
 
 def is_conflict(data: Mapping[str, Any], refusal: Mapping[str, Any]) -> bool:
     """Whether a refused entry is a conflict (kept for a manager) rather than a refusal:
     the unit moved since the terminal last knew it, or the document it worked on was
     finished elsewhere meanwhile ("received elsewhere", issue 16)."""
-    code = refusal.get("error")
-    return code in CONFLICT_CODES or (code == "conflict" and data.get("op") in LASTING_CONFLICT_OPS)
+    code, op = refusal.get("error"), data.get("op")
+    return (
+        code in CONFLICT_CODES
+        or (code == "conflict" and op in LASTING_CONFLICT_OPS)
+        or (op, code) in OP_CONFLICT_CODES
+    )
 
 
 #: How a manager resolves a conflict; each but ``accept`` is a new ledger event.

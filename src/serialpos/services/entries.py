@@ -23,7 +23,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from serialpos.db import apply_outcomes, conflict_sql
+from serialpos.db import apply_outcomes, conflict_sql, order_units
 from serialpos.db.engine import Database, DatabaseError
 from serialpos.db.joined import JoinedDatabase
 from serialpos.domain import entry_seal
@@ -86,6 +86,22 @@ def _order_lines(data: Mapping[str, Any]) -> list[tuple[str, str]]:
         and isinstance(line.get("sku"), str)
         and isinstance(line.get("serial"), str)
     ]
+
+
+def _units_on_lines(conn: Connection, data: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(sku, serial) of the units on the lines an entry names by number on its order (a
+    till's ``order_return``: central's lines hold them)."""
+    order = data.get("order")
+    numbers = [
+        n
+        for key in ("line_numbers", "damaged_line_numbers")
+        if isinstance(data.get(key), list)
+        for n in data[key]
+        if isinstance(n, int) and not isinstance(n, bool)
+    ]
+    if not isinstance(order, str) or not numbers:
+        return []
+    return order_units.units_on_lines(conn, order, numbers)
 
 
 def _check_link(
@@ -330,10 +346,15 @@ def _record_conflict(
 ) -> Result:
     message = str(refusal.get("message", ""))
     serials = _serials(data)
+    on_lines = _units_on_lines(conn, data) if not serials else []
+    serials += [serial for _sku, serial in on_lines]
     serial = next((s for s in serials if s in message), serials[0] if serials else None)
     sku = data.get("sku") if isinstance(data.get("sku"), str) else item_sku(data, serial)
     if sku is None:  # an order's line: the product of the serial named
-        sku = next((k for k, s in _order_lines(data) if s == serial), None)
+        sku = next((k for k, s in [*_order_lines(data), *on_lines] if s == serial), None)
+    if sku is None and serial is not None and isinstance(data.get("order"), str):
+        held = order_units.units_of(conn, [data["order"]]).get(data["order"], [])
+        sku = next((k for k, s in held if s == serial), None)  # a return naming serials
     store_code = data.get("store")
     store_id = conflict_sql.store_for(
         conn, store_code if isinstance(store_code, str) else None, terminal

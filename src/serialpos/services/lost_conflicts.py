@@ -59,7 +59,10 @@ def _read(item: Any) -> tuple[Mapping[str, Any], str, str]:
     error, message = item.get("error"), item.get("message")
     if not is_conflict(data, {"error": error}):
         codes = ", ".join(sorted(CONFLICT_CODES))
-        raise BadRequest(f"'error' is one of {codes} (or conflict, for an ASN receipt)")
+        raise BadRequest(
+            f"'error' is one of {codes} (or conflict, for an ASN receipt; not_returnable, "
+            "or not_on_order, for a return)"
+        )
     if not isinstance(message, str):
         raise BadRequest("'message' is central's first answer (text)")
     return data, str(error), message

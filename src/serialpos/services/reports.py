@@ -38,6 +38,7 @@ from serialpos.domain.products import SerialMode
 from serialpos.domain.serials import normalize_serial
 from serialpos.domain.text import clip
 from serialpos.services import not_taken as nt
+from serialpos.services import sale_copies
 from serialpos.services.report_discounts import DISCOUNT_COLUMNS, discount_of, with_order_lines
 
 #: Rows fetched from the database per round trip while streaming an export.
@@ -71,6 +72,9 @@ class _Where:
     delivery: str | None
     pending_serial: bool
     not_taken: tuple[str, ...] = ()  # sales reports: documents central did not take
+    #: sales reports on a store terminal: the codes of the documents it issued, which leave
+    #: its copies of other tills' sales out (services/sale_copies.py)
+    own_codes: tuple[str, ...] = ()
 
 
 def _checked(db: Database, conn: Connection, f: ReportFilter, sales: bool = False) -> _Where:
@@ -96,6 +100,7 @@ def _checked(db: Database, conn: Connection, f: ReportFilter, sales: bool = Fals
         delivery=delivery,
         pending_serial=f.pending_serial,
         not_taken=nt.documents(conn) if sales else (),
+        own_codes=sale_copies.own_codes(db, conn) if sales else (),
     )
 
 
@@ -179,7 +184,7 @@ def _sales_where(w: _Where) -> list[sa.ColumnElement[bool]]:
         where.append(invoice_line_c.sku == w.sku)
     if w.serial is not None:
         where.append(invoice_line_c.serial == w.serial)
-    return where + nt.excluded(w.not_taken)
+    return where + nt.excluded(w.not_taken) + sale_copies.not_copied(w.own_codes)
 
 
 def _sales_from() -> sa.FromClause:

@@ -17,7 +17,7 @@ from sqlalchemy.engine import Connection
 from serialpos.db import order_repo as orepo
 from serialpos.db import repo
 from serialpos.db.engine import Database
-from serialpos.domain.errors import BadRequest
+from serialpos.domain.errors import BadRequest, DomainError
 from serialpos.domain.orders import LineStatus, PaymentMethod
 from serialpos.domain.serials import normalize_serial
 from serialpos.domain.states import Action
@@ -101,7 +101,26 @@ def find_sale(db: Database, text: str) -> OrderView:
             raise UnknownOrder(f"no order, invoice or sold unit matches '{clip(value)}'")
         return _view(conn, _find(conn, number))
 
-    return db.read(work)
+    try:
+        return db.read(work)
+    except UnknownOrder as exc:
+        if db.journal_sink is None:
+            raise
+        raise NotOnTerminal(f"{exc.message}{ON_TERMINAL}") from None
+
+
+class NotOnTerminal(DomainError):
+    """A store terminal holds no copy of the sale asked for (terminal/order_copies.py)."""
+
+    code = "not_on_terminal"
+
+
+#: What a store terminal says when it finds no sale: it holds its own sales and copies of
+#: its store's other sales pulled while online, not the rest.
+ON_TERMINAL = (
+    " on this till: a sale made at another till or at central is returned here once the "
+    "till holds its copy (sync while online and find it again), or take the return at central"
+)
 
 
 def _say_what_it_is(conn: Connection, value: str) -> None:

@@ -9,8 +9,10 @@ The store's open documents come with it (db/snapshot_sql.py ``DOCUMENT_TABLES``)
 with their lines and saved scans (and each announced unit names its ASN line, so the terminal
 records it as announced), transfers shipped to the store and not yet received, and open
 counts; so receiving and counting work offline. So do the chain's customer records (taken by
-key, services/customer_sync.py). Orders are not: their numbers are given by each database,
-and a terminal refuses the operations naming an order by its number.
+key, services/customer_sync.py). Orders are not (a store's years of sales): a till asks for
+the orders of its store it learns of from the feed, made at another till or at central
+(:func:`orders`, terminal/order_copies.py), so a customer may return any of the store's sales
+at any of its tills.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
-from serialpos.db import conflict_sql, repo, snapshot_sql
+from serialpos.db import conflict_sql, order_copy_sql, repo, snapshot_sql
 from serialpos.db import feed as feed_sql
 from serialpos.db.engine import Database
 from serialpos.db.tables import utcnow
@@ -111,5 +113,29 @@ def reference(db: Database, actor: Actor, store: str, terminal_id: str) -> dict[
             name: snapshot_sql.rows(conn, table)
             for name, table in snapshot_sql.REFERENCE_TABLES.items()
         }
+
+    return db.read(work)
+
+
+#: Orders one ``part=orders`` request may name.
+ORDERS_AT_ONCE = 100
+
+
+def orders(
+    db: Database, actor: Actor, store: str, terminal_id: str, numbers: list[str]
+) -> dict[str, Any]:
+    """``GET /v1/snapshot?part=orders&number=...``: central's rows of the store's orders
+    named (db/order_copy_sql.py), for a till to hold a copy of a sale made at another till
+    or at central and take its return; an order of another store is left out."""
+    link(db, actor, store, terminal_id)
+    if not numbers or len(numbers) > ORDERS_AT_ONCE:
+        raise BadRequest(f"name 1 to {ORDERS_AT_ONCE} orders ('number')")
+    if any(len(n) > 64 or has_control_chars(n) for n in numbers):
+        raise BadRequest("'number' must be text of at most 64 characters, no control characters")
+
+    def work(conn: Connection) -> dict[str, Any]:
+        snapshot_sql.begin_consistent_read(conn)
+        here = repo.store_id(db, conn, store)
+        return order_copy_sql.store_orders(conn, here, sorted(set(numbers)))
 
     return db.read(work)

@@ -40,6 +40,9 @@ Result = dict[str, Any]
 BY_ORDER_NUMBER = frozenset(
     {"order_set_serial", "order_fulfil", "order_void", "order_return", "order_amend"}
 )
+#: Of those, what a till may do to its copy of a sale of its store made elsewhere (another
+#: till's, central's counter's: terminal/order_copies.py): take the customer's return.
+ON_COPIES = frozenset({"order_return"})
 
 
 def write_entry(
@@ -217,10 +220,16 @@ def numbered(data: Mapping[str, Any], result: Mapping[str, Any]) -> Mapping[str,
 
 
 def apply_line(
-    db: Database, actor: Actor, raw: bytes | None, line_no: int, terminal: str
+    db: Database,
+    actor: Actor,
+    raw: bytes | None,
+    line_no: int,
+    terminal: str,
+    store: str | None = None,
 ) -> Result | None:
     """As services/apply/dispatch.py ``apply_line``, journaled. A line the terminal would refuse is
-    refused exactly as there (and journals nothing)."""
+    refused exactly as there (and journals nothing). ``store``: the terminal's store (its
+    config's), which says an order of another store apart from one not copied yet."""
     if db.journal_sink is None:
         # The terminal's documents carry its code, whoever opened the database.
         attach(db, terminal)
@@ -243,7 +252,7 @@ def apply_line(
             "message": "'journal' is written by the terminal, not by a host",
         }
     if data.get("op") in BY_ORDER_NUMBER:
-        refusal = _order_not_here(db, data.get("order"), terminal)
+        refusal = _order_not_here(db, data, terminal, store)
         if refusal is not None:
             return {"ok": False, **head, "error": "not_on_terminal", "message": refusal}
     if "numbers" in data:
@@ -274,21 +283,39 @@ def apply_line(
     return {"ok": body.pop("ok"), **head, **body}
 
 
-def _order_not_here(db: Database, order: object, terminal: str) -> str | None:
-    """Why a line naming ``order`` cannot be done on this terminal, or None: the order must be
-    one this terminal made (its number carries the terminal's code)."""
+def _order_not_here(
+    db: Database, data: Mapping[str, Any], terminal: str, store: str | None
+) -> str | None:
+    """Why a line naming an order cannot be done on this terminal, or None: the order must be
+    one this terminal made (its number carries the terminal's code), or, for a return, the
+    till's copy of a sale of its store made elsewhere (terminal/order_copies.py)."""
+    order = data.get("order")
     if not isinstance(order, str) or not order.strip():
         return None  # the operation itself says what is wrong
-    store = db.read(lambda conn: order_repo.order_row(conn, order))
-    if store is None:
+    found = db.read(lambda conn: order_repo.order_row(conn, order))
+    returning = data.get("op") in ON_COPIES
+    if found is None:
+        if returning and (store is None or order.startswith(f"{store}-")):
+            return (
+                f"order {clip(order)} is not on this terminal: this till holds no copy of "
+                "that sale (made at central or at another till, and not pulled here yet): "
+                "sync while online and try again, or take the return at central"
+            )
+        if returning:
+            return f"order {clip(order)} is another store's: take the return at central"
         return (
             f"order {clip(order)} is not on this terminal: an order made at central or "
             "at another till is changed there"
         )
-    code = document_numbers.terminal_tag(terminal, str(store._mapping["store_code"]))
-    if f"-{code}-" not in order:
-        return f"order {clip(order)} was not made on this terminal: change it at central"
-    return None
+    order_store = str(found._mapping["store_code"])
+    code = document_numbers.terminal_tag(terminal, order_store)
+    if f"-{code}-" in order:
+        return None
+    if returning and (store is None or order_store == store):
+        return None  # the till's copy of its store's sale: returned here as its own
+    if returning:
+        return f"order {clip(order)} is another store's: take the return at central"
+    return f"order {clip(order)} was not made on this terminal: change it at central"
 
 
 class _Refused(Exception):
@@ -325,7 +352,12 @@ def _apply_without_id(
 
 
 def apply_stream(
-    db: Database, actor: Actor, stream: IO[bytes], outbox: Path | None, terminal: str
+    db: Database,
+    actor: Actor,
+    stream: IO[bytes],
+    outbox: Path | None,
+    terminal: str,
+    store: str | None = None,
 ) -> Iterator[Result]:
     """One verdict per non-blank line, each line applied and journaled in one transaction."""
     folder = _outbox_folder  # as services/apply/dispatch.py's apply_stream
@@ -333,7 +365,7 @@ def apply_stream(
         # Set and reset around each line: the folder must not outlive the run.
         token = folder.set(outbox) if outbox is not None else None
         try:
-            result = apply_line(db, actor, raw, line_no, terminal)
+            result = apply_line(db, actor, raw, line_no, terminal, store)
         finally:
             if token is not None:
                 folder.reset(token)

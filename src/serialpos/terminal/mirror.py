@@ -64,6 +64,9 @@ class MirrorCount:
     #: lines of this till's orders marked returned by a return made at central
     #: (terminal/returned_lines.py)
     returned_lines: int = 0
+    #: orders of this store made at another till or at central copied here with the pull,
+    #: so their units may be returned at this till (terminal/order_copies.py)
+    order_copies: int = 0
 
 
 def _at(text: Any) -> datetime:

@@ -24,7 +24,7 @@ from sqlalchemy.engine import Connection
 from serialpos.config import ChainConfig
 from serialpos.db import journal
 from serialpos.db.engine import Database
-from serialpos.terminal import feed_memory
+from serialpos.terminal import feed_memory, order_copies
 from serialpos.terminal.central_behind import CentralBehind, check_not_behind
 from serialpos.terminal.client import CentralClient
 from serialpos.terminal.mirror import apply_events
@@ -60,17 +60,21 @@ def pull(db: Database, client: CentralClient, chain: ChainConfig, report: SyncRe
                 after = next_after
             break
         cards = new_products(db, client, events, chain.store)
+        # the store's sales made elsewhere, copied so they may be returned here
+        copies = order_copies.fetch(db, client, chain, events, central_terminal)
 
         def write(
             conn: Connection,
             events: list[dict[str, Any]] = events,
             next_after: int = next_after,
             cards: list[dict[str, Any]] = cards,
-        ) -> None:
+            copies: list[order_copies.Copy] = copies,
+        ) -> int:
             known = journal.product_ids(conn)
             for card in cards:
                 if card["sku"] not in known:
                     journal.add_product(conn, card)
+            taken = order_copies.take(conn, copies)
             apply_events(
                 conn,
                 events,
@@ -80,8 +84,9 @@ def pull(db: Database, client: CentralClient, chain: ChainConfig, report: SyncRe
             )
             journal.remember_events(conn, feed_memory.seen(events, chain.store, central_terminal))
             journal.set_state(conn, "feed_after", str(next_after))
+            return taken
 
-        db.write(write)
+        report.mirror.order_copies += db.write(write)
         report.pulled += len(events)
         after = next_after
     report.feed_after = after
