@@ -50,8 +50,9 @@ def _same(chain: Chain, *tills: Terminal, serials: tuple[str, ...]) -> None:
 
 
 def test_a_count_after_a_conflicted_sale_and_its_return_ends_as_central(chain: Chain) -> None:
-    for serial in ("CC-042", "CC-043", "CC-044"):
-        assert chain.post({"op": "receive", "store": "S1", "sku": "PH1", "serial": serial})[0]
+    serials = ("CC-042", "CC-043", "CC-044")
+    got = chain.post({"op": "receive", "store": "S1", "sku": "PH1", "serials": list(serials)})
+    assert got[0]["ok"], got
     a, b = chain.terminal("cc-a"), chain.terminal("cc-b")
     assert a.apply(_sale("CC-043"))[0]["ok"]
     assert a.sync()["accepted"] == 1
@@ -62,27 +63,26 @@ def test_a_count_after_a_conflicted_sale_and_its_return_ends_as_central(chain: C
     assert sold["ok"], sold
     scans = [{"sku": "PH1", "serial": s} for (s,) in b.query(IN_STOCK_HERE)]
     assert {"serial": "CC-042", "sku": "PH1"} not in scans and scans
-    [counted] = b.apply(
+    [counted, back] = b.apply(
         {
             "op": "count",
             "store": "S1",
             "approve": True,
             "products": ["PH1"],
             "batches": [{"counter": "mia", "scans": scans}],
-        }
+        },
+        {"op": "order_return", "order": sold["order"], "line_numbers": [1]},
     )
-    assert counted["ok"], counted
-    [back] = b.apply({"op": "order_return", "order": sold["order"], "line_numbers": [1]})
-    assert back["ok"], back
+    assert counted["ok"] and back["ok"], (counted, back)
     assert b.unit_state("CC-042") == "in_stock"
 
     report = b.sync()
     assert (report["conflicts"], report["accepted"], report["refused"]) == (1, 1, 1), report
     assert _central(chain, "CC-042") == ("written_off", "S1")  # central applied the count
     assert a.sync()["pulled"] > 0
-    _same(chain, a, b, serials=("CC-042", "CC-043", "CC-044"))
+    _same(chain, a, b, serials=serials)
     again = b.sync()  # for good: nothing moves it back
     assert (again["accepted"], again["pending"]) == (0, 0), again
-    _same(chain, a, b, serials=("CC-042", "CC-043", "CC-044"))
+    _same(chain, a, b, serials=serials)
     for db in (a, b, chain):
         db.check_clean()
