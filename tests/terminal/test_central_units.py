@@ -16,7 +16,7 @@ from serialpos.config import ChainConfig
 from serialpos.db.engine import Database
 from serialpos.services import products, users
 from serialpos.services.transfers.sent import shipped_here
-from serialpos.terminal import sync
+from serialpos.terminal import push, sync
 from serialpos.terminal.client import CentralClient
 
 AT_STORE = (
@@ -52,7 +52,7 @@ def _same_stock(till: Terminal, chain: Chain, store: str, sku: str = "PH1") -> N
 def _sync_one_entry_a_push(chain: Chain, till: Terminal, monkeypatch: pytest.MonkeyPatch) -> Any:
     """``sync`` in this process, one entry a push: an entry's verdict is taken while the
     entries after it still wait here."""
-    monkeypatch.setattr(sync, "PUSH_BATCH", 1)
+    monkeypatch.setattr(push, "PUSH_BATCH", 1)  # push reads its own
     db = Database(till.db_url)
     config = ChainConfig(chain.server.base, till.token, "S1", till.name)
     try:

@@ -14,7 +14,7 @@ from terminal_chain import Chain, Terminal
 from serialpos.config import ChainConfig
 from serialpos.db import journal
 from serialpos.db.engine import Database
-from serialpos.terminal import central_state, sync
+from serialpos.terminal import central_state, push, sync
 from serialpos.terminal.client import CentralClient
 
 AT_STORE = (
@@ -187,7 +187,7 @@ def test_a_later_waiting_entry_is_not_undone(chain: Chain, monkeypatch: pytest.M
     assert sold["ok"] and back["ok"] and loser.unit_state("CW-1") == "in_stock"
     assert winner.sync()["accepted"] == 1
 
-    monkeypatch.setattr(sync, "PUSH_BATCH", 1)
+    monkeypatch.setattr(push, "PUSH_BATCH", 1)  # push reads its own
     till_db = Database(loser.db_url)
     config = ChainConfig(chain.server.base, loser.token, "S1", loser.name)
     try:

@@ -5,10 +5,11 @@ Every event of the store sets its unit to the state central gave it, in central'
 whatever the local state was: after a conflict the unit shows what central decided. An event
 this terminal made itself (central records it under the terminal's id) is already
 here: it is skipped when the unit is in the state it gave (always, for a quantity) or when
-the unit's newest local event is one of the till's own acts (terminal/own_events.py: a
-counter sale's reserve, pulled when the unit is sold), and applied again when another
-terminal's event, earlier at central but pulled after it, moved the unit locally meanwhile,
-so the unit ends in central's last state. (The sync pulls only
+the unit's newest local event is one of the till's own acts central took
+(terminal/own_events.py: a counter sale's reserve, pulled when the unit is sold), and
+applied again when another terminal's event, earlier at central but pulled after it, or an
+entry of this till's central did not take (a conflict, a refusal), moved the unit locally
+meanwhile, so the unit ends in central's last state. (The sync pulls only
 when nothing is waiting to be pushed, so no local entry is overtaken by a pull.)
 Each is copied as a local ledger event whose ``from`` is the local state before it, and the
 stock moves by the local difference, so the local ledger still folds to the local state and
