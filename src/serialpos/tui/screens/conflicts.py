@@ -22,6 +22,7 @@ from rich.text import Text
 from textual.binding import Binding, BindingType
 
 from serialpos.domain.errors import DomainError
+from serialpos.domain.sale_not_recorded import lines_for_people
 from serialpos.domain.text import visible
 from serialpos.domain.users import Permission
 from serialpos.tui.screens.admin import AdminListScreen
@@ -77,6 +78,11 @@ def conflict_text(c: dict[str, Any]) -> Text:
         f"\n  {c.get('error')}: {op} #{entry.get('seq', '?')} from "
         f"{visible(str(c.get('terminal')))}; stands: {visible(stands)}"
     )
+    sale = lines_for_people(c)
+    if sale:  # the whole sale is missing at central, not only the unit: say all of it
+        text.append(f"\n  NOT RECORDED: {visible(sale[0])}", style="bold")
+        for line in sale[1:]:
+            text.append(f"\n  {visible(line)}")
     if c.get("put_back"):
         # What the entry had moved on this till, put back when central did not take it
         # (terminal/quantities.py).
