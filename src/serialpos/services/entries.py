@@ -226,7 +226,14 @@ def apply_in(conn: Connection, db: Database, entry: Entry, apply_object: ApplyOb
             savepoint.rollback()
         raise
     savepoint.rollback()
-    if not is_conflict(entry.data, result):
+    follows = follows_conflict(conn, entry, result)
+    if follows is not None:
+        result = {
+            **result,
+            "message": f"{result.get('message')}: it follows conflict {follows}, this "
+            "till's entry that made it, which central did not record",
+        }
+    elif not is_conflict(entry.data, result):
         raise Refused(entry_units.add_units_in(conn, entry.data, result))
     # The unit moved meanwhile: the id is claimed again, with the conflict as its outcome.
     savepoint = conn.begin_nested()
@@ -239,6 +246,8 @@ def apply_in(conn: Connection, db: Database, entry: Entry, apply_object: ApplyOb
         outcome = _record_conflict(
             conn, db, entry.data, entry.terminal, entry.seq, entry.key, result
         )
+        if follows is not None:
+            outcome["follows"] = follows
         apply_outcomes.record(conn, entry.key, json.dumps(outcome, ensure_ascii=False))
         savepoint.commit()
     except BaseException:
@@ -246,6 +255,30 @@ def apply_in(conn: Connection, db: Database, entry: Entry, apply_object: ApplyOb
             savepoint.rollback()
         raise
     return entry_units.add_units_in(conn, entry.data, {"ok": False, **outcome})
+
+
+#: Refusals of an entry naming a document central does not hold (pinned codes: they stay
+#: the answer for a document that is really unknown).
+_UNKNOWN_DOCUMENT = frozenset({"unknown_order", "unknown_refund"})
+#: The keys of an entry that name a document an earlier entry of the till made.
+_NAMED_DOCUMENT = ("order", "exchange_of")
+
+
+def follows_conflict(conn: Connection, entry: Entry, refusal: Mapping[str, Any]) -> int | None:
+    """The conflict an entry refused for naming an unknown order or refund note follows:
+    the conflict of this till's entry that made that document (an offline sale central did
+    not record, and then the exchange of a unit from it). Such an entry is recorded as a
+    conflict for a manager, naming that one, not refused: refused, the till would put back
+    in stock units its customer took home, and no manager would be asked."""
+    if refusal.get("error") not in _UNKNOWN_DOCUMENT:
+        return None
+    for key in _NAMED_DOCUMENT:
+        number = entry.data.get(key)
+        if isinstance(number, str) and number:
+            found = conflict_sql.conflict_making(conn, entry.terminal, number)
+            if found is not None:
+                return found
+    return None
 
 
 class _NotPrepared(Exception):
