@@ -8,16 +8,26 @@ conflicting line left open and paid. Real ``serialpos serve`` on PostgreSQL."""
 from __future__ import annotations
 
 import json
+import re
+import sys
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
 from terminal_chain import Chain, Terminal, till_db
+from test_console_terminal import _console
+
+sys.path.insert(0, str(Path(__file__).parents[1] / "tui"))
+
+from tui_helpers import HANDHELD, async_test, log_in, screen_text, settle
 
 from serialpos.db.engine import Database
-from serialpos.domain.sale_not_recorded import lines_for_people
 from serialpos.services import products, users
 from serialpos.services.orders import NewOrder, add_item, fulfil
+from serialpos.tui.screens.conflicts import ConflictsScreen
+from serialpos.tui.screens.serial_mode import Confirm
+from serialpos.tui.widgets.message_line import MessageLine
 
 PRICE = Decimal("418.80")
 
@@ -126,6 +136,8 @@ def test_record_sale_records_the_rest_and_the_money(
 
 
 def test_the_words_fit_a_handheld() -> None:
+    from serialpos.domain.sale_not_recorded import lines_for_people
+
     line = {
         "op": "order_create",
         "lines": [
@@ -143,3 +155,36 @@ def test_the_words_fit_a_handheld() -> None:
         "- CAB x2 at 8.00",
     ]
     assert lines_for_people({"serial": "S-1", "entry": {"line": {"op": "sell"}}}) == []
+
+
+@async_test
+async def test_the_handheld_shows_the_sale_and_records_it(
+    chain: Chain, priced: str, opened: list[Database], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    b, order, _invoice, number = _two_tills(chain, priced, opened, "TU")
+    app = _console(b, monkeypatch, server=chain.server.base)
+    async with app.run_test(size=HANDHELD) as pilot:
+        await log_in(pilot, "mia", "1234")
+        await pilot.press("a")
+        await settle(pilot)
+        await pilot.press("c")
+        await settle(pilot)
+        assert isinstance(app.screen, ConflictsScreen)
+        rows = app.screen.query_one("#rows")
+        [prompt] = [o.prompt.plain for o in rows.options if o.id == str(number)]  # type: ignore[attr-defined]
+        said = " ".join(prompt.split())
+        assert f"NOT RECORDED: the whole sale {order}" in said, said
+        assert "837.60 taken (cash 837.60)" in said and f"- {priced} TU-042 x1 at 418.80" in said
+        rows.highlighted = [o.id for o in rows.options].index(str(number))  # type: ignore[attr-defined]
+        await pilot.press("f8")
+        await settle(pilot)
+        assert isinstance(app.screen, Confirm)
+        question = " ".join(re.sub("[\u2500-\u259f]", " ", screen_text(app)).split())
+        assert f"Record the rest of conflict #{number}'s sale (at central)?" in question
+        await pilot.press("enter")
+        await settle(pilot)
+        said = app.screen.query_one(MessageLine).text
+        assert said == (
+            f"\u2713 conflict {number}: the rest of the sale recorded with its money at central"
+        ), said
+    assert chain.scalar("SELECT state FROM serial_unit WHERE serial = 'TU-042'") == "sold"
