@@ -74,6 +74,19 @@ def test_an_exchange_of_a_conflicted_sale_is_a_conflict_not_a_refusal(
     assert chain.scalar("SELECT state FROM serial_unit WHERE serial = 'FO-083'") == "in_stock"
     listed = b.cli("conflicts", "list", "--status", "open").stdout
     assert "follows" in listed
+    # The sale recorded (its rest, with the money), the exchange follows: return and sale.
+    for number in (sale[0], back[0], again[0]):
+        done = chain.central(
+            "conflicts", "resolve", str(number), "--by", "record_sale", user="ada", check=False
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+    states = [
+        chain.scalar("SELECT state FROM serial_unit WHERE serial = :s", s=s)
+        for s in ("FO-034", "FO-042", "FO-083")
+    ]
+    assert states == ["sold", "in_stock", "sold"]
+    assert chain.scalar(CABLES) == 4
+    chain.check_clean()
     # A real unknown order is still refused as ever.
     [unknown] = chain.post(
         {"op": "order_return", "order": "NO-SUCH-ORDER", "line_numbers": [1]}, user="ada"

@@ -47,7 +47,14 @@ def _line(item: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def not_recorded(line: Mapping[str, Any], serial: str | None) -> dict[str, Any] | None:
+#: Errors of a conflict that follows another (services/entries.py ``follows_conflict``): the
+#: entry names a document an earlier conflicted entry of its till made; no unit stopped it.
+FOLLOW_ERRORS = frozenset({"unknown_order", "unknown_refund"})
+
+
+def not_recorded(
+    line: Mapping[str, Any], serial: str | None, error: str | None = None
+) -> dict[str, Any] | None:
     """The sale entry ``line`` central did not record because of unit ``serial``: its
     ``order`` and ``invoice`` numbers, ``lines``, ``payments``, ``taken`` (the total of the
     tenders), ``conflicting`` (the positions of the lines naming ``serial``, from 1) and
@@ -63,7 +70,12 @@ def not_recorded(line: Mapping[str, Any], serial: str | None) -> dict[str, Any] 
     taken = sum((_money(p["amount"]) or Decimal(0) for p in payments), Decimal("0.00"))
     given = line.get("numbers")
     numbers: Mapping[str, Any] = given if isinstance(given, Mapping) else {}
-    conflicting = [n for n, ln in enumerate(lines, start=1) if serial and ln["serial"] == serial]
+    follows = error in FOLLOW_ERRORS
+    conflicting = [
+        n
+        for n, ln in enumerate(lines, start=1)
+        if serial and ln["serial"] == serial and not follows
+    ]
     order, invoice = numbers.get("order"), numbers.get("invoice")
     sale = " ".join(
         x
@@ -71,7 +83,10 @@ def not_recorded(line: Mapping[str, Any], serial: str | None) -> dict[str, Any] 
         if x
     )
     tenders = ", ".join(f"{p['method']} {p['amount']}" for p in payments) or "no tender"
-    why = f"{serial} was not in stock here for it" if serial else "a unit of it had moved"
+    if follows:
+        why = "it follows a conflict (the document it names was not recorded)"
+    else:
+        why = f"{serial} was not in stock here for it" if serial else "a unit of it had moved"
     words = (
         f"the whole {sale} was not recorded at central: {why}; not recorded: "
         f"{len(lines)} line{'s' if len(lines) != 1 else ''}, {format(taken, 'f')} taken "
@@ -105,8 +120,10 @@ def of_conflict(conflict: Mapping[str, Any]) -> dict[str, Any] | None:
     line = entry.get("line") if isinstance(entry, Mapping) else None
     if not isinstance(line, Mapping):
         return None
-    serial = conflict.get("serial")
-    return not_recorded(line, serial if isinstance(serial, str) else None)
+    serial, error = conflict.get("serial"), conflict.get("error")
+    return not_recorded(
+        line, serial if isinstance(serial, str) else None, error if isinstance(error, str) else None
+    )
 
 
 def lines_for_people(conflict: Mapping[str, Any]) -> list[str]:

@@ -12,6 +12,10 @@ leave are sold, and the open line says what is owed: a manager hands over anothe
 the sale without the line would instead make the tenders exceed the sale and call the
 difference change given, which the till never gave.
 
+A conflict that follows another (the exchange of a unit from that sale: its return names the
+order, its new sale the return's refund note) is recorded whole by ``record_sale``, once the
+sale it follows is recorded: nothing of it named a unit sold elsewhere.
+
 A line of the rest that turns out sold elsewhere too (two units of the sale taken by other
 tills) is left open the same way, named by central's refusal; anything else refused is
 said, and nothing is resolved.
@@ -24,7 +28,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from serialpos.domain.errors import BadRequest
-from serialpos.domain.sale_not_recorded import SALE_OPS
+from serialpos.domain.sale_not_recorded import FOLLOW_ERRORS, SALE_OPS
 
 Result = dict[str, Any]
 
@@ -33,6 +37,10 @@ def rest_of_sale(current: Mapping[str, Any]) -> Result:
     """The line that records conflict ``current``'s sale with its conflicting line(s)
     open; a :class:`BadRequest` for a conflict that is no till's sale."""
     line = (current.get("entry") or {}).get("line") or {}
+    if current.get("error") in FOLLOW_ERRORS:
+        # It follows a conflict: recorded whole once the document it names is central's
+        # (the sale it follows recorded by record_sale first; refused until then).
+        return {k: v for k, v in line.items() if k != "id"}
     if line.get("op") not in SALE_OPS or not isinstance(line.get("lines"), list):
         raise BadRequest(
             f"conflict {current.get('id')} is no sale of a till ({line.get('op', '?')}): "
@@ -74,7 +82,7 @@ _GONE = frozenset({"already_sold", "not_in_stock", "invalid_state", "reserved", 
 def record(apply: Callable[[Result], Result], line: Result) -> Result:
     """Apply ``line`` by ``apply``; a line of it whose unit central refuses as moved is
     left open too and the rest tried again, once per line at most."""
-    for _attempt in range(len(line["lines"])):
+    for _attempt in range(len(line.get("lines") or [])):
         verdict = apply(line)
         if verdict["ok"] or verdict.get("error") not in _GONE:
             return verdict

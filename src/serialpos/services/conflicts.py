@@ -131,7 +131,7 @@ def present(row: Mapping[str, Any]) -> Result:
             "line": line,
         },
         # A sale's entry is applied whole or not at all: what central did not record.
-        "not_recorded": not_recorded(line, row["serial"]),
+        "not_recorded": not_recorded(line, row["serial"], row["error"]),
         "resolution": None
         if row["resolution"] is None
         else {
