@@ -115,10 +115,9 @@ async def conflict_resolve(request: Request) -> Response:
     """``POST /v1/conflicts/{id}/resolve`` with ``{"by": "accept"|"return"|"write_off"|
     "record_sale", "note"?, "user"?, "entry"?}``: a manager resolves a conflict by a new event.
     ``user`` is the manager logged in at a store terminal's console (its token's own user
-    without it):
-    the resolution is theirs, never with more rights than the token's user. ``entry``: the
-    journal entry the till means (``conflict_of_other_entry`` when the number is another
-    entry's conflict now, after central was restored from an older backup)."""
+    without it): the resolution is theirs, never with more rights than the token's user.
+    ``entry``: the journal entry the till means (``conflict_of_other_entry`` when the number
+    is another entry's conflict now, after central was restored from an older backup)."""
     import json
 
     from starlette.concurrency import run_in_threadpool
