@@ -117,12 +117,12 @@ def customers_changed(request: Request) -> Response:
 
 
 async def conflict_resolve(request: Request) -> Response:
-    """``POST /v1/conflicts/{id}/resolve`` with ``{"by": "accept"|"return"|"write_off",
-    "note"?, "user"?, "entry"?}``: a manager resolves a conflict by a new event. ``user`` is
-    the manager logged in at a store terminal's console (its token's own user without it):
-    the resolution is theirs, never with more rights than the token's user. ``entry``: the
-    journal entry the till means (``conflict_of_other_entry`` when the number is another
-    entry's conflict now, after central was restored from an older backup)."""
+    """``POST /v1/conflicts/{id}/resolve`` with ``{"by": "accept"|"return"|"write_off"|
+    "record_sale", "note"?, "user"?, "entry"?}``: a manager resolves a conflict by a new event.
+    ``user`` is the manager logged in at a store terminal's console (its token's own user
+    without it): the resolution is theirs, never with more rights than the token's user.
+    ``entry``: the journal entry the till means (``conflict_of_other_entry`` when the number
+    is another entry's conflict now, after central was restored from an older backup)."""
     import json
 
     from starlette.concurrency import run_in_threadpool
@@ -143,7 +143,9 @@ async def conflict_resolve(request: Request) -> Response:
     by, note, user = body.get("by"), body.get("note"), body.get("user")
     entry = body.get("entry")
     if not isinstance(by, str) or (note is not None and not isinstance(note, str)):
-        raise BadRequest("'by' must be text (accept, return or write_off), 'note' text")
+        raise BadRequest(
+            "'by' must be text (accept, return, write_off or record_sale), 'note' text"
+        )
     if user is not None and (not isinstance(user, str) or not user.strip() or len(user) > 32):
         raise BadRequest("'user' must be the user's name (text, at most 32)")
     if entry is not None and (not isinstance(entry, str) or not entry or len(entry) > 128):

@@ -144,6 +144,12 @@ def conflict_words(c: dict[str, Any]) -> list[str]:
         f"  not applied: {line.get('op', '?')} #{entry.get('seq', '?')} from terminal "
         f"{c.get('terminal')} (entry {entry.get('id')}{made}, recorded {c.get('created_at')})"
     )
+    from serialpos.domain.sale_not_recorded import lines_for_people
+
+    sale = lines_for_people(c)
+    if sale:  # a sale is applied whole or not at all: all of it is missing at central
+        words.append(f"  NOT RECORDED: {sale[0]}")
+        words += [f"    {line}" for line in sale[1:]]
     if c.get("put_back"):
         from serialpos.terminal.status import put_back_text
 
@@ -167,7 +173,8 @@ def resolve(
         "--by",
         help="accept (the first event stands), return (the unit comes "
         "back to stock: the standing sale takes it back, a refund note issued and the "
-        "customer refunded) or write_off (a unit in stock).",
+        "customer refunded), write_off (a unit in stock) or record_sale (a till's sale: "
+        "the rest of it and its tenders recorded, the conflicting line left open and paid).",
         callback=_resolution,
     ),
     note: str | None = typer.Option(None, "--note", help="Why, for the audit trail."),

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -286,3 +287,23 @@ def open_on_unit(conn: Connection, product_id: int, serial: str) -> list[tuple[i
         .order_by(conflict_c.id)
     )
     return [(int(n), str(t)) for n, t in conn.execute(q)]
+
+
+def conflict_making(conn: Connection, terminal: str, number: str) -> int | None:
+    """The newest conflict of ``terminal`` whose entry made document ``number`` (an order or
+    a refund note the till numbered: the entry's ``numbers``), if central holds one: a later
+    entry of that till naming the number follows that conflict (services/entries.py)."""
+    pattern = '%"' + number.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + '"%'
+    q = (
+        sa.select(conflict_c.id, conflict_c.entry_line)
+        .where(conflict_c.terminal == terminal, conflict_c.entry_line.like(pattern, escape="\\"))
+        .order_by(conflict_c.id.desc())
+    )
+    for found, line in conn.execute(q):
+        try:
+            numbers = json.loads(line).get("numbers")
+        except ValueError:
+            continue
+        if isinstance(numbers, dict) and number in numbers.values():
+            return int(found)
+    return None

@@ -27,6 +27,7 @@ from serialpos.db.engine import Database
 from serialpos.db.joined import JoinedDatabase
 from serialpos.db.tables import utcnow
 from serialpos.domain.errors import BadRequest, DomainError, PermissionDenied
+from serialpos.domain.sale_not_recorded import not_recorded
 from serialpos.domain.text import clip
 from serialpos.domain.users import ROLE_PERMISSIONS, Permission
 from serialpos.services.apply_ids import ApplyObject
@@ -66,7 +67,8 @@ def is_conflict(data: Mapping[str, Any], refusal: Mapping[str, Any]) -> bool:
 
 
 #: How a manager resolves a conflict; each but ``accept`` is a new ledger event.
-RESOLUTIONS = ("accept", "return", "write_off")
+#: ``record_sale`` (a sale's conflict): the rest of the till's sale recorded at central.
+RESOLUTIONS = ("accept", "return", "write_off", "record_sale")
 #: The act named by the refusals of a resolution.
 RESOLVE_ACT = "resolve sync conflicts"
 
@@ -122,6 +124,8 @@ def present(row: Mapping[str, Any]) -> Result:
     def when(value: Any) -> str | None:
         return None if value is None else value.isoformat(timespec="seconds") + "Z"
 
+    line = json.loads(row["entry_line"])
+
     return {
         "id": row["id"],
         "serial": row["serial"],
@@ -136,8 +140,10 @@ def present(row: Mapping[str, Any]) -> Result:
         "entry": {
             "id": row["entry_id"],
             "seq": row["entry_seq"],
-            "line": json.loads(row["entry_line"]),
+            "line": line,
         },
+        # A sale's entry is applied whole or not at all: what central did not record.
+        "not_recorded": not_recorded(line, row["serial"], row["error"]),
         "resolution": None
         if row["resolution"] is None
         else {
@@ -217,10 +223,12 @@ def resolve(
     """Close a conflict by a new event, in one transaction with the mark: ``accept`` (the
     first event stands, nothing moves), ``return`` (the unit comes back to stock at the
     conflict's store: the sale that stands is taken back as at the counter, a refund note
-    issued and the customer refunded: :func:`return_line`) or ``write_off`` (the unit is
-    written off where it is in stock). ``entry``, the journal entry the resolution is meant
-    for (a till names its own): refused, nothing done, when ``conflict_id`` is another
-    entry's conflict (:func:`check_entry`)."""
+    issued and the customer refunded: :func:`return_line`), ``write_off`` (the unit is
+    written off where it is in stock) or ``record_sale`` (a till's sale: the rest of it
+    recorded, its conflicting lines left open and paid: services/conflict_sale.py).
+    ``entry``, the journal entry the resolution is meant for (a till names its own):
+    refused, nothing done, when ``conflict_id`` is another entry's conflict
+    (:func:`check_entry`)."""
     require_manager(actor, RESOLVE_ACT)
     if action not in RESOLUTIONS:
         raise BadRequest(f"resolve by one of {', '.join(RESOLUTIONS)}, not {clip(action)}")
@@ -231,20 +239,30 @@ def resolve(
         check_entry(db, current, entry)
     if current["status"] != "open":
         raise ConflictClosed(f"conflict {conflict_id} is already resolved")
-    if action != "accept" and (current["serial"] is None or current["sku"] is None):
+    if action in ("return", "write_off") and (current["serial"] is None or current["sku"] is None):
         raise BadRequest(f"conflict {conflict_id} names no unit: resolve it by accept")
+    rest: Result = {}
+    if action == "record_sale":
+        from serialpos.services.conflict_sale import rest_of_sale
+
+        rest = rest_of_sale(current)
 
     def work(conn: Connection) -> Result:
         verdict: Result = {"ok": True}
         if action != "accept":
             assert apply_object is not None
-            line = (
-                return_line(conn, current, note)
-                if action == "return"
-                else write_off_line(current, note)
-            )
             joined = JoinedDatabase(db, conn)
-            verdict = apply_object(joined, actor, line)
+            if action == "record_sale":
+                from serialpos.services.conflict_sale import record
+
+                verdict = record(lambda line: apply_object(joined, actor, line), rest)
+            else:
+                line = (
+                    return_line(conn, current, note)
+                    if action == "return"
+                    else write_off_line(current, note)
+                )
+                verdict = apply_object(joined, actor, line)
             if joined.retryable is not None:
                 raise joined.retryable
             if not verdict["ok"]:

@@ -260,7 +260,14 @@ def apply_in(conn: Connection, db: Database, entry: Entry, apply_object: ApplyOb
             savepoint.rollback()
         raise
     savepoint.rollback()
-    if not is_conflict(entry.data, result):
+    follows = follows_conflict(conn, entry, result)
+    if follows is not None:
+        result = {
+            **result,
+            "message": f"{result.get('message')}: it follows conflict {follows}, this "
+            "till's entry that made it, which central did not record",
+        }
+    elif not is_conflict(entry.data, result):
         raise Refused(entry_units.add_units_in(conn, entry.data, result))
     # The unit moved meanwhile: the id is claimed again, with the conflict as its outcome.
     savepoint = conn.begin_nested()
@@ -270,13 +277,37 @@ def apply_in(conn: Connection, db: Database, entry: Entry, apply_object: ApplyOb
             replayed = _replay(found, entry.body_sha256, entry.key)
             savepoint.commit()
             return entry_units.add_units_in(conn, entry.data, replayed)
-        outcome = record_conflict(conn, db, entry, result)
+        outcome = record_conflict(conn, db, entry, result, follows)
         savepoint.commit()
     except BaseException:
         if savepoint.is_active:
             savepoint.rollback()
         raise
     return entry_units.add_units_in(conn, entry.data, {"ok": False, **outcome})
+
+
+#: Refusals of an entry naming a document central does not hold (pinned codes: they stay
+#: the answer for a document that is really unknown).
+_UNKNOWN_DOCUMENT = frozenset({"unknown_order", "unknown_refund"})
+#: The keys of an entry that name a document an earlier entry of the till made.
+_NAMED_DOCUMENT = ("order", "exchange_of")
+
+
+def follows_conflict(conn: Connection, entry: Entry, refusal: Mapping[str, Any]) -> int | None:
+    """The conflict an entry refused for naming an unknown order or refund note follows:
+    the conflict of this till's entry that made that document (an offline sale central did
+    not record, and then the exchange of a unit from it). Such an entry is recorded as a
+    conflict for a manager, naming that one, not refused: refused, the till would put back
+    in stock units its customer took home, and no manager would be asked."""
+    if refusal.get("error") not in _UNKNOWN_DOCUMENT:
+        return None
+    for key in _NAMED_DOCUMENT:
+        number = entry.data.get(key)
+        if isinstance(number, str) and number:
+            found = conflict_sql.conflict_making(conn, entry.terminal, number)
+            if found is not None:
+                return found
+    return None
 
 
 class _NotPrepared(Exception):
@@ -326,11 +357,16 @@ def apply_entry(
     return verdict
 
 
-def record_conflict(conn: Connection, db: Database, entry: Entry, refusal: Result) -> Result:
+def record_conflict(
+    conn: Connection, db: Database, entry: Entry, refusal: Result, follows: int | None = None
+) -> Result:
     """Record ``entry``, refused with ``refusal`` because its unit moved meanwhile, as a
     conflict for a manager, and store that as the outcome of its id (claimed already in
-    this transaction); the outcome, without ``ok``."""
+    this transaction); the outcome, without ``ok``. ``follows``: the conflict whose
+    unrecorded order or refund note this entry names (:func:`follows_conflict`)."""
     outcome = _record_conflict(conn, db, entry.data, entry.terminal, entry.seq, entry.key, refusal)
+    if follows is not None:
+        outcome["follows"] = follows
     apply_outcomes.record(conn, entry.key, json.dumps(outcome, ensure_ascii=False))
     return outcome
 

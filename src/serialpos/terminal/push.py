@@ -44,6 +44,15 @@ def _state_of(verdict: dict[str, Any]) -> str | None:
     return "refused"
 
 
+def _follows(verdict: dict[str, Any]) -> bool:
+    """Whether central recorded the entry as a conflict following an earlier conflict of
+    this till (the exchange of a unit from a sale central did not record:
+    services/entries.py ``follows_conflict``). Its units stay as the act left them here:
+    the customer has them, and a manager resolves both at central; put back in stock, the
+    till would sell them again."""
+    return verdict.get("error") == "sync_conflict" and verdict.get("follows") is not None
+
+
 _COUNTER = {"accepted": "accepted", "conflict": "conflicts", "refused": "refused"}
 
 
@@ -144,7 +153,7 @@ def push(db: Database, client: CentralClient, report: SyncReport, *, store: str)
             not_taken = [
                 (entry, str(verdict.get("error") or "") or None)
                 for entry, state, verdict in answered
-                if state != "accepted"
+                if state != "accepted" and not _follows(verdict)
             ]
             put = quantities.put_back(conn, not_taken)
             put += sum(
@@ -153,7 +162,7 @@ def push(db: Database, client: CentralClient, report: SyncReport, *, store: str)
                 if state == "accepted" and verdict.get("op") == "count"
             )
             taken = central_state.take(
-                conn, store=store, answered=[(e, v) for e, _s, v in answered]
+                conn, store=store, answered=[(e, v) for e, _s, v in answered if not _follows(v)]
             )
             refusals = [
                 _refusal_words(entry, verdict)

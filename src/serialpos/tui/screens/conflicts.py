@@ -3,8 +3,10 @@ apply (the unit was sold at another till meanwhile...), listed for a manager, ea
 both events and resolved by a new event, never by editing one.
 
 F5 accept (the event that stands stays), F6 return (the unit comes back to stock: the
-standing sale takes it back and refunds it), F7 write the unit off; F3 shows open or all. Function
-keys, since the letters a, r and v already mean other things in the one keymap (tui/keymap.py).
+standing sale takes it back and refunds it), F7 write the unit off, F8 record the rest of a
+till's sale with its money (the line of the unit sold elsewhere left open and paid:
+services/conflict_sale.py); F3 shows open or all. Function keys, since the letters a, r and v
+already mean other things in the one keymap (tui/keymap.py).
 Each resolution is asked first (:func:`resolve_question`: Enter or y resolves, Escape or n
 changes nothing): it is final, a new event and a refund for ``return``, so one stray key
 must not make it.
@@ -22,6 +24,7 @@ from rich.text import Text
 from textual.binding import Binding, BindingType
 
 from serialpos.domain.errors import DomainError
+from serialpos.domain.sale_not_recorded import lines_for_people
 from serialpos.domain.text import visible
 from serialpos.domain.users import Permission
 from serialpos.tui.screens.admin import AdminListScreen
@@ -39,7 +42,12 @@ class ConflictsOffline(DomainError):
 
 
 #: What each key resolves by, and the sentence said after.
-RESOLVE_KEYS = {"accept": "accepted", "return": "returned to stock", "write_off": "written off"}
+RESOLVE_KEYS = {
+    "accept": "accepted",
+    "return": "returned to stock",
+    "write_off": "written off",
+    "record_sale": "the rest of the sale recorded with its money",
+}
 
 
 def resolve_question(conflict_id: int, by: str, c: dict[str, Any], *, at_central: bool) -> str:
@@ -62,6 +70,12 @@ def resolve_question(conflict_id: int, by: str, c: dict[str, Any], *, at_central
         question = f"Return {unit} to stock{where} for conflict #{conflict_id}{central}?"
         refund = " The sale that stands takes it back and the customer is refunded."
         return question + refund if sold else question
+    if by == "record_sale":
+        return (
+            f"Record the rest of conflict #{conflict_id}'s sale{central}? Its other lines "
+            "and the money taken are recorded; the line of the unit sold elsewhere stays "
+            "open and paid."
+        )
     from serialpos.services.conflict_outlook import write_off_outlook
 
     outlook = write_off_outlook(c)
@@ -85,6 +99,11 @@ def conflict_text(c: dict[str, Any]) -> Text:
         f"\n  {c.get('error')}: {op} #{entry.get('seq', '?')} from "
         f"{visible(str(c.get('terminal')))}; stands: {visible(stands)}"
     )
+    sale = lines_for_people(c)
+    if sale:  # the whole sale is missing at central, not only the unit: say all of it
+        text.append(f"\n  NOT RECORDED: {visible(sale[0])}", style="bold")
+        for line in sale[1:]:
+            text.append(f"\n  {visible(line)}")
     if c.get("put_back"):
         # What the entry had moved on this till, put back when central did not take it
         # (terminal/quantities.py).
@@ -122,6 +141,7 @@ class ConflictsScreen(AdminListScreen):
         ("F5", "Accept"),
         ("F6", "Return"),
         ("F7", "Write off"),
+        ("F8", "Record sale"),
         ("F3", "Open/all"),
         ("Esc", "Back"),
     )
@@ -129,6 +149,7 @@ class ConflictsScreen(AdminListScreen):
         Binding("f5", "resolve('accept')", "Accept: the first event stands", show=False),
         Binding("f6", "resolve('return')", "Return the unit to stock", show=False),
         Binding("f7", "resolve('write_off')", "Write the unit off", show=False),
+        Binding("f8", "resolve('record_sale')", "Record the rest of the sale", show=False),
         Binding("f3", "toggle_view", "Open or all conflicts", show=False),
         Binding("escape", "app.pop_screen", "Back", show=False),
     ]

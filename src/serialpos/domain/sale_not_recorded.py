@@ -1,0 +1,143 @@
+"""What a conflicting sale held that central did not record (issue 16).
+
+A till's sale reaches central as one journal entry (``order_create`` with ``fulfil`` and
+``payments``) applied all or nothing: when one of its units was sold at another till first,
+central records a conflict naming that unit, and **none** of the entry stands there — the
+other lines, the tenders and the money taken are recorded nowhere at central. A manager who
+reads "not applied: order_create #3" and resolves by ``accept`` loses the money from
+central's books. So a conflict says the whole of it: each line (SKU, serial, quantity,
+price), the tenders and the total taken, and in plain words that the whole sale was not
+recorded and which unit stopped it. Worked out from the entry's line alone, the same at
+central and on the till (a conflict kept from an older push is read the same way).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+#: Entries that are a whole sale with its tenders.
+SALE_OPS = frozenset({"order_create"})
+
+
+def _money(value: Any) -> Decimal | None:
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        return None
+    try:
+        return Decimal(str(value)).quantize(Decimal("0.01"))
+    except InvalidOperation:
+        return None
+
+
+def _text(value: Decimal | None) -> str | None:
+    return None if value is None else format(value, "f")
+
+
+def _line(item: Mapping[str, Any]) -> dict[str, Any]:
+    """One sale line as a manager reads it: the price the customer was charged (an override
+    when given, else the till's catalogue price)."""
+    quantity = item.get("quantity")
+    price = _money(item.get("price", item.get("catalogue_price")))
+    return {
+        "sku": item.get("sku"),
+        "serial": item.get("serial"),
+        "quantity": quantity if isinstance(quantity, int) and quantity > 0 else 1,
+        "price": _text(price),
+    }
+
+
+#: Errors of a conflict that follows another (services/entries.py ``follows_conflict``): the
+#: entry names a document an earlier conflicted entry of its till made; no unit stopped it.
+FOLLOW_ERRORS = frozenset({"unknown_order", "unknown_refund"})
+
+
+def not_recorded(
+    line: Mapping[str, Any], serial: str | None, error: str | None = None
+) -> dict[str, Any] | None:
+    """The sale entry ``line`` central did not record because of unit ``serial``: its
+    ``order`` and ``invoice`` numbers, ``lines``, ``payments``, ``taken`` (the total of the
+    tenders), ``conflicting`` (the positions of the lines naming ``serial``, from 1) and
+    ``words``; None for an entry that is no sale."""
+    if line.get("op") not in SALE_OPS or not isinstance(line.get("lines"), list):
+        return None
+    lines = [_line(item) for item in line["lines"] if isinstance(item, Mapping)]
+    payments = [
+        {"method": str(p.get("method")), "amount": _text(_money(p.get("amount")))}
+        for p in line.get("payments") or []
+        if isinstance(p, Mapping)
+    ]
+    taken = sum((_money(p["amount"]) or Decimal(0) for p in payments), Decimal("0.00"))
+    given = line.get("numbers")
+    numbers: Mapping[str, Any] = given if isinstance(given, Mapping) else {}
+    follows = error in FOLLOW_ERRORS
+    conflicting = [
+        n
+        for n, ln in enumerate(lines, start=1)
+        if serial and ln["serial"] == serial and not follows
+    ]
+    order, invoice = numbers.get("order"), numbers.get("invoice")
+    sale = " ".join(
+        x
+        for x in ("sale", str(order) if order else "", f"(invoice {invoice})" if invoice else "")
+        if x
+    )
+    tenders = ", ".join(f"{p['method']} {p['amount']}" for p in payments) or "no tender"
+    if follows:
+        why = "it follows a conflict (the document it names was not recorded)"
+    else:
+        why = f"{serial} was not in stock here for it" if serial else "a unit of it had moved"
+    words = (
+        f"the whole {sale} was not recorded at central: {why}; not recorded: "
+        f"{len(lines)} line{'s' if len(lines) != 1 else ''}, {format(taken, 'f')} taken "
+        f"({tenders})"
+    )
+    return {
+        "order": order,
+        "invoice": invoice,
+        "lines": lines,
+        "payments": payments,
+        "taken": format(taken, "f"),
+        "conflicting": conflicting,
+        "words": words,
+    }
+
+
+def line_words(item: Mapping[str, Any]) -> str:
+    """One line of :func:`not_recorded` in a few words: ``PH1 …034 x1 at 419.00``."""
+    serial = f" {item['serial']}" if item.get("serial") else ""
+    price = f" at {item['price']}" if item.get("price") else ""
+    return f"{item.get('sku')}{serial} x{item.get('quantity')}{price}"
+
+
+def of_conflict(conflict: Mapping[str, Any]) -> dict[str, Any] | None:
+    """A conflict's :func:`not_recorded`, as central gave it or worked out from its entry's
+    line (a conflict a till kept from a central older than this)."""
+    given = conflict.get("not_recorded")
+    if isinstance(given, Mapping):
+        return dict(given)
+    entry = conflict.get("entry")
+    line = entry.get("line") if isinstance(entry, Mapping) else None
+    if not isinstance(line, Mapping):
+        return None
+    serial, error = conflict.get("serial"), conflict.get("error")
+    return not_recorded(
+        line, serial if isinstance(serial, str) else None, error if isinstance(error, str) else None
+    )
+
+
+def lines_for_people(conflict: Mapping[str, Any]) -> list[str]:
+    """What a conflict's sale held that central did not record, a short line each (the
+    CLI's ``conflicts show`` and the console's Conflicts screen, 40 columns wide): the
+    words, then each line of the sale, marked ``*`` where it named the unit."""
+    found = of_conflict(conflict)
+    if found is None:
+        return []
+    marked = set(found["conflicting"])
+    return [
+        str(found["words"]),
+        *(
+            f"{'*' if n in marked else '-'} {line_words(item)}"
+            for n, item in enumerate(found["lines"], start=1)
+        ),
+    ]

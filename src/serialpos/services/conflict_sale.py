@@ -1,0 +1,99 @@
+"""The ``record_sale`` resolution of a till's conflicting sale (issue 16).
+
+A till's sale is one journal entry applied whole or not at all: when one of its units was
+sold at another till first, central recorded none of it — not the other lines the customer
+took home, not the money in the till. ``accept`` leaves it so, and the money is missing
+from central's books for good. ``record_sale`` records the sale as the till made it (its
+order and invoice numbers, customer, prices, tenders) with each line that named a unit sold
+elsewhere left **open and paid**: its serial cleared (central's unit is another customer's),
+nothing of it handed over at central. The money taken is then central's, the goods that did
+leave are sold, and the open line says what is owed: a manager hands over another unit
+(serial set, fulfilled) or refunds it, as for any paid line not yet delivered. Recording
+the sale without the line would instead make the tenders exceed the sale and call the
+difference change given, which the till never gave.
+
+A conflict that follows another (the exchange of a unit from that sale: its return names the
+order, its new sale the return's refund note) is recorded whole by ``record_sale``, once the
+sale it follows is recorded: nothing of it named a unit sold elsewhere.
+
+A line of the rest that turns out sold elsewhere too (two units of the sale taken by other
+tills) is left open the same way, named by central's refusal; anything else refused is
+said, and nothing is resolved.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from serialpos.domain.errors import BadRequest
+from serialpos.domain.sale_not_recorded import FOLLOW_ERRORS, SALE_OPS
+
+Result = dict[str, Any]
+
+
+def rest_of_sale(current: Mapping[str, Any]) -> Result:
+    """The line that records conflict ``current``'s sale with its conflicting line(s)
+    open; a :class:`BadRequest` for a conflict that is no till's sale."""
+    line = (current.get("entry") or {}).get("line") or {}
+    if current.get("error") in FOLLOW_ERRORS:
+        # It follows a conflict: recorded whole once the document it names is central's
+        # (the sale it follows recorded by record_sale first; refused until then).
+        return {k: v for k, v in line.items() if k != "id"}
+    if line.get("op") not in SALE_OPS or not isinstance(line.get("lines"), list):
+        raise BadRequest(
+            f"conflict {current.get('id')} is no sale of a till ({line.get('op', '?')}): "
+            "record_sale records a sale's other lines and tenders; resolve it by accept, "
+            "return or write_off"
+        )
+    serial = current.get("serial")
+    lines = line["lines"]
+    named = {n for n, item in enumerate(lines, start=1) if serial and item.get("serial") == serial}
+    return leave_open(dict(line), named)
+
+
+def leave_open(line: Result, positions: set[int]) -> Result:
+    """``line`` (an ``order_create`` entry) with the lines at ``positions`` left open
+    without their serial; refused when no line would be handed over."""
+    count = len(line["lines"])
+    fulfil = line.get("fulfil")
+    chosen = list(range(1, count + 1)) if fulfil is True else list(fulfil or [])
+    rest = [p for p in chosen if p not in positions]
+    if not rest:
+        raise BadRequest(
+            "every line of the sale named a unit sold elsewhere: nothing of it left the store "
+            "as central knows it; resolve by accept and refund the customer at the counter, "
+            "or by return (the sale that stands taken back)"
+        )
+    line["lines"] = [
+        {k: v for k, v in item.items() if k != "serial"} if n in positions else item
+        for n, item in enumerate(line["lines"], start=1)
+    ]
+    line["fulfil"] = rest
+    line.pop("id", None)  # a resolution's line is no terminal's apply of its id
+    return line
+
+
+#: Refusals that name a unit of the rest sold elsewhere meanwhile.
+_GONE = frozenset({"already_sold", "not_in_stock", "invalid_state", "reserved", "leased"})
+
+
+def record(apply: Callable[[Result], Result], line: Result) -> Result:
+    """Apply ``line`` by ``apply``; a line of it whose unit central refuses as moved is
+    left open too and the rest tried again, once per line at most."""
+    for _attempt in range(len(line.get("lines") or [])):
+        verdict = apply(line)
+        if verdict["ok"] or verdict.get("error") not in _GONE:
+            return verdict
+        message = str(verdict.get("message", ""))
+        moved = {
+            n
+            for n, item in enumerate(line["lines"], start=1)
+            if isinstance(item.get("serial"), str)
+            and re.search(rf"(?<![\w-]){re.escape(item['serial'])}(?![\w-])", message)
+        }
+        if not moved:
+            return verdict
+        line = leave_open(line, moved)
+    return apply(line)
