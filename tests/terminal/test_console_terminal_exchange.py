@@ -73,6 +73,8 @@ async def test_an_exchange_at_the_console_reaches_central(
             await pilot.press("f4")
         await pilot.press("ctrl+y")
         await settle(pilot)
+        await pilot.press("y")  # the exchange's confirmation
+        await settle(pilot)
         await settle(pilot)
         sale = app.screen
         assert isinstance(sale, SaleScreen), type(sale)

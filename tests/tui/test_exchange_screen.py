@@ -15,6 +15,7 @@ from serialpos.db.engine import Database
 from serialpos.services.orders.reading import get_order
 from serialpos.tui.screens.returns import REFUND_CHOICES, ReturnsScreen
 from serialpos.tui.screens.sale import SaleScreen
+from serialpos.tui.screens.serial_mode import Confirm
 
 
 async def choose_exchange(pilot: Pilot[object], screen: ReturnsScreen) -> None:
@@ -36,6 +37,10 @@ async def test_exchange_opens_a_sale_carrying_the_credit(
         await choose_exchange(pilot, screen)
         assert "refund exchange" in screen_text(app)  # the method leads the head
         await pilot.press("ctrl+y")
+        await settle(pilot)
+        assert isinstance(app.screen, Confirm)  # a refund note is issued: asked first
+        assert "for exchange:" in screen_text(app) and "credit on a new sale?" in screen_text(app)
+        await pilot.press("y")
         await settle(pilot)
         await settle(pilot)
         sale = app.screen

@@ -20,6 +20,8 @@ from decimal import Decimal
 
 from serialpos.domain.errors import BadValue
 from serialpos.domain.products import normalize_gtin
+from serialpos.domain.serials import luhn_valid
+from serialpos.domain.text import clip
 
 #: The most products a pick list shows.
 MAX_CHOICES = 20
@@ -57,6 +59,17 @@ def not_a_barcode(text: str) -> str | None:
             "scan it again)"
         )
     return None
+
+
+def nothing_matches(text: str) -> str:
+    """What the sale field says of text nothing matches. Fifteen digits that fail the IMEI
+    check are most likely a phone's IMEI mistyped (or misread): said so, since "nothing
+    matches" alone sends the cashier looking for a unit that is on the shelf."""
+    value = text.strip()
+    said = f"nothing matches '{clip(value)}'"
+    if len(value) == 15 and value.isascii() and value.isdigit() and not luhn_valid(value):
+        return f"{said}: as an IMEI its check digit is wrong (mistyped? scan it again)"
+    return said
 
 
 def searchable(text: str) -> bool:

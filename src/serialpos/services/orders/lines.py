@@ -12,6 +12,7 @@ from sqlalchemy.engine import Connection
 from serialpos.db import order_repo as orepo
 from serialpos.db import repo
 from serialpos.db.engine import Database
+from serialpos.domain.counter_search import nothing_matches
 from serialpos.domain.errors import (
     BadRequest,
     BadValue,
@@ -280,7 +281,7 @@ def add_scan(
                     code="ambiguous_serial",
                 )
         if product is None:
-            raise UnknownProduct(f"nothing matches '{clip(value)}'")
+            raise UnknownProduct(nothing_matches(value))
         line, merged, message = _add_line(ctx, product, serial, inserted=inserted, unit=unit)
         sale_journal.record_amend(ctx)  # an order central knows learns the line now
         prompt = (

@@ -252,16 +252,20 @@ class ReturnsScreen(ConsoleScreen):
         damaged = sorted(self.lines.damaged)
         good = [line for line in chosen if line not in self.lines.damaged]
         method = REFUND_CHOICES[self.method]
-        if method == "exchange":  # no money leaves the drawer: the credit goes to the new sale
-            self.message_line.note("taking back for exchange…")
-            self._exchange(self.session.actor, view.order, good, damaged)
-            return
-        # Money leaves the drawer: asked first, with the amount, as Void does.
+        # Asked first, with the amount, as Void does: a refund's money leaves the drawer; an
+        # exchange's refund note is issued and its units come back at once (the credit goes to
+        # the new sale), so a stray key must not start one either.
         question = refund_question(view, chosen, damaged, method)
 
         def confirmed(yes: bool | None) -> None:
             if not yes:
-                self.message_line.note("not refunded: nothing changed")
+                self.message_line.note(
+                    f"not {'exchanged' if method == 'exchange' else 'refunded'}: nothing changed"
+                )
+                return
+            if method == "exchange":
+                self.message_line.note("taking back for exchange…")
+                self._exchange(self.session.actor, view.order, good, damaged)
                 return
             self.message_line.note("refunding…")
             self._refund(self.session.actor, view.order, good, damaged, method)
@@ -343,7 +347,8 @@ class ReturnsScreen(ConsoleScreen):
 
 
 def refund_question(view: OrderView, chosen: list[int], damaged: list[int], method: str) -> str:
-    """The refund's confirmation: how much, how, and what comes back (to stock or damaged)."""
+    """The refund's (or exchange's) confirmation: how much, how, and what comes back (to stock
+    or damaged)."""
     lines = [line for line in view.lines if line.line in chosen]
     amount = sum((line.total for line in lines), Decimal("0"))
     what = ", ".join(
@@ -352,6 +357,11 @@ def refund_question(view: OrderView, chosen: list[int], damaged: list[int], meth
     )
     broken = f"; {len(damaged)} damaged, written off" if damaged else ""
     count = len(lines)
+    if method == "exchange":
+        return (
+            f"Take back {count} line{'s' * (count != 1)} ({what}){broken} for exchange: "
+            f"{money(amount)} credit on a new sale?"
+        )
     return (
         f"Refund {money(amount)} {method} to the customer for {count} "
         f"line{'s' * (count != 1)} ({what}){broken}?"
