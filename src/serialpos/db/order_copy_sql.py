@@ -66,7 +66,9 @@ def held(conn: Connection, numbers: list[str]) -> set[str]:
     if not numbers:
         return set()
     o = orepo.order_t.c
-    return {str(n) for n in conn.execute(sa.select(o.number).where(o.number.in_(numbers)))}
+    return {
+        str(n) for n in conn.execute(sa.select(o.number).where(o.number.in_(numbers))).scalars()
+    }
 
 
 def sold_here(conn: Connection, serials: list[str], mark: str) -> set[str]:
