@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 import sys
+import time
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -106,7 +107,10 @@ def test_the_conflict_names_the_whole_sale_not_recorded(
 def test_record_sale_records_the_rest_and_the_money(
     chain: Chain, priced: str, opened: list[Database]
 ) -> None:
-    _b, order, invoice, number = _two_tills(chain, priced, opened, "RS")
+    b, order, invoice, number = _two_tills(chain, priced, opened, "RS")
+    [(line,)] = b.query("SELECT line FROM journal_entry WHERE state = 'conflict'")
+    made = json.loads(line)["journal"]["at"]
+    time.sleep(1.1)  # the resolution comes later than the sale: dated as the sale
     done = chain.central(
         "conflicts", "resolve", str(number), "--by", "record_sale", user="ada"
     ).stdout
@@ -126,6 +130,8 @@ def test_record_sale_records_the_rest_and_the_money(
     )
     assert [tuple(r) for r in lines] == [(None, "open"), ("RS-042", "fulfilled")]
     assert chain.scalar("SELECT count(*) FROM invoice WHERE number = :n", n=invoice) == 1
+    issued = chain.scalar("SELECT issued_at FROM invoice WHERE number = :n", n=invoice)
+    assert f"{issued:%Y-%m-%dT%H:%M:%S}Z" == made  # the till's time, not the resolution's
     # The unit sold at till A stays A's customer's.
     assert chain.scalar("SELECT state FROM serial_unit WHERE serial = 'RS-034'") == "sold"
     again = chain.central(

@@ -253,9 +253,12 @@ def resolve(
             assert apply_object is not None
             joined = JoinedDatabase(db, conn)
             if action == "record_sale":
+                from serialpos.services import sale_dates
                 from serialpos.services.conflict_sale import record
 
-                verdict = record(lambda line: apply_object(joined, actor, line), rest)
+                # Dated as the till made the sale (journal.at), as its push would have been.
+                with sale_dates.by_till(sale_dates.of_entry(rest)[0]):
+                    verdict = record(lambda line: apply_object(joined, actor, line), rest)
             else:
                 line = (
                     return_line(conn, current, note)
