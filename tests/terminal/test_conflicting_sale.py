@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).parents[1] / "tui"))
 from tui_helpers import HANDHELD, async_test, log_in, screen_text, settle
 
 from serialpos.db.engine import Database
-from serialpos.services import products, users
+from serialpos.services import not_taken, products, users
 from serialpos.services.orders import NewOrder, add_item, fulfil
 from serialpos.tui.screens.conflicts import ConflictsScreen
 from serialpos.tui.screens.serial_mode import Confirm
@@ -110,6 +110,8 @@ def test_record_sale_records_the_rest_and_the_money(
     b, order, invoice, number = _two_tills(chain, priced, opened, "RS")
     [(line,)] = b.query("SELECT line FROM journal_entry WHERE state = 'conflict'")
     made = json.loads(line)["journal"]["at"]
+    till, _mia = till_db(b, opened)
+    assert till.read(not_taken.documents) == (invoice,)  # not taken: left out of its reports
     time.sleep(1.1)  # the resolution comes later than the sale: dated as the sale
     done = chain.central(
         "conflicts", "resolve", str(number), "--by", "record_sale", user="ada"
@@ -138,6 +140,11 @@ def test_record_sale_records_the_rest_and_the_money(
         "conflicts", "resolve", str(number), "--by", "record_sale", user="ada", check=False
     )
     assert again.returncode != 0 and "already resolved" in again.stdout + again.stderr
+    # Resolved at central: the till's next sync learns it, and counts the sale as taken.
+    assert till.read(not_taken.documents) == (invoice,)
+    b.sync()
+    assert till.read(not_taken.documents) == ()
+    assert till.read(lambda conn: not_taken.verdict_of(conn, order)) is None
     chain.check_clean()
 
 

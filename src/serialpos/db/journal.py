@@ -189,16 +189,16 @@ NOT_TAKEN_STATES = ("conflict", "refused")
 
 #: Built once: every sales report reads it (on central, an empty journal).
 _NOT_TAKEN = (
-    sa.select(journal_c.seq, journal_c.line)
+    sa.select(journal_c.seq, journal_c.line, journal_c.answer)
     .where(journal_c.state.in_(NOT_TAKEN_STATES))
     .order_by(journal_c.seq)
 )
 
 
-def not_taken_lines(conn: Connection) -> list[tuple[int, str]]:
-    """``(seq, line)`` of the entries central did not take (conflict or refused), in order:
-    one read by the state index, nothing at all on central (its journal is empty)."""
-    return [(int(r[0]), str(r[1])) for r in conn.execute(_NOT_TAKEN)]
+def not_taken_lines(conn: Connection) -> list[tuple[int, str, str | None]]:
+    """``(seq, line, answer)`` of the entries central did not take (conflict or refused), in
+    order: one read by the state index, nothing at all on central (its journal is empty)."""
+    return [(int(r[0]), str(r[1]), r[2]) for r in conn.execute(_NOT_TAKEN)]
 
 
 def taken_naming_any(conn: Connection, numbers: list[str], after: int) -> list[tuple[int, str]]:

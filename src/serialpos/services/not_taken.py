@@ -58,7 +58,9 @@ NAMED = 5
 def documents(conn: Connection) -> tuple[str, ...]:
     """The invoice and refund-note numbers of this database that central did not take,
     sorted; empty on central and on a till whose entries central all took."""
-    bad = journal.not_taken_lines(conn)
+    bad = [
+        (seq, line) for seq, line, answer in journal.not_taken_lines(conn) if not recorded(answer)
+    ]
     if not bad:
         return ()
     named: dict[str, int] = {}  # a quoted text -> the latest entry not taken that holds it
@@ -78,6 +80,17 @@ def documents(conn: Connection) -> tuple[str, ...]:
     later = journal.taken_naming_any(conn, numbers, min(named[n] for n in numbers))
     taken = {n for seq, line in later for n in numbers if seq > named[n] and _names(line, n)}
     return tuple(n for n in numbers if n not in taken)
+
+
+def recorded(answer: str | None) -> bool:
+    """Whether an entry's conflict was resolved by ``record_sale`` (services/conflict_sale.py):
+    central holds the sale now, with its money, so it counts as taken here too. The till
+    learns it from central's conflicts list (terminal/central_conflicts.py ``remember``: at
+    every sync while it has conflicts central has not resolved, and when one is resolved at
+    the till)."""
+    conflict = json.loads(answer or "{}").get("conflict") or {}
+    resolution = conflict.get("resolution") or {}
+    return isinstance(resolution, dict) and resolution.get("action") == "record_sale"
 
 
 def _names(line: str, number: str) -> bool:
@@ -160,7 +173,7 @@ def verdict_of(conn: Connection, number: str) -> str | None:
     naming document ``number`` was not taken by central; None when it was, or is still
     waiting, or no entry names it (central, a document made elsewhere)."""
     entry = journal.last_naming(conn, number)
-    if entry is None or entry.state not in ("conflict", "refused"):
+    if entry is None or entry.state not in ("conflict", "refused") or recorded(entry.answer):
         return None
     if entry.state == "refused":
         return "refused"

@@ -93,6 +93,18 @@ def remember(db: Database, now: list[dict[str, Any]]) -> int:
     return db.write(work)
 
 
+def follow_conflicts(db: Database, client: CentralClient, store: str) -> int:
+    """At a sync: while this till has conflicts central had not resolved when it last said,
+    ask central for its store's conflicts and keep their status and resolution
+    (:func:`remember`), so a sale a manager recorded at central (``record_sale``) counts as
+    taken here too (services/not_taken.py). Nothing is asked when there are none (the
+    common case). How many entries changed."""
+    if not any(c.get("status") != "resolved" for c in local_conflicts(db)):
+        return 0
+    found: list[dict[str, Any]] = client.get_json("/v1/conflicts", store=store)["conflicts"]
+    return remember(db, found)
+
+
 def store_conflicts(
     db: Database, chain: ChainConfig, *, status: str | None = None
 ) -> tuple[list[dict[str, Any]], str | None]:

@@ -19,6 +19,7 @@ from serialpos.terminal.central_behind import (
     feed_end,
     not_behind_before_push,
 )
+from serialpos.terminal.central_conflicts import follow_conflicts
 from serialpos.terminal.client import CentralClient, CentralRefused
 from serialpos.terminal.customers import pull_customers
 from serialpos.terminal.follow_transfers import follow_away, follow_sent_transfers, pull_transfers
@@ -67,6 +68,7 @@ def sync_once(db: Database, chain: ChainConfig, client: CentralClient) -> SyncRe
         pull_transfers(db, client, chain, report)
         report.customers = pull_customers(db, client)
         follow_sent_transfers(db, client, chain, report)
+        follow_conflicts(db, client, chain.store)
     else:
         report.feed_after = int(db.read(lambda conn: journal.get_state(conn, "feed_after")) or 0)
     report.pending = db.read(journal.counts)[0]
