@@ -35,6 +35,24 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
 #: the last 4% of the suite ran on one worker for 7 minutes).
 SLOW_FIRST = ("terminal", "chaos")
 
+#: The longest files of all, longest first: they start before the slow folders' other files.
+#: A file with few tests is no shorter for it (the wheel's one test, the stateful machines'
+#: three): from ``--durations`` and per-file sums (README, "Test order").
+LONGEST_FIRST = (
+    "terminal/test_sync_faults.py",
+    "terminal/test_sync_stateful.py",
+    "terminal/test_central_restore.py",
+    "terminal/test_central_units.py",
+    "terminal/test_console_terminal_conflicts.py",
+    "terminal/test_quantities_put_back.py",
+    "terminal/test_console_terminal.py",
+    "terminal/test_two_tills.py",
+    "tui/test_scan_replay.py",
+    "db/test_ledger_stateful.py",
+    "test_wheel.py",
+    "chaos/test_busy_wait.py",
+)
+
 
 def pytest_configure(config: pytest.Config) -> None:
     """serialpos compiled to bytecode once, before the workers start: this machine's shells
@@ -79,13 +97,20 @@ def _temporary_files_in_memory(config: pytest.Config) -> None:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The slow folders' files first; every file's tests stay together and in order (a
-    stable sort), so ``--dist loadfile`` hands them out as before, only sooner."""
+    """The longest files first, then the slow folders' files; every file's tests stay
+    together and in order (a stable sort), so ``--dist loadfile`` hands them out as before,
+    only sooner. The order holds only with ``--no-loadscope-reorder`` (pyproject's addopts):
+    xdist otherwise queues the files by their number of tests, most first, whatever this
+    order, and the files of one to three long tests (the wheel, the stateful machines, the
+    busy-wait attack) started last and ran on while the other workers had nothing left."""
     here = Path(__file__).parent
+    rank = {name: number for number, name in enumerate(LONGEST_FIRST)}
 
     def weight(item: pytest.Item) -> int:
         parts = item.path.relative_to(here).parts if item.path.is_relative_to(here) else ()
-        return 0 if parts and parts[0] in SLOW_FIRST else 1
+        if "/".join(parts) in rank:
+            return rank["/".join(parts)]
+        return len(rank) + (0 if parts and parts[0] in SLOW_FIRST else 1)
 
     items.sort(key=weight)
 
