@@ -54,12 +54,33 @@ LONGEST_FIRST = (
 )
 
 
+#: Seconds Textual's Pilot sleeps between its looks at whether the console is idle, when
+#: ``SERIALPOS_TEST_PILOT_IDLE`` is set (Textual's own 0.02 otherwise). Pilot looks twice
+#: after every key it presses and once per ``pause()``: at 0.02 the console tests sleep about
+#: 3 s each doing nothing (tests/tui/test_sale.py and test_sale_line_serials.py: 3,551 looks,
+#: 71 s of sleep for 24 tests; 20.8 s at 0.005, the same CPU). Not the default yet: a test
+#: that reads the screen right after ``pilot.press`` counts on a frame painted meanwhile
+#: (Textual paints about every 17 ms), and at 0.005 one did not see it (tests/tui/
+#: test_shell.py's footer check after ``down``, 1 of 329 console tests at load 15).
+PILOT_IDLE_INTERVAL = float(os.environ.get("SERIALPOS_TEST_PILOT_IDLE", "0") or 0)
+
+
+def _pilot_looks_sooner() -> None:
+    if PILOT_IDLE_INTERVAL <= 0:
+        return
+    import textual._wait
+
+    textual._wait.SLEEP_GRANULARITY = PILOT_IDLE_INTERVAL
+    textual._wait.SLEEP_IDLE = PILOT_IDLE_INTERVAL / 20
+
+
 def pytest_configure(config: pytest.Config) -> None:
     """serialpos compiled to bytecode once, before the workers start: this machine's shells
     set ``PYTHONDONTWRITEBYTECODE``, so every ``serialpos`` child (a ``serve``, a killed
     ``apply``, a fork server) compiled the whole package from source again, about 0.1 s of
     CPU each. A wheel install compiles it the same way. And the temporary files in memory
-    (:func:`_temporary_files_in_memory`)."""
+    (:func:`_temporary_files_in_memory`), and Pilot's idle interval when set (every process)."""
+    _pilot_looks_sooner()
     if not hasattr(config, "workerinput"):  # the controller (or a run without xdist)
         import compileall
 
