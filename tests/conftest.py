@@ -61,7 +61,8 @@ LONGEST_FIRST = (
 #: 71 s of sleep for 24 tests; 20.8 s at 0.005, the same CPU). Not the default yet: a test
 #: that reads the screen right after ``pilot.press`` counts on a frame painted meanwhile
 #: (Textual paints about every 17 ms), and at 0.005 one did not see it (tests/tui/
-#: test_shell.py's footer check after ``down``, 1 of 329 console tests at load 15).
+#: test_shell.py's footer check after ``down``, 1 of 329 console tests; it now waits with
+#: ``shows``). One run of the console tests at 0.005 is too little to make it the default.
 PILOT_IDLE_INTERVAL = float(os.environ.get("SERIALPOS_TEST_PILOT_IDLE", "0") or 0)
 
 
