@@ -35,13 +35,55 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
 #: the last 4% of the suite ran on one worker for 7 minutes).
 SLOW_FIRST = ("terminal", "chaos")
 
+#: The longest files of all, longest first: they start before the slow folders' other files.
+#: A file with few tests is no shorter for it (the wheel's one test, the stateful machines'
+#: three): from ``--durations`` and per-file sums (README, "Test order").
+LONGEST_FIRST = (
+    "terminal/test_sync_faults.py",
+    "terminal/test_sync_stateful.py",
+    "terminal/test_central_restore.py",
+    "terminal/test_central_units.py",
+    "terminal/test_console_terminal_conflicts.py",
+    "terminal/test_quantities_put_back.py",
+    "terminal/test_console_terminal.py",
+    "terminal/test_two_tills.py",
+    "tui/test_scan_replay.py",
+    "db/test_ledger_stateful.py",
+    "test_wheel.py",
+    "chaos/test_busy_wait.py",
+)
+
+
+#: Seconds Textual's Pilot sleeps between its looks at whether the console is idle, when
+#: ``SERIALPOS_TEST_PILOT_IDLE`` is set (Textual's own 0.02 otherwise). Pilot looks twice
+#: after every key it presses and once per ``pause()``: at 0.02 the console tests sleep about
+#: 3 s each doing nothing (tests/tui/test_sale.py and test_sale_line_serials.py: 3,551 looks,
+#: 71 s of sleep for 24 tests; 20.8 s at 0.005, the same CPU). Not the default yet: a test
+#: that reads the screen right after ``pilot.press`` counts on a frame painted meanwhile
+#: (Textual paints about every 17 ms), and at 0.005 one did not see it (tests/tui/
+#: test_shell.py's footer check after ``down``, 1 of 329 console tests; it now waits with
+#: ``shows``). The whole of tests/tui, 2 workers, load 2.5-5: 7:34 at 0.02 (667 s of these
+#: sleeps), 4:22 at 0.005 (200 s), CPU 220 s and 212 s, all 329 passed; one clean run is too
+#: little to make it the default.
+PILOT_IDLE_INTERVAL = float(os.environ.get("SERIALPOS_TEST_PILOT_IDLE", "0") or 0)
+
+
+def _pilot_looks_sooner() -> None:
+    if PILOT_IDLE_INTERVAL <= 0:
+        return
+    import textual._wait
+
+    textual._wait.SLEEP_GRANULARITY = PILOT_IDLE_INTERVAL
+    textual._wait.SLEEP_IDLE = PILOT_IDLE_INTERVAL / 20
+
 
 def pytest_configure(config: pytest.Config) -> None:
     """serialpos compiled to bytecode once, before the workers start: this machine's shells
     set ``PYTHONDONTWRITEBYTECODE``, so every ``serialpos`` child (a ``serve``, a killed
     ``apply``, a fork server) compiled the whole package from source again, about 0.1 s of
     CPU each. A wheel install compiles it the same way. And the temporary files in memory
-    (:func:`_temporary_files_in_memory`)."""
+    (:func:`_temporary_files_in_memory`), and Pilot's idle interval when set (every process)."""
+    _pilot_looks_sooner()
     if not hasattr(config, "workerinput"):  # the controller (or a run without xdist)
         import compileall
 
@@ -79,13 +121,20 @@ def _temporary_files_in_memory(config: pytest.Config) -> None:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The slow folders' files first; every file's tests stay together and in order (a
-    stable sort), so ``--dist loadfile`` hands them out as before, only sooner."""
+    """The longest files first, then the slow folders' files; every file's tests stay
+    together and in order (a stable sort), so ``--dist loadfile`` hands them out as before,
+    only sooner. The order holds only with ``--no-loadscope-reorder`` (pyproject's addopts):
+    xdist otherwise queues the files by their number of tests, most first, whatever this
+    order, and the files of one to three long tests (the wheel, the stateful machines, the
+    busy-wait attack) started last and ran on while the other workers had nothing left."""
     here = Path(__file__).parent
+    rank = {name: number for number, name in enumerate(LONGEST_FIRST)}
 
     def weight(item: pytest.Item) -> int:
         parts = item.path.relative_to(here).parts if item.path.is_relative_to(here) else ()
-        return 0 if parts and parts[0] in SLOW_FIRST else 1
+        if "/".join(parts) in rank:
+            return rank["/".join(parts)]
+        return len(rank) + (0 if parts and parts[0] in SLOW_FIRST else 1)
 
     items.sort(key=weight)
 
