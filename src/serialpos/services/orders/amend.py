@@ -32,7 +32,12 @@ from serialpos.domain.orders import DeliveryMode, LineStatus, SaleType, check_qu
 from serialpos.services.context import Actor
 from serialpos.services.customers import KeyedRecord
 from serialpos.services.orders import till_price
-from serialpos.services.orders.discounts import LineChange, change_line_in, order_discount_in
+from serialpos.services.orders.discounts import (
+    CLEARED_TERMS,
+    LineChange,
+    change_line_in,
+    order_discount_in,
+)
 from serialpos.services.orders.header import _check_customer
 from serialpos.services.orders.host import NewLine, _mark_price_differs, _priced
 from serialpos.services.orders.line_insert import _add_package, _insert_line
@@ -260,12 +265,7 @@ def _terms(ctx: _Ctx, line_id: int, line: StateLine) -> None:
         .values(
             unit_price=shelf,
             list_price=None,
-            discount=None,
-            discount_percent=None,
-            discount_reason=None,
-            discount_by=None,
-            discount_approved_by=None,
-            discount_at=None,
+            **CLEARED_TERMS,
         )
     )
     if line.terms is not None:
@@ -300,12 +300,7 @@ def _order_terms(ctx: _Ctx, state: OrderState) -> None:
         _touch(
             ctx.conn,
             ctx.id,
-            discount=None,
-            discount_percent=None,
-            discount_reason=None,
-            discount_by=None,
-            discount_approved_by=None,
-            discount_at=None,
+            **CLEARED_TERMS,
         )
         if terms is not None:
             order_discount_in(ctx, terms[0], terms[1], terms[2])

@@ -51,6 +51,19 @@ from serialpos.services.orders.serials import _manager
 from serialpos.services.orders.views import OrderView
 from serialpos.services.orders.work import _Ctx, _touch, _write
 
+#: A line's (or an order's) discount terms cleared: the values an update sets to take a
+#: discount off, here and where a till's order state is applied (services/orders/amend.py).
+CLEARED_TERMS: dict[str, None] = dict.fromkeys(
+    (
+        "discount",
+        "discount_percent",
+        "discount_reason",
+        "discount_by",
+        "discount_approved_by",
+        "discount_at",
+    )
+)
+
 
 class ApprovalRequired(DomainError):
     """Past the store's limit without a manager's name and PIN."""
@@ -274,12 +287,7 @@ def clear_discounts(db: Database, actor: Actor, order: str, line: int | None = N
                 .values(
                     unit_price=shelf,
                     list_price=None,
-                    discount=None,
-                    discount_percent=None,
-                    discount_reason=None,
-                    discount_by=None,
-                    discount_approved_by=None,
-                    discount_at=None,
+                    **CLEARED_TERMS,
                 )
             )
         else:
@@ -291,12 +299,7 @@ def clear_discounts(db: Database, actor: Actor, order: str, line: int | None = N
             _touch(
                 conn,
                 ctx.id,
-                discount=None,
-                discount_percent=None,
-                discount_reason=None,
-                discount_by=None,
-                discount_approved_by=None,
-                discount_at=None,
+                **CLEARED_TERMS,
             )
         _touch(conn, ctx.id)
         sale_journal.record_amend(ctx)
