@@ -82,12 +82,14 @@ async def test_batches_alert_on_a_repeat_and_flag_a_serial_of_two_batches(
         assert not rung
         await enter(pilot, screen, IN_STOCK)  # the same unit again: an alert, counted once
         assert message(screen) == (
-            f"› ⚠ serial {IN_STOCK} of PH-AUR15 was already scanned in batch 1: counted once"
+            f"⚠ serial {IN_STOCK} of PH-AUR15 was already scanned in batch 1: counted once"
         )
         assert rung == [1]
+        await enter(pilot, screen, "")  # seen (kept until then: kept_refusals.py)
         await enter(pilot, screen, "NOT-AN-IMEI")  # a refusal: said, the bell, nothing kept
         assert message(screen).startswith("✗ serial 'NOT-AN-IMEI' is not valid for PH-AUR15")
         assert len(rung) == 2
+        await enter(pilot, screen, "")  # seen (kept until then: kept_refusals.py)
         await enter(pilot, screen, "5012345000077")  # a cable: counted by quantity
         await enter(pilot, screen, "+4")
         assert "AC-USBC1: +4, 5 in batch 1" in message(screen)
@@ -96,7 +98,7 @@ async def test_batches_alert_on_a_repeat_and_flag_a_serial_of_two_batches(
         await enter(pilot, screen, "Bob")
         await enter(pilot, screen, IN_STOCK)  # a serial alone: resolved by the ledger
         assert message(screen) == (
-            f"› ⚠ serial {IN_STOCK} of PH-AUR15 was also counted in batch 1: flagged, counted once"
+            f"⚠ serial {IN_STOCK} of PH-AUR15 was also counted in batch 1: flagged, counted once"
         )
         assert len(rung) == 3
         assert f"{IN_STOCK} ⚑" in screen.listing.visible_text()

@@ -94,16 +94,22 @@ async def test_asn_checklist_errors_alerts_check_mark_and_completion(
         # Every refusal by its words, with the bell, and nothing counted.
         await enter(pilot, screen, "ZB24100009")
         assert message(app) == "✗ serial ZB24100009 of LT-ZEN14 is not on ASN ASN-T1"
+        await enter(pilot, screen, "")  # seen (kept until then: kept_refusals.py)
+        assert message(app) == "› refusal seen: scan on"
         await enter(pilot, screen, "ZB24000101")  # in stock at S01 already
         assert message(app) == (
             "✗ serial ZB24000101 of LT-ZEN14 is already recorded (in stock at S01)"
         )
+        await enter(pilot, screen, "")  # seen (kept until then: kept_refusals.py)
         await enter(pilot, screen, "ZB-1")
         assert message(app).startswith("✗ serial 'ZB-1' is not valid for LT-ZEN14")
+        await enter(pilot, screen, "")  # seen (kept until then: kept_refusals.py)
         await scan(pilot, AURORA_BARCODE)
         assert message(app) == "✗ PH-AUR15 is not on ASN ASN-T1"
+        await enter(pilot, screen, "")  # seen (kept until then: kept_refusals.py)
         await scan(pilot, "]E0ABC")
         assert message(app) == "✗ unreadable scan: ean13 barcode must be digits, got 'ABC'"
+        await enter(pilot, screen, "")  # seen (kept until then: kept_refusals.py)
         assert len(rung) == 5
         assert screen.receiving.checklist.received == 0
 
@@ -118,6 +124,7 @@ async def test_asn_checklist_errors_alerts_check_mark_and_completion(
         await enter(pilot, screen, "ZB24100001")
         assert message(app) == "✗ serial ZB24100001 was already scanned (counted once)"
         assert len(rung) == 6
+        await enter(pilot, screen, "")  # seen (kept until then: kept_refusals.py)
         await enter(pilot, screen, "AP-FRG300")
         await enter(pilot, screen, "ZB24100002")
         assert message(app) == "✓ LT-ZEN14 ZB24100002: 2 of 2 ✓ LT-ZEN14 complete"

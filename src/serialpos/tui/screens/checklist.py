@@ -47,8 +47,9 @@ from textual.message import Message
 
 from serialpos.services.receiving_scans import ChecklistScans, Outcome, Preview, UnknownBarcode
 from serialpos.tui.keymap import keys
-from serialpos.tui.screens.base import ConsoleScreen, JobFailure, OrderedJobs
+from serialpos.tui.screens.base import JobFailure, OrderedJobs
 from serialpos.tui.screens.complete_receipt import CompleteDialog
+from serialpos.tui.screens.kept_refusals import KeepsRefusals
 from serialpos.tui.screens.serial_mode import Confirm
 from serialpos.tui.widgets.checklist_head import ChecklistHead, unit_words
 from serialpos.tui.widgets.checklist_view import ChecklistView
@@ -66,7 +67,7 @@ if TYPE_CHECKING:
 Job = Callable[[], "Outcome | Preview | CompletionResult"]
 
 
-class ChecklistScreen(ConsoleScreen):
+class ChecklistScreen(KeepsRefusals):
     """Receive against a checklist; ``session`` is any ReceivingSession (ASN, blind, transfer).
     The constructor is the only thing other flows rely on: keep it stable."""
 
@@ -87,6 +88,7 @@ class ChecklistScreen(ConsoleScreen):
     @dataclass
     class Landed(Message):
         outcome: Outcome
+        scan: bool = False  # the answer to a scan (kept with the refusals), not to a key
 
     @dataclass
     class Refused(Message):
@@ -94,6 +96,7 @@ class ChecklistScreen(ConsoleScreen):
         code: str
         barcode: str | None = None
         found: list[Discrepancy] | None = None  # a completion refused for its differences
+        scan: bool = False  # a scan's refusal: kept until seen (kept_refusals.py)
 
     @dataclass
     class Previewed(Message):
@@ -158,6 +161,9 @@ class ChecklistScreen(ConsoleScreen):
     def focus_scan(self) -> None:
         self.field.focus()
 
+    def refusals_closed(self) -> None:
+        self.focus_scan()
+
     def _show(self, changed: str | None = None) -> None:
         """The head's totals (only ``changed``'s line counted again, when given) and the
         field's prompt."""
@@ -181,35 +187,44 @@ class ChecklistScreen(ConsoleScreen):
             return False  # nothing was announced: what is scanned is all there is
         if action in ("rescan", "receive_all", "complete"):
             return self.done is None
-        return True
+        return super().check_action(action, parameters)
 
     # -- the job chain -----------------------------------------------------------------------
-    def submit(self, job: Job, busy: str | None = None) -> None:
+    def submit(self, job: Job, busy: str | None = None, *, scan: bool = False) -> None:
+        """Queue ``job``; ``scan``: it is a scan, whose refusal is kept until seen."""
         if busy:
             self.message_line.note(busy)
 
         def run() -> Message:
             answer = job()
             if isinstance(answer, Outcome):
-                return self.Landed(answer)
+                return self.Landed(answer, scan)
             if isinstance(answer, Preview):
                 return self.Previewed(answer)
             return self.Completed(answer)
 
-        self.jobs.submit(run)
+        self.jobs.submit(run, (lambda f: self._refused(f, scan=True)) if scan else None)
 
-    def _refused(self, failure: JobFailure) -> Message:
+    def _refused(self, failure: JobFailure, *, scan: bool = False) -> Message:
         error = failure.error
         barcode = error.barcode if isinstance(error, UnknownBarcode) else None
         return self.Refused(
-            failure.message, failure.code, barcode, found=getattr(error, "found", None)
+            failure.message, failure.code, barcode, found=getattr(error, "found", None), scan=scan
         )
 
     def on_checklist_screen_landed(self, message: Landed) -> None:
         outcome = message.outcome
         self.view.sync(outcome.sku, outcome.missing, outcome.newest, to_newest=outcome.to_newest)
         self._show(None if outcome.full else outcome.sku)
-        if outcome.alert:
+        if message.scan:
+            # A scan's answer: what rang the bell stays until seen (kept_refusals.py).
+            if outcome.alert:
+                self.scan_refused(outcome.message)
+            elif outcome.warn:
+                self.scan_warned(outcome.message)
+            elif outcome.message:
+                self.scan_said("note" if outcome.note else "ok", outcome.message)
+        elif outcome.alert:
             self.show_error(outcome.message)
         elif outcome.warn:
             self.show_warning(outcome.message)
@@ -230,8 +245,12 @@ class ChecklistScreen(ConsoleScreen):
                 )
             )
             return
-        self.show_error(message.message)
-        if message.barcode is not None and self.receiving.checklist.blind:
+        new_product = message.barcode is not None and self.receiving.checklist.blind
+        if message.scan and not new_product:
+            self.scan_refused(message.message)
+        else:  # a person's key, or a barcode the quick-create dialog now asks about
+            self.show_error(message.message)
+        if new_product and message.barcode is not None:
             self.quick_create(message.barcode)
 
     def on_checklist_screen_progress(self, message: Progress) -> None:
@@ -260,7 +279,8 @@ class ChecklistScreen(ConsoleScreen):
         if self._refuse_when_done():
             return
         if not text:
-            self.show_error("scan or type a product, a serial or a quantity, then Enter")
+            if not self.acknowledge():  # an empty Enter: the kept refusals were seen
+                self.show_error("scan or type a product, a serial or a quantity, then Enter")
             return
         self.take_scan(self.entered_scan(text))  # typed or scanned: the same keys
 
@@ -270,12 +290,13 @@ class ChecklistScreen(ConsoleScreen):
         from serialpos.tui.scan_entry import entry_of
 
         entry = entry_of(scan)
-        self.submit(lambda: self.scans.take(entry.text, entry.gtin, entry.serial))
+        self.submit(lambda: self.scans.take(entry.text, entry.gtin, entry.serial), scan=True)
 
     def on_serial_field_list_pasted(self, message: SerialField.ListPasted) -> None:
         if self._refuse_when_done():
             return
         text = message.text
+        # A paste is a person's act, read as it lands: its answer is said, not kept.
         self.submit(lambda: self.scans.take_list(text), "checking the pasted serials…")
 
     def on_serial_field_paste_refused(self, message: SerialField.PasteRefused) -> None:

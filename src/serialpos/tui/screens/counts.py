@@ -29,7 +29,7 @@ from serialpos.domain.users import ROLE_PERMISSIONS, Permission
 from serialpos.tui.keymap import keys
 from serialpos.tui.messages import ActionFailed
 from serialpos.tui.screens import count_jobs
-from serialpos.tui.screens.base import ConsoleScreen, OrderedJobs
+from serialpos.tui.screens.base import OrderedJobs
 from serialpos.tui.screens.count_words import (
     CLASS_TITLES,
     CLASSES,
@@ -40,6 +40,7 @@ from serialpos.tui.screens.count_words import (
     plural,
     summary,
 )
+from serialpos.tui.screens.kept_refusals import KeepsRefusals
 from serialpos.tui.widgets.count_list import CountList
 from serialpos.tui.widgets.key_footer import KeyFooter, KeyHints
 from serialpos.tui.widgets.message_line import MessageLine
@@ -51,7 +52,7 @@ if TYPE_CHECKING:
     from serialpos.tui.messages import ScanRead
 
 
-class CountsScreen(ConsoleScreen):
+class CountsScreen(KeepsRefusals):
     """Open or resume, batch, scan, review, approve."""
 
     TAKES_SCANS: ClassVar[bool] = True
@@ -86,6 +87,12 @@ class CountsScreen(ConsoleScreen):
         taken: Taken
 
     @dataclass
+    class ScanRefused(Message):
+        """A scan was refused; nothing was counted (kept until seen)."""
+
+        message: str
+
+    @dataclass
     class Reviewed(Message):
         """The reconciliation was read."""
 
@@ -108,7 +115,7 @@ class CountsScreen(ConsoleScreen):
         self.result: Reconciliation | None = None
         self.list_index = 0
         self.confirming = False
-        self.jobs = OrderedJobs(self, "counts-scan", lambda f: ActionFailed(f.message))
+        self.jobs = OrderedJobs(self, "counts-scan", lambda f: self.ScanRefused(f.message))
         self._worker_current: str | None = None  # the product chosen by the latest scan
 
     def compose(self) -> ComposeResult:
@@ -166,7 +173,7 @@ class CountsScreen(ConsoleScreen):
             return self.stage == "review" and self.result is not None and not self.result.approved
         if action == "turn":
             return self.stage == "review"
-        return True
+        return super().check_action(action, parameters)
 
     def _show_start(self) -> None:
         items = self.open_counts
@@ -220,7 +227,8 @@ class CountsScreen(ConsoleScreen):
             self._start_batch(text)
         elif self.stage == "scan":
             if not text:
-                self.show_error("scan a product or a serial (or type it), then Enter")
+                if not self.acknowledge():  # an empty Enter: the kept refusals were seen
+                    self.show_error("scan a product or a serial (or type it), then Enter")
                 return
             self.take_scan(self.entered_scan(text))  # typed or scanned: the same keys
 
@@ -440,12 +448,18 @@ class CountsScreen(ConsoleScreen):
             self.scan_log.insert(0, (outcome.sku, what, others))
             self._show_log()
         if outcome is not None and outcome.alert:
-            # An alert, not a refusal: the unit counts once. Said with the bell all the same.
-            self.message_line.note(f"⚠ {taken.message}")
-            self.app.bell()
+            # An alert, not a refusal: the unit counts once. Said with the bell all the same,
+            # and kept until seen like a refusal.
+            self.scan_warned(taken.message)
         else:
-            self.message_line.ok(taken.message)
+            self.scan_said("ok", taken.message)
         self._head()
+
+    def on_counts_screen_scan_refused(self, message: ScanRefused) -> None:
+        self.scan_refused(message.message)
+
+    def refusals_closed(self) -> None:
+        self.field.focus()
 
     def on_counts_screen_reviewed(self, message: Reviewed) -> None:
         self.result = message.result
