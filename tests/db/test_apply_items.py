@@ -133,3 +133,26 @@ def test_a_transfer_in_items_with_complete_closes_it(shop: Database, admin: Acto
     assert got["in_transit"] == [{"sku": "PH1", "quantity": 1, "serials": ["A2"]}]
     assert state(shop, "A1") == ("in_stock", "S2") and state(shop, "A2") == ("in_transit", "S2")
     assert check_ledger(shop) == []
+
+
+def test_a_transfer_in_items_naming_a_transfer_not_here_says_it_may_not_be_synced(
+    shop: Database, admin: Actor
+) -> None:
+    """At a till the sending store's shipment arrives by sync: before it has, the transfer is
+    unknown here, and the answer says why that may be (it said only "not known here")."""
+    got = apply_object(
+        shop,
+        admin,
+        {
+            "op": "transfer_in",
+            "store": "S2",
+            "transfer": "T-S1-t1-000009",
+            "items": [{"sku": "PH1", "serials": ["A1"]}],
+        },
+    )
+    assert not got["ok"]
+    assert got["message"] == (
+        "transfer T-S1-t1-000009 is not known here: if it was just shipped, the sending store "
+        "(or its till) may not have synced yet; sync there, then here, and send this again"
+    )
+    assert state(shop, "A1") == ("in_stock", "S1")  # nothing changed

@@ -149,10 +149,29 @@ def test_pick_ship_and_receive_with_a_unit_left_in_transit(
         ["transfer_receipt", t.number, "S2", "sam", "LAPTOP", "1", "LT1"],
         ["transfer_receipt", t.number, "S2", "sam", "PHONE", "1", IMEIS[0]],
     ]
-    # Still listed as incoming while a unit is in transit on it; it cannot be received twice.
+    # Still listed as incoming while a unit is in transit on it: when it turns up, the rest
+    # is received on the same checklist (only what is still in transit is expected).
     assert [s.in_transit for s in list_transfers(shop, "S2", incoming=True)] == [1]
-    with pytest.raises(BadRequest, match="was received already; 1 units are still in transit"):
-        TransferReceiving(shop, clerk, "S2", t.number, outbox_folder)
+    rest = TransferReceiving(shop, clerk, "S2", t.number, outbox_folder)
+    assert rest.rest and rest.title == f"Transfer {t.number} from S1 (rest)"
+    assert [(ln.sku, ln.expected) for ln in rest.checklist.lines.values()] == [("PHONE", 1)]
+    with pytest.raises(NotOnDocument):
+        rest.scan("PHONE", IMEIS[0])  # received the first time
+    rest.scan("PHONE", IMEIS[1])
+    again = TransferReceiving(shop, clerk, "S2", t.number, outbox_folder)  # a second terminal
+    again.scan("PHONE", IMEIS[1])
+    done = rest.complete()
+    assert (done.received, done.discrepancies) == (1, ())
+    assert where(shop, IMEIS[1]) == ("in_stock", "S2")
+    view = get_transfer(shop, t.number)
+    assert (view.status, view.in_transit) == ("received", 0)
+    # The outbox keeps one receipt file per transfer: the first one's, unchanged.
+    _data, rows = read_file(outbox_folder, f"transfer_receipt-{t.number}.csv")
+    assert [r[5] for r in rows[1:]] == ["LAPTOP", "PHONE"] and rows[2][7] == IMEIS[0]
+    with pytest.raises(BadRequest, match=f"serial {IMEIS[1]} was received on .* meanwhile"):
+        again.complete()
+    with pytest.raises(BadRequest, match=r"was received already$"):
+        TransferReceiving(shop, clerk, "S2", t.number, outbox_folder)  # nothing left
     assert check_ledger(shop) == []
 
 

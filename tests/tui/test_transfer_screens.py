@@ -166,13 +166,67 @@ async def test_receive_a_transfer_on_the_checklist(
         await pilot.press("escape")
         await settle(pilot)
         assert f"{made.number} ← S01 1 left in transit" in screen_text(app)
-        await type_in(pilot, made.number, "#find")
-        assert (
-            said(pilot) == f"› {made.number} received at S02; 1 unit still in transit "
-            f"(PH-AUR15 {PHONES[1]})"
+        # The unit still in transit is received later on the same checklist (the rest).
+        assert said(pilot) == (
+            f"› {made.number}: 1 unit left in transit; ↓ to it and Enter (or type its number) "
+            "receives the rest"
         )
+        await type_in(pilot, made.number, "#find")
+        assert isinstance(app.screen, ChecklistScreen)
+        assert f"{made.number} from S01 (rest)" in screen_text(app)
+        assert app.screen.receiving.checklist.lines["PH-AUR15"].expected == 1
+        await pilot.press("escape")
+        await settle(pilot)
     assert where(demo_db, PHONES[0]) == ("in_stock", "S02")
     assert where(demo_db, PHONES[1]) == ("in_transit", "S02")
+
+
+@pytest.mark.parametrize("size", SIZES)
+@async_test
+async def test_the_rest_of_a_received_transfer_is_received_later_in_the_console(
+    make_app: MakeApp,
+    demo_db: Database,
+    size: tuple[int, int],
+    outbox_folder: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A receipt completed with a unit missing leaves it in transit; when it turns up, Enter
+    on the transfer receives the rest (it said only the transfer's state before)."""
+    from serialpos.services.transfers import TransferReceiving, get_transfer
+
+    made = create_transfer(demo_db, CLERK, "S01", "S02")
+    add_units(demo_db, CLERK, made.number, "S01", "PH-AUR15", PHONES[:2])
+    ship(demo_db, CLERK, made.number, "S01", outbox_folder)
+    first = TransferReceiving(demo_db, CLERK, "S02", made.number, outbox_folder)
+    first.scan("PH-AUR15", PHONES[0])
+    first.complete(accept_discrepancies=True)
+    monkeypatch.setenv("SERIALPOS_STORE", "S02")
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        await log_in(pilot, "stockroom")
+        await pilot.press("6")
+        await settle(pilot)
+        await shows(pilot, f"{made.number} ← S01 1 left in transit", "receives the rest")
+        await pilot.press("down", "enter")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, ChecklistScreen), said(pilot)
+        await type_in(pilot, PHONES[0])  # received the first time: not in transit any more
+        assert said(pilot).startswith(f"✗ serial {PHONES[0]} ")
+        await type_in(pilot, "")
+        await type_in(pilot, PHONES[1])
+        assert said(pilot) == f"✓ PH-AUR15 {PHONES[1]}: 1 of 1 ✓ PH-AUR15 complete"
+        await pilot.press("ctrl+f")
+        await settle(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+        assert said(pilot).startswith(f"✓ received 1 unit: {made.number}"), said(pilot)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, TransfersScreen)
+    assert where(demo_db, PHONES[1]) == ("in_stock", "S02")
+    view = get_transfer(demo_db, made.number)
+    assert (view.status, view.in_transit) == ("received", 0)
 
 
 @pytest.mark.parametrize("size", SIZES)

@@ -262,7 +262,11 @@ def transfer_in(db: Database, actor: Actor, f: Fields) -> Result:
             )
             kept = transfers.apply_in(joined, actor, step, number, None)
             if kept is None:
-                raise transfers.UnknownTransfer(f"transfer {number} is not known here")
+                raise transfers.UnknownTransfer(
+                    f"transfer {number} is not known here: if it was just shipped, the "
+                    "sending store (or its till) may not have synced yet; sync there, then "
+                    "here, and send this again"
+                )
             results.append(kept[0])
             view = kept[1]
         if f.flag("complete"):

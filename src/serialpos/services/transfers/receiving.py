@@ -1,7 +1,11 @@
 """The receiving store's side of a transfer: the ASN checklist against the shipped serials.
 
 A unit not shipped on the transfer is refused; units not received stay in transit and stay
-listed on the transfer as such.
+listed on the transfer as such. Those units can be received later on the same checklist (the
+rest of a received transfer, :attr:`TransferReceiving.rest`), as ``apply`` ``transfer_in``
+takes them: the transfer stays received, the units come in. The outbox holds one
+``transfer_receipt`` file per transfer (the first receipt's), so the rest owes none, as
+``transfer_in`` owes none.
 """
 
 from __future__ import annotations
@@ -57,6 +61,8 @@ class TransferReceiving:
     def __init__(self, db: Database, actor: Actor, store: str, number: str, outbox: Path) -> None:
         actor.require(Permission.RECEIVE)
         self.db, self.actor, self.store, self.outbox = db, actor, store, outbox
+        #: Receiving the units still in transit on a transfer received already.
+        self.rest = False
         self.transfer = self._check(
             db.read(lambda conn: transfer_view(conn, transfer_row(conn, number)))
         )
@@ -82,7 +88,9 @@ class TransferReceiving:
             raise BadRequest(f"transfer {view.number} goes to {view.to_store}, not to {self.store}")
         if view.status == TransferStatus.OPEN:
             raise BadRequest(f"transfer {view.number} has not been shipped yet")
-        if view.status == TransferStatus.RECEIVED:
+        if view.status == TransferStatus.RECEIVED and view.in_transit:
+            self.rest = True  # units never arrived at the first receipt: the rest now
+        elif view.status == TransferStatus.RECEIVED:
             raise BadRequest(
                 f"transfer {view.number} was received already"
                 + (
@@ -95,7 +103,8 @@ class TransferReceiving:
 
     @property
     def title(self) -> str:
-        return f"Transfer {self.transfer.number} from {self.transfer.from_store}"
+        rest = " (rest)" if self.rest else ""  # 38 columns hold it
+        return f"Transfer {self.transfer.number} from {self.transfer.from_store}{rest}"
 
     def scan(self, sku: str, serial: str) -> ScanResult:
         """A serial the transfer carries under another product lands on that product's line
@@ -145,7 +154,9 @@ class TransferReceiving:
 
         def work(conn: Connection) -> int:
             row = transfer_row(conn, self.transfer.number, lock=True)
-            if row.status != TransferStatus.SHIPPED:
+            if self.rest and row.status == TransferStatus.RECEIVED:
+                _still_in_transit(conn, row.id, row.number, lines)
+            elif row.status != TransferStatus.SHIPPED:
                 raise BadRequest(f"transfer {row.number} was received already")
             doc = DocumentRef(DOCUMENT_TYPE, row.number)
             out: list[EventLine] = []
@@ -173,21 +184,24 @@ class TransferReceiving:
                     out.append(EventLine(line.sku, line.counted))
                     items.append(stock_lines.item(line.sku, quantity=line.counted))
                 total += line.received
-            conn.execute(
-                transfer_t.update()
-                .where(transfer_c.id == row.id)
-                .values(
-                    status=TransferStatus.RECEIVED, received_by=actor.user, received_at=utcnow()
+            if row.status == TransferStatus.SHIPPED:
+                conn.execute(
+                    transfer_t.update()
+                    .where(transfer_c.id == row.id)
+                    .values(
+                        status=TransferStatus.RECEIVED,
+                        received_by=actor.user,
+                        received_at=utcnow(),
+                    )
                 )
-            )
-            event_files.owe(
-                conn,
-                event_type=EventType.TRANSFER_RECEIPT.value,
-                document_id=row.number,
-                store=store,
-                user=actor.user,
-                lines=out,
-            )
+                event_files.owe(
+                    conn,
+                    event_type=EventType.TRANSFER_RECEIPT.value,
+                    document_id=row.number,
+                    store=store,
+                    user=actor.user,
+                    lines=out,
+                )
             # On a store terminal: the same units taken in on the same transfer at central,
             # which closes it there as here (services/journal_sink.py).
             journal_sink.record(
@@ -209,6 +223,39 @@ class TransferReceiving:
         return CompletionResult(
             self.transfer.number, received, tuple(found), event_files.write_owed(db, self.outbox)
         )
+
+
+def _still_in_transit(
+    conn: Connection, transfer_id: int, number: str, lines: Iterable[ChecklistLine]
+) -> None:
+    """The rest of a received transfer: every unit scanned or counted is still in transit on
+    it (another terminal, or ``apply`` ``transfer_in``, may have taken some in since)."""
+    from serialpos.services.transfers.sending import line_quantities
+
+    quantities = line_quantities(conn, transfer_id)
+    for line in lines:
+        if line.serialized and line.scanned:
+            pid = repo.product_by_sku(conn, line.sku).id
+            taken = conn.execute(
+                sa.select(unit_c.serial).where(
+                    unit_c.transfer_id == transfer_id,
+                    unit_c.product_id == pid,
+                    unit_c.serial.in_(line.scanned),
+                    unit_c.received.is_(True),
+                )
+            ).first()
+            if taken is not None:
+                raise BadRequest(
+                    f"serial {clip(taken[0])} was received on transfer {number} meanwhile: "
+                    "open it again"
+                )
+        elif not line.serialized and line.counted and line.sku in quantities:
+            quantity, received = quantities[line.sku]
+            if quantity and line.counted > quantity - received:
+                raise BadRequest(
+                    f"{line.sku}: {line.counted} counted but {quantity - received} still in "
+                    f"transit on transfer {number}: open it again"
+                )
 
 
 def mark_received(

@@ -3,8 +3,9 @@
 **The list** shows this store's transfers: going out (open: being picked; shipped: in transit)
 and coming in (shipped here, or received with units still in transit). Enter on one (or type
 or scan its number) opens it: an open one to pick, an incoming one to receive on the same
-checklist as an ASN. New (F5/^N) asks for the store it goes to; Cancel (F8) drops an open
-one that will not ship (nothing on it left the store).
+checklist as an ASN (one received already, its units still in transit: the rest, and the
+message line says so when the list shows one). New (F5/^N) asks for the store it goes to;
+Cancel (F8) drops an open one that will not ship (nothing on it left the store).
 
 **Picking** is the scan-out loop: each unit scanned is put on the transfer at once (it stays in
 stock here until shipped, so Take off removes it again); Ship (F10/^F) asks, then puts every
@@ -169,6 +170,15 @@ class TransfersScreen(ConsoleScreen):
             lambda item, width: summary_row(item, here, width),
             empty="no transfers: F5/^N starts one",
         )
+        left = [i for i in self.items if i.to_store == here and i.status == "received"]
+        left = [i for i in left if i.in_transit]
+        if left and not self.asking_store and not self.message_line.text:  # nothing said
+            first = left[0]
+            more = f" (and {len(left) - 1} more)" if len(left) > 1 else ""
+            self.message_line.note(
+                f"{first.number}{more}: {units(first.in_transit)} left in transit; "
+                "↓ to it and Enter (or type its number) receives the rest"
+            )
 
     # -- keys --------------------------------------------------------------------------------
     def action_back(self) -> None:
@@ -293,7 +303,9 @@ class TransfersScreen(ConsoleScreen):
             view = transfers.get_transfer(db, number)
             if view.from_store == self.here and view.status == "open":
                 self.post_message(self.Opened(view=view))
-            elif view.to_store == self.here and view.status == "shipped":
+            elif view.to_store == self.here and (
+                view.status == "shipped" or (view.status == "received" and view.in_transit)
+            ):  # shipped here, or received with units still in transit: receive them now
                 outbox = self.console.terminal_config().resolved_outbox()
                 session = transfers.TransferReceiving(
                     db, self.session.actor, self.here, view.number, outbox
