@@ -81,6 +81,7 @@ async def test_a_manager_removes_and_adds_units(
         assert said(pilot) == f"✓ PH-AUR15 {PHONES[0]} ✓ 1 unit"
         await type_in(pilot, AT_S02)
         assert said(pilot) == f"✗ serial {AT_S02} is in stock at S02, not at S01"
+        await type_in(pilot, "")  # seen (kept until then: kept_refusals.py)
         await paste(pilot, f"{PHONES[1]}\n{AT_S02}\n")  # a pasted list, refused whole
         assert said(pilot).startswith(
             f"✗ the list was refused whole at serial {AT_S02} (number 2 of 2)"
@@ -92,9 +93,11 @@ async def test_a_manager_removes_and_adds_units(
             said(pilot) == "✗ serial NEW-1 needs its product: scan the product first, "
             "then the units to add"
         )
+        await type_in(pilot, "")  # seen (kept until then: kept_refusals.py)
         await type_in(pilot, "TL-DRL18")
         await type_in(pilot, "DRL18-A001")
         assert said(pilot) == "✗ serial DRL18-A001 is already recorded (in stock at S01)"
+        await type_in(pilot, "")  # seen (kept until then: kept_refusals.py)
         await type_in(pilot, "DRL18-A009")
         assert said(pilot) == "✓ TL-DRL18 DRL18-A009 ✓ 2 units"
         await type_in(pilot, "AC-CASE15")

@@ -162,3 +162,40 @@ async def test_a_phone_scanned_into_a_count_of_fridges_stays_refused_on_screen(
         await shows(pilot, "PH-AUR15 is not in count", "F7 Refused")
         await the_list_then_seen(pilot, "1. ✗ PH-AUR15 is not in count")
         assert screen.field.has_focus
+
+
+@pytest.mark.parametrize("size", SIZES)
+@async_test
+async def test_a_unit_at_another_store_stays_refused_in_a_transfers_picking_burst(
+    make_app: MakeApp,
+    demo_db: Database,
+    size: tuple[int, int],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The scan-out loop (a transfer picked here; returns to vendor and adjustments share
+    it) keeps its refusals the same way."""
+    from tui_helpers import log_in
+
+    from serialpos.tui.screens.transfers import TransferPickScreen
+
+    clock = KeyClock()
+    app = make_app(key_clock=clock)
+    async with app.run_test(size=size) as pilot:
+        await log_in(pilot, "stockroom")
+        await pilot.press("6")
+        await settle(pilot)
+        await pilot.press("ctrl+n", *"S02", "enter")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, TransferPickScreen)
+        rung = bells(app, monkeypatch)
+        await burst(pilot, clock, "356938030000013", "356938030000062", "356938030000021")
+        assert [e.serial for e in screen.entries] == ["356938030000013", "356938030000021"]
+        assert said(pilot).text == (
+            "✗ serial 356938030000062 is in stock at S02, not at S01 "
+            "· then ✓ PH-AUR15 356938030000021 ✓ 2 units"
+        )
+        assert rung == [1]
+        await shows(pilot, "F7 Refused")
+        await the_list_then_seen(pilot, "1. ✗ serial 356938030000062")
+        assert screen.field.has_focus

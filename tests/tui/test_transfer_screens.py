@@ -83,8 +83,10 @@ async def test_start_pick_and_ship_a_transfer(
         assert said(pilot) == f"✓ PH-AUR15 {PHONES[0]} ✓ 1 unit"
         await type_in(pilot, "#" * 70)  # garbage: no serial is that long
         assert said(pilot).endswith("is 70 characters long; at most 64 are allowed")
+        await type_in(pilot, "")  # seen (kept until then: kept_refusals.py)
         await type_in(pilot, AT_S02)
         assert said(pilot) == f"✗ serial {AT_S02} is in stock at S02, not at S01"
+        await type_in(pilot, "")  # seen (kept until then: kept_refusals.py)
         await type_in(pilot, "LT-ZEN14")
         await type_in(pilot, PHONES[1])  # a bare serial finds its own product (was refused)
         assert said(pilot) == f"✓ PH-AUR15 {PHONES[1]} ✓ 2 units"
@@ -101,6 +103,7 @@ async def test_start_pick_and_ship_a_transfer(
         )
         await scan(pilot, "\x1d\x1d01ABC")  # a scanner's garbage
         assert said(pilot) == "✗ unreadable scan: scan contains control characters"
+        await type_in(pilot, "")  # seen (kept until then: kept_refusals.py)
         await scan(pilot, f"0105012345000015\x1d21{PHONES[2]}")  # GS1: product and serial
         assert said(pilot) == f"✓ PH-AUR15 {PHONES[2]} ✓ 5 units"
         await pilot.press("f3")  # take off

@@ -4,10 +4,12 @@ one continuous scanning loop and a list of the units scanned.
 **The loop.** Scan (or type) a product, then its serials; or scan a bare serial and the unit is
 found by it. Each scan lands with no dialog to close: ✓ and colour on the message line and the
 count moves, or ✗ and the bell with the reason (garbage, a product label scanned as a serial, a
-serial of another product, a unit not in stock here). A product moved as a quantity (no
-serials, or serialized inventory off at this store) is counted: each scan of its barcode is one
-unit, or type a number (``-2`` takes two back). A pasted list or a range (``SN1001-SN1100``) is
-checked whole: one bad entry refuses it, naming the entry, and nothing from it lands.
+serial of another product, a unit not in stock here). A scan's refusal is kept on the message
+line until seen, so one in the middle of a scanner's burst is not lost (kept_refusals.py). A
+product moved as a quantity (no serials, or serialized inventory off at this store) is counted:
+each scan of its barcode is one unit, or type a number (``-2`` takes two back). A pasted list
+or a range (``SN1001-SN1100``) is checked whole: one bad entry refuses it, naming the entry,
+and nothing from it lands.
 
 **Take off** (F3) turns the next scans into removals from the list, until pressed again.
 
@@ -36,7 +38,8 @@ from textual.widgets import Static
 
 from serialpos.domain.text import clip, visible
 from serialpos.tui.keymap import keys
-from serialpos.tui.screens.base import AbstractScreenMeta, ConsoleScreen, OrderedJobs
+from serialpos.tui.screens.base import AbstractScreenMeta, OrderedJobs
+from serialpos.tui.screens.kept_refusals import KeepsRefusals
 from serialpos.tui.screens.scan_out_entries import Entry, Newest, units
 from serialpos.tui.widgets.count_list import CountList
 from serialpos.tui.widgets.key_footer import KeyFooter, KeyHints
@@ -53,7 +56,7 @@ _QUANTITY = re.compile(r"[+-]?\d{1,6}")
 _LIST = re.compile(r"\S[\s,;]+\S")
 
 
-class ScanOutScreen(ConsoleScreen, metaclass=AbstractScreenMeta):
+class ScanOutScreen(KeepsRefusals, metaclass=AbstractScreenMeta):
     """The loop; subclasses say what a scan does to their document (the hooks below)."""
 
     DEFAULT_CSS = """
@@ -77,12 +80,14 @@ class ScanOutScreen(ConsoleScreen, metaclass=AbstractScreenMeta):
         message: str
         alert: bool = False
         note: bool = False
+        scan: bool = False  # the answer to a scan: kept with its refusals until seen
 
     @dataclass
     class Refused(Message):
         """A job was refused; nothing changed."""
 
         message: str
+        scan: bool = False  # a scan's refusal: kept until seen (kept_refusals.py)
 
     @dataclass
     class Finished(Message):
@@ -232,14 +237,32 @@ class ScanOutScreen(ConsoleScreen, metaclass=AbstractScreenMeta):
         )
 
     # -- the job chain -----------------------------------------------------------------------
-    def submit(self, job: Callable[[], Message], busy: str | None = None) -> None:
+    def submit(
+        self, job: Callable[[], Message], busy: str | None = None, *, scan: bool = False
+    ) -> None:
+        """Queue ``job``; ``scan``: it is a scan, whose refusal is kept until seen."""
         if busy:
             self.message_line.note(busy)
-        self.jobs.submit(job)
+        if not scan:
+            self.jobs.submit(job)
+            return
+
+        def run() -> Message:
+            answer = job()
+            if isinstance(answer, self.Landed):
+                answer.scan = True
+            return answer
+
+        self.jobs.submit(run, lambda failure: self.Refused(failure.message, scan=True))
 
     def on_scan_out_screen_landed(self, message: Landed) -> None:
         self.show_state()
-        if message.alert:
+        if message.scan:  # what rang the bell stays until seen (kept_refusals.py)
+            if message.alert:
+                self.scan_refused(message.message)
+            else:
+                self.scan_said("note" if message.note else "ok", message.message)
+        elif message.alert:
             self.show_error(message.message)
         elif message.note:
             self.message_line.note(message.message)
@@ -248,7 +271,13 @@ class ScanOutScreen(ConsoleScreen, metaclass=AbstractScreenMeta):
 
     def on_scan_out_screen_refused(self, message: Refused) -> None:
         self.show_state()
-        self.show_error(message.message)
+        if message.scan:
+            self.scan_refused(message.message)
+        else:
+            self.show_error(message.message)
+
+    def refusals_closed(self) -> None:
+        self.field.focus()
 
     def on_scan_out_screen_finished(self, message: Finished) -> None:
         self.done = message.document
@@ -273,7 +302,8 @@ class ScanOutScreen(ConsoleScreen, metaclass=AbstractScreenMeta):
         if self.take_entry(text) or self.refuse_when_done():
             return
         if not text:
-            self.show_error("scan or type a product, a serial or a quantity, then Enter")
+            if not self.acknowledge():  # an empty Enter: the kept refusals were seen
+                self.show_error("scan or type a product, a serial or a quantity, then Enter")
             return
         self.take_scan(self.entered_scan(text))  # typed or scanned: the same keys
 
@@ -292,7 +322,7 @@ class ScanOutScreen(ConsoleScreen, metaclass=AbstractScreenMeta):
         entry = entry_of(scan)
         # A product barcode goes by its GTIN alone: scan-out never takes it as text.
         text = None if entry.gtin is not None else entry.text
-        self.submit(lambda: self._take(text, entry.gtin, entry.serial))
+        self.submit(lambda: self._take(text, entry.gtin, entry.serial), scan=True)
 
     def take_entry_scan(self, scan: ScanRead) -> bool:
         """Before scanning starts, a scan is typed into the field (a vendor's barcode)."""
@@ -415,7 +445,7 @@ class ScanOutScreen(ConsoleScreen, metaclass=AbstractScreenMeta):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("take_off", "finish"):
             return self.done is None
-        return True
+        return super().check_action(action, parameters)
 
     def action_list(self) -> None:
         if self.unit_list.has_focus:
