@@ -261,3 +261,23 @@ async def test_cancel_an_open_transfer(
         await settle(pilot)
         assert said(pilot) == "✗ choose an open transfer going out in the list (↓) to cancel it"
     assert where(demo_db, PHONES[0]) == ("in_stock", "S01")
+
+
+@pytest.mark.parametrize("size", SIZES)
+@async_test
+async def test_a_transfer_not_known_here_may_not_be_synced_yet(
+    make_app: MakeApp, size: tuple[int, int]
+) -> None:
+    """A number typed or scanned that this database does not hold: at a till, a transfer
+    shipped here comes with the sync, so the answer says so (it said only "there is no
+    transfer")."""
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        await log_in(pilot, "stockroom")
+        await pilot.press("6")
+        await settle(pilot)
+        await type_in(pilot, "T-S02-000042", "#find")
+        assert said(pilot) == (
+            "✗ there is no transfer 'T-S02-000042': if it was just shipped here, the sending "
+            "store (or its till) may not have synced yet; sync, then open it again"
+        )

@@ -296,9 +296,9 @@ class TransfersScreen(ConsoleScreen):
 
     @work(thread=True, exclusive=True, group="transfers-open")
     def _open(self, number: str) -> None:
-        try:
-            from serialpos.services import transfers
+        from serialpos.services import transfers
 
+        try:
             db = self.console.database()
             view = transfers.get_transfer(db, number)
             if view.from_store == self.here and view.status == "open":
@@ -313,6 +313,14 @@ class TransfersScreen(ConsoleScreen):
                 self.post_message(self.Opened(session=session))
             else:
                 self.post_message(self.Opened(note=describe_transfer(view, self.here)))
+        except transfers.UnknownTransfer as exc:
+            # At a till, a transfer shipped here arrives with the sync: it may be on its way.
+            self.post_message(
+                ActionFailed(
+                    f"{exc.message}: if it was just shipped here, the sending store (or its "
+                    "till) may not have synced yet; sync, then open it again"
+                )
+            )
         except Exception as exc:
             from serialpos.tui.backend import describe
 
