@@ -38,7 +38,15 @@ Result = dict[str, Any]
 #: their number at central (services/document_numbers.py), so these mean the same order at
 #: both ends; a number the terminal does not hold (central's, another till's) is refused.
 BY_ORDER_NUMBER = frozenset(
-    {"order_set_serial", "order_fulfil", "order_void", "order_return", "order_amend"}
+    {
+        "order_set_serial",
+        "order_fulfil",
+        "order_void",
+        "order_return",
+        "order_amend",
+        "order_pay",
+        "order_park",
+    }
 )
 #: Of those, what a till may do to its copy of a sale of its store made elsewhere (another
 #: till's, central's counter's: terminal/order_copies.py): take the customer's return.
