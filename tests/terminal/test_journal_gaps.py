@@ -156,3 +156,60 @@ def test_a_line_removed_before_a_part_fulfilment_keeps_the_numbers_at_central(
     assert get_order(db, order).totals == get_order(chain.server.db, order).totals
     till.check_clean()
     chain.check_clean()
+
+
+def test_a_return_at_another_till_of_a_line_fulfilled_later_uses_central_s_state(
+    chain: Chain,
+) -> None:
+    """Till B copied A's special order at its first part fulfilment; A fulfilled the second
+    line later. B's copy kept the line open and refused the customer's return of it
+    (``not_returnable``); now the copy is brought forward when the pull names it."""
+    _product(chain, "JGPX", "150.00", "required")
+    for serial in ("JG4-1", "JG4-2"):
+        assert chain.post({"op": "receive", "store": "S1", "sku": "JGPX", "serial": serial})[0][
+            "ok"
+        ]
+    a, b = chain.terminal("JG4a"), chain.terminal("JG4b")
+    [made] = a.apply(
+        {
+            "op": "order_create",
+            "store": "S1",
+            "type": "special_order",
+            "lines": [{"sku": "JGPX", "serial": "JG4-1"}, {"sku": "JGPX", "serial": "JG4-2"}],
+        }
+    )
+    assert made["ok"], made
+    order, ids = made["order"], [x["line"] for x in made["lines"]]
+    [first] = a.apply(
+        {
+            "op": "order_fulfil",
+            "order": order,
+            "lines": [ids[0]],
+            "payments": [{"method": "cash", "amount": "150.00"}],
+        }
+    )
+    assert first["ok"], first
+    assert a.sync()["accepted"] == 2
+    assert b.sync()["mirror"]["order_copies"] == 1
+    assert [s for (s,) in b.query("SELECT status FROM order_line ORDER BY number")] == [
+        "fulfilled",
+        "open",
+    ]
+    [second] = a.apply(
+        {"op": "order_fulfil", "order": order, "payments": [{"method": "card", "amount": "150"}]}
+    )
+    assert second["ok"] and second["status"] == "fulfilled", second
+    assert a.sync()["accepted"] == 1
+    b.sync()
+    _same(chain, b, order)
+    [back] = b.apply({"op": "order_return", "order": order, "serials": ["JG4-2"]})
+    assert back["ok"], back
+    report = b.sync()
+    assert (report["accepted"], report["conflicts"], report["refused"]) == (1, 0, 0), report
+    _same(chain, b, order)
+    assert chain.scalar("SELECT state FROM serial_unit WHERE serial = 'JG4-2'") == "in_stock"
+    assert b.unit_state("JG4-2") == "in_stock"
+    a.sync()
+    assert a.unit_state("JG4-2") == "in_stock"
+    for each in (a, b, chain):
+        each.check_clean()
