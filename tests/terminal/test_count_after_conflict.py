@@ -2,13 +2,16 @@
 5, a new user's walk): till B, offline, sells two phones in one sale, one of which till A
 sold first, so central records the whole sale as a conflict and the other phone stays in
 stock there. B then counts its phones and does not scan the one it sold; central applies
-the count and writes that phone off. B returns it too, which central refuses (it never had
-the sale). B's pull once skipped the count's write-off as B's own event, because the unit's
-newest event here was B's return, an entry central did not take: B kept the phone in stock
-for good while central and till A had it written off. Every till must end as central."""
+the count but leaves that phone in stock, a conflict for a manager (B's count did not look
+for it: services/count_conflicts.py; it was written off before). B returns it too, which
+central refuses (it never had the sale). Once a manager writes it off, B's pull must follow:
+it once skipped the count's write-off as B's own event, because the unit's newest event
+here was B's return, an entry central did not take: B kept the phone in stock for good
+while central and till A had it written off. Every till must end as central."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import sqlalchemy as sa
@@ -80,8 +83,21 @@ def test_a_count_after_a_conflicted_sale_and_its_return_ends_as_central(chain: C
     # The sale is a conflict, the count accepted, and the return of the sale central never
     # recorded a conflict too, following the sale's (services/entries.py follows_conflict).
     assert (report["conflicts"], report["accepted"], report["refused"]) == (2, 1, 0), report
-    assert _central(chain, "CC-042") == ("written_off", "S1")  # central applied the count
-    assert a.sync()["pulled"] > 0
+    # Central applied the count, but not to CC-042: B's count did not look for it (B knew it
+    # sold) while central had it in stock, so it is left there, a conflict for a manager
+    # (services/count_conflicts.py); it was written off with nothing said, though B had it
+    # back on its shelf.
+    assert _central(chain, "CC-042") == ("in_stock", "S1")
+    listed = json.loads(chain.central("conflicts", "list", "--json", user="ada").stdout)
+    [disputed] = [x for x in listed if x["serial"] == "CC-042"]
+    assert disputed["error"] == "count_not_looked_for", disputed
+    a.sync()
+    _same(chain, a, b, serials=serials)
+    # The manager did not find it: written off at central, and on both tills (B's pull once
+    # skipped such a write-off as its own event, its newest here being its refused return).
+    chain.central("conflicts", "resolve", str(disputed["id"]), "--by", "write_off", user="ada")
+    assert _central(chain, "CC-042") == ("written_off", "S1")
+    assert a.sync()["pulled"] > 0 and b.sync()["pulled"] > 0
     _same(chain, a, b, serials=serials)
     again = b.sync()  # for good: nothing moves it back
     assert (again["accepted"], again["pending"]) == (0, 0), again

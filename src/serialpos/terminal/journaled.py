@@ -120,6 +120,10 @@ def journaled_object(terminal: str) -> apply_ids.ApplyObject:
             return result
         # The numbers given here go with the line: central keeps them.
         sent = numbered(data, result)
+        if (
+            data.get("op") == "count"
+        ):  # what this count wrote off here (services/count_conflicts.py)
+            sent = {**sent, "not_found": result.get("missing", [])}
         if numbers:
             sent = {**sent, "numbers": numbers}
 

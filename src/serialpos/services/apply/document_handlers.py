@@ -10,6 +10,7 @@ from pathlib import Path
 
 from serialpos.db.engine import Database
 from serialpos.domain.errors import BadRequest
+from serialpos.domain.serials import MAX_SERIAL_LENGTH
 from serialpos.services.apply.fields import Fields, Result, _json_type, _list, _object
 from serialpos.services.context import Actor
 
@@ -69,7 +70,8 @@ def _count(db: Database, actor: Actor, f: Fields) -> Result:
         from serialpos.services import stock_documents
 
         stock_documents.check_given(number, "count")
-    result, alerts, files = counts.count_at_once(
+    found_missing = _not_found(f)
+    result, alerts, files, disputed = counts.count_at_once(
         db,
         actor,
         f.code("store"),
@@ -78,12 +80,30 @@ def _count(db: Database, actor: Actor, f: Fields) -> Result:
         approve_it=approve,
         outbox=outbox,
         number=number,
+        found_missing=found_missing,
     )
     out = counts.reconciliation_json(result)
+    if disputed:  # left in stock, each a conflict for a manager (services/count_conflicts.py)
+        from serialpos.services.count_conflicts import record_disputed
+
+        out["disputed"] = record_disputed(db, f, result.count, disputed)
     out["alerts"] = [a.message for a in alerts]
     if files.failed:
         out["warnings"] = [files.message]
     return out
+
+
+def _not_found(f: Fields) -> frozenset[tuple[str, str]] | None:
+    """A store terminal's count entry's ``not_found``: the units (SKU, serial) its count
+    found missing there (None: a host's count, or a till's from before it said)."""
+    value = f.value("not_found")
+    if value is None or f.value("journal") is None:
+        return None
+    found: set[tuple[str, str]] = set()
+    for n, item in enumerate(_list(value, "not_found"), start=1):
+        g = Fields(_object(item, f"not_found[{n}]"))
+        found.add((g.text("sku"), g.text("serial", max_length=MAX_SERIAL_LENGTH)))
+    return frozenset(found)
 
 
 def _asn_receive(db: Database, actor: Actor, f: Fields) -> Result:

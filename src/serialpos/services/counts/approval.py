@@ -14,6 +14,7 @@ from sqlalchemy.engine import Connection
 from serialpos.db import repo
 from serialpos.db.engine import Database
 from serialpos.db.tables import utcnow
+from serialpos.domain.count_reconciliation import UnitRef
 from serialpos.domain.counts import (
     CountClosed,
     ElsewhereAction,
@@ -82,7 +83,18 @@ def _quantity_event(
     repo.bump_stock(conn, product_id, count.store_id, delta)
 
 
-def approve_in(db: Database, conn: Connection, actor: Actor, count: CountRow) -> Approval:
+def approve_in(
+    db: Database,
+    conn: Connection,
+    actor: Actor,
+    count: CountRow,
+    found_missing: frozenset[tuple[str, str]] | None = None,
+) -> Approval:
+    """Post the count's adjustments. ``found_missing``: the units (SKU, serial) a store
+    terminal's count found missing there, its journal entry says (None: not a terminal's,
+    or one from before it said). A unit missing here that the till did not miss was not in
+    stock as the till knew it (a return at another till it had not heard of yet): it is
+    not written off but left as it is, and listed in ``disputed`` for a conflict."""
     actor.require(Permission.ADJUST)
     if count.status != CountStatus.OPEN:
         raise CountClosed(f"count {count.number} was approved already: a count is approved once")
@@ -92,6 +104,7 @@ def approve_in(db: Database, conn: Connection, actor: Actor, count: CountRow) ->
     reason = f"count {count.number}"
     lines: list[EventLine] = []
     added = removed = net = 0
+    disputed: list[UnitRef] = []
     store = count.store
     for each in plan.plans:
         item, classes, target = each.product, each.classes, each.target
@@ -104,6 +117,12 @@ def approve_in(db: Database, conn: Connection, actor: Actor, count: CountRow) ->
         back: list[str] = []
         if classes is not None:
             gone = list(classes.missing)
+            kept = 0  # units left in stock, disputed: counted as there
+            if found_missing is not None:
+                left = [s for s in gone if (item.sku, s) not in found_missing]
+                disputed += [UnitRef(item.sku, s) for s in left]
+                gone = [s for s in gone if (item.sku, s) in found_missing]
+                kept = len(left)
             back = list(classes.never_seen) + [
                 e.serial for e in classes.elsewhere if e.action is ElsewhereAction.RESTORE
             ]
@@ -128,7 +147,7 @@ def approve_in(db: Database, conn: Connection, actor: Actor, count: CountRow) ->
             change = removals + additions
             removed += len(gone)
             added += len(back)
-            residual = quantity_residual(target, item.on_hand + change)
+            residual = quantity_residual(target + kept, item.on_hand + change)
             if residual and item.mode is SerialMode.REQUIRED:
                 _quantity_event(
                     conn,
@@ -185,8 +204,15 @@ def approve_in(db: Database, conn: Connection, actor: Actor, count: CountRow) ->
     # On a store terminal: the count as central's ``count`` op takes it, every batch with
     # its scans, approved there under the same number (services/journal_sink.py).
     if journal_sink.on_terminal(db):
-        journal_sink.record(db, conn, actor, count_line(conn, count))
-    return Approval(final, added, removed, net)
+        line = count_line(conn, count) | {"not_found": not_found(result.missing)}
+        journal_sink.record(db, conn, actor, line)
+    return Approval(final, added, removed, net, disputed=tuple(disputed))
+
+
+def not_found(missing: Iterable[UnitRef]) -> list[dict[str, str]]:
+    """A count's missing units as its journal entry names them (``not_found``): what the
+    till wrote off, and so what central may write off for it."""
+    return [{"sku": u.sku, "serial": u.serial} for u in missing]
 
 
 def count_line(conn: Connection, count: CountRow) -> dict[str, object]:

@@ -12,6 +12,7 @@ from sqlalchemy.engine import Connection
 from serialpos.db.engine import Database
 from serialpos.domain.count_reconciliation import (
     Reconciliation,
+    UnitRef,
 )
 from serialpos.domain.errors import (
     BadRequest,
@@ -58,17 +59,21 @@ def count_at_once(
     approve_it: bool = False,
     outbox: Path | None = None,
     number: str | None = None,
-) -> tuple[Reconciliation, list[ScanOutcome], WriteReport]:
+    found_missing: frozenset[tuple[str, str]] | None = None,
+) -> tuple[Reconciliation, list[ScanOutcome], WriteReport, tuple[UnitRef, ...]]:
     """Open a count, record its batches and scans, reconcile it and (``approve_it``) approve
     it, all in ONE transaction: a refused scan records nothing. Returns the reconciliation,
     the alerts (repeat scans, serials in two batches) and how writing the file went.
-    ``number``: the count's number as a store terminal gave it (its journaled count)."""
+    ``number``: the count's number as a store terminal gave it (its journaled count);
+    ``found_missing``: the units its count found missing there (approval.py ``approve_in``);
+    the units central finds missing besides are left as they are and returned last
+    (``disputed``)."""
     if approve_it:
         actor.require(Permission.ADJUST)
     if not batches:
         raise BadRequest("a count needs at least one batch")
 
-    def work(conn: Connection) -> tuple[Reconciliation, list[ScanOutcome]]:
+    def work(conn: Connection) -> tuple[Reconciliation, list[ScanOutcome], tuple[UnitRef, ...]]:
         count = open_in(db, conn, actor, store, products, number)
         tracked = settings_in(db, conn, store).serialized_inventory
         alerts: list[ScanOutcome] = []
@@ -84,11 +89,12 @@ def count_at_once(
                 if outcome.alert:
                     alerts.append(outcome)
         if approve_it:
-            return approve_in(db, conn, actor, count).reconciliation, alerts
-        return plan_count(db, conn, count).reconciliation(), alerts
+            done = approve_in(db, conn, actor, count, found_missing)
+            return done.reconciliation, alerts, done.disputed
+        return plan_count(db, conn, count).reconciliation(), alerts, ()
 
-    result, alerts = db.write(work)
+    result, alerts, disputed = db.write(work)
     files = WriteReport()
     if approve_it and outbox is not None:
         files = event_files.write_owed(db, outbox)
-    return result, alerts, files
+    return result, alerts, files, disputed
