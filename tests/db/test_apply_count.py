@@ -144,6 +144,11 @@ def test_count_limited_to_products(shop: Database, admin: Actor) -> None:
             "batch 1, scan 2: PH is not in count",
         ),
         ({"store": "S9", "batches": BATCHES}, "unknown_store", "there is no store 'S9'"),
+        (
+            {"store": "S1", "batches": BATCHES, "not_found": [{"sku": "PH", "serial": "A1"}]},
+            "bad_request",
+            "'not_found' is a store terminal's",
+        ),
     ],
 )
 def test_refusals_record_nothing(

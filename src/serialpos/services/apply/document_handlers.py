@@ -97,8 +97,10 @@ def _not_found(f: Fields) -> frozenset[tuple[str, str]] | None:
     """A store terminal's count entry's ``not_found``: the units (SKU, serial) its count
     found missing there (None: a host's count, or a till's from before it said)."""
     value = f.value("not_found")
-    if value is None or f.value("journal") is None:
+    if value is None:
         return None
+    if f.value("journal") is None:
+        raise BadRequest("'not_found' is a store terminal's (what its count wrote off there)")
     found: set[tuple[str, str]] = set()
     for n, item in enumerate(_list(value, "not_found"), start=1):
         g = Fields(_object(item, f"not_found[{n}]"))
