@@ -19,6 +19,12 @@ unit back in stock, a refund note numbered by this till, the refund paid in its 
 its line returned and keeps the refund note. Later returns of the order elsewhere reach the
 copy as for the till's own orders (terminal/returned_lines.py). A central that does not know
 ``part=orders`` (older) answers with a refusal: the pull goes on without copies.
+
+A copy follows central: when any event of the page names an order this till holds as a
+copy (a line of it fulfilled later at the till that sold it, a return at a third till), the
+order is asked for again with the others and the copy brought forward to it, never back
+(db/order_refresh_sql.py). It was taken once only: a special order's line fulfilled later
+at A read open at B, whose return of it was refused.
 """
 
 from __future__ import annotations
