@@ -254,11 +254,13 @@ def resolve(
             joined = JoinedDatabase(db, conn)
             if action == "record_sale":
                 from serialpos.services import sale_dates
-                from serialpos.services.conflict_sale import record
+                from serialpos.services.conflict_sale import cashier, record
 
-                # Dated as the till made the sale (journal.at), as its push would have been.
+                # Dated as the till made the sale (journal.at) and made by its cashier, as
+                # its push would have been; the manager is who resolved the conflict.
+                seller = cashier(conn, rest, actor)
                 with sale_dates.by_till(sale_dates.of_entry(rest)[0]):
-                    verdict = record(lambda line: apply_object(joined, actor, line), rest)
+                    verdict = record(lambda line: apply_object(joined, seller, line), rest)
             else:
                 line = (
                     return_line(conn, current, note)
