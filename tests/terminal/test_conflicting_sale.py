@@ -80,11 +80,12 @@ def test_the_conflict_names_the_whole_sale_not_recorded(
     assert shown["serial"] == "NR-034"
     missing = _not_recorded(shown)
     assert missing["lines"] == [
-        {"sku": priced, "serial": "NR-034", "quantity": 1, "price": "418.80"},
-        {"sku": priced, "serial": "NR-042", "quantity": 1, "price": "418.80"},
+        {"sku": priced, "serial": "NR-034", "quantity": 1, "price": "418.80", "discount": None},
+        {"sku": priced, "serial": "NR-042", "quantity": 1, "price": "418.80", "discount": None},
     ]
     assert missing["payments"] == [{"method": "cash", "amount": "837.60"}]
     assert (missing["taken"], missing["conflicting"]) == ("837.60", [1])
+    assert missing["order_discount"] is None
     assert (missing["order"], missing["invoice"]) == (order, invoice)
     words = chain.central("conflicts", "show", str(number)).stdout
     assert (
