@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from terminal_chain import Chain, Terminal, till_db
-from test_conflicting_sale import _two_tills, priced
+from test_conflicting_sale import _receive, _two_tills, priced
 
 from serialpos.db.engine import Database
 from serialpos.services.invoices import invoice_document
@@ -79,6 +79,21 @@ def test_the_till_takes_central_state_of_its_recorded_sale(
     assert on_till["state"] == at_central["state"] == "sold"
     assert on_till["sale"]["order"] == at_central["sale"]["order"] != order
     assert on_till["sale"]["central"] is None  # A's sale was taken: nothing NOT TAKEN
+    # The open line is owed: B hands over another unit, and central agrees.
+    _receive(chain, priced, "TC-055")
+    b.sync()
+    for act in (
+        {"op": "order_set_serial", "order": order, "line_number": 1, "serial": "TC-055"},
+        {"op": "order_fulfil", "order": order, "line_numbers": [1]},
+    ):
+        [done] = b.apply(act)
+        assert done["ok"], done
+    assert b.sync()["accepted"] == 2
+    handed = _central_rows(chain, LINES, n=order)
+    assert [r[:3] for r in handed] == [(1, "TC-055", "fulfilled"), (2, "TC-042", "fulfilled")]
+    assert b.query(LINES, n=order) == handed
+    assert b.unit_state("TC-055") == "sold"
+    assert chain.scalar("SELECT state FROM serial_unit WHERE serial = 'TC-055'") == "sold"
     # A return of that unit at B goes through A's sale, not B's, as at central.
     [wrong] = b.apply({"op": "order_return", "order": order, "serials": ["TC-034"]}, check=False)
     assert not wrong["ok"], wrong

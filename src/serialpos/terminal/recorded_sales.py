@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -107,8 +108,8 @@ def take_recorded(db: Database, client: CentralClient, chain: ChainConfig) -> in
     for found in waiting:
         standing = found.standing.get("document")
         numbers = sorted({*found.orders, *([standing] if isinstance(standing, str) else [])})
-        if not numbers:
-            db.write(lambda conn, done=found: _mark(conn, done))  # type: ignore[misc]
+        if not numbers:  # names no order: nothing to take
+            db.write(_marker(found))
             continue
         try:
             copy = client.get_json(
@@ -163,6 +164,13 @@ def _name_standing_sale(conn: Connection, found: Recorded, copied: list[str], st
         "reason": f"conflict {found.conflict} resolved by record_sale: sold on {number}"[:200],
     }
     move_unit(conn, unit, values, state=unit.state, unit_store=unit.store_id)
+
+
+def _marker(found: Recorded) -> Callable[[Connection], None]:
+    def work(conn: Connection) -> None:
+        _mark(conn, found)
+
+    return work
 
 
 def _mark(conn: Connection, found: Recorded) -> None:
