@@ -8,9 +8,9 @@ made without an ``__init__``, its bind values without ``typing.cast``, the trans
 caches found without SQLAlchemy's property chain, a row's mapping made without
 ``cached_property``'s lock, an enum parsed by its value map, the view's discount and
 customer checks without generators, the store's settings looked up by their stored texts
-alone), counted on bench/counter_sale_bench.py's database:
-236 / 289 / 395 calls and 865 for the ``apply`` sale (Python 3.11); after: 191 / 244 / 336
-and 743, then 182 / 241 / 330 and 728. The bounds leave a little room for a version of a library, not for the old paths
+alone), counted on bench/counter_sale_bench.py's database: 236 / 289 / 395 calls and 865
+for the ``apply`` sale (Python 3.11); after: 191 / 244 / 336 and 743, then 182 / 241 / 330
+and 728. The bounds leave a little room for a version of a library, not for the old paths
 to come back (this test fails on the code before those cuts).
 """
 
