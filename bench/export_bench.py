@@ -143,9 +143,9 @@ def child(fmt: str, url: str, out: str) -> None:
     prints JSON with rows, seconds, CPU seconds and RSS before and at peak."""
     from serialpos.db.engine import Database
     from serialpos.services import exports
+    from serialpos.services.report_filter import ReportFilter
     from serialpos.services.reports import (
         SALES_DETAIL_COLUMNS,
-        ReportFilter,
         count_sales_detail,
         sales_detail_rows,
     )

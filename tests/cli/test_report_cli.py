@@ -23,10 +23,11 @@ from serialpos.domain.discounts import Discount, DiscountKind
 from serialpos.domain.states import Action
 from serialpos.services import ledger, products, stores, users
 from serialpos.services.context import SYSTEM
+from serialpos.services.fulfilment_report import FULFILMENT_COLUMNS
 from serialpos.services.orders.checkout import fulfil
 from serialpos.services.orders.discounts import LineChange, change_line
 from serialpos.services.orders.host import NewLine, create_order
-from serialpos.services.reports import FULFILMENT_COLUMNS, SALES_DETAIL_COLUMNS
+from serialpos.services.reports import SALES_DETAIL_COLUMNS
 
 
 @pytest.fixture

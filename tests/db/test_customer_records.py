@@ -22,6 +22,7 @@ from serialpos.services.context import Actor
 from serialpos.services.order_customer import attach_customer
 from serialpos.services.orders import add_item, fulfil, open_order
 from serialpos.services.orders.lines import NewOrder
+from serialpos.services.report_filter import ReportFilter
 
 ANN = CustomerFields("Ann Müller", "+44 7700 900123", "ann@example.com", "1 Quay Street, Leeds")
 
@@ -97,9 +98,9 @@ def test_who_bought_the_serial_is_the_record(db: Database, admin: Actor) -> None
     customers.edit_customer(db, admin, ann.id, {"name": "Ann Lee", "address": "2 Dock Road"})
     (card,) = lookup.lookup_serial(db, IMEI[0])
     assert card.customer == "Ann Lee"
-    rows = reports.sales_report(db, reports.ReportFilter(serial=IMEI[0])).rows
+    rows = reports.sales_report(db, ReportFilter(serial=IMEI[0])).rows
     assert [r.customer for r in rows] == ["Ann Lee"]
-    detail = list(reports.sales_detail_rows(db, reports.ReportFilter()))
+    detail = list(reports.sales_detail_rows(db, ReportFilter()))
     customer_at = reports.SALES_DETAIL_COLUMNS.index("Customer")
     assert {row[customer_at] for row in detail} == {"Ann Lee"}
     document = invoices.invoice_document(db, done.invoice)

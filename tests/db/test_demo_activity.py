@@ -7,20 +7,20 @@ from serialpos.db.engine import Database
 from serialpos.services import reports
 from serialpos.services.asn.views import list_asns
 from serialpos.services.demo import _imei, build_demo
+from serialpos.services.fulfilment_report import fulfilment_rows
 from serialpos.services.integrity import check_ledger
 from serialpos.services.lookup import lookup_serial
+from serialpos.services.report_filter import ReportFilter
 
 
 def test_the_demo_has_sales_an_order_to_fulfil_and_an_asn(db_url: str) -> None:
     db = Database(db_url)
     try:
         build_demo(db)
-        sales = reports.sales_report(db, reports.ReportFilter(store="S01"))
+        sales = reports.sales_report(db, ReportFilter(store="S01"))
         assert {row.invoice for row in sales.rows} == {"INV-S01-000001", "INV-S01-000002"}
         assert {row.serial for row in sales.rows} >= {_imei(9), "ZB24000104"}
-        pending = reports.fulfilment_rows(
-            db, reports.ReportFilter(store="S01", pending_serial=True)
-        )
+        pending = fulfilment_rows(db, ReportFilter(store="S01", pending_serial=True))
         assert [(r.sku, r.customer) for r in pending] == [("AP-FRG300", "Sam Okafor")]
         [shipment] = list_asns(db, "S01", status="open")
         assert (shipment.asn, shipment.units) == ("ASN-DEMO-1", 23)

@@ -28,12 +28,8 @@ from serialpos.services.exports import write_csv, write_export, write_json, writ
 from serialpos.services.orders.checkout import fulfil
 from serialpos.services.orders.discounts import LineChange, change_line
 from serialpos.services.orders.host import NewLine, create_order
-from serialpos.services.reports import (
-    SALES_DETAIL_COLUMNS,
-    ReportFilter,
-    sales_detail_rows,
-    sales_report,
-)
+from serialpos.services.report_filter import ReportFilter
+from serialpos.services.reports import SALES_DETAIL_COLUMNS, sales_detail_rows, sales_report
 
 WHEN = datetime(2026, 11, 23, 9, 5, 7, 123456)
 COLUMNS = ("Invoice", "Date", "Quantity", "Price", "Serial Number", "Product")

@@ -15,6 +15,7 @@ from serialpos.services.apply.dispatch import apply_object
 from serialpos.services.context import Actor
 from serialpos.services.integrity import check_ledger
 from serialpos.services.orders.reading import get_order, list_orders
+from serialpos.services.report_filter import ReportFilter
 
 
 @pytest.fixture
@@ -39,18 +40,18 @@ def test_a_host_sell_is_in_the_sales_report_and_export(shop: Database, admin: Ac
     )
     assert cables["ok"] and cables["invoice"] == "INV-S1-000002"
 
-    found = reports.sales_report(shop, reports.ReportFilter(serial="P1"))
+    found = reports.sales_report(shop, ReportFilter(serial="P1"))
     assert [(r.invoice, r.order, r.sku, r.serial, r.quantity, r.total) for r in found.rows] == [
         ("INV-S1-000001", "S1-000001", "PH", "P1", 1, Decimal("100.00"))
     ]
-    everything = reports.sales_report(shop, reports.ReportFilter(store="S1"))
+    everything = reports.sales_report(shop, ReportFilter(store="S1"))
     assert sorted((r.sku, r.serial, r.quantity) for r in everything.rows) == [
         ("CB", None, 3),
         ("PH", "P1", 1),
         ("PH", "P2", 1),
     ]
     assert everything.total == Decimal("228.50")
-    detail = list(reports.sales_detail_rows(shop, reports.ReportFilter(sku="PH")))
+    detail = list(reports.sales_detail_rows(shop, ReportFilter(sku="PH")))
     assert len(detail) == 2 and {"P1", "P2"} <= {c for row in detail for c in row}
 
     order = get_order(shop, "S1-000001")
@@ -81,6 +82,6 @@ def test_a_refused_host_sell_records_no_order(shop: Database, admin: Actor) -> N
     )
     assert (bad_method["ok"], bad_method["error"]) == (False, "bad_value")
     assert list_orders(shop, "S1") == []
-    assert reports.sales_report(shop, reports.ReportFilter()).rows == []
+    assert reports.sales_report(shop, ReportFilter()).rows == []
     sold = apply_object(shop, admin, {"op": "sell", "store": "S1", "sku": "PH", "serial": "P1"})
     assert sold["order"] == "S1-000001"  # no number was used up by the refusals

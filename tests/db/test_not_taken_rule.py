@@ -18,6 +18,7 @@ from serialpos.domain.states import Action
 from serialpos.services import ledger, not_taken, products, reports
 from serialpos.services.apply.dispatch import apply_object
 from serialpos.services.context import Actor
+from serialpos.services.report_filter import ReportFilter
 
 
 @pytest.fixture
@@ -50,7 +51,7 @@ def test_the_latest_entry_naming_an_invoice_decides(shop: Database) -> None:
 
     shop.write(entries)
     assert shop.read(not_taken.documents) == ("INV-S1-000001",)
-    everything = reports.ReportFilter()
+    everything = ReportFilter()
     report = reports.sales_report(shop, everything)
     assert [r.invoice for r in report.rows] == ["INV-S1-000002", "INV-S1-000003"]
     assert (report.quantity, report.total) == (2, Decimal("200.00"))
@@ -61,7 +62,7 @@ def test_the_latest_entry_naming_an_invoice_decides(shop: Database) -> None:
     ]
     assert reports.count_sales_detail(shop, everything) == 2
     assert reports.not_taken_sales(shop, everything) == ("INV-S1-000001",)
-    other = reports.ReportFilter(serial="P2")  # the note names what the filter would show
+    other = ReportFilter(serial="P2")  # the note names what the filter would show
     assert reports.not_taken_sales(shop, other) == ()
     assert reports.sales_report(shop, other).not_taken == ()
 
@@ -78,7 +79,7 @@ def test_central_pays_one_empty_read(shop: Database) -> None:
     finally:
         sa.event.remove(shop.engine, "before_cursor_execute", heard)
     assert len(said) == 1 and "journal_entry" in said[0]
-    report = reports.sales_report(shop, reports.ReportFilter())
+    report = reports.sales_report(shop, ReportFilter())
     assert len(report.rows) == 3 and report.not_taken == ()
 
 

@@ -16,6 +16,11 @@ from serialpos.domain.errors import BadRequest, BadValue, UnknownProduct, Unknow
 from serialpos.domain.states import Action
 from serialpos.services import ledger, products, returns, users
 from serialpos.services.context import Actor
+from serialpos.services.fulfilment_report import (
+    FULFILMENT_COLUMNS,
+    fulfilment_rows,
+    fulfilment_table_rows,
+)
 from serialpos.services.orders.checkout import fulfil
 from serialpos.services.orders.discounts import LineChange, change_line, discount_order
 from serialpos.services.orders.header import park, void
@@ -23,14 +28,10 @@ from serialpos.services.orders.host import NewLine, create_order
 from serialpos.services.orders.reading import get_order
 from serialpos.services.orders.serials import set_serial
 from serialpos.services.orders.views import Customer
+from serialpos.services.report_filter import ReportFilter, check_filter
 from serialpos.services.reports import (
-    FULFILMENT_COLUMNS,
     SALES_DETAIL_COLUMNS,
-    ReportFilter,
-    check_filter,
     count_sales_detail,
-    fulfilment_rows,
-    fulfilment_table_rows,
     sales_detail_rows,
     sales_report,
 )

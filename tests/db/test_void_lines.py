@@ -16,13 +16,14 @@ from serialpos.domain.customers import CustomerFields
 from serialpos.domain.states import Action
 from serialpos.services import customers, ledger, products
 from serialpos.services.context import Actor
+from serialpos.services.fulfilment_report import fulfilment_rows
 from serialpos.services.integrity import check_ledger
 from serialpos.services.lookup import lookup_serial
 from serialpos.services.order_customer import attach_customer
 from serialpos.services.order_void import void_order
 from serialpos.services.orders.checkout import fulfil
 from serialpos.services.orders.host import NewLine, create_order
-from serialpos.services.reports import ReportFilter, fulfilment_rows
+from serialpos.services.report_filter import ReportFilter
 from serialpos.services.returns import return_units
 from serialpos.services.serial_search import search_serials
 

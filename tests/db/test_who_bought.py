@@ -13,12 +13,8 @@ from serialpos.services.orders.checkout import fulfil
 from serialpos.services.orders.host import NewLine, create_order
 from serialpos.services.orders.reading import get_order
 from serialpos.services.orders.views import Customer
-from serialpos.services.reports import (
-    SALES_DETAIL_COLUMNS,
-    ReportFilter,
-    sales_detail_rows,
-    sales_report,
-)
+from serialpos.services.report_filter import ReportFilter
+from serialpos.services.reports import SALES_DETAIL_COLUMNS, sales_detail_rows, sales_report
 
 NAME = "Zoë [b]O'Brien[/b]"  # markup stays the customer's own text
 

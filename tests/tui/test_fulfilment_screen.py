@@ -19,11 +19,12 @@ from serialpos.domain.errors import DomainError
 from serialpos.domain.users import Role
 from serialpos.services.context import Actor
 from serialpos.services.demo import _imei
+from serialpos.services.fulfilment_report import FULFILMENT_COLUMNS
 from serialpos.services.orders.header import open_order, set_customer
 from serialpos.services.orders.lines import add_item
 from serialpos.services.orders.reading import get_order, pending_serial_lines
 from serialpos.services.orders.views import Customer
-from serialpos.services.reports import FULFILMENT_COLUMNS, ReportFilter, check_filter
+from serialpos.services.report_filter import ReportFilter, check_filter
 from serialpos.tui.messages import ScanRead
 from serialpos.tui.screens.fulfilment import FulfilmentScreen
 from serialpos.tui.screens.home import HomeScreen

@@ -18,7 +18,8 @@ from serialpos.services.context import SYSTEM
 from serialpos.services.demo import _imei
 from serialpos.services.orders import fulfil
 from serialpos.services.orders.host import NewLine, create_order
-from serialpos.services.reports import ReportFilter, sales_report
+from serialpos.services.report_filter import ReportFilter
+from serialpos.services.reports import sales_report
 from serialpos.tui.screens.sale_dialogs.customer import CustomerDialog
 from serialpos.tui.screens.sale_dialogs.product_pick import ProductPick
 from serialpos.tui.screens.sale_dialogs.serial_entry import SerialEntry

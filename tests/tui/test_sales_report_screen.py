@@ -27,6 +27,7 @@ from serialpos.services.orders.checkout import fulfil
 from serialpos.services.orders.discounts import LineChange, change_line
 from serialpos.services.orders.header import open_order
 from serialpos.services.orders.lines import add_item
+from serialpos.services.report_filter import ReportFilter, check_filter
 from serialpos.services.returns import return_units
 from serialpos.tui.screens.reports import ReportScreen, ReportsScreen
 from serialpos.tui.screens.sales_report import SalesReportScreen, discount_words
@@ -207,7 +208,7 @@ async def test_an_unknown_sku_is_named(
 ) -> None:
     sell(demo_db)
     with pytest.raises(DomainError) as unknown:
-        reports.check_filter(demo_db, reports.ReportFilter(sku="NO-SUCH"))
+        check_filter(demo_db, ReportFilter(sku="NO-SUCH"))
     app = make_app()
     async with app.run_test(size=size) as pilot:
         screen = await open_sales(pilot)
@@ -230,7 +231,7 @@ async def test_esc_stops_a_running_export_and_leaves_no_file(
     sell(demo_db)
     streamed = reports.sales_detail_rows
 
-    def slow(db: Database, f: reports.ReportFilter) -> Iterator[tuple[object, ...]]:
+    def slow(db: Database, f: ReportFilter) -> Iterator[tuple[object, ...]]:
         for row in streamed(db, f):
             time.sleep(0.2)
             yield row

@@ -32,6 +32,7 @@ from serialpos.services import (
     reports,
     stock,
 )
+from serialpos.services.report_filter import ReportFilter
 from serialpos.services.serial_search import MAX_SEARCH_LIMIT, search_serials
 
 T = TypeVar("T")
@@ -204,7 +205,7 @@ async def order_line_serial(request: Request) -> Response:
 async def sales_detail(request: Request) -> Response:
     actor = await actor_of(request)
     actor.require(Permission.REPORTS)
-    f = reports.ReportFilter(
+    f = ReportFilter(
         date_from=_date(request, "from"),
         date_to=_date(request, "to"),
         store=_text(request, "store"),

@@ -25,7 +25,7 @@ from serialpos.cli.output import fail, output_console, say
 
 if TYPE_CHECKING:
     from serialpos.db.engine import Database
-    from serialpos.services.reports import ReportFilter
+    from serialpos.services.report_filter import ReportFilter
 
 app = typer.Typer(
     help="Sales and fulfilment reports, and exports (CSV, XLSX, JSON).", no_args_is_help=True
@@ -130,7 +130,7 @@ def _start(
     """Check the filter's words, who acts (the reports permission) and the filter against
     the database, before anything is written."""
     from serialpos.domain.users import Permission
-    from serialpos.services.reports import ReportFilter, check_filter
+    from serialpos.services.report_filter import ReportFilter, check_filter
 
     if sales and pending:
         fail("--pending-serial is for the fulfilment report: sales have their serials")
@@ -343,11 +343,11 @@ def _sales(
     out: Path | None,
     json_out: bool,
 ) -> None:
+    from serialpos.services.report_filter import describe
     from serialpos.services.reports import (
         SALES_DETAIL_COLUMNS,
         SALES_JSON_KEYS,
         count_sales_detail,
-        describe,
         not_taken_sales,
         sales_detail_rows,
         sales_report,
@@ -468,13 +468,13 @@ def fulfilment(
     """Open lines of orders not yet fulfilled (dates: the order's), "pending serial" marked."""
     from dataclasses import fields
 
-    from serialpos.services.reports import (
+    from serialpos.services.fulfilment_report import (
         FULFILMENT_COLUMNS,
         FulfilmentRow,
-        describe,
         fulfilment_rows,
         fulfilment_table_rows,
     )
+    from serialpos.services.report_filter import describe
 
     chosen = _format(fmt, json_out, out)
     db, f = _start(ctx, False, date_from, date_to, store, sku, serial, pending_serial)

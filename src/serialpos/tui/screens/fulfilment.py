@@ -45,8 +45,9 @@ if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
 
     from serialpos.db.engine import Database
+    from serialpos.services.fulfilment_report import FulfilmentRow
     from serialpos.services.orders import OrderLineView, OrderView
-    from serialpos.services.reports import FulfilmentRow, ReportFilter
+    from serialpos.services.report_filter import ReportFilter
     from serialpos.tui.messages import ScanRead
 
 #: Lines shown at most; the export writes every line of the filter.
@@ -140,7 +141,7 @@ class FulfilmentScreen(ReportScreen):
         )
 
     def fetch(self, db: Database, report_filter: ReportFilter) -> Lines:
-        from serialpos.services.reports import fulfilment_rows
+        from serialpos.services.fulfilment_report import fulfilment_rows
 
         rows = fulfilment_rows(db, report_filter, limit=SHOWN + 1)
         return Lines(rows[:SHOWN], len(rows) > SHOWN)
@@ -204,7 +205,7 @@ class FulfilmentScreen(ReportScreen):
     def export_source(
         self, db: Database, report_filter: ReportFilter
     ) -> tuple[Sequence[str], Iterable[Sequence[object]], int]:
-        from serialpos.services.reports import (
+        from serialpos.services.fulfilment_report import (
             FULFILMENT_COLUMNS,
             fulfilment_rows,
             fulfilment_table_rows,

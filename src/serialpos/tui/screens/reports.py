@@ -51,7 +51,7 @@ from serialpos.tui.widgets.status_line import StatusLine
 
 if TYPE_CHECKING:
     from serialpos.db.engine import Database
-    from serialpos.services.reports import ReportFilter
+    from serialpos.services.report_filter import ReportFilter
     from serialpos.tui.app import SerialposApp
     from serialpos.tui.session import Session
 
@@ -321,7 +321,7 @@ class ReportScreen(ConsoleScreen, metaclass=AbstractScreenMeta):
     @work(thread=True, group="report-load")
     def _load(self, ticket: int, filters: Filters) -> None:
         try:
-            from serialpos.services.reports import check_filter
+            from serialpos.services.report_filter import check_filter
 
             db = self.console.database()
             report_filter = service_filter(filters)
@@ -473,7 +473,7 @@ class ReportScreen(ConsoleScreen, metaclass=AbstractScreenMeta):
 
 def service_filter(filters: Filters) -> ReportFilter:
     """The services' filter from the screen's (the same fields, one for one)."""
-    from serialpos.services.reports import ReportFilter
+    from serialpos.services.report_filter import ReportFilter
 
     return ReportFilter(**asdict(filters))
 

@@ -27,7 +27,8 @@ if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
 
     from serialpos.db.engine import Database
-    from serialpos.services.reports import ReportFilter, SalesRow
+    from serialpos.services.report_filter import ReportFilter
+    from serialpos.services.reports import SalesRow
 
 #: Lines shown at most; the totals and the export cover the whole filter.
 SHOWN = 2_000

@@ -2,7 +2,7 @@
 export is written (CSV or XLSX).
 
 These are dialogs rather than widgets, kept beside the report widgets because only the report
-screens use them. :class:`Filters` mirrors ``services.reports.ReportFilter`` field for field:
+screens use them. :class:`Filters` mirrors ``services.report_filter.ReportFilter`` field for field:
 the screens keep it without importing the services (SQLAlchemy) on the screen's thread, and a
 worker turns it into the services' filter.
 """
