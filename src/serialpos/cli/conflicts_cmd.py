@@ -147,11 +147,12 @@ def conflict_words(c: dict[str, Any]) -> list[str]:
         f"  not applied: {what} from terminal "
         f"{c.get('terminal')} (entry {entry.get('id')}{made}, recorded {c.get('created_at')})"
     )
-    from serialpos.domain.sale_not_recorded import lines_for_people
+    from serialpos.domain.resolved_sale import sale_for_people
 
-    sale = lines_for_people(c)
+    heading, sale = sale_for_people(c)
     if sale:  # a sale is applied whole or not at all: all of it is missing at central
-        words.append(f"  NOT RECORDED: {sale[0]}")
+        # (until resolved: then what the resolution did)
+        words.append(f"  {heading}: {sale[0]}")
         words += [f"    {line}" for line in sale[1:]]
     if c.get("put_back"):
         from serialpos.terminal.status import put_back_text
