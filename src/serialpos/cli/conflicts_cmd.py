@@ -182,8 +182,17 @@ def resolve(
         callback=_resolution,
     ),
     note: str | None = typer.Option(None, "--note", help="Why, for the audit trail."),
+    as_json: bool = typer.Option(
+        False,
+        "--json",
+        help="The conflict after, as one JSON object (as `show --json` gives it); the output "
+        "is that JSON with or without it.",
+    ),
 ) -> None:
-    """Resolve a conflict by a new event (a manager's act); prints the conflict after."""
+    """Resolve a conflict by a new event (a manager's act); prints the conflict after, as
+    JSON. ``--json`` is accepted as for ``list`` and ``show`` (a script that passes it to
+    every conflicts command was refused a usage error)."""
+    del as_json  # the output is the conflict's JSON either way
     from serialpos.services.apply.dispatch import apply_object
     from serialpos.services.conflicts import resolve as resolve_conflict
 
