@@ -72,7 +72,7 @@ async def test_the_whole_sale_is_reached_by_keyboard_and_resolved_from_there(
         await pilot.press("a", "c")  # Admin, Conflicts
         await settle(pilot)
         assert isinstance(app.screen, ConflictsScreen)
-        assert "Enter Whole" in screen_text(app)  # the footer says how
+        assert "Enter Detail" in screen_text(app)  # the footer says how
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, ConflictDetailScreen)

@@ -140,7 +140,7 @@ def open_conflicts(console: Any) -> None:
 class ConflictsScreen(AdminListScreen):
     TITLE: ClassVar[str] = "Conflicts"
     KEY_HINTS: ClassVar[KeyHints] = (
-        ("Enter", "Whole"),
+        ("Enter", "Detail"),
         ("F5", "Accept"),
         ("F6", "Return"),
         ("F7", "Write off"),
