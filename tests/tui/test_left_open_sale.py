@@ -96,3 +96,25 @@ async def test_a_parked_sale_or_a_layby_is_not_left_open(
         await pilot.press("escape")
         await settle(pilot)
         assert isinstance(app.screen, HomeScreen) and "left open" not in message(app)
+
+
+def test_the_rule_counts_open_sales_of_this_terminal_only(demo_db: Database) -> None:
+    """services/orders/left_open.py: an open sale made at this terminal counts, oldest first;
+    a parked one, a lay-by (open by design) and another terminal's do not."""
+    from serialpos.domain.users import Role
+    from serialpos.services.context import Actor
+    from serialpos.services.orders import add_item, open_order, park, set_sale_type
+
+    here, there = Actor("cashier", Role.CASHIER, "T9"), Actor("cashier", Role.CASHIER, "T8")
+    made = []
+    for actor in (here, here, here, here, there):
+        order = open_order(demo_db, actor, "S01").order
+        add_item(demo_db, actor, order, sku="AC-USBC1")
+        made.append(order)
+    left, parked, layby, also_left, elsewhere = made
+    park(demo_db, here, parked)
+    set_sale_type(demo_db, here, layby, "layby", "cash_and_carry")
+    found = left_open(demo_db, "S01", "T9")
+    assert [f.order for f in found] == [left, also_left]
+    assert (found[0].lines, found[0].reserved, found[0].created_by) == (1, 0, "cashier")
+    assert [f.order for f in left_open(demo_db, "S01", "T8")] == [elsewhere]
