@@ -151,3 +151,15 @@ def test_each_resolution_says_what_it_did() -> None:
     heading, lines = sale_for_people(still_open)
     assert heading == "NOT RECORDED" and "was not recorded at central" in lines[0]
     assert sale_for_people({"serial": "S-1", "entry": {"line": {"op": "sell"}}}) == ("", [])
+
+
+def test_the_resolved_words_keep_the_discounts_the_open_ones_say() -> None:
+    """What the sale held is said as the open sentence says it, discounts included."""
+    conflict = _resolved("accept")
+    line = conflict["entry"]["line"]  # type: ignore[index]
+    line["lines"][1]["discount"] = "2.00"
+    _heading, before = sale_for_people({**conflict, "status": "open", "resolution": None})
+    held = before[0].split("; not recorded: ", 1)[1]
+    assert "off in discounts" in held, held
+    heading, after = sale_for_people(conflict)
+    assert heading == "RESOLVED" and after[0].endswith(f"stays unrecorded at central: {held}")

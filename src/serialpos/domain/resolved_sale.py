@@ -33,9 +33,17 @@ def _resolution(conflict: Mapping[str, Any]) -> tuple[str, str] | None:
     return None
 
 
+#: Where the open sentence says what the sale held (domain/sale_not_recorded.py).
+HELD_AT = "; not recorded: "
+
+
 def _held(found: Mapping[str, Any]) -> str:
     """What the sale held, as the open sentence says it: ``2 lines, 837.60 taken (cash
-    837.60)``."""
+    837.60)`` (with the money its discounts took off, when any): taken from that sentence, so
+    both say the same; worked out again for a sentence of another shape."""
+    words = str(found.get("words") or "")
+    if HELD_AT in words:
+        return words.split(HELD_AT, 1)[1]
     lines = found.get("lines") or []
     payments = found.get("payments") or []
     tenders = ", ".join(f"{p.get('method')} {p.get('amount')}" for p in payments) or "no tender"
