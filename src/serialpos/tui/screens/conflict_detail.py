@@ -28,22 +28,31 @@ if TYPE_CHECKING:
     from serialpos.tui.screens.conflicts import ConflictsScreen
 
 
+#: The resolutions' keys, the same on the list and on one conflict opened whole.
+RESOLVE_HINTS: KeyHints = (
+    ("F5", "Accept"),
+    ("F6", "Return"),
+    ("F7", "Write off"),
+    ("F8", "Record sale"),
+)
+RESOLVE_BINDINGS: list[BindingType] = [
+    Binding("f5", "resolve('accept')", "Accept: the first event stands", show=False),
+    Binding("f6", "resolve('return')", "Return the unit to stock", show=False),
+    Binding("f7", "resolve('write_off')", "Write the unit off", show=False),
+    Binding("f8", "resolve('record_sale')", "Record the rest of the sale", show=False),
+]
+
+
 class ConflictDetailScreen(ConsoleScreen):
     """The conflict the list had highlighted, in full; its resolution keys act on it."""
 
     KEY_HINTS: ClassVar[KeyHints] = (
         ("↑↓/PgUp/PgDn", "Scroll"),
-        ("F5", "Accept"),
-        ("F6", "Return"),
-        ("F7", "Write off"),
-        ("F8", "Record sale"),
+        *RESOLVE_HINTS,
         ("Esc", "Back"),
     )
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("f5", "resolve('accept')", "Accept: the first event stands", show=False),
-        Binding("f6", "resolve('return')", "Return the unit to stock", show=False),
-        Binding("f7", "resolve('write_off')", "Write the unit off", show=False),
-        Binding("f8", "resolve('record_sale')", "Record the rest of the sale", show=False),
+        *RESOLVE_BINDINGS,
         Binding("escape", "app.pop_screen", "Back", show=False),
     ]
 

@@ -30,6 +30,7 @@ from serialpos.domain.text import visible
 from serialpos.domain.users import Permission
 from serialpos.tui.screens.admin import AdminListScreen
 from serialpos.tui.screens.base import ConsoleScreen
+from serialpos.tui.screens.conflict_detail import RESOLVE_BINDINGS, RESOLVE_HINTS
 from serialpos.tui.widgets.key_footer import KeyHints
 
 #: The first line of the list on a store terminal that cannot reach central.
@@ -141,18 +142,12 @@ class ConflictsScreen(AdminListScreen):
     TITLE: ClassVar[str] = "Conflicts"
     KEY_HINTS: ClassVar[KeyHints] = (
         ("Enter", "Detail"),
-        ("F5", "Accept"),
-        ("F6", "Return"),
-        ("F7", "Write off"),
-        ("F8", "Record sale"),
+        *RESOLVE_HINTS,
         ("F3", "Open/all"),
         ("Esc", "Back"),
     )
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("f5", "resolve('accept')", "Accept: the first event stands", show=False),
-        Binding("f6", "resolve('return')", "Return the unit to stock", show=False),
-        Binding("f7", "resolve('write_off')", "Write the unit off", show=False),
-        Binding("f8", "resolve('record_sale')", "Record the rest of the sale", show=False),
+        *RESOLVE_BINDINGS,
         Binding("f3", "toggle_view", "Open or all conflicts", show=False),
         Binding("escape", "app.pop_screen", "Back", show=False),
     ]
