@@ -120,7 +120,9 @@ OPERATIONS: dict[str, Operation] = {
             }
         ),
     ),
-    "count": Operation(_count, frozenset({"store", "batches", "approve", "products", "number"})),
+    "count": Operation(
+        _count, frozenset({"store", "batches", "approve", "products", "number", "decided"})
+    ),
     "asn_receive": Operation(_asn_receive, frozenset({"asn", "store", "scans", "complete"})),
     "customer_upsert": Operation(
         _customer_upsert, frozenset({"key", "name", "phone", "email", "address"})

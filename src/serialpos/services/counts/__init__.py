@@ -35,7 +35,7 @@ from serialpos.domain.count_reconciliation import (
     Reconciliation,
     UnitRef,
 )
-from serialpos.services.counts.approval import approve
+from serialpos.services.counts.approval import TillCount, approve
 from serialpos.services.counts.batches import close_batch, open_count, start_batch
 from serialpos.services.counts.console import Taken, take
 from serialpos.services.counts.host_call import BatchInput, count_at_once
@@ -75,6 +75,7 @@ __all__ = [
     "ScanInput",
     "ScanOutcome",
     "Taken",
+    "TillCount",
     "UnitRef",
     "UnknownBatch",
     "UnknownCount",
