@@ -86,7 +86,23 @@ def _dicts(value: Any) -> list[Mapping[str, Any]]:
 def _wanted(
     data: Mapping[str, Any], verdict: Result, orders: OrderUnits
 ) -> list[tuple[str | None, str]]:
-    """The units whose state ``verdict`` carries, as (sku, serial)."""
+    """The units whose state ``verdict`` carries, as (sku, serial). An accepted count of a
+    till's carries its decisions and the scans central did not hold in stock at the store
+    (``central.not_here``), not every scan: a whole-store count names every unit of the
+    store, and a scan central holds in stock there is so on the till too, or was decided."""
+    central = verdict.get("central")
+    if verdict.get("ok") and isinstance(central, Mapping) and "not_here" in central:
+        scans = [x for x in _dicts(central.get("not_here")) if isinstance(x.get("serial"), str)]
+        given = data.get("decided")
+        decided: Mapping[str, Any] = given if isinstance(given, Mapping) else {}
+        listed = [*_dicts(decided.get("missing")), *_dicts(decided.get("found")), *scans]
+        return list(
+            dict.fromkeys(
+                (x.get("sku") if isinstance(x.get("sku"), str) else None, str(x["serial"]))
+                for x in listed
+                if isinstance(x.get("serial"), str)
+            )
+        )
     units = named_units(data, orders)
     conflict = verdict.get("conflict")
     if isinstance(conflict, Mapping) and isinstance(conflict.get("serial"), str):

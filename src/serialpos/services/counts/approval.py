@@ -115,6 +115,7 @@ def approve_in(
         if till is None
         else till_decisions.settle_in(conn, till.decided, count.store, count.number)
     )
+    posted: set[str] = set()  # the products whose units the till's decisions moved
     document = DocumentRef(DOCUMENT_TYPE, count.number)
     reason = f"count {count.number}"
     lines: list[EventLine] = []
@@ -137,6 +138,7 @@ def approve_in(
                 ]
             else:  # the till's decisions, as far as they are legal here
                 gone, back = sorted(settled.remove.get(item.sku, [])), settled.back(item.sku)
+                posted.add(item.sku)
             for chunk in _chunks(gone):
                 removals += ledger.move_in(
                     conn,
@@ -203,6 +205,9 @@ def approve_in(
     )
     final = replace(result, approved=True)
     if till is not None and settled is not None:
+        # A decision on a product central counts by quantity here (the store's serialized
+        # inventory switched off since the till's snapshot) is not posted: said, not dropped.
+        settled.illegal += till_decisions.not_posted(settled, posted, count.store, count.number)
         conflicts = till_decisions.record_conflicts(
             conn, till.origin, count.store_id, till.line, settled.illegal
         )
@@ -241,12 +246,18 @@ def _as_posted(
         for sku in sorted(settled.restore)
         for serial in sorted(settled.restore[sku])
     )
+    # The scans central does not hold in stock here (its own view): with the decisions, the
+    # units whose state the verdict carries back to the till (services/entry_units.py); a
+    # scan central holds in stock here is in stock here on the till too, or was decided.
+    not_here = [{"sku": u.sku, "serial": u.serial} for u in result.never_seen] + [
+        {"sku": e.sku, "serial": e.serial} for e in result.elsewhere
+    ]
     return replace(
         result,
         missing=tuple(UnitRef(k, s) for k in sorted(settled.remove) for s in settled.remove[k]),
         never_seen=tuple(UnitRef(k, s) for k in sorted(settled.add) for s in settled.add[k]),
         elsewhere=restored,
-        central={"state": "accepted", "conflicts": conflicts},
+        central={"state": "accepted", "conflicts": conflicts, "not_here": not_here},
     )
 
 

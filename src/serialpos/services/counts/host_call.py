@@ -4,7 +4,7 @@ one transaction."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from sqlalchemy.engine import Connection
@@ -81,6 +81,7 @@ def count_at_once(
         count = open_in(db, conn, actor, store, products, number)
         tracked = settings_in(db, conn, store).serialized_inventory
         alerts: list[ScanOutcome] = []
+        skipped: list[dict[str, str | None]] = []  # a till's scans central left out
         for n, batch in enumerate(batches, start=1):
             info = batch_in(conn, actor, count, batch.counter)
             for i, one in enumerate(batch.scans, start=1):
@@ -88,6 +89,7 @@ def count_at_once(
                     outcome = scan_in(db, conn, actor, count, info.number, one, tracked)
                 except DomainError as exc:
                     if till is not None and exc.code in UNIT_REFUSALS:
+                        skipped.append({"sku": one.sku, "serial": one.serial})
                         continue
                     raise DomainError(
                         f"batch {n}, scan {i}: {exc.message}", code=exc.code
@@ -95,7 +97,11 @@ def count_at_once(
                 if outcome.alert:
                     alerts.append(outcome)
         if approve_it:
-            return approve_in(db, conn, actor, count, till).reconciliation, alerts
+            done = approve_in(db, conn, actor, count, till).reconciliation
+            if skipped and done.central is not None:  # their units go back to the till too
+                not_here = [*done.central.get("not_here", ()), *skipped]
+                done = replace(done, central={**done.central, "not_here": not_here})
+            return done, alerts
         return plan_count(db, conn, count).reconciliation(), alerts
 
     result, alerts = db.write(work)

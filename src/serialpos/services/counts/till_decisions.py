@@ -26,12 +26,22 @@ from typing import Any
 from sqlalchemy.engine import Connection
 
 from serialpos.db import conflict_sql
-from serialpos.domain.count_decisions import Decided, Held, Illegal, Settled, settle
+from serialpos.domain.count_decisions import (
+    FOUND,
+    MISSING,
+    Decided,
+    Held,
+    Illegal,
+    Settled,
+    settle,
+)
 from serialpos.domain.errors import BadRequest
 from serialpos.domain.text import clip
 
 #: The conflict id's separator after the entry's id.
 SEPARATOR = "#"
+#: Serials read at a time.
+CHUNK = 500
 
 
 @dataclass(frozen=True)
@@ -56,12 +66,37 @@ def origin_of(data: Mapping[str, Any]) -> Origin:
 
 
 def settle_in(conn: Connection, decided: Decided, store: str, number: str) -> Settled:
-    """The till's decisions against central's units of the serials they name, now."""
+    """The till's decisions against central's units of the serials they name, now (read
+    in chunks: a first count at a till may add thousands)."""
     serials = sorted({serial for _sku, serial in decided.units()})
     held: dict[str, list[Held]] = {}
-    for serial, sku, at, state, _event in conflict_sql.unit_states(conn, serials):
-        held.setdefault(serial, []).append(Held(sku, at, state))
+    for start in range(0, len(serials), CHUNK):
+        chunk = serials[start : start + CHUNK]
+        for serial, sku, at, state, _event in conflict_sql.unit_states(conn, chunk):
+            held.setdefault(serial, []).append(Held(sku, at, state))
     return settle(decided, held, store, number)
+
+
+def not_posted(settled: Settled, posted: set[str], store: str, number: str) -> list[Illegal]:
+    """The legal decisions on products approval did not post by serial (central counts them
+    by quantity at ``store`` now), each an :class:`Illegal` for a conflict."""
+    out: list[Illegal] = []
+    for kind, lists in ((MISSING, settled.remove), (FOUND, settled.restore), (FOUND, settled.add)):
+        for sku in sorted(set(lists) - posted):
+            out += [
+                Illegal(
+                    kind,
+                    sku,
+                    serial,
+                    sku,
+                    None,
+                    "not_serialized",
+                    f"count {number} at {store}: central counts {sku} by quantity there, not "
+                    f"by serial: the till's decision on {serial} ({kind}) is not posted",
+                )
+                for serial in lists[sku]
+            ]
+    return out
 
 
 def record_conflicts(
