@@ -97,29 +97,37 @@ def _count_copy(till: Terminal, number: str) -> dict[str, Any]:
 def test_a_unit_a_till_adds_that_central_holds_elsewhere_is_a_conflict_and_the_till_takes_it(
     chain: Chain,
 ) -> None:
-    """T1: the till adds a serial it never held; central has it in stock at S2."""
+    """T1: the till adds a serial it never held; central has it in stock at S2. And a unit
+    the till finds missing was sold at central meanwhile: not written off there either."""
     _product(chain, "T1P")
-    _receive(chain, "S1", "T1P", "T1-001", "T1-002")
+    _receive(chain, "S1", "T1P", "T1-001", "T1-002", "T1-004")
     _receive(chain, "S2", "T1P", "T1-003")
     c = chain.terminal("ct-t1")
+    sold = chain.post({"op": "sell", "store": "S1", "sku": "T1P", "serial": "T1-004"})
+    assert sold[0]["ok"], sold
     [counted] = c.apply(_count("T1P", "T1-001", "T1-002", "T1-003"))
     assert counted["ok"] and counted["unexpected"]["never_seen"] == [
         {"sku": "T1P", "serial": "T1-003"}
     ], counted
+    assert counted["missing"] == [{"sku": "T1P", "serial": "T1-004"}], counted
     assert c.query(UNITS, prefix="T1-003") == [("T1P", "T1-003", "in_stock", "S1")]
 
     report = c.sync()
     assert (report["accepted"], report["conflicts"], report["refused"]) == (1, 0, 0), report
-    # Central did not move it, and says so: a conflict naming the unit.
+    # Central did not move them, and says so: a conflict naming each unit.
     assert _central_units(chain, "T1-003") == {("T1P", "T1-003"): ("in_stock", "S2")}
-    assert _conflicts(chain, "T1-") == [("T1-003", "duplicate_serial")]
+    assert _central_units(chain, "T1-004") == {("T1P", "T1-004"): ("sold", "S1")}
+    assert _conflicts(chain, "T1-") == [
+        ("T1-003", "duplicate_serial"),
+        ("T1-004", "not_in_stock"),
+    ]
     assert c.sync()["pending"] == 0
     _same(chain, "T1-", ("T1P",), (c, "S1"))
     # The till's count says what central did.
     copy = _count_copy(c, counted["count"])
     central = copy["central"]
     assert central["state"] == "accepted" and central["added"] == [], copy
-    assert [x["serial"] for x in central["conflicts"]] == ["T1-003"], copy
+    assert [x["serial"] for x in central["conflicts"]] == ["T1-004", "T1-003"], copy
     shown = c.cli("count", "show", counted["count"]).stdout
     assert "conflict #" in shown and "T1-003" in shown, shown
     c.check_clean()
