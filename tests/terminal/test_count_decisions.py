@@ -236,3 +236,42 @@ def test_a_serial_a_till_does_not_know_is_never_counted_as_another_products(
     assert c.query(UNITS, prefix="T4-L01") == [("T4R", "T4-L01", "written_off", "S1")]
     c.check_clean()
     chain.check_clean()
+
+
+def test_a_count_approved_in_the_console_of_a_till_sends_its_decisions(
+    chain: Chain, opened: list[Any], tmp_path: Any
+) -> None:
+    """T2 through the console's services: the count approved on screen is journaled with
+    what the till decided, and central writes off only that."""
+    _product(chain, "T5P")
+    _receive(chain, "S1", "T5P", "T5-001", "T5-002", "T5-003")
+    a, b = chain.terminal("ct-t5a"), chain.terminal("ct-t5b")
+    [got] = a.apply({"op": "receive", "store": "S1", "sku": "T5P", "serials": ["T5-004"]})
+    assert got["ok"], got
+
+    db, mia = till_db(b, opened)
+    count = counts.open_count(db, mia, "S1", ["T5P"])
+    counts.start_batch(db, mia, count.number, "stock")
+    current = counts.take(db, mia, count.number, 1, text="T5P").current
+    for serial in ("T5-001", "T5-002"):
+        counts.take(db, mia, count.number, 1, text=serial, current=current)
+    done = counts.approve(db, mia, count.number, tmp_path / "outbox")
+    assert [u.serial for u in done.reconciliation.missing] == ["T5-003"]
+    [line] = [json.loads(x) for (x,) in b.query("SELECT line FROM journal_entry")]
+    assert line["decided"] == {"missing": [{"sku": "T5P", "serial": "T5-003"}], "found": []}
+
+    assert a.sync()["accepted"] == 1
+    report = b.sync()
+    assert (report["accepted"], report["conflicts"], report["refused"]) == (1, 0, 0), report
+    assert _central_units(chain, "T5-") == {
+        ("T5P", "T5-001"): ("in_stock", "S1"),
+        ("T5P", "T5-002"): ("in_stock", "S1"),
+        ("T5P", "T5-003"): ("written_off", "S1"),
+        ("T5P", "T5-004"): ("in_stock", "S1"),
+    }
+    assert _conflicts(chain, "T5-") == []
+    for till in (a, b):
+        assert till.sync()["pending"] == 0
+    _same(chain, "T5-", ("T5P",), (a, "S1"), (b, "S1"))
+    for one in (a, b, chain):
+        one.check_clean()
