@@ -2,16 +2,16 @@
 5, a new user's walk): till B, offline, sells two phones in one sale, one of which till A
 sold first, so central records the whole sale as a conflict and the other phone stays in
 stock there. B then counts its phones and does not scan the one it sold; central applies
-the count but leaves that phone in stock, a conflict for a manager (B's count did not look
-for it: services/count_conflicts.py; it was written off before). B returns it too, which
-central refuses (it never had the sale). Once a manager writes it off, B's pull must follow:
-it once skipped the count's write-off as B's own event, because the unit's newest event
-here was B's return, an entry central did not take: B kept the phone in stock for good
-while central and till A had it written off. Every till must end as central."""
+the count and writes that phone off. B returns it too, which central refuses (it never had
+the sale). B's pull once skipped the count's write-off as B's own event, because the unit's
+newest event here was B's return, an entry central did not take: B kept the phone in stock
+for good while central and till A had it written off. Every till must end as central. (A
+till's count is now applied by its own decisions, and B's count never judged the phone it
+had sold: central keeps it in stock; a manager who then writes it off at central is
+followed by every till.)"""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import sqlalchemy as sa
@@ -83,19 +83,23 @@ def test_a_count_after_a_conflicted_sale_and_its_return_ends_as_central(chain: C
     # The sale is a conflict, the count accepted, and the return of the sale central never
     # recorded a conflict too, following the sale's (services/entries.py follows_conflict).
     assert (report["conflicts"], report["accepted"], report["refused"]) == (2, 1, 0), report
-    # Central applied the count, but not to CC-042: B's count did not look for it (B knew it
-    # sold) while central had it in stock, so it is left there, a conflict for a manager
-    # (services/count_conflicts.py); it was written off with nothing said, though B had it
-    # back on its shelf.
+    # Central applied the count by B's decisions: B had sold CC-042 here, so its count did
+    # not judge it, and central, which never had that sale, keeps it in stock (it is: the
+    # customer brought it back) rather than write it off on B's behalf.
     assert _central(chain, "CC-042") == ("in_stock", "S1")
-    listed = json.loads(chain.central("conflicts", "list", "--json", user="ada").stdout)
-    [disputed] = [x for x in listed if x["serial"] == "CC-042"]
-    assert disputed["error"] == "count_not_looked_for", disputed
-    a.sync()
+    assert a.sync()["pending"] == 0  # nothing to pull for CC-042: central never moved it
     _same(chain, a, b, serials=serials)
-    # The manager did not find it: written off at central, and on both tills (B's pull once
-    # skipped such a write-off as its own event, its newest here being its refused return).
-    chain.central("conflicts", "resolve", str(disputed["id"]), "--by", "write_off", user="ada")
+    # A manager writes it off at central: both tills follow (B's pull once skipped such a
+    # write-off as its own event, its newest event here being its refused return).
+    [off] = chain.post(
+        {
+            "op": "adjust",
+            "store": "S1",
+            "reason": "not found",
+            "items": [{"sku": "PH1", "remove": ["CC-042"]}],
+        }
+    )
+    assert off["ok"], off
     assert _central(chain, "CC-042") == ("written_off", "S1")
     assert a.sync()["pulled"] > 0 and b.sync()["pulled"] > 0
     _same(chain, a, b, serials=serials)

@@ -141,8 +141,6 @@ def conflict_words(c: dict[str, Any]) -> list[str]:
         words.append("  stands: no event of the unit at central")
     made = f", made {c['made_at']} by {c.get('user')}" if c.get("made_at") else ""
     what = f"{line.get('op', '?')} #{entry.get('seq', '?')}"
-    if line.get("op") == "count":  # the count stands; only this unit's write-off does not
-        what = f"the write-off of this unit by count {line.get('number')} #{entry.get('seq', '?')}"
     words.append(
         f"  not applied: {what} from terminal "
         f"{c.get('terminal')} (entry {entry.get('id')}{made}, recorded {c.get('created_at')})"

@@ -256,7 +256,8 @@ def apply_in(conn: Connection, db: Database, entry: Entry, apply_object: ApplyOb
                 json.dumps({k: v for k, v in result.items() if k != "ok"}, ensure_ascii=False),
             )
             savepoint.commit()
-            return result
+            # An accepted count carries its units as it left them (services/entry_units.py).
+            return entry_units.add_units_in(conn, entry.data, result)
     except BaseException:
         if savepoint.is_active:
             savepoint.rollback()

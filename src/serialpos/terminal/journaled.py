@@ -30,6 +30,7 @@ from serialpos.services import apply_ids, document_numbers, journal_sink
 from serialpos.services.apply import dispatch as apply_service
 from serialpos.services.apply.document_handlers import _outbox_folder
 from serialpos.services.context import Actor
+from serialpos.services.counts import approval as counts
 from serialpos.terminal import entry_events, line_numbers, offline_rules
 
 Result = dict[str, Any]
@@ -120,10 +121,10 @@ def journaled_object(terminal: str) -> apply_ids.ApplyObject:
             return result
         # The numbers given here go with the line: central keeps them.
         sent = numbered(data, result)
-        if (
-            data.get("op") == "count"
-        ):  # what this count wrote off here (services/count_conflicts.py)
-            sent = {**sent, "not_found": result.get("missing", [])}
+        if data.get("op") == "count" and result.get("approved"):
+            # The till's decisions go with the count: central posts them where still legal,
+            # never its own view of the count (services/counts/till_decisions.py).
+            sent = {**sent, "decided": counts.decided_of_json(result)}
         if numbers:
             sent = {**sent, "numbers": numbers}
 

@@ -124,7 +124,7 @@ OPERATIONS: dict[str, Operation] = {
         ),
     ),
     "count": Operation(
-        _count, frozenset({"store", "batches", "approve", "products", "number", "not_found"})
+        _count, frozenset({"store", "batches", "approve", "products", "number", "decided"})
     ),
     "asn_receive": Operation(_asn_receive, frozenset({"asn", "store", "scans", "complete"})),
     "customer_upsert": Operation(

@@ -10,7 +10,6 @@ from pathlib import Path
 
 from serialpos.db.engine import Database
 from serialpos.domain.errors import BadRequest
-from serialpos.domain.serials import MAX_SERIAL_LENGTH
 from serialpos.services.apply.fields import Fields, Result, _json_type, _list, _object
 from serialpos.services.context import Actor
 
@@ -70,8 +69,19 @@ def _count(db: Database, actor: Actor, f: Fields) -> Result:
         from serialpos.services import stock_documents
 
         stock_documents.check_given(number, "count")
-    found_missing = _not_found(f)
-    result, alerts, files, disputed = counts.count_at_once(
+    till = None
+    if f.value("decided") is not None:  # a store terminal's count (its own decisions)
+        from serialpos.domain import count_decisions
+        from serialpos.services.counts import till_decisions
+
+        if not approve:
+            raise BadRequest("'decided' comes with an approved count ('approve': true)")
+        till = counts.TillCount(
+            count_decisions.parse(f.value("decided")),
+            till_decisions.origin_of(f.line),
+            f.line,
+        )
+    result, alerts, files = counts.count_at_once(
         db,
         actor,
         f.code("store"),
@@ -80,32 +90,13 @@ def _count(db: Database, actor: Actor, f: Fields) -> Result:
         approve_it=approve,
         outbox=outbox,
         number=number,
-        found_missing=found_missing,
+        till=till,
     )
     out = counts.reconciliation_json(result)
-    if disputed:  # left in stock, each a conflict for a manager (services/count_conflicts.py)
-        from serialpos.services.count_conflicts import record_disputed
-
-        out["disputed"] = record_disputed(db, f, result.count, disputed)
     out["alerts"] = [a.message for a in alerts]
     if files.failed:
         out["warnings"] = [files.message]
     return out
-
-
-def _not_found(f: Fields) -> frozenset[tuple[str, str]] | None:
-    """A store terminal's count entry's ``not_found``: the units (SKU, serial) its count
-    found missing there (None: a host's count, or a till's from before it said)."""
-    value = f.value("not_found")
-    if value is None:
-        return None
-    if f.value("journal") is None:
-        raise BadRequest("'not_found' is a store terminal's (what its count wrote off there)")
-    found: set[tuple[str, str]] = set()
-    for n, item in enumerate(_list(value, "not_found"), start=1):
-        g = Fields(_object(item, f"not_found[{n}]"))
-        found.add((g.text("sku"), g.text("serial", max_length=MAX_SERIAL_LENGTH)))
-    return frozenset(found)
 
 
 def _asn_receive(db: Database, actor: Actor, f: Fields) -> Result:

@@ -16,7 +16,6 @@ from serialpos.db.engine import Database
 from serialpos.domain.count_reconciliation import (
     BatchInfo,
     Reconciliation,
-    UnitRef,
 )
 from serialpos.domain.document_status import CountStatus
 from serialpos.domain.errors import (
@@ -97,9 +96,6 @@ class Approval:
     removed: int  # units written off (missing)
     quantity_change: int  # the net on-hand change over every product
     files: WriteReport = field(default_factory=WriteReport)
-    #: Units central found missing that the store terminal whose count this is did not
-    #: (``found_missing`` of :func:`approve_in`): left as they are, each a conflict.
-    disputed: tuple[UnitRef, ...] = ()
 
 
 @dataclass(frozen=True)
