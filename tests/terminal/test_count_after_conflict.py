@@ -95,7 +95,7 @@ def test_a_count_after_a_conflicted_sale_and_its_return_ends_as_central(chain: C
         {
             "op": "adjust",
             "store": "S1",
-            "reason": "not found",
+            "reason": "lost",
             "items": [{"sku": "PH1", "remove": ["CC-042"]}],
         }
     )
