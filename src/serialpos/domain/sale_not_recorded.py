@@ -17,6 +17,9 @@ from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from serialpos.domain.document_not_recorded import line_words as document_line_words
+from serialpos.domain.document_not_recorded import not_recorded as document_not_recorded
+
 #: Entries that are a whole sale with its tenders.
 SALE_OPS = frozenset({"order_create"})
 
@@ -121,23 +124,25 @@ def of_conflict(conflict: Mapping[str, Any]) -> dict[str, Any] | None:
     if not isinstance(line, Mapping):
         return None
     serial, error = conflict.get("serial"), conflict.get("error")
-    return not_recorded(
-        line, serial if isinstance(serial, str) else None, error if isinstance(error, str) else None
-    )
+    unit = serial if isinstance(serial, str) else None
+    code = error if isinstance(error, str) else None
+    return not_recorded(line, unit, code) or document_not_recorded(line, unit, code)
 
 
 def lines_for_people(conflict: Mapping[str, Any]) -> list[str]:
     """What a conflict's sale held that central did not record, a short line each (the
     CLI's ``conflicts show`` and the console's Conflicts screen, 40 columns wide): the
-    words, then each line of the sale, marked ``*`` where it named the unit."""
+    words, then each line of the sale, marked ``*`` where it named the unit. A stockroom
+    document's the same way (domain/document_not_recorded.py)."""
     found = of_conflict(conflict)
     if found is None:
         return []
     marked = set(found["conflicting"])
+    words = document_line_words if "document" in found else line_words
     return [
         str(found["words"]),
         *(
-            f"{'*' if n in marked else '-'} {line_words(item)}"
+            f"{'*' if n in marked else '-'} {words(item)}"
             for n, item in enumerate(found["lines"], start=1)
         ),
     ]

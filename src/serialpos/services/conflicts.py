@@ -26,6 +26,7 @@ from serialpos.db import conflict_sql
 from serialpos.db.engine import Database
 from serialpos.db.joined import JoinedDatabase
 from serialpos.db.tables import utcnow
+from serialpos.domain.document_not_recorded import not_recorded as document_not_recorded
 from serialpos.domain.errors import BadRequest, DomainError, PermissionDenied
 from serialpos.domain.sale_not_recorded import not_recorded
 from serialpos.domain.text import clip
@@ -142,8 +143,10 @@ def present(row: Mapping[str, Any]) -> Result:
             "seq": row["entry_seq"],
             "line": line,
         },
-        # A sale's entry is applied whole or not at all: what central did not record.
-        "not_recorded": not_recorded(line, row["serial"], row["error"]),
+        # A sale's entry, or a stockroom document's, is applied whole or not at all: what
+        # central did not record.
+        "not_recorded": not_recorded(line, row["serial"], row["error"])
+        or document_not_recorded(line, row["serial"], row["error"]),
         "resolution": None
         if row["resolution"] is None
         else {

@@ -1,0 +1,119 @@
+"""A stockroom document central refused as a conflict (issue 16): a till's blind receipt,
+return to vendor, adjustment or ASN receipt is applied at central whole or not at all, and a
+conflict named only its one conflicting unit, so the document's other units were lost
+unnamed. The conflict now says all of it (``not_recorded``), and the till can redo the rest:
+a unit central has no record of is received again there. Against a real ``serialpos serve``
+on PostgreSQL, tills driven as separate processes."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from terminal_chain import Chain, Terminal
+
+from serialpos.services import products, users
+
+
+def _product(chain: Chain, sku: str) -> None:
+    ada = users.actor_for(chain.server.db, "ada", "setup")
+    products.create_product(chain.server.db, ada, sku=sku, name=sku, serial_mode="required")
+
+
+def _central(chain: Chain, serial: str) -> str | None:
+    found = chain.scalar(
+        "SELECT u.state || ' ' || s.code FROM serial_unit u JOIN store s ON s.id = u.store_id "
+        "WHERE u.serial = :s",
+        s=serial,
+    )
+    return None if found is None else str(found)
+
+
+def _local(till: Terminal, serial: str) -> str | None:
+    rows = till.query(
+        "SELECT u.state || ' ' || s.code FROM serial_unit u JOIN store s ON s.id = u.store_id "
+        "WHERE u.serial = :s",
+        s=serial,
+    )
+    return str(rows[0][0]) if rows else None
+
+
+def _stock(where: Chain | Terminal, sku: str, store: str) -> int:
+    sql = (
+        "SELECT coalesce(sum(k.quantity), 0) FROM stock_level k JOIN product p ON p.id = "
+        "k.product_id JOIN store s ON s.id = k.store_id WHERE p.sku = :k AND s.code = :s"
+    )
+    if isinstance(where, Chain):
+        return int(where.scalar(sql, k=sku, s=store))
+    return int(where.query(sql, k=sku, s=store)[0][0])
+
+
+def _conflict_of(chain: Chain, terminal: str) -> dict[str, Any]:
+    listed = json.loads(chain.central("conflicts", "list", "--json").stdout)
+    [found] = [c for c in listed if c["terminal"] == terminal]
+    return dict(found)
+
+
+def test_a_blind_receipt_conflict_names_every_unit_and_the_rest_is_received_again(
+    chain: Chain,
+) -> None:
+    _product(chain, "DB1")
+    assert chain.post({"op": "receive", "store": "S1", "sku": "DB1", "serial": "DB-X"})[0]["ok"]
+    till = chain.terminal("db-c", "S2")
+    mine = ["DB-1", "DB-2", "DB-3"]
+    [made] = till.apply(
+        {
+            "op": "receive",
+            "store": "S2",
+            "vendor": "Acme",
+            "reference": "PS-77",
+            "items": [
+                {"sku": "DB1", "serials": [*mine, "DB-X"]},
+                {"sku": "CAB", "quantity": 2},
+            ],
+        }
+    )
+    assert made["ok"], made
+    report = till.sync()
+    assert report["conflicts"] == 1, report
+    conflict = _conflict_of(chain, "db-c")
+    assert conflict["serial"] == "DB-X"
+    gone = conflict["not_recorded"]  # was: null, the 3 other units and 2 cables unnamed
+    assert gone["document"] == "receipt" and gone["units"] == 4 and gone["quantities"] == 2
+    assert [(x["sku"], x["serial"]) for x in gone["lines"]] == [
+        *[("DB1", s) for s in [*mine, "DB-X"]],
+        ("CAB", None),
+    ]
+    assert gone["conflicting"] == [4]
+    shown = chain.central("conflicts", "show", str(conflict["id"])).stdout
+    assert "NOT RECORDED: the whole receipt" in shown and "ref PS-77" in shown
+    assert all(f"DB1 {s}" in shown for s in mine) and "CAB x2" in shown
+    on_till = till.cli("conflicts", "show", str(conflict["id"])).stdout
+    assert all(f"DB1 {s}" in on_till for s in mine), on_till
+    # Central has no record of the three: the till can receive them again (was refused
+    # "already recorded (written off at S2)"), and central takes the redone receipt.
+    assert all(_central(chain, s) is None for s in mine)
+    [again] = till.apply(
+        {
+            "op": "receive",
+            "store": "S2",
+            "vendor": "Acme",
+            "reference": "PS-77",
+            "items": [{"sku": "DB1", "serials": mine}, {"sku": "CAB", "quantity": 2}],
+        }
+    )
+    assert again["ok"], again
+    assert till.sync()["accepted"] == 1
+    for serial in [*mine, "DB-X"]:
+        assert _local(till, serial) == _central(chain, serial), serial
+    assert _central(chain, "DB-1") == "in_stock S2"
+    assert _central(chain, "DB-X") == "in_stock S1"
+    for sku in ("DB1", "CAB"):
+        assert _stock(till, sku, "S2") == _stock(chain, sku, "S2"), sku
+    # The person resolves the conflict: the receipt stands without the conflicting unit.
+    done = chain.central(
+        "--user", "ada", "conflicts", "resolve", str(conflict["id"]), "--by", "accept"
+    )
+    assert json.loads(done.stdout)["status"] == "resolved"
+    till.check_clean()
+    chain.check_clean()
