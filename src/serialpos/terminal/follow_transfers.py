@@ -1,7 +1,7 @@
 """After the pull, a sync round follows the store's transfers at central: those shipped to
 it (kept here to be received offline, :func:`pull_transfers`), those it shipped
 (:func:`follow_sent_transfers`), and the units its store shipped, wherever they went since
-(:func:`follow_away`)."""
+(:func:`follow_away`); and its open ASNs (:func:`pull_asns`)."""
 
 from __future__ import annotations
 
@@ -43,6 +43,31 @@ def pull_transfers(
         return keep_incoming(conn, found, chain.store)
 
     report.transfers += len(db.write(write))
+
+
+def pull_asns(db: Database, client: CentralClient, chain: ChainConfig, report: SyncReport) -> None:
+    """Keep the store's open ASNs the terminal does not hold yet (imported at central after
+    it was set up), and make its copy of an ASN whose receipt here central did not take
+    read central's again (services/asn/till_copy.py)."""
+    from serialpos.services.asn.till_copy import keep_open, refused_receipts
+
+    found = client.get_json("/v1/asns/open", store=chain.store)["asns"]
+    report.refused_asn_receipts += len(
+        db.write(lambda conn: refused_receipts(conn, found, chain.store))
+    )
+    if not found:
+        return
+    events = [{"store": chain.store, "sku": ln["sku"]} for a in found for ln in a["lines"]]
+    cards = new_products(db, client, events, chain.store)
+
+    def write(conn: Connection) -> list[str]:
+        known = journal.product_ids(conn)
+        for card in cards:
+            if card["sku"] not in known:
+                journal.add_product(conn, card)
+        return keep_open(conn, found, chain.store)
+
+    report.asns += len(db.write(write))
 
 
 def follow_sent_transfers(
