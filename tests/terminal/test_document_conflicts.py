@@ -117,3 +117,93 @@ def test_a_blind_receipt_conflict_names_every_unit_and_the_rest_is_received_agai
     assert json.loads(done.stdout)["status"] == "resolved"
     till.check_clean()
     chain.check_clean()
+
+
+def _two_tills(chain: Chain, name: str, sku: str, serials: list[str]) -> tuple[Terminal, Terminal]:
+    _product(chain, sku)
+    done = chain.post(
+        {"op": "receive", "store": "S1", "sku": sku, "serials": serials},
+        {"op": "receive", "store": "S1", "sku": "CAB", "quantity": 4},
+    )
+    assert all(r["ok"] for r in done), done
+    first, second = chain.terminal(f"{name}-a", "S1"), chain.terminal(f"{name}-b", "S1")
+    return first, second
+
+
+def test_a_return_to_vendor_conflict_names_every_unit_and_quantity(chain: Chain) -> None:
+    a, b = _two_tills(chain, "dr", "DR1", ["DR-1", "DR-2"])
+    [sold] = a.apply({"op": "sell", "store": "S1", "sku": "DR1", "serial": "DR-1"})
+    assert sold["ok"], sold
+    [rtv] = b.apply(
+        {
+            "op": "rtv",
+            "store": "S1",
+            "vendor": "Acme",
+            "reason": "faulty",
+            "items": [{"sku": "DR1", "serials": ["DR-1", "DR-2"]}, {"sku": "CAB", "quantity": 2}],
+        }
+    )
+    assert rtv["ok"], rtv
+    assert a.sync()["accepted"] == 1
+    assert b.sync()["conflicts"] == 1
+    conflict = _conflict_of(chain, "dr-b")
+    gone = conflict["not_recorded"]  # was: null, DR-2 and the cables unnamed
+    assert gone["document"] == "return to vendor" and gone["number"] == rtv["number"]
+    assert [(x["sku"], x["serial"], x["quantity"]) for x in gone["lines"]] == [
+        ("DR1", "DR-1", 1),
+        ("DR1", "DR-2", 1),
+        ("CAB", None, 2),
+    ]
+    assert gone["conflicting"] == [1] and "return them to the vendor again" in gone["words"]
+    b.env["COLUMNS"] = "300"  # the table whole
+    listed = b.cli("conflicts", "list").stdout
+    assert f"return to vendor {rtv['number']}: 2 units, 2 without serial" in listed, listed
+    shown = b.cli("conflicts", "show", str(conflict["id"])).stdout
+    assert "- DR1 DR-2" in shown and "- CAB x2" in shown and "* DR1 DR-1" in shown
+    # DR-2 is in stock at both ends, as central has it: it can go to the vendor again.
+    [again] = b.apply(
+        {
+            "op": "rtv",
+            "store": "S1",
+            "vendor": "Acme",
+            "reason": "faulty",
+            "items": [{"sku": "DR1", "serial": "DR-2"}, {"sku": "CAB", "quantity": 2}],
+        }
+    )
+    assert again["ok"], again
+    assert b.sync()["accepted"] == 1
+    for till in (a, b):
+        till.sync()
+        for serial in ("DR-1", "DR-2"):
+            assert _local(till, serial) == _central(chain, serial), (till.name, serial)
+        assert _stock(till, "CAB", "S1") == _stock(chain, "CAB", "S1")
+        till.check_clean()
+    assert _central(chain, "DR-2") == "returned_to_vendor S1"
+    chain.check_clean()
+
+
+def test_an_adjustment_conflict_names_its_quantities_too(chain: Chain) -> None:
+    a, b = _two_tills(chain, "dj", "DJ1", ["DJ-4"])
+    [sold] = a.apply({"op": "sell", "store": "S1", "sku": "DJ1", "serial": "DJ-4"})
+    assert sold["ok"], sold
+    [adjusted] = b.apply(
+        {
+            "op": "adjust",
+            "store": "S1",
+            "reason": "lost",
+            "items": [{"sku": "DJ1", "remove": ["DJ-4"]}, {"sku": "CAB", "quantity": -2}],
+        }
+    )
+    assert adjusted["ok"], adjusted
+    assert a.sync()["accepted"] == 1
+    assert b.sync()["conflicts"] == 1
+    gone = _conflict_of(chain, "dj-b")["not_recorded"]
+    assert [(x["sku"], x["serial"], x["quantity"], x["move"]) for x in gone["lines"]] == [
+        ("DJ1", "DJ-4", 1, "remove"),
+        ("CAB", None, -2, "remove"),
+    ]
+    shown = chain.central("conflicts", "show", str(_conflict_of(chain, "dj-b")["id"])).stdout
+    assert "* DJ1 remove DJ-4" in shown and "- CAB remove x2" in shown
+    assert _stock(b, "CAB", "S1") == _stock(chain, "CAB", "S1")
+    b.check_clean()
+    chain.check_clean()

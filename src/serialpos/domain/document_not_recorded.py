@@ -103,12 +103,8 @@ def not_recorded(
     quantity = sum(abs(int(ln["quantity"])) for ln in lines if ln["serial"] is None)
     rest = [ln for n, ln in enumerate(lines, start=1) if n not in conflicting]
     why = f"{serial} had moved at central" if serial else "a unit of it had moved"
-    held = [f"{units} unit{'s' if units != 1 else ''}"] if units else []
-    held += [f"{quantity} without serial"] if quantity else []
-    words = (
-        f"the whole {_title(line)} was not recorded at central: {why}; not recorded: "
-        f"{' and '.join(held)}"
-    )
+    held = summary({"units": units, "quantities": quantity})
+    words = f"the whole {_title(line)} was not recorded at central: {why}; not recorded: {held}"
     if rest:
         words += f"; {_REDO[str(op)]} (all but the conflicting), then resolve by accept"
     number = line.get("asn") if op == "asn_receive" else line.get("number")
@@ -130,3 +126,43 @@ def line_words(item: Mapping[str, Any]) -> str:
     if item.get("serial"):
         return f"{item.get('sku')}{move} {item['serial']}"
     return f"{item.get('sku')}{move} x{abs(int(item.get('quantity') or 0))}"
+
+
+#: How a person calls the documents of the other entries a till journals.
+_OTHER_KINDS = {
+    "count": "count",
+    "transfer_out": "transfer",
+    "transfer_in": "transfer receipt",
+    "order_create": "sale",
+}
+_NUMBER_KEYS = ("number", "asn", "transfer", "order")
+
+
+def document_words(line: Mapping[str, Any]) -> str:
+    """The document an entry's ``line`` made, and what it held, in a few words, for a
+    conflict that names no unit (a count, a quantity): ``count CNT-1 (2 products, 3 scans)``,
+    ``receipt R-1 (2 units, 4 without serial)``."""
+    op = str(line.get("op") or "?")
+    kind = DOCUMENT_OPS.get(op) or _OTHER_KINDS.get(op) or op
+    number = next((line[k] for k in _NUMBER_KEYS if isinstance(line.get(k), str)), None)
+    named = f"{kind} {number}" if number else kind
+    if op == "count":
+        listed = line.get("products")
+        batches = line.get("batches")
+        scans = 0
+        for batch in batches if isinstance(batches, list) else []:
+            listed_scans = batch.get("scans") if isinstance(batch, Mapping) else None
+            scans += len(listed_scans) if isinstance(listed_scans, list) else 0
+        held = [f"{len(listed)} products"] if isinstance(listed, list) else []
+        return f"{named} ({', '.join([*held, f'{scans} scans'])})"
+    found = not_recorded(line, None) if op in DOCUMENT_OPS else None
+    if found is None:
+        return named
+    return f"{named} ({summary(found)})"
+
+
+def summary(found: Mapping[str, Any]) -> str:
+    """A :func:`not_recorded` in a few words: ``2 units, 4 without serial``."""
+    held = [f"{found['units']} unit{'s' if found['units'] != 1 else ''}"] if found["units"] else []
+    held += [f"{found['quantities']} without serial"] if found["quantities"] else []
+    return ", ".join(held) or "nothing"

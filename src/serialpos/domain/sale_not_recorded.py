@@ -146,3 +146,25 @@ def lines_for_people(conflict: Mapping[str, Any]) -> list[str]:
             for n, item in enumerate(found["lines"], start=1)
         ),
     ]
+
+
+def in_short(conflict: Mapping[str, Any]) -> str:
+    """What a conflict's entry held that central did not record, in a few words for a list
+    (``sale S1-000003: 2 lines, 419.00 taken``, ``receipt R-1: 4 units, 2 without serial``);
+    the document and what it held for a conflict that names no unit and recorded nothing
+    else (a count); empty when it names a unit and nothing more was lost."""
+    from serialpos.domain.document_not_recorded import document_words, summary
+
+    found = of_conflict(conflict)
+    if found is not None:
+        if "document" in found:
+            number = f" {found['number']}" if found.get("number") else ""
+            return f"{found['document']}{number}: {summary(found)}"
+        count = len(found["lines"])
+        sale = f"sale {found['order']}" if found.get("order") else "sale"
+        return f"{sale}: {count} line{'s' if count != 1 else ''}, {found['taken']} taken"
+    entry = conflict.get("entry")
+    line = entry.get("line") if isinstance(entry, Mapping) else None
+    if conflict.get("serial") or not isinstance(line, Mapping):
+        return ""
+    return document_words(line)

@@ -244,6 +244,8 @@ def resolve(
         raise ConflictClosed(f"conflict {conflict_id} is already resolved")
     if action in ("return", "write_off") and (current["serial"] is None or current["sku"] is None):
         raise BadRequest(f"conflict {conflict_id} names no unit: resolve it by accept")
+    if action == "record_sale":
+        refuse_record_sale(current)
     rest: Result = {}
     if action == "record_sale":
         from serialpos.services.conflict_sale import rest_of_sale
@@ -288,6 +290,24 @@ def resolve(
 
     db.write(work)
     return show(db, conflict_id)
+
+
+def refuse_record_sale(current: Result) -> None:
+    """Refuse ``record_sale`` for a conflict that is no till's sale, naming only the
+    resolutions that work for it: ``accept`` alone for one naming no unit (a count), as
+    ``return`` and ``write_off`` are refused for it."""
+    from serialpos.domain.sale_not_recorded import FOLLOW_ERRORS, SALE_OPS
+
+    line = (current.get("entry") or {}).get("line") or {}
+    if current.get("error") in FOLLOW_ERRORS or (
+        line.get("op") in SALE_OPS and isinstance(line.get("lines"), list)
+    ):
+        return
+    ways = "accept, return or write_off" if current.get("serial") else "accept"
+    raise BadRequest(
+        f"conflict {current.get('id')} is no sale of a till ({line.get('op', '?')}): "
+        f"record_sale records a sale's other lines and tenders; resolve it by {ways}"
+    )
 
 
 def require_manager(actor: Actor, act: str) -> None:
