@@ -207,3 +207,53 @@ def test_an_adjustment_conflict_names_its_quantities_too(chain: Chain) -> None:
     assert _stock(b, "CAB", "S1") == _stock(chain, "CAB", "S1")
     b.check_clean()
     chain.check_clean()
+
+
+def test_a_conflict_naming_no_unit_names_its_count_and_only_accept(chain: Chain) -> None:
+    """A count's conflict names no unit (its scans are in batches): ``show`` said "open, -
+    - at S1" and ``record_sale`` answered "resolve it by accept, return or write_off",
+    though return and write_off are refused for it. Recorded at central as its apply
+    records one (the count's entry as the till sent it), then read through the CLI."""
+    import uuid
+
+    from serialpos.db import conflict_sql
+
+    line = {
+        "op": "count",
+        "store": "S1",
+        "number": "C-dk-b-000001",
+        "products": ["CAB"],
+        "batches": [{"counter": "sam", "scans": [{"sku": "CAB", "quantity": 3}]}],
+        "approve": True,
+    }
+    key = str(uuid.uuid4())
+
+    def add(conn: Any) -> int:
+        return conflict_sql.add_conflict(
+            conn,
+            entry_id=key,
+            terminal="dk-b",
+            entry_seq=1,
+            store_id=conflict_sql.store_for(conn, "S1", "dk-b"),
+            product_id=None,
+            serial=None,
+            first_event_id=None,
+            entry_line=json.dumps(line),
+            error="invalid_state",
+            message="the count could not be applied",
+        )
+
+    number = chain.server.db.write(add)
+    shown = chain.central("conflicts", "show", str(number)).stdout
+    head = shown.splitlines()[0]
+    # was: "conflict N: open, - - at S1"
+    assert head == f"conflict {number}: open, count C-dk-b-000001 (1 product, 1 scan) at S1"
+    refused = chain.central(
+        "--user", "ada", "conflicts", "resolve", str(number), "--by", "record_sale", check=False
+    )
+    words = refused.stderr + refused.stdout
+    assert refused.returncode != 0
+    # was: "resolve it by accept, return or write_off" (both refused for it)
+    assert "resolve it by accept" in words and "write_off" not in words, words
+    done = chain.central("--user", "ada", "conflicts", "resolve", str(number), "--by", "accept")
+    assert json.loads(done.stdout)["status"] == "resolved"

@@ -140,7 +140,7 @@ _NUMBER_KEYS = ("number", "asn", "transfer", "order")
 
 def document_words(line: Mapping[str, Any]) -> str:
     """The document an entry's ``line`` made, and what it held, in a few words, for a
-    conflict that names no unit (a count, a quantity): ``count CNT-1 (2 products, 3 scans)``,
+    conflict that names no unit (a count, a quantity): ``count C-1 (2 products, 3 scans)``,
     ``receipt R-1 (2 units, 4 without serial)``."""
     op = str(line.get("op") or "?")
     kind = DOCUMENT_OPS.get(op) or _OTHER_KINDS.get(op) or op
@@ -153,16 +153,20 @@ def document_words(line: Mapping[str, Any]) -> str:
         for batch in batches if isinstance(batches, list) else []:
             listed_scans = batch.get("scans") if isinstance(batch, Mapping) else None
             scans += len(listed_scans) if isinstance(listed_scans, list) else 0
-        held = [f"{len(listed)} products"] if isinstance(listed, list) else []
-        return f"{named} ({', '.join([*held, f'{scans} scans'])})"
+        held = [_many(len(listed), "product")] if isinstance(listed, list) else []
+        return f"{named} ({', '.join([*held, _many(scans, 'scan')])})"
     found = not_recorded(line, None) if op in DOCUMENT_OPS else None
     if found is None:
         return named
     return f"{named} ({summary(found)})"
 
 
+def _many(number: int, thing: str) -> str:
+    return f"{number} {thing}{'s' if number != 1 else ''}"
+
+
 def summary(found: Mapping[str, Any]) -> str:
     """A :func:`not_recorded` in a few words: ``2 units, 4 without serial``."""
-    held = [f"{found['units']} unit{'s' if found['units'] != 1 else ''}"] if found["units"] else []
+    held = [_many(found["units"], "unit")] if found["units"] else []
     held += [f"{found['quantities']} without serial"] if found["quantities"] else []
     return ", ".join(held) or "nothing"
