@@ -8,6 +8,7 @@ on PostgreSQL, tills driven as separate processes."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 from terminal_chain import Chain, Terminal
@@ -55,10 +56,13 @@ def _conflict_of(chain: Chain, terminal: str) -> dict[str, Any]:
 
 
 def test_a_blind_receipt_conflict_names_every_unit_and_the_rest_is_received_again(
-    chain: Chain,
+    chain: Chain, tmp_path: Path
 ) -> None:
     _product(chain, "DB1")
-    assert chain.post({"op": "receive", "store": "S1", "sku": "DB1", "serial": "DB-X"})[0]["ok"]
+    # Received by central's own CLI (no terminal id configured there).
+    lines = tmp_path / "lines.jsonl"
+    lines.write_text(json.dumps({"op": "receive", "store": "S1", "sku": "DB1", "serial": "DB-X"}))
+    assert json.loads(chain.central("--user", "ada", "apply", str(lines)).stdout)["ok"]
     till = chain.terminal("db-c", "S2")
     mine = ["DB-1", "DB-2", "DB-3"]
     [made] = till.apply(
@@ -87,6 +91,8 @@ def test_a_blind_receipt_conflict_names_every_unit_and_the_rest_is_received_agai
     assert gone["conflicting"] == [4]
     shown = chain.central("conflicts", "show", str(conflict["id"])).stdout
     assert "NOT RECORDED: the whole receipt" in shown and "ref PS-77" in shown
+    # was: "stands: receive by ada at terminal"
+    assert "stands: receive by ada at central, a command with no terminal id set" in shown
     assert all(f"DB1 {s}" in shown for s in mine) and "CAB x2" in shown
     on_till = till.cli("conflicts", "show", str(conflict["id"])).stdout
     assert all(f"DB1 {s}" in on_till for s in mine), on_till

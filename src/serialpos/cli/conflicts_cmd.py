@@ -141,7 +141,7 @@ def conflict_words(c: dict[str, Any]) -> list[str]:
     if first:
         words.append(
             f"  stands: {first.get('action')} by {first.get('user')} at "
-            f"{first.get('terminal')}, {first.get('at')} (event {first.get('id')}"
+            f"{_terminal_words(first.get('terminal'))}, {first.get('at')} (event {first.get('id')}"
             + (f", {first['document']}" if first.get("document") else "")
             + ")"
         )
@@ -170,6 +170,16 @@ def conflict_words(c: dict[str, Any]) -> list[str]:
             f"{resolution.get('at')}{note}"
         )
     return words
+
+
+def _terminal_words(terminal: object) -> str:
+    """Where an event was made, for people: a command run at central with no terminal id
+    configured records the config's default id (the word ``terminal``), named as such."""
+    from serialpos.config import TerminalConfig
+
+    if terminal == TerminalConfig.terminal_id:
+        return f"central, a command with no terminal id set ('{terminal}')"
+    return str(terminal)
 
 
 @app.command("resolve")
