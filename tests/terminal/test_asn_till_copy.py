@@ -6,6 +6,7 @@ tills driven as separate processes."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from terminal_chain import Chain, Terminal, till_db
@@ -88,6 +89,11 @@ def test_an_asn_receipt_central_did_not_take_can_be_received_again(
     assert chain.post({"op": "receive", "store": "S2", "sku": "AT4", "serial": "AT-44"})[0]["ok"]
     report = till.sync()
     assert report["conflicts"] == 1, report
+    listed = json.loads(chain.central("conflicts", "list", "--json").stdout)
+    [conflict] = [c for c in listed if c["terminal"] == "at-t4"]
+    gone = conflict["not_recorded"]  # was: null, AT-45 named to no one
+    assert (gone["document"], gone["number"]) == ("ASN receipt", "ASN-AT4")
+    assert [x["serial"] for x in gone["lines"]] == ["AT-44", "AT-45"]
     assert _status(chain, "ASN-AT4") == "open"
     assert _status(till, "ASN-AT4") == "open"  # was: "received" here while central: open
     assert report["refused_asn_receipts"] == 1, report
