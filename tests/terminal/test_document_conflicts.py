@@ -11,9 +11,10 @@ import json
 from pathlib import Path
 from typing import Any
 
-from terminal_chain import Chain, Terminal
+from terminal_chain import Chain, Terminal, till_db
 
-from serialpos.services import products, users
+from serialpos.db.engine import Database
+from serialpos.services import blind_receiving, products, users
 
 
 def _product(chain: Chain, sku: str) -> None:
@@ -56,7 +57,7 @@ def _conflict_of(chain: Chain, terminal: str) -> dict[str, Any]:
 
 
 def test_a_blind_receipt_conflict_names_every_unit_and_the_rest_is_received_again(
-    chain: Chain, tmp_path: Path
+    chain: Chain, tmp_path: Path, opened: list[Database]
 ) -> None:
     _product(chain, "DB1")
     # Received by central's own CLI (no terminal id configured there).
@@ -99,17 +100,25 @@ def test_a_blind_receipt_conflict_names_every_unit_and_the_rest_is_received_agai
     # Central has no record of the three: the till can receive them again (was refused
     # "already recorded (written off at S2)"), and central takes the redone receipt.
     assert all(_central(chain, s) is None for s in mine)
+    # Two at the Receiving screen's blind receipt (its scan checks them first) ...
+    db, mia = till_db(till, opened)
+    receipt = blind_receiving.open_blind_receipt(db, mia, "S2", "Acme", "PS-77", tmp_path)
+    receipt.add_product("DB1")
+    for serial in mine[:2]:
+        receipt.scan("DB1", serial)
+    assert receipt.complete().received == 2
+    # ... the third and the cables by `apply`.
     [again] = till.apply(
         {
             "op": "receive",
             "store": "S2",
             "vendor": "Acme",
             "reference": "PS-77",
-            "items": [{"sku": "DB1", "serials": mine}, {"sku": "CAB", "quantity": 2}],
+            "items": [{"sku": "DB1", "serials": mine[2:]}, {"sku": "CAB", "quantity": 2}],
         }
     )
     assert again["ok"], again
-    assert till.sync()["accepted"] == 1
+    assert till.sync()["accepted"] == 2
     for serial in [*mine, "DB-X"]:
         assert _local(till, serial) == _central(chain, serial), serial
     assert _central(chain, "DB-1") == "in_stock S2"
