@@ -13,7 +13,7 @@ from serialpos.config import ChainConfig
 from serialpos.db import journal
 from serialpos.db.engine import Database
 from serialpos.terminal import central_state
-from serialpos.terminal.client import CentralClient
+from serialpos.terminal.client import CentralClient, CentralRefused
 from serialpos.terminal.pull import new_products
 from serialpos.terminal.sync_report import SyncReport
 
@@ -45,13 +45,22 @@ def pull_transfers(
     report.transfers += len(db.write(write))
 
 
+#: Codes of a central older than ``GET /v1/asns/open``.
+_NOT_THERE = frozenset({"http_404", "http_405", "not_found", "method_not_allowed"})
+
+
 def pull_asns(db: Database, client: CentralClient, chain: ChainConfig, report: SyncReport) -> None:
     """Keep the store's open ASNs the terminal does not hold yet (imported at central after
     it was set up), and make its copy of an ASN whose receipt here central did not take
     read central's again (services/asn/till_copy.py)."""
     from serialpos.services.asn.till_copy import keep_open, refused_receipts
 
-    found = client.get_json("/v1/asns/open", store=chain.store)["asns"]
+    try:
+        found = client.get_json("/v1/asns/open", store=chain.store)["asns"]
+    except CentralRefused as exc:
+        if exc.code in _NOT_THERE:
+            return  # a central older than this: the snapshot's ASNs only, as before
+        raise
     report.refused_asn_receipts += len(
         db.write(lambda conn: refused_receipts(conn, found, chain.store))
     )
