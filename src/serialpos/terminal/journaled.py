@@ -163,10 +163,13 @@ def _keyed_customer(conn: Connection, data: Mapping[str, Any]) -> Mapping[str, A
 def _priced(
     conn: Connection, data: Mapping[str, Any], result: Mapping[str, Any]
 ) -> Mapping[str, Any]:
-    """A ``sell`` line as journaled: with the unit price the till charged
+    """A ``sell`` line as journaled (an ``order_create``: :func:`_order_priced`): with the
+    unit price the till charged
     (``catalogue_price``, read from the sale's order in its own transaction), so central
     invoices it as the till did even if its own price changed meanwhile
     (services/orders/till_price.py)."""
+    if data.get("op") == "order_create" and isinstance(result.get("order"), str):
+        return _order_priced(conn, data, result["order"])
     if data.get("op") != "sell" or not isinstance(result.get("order"), str):
         return data
     line_c, order_c = order_repo.line_t.c, order_repo.order_t.c
@@ -180,6 +183,37 @@ def _priced(
     if price is None:
         return data
     return {**data, "catalogue_price": f"{order_repo.money(price):.2f}"}
+
+
+def _order_priced(conn: Connection, data: Mapping[str, Any], number: str) -> Mapping[str, Any]:
+    """An ``order_create`` line as journaled: each line with the till's shelf price of its
+    product (``catalogue_price``, as a counter sale's: services/orders/sale_journal.py),
+    read from the order it made in its own transaction (the shelf price kept beside an
+    override, else the line's price: one per product). Central then sells at the price the
+    till charged, and a conflict says it (domain/sale_not_recorded.py), where it said
+    ``"price": null`` for a sale a host made through ``serialpos apply`` on the till."""
+    lines = data.get("lines")
+    if not isinstance(lines, list):
+        return data
+    line_c, order_c = order_repo.line_t.c, order_repo.order_t.c
+    shelf = {
+        str(sku): order_repo.money(listed if listed is not None else price)
+        for sku, listed, price in conn.execute(
+            sa.select(line_c.sku, line_c.list_price, line_c.unit_price)
+            .join(order_repo.order_t, order_c.id == line_c.order_id)
+            .where(order_c.number == number, line_c.package_line.is_(None))
+        )
+    }
+    priced = [
+        {**item, "catalogue_price": f"{shelf[item['sku']]:.2f}"}
+        if isinstance(item, Mapping)
+        and "catalogue_price" not in item
+        and isinstance(item.get("sku"), str)
+        and item["sku"] in shelf
+        else item
+        for item in lines
+    ]
+    return data if priced == lines else {**data, "lines": priced}
 
 
 def without_pins(data: Mapping[str, Any]) -> Mapping[str, Any]:

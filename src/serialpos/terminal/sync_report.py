@@ -56,6 +56,9 @@ class SyncReport:
     #: what central said of entries it took this round (a till's clock it did not believe,
     #: domain/till_time.py), each in words: the run names them on stderr, and goes on
     warnings: list[str] = field(default_factory=list)
+    #: this till's sales a manager recorded at central (``record_sale``) whose order here
+    #: took central's rows this round (terminal/recorded_sales.py)
+    recorded_sales: int = 0
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
