@@ -68,7 +68,10 @@ def list_(
     if as_json:
         _dump(found)
         return
+    from serialpos.domain.sale_not_recorded import in_short
+
     headers = ["id", "status", "store", "sku", "serial", "terminal", "error", "message"]
+    headers.append("not recorded")
     rows = [
         [
             c.get("id"),
@@ -79,6 +82,8 @@ def list_(
             c.get("terminal"),
             c.get("error"),
             c.get("message"),
+            # The whole sale or document, or what a conflict naming no unit held (a count).
+            in_short(c),
         ]
         for c in found
     ]
@@ -122,18 +127,21 @@ def show(
 def conflict_words(c: dict[str, Any]) -> list[str]:
     """A conflict for people, a line each: what and where, why, the event that stands, the
     entry central could not apply, what was put back on a till, and its resolution."""
+    from serialpos.domain.document_not_recorded import document_words
+
     entry = c.get("entry") or {}
     line = entry.get("line") or {}
+    # A conflict naming no unit (a count) names its document and what it held.
+    what = f"{c.get('sku') or '-'} {c.get('serial')}" if c.get("serial") else document_words(line)
     words = [
-        f"conflict {c.get('id')}: {c.get('status')}, {c.get('sku') or '-'} "
-        f"{c.get('serial') or '-'} at {c.get('store')}",
+        f"conflict {c.get('id')}: {c.get('status')}, {what} at {c.get('store')}",
         f"  why: {c.get('error')}: {c.get('message')}",
     ]
     first = c.get("first_event")
     if first:
         words.append(
             f"  stands: {first.get('action')} by {first.get('user')} at "
-            f"{first.get('terminal')}, {first.get('at')} (event {first.get('id')}"
+            f"{_terminal_words(first.get('terminal'))}, {first.get('at')} (event {first.get('id')}"
             + (f", {first['document']}" if first.get("document") else "")
             + ")"
         )
@@ -164,6 +172,16 @@ def conflict_words(c: dict[str, Any]) -> list[str]:
             f"{resolution.get('at')}{note}"
         )
     return words
+
+
+def _terminal_words(terminal: object) -> str:
+    """Where an event was made, for people: a command run at central with no terminal id
+    configured records the config's default id (the word ``terminal``), named as such."""
+    from serialpos.config import TerminalConfig
+
+    if terminal == TerminalConfig.terminal_id:
+        return f"central, a command with no terminal id set ('{terminal}')"
+    return str(terminal)
 
 
 @app.command("resolve")

@@ -21,6 +21,8 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from serialpos.domain.discounts import ZERO, percent_of
+from serialpos.domain.document_not_recorded import line_words as document_line_words
+from serialpos.domain.document_not_recorded import not_recorded as document_not_recorded
 
 #: Entries that are a whole sale with its tenders.
 SALE_OPS = frozenset({"order_create"})
@@ -176,23 +178,47 @@ def of_conflict(conflict: Mapping[str, Any]) -> dict[str, Any] | None:
     if not isinstance(line, Mapping):
         return None
     serial, error = conflict.get("serial"), conflict.get("error")
-    return not_recorded(
-        line, serial if isinstance(serial, str) else None, error if isinstance(error, str) else None
-    )
+    unit = serial if isinstance(serial, str) else None
+    code = error if isinstance(error, str) else None
+    return not_recorded(line, unit, code) or document_not_recorded(line, unit, code)
 
 
 def lines_for_people(conflict: Mapping[str, Any]) -> list[str]:
     """What a conflict's sale held that central did not record, a short line each (the
     CLI's ``conflicts show`` and the console's Conflicts screen, 40 columns wide): the
-    words, then each line of the sale, marked ``*`` where it named the unit."""
+    words, then each line of the sale, marked ``*`` where it named the unit. A stockroom
+    document's the same way (domain/document_not_recorded.py)."""
     found = of_conflict(conflict)
     if found is None:
         return []
     marked = set(found["conflicting"])
+    words = document_line_words if "document" in found else line_words
     return [
         str(found["words"]),
         *(
-            f"{'*' if n in marked else '-'} {line_words(item)}"
+            f"{'*' if n in marked else '-'} {words(item)}"
             for n, item in enumerate(found["lines"], start=1)
         ),
     ]
+
+
+def in_short(conflict: Mapping[str, Any]) -> str:
+    """What a conflict's entry held that central did not record, in a few words for a list
+    (``sale S1-000003: 2 lines, 419.00 taken``, ``receipt R-1: 4 units, 2 without serial``);
+    the document and what it held for a conflict that names no unit and recorded nothing
+    else (a count); empty when it names a unit and nothing more was lost."""
+    from serialpos.domain.document_not_recorded import document_words, summary
+
+    found = of_conflict(conflict)
+    if found is not None:
+        if "document" in found:
+            number = f" {found['number']}" if found.get("number") else ""
+            return f"{found['document']}{number}: {summary(found)}"
+        count = len(found["lines"])
+        sale = f"sale {found['order']}" if found.get("order") else "sale"
+        return f"{sale}: {count} line{'s' if count != 1 else ''}, {found['taken']} taken"
+    entry = conflict.get("entry")
+    line = entry.get("line") if isinstance(entry, Mapping) else None
+    if conflict.get("serial") or not isinstance(line, Mapping):
+        return ""
+    return document_words(line)

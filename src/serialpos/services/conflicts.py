@@ -26,6 +26,7 @@ from serialpos.db import conflict_sql
 from serialpos.db.engine import Database
 from serialpos.db.joined import JoinedDatabase
 from serialpos.db.tables import utcnow
+from serialpos.domain.document_not_recorded import not_recorded as document_not_recorded
 from serialpos.domain.errors import BadRequest, DomainError, PermissionDenied
 from serialpos.domain.sale_not_recorded import FOLLOW_ERRORS, not_recorded
 from serialpos.domain.text import clip
@@ -142,8 +143,10 @@ def present(row: Mapping[str, Any]) -> Result:
             "seq": row["entry_seq"],
             "line": line,
         },
-        # A sale's entry is applied whole or not at all: what central did not record.
-        "not_recorded": not_recorded(line, row["serial"], row["error"]),
+        # A sale's entry, or a stockroom document's, is applied whole or not at all: what
+        # central did not record.
+        "not_recorded": not_recorded(line, row["serial"], row["error"])
+        or document_not_recorded(line, row["serial"], row["error"]),
         # The conflict whose unrecorded document this entry names (null for the others):
         # worked out when listed, so it names that conflict's number now.
         "follows": row.get("follows"),
@@ -283,6 +286,8 @@ def resolve(
         raise ConflictClosed(f"conflict {conflict_id} is already resolved")
     if action in ("return", "write_off") and (current["serial"] is None or current["sku"] is None):
         raise BadRequest(f"conflict {conflict_id} names no unit: resolve it by accept")
+    if action == "record_sale":
+        refuse_record_sale(current)
     rest: Result = {}
     if action == "record_sale":
         from serialpos.services.conflict_sale import rest_of_sale
@@ -329,6 +334,24 @@ def resolve(
 
     db.write(work)
     return show(db, conflict_id)
+
+
+def refuse_record_sale(current: Result) -> None:
+    """Refuse ``record_sale`` for a conflict that is no till's sale, naming only the
+    resolutions that work for it: ``accept`` alone for one naming no unit (a count), as
+    ``return`` and ``write_off`` are refused for it."""
+    from serialpos.domain.sale_not_recorded import FOLLOW_ERRORS, SALE_OPS
+
+    line = (current.get("entry") or {}).get("line") or {}
+    if current.get("error") in FOLLOW_ERRORS or (
+        line.get("op") in SALE_OPS and isinstance(line.get("lines"), list)
+    ):
+        return
+    ways = "accept, return or write_off" if current.get("serial") else "accept"
+    raise BadRequest(
+        f"conflict {current.get('id')} is no sale of a till ({line.get('op', '?')}): "
+        f"record_sale records a sale's other lines and tenders; resolve it by {ways}"
+    )
 
 
 def require_manager(actor: Actor, act: str) -> None:

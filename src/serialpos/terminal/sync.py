@@ -23,7 +23,12 @@ from serialpos.terminal.central_behind import (
 from serialpos.terminal.central_conflicts import follow_conflicts
 from serialpos.terminal.client import CentralClient, CentralRefused
 from serialpos.terminal.customers import pull_customers
-from serialpos.terminal.follow_transfers import follow_away, follow_sent_transfers, pull_transfers
+from serialpos.terminal.follow_transfers import (
+    follow_away,
+    follow_sent_transfers,
+    pull_asns,
+    pull_transfers,
+)
 from serialpos.terminal.pull import PULL_PAGE, pull
 from serialpos.terminal.push import PUSH_BATCH, RETRY_CODES, TOKEN_CODES, push
 from serialpos.terminal.recorded_sales import take_recorded
@@ -68,6 +73,7 @@ def sync_once(db: Database, chain: ChainConfig, client: CentralClient) -> SyncRe
             refresh.refresh(db, chain, client)
             report.refreshed = True
         pull_transfers(db, client, chain, report)
+        pull_asns(db, client, chain, report)
         report.customers = pull_customers(db, client)
         follow_sent_transfers(db, client, chain, report)
         follow_conflicts(db, client, chain.store)
