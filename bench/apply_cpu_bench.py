@@ -32,6 +32,10 @@ from offline_scale_bench import Till, _setup
 from serialpos.db import migrate
 from serialpos.services import entry_lines, tokens
 
+#: run.py's sizes (its ``run`` takes them as arguments; the command line's defaults are these).
+RUN_KWARGS: dict[str, object] = {"stores_n": 10, "entries": 40, "batch": 20, "overlap": 5}
+QUICK_KWARGS: dict[str, object] = {"stores_n": 2, "entries": 10, "batch": 5, "overlap": 5}
+
 
 def _pushes(tills: list[Till], batch: int) -> list[tuple[Till, list[bytes]]]:
     """Every terminal's pushes, interleaved terminal by terminal as concurrent tills'
@@ -54,7 +58,7 @@ def run(
     entries: int,
     batch: int,
     overlap: int,
-    profile: str | None,
+    profile: str | None = None,
     budget: float | None = None,
     skip: bool = False,
     writes: bool = False,
@@ -131,10 +135,12 @@ def run(
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--stores", type=int, default=10)
-    parser.add_argument("--entries", type=int, default=40, help="per terminal")
-    parser.add_argument("--batch", type=int, default=20, help="entries per push")
-    parser.add_argument("--overlap", type=int, default=5, help="units in 100 sold at both")
+    parser.add_argument("--stores", type=int, default=RUN_KWARGS["stores_n"])
+    parser.add_argument("--entries", type=int, default=RUN_KWARGS["entries"], help="per terminal")
+    parser.add_argument("--batch", type=int, default=RUN_KWARGS["batch"], help="entries per push")
+    parser.add_argument(
+        "--overlap", type=int, default=RUN_KWARGS["overlap"], help="units in 100 sold at both"
+    )
     parser.add_argument("--profile", default=None, help="write a cProfile here")
     parser.add_argument(
         "--budget",

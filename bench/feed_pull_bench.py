@@ -33,6 +33,11 @@ from serialpos.services.context import SYSTEM
 ROUND = 20
 
 
+#: run.py's sizes (its ``run`` takes them as arguments; the command line's defaults are these).
+RUN_KWARGS: dict[str, int] = {"stores_n": 200, "units": 1000, "pulls": 500}
+QUICK_KWARGS: dict[str, object] = {"stores_n": 20, "units": 100, "pulls": 50}
+
+
 def run(stores_n: int, units: int, pulls: int) -> None:
     with pg_schema() as central:
         migrate.upgrade(central)
@@ -90,9 +95,9 @@ def run(stores_n: int, units: int, pulls: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--stores", type=int, default=200)
-    parser.add_argument("--units", type=int, default=1000, help="per store")
-    parser.add_argument("--pulls", type=int, default=500)
+    parser.add_argument("--stores", type=int, default=RUN_KWARGS["stores_n"])
+    parser.add_argument("--units", type=int, default=RUN_KWARGS["units"], help="per store")
+    parser.add_argument("--pulls", type=int, default=RUN_KWARGS["pulls"])
     args = parser.parse_args()
     run(args.stores, args.units, args.pulls)
 

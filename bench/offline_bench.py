@@ -56,6 +56,11 @@ def _lines(serials: list[str]) -> io.BytesIO:
     )
 
 
+#: run.py's sizes (its ``run`` takes them as arguments; the command line's defaults are these).
+RUN_KWARGS: dict[str, int] = {"entries": 5000, "online": 200, "workers": 2}
+QUICK_KWARGS: dict[str, object] = {"entries": 300, "online": 30, "workers": 2}
+
+
 def run(entries: int, online: int, workers: int) -> None:
     with pg_schema() as central, temp_dir("offline-bench-") as tmp:
         folder = Path(tmp)
@@ -282,9 +287,9 @@ def compare(entries: int, chunk: int = 100, numbered: bool = True) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--entries", type=int, default=5000)
-    parser.add_argument("--online", type=int, default=200)
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--entries", type=int, default=RUN_KWARGS["entries"])
+    parser.add_argument("--online", type=int, default=RUN_KWARGS["online"])
+    parser.add_argument("--workers", type=int, default=RUN_KWARGS["workers"])
     parser.add_argument("--compare", type=int, default=0, help="entries per side; see above")
     parser.add_argument(
         "--unnumbered", action="store_true", help="--compare: entries without terminal numbers"

@@ -151,6 +151,25 @@ def _setup(
     return tills[: len(plan)], tills[len(plan) :]
 
 
+#: run.py's sizes (its ``run`` takes them as arguments; the command line's defaults are these).
+RUN_KWARGS: dict[str, int] = {
+    "stores_n": 5,
+    "entries": 40,
+    "batch": 20,
+    "overlap": 5,
+    "online": 2,
+    "workers": 2,
+}
+QUICK_KWARGS: dict[str, object] = {
+    "stores_n": 2,
+    "entries": 10,
+    "batch": 5,
+    "overlap": 5,
+    "online": 1,
+    "workers": 1,
+}
+
+
 def run(
     stores_n: int,
     entries: int,
@@ -328,18 +347,22 @@ def _online_sales(
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--stores", type=int, default=5)
-    parser.add_argument("--entries", type=int, default=40, help="per terminal")
-    parser.add_argument("--batch", type=int, default=20, help="entries per push")
-    parser.add_argument("--overlap", type=int, default=5, help="units in 100 sold at both")
-    parser.add_argument("--online", type=int, default=2, help="tills selling one at a time")
+    parser.add_argument("--stores", type=int, default=RUN_KWARGS["stores_n"])
+    parser.add_argument("--entries", type=int, default=RUN_KWARGS["entries"], help="per terminal")
+    parser.add_argument("--batch", type=int, default=RUN_KWARGS["batch"], help="entries per push")
+    parser.add_argument(
+        "--overlap", type=int, default=RUN_KWARGS["overlap"], help="units in 100 sold at both"
+    )
+    parser.add_argument(
+        "--online", type=int, default=RUN_KWARGS["online"], help="tills selling one at a time"
+    )
     parser.add_argument(
         "--online-apart",
         action="store_true",
         help="the online tills at stores of their own (else at the first stores, beside "
         "terminals pushing there: their sales then also wait for those stores' locks)",
     )
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=RUN_KWARGS["workers"])
     parser.add_argument(
         "--concurrent",
         type=int,

@@ -11,16 +11,22 @@ also to a ``lines`` or ``serials`` parameter), and wins over ``--quick``.
 
 Each case is a module ``bench/<name>_bench.py`` with ``run(...) -> list[tuple[str, str]]`` of
 (metric, value) rows (a third item, when given, is the target and a fourth the verdict). A
-module may say its targets in ``TARGETS: dict[metric, target]`` and its smaller sizes in
-``QUICK_KWARGS``; the issue's targets for the known cases are also kept here. A target reads
+module may say its targets in ``TARGETS: dict[metric, target]``, its smaller sizes in
+``QUICK_KWARGS`` and, when its ``run`` has parameters without defaults (its command line
+supplies them), their values in ``RUN_KWARGS``. A ``run`` that prints its figures and
+returns None has each printed line of figures shown as a row (see :func:`printed_rows`);
+what it prints also goes to stderr as it runs. The issue's
+targets for the known cases are also kept here. A target reads
 ``< 0.3 ms``, ``< 10 s``, ``< 3x``; a value is judged against it when both are numbers in
 comparable units. Nothing asserts a time: a missed target is reported, never hidden.
 """
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import inspect
+import io
 import os
 import platform
 import re
@@ -57,6 +63,8 @@ KNOWN_QUICK: dict[str, dict[str, object]] = {
 }
 #: Where a ``--rows N`` given to run.py goes when a case's ``run`` has no ``rows``.
 ROWS_ALIASES = ("lines", "serials")
+#: Other names a size given to run.py goes to (``--stores N`` to a ``run(stores_n, ...)``).
+SIZE_ALIASES = {"stores": "stores_n"}
 
 _SECONDS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "min": 60.0}
 _NUMBER = re.compile(r"^\s*([<>]=?)?\s*([-+]?[0-9][0-9,]*(?:\.[0-9]+)?)\s*([a-zµ/]+)?", re.I)
@@ -101,19 +109,68 @@ def judge(value: str, target: str) -> str:
     return "yes" if ok else "NO"
 
 
-def _call(
+class _Tee(io.StringIO):
+    """What a case prints: kept (to become rows) and passed on to stderr as it comes."""
+
+    def write(self, text: str) -> int:
+        sys.stderr.write(text)
+        return super().write(text)
+
+
+def printed_rows(text: str) -> list[tuple[str, ...]]:
+    """Rows from what a case printed: each line that begins with a lower-case letter or a
+    digit (the cases' figures: ``verdicts: ...``, ``50 pulls of ...: 1.29 ms wall``), split at
+    its first ``: `` into metric and value (a line without one is the metric alone). Other
+    lines (a query plan's nodes and keys, an indented listing, a ``-- `` heading) are
+    diagnostics: shown on stderr as the case runs, not rows of the table."""
+    rows: list[tuple[str, ...]] = []
+    for line in text.splitlines():
+        if line[:1].islower() or line[:1].isdigit():
+            metric, sep, value = line.rstrip().partition(": ")
+            rows.append((metric, value) if sep else (metric, ""))
+    return rows
+
+
+def kwargs_for(
     name: str, module: ModuleType, quick: bool, sizes: dict[str, int] | None = None
-) -> list[tuple[str, ...]]:
-    run = module.run
-    params = inspect.signature(run).parameters
+) -> dict[str, object]:
+    """The arguments run.py gives the case's ``run``: its ``RUN_KWARGS``, then (``--quick``)
+    its smaller sizes, then the sizes given on the command line. A parameter without a
+    default left unset is refused by name (not a TypeError from deep inside the case)."""
+    params = inspect.signature(module.run).parameters
+    kwargs = {k: v for k, v in getattr(module, "RUN_KWARGS", {}).items() if k in params}
     wanted = getattr(module, "QUICK_KWARGS", None) or KNOWN_QUICK.get(name, {})
-    kwargs = {k: v for k, v in wanted.items() if k in params} if quick else {}
+    if quick:
+        kwargs.update({k: v for k, v in wanted.items() if k in params})
     for key, value in (sizes or {}).items():
         if key in params:
             kwargs[key] = value
         elif key == "rows":
             kwargs.update({alias: value for alias in ROWS_ALIASES if alias in params})
-    return list(run(**kwargs))
+        elif SIZE_ALIASES.get(key) in params:
+            kwargs[SIZE_ALIASES[key]] = value
+    missing = [
+        p.name
+        for p in params.values()
+        if p.default is inspect.Parameter.empty
+        and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
+        and p.name not in kwargs
+    ]
+    if missing:
+        raise TypeError(f"{name}.run needs {', '.join(missing)}: give them in its RUN_KWARGS")
+    return kwargs
+
+
+def _call(
+    name: str, module: ModuleType, quick: bool, sizes: dict[str, int] | None = None
+) -> list[tuple[str, ...]]:
+    kwargs = kwargs_for(name, module, quick, sizes)
+    out = _Tee()
+    with contextlib.redirect_stdout(out):
+        result = module.run(**kwargs)
+    if result is None:  # a case that prints its figures
+        return printed_rows(out.getvalue())
+    return list(result)
 
 
 def run_case(name: str, quick: bool, sizes: dict[str, int] | None = None) -> list[Row]:

@@ -134,3 +134,38 @@ def test_centrals_serial_card_names_an_open_conflict(tmp_path: Path) -> None:
     assert f"OPEN CONFLICT #{number}" in card and "till-2" in card
     cli("--user", "ada", "conflicts", "resolve", str(number), "--by", "accept")
     assert "CONFLICT" not in cli("serial", "show", "SN-1").stdout
+
+
+def test_a_resolved_sales_words_say_what_the_resolution_did(tmp_path: Path) -> None:
+    """Central's ``conflicts show`` of a till's two-line sale said "the whole sale was not
+    recorded" after it was resolved too, as if nothing had been done; now it says what the
+    resolution did. ``resolve --json`` (a usage error before) answers the conflict's JSON."""
+    cli = Cli(tmp_path)
+    db, ada = phone_central(cli)
+    try:
+        ledger.move(db, ada, Action.RECEIVE, store="S1", sku="PH1", serials=["SN-1", "SN-2"])
+        sold = {"op": "sell", "store": "S1", "sku": "PH1", "serial": "SN-1", "payment": "card"}
+        assert apply_service.apply_object(db, ada, sold)["ok"]
+        sale = {
+            "op": "order_create",
+            "store": "S1",
+            "lines": [{"sku": "PH1", "serial": "SN-1"}, {"sku": "PH1", "serial": "SN-2"}],
+            "fulfil": True,
+            "payments": [{"method": "card", "amount": "200.00"}],
+        }
+        verdict = _entry(db, "till-2", sale)
+    finally:
+        db.dispose()
+    assert verdict["error"] == "sync_conflict", verdict
+    number = int(verdict["conflict"]["id"])
+    before = " ".join(cli("conflicts", "show", str(number)).stdout.split())
+    assert "NOT RECORDED: the whole sale was not recorded at central" in before, before
+    done = cli("--user", "ada", "conflicts", "resolve", str(number), "--by", "return", "--json")
+    assert json.loads(done.stdout)["resolution"]["action"] == "return"
+    after = " ".join(cli("conflicts", "show", str(number)).stdout.split())
+    assert (
+        "RESOLVED: SN-1 returned to stock at central by ada; the sale stays unrecorded at "
+        "central: 2 lines, 200.00 taken (card 200.00)"
+    ) in after, after
+    assert "was not recorded" not in after and "NOT RECORDED" not in after, after
+    assert "* PH1 SN-1 x1" in after and "- PH1 SN-2 x1" in after

@@ -164,3 +164,40 @@ def test_a_stockroom_user_counts_but_cannot_approve(shop: Database, admin: Actor
         shop, sam, {"op": "count", "store": "S1", "batches": BATCHES, "approve": True}
     )
     assert refused["ok"] is False and refused["error"] == "permission_denied"
+
+
+@pytest.mark.parametrize(
+    ("line", "words"),
+    [
+        # From a host: decisions are a store terminal's journal entry's only.
+        (
+            {"decided": {"missing": [{"sku": "PH", "serial": "A3"}], "found": []}},
+            "store terminal's journal entry only",
+        ),
+        ({"decided": {"missing": "A3"}}, "'decided.missing' must be a list"),
+        ({"decided": {"missing": [{"serial": "A3"}]}}, "'decided.missing[1]' must be"),
+        ({"decided": {"lost": []}}, "unknown key 'lost'"),
+    ],
+)
+def test_a_hosts_count_with_decisions_is_refused_and_changes_nothing(
+    shop: Database, admin: Actor, line: dict[str, object], words: str
+) -> None:
+    """``decided`` is what a till judged from its own view (docs/offline.md): a host's line
+    carrying it, or a malformed one, is refused naming the problem; nothing is posted."""
+    result = apply_object(
+        shop, admin, {"op": "count", "store": "S1", "approve": True, "batches": BATCHES} | line
+    )
+    assert result["ok"] is False and result["error"] == "bad_request", result
+    assert words in result["message"], result
+    assert _count_rows(shop) == 0
+    states = shop.read(
+        lambda conn: conn.execute(
+            sa.text("SELECT serial, state FROM serial_unit ORDER BY serial")
+        ).all()
+    )
+    assert [tuple(r) for r in states] == [
+        ("A1", "in_stock"),
+        ("A2", "in_stock"),
+        ("A3", "in_stock"),
+        ("B1", "in_stock"),
+    ]

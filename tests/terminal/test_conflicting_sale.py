@@ -80,11 +80,12 @@ def test_the_conflict_names_the_whole_sale_not_recorded(
     assert shown["serial"] == "NR-034"
     missing = _not_recorded(shown)
     assert missing["lines"] == [
-        {"sku": priced, "serial": "NR-034", "quantity": 1, "price": "418.80"},
-        {"sku": priced, "serial": "NR-042", "quantity": 1, "price": "418.80"},
+        {"sku": priced, "serial": "NR-034", "quantity": 1, "price": "418.80", "discount": None},
+        {"sku": priced, "serial": "NR-042", "quantity": 1, "price": "418.80", "discount": None},
     ]
     assert missing["payments"] == [{"method": "cash", "amount": "837.60"}]
     assert (missing["taken"], missing["conflicting"]) == ("837.60", [1])
+    assert missing["order_discount"] is None
     assert (missing["order"], missing["invoice"]) == (order, invoice)
     words = chain.central("conflicts", "show", str(number)).stdout
     assert (
@@ -201,3 +202,12 @@ async def test_the_handheld_shows_the_sale_and_records_it(
             f"\u2713 conflict {number}: the rest of the sale recorded with its money at central"
         ), said
     assert chain.scalar("SELECT state FROM serial_unit WHERE serial = 'TU-042'") == "sold"
+    # Resolved at the till: its next sync takes central's rows of the sale (the resolution
+    # was kept at once, so no unresolved conflict is asked about any more).
+    assert b.sync()["recorded_sales"] == 1
+    lines = (
+        "SELECT l.number, l.serial, l.status FROM order_line l "
+        "JOIN sale_order o ON o.id = l.order_id WHERE o.number = :n ORDER BY l.number"
+    )
+    assert b.query(lines, n=order) == [(1, None, "open"), (2, "TU-042", "fulfilled")]
+    b.check_clean()

@@ -5,7 +5,10 @@ stock there. B then counts its phones and does not scan the one it sold; central
 the count and writes that phone off. B returns it too, which central refuses (it never had
 the sale). B's pull once skipped the count's write-off as B's own event, because the unit's
 newest event here was B's return, an entry central did not take: B kept the phone in stock
-for good while central and till A had it written off. Every till must end as central."""
+for good while central and till A had it written off. Every till must end as central. (A
+till's count is now applied by its own decisions, and B's count never judged the phone it
+had sold: central keeps it in stock; a manager who then writes it off at central is
+followed by every till.)"""
 
 from __future__ import annotations
 
@@ -80,8 +83,25 @@ def test_a_count_after_a_conflicted_sale_and_its_return_ends_as_central(chain: C
     # The sale is a conflict, the count accepted, and the return of the sale central never
     # recorded a conflict too, following the sale's (services/entries.py follows_conflict).
     assert (report["conflicts"], report["accepted"], report["refused"]) == (2, 1, 0), report
-    assert _central(chain, "CC-042") == ("written_off", "S1")  # central applied the count
-    assert a.sync()["pulled"] > 0
+    # Central applied the count by B's decisions: B had sold CC-042 here, so its count did
+    # not judge it, and central, which never had that sale, keeps it in stock (it is: the
+    # customer brought it back) rather than write it off on B's behalf.
+    assert _central(chain, "CC-042") == ("in_stock", "S1")
+    assert a.sync()["pending"] == 0  # nothing to pull for CC-042: central never moved it
+    _same(chain, a, b, serials=serials)
+    # A manager writes it off at central: both tills follow (B's pull once skipped such a
+    # write-off as its own event, its newest event here being its refused return).
+    [off] = chain.post(
+        {
+            "op": "adjust",
+            "store": "S1",
+            "reason": "lost",
+            "items": [{"sku": "PH1", "remove": ["CC-042"]}],
+        }
+    )
+    assert off["ok"], off
+    assert _central(chain, "CC-042") == ("written_off", "S1")
+    assert a.sync()["pulled"] > 0 and b.sync()["pulled"] > 0
     _same(chain, a, b, serials=serials)
     again = b.sync()  # for good: nothing moves it back
     assert (again["accepted"], again["pending"]) == (0, 0), again

@@ -135,3 +135,45 @@ def test_a_cashiers_till_lists_its_stores_conflicts_and_may_not_resolve(chain: C
     assert "note:" not in after.stderr
     [now] = [c for c in json.loads(after.stdout) if c["serial"] == "CK-1"]
     assert (now["status"], now["resolution"]["action"]) == ("resolved", "accept")
+
+
+def test_sync_names_each_new_conflict_and_resolve_takes_json(chain: Chain) -> None:
+    """A sync that made a conflict at central said nothing of it but a count (refusals were
+    named); each new conflict is named on stderr, once, with its serial, SKU and what
+    happened, and the run still succeeds. ``conflicts resolve --json`` was a usage error
+    (exit 2) while ``list`` and ``show`` take ``--json``: it answers the same JSON as show."""
+    assert chain.post({"op": "receive", "store": "S1", "sku": "PH1", "serial": "SN-7"})[0]["ok"]
+    first, second = chain.terminal("till-sn-a"), chain.terminal("till-sn-b")
+    for till in (first, second):  # both offline: each sells the one unit
+        assert till.apply({"op": "sell", "store": "S1", "sku": "PH1", "serial": "SN-7"})[0]["ok"]
+    assert first.sync()["accepted"] == 1
+    done = second.cli("sync", check=False)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["conflicts"] == 1
+    number = int(chain.scalar("SELECT max(id) FROM sync_conflict"))
+    [line] = [x for x in done.stderr.splitlines() if x.startswith("conflict: ")]
+    assert line == (
+        f"conflict: #{number} serial SN-7 sku PH1 at S1: sell #1 (by mia): serial SN-7 is "
+        f"already sold; see `serialpos conflicts show {number}`"
+    ), done.stderr
+    again = second.cli("sync")  # said once: the next round has no new conflict
+    assert "conflict:" not in again.stderr, again.stderr
+
+    shown = json.loads(second.cli("conflicts", "show", str(number), "--json").stdout)
+    resolved = second.cli(
+        "--user",
+        "mia",
+        "conflicts",
+        "resolve",
+        str(number),
+        "--by",
+        "accept",
+        "--json",
+        check=False,
+    )
+    assert resolved.returncode == 0, resolved.stderr
+    after = json.loads(resolved.stdout)
+    assert (after["id"], after["status"]) == (number, "resolved")
+    assert after["resolution"]["action"] == "accept"
+    for key in ("serial", "sku", "store", "entry", "first_event", "not_recorded"):
+        assert after[key] == shown[key], key

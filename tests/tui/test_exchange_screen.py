@@ -56,3 +56,44 @@ async def test_exchange_opens_a_sale_carrying_the_credit(
         await settle(pilot)
     assert state_of(demo_db, LAPTOPS[1]) == "in_stock"
     assert state_of(demo_db, LAPTOPS[0]) == "sold"
+
+
+@pytest.mark.parametrize("key", ["f10", "ctrl+f"])
+@pytest.mark.parametrize("size", SIZES)
+@async_test
+async def test_an_exchange_with_nothing_due_is_finished_by_f10_and_ctrl_f(
+    make_app: MakeApp, demo_db: Database, size: tuple[int, int], key: str
+) -> None:
+    """The Returns footer names what F9 does in exchange mode (no money is refunded); the
+    exchange's sale whose credit covers the replacement shows F10/^F Fulfil, and that key
+    finishes it (both did nothing: only F9 Pay fulfilled, its word promising a payment)."""
+    from serialpos.tui.widgets.key_footer import KeyFooter
+
+    sell_three_laptops(demo_db)
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        screen = await open_returns(pilot)
+        await find(pilot, screen, LAPTOPS[1])
+        assert "F9/^Y Refund" in screen.query_one(KeyFooter).plain
+        await choose_exchange(pilot, screen)
+        footer = screen.query_one(KeyFooter).plain
+        assert "F9/^Y Exchange" in footer and "Refund" not in footer, footer
+        await pilot.press("ctrl+y")
+        await settle(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+        await settle(pilot)
+        sale = app.screen
+        assert isinstance(sale, SaleScreen)
+        order = sale.order_no
+        assert order is not None
+        assert "Fulfil" not in sale.query_one(KeyFooter).plain  # nothing rung up yet
+        await pilot.press(*LAPTOPS[1], "enter")  # the same model: the credit covers it
+        await settle(pilot)
+        assert get_order(demo_db, order).totals.due == Decimal(0)
+        footer = sale.query_one(KeyFooter).plain
+        assert "F10/^F Fulfil" in footer, footer
+        await pilot.press(key)
+        await settle(pilot)
+        assert get_order(demo_db, order).status == "fulfilled", screen_text(app)
+        assert "fulfilled: invoice" in screen_text(app)

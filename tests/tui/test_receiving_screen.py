@@ -237,7 +237,7 @@ async def test_receive_all_takes_the_counted_products_once_every_serial_is_in(
         assert message(app) == "✓ AP-FRG300 FR-300-0102: 2 of 2 ✓ AP-FRG300 complete"
         await pilot.press("f6")
         await settle(pilot)
-        assert message(app) == "✓ every product without serials taken as arrived in full"
+        assert message(app) == "✓ taken as arrived: without serials in full: AC-USBC1 5"
         assert "9/9 units" in screen_text(app)
         await pilot.press("ctrl+f")
         await settle(pilot)
@@ -305,3 +305,34 @@ def test_the_checklist_view_splices_the_selected_products_serials_under_it() -> 
     checklist.scan("A", "X2")  # over-scanned: a + and the words, not colour alone
     over = view.product_text(checklist.lines["A"], 40)
     assert over.startswith(" + A Alpha") and over.endswith("2/1 over 1")
+
+
+OPTIONAL_CSV = """ASN,Vendor,SKU,Quantity,Serials,CasePack
+ASN-T1,Northwind Computing,AC-USBC1,5,,
+ASN-T1,Northwind Computing,TL-DRL18,3,,
+"""
+
+
+@pytest.mark.parametrize("size", SIZES)
+@async_test
+async def test_receive_all_names_the_optional_serial_units_it_takes(
+    make_app: MakeApp, demo_db: Database, size: tuple[int, int]
+) -> None:
+    """F6 takes a drill (serial optional) not scanned as arrived without its serial, and says
+    so: its message named only "products without serials"."""
+    stockroom = Actor("stockroom", Role.STOCKROOM, "T1")
+    import_asn_data(demo_db, stockroom, "asn.csv", OPTIONAL_CSV.encode(), "S01")
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        screen = await open_asn(pilot, app)
+        await enter(pilot, screen, "TL-DRL18")
+        await enter(pilot, screen, "DRL18-T001")  # one drill scanned by its serial
+        await pilot.press("f6")
+        await settle(pilot)
+        said = message(app)
+        assert said == (
+            "✓ taken as arrived: without serials in full: AC-USBC1 5; serial optional, not "
+            "scanned, without serials: TL-DRL18 2"
+        ), said
+        assert " ".join(said.split()[1:7]) in " ".join(screen_text(app).split())
+        assert "8/8 units" in screen_text(app)

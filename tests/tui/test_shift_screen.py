@@ -12,7 +12,7 @@ import pytest
 from pypdf import PdfReader
 from textual.pilot import Pilot
 from textual.widgets import Input, Static
-from tui_helpers import SIZES, MakeApp, async_test, log_in, settle
+from tui_helpers import SIZES, MakeApp, async_test, log_in, screen_text, settle
 
 from serialpos.db.engine import Database
 from serialpos.services import orders, users
@@ -101,3 +101,33 @@ async def test_the_stockroom_has_no_shift(make_app: MakeApp, size: tuple[int, in
         assert said(pilot) == (
             "✗ stockroom (stockroom) may not sell; that needs the role cashier or manager or admin"
         )
+
+
+def _flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+@pytest.mark.parametrize("size", SIZES)
+@async_test
+async def test_the_field_hint_is_read_whole(make_app: MakeApp, size: tuple[int, int]) -> None:
+    """With no shift open the field's hint ("opening float (cash in the drawer), Enter") was
+    cut at 40x16: the hint is short, and what to type is said whole above, where it wraps;
+    the same once a shift is open (the counted cash closes it). "working…" goes once read."""
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        await log_in(pilot, "cashier")
+        await pilot.press("s")
+        await settle(pilot)
+        assert isinstance(app.screen, ShiftScreen)
+        field = app.screen.query_one("#amount", Input)
+        shown = screen_text(app)
+        assert field.placeholder == "opening float, Enter" and field.placeholder in shown, shown
+        assert (
+            "Type the opening float (the cash in the drawer, 0 for none) and Enter to open one."
+            in _flat(shown)
+        ), shown
+        assert "working" not in shown, shown
+        await enter(pilot, "100")
+        shown = screen_text(app)
+        assert field.placeholder == "cash counted, Enter" and field.placeholder in shown, shown
+        assert "Type the cash counted and Enter to close the shift." in _flat(shown), shown

@@ -6,6 +6,7 @@ import dataclasses
 
 import pytest
 
+from serialpos.domain.chain_settings import ChainSettings
 from serialpos.domain.errors import BadValue
 from serialpos.domain.settings import SETTING_HELP, StoreSettings, check_setting
 
@@ -115,3 +116,27 @@ def test_parsed_chain_settings_follow_the_stored_texts() -> None:
     assert ChainSettings().with_values({"prices_include_tax": "true"}).prices_include_tax
     assert not ChainSettings().with_values({"prices_include_tax": "false"}).prices_include_tax
     assert ChainSettings(lockout_minutes=1).with_values({}).lockout_minutes == 1
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        {},
+        {"require_shift": "true"},
+        {"serialized_inventory": "false", "require_shift": "yes"},
+        {"serialized_inventory": "0", "auto_prompt_serial": "off", "require_shift": "1"},
+    ],
+)
+def test_from_stored_is_the_defaults_with_the_values_and_never_stale(
+    values: dict[str, str],
+) -> None:
+    """``from_stored`` (remembered by the stored texts alone) answers as ``with_values`` over
+    the defaults, for the store's and the chain's settings, asked twice or after a change."""
+    assert StoreSettings.from_stored(values) == StoreSettings().with_values(values)
+    assert StoreSettings.from_stored(dict(values)) == StoreSettings().with_values(values)
+    changed = {**values, "require_shift": "false"}
+    assert StoreSettings.from_stored(changed).require_shift is False
+    assert StoreSettings.from_stored(changed) == StoreSettings().with_values(changed)
+    chain = {"login_attempts": "7"} if values else {}
+    assert ChainSettings.from_stored(chain) == ChainSettings().with_values(chain)
+    assert ChainSettings.from_stored({"login_attempts": "9"}).login_attempts == 9

@@ -138,6 +138,7 @@ ROUTES = [
     Route("/v1/leases", lease_routes.lease_release_all, methods=["DELETE"]),
     Route("/v1/leases/{serial:path}", lease_routes.lease_release, methods=["DELETE"]),
     Route("/v1/transfers/incoming", sync_routes.incoming_transfers, methods=["GET"]),
+    Route("/v1/asns/open", sync_routes.open_asns, methods=["GET"]),
     Route("/v1/customers", sync_routes.customers_changed, methods=["GET"]),
     Route("/v1/transfers/sent", sync_routes.sent_transfers, methods=["GET"]),
 ]

@@ -502,6 +502,14 @@ def document() -> dict[str, Any]:
                     [_q("store", text_q, required=True)],
                 )
             },
+            "/v1/asns/open": {
+                "get": _op(
+                    "The open ASNs of a store with their lines and the scans saved so far (its "
+                    "terminals keep them to receive them offline)",
+                    _json(_obj(["asns"], asns={"type": "array", "items": {"type": "object"}})),
+                    [_q("store", text_q, required=True)],
+                )
+            },
             "/v1/transfers/sent": {
                 "get": _op(
                     "Central's copy of transfers shipped from a store, by number (at most 100), "

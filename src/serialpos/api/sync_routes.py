@@ -55,6 +55,16 @@ def incoming_transfers(request: Request) -> Response:
     return JSONResponse({"transfers": found})
 
 
+def open_asns(request: Request) -> Response:
+    """``GET /v1/asns/open?store=S01``: the open ASNs of a store with their lines and the
+    scans saved so far, for its terminals to receive (services/asn/till_copy.py)."""
+    from serialpos.services.asn.till_copy import open_json
+
+    actor = actor_now(request)
+    found = open_json(request.app.state.db, actor, _required(request, "store"))
+    return JSONResponse({"asns": found})
+
+
 def sent_transfers(request: Request) -> Response:
     """``GET /v1/transfers/sent?store=S01&number=TR1&number=TR2[&serial=A1...][&after=N
     [&follow=A7...]]``:

@@ -68,7 +68,10 @@ def list_(
     if as_json:
         _dump(found)
         return
+    from serialpos.domain.sale_not_recorded import in_short
+
     headers = ["id", "status", "store", "sku", "serial", "terminal", "error", "message"]
+    headers.append("not recorded")
     rows = [
         [
             c.get("id"),
@@ -79,6 +82,8 @@ def list_(
             c.get("terminal"),
             c.get("error"),
             c.get("message"),
+            # The whole sale or document, or what a conflict naming no unit held (a count).
+            in_short(c),
         ]
         for c in found
     ]
@@ -122,33 +127,38 @@ def show(
 def conflict_words(c: dict[str, Any]) -> list[str]:
     """A conflict for people, a line each: what and where, why, the event that stands, the
     entry central could not apply, what was put back on a till, and its resolution."""
+    from serialpos.domain.document_not_recorded import document_words
+
     entry = c.get("entry") or {}
     line = entry.get("line") or {}
+    # A conflict naming no unit (a count) names its document and what it held.
+    what = f"{c.get('sku') or '-'} {c.get('serial')}" if c.get("serial") else document_words(line)
     words = [
-        f"conflict {c.get('id')}: {c.get('status')}, {c.get('sku') or '-'} "
-        f"{c.get('serial') or '-'} at {c.get('store')}",
+        f"conflict {c.get('id')}: {c.get('status')}, {what} at {c.get('store')}",
         f"  why: {c.get('error')}: {c.get('message')}",
     ]
     first = c.get("first_event")
     if first:
         words.append(
             f"  stands: {first.get('action')} by {first.get('user')} at "
-            f"{first.get('terminal')}, {first.get('at')} (event {first.get('id')}"
+            f"{_terminal_words(first.get('terminal'))}, {first.get('at')} (event {first.get('id')}"
             + (f", {first['document']}" if first.get("document") else "")
             + ")"
         )
     else:
         words.append("  stands: no event of the unit at central")
     made = f", made {c['made_at']} by {c.get('user')}" if c.get("made_at") else ""
+    what = f"{line.get('op', '?')} #{entry.get('seq', '?')}"
     words.append(
-        f"  not applied: {line.get('op', '?')} #{entry.get('seq', '?')} from terminal "
+        f"  not applied: {what} from terminal "
         f"{c.get('terminal')} (entry {entry.get('id')}{made}, recorded {c.get('created_at')})"
     )
-    from serialpos.domain.sale_not_recorded import lines_for_people
+    from serialpos.domain.resolved_sale import sale_for_people
 
-    sale = lines_for_people(c)
+    heading, sale = sale_for_people(c)
     if sale:  # a sale is applied whole or not at all: all of it is missing at central
-        words.append(f"  NOT RECORDED: {sale[0]}")
+        # (until resolved: then what the resolution did)
+        words.append(f"  {heading}: {sale[0]}")
         words += [f"    {line}" for line in sale[1:]]
     if c.get("put_back"):
         from serialpos.terminal.status import put_back_text
@@ -162,6 +172,16 @@ def conflict_words(c: dict[str, Any]) -> list[str]:
             f"{resolution.get('at')}{note}"
         )
     return words
+
+
+def _terminal_words(terminal: object) -> str:
+    """Where an event was made, for people: a command run at central with no terminal id
+    configured records the config's default id (the word ``terminal``), named as such."""
+    from serialpos.config import TerminalConfig
+
+    if terminal == TerminalConfig.terminal_id:
+        return f"central, a command with no terminal id set ('{terminal}')"
+    return str(terminal)
 
 
 @app.command("resolve")
@@ -178,8 +198,17 @@ def resolve(
         callback=_resolution,
     ),
     note: str | None = typer.Option(None, "--note", help="Why, for the audit trail."),
+    as_json: bool = typer.Option(
+        False,
+        "--json",
+        help="The conflict after, as one JSON object (as `show --json` gives it); the output "
+        "is that JSON with or without it.",
+    ),
 ) -> None:
-    """Resolve a conflict by a new event (a manager's act); prints the conflict after."""
+    """Resolve a conflict by a new event (a manager's act); prints the conflict after, as
+    JSON. ``--json`` is accepted as for ``list`` and ``show`` (a script that passes it to
+    every conflicts command was refused a usage error)."""
+    del as_json  # the output is the conflict's JSON either way
     from serialpos.services.apply.dispatch import apply_object
     from serialpos.services.conflicts import resolve as resolve_conflict
 

@@ -66,6 +66,11 @@ def show(
         for q in result.quantities
     ]
     print_table(["Class", "SKU", "Serial", "Detail"], rows, empty="no differences")
+    if result.central is not None:
+        from serialpos.domain.count_decisions import central_words
+
+        for words in central_words(result.central):
+            say(words)
 
 
 @app.command("approve")

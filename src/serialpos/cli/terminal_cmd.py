@@ -225,9 +225,11 @@ def sync(
     Prints one JSON line per round; offline, says so and (without --follow) exits 1 with
     every entry kept. An entry central refused, or one changed after it was made (refused
     here unsent), is named on stderr, and (without --follow) the run exits 1 after sending
-    the others."""
+    the others. An entry central recorded as a conflict is named on stderr too (its serial,
+    SKU and what happened; a manager resolves it: `serialpos conflicts`); the run goes on."""
     import logging
 
+    from serialpos.cli.sync_conflicts import ConflictsSeen
     from serialpos.terminal.client import CentralClient, CentralRefused, Offline
     from serialpos.terminal.link import OFFLINE, ONLINE, record_link
     from serialpos.terminal.sync import CentralBehind, sync_once
@@ -235,6 +237,7 @@ def sync(
     st = state(ctx)
     chain, db = _chain_db(st)
     who = {"terminal": chain.terminal, "user": st.user or "sync"}  # going offline is audited
+    seen = ConflictsSeen(db)  # the till's conflicts before: a round names the new ones
     with CentralClient(chain.server, chain.token) as client:
         while True:
             try:
@@ -243,6 +246,8 @@ def sync(
                 print_json({"online": True, **report.to_json()})
                 for words in report.tampered + report.refusals:  # a person must know
                     typer.echo(f"refused: {visible(words)}", err=True)
+                for words in seen.new(report.conflicts):  # a manager must resolve each
+                    typer.echo(f"conflict: {visible(words)}", err=True)
                 for words in report.warnings:  # taken, with something to fix (a clock)
                     typer.echo(f"warning: {visible(words)}", err=True)
                 if (report.tampered or report.refusals) and not follow:

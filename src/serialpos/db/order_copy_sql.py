@@ -71,6 +71,16 @@ def held(conn: Connection, numbers: list[str]) -> set[str]:
     }
 
 
+def copies_held(conn: Connection, numbers: list[str], mark: str) -> set[str]:
+    """Which of ``numbers`` this database holds a copy of (its ``terminal`` starts with
+    ``mark``)."""
+    if not numbers:
+        return set()
+    o = orepo.order_t.c
+    query = sa.select(o.number).where(o.number.in_(numbers), o.terminal.startswith(mark))
+    return {str(n) for n in conn.execute(query).scalars()}
+
+
 def sold_here(conn: Connection, serials: list[str], mark: str) -> set[str]:
     """Which of ``serials`` a fulfilled line of an order of this database's own (not a copy:
     its ``terminal`` does not start with ``mark``) holds."""

@@ -4,13 +4,12 @@ on the driver's own cursor (see :class:`Prepared` for what that saves and what i
 
 from __future__ import annotations
 
-import functools
 import operator
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.sqlite.base import DATETIME as SQLITE_DATETIME
@@ -108,7 +107,8 @@ class Prepared:
         args: Sequence[object] | dict[str, object] = (
             values if plan.positional else dict(zip(plan.names, values, strict=True))
         )
-        if not conn.in_transaction():
+        transaction = conn._transaction  # Connection.in_transaction(), without the call
+        if transaction is None or not transaction.is_active:
             conn.begin()  # as Connection.execute would autobegin
         cursor = _cursor(conn, plan.raw)
         if conn._has_events or conn.engine._has_events:
@@ -127,8 +127,8 @@ class Prepared:
             _forget_cursor(conn)
             conn._handle_dbapi_exception(exc, plan.sql, args, cursor, None)
         if rows is None:
-            return Done(cursor.rowcount, [])
-        return Done(cursor.rowcount, plan.make_rows(rows))
+            return _done(Done, (cursor.rowcount, []))
+        return _done(Done, (cursor.rowcount, plan.make_rows(rows)))
 
     def rows(self, conn: Connection, params: Mapping[str, object]) -> list[Any]:
         """Every row it returns."""
@@ -191,6 +191,20 @@ def _forget_cursor(conn: Connection) -> None:
         fairy.info.pop(_CURSOR, None)
 
 
+class _MappingOnce:
+    """A row's ``_mapping``, made on first read and kept in the row's ``__dict__`` (this is a
+    non-data descriptor: the kept dict is found first after that). ``functools.
+    cached_property`` does the same behind a lock taken on every first read (some ten a
+    counter sale); two threads reading one row's mapping at once would at worst both build
+    the same dict."""
+
+    def __get__(self, row: PreparedRow | None, owner: type | None = None) -> Any:
+        if row is None:
+            return self
+        made = row.__dict__["_mapping"] = dict(zip(row._keys, row, strict=True))
+        return made
+
+
 class PreparedRow(tuple[Any, ...]):
     """A row a :class:`Prepared` statement returned: the values by position (a tuple, as a
     SQLAlchemy ``Row`` reads), by attribute and ``_mapping`` by column name.
@@ -213,9 +227,10 @@ class PreparedRow(tuple[Any, ...]):
             raise ValueError(f"{len(keys)} keys for {len(row)} values")
         return row
 
-    @functools.cached_property
-    def _mapping(self) -> dict[str, Any]:
-        return dict(zip(self._keys, self, strict=True))
+    if TYPE_CHECKING:
+        _mapping: dict[str, Any]
+    else:
+        _mapping = _MappingOnce()
 
     @property
     def _values(self) -> tuple[Any, ...]:
@@ -252,20 +267,32 @@ def _positions(keys: Sequence[str]) -> dict[str, int]:
     return {key: i for i, key in enumerate(keys)}
 
 
-class Done:
-    """What a run did: the rows changed (the driver's count) and the rows returned. A plain
-    slotted class, not a frozen dataclass: one is made per statement, and a frozen
-    dataclass's ``__init__`` (``object.__setattr__`` per field) costs as much again."""
+class Done(tuple[int, list[Any]]):
+    """What a run did: the rows changed (the driver's count) and the rows returned
+    (:class:`PreparedRow` rows, typed as the ``sa.Row`` they stand in for). A tuple made by
+    ``tuple.__new__`` with its fields read by ``itemgetter`` (C calls), not a class with an
+    ``__init__``: one is made per statement, some 23 a counter sale, and a Python
+    ``__init__`` was a call of its own each time."""
 
-    __slots__ = ("rowcount", "rows")
+    __slots__ = ()
 
-    def __init__(self, rowcount: int, rows: list[Any]) -> None:
-        self.rowcount = rowcount
-        #: :class:`PreparedRow` rows, typed as the ``sa.Row`` they stand in for.
-        self.rows = rows
+    def __new__(cls, rowcount: int, rows: list[Any]) -> Done:
+        return tuple.__new__(cls, (rowcount, rows))
+
+    if TYPE_CHECKING:
+        rowcount: int
+        rows: list[Any]
+    else:
+        rowcount = property(operator.itemgetter(0))
+        rows = property(operator.itemgetter(1))
 
     def scalar(self) -> Any:
-        return self.rows[0][0] if self.rows else None
+        rows = self[1]
+        return rows[0][0] if rows else None
+
+
+#: Makes a :class:`Done` without calling its ``__new__`` (``_done(Done, (count, rows))``).
+_done = tuple.__new__
 
 
 def _bind_processor(impl: Any, dialect: Dialect) -> Callable[[Any], Any] | None:
@@ -328,6 +355,8 @@ class _Compiled:
         #: SQLite's own execute of a small statement); then the few with a processor.
         self._take = operator.itemgetter(*self.names) if self.names else None
         self._processed = tuple((i, p) for i, (_n, p) in enumerate(self.binds) if p is not None)
+        #: One bind: ``itemgetter`` gives the value itself, not a tuple of one.
+        self._single = len(self.names) == 1
 
     def values(self, params: Mapping[str, object]) -> tuple[object, ...]:
         """The bind values in order: each from ``params``, else its value fixed in the
@@ -341,10 +370,10 @@ class _Compiled:
             merged.update(params)
             params = merged
         got = take(params)
-        if len(self.names) == 1:
+        if self._single:
             got = (got,)
         if not self._processed:
-            return cast(tuple[object, ...], got)
+            return got  # type: ignore[no-any-return]  # (no cast: a call per statement)
         out = list(got)
         for i, process in self._processed:
             value = out[i]

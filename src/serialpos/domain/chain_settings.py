@@ -31,6 +31,20 @@ class ChainSettings:
     def names(cls) -> tuple[str, ...]:
         return tuple(f.name for f in fields(cls))
 
+    @classmethod
+    def from_stored(cls, values: dict[str, str]) -> ChainSettings:
+        """The defaults with stored text ``values`` over them (``ChainSettings()
+        .with_values(values)``), remembered by the stored texts alone, as
+        :meth:`StoreSettings.from_stored` is."""
+        key = tuple(values.items())
+        found = _FROM_STORED.get(key)
+        if found is None:
+            found = _DEFAULTS.with_values(values)
+            if len(_FROM_STORED) >= PARSED_MEMO:
+                _FROM_STORED.clear()
+            _FROM_STORED[key] = found
+        return found
+
     def with_values(self, values: dict[str, str]) -> ChainSettings:
         """Stored text values over these; a value that cannot be read keeps the default (it
         was checked on the way in, so only a hand-edited row can be unreadable). Remembered
@@ -61,6 +75,9 @@ class ChainSettings:
 PARSED_MEMO = 256
 _PARSED: dict[tuple[ChainSettings, tuple[tuple[str, str], ...]], ChainSettings] = {}
 _NAMES = frozenset(ChainSettings.names())
+_DEFAULTS = ChainSettings()
+#: :meth:`ChainSettings.from_stored`'s answers by the stored texts.
+_FROM_STORED: dict[tuple[tuple[str, str], ...], ChainSettings] = {}
 
 
 CHAIN_SETTING_HELP = {

@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
+from typing import Any
 
 from serialpos.domain.counts import (
     Elsewhere,
@@ -75,6 +76,11 @@ class Reconciliation:
     duplicates: tuple[Duplicate, ...]
     quantities: tuple[QuantityDifference, ...]
     batches: tuple[BatchInfo, ...] = ()
+    #: What central did with a store terminal's count (JSON values): at central, the
+    #: decisions it could not carry out (``conflicts``); on the till, central's answer once
+    #: the count's journal entry is settled (``state`` accepted, conflict or refused). None
+    #: for a count made at central.
+    central: Mapping[str, Any] | None = None
 
     @property
     def clean(self) -> bool:

@@ -86,13 +86,18 @@ class LineStatus(enum.StrEnum):
 E = TypeVar("E", bound=enum.StrEnum)
 
 
+#: Other spellings taken for a value.
+_ALIASES = {"lay_by": "layby", "pickup_later": "pickup", "cash_carry": "cash_and_carry"}
+
+
 def _parse(cls: type[E], value: str, what: str) -> E:
     text = value.strip().lower().replace("-", "_").replace(" ", "_")
-    aliases = {"lay_by": "layby", "pickup_later": "pickup", "cash_carry": "cash_and_carry"}
-    text = aliases.get(text, text)
-    for member in cls:
-        if member.value == text:
-            return member
+    text = _ALIASES.get(text, text)
+    # The members by value (Enum's own map: one lookup, not a walk calling ``.value`` on
+    # each member; an alias member is not in it, as iterating the class skipped aliases).
+    found = cls._value2member_map_.get(text)
+    if found is not None:
+        return found  # type: ignore[return-value]
     raise BadValue(f"{what} '{clip(value)}' is not one of {', '.join(m.value for m in cls)}")
 
 

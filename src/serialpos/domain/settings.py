@@ -29,6 +29,22 @@ class StoreSettings:
     def names(cls) -> tuple[str, ...]:
         return tuple(f.name for f in fields(cls))
 
+    @classmethod
+    def from_stored(cls, values: dict[str, str]) -> StoreSettings:
+        """The built-in defaults with stored text ``values`` over them: ``StoreSettings()
+        .with_values(values)``, remembered by the stored texts alone (a pure function of
+        them, never stale). Every counter step asks, and building the default settings to
+        look the answer up by them (a frozen dataclass's ``__init__``, ``__hash__`` and
+        ``__eq__``) cost more than the lookup."""
+        key = tuple(values.items())
+        found = _FROM_STORED.get(key)
+        if found is None:
+            found = _DEFAULTS.with_values(values)
+            if len(_FROM_STORED) >= PARSED_MEMO:
+                _FROM_STORED.clear()
+            _FROM_STORED[key] = found
+        return found
+
     def with_values(self, values: dict[str, str]) -> StoreSettings:
         """Apply stored text values over these; unknown keys were filtered on the way in.
 
@@ -52,6 +68,9 @@ class StoreSettings:
 PARSED_MEMO = 256
 _PARSED: dict[tuple[StoreSettings, tuple[tuple[str, str], ...]], StoreSettings] = {}
 _STORE_NAMES = frozenset(StoreSettings.names())
+_DEFAULTS = StoreSettings()
+#: :meth:`StoreSettings.from_stored`'s answers by the stored texts.
+_FROM_STORED: dict[tuple[tuple[str, str], ...], StoreSettings] = {}
 
 
 SETTING_HELP = {

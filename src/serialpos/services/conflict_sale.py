@@ -16,6 +16,12 @@ A conflict that follows another (the exchange of a unit from that sale: its retu
 order, its new sale the return's refund note) is recorded whole by ``record_sale``, once the
 sale it follows is recorded: nothing of it named a unit sold elsewhere.
 
+The sale is recorded as the cashier's who made it at the till (the entry's ``journal.user``,
+as the till's push would have recorded it: order, invoice, payments and events), whatever
+became of that user since; the manager is recorded as who resolved the conflict (its
+resolution's ``by``). It was recorded under the manager's name, and the sales by cashier
+and the serial card then named someone who never sold it.
+
 A line of the rest that turns out sold elsewhere too (two units of the sale taken by other
 tills) is left open the same way, named by central's refusal; anything else refused is
 said, and nothing is resolved.
@@ -27,8 +33,12 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from sqlalchemy.engine import Connection
+
 from serialpos.domain.errors import BadRequest
 from serialpos.domain.sale_not_recorded import FOLLOW_ERRORS, SALE_OPS
+from serialpos.domain.users import Role
+from serialpos.services.context import Actor
 
 Result = dict[str, Any]
 
@@ -51,6 +61,20 @@ def rest_of_sale(current: Mapping[str, Any]) -> Result:
     lines = line["lines"]
     named = {n for n, item in enumerate(lines, start=1) if serial and item.get("serial") == serial}
     return leave_open(dict(line), named)
+
+
+def cashier(conn: Connection, line: Mapping[str, Any], resolver: Actor) -> Actor:
+    """Who made the sale of ``line`` (a till's entry: its ``journal.user``), acting at the
+    resolver's terminal; enabled or not (the sale was theirs when it was made). The resolver
+    for a line naming no cashier central knows."""
+    from serialpos.services.users import find_user
+
+    journal = line.get("journal")
+    name = journal.get("user") if isinstance(journal, Mapping) else None
+    found = find_user(conn, name) if isinstance(name, str) and name.strip() else None
+    if found is None:
+        return resolver
+    return Actor(user=found.name, role=Role(found.role), terminal=resolver.terminal)
 
 
 def leave_open(line: Result, positions: set[int]) -> Result:

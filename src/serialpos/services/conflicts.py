@@ -26,8 +26,9 @@ from serialpos.db import conflict_sql
 from serialpos.db.engine import Database
 from serialpos.db.joined import JoinedDatabase
 from serialpos.db.tables import utcnow
+from serialpos.domain.document_not_recorded import not_recorded as document_not_recorded
 from serialpos.domain.errors import BadRequest, DomainError, PermissionDenied
-from serialpos.domain.sale_not_recorded import not_recorded
+from serialpos.domain.sale_not_recorded import FOLLOW_ERRORS, not_recorded
 from serialpos.domain.text import clip
 from serialpos.domain.users import ROLE_PERMISSIONS, Permission
 from serialpos.services.apply_ids import ApplyObject
@@ -142,8 +143,13 @@ def present(row: Mapping[str, Any]) -> Result:
             "seq": row["entry_seq"],
             "line": line,
         },
-        # A sale's entry is applied whole or not at all: what central did not record.
-        "not_recorded": not_recorded(line, row["serial"], row["error"]),
+        # A sale's entry, or a stockroom document's, is applied whole or not at all: what
+        # central did not record.
+        "not_recorded": not_recorded(line, row["serial"], row["error"])
+        or document_not_recorded(line, row["serial"], row["error"]),
+        # The conflict whose unrecorded document this entry names (null for the others):
+        # worked out when listed, so it names that conflict's number now.
+        "follows": row.get("follows"),
         "resolution": None
         if row["resolution"] is None
         else {
@@ -155,6 +161,41 @@ def present(row: Mapping[str, Any]) -> Result:
     }
 
 
+#: The keys of an entry that name a document an earlier entry of the till made.
+NAMED_DOCUMENT = ("order", "exchange_of")
+
+
+def conflict_followed(conn: Connection, terminal: str, data: Mapping[str, Any]) -> int | None:
+    """The conflict of ``terminal``'s entry that made the order or refund note ``data``
+    names (``order``, ``exchange_of``), if central holds one: the conflict an entry refused
+    for naming it follows (services/entries.py ``follows_conflict``)."""
+    for key in NAMED_DOCUMENT:
+        number = data.get(key)
+        if isinstance(number, str) and number:
+            found = conflict_sql.conflict_making(conn, terminal, number)
+            if found is not None:
+                return found
+    return None
+
+
+def with_follows(conn: Connection, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``rows`` each with ``follows``: for a conflict of a follow-on act (its entry named a
+    document central did not hold, FOLLOW_ERRORS), the conflict of the entry that made it,
+    as the push answered it; None for the others (one read per follow-on conflict only)."""
+    for row in rows:
+        row["follows"] = None
+        if row.get("error") not in FOLLOW_ERRORS or not row.get("terminal"):
+            continue
+        try:
+            line = json.loads(row["entry_line"])
+        except ValueError:
+            continue
+        if isinstance(line, dict):
+            found = conflict_followed(conn, str(row["terminal"]), line)
+            row["follows"] = found if found != row["id"] else None
+    return rows
+
+
 def list_conflicts(
     db: Database, *, status: str | None = None, store: str | None = None
 ) -> list[Result]:
@@ -163,7 +204,9 @@ def list_conflicts(
     return [
         present(r)
         for r in db.read(
-            lambda conn: standing(conn, conflict_sql.conflicts(conn, status=status, store=store))
+            lambda conn: with_follows(
+                conn, standing(conn, conflict_sql.conflicts(conn, status=status, store=store))
+            )
         )
     ]
 
@@ -204,7 +247,9 @@ def list_for(
 
 def show(db: Database, conflict_id: int) -> Result:
     rows = db.read(
-        lambda conn: standing(conn, conflict_sql.conflicts(conn, conflict_id=conflict_id))
+        lambda conn: with_follows(
+            conn, standing(conn, conflict_sql.conflicts(conn, conflict_id=conflict_id))
+        )
     )
     if not rows:
         raise UnknownConflict(f"there is no conflict {conflict_id}")
@@ -241,6 +286,8 @@ def resolve(
         raise ConflictClosed(f"conflict {conflict_id} is already resolved")
     if action in ("return", "write_off") and (current["serial"] is None or current["sku"] is None):
         raise BadRequest(f"conflict {conflict_id} names no unit: resolve it by accept")
+    if action == "record_sale":
+        refuse_record_sale(current)
     rest: Result = {}
     if action == "record_sale":
         from serialpos.services.conflict_sale import rest_of_sale
@@ -254,11 +301,13 @@ def resolve(
             joined = JoinedDatabase(db, conn)
             if action == "record_sale":
                 from serialpos.services import sale_dates
-                from serialpos.services.conflict_sale import record
+                from serialpos.services.conflict_sale import cashier, record
 
-                # Dated as the till made the sale (journal.at), as its push would have been.
+                # Dated as the till made the sale (journal.at) and made by its cashier, as
+                # its push would have been; the manager is who resolved the conflict.
+                seller = cashier(conn, rest, actor)
                 with sale_dates.by_till(sale_dates.of_entry(rest)[0]):
-                    verdict = record(lambda line: apply_object(joined, actor, line), rest)
+                    verdict = record(lambda line: apply_object(joined, seller, line), rest)
             else:
                 line = (
                     return_line(conn, current, note)
@@ -285,6 +334,24 @@ def resolve(
 
     db.write(work)
     return show(db, conflict_id)
+
+
+def refuse_record_sale(current: Result) -> None:
+    """Refuse ``record_sale`` for a conflict that is no till's sale, naming only the
+    resolutions that work for it: ``accept`` alone for one naming no unit (a count), as
+    ``return`` and ``write_off`` are refused for it."""
+    from serialpos.domain.sale_not_recorded import FOLLOW_ERRORS, SALE_OPS
+
+    line = (current.get("entry") or {}).get("line") or {}
+    if current.get("error") in FOLLOW_ERRORS or (
+        line.get("op") in SALE_OPS and isinstance(line.get("lines"), list)
+    ):
+        return
+    ways = "accept, return or write_off" if current.get("serial") else "accept"
+    raise BadRequest(
+        f"conflict {current.get('id')} is no sale of a till ({line.get('op', '?')}): "
+        f"record_sale records a sale's other lines and tenders; resolve it by {ways}"
+    )
 
 
 def require_manager(actor: Actor, act: str) -> None:

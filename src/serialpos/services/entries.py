@@ -36,8 +36,10 @@ from serialpos.services.conflicts import (
     OtherTerminal,
     WrongStore,
     acting_for,
+    conflict_followed,
     is_conflict,
     present,
+    with_follows,
 )
 from serialpos.services.context import Actor
 from serialpos.services.shifts import checked_at_terminal
@@ -254,7 +256,8 @@ def apply_in(conn: Connection, db: Database, entry: Entry, apply_object: ApplyOb
                 json.dumps({k: v for k, v in result.items() if k != "ok"}, ensure_ascii=False),
             )
             savepoint.commit()
-            return result
+            # An accepted count carries its units as it left them (services/entry_units.py).
+            return entry_units.add_units_in(conn, entry.data, result)
     except BaseException:
         if savepoint.is_active:
             savepoint.rollback()
@@ -289,8 +292,6 @@ def apply_in(conn: Connection, db: Database, entry: Entry, apply_object: ApplyOb
 #: Refusals of an entry naming a document central does not hold (pinned codes: they stay
 #: the answer for a document that is really unknown).
 _UNKNOWN_DOCUMENT = frozenset({"unknown_order", "unknown_refund"})
-#: The keys of an entry that name a document an earlier entry of the till made.
-_NAMED_DOCUMENT = ("order", "exchange_of")
 
 
 def follows_conflict(conn: Connection, entry: Entry, refusal: Mapping[str, Any]) -> int | None:
@@ -301,13 +302,7 @@ def follows_conflict(conn: Connection, entry: Entry, refusal: Mapping[str, Any])
     in stock units its customer took home, and no manager would be asked."""
     if refusal.get("error") not in _UNKNOWN_DOCUMENT:
         return None
-    for key in _NAMED_DOCUMENT:
-        number = entry.data.get(key)
-        if isinstance(number, str) and number:
-            found = conflict_sql.conflict_making(conn, entry.terminal, number)
-            if found is not None:
-                return found
-    return None
+    return conflict_followed(conn, entry.terminal, entry.data)
 
 
 class _NotPrepared(Exception):
@@ -410,7 +405,7 @@ def _record_conflict(
         error=str(refusal.get("error"))[:32],
         message=clip(message, 400),
     )
-    view = present(conflict_sql.conflicts(conn, conflict_id=conflict_id)[0])
+    view = present(with_follows(conn, conflict_sql.conflicts(conn, conflict_id=conflict_id))[0])
     return {
         "op": data.get("op"),
         "error": "sync_conflict",

@@ -62,7 +62,13 @@ def named_units(
     sku = data.get("sku") if isinstance(data.get("sku"), str) else None
     found: list[tuple[str | None, str]] = [(sku, s) for s in _serials_of(data)]
     found += [(item_sku(data, s) or sku, s) for s in item_serials(data)]
-    nested = [data.get("lines"), *[b.get("scans") for b in _dicts(data.get("batches"))]]
+    given = data.get("decided")
+    decided: Mapping[str, Any] = given if isinstance(given, Mapping) else {}
+    nested = [
+        data.get("lines"),
+        *[b.get("scans") for b in _dicts(data.get("batches"))],
+        *[decided.get(kind) for kind in ("missing", "found")],
+    ]
     for listed in nested:
         for entry in _dicts(listed):
             own = entry.get("sku") if isinstance(entry.get("sku"), str) else sku
@@ -80,6 +86,23 @@ def _dicts(value: Any) -> list[Mapping[str, Any]]:
 def _wanted(
     data: Mapping[str, Any], verdict: Result, orders: OrderUnits
 ) -> list[tuple[str | None, str]]:
+    """The units whose state ``verdict`` carries, as (sku, serial). An accepted count of a
+    till's carries its decisions and the scans central did not hold in stock at the store
+    (``central.not_here``), not every scan: a whole-store count names every unit of the
+    store, and a scan central holds in stock there is so on the till too, or was decided."""
+    central = verdict.get("central")
+    if verdict.get("ok") and isinstance(central, Mapping) and "not_here" in central:
+        scans = [x for x in _dicts(central.get("not_here")) if isinstance(x.get("serial"), str)]
+        given = data.get("decided")
+        decided: Mapping[str, Any] = given if isinstance(given, Mapping) else {}
+        listed = [*_dicts(decided.get("missing")), *_dicts(decided.get("found")), *scans]
+        return list(
+            dict.fromkeys(
+                (x.get("sku") if isinstance(x.get("sku"), str) else None, str(x["serial"]))
+                for x in listed
+                if isinstance(x.get("serial"), str)
+            )
+        )
     units = named_units(data, orders)
     conflict = verdict.get("conflict")
     if isinstance(conflict, Mapping) and isinstance(conflict.get("serial"), str):
@@ -92,12 +115,21 @@ def _wanted(
 def needs_units(verdict: Result) -> bool:
     """Whether ``verdict`` may leave the terminal's copy different from central's: a
     conflict or a refusal (the terminal applied the line; central did not), not an entry
-    that will be sent again."""
-    return (
-        not verdict.get("ok")
-        and verdict.get("error") not in RESENT
-        and "central_units" not in verdict
-    )
+    that will be sent again; or an accepted count (central posted the till's decisions
+    only where still legal, and a count names units the till judged from its own view)."""
+    if "central_units" in verdict:
+        return False
+    if verdict.get("ok"):
+        return verdict.get("op") == "count"
+    return verdict.get("error") not in RESENT
+
+
+def _every_product(data: Mapping[str, Any]) -> bool:
+    """Whether the verdict of ``data`` names each serial's units of every product: a count
+    (a till cannot know the product of a serial it never held, and may have counted it
+    under another product's: it takes central's unit of it, and its own copy under the
+    wrong product is written off, central holding none)."""
+    return data.get("op") == "count"
 
 
 def add_units(db: Database, answered: Iterable[tuple[Mapping[str, Any], Result]]) -> None:
@@ -113,8 +145,11 @@ def add_units(db: Database, answered: Iterable[tuple[Mapping[str, Any], Result]]
 
     def read(conn: Connection) -> None:
         orders = order_units.units_of(conn, numbers)
-        wanted = [(verdict, _wanted(data, verdict, orders)) for data, verdict in chosen]
-        serials = [serial for _v, units in wanted for _sku, serial in units]
+        wanted = [
+            (verdict, _wanted(data, verdict, orders), _every_product(data))
+            for data, verdict in chosen
+        ]
+        serials = [serial for _v, units, _e in wanted for _sku, serial in units]
         _fill(wanted, conflict_sql.unit_states(conn, serials))
 
     db.read(read)
@@ -129,26 +164,33 @@ def add_units_in(conn: Connection, data: Mapping[str, Any], verdict: Result) -> 
         orders = order_units.units_of(conn, [] if number is None else [number])
         units = _wanted(data, verdict, orders)
         serials = [serial for _sku, serial in units]
-        _fill([(verdict, units)], conflict_sql.unit_states(conn, serials))
+        _fill([(verdict, units, _every_product(data))], conflict_sql.unit_states(conn, serials))
     return verdict
 
 
 def _fill(
-    wanted: list[tuple[Result, list[tuple[str | None, str]]]],
+    wanted: list[tuple[Result, list[tuple[str | None, str]], bool]],
     rows: Sequence[tuple[str, str, str, str, int]],
 ) -> None:
-    for verdict, units in wanted:
-        verdict["central_units"] = [
-            state for sku, serial in units for state in _states(rows, sku, serial)
-        ]
+    for verdict, units, every in wanted:
+        found = [state for sku, serial in units for state in _states(rows, sku, serial, every)]
+        verdict["central_units"] = list({(u["sku"], u["serial"]): u for u in found}.values())
 
 
 def _states(
-    rows: Sequence[tuple[str, str, str, str, int]], sku: str | None, serial: str
+    rows: Sequence[tuple[str, str, str, str, int]],
+    sku: str | None,
+    serial: str,
+    every: bool = False,
 ) -> list[Result]:
+    """Central's units of ``serial`` (of ``sku`` when given; of every product with
+    ``every``, plus a null one for ``sku`` when central holds none of that product)."""
     found = [
         {"serial": s, "sku": k, "store": store, "state": state, "event": event}
         for s, k, store, state, event in rows
-        if s == serial and (sku is None or k == sku)
+        if s == serial and (sku is None or every or k == sku)
     ]
-    return found or [{"serial": serial, "sku": sku, "store": None, "state": None, "event": None}]
+    none = {"serial": serial, "sku": sku, "store": None, "state": None, "event": None}
+    if every and sku is not None and not any(u["sku"] == sku for u in found):
+        return [*found, none]
+    return found or [none]

@@ -12,7 +12,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from serialpos.db import asn_tables, order_repo, repo, unit_write
+from serialpos.db import asn_tables, order_repo, repo, unit_write, unrecorded_units
 from serialpos.db.engine import Database
 from serialpos.domain.errors import Conflict, NotInStock, ReservationLost, Reserved
 from serialpos.domain.events import DocumentRef
@@ -102,7 +102,11 @@ def _move_unit(
         unit_store = None if unit is None else codes.get(unit.store_id, call.store_code)
         try:
             to_state = check_move(
-                call.action, serial, current, unit_store=unit_store, here=call.store_code
+                call.action,
+                serial,
+                _as_checked(conn, call.action, current, unit),
+                unit_store=unit_store,
+                here=call.store_code,
             )
         except NotInStock:
             if unit is None:
@@ -158,6 +162,22 @@ def _move_unit(
         f"serial {serial} was changed by another terminal at the same moment; "
         "look it up and try again"
     )
+
+
+def _as_checked(
+    conn: Connection, action: Action, current: UnitState | None, unit: repo.UnitRow | None
+) -> UnitState | None:
+    """The state ``action`` is checked from: a till's unit written off only because central
+    has no record of it (a receipt central refused: db/unrecorded_units.py) is received
+    again as the new unit it is at central. Read on a receipt of a written-off unit only."""
+    if (
+        action is Action.RECEIVE
+        and current is UnitState.WRITTEN_OFF
+        and unit is not None
+        and unrecorded_units.unrecorded(conn, unit.id)
+    ):
+        return None
+    return current
 
 
 def _check_holder(conn: Connection, call: _Call, serial: str, unit: repo.UnitRow) -> None:

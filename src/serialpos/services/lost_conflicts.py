@@ -14,11 +14,20 @@ on which till ran ``resend`` first. An entry central still holds is answered fro
 outcome, as a push is. The error and message are central's own words of its first answer,
 as the till kept them; the event that stands is the unit's newest at central now. The entry
 is checked as a push is (its id, its terminal's token and store, its seal).
+
+A conflict of an act that **follows** a conflicted sale (its first answer ``unknown_order``
+or ``unknown_refund``: the exchange of a unit from that sale, services/entries.py
+``follows_conflict``) is recorded again too, once the conflict it follows is (the till sends
+its entries in the order made, so the sale's comes first): it names that conflict by the
+number central gives it now (``follows``, and in its message). Such an item was refused as
+no unit's conflict, and the follow-on was lost for good. One that follows no conflict central
+holds is refused, nothing recorded (its till's ``resend`` sends it again).
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -27,7 +36,8 @@ from sqlalchemy.engine import Connection
 from serialpos.db import apply_outcomes
 from serialpos.db.engine import Database
 from serialpos.domain.errors import BadRequest, DomainError
-from serialpos.services.conflicts import CONFLICT_CODES, is_conflict
+from serialpos.domain.sale_not_recorded import FOLLOW_ERRORS
+from serialpos.services.conflicts import CONFLICT_CODES, conflict_followed, is_conflict
 from serialpos.services.context import Actor
 from serialpos.services.entries import _claim, _record_conflict, _replay, prepare
 
@@ -35,6 +45,14 @@ Result = dict[str, Any]
 
 #: Entries in one request at most (a till sends its conflicts in runs of this many).
 MAX_ENTRIES = 100
+
+
+#: The number of the conflict a follow-on's message names (services/entries.py).
+_FOLLOWS = re.compile(r"it follows conflict \d+,")
+
+
+class FollowsNothing(DomainError):
+    code = "follows_no_conflict"
 
 
 def record_again(db: Database, token: Actor, items: Sequence[Any]) -> list[Result]:
@@ -57,11 +75,12 @@ def _read(item: Any) -> tuple[Mapping[str, Any], str, str]:
     if not isinstance(data, dict):
         raise BadRequest("'line' is one JSON object")
     error, message = item.get("error"), item.get("message")
-    if not is_conflict(data, {"error": error}):
+    if not is_conflict(data, {"error": error}) and error not in FOLLOW_ERRORS:
         codes = ", ".join(sorted(CONFLICT_CODES))
         raise BadRequest(
             f"'error' is one of {codes} (or conflict, for an ASN receipt; not_returnable, "
-            "or not_on_order, for a return)"
+            "or not_on_order, for a return; unknown_order or unknown_refund, for an act "
+            "that follows a conflict)"
         )
     if not isinstance(message, str):
         raise BadRequest("'message' is central's first answer (text)")
@@ -75,9 +94,21 @@ def _one(db: Database, token: Actor, item: Any) -> Result:
         if found is not None:  # central still holds it: its answer then
             return _replay(found, entry.body_sha256, entry.key)
         first = {"error": error, "message": message}
+        follows = None
+        if not is_conflict(entry.data, first):  # an act following a conflict (_read)
+            follows = conflict_followed(conn, entry.terminal, entry.data)
+            if follows is None:
+                raise FollowsNothing(
+                    f"the entry {entry.key} follows a conflict central does not hold (its "
+                    "sale's conflict is not recorded again yet): nothing was recorded; "
+                    "`serialpos terminal resend` at its till sends it again"
+                )
+            first["message"] = _FOLLOWS.sub(f"it follows conflict {follows},", message)
         outcome = _record_conflict(
             conn, db, entry.data, entry.terminal, entry.seq, entry.key, first
         )
+        if follows is not None:
+            outcome["follows"] = follows
         apply_outcomes.record(conn, entry.key, json.dumps(outcome, ensure_ascii=False))
         return {"ok": False, **outcome, "recorded_again": True}
 

@@ -13,7 +13,7 @@ from typing import Protocol
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from serialpos.db import asn_tables, repo
+from serialpos.db import asn_tables, repo, unrecorded_units
 from serialpos.db.engine import Database
 from serialpos.domain.checklist import Checklist, ChecklistLine, Discrepancy, ScanResult
 from serialpos.domain.errors import (
@@ -185,6 +185,8 @@ def check_receivable(
             raise AlreadySold(f"serial {serial} of {sku} was sold; take it back as a return")
         if state is UnitState.RETURNED_TO_VENDOR:
             return serial  # the vendor sent it back: it may come in again
+        if state is UnitState.WRITTEN_OFF and unrecorded_units.unrecorded(conn, unit.id):
+            return serial  # a till's receipt central refused: received again here
         where = repo.store_codes(conn).get(unit.store_id, "?")
         raise DuplicateSerial(
             f"serial {serial} of {sku} is already recorded ({state.label} at {where})"

@@ -383,11 +383,31 @@ class ChecklistScans:
         )
 
     def receive_all(self) -> Outcome:
-        """Receive all: every product without serials taken as arrived in full."""
+        """Receive all: every product without serials taken as arrived in full, and the units
+        of a product whose serial is optional not scanned taken as arrived without serials
+        (domain/checklist.py): the sentence names both, product by product, as it did only
+        the first (a drill of ASN-1002 taken without its serial went unsaid)."""
+        lines = self.receiving.checklist.lines.values()
         self.receiving.receive_all()
+        plain = [f"{ln.sku} {ln.counted}" for ln in lines if not ln.serialized and ln.counted]
+        optional = [
+            f"{ln.sku} {ln.counted}"
+            for ln in lines
+            if ln.serialized and not ln.must_scan and ln.counted
+        ]
+        parts = []
+        if plain:
+            parts.append(f"without serials in full: {', '.join(plain)}")
+        if optional:
+            parts.append(f"serial optional, not scanned, without serials: {', '.join(optional)}")
+        said = (
+            "taken as arrived: " + "; ".join(parts)
+            if parts
+            else "nothing to take as arrived: each product here is received by its serials"
+        )
         return Outcome(
             self.current,
-            "every product without serials taken as arrived in full",
+            said,
             self.missing(self.current),
             to_newest=False,
             full=True,

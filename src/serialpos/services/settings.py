@@ -23,7 +23,7 @@ def settings_in(db: Database, conn: Connection, store_code: str | None) -> Store
     """The settings in force: the store's own values over the chain defaults over the built-in
     defaults."""
     sid = None if store_code is None else repo.store_id(db, conn, store_code)
-    return StoreSettings().with_values(repo.setting_values(conn, sid))
+    return StoreSettings.from_stored(repo.setting_values(conn, sid))
 
 
 def setting_in_force(key: str, chain_value: str | None, store_value: str | None) -> bool:
@@ -31,7 +31,7 @@ def setting_in_force(key: str, chain_value: str | None, store_value: str | None)
     store's value over the chain's over the built-in default."""
     value = store_value if store_value is not None else chain_value
     values = {} if value is None else {key: value}
-    return bool(getattr(StoreSettings().with_values(values), key))
+    return bool(getattr(StoreSettings.from_stored(values), key))
 
 
 def get_settings(db: Database, store_code: str | None = None) -> StoreSettings:
@@ -40,7 +40,7 @@ def get_settings(db: Database, store_code: str | None = None) -> StoreSettings:
 
 def chain_settings_in(conn: Connection) -> ChainSettings:
     """The chain-only settings (lockout, idle log out) in force."""
-    return ChainSettings().with_values(repo.setting_values(conn, None))
+    return ChainSettings.from_stored(repo.setting_values(conn, None))
 
 
 def get_chain_settings(db: Database) -> ChainSettings:

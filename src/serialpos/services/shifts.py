@@ -299,7 +299,7 @@ def check_shift_not_required(conn: Connection, store_id: int, terminal: str) -> 
     shift; nothing else is checked (nor inside :func:`checked_at_terminal`)."""
     if _at_terminal.get():
         return
-    settings = StoreSettings().with_values(repo.setting_values(conn, store_id))
+    settings = StoreSettings.from_stored(repo.setting_values(conn, store_id))
     if settings.require_shift and _open_row(conn, store_id, terminal) is None:
         code = repo.store_codes(conn).get(store_id, str(store_id))
         raise ShiftRequired(

@@ -133,6 +133,7 @@ def store_conflicts(
                 "status": c["status"],
                 "resolution": c["resolution"],
                 "first_event": c["first_event"],  # what stands at central now
+                "follows": c.get("follows", mine[entry_of(c)].get("follows")),
             }
             if entry_of(c) in mine
             else c

@@ -14,6 +14,8 @@ a verdict of the till's own whose ``central_units`` are its units as they were b
 A unit central holds none of (a receipt it refused outright: ``state`` null) is written off
 where the till had it: its row cannot go (its events refer to it), and written off it is
 neither on hand nor live, so the store's stock is central's and ``db check`` stays clean.
+That write-off's reason says central has no record of it (db/unrecorded_units.py), so the
+unit can be received again at the till: the stockroom redoes the receipt.
 
 Each unit set keeps central's ``event`` that gave it the state (``journal.set_unit_event``):
 the pull skips the unit's feed events up to that one (terminal/mirror.py), so an older
@@ -44,7 +46,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import sqlalchemy as sa
@@ -52,6 +54,7 @@ from sqlalchemy.engine import Connection
 
 from serialpos.db import journal, order_units, repo
 from serialpos.db.tables import utcnow
+from serialpos.db.unrecorded_units import no_record_reason
 from serialpos.domain.states import UnitState
 from serialpos.services.entry_units import named_units, order_named
 from serialpos.services.transfers.views import line_t, transfer_c
@@ -200,6 +203,9 @@ def _take_one(
         if found is None or found.state == UnitState.WRITTEN_OFF:
             return False
         state, unit_store = UnitState.WRITTEN_OFF.value, found.store_id
+        # Marked so the till may receive it again (db/unrecorded_units.py): central never
+        # had it, and redoing the receipt is how the stockroom recovers it.
+        source = replace(source, reason=no_record_reason(source.reason))
     else:
         unit_store = stores[at]
         if found is None and at != here:

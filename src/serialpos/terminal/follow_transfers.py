@@ -1,7 +1,7 @@
 """After the pull, a sync round follows the store's transfers at central: those shipped to
 it (kept here to be received offline, :func:`pull_transfers`), those it shipped
 (:func:`follow_sent_transfers`), and the units its store shipped, wherever they went since
-(:func:`follow_away`)."""
+(:func:`follow_away`); and its open ASNs (:func:`pull_asns`)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from serialpos.config import ChainConfig
 from serialpos.db import journal
 from serialpos.db.engine import Database
 from serialpos.terminal import central_state
-from serialpos.terminal.client import CentralClient
+from serialpos.terminal.client import CentralClient, CentralRefused
 from serialpos.terminal.pull import new_products
 from serialpos.terminal.sync_report import SyncReport
 
@@ -43,6 +43,40 @@ def pull_transfers(
         return keep_incoming(conn, found, chain.store)
 
     report.transfers += len(db.write(write))
+
+
+#: Codes of a central older than ``GET /v1/asns/open``.
+_NOT_THERE = frozenset({"http_404", "http_405", "not_found", "method_not_allowed"})
+
+
+def pull_asns(db: Database, client: CentralClient, chain: ChainConfig, report: SyncReport) -> None:
+    """Keep the store's open ASNs the terminal does not hold yet (imported at central after
+    it was set up), and make its copy of an ASN whose receipt here central did not take
+    read central's again (services/asn/till_copy.py)."""
+    from serialpos.services.asn.till_copy import keep_open, refused_receipts
+
+    try:
+        found = client.get_json("/v1/asns/open", store=chain.store)["asns"]
+    except CentralRefused as exc:
+        if exc.code in _NOT_THERE:
+            return  # a central older than this: the snapshot's ASNs only, as before
+        raise
+    report.refused_asn_receipts += len(
+        db.write(lambda conn: refused_receipts(conn, found, chain.store))
+    )
+    if not found:
+        return
+    events = [{"store": chain.store, "sku": ln["sku"]} for a in found for ln in a["lines"]]
+    cards = new_products(db, client, events, chain.store)
+
+    def write(conn: Connection) -> list[str]:
+        known = journal.product_ids(conn)
+        for card in cards:
+            if card["sku"] not in known:
+                journal.add_product(conn, card)
+        return keep_open(conn, found, chain.store)
+
+    report.asns += len(db.write(write))
 
 
 def follow_sent_transfers(

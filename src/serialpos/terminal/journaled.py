@@ -30,6 +30,7 @@ from serialpos.services import apply_ids, document_numbers, journal_sink
 from serialpos.services.apply import dispatch as apply_service
 from serialpos.services.apply.document_handlers import _outbox_folder
 from serialpos.services.context import Actor
+from serialpos.services.counts import approval as counts
 from serialpos.terminal import entry_events, line_numbers, offline_rules
 
 Result = dict[str, Any]
@@ -38,7 +39,15 @@ Result = dict[str, Any]
 #: their number at central (services/document_numbers.py), so these mean the same order at
 #: both ends; a number the terminal does not hold (central's, another till's) is refused.
 BY_ORDER_NUMBER = frozenset(
-    {"order_set_serial", "order_fulfil", "order_void", "order_return", "order_amend"}
+    {
+        "order_set_serial",
+        "order_fulfil",
+        "order_void",
+        "order_return",
+        "order_amend",
+        "order_pay",
+        "order_park",
+    }
 )
 #: Of those, what a till may do to its copy of a sale of its store made elsewhere (another
 #: till's, central's counter's: terminal/order_copies.py): take the customer's return.
@@ -112,6 +121,10 @@ def journaled_object(terminal: str) -> apply_ids.ApplyObject:
             return result
         # The numbers given here go with the line: central keeps them.
         sent = numbered(data, result)
+        if data.get("op") == "count" and result.get("approved"):
+            # The till's decisions go with the count: central posts them where still legal,
+            # never its own view of the count (services/counts/till_decisions.py).
+            sent = {**sent, "decided": counts.decided_of_json(result)}
         if numbers:
             sent = {**sent, "numbers": numbers}
 
@@ -163,10 +176,13 @@ def _keyed_customer(conn: Connection, data: Mapping[str, Any]) -> Mapping[str, A
 def _priced(
     conn: Connection, data: Mapping[str, Any], result: Mapping[str, Any]
 ) -> Mapping[str, Any]:
-    """A ``sell`` line as journaled: with the unit price the till charged
+    """A ``sell`` line as journaled (an ``order_create``: :func:`_order_priced`): with the
+    unit price the till charged
     (``catalogue_price``, read from the sale's order in its own transaction), so central
     invoices it as the till did even if its own price changed meanwhile
     (services/orders/till_price.py)."""
+    if data.get("op") == "order_create" and isinstance(result.get("order"), str):
+        return _order_priced(conn, data, result["order"])
     if data.get("op") != "sell" or not isinstance(result.get("order"), str):
         return data
     line_c, order_c = order_repo.line_t.c, order_repo.order_t.c
@@ -180,6 +196,37 @@ def _priced(
     if price is None:
         return data
     return {**data, "catalogue_price": f"{order_repo.money(price):.2f}"}
+
+
+def _order_priced(conn: Connection, data: Mapping[str, Any], number: str) -> Mapping[str, Any]:
+    """An ``order_create`` line as journaled: each line with the till's shelf price of its
+    product (``catalogue_price``, as a counter sale's: services/orders/sale_journal.py),
+    read from the order it made in its own transaction (the shelf price kept beside an
+    override, else the line's price: one per product). Central then sells at the price the
+    till charged, and a conflict says it (domain/sale_not_recorded.py), where it said
+    ``"price": null`` for a sale a host made through ``serialpos apply`` on the till."""
+    lines = data.get("lines")
+    if not isinstance(lines, list):
+        return data
+    line_c, order_c = order_repo.line_t.c, order_repo.order_t.c
+    shelf = {
+        str(sku): order_repo.money(listed if listed is not None else price)
+        for sku, listed, price in conn.execute(
+            sa.select(line_c.sku, line_c.list_price, line_c.unit_price)
+            .join(order_repo.order_t, order_c.id == line_c.order_id)
+            .where(order_c.number == number, line_c.package_line.is_(None))
+        )
+    }
+    priced = [
+        {**item, "catalogue_price": f"{shelf[item['sku']]:.2f}"}
+        if isinstance(item, Mapping)
+        and "catalogue_price" not in item
+        and isinstance(item.get("sku"), str)
+        and item["sku"] in shelf
+        else item
+        for item in lines
+    ]
+    return data if priced == lines else {**data, "lines": priced}
 
 
 def without_pins(data: Mapping[str, Any]) -> Mapping[str, Any]:

@@ -19,6 +19,12 @@ unit back in stock, a refund note numbered by this till, the refund paid in its 
 its line returned and keeps the refund note. Later returns of the order elsewhere reach the
 copy as for the till's own orders (terminal/returned_lines.py). A central that does not know
 ``part=orders`` (older) answers with a refusal: the pull goes on without copies.
+
+A copy follows central: when any event of the page names an order this till holds as a
+copy (a line of it fulfilled later at the till that sold it, a return at a third till), the
+order is asked for again with the others and the copy brought forward to it, never back
+(db/order_refresh_sql.py). It was taken once only: a special order's line fulfilled later
+at A read open at B, whose return of it was refused.
 """
 
 from __future__ import annotations
@@ -29,7 +35,7 @@ from typing import Any
 from sqlalchemy.engine import Connection
 
 from serialpos.config import ChainConfig
-from serialpos.db import order_copy_sql
+from serialpos.db import order_copy_sql, order_refresh_sql
 from serialpos.db.engine import Database
 from serialpos.services.orders.views import DOCUMENT_TYPE
 from serialpos.services.sale_copies import COPY_MARK
@@ -64,6 +70,20 @@ def named_sales(
     return found
 
 
+def named_orders(events: list[dict[str, Any]], store: str, central_terminal: str) -> set[str]:
+    """The order numbers any event of this store names, made by anyone but this till (a
+    copy this till holds is brought forward when one is named: :func:`take`)."""
+    return {
+        document["id"]
+        for e in events
+        if e.get("store") == store
+        and e.get("terminal") != central_terminal
+        and isinstance(document := e.get("document") or {}, dict)
+        and document.get("type") == DOCUMENT_TYPE
+        and isinstance(document.get("id"), str)
+    }
+
+
 def fetch(
     db: Database,
     client: CentralClient,
@@ -72,22 +92,27 @@ def fetch(
     central_terminal: str,
 ) -> list[Copy]:
     """Central's rows of the orders this page's sale events name that the till does not
-    hold yet, to take with the page (:func:`take`)."""
+    hold yet, and of the copies it holds that any of the page's events names (a line
+    fulfilled or returned elsewhere since the copy was taken), to take with the page
+    (:func:`take`)."""
     named = named_sales(events, chain.store, central_terminal)
-    if not named:
+    others = named_orders(events, chain.store, central_terminal)
+    if not named and not others:
         return []
     serials = sorted({s for found in named.values() for s in found})
 
-    def read(conn: Connection) -> tuple[set[str], set[str]]:
+    def read(conn: Connection) -> tuple[set[str], set[str], set[str]]:
         return (
             order_copy_sql.held(conn, list(named)),
             order_copy_sql.sold_here(conn, serials, COPY_MARK),
+            order_copy_sql.copies_held(conn, sorted(others), COPY_MARK),
         )
 
-    held, sold_here = db.read(read)
+    held, sold_here, copies_held = db.read(read)
     # A unit this till sold too (its sale central did not take: a conflict) keeps the till's
     # own sale on its card, NOT TAKEN; the other till's sale of it is returned at central.
     wanted = [n for n, found in named.items() if n not in held and not sold_here & set(found)]
+    wanted += sorted(copies_held - set(wanted))
     copies: list[Copy] = []
     for start in range(0, len(wanted), ASK_AT_ONCE):
         try:
@@ -106,6 +131,12 @@ def fetch(
     return copies
 
 
-def take(conn: Connection, copies: list[Copy]) -> int:
-    """Take the copies in the page's transaction; the number of orders taken."""
-    return sum(len(order_copy_sql.take_orders(conn, copy, COPY_MARK)) for copy in copies)
+def take(conn: Connection, copies: list[Copy]) -> tuple[int, int]:
+    """Take the copies in the page's transaction: the copies held already brought forward
+    to central's rows (db/order_refresh_sql.py), the others taken; (orders taken, lines
+    of copies marked returned)."""
+    taken = returned = 0
+    for copy in copies:
+        returned += order_refresh_sql.refresh(conn, copy, COPY_MARK)[1]
+        taken += len(order_copy_sql.take_orders(conn, copy, COPY_MARK))
+    return taken, returned

@@ -69,12 +69,12 @@ def pull(db: Database, client: CentralClient, chain: ChainConfig, report: SyncRe
             next_after: int = next_after,
             cards: list[dict[str, Any]] = cards,
             copies: list[order_copies.Copy] = copies,
-        ) -> int:
+        ) -> tuple[int, int]:
             known = journal.product_ids(conn)
             for card in cards:
                 if card["sku"] not in known:
                     journal.add_product(conn, card)
-            taken = order_copies.take(conn, copies)
+            taken = order_copies.take(conn, copies)  # (orders copied, lines returned)
             apply_events(
                 conn,
                 events,
@@ -86,7 +86,9 @@ def pull(db: Database, client: CentralClient, chain: ChainConfig, report: SyncRe
             journal.set_state(conn, "feed_after", str(next_after))
             return taken
 
-        report.mirror.order_copies += db.write(write)
+        copied, returned = db.write(write)
+        report.mirror.order_copies += copied
+        report.mirror.returned_lines += returned
         report.pulled += len(events)
         after = next_after
     report.feed_after = after

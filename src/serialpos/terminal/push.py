@@ -18,7 +18,7 @@ from sqlalchemy.engine import Connection
 from serialpos.db import journal
 from serialpos.db.engine import Database
 from serialpos.services import journal_seals
-from serialpos.terminal import central_state, quantities, tampered_units
+from serialpos.terminal import central_state, count_copies, quantities, tampered_units
 from serialpos.terminal.client import CentralClient, CentralRefused
 from serialpos.terminal.sync_report import SyncReport
 
@@ -164,6 +164,7 @@ def push(db: Database, client: CentralClient, report: SyncReport, *, store: str)
             taken = central_state.take(
                 conn, store=store, answered=[(e, v) for e, _s, v in answered if not _follows(v)]
             )
+            count_copies.note(conn, answered)  # the till's count says what central did
             refusals = [
                 _refusal_words(entry, verdict)
                 for entry, state, verdict in answered

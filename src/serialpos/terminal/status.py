@@ -55,6 +55,9 @@ def local_conflicts(db: Database) -> list[dict[str, Any]]:
         for entry in journal.entries(conn, "conflict"):
             answer = json.loads(entry.answer or "{}")
             view = dict(answer.get("conflict") or {})
+            # A follow-on act's conflict names the one it follows (the push's answer said
+            # it beside the conflict before central's conflicts carried it).
+            view.setdefault("follows", answer.get("follows"))
             view.setdefault(
                 "entry", {"id": entry.id, "seq": entry.seq, "line": json.loads(entry.line)}
             )

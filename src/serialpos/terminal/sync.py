@@ -4,7 +4,8 @@ One round, :func:`sync_once`, in this order: make sure central is not behind thi
 (terminal/central_behind.py), push the journal (terminal/push.py), then, when nothing waits,
 pull the store's feed (terminal/pull.py), take the settings and catalogue again when due
 (terminal/refresh.py), customer records (terminal/customers.py), and follow the store's
-transfers (terminal/follow_transfers.py); what it did is a :class:`SyncReport`
+transfers (terminal/follow_transfers.py) and the conflicts it has (a sale a manager recorded
+at central: terminal/recorded_sales.py); what it did is a :class:`SyncReport`
 (terminal/sync_report.py). The names those modules give are re-exported here.
 """
 
@@ -22,9 +23,15 @@ from serialpos.terminal.central_behind import (
 from serialpos.terminal.central_conflicts import follow_conflicts
 from serialpos.terminal.client import CentralClient, CentralRefused
 from serialpos.terminal.customers import pull_customers
-from serialpos.terminal.follow_transfers import follow_away, follow_sent_transfers, pull_transfers
+from serialpos.terminal.follow_transfers import (
+    follow_away,
+    follow_sent_transfers,
+    pull_asns,
+    pull_transfers,
+)
 from serialpos.terminal.pull import PULL_PAGE, pull
 from serialpos.terminal.push import PUSH_BATCH, RETRY_CODES, TOKEN_CODES, push
+from serialpos.terminal.recorded_sales import take_recorded
 from serialpos.terminal.sync_report import SyncReport
 
 __all__ = [
@@ -66,9 +73,11 @@ def sync_once(db: Database, chain: ChainConfig, client: CentralClient) -> SyncRe
             refresh.refresh(db, chain, client)
             report.refreshed = True
         pull_transfers(db, client, chain, report)
+        pull_asns(db, client, chain, report)
         report.customers = pull_customers(db, client)
         follow_sent_transfers(db, client, chain, report)
         follow_conflicts(db, client, chain.store)
+        report.recorded_sales = take_recorded(db, client, chain)
     else:
         report.feed_after = int(db.read(lambda conn: journal.get_state(conn, "feed_after")) or 0)
     report.pending = db.read(journal.counts)[0]

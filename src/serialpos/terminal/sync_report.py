@@ -41,6 +41,11 @@ class SyncReport:
     #: transfers received here whose receipt central did not take: their copy here reads
     #: central's again, or refused (services/transfers/incoming.py)
     refused_receipts: int = 0
+    #: open ASNs of this store kept here from central this round (services/asn/till_copy.py)
+    asns: int = 0
+    #: ASNs received here whose receipt central did not take: their copy here reads
+    #: central's again (open), to be received again (services/asn/till_copy.py)
+    refused_asn_receipts: int = 0
     #: entries found changed after they were made, refused here unsent
     #: (services/journal_seals.py), each said in words with the units it moved here, put
     #: back as they were before it (terminal/tampered_units.py)
@@ -51,6 +56,9 @@ class SyncReport:
     #: what central said of entries it took this round (a till's clock it did not believe,
     #: domain/till_time.py), each in words: the run names them on stderr, and goes on
     warnings: list[str] = field(default_factory=list)
+    #: this till's sales a manager recorded at central (``record_sale``) whose order here
+    #: took central's rows this round (terminal/recorded_sales.py)
+    recorded_sales: int = 0
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

@@ -41,6 +41,7 @@ from serialpos.services.apply.order_handlers import (
     _order_set_serial,
     _order_void,
 )
+from serialpos.services.apply.order_money import PARK_KEYS, PAY_KEYS, _order_park, _order_pay
 from serialpos.services.context import Actor
 
 #: Longest accepted input line in bytes, without its line break. A longer line is refused
@@ -105,6 +106,8 @@ OPERATIONS: dict[str, Operation] = {
         _order_fulfil, frozenset({"order", "lines", "line_numbers", "payments"})
     ),
     "order_void": Operation(_order_void, frozenset({"order"})),
+    "order_pay": Operation(_order_pay, PAY_KEYS),
+    "order_park": Operation(_order_park, PARK_KEYS),
     "order_return": Operation(
         _order_return,
         frozenset(
@@ -120,7 +123,9 @@ OPERATIONS: dict[str, Operation] = {
             }
         ),
     ),
-    "count": Operation(_count, frozenset({"store", "batches", "approve", "products", "number"})),
+    "count": Operation(
+        _count, frozenset({"store", "batches", "approve", "products", "number", "decided"})
+    ),
     "asn_receive": Operation(_asn_receive, frozenset({"asn", "store", "scans", "complete"})),
     "customer_upsert": Operation(
         _customer_upsert, frozenset({"key", "name", "phone", "email", "address"})

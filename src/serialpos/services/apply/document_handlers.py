@@ -69,6 +69,18 @@ def _count(db: Database, actor: Actor, f: Fields) -> Result:
         from serialpos.services import stock_documents
 
         stock_documents.check_given(number, "count")
+    till = None
+    if f.value("decided") is not None:  # a store terminal's count (its own decisions)
+        from serialpos.domain import count_decisions
+        from serialpos.services.counts import till_decisions
+
+        if not approve:
+            raise BadRequest("'decided' comes with an approved count ('approve': true)")
+        till = counts.TillCount(
+            count_decisions.parse(f.value("decided")),
+            till_decisions.origin_of(f.line),
+            f.line,
+        )
     result, alerts, files = counts.count_at_once(
         db,
         actor,
@@ -78,6 +90,7 @@ def _count(db: Database, actor: Actor, f: Fields) -> Result:
         approve_it=approve,
         outbox=outbox,
         number=number,
+        till=till,
     )
     out = counts.reconciliation_json(result)
     out["alerts"] = [a.message for a in alerts]

@@ -72,6 +72,11 @@ class Fields:
             raise BadRequest(f"'{key}' must be text, not {_json_type(value)}")
         return value
 
+    @property
+    def line(self) -> Mapping[str, Any]:
+        """The whole line, as given (a handler that keeps it, or reads its envelope)."""
+        return self._data
+
     def value(self, key: str) -> Any:
         """The raw JSON value of ``key`` (None when absent or null), for operations that
         take objects or lists of objects."""

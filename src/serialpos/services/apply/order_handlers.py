@@ -72,12 +72,17 @@ def _order_create(db: Database, actor: Actor, f: Fields) -> Result:
                 _catalogue_price(f, g, n),
                 serial_manager=None if approval is None else approval.manager,
                 serial_shared=approval is not None and approval.shared,
+                removed=_removed(f, g, n),
             )
         )
         terms.append(read_terms(g, f"lines[{n}]: ", price=True))
     order_terms = read_terms(f, "", price=False)
     exchange_of = f.optional_text("exchange_of", max_length=48)
     positions = _positions(f.value("fulfil"), len(new_lines))
+    if positions is not None and f.value("fulfil") is True:  # every line: every open one
+        positions = [p for p in positions if not new_lines[p - 1].removed]
+    elif positions is not None and any(new_lines[p - 1].removed for p in positions):
+        raise BadRequest("'fulfil' names a removed line: only open lines are handed over")
     payments = _payments(f)
     if positions is None and payments is not None:
         raise BadRequest("'payments' goes with 'fulfil': an open order takes payments later")
@@ -126,6 +131,20 @@ def _order_create(db: Database, actor: Actor, f: Fields) -> Result:
 
 def _is_entry(f: Fields) -> bool:
     return f.value("journal") is not None
+
+
+def _removed(f: Fields, g: Fields, n: int) -> bool:
+    """A line's ``status``: ``removed`` for a line a store terminal took off the order before
+    it reached central (made and removed at once, so the lines after it keep the till's
+    numbers: services/orders/host.py ``NewLine.removed``); else ``open``, the default."""
+    status = g.optional_text("status")
+    if status is None or status == "open":
+        return False
+    if status != "removed":
+        raise BadRequest(f"lines[{n}]: 'status' must be open or removed, not {clip(status)!r}")
+    if not _is_entry(f):
+        raise BadRequest(f"lines[{n}]: a removed line is a store terminal's; leave it out")
+    return True
 
 
 def _catalogue_price(f: Fields, g: Fields, n: int) -> Any:

@@ -6,7 +6,9 @@ One module per job: ``views`` (what a count looks like, reading), ``batches`` (o
 count and its batches), ``scanning`` (one scan, its own transaction), ``console`` (what a
 console scan or typed text means), ``reconciling`` (the count and the ledger read in bulk;
 the rules are :mod:`serialpos.domain.count_reconciliation`), ``approval`` (the adjustments
-posted) and ``host_call`` (a whole count at once, ``serialpos apply``).
+posted), ``host_call`` (a whole count at once, ``serialpos apply``) and ``till_decisions``
+(a store terminal's count at central: the till's own decisions posted where still legal, a
+conflict for each that is not; rules in :mod:`serialpos.domain.count_decisions`).
 
 Approval, per product (domain/counts.py names the classes):
 
@@ -35,7 +37,7 @@ from serialpos.domain.count_reconciliation import (
     Reconciliation,
     UnitRef,
 )
-from serialpos.services.counts.approval import approve
+from serialpos.services.counts.approval import TillCount, approve
 from serialpos.services.counts.batches import close_batch, open_count, start_batch
 from serialpos.services.counts.console import Taken, take
 from serialpos.services.counts.host_call import BatchInput, count_at_once
@@ -75,6 +77,7 @@ __all__ = [
     "ScanInput",
     "ScanOutcome",
     "Taken",
+    "TillCount",
     "UnitRef",
     "UnknownBatch",
     "UnknownCount",

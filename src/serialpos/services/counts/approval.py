@@ -4,9 +4,10 @@ event file owed, in one transaction."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
-from dataclasses import replace
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -14,9 +15,13 @@ from sqlalchemy.engine import Connection
 from serialpos.db import repo
 from serialpos.db.engine import Database
 from serialpos.db.tables import utcnow
+from serialpos.domain.count_decisions import Decided, Settled, of_reconciliation
+from serialpos.domain.count_reconciliation import Reconciliation, UnitRef, elsewhere_unit
 from serialpos.domain.counts import (
     CountClosed,
+    Elsewhere,
     ElsewhereAction,
+    Place,
     quantity_residual,
 )
 from serialpos.domain.document_status import BatchStatus, CountStatus
@@ -27,8 +32,10 @@ from serialpos.domain.states import Action
 from serialpos.domain.users import Permission
 from serialpos.services import event_files, journal_sink, ledger
 from serialpos.services.context import Actor
+from serialpos.services.counts import till_decisions
 from serialpos.services.counts.reconciling import (
     plan_count,
+    reconciliation_from_json,
     reconciliation_json,
 )
 from serialpos.services.counts.views import (
@@ -82,12 +89,33 @@ def _quantity_event(
     repo.bump_stock(conn, product_id, count.store_id, delta)
 
 
-def approve_in(db: Database, conn: Connection, actor: Actor, count: CountRow) -> Approval:
+@dataclass(frozen=True)
+class TillCount:
+    """A store terminal's count at central: the till's decisions, the entry it came in and
+    the line as sent (services/counts/till_decisions.py)."""
+
+    decided: Decided
+    origin: till_decisions.Origin
+    line: Mapping[str, Any]
+
+
+def approve_in(
+    db: Database, conn: Connection, actor: Actor, count: CountRow, till: TillCount | None = None
+) -> Approval:
+    """Post the count's adjustments. ``till``: a store terminal's count, whose own decisions
+    are posted where still legal instead of central's view of the count (a conflict for
+    each decision that is not: domain/count_decisions.py)."""
     actor.require(Permission.ADJUST)
     if count.status != CountStatus.OPEN:
         raise CountClosed(f"count {count.number} was approved already: a count is approved once")
     plan = plan_count(db, conn, count)
     result = plan.reconciliation()
+    settled = (
+        None
+        if till is None
+        else till_decisions.settle_in(conn, till.decided, count.store, count.number)
+    )
+    posted: set[str] = set()  # the products whose units the till's decisions moved
     document = DocumentRef(DOCUMENT_TYPE, count.number)
     reason = f"count {count.number}"
     lines: list[EventLine] = []
@@ -103,10 +131,14 @@ def approve_in(db: Database, conn: Connection, actor: Actor, count: CountRow) ->
         gone: list[str] = []
         back: list[str] = []
         if classes is not None:
-            gone = list(classes.missing)
-            back = list(classes.never_seen) + [
-                e.serial for e in classes.elsewhere if e.action is ElsewhereAction.RESTORE
-            ]
+            if settled is None:
+                gone = list(classes.missing)
+                back = list(classes.never_seen) + [
+                    e.serial for e in classes.elsewhere if e.action is ElsewhereAction.RESTORE
+                ]
+            else:  # the till's decisions, as far as they are legal here
+                gone, back = sorted(settled.remove.get(item.sku, [])), settled.back(item.sku)
+                posted.add(item.sku)
             for chunk in _chunks(gone):
                 removals += ledger.move_in(
                     conn,
@@ -128,6 +160,11 @@ def approve_in(db: Database, conn: Connection, actor: Actor, count: CountRow) ->
             change = removals + additions
             removed += len(gone)
             added += len(back)
+            if settled is not None:
+                # The units in stock here once the till's decisions are posted (units the
+                # till never saw stay), and an optional product's unlabelled quantity.
+                unlabelled = item.counted_quantity if item.mode is SerialMode.OPTIONAL else 0
+                target = item.here_count + change + unlabelled
             residual = quantity_residual(target, item.on_hand + change)
             if residual and item.mode is SerialMode.REQUIRED:
                 _quantity_event(
@@ -167,6 +204,14 @@ def approve_in(db: Database, conn: Connection, actor: Actor, count: CountRow) ->
         lines=lines,
     )
     final = replace(result, approved=True)
+    if till is not None and settled is not None:
+        # A decision on a product central counts by quantity here (the store's serialized
+        # inventory switched off since the till's snapshot) is not posted: said, not dropped.
+        settled.illegal += till_decisions.not_posted(settled, posted, count.store, count.number)
+        conflicts = till_decisions.record_conflicts(
+            conn, till.origin, count.store_id, till.line, settled.illegal
+        )
+        final = _as_posted(final, settled, store, conflicts)
     conn.execute(
         count_t.update()
         .where(count_c.id == count.id, count_c.status == CountStatus.OPEN)
@@ -185,8 +230,35 @@ def approve_in(db: Database, conn: Connection, actor: Actor, count: CountRow) ->
     # On a store terminal: the count as central's ``count`` op takes it, every batch with
     # its scans, approved there under the same number (services/journal_sink.py).
     if journal_sink.on_terminal(db):
-        journal_sink.record(db, conn, actor, count_line(conn, count))
+        journal_sink.record(
+            db, conn, actor, count_line(conn, count) | {"decided": decided_of(final)}
+        )
     return Approval(final, added, removed, net)
+
+
+def _as_posted(
+    result: Reconciliation, settled: Settled, store: str, conflicts: list[dict[str, Any]]
+) -> Reconciliation:
+    """A till's count as central posted it: written off, added and put back what the till
+    decided and central could carry out; each decision it could not, under ``central``."""
+    restored = tuple(
+        elsewhere_unit(sku, Elsewhere(serial, Place("written_off", store), ElsewhereAction.RESTORE))
+        for sku in sorted(settled.restore)
+        for serial in sorted(settled.restore[sku])
+    )
+    # The scans central does not hold in stock here (its own view): with the decisions, the
+    # units whose state the verdict carries back to the till (services/entry_units.py); a
+    # scan central holds in stock here is in stock here on the till too, or was decided.
+    not_here = [{"sku": u.sku, "serial": u.serial} for u in result.never_seen] + [
+        {"sku": e.sku, "serial": e.serial} for e in result.elsewhere
+    ]
+    return replace(
+        result,
+        missing=tuple(UnitRef(k, s) for k in sorted(settled.remove) for s in settled.remove[k]),
+        never_seen=tuple(UnitRef(k, s) for k in sorted(settled.add) for s in settled.add[k]),
+        elsewhere=restored,
+        central={"state": "accepted", "conflicts": conflicts, "not_here": not_here},
+    )
 
 
 def count_line(conn: Connection, count: CountRow) -> dict[str, object]:
@@ -215,6 +287,21 @@ def count_line(conn: Connection, count: CountRow) -> dict[str, object]:
         line["products"] = list(count.products)
     line |= {"batches": list(batches.values()), "approve": True}
     return line
+
+
+def decided_of_json(result: Mapping[str, Any]) -> dict[str, list[dict[str, str]]]:
+    """:func:`decided_of` from the reconciliation as ``apply`` answers it (a count line a
+    till journals whole: terminal/journaled.py)."""
+    return decided_of(reconciliation_from_json(dict(result)))
+
+
+def decided_of(result: Reconciliation) -> dict[str, list[dict[str, str]]]:
+    """The decisions of a count this till approved, as its journaled line carries them
+    (``decided``): the units it wrote off and the units it put in stock, new or back."""
+    found = [(u.sku, u.serial) for u in result.never_seen] + [
+        (e.sku, e.serial) for e in result.elsewhere if e.action == ElsewhereAction.RESTORE
+    ]
+    return of_reconciliation([(u.sku, u.serial) for u in result.missing], found).as_json()
 
 
 def approve(db: Database, actor: Actor, count: str, outbox: Path) -> Approval:

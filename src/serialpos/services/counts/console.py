@@ -14,6 +14,7 @@ from serialpos.domain.counts import (
 )
 from serialpos.domain.errors import (
     BadRequest,
+    DomainError,
     UnknownProduct,
 )
 from serialpos.domain.products import SerialMode
@@ -25,6 +26,7 @@ from serialpos.domain.scan_resolution import (
     ScanContext,
 )
 from serialpos.domain.text import clip
+from serialpos.services import journal_sink
 from serialpos.services.context import Actor
 from serialpos.services.counts.batches import (
     require_open,
@@ -38,7 +40,7 @@ from serialpos.services.counts.views import (
     count_row,
 )
 from serialpos.services.receiving import barcode_owner
-from serialpos.services.scan_resolver import facts_of, refused, resolve_in
+from serialpos.services.scan_resolver import facts_of, refused, resolve_in, units_with_serial
 from serialpos.services.settings import settings_in
 
 
@@ -147,6 +149,16 @@ def take(
         if isinstance(outcome, KnownUnit):
             scanned = ScanInput(outcome.unit.product.sku, outcome.unit.serial)
         elif isinstance(outcome, ProductSerial):
+            if journal_sink.on_terminal(db) and not units_with_serial(conn, outcome.serial):
+                # A till knows its store's units, not the chain's: a serial it never held
+                # may be another product's at central. It is not taken as the product being
+                # counted; the person names its product (docs/offline.md).
+                raise DomainError(
+                    f"serial {clip(outcome.serial)} is not known on this till, which cannot "
+                    f"tell its product (it may be another product's, not {outcome.product.sku}):"
+                    " scan the unit's GS1 label (product and serial), or count it at central",
+                    code="unknown_unit",
+                )
             scanned = ScanInput(outcome.product.sku, outcome.serial)
         else:
             raise BadRequest(f"'{clip(entry)}' is not a serial: scan a product or a serial")

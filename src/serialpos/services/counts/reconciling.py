@@ -240,7 +240,8 @@ def reconcile(db: Database, count: str) -> Reconciliation:
 
 def reconciliation_json(result: Reconciliation) -> dict[str, object]:
     """The reconciliation as plain JSON values (``serialpos apply`` and scripts); the keys
-    are documented in docs/integration.md."""
+    are documented in docs/integration.md (``central``: a store terminal's count, only)."""
+    central = {} if result.central is None else {"central": dict(result.central)}
     return {
         "count": result.count,
         "store": result.store,
@@ -278,7 +279,7 @@ def reconciliation_json(result: Reconciliation) -> dict[str, object]:
         "batches": [
             {"batch": b.number, "counter": b.counter, "units": b.scans} for b in result.batches
         ],
-    }
+    } | central
 
 
 def reconciliation_from_json(data: dict[str, Any]) -> Reconciliation:
@@ -301,6 +302,7 @@ def reconciliation_from_json(data: dict[str, Any]) -> Reconciliation:
             QuantityDifference(q["sku"], q["counted"], q["on_hand"], q["known_units"])
             for q in data["quantities"]
         ),
+        central=data.get("central"),
     )
 
 

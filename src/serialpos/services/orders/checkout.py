@@ -111,6 +111,7 @@ def add_payment(db: Database, actor: Actor, order: str, method: str, amount: Dec
         ctx = _Ctx(conn, db, actor, _editable(conn, order))
         _insert_payment(ctx, "payment", how.value, value)
         _touch(conn, ctx.id)
+        sale_journal.record_payment(ctx, how.value, value)
         return _view(conn, ctx.row)
 
     return _write(db, actor, work)
@@ -418,7 +419,8 @@ def fulfil(
             )
         # On a store terminal the sale reaches central as one journal entry, kept or lost
         # with the sale itself (services/orders/sale_journal.py).
-        sale_journal.record_fulfilment(ctx, chosen, invoice_id, number)
+        deposits = frozenset(int(p.id) for p in earlier if p.invoice_id is None)
+        sale_journal.record_fulfilment(ctx, chosen, invoice_id, number, deposits)
         answer = _fulfilled(conn, ctx, all_rows, earlier, added, invoice_id, number, chosen_ids)
         view = _view(conn, row, status, **answer)
         return FulfilResult(view, number, change)

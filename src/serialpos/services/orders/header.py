@@ -161,6 +161,7 @@ def _set_status(
                 f"is {before.value} can be {verb}"
             )
         _touch(conn, row._mapping["id"], status=after.value)
+        sale_journal.record_status(_Ctx(conn, db, actor, row), after is OrderStatus.PARKED)
         return _view(conn, _find(conn, order))
 
     return _write(db, actor, work)

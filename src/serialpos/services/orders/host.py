@@ -21,6 +21,7 @@ from serialpos.domain.errors import (
 )
 from serialpos.domain.orders import (
     DeliveryMode,
+    LineStatus,
     SaleType,
 )
 from serialpos.domain.serials import normalize_serial
@@ -51,6 +52,10 @@ class NewLine:
     #: serial shared with another product.
     serial_manager: Actor | None = None
     serial_shared: bool = False
+    #: A line the till removed before the order reached central (its journal entry sends it
+    #: so that central numbers the lines after it as the till did): made, then removed at
+    #: once, its serial kept for the record only (no unit reserved), as the till's is.
+    removed: bool = False
 
 
 def _priced(product: orepo.SaleProduct, item: NewLine) -> orepo.SaleProduct:
@@ -141,8 +146,10 @@ def create_order(
         groups: list[list[int]] = []
         marks: list[tuple[orepo.SaleProduct, NewLine, list[int]]] = []
         as_written = True  # every line stands as its insert returned it (serials kept)
-        for item in lines:
+        gone: set[int] = set()  # the lines of lines the till removed
+        for given in lines:
             start = len(made)
+            item = replace(given, serial=None) if given.removed else given
             central, inserted = _product_of(ctx, item)
             product = _priced(central, item)
             priced: list[int] = []  # the lines the customer paid the item's price on
@@ -187,6 +194,10 @@ def create_order(
                 priced.append(line_id)
             marks.append((central, item, priced))
             groups.append(made[start:])
+            if given.removed:
+                _remove_made(ctx, made[start:], normalize_serial(given.serial))
+                gone.update(made[start:])
+                as_written = False
         wrote = False
         if then is not None:
             wrote = then(ctx, groups) is not False
@@ -202,6 +213,19 @@ def create_order(
         lines_now = ctx.new_lines if as_written else None
         # No payments yet, unless ``then`` wrote one (an exchange's credit, from ``apply``).
         paid = None if wrote else ()
-        return _view(conn, row, lines=lines_now, payments=paid, invoices={}), tuple(made)
+        view = _view(conn, row, lines=lines_now, payments=paid, invoices={})
+        return view, tuple(i for i in made if i not in gone)
 
     return _write(db, actor, work)
+
+
+def _remove_made(ctx: _Ctx, ids: list[int], serial: str | None) -> None:
+    """The lines ``ids`` just made for a line the till had removed: removed here too (so a
+    later line never merges into them), the first keeping the till's serial for the record
+    (no unit was reserved: they were made without it)."""
+    c = orepo.line_t.c
+    ctx.conn.execute(
+        sa.update(orepo.line_t).where(c.id.in_(ids)).values(status=LineStatus.REMOVED.value)
+    )
+    if serial is not None:
+        ctx.conn.execute(sa.update(orepo.line_t).where(c.id == ids[0]).values(serial=serial))

@@ -113,7 +113,7 @@ def _view(
         if ln.status in (LineStatus.OPEN, LineStatus.FULFILLED)
     ]
     customer = None
-    if any(m[k] for k in ("customer_name", "customer_phone", "customer_address")):
+    if m["customer_name"] or m["customer_phone"] or m["customer_address"]:
         customer = Customer(m["customer_name"], m["customer_phone"], m["customer_address"])
     view = OrderView(
         order=m["number"],

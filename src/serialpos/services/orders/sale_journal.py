@@ -41,16 +41,18 @@ def _text(value: object) -> str:
     return format(orepo.money(value), "f")
 
 
-def _payments(ctx: _Ctx, invoice_id: int) -> list[Line]:
-    """The tenders this fulfilment settled (the change is worked out again at central). An
-    exchange's credit is no tender: central puts it on the sale from the refund note named
-    by ``exchange_of``."""
+def _payments(ctx: _Ctx, invoice_id: int, sent: frozenset[int] = frozenset()) -> list[Line]:
+    """The tenders this fulfilment settled (the change is worked out again at central),
+    but those in ``sent`` (deposits central has by their own ``order_pay``). An exchange's
+    credit is no tender: central puts it on the sale from the refund note named by
+    ``exchange_of``."""
     return [
         {"method": p._mapping["method"], "amount": _text(p._mapping["amount"])}
         for p in orepo.payments(ctx.conn, ctx.id)
         if p._mapping["kind"] == "payment"
         and p._mapping["invoice_id"] == invoice_id
         and p._mapping["method"] != EXCHANGE_CREDIT
+        and int(p._mapping["id"]) not in sent
     ]
 
 
@@ -108,33 +110,45 @@ def _order_terms(m: Any) -> Line:
 
 
 def record_fulfilment(
-    ctx: _Ctx, chosen: list[sa.Row[object]], invoice_id: int, invoice: str
+    ctx: _Ctx,
+    chosen: list[sa.Row[object]],
+    invoice_id: int,
+    invoice: str,
+    deposits: frozenset[int] = frozenset(),
 ) -> str | None:
-    """Journal this fulfilment in its transaction, on a store terminal; the entry id."""
+    """Journal this fulfilment in its transaction, on a store terminal; the entry id.
+    ``deposits``: the ids of the payments taken on the order before this fulfilment and
+    not on an invoice yet, which it put on its invoice. On an order central knows each of
+    them reached central by its own ``order_pay`` (:func:`record_payment`), so the
+    ``order_fulfil`` leaves them out (central puts its copies on the invoice as the till
+    did); an order only rung up here sends them with its ``order_create``."""
     if not journal_sink.journaling(ctx.db):
         return None
     conn, number = ctx.conn, ctx.number
     heads = [r._mapping for r in chosen if r._mapping["package_line"] is None]
-    payments = _payments(ctx, invoice_id)
     line: Line
     if journal.mentions(conn, number):
         line = {
             "op": "order_fulfil",
             "order": number,
             "line_numbers": [m["number"] for m in heads],
-            "payments": payments,
+            "payments": _payments(ctx, invoice_id, deposits),
             "numbers": {"invoice": invoice},
         }
     else:
         order = ctx.row._mapping
+        # Removed lines too (``status`` removed): central makes and removes them, so the
+        # lines after them have the same numbers at both ends, named by later entries.
         rows = [
             r._mapping
-            for r in orepo.order_lines(conn, ctx.id)
-            if r._mapping["package_line"] is None and r._mapping["status"] != LineStatus.REMOVED
+            for r in orepo.order_lines(conn, ctx.id, include_removed=True)
+            if r._mapping["package_line"] is None
         ]
         overrides = serial_overrides(conn, number)
         lines = [
-            {
+            _removed_line(m)
+            if m["status"] == LineStatus.REMOVED
+            else {
                 "sku": m["sku"],
                 **({"serial": m["serial"]} if m["serial"] else {}),
                 # the manager's approval the serial needed here (additive: central applies it)
@@ -152,6 +166,7 @@ def record_fulfilment(
             }
             for m in rows
         ]
+        open_rows = [m for m in rows if m["status"] != LineStatus.REMOVED]
         chosen_numbers = {m["number"] for m in heads}
         positions = [n for n, m in enumerate(rows, start=1) if m["number"] in chosen_numbers]
         line = {
@@ -163,11 +178,22 @@ def record_fulfilment(
             **({"exchange_of": x} if (x := order.get("exchange_of")) else {}),
             "lines": lines,
             **_order_terms(order),
-            "fulfil": True if len(positions) == len(rows) else positions,
-            "payments": payments,
+            "fulfil": True if len(positions) == len(open_rows) else positions,
+            "payments": _payments(ctx, invoice_id),
             "numbers": {"order": number, "invoice": invoice},
         }
     return journal_sink.record(ctx.db, conn, ctx.actor, line)
+
+
+def _removed_line(m: Any) -> Line:
+    """A line removed before the order reached central: its product and quantity, and the
+    serial it keeps for the record (central reserves nothing for it)."""
+    return {
+        "sku": m["sku"],
+        **({"serial": m["serial"]} if m["serial"] else {}),
+        "quantity": m["quantity"],
+        "status": LineStatus.REMOVED.value,
+    }
 
 
 def serial_overrides(conn: Any, number: str) -> dict[str, Line]:
@@ -280,3 +306,30 @@ def order_state(conn: Any, number: str) -> Line:
         "lines": lines,
         **_order_terms(order),
     }
+
+
+def record_payment(ctx: _Ctx, method: str, amount: object) -> str | None:
+    """Journal a payment taken on an order central knows before it is fulfilled (a
+    deposit), in its transaction, on a store terminal; the entry id. Central takes it on
+    its order by ``order_pay``, so the money paid is the same at both ends while the order
+    waits (and a void refunds the same); its fulfilment then leaves it out
+    (:func:`record_fulfilment`). An order only rung up here sends its deposits with its
+    ``order_create``: nothing is journaled now."""
+    if not journal_sink.journaling(ctx.db) or not journal.mentions(ctx.conn, ctx.number):
+        return None
+    line: Line = {
+        "op": "order_pay",
+        "order": ctx.number,
+        "payments": [{"method": method, "amount": _text(amount)}],
+    }
+    return journal_sink.record(ctx.db, ctx.conn, ctx.actor, line)
+
+
+def record_status(ctx: _Ctx, parked: bool) -> str | None:
+    """Journal an order central knows parked (or resumed) at the counter, in its
+    transaction, on a store terminal; the entry id. As a state (``order_park`` with
+    ``parked``): applied twice, or after a refused entry, it still leaves the two equal."""
+    if not journal_sink.journaling(ctx.db) or not journal.mentions(ctx.conn, ctx.number):
+        return None
+    line: Line = {"op": "order_park", "order": ctx.number, "parked": parked}
+    return journal_sink.record(ctx.db, ctx.conn, ctx.actor, line)

@@ -18,7 +18,9 @@ on the document, an unreadable scan; a serial scanned twice is an alert and coun
 the selected product: one bad entry refuses the list, naming it, and nothing from it lands.
 
 **Keys.** Rescan clears the selected product's scans (after a confirmation); Receive all takes
-every product without serials as arrived in full, refused while a serialized unit is unscanned;
+every product without serials as arrived in full, and the units of a product whose serial is
+optional not scanned as arrived without serials (the message names each), refused while a
+unit whose serial is required is unscanned;
 Complete asks first, listing any differences, and completes with them recorded. Afterwards the
 document number is shown, and whether the event file was written.
 

@@ -22,13 +22,15 @@ from typing import Any, ClassVar
 
 from rich.text import Text
 from textual.binding import Binding, BindingType
+from textual.widgets import OptionList
 
 from serialpos.domain.errors import DomainError
-from serialpos.domain.sale_not_recorded import lines_for_people
+from serialpos.domain.resolved_sale import sale_for_people
 from serialpos.domain.text import visible
 from serialpos.domain.users import Permission
 from serialpos.tui.screens.admin import AdminListScreen
 from serialpos.tui.screens.base import ConsoleScreen
+from serialpos.tui.screens.conflict_detail import RESOLVE_BINDINGS, RESOLVE_HINTS
 from serialpos.tui.widgets.key_footer import KeyHints
 
 #: The first line of the list on a store terminal that cannot reach central.
@@ -99,9 +101,10 @@ def conflict_text(c: dict[str, Any]) -> Text:
         f"\n  {c.get('error')}: {op} #{entry.get('seq', '?')} from "
         f"{visible(str(c.get('terminal')))}; stands: {visible(stands)}"
     )
-    sale = lines_for_people(c)
+    heading, sale = sale_for_people(c)
     if sale:  # the whole sale is missing at central, not only the unit: say all of it
-        text.append(f"\n  NOT RECORDED: {visible(sale[0])}", style="bold")
+        # (once resolved, what the resolution did instead: domain/resolved_sale.py)
+        text.append(f"\n  {heading}: {visible(sale[0])}", style="bold")
         for line in sale[1:]:
             text.append(f"\n  {visible(line)}")
     if c.get("put_back"):
@@ -138,18 +141,13 @@ def open_conflicts(console: Any) -> None:
 class ConflictsScreen(AdminListScreen):
     TITLE: ClassVar[str] = "Conflicts"
     KEY_HINTS: ClassVar[KeyHints] = (
-        ("F5", "Accept"),
-        ("F6", "Return"),
-        ("F7", "Write off"),
-        ("F8", "Record sale"),
+        ("Enter", "Detail"),
+        *RESOLVE_HINTS,
         ("F3", "Open/all"),
         ("Esc", "Back"),
     )
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("f5", "resolve('accept')", "Accept: the first event stands", show=False),
-        Binding("f6", "resolve('return')", "Return the unit to stock", show=False),
-        Binding("f7", "resolve('write_off')", "Write the unit off", show=False),
-        Binding("f8", "resolve('record_sale')", "Record the rest of the sale", show=False),
+        *RESOLVE_BINDINGS,
         Binding("f3", "toggle_view", "Open or all conflicts", show=False),
         Binding("escape", "app.pop_screen", "Back", show=False),
     ]
@@ -222,11 +220,23 @@ class ConflictsScreen(AdminListScreen):
         self.message_line.note("open conflicts" if self.only_open else "all conflicts")
         self.reload()
 
-    def action_resolve(self, by: str) -> None:
-        """Ask, then resolve the chosen conflict by ``by``; No changes nothing."""
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        """Enter: the conflict whole, scrollable (a till's sale is taller than a handheld's
+        list: screens/conflict_detail.py)."""
+        event.stop()
+        chosen = event.option.id
+        if not chosen or chosen not in self.listed:
+            return
+        from serialpos.tui.screens.conflict_detail import ConflictDetailScreen
+
+        self.app.push_screen(ConflictDetailScreen(self, chosen, conflict_text(self.listed[chosen])))
+
+    def action_resolve(self, by: str, chosen: str | None = None) -> None:
+        """Ask, then resolve the chosen conflict (``chosen``, else the highlighted one) by
+        ``by``; No changes nothing."""
         from serialpos.tui.screens.serial_mode import Confirm
 
-        chosen = self.chosen
+        chosen = chosen or self.chosen
         if not chosen:
             self.show_error("no conflict chosen")
             return

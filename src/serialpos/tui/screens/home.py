@@ -18,8 +18,10 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from rich.text import Text
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
+from textual.message import Message
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
@@ -75,8 +77,18 @@ def not_built_message(flow: Flow) -> str:
     return f"{flow.name} is not built yet: it comes with {flow.comes_with}"
 
 
+@dataclass
+class LeftOpenFound(Message):
+    """What Home says of sales left open on this terminal ("" for none)."""
+
+    words: str
+
+
 class HomeScreen(ConsoleScreen):
     """Pick a flow by its number, or with the arrows and Enter."""
+
+    #: The left-open notice last said, cleared once no sale is left open.
+    _left_open_said: str = ""
 
     KEY_HINTS: ClassVar[KeyHints] = (("0-9/Enter", "Open"), ("A", "Admin"), ("S", "Shift"))
     TAKES_SCANS: ClassVar[bool] = True
@@ -119,6 +131,36 @@ class HomeScreen(ConsoleScreen):
         warning = getattr(self.console.source, "outbox_warning", "")
         if warning:
             self.message_line.note(warning)
+        self.find_left_open()
+
+    def on_screen_resume(self) -> None:
+        if self.is_mounted:
+            self.find_left_open()  # back from Sale: the sale may be finished now
+
+    @work(thread=True, exclusive=True, group="left-open")
+    def find_left_open(self) -> None:
+        """A sale left open on this terminal by a session that ended mid-sale (its units stay
+        reserved): said on the message line, with how to resume or cancel it. The rule is
+        the service's (services/orders/left_open.py); the screen only says it."""
+        from serialpos.services.orders.left_open import left_open, notice
+
+        session = self.console.session
+        if session is None:
+            return
+        try:
+            found = left_open(self.console.database(), session.store, session.terminal)
+        except Exception:  # an unreachable database is said where it is used
+            return
+        sells = any(flow.screen == "sale" for flow in flows_for(session.actor.role))
+        self.post_message(LeftOpenFound(notice(found, sells=sells)))
+
+    def on_left_open_found(self, message: LeftOpenFound) -> None:
+        said = self.message_line.text
+        if message.words:
+            self.message_line.warn(message.words)
+        elif self._left_open_said and said.endswith(self._left_open_said):
+            self.message_line.clear()  # finished or voided since: no longer so
+        self._left_open_said = message.words
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()

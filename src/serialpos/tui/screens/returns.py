@@ -131,6 +131,14 @@ class ReturnsScreen(ConsoleScreen):
     def action_method(self) -> None:
         self.method = (self.method + 1) % len(REFUND_CHOICES)
         self._head()
+        self.refresh_bindings()  # the footer names what F9 does now
+
+    def binding_words(self, action: str, words: str) -> str:
+        """The footer's words for ``action``: F9 takes the lines back for an exchange when
+        that is the method, and refunds no money then (widgets/key_footer.py)."""
+        if action == "refund" and REFUND_CHOICES[self.method] == "exchange":
+            return "Exchange"
+        return words
 
     def action_reissue(self) -> None:
         if self.exchange_sale is not None:

@@ -145,7 +145,7 @@ class SaleScreen(ConsoleScreen):
         #: What to do once the order is parked or voided on the way out (home, log out).
         self.after_finish: Callable[[], object] | None = None
         #: What the bindings were last refreshed for (see _refresh_keys_if_changed).
-        self._keys_for: tuple[str | None, bool, str] | None = None
+        self._keys_for: tuple[str | None, bool, str, bool] | None = None
         self.keys = OrderKeys(self)
         self.search = CounterSearch(self)
         self.jobs = OrderedJobs(self, "sale", lambda f: self.Refused(f.message, f.code))
@@ -180,8 +180,15 @@ class SaleScreen(ConsoleScreen):
         if action in ("pay", "park", "void"):
             return has_order
         if action == "fulfil":
-            return has_order and self.sale_type != "sale"
+            # A sale is fulfilled by F9 Pay; with nothing due (an exchange's credit covers
+            # it) there is nothing to pay, and F10/^F finish it as the footer then says.
+            return has_order and (self.sale_type != "sale" or self._nothing_due())
         return True
+
+    def _nothing_due(self) -> bool:
+        """Whether the order on screen has lines and nothing left to pay."""
+        view = self.view
+        return view is not None and bool(view.lines) and view.totals.due <= 0
 
     # -- running service calls, one at a time ------------------------------------------------
     def submit(self, job: Job, busy: str | None = None, pending: str | None = None) -> None:
@@ -285,7 +292,7 @@ class SaleScreen(ConsoleScreen):
         from may have changed; a scan into an open order changes none of it, and working out
         the footer's keys again per scan cost more than drawing the scanned line."""
         status = status_of(self.view) if self.view is not None else None
-        key = (status, self.last_invoice is not None, self.sale_type)
+        key = (status, self.last_invoice is not None, self.sale_type, self._nothing_due())
         if key != self._keys_for:
             self._keys_for = key
             self.refresh_bindings()

@@ -85,22 +85,29 @@ class ShiftScreen(ConsoleScreen):
         self.report = message.report
         self.counted = None
         box = self.query_one("#report", Static)
+        # The field's hint is short enough for a handheld's 36 columns; what to type and why
+        # is said whole above the report, where it wraps (the hint was cut at 40x16).
         if message.report is None:
-            box.update("No shift is open on this terminal.")
-            self.field.placeholder = "opening float (cash in the drawer), Enter"
+            box.update(
+                "No shift is open on this terminal.\nType the opening float (the cash in the "
+                "drawer, 0 for none) and Enter to open one."
+            )
+            self.field.placeholder = "opening float, Enter"
         else:
             width = max(len(a) for a, _ in report_rows(message.report))
             rows = "\n".join(f"{a:<{width}}  {b}" for a, b in report_rows(message.report))
-            box.update(f"{title(message.report)}\n{rows}")
-            self.field.placeholder = (
-                "cash counted, Enter to close the shift"
-                if message.report.kind == "X"
-                else "opening float for the next shift, Enter"
+            closing = message.report.kind == "X"
+            box.update(
+                ("Type the cash counted and Enter to close the shift.\n" if closing else "")
+                + f"{title(message.report)}\n{rows}"
             )
+            self.field.placeholder = "cash counted, Enter" if closing else "next float, Enter"
         if message.said:
             self.message_line.ok(message.said)
         if message.warning:
             self.show_warning(message.warning)
+        if not message.said and not message.warning:
+            self.message_line.clear()  # the read is done: "working…" no longer holds
         self.field.focus()
 
     def on_shift_refused(self, message: ShiftRefused) -> None:

@@ -27,12 +27,18 @@ def key_pairs(screen: Screen[object]) -> list[tuple[str, str]]:
     pairs: list[tuple[str, str]] = list(hints() if hints else getattr(screen, "KEY_HINTS", ()))
     by_action: dict[str, tuple[list[str], str]] = {}
     app = screen.app
+    # A screen whose key does another thing by its mode (Returns' F9: Refund, or Exchange
+    # when the refund method is exchange) names it by ``binding_words(action, words)``.
+    words_of = getattr(screen, "binding_words", None)
     for active in screen.active_bindings.values():
         binding = active.binding
         if not binding.show or not active.enabled:
             continue
         display = app.get_key_display(binding)
-        keys, _ = by_action.setdefault(binding.action, ([], binding.description))
+        words = binding.description
+        if words_of is not None:
+            words = words_of(binding.action, words)
+        keys, _ = by_action.setdefault(binding.action, ([], words))
         if display not in keys:
             keys.append(display)
     # The function key first (F9/^Y), whichever node's bindings listed the Ctrl key first.

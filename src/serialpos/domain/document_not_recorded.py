@@ -1,0 +1,172 @@
+"""What a conflicting stockroom document held that central did not record (issue 16).
+
+A till journals each blind receipt, return to vendor, adjustment and ASN receipt as ONE
+line (services/stock_lines.py), applied at central all or nothing. When one of its units
+moved at central first (the serial is in stock at another store, was sold at another till,
+was received on the ASN meanwhile) central records a conflict naming that one unit, and
+**none** of the document stands there: its other units and quantities are recorded nowhere
+at central, and the till takes central's state of them. A conflict that named only the one
+unit lost the rest without anyone being told. So a conflict says the whole of it, as a
+sale's does (domain/sale_not_recorded.py): each unit and quantity of the document, which
+one stopped it, and in plain words what to do (redo the rest at the till, then resolve).
+Worked out from the entry's line alone, the same at central and on the till.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+#: The stockroom documents a till journals whole, and how a person calls each.
+DOCUMENT_OPS = {
+    "receive": "receipt",
+    "rtv": "return to vendor",
+    "adjust": "adjustment",
+    "asn_receive": "ASN receipt",
+}
+
+#: What to do with what was not recorded, by document, short enough for a 40-column screen.
+_REDO = {
+    "receive": "receive them again at the till",
+    "rtv": "return them to the vendor again",
+    "adjust": "adjust them again",
+    "asn_receive": "receive the ASN again at the till",
+}
+
+
+def _serials(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list):
+        return [v for v in value if isinstance(v, str)]
+    return []
+
+
+def _quantity(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value else None
+
+
+def _lines(data: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Each unit (one line a serial) and each quantity of the document, in its order; an
+    adjustment's lines say ``add`` or ``remove``, a quantity signed as the till gave it."""
+    op = data.get("op")
+    listed = data.get("scans") if op == "asn_receive" else data.get("items")
+    if not isinstance(listed, list):
+        listed = [data]  # one product's units on the line itself
+    out: list[dict[str, Any]] = []
+    for item in listed:
+        if not isinstance(item, Mapping):
+            continue
+        sku = item.get("sku") if isinstance(item.get("sku"), str) else None
+        for key in ("serial", "serials", "add", "remove"):
+            move = key if key in ("add", "remove") else None
+            out += [
+                {"sku": sku, "serial": s, "quantity": 1, "move": move}
+                for s in _serials(item.get(key))
+            ]
+        quantity = _quantity(item.get("quantity"))
+        if quantity is not None and not any(_serials(item.get(k)) for k in ("serial", "serials")):
+            move = None if op != "adjust" else ("add" if quantity > 0 else "remove")
+            out.append({"sku": sku, "serial": None, "quantity": quantity, "move": move})
+    return out
+
+
+def _title(data: Mapping[str, Any]) -> str:
+    op = str(data.get("op"))
+    kind = DOCUMENT_OPS[op]
+    number = data.get("asn") if op == "asn_receive" else data.get("number")
+    extra = [
+        f"{label} {data[key]}"
+        for key, label in (("vendor", "vendor"), ("reference", "ref"))
+        if isinstance(data.get(key), str) and data.get(key)
+    ]
+    named = f" {number}" if isinstance(number, str) and number else ""
+    return f"{kind}{named}" + (f" ({', '.join(extra)})" if extra else "")
+
+
+def not_recorded(
+    line: Mapping[str, Any], serial: str | None, error: str | None = None
+) -> dict[str, Any] | None:
+    """The stockroom document ``line`` central did not record because of unit ``serial``:
+    ``document`` (its kind), ``number``, ``lines`` (``sku``, ``serial``, ``quantity``,
+    ``move``), ``units`` and ``quantities`` (how many of each), ``conflicting`` (the
+    positions of the lines naming ``serial``, from 1) and ``words``; None for an entry that
+    is no such document."""
+    op = line.get("op")
+    if op not in DOCUMENT_OPS:
+        return None
+    lines = _lines(line)
+    if not lines:
+        return None
+    conflicting = [n for n, ln in enumerate(lines, start=1) if serial and ln["serial"] == serial]
+    units = sum(1 for ln in lines if ln["serial"] is not None)
+    quantity = sum(abs(int(ln["quantity"])) for ln in lines if ln["serial"] is None)
+    rest = [ln for n, ln in enumerate(lines, start=1) if n not in conflicting]
+    why = f"{serial} had moved at central" if serial else "a unit of it had moved"
+    held = summary({"units": units, "quantities": quantity})
+    words = f"the whole {_title(line)} was not recorded at central: {why}; not recorded: {held}"
+    if rest:
+        words += f"; {_REDO[str(op)]} (all but the conflicting), then resolve by accept"
+    number = line.get("asn") if op == "asn_receive" else line.get("number")
+    return {
+        "document": DOCUMENT_OPS[str(op)],
+        "number": number if isinstance(number, str) else None,
+        "lines": lines,
+        "units": units,
+        "quantities": quantity,
+        "conflicting": conflicting,
+        "words": words,
+    }
+
+
+def line_words(item: Mapping[str, Any]) -> str:
+    """One line of :func:`not_recorded` in a few words: ``PH1 SN-1``, ``CAB x2``,
+    ``CAB remove x2``, ``PH1 add SN-4``."""
+    move = f" {item['move']}" if item.get("move") else ""
+    if item.get("serial"):
+        return f"{item.get('sku')}{move} {item['serial']}"
+    return f"{item.get('sku')}{move} x{abs(int(item.get('quantity') or 0))}"
+
+
+#: How a person calls the documents of the other entries a till journals.
+_OTHER_KINDS = {
+    "count": "count",
+    "transfer_out": "transfer",
+    "transfer_in": "transfer receipt",
+    "order_create": "sale",
+}
+_NUMBER_KEYS = ("number", "asn", "transfer", "order")
+
+
+def document_words(line: Mapping[str, Any]) -> str:
+    """The document an entry's ``line`` made, and what it held, in a few words, for a
+    conflict that names no unit (a count, a quantity): ``count C-1 (2 products, 3 scans)``,
+    ``receipt R-1 (2 units, 4 without serial)``."""
+    op = str(line.get("op") or "?")
+    kind = DOCUMENT_OPS.get(op) or _OTHER_KINDS.get(op) or op
+    number = next((line[k] for k in _NUMBER_KEYS if isinstance(line.get(k), str)), None)
+    named = f"{kind} {number}" if number else kind
+    if op == "count":
+        listed = line.get("products")
+        batches = line.get("batches")
+        scans = 0
+        for batch in batches if isinstance(batches, list) else []:
+            listed_scans = batch.get("scans") if isinstance(batch, Mapping) else None
+            scans += len(listed_scans) if isinstance(listed_scans, list) else 0
+        held = [_many(len(listed), "product")] if isinstance(listed, list) else []
+        return f"{named} ({', '.join([*held, _many(scans, 'scan')])})"
+    found = not_recorded(line, None) if op in DOCUMENT_OPS else None
+    if found is None:
+        return named
+    return f"{named} ({summary(found)})"
+
+
+def _many(number: int, thing: str) -> str:
+    return f"{number} {thing}{'s' if number != 1 else ''}"
+
+
+def summary(found: Mapping[str, Any]) -> str:
+    """A :func:`not_recorded` in a few words: ``2 units, 4 without serial``."""
+    held = [_many(found["units"], "unit")] if found["units"] else []
+    held += [f"{found['quantities']} without serial"] if found["quantities"] else []
+    return ", ".join(held) or "nothing"

@@ -1,0 +1,178 @@
+"""A till takes central's state of its sale once a manager recorded it (issue 16).
+
+A till's offline sale that met a unit sold at another till first is a conflict; a manager
+may resolve it by ``record_sale`` (services/conflict_sale.py): central records the sale as
+the till made it, with the line that named the other customer's unit **left open and paid**,
+its serial cleared, and its invoice covering the lines handed over. The till learns of the
+resolution (terminal/central_conflicts.py ``remember``, at a sync or when the manager
+resolves at this till) and counts the sale as taken (services/not_taken.py); but its own
+copy of the order still had the line fulfilled with the serial, so its receipt reprint, its
+serial card and its returns said the unit was this customer's while central said the other
+till's customer has it: the till and central disagreed for good.
+
+So at each sync round, for each conflict of this till's resolved by ``record_sale`` whose
+sale it has not taken yet, the till asks central for its rows of the sale's order and of the
+order that sold the unit at central (``GET /v1/snapshot?part=orders``) and, in one local
+transaction: takes central's rows over its own order (db/order_align_sql.py: the line open,
+no serial, the invoice as central has it; the payments keep this till's shift), takes a copy
+of the other till's order (db/order_copy_sql.py, as the pull does for a sale made elsewhere:
+the unit's card names it, and a return of the unit here goes through it), writes a local
+``central_state`` event naming that order (the unit's state was central's already: the pull
+follows central's feed; the event says on its card whose sale it is), and marks the entry's
+answer (:data:`TAKEN`) so it is done once. Nothing is asked when no such conflict waits (the
+common case: one read of the journal's conflicts). A central too old to send orders leaves
+the entry unmarked: the next round tries again.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.engine import Connection
+
+from serialpos.config import ChainConfig
+from serialpos.db import journal, order_align_sql, order_copy_sql
+from serialpos.db.engine import Database
+from serialpos.db.tables import utcnow
+from serialpos.services.orders.views import DOCUMENT_TYPE
+from serialpos.services.sale_copies import COPY_MARK
+from serialpos.terminal.client import CentralClient, CentralRefused
+from serialpos.terminal.mirror import move_unit
+
+log = logging.getLogger(__name__)
+
+#: The key of an entry's stored answer saying the till took central's rows of its sale.
+TAKEN = "taken_from_central"
+#: The local ledger's action of the event naming the sale that stands at central.
+ACTION = "central_state"
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """One conflict of this till's a manager resolved by ``record_sale``, not taken yet."""
+
+    entry: str
+    answer: dict[str, Any]
+    orders: tuple[str, ...]  # this till's orders the entry names (made, or followed)
+    serial: str | None  # the unit sold elsewhere
+    sku: str | None
+    standing: dict[str, Any]  # central's event that sold it (the conflict's first event)
+    conflict: Any
+
+
+def _orders_of(line: dict[str, Any]) -> tuple[str, ...]:
+    """The orders an entry names: the one it made (``numbers.order``), the one it acts on
+    (``order``: a follow-on return of it)."""
+    given = line.get("numbers")
+    numbers: dict[str, Any] = given if isinstance(given, dict) else {}
+    found = [numbers.get("order"), line.get("order")]
+    return tuple(dict.fromkeys(n for n in found if isinstance(n, str) and n))
+
+
+def due(conn: Connection) -> list[Recorded]:
+    """This till's conflicts resolved by ``record_sale`` whose orders it has not taken."""
+    out: list[Recorded] = []
+    for entry in journal.entries(conn, "conflict"):
+        answer = json.loads(entry.answer or "{}")
+        conflict = answer.get("conflict") or {}
+        resolution = conflict.get("resolution") or {}
+        if answer.get(TAKEN) or not isinstance(resolution, dict):
+            continue
+        if resolution.get("action") != "record_sale":
+            continue
+        line = json.loads(entry.line)
+        first = conflict.get("first_event") if isinstance(conflict.get("first_event"), dict) else {}
+        out.append(
+            Recorded(
+                entry.id,
+                answer,
+                _orders_of(line),
+                conflict.get("serial"),
+                conflict.get("sku"),
+                first or {},
+                conflict.get("id"),
+            )
+        )
+    return out
+
+
+def take_recorded(db: Database, client: CentralClient, chain: ChainConfig) -> int:
+    """Take central's rows of this till's sales a manager recorded (module doc); how many
+    entries were taken."""
+    waiting = db.read(due)
+    taken = 0
+    for found in waiting:
+        standing = found.standing.get("document")
+        numbers = sorted({*found.orders, *([standing] if isinstance(standing, str) else [])})
+        if not numbers:  # names no order: nothing to take
+            db.write(_marker(found))
+            continue
+        try:
+            copy = client.get_json(
+                "/v1/snapshot",
+                store=chain.store,
+                terminal=chain.terminal,
+                part="orders",
+                number=numbers,
+            )
+        except CentralRefused as exc:  # an older central: tried again at the next round
+            log.warning("central sent no rows of %s: %s", ", ".join(numbers), exc.message)
+            return taken
+
+        def work(conn: Connection, found: Recorded = found, copy: dict[str, Any] = copy) -> None:
+            for number in found.orders:
+                order_align_sql.align_order(conn, copy, number)
+            copied = order_copy_sql.take_orders(conn, copy, COPY_MARK)
+            _name_standing_sale(conn, found, copied, chain.store)
+            _mark(conn, found)
+
+        db.write(work)
+        taken += 1
+    return taken
+
+
+def _name_standing_sale(conn: Connection, found: Recorded, copied: list[str], store: str) -> None:
+    """A local event on the unit sold elsewhere naming central's sale of it (the order just
+    copied), in the state the unit has here (central's: the pull followed its feed)."""
+    number = found.standing.get("document")
+    if found.serial is None or found.sku is None or number not in copied:
+        return
+    product_id = journal.product_ids(conn).get(found.sku)
+    stores = journal.store_ids(conn)
+    unit = None if product_id is None else journal.unit(conn, product_id, found.serial)
+    if unit is None or store not in stores:
+        return
+    values: dict[str, object] = {
+        "at": utcnow(),
+        "action": ACTION,
+        "user_name": str(found.standing.get("user") or "central")[:32],
+        "terminal": str(found.standing.get("terminal") or "central")[:64],
+        "store_id": stores[store],
+        "product_id": product_id,
+        "unit_id": None,
+        "serial": found.serial,
+        "from_state": None,
+        "to_state": unit.state,
+        "quantity": 0,
+        "document_type": DOCUMENT_TYPE,
+        "document_id": str(number)[:64],
+        "document_line": None,
+        "reason": f"conflict {found.conflict} resolved by record_sale: sold on {number}"[:200],
+    }
+    move_unit(conn, unit, values, state=unit.state, unit_store=unit.store_id)
+
+
+def _marker(found: Recorded) -> Callable[[Connection], None]:
+    def work(conn: Connection) -> None:
+        _mark(conn, found)
+
+    return work
+
+
+def _mark(conn: Connection, found: Recorded) -> None:
+    answer = {**found.answer, TAKEN: True}
+    journal.answer_conflict_again(conn, found.entry, json.dumps(answer, ensure_ascii=False))
