@@ -232,10 +232,13 @@ class SerialposApp(StoreLinkApp, inherit_bindings=False):  # not Textual's ^Q qu
             await asyncio.wait_for(screen._mounted_event.wait(), MOUNT_WAIT_SECONDS)
 
     def wedge_on(self) -> bool:
-        """The keyboard wedge works once someone is logged in, on screens that take scans."""
+        """The keyboard wedge works once someone is logged in, on screens that take scans and
+        on forms that refuse them (``REFUSES_SCANS``: told from typing, then refused)."""
         if self.session is None or not self.screen_stack:
             return False
         screen = self.screen
+        if getattr(screen, "REFUSES_SCANS", False):
+            return True
         return isinstance(screen, ConsoleScreen) and screen.TAKES_SCANS
 
     async def _dispatch_key(self, event: events.Key) -> None:
@@ -451,6 +454,11 @@ class SerialposApp(StoreLinkApp, inherit_bindings=False):  # not Textual's ^Q qu
         screen = self.screen
         if isinstance(screen, ConsoleScreen):
             screen.post_message(ScanRead(message.raw, message.source, message.decoded))
+        elif getattr(screen, "REFUSES_SCANS", False):  # a form a person fills in
+            self.bell()
+            said = getattr(screen, "scan_not_used", None)
+            if callable(said):
+                said(message.raw)
         elif not type_into_focused(screen, message.raw):
             self.bell()  # a dialog without a field is open: the scan is not used
 

@@ -40,6 +40,9 @@ if TYPE_CHECKING:
 GS = "\x1d"
 #: The source name a wedge scan carries in ``ScanRead.source``.
 KEYBOARD = "keyboard"
+#: On a form a person fills in, keys this close make a scan (a scanner types a key every
+#: few milliseconds; a person rarely keeps four keys under 30 ms apart).
+FORM_KEY_GAP_MS = 30
 
 #: When a key was typed, in seconds. By default Textual's own stamp, taken when the terminal's
 #: bytes were parsed (not when the app got round to the key); tests pass a fake.
@@ -89,6 +92,7 @@ class KeyboardWedge:
         self.clock = clock
         self.hold = hold
         self._detector: WedgeDetector | None = None
+        self._form_detector: WedgeDetector | None = None
         self._held: list[events.Key] = []
         self._release_at = 0.0
         self._timer: Timer | None = None
@@ -114,13 +118,37 @@ class KeyboardWedge:
         """True while characters are held back, waiting to see whether they are a scan."""
         return bool(self._held)
 
+    @property
+    def form_detector(self) -> WedgeDetector:
+        """The timing on a form a person fills in (``REFUSES_SCANS``): only keys at a
+        scanner's pace (:data:`FORM_KEY_GAP_MS` apart) make a scan there, so a person typing
+        quickly into its fields is never taken for one; a scan slowed by the link past it
+        reaches the field as typed text, without its Enter."""
+        if self._form_detector is None:
+            from serialpos.devices.wedge import WedgeDetector
+
+            self._form_detector = WedgeDetector(FORM_KEY_GAP_MS)
+        return self._form_detector
+
+    def _watching(self) -> WedgeDetector:
+        refuses = getattr(self.app.screen, "REFUSES_SCANS", False)
+        return self.form_detector if refuses else self.detector
+
+    def _interrupt(self) -> None:
+        for detector in (self._detector, self._form_detector):
+            if detector is not None:
+                detector.interrupt()
+
     async def observe(self, event: events.Key) -> bool:
         """See one key before Textual dispatches it; True when the wedge has taken it (held,
         or the Enter that closed a scan), False when it should go on its way now."""
-        detector = self.detector
-        if isinstance(self.app.focused, Input):
+        detector = self._watching()
+        refuses = detector is self._form_detector
+        if isinstance(self.app.focused, Input) and not refuses:
             # A field takes every key itself, with no timing: its Enter ends the entry. Keys
-            # held from before the field had the focus go first, in order.
+            # held from before the field had the focus go first, in order. A form a person
+            # fills in (``REFUSES_SCANS``: quick create) is watched instead, so a scan
+            # made while it is up is told from typing and never typed into its fields.
             if self._held:
                 detector.interrupt()
                 await self.release()
@@ -147,7 +175,7 @@ class KeyboardWedge:
 
     async def stand_down(self) -> None:
         """The wedge is off for the screen in front: let go of held keys, forget the run."""
-        self.detector.interrupt()
+        self._interrupt()
         await self.release()
 
     async def release(self) -> None:
@@ -161,14 +189,14 @@ class KeyboardWedge:
     def reset(self) -> None:
         """Forget the current run and drop held keys (at log out)."""
         self._held.clear()
-        self.detector.interrupt()
+        self._interrupt()
 
     # -- holding -----------------------------------------------------------------------------
     def _hold(self, event: events.Key) -> None:
         self._held.append(event)
         # The timer runs on the real clock: it fires once no key has come for an interval.
         # Keys that arrived together are queued ahead of it, so a burst is never cut by it.
-        hold = self.detector.max_interval if self.hold is None else self.hold
+        hold = self._watching().max_interval if self.hold is None else self.hold
         self._release_at = time.monotonic() + hold
         if self._timer is None:
             self._timer = self.app.set_timer(hold, self._timer_fired)
@@ -180,7 +208,7 @@ class KeyboardWedge:
             self._timer = self.app.set_timer(left, self._timer_fired)
             return
         if self._held:
-            self.detector.interrupt()  # no Enter came in time: the run was typing
+            self._watching().interrupt()  # no Enter came in time: the run was typing
             await self.release()
 
 

@@ -41,11 +41,28 @@ class QuickCreate(ModalScreen[NewProduct | None]):
         Binding("escape", "cancel", "Cancel"),
     ]
     FIELDS = ("new-sku", "new-name", "new-price")
+    #: A person fills this form in: a scan made while it is up (the next units) is told from
+    #: typing by the keyboard wedge and refused (app.py ``on_scan_read``), never typed into
+    #: its fields: a burst of serials would name, price and create a product with Enter
+    #: after each, the serials lost.
+    REFUSES_SCANS: ClassVar[bool] = True
 
     def __init__(self, barcode: str) -> None:
         super().__init__()
         self.barcode = barcode
         self.mode = 2
+        self.scans_not_used: list[str] = []
+
+    def scan_not_used(self, raw: str) -> None:
+        """Say every scan this form did not take, so none is thought received."""
+        self.scans_not_used.append(clip(visible(raw), 40))
+        count = len(self.scans_not_used)
+        listed = ", ".join(self.scans_not_used[-3:])
+        more = "…, " if count > 3 else ""
+        self.query_one("#new-message", MessageLine).error(
+            f"{count} scan{'s' if count > 1 else ''} not used (this form takes typed keys): "
+            f"{more}{listed}; scan {'them' if count > 1 else 'it'} again once the product is made"
+        )
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
