@@ -14,8 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from textual.pilot import Pilot
-from tui_helpers import PERSON, SCANNER, SIZES, KeyClock, MakeApp, async_test, settle, terminal_keys
+from tui_helpers import SIZES, KeyClock, MakeApp, async_test, settle
 
 from serialpos.db.engine import Database
 from serialpos.services import products
@@ -23,15 +22,7 @@ from serialpos.tui.screens.sale_dialogs.quick_create import QuickCreate
 from serialpos.tui.widgets.message_line import MessageLine
 
 from test_blind_receiving_screen import bells, open_blind  # isort: skip
-
-
-async def burst(pilot: Pilot[object], clock: KeyClock, *scans: str) -> None:
-    clock.now += PERSON
-    clock.step = SCANNER
-    for event in terminal_keys("".join(f"{scan}\r" for scan in scans)):
-        pilot.app.post_message(event)
-    await settle(pilot)
-    clock.step = PERSON
+from test_burst_refusals import burst  # isort: skip
 
 
 @pytest.mark.parametrize("size", SIZES)

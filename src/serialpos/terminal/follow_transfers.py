@@ -5,6 +5,7 @@ it (kept here to be received offline, :func:`pull_transfers`), those it shipped
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy.engine import Connection
@@ -30,19 +31,7 @@ def pull_transfers(
     report.refused_receipts += len(
         db.write(lambda conn: refused_receipts(conn, found, chain.store))
     )
-    if not found:
-        return
-    events = [{"store": chain.store, "sku": ln["sku"]} for t in found for ln in t["lines"]]
-    cards = new_products(db, client, events, chain.store)
-
-    def write(conn: Connection) -> list[str]:
-        known = journal.product_ids(conn)
-        for card in cards:
-            if card["sku"] not in known:
-                journal.add_product(conn, card)
-        return keep_incoming(conn, found, chain.store)
-
-    report.transfers += len(db.write(write))
+    report.transfers += _kept(db, client, chain, found, keep_incoming)
 
 
 #: Codes of a central older than ``GET /v1/asns/open``.
@@ -64,9 +53,22 @@ def pull_asns(db: Database, client: CentralClient, chain: ChainConfig, report: S
     report.refused_asn_receipts += len(
         db.write(lambda conn: refused_receipts(conn, found, chain.store))
     )
+    report.asns += _kept(db, client, chain, found, keep_open)
+
+
+def _kept(
+    db: Database,
+    client: CentralClient,
+    chain: ChainConfig,
+    found: list[dict[str, Any]],
+    keep: Callable[[Connection, list[dict[str, Any]], str], list[str]],
+) -> int:
+    """How many of central's documents ``found`` (incoming transfers, open ASNs) ``keep``
+    newly kept here, in one transaction with the cards of products they name that this
+    terminal does not hold yet (fetched first, outside it)."""
     if not found:
-        return
-    events = [{"store": chain.store, "sku": ln["sku"]} for a in found for ln in a["lines"]]
+        return 0
+    events = [{"store": chain.store, "sku": ln["sku"]} for d in found for ln in d["lines"]]
     cards = new_products(db, client, events, chain.store)
 
     def write(conn: Connection) -> list[str]:
@@ -74,9 +76,9 @@ def pull_asns(db: Database, client: CentralClient, chain: ChainConfig, report: S
         for card in cards:
             if card["sku"] not in known:
                 journal.add_product(conn, card)
-        return keep_open(conn, found, chain.store)
+        return keep(conn, found, chain.store)
 
-    report.asns += len(db.write(write))
+    return len(db.write(write))
 
 
 def follow_sent_transfers(
