@@ -63,6 +63,15 @@ def rest_of_sale(current: Mapping[str, Any]) -> Result:
     return leave_open(dict(line), named)
 
 
+def handed_over_whole(current: Mapping[str, Any]) -> bool:
+    """Whether the till handed every line of conflict ``current``'s sale over (``fulfil``
+    true), so it gave the change of the tenders over the sale's total at its counter:
+    ``record_sale`` records that change then, not at the open line's later fulfilment
+    (services/orders/change_at_till.py)."""
+    line = (current.get("entry") or {}).get("line") or {}
+    return current.get("error") not in FOLLOW_ERRORS and line.get("fulfil") is True
+
+
 def cashier(conn: Connection, line: Mapping[str, Any], resolver: Actor) -> Actor:
     """Who made the sale of ``line`` (a till's entry: its ``journal.user``), acting at the
     resolver's terminal; enabled or not (the sale was theirs when it was made). The resolver
