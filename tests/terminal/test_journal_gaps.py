@@ -213,3 +213,47 @@ def test_a_return_at_another_till_of_a_line_fulfilled_later_uses_central_s_state
     assert a.unit_state("JG4-2") == "in_stock"
     for each in (a, b, chain):
         each.check_clean()
+
+
+def test_a_void_at_central_of_a_parked_layby_is_followed_by_the_till(chain: Chain) -> None:
+    """A lay-by made, paid and parked at the till, then voided at central (which refunds
+    and puts the unit back): after the sync the till's order is voided with central's
+    refund too and its unit no longer names the line. It stayed parked and paid on the till
+    for good (central refused resuming it) and ``db check`` failed there."""
+    _product(chain, "JGVPH", "300.00", "required")
+    _product(chain, "JGVCAB", "10.00")
+    assert chain.post({"op": "receive", "store": "S1", "sku": "JGVPH", "serial": "JGV-1"})[0]["ok"]
+    till = chain.terminal("JGV")
+    [made] = till.apply(
+        {
+            "op": "order_create",
+            "store": "S1",
+            "type": "layby",
+            "lines": [{"sku": "JGVPH", "serial": "JGV-1"}, {"sku": "JGVCAB"}],
+        }
+    )
+    assert made["ok"], made
+    order = made["order"]
+    till.sync()
+    paid, parked = till.apply(
+        {"op": "order_pay", "order": order, "payments": [{"method": "cash", "amount": "200"}]},
+        {"op": "order_park", "order": order, "parked": True},
+    )
+    assert paid["ok"] and parked["ok"], (paid, parked)
+    report = till.sync()
+    assert (report["accepted"], report["conflicts"], report["refused"]) == (2, 0, 0), report
+    assert _central(chain, _ORDER, order) == [("parked", Decimal("200.00"))]
+    [voided] = chain.post({"op": "order_void", "order": order})
+    assert voided["ok"], voided
+    till.sync()
+    assert _central(chain, _ORDER, order) == [("voided", Decimal("0.00"))]
+    _same(chain, till, order)
+    money = (
+        "SELECT p.kind, p.method, p.amount FROM order_payment p JOIN sale_order o "
+        "ON o.id = p.order_id WHERE o.number = :n ORDER BY p.kind, p.amount"
+    )
+    assert _central(chain, money, order) == _plain(till.query(money, n=order))
+    unit = "SELECT state, reserved_line_id FROM serial_unit WHERE serial = 'JGV-1'"
+    assert _central(chain, unit, order) == till.query(unit) == [("in_stock", None)]
+    till.check_clean()
+    chain.check_clean()

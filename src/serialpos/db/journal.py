@@ -15,6 +15,7 @@ from serialpos.db import repo
 from serialpos.db.prepared import Prepared
 from serialpos.db.sync_tables import FeedSeen, JournalEntry, SyncState
 from serialpos.db.tables import utcnow
+from serialpos.domain.states import UnitState
 
 journal_t: sa.Table = JournalEntry.__table__  # type: ignore[attr-defined]
 state_t: sa.Table = SyncState.__table__  # type: ignore[attr-defined]
@@ -371,7 +372,9 @@ def put_unit(
     store_id: int,
     now: datetime,
 ) -> int:
-    """Set a unit to central's state (creating it if this terminal never held it)."""
+    """Set a unit to central's state (creating it if this terminal never held it). A unit
+    leaving ``reserved`` lets go of the local order line that held it (a release or a void
+    made at central): a unit in another state naming a line fails ``db check``."""
     if found is None:
         result = conn.execute(
             repo.unit_t.insert().values(
@@ -389,7 +392,13 @@ def put_unit(
     conn.execute(
         repo.unit_t.update()
         .where(unit_c.id == found.id)
-        .values(state=state, store_id=store_id, version=unit_c.version + 1, updated_at=now)
+        .values(
+            state=state,
+            store_id=store_id,
+            version=unit_c.version + 1,
+            updated_at=now,
+            **({} if state == UnitState.RESERVED else {"reserved_line_id": None}),
+        )
     )
     return found.id
 

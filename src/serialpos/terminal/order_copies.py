@@ -25,6 +25,11 @@ copy (a line of it fulfilled later at the till that sold it, a return at a third
 order is asked for again with the others and the copy brought forward to it, never back
 (db/order_refresh_sql.py). It was taken once only: a special order's line fulfilled later
 at A read open at B, whose return of it was refused.
+
+The till's own orders follow central's void: an event of another (central's release of a
+unit the order held, on a void made at central) naming an order of the till's own still open
+or parked here asks for it too, and if central voided it the till's order is voided with
+central's refunds (db/order_follow_sql.py). It stayed open and paid here for good.
 """
 
 from __future__ import annotations
@@ -35,7 +40,7 @@ from typing import Any
 from sqlalchemy.engine import Connection
 
 from serialpos.config import ChainConfig
-from serialpos.db import order_copy_sql, order_refresh_sql
+from serialpos.db import order_copy_sql, order_follow_sql, order_refresh_sql
 from serialpos.db.engine import Database
 from serialpos.services.orders.views import DOCUMENT_TYPE
 from serialpos.services.sale_copies import COPY_MARK
@@ -93,7 +98,8 @@ def fetch(
 ) -> list[Copy]:
     """Central's rows of the orders this page's sale events name that the till does not
     hold yet, and of the copies it holds that any of the page's events names (a line
-    fulfilled or returned elsewhere since the copy was taken), to take with the page
+    fulfilled or returned elsewhere since the copy was taken) or of its own orders open
+    here that they name (voided at central meanwhile), to take with the page
     (:func:`take`)."""
     named = named_sales(events, chain.store, central_terminal)
     others = named_orders(events, chain.store, central_terminal)
@@ -101,18 +107,19 @@ def fetch(
         return []
     serials = sorted({s for found in named.values() for s in found})
 
-    def read(conn: Connection) -> tuple[set[str], set[str], set[str]]:
+    def read(conn: Connection) -> tuple[set[str], set[str], set[str], set[str]]:
         return (
             order_copy_sql.held(conn, list(named)),
             order_copy_sql.sold_here(conn, serials, COPY_MARK),
             order_copy_sql.copies_held(conn, sorted(others), COPY_MARK),
+            order_follow_sql.own_open(conn, sorted(others), COPY_MARK),
         )
 
-    held, sold_here, copies_held = db.read(read)
+    held, sold_here, copies_held, own_open = db.read(read)
     # A unit this till sold too (its sale central did not take: a conflict) keeps the till's
     # own sale on its card, NOT TAKEN; the other till's sale of it is returned at central.
     wanted = [n for n, found in named.items() if n not in held and not sold_here & set(found)]
-    wanted += sorted(copies_held - set(wanted))
+    wanted += sorted((copies_held | own_open) - set(wanted))
     copies: list[Copy] = []
     for start in range(0, len(wanted), ASK_AT_ONCE):
         try:
@@ -133,10 +140,12 @@ def fetch(
 
 def take(conn: Connection, copies: list[Copy]) -> tuple[int, int]:
     """Take the copies in the page's transaction: the copies held already brought forward
-    to central's rows (db/order_refresh_sql.py), the others taken; (orders taken, lines
-    of copies marked returned)."""
+    to central's rows (db/order_refresh_sql.py), the till's own orders voided at central
+    voided here (db/order_follow_sql.py), the others taken; (orders taken, lines of copies
+    marked returned)."""
     taken = returned = 0
     for copy in copies:
         returned += order_refresh_sql.refresh(conn, copy, COPY_MARK)[1]
+        order_follow_sql.follow_voids(conn, copy, COPY_MARK)
         taken += len(order_copy_sql.take_orders(conn, copy, COPY_MARK))
     return taken, returned
