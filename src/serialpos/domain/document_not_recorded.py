@@ -138,6 +138,17 @@ def not_recorded(
     }
 
 
+def redo_words(found: Mapping[str, Any]) -> str:
+    """What to do with a :func:`not_recorded` document's units besides the conflicting one,
+    with no word of resolving (for a conflict resolved already); empty when it held no
+    other."""
+    op = next((op for op, kind in DOCUMENT_OPS.items() if kind == found.get("document")), None)
+    lines, marked = found.get("lines") or [], found.get("conflicting") or []
+    if op is None or len(lines) <= len(marked):
+        return ""
+    return f"{_REDO[op]} (all but the conflicting)"
+
+
 def line_words(item: Mapping[str, Any]) -> str:
     """One line of :func:`not_recorded` in a few words: ``PH1 SN-1``, ``CAB x2``,
     ``CAB remove x2``, ``PH1 add SN-4``."""
