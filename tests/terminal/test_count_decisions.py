@@ -275,3 +275,36 @@ def test_a_count_approved_in_the_console_of_a_till_sends_its_decisions(
     _same(chain, "T5-", ("T5P",), (a, "S1"), (b, "S1"))
     for one in (a, b, chain):
         one.check_clean()
+
+
+def test_a_unit_a_till_scanned_that_central_holds_written_off_there_is_put_back(
+    chain: Chain,
+) -> None:
+    """Two counts of one product at two tills, both offline: A does not scan T6-002 (writes
+    it off), B scans it (a plain match for B, no decision). B's scan is the unit on the
+    shelf: central puts it back in stock, as for a found decision, and both tills follow."""
+    _product(chain, "T6P")
+    _receive(chain, "S1", "T6P", "T6-001", "T6-002")
+    a, b = chain.terminal("ct-t6a"), chain.terminal("ct-t6b")
+    [by_a] = a.apply(_count("T6P", "T6-001"))
+    assert by_a["ok"] and by_a["missing"] == [{"sku": "T6P", "serial": "T6-002"}], by_a
+    [by_b] = b.apply(_count("T6P", "T6-001", "T6-002"))
+    assert by_b["ok"] and by_b["missing"] == [] and by_b["matched"] == 2, by_b
+
+    assert a.sync()["accepted"] == 1
+    assert _central_units(chain, "T6-002") == {("T6P", "T6-002"): ("written_off", "S1")}
+    report = b.sync()
+    assert (report["accepted"], report["conflicts"], report["refused"]) == (1, 0, 0), report
+    assert _central_units(chain, "T6-") == {
+        ("T6P", "T6-001"): ("in_stock", "S1"),
+        ("T6P", "T6-002"): ("in_stock", "S1"),
+    }
+    assert _conflicts(chain, "T6-") == []
+    copy = _count_copy(b, by_b["count"])
+    assert copy["central"]["added"] == [{"sku": "T6P", "serial": "T6-002"}], copy
+    for till in (a, b, a, b):
+        assert till.sync()["pending"] == 0
+    _same(chain, "T6-", ("T6P",), (a, "S1"), (b, "S1"))
+    assert int(chain.scalar(STOCK, store="S1", sku="T6P")) == 2
+    for db in (a, b, chain):
+        db.check_clean()

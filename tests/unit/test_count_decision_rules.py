@@ -61,3 +61,19 @@ def test_the_till_copy_says_what_central_did() -> None:
     assert central_words(refused)[0].startswith("NOT TAKEN by central (refused): mia may not")
     conflicts = {"state": "accepted", "conflicts": [{"conflict": 7, "message": "m"}]}
     assert central_words(conflicts) == ["conflict #7: m"]
+
+
+def test_a_scan_central_holds_written_off_at_the_store_is_put_back_without_a_decision() -> None:
+    """Another till's count wrote W1 off; this till scanned it (a match, no decision): the
+    scan is the unit on the shelf. A scan held elsewhere, or decided on, is left alone."""
+    decided = Decided(found=(("PH", "W2"),))
+    held = _held(
+        ("W1", "PH", "S1", "written_off"),
+        ("W2", "PH", "S1", "written_off"),
+        ("W3", "PH", "S2", "written_off"),
+        ("S1X", "PH", "S1", "sold"),
+    )
+    scanned = [("PH", "W1"), ("PH", "W1"), ("PH", "W2"), ("PH", "W3"), ("PH", "S1X"), ("RT", "W1")]
+    out = settle(decided, held, "S1", "C-1", scanned)
+    assert out.restore == {"PH": ["W1", "W2"]}
+    assert out.illegal == [] and out.back("PH") == ["W1", "W2"]

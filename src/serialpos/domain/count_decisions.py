@@ -16,7 +16,12 @@ added as new in stock at another store. So the till sends its **decisions** with
   held in any other state or store, or known at central only as **another product's**
   (the till could not know its product), it is a **conflict** naming the unit, never
   moved and never recorded under the till's product;
-- a unit the till did not judge (matched, or not known to it) is left as central has it.
+- a unit the till scanned without a decision (a match: in stock there as the till knew it)
+  that central holds **written off at the count's store** (another till's count wrote it
+  off meanwhile) is put back in stock, as for a found decision: the scan is the unit on the
+  shelf, physical evidence central must not drop (:func:`settle`'s ``scanned``);
+- any other unit the till did not judge (matched, or not known to it) is left as central
+  has it.
 
 Pure: the service reads central's units of the serials named and posts what this says.
 """
@@ -129,11 +134,24 @@ def _words(held: Held) -> str:
 
 
 def settle(
-    decided: Decided, held: Mapping[str, Sequence[Held]], store: str, number: str
+    decided: Decided,
+    held: Mapping[str, Sequence[Held]],
+    store: str,
+    number: str,
+    scanned: Iterable[tuple[str, str]] = (),
 ) -> Settled:
     """What central does with ``decided`` (a count ``number`` at ``store``), ``held`` giving
-    central's units of each serial named (any product)."""
+    central's units of each serial named (any product). ``scanned``: (sku, serial) the till
+    scanned on which it decided nothing (at least those central holds written off at
+    ``store``); each one central holds written off there is put back in stock."""
     out = Settled()
+    judged = set(decided.units())
+    for sku, serial in dict.fromkeys(scanned):
+        own = next((u for u in held.get(serial, ()) if u.sku == sku), None)
+        if (sku, serial) in judged or own is None:
+            continue
+        if own.store == store and own.state == "written_off":
+            out.restore.setdefault(sku, []).append(serial)
     for sku, serial in decided.missing:
         units = held.get(serial, ())
         own = next((u for u in units if u.sku == sku), None)

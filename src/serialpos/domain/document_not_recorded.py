@@ -48,7 +48,9 @@ def _quantity(value: Any) -> int | None:
 
 def _lines(data: Mapping[str, Any]) -> list[dict[str, Any]]:
     """Each unit (one line a serial) and each quantity of the document, in its order; an
-    adjustment's lines say ``add`` or ``remove``, a quantity signed as the till gave it."""
+    adjustment's lines say ``add`` or ``remove``, a quantity signed as the till gave it. An
+    ASN receipt's scan naming only its SKU is one unit without a serial (a till journals
+    each such scan alone: services/asn/receiving.py); they make one quantity line a SKU."""
     op = data.get("op")
     listed = data.get("scans") if op == "asn_receive" else data.get("items")
     if not isinstance(listed, list):
@@ -65,9 +67,26 @@ def _lines(data: Mapping[str, Any]) -> list[dict[str, Any]]:
                 for s in _serials(item.get(key))
             ]
         quantity = _quantity(item.get("quantity"))
+        if quantity is None and op == "asn_receive" and item.get("serial") is None:
+            quantity = 1
         if quantity is not None and not any(_serials(item.get(k)) for k in ("serial", "serials")):
             move = None if op != "adjust" else ("add" if quantity > 0 else "remove")
             out.append({"sku": sku, "serial": None, "quantity": quantity, "move": move})
+    return _merged(out) if op == "asn_receive" else out
+
+
+def _merged(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """An ASN receipt's lines with its quantities of one SKU added up, at the first's place."""
+    out: list[dict[str, Any]] = []
+    first: dict[str | None, dict[str, Any]] = {}
+    for ln in lines:
+        if ln["serial"] is not None:
+            out.append(ln)
+        elif ln["sku"] in first:
+            first[ln["sku"]]["quantity"] += ln["quantity"]
+        else:
+            first[ln["sku"]] = dict(ln)
+            out.append(first[ln["sku"]])
     return out
 
 
@@ -117,6 +136,17 @@ def not_recorded(
         "conflicting": conflicting,
         "words": words,
     }
+
+
+def redo_words(found: Mapping[str, Any]) -> str:
+    """What to do with a :func:`not_recorded` document's units besides the conflicting one,
+    with no word of resolving (for a conflict resolved already); empty when it held no
+    other."""
+    op = next((op for op, kind in DOCUMENT_OPS.items() if kind == found.get("document")), None)
+    lines, marked = found.get("lines") or [], found.get("conflicting") or []
+    if op is None or len(lines) <= len(marked):
+        return ""
+    return f"{_REDO[op]} (all but the conflicting)"
 
 
 def line_words(item: Mapping[str, Any]) -> str:

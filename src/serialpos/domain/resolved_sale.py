@@ -7,7 +7,9 @@ money are recorded now), and after ``accept``, ``return`` or ``write_off`` the m
 to read what the resolution did and that the till's sale still stands unrecorded. So the
 heading and first line of a conflict's sale follow its status: ``NOT RECORDED`` while open,
 ``RECORDED`` after ``record_sale``, ``RESOLVED`` after any other resolution, each sentence
-saying what was done, by whom, and what the sale held. The CLI's ``conflicts show`` and the
+saying what was done, by whom, and what the sale held. A stockroom document's conflict
+(domain/document_not_recorded.py) says the same of the document, by its name, and what to
+redo at the till, never again to resolve it. The CLI's ``conflicts show`` and the
 console's Conflicts screen read it from here, so both say the same.
 """
 
@@ -16,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from serialpos.domain.document_not_recorded import redo_words, summary
 from serialpos.domain.sale_not_recorded import lines_for_people, of_conflict
 
 #: The heading of a conflict's sale while it is open.
@@ -70,6 +73,10 @@ def resolved_words(conflict: Mapping[str, Any]) -> str | None:
         return None
     action, by = done
     sale, held = _sale_name(found), _held(found)
+    if "document" in found:  # a stockroom document's: named as such, no "then resolve"
+        number = f" {found['number']}" if found.get("number") else ""
+        sale, held = f"{found['document']}{number}", summary(found)
+        held += f"; {redo}" if (redo := redo_words(found)) else ""
     unit = str(conflict.get("serial") or "the unit")
     if action == "record_sale":
         marked = found.get("conflicting") or []

@@ -19,7 +19,7 @@ conflict of the same entry (none: the count is accepted) could never clash with 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -65,16 +65,24 @@ def origin_of(data: Mapping[str, Any]) -> Origin:
     return Origin(key, terminal, seq)
 
 
-def settle_in(conn: Connection, decided: Decided, store: str, number: str) -> Settled:
+def settle_in(
+    conn: Connection,
+    decided: Decided,
+    store: str,
+    number: str,
+    scanned: Iterable[tuple[str, str]] = (),
+) -> Settled:
     """The till's decisions against central's units of the serials they name, now (read
-    in chunks: a first count at a till may add thousands)."""
-    serials = sorted({serial for _sku, serial in decided.units()})
+    in chunks: a first count at a till may add thousands). ``scanned``: the till's scans
+    central holds written off at ``store``, put back unless the till decided on them."""
+    scanned = list(scanned)
+    serials = sorted({serial for _sku, serial in [*decided.units(), *scanned]})
     held: dict[str, list[Held]] = {}
     for start in range(0, len(serials), CHUNK):
         chunk = serials[start : start + CHUNK]
         for serial, sku, at, state, _event in conflict_sql.unit_states(conn, chunk):
             held.setdefault(serial, []).append(Held(sku, at, state))
-    return settle(decided, held, store, number)
+    return settle(decided, held, store, number, scanned)
 
 
 def not_posted(settled: Settled, posted: set[str], store: str, number: str) -> list[Illegal]:
