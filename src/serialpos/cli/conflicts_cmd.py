@@ -11,6 +11,7 @@ entry's conflict now. ``show`` prints words, ``--json`` the conflict as ``GET
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 import typer
@@ -70,8 +71,13 @@ def list_(
         return
     from serialpos.domain.sale_not_recorded import in_short
 
+    put_back = None
+    if st.config().chain is not None:
+        # On a till: what each conflict's entry had moved here, put back.
+        from serialpos.terminal.status import put_back_text
+
+        put_back = put_back_text
     headers = ["id", "status", "store", "sku", "serial", "terminal", "error", "message"]
-    headers.append("not recorded")
     rows = [
         [
             c.get("id"),
@@ -81,20 +87,27 @@ def list_(
             c.get("serial"),
             c.get("terminal"),
             c.get("error"),
-            c.get("message"),
-            # The whole sale or document, or what a conflict naming no unit held (a count).
-            in_short(c),
+            _message_cell(c, in_short(c), put_back),
         ]
         for c in found
     ]
-    if st.config().chain is not None:
-        # On a till: what each conflict's entry had moved here, put back.
-        from serialpos.terminal.status import put_back_text
-
-        headers.append("put back")
-        for row, c in zip(rows, found, strict=True):
-            row.append(put_back_text(c.get("put_back") or []))
     print_table(headers, rows, title="Sync conflicts")
+
+
+def _message_cell(
+    c: dict[str, Any], short: str, put_back: Callable[[list[dict[str, Any]]], str] | None
+) -> str:
+    """The message, then what was not recorded (the whole sale or document, or what a
+    conflict naming no unit held) and, on a till, what its entry had moved here and was put
+    back, each on a line of its own: in one wrapping column, an 80-column terminal keeps
+    them readable (columns of their own cut the message to a few letters)."""
+    lines = [str(c.get("message") or "")]
+    if short:
+        lines.append(f"not recorded: {short}")
+    back = put_back(c.get("put_back") or []) if put_back is not None else ""
+    if back:
+        lines.append(f"put back: {back}")
+    return "\n".join(lines)
 
 
 @app.command("show")
