@@ -29,7 +29,7 @@ from serialpos.db import journal
 from serialpos.db.engine import Database
 from serialpos.domain.errors import BadRequest, DomainError
 from serialpos.services.conflicts import UnknownConflict
-from serialpos.terminal.client import CentralClient, CentralRefused, Offline
+from serialpos.terminal.client import ROUTE_MISSING, CentralClient, CentralRefused, Offline
 from serialpos.terminal.status import local_conflicts
 
 #: Seconds the console waits for central before it says the till is offline.
@@ -192,8 +192,6 @@ def own_entry(db: Database, conflict_id: int) -> str | None:
 
 #: Entries sent in one request (central takes 100 at most: services/lost_conflicts.py).
 RECORD_RUN = 100
-#: Codes of a central older than :func:`record_again` (no ``POST /v1/conflicts``).
-_NOT_THERE = frozenset({"http_404", "http_405", "not_found", "method_not_allowed"})
 
 
 def record_again(db: Database, client: CentralClient) -> int | None:
@@ -214,7 +212,7 @@ def record_again(db: Database, client: CentralClient) -> int | None:
         try:
             answer = client.post_json("/v1/conflicts", {"entries": [i for _e, i in run]})
         except CentralRefused as exc:
-            if exc.code in _NOT_THERE:
+            if exc.code in ROUTE_MISSING:
                 return None
             raise
         kept = [

@@ -45,6 +45,11 @@ class Offline(DomainError):
     code = "offline"
 
 
+#: The codes central answers a route it does not have with: a central older than the route
+#: asked for (callers that can do without it go on as before).
+ROUTE_MISSING = frozenset({"http_404", "http_405", "not_found", "method_not_allowed"})
+
+
 class CentralRefused(DomainError):
     """Central answered with a problem (revoked token, wrong store...): its code and words."""
 

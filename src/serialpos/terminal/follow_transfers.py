@@ -14,7 +14,7 @@ from serialpos.config import ChainConfig
 from serialpos.db import journal
 from serialpos.db.engine import Database
 from serialpos.terminal import central_state
-from serialpos.terminal.client import CentralClient, CentralRefused
+from serialpos.terminal.client import ROUTE_MISSING, CentralClient, CentralRefused
 from serialpos.terminal.pull import new_products
 from serialpos.terminal.sync_report import SyncReport
 
@@ -34,10 +34,6 @@ def pull_transfers(
     report.transfers += _kept(db, client, chain, found, keep_incoming)
 
 
-#: Codes of a central older than ``GET /v1/asns/open``.
-_NOT_THERE = frozenset({"http_404", "http_405", "not_found", "method_not_allowed"})
-
-
 def pull_asns(db: Database, client: CentralClient, chain: ChainConfig, report: SyncReport) -> None:
     """Keep the store's open ASNs the terminal does not hold yet (imported at central after
     it was set up), and make its copy of an ASN whose receipt here central did not take
@@ -47,7 +43,7 @@ def pull_asns(db: Database, client: CentralClient, chain: ChainConfig, report: S
     try:
         found = client.get_json("/v1/asns/open", store=chain.store)["asns"]
     except CentralRefused as exc:
-        if exc.code in _NOT_THERE:
+        if exc.code in ROUTE_MISSING:
             return  # a central older than this: the snapshot's ASNs only, as before
         raise
     report.refused_asn_receipts += len(
