@@ -223,7 +223,12 @@ def print_table(rows: list[Row], title: str) -> None:
     for metric, value, target, ok in rows:
         style = "bold red" if ok == "NO" else ""
         table.add_row(metric, value, target, ok, style=style)
-    Console(width=max(110, shutil.get_terminal_size((120, 24)).columns)).print(table)
+    # As wide as the rows need (a long metric name is never wrapped): at the terminal's
+    # width alone the value and target columns were squeezed to nothing when piped.
+    heads = ("metric", "value", "target", "ok?")
+    needed = sum(max(len(h), *(len(str(r[i])) for r in rows)) for i, h in enumerate(heads)) + 13
+    terminal = shutil.get_terminal_size((120, 24)).columns
+    Console(width=max(110, terminal, needed)).print(table)
 
 
 def parse(argv: list[str]) -> tuple[bool, list[str], dict[str, int]]:
