@@ -377,3 +377,26 @@ async def test_an_unfinished_blind_receipt_is_resumed_from_its_draft(
         "LT-ZEN14": (3, ["ZB24009901", "ZB24009902", "ZB24009903"])
     }
     assert list((data_home / "serialpos" / "blind-drafts").iterdir()) == []
+
+
+@async_test
+async def test_leaving_the_new_product_form_keeps_the_bursts_refusals_said(
+    make_app: MakeApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A burst led by an unknown barcode: the scans behind it, refused before the form
+    opens, stay said (and listed by F7) after Esc on the form; "no product created" is
+    said after them instead of over them."""
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_blind(pilot, "Acme", "")
+        for raw in ("4006381333931", "ZB00000001", "ZB00000002"):  # one burst
+            pilot.app.post_message(ScanRead(raw, "test", decode(raw)))
+        await settle(pilot)
+        assert isinstance(app.screen, QuickCreate)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is screen
+        assert len(screen.kept) == 2
+        said = message(app)
+        assert said.startswith("✗ 2 refused (F7 lists them): "), said
+        assert said.endswith("· then › no product created"), said

@@ -435,7 +435,8 @@ class ChecklistScreen(KeepsRefusals):
         def entered(new: NewProduct | None) -> None:
             self.focus_scan()
             if new is None:
-                self.message_line.note("no product created")
+                # Said after the burst's kept refusals, never over them (F7 still lists them).
+                self.scan_said("note", "no product created")
                 return
             self.submit(
                 lambda: self.scans.create_product(
