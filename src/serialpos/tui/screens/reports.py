@@ -52,8 +52,8 @@ from serialpos.tui.widgets.status_line import StatusLine
 if TYPE_CHECKING:
     from serialpos.db.engine import Database
     from serialpos.services.report_filter import ReportFilter
-    from serialpos.tui.app import SerialposApp
     from serialpos.tui.session import Session
+    from serialpos.tui.store_link import StoreLinkApp
 
 #: A table row: its cells, and its key (None: no key).
 Row = tuple[tuple[Text, ...], str | None]
@@ -78,7 +78,7 @@ def refusal(session: Session | None) -> str | None:
     return None
 
 
-def open_reports(app: SerialposApp) -> None:
+def open_reports(app: StoreLinkApp) -> None:
     """Open the reports menu, or say on the current screen's message line why not."""
     refused = refusal(app.session)
     if refused is None:
