@@ -15,8 +15,8 @@ from serialpos.db import tables as t
 from serialpos.db.prepared import Prepared
 from serialpos.domain.limits import MAX_STOCK_LEVEL, check_stock_level
 
-event_t: sa.Table = t.LedgerEvent.__table__  # type: ignore[attr-defined]
-stock_t: sa.Table = t.StockLevel.__table__  # type: ignore[attr-defined]
+event_t = t.LedgerEvent.__table__  # type: ignore[attr-defined]
+stock_t = t.StockLevel.__table__  # type: ignore[attr-defined]
 
 _INSERT_EVENT = sa.insert(event_t)
 EVENT_KEYS = [c.name for c in event_t.columns if c.name != "id"]

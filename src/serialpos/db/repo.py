@@ -22,14 +22,20 @@ from serialpos.db import tables as t
 from serialpos.db.engine import Database
 from serialpos.db.lease_tables import lease_t
 
-# add_events, bump_stock, keep_settings and settings_pairs are re-exported (``as``) for the
-# modules that still call them here (db/order_repo.py, db/sale_sql.py, terminal/,
-# services/counts/); new code imports them from db/ledger_writes.py and db/settings_sql.py.
+# Re-exported (``as``): the event, stock and settings tables (defined where they are written
+# and read) for every module that reaches them here; add_events, bump_stock, keep_settings and
+# settings_pairs for the modules that still call them here (db/order_repo.py, db/sale_sql.py,
+# terminal/, services/counts/). New code imports those from db/ledger_writes.py and
+# db/settings_sql.py.
 from serialpos.db.ledger_writes import add_events as add_events
 from serialpos.db.ledger_writes import bump_stock as bump_stock
+from serialpos.db.ledger_writes import event_t as event_t
+from serialpos.db.ledger_writes import stock_t as stock_t
 from serialpos.db.prepared import Prepared
+from serialpos.db.settings_sql import chain_setting_t as chain_setting_t
 from serialpos.db.settings_sql import keep_settings as keep_settings
 from serialpos.db.settings_sql import settings_pairs as settings_pairs
+from serialpos.db.settings_sql import store_setting_t as store_setting_t
 from serialpos.domain.errors import UnknownProduct, UnknownStore
 from serialpos.domain.products import SERIAL_MODES, PackageType, Product, SerialMode
 from serialpos.domain.text import clip
@@ -38,11 +44,7 @@ store_t = t.Store.__table__  # type: ignore[attr-defined]
 product_t = t.Product.__table__  # type: ignore[attr-defined]
 barcode_t = t.ProductBarcode.__table__  # type: ignore[attr-defined]
 unit_t = t.SerialUnit.__table__  # type: ignore[attr-defined]
-stock_t = t.StockLevel.__table__  # type: ignore[attr-defined]
-event_t = t.LedgerEvent.__table__  # type: ignore[attr-defined]
 user_t = t.User.__table__  # type: ignore[attr-defined]
-chain_setting_t = t.ChainSetting.__table__  # type: ignore[attr-defined]
-store_setting_t = t.StoreSetting.__table__  # type: ignore[attr-defined]
 component_t = t.ProductComponent.__table__  # type: ignore[attr-defined]
 
 

@@ -15,8 +15,8 @@ from serialpos.db import tables as t
 from serialpos.db.prepared import Prepared
 from serialpos.db.txcache import forget, transaction_cache
 
-chain_setting_t: sa.Table = t.ChainSetting.__table__  # type: ignore[attr-defined]
-store_setting_t: sa.Table = t.StoreSetting.__table__  # type: ignore[attr-defined]
+chain_setting_t = t.ChainSetting.__table__  # type: ignore[attr-defined]
+store_setting_t = t.StoreSetting.__table__  # type: ignore[attr-defined]
 
 _chain_c, _store_c = chain_setting_t.c, store_setting_t.c
 _CHAIN_VALUES = sa.select(_chain_c.key, _chain_c.value, sa.literal_column("0").label("rank"))
