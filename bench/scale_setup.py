@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from serialpos.db import bulk, bulk_events, ledger_chain, repo
+from serialpos.db import bulk, bulk_events, ledger_chain, ledger_writes, repo
 from serialpos.db.conflict_sql import link_t
 from serialpos.db.engine import Database
 from serialpos.db.tables import utcnow
@@ -99,7 +99,7 @@ def _receive_in(
     chained = ledger_chain.stamp_columns(conn, shared, columns)
     bulk_events.insert_events(conn, shared, {**columns, **chained})
     for code, listed in units.items():
-        repo.bump_stock(conn, product_id, store_ids[code], len(listed))
+        ledger_writes.bump_stock(conn, product_id, store_ids[code], len(listed))
 
 
 def tokens_and_links(db: Database, user: str, terminals: list[Terminal]) -> list[str]:

@@ -15,7 +15,7 @@ import pytest
 from openpyxl import load_workbook
 from typer.testing import CliRunner
 
-from serialpos.cli import report as report_cli
+from serialpos.cli import report_export
 from serialpos.cli.app import app
 from serialpos.db import migrate
 from serialpos.db.engine import Database
@@ -322,12 +322,12 @@ def test_reports_need_a_manager(tmp_path: Path, shop: dict[str, str]) -> None:
 
 
 def test_progress_bar_only_for_large_exports(monkeypatch: pytest.MonkeyPatch) -> None:
-    with report_cli._progress(10, "x") as progress:
+    with report_export.export_progress(10, "x") as progress:
         assert progress is None  # a short export: no bar
-    monkeypatch.setattr(report_cli, "PROGRESS_FROM", 1)
+    monkeypatch.setattr(report_export, "PROGRESS_FROM", 1)
     monkeypatch.setenv("FORCE_COLOR", "1")
     monkeypatch.setenv("TERM", "xterm")
-    with report_cli._progress(10, "x") as progress:
+    with report_export.export_progress(10, "x") as progress:
         assert progress is not None
         progress(5)
 

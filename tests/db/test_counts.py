@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from serialpos.db import migrate, repo
+from serialpos.db import ledger_writes, migrate, repo
 from serialpos.db.engine import Database
 from serialpos.domain.counts import CountClosed, NotInCount
 from serialpos.domain.errors import (
@@ -51,7 +51,7 @@ def _state(db: Database, sku: str, serial: str) -> tuple[str, str] | None:
 
 def _quantity(db: Database, sku: str, store: str) -> int:
     def work(conn: sa.Connection) -> int:
-        return repo.stock_quantity(
+        return ledger_writes.stock_quantity(
             conn, repo.product_by_sku(conn, sku).id, repo.store_id(db, conn, store)
         )
 

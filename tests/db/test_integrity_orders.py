@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from typer.testing import CliRunner
 
 from serialpos.cli.app import app
-from serialpos.db import order_repo, repo
+from serialpos.db import order_repo, repo, unit_sql
 from serialpos.db.engine import Database
 from serialpos.domain.states import Action
 from serialpos.services import ledger, products
@@ -152,7 +152,7 @@ def test_the_repo_unit_row_reads_the_holding_line(shop: Database) -> None:
     line = _line_of(shop, "S1-000001")
 
     def read(conn: sa.Connection) -> repo.UnitRow | None:
-        return repo.unit_by_serial(conn, repo.product_by_sku(conn, "PH").id, "P1")
+        return unit_sql.unit_by_serial(conn, repo.product_by_sku(conn, "PH").id, "P1")
 
     unit = shop.read(read)
     assert unit is not None and (unit.state, unit.reserved_line) == ("reserved", line)

@@ -6,7 +6,7 @@ the row's shape worked out once per statement)."""
 from __future__ import annotations
 
 from serialpos.db import order_repo as orepo
-from serialpos.db import repo
+from serialpos.db import settings_sql
 from serialpos.db.engine import Database
 from serialpos.services import settings
 from serialpos.services.context import Actor
@@ -21,12 +21,12 @@ def _read(db: Database, number: str) -> tuple[dict[str, object], dict[str, str],
         row = orepo.order_row(conn, number, lock=True)  # type: ignore[arg-type]
         assert row is not None
         store = int(row._mapping["store_id"])  # type: ignore[call-overload]
-        return dict(row._mapping), repo.setting_values(conn, store)  # type: ignore[arg-type]
+        return dict(row._mapping), settings_sql.setting_values(conn, store)  # type: ignore[arg-type]
 
     row, kept = db.write(locked)
 
     def fresh(conn: object) -> dict[str, str]:
-        return repo.setting_values(conn, int(row["store_id"]))  # type: ignore[arg-type, call-overload]
+        return settings_sql.setting_values(conn, int(row["store_id"]))  # type: ignore[arg-type, call-overload]
 
     return row, kept, db.read(fresh)
 

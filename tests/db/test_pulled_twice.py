@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from serialpos.db import journal, repo
+from serialpos.db import journal, ledger_writes
 from serialpos.db.engine import Database
 from serialpos.db.tables import utcnow
 from serialpos.services import products
@@ -43,8 +43,8 @@ def _pulled(db: Database, admin: Actor, *, times: int, document: str = SOLD) -> 
             "document_line": "2",
             "reason": None,
         }
-        repo.add_events(conn, [dict(event) for _ in range(times)])  # type: ignore[arg-type]
-        repo.bump_stock(conn, cable, here, -times)  # type: ignore[arg-type]
+        ledger_writes.add_events(conn, [dict(event) for _ in range(times)])  # type: ignore[arg-type]
+        ledger_writes.bump_stock(conn, cable, here, -times)  # type: ignore[arg-type]
 
     db.write(write)
 

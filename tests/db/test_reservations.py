@@ -13,7 +13,7 @@ from datetime import datetime
 import pytest
 import sqlalchemy as sa
 
-from serialpos.db import migrate, order_repo, repo
+from serialpos.db import migrate, order_repo, repo, unit_sql
 from serialpos.db.engine import Database
 from serialpos.domain.errors import ReservationLost
 from serialpos.domain.states import Action
@@ -113,11 +113,11 @@ def test_the_conditional_update_checks_the_holding_line(shop: Database, admin: A
     _a, line_a, _b, line_b = _stale(shop, admin)
     with shop.engine.begin() as conn:
         pid = repo.product_by_sku(conn, "PH").id
-        unit = repo.unit_by_serial(conn, pid, "U1")
+        unit = unit_sql.unit_by_serial(conn, pid, "U1")
         assert unit is not None and unit.reserved_line == line_b
         read_as_a = repo.UnitRow(unit.id, unit.state, unit.store_id, unit.version, line_a)
-        assert not repo.claim_unit(conn, read_as_a, "sold", unit.store_id, datetime(2026, 1, 1))
-        assert repo.claim_unit(conn, unit, "in_stock", unit.store_id, datetime(2026, 1, 1))
+        assert not unit_sql.claim_unit(conn, read_as_a, "sold", unit.store_id, datetime(2026, 1, 1))
+        assert unit_sql.claim_unit(conn, unit, "in_stock", unit.store_id, datetime(2026, 1, 1))
 
 
 def test_migration_0011_gives_reserved_units_their_newest_open_line(db_url: str) -> None:

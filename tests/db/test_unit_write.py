@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sql_watch import statements as _statements
 from sqlalchemy.engine import Connection
 
-from serialpos.db import repo, unit_write
+from serialpos.db import repo, unit_sql, unit_write
 from serialpos.db.engine import Database
 from serialpos.db.tables import utcnow
 from serialpos.domain.states import Action
@@ -55,7 +55,7 @@ def test_a_lost_claim_writes_nothing(db: Database, admin: Actor) -> None:
     before = _counts(db)
 
     def stale(conn: Connection) -> bool:
-        unit = repo.unit_by_serial(conn, _product_id(conn), "A1")
+        unit = unit_sql.unit_by_serial(conn, _product_id(conn), "A1")
         assert unit is not None
         old = repo.UnitRow(unit.id, unit.state, unit.store_id, unit.version - 1)
         event = _sell_event(conn, admin, unit)

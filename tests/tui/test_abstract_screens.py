@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from serialpos.tui.screens.checked_scan_out import CheckedScanOutScreen
-from serialpos.tui.screens.reports import ReportScreen
+from serialpos.tui.screens.report_screen import ReportScreen
 from serialpos.tui.screens.scan_out import ScanOutScreen
 
 

@@ -356,11 +356,11 @@ async def test_a_long_list_is_capped_and_filled_in_steps(
     make_app: MakeApp, demo_db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The cap and the fill step are made tiny so that five lines show both."""
-    from serialpos.tui.screens import fulfilment, reports
+    from serialpos.tui.screens import fulfilment, report_screen
 
     first, _ = waiting_orders(demo_db)
     monkeypatch.setattr(fulfilment, "SHOWN", 3)
-    monkeypatch.setattr(reports, "FILL_CHUNK", 2)
+    monkeypatch.setattr(report_screen, "FILL_CHUNK", 2)
     app = make_app()
     async with app.run_test(size=(40, 16)) as pilot:
         screen = await open_fulfilment(pilot)

@@ -29,7 +29,8 @@ from serialpos.services.orders.header import open_order
 from serialpos.services.orders.lines import add_item
 from serialpos.services.report_filter import ReportFilter, check_filter
 from serialpos.services.returns import return_units
-from serialpos.tui.screens.reports import ReportScreen, ReportsScreen
+from serialpos.tui.screens.report_screen import ReportScreen
+from serialpos.tui.screens.reports import ReportsScreen
 from serialpos.tui.screens.sales_report import SalesReportScreen, discount_words
 from serialpos.tui.widgets.export_progress import ExportProgress
 from serialpos.tui.widgets.message_line import MessageLine
@@ -177,7 +178,7 @@ async def test_a_long_export_moves_the_progress_bar(
     """The services tell progress every few thousand rows and the screen passes it on at
     most ten times a second; both are made "every row" so five rows show the bar moving."""
     from serialpos.services import exports
-    from serialpos.tui.screens import reports as report_screens
+    from serialpos.tui.screens import report_screen as report_screens
 
     lines, _, _ = sell(demo_db)
     monkeypatch.setattr(exports, "PROGRESS_EVERY", 1)

@@ -7,13 +7,10 @@ import json
 
 import pytest
 
-from serialpos.domain.asn_rows import (
-    MAX_ASN_ID,
-    looks_like_json,
-    parse_asn_file,
-    parse_csv,
-    parse_json,
-)
+from serialpos.domain.asn_csv import parse_csv
+from serialpos.domain.asn_file import looks_like_json, parse_asn_file
+from serialpos.domain.asn_json import parse_json
+from serialpos.domain.asn_rows import MAX_ASN_ID
 
 HEADER = "ASN,Vendor,SKU,Quantity,Serials,CasePack\n"
 

@@ -3,25 +3,24 @@
 For managers and admins (the reports permission), over SSH as in the console. Without
 ``--out`` the report goes to stdout (XLSX excepted: a workbook is not for a terminal); with
 ``--out`` the file appears complete or not at all. Large exports show a Rich progress bar on
-stderr when stderr is a terminal, so stdout stays clean for pipes.
+stderr when stderr is a terminal, so stdout stays clean for pipes. This module reads the
+options and picks the rows; report_table.py shows them, report_export.py writes them.
 """
 
 from __future__ import annotations
 
-import contextlib
-import io
 import re
-import sys
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
-from datetime import date, datetime
+from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
 
 from serialpos.cli.context import state
-from serialpos.cli.output import fail, output_console, say
+from serialpos.cli.output import fail, say
+from serialpos.cli.report_export import write_rows
+from serialpos.cli.report_table import show_table
 
 if TYPE_CHECKING:
     from serialpos.db.engine import Database
@@ -36,8 +35,6 @@ FORMATS = ("table", "csv", "xlsx", "json")
 TABLE_ROWS = 10_000
 #: Open lines exported by ``fulfilment`` (they are held in memory, unlike sales rows).
 FULFILMENT_EXPORT_ROWS = 200_000
-#: Exports of at least this many rows show a progress bar (on a terminal).
-PROGRESS_FROM = 20_000
 
 #: Columns a table leaves out, in this order, while the terminal is too narrow for them. Dates,
 #: serials, SKUs, prices and ids are never among them: a narrow terminal wraps names instead.
@@ -149,185 +146,10 @@ def _start(
     return db, f
 
 
-@contextmanager
-def _progress(total: int, what: str) -> Iterator[Callable[[int], None] | None]:
-    """A transient Rich progress bar on stderr for a long export; nothing for a short one,
-    or when stderr is not a terminal (a log file would fill with redraws)."""
-    from rich.console import Console
-
-    console = Console(stderr=True)
-    if total < PROGRESS_FROM or not console.is_terminal:
-        yield None
-        return
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
-
-    with Progress(
-        "[progress.description]{task.description}",
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=console,
-        transient=True,
-    ) as bar:
-        task = bar.add_task(what, total=total)
-        yield lambda done: bar.update(task, completed=done)
-
-
-#: Cells never wrapped in a table: a serial or document number broken over lines is
-#: misread, and one cut short with "…" is useless.
-_WHOLE = frozenset(
-    {
-        "Invoice",
-        "Order",
-        "SKU",
-        "Serial Number",
-        "Line",
-        "Line ID",
-        "Date",
-        "Created",
-        "Quantity",
-        "Price",
-        "Discount",
-        "Total",
-    }
-)
-#: How narrow a wrapped text column (product, customer, ...) may become.
-_TEXT_WIDTH = 14
-#: Shorter headings where a column's values are short (the exports keep the full names).
-_HEADINGS = {"Quantity": "Qty"}
-
-
 def _discount_words(reason: str | None, approved_by: str | None) -> str | None:
     """A discount's reason and, past the store's limit, the manager who approved it."""
     approval = f"approved by {approved_by}" if approved_by else ""
     return " ".join(w for w in (reason or "", f"({approval})" if approval else "") if w) or None
-
-
-def _table(
-    columns: Sequence[str],
-    rows: Iterable[Sequence[object]],
-    *,
-    drop: Sequence[str],
-    title: str,
-    empty: str,
-    footer: dict[str, str] | None = None,
-) -> None:
-    """A Rich table like output.print_table (cells shown literally), fitted to the terminal:
-    identifiers and numbers whole, text wrapped, and when the columns cannot fit (an SSH
-    session at 80 columns) the ``drop`` columns left out, in that order, until they do.
-    Times to the minute; totals in the footer."""
-    from rich import box
-    from rich.table import Table
-    from rich.text import Text
-
-    from serialpos.domain.text import visible
-
-    cells = [[visible(_shown(v)) for v in row] for row in rows]
-    if not cells:
-        say(empty)
-        return
-    console = output_console()
-    shown = _fit(columns, cells, drop, console.width)
-    # One space between columns (no rules): 80 columns hold a sale's identifiers and its date.
-    table = Table(
-        title=title,
-        header_style="bold",
-        box=box.SIMPLE_HEAD,
-        pad_edge=False,
-        show_edge=False,
-        padding=(0, 0),
-        show_footer=footer is not None,
-        footer_style="bold",
-    )
-    for i in shown:
-        name = columns[i]
-        table.add_column(
-            _HEADINGS.get(name, name),
-            no_wrap=name in _WHOLE,
-            overflow="fold",
-            min_width=None if name in _WHOLE else min(_TEXT_WIDTH, _longest(name, i, cells)),
-            justify="right" if name in ("Quantity", "Price", "Discount", "Total") else "left",
-            footer=(footer or {}).get(name, ""),
-        )
-    for row in cells:
-        table.add_row(*(Text(row[i]) for i in shown))
-    console.print(table)
-
-
-def _fit(
-    columns: Sequence[str], cells: list[list[str]], drop: Sequence[str], width: int
-) -> list[int]:
-    """The columns to show: all, less ``drop`` ones (in order) while they would not fit."""
-
-    def need(i: int) -> int:
-        longest = _longest(columns[i], i, cells)
-        # 1 of padding between columns
-        return (longest if columns[i] in _WHOLE else min(longest, _TEXT_WIDTH)) + 1
-
-    shown = list(range(len(columns)))
-    dropping = [columns.index(name) for name in drop]
-    while sum(need(i) for i in shown) > width and dropping:
-        shown.remove(dropping.pop(0))
-    return shown
-
-
-def _longest(name: str, i: int, cells: list[list[str]]) -> int:
-    return max(len(_HEADINGS.get(name, name)), *(len(row[i]) for row in cells))
-
-
-def _shown(value: object) -> str:
-    from serialpos.cli.output import plain
-
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M")
-    return str(plain(value))
-
-
-def _emit(
-    fmt: str,
-    out: Path | None,
-    columns: Sequence[str],
-    keys: Sequence[str],
-    rows: Iterable[Sequence[object]],
-    total: int,
-    what: str,
-) -> None:
-    """Write rows as CSV, XLSX or JSON (keys: JSON's names for the columns) to ``out`` or
-    stdout."""
-    from serialpos.services import exports
-
-    names = keys if fmt == "json" else columns
-    if out is None:
-        try:
-            if fmt == "csv":
-                exports.stream_csv(sys.stdout, names, rows)
-            else:
-                exports.stream_json(sys.stdout, names, rows)
-            sys.stdout.flush()
-        except BrokenPipeError:
-            _reader_gone()
-        return
-    if not out.parent.is_dir():
-        fail(f"cannot write {out}: the folder {out.parent} does not exist")
-    try:
-        with _progress(total, what) as progress:
-            count = exports.write_export(fmt, out, names, rows, progress)
-    except OSError as exc:
-        # The temporary file beside the target is gone already; name what the user asked for.
-        fail(f"cannot write {out}: {exc.strerror or exc}")
-    say(f"wrote {count:,} rows to {out}")
-
-
-def _reader_gone() -> None:
-    """The reader of stdout stopped early (``| head``): stop quietly, as other tools do,
-    and point stdout at /dev/null so the interpreter's last flush does not complain."""
-    import os
-
-    with contextlib.suppress(OSError, ValueError, io.UnsupportedOperation):
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-    raise typer.Exit(0)
 
 
 def _sales(
@@ -379,7 +201,7 @@ def _sales(
             for r in report.rows
         )
         footer = {"Invoice": "Total", "Quantity": str(report.quantity), "Total": str(report.total)}
-        _table(
+        show_table(
             SALES_DETAIL_COLUMNS,
             rows,
             drop=SALES_DROP,
@@ -395,7 +217,7 @@ def _sales(
         _not_taken_note(report.not_taken)
         return
     total = count_sales_detail(db, f) if out is not None else 0
-    _emit(
+    write_rows(
         chosen,
         out,
         SALES_DETAIL_COLUMNS,
@@ -481,7 +303,7 @@ def fulfilment(
     limit = TABLE_ROWS if chosen == "table" else FULFILMENT_EXPORT_ROWS
     found = fulfilment_rows(db, f, limit=limit)
     if chosen == "table":
-        _table(
+        show_table(
             FULFILMENT_COLUMNS,
             fulfilment_table_rows(found),
             drop=FULFILMENT_DROP,
@@ -495,7 +317,7 @@ def fulfilment(
             if chosen == "json"
             else fulfilment_table_rows(found)
         )
-        _emit(chosen, out, FULFILMENT_COLUMNS, keys, rows, len(found), "exporting fulfilment")
+        write_rows(chosen, out, FULFILMENT_COLUMNS, keys, rows, len(found), "exporting fulfilment")
     if len(found) == limit:
         typer.echo(
             f"note: only the first {limit:,} lines; narrow the filter for the rest", err=True

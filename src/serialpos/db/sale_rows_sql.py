@@ -27,7 +27,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection
 
-from serialpos.db import apply_outcomes, repo
+from serialpos.db import apply_outcomes, ledger_writes, repo
 from serialpos.db import order_repo as orepo
 from serialpos.db.array_insert import item_type, one_value
 from serialpos.db.prepared import Prepared
@@ -195,7 +195,7 @@ def write_sales(
 
 
 def _stock_and_outcomes() -> Prepared:
-    """The stock levels a run's units leave (repo.bump_stock's bounded upsert, for every
+    """The stock levels a run's units leave (ledger_writes.bump_stock's bounded upsert, for every
     product and store of the run at once) and its entries' outcomes
     (apply_outcomes.RECORD_MANY) in one statement; the levels changed are returned."""
     stock_t, stock_c = repo.stock_t, repo.stock_t.c
@@ -211,7 +211,7 @@ def _stock_and_outcomes() -> Prepared:
     )
     rows = sa.select(given.c.product_id, given.c.store_id, given.c.quantity)
     insert = postgresql.insert(stock_t).from_select(["product_id", "store_id", "quantity"], rows)
-    upsert = repo.add_to_level(insert).returning(stock_c.product_id, stock_c.store_id)
+    upsert = ledger_writes.add_to_level(insert).returning(stock_c.product_id, stock_c.store_id)
     recorded = (
         sa.text(f"{apply_outcomes.RECORD_MANY.text} RETURNING 1")
         .bindparams(
@@ -233,7 +233,7 @@ def stock_and_outcomes(
     """PostgreSQL: add each delta of ``stock`` ((product id, store id): delta, none zero,
     each checked with ``check_stock_level``) to its level, and store each (key, verdict) of
     ``outcomes``, in one statement; the (product id, store id) levels changed (one missing:
-    the bounded update refused it, see repo.refuse_stock)."""
+    the bounded update refused it, see ledger_writes.refuse_stock)."""
     params = {
         "stock_products": [k[0] for k in stock],
         "stock_stores": [k[1] for k in stock],
@@ -287,7 +287,7 @@ def _setting_value(table: sa.Table, *where: sa.ColumnElement[bool]) -> sa.Scalar
 
 
 #: A product as a sale reads it (order_repo.SALE_PRODUCT_SELECT) with a setting's values
-#: chain-wide and at a store: what repo.move_context and order_repo.sale_product_by_sku read
+#: chain-wide and at a store: what unit_sql.move_context and order_repo.sale_product_by_sku read
 #: for a run of sales, in one round trip instead of two.
 _SALE_PLACE = Prepared(
     orepo.SALE_PRODUCT_SELECT.add_columns(

@@ -9,7 +9,7 @@ order line) read, so a unit another terminal moved since is not touched and noth
 written (the caller re-reads and decides again); the head moves only from the head its event
 was hashed from (db/ledger_chain.py keeps the guess), so the chain never takes a wrong hash.
 When the guess was stale the claim stands and the event is stamped again from the head read
-and locked, as :func:`repo.add_events` does on its own.
+and locked, as :func:`ledger_writes.add_events` does on its own.
 """
 
 from __future__ import annotations
@@ -18,18 +18,18 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection
 
-from serialpos.db import ledger_chain, repo
+from serialpos.db import ledger_chain, ledger_writes, repo, unit_sql
 from serialpos.db.prepared import Prepared
 from serialpos.domain.limits import check_stock_level
 
 _unit_c, _event_t, _stock_t = repo.unit_t.c, repo.event_t, repo.stock_t
-_EVENT_KEYS = repo.EVENT_KEYS
+_EVENT_KEYS = ledger_writes.EVENT_KEYS
 
 
 def _combined(with_stock: bool) -> Prepared:
     """PostgreSQL: claim, head, event (and stock) in one statement; answers how many rows
     the claim, the head move and the stock move changed (0 or 1 each)."""
-    claimed = repo.CLAIM.returning(_unit_c.id).cte("claimed")
+    claimed = unit_sql.CLAIM.returning(_unit_c.id).cte("claimed")
     move = ledger_chain.MOVE_HEAD.statement
     assert isinstance(move, sa.Update)
     head = (
@@ -55,7 +55,7 @@ def _combined(with_stock: bool) -> Prepared:
             sa.bindparam("delta", type_=sa.Integer()),
         ).select_from(head)
         made = postgresql.insert(_stock_t).from_select(["product_id", "store_id", "quantity"], row)
-        stock = repo.add_to_level(made).returning(_stock_t.c.quantity).cte("stock_moved")
+        stock = ledger_writes.add_to_level(made).returning(_stock_t.c.quantity).cte("stock_moved")
         counts.append(sa.select(sa.func.count()).select_from(stock).scalar_subquery())
     else:
         counts.append(sa.literal(0, sa.Integer()))
@@ -72,21 +72,23 @@ def claim_and_record(
     event: dict[str, object],
     delta: int,
 ) -> bool:
-    """Claim ``unit`` (``claim``: :func:`repo.claim_unit`'s ``to_state``, ``to_store``,
+    """Claim ``unit`` (``claim``: :func:`unit_sql.claim_unit`'s ``to_state``, ``to_store``,
     ``now`` and ``hold``), then record ``event`` in its chain and move the stock of the
     event's product at its store by ``delta``. False when the claim lost the race: then
     nothing was written."""
     if conn.dialect.name != "postgresql":
-        if not repo.claim_unit(conn, unit, **claim):  # type: ignore[arg-type]
+        if not unit_sql.claim_unit(conn, unit, **claim):  # type: ignore[arg-type]
             return False
-        repo.add_events(conn, [event])
-        repo.bump_stock(conn, int(str(event["product_id"])), int(str(event["store_id"])), delta)
+        ledger_writes.add_events(conn, [event])
+        ledger_writes.bump_stock(
+            conn, int(str(event["product_id"])), int(str(event["store_id"])), delta
+        )
         return True
     if delta:
         check_stock_level(delta, "quantity change")
     move = ledger_chain.stamp_on_guess(conn, event)
     params: dict[str, object] = {
-        **repo.claim_params(unit, **claim),  # type: ignore[arg-type]
+        **unit_sql.claim_params(unit, **claim),  # type: ignore[arg-type]
         **move.params(),
         **{f"ev_{k}": event[k] for k in _EVENT_KEYS},
         "stock_product": event["product_id"],
@@ -98,8 +100,12 @@ def claim_and_record(
         return False  # nothing written; the head's guess is still as good as it was
     ledger_chain.settle_guess(conn, move, bool(moved))
     if not moved:  # a stale guess: stamp from the head read and locked, as add_events does
-        repo.add_events(conn, [event])
-        repo.bump_stock(conn, int(str(event["product_id"])), int(str(event["store_id"])), delta)
+        ledger_writes.add_events(conn, [event])
+        ledger_writes.bump_stock(
+            conn, int(str(event["product_id"])), int(str(event["store_id"])), delta
+        )
     elif delta and not stocked:
-        repo.refuse_stock(conn, int(str(event["product_id"])), int(str(event["store_id"])), delta)
+        ledger_writes.refuse_stock(
+            conn, int(str(event["product_id"])), int(str(event["store_id"])), delta
+        )
     return True

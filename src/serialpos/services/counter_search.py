@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from serialpos.db import order_repo as orepo
-from serialpos.db import repo
+from serialpos.db import repo, unit_sql
 from serialpos.db.customer_tables import customer_field_of
 from serialpos.db.engine import Database
 from serialpos.domain.counter_search import MAX_CHOICES, ProductChoice, best, searchable, words
@@ -135,7 +135,7 @@ def serial_refusal(conn: Connection, text: str, store_id: int, store: str) -> Do
     for pid in conn.execute(
         sa.select(unit_c.product_id).where(unit_c.serial == value).order_by(unit_c.id).limit(20)
     ).scalars():
-        unit = repo.unit_by_serial(conn, int(pid), value)
+        unit = unit_sql.unit_by_serial(conn, int(pid), value)
         if unit is not None:
             problem = why_not_here(conn, unit, value, store_id, store)
             if problem is not None:

@@ -15,7 +15,14 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
-from serialpos.db import apply_outcomes, array_insert, ledger_chain, repo, sale_rows_sql
+from serialpos.db import (
+    apply_outcomes,
+    array_insert,
+    ledger_chain,
+    ledger_writes,
+    repo,
+    sale_rows_sql,
+)
 from serialpos.db import order_repo as orepo
 from serialpos.db.one_of import one_of
 from serialpos.db.prepared import Prepared
@@ -383,7 +390,7 @@ def _move_units(
         columns.update(ledger_chain.stamp_columns(conn, shared, columns))
         array_insert.insert_columns(conn, repo.event_t, shared, columns)
     else:
-        repo.add_events(
+        ledger_writes.add_events(
             conn,
             [
                 shared | dict(zip(columns, row, strict=True))
@@ -402,9 +409,9 @@ def _move_units(
         bumped = sale_rows_sql.stock_and_outcomes(conn, changes, outcomes)
         for (product_id, store_id), delta in changes.items():
             if (product_id, store_id) not in bumped:  # the bounded update refused it
-                repo.refuse_stock(conn, product_id, store_id, delta)
+                ledger_writes.refuse_stock(conn, product_id, store_id, delta)
         return verdicts
     for (product_id, store_id), delta in stock.items():
-        repo.bump_stock(conn, product_id, store_id, delta)
+        ledger_writes.bump_stock(conn, product_id, store_id, delta)
     apply_outcomes.record_many(conn, outcomes)
     return verdicts

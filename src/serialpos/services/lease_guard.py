@@ -41,7 +41,7 @@ def check_held(
 ) -> None:
     """:func:`check_lease` with the unit's lease row (lease id, terminal, expiry; None: no
     lease) already read in this transaction, with the unit whose version the move claims
-    (repo.unit_by_serial reads both in one statement)."""
+    (unit_sql.unit_by_serial reads both in one statement)."""
     if found is None:
         return
     lease_id, holder, expires_at = found

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from sqlalchemy.engine import Connection
 
 from serialpos import logs
-from serialpos.db import repo
+from serialpos.db import ledger_writes, repo, unit_sql
 from serialpos.db.engine import Database
 from serialpos.db.tables import utcnow
 from serialpos.domain.errors import (
@@ -261,7 +261,7 @@ def _apply(
     here = repo.store_id(db, conn, store)
     if known is None:
         # One round trip for the product, the store's setting and the first unit named.
-        ctx = repo.move_context(
+        ctx = unit_sql.move_context(
             conn, step.sku, here, clean[0] if clean else None, "serialized_inventory"
         )
         in_force = setting_in_force("serialized_inventory", ctx.chain_setting, ctx.store_setting)
@@ -306,8 +306,8 @@ def _apply(
         events = [call.event(quantity=sign, serial=s) for s in clean]
     else:
         events = [call.event(quantity=sign * count)]
-    repo.add_events(conn, events)
-    repo.bump_stock(conn, product.id, call.store_id, sign * count)
+    ledger_writes.add_events(conn, events)
+    ledger_writes.bump_stock(conn, product.id, call.store_id, sign * count)
     return LedgerResult(action.value, store, product.sku, sign * count, (), False)
 
 
@@ -345,6 +345,6 @@ def _clean_serials(serials: list[str] | tuple[str, ...]) -> list[str]:
 def _check_enough(
     conn: Connection, product: repo.ProductRow, store_id: int, store: str, needed: int
 ) -> None:
-    on_hand = repo.stock_quantity(conn, product.id, store_id)
+    on_hand = ledger_writes.stock_quantity(conn, product.id, store_id)
     if on_hand < needed:
         raise NotInStock(f"{product.sku}: {needed} needed but only {on_hand} on hand at {store}")

@@ -12,7 +12,15 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from serialpos.db import asn_tables, order_repo, repo, unit_write, unrecorded_units
+from serialpos.db import (
+    asn_tables,
+    ledger_writes,
+    order_repo,
+    repo,
+    unit_sql,
+    unit_write,
+    unrecorded_units,
+)
 from serialpos.db.engine import Database
 from serialpos.domain.errors import Conflict, NotInStock, ReservationLost, Reserved
 from serialpos.domain.events import DocumentRef
@@ -95,7 +103,9 @@ def _move_unit(
     """Move one unit. ``read`` is the unit as already read in this transaction, if it was."""
     product, here = call.product, call.store_id
     for _attempt in range(2):
-        unit = repo.unit_by_serial(conn, product.id, serial) if isinstance(read, _Unread) else read
+        unit = (
+            unit_sql.unit_by_serial(conn, product.id, serial) if isinstance(read, _Unread) else read
+        )
         read = _UNREAD  # a retry re-reads
         current = None if unit is None else UNIT_STATES[unit.state]
         codes = repo.store_codes(conn) if unit is not None and unit.store_id != here else {}
@@ -147,16 +157,18 @@ def _move_unit(
                 return moved
             continue  # another terminal moved it between our read and our update
         if unit is None:
-            new_id = repo.insert_unit_if_absent(
+            new_id = unit_sql.insert_unit_if_absent(
                 conn, product.id, serial, to_state, to_store, call.now, sharer
             )
             if new_id is None:
                 continue  # another terminal created it a moment ago: re-read and decide
             event["unit_id"] = new_id
-        elif not repo.claim_unit_to_life(conn, unit, to_state, to_store, call.now, hold, sharer):
+        elif not unit_sql.claim_unit_to_life(
+            conn, unit, to_state, to_store, call.now, hold, sharer
+        ):
             continue  # another terminal moved it between our read and our update
-        repo.add_events(conn, [event])
-        repo.bump_stock(conn, product.id, here, delta)
+        ledger_writes.add_events(conn, [event])
+        ledger_writes.bump_stock(conn, product.id, here, delta)
         return moved
     raise Conflict(
         f"serial {serial} was changed by another terminal at the same moment; "

@@ -13,7 +13,7 @@ from typing import Protocol
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from serialpos.db import asn_tables, repo, unrecorded_units
+from serialpos.db import asn_tables, repo, unit_sql, unrecorded_units
 from serialpos.db.engine import Database
 from serialpos.domain.checklist import Checklist, ChecklistLine, Discrepancy, ScanResult
 from serialpos.domain.errors import (
@@ -164,7 +164,7 @@ def check_receivable(
             raise scan_resolver.refused(outcome)
         if not isinstance(outcome, KnownUnit):
             return serial
-        unit = repo.unit_by_serial(conn, row.id, serial)
+        unit = unit_sql.unit_by_serial(conn, row.id, serial)
         if unit is None:
             return serial
         state = UnitState(unit.state)

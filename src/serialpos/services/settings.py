@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
-from serialpos.db import repo
+from serialpos.db import repo, settings_sql
 from serialpos.db.engine import Database
 from serialpos.domain.chain_settings import ChainSettings, check_chain_setting, is_chain_setting
 from serialpos.domain.discounts import LIMIT_SETTING, parse_limit
@@ -23,7 +23,7 @@ def settings_in(db: Database, conn: Connection, store_code: str | None) -> Store
     """The settings in force: the store's own values over the chain defaults over the built-in
     defaults."""
     sid = None if store_code is None else repo.store_id(db, conn, store_code)
-    return StoreSettings.from_stored(repo.setting_values(conn, sid))
+    return StoreSettings.from_stored(settings_sql.setting_values(conn, sid))
 
 
 def setting_in_force(key: str, chain_value: str | None, store_value: str | None) -> bool:
@@ -40,7 +40,7 @@ def get_settings(db: Database, store_code: str | None = None) -> StoreSettings:
 
 def chain_settings_in(conn: Connection) -> ChainSettings:
     """The chain-only settings (lockout, idle log out) in force."""
-    return ChainSettings.from_stored(repo.setting_values(conn, None))
+    return ChainSettings.from_stored(settings_sql.setting_values(conn, None))
 
 
 def get_chain_settings(db: Database) -> ChainSettings:
@@ -76,7 +76,7 @@ def set_setting(
                 index_elements=["store_id", "key"], set_={"value": text}
             )
         conn.execute(stmt)
-        repo.forget_settings(conn)
+        settings_sql.forget_settings(conn)
         return settings_in(db, conn, store_code)
 
     return db.write(work)
@@ -99,7 +99,7 @@ def setting_sources(db: Database, store_code: str) -> list[SettingSource]:
 
     def work(conn: Connection) -> list[SettingSource]:
         sid = repo.store_id(db, conn, store_code)
-        chain = repo.setting_values(conn, None)
+        chain = settings_sql.setting_values(conn, None)
         own = conn.execute(
             sa.select(repo.store_setting_t.c.key, repo.store_setting_t.c.value).where(
                 repo.store_setting_t.c.store_id == sid
@@ -134,7 +134,7 @@ def clear_setting(db: Database, actor: Actor, key: str, store_code: str) -> Stor
         sid = repo.store_id(db, conn, store_code)
         s = repo.store_setting_t.c
         conn.execute(sa.delete(repo.store_setting_t).where(s.store_id == sid, s.key == key))
-        repo.forget_settings(conn)
+        settings_sql.forget_settings(conn)
         return settings_in(db, conn, store_code)
 
     return db.write(work)

@@ -37,7 +37,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from serialpos.db import order_repo as orepo
-from serialpos.db import repo
+from serialpos.db import repo, settings_sql
 from serialpos.db.engine import Database
 from serialpos.db.prepared import Prepared
 from serialpos.db.shift_tables import shift_t
@@ -299,7 +299,7 @@ def check_shift_not_required(conn: Connection, store_id: int, terminal: str) -> 
     shift; nothing else is checked (nor inside :func:`checked_at_terminal`)."""
     if _at_terminal.get():
         return
-    settings = StoreSettings.from_stored(repo.setting_values(conn, store_id))
+    settings = StoreSettings.from_stored(settings_sql.setting_values(conn, store_id))
     if settings.require_shift and _open_row(conn, store_id, terminal) is None:
         code = repo.store_codes(conn).get(store_id, str(store_id))
         raise ShiftRequired(

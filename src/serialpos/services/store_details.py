@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
-from serialpos.db import repo
+from serialpos.db import repo, settings_sql
 from serialpos.db.engine import Database
 from serialpos.domain.store_details import StoreDetails, check_store_detail
 from serialpos.domain.users import Permission
@@ -38,7 +38,7 @@ def set_store_detail(
         conn.execute(
             stmt.on_conflict_do_update(index_elements=["store_id", "key"], set_={"value": text})
         )
-        repo.forget_settings(conn)
+        settings_sql.forget_settings(conn)
         return store_details_in(db, conn, store_code)
 
     return db.write(work)
@@ -52,7 +52,7 @@ def clear_store_detail(db: Database, actor: Actor, key: str, store_code: str) ->
         sid = repo.store_id(db, conn, store_code)
         s = repo.store_setting_t.c
         conn.execute(sa.delete(repo.store_setting_t).where(s.store_id == sid, s.key == key))
-        repo.forget_settings(conn)
+        settings_sql.forget_settings(conn)
         return store_details_in(db, conn, store_code)
 
     return db.write(work)

@@ -14,6 +14,10 @@ no field has the focus the keyboard wedge watches the app's keys (see
 :mod:`serialpos.tui.scanners`) and posts the same ``ScanRead``. The app hands every ``ScanRead``
 to the screen in front. Before anyone logs in the wedge is off, so a fast typist or a password
 manager can fill in the login form.
+
+The app is built in parts: :class:`SerialposApp` (here) holds the session and routes keys;
+tui/app_scanners.py runs the scanners, tui/app_flows.py opens the menu's flows and
+tui/store_link.py watches a store terminal's link to central.
 """
 
 from __future__ import annotations
@@ -26,33 +30,22 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar, Protocol
 
-from textual import events, work
+from textual import events
 from textual.binding import Binding, BindingType
 from textual.filter import LineFilter
 from textual.keys import format_key
 from textual.widgets import Input, Select
 
+from serialpos.tui.app_scanners import ScannersApp
 from serialpos.tui.console_theme import LINUX_THEME, AsciiGlyphs, wanted
 from serialpos.tui.keymap import keys
-from serialpos.tui.messages import (
-    ScanDropped,
-    ScannersFailed,
-    ScannersReady,
-    ScannerStateChanged,
-    ScanRead,
-)
 from serialpos.tui.scanners import (
-    KEYBOARD,
     KeyboardWedge,
     KeyClock,
-    describe_state,
     key_time,
-    scanner_summary,
-    type_into_focused,
 )
 from serialpos.tui.screens.base import ConsoleScreen
 from serialpos.tui.screens.login import LoginScreen
-from serialpos.tui.store_link import StoreLinkApp
 from serialpos.tui.type_ahead import TypeAhead
 
 if TYPE_CHECKING:
@@ -83,7 +76,7 @@ class DataSource(Protocol):
     def database(self, *, check_schema: bool = True) -> Database: ...
 
 
-class SerialposApp(StoreLinkApp, inherit_bindings=False):  # not Textual's ^Q quit
+class SerialposApp(ScannersApp, inherit_bindings=False):  # not Textual's ^Q quit
     """Holds who is signed in and the way to the database; screens do the rest."""
 
     #: What the login's first frame needs (absolute: subclasses live elsewhere). The other
@@ -321,180 +314,6 @@ class SerialposApp(StoreLinkApp, inherit_bindings=False):  # not Textual's ^Q qu
             await self.pop_screen()
         sale.keys.leave(lambda: self.call_next(self.action_logout))
         return True
-
-    # -- flows ------------------------------------------------------------------------------
-    def open_flow(self, name: str, text: str | None = None) -> None:
-        """Open a flow's screen; ``text`` is a serial to look up or a product search."""
-        if self.refused_on_terminal(name):
-            return
-        if name == "lookup":
-            self.open_lookup(text)
-        elif name == "products":
-            from serialpos.tui.screens.products import ProductsScreen
-
-            self.push_screen(ProductsScreen(text))
-        elif name == "sale":
-            from serialpos.tui.screens.sale import SaleScreen
-
-            self.push_screen(SaleScreen())
-        elif name == "returns":
-            from serialpos.tui.screens.returns import ReturnsScreen
-
-            self.push_screen(ReturnsScreen(text))
-        elif name == "receiving":
-            from serialpos.tui.screens.receiving import ReceivingScreen
-
-            self.push_screen(ReceivingScreen())
-        elif name == "counts":
-            from serialpos.tui.screens.counts import CountsScreen
-
-            self.push_screen(CountsScreen())
-        elif name == "transfers":
-            from serialpos.tui.screens.transfers import TransfersScreen
-
-            self.push_screen(TransfersScreen())
-        elif name == "rtv":
-            from serialpos.tui.screens.rtv import RtvScreen
-
-            self.push_screen(RtvScreen())
-        elif name == "adjustments":
-            from serialpos.tui.screens.adjustments import open_adjustments
-
-            open_adjustments(self)  # pushes AdjustmentsScreen, or says why this user may not
-        elif name == "reports":
-            from serialpos.tui.screens.reports import open_reports
-
-            open_reports(self)  # pushes ReportsScreen, or says why this user may not
-        elif name == "admin":
-            from serialpos.tui.screens.admin import open_admin
-
-            open_admin(self)  # pushes AdminScreen, or says why this user may not
-        elif name == "shift":
-            from serialpos.tui.screens.shift import ShiftScreen
-
-            self.push_screen(ShiftScreen())
-
-    def action_lookup(self) -> None:
-        self.open_lookup()
-
-    def open_lookup(self, serial: str | None = None) -> None:
-        from serialpos.tui.screens.lookup import LookupScreen
-
-        if self.session is None:
-            return
-        if isinstance(self.screen, LookupScreen):
-            self.screen.focus_serial()
-            if serial:
-                self.screen.look_up(serial)
-        else:
-            self.push_screen(LookupScreen(serial))
-
-    # -- scanners ----------------------------------------------------------------------------
-    @work(thread=True, exclusive=True, group="scanners")
-    def load_scanners(self) -> None:
-        """Read the ``[scanner]`` table and build its sources, off the screen's thread: the
-        decoder's import (biip) and pyserial take a moment, and the config may be wrong."""
-        try:
-            import serialpos.domain.decoder  # noqa: F401 - loaded now, not at the first scan
-            from serialpos.devices.settings import scanner_settings
-            from serialpos.devices.source import build_sources
-
-            settings = scanner_settings(self.terminal_config())
-            sources = build_sources(
-                settings, self._source_scan, self._source_state, self._source_error
-            )
-        except Exception as exc:  # a bad [scanner] table: said on screen, the console goes on
-            from serialpos.tui.backend import describe
-
-            self.post_message(ScannersFailed(describe(exc)))
-            return
-        self.post_message(ScannersReady(settings, tuple(sources)))
-
-    def on_scanners_ready(self, message: ScannersReady) -> None:
-        self.gs_substitute = message.settings.gs_substitute
-        self.wedge.configure(message.settings.wedge)
-        self.scan_sources = message.sources
-        for source in message.sources:
-            self.scanner_states[source.name] = source.state
-        self._show_scanner_states()
-        for source in message.sources:
-            source.start()
-
-    def on_scanners_failed(self, message: ScannersFailed) -> None:
-        screen = self.screen
-        if isinstance(screen, ConsoleScreen):
-            screen.show_error(f"scanners are off: {message.message}")
-        else:
-            self.bell()
-
-    def on_unmount(self) -> None:
-        for source in self.scan_sources:
-            source.stop(timeout=1.0)
-
-    # These three run on the sources' reader threads: they decode (pure, and off the screen's
-    # thread) and post; post_message is thread-safe and never waits for the app.
-    def _source_scan(self, raw: str, source: str) -> None:
-        from serialpos.domain.decoder import decode
-
-        self.post_message(ScanRead(raw, source, decode(raw, gs_substitute=self.gs_substitute)))
-
-    def _source_state(self, state: SourceState) -> None:
-        self.post_message(ScannerStateChanged(state))
-
-    def _source_error(self, message: str, source: str) -> None:
-        self.post_message(ScanDropped(message, source))
-
-    def _wedge_burst(self, raw: str) -> None:
-        from serialpos.domain.decoder import decode
-
-        self.post_message(ScanRead(raw, KEYBOARD, decode(raw, gs_substitute=self.gs_substitute)))
-
-    def on_scan_read(self, message: ScanRead) -> None:
-        """Every scan, from any source, goes to the screen in front as the same message."""
-        screen = self.screen
-        if isinstance(screen, ConsoleScreen):
-            screen.post_message(ScanRead(message.raw, message.source, message.decoded))
-        elif getattr(screen, "REFUSES_SCANS", False):  # a form a person fills in
-            self.bell()
-            said = getattr(screen, "scan_not_used", None)
-            if callable(said):
-                said(message.raw)
-        elif not type_into_focused(screen, message.raw):
-            self.bell()  # a dialog without a field is open: the scan is not used
-
-    def on_scanner_state_changed(self, message: ScannerStateChanged) -> None:
-        state = message.state
-        if state.source not in self.scanner_states:
-            return  # a source from before (stopped); not one of ours now
-        self.scanner_states[state.source] = state
-        self._show_scanner_states()
-        screen = self.screen
-        if not isinstance(screen, ConsoleScreen):
-            return
-        if state.status == "error":
-            screen.show_error(describe_state(state))
-        else:
-            screen.message_line.note(describe_state(state))
-
-    def on_scan_dropped(self, message: ScanDropped) -> None:
-        screen = self.screen
-        if isinstance(screen, ConsoleScreen):
-            screen.show_error(f"scanner {message.source}: {message.message}")
-        else:
-            self.bell()
-
-    @property
-    def scanner_status(self) -> str:
-        """The scanners' state in a few words, for the status line ("" without scanners)."""
-        return scanner_summary(self.scanner_states.values())
-
-    def _show_scanner_states(self) -> None:
-        from serialpos.tui.widgets.status_line import StatusLine  # not on the login screen
-
-        summary = self.scanner_status
-        for screen in self.screen_stack:
-            for line in screen.query(StatusLine):
-                line.show_scanners(summary)
 
 
 def run_console(state: CliState, demo: bool = False) -> None:

@@ -21,12 +21,12 @@ from serialpos.db import bulk, bulk_events, ledger_chain, repo
 from serialpos.db.asn_tables import asn_line_t, asn_t
 from serialpos.db.engine import Database
 from serialpos.db.tables import utcnow
+from serialpos.domain.asn_file import parse_asn_file
 from serialpos.domain.asn_rows import (
     AsnDoc,
     AsnFileRefused,
     ParsedAsnFile,
     Problem,
-    parse_asn_file,
 )
 from serialpos.domain.document_status import AsnStatus
 from serialpos.domain.errors import (

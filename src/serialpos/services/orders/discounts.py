@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from serialpos.db import order_repo as orepo
-from serialpos.db import repo
+from serialpos.db import repo, settings_sql
 from serialpos.db.engine import Database
 from serialpos.db.tables import utcnow
 from serialpos.domain.discounts import (
@@ -83,7 +83,7 @@ class LineChange:
 def discount_limit(conn: Connection, db: Database, store: str) -> Decimal:
     """The store's ``discount_limit_percent`` (its own value over the chain's over 10)."""
     sid = repo.store_id(db, conn, store)
-    for values in (repo.setting_values(conn, sid), repo.setting_values(conn, None)):
+    for values in (settings_sql.setting_values(conn, sid), settings_sql.setting_values(conn, None)):
         if LIMIT_SETTING in values:
             return parse_limit(values[LIMIT_SETTING])
     return DEFAULT_LIMIT_PERCENT

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from serialpos.db import order_repo as orepo
-from serialpos.db import repo
+from serialpos.db import repo, unit_sql
 from serialpos.db.engine import Database
 from serialpos.domain.counter_search import nothing_matches
 from serialpos.domain.errors import (
@@ -320,7 +320,7 @@ def _release_line(ctx: _Ctx, row: sa.Row[object]) -> None:
     product = orepo.sale_product_by_id(ctx.conn, lm["product_id"])
     if not _tracked(ctx, product):
         return
-    unit = repo.unit_by_serial(ctx.conn, product.id, lm["serial"])
+    unit = unit_sql.unit_by_serial(ctx.conn, product.id, lm["serial"])
     # Only the unit reserved to this very line goes back: one sold, returned and reserved by
     # another order since is not this line's to release.
     if unit is not None and unit.state == UnitState.RESERVED and unit.reserved_line == lm["id"]:

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from serialpos.db import order_repo as orepo
-from serialpos.db import repo, sale_sql
+from serialpos.db import repo, sale_sql, unit_sql
 from serialpos.db.engine import Database
 from serialpos.db.tables import utcnow
 from serialpos.domain.errors import (
@@ -89,7 +89,7 @@ def _unavailable(
     sentence the sale field also shows: services/counter_search.why_not_here). ``unit``: the
     unit as just read in this transaction (else it is read here)."""
     if unit is None:
-        unit = repo.unit_by_serial(ctx.conn, product.id, serial)
+        unit = unit_sql.unit_by_serial(ctx.conn, product.id, serial)
     if unit is None:
         return None
     if unit.state == UnitState.IN_STOCK and unit.store_id == ctx.store_id:
@@ -158,7 +158,7 @@ def _set_serial_in(
         elif seen is not None and seen[0] == new:
             own = seen[1]
         else:
-            own = repo.unit_by_serial(conn, product.id, new)
+            own = unit_sql.unit_by_serial(conn, product.id, new)
     if new is not None and own is None:
         # A serial live under another product is that product's unit: refused, naming it,
         # before any override could make a second live unit with it (issue 10). When this
@@ -189,7 +189,7 @@ def _set_serial_in(
         if problem is not None:
             raise problem
     if tracked and old is not None:
-        unit = repo.unit_by_serial(conn, product.id, old)
+        unit = unit_sql.unit_by_serial(conn, product.id, old)
         if unit is not None and unit.state == UnitState.RESERVED and unit.reserved_line == line:
             ledger.move_in(
                 conn,

@@ -18,7 +18,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from serialpos.db import journal, repo
+from serialpos.db import journal, ledger_writes
 from serialpos.db.engine import Database
 from serialpos.db.tables import utcnow
 from serialpos.domain.document_status import TransferStatus
@@ -158,7 +158,7 @@ def _in_transit(conn: Connection, product_id: int, serial: str, store_id: int, n
     # The unit leaves the on-hand count of the store the terminal had it at: another store
     # for a unit this store shipped there and now gets back (its copy follows central).
     at = store_id if found is None else found.store_id
-    repo.add_events(
+    ledger_writes.add_events(
         conn,
         [
             {
@@ -181,7 +181,7 @@ def _in_transit(conn: Connection, product_id: int, serial: str, store_id: int, n
         ],
     )
     if delta:
-        repo.bump_stock(conn, product_id, at, delta)
+        ledger_writes.bump_stock(conn, product_id, at, delta)
 
 
 def _at(text: Any) -> datetime:

@@ -17,7 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from serialpos.db import repo
+from serialpos.db import ledger_writes, repo
 from serialpos.db.engine import Database
 from serialpos.db.tables import utcnow
 from serialpos.domain.checklist import (
@@ -246,7 +246,7 @@ def set_quantity(
         new = (current or 0) + change
         if new < 0:
             raise BadRequest(f"{sku}: only {current or 0} on transfer {row.number}")
-        on_hand = repo.stock_quantity(conn, pid, repo.store_id(db, conn, store))
+        on_hand = ledger_writes.stock_quantity(conn, pid, repo.store_id(db, conn, store))
         if change > 0 and new > on_hand:
             raise NotInStock(f"{sku}: {new} on the transfer but only {on_hand} on hand at {store}")
         if current is None:

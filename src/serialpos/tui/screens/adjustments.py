@@ -18,11 +18,11 @@ from serialpos.tui.screens.scan_out_entries import Entry, Newest, units
 if TYPE_CHECKING:
     from serialpos.db.engine import Database
     from serialpos.services.outgoing import PickedUnit
-    from serialpos.tui.app import SerialposApp
     from serialpos.tui.messages import ScanRead
+    from serialpos.tui.store_link import StoreLinkApp
 
 
-def open_adjustments(app: SerialposApp) -> None:
+def open_adjustments(app: StoreLinkApp) -> None:
     """Push the adjustments screen, or say on the current screen why this user may not."""
     from serialpos.domain.errors import PermissionDenied
     from serialpos.services.adjustments import require_adjust

@@ -32,7 +32,7 @@ from serialpos.domain.products import SerialMode
 from serialpos.domain.text import clip, visible
 from serialpos.tui.keymap import keys
 from serialpos.tui.messages import ActionFailed
-from serialpos.tui.screens.reports import ReportScreen, Row, day
+from serialpos.tui.screens.report_screen import ReportScreen, Row, day
 from serialpos.tui.screens.sale_dialogs.money import money
 from serialpos.tui.screens.sale_dialogs.serial_entry import SerialEntry
 from serialpos.tui.screens.sale_dialogs.tender import Tender

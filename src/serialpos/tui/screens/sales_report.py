@@ -19,7 +19,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from serialpos.domain.text import visible
-from serialpos.tui.screens.reports import ReportScreen, Row, day
+from serialpos.tui.screens.report_screen import ReportScreen, Row, day
 from serialpos.tui.screens.sale_dialogs.money import money
 from serialpos.tui.widgets.report_dialogs import Filters
 

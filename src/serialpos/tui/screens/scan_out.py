@@ -18,15 +18,12 @@ document of 10,000 units costs what 16 rows cost; the head line carries the coun
 
 **Threads.** Every database call runs on a thread worker, one at a time in the order asked
 (:class:`~serialpos.tui.screens.base.OrderedJobs`), so fast scans land in scan order; the
-worker side owns the list of units.
+worker side (scan_out_work.py) owns the list of units.
 """
 
 from __future__ import annotations
 
-import re
-from abc import abstractmethod
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
@@ -36,11 +33,9 @@ from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.widgets import Static
 
-from serialpos.domain.text import clip, visible
 from serialpos.tui.keymap import keys
-from serialpos.tui.screens.base import AbstractScreenMeta, OrderedJobs
-from serialpos.tui.screens.kept_refusals import KeepsRefusals
 from serialpos.tui.screens.scan_out_entries import Entry, Newest, units
+from serialpos.tui.screens.scan_out_work import ScanOutWork
 from serialpos.tui.widgets.count_list import CountList
 from serialpos.tui.widgets.key_footer import KeyFooter, KeyHints
 from serialpos.tui.widgets.message_line import MessageLine
@@ -48,15 +43,10 @@ from serialpos.tui.widgets.serial_field import SerialField
 from serialpos.tui.widgets.status_line import StatusLine
 
 if TYPE_CHECKING:
-    from serialpos.db.engine import Database
-    from serialpos.services.outgoing import PickedUnit, StockProduct
     from serialpos.tui.messages import ScanRead
 
-_QUANTITY = re.compile(r"[+-]?\d{1,6}")
-_LIST = re.compile(r"\S[\s,;]+\S")
 
-
-class ScanOutScreen(KeepsRefusals, metaclass=AbstractScreenMeta):
+class ScanOutScreen(ScanOutWork):
     """The loop; subclasses say what a scan does to their document (the hooks below)."""
 
     DEFAULT_CSS = """
@@ -73,40 +63,6 @@ class ScanOutScreen(KeepsRefusals, metaclass=AbstractScreenMeta):
         Binding("down", "list", "List", show=False),
     ]
 
-    @dataclass
-    class Landed(Message):
-        """A job was done; ``message`` says what (``alert``: with the bell)."""
-
-        message: str
-        alert: bool = False
-        note: bool = False
-        scan: bool = False  # the answer to a scan: kept with its refusals until seen
-
-    @dataclass
-    class Refused(Message):
-        """A job was refused; nothing changed."""
-
-        message: str
-        scan: bool = False  # a scan's refusal: kept until seen (kept_refusals.py)
-
-    @dataclass
-    class Finished(Message):
-        """The document was completed: its number and the sentence to show."""
-
-        document: str
-        message: str
-        warning: str = ""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.current: StockProduct | None = None
-        self.entries: list[Entry] = []
-        self.keys: set[tuple[str, str]] = set()
-        self.quantities: dict[tuple[str, int], int] = {}
-        self.taking_off = False
-        self.done: str | None = None
-        self.jobs = OrderedJobs(self, "scan-out", lambda failure: self.Refused(failure.message))
-
     # -- what subclasses say ----------------------------------------------------------------
     @property
     def title_text(self) -> str:
@@ -115,37 +71,6 @@ class ScanOutScreen(KeepsRefusals, metaclass=AbstractScreenMeta):
     def head_words(self) -> str:
         """The document's part of the head line (vendor, destination, reason)."""
         return ""
-
-    @property
-    def sign(self) -> int:
-        """Which way the next scan moves a unit (adjustments can add)."""
-        return -1
-
-    @abstractmethod
-    def store_units(
-        self, db: Database, sku: str | None, serials: list[str], labelled: bool = False
-    ) -> tuple[list[PickedUnit], list[str]]:
-        """Worker side: check every serial (one refused refuses them all) and return the units
-        to add and the serials already on the list (repeats, counted once). ``labelled``: the
-        serial came on a GS1 label naming ``sku``; otherwise the service follows a bare serial
-        to its own product."""
-
-    def unstore_units(self, db: Database, entries: list[Entry]) -> None:
-        """Worker side: units taken off the list (a kept document forgets them too)."""
-
-    def store_quantity(self, db: Database, product: StockProduct, change: int) -> None:
-        """Worker side: a quantity counted on (or, negative, off) the document."""
-        key = (product.sku, self.sign)
-        new = self.quantities.get(key, 0) + change
-        if new < 0:
-            from serialpos.domain.errors import BadRequest
-
-            raise BadRequest(f"{product.sku}: only {self.quantities.get(key, 0)} counted")
-        self.quantities[key] = new
-
-    @abstractmethod
-    def finish_job(self, db: Database) -> Finished:
-        """Worker side: complete the document."""
 
     def finish_question(self) -> str | None:
         """A question to confirm before finishing, or None to finish at once."""
@@ -185,9 +110,6 @@ class ScanOutScreen(KeepsRefusals, metaclass=AbstractScreenMeta):
     def _row(self, entry: Entry, width: int) -> str:
         mark = "+" if entry.sign > 0 else "−"
         return f"{mark} {entry.sku} {entry.serial}"
-
-    def counted(self) -> int:
-        return len(self.entries) + sum(self.quantities.values())
 
     def show_state(self) -> None:
         head = Text(no_wrap=True, overflow="ellipsis")
@@ -255,7 +177,7 @@ class ScanOutScreen(KeepsRefusals, metaclass=AbstractScreenMeta):
 
         self.jobs.submit(run, lambda failure: self.Refused(failure.message, scan=True))
 
-    def on_scan_out_screen_landed(self, message: Landed) -> None:
+    def on_scan_out_screen_landed(self, message: ScanOutWork.Landed) -> None:
         self.show_state()
         if message.scan:  # what rang the bell stays until seen (kept_refusals.py)
             if message.alert:
@@ -269,7 +191,7 @@ class ScanOutScreen(KeepsRefusals, metaclass=AbstractScreenMeta):
         else:
             self.message_line.ok(message.message)
 
-    def on_scan_out_screen_refused(self, message: Refused) -> None:
+    def on_scan_out_screen_refused(self, message: ScanOutWork.Refused) -> None:
         self.show_state()
         if message.scan:
             self.scan_refused(message.message)
@@ -279,7 +201,7 @@ class ScanOutScreen(KeepsRefusals, metaclass=AbstractScreenMeta):
     def refusals_closed(self) -> None:
         self.field.focus()
 
-    def on_scan_out_screen_finished(self, message: Finished) -> None:
+    def on_scan_out_screen_finished(self, message: ScanOutWork.Finished) -> None:
         self.done = message.document
         self.show_state()
         self.refresh_bindings()
@@ -336,110 +258,6 @@ class ScanOutScreen(KeepsRefusals, metaclass=AbstractScreenMeta):
 
     def on_serial_field_paste_refused(self, message: SerialField.PasteRefused) -> None:
         self.show_error(message.message)
-
-    # -- what a scan does (worker side) -------------------------------------------------------
-    @property
-    def store(self) -> str:
-        return self.session.store
-
-    def _product(self, db: Database, code: str) -> StockProduct:
-        from serialpos.services.outgoing import find_stock_product
-
-        return find_stock_product(db, self.store, code)
-
-    def _take(self, text: str | None, gtin: str | None, serial: str | None) -> Message:
-        from serialpos.domain.errors import UnknownProduct
-        from serialpos.domain.serial_lists import expand_range
-
-        db = self.console.database()
-        if gtin is not None:
-            product = self._product(db, gtin)
-            if serial is not None:
-                self.current = product
-                return self._serials(db, [serial], labelled=True)
-            return self._select(db, product, count_one=True)
-        assert text is not None
-        if _LIST.search(text) is not None or expand_range(text) is not None:
-            return self._take_list(text)
-        current = self.current
-        if current is not None and current.quantity_allowed and _QUANTITY.fullmatch(text):
-            return self._quantity(db, current, int(text))
-        found: StockProduct | None
-        try:
-            found = self._product(db, text)
-        except UnknownProduct:
-            found = None
-        if found is not None:
-            return self._select(db, found, count_one=text != found.sku)
-        return self._serials(db, [text])
-
-    def _select(self, db: Database, product: StockProduct, *, count_one: bool) -> Message:
-        self.current = product
-        if not product.by_serial:
-            if count_one:
-                return self._quantity(db, product, 1)
-            return self.Landed(f"{product.sku} {visible(product.name)}: type how many", note=True)
-        return self.Landed(f"{product.sku} {visible(product.name)}: scan its serials", note=True)
-
-    def _quantity(self, db: Database, product: StockProduct, change: int) -> Message:
-        from serialpos.domain.errors import BadRequest
-
-        if change == 0:
-            raise BadRequest("give a quantity other than 0")
-        if self.taking_off:
-            change = -change
-        self.store_quantity(db, product, change)
-        now = self.quantities.get((product.sku, self.sign), 0)
-        return self.Landed(f"{product.sku}: {now} counted · {units(self.counted())} in all")
-
-    def _take_list(self, text: str) -> Message:
-        from serialpos.domain.serial_lists import parse_serial_list
-
-        serials = parse_serial_list(text)
-        return self._serials(self.console.database(), serials)
-
-    def _serials(self, db: Database, serials: list[str], *, labelled: bool = False) -> Message:
-
-        current = self.current
-        # A serial scanned while a counted product is selected is looked up by itself.
-        sku = current.sku if current is not None and current.by_serial else None
-        if self.taking_off:
-            return self._take_off(db, sku, serials)
-        picked, repeated = self.store_units(db, sku, serials, labelled)
-        for unit in picked:
-            self.entries.append(Entry(unit.sku, unit.serial, self.sign))
-            self.keys.add((unit.sku, unit.serial))
-        if len(serials) == 1:
-            if repeated:
-                return self.Landed(
-                    f"serial {repeated[0]} is already on the list (counted once)", alert=True
-                )
-            unit = picked[0]
-            return self.Landed(f"{unit.sku} {unit.serial} ✓ {units(self.counted())}")
-        words = f"{len(picked):,} serials added from the list · {units(self.counted())}"
-        if repeated:
-            return self.Landed(f"{words}; {len(repeated)} already on it (counted once)", alert=True)
-        return self.Landed(words)
-
-    def _take_off(self, db: Database, sku: str | None, serials: list[str]) -> Message:
-        from serialpos.domain.checklist import NotOnDocument
-        from serialpos.domain.serials import require_serial
-
-        found: list[Entry] = []
-        for raw in serials:
-            serial = require_serial(raw)
-            # Found by its serial, whichever product is selected (the selected one first).
-            same = [e for e in self.entries if e.serial == serial]
-            entry = next((e for e in same if e.sku == sku), same[0] if same else None)
-            if entry is None:
-                raise NotOnDocument(f"serial {clip(serial)} is not on the list: nothing taken off")
-            found.append(entry)
-        self.unstore_units(db, found)
-        for entry in found:
-            self.entries.remove(entry)
-            self.keys.discard((entry.sku, entry.serial))
-        what = found[0].serial if len(found) == 1 else f"{len(found)} serials"
-        return self.Landed(f"{what} taken off · {units(self.counted())}", note=True)
 
     # -- keys --------------------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
