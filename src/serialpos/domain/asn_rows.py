@@ -12,8 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from serialpos.domain.errors import BadSerial, DomainError
-from serialpos.domain.text import clip
+from serialpos.domain.errors import DomainError
 
 MAX_ASN_ID = 64  # the ledger's document id, and the event file's document id
 MAX_VENDOR = 100
@@ -88,15 +87,3 @@ class AsnDoc:
 class ParsedAsnFile:
     docs: list[AsnDoc]
     problems: list[Problem]
-
-
-def check_serial_format(
-    problem: str | None, serial: str, sku: str, where: str, problems: list[Problem]
-) -> None:
-    """Record a serial breaking its product's format (``problem`` from SerialFormat)."""
-    if problem is not None:
-        problems.append(
-            Problem(
-                where, str(BadSerial(f"serial '{clip(serial)}' is not valid for {sku}: {problem}"))
-            )
-        )
