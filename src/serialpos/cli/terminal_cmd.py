@@ -33,6 +33,11 @@ def init(
         "--data",
         help="The local database file (default: next to the config, terminal.sqlite).",
     ),
+    config: Path | None = typer.Option(
+        None,
+        "--config",
+        help="The config file to write (as the global --config before the command).",
+    ),
 ) -> None:
     """Set up this terminal from central's snapshot of the store and write its config
     (--config, SERIALPOS_CONFIG, or the default config file)."""
@@ -44,7 +49,8 @@ def init(
         fail("--server must be an http:// or https:// URL", EXIT_USAGE)
     import os
 
-    given = st.config_path or os.environ.get("SERIALPOS_CONFIG")
+    # The issue's form (`terminal init ... --config FILE`) and the global one both name it.
+    given = config or st.config_path or os.environ.get("SERIALPOS_CONFIG")
     config_path = Path(given).expanduser() if given else default_config_path()
     db_path = data or config_path.with_name(config_path.stem + ".sqlite")
     terminal_id, units = bootstrap.init(
