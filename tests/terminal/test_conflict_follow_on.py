@@ -74,6 +74,8 @@ def test_an_exchange_of_a_conflicted_sale_is_a_conflict_not_a_refusal(
     assert chain.scalar("SELECT state FROM serial_unit WHERE serial = 'FO-083'") == "in_stock"
     listed = b.cli("conflicts", "list", "--status", "open").stdout
     assert "follows" in listed
+    # each on a line of its own, never a line break shown as \x0a (the walk's table)
+    assert "\\x0a" not in listed and "not recorded:" in listed, listed
     # The sale recorded (its rest, with the money), the exchange follows: return and sale.
     for number in (sale[0], back[0], again[0]):
         done = chain.central(

@@ -12,12 +12,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from serialpos.cli.context import state
 from serialpos.cli.output import fail, print_json, print_table, say
+
+if TYPE_CHECKING:
+    from rich.text import Text
 
 app = typer.Typer(
     help="Sync conflicts: terminal entries central could not apply.", no_args_is_help=True
@@ -96,7 +99,7 @@ def list_(
 
 def _message_cell(
     c: dict[str, Any], short: str, put_back: Callable[[list[dict[str, Any]]], str] | None
-) -> str:
+) -> Text:
     """The message, then what was not recorded (the whole sale or document, or what a
     conflict naming no unit held) and, on a till, what its entry had moved here and was put
     back, each on a line of its own: in one wrapping column, an 80-column terminal keeps
@@ -107,7 +110,12 @@ def _message_cell(
     back = put_back(c.get("put_back") or []) if put_back is not None else ""
     if back:
         lines.append(f"put back: {back}")
-    return "\n".join(lines)
+    # A Text of visible lines: a plain string's line breaks would be shown as ``\x0a``.
+    from rich.text import Text
+
+    from serialpos.domain.text import visible
+
+    return Text("\n".join(visible(line) for line in lines))
 
 
 @app.command("show")
