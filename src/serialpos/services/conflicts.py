@@ -302,13 +302,16 @@ def resolve(
             if action == "record_sale":
                 from serialpos.services import sale_dates
                 from serialpos.services.conflict_sale import cashier, handed_over_whole, record
+                from serialpos.services.open_line_credit import for_resolution
                 from serialpos.services.orders.change_at_till import given_at_till
 
                 # Dated as the till made the sale (journal.at) and made by its cashier, as
                 # its push would have been; the manager is who resolved the conflict.
                 seller = cashier(conn, rest, actor)
                 whole = given_at_till(handed_over_whole(current))
-                with sale_dates.by_till(sale_dates.of_entry(rest)[0]), whole:
+                # A follow-on return may name the line record_sale left open and paid.
+                credit = for_resolution(current.get("error") in FOLLOW_ERRORS)
+                with sale_dates.by_till(sale_dates.of_entry(rest)[0]), whole, credit:
                     verdict = record(lambda line: apply_object(joined, seller, line), rest)
             else:
                 line = (
