@@ -17,6 +17,7 @@ recorded with that credit; XO-006 is sold at central and on both tills, and ever
 
 from __future__ import annotations
 
+import subprocess
 from decimal import Decimal
 from typing import Any
 
@@ -80,6 +81,10 @@ def _central(chain: Chain, sql: str, **params: Any) -> list[tuple[Any, ...]]:
         return [tuple(r) for r in conn.execute(sa.text(sql), params)]
 
 
+def _resolve(chain: Chain, number: int, by: str) -> subprocess.CompletedProcess[str]:
+    return chain.central("conflicts", "resolve", str(number), "--by", by, user="ada", check=False)
+
+
 def _money(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
     return [(*r[:-1], Decimal(str(r[-1])).quantize(Decimal("0.01"))) for r in rows]
 
@@ -123,9 +128,7 @@ def test_an_exchange_of_the_open_line_is_recorded_with_its_credit(
 ) -> None:
     a, b, order, exchange, (sale, back, again) = _offline_exchange(chain, models, opened, "XO")
     for number in (sale, back, again):
-        done = chain.central(
-            "conflicts", "resolve", str(number), "--by", "record_sale", user="ada", check=False
-        )
+        done = _resolve(chain, number, "record_sale")
         assert done.returncode == 0, done.stdout + done.stderr
     # B's customer keeps XO-010; A's customer has XO-006, sold at central.
     assert _states(chain) == {"XO-010": "sold", "XO-006": "sold"}
@@ -167,7 +170,16 @@ def test_an_exchange_accepted_leaves_no_phantom_unit(
     stands, so the till takes it; XO-006 was sold here and in stock at central and on B."""
     tag = "XR" if first == "record_sale" else "XA"
     a, b, order, exchange, (sale, back, again) = _offline_exchange(chain, models, opened, tag)
+    # Out of turn, record_sale says which conflict comes first, and resolves nothing.
+    early = _resolve(chain, again, "record_sale")
+    assert early.returncode == 1
+    assert f"conflict {again} follows conflict {back}, still open: resolve {back}" in early.stderr
     chain.central("conflicts", "resolve", str(sale), "--by", first, user="ada")
+    if first == "accept":  # the sale was never recorded: neither can its exchange be
+        late = _resolve(chain, back, "record_sale")
+        assert late.returncode == 1
+        said = f"conflict {back} follows conflict {sale}, resolved by accept"
+        assert said in late.stderr, late.stderr
     for number in (back, again):
         chain.central("conflicts", "resolve", str(number), "--by", "accept", user="ada")
     central = _states(chain, tag)

@@ -290,8 +290,10 @@ def resolve(
         refuse_record_sale(current)
     rest: Result = {}
     if action == "record_sale":
-        from serialpos.services.conflict_sale import rest_of_sale
+        from serialpos.services.conflict_sale import check_followed, rest_of_sale
 
+        follows = current.get("follows")
+        check_followed(current, None if follows is None else show(db, int(follows)))
         rest = rest_of_sale(current)
 
     def work(conn: Connection) -> Result:
