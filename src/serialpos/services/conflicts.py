@@ -285,6 +285,11 @@ def resolve(
     if current["status"] != "open":
         raise ConflictClosed(f"conflict {conflict_id} is already resolved")
     if action in ("return", "write_off") and (current["serial"] is None or current["sku"] is None):
+        if current.get("follows") is not None:  # an exchange's return or new sale
+            raise BadRequest(
+                f"conflict {conflict_id} follows conflict {current['follows']} and names no "
+                "unit of its own: resolve it by record_sale (it is then recorded) or by accept"
+            )
         raise BadRequest(f"conflict {conflict_id} names no unit: resolve it by accept")
     if action == "record_sale":
         refuse_record_sale(current)
