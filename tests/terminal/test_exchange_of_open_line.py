@@ -25,7 +25,7 @@ import pytest
 from terminal_chain import Chain, Terminal, till_db
 
 from serialpos.db.engine import Database
-from serialpos.services import exchanges, products, users
+from serialpos.services import exchanges, products, returns, users
 from serialpos.services.orders import NewOrder, add_item, fulfil
 
 OLD, NEW = Decimal("418.80"), Decimal("460.00")
@@ -198,4 +198,44 @@ def test_an_exchange_accepted_leaves_no_phantom_unit(
     if first == "record_sale":  # the open line stays paid at central, and so on the till
         status = _central(chain, STATUS, a=order, b=order)
         assert a.query(STATUS, a=order, b=order) == status == [(order, "open")]
+    chain.check_clean()
+
+
+def test_a_refund_of_the_open_line_is_recorded_paid_out(
+    chain: Chain, models: tuple[str, str], opened: list[Database]
+) -> None:
+    """The same with a plain return (the customer refunded in cash, no exchange): recorded
+    by ``record_sale``, the open line is taken back for its money and the refund paid out,
+    so the order holds what the cable cost, at central and on the till."""
+    old, _new = models
+    assert chain.post({"op": "receive", "store": "S1", "sku": old, "serial": "XP-010"})[0]["ok"]
+    assert chain.post({"op": "receive", "store": "S1", "sku": "CAB", "quantity": 5})[0]["ok"]
+    a, b = chain.terminal("xp-a"), chain.terminal("xp-b")
+    db, mia = till_db(a, opened)
+    first = add_item(db, mia, None, sku=old, serial="XP-010", start=NewOrder("S1"))
+    order = first.order.order
+    add_item(db, mia, order, sku="CAB")
+    fulfil(db, mia, order, payments=[("cash", OLD + CABLE)])
+    assert b.apply({"op": "sell", "store": "S1", "sku": old, "serial": "XP-010"})[0]["ok"]
+    returns.return_units(db, mia, order, lines=[first.line], refund_method="cash")
+    assert b.sync()["accepted"] == 1
+    assert a.sync()["conflicts"] == 2
+    for number in _central(
+        chain, "SELECT id FROM sync_conflict WHERE terminal = 'xp-a' ORDER BY id"
+    ):
+        done = _resolve(chain, int(number[0]), "record_sale")
+        assert done.returncode == 0, done.stderr
+    paid = [(order, "payment", "cash", OLD + CABLE), (order, "refund", "cash", -OLD)]
+    assert _money(_central(chain, PAID, a=order, b=order)) == paid
+    lines = [(order, 1, None, "returned"), (order, 2, None, "fulfilled")]
+    assert _central(chain, LINES, a=order, b=order) == lines
+    a.sync()
+    assert _money(a.query(PAID, a=order, b=order)) == paid
+    assert a.query(LINES, a=order, b=order) == lines
+    assert (
+        a.unit_state("XP-010")
+        == chain.scalar("SELECT state FROM serial_unit WHERE serial = 'XP-010'")
+        == "sold"
+    )
+    a.check_clean()
     chain.check_clean()
