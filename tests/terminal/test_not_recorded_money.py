@@ -9,10 +9,17 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 
-from terminal_chain import Chain
+import sqlalchemy as sa
+from terminal_chain import Chain, till_db
 from test_conflicting_sale import PRICE, _receive, priced
 
+from serialpos.db.engine import Database
+from serialpos.services import products, users
+from serialpos.services.orders import NewOrder, add_item, fulfil
+
 __all__ = ["priced"]
+
+TAXED = Decimal("1330.80")
 
 
 def test_an_apply_sale_with_discounts_says_its_prices_and_discounts(
@@ -96,3 +103,58 @@ def test_percent_and_amount_discounts_add_up() -> None:
     assert left - Decimal(found["order_discount"]) == Decimal(found["taken"])
     assert line_words(found["lines"][1]) == "CAB x3 at 9.99 less 3.00"
     assert "2 lines (23.60 off in discounts), 106.37 taken" in found["words"]
+
+
+PAYMENTS = (
+    "SELECT p.kind, p.method, p.amount FROM order_payment p "
+    "JOIN sale_order o ON o.id = p.order_id WHERE o.number = :n ORDER BY p.id"
+)
+
+
+def test_a_cash_sale_with_change_says_the_money_the_till_kept(
+    chain: Chain, opened: list[Database]
+) -> None:
+    """Tax added to the prices and cash tendered over the total (walk of session thirteen:
+    2900.00 tendered, the till kept the rest after change): ``taken`` said the tenders,
+    money the till gave back. The entry carries the change the till gave; ``taken`` is the
+    money kept, ``tendered`` and ``change`` say how, and ``record_sale`` records exactly
+    that (the change once, at once: the whole sale was handed over at the counter)."""
+    ada = users.actor_for(chain.server.db, "ada", "setup")
+    products.create_product(
+        chain.server.db, ada, sku="TXP", name="Taxed", serial_mode="required", price=TAXED
+    )
+    with chain.server.db.engine.begin() as conn:
+        conn.exec_driver_sql("UPDATE product SET tax_rate = 8.25 WHERE sku = 'TXP'")
+    for serial in ("TX-034", "TX-042"):
+        assert chain.post({"op": "receive", "store": "S1", "sku": "TXP", "serial": serial})[0]["ok"]
+    a, b = chain.terminal("tx-a"), chain.terminal("tx-b")
+    assert a.apply({"op": "sell", "store": "S1", "sku": "TXP", "serial": "TX-034"})[0]["ok"]
+    db, mia = till_db(b, opened)
+    first = add_item(db, mia, None, sku="TXP", serial="TX-034", start=NewOrder("S1"))
+    order = first.order.order
+    add_item(db, mia, order, sku="TXP", serial="TX-042")
+    done = fulfil(db, mia, order, payments=[("cash", Decimal("2900.00"))])
+    kept = Decimal("2900.00") - done.change_due
+    assert done.change_due > 0 and kept == Decimal("2881.18")  # 2 x (1330.80 + 8.25% tax)
+    assert a.sync()["accepted"] == 1
+    assert b.sync()["conflicts"] == 1
+    number = int(chain.scalar("SELECT max(id) FROM sync_conflict"))
+    shown = json.loads(chain.central("conflicts", "show", str(number), "--json").stdout)
+    missing = shown["not_recorded"]
+    assert (missing["taken"], missing["tendered"], missing["change"]) == (
+        "2881.18",
+        "2900.00",
+        "18.82",
+    )
+    said = " ".join(chain.central("conflicts", "show", str(number)).stdout.split())
+    assert "2 lines, 2881.18 taken (cash 2900.00, 18.82 change given)" in said, said
+    chain.central("conflicts", "resolve", str(number), "--by", "record_sale", user="ada")
+    with chain.server.db.engine.connect() as conn:
+        rows = conn.execute(sa.text(PAYMENTS), {"n": order}).all()
+    paid = [(kind, method, Decimal(str(amount))) for kind, method, amount in rows]
+    assert paid == [("payment", "cash", Decimal("2900.00")), ("change", "cash", -done.change_due)]
+    assert sum(p[-1] for p in paid) == Decimal(missing["taken"])
+    b.sync()
+    assert [(k, m, Decimal(str(x))) for k, m, x in b.query(PAYMENTS, n=order)] == paid
+    b.check_clean()
+    chain.check_clean()

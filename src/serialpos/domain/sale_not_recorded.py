@@ -104,9 +104,10 @@ def not_recorded(
     line: Mapping[str, Any], serial: str | None, error: str | None = None
 ) -> dict[str, Any] | None:
     """The sale entry ``line`` central did not record because of unit ``serial``: its
-    ``order`` and ``invoice`` numbers, ``lines``, ``payments``, ``taken`` (the total of the
-    tenders), ``conflicting`` (the positions of the lines naming ``serial``, from 1) and
-    ``words``; None for an entry that is no sale."""
+    ``order`` and ``invoice`` numbers, ``lines``, ``payments``, ``taken`` (the money the
+    till kept: ``tendered``, the total of the tenders, less ``change``, the change it gave
+    when the entry says it), ``conflicting`` (the positions of the lines naming ``serial``,
+    from 1) and ``words``; None for an entry that is no sale."""
     if line.get("op") not in SALE_OPS or not isinstance(line.get("lines"), list):
         return None
     lines = [_line(item) for item in line["lines"] if isinstance(item, Mapping)]
@@ -115,7 +116,11 @@ def not_recorded(
         for p in line.get("payments") or []
         if isinstance(p, Mapping)
     ]
-    taken = sum((_money(p["amount"]) or Decimal(0) for p in payments), Decimal("0.00"))
+    tendered = sum((_money(p["amount"]) or Decimal(0) for p in payments), Decimal("0.00"))
+    # The money kept: the tenders less the change the till gave (its entry says it; an
+    # entry from a till older than that names none, and reads as no change).
+    change = min(max(_money(line.get("change_due")) or ZERO, ZERO), tendered)
+    taken = tendered - change
     off = _order_discount(line, lines)
     discounts = sum((_money(ln["discount"]) or ZERO for ln in lines), off or ZERO)
     given = line.get("numbers")
@@ -133,6 +138,8 @@ def not_recorded(
         if x
     )
     tenders = ", ".join(f"{p['method']} {p['amount']}" for p in payments) or "no tender"
+    if change:
+        tenders += f", {format(change, 'f')} change given"
     if follows:
         why = "it follows a conflict (the document it names was not recorded)"
     else:
@@ -152,7 +159,10 @@ def not_recorded(
         # The order discount's money (None without one): the lines' prices less their own
         # discounts and this come to what was charged before any tax added.
         "order_discount": _text(off),
+        # What the till kept: the tenders less the change it gave (both below).
         "taken": format(taken, "f"),
+        "tendered": format(tendered, "f"),
+        "change": format(change, "f"),
         "conflicting": conflicting,
         "words": words,
     }

@@ -63,6 +63,30 @@ def rest_of_sale(current: Mapping[str, Any]) -> Result:
     return leave_open(dict(line), named)
 
 
+def check_followed(current: Mapping[str, Any], followed: Mapping[str, Any] | None) -> None:
+    """Refuse ``record_sale`` of conflict ``current`` that follows conflict ``followed`` (an
+    exchange's return or new sale) while the document it names cannot be central's: that
+    conflict is still open (record it first), or was resolved other than by ``record_sale``
+    (nothing of it was recorded: only ``accept`` settles this one). Central refused it as an
+    unknown order or refund note, which did not say what to do."""
+    if followed is None:
+        return
+    number, follows = current.get("id"), followed.get("id")
+    if followed.get("status") == "open":
+        raise BadRequest(
+            f"conflict {number} follows conflict {follows}, still open: resolve {follows} "
+            f"by record_sale first (what {number} names is recorded then), or {number} by "
+            "accept; nothing was resolved"
+        )
+    done = (followed.get("resolution") or {}).get("action")
+    if done != "record_sale":
+        raise BadRequest(
+            f"conflict {number} follows conflict {follows}, resolved by {done}: what it "
+            f"names was never recorded at central, so {number} cannot be; resolve it by "
+            "accept (the till then takes central's state of its units)"
+        )
+
+
 def handed_over_whole(current: Mapping[str, Any]) -> bool:
     """Whether the till handed every line of conflict ``current``'s sale over (``fulfil``
     true), so it gave the change of the tenders over the sale's total at its counter:

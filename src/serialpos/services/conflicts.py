@@ -285,13 +285,20 @@ def resolve(
     if current["status"] != "open":
         raise ConflictClosed(f"conflict {conflict_id} is already resolved")
     if action in ("return", "write_off") and (current["serial"] is None or current["sku"] is None):
+        if current.get("follows") is not None:  # an exchange's return or new sale
+            raise BadRequest(
+                f"conflict {conflict_id} follows conflict {current['follows']} and names no "
+                "unit of its own: resolve it by record_sale (it is then recorded) or by accept"
+            )
         raise BadRequest(f"conflict {conflict_id} names no unit: resolve it by accept")
     if action == "record_sale":
         refuse_record_sale(current)
     rest: Result = {}
     if action == "record_sale":
-        from serialpos.services.conflict_sale import rest_of_sale
+        from serialpos.services.conflict_sale import check_followed, rest_of_sale
 
+        follows = current.get("follows")
+        check_followed(current, None if follows is None else show(db, int(follows)))
         rest = rest_of_sale(current)
 
     def work(conn: Connection) -> Result:
@@ -302,13 +309,16 @@ def resolve(
             if action == "record_sale":
                 from serialpos.services import sale_dates
                 from serialpos.services.conflict_sale import cashier, handed_over_whole, record
+                from serialpos.services.open_line_credit import for_resolution
                 from serialpos.services.orders.change_at_till import given_at_till
 
                 # Dated as the till made the sale (journal.at) and made by its cashier, as
                 # its push would have been; the manager is who resolved the conflict.
                 seller = cashier(conn, rest, actor)
                 whole = given_at_till(handed_over_whole(current))
-                with sale_dates.by_till(sale_dates.of_entry(rest)[0]), whole:
+                # A follow-on return may name the line record_sale left open and paid.
+                credit = for_resolution(current.get("error") in FOLLOW_ERRORS)
+                with sale_dates.by_till(sale_dates.of_entry(rest)[0]), whole, credit:
                     verdict = record(lambda line: apply_object(joined, seller, line), rest)
             else:
                 line = (

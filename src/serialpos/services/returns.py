@@ -18,12 +18,12 @@ from serialpos.db import order_repo as orepo
 from serialpos.db import repo
 from serialpos.db.engine import Database
 from serialpos.domain.errors import BadRequest, DomainError
-from serialpos.domain.orders import LineStatus, PaymentMethod
+from serialpos.domain.orders import LineStatus, OrderStatus, PaymentMethod
 from serialpos.domain.serials import normalize_serial
 from serialpos.domain.states import Action
 from serialpos.domain.text import clip
 from serialpos.domain.users import Permission
-from serialpos.services import journal_sink, ledger, not_taken
+from serialpos.services import journal_sink, ledger, not_taken, open_line_credit
 from serialpos.services.context import Actor
 from serialpos.services.orders.checkout import _insert_payment, issue_invoice
 from serialpos.services.orders.reading import _find, _view
@@ -251,7 +251,11 @@ def take_back(
         r = rows.get(line_id)
         if r is None:
             raise BadRequest(f"order {ctx.number} has no line {line_id}", code="unknown_line")
-        if r._mapping["status"] != LineStatus.FULFILLED:
+        if r._mapping["status"] == LineStatus.FULFILLED:
+            pass
+        elif open_line_credit.taken_without_unit(r._mapping, lambda: _view(conn, row).totals.due):
+            pass  # left open and paid at central: its money alone comes back
+        else:
             raise BadRequest(
                 f"line {r._mapping['number']} ({r._mapping['sku']}) is "
                 f"{r._mapping['status']}, not sold: nothing to return",
@@ -261,8 +265,8 @@ def take_back(
     units: list[tuple[str, str]] = []
     for r in chosen:
         m = r._mapping
-        if m["package_type"] == "exploded":
-            continue  # a package opened at the sale: its components come back
+        if m["package_type"] == "exploded" or m["status"] == LineStatus.OPEN:
+            continue  # a package opened at the sale (its components come back), or no unit
         action = Action.RETURN_DAMAGED if m["id"] in broken else Action.RETURN
         step = (
             ledger.Step(action, here, m["sku"], [m["serial"]])
@@ -281,7 +285,11 @@ def take_back(
             state = result.units[0].to_state if result.units else "untracked"
             units.append((m["serial"], state))
     inv = orepo.invoice_t.c
-    originals = sorted({r._mapping["invoice_id"] for r in chosen})
+    originals = sorted({int(i) for r in chosen if (i := r._mapping["invoice_id"]) is not None})
+    if any(r._mapping["invoice_id"] is None for r in chosen):
+        # A line never handed over: its money was taken on the order's invoices.
+        held = sa.select(inv.id).where(inv.order_id == ctx.id, inv.kind == "Invoice")
+        originals = sorted({*originals, *conn.execute(held).scalars()})
     refers = ", ".join(
         conn.execute(sa.select(inv.number).where(inv.id.in_(originals)).order_by(inv.id)).scalars()
     )
@@ -293,5 +301,9 @@ def take_back(
         .where(c.id.in_([r._mapping["id"] for r in chosen]))
         .values(status=LineStatus.RETURNED.value, refund_invoice_id=refund_id)
     )
-    _touch(conn, ctx.id)
+    left = [r for r in rows.values() if r._mapping["status"] == LineStatus.OPEN]
+    if left and {r._mapping["id"] for r in left} <= {r._mapping["id"] for r in chosen}:
+        _touch(conn, ctx.id, status=OrderStatus.FULFILLED.value)  # its last open line went
+    else:
+        _touch(conn, ctx.id)
     return TakenBack(ctx, refund_id, number, amount, tuple(units))

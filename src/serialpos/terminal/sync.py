@@ -32,6 +32,7 @@ from serialpos.terminal.follow_transfers import (
 from serialpos.terminal.pull import PULL_PAGE, pull
 from serialpos.terminal.push import PUSH_BATCH, RETRY_CODES, TOKEN_CODES, push
 from serialpos.terminal.recorded_sales import take_recorded
+from serialpos.terminal.settled_follow_ons import take_settled
 from serialpos.terminal.sync_report import SyncReport
 
 __all__ = [
@@ -78,6 +79,7 @@ def sync_once(db: Database, chain: ChainConfig, client: CentralClient) -> SyncRe
         follow_sent_transfers(db, client, chain, report)
         follow_conflicts(db, client, chain.store)
         report.recorded_sales = take_recorded(db, client, chain)
+        report.central_state += take_settled(db, store=chain.store)
     else:
         report.feed_after = int(db.read(lambda conn: journal.get_state(conn, "feed_after")) or 0)
     report.pending = db.read(journal.counts)[0]

@@ -93,7 +93,17 @@ OPERATIONS: dict[str, Operation] = {
     "order_create": Operation(
         _order_create,
         frozenset(
-            {"store", "type", "delivery", "customer", "lines", "fulfil", "payments", "exchange_of"}
+            {
+                "store",
+                "type",
+                "delivery",
+                "customer",
+                "lines",
+                "fulfil",
+                "payments",
+                "exchange_of",
+                "change_due",
+            }
         )
         | ORDER_DISCOUNT_KEYS,
     ),

@@ -77,6 +77,7 @@ def _order_create(db: Database, actor: Actor, f: Fields) -> Result:
         )
         terms.append(read_terms(g, f"lines[{n}]: ", price=True))
     order_terms = read_terms(f, "", price=False)
+    _change_at_till(f)
     exchange_of = f.optional_text("exchange_of", max_length=48)
     positions = _positions(f.value("fulfil"), len(new_lines))
     if positions is not None and f.value("fulfil") is True:  # every line: every open one
@@ -160,6 +161,21 @@ def _catalogue_price(f: Fields, g: Fields, n: int) -> Any:
     if isinstance(value, bool) or not isinstance(value, int | float | str):
         raise BadRequest(f"lines[{n}]: 'catalogue_price' must be a number or text")
     return parse_price(str(value), f"lines[{n}].catalogue_price")
+
+
+def _change_at_till(f: Fields) -> None:
+    """Check a sale's ``change_due``: the change a store terminal gave at its counter, which
+    its entry carries so a conflict can say the money the till kept (tenders less change:
+    domain/sale_not_recorded.py). Central works out its own change from the tenders, so the
+    value is only checked here; a host's order may not carry it."""
+    value = f.value("change_due")
+    if value is None:
+        return
+    if not _is_entry(f):
+        raise BadRequest("'change_due' is a store terminal's (the change its till gave)")
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise BadRequest("'change_due' must be a number or text")
+    parse_price(str(value), "change_due")
 
 
 def _positions(value: Any, count: int) -> list[int] | None:
