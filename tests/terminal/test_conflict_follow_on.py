@@ -9,6 +9,7 @@ Real ``serialpos serve`` on PostgreSQL."""
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 
 import pytest
@@ -74,6 +75,9 @@ def test_an_exchange_of_a_conflicted_sale_is_a_conflict_not_a_refusal(
     assert chain.scalar("SELECT state FROM serial_unit WHERE serial = 'FO-083'") == "in_stock"
     listed = b.cli("conflicts", "list", "--status", "open").stdout
     assert "follows" in listed
+    # The return's conflict names its unit whole: its SKU too (it was "-").
+    as_json = {c["id"]: c for c in json.loads(b.cli("conflicts", "list", "--json").stdout)}
+    assert (as_json[back[0]]["sku"], as_json[back[0]]["serial"]) == (priced, "FO-042")
     # The sale recorded (its rest, with the money), the exchange follows: return and sale.
     for number in (sale[0], back[0], again[0]):
         done = chain.central(

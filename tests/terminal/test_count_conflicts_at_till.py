@@ -13,13 +13,18 @@ CLI (terminal_chain.py).
 from __future__ import annotations
 
 import json
+import textwrap
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 from api_serving import free_port
-from terminal_chain import Chain, Terminal
+from terminal_chain import Chain, Terminal, opened, till_db
 
-from serialpos.services import products, users
+from serialpos.domain.errors import DomainError
+from serialpos.services import counts, products, users
+
+__all__ = ["opened"]
 
 UNITS = (
     "SELECT p.sku, u.serial, u.state, s.code FROM serial_unit u "
@@ -198,3 +203,34 @@ def test_a_unit_a_tills_count_matched_that_central_holds_sold_or_elsewhere_is_a_
     assert till.query(UNITS, prefix="CM-1") == [("CM1", "CM-1", "in_stock", "S1")]
     till.check_clean()
     chain.check_clean()
+
+
+def test_a_bare_serial_the_till_does_not_know_gets_one_refusal_that_fits_a_handheld(
+    chain: Chain, opened: list[Any]
+) -> None:
+    """A serial the till never held, scanned alone in a count: before the product is chosen
+    and after, one refusal (there were two, "scan the product's barcode first" sending the
+    person round to the other), naming the serial and the problem, read whole in a 40x16
+    handheld's message line (four rows of 38 columns, its "✗ " first); nothing recorded."""
+    _product(chain, "CU1")
+    _post(chain, {"op": "receive", "store": "S1", "sku": "CU1", "serials": ["CU-1"]})
+    _post(
+        chain,
+        {"op": "receive", "store": "S2", "sku": "CU1", "serials": ["CU-LONG-SERIAL-0000000099"]},
+    )
+    till = chain.terminal("cu-till")
+    db, mia = till_db(till, opened)
+    count = counts.open_count(db, mia, "S1", ["CU1"])
+    counts.start_batch(db, mia, count.number, "stock")
+    for serial in ("CU-9", "CU-LONG-SERIAL-0000000099"):
+        said = []
+        for current in (None, counts.take(db, mia, count.number, 1, text="CU1").current):
+            with pytest.raises(DomainError) as refused:
+                counts.take(db, mia, count.number, 1, text=serial, current=current)
+            said.append((refused.value.code, refused.value.message))
+        assert said[0] == said[1], said
+        code, message = said[0]
+        assert code == "unknown_unit" and "unknown on this till" in message, message
+        assert serial[:20] in message and "GS1 label" in message, message
+        assert len(textwrap.wrap(f"✗ {message}", 38)) <= 4, message
+    assert [b.scans for b in counts.get_count(db, count.number).batches] == [0]
