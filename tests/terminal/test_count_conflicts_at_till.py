@@ -108,6 +108,8 @@ def test_a_till_lists_the_conflicts_of_its_own_counts_offline_and_follows_them(
         ), c
         assert c["entry"]["id"] == theirs["entry"]["id"] and "#" in c["entry"]["id"], c
         assert (c["error"], c["message"]) == (theirs["error"], theirs["message"]), c
+        # The event that stood when central answered (nothing moved since): the same.
+        assert c["first_event"] == theirs["first_event"] and c["first_event"], c
         assert c["terminal"] == "cq-till" and c["user"] == "mia", c
     till.config.write_text(real)
 

@@ -57,7 +57,8 @@ def _message(said: Mapping[str, Any]) -> str | None:
 
 def views(conn: Connection) -> list[tuple[journal.Entry, dict[str, Any]]]:
     """Each conflict of this till's counts, with the entry it came in, as central lists a
-    conflict (no standing event: the till does not know it until central says)."""
+    conflict (the event that stood when central answered, as for the till's other
+    conflicts; none from a central older than this)."""
     out: list[tuple[journal.Entry, dict[str, Any]]] = []
     for entry in journal.accepted_with_conflicts(conn):
         try:

@@ -143,6 +143,7 @@ def record_conflicts(
                 # The till lists it as its own (terminal/count_conflicts.py).
                 "entry": entry_id,
                 "error": one.error,
+                "first_event": view["first_event"],
                 "message": f"{one.message}: recorded as conflict {view['id']} for a manager",
             }
         )
