@@ -9,6 +9,7 @@ Real ``serialpos serve`` on PostgreSQL."""
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 
 import pytest
@@ -76,6 +77,9 @@ def test_an_exchange_of_a_conflicted_sale_is_a_conflict_not_a_refusal(
     assert "follows" in listed
     # each on a line of its own, never a line break shown as \x0a (the walk's table)
     assert "\\x0a" not in listed and "not recorded:" in listed, listed
+    # The return's conflict names its unit whole: its SKU too (it was "-").
+    as_json = {c["id"]: c for c in json.loads(b.cli("conflicts", "list", "--json").stdout)}
+    assert (as_json[back[0]]["sku"], as_json[back[0]]["serial"]) == (priced, "FO-042")
     # The sale recorded (its rest, with the money), the exchange follows: return and sale.
     for number in (sale[0], back[0], again[0]):
         done = chain.central(

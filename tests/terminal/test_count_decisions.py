@@ -301,7 +301,11 @@ def test_a_unit_a_till_scanned_that_central_holds_written_off_there_is_put_back(
     }
     assert _conflicts(chain, "T6-") == []
     copy = _count_copy(b, by_b["count"])
-    assert copy["central"]["added"] == [{"sku": "T6P", "serial": "T6-002"}], copy
+    # Put back (written off here, on the shelf), not "added" (new to central).
+    assert copy["central"]["put_back"] == [{"sku": "T6P", "serial": "T6-002"}], copy
+    assert copy["central"]["added"] == [], copy
+    shown = b.cli("count", "show", by_b["count"]).stdout
+    assert "central took it: 1 put back" in shown and "added" not in shown, shown
     for till in (a, b, a, b):
         assert till.sync()["pending"] == 0
     _same(chain, "T6-", ("T6P",), (a, "S1"), (b, "S1"))

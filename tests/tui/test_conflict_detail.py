@@ -101,6 +101,10 @@ async def test_the_whole_sale_is_reached_by_keyboard_and_resolved_from_there(
         await settle(pilot)
         assert isinstance(app.screen, ConflictDetailScreen)
         shown = _flat(screen_text(app))
+        for _ in range(6):  # the whole of it, as `conflicts show` says it: read on
+            await pilot.press("pagedown")
+            await settle(pilot)
+            shown += " " + _flat(screen_text(app))
         assert "RESOLVED: accepted by manager: the event that stands stays;" in shown, shown
         assert "NOT RECORDED" not in shown and "was not recorded" not in shown, shown
         await pilot.press("escape")

@@ -65,15 +65,49 @@ def test_the_till_copy_says_what_central_did() -> None:
 
 def test_a_scan_central_holds_written_off_at_the_store_is_put_back_without_a_decision() -> None:
     """Another till's count wrote W1 off; this till scanned it (a match, no decision): the
-    scan is the unit on the shelf. A scan held elsewhere, or decided on, is left alone."""
+    scan is the unit on the shelf. A scan decided on, or of a product central does not hold
+    it as, is left alone (a scan held elsewhere is a conflict: the test below)."""
     decided = Decided(found=(("PH", "W2"),))
-    held = _held(
-        ("W1", "PH", "S1", "written_off"),
-        ("W2", "PH", "S1", "written_off"),
-        ("W3", "PH", "S2", "written_off"),
-        ("S1X", "PH", "S1", "sold"),
-    )
-    scanned = [("PH", "W1"), ("PH", "W1"), ("PH", "W2"), ("PH", "W3"), ("PH", "S1X"), ("RT", "W1")]
+    held = _held(("W1", "PH", "S1", "written_off"), ("W2", "PH", "S1", "written_off"))
+    scanned = [("PH", "W1"), ("PH", "W1"), ("PH", "W2"), ("RT", "W1")]
     out = settle(decided, held, "S1", "C-1", scanned)
     assert out.restore == {"PH": ["W1", "W2"]}
     assert out.illegal == [] and out.back("PH") == ["W1", "W2"]
+
+
+def test_a_scan_central_holds_off_the_stores_shelf_is_a_conflict_left_as_central_has_it() -> None:
+    """The till counted each on the shelf at S1 (matches, no decision). Central holds S1X
+    sold, T1 in transit to S2, E1 in stock at S2, W3 written off at S2: each is left as
+    central has it and is a conflict naming the unit (``matched``). R1, on an open sale at
+    S1 (reserved, not handed over), and H1 in stock there are nothing to settle."""
+    held = _held(
+        ("S1X", "PH", "S1", "sold"),
+        ("T1", "PH", "S2", "in_transit"),
+        ("E1", "PH", "S2", "in_stock"),
+        ("W3", "PH", "S2", "written_off"),
+        ("R1", "PH", "S1", "reserved"),
+        ("H1", "PH", "S1", "in_stock"),
+    )
+    scanned = [("PH", s) for s in ("S1X", "T1", "E1", "W3", "R1", "H1")]
+    out = settle(Decided(), held, "S1", "C-1", scanned)
+    assert (out.remove, out.add, out.restore) == ({}, {}, {})
+    assert [(i.decision, i.serial, i.error, i.held) for i in out.illegal] == [
+        ("matched", "S1X", "already_sold", Held("PH", "S1", "sold")),
+        ("matched", "T1", "invalid_state", Held("PH", "S2", "in_transit")),
+        ("matched", "E1", "invalid_state", Held("PH", "S2", "in_stock")),
+        ("matched", "W3", "invalid_state", Held("PH", "S2", "written_off")),
+    ]
+    sold = out.illegal[0].message
+    assert "the till counted PH S1X on the shelf, but central has it sold at S1" in sold
+    assert "take it back as a return" in sold
+    assert "transfer" in out.illegal[2].message
+
+
+def test_the_till_copy_says_put_back_apart_from_added() -> None:
+    taken = {
+        "state": "accepted",
+        "written_off": [],
+        "added": [{"sku": "PH", "serial": "N1"}],
+        "put_back": [{"sku": "PH", "serial": "W1"}, {"sku": "PH", "serial": "W2"}],
+    }
+    assert central_words(taken) == ["central took it: 1 added, 2 put back"]

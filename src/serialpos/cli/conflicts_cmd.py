@@ -77,7 +77,7 @@ def list_(
     put_back = None
     if st.config().chain is not None:
         # On a till: what each conflict's entry had moved here, put back.
-        from serialpos.terminal.status import put_back_text
+        from serialpos.domain.conflict_words import put_back_text
 
         put_back = put_back_text
     headers = ["id", "status", "store", "sku", "serial", "terminal", "error", "message"]
@@ -146,63 +146,12 @@ def show(
 
 
 def conflict_words(c: dict[str, Any]) -> list[str]:
-    """A conflict for people, a line each: what and where, why, the event that stands, the
-    entry central could not apply, what was put back on a till, and its resolution."""
-    from serialpos.domain.document_not_recorded import document_words
-
-    entry = c.get("entry") or {}
-    line = entry.get("line") or {}
-    # A conflict naming no unit (a count) names its document and what it held.
-    what = f"{c.get('sku') or '-'} {c.get('serial')}" if c.get("serial") else document_words(line)
-    words = [
-        f"conflict {c.get('id')}: {c.get('status')}, {what} at {c.get('store')}",
-        f"  why: {c.get('error')}: {c.get('message')}",
-    ]
-    first = c.get("first_event")
-    if first:
-        words.append(
-            f"  stands: {first.get('action')} by {first.get('user')} at "
-            f"{_terminal_words(first.get('terminal'))}, {first.get('at')} (event {first.get('id')}"
-            + (f", {first['document']}" if first.get("document") else "")
-            + ")"
-        )
-    else:
-        words.append("  stands: no event of the unit at central")
-    made = f", made {c['made_at']} by {c.get('user')}" if c.get("made_at") else ""
-    what = f"{line.get('op', '?')} #{entry.get('seq', '?')}"
-    words.append(
-        f"  not applied: {what} from terminal "
-        f"{c.get('terminal')} (entry {entry.get('id')}{made}, recorded {c.get('created_at')})"
-    )
-    from serialpos.domain.resolved_sale import sale_for_people
-
-    heading, sale = sale_for_people(c)
-    if sale:  # a sale is applied whole or not at all: all of it is missing at central
-        # (until resolved: then what the resolution did)
-        words.append(f"  {heading}: {sale[0]}")
-        words += [f"    {line}" for line in sale[1:]]
-    if c.get("put_back"):
-        from serialpos.terminal.status import put_back_text
-
-        words.append(f"  put back here: {put_back_text(c['put_back'])}")
-    resolution = c.get("resolution")
-    if resolution:
-        note = f": {resolution['note']}" if resolution.get("note") else ""
-        words.append(
-            f"  resolved: {resolution.get('action')} by {resolution.get('by')} at "
-            f"{resolution.get('at')}{note}"
-        )
-    return words
-
-
-def _terminal_words(terminal: object) -> str:
-    """Where an event was made, for people: a command run at central with no terminal id
-    configured records the config's default id (the word ``terminal``), named as such."""
+    """A conflict for people, a line each (domain/conflict_words.py: the console's detail
+    says the same)."""
     from serialpos.config import TerminalConfig
+    from serialpos.domain.conflict_words import conflict_words as words
 
-    if terminal == TerminalConfig.terminal_id:
-        return f"central, a command with no terminal id set ('{terminal}')"
-    return str(terminal)
+    return words(c, TerminalConfig.terminal_id)
 
 
 @app.command("resolve")

@@ -252,6 +252,29 @@ def answer_conflict_again(conn: Connection, entry_id: str, answer: str) -> bool:
     return done.rowcount == 1
 
 
+def accepted_with_conflicts(conn: Connection) -> list[Entry]:
+    """The accepted entries whose answer names conflicts (a till's count central took with
+    some of its decisions refused: terminal/count_conflicts.py), by a filter on the answer's
+    text; the caller parses each."""
+    return _entries(
+        conn,
+        sa.select(journal_t)
+        .where(journal_c.state == "accepted", journal_c.answer.like('%"conflicts": [{%'))
+        .order_by(journal_c.seq),
+    )
+
+
+def answer_accepted_again(conn: Connection, entry_id: str, answer: str) -> bool:
+    """Keep what central says now of an accepted entry's conflicts (their status and
+    resolution) in its answer; its state and what it did here stay."""
+    done = conn.execute(
+        journal_t.update()
+        .where(journal_c.id == entry_id, journal_c.state == "accepted")
+        .values(answer=answer)
+    )
+    return done.rowcount == 1
+
+
 def send_again(conn: Connection) -> int:
     """Mark every accepted entry pending again, its answer kept until central answers anew
     (terminal/resend.py: central restored from an older backup lost some of them); how many.

@@ -20,6 +20,13 @@ added as new in stock at another store. So the till sends its **decisions** with
   that central holds **written off at the count's store** (another till's count wrote it
   off meanwhile) is put back in stock, as for a found decision: the scan is the unit on the
   shelf, physical evidence central must not drop (:func:`settle`'s ``scanned``);
+- such a unit central holds **sold, or anywhere but in stock or reserved at the count's
+  store** (sold at another till, shipped, at another store meanwhile) is left as central
+  has it and is a **conflict** naming the unit (``matched``): the shelf and central's record
+  disagree about where the unit is, which a person settles (take back a sale never handed
+  over, receive the transfer...); taking central's state silently hid it. Central's own
+  count lists such a unit for the person approving it; a till's count is settled at central
+  with nobody there, so the conflict is how a manager sees it;
 - any other unit the till did not judge (matched, or not known to it) is left as central
   has it.
 
@@ -35,6 +42,11 @@ from serialpos.domain.errors import BadRequest
 
 #: The two kinds of decision a till's count carries.
 MISSING, FOUND = "missing", "found"
+#: A scan the till decided nothing on (in stock there as it knew it), in a conflict's words.
+MATCHED = "matched"
+#: Where a scanned unit may be at central with nothing to settle: on the count's store's
+#: shelf (reserved: on an open sale there, not yet handed over).
+ON_THE_SHELF = frozenset({"in_stock", "reserved"})
 #: Longest list of decisions a count line may carry (each kind).
 MAX_DECISIONS = 1_000_000
 
@@ -142,8 +154,9 @@ def settle(
 ) -> Settled:
     """What central does with ``decided`` (a count ``number`` at ``store``), ``held`` giving
     central's units of each serial named (any product). ``scanned``: (sku, serial) the till
-    scanned on which it decided nothing (at least those central holds written off at
-    ``store``); each one central holds written off there is put back in stock."""
+    scanned on which it decided nothing (at least those central does not hold in stock at
+    ``store``); each one central holds written off there is put back in stock, each one it
+    holds off the store's shelf (sold, elsewhere) is a conflict."""
     out = Settled()
     judged = set(decided.units())
     for sku, serial in dict.fromkeys(scanned):
@@ -152,6 +165,8 @@ def settle(
             continue
         if own.store == store and own.state == "written_off":
             out.restore.setdefault(sku, []).append(serial)
+        elif own.store != store or own.state not in ON_THE_SHELF:
+            out.illegal.append(_off_the_shelf(sku, serial, own, store, number))
     for sku, serial in decided.missing:
         units = held.get(serial, ())
         own = next((u for u in units if u.sku == sku), None)
@@ -216,6 +231,28 @@ def settle(
     return out
 
 
+def _off_the_shelf(sku: str, serial: str, own: Held, store: str, number: str) -> Illegal:
+    """The conflict of a unit the till counted on the shelf at ``store`` (a match for it)
+    that central holds elsewhere: left as central has it, named for a person."""
+    state = own.state.replace("_", " ")
+    if own.state == "sold":
+        todo = "take it back as a return if it was never handed over, or accept"
+    elif own.store != store:
+        todo = "move it with the document that explains it (a transfer), or accept"
+    else:
+        todo = "settle it with the document that explains it, or accept"
+    return Illegal(
+        MATCHED,
+        sku,
+        serial,
+        sku,
+        own,
+        "already_sold" if own.state == "sold" else "invalid_state",
+        f"count {number} at {store}: the till counted {sku} {serial} on the shelf, but "
+        f"central has it {state} at {own.store}: left so ({todo})",
+    )
+
+
 def central_words(central: Mapping[str, object]) -> list[str]:
     """What central did with a store terminal's count, in words (``count show``): on the
     till, central's answer once the count's entry is settled; at central, the conflicts."""
@@ -224,7 +261,11 @@ def central_words(central: Mapping[str, object]) -> list[str]:
     if state == "accepted":
         moved = [
             f"{len(listed)} {what}"
-            for key, what in (("written_off", "written off"), ("added", "added"))
+            for key, what in (
+                ("written_off", "written off"),
+                ("added", "added"),
+                ("put_back", "put back"),
+            )
             if isinstance(listed := central.get(key), list) and listed
         ]
         if moved or "written_off" in central:

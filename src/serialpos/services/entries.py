@@ -29,7 +29,7 @@ from serialpos.db.joined import JoinedDatabase
 from serialpos.domain import entry_seal
 from serialpos.domain.errors import BadRequest, DomainError
 from serialpos.domain.text import clip
-from serialpos.services import entry_units, sale_dates, terminal_links, tokens
+from serialpos.services import entry_units, follow_on_units, sale_dates, terminal_links, tokens
 from serialpos.services.apply_ids import ApplyObject, IdReused, fingerprint, first_cause, line_id
 from serialpos.services.conflicts import (
     NotLinked,
@@ -359,7 +359,9 @@ def record_conflict(
     conflict for a manager, and store that as the outcome of its id (claimed already in
     this transaction); the outcome, without ``ok``. ``follows``: the conflict whose
     unrecorded order or refund note this entry names (:func:`follows_conflict`)."""
-    outcome = _record_conflict(conn, db, entry.data, entry.terminal, entry.seq, entry.key, refusal)
+    outcome = _record_conflict(
+        conn, db, entry.data, entry.terminal, entry.seq, entry.key, refusal, follows
+    )
     if follows is not None:
         outcome["follows"] = follows
     apply_outcomes.record(conn, entry.key, json.dumps(outcome, ensure_ascii=False))
@@ -374,10 +376,13 @@ def _record_conflict(
     seq: int,
     key: str,
     refusal: Result,
+    follows: int | None = None,
 ) -> Result:
     message = str(refusal.get("message", ""))
     serials = _serials(data)
     on_lines = _units_on_lines(conn, data) if not serials else []
+    if not serials and not on_lines:  # its order never held here: the sale it follows
+        on_lines = follow_on_units.units_on_followed_lines(conn, data, follows)
     serials += [serial for _sku, serial in on_lines]
     serial = next((s for s in serials if s in message), serials[0] if serials else None)
     sku = data.get("sku") if isinstance(data.get("sku"), str) else item_sku(data, serial)
@@ -386,6 +391,8 @@ def _record_conflict(
     if sku is None and serial is not None and isinstance(data.get("order"), str):
         held = order_units.units_of(conn, [data["order"]]).get(data["order"], [])
         sku = next((k for k, s in held if s == serial), None)  # a return naming serials
+    if sku is None and serial is not None:  # a document central never held: the unit's
+        sku = follow_on_units.sku_of_serial(conn, serial)
     store_code = data.get("store")
     store_id = conflict_sql.store_for(
         conn, store_code if isinstance(store_code, str) else None, terminal

@@ -105,7 +105,7 @@ def _one(db: Database, token: Actor, item: Any) -> Result:
                 )
             first["message"] = _FOLLOWS.sub(f"it follows conflict {follows},", message)
         outcome = _record_conflict(
-            conn, db, entry.data, entry.terminal, entry.seq, entry.key, first
+            conn, db, entry.data, entry.terminal, entry.seq, entry.key, first, follows
         )
         if follows is not None:
             outcome["follows"] = follows

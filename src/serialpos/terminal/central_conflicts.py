@@ -29,6 +29,7 @@ from serialpos.db import journal
 from serialpos.db.engine import Database
 from serialpos.domain.errors import BadRequest, DomainError
 from serialpos.services.conflicts import UnknownConflict
+from serialpos.terminal import count_conflicts
 from serialpos.terminal.client import ROUTE_MISSING, CentralClient, CentralRefused, Offline
 from serialpos.terminal.status import local_conflicts
 
@@ -88,7 +89,7 @@ def remember(db: Database, now: list[dict[str, Any]]) -> int:
             answer["conflict"] = kept | fresh
             text = json.dumps(answer, ensure_ascii=False)
             changed += journal.answer_conflict_again(conn, entry.id, text)
-        return changed
+        return changed + count_conflicts.remember(conn, by_entry)
 
     return db.write(work)
 

@@ -6,9 +6,10 @@ out, or does not take the count at all (a whole-entry conflict or refusal). The 
 of the count must not go on claiming what central did not do: when the push settles the
 count's journal entry, in the same local transaction, the copy's stored reconciliation gets
 central's answer under ``central`` (``state`` accepted, conflict or refused; what central
-wrote off, added and put back; each conflict with its number; central's message when it
-did not take it). ``serialpos count show`` says it. The units themselves take central's
-state from the verdict's ``central_units`` (terminal/central_state.py).
+wrote off, added (new to it) and put back (written off there: once said "added"); each
+conflict with its number; central's message when it did not take it). ``serialpos count
+show`` says it. The units themselves take central's state from the verdict's
+``central_units`` (terminal/central_state.py).
 """
 
 from __future__ import annotations
@@ -45,10 +46,13 @@ def central_of(state: str, verdict: Verdict) -> dict[str, Any]:
     ]
     said = verdict.get("central")
     central: dict[str, Any] = said if isinstance(said, dict) else {}
+    # Put back (written off here and on the shelf) is not added (new to central): said
+    # apart, as the count's words say them (domain/count_decisions.py ``central_words``).
     return {
         "state": "accepted",
         "written_off": list(verdict.get("missing") or ()),
-        "added": list(unexpected.get("never_seen") or ()) + restored,
+        "added": list(unexpected.get("never_seen") or ()),
+        "put_back": restored,
         "conflicts": list(central.get("conflicts") or ()),
     }
 

@@ -12,7 +12,7 @@ from sqlalchemy.engine import Connection
 from serialpos.db import journal, lease_sql, repo
 from serialpos.db.engine import Database
 from serialpos.db.tables import utcnow
-from serialpos.terminal import quantities
+from serialpos.terminal import count_conflicts, quantities
 
 
 def status(db: Database) -> dict[str, Any]:
@@ -46,9 +46,9 @@ def _utc_text(stored: str | None) -> str | None:
 
 def local_conflicts(db: Database) -> list[dict[str, Any]]:
     """The conflicts central recorded for this terminal's entries, as central answered them
-    (so a till shows them offline too), with the entry they belong to and ``put_back``: the
-    quantities the entry had moved here, put back when central did not take it
-    (terminal/quantities.py)."""
+    (so a till shows them offline too), its counts' included, with the entry they belong to
+    and ``put_back``: the quantities the entry had moved here, put back when central did not
+    take it (terminal/quantities.py)."""
 
     def work(conn: Connection) -> list[dict[str, Any]]:
         out: list[dict[str, Any]] = []
@@ -65,18 +65,17 @@ def local_conflicts(db: Database) -> list[dict[str, Any]]:
             view["user"] = entry.user_name
             view["put_back"] = quantities.shown(conn, entry)
             out.append(view)
+        # A count central took is accepted, its refused decisions each a conflict of its own
+        # (``entry#n``): this till's too (terminal/count_conflicts.py).
+        for entry, view in count_conflicts.views(conn):
+            view["made_at"] = entry.made_at.isoformat(timespec="seconds") + "Z"
+            view["user"] = entry.user_name
+            view["put_back"] = []
+            out.append(view)
+        out.sort(key=lambda c: int((c.get("entry") or {}).get("seq") or 0))
         return out
 
     return db.read(work)
-
-
-def put_back_text(put_back: list[dict[str, Any]]) -> str:
-    """``put_back`` for a table cell: ``CAB +1 at S1 (S1-1A2B-000004)``, one per product."""
-    return "; ".join(
-        f"{p['sku']} {p['quantity']:+d} at {p['store']}"
-        + (f" ({p['document']})" if p.get("document") else "")
-        for p in put_back
-    )
 
 
 def refused(db: Database) -> list[dict[str, Any]]:

@@ -110,20 +110,20 @@ def approve_in(
         raise CountClosed(f"count {count.number} was approved already: a count is approved once")
     plan = plan_count(db, conn, count)
     result = plan.reconciliation()
-    # A scan of the till's that central holds written off here is the unit on the shelf:
-    # put back, though the till (which held it in stock) decided nothing on it.
-    written_off_here = [
+    # A scan of the till's that central does not hold in stock here is the unit on the
+    # shelf, though the till (which held it in stock) decided nothing on it: put back when
+    # written off here, a conflict when central holds it elsewhere (domain/count_decisions).
+    not_in_stock_here = [
         (each.product.sku, e.serial)
         for each in plan.plans
         if each.classes is not None
         for e in each.classes.elsewhere
-        if e.action is ElsewhereAction.RESTORE
     ]
     settled = (
         None
         if till is None
         else till_decisions.settle_in(
-            conn, till.decided, count.store, count.number, written_off_here
+            conn, till.decided, count.store, count.number, not_in_stock_here
         )
     )
     posted: set[str] = set()  # the products whose units the till's decisions moved

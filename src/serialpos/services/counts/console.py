@@ -66,6 +66,20 @@ def _product_for(conn: Connection, code: str) -> repo.ProductRow | None:
         return None
 
 
+def not_known_here(serial: str) -> DomainError:
+    """A bare serial a till does not know, scanned in a count. A till knows its store's
+    units, not the chain's: a serial it never held may be another product's at central, so
+    it is not taken as the product being counted, and the person names its product
+    (docs/offline.md). One refusal whether a product was chosen first or not (there were
+    two, and the one after a product was cut on a handheld): short enough to be read whole
+    in a 40x16 handheld's message line (four rows of 38 columns)."""
+    return DomainError(
+        f"serial {clip(serial, 24)} is unknown on this till, and so is its product: scan "
+        "its GS1 label (product + serial) or count it at central",
+        code="unknown_unit",
+    )
+
+
 def take(
     db: Database,
     actor: Actor,
@@ -145,20 +159,14 @@ def take(
         )
         outcome = resolve_in(conn, entry, context)
         if isinstance(outcome, Refusal):
+            if outcome.code == "unknown_serial" and journal_sink.on_terminal(db):
+                raise not_known_here(entry)  # the same refusal as with a product chosen
             raise refused(outcome)
         if isinstance(outcome, KnownUnit):
             scanned = ScanInput(outcome.unit.product.sku, outcome.unit.serial)
         elif isinstance(outcome, ProductSerial):
             if journal_sink.on_terminal(db) and not units_with_serial(conn, outcome.serial):
-                # A till knows its store's units, not the chain's: a serial it never held
-                # may be another product's at central. It is not taken as the product being
-                # counted; the person names its product (docs/offline.md).
-                raise DomainError(
-                    f"serial {clip(outcome.serial)} is not known on this till, which cannot "
-                    f"tell its product (it may be another product's, not {outcome.product.sku}):"
-                    " scan the unit's GS1 label (product and serial), or count it at central",
-                    code="unknown_unit",
-                )
+                raise not_known_here(outcome.serial)
             scanned = ScanInput(outcome.product.sku, outcome.serial)
         else:
             raise BadRequest(f"'{clip(entry)}' is not a serial: scan a product or a serial")

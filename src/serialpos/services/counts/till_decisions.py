@@ -118,9 +118,10 @@ def record_conflicts(
     for n, one in enumerate(illegal, start=1):
         kept = {k: v for k, v in line.items() if k not in ("batches", "decided", "id")}
         kept["decided"] = {one.decision: [{"sku": one.counted_as, "serial": one.serial}]}
+        entry_id = f"{origin.key}{SEPARATOR}{n}"[:128]
         conflict_id = conflict_sql.add_conflict(
             conn,
-            entry_id=f"{origin.key}{SEPARATOR}{n}"[:128],
+            entry_id=entry_id,
             terminal=origin.terminal,
             entry_seq=origin.seq,
             store_id=store_id,
@@ -139,6 +140,10 @@ def record_conflicts(
                 "sku": one.sku,
                 "serial": one.serial,
                 "counted_as": one.counted_as,
+                # The till lists it as its own (terminal/count_conflicts.py).
+                "entry": entry_id,
+                "error": one.error,
+                "first_event": view["first_event"],
                 "message": f"{one.message}: recorded as conflict {view['id']} for a manager",
             }
         )

@@ -24,6 +24,7 @@ from rich.text import Text
 from textual.binding import Binding, BindingType
 from textual.widgets import OptionList
 
+from serialpos.domain.conflict_words import conflict_words, put_back_words
 from serialpos.domain.errors import DomainError
 from serialpos.domain.resolved_sale import sale_for_people
 from serialpos.domain.text import visible
@@ -107,16 +108,27 @@ def conflict_text(c: dict[str, Any]) -> Text:
         text.append(f"\n  {heading}: {visible(sale[0])}", style="bold")
         for line in sale[1:]:
             text.append(f"\n  {visible(line)}")
-    if c.get("put_back"):
+    back = put_back_words(c)
+    if back:
         # What the entry had moved on this till, put back when central did not take it
-        # (terminal/quantities.py).
-        from serialpos.terminal.status import put_back_text
-
-        text.append(f"\n  put back here: {visible(put_back_text(c['put_back']))}")
+        # (terminal/quantities.py): history once resolved.
+        text.append(f"\n  {visible(back)}")
     resolution = c.get("resolution")
     if resolution:
         text.append(f"\n  resolved: {visible(str(resolution.get('by', '')))}")
         text.append(f" {visible(str(resolution.get('action', resolution)))}")
+    return text
+
+
+def detail_text(c: dict[str, Any]) -> Text:
+    """One conflict whole, for its detail: what ``serialpos conflicts show`` says, a line
+    each (domain/conflict_words.py), the first in bold; each line wraps at 40 columns."""
+    from serialpos.config import TerminalConfig
+
+    lines = [visible(line) for line in conflict_words(c, TerminalConfig.terminal_id)]
+    text = Text(lines[0], style="bold")
+    for line in lines[1:]:
+        text.append(f"\n{line}")
     return text
 
 
@@ -229,7 +241,7 @@ class ConflictsScreen(AdminListScreen):
             return
         from serialpos.tui.screens.conflict_detail import ConflictDetailScreen
 
-        self.app.push_screen(ConflictDetailScreen(self, chosen, conflict_text(self.listed[chosen])))
+        self.app.push_screen(ConflictDetailScreen(self, chosen, detail_text(self.listed[chosen])))
 
     def action_resolve(self, by: str, chosen: str | None = None) -> None:
         """Ask, then resolve the chosen conflict (``chosen``, else the highlighted one) by
