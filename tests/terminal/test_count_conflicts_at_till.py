@@ -162,8 +162,13 @@ def test_a_unit_a_tills_count_matched_that_central_holds_sold_or_elsewhere_is_a_
     [counted] = till.apply(_count("CM1", "CM-1", "CM-2", "CM-3"))
     assert counted["ok"] and counted["matched"] == 3 and counted["missing"] == [], counted
 
-    report = till.sync()
+    synced = till.cli("sync")
+    report = json.loads(synced.stdout)
     assert (report["accepted"], report["conflicts"], report["refused"]) == (1, 0, 0), report
+    # The round names each of the count's conflicts on stderr, as a sale's (it said nothing).
+    named = [w for w in synced.stderr.splitlines() if w.startswith("conflict: ")]
+    assert len(named) == 2 and all("count #" in w for w in named), synced.stderr
+    assert any("serial CM-1 sku CM1" in w for w in named), named
     before = {
         ("CM1", "CM-1"): ("sold", "S1"),
         ("CM1", "CM-2"): ("in_transit", "S2"),

@@ -51,7 +51,9 @@ class ConflictsSeen:
         return str((c.get("entry") or {}).get("id"))
 
     def new(self, counted: int) -> list[str]:
-        """The lines of the conflicts a round made (``counted``: the report's count)."""
+        """The lines of the conflicts a round made (``counted``: the entries it settled as
+        conflicts or accepted, as a count's refused decisions are conflicts of an accepted
+        entry; read again only when it is not 0)."""
         if not counted:
             return []
         found = [c for c in self._read() if self._key(c) not in self.known]

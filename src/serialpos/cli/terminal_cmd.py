@@ -252,7 +252,9 @@ def sync(
                 print_json({"online": True, **report.to_json()})
                 for words in report.tampered + report.refusals:  # a person must know
                     typer.echo(f"refused: {visible(words)}", err=True)
-                for words in seen.new(report.conflicts):  # a manager must resolve each
+                # A count central took (accepted) may hold conflicts of its own (``entry#n``).
+                made = report.conflicts + report.accepted
+                for words in seen.new(made):  # a manager must resolve each
                     typer.echo(f"conflict: {visible(words)}", err=True)
                 for words in report.warnings:  # taken, with something to fix (a clock)
                     typer.echo(f"warning: {visible(words)}", err=True)
