@@ -57,16 +57,18 @@ class _Shop:
         self.seq = 0
         self.cursor = feed.last_seq(db)
 
-    def push(self, db: Database, serials: list[str]) -> list[dict[str, Any]]:
+    def push(
+        self, db: Database, serials: list[str], also_at_s2: str | None = None
+    ) -> list[dict[str, Any]]:
         """``serials`` sold at till-1, one entry each, in one push (as ``POST /v1/apply``
-        applies it)."""
+        applies it); ``also_at_s2``: one more, naming another store than the till's."""
         lines = []
-        for serial in serials:
+        for serial in [*serials, *([also_at_s2] if also_at_s2 else [])]:
             self.seq += 1
             entry = {
                 "id": str(uuid.uuid4()),
                 "op": "sell",
-                "store": "S1",
+                "store": "S2" if serial == also_at_s2 else "S1",
                 "sku": "PH1",
                 "serial": serial,
                 "journal": {"terminal": "till-1", "seq": self.seq, "user": "mia"},
@@ -205,3 +207,27 @@ def test_a_push_whose_chain_head_moved_elsewhere_hashes_again_from_it(shop: _Sho
         ).one()
     assert events == (4 * PUSH, 4 * PUSH)
     assert seqs == [4 * PUSH]
+
+
+def test_a_refused_entrys_central_units_are_read_without_a_transaction(
+    shop: _Shop, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A refused entry's verdict carries central's units, read after the push's commit when
+    the refusal came before any unit was read (services/entry_units.py ``add_units``; an
+    accepted count's too): plain reads, now without a BEGIN and COMMIT of their own."""
+    db = shop.db
+    counter = _RoundTrips(db, monkeypatch)
+    assert all(v["ok"] for v in shop.push(db, shop.serials[:PUSH]))
+    wrong = shop.serials[2 * PUSH - 1]
+    verdicts, pushed = counter.of(
+        lambda: shop.push(db, shop.serials[PUSH : 2 * PUSH - 1], also_at_s2=wrong)
+    )
+    assert [v["ok"] for v in verdicts] == [True] * (PUSH - 1) + [False]
+    refused = verdicts[-1]
+    assert refused["error"] == "wrong_store", refused
+    assert [(u["serial"], u["state"]) for u in refused["central_units"]] == [(wrong, "in_stock")]
+    begun = [s for s in pushed if s.startswith("BEGIN")]
+    assert len(begun) == 1, pushed  # the push's own transaction only
+    committed = pushed.index("COMMIT")
+    assert any("serial_unit" in s for s in pushed[committed + 1 :]), pushed
+    assert check_ledger(db) == []

@@ -204,7 +204,10 @@ class Database:
         in itself (a store terminal's pull: the token, then the page with the feed's last
         number, services/feed.py): on PostgreSQL without a transaction around them
         (autocommit), so no ``BEGIN`` and ``COMMIT`` round trips; on SQLite as ``read``.
-        Never for writes: each statement would commit alone."""
+        PostgreSQL's default (read committed) gives each statement of a read transaction its
+        own snapshot anyway, so for plain reads only the round trips change. Never for
+        writes (each statement would commit alone), row locks, or a read that sets its
+        isolation (snapshot_sql.begin_consistent_read)."""
         return self._run(work, write=False, each=True)
 
     def _run(self, work: Callable[[Connection], T], *, write: bool, each: bool = False) -> T:
