@@ -13,6 +13,7 @@ pyinstrument installed by hand).
 
     .venv/bin/python bench/apply_cpu_bench.py [--stores 10] [--entries 40] [--batch 20]
         [--overlap 5] [--profile /tmp/apply.prof] [--budget S] [--skip-apply] [--writes]
+        [--pull]
 
 ``--writes`` also prints what PostgreSQL wrote per entry, by table and index
 (bench/pg_writes.py: its statistics of the case's schema before and after the pushes).
@@ -22,7 +23,9 @@ pyinstrument installed by hand).
 from __future__ import annotations
 
 import argparse
+import json
 import time
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -30,7 +33,7 @@ import pg_writes
 from benchkit import PgCpu, pg_schema, uptime
 from offline_scale_bench import Till, _setup
 from serialpos.db import migrate
-from serialpos.services import entry_lines, tokens
+from serialpos.services import entry_lines, feed, tokens
 
 #: run.py's sizes (its ``run`` takes them as arguments; the command line's defaults are these).
 RUN_KWARGS: dict[str, object] = {"stores_n": 10, "entries": 40, "batch": 20, "overlap": 5}
@@ -53,6 +56,22 @@ def _pushes(tills: list[Till], batch: int) -> list[tuple[Till, list[bytes]]]:
     return out
 
 
+def _count_commands() -> list[int]:
+    """Counts the commands psycopg sends itself (``BEGIN``, ``COMMIT``, ``SAVEPOINT``: each a
+    round trip that ``before_cursor_execute`` does not see) from now on, in this process."""
+    import psycopg
+
+    counted = [0]
+    sent = psycopg.Connection._exec_command
+
+    def command(conn: Any, *args: Any, **kwargs: Any) -> Any:
+        counted[0] += 1
+        return sent(conn, *args, **kwargs)
+
+    psycopg.Connection._exec_command = command  # type: ignore[method-assign]
+    return counted
+
+
 def run(
     stores_n: int,
     entries: int,
@@ -62,6 +81,7 @@ def run(
     budget: float | None = None,
     skip: bool = False,
     writes: bool = False,
+    pull: bool = False,
 ) -> None:
     if budget is not None:  # a transaction's time budget (services/entries.py) for a slow run
         from serialpos.services import entries as entries_module
@@ -79,6 +99,9 @@ def run(
             said["sql"] += 1
 
         sa.event.listen(central.engine, "before_cursor_execute", count)
+        commands = _count_commands()  # BEGIN, COMMIT, SAVEPOINT: round trips too
+        cursors: dict[str, int] = {}
+        after = feed.last_seq(central)
         verdicts: dict[str, int] = {}
         profiler = None
         if profile and profile.endswith(".txt"):  # a sampling profile (pyinstrument installed)
@@ -106,6 +129,15 @@ def run(
                     for verdict in answered:
                         key = "accepted" if verdict["ok"] else str(verdict.get("error"))
                         verdicts[key] = verdicts.get(key, 0) + 1
+            if pull:  # the terminal's pull after its push, as offline_scale_bench's do
+                page = feed.events_for(
+                    central,
+                    tokens.Bearer(central, till.token),
+                    cursors.get(till.token, after),
+                    1000,
+                )
+                json.dumps([e.to_json() for e in page.events], default=str)
+                cursors[till.token] = page.next
         if profiler is not None:
             if hasattr(profiler, "stop"):
                 profiler.stop()
@@ -120,12 +152,14 @@ def run(
         n = max(sum(verdicts.values()), 1)
         print(
             f"{stores_n} stores x 2 terminals, {entries} entries each, pushes of {batch}, "
-            f"{overlap}% sold at both; load {load} -> {uptime()}"
+            f"{overlap}% sold at both{', each push followed by its pull' if pull else ''}; "
+            f"load {load} -> {uptime()}"
         )
         print(f"verdicts: {verdicts}")
         print(
             f"per entry: Python {1000 * cpu / n:.3f} ms + PostgreSQL {1000 * pg_cpu / n:.3f} ms"
-            f" = {1000 * (cpu + pg_cpu) / n:.3f} ms CPU; {said['sql'] / n:.2f} statements; "
+            f" = {1000 * (cpu + pg_cpu) / n:.3f} ms CPU; {said['sql'] / n:.2f} statements "
+            f"and {(said['sql'] + commands[0]) / n:.2f} round trips (BEGIN, COMMIT...); "
             f"wall {1000 * wall / n:.3f} ms ({n / wall:,.0f} entries/s on one connection)"
         )
         if writes:
@@ -157,6 +191,12 @@ def main() -> None:
     parser.add_argument(
         "--writes", action="store_true", help="rows and index entries written per entry"
     )
+    parser.add_argument(
+        "--pull",
+        action="store_true",
+        help="each push followed by the terminal's pull of its store's feed, as in "
+        "offline_scale_bench (GET /v1/events without HTTP)",
+    )
     args = parser.parse_args()
     run(
         args.stores,
@@ -167,6 +207,7 @@ def main() -> None:
         args.budget,
         args.skip_apply,
         args.writes,
+        args.pull,
     )
 
 

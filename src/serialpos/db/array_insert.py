@@ -66,6 +66,66 @@ def _statement(
     return built
 
 
+#: Gated inserts built once: (table, columns by array, columns by one value).
+_GATED: dict[tuple[str, tuple[str, ...], tuple[str, ...]], Prepared] = {}
+
+
+def _gated_statement(
+    table: sa.Table, keys: tuple[str, ...], same: tuple[str, ...], gate: sa.Update
+) -> Prepared:
+    built = _GATED.get((table.name, keys, same))
+    if built is not None:
+        return built
+    moved = gate.cte("gate")
+    arrays = [sa.bindparam(f"a_{k}", type_=postgresql.ARRAY(item_type(table.c[k]))) for k in keys]
+    given = (
+        sa.func.unnest(*arrays)
+        .table_valued(*keys, with_ordinality="n")
+        .render_derived(name="given")
+    )
+    rows = (
+        sa.select(
+            *(given.c[k] for k in keys),
+            *(sa.bindparam(f"v_{k}", type_=item_type(table.c[k])) for k in same),
+        )
+        .where(sa.exists(sa.select(moved.c.id)))
+        .order_by(given.c.n)
+    )
+    insert = postgresql.insert(table).from_select([*keys, *same], rows).add_cte(moved)
+    built = _GATED[(table.name, keys, same)] = Prepared(insert)
+    return built
+
+
+def insert_columns_after(
+    conn: Connection,
+    table: sa.Table,
+    shared: Mapping[str, Any],
+    columns: Mapping[str, list[Any]],
+    gate: sa.Update,
+    gate_params: Mapping[str, Any],
+) -> bool:
+    """PostgreSQL: :func:`insert_columns` in the same statement as ``gate`` (an UPDATE with
+    ``RETURNING``, always the same one for a table: its text is part of the statement
+    built once), the rows inserted only if the gate changed a row: whether it did (every
+    row inserted) or not (nothing written). A push's events go in with their chain head's
+    conditional move (ledger_chain.MOVE_HEAD): one round trip instead of two."""
+    same = [k for k, values in columns.items() if one_value(values)]
+    keys = [k for k in columns if k not in same]
+    if not keys:
+        keys, same = same[:1], same[1:]
+    once = {k: columns[k][0] for k in same}
+    once.update(shared)
+    stmt = _gated_statement(table, tuple(keys), tuple(once), gate)
+    params: dict[str, Any] = {f"a_{k}": columns[k] for k in keys}
+    params.update({f"v_{k}": v for k, v in once.items()})
+    params.update(gate_params)
+    count = len(columns[keys[0]])
+    inserted = stmt.run(conn, params).rowcount
+    if inserted not in (0, count):  # the gate is all or nothing: cannot happen
+        raise RuntimeError(f"{inserted} of {count} rows inserted after the gate")
+    return inserted == count
+
+
 def one_value(values: list[Any]) -> bool:
     """Whether every value is the first (of its type too: 1 and True are not one value).
     Asked of every column of every table a run writes: counted and typed in C (``count``

@@ -108,6 +108,13 @@ class Database:
         self._read_engine = self.engine.execution_options(serialpos_write=False)
         if self.engine.dialect.name == "sqlite":
             begin_reads_deferred(self._read_engine)
+        #: Reads whose statements share no snapshot (see :meth:`read_each`): autocommit on
+        #: PostgreSQL; SQLite's read transaction as ``read``.
+        self._each_engine = (
+            self._read_engine.execution_options(isolation_level="AUTOCOMMIT")
+            if self.engine.dialect.name == "postgresql"
+            else self._read_engine
+        )
         self.dialect = self.engine.dialect.name
         self._cache: dict[tuple[str, str], int] = {}
         #: SQLite file: the write connection kept checked out between write transactions
@@ -164,8 +171,10 @@ class Database:
         finally:
             conn.close()
 
-    def _checkout(self, write: bool) -> Connection:
+    def _checkout(self, write: bool, each: bool = False) -> Connection:
         try:
+            if each:
+                return self._each_engine.connect()
             return (self.engine if write else self._read_engine).connect()
         except sa.exc.OperationalError as exc:
             if _is_busy(exc):
@@ -190,12 +199,23 @@ class Database:
         the write lock; waited for like a write while the database is busy."""
         return self._run(work, write=False)
 
-    def _run(self, work: Callable[[Connection], T], *, write: bool) -> T:
+    def read_each(self, work: Callable[[Connection], T]) -> T:
+        """:meth:`read` for reads whose statements need no snapshot in common, each whole
+        in itself (a store terminal's pull: the token, then the page with the feed's last
+        number, services/feed.py): on PostgreSQL without a transaction around them
+        (autocommit), so no ``BEGIN`` and ``COMMIT`` round trips; on SQLite as ``read``.
+        PostgreSQL's default (read committed) gives each statement of a read transaction its
+        own snapshot anyway, so for plain reads only the round trips change. Never for
+        writes (each statement would commit alone), row locks, or a read that sets its
+        isolation (snapshot_sql.begin_consistent_read)."""
+        return self._run(work, write=False, each=True)
+
+    def _run(self, work: Callable[[Connection], T], *, write: bool, each: bool = False) -> T:
         deadline = time.monotonic() + max(BUSY_RETRY_SECONDS, self.busy_wait)
         delay = 0.01
         while True:
             try:
-                return self._once(work, write)
+                return self._once(work, write, each)
             except sa.exc.OperationalError as exc:
                 if not (_is_busy(exc) or _is_pg_retryable(exc)) or time.monotonic() > deadline:
                     raise DatabaseError(
@@ -210,7 +230,7 @@ class Database:
             time.sleep(delay)
             delay = min(delay * 2, 0.5)
 
-    def _once(self, work: Callable[[Connection], T], write: bool) -> T:
+    def _once(self, work: Callable[[Connection], T], write: bool, each: bool = False) -> T:
         """``connect`` without the generator context manager: this runs for every service
         call, so it stays as short as the transaction allows.
 
@@ -225,7 +245,7 @@ class Database:
         kept = self._kept if write else None
         conn = _take(kept) if kept else None
         if conn is None:
-            conn = self._checkout(write)
+            conn = self._checkout(write, each)
         keep = False
         try:
             transaction = conn.begin()

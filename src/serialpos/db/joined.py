@@ -33,6 +33,7 @@ class JoinedDatabase(Database):
         self.url = db.url
         self.engine = db.engine
         self._read_engine = db._read_engine
+        self._each_engine = db._each_engine
         self.dialect = db.dialect
         self._cache = db._cache
         self.journal_sink = db.journal_sink
@@ -48,8 +49,8 @@ class JoinedDatabase(Database):
         with self._conn.begin_nested():
             yield self._conn
 
-    def _run(self, work: Callable[[Connection], T], *, write: bool) -> T:
-        try:
+    def _run(self, work: Callable[[Connection], T], *, write: bool, each: bool = False) -> T:
+        try:  # ``each`` (read_each) too: inside the open transaction, as every read here
             with self._conn.begin_nested():
                 return work(self._conn)
         except sa.exc.DBAPIError as exc:

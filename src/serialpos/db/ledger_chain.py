@@ -20,7 +20,7 @@ from __future__ import annotations
 import weakref
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -66,6 +66,10 @@ MOVE_HEAD = Prepared(
     )
     .values(seq=sa.bindparam("new_seq"), hash=sa.bindparam("new_hash"))
 )
+
+#: :data:`MOVE_HEAD` with the chain's id returned: the gate of a statement that inserts the
+#: events it chains only if the head moved (array_insert.insert_columns_after).
+MOVE_HEAD_GATE: sa.Update = cast(sa.Update, MOVE_HEAD.statement).returning(chain_c.id)
 
 #: Heads as this process last moved them, per engine: {(store id, terminal): (id, seq, hash)}.
 _LAST_SEEN: weakref.WeakKeyDictionary[Engine, dict[tuple[int, str], tuple[int, int, str]]] = (
@@ -194,6 +198,33 @@ def stamp_on_guess(conn: Connection, event: dict[str, Any]) -> HeadMove:
     digest = event_hash(head.hash, seq, event)
     event["chain_id"], event["chain_seq"], event["hash"] = head.id, seq, digest
     return HeadMove(key, head.id, head.seq, head.hash, seq, digest)
+
+
+def stamp_columns_on_guess(
+    conn: Connection, shared: Mapping[str, Any], columns: Mapping[str, Sequence[Any]]
+) -> tuple[dict[str, list[Any]], HeadMove] | None:
+    """:func:`stamp_on_guess` for events given by column (a push's sales), all of one chain:
+    their ``chain_id``, ``chain_seq`` and ``hash`` columns hashed from the head as this
+    transaction or process last knew it, and the head's move, which the caller makes with
+    :data:`MOVE_HEAD`'s condition in the statement that inserts them
+    (array_insert.insert_columns_after) and reports with :func:`settle_guess`. None when the
+    events are of several chains or none: :func:`stamp_columns` then."""
+    count = len(next(iter(columns.values()), ()))
+    if not count:
+        return None
+    stores = columns["store_id"] if "store_id" in columns else [shared["store_id"]] * count
+    terminals = columns["terminal"] if "terminal" in columns else [shared["terminal"]] * count
+    if stores.count(stores[0]) != count or terminals.count(terminals[0]) != count:
+        return None
+    key = (int(stores[0]), str(terminals[0]))
+    head = _head(conn, key)
+    hashes = chain_digests(head.hash, head.seq + 1, column_tails(shared, columns, count))
+    stamped: dict[str, list[Any]] = {
+        "chain_id": [head.id] * count,
+        "chain_seq": list(range(head.seq + 1, head.seq + count + 1)),
+        "hash": hashes,
+    }
+    return stamped, HeadMove(key, head.id, head.seq, head.hash, head.seq + count, hashes[-1])
 
 
 def settle_guess(conn: Connection, move: HeadMove, moved: bool) -> None:

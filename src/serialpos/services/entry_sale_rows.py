@@ -328,6 +328,32 @@ _EVENT_COLUMNS = (
 )
 
 
+def _insert_events(
+    conn: Connection, shared: dict[str, object], columns: dict[str, list[Any]]
+) -> None:
+    """PostgreSQL: the events hash-chained and inserted. A push's events are one chain
+    (its terminal at its store): hashed from the head as last known and inserted in the
+    statement that moves the head from it, one round trip; if the head was not that (another
+    worker moved it, or a rolled-back savepoint), nothing was written and the head is read,
+    the events hashed again and inserted after it, as before."""
+    guess = ledger_chain.stamp_columns_on_guess(conn, shared, columns)
+    if guess is not None:
+        stamped, move = guess
+        moved = array_insert.insert_columns_after(
+            conn,
+            repo.event_t,
+            shared,
+            columns | stamped,
+            ledger_chain.MOVE_HEAD_GATE,
+            move.params(),
+        )
+        ledger_chain.settle_guess(conn, move, moved)
+        if moved:
+            return
+    columns.update(ledger_chain.stamp_columns(conn, shared, columns))
+    array_insert.insert_columns(conn, repo.event_t, shared, columns)
+
+
 def _move_units(
     conn: Connection,
     sells: list[Sell],
@@ -387,8 +413,7 @@ def _move_units(
         )
     columns = dict(zip(_EVENT_COLUMNS, lists, strict=True))
     if conn.dialect.name == "postgresql":
-        columns.update(ledger_chain.stamp_columns(conn, shared, columns))
-        array_insert.insert_columns(conn, repo.event_t, shared, columns)
+        _insert_events(conn, shared, columns)
     else:
         ledger_writes.add_events(
             conn,

@@ -152,7 +152,9 @@ def add_units(db: Database, answered: Iterable[tuple[Mapping[str, Any], Result]]
         serials = [serial for _v, units, _e in wanted for _sku, serial in units]
         _fill(wanted, conflict_sql.unit_states(conn, serials))
 
-    db.read(read)
+    # Plain reads (PostgreSQL's read committed gave each statement its own snapshot anyway):
+    # no BEGIN and COMMIT around them, in a push that had a conflict (db/engine.py).
+    db.read_each(read)
 
 
 def add_units_in(conn: Connection, data: Mapping[str, Any], verdict: Result) -> Result:

@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy.engine import Connection
 
 from serialpos.db import feed as feed_sql
-from serialpos.db import repo, snapshot_sql
+from serialpos.db import repo
 from serialpos.db.engine import Database
 from serialpos.domain.errors import BadRequest, PermissionDenied
 from serialpos.domain.text import clip
@@ -111,10 +111,9 @@ def events_after(
     _check_page(after, limit)
 
     def read(conn: Connection) -> FeedPage:
-        snapshot_sql.begin_consistent_read(conn)
         return _page(conn, db, after, limit, store)
 
-    return db.read(read)
+    return db.read_each(read)
 
 
 def events_for(
@@ -126,17 +125,18 @@ def events_for(
     _check_page(after, limit)
 
     def read(conn: Connection) -> FeedPage:
-        snapshot_sql.begin_consistent_read(conn)  # before any other statement
         actor = tokens.actor_in(conn, reader)
         return _page(conn, db, after, limit, _store_of_reader_in(conn, db, actor, asked))
 
-    return db.read(read)
+    # The page and the feed's last number come from one statement (one snapshot): the
+    # token's and link's reads need none in common with it, so no transaction is opened.
+    return db.read_each(read)
 
 
 def _page(conn: Connection, db: Database, after: int, limit: int, store: str | None) -> FeedPage:
     store_id = None if store is None else repo.store_id(db, conn, store)
-    rows = feed_sql.page(conn, after, limit, store_id)
-    last = feed_sql.last_seq(conn)
+    # The page and the feed's last number from one snapshot (one statement on PostgreSQL).
+    rows, last = feed_sql.page_and_last(conn, after, limit, store_id)
     events = tuple(FeedEvent(*row) for row in rows)
     if len(events) == limit:
         return FeedPage(events, events[-1].seq, last)
