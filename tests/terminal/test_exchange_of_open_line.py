@@ -129,7 +129,7 @@ def test_an_exchange_of_the_open_line_is_recorded_with_its_credit(
     a, b, order, exchange, (sale, back, again) = _offline_exchange(chain, models, opened, "XO")
     wrong = _resolve(chain, back, "return")
     assert wrong.returncode == 1
-    assert f"conflict {back} follows conflict {sale} and names no unit" in wrong.stderr
+    assert f"conflict {back} follows conflict {sale} and moves no unit" in wrong.stderr
     for number in (sale, back, again):
         done = _resolve(chain, number, "record_sale")
         assert done.returncode == 0, done.stdout + done.stderr

@@ -284,12 +284,15 @@ def resolve(
         check_entry(db, current, entry)
     if current["status"] != "open":
         raise ConflictClosed(f"conflict {conflict_id} is already resolved")
+    if action in ("return", "write_off") and current.get("follows") is not None:
+        # An act on a sale central did not record (an exchange's return or new sale): the
+        # unit it names (taken from that sale) may be another customer's at central, so a
+        # return or write-off of it here would move the wrong unit.
+        raise BadRequest(
+            f"conflict {conflict_id} follows conflict {current['follows']} and moves no "
+            "unit of its own: resolve it by record_sale (it is then recorded) or by accept"
+        )
     if action in ("return", "write_off") and (current["serial"] is None or current["sku"] is None):
-        if current.get("follows") is not None:  # an exchange's return or new sale
-            raise BadRequest(
-                f"conflict {conflict_id} follows conflict {current['follows']} and names no "
-                "unit of its own: resolve it by record_sale (it is then recorded) or by accept"
-            )
         raise BadRequest(f"conflict {conflict_id} names no unit: resolve it by accept")
     if action == "record_sale":
         refuse_record_sale(current)
