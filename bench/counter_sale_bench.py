@@ -38,9 +38,12 @@ Nothing here asserts a time: it measures and reports.
 
 from __future__ import annotations
 
+import functools
 import gc
+import operator
 import sqlite3
 import statistics
+import sys
 import time
 from collections.abc import Callable, Iterator
 from decimal import Decimal
@@ -56,6 +59,7 @@ from serialpos.services.apply.dispatch import apply_object
 from serialpos.services.counter_scan import scan_at_counter
 from serialpos.services.orders.checkout import fulfil
 from serialpos.services.orders.lines import NewOrder
+from wal_frames import frames_written
 
 TARGETS: dict[str, str] = {
     "SQLite whole sale / floor": "<= 5x",
@@ -102,7 +106,8 @@ class SqliteFloor:
     of its own in the same directory, WAL and ``synchronous=FULL`` as the app runs."""
 
     def __init__(self, directory: Path, units: int) -> None:
-        self.con = sqlite3.connect(directory / "floor.sqlite", isolation_level=None)
+        self.path = directory / "floor.sqlite"
+        self.con = sqlite3.connect(self.path, isolation_level=None)
         self.con.execute("PRAGMA journal_mode = WAL")
         self.con.execute("PRAGMA synchronous = FULL")
         for statement in _FLOOR_TABLES:
@@ -325,6 +330,8 @@ def _measure(
             cpu_apply.append((cpu_end - cpu_middle) / 1e6)
             cpu_apply_floors.append((cpu_middle - cpu_start) / 1e6)
     product_first, serial_first = _counted(db, units)
+    if db.dialect == "sqlite":
+        rows += _frames(label, db, floor, units)
     rows.append(
         (f"{label} statements per step (add / serial / tender and fulfil / apply)", product_first)
     )
@@ -381,8 +388,69 @@ def _counted(db: Database, units: Iterator[tuple[str, str, str]]) -> tuple[str, 
     return product_first, serial_first
 
 
+def _apply_steps(db: Database, unit: tuple[str, str, str]) -> list[Callable[[], Any]]:
+    """``_apply_sale`` as its two commits: ``order_create`` with the serial, ``order_fulfil``."""
+    sku, serial, store = unit
+    made: dict[str, Any] = {}
+
+    def create() -> None:
+        order = {"op": "order_create", "store": store, "lines": [{"sku": sku, "serial": serial}]}
+        made.update(apply_object(db, ACTOR, order))
+        assert made["ok"], made
+
+    def fulfil_it() -> None:
+        done = apply_object(db, ACTOR, {"op": "order_fulfil", "order": made["order"]})
+        assert done["ok"], done
+
+    return [create, fulfil_it]
+
+
+#: Sales of each kind whose WAL frames are read (after the timed ones): a page split now and
+#: then adds a page or three to one step, so the rows give the median of these.
+FRAME_SALES = 9
+
+
+def _frames(
+    label: str, db: Database, floor: Callable[[], None], units: Iterator[tuple[str, str, str]]
+) -> Rows:
+    """WAL frames (pages) each step's commit writes, the median over ``FRAME_SALES`` more
+    sales of each kind after the timed ones (the WAL emptied before each step:
+    wal_frames.py), the floor's beside them; the tables and indexes that own the pages
+    (each with the most pages it took in a step) go to stderr."""
+    path = Path(str(db.engine.url.database))
+    assert isinstance(floor, SqliteFloor)
+    floor_frames = statistics.median(
+        sum(frames_written(floor.path, floor).values()) for _ in range(FRAME_SALES)
+    )
+    rows: Rows = []
+    kinds = (
+        ("add / serial / tender and fulfil", _sale_steps),
+        ("serial scanned (add with its serial / tender and fulfil)", _serial_scan_steps),
+        ("apply (order_create / order_fulfil)", _apply_steps),
+    )
+    for name, steps in kinds:
+        sales = [
+            [frames_written(path, step) for step in steps(db, next(units))]
+            for _ in range(FRAME_SALES)
+        ]
+        for number, owners in enumerate(zip(*sales, strict=True), 1):
+            most = functools.reduce(operator.or_, owners)
+            listed = ", ".join(f"{k or '(no b-tree)'} {n}" for k, n in sorted(most.items()))
+            print(f"  {name} step {number} ({len(most)} b-trees): {listed}", file=sys.stderr)
+        steps_of = zip(*sales, strict=True)
+        each = [statistics.median(sum(c.values()) for c in step) for step in steps_of]
+        whole = statistics.median(sum(sum(c.values()) for c in sale) for sale in sales)
+        rows.append(
+            (
+                f"{label} WAL frames per step (medians), {name}",
+                f"{' / '.join(f'{n:g}' for n in each)}, sale {whole:g} (floor {floor_frames:g})",
+            )
+        )
+    return rows
+
+
 def _needed(sales: int) -> int:
-    return 3 * (sales + WARMUP) + 3
+    return 3 * (sales + WARMUP) + 3 + 3 * FRAME_SALES
 
 
 def sqlite_rows(units: int, sales: int) -> Rows:

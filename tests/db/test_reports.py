@@ -343,7 +343,9 @@ def test_the_widest_dates_are_all_dates(db: Database, shop: Shop) -> None:
 
 
 def test_report_indexes_migrate_both_ways(db: Database) -> None:
-    """Migration 0010 adds the report indexes and its downgrade removes them (to 0009)."""
+    """Migration 0010 adds the report indexes and its downgrade removes them (to 0009). At
+    the head SQLite has no ``ix_invoice_issued_at`` (0036: a date range over every store goes
+    by store and date)."""
     from alembic import command
     from sqlalchemy import inspect
 
@@ -365,7 +367,8 @@ def test_report_indexes_migrate_both_ways(db: Database) -> None:
         "ix_invoice_line_sku",
         "ix_sale_order_created_at",
     }
-    assert wanted <= names()
+    at_head = wanted - ({"ix_invoice_issued_at"} if db.dialect == "sqlite" else set())
+    assert at_head <= names() and (db.dialect == "sqlite") != ("ix_invoice_issued_at" in names())
     cfg = migrate._config()
     with db.engine.connect() as conn:
         conn.execution_options(serialpos_write=True)
@@ -373,5 +376,7 @@ def test_report_indexes_migrate_both_ways(db: Database) -> None:
         command.downgrade(cfg, "0009")
         conn.commit()
     assert migrate.current_revision(db) == "0009" and not wanted & names()
-    migrate.upgrade(db)
+    migrate.upgrade(db, "0010")
     assert wanted <= names()
+    migrate.upgrade(db)
+    assert at_head <= names() and (db.dialect == "sqlite") != ("ix_invoice_issued_at" in names())

@@ -24,16 +24,17 @@ from serialpos.services.counter_scan import scan_at_counter
 from serialpos.services.orders import NewOrder
 from serialpos.services.orders.checkout import fulfil
 
-#: Indexes no sale step may write: gone (0029), or partial and not set by a counter sale.
+#: Indexes no sale step may write: gone (0029, 0036), or partial and not set by a counter sale.
 NEVER_WRITTEN = {
     "ix_order_line_order_id",
     "ix_order_line_product_serial",
+    "ix_serial_unit_reserved_line",
+    "sqlite_autoindex_event_feed_1",
     "ix_sale_order_customer_id",
     "ix_order_payment_shift_id",
 }
 #: Partial indexes and the rows they must hold, as (index, rows counted).
 PARTIAL = (
-    ("ix_serial_unit_reserved_line", "SELECT count(*) FROM serial_unit WHERE reserved_line_id"),
     ("ix_sale_order_customer_id", "SELECT count(*) FROM sale_order WHERE customer_id"),
     ("ix_order_payment_shift_id", "SELECT count(*) FROM order_payment WHERE shift_id"),
 )
@@ -127,7 +128,6 @@ _PLANS = {
     "SELECT id FROM order_line WHERE serial = 'x' AND status = 'fulfilled'": "ix_order_line_serial",
     # an order's lines
     "SELECT id FROM order_line WHERE order_id = 1": "sqlite_autoindex_order_line_1",
-    "SELECT id FROM serial_unit WHERE reserved_line_id = 1": "ix_serial_unit_reserved_line",
     "SELECT id FROM sale_order WHERE customer_id = 1": "ix_sale_order_customer_id",
     "SELECT id FROM order_payment WHERE shift_id = 1": "ix_order_payment_shift_id",
 }
@@ -158,7 +158,8 @@ def _indexes(db: Database) -> dict[str, bool]:
 
 def test_migration_0029_both_ways(db: Database) -> None:
     """On SQLite and PostgreSQL: the two order-line indexes dropped and the three made
-    partial; the downgrade (to 0028) puts them back as they were."""
+    partial; the downgrade (to 0028) puts them back as they were. Taken from 0035 (0036
+    dropped the reserved-line index since: tests/db/test_migration_0036_sale_pages.py)."""
     from alembic import command
 
     from serialpos.db import migrate
@@ -166,15 +167,20 @@ def test_migration_0029_both_ways(db: Database) -> None:
     partial = {"ix_serial_unit_reserved_line", "ix_sale_order_customer_id"}
     partial.add("ix_order_payment_shift_id")
     dropped = {"ix_order_line_order_id", "ix_order_line_product_serial"}
+    cfg = migrate._config()
+    with db.engine.connect() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0035_journal_orders")
+        conn.commit()
     now = _indexes(db)
     assert all(now[name] for name in partial) and not dropped & now.keys()
     assert not now["ix_order_line_serial"]
-    cfg = migrate._config()
     with db.engine.connect() as conn:
         cfg.attributes["connection"] = conn
         command.downgrade(cfg, "0028_central3")
         conn.commit()
     before = _indexes(db)
     assert not any(before[name] for name in partial) and dropped <= before.keys()
-    migrate.upgrade(db)
+    migrate.upgrade(db, "0035_journal_orders")
     assert _indexes(db) == now
+    migrate.upgrade(db)

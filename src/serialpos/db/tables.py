@@ -138,13 +138,8 @@ class SerialUnit(SQLModel, table=True):
         sa.CheckConstraint(_in("state", UNIT_STATES), name="ck_serial_unit_state"),
         sa.Index("ix_serial_unit_serial", "serial"),
         sa.Index("ix_serial_unit_store_product_state", "store_id", "product_id", "state"),
-        # Only reserved units (migration 0029): a reservation and its sale touch one entry.
-        sa.Index(
-            "ix_serial_unit_reserved_line",
-            "reserved_line_id",
-            sqlite_where=sa.text("reserved_line_id IS NOT NULL"),
-            postgresql_where=sa.text("reserved_line_id IS NOT NULL"),
-        ),
+        # No index on reserved_line_id (dropped by migration 0036): no query looks a unit up
+        # by the line holding it, and a reservation and its sale each wrote a page of it.
         # A serial is live under one product only, unless a manager accepted it as shared
         # (migration 0016): the database's own guard against two terminals at one instant.
         sa.Index(
