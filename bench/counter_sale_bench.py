@@ -55,11 +55,11 @@ import sqlalchemy as sa
 from benchkit import PostgresUnavailable, Rows, main, pg_schema, temp_dir
 from ledger_bench import ACTOR, build_postgres, build_sqlite, in_stock_sample
 from serialpos.db.engine import Database
+from serialpos.db.wal_frames import frames_written
 from serialpos.services.apply.dispatch import apply_object
 from serialpos.services.counter_scan import scan_at_counter
 from serialpos.services.orders.checkout import fulfil
 from serialpos.services.orders.lines import NewOrder
-from wal_frames import frames_written
 
 TARGETS: dict[str, str] = {
     "SQLite whole sale / floor": "<= 5x",

@@ -29,7 +29,6 @@ NEVER_WRITTEN = {
     "ix_order_line_order_id",
     "ix_order_line_product_serial",
     "ix_serial_unit_reserved_line",
-    "sqlite_autoindex_event_feed_1",
     "ix_sale_order_customer_id",
     "ix_order_payment_shift_id",
 }

@@ -135,17 +135,9 @@ def last_seq(conn: Connection) -> int:
 
 def tally(conn: Connection) -> tuple[int, int, int]:
     """(events, events numbered in the feed, highest number): equal when the feed is whole
-    and gap-free (numbers are unique and start at 1) and numbers each event once. On
-    PostgreSQL a unique constraint keeps an event to one row, so the rows are counted; on
-    SQLite (no such index since migration 0036: a page per event) the distinct events are,
-    so a row numbering an event a second time leaves one event short."""
+    and gap-free (numbers are unique and start at 1)."""
     events = conn.execute(sa.select(sa.func.count()).select_from(repo.event_t)).scalar_one()
-    rows = (
-        sa.func.count()
-        if conn.dialect.name == "postgresql"
-        else sa.func.count(sa.distinct(feed_c.event_id))
-    )
     numbered, top = conn.execute(
-        sa.select(rows, sa.func.coalesce(sa.func.max(feed_c.seq), 0)).select_from(feed_t)
+        sa.select(sa.func.count(), sa.func.coalesce(sa.func.max(feed_c.seq), 0))
     ).one()
     return int(events), int(numbered), int(top)

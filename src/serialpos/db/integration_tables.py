@@ -43,19 +43,11 @@ class EventFeed(SQLModel, table=True):
     range of ``ix_event_feed_store_seq``, however long the ledger."""
 
     __tablename__ = "event_feed"
-    __table_args__ = (
-        sa.Index("ix_event_feed_store_seq", "store_id", "seq"),
-        # An event is numbered once: the constraint on PostgreSQL; on SQLite (migration
-        # 0036) by construction (the trigger fires once per inserted event) and checked by
-        # ``db check``, as no query reads the feed by event and it cost a page per event.
-        sa.UniqueConstraint("event_id", name="event_feed_event_id_key").ddl_if(
-            dialect="postgresql"
-        ),
-    )
+    __table_args__ = (sa.Index("ix_event_feed_store_seq", "store_id", "seq"),)
 
     #: SQLite: the table's rowid (migration 0033), so the feed is one b-tree, not two.
     seq: int = Field(primary_key=True, sa_type=sa.BigInteger().with_variant(sa.Integer(), "sqlite"))
-    event_id: int = Field(foreign_key="ledger_event.id")
+    event_id: int = Field(foreign_key="ledger_event.id", sa_column_kwargs={"unique": True})
     #: The event's store, copied by the feed's writers (triggers, db/bulk_events.py).
     store_id: int | None = Field(default=None)
 

@@ -1,11 +1,10 @@
-"""The pages a SQLite commit writes, read from the file itself (a helper of the tests, as
-sql_watch.py is).
+"""The pages a SQLite commit writes, read from the file itself: one helper for the counter
+bench's `WAL frames per step` rows and the tests that bound them (tests/db/test_sale_frames.py).
 
 In WAL mode every page a transaction changed is appended to the ``-wal`` file as one frame (a
 24-byte header naming the page, then the page) when it commits, so the frames after an
 emptied WAL are the pages that commit wrote, and fsynced. ``dbstat`` names the table or index
 each page belongs to. The floor (one UPDATE of a unit, one INSERT of an event) writes 2.
-bench/wal_frames.py is the benches' copy (the tests do not import the benches).
 """
 
 from __future__ import annotations
