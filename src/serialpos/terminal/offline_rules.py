@@ -30,7 +30,7 @@ from sqlalchemy.engine import Connection
 from serialpos.db import journal
 from serialpos.db.engine import Database
 from serialpos.db.tables import utcnow
-from serialpos.domain.errors import DomainError, PermissionDenied
+from serialpos.domain.errors import DomainError, PermissionDenied, UnknownProduct
 from serialpos.domain.users import Permission
 from serialpos.services import login_locks, products, users
 from serialpos.services.settings import get_chain_settings, get_settings
@@ -131,7 +131,10 @@ def _refusal(
     if not limit:
         return None
     for sku in _skus(data):
-        price = products.get_product(db, sku).price
+        try:
+            price = products.get_product(db, sku).price
+        except UnknownProduct:
+            continue  # refused for that by the apply itself, with its own words
         if Decimal(price) > limit:
             return OverOfflineLimit(
                 f"{_why(since)}: {sku} costs {price}, above the offline "
