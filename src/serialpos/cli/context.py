@@ -70,7 +70,7 @@ class CliState:
                 # what it completes, so the change reaches central (issue 16).
                 from serialpos.terminal.journaled import attach
 
-                attach(self._db, chain.terminal)
+                attach(self._db, chain.terminal, chain)
             if check_schema:
                 # The embedded default database is set up on first use; any other database
                 # is set up deliberately with `serialpos db init`.

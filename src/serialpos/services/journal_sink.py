@@ -65,6 +65,19 @@ def record(db: Database, conn: Connection, actor: Actor, line: Mapping[str, Any]
     return sink.record(conn, actor, line)  # type: ignore[no-any-return]
 
 
+def ahead_of_sale(db: Database, actor: Actor, order: str) -> None:
+    """Before a service fulfils ``order`` (outside its transaction), on a store terminal:
+    the sink may ask central whether the link is up, when the store's offline rules would
+    refuse the sale were it down (terminal/link_probe.py); the rules themselves are checked
+    when the sale is journaled. Nothing anywhere else."""
+    sink = db.journal_sink
+    if sink is None or _quiet.get():
+        return
+    ahead = getattr(sink, "ahead_of_sale", None)
+    if ahead is not None:
+        ahead(db, actor, order)
+
+
 def terminal_of(db: Database) -> str | None:
     """The terminal id of a store terminal's database (its sink's), else None. Documents
     the terminal numbers carry it, so a number it gives means the same at central."""

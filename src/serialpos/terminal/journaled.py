@@ -19,6 +19,7 @@ from typing import IO, Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from serialpos.config import ChainConfig
 from serialpos.db import journal, order_repo
 from serialpos.db.engine import Database, DatabaseError
 from serialpos.db.joined import JoinedDatabase
@@ -31,7 +32,7 @@ from serialpos.services.apply import dispatch as apply_service
 from serialpos.services.apply.document_handlers import _outbox_folder
 from serialpos.services.context import Actor
 from serialpos.services.counts import approval as counts
-from serialpos.terminal import entry_events, line_numbers, offline_rules
+from serialpos.terminal import entry_events, line_numbers, link_probe, offline_rules
 
 Result = dict[str, Any]
 
@@ -87,11 +88,22 @@ def write_entry(
 
 class TerminalJournal:
     """The journal sink of a store terminal's database (services/journal_sink.py): services
-    acting on it journal what they complete, in their own transaction."""
+    acting on it journal what they complete, in their own transaction. ``chain``: the
+    till's link to central, for asking central before a sale the offline rules cover
+    (terminal/link_probe.py); None where nobody asks (a database opened by a test)."""
 
-    def __init__(self, terminal: str, db: Database | None = None) -> None:
+    def __init__(
+        self, terminal: str, db: Database | None = None, chain: ChainConfig | None = None
+    ) -> None:
         self.terminal = terminal
         self.db = db
+        self.chain = chain
+
+    def ahead_of_sale(self, db: Database, actor: Actor, order: str) -> None:
+        """Before ``order`` is fulfilled, outside its transaction: ask central first when
+        the offline rules would refuse the sale offline (terminal/link_probe.py)."""
+        if self.chain is not None:
+            link_probe.ask_before_fulfilment(db, self.chain, order, user=actor.user)
 
     def record(self, conn: Connection, actor: Actor, line: Mapping[str, Any]) -> str:
         if self.db is not None:
@@ -102,11 +114,12 @@ class TerminalJournal:
         return write_entry(conn, self.terminal, actor.user, line)[0]
 
 
-def attach(db: Database, terminal: str) -> None:
+def attach(db: Database, terminal: str, chain: ChainConfig | None = None) -> None:
     """Make ``db`` a store terminal's database: every service acting on it journals, each
-    entry tied to the ledger events it made (terminal/entry_events.py)."""
+    entry tied to the ledger events it made (terminal/entry_events.py). With ``chain``, a
+    sale the offline rules would refuse offline asks central first (terminal/link_probe.py)."""
     entry_events.watch(db)
-    journal_sink.attach(db, TerminalJournal(terminal, db))
+    journal_sink.attach(db, TerminalJournal(terminal, db, chain))
 
 
 def journaled_object(terminal: str) -> apply_ids.ApplyObject:
@@ -319,6 +332,9 @@ def apply_line(
             "(the count is sent, batches and scans, when it is approved)",
         }
     try:  # what the store forbids while the link is down (terminal/offline_rules.py)
+        chain = getattr(db.journal_sink, "chain", None)
+        if isinstance(chain, ChainConfig):  # the link as it is now, not as last found
+            link_probe.ask_first(db, data, chain, user=actor.user)
         offline_rules.check_sale(db, data)
     except DomainError as exc:
         return {"ok": False, **head, "error": exc.code, "message": exc.message}

@@ -30,8 +30,17 @@ def refreshed_at(db: Database) -> datetime | None:
 
 
 def due(db: Database) -> bool:
+    """Whether the sync takes central's settings again: never taken since the snapshot,
+    taken :data:`REFRESH_SECONDS` ago or more, or taken at a time after the till's clock
+    now. A till whose clock ran hours ahead during one sync stored that time; read as
+    "just refreshed", it froze the copy (a manager's PIN rule or a price limit set at
+    central never reached the till) until the clock caught up. Ordering never comes from
+    the till's clock: a time it cannot have lived through yet counts as due."""
     last = refreshed_at(db)
-    return last is None or utcnow() - last >= timedelta(seconds=REFRESH_SECONDS)
+    if last is None:
+        return True
+    now = utcnow()
+    return last > now or now - last >= timedelta(seconds=REFRESH_SECONDS)
 
 
 def refresh(db: Database, chain: ChainConfig, client: CentralClient) -> None:

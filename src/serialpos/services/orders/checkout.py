@@ -33,7 +33,7 @@ from serialpos.domain.orders import (
 )
 from serialpos.domain.products import SERIAL_MODES
 from serialpos.domain.states import Action
-from serialpos.services import document_numbers, ledger, sale_dates
+from serialpos.services import document_numbers, journal_sink, ledger, sale_dates
 from serialpos.services.context import Actor
 from serialpos.services.orders import sale_journal
 from serialpos.services.orders.change_at_till import gives_change
@@ -287,6 +287,9 @@ def fulfil(
     still due that way (what a host's ``order_fulfil`` without payments does)."""
     given = [(PaymentMethod.parse(m).value, _amount(a)) for m, a in (payments or [])]
     settle = PaymentMethod.parse(settle_in).value if settle_in else None
+    # On a store terminal whose offline rules would refuse this sale offline: is the link
+    # up now? Asked before the transaction, never inside it (services/journal_sink.py).
+    journal_sink.ahead_of_sale(db, actor, order)
 
     def work(conn: Connection) -> FulfilResult:
         row = _find(conn, order, lock=True)

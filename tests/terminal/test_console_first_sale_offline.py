@@ -1,0 +1,89 @@
+"""The first sale at the console after the link drops (issue 16), by Pilot at 80x24 and 40x16
+against a real ``serialpos serve`` behind a loopback gate. The till's last round found central
+up; the gate then refuses connections as a stopped server does, and no round has run since.
+The store's offline rules followed the link as last found, so the sale was kept "offline"
+with no manager's PIN and above the price limit. Now a sale a rule would refuse offline asks
+central first: the manager-PIN dialog opens, nothing of the sale is kept, and after the PIN
+the price limit still refuses a 900.00 TV."""
+
+from __future__ import annotations
+
+import sys
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from link_gate import Gate
+from terminal_chain import Chain
+from test_console_offline_rules import _give_pin, _pay, _scan_and_pay
+from test_console_terminal import _console, _link_line
+
+sys.path.insert(0, str(Path(__file__).parents[1] / "tui"))
+
+from tui_helpers import SIZES, async_test, log_in, settle
+
+from serialpos.services import products, users
+from serialpos.tui.screens.sale import SaleScreen
+from serialpos.tui.screens.sale_dialogs.offline_pin import OfflinePinDialog
+from serialpos.tui.widgets.message_line import MessageLine
+
+
+@pytest.fixture(scope="module")
+def rules(chain: Chain) -> Chain:
+    ada = users.actor_for(chain.server.db, "ada", "setup")
+    products.create_product(
+        chain.server.db,
+        ada,
+        sku="TVF",
+        name="Television",
+        price=Decimal("900.00"),
+        serial_mode="required",
+    )
+    tvs = [f"TVF-{n}" for n in range(4)]
+    assert chain.post({"op": "receive", "store": "S1", "sku": "TVF", "serials": tvs})[0]["ok"]
+    chain.central(
+        "settings", "set", "offline_requires_manager_pin", "yes", "--store", "S1", user="ada"
+    )
+    chain.central("settings", "set", "offline_price_limit", "500", user="ada")
+    return chain
+
+
+@pytest.mark.parametrize("size", SIZES)
+@async_test
+async def test_the_console_asks_for_the_pin_at_the_first_sale_after_the_link_drops(
+    rules: Chain, monkeypatch: pytest.MonkeyPatch, size: tuple[int, int]
+) -> None:
+    serial = f"TVF-{0 if size[0] == 80 else 1}"
+    till = rules.terminal(f"first{size[0]}")
+    gate = Gate(int(rules.server.base.rsplit(":", 1)[1]))
+    app = _console(till, monkeypatch, server=gate.url)
+    try:
+        async with app.run_test(size=size) as pilot:
+            await log_in(pilot, "carl", "1234")
+            await settle(pilot)
+            assert "ONLINE" in _link_line(app)  # the round at login found central
+            gate.down()  # the server stops; no round runs before the sale
+            await pilot.press("3")
+            await settle(pilot)
+            await _scan_and_pay(pilot, serial)
+            assert isinstance(pilot.app.screen, OfflinePinDialog), type(pilot.app.screen)
+            assert till.query("SELECT count(*) FROM journal_entry") == [(0,)]
+            # The sale stays open on the screen (its unit held for it): nothing sold or paid.
+            assert till.unit_state(serial) == "reserved"
+            assert till.query("SELECT status FROM sale_order") == [("open",)]
+            said = await _give_pin(pilot, "mia", "1234")
+            assert "mia allowed selling offline" in said, said
+            await _pay(pilot)
+            said = pilot.app.screen.query_one(MessageLine).text
+            assert "TVF costs 900" in said and "offline limit of 500" in said, said
+            assert isinstance(pilot.app.screen, SaleScreen)
+    finally:
+        gate.down()
+    assert till.query("SELECT count(*) FROM journal_entry") == [(0,)]
+    assert till.unit_state(serial) == "reserved"
+    assert till.query("SELECT status FROM sale_order") == [("open",)]
+    assert till.query("SELECT count(*) FROM order_payment") == [(0,)]
+    assert till.query(
+        "SELECT action FROM user_audit WHERE action IN ('went_offline', "
+        "'offline_allowed') ORDER BY id"
+    ) == [("went_offline",), ("offline_allowed",)]
