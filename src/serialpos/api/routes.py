@@ -232,8 +232,9 @@ async def sales_detail(request: Request) -> Response:
 
 # -- event feed ---------------------------------------------------------------------------
 def events(request: Request) -> Response:
-    """``GET /v1/events?after=&limit=[&store=]``: a store terminal's token reads its own
-    store's events only (services/feed.py ``store_of_reader``)."""
+    """``GET /v1/events?after=&limit=[&store=][&terminal=]``: a store terminal's token reads
+    its own store's events only (services/feed.py ``store_of_reader``); ``terminal``, the
+    id of the till reading, refuses another till's token (``other_terminal``)."""
     bearer = bearer_of(request)  # checked in the page's own read transaction
     try:
         after = _int(request, "after", 0, 0, 2**62)
@@ -241,10 +242,13 @@ def events(request: Request) -> Response:
         asked = request.query_params.get("store") or None
         if asked is not None and (len(asked) > 16 or has_control_chars(asked)):
             raise BadRequest("'store' must be a store code")
+        reader = request.query_params.get("terminal") or None
+        if reader is not None and (len(reader) > 64 or has_control_chars(reader)):
+            raise BadRequest("'terminal' must be a terminal id (at most 64 characters)")
     except BadRequest:
         bearer.actor()  # a refused token is said first, as on every route
         raise
-    page = feed.events_for(request.app.state.db, bearer, after, limit, asked)
+    page = feed.events_for(request.app.state.db, bearer, after, limit, asked, reader)
     return JSONResponse(
         {"events": [e.to_json() for e in page.events], "next": page.next, "last": page.last}
     )

@@ -50,6 +50,10 @@ class Offline(DomainError):
 ROUTE_MISSING = frozenset({"http_404", "http_405", "not_found", "method_not_allowed"})
 
 
+#: Central's event feed, which a till reads naming itself (:class:`CentralClient`).
+EVENTS = "/v1/events"
+
+
 class CentralRefused(DomainError):
     """Central answered with a problem (revoked token, wrong store...): its code and words."""
 
@@ -62,8 +66,15 @@ class CentralClient:
         *,
         timeout: float = TIMEOUT,
         transport: httpx.BaseTransport | None = None,
+        terminal: str | None = None,
     ) -> None:
+        """``terminal``: the id of the till this client speaks for, named in every read of
+        the event feed, so that central refuses another till's token there
+        (``other_terminal``) before the till compares central's feed with its own: read with
+        another till's token, the feed is another store's or another till's, and the till
+        took it for central restored from an older backup (``central_behind``)."""
         self.server = server.rstrip("/")
+        self.terminal = terminal
         self._http = httpx.Client(
             base_url=self.server,
             timeout=timeout,
@@ -115,6 +126,8 @@ class CentralClient:
         return response
 
     def get_json(self, path: str, **params: Any) -> Any:
+        if path == EVENTS and self.terminal is not None:
+            params.setdefault("terminal", self.terminal)
         return self._send("GET", path, params=params).json()
 
     def post_json(self, path: str, body: dict[str, Any]) -> Any:
