@@ -98,6 +98,15 @@ def test_a_till_token_of_another_store_changes_nothing_there(chain: Chain) -> No
     assert chain.scalar("SELECT count(*) FROM serial_unit WHERE serial = 'SC-9'") == 0
     assert chain.scalar(STOCK, store="S1", sku="CAB") == cab_s1
     assert chain.scalar("SELECT status FROM sale_order WHERE number = :n", n=s1_order) == "open"
+    # The route form of order_set_serial too (PUT /v1/orders/{order}/lines/{line}/serial).
+    line = order["lines"][0]["line"]
+    with httpx.Client(
+        base_url=chain.server.base, headers={"Authorization": f"Bearer {till.token}"}, timeout=60
+    ) as client:
+        put = client.put(f"/v1/orders/{s1_order}/lines/{line}/serial", json={"serial": "SC-1"})
+    assert put.status_code == 409 and put.json()["code"] == "wrong_store", put.text
+    assert chain.scalar("SELECT count(*) FROM order_line WHERE serial = 'SC-1'") == 0
+
     assert chain.scalar(RECORDED, t=api) == 0
     assert chain.scalar("SELECT count(*) FROM apply_outcome WHERE terminal = :t", t=api) == 0
 

@@ -32,6 +32,7 @@ from serialpos.services import (
     reports,
     stock,
 )
+from serialpos.services.apply import home_store
 from serialpos.services.report_filter import ReportFilter
 from serialpos.services.serial_search import MAX_SEARCH_LIMIT, search_serials
 
@@ -190,13 +191,12 @@ async def order_line_serial(request: Request) -> Response:
     serial = body["serial"]
     if serial is not None and not isinstance(serial, str):
         raise BadRequest("'serial' must be text or null")
+    order = _path(request, "order")
+    # The route form of apply's order_set_serial: a till's token, its own store's orders only.
+    line = {"op": "order_set_serial", "order": order}
+    await _call(home_store.check_token_line, request.app.state.db, actor, line)
     view = await _call(
-        orders.set_serial,
-        request.app.state.db,
-        actor,
-        _path(request, "order"),
-        int(raw_line),
-        serial or None,
+        orders.set_serial, request.app.state.db, actor, order, int(raw_line), serial or None
     )
     return JSONResponse(present.order(view))
 

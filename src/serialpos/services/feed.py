@@ -174,7 +174,7 @@ def _store_of_reader_in(
     if terminal is not None and terminal != terminal_id:
         raise OtherTerminal(
             f"this token belongs to terminal {terminal_id}, not {clip(terminal)}: give the "
-            "till a token of its own in its config (nothing was read)"
+            "till a token of its own in its config"
         )
     if asked is not None and asked != store:
         raise PermissionDenied(

@@ -126,9 +126,18 @@ class CentralClient:
         return response
 
     def get_json(self, path: str, **params: Any) -> Any:
-        if path == EVENTS and self.terminal is not None:
-            params.setdefault("terminal", self.terminal)
-        return self._send("GET", path, params=params).json()
+        if path != EVENTS or self.terminal is None:
+            return self._send("GET", path, params=params).json()
+        params.setdefault("terminal", self.terminal)
+        try:
+            return self._send("GET", path, params=params).json()
+        except CentralRefused as exc:
+            if exc.code != "other_terminal":
+                raise
+            # Said before the till read or changed anything (the feed is read first).
+            raise CentralRefused(
+                f"{exc.message}; nothing was changed here, the journal is kept", code=exc.code
+            ) from exc
 
     def post_json(self, path: str, body: dict[str, Any]) -> Any:
         """Not sent again on a closed connection: a lease taken or a conflict resolved
