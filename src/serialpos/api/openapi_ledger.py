@@ -154,6 +154,7 @@ def ledger_paths() -> dict[str, Any]:
                     query("after", {"type": "integer", "minimum": 0}),
                     query("limit", {"type": "integer", "minimum": 1, "maximum": 1000}),
                     query("store", SHORT_TEXT),
+                    query("terminal", TEXT),
                 ],
             )
         },

@@ -32,6 +32,7 @@ from serialpos.services import (
     reports,
     stock,
 )
+from serialpos.services.apply import home_store
 from serialpos.services.report_filter import ReportFilter
 from serialpos.services.serial_search import MAX_SEARCH_LIMIT, search_serials
 
@@ -190,13 +191,12 @@ async def order_line_serial(request: Request) -> Response:
     serial = body["serial"]
     if serial is not None and not isinstance(serial, str):
         raise BadRequest("'serial' must be text or null")
+    order = _path(request, "order")
+    # The route form of apply's order_set_serial: a till's token, its own store's orders only.
+    line = {"op": "order_set_serial", "order": order}
+    await _call(home_store.check_token_line, request.app.state.db, actor, line)
     view = await _call(
-        orders.set_serial,
-        request.app.state.db,
-        actor,
-        _path(request, "order"),
-        int(raw_line),
-        serial or None,
+        orders.set_serial, request.app.state.db, actor, order, int(raw_line), serial or None
     )
     return JSONResponse(present.order(view))
 
@@ -232,8 +232,9 @@ async def sales_detail(request: Request) -> Response:
 
 # -- event feed ---------------------------------------------------------------------------
 def events(request: Request) -> Response:
-    """``GET /v1/events?after=&limit=[&store=]``: a store terminal's token reads its own
-    store's events only (services/feed.py ``store_of_reader``)."""
+    """``GET /v1/events?after=&limit=[&store=][&terminal=]``: a store terminal's token reads
+    its own store's events only (services/feed.py ``store_of_reader``); ``terminal``, the
+    id of the till reading, refuses another till's token (``other_terminal``)."""
     bearer = bearer_of(request)  # checked in the page's own read transaction
     try:
         after = _int(request, "after", 0, 0, 2**62)
@@ -241,10 +242,13 @@ def events(request: Request) -> Response:
         asked = request.query_params.get("store") or None
         if asked is not None and (len(asked) > 16 or has_control_chars(asked)):
             raise BadRequest("'store' must be a store code")
+        reader = request.query_params.get("terminal") or None
+        if reader is not None and (len(reader) > 64 or has_control_chars(reader)):
+            raise BadRequest("'terminal' must be a terminal id (at most 64 characters)")
     except BadRequest:
         bearer.actor()  # a refused token is said first, as on every route
         raise
-    page = feed.events_for(request.app.state.db, bearer, after, limit, asked)
+    page = feed.events_for(request.app.state.db, bearer, after, limit, asked, reader)
     return JSONResponse(
         {"events": [e.to_json() for e in page.events], "next": page.next, "last": page.last}
     )

@@ -30,11 +30,11 @@ from serialpos.domain import entry_seal
 from serialpos.domain.errors import BadRequest, DomainError
 from serialpos.domain.text import clip
 from serialpos.services import entry_units, follow_on_units, sale_dates, terminal_links, tokens
+from serialpos.services.apply import home_store
 from serialpos.services.apply_ids import ApplyObject, IdReused, fingerprint, first_cause, line_id
 from serialpos.services.conflicts import (
     NotLinked,
     OtherTerminal,
-    WrongStore,
     acting_for,
     conflict_followed,
     is_conflict,
@@ -120,12 +120,7 @@ def _check_link(
         raise OtherTerminal(
             f"this token belongs to terminal {linked_terminal}, not {clip(terminal)}"
         )
-    named = data.get("store")
-    if isinstance(named, str) and named != store:
-        raise WrongStore(
-            f"terminal {terminal} belongs to store {store}; it may not record "
-            f"at store {clip(named)}"
-        )
+    home_store.check_in(conn, terminal, store, data)  # every store the entry acts in
 
 
 def _entry_actor(conn: Connection, token: Actor, user: str | None, terminal: str) -> Actor:

@@ -27,6 +27,7 @@ from serialpos.db.engine import Database
 from serialpos.domain.errors import BadRequest, PermissionDenied
 from serialpos.domain.text import clip
 from serialpos.services import terminal_links, tokens
+from serialpos.services.conflicts import OtherTerminal
 from serialpos.services.context import Actor
 from serialpos.services.tokens import Bearer
 
@@ -117,16 +118,27 @@ def events_after(
 
 
 def events_for(
-    db: Database, reader: Actor | Bearer, after: int, limit: int, asked: str | None = None
+    db: Database,
+    reader: Actor | Bearer,
+    after: int,
+    limit: int,
+    asked: str | None = None,
+    terminal: str | None = None,
 ) -> FeedPage:
     """:func:`events_after` for ``reader``, of the store it may read
     (:func:`store_of_reader`): a store terminal's pull. One read transaction checks a bearer
-    token, finds the store and reads the page, instead of one transaction for each."""
+    token, finds the store and reads the page, instead of one transaction for each.
+    ``terminal``: the id of the till reading, which every read of a till's sync names, so a
+    till given another till's token is told so (``other_terminal``) at its first read,
+    before it compares the feed with its own (another store's feed, or another till's,
+    read as "central restored from an older backup" and answered by ``terminal resend``,
+    which changed the till's journal)."""
     _check_page(after, limit)
 
     def read(conn: Connection) -> FeedPage:
         actor = tokens.actor_in(conn, reader)
-        return _page(conn, db, after, limit, _store_of_reader_in(conn, db, actor, asked))
+        store = _store_of_reader_in(conn, db, actor, asked, terminal)
+        return _page(conn, db, after, limit, store)
 
     # The page and the feed's last number come from one statement (one snapshot): the
     # token's and link's reads need none in common with it, so no transaction is opened.
@@ -153,12 +165,17 @@ def store_of_reader(db: Database, actor: Actor, asked: str | None) -> str | None
 
 
 def _store_of_reader_in(
-    conn: Connection, db: Database, actor: Actor, asked: str | None
+    conn: Connection, db: Database, actor: Actor, asked: str | None, terminal: str | None = None
 ) -> str | None:
     link = terminal_links.link_in(conn, db, actor.terminal)
     if link is None:
         return asked
     terminal_id, store = link
+    if terminal is not None and terminal != terminal_id:
+        raise OtherTerminal(
+            f"this token belongs to terminal {terminal_id}, not {clip(terminal)}: give the "
+            "till a token of its own in its config"
+        )
     if asked is not None and asked != store:
         raise PermissionDenied(
             f"this token belongs to terminal {terminal_id} of store {store}; it may not "

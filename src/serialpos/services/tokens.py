@@ -32,6 +32,8 @@ token_t: sa.Table = ApiToken.__table__  # type: ignore[attr-defined]
 token_c, user_c = token_t.c, repo.user_t.c
 
 PREFIX = "spt_"
+#: The start of the terminal a token's actor acts at: ``api:<token name>``.
+TERMINAL_PREFIX = "api:"
 MAX_NAME = 64
 
 
@@ -205,7 +207,7 @@ def authenticate_in(conn: Connection, token: str) -> Actor:
         raise Unauthorized(f"token {row.name} has expired", code="token_expired")
     if not user_may_act(row.active):
         raise Unauthorized(f"user {row.user} may no longer act", code="user_disabled")
-    return Actor(user=row.user, role=Role(row.role), terminal=f"api:{row.name}"[:64])
+    return Actor(user=row.user, role=Role(row.role), terminal=f"{TERMINAL_PREFIX}{row.name}"[:64])
 
 
 class Bearer:

@@ -50,6 +50,10 @@ class Offline(DomainError):
 ROUTE_MISSING = frozenset({"http_404", "http_405", "not_found", "method_not_allowed"})
 
 
+#: Central's event feed, which a till reads naming itself (:class:`CentralClient`).
+EVENTS = "/v1/events"
+
+
 class CentralRefused(DomainError):
     """Central answered with a problem (revoked token, wrong store...): its code and words."""
 
@@ -62,8 +66,15 @@ class CentralClient:
         *,
         timeout: float = TIMEOUT,
         transport: httpx.BaseTransport | None = None,
+        terminal: str | None = None,
     ) -> None:
+        """``terminal``: the id of the till this client speaks for, named in every read of
+        the event feed, so that central refuses another till's token there
+        (``other_terminal``) before the till compares central's feed with its own: read with
+        another till's token, the feed is another store's or another till's, and the till
+        took it for central restored from an older backup (``central_behind``)."""
         self.server = server.rstrip("/")
+        self.terminal = terminal
         self._http = httpx.Client(
             base_url=self.server,
             timeout=timeout,
@@ -115,7 +126,18 @@ class CentralClient:
         return response
 
     def get_json(self, path: str, **params: Any) -> Any:
-        return self._send("GET", path, params=params).json()
+        if path != EVENTS or self.terminal is None:
+            return self._send("GET", path, params=params).json()
+        params.setdefault("terminal", self.terminal)
+        try:
+            return self._send("GET", path, params=params).json()
+        except CentralRefused as exc:
+            if exc.code != "other_terminal":
+                raise
+            # Said before the till read or changed anything (the feed is read first).
+            raise CentralRefused(
+                f"{exc.message}; nothing was changed here, the journal is kept", code=exc.code
+            ) from exc
 
     def post_json(self, path: str, body: dict[str, Any]) -> Any:
         """Not sent again on a closed connection: a lease taken or a conflict resolved

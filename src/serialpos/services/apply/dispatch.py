@@ -20,6 +20,7 @@ from serialpos.domain.errors import BadRequest, DomainError, RefusedWithDetails
 from serialpos.domain.states import Action
 from serialpos.domain.text import clip
 from serialpos.services import apply_ids, document_numbers
+from serialpos.services.apply import home_store
 from serialpos.services.apply.customer_handlers import _customer_upsert
 from serialpos.services.apply.discount_fields import ORDER_KEYS as ORDER_DISCOUNT_KEYS
 from serialpos.services.apply.document_handlers import _asn_receive, _count, _outbox_folder
@@ -201,6 +202,7 @@ def apply_object(db: Database, actor: Actor, data: Mapping[str, Any]) -> Result:
             raise BadRequest(f"unknown op '{clip(op)}'; known: {', '.join(OPERATIONS)}")
         unknown = sorted(set(data) - COMMON_KEYS - operation.keys)
         warnings = [f"unknown key '{clip(k)}' ignored" for k in unknown]
+        home_store.check_token_line(db, actor, data)  # a till's token: its own store only
         with document_numbers.keep(_numbers_given(data)):
             result: Result = {"ok": True, "op": op} | operation.handler(db, actor, Fields(data))
     except DomainError as exc:
