@@ -69,7 +69,9 @@ def is_conflict(data: Mapping[str, Any], refusal: Mapping[str, Any]) -> bool:
 
 #: How a manager resolves a conflict; each but ``accept`` is a new ledger event.
 #: ``record_sale`` (a sale's conflict): the rest of the till's sale recorded at central.
-RESOLUTIONS = ("accept", "return", "write_off", "record_sale")
+#: ``refund`` (a sale that handed over nothing central can record): the till's sale
+#: recorded without units, voided and its tenders refunded (services/conflict_refund.py).
+RESOLUTIONS = ("accept", "return", "write_off", "record_sale", "refund")
 #: The act named by the refusals of a resolution.
 RESOLVE_ACT = "resolve sync conflicts"
 
@@ -270,7 +272,9 @@ def resolve(
     conflict's store: the sale that stands is taken back as at the counter, a refund note
     issued and the customer refunded: :func:`return_line`), ``write_off`` (the unit is
     written off where it is in stock) or ``record_sale`` (a till's sale: the rest of it
-    recorded, its conflicting lines left open and paid: services/conflict_sale.py).
+    recorded, its conflicting lines left open and paid: services/conflict_sale.py) or
+    ``refund`` (a till's sale that handed over nothing else: recorded without units, voided
+    and its money refunded: services/conflict_refund.py).
     ``entry``, the journal entry the resolution is meant for (a till names its own):
     refused, nothing done, when ``conflict_id`` is another entry's conflict
     (:func:`check_entry`)."""
@@ -295,6 +299,10 @@ def resolve(
         follows = current.get("follows")
         check_followed(current, None if follows is None else show(db, int(follows)))
         rest = rest_of_sale(current)
+    if action == "refund":
+        from serialpos.services.conflict_refund import refund_plan
+
+        refund_plan(current)  # refused here, before anything is written
 
     def work(conn: Connection) -> Result:
         verdict: Result = {"ok": True}
@@ -315,6 +323,8 @@ def resolve(
                 credit = for_resolution(current.get("error") in FOLLOW_ERRORS)
                 with sale_dates.by_till(sale_dates.of_entry(rest)[0]), whole, credit:
                     verdict = record(lambda line: apply_object(joined, seller, line), rest)
+            elif action == "refund":
+                verdict = refund_by(joined, conn, current, actor, apply_object)
             else:
                 line = (
                     return_line(conn, current, note)
@@ -341,6 +351,31 @@ def resolve(
 
     db.write(work)
     return show(db, conflict_id)
+
+
+def refund_by(
+    joined: JoinedDatabase,
+    conn: Connection,
+    current: Result,
+    actor: Actor,
+    apply_object: ApplyObject,
+) -> Result:
+    """The ``refund`` resolution's events (services/conflict_refund.py): the till's sale
+    recorded as its cashier's, dated as the till made it; the void and its refunds the
+    resolving manager's, now."""
+    from serialpos.services import sale_dates
+    from serialpos.services.conflict_refund import refund_sale
+    from serialpos.services.conflict_sale import cashier
+
+    line = (current.get("entry") or {}).get("line") or {}
+    seller = cashier(conn, line, actor)
+    when = sale_dates.of_entry(line)[0]
+
+    def as_cashier(data: Result) -> Result:
+        with sale_dates.by_till(when):
+            return apply_object(joined, seller, data)
+
+    return refund_sale(current, as_cashier, lambda data: apply_object(joined, actor, data))
 
 
 def refuse_record_sale(current: Result) -> None:
