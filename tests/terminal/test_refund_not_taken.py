@@ -51,7 +51,7 @@ def _money(rows: list[tuple[Any, ...]]) -> list[tuple[str, str, Decimal]]:
 
 
 def _lost_sale(
-    chain: Chain, opened: list[Database], tag: str
+    chain: Chain, opened: list[Database], tag: str, tendered: Decimal = PRICE
 ) -> tuple[Terminal, Terminal, dict[str, Any], int, Decimal]:
     """A (shift open, float 100) sells ``tag``-T01 offline at its counter, paid in cash;
     B sells it too and syncs first: (A, B, A's order and invoice, the conflict's number,
@@ -69,7 +69,7 @@ def _lost_sale(
     sell = {"op": "sell", "store": "S1", "sku": sku, "serial": serial, "payment": "cash"}
     db, mia = till_db(a, opened)
     made = add_item(db, mia, None, sku=sku, serial=serial, start=NewOrder("S1"))
-    done = fulfil(db, mia, made.order.order, payments=[("cash", price)])
+    done = fulfil(db, mia, made.order.order, payments=[("cash", tendered)])
     sold_a = {"order": made.order.order, "invoice": done.invoice}
     assert b.apply(sell)[0]["ok"]
     assert b.sync()["accepted"] == 1
@@ -124,5 +124,67 @@ def test_refund_records_the_sale_and_its_refund_at_central_and_on_the_till(
     card = json.loads(a.cli("serial", "show", "RFA-T01", "--json").stdout)[0]
     assert card["sale"]["order"] != order
     assert a.sync()["recorded_sales"] == 0  # taken once
+    a.check_clean()
+    chain.check_clean()
+
+
+def test_refund_resolved_at_the_till_after_change_given_balances_both_ends(
+    chain: Chain, opened: list[Database]
+) -> None:
+    """The manager resolves at A itself; the customer had tendered 1100.00 in cash for the
+    1080.00 TV and took 20.00 change: central records and refunds 1080.00, what the till
+    kept, and neither end's sales report counts the sale or its refund."""
+    a, _b, sold, number, price = _lost_sale(chain, opened, "RFB", tendered=Decimal("1100.00"))
+    order, invoice = sold["order"], sold["invoice"]
+    done = a.cli("--user", "mia", "conflicts", "resolve", str(number), "--by", "refund")
+    assert json.loads(done.stdout)["resolution"]["action"] == "refund"
+    paid = _money(_central(chain, PAYMENTS, n=order))
+    assert sum(x[2] for x in paid if x[0] == "payment") == price
+    assert [x for x in paid if x[0] == "refund"] == [("refund", "cash", -price)]
+    assert sum(x[2] for x in paid) == 0
+    assert a.sync()["recorded_sales"] == 1
+    assert _money(a.query(PAYMENTS, n=order)) == paid
+    assert a.query(STATUS, n=order) == _central(chain, STATUS, n=order) == [("voided",)]
+    x = json.loads(a.cli("--user", "mia", "shift", "x", "--json").stdout)
+    assert Decimal(x["expected_cash"]) == Decimal(100)
+    # The sales reports: the sale is no sale at either end, and nothing is "not taken".
+    on_till = a.cli("--user", "mia", "report", "sales", "--json")
+    assert invoice not in on_till.stdout and "did not take" not in on_till.stderr
+    at_central = chain.central("report", "sales", "--json", user="mia").stdout
+    assert order not in at_central and invoice not in at_central
+    shown = a.cli("conflicts", "show", str(number)).stdout
+    assert "REFUNDED" in shown and "voided and refunded by mia" in " ".join(shown.split())
+    a.check_clean()
+    chain.check_clean()
+
+
+def test_refund_of_a_sell_made_through_apply_on_the_till(chain: Chain) -> None:
+    """The same for a ``sell`` a host made through ``serialpos apply`` on A (one entry, no
+    lines of its own): recorded as an order of one line at the till's price, paid by its
+    payment method, voided and refunded; A takes it, and both ends are clean."""
+    serial, sku = "RFC-T01", "TVRFC"
+    ada = users.actor_for(chain.server.db, "ada", "setup")
+    products.create_product(
+        chain.server.db, ada, sku=sku, name="TV", serial_mode="required", price=PRICE
+    )
+    assert chain.post({"op": "receive", "store": "S1", "sku": sku, "serial": serial})[0]["ok"]
+    a, b = chain.terminal("till-rfc-a"), chain.terminal("till-rfc-b")
+    sell = {"op": "sell", "store": "S1", "sku": sku, "serial": serial, "payment": "card"}
+    [lost] = a.apply(sell)
+    assert b.apply(sell)[0]["ok"]
+    assert b.sync()["accepted"] == 1
+    assert a.sync()["conflicts"] == 1
+    number = int(chain.scalar("SELECT max(id) FROM sync_conflict"))
+    chain.central("conflicts", "resolve", str(number), "--by", "refund", user="ada")
+    order = lost["order"]
+    assert _money(_central(chain, PAYMENTS, n=order)) == [
+        ("payment", "card", PRICE),
+        ("refund", "card", -PRICE),
+    ]
+    assert a.sync()["recorded_sales"] == 1
+    assert a.query(STATUS, n=order) == [("voided",)]
+    assert _money(a.query(PAYMENTS, n=order)) == _money(_central(chain, PAYMENTS, n=order))
+    assert a.query(INVOICES, n=order) == []
+    assert chain.scalar("SELECT state FROM serial_unit WHERE serial = :s", s=serial) == "sold"
     a.check_clean()
     chain.check_clean()

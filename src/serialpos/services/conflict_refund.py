@@ -49,6 +49,8 @@ def refund_plan(current: Mapping[str, Any]) -> tuple[Result, list[tuple[str, Dec
             f"conflict {number} follows another conflict ({line.get('op', '?')}): refund "
             "settles a till's own sale; resolve it by record_sale or accept"
         )
+    if line.get("op") == "sell":
+        return _from_sell(line)
     if line.get("op") not in SALE_OPS or not isinstance(line.get("lines"), list):
         ways = "accept, return or write_off" if current.get("serial") else "accept"
         raise BadRequest(
@@ -76,6 +78,34 @@ def refund_plan(current: Mapping[str, Any]) -> tuple[Result, list[tuple[str, Dec
     if numbers:
         order["numbers"] = numbers
     return order, _tenders(line.get("payments"))
+
+
+def _from_sell(line: Mapping[str, Any]) -> tuple[Result, list[tuple[str, Decimal]]]:
+    """A till's ``sell`` (a sale through ``serialpos apply`` on the till: its units handed
+    over and settled whole in its ``payment``, cash by default) as the ``order_create`` that
+    records it without units, each unit a line at the till's price; its tender is the
+    order's total (:data:`WHOLE`)."""
+    serials = line.get("serials") or ([line["serial"]] if line.get("serial") else [])
+    count = len(serials) if serials else int(line.get("quantity") or 1)
+    item: Result = {"sku": line.get("sku"), "quantity": 1 if serials else count}
+    if line.get("catalogue_price") is not None:
+        item["catalogue_price"] = line["catalogue_price"]
+    given = line.get("numbers")
+    order: Result = {
+        "op": "order_create",
+        "store": line.get("store"),
+        "lines": [dict(item) for _ in range(len(serials))] if serials else [item],
+    }
+    if isinstance(given, Mapping) and "order" in given:
+        order["numbers"] = {"order": given["order"]}
+    if isinstance(line.get("journal"), Mapping):
+        order["journal"] = line["journal"]
+    method = line.get("payment") if isinstance(line.get("payment"), str) else "cash"
+    return order, [(str(method), WHOLE)]
+
+
+#: A tender of the order's whole total (a ``sell`` names no amount).
+WHOLE = Decimal(-1)
 
 
 def _tenders(given: Any) -> list[tuple[str, Decimal]]:
@@ -125,7 +155,8 @@ def refund_sale(
         total = Decimal(str(made.get("total")))
     except InvalidOperation:
         total = sum((a for _m, a in tenders), Decimal(0))
-    paid = kept_by_till(tenders, total)
+    whole = [(m, total) for m, a in tenders if a == WHOLE][:1]
+    paid = whole or kept_by_till(tenders, total)
     if paid:
         pay = {
             "op": "order_pay",
