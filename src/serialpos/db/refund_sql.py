@@ -11,8 +11,10 @@ payment keeping this till's shift, the refund added), two things are still the t
   and a reprint agree with central's (the number is left unused);
 * the refund, which central adds without a shift: the manager pays the customer back out of
   this till's drawer, where the sale's money is, so it is put in the till's open shift (the X
-  and Z reports then balance: the sale's money in, its refund out). With no shift open it
-  stays without one.
+  and Z reports then balance: the sale's money in, its refund out). A refund row the
+  alignment wrote over a local row of the sale (the change the till gave: central records
+  the tender less the change instead) moves too, so the sale's shift, closed perhaps, keeps
+  the money it held. With no shift open the refund stays where the alignment put it.
 """
 
 from __future__ import annotations
@@ -74,6 +76,6 @@ def _refund_in_open_shift(conn: Connection, order_id: int, store: str, terminal:
         return
     conn.execute(
         orepo.payment_t.update()
-        .where(pc.order_id == order_id, pc.kind == "refund", pc.shift_id.is_(None))
+        .where(pc.order_id == order_id, pc.kind == "refund")
         .values(shift_id=int(shift))
     )
