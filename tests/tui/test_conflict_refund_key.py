@@ -133,3 +133,25 @@ def test_the_refunded_sale_says_what_was_done() -> None:
         "T01, voided and refunded by mia: 1 line, 1080.00 taken (cash 1080.00); pay the "
         "customer back from the till's drawer"
     )
+
+
+def test_refund_asks_no_shift_of_centrals_where_shifts_are_required(
+    demo_db: Database,
+) -> None:
+    """The store sells only in an open shift: the till's sale and its refund moved in the
+    till's drawer (checked at the till), so central's resolution asks none of its own."""
+    from serialpos.services import conflicts, settings
+    from serialpos.services.apply.dispatch import apply_object
+
+    admin = users.actor_for(demo_db, "admin", "central")
+    conflict_id, _lost, order = _one_line_conflict(demo_db)
+    store = order.split("-")[0]
+    settings.set_setting(demo_db, admin, "require_shift", "yes", store)
+    manager = users.actor_for(demo_db, "manager", "central")
+    done = conflicts.resolve(demo_db, manager, conflict_id, "refund", apply_object=apply_object)
+    assert done["resolution"]["action"] == "refund"
+    with demo_db.engine.connect() as conn:
+        status = conn.execute(
+            sa.text("SELECT status FROM sale_order WHERE number = :n"), {"n": order}
+        ).scalar()
+    assert status == "voided"

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from serialpos.domain.errors import BadRequest
-from serialpos.services.conflict_refund import kept_by_till, refund_plan
+from serialpos.services.conflict_refund import WHOLE, kept_by_till, refund_plan
 
 
 def _conflict(line: dict[str, Any], error: str = "already_sold") -> dict[str, Any]:
@@ -68,3 +68,9 @@ def test_the_change_the_till_gave_is_not_refunded() -> None:
         ("cash", Decimal("80.00")),
     ]
     assert kept_by_till([("card", total)], total) == [("card", total)]
+
+
+def test_a_sale_fulfilled_without_payments_was_settled_whole_in_cash() -> None:
+    unpaid = {k: v for k, v in SALE.items() if k != "payments"}
+    _order, tenders = refund_plan(_conflict(unpaid))
+    assert tenders == [("cash", WHOLE)]

@@ -32,8 +32,13 @@ from collections.abc import Callable, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from sqlalchemy.engine import Connection
+
+from serialpos.db.engine import Database
 from serialpos.domain.errors import BadRequest
 from serialpos.domain.sale_not_recorded import FOLLOW_ERRORS, SALE_OPS
+from serialpos.services.apply_ids import ApplyObject
+from serialpos.services.context import Actor
 
 Result = dict[str, Any]
 
@@ -77,7 +82,12 @@ def refund_plan(current: Mapping[str, Any]) -> tuple[Result, list[tuple[str, Dec
     order["lines"] = [{k: v for k, v in item.items() if k != "serial"} for item in lines]
     if numbers:
         order["numbers"] = numbers
-    return order, _tenders(line.get("payments"))
+    tenders = _tenders(line.get("payments"))
+    if not tenders and line.get("payments") is None:
+        # Fulfilled without payments: the till settled the whole in cash (as a host's
+        # order_fulfil without payments does), so that is what it took.
+        tenders = [("cash", WHOLE)]
+    return order, tenders
 
 
 def _from_sell(line: Mapping[str, Any]) -> tuple[Result, list[tuple[str, Decimal]]]:
@@ -168,3 +178,32 @@ def refund_sale(
             return verdict
     voided = as_manager({"op": "order_void", "order": number})
     return {**voided, "refunded": [{"method": m, "amount": str(a)} for m, a in paid]}
+
+
+def refund_by(
+    joined: Database,
+    conn: Connection,
+    current: Result,
+    actor: Actor,
+    apply_object: ApplyObject,
+) -> Result:
+    """The ``refund`` resolution's events, applied through ``joined`` (the resolution's
+    transaction, its connection ``conn``): the till's sale
+    recorded as its cashier's, dated as the till made it; the void and its refunds the
+    resolving manager's, now; no shift of central's asked for either."""
+    from serialpos.services import sale_dates
+    from serialpos.services.conflict_sale import cashier
+    from serialpos.services.shifts import checked_at_terminal
+
+    line = (current.get("entry") or {}).get("line") or {}
+    seller = cashier(conn, line, actor)
+    when = sale_dates.of_entry(line)[0]
+
+    def as_cashier(data: Result) -> Result:
+        with sale_dates.by_till(when):
+            return apply_object(joined, seller, data)
+
+    # The money moved, and moves back, in the till's drawer, never central's: a store that
+    # sells only in an open shift was checked at the till (services/shifts.py).
+    with checked_at_terminal():
+        return refund_sale(current, as_cashier, lambda data: apply_object(joined, actor, data))

@@ -324,6 +324,8 @@ def resolve(
                 with sale_dates.by_till(sale_dates.of_entry(rest)[0]), whole, credit:
                     verdict = record(lambda line: apply_object(joined, seller, line), rest)
             elif action == "refund":
+                from serialpos.services.conflict_refund import refund_by
+
                 verdict = refund_by(joined, conn, current, actor, apply_object)
             else:
                 line = (
@@ -351,31 +353,6 @@ def resolve(
 
     db.write(work)
     return show(db, conflict_id)
-
-
-def refund_by(
-    joined: JoinedDatabase,
-    conn: Connection,
-    current: Result,
-    actor: Actor,
-    apply_object: ApplyObject,
-) -> Result:
-    """The ``refund`` resolution's events (services/conflict_refund.py): the till's sale
-    recorded as its cashier's, dated as the till made it; the void and its refunds the
-    resolving manager's, now."""
-    from serialpos.services import sale_dates
-    from serialpos.services.conflict_refund import refund_sale
-    from serialpos.services.conflict_sale import cashier
-
-    line = (current.get("entry") or {}).get("line") or {}
-    seller = cashier(conn, line, actor)
-    when = sale_dates.of_entry(line)[0]
-
-    def as_cashier(data: Result) -> Result:
-        with sale_dates.by_till(when):
-            return apply_object(joined, seller, data)
-
-    return refund_sale(current, as_cashier, lambda data: apply_object(joined, actor, data))
 
 
 def refuse_record_sale(current: Result) -> None:
