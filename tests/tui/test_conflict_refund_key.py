@@ -76,6 +76,7 @@ async def test_f9_refunds_the_sale_asked_first(
         assert isinstance(app.screen, Confirm)
         asked = _flat(screen_text(app))
         assert f"Refund conflict #{conflict_id}'s sale" in asked, asked
+        assert "pay the customer back from till-8's drawer" in asked, asked
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, ConflictsScreen)

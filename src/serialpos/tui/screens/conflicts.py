@@ -84,8 +84,8 @@ def resolve_question(conflict_id: int, by: str, c: dict[str, Any], *, at_central
     if by == "refund":
         return (
             f"Refund conflict #{conflict_id}'s sale{central}? It is recorded without the "
-            "unit, voided and its money refunded: pay the customer back from this till's "
-            "drawer."
+            f"unit, voided and its money refunded: pay the customer back from "
+            f"{visible(str(c.get('terminal') or 'the till'))}'s drawer."
         )
     from serialpos.services.conflict_outlook import write_off_outlook
 
