@@ -22,17 +22,18 @@ from serialpos.tui.screens.conflicts import ConflictsScreen
 from serialpos.tui.screens.serial_mode import Confirm
 
 
-def _one_line_conflict(db: Database) -> tuple[int, str, str]:
-    """A till's one-line sale, paid 418.80 in cash, whose unit central sold first: (the
-    conflict's number, the serial, the till's order number)."""
+def _one_line_conflict(db: Database, extra: int = 0, paid: str = "418.80") -> tuple[int, str, str]:
+    """A till's one-line sale (and ``extra`` lines more), paid ``paid`` in cash, whose first
+    unit central sold first: (the conflict's number, the serial, the till's order number)."""
     with db.engine.connect() as conn:
-        lost, sku, store = conn.execute(
+        (lost, sku, store), *others = conn.execute(
             sa.text(
                 "SELECT u.serial, p.sku, s.code FROM serial_unit u JOIN product p ON "
                 "p.id = u.product_id JOIN store s ON s.id = u.store_id "
-                "WHERE u.state = 'in_stock' ORDER BY u.id LIMIT 1"
-            )
-        ).one()
+                "WHERE u.state = 'in_stock' ORDER BY u.id LIMIT :n"
+            ),
+            {"n": 1 + extra},
+        ).all()
     manager = users.actor_for(db, "manager", "central")
     sold = {"op": "sell", "store": store, "sku": sku, "serial": lost}
     assert apply_service.apply_object(db, manager, sold)["ok"]
@@ -44,9 +45,12 @@ def _one_line_conflict(db: Database) -> tuple[int, str, str]:
         "id": str(uuid.uuid4()),
         "op": "order_create",
         "store": store,
-        "lines": [{"sku": sku, "serial": lost, "quantity": 1, "catalogue_price": "418.80"}],
+        "lines": [
+            {"sku": x[1], "serial": x[0], "quantity": 1, "catalogue_price": "418.80"}
+            for x in [(lost, sku), *others]
+        ],
         "fulfil": True,
-        "payments": [{"method": "cash", "amount": "418.80"}],
+        "payments": [{"method": "cash", "amount": paid}],
         "numbers": {"order": order, "invoice": f"INV-{store}-{tag}-000001"},
         "journal": {"terminal": "till-8", "seq": 1},
     }
@@ -156,3 +160,19 @@ def test_refund_asks_no_shift_of_centrals_where_shifts_are_required(
             sa.text("SELECT status FROM sale_order WHERE number = :n"), {"n": order}
         ).scalar()
     assert status == "voided"
+
+
+def test_record_sale_asks_no_shift_of_centrals_either(demo_db: Database) -> None:
+    """The same store rule, for ``record_sale``: it was refused ``shift_required`` at
+    central ("terminal central has none") though the money was taken in the till's drawer."""
+    from serialpos.services import conflicts, settings
+    from serialpos.services.apply.dispatch import apply_object
+
+    conflict_id, _lost, _order = _one_line_conflict(demo_db, extra=1, paid="5000.00")
+    admin = users.actor_for(demo_db, "admin", "central")
+    settings.set_setting(demo_db, admin, "require_shift", "yes", "S01")
+    manager = users.actor_for(demo_db, "manager", "central")
+    done = conflicts.resolve(
+        demo_db, manager, conflict_id, "record_sale", apply_object=apply_object
+    )
+    assert done["resolution"]["action"] == "record_sale"

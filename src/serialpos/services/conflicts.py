@@ -321,7 +321,12 @@ def resolve(
                 whole = given_at_till(handed_over_whole(current))
                 # A follow-on return may name the line record_sale left open and paid.
                 credit = for_resolution(current.get("error") in FOLLOW_ERRORS)
-                with sale_dates.by_till(sale_dates.of_entry(rest)[0]), whole, credit:
+                from serialpos.services.shifts import checked_at_terminal
+
+                # The till's money, taken in its drawer (its shift rule checked there):
+                # central's terminal needs no open shift for it.
+                till = checked_at_terminal()
+                with sale_dates.by_till(sale_dates.of_entry(rest)[0]), whole, credit, till:
                     verdict = record(lambda line: apply_object(joined, seller, line), rest)
             elif action == "refund":
                 from serialpos.services.conflict_refund import refund_by
