@@ -128,7 +128,8 @@ def customers_changed(request: Request) -> Response:
 
 async def conflict_resolve(request: Request) -> Response:
     """``POST /v1/conflicts/{id}/resolve`` with ``{"by": "accept"|"return"|"write_off"|
-    "record_sale", "note"?, "user"?, "entry"?}``: a manager resolves a conflict by a new event.
+    "record_sale"|"refund", "note"?, "user"?, "entry"?}``: a manager resolves a conflict by a
+    new event.
     ``user`` is the manager logged in at a store terminal's console (its token's own user
     without it): the resolution is theirs, never with more rights than the token's user.
     ``entry``: the journal entry the till means (``conflict_of_other_entry`` when the number
@@ -154,7 +155,7 @@ async def conflict_resolve(request: Request) -> Response:
     entry = body.get("entry")
     if not isinstance(by, str) or (note is not None and not isinstance(note, str)):
         raise BadRequest(
-            "'by' must be text (accept, return, write_off or record_sale), 'note' text"
+            "'by' must be text (accept, return, write_off, record_sale or refund), 'note' text"
         )
     if user is not None and (not isinstance(user, str) or not user.strip() or len(user) > 32):
         raise BadRequest("'user' must be the user's name (text, at most 32)")

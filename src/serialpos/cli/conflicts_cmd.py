@@ -164,7 +164,9 @@ def resolve(
         help="accept (the first event stands), return (the unit comes "
         "back to stock: the standing sale takes it back, a refund note issued and the "
         "customer refunded), write_off (a unit in stock) or record_sale (a till's sale: "
-        "the rest of it and its tenders recorded, the conflicting line left open and paid).",
+        "the rest of it and its tenders recorded, the conflicting line left open and paid) "
+        "or refund (a till's sale that handed over nothing else: recorded without a unit, "
+        "voided and its tenders refunded, at central and on the till).",
         callback=_resolution,
     ),
     note: str | None = typer.Option(None, "--note", help="Why, for the audit trail."),

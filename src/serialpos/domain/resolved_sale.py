@@ -87,6 +87,11 @@ def resolved_words(conflict: Mapping[str, Any]) -> str | None:
             else ""
         )
         return f"the rest of the {sale} was recorded at central by {by}: {held}{left}"
+    if action == "refund":
+        return (
+            f"the {sale} was recorded at central without {unit}, voided and refunded by "
+            f"{by}: {held}; pay the customer back from the till's drawer"
+        )
     stays = f"the {sale} stays unrecorded at central: {held}"
     if action == "accept":
         return f"accepted by {by}: the event that stands stays; {stays}"
@@ -109,4 +114,6 @@ def sale_for_people(conflict: Mapping[str, Any]) -> tuple[str, list[str]]:
         return OPEN_HEADING, lines
     done = _resolution(conflict)
     heading = "RECORDED" if done is not None and done[0] == "record_sale" else "RESOLVED"
+    if done is not None and done[0] == "refund":
+        heading = "REFUNDED"
     return heading, [words, *lines[1:]]

@@ -120,8 +120,9 @@ def leave_open(line: Result, positions: set[int]) -> Result:
     if not rest:
         raise BadRequest(
             "every line of the sale named a unit sold elsewhere: nothing of it left the store "
-            "as central knows it; resolve by accept and refund the customer at the counter, "
-            "or by return (the sale that stands taken back)"
+            "as central knows it; resolve by refund (the sale recorded, voided and its money "
+            "refunded, at central and on the till), or by return (the sale that stands taken "
+            "back)"
         )
     line["lines"] = [
         {k: v for k, v in item.items() if k != "serial"} if n in positions else item

@@ -69,7 +69,9 @@ def is_conflict(data: Mapping[str, Any], refusal: Mapping[str, Any]) -> bool:
 
 #: How a manager resolves a conflict; each but ``accept`` is a new ledger event.
 #: ``record_sale`` (a sale's conflict): the rest of the till's sale recorded at central.
-RESOLUTIONS = ("accept", "return", "write_off", "record_sale")
+#: ``refund`` (a sale that handed over nothing central can record): the till's sale
+#: recorded without units, voided and its tenders refunded (services/conflict_refund.py).
+RESOLUTIONS = ("accept", "return", "write_off", "record_sale", "refund")
 #: The act named by the refusals of a resolution.
 RESOLVE_ACT = "resolve sync conflicts"
 
@@ -270,7 +272,9 @@ def resolve(
     conflict's store: the sale that stands is taken back as at the counter, a refund note
     issued and the customer refunded: :func:`return_line`), ``write_off`` (the unit is
     written off where it is in stock) or ``record_sale`` (a till's sale: the rest of it
-    recorded, its conflicting lines left open and paid: services/conflict_sale.py).
+    recorded, its conflicting lines left open and paid: services/conflict_sale.py) or
+    ``refund`` (a till's sale that handed over nothing else: recorded without units, voided
+    and its money refunded: services/conflict_refund.py).
     ``entry``, the journal entry the resolution is meant for (a till names its own):
     refused, nothing done, when ``conflict_id`` is another entry's conflict
     (:func:`check_entry`)."""
@@ -303,6 +307,10 @@ def resolve(
         follows = current.get("follows")
         check_followed(current, None if follows is None else show(db, int(follows)))
         rest = rest_of_sale(current)
+    if action == "refund":
+        from serialpos.services.conflict_refund import refund_plan
+
+        refund_plan(current)  # refused here, before anything is written
 
     def work(conn: Connection) -> Result:
         verdict: Result = {"ok": True}
@@ -321,8 +329,17 @@ def resolve(
                 whole = given_at_till(handed_over_whole(current))
                 # A follow-on return may name the line record_sale left open and paid.
                 credit = for_resolution(current.get("error") in FOLLOW_ERRORS)
-                with sale_dates.by_till(sale_dates.of_entry(rest)[0]), whole, credit:
+                from serialpos.services.shifts import checked_at_terminal
+
+                # The till's money, taken in its drawer (its shift rule checked there):
+                # central's terminal needs no open shift for it.
+                till = checked_at_terminal()
+                with sale_dates.by_till(sale_dates.of_entry(rest)[0]), whole, credit, till:
                     verdict = record(lambda line: apply_object(joined, seller, line), rest)
+            elif action == "refund":
+                from serialpos.services.conflict_refund import refund_by
+
+                verdict = refund_by(joined, conn, current, actor, apply_object)
             else:
                 line = (
                     return_line(conn, current, note)

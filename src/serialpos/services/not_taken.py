@@ -90,7 +90,8 @@ def recorded(answer: str | None) -> bool:
     the till)."""
     conflict = json.loads(answer or "{}").get("conflict") or {}
     resolution = conflict.get("resolution") or {}
-    return isinstance(resolution, dict) and resolution.get("action") == "record_sale"
+    # ``refund`` recorded it too (voided and refunded: services/conflict_refund.py).
+    return isinstance(resolution, dict) and resolution.get("action") in ("record_sale", "refund")
 
 
 def _names(line: str, number: str) -> bool:

@@ -19,7 +19,10 @@ of the other till's order (db/order_copy_sql.py, as the pull does for a sale mad
 the unit's card names it, and a return of the unit here goes through it), writes a local
 ``central_state`` event naming that order (the unit's state was central's already: the pull
 follows central's feed; the event says on its card whose sale it is), and marks the entry's
-answer (:data:`TAKEN`) so it is done once. Nothing is asked when no such conflict waits (the
+answer (:data:`TAKEN`) so it is done once. A sale resolved by ``refund`` (voided at central
+and its tenders refunded: services/conflict_refund.py) is taken the same way, and then its
+invoice central never issued goes and the refund is paid out of this till's open shift
+(db/refund_sql.py). Nothing is asked when no such conflict waits (the
 common case: one read of the journal's conflicts). A central too old to send orders leaves
 the entry unmarked: the next round tries again.
 """
@@ -35,7 +38,7 @@ from typing import Any
 from sqlalchemy.engine import Connection
 
 from serialpos.config import ChainConfig
-from serialpos.db import journal, order_align_sql, order_copy_sql
+from serialpos.db import journal, order_align_sql, order_copy_sql, refund_sql
 from serialpos.db.engine import Database
 from serialpos.db.tables import utcnow
 from serialpos.services.orders.views import DOCUMENT_TYPE
@@ -49,6 +52,9 @@ log = logging.getLogger(__name__)
 TAKEN = "taken_from_central"
 #: The local ledger's action of the event naming the sale that stands at central.
 ACTION = "central_state"
+#: The resolutions that recorded the till's sale at central: ``record_sale`` (the rest of
+#: it), ``refund`` (voided and refunded: services/conflict_refund.py).
+RECORDING = frozenset({"record_sale", "refund"})
 
 
 @dataclass(frozen=True)
@@ -62,6 +68,7 @@ class Recorded:
     sku: str | None
     standing: dict[str, Any]  # central's event that sold it (the conflict's first event)
     conflict: Any
+    action: str = "record_sale"  # the resolution (one of RECORDING)
 
 
 def _orders_of(line: dict[str, Any]) -> tuple[str, ...]:
@@ -74,7 +81,8 @@ def _orders_of(line: dict[str, Any]) -> tuple[str, ...]:
 
 
 def due(conn: Connection) -> list[Recorded]:
-    """This till's conflicts resolved by ``record_sale`` whose orders it has not taken."""
+    """This till's conflicts resolved by ``record_sale`` or ``refund`` whose orders it has
+    not taken."""
     out: list[Recorded] = []
     for entry in journal.entries(conn, "conflict"):
         answer = json.loads(entry.answer or "{}")
@@ -82,7 +90,7 @@ def due(conn: Connection) -> list[Recorded]:
         resolution = conflict.get("resolution") or {}
         if answer.get(TAKEN) or not isinstance(resolution, dict):
             continue
-        if resolution.get("action") != "record_sale":
+        if resolution.get("action") not in RECORDING:
             continue
         line = json.loads(entry.line)
         first = conflict.get("first_event") if isinstance(conflict.get("first_event"), dict) else {}
@@ -95,6 +103,7 @@ def due(conn: Connection) -> list[Recorded]:
                 conflict.get("sku"),
                 first or {},
                 conflict.get("id"),
+                str(resolution.get("action")),
             )
         )
     return out
@@ -126,6 +135,8 @@ def take_recorded(db: Database, client: CentralClient, chain: ChainConfig) -> in
         def work(conn: Connection, found: Recorded = found, copy: dict[str, Any] = copy) -> None:
             for number in found.orders:
                 order_align_sql.align_order(conn, copy, number)
+                if found.action == "refund":
+                    refund_sql.take_refund(conn, copy, number, chain.store, chain.terminal)
             copied = order_copy_sql.take_orders(conn, copy, COPY_MARK)
             _name_standing_sale(conn, found, copied, chain.store)
             _mark(conn, found)
@@ -161,7 +172,7 @@ def _name_standing_sale(conn: Connection, found: Recorded, copied: list[str], st
         "document_type": DOCUMENT_TYPE,
         "document_id": str(number)[:64],
         "document_line": None,
-        "reason": f"conflict {found.conflict} resolved by record_sale: sold on {number}"[:200],
+        "reason": f"conflict {found.conflict} resolved by {found.action}: sold on {number}"[:200],
     }
     move_unit(conn, unit, values, state=unit.state, unit_store=unit.store_id)
 

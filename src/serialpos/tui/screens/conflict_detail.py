@@ -34,12 +34,14 @@ RESOLVE_HINTS: KeyHints = (
     ("F6", "Return"),
     ("F7", "Write off"),
     ("F8", "Record sale"),
+    ("F9", "Refund"),
 )
 RESOLVE_BINDINGS: list[BindingType] = [
     Binding("f5", "resolve('accept')", "Accept: the first event stands", show=False),
     Binding("f6", "resolve('return')", "Return the unit to stock", show=False),
     Binding("f7", "resolve('write_off')", "Write the unit off", show=False),
     Binding("f8", "resolve('record_sale')", "Record the rest of the sale", show=False),
+    Binding("f9", "resolve('refund')", "Void the sale and refund its money", show=False),
 ]
 
 

@@ -5,7 +5,9 @@ both events and resolved by a new event, never by editing one.
 F5 accept (the event that stands stays), F6 return (the unit comes back to stock: the
 standing sale takes it back and refunds it), F7 write the unit off, F8 record the rest of a
 till's sale with its money (the line of the unit sold elsewhere left open and paid:
-services/conflict_sale.py); F3 shows open or all. Function keys, since the letters a, r and v
+services/conflict_sale.py), F9 refund a till's sale that handed over nothing else (recorded
+without the unit, voided, its money refunded: services/conflict_refund.py); F3 shows open or
+all. Function keys, since the letters a, r and v
 already mean other things in the one keymap (tui/keymap.py).
 Each resolution is asked first (:func:`resolve_question`: Enter or y resolves, Escape or n
 changes nothing): it is final, a new event and a refund for ``return``, so one stray key
@@ -50,6 +52,7 @@ RESOLVE_KEYS = {
     "return": "returned to stock",
     "write_off": "written off",
     "record_sale": "the rest of the sale recorded with its money",
+    "refund": "the sale voided and its money refunded",
 }
 
 
@@ -78,6 +81,12 @@ def resolve_question(conflict_id: int, by: str, c: dict[str, Any], *, at_central
             f"Record the rest of conflict #{conflict_id}'s sale{central}? Its other lines "
             "and the money taken are recorded; the line of the unit sold elsewhere stays "
             "open and paid."
+        )
+    if by == "refund":
+        return (
+            f"Refund conflict #{conflict_id}'s sale{central}? It is recorded without the "
+            f"unit, voided and its money refunded: pay the customer back from "
+            f"{visible(str(c.get('terminal') or 'the till'))}'s drawer."
         )
     from serialpos.services.conflict_outlook import write_off_outlook
 
