@@ -26,6 +26,7 @@ from serialpos.services import products, users
 from serialpos.tui.screens.sale import SaleScreen
 from serialpos.tui.screens.sale_dialogs.offline_pin import OfflinePinDialog
 from serialpos.tui.widgets.message_line import MessageLine
+from serialpos.tui.widgets.status_line import StatusLine
 
 
 @pytest.fixture(scope="module")
@@ -67,6 +68,12 @@ async def test_the_console_asks_for_the_pin_at_the_first_sale_after_the_link_dro
             await settle(pilot)
             await _scan_and_pay(pilot, serial)
             assert isinstance(pilot.app.screen, OfflinePinDialog), type(pilot.app.screen)
+            # The status line under the dialog says what central's silence recorded, now,
+            # not at the next round (it said ONLINE beside the refusal).
+            await settle(pilot)
+            [sale] = [s for s in app.screen_stack if isinstance(s, SaleScreen)]
+            link = sale.query_one(StatusLine).plain.splitlines()[-1]
+            assert "OFFLINE" in link, link
             assert till.query("SELECT count(*) FROM journal_entry") == [(0,)]
             # The sale stays open on the screen (its unit held for it): nothing sold or paid.
             assert till.unit_state(serial) == "reserved"

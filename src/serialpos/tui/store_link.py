@@ -118,6 +118,22 @@ class StoreLinkApp(App[None], inherit_bindings=False):  # no ^Q: the console bin
     def _post_link(self, state: LinkState) -> None:
         self.post_message(LinkChanged(state))
 
+    @work(thread=True, group="link-read")
+    def show_recorded_link(self) -> None:
+        """Show the link as recorded now, not at the next round: a sale the offline rules
+        refused after asking central (terminal/link_probe.py) recorded the link down, and
+        the status line said ONLINE beside the refusal for up to a round."""
+        from serialpos.terminal.link import read_state
+
+        if self._link_watch is None or self._link_watch is False:
+            return  # no store terminal, or its watch not started: nothing shown to correct
+        try:
+            self.post_message(LinkChanged(read_state(self.database())))
+        except Exception:  # the next round shows it anyway
+            import logging
+
+            logging.getLogger(__name__).exception("reading the link failed")
+
     def on_link_changed(self, message: LinkChanged) -> None:
         from serialpos.tui.widgets.status_line import StatusLine  # not on the login screen
 

@@ -310,6 +310,8 @@ class SaleScreen(ConsoleScreen):
         if message.pending and self._landed():
             self.lines.drop_pending()
         self.show_error(message.message)
+        if message.code in ("offline_needs_manager", "offline_price_limit"):
+            self.console.show_recorded_link()  # asking central may have found the link down
         if message.code == "serial_required":
             self.jump_to_missing()
         if message.barcode is not None and message.code == "unknown_product":
