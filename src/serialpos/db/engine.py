@@ -17,6 +17,7 @@ import sqlite3
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
@@ -53,6 +54,24 @@ def busy_wait_seconds() -> float:
 
 class DatabaseError(DatabaseUnusable):
     """The database cannot be reached or used; the message says what to do."""
+
+
+class DiskFull(DatabaseError):
+    """The database's disk is full (or failing): nothing of the change was recorded. Apart,
+    so that ``apply`` can still answer every line it was given (cli/apply.py) and the
+    console can say it in fewer words (tui/backend.py). ``file``: the SQLite file."""
+
+    def __init__(self, message: str, file: Path | None = None) -> None:
+        super().__init__(message)
+        self.file = file
+
+
+def _unusable(exc: BaseException, parsed: sa.URL, otherwise: str) -> DatabaseError:
+    """The error to raise for a database failure: its one line, said as open_errors does."""
+    said = open_errors.explain(exc, parsed) or otherwise
+    if open_errors.disk_full(exc):
+        return DiskFull(said, open_errors.sqlite_file(parsed))
+    return DatabaseError(said)
 
 
 def normalize_url(url: str) -> str:
@@ -170,15 +189,9 @@ class Database:
         except sa.exc.OperationalError as exc:
             if _is_busy(exc):
                 raise  # waited for by the retry loop, like a busy BEGIN
-            raise DatabaseError(
-                open_errors.explain(exc, self._parsed)
-                or f"cannot open the database: {_reason(exc)}"
-            ) from exc
+            raise _unusable(exc, self._parsed, f"cannot open the database: {_reason(exc)}") from exc
         except sa.exc.DBAPIError as exc:  # "file is not a database" and the like
-            raise DatabaseError(
-                open_errors.explain(exc, self._parsed)
-                or f"cannot open the database: {_reason(exc)}"
-            ) from exc
+            raise _unusable(exc, self._parsed, f"cannot open the database: {_reason(exc)}") from exc
 
     def write(self, work: Callable[[Connection], T]) -> T:
         """Run ``work`` in one write transaction, retrying while another writer holds the
@@ -198,14 +211,11 @@ class Database:
                 return self._once(work, write)
             except sa.exc.OperationalError as exc:
                 if not (_is_busy(exc) or _is_pg_retryable(exc)) or time.monotonic() > deadline:
-                    raise DatabaseError(
-                        open_errors.explain(exc, self._parsed) or f"database error: {_reason(exc)}"
-                    ) from exc
+                    raise _unusable(exc, self._parsed, f"database error: {_reason(exc)}") from exc
             except sa.exc.DBAPIError as exc:
                 if not _is_pg_retryable(exc) or time.monotonic() > deadline:
-                    said = open_errors.explain(exc, self._parsed)
-                    if said is not None:
-                        raise DatabaseError(said) from exc
+                    if open_errors.explain(exc, self._parsed) is not None:
+                        raise _unusable(exc, self._parsed, "") from exc
                     raise
             time.sleep(delay)
             delay = min(delay * 2, 0.5)

@@ -25,7 +25,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from serialpos.db import apply_outcomes
-from serialpos.db.engine import Database, DatabaseError
+from serialpos.db.engine import Database, DatabaseError, DiskFull
 from serialpos.db.integration_tables import MAX_APPLY_ID
 from serialpos.db.joined import JoinedDatabase
 from serialpos.domain import entry_seal
@@ -132,8 +132,20 @@ def apply_once(
         return {
             "ok": False,
             "error": "database_error",
-            "message": f"database error: {clip(first_cause(exc), 300)}",
+            "message": database_message(exc),
         }
+
+
+def database_message(exc: BaseException) -> str:
+    """The message of a line's ``database_error``: a full disk said as every command says it
+    (which file, free some space, not recorded), else the first failure of the chain."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, DiskFull):
+            return clip(str(seen), 300)
+        nxt = seen.__cause__ or seen.__context__
+        seen = None if nxt is seen else nxt
+    return f"database error: {clip(first_cause(exc), 300)}"
 
 
 def first_cause(exc: BaseException) -> str:

@@ -394,7 +394,7 @@ def _apply_without_id(
         return {
             "ok": False,
             "error": "database_error",
-            "message": f"database error: {clip(apply_ids.first_cause(exc), 300)}",
+            "message": apply_ids.database_message(exc),
         }
 
 
@@ -413,6 +413,8 @@ def apply_stream(
         token = folder.set(outbox) if outbox is not None else None
         try:
             result = apply_line(db, actor, raw, line_no, terminal, store)
+        except DatabaseError as exc:  # a read before the line's transaction: still answered
+            result = apply_service.not_recorded(raw, line_no, clip(str(exc), 300))
         finally:
             if token is not None:
                 folder.reset(token)

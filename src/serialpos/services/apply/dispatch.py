@@ -266,8 +266,40 @@ def apply_stream(
         token = _outbox_folder.set(outbox) if outbox is not None else None
         try:
             result = apply_line(db, actor, raw, line_no)
+        except DatabaseError as exc:  # outside the line's transaction: still its verdict
+            result = not_recorded(raw, line_no, clip(str(exc), 300))
         finally:
             if token is not None:
                 _outbox_folder.reset(token)
+        if result is not None:
+            yield result
+
+
+def not_recorded(raw: bytes | None, line_no: int, message: str) -> Result | None:
+    """The verdict of a line the database could not take (its disk is full, say): refused
+    with ``database_error`` and ``message``, its ``id`` given back; a line that is not a JSON
+    object is refused as ``bad_request``, as always. None for a blank line. Needs no
+    database, so a run that cannot write at all still answers every line it was given."""
+    if raw is not None and line_no == 1:
+        raw = raw.removeprefix(codecs.BOM_UTF8)
+    if raw is not None and not raw.strip():
+        return None
+    head: Result = {"ok": False, "line": line_no}
+    if raw is None:
+        return head | _failure("bad_request", f"line too long: more than {MAX_LINE_BYTES} bytes")
+    try:
+        data = _parse(raw)
+    except BadRequest as exc:
+        return head | _failure(exc.code, exc.message)
+    if "id" in data:
+        head["id"] = data["id"]
+    return head | _failure("database_error", message)
+
+
+def none_recorded(stream: IO[bytes], message: str) -> Iterator[Result]:
+    """The verdicts of a run whose database cannot be opened for writing (a full disk): each
+    line :func:`not_recorded`, so a host knows exactly which lines to send again."""
+    for line_no, raw in enumerate(read_lines(stream), start=1):
+        result = not_recorded(raw, line_no, message)
         if result is not None:
             yield result
