@@ -68,10 +68,25 @@ class DiskFull(DatabaseError):
 
 def _unusable(exc: BaseException, parsed: sa.URL, otherwise: str) -> DatabaseError:
     """The error to raise for a database failure: its one line, said as open_errors does."""
-    said = open_errors.explain(exc, parsed) or otherwise
-    if open_errors.disk_full(exc):
-        return DiskFull(said, open_errors.sqlite_file(parsed))
-    return DatabaseError(said)
+    full = _disk_full_in(exc)
+    if full is not None:
+        return DiskFull(
+            open_errors.explain(full, parsed) or otherwise, open_errors.sqlite_file(parsed)
+        )
+    return DatabaseError(open_errors.explain(exc, parsed) or otherwise)
+
+
+def _disk_full_in(exc: BaseException) -> BaseException | None:
+    """The full disk behind ``exc``, if any. SQLite rolls a whole transaction back itself when
+    the disk is full, so a savepoint's rollback then fails too ("no such savepoint"), with the
+    full disk only as its context."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if open_errors.disk_full(seen):
+            return seen
+        nxt = seen.__cause__ or seen.__context__
+        seen = None if nxt is seen else nxt
+    return None
 
 
 def normalize_url(url: str) -> str:
@@ -171,6 +186,19 @@ class Database:
         while kept:
             kept.pop().close()
         self.engine.dispose()
+
+    def refusal(self, exc: BaseException) -> DatabaseError:
+        """The error saying in one line why this database failed ``exc``'s work, or why it
+        could not: a full disk behind it (even as the context of a later failure) is a
+        :class:`DiskFull` naming this database's file."""
+        if isinstance(exc, DatabaseError):
+            full = _disk_full_in(exc)
+            return (
+                exc
+                if full is None or isinstance(exc, DiskFull)
+                else _unusable(full, self._parsed, str(exc))
+            )
+        return _unusable(exc, self._parsed, f"database error: {_reason(exc)}")
 
     # -- transactions -----------------------------------------------------------------
     @contextmanager

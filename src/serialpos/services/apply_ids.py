@@ -132,19 +132,16 @@ def apply_once(
         return {
             "ok": False,
             "error": "database_error",
-            "message": database_message(exc),
+            "message": database_message(db, exc),
         }
 
 
-def database_message(exc: BaseException) -> str:
+def database_message(db: Database, exc: BaseException) -> str:
     """The message of a line's ``database_error``: a full disk said as every command says it
-    (which file, free some space, not recorded), else the first failure of the chain."""
-    seen: BaseException | None = exc
-    while seen is not None:
-        if isinstance(seen, DiskFull):
-            return clip(str(seen), 300)
-        nxt = seen.__cause__ or seen.__context__
-        seen = None if nxt is seen else nxt
+    (the disk is full, not recorded, which file), else the first failure of the chain."""
+    said = db.refusal(exc)
+    if isinstance(said, DiskFull):
+        return clip(str(said), 300)
     return f"database error: {clip(first_cause(exc), 300)}"
 
 

@@ -352,7 +352,7 @@ def apply_entry(
         return {
             "ok": False,
             "error": "database_error",
-            "message": database_message(exc),
+            "message": database_message(db, exc),
         }
     entry_units.add_units(db, [(data, verdict)])
     return verdict

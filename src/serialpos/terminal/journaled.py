@@ -394,7 +394,7 @@ def _apply_without_id(
         return {
             "ok": False,
             "error": "database_error",
-            "message": apply_ids.database_message(exc),
+            "message": apply_ids.database_message(db, exc),
         }
 
 
@@ -413,8 +413,6 @@ def apply_stream(
         token = folder.set(outbox) if outbox is not None else None
         try:
             result = apply_line(db, actor, raw, line_no, terminal, store)
-        except DatabaseError as exc:  # a read before the line's transaction: still answered
-            result = apply_service.not_recorded(raw, line_no, clip(str(exc), 300))
         finally:
             if token is not None:
                 folder.reset(token)

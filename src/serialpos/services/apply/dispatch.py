@@ -14,7 +14,7 @@ from typing import IO, Any
 
 import sqlalchemy as sa
 
-from serialpos.db.engine import Database, DatabaseError
+from serialpos.db.engine import Database, DatabaseError, DiskFull
 from serialpos.domain import json_text
 from serialpos.domain.errors import BadRequest, DomainError, RefusedWithDetails
 from serialpos.domain.states import Action
@@ -198,11 +198,17 @@ def apply_object(db: Database, actor: Actor, data: Mapping[str, Any]) -> Result:
         if isinstance(exc, RefusedWithDetails):  # a refusal that still reports what it saw
             result |= {k: v for k, v in exc.details.items() if k not in result}
     except DatabaseError as exc:
-        result = _failure("database_error", clip(str(exc), 300))
+        result = _failure("database_error", clip(str(db.refusal(exc)), 300))
     except sa.exc.SQLAlchemyError as exc:
+        said = db.refusal(exc)  # a full disk said whole: what was lost, which file
         lines = str(getattr(exc, "orig", None) or exc).strip().splitlines()
         reason = lines[0] if lines else type(exc).__name__
-        result = _failure("database_error", f"database error: {clip(reason, 300)}")
+        result = _failure(
+            "database_error",
+            clip(str(said), 300)
+            if isinstance(said, DiskFull)
+            else f"database error: {clip(reason, 300)}",
+        )
     warnings += result.pop("warnings", [])
     if warnings:
         result["warnings"] = warnings
@@ -266,8 +272,6 @@ def apply_stream(
         token = _outbox_folder.set(outbox) if outbox is not None else None
         try:
             result = apply_line(db, actor, raw, line_no)
-        except DatabaseError as exc:  # outside the line's transaction: still its verdict
-            result = not_recorded(raw, line_no, clip(str(exc), 300))
         finally:
             if token is not None:
                 _outbox_folder.reset(token)
