@@ -110,6 +110,8 @@ class RotatingLog(logging.Handler):
         path.open("a", encoding="utf-8").close()  # OSError: the caller says it
         self.path = path
         self.file: logging.Handler | None = None
+        #: A line could not be written: said once on stderr (:meth:`handleError`).
+        self.failed = False
 
     def emit(self, record: logging.LogRecord) -> None:
         # Called under this handler's lock (Handler.handle): the file is made once.
@@ -124,7 +126,30 @@ class RotatingLog(logging.Handler):
                 self.handleError(record)
                 return
             self.file.setFormatter(self.formatter)
+            # Its own failures (a full disk: ``File too large``, ``No space left``) are said
+            # here, once, instead of logging's traceback on stderr for every line.
+            self.file.handleError = self.handleError  # type: ignore[method-assign]
         self.file.emit(record)
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        """A line that cannot be written to the log file (its disk is full, its folder gone):
+        one line on stderr the first time, naming the file and the reason, then silence. The
+        command goes on and says its own outcome; logging's default would print a traceback
+        and the record's arguments for every line, burying that outcome."""
+        if self.failed:
+            return
+        self.failed = True
+        import contextlib
+        import sys
+
+        exc = sys.exc_info()[1]
+        reason = (exc.strerror if isinstance(exc, OSError) else None) or type(exc).__name__
+        with contextlib.suppress(OSError, ValueError):  # stderr gone too: nobody to tell
+            print(
+                f"warning: the log file {self.path} cannot be written ({reason}): "
+                "log lines of this run are lost",
+                file=sys.stderr,
+            )
 
     def flush(self) -> None:
         if self.file is not None:
@@ -132,7 +157,10 @@ class RotatingLog(logging.Handler):
 
     def close(self) -> None:
         if self.file is not None:
-            self.file.close()
+            try:
+                self.file.close()
+            except OSError:  # the lines still buffered cannot be written either: said once
+                self.handleError(logging.makeLogRecord({"msg": "log file closed"}))
         super().close()
 
 

@@ -155,3 +155,25 @@ def test_a_log_that_cannot_be_written_is_said_when_set_up(
     assert logs.configure(path) is None
     assert f"warning: no log file: {path} cannot be written" in capsys.readouterr().err
     assert logs.current_log_file() is None
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full (Linux)")
+def test_a_log_on_a_full_disk_is_one_warning_not_a_traceback_per_line(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """/dev/full opens, and every write to it fails with ENOSPC: a log file whose disk filled
+    after it was opened. Logging's own report would be a traceback and the record's arguments
+    on stderr for every line, burying the command's own message (issue #16, a full disk)."""
+    full = Path("/dev/full")
+    assert logs.configure(full) == full
+    try:
+        for n in range(40):
+            logs.action("carl", "A", f"sale number {n}")
+        logging.getLogger("serialpos.sale").error("unexpected", exc_info=ValueError("x"))
+    finally:
+        logs.stop()
+    err = capsys.readouterr().err
+    assert err.splitlines() == [
+        f"warning: the log file {full} cannot be written (No space left on device): "
+        "log lines of this run are lost"
+    ]

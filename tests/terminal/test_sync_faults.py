@@ -528,8 +528,12 @@ def test_full_disk_refuses_the_sale_and_keeps_nothing_of_it(chain: Chain, with_i
     made = [v for v in verdicts if v["ok"]]
     assert made, "the disk filled before the first receipt"
     refused = [v for v in verdicts if not v["ok"]]
+    said = (
+        "the disk is full (or failing): this change was not recorded; free some space and "
+        f"try again (cannot write {till.folder / 'terminal.sqlite'})"
+    )
     assert refused and all(
-        v["error"] == "database_error" and "full" in v["message"] for v in refused
+        v["error"] == "database_error" and v["message"] == said for v in refused
     ), refused[:2]
     # Each receipt is kept with its entry, or neither is: nothing half-kept.
     assert till.query("SELECT count(*) FROM journal_entry")[0][0] == len(made)

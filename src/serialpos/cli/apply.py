@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterable
+from typing import Any
 
 import typer
 
@@ -61,7 +63,8 @@ def _status(st: CliState, ids: list[str]) -> None:
 
 
 def _apply_file(st: CliState, file: str, push: bool = False) -> None:
-    from serialpos.services.apply.dispatch import apply_stream
+    from serialpos.services.apply.dispatch import apply_stream, none_recorded
+    from serialpos.services.database import DiskFull
 
     if file == "-":
         stream = sys.stdin.buffer
@@ -71,12 +74,14 @@ def _apply_file(st: CliState, file: str, push: bool = False) -> None:
         except OSError as exc:
             fail(f"cannot read {file}: {exc.strerror or exc}", EXIT_USAGE)
     try:
-        actor = st.require_actor()
-        db = st.database()
-        # The format is UTF-8 whatever the terminal's locale, so write bytes, and flush each
-        # verdict: a host reading a pipe sees it before the next line is applied.
-        out = sys.stdout.buffer
-        refused = False
+        try:
+            actor = st.require_actor()
+            db = st.database()
+        except DiskFull as full:
+            # Nothing can be written, so nothing will be recorded: each line still gets its
+            # verdict saying so, then the one line on stderr and exit 1 as for any command.
+            _write_verdicts(none_recorded(stream, str(full)))
+            raise
         chain = st.config().chain
         if chain is not None:  # a store terminal: every line applied here and journaled
             from serialpos.terminal.journaled import apply_stream as journaled_stream
@@ -90,12 +95,22 @@ def _apply_file(st: CliState, file: str, push: bool = False) -> None:
                 results = pushed_at_once(db, chain, results, user=actor.user)
         else:
             results = apply_stream(db, actor, stream, st.config().resolved_outbox())
-        for result in results:
-            out.write(json.dumps(result, ensure_ascii=False).encode("utf-8") + b"\n")
-            out.flush()
-            refused = refused or not result["ok"]
+        refused = _write_verdicts(results)
     finally:
         if file != "-":
             stream.close()
     if refused:
         raise typer.Exit(EXIT_REFUSED)
+
+
+def _write_verdicts(results: Iterable[dict[str, Any]]) -> bool:
+    """Write each verdict as it comes; True when any line was refused. The format is UTF-8
+    whatever the terminal's locale, so bytes are written, and each verdict is flushed: a
+    host reading a pipe sees it before the next line is applied."""
+    out = sys.stdout.buffer
+    refused = False
+    for result in results:
+        out.write(json.dumps(result, ensure_ascii=False).encode("utf-8") + b"\n")
+        out.flush()
+        refused = refused or not result["ok"]
+    return refused

@@ -17,6 +17,7 @@ import sqlite3
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
@@ -53,6 +54,39 @@ def busy_wait_seconds() -> float:
 
 class DatabaseError(DatabaseUnusable):
     """The database cannot be reached or used; the message says what to do."""
+
+
+class DiskFull(DatabaseError):
+    """The database's disk is full (or failing): nothing of the change was recorded. Apart,
+    so that ``apply`` can still answer every line it was given (cli/apply.py) and the
+    console can say it in fewer words (tui/backend.py). ``file``: the SQLite file."""
+
+    def __init__(self, message: str, file: Path | None = None) -> None:
+        super().__init__(message)
+        self.file = file
+
+
+def _unusable(exc: BaseException, parsed: sa.URL, otherwise: str) -> DatabaseError:
+    """The error to raise for a database failure: its one line, said as open_errors does."""
+    full = _disk_full_in(exc)
+    if full is not None:
+        return DiskFull(
+            open_errors.explain(full, parsed) or otherwise, open_errors.sqlite_file(parsed)
+        )
+    return DatabaseError(open_errors.explain(exc, parsed) or otherwise)
+
+
+def _disk_full_in(exc: BaseException) -> BaseException | None:
+    """The full disk behind ``exc``, if any. SQLite rolls a whole transaction back itself when
+    the disk is full, so a savepoint's rollback then fails too ("no such savepoint"), with the
+    full disk only as its context."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if open_errors.disk_full(seen):
+            return seen
+        nxt = seen.__cause__ or seen.__context__
+        seen = None if nxt is seen else nxt
+    return None
 
 
 def normalize_url(url: str) -> str:
@@ -160,6 +194,19 @@ class Database:
             kept.pop().close()
         self.engine.dispose()
 
+    def refusal(self, exc: BaseException) -> DatabaseError:
+        """The error saying in one line why this database failed ``exc``'s work, or why it
+        could not: a full disk behind it (even as the context of a later failure) is a
+        :class:`DiskFull` naming this database's file."""
+        if isinstance(exc, DatabaseError):
+            full = _disk_full_in(exc)
+            return (
+                exc
+                if full is None or isinstance(exc, DiskFull)
+                else _unusable(full, self._parsed, str(exc))
+            )
+        return _unusable(exc, self._parsed, f"database error: {_reason(exc)}")
+
     # -- transactions -----------------------------------------------------------------
     @contextmanager
     def connect(self, *, write: bool) -> Iterator[Connection]:
@@ -179,15 +226,9 @@ class Database:
         except sa.exc.OperationalError as exc:
             if _is_busy(exc):
                 raise  # waited for by the retry loop, like a busy BEGIN
-            raise DatabaseError(
-                open_errors.explain(exc, self._parsed)
-                or f"cannot open the database: {_reason(exc)}"
-            ) from exc
+            raise _unusable(exc, self._parsed, f"cannot open the database: {_reason(exc)}") from exc
         except sa.exc.DBAPIError as exc:  # "file is not a database" and the like
-            raise DatabaseError(
-                open_errors.explain(exc, self._parsed)
-                or f"cannot open the database: {_reason(exc)}"
-            ) from exc
+            raise _unusable(exc, self._parsed, f"cannot open the database: {_reason(exc)}") from exc
 
     def write(self, work: Callable[[Connection], T]) -> T:
         """Run ``work`` in one write transaction, retrying while another writer holds the
@@ -218,14 +259,11 @@ class Database:
                 return self._once(work, write, each)
             except sa.exc.OperationalError as exc:
                 if not (_is_busy(exc) or _is_pg_retryable(exc)) or time.monotonic() > deadline:
-                    raise DatabaseError(
-                        open_errors.explain(exc, self._parsed) or f"database error: {_reason(exc)}"
-                    ) from exc
+                    raise _unusable(exc, self._parsed, f"database error: {_reason(exc)}") from exc
             except sa.exc.DBAPIError as exc:
                 if not _is_pg_retryable(exc) or time.monotonic() > deadline:
-                    said = open_errors.explain(exc, self._parsed)
-                    if said is not None:
-                        raise DatabaseError(said) from exc
+                    if open_errors.explain(exc, self._parsed) is not None:
+                        raise _unusable(exc, self._parsed, "") from exc
                     raise
             time.sleep(delay)
             delay = min(delay * 2, 0.5)

@@ -31,6 +31,7 @@ class JoinedDatabase(Database):
 
     def __init__(self, db: Database, conn: Connection) -> None:  # no super(): shares db's
         self.url = db.url
+        self._parsed = db._parsed  # what its failures are said with (Database.refusal)
         self.engine = db.engine
         self._read_engine = db._read_engine
         self._each_engine = db._each_engine

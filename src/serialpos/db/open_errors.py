@@ -71,6 +71,22 @@ def _read_only_disk(path: Path) -> bool:
         return False
 
 
+def disk_full(exc: BaseException) -> bool:
+    """Whether SQLite could not write its file: the disk is full (or failing, or the file
+    reached the process's size limit, which SQLite reports as an I/O error)."""
+    lowered = str(getattr(exc, "orig", exc)).lower()
+    return "database or disk is full" in lowered or "disk i/o error" in lowered
+
+
+def disk_full_message(where: str) -> str:
+    """What was lost and what to do come first, the file last: the console names the file
+    alone (tui/backend.py), so the sentence fits a handheld's four message rows."""
+    return (
+        "the disk is full (or failing): this change was not recorded; free some space "
+        f"and try again (cannot write {where})"
+    )
+
+
 def explain(exc: BaseException, parsed: sa.URL) -> str | None:
     """One line for an error that says the database itself cannot be used, or None when the
     error is about something else (a constraint, a busy database)."""
@@ -88,11 +104,8 @@ def explain(exc: BaseException, parsed: sa.URL) -> str | None:
             f"{where} is read-only: serialpos needs to write to the file and to its "
             "folder (for the -wal and -shm files)"
         )
-    if "database or disk is full" in lowered or "disk i/o error" in lowered:
-        return (
-            f"cannot write {where}: its disk is full (or failing); free some space and "
-            "try again — this change was not recorded"
-        )
+    if disk_full(exc):
+        return disk_full_message(where)
     if "unable to open database file" in lowered:
         if path is not None and path.exists() and _read_only_disk(path):
             return (

@@ -25,7 +25,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from serialpos.db import apply_outcomes
-from serialpos.db.engine import Database, DatabaseError
+from serialpos.db.engine import Database, DatabaseError, DiskFull
 from serialpos.db.integration_tables import MAX_APPLY_ID
 from serialpos.db.joined import JoinedDatabase
 from serialpos.domain import entry_seal
@@ -132,8 +132,17 @@ def apply_once(
         return {
             "ok": False,
             "error": "database_error",
-            "message": f"database error: {clip(first_cause(exc), 300)}",
+            "message": database_message(db, exc),
         }
+
+
+def database_message(db: Database, exc: BaseException) -> str:
+    """The message of a line's ``database_error``: a full disk said as every command says it
+    (the disk is full, not recorded, which file), else the first failure of the chain."""
+    said = db.refusal(exc)
+    if isinstance(said, DiskFull):
+        return clip(str(said), 300)
+    return f"database error: {clip(first_cause(exc), 300)}"
 
 
 def first_cause(exc: BaseException) -> str:

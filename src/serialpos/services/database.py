@@ -11,14 +11,16 @@ from __future__ import annotations
 from pathlib import Path
 
 from serialpos.db import migrate
-from serialpos.db.engine import Database, DatabaseError, normalize_url
-from serialpos.db.open_errors import DatabaseUnusable, parse_url, sqlite_file
+from serialpos.db.engine import Database, DatabaseError, DiskFull, normalize_url
+from serialpos.db.open_errors import DatabaseUnusable, disk_full_message, parse_url, sqlite_file
 
 __all__ = [
     "Database",
     "DatabaseError",
     "DatabaseUnusable",
+    "DiskFull",
     "check_schema",
+    "disk_full_message",
     "location",
     "open_database",
     "sqlite_path",

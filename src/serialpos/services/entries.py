@@ -31,7 +31,13 @@ from serialpos.domain.errors import BadRequest, DomainError
 from serialpos.domain.text import clip
 from serialpos.services import entry_units, follow_on_units, sale_dates, terminal_links, tokens
 from serialpos.services.apply import home_store
-from serialpos.services.apply_ids import ApplyObject, IdReused, fingerprint, first_cause, line_id
+from serialpos.services.apply_ids import (
+    ApplyObject,
+    IdReused,
+    database_message,
+    fingerprint,
+    line_id,
+)
 from serialpos.services.conflicts import (
     NotLinked,
     OtherTerminal,
@@ -341,7 +347,7 @@ def apply_entry(
         return {
             "ok": False,
             "error": "database_error",
-            "message": f"database error: {clip(first_cause(exc), 300)}",
+            "message": database_message(db, exc),
         }
     entry_units.add_units(db, [(data, verdict)])
     return verdict

@@ -410,7 +410,7 @@ def _apply_without_id(
         return {
             "ok": False,
             "error": "database_error",
-            "message": f"database error: {clip(apply_ids.first_cause(exc), 300)}",
+            "message": apply_ids.database_message(db, exc),
         }
 
 

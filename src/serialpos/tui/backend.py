@@ -18,8 +18,12 @@ def describe(exc: BaseException) -> str:
         return exc.message
     # These modules are only loaded once a worker has touched the database or the config.
     from serialpos.config import ConfigError
-    from serialpos.services.database import DatabaseError
+    from serialpos.services.database import DatabaseError, DiskFull, disk_full_message
 
+    if isinstance(exc, DiskFull) and exc.file is not None:
+        # The file by its name: the whole sentence fits a handheld's four message rows
+        # (the command line names the whole path).
+        return disk_full_message(exc.file.name)
     if isinstance(exc, DatabaseError | ConfigError):
         return str(exc)
     if isinstance(exc, OSError):

@@ -58,11 +58,13 @@ class LoggedIn(Message):
 
 
 class LoginRefused(Message):
-    """Wrong user or PIN, or the store could not be used."""
+    """Wrong user or PIN, or the store could not be used; ``unusable``: the database could
+    not be used (its disk is full, say), so the PIN was not the problem."""
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, unusable: bool = False) -> None:
         super().__init__()
         self.message = message
+        self.unusable = unusable
 
 
 class SerialLookedUp(Message):

@@ -14,7 +14,7 @@ from typing import IO, Any
 
 import sqlalchemy as sa
 
-from serialpos.db.engine import Database, DatabaseError
+from serialpos.db.engine import Database, DatabaseError, DiskFull
 from serialpos.domain import json_text
 from serialpos.domain.errors import BadRequest, DomainError, RefusedWithDetails
 from serialpos.domain.states import Action
@@ -210,11 +210,17 @@ def apply_object(db: Database, actor: Actor, data: Mapping[str, Any]) -> Result:
         if isinstance(exc, RefusedWithDetails):  # a refusal that still reports what it saw
             result |= {k: v for k, v in exc.details.items() if k not in result}
     except DatabaseError as exc:
-        result = _failure("database_error", clip(str(exc), 300))
+        result = _failure("database_error", clip(str(db.refusal(exc)), 300))
     except sa.exc.SQLAlchemyError as exc:
+        said = db.refusal(exc)  # a full disk said whole: what was lost, which file
         lines = str(getattr(exc, "orig", None) or exc).strip().splitlines()
         reason = lines[0] if lines else type(exc).__name__
-        result = _failure("database_error", f"database error: {clip(reason, 300)}")
+        result = _failure(
+            "database_error",
+            clip(str(said), 300)
+            if isinstance(said, DiskFull)
+            else f"database error: {clip(reason, 300)}",
+        )
     warnings += result.pop("warnings", [])
     if warnings:
         result["warnings"] = warnings
@@ -281,5 +287,35 @@ def apply_stream(
         finally:
             if token is not None:
                 _outbox_folder.reset(token)
+        if result is not None:
+            yield result
+
+
+def not_recorded(raw: bytes | None, line_no: int, message: str) -> Result | None:
+    """The verdict of a line the database could not take (its disk is full, say): refused
+    with ``database_error`` and ``message``, its ``id`` given back; a line that is not a JSON
+    object is refused as ``bad_request``, as always. None for a blank line. Needs no
+    database, so a run that cannot write at all still answers every line it was given."""
+    if raw is not None and line_no == 1:
+        raw = raw.removeprefix(codecs.BOM_UTF8)
+    if raw is not None and not raw.strip():
+        return None
+    head: Result = {"ok": False, "line": line_no}
+    if raw is None:
+        return head | _failure("bad_request", f"line too long: more than {MAX_LINE_BYTES} bytes")
+    try:
+        data = _parse(raw)
+    except BadRequest as exc:
+        return head | _failure(exc.code, exc.message)
+    if "id" in data:
+        head["id"] = data["id"]
+    return head | _failure("database_error", message)
+
+
+def none_recorded(stream: IO[bytes], message: str) -> Iterator[Result]:
+    """The verdicts of a run whose database cannot be opened for writing (a full disk): each
+    line :func:`not_recorded`, so a host knows exactly which lines to send again."""
+    for line_no, raw in enumerate(read_lines(stream), start=1):
+        result = not_recorded(raw, line_no, message)
         if result is not None:
             yield result

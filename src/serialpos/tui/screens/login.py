@@ -64,6 +64,12 @@ class LoginScreen(ConsoleScreen):
     def __init__(self, demo_users: tuple[tuple[str, str], ...] = ()) -> None:
         super().__init__()
         self.demo_users = demo_users
+        #: Why the database cannot be used (its disk is full...), while it cannot: no name or
+        #: PIN can log in then, so that reason stays on the screen (see :meth:`action_login`).
+        self.unusable: str | None = None
+        #: The reason came from opening the database (not from a login's write): opening is
+        #: what is tried again.
+        self.open_failed = False
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="login"):
@@ -121,6 +127,10 @@ class LoginScreen(ConsoleScreen):
 
     def on_database_opened(self, message: DatabaseOpened) -> None:
         self.console.read_screens_css()
+        if self.open_failed:  # opened again (space was freed): its reason is gone
+            self.open_failed = False
+            self.unusable = None
+            self.message_line.clear()
         store_text = self.query_one("#store-text", Static)
         existing: list[Select[str]] = list(self.query("#store").results(Select))
         for select in existing:
@@ -150,6 +160,8 @@ class LoginScreen(ConsoleScreen):
     def on_database_failed(self, message: DatabaseFailed) -> None:
         self.console.read_screens_css()
         self.query_one("#store-text", Static).update(Text("the database is not available"))
+        self.unusable = message.message
+        self.open_failed = True
         self.show_error(message.message)
 
     # -- logging in ----------------------------------------------------------------------
@@ -161,15 +173,19 @@ class LoginScreen(ConsoleScreen):
     def action_login(self) -> None:
         user = self.query_one("#user", Input)
         pin = self.query_one("#pin", Input)
-        if not user.value.strip():
-            user.focus()
-            self.show_error("type your user name")
+        missing = None if user.value.strip() else user
+        missing = missing or (None if pin.value else pin)
+        if missing is not None:
+            missing.focus()
+            if self.unusable is not None:
+                # A prompt for a field would hide the one reason nobody can log in; the
+                # database is tried again instead, and says whether it still cannot be used.
+                self.show_error(self.unusable)
+                if self.open_failed:
+                    self.open_database()
+            else:
+                self.show_error(f"type your {'user name' if missing is user else 'PIN'}")
             self.console.call_later(self.console.type_ahead.replay)  # nothing to check: keys go on
-            return
-        if not pin.value:
-            pin.focus()
-            self.show_error("type your PIN")
-            self.console.call_later(self.console.type_ahead.replay)
             return
         store: str | None = None
         for select in self.query("#store").results(Select):
@@ -204,11 +220,12 @@ class LoginScreen(ConsoleScreen):
             idle = get_chain_settings(db).idle_logout_minutes
         except Exception as exc:  # wrong PIN, database down: all said on this screen
             from serialpos.logs import action
+            from serialpos.services.database import DatabaseError
             from serialpos.tui.backend import describe
 
             refused = describe(exc)
             action(name, self.console.terminal_config().terminal_id, f"login refused: {refused}")
-            self.post_message(LoginRefused(refused))
+            self.post_message(LoginRefused(refused, unusable=isinstance(exc, DatabaseError)))
             return
         from serialpos.logs import action
 
@@ -218,11 +235,14 @@ class LoginScreen(ConsoleScreen):
     def on_login_refused(self, message: LoginRefused) -> None:
         self.console.type_ahead.drop()  # typed for a menu that never came (tui/type_ahead.py)
         pin = self.query_one("#pin", Input)
-        pin.clear()
+        self.unusable = message.message if message.unusable else None
+        if not message.unusable:  # else not the PIN's fault: kept, so Enter tries again
+            pin.clear()
         pin.focus()
         self.show_error(message.message)
 
     def on_logged_in(self, message: LoggedIn) -> None:
+        self.unusable = None
         self.query_one("#pin", Input).clear()
         self.message_line.clear()
         self.console.start_session(message.session)
