@@ -301,12 +301,16 @@ def resolve(
     if action == "record_sale":
         refuse_record_sale(current)
     rest: Result = {}
+    held: dict[str, dict[str, int]] = {}
     if action == "record_sale":
         from serialpos.services.conflict_sale import check_followed, rest_of_sale
 
         follows = current.get("follows")
         check_followed(current, None if follows is None else show(db, int(follows)))
         rest = rest_of_sale(current)
+        from serialpos.services.open_line_credit import serials_of_sales
+
+        held = serials_of_sales(current, lambda n: show(db, n))
     if action == "refund":
         from serialpos.services.conflict_refund import refund_plan
 
@@ -328,7 +332,7 @@ def resolve(
                 seller = cashier(conn, rest, actor)
                 whole = given_at_till(handed_over_whole(current))
                 # A follow-on return may name the line record_sale left open and paid.
-                credit = for_resolution(current.get("error") in FOLLOW_ERRORS)
+                credit = for_resolution(current.get("error") in FOLLOW_ERRORS, held)
                 from serialpos.services.shifts import checked_at_terminal
 
                 # The till's money, taken in its drawer (its shift rule checked there):

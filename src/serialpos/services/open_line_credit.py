@@ -20,29 +20,88 @@ Central's unit stays the other customer's: the one the till took back was never 
 order's at central, and the till takes central's state of it. Outside a resolution an open
 line is refused as ever: at a counter, a line not handed over is removed or voided, not
 returned.
+
+The till names the units it takes back by serial (``order_return`` with ``serials``) as
+often as by line number. Central cleared the open line's serial, so the serial alone finds
+no line: inside the resolution the till's own sale (the conflict the return follows, or the
+one that follows) says which line held it (:func:`line_left_open`). Without this the
+``serials`` form was refused "was not sold on order", and only ``accept`` was left, which
+kept the exchange's new unit sold at the till and in stock at central.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from decimal import Decimal
 from typing import Any
 
 from serialpos.domain.orders import LineStatus
+from serialpos.domain.serials import normalize_serial
 
 _resolving: ContextVar[bool] = ContextVar("open_line_credit", default=False)
+#: Order number -> {serial: line number} of the till's sales the resolved act follows.
+_held: ContextVar[Mapping[str, Mapping[str, int]] | None] = ContextVar(
+    "open_line_serials", default=None
+)
 
 
 @contextmanager
-def for_resolution(on: bool = True) -> Iterator[None]:
-    """Returns made inside take back a line left open and paid (module doc), when ``on``."""
+def for_resolution(
+    on: bool = True, held: Mapping[str, Mapping[str, int]] | None = None
+) -> Iterator[None]:
+    """Returns made inside take back a line left open and paid (module doc), when ``on``;
+    ``held`` (from :func:`serials_of_sales`) says which line of a till's sale held a serial."""
     token = _resolving.set(on)
+    named = _held.set(held or {})
     try:
         yield
     finally:
+        _held.reset(named)
         _resolving.reset(token)
+
+
+def serials_of_sales(
+    current: Mapping[str, Any], show: Callable[[int], Mapping[str, Any]]
+) -> dict[str, dict[str, int]]:
+    """For conflict ``current`` (a till's follow-on act), the till's sales it follows, up
+    the chain of ``follows`` (each read by ``show``): order number -> {serial: the number
+    of the line that held it at the till}. A sale's lines are numbered as its entry lists
+    them, at the till and as ``record_sale`` recorded it."""
+    out: dict[str, dict[str, int]] = {}
+    seen: set[int] = set()
+    follows = current.get("follows")
+    while isinstance(follows, int) and follows not in seen:
+        seen.add(follows)
+        row = show(follows)
+        line = (row.get("entry") or {}).get("line") or {}
+        numbers = line.get("numbers")
+        order = numbers.get("order") if isinstance(numbers, Mapping) else None
+        items = line.get("lines")
+        if isinstance(order, str) and isinstance(items, list):
+            out.setdefault(order, {}).update(
+                {
+                    str(normalize_serial(item["serial"])): n
+                    for n, item in enumerate(items, start=1)
+                    if isinstance(item, Mapping) and isinstance(item.get("serial"), str)
+                }
+            )
+        follows = row.get("follows")
+    return out
+
+
+def line_left_open(order: str, serial: str, lines: Iterable[Any]) -> int | None:
+    """The id of the line of ``order`` (its ``lines``, each with ``line``, ``number``,
+    ``status`` and ``serial``) that held ``serial`` at the till and was left open without it
+    at central, inside :func:`for_resolution`; None otherwise."""
+    if not _resolving.get():
+        return None
+    number = (_held.get() or {}).get(order, {}).get(str(normalize_serial(serial)))
+    for ln in lines:
+        if ln.number == number and ln.status is LineStatus.OPEN and not ln.serial:
+            return int(ln.line)
+    return None
 
 
 def taken_without_unit(line: Mapping[Any, Any], due: Callable[[], Decimal]) -> bool:

@@ -151,6 +151,8 @@ def lines_for_serials(view: OrderView, serials: list[str]) -> list[int]:
             for ln in view.lines
             if ln.serial == serial and ln.status is LineStatus.FULFILLED
         ]
+        if not match and (held := open_line_credit.line_left_open(view.order, raw, view.lines)):
+            match = [held]  # left open at central by record_sale, its serial cleared
         if not match:
             raise BadRequest(
                 f"serial {clip(raw)} was not sold on order {view.order} (or was already returned)",
