@@ -11,7 +11,10 @@ its own, matched by their numbers, never by ids (the ids differ between the data
 the order by its number, the lines by their numbers, the invoices by theirs; the invoice
 lines are taken whole. What stays the till's: the order's id, its ``terminal`` (its own sale,
 not a copy), its customer record, and each payment's shift (the money moved in this till's
-drawer), so the X and Z reports are unchanged.
+drawer), so the X and Z reports are unchanged. A refund the till paid on a refund note of
+its own that central does not hold (the return settled by ``accept``: central's state
+stands) stays as the till paid it: the cash left its drawer, and the X and Z reports list
+that note apart as not taken (services/not_taken.py ``in_shift``).
 """
 
 from __future__ import annotations
@@ -165,11 +168,23 @@ def _align_payments(
     """The order's payments as central has them, one for one in the order made, each local
     row keeping its shift; a local row central lacks goes, one central has more comes
     without a shift (the money moved in no drawer of this till's)."""
-    pc = orepo.payment_t.c
+    pc, i = orepo.payment_t.c, orepo.invoice_t.c
+    # A refund this till paid on a refund note central does not hold (a return a manager
+    # settled by accept): the money left this drawer, so its row stays, shift and all.
+    own_refunds = (
+        sa.select(i.id)
+        .where(i.order_id == local_id, i.kind == "Refund", i.id.not_in(list(invoices.values())))
+        .scalar_subquery()
+    )
     here = [
-        int(i)
-        for i in conn.execute(
-            sa.select(pc.id).where(pc.order_id == local_id).order_by(pc.id)
+        int(n)
+        for n in conn.execute(
+            sa.select(pc.id)
+            .where(
+                pc.order_id == local_id,
+                sa.not_(sa.and_(pc.kind == "refund", pc.invoice_id.in_(own_refunds))),
+            )
+            .order_by(pc.id)
         ).scalars()
     ]
     theirs = [r for r in copy.get("order_payments", []) if int(r["order_id"]) == central_id]

@@ -43,6 +43,38 @@ def put_back_words(c: Mapping[str, Any]) -> str | None:
     return f"put back here: {text}"
 
 
+def return_money_words(c: Mapping[str, Any]) -> str | None:
+    """What money a till's return moved (``return_money``, services/return_money.py) and
+    where it is booked after the resolution: ``money: the till refunded 418.80 by cash on
+    RF-… out of its drawer; …``. None for any other conflict."""
+    money = c.get("return_money")
+    if not isinstance(money, Mapping):
+        return None
+    amount = money.get("amount") or "the lines' price"
+    note = money.get("refund_note") or "its refund note"
+    method = money.get("method")
+    paid = (
+        f"the till kept {amount} as exchange credit on {note}"
+        if method == "exchange credit"
+        else f"the till refunded {amount} by {method} on {note}, out of its drawer"
+    )
+    resolution = c.get("resolution")
+    done = resolution.get("action") if isinstance(resolution, Mapping) else None
+    if done == "record_sale":
+        where = "recorded at central with the return"
+    elif done:
+        where = (
+            f"not at central ({done}): in the till's books only, its X and Z reports list "
+            f"{note} apart as not taken"
+        )
+    else:
+        where = (
+            "record_sale books it at central; accept leaves it in the till's books only "
+            "(its X and Z reports list the note apart as not taken)"
+        )
+    return f"money: {paid}; {where}"
+
+
 def terminal_words(terminal: object, unnamed: str) -> str:
     """Where an event was made, for people: a command run at central with no terminal id
     configured records the config's default id (``unnamed``), named as such."""
@@ -85,6 +117,9 @@ def conflict_words(c: Mapping[str, Any], unnamed_terminal: str) -> list[str]:
         # (until resolved: then what the resolution did)
         words.append(f"  {heading}: {sale[0]}")
         words += [f"    {one}" for one in sale[1:]]
+    money = return_money_words(c)
+    if money:
+        words.append(f"  {money}")
     back = put_back_words(c)
     if back:
         words.append(f"  {back}")

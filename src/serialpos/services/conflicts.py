@@ -255,7 +255,11 @@ def show(db: Database, conflict_id: int) -> Result:
     )
     if not rows:
         raise UnknownConflict(f"there is no conflict {conflict_id}")
-    return present(rows[0])
+    found = present(rows[0])
+    from serialpos.services.return_money import of_return
+
+    money = db.read(lambda conn: of_return(conn, found["entry"]["line"]))
+    return {**found, "return_money": money} if money else found
 
 
 def resolve(
