@@ -37,6 +37,8 @@ from contextvars import ContextVar
 from decimal import Decimal
 from typing import Any
 
+import sqlalchemy as sa
+
 from serialpos.domain.orders import LineStatus
 from serialpos.domain.serials import normalize_serial
 
@@ -116,3 +118,14 @@ def taken_without_unit(line: Mapping[Any, Any], due: Callable[[], Decimal]) -> b
         and line.get("package_line") is None
         and due() == 0
     )
+
+
+def invoiced_only(rows: list[sa.Row[Any]]) -> list[sa.Row[Any]]:
+    """The order-line ``rows`` a return's refund note lists: not a line taken back open
+    (``taken_without_unit``). Such a line was never invoiced (``record_sale`` invoiced the
+    lines handed over): its money was a deposit, and giving it back is a refund payment, not
+    a credit note against sales. Listed on the note, the sales reports counted the refund
+    against an invoice that never charged it (a 47.99 sale reported as -1030.81). The note
+    keeps its number (an exchange's new sale names it, and its refund payments are the
+    credit), with nothing on it when every line it takes back was open."""
+    return [r for r in rows if r._mapping["status"] != LineStatus.OPEN]

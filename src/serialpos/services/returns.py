@@ -295,7 +295,10 @@ def take_back(
     refers = ", ".join(
         conn.execute(sa.select(inv.number).where(inv.id.in_(originals)).order_by(inv.id)).scalars()
     )
-    refund_id, number = issue_invoice(ctx, chosen, "Refund", refers_to=refers or None)
+    # A line left open and paid was never invoiced: its money is a deposit, given back as a
+    # refund payment, not credited against sales (open_line_credit.py): off the note.
+    invoiced = open_line_credit.invoiced_only(chosen)
+    refund_id, number = issue_invoice(ctx, invoiced, "Refund", refers_to=refers or None)
     amount = sum((_row_total(r) for r in chosen), ZERO)
     c = orepo.line_t.c
     conn.execute(
