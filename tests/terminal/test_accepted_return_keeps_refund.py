@@ -19,6 +19,7 @@ import json
 import subprocess
 from decimal import Decimal
 
+import sqlalchemy as sa
 from terminal_chain import Chain, Terminal
 
 from serialpos.services import products, users
@@ -39,21 +40,24 @@ def _x(till: Terminal) -> dict[str, object]:
     return x
 
 
-def test_an_accepted_return_keeps_the_tills_cash_refund(chain: Chain) -> None:
+def _offline_return(chain: Chain, tag: str) -> tuple[Terminal, Terminal, str, str, int, int]:
+    """A sells the phone; B sells it with a cable by card and refunds it in cash; A syncs
+    first: (A, B, B's order, its refund note, the sale's conflict, the return's)."""
     ada = users.actor_for(chain.server.db, "ada", "setup")
+    sku, serial = f"RKP{tag}", f"RK-{tag}"
     products.create_product(
-        chain.server.db, ada, sku="RKP", name="Phone RK", serial_mode="required", price=PRICE
+        chain.server.db, ada, sku=sku, name="Phone RK", serial_mode="required", price=PRICE
     )
-    assert chain.post({"op": "receive", "store": "S1", "sku": "RKP", "serial": "RK-001"})[0]["ok"]
+    assert chain.post({"op": "receive", "store": "S1", "sku": sku, "serial": serial})[0]["ok"]
     assert chain.post({"op": "receive", "store": "S1", "sku": "CAB", "quantity": 5})[0]["ok"]
-    a, b = chain.terminal("rk-a"), chain.terminal("rk-b")
+    a, b = chain.terminal(f"rk-{tag}-a"), chain.terminal(f"rk-{tag}-b")
     b.cli("--user", "mia", "shift", "open", "--float", str(FLOAT))
-    assert a.apply({"op": "sell", "store": "S1", "sku": "RKP", "serial": "RK-001"})[0]["ok"]
+    assert a.apply({"op": "sell", "store": "S1", "sku": sku, "serial": serial})[0]["ok"]
     [sold] = b.apply(
         {
             "op": "order_create",
             "store": "S1",
-            "lines": [{"sku": "RKP", "serial": "RK-001"}, {"sku": "CAB"}],
+            "lines": [{"sku": sku, "serial": serial}, {"sku": "CAB"}],
             "fulfil": True,
             "payments": [{"method": "card", "amount": str(PRICE + CABLE)}],
         }
@@ -72,11 +76,17 @@ def test_an_accepted_return_keeps_the_tills_cash_refund(chain: Chain) -> None:
     sale, ret = (
         int(r[0])
         for r in chain.server.db.read(
-            lambda conn: conn.exec_driver_sql(
-                "SELECT id FROM sync_conflict WHERE terminal = 'rk-b' ORDER BY id"
+            lambda conn: conn.execute(
+                sa.text("SELECT id FROM sync_conflict WHERE terminal = :t ORDER BY id"),
+                {"t": b.name},
             ).all()
         )
     )
+    return a, b, order, note, sale, ret
+
+
+def test_an_accepted_return_keeps_the_tills_cash_refund(chain: Chain) -> None:
+    a, b, order, note, sale, ret = _offline_return(chain, "1")
     assert _resolve(chain, sale, "record_sale").returncode == 0
     # What the return moved, said before and after the manager's choice.
     money = {"refund_note": note, "method": "cash", "amount": str(PRICE)}
@@ -97,6 +107,29 @@ def test_an_accepted_return_keeps_the_tills_cash_refund(chain: Chain) -> None:
     assert paid == [("payment", "card", PRICE + CABLE), ("refund", "cash", -PRICE)]
     shown = b.cli("--user", "mia", "shift", "x").stdout
     assert note in shown, shown
+    b.check_clean()
+    a.check_clean()
+    chain.check_clean()
+
+
+def test_a_return_recorded_after_the_till_took_its_sale_keeps_the_shift(chain: Chain) -> None:
+    """B syncs between the two resolutions: it takes the recorded sale while the return is
+    still open (its refund row was dropped then), and then the return recorded by
+    ``record_sale`` (its refund row came back without a shift): the drawer lost the refund
+    for good. The row now stays, and central's refund matches it, in B's shift."""
+    a, b, order, _note, sale, ret = _offline_return(chain, "2")
+    assert _resolve(chain, sale, "record_sale").returncode == 0
+    b.sync()
+    assert Decimal(str(_x(b)["expected_cash"])) == FLOAT - PRICE
+    done = _resolve(chain, ret, "record_sale")
+    assert done.returncode == 0, done.stdout + done.stderr
+    b.sync()
+    b.sync()
+    after = _x(b)
+    assert Decimal(str(after["expected_cash"])) == FLOAT - PRICE, after
+    assert after["not_taken"] == [], after
+    paid = [(k, m, Decimal(str(v))) for k, m, v in b.query(PAYMENTS, n=order)]
+    assert paid == [("payment", "card", PRICE + CABLE), ("refund", "cash", -PRICE)]
     b.check_clean()
     a.check_clean()
     chain.check_clean()
