@@ -30,17 +30,11 @@ from serialpos.domain import entry_seal
 from serialpos.domain.errors import BadRequest, DomainError
 from serialpos.domain.text import clip
 from serialpos.services import entry_units, follow_on_units, sale_dates, terminal_links, tokens
+from serialpos.services.acting_at_till import acting_for
 from serialpos.services.apply import home_store
 from serialpos.services.apply_ids import ApplyObject, IdReused, fingerprint, first_cause, line_id
-from serialpos.services.conflicts import (
-    NotLinked,
-    OtherTerminal,
-    acting_for,
-    conflict_followed,
-    is_conflict,
-    present,
-    with_follows,
-)
+from serialpos.services.conflict_codes import is_conflict
+from serialpos.services.conflict_views import conflict_followed, present, with_follows
 from serialpos.services.context import Actor
 from serialpos.services.shifts import checked_at_terminal
 from serialpos.services.stock_lines import item_serials, item_sku
@@ -111,13 +105,13 @@ def _check_link(
 ) -> None:
     link = terminal_links.link_in(conn, db, actor.terminal)
     if link is None:
-        raise NotLinked(
+        raise terminal_links.NotLinked(
             f"the token {actor.terminal} belongs to no terminal: run 'serialpos "
             "terminal init' with it first"
         )
     linked_terminal, store = link
     if linked_terminal != terminal:
-        raise OtherTerminal(
+        raise terminal_links.OtherTerminal(
             f"this token belongs to terminal {linked_terminal}, not {clip(terminal)}"
         )
     home_store.check_in(conn, terminal, store, data)  # every store the entry acts in

@@ -49,7 +49,7 @@ from serialpos.domain.users import Permission
 from serialpos.services import document_numbers, entry_units, ledger, serial_precheck
 from serialpos.services.apply.fields import Fields
 from serialpos.services.apply.move_handlers import till_price
-from serialpos.services.conflicts import is_conflict
+from serialpos.services.conflict_codes import is_conflict
 from serialpos.services.entries import Entry, Result, _replay, record_conflict
 from serialpos.services.entry_sale_rows import Place, Sell, write
 from serialpos.services.orders.till_price import differs

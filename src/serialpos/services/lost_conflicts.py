@@ -37,7 +37,8 @@ from serialpos.db import apply_outcomes
 from serialpos.db.engine import Database
 from serialpos.domain.errors import BadRequest, DomainError
 from serialpos.domain.sale_not_recorded import FOLLOW_ERRORS
-from serialpos.services.conflicts import CONFLICT_CODES, conflict_followed, is_conflict
+from serialpos.services.conflict_codes import CONFLICT_CODES, is_conflict
+from serialpos.services.conflict_views import conflict_followed
 from serialpos.services.context import Actor
 from serialpos.services.entries import _claim, _record_conflict, _replay, prepare
 
