@@ -92,7 +92,7 @@ NAMED_DOCUMENT = ("order", "exchange_of")
 def conflict_followed(conn: Connection, terminal: str, data: Mapping[str, Any]) -> int | None:
     """The conflict of ``terminal``'s entry that made the order or refund note ``data``
     names (``order``, ``exchange_of``), if central holds one: the conflict an entry refused
-    for naming it follows (services/entries.py ``follows_conflict``)."""
+    for naming it follows (services/conflict_recording.py ``follows_conflict``)."""
     for key in NAMED_DOCUMENT:
         number = data.get(key)
         if isinstance(number, str) and number:

@@ -30,7 +30,8 @@ from serialpos.db.tables import utcnow
 from serialpos.domain.limits import check_stock_level
 from serialpos.domain.orders import LineAmounts, LineStatus, OrderStatus, SaleType, Totals, totals
 from serialpos.domain.states import Action, UnitState, on_hand_delta
-from serialpos.services.entries import Entry, Result
+from serialpos.services.entries import Result
+from serialpos.services.entry_checks import Entry
 from serialpos.services.orders.views import DOCUMENT_TYPE, ZERO
 
 

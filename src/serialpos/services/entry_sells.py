@@ -47,7 +47,9 @@ from serialpos.services import sell_run_statements as statements
 from serialpos.services.apply.fields import Fields
 from serialpos.services.apply.move_handlers import till_price
 from serialpos.services.conflict_codes import is_conflict
-from serialpos.services.entries import Entry, Result, _replay, record_conflict
+from serialpos.services.conflict_recording import record_conflict
+from serialpos.services.entries import Result, _replay
+from serialpos.services.entry_checks import Entry
 from serialpos.services.entry_sale_rows import Place, Sell, write
 from serialpos.services.orders.till_price import differs
 from serialpos.services.orders.views import MAX_LINES

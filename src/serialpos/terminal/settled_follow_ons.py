@@ -3,7 +3,7 @@
 
 An act that follows a sale central did not record (the exchange of a unit from it: its
 return names the order, its new sale the return's refund note) is a conflict that follows
-another (services/entries.py ``follows_conflict``). While it is open the till keeps its
+another (services/conflict_recording.py ``follows_conflict``). While it is open the till keeps its
 units and quantities as the act left them (terminal/push.py ``_follows``): the customer has
 them, and a manager may still record it (``record_sale``: terminal/recorded_sales.py then
 takes central's rows). But a manager may settle it otherwise (``accept``: central's state
