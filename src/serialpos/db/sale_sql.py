@@ -13,7 +13,7 @@ from typing import Any, cast
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from serialpos.db import document_sql, repo
+from serialpos.db import document_sql, order_settings, repo, sale_products
 from serialpos.db import order_repo as orepo
 from serialpos.db.lease_tables import lease_t
 from serialpos.db.prepared import Prepared, PreparedRow
@@ -46,11 +46,14 @@ _INSERT_ORDER = Prepared(
 
 
 def _order_with_settings(dialect: str) -> Prepared:
-    """:data:`_INSERT_ORDER` bringing back its store's settings too (orepo.with_settings)."""
+    """:data:`_INSERT_ORDER` bringing back its store's settings too
+    (order_settings.with_settings)."""
     made = _INSERT_ORDER.statement
     assert isinstance(made, sa.Insert)
     store = sa.bindparam("settings_store", type_=sa.Integer())
-    return Prepared(made.returning(*orepo.with_settings(store, dialect)), _INSERT_ORDER.column_keys)
+    return Prepared(
+        made.returning(*order_settings.with_settings(store, dialect)), _INSERT_ORDER.column_keys
+    )
 
 
 _INSERT_ORDER_WITH_SETTINGS = {d: _order_with_settings(d) for d in ("sqlite", "postgresql")}
@@ -62,7 +65,7 @@ def insert_order(conn: Connection, values: Mapping[str, object]) -> sa.Row[Any]:
     for the transaction (the step's shift check, tax and serial prompt read them next)."""
     params = {**NO_CUSTOMER, **values, "settings_store": values["store_id"]}
     found = _INSERT_ORDER_WITH_SETTINGS[conn.dialect.name].rows(conn, params)[0]
-    return orepo.keep_settings_of(conn, found)
+    return order_settings.keep_settings_of(conn, found)
 
 
 def _numbered_order() -> Prepared:
@@ -76,7 +79,7 @@ def _numbered_order() -> Prepared:
         sa.bindparam("number_prefix", type_=sa.String()), numbered.c.value
     )
     picked = sa.select(number, *(sa.bindparam(k, type_=order_c[k].type) for k in keys))
-    settings = orepo.with_settings(sa.bindparam("store_id", type_=sa.Integer()))
+    settings = order_settings.with_settings(sa.bindparam("store_id", type_=sa.Integer()))
     return Prepared(made.from_select(["number", *keys], picked).returning(*settings))
 
 
@@ -97,7 +100,7 @@ def insert_numbered_order(
         "counter_store": values["store_id"],
         "counter_kind": "order",
     }
-    return orepo.keep_settings_of(conn, _INSERT_NUMBERED_ORDER.rows(conn, params)[0])
+    return order_settings.keep_settings_of(conn, _INSERT_NUMBERED_ORDER.rows(conn, params)[0])
 
 
 #: How many lines the order has and its highest line number.
@@ -158,7 +161,7 @@ def _scanned_line() -> Prepared:
     scan's product read, line insert and (with a serial) unit read are one round trip, not
     three. The line's columns follow as :func:`insert_line` returns them (None where no
     line was inserted)."""
-    by_sku = orepo.SALE_PRODUCT_SELECT.where(orepo.product_c.sku == sa.bindparam("sku"))
+    by_sku = orepo.SALE_PRODUCT_SELECT.where(sale_products.product_c.sku == sa.bindparam("sku"))
     product = by_sku.cte("scanned")
     p = product.c
     values = {
@@ -223,7 +226,7 @@ def insert_scanned_line(
     if found is None:
         return None
     row = tuple(found)
-    product = orepo.sale_product_of(tuple(row[:_PRODUCT_WIDTH]))
+    product = sale_products.sale_product_of(tuple(row[:_PRODUCT_WIDTH]))
     line = row[_PRODUCT_WIDTH : _PRODUCT_WIDTH + _LINE_WIDTH]
     made: sa.Row[Any] | None = None
     if line[0] is not None:

@@ -11,8 +11,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from serialpos.db import line_money, repo, sale_invoice_sql, tender_sql
 from serialpos.db import order_repo as orepo
-from serialpos.db import repo, sale_invoice_sql, tender_sql
 from serialpos.db.engine import Database
 from serialpos.db.tables import utcnow
 from serialpos.domain.errors import (
@@ -135,7 +135,7 @@ def issue_invoice(
     conn = ctx.conn
     series = "refund" if kind == "Refund" else "invoice"
     number = document_numbers.mint(ctx.db, conn, series, ctx.store, ctx.store_id)
-    amounts = [orepo.row_amounts(r) for r in rows]
+    amounts = [line_money.row_amounts(r) for r in rows]
     sums = totals(amounts)
     invoice_id = sale_invoice_sql.insert_invoice(
         conn,
@@ -191,7 +191,7 @@ def _close_one_line(
     if prefix is None:
         return None
     line = chosen[0]._mapping
-    amounts = orepo.row_amounts(chosen[0])
+    amounts = line_money.row_amounts(chosen[0])
     sums = totals([amounts])
     first = None
     if taking:
