@@ -9,7 +9,7 @@ from starlette.responses import JSONResponse, Response
 from serialpos.api.auth import actor_now
 from serialpos.domain.errors import BadRequest
 from serialpos.domain.text import has_control_chars
-from serialpos.services import conflicts, snapshot
+from serialpos.services import acting_at_till, conflict_views, conflicts, snapshot
 
 
 def _optional(request: Request, key: str) -> str | None:
@@ -96,9 +96,9 @@ def conflict_list(request: Request) -> Response:
     """``GET /v1/conflicts[?status=open|resolved&store=]``. A store terminal's token, of any
     role, sees its own store's conflicts only, asked or not (another store's is refused),
     as it reads its own store's feed; a manager's or an admin's token sees every store's,
-    or the one asked for (services/conflicts.py ``list_for``)."""
+    or the one asked for (services/conflict_views.py ``list_for``)."""
     actor = actor_now(request)
-    found = conflicts.list_for(
+    found = conflict_views.list_for(
         request.app.state.db,
         actor,
         status=_optional(request, "status"),
@@ -168,7 +168,7 @@ async def conflict_resolve(request: Request) -> Response:
 
     def work() -> dict[str, object]:
         db = request.app.state.db
-        actor = conflicts.resolver_for(db, token, user)
+        actor = acting_at_till.resolver_for(db, token, user)
         return conflicts.resolve(db, actor, conflict_id, by, note, apply_object, entry)
 
     return JSONResponse(await run_in_threadpool(work))

@@ -66,7 +66,7 @@ def list_(
         if note:
             typer.echo(f"note: {note}", err=True)
     else:
-        from serialpos.services.conflicts import list_conflicts
+        from serialpos.services.conflict_views import list_conflicts
 
         found = list_conflicts(st.database(), status=status, store=store)
     if as_json:
@@ -141,7 +141,7 @@ def show(
         if note:
             typer.echo(f"note: {note}", err=True)
     else:
-        from serialpos.services.conflicts import show as show_conflict
+        from serialpos.services.conflict_views import show as show_conflict
 
         found = show_conflict(st.database(), conflict)
     if as_json:

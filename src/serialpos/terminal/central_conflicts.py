@@ -28,7 +28,7 @@ from serialpos.config import ChainConfig
 from serialpos.db import journal
 from serialpos.db.engine import Database
 from serialpos.domain.errors import BadRequest, DomainError
-from serialpos.services.conflicts import UnknownConflict
+from serialpos.services.conflict_views import UnknownConflict
 from serialpos.terminal import count_conflicts
 from serialpos.terminal.client import ROUTE_MISSING, CentralClient, CentralRefused, Offline
 from serialpos.terminal.status import local_conflicts
