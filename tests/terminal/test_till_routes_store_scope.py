@@ -93,3 +93,45 @@ def test_a_till_token_reads_and_resolves_in_its_own_store_only(chain: Chain) -> 
         done = client.post(f"/v1/conflicts/{conflict}/resolve", json={"by": "accept"})
         assert done.status_code == 200, done.text
     assert chain.scalar("SELECT status FROM sync_conflict WHERE id = :i", i=conflict) == "resolved"
+
+
+def test_the_other_sync_routes_already_kept_a_till_to_its_store(chain: Chain) -> None:
+    """The snapshot (every part), leases and the conflict list held a till's token to its
+    store before: kept so (no change of code; each route checked for issue 16)."""
+    assert chain.post({"op": "receive", "store": "S1", "sku": "PH1", "serial": "RK-1"})[0]["ok"]
+    [order] = chain.post(
+        {"op": "order_create", "store": "S1", "lines": [{"sku": "PH1", "serial": "RK-1"}]}
+    )
+    assert order["ok"], order
+    s1_till = chain.terminal("till-rk-s1")
+    s2_till = chain.terminal("till-rk-s2", store="S2")
+    with _client(chain, s2_till.token) as client:
+        for part in ({}, {"part": "reference"}, {"part": "orders", "number": order["order"]}):
+            answer = client.get(
+                "/v1/snapshot", params={"store": "S1", "terminal": "till-rk-s2"} | part
+            )
+            assert answer.status_code == 409, answer.text
+            assert answer.json()["code"] == "token_in_use", answer.text
+        own = client.get(
+            "/v1/snapshot",
+            params={
+                "store": "S2",
+                "terminal": "till-rk-s2",
+                "part": "orders",
+                "number": order["order"],
+            },
+        )
+        assert own.status_code == 200 and order["order"] not in own.text, own.text
+        taken = client.post("/v1/leases", json={"serials": ["RK-1"]})
+        assert taken.json()["code"] == "not_in_stock", taken.text
+        for answer in (
+            client.get("/v1/leases", params={"terminal": "till-rk-s1"}),
+            client.delete("/v1/leases", params={"terminal": "till-rk-s1"}),
+            client.get("/v1/conflicts", params={"store": "S1"}),
+        ):
+            assert answer.status_code == 403, answer.text
+            assert answer.json()["code"] == "permission_denied", answer.text
+    assert chain.post({"op": "receive", "store": "S1", "sku": "PH1", "serial": "RK-2"})[0]["ok"]
+    with _client(chain, s1_till.token) as client:  # its own store's unit
+        taken = client.post("/v1/leases", json={"serials": ["RK-2"]})
+        assert taken.status_code == 200 and taken.json()["taken"] == 1, taken.text
