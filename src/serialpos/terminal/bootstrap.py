@@ -175,7 +175,7 @@ def init(
         )
     terminal_id = terminal or new_terminal_id(store)
     own = client is None
-    client = client or CentralClient(server, token, terminal=terminal_id)
+    client = client or CentralClient(server, token, terminal=terminal_id, store=store)
     try:
         snap = client.get_json("/v1/snapshot", store=store, terminal=terminal_id)
     finally:

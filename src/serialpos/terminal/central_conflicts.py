@@ -42,7 +42,11 @@ def list_at_central(chain: ChainConfig, *, only_open: bool) -> list[dict[str, An
     reached."""
     params = {"store": chain.store, **({"status": "open"} if only_open else {})}
     with CentralClient(
-        chain.server, chain.token, timeout=CONSOLE_TIMEOUT, terminal=chain.terminal
+        chain.server,
+        chain.token,
+        timeout=CONSOLE_TIMEOUT,
+        terminal=chain.terminal,
+        store=chain.store,
     ) as client:
         found: list[dict[str, Any]] = client.get_json("/v1/conflicts", **params)["conflicts"]
     return found
@@ -63,7 +67,11 @@ def resolve_at_central(
     if entry is not None:
         body["entry"] = entry
     with CentralClient(
-        chain.server, chain.token, timeout=CONSOLE_TIMEOUT, terminal=chain.terminal
+        chain.server,
+        chain.token,
+        timeout=CONSOLE_TIMEOUT,
+        terminal=chain.terminal,
+        store=chain.store,
     ) as client:
         done: dict[str, Any] = client.post_json(f"/v1/conflicts/{conflict_id}/resolve", body)
     return done

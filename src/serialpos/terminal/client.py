@@ -67,14 +67,20 @@ class CentralClient:
         timeout: float = TIMEOUT,
         transport: httpx.BaseTransport | None = None,
         terminal: str | None = None,
+        store: str | None = None,
     ) -> None:
         """``terminal``: the id of the till this client speaks for, named in every read of
         the event feed, so that central refuses another till's token there
         (``other_terminal``) before the till compares central's feed with its own: read with
         another till's token, the feed is another store's or another till's, and the till
-        took it for central restored from an older backup (``central_behind``)."""
+        took it for central restored from an older backup (``central_behind``).
+        ``store``: the till's store, asked for in every read of the event feed, so that a
+        till given a token bound to no terminal (a host system's, an admin's: central filters
+        by the token's store only for a till's own) reads its own store's events, not
+        every store's (a bound token's answer is the same: its store is the only one)."""
         self.server = server.rstrip("/")
         self.terminal = terminal
+        self.store = store
         self._http = httpx.Client(
             base_url=self.server,
             timeout=timeout,
@@ -126,6 +132,8 @@ class CentralClient:
         return response
 
     def get_json(self, path: str, **params: Any) -> Any:
+        if path == EVENTS and self.store is not None:
+            params.setdefault("store", self.store)
         if path != EVENTS or self.terminal is None:
             return self._send("GET", path, params=params).json()
         params.setdefault("terminal", self.terminal)

@@ -193,6 +193,7 @@ class LinkWatch:
                 self.chain.token,
                 timeout=self.timeout,
                 terminal=self.chain.terminal,
+                store=self.chain.store,
             ) as c:
                 report = sync_once(self.db, self.chain, c)
             link, message = ONLINE, ""

@@ -48,7 +48,11 @@ def pushed_at_once(
     link found is recorded (terminal/link.py): the store's offline rules follow it."""
     online, checked = True, False
     with CentralClient(
-        chain.server, chain.token, timeout=ONLINE_TIMEOUT, terminal=chain.terminal
+        chain.server,
+        chain.token,
+        timeout=ONLINE_TIMEOUT,
+        terminal=chain.terminal,
+        store=chain.store,
     ) as client:
         for result in results:
             entry = result.get("entry")
@@ -105,7 +109,11 @@ def confirm_sale(db: Database, chain: ChainConfig, invoice: str, *, user: str) -
         return SaleAnswer("pending", f"central refused this till ({link.message}): kept")
     try:
         with CentralClient(
-            chain.server, chain.token, timeout=ONLINE_TIMEOUT, terminal=chain.terminal
+            chain.server,
+            chain.token,
+            timeout=ONLINE_TIMEOUT,
+            terminal=chain.terminal,
+            store=chain.store,
         ) as client:
             not_behind_before_push(db, client, store=chain.store)
             push(db, client, SyncReport(), store=chain.store)

@@ -1,5 +1,6 @@
 """The pull of ``serialpos sync``: central's event feed after the last number applied, for
-this store only (central filters by the token's store, services/feed.py); each page
+this store only (the client asks ``store=`` the till's own, and central filters a till
+token's reads by its store in any case: services/feed.py); each page
 and the new cursor are written in one local transaction, so a terminal killed mid-pull
 re-reads at most the page it was on and applies nothing twice.
 
