@@ -41,13 +41,7 @@ def list_at_central(chain: ChainConfig, *, only_open: bool) -> list[dict[str, An
     """Central's conflicts of this terminal's store; raises ``Offline`` when it cannot be
     reached."""
     params = {"store": chain.store, **({"status": "open"} if only_open else {})}
-    with CentralClient(
-        chain.server,
-        chain.token,
-        timeout=CONSOLE_TIMEOUT,
-        terminal=chain.terminal,
-        store=chain.store,
-    ) as client:
+    with CentralClient.of_till(chain, timeout=CONSOLE_TIMEOUT) as client:
         found: list[dict[str, Any]] = client.get_json("/v1/conflicts", **params)["conflicts"]
     return found
 
@@ -66,13 +60,7 @@ def resolve_at_central(
     body: dict[str, Any] = {"by": by, "user": user, **({"note": note} if note else {})}
     if entry is not None:
         body["entry"] = entry
-    with CentralClient(
-        chain.server,
-        chain.token,
-        timeout=CONSOLE_TIMEOUT,
-        terminal=chain.terminal,
-        store=chain.store,
-    ) as client:
+    with CentralClient.of_till(chain, timeout=CONSOLE_TIMEOUT) as client:
         done: dict[str, Any] = client.post_json(f"/v1/conflicts/{conflict_id}/resolve", body)
     return done
 

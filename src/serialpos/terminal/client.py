@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import ssl
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
 from serialpos.domain.errors import DomainError
+
+if TYPE_CHECKING:
+    from serialpos.config import ChainConfig
 
 #: Seconds to wait for central before treating the link as down.
 TIMEOUT = 10.0
@@ -88,6 +91,25 @@ class CentralClient:
             verify=tls_context(),
             limits=httpx.Limits(keepalive_expiry=KEEPALIVE_EXPIRY),
             headers={"Authorization": f"Bearer {token}"},
+        )
+
+    @classmethod
+    def of_till(
+        cls,
+        chain: ChainConfig,
+        *,
+        timeout: float = TIMEOUT,
+        transport: httpx.BaseTransport | None = None,
+    ) -> CentralClient:
+        """The client a store terminal speaks to central with: its server and token, naming
+        its terminal and store in every read of the feed (above)."""
+        return cls(
+            chain.server,
+            chain.token,
+            timeout=timeout,
+            transport=transport,
+            terminal=chain.terminal,
+            store=chain.store,
         )
 
     def close(self) -> None:
