@@ -70,3 +70,19 @@ def test_a_resolution_naming_another_entry_is_refused(recorded: tuple[Cli, int, 
         assert done["status"] == "resolved"
     finally:
         db.dispose()
+
+
+def test_the_list_reads_at_80_columns(recorded: tuple[Cli, int, str]) -> None:
+    """The walk's table at 80 columns: eight columns left the message 9 characters wide, a
+    word a row. The store, terminal and error lead the message's lines now; the message
+    keeps its words together."""
+    cli, number, _entry = recorded
+    cli.env["COLUMNS"] = "80"
+    table = cli("conflicts", "list").stdout
+    assert max(len(line) for line in table.splitlines()) <= 80, table
+    rows = [line for line in table.splitlines() if line.startswith("│")]
+    assert any(f"│ {number} " in row and "SN-1" in row and "S1 from till-9" in row for row in rows)
+    assert "(already_sold)" in table, table
+    message = " ".join(row.split("│")[-2].strip() for row in rows)
+    assert "is already sold" in message, table
+    assert len(rows) <= 6, table  # the message in a few rows, not one word each

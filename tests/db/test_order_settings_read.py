@@ -1,4 +1,4 @@
-"""The locked order read brings its store's settings (order_repo.keep_settings_of): the row
+"""The locked order read brings its store's settings (order_settings.keep_settings_of): the row
 comes back without them, and the settings kept for the transaction are what the tables hold,
 also after they change (issue 15: the settings' text is parsed once per distinct text, and
 the row's shape worked out once per statement)."""

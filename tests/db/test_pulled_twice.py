@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from serialpos.db import journal, ledger_writes
+from serialpos.db import journal, ledger_writes, mirror_sql
 from serialpos.db.engine import Database
 from serialpos.db.tables import utcnow
 from serialpos.services import products
@@ -20,12 +20,12 @@ SOLD = "S1-T7-000005"
 
 def _pulled(db: Database, admin: Actor, *, times: int, document: str = SOLD) -> None:
     """A cable sale of till T7's, copied here ``times`` times as the mirror copies it."""
-    if "CAB" not in db.read(journal.product_ids):
+    if "CAB" not in db.read(mirror_sql.product_ids):
         products.create_product(db, admin, sku="CAB", name="Cable", price=Decimal("1"))
 
     def write(conn: object) -> None:
-        here = journal.store_ids(conn)["S1"]  # type: ignore[arg-type]
-        cable = journal.product_ids(conn)["CAB"]  # type: ignore[arg-type]
+        here = mirror_sql.store_ids(conn)["S1"]  # type: ignore[arg-type]
+        cable = mirror_sql.product_ids(conn)["CAB"]  # type: ignore[arg-type]
         event = {
             "at": utcnow(),
             "action": "sell",

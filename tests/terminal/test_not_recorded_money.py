@@ -158,3 +158,33 @@ def test_a_cash_sale_with_change_says_the_money_the_till_kept(
     assert [(k, m, Decimal(str(x))) for k, m, x in b.query(PAYMENTS, n=order)] == paid
     b.check_clean()
     chain.check_clean()
+
+
+def test_an_apply_sale_with_change_says_the_money_the_till_kept(chain: Chain, priced: str) -> None:
+    """The verify walk's till sold by ``serialpos apply`` with cash over the total: its entry
+    named no change (the console's did), so ``taken`` said the tenders. The entry carries
+    the change the verdict gave now."""
+    _receive(chain, priced, "AC-034")
+    a, b = chain.terminal("ac-a"), chain.terminal("ac-b")
+    assert a.apply({"op": "sell", "store": "S1", "sku": priced, "serial": "AC-034"})[0]["ok"]
+    [sold] = b.apply(
+        {
+            "op": "order_create",
+            "store": "S1",
+            "lines": [{"sku": priced, "serial": "AC-034"}],
+            "fulfil": True,
+            "payments": [{"method": "cash", "amount": "500.00"}],
+        }
+    )
+    assert sold["ok"] and Decimal(sold["change_due"]) == Decimal("81.20"), sold
+    assert a.sync()["accepted"] == 1
+    assert b.sync()["conflicts"] == 1
+    number = int(chain.scalar("SELECT max(id) FROM sync_conflict"))
+    shown = json.loads(chain.central("conflicts", "show", str(number), "--json").stdout)
+    missing = shown["not_recorded"]
+    assert (missing["taken"], missing["tendered"], missing["change"]) == (
+        "418.80",
+        "500.00",
+        "81.20",
+    ), missing
+    chain.check_clean()

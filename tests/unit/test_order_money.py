@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 
+from serialpos.db import line_money
 from serialpos.db import order_repo as orepo
 
 
@@ -41,6 +42,6 @@ def test_remembered_rates_follow_the_value() -> None:
 
 
 def test_the_memory_of_rates_is_bounded() -> None:
-    for n in range(orepo.RATE_MEMO + 10):
+    for n in range(line_money.RATE_MEMO + 10):
         orepo.rate(Decimal(n) / 1000)
-    assert len(orepo._RATES) <= orepo.RATE_MEMO
+    assert len(line_money._RATES) <= line_money.RATE_MEMO

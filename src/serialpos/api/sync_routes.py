@@ -9,7 +9,7 @@ from starlette.responses import JSONResponse, Response
 from serialpos.api.auth import actor_now
 from serialpos.domain.errors import BadRequest
 from serialpos.domain.text import has_control_chars
-from serialpos.services import conflicts, snapshot
+from serialpos.services import acting_at_till, conflict_views, conflicts, snapshot, store_scope
 
 
 def _optional(request: Request, key: str) -> str | None:
@@ -47,21 +47,27 @@ def snapshot_route(request: Request) -> Response:
 
 def incoming_transfers(request: Request) -> Response:
     """``GET /v1/transfers/incoming?store=S02``: the transfers shipped to a store with units
-    still in transit, for its terminals to receive (offline too)."""
+    still in transit, for its terminals to receive (offline too); a store terminal's token
+    its own store's only (services/store_scope.py)."""
     from serialpos.services.transfers.incoming import incoming_json
 
     actor = actor_now(request)
-    found = incoming_json(request.app.state.db, actor, _required(request, "store"))
+    store = _required(request, "store")
+    store_scope.require_own_store(request.app.state.db, actor, store, "the incoming transfers")
+    found = incoming_json(request.app.state.db, actor, store)
     return JSONResponse({"transfers": found})
 
 
 def open_asns(request: Request) -> Response:
     """``GET /v1/asns/open?store=S01``: the open ASNs of a store with their lines and the
-    scans saved so far, for its terminals to receive (services/asn/till_copy.py)."""
+    scans saved so far, for its terminals to receive (services/asn/till_copy.py); a store
+    terminal's token its own store's only."""
     from serialpos.services.asn.till_copy import open_json
 
     actor = actor_now(request)
-    found = open_json(request.app.state.db, actor, _required(request, "store"))
+    store = _required(request, "store")
+    store_scope.require_own_store(request.app.state.db, actor, store, "the open ASNs")
+    found = open_json(request.app.state.db, actor, store)
     return JSONResponse({"asns": found})
 
 
@@ -73,12 +79,13 @@ def sent_transfers(request: Request) -> Response:
     receipt at the other store; with ``after`` (a number of the event feed), ``away`` too:
     central's state of the units shipped from the store that moved at another store since
     (services/transfers/away.py), and of the units named by ``follow`` (at most 100) that
-    moved there."""
+    moved there. A store terminal's token asks for its own store only."""
     from serialpos.services.transfers.away import away_json
     from serialpos.services.transfers.sent import checked, sent_json
 
     actor = actor_now(request)
     store = _required(request, "store")
+    store_scope.require_own_store(request.app.state.db, actor, store, "the transfers sent")
     numbers = request.query_params.getlist("number")
     serials = request.query_params.getlist("serial")
     found = sent_json(request.app.state.db, actor, store, numbers, serials)
@@ -96,9 +103,9 @@ def conflict_list(request: Request) -> Response:
     """``GET /v1/conflicts[?status=open|resolved&store=]``. A store terminal's token, of any
     role, sees its own store's conflicts only, asked or not (another store's is refused),
     as it reads its own store's feed; a manager's or an admin's token sees every store's,
-    or the one asked for (services/conflicts.py ``list_for``)."""
+    or the one asked for (services/conflict_views.py ``list_for``)."""
     actor = actor_now(request)
-    found = conflicts.list_for(
+    found = conflict_views.list_for(
         request.app.state.db,
         actor,
         status=_optional(request, "status"),
@@ -133,7 +140,8 @@ async def conflict_resolve(request: Request) -> Response:
     ``user`` is the manager logged in at a store terminal's console (its token's own user
     without it): the resolution is theirs, never with more rights than the token's user.
     ``entry``: the journal entry the till means (``conflict_of_other_entry`` when the number
-    is another entry's conflict now, after central was restored from an older backup)."""
+    is another entry's conflict now, after central was restored from an older backup).
+    A store terminal's token resolves its own store's conflicts only (``wrong_store``)."""
     import json
 
     from starlette.concurrency import run_in_threadpool
@@ -168,7 +176,8 @@ async def conflict_resolve(request: Request) -> Response:
 
     def work() -> dict[str, object]:
         db = request.app.state.db
-        actor = conflicts.resolver_for(db, token, user)
+        actor = acting_at_till.resolver_for(db, token, user)
+        store_scope.require_own_conflict(db, token, conflict_id)
         return conflicts.resolve(db, actor, conflict_id, by, note, apply_object, entry)
 
     return JSONResponse(await run_in_threadpool(work))

@@ -66,7 +66,7 @@ def list_(
         if note:
             typer.echo(f"note: {note}", err=True)
     else:
-        from serialpos.services.conflicts import list_conflicts
+        from serialpos.services.conflict_views import list_conflicts
 
         found = list_conflicts(st.database(), status=status, store=store)
     if as_json:
@@ -80,16 +80,15 @@ def list_(
         from serialpos.domain.conflict_words import put_back_text
 
         put_back = put_back_text
-    headers = ["id", "status", "store", "sku", "serial", "terminal", "error", "message"]
+    # Five columns: at 80 columns eight (store, terminal and error each a column of their
+    # own) left the message 9 characters, a word a row. They lead the message's lines now.
+    headers = ["id", "status", "sku", "serial", "message"]
     rows = [
         [
             c.get("id"),
             c.get("status"),
-            c.get("store"),
             c.get("sku"),
             c.get("serial"),
-            c.get("terminal"),
-            c.get("error"),
             _message_cell(c, in_short(c), put_back),
         ]
         for c in found
@@ -100,11 +99,18 @@ def list_(
 def _message_cell(
     c: dict[str, Any], short: str, put_back: Callable[[list[dict[str, Any]]], str] | None
 ) -> Text:
-    """The message, then what was not recorded (the whole sale or document, or what a
-    conflict naming no unit held) and, on a till, what its entry had moved here and was put
-    back, each on a line of its own: in one wrapping column, an 80-column terminal keeps
-    them readable (columns of their own cut the message to a few letters)."""
-    lines = [str(c.get("message") or "")]
+    """Where (the store, the terminal) and the error code, the message, then what was not
+    recorded (the whole sale or document, or what a conflict naming no unit held) and, on a
+    till, what its entry had moved here and was put back, each on a line of its own: in one
+    wrapping column, an 80-column terminal keeps them readable (columns of their own cut
+    the message to a few letters)."""
+    where = " ".join(
+        str(part)
+        for part in (c.get("store"), c.get("terminal") and f"from {c['terminal']}")
+        if part
+    )
+    error = f" ({c['error']})" if c.get("error") else ""
+    lines = [f"{where}{error}".strip(), str(c.get("message") or "")]
     if short:
         lines.append(f"not recorded: {short}")
     back = put_back(c.get("put_back") or []) if put_back is not None else ""
@@ -135,7 +141,7 @@ def show(
         if note:
             typer.echo(f"note: {note}", err=True)
     else:
-        from serialpos.services.conflicts import show as show_conflict
+        from serialpos.services.conflict_views import show as show_conflict
 
         found = show_conflict(st.database(), conflict)
     if as_json:

@@ -149,7 +149,7 @@ def resend(ctx: typer.Context) -> None:
 
     st = state(ctx)
     chain, db = _chain_db(st)
-    with CentralClient(chain.server, chain.token, terminal=chain.terminal) as client:
+    with CentralClient.of_till(chain) as client:
         done = resend_lost(db, chain, client)
     record_link(db, ONLINE, reason=done.words(), terminal=chain.terminal, user=st.user or "resend")
     typer.echo(done.words(), err=True)
@@ -181,7 +181,7 @@ def lease(
     chain, db = _chain_db(state(ctx))
     if count is not None and len(items) != 1:
         fail("with --count, give one SKU", EXIT_USAGE)
-    with CentralClient(chain.server, chain.token, terminal=chain.terminal) as client:
+    with CentralClient.of_till(chain) as client:
         print_json(leases.take(db, chain, client, items, count=count, minutes=minutes))
 
 
@@ -195,7 +195,7 @@ def leases_cmd(ctx: typer.Context) -> None:
     from serialpos.terminal.client import CentralClient, Offline
 
     chain, db = _chain_db(state(ctx))
-    with CentralClient(chain.server, chain.token, terminal=chain.terminal) as client:
+    with CentralClient.of_till(chain) as client:
         try:
             rows = leases.refresh(db, chain, client)
         except Offline as exc:
@@ -216,7 +216,7 @@ def release(
     from serialpos.terminal.client import CentralClient
 
     chain, db = _chain_db(state(ctx))
-    with CentralClient(chain.server, chain.token, terminal=chain.terminal) as client:
+    with CentralClient.of_till(chain) as client:
         print_json(leases.release(db, chain, client, list(serials or [])))
 
 
@@ -244,7 +244,7 @@ def sync(
     chain, db = _chain_db(st)
     who = {"terminal": chain.terminal, "user": st.user or "sync"}  # going offline is audited
     seen = ConflictsSeen(db)  # the till's conflicts before: a round names the new ones
-    with CentralClient(chain.server, chain.token, terminal=chain.terminal) as client:
+    with CentralClient.of_till(chain) as client:
         while True:
             try:
                 report = sync_once(db, chain, client)

@@ -27,7 +27,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection
 
-from serialpos.db import apply_outcomes, ledger_writes, repo
+from serialpos.db import apply_outcomes, ledger_writes, repo, sale_products
 from serialpos.db import order_repo as orepo
 from serialpos.db.array_insert import item_type, one_value
 from serialpos.db.prepared import Prepared
@@ -287,7 +287,7 @@ def _setting_value(table: sa.Table, *where: sa.ColumnElement[bool]) -> sa.Scalar
 
 
 #: A product as a sale reads it (order_repo.SALE_PRODUCT_SELECT) with a setting's values
-#: chain-wide and at a store: what unit_sql.move_context and order_repo.sale_product_by_sku read
+#: chain-wide and at a store: what unit_sql.move_context and sale_products.sale_product_by_sku read
 #: for a run of sales, in one round trip instead of two.
 _SALE_PLACE = Prepared(
     orepo.SALE_PRODUCT_SELECT.add_columns(
@@ -295,7 +295,7 @@ _SALE_PLACE = Prepared(
         _setting_value(
             repo.store_setting_t, repo.store_setting_t.c.store_id == sa.bindparam("store_id")
         ).label("store_setting"),
-    ).where(orepo.product_c.sku == sa.bindparam("sku"))
+    ).where(sale_products.product_c.sku == sa.bindparam("sku"))
 )
 
 
@@ -308,4 +308,4 @@ def sale_place(
     if row is None:
         return None
     *product, chain_value, store_value = tuple(row)
-    return orepo.sale_product_of(tuple(product)), chain_value, store_value
+    return sale_products.sale_product_of(tuple(product)), chain_value, store_value

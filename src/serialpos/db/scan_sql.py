@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from serialpos.db import order_repo as orepo
-from serialpos.db import repo
+from serialpos.db import repo, sale_products
 from serialpos.db.lease_tables import lease_t
 from serialpos.db.prepared import Prepared
 
@@ -57,7 +57,7 @@ def sku_or_serial(
     units = []
     for row in _SKU_OR_SERIAL.rows(conn, {"text": text, "most": most}):
         values = tuple(row)
-        product = orepo.sale_product_of(values[:_PRODUCT_WIDTH])
+        product = sale_products.sale_product_of(values[:_PRODUCT_WIDTH])
         if values[_UNIT_END]:
             return product, []
         units.append((product, repo.unit_row(*values[_PRODUCT_WIDTH:_UNIT_END])))
@@ -195,7 +195,7 @@ def sku_or_serial_with_line(
     sku_product = None
     for row in found:
         row_values = tuple(row)
-        product = orepo.sale_product_of(row_values[:_PRODUCT_WIDTH])
+        product = sale_products.sale_product_of(row_values[:_PRODUCT_WIDTH])
         made = row_values[_UNIT_END + 1 :]
         if made[0] is not None:
             returned = dict(zip(_MADE_KEYS, made, strict=True))

@@ -6,7 +6,7 @@ the order's status and ``updated_at``.
 
 On PostgreSQL each statement is a round trip to the server; these were five (counter,
 invoice with its line, payment, closing). Nothing is decided differently: each write is the
-statement it was (sale_sql.py, order_repo.next_number), chained by data-modifying CTEs,
+statement it was (sale_invoice_sql.py, order_repo.next_number), chained by data-modifying CTEs,
 which PostgreSQL runs exactly once each and to completion, on one snapshot:
 
 - the counter row is bumped (and locked to commit) as ``next_number`` bumps it, and the
@@ -32,7 +32,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from serialpos.db import document_sql, sale_sql
+from serialpos.db import document_sql, sale_invoice_sql
 from serialpos.db import order_repo as orepo
 from serialpos.db.prepared import Prepared
 from serialpos.db.shift_tables import shift_t
@@ -42,9 +42,9 @@ _invoice_c = orepo.invoice_t.c
 _line_c, _payment_c, _order_c = orepo.line_t.c, orepo.payment_t.c, orepo.order_t.c
 
 #: The invoice's columns the caller gives (its number is made here).
-INVOICE_KEYS = tuple(k for k in sale_sql.INVOICE_COLUMNS if k != "number")
+INVOICE_KEYS = tuple(k for k in sale_invoice_sql.INVOICE_COLUMNS if k != "number")
 #: The invoice line's columns the caller gives (as ``line_<key>``).
-INVOICE_LINE_KEYS = tuple(k for k in sale_sql.INVOICE_LINE_COLUMNS if k != "invoice_id")
+INVOICE_LINE_KEYS = tuple(k for k in sale_invoice_sql.INVOICE_LINE_COLUMNS if k != "invoice_id")
 #: The payment's columns the caller gives (as ``pay_<key>``); its invoice and shift are found
 #: here.
 PAYMENT_KEYS = ("order_id", "kind", "method", "amount", "at", "user_name")
@@ -70,7 +70,7 @@ def _closing(with_payment: bool) -> Prepared:
         .cte("invoice_made")
     )
     invoice_line = (
-        sale_sql.invoice_line_of(invoice)
+        sale_invoice_sql.invoice_line_of(invoice)
         .returning(orepo.invoice_line_t.c.id)
         .cte("invoice_line_made")
     )

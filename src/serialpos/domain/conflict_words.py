@@ -107,10 +107,13 @@ def conflict_words(c: Mapping[str, Any], unnamed_terminal: str) -> list[str]:
     else:
         words.append("  stands: no event of the unit at central")
     made = f", made {c['made_at']} by {c.get('user')}" if c.get("made_at") else ""
+    # A till's copy of a count's conflict may not know when central recorded it: said only
+    # when known (it printed "recorded None").
+    recorded = f", recorded {c['created_at']}" if c.get("created_at") else ""
     act = f"{line.get('op', '?')} #{entry.get('seq', '?')}"
     words.append(
         f"  not applied: {act} from terminal "
-        f"{c.get('terminal')} (entry {entry.get('id')}{made}, recorded {c.get('created_at')})"
+        f"{c.get('terminal')} (entry {entry.get('id')}{made}{recorded})"
     )
     heading, sale = sale_for_people(c)
     if sale:  # a sale is applied whole or not at all: all of it is missing at central

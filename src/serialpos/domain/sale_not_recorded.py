@@ -95,8 +95,9 @@ def _order_discount(line: Mapping[str, Any], lines: list[dict[str, Any]]) -> Dec
     return min(amount, total) if amount else None
 
 
-#: Errors of a conflict that follows another (services/entries.py ``follows_conflict``): the
-#: entry names a document an earlier conflicted entry of its till made; no unit stopped it.
+#: Errors of a conflict that follows another (services/conflict_recording.py
+#: ``follows_conflict``): the entry names a document an earlier conflicted entry of its till
+#: made; no unit stopped it.
 FOLLOW_ERRORS = frozenset({"unknown_order", "unknown_refund"})
 
 

@@ -3,7 +3,7 @@
 The write-off of a conflict (``serialpos conflicts resolve --by write_off``, F7 on the
 Conflicts screen) removes the unit from stock: the ledger's ``adjust_remove``, which moves
 only a unit in stock (domain/states.py). The conflict names the event that stands (the
-unit's newest at central when listed: services/conflicts.py ``standing``), so its state is
+unit's newest at central when listed: services/conflict_views.py ``standing``), so its state is
 known before anything is sent: a sold unit's write-off will be refused, and the question
 must say so instead of asking as if it would go through. Central still decides (the list
 may be stale: another manager may have returned the unit meanwhile).

@@ -10,14 +10,13 @@ answer. The unit keeps the state its first accepted event gave it; a manager res
 conflict by a new event (:func:`resolve`), never by editing one. Other refusals (a bad line, a
 permission) are answered as usual and leave the id free.
 
-A token's terminal is bound to one store and terminal id when the terminal is initialised
-(services/snapshot.py): entries naming another terminal or another store are refused.
+Which refusals are conflicts is decided in services/conflict_codes.py, conflicts are listed
+and shown by services/conflict_views.py, and who acts through a till's token is checked in
+services/acting_at_till.py; their names are importable from here too.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy.engine import Connection
@@ -26,73 +25,40 @@ from serialpos.db import conflict_sql
 from serialpos.db.engine import Database
 from serialpos.db.joined import JoinedDatabase
 from serialpos.db.tables import utcnow
-from serialpos.domain.document_not_recorded import not_recorded as document_not_recorded
-from serialpos.domain.errors import BadRequest, DomainError, PermissionDenied
-from serialpos.domain.sale_not_recorded import FOLLOW_ERRORS, not_recorded
+from serialpos.domain.errors import BadRequest, DomainError
+from serialpos.domain.sale_not_recorded import FOLLOW_ERRORS
 from serialpos.domain.text import clip
-from serialpos.domain.users import ROLE_PERMISSIONS, Permission
+from serialpos.services.acting_at_till import RESOLVE_ACT as RESOLVE_ACT
+from serialpos.services.acting_at_till import acting_for as acting_for
+from serialpos.services.acting_at_till import require_manager as require_manager
+from serialpos.services.acting_at_till import resolver_for as resolver_for
+from serialpos.services.acting_at_till import token_lacks_right as token_lacks_right
 from serialpos.services.apply_ids import ApplyObject
+from serialpos.services.conflict_codes import CONFLICT_CODES as CONFLICT_CODES
+from serialpos.services.conflict_codes import LASTING_CONFLICT_OPS as LASTING_CONFLICT_OPS
+from serialpos.services.conflict_codes import OP_CONFLICT_CODES as OP_CONFLICT_CODES
+from serialpos.services.conflict_codes import is_conflict as is_conflict
+from serialpos.services.conflict_views import NAMED_DOCUMENT as NAMED_DOCUMENT
+from serialpos.services.conflict_views import UnknownConflict as UnknownConflict
+from serialpos.services.conflict_views import conflict_followed as conflict_followed
+from serialpos.services.conflict_views import list_conflicts as list_conflicts
+from serialpos.services.conflict_views import list_for as list_for
+from serialpos.services.conflict_views import present as present
+from serialpos.services.conflict_views import show as show
+from serialpos.services.conflict_views import standing as standing
+from serialpos.services.conflict_views import with_follows as with_follows
 from serialpos.services.context import Actor
+from serialpos.services.terminal_links import NotLinked as NotLinked
+from serialpos.services.terminal_links import OtherTerminal as OtherTerminal
+from serialpos.services.terminal_links import WrongStore as WrongStore
 
 Result = dict[str, Any]
-
-#: Refusals that mean "the unit moved since the terminal last knew it": recorded as conflicts.
-CONFLICT_CODES = frozenset(
-    {"already_sold", "not_in_stock", "invalid_state", "duplicate_serial", "reserved", "leased"}
-)
-#: Operations whose ``conflict`` refusal lasts: an ASN is received once, so an ASN receipt
-#: refused ``conflict`` (the ASN was received meanwhile, by another till of the store or at
-#: central) is refused the same however often it is sent. Elsewhere ``conflict`` is a race
-#: with another terminal at the same moment (the terminal sends the entry again).
-LASTING_CONFLICT_OPS = frozenset({"asn_receive"})
-#: Refusals that are conflicts for one operation only: a line a till took back that is no
-#: longer sold at central (the same unit returned first at another till of the store, or
-#: at central: ``not_returnable`` named by its line's number, ``not_on_order`` by its
-#: serial) is the double return of one unit, kept for a manager. The till checked the line
-#: was sold on its copy of the order before it took the unit back.
-OP_CONFLICT_CODES = frozenset(
-    {("order_return", "not_returnable"), ("order_return", "not_on_order")}
-)
-
-
-def is_conflict(data: Mapping[str, Any], refusal: Mapping[str, Any]) -> bool:
-    """Whether a refused entry is a conflict (kept for a manager) rather than a refusal:
-    the unit moved since the terminal last knew it, or the document it worked on was
-    finished elsewhere meanwhile ("received elsewhere", issue 16)."""
-    code, op = refusal.get("error"), data.get("op")
-    return (
-        code in CONFLICT_CODES
-        or (code == "conflict" and op in LASTING_CONFLICT_OPS)
-        or (op, code) in OP_CONFLICT_CODES
-    )
-
 
 #: How a manager resolves a conflict; each but ``accept`` is a new ledger event.
 #: ``record_sale`` (a sale's conflict): the rest of the till's sale recorded at central.
 #: ``refund`` (a sale that handed over nothing central can record): the till's sale
 #: recorded without units, voided and its tenders refunded (services/conflict_refund.py).
 RESOLUTIONS = ("accept", "return", "write_off", "record_sale", "refund")
-#: The act named by the refusals of a resolution.
-RESOLVE_ACT = "resolve sync conflicts"
-
-
-class NotLinked(DomainError):
-    code = "terminal_not_linked"
-
-
-class WrongStore(DomainError):
-    code = "wrong_store"
-
-
-class OtherTerminal(DomainError):
-    """The token belongs to another terminal than the entry's: a till set up with the
-    wrong token. The token is wrong, not the entry (the terminal keeps it pending)."""
-
-    code = "other_terminal"
-
-
-class UnknownConflict(DomainError):
-    code = "unknown_conflict"
 
 
 class ConflictClosed(DomainError):
@@ -105,161 +71,6 @@ class OtherEntrysConflict(DomainError):
     number a till knew may name another sale now. Nothing is resolved."""
 
     code = "conflict_of_other_entry"
-
-
-def present(row: Mapping[str, Any]) -> Result:
-    """One conflict as JSON: who, what, and the two events (the one that stands, and the
-    terminal's entry that could not be applied)."""
-    first = None
-    if row.get("ev_id") is not None:
-        first = {
-            "id": row["ev_id"],
-            "action": row["ev_action"],
-            "at": row["ev_at"].isoformat(timespec="seconds") + "Z",
-            "user": row["ev_user_name"],
-            "terminal": row["ev_terminal"],
-            "serial": row["ev_serial"],
-            "from": row["ev_from_state"],
-            "to": row["ev_to_state"],
-            "document": row["ev_document_id"],
-        }
-
-    def when(value: Any) -> str | None:
-        return None if value is None else value.isoformat(timespec="seconds") + "Z"
-
-    line = json.loads(row["entry_line"])
-
-    return {
-        "id": row["id"],
-        "serial": row["serial"],
-        "sku": row["sku"],
-        "store": row["store"],
-        "status": row["status"],
-        "error": row["error"],
-        "message": row["message"],
-        "terminal": row["terminal"],
-        "created_at": when(row["created_at"]),
-        "first_event": first,
-        "entry": {
-            "id": row["entry_id"],
-            "seq": row["entry_seq"],
-            "line": line,
-        },
-        # A sale's entry, or a stockroom document's, is applied whole or not at all: what
-        # central did not record.
-        "not_recorded": not_recorded(line, row["serial"], row["error"])
-        or document_not_recorded(line, row["serial"], row["error"]),
-        # The conflict whose unrecorded document this entry names (null for the others):
-        # worked out when listed, so it names that conflict's number now.
-        "follows": row.get("follows"),
-        "resolution": None
-        if row["resolution"] is None
-        else {
-            "action": row["resolution"],
-            "by": row["resolved_by"],
-            "at": when(row["resolved_at"]),
-            "note": row["note"],
-        },
-    }
-
-
-#: The keys of an entry that name a document an earlier entry of the till made.
-NAMED_DOCUMENT = ("order", "exchange_of")
-
-
-def conflict_followed(conn: Connection, terminal: str, data: Mapping[str, Any]) -> int | None:
-    """The conflict of ``terminal``'s entry that made the order or refund note ``data``
-    names (``order``, ``exchange_of``), if central holds one: the conflict an entry refused
-    for naming it follows (services/entries.py ``follows_conflict``)."""
-    for key in NAMED_DOCUMENT:
-        number = data.get(key)
-        if isinstance(number, str) and number:
-            found = conflict_sql.conflict_making(conn, terminal, number)
-            if found is not None:
-                return found
-    return None
-
-
-def with_follows(conn: Connection, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """``rows`` each with ``follows``: for a conflict of a follow-on act (its entry named a
-    document central did not hold, FOLLOW_ERRORS), the conflict of the entry that made it,
-    as the push answered it; None for the others (one read per follow-on conflict only)."""
-    for row in rows:
-        row["follows"] = None
-        if row.get("error") not in FOLLOW_ERRORS or not row.get("terminal"):
-            continue
-        try:
-            line = json.loads(row["entry_line"])
-        except ValueError:
-            continue
-        if isinstance(line, dict):
-            found = conflict_followed(conn, str(row["terminal"]), line)
-            row["follows"] = found if found != row["id"] else None
-    return rows
-
-
-def list_conflicts(
-    db: Database, *, status: str | None = None, store: str | None = None
-) -> list[Result]:
-    if status is not None and status not in ("open", "resolved"):
-        raise BadRequest("status must be open or resolved")
-    return [
-        present(r)
-        for r in db.read(
-            lambda conn: with_follows(
-                conn, standing(conn, conflict_sql.conflicts(conn, status=status, store=store))
-            )
-        )
-    ]
-
-
-def standing(conn: Connection, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """``rows`` with the event that stands now for each open conflict: the unit's newest
-    event at central, which gave it the state the entry could not be applied to. The one
-    recorded can be stale: a conflict recorded again after central was restored from an
-    older backup (services/lost_conflicts.py) names the unit's newest event then, and the
-    sale that stands may reach central again only after it, when its till resends. A
-    resolved conflict keeps the one that stood when it was resolved (:func:`resolve`)."""
-    for row in rows:
-        if row["status"] != "open" or row["sku"] is None or row["serial"] is None:
-            continue
-        now = conflict_sql.last_unit_event(conn, row["sku"], row["serial"])
-        if now is not None and now != row["ev_id"]:
-            row |= conflict_sql.event_as_listed(conn, now)
-            row["first_event_id"] = now
-    return rows
-
-
-def list_for(
-    db: Database, actor: Actor, *, status: str | None = None, asked: str | None = None
-) -> list[Result]:
-    """``GET /v1/conflicts`` for ``actor``'s token. A store terminal's token, whatever the
-    role of its user (a cashier's till too), lists its own store's conflicts, asked or not
-    (another store's is refused), as it reads its own store's feed: its till shows them, and
-    only a manager may resolve one. Any other token needs a manager's rights, and lists
-    every store's or the one asked for."""
-    from serialpos.services import terminal_links
-    from serialpos.services.feed import store_of_reader
-
-    if db.read(lambda conn: terminal_links.link_in(conn, db, actor.terminal)) is None:
-        require_manager(actor, "list sync conflicts")
-    store = store_of_reader(db, actor, asked)
-    return list_conflicts(db, status=status, store=store)
-
-
-def show(db: Database, conflict_id: int) -> Result:
-    rows = db.read(
-        lambda conn: with_follows(
-            conn, standing(conn, conflict_sql.conflicts(conn, conflict_id=conflict_id))
-        )
-    )
-    if not rows:
-        raise UnknownConflict(f"there is no conflict {conflict_id}")
-    found = present(rows[0])
-    from serialpos.services.return_money import of_return
-
-    money = db.read(lambda conn: of_return(conn, found["entry"]["line"]))
-    return {**found, "return_money": money} if money else found
 
 
 def resolve(
@@ -394,17 +205,6 @@ def refuse_record_sale(current: Result) -> None:
     )
 
 
-def require_manager(actor: Actor, act: str) -> None:
-    """Resolving a conflict moves stock (or decides it stays moved): a manager's act, as
-    adjusting stock is. The refusal names ``act``, not the stock adjustment behind it."""
-    if Permission.ADJUST not in ROLE_PERMISSIONS[actor.role]:
-        allowed = [r.value for r in ROLE_PERMISSIONS if Permission.ADJUST in ROLE_PERMISSIONS[r]]
-        raise PermissionDenied(
-            f"{actor.user} ({actor.role.value}) may not {act}; that needs the role "
-            f"{' or '.join(allowed)}"
-        )
-
-
 def return_line(conn: Connection, current: Result, note: str | None) -> Result:
     """The event of a ``return`` resolution. A unit sold on an order (a till's ``sell`` or
     ``order_create``, a host's sale) comes back through that sale, as a customer's return
@@ -480,54 +280,4 @@ def check_entry(db: Database, current: Result, entry: str) -> None:
         f"{theirs}; central holds no conflict of the entry {clip(entry)} (restored from an "
         "older backup?): run `serialpos terminal resend` at its till, which records it "
         "again; nothing was resolved"
-    )
-
-
-def acting_for(
-    db: Database | Connection,
-    token: Actor,
-    user: str | None,
-    terminal: str | None = None,
-    act: str | None = None,
-) -> Actor:
-    """Who acts through a store terminal's ``token``: ``user``, the person logged in at its
-    till (the till checked the PIN), with that user's role here, but never with more rights
-    than the token's user; the token's own user without ``user``. Recorded under
-    ``terminal`` (default: the token's). ``db`` may be an open connection: read in its
-    transaction (a terminal's push reads its cashiers in the one that applies it). ``act``
-    names what is being done, for the refusal (:func:`token_lacks_right`)."""
-    from serialpos.services import users
-
-    acting = users.require_active(db, user or token.user, terminal or token.terminal)
-    if not ROLE_PERMISSIONS[acting.role] <= ROLE_PERMISSIONS[token.role]:
-        raise PermissionDenied(token_lacks_right(token, acting, act))
-    return acting
-
-
-def resolver_for(db: Database, token: Actor, user: str | None) -> Actor:
-    """Who resolves a conflict through a store terminal's ``token`` (``POST
-    /v1/conflicts/{id}/resolve``): the person is checked first, so a cashier is told the
-    act needs a manager (:func:`require_manager`); a manager at a till whose token is a
-    cashier's is told it is the token that lacks the right, and what to do instead."""
-    from serialpos.services import users
-
-    require_manager(users.require_active(db, user or token.user, token.terminal), RESOLVE_ACT)
-    return acting_for(db, token, user, act="resolve conflicts")
-
-
-def token_lacks_right(token: Actor, acting: Actor, act: str | None) -> str:
-    """The refusal when the person at a till may do more than its token's user: it names the
-    till's token (set up with a user of a lesser role) as what lacks the right, not the
-    person, and says what to do: the same at central, or give the till a token of that
-    role. With ``act`` (a resolution at the console) it is short enough to be read whole
-    on a 40x16 handheld's message line."""
-    role = acting.role.value
-    article = "an" if role[:1] in "aeiou" else "a"
-    instead = f"do it at central, or give the till {article} {role}'s token"
-    held = f"this till's token ({token.user}, {token.role.value})"
-    if act:
-        return f"{held} may not {act}; {acting.user} may: {instead}"
-    return (
-        f"{held} may not act for {acting.user} ({role}): the till's token lacks the right, "
-        f"not {acting.user}; {instead}"
     )

@@ -9,6 +9,9 @@ applies a run of them in one transaction (one commit, each cashier and link read
 of one transaction each, which is what made a day's catch-up take minutes; if that
 transaction fails as a whole (a lost connection, a deadlock after its retries), each entry of
 the run is applied alone, so one entry's failure never costs the others.
+
+An entry is checked before it is applied in services/entry_checks.py, and recorded as a
+conflict in services/conflict_recording.py; their names are importable from here too.
 """
 
 from __future__ import annotations
@@ -16,127 +19,29 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from serialpos.db import apply_outcomes, conflict_sql, order_units
+from serialpos.db import apply_outcomes
 from serialpos.db.engine import Database, DatabaseError
 from serialpos.db.joined import JoinedDatabase
-from serialpos.domain import entry_seal
-from serialpos.domain.errors import BadRequest, DomainError
+from serialpos.domain.errors import DomainError
 from serialpos.domain.text import clip
-from serialpos.services import entry_units, follow_on_units, sale_dates, terminal_links, tokens
-from serialpos.services.apply import home_store
-from serialpos.services.apply_ids import (
-    ApplyObject,
-    IdReused,
-    database_message,
-    fingerprint,
-    line_id,
-)
-from serialpos.services.conflicts import (
-    NotLinked,
-    OtherTerminal,
-    acting_for,
-    conflict_followed,
-    is_conflict,
-    present,
-    with_follows,
-)
+from serialpos.services import entry_units, sale_dates, tokens
+from serialpos.services.apply_ids import ApplyObject, IdReused, database_message
+from serialpos.services.conflict_codes import is_conflict
+from serialpos.services.conflict_recording import follows_conflict as follows_conflict
+from serialpos.services.conflict_recording import record_conflict as record_conflict
 from serialpos.services.context import Actor
+from serialpos.services.entry_checks import Entry as Entry
+from serialpos.services.entry_checks import EntryTampered as EntryTampered
+from serialpos.services.entry_checks import prepare as prepare
 from serialpos.services.shifts import checked_at_terminal
-from serialpos.services.stock_lines import item_serials, item_sku
 from serialpos.services.tokens import Bearer
 
 Result = dict[str, Any]
-
-
-def _origin(data: Mapping[str, Any]) -> tuple[str, int, str | None]:
-    journal = data.get("journal")
-    if not isinstance(journal, dict):
-        raise BadRequest("'journal' must be an object with 'terminal' and 'seq'")
-    terminal, seq, user = journal.get("terminal"), journal.get("seq"), journal.get("user")
-    if not isinstance(terminal, str) or not terminal.strip() or len(terminal) > 64:
-        raise BadRequest("'journal.terminal' must be the terminal id (text, at most 64)")
-    if isinstance(seq, bool) or not isinstance(seq, int) or seq < 1:
-        raise BadRequest("'journal.seq' must be a whole number from 1")
-    if user is not None and (not isinstance(user, str) or not user.strip() or len(user) > 32):
-        raise BadRequest("'journal.user' must be the user's name (text, at most 32)")
-    return terminal, seq, user
-
-
-def _serials(data: Mapping[str, Any]) -> list[str]:
-    found: list[str] = item_serials(data)  # a whole document's items
-    for key in ("serial", "serials", "add", "remove"):
-        value = data.get(key)
-        if isinstance(value, str):
-            found.append(value)
-        elif isinstance(value, list):
-            found += [v for v in value if isinstance(v, str)]
-    found += [serial for _sku, serial in _order_lines(data)]
-    return found
-
-
-def _order_lines(data: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """(sku, serial) of an ``order_create`` entry's lines that name a serial (a sale made
-    at a terminal's counter: services/orders/sale_journal.py)."""
-    lines = data.get("lines")
-    if not isinstance(lines, list):
-        return []
-    return [
-        (str(line["sku"]), str(line["serial"]))
-        for line in lines
-        if isinstance(line, dict)
-        and isinstance(line.get("sku"), str)
-        and isinstance(line.get("serial"), str)
-    ]
-
-
-def _units_on_lines(conn: Connection, data: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """(sku, serial) of the units on the lines an entry names by number on its order (a
-    till's ``order_return``: central's lines hold them)."""
-    order = data.get("order")
-    numbers = [
-        n
-        for key in ("line_numbers", "damaged_line_numbers")
-        if isinstance(data.get(key), list)
-        for n in data[key]
-        if isinstance(n, int) and not isinstance(n, bool)
-    ]
-    if not isinstance(order, str) or not numbers:
-        return []
-    return order_units.units_on_lines(conn, order, numbers)
-
-
-def _check_link(
-    conn: Connection, db: Database, actor: Actor, terminal: str, data: Mapping[str, Any]
-) -> None:
-    link = terminal_links.link_in(conn, db, actor.terminal)
-    if link is None:
-        raise NotLinked(
-            f"the token {actor.terminal} belongs to no terminal: run 'serialpos "
-            "terminal init' with it first"
-        )
-    linked_terminal, store = link
-    if linked_terminal != terminal:
-        raise OtherTerminal(
-            f"this token belongs to terminal {linked_terminal}, not {clip(terminal)}"
-        )
-    home_store.check_in(conn, terminal, store, data)  # every store the entry acts in
-
-
-def _entry_actor(conn: Connection, token: Actor, user: str | None, terminal: str) -> Actor:
-    """Who an entry acts as: its cashier, never with more rights than the token's user (a
-    terminal set up with a cashier's token cannot record a manager's adjustment)."""
-    return acting_for(conn, token, user, terminal)
-
-
-class EntryTampered(DomainError):
-    code = "entry_tampered"
 
 
 class Refused(Exception):
@@ -145,69 +50,6 @@ class Refused(Exception):
     def __init__(self, result: Result) -> None:
         super().__init__(result.get("error"))
         self.result = result
-
-
-@dataclass(frozen=True)
-class Entry:
-    """A journal entry checked before any transaction: its id, fingerprint, origin, and the
-    cashier it acts as."""
-
-    key: str
-    body_sha256: str
-    terminal: str
-    seq: int
-    actor: Actor
-    op: str
-    data: Mapping[str, Any]
-    #: The till's time of the act, as central dates the sale's documents (None: the entry
-    #: carries none, dated by central's clock), and the warning when its clock was off
-    #: (domain/till_time.py).
-    made_at: datetime | None = None
-    clock_warning: str | None = None
-
-
-def prepare(
-    conn: Connection,
-    db: Database,
-    token: Actor,
-    data: Mapping[str, Any],
-    actors: dict[tuple[str | None, str], Actor] | None = None,
-) -> Entry:
-    """The entry ``data`` as sent with the terminal's ``token``, read in ``conn``'s open
-    transaction (the one that applies it), or a :class:`DomainError` (bad id, wrong store or
-    terminal, a cashier with more rights than the token). ``actors`` keeps the cashiers
-    already read, so a batch reads each once."""
-    key = line_id(data.get("id"))
-    body_sha256 = fingerprint(data)
-    terminal, seq, user = _origin(data)
-    _check_link(conn, db, token, terminal, data)
-    sealed = entry_seal.read(data)
-    if sealed.present and not sealed.intact:
-        # Changed after the till made it (domain/entry_seal.py): never applied. A till made
-        # before seals sends none; its lines go on as before.
-        raise EntryTampered(
-            f"journal entry {seq} ({clip(key)}) of terminal {terminal} does not match its "
-            "seal: it was changed after it was made; not applied"
-        )
-    # The entry acts as the cashier who made it at the till (the terminal checked the
-    # PIN), with that user's role at central, and is recorded under the terminal's id.
-    cached = None if actors is None else actors.get((user, terminal))
-    actor = cached or _entry_actor(conn, token, user, terminal)
-    if actors is not None:
-        actors[(user, terminal)] = actor
-    op = data.get("op")
-    made_at, warning = sale_dates.of_entry(data)
-    return Entry(
-        key,
-        body_sha256,
-        terminal,
-        seq,
-        actor,
-        op[:32] if isinstance(op, str) else "?",
-        data,
-        made_at,
-        warning,
-    )
 
 
 def _replay(found: apply_outcomes.StoredOutcome, body_sha256: str, key: str) -> Result:
@@ -290,22 +132,6 @@ def apply_in(conn: Connection, db: Database, entry: Entry, apply_object: ApplyOb
     return entry_units.add_units_in(conn, entry.data, {"ok": False, **outcome})
 
 
-#: Refusals of an entry naming a document central does not hold (pinned codes: they stay
-#: the answer for a document that is really unknown).
-_UNKNOWN_DOCUMENT = frozenset({"unknown_order", "unknown_refund"})
-
-
-def follows_conflict(conn: Connection, entry: Entry, refusal: Mapping[str, Any]) -> int | None:
-    """The conflict an entry refused for naming an unknown order or refund note follows:
-    the conflict of this till's entry that made that document (an offline sale central did
-    not record, and then the exchange of a unit from it). Such an entry is recorded as a
-    conflict for a manager, naming that one, not refused: refused, the till would put back
-    in stock units its customer took home, and no manager would be asked."""
-    if refusal.get("error") not in _UNKNOWN_DOCUMENT:
-        return None
-    return conflict_followed(conn, entry.terminal, entry.data)
-
-
 class _NotPrepared(Exception):
     """Leaves the transaction of an entry that failed its checks: nothing was written."""
 
@@ -351,75 +177,6 @@ def apply_entry(
         }
     entry_units.add_units(db, [(data, verdict)])
     return verdict
-
-
-def record_conflict(
-    conn: Connection, db: Database, entry: Entry, refusal: Result, follows: int | None = None
-) -> Result:
-    """Record ``entry``, refused with ``refusal`` because its unit moved meanwhile, as a
-    conflict for a manager, and store that as the outcome of its id (claimed already in
-    this transaction); the outcome, without ``ok``. ``follows``: the conflict whose
-    unrecorded order or refund note this entry names (:func:`follows_conflict`)."""
-    outcome = _record_conflict(
-        conn, db, entry.data, entry.terminal, entry.seq, entry.key, refusal, follows
-    )
-    if follows is not None:
-        outcome["follows"] = follows
-    apply_outcomes.record(conn, entry.key, json.dumps(outcome, ensure_ascii=False))
-    return outcome
-
-
-def _record_conflict(
-    conn: Connection,
-    db: Database,
-    data: Mapping[str, Any],
-    terminal: str,
-    seq: int,
-    key: str,
-    refusal: Result,
-    follows: int | None = None,
-) -> Result:
-    message = str(refusal.get("message", ""))
-    serials = _serials(data)
-    on_lines = _units_on_lines(conn, data) if not serials else []
-    if not serials and not on_lines:  # its order never held here: the sale it follows
-        on_lines = follow_on_units.units_on_followed_lines(conn, data, follows)
-    serials += [serial for _sku, serial in on_lines]
-    serial = next((s for s in serials if s in message), serials[0] if serials else None)
-    sku = data.get("sku") if isinstance(data.get("sku"), str) else item_sku(data, serial)
-    if sku is None:  # an order's line: the product of the serial named
-        sku = next((k for k, s in [*_order_lines(data), *on_lines] if s == serial), None)
-    if sku is None and serial is not None and isinstance(data.get("order"), str):
-        held = order_units.units_of(conn, [data["order"]]).get(data["order"], [])
-        sku = next((k for k, s in held if s == serial), None)  # a return naming serials
-    if sku is None and serial is not None:  # a document central never held: the unit's
-        sku = follow_on_units.sku_of_serial(conn, serial)
-    store_code = data.get("store")
-    store_id = conflict_sql.store_for(
-        conn, store_code if isinstance(store_code, str) else None, terminal
-    )
-    product_id = conflict_sql.product_id(conn, sku) if sku else None
-    first = conflict_sql.last_unit_event(conn, sku, serial) if sku and serial else None
-    conflict_id = conflict_sql.add_conflict(
-        conn,
-        entry_id=key,
-        terminal=terminal,
-        entry_seq=seq,
-        store_id=store_id,
-        product_id=product_id,
-        serial=serial,
-        first_event_id=first,
-        entry_line=json.dumps(dict(data), ensure_ascii=False, sort_keys=True),
-        error=str(refusal.get("error"))[:32],
-        message=clip(message, 400),
-    )
-    view = present(with_follows(conn, conflict_sql.conflicts(conn, conflict_id=conflict_id))[0])
-    return {
-        "op": data.get("op"),
-        "error": "sync_conflict",
-        "message": f"{message}: recorded as conflict {conflict_id} for a manager",
-        "conflict": view,
-    }
 
 
 #: Entries applied in one transaction at most, and the seconds one transaction may go on

@@ -20,6 +20,7 @@ from serialpos.db import (
     array_insert,
     ledger_chain,
     ledger_writes,
+    line_money,
     repo,
     sale_rows_sql,
 )
@@ -30,7 +31,8 @@ from serialpos.db.tables import utcnow
 from serialpos.domain.limits import check_stock_level
 from serialpos.domain.orders import LineAmounts, LineStatus, OrderStatus, SaleType, Totals, totals
 from serialpos.domain.states import Action, UnitState, on_hand_delta
-from serialpos.services.entries import Entry, Result
+from serialpos.services.entries import Result
+from serialpos.services.entry_checks import Entry
 from serialpos.services.orders.views import DOCUMENT_TYPE, ZERO
 
 
@@ -84,7 +86,7 @@ def _numbers(conn: Connection, store_id: int, kind: str, count: int) -> list[int
 
 
 class _LineRow:
-    """An order line as orepo.row_amounts reads it (no discounts on a host sale)."""
+    """An order line as line_money.row_amounts reads it (no discounts on a host sale)."""
 
     def __init__(self, mapping: Mapping[str, Any]) -> None:
         self._mapping = mapping
@@ -206,7 +208,7 @@ def write(
         lines.append(rows)
         one = alike.get(id(place))
         if one is None:
-            one = alike[id(place)] = orepo.row_amounts(cast(sa.Row[object], _LineRow(rows[0])))
+            one = alike[id(place)] = line_money.row_amounts(cast(sa.Row[object], _LineRow(rows[0])))
         amounts.append([one] * len(rows))
         key = (id(place), len(rows))
         if key not in sums_of:

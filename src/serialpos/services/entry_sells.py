@@ -21,41 +21,39 @@ services/document_numbers.py): they are checked here as the one-by-one path chec
 (``check_given``), the whole run's looked up in one statement, and written as given; an
 entry whose numbers are not its terminal's or are already taken goes the usual way, which
 refuses it exactly as before.
+
+The run's statements (numbers taken, ids claimed, units locked) are in
+services/sell_run_statements.py, the reads it shares in services/sell_run_context.py.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, cast
+from typing import cast
 
-import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
-from serialpos.db import apply_outcomes, lease_sql, repo, sale_rows_sql
+from serialpos.db import apply_outcomes, lease_sql, repo
 from serialpos.db import order_repo as orepo
 from serialpos.db.engine import Database
-from serialpos.db.one_of import any_param, one_of
-from serialpos.db.prepared import Prepared
-from serialpos.db.tables import utcnow
-from serialpos.db.txcache import transaction_cache
 from serialpos.domain.errors import DomainError
 from serialpos.domain.orders import (
     PaymentMethod,
 )
-from serialpos.domain.products import SerialMode
 from serialpos.domain.states import Action, UnitState, check_move
 from serialpos.domain.users import Permission
 from serialpos.services import document_numbers, entry_units, ledger, serial_precheck
+from serialpos.services import sell_run_statements as statements
 from serialpos.services.apply.fields import Fields
 from serialpos.services.apply.move_handlers import till_price
-from serialpos.services.conflicts import is_conflict
-from serialpos.services.entries import Entry, Result, _replay, record_conflict
+from serialpos.services.conflict_codes import is_conflict
+from serialpos.services.conflict_recording import record_conflict
+from serialpos.services.entries import Result, _replay
+from serialpos.services.entry_checks import Entry
 from serialpos.services.entry_sale_rows import Place, Sell, write
 from serialpos.services.orders.till_price import differs
 from serialpos.services.orders.views import MAX_LINES
-from serialpos.services.settings import chain_settings_in, setting_in_force
-from serialpos.services.shifts import checked_at_terminal, shift_for_payment
+from serialpos.services.sell_run_context import run_context
 
 #: The keys of a plain sale: anything else (a document, a quantity, a line, a key the
 #: operation does not know and would warn about) goes the one-by-one way.
@@ -101,120 +99,6 @@ def plain_sell(entry: Entry) -> Sell | None:
     return Sell(entry, store, sku, serials, method, numbers, price)
 
 
-#: The series a sale makes documents of, and the table whose numbers each must not reuse.
-_SERIES = {"order": orepo.order_t, "invoice": orepo.invoice_t}
-
-
-def _taken(conn: Connection, sells: Sequence[Sell]) -> set[tuple[str, str]]:
-    """(series, number) of the numbers ``sells`` carry that a document already has, in one
-    statement for the whole run (the one-by-one path asks once per document)."""
-    asked = {
-        series: sorted({s.numbers[series] for s in sells if series in s.numbers})
-        for series in _SERIES
-    }
-    if not any(asked.values()):
-        return set()
-    if conn.dialect.name == "postgresql":
-        params = {f"n_{series}": numbers for series, numbers in asked.items()}
-        return {(str(r[0]), str(r[1])) for r in _TAKEN.rows(conn, params)}
-    selects = [
-        sa.select(sa.literal(series).label("series"), table.c.number).where(
-            one_of(conn, table.c.number, asked[series])
-        )
-        for series, table in _SERIES.items()
-        if asked[series]
-    ]
-    if not selects:
-        return set()
-    return {(str(r[0]), str(r[1])) for r in conn.execute(sa.union_all(*selects))}
-
-
-#: :func:`_taken` on PostgreSQL, built once and run prepared: both series' numbers as arrays
-#: (an empty one matches nothing), so every run sends the same statement.
-_TAKEN = Prepared(
-    sa.union_all(
-        *(
-            sa.select(sa.literal(series).label("series"), table.c.number).where(
-                any_param(table.c.number, f"n_{series}")
-            )
-            for series, table in _SERIES.items()
-        )
-    )
-)
-
-
-class _Context:
-    """The reads a run shares: places, shifts and the chain's settings, each read once."""
-
-    def __init__(self, conn: Connection, db: Database) -> None:
-        self.conn, self.db = conn, db
-        self.places: dict[tuple[str, str], Place | None] = {}
-        self.shifts: dict[tuple[int, str], int | DomainError | None] = {}
-        self._prices_include_tax: bool | None = None
-
-    def place(self, store: str, sku: str) -> Place | None:
-        key = (store, sku)
-        if key not in self.places:
-            self.places[key] = self._read_place(store, sku)
-        return self.places[key]
-
-    def _read_place(self, store: str, sku: str) -> Place | None:
-        conn = self.conn
-        try:
-            here = repo.store_id(self.db, conn, store)
-        except DomainError:
-            return None
-        # The product as a sale reads it and the setting, in one round trip.
-        found = sale_rows_sql.sale_place(conn, sku, here, "serialized_inventory")
-        if found is None:
-            return None
-        product, chain_setting, store_setting = found
-        if product.serial_mode is SerialMode.DISABLED:
-            return None
-        tracked = product.serial_mode.tracked and setting_in_force(
-            "serialized_inventory", chain_setting, store_setting
-        )
-        if not tracked:
-            return None  # serials only written on the events there: the usual way
-        if product.prices_include_tax is not None:
-            included = product.prices_include_tax
-        else:
-            if self._prices_include_tax is None:
-                self._prices_include_tax = chain_settings_in(conn).prices_include_tax
-            included = self._prices_include_tax
-        return Place(here, product, included)
-
-    def shift(self, store_id: int, terminal: str) -> int | DomainError | None:
-        """The open shift payments at ``terminal`` go to (services/shifts.py: the terminal
-        checked ``require_shift`` itself)."""
-        key = (store_id, terminal)
-        if key not in self.shifts:
-            try:
-                with checked_at_terminal():
-                    self.shifts[key] = shift_for_payment(self.conn, store_id, terminal)
-            except DomainError as exc:
-                self.shifts[key] = exc
-        return self.shifts[key]
-
-
-def _context(conn: Connection, db: Database) -> _Context:
-    """The transaction's shared reads, kept across its runs: a conflict or any entry applied
-    alone ends a run, and the run after it would read every place and shift again. Nothing
-    an entry applied in between may change what they hold (no operation edits products,
-    stores, settings or shifts); the units are locked and read anew by each run."""
-    kept: dict[str, _Context] = transaction_cache(conn, _CONTEXT)
-    ctx = kept.get("ctx")
-    if ctx is None:
-        ctx = kept["ctx"] = _Context(conn, db)
-    for place in ctx.places.values():
-        if place is not None:
-            place.units = {}
-    return ctx
-
-
-_CONTEXT = "serialpos_sells_context"
-
-
 def _format_ok(product: orepo.SaleProduct, serials: list[str]) -> bool:
     if not product.serial_format:
         return True
@@ -225,44 +109,6 @@ def _format_ok(product: orepo.SaleProduct, serials: list[str]) -> bool:
     except DomainError:
         return False
     return True
-
-
-_UNIT_COLUMNS = (
-    repo.unit_t.c.id,
-    repo.unit_t.c.serial,
-    repo.unit_t.c.state,
-    repo.unit_t.c.store_id,
-    repo.unit_t.c.version,
-    repo.unit_t.c.reserved_line_id,
-)
-
-
-def _lock_units(conn: Connection, product_id: int, serials: list[str]) -> dict[str, repo.UnitRow]:
-    """The product's units with these serials, locked until commit (PostgreSQL; SQLite's
-    writer holds the database), in id order so two runs never wait on each other in a ring."""
-    rows: Sequence[Any]
-    if conn.dialect.name == "postgresql":
-        rows = _LOCK_UNITS.rows(conn, {"product_id": product_id, "serials": serials})
-    else:
-        where = _lock_units_where(one_of(conn, repo.unit_t.c.serial, serials))
-        rows = conn.execute(where, {"product_id": product_id}).all()
-    return {
-        r.serial: repo.UnitRow(r.id, r.state, r.store_id, r.version, r.reserved_line_id)
-        for r in rows
-    }
-
-
-def _lock_units_where(serial_is: sa.ColumnElement[bool]) -> sa.Select[Any]:
-    return (
-        sa.select(*_UNIT_COLUMNS)
-        .where(repo.unit_t.c.product_id == sa.bindparam("product_id"), serial_is)
-        .order_by(repo.unit_t.c.id)
-        .with_for_update()
-    )
-
-
-#: :func:`_lock_units` on PostgreSQL, built once and run prepared.
-_LOCK_UNITS = Prepared(_lock_units_where(any_param(repo.unit_t.c.serial, "serials")))
 
 
 def _sellable(unit: repo.UnitRow | None, serial: str, place: Place, store: str) -> bool:
@@ -279,100 +125,6 @@ def _sellable(unit: repo.UnitRow | None, serial: str, place: Place, store: str) 
     return True
 
 
-def _claim_statement(insert: Any) -> sa.Executable:
-    claim: sa.Executable = (
-        insert(apply_outcomes.outcome_t)
-        .on_conflict_do_nothing(index_elements=["id"])
-        .returning(apply_outcomes.outcome_t.c.id)
-    )
-    return claim
-
-
-#: The claimed row's columns a run gives, one value per entry.
-_CLAIM_KEYS = ("id", "body_sha256", "op", "user_name", "terminal")
-
-
-def _claim_arrays() -> sa.Executable:
-    """PostgreSQL's claim of a whole run: one array per column, the rows made by ``unnest``.
-    Many rows in one VALUES (SQLAlchemy's "insertmanyvalues") made a new SQL text for each
-    run's length, seven parameters a row: too long for psycopg's cache of parsed statements
-    (parsed again with a regular expression every time: a tenth of a push's CPU at central)
-    and never prepared. This text is the same for every run. The arrays' text type has no
-    length, so a value too long for its column is refused, never cut."""
-    outcome_t = apply_outcomes.outcome_t
-    given = (
-        sa.func.unnest(*(sa.bindparam(k, type_=postgresql.ARRAY(sa.String())) for k in _CLAIM_KEYS))
-        .table_valued(*_CLAIM_KEYS)
-        .render_derived(name="given")
-    )
-    rows = sa.select(
-        *(given.c[k] for k in _CLAIM_KEYS),
-        sa.bindparam("applied_at", type_=outcome_t.c.applied_at.type),
-        sa.literal("", sa.Text()),
-    )
-    claim: sa.Executable = (
-        postgresql.insert(outcome_t)
-        .from_select([*_CLAIM_KEYS, "applied_at", "outcome"], rows)
-        .on_conflict_do_nothing(index_elements=["id"])
-        .returning(outcome_t.c.id)
-    )
-    return claim
-
-
-#: Built once: on PostgreSQL one row per array element; on SQLite many rows in one
-#: statement (SQLAlchemy's "insertmanyvalues"); the ids that were free returned.
-_CLAIM = {
-    "postgresql": _claim_arrays(),
-    "sqlite": _claim_statement(sqlite.insert),
-}
-
-
-#: The claim on PostgreSQL, run prepared (its text is the same for every run).
-_CLAIM_PG = Prepared(_CLAIM["postgresql"])
-
-
-def _claim_all(conn: Connection, sells: Sequence[Sell]) -> set[str]:
-    """Claim the ids of ``sells`` in one statement (as apply_outcomes.claim does one):
-    the ids claimed; an id missing landed meanwhile through another request."""
-    if not sells:
-        return set()
-    now = utcnow()
-    rows = [
-        {
-            "id": s.entry.key,
-            "body_sha256": s.entry.body_sha256,
-            "op": s.entry.op,
-            "user_name": s.entry.actor.user,
-            "terminal": s.entry.actor.terminal,
-        }
-        for s in sells
-    ]
-    if conn.dialect.name == "postgresql":
-        columns: dict[str, Any] = {k: [row[k] for row in rows] for k in _CLAIM_KEYS}
-        return {str(r[0]) for r in _CLAIM_PG.rows(conn, {**columns, "applied_at": now})}
-    else:
-        claimed = conn.execute(
-            _CLAIM["sqlite"], [row | {"applied_at": now, "outcome": ""} for row in rows]
-        )
-    return {str(r[0]) for r in claimed}
-
-
-def _unclaim(conn: Connection, keys: list[str]) -> None:
-    if not keys:
-        return
-    if conn.dialect.name == "postgresql":
-        _UNCLAIM.run(conn, {"keys": keys})
-        return
-    outcome_c = apply_outcomes.outcome_t.c
-    conn.execute(sa.delete(apply_outcomes.outcome_t).where(one_of(conn, outcome_c.id, keys)))
-
-
-#: :func:`_unclaim` on PostgreSQL, built once and run prepared.
-_UNCLAIM = Prepared(
-    sa.delete(apply_outcomes.outcome_t).where(any_param(apply_outcomes.outcome_t.c.id, "keys"))
-)
-
-
 def apply_sells(conn: Connection, db: Database, run: Sequence[Entry]) -> list[Result]:
     """The verdicts of the longest start of ``run`` made of plain sales this module can
     settle (replayed, or accepted), applied inside ``conn``'s open transaction; an empty
@@ -386,8 +138,8 @@ def apply_sells(conn: Connection, db: Database, run: Sequence[Entry]) -> list[Re
     if not sells:
         return []
     stored = {o.id: o for o in apply_outcomes.find(conn, [s.entry.key for s in sells])}
-    ctx = _context(conn, db)
-    taken = _taken(conn, [s for s in sells if s.entry.key not in stored])
+    ctx = run_context(conn, db)
+    taken = statements.taken(conn, [s for s in sells if s.entry.key not in stored])
     # 1. Cut at the first entry the checks that need no lock already send the usual way.
     kept: list[Sell] = []
     for sell in sells:
@@ -403,14 +155,14 @@ def apply_sells(conn: Connection, db: Database, run: Sequence[Entry]) -> list[Re
                 break  # priced as the till did, central's price kept beside: the usual way
             if isinstance(ctx.shift(place.store_id, sell.entry.actor.terminal), DomainError):
                 break
-            given = {(k, v) for k, v in sell.numbers.items() if k in _SERIES}
+            given = {(k, v) for k, v in sell.numbers.items() if k in statements.SERIES}
             if given & taken:
                 break  # refused as number_taken the usual way (the one before it took it)
             taken |= given
         kept.append(sell)
     # 2. Claim the new ids, then lock their units (the one-by-one order: claim, then lock).
     fresh = [s for s in kept if s.entry.key not in stored]
-    claimed = _claim_all(conn, fresh)
+    claimed = statements.claim_all(conn, fresh)
     wanted: dict[int, list[str]] = {}
     for sell in fresh:
         if sell.entry.key in claimed:
@@ -419,7 +171,7 @@ def apply_sells(conn: Connection, db: Database, run: Sequence[Entry]) -> list[Re
             wanted.setdefault(place.product.id, []).extend(sell.serials)
     leased: set[int] = set()
     for product_id, serials in wanted.items():
-        locked = _lock_units(conn, product_id, sorted(set(serials)))
+        locked = statements.lock_units(conn, product_id, sorted(set(serials)))
         # A leased unit (services/lease_guard.py) goes the one-by-one way: the ledger checks
         # the holder there, and ends the lease when the holder sells it.
         leased |= set(lease_sql.holders(conn, [u.id for u in locked.values()]))
@@ -455,7 +207,7 @@ def apply_sells(conn: Connection, db: Database, run: Sequence[Entry]) -> list[Re
         accepted.append(sell)
         verdicts.append({})  # filled in once written
     keep = {s.entry.key for s in (*accepted, *(conflict[:1] if conflict else ()))}
-    _unclaim(
+    statements.unclaim(
         conn, [s.entry.key for s in fresh if s.entry.key in claimed and s.entry.key not in keep]
     )
     places = [cast(Place, ctx.place(s.store, s.sku)) for s in accepted]
@@ -499,12 +251,6 @@ def _conflict(conn: Connection, db: Database, sell: Sell, refusal: Result) -> Re
     refused it (a rollback gives none back): one is taken here too, so every id after it is
     what the one-by-one path gives (SQLite gives a rolled-back id again)."""
     if conn.dialect.name == "postgresql":
-        _ORDER_ID_TAKEN.scalar(conn, {})
+        statements.ORDER_ID_TAKEN.scalar(conn, {})
     outcome = record_conflict(conn, db, sell.entry, refusal)
     return entry_units.add_units_in(conn, sell.entry.data, {"ok": False, **outcome})
-
-
-#: The next order id taken and left unused (:func:`_conflict`), run prepared.
-_ORDER_ID_TAKEN = Prepared(
-    sa.select(sa.func.nextval(sa.func.pg_get_serial_sequence(orepo.order_t.name, "id")))
-)

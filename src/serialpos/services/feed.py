@@ -27,8 +27,8 @@ from serialpos.db.engine import Database
 from serialpos.domain.errors import BadRequest, PermissionDenied
 from serialpos.domain.text import clip
 from serialpos.services import terminal_links, tokens
-from serialpos.services.conflicts import OtherTerminal
 from serialpos.services.context import Actor
+from serialpos.services.terminal_links import OtherTerminal
 from serialpos.services.tokens import Bearer
 
 #: The most events one page may hold.

@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
-from serialpos.db import conflict_sql, order_repo
+from serialpos.db import conflict_sql, sale_products
 
 
 def units_on_followed_lines(
@@ -45,7 +45,7 @@ def units_on_followed_lines(
         return []
     for line in lines:
         sku = line.get("sku")
-        product = order_repo.sale_product_by_sku(conn, sku) if isinstance(sku, str) else None
+        product = sale_products.sale_product_by_sku(conn, sku) if isinstance(sku, str) else None
         if product is None or product.package_type is not None:
             return []
     return [

@@ -22,6 +22,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from serialpos.db import order_repo as orepo
+from serialpos.db import sale_products
 from serialpos.db.engine import Database
 from serialpos.domain.errors import BadRequest
 from serialpos.domain.events import DocumentRef
@@ -79,7 +80,7 @@ def sell(
         moved = ledger.move_in(
             conn, db, actor, ledger.Step(Action.SELL, store, sku, serials, quantity), doc
         )
-        product = orepo.sale_product_by_sku(conn, moved.sku)
+        product = sale_products.sale_product_by_sku(conn, moved.sku)
         assert product is not None  # the ledger found it
         ids = _lines(ctx, product, [require_serial(s) for s in serials], quantity, catalogue_price)
         rows = [r for r in orepo.order_lines(conn, ctx.id) if r._mapping["id"] in ids]

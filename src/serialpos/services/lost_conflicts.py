@@ -37,9 +37,12 @@ from serialpos.db import apply_outcomes
 from serialpos.db.engine import Database
 from serialpos.domain.errors import BadRequest, DomainError
 from serialpos.domain.sale_not_recorded import FOLLOW_ERRORS
-from serialpos.services.conflicts import CONFLICT_CODES, conflict_followed, is_conflict
+from serialpos.services.conflict_codes import CONFLICT_CODES, is_conflict
+from serialpos.services.conflict_recording import record_line_conflict
+from serialpos.services.conflict_views import conflict_followed
 from serialpos.services.context import Actor
-from serialpos.services.entries import _claim, _record_conflict, _replay, prepare
+from serialpos.services.entries import _claim, _replay
+from serialpos.services.entry_checks import prepare
 
 Result = dict[str, Any]
 
@@ -104,7 +107,7 @@ def _one(db: Database, token: Actor, item: Any) -> Result:
                     "`serialpos terminal resend` at its till sends it again"
                 )
             first["message"] = _FOLLOWS.sub(f"it follows conflict {follows},", message)
-        outcome = _record_conflict(
+        outcome = record_line_conflict(
             conn, db, entry.data, entry.terminal, entry.seq, entry.key, first, follows
         )
         if follows is not None:

@@ -27,8 +27,8 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from serialpos.db import line_money, repo, sale_products
 from serialpos.db import order_repo as orepo
-from serialpos.db import repo
 from serialpos.db.engine import Database
 from serialpos.domain.errors import BadRequest, BadValue
 from serialpos.domain.orders import DeliveryMode, LineStatus, OrderStatus
@@ -145,7 +145,7 @@ def pick_list(
                 o.store_id == sid,
                 o.status == OrderStatus.OPEN.value,
                 c.status == LineStatus.OPEN.value,
-                sa.func.coalesce(orepo.PACKAGE_TYPE, "") != "exploded",
+                sa.func.coalesce(sale_products.PACKAGE_TYPE, "") != "exploded",
             )
         )
         if named:
@@ -206,7 +206,7 @@ def _stop(conn: Connection, row: sa.Row[object]) -> RunStop:
         )
         for r in rows
     )
-    total = sum((orepo.row_amounts(r).gross for r in rows), Decimal("0.00"))
+    total = sum((line_money.row_amounts(r).gross for r in rows), Decimal("0.00"))
     paid = sum((orepo.money(p.amount) for p in orepo.payments(conn, m["id"])), Decimal("0.00"))
     return RunStop(
         order=m["number"],

@@ -20,6 +20,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from serialpos.db import line_money
 from serialpos.db import order_repo as orepo
 from serialpos.domain.serials import normalize_serial
 
@@ -57,6 +58,6 @@ def of_return(conn: Connection, line: Mapping[str, Any]) -> dict[str, Any] | Non
     ]
     if len(chosen) != len(wanted) + len(serials):
         return out  # a unit named by a serial central cleared: the till's note says it
-    total = sum((orepo.row_amounts(r).gross for r in chosen), Decimal(0))
+    total = sum((line_money.row_amounts(r).gross for r in chosen), Decimal(0))
     out["amount"] = f"{total:.2f}"
     return out

@@ -21,7 +21,7 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
-from serialpos.db import conflict_sql, order_copy_sql, repo, snapshot_sql
+from serialpos.db import conflict_sql, order_copy_sql, repo, snapshot_sql, token_use
 from serialpos.db import feed as feed_sql
 from serialpos.db.engine import Database
 from serialpos.db.tables import utcnow
@@ -45,13 +45,23 @@ def _check_id(terminal_id: str) -> str:
 
 def link(db: Database, actor: Actor, store: str, terminal_id: str) -> None:
     """Bind the token's terminal to (store, terminal id); the same again is fine, another
-    terminal or store on the same token is refused: give each terminal its own token."""
+    terminal or store on the same token is refused: give each terminal its own token. So is
+    a token that has already recorded at central as a token of no terminal (a host
+    system's, an admin's, put in a till's config): bound, it would act and read at this
+    store only, and the system using it would be refused everywhere else."""
     actor.require(Permission.SELL)
     _check_id(terminal_id)
 
     def work(conn: Connection) -> None:
         here = repo.store_id(db, conn, store)
         found = conflict_sql.link_of(conn, actor.terminal)
+        if found is None and token_use.has_recorded(conn, actor.terminal):
+            raise TokenInUse(
+                f"this token ({actor.terminal.removeprefix('api:')}) already records at "
+                "central for no terminal (a host system's or an admin's, every store); "
+                f"bound to terminal {clip(terminal_id)} it would act at store {store} only: "
+                f"create a token for terminal {clip(terminal_id)}"
+            )
         if found is None:
             conflict_sql.add_link(conn, actor.terminal, terminal_id, here)
         elif found != (terminal_id, store):

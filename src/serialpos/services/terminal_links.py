@@ -13,6 +13,23 @@ from sqlalchemy.engine import Connection
 
 from serialpos.db import conflict_sql
 from serialpos.db.engine import Database
+from serialpos.domain.errors import DomainError
+
+
+class NotLinked(DomainError):
+    code = "terminal_not_linked"
+
+
+class WrongStore(DomainError):
+    code = "wrong_store"
+
+
+class OtherTerminal(DomainError):
+    """The token belongs to another terminal than the entry's: a till set up with the
+    wrong token. The token is wrong, not the entry (the terminal keeps it pending)."""
+
+    code = "other_terminal"
+
 
 #: Links found, per database URL and token terminal (``api:<token name>``).
 _LINKS: dict[tuple[str, str], tuple[str, str]] = {}

@@ -19,7 +19,7 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
-from serialpos.db import journal, migrate, repo, snapshot_sql
+from serialpos.db import journal, migrate, mirror_sql, repo, snapshot_sql
 from serialpos.db.engine import Database
 from serialpos.db.tables import utcnow
 from serialpos.domain.errors import BadRequest
@@ -63,11 +63,11 @@ def load(db: Database, snap: dict[str, Any]) -> int:
             snapshot_sql.insert_rows(conn, table, snap[name])
         for name, table in snapshot_sql.DOCUMENT_TABLES.items():
             snapshot_sql.insert_rows(conn, table, snap.get(name) or [])  # older central: none
-        here = journal.store_ids(conn)[store]
+        here = mirror_sql.store_ids(conn)[store]
         now = utcnow()
         on_hand: dict[int, int] = {}
         for unit in snap["units"]:
-            unit_id = journal.put_unit(
+            unit_id = mirror_sql.put_unit(
                 conn,
                 None,
                 product_id=unit["product_id"],
@@ -175,7 +175,7 @@ def init(
         )
     terminal_id = terminal or new_terminal_id(store)
     own = client is None
-    client = client or CentralClient(server, token, terminal=terminal_id)
+    client = client or CentralClient(server, token, terminal=terminal_id, store=store)
     try:
         snap = client.get_json("/v1/snapshot", store=store, terminal=terminal_id)
     finally:

@@ -28,7 +28,7 @@ from serialpos.config import ChainConfig
 from serialpos.db import journal
 from serialpos.db.engine import Database
 from serialpos.domain.errors import BadRequest, DomainError
-from serialpos.services.conflicts import UnknownConflict
+from serialpos.services.conflict_views import UnknownConflict
 from serialpos.terminal import count_conflicts
 from serialpos.terminal.client import ROUTE_MISSING, CentralClient, CentralRefused, Offline
 from serialpos.terminal.status import local_conflicts
@@ -41,9 +41,7 @@ def list_at_central(chain: ChainConfig, *, only_open: bool) -> list[dict[str, An
     """Central's conflicts of this terminal's store; raises ``Offline`` when it cannot be
     reached."""
     params = {"store": chain.store, **({"status": "open"} if only_open else {})}
-    with CentralClient(
-        chain.server, chain.token, timeout=CONSOLE_TIMEOUT, terminal=chain.terminal
-    ) as client:
+    with CentralClient.of_till(chain, timeout=CONSOLE_TIMEOUT) as client:
         found: list[dict[str, Any]] = client.get_json("/v1/conflicts", **params)["conflicts"]
     return found
 
@@ -62,9 +60,7 @@ def resolve_at_central(
     body: dict[str, Any] = {"by": by, "user": user, **({"note": note} if note else {})}
     if entry is not None:
         body["entry"] = entry
-    with CentralClient(
-        chain.server, chain.token, timeout=CONSOLE_TIMEOUT, terminal=chain.terminal
-    ) as client:
+    with CentralClient.of_till(chain, timeout=CONSOLE_TIMEOUT) as client:
         done: dict[str, Any] = client.post_json(f"/v1/conflicts/{conflict_id}/resolve", body)
     return done
 

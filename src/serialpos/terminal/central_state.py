@@ -17,7 +17,7 @@ neither on hand nor live, so the store's stock is central's and ``db check`` sta
 That write-off's reason says central has no record of it (db/unrecorded_units.py), so the
 unit can be received again at the till: the stockroom redoes the receipt.
 
-Each unit set keeps central's ``event`` that gave it the state (``journal.set_unit_event``):
+Each unit set keeps central's ``event`` that gave it the state (``mirror_sql.set_unit_event``):
 the pull skips the unit's feed events up to that one (terminal/mirror.py), so an older
 shipment of this store's never puts back a state central has moved on from.
 
@@ -52,7 +52,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from serialpos.db import journal, order_units, repo
+from serialpos.db import journal, mirror_sql, order_units, repo
 from serialpos.db.tables import utcnow
 from serialpos.db.unrecorded_units import no_record_reason
 from serialpos.domain.states import UnitState
@@ -112,8 +112,8 @@ def take(conn: Connection, *, store: str, answered: Sequence[tuple[journal.Entry
             strict=True,
         )
     )
-    products = journal.product_ids(conn)
-    stores = journal.store_ids(conn)
+    products = mirror_sql.product_ids(conn)
+    stores = mirror_sql.store_ids(conn)
     changed = 0
     for (_sku, serial), (entry, verdict, unit) in latest.items():
         later = [seq for seq, serials in named.items() if seq > entry.seq and serial in serials]
@@ -152,8 +152,8 @@ def take_units(conn: Connection, units: Sequence[Verdict], *, store: str, source
     """Set ``units`` (central's ``{serial, sku, store, state, event}``, read from central
     outside any entry's verdict: a transfer's units, terminal/sent_transfers.py) to central's
     state here, by the same rules; how many changed."""
-    products = journal.product_ids(conn)
-    stores = journal.store_ids(conn)
+    products = mirror_sql.product_ids(conn)
+    stores = mirror_sql.store_ids(conn)
     return sum(
         _take_one(conn, unit, source, products, stores, here=store)
         for unit in units
@@ -191,7 +191,7 @@ def _take_one(
         # A product or store this terminal does not know: the local copy stays.
         log.info("%s: central's state of %s not taken here: %s", source.document_id, serial, unit)
         return False
-    found = journal.unit(conn, product_id, serial)
+    found = mirror_sql.unit(conn, product_id, serial)
     if found is not None and found.reserved_line is not None:
         return False  # an open sale of this till holds it
     if state is None or at is None:
@@ -213,7 +213,7 @@ def _take_one(
     event = unit.get("event")
     if found is not None and (found.state, found.store_id) == (state, unit_store):
         if isinstance(event, int):
-            journal.set_unit_event(conn, found.id, event)
+            mirror_sql.set_unit_event(conn, found.id, event)
         return False
     values: dict[str, object] = {
         "at": utcnow(),
@@ -234,7 +234,7 @@ def _take_one(
     }
     unit_id = move_unit(conn, found, values, state=state, unit_store=unit_store)
     if isinstance(event, int):
-        journal.set_unit_event(conn, unit_id, event)
+        mirror_sql.set_unit_event(conn, unit_id, event)
     return True
 
 
@@ -249,7 +249,7 @@ def put_back_quantities(conn: Connection, numbers: Sequence[str], *, store: str)
     its quantities went back when the entry was settled. Each product put back is a
     local ledger event (``central_state``, the transfer its document, central's error of
     the entry its reason), so ``db check`` stays clean; how many lines were put back."""
-    here = journal.store_ids(conn)[store]
+    here = mirror_sql.store_ids(conn)[store]
     rows = conn.execute(
         sa.select(transfer_c.number, line_t.c.product_id, line_t.c.quantity, line_t.c.received)
         .join(line_t, line_t.c.transfer_id == transfer_c.id)

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import ssl
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
 from serialpos.domain.errors import DomainError
+
+if TYPE_CHECKING:
+    from serialpos.config import ChainConfig
 
 #: Seconds to wait for central before treating the link as down.
 TIMEOUT = 10.0
@@ -67,14 +70,20 @@ class CentralClient:
         timeout: float = TIMEOUT,
         transport: httpx.BaseTransport | None = None,
         terminal: str | None = None,
+        store: str | None = None,
     ) -> None:
         """``terminal``: the id of the till this client speaks for, named in every read of
         the event feed, so that central refuses another till's token there
         (``other_terminal``) before the till compares central's feed with its own: read with
         another till's token, the feed is another store's or another till's, and the till
-        took it for central restored from an older backup (``central_behind``)."""
+        took it for central restored from an older backup (``central_behind``).
+        ``store``: the till's store, asked for in every read of the event feed, so that a
+        till given a token bound to no terminal (a host system's, an admin's: central filters
+        by the token's store only for a till's own) reads its own store's events, not
+        every store's (a bound token's answer is the same: its store is the only one)."""
         self.server = server.rstrip("/")
         self.terminal = terminal
+        self.store = store
         self._http = httpx.Client(
             base_url=self.server,
             timeout=timeout,
@@ -82,6 +91,25 @@ class CentralClient:
             verify=tls_context(),
             limits=httpx.Limits(keepalive_expiry=KEEPALIVE_EXPIRY),
             headers={"Authorization": f"Bearer {token}"},
+        )
+
+    @classmethod
+    def of_till(
+        cls,
+        chain: ChainConfig,
+        *,
+        timeout: float = TIMEOUT,
+        transport: httpx.BaseTransport | None = None,
+    ) -> CentralClient:
+        """The client a store terminal speaks to central with: its server and token, naming
+        its terminal and store in every read of the feed (above)."""
+        return cls(
+            chain.server,
+            chain.token,
+            timeout=timeout,
+            transport=transport,
+            terminal=chain.terminal,
+            store=chain.store,
         )
 
     def close(self) -> None:
@@ -126,6 +154,8 @@ class CentralClient:
         return response
 
     def get_json(self, path: str, **params: Any) -> Any:
+        if path == EVENTS and self.store is not None:
+            params.setdefault("store", self.store)
         if path != EVENTS or self.terminal is None:
             return self._send("GET", path, params=params).json()
         params.setdefault("terminal", self.terminal)

@@ -6,7 +6,7 @@ it (services/counts/till_decisions.py). The till's own list of conflicts was rea
 entries settled as conflicts only, so offline it never showed the conflicts of its own
 counts, and online it could not tell them from another till's. Here they are read from the
 accepted count entries' answers (``central.conflicts``), one conflict each, shaped as central
-lists them (services/conflicts.py ``present``), with the same entry id as central's; and
+lists them (services/conflict_views.py ``present``), with the same entry id as central's; and
 central's status and resolution of each, as the till last heard them, are kept in that
 answer (:func:`remember`), as the till keeps them for its other conflicts.
 """

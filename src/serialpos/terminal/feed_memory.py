@@ -42,7 +42,7 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
-from serialpos.db import journal
+from serialpos.db import journal, mirror_sql
 from serialpos.db.engine import Database
 from serialpos.services.document_numbers import terminal_tag
 from serialpos.terminal.client import CentralClient
@@ -128,7 +128,7 @@ def remember_snapshot(conn: Connection, event: Event | None, store: str) -> None
     """At ``terminal init``: remember where the snapshot stands in the store's feed."""
     found = [] if event is None else seen([event], store)
     journal.set_state(conn, SNAPSHOT_EVENT, f"{found[0][0]}:{found[0][1]}" if found else "none")
-    journal.remember_events(conn, found)
+    mirror_sql.remember_events(conn, found)
 
 
 def snapshot_point(db: Database, client: CentralClient) -> int | None:
@@ -159,7 +159,7 @@ def first_ask(db: Database, after: int) -> tuple[int, tuple[int, str] | None]:
     the snapshot and none was pulled since; else ``after`` and None (nothing known)."""
 
     def work(conn: Connection) -> tuple[int, tuple[int, str] | None]:
-        newest = journal.newest_seen(conn, after)
+        newest = mirror_sql.newest_seen(conn, after)
         if newest is not None:
             return min(after, newest[0] - 1), newest
         if after > 0 and journal.get_state(conn, SNAPSHOT_EVENT) == "none":
@@ -218,7 +218,7 @@ def parting(db: Database, client: CentralClient, last: int) -> int | None:
     remembered events central still has are the oldest ones (its history up to the backup
     is the till's), so a binary search finds the newest. When none is there any more, the
     snapshot's own point (:func:`snapshot_point`)."""
-    remembered = db.read(lambda conn: journal.seen_numbers(conn, last))
+    remembered = db.read(lambda conn: mirror_sql.seen_numbers(conn, last))
 
     def still_there(i: int) -> bool:
         seq, _d = remembered[i]

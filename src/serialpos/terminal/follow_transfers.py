@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy.engine import Connection
 
 from serialpos.config import ChainConfig
-from serialpos.db import journal
+from serialpos.db import journal, mirror_sql
 from serialpos.db.engine import Database
 from serialpos.terminal import central_state
 from serialpos.terminal.client import ROUTE_MISSING, CentralClient, CentralRefused
@@ -68,10 +68,10 @@ def _kept(
     cards = new_products(db, client, events, chain.store)
 
     def write(conn: Connection) -> list[str]:
-        known = journal.product_ids(conn)
+        known = mirror_sql.product_ids(conn)
         for card in cards:
             if card["sku"] not in known:
-                journal.add_product(conn, card)
+                mirror_sql.add_product(conn, card)
         return keep(conn, found, chain.store)
 
     return len(db.write(write))

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator, Mapping
+from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any
 
@@ -140,6 +141,10 @@ def journaled_object(terminal: str) -> apply_ids.ApplyObject:
             sent = {**sent, "decided": counts.decided_of_json(result)}
         if numbers:
             sent = {**sent, "numbers": numbers}
+        if data.get("op") == "order_create" and _gave_change(result):
+            # The change this till gave goes with its sale, as a console sale's does
+            # (services/orders/sale_journal.py): a conflict then says the money kept.
+            sent = {**sent, "change_due": str(result["change_due"])}
 
         def journal_it(conn: Connection) -> tuple[str, int]:
             # Order lines by their number, never this terminal's line ids (central's differ):
@@ -152,6 +157,14 @@ def journaled_object(terminal: str) -> apply_ids.ApplyObject:
         return {**result, "entry": entry_id, "entry_seq": seq}
 
     return apply_object
+
+
+def _gave_change(result: Mapping[str, Any]) -> bool:
+    """Whether an applied sale's verdict says the till gave change."""
+    try:
+        return Decimal(str(result.get("change_due") or "0")) > 0
+    except ArithmeticError:
+        return False
 
 
 def _local_customer_id(value: object) -> int | None:

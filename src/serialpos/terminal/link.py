@@ -188,12 +188,7 @@ class LinkWatch:
         report: SyncReport | None = None
         refused: DomainError | None = None
         try:
-            with CentralClient(
-                self.chain.server,
-                self.chain.token,
-                timeout=self.timeout,
-                terminal=self.chain.terminal,
-            ) as c:
+            with CentralClient.of_till(self.chain, timeout=self.timeout) as c:
                 report = sync_once(self.db, self.chain, c)
             link, message = ONLINE, ""
         except Offline as exc:

@@ -54,7 +54,7 @@ def ask_first(db: Database, data: Mapping[str, Any], chain: ChainConfig, *, user
         return  # offline for the rules already: they hold whatever central would say
     after = int(db.read(lambda conn: journal.get_state(conn, "feed_after")) or 0)
     try:
-        with CentralClient(chain.server, chain.token, timeout=PROBE_TIMEOUT) as client:
+        with CentralClient.of_till(chain, timeout=PROBE_TIMEOUT) as client:
             client.get_json("/v1/events", after=after, limit=1)
     except Offline as exc:
         record_link(db, OFFLINE, reason=exc.message, terminal=chain.terminal, user=user)

@@ -41,7 +41,7 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
-from serialpos.db import feed_lost, journal, repo
+from serialpos.db import feed_lost, mirror_sql, repo
 from serialpos.db.tables import utcnow
 from serialpos.domain.states import ON_HAND, UnitState
 from serialpos.terminal import feed_memory, own_events, returned_lines
@@ -85,9 +85,9 @@ def apply_events(
     central_terminal: str,
     count: MirrorCount,
 ) -> None:
-    products = journal.product_ids(conn)
-    stores = journal.store_ids(conn)
-    taken = journal.unit_events(conn)
+    products = mirror_sql.product_ids(conn)
+    stores = mirror_sql.store_ids(conn)
+    taken = mirror_sql.unit_events(conn)
     lost = feed_lost.count(conn) > 0
     for event in events:
         if event.get("store") != store:
@@ -134,12 +134,12 @@ def _older(conn: Connection, event: dict[str, Any], product_id: int, taken: dict
     serial, central = event.get("serial"), event.get("event")
     if not taken or serial is None or not isinstance(central, int):
         return False
-    found = journal.unit(conn, product_id, serial)
+    found = mirror_sql.unit(conn, product_id, serial)
     mark = None if found is None else taken.get(found.id)
     if found is None or mark is None:
         return False
     if central >= mark:
-        journal.drop_unit_event(conn, found.id)
+        mirror_sql.drop_unit_event(conn, found.id)
         del taken[found.id]
     return central <= mark
 
@@ -173,7 +173,7 @@ def _apply_one(
     }
     serial, to_state = event.get("serial"), event.get("to")
     if serial is not None and to_state is not None:
-        found = journal.unit(conn, product_id, serial)
+        found = mirror_sql.unit(conn, product_id, serial)
         if (
             own
             and found is not None
@@ -195,7 +195,7 @@ def _apply_one(
 
 def move_unit(
     conn: Connection,
-    found: journal.LocalUnit | None,
+    found: mirror_sql.LocalUnit | None,
     values: dict[str, object],
     *,
     state: str,
@@ -215,7 +215,7 @@ def move_unit(
     if found is not None:
         deltas[found.store_id] = -int(UnitState(found.state) in ON_HAND)
     deltas[unit_store] = deltas.get(unit_store, 0) + int(UnitState(state) in ON_HAND)
-    unit_id = journal.put_unit(
+    unit_id = mirror_sql.put_unit(
         conn,
         found,
         product_id=product_id,

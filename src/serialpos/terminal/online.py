@@ -47,9 +47,7 @@ def pushed_at_once(
     ``conflict`` (with the conflict), ``refused`` or ``pending`` (no answer: offline). The
     link found is recorded (terminal/link.py): the store's offline rules follow it."""
     online, checked = True, False
-    with CentralClient(
-        chain.server, chain.token, timeout=ONLINE_TIMEOUT, terminal=chain.terminal
-    ) as client:
+    with CentralClient.of_till(chain, timeout=ONLINE_TIMEOUT) as client:
         for result in results:
             entry = result.get("entry")
             if entry is not None and online:
@@ -104,9 +102,7 @@ def confirm_sale(db: Database, chain: ChainConfig, invoice: str, *, user: str) -
     if link.link == REFUSED:  # central answered but refused this till: not sent till fixed
         return SaleAnswer("pending", f"central refused this till ({link.message}): kept")
     try:
-        with CentralClient(
-            chain.server, chain.token, timeout=ONLINE_TIMEOUT, terminal=chain.terminal
-        ) as client:
+        with CentralClient.of_till(chain, timeout=ONLINE_TIMEOUT) as client:
             not_behind_before_push(db, client, store=chain.store)
             push(db, client, SyncReport(), store=chain.store)
         record_link(db, ONLINE, reason="central answered", terminal=chain.terminal, user=user)

@@ -1,5 +1,6 @@
 """The pull of ``serialpos sync``: central's event feed after the last number applied, for
-this store only (central filters by the token's store, services/feed.py); each page
+this store only (the client asks ``store=`` the till's own, and central filters a till
+token's reads by its store in any case: services/feed.py); each page
 and the new cursor are written in one local transaction, so a terminal killed mid-pull
 re-reads at most the page it was on and applies nothing twice.
 
@@ -22,7 +23,7 @@ from urllib.parse import quote
 from sqlalchemy.engine import Connection
 
 from serialpos.config import ChainConfig
-from serialpos.db import journal
+from serialpos.db import journal, mirror_sql
 from serialpos.db.engine import Database
 from serialpos.terminal import feed_memory, order_copies
 from serialpos.terminal.central_behind import CentralBehind, check_not_behind
@@ -37,7 +38,7 @@ PULL_PAGE = 1000
 def pull(db: Database, client: CentralClient, chain: ChainConfig, report: SyncReport) -> None:
     central_terminal = db.read(lambda conn: journal.get_state(conn, "central_terminal")) or ""
     after = int(db.read(lambda conn: journal.get_state(conn, "feed_after")) or 0)
-    marks = db.read(journal.unit_events)
+    marks = db.read(mirror_sql.unit_events)
     ask, newest = feed_memory.first_ask(db, after)
     first = True
     while True:
@@ -70,10 +71,10 @@ def pull(db: Database, client: CentralClient, chain: ChainConfig, report: SyncRe
             cards: list[dict[str, Any]] = cards,
             copies: list[order_copies.Copy] = copies,
         ) -> tuple[int, int]:
-            known = journal.product_ids(conn)
+            known = mirror_sql.product_ids(conn)
             for card in cards:
                 if card["sku"] not in known:
-                    journal.add_product(conn, card)
+                    mirror_sql.add_product(conn, card)
             taken = order_copies.take(conn, copies)  # (orders copied, lines returned)
             apply_events(
                 conn,
@@ -82,7 +83,9 @@ def pull(db: Database, client: CentralClient, chain: ChainConfig, report: SyncRe
                 central_terminal=central_terminal,
                 count=report.mirror,
             )
-            journal.remember_events(conn, feed_memory.seen(events, chain.store, central_terminal))
+            mirror_sql.remember_events(
+                conn, feed_memory.seen(events, chain.store, central_terminal)
+            )
             journal.set_state(conn, "feed_after", str(next_after))
             return taken
 
@@ -92,9 +95,9 @@ def pull(db: Database, client: CentralClient, chain: ChainConfig, report: SyncRe
         report.pulled += len(events)
         after = next_after
     report.feed_after = after
-    report.mirror.pruned += db.write(lambda conn: journal.drop_unit_events(conn, marks))
+    report.mirror.pruned += db.write(lambda conn: mirror_sql.drop_unit_events(conn, marks))
     if report.pulled:
-        db.write(lambda conn: journal.prune_seen(conn, feed_memory.KEEP))
+        db.write(lambda conn: mirror_sql.prune_seen(conn, feed_memory.KEEP))
 
 
 def _set_cursor(db: Database, after: int) -> None:
@@ -106,7 +109,7 @@ def new_products(
 ) -> list[dict[str, Any]]:
     """The catalogue cards of products this store's events name that the terminal does not
     know yet (made at central after its snapshot), fetched before the page is applied."""
-    known = db.read(journal.product_ids)
+    known = db.read(mirror_sql.product_ids)
     wanted = sorted(
         {str(e["sku"]) for e in events if e.get("store") == store and e.get("sku") not in known}
     )

@@ -47,7 +47,7 @@ def _state_of(verdict: dict[str, Any]) -> str | None:
 def _follows(verdict: dict[str, Any]) -> bool:
     """Whether central recorded the entry as a conflict following an earlier conflict of
     this till (the exchange of a unit from a sale central did not record:
-    services/entries.py ``follows_conflict``). Its units stay as the act left them here:
+    services/conflict_recording.py ``follows_conflict``). Its units stay as the act left them here:
     the customer has them, and a manager resolves both at central; put back in stock, the
     till would sell them again."""
     return verdict.get("error") == "sync_conflict" and verdict.get("follows") is not None

@@ -29,7 +29,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from serialpos.db import journal, repo
+from serialpos.db import journal, mirror_sql, repo
 from serialpos.db.tables import utcnow
 from serialpos.domain.products import SerialMode
 from serialpos.terminal import entry_events
@@ -153,7 +153,7 @@ def follow_count(conn: Connection, entry: journal.Entry, verdict: dict[str, Any]
         for q in verdict.get("quantities") or ()
         if isinstance(q, dict) and q.get("known_units") is None
     }
-    stores = journal.store_ids(conn)
+    stores = mirror_sql.store_ids(conn)
     if not isinstance(number, str) or store not in stores:
         return 0
     local: dict[str, int] = {}

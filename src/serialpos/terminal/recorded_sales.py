@@ -38,7 +38,7 @@ from typing import Any
 from sqlalchemy.engine import Connection
 
 from serialpos.config import ChainConfig
-from serialpos.db import journal, order_align_sql, order_copy_sql, refund_sql
+from serialpos.db import journal, mirror_sql, order_align_sql, order_copy_sql, refund_sql
 from serialpos.db.engine import Database
 from serialpos.db.tables import utcnow
 from serialpos.services.orders.views import DOCUMENT_TYPE
@@ -152,9 +152,9 @@ def _name_standing_sale(conn: Connection, found: Recorded, copied: list[str], st
     number = found.standing.get("document")
     if found.serial is None or found.sku is None or number not in copied:
         return
-    product_id = journal.product_ids(conn).get(found.sku)
-    stores = journal.store_ids(conn)
-    unit = None if product_id is None else journal.unit(conn, product_id, found.serial)
+    product_id = mirror_sql.product_ids(conn).get(found.sku)
+    stores = mirror_sql.store_ids(conn)
+    unit = None if product_id is None else mirror_sql.unit(conn, product_id, found.serial)
     if unit is None or store not in stores:
         return
     values: dict[str, object] = {

@@ -52,7 +52,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from serialpos.config import ChainConfig
-from serialpos.db import feed_lost, journal
+from serialpos.db import feed_lost, journal, mirror_sql
 from serialpos.db.engine import Database
 from serialpos.domain.errors import DomainError
 from serialpos.terminal import feed_memory
@@ -216,8 +216,8 @@ def resend(db: Database, chain: ChainConfig, client: CentralClient) -> Resent:
         if away > start:
             journal.set_state(conn, "away_after", str(start))
         feed_lost.keep_lost_after(conn, 0 if parted is None else parted)
-        journal.forget_seen_after(conn, 0 if parted is None else parted)
-        journal.drop_unit_events(conn, journal.unit_events(conn))
+        mirror_sql.forget_seen_after(conn, 0 if parted is None else parted)
+        mirror_sql.drop_unit_events(conn, mirror_sql.unit_events(conn))
         return n, again, waiting
 
     resent, again, waiting = db.write(mark)

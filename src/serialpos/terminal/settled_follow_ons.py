@@ -3,7 +3,7 @@
 
 An act that follows a sale central did not record (the exchange of a unit from it: its
 return names the order, its new sale the return's refund note) is a conflict that follows
-another (services/entries.py ``follows_conflict``). While it is open the till keeps its
+another (services/conflict_recording.py ``follows_conflict``). While it is open the till keeps its
 units and quantities as the act left them (terminal/push.py ``_follows``): the customer has
 them, and a manager may still record it (``record_sale``: terminal/recorded_sales.py then
 takes central's rows). But a manager may settle it otherwise (``accept``: central's state
@@ -30,7 +30,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from serialpos.db import journal, repo
+from serialpos.db import journal, mirror_sql, repo
 from serialpos.db.engine import Database
 from serialpos.terminal import central_state, quantities
 
@@ -66,11 +66,11 @@ def _own_last(conn: Connection, entry: journal.Entry, units: list[dict[str, Any]
     if entry.events_after is None or entry.events_to is None:
         return []
     e = repo.event_t.c
-    products = journal.product_ids(conn)
+    products = mirror_sql.product_ids(conn)
     kept = []
     for unit in units:
         product_id = products.get(str(unit.get("sku")))
-        found = None if product_id is None else journal.unit(conn, product_id, unit["serial"])
+        found = None if product_id is None else mirror_sql.unit(conn, product_id, unit["serial"])
         if found is None:
             continue
         newest = conn.execute(sa.select(sa.func.max(e.id)).where(e.unit_id == found.id)).scalar()

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
-from serialpos.db import journal, lease_sql, repo
+from serialpos.db import journal, lease_sql, mirror_sql, repo
 from serialpos.db.engine import Database
 from serialpos.db.tables import utcnow
 from serialpos.terminal import count_conflicts, quantities
@@ -86,7 +86,7 @@ def refused(db: Database) -> list[dict[str, Any]]:
     quantities the entry had moved here, put back (terminal/quantities.py)."""
 
     def work(conn: Connection) -> list[dict[str, Any]]:
-        products = journal.product_ids(conn)
+        products = mirror_sql.product_ids(conn)
         stores = repo.store_codes(conn)
         out = []
         for e in journal.entries(conn, "refused"):
@@ -112,7 +112,7 @@ def _local_units(
     found = []
     for unit in answer.get("central_units") or ():
         sku, serial = unit.get("sku"), unit.get("serial")
-        here = None if sku not in products else journal.unit(conn, products[sku], serial)
+        here = None if sku not in products else mirror_sql.unit(conn, products[sku], serial)
         if here is not None:
             found.append(
                 {"serial": serial, "sku": sku, "store": stores[here.store_id], "state": here.state}

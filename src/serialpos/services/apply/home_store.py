@@ -39,8 +39,8 @@ from serialpos.db import order_repo
 from serialpos.db.engine import Database
 from serialpos.domain.text import clip
 from serialpos.services import terminal_links, tokens
-from serialpos.services.conflicts import WrongStore
 from serialpos.services.context import Actor
+from serialpos.services.terminal_links import WrongStore
 
 #: Operations that change an order named by ``order``: they act in that order's store.
 ORDER_OPS = frozenset(

@@ -27,7 +27,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from serialpos.db import journal, repo
+from serialpos.db import journal, mirror_sql, repo
 from serialpos.db.asn_tables import asn_line_t, asn_scan_t, asn_t
 from serialpos.db.engine import Database
 from serialpos.db.tables import utcnow
@@ -122,8 +122,8 @@ def keep_open(conn: Connection, found: list[dict[str, Any]], store: str) -> list
     product is known: the caller takes new products first (terminal/pull.py)."""
     asked = [str(a["asn"]) for a in found]
     held_numbers = set(conn.execute(sa.select(_asn.asn).where(_asn.asn.in_(asked))).scalars())
-    here = journal.store_ids(conn)[store]
-    products = journal.product_ids(conn)
+    here = mirror_sql.store_ids(conn)[store]
+    products = mirror_sql.product_ids(conn)
     kept: list[str] = []
     for data in found:
         if data["asn"] in held_numbers:
@@ -194,8 +194,8 @@ def refused_receipts(conn: Connection, found: list[dict[str, Any]], store: str) 
     wanted = sorted(numbers & set(central))
     if not wanted:
         return []
-    here = journal.store_ids(conn)[store]
-    products = journal.product_ids(conn)
+    here = mirror_sql.store_ids(conn)[store]
+    products = mirror_sql.product_ids(conn)
     rows = conn.execute(
         sa.select(_asn.id, _asn.asn).where(
             _asn.asn.in_(wanted), _asn.store_id == here, _asn.status == AsnStatus.RECEIVED

@@ -112,7 +112,7 @@ def record_conflicts(
 ) -> list[dict[str, Any]]:
     """A conflict for each illegal decision, in this transaction; what each says, as the
     count's verdict and its stored reconciliation list them."""
-    from serialpos.services.conflicts import present
+    from serialpos.services.conflict_views import present
 
     done: list[dict[str, Any]] = []
     for n, one in enumerate(illegal, start=1):

@@ -11,8 +11,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from serialpos.db import line_money, repo, sale_invoice_sql, tender_sql
 from serialpos.db import order_repo as orepo
-from serialpos.db import repo, sale_sql, tender_sql
 from serialpos.db.engine import Database
 from serialpos.db.tables import utcnow
 from serialpos.domain.errors import (
@@ -65,7 +65,9 @@ def _insert_payment(
     # The till shift it moved in (found by the insert); refused without one where the store
     # requires it (the transaction, and so the payment, is then rolled back).
     terminal = ctx.actor.terminal
-    values["shift_id"] = sale_sql.insert_payment_in_shift(ctx.conn, values, ctx.store_id, terminal)
+    values["shift_id"] = sale_invoice_sql.insert_payment_in_shift(
+        ctx.conn, values, ctx.store_id, terminal
+    )
     if values["shift_id"] is None:
         check_shift_not_required(ctx.conn, ctx.store_id, terminal)
     return values
@@ -133,9 +135,9 @@ def issue_invoice(
     conn = ctx.conn
     series = "refund" if kind == "Refund" else "invoice"
     number = document_numbers.mint(ctx.db, conn, series, ctx.store, ctx.store_id)
-    amounts = [orepo.row_amounts(r) for r in rows]
+    amounts = [line_money.row_amounts(r) for r in rows]
     sums = totals(amounts)
-    invoice_id = sale_sql.insert_invoice(
+    invoice_id = sale_invoice_sql.insert_invoice(
         conn,
         {
             "number": number,
@@ -189,7 +191,7 @@ def _close_one_line(
     if prefix is None:
         return None
     line = chosen[0]._mapping
-    amounts = orepo.row_amounts(chosen[0])
+    amounts = line_money.row_amounts(chosen[0])
     sums = totals([amounts])
     first = None
     if taking:
@@ -410,7 +412,7 @@ def fulfil(
             # The lines fulfilled on the invoice, the earlier payments on it (those taken now
             # are on it already), the order's status (still open, as checked under its lock,
             # unless this was its last open line).
-            done = sale_sql.close_fulfilment(
+            done = sale_invoice_sql.close_fulfilment(
                 conn,
                 sorted(chosen_ids),
                 invoice_id,

@@ -10,6 +10,7 @@ from decimal import ROUND_HALF_UP
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from serialpos.db import line_money
 from serialpos.db import order_repo as orepo
 from serialpos.domain.discounts import CENT, Discount, DiscountKind, line_discount
 from serialpos.services.orders.views import OrderLineView, OrderView
@@ -33,7 +34,9 @@ def with_line_discount(view: OrderLineView, row: sa.Row[object]) -> OrderLineVie
     ):
         return view
     price = orepo.money(m["unit_price"])
-    off = line_discount((price * m["quantity"]).quantize(CENT, ROUND_HALF_UP), orepo.row_terms(row))
+    off = line_discount(
+        (price * m["quantity"]).quantize(CENT, ROUND_HALF_UP), line_money.row_terms(row)
+    )
     own = _given(m.get("discount"), m.get("discount_percent"))
     order = _given(m.get("order_discount"), m.get("order_discount_percent"))
     words = [w for w in (own, f"order {order}" if order else "") if w]
@@ -95,7 +98,7 @@ def discount_notes(conn: Connection, invoice_id: int) -> dict[int, str]:
             continue
         price = orepo.money(m["unit_price"])
         off = line_discount(
-            (price * m["quantity"]).quantize(CENT, ROUND_HALF_UP), orepo.row_terms(row)
+            (price * m["quantity"]).quantize(CENT, ROUND_HALF_UP), line_money.row_terms(row)
         )
         own = _given(m["discount"], m["discount_percent"])
         order = _given(m["order_discount"], m["order_discount_percent"])

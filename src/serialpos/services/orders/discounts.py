@@ -22,8 +22,8 @@ from decimal import ROUND_HALF_UP, Decimal
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from serialpos.db import line_money, repo, settings_sql
 from serialpos.db import order_repo as orepo
-from serialpos.db import repo, settings_sql
 from serialpos.db.engine import Database
 from serialpos.db.tables import utcnow
 from serialpos.domain.discounts import (
@@ -137,7 +137,7 @@ def change_line_in(ctx: _Ctx, line: int, change: LineChange, manager: Actor | No
         values["discount"] = None if percent else change.discount.value
         values["discount_percent"] = change.discount.value if percent else None
     else:
-        current = orepo.row_terms(row)
+        current = line_money.row_terms(row)
         off = line_discount(base, LineTerms(current.discount, current.discount_percent))
         if off > base:
             raise BadRequest(
@@ -196,7 +196,7 @@ def order_discount_in(ctx: _Ctx, discount: Discount, reason: str, manager: Actor
     ]
     if not rows:
         raise BadRequest(f"order {ctx.number} has no open lines to discount")
-    terms = [orepo.row_terms(r) for r in rows]
+    terms = [line_money.row_terms(r) for r in rows]
     bases = [_base(orepo.money(r._mapping["unit_price"]), r._mapping["quantity"]) for r in rows]
     left = [
         b - line_discount(b, LineTerms(t.discount, t.discount_percent))

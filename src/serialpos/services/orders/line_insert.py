@@ -11,7 +11,7 @@ from typing import cast
 import sqlalchemy as sa
 
 from serialpos.db import order_repo as orepo
-from serialpos.db import repo, sale_sql, scan_sql
+from serialpos.db import repo, sale_products, sale_sql, scan_sql
 from serialpos.db.prepared import PreparedRow
 from serialpos.domain.errors import BadRequest
 from serialpos.domain.orders import LineStatus
@@ -162,9 +162,9 @@ def _add_package(ctx: _Ctx, package: orepo.SaleProduct) -> tuple[int, bool, str]
     """An exploded package: its own line (the price) and one line per component unit
     (serial-tracked components) or per component (others), priced in the package."""
     header = int(_insert_line(ctx, package, 1, package.price)._mapping["id"])
-    parts = orepo.components(ctx.conn, package.id)
+    parts = sale_products.components(ctx.conn, package.id)
     for component_id, quantity in parts:
-        part = orepo.sale_product_by_id(ctx.conn, component_id)
+        part = sale_products.sale_product_by_id(ctx.conn, component_id)
         if part.serial_mode.tracked:
             for _ in range(quantity):
                 _insert_line(ctx, part, 1, ZERO, header)

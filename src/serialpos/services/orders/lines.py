@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from serialpos.db import order_repo as orepo
-from serialpos.db import repo, unit_sql
+from serialpos.db import repo, sale_products, unit_sql
 from serialpos.db.engine import Database
 from serialpos.domain.counter_search import nothing_matches
 from serialpos.domain.errors import (
@@ -55,7 +55,7 @@ from serialpos.services.orders.work import _Ctx, _touch, _write
 
 def _product_for(conn: Connection, sku: str | None, barcode: str | None) -> orepo.SaleProduct:
     if sku is not None and sku.strip():
-        found = orepo.sale_product_by_sku(conn, sku.strip())
+        found = sale_products.sale_product_by_sku(conn, sku.strip())
         if found is None:
             raise UnknownProduct(f"there is no product with SKU '{clip(sku.strip())}'")
         return found
@@ -69,7 +69,7 @@ def _product_for(conn: Connection, sku: str | None, barcode: str | None) -> orep
         pid = repo.product_id_by_gtin(conn, gtin)
         if pid is None:
             raise UnknownProduct(f"no product has barcode '{clip(barcode.strip())}'")
-        return orepo.sale_product_by_id(conn, pid)
+        return sale_products.sale_product_by_id(conn, pid)
     raise BadRequest("give a SKU or a barcode")
 
 
@@ -256,7 +256,7 @@ def add_scan(
         units: list[tuple[orepo.SaleProduct, repo.UnitRow]] = []
         made = None
         if pid is not None:
-            product = orepo.sale_product_by_id(conn, pid)
+            product = sale_products.sale_product_by_id(conn, pid)
         else:
             # An exact SKU, else the units with this serial, each with its product and lease
             # (one read): the product of the line and the unit it reserves (read by neither
@@ -317,7 +317,7 @@ def _release_line(ctx: _Ctx, row: sa.Row[object]) -> None:
     lm = row._mapping
     if not lm["serial"]:
         return
-    product = orepo.sale_product_by_id(ctx.conn, lm["product_id"])
+    product = sale_products.sale_product_by_id(ctx.conn, lm["product_id"])
     if not _tracked(ctx, product):
         return
     unit = unit_sql.unit_by_serial(ctx.conn, product.id, lm["serial"])

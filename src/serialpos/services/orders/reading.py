@@ -12,8 +12,8 @@ from typing import Any, cast
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from serialpos.db import line_money, repo, sale_products
 from serialpos.db import order_repo as orepo
-from serialpos.db import repo
 from serialpos.db.engine import Database
 from serialpos.domain.errors import (
     BadValue,
@@ -183,7 +183,7 @@ def _new_line_view(ln: sa.Row[object], invoice: str | None) -> OrderLineView:
     lm = ln._mapping
     mode = line_mode(ln)
     price, tax_rate = orepo.money(lm["unit_price"]), orepo.rate(lm["tax_rate"])
-    amounts = orepo.row_amounts(ln)
+    amounts = line_money.row_amounts(ln)
     return with_line_discount(
         OrderLineView(
             line=lm["id"],
@@ -307,7 +307,7 @@ def pending_serial_lines(db: Database, store: str, limit: int = 500) -> list[Pen
                 c.status == LineStatus.OPEN,
                 c.serial.is_(None),
                 p.serial_mode == SerialMode.REQUIRED.value,
-                sa.func.coalesce(orepo.PACKAGE_TYPE, "") != "exploded",
+                sa.func.coalesce(sale_products.PACKAGE_TYPE, "") != "exploded",
             )
             .order_by(o.id, c.number)
             .limit(limit)

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from serialpos.db import order_repo as orepo
-from serialpos.db import repo, sale_sql, unit_sql
+from serialpos.db import repo, sale_products, sale_sql, unit_sql
 from serialpos.db.engine import Database
 from serialpos.db.tables import utcnow
 from serialpos.domain.errors import (
@@ -78,7 +78,7 @@ def _check_not_a_barcode(conn: Connection, product: orepo.SaleProduct, serial: s
             f"'{serial}': that is the product's barcode, not its serial; scan the serial label"
         )
     if owner is not None:
-        sku = orepo.sale_product_by_id(conn, owner).sku
+        sku = sale_products.sale_product_by_id(conn, owner).sku
         raise BadSerial(f"'{serial}': that is the barcode of product {sku}, not a serial")
 
 
@@ -124,7 +124,7 @@ def _set_serial_in(
     sharer = manager.user if shared and manager is not None else None
     if known is None:
         row = _open_line(ctx, line, lines)
-        product = orepo.line_product(row)
+        product = sale_products.line_product(row)
     else:
         row, product = known
     lm = row._mapping

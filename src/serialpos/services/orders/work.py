@@ -12,8 +12,8 @@ from typing import TypeVar
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from serialpos.db import line_money, sale_sql
 from serialpos.db import order_repo as orepo
-from serialpos.db import sale_sql
 from serialpos.db.engine import Database
 from serialpos.db.tables import utcnow
 from serialpos.domain.chain_settings import ChainSettings
@@ -101,4 +101,4 @@ def _new_id(result: sa.CursorResult[object]) -> int:
 
 
 def _row_total(row: sa.Row[object]) -> Decimal:
-    return orepo.row_amounts(row).gross
+    return line_money.row_amounts(row).gross

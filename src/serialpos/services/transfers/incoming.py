@@ -18,7 +18,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from serialpos.db import journal, ledger_writes
+from serialpos.db import journal, ledger_writes, mirror_sql
 from serialpos.db.engine import Database
 from serialpos.db.tables import utcnow
 from serialpos.domain.document_status import TransferStatus
@@ -78,8 +78,8 @@ def keep_incoming(conn: Connection, transfers: list[dict[str, Any]], store: str)
     """Keep, on a store terminal, each transfer shipped to ``store`` it does not hold yet
     (inside the caller's transaction); the numbers kept. Its units still in transit are set
     in transit here, one local event each."""
-    products = journal.product_ids(conn)
-    stores = journal.store_ids(conn)
+    products = mirror_sql.product_ids(conn)
+    stores = mirror_sql.store_ids(conn)
     here = stores[store]
     kept: list[str] = []
     for data in transfers:
@@ -140,12 +140,12 @@ def keep_incoming(conn: Connection, transfers: list[dict[str, Any]], store: str)
 
 
 def _in_transit(conn: Connection, product_id: int, serial: str, store_id: int, number: str) -> None:
-    found = journal.unit(conn, product_id, serial)
+    found = mirror_sql.unit(conn, product_id, serial)
     before = None if found is None else found.state
     if before == UnitState.IN_TRANSIT.value and found is not None and found.store_id == store_id:
         return  # the snapshot or the feed already has it on its way here
     now = utcnow()
-    unit_id = journal.put_unit(
+    unit_id = mirror_sql.put_unit(
         conn,
         found,
         product_id=product_id,
@@ -206,8 +206,8 @@ def refused_receipts(conn: Connection, found: list[dict[str, Any]], store: str) 
     entry was settled (terminal/central_state.py) and its quantities came back
     (terminal/quantities.py); only the document was left reading "received". The numbers
     changed."""
-    here = journal.store_ids(conn)[store]
-    products = journal.product_ids(conn)
+    here = mirror_sql.store_ids(conn)[store]
+    products = mirror_sql.product_ids(conn)
     central = {str(t["number"]): t for t in found}
     # Read from the entries central did not take (few), not the store's received transfers
     # (its whole history): each sync pays for the conflicts, never for the history.

@@ -17,7 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from serialpos.db import conflict_sql, journal, repo
+from serialpos.db import conflict_sql, journal, mirror_sql, repo
 from serialpos.db.engine import Database
 from serialpos.domain.document_status import TransferStatus
 from serialpos.domain.errors import BadRequest
@@ -115,7 +115,7 @@ def _text(when: datetime | None) -> str | None:
 def shipped_here(conn: Connection, store: str) -> list[str]:
     """On a store terminal: the transfers it holds as shipped from ``store``, oldest first
     (the ones whose receipt it has not seen)."""
-    here = journal.store_ids(conn)[store]
+    here = mirror_sql.store_ids(conn)[store]
     q = (
         sa.select(transfer_c.number)
         .where(transfer_c.from_store_id == here, transfer_c.status == TransferStatus.SHIPPED)
@@ -132,7 +132,7 @@ def in_transit_elsewhere(conn: Connection, store: str) -> list[str]:
     number of the one central took). Central is asked for the last transfer from the store
     holding each (``serial``); they are asked until they are no longer in transit here, so
     the list is as long as the store's open shipments, never its history."""
-    here = journal.store_ids(conn)[store]
+    here = mirror_sql.store_ids(conn)[store]
     unit_c = repo.unit_t.c
     q = (
         sa.select(unit_c.serial)
@@ -150,7 +150,7 @@ def given_away(conn: Connection, store: str) -> list[str]:
     nothing at central, so the till names these itself. A unit back at this store drops out
     (the store's feed carries it again): the list is as long as the units a refusal sent
     away and that are still away."""
-    here = journal.store_ids(conn)[store]
+    here = mirror_sql.store_ids(conn)[store]
     unit_c, event_c = repo.unit_t.c, repo.event_t.c
     refused = (
         sa.exists()
@@ -169,8 +169,8 @@ def follow_sent(conn: Connection, found: list[dict[str, Any]], store: str) -> li
     """On a store terminal, inside the caller's transaction: make its copy of each transfer
     of ``found`` (central's, :func:`sent_json`) shipped from ``store`` what central has; the
     numbers whose copy changed. Units are the caller's (terminal/central_state.py)."""
-    products = journal.product_ids(conn)
-    here = journal.store_ids(conn)[store]
+    products = mirror_sql.product_ids(conn)
+    here = mirror_sql.store_ids(conn)[store]
     changed: list[str] = []
     for data in found:
         row = conn.execute(
@@ -218,7 +218,7 @@ def refuse_unknown(
     (terminal/central_state.py); the conflict or refusal names the transfer. An entry still
     waiting, or one central applied, leaves the copy as it is. The numbers marked."""
     known = {str(data["number"]) for data in found}
-    here = journal.store_ids(conn)[store]
+    here = mirror_sql.store_ids(conn)[store]
     refused: list[str] = []
     for number in asked:
         if number in known:

@@ -192,7 +192,7 @@ class ConflictsScreen(AdminListScreen):
         self.at_central = chain is not None
         if chain is not None:
             return self._load_on_terminal(chain)
-        from serialpos.services.conflicts import list_conflicts
+        from serialpos.services.conflict_views import list_conflicts
 
         found = list_conflicts(self.console.database(), status="open" if self.only_open else None)
         return self._rows(found)

@@ -232,7 +232,20 @@ class CountsScreen(KeepsRefusals):
                 return
             self.take_scan(self.entered_scan(text))  # typed or scanned: the same keys
 
+    @property
+    def REFUSES_SCANS(self) -> bool:
+        """While the batch's counter is asked for, the name field is a form a person fills
+        in: a wedge scan is told from typing (tui/scanners.py) and refused, never typed in
+        as the counter's name (the verify walk's first serial became the name, uncounted)."""
+        return getattr(self, "stage", "start") == "counter"
+
     def take_scan(self, scan: ScanRead) -> None:
+        if self.stage == "counter":
+            self.scan_refused(
+                f"{clip(scan.raw)} was scanned, not counted: type who counts this batch, "
+                "Enter, then scan it again"
+            )
+            return
         if self.stage != "scan":
             super().take_scan(scan)
             return
