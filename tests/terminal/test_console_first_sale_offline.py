@@ -9,7 +9,6 @@ the price limit still refuses a 900.00 TV."""
 from __future__ import annotations
 
 import sys
-from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -17,36 +16,18 @@ from link_gate import Gate
 from terminal_chain import Chain
 from test_console_offline_rules import _give_pin, _pay, _scan_and_pay
 from test_console_terminal import _console, _link_line
+from test_first_sale_offline import rules
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "tui"))
 
 from tui_helpers import SIZES, async_test, log_in, settle
 
-from serialpos.services import products, users
 from serialpos.tui.screens.sale import SaleScreen
 from serialpos.tui.screens.sale_dialogs.offline_pin import OfflinePinDialog
 from serialpos.tui.widgets.message_line import MessageLine
 from serialpos.tui.widgets.status_line import StatusLine
 
-
-@pytest.fixture(scope="module")
-def rules(chain: Chain) -> Chain:
-    ada = users.actor_for(chain.server.db, "ada", "setup")
-    products.create_product(
-        chain.server.db,
-        ada,
-        sku="TVF",
-        name="Television",
-        price=Decimal("900.00"),
-        serial_mode="required",
-    )
-    tvs = [f"TVF-{n}" for n in range(4)]
-    assert chain.post({"op": "receive", "store": "S1", "sku": "TVF", "serials": tvs})[0]["ok"]
-    chain.central(
-        "settings", "set", "offline_requires_manager_pin", "yes", "--store", "S1", user="ada"
-    )
-    chain.central("settings", "set", "offline_price_limit", "500", user="ada")
-    return chain
+__all__ = ["rules"]  # the module fixture, shared with the apply test
 
 
 @pytest.mark.parametrize("size", SIZES)
@@ -54,7 +35,7 @@ def rules(chain: Chain) -> Chain:
 async def test_the_console_asks_for_the_pin_at_the_first_sale_after_the_link_drops(
     rules: Chain, monkeypatch: pytest.MonkeyPatch, size: tuple[int, int]
 ) -> None:
-    serial = f"TVF-{0 if size[0] == 80 else 1}"
+    serial = f"TV-{1 if size[0] == 80 else 2}"  # the TV9s of the rules fixture
     till = rules.terminal(f"first{size[0]}")
     gate = Gate(int(rules.server.base.rsplit(":", 1)[1]))
     app = _console(till, monkeypatch, server=gate.url)
@@ -82,7 +63,7 @@ async def test_the_console_asks_for_the_pin_at_the_first_sale_after_the_link_dro
             assert "mia allowed selling offline" in said, said
             await _pay(pilot)
             said = pilot.app.screen.query_one(MessageLine).text
-            assert "TVF costs 900" in said and "offline limit of 500" in said, said
+            assert "TV9 costs 900" in said and "offline limit of 500" in said, said
             assert isinstance(pilot.app.screen, SaleScreen)
     finally:
         gate.down()

@@ -253,11 +253,11 @@ def take_back(
         r = rows.get(line_id)
         if r is None:
             raise BadRequest(f"order {ctx.number} has no line {line_id}", code="unknown_line")
-        if r._mapping["status"] == LineStatus.FULFILLED:
-            pass
-        elif open_line_credit.taken_without_unit(r._mapping, lambda: _view(conn, row).totals.due):
-            pass  # left open and paid at central: its money alone comes back
-        else:
+        # A sold line, or one left open and paid at central (its money alone comes back).
+        returnable = r._mapping["status"] == LineStatus.FULFILLED or (
+            open_line_credit.taken_without_unit(r._mapping, lambda: _view(conn, row).totals.due)
+        )
+        if not returnable:
             raise BadRequest(
                 f"line {r._mapping['number']} ({r._mapping['sku']}) is "
                 f"{r._mapping['status']}, not sold: nothing to return",
