@@ -1,6 +1,7 @@
 """The request-response routes of ``/v1``: lookups, the product feed, stock, orders, the
 sales detail report and the event feed. Each parses its input, checks the token and calls
-the services, which block on the database: a route without a body is a plain ``def`` that
+the services; a store terminal's token reads its own store only (services/store_scope.py).
+The services block on the database: a route without a body is a plain ``def`` that
 Starlette runs in a worker thread (one thread hop per request); a route that reads a body
 is ``async`` and hands each service call to a worker thread."""
 
@@ -31,6 +32,7 @@ from serialpos.services import (
     products,
     reports,
     stock,
+    store_scope,
 )
 from serialpos.services.apply import home_store
 from serialpos.services.report_filter import ReportFilter
@@ -90,19 +92,22 @@ async def _json_body(request: Request) -> Any:
 
 # -- apply status -----------------------------------------------------------------------
 def apply_status(request: Request) -> Response:
-    actor_now(request)
+    actor = actor_now(request)
     ids = request.query_params.getlist("id")
     if not 1 <= len(ids) <= MAX_LIST:
         raise BadRequest(f"give 1 to {MAX_LIST} ids as ?id=...&id=...")
-    return JSONResponse({"ids": apply_ids.status(request.app.state.db, ids)})
+    found = apply_ids.status(request.app.state.db, ids)
+    store_scope.require_own_lines(request.app.state.db, actor, found)
+    return JSONResponse({"ids": found})
 
 
 # -- serials ------------------------------------------------------------------------------
 def serial_card(request: Request) -> Response:
-    actor_now(request)
+    actor = actor_now(request)
     db = request.app.state.db
     serial = _path(request, "serial")
-    cards = lookup.lookup_serial(db, serial, _text(request, "sku"))
+    found = lookup.lookup_serial(db, serial, _text(request, "sku"))
+    cards = store_scope.own_units(db, actor, serial, found)
     if not cards:
         return problem(
             "unknown_serial", f"no unit has the serial '{serial[:64]}' (serials are case-sensitive)"
@@ -118,12 +123,14 @@ def serial_card(request: Request) -> Response:
 
 
 def serial_search(request: Request) -> Response:
-    actor_now(request)
+    actor = actor_now(request)
     prefix = _text(request, "prefix")
     if not prefix:
         raise BadRequest("give ?prefix= (the start of the serial)")
     limit = _int(request, "limit", lookup.MAX_MATCHES, 1, MAX_SEARCH_LIMIT)
-    result = search_serials(request.app.state.db, prefix, limit)
+    db = request.app.state.db
+    store = store_scope.store_to_read(db, actor, None, "the units")
+    result = search_serials(db, prefix, limit, store)
     return JSONResponse(
         {
             "prefix": result.prefix,
@@ -167,15 +174,19 @@ async def product_upload(request: Request) -> Response:
 
 # -- stock --------------------------------------------------------------------------------
 def stock_levels(request: Request) -> Response:
-    actor_now(request)
-    lines = stock.stock_levels(request.app.state.db, _text(request, "store"), _text(request, "sku"))
+    actor = actor_now(request)
+    db = request.app.state.db
+    store = store_scope.store_to_read(db, actor, _text(request, "store"), "the stock")
+    lines = stock.stock_levels(db, store, _text(request, "sku"))
     return JSONResponse({"stock": [present.stock_line(s) for s in lines]})
 
 
 # -- orders -------------------------------------------------------------------------------
 def order_one(request: Request) -> Response:
-    actor_now(request)
-    view = orders.get_order(request.app.state.db, _path(request, "order"))
+    actor = actor_now(request)
+    db = request.app.state.db
+    view = orders.get_order(db, _path(request, "order"))
+    store_scope.require_own_store(db, actor, view.store, f"order {view.order}")
     return JSONResponse(present.order(view))
 
 
@@ -205,14 +216,15 @@ async def order_line_serial(request: Request) -> Response:
 async def sales_detail(request: Request) -> Response:
     actor = await actor_of(request)
     actor.require(Permission.REPORTS)
+    db = request.app.state.db
+    asked = _text(request, "store")
     f = ReportFilter(
         date_from=_date(request, "from"),
         date_to=_date(request, "to"),
-        store=_text(request, "store"),
+        store=await _call(store_scope.store_to_read, db, actor, asked, "the sales"),
         sku=_text(request, "sku"),
         serial=_text(request, "serial"),
     )
-    db = request.app.state.db
     rows = await _call(reports.sales_detail_rows, db, f)  # the filter is checked here
     accept = request.headers.get("accept", "")
     if "application/json" in accept and "text/csv" not in accept:

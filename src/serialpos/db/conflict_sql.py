@@ -44,6 +44,24 @@ _LINK_OF = Prepared(
 )
 
 
+def stores_of_terminals(conn: Connection, names: Sequence[str]) -> dict[str, set[str]]:
+    """The store codes each of ``names`` that is a store terminal belongs to: by its token's
+    terminal (``api:<token name>``) or by its own id (what a till's entries are recorded
+    under; two stores' tills may share an id, so a name may have two stores)."""
+    if not names:
+        return {}
+    rows = conn.execute(
+        sa.select(link_c.api_terminal, link_c.terminal_id, store_c.code)
+        .join(repo.store_t, store_c.id == link_c.store_id)
+        .where(sa.or_(link_c.api_terminal.in_(names), link_c.terminal_id.in_(names)))
+    )
+    found: dict[str, set[str]] = {}
+    for api_terminal, terminal_id, code in rows:
+        found.setdefault(api_terminal, set()).add(code)
+        found.setdefault(terminal_id, set()).add(code)
+    return found
+
+
 def add_link(conn: Connection, api_terminal: str, terminal_id: str, store_id: int) -> None:
     conn.execute(
         link_t.insert().values(

@@ -62,16 +62,19 @@ def _bytewise(column: sa.ColumnElement[str], dialect: str) -> sa.ColumnElement[s
     return column.collate("C") if dialect == "postgresql" else column
 
 
-def _hits(dialect: str, bounded: bool) -> sa.Select[tuple[object, ...]]:
-    """Units in the prefix's range, in serial order, at most ``limit``. PostgreSQL compares
-    ``COLLATE "C"`` (bytewise, served by the index of migration 0009); SQLite's text
-    comparison is bytewise already (served by ix_serial_unit_serial)."""
+def _hits(dialect: str, bounded: bool, one_store: bool = False) -> sa.Select[tuple[object, ...]]:
+    """Units in the prefix's range, in serial order, at most ``limit`` (``one_store``: of the
+    store ``store_id`` only). PostgreSQL compares ``COLLATE "C"`` (bytewise, served by the
+    index of migration 0009); SQLite's text comparison is bytewise already (served by
+    ix_serial_unit_serial)."""
     key = _bytewise(u.serial, dialect)
     query = sa.select(u.id, u.serial, u.state, u.product_id, u.store_id).where(
         key >= sa.bindparam("low")
     )
     if bounded:
         query = query.where(key < sa.bindparam("high"))
+    if one_store:
+        query = query.where(u.store_id == sa.bindparam("store_id"))
     hits = query.order_by(key, u.id).limit(sa.bindparam("limit")).subquery("hits")
     return (
         sa.select(hits.c.serial, hits.c.state, hits.c.product_id, p.sku, p.name, s.code)
@@ -103,12 +106,16 @@ _LINES = (
 )
 
 
-def _search(conn: Connection, dialect: str, prefix: str, limit: int) -> SearchResult:
+def _search(
+    conn: Connection, dialect: str, prefix: str, limit: int, store_id: int | None = None
+) -> SearchResult:
     high = upper_bound(prefix)
     params: dict[str, object] = {"low": prefix, "limit": limit + 1}
     if high is not None:
         params["high"] = high
-    rows = conn.execute(_hits(dialect, high is not None), params).all()
+    if store_id is not None:
+        params["store_id"] = store_id
+    rows = conn.execute(_hits(dialect, high is not None, store_id is not None), params).all()
     found = rows[:limit]
     latest: dict[tuple[int, str], Any] = {}
     if found:
@@ -138,10 +145,13 @@ def _search(conn: Connection, dialect: str, prefix: str, limit: int) -> SearchRe
     return SearchResult(prefix, tuple(matches), len(rows) > limit, limit)
 
 
-def search_serials(db: Database, prefix: str, limit: int = MAX_MATCHES) -> SearchResult:
+def search_serials(
+    db: Database, prefix: str, limit: int = MAX_MATCHES, store: str | None = None
+) -> SearchResult:
     """Units whose serial starts with ``prefix`` — case-sensitive, literal text (``%`` and
     ``_`` are characters like any other) — in serial order, at most ``limit``; ``truncated``
-    says more exist. A prefix longer than any serial can be finds nothing."""
+    says more exist. A prefix longer than any serial can be finds nothing. ``store``: the
+    units now at that store only (a store terminal's token, services/store_scope.py)."""
     clean = check_prefix(prefix)
     if not 1 <= limit <= MAX_SEARCH_LIMIT:
         raise BadRequest(
@@ -149,4 +159,9 @@ def search_serials(db: Database, prefix: str, limit: int = MAX_MATCHES) -> Searc
         )
     if len(clean) > MAX_SERIAL_LENGTH:
         return SearchResult(clean, (), False, limit)
-    return db.read(lambda conn: _search(conn, db.dialect, clean, limit))
+
+    def work(conn: Connection) -> SearchResult:
+        store_id = None if store is None else repo.store_id(db, conn, store)
+        return _search(conn, db.dialect, clean, limit, store_id)
+
+    return db.read(work)

@@ -27,14 +27,21 @@ from serialpos.db.engine import Database
 from serialpos.db.tables import utcnow
 from serialpos.domain.errors import BadRequest, DomainError
 from serialpos.domain.text import clip, has_control_chars
-from serialpos.domain.users import Permission
+from serialpos.domain.users import Permission, Role
 from serialpos.services import customer_sync
 from serialpos.services.context import Actor
 from serialpos.services.feed import FeedEvent
+from serialpos.services.tokens import TERMINAL_PREFIX
 
 
 class TokenInUse(DomainError):
     code = "token_in_use"
+
+
+class AdminToken(DomainError):
+    """An admin's token, never used yet, given to a till: not bound (see :func:`link`)."""
+
+    code = "admin_token"
 
 
 def _check_id(terminal_id: str) -> str:
@@ -48,13 +55,26 @@ def link(db: Database, actor: Actor, store: str, terminal_id: str) -> None:
     terminal or store on the same token is refused: give each terminal its own token. So is
     a token that has already recorded at central as a token of no terminal (a host
     system's, an admin's, put in a till's config): bound, it would act and read at this
-    store only, and the system using it would be refused everywhere else."""
+    store only, and the system using it would be refused everywhere else.
+
+    An admin's token not used yet is refused too (``admin_token``): nothing tells a host's
+    new token from a till's but its user, and an admin's is central's, for every store and
+    user; bound, the admin's token would be held to one store, and the till would hold a
+    secret with the rights to manage users and stores. A till's token is a store user's
+    (a manager's, a cashier's); a till bound to an admin's token before keeps it."""
     actor.require(Permission.SELL)
     _check_id(terminal_id)
 
     def work(conn: Connection) -> None:
         here = repo.store_id(db, conn, store)
         found = conflict_sql.link_of(conn, actor.terminal)
+        if found is None and actor.role is Role.ADMIN and _is_token(actor):
+            raise AdminToken(
+                f"this token ({actor.terminal.removeprefix(TERMINAL_PREFIX)}) is admin "
+                f"{actor.user}'s, which acts at every store: a till is not given an "
+                f"admin's token; create a token for terminal {clip(terminal_id)} of a "
+                "manager or cashier (serialpos token create USER --name NAME)"
+            )
         if found is None and token_use.has_recorded(conn, actor.terminal):
             raise TokenInUse(
                 f"this token ({actor.terminal.removeprefix('api:')}) already records at "
@@ -71,6 +91,10 @@ def link(db: Database, actor: Actor, store: str, terminal_id: str) -> None:
             )
 
     db.write(work)
+
+
+def _is_token(actor: Actor) -> bool:
+    return actor.terminal.startswith(TERMINAL_PREFIX)
 
 
 def take(db: Database, actor: Actor, store: str, terminal_id: str) -> dict[str, Any]:

@@ -11,15 +11,30 @@ conflict ``wrong_store``, as ``apply`` refuses a line acting there. A token boun
 terminal (an admin's, a host system's) keeps every store. The snapshot binds the token
 to its store (another store is ``token_in_use``), leases are the token's own terminal's,
 and customer records are the chain's, in no store.
+
+The lookups a host makes were chain-wide for a till's token too: ``GET /v1/orders/{order}``,
+``/v1/serials/{serial}``, ``/v1/serials?prefix=``, ``/v1/stock``, ``/v1/apply/status`` and
+``/v1/reports/sales-detail``. One thing of another store (an order, a unit, a line's
+outcome) is refused ``permission_denied`` as the transfers are; a listing asked for another
+store too, and asked for no store it lists the till's own (:func:`store_to_read`), as the
+conflict list does. The catalogue (``/v1/products``) is the chain's, as the snapshot gives
+it to every till.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from serialpos.db import conflict_sql
 from serialpos.db.engine import Database
 from serialpos.domain.errors import PermissionDenied
 from serialpos.domain.text import clip
 from serialpos.services import terminal_links, tokens
 from serialpos.services.context import Actor
+
+if TYPE_CHECKING:
+    from serialpos.services.lookup import UnitCard
 
 
 def home_of(db: Database, actor: Actor) -> tuple[str, str] | None:
@@ -35,10 +50,58 @@ def require_own_store(db: Database, actor: Actor, store: str, what: str) -> None
     other than its own."""
     home = home_of(db, actor)
     if home is not None and home[1] != store:
-        raise PermissionDenied(
-            f"this token belongs to terminal {home[0]} of store {home[1]}; it may not read "
-            f"{what} of store {clip(store)}"
-        )
+        raise _not_yours(home, what, store)
+
+
+def _not_yours(home: tuple[str, str], what: str, store: str) -> PermissionDenied:
+    return PermissionDenied(
+        f"this token belongs to terminal {home[0]} of store {home[1]}; it may not read "
+        f"{what} of store {clip(store)}"
+    )
+
+
+def store_to_read(db: Database, actor: Actor, asked: str | None, what: str) -> str | None:
+    """The store a listing (the stock, the sales detail, a serial search) reads for
+    ``actor``: a store terminal's token its own, asked or not (another store is refused
+    ``permission_denied``); any other token the store it asked for (None: every store)."""
+    home = home_of(db, actor)
+    if home is None:
+        return asked
+    if asked is not None and asked != home[1]:
+        raise _not_yours(home, what, asked)
+    return home[1]
+
+
+def own_units(db: Database, actor: Actor, serial: str, cards: list[UnitCard]) -> list[UnitCard]:
+    """The units with ``serial`` a store terminal's token may read: its own store's (a unit
+    in transit belongs to the store it is shipped to). Units of that serial in other stores
+    only: refused ``permission_denied``, as a transfer of another store is."""
+    home = home_of(db, actor)
+    if home is None:
+        return cards
+    own = [c for c in cards if c.store == home[1]]
+    if cards and not own:
+        raise _not_yours(home, f"the unit with the serial {clip(serial)}", cards[0].store)
+    return own
+
+
+def require_own_lines(db: Database, actor: Actor, answers: Sequence[dict[str, Any]]) -> None:
+    """Refuse (``permission_denied``) a store terminal's token reading what became of a line
+    its store's terminals did not send (``GET /v1/apply/status``): another store's till's,
+    a host's or one entered at central. An id never applied tells nothing, and is answered."""
+    home = home_of(db, actor)
+    if home is None:
+        return
+    applied = [a for a in answers if a.get("status") == "applied"]
+    names = sorted({str(a["terminal"]) for a in applied})
+    stores = db.read(lambda conn: conflict_sql.stores_of_terminals(conn, names))
+    for answer in applied:
+        if stores.get(str(answer["terminal"])) != {home[1]}:
+            raise PermissionDenied(
+                f"this token belongs to terminal {home[0]} of store {home[1]}; it may read "
+                f"the lines its store's terminals sent only: line {clip(str(answer['id']))} "
+                f"was not sent from store {home[1]}"
+            )
 
 
 def require_own_conflict(db: Database, actor: Actor, conflict_id: int) -> None:
