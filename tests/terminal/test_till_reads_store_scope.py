@@ -230,3 +230,26 @@ def test_an_admins_token_not_used_yet_is_not_bound_to_a_till(chain: Chain, shops
         assert admin.get(f"/v1/orders/{shops.s1_order}").status_code == 200
         assert admin.get("/v1/stock", params={"store": "S2"}).status_code == 200
     _applied(chain, secret, {"op": "receive", "store": "S2", "sku": "PH1", "serial": "AD-1"})
+
+
+def test_a_till_given_an_admins_new_token_does_not_bind_it_at_its_sync(chain: Chain) -> None:
+    assert chain.post({"op": "receive", "store": "S1", "sku": "PH1", "serial": "AD-10"})[0]["ok"]
+    till = chain.terminal("till-sc-ad")
+    assert till.apply({"op": "sell", "store": "S1", "sku": "PH1", "serial": "AD-10"})[0]["ok"]
+    ada = users.actor_for(chain.server.db, "ada", "setup")
+    name = f"ada-sync-{uuid.uuid4().hex[:6]}"
+    secret = tokens.create_token(chain.server.db, ada, "ada", name)[0]
+    config = till.config.read_text()
+    till.config.write_text(config.replace(till.token, secret))
+
+    done = till.cli("sync", check=False)
+    assert done.returncode == 1, (done.stdout, done.stderr)
+    assert f"this token ({name}) is admin ada's" in done.stderr, done.stderr
+    assert chain.scalar(LINKS, t=f"api:{name}") == 0
+    assert till.status()["pending"] == 1, till.status()
+    assert chain.scalar("SELECT state FROM serial_unit WHERE serial = 'AD-10'") == "in_stock"
+
+    till.config.write_text(config)  # its own token: as ever
+    report = till.sync()
+    assert report["accepted"] == 1 and report["pending"] == 0, report
+    assert chain.scalar("SELECT state FROM serial_unit WHERE serial = 'AD-10'") == "sold"

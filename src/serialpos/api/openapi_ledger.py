@@ -59,14 +59,14 @@ def ledger_paths() -> dict[str, Any]:
         },
         "/v1/apply/status": {
             "get": operation(
-                "What became of each line id",
+                "What became of each line id (a store terminal's token: its store's lines only)",
                 answer(STATUS),
                 [query("id", {"type": "array", "items": TEXT, "minItems": 1}, True)],
             )
         },
         "/v1/serials": {
             "get": operation(
-                "Units whose serial starts with a prefix",
+                "Units whose serial starts with a prefix (a store terminal's token: its store's)",
                 answer(SEARCH),
                 [
                     query("prefix", {"type": "string", "minLength": 1}, True),
@@ -76,7 +76,8 @@ def ledger_paths() -> dict[str, Any]:
         },
         "/v1/serials/{serial}": {
             "get": operation(
-                "The serial card of every unit with this serial",
+                "The serial card of every unit with this serial (a store terminal's token: of "
+                "its store's units only)",
                 answer(CARD),
                 [path_param("serial"), query("sku", SHORT_TEXT)],
             )
@@ -104,13 +105,17 @@ def ledger_paths() -> dict[str, Any]:
         },
         "/v1/stock": {
             "get": operation(
-                "Stock per store and product",
+                "Stock per store and product (a store terminal's token: its own store's)",
                 answer(STOCK),
                 [query("store", SHORT_TEXT), query("sku", SHORT_TEXT)],
             )
         },
         "/v1/orders/{order}": {
-            "get": operation("An order and its lines", answer(ORDER), [path_param("order")])
+            "get": operation(
+                "An order and its lines (a store terminal's token: its own store's orders)",
+                answer(ORDER),
+                [path_param("order")],
+            )
         },
         "/v1/orders/{order}/lines/{line}/serial": {
             "put": operation(
@@ -125,7 +130,8 @@ def ledger_paths() -> dict[str, Any]:
         },
         "/v1/reports/sales-detail": {
             "get": operation(
-                "Sales detail: CSV, or JSON with Accept: application/json",
+                "Sales detail: CSV, or JSON with Accept: application/json (a store terminal's "
+                "token: its own store's)",
                 {
                     "description": "The rows",
                     "content": {

@@ -27,7 +27,8 @@ def sync_paths() -> dict[str, Any]:
     return {
         "/v1/snapshot": {
             "get": operation(
-                "What a new store terminal starts from; binds the token to the terminal. "
+                "What a new store terminal starts from; binds the token to the terminal (not "
+                "an admin's token: admin_token). "
                 "part=reference: the settings and catalogue again; part=orders: the rows "
                 "of the store's orders named by 'number' (1 to 100), a till's copy of a "
                 "sale made elsewhere",
