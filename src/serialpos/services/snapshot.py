@@ -73,7 +73,7 @@ def link(db: Database, actor: Actor, store: str, terminal_id: str) -> None:
                 f"this token ({actor.terminal.removeprefix(TERMINAL_PREFIX)}) is admin "
                 f"{actor.user}'s, which acts at every store: a till is not given an "
                 f"admin's token; create a token for terminal {clip(terminal_id)} of a "
-                "manager or cashier (serialpos token create USER --name NAME)"
+                "manager or a cashier (serialpos token create USER --name NAME)"
             )
         if found is None and token_use.has_recorded(conn, actor.terminal):
             raise TokenInUse(
