@@ -68,19 +68,19 @@ def link(db: Database, actor: Actor, store: str, terminal_id: str) -> None:
     def work(conn: Connection) -> None:
         here = repo.store_id(db, conn, store)
         found = conflict_sql.link_of(conn, actor.terminal)
-        if found is None and actor.role is Role.ADMIN and _is_token(actor):
-            raise AdminToken(
-                f"this token ({actor.terminal.removeprefix(TERMINAL_PREFIX)}) is admin "
-                f"{actor.user}'s, which acts at every store: a till is not given an "
-                f"admin's token; create a token for terminal {clip(terminal_id)} of a "
-                "manager or a cashier (serialpos token create USER --name NAME)"
-            )
         if found is None and token_use.has_recorded(conn, actor.terminal):
             raise TokenInUse(
                 f"this token ({actor.terminal.removeprefix('api:')}) already records at "
                 "central for no terminal (a host system's or an admin's, every store); "
                 f"bound to terminal {clip(terminal_id)} it would act at store {store} only: "
                 f"create a token for terminal {clip(terminal_id)}"
+            )
+        if found is None and actor.role is Role.ADMIN and _is_token(actor):
+            raise AdminToken(
+                f"this token ({actor.terminal.removeprefix(TERMINAL_PREFIX)}) is admin "
+                f"{actor.user}'s, which acts at every store: a till is not given an "
+                f"admin's token; create a token for terminal {clip(terminal_id)} of a "
+                "manager or a cashier (serialpos token create USER --name NAME)"
             )
         if found is None:
             conflict_sql.add_link(conn, actor.terminal, terminal_id, here)
