@@ -91,23 +91,28 @@ async def _json_body(request: Request) -> Any:
 
 
 # -- apply status -----------------------------------------------------------------------
+def _reader(request: Request) -> store_scope.Reader:
+    """The token's actor and its store terminal's store, read in one transaction."""
+    return store_scope.reader(request.app.state.db, bearer_of(request))
+
+
 def apply_status(request: Request) -> Response:
-    actor = actor_now(request)
+    who = _reader(request)
     ids = request.query_params.getlist("id")
     if not 1 <= len(ids) <= MAX_LIST:
         raise BadRequest(f"give 1 to {MAX_LIST} ids as ?id=...&id=...")
     found = apply_ids.status(request.app.state.db, ids)
-    store_scope.require_own_lines(request.app.state.db, actor, found)
+    store_scope.require_own_lines(request.app.state.db, who, found)
     return JSONResponse({"ids": found})
 
 
 # -- serials ------------------------------------------------------------------------------
 def serial_card(request: Request) -> Response:
-    actor = actor_now(request)
+    who = _reader(request)
     db = request.app.state.db
     serial = _path(request, "serial")
     found = lookup.lookup_serial(db, serial, _text(request, "sku"))
-    cards = store_scope.own_units(db, actor, serial, found)
+    cards = store_scope.own_units(who, serial, found)
     if not cards:
         return problem(
             "unknown_serial", f"no unit has the serial '{serial[:64]}' (serials are case-sensitive)"
@@ -123,13 +128,13 @@ def serial_card(request: Request) -> Response:
 
 
 def serial_search(request: Request) -> Response:
-    actor = actor_now(request)
+    who = _reader(request)
     prefix = _text(request, "prefix")
     if not prefix:
         raise BadRequest("give ?prefix= (the start of the serial)")
     limit = _int(request, "limit", lookup.MAX_MATCHES, 1, MAX_SEARCH_LIMIT)
     db = request.app.state.db
-    store = store_scope.store_to_read(db, actor, None, "the units")
+    store = store_scope.store_to_read(who, None, "the units")
     result = search_serials(db, prefix, limit, store)
     return JSONResponse(
         {
@@ -174,19 +179,18 @@ async def product_upload(request: Request) -> Response:
 
 # -- stock --------------------------------------------------------------------------------
 def stock_levels(request: Request) -> Response:
-    actor = actor_now(request)
+    who = _reader(request)
     db = request.app.state.db
-    store = store_scope.store_to_read(db, actor, _text(request, "store"), "the stock")
+    store = store_scope.store_to_read(who, _text(request, "store"), "the stock")
     lines = stock.stock_levels(db, store, _text(request, "sku"))
     return JSONResponse({"stock": [present.stock_line(s) for s in lines]})
 
 
 # -- orders -------------------------------------------------------------------------------
 def order_one(request: Request) -> Response:
-    actor = actor_now(request)
-    db = request.app.state.db
-    view = orders.get_order(db, _path(request, "order"))
-    store_scope.require_own_store(db, actor, view.store, f"order {view.order}")
+    who = _reader(request)
+    view = orders.get_order(request.app.state.db, _path(request, "order"))
+    store_scope.require_own(who, view.store, f"order {view.order}")
     return JSONResponse(present.order(view))
 
 
@@ -214,14 +218,13 @@ async def order_line_serial(request: Request) -> Response:
 
 # -- reports ------------------------------------------------------------------------------
 async def sales_detail(request: Request) -> Response:
-    actor = await actor_of(request)
-    actor.require(Permission.REPORTS)
     db = request.app.state.db
-    asked = _text(request, "store")
+    who = await _call(store_scope.reader, db, bearer_of(request))
+    who.actor.require(Permission.REPORTS)
     f = ReportFilter(
         date_from=_date(request, "from"),
         date_to=_date(request, "to"),
-        store=await _call(store_scope.store_to_read, db, actor, asked, "the sales"),
+        store=store_scope.store_to_read(who, _text(request, "store"), "the sales"),
         sku=_text(request, "sku"),
         serial=_text(request, "serial"),
     )

@@ -24,7 +24,10 @@ it to every till.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.engine import Connection
 
 from serialpos.db import conflict_sql
 from serialpos.db.engine import Database
@@ -60,41 +63,68 @@ def _not_yours(home: tuple[str, str], what: str, store: str) -> PermissionDenied
     )
 
 
-def store_to_read(db: Database, actor: Actor, asked: str | None, what: str) -> str | None:
-    """The store a listing (the stock, the sales detail, a serial search) reads for
-    ``actor``: a store terminal's token its own, asked or not (another store is refused
-    ``permission_denied``); any other token the store it asked for (None: every store)."""
-    home = home_of(db, actor)
-    if home is None:
+@dataclass(frozen=True)
+class Reader:
+    """Who reads through a lookup route: the token's actor and, when the token is a store
+    terminal's, that terminal and its store (``home``); None for a token of no terminal."""
+
+    actor: Actor
+    home: tuple[str, str] | None
+
+
+def reader(db: Database, bearer: tokens.Bearer) -> Reader:
+    """The token checked and its terminal's store read in one transaction: a host's token,
+    bound to no terminal, is read on every request (it may be bound at any moment), and a
+    transaction of its own for that doubled the lookups' (a till's link is kept after its
+    first read: services/terminal_links.py)."""
+
+    def work(conn: Connection) -> Reader:
+        actor = bearer.actor_in(conn)
+        if not actor.terminal.startswith(tokens.TERMINAL_PREFIX):
+            return Reader(actor, None)
+        return Reader(actor, terminal_links.link_in(conn, db, actor.terminal))
+
+    return db.read(work)
+
+
+def require_own(who: Reader, store: str, what: str) -> None:
+    """:func:`require_own_store` for a reader: ``what`` of another store is refused."""
+    if who.home is not None and who.home[1] != store:
+        raise _not_yours(who.home, what, store)
+
+
+def store_to_read(who: Reader, asked: str | None, what: str) -> str | None:
+    """The store a listing (the stock, the sales detail, a serial search) reads: a store
+    terminal's token its own, asked or not (another store is refused ``permission_denied``);
+    any other token the store it asked for (None: every store)."""
+    if who.home is None:
         return asked
-    if asked is not None and asked != home[1]:
-        raise _not_yours(home, what, asked)
-    return home[1]
+    require_own(who, asked or who.home[1], what)
+    return who.home[1]
 
 
-def own_units(db: Database, actor: Actor, serial: str, cards: list[UnitCard]) -> list[UnitCard]:
+def own_units(who: Reader, serial: str, cards: list[UnitCard]) -> list[UnitCard]:
     """The units with ``serial`` a store terminal's token may read: its own store's (a unit
     in transit belongs to the store it is shipped to). Units of that serial in other stores
     only: refused ``permission_denied``, as a transfer of another store is."""
-    home = home_of(db, actor)
-    if home is None:
+    if who.home is None:
         return cards
-    own = [c for c in cards if c.store == home[1]]
+    own = [c for c in cards if c.store == who.home[1]]
     if cards and not own:
-        raise _not_yours(home, f"the unit with the serial {clip(serial)}", cards[0].store)
+        raise _not_yours(who.home, f"the unit with the serial {clip(serial)}", cards[0].store)
     return own
 
 
-def require_own_lines(db: Database, actor: Actor, answers: Sequence[dict[str, Any]]) -> None:
+def require_own_lines(db: Database, who: Reader, answers: Sequence[dict[str, Any]]) -> None:
     """Refuse (``permission_denied``) a store terminal's token reading what became of a line
     its store's terminals did not send (``GET /v1/apply/status``): another store's till's,
     a host's or one entered at central. An id never applied tells nothing, and is answered."""
-    home = home_of(db, actor)
+    home = who.home
     if home is None:
         return
     applied = [a for a in answers if a.get("status") == "applied"]
     names = sorted({str(a["terminal"]) for a in applied})
-    stores = db.read(lambda conn: conflict_sql.stores_of_terminals(conn, names))
+    stores = db.read(lambda conn: conflict_sql.stores_of_terminals(conn, names)) if names else {}
     for answer in applied:
         if stores.get(str(answer["terminal"])) != {home[1]}:
             raise PermissionDenied(
