@@ -26,7 +26,10 @@ def create(
     ),
     json_out: bool = typer.Option(False, "--json"),
 ) -> None:
-    """Create a token (admin). It is shown once, on the last line; only its hash is kept."""
+    """Create a token (admin). It is shown once, on the last line; only its hash is kept.
+
+    A store terminal's token is a manager's or a cashier's: an admin's, which acts at every
+    store, is refused at 'terminal init' (admin_token)."""
     from serialpos.services.tokens import create_token
 
     until = None
