@@ -90,12 +90,12 @@ async def _json_body(request: Request) -> Any:
         raise BadRequest(f"the body is not valid JSON: {exc}") from None
 
 
-# -- apply status -----------------------------------------------------------------------
 def _reader(request: Request) -> store_scope.Reader:
     """The token's actor and its store terminal's store, read in one transaction."""
     return store_scope.reader(request.app.state.db, bearer_of(request))
 
 
+# -- apply status -----------------------------------------------------------------------
 def apply_status(request: Request) -> Response:
     who = _reader(request)
     ids = request.query_params.getlist("id")
