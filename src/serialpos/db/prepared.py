@@ -344,6 +344,8 @@ class _Compiled:
     #: Per result column, the type's result processor (known at the first run: PostgreSQL's
     #: numeric processor depends on the type the server describes); None where none is.
     results: tuple[Callable[[Any], Any] | None, ...] | None = None
+    #: Each result column with a processor, as (position, processor).
+    processed: tuple[tuple[int, Callable[[Any], Any]], ...] = ()
     #: The rows' class (:func:`row_class` of ``keys``), known at the first run.
     row_class: type[PreparedRow] = PreparedRow
 
@@ -397,16 +399,26 @@ class _Compiled:
             self.index = _positions(self.keys)
             self.row_class = row_class(self.keys)
             self.results = processors if any(processors) else None
+            self.processed = tuple((i, p) for i, p in enumerate(processors) if p is not None)
         self.returns_rows = description is not None
         return self.returns_rows
 
     def make_rows(self, rows: list[Any]) -> list[Any]:
         make, cls = tuple.__new__, self.row_class
-        results = self.results
-        if results is None:
+        if self.results is None:
             return [make(cls, row) for row in rows]
+        # Only the columns with a processor are touched (a line's row has some forty
+        # columns and a handful of dates and amounts): a walk of every column cost more
+        # than the processors themselves.
+        processed, width = self.processed, len(self.results)
         out = []
         for row in rows:
-            pairs = zip(results, row, strict=True)
-            out.append(make(cls, [v if p is None or v is None else p(v) for p, v in pairs]))
+            if len(row) != width:
+                raise ValueError(f"{len(row)} columns for {width} result processors")
+            values = list(row)
+            for i, process in processed:
+                value = values[i]
+                if value is not None:
+                    values[i] = process(value)
+            out.append(make(cls, values))
         return out
