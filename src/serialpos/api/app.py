@@ -206,7 +206,7 @@ def _collect_less() -> None:
     as long as the worker, so it is frozen out of the collections (``gc.freeze``), which each
     walked it again (about 60 ms a full one); and a request's objects are freed by their
     reference counts as it ends, so young collections run every 10,000 allocations instead
-    of 700. At 100 terminals the collector had taken about 8% of serve's CPU
+    of 700. At 100 terminals the collector had taken about 5% of serve's CPU
     (bench/README.md). Only in the workers ``serialpos serve`` starts: tests, the console
     and the CLI keep Python's defaults."""
     gc.collect()
