@@ -1,7 +1,8 @@
 """serve's worker processes tune Python's cyclic garbage collector for serving
 (api/app.py ``_collect_less``): what start-up built is frozen out of the collections, and
 young collections run less often. At 100 terminals the collector had taken about 5% of
-serve's CPU, most of it walking the start-up's objects again (bench/README.md)."""
+serve's CPU: young collections every 700 allocations, and full ones walking the start-up's
+objects again (bench/README.md)."""
 
 from __future__ import annotations
 

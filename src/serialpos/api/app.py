@@ -203,8 +203,8 @@ WORKER_GC_THRESHOLD = 10_000
 def _collect_less() -> None:
     """A worker's cyclic garbage collector told what serving looks like: everything imported
     and built at start-up (modules, tables, compiled statements: some 140,000 objects) lives
-    as long as the worker, so it is frozen out of the collections (``gc.freeze``), which each
-    walked it again (about 60 ms a full one); and a request's objects are freed by their
+    as long as the worker, so it is frozen out of the collections (``gc.freeze``): every full
+    collection walked it again (about 60 ms each); and a request's objects are freed by their
     reference counts as it ends, so young collections run every 10,000 allocations instead
     of 700. At 100 terminals the collector had taken about 5% of serve's CPU
     (bench/README.md). Only in the workers ``serialpos serve`` starts: tests, the console
