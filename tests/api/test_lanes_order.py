@@ -65,3 +65,61 @@ def test_catch_up_waiting_is_not_queued_ahead_of_an_online_push() -> None:
 
     asyncio.run(main())
     assert order == ["running", "online", "c0", "c1", "c2"]
+
+
+def _futures_made(lanes: Lanes, transactions: int) -> tuple[int, list[int]]:
+    """The futures the event loop made while ``transactions`` catching-up transactions,
+    queued together, ran one after another; the order they ran in."""
+
+    async def main() -> tuple[int, list[int]]:
+        loop = asyncio.get_running_loop()
+        anyio.to_thread.current_default_thread_limiter().total_tokens = lanes.shared_threads
+        made = 0
+        create = loop.create_future
+
+        def counted() -> asyncio.Future[object]:
+            nonlocal made
+            made += 1
+            return create()
+
+        loop.create_future = counted  # type: ignore[method-assign]
+        ran: list[int] = []
+        await asyncio.gather(*(lanes.catch_up(ran.append, n) for n in range(transactions)))
+        return made, ran
+
+    return asyncio.run(main())
+
+
+def test_a_place_given_back_wakes_one_waiting_transaction_not_all() -> None:
+    """With fifty pushes waiting per worker (100 terminals, 2 workers), each transaction's
+    end woke every waiting one, to find the place taken and wait again: a future and a task
+    step per waiter per transaction, most of the event loop's CPU. One wakes now, the first
+    come."""
+    lanes = Lanes(1)  # one catch-up place: all but the first wait
+    made, ran = _futures_made(lanes, 60)
+    assert ran == list(range(60))  # first come, first served
+    assert made <= 60  # one wait each at most (waking all: about 60 * 59 / 2)
+
+
+def test_a_cancelled_waiting_transaction_leaves_its_place_to_the_next() -> None:
+    """A push whose client went away while its transaction waited (cancelled) keeps no
+    place: the ones behind it run, and a later one is not stuck behind it."""
+    lanes = Lanes(1)
+    release = threading.Event()
+
+    async def main() -> list[str]:
+        anyio.to_thread.current_default_thread_limiter().total_tokens = lanes.shared_threads
+        order: list[str] = []
+        first = asyncio.ensure_future(lanes.catch_up(release.wait, 30))
+        await asyncio.sleep(0.05)
+        gone = asyncio.ensure_future(lanes.catch_up(order.append, "gone"))
+        behind = asyncio.ensure_future(lanes.catch_up(order.append, "behind"))
+        await asyncio.sleep(0.05)
+        gone.cancel()
+        release.set()
+        await asyncio.gather(first, behind)
+        await asyncio.wait_for(lanes.catch_up(order.append, "later"), 5)
+        assert gone.cancelled()
+        return order
+
+    assert asyncio.run(main()) == ["behind", "later"]

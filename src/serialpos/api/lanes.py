@@ -27,6 +27,7 @@ threads are taken first come, first served.
 from __future__ import annotations
 
 import asyncio
+from collections import deque
 from collections.abc import Callable
 from functools import partial
 from typing import TypeVar
@@ -66,14 +67,22 @@ class Lanes:
         self.shared_threads = total - self.online_threads
         self.catch_up_threads = max(1, self.shared_threads - reserved(total))
         self._online_limiter: anyio.CapacityLimiter | None = None
+        #: Catch-up places taken: running, or handed to a waiter that has not run yet.
         self._catching_up = 0
-        self._waiters: list[asyncio.Future[None]] = []
+        #: Catch-up transactions waiting for a place, first come first served.
+        self._waiters: deque[asyncio.Future[None]] = deque()
 
-    def _wake(self) -> None:
-        waiters, self._waiters = self._waiters, []
-        for waiter in waiters:
-            if not waiter.done():
+    def _release(self) -> None:
+        """A catch-up place given back: handed to the first transaction still waiting (one
+        wakes, not all: a push's every transaction woke every waiting push before, each to
+        find the place taken and queue again, and with fifty pushes waiting per worker that
+        was most of the event loop's CPU at 100 terminals), else freed."""
+        while self._waiters:
+            waiter = self._waiters.popleft()
+            if not waiter.done():  # a waiter cancelled meanwhile (its client gone) is passed
                 waiter.set_result(None)
+                return
+        self._catching_up -= 1
 
     async def online(self, fn: Callable[..., T], *args: object) -> T:
         """``fn(*args)`` on an online thread (a shared one when none is reserved)."""
@@ -86,14 +95,18 @@ class Lanes:
     async def catch_up(self, fn: Callable[..., T], *args: object) -> T:
         """``fn(*args)`` on a shared thread once fewer than :attr:`catch_up_threads`
         catching-up transactions are running."""
-        loop = asyncio.get_running_loop()
-        while self._catching_up >= self.catch_up_threads:
-            waiter: asyncio.Future[None] = loop.create_future()
+        if self._catching_up < self.catch_up_threads and not self._waiters:
+            self._catching_up += 1
+        else:  # behind those waiting already: a place is handed over, never taken past them
+            waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
             self._waiters.append(waiter)
-            await waiter
-        self._catching_up += 1
+            try:
+                await waiter
+            except BaseException:
+                if waiter.done() and not waiter.cancelled():
+                    self._release()  # handed a place, then cancelled: the next one takes it
+                raise
         try:
             return await run_in_threadpool(fn, *args)
         finally:
-            self._catching_up -= 1
-            self._wake()
+            self._release()
