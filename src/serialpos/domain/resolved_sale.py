@@ -19,7 +19,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from serialpos.domain.document_not_recorded import redo_words, summary
-from serialpos.domain.sale_not_recorded import lines_for_people, of_conflict
+from serialpos.domain.sale_not_recorded import (
+    FOLLOW_ERRORS,
+    SALE_OPS,
+    lines_for_people,
+    of_conflict,
+)
 
 #: The heading of a conflict's sale while it is open.
 OPEN_HEADING = "NOT RECORDED"
@@ -78,6 +83,9 @@ def resolved_words(conflict: Mapping[str, Any]) -> str | None:
         sale, held = f"{found['document']}{number}", summary(found)
         held += f"; {redo}" if (redo := redo_words(found)) else ""
     unit = str(conflict.get("serial") or "the unit")
+    if action == "record_sale" and follow_on_act(conflict) is not None:
+        # An exchange's new sale: recorded whole, nothing of it left open.
+        return f"the {sale} was recorded whole at central by {by}: {held}"
     if action == "record_sale":
         marked = found.get("conflicting") or []
         left = (
@@ -100,6 +108,38 @@ def resolved_words(conflict: Mapping[str, Any]) -> str | None:
     if action == "write_off":
         return f"{unit} written off at central by {by}; {stays}"
     return f"resolved by {action} ({by}); {stays}"
+
+
+def follow_on_act(conflict: Mapping[str, Any]) -> str | None:
+    """What a conflict that follows another holds, in a manager's words: ``the till's return
+    of S01-A-000001``, ``the till's exchange sale S01-A-000002``; None for a till's own sale
+    (or any conflict that follows none). ``record_sale`` records such an act whole, as the
+    till made it (services/conflict_sale.py), never "the rest" of anything."""
+    if conflict.get("error") not in FOLLOW_ERRORS:
+        return None
+    entry = conflict.get("entry")
+    line = entry.get("line") if isinstance(entry, Mapping) else None
+    if not isinstance(line, Mapping):
+        return "the till's act"
+    op = str(line.get("op") or "act")
+    numbers = line.get("numbers") if isinstance(line.get("numbers"), Mapping) else {}
+    if op in SALE_OPS:  # an exchange's new sale: it names the return's refund note
+        made = numbers.get("order") if isinstance(numbers, Mapping) else None
+        return "the till's exchange sale" + (f" {made}" if made else "")
+    of = f" of {line['order']}" if line.get("order") else ""
+    return f"the till's {'return' if op == 'order_return' else op}{of}"
+
+
+def record_sale_words(conflict: Mapping[str, Any]) -> str:
+    """What ``record_sale`` did to ``conflict``, said after it: the rest of a till's sale
+    with its money, or the act that follows one recorded as the till made it (a return said
+    "the rest of the sale recorded" though no sale was)."""
+    act = follow_on_act(conflict)
+    if act is None:
+        return "the rest of the sale recorded with its money"
+    if act.startswith("the till's exchange sale"):
+        return f"{act} recorded whole with its money"
+    return f"{act} recorded as the till made it"
 
 
 def sale_for_people(conflict: Mapping[str, Any]) -> tuple[str, list[str]]:

@@ -11,6 +11,21 @@ from __future__ import annotations
 from serialpos.domain.errors import DomainError
 from serialpos.domain.text import visible
 
+#: The longest file name a console sentence names: the disk-full sentence's last row at
+#: 40x16 holds it and its closing parenthesis.
+NAME_LIMIT = 30
+
+
+def short_name(name: str, limit: int = NAME_LIMIT) -> str:
+    """``name`` as a message line names it: whole when short, else its start and its end
+    (the suffix says which file: ``.sqlite``, ``-wal``) around an ellipsis. A long file name
+    cut the reason's last row at 40x16."""
+    shown = visible(name)
+    if len(shown) <= limit:
+        return shown
+    tail = min(12, limit // 3)
+    return shown[: limit - tail - 1] + "…" + shown[-tail:]
+
 
 def describe(exc: BaseException) -> str:
     """The sentence to show for a failed service call."""
@@ -21,9 +36,9 @@ def describe(exc: BaseException) -> str:
     from serialpos.services.database import DatabaseError, DiskFull, disk_full_message
 
     if isinstance(exc, DiskFull) and exc.file is not None:
-        # The file by its name: the whole sentence fits a handheld's four message rows
-        # (the command line names the whole path).
-        return disk_full_message(exc.file.name)
+        # The file by its name, shortened: the whole sentence fits a handheld's four message
+        # rows (the command line names the whole path).
+        return disk_full_message(short_name(exc.file.name))
     if isinstance(exc, DatabaseError | ConfigError):
         return str(exc)
     if isinstance(exc, OSError):

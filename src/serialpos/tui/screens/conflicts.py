@@ -28,7 +28,7 @@ from textual.widgets import OptionList
 
 from serialpos.domain.conflict_words import conflict_words, put_back_words
 from serialpos.domain.errors import DomainError
-from serialpos.domain.resolved_sale import sale_for_people
+from serialpos.domain.resolved_sale import follow_on_act, record_sale_words, sale_for_people
 from serialpos.domain.text import visible
 from serialpos.domain.users import Permission
 from serialpos.tui.screens.admin import AdminListScreen
@@ -76,6 +76,14 @@ def resolve_question(conflict_id: int, by: str, c: dict[str, Any], *, at_central
         question = f"Return {unit} to stock{where} for conflict #{conflict_id}{central}?"
         refund = " The sale that stands takes it back and the customer is refunded."
         return question + refund if sold else question
+    if by == "record_sale" and (act := follow_on_act(c)) is not None:
+        kind = act.removeprefix("the till's ")
+        noun = "exchange sale" if kind.startswith("exchange sale") else kind.split(" of ")[0]
+        return (
+            f"Record conflict #{conflict_id}'s {kind}{central}? It follows a sale central "
+            f"did not record; once that sale is recorded, the {noun} is recorded as the till "
+            "made it."
+        )
     if by == "record_sale":
         return (
             f"Record the rest of conflict #{conflict_id}'s sale{central}? Its other lines "
@@ -277,6 +285,10 @@ class ConflictsScreen(AdminListScreen):
     def _resolve(self, chosen: str, by: str) -> None:
         conflict_id = int(chosen)
         entry = self.listed_entries.get(chosen)
+        # What it did, in the conflict's own words (a follow-on return is no sale).
+        did = RESOLVE_KEYS[by]
+        if by == "record_sale":
+            did = record_sale_words(self.listed.get(chosen, {}))
         actor = self.session.actor
         db = self.console.database()
 
@@ -294,11 +306,11 @@ class ConflictsScreen(AdminListScreen):
                         "OFFLINE: central cannot be reached, and a conflict is resolved at "
                         "central; nothing changed: try again once the link is back"
                     ) from None
-                return f"conflict {conflict_id}: {RESOLVE_KEYS[by]} at central"
+                return f"conflict {conflict_id}: {did} at central"
             from serialpos.services.apply import apply_object
             from serialpos.services.conflicts import resolve
 
             resolve(db, actor, conflict_id, by, None, apply_object, entry)
-            return f"conflict {conflict_id}: {RESOLVE_KEYS[by]}"
+            return f"conflict {conflict_id}: {did}"
 
         self.change(work)

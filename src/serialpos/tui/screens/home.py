@@ -141,14 +141,16 @@ class HomeScreen(ConsoleScreen):
     def find_left_open(self) -> None:
         """A sale left open on this terminal by a session that ended mid-sale (its units stay
         reserved): said on the message line, with how to resume or cancel it. The rule is
-        the service's (services/orders/left_open.py); the screen only says it."""
-        from serialpos.services.orders.left_open import left_open, notice
+        the services' (services/orders/left_open.py, less the sales whose open lines are
+        owed: services/owed_lines.py); the screen only says it."""
+        from serialpos.services.orders.left_open import notice
+        from serialpos.services.owed_lines import left_open_here
 
         session = self.console.session
         if session is None:
             return
         try:
-            found = left_open(self.console.database(), session.store, session.terminal)
+            found = left_open_here(self.console.database(), session.store, session.terminal)
         except Exception:  # an unreachable database is said where it is used
             return
         sells = any(flow.screen == "sale" for flow in flows_for(session.actor.role))
