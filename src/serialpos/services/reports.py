@@ -269,6 +269,12 @@ def not_taken_sales(db: Database, f: ReportFilter) -> tuple[str, ...]:
     return db.read(lambda conn: _not_taken(conn, checked(db, conn, f, sales=True)))
 
 
+def refund_notes_among(db: Database, numbers: Sequence[str]) -> frozenset[str]:
+    """Those of the documents central did not take that are refund notes, for the note that
+    names them (services/not_taken.py)."""
+    return db.read(lambda conn: nt.refund_notes_among(conn, numbers))
+
+
 def count_sales_detail(db: Database, f: ReportFilter) -> int:
     """How many rows :func:`sales_detail_rows` will give (for progress bars)."""
 
