@@ -133,6 +133,8 @@ def take_recorded(db: Database, client: CentralClient, chain: ChainConfig) -> in
             return taken
 
         def work(conn: Connection, found: Recorded = found, copy: dict[str, Any] = copy) -> None:
+            if _taken(conn, found.entry):
+                return  # taken meanwhile (a resolution at this till, a sync round): once
             for number in found.orders:
                 order_align_sql.align_order(conn, copy, number)
                 if found.action == "refund":
@@ -175,6 +177,14 @@ def _name_standing_sale(conn: Connection, found: Recorded, copied: list[str], st
         "reason": f"conflict {found.conflict} resolved by {found.action}: sold on {number}"[:200],
     }
     move_unit(conn, unit, values, state=unit.state, unit_store=unit.store_id)
+
+
+def _taken(conn: Connection, entry_id: str) -> bool:
+    """Whether entry ``entry_id``'s sale was taken already, read in the writing transaction:
+    a sync round and a resolution at this till (terminal/resolved_here.py) may both find it
+    due, and only the first takes it."""
+    found = journal.entry(conn, entry_id)
+    return found is not None and bool(json.loads(found.answer or "{}").get(TAKEN))
 
 
 def _marker(found: Recorded) -> Callable[[Connection], None]:
