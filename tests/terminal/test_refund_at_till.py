@@ -15,13 +15,14 @@ Real ``serialpos serve`` on PostgreSQL, the tills separate processes.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
-from escpos_standin import TcpPrinter, decode
 from terminal_chain import Chain, Terminal, till_db
 from test_refund_not_taken import INVOICES, PAYMENTS, STATUS, _central, _lost_sale, _money
 
+from escpos_standin import TcpPrinter, decode
 from serialpos.db.engine import Database
 from serialpos.services import products, users
 from serialpos.services.orders import NewOrder, add_item, fulfil
@@ -79,14 +80,14 @@ def test_a_refund_resolved_at_the_till_is_taken_kept_and_printed(
 
 
 @pytest.fixture
-def shifts_required(chain: Chain) -> object:
+def shifts_required(chain: Chain) -> Iterator[None]:
     chain.central("settings", "set", "require_shift", "yes", "--store", "S1", user="ada")
     yield None
     chain.central("settings", "set", "require_shift", "no", "--store", "S1", user="ada")
 
 
 def test_a_refund_at_a_till_with_no_shift_where_one_is_required_is_refused(
-    chain: Chain, opened: list[Database], shifts_required: object
+    chain: Chain, opened: list[Database], shifts_required: None
 ) -> None:
     """As a refund at its counter: the store sells only in an open shift and A closed its
     shift, so the refund is refused before central is asked, saying to open one; once a
