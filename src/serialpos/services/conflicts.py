@@ -127,9 +127,12 @@ def resolve(
 
         held = serials_of_sales(current, lambda n: show(db, n))
     if action == "refund":
+        from serialpos.services.conflict_refund import check_followed as refund_followed
         from serialpos.services.conflict_refund import refund_plan
 
         refund_plan(current)  # refused here, before anything is written
+        follows = current.get("follows")
+        refund_followed(current, None if follows is None else show(db, int(follows)))
 
     def work(conn: Connection) -> Result:
         verdict: Result = {"ok": True}
