@@ -90,8 +90,9 @@ def test_a_refund_at_a_till_with_no_shift_where_one_is_required_is_refused(
     chain: Chain, opened: list[Database], shifts_required: None
 ) -> None:
     """As a refund at its counter: the store sells only in an open shift and A closed its
-    shift, so the refund is refused before central is asked, saying to open one; once a
-    shift is open it is resolved and paid out of that drawer."""
+    shift, so the refund is refused at A before central is asked, saying to open one;
+    resolved at central instead, it waits for A's next shift and is paid out of that
+    drawer (it was recorded in no shift)."""
     ada = users.actor_for(chain.server.db, "ada", "setup")
     products.create_product(
         chain.server.db, ada, sku="TVRHS", name="TV", serial_mode="required", price=PRICE
@@ -118,8 +119,15 @@ def test_a_refund_at_a_till_with_no_shift_where_one_is_required_is_refused(
     said = " ".join(refused.stderr.split())
     assert "sells only in an open shift" in said and "serialpos shift open" in said, said
     assert chain.scalar("SELECT status FROM sync_conflict WHERE id = :n", n=number) == "open"
+    # Resolved at central meanwhile: A cannot refuse at its sync, so the refund waits for
+    # A's next shift and is paid out of that drawer, never recorded in no shift.
+    chain.central("conflicts", "resolve", str(number), "--by", "refund", user="ada")
+    assert a.sync()["recorded_sales"] == 0
+    order = made.order.order
+    assert a.query(STATUS, n=order) == [("fulfilled",)]
     a.cli("--user", "mia", "shift", "open", "--float", str(PRICE + 100))
-    a.cli("--user", "mia", "conflicts", "resolve", str(number), "--by", "refund")
+    assert a.sync()["recorded_sales"] == 1
+    assert a.query(STATUS, n=order) == [("voided",)]
     x = json.loads(a.cli("--user", "mia", "shift", "x", "--json").stdout)
     assert Decimal(x["expected_cash"]) == Decimal(100), x  # the refund left this drawer
     a.check_clean()

@@ -24,6 +24,11 @@ open shift's drawer (where the manager pays the customer back).
 
 A sale that handed over other lines is recorded by ``record_sale`` instead (the goods that
 left are sold); its open line is then refunded as any paid line not delivered.
+
+An exchange's new sale whose return a manager accepted (so central holds no refund note for
+its credit, and ``record_sale`` of it is refused) is refunded the same way, without the
+credit: its tenders are the difference the till took, which ``accept`` left in the till's
+drawer and in no book of central's (:func:`exchange_sale`, :func:`check_followed`).
 """
 
 from __future__ import annotations
