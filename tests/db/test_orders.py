@@ -425,3 +425,36 @@ def test_create_order_in_one_transaction(db: Database, shop: Actor) -> None:
     assert state_of(db, IMEI[1]) == ("in_stock", "S1")  # rolled back whole
     assert len(list_orders(db, "S1")) == 1
     clean(db)
+
+
+def test_change_is_given_when_a_sale_is_tendered_with_a_line_left_open(
+    db: Database, shop: Actor
+) -> None:
+    """A cash sale paid over its total with a line left open (paid, not handed over yet):
+    the customer is owed the change when they tender, as for a sale handed over whole. It
+    used to wait for the last line, so the customer left without it and the drawer held it."""
+    sale = open_order(db, shop, "S1").order
+    a = add_item(db, shop, sale, sku="CB1").line
+    add_item(db, shop, sale, sku="LT1")
+    part = fulfil(db, shop, sale, lines=[a], payments=[("cash", Decimal("1020.00"))])
+    assert part.change_due == Decimal("11.50")  # 1020.00 less 1008.50
+    assert part.order.status is OrderStatus.OPEN
+    assert part.order.totals.paid == part.order.totals.total == Decimal("1008.50")
+    kinds = db.read(
+        lambda conn: conn.execute(
+            sa.text(
+                "SELECT p.kind, p.amount, i.change_due FROM order_payment p JOIN invoice i "
+                "ON i.id = p.invoice_id JOIN sale_order o ON o.id = p.order_id "
+                "WHERE o.number = :n ORDER BY p.id"
+            ),
+            {"n": sale},
+        ).all()
+    )
+    assert [(k, Decimal(str(x)), Decimal(str(c))) for k, x, c in kinds] == [
+        ("payment", Decimal("1020.00"), Decimal("11.50")),
+        ("change", Decimal("-11.50"), Decimal("11.50")),
+    ]
+    last = fulfil(db, shop, sale)  # the open line handed over later: no change again
+    assert last.change_due == 0 and last.order.status is OrderStatus.FULFILLED
+    assert last.order.totals.paid == last.order.totals.total
+    clean(db)

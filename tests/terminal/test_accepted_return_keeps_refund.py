@@ -94,6 +94,11 @@ def test_an_accepted_return_keeps_the_tills_cash_refund(chain: Chain) -> None:
     assert shown["return_money"] == money
     said = chain.central("conflicts", "show", str(ret), user="ada").stdout
     assert f"money: the till refunded {PRICE} by cash on {note}, out of its drawer" in said
+    # The till's copy of the same conflict says the same (it lacked ``return_money``).
+    on_till = json.loads(b.cli("conflicts", "show", str(ret), "--json").stdout)
+    assert on_till["return_money"] == money, on_till
+    till_said = b.cli("conflicts", "show", str(ret)).stdout
+    assert f"money: the till refunded {PRICE} by cash on {note}, out of its drawer" in till_said
     assert _resolve(chain, ret, "accept").returncode == 0
     said = " ".join(chain.central("conflicts", "show", str(ret), user="ada").stdout.split())
     assert "not at central (accept): in the till's books only" in said, said
@@ -105,8 +110,11 @@ def test_an_accepted_return_keeps_the_tills_cash_refund(chain: Chain) -> None:
     assert after["not_taken"] == [{"invoice": note, "amount": str(-PRICE)}], after
     paid = [(k, m, Decimal(str(v))) for k, m, v in b.query(PAYMENTS, n=order)]
     assert paid == [("payment", "card", PRICE + CABLE), ("refund", "cash", -PRICE)]
-    shown = b.cli("--user", "mia", "shift", "x").stdout
-    assert note in shown, shown
+    shown = b.cli("--user", "mia", "shift", "x")
+    assert note in shown.stdout, shown.stdout
+    # Named as what it is: a refund note, money paid out (it read "1 sale").
+    words = f"1 refund note central did not take is in the drawer figures, listed apart ({note})"
+    assert words in shown.stderr, shown.stderr
     b.check_clean()
     a.check_clean()
     chain.check_clean()

@@ -17,6 +17,7 @@ recorded with that credit; XO-006 is sold at central and on both tills, and ever
 
 from __future__ import annotations
 
+import json
 import subprocess
 from decimal import Decimal
 from typing import Any
@@ -90,15 +91,18 @@ def _money(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
 
 
 def _offline_exchange(
-    chain: Chain, models: tuple[str, str], opened: list[Database], tag: str
+    chain: Chain, models: tuple[str, str], opened: list[Database], tag: str, float_: int = 0
 ) -> tuple[Terminal, Terminal, str, str, list[int]]:
-    """The walk's two tills: (A, B, A's sale, A's exchange sale, A's three conflicts)."""
+    """The walk's two tills: (A, B, A's sale, A's exchange sale, A's three conflicts); A
+    sells in a shift opened with ``float_`` when given."""
     old, new = models
     serial_old, serial_new = (f"{tag}-010", f"{tag}-006")
     for sku, serial in ((old, serial_old), (new, serial_new)):
         assert chain.post({"op": "receive", "store": "S1", "sku": sku, "serial": serial})[0]["ok"]
     assert chain.post({"op": "receive", "store": "S1", "sku": "CAB", "quantity": 5})[0]["ok"]
     a, b = chain.terminal(f"{tag.lower()}-a"), chain.terminal(f"{tag.lower()}-b")
+    if float_:
+        a.cli("--user", "mia", "shift", "open", "--float", str(float_))
     db, mia = till_db(a, opened)
     first = add_item(db, mia, None, sku=old, serial=serial_old, start=NewOrder("S1"))
     order = first.order.order
@@ -239,5 +243,50 @@ def test_a_refund_of_the_open_line_is_recorded_paid_out(
         == chain.scalar("SELECT state FROM serial_unit WHERE serial = 'XP-010'")
         == "sold"
     )
+    a.check_clean()
+    chain.check_clean()
+
+
+def test_the_difference_of_an_exchange_whose_return_was_accepted_is_refunded(
+    chain: Chain, models: tuple[str, str], opened: list[Database]
+) -> None:
+    """The sale recorded, its exchange's return accepted (central's state stands: no credit
+    at central), the exchange's new sale could only be accepted too: the 41.20 difference
+    A took in cash stayed in A's drawer, in no book of central's, for good. ``refund`` now
+    settles it as for any sale central cannot record: central records the new sale without
+    its unit, paid by the difference, voids it and refunds it; A takes that at its sync,
+    the refund out of its drawer, so A's drawer and central's books agree (the exchange's
+    refund note, credit only, is still listed apart as not taken)."""
+    float_ = 100
+    a, _b, order, exchange, (sale, back, again) = _offline_exchange(
+        chain, models, opened, "XD", float_
+    )
+    assert _resolve(chain, sale, "record_sale").returncode == 0
+    # Out of turn, refund names what comes first; a recorded return would carry the credit.
+    early = _resolve(chain, again, "refund")
+    assert early.returncode == 1 and f"resolve {back} first" in early.stderr, early.stderr
+    assert _resolve(chain, back, "accept").returncode == 0
+    done = _resolve(chain, again, "refund")
+    assert done.returncode == 0, done.stdout + done.stderr
+    diff = NEW - OLD
+    assert _money(_central(chain, PAID, a=exchange, b=exchange)) == [
+        (exchange, "payment", "cash", diff),
+        (exchange, "refund", "cash", -diff),
+    ]
+    a.sync()
+    a.sync()
+    assert _money(a.query(PAID, a=exchange, b=exchange))[-2:] == [
+        (exchange, "payment", "cash", diff),
+        (exchange, "refund", "cash", -diff),
+    ]
+    x = json.loads(a.cli("--user", "mia", "shift", "x", "--json").stdout)
+    # The cash in A's drawer is what central holds of A's sales: the sale's, no difference.
+    at_central = sum(
+        (Decimal(str(r[-1])) for r in _central(chain, PAID, a=order, b=exchange)), Decimal(0)
+    )
+    assert at_central == OLD + CABLE
+    assert Decimal(str(x["expected_cash"])) == float_ + at_central, x
+    assert [n["invoice"].startswith("RF-") for n in x["not_taken"]] == [True], x
+    assert _states(a, "XD") == _states(chain, "XD") == {"XD-010": "sold", "XD-006": "in_stock"}
     a.check_clean()
     chain.check_clean()

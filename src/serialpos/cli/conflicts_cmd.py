@@ -193,16 +193,57 @@ def resolve(
     st = state(ctx)
     chain = st.config().chain
     if chain is not None:  # central's to make, as the manager at this till
-        from serialpos.terminal.central_conflicts import own_entry, remember, resolve_at_central
+        from serialpos.terminal.resolved_here import resolve_here
 
         # Named by the entry this till shows as that number: central refuses the number
         # when it is another entry's conflict there (after a restore from an older backup).
-        entry = own_entry(st.database(), conflict)
+        # The till takes what central did at once (terminal/resolved_here.py).
         user = st.require_actor().user
-        done = resolve_at_central(chain, conflict, action, user, note, entry)
-        remember(st.database(), [done])  # the till's offline list says resolved too
+        done = resolve_here(st.database(), chain, conflict, action, user, note)
         print_json(done)
+        _refund_receipt(st, done)
         return
     print_json(
         resolve_conflict(st.database(), st.require_actor(), conflict, action, note, apply_object)
     )
+
+
+def _refund_receipt(st: Any, done: dict[str, Any]) -> None:
+    """After ``refund`` at a till: the customer's refund document (the till's cancelled
+    invoice, the tender and its refund on it) printed on the till's receipt printer, as a
+    counter's refund is, the drawer opened for cash; without a printer, how to print it.
+    Said on stderr (stdout is the conflict's JSON); the refund is recorded whatever the
+    printer does."""
+    from serialpos.config import ConfigError
+    from serialpos.devices.receipt_printer import receipt_printer_settings
+    from serialpos.services.invoices import cancelled_invoice_of
+    from serialpos.services.receipts import receipt_at_counter
+    from serialpos.terminal.resolved_here import refund_document
+
+    order = refund_document(done)
+    if order is None:
+        return
+    db = st.database()
+    invoice = cancelled_invoice_of(db, order)
+    if invoice is None:  # not taken yet here (entries wait to be sent): at the next round
+        typer.echo(
+            f"note: the refund's document is printed once the till has taken the sale "
+            f"(serialpos sync): serialpos receipt print {order}",
+            err=True,
+        )
+        return
+    try:
+        printer = receipt_printer_settings(st.config())
+    except ConfigError as exc:
+        typer.echo(f"note: RECEIPT NOT PRINTED: {exc}", err=True)
+        return
+    again = f"serialpos receipt print {order}"
+    said = receipt_at_counter(db, printer, invoice, at_sale=True, again=again)
+    if said:
+        typer.echo(f"note: refund document {invoice}{said}", err=True)
+    else:
+        typer.echo(
+            f"note: the refund's document is {invoice} (CANCELLED, refunded): {again}, or "
+            f"serialpos invoice {invoice} --out FILE.pdf",
+            err=True,
+        )

@@ -214,7 +214,7 @@ def _sales(
                 f"showing the first {TABLE_ROWS:,} rows (the totals count them all); "
                 "for every row give --format csv, xlsx or json"
             )
-        _not_taken_note(report.not_taken)
+        _not_taken_note(db, report.not_taken)
         return
     total = count_sales_detail(db, f) if out is not None else 0
     write_rows(
@@ -226,15 +226,17 @@ def _sales(
         total,
         "exporting sales",
     )
-    _not_taken_note(not_taken_sales(db, f))
+    _not_taken_note(db, not_taken_sales(db, f))
 
 
-def _not_taken_note(numbers: Sequence[str]) -> None:
-    """On a store terminal, the sales central did not take, left out: named on stderr (the
-    rows and their columns stay as they are pinned: docs/reports.md)."""
+def _not_taken_note(db: Database, numbers: Sequence[str]) -> None:
+    """On a store terminal, the sales (and refund notes) central did not take, left out:
+    named on stderr, each as what it is (the rows and their columns stay as they are
+    pinned: docs/reports.md)."""
     from serialpos.services.not_taken import note
+    from serialpos.services.reports import refund_notes_among
 
-    words = note(numbers)
+    words = note(numbers, refund_notes_among(db, numbers) if numbers else ())
     if words is not None:
         typer.echo(f"note: {words}", err=True)
 

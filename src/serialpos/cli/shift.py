@@ -131,7 +131,8 @@ def _not_taken_note(report: object) -> None:
     from serialpos.services.not_taken import shift_note
 
     assert isinstance(report, ShiftReport)
-    words = shift_note([n.document for n in report.not_taken])
+    notes = [n.document for n in report.not_taken if n.refund_note]
+    words = shift_note([n.document for n in report.not_taken], notes)
     if words is not None:
         typer.echo(f"note: {words}", err=True)
 

@@ -7,8 +7,13 @@ order (db/order_align_sql.py: the order voided, its lines open without serials, 
 payment keeping this till's shift, the refund added), two things are still the till's alone:
 
 * the invoice the till issued for the sale, which central never issued (nothing was
-  delivered): it goes with its lines, as a voided sale has none, so the till's sales reports
-  and a reprint agree with central's (the number is left unused);
+  delivered): it is **kept, cancelled** — its number was printed on the customer's receipt
+  and an invoice series never has a silent gap — with its lines as printed, and the
+  order's payments (the tender and its refund) on it, so its reprint is the refund's
+  document (services/invoices.py marks it CANCELLED: an invoice of a voided order is one,
+  never anything else, as an order with an invoice is never voided). The sales reports
+  leave it out (services/reports.py), as central has no sale; it used to be deleted, a
+  gap in the till's invoice numbers;
 * the refund, which central adds without a shift: the manager pays the customer back out of
   this till's drawer, where the sale's money is, so it is put in the till's open shift (the X
   and Z reports then balance: the sale's money in, its refund out). A refund row the
@@ -34,7 +39,7 @@ def take_refund(
 ) -> None:
     """Finish this database's order ``number`` after central's rows of it were taken
     (module doc); nothing when the till holds no such order."""
-    o, i, il = orepo.order_t.c, orepo.invoice_t.c, orepo.invoice_line_t.c
+    o, i = orepo.order_t.c, orepo.invoice_t.c
     local_id = conn.execute(sa.select(o.id).where(o.number == number)).scalar()
     if local_id is None:
         return
@@ -42,24 +47,29 @@ def take_refund(
     theirs = {
         str(r["number"]) for r in copy.get("invoices", []) if int(r["order_id"]) in central_ids
     }
-    gone = [
+    cancelled = [
         int(x)
         for x, n in conn.execute(sa.select(i.id, i.number).where(i.order_id == local_id))
         if str(n) not in theirs
     ]
-    if gone:
+    if cancelled:
         ln, pc = orepo.line_t.c, orepo.payment_t.c
-        conn.execute(orepo.invoice_line_t.delete().where(il.invoice_id.in_(gone)))
-        conn.execute(orepo.line_t.update().where(ln.invoice_id.in_(gone)).values(invoice_id=None))
+        # The lines are open at central (nothing handed over): no invoice holds them now.
+        conn.execute(
+            orepo.line_t.update().where(ln.invoice_id.in_(cancelled)).values(invoice_id=None)
+        )
         conn.execute(
             orepo.line_t.update()
-            .where(ln.refund_invoice_id.in_(gone))
+            .where(ln.refund_invoice_id.in_(cancelled))
             .values(refund_invoice_id=None)
         )
+        # The cancelled invoice carries the money in and back out: its reprint is the
+        # customer's refund document.
         conn.execute(
-            orepo.payment_t.update().where(pc.invoice_id.in_(gone)).values(invoice_id=None)
+            orepo.payment_t.update()
+            .where(pc.order_id == int(local_id))
+            .values(invoice_id=min(cancelled))
         )
-        conn.execute(orepo.invoice_t.delete().where(i.id.in_(gone)))
     _refund_in_open_shift(conn, int(local_id), store, terminal)
 
 

@@ -88,6 +88,8 @@ class NotTakenSale:
 
     document: str
     amount: Decimal
+    #: A refund note (money paid out), not an invoice: the report's note says which.
+    refund_note: bool = False
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,11 @@ open shift's drawer (where the manager pays the customer back).
 
 A sale that handed over other lines is recorded by ``record_sale`` instead (the goods that
 left are sold); its open line is then refunded as any paid line not delivered.
+
+An exchange's new sale whose return a manager accepted (so central holds no refund note for
+its credit, and ``record_sale`` of it is refused) is refunded the same way, without the
+credit: its tenders are the difference the till took, which ``accept`` left in the till's
+drawer and in no book of central's (:func:`exchange_sale`, :func:`check_followed`).
 """
 
 from __future__ import annotations
@@ -49,7 +54,8 @@ def refund_plan(current: Mapping[str, Any]) -> tuple[Result, list[tuple[str, Dec
     that is no such sale."""
     number = current.get("id")
     line = (current.get("entry") or {}).get("line") or {}
-    if current.get("error") in FOLLOW_ERRORS:
+    exchange = exchange_sale(current)
+    if current.get("error") in FOLLOW_ERRORS and not exchange:
         raise BadRequest(
             f"conflict {number} follows another conflict ({line.get('op', '?')}): refund "
             "settles a till's own sale; resolve it by record_sale or accept"
@@ -76,9 +82,10 @@ def refund_plan(current: Mapping[str, Any]) -> tuple[Result, list[tuple[str, Dec
         )
     given = line.get("numbers")
     numbers = {"order": given["order"]} if isinstance(given, Mapping) and "order" in given else {}
-    order: Result = {
-        k: v for k, v in line.items() if k not in ("id", "fulfil", "payments", "numbers")
-    }
+    # An exchange's sale is recorded without the credit central never held: its tenders
+    # are the difference the till took (its entry names no credit among them).
+    dropped = ("id", "fulfil", "payments", "numbers", "exchange_of")
+    order: Result = {k: v for k, v in line.items() if k not in dropped}
     order["lines"] = [{k: v for k, v in item.items() if k != "serial"} for item in lines]
     if numbers:
         order["numbers"] = numbers
@@ -88,6 +95,39 @@ def refund_plan(current: Mapping[str, Any]) -> tuple[Result, list[tuple[str, Dec
         # order_fulfil without payments does), so that is what it took.
         tenders = [("cash", WHOLE)]
     return order, tenders
+
+
+def exchange_sale(current: Mapping[str, Any]) -> bool:
+    """Whether conflict ``current`` is an exchange's new sale central refused for naming a
+    refund note it does not hold (its return, a conflict of its own, was not recorded)."""
+    line = (current.get("entry") or {}).get("line") or {}
+    return (
+        current.get("error") in FOLLOW_ERRORS
+        and line.get("op") in SALE_OPS
+        and isinstance(line.get("exchange_of"), str)
+        and isinstance(line.get("lines"), list)
+    )
+
+
+def check_followed(current: Mapping[str, Any], followed: Mapping[str, Any] | None) -> None:
+    """Refuse ``refund`` of an exchange's new sale while its return may still be recorded:
+    the return open (resolve it first), or recorded (``record_sale``: its credit is
+    central's now, so the sale is recorded by ``record_sale`` with it). Once the return was
+    settled otherwise (``accept`` …) nothing else books the difference the till took: the
+    till's drawer held it and central's books did not, for good."""
+    if not exchange_sale(current) or followed is None:
+        return
+    number, other = current.get("id"), followed.get("id")
+    if followed.get("status") != "resolved":
+        raise BadRequest(
+            f"conflict {number} follows conflict {other}, still open: resolve {other} first "
+            "(record_sale records the return and its credit, then this sale by record_sale)"
+        )
+    if (followed.get("resolution") or {}).get("action") == "record_sale":
+        raise BadRequest(
+            f"conflict {number} follows conflict {other}, recorded by record_sale: its "
+            "credit is central's, so resolve this sale by record_sale (nothing was resolved)"
+        )
 
 
 def _from_sell(line: Mapping[str, Any]) -> tuple[Result, list[tuple[str, Decimal]]]:

@@ -87,15 +87,6 @@ def check_followed(current: Mapping[str, Any], followed: Mapping[str, Any] | Non
         )
 
 
-def handed_over_whole(current: Mapping[str, Any]) -> bool:
-    """Whether the till handed every line of conflict ``current``'s sale over (``fulfil``
-    true), so it gave the change of the tenders over the sale's total at its counter:
-    ``record_sale`` records that change then, not at the open line's later fulfilment
-    (services/orders/change_at_till.py)."""
-    line = (current.get("entry") or {}).get("line") or {}
-    return current.get("error") not in FOLLOW_ERRORS and line.get("fulfil") is True
-
-
 def cashier(conn: Connection, line: Mapping[str, Any], resolver: Actor) -> Actor:
     """Who made the sale of ``line`` (a till's entry: its ``journal.user``), acting at the
     resolver's terminal; enabled or not (the sale was theirs when it was made). The resolver

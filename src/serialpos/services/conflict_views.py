@@ -125,14 +125,25 @@ def list_conflicts(
 ) -> list[Result]:
     if status is not None and status not in ("open", "resolved"):
         raise BadRequest("status must be open or resolved")
-    return [
-        present(r)
-        for r in db.read(
-            lambda conn: with_follows(
-                conn, standing(conn, conflict_sql.conflicts(conn, status=status, store=store))
-            )
+
+    def work(conn: Connection) -> list[Result]:
+        rows = with_follows(
+            conn, standing(conn, conflict_sql.conflicts(conn, status=status, store=store))
         )
-    ]
+        return [with_money(conn, present(r)) for r in rows]
+
+    return db.read(work)
+
+
+def with_money(conn: Connection, found: Result) -> Result:
+    """``found`` with ``return_money`` when its entry is a till's return (what money the
+    return moved: services/return_money.py), as listed and as shown: a till shows a
+    conflict from central's list (terminal/central_conflicts.py), and its ``conflicts
+    show`` lacked what central's said. One read of the order per return only."""
+    from serialpos.services.return_money import of_return
+
+    money = of_return(conn, found["entry"]["line"])
+    return {**found, "return_money": money} if money else found
 
 
 def standing(conn: Connection, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -170,15 +181,13 @@ def list_for(
 
 
 def show(db: Database, conflict_id: int) -> Result:
-    rows = db.read(
-        lambda conn: with_follows(
+    def work(conn: Connection) -> list[Result]:
+        rows = with_follows(
             conn, standing(conn, conflict_sql.conflicts(conn, conflict_id=conflict_id))
         )
-    )
-    if not rows:
-        raise UnknownConflict(f"there is no conflict {conflict_id}")
-    found = present(rows[0])
-    from serialpos.services.return_money import of_return
+        return [with_money(conn, present(r)) for r in rows]
 
-    money = db.read(lambda conn: of_return(conn, found["entry"]["line"]))
-    return {**found, "return_money": money} if money else found
+    found = db.read(work)
+    if not found:
+        raise UnknownConflict(f"there is no conflict {conflict_id}")
+    return found[0]

@@ -127,9 +127,12 @@ def resolve(
 
         held = serials_of_sales(current, lambda n: show(db, n))
     if action == "refund":
+        from serialpos.services.conflict_refund import check_followed as refund_followed
         from serialpos.services.conflict_refund import refund_plan
 
         refund_plan(current)  # refused here, before anything is written
+        follows = current.get("follows")
+        refund_followed(current, None if follows is None else show(db, int(follows)))
 
     def work(conn: Connection) -> Result:
         verdict: Result = {"ok": True}
@@ -138,14 +141,14 @@ def resolve(
             joined = JoinedDatabase(db, conn)
             if action == "record_sale":
                 from serialpos.services import sale_dates
-                from serialpos.services.conflict_sale import cashier, handed_over_whole, record
+                from serialpos.services.conflict_sale import cashier, record
                 from serialpos.services.open_line_credit import for_resolution
-                from serialpos.services.orders.change_at_till import given_at_till
 
                 # Dated as the till made the sale (journal.at) and made by its cashier, as
                 # its push would have been; the manager is who resolved the conflict.
                 seller = cashier(conn, rest, actor)
-                whole = given_at_till(handed_over_whole(current))
+                # The change the till gave is given by the fulfilment, line left open or
+                # not (services/orders/checkout.py): central keeps what the till kept.
                 # A follow-on return may name the line record_sale left open and paid.
                 credit = for_resolution(current.get("error") in FOLLOW_ERRORS, held)
                 from serialpos.services.shifts import checked_at_terminal
@@ -153,7 +156,7 @@ def resolve(
                 # The till's money, taken in its drawer (its shift rule checked there):
                 # central's terminal needs no open shift for it.
                 till = checked_at_terminal()
-                with sale_dates.by_till(sale_dates.of_entry(rest)[0]), whole, credit, till:
+                with sale_dates.by_till(sale_dates.of_entry(rest)[0]), credit, till:
                     verdict = record(lambda line: apply_object(joined, seller, line), rest)
             elif action == "refund":
                 from serialpos.services.conflict_refund import refund_by

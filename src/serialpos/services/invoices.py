@@ -21,7 +21,7 @@ from serialpos.db import repo
 from serialpos.db.customer_tables import customer_field_of
 from serialpos.db.engine import Database
 from serialpos.domain.errors import DomainError
-from serialpos.domain.orders import DeliveryMode, SaleType
+from serialpos.domain.orders import DeliveryMode, OrderStatus, SaleType
 from serialpos.domain.text import clip
 from serialpos.domain.warranty import add_months
 from serialpos.printing.invoice import InvoiceDocument, InvoiceLine, InvoicePayment, write_invoice
@@ -29,6 +29,14 @@ from serialpos.services.lookup import local_date
 from serialpos.services.orders.discount_views import discount_notes
 from serialpos.services.settings import settings_in
 from serialpos.services.store_details import store_details_in
+
+#: The words on an invoice of a voided order: a till's invoice of a sale a manager resolved
+#: by ``refund`` (db/refund_sql.py), kept for its number (a series has no silent gap) and
+#: printed as the customer's refund document, with the tender and the refund under it.
+CANCELLED = (
+    "CANCELLED: this sale was voided and its money refunded as shown (nothing was handed "
+    "over: the unit had been sold at another till first). Not a sale."
+)
 
 
 class UnknownInvoice(DomainError):
@@ -50,6 +58,7 @@ def invoice_document(db: Database, invoice_no: str) -> InvoiceDocument:
                 customer_field_of(orepo.order_t, "phone"),
                 customer_field_of(orepo.order_t, "address"),
                 o.exchange_of,
+                o.status.label("order_status"),
                 s.code.label("store_code"),
                 s.name.label("store_name"),
             )
@@ -126,6 +135,7 @@ def invoice_document(db: Database, invoice_no: str) -> InvoiceDocument:
             store_address=details.address,
             store_tax_number=details.tax_number,
             cashier=m["created_by"],
+            notes=(CANCELLED,) if m["order_status"] == OrderStatus.VOIDED.value else (),
         )
         if m["exchange_of"] and m["kind"] == "Invoice":
             from serialpos.services.exchanges import exchange_document
@@ -139,3 +149,22 @@ def invoice_document(db: Database, invoice_no: str) -> InvoiceDocument:
 def write_invoice_pdf(db: Database, invoice_no: str, path: str | Path) -> Path:
     """Write the invoice's PDF atomically to ``path``."""
     return write_invoice(invoice_document(db, invoice_no), path)
+
+
+def cancelled_invoice_of(db: Database, order: str) -> str | None:
+    """The invoice of order ``order`` kept cancelled once a ``refund`` resolution voided it
+    (db/refund_sql.py), the customer's refund document; None while the order is not voided
+    here (the till has not taken central's rows yet) or has no invoice."""
+
+    def work(conn: Connection) -> str | None:
+        i, o = orepo.invoice_t.c, orepo.order_t.c
+        found = conn.execute(
+            sa.select(i.number)
+            .join(orepo.order_t, o.id == i.order_id)
+            .where(o.number == order, o.status == OrderStatus.VOIDED.value)
+            .order_by(i.id)
+            .limit(1)
+        ).scalar()
+        return None if found is None else str(found)
+
+    return db.read(work)

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -41,6 +41,8 @@ from serialpos.domain.shifts import NotTakenSale
 from serialpos.domain.text import clip
 
 invoice_c = orepo.invoice_t.c
+#: The kind of a refund note (db/order_tables.py ``INVOICE_KINDS``).
+REFUND = "Refund"
 
 
 class NotTaken(DomainError):
@@ -138,35 +140,60 @@ def in_shift(conn: Connection, shift_id: int) -> tuple[NotTakenSale, ...]:
     for start in range(0, len(numbers), _CHUNK):
         chunk = list(numbers[start : start + _CHUNK])
         q = (
-            sa.select(invoice_c.number, sa.func.sum(p.amount))
+            sa.select(invoice_c.number, sa.func.sum(p.amount), invoice_c.kind)
             .select_from(orepo.payment_t.join(orepo.invoice_t, invoice_c.id == p.invoice_id))
             .where(p.shift_id == shift_id, invoice_c.number.in_(chunk))
-            .group_by(invoice_c.number)
+            .group_by(invoice_c.number, invoice_c.kind)
         )
-        found += [NotTakenSale(str(r[0]), orepo.money(r[1])) for r in conn.execute(q)]
+        found += [
+            NotTakenSale(str(r[0]), orepo.money(r[1]), refund_note=r[2] == REFUND)
+            for r in conn.execute(q)
+        ]
     return tuple(sorted(found, key=lambda n: n.document))
 
 
-def _named(numbers: Sequence[str], counted: str) -> str:
+def refund_notes_among(conn: Connection, numbers: Sequence[str]) -> frozenset[str]:
+    """Those of document ``numbers`` that are refund notes (the rest are invoices): a note
+    names each by what it is."""
+    found: set[str] = set()
+    for start in range(0, len(numbers), _CHUNK):
+        chunk = list(numbers[start : start + _CHUNK])
+        q = sa.select(invoice_c.number).where(invoice_c.number.in_(chunk), invoice_c.kind == REFUND)
+        found.update(str(n) for n in conn.execute(q).scalars())
+    return frozenset(found)
+
+
+def _named(numbers: Sequence[str], counted: str, refund_notes: Collection[str]) -> str:
+    """The words of a note naming ``numbers``, each counted as what it is: a refund note
+    central did not take is money paid out, and the X report called it a "sale"."""
     n = len(numbers)
     shown = ", ".join(numbers[:NAMED]) + (f" and {n - NAMED} more" if n > NAMED else "")
-    sales, are = ("sale", "is") if n == 1 else ("sales", "are")
+    notes = sum(1 for x in numbers if x in refund_notes)
+    sales = n - notes
+    kinds = [
+        f"{count} {word if count == 1 else word + 's'}"
+        for count, word in ((sales, "sale"), (notes, "refund note"))
+        if count
+    ]
+    are = "is" if n == 1 else "are"
     return (
-        f"{n} {sales} central did not take {are} {counted} ({shown}): "
+        f"{' and '.join(kinds)} central did not take {are} {counted} ({shown}): "
         "serialpos conflicts list / serialpos terminal refused"
     )
 
 
-def note(numbers: Sequence[str]) -> str | None:
+def note(numbers: Sequence[str], refund_notes: Collection[str] = ()) -> str | None:
     """The report's note, ``2 sales central did not take are not counted (INV-…, INV-…):
-    serialpos conflicts list / serialpos terminal refused``; None when there are none."""
-    return _named(numbers, "not counted") if numbers else None
+    serialpos conflicts list / serialpos terminal refused`` (``1 sale and 1 refund note …``
+    when ``refund_notes`` names some of them); None when there are none."""
+    return _named(numbers, "not counted", refund_notes) if numbers else None
 
 
-def shift_note(numbers: Sequence[str]) -> str | None:
-    """The X or Z report's note: the same sales, which stay in its drawer figures (the
-    money was taken) and are listed apart; None when there are none."""
-    return _named(numbers, "in the drawer figures, listed apart") if numbers else None
+def shift_note(numbers: Sequence[str], refund_notes: Collection[str] = ()) -> str | None:
+    """The X or Z report's note: the same documents, which stay in its drawer figures (the
+    money was taken, or paid out) and are listed apart; None when there are none."""
+    words = "in the drawer figures, listed apart"
+    return _named(numbers, words, refund_notes) if numbers else None
 
 
 def verdict_of(conn: Connection, number: str) -> str | None:

@@ -32,7 +32,7 @@ from serialpos.db import order_repo as orepo
 from serialpos.db import repo
 from serialpos.db.customer_tables import customer_field_of
 from serialpos.db.engine import Database
-from serialpos.domain.orders import DeliveryMode, SaleType
+from serialpos.domain.orders import DeliveryMode, OrderStatus, SaleType
 from serialpos.services import not_taken as nt
 from serialpos.services import sale_copies
 from serialpos.services.report_discounts import DISCOUNT_COLUMNS, discount_of, with_order_lines
@@ -128,6 +128,9 @@ def _sales_where(w: Where, dialect: str) -> list[sa.ColumnElement[bool]]:
         where.append(invoice_line_c.sku == w.sku)
     if w.serial is not None:
         where.append(invoice_line_c.serial == w.serial)
+    # An invoice of a voided order is a till's invoice cancelled by a ``refund``
+    # resolution (db/refund_sql.py), kept for its number: no sale, at central or here.
+    where.append(order_c.status != OrderStatus.VOIDED.value)
     return where + nt.excluded(w.not_taken) + sale_copies.not_copied(w.own_codes)
 
 
@@ -267,6 +270,12 @@ def not_taken_sales(db: Database, f: ReportFilter) -> tuple[str, ...]:
     """The filter's invoices and refund notes that central did not take (a store terminal's),
     which the sales rows leave out: what an export's note names."""
     return db.read(lambda conn: _not_taken(conn, checked(db, conn, f, sales=True)))
+
+
+def refund_notes_among(db: Database, numbers: Sequence[str]) -> frozenset[str]:
+    """Those of the documents central did not take that are refund notes, for the note that
+    names them (services/not_taken.py)."""
+    return db.read(lambda conn: nt.refund_notes_among(conn, numbers))
 
 
 def count_sales_detail(db: Database, f: ReportFilter) -> int:

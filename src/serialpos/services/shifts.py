@@ -306,3 +306,12 @@ def check_shift_not_required(conn: Connection, store_id: int, terminal: str) -> 
             f"{code} sells only in an open shift and terminal {clip(terminal)} has none: "
             "open one first (serialpos shift open --float AMOUNT, or Shift on the home menu)"
         )
+
+
+def check_refund_drawer(db: Database, store: str, terminal: str) -> None:
+    """Refuse a refund paid out of ``terminal``'s drawer (a conflict resolved by ``refund``
+    at this till: terminal/resolved_here.py) where ``store`` sells only in an open shift and
+    the till has none, with the words that ask to open one, as a refund at its counter is
+    refused then; where the store does not require shifts the refund is taken without one,
+    as a counter's is."""
+    db.read(lambda conn: check_shift_not_required(conn, repo.store_id(db, conn, store), terminal))

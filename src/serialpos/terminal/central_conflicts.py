@@ -135,6 +135,8 @@ def store_conflicts(
                 "resolution": c["resolution"],
                 "first_event": c["first_event"],  # what stands at central now
                 "follows": c.get("follows", mine[entry_of(c)].get("follows")),
+                # What money a return moved, as central's own ``show`` says it.
+                **({"return_money": c["return_money"]} if "return_money" in c else {}),
             }
             if entry_of(c) in mine
             else c

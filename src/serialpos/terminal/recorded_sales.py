@@ -115,6 +115,8 @@ def take_recorded(db: Database, client: CentralClient, chain: ChainConfig) -> in
     waiting = db.read(due)
     taken = 0
     for found in waiting:
+        if found.action == "refund" and _refund_waits(db, chain):
+            continue  # taken in the next shift opened here (below)
         standing = found.standing.get("document")
         numbers = sorted({*found.orders, *([standing] if isinstance(standing, str) else [])})
         if not numbers:  # names no order: nothing to take
@@ -133,6 +135,8 @@ def take_recorded(db: Database, client: CentralClient, chain: ChainConfig) -> in
             return taken
 
         def work(conn: Connection, found: Recorded = found, copy: dict[str, Any] = copy) -> None:
+            if _taken(conn, found.entry):
+                return  # taken meanwhile (a resolution at this till, a sync round): once
             for number in found.orders:
                 order_align_sql.align_order(conn, copy, number)
                 if found.action == "refund":
@@ -175,6 +179,28 @@ def _name_standing_sale(conn: Connection, found: Recorded, copied: list[str], st
         "reason": f"conflict {found.conflict} resolved by {found.action}: sold on {number}"[:200],
     }
     move_unit(conn, unit, values, state=unit.state, unit_store=unit.store_id)
+
+
+def _refund_waits(db: Database, chain: ChainConfig) -> bool:
+    """Whether a sale refunded by a manager at central waits for a shift here: the refund is
+    paid out of this till's drawer, and where the store sells only in an open shift a refund
+    at the counter is refused without one (services/shifts.py). The sync cannot refuse, so
+    it is taken at the first round with a shift open, in that shift, never in none."""
+    from serialpos.services.shifts import ShiftRequired, check_refund_drawer
+
+    try:
+        check_refund_drawer(db, chain.store, chain.terminal)
+    except ShiftRequired:
+        return True
+    return False
+
+
+def _taken(conn: Connection, entry_id: str) -> bool:
+    """Whether entry ``entry_id``'s sale was taken already, read in the writing transaction:
+    a sync round and a resolution at this till (terminal/resolved_here.py) may both find it
+    due, and only the first takes it."""
+    found = journal.entry(conn, entry_id)
+    return found is not None and bool(json.loads(found.answer or "{}").get(TAKEN))
 
 
 def _marker(found: Recorded) -> Callable[[Connection], None]:

@@ -8,7 +8,7 @@ saying the receipt was not printed and how to print it again.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from serialpos.db.engine import Database
@@ -55,3 +55,29 @@ def _central_answer(console: SerialposApp, db: Database, invoice: str) -> str:
     if answer.state in ("conflict", "refused"):
         console.call_from_thread(console.bell)
     return f"; {answer.message}"
+
+
+def refund_receipt(console: SerialposApp, db: Database, done: dict[str, Any]) -> str:
+    """After a conflict resolved by ``refund`` at this till (``done``: the conflict after):
+    the customer's refund document, the till's cancelled invoice with the tender and its
+    refund (db/refund_sql.py), printed as a counter's refund is and the drawer opened for
+    cash; words for the message ("" for any other resolution, or before the till took the
+    sale: the next sync round takes it, and it is printed from the order then)."""
+    from serialpos.config import ConfigError
+    from serialpos.devices.receipt_printer import receipt_printer_settings
+    from serialpos.services.invoices import cancelled_invoice_of
+    from serialpos.services.receipts import receipt_at_counter
+    from serialpos.terminal.resolved_here import refund_document
+
+    order = refund_document(done)
+    invoice = None if order is None else cancelled_invoice_of(db, order)
+    if invoice is None:
+        return ""
+    try:
+        printer = receipt_printer_settings(console.terminal_config())
+    except ConfigError as exc:
+        return f"; RECEIPT NOT PRINTED: {exc}"
+    again = f"serialpos receipt print {order} prints it again"
+    return f"; refund {invoice}" + receipt_at_counter(
+        db, printer, invoice, at_sale=True, again=again
+    )

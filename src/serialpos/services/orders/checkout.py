@@ -36,7 +36,6 @@ from serialpos.domain.states import Action
 from serialpos.services import document_numbers, journal_sink, ledger, sale_dates
 from serialpos.services.context import Actor
 from serialpos.services.orders import sale_journal
-from serialpos.services.orders.change_at_till import gives_change
 from serialpos.services.orders.reading import _editable, _find, _view, as_row, line_mode
 from serialpos.services.orders.views import ZERO, FulfilResult, OrderClosed, OrderView
 from serialpos.services.orders.work import _Ctx, _row_total, _touch, _write
@@ -367,9 +366,13 @@ def fulfil(
                 f"({required:.2f}) before fulfilment",
                 code="payment_due",
             )
-        # The change of tenders over the total, when the last open lines go (or a till's
-        # whole sale is recorded with a line left open: services/orders/change_at_till.py).
-        change = paid - order_total if gives_change(last) and paid > order_total else ZERO
+        # The change of tenders over the order's total, given when they are tendered:
+        # a cash sale paid over its total with a line left open (paid, not handed over
+        # yet) owes the customer the rest now, as a sale handed over whole does. It used
+        # to wait for the last open line, so the customer left without it and the drawer
+        # held it. Net of the change given before (a ``change`` row is a payment, less):
+        # never given twice.
+        change = paid - order_total if paid > order_total else ZERO
         for r in chosen:
             m = r._mapping
             if m["package_type"] == "exploded":

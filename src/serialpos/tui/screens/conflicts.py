@@ -295,18 +295,20 @@ class ConflictsScreen(AdminListScreen):
         def work() -> str:
             chain = self.console.chain()
             if chain is not None:  # a store terminal's console: central resolves it
-                from serialpos.terminal.central_conflicts import remember, resolve_at_central
                 from serialpos.terminal.client import Offline
+                from serialpos.terminal.resolved_here import resolve_here
+                from serialpos.tui.counter_receipt import refund_receipt
 
                 try:
-                    done = resolve_at_central(chain, conflict_id, by, actor.user, entry=entry)
-                    remember(db, [done])  # the till's offline list says resolved too
+                    # Central resolves it; the till takes what it did at once.
+                    done = resolve_here(db, chain, conflict_id, by, actor.user, entry=entry)
                 except Offline:
                     raise ConflictsOffline(
                         "OFFLINE: central cannot be reached, and a conflict is resolved at "
                         "central; nothing changed: try again once the link is back"
                     ) from None
-                return f"conflict {conflict_id}: {did} at central"
+                printed = refund_receipt(self.console, db, done)
+                return f"conflict {conflict_id}: {did} at central{printed}"
             from serialpos.services.apply import apply_object
             from serialpos.services.conflicts import resolve
 
