@@ -5,6 +5,7 @@ there leaves only the difference to pay."""
 from __future__ import annotations
 
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from test_returns_screen import LAPTOPS, find, open_returns, sell_three_laptops, state_of
@@ -12,6 +13,7 @@ from textual.pilot import Pilot
 from tui_helpers import SIZES, MakeApp, async_test, screen_text, settle
 
 from serialpos.db.engine import Database
+from serialpos.services.lookup import lookup_serial
 from serialpos.services.orders.reading import get_order
 from serialpos.tui.screens.returns import REFUND_CHOICES, ReturnsScreen
 from serialpos.tui.screens.sale import SaleScreen
@@ -97,3 +99,31 @@ async def test_an_exchange_with_nothing_due_is_finished_by_f10_and_ctrl_f(
         await settle(pilot)
         assert get_order(demo_db, order).status == "fulfilled", screen_text(app)
         assert "fulfilled: invoice" in screen_text(app)
+
+
+@async_test
+async def test_an_exchange_at_another_store_opens_its_sale_there(
+    make_app: MakeApp, demo_db: Database, tmp_path: Path
+) -> None:
+    """Sold at S01, exchanged at a console of S02: the refund note and the new sale are
+    S02's, the laptop back in S02's stock (they were S01's, the replacement from S01)."""
+    sell_three_laptops(demo_db)
+    config = tmp_path / "terminal.toml"
+    config.write_text('[terminal]\nid = "till-s2"\nstore = "S02"\n', encoding="utf-8")
+    app = make_app(config_path=str(config))
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_returns(pilot)
+        await find(pilot, screen, LAPTOPS[1])
+        await choose_exchange(pilot, screen)
+        await pilot.press("ctrl+y")
+        await settle(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+        await settle(pilot)
+        assert screen.exchange_sale is not None
+        view = get_order(demo_db, screen.exchange_sale)
+        assert view.store == "S02" and view.exchange_of == "RF-S02-000001"
+        await pilot.press("escape")
+        await settle(pilot)
+    (card,) = lookup_serial(demo_db, LAPTOPS[1])
+    assert (card.state, card.store) == ("in_stock", "S02")

@@ -285,8 +285,14 @@ class ReturnsScreen(ConsoleScreen):
         try:
             from serialpos.services.exchanges import start_exchange
 
+            # Booked where the customer hands the units in: this console's store.
             result = start_exchange(
-                self.console.database(), actor, order, lines=lines, damaged=damaged
+                self.console.database(),
+                actor,
+                order,
+                lines=lines,
+                damaged=damaged,
+                store=self.session.store,
             )
         except Exception as exc:
             from serialpos.tui.backend import describe
@@ -323,6 +329,7 @@ class ReturnsScreen(ConsoleScreen):
                 lines=lines,
                 damaged=damaged,
                 refund_method=method,
+                store=self.session.store,
             )
         except Exception as exc:
             from serialpos.tui.backend import describe
