@@ -42,9 +42,7 @@ def test_a_return_at_another_store_is_booked_there(db: Database, admin: Actor) -
     order, line, invoice = _sold_at_s1(db, admin)
     shifts.open_shift(db, AT_S2, "S2", "100.00")
 
-    done = returns.return_units(
-        db, AT_S2, order, lines=[line], refund_method="cash", store="S2"
-    )
+    done = returns.return_units(db, AT_S2, order, lines=[line], refund_method="cash", store="S2")
 
     assert done.refund_invoice == "RF-S2-000001"  # S2's series, not S1's
     assert state_of(db, IMEI[0]) == ("in_stock", "S2")
@@ -76,9 +74,7 @@ def test_an_exchange_at_another_store_sells_from_its_stock(db: Database, admin: 
     clean(db)
 
 
-def test_apply_order_return_with_a_store_books_the_refund_there(
-    db: Database, admin: Actor
-) -> None:
+def test_apply_order_return_with_a_store_books_the_refund_there(db: Database, admin: Actor) -> None:
     setup_catalogue(db, admin)
     order, _, _ = _sold_at_s1(db, admin)
     done = apply_object(

@@ -25,7 +25,7 @@ from sqlalchemy.engine import Connection
 from serialpos.db import order_repo as orepo
 from serialpos.db.engine import Database
 from serialpos.domain.errors import BadRequest
-from serialpos.domain.orders import EXCHANGE_CREDIT, DeliveryMode, SaleType
+from serialpos.domain.orders import EXCHANGE_CREDIT, DeliveryMode, OrderStatus, SaleType
 from serialpos.domain.text import clip
 from serialpos.domain.users import Permission
 from serialpos.printing.invoice import InvoiceDocument, InvoiceLine
@@ -173,7 +173,12 @@ def carry_credit(sale: _Ctx, refund_note: str) -> Decimal:
         )
     credit = -sum((orepo.money(r.amount) for r in refunds), ZERO)
     carried = conn.execute(
-        sa.select(o.number).where(o.exchange_of == refund_note, o.id != sale.id)
+        sa.select(o.number).where(
+            o.exchange_of == refund_note,
+            o.id != sale.id,
+            # A voided sale gave the credit back to the note (services/order_void.py).
+            o.status != OrderStatus.VOIDED.value,
+        )
     ).scalar()
     if carried is not None:
         raise BadRequest(
