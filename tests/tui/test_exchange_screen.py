@@ -127,3 +127,41 @@ async def test_an_exchange_at_another_store_opens_its_sale_there(
         await settle(pilot)
     (card,) = lookup_serial(demo_db, LAPTOPS[1])
     assert (card.state, card.store) == ("in_stock", "S02")
+
+
+@async_test
+async def test_voiding_the_exchange_sale_gives_the_credit_back_to_its_note(
+    make_app: MakeApp, demo_db: Database
+) -> None:
+    """F7 on the new empty exchange sale asked "Refund exchange … to the customer" and the
+    credit died with the sale; now nothing is offered as a refund and the note keeps it."""
+    from serialpos.services.apply.dispatch import apply_object
+    from serialpos.services.context import SYSTEM
+
+    sell_three_laptops(demo_db)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_returns(pilot)
+        await find(pilot, screen, LAPTOPS[1])
+        await choose_exchange(pilot, screen)
+        await pilot.press("ctrl+y")
+        await settle(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+        await settle(pilot)
+        sale = app.screen
+        assert isinstance(sale, SaleScreen)
+        note = get_order(demo_db, str(sale.order_no)).exchange_of
+        await pilot.press("f7")
+        await settle(pilot)
+        assert isinstance(app.screen, Confirm)
+        asked = " ".join(screen_text(app).split())
+        assert "Void " in asked and "Refund exchange" not in asked, asked
+        await pilot.press("y")
+        await settle(pilot)
+        said = " ".join(screen_text(app).split())
+        assert f"back on refund note {note}" in said, said
+    again = apply_object(
+        demo_db, SYSTEM, {"op": "order_create", "store": "S01", "exchange_of": note, "lines": []}
+    )
+    assert again["ok"], again  # the credit is spendable again (was credit_spent)
