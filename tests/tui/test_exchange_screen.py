@@ -165,3 +165,42 @@ async def test_voiding_the_exchange_sale_gives_the_credit_back_to_its_note(
         demo_db, SYSTEM, {"op": "order_create", "store": "S01", "exchange_of": note, "lines": []}
     )
     assert again["ok"], again  # the credit is spendable again (was credit_spent)
+
+
+@async_test
+async def test_reissue_on_a_refund_note_whose_sale_was_voided_carries_its_credit(
+    make_app: MakeApp, demo_db: Database
+) -> None:
+    """The credit given back by a void is spent from the console: find the refund note,
+    F5 opens a sale carrying it; a second F5 on it is refused (credit_spent)."""
+    from serialpos.domain.users import Role
+    from serialpos.services.context import Actor
+    from serialpos.services.exchanges import start_exchange
+    from serialpos.services.order_void import void_order
+    from serialpos.services.returns import find_sale
+    from serialpos.tui.widgets.message_line import MessageLine
+
+    sell_three_laptops(demo_db)
+    actor = Actor("cashier", Role.CASHIER, "T1")
+    sold = find_sale(demo_db, LAPTOPS[1])
+    line = next(ln.line for ln in sold.lines if ln.serial == LAPTOPS[1])
+    ex = start_exchange(demo_db, actor, sold.order, lines=[line])
+    void_order(demo_db, actor, ex.sale.order)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_returns(pilot)
+        await find(pilot, screen, ex.refund_note)
+        await pilot.press("f5")
+        await settle(pilot)
+        await settle(pilot)
+        sale = app.screen
+        assert isinstance(sale, SaleScreen), screen.query_one(MessageLine).text
+        view = get_order(demo_db, str(sale.order_no))
+        assert view.exchange_of == ex.refund_note and view.totals.paid == ex.credit
+        await pilot.press("escape")
+        await settle(pilot)
+        screen.exchange_sale = None  # a clerk coming back later: only the note is found
+        await find(pilot, screen, ex.refund_note)
+        await pilot.press("f5")
+        await settle(pilot)
+        assert "carried by order" in screen.query_one(MessageLine).text

@@ -149,6 +149,29 @@ def return_for_credit(
     return db.write(work)
 
 
+def spend_credit(db: Database, actor: Actor, refund_note: str, store: str) -> OrderView:
+    """Open a new sale at ``store`` carrying the exchange credit of ``refund_note`` (one whose
+    exchange sale was voided, services/order_void.py), for the original customer: the
+    console's Re-issue on a found refund note. Refused as :func:`carry_credit` refuses (a
+    credit already carried, a note paid out), with nothing opened."""
+    actor.require(Permission.SELL)
+
+    def work(conn: Connection) -> OrderView:
+        i, o = orepo.invoice_t.c, orepo.order_t.c
+        holder = conn.execute(
+            sa.select(o.customer_name, o.customer_phone, o.customer_address)
+            .join(orepo.invoice_t, i.order_id == o.id)
+            .where(i.number == refund_note.strip(), i.kind == "Refund")
+        ).first()
+        customer = {} if holder is None else dict(holder._mapping)
+        row = _open_in(conn, db, actor, store, SaleType.SALE, DeliveryMode.CASH_AND_CARRY, customer)
+        sale = _Ctx(conn, db, actor, row)
+        carry_credit(sale, refund_note)
+        return _view(conn, _find(conn, sale.number))
+
+    return db.write(work)
+
+
 def carry_credit(sale: _Ctx, refund_note: str) -> Decimal:
     """Make the new order ``sale`` the exchange sale of ``refund_note``: its exchange credit
     arrives on it as a payment, as :func:`start_exchange` does. Refused unless the note is a
