@@ -14,6 +14,7 @@ from serialpos.domain.users import Role
 from serialpos.services import exchanges, returns, shifts
 from serialpos.services.apply.dispatch import apply_object
 from serialpos.services.context import Actor
+from serialpos.services.integrity import check_ledger
 from serialpos.services.invoices import invoice_document
 from serialpos.services.orders.checkout import fulfil
 from serialpos.services.orders.header import open_order
@@ -56,6 +57,7 @@ def test_a_return_at_another_store_is_booked_there(db: Database, admin: Actor) -
     assert [(t.method, t.refunds) for t in x.takings] == [("cash", D("599.99"))]
     assert x.expected_cash == D("100.00") - D("599.99")
     assert get_order(db, order).store == "S1"
+    assert check_ledger(db) == []
     clean(db)
 
 
@@ -71,6 +73,7 @@ def test_an_exchange_at_another_store_sells_from_its_stock(db: Database, admin: 
     add_item(db, AT_S2, ex.sale.order, sku="PH1", serial=IMEI[3])  # S2's own phone
     fulfil(db, AT_S2, ex.sale.order)
     assert state_of(db, IMEI[3]) == ("sold", "S2")
+    assert check_ledger(db) == []
     clean(db)
 
 
