@@ -122,3 +122,24 @@ def test_an_unknown_id_without_create_is_a_document_reference(shop: Database, ad
         "bad_request",
         "'create' makes the transfer named by 'transfer': give its id",
     )
+
+
+def test_a_unit_on_a_kept_transfer_is_not_taken_in_under_another_id(
+    shop: Database, admin: Actor
+) -> None:
+    """Shipped on TX-1, received naming TX-9 (an id serialpos does not keep): refused, the
+    unit still in transit on TX-1, which a right line then receives."""
+    shipped = apply_object(shop, admin, out(sku="PH1", serial="A1", transfer="TX-1", create=True))
+    assert shipped["ok"], shipped
+    wrong = apply_object(shop, admin, into(sku="PH1", serial="A1", transfer="TX-9"))
+    assert (wrong["ok"], wrong["error"]) == (False, "not_on_asn")
+    assert wrong["message"] == (
+        "serial A1 of PH1 is not on transfer TX-9: it is in transit on transfer TX-1; "
+        "receive it on that one"
+    )
+    (card,) = lookup.lookup_serial(shop, "A1")
+    assert (card.state, card.store) == ("in_transit", "S2")
+    assert get_transfer(shop, "TX-1").status == "shipped"
+    right = apply_object(shop, admin, into(sku="PH1", serial="A1", transfer="TX-1"))
+    assert right["ok"] and right["status"] == "received"
+    assert check_ledger(shop) == []

@@ -96,3 +96,73 @@ def test_a_refused_exchange_changes_nothing(db: Database, admin: Actor) -> None:
     assert get_order(db, order) == before
     assert len(list_orders(db, "S1")) == 1
     assert state_of(db, IMEI[0]) == ("sold", "S1")
+
+
+def test_voiding_an_exchange_sale_gives_the_credit_back_to_its_note(
+    db: Database, admin: Actor
+) -> None:
+    """F7 on the exchange sale said "Refund exchange 599.99 to the customer", no tender
+    repaid it and the note's credit was dead (credit_spent). Now no refund is offered, the
+    credit is back on the note and a new sale carries it; the drawer, the note and the sales
+    report agree."""
+    from serialpos.services import shifts
+    from serialpos.services.apply.dispatch import apply_object
+    from serialpos.services.order_void import credit_back_for, refunds_for, void_order
+    from serialpos.services.report_filter import ReportFilter
+    from serialpos.services.reports import sales_report
+
+    setup_catalogue(db, admin)
+    order, line = _sold_phone(db, admin)  # paid by card
+    shifts.open_shift(db, admin, "S1", "50.00")
+    ex = exchanges.start_exchange(db, admin, order, lines=[line])
+    view = get_order(db, ex.sale.order)
+    assert refunds_for(view) == ()  # nothing handed to the customer: no "refund exchange"
+    back = credit_back_for(view)
+    assert back is not None and (back.refund_note, back.amount) == ("RF-S1-000001", D("599.99"))
+
+    done = void_order(db, admin, ex.sale.order)
+    assert done.refunds == () and done.credit_back == back
+    assert done.message == (
+        f"{ex.sale.order} voided; exchange credit 599.99 back on refund note RF-S1-000001 "
+        "(spend it on a new sale)"
+    )
+    assert get_order(db, ex.sale.order).totals.paid == D("0.00")  # the voided sale holds none
+    # The drawer: no cash moved; exchange credit outstanding = the note's amount.
+    x = shifts.x_report(db, admin, "S1")
+    assert x.expected_cash == D("50.00")
+    assert [(t.method, t.net) for t in x.takings] == [("exchange", D("-599.99"))]
+    # The note and the sales report: the return stands, refunded 599.99.
+    rows = sales_report(db, ReportFilter(store="S1")).rows
+    assert [(r.invoice, r.total) for r in rows] == [
+        ("INV-S1-000001", D("599.99")),
+        ("RF-S1-000001", D("-599.99")),
+    ]
+    # The credit is spendable again (was credit_spent), once.
+    again = apply_object(
+        db,
+        admin,
+        {"op": "order_create", "store": "S1", "exchange_of": "RF-S1-000001", "lines": []},
+    )
+    assert again["ok"] and again["paid"] == "599.99", again
+    x = shifts.x_report(db, admin, "S1")
+    assert [(t.method, t.net) for t in x.takings] == [("exchange", D("0.00"))]
+    twice = apply_object(
+        db,
+        admin,
+        {"op": "order_create", "store": "S1", "exchange_of": "RF-S1-000001", "lines": []},
+    )
+    assert twice["error"] == "credit_spent"
+    clean(db)
+
+
+def test_apply_order_void_of_an_exchange_sale_says_credit_back(db: Database, admin: Actor) -> None:
+    from serialpos.services.apply.dispatch import apply_object
+
+    setup_catalogue(db, admin)
+    order, line = _sold_phone(db, admin)
+    ex = exchanges.start_exchange(db, admin, order, lines=[line])
+    voided = apply_object(db, admin, {"op": "order_void", "order": ex.sale.order})
+    assert voided["ok"], voided
+    assert voided["refunds"] == []
+    assert voided["credit_back"] == {"refund_note": "RF-S1-000001", "amount": "599.99"}
+    clean(db)

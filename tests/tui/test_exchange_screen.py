@@ -5,6 +5,7 @@ there leaves only the difference to pay."""
 from __future__ import annotations
 
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from test_returns_screen import LAPTOPS, find, open_returns, sell_three_laptops, state_of
@@ -12,6 +13,7 @@ from textual.pilot import Pilot
 from tui_helpers import SIZES, MakeApp, async_test, screen_text, settle
 
 from serialpos.db.engine import Database
+from serialpos.services.lookup import lookup_serial
 from serialpos.services.orders.reading import get_order
 from serialpos.tui.screens.returns import REFUND_CHOICES, ReturnsScreen
 from serialpos.tui.screens.sale import SaleScreen
@@ -97,3 +99,108 @@ async def test_an_exchange_with_nothing_due_is_finished_by_f10_and_ctrl_f(
         await settle(pilot)
         assert get_order(demo_db, order).status == "fulfilled", screen_text(app)
         assert "fulfilled: invoice" in screen_text(app)
+
+
+@async_test
+async def test_an_exchange_at_another_store_opens_its_sale_there(
+    make_app: MakeApp, demo_db: Database, tmp_path: Path
+) -> None:
+    """Sold at S01, exchanged at a console of S02: the refund note and the new sale are
+    S02's, the laptop back in S02's stock (they were S01's, the replacement from S01)."""
+    sell_three_laptops(demo_db)
+    config = tmp_path / "terminal.toml"
+    config.write_text('[terminal]\nid = "till-s2"\nstore = "S02"\n', encoding="utf-8")
+    app = make_app(config_path=str(config))
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_returns(pilot)
+        await find(pilot, screen, LAPTOPS[1])
+        await choose_exchange(pilot, screen)
+        await pilot.press("ctrl+y")
+        await settle(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+        await settle(pilot)
+        assert screen.exchange_sale is not None
+        view = get_order(demo_db, screen.exchange_sale)
+        assert view.store == "S02" and view.exchange_of == "RF-S02-000001"
+        await pilot.press("escape")
+        await settle(pilot)
+    (card,) = lookup_serial(demo_db, LAPTOPS[1])
+    assert (card.state, card.store) == ("in_stock", "S02")
+
+
+@async_test
+async def test_voiding_the_exchange_sale_gives_the_credit_back_to_its_note(
+    make_app: MakeApp, demo_db: Database
+) -> None:
+    """F7 on the new empty exchange sale asked "Refund exchange … to the customer" and the
+    credit died with the sale; now nothing is offered as a refund and the note keeps it."""
+    from serialpos.services.apply.dispatch import apply_object
+    from serialpos.services.context import SYSTEM
+
+    sell_three_laptops(demo_db)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_returns(pilot)
+        await find(pilot, screen, LAPTOPS[1])
+        await choose_exchange(pilot, screen)
+        await pilot.press("ctrl+y")
+        await settle(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+        await settle(pilot)
+        sale = app.screen
+        assert isinstance(sale, SaleScreen)
+        note = get_order(demo_db, str(sale.order_no)).exchange_of
+        await pilot.press("f7")
+        await settle(pilot)
+        assert isinstance(app.screen, Confirm)
+        asked = " ".join(screen_text(app).split())
+        assert "Void " in asked and "Refund exchange" not in asked, asked
+        await pilot.press("y")
+        await settle(pilot)
+        said = " ".join(screen_text(app).split())
+        assert f"back on refund note {note}" in said, said
+    again = apply_object(
+        demo_db, SYSTEM, {"op": "order_create", "store": "S01", "exchange_of": note, "lines": []}
+    )
+    assert again["ok"], again  # the credit is spendable again (was credit_spent)
+
+
+@async_test
+async def test_reissue_on_a_refund_note_whose_sale_was_voided_carries_its_credit(
+    make_app: MakeApp, demo_db: Database
+) -> None:
+    """The credit given back by a void is spent from the console: find the refund note,
+    F5 opens a sale carrying it; a second F5 on it is refused (credit_spent)."""
+    from serialpos.domain.users import Role
+    from serialpos.services.context import Actor
+    from serialpos.services.exchanges import start_exchange
+    from serialpos.services.order_void import void_order
+    from serialpos.services.returns import find_sale
+    from serialpos.tui.widgets.message_line import MessageLine
+
+    sell_three_laptops(demo_db)
+    actor = Actor("cashier", Role.CASHIER, "T1")
+    sold = find_sale(demo_db, LAPTOPS[1])
+    line = next(ln.line for ln in sold.lines if ln.serial == LAPTOPS[1])
+    ex = start_exchange(demo_db, actor, sold.order, lines=[line])
+    void_order(demo_db, actor, ex.sale.order)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_returns(pilot)
+        await find(pilot, screen, ex.refund_note)
+        await pilot.press("f5")
+        await settle(pilot)
+        await settle(pilot)
+        sale = app.screen
+        assert isinstance(sale, SaleScreen), screen.query_one(MessageLine).text
+        view = get_order(demo_db, str(sale.order_no))
+        assert view.exchange_of == ex.refund_note and view.totals.paid == ex.credit
+        await pilot.press("escape")
+        await settle(pilot)
+        screen.exchange_sale = None  # a clerk coming back later: only the note is found
+        await find(pilot, screen, ex.refund_note)
+        await pilot.press("f5")
+        await settle(pilot)
+        assert "carried by order" in screen.query_one(MessageLine).text

@@ -3,6 +3,8 @@ serial, or by the invoice and chosen with Space); a damaged unit is written off.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from textual.pilot import Pilot
 from tui_helpers import SIZES, MakeApp, async_test, log_in, screen_text, settle
@@ -185,3 +187,27 @@ async def test_a_refund_asks_first_with_its_amount_and_the_head_shows_the_method
         assert text.startswith("✓ refund RF-S01-"), text
         assert f": {price:.2f} card" in text
     assert state_of(demo_db, LAPTOPS[1]) == "in_stock"
+
+
+@async_test
+async def test_a_return_at_another_store_is_booked_at_this_consoles_store(
+    make_app: MakeApp, demo_db: Database, tmp_path: Path
+) -> None:
+    """Sold at S01, handed in at a console of S02: the laptop comes back into S02's stock
+    and the refund note is S02's (it was RF-S01-… and the unit went back to S01)."""
+    sell_three_laptops(demo_db)
+    config = tmp_path / "terminal.toml"
+    config.write_text('[terminal]\nid = "till-s2"\nstore = "S02"\n', encoding="utf-8")
+    app = make_app(config_path=str(config))
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_returns(pilot)
+        await find(pilot, screen, LAPTOPS[1])
+        await pilot.press("ctrl+y")
+        await settle(pilot)
+        assert isinstance(app.screen, Confirm)
+        await pilot.press("y")
+        await settle(pilot)
+        text = screen.query_one(MessageLine).text
+        assert "refund RF-S02-000001" in text, text
+    (card,) = lookup_serial(demo_db, LAPTOPS[1])
+    assert (card.state, card.store) == ("in_stock", "S02")

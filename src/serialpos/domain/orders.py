@@ -260,6 +260,17 @@ ORDER_STATUSES: Members[OrderStatus] = Members(OrderStatus)
 LINE_STATUSES: Members[LineStatus] = Members(LineStatus)
 
 
+def closed_order_words(order: str, status: str) -> str | None:
+    """Why order ``order`` in ``status`` can no longer change (be paid, parked, voided,
+    discounted), in the words ``apply`` answers ``order_closed`` with; None while it is open
+    or parked. A sale screen showing a fulfilled order says this, not "no order yet"."""
+    if status in (OrderStatus.OPEN, OrderStatus.PARKED):
+        return None
+    if status == OrderStatus.FULFILLED:
+        return f"order {order} is fulfilled: return it and re-issue on a new invoice"
+    return f"order {order} is {status}; it cannot change"
+
+
 def nothing_to_return(order: str, status: str, line_statuses: Iterable[str]) -> str | None:
     """Why an order found at the returns screen has nothing left to return, in words, or None
     when some line was sold (fulfilled) and can come back. "0 sold lines" told the clerk

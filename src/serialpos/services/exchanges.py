@@ -25,7 +25,7 @@ from sqlalchemy.engine import Connection
 from serialpos.db import order_repo as orepo
 from serialpos.db.engine import Database
 from serialpos.domain.errors import BadRequest
-from serialpos.domain.orders import EXCHANGE_CREDIT, DeliveryMode, SaleType
+from serialpos.domain.orders import EXCHANGE_CREDIT, DeliveryMode, OrderStatus, SaleType
 from serialpos.domain.text import clip
 from serialpos.domain.users import Permission
 from serialpos.printing.invoice import InvoiceDocument, InvoiceLine
@@ -149,6 +149,29 @@ def return_for_credit(
     return db.write(work)
 
 
+def spend_credit(db: Database, actor: Actor, refund_note: str, store: str) -> OrderView:
+    """Open a new sale at ``store`` carrying the exchange credit of ``refund_note`` (one whose
+    exchange sale was voided, services/order_void.py), for the original customer: the
+    console's Re-issue on a found refund note. Refused as :func:`carry_credit` refuses (a
+    credit already carried, a note paid out), with nothing opened."""
+    actor.require(Permission.SELL)
+
+    def work(conn: Connection) -> OrderView:
+        i, o = orepo.invoice_t.c, orepo.order_t.c
+        holder = conn.execute(
+            sa.select(o.customer_name, o.customer_phone, o.customer_address)
+            .join(orepo.invoice_t, i.order_id == o.id)
+            .where(i.number == refund_note.strip(), i.kind == "Refund")
+        ).first()
+        customer = {} if holder is None else dict(holder._mapping)
+        row = _open_in(conn, db, actor, store, SaleType.SALE, DeliveryMode.CASH_AND_CARRY, customer)
+        sale = _Ctx(conn, db, actor, row)
+        carry_credit(sale, refund_note)
+        return _view(conn, _find(conn, sale.number))
+
+    return db.write(work)
+
+
 def carry_credit(sale: _Ctx, refund_note: str) -> Decimal:
     """Make the new order ``sale`` the exchange sale of ``refund_note``: its exchange credit
     arrives on it as a payment, as :func:`start_exchange` does. Refused unless the note is a
@@ -173,7 +196,12 @@ def carry_credit(sale: _Ctx, refund_note: str) -> Decimal:
         )
     credit = -sum((orepo.money(r.amount) for r in refunds), ZERO)
     carried = conn.execute(
-        sa.select(o.number).where(o.exchange_of == refund_note, o.id != sale.id)
+        sa.select(o.number).where(
+            o.exchange_of == refund_note,
+            o.id != sale.id,
+            # A voided sale gave the credit back to the note (services/order_void.py).
+            o.status != OrderStatus.VOIDED.value,
+        )
     ).scalar()
     if carried is not None:
         raise BadRequest(

@@ -7,6 +7,15 @@ same transaction as the void, so a voided order never holds money and a lay-by d
 vanish. The screen's confirmation names the refunds before anything happens
 (:func:`refunds_for`), and the result lists them. An order with anything fulfilled is not
 voided (its units were handed over): return them instead, which refunds through a refund note.
+
+An exchange sale (services/exchanges.py) carries its refund note's credit as a payment of
+method ``exchange``: no tender, nothing the customer can be handed back. Voiding it gives the
+credit back to its refund note (:class:`CreditBack`): the voided sale's credit is reversed (an
+``exchange`` row, so the voided order holds no money) and the note's credit is free again, to
+be carried by a new sale (the console's Returns, ``order_create`` with ``exchange_of``). It
+was listed as a refund ("Refund exchange 1078.80 to the customer"), no real tender repaid it,
+and the note stayed "carried" by the voided sale (``credit_spent``): the customer's money was
+in no book. Only real tenders are refunds (:func:`refunds_for`).
 """
 
 from __future__ import annotations
@@ -19,7 +28,7 @@ from sqlalchemy.engine import Connection
 from serialpos.db import journal
 from serialpos.db import order_repo as orepo
 from serialpos.db.engine import Database
-from serialpos.domain.orders import LineStatus, OrderStatus, refunds_on_void
+from serialpos.domain.orders import EXCHANGE_CREDIT, LineStatus, OrderStatus, refunds_on_void
 from serialpos.services import journal_sink
 from serialpos.services.context import Actor
 from serialpos.services.orders.checkout import _insert_payment
@@ -42,15 +51,34 @@ class Refund:
 
 
 @dataclass(frozen=True)
+class CreditBack:
+    """An exchange sale's credit given back to its refund note on a void (not a refund)."""
+
+    refund_note: str
+    amount: Decimal
+
+    @property
+    def text(self) -> str:
+        return (
+            f"exchange credit {self.amount:.2f} back on refund note {self.refund_note} "
+            "(spend it on a new sale)"
+        )
+
+
+@dataclass(frozen=True)
 class VoidResult:
     order: OrderView
     refunds: tuple[Refund, ...]
+    credit_back: CreditBack | None = None
 
     @property
     def message(self) -> str:
-        if not self.refunds:
-            return f"{self.order.order} voided"
-        return f"{self.order.order} voided; refunded {refund_text(self.refunds)}"
+        said = [f"{self.order.order} voided"]
+        if self.refunds:
+            said.append(f"refunded {refund_text(self.refunds)}")
+        if self.credit_back is not None:
+            said.append(self.credit_back.text)
+        return "; ".join(said)
 
 
 def refund_text(refunds: tuple[Refund, ...]) -> str:
@@ -60,11 +88,21 @@ def refund_text(refunds: tuple[Refund, ...]) -> str:
 
 
 def refunds_for(view: OrderView) -> tuple[Refund, ...]:
-    """What voiding this order would refund, per method (for the confirmation on screen)."""
+    """What voiding this order would refund to the customer, per real tender (for the
+    confirmation on screen); an exchange credit goes back to its note (:func:`credit_back_for`)."""
     return tuple(
         Refund(method, amount)
         for method, amount in refunds_on_void((p.method, p.amount) for p in view.payments)
+        if method != EXCHANGE_CREDIT
     )
+
+
+def credit_back_for(view: OrderView) -> CreditBack | None:
+    """The exchange credit voiding this order would give back to its refund note, if any."""
+    held = sum((p.amount for p in view.payments if p.method == EXCHANGE_CREDIT), Decimal("0.00"))
+    if view.exchange_of is None or held <= 0:
+        return None
+    return CreditBack(view.exchange_of, held)
 
 
 def void_order(db: Database, actor: Actor, order: str) -> VoidResult:
@@ -82,14 +120,23 @@ def void_order(db: Database, actor: Actor, order: str) -> VoidResult:
         for row in rows:
             _release_line(ctx, row)
         paid = [(p.method, orepo.money(p.amount)) for p in orepo.payments(conn, ctx.id)]
-        refunds = tuple(Refund(method, amount) for method, amount in refunds_on_void(paid))
+        refunds = tuple(
+            Refund(method, amount)
+            for method, amount in refunds_on_void(paid)
+            if method != EXCHANGE_CREDIT
+        )
         for refund in refunds:
             _insert_payment(ctx, "refund", refund.method, -refund.amount)
+        credit = credit_back_for(_view(conn, ctx.row))
+        if credit is not None:
+            # The credit leaves the voided sale for its note, which a new sale may carry
+            # (services/exchanges.py carry_credit passes over a voided sale).
+            _insert_payment(ctx, "refund", EXCHANGE_CREDIT, -credit.amount)
         _touch(conn, ctx.id, status=OrderStatus.VOIDED.value)
         if journal_sink.journaling(db) and journal.mentions(conn, ctx.number):
             # On a store terminal an order central knows (an ``apply`` line made it there)
             # is voided there too; an order only rung up here never left the terminal.
             journal_sink.record(db, conn, actor, {"op": "order_void", "order": ctx.number})
-        return VoidResult(_view(conn, _find(conn, order)), refunds)
+        return VoidResult(_view(conn, _find(conn, order)), refunds, credit)
 
     return _write(db, actor, work)

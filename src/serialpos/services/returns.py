@@ -1,9 +1,18 @@
 """Returns and refunds: find the sale (by order number, invoice number or a sold unit's
 serial), take the exact units back, issue a refund note and pay the refund.
 
-A returned unit goes back to stock at the acting store (or is written off when damaged),
-with its event on the order's document line. An exchange (services/exchanges.py) takes units
-back the same way and carries the refund to a new sale instead of paying it out.
+A returned unit goes back to stock at the store where the customer hands it in (or is
+written off when damaged), with its event on the order's document line. An exchange
+(services/exchanges.py) takes units back the same way and carries the refund to a new sale
+instead of paying it out.
+
+A return at another store than the sale's (a multi-store chain's customer brings the unit to
+the nearest shop) is booked where it happens, as a professional multi-store till does: the
+unit comes back into that store's stock, the refund note is numbered in that store's series
+(``RF-<that store>-…``) and counted in its sales report, and the refund is paid in that
+store's till and shift. The original sale stays its store's: its order and invoice are not
+moved, only its returned lines point at the refund note (docs/receipts.md, "A return at
+another store").
 """
 
 from __future__ import annotations
@@ -26,7 +35,7 @@ from serialpos.domain.users import Permission
 from serialpos.services import journal_sink, ledger, not_taken, open_line_credit
 from serialpos.services.context import Actor
 from serialpos.services.orders.checkout import _insert_payment, issue_invoice
-from serialpos.services.orders.reading import _find, _view
+from serialpos.services.orders.reading import _find, _view, as_row
 from serialpos.services.orders.views import ZERO, OrderView, UnknownOrder
 from serialpos.services.orders.work import _Ctx, _row_total, _touch
 
@@ -174,7 +183,8 @@ def return_units(
 ) -> ReturnResult:
     """Take fulfilled lines back: their units return to stock at ``store`` (default: the
     order's store), or are written off when their line is in ``damaged``; a refund note is
-    issued (kind Refund, referring to the original invoice) and the refund paid."""
+    issued (kind Refund, referring to the original invoice) and the refund paid, both booked
+    at ``store``, the store where the units are handed in (:func:`booked_at`)."""
     actor.require(Permission.SELL)
     method = PaymentMethod.parse(refund_method).value
     wanted = list(dict.fromkeys([*lines, *damaged]))
@@ -222,13 +232,17 @@ def journal_return(
 @dataclass(frozen=True)
 class TakenBack:
     """Units taken back inside a transaction, their refund note issued, the refund not yet
-    paid (a return pays it out; an exchange carries it to the new sale)."""
+    paid (a return pays it out; an exchange carries it to the new sale). ``ctx`` is the
+    original order booked at the store the units were handed in (:func:`booked_at`): its
+    payments go to that store's till and shift."""
 
     ctx: _Ctx
     refund_id: int
     number: str
     amount: Decimal
     units: tuple[tuple[str, str], ...]
+    #: The ledger's result of each unit or quantity moved (a ``return`` line's verdict).
+    moved: tuple[ledger.LedgerResult, ...] = ()
 
 
 def take_back(
@@ -239,14 +253,16 @@ def take_back(
     wanted: list[int],
     broken: set[int],
     store: str | None,
+    reason: str | None = None,
 ) -> TakenBack:
     """Return the fulfilled lines ``wanted`` of ``order`` to stock at ``store`` (or write off
-    those in ``broken``), each with its RETURN event, and issue the refund note."""
+    those in ``broken``), each with its RETURN event, and issue the refund note at ``store``
+    (default: the order's store)."""
     row = _find(conn, order, lock=True)
     ctx = _Ctx(conn, db, actor, row)
     not_taken.require_taken(conn, ctx.number)  # a till's sale central did not take
     here = store or ctx.store
-    repo.store_id(db, conn, here)  # unknown store: refused before anything moves
+    here_id = repo.store_id(db, conn, here)  # unknown store: refused before anything moves
     rows = {r._mapping["id"]: r for r in orepo.order_lines(conn, ctx.id)}
     chosen = []
     for line_id in wanted:
@@ -265,6 +281,7 @@ def take_back(
             )
         chosen.append(r)
     units: list[tuple[str, str]] = []
+    moved: list[ledger.LedgerResult] = []
     for r in chosen:
         m = r._mapping
         if m["package_type"] == "exploded" or m["status"] == LineStatus.OPEN:
@@ -281,8 +298,9 @@ def take_back(
             actor,
             step,
             ctx.doc(m["number"]),
-            reason="damaged" if m["id"] in broken else None,
+            reason=(reason or "damaged") if m["id"] in broken else reason,
         )
+        moved.append(result)
         if m["serial"]:
             state = result.units[0].to_state if result.units else "untracked"
             units.append((m["serial"], state))
@@ -298,7 +316,8 @@ def take_back(
     # A line left open and paid was never invoiced: its money is a deposit, given back as a
     # refund payment, not credited against sales (open_line_credit.py): off the note.
     invoiced = open_line_credit.invoiced_only(chosen)
-    refund_id, number = issue_invoice(ctx, invoiced, "Refund", refers_to=refers or None)
+    booked = booked_at(ctx, here, here_id)
+    refund_id, number = issue_invoice(booked, invoiced, "Refund", refers_to=refers or None)
     amount = sum((_row_total(r) for r in chosen), ZERO)
     c = orepo.line_t.c
     conn.execute(
@@ -311,4 +330,14 @@ def take_back(
         _touch(conn, ctx.id, status=OrderStatus.FULFILLED.value)  # its last open line went
     else:
         _touch(conn, ctx.id)
-    return TakenBack(ctx, refund_id, number, amount, tuple(units))
+    return TakenBack(booked, refund_id, number, amount, tuple(units), tuple(moved))
+
+
+def booked_at(ctx: _Ctx, store: str, store_id: int) -> _Ctx:
+    """The order ``ctx`` as booked at ``store``, where its units are handed in: the same
+    order (number, id, lines), but its refund note numbered in that store's series and its
+    refund paid in that store's till shift. The order's own row keeps its store."""
+    if store_id == ctx.store_id:
+        return ctx
+    moved = as_row({**ctx.row._mapping, "store_code": store, "store_id": store_id})
+    return _Ctx(ctx.conn, ctx.db, ctx.actor, moved)

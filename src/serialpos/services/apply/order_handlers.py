@@ -355,13 +355,21 @@ def _ids_of(db: Database, order: str, numbers: list[int]) -> list[int]:
 
 
 def _order_void(db: Database, actor: Actor, f: Fields) -> Result:
-    """Void an order; what was paid on it is refunded per method (``refunds``)."""
+    """Void an order; what was paid on it is refunded per tender (``refunds``), an exchange
+    credit given back to its refund note (``credit_back``)."""
     from serialpos.services.order_void import void_order
 
     done = void_order(db, actor, f.code("order"))
+    back = done.credit_back
     return {
         **_order_head(done.order),
         "refunds": [{"method": r.method, "amount": str(r.amount)} for r in done.refunds],
+        # An exchange sale's credit goes back to its refund note, not to the customer.
+        **(
+            {"credit_back": {"refund_note": back.refund_note, "amount": str(back.amount)}}
+            if back is not None
+            else {}
+        ),
     }
 
 

@@ -28,6 +28,7 @@ from serialpos.domain.orders import (
     LineStatus,
     OrderStatus,
     SaleType,
+    closed_order_words,
     serial_indicator,
     totals,
 )
@@ -225,13 +226,9 @@ def _find(conn: Connection, number: str, *, lock: bool = False) -> sa.Row[object
 def _editable(conn: Connection, number: str) -> sa.Row[object]:
     """The order, locked, refused unless it can still change (open or parked)."""
     row = _find(conn, number, lock=True)
-    status = row._mapping["status"]
-    if status == OrderStatus.FULFILLED:
-        raise OrderClosed(
-            f"order {row._mapping['number']} is fulfilled: return it and re-issue on a new invoice"
-        )
-    if status not in (OrderStatus.OPEN, OrderStatus.PARKED):
-        raise OrderClosed(f"order {row._mapping['number']} is {status}; it cannot change")
+    closed = closed_order_words(str(row._mapping["number"]), str(row._mapping["status"]))
+    if closed is not None:
+        raise OrderClosed(closed)
     return row
 
 

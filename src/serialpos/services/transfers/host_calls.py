@@ -34,6 +34,35 @@ from serialpos.services.transfers.views import (
 
 
 # -- serialpos apply ----------------------------------------------------------------------
+def refuse_kept_elsewhere(conn: Connection, step: ledger.Step, number: str) -> None:
+    """A ``transfer_in`` naming an id serialpos does not keep takes in units shipped the old
+    way (the id only written on the events). A unit shipped on a kept transfer and still in
+    transit is on that transfer, not on ``number``: taken in under a wrong id it would leave
+    its transfer "shipped" and in transit at the receiving store for good. Refused with
+    ``not_on_asn``, naming the transfer it is on, before anything moves."""
+    if not step.serials:
+        return
+    product = repo.product_by_sku(conn, step.sku)  # unknown: unknown_product, as the move
+    serials = [require_serial(s) for s in step.serials]
+    found = conn.execute(
+        sa.select(unit_c.serial, transfer_c.number)
+        .join(transfer_t, transfer_c.id == unit_c.transfer_id)
+        .where(
+            unit_c.product_id == product.id,
+            unit_c.serial.in_(serials),
+            unit_c.received.is_(False),
+            transfer_c.status.in_((TransferStatus.SHIPPED, TransferStatus.RECEIVED)),
+        )
+        .order_by(unit_c.serial)
+        .limit(1)
+    ).first()
+    if found is not None:
+        raise NotOnDocument(
+            f"serial {clip(found.serial)} of {step.sku} is not on transfer {clip(number)}: "
+            f"it is in transit on transfer {found.number}; receive it on that one"
+        )
+
+
 def apply_out(
     db: Database, actor: Actor, step: ledger.Step, number: str, create: bool, line: str | None
 ) -> tuple[ledger.LedgerResult, TransferView] | None:
@@ -102,13 +131,16 @@ def apply_in(
     db: Database, actor: Actor, step: ledger.Step, number: str, line: str | None
 ) -> tuple[ledger.LedgerResult, TransferView] | None:
     """``transfer_in`` naming a known transfer: only units shipped on it and still in transit
-    are taken in. None when the transfer is unknown (a document reference only)."""
+    are taken in. None when the transfer is unknown (a document reference only), unless a
+    unit named is in transit on a transfer serialpos keeps: refused (``not_on_asn``), as it
+    would be on any other kept transfer (:func:`refuse_kept_elsewhere`)."""
 
     def work(conn: Connection) -> tuple[ledger.LedgerResult, TransferView] | None:
         if (
             conn.execute(sa.select(transfer_c.id).where(transfer_c.number == number)).first()
             is None
         ):
+            refuse_kept_elsewhere(conn, step, number)
             return None
         row = transfer_row(conn, number, lock=True)
         if row.to_store_id != repo.store_id(db, conn, step.store):

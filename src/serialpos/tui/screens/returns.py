@@ -3,7 +3,8 @@ of a unit sold on it; choose the exact lines coming back (Space), mark the damag
 refund them, and see the refund note's number. Re-issue opens a new sale, for a mistake fixed
 by return and re-sale. An exchange (refund method "exchange", F4) takes the chosen units
 back and opens the sale that carries their refund as credit, so the customer pays or gets
-only the difference (services/exchanges.py); Re-issue then returns to that sale.
+only the difference (services/exchanges.py); Re-issue then returns to that sale. Re-issue on
+a found refund note whose exchange sale was voided opens a new sale carrying its credit.
 
 A scanned serial both finds the sale and chooses that unit's line: a customer returning one of
 three laptops scans that laptop and nothing else is touched.
@@ -82,12 +83,19 @@ class ReturnsScreen(ConsoleScreen):
 
         result: ExchangeResult
 
+    @dataclass
+    class CreditSpent(Message):
+        """A found refund note's free exchange credit was put on a new sale."""
+
+        order: str
+
     def __init__(self, text: str | None = None) -> None:
         super().__init__()
         self.initial = text
         self.view: OrderView | None = None
         self.method = 0
         self.exchange_sale: str | None = None  # the last exchange opened here
+        self.found_text: str | None = None  # what the clerk last asked to find
 
     def compose(self) -> ComposeResult:
         yield StatusLine("Returns", self.session)
@@ -144,7 +152,30 @@ class ReturnsScreen(ConsoleScreen):
         if self.exchange_sale is not None:
             self._open_exchange_sale(self.exchange_sale)
             return
+        if self.found_text is not None and self.found_text.upper().startswith("RF-"):
+            # A refund note found: its exchange credit (given back by a voided exchange
+            # sale) goes on a new sale, or the refusal says why not.
+            self._spend_credit(self.session.actor, self.found_text)
+            return
         self.console.open_flow("sale")
+
+    @work(thread=True, exclusive=True, group="returns-refund")
+    def _spend_credit(self, actor: Actor, note: str) -> None:
+        try:
+            from serialpos.services.exchanges import spend_credit
+
+            view = spend_credit(self.console.database(), actor, note, self.session.store)
+        except Exception as exc:
+            from serialpos.tui.backend import describe
+
+            self.post_message(ActionFailed(describe(exc)))
+            return
+        self.post_message(self.CreditSpent(view.order))
+
+    def on_returns_screen_credit_spent(self, message: CreditSpent) -> None:
+        self.exchange_sale = message.order
+        self.message_line.ok(f"credit carried to sale {message.order}: add the replacement")
+        self._open_exchange_sale(message.order)
 
     def _open_exchange_sale(self, order: str) -> None:
         from serialpos.tui.screens.sale import SaleScreen
@@ -192,6 +223,7 @@ class ReturnsScreen(ConsoleScreen):
         return False
 
     def find(self, text: str, serial: str | None) -> None:
+        self.found_text = text
         self.message_line.note(f"finding {clip(text)}…")
         self._find(text, serial)
 
@@ -285,8 +317,14 @@ class ReturnsScreen(ConsoleScreen):
         try:
             from serialpos.services.exchanges import start_exchange
 
+            # Booked where the customer hands the units in: this console's store.
             result = start_exchange(
-                self.console.database(), actor, order, lines=lines, damaged=damaged
+                self.console.database(),
+                actor,
+                order,
+                lines=lines,
+                damaged=damaged,
+                store=self.session.store,
             )
         except Exception as exc:
             from serialpos.tui.backend import describe
@@ -323,6 +361,7 @@ class ReturnsScreen(ConsoleScreen):
                 lines=lines,
                 damaged=damaged,
                 refund_method=method,
+                store=self.session.store,
             )
         except Exception as exc:
             from serialpos.tui.backend import describe
