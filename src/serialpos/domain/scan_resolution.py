@@ -29,7 +29,8 @@ import re
 from dataclasses import dataclass
 from typing import Protocol
 
-from serialpos.domain.products import SerialMode
+from serialpos.domain.errors import BadValue
+from serialpos.domain.products import SerialMode, normalize_gtin
 from serialpos.domain.serials import SerialFormat
 from serialpos.domain.states import UnitState
 from serialpos.domain.text import invisible_character, shown
@@ -254,16 +255,25 @@ def other_product_refusal(serial: str, unit: UnitFacts) -> Refusal:
     )
 
 
-def new_serial_problem(serial: str, barcode_of: str | None) -> Refusal | None:
+def new_serial_problem(
+    serial: str, barcode_of: str | None, product: ProductFacts | None = None
+) -> Refusal | None:
     """Why ``serial`` cannot become a new unit's serial by what it is: a product's barcode
-    (``barcode_of``, the SKU whose barcode it is), or two labels run together. Asked wherever
-    a serial enters the ledger (receiving, adjustments, ASN imports, ``apply``), as a count
-    and the console ask it of a scan."""
+    (``barcode_of``, the SKU whose barcode it is), any valid EAN/UPC unless ``product``'s own
+    serial format takes it (as a scan of one is read at the console), or two labels run
+    together. Asked wherever a serial enters the ledger (receiving, adjustments, ASN imports,
+    ``apply``), as a count and the console ask it of a scan."""
     if barcode_of is not None:
         return Refusal(
             "bad_serial_format",
             f"'{shown(serial)}' is the barcode of {barcode_of}, not a serial: "
             "scan the serial label",
+        )
+    if product is not None and _is_gtin(serial) and not _format_takes(product, serial):
+        return Refusal(
+            "bad_serial_format",
+            f"'{serial}' is a product barcode (a valid EAN/UPC), not a serial: scan the serial "
+            f"label, or give {product.sku} a serial format that takes such numbers",
         )
     merged = merged_scans(serial)
     if merged is not None:
@@ -273,6 +283,16 @@ def new_serial_problem(serial: str, barcode_of: str | None) -> Refusal | None:
             f"together ({merged[0]} and {merged[1]}): scan one at a time",
         )
     return None
+
+
+def _is_gtin(text: str) -> bool:
+    if len(text) not in (8, 12, 13, 14) or not (text.isascii() and text.isdigit()):
+        return False
+    try:
+        normalize_gtin(text)
+    except BadValue:
+        return False
+    return True
 
 
 def duplicate_refusal(serial: str, unit: UnitFacts) -> Refusal:

@@ -227,7 +227,7 @@ def refuse_new_serial(
     enters (a receipt, an adjustment, ``apply``): not a product's barcode, not two labels run
     together, not the serial of another product's unit in any state. Returns
     :func:`refuse_live_elsewhere`'s sentence for a shared serial a manager accepted."""
-    problem = new_serial_problem(serial, barcode_owner(conn, serial))
+    problem = new_serial_problem(serial, barcode_owner(conn, serial), product)
     if problem is not None:
         raise refused(problem)
     return refuse_live_elsewhere(conn, product, serial, shared_by, new_unit=True)

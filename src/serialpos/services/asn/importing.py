@@ -204,8 +204,7 @@ def _check_against_database(
                     )
                     continue
                 mine[serial] = row.where
-    skus = {p.id: p.sku for p in products.values()}
-    problems += listed_serials.ledger_problems(conn, listed, skus)
+    problems += listed_serials.ledger_problems(conn, listed)
     problems.sort(key=_problem_order)
 
 

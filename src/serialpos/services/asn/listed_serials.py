@@ -34,11 +34,8 @@ product_c, barcode_c = repo.product_t.c, repo.barcode_t.c
 _GTIN_LENGTHS = frozenset({8, 12, 13, 14})
 
 
-def ledger_problems(
-    conn: Connection, listed: Mapping[int, Mapping[str, str]], skus: Mapping[int, str]
-) -> list[Problem]:
-    """Problems with the serials ``listed`` (product id -> serial -> where in the file);
-    ``skus`` names each listed product id."""
+def ledger_problems(conn: Connection, listed: Mapping[int, Mapping[str, str]]) -> list[Problem]:
+    """Problems with the serials ``listed`` (product id -> serial -> where in the file)."""
     wanted = [serial for serials in listed.values() for serial in serials]
     if not wanted:
         return []
@@ -50,19 +47,24 @@ def ledger_problems(
         unit = UnitFacts(products[pid], serial, UnitState(state), codes.get(at, "?"))
         by_serial.setdefault(serial, []).append(unit)
     problems: list[Problem] = []
-    owners = _barcode_owners(conn, wanted)
+    digits = {s for s in wanted if len(s) in _GTIN_LENGTHS and s.isdigit() and s.isascii()}
+    owners = _barcode_owners(conn, digits)
+    # Only a serial the ledger knows or one read as a barcode can have a problem here (the
+    # run-together test was made on the file): the others cost a set look-up, in file order.
+    suspects = by_serial.keys() | digits
     for product_id, serials in listed.items():
-        sku = skus[product_id]
-        for serial, where in serials.items():
-            message = _problem(sku, serial, by_serial.get(serial, ()), owners.get(serial))
+        for serial in [s for s in serials if s in suspects] if suspects else ():
+            found = by_serial.get(serial, ())
+            message = _problem(products[product_id], serial, found, owners.get(serial))
             if message is not None:
-                problems.append(Problem(where, message))
+                problems.append(Problem(serials[serial], message))
     return problems
 
 
 def _problem(
-    sku: str, serial: str, units: list[UnitFacts] | tuple[()], owner: str | None
+    product: ProductFacts, serial: str, units: list[UnitFacts] | tuple[()], owner: str | None
 ) -> str | None:
+    sku = product.sku
     own = next((u for u in units if u.product.sku == sku), None)
     if own is not None:
         return (
@@ -71,7 +73,7 @@ def _problem(
         )
     if units:
         return f"listed for {sku}: {other_product_refusal(serial, units[0]).message}"
-    refusal = new_serial_problem(serial, owner) if owner is not None else None
+    refusal = new_serial_problem(serial, owner, product)
     return None if refusal is None else refusal.message
 
 
@@ -85,15 +87,14 @@ def _products(conn: Connection, ids: set[int]) -> dict[int, ProductFacts]:
     return found
 
 
-def _barcode_owners(conn: Connection, serials: list[str]) -> dict[str, str]:
-    """The SKU whose barcode each listed serial is, for the serials that are GTINs."""
+def _barcode_owners(conn: Connection, serials: set[str]) -> dict[str, str]:
+    """The SKU whose barcode each listed all-digit serial is, for those that are GTINs."""
     gtins: dict[str, str] = {}
     for serial in serials:
-        if len(serial) in _GTIN_LENGTHS and serial.isdigit() and serial.isascii():
-            try:
-                gtins[normalize_gtin(serial)] = serial
-            except BadValue:
-                continue
+        try:
+            gtins[normalize_gtin(serial)] = serial
+        except BadValue:
+            continue
     owners: dict[str, str] = {}
     for chunk in bulk.chunks(sorted(gtins)):
         query = (
