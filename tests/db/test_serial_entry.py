@@ -10,9 +10,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from test_apply import run1
 
+from serialpos.db import repo
 from serialpos.db.engine import Database
+from serialpos.db.tables import utcnow
 from serialpos.domain.asn_rows import AsnFileRefused
 from serialpos.domain.errors import BadSerial, DomainError, DuplicateSerial
 from serialpos.domain.product_columns import ImportRefused
@@ -21,6 +24,7 @@ from serialpos.services.asn.importing import import_asn_data
 from serialpos.services.blind_receiving import open_blind_receipt
 from serialpos.services.context import Actor
 from serialpos.services.demo import build_demo
+from serialpos.services.integrity import check_ledger
 from serialpos.services.product_import import import_products_text
 
 BIKE = "WTU123456789A"  # BK-CITY7 at S01
@@ -238,3 +242,59 @@ def test_products_import_refuses_an_invisible_sku_and_an_exponent_price(
     said = " ".join(str(p) for p in err.value.problems)
     assert "holds an invisible character (U+200B at position 3)" in said, said
     assert "price '1e3' is written with an exponent" in said, said
+
+
+def test_db_check_names_wrong_serials_the_old_code_let_in(demo: Database, manager: Actor) -> None:
+    """What the old code recorded (a phantom drill with the returned bike's serial, a drill
+    whose serial is its own barcode, an ASN unit with U+200B) is put in as it left it."""
+    rtv_the_bike(demo, manager)
+
+    def old_code(conn: sa.Connection) -> None:
+        pid = {
+            sku: conn.execute(
+                sa.select(repo.product_t.c.id).where(repo.product_t.c.sku == sku)
+            ).scalar_one()
+            for sku in ("TL-DRL18",)
+        }
+        store = conn.execute(
+            sa.select(repo.store_t.c.id).where(repo.store_t.c.code == "S01")
+        ).scalar_one()
+        for serial, state in (
+            (BIKE, "in_stock"),
+            ("05012345000053", "in_stock"),
+            ("DRL18-X\u200b1", "expected"),
+        ):
+            conn.execute(
+                sa.insert(repo.unit_t).values(
+                    product_id=pid["TL-DRL18"],
+                    serial=serial,
+                    state=state,
+                    store_id=store,
+                    version=1,
+                    updated_at=utcnow(),
+                )
+            )
+
+    assert [f for f in check_ledger(demo) if f.rule.startswith("serial_")] == []
+    demo.write(old_code)
+    found = {(f.rule, f.sku, f.detail) for f in check_ledger(demo) if f.violation}
+    assert {
+        (
+            "serial_of_a_gone_unit",
+            "TL-DRL18",
+            f"unit {BIKE} (in stock) has the serial of a BK-CITY7 unit (returned to vendor): "
+            "one label, two products; it blocks the BK-CITY7's return",
+        ),
+        (
+            "serial_is_a_barcode",
+            "TL-DRL18",
+            "unit 05012345000053 (in stock) has the barcode of TL-DRL18 as its serial: no "
+            "scan can find it",
+        ),
+        (
+            "serial_not_plain",
+            "TL-DRL18",
+            "unit 'DRL18-X<U+200B>1' (expected) has a character no label carries in its "
+            "serial (U+200B at position 8)",
+        ),
+    } <= found
