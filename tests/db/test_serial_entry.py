@@ -298,3 +298,17 @@ def test_db_check_names_wrong_serials_the_old_code_let_in(demo: Database, manage
             "serial (U+200B at position 8)",
         ),
     } <= found
+
+
+def test_apply_count_takes_no_gone_units_serial_under_another_product(
+    demo: Database, manager: Actor
+) -> None:
+    """Counted as a drill, the returned bike's serial would be a found drill at approval."""
+    rtv_the_bike(demo, manager)
+    batches = [{"counter": "Ann", "scans": [{"sku": "TL-DRL18", "serial": BIKE}]}]
+    refused = run1(demo, manager, {"op": "count", "store": "S01", "batches": batches})
+    assert (refused["error"], refused["message"]) == (
+        "duplicate_serial",
+        f"batch 1, scan 1: {GONE_BIKE}",
+    )
+    assert states(demo, BIKE) == [("BK-CITY7", "returned_to_vendor")]
