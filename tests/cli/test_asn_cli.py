@@ -200,3 +200,60 @@ def test_a_received_asn_shows_its_differences(demo: Path) -> None:
         1,
         "error: status 'done' is not one of open, received\n",
     )
+
+
+def test_invisible_characters_another_products_serial_and_asn_case_are_refused(
+    demo: Path,
+) -> None:
+    """``asn import`` used to take ``DRL18-X<U+200B>1`` and ``DRL18-X<U+00A0>2`` as expected
+    units no label could match, a sold ZenBook's serial under a drill, and ``asn-demo-1``
+    beside the demo's ASN-DEMO-1 as a second ASN (its packs expected twice)."""
+    bad = demo / "bad.csv"
+    bad.write_text(
+        "ASN,Vendor,SKU,Quantity,Serials,CasePack\n"
+        "ASN-9,Acme,TL-DRL18,2,DRL18-X\u200b1|DRL18-X\u00a02,\n"
+        "ASN-9,Acme,TL-DRL18,1,ZB24000104,\n"
+        "asn-demo-1,Aurora Devices Ltd,AC-USBC1,20,,CP-DEMO-1\n",
+        encoding="utf-8",
+    )
+    done = serialpos(demo, "asn", "import", str(bad), "--store", "S01")
+    assert done.returncode == 1
+    assert done.stderr.splitlines()[1:] == [
+        "  line 2: serial 1 of the list, 'DRL18-X<U+200B>1', holds an invisible character "
+        "(U+200B at position 8): no label carries it, so the unit could never be received; "
+        "correct the file",
+        "  line 2: serial 2 of the list, 'DRL18-X<U+00A0>2', holds an invisible character "
+        "(U+00A0 at position 8): no label carries it, so the unit could never be received; "
+        "correct the file",
+        "  line 3: listed for TL-DRL18: ZB24000104 is the serial of LT-ZEN14 ZenBook 14 laptop "
+        "(sold): take it back as a return of LT-ZEN14, or check the label",
+        "  line 4: ASN asn-demo-1 was already imported as ASN-DEMO-1 (ASN ids ignore letter case)",
+    ]
+    assert [a["asn"] for a in as_json(serialpos(demo, "asn", "list", "--json"))] == ["ASN-DEMO-1"]
+
+
+def test_apply_refuses_a_gone_units_serial_and_a_product_barcode(demo: Path) -> None:
+    """``serialpos apply`` on the demo: the returned bike's serial under a drill, the drill's
+    own barcode and two labels run together each refused with a pinned code."""
+    lines = demo / "lines.jsonl"
+    lines.write_text(
+        '{"op":"rtv","store":"S01","sku":"BK-CITY7","serial":"WTU123456789A","reason":"x"}\n'
+        '{"op":"receive","store":"S01","sku":"TL-DRL18","serial":"WTU123456789A"}\n'
+        '{"op":"receive","store":"S01","sku":"TL-DRL18","serial":"05012345000053"}\n'
+        '{"op":"adjust","store":"S01","sku":"AP-FRG300","reason":"found",'
+        '"add":["FR-300-1015-FR-300-1017"]}\n',
+        encoding="utf-8",
+    )
+    done = serialpos(demo, "apply", str(lines), user="manager")
+    assert done.returncode == 1, done.stderr
+    said = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [(s["ok"], s.get("error")) for s in said] == [
+        (True, None),
+        (False, "duplicate_serial"),
+        (False, "bad_serial_format"),
+        (False, "merged_scan"),
+    ]
+    assert said[1]["message"] == (
+        "WTU123456789A is the serial of BK-CITY7 City bike 7-speed (returned to vendor): "
+        "receive it under BK-CITY7, or check the label"
+    )

@@ -151,3 +151,17 @@ def test_serials_off_is_refused_while_units_are_live(cli: list[str]) -> None:
     )
     shown = run(cli, "products", "show", "PH-AUR15", "--json").stdout
     assert '"serial_mode": "required"' in shown
+
+
+def test_an_invisible_sku_and_an_exponent_price_are_refused(cli: list[str], tmp_path: Path) -> None:
+    """``WK<U+200B>-2`` was a second product looking like WK-2; ``1e3`` was stored as 1000.00."""
+    bad = tmp_path / "bad.csv"
+    bad.write_text(MASS + "WK\u200b-2,Widget,5.00,Disabled\nWK-3,Widget 3,1e3,Disabled\n", "utf-8")
+    result = run(cli, "products", "import", str(bad), user="ada", code=1)
+    assert result.stderr.splitlines() == [
+        "row 2, SKU: SKU 'WK<U+200B>-2' holds an invisible character (U+200B at position 3): "
+        "type the SKU again",
+        "row 3, Price: price '1e3' is written with an exponent: write the price as a plain "
+        "number (1000.00)",
+        "error: 2 bad rows; nothing was imported",
+    ]

@@ -151,15 +151,18 @@ def test_scan_refusals_name_the_problem_and_record_nothing(shop: Database, admin
 
 def test_a_serial_of_two_products_finds_the_live_unit(shop: Database, admin: Actor) -> None:
     """A serial is never live under two products (issue 10): a TAB A1 is refused while PH A1
-    is in stock; once PH A1 is written off, a TAB A1 may come in, and a bare A1 scanned in a
-    count finds the live TAB unit. Only when no unit is live does it ask for the product."""
+    is in stock, and still once PH A1 is written off (it is PH's label) unless a manager
+    accepts the serial as shared; then a bare A1 scanned in a count finds the live TAB unit.
+    Only when no unit is live does it ask for the product."""
     db = shop
     with pytest.raises(DuplicateSerial, match="serial A1 is already PH Phone, in stock at S1"):
         ledger.move(db, admin, Action.RECEIVE, store="S1", sku="TAB", serials=["A1"])
     ledger.move(
         db, admin, Action.ADJUST_REMOVE, store="S1", sku="PH", serials=["A1"], reason="damaged"
     )
-    ledger.move(db, admin, Action.RECEIVE, store="S1", sku="TAB", serials=["A1"])
+    with pytest.raises(DuplicateSerial, match=r"A1 is the serial of PH Phone \(written off\)"):
+        ledger.move(db, admin, Action.RECEIVE, store="S1", sku="TAB", serials=["A1"])
+    ledger.move(db, admin, Action.RECEIVE, store="S1", sku="TAB", serials=["A1"], shared_by=admin)
     number = open_count(db, admin, "S1").number
     start_batch(db, admin, number, "Ann")
     assert scan(db, admin, number, 1, serial="A1").sku == "TAB"

@@ -119,3 +119,37 @@ async def test_a_manager_removes_and_adds_units(
             "adjustment,A-S01-000001,S01,{at},manager,TL-DRL18,1,DRL18-A009",
         )
     ]
+
+
+@async_test
+async def test_found_units_take_no_serial_of_a_gone_unit_of_another_product(
+    make_app: MakeApp, demo_db: Database
+) -> None:
+    """A ZenBook sold, its serial added as a found drill, blocked the customer's return."""
+    from serialpos.domain.states import Action
+    from serialpos.services import ledger, users
+
+    manager = users.actor_for(demo_db, "manager", "test")
+    ledger.move(demo_db, manager, Action.SELL, store="S01", sku="LT-ZEN14", serials=["ZB24000101"])
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await log_in(pilot, "manager")
+        await pilot.press("9")
+        await settle(pilot)
+        assert isinstance(app.screen, AdjustmentsScreen)
+        await type_in(pilot, "6")
+        await type_in(pilot, "shelf 4")
+        await pilot.press("f5")  # now adding
+        await type_in(pilot, "TL-DRL18")
+        await type_in(pilot, "ZB24000101")
+        assert said(pilot) == (
+            "✗ ZB24000101 is the serial of LT-ZEN14 ZenBook 14 laptop (sold): take it back as "
+            "a return of LT-ZEN14, or check the label"
+        )
+        await type_in(pilot, "")  # seen (kept until then: kept_refusals.py)
+        await type_in(pilot, "FR-300-1015-FR-300-1017")
+        assert "looks like two labels run together" in said(pilot)
+        assert app.screen.entries == []
+    assert [(c.sku, c.state) for c in lookup_serial(demo_db, "ZB24000101")] == [
+        ("LT-ZEN14", "sold")
+    ]

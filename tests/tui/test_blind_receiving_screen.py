@@ -400,3 +400,41 @@ async def test_leaving_the_new_product_form_keeps_the_bursts_refusals_said(
         said = message(app)
         assert said.startswith("✗ 2 refused (F7 lists them): "), said
         assert said.endswith("· then › no product created"), said
+
+
+@async_test
+async def test_a_gone_bikes_serial_scanned_under_the_drill_is_refused_naming_the_bike(
+    make_app: MakeApp, demo_db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The bike went back to the vendor; its serial scanned after TL-DRL18 made a drill with
+    it (the bike still read "returned to vendor"). Refused, naming the bike and its state."""
+    from serialpos.domain.events import DocumentRef
+    from serialpos.domain.states import Action
+    from serialpos.services import ledger, users
+
+    stockroom = users.actor_for(demo_db, "stockroom", "test")
+    ledger.move(
+        demo_db,
+        stockroom,
+        Action.RTV,
+        store="S01",
+        sku="BK-CITY7",
+        serials=["WTU123456789A"],
+        document=DocumentRef("rtv", "RTV-T1"),
+        reason="faulty",
+    )
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        rung = bells(app, monkeypatch)
+        screen = await open_blind(pilot, "Northwind", "PS-78")
+        await enter(pilot, screen, "TL-DRL18")
+        await enter(pilot, screen, "WTU123456789A")
+        assert message(app) == (
+            "✗ WTU123456789A is the serial of BK-CITY7 City bike 7-speed (returned to "
+            "vendor): receive it under BK-CITY7, or check the label"
+        )
+        assert len(rung) == 1
+        assert screen.receiving.checklist.lines["TL-DRL18"].scanned == []
+    assert [(c.sku, c.state) for c in lookup_serial(demo_db, "WTU123456789A")] == [
+        ("BK-CITY7", "returned_to_vendor")
+    ]

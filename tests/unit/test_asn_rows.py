@@ -216,4 +216,8 @@ def test_a_serial_listed_twice_across_asns_and_lines_is_named_each_time() -> Non
     assert problems(text) == [  # by ASN, as the rows are grouped (the import sorts by line)
         "line 5: serial S1 of PHONE is listed twice in the file (first at line 2)",
         "line 3: serial S2 of PHONE is listed twice in the file (first at line 2)",
+        # One label cannot be a unit of two products (it used to import as both, and a
+        # second import then failed on the live-serial index with a "same moment" message).
+        "line 4: serial S1 is listed for TAB here and for PHONE at line 2: "
+        "a serial is one unit of one product",
     ]

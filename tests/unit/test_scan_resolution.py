@@ -71,9 +71,15 @@ def test_receiving_refuses_a_serial_live_under_another_product_naming_it() -> No
             f"serial {IMEI} is already PH-AUR15 Aurora 15, {state.label} at S02"
         )
         assert "PH-NOVA7" not in found.message  # the unit's own product, not the selected one
-    # A unit of another product that is gone (sold, written off) does not block.
+    # A unit of another product that is gone (sold, returned, written off) blocks too: the
+    # label is that product's, and a new Nova 7 with it would block the Aurora's return.
     gone = LedgerFacts((unit(AUR15, IMEI, UnitState.SOLD),))
-    assert resolve(decode(IMEI), RECEIVING, gone) == ProductSerial(NOVA7, IMEI)
+    found = refusal(resolve(decode(IMEI), RECEIVING, gone))
+    assert (found.code, found.message) == (
+        "duplicate_serial",
+        f"{IMEI} is the serial of PH-AUR15 Aurora 15 (sold): take it back as a return of "
+        "PH-AUR15, or check the label",
+    )
 
 
 def test_receiving_refuses_gtins_and_two_labels_run_together() -> None:

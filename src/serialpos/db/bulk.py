@@ -8,6 +8,7 @@
   PostgreSQL;
 - :func:`insert_units`: new units, returning their ids in row order;
 - :func:`known_units`: which of many serials of a product the ledger knows, and where;
+- :func:`units_of_serials`: the units of every product among many serials;
 - :func:`chunks`: IN (...) lists small enough for every driver's bind-parameter limit.
 """
 
@@ -62,6 +63,28 @@ def known_units(
                 f"WHERE product_id = ? AND serial IN ({marks})"
             )
         found += [tuple(r) for r in conn.exec_driver_sql(text, (product_id, *chunk))]
+    return found
+
+
+def units_of_serials(conn: Connection, serials: list[str]) -> list[tuple[str, int, str, int]]:
+    """(serial, product id, state, store id) of every unit, under any product, with one of
+    ``serials`` (the serial index): one query with an array on PostgreSQL, IN lists
+    elsewhere."""
+    query = sa.select(unit_c.serial, unit_c.product_id, unit_c.state, unit_c.store_id)
+    if conn.dialect.name == "postgresql":
+        wanted = sa.bindparam("serials", serials, type_=postgresql.ARRAY(sa.String()))
+        return [tuple(r) for r in conn.execute(query.where(unit_c.serial == sa.any_(wanted)))]
+    found: list[tuple[str, int, str, int]] = []
+    texts: dict[int, str] = {}
+    for chunk in chunks(serials):
+        text = texts.get(len(chunk))
+        if text is None:
+            marks = ", ".join("?" * len(chunk))
+            text = texts[len(chunk)] = (
+                "SELECT serial, product_id, state, store_id FROM serial_unit "
+                f"WHERE serial IN ({marks})"
+            )
+        found += [tuple(r) for r in conn.exec_driver_sql(text, tuple(chunk))]
     return found
 
 

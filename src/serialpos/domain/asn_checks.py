@@ -22,7 +22,14 @@ from serialpos.domain.asn_rows import (
     ParsedAsnFile,
     Problem,
 )
-from serialpos.domain.text import clip, has_control_chars
+from serialpos.domain.scan_resolution import merged_scans
+from serialpos.domain.text import (
+    clip,
+    has_control_chars,
+    invisible_character,
+    non_ascii_character,
+    shown,
+)
 
 _WHOLE = re.compile(r"[0-9]{1,18}")  # longer is past any limit, and int() of 5,000 digits raises
 
@@ -74,33 +81,58 @@ def checked_quantity(value: object, where: str, problems: list[Problem]) -> int 
 
 
 def checked_serials(values: list[str], where: str, problems: list[Problem]) -> tuple[str, ...]:
-    """Serials as listed, each trimmed and checked in itself; a bad one is a problem. A list
-    with nothing wrong is checked whole (no blank, none too long, no control character in
-    all of them joined: C loops, not a Python call per serial); any other goes serial by
-    serial for its messages."""
+    """Serials as listed, each trimmed and checked in itself as ``apply`` and the console check
+    a serial: not blank, not too long, no control, invisible or non-ASCII character (a label
+    carries none, so such a serial could never be received), not two labels run together. A
+    list of plain printable ASCII is checked whole (C loops, not a Python call per serial but
+    the run-together test); any other goes serial by serial for its messages."""
     trimmed = list(map(str.strip, values))
+    joined = "".join(trimmed)
     if (
         all(trimmed)
         and max(map(len, trimmed), default=0) <= 64
-        and not has_control_chars("".join(trimmed))
+        and joined.isascii()
+        and joined.isprintable()
+        and not any(map(merged_scans, trimmed))
     ):
         return tuple(trimmed)
     clean: list[str] = []
     for n, raw in enumerate(values, start=1):
-        serial = raw.strip()
-        if not serial:
-            problems.append(Problem(where, f"serial {n} of the list is blank"))
-        elif has_control_chars(serial):
-            problems.append(Problem(where, f"serial '{clip(serial)}' contains control characters"))
-        elif len(serial) > 64:
-            problems.append(
-                Problem(
-                    where, f"serial '{clip(serial)}' is {len(serial)} characters long; at most 64"
-                )
-            )
+        problem = serial_cell_problem(raw.strip(), n)
+        if problem is None:
+            clean.append(raw.strip())
         else:
-            clean.append(serial)
+            problems.append(Problem(where, problem))
     return tuple(clean)
+
+
+def serial_cell_problem(serial: str, n: int) -> str | None:
+    """What is wrong with the ``n``-th serial of a row's list, in itself, or None."""
+    if not serial:
+        return f"serial {n} of the list is blank"
+    if has_control_chars(serial):
+        return f"serial '{clip(serial)}' contains control characters"
+    odd = invisible_character(serial)
+    if odd is not None:
+        return (
+            f"serial {n} of the list, '{shown(serial)}', holds an invisible character ({odd}): "
+            "no label carries it, so the unit could never be received; correct the file"
+        )
+    foreign = non_ascii_character(serial)
+    if foreign is not None:
+        return (
+            f"serial {n} of the list, '{clip(serial)}', holds a character that is not plain "
+            f"ASCII ({foreign}): correct the file"
+        )
+    if len(serial) > 64:
+        return f"serial '{clip(serial)}' is {len(serial)} characters long; at most 64"
+    merged = merged_scans(serial)
+    if merged is not None:
+        return (
+            f"serial '{clip(serial)}' looks like two serials run together "
+            f"({merged[0]} and {merged[1]}): list one serial per unit"
+        )
+    return None
 
 
 def add_row(
@@ -150,37 +182,60 @@ def add_row(
 
 
 def _listed_twice(docs: list[AsnDoc], problems: list[Problem]) -> None:
-    """A problem for each serial listed again after its first row, in file order."""
-    seen: dict[tuple[str, str], str] = {}
+    """A problem for each serial listed again after its first row, in file order: under the
+    same product (listed twice) or under another (one label cannot be two products' units)."""
+    seen: dict[str, tuple[str, str]] = {}  # serial -> (SKU, where first listed)
     for doc in docs:
         for row in doc.rows:
             for serial in row.serials:
-                key = (row.sku, serial)
-                first = seen.get(key)
-                if first is not None:
+                first = seen.get(serial)
+                if first is None:
+                    seen[serial] = (row.sku, row.where)
+                elif first[0] == row.sku:
                     problems.append(
                         Problem(
                             row.where,
                             f"serial {clip(serial)} of {row.sku} is "
                             f"listed twice in the file (first at "
-                            f"{first})",
+                            f"{first[1]})",
                         )
                     )
                 else:
-                    seen[key] = row.where
+                    problems.append(
+                        Problem(
+                            row.where,
+                            f"serial {clip(serial)} is listed for {row.sku} here and for "
+                            f"{first[0]} at {first[1]}: a serial is one unit of one product",
+                        )
+                    )
+
+
+def _same_but_case(docs: list[AsnDoc], problems: list[Problem]) -> None:
+    """ASN ids differ by more than letter case: ``asn-1001`` beside ``ASN-1001`` is the same
+    vendor document twice (a re-export), and importing both would double what is expected."""
+    first: dict[str, AsnDoc] = {}
+    for doc in docs:
+        other = first.setdefault(doc.asn.lower(), doc)
+        if other is not doc:
+            problems.append(
+                Problem(
+                    doc.where,
+                    f"ASN {clip(doc.asn)} is ASN {clip(other.asn)} (at {other.where}) "
+                    "in other letter case: list each ASN under one id",
+                )
+            )
 
 
 def finish_file(docs: list[AsnDoc], problems: list[Problem]) -> ParsedAsnFile:
-    """Checks across rows: serials listed twice, too many serials, an ASN with no lines."""
-    listed: dict[str, list[str]] = {}
-    for doc in docs:
-        for row in doc.rows:
-            listed.setdefault(row.sku, []).extend(row.serials)
-    total = sum(map(len, listed.values()))
-    # No serial twice (told in C by each SKU's set): nothing to say row by row.
-    once = all(len(set(serials)) == len(serials) for serials in listed.values())
-    if not once:
+    """Checks across rows: serials listed twice (under one product or two), ASN ids that
+    differ only in letter case, too many serials, an ASN with no lines."""
+    listed = [serial for doc in docs for row in doc.rows for serial in row.serials]
+    total = len(listed)
+    # No serial twice, under one product or two (told in C by one set): nothing to say row
+    # by row.
+    if len(set(listed)) != total:
         _listed_twice(docs, problems)
+    _same_but_case(docs, problems)
     if total > MAX_SERIALS:
         problems.append(
             Problem(

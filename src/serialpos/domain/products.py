@@ -13,7 +13,7 @@ from serialpos.domain.errors import BadValue
 from serialpos.domain.limits import MAX_MONEY, MAX_NUMBER_TEXT
 from serialpos.domain.members import Members
 from serialpos.domain.serials import SerialFormat
-from serialpos.domain.text import clip, has_control_chars
+from serialpos.domain.text import clip, has_control_chars, invisible_character, shown
 
 MAX_SKU_LENGTH = 64
 MAX_NAME_LENGTH = 200
@@ -105,6 +105,13 @@ def parse_price(value: str) -> Decimal:
     text = value.strip().replace(",", "") if value.count(".") == 1 else value.strip()
     if len(text) > MAX_NUMBER_TEXT:
         raise BadValue(f"price '{clip(value, 24)}' is too long to be a number")
+    if "e" in text.lower():
+        # Decimal reads ``1e3`` as 1000: a spreadsheet's scientific notation, or a typo for
+        # a price, never what a catalogue means.
+        raise BadValue(
+            f"price '{clip(value)}' is written with an exponent: write the price as a plain "
+            "number (1000.00)"
+        )
     try:
         price = Decimal(text)
     except InvalidOperation:
@@ -145,6 +152,13 @@ def check_sku(value: str) -> str:
         raise BadValue("the SKU is blank")
     if has_control_chars(sku):
         raise BadValue(f"SKU '{clip(sku)}' contains control characters")
+    odd = invisible_character(sku)
+    if odd is not None:
+        # ``WK<U+200B>-2`` looks like ``WK-2`` everywhere but is another product: no scan or
+        # typed SKU could ever find it.
+        raise BadValue(
+            f"SKU '{shown(sku)}' holds an invisible character ({odd}): type the SKU again"
+        )
     if len(sku) > MAX_SKU_LENGTH:
         raise BadValue(f"SKU '{clip(sku)}' is longer than {MAX_SKU_LENGTH} characters")
     return sku

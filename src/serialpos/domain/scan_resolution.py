@@ -12,6 +12,10 @@ Decisions taken here:
 - A serial is never live (in stock, reserved, in transit or expected) under two products. A
   flow that would record a serial under one product while another product's unit with that
   serial is live is refused ``duplicate_serial``, naming that unit's product, state and store.
+- A serial known under another product, even as a gone unit (sold, returned to the vendor,
+  written off), never becomes a new unit of the selected product (``duplicate_serial``,
+  naming that product and state): it is that product's label.
+- A product's barcode, or two labels run together, never becomes a new unit's serial.
 - A valid GTIN is a product barcode, never a serial.
 - A serial holding an invisible, format or non-ASCII space character is refused, naming the
   character and its position (``U+200B at position 5``): such serials look identical on screen.
@@ -25,7 +29,8 @@ import re
 from dataclasses import dataclass
 from typing import Protocol
 
-from serialpos.domain.products import SerialMode
+from serialpos.domain.errors import BadValue
+from serialpos.domain.products import SerialMode, normalize_gtin
 from serialpos.domain.serials import SerialFormat
 from serialpos.domain.states import UnitState
 from serialpos.domain.text import invisible_character, shown
@@ -172,22 +177,25 @@ def merged_scans(text: str) -> tuple[str, str] | None:
 
     Split where the text's second part repeats the first's shape and its first three
     characters; both parts at least 6 characters and mixing letters and digits, so that a long
-    numeric serial (an ICCID) is never taken for two.
+    numeric serial (an ICCID) is never taken for two. Two halves of one length leave two places
+    to cut (the middle, or either side of a one-character separator), so only those are tried:
+    an ASN of 100k serials is checked serial by serial.
     """
     n = len(text)
-    for cut in range(6, n - 5):
-        first, second = text[:cut], text[cut:]
-        for sep in ("", "-", " ", "/", ","):
-            if sep and not second.startswith(sep):
-                continue
-            rest = second[len(sep) :]
-            if len(rest) != len(first) or first == rest or first[:3] != rest[:3]:
-                continue
-            if not (any(c.isalpha() for c in first) and any(c.isdigit() for c in first)):
-                continue
-            if _shape(first) == _shape(rest):
-                return first, rest
+    for cut, sep in ((n // 2, ""), ((n - 1) // 2, text[(n - 1) // 2 : (n + 1) // 2])):
+        if cut < 6 or (sep and sep not in _SEPARATORS) or (not sep and n % 2):
+            continue
+        first, rest = text[:cut], text[cut + len(sep) :]
+        if len(rest) != len(first) or first == rest or first[:3] != rest[:3]:
+            continue
+        if not (any(c.isalpha() for c in first) and any(c.isdigit() for c in first)):
+            continue
+        if _shape(first) == _shape(rest):
+            return first, rest
     return None
+
+
+_SEPARATORS = frozenset("- /,")
 
 
 def is_global_identifier(product: ProductFacts, serial: str) -> bool:
@@ -211,6 +219,80 @@ def live_elsewhere(product_sku: str, units: tuple[UnitFacts, ...]) -> UnitFacts 
         if unit.product.sku != product_sku and unit.state in LIVE:
             return unit
     return None
+
+
+def known_elsewhere(product_sku: str, units: tuple[UnitFacts, ...]) -> UnitFacts | None:
+    """A unit of another product with this serial, in any state (sold, returned to the vendor
+    and written off too), when no unit of ``product_sku`` has it; a live one first.
+
+    A serial new to ``product_sku`` but known under another product is that product's label:
+    recording it as a new unit of ``product_sku`` would make a phantom that blocks the real
+    unit's return (a sold laptop's serial added under a drill)."""
+    if any(unit.product.sku == product_sku for unit in units):
+        return None
+    others = [unit for unit in units if unit.product.sku != product_sku]
+    live = [unit for unit in others if unit.state in LIVE]
+    first = live or others
+    return first[0] if first else None
+
+
+def other_product_refusal(serial: str, unit: UnitFacts) -> Refusal:
+    """``WTU123456789A is the serial of BK-CITY7 City bike (returned to vendor): receive it
+    under BK-CITY7, or check the label``: a gone unit's serial entering under another product.
+    A live unit's is :func:`duplicate_refusal` (it names the store too)."""
+    if unit.state in LIVE:
+        return duplicate_refusal(serial, unit)
+    sku = unit.product.sku
+    do = (
+        f"take it back as a return of {sku}"
+        if unit.state is UnitState.SOLD
+        else f"receive it under {sku}"
+    )
+    return Refusal(
+        "duplicate_serial",
+        f"{serial} is the serial of {unit.product.label} ({unit.state.label}): "
+        f"{do}, or check the label",
+    )
+
+
+def new_serial_problem(
+    serial: str, barcode_of: str | None, product: ProductFacts | None = None
+) -> Refusal | None:
+    """Why ``serial`` cannot become a new unit's serial by what it is: a product's barcode
+    (``barcode_of``, the SKU whose barcode it is), any valid EAN/UPC unless ``product``'s own
+    serial format takes it (as a scan of one is read at the console), or two labels run
+    together. Asked wherever a serial enters the ledger (receiving, adjustments, ASN imports,
+    ``apply``), as a count and the console ask it of a scan."""
+    if barcode_of is not None:
+        return Refusal(
+            "bad_serial_format",
+            f"'{shown(serial)}' is the barcode of {barcode_of}, not a serial: "
+            "scan the serial label",
+        )
+    if product is not None and _is_gtin(serial) and not _format_takes(product, serial):
+        return Refusal(
+            "bad_serial_format",
+            f"'{serial}' is a product barcode (a valid EAN/UPC), not a serial: scan the serial "
+            f"label, or give {product.sku} a serial format that takes such numbers",
+        )
+    merged = merged_scans(serial)
+    if merged is not None:
+        return Refusal(
+            "merged_scan",
+            f"'{shown(serial)}' looks like two labels run "
+            f"together ({merged[0]} and {merged[1]}): scan one at a time",
+        )
+    return None
+
+
+def _is_gtin(text: str) -> bool:
+    if len(text) not in (8, 12, 13, 14) or not (text.isascii() and text.isdigit()):
+        return False
+    try:
+        normalize_gtin(text)
+    except BadValue:
+        return False
+    return True
 
 
 def duplicate_refusal(serial: str, unit: UnitFacts) -> Refusal:
@@ -320,23 +402,21 @@ def _serial_of(
     """``serial`` taken as a serial of ``product`` (selected, or named by a GS1 label)."""
     own = next((u for u in facts.units if u.product.sku == product.sku), None)
     clash = live_elsewhere(product.sku, facts.units) if own is None else None
+    if clash is None and own is None and context.creates_units:
+        clash = known_elsewhere(product.sku, facts.units)  # a gone unit's serial too
     if clash is not None:
         # Named before the format: the unit in hand is of another product, and saying that
         # (its product, state, store) is the truth; "not valid for <selected>" would mislead.
-        return duplicate_refusal(serial, clash)
+        return other_product_refusal(serial, clash)
     problem = serial_problem(product, serial)
     if problem is not None:
         return problem
     if own is not None:
         return KnownUnit(own)
     if not from_label:
-        merged = merged_scans(serial)
+        merged = new_serial_problem(serial, None)
         if merged is not None:
-            return Refusal(
-                "merged_scan",
-                f"'{shown(serial)}' looks like two labels run "
-                f"together ({merged[0]} and {merged[1]}): scan one at a time",
-            )
+            return merged
     return ProductSerial(product, serial)
 
 

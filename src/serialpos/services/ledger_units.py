@@ -33,6 +33,7 @@ from serialpos.services.scan_resolver import (
     LIVE,
     facts_of,
     refuse_live_elsewhere,
+    refuse_new_serial,
     units_with_serial,
 )
 
@@ -134,8 +135,13 @@ def _move_unit(
         to_life = to_state in LIVE and current not in LIVE
         if to_life:
             # A unit coming to life (new, or back from sold / written off / the vendor) must
-            # not share its serial with a live unit of another product, whatever the flow.
-            shared = refuse_live_elsewhere(conn, call.product_facts, serial, shared_by)
+            # not share its serial with a live unit of another product, whatever the flow; a
+            # new one is no product barcode, no two labels, no other product's unit at all.
+            shared = (
+                refuse_new_serial(conn, call.product_facts, serial, shared_by)
+                if unit is None
+                else refuse_live_elsewhere(conn, call.product_facts, serial, shared_by)
+            )
         sharer = shared_by if shared is not None else None  # kept on the unit (index 0016)
         to_store = dest_id if call.action is Action.TRANSFER_OUT else here
         hold = call.hold if to_state is UnitState.RESERVED else None

@@ -23,7 +23,7 @@ from serialpos.domain.serials import SerialFormat, require_serial
 from serialpos.domain.states import Action, UnitState, check_move
 from serialpos.domain.text import clip
 from serialpos.services.receiving import barcode_owner
-from serialpos.services.scan_resolver import refuse_live_elsewhere
+from serialpos.services.scan_resolver import facts_of, refuse_new_serial
 from serialpos.services.settings import settings_in
 
 
@@ -147,8 +147,9 @@ def resolve_unit(
             fmt.check(serial, sku)
         if not mine:
             _refuse_unknown(conn, serial, sku, others, action)
-            # A unit being added: never with the serial of another product's live unit.
-            refuse_live_elsewhere(conn, product.sku, serial)
+            # A unit being added: never two labels run together, never the serial of another
+            # product's unit (live or gone: its own product's label).
+            refuse_new_serial(conn, facts_of(product), serial)
             _refuse_untracked(db, conn, store, product.sku)
             return PickedUnit(product.sku, product.name, serial)  # a unit being added
         unit = mine[0]

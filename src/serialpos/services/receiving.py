@@ -18,12 +18,10 @@ from serialpos.db.engine import Database
 from serialpos.domain.checklist import Checklist, ChecklistLine, Discrepancy, ScanResult
 from serialpos.domain.errors import (
     AlreadySold,
-    BadValue,
     DomainError,
     DuplicateSerial,
     NotInStock,
 )
-from serialpos.domain.products import normalize_gtin
 from serialpos.domain.scan_resolution import KnownUnit, Refusal, ScanContext
 from serialpos.domain.serials import require_serial
 from serialpos.domain.states import Action, UnitState
@@ -101,19 +99,8 @@ def expected_on(conn: Connection, unit_id: int) -> str | None:
     return conn.execute(_EXPECTED_ON, {"unit_id": unit_id}).scalar_one_or_none()
 
 
-def barcode_owner(conn: Connection, serial: str) -> str | None:
-    """The SKU whose barcode this "serial" is: a product label scanned where a serial was
-    expected (a mis-scan), or None."""
-    try:
-        gtin = normalize_gtin(serial)
-    except BadValue:
-        return None
-    product_id = repo.product_id_by_gtin(conn, gtin)
-    if product_id is None:
-        return None
-    return conn.execute(
-        sa.select(repo.product_t.c.sku).where(repo.product_t.c.id == product_id)
-    ).scalar_one_or_none()
+#: The SKU whose barcode a "serial" is (moved beside the scan resolver's other look-ups).
+barcode_owner = scan_resolver.barcode_owner
 
 
 def line_for_serial(

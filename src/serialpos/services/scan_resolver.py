@@ -21,6 +21,7 @@ from serialpos.domain.decoder import DecodedScan, decode
 from serialpos.domain.errors import (
     BadRequest,
     BadSerial,
+    BadValue,
     DomainError,
     DuplicateSerial,
     NotSerialized,
@@ -36,9 +37,11 @@ from serialpos.domain.scan_resolution import (
     Refusal,
     ScanContext,
     UnitFacts,
-    duplicate_refusal,
     is_global_identifier,
+    known_elsewhere,
     live_elsewhere,
+    new_serial_problem,
+    other_product_refusal,
 )
 from serialpos.domain.scan_resolution import resolve as resolve_rules
 from serialpos.domain.states import UnitState
@@ -174,20 +177,30 @@ _ERRORS: dict[str, type[DomainError]] = {
 
 
 def refuse_live_elsewhere(
-    conn: Connection, product: str | ProductFacts, serial: str, shared_by: str | None = None
+    conn: Connection,
+    product: str | ProductFacts,
+    serial: str,
+    shared_by: str | None = None,
+    *,
+    new_unit: bool = False,
 ) -> str | None:
     """Raise ``duplicate_serial`` when a unit of another product with ``serial`` is live
     (in stock, reserved, in transit or expected), naming its product, state and store.
+    ``new_unit`` (no unit of ``product`` has the serial yet): a gone unit of another product
+    (sold, returned to the vendor, written off) is refused too, naming its product and state.
 
     ``shared_by`` names a manager who accepted the shared serial (with their PIN): allowed,
     unless either product's serials are global identifiers (IMEI); the sentence to record on
     the event is returned. None when no other product's unit is live."""
     sku = product if isinstance(product, str) else product.sku
-    clash = live_elsewhere(sku, units_with_serial(conn, serial))
+    units = units_with_serial(conn, serial)
+    clash = live_elsewhere(sku, units)
+    if clash is None and new_unit:
+        clash = known_elsewhere(sku, units)
     if clash is None:
         return None
     if shared_by is None or isinstance(product, str):
-        raise refused(duplicate_refusal(serial, clash))
+        raise refused(other_product_refusal(serial, clash))
     if is_global_identifier(product, serial) or is_global_identifier(clash.product, serial):
         raise DuplicateSerial(
             f"serial {serial} is already {clash.where}; it is an IMEI, which "
@@ -196,14 +209,40 @@ def refuse_live_elsewhere(
     return f"shared serial accepted by {shared_by}: also {clash.product.sku} at {clash.store}"
 
 
+def barcode_owner(conn: Connection, serial: str) -> str | None:
+    """The SKU whose barcode this "serial" is: a product label scanned where a serial was
+    expected (a mis-scan), or None. Text that is no valid GTIN costs no query."""
+    try:
+        gtin = normalize_gtin(serial)
+    except BadValue:
+        return None
+    row = conn.execute(_BY_GTIN, {"gtin": gtin}).first()
+    return None if row is None else str(row.sku)
+
+
+def refuse_new_serial(
+    conn: Connection, product: ProductFacts, serial: str, shared_by: str | None = None
+) -> str | None:
+    """Every check on a serial about to become a new unit of ``product``, whichever way it
+    enters (a receipt, an adjustment, ``apply``): not a product's barcode, not two labels run
+    together, not the serial of another product's unit in any state. Returns
+    :func:`refuse_live_elsewhere`'s sentence for a shared serial a manager accepted."""
+    problem = new_serial_problem(serial, barcode_owner(conn, serial), product)
+    if problem is not None:
+        raise refused(problem)
+    return refuse_live_elsewhere(conn, product, serial, shared_by, new_unit=True)
+
+
 __all__ = [
     "LIVE",
+    "barcode_owner",
     "facts_for",
     "facts_of",
     "find_product",
     "product_facts",
     "product_named",
     "refuse_live_elsewhere",
+    "refuse_new_serial",
     "refused",
     "resolve",
     "resolve_in",

@@ -39,6 +39,7 @@ from serialpos.domain.states import Action, UnitState
 from serialpos.domain.text import clip
 from serialpos.domain.users import Permission
 from serialpos.services import asn_formats
+from serialpos.services.asn import listed_serials
 from serialpos.services.asn.views import (
     DOCUMENT_TYPE,
     ImportedAsn,
@@ -159,15 +160,14 @@ def _check_against_database(
     bad: Mapping[tuple[str, str], str],
 ) -> None:
     """Problems only the catalogue and the ledger can tell, each with its place in the file."""
-    ids = [d.asn for d in docs]
-    known_ids: set[str] = set()
-    for chunk in bulk.chunks(ids):
-        known_ids.update(conn.execute(sa.select(asn_c.asn).where(asn_c.asn.in_(chunk))).scalars())
+    known_ids = _imported_ids(conn, [d.asn for d in docs])
     listed: dict[int, dict[str, str]] = {}  # product id -> serial -> where
     for doc in docs:
-        if doc.asn in known_ids:
+        known = known_ids.get(doc.asn.lower())
+        if known is not None:
             # Its serials are the ones it made: saying each is known would only be noise.
-            problems.append(Problem(doc.where, f"ASN {doc.asn} was already imported"))
+            same = "" if known == doc.asn else f" as {known} (ASN ids ignore letter case)"
+            problems.append(Problem(doc.where, f"ASN {doc.asn} was already imported{same}"))
             continue
         for row in doc.rows:
             product = products.get(row.sku)
@@ -204,20 +204,21 @@ def _check_against_database(
                     )
                     continue
                 mine[serial] = row.where
-    codes: dict[int, str] | None = None
-    for product_id, serials in listed.items():
-        for serial, state, at in bulk.known_units(conn, product_id, list(serials)):
-            codes = codes if codes is not None else repo.store_codes(conn)
-            sku = next(p.sku for p in products.values() if p.id == product_id)
-            problems.append(
-                Problem(
-                    serials[serial],
-                    f"serial {serial} of {sku} is already "
-                    f"known to the ledger ({UnitState(state).label} at "
-                    f"{codes.get(at, '?')})",
-                )
-            )
+    problems += listed_serials.ledger_problems(conn, listed)
     problems.sort(key=_problem_order)
+
+
+def _imported_ids(conn: Connection, ids: list[str]) -> dict[str, str]:
+    """The imported ASN ids equal to one of ``ids`` but for letter case, lower-cased:
+    ``asn-1001`` is ``ASN-1001`` sent again (a vendor's re-export), not a second shipment
+    whose packs would be expected twice. The ASN table is small; no index is needed."""
+    folded = sorted({i.lower() for i in ids})
+    found: dict[str, str] = {}
+    for chunk in bulk.chunks(folded):
+        query = sa.select(asn_c.asn).where(sa.func.lower(asn_c.asn).in_(chunk))
+        for asn in conn.execute(query).scalars():
+            found[asn.lower()] = asn
+    return found
 
 
 def _problem_order(problem: Problem) -> tuple[int, str]:

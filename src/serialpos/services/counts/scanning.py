@@ -106,7 +106,10 @@ def scan_in(
             raise BadSerial(
                 f"'{clip(serial)}' is the barcode of {owner}, not a serial: scan the serial label"
             )
-        refuse_live_elsewhere(conn, sku, serial)  # never count a unit under a second product
+        # Never count a unit under a second product: not while another product's unit with
+        # the serial is live, nor (a unit new to this product) when one is gone, since its
+        # approval would make a unit from that product's label (the ledger refuses it then).
+        refuse_live_elsewhere(conn, sku, serial, new_unit=True)
         quantity = 1
     else:
         if tracked and product.serial_mode is SerialMode.REQUIRED:
