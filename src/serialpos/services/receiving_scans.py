@@ -280,6 +280,8 @@ class ChecklistScans:
         owner = line_for_serial(
             self.database(), text, self._owner(text), frozenset(checklist.lines)
         )
+        if owner is not None and line is not None and owner != current:
+            return self._other_line_serial(owner, line.sku, text)
         if owner is not None:
             return self._scan_serial(owner, text)  # the serial's own product's line
         if line is None:
@@ -293,6 +295,26 @@ class ChecklistScans:
                 f"('{clip(text)}' is not a number), or scan another product"
             )
         return self._scan_serial(line.sku, text)
+
+    def _other_line_serial(self, owner: str, selected: str, serial: str) -> Outcome:
+        """A bare serial of another product's line while a product is selected: it is
+        received on its own line and the selection stays. The person chose the selected
+        product on purpose; a stray serial in between must not make the next new serial
+        another product's (it was refused, naming the stray's product)."""
+        done = self._scan_serial(owner, serial)
+        self.current = selected
+        message = done.message
+        if not done.alert:
+            message = f"{clip(serial)} received as {owner}; {selected} stays selected"
+        return Outcome(
+            selected,
+            message,
+            self.missing(selected),
+            alert=done.alert,
+            warn=done.warn,
+            to_newest=False,
+            full=True,
+        )
 
     def take_list(self, text: str) -> Outcome:
         """A pasted list or a range for the selected product: every serial checked, and one
