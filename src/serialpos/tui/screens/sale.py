@@ -473,8 +473,11 @@ class SaleScreen(ConsoleScreen):
         self.lines.action_move(step if self.lines.has_focus else 0)
 
     def on_sale_lines_typed(self, message: SaleLines.Typed) -> None:
-        field = self.query_one("#scan", Input)
+        field = self.query_one("#scan", ScanInput)
         field.focus()
+        if message.ends:
+            field.enter()
+            return
         field.value += message.character
         field.cursor_position = len(field.value)
 

@@ -25,7 +25,7 @@ typed by a wedge decode as they would from a serial-port scanner.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from textual import events
 from textual.binding import Binding, BindingType
@@ -52,6 +52,12 @@ class ScanInput(CappedInput):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding(ACTION_KEY["submit"], "submit", "End the entry (a line feed)", show=False),
     ]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # Focus never selects what is in the field: a scan begun elsewhere (typed on the sale
+        # lines, then the field focused) is continued, never replaced by its own next keys.
+        kwargs.setdefault("select_on_focus", False)
+        super().__init__(*args, **kwargs)
 
     @dataclass
     class Entered(Message):
