@@ -30,7 +30,7 @@ def test_a_serial_of_another_line_keeps_the_selected_product(
     assert scans.take("PHONE", None, None).sku == "PHONE"  # chosen on purpose
     stray = scans.take("L1", None, None)
     assert stray.sku == "PHONE" and scans.current == "PHONE"
-    assert stray.message == "L1 received as LAPTOP; PHONE stays selected"
+    assert stray.message == "LAPTOP L1: 1 (PHONE stays selected)"
     assert receipt.checklist.lines["LAPTOP"].scanned == ["L1"]
     # The next new serial is the selected product's (it was checked as a LAPTOP before).
     phone = scans.take(IMEI, None, None)

@@ -303,9 +303,7 @@ class ChecklistScans:
         another product's (it was refused, naming the stray's product)."""
         done = self._scan_serial(owner, serial)
         self.current = selected
-        message = done.message
-        if not done.alert:
-            message = f"{clip(serial)} received as {owner}; {selected} stays selected"
+        message = done.message if done.alert else f"{done.message} ({selected} stays selected)"
         return Outcome(
             selected,
             message,
