@@ -193,7 +193,21 @@ class SerialposApp(ScannersApp, inherit_bindings=False):  # not Textual's ^Q qui
             await self.wedge.stand_down()
         elif await self.wedge.observe(event):
             return
+        if event.key == "tab" and self._tab_to_scan_field(event):
+            return
         await super().on_event(event)
+
+    def _tab_to_scan_field(self, event: events.Key) -> bool:
+        """A Tab while a scan field has the focus goes to the field, behind the keys before
+        it, instead of the app's Tab binding: a Tab ending a scanner's burst ends the scan
+        there (a scanner set with a Tab suffix); otherwise the field moves the focus on."""
+        from serialpos.tui.widgets.scan_input import ScanInput
+
+        field = self.focused
+        if not isinstance(field, ScanInput):
+            return False
+        field._forward_event(event)
+        return True
 
     def _submits_login(self) -> bool:
         """Whether an Enter (or a newline) just given to the login form submits it: a field
