@@ -183,8 +183,9 @@ def test_serialized_inventory_off_adjusts_quantities(
 
 
 def test_a_reasons_direction_is_kept(shop: Database, outbox_folder: Path) -> None:
-    """"found" adds, never removes: a found adjustment posted in removing mode wrote units off
-    with the reason "found". Refused at the scan and at posting, naming the reason."""
+    """The reason "found" adds, never removes: a found adjustment posted in removing mode
+    wrote units off with the reason "found". Refused at the scan and at posting, naming the
+    reason."""
     with pytest.raises(BadRequest, match="reason 'found' adds units to stock"):
         adjustments.check_unit(shop, "S1", "B1", None, add=False, reason="found")
     with pytest.raises(BadRequest, match="reason 'found' adds units to stock"):

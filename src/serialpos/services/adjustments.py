@@ -14,10 +14,10 @@ from sqlalchemy.engine import Connection
 
 from serialpos.db import repo
 from serialpos.db.engine import Database
+from serialpos.domain.adjustment_reasons import check_direction
 from serialpos.domain.errors import BadRequest
 from serialpos.domain.event_files import EventLine, EventType
 from serialpos.domain.events import DocumentRef
-from serialpos.domain.adjustment_reasons import check_direction
 from serialpos.domain.states import Action
 from serialpos.domain.text import clip
 from serialpos.domain.users import Permission

@@ -96,8 +96,8 @@ class AdjustmentsScreen(CheckedScanOutScreen):
         return super().list_title()
 
     def take_entry(self, text: str) -> bool:
-        from serialpos.domain.errors import BadRequest
         from serialpos.domain.adjustment_reasons import starts_adding
+        from serialpos.domain.errors import BadRequest
         from serialpos.services.adjustments import MAX_NOTE, REASONS
         from serialpos.services.rtv import text_field
 

@@ -14,9 +14,10 @@ key has bubbled up to the app, by which time the next scan's keys are already in
 and a screen that clears the field in its ``Submitted`` handler would clear them too.
 
 A Tab right after a burst ends an entry too (a scanner configured with a Tab suffix): see
-:meth:`ScanInput._ends_burst`. A line feed (^J) ends an entry as Enter does: a wedge scanner set to end its scans with LF
-instead of CR sends ^J, and a field that ignored it would leave the scan in place for the next
-one to be appended to. ^J is handled in the same key handler as Enter, so the order holds.
+:meth:`ScanInput._ends_burst`. A line feed (^J) ends an entry as Enter does: a wedge scanner
+set to end its scans with LF instead of CR sends ^J, and a field that ignored it would leave
+the scan in place for the next one to be appended to. ^J is handled in the same key handler
+as Enter, so the order holds.
 
 GS (ASCII 29, GS1's FNC1, sent by a scanner as Ctrl+]) is a control character that a field
 cannot show; it is shown as ``␝`` and given back as GS in the entry, so GS1 element strings
