@@ -35,6 +35,8 @@ if TYPE_CHECKING:
     from serialpos.services.receiving import ReceivingSession
 
 _QUANTITY = re.compile(r"[+-]?\d{1,6}")
+#: The most one typed quantity may say (the six digits :data:`_QUANTITY` takes).
+MAX_ENTERED = 999_999
 _LIST = re.compile(r"\S[\s,;]+\S")
 #: How often a long pasted list says how far its checks are (serials).
 PROGRESS_EVERY = 500
@@ -290,6 +292,11 @@ class ChecklistScans:
                 "barcode or SKU), then its serials"
             )
         if not line.serialized:
+            if re.fullmatch(r"[+-]?\d+", text):  # a number, past what one entry takes
+                raise BadRequest(
+                    f"{line.sku}: at most {MAX_ENTERED:,} units in one entry ('{clip(text)}' "
+                    "is too many): type it in parts"
+                )
             raise BadRequest(
                 f"{line.sku} is counted, not scanned: type how many arrived "
                 f"('{clip(text)}' is not a number), or scan another product"
