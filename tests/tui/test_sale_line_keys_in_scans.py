@@ -42,3 +42,20 @@ async def test_a_scans_minus_and_plus_on_the_lines_are_part_of_the_scan(
         await pilot.press("up", "up", "plus")
         await settle(pilot)
         assert [ln.quantity for ln in sale.view.lines] == [4, 1]
+
+
+@pytest.mark.parametrize("arrival", ARRIVALS)
+@pytest.mark.parametrize("size", SIZES)
+@async_test
+async def test_a_serial_scanned_twice_is_already_on_this_sale(
+    make_app: MakeApp, size: tuple[int, int], arrival: str
+) -> None:
+    """It said "reserved on order S01-…", the very sale, as if another held the unit."""
+    clock = KeyClock()
+    app = make_app(key_clock=clock)
+    async with app.run_test(size=size) as pilot:
+        sale = await open_sale(pilot)
+        await scanner_types(pilot, clock, "DRL18-A002\r", arrival)
+        await scanner_types(pilot, clock, "DRL18-A002\r", arrival)
+        assert sale.view is not None and len(sale.view.lines) == 1
+        assert "serial DRL18-A002 is already on this sale, line 1" in sale.message_line.text
