@@ -21,6 +21,8 @@ from test_conflicting_sale import _receive, _two_tills, priced
 
 from serialpos.db.engine import Database
 from serialpos.services.invoices import invoice_document
+from serialpos.services.orders.left_open import left_open
+from serialpos.services.owed_lines import left_open_here
 
 __all__ = ["priced"]
 
@@ -71,6 +73,10 @@ def test_the_till_takes_central_state_of_its_recorded_sale(
     assert b.query(status, n=order) == _central_rows(chain, status, n=order) == [("open",)]
     till, _mia = till_db(b, opened)
     assert _receipt(till, invoice) == _receipt(chain.server.db, invoice)
+    # Open and paid at this till, and owed: Home does not call it left open mid-sale.
+    [(here,)] = b.query("SELECT terminal FROM sale_order WHERE number = :n", n=order)
+    assert [o.order for o in left_open(till, "S1", here)] == [order]
+    assert left_open_here(till, "S1", here) == []
     lines, totals, _paid, _cashier = _receipt(till, invoice)
     assert [x[:2] for x in lines] == [(priced, ("TC-042",))]
     assert totals[2] == Decimal("418.80")

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from tui_helpers import SIZES, MakeApp, async_test, log_in, screen_text, settle
 
 from serialpos.db.engine import Database
-from serialpos.domain.resolved_sale import record_sale_words
+from serialpos.domain.resolved_sale import record_sale_words, sale_for_people
 from serialpos.services import apply as apply_service
 from serialpos.services import conflicts, entries, snapshot, users
 from serialpos.services.document_numbers import terminal_tag
@@ -96,6 +96,7 @@ async def test_f8_on_a_follow_on_return_says_the_return_was_recorded(
         assert isinstance(app.screen, Confirm)
         asked = _flat(screen_text(app))
         assert f"Record conflict #{return_id}'s return of {order}" in asked, asked
+        assert "the return is recorded as the till made it" in asked, asked
         assert "rest of" not in asked and "sold elsewhere" not in asked, asked
         await pilot.press("enter")
         await settle(pilot)
@@ -130,5 +131,14 @@ def test_record_sale_words_follow_what_the_conflict_holds() -> None:
     assert record_sale_words(new_sale) == (
         "the till's exchange sale S-2 recorded whole with its money"
     )
+    new_sale["resolution"] = {"action": "record_sale", "by": "mia"}
+    new_sale["entry"]["line"] |= {  # type: ignore[index]
+        "lines": [{"sku": "PH1", "serial": "X-1", "quantity": 1, "price": "10.00"}],
+        "payments": [{"method": "cash", "amount": "10.00"}],
+    }
+    heading, said = sale_for_people(new_sale)
+    assert heading == "RECORDED" and said[0].startswith(
+        "the sale S-2 was recorded whole at central by mia: 1 line"
+    ), said
     other = {"error": "unknown_order", "entry": {"line": {"op": "order_void", "order": "S-1"}}}
     assert record_sale_words(other) == "the till's order_void of S-1 recorded as the till made it"

@@ -16,6 +16,7 @@ from serialpos.db.one_of import any_param
 from serialpos.db.prepared import Prepared
 from serialpos.db.sync_tables import SyncConflict, TerminalLink
 from serialpos.db.tables import utcnow
+from serialpos.domain.events import state_setting_event
 
 link_t: sa.Table = TerminalLink.__table__  # type: ignore[attr-defined]
 conflict_t: sa.Table = SyncConflict.__table__  # type: ignore[attr-defined]
@@ -65,9 +66,14 @@ def store_for(conn: Connection, code: str | None, terminal_id: str) -> int:
 
 
 def last_unit_event(conn: Connection, sku: str, serial: str) -> int | None:
-    """The newest event of the unit (sku, serial): the one that gave it its state."""
-    found = _LAST_UNIT_EVENT.scalar(conn, {"sku": sku, "serial": serial})
-    return None if found is None else int(found)
+    """The event of the unit (sku, serial) that gave it its state now: its newest event
+    that moved it there, never a later one that moved nothing (domain/events.py
+    :func:`state_setting_event`); what a conflict's "stands" names."""
+    rows = _UNIT_EVENTS.rows(conn, {"sku": sku, "serial": serial})
+    if not rows:
+        return None
+    state = rows[0][2]
+    return state_setting_event([(int(r[0]), r[1]) for r in rows], str(state))
 
 
 def product_id(conn: Connection, sku: str) -> int | None:
@@ -113,14 +119,19 @@ _THE_UNIT = (
     .join(repo.product_t, product_c.id == unit_c.product_id)
     .where(product_c.sku == sa.bindparam("sku"), unit_c.serial == sa.bindparam("serial"))
 )
-_LAST_UNIT_EVENT = Prepared(
-    sa.select(sa.func.max(event_c.id))
+#: The unit's newest events, newest first, each with the unit's state now: the one that
+#: gave it that state is among them (a run of events that move nothing is short).
+_UNIT_EVENTS = Prepared(
+    sa.select(event_c.id, event_c.to_state, unit_c.state)
     .join(repo.product_t, product_c.id == event_c.product_id)
+    .join(repo.unit_t, unit_c.id == event_c.unit_id)
     .where(
         event_c.unit_id.in_(_THE_UNIT.scalar_subquery()),
         product_c.sku == sa.bindparam("sku"),
         event_c.serial == sa.bindparam("serial"),
     )
+    .order_by(event_c.id.desc())
+    .limit(32)
 )
 _PRODUCT_ID = Prepared(sa.select(product_c.id).where(product_c.sku == sa.bindparam("sku")))
 _ADD_CONFLICT = Prepared(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -35,3 +36,21 @@ class LedgerEvent:
     document_id: str | None
     document_line: str | None
     reason: str | None
+
+
+def state_setting_event(newest_first: Sequence[tuple[int, str | None]], state: str) -> int | None:
+    """Of a unit's events, ``(id, to_state)`` newest first, the one that put it in ``state``,
+    its state now: the oldest of the newest run that leaves it in that state. An event that
+    moves nothing (a till's ``central_state`` naming the sale that stands, a ``snapshot``, a
+    re-read of a shipment already in transit) leaves the state its event before gave, and
+    is not what a conflict's "stands" names: the sale or the move that made the unit so is.
+    The newest event when none leaves it in ``state`` (a history cut short), None for none.
+    """
+    found: int | None = None
+    for event_id, to_state in newest_first:
+        if to_state != state:
+            break
+        found = event_id
+    if found is None and newest_first:
+        return newest_first[0][0]
+    return found

@@ -83,6 +83,9 @@ def resolved_words(conflict: Mapping[str, Any]) -> str | None:
         sale, held = f"{found['document']}{number}", summary(found)
         held += f"; {redo}" if (redo := redo_words(found)) else ""
     unit = str(conflict.get("serial") or "the unit")
+    if action == "record_sale" and follow_on_act(conflict) is not None:
+        # An exchange's new sale: recorded whole, nothing of it left open.
+        return f"the {sale} was recorded whole at central by {by}: {held}"
     if action == "record_sale":
         marked = found.get("conflicting") or []
         left = (

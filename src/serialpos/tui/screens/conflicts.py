@@ -78,9 +78,11 @@ def resolve_question(conflict_id: int, by: str, c: dict[str, Any], *, at_central
         return question + refund if sold else question
     if by == "record_sale" and (act := follow_on_act(c)) is not None:
         kind = act.removeprefix("the till's ")
+        noun = "exchange sale" if kind.startswith("exchange sale") else kind.split(" of ")[0]
         return (
             f"Record conflict #{conflict_id}'s {kind}{central}? It follows a sale central "
-            "did not record: once that sale is recorded, it is recorded as the till made it."
+            f"did not record; once that sale is recorded, the {noun} is recorded as the till "
+            "made it."
         )
     if by == "record_sale":
         return (

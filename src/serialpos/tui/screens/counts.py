@@ -7,28 +7,23 @@ first) and the batch total, scan the next. A refusal or an alert (a serial scann
 this batch, a serial another batch counted) is said on the message line with the bell, and
 the next scan is taken at once. Every scan is stored as it is taken, so a count survives a
 closed terminal. The reconciliation lists render only the rows on screen (CountList), however
-many units a list holds.
+many units a list holds. The workers that call the counts service, and the messages they
+answer by, are tui/screens/count_workers.py.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.message import Message
 from textual.widgets import Static
 
 from serialpos.domain.text import clip, visible
 from serialpos.domain.users import ROLE_PERMISSIONS, Permission
 from serialpos.tui.keymap import keys
-from serialpos.tui.messages import ActionFailed
-from serialpos.tui.screens import count_jobs
 from serialpos.tui.screens.base import OrderedJobs
 from serialpos.tui.screens.count_words import (
     CLASS_TITLES,
@@ -40,7 +35,15 @@ from serialpos.tui.screens.count_words import (
     plural,
     summary,
 )
-from serialpos.tui.screens.kept_refusals import KeepsRefusals
+from serialpos.tui.screens.count_workers import (
+    Approved,
+    BatchStarted,
+    CountWorkers,
+    Loaded,
+    Reviewed,
+    Scanned,
+    ScanRefused,
+)
 from serialpos.tui.widgets.count_list import CountList
 from serialpos.tui.widgets.key_footer import KeyFooter, KeyHints
 from serialpos.tui.widgets.message_line import MessageLine
@@ -48,11 +51,11 @@ from serialpos.tui.widgets.scan_input import ScanInput
 from serialpos.tui.widgets.status_line import StatusLine
 
 if TYPE_CHECKING:
-    from serialpos.services.counts import Approval, CountInfo, Reconciliation, Taken
+    from serialpos.services.counts import CountInfo, Reconciliation
     from serialpos.tui.messages import ScanRead
 
 
-class CountsScreen(KeepsRefusals):
+class CountsScreen(CountWorkers):
     """Open or resume, batch, scan, review, approve."""
 
     TAKES_SCANS: ClassVar[bool] = True
@@ -66,44 +69,6 @@ class CountsScreen(KeepsRefusals):
         Binding("right", "turn(1)", "List", show=False),
     ]
 
-    @dataclass
-    class Loaded(Message):
-        """The open counts at the store were read (or a count was opened / resumed)."""
-
-        open_counts: list[CountInfo]
-        chosen: CountInfo | None
-
-    @dataclass
-    class BatchStarted(Message):
-        """A batch was started."""
-
-        info: CountInfo
-        batch: int
-
-    @dataclass
-    class Scanned(Message):
-        """A scan was recorded (or a product chosen)."""
-
-        taken: Taken
-
-    @dataclass
-    class ScanRefused(Message):
-        """A scan was refused; nothing was counted (kept until seen)."""
-
-        message: str
-
-    @dataclass
-    class Reviewed(Message):
-        """The reconciliation was read."""
-
-        result: Reconciliation
-
-    @dataclass
-    class Approved(Message):
-        """The count was approved and its adjustments posted."""
-
-        done: Approval
-
     def __init__(self) -> None:
         super().__init__()
         self.stage = "start"
@@ -115,7 +80,7 @@ class CountsScreen(KeepsRefusals):
         self.result: Reconciliation | None = None
         self.list_index = 0
         self.confirming = False
-        self.jobs = OrderedJobs(self, "counts-scan", lambda f: self.ScanRefused(f.message))
+        self.jobs = OrderedJobs(self, "counts-scan", lambda f: ScanRefused(f.message))
         self._worker_current: str | None = None  # the product chosen by the latest scan
 
     def compose(self) -> ComposeResult:
@@ -315,96 +280,6 @@ class CountsScreen(KeepsRefusals):
         self.confirming = False
         self.message_line.note(f"posting {self.count.number}…")
         self._approve(self.count.number)
-
-    # -- workers ------------------------------------------------------------------------
-    def _fail(self, exc: BaseException) -> None:
-        from serialpos.tui.backend import describe
-
-        self.post_message(ActionFailed(describe(exc)))
-
-    def _post(self, job: Callable[[], Message]) -> None:
-        """Worker side: run the job and post what it found; a refusal is said instead."""
-        try:
-            found = job()
-        except Exception as exc:
-            self._fail(exc)
-            return
-        self.post_message(found)
-
-    @work(thread=True, exclusive=True, group="counts-load")
-    def _load(self, skus: list[str] | None, resume: str | None) -> None:
-        store = self.session.store
-        self._post(lambda: self.Loaded(*count_jobs.load(self.console.database(), store, resume)))
-
-    @work(thread=True, exclusive=True, group="counts-load")
-    def _open(self, skus: list[str] | None) -> None:
-        actor, store = self.session.actor, self.session.store
-        self._post(
-            lambda: self.Loaded(*count_jobs.open_new(self.console.database(), actor, store, skus))
-        )
-
-    @work(thread=True, exclusive=True, group="counts-batch")
-    def _start_batch(self, counter: str) -> None:
-        count = self.count
-        assert count is not None
-        actor = self.session.actor
-        self._post(
-            lambda: self.BatchStarted(
-                *count_jobs.start_batch(self.console.database(), actor, count.number, counter)
-            )
-        )
-
-    @work(thread=True, group="counts-batch")
-    def _close_batch(self, batch: int) -> None:
-        count = self.count
-        assert count is not None
-        try:
-            from serialpos.services import counts
-
-            counts.close_batch(self.console.database(), self.session.actor, count.number, batch)
-        except Exception as exc:
-            self._fail(exc)
-
-    def _take(
-        self, *, text: str | None = None, gtin: str | None = None, serial: str | None = None
-    ) -> None:
-        # Scans arrive faster than a commit: every one lands, one at a time and in the order
-        # scanned, and each sees the product the scan before it chose.
-        count, batch = self.count, self.batch_no
-
-        def take() -> Message:
-            from serialpos.services import counts
-
-            if count is None or batch is None:
-                raise counts.UnknownBatch("start a batch first (F5/^N), then scan")
-            taken = counts.take(
-                self.console.database(),
-                self.session.actor,
-                count.number,
-                batch,
-                text=text,
-                gtin=gtin,
-                serial=serial,
-                current=self._worker_current,
-            )
-            self._worker_current = taken.current
-            return self.Scanned(taken)
-
-        self.jobs.submit(take)
-
-    @work(thread=True, exclusive=True, group="counts-review")
-    def _review(self, number: str) -> None:
-        self._post(lambda: self.Reviewed(count_jobs.review(self.console.database(), number)))
-
-    @work(thread=True, exclusive=True, group="counts-review")
-    def _approve(self, number: str) -> None:
-        actor = self.session.actor
-
-        def approve() -> Message:
-            outbox: Path = self.console.terminal_config().resolved_outbox()
-            return self.Approved(count_jobs.approve(self.console.database(), actor, number, outbox))
-
-        self._post(approve)
 
     # -- results ------------------------------------------------------------------------
     def on_counts_screen_loaded(self, message: Loaded) -> None:

@@ -20,7 +20,9 @@ in scan order.
 
 **Rooms.** The order keys (pay, fulfil, the order menu and its keys, quick create) are done by
 :class:`~serialpos.tui.screens.sale_keys.OrderKeys`; what a job hands back and how the head and
-totals are worded is in :mod:`~serialpos.tui.screens.sale_outcome`; the dialogs are in
+totals are worded is in :mod:`~serialpos.tui.screens.sale_outcome`; the jobs a scan or a
+line's key hands the job thread, and the messages they answer by, are
+:mod:`~serialpos.tui.screens.sale_jobs`; the dialogs are in
 :mod:`~serialpos.tui.screens.sale_dialogs`, one per module.
 """
 
@@ -29,7 +31,6 @@ from __future__ import annotations
 import asyncio
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, ClassVar
 
@@ -39,16 +40,15 @@ from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.widgets import Input, Static
 
-from serialpos.domain.counter_search import not_a_barcode
-from serialpos.domain.text import clip
 from serialpos.tui.keymap import keys
-from serialpos.tui.screens.base import ConsoleScreen, JobFailure, OrderedJobs
+from serialpos.tui.screens import sale_jobs
+from serialpos.tui.screens.base import JobFailure, OrderedJobs
+from serialpos.tui.screens.sale_actions import SaleActions
 from serialpos.tui.screens.sale_dialogs.serial_entry import SerialEntry
+from serialpos.tui.screens.sale_jobs import Changed, OnItsWay, Refused
 from serialpos.tui.screens.sale_keys import OrderKeys
 from serialpos.tui.screens.sale_outcome import (
-    BARCODE_DIGITS,
     Job,
-    Outcome,
     awaiting_line,
     head_text,
     missing_required,
@@ -65,23 +65,11 @@ from serialpos.tui.widgets.scan_input import ScanInput
 from serialpos.tui.widgets.status_line import StatusLine
 
 if TYPE_CHECKING:
-    from serialpos.db.engine import Database
-    from serialpos.services.context import Actor
     from serialpos.services.orders import OrderView
     from serialpos.tui.messages import ScanRead
 
 
-@dataclass
-class OnItsWay:
-    """A scan handed to the service whose answer has not been shown yet: its provisional row
-    is drawn only if the answer takes longer than :attr:`SaleScreen.PROVISIONAL_AFTER`."""
-
-    text: str
-    shown: bool = False
-    timer: asyncio.TimerHandle | None = field(default=None, repr=False)
-
-
-class SaleScreen(ConsoleScreen):
+class SaleScreen(SaleActions):
     """Ring up an order. Arrows go to the lines; keys act on the line under the cursor."""
 
     KEY_HINTS: ClassVar[KeyHints] = (("Enter", "Add"), ("↑↓", "Lines"))
@@ -107,24 +95,6 @@ class SaleScreen(ConsoleScreen):
         Binding("down", "lines(1)", "Lines", show=False),
     ]
 
-    @dataclass
-    class Changed(Message):
-        """A service call on the order finished."""
-
-        outcome: Outcome
-        pending: bool = False  # an add: the oldest scan on its way (SaleScreen.on_its_way) landed
-
-    @dataclass
-    class Refused(Message):
-        """A service call was refused; ``barcode`` is set for an unknown product barcode."""
-
-        message: str
-        code: str
-        barcode: str | None = None
-        pending: bool = False
-        waiting_line: int | None = None  # the serial was refused for this line
-        text: str | None = None
-
     def __init__(self, order: str | None = None) -> None:
         super().__init__()
         self.view: OrderView | None = None
@@ -148,7 +118,7 @@ class SaleScreen(ConsoleScreen):
         self._keys_for: tuple[str | None, bool, str, bool] | None = None
         self.keys = OrderKeys(self)
         self.search = CounterSearch(self)
-        self.jobs = OrderedJobs(self, "sale", lambda f: self.Refused(f.message, f.code))
+        self.jobs = OrderedJobs(self, "sale", lambda f: Refused(f.message, f.code))
         #: Scans handed to the service and not answered yet, oldest first (UI side).
         self.on_its_way: deque[OnItsWay] = deque()
 
@@ -213,11 +183,11 @@ class SaleScreen(ConsoleScreen):
                 self.order_no = None
             elif outcome.view is not None:
                 self.order_no = outcome.view.order
-            return self.Changed(outcome, provisional)
+            return Changed(outcome, provisional)
 
         def refused(failure: JobFailure) -> Message:
             error = failure.error
-            return self.Refused(
+            return Refused(
                 failure.message,
                 failure.code,
                 getattr(error, "scanned_barcode", None),
@@ -371,79 +341,22 @@ class SaleScreen(ConsoleScreen):
 
     def _waiting_line(self) -> int | None:
         """The last added line, when it still needs its required serial."""
-        if self.last_added is None:
-            return None
-        return next(
-            (line.line for line in missing_required(self.view) if line.line == self.last_added),
-            None,
-        )
+        return sale_jobs.waiting_line(self.view, self.last_added)
 
     def add_text(
         self, text: str | None, barcode: str | None = None, serial: str | None = None
     ) -> None:
         shown_waiting = self._waiting_line() if text is not None else None
-        store = self.session.store
-        sale_type, delivery = self.sale_type, self.delivery
-
-        def job(db: Database, actor: Actor, order: str | None) -> Outcome:
-            from serialpos.domain.errors import DomainError
-            from serialpos.services import orders
-            from serialpos.services.counter_scan import scan_at_counter
-
-            # No order yet: the first line opens it, in the same transaction, so a scan that
-            # matches nothing leaves no empty order and uses up no order number.
-            start = orders.NewOrder(store, sale_type, delivery) if order is None else None
-            try:
-                if text is not None:
-                    # The line the previous job added, if it still waits (worker side, so a
-                    # serial sent 5 ms after its product finds it), else the one on screen;
-                    # the service decides: that line's serial, or an item.
-                    scanned = scan_at_counter(
-                        db, actor, order, text, start=start, waiting=self.awaiting or shown_waiting
-                    )
-                    if scanned.choices or scanned.order_found is not None:
-                        return Outcome(
-                            scanned.view,
-                            choices=scanned.choices,
-                            more_choices=scanned.more,
-                            order_found=scanned.order_found,
-                            typed=text,
-                        )
-                    if scanned.filled is not None:
-                        return Outcome(
-                            scanned.view,
-                            f"serial {clip(text)} recorded on the waiting line",
-                            cursor_line=scanned.filled,
-                            filled_line=scanned.filled,
-                        )
-                    assert scanned.added is not None
-                    result = scanned.added
-                else:
-                    result = orders.add_item(
-                        db, actor, order, barcode=barcode, serial=serial, start=start
-                    )
-            except DomainError as exc:
-                probe = text if text is not None else barcode
-                if (
-                    exc.code == "unknown_product"
-                    and probe
-                    and probe.isdigit()
-                    and len(probe) in BARCODE_DIGITS
-                ):
-                    why = not_a_barcode(probe)
-                    if why is not None:  # said, and no New product form for it
-                        raise DomainError(why, code="unknown_product") from exc
-                    exc.scanned_barcode = probe  # type: ignore[attr-defined]
-                raise
-            line_id = int(getattr(result.line, "line", result.line))
-            return Outcome(
-                result.order,
-                result.message or "added",
-                cursor_line=line_id,
-                prompt_line=line_id if result.prompt_serial else None,
-                added=True,
-            )
-
+        job = sale_jobs.add_job(
+            self.session.store,
+            self.sale_type,
+            self.delivery,
+            text,
+            barcode,
+            serial,
+            # Read when the job runs: the line the previous job added, if it still waits.
+            lambda: self.awaiting or shown_waiting,
+        )
         self.submit(job, pending=text if text is not None else f"{barcode} {serial}")
 
     def prompt_serial(
@@ -466,80 +379,3 @@ class SaleScreen(ConsoleScreen):
             self.focus_scan()
 
         self.app.push_screen(SerialEntry(view.order, line, serial, refusal), done)
-
-    # -- the line under the cursor ---------------------------------------------------------
-    def action_lines(self, step: int) -> None:
-        self.lines.focus()
-        self.lines.action_move(step if self.lines.has_focus else 0)
-
-    def on_sale_lines_typed(self, message: SaleLines.Typed) -> None:
-        field = self.query_one("#scan", ScanInput)
-        field.focus()
-        if message.ends:
-            field.enter()
-            return
-        field.value += message.character
-        field.cursor_position = len(field.value)
-
-    def on_sale_lines_acted(self, message: SaleLines.Acted) -> None:
-        line_id = message.line
-        view = self.view
-        line = next((ln for ln in view.lines if ln.line == line_id), None) if view else None
-        if line is None:
-            return
-        if message.action == "serial":
-            self.prompt_serial(line_id)
-        elif message.action == "mark":
-            self.lines.toggle_mark()
-        elif message.action in ("more", "less"):
-            quantity = line.quantity + (1 if message.action == "more" else -1)
-
-            def change(db: Database, actor: Actor, order: str | None) -> Outcome:
-                from serialpos.services.orders import set_quantity
-
-                view = set_quantity(db, actor, str(order), line_id, quantity)
-                return Outcome(
-                    view, f"line {line.number}: quantity {quantity}", cursor_line=line_id
-                )
-
-            self.submit(change)
-        elif message.action == "remove":
-
-            def remove(db: Database, actor: Actor, order: str | None) -> Outcome:
-                from serialpos.services.orders import remove_line
-
-                view = remove_line(db, actor, str(order), line_id)
-                return Outcome(view, f"line {line.number} removed")
-
-            self.submit(remove)
-
-    # -- order keys: sale_keys.OrderKeys does them ------------------------------------------
-    def action_back(self) -> None:
-        self.keys.back()
-
-    def action_pay(self) -> None:
-        self.keys.pay()
-
-    def action_fulfil(self) -> None:
-        self.keys.fulfil()
-
-    def action_menu(self) -> None:
-        self.keys.menu()
-
-    def action_sale_type(self) -> None:
-        self.keys.sale_type()
-
-    def action_customer(self) -> None:
-        self.keys.customer()
-
-    def action_park(self) -> None:
-        self.keys.park()
-
-    def action_void(self) -> None:
-        self.keys.void()
-
-    def action_orders(self) -> None:
-        self.keys.orders()
-
-    def action_pdf(self) -> None:
-        self.keys.pdf()

@@ -1,0 +1,172 @@
+"""The Counts screen's workers and the messages they answer by (split from
+tui/screens/counts.py along its seam, no behaviour changed).
+
+Every service call of a count runs in a thread worker: a count opened or resumed, a batch
+started or closed, a scan taken (in scan order, on the screen's job thread:
+:class:`~serialpos.tui.screens.base.OrderedJobs`), the reconciliation read, the count
+approved. What each found comes back as a message of its own, handled by
+:class:`~serialpos.tui.screens.counts.CountsScreen` as ``on_counts_screen_loaded`` and so on
+(the messages keep the screen's namespace); a refusal is said instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from textual import work
+from textual.message import Message
+
+from serialpos.tui.messages import ActionFailed
+from serialpos.tui.screens import count_jobs
+from serialpos.tui.screens.kept_refusals import KeepsRefusals
+
+if TYPE_CHECKING:
+    from serialpos.services.counts import Approval, CountInfo, Reconciliation, Taken
+    from serialpos.tui.screens.base import OrderedJobs
+
+
+@dataclass
+class Loaded(Message, namespace="counts_screen"):
+    """The open counts at the store were read (or a count was opened / resumed)."""
+
+    open_counts: list[CountInfo]
+    chosen: CountInfo | None
+
+
+@dataclass
+class BatchStarted(Message, namespace="counts_screen"):
+    """A batch was started."""
+
+    info: CountInfo
+    batch: int
+
+
+@dataclass
+class Scanned(Message, namespace="counts_screen"):
+    """A scan was recorded (or a product chosen)."""
+
+    taken: Taken
+
+
+@dataclass
+class ScanRefused(Message, namespace="counts_screen"):
+    """A scan was refused; nothing was counted (kept until seen)."""
+
+    message: str
+
+
+@dataclass
+class Reviewed(Message, namespace="counts_screen"):
+    """The reconciliation was read."""
+
+    result: Reconciliation
+
+
+@dataclass
+class Approved(Message, namespace="counts_screen"):
+    """The count was approved and its adjustments posted."""
+
+    done: Approval
+
+
+class CountWorkers(KeepsRefusals):
+    """The workers of the Counts screen: each posts what it found, or the refusal."""
+
+    count: CountInfo | None
+    batch_no: int | None
+    jobs: OrderedJobs
+    #: The product chosen by the latest scan (worker side).
+    _worker_current: str | None
+
+    # -- workers ------------------------------------------------------------------------
+    def _fail(self, exc: BaseException) -> None:
+        from serialpos.tui.backend import describe
+
+        self.post_message(ActionFailed(describe(exc)))
+
+    def _post(self, job: Callable[[], Message]) -> None:
+        """Worker side: run the job and post what it found; a refusal is said instead."""
+        try:
+            found = job()
+        except Exception as exc:
+            self._fail(exc)
+            return
+        self.post_message(found)
+
+    @work(thread=True, exclusive=True, group="counts-load")
+    def _load(self, skus: list[str] | None, resume: str | None) -> None:
+        store = self.session.store
+        self._post(lambda: Loaded(*count_jobs.load(self.console.database(), store, resume)))
+
+    @work(thread=True, exclusive=True, group="counts-load")
+    def _open(self, skus: list[str] | None) -> None:
+        actor, store = self.session.actor, self.session.store
+        self._post(
+            lambda: Loaded(*count_jobs.open_new(self.console.database(), actor, store, skus))
+        )
+
+    @work(thread=True, exclusive=True, group="counts-batch")
+    def _start_batch(self, counter: str) -> None:
+        count = self.count
+        assert count is not None
+        actor = self.session.actor
+        self._post(
+            lambda: BatchStarted(
+                *count_jobs.start_batch(self.console.database(), actor, count.number, counter)
+            )
+        )
+
+    @work(thread=True, group="counts-batch")
+    def _close_batch(self, batch: int) -> None:
+        count = self.count
+        assert count is not None
+        try:
+            from serialpos.services import counts
+
+            counts.close_batch(self.console.database(), self.session.actor, count.number, batch)
+        except Exception as exc:
+            self._fail(exc)
+
+    def _take(
+        self, *, text: str | None = None, gtin: str | None = None, serial: str | None = None
+    ) -> None:
+        # Scans arrive faster than a commit: every one lands, one at a time and in the order
+        # scanned, and each sees the product the scan before it chose.
+        count, batch = self.count, self.batch_no
+
+        def take() -> Message:
+            from serialpos.services import counts
+
+            if count is None or batch is None:
+                raise counts.UnknownBatch("start a batch first (F5/^N), then scan")
+            taken = counts.take(
+                self.console.database(),
+                self.session.actor,
+                count.number,
+                batch,
+                text=text,
+                gtin=gtin,
+                serial=serial,
+                current=self._worker_current,
+            )
+            self._worker_current = taken.current
+            return Scanned(taken)
+
+        self.jobs.submit(take)
+
+    @work(thread=True, exclusive=True, group="counts-review")
+    def _review(self, number: str) -> None:
+        self._post(lambda: Reviewed(count_jobs.review(self.console.database(), number)))
+
+    @work(thread=True, exclusive=True, group="counts-review")
+    def _approve(self, number: str) -> None:
+        actor = self.session.actor
+
+        def approve() -> Message:
+            outbox: Path = self.console.terminal_config().resolved_outbox()
+            return Approved(count_jobs.approve(self.console.database(), actor, number, outbox))
+
+        self._post(approve)
