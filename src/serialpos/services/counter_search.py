@@ -164,9 +164,9 @@ def search_in(
     refusal = serial_refusal(conn, text, store_id, store, order)
     if refusal is not None:
         return SearchAnswer(serial_refusal=refusal)
-    order = order_numbered(conn, text)
-    if order is not None:
-        return SearchAnswer(order=order)
+    found = order_numbered(conn, text)
+    if found is not None:
+        return SearchAnswer(order=found)
     if not searchable(text):
         return SearchAnswer()
     products, more = products_matching(conn, text, store_id)
