@@ -140,7 +140,7 @@ def test_a_refused_unit_refuses_the_whole_adjustment(
             shop,
             BOSS,
             "S1",
-            "lost",
+            "count_correction",
             None,
             add=items if add else (),
             remove=[StockItem("BIKE", ("B1",))] + ([] if add else items),
@@ -180,3 +180,21 @@ def test_serialized_inventory_off_adjusts_quantities(
     )
     assert [(ln.sku, ln.quantity, ln.serials) for ln in done.lines] == [("BIKE", -1, ())]
     assert qty(shop, "S1", "BIKE") == 1
+
+
+def test_a_reasons_direction_is_kept(shop: Database, outbox_folder: Path) -> None:
+    """The reason "found" adds, never removes: a found adjustment posted in removing mode
+    wrote units off with the reason "found". Refused at the scan and at posting, naming the
+    reason."""
+    with pytest.raises(BadRequest, match="reason 'found' adds units to stock"):
+        adjustments.check_unit(shop, "S1", "B1", None, add=False, reason="found")
+    with pytest.raises(BadRequest, match="reason 'found' adds units to stock"):
+        adjustments.adjust(
+            shop, BOSS, "S1", "found", None, remove=[StockItem("BIKE", ("B1",))], outbox=None
+        )
+    with pytest.raises(BadRequest, match="reason 'theft' removes units from stock"):
+        adjustments.adjust(
+            shop, BOSS, "S1", "theft", None, add=[StockItem("BIKE", ("B9",))], outbox=None
+        )
+    assert state(shop, "B1") == ("in_stock", "S1")
+    assert adjustments.check_unit(shop, "S1", "B9", "BIKE", add=True, reason="found").serial

@@ -85,6 +85,9 @@ def test_a_serial_that_cannot_be_sold_here_is_explained(shop: Database, admin: A
     set_serial(shop, admin, order, line, "A-1")
     with pytest.raises(Exception, match=f"serial A-1 is reserved on order {order}"):
         scan_at_counter(shop, admin, None, "A-1", waiting=None, start=START)
+    # Scanned again on the same sale: said so, with its line (it named the sale as another's).
+    with pytest.raises(Exception, match=r"serial A-1 is already on this sale, line 1$"):
+        scan_at_counter(shop, admin, order, "A-1", waiting=None, start=START)
     fulfil(shop, admin, order, settle_in="cash")
     with pytest.raises(Exception, match="serial A-1 is already sold") as sold:
         scan_at_counter(shop, admin, None, "A-1", waiting=None, start=START)

@@ -361,14 +361,38 @@ def test_console_entries_product_then_serials_gs1_and_quantities(
     assert cable.message == "CAB: +1, 1 in batch 1 (+N for more)"
     more = take(db, admin, number, 1, text="+3", current="CAB")
     assert more.outcome is not None and more.outcome.batch_total == 4
-    # A serial after a product without serials is resolved by the ledger.
+    # A serial after a product without serials is resolved by the ledger; it counts under
+    # its own product and the selection stays (the next +N is still cables).
     phone = take(db, admin, number, 1, text="A3", current="CAB")
-    assert phone.current == "PH"
+    assert phone.current == "CAB"
+    assert phone.outcome is not None and phone.outcome.sku == "PH"
+    assert phone.message == "A3 counted as PH; CAB stays selected"
     with pytest.raises(BadRequest, match=r"scan the product first, then its quantity \(\+N\)"):
         take(db, admin, number, 1, text="+2")
     result = reconcile(db, number)
     assert result.matched == 3 and not result.missing
     assert [(q.sku, q.counted) for q in result.quantities] == [("CAB", 4)]
+
+
+def test_a_serial_of_another_product_never_changes_the_selected_product(
+    shop: Database, admin: Actor
+) -> None:
+    """The walk's drill and bike: TAB chosen on purpose, a PH serial scanned in between, then a
+    new serial: it is a TAB (it was counted as the stray serial's product before)."""
+    db = shop
+    number = open_count(db, admin, "S1").number
+    start_batch(db, admin, number, "Ann")
+    chosen = take(db, admin, number, 1, text="TAB")
+    assert chosen.current == "TAB"
+    stray = take(db, admin, number, 1, text="A1", current="TAB")
+    assert stray.current == "TAB"
+    assert stray.outcome is not None and (stray.outcome.sku, stray.outcome.serial) == ("PH", "A1")
+    assert stray.message == "A1 counted as PH; TAB stays selected"
+    new = take(db, admin, number, 1, text="T-NEW9", current=stray.current)
+    assert new.outcome is not None and (new.outcome.sku, new.outcome.serial) == ("TAB", "T-NEW9")
+    assert new.current == "TAB"
+    result = reconcile(db, number)
+    assert [(u.sku, u.serial) for u in result.never_seen] == [("TAB", "T-NEW9")]
 
 
 def test_with_serialized_inventory_off_a_product_scan_counts_a_unit(

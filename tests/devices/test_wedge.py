@@ -156,3 +156,29 @@ def test_timestamps_going_backwards_do_not_join_a_run() -> None:
 def test_thresholds_must_be_positive(interval: int, length: int) -> None:
     with pytest.raises(ValueError):
         WedgeDetector(interval, length)
+
+
+def test_a_scan_cut_by_a_pause_and_its_tail_are_scan_like_never_menu_keys() -> None:
+    """The walk's jittered scan on Home: 'ZB2400', a pause past the gap, '0101' Enter. The
+    first part is scan-like (as long as a scan); the part within a second after it is its
+    tail, even when short; a key a person presses later is theirs again."""
+    detector = WedgeDetector()  # 300 ms gap, 4 characters
+    last = type_keys(detector, "ZB2400", 10.0, 2)
+    assert not detector.continues(last + 0.5)
+    assert detector.scan_like()
+    assert detector.cut() == "ZB2400"
+    detector.character("0", last + 0.5)
+    assert detector.tail and detector.scan_like()
+    assert detector.cut() == "0"  # a tail even at one character
+    late = last + 0.5 + 2.0
+    detector.character("2", late)  # a menu key, seconds later
+    assert not detector.tail and not detector.scan_like()
+
+
+def test_a_menu_key_alone_is_not_scan_like() -> None:
+    detector = WedgeDetector()
+    detector.character("3", 10.0)
+    assert not detector.scan_like()
+    detector.interrupt()
+    type_keys(detector, "12", 20.0, 100)  # two quick keys: still a person's
+    assert not detector.scan_like()

@@ -82,7 +82,7 @@ def test_console_stock_documents_journal_and_reach_central(chain: Chain, tmp_pat
             db,
             mia,
             "S1",
-            "damaged",
+            "count_correction",
             "dropped",
             remove=[StockItem("SF1", ("SF-3",))],
             add=[StockItem("SFQ", (), 1)],

@@ -105,6 +105,8 @@ async def test_a_manager_removes_and_adds_units(
         assert said(pilot) == "✓ AC-CASE15: 3 counted · 5 units in all"
         await pilot.press("ctrl+f")
         await settle(pilot)
+        await pilot.press("y")  # posting asks first
+        await settle(pilot)
         assert said(pilot).startswith(
             "✓ posted A-S01-000001: 5 units (+3 on hand), other: shelf 4 recount"
         ), said(pilot)
@@ -153,3 +155,45 @@ async def test_found_units_take_no_serial_of_a_gone_unit_of_another_product(
     assert [(c.sku, c.state) for c in lookup_serial(demo_db, "ZB24000101")] == [
         ("LT-ZEN14", "sold")
     ]
+
+
+@pytest.mark.parametrize("size", SIZES)
+@async_test
+async def test_found_adds_units_and_posting_asks_first(
+    make_app: MakeApp, demo_db: Database, size: tuple[int, int], outbox_folder: Path
+) -> None:
+    """The walk: 9, 3 Enter (found), Enter, DRL18-A001 Enter, F10 opened in removing mode and
+    posted at once, writing the drill off "found". Found adds; F10 asks."""
+    from serialpos.tui.screens.serial_mode import Confirm
+
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        await log_in(pilot, "manager")
+        await pilot.press("9")
+        await settle(pilot)
+        await type_in(pilot, "3")  # found
+        await type_in(pilot, "")  # no note
+        assert "ADDING · found" in screen_text(app)
+        await type_in(pilot, "DRL18-A001")  # adding: never taken out of stock
+        assert said(pilot).startswith("✗ serial DRL18-A001 needs its product")
+        await type_in(pilot, "")  # seen
+        await pilot.press("f5")  # found only adds
+        await settle(pilot)
+        assert said(pilot).startswith("✗ reason 'found' only adds units")
+        await type_in(pilot, "")  # seen
+        await type_in(pilot, "TL-DRL18")
+        await type_in(pilot, "DRL18-A009")
+        await pilot.press("f10")
+        await settle(pilot)
+        assert isinstance(app.screen, Confirm)
+        assert "add 1 unit" in " ".join(screen_text(app).split())
+        await pilot.press("n")
+        await settle(pilot)
+        assert said(pilot) == "› not yet: go on scanning"
+        await pilot.press("f10")
+        await settle(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+        assert said(pilot).startswith("✓ posted A-S01-000001: 1 unit (+1 on hand), found")
+    assert where(demo_db, "DRL18-A001") == ("in_stock", "S01")
+    assert where(demo_db, "DRL18-A009") == ("in_stock", "S01")

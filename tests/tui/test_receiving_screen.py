@@ -114,22 +114,24 @@ async def test_asn_checklist_errors_alerts_check_mark_and_completion(
         assert screen.receiving.checklist.received == 0
 
         # A bare serial finds its own product's line whichever product is selected (it was
-        # refused "scan LT-ZEN14 first"); a repeat alerts.
+        # refused "scan LT-ZEN14 first"), and the selected product stays; a repeat alerts.
         await enter(pilot, screen, "AP-FRG300")
         await enter(pilot, screen, "ZB24100001")
-        assert message(app) == "✓ LT-ZEN14 ZB24100001: 1 of 2"
-        assert screen.current == "LT-ZEN14"
+        assert message(app) == "✓ LT-ZEN14 ZB24100001: 1 of 2 (AP-FRG300 stays selected)"
+        assert screen.current == "AP-FRG300"
         view = screen.query_one(ChecklistView)
-        assert "ZB24100002 to scan" in view.visible_text()  # the listed one still to come
+        assert "▸  AP-FRG300" in view.visible_text()
         await enter(pilot, screen, "ZB24100001")
         assert message(app) == "✗ serial ZB24100001 was already scanned (counted once)"
         assert len(rung) == 6
         await enter(pilot, screen, "")  # seen (kept until then: kept_refusals.py)
         await enter(pilot, screen, "AP-FRG300")
         await enter(pilot, screen, "ZB24100002")
-        assert message(app) == "✓ LT-ZEN14 ZB24100002: 2 of 2 ✓ LT-ZEN14 complete"
-        assert "▸✓ LT-ZEN14" in view.visible_text()  # the check mark, not colour alone
-        assert "▸✓ LT-ZEN14" in screen_text(app)
+        assert message(app) == (
+            "✓ LT-ZEN14 ZB24100002: 2 of 2 ✓ LT-ZEN14 complete (AP-FRG300 stays selected)"
+        )
+        assert " ✓ LT-ZEN14" in view.visible_text()  # the check mark, not colour alone
+        assert " ✓ LT-ZEN14" in screen_text(app)
 
         # Receive all is refused while the two AP-FRG300 units are unscanned.
         await pilot.press("f6")

@@ -115,6 +115,11 @@ async def test_scan_units_back_to_the_vendor(
         assert app.screen is screen
         await pilot.press("ctrl+f")
         await settle(pilot)
+        assert getattr(app.screen, "question", "") == (
+            "Return 7 units to Aurora Devices? They leave stock now."
+        )
+        await pilot.press("y")
+        await settle(pilot)
         assert said(pilot).startswith("✓ returned V-S01-000001: 7 units to Aurora Devices")
         assert "V-S01-000001" in screen_text(app)
         await type_in(pilot, PHONES[0])
@@ -148,6 +153,11 @@ async def test_serialized_inventory_off_counts_instead_of_scanning(
         assert "how many PH-AUR15?" in screen.field.placeholder
         await type_in(pilot, "2")
         await pilot.press("ctrl+f")
+        await settle(pilot)
+        assert getattr(app.screen, "question", "") == (
+            "Return 3 units to Aurora Devices? They leave stock now."
+        )
+        await pilot.press("y")
         await settle(pilot)
         assert said(pilot).startswith("✓ returned V-S01-000001: 3 units to Aurora Devices")
     assert stock_levels(demo_db, store="S01", sku="PH-AUR15")[0].quantity == 2

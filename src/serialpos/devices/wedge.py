@@ -27,6 +27,10 @@ if TYPE_CHECKING:
 
 #: A run longer than this is a key held down or a runaway, never a barcode (the decoder's cap).
 MAX_BURST_LENGTH: Final = 4096
+#: Seconds after a scan cut by a pause in which characters are still that scan's tail, never
+#: menu keys: a link's stall or a scanner's jitter is well under it, and a person who means a
+#: menu key after a scan has looked at the screen first, which takes longer.
+TAIL_WINDOW_S: Final = 1.0
 #: The settings' default gap (devices/settings.py, which is not imported here at run time: it
 #: loads the config module); a test checks the two agree.
 DEFAULT_KEY_GAP_MS: Final = 300
@@ -67,6 +71,8 @@ class WedgeDetector:
         self._run: list[str] = []
         self._started = 0.0
         self._last: float | None = None
+        self._cut_at: float | None = None  # when the latest scan cut by a pause ended
+        self.tail = False  # the current run follows a cut scan closely: it is its tail
 
     @classmethod
     def from_settings(cls, settings: WedgeSettings) -> WedgeDetector:
@@ -94,6 +100,8 @@ class WedgeDetector:
         if fresh:
             self._run = []
             self._started = at
+            cut = self._cut_at
+            self.tail = cut is not None and 0 <= at - cut <= TAIL_WINDOW_S
         self._run.append(char)
         self._last = at
         return fresh
@@ -107,7 +115,22 @@ class WedgeDetector:
         self.interrupt()
         return burst
 
+    def scan_like(self) -> bool:
+        """Whether the current run, over without an Enter, was a scan cut by a pause rather
+        than a person's keys: as long as a scan (``min_length`` characters at burst pace), or
+        the tail of a scan cut just before. Its keys must not act: on the home menu its
+        digits opened a flow and the rest of the scan was searched there."""
+        return bool(self._run) and (self.tail or len(self._run) >= self.min_length)
+
+    def cut(self) -> str:
+        """End the current run as a cut scan (see :meth:`scan_like`); its text."""
+        text = self.run
+        self._cut_at = self._last
+        self.interrupt()
+        return text
+
     def interrupt(self) -> None:
         """Any other key (Tab, an arrow, Backspace, a Ctrl key): the run is typing, and over."""
         self._run = []
         self._last = None
+        self.tail = False

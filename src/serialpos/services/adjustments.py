@@ -14,6 +14,7 @@ from sqlalchemy.engine import Connection
 
 from serialpos.db import repo
 from serialpos.db.engine import Database
+from serialpos.domain.adjustment_reasons import check_direction
 from serialpos.domain.errors import BadRequest
 from serialpos.domain.event_files import EventLine, EventType
 from serialpos.domain.events import DocumentRef
@@ -58,10 +59,20 @@ def reason_text(code: str, note: str | None) -> str:
 
 
 def check_unit(
-    db: Database, store: str, raw_serial: str, sku: str | None, *, add: bool, labelled: bool = False
+    db: Database,
+    store: str,
+    raw_serial: str,
+    sku: str | None,
+    *,
+    add: bool,
+    labelled: bool = False,
+    reason: str | None = None,
 ) -> PickedUnit:
     """Whether a scanned unit may be added to (not known, or written off) or removed from (in
-    stock here) the store's stock."""
+    stock here) the store's stock. ``reason``: refused when the unit would move against it
+    (a "found" unit is never removed), at the scan rather than at posting."""
+    if reason is not None:
+        check_direction(reason, adds=add, removes=not add)
     action = Action.ADJUST_ADD if add else Action.ADJUST_REMOVE
     return db.read(
         lambda conn: resolve_unit(db, conn, store, raw_serial, sku, action, labelled=labelled)
@@ -86,6 +97,8 @@ def adjust(
     terminal the adjustment is journaled in its own transaction (services/journal_sink.py)."""
     require_adjust(actor)
     why = reason_text(reason, note)
+    if number is None:  # a till's line already recorded there is applied as recorded
+        check_direction(reason, adds=bool(add), removes=bool(remove))
     steps = []
     if remove:
         steps += steps_for(Action.ADJUST_REMOVE, store, remove)

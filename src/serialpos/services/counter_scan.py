@@ -103,7 +103,7 @@ def _searched(
     store = start.store if start is not None else (get_order(db, order).store if order else None)
     if store is None:
         return None
-    answer = search_counter(db, text, store)
+    answer = search_counter(db, text, store, order)
     if answer.serial_refusal is not None:
         raise answer.serial_refusal
     if answer.order is not None:

@@ -106,10 +106,17 @@ def order_numbered(conn: Connection, text: str) -> OrderFound | None:
 
 
 def why_not_here(
-    conn: Connection, unit: repo.UnitRow, serial: str, store_id: int, store: str
+    conn: Connection,
+    unit: repo.UnitRow,
+    serial: str,
+    store_id: int,
+    store: str,
+    order: str | None = None,
 ) -> DomainError | None:
     """Why the unit with ``serial`` cannot be sold at ``store``, or None if it can: the
-    sentence the serial dialog and the sale field both show."""
+    sentence the serial dialog and the sale field both show. ``order``: the sale being rung
+    up; a unit already on it is said so, with its line (it named the same order as if
+    another sale held the unit)."""
     state = UnitState(unit.state)
     where = repo.store_codes(conn).get(unit.store_id, "?")
     if state is UnitState.IN_STOCK:
@@ -119,6 +126,9 @@ def why_not_here(
             )
         return None
     if state is UnitState.RESERVED:
+        holder = orepo.holding_line(conn, unit.reserved_line)
+        if order is not None and holder is not None and holder.number == order:
+            return Reserved(f"serial {serial} is already on this sale, line {holder.line_number}")
         return Reserved(
             f"serial {serial} is {orepo.holder_text(conn, unit.reserved_line)} (at {where})"
         )
@@ -127,7 +137,9 @@ def why_not_here(
     return NotInStock(f"serial {serial} is {state.label} at {where}, not in stock")
 
 
-def serial_refusal(conn: Connection, text: str, store_id: int, store: str) -> DomainError | None:
+def serial_refusal(
+    conn: Connection, text: str, store_id: int, store: str, order: str | None = None
+) -> DomainError | None:
     """A unit with exactly this serial (any product) that cannot be sold here, explained."""
     value = text.strip()
     if not value or len(value) > 64:
@@ -137,28 +149,30 @@ def serial_refusal(conn: Connection, text: str, store_id: int, store: str) -> Do
     ).scalars():
         unit = unit_sql.unit_by_serial(conn, int(pid), value)
         if unit is not None:
-            problem = why_not_here(conn, unit, value, store_id, store)
+            problem = why_not_here(conn, unit, value, store_id, store, order)
             if problem is not None:
                 return problem
     return None
 
 
-def search_in(conn: Connection, db: Database, text: str, store: str) -> SearchAnswer:
+def search_in(
+    conn: Connection, db: Database, text: str, store: str, order: str | None = None
+) -> SearchAnswer:
     """What ``text`` finds at ``store``: a serial's explanation first (a serial is exact),
     then an order or invoice number, then products by SKU or name."""
     store_id = repo.store_id(db, conn, store)
-    refusal = serial_refusal(conn, text, store_id, store)
+    refusal = serial_refusal(conn, text, store_id, store, order)
     if refusal is not None:
         return SearchAnswer(serial_refusal=refusal)
-    order = order_numbered(conn, text)
-    if order is not None:
-        return SearchAnswer(order=order)
+    found = order_numbered(conn, text)
+    if found is not None:
+        return SearchAnswer(order=found)
     if not searchable(text):
         return SearchAnswer()
     products, more = products_matching(conn, text, store_id)
     return SearchAnswer(tuple(products), more)
 
 
-def search_counter(db: Database, text: str, store: str) -> SearchAnswer:
-    """:func:`search_in` in a read transaction of its own."""
-    return db.read(lambda conn: search_in(conn, db, text, store))
+def search_counter(db: Database, text: str, store: str, order: str | None = None) -> SearchAnswer:
+    """:func:`search_in` in a read transaction of its own (``order``: the sale in hand)."""
+    return db.read(lambda conn: search_in(conn, db, text, store, order))

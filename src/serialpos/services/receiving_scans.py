@@ -35,6 +35,8 @@ if TYPE_CHECKING:
     from serialpos.services.receiving import ReceivingSession
 
 _QUANTITY = re.compile(r"[+-]?\d{1,6}")
+#: The most one typed quantity may say (the six digits :data:`_QUANTITY` takes).
+MAX_ENTERED = 999_999
 _LIST = re.compile(r"\S[\s,;]+\S")
 #: How often a long pasted list says how far its checks are (serials).
 PROGRESS_EVERY = 500
@@ -280,6 +282,8 @@ class ChecklistScans:
         owner = line_for_serial(
             self.database(), text, self._owner(text), frozenset(checklist.lines)
         )
+        if owner is not None and line is not None and owner != current:
+            return self._other_line_serial(owner, line.sku, text)
         if owner is not None:
             return self._scan_serial(owner, text)  # the serial's own product's line
         if line is None:
@@ -288,11 +292,34 @@ class ChecklistScans:
                 "barcode or SKU), then its serials"
             )
         if not line.serialized:
+            if re.fullmatch(r"[+-]?\d+", text):  # a number, past what one entry takes
+                raise BadRequest(
+                    f"{line.sku}: at most {MAX_ENTERED:,} units in one entry ('{clip(text)}' "
+                    "is too many): type it in parts"
+                )
             raise BadRequest(
                 f"{line.sku} is counted, not scanned: type how many arrived "
                 f"('{clip(text)}' is not a number), or scan another product"
             )
         return self._scan_serial(line.sku, text)
+
+    def _other_line_serial(self, owner: str, selected: str, serial: str) -> Outcome:
+        """A bare serial of another product's line while a product is selected: it is
+        received on its own line and the selection stays. The person chose the selected
+        product on purpose; a stray serial in between must not make the next new serial
+        another product's (it was refused, naming the stray's product)."""
+        done = self._scan_serial(owner, serial)
+        self.current = selected
+        message = done.message if done.alert else f"{done.message} ({selected} stays selected)"
+        return Outcome(
+            selected,
+            message,
+            self.missing(selected),
+            alert=done.alert,
+            warn=done.warn,
+            to_newest=False,
+            full=True,
+        )
 
     def take_list(self, text: str) -> Outcome:
         """A pasted list or a range for the selected product: every serial checked, and one

@@ -115,6 +115,7 @@ class SerialposApp(ScannersApp, inherit_bindings=False):  # not Textual's ^Q qui
         self.session: Session | None = None
         self._source_lock = threading.Lock()
         self.wedge = KeyboardWedge(self, self._dispatch_key, self._wedge_burst, key_clock, key_hold)
+        self.wedge.on_cut = self._wedge_cut
         self.type_ahead = TypeAhead(self._route_key)
         self.scan_sources: tuple[ScanSource, ...] = ()
         self.scanner_states: dict[str, SourceState] = {}
@@ -193,7 +194,36 @@ class SerialposApp(ScannersApp, inherit_bindings=False):  # not Textual's ^Q qui
             await self.wedge.stand_down()
         elif await self.wedge.observe(event):
             return
+        if event.key == "tab" and self._tab_to_scan_field(event):
+            return
         await super().on_event(event)
+
+    def _wedge_cut(self, text: str) -> None:
+        """A scan cut by a pause where no field takes it (the home menu, a table): its keys
+        did nothing; the person is told to scan again where scans go."""
+        from serialpos.domain.text import clip
+
+        screen = self.screen
+        said = (
+            f"'{clip(text, 24)}' looks like a scan cut by a pause: not used. Scan a serial "
+            "in a screen (1 Lookup, 3 Sale…), or scan it again"
+        )
+        if isinstance(screen, ConsoleScreen):
+            screen.show_error(said)
+        else:
+            self.bell()
+
+    def _tab_to_scan_field(self, event: events.Key) -> bool:
+        """A Tab while a scan field has the focus goes to the field, behind the keys before
+        it, instead of the app's Tab binding: a Tab ending a scanner's burst ends the scan
+        there (a scanner set with a Tab suffix); otherwise the field moves the focus on."""
+        from serialpos.tui.widgets.scan_input import ScanInput
+
+        field = self.focused
+        if not isinstance(field, ScanInput):
+            return False
+        field._forward_event(event)
+        return True
 
     def _submits_login(self) -> bool:
         """Whether an Enter (or a newline) just given to the login form submits it: a field

@@ -17,6 +17,10 @@ text field in focus (the home menu, a table whose letter and digit keys act). Th
   menu entry, only ``key_gap_ms`` later.
 
 Enter after a run that is not a scan (too short, too late) is just Enter.
+
+A run as long as a scan that ends without an Enter (the link paused mid-scan), and whatever
+follows it within a second, is a scan cut by a pause: its keys are dropped, never dispatched,
+and the screen says so (on the home menu its digits opened a flow and searched its tail).
 """
 
 from __future__ import annotations
@@ -96,6 +100,8 @@ class KeyboardWedge:
         self._held: list[events.Key] = []
         self._release_at = 0.0
         self._timer: Timer | None = None
+        #: Told the text of a scan cut by a pause (its keys are dropped, never dispatched).
+        self.on_cut: BurstHandler | None = None
 
     @property
     def detector(self) -> WedgeDetector:
@@ -157,11 +163,14 @@ class KeyboardWedge:
         char = typed_character(event)
         if char is not None:
             if not detector.continues(at):
-                await self.release()  # what was held is a finished run: a person typing
+                await self._run_over()  # a finished run: a person typing, or a cut scan
             detector.character(char, at)
             self._hold(event)
             return True
         if event.key == "enter":
+            if detector.tail and detector.continues(at):  # the rest of a cut scan, closed
+                self._cut()
+                return True
             burst = detector.enter(at)
             if burst is None:
                 await self.release()
@@ -172,6 +181,20 @@ class KeyboardWedge:
         detector.interrupt()
         await self.release()
         return False
+
+    async def _run_over(self) -> None:
+        """The held run is over without an Enter: a scan cut by a pause is dropped and said
+        (:meth:`WedgeDetector.scan_like`); anything else was typed, and its keys act."""
+        if self._held and self._watching().scan_like():
+            self._cut()
+            return
+        await self.release()
+
+    def _cut(self) -> None:
+        text = self._watching().cut()
+        self._held.clear()
+        if self.on_cut is not None:
+            self.on_cut(text)
 
     async def stand_down(self) -> None:
         """The wedge is off for the screen in front: let go of held keys, forget the run."""
@@ -207,9 +230,9 @@ class KeyboardWedge:
         if self._held and left > 0.001:
             self._timer = self.app.set_timer(left, self._timer_fired)
             return
-        if self._held:
-            self._watching().interrupt()  # no Enter came in time: the run was typing
-            await self.release()
+        if self._held:  # no Enter came in time: typing, or a scan cut by a pause
+            await self._run_over()
+            self._watching().interrupt()
 
 
 def type_into_focused(screen: Screen[Any], text: str) -> bool:

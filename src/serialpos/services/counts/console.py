@@ -97,7 +97,9 @@ def take(
       its serials follow; counted by quantity -> one unit counted (and it becomes current);
     - ``+N`` / ``-N``: N units of the current product counted (or taken back);
     - GS1 product + serial (``gtin`` and ``serial``): that unit;
-    - anything else is a serial: of the current product, or resolved by the ledger.
+    - anything else is a serial: of the current product, or resolved by the ledger. A serial
+      never changes a current product (a product or a GS1 label does); with none, the
+      serial's product becomes current.
     """
 
     def work(conn: Connection) -> Taken:
@@ -171,6 +173,20 @@ def take(
         else:
             raise BadRequest(f"'{clip(entry)}' is not a serial: scan a product or a serial")
         done = scan_in(db, conn, actor, found, batch, scanned, tracked)
-        return Taken(done.sku, done, done.message)
+        kept = done.sku if current is None else current  # nothing chosen: its product is
+        return Taken(kept, done, serial_counted_message(done, current))
 
     return db.write(work)
+
+
+def serial_counted_message(done: ScanOutcome, current: str | None) -> str:
+    """What a bare serial's scan says. A serial counts under its own product and never
+    changes the selected one: the operator chose that product on purpose, and a stray serial
+    of another product in between (a bike's, among drills) must not turn the next new drill
+    serial into a bike. So when the serial is another product's, the message says so
+    ("WTU123456789A counted as BK-CITY7") and which product is still selected."""
+    if current is None or done.sku == current or done.serial is None:
+        return done.message
+    if done.alert:
+        return f"{done.message} ({current} stays selected)"
+    return f"{done.serial} counted as {done.sku}; {current} stays selected"

@@ -96,7 +96,7 @@ def _unavailable(
         return None  # the sale's case: no store names needed
     from serialpos.services.counter_search import why_not_here
 
-    return why_not_here(ctx.conn, unit, serial, ctx.store_id, ctx.store)
+    return why_not_here(ctx.conn, unit, serial, ctx.store_id, ctx.store, ctx.number)
 
 
 def _set_serial_in(

@@ -96,6 +96,7 @@ class AdjustmentsScreen(CheckedScanOutScreen):
         return super().list_title()
 
     def take_entry(self, text: str) -> bool:
+        from serialpos.domain.adjustment_reasons import starts_adding
         from serialpos.domain.errors import BadRequest
         from serialpos.services.adjustments import MAX_NOTE, REASONS
         from serialpos.services.rtv import text_field
@@ -114,6 +115,7 @@ class AdjustmentsScreen(CheckedScanOutScreen):
                 )
                 return True
             self.reason = code
+            self.adding = starts_adding(code)  # the reason's direction, not the last mode
             self.message_line.ok(f"reason: {REASONS[code]}; now a note (Enter for none)")
         else:
             try:
@@ -127,7 +129,7 @@ class AdjustmentsScreen(CheckedScanOutScreen):
                 self._row,
                 empty="nothing scanned yet: scan a unit, or a product first",
             )
-            self.message_line.ok("scan the units to remove (F5: add units instead)")
+            self.message_line.ok(self._scan_words())
         self.show_state()
         return True
 
@@ -137,7 +139,26 @@ class AdjustmentsScreen(CheckedScanOutScreen):
         self.take_entry(scan.decoded.text or str(scan.raw))
         return True
 
+    def _scan_words(self) -> str:
+        from serialpos.domain.adjustment_reasons import Direction, direction_of
+
+        if direction_of(self.reason) is not Direction.EITHER:
+            way = "found: add" if self.adding else "remove"
+            return f"scan the units to {way} ({self.reason} {'adds' if self.adding else 'removes'})"
+        if self.adding:
+            return "scan the units to add (F5: remove units instead)"
+        return "scan the units to remove (F5: add units instead)"
+
     def action_direction(self) -> None:
+        from serialpos.domain.adjustment_reasons import Direction, direction_of
+
+        way = direction_of(self.reason) if self.reason else Direction.EITHER
+        if way is not Direction.EITHER:
+            self.show_error(
+                f"reason '{self.reason}' only {'adds' if way is Direction.ADD else 'removes'} "
+                "units: a count correction or 'other' goes either way"
+            )
+            return
         self.adding = not self.adding
         self.show_state()
         self.message_line.note(
@@ -150,7 +171,22 @@ class AdjustmentsScreen(CheckedScanOutScreen):
     def check(self, db: Database, raw: str, sku: str | None, labelled: bool = False) -> PickedUnit:
         from serialpos.services.adjustments import check_unit
 
-        return check_unit(db, self.store, raw, sku, add=self.adding, labelled=labelled)
+        return check_unit(
+            db, self.store, raw, sku, add=self.adding, labelled=labelled, reason=self.reason
+        )
+
+    def finish_question(self) -> str | None:
+        """Posting asks first, as every posting key does: the units leave (or enter) stock."""
+        adds = sum(1 for e in self.entries if e.sign > 0)
+        adds += sum(q for (_sku, sign), q in self.quantities.items() if sign > 0)
+        removes = sum(1 for e in self.entries if e.sign < 0)
+        removes += sum(q for (_sku, sign), q in self.quantities.items() if sign < 0)
+        parts = [f"add {units(adds)}"] if adds else []
+        parts += [f"write off {units(removes)}"] if removes else []
+        if not parts:
+            return None  # nothing scanned: posting says so itself
+        what = " and ".join(parts)
+        return f"Post the adjustment ({self.reason}): {what}? The ledger records it now."
 
     def finish_job(self, db: Database) -> CheckedScanOutScreen.Finished:
         from serialpos.domain.errors import BadRequest

@@ -96,7 +96,13 @@ class RtvScreen(CheckedScanOutScreen):
         return check_unit(db, self.store, raw, sku, labelled=labelled)
 
     def finish_question(self) -> str | None:
-        return None
+        """Returning asks first, as every posting key does: the units leave stock for good
+        (F10 posted at once; a slip of the finger sent the vendor a batch still being
+        scanned)."""
+        count = len(self.entries) + sum(q for q in self.quantities.values() if q > 0)
+        if self.stage != "scan" or not count:
+            return None  # refused by the job itself, naming what is missing
+        return f"Return {units(count)} to {self.vendor}? They leave stock now."
 
     def finish_job(self, db: Database) -> CheckedScanOutScreen.Finished:
         from serialpos.domain.errors import BadRequest

@@ -9,11 +9,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from textual.widgets import Input
-
 from serialpos.tui.screens import sale_jobs
 from serialpos.tui.screens.base import ConsoleScreen
 from serialpos.tui.widgets.sale_lines import SaleLines
+from serialpos.tui.widgets.scan_input import ScanInput
 
 if TYPE_CHECKING:
     from serialpos.services.orders import OrderView
@@ -44,8 +43,11 @@ class SaleActions(ConsoleScreen):
         self.lines.action_move(step if self.lines.has_focus else 0)
 
     def on_sale_lines_typed(self, message: SaleLines.Typed) -> None:
-        field = self.query_one("#scan", Input)
+        field = self.query_one("#scan", ScanInput)
         field.focus()
+        if message.ends:  # the Enter of a scan begun on the lines
+            field.enter()
+            return
         field.value += message.character
         field.cursor_position = len(field.value)
 

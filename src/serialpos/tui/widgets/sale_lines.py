@@ -12,7 +12,8 @@ The serial indicator is a colour (component classes styled in screens.tcss) *and
 ``NO_COLOR``. The serial is shown whole: the product name gives way (on a narrow terminal the
 serial comes first, right after the line number), so two units on one sale are told apart.
 Keys: arrows move, ``s`` serial, ``+``/``-`` quantity, Delete removes, Space marks a line
-(returns, fulfil chosen lines); any other character goes back to the scan field.
+(returns, fulfil chosen lines); any other character goes back to the scan field, and so does
+every character after it until Enter (a scan's ``-`` or ``+`` is part of the scan).
 """
 
 from __future__ import annotations
@@ -34,6 +35,9 @@ from serialpos.tui.widgets.kept_rows import UNKNOWN, KeptRows
 
 if TYPE_CHECKING:
     from serialpos.services.orders.views import OrderLineView
+
+#: Keys that end a scan begun on the lines (Enter, a line feed, a scanner's Tab suffix).
+SCAN_ENDS = frozenset({"enter", "ctrl+j", "tab"})
 
 INDICATOR_CLASS = {
     "missing_required": "sale-lines--required",
@@ -182,9 +186,11 @@ class SaleLines(Widget, can_focus=True):
 
     @dataclass
     class Typed(Message):
-        """A character typed while the lines had focus: it belongs in the scan field."""
+        """A character typed while the lines had focus: it belongs in the scan field;
+        ``ends``: the Enter that ends the scan those characters began."""
 
         character: str
+        ends: bool = False
 
     #: Characters this widget keeps (its keys); any other one goes to the scan field.
     KEPT = "s+=- "
@@ -197,6 +203,7 @@ class SaleLines(Widget, can_focus=True):
         self.marked: set[int] = set()
         self.damaged: set[int] = set()
         self.pending: list[str] = []  # scans on their way to the service, shown at once
+        self.scanning = False  # a scan (or typed text) has begun: every character is its own
         self.empty = empty
         self._kept = KeptRows(self)
 
@@ -287,8 +294,20 @@ class SaleLines(Widget, can_focus=True):
             self.post_message(self.Acted(action, current.line))
 
     def on_key(self, event: events.Key) -> None:
+        """A character that is no line key begins a scan (or typed text): it and every
+        character after it, ``-``, ``+``, ``s`` and Space included, go to the scan field
+        until a key that types nothing (Enter, an arrow) ends it. A scanner's characters are
+        never commands: ``DRL18-A002`` took its ``-`` as "one less" on the line."""
         char = event.character
-        if char and len(char) == 1 and char.isprintable() and char not in self.KEPT:
+        if not (char and len(char) == 1 and char.isprintable()):
+            if self.scanning and event.key in SCAN_ENDS:  # the scan's own Enter: it ends it
+                event.stop()
+                event.prevent_default()
+                self.post_message(self.Typed("", ends=True))
+            self.scanning = False
+            return
+        if self.scanning or char not in self.KEPT:
+            self.scanning = True
             event.stop()
             event.prevent_default()
             self.post_message(self.Typed(char))
@@ -314,6 +333,7 @@ class SaleLines(Widget, can_focus=True):
         self.refresh()
 
     def on_focus(self) -> None:
+        self.scanning = False  # focus comes back by a deliberate key: line keys act again
         self.refresh()
 
     def on_blur(self) -> None:

@@ -13,9 +13,11 @@ lands on them are one entry, as they are one line of text.
 key has bubbled up to the app, by which time the next scan's keys are already in the field,
 and a screen that clears the field in its ``Submitted`` handler would clear them too.
 
-A line feed (^J) ends an entry as Enter does: a wedge scanner set to end its scans with LF
-instead of CR sends ^J, and a field that ignored it would leave the scan in place for the next
-one to be appended to. ^J is handled in the same key handler as Enter, so the order holds.
+A Tab right after a burst ends an entry too (a scanner configured with a Tab suffix): see
+:meth:`ScanInput._ends_burst`. A line feed (^J) ends an entry as Enter does: a wedge scanner
+set to end its scans with LF instead of CR sends ^J, and a field that ignored it would leave
+the scan in place for the next one to be appended to. ^J is handled in the same key handler
+as Enter, so the order holds.
 
 GS (ASCII 29, GS1's FNC1, sent by a scanner as Ctrl+]) is a control character that a field
 cannot show; it is shown as ``␝`` and given back as GS in the entry, so GS1 element strings
@@ -25,7 +27,7 @@ typed by a wedge decode as they would from a serial-port scanner.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from textual import events
 from textual.binding import Binding, BindingType
@@ -37,6 +39,16 @@ from serialpos.tui.widgets.capped_input import CappedInput
 GS = "\x1d"
 #: How GS is shown in the field (Unicode's symbol for group separator).
 GS_SHOWN = "\u241d"
+
+
+def key_gap(app: object) -> float:
+    """The longest gap (seconds) between two keys of one burst: the wedge's setting."""
+    from serialpos.devices.wedge import DEFAULT_KEY_GAP_MS
+
+    wedge = getattr(app, "wedge", None)
+    detector = getattr(wedge, "detector", None)
+    gap = getattr(detector, "max_interval", None)
+    return float(gap) if isinstance(gap, int | float) else DEFAULT_KEY_GAP_MS / 1000
 
 
 #: The keys that end an entry: Enter, and the line feed the one keymap gives it (^J).
@@ -53,6 +65,12 @@ class ScanInput(CappedInput):
         Binding(ACTION_KEY["submit"], "submit", "End the entry (a line feed)", show=False),
     ]
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # Focus never selects what is in the field: a scan begun elsewhere (typed on the sale
+        # lines, then the field focused) is continued, never replaced by its own next keys.
+        kwargs.setdefault("select_on_focus", False)
+        super().__init__(*args, **kwargs)
+
     @dataclass
     class Entered(Message):
         """Enter was pressed: ``value`` is everything typed or scanned since the last Enter
@@ -68,14 +86,43 @@ class ScanInput(CappedInput):
     async def _on_key(self, event: events.Key) -> None:
         # Runs before Input's own handler (the most derived class first); prevent_default
         # keeps Input from seeing the key again.
-        if event.key in ENTRY_KEYS:
+        at = self._key_time(event)
+        if event.key in ENTRY_KEYS or (event.key == "tab" and self._ends_burst(at)):
             event.stop()
             event.prevent_default()
+            self._last_char_at = None
             self.enter()
-        elif event.character == GS:
+            return
+        if event.key == "tab":  # handed here by the app (tui/app.py), in key order
+            event.stop()
+            event.prevent_default()
+            self._last_char_at = None
+            self.screen.focus_next()
+            return
+        char = event.character
+        self._last_char_at = at if char and len(char) == 1 and char.isprintable() else None
+        if char == GS:
             event.stop()
             event.prevent_default()
             self.insert_text_at_cursor(GS_SHOWN)
+
+    _last_char_at: float | None = None  # when the latest character was typed in, if it was
+
+    def _key_time(self, event: events.Key) -> float:
+        """When the key was typed, on the console's key clock (the wedge's: tests set it)."""
+        wedge = getattr(self.app, "wedge", None)
+        clock = getattr(wedge, "clock", None)
+        return float(clock(event)) if callable(clock) else event.time
+
+    def _ends_burst(self, at: float) -> bool:
+        """A Tab right after the characters of a burst (within the wedge's key gap) is a
+        scanner's suffix: it ends the entry as Enter does. A scanner set to send Tab left its
+        scan in the field (Enter did nothing) for the next scan to replace or be glued onto.
+        A Tab in an empty field, or typed after a pause, still moves the focus."""
+        last = self._last_char_at
+        if not self.value or last is None:
+            return False
+        return 0 <= at - last <= key_gap(self.app) + 1e-9
 
     async def action_submit(self) -> None:
         """Enter reached through a binding (a screen's own, or Pilot's ``press``): the same."""

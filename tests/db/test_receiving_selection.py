@@ -1,0 +1,56 @@
+"""Receiving's entries, without a screen: a bare serial of another product's line is received on
+its own line and never changes the product the person selected; a quantity past what one entry
+takes is refused naming the limit."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from serialpos.db.engine import Database
+from serialpos.domain.errors import BadRequest
+from serialpos.domain.states import Action
+from serialpos.services import ledger, products
+from serialpos.services.blind_receiving import open_blind_receipt
+from serialpos.services.context import Actor
+from serialpos.services.receiving_scans import ChecklistScans
+
+IMEI = "356938035643809"
+
+
+def test_a_serial_of_another_line_keeps_the_selected_product(
+    db: Database, admin: Actor, tmp_path: Path
+) -> None:
+    products.create_product(
+        db, admin, sku="PHONE", name="Phone", serial_mode="required", serial_format="imei"
+    )
+    products.create_product(db, admin, sku="LAPTOP", name="Laptop", serial_mode="required")
+    ledger.move(db, admin, Action.RECEIVE, store="S1", sku="LAPTOP", serials=["L1"])
+    ledger.move(db, admin, Action.RTV, store="S1", sku="LAPTOP", serials=["L1"])  # back again
+    receipt = open_blind_receipt(db, admin, "S1", "Acme", None, tmp_path)
+    scans = ChecklistScans(receipt, lambda: db, lambda _said: None)
+    scans.take("LAPTOP", None, None)
+    assert scans.take("PHONE", None, None).sku == "PHONE"  # chosen on purpose
+    stray = scans.take("L1", None, None)
+    assert stray.sku == "PHONE" and scans.current == "PHONE"
+    assert stray.message == "LAPTOP L1: 1 (PHONE stays selected)"
+    assert receipt.checklist.lines["LAPTOP"].scanned == ["L1"]
+    # The next new serial is the selected product's (it was checked as a LAPTOP before).
+    phone = scans.take(IMEI, None, None)
+    assert phone.sku == "PHONE"
+    assert list(receipt.checklist.lines["PHONE"].scanned) == [IMEI]
+
+
+def test_a_quantity_past_six_digits_names_the_limit(
+    db: Database, admin: Actor, tmp_path: Path
+) -> None:
+    """It said "'1000000' is not a number" (the field takes at most six digits)."""
+    products.create_product(db, admin, sku="CABLE", name="Cable")
+    receipt = open_blind_receipt(db, admin, "S1", "Acme", None, tmp_path)
+    scans = ChecklistScans(receipt, lambda: db, lambda _said: None)
+    scans.take("CABLE", None, None)
+    with pytest.raises(BadRequest, match=r"CABLE: at most 999,999 units in one entry"):
+        scans.take("1000000", None, None)
+    assert scans.take("999999", None, None).sku == "CABLE"
+    assert receipt.checklist.lines["CABLE"].received == 999_999
