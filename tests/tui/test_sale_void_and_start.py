@@ -89,3 +89,30 @@ async def test_voiding_a_paid_order_says_and_records_the_refund(
             ("payment", "cash", Decimal("5.00")),
             ("refund", "cash", Decimal("-5.00")),
         ]
+
+
+@pytest.mark.parametrize("size", SIZES)
+@async_test
+async def test_void_and_discount_of_a_fulfilled_sale_say_it_is_fulfilled(
+    make_app: MakeApp, demo_db: Database, size: tuple[int, int]
+) -> None:
+    """The walk: F6 v (and F6 g) on the sale just fulfilled said "no order yet: scan an item
+    first"; the screen says what ``apply`` answers with ``order_closed``."""
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        sale = await _sale(pilot)
+        await _enter(pilot, "AC-USBC1")
+        assert sale.view is not None
+        order = sale.view.order
+        await pilot.press("ctrl+y")  # F9: pay
+        await settle(pilot)
+        assert isinstance(app.screen, Tender)
+        await _enter(pilot, str(sale.view.totals.due), "#tender-amount")
+        assert get_order(demo_db, order).status.value == "fulfilled"
+        for key in ("v", "g"):
+            await pilot.press("f6")
+            await settle(pilot)
+            await pilot.press(key)
+            await settle(pilot)
+            assert _message(pilot).startswith(f"✗ order {order} is fulfilled"), _message(pilot)
+        assert get_order(demo_db, order).status.value == "fulfilled"

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from serialpos.tui.screens.sale_dialogs.discount import DiscountDialog, DiscountEntry
-from serialpos.tui.screens.sale_outcome import Outcome
+from serialpos.tui.screens.sale_outcome import Outcome, status_of
 
 if TYPE_CHECKING:
     from serialpos.db.engine import Database
@@ -20,8 +20,11 @@ if TYPE_CHECKING:
 
 def open_discount(screen: SaleScreen, whole_order: bool) -> None:
     """Ask for the discount and give it to the current line or the whole order."""
-    if screen.view is None or screen.order_no is None:
-        screen.show_error("no order yet: scan an item first")
+    from serialpos.tui.screens.sale_keys import no_change_words
+
+    closed = screen.view is not None and status_of(screen.view) not in ("open", "parked")
+    if screen.view is None or screen.order_no is None or closed:
+        screen.show_error(no_change_words(screen))
         return
     line = None if whole_order else screen.lines.current
     if not whole_order and line is None:

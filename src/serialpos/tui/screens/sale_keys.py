@@ -14,6 +14,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from serialpos.domain.orders import closed_order_words
 from serialpos.tui.counter_receipt import counter_receipt
 from serialpos.tui.screens.sale_dialogs.customer import CustomerDialog
 from serialpos.tui.screens.sale_dialogs.leave_sale import LeaveSale
@@ -215,7 +216,7 @@ class OrderKeys:
                 open_discount(self.screen, action == "discount_order")
                 return
             if action in ("park", "void") and not self.screen.check_action(action, ()):
-                self.screen.show_error("no order yet: scan an item first")
+                self.screen.show_error(no_change_words(self.screen))
                 return
             getattr(self.screen, f"action_{action}")()
 
@@ -408,3 +409,12 @@ class OrderKeys:
             self.screen.submit(create, "creating the product…")
 
         self.screen.app.push_screen(QuickCreate(barcode), entered)
+
+
+def no_change_words(screen: SaleScreen) -> str:
+    """Why the sale on screen takes no park, void or discount: nothing scanned yet, or an
+    order already closed, said as ``apply`` says ``order_closed`` (a fulfilled sale on
+    screen said "no order yet")."""
+    view = screen.view
+    closed = None if view is None else closed_order_words(view.order, status_of(view))
+    return closed or "no order yet: scan an item first"
