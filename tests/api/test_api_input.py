@@ -67,6 +67,7 @@ def test_a_key_given_twice_in_a_body_is_refused_naming_it(server: Server) -> Non
             "'by'",
             "given twice",
         )
+        refused(c.post("/v1/conflicts", json={"entries": [], "entry": []}), "unknown key 'entry'")
         lease = '{"sku": "PH1", "sku": "CAB", "count": 1}'
         refused(c.post("/v1/leases", content=lease, headers=headers), "'sku'", "given twice")
         sell = '{"op": "receive", "op": "sell", "store": "S2", "sku": "CAB", "quantity": 3}'

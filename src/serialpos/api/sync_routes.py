@@ -191,6 +191,7 @@ async def conflict_record_again(request: Request) -> Response:
     body = await json_body(request)
     if not isinstance(body, dict) or not isinstance(body.get("entries"), list):
         raise BadRequest("the body is an object with 'entries' (a list)")
+    refuse_unknown_keys(body, {"entries"})
     entries = body["entries"]
     verdicts = await run_in_threadpool(record_again, request.app.state.db, token, entries)
     return JSONResponse({"verdicts": verdicts})
