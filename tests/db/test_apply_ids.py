@@ -171,6 +171,20 @@ def test_a_line_refused_after_its_first_step_leaves_nothing(shop: Database, admi
         ("x" * 129, "'id' is 129 characters long; at most 128"),
         ("  ", "'id' is blank"),
         ("a\tb", "'id' contains control characters"),
+        ("q-1 ", "'id' 'q-1 ' starts or ends with a space; send the id without it"),
+        (" q-1", "'id' ' q-1' starts or ends with a space; send the id without it"),
+        (
+            "q-1\u00a0",
+            "'id' holds an invisible character (U+00A0 at position 4); send the id without it",
+        ),
+        (
+            "q\u200b-1",
+            "'id' holds an invisible character (U+200B at position 2); send the id without it",
+        ),
+        (
+            "q-1\u2028",
+            "'id' holds an invisible character (U+2028 at position 4); send the id without it",
+        ),
         (1.5, "'id' must be text or a whole number"),
         (True, "'id' must be text or a whole number"),
     ],
@@ -183,6 +197,24 @@ def test_a_bad_id_is_refused_and_changes_nothing(
     )
     assert result == {"ok": False, "line": 1, "id": bad, "error": "bad_request", "message": message}
     assert qty(shop, "S1", "CAB") == 0
+
+
+def test_ids_differing_in_spaces_are_refused_and_in_case_are_other_ids(
+    shop: Database, admin: Actor
+) -> None:
+    """``q-1``, ``q-1 `` and `` q-1`` were three ids: a receipt applied three times."""
+    line = {"op": "receive", "store": "S1", "sku": "CAB", "quantity": 1}
+    verdicts = run(
+        shop,
+        admin,
+        {**line, "id": "q-1"},
+        {**line, "id": "q-1 "},
+        {**line, "id": " q-1"},
+        {**line, "id": "Q-1"},
+        {**line, "id": "q 1"},  # a space inside is part of the id
+    )
+    assert [v["ok"] for v in verdicts] == [True, False, False, True, True]
+    assert qty(shop, "S1", "CAB") == 3
 
 
 def test_status_tells_what_became_of_each_id(shop: Database, admin: Actor) -> None:

@@ -494,7 +494,8 @@ class LedgerMachine(RuleBasedStateMachine):
             and self.units[REQ].get(s, ("", ""))[0] in LIVE
         )
         assert sorted((f.rule, f.store, f.sku) for f in findings if f.violation) == twice
-        # The only notes: optional-serial stock whose quantity and known units differ.
+        # The only notes: optional-serial stock whose quantity and known units differ, and
+        # stock without serials sold below zero.
         expected_notes = set()
         for here in STORES:
             units = sum(
@@ -502,6 +503,8 @@ class LedgerMachine(RuleBasedStateMachine):
             )
             if units != self.qty[(OPT, here)]:
                 expected_notes.add(("optional_units_differ", here, OPT))
+            if self.qty[(QTY, here)] < 0:  # sold below zero: allowed, noted
+                expected_notes.add(("negative_on_hand", here, QTY))
         assert {(f.rule, f.store, f.sku) for f in findings if not f.violation} == expected_notes
 
     @invariant()

@@ -294,7 +294,10 @@ def test_stock_levels(db: Database, admin: Actor) -> None:
     assert stock.stock_levels(db, store="S2", sku="PH1") == []
     with pytest.raises(UnknownProduct):
         stock.stock_levels(db, sku="NOPE")
-    assert check_ledger(db) == []
+    # Below zero is allowed: a note naming it, never a violation.
+    assert [(f.rule, f.store, f.sku, f.violation) for f in check_ledger(db)] == [
+        ("negative_on_hand", "S2", "AC1", False)
+    ]
 
 
 # -- integrity check ------------------------------------------------------------------
@@ -336,6 +339,21 @@ def test_optional_serial_difference_is_a_note(db: Database, admin: Actor) -> Non
         ("optional_units_differ", "S1", "DR1", False, "quantity 4, 2 known units in stock")
     ]
     assert [(x.quantity, x.units_in_stock) for x in stock.stock_levels(db)] == [(4, 2)]
+
+
+def test_negative_on_hand_without_serials_is_a_note_naming_store_sku_quantity(
+    db: Database, admin: Actor
+) -> None:
+    products.create_product(db, admin, sku="USB1", name="USB-C cable")
+    ledger.move(db, admin, Action.RECEIVE, store="S1", sku="USB1", quantity=40)
+    ledger.move(db, admin, Action.SELL, store="S1", sku="USB1", quantity=1_000_000)
+    findings = check_ledger(db)
+    assert [(f.rule, f.store, f.sku, f.violation) for f in findings] == [
+        ("negative_on_hand", "S1", "USB1", False)
+    ]
+    assert "on hand -999,960" in findings[0].detail
+    ledger.move(db, admin, Action.RECEIVE, store="S1", sku="USB1", quantity=999_960)
+    assert check_ledger(db) == []  # back at zero: nothing to note
 
 
 # -- serialized inventory switched off at a store -------------------------------------

@@ -204,3 +204,39 @@ def test_every_character_outside_printable_ascii_is_refused_inside_a_serial() ->
         assert kept == f"AB{char}12"
         accepted.add(code)
     assert accepted == set(range(0x20, 0x7F))
+
+
+def test_only_ascii_space_tab_cr_and_lf_are_trimmed_from_around_a_serial() -> None:
+    """``str.strip()`` took U+00A0, U+2028, U+3000, U+0085 and U+001C-U+001F from around a
+    serial and stored it without them; each is refused now, as it is inside a serial, and
+    only what scanners and people add around a read (space, tab, CR, LF) is trimmed."""
+    trimmed = set()
+    for code in range(0x3100):
+        char = chr(code)
+        for raw in (f"AB12{char}", f"{char}AB12"):
+            try:
+                kept = normalize_serial(raw)
+            except BadSerial:
+                continue
+            if kept != raw:
+                assert kept == "AB12", repr(raw)
+                trimmed.add(code)
+    assert trimmed == {0x09, 0x0A, 0x0D, 0x20}
+
+
+@pytest.mark.parametrize(
+    ("raw", "named"),
+    [
+        ("356938030000013\u00a0", "U+00A0 at position 16"),
+        ("W2D-3\u2028", "U+2028 at position 6"),
+        ("W2D-3\u3000", "U+3000 at position 6"),
+        ("W2D-3\u0085", "control characters"),
+        ("W2D-3\u001c", "control characters"),
+        ("\u001fW2D-US", "control characters"),
+        ("\u00a0", "U+00A0 at position 1"),  # not blank: a character the label does not hold
+    ],
+)
+def test_an_invisible_character_at_either_end_is_refused_naming_it(raw: str, named: str) -> None:
+    with pytest.raises(BadSerial) as err:
+        normalize_serial(raw)
+    assert named in str(err.value)

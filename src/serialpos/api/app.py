@@ -33,6 +33,7 @@ from serialpos.api.apply_route import ApplyEndpoint
 from serialpos.api.guard import BodyGuard, BodyTimeout, BodyTooLarge, Limits
 from serialpos.api.lanes import Lanes
 from serialpos.api.problems import from_error, problem
+from serialpos.api.query_check import route
 from serialpos.domain.errors import DomainError
 from serialpos.services.session import STORAGE_ERRORS, Database, open_database
 
@@ -116,32 +117,32 @@ async def _unexpected(request: Request, exc: Exception) -> Response:
 
 
 ROUTES = [
-    Route("/v1/openapi.json", _openapi, methods=["GET"]),
-    Route("/v1/docs", _docs, methods=["GET"]),
+    route("/v1/openapi.json", _openapi, "GET"),
+    route("/v1/docs", _docs, "GET"),
     Route("/v1/apply", ApplyEndpoint(), methods=["POST"]),
-    Route("/v1/apply/status", routes.apply_status, methods=["GET"]),
-    Route("/v1/serials", routes.serial_search, methods=["GET"]),
-    Route("/v1/serials/{serial:path}", routes.serial_card, methods=["GET"]),
-    Route("/v1/products", routes.product_list, methods=["GET"]),
-    Route("/v1/products", routes.product_upload, methods=["PUT"]),
-    Route("/v1/products/{sku:path}", routes.product_one, methods=["GET"]),
-    Route("/v1/stock", routes.stock_levels, methods=["GET"]),
-    Route("/v1/orders/{order}", routes.order_one, methods=["GET"]),
-    Route("/v1/orders/{order}/lines/{line}/serial", routes.order_line_serial, methods=["PUT"]),
-    Route("/v1/reports/sales-detail", routes.sales_detail, methods=["GET"]),
-    Route("/v1/events", routes.events, methods=["GET"]),
-    Route("/v1/snapshot", sync_routes.snapshot_route, methods=["GET"]),
-    Route("/v1/conflicts", sync_routes.conflict_list, methods=["GET"]),
-    Route("/v1/conflicts", sync_routes.conflict_record_again, methods=["POST"]),
-    Route("/v1/conflicts/{conflict}/resolve", sync_routes.conflict_resolve, methods=["POST"]),
-    Route("/v1/leases", lease_routes.lease_take, methods=["POST"]),
-    Route("/v1/leases", lease_routes.lease_list, methods=["GET"]),
-    Route("/v1/leases", lease_routes.lease_release_all, methods=["DELETE"]),
-    Route("/v1/leases/{serial:path}", lease_routes.lease_release, methods=["DELETE"]),
-    Route("/v1/transfers/incoming", sync_routes.incoming_transfers, methods=["GET"]),
-    Route("/v1/asns/open", sync_routes.open_asns, methods=["GET"]),
-    Route("/v1/customers", sync_routes.customers_changed, methods=["GET"]),
-    Route("/v1/transfers/sent", sync_routes.sent_transfers, methods=["GET"]),
+    route("/v1/apply/status", routes.apply_status, "GET"),
+    route("/v1/serials", routes.serial_search, "GET"),
+    route("/v1/serials/{serial:path}", routes.serial_card, "GET"),
+    route("/v1/products", routes.product_list, "GET"),
+    route("/v1/products", routes.product_upload, "PUT"),
+    route("/v1/products/{sku:path}", routes.product_one, "GET"),
+    route("/v1/stock", routes.stock_levels, "GET"),
+    route("/v1/orders/{order}", routes.order_one, "GET"),
+    route("/v1/orders/{order}/lines/{line}/serial", routes.order_line_serial, "PUT"),
+    route("/v1/reports/sales-detail", routes.sales_detail, "GET"),
+    route("/v1/events", routes.events, "GET"),
+    route("/v1/snapshot", sync_routes.snapshot_route, "GET"),
+    route("/v1/conflicts", sync_routes.conflict_list, "GET"),
+    route("/v1/conflicts", sync_routes.conflict_record_again, "POST"),
+    route("/v1/conflicts/{conflict}/resolve", sync_routes.conflict_resolve, "POST"),
+    route("/v1/leases", lease_routes.lease_take, "POST"),
+    route("/v1/leases", lease_routes.lease_list, "GET"),
+    route("/v1/leases", lease_routes.lease_release_all, "DELETE"),
+    route("/v1/leases/{serial:path}", lease_routes.lease_release, "DELETE"),
+    route("/v1/transfers/incoming", sync_routes.incoming_transfers, "GET"),
+    route("/v1/asns/open", sync_routes.open_asns, "GET"),
+    route("/v1/customers", sync_routes.customers_changed, "GET"),
+    route("/v1/transfers/sent", sync_routes.sent_transfers, "GET"),
 ]
 
 

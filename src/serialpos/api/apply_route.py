@@ -25,10 +25,11 @@ from starlette.responses import JSONResponse
 from starlette.types import Message, Receive, Scope, Send
 
 from serialpos.api.auth import bearer_of
+from serialpos.api.body import parse
 from serialpos.api.guard import BODY_STATE, BodyTimeout, BodyTooLarge
 from serialpos.api.lanes import ONLINE_LINES, Lanes
 from serialpos.api.problems import from_error, problem
-from serialpos.domain.errors import DomainError
+from serialpos.domain.errors import BadRequest, DomainError
 from serialpos.services import entry_lines, tokens
 from serialpos.services.apply import dispatch as apply_service
 
@@ -125,12 +126,12 @@ class ApplyEndpoint:
             await self._stream(scope, receive, send, request, bearer, _BodyLines(request))
             return
         try:
-            value = json.loads(await request.body())
+            value = parse(await request.body())
         except (BodyTooLarge, BodyTimeout) as exc:
             await _refuse_body(exc)(scope, receive, send)
             return
-        except (ValueError, RecursionError) as exc:
-            await problem("bad_request", f"the body is not valid JSON: {exc}")(scope, receive, send)
+        except BadRequest as exc:
+            await from_error(exc)(scope, receive, send)
             return
         await self._stream(scope, receive, send, request, bearer, _JsonLines(value))
 

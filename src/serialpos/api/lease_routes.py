@@ -4,13 +4,12 @@ releases. A terminal's token acts for its own terminal and store only."""
 
 from __future__ import annotations
 
-import json
-
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from serialpos.api.auth import actor_now, actor_of
+from serialpos.api.body import json_body, refuse_unknown_keys
 from serialpos.domain.errors import BadRequest
 from serialpos.domain.text import has_control_chars
 from serialpos.services import leases
@@ -27,15 +26,10 @@ async def lease_take(request: Request) -> Response:
     """``POST /v1/leases`` with ``{"serials": [...]}`` or ``{"sku": "PH1", "count": 3}``,
     and optionally ``minutes`` and ``terminal`` (the token's own)."""
     actor = await actor_of(request)
-    try:
-        body = json.loads(await request.body())
-    except (ValueError, RecursionError) as exc:
-        raise BadRequest(f"the body is not valid JSON: {exc}") from None
+    body = await json_body(request)
     if not isinstance(body, dict):
         raise BadRequest("the body is an object with 'serials', or 'sku' and 'count'")
-    unknown = sorted(set(body) - {"serials", "sku", "count", "minutes", "terminal"})
-    if unknown:
-        raise BadRequest(f"unknown key '{unknown[0][:40]}' in the body")
+    refuse_unknown_keys(body, {"serials", "sku", "count", "minutes", "terminal"})
     terminal = body.get("terminal")
     if terminal is not None and not isinstance(terminal, str):
         raise BadRequest("'terminal' must be text")

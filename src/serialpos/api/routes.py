@@ -7,7 +7,6 @@ is ``async`` and hands each service call to a worker thread."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from datetime import date
 from typing import Any, TypeVar
@@ -18,6 +17,7 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 
 from serialpos.api import present
 from serialpos.api.auth import actor_now, actor_of, bearer_of
+from serialpos.api.body import json_body, refuse_unknown_keys
 from serialpos.api.problems import problem
 from serialpos.domain.errors import BadRequest
 from serialpos.domain.text import has_control_chars
@@ -81,13 +81,6 @@ def _date(request: Request, key: str) -> date | None:
         return date.fromisoformat(raw)
     except ValueError:
         raise BadRequest(f"'{key}' must be a date as YYYY-MM-DD") from None
-
-
-async def _json_body(request: Request) -> Any:
-    try:
-        return json.loads(await request.body())
-    except (ValueError, RecursionError) as exc:
-        raise BadRequest(f"the body is not valid JSON: {exc}") from None
 
 
 def _reader(request: Request) -> store_scope.Reader:
@@ -200,9 +193,10 @@ async def order_line_serial(request: Request) -> Response:
     raw_line = request.path_params["line"]
     if not raw_line.isdigit() or len(raw_line) > 18:
         raise BadRequest("the line is its id, a whole number (see GET /v1/orders/{order})")
-    body = await _json_body(request)
+    body = await json_body(request)
     if not isinstance(body, dict) or "serial" not in body:
         raise BadRequest("the body is an object with 'serial' (text, or null to remove it)")
+    refuse_unknown_keys(body, {"serial"})
     serial = body["serial"]
     if serial is not None and not isinstance(serial, str):
         raise BadRequest("'serial' must be text or null")

@@ -7,6 +7,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from serialpos.api.auth import actor_now
+from serialpos.api.body import json_body, refuse_unknown_keys
 from serialpos.domain.errors import BadRequest
 from serialpos.domain.text import has_control_chars
 from serialpos.services import acting_at_till, conflict_views, conflicts, snapshot, store_scope
@@ -142,23 +143,16 @@ async def conflict_resolve(request: Request) -> Response:
     ``entry``: the journal entry the till means (``conflict_of_other_entry`` when the number
     is another entry's conflict now, after central was restored from an older backup).
     A store terminal's token resolves its own store's conflicts only (``wrong_store``)."""
-    import json
-
     from starlette.concurrency import run_in_threadpool
 
     from serialpos.api.auth import actor_of
     from serialpos.services.apply.dispatch import apply_object
 
     token = await actor_of(request)
-    try:
-        body = json.loads(await request.body())
-    except (ValueError, RecursionError) as exc:
-        raise BadRequest(f"the body is not valid JSON: {exc}") from None
+    body = await json_body(request)
     if not isinstance(body, dict):
         raise BadRequest("the body is an object with 'by' and optionally 'note' and 'user'")
-    unknown = sorted(set(body) - {"by", "note", "user", "entry"})
-    if unknown:
-        raise BadRequest(f"unknown key '{unknown[0][:40]}' in the body")
+    refuse_unknown_keys(body, {"by", "note", "user", "entry"})
     by, note, user = body.get("by"), body.get("note"), body.get("user")
     entry = body.get("entry")
     if not isinstance(by, str) or (note is not None and not isinstance(note, str)):
@@ -188,20 +182,16 @@ async def conflict_record_again(request: Request) -> Response:
     terminal's entries central answered as conflicts, sent again by ``terminal resend`` after
     central was restored from an older backup; each is recorded as a conflict again, never
     applied (services/lost_conflicts.py). ``{"verdicts": [...]}``, one per entry."""
-    import json
-
     from starlette.concurrency import run_in_threadpool
 
     from serialpos.api.auth import actor_of
     from serialpos.services.lost_conflicts import record_again
 
     token = await actor_of(request)
-    try:
-        body = json.loads(await request.body())
-    except (ValueError, RecursionError) as exc:
-        raise BadRequest(f"the body is not valid JSON: {exc}") from None
+    body = await json_body(request)
     if not isinstance(body, dict) or not isinstance(body.get("entries"), list):
         raise BadRequest("the body is an object with 'entries' (a list)")
+    refuse_unknown_keys(body, {"entries"})
     entries = body["entries"]
     verdicts = await run_in_threadpool(record_again, request.app.state.db, token, entries)
     return JSONResponse({"verdicts": verdicts})

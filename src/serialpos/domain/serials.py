@@ -37,9 +37,16 @@ _RE2_OPTIONS.log_errors = False  # the reason goes into our message, not onto st
 _RE2_OPTIONS.max_mem = 8 << 20
 
 
+#: What is trimmed from around a serial: the ASCII space and tab people type and the CR/LF a
+#: scanner ends a read with. Nothing else: ``str.strip()`` would also take U+00A0, U+2028,
+#: U+3000, U+0085 and the controls U+001C-U+001F, storing a serial the label does not hold
+#: where the contract says such a character is refused, naming it.
+_AROUND = " \t\r\n"
+
+
 def normalize_serial(raw: str | None) -> str | None:
-    """Trim surrounding white space (scanners add CR/LF, people add spaces); a blank serial
-    is no serial (``None``).
+    """Trim the ASCII space, tab, CR and LF around it (scanners add CR/LF, people add
+    spaces); a blank serial is no serial (``None``).
 
     Serials are case-sensitive as stored: ``ab1`` and ``AB1`` are different units. A serial
     holding an invisible, format or non-ASCII space character is refused, naming it and its
@@ -47,7 +54,7 @@ def normalize_serial(raw: str | None) -> str | None:
     """
     if raw is None:
         return None
-    serial = raw.strip()
+    serial = raw.strip(_AROUND)
     if not serial:
         return None
     if not (serial.isascii() and serial.isprintable()):

@@ -30,7 +30,7 @@ from serialpos.db.integration_tables import MAX_APPLY_ID
 from serialpos.db.joined import JoinedDatabase
 from serialpos.domain import entry_seal
 from serialpos.domain.errors import BadRequest, DomainError
-from serialpos.domain.text import clip, has_control_chars
+from serialpos.domain.text import clip, has_control_chars, invisible_character
 from serialpos.services.context import Actor
 
 Result = dict[str, Any]
@@ -53,6 +53,21 @@ def line_id(value: object) -> str:
         raise BadRequest("'id' contains control characters")
     if len(value) > MAX_APPLY_ID:
         raise BadRequest(f"'id' is {len(value)} characters long; at most {MAX_APPLY_ID}")
+    return _without_hidden_differences(value)
+
+
+def _without_hidden_differences(value: str) -> str:
+    """Refuse an id that would look like another one: ``"q-1 "`` and ``"q-1"`` are two ids,
+    so a host whose library pads or trims would apply one line twice. Trimming instead would
+    merge two ids a host may keep apart on purpose, so the id is refused, saying why. A space
+    inside is kept (``"PO 77/1"``); case is kept too (``"Q-1"`` is another id)."""
+    if value[0] == " " or value[-1] == " ":
+        raise BadRequest(
+            f"'id' {clip(value)!r} starts or ends with a space; send the id without it"
+        )
+    hidden = invisible_character(value)
+    if hidden is not None:
+        raise BadRequest(f"'id' holds an invisible character ({hidden}); send the id without it")
     return value
 
 

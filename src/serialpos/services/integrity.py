@@ -163,6 +163,8 @@ def check_ledger(db: Database) -> list[Finding]:
                         violation=False,
                     )
                 )
+            if mode == "disabled" and qty < 0:
+                findings.append(_negative_on_hand(store, sku, qty))
         for sku, store, detail, to_state in _last_event_mismatches(conn):
             why = "no event" if to_state is None else f"its last event says {to_state}"
             findings.append(Finding("state_matches_history", store, sku, f"{detail} but {why}"))
@@ -178,6 +180,19 @@ def check_ledger(db: Database) -> list[Finding]:
         return findings
 
     return db.read(work)
+
+
+def _negative_on_hand(store: str, sku: str, qty: int) -> Finding:
+    """A product without serials on hand below zero: selling below zero is allowed (the
+    till must not stop a sale over a count), so it is a note, never a violation; but a
+    figure like -999,963 is a typed quantity or a missed receipt someone should look at."""
+    return Finding(
+        "negative_on_hand",
+        store,
+        sku,
+        f"on hand {qty:,}: sold below zero (allowed); count it and receive or adjust",
+        violation=False,
+    )
 
 
 #: States in which a serial is live: in, or on its way into, a store's hands.
