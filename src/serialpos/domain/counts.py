@@ -95,7 +95,8 @@ class Elsewhere:
         person expects (a unit written off here is put back in stock). A sold, reserved,
         expected or other store's unit is counted as found, but approval leaves it where
         the ledger has it (:attr:`hint`, in the review's Elsewhere list): the person scanning
-        must not walk on believing the unit is fine. ``document``: what put it there."""
+        must not walk on believing the unit is fine. ``document``: the one that put it there
+        (the latest of its events with one)."""
         if self.action is ElsewhereAction.RESTORE:
             return None
         state, store = self.place.state, self.place.store
@@ -106,7 +107,10 @@ class Elsewhere:
             "in_transit": f"is in transit to {store}",
             "returned_to_vendor": "was returned to the vendor",
         }.get(state, f"is {self.place.words}")
-        why = "" if document is None else f" ({document})"
+        # The sale, ASN, transfer or vendor return holding it is what a person settles it
+        # with; a receipt or write-off at another store says nothing more than the store.
+        shown = document is not None and state not in ("in_stock", "written_off")
+        why = f" ({document})" if shown else ""
         return f"{self.serial} {where}{why}: counted as found on the shelf; review before approving"
 
 
