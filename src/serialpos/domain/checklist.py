@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from serialpos.domain.errors import BadRequest, DomainError
+from serialpos.domain.limits import MAX_QUANTITY
 from serialpos.domain.text import clip
 
 
@@ -213,6 +214,12 @@ class Checklist:
             raise BadRequest(f"{sku} needs a serial for every unit: scan them")
         if line.counted + quantity < 0:
             raise BadRequest(f"{sku}: cannot take away more than the {line.counted} counted")
+        if line.counted + quantity > MAX_QUANTITY:
+            # Refused here, at the entry: completing then failed naming no line.
+            raise BadRequest(
+                f"{sku}: {line.counted:,} counted, +{quantity:,} would pass the limit of "
+                f"{MAX_QUANTITY:,} for one line: not counted"
+            )
         line.counted += quantity
         if self.blind:
             line.expected = line.counted

@@ -90,6 +90,39 @@ class Elsewhere:
             return f"in stock at {self.place.store}: transfer it here"
         return self.place.words
 
+    def scan_warning(self, document: str | None) -> str | None:
+        """What the scan of this unit says at once, or None when approval does what the
+        person expects (a unit written off here is put back in stock). A sold, reserved,
+        expected or other store's unit is counted as found, but approval leaves it where
+        the ledger has it (:attr:`hint`, in the review's Elsewhere list): the person scanning
+        must not walk on believing the unit is fine. ``document``: the one that put it there
+        (the latest of its events with one)."""
+        if self.action is ElsewhereAction.RESTORE:
+            return None
+        state, store = self.place.state, self.place.store
+        where = {
+            "sold": "is sold",
+            "reserved": f"is on an open sale at {store}",
+            "expected": f"is expected at {store}",
+            "in_transit": f"is in transit to {store}",
+            "returned_to_vendor": "was returned to the vendor",
+        }.get(state, f"is {self.place.words}")
+        # The sale, ASN, transfer or vendor return holding it is what a person settles it
+        # with; a receipt or write-off at another store says nothing more than the store.
+        shown = document is not None and state not in ("in_stock", "written_off")
+        why = f" ({document})" if shown else ""
+        return f"{self.serial} {where}{why}: counted as found on the shelf; review before approving"
+
+
+def found_here(serial: str, place: Place, store: str) -> Elsewhere | None:
+    """A scanned unit the ledger has as ``place``, counted at ``store``: None when it is in
+    stock here (matched), else where it is and what approval does (the review's rule,
+    :func:`classify_sides`)."""
+    if place.state == "in_stock" and place.store == store:
+        return None
+    restore = place.state == "written_off" and place.store == store
+    return Elsewhere(serial, place, ElsewhereAction.RESTORE if restore else ElsewhereAction.LEAVE)
+
 
 _S = TypeVar("_S")
 
@@ -192,10 +225,9 @@ def classify_sides(sides: Sides, known: Mapping[str, Place], store: str) -> Seri
         if place is None:
             never_seen.append(serial)
             continue
-        restore = place.state == "written_off" and place.store == store
-        elsewhere.append(
-            Elsewhere(serial, place, ElsewhereAction.RESTORE if restore else ElsewhereAction.LEAVE)
-        )
+        found = found_here(serial, place, store)
+        if found is not None:
+            elsewhere.append(found)
     return SerialClasses(
         MatchedCount(sides.matched), sides.missing, tuple(never_seen), tuple(elsewhere)
     )

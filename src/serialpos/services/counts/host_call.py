@@ -86,7 +86,9 @@ def count_at_once(
             info = batch_in(conn, actor, count, batch.counter)
             for i, one in enumerate(batch.scans, start=1):
                 try:
-                    outcome = scan_in(db, conn, actor, count, info.number, one, tracked)
+                    outcome = scan_in(
+                        db, conn, actor, count, info.number, one, tracked, warn_elsewhere=False
+                    )
                 except DomainError as exc:
                     if till is not None and exc.code in UNIT_REFUSALS:
                         skipped.append({"sku": one.sku, "serial": one.serial})

@@ -11,6 +11,8 @@ from serialpos.db.engine import Database
 from serialpos.db.tables import utcnow
 from serialpos.domain.counts import (
     NotInCount,
+    Place,
+    found_here,
 )
 from serialpos.domain.errors import (
     BadRequest,
@@ -43,6 +45,7 @@ from serialpos.services.counts.views import (
     count_row,
     scan_c,
     scan_t,
+    unit_c,
 )
 from serialpos.services.receiving import barcode_owner
 from serialpos.services.scan_resolver import refuse_live_elsewhere, refused, resolve_in
@@ -71,7 +74,12 @@ def scan_in(
     batch: int,
     scan: ScanInput,
     tracked_store: bool,
+    *,
+    warn_elsewhere: bool = True,
 ) -> ScanOutcome:
+    """One scan into batch ``batch``. ``warn_elsewhere``: a serial the ledger has sold,
+    reserved, expected or at another store is said at once (:func:`_elsewhere_warning`);
+    a host's bulk count leaves it to the reconciliation it gets back."""
     actor.require(Permission.RECEIVE)
     require_open(count)
     bid = open_batch_id(conn, count, batch)
@@ -120,6 +128,8 @@ def scan_in(
                 f"a counted quantity must be 1 to {MAX_QUANTITY:,} "
                 "(negative to take back a miscount)"
             )
+        if quantity > 0:
+            _refuse_past_limit(conn, count, product, quantity)
     # Serials are counted from the (batch, product, serial) index alone; quantities summed
     # over the few rows without a serial: a scan into a long batch stays quick.
     in_batch = (scan_c.batch_id == bid, scan_c.product_id == product.id)
@@ -191,17 +201,24 @@ def scan_in(
             .all()
         )
     )
+    warning = None
+    if warn_elsewhere and tracked:
+        warning = _elsewhere_warning(conn, count, product.id, serial)
     if others:
         seen = ", ".join(str(n) for n in others)
+        words = f"serial {serial} of {sku} was also counted in batch {seen}: flagged, counted once"
         return ScanOutcome(
             "other_batch",
             sku,
             serial,
             1,
-            f"serial {serial} of {sku} was also counted in batch {seen}: flagged, counted once",
+            words if warning is None else f"{warning[1]}; {words}",
             (*others, batch),
             total,
+            None if warning is None else warning[0],
         )
+    if warning is not None:
+        return ScanOutcome("elsewhere", sku, serial, 1, warning[1], (batch,), total, warning[0])
     return ScanOutcome(
         "counted",
         sku,
@@ -211,6 +228,63 @@ def scan_in(
         (batch,),
         total,
     )
+
+
+def _refuse_past_limit(
+    conn: Connection, count: CountRow, product: repo.ProductRow, quantity: int
+) -> None:
+    """Refuse a quantity that would take the product's count (every batch's quantities:
+    what approval posts as one ledger line) past :data:`MAX_QUANTITY`. It was taken, and
+    approval was then refused naming no product (a walk reached 3,199,991)."""
+    counted = int(
+        conn.execute(
+            sa.select(sa.func.coalesce(sa.func.sum(scan_c.quantity), 0)).where(
+                scan_c.count_id == count.id,
+                scan_c.product_id == product.id,
+                scan_c.serial.is_(None),
+            )
+        ).scalar_one()
+    )
+    if counted + quantity > MAX_QUANTITY:
+        raise BadRequest(
+            f"{product.sku}: {counted:,} counted in {count.number}, +{quantity:,} would pass "
+            f"the limit of {MAX_QUANTITY:,} for one product: not counted"
+        )
+
+
+_EVENT = repo.event_t.c
+
+
+def _elsewhere_warning(
+    conn: Connection, count: CountRow, product_id: int, serial: str
+) -> tuple[str, str] | None:
+    """The ledger's state of a serial just counted and what its scan says at once
+    (:meth:`~serialpos.domain.counts.Elsewhere.scan_warning`), or None when it is in stock
+    here, new, or written off here (approval puts it back). Said as the scan lands: the
+    review's Elsewhere list came too late for the clerk who walked on."""
+    unit = conn.execute(
+        sa.select(unit_c.id, unit_c.state, unit_c.store_id).where(
+            unit_c.product_id == product_id, unit_c.serial == serial
+        )
+    ).first()
+    if unit is None:
+        return None
+    codes = repo.store_codes(conn)
+    found = found_here(serial, Place(unit.state, codes.get(unit.store_id, "?")), count.store)
+    if found is None:
+        return None
+    last = conn.execute(
+        sa.select(_EVENT.document_type, _EVENT.document_id)
+        .where(_EVENT.unit_id == unit.id, _EVENT.document_id.is_not(None))
+        .order_by(_EVENT.id.desc())
+        .limit(1)
+    ).first()
+    document = None
+    if last is not None:
+        kind, number = str(last.document_type or ""), str(last.document_id)
+        document = number if number.upper().startswith(kind.upper()) else f"{kind} {number}"
+    warning = found.scan_warning(document.strip() if document else None)
+    return None if warning is None else (unit.state, warning)
 
 
 def scan(

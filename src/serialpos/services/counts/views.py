@@ -74,7 +74,9 @@ class CountInfo:
 class ScanOutcome:
     """What one scan did. ``verdict``: ``counted``; ``repeat`` (scanned before in this batch:
     an alert, counted once, nothing stored); ``other_batch`` (stored, but also seen in
-    ``batches``: flagged, the unit counts once)."""
+    ``batches``: flagged, the unit counts once); ``elsewhere`` (stored, but the ledger has
+    the unit sold, reserved, expected or at another store: ``elsewhere`` is its state, said
+    at once; approval leaves the unit where it is, the review lists it)."""
 
     verdict: str
     sku: str
@@ -83,6 +85,7 @@ class ScanOutcome:
     message: str
     batches: tuple[int, ...] = ()
     batch_total: int = 0  # units in this batch so far
+    elsewhere: str | None = None  # the ledger's state of a unit it does not have here
 
     @property
     def alert(self) -> bool:

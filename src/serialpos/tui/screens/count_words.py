@@ -33,13 +33,17 @@ def item_row(item: Any, width: int) -> str:
     if kind == "UnitRef":
         return f"{item.sku} {item.serial}"
     if kind == "ElsewhereUnit":
+        # The SKU stays in every width (a sold unit's row named no product): the words go
+        # first, then the store.
         text = f"{item.sku} {item.serial} · {item.hint}"
         if len(text) <= width:
             return text
-        where = f"{item.state.replace('_', ' ')} {item.store}"
-        if item.action == "restore":
-            where += " → back in stock"
-        return f"{item.serial} {where}"
+        state = item.state.replace("_", " ")
+        back = " → back in stock" if item.action == "restore" else ""
+        text = f"{item.sku} {item.serial} {state} {item.store}{back}"
+        if len(text) <= width:
+            return text
+        return f"{item.sku} {item.serial} {state}{' → back' if back else ''}"
     if kind == "Duplicate":
         return f"{item.sku} {item.serial} · batches {', '.join(str(b) for b in item.batches)}"
     if kind == "QuantityDifference":
@@ -54,12 +58,20 @@ def item_row(item: Any, width: int) -> str:
     return str(item)
 
 
-def log_row(entry: tuple[str, str, str], width: int) -> str:
-    """A scan that landed: product, serial (or +N), and the other batches that saw it."""
-    sku, what, others = entry
-    row = f"✓ {sku} {what}" + (f" ⚑ also batch {others}" if others else "")
+#: One landed scan in the batch's list: product, serial (or +N), the other batches that saw
+#: it, and the ledger's state of a unit it has elsewhere ("" when none).
+LogEntry = tuple[str, str, str, str]
+
+
+def log_row(entry: LogEntry, width: int) -> str:
+    """A scan that landed: product, serial (or +N), the other batches that saw it, and a
+    unit the ledger has elsewhere marked ⚠ with its state (never ✓: it is not fine)."""
+    sku, what, others, elsewhere = entry
+    mark = "⚠" if elsewhere else "✓"
+    state = f" {elsewhere.replace('_', ' ')}" if elsewhere else ""
+    row = f"{mark} {sku} {what}{state}" + (f" ⚑ also batch {others}" if others else "")
     if len(row) > width:  # narrow: the serial is what is read
-        row = f"✓ {what}" + (f" ⚑ batch {others}" if others else "")
+        row = f"{mark} {what}{state}" + (f" ⚑ batch {others}" if others else "")
     return row
 
 

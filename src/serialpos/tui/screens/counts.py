@@ -30,6 +30,7 @@ from serialpos.tui.screens.count_words import (
     CLASSES,
     PLACEHOLDERS,
     SHORT_PLACEHOLDERS,
+    LogEntry,
     item_row,
     log_row,
     plural,
@@ -76,7 +77,7 @@ class CountsScreen(CountWorkers):
         self.batch_no: int | None = None
         self.current: str | None = None
         self.open_counts: list[CountInfo] = []
-        self.scan_log: list[tuple[str, str, str]] = []
+        self.scan_log: list[LogEntry] = []
         self.result: Reconciliation | None = None
         self.list_index = 0
         self.confirming = False
@@ -333,11 +334,12 @@ class CountsScreen(CountWorkers):
                 if outcome.verdict == "other_batch"
                 else ""
             )
-            self.scan_log.insert(0, (outcome.sku, what, others))
+            self.scan_log.insert(0, (outcome.sku, what, others, outcome.elsewhere or ""))
             self._show_log()
         if outcome is not None and outcome.alert:
-            # An alert, not a refusal: the unit counts once. Said with the bell all the same,
-            # and kept until seen like a refusal.
+            # An alert, not a refusal: the unit counts once (or, one the ledger has sold,
+            # reserved, expected or at another store, counts as found). Said with the bell
+            # all the same, and kept until seen like a refusal.
             self.scan_warned(taken.message)
         else:
             self.scan_said("ok", taken.message)
