@@ -108,8 +108,10 @@ async def test_a_count_files_bare_serials_under_their_own_product(
         assert screen.current == "PH-AUR15"
         for serial in NOVA:  # Nova 7 IMEIs without the Nova 7 barcode first
             await count_enter(pilot, screen, serial)
-            assert count_message(screen).startswith(f"✓ PH-NOVA7 {serial} counted")
-        assert screen.current == "PH-NOVA7"
+            assert count_message(screen) == (
+                f"✓ {serial} counted as PH-NOVA7; PH-AUR15 stays selected"
+            )
+        assert screen.current == "PH-AUR15"  # a serial of another product keeps the selection
         assert rung == []
         listing = screen.listing.visible_text()
         assert all(f"PH-NOVA7 {serial}" in listing for serial in NOVA)
