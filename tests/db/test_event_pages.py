@@ -50,21 +50,22 @@ def test_an_event_writes_the_feed_table_and_two_indexes(
 
 @on_sqlite_only
 def test_the_newest_event_of_a_unit_is_found_by_the_unit(db: Database, sqlite_file: Path) -> None:
-    sql = str(conflict_sql._LAST_UNIT_EVENT.statement.compile(dialect=db.engine.dialect))
+    sql = str(conflict_sql._UNIT_EVENTS.statement.compile(dialect=db.engine.dialect))
     with sqlite3.connect(sqlite_file) as raw:
-        plan = " ".join(row[3] for row in raw.execute(f"EXPLAIN QUERY PLAN {sql}", ("", "") * 2))
+        bound = ("", "", "", "", "", 32)  # the unit's sku and serial twice over, the limit
+        plan = " ".join(row[3] for row in raw.execute(f"EXPLAIN QUERY PLAN {sql}", bound))
     assert "ledger_event USING INDEX ix_ledger_event_unit" in plan, plan
     assert "SCAN ledger_event" not in plan, plan
 
 
 def test_the_newest_event_of_a_unit_is_its_own(db: Database, admin: Actor) -> None:
-    """The same serial on two products (the first sold before the second came in): each
-    (SKU, serial) names its own unit's last event."""
+    """The same serial on two products (the first sold before the second came in, a manager
+    accepting it as shared): each (SKU, serial) names its own unit's last event."""
     for sku in ("PH1", "PH2"):
         products.create_product(db, admin, sku=sku, name=sku, serial_mode="required")
     ledger.move(db, admin, Action.RECEIVE, store="S1", sku="PH1", serials=["SAME"])
     ledger.move(db, admin, Action.SELL, store="S1", sku="PH1", serials=["SAME"])
-    ledger.move(db, admin, Action.RECEIVE, store="S1", sku="PH2", serials=["SAME"])
+    ledger.move(db, admin, Action.RECEIVE, store="S1", sku="PH2", serials=["SAME"], shared_by=admin)
     ev = repo.event_t.c
 
     def newest(sku: str) -> int:
