@@ -91,37 +91,3 @@ def test_apply_order_return_with_a_store_books_the_refund_there(db: Database, ad
     assert state_of(db, IMEI[0]) == ("in_stock", "S2")
     assert invoice_document(db, "RF-S2-000001").store_code == "S2"
     clean(db)
-
-
-def test_a_ledger_return_of_a_unit_sold_on_an_order_goes_through_the_order(
-    db: Database, admin: Actor
-) -> None:
-    """``return`` of a unit sold at the counter put it in stock with no refund note, the
-    invoice still in the report, and ``order_return`` then refused it: now the order's
-    return books it (refund note, refund by the sale's tender), the verdict as before."""
-    setup_catalogue(db, admin)
-    order, line, invoice = _sold_at_s1(db, admin)
-    back = apply_object(
-        db, admin, {"op": "return", "store": "S1", "sku": "PH1", "serial": IMEI[0], "reason": "x"}
-    )
-    assert back == {
-        "ok": True,
-        "op": "return",
-        "store": "S1",
-        "sku": "PH1",
-        "order": order,
-        "refund_invoice": "RF-S1-000001",
-        "quantity": 1,
-        "units": [{"serial": IMEI[0], "from": "sold", "to": "in_stock"}],
-    }
-    assert state_of(db, IMEI[0]) == ("in_stock", "S1")
-    view = get_order(db, order)
-    assert view.line_by_id(line).status.value == "returned"
-    assert [(p.method, p.amount) for p in view.payments][-1] == ("card", D("-599.99"))
-    assert _report(db, "S1") == [
-        (invoice, order, D("599.99")),
-        ("RF-S1-000001", order, D("-599.99")),
-    ]
-    again = apply_object(db, admin, {"op": "order_return", "order": order, "serials": [IMEI[0]]})
-    assert (again["ok"], again["error"]) == (False, "not_on_order")  # returned once, not twice
-    clean(db)

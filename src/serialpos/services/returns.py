@@ -241,8 +241,6 @@ class TakenBack:
     number: str
     amount: Decimal
     units: tuple[tuple[str, str], ...]
-    #: The ledger's result of each unit or quantity moved (a ``return`` line's verdict).
-    moved: tuple[ledger.LedgerResult, ...] = ()
 
 
 def take_back(
@@ -253,7 +251,6 @@ def take_back(
     wanted: list[int],
     broken: set[int],
     store: str | None,
-    reason: str | None = None,
 ) -> TakenBack:
     """Return the fulfilled lines ``wanted`` of ``order`` to stock at ``store`` (or write off
     those in ``broken``), each with its RETURN event, and issue the refund note at ``store``
@@ -281,7 +278,6 @@ def take_back(
             )
         chosen.append(r)
     units: list[tuple[str, str]] = []
-    moved: list[ledger.LedgerResult] = []
     for r in chosen:
         m = r._mapping
         if m["package_type"] == "exploded" or m["status"] == LineStatus.OPEN:
@@ -298,9 +294,8 @@ def take_back(
             actor,
             step,
             ctx.doc(m["number"]),
-            reason=(reason or "damaged") if m["id"] in broken else reason,
+            reason="damaged" if m["id"] in broken else None,
         )
-        moved.append(result)
         if m["serial"]:
             state = result.units[0].to_state if result.units else "untracked"
             units.append((m["serial"], state))
@@ -330,7 +325,7 @@ def take_back(
         _touch(conn, ctx.id, status=OrderStatus.FULFILLED.value)  # its last open line went
     else:
         _touch(conn, ctx.id)
-    return TakenBack(booked, refund_id, number, amount, tuple(units), tuple(moved))
+    return TakenBack(booked, refund_id, number, amount, tuple(units))
 
 
 def booked_at(ctx: _Ctx, store: str, store_id: int) -> _Ctx:

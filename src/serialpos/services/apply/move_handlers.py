@@ -101,31 +101,21 @@ def till_price(f: Fields) -> Decimal | None:
 
 
 def _return(db: Database, actor: Actor, f: Fields) -> Result:
-    """A customer's return: a unit sold on an order comes back through it (refund note and
-    refund, services/ledger_returns.py); ``order`` and ``refund_invoice`` say which."""
-    from serialpos.services import ledger_returns
-
-    done = ledger_returns.return_units(
-        db,
-        actor,
-        damaged=f.flag("damaged"),
-        store=f.code("store"),
-        sku=f.code("sku"),
-        serials=f.serials(),
-        quantity=f.quantity(),
-        document=f.document(),
-        reason=f.reason(),
+    action = Action.RETURN_DAMAGED if f.flag("damaged") else Action.RETURN
+    return _moved(
+        ledger.move(
+            db,
+            actor,
+            action,
+            store=f.code("store"),
+            sku=f.code("sku"),
+            serials=f.serials(),
+            quantity=f.quantity(),
+            document=f.document(),
+            reason=f.reason(),
+        ),
+        f,
     )
-    if not done.refunds:
-        return _moved(done.moved, f)
-    orders = sorted({order for order, _ in done.refunds})
-    notes = [note for _, note in done.refunds]
-    extra = (
-        {"order": orders[0], "refund_invoice": notes[0]}
-        if len(notes) == 1
-        else {"orders": orders, "refund_invoices": notes}
-    )
-    return _moved(done.moved, f, **extra)
 
 
 def _transfer_out(db: Database, actor: Actor, f: Fields) -> Result:
