@@ -120,6 +120,12 @@ def found_here(serial: str, place: Place, store: str) -> Elsewhere | None:
     :func:`classify_sides`)."""
     if place.state == "in_stock" and place.store == store:
         return None
+    return away_from_here(serial, place, store)
+
+
+def away_from_here(serial: str, place: Place, store: str) -> Elsewhere:
+    """A scanned serial the review does not match, where the ledger has it and what approval
+    does: a unit written off here is put back, any other is left where it is."""
     restore = place.state == "written_off" and place.store == store
     return Elsewhere(serial, place, ElsewhereAction.RESTORE if restore else ElsewhereAction.LEAVE)
 
@@ -225,9 +231,9 @@ def classify_sides(sides: Sides, known: Mapping[str, Place], store: str) -> Seri
         if place is None:
             never_seen.append(serial)
             continue
-        found = found_here(serial, place, store)
-        if found is not None:
-            elsewhere.append(found)
+        # Not among the units in stock here, whatever ``place`` says (a unit of the store
+        # outside the counted set): never dropped from the review.
+        elsewhere.append(away_from_here(serial, place, store))
     return SerialClasses(
         MatchedCount(sides.matched), sides.missing, tuple(never_seen), tuple(elsewhere)
     )
