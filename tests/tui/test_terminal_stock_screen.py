@@ -36,6 +36,8 @@ async def test_an_adjustment_on_a_terminal_is_journaled(
         assert said(pilot) == f"✓ PH-AUR15 {PHONES[0]} ✓ 1 unit"
         await pilot.press("ctrl+f")
         await settle(pilot)
+        await pilot.press("y")  # posting asks first
+        await settle(pilot)
         assert said(pilot).startswith("✓ posted A-S01-t9-000001: 1 unit"), said(pilot)
     [entry] = demo_db.read(journal.entries)
     assert entry.state == "pending" and entry.terminal == "S01-t9"
