@@ -233,7 +233,11 @@ class LedgerMachine(RuleBasedStateMachine):
         if before is not None and before[0] in LIVE:
             return outcome  # alive already: moving it cannot make a second live unit
         other = self.units[OPT if sku == REQ else REQ].get(serial)
-        return "duplicate_serial" if other is not None and other[0] in LIVE else outcome
+        if other is None:
+            return outcome
+        if before is None:  # a new unit of a serial the other product knows, in any state
+            return "duplicate_serial"
+        return "duplicate_serial" if other[0] in LIVE else outcome
 
     def _unit_move(self, sku: str, action: Action, here: str, serials: list[str]) -> None:
         dest = _other(here)
