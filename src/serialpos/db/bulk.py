@@ -52,18 +52,9 @@ def known_units(
         return [tuple(r) for r in conn.execute(query.where(unit_c.serial == sa.any_(wanted)))]
     # Plain driver SQL, one statement text per chunk size: compiling an IN list of 900
     # parameters 112 times took longer than the lookups.
-    found: list[tuple[str, str, int]] = []
-    texts: dict[int, str] = {}
-    for chunk in chunks(serials):
-        text = texts.get(len(chunk))
-        if text is None:
-            marks = ", ".join("?" * len(chunk))
-            text = texts[len(chunk)] = (
-                "SELECT serial, state, store_id FROM serial_unit "
-                f"WHERE product_id = ? AND serial IN ({marks})"
-            )
-        found += [tuple(r) for r in conn.exec_driver_sql(text, (product_id, *chunk))]
-    return found
+    return _in_chunks(
+        conn, "serial, state, store_id", "product_id = ? AND ", (product_id,), serials
+    )
 
 
 def units_of_serials(conn: Connection, serials: list[str]) -> list[tuple[str, int, str, int]]:
@@ -74,17 +65,24 @@ def units_of_serials(conn: Connection, serials: list[str]) -> list[tuple[str, in
     if conn.dialect.name == "postgresql":
         wanted = sa.bindparam("serials", serials, type_=postgresql.ARRAY(sa.String()))
         return [tuple(r) for r in conn.execute(query.where(unit_c.serial == sa.any_(wanted)))]
-    found: list[tuple[str, int, str, int]] = []
+    return _in_chunks(conn, "serial, product_id, state, store_id", "", (), serials)
+
+
+def _in_chunks(
+    conn: Connection, columns: str, where: str, leading: tuple[Any, ...], serials: list[str]
+) -> list[Any]:
+    """``SELECT columns FROM serial_unit WHERE <where>serial IN (...)`` over ``serials`` in
+    chunks, as plain driver SQL with one statement text per chunk size (SQLite)."""
+    found: list[Any] = []
     texts: dict[int, str] = {}
     for chunk in chunks(serials):
         text = texts.get(len(chunk))
         if text is None:
             marks = ", ".join("?" * len(chunk))
             text = texts[len(chunk)] = (
-                "SELECT serial, product_id, state, store_id FROM serial_unit "
-                f"WHERE serial IN ({marks})"
+                f"SELECT {columns} FROM serial_unit WHERE {where}serial IN ({marks})"
             )
-        found += [tuple(r) for r in conn.exec_driver_sql(text, tuple(chunk))]
+        found += [tuple(r) for r in conn.exec_driver_sql(text, (*leading, *chunk))]
     return found
 
 
