@@ -98,7 +98,20 @@ def _is_token(actor: Actor) -> bool:
 
 
 def take(db: Database, actor: Actor, store: str, terminal_id: str) -> dict[str, Any]:
+    """The whole snapshot a new terminal starts from. Refused (``token_in_use``) to a
+    terminal id that has already recorded at central: set up again it would start its
+    journal and its document numbers from 1, central would refuse its next sale as
+    ``number_taken`` and the till would put back a sale whose unit left with the customer.
+    Asked again before the terminal recorded anything (an init that failed), it is given."""
     link(db, actor, store, terminal_id)
+    if db.read(lambda conn: token_use.terminal_has_recorded(conn, terminal_id)):
+        raise TokenInUse(
+            f"terminal {clip(terminal_id)} has already recorded at central: set up again "
+            "under its id it would number its sales from 1 again, and central would refuse "
+            "them. Keep using the terminal's own config and database; to replace the "
+            "terminal (a new machine, a lost disk), set it up under a new id with a new "
+            "token (serialpos token create USER --name NAME; terminal init --terminal NEW)"
+        )
 
     def work(conn: Connection) -> dict[str, Any]:
         snapshot_sql.begin_consistent_read(conn)
