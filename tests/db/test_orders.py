@@ -371,7 +371,12 @@ def test_payment_rules_and_delivery(db: Database, shop: Actor) -> None:
     with pytest.raises(DomainError) as short:
         fulfil(db, cam, layby.order, lines=[b])
     assert short.value.code == "payment_due"
-    last = fulfil(db, cam, layby.order, payments=[("card", Decimal("910.00"))])
+    with pytest.raises(DomainError, match="cash only") as over_card:
+        fulfil(db, cam, layby.order, payments=[("card", Decimal("910.00"))])  # 908.50 due
+    assert over_card.value.code == "bad_request"
+    last = fulfil(
+        db, cam, layby.order, payments=[("card", Decimal("900.00")), ("cash", Decimal("10.00"))]
+    )
     assert last.change_due == Decimal("1.50")
     assert last.order.status is OrderStatus.FULFILLED
     assert len(last.order.invoices) == 2
@@ -457,4 +462,27 @@ def test_change_is_given_when_a_sale_is_tendered_with_a_line_left_open(
     last = fulfil(db, shop, sale)  # the open line handed over later: no change again
     assert last.change_due == 0 and last.order.status is OrderStatus.FULFILLED
     assert last.order.totals.paid == last.order.totals.total
+    clean(db)
+
+
+def test_card_over_what_is_due_is_refused_and_changes_nothing(db: Database, shop: Actor) -> None:
+    """Change is given in cash: a card tendered over the total would take cash out of the
+    drawer it never held (a walk's card 500.00 on a 15.59 sale gave 484.41 "change"). A
+    deposit by card past what is due is refused the same way."""
+    sale = open_order(db, shop, "S1").order
+    add_item(db, shop, sale, sku="CB1")
+    before = get_order(db, sale)
+    with pytest.raises(DomainError, match="cash only") as over:
+        fulfil(db, shop, sale, payments=[("card", before.totals.total + Decimal("0.01"))])
+    assert over.value.code == "bad_request"
+    with pytest.raises(DomainError, match="cash only"):
+        add_payment(db, shop, sale, "card", before.totals.total + Decimal("100.00"))
+    after = get_order(db, sale)
+    assert after.status is OrderStatus.OPEN and after.totals.paid == 0
+    deposit = add_payment(db, shop, sale, "card", before.totals.total)  # exactly what is due
+    assert deposit.totals.paid == before.totals.total
+    with pytest.raises(DomainError, match="cash only"):
+        add_payment(db, shop, sale, "other", Decimal("0.01"))
+    done = fulfil(db, shop, sale, payments=[("cash", Decimal("5.00"))])  # cash over: change
+    assert done.change_due == Decimal("5.00")
     clean(db)

@@ -242,6 +242,29 @@ def parse_amount(value: str, field: str = "amount") -> Decimal:
     return amount
 
 
+def check_change_in_cash(still_due: Decimal, tendered: Iterable[tuple[str, Decimal]]) -> None:
+    """Card and other tenders pay at most what is still due on the order: change is counted
+    out of the drawer in cash, so a card over the total would take cash out for money the
+    drawer never held (a walk tendered card 500.00 on a 15.59 sale: 484.41 "change" left
+    the drawer and the X report's cash came out short). Cash may be tendered over the total,
+    the change given from it; so may the rest after a card that pays exactly what is due."""
+    room = max(still_due, Decimal("0.00"))
+    not_cash = sum(
+        (
+            amount
+            for method, amount in tendered
+            if method in (PaymentMethod.CARD, PaymentMethod.OTHER)
+        ),
+        Decimal("0.00"),
+    )
+    if not_cash > room:
+        raise BadRequest(
+            f"card and other tenders of {not_cash:.2f} are more than the {room:.2f} still "
+            "due: they pay at most what is due, and change is given in cash only (tender "
+            f"{room:.2f} by card, or the rest in cash)"
+        )
+
+
 def refunds_on_void(payments: Iterable[tuple[str, Decimal]]) -> tuple[tuple[str, Decimal], ...]:
     """What voiding an order hands back: per payment method, what the customer has paid net
     that way (payments less change and refunds already given), in the order the methods were

@@ -294,6 +294,12 @@ def checked_at_terminal() -> Iterator[None]:
         _at_terminal.reset(token)
 
 
+def applying_terminal_entry() -> bool:
+    """Whether central is applying a store terminal's journal entry now: what the till did
+    (its tenders, its change) is recorded as it happened, not refused afresh."""
+    return _at_terminal.get()
+
+
 def check_shift_not_required(conn: Connection, store_id: int, terminal: str) -> None:
     """Refuse a sale at a store with ``require_shift`` on when ``terminal`` has no open
     shift; nothing else is checked (nor inside :func:`checked_at_terminal`)."""

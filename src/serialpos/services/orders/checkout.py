@@ -27,13 +27,14 @@ from serialpos.domain.orders import (
     OrderStatus,
     PaymentMethod,
     SaleType,
+    check_change_in_cash,
     check_fulfilment_gate,
     parse_amount,
     totals,
 )
 from serialpos.domain.products import SERIAL_MODES
 from serialpos.domain.states import Action
-from serialpos.services import document_numbers, journal_sink, ledger, sale_dates
+from serialpos.services import document_numbers, journal_sink, ledger, sale_dates, shifts
 from serialpos.services.context import Actor
 from serialpos.services.orders import sale_journal
 from serialpos.services.orders.reading import _editable, _find, _view, as_row, line_mode
@@ -111,6 +112,9 @@ def add_payment(db: Database, actor: Actor, order: str, method: str, amount: Dec
 
     def work(conn: Connection) -> OrderView:
         ctx = _Ctx(conn, db, actor, _editable(conn, order))
+        if not shifts.applying_terminal_entry():
+            sums = _view(conn, ctx.row).totals
+            check_change_in_cash(sums.total - sums.paid, [(how.value, value)])
         _insert_payment(ctx, "payment", how.value, value)
         _touch(conn, ctx.id)
         sale_journal.record_payment(ctx, how.value, value)
@@ -353,9 +357,10 @@ def fulfil(
                 ),
                 ZERO,
             )
-        paid = sum((orepo.money(p.amount) for p in earlier), ZERO) + sum(
-            (orepo.money(amount) for _method, amount in taking), ZERO
-        )
+        paid_before = sum((orepo.money(p.amount) for p in earlier), ZERO)
+        if not shifts.applying_terminal_entry():
+            check_change_in_cash(order_total - paid_before, taking)
+        paid = paid_before + sum((orepo.money(amount) for _method, amount in taking), ZERO)
         if paid < required and settle is not None:
             taking.append((settle, required - paid))
             paid = required
