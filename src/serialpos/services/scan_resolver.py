@@ -165,8 +165,9 @@ def product_named(
 def facts_for(
     conn: Connection, scan: DecodedScan, context: ScanContext | None = None
 ) -> LedgerFacts:
-    """The ledger's facts for one scan: at most two indexed look-ups (the units with its
-    serial, under every product; the product its barcode or SKU names). A flow whose product
+    """The ledger's facts for one scan: at most three indexed look-ups (the units with its
+    serial, under every product; the product its barcode or SKU names; after a miss of both,
+    the units with the serial in other letter case). A flow whose product
     is fixed, or that takes no product, never reads text as a SKU: that look-up is skipped."""
     fixed = context is not None and context.fixed_product and context.selected is not None
     serial = (
@@ -177,9 +178,11 @@ def facts_for(
     )
     units = units_with_serial(conn, serial) if serial else ()
     by_sku = context is None or (Accepts.PRODUCT in context.accepts and not fixed)
-    # After an exact miss only: the serial in other letter case (a caps-lock scan).
-    twins = case_twins(conn, serial) if serial and not units else ()
-    return LedgerFacts(units, product_named(conn, scan, by_sku=by_sku), twins)
+    product = product_named(conn, scan, by_sku=by_sku)
+    # After an exact miss only, and not when the text names a product (a SKU typed): the
+    # serial in other letter case (a caps-lock scan), through migration 0037's index.
+    twins = case_twins(conn, serial) if serial and not units and product is None else ()
+    return LedgerFacts(units, product, twins)
 
 
 def resolve_in(conn: Connection, entry: str | DecodedScan, context: ScanContext) -> Outcome:

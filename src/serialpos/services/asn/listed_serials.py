@@ -44,7 +44,7 @@ def ledger_problems(conn: Connection, listed: Mapping[int, Mapping[str, str]]) -
     # One look-up by folded serial finds the units with a listed serial exactly and those
     # with it in other letter case (a caps-lock twin), through the index of migration 0037.
     exact = set(wanted)
-    units = serial_case_sql.units_folded(conn, sorted({fold(s) for s in exact}))
+    units = serial_case_sql.units_folded(conn, list(set(map(fold, exact))))
     products = _products(conn, {pid for _s, pid, _st, _at in units} | set(listed))
     codes = repo.store_codes(conn) if units else {}
     by_serial: dict[str, list[UnitFacts]] = {}
