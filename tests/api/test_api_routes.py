@@ -218,6 +218,11 @@ def test_serial_card_search_order_and_serial_entry(server: Server) -> None:
         found = c.get("/v1/serials", params={"prefix": "CARD-"}).json()
         assert [m["serial"] for m in found["matches"]] == ["CARD-1", "CARD-2", "CARD-3"]
         is_problem(c.get("/v1/serials/NO-SUCH"), 404, "unknown_serial")
+        # A caps-lock scan: said, never taken for CARD-1 (domain/serial_case.py)
+        missed = is_problem(c.get("/v1/serials/card-1"), 404, "unknown_serial")
+        assert missed["detail"] == (
+            "no unit has the serial 'card-1' (serials are case-sensitive): did you mean CARD-1?"
+        )
         is_problem(c.get("/v1/orders/S9-999999"), 404, "unknown_order")
         is_problem(
             c.put(f"/v1/orders/{order}/lines/x/serial", json={"serial": "A"}), 400, "bad_request"

@@ -50,7 +50,9 @@ from serialpos.services.orders.host import NewLine, create_order
 
 STORES = ("S1", "S2")
 REQ, OPT, QTY = "PH1", "DR1", "AC1"  # serials required, optional, disabled
-POOL = ("A1", "A2", "A3", "a1", "B7")  # "a1" and "A1" are different units
+# "a1" and "A1" are one label in two letter cases: a new unit of one beside a unit of the
+# other (any product, any state), or both made in one call, is refused (domain/serial_case.py)
+POOL = ("A1", "A2", "A3", "a1", "B7")
 ADMIN = Actor(user="ada", role=Role.ADMIN, terminal="hypothesis")
 CASHIER = Actor(user="cat", role=Role.CASHIER, terminal="hypothesis")
 
@@ -232,6 +234,12 @@ class LedgerMachine(RuleBasedStateMachine):
         before = self.units[sku].get(serial)
         if before is not None and before[0] in LIVE:
             return outcome  # alive already: moving it cannot make a second live unit
+        if before is None and any(
+            known != serial and known.lower() == serial.lower()
+            for units in self.units.values()
+            for known in units
+        ):
+            return "duplicate_serial"  # a case twin of a known unit: a caps-lock scan
         other = self.units[OPT if sku == REQ else REQ].get(serial)
         if other is None:
             return outcome
@@ -246,6 +254,8 @@ class LedgerMachine(RuleBasedStateMachine):
             self._across(sku, s, model_move(action, units.get(s), here, dest)) for s in serials
         ]
         refusals = [o for o in outcomes if isinstance(o, str)]
+        if action in (A.RECEIVE, A.ADJUST_ADD) and len({s.lower() for s in serials}) < len(serials):
+            refusals.insert(0, "duplicate_serial")  # one label in two cases, refused first
         expected = refusals[0] if refusals else "ok"
         for serial, outcome in zip(serials, outcomes, strict=True):
             before = units.get(serial)

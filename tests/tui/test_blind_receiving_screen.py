@@ -438,3 +438,24 @@ async def test_a_gone_bikes_serial_scanned_under_the_drill_is_refused_naming_the
     assert [(c.sku, c.state) for c in lookup_serial(demo_db, "WTU123456789A")] == [
         ("BK-CITY7", "returned_to_vendor")
     ]
+
+
+@async_test
+async def test_a_caps_lock_scan_of_a_drill_in_stock_is_refused_with_the_bell(
+    make_app: MakeApp, demo_db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """DRL18-A001 is in stock; the scanner with caps lock on reads drl18-a001. It made a
+    second drill (a phantom twin); now refused with the bell, naming the drill in stock."""
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        rung = bells(app, monkeypatch)
+        screen = await open_blind(pilot, "Northwind", "PS-79")
+        await enter(pilot, screen, "TL-DRL18")
+        await enter(pilot, screen, "drl18-a001")
+        assert message(app) == (
+            "✗ 'drl18-a001' differs only in letter case from DRL18-A001 (TL-DRL18, in stock "
+            "at S01): scan the label again (is caps lock on?)"
+        )
+        assert len(rung) == 1
+        assert screen.receiving.checklist.lines["TL-DRL18"].scanned == []
+    assert lookup_serial(demo_db, "drl18-a001") == []

@@ -107,8 +107,12 @@ def serial_card(request: Request) -> Response:
     found = lookup.lookup_serial(db, serial, _text(request, "sku"))
     cards = store_scope.own_units(who, serial, found)
     if not cards:
+        home = None if who.home is None else who.home[1]
+        hint = lookup.case_hint(db, serial, _text(request, "sku"), home)
         return problem(
-            "unknown_serial", f"no unit has the serial '{serial[:64]}' (serials are case-sensitive)"
+            "unknown_serial",
+            f"no unit has the serial '{serial[:64]}' (serials are case-sensitive)"
+            + (f": {hint}" if hint else ""),
         )
     units = []
     for c in cards:

@@ -144,16 +144,22 @@ def show(
 ) -> None:
     """State, store, product, warranty and timeline of the unit(s) with this serial."""
     from serialpos.domain.text import clip
-    from serialpos.services.lookup import lookup_serial
+    from serialpos.services.lookup import case_hint, lookup_serial
 
-    cards = lookup_serial(state(ctx).database(), serial, sku)
+    database = state(ctx).database()
+    cards = lookup_serial(database, serial, sku)
     if json_out:
         print_json([_card_json(c) for c in cards])
         if not cards:
             raise typer.Exit(EXIT_REFUSED)
         return
     if not cards:
-        fail(f"no unit with serial '{clip(serial.strip())}'" + (f" for {sku}" if sku else ""))
+        hint = case_hint(database, serial, sku)  # after the exact miss only
+        fail(
+            f"no unit with serial '{clip(serial.strip())}'"
+            + (f" for {sku}" if sku else "")
+            + (f": {hint}" if hint else "")
+        )
     for card in cards:
         _say_card(card, events)
 

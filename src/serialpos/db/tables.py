@@ -137,6 +137,8 @@ class SerialUnit(SQLModel, table=True):
         sa.UniqueConstraint("product_id", "serial", name="uq_serial_unit_product_serial"),
         sa.CheckConstraint(_in("state", UNIT_STATES), name="ck_serial_unit_state"),
         sa.Index("ix_serial_unit_serial", "serial"),
+        # Also ix_serial_unit_serial_folded on the serial ignoring letter case (migration 0037,
+        # its expression differs by database: db/serial_case_sql.py).
         sa.Index("ix_serial_unit_store_product_state", "store_id", "product_id", "state"),
         # No index on reserved_line_id (dropped by migration 0036): no query looks a unit up
         # by the line holding it, and a reservation and its sale each wrote a page of it.

@@ -23,6 +23,7 @@ from serialpos.domain.asn_rows import (
     Problem,
 )
 from serialpos.domain.scan_resolution import merged_scans
+from serialpos.domain.serial_case import fold, within_message
 from serialpos.domain.text import (
     clip,
     has_control_chars,
@@ -210,6 +211,20 @@ def _listed_twice(docs: list[AsnDoc], problems: list[Problem]) -> None:
                     )
 
 
+def _twins_in_file(docs: list[AsnDoc], problems: list[Problem]) -> None:
+    """A problem for each serial listed after another differing from it only in letter case
+    (domain/serial_case.py): one label, and the file cannot say which case is printed."""
+    first: dict[str, tuple[str, str]] = {}  # folded -> (serial, where first listed)
+    for doc in docs:
+        for row in doc.rows:
+            for serial in row.serials:
+                seen = first.setdefault(fold(serial), (serial, row.where))
+                if seen[0] != serial:
+                    problems.append(
+                        Problem(row.where, f"{within_message(seen[0], serial)} (at {seen[1]})")
+                    )
+
+
 def _same_but_case(docs: list[AsnDoc], problems: list[Problem]) -> None:
     """ASN ids differ by more than letter case: ``asn-1001`` beside ``ASN-1001`` is the same
     vendor document twice (a re-export), and importing both would double what is expected."""
@@ -227,14 +242,18 @@ def _same_but_case(docs: list[AsnDoc], problems: list[Problem]) -> None:
 
 
 def finish_file(docs: list[AsnDoc], problems: list[Problem]) -> ParsedAsnFile:
-    """Checks across rows: serials listed twice (under one product or two), ASN ids that
-    differ only in letter case, too many serials, an ASN with no lines."""
+    """Checks across rows: serials listed twice (under one product or two), or in two letter
+    cases, ASN ids that differ only in letter case, too many serials, an ASN with no lines."""
     listed = [serial for doc in docs for row in doc.rows for serial in row.serials]
     total = len(listed)
     # No serial twice, under one product or two (told in C by one set): nothing to say row
     # by row.
-    if len(set(listed)) != total:
+    distinct = set(listed)
+    if len(distinct) != total:
         _listed_twice(docs, problems)
+    # str.lower() (C speed) over-folds only non-ASCII, which fold() then tells apart
+    if len(set(map(str.lower, distinct))) != len(distinct):
+        _twins_in_file(docs, problems)
     _same_but_case(docs, problems)
     if total > MAX_SERIALS:
         problems.append(

@@ -15,8 +15,8 @@ Decisions taken here:
 - A serial known under another product, even as a gone unit (sold, returned to the vendor,
   written off), never becomes a new unit of the selected product (``duplicate_serial``,
   naming that product and state): it is that product's label.
-- A product's barcode, or two labels run together, never becomes a new unit's serial.
-- A valid GTIN is a product barcode, never a serial.
+- A product's barcode (any valid GTIN), or two labels run together, is never a new serial;
+  nor is a known serial in other letter case (``domain/serial_case.py``).
 - A serial holding an invisible, format or non-ASCII space character is refused, naming the
   character and its position (``U+200B at position 5``): such serials look identical on screen.
 - Every refusal names the unit's own product, never the product the flow had selected.
@@ -31,6 +31,7 @@ from typing import Protocol
 
 from serialpos.domain.errors import BadValue
 from serialpos.domain.products import SerialMode, normalize_gtin
+from serialpos.domain.serial_case import case_twin, did_you_mean, twin_message
 from serialpos.domain.serials import SerialFormat
 from serialpos.domain.states import UnitState
 from serialpos.domain.text import invisible_character, shown
@@ -117,6 +118,8 @@ class LedgerFacts:
     units: tuple[UnitFacts, ...] = ()
     #: The product a barcode (GTIN) or exact SKU in the scan names, if any.
     product: ProductFacts | None = None
+    #: After an exact miss: units whose serial is the scan's in other letter case.
+    case_twins: tuple[UnitFacts, ...] = ()
 
 
 # -- outcomes --------------------------------------------------------------------------
@@ -177,9 +180,8 @@ def merged_scans(text: str) -> tuple[str, str] | None:
 
     Split where the text's second part repeats the first's shape and its first three
     characters; both parts at least 6 characters and mixing letters and digits, so that a long
-    numeric serial (an ICCID) is never taken for two. Two halves of one length leave two places
-    to cut (the middle, or either side of a one-character separator), so only those are tried:
-    an ASN of 100k serials is checked serial by serial.
+    numeric serial (an ICCID) is never taken for two. Only the middle, or either side of a
+    one-character separator, is tried: an ASN of 100k serials is checked serial by serial.
     """
     n = len(text)
     for cut, sep in ((n // 2, ""), ((n - 1) // 2, text[(n - 1) // 2 : (n + 1) // 2])):
@@ -208,7 +210,7 @@ def is_global_identifier(product: ProductFacts, serial: str) -> bool:
 
 def may_share(serial: str) -> bool:
     """Whether a manager may be offered to accept ``serial`` as shared by two products: never
-    an IMEI-format serial (the ledger also refuses it for a product whose format is IMEI)."""
+    an IMEI-format serial."""
     return bool(serial.strip()) and SerialFormat("imei").problem(serial.strip()) is not None
 
 
@@ -223,11 +225,9 @@ def live_elsewhere(product_sku: str, units: tuple[UnitFacts, ...]) -> UnitFacts 
 
 def known_elsewhere(product_sku: str, units: tuple[UnitFacts, ...]) -> UnitFacts | None:
     """A unit of another product with this serial, in any state (sold, returned to the vendor
-    and written off too), when no unit of ``product_sku`` has it; a live one first.
-
-    A serial new to ``product_sku`` but known under another product is that product's label:
-    recording it as a new unit of ``product_sku`` would make a phantom that blocks the real
-    unit's return (a sold laptop's serial added under a drill)."""
+    and written off too), when no unit of ``product_sku`` has it; a live one first: such a
+    serial is that product's label, and a new unit of ``product_sku`` would be a phantom that
+    blocks the real unit's return (a sold laptop's serial added under a drill)."""
     if any(unit.product.sku == product_sku for unit in units):
         return None
     others = [unit for unit in units if unit.product.sku != product_sku]
@@ -238,16 +238,12 @@ def known_elsewhere(product_sku: str, units: tuple[UnitFacts, ...]) -> UnitFacts
 
 def other_product_refusal(serial: str, unit: UnitFacts) -> Refusal:
     """``WTU123456789A is the serial of BK-CITY7 City bike (returned to vendor): receive it
-    under BK-CITY7, or check the label``: a gone unit's serial entering under another product.
-    A live unit's is :func:`duplicate_refusal` (it names the store too)."""
+    under BK-CITY7, or check the label``; a live unit's is :func:`duplicate_refusal`."""
     if unit.state in LIVE:
         return duplicate_refusal(serial, unit)
     sku = unit.product.sku
-    do = (
-        f"take it back as a return of {sku}"
-        if unit.state is UnitState.SOLD
-        else f"receive it under {sku}"
-    )
+    sold = unit.state is UnitState.SOLD
+    do = f"take it back as a return of {sku}" if sold else f"receive it under {sku}"
     return Refusal(
         "duplicate_serial",
         f"{serial} is the serial of {unit.product.label} ({unit.state.label}): "
@@ -261,8 +257,7 @@ def new_serial_problem(
     """Why ``serial`` cannot become a new unit's serial by what it is: a product's barcode
     (``barcode_of``, the SKU whose barcode it is), any valid EAN/UPC unless ``product``'s own
     serial format takes it (as a scan of one is read at the console), or two labels run
-    together. Asked wherever a serial enters the ledger (receiving, adjustments, ASN imports,
-    ``apply``), as a count and the console ask it of a scan."""
+    together. Asked wherever a serial enters the ledger, and of a count's or console's scan."""
     if barcode_of is not None:
         return Refusal(
             "bad_serial_format",
@@ -408,6 +403,9 @@ def _serial_of(
         # Named before the format: the unit in hand is of another product, and saying that
         # (its product, state, store) is the truth; "not valid for <selected>" would mislead.
         return other_product_refusal(serial, clash)
+    twin = case_twin(serial, facts.case_twins) if own is None and context.creates_units else None
+    if twin is not None:  # caps lock: the recorded unit's label (domain/serial_case.py)
+        return Refusal("duplicate_serial", twin_message(serial, twin, twin.product.sku))
     problem = serial_problem(product, serial)
     if problem is not None:
         return problem
@@ -451,7 +449,9 @@ def _bare_serial(serial: str, context: ScanContext, facts: LedgerFacts) -> Outco
         )
     if selected is not None and selected.serial_mode.tracked:
         return _serial_of(selected, serial, context, facts)
+    hint = did_you_mean(serial, (u.serial for u in facts.case_twins))
     return Refusal(
         "unknown_serial",
-        f"serial {shown(serial)} is not known: scan the product's barcode first, then its serials",
+        f"serial {shown(serial)} is not known: "
+        + (hint or "scan the product's barcode first, then its serials"),
     )

@@ -25,8 +25,9 @@ from serialpos.domain.errors import (
 )
 from serialpos.domain.events import DocumentRef
 from serialpos.domain.products import SerialMode
+from serialpos.domain.serial_case import twins_within, within_message
 from serialpos.domain.serials import require_serial
-from serialpos.domain.states import UNIT_STATES, Action, UnitState, on_hand_delta
+from serialpos.domain.states import MOVES, UNIT_STATES, Action, UnitState, on_hand_delta
 from serialpos.domain.text import clip, has_control_chars
 from serialpos.domain.users import Permission
 from serialpos.services import serial_precheck
@@ -204,6 +205,9 @@ def _checked(actor: Actor, step: Step) -> tuple[Step, list[str]]:
     """Everything that can be refused before the database is touched."""
     actor.require(PERMISSION[step.action])
     clean = _clean_serials(step.serials)
+    twins = twins_within(clean) if None in MOVES[step.action].from_states else []
+    if twins:  # units being made: one label in two cases is a caps-lock scan, not two units
+        raise DuplicateSerial(within_message(*twins[0]))
     quantity = step.quantity
     if quantity is not None and not 1 <= quantity <= MAX_QUANTITY:
         raise BadRequest(

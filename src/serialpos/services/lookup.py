@@ -19,6 +19,7 @@ from serialpos.db.engine import Database
 from serialpos.domain.decoder import DecodedScan
 from serialpos.domain.events import LedgerEvent
 from serialpos.domain.orders import LineStatus, OrderStatus
+from serialpos.domain.serial_case import did_you_mean
 from serialpos.domain.serials import normalize_serial
 from serialpos.domain.timeline import TimelineEntry, timeline
 from serialpos.domain.warranty import Warranty, WarrantyKind, sale_dates, warranty
@@ -276,6 +277,30 @@ def lookup_serial(
     if clean is None:
         return []
     return db.read(lambda conn: find_units(conn, clean, sku, today=today))
+
+
+def case_hint(
+    db: Database, serial: str, sku: str | None = None, store: str | None = None
+) -> str | None:
+    """After :func:`lookup_serial` found nothing: ``did you mean W2D-9?`` when units have the
+    serial in other letter case (of ``sku``, at ``store`` when given), all named when several
+    serials do; None when none. Asked only after the exact look-up missed (the exact serial
+    index stays the hot path); the unit is never shown as the answer, so a caps-lock scan is
+    seen and scanned again rather than taken (domain/serial_case.py)."""
+    from serialpos.services import scan_resolver
+
+    clean = normalize_serial(serial)
+    if clean is None:
+        return None
+    twins = db.read(lambda conn: scan_resolver.case_twins(conn, clean))
+    return did_you_mean(
+        clean,
+        (
+            u.serial
+            for u in twins
+            if (sku is None or u.product.sku == sku) and (store is None or u.store == store)
+        ),
+    )
 
 
 def product_barcode_refusal(db: Database, store: str, scan: DecodedScan) -> str | None:

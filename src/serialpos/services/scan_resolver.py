@@ -15,7 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from serialpos.db import repo
+from serialpos.db import repo, serial_case_sql
 from serialpos.db.engine import Database
 from serialpos.domain.decoder import DecodedScan, decode
 from serialpos.domain.errors import (
@@ -44,6 +44,7 @@ from serialpos.domain.scan_resolution import (
     other_product_refusal,
 )
 from serialpos.domain.scan_resolution import resolve as resolve_rules
+from serialpos.domain.serial_case import case_twin, fold, twin_message
 from serialpos.domain.states import UnitState
 
 #: More units than this with one serial is a data problem; the rules need only a few.
@@ -57,17 +58,17 @@ unit_c, product_c, store_c, barcode_c = (
 )
 _PRODUCT_FIELDS = (product_c.sku, product_c.name, product_c.serial_mode, product_c.serial_format)
 
-_UNITS = (
+_UNITS_OF = (
     sa.select(*_PRODUCT_FIELDS, unit_c.serial, unit_c.state, store_c.code)
     .select_from(
         repo.unit_t.join(repo.product_t, product_c.id == unit_c.product_id).join(
             repo.store_t, store_c.id == unit_c.store_id
         )
     )
-    .where(unit_c.serial == sa.bindparam("serial"))
     .order_by(product_c.sku)
     .limit(MAX_UNITS)
 )
+_UNITS = _UNITS_OF.where(unit_c.serial == sa.bindparam("serial"))
 _BY_GTIN = (
     sa.select(*_PRODUCT_FIELDS)
     .select_from(repo.product_t.join(repo.barcode_t, barcode_c.product_id == product_c.id))
@@ -92,6 +93,39 @@ def units_with_serial(conn: Connection, serial: str) -> tuple[UnitFacts, ...]:
         UnitFacts(_product(row), row.serial, UnitState(row.state), row.code)
         for row in conn.execute(_UNITS, {"serial": serial})
     )
+
+
+#: Units by folded serial, other than the exact serial, per dialect (db/serial_case_sql.py).
+_FOLDED_QUERIES = {
+    dialect: _UNITS_OF.where(
+        serial_case_sql.folded(dialect) == sa.bindparam("key"),
+        unit_c.serial != sa.bindparam("serial"),
+    )
+    for dialect in ("sqlite", "postgresql")
+}
+
+
+def case_twins(conn: Connection, serial: str) -> tuple[UnitFacts, ...]:
+    """The units whose serial is ``serial`` in other letter case (not equal exactly), under
+    every product: one search of the folded-serial index (migration 0037)."""
+    query = _FOLDED_QUERIES[conn.dialect.name]
+    return tuple(
+        UnitFacts(_product(row), row.serial, UnitState(row.state), row.code)
+        for row in conn.execute(query, {"key": fold(serial), "serial": serial})
+    )
+
+
+def refuse_case_twin(conn: Connection, serial: str, sku: str | None = None) -> None:
+    """Raise ``duplicate_serial`` when a recorded unit's serial is ``serial`` in other letter
+    case (domain/serial_case.py): asked only where a new unit would be made, never of a unit
+    coming back to its own product (``sku``: nothing is refused when that product already has
+    a unit with exactly ``serial``). No manager's acceptance shares a case twin."""
+    twin = case_twin(serial, case_twins(conn, serial))
+    if twin is None:
+        return
+    if sku is not None and any(u.product.sku == sku for u in units_with_serial(conn, serial)):
+        return  # the product's own unit: not new (twins recorded before 0037 are db check's)
+    raise DuplicateSerial(twin_message(serial, twin, twin.product.sku))
 
 
 def facts_of(product: repo.ProductRow) -> ProductFacts:
@@ -131,8 +165,9 @@ def product_named(
 def facts_for(
     conn: Connection, scan: DecodedScan, context: ScanContext | None = None
 ) -> LedgerFacts:
-    """The ledger's facts for one scan: at most two indexed look-ups (the units with its
-    serial, under every product; the product its barcode or SKU names). A flow whose product
+    """The ledger's facts for one scan: at most three indexed look-ups (the units with its
+    serial, under every product; the product its barcode or SKU names; after a miss of both,
+    the units with the serial in other letter case). A flow whose product
     is fixed, or that takes no product, never reads text as a SKU: that look-up is skipped."""
     fixed = context is not None and context.fixed_product and context.selected is not None
     serial = (
@@ -143,7 +178,11 @@ def facts_for(
     )
     units = units_with_serial(conn, serial) if serial else ()
     by_sku = context is None or (Accepts.PRODUCT in context.accepts and not fixed)
-    return LedgerFacts(units, product_named(conn, scan, by_sku=by_sku))
+    product = product_named(conn, scan, by_sku=by_sku)
+    # After an exact miss only, and not when the text names a product (a SKU typed): the
+    # serial in other letter case (a caps-lock scan), through migration 0037's index.
+    twins = case_twins(conn, serial) if serial and not units and product is None else ()
+    return LedgerFacts(units, product, twins)
 
 
 def resolve_in(conn: Connection, entry: str | DecodedScan, context: ScanContext) -> Outcome:
@@ -225,22 +264,27 @@ def refuse_new_serial(
 ) -> str | None:
     """Every check on a serial about to become a new unit of ``product``, whichever way it
     enters (a receipt, an adjustment, ``apply``): not a product's barcode, not two labels run
-    together, not the serial of another product's unit in any state. Returns
+    together, not the serial of another product's unit in any state, not a recorded serial in
+    other letter case (domain/serial_case.py). Returns
     :func:`refuse_live_elsewhere`'s sentence for a shared serial a manager accepted."""
     problem = new_serial_problem(serial, barcode_owner(conn, serial), product)
     if problem is not None:
         raise refused(problem)
-    return refuse_live_elsewhere(conn, product, serial, shared_by, new_unit=True)
+    shared = refuse_live_elsewhere(conn, product, serial, shared_by, new_unit=True)
+    refuse_case_twin(conn, serial)  # a shared serial's acceptance never covers a case twin
+    return shared
 
 
 __all__ = [
     "LIVE",
     "barcode_owner",
+    "case_twins",
     "facts_for",
     "facts_of",
     "find_product",
     "product_facts",
     "product_named",
+    "refuse_case_twin",
     "refuse_live_elsewhere",
     "refuse_new_serial",
     "refused",

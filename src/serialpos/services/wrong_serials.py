@@ -10,6 +10,11 @@
   made from that product's label, which blocks the real unit's return.
 - ``serial_not_plain``: a live unit whose serial holds an invisible or non-ASCII character
   (a leak of ASN imports): no label carries it, so it could never be received or sold.
+- ``serial_case_twin``: a unit whose serial differs from an earlier unit's only in letter case
+  (``w2d-9`` made beside ``W2D-9`` by a caps-lock scan, before domain/serial_case.py's rule):
+  one label, two units. A violation while either unit is live; a note when both are gone
+  (their history is all that is wrong). A manager's ``shared_by`` does not excuse it: that
+  accepted the same serial under two products, never a serial in other letter case.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from serialpos.db import repo
+from serialpos.db import repo, serial_case_sql
 from serialpos.db.tables import UNACCEPTED_BEFORE_0016
 from serialpos.domain.scan_resolution import LIVE
 from serialpos.domain.states import UnitState
@@ -34,11 +39,12 @@ _GONE = sorted(state.value for state in UnitState if state not in LIVE)
 def wrong_serials(
     conn: Connection, stores: dict[int, str], finding: Callable[..., Any]
 ) -> list[Any]:
-    """The findings (made by ``finding(rule, store, sku, detail)``) of the three rules."""
+    """The findings (made by ``finding(rule, store, sku, detail)``) of the four rules."""
     return [
         *_barcodes(conn, stores, finding),
         *_gone_elsewhere(conn, stores, finding),
         *_not_plain(conn, stores, finding),
+        *_case_twins(conn, stores, finding),
     ]
 
 
@@ -134,6 +140,49 @@ def _not_plain(conn: Connection, stores: dict[int, str], finding: Callable[..., 
                 sku,
                 f"unit '{shown(serial)}' ({state.replace('_', ' ')}) has a character no "
                 f"label carries in its serial ({what})",
+            )
+        )
+    return found
+
+
+def _case_twins(conn: Connection, stores: dict[int, str], finding: Callable[..., Any]) -> list[Any]:
+    """Each unit against the earlier units with its serial folded (the index of migration
+    0037 serves the join), exact equals left out (``serial_of_a_gone_unit`` and the live
+    guard's concern)."""
+    first = repo.unit_t.alias("first")
+    first_product = repo.product_t.alias("first_product")
+    dialect = conn.dialect.name
+    query = (
+        sa.select(
+            u.serial, p.sku, u.state, u.store_id, first.c.serial, first_product.c.sku, first.c.state
+        )
+        .select_from(
+            repo.unit_t.join(repo.product_t, p.id == u.product_id)
+            .join(
+                first,
+                sa.and_(
+                    serial_case_sql.folded(dialect, first.c.serial)
+                    == serial_case_sql.folded(dialect, u.serial),
+                    first.c.serial != u.serial,
+                    first.c.id < u.id,  # the later unit is the twin made by the scan
+                ),
+            )
+            .join(first_product, first_product.c.id == first.c.product_id)
+        )
+        .order_by(u.serial, p.sku, first.c.serial)
+    )
+    found = []
+    for serial, sku, state, sid, other, other_sku, other_state in conn.execute(query):
+        live = state in _LIVE or other_state in _LIVE
+        found.append(
+            finding(
+                "serial_case_twin",
+                stores.get(sid, "?"),
+                sku,
+                f"unit {serial} ({state.replace('_', ' ')}) differs only in letter case from "
+                f"{other_sku} unit {other} ({other_state.replace('_', ' ')}): one label, two "
+                + ("units" if live else "units (both gone: their history only)"),
+                violation=live,
             )
         )
     return found

@@ -68,12 +68,14 @@ class LoginRefused(Message):
 
 
 class SerialLookedUp(Message):
-    """Every unit carrying ``serial`` (none, one, or one per product), with their history."""
+    """Every unit carrying ``serial`` (none, one, or one per product), with their history;
+    with none, ``hint`` may name the serial in other letter case ("did you mean W2D-9?")."""
 
-    def __init__(self, serial: str, cards: tuple[UnitCard, ...]) -> None:
+    def __init__(self, serial: str, cards: tuple[UnitCard, ...], hint: str | None = None) -> None:
         super().__init__()
         self.serial = serial
         self.cards = cards
+        self.hint = hint
 
 
 class ProductsFound(Message):

@@ -48,7 +48,12 @@ from serialpos.services.counts.views import (
     unit_c,
 )
 from serialpos.services.receiving import barcode_owner
-from serialpos.services.scan_resolver import refuse_live_elsewhere, refused, resolve_in
+from serialpos.services.scan_resolver import (
+    refuse_case_twin,
+    refuse_live_elsewhere,
+    refused,
+    resolve_in,
+)
 from serialpos.services.settings import settings_in
 
 
@@ -118,6 +123,7 @@ def scan_in(
         # the serial is live, nor (a unit new to this product) when one is gone, since its
         # approval would make a unit from that product's label (the ledger refuses it then).
         refuse_live_elsewhere(conn, sku, serial, new_unit=True)
+        refuse_case_twin(conn, serial, sku)  # caps lock: a recorded label in other case
         quantity = 1
     else:
         if tracked and product.serial_mode is SerialMode.REQUIRED:

@@ -198,7 +198,7 @@ class LookupScreen(ConsoleScreen):
         """The units with exactly this serial; when there are none (or ``prefix_only``), the
         units whose serial starts with it — one is shown as its card, several as a list."""
         try:
-            from serialpos.services.lookup import lookup_serial
+            from serialpos.services.lookup import case_hint, lookup_serial
             from serialpos.services.serial_search import search_serials
 
             database = self.console.database()
@@ -210,6 +210,8 @@ class LookupScreen(ConsoleScreen):
                     only = result.matches[0]
                     serial = only.serial
                     cards, result = tuple(lookup_serial(database, serial, only.sku)), None
+            missed = not cards and not prefix_only and (result is None or not result.matches)
+            hint = case_hint(database, serial, sku) if missed else None  # caps lock?
         except Exception as exc:  # a refusal or a database failure: said on the message line
             from serialpos.tui.backend import describe
 
@@ -220,7 +222,7 @@ class LookupScreen(ConsoleScreen):
         if result is not None and (result.matches or prefix_only):
             self.post_message(SerialsMatched(result))
         else:
-            self.post_message(SerialLookedUp(serial, cards))
+            self.post_message(SerialLookedUp(serial, cards, hint))
 
     def _show_timeline(self, cards: tuple[UnitCard, ...]) -> None:
         if cards is not self.cards:  # another serial was looked up meanwhile
@@ -274,7 +276,8 @@ class LookupScreen(ConsoleScreen):
         if not message.cards:
             self._hide_card()
             self.show_error(
-                f"no unit has the serial '{clip(message.serial)}'" + _not_found_hint(message.serial)
+                f"no unit has the serial '{clip(message.serial)}'"
+                + (f": {message.hint}" if message.hint else _not_found_hint(message.serial))
             )
             return
         several = len(message.cards) > 1
