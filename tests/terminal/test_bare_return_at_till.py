@@ -33,3 +33,22 @@ def test_a_till_refuses_a_bare_return_of_its_own_sale(chain: Chain) -> None:
     assert chain.scalar(state) == "in_stock"
     for db in (till, chain):
         db.check_clean()
+
+
+def test_a_till_names_what_to_do_with_another_stores_sale(chain: Chain) -> None:
+    """A till of S2 holds no copy of S1's sales, so it cannot check offline that the line
+    is still sold nor what was paid: it refuses the return, nothing journaled, and says to
+    take it at central with its store, where the refund note and refund are booked at S2
+    (docs/receipts.md, "A return at another store")."""
+    assert chain.post({"op": "receive", "store": "S1", "sku": "PH1", "serial": "BR-2"})[0]["ok"]
+    [sold] = chain.post({"op": "sell", "store": "S1", "sku": "PH1", "serial": "BR-2"})
+    till = chain.terminal("br-s2", "S2")
+    till.sync()
+    journaled = till.query(ENTRIES)[0][0]
+    line = {"op": "order_return", "order": sold["order"], "serials": ["BR-2"], "store": "S2"}
+    [refused] = till.apply(line, check=False)
+    assert (refused["ok"], refused["error"]) == (False, "not_on_terminal"), refused
+    assert "take the return at central's counter with store S2" in refused["message"]
+    assert till.query(ENTRIES)[0][0] == journaled
+    [back] = chain.post(line)  # at central: booked at S2
+    assert back["ok"] and back["refund_invoice"].startswith("RF-S2-"), back
