@@ -11,7 +11,10 @@ import json
 from decimal import Decimal as D
 from typing import Any
 
+import pytest
+
 from serialpos.db.engine import Database
+from serialpos.domain.errors import DomainError
 from serialpos.domain.states import Action
 from serialpos.services import conflicts, entry_lines, ledger, lookup, products, snapshot, users
 from serialpos.services.apply.dispatch import apply_object
@@ -117,3 +120,38 @@ def test_a_tills_journaled_return_of_a_unit_sold_on_an_order_is_a_conflict(db: D
     refunds = [r for r in sales_report(db, ReportFilter(store="S1")).rows if r.total < 0]
     assert [r.total for r in refunds] == [D("-299.00")]  # the refund note, in S1's report
     assert check_ledger(db) == []
+
+
+def test_a_return_resolved_from_a_till_says_where_its_refund_shift_is(db: Database) -> None:
+    """Where the store requires a shift, resolving by ``return`` pays the refund at central
+    in a shift there: from a till's token it was refused with the sale's words ("open one
+    first"), which a till cannot do (its shifts are its own); the words now say to resolve
+    it at central's console in a shift, and there the refund lands in that shift."""
+    from serialpos.services import acting_at_till, shifts
+    from serialpos.services import settings as store_settings
+
+    mia = _shop(db)
+    store_settings.set_setting(db, mia, "require_shift", "on", store_code="S1")
+    tills = [users.actor_for(db, "mia", f"api-till-{n}") for n in (1, 2)]
+    for n, token in enumerate(tills, start=1):
+        snapshot.link(db, token, "S1", f"till-{n}")
+    sale = _entry("t1-1", "till-1", 1, op="sell", store="S1", sku="PH1", serial="U1")
+    [sold] = _push(db, tills[0], [sale])
+    # Sold at the other till too (a conflict of two tills); resolved by return, the sale
+    # that stands is taken back through its order.
+    again = _entry("t2-1", "till-2", 1, op="sell", store="S1", sku="PH1", serial="U1")
+    [answer] = _push(db, tills[1], [again])
+    number = int(answer["conflict"]["id"])
+    at_till = acting_at_till.resolver_for(db, tills[1], None)
+    with pytest.raises(DomainError, match="open a shift at central's console") as refused:
+        conflicts.resolve(db, at_till, number, "return", apply_object=apply_object)
+    assert refused.value.code == "shift_required"
+    assert conflicts.show(db, number)["status"] == "open"  # nothing changed
+    assert _state(db, "U1") == ("sold", "S1")
+    shifts.open_shift(db, mia, "S1", "100.00")
+    done = conflicts.resolve(db, mia, number, "return", apply_object=apply_object)
+    assert done["status"] == "resolved"
+    x = shifts.x_report(db, mia, "S1")  # the shift open at central's terminal
+    assert x.terminal == mia.terminal
+    assert [(t.method, t.refunds) for t in x.takings] == [("other", D("299.00"))]
+    assert get_order(db, sold["order"]).lines[0].status.value == "returned"
