@@ -96,6 +96,9 @@ def test_serial_operations_each_apply_and_report_their_units(shop: Database, adm
         {"op": "return", "store": "S2", "sku": "PH1", "serial": "A1", "reason": "unwanted"},
         {"op": "sell", "store": "S1", "sku": "PH1", "serial": "A2"},
         {"op": "return", "store": "S1", "sku": "PH1", "serial": "A2", "damaged": True},
+        # A unit sold on an order comes back by that order's return (services/sold_on_order.py).
+        {"op": "order_return", "order": "S1-000001", "serials": ["A1"], "store": "S2"},
+        {"op": "order_return", "order": "S1-000002", "serials": ["A2"], "damaged": True},
         {
             "op": "transfer_out",
             "store": "S1",
@@ -116,6 +119,9 @@ def test_serial_operations_each_apply_and_report_their_units(shop: Database, adm
         {"op": "adjust", "store": "S1", "sku": "PH1", "add": ["A2", "N1"], "reason": "found"},
         {"op": "adjust", "store": "S1", "sku": "PH1", "remove": ["N1"], "reason": "stolen"},
     )
+    refunds = [(r["line"], r["ok"], r["refund_invoice"]) for r in results[5:7]]
+    assert refunds == [(6, True, "RF-S2-000001"), (7, True, "RF-S1-000001")]
+    del results[5:7]
     assert results == [
         {
             "ok": True,
@@ -140,13 +146,12 @@ def test_serial_operations_each_apply_and_report_their_units(shop: Database, adm
             "units": [unit("A1", "in_stock", "sold")],
         },
         {
-            "ok": True,
+            "ok": False,
             "line": 3,
-            "op": "return",
-            "store": "S2",
-            "sku": "PH1",
-            "quantity": 1,
-            "units": [unit("A1", "sold", "in_stock")],
+            "error": "sold_on_order",
+            "message": "A1 was sold on order S1-000001: take it back with order_return on "
+            "order S1-000001 (it issues the refund note and refunds the customer); a bare "
+            "return leaves the sale in the books",
         },
         {
             "ok": True,
@@ -160,17 +165,16 @@ def test_serial_operations_each_apply_and_report_their_units(shop: Database, adm
             "units": [unit("A2", "in_stock", "sold")],
         },
         {
-            "ok": True,
+            "ok": False,
             "line": 5,
-            "op": "return",
-            "store": "S1",
-            "sku": "PH1",
-            "quantity": 0,
-            "units": [unit("A2", "sold", "written_off")],
+            "error": "sold_on_order",
+            "message": "A2 was sold on order S1-000002: take it back with order_return on "
+            "order S1-000002 (it issues the refund note and refunds the customer); a bare "
+            "return leaves the sale in the books",
         },
         {
             "ok": True,
-            "line": 6,
+            "line": 8,
             "op": "transfer_out",
             "store": "S1",
             "sku": "PH1",
@@ -180,7 +184,7 @@ def test_serial_operations_each_apply_and_report_their_units(shop: Database, adm
         },
         {
             "ok": True,
-            "line": 7,
+            "line": 9,
             "op": "transfer_in",
             "store": "S2",
             "sku": "PH1",
@@ -189,7 +193,7 @@ def test_serial_operations_each_apply_and_report_their_units(shop: Database, adm
         },
         {
             "ok": True,
-            "line": 8,
+            "line": 10,
             "op": "rtv",
             "store": "S1",
             "sku": "PH1",
@@ -198,7 +202,7 @@ def test_serial_operations_each_apply_and_report_their_units(shop: Database, adm
         },
         {
             "ok": True,
-            "line": 9,
+            "line": 11,
             "op": "adjust",
             "store": "S1",
             "sku": "PH1",
@@ -207,7 +211,7 @@ def test_serial_operations_each_apply_and_report_their_units(shop: Database, adm
         },
         {
             "ok": True,
-            "line": 10,
+            "line": 12,
             "op": "adjust",
             "store": "S1",
             "sku": "PH1",
@@ -225,8 +229,10 @@ def test_serial_operations_each_apply_and_report_their_units(shop: Database, adm
     recorded = events(shop)
     assert recorded[0] == ("receive", "A1", 1, "integration", "PO-7", "1", None)
     assert ("sell", "A1", -1, "integration", "INV-1", None, None) in recorded
-    assert ("return", "A1", 1, None, None, None, "unwanted") in recorded
-    assert ("return_damaged", "A2", 0, None, None, None, None) in recorded
+    # Each on its sale's order line, not as a bare ledger move.
+    assert ("return", "A1", 1, "order", "S1-000001", "1", None) in recorded
+    assert ("return_damaged", "A2", 0, "order", "S1-000002", "1", "damaged") in recorded
+    assert [r for r in recorded if r[0].startswith("return") and r[3] is None] == []
     assert ("transfer_out", "A3", -1, "transfer", "T-1", None, None) in recorded
     assert ("transfer_in", "A3", 1, "transfer", "T-1", "2", None) in recorded
     assert ("rtv", "A4", -1, None, None, None, "faulty") in recorded
@@ -404,6 +410,15 @@ REFUSALS = [
         "invalid_state",
         "serial A1 was not shipped (it is in stock at S1)",
         id="transfer_in_not_shipped",
+    ),
+    pytest.param(
+        # Sold by a host's sell: an order with its invoice; a bare return left them sold.
+        {"op": "return", "store": "S2", "sku": "PH1", "serial": "S9", "damaged": True},
+        "sold_on_order",
+        "S9 was sold on order S1-000001: take it back with order_return on order S1-000001 "
+        "(it issues the refund note and refunds the customer); a bare return leaves the sale "
+        "in the books",
+        id="sold_on_order",
     ),
     pytest.param(
         {"op": "transfer_out", "store": "S1", "sku": "PH1", "serial": "A1", "to": "S1"},

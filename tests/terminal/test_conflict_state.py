@@ -176,14 +176,20 @@ def test_sale_of_a_unit_shipped_away_meanwhile(chain: Chain) -> None:
 
 
 def test_a_later_waiting_entry_is_not_undone(chain: Chain, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Two tills of S1 sell one unit offline; the losing till meanwhile took it back (a
-    return, still waiting). Its entries go one a push: central answers the sale with the unit
-    sold while the return still waits here, so the till must not take that state (it would
-    undo the return); central then accepts the return, and both end with the unit in stock."""
+    """Two tills of S1 sell one unit offline; the losing till meanwhile took it back (its
+    sale's return, still waiting). Its entries go one a push: central answers the sale with
+    the unit sold while the return still waits here, so the till must not take that state
+    (it would undo the return: ``central_state`` stays 0); central then records the return
+    as a conflict following the sale's (central holds no such sale), and the till's pull
+    takes the winner's sale (its copy), as central has it, until a manager resolves them.
+    (The return was a
+    bare ledger ``return`` before, which central accepted on the winner's sale and left
+    that sale in the books: refused ``sold_on_order`` now, services/sold_on_order.py.)"""
     assert chain.post(_line("receive", "S1", "CW-1"))[0]["ok"]
     winner, loser = chain.terminal("cw-a"), chain.terminal("cw-b")
     assert winner.apply(_line("sell", "S1", "CW-1"))[0]["ok"]
-    [sold, back] = loser.apply(_line("sell", "S1", "CW-1"), _line("return", "S1", "CW-1"))
+    [sold] = loser.apply(_line("sell", "S1", "CW-1"))
+    [back] = loser.apply({"op": "order_return", "order": sold["order"], "serials": ["CW-1"]})
     assert sold["ok"] and back["ok"] and loser.unit_state("CW-1") == "in_stock"
     assert winner.sync()["accepted"] == 1
 
@@ -195,9 +201,11 @@ def test_a_later_waiting_entry_is_not_undone(chain: Chain, monkeypatch: pytest.M
             report = sync.sync_once(till_db, config, client)
     finally:
         till_db.dispose()
-    assert (report.conflicts, report.accepted, report.central_state) == (1, 1, 0)
+    assert (report.conflicts, report.accepted, report.central_state) == (2, 0, 0)
     assert _units(_answer(loser, sold["entry"]))[0]["state"] == "sold"  # read before the return
-    assert chain.scalar(AT_STORE, serial="CW-1", store="S1") == "in_stock"
-    assert loser.unit_state("CW-1") == "in_stock"
+    assert "follows conflict" in _answer(loser, back["entry"])["message"]
+    assert chain.scalar(AT_STORE, serial="CW-1", store="S1") == "sold"
+    assert loser.unit_state("CW-1") == "sold"  # the winner's sale, pulled (not the answer)
+    assert report.mirror.order_copies == 1
     for db in (winner, loser, chain):
         db.check_clean()

@@ -315,3 +315,19 @@ def nothing_to_return(order: str, status: str, line_statuses: Iterable[str]) -> 
     if returned:
         return f"nothing left to return on {order}: {returned} returned already, {not_yet}"
     return f"nothing to return on {order}: it is {status}, {not_yet}"
+
+
+def other_stores_return_words(order: str, store: str | None) -> str:
+    """Why a store terminal refuses the return of another store's sale, and what to do.
+
+    A till holds copies of its own store's sales only (terminal/order_copies.py): of
+    another store's order it cannot tell offline whether the line is still sold (returned
+    at a third store meanwhile?) nor what was paid, so a refund there could pay twice or
+    wrongly. Central books such a return where the unit is handed in (docs/receipts.md, "A
+    return at another store"): the words say to take it there, with this store."""
+    at = f" with store {store}" if store else ""
+    return (
+        f"order {order} is another store's sale, which this till holds no copy of: take the "
+        f"return at central's counter{at} (order_return's store), which books the refund "
+        "note and the refund at this store"
+    )

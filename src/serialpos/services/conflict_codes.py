@@ -28,8 +28,16 @@ LASTING_CONFLICT_OPS = frozenset({"asn_receive"})
 #: at central: ``not_returnable`` named by its line's number, ``not_on_order`` by its
 #: serial) is the double return of one unit, kept for a manager. The till checked the line
 #: was sold on its copy of the order before it took the unit back.
+#: A till's bare ``return`` of a unit central holds sold on an order (``sold_on_order``,
+#: services/sold_on_order.py: journaled before the rule, or by a till without the order's
+#: copy) is kept too: the till took the unit back; a manager resolves it by ``return``
+#: (through the order: a refund note) or ``accept``.
 OP_CONFLICT_CODES = frozenset(
-    {("order_return", "not_returnable"), ("order_return", "not_on_order")}
+    {
+        ("order_return", "not_returnable"),
+        ("order_return", "not_on_order"),
+        ("return", "sold_on_order"),
+    }
 )
 
 

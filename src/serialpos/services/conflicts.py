@@ -251,8 +251,18 @@ def write_off_line(current: Result, note: str | None) -> Result:
 
 def refusal(current: Result, action: str, verdict: Result) -> DomainError:
     """Why the resolution's event could not be made. A sold unit cannot be written off:
-    say that the standing event sold it and what to do instead."""
+    say that the standing event sold it and what to do instead. A return's refund needs a
+    shift at central where the store requires one: say where to open it."""
     code, message = str(verdict["error"]), str(verdict["message"])
+    if action == "return" and code == "shift_required":
+        # The refund is paid at central, in the resolving terminal's shift; a store
+        # terminal's shifts are its own (services/shifts.py), so opening one at the till
+        # (what the sale's words say) never lets this resolution through.
+        message = (
+            f"{message.split(':')[0]}: resolving by return pays the customer's refund at "
+            "central, in a shift there; open a shift at central's console (serialpos shift "
+            "open) and resolve it there, or resolve by accept"
+        )
     if action == "write_off" and code == "already_sold":
         first = current.get("first_event") or {}
         by = f" by {first['action']} (event {first['id']})" if first.get("id") else ""

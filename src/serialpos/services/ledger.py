@@ -7,6 +7,7 @@ for one unit cannot both win; the loser gets the refusal the new state calls for
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy.engine import Connection
@@ -124,11 +125,14 @@ def move(
     document: DocumentRef | None = None,
     reason: str | None = None,
     shared_by: Actor | None = None,
+    check: Callable[[Connection], None] | None = None,
 ) -> LedgerResult:
     """Apply one ledger action to the named units (or a quantity) of one product, atomically.
 
     ``shared_by``: a manager (logged in with their PIN) who accepts that these serials are
-    also live under another product; refused for IMEI-format serials."""
+    also live under another product; refused for IMEI-format serials. ``check``: run in the
+    same transaction after the move, its refusal undoing it (a bare return of a unit sold
+    on an order: services/sold_on_order.py)."""
     if shared_by is not None:
         shared_by.require(Permission.ADJUST)
     step = Step(
@@ -140,7 +144,7 @@ def move(
         to_store,
         shared_by=None if shared_by is None else shared_by.user,
     )
-    return move_many(db, actor, [step], document=document, reason=reason)[0]
+    return move_many(db, actor, [step], document=document, reason=reason, check=check)[0]
 
 
 def move_many(
@@ -150,9 +154,23 @@ def move_many(
     *,
     document: DocumentRef | None = None,
     reason: str | None = None,
+    check: Callable[[Connection], None] | None = None,
 ) -> tuple[LedgerResult, ...]:
     """Apply several steps in ONE transaction (an adjustment that adds and removes, a receipt
-    of many products): all of them happen, or none does."""
+    of many products): all of them happen, or none does. ``check`` runs last in that
+    transaction; its refusal undoes every step."""
+
+    def steps_then_check(
+        conn: Connection, formats: dict[str, str | None]
+    ) -> tuple[LedgerResult, ...]:
+        done = tuple(
+            _apply(conn, db, actor, step, serials, document, reason, formats)
+            for step, serials in checked
+        )
+        if check is not None:
+            check(conn)
+        return done
+
     checked = [_checked(actor, step) for step in steps]
     _check_document(document, reason)
     results: tuple[LedgerResult, ...] | None = None
@@ -160,12 +178,7 @@ def move_many(
         # Formats are evaluated here, before the write transaction (serial_precheck.py).
         formats = serial_precheck.precheck(db, [(step.sku, serials) for step, serials in checked])
         try:
-            results = db.write(
-                lambda conn, formats=formats: tuple(  # type: ignore[misc]
-                    _apply(conn, db, actor, step, serials, document, reason, formats)
-                    for step, serials in checked
-                )
-            )
+            results = db.write(lambda conn, formats=formats: steps_then_check(conn, formats))  # type: ignore[misc]
             break
         except serial_precheck.FormatChanged:
             serial_precheck.forget(db)

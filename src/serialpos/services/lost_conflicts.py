@@ -82,7 +82,8 @@ def _read(item: Any) -> tuple[Mapping[str, Any], str, str]:
         codes = ", ".join(sorted(CONFLICT_CODES))
         raise BadRequest(
             f"'error' is one of {codes} (or conflict, for an ASN receipt; not_returnable, "
-            "or not_on_order, for a return; unknown_order or unknown_refund, for an act "
+            "or not_on_order, for an order's return; sold_on_order, for a bare return; "
+            "unknown_order or unknown_refund, for an act "
             "that follows a conflict)"
         )
     if not isinstance(message, str):

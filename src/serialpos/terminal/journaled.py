@@ -27,6 +27,7 @@ from serialpos.db.joined import JoinedDatabase
 from serialpos.db.tables import utcnow
 from serialpos.domain import entry_seal, till_time
 from serialpos.domain.errors import DomainError
+from serialpos.domain.orders import other_stores_return_words
 from serialpos.domain.text import clip
 from serialpos.services import apply_ids, document_numbers, journal_sink
 from serialpos.services.apply import dispatch as apply_service
@@ -378,7 +379,7 @@ def _order_not_here(
                 "sync while online and try again, or take the return at central"
             )
         if returning:
-            return f"order {clip(order)} is another store's: take the return at central"
+            return other_stores_return_words(clip(order), store)
         return (
             f"order {clip(order)} is not on this terminal: an order made at central or "
             "at another till is changed there"
@@ -390,7 +391,7 @@ def _order_not_here(
     if returning and (store is None or order_store == store):
         return None  # the till's copy of its store's sale: returned here as its own
     if returning:
-        return f"order {clip(order)} is another store's: take the return at central"
+        return other_stores_return_words(clip(order), store)
     return f"order {clip(order)} was not made on this terminal: change it at central"
 
 

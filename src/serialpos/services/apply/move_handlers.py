@@ -16,6 +16,7 @@ from serialpos.services import ledger
 from serialpos.services.apply import items
 from serialpos.services.apply.fields import Fields, Handler, Result, _object
 from serialpos.services.context import Actor
+from serialpos.services.sold_on_order import refuse_sold_on_order
 
 
 def _moved(result: ledger.LedgerResult, f: Fields, **extra: Any) -> Result:
@@ -101,18 +102,22 @@ def till_price(f: Fields) -> Decimal | None:
 
 
 def _return(db: Database, actor: Actor, f: Fields) -> Result:
+    """A customer's return by the ledger alone: refused ``sold_on_order`` for a unit sold
+    on an order, whose return is that order's (services/sold_on_order.py)."""
     action = Action.RETURN_DAMAGED if f.flag("damaged") else Action.RETURN
+    store, sku, serials = f.code("store"), f.code("sku"), f.serials()
     return _moved(
         ledger.move(
             db,
             actor,
             action,
-            store=f.code("store"),
-            sku=f.code("sku"),
-            serials=f.serials(),
+            store=store,
+            sku=sku,
+            serials=serials,
             quantity=f.quantity(),
             document=f.document(),
             reason=f.reason(),
+            check=refuse_sold_on_order(sku, serials) if serials else None,
         ),
         f,
     )
