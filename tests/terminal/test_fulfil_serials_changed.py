@@ -78,6 +78,7 @@ def test_a_serial_changed_at_central_makes_the_till_s_fulfil_a_conflict(chain: C
     # The till keeps what it did (the customer has FS1-1), for a manager to settle.
     assert till.unit_state("FS1-1") == "sold"
     assert till.query(_ORDER, n=order) == [("fulfilled",)]
+    till.check_clean()
     chain.check_clean()
 
 
@@ -95,4 +96,5 @@ def test_a_serial_cleared_at_central_makes_the_till_s_fulfil_a_conflict(chain: C
     assert conflict["error"] == "serial_changed", conflict
     assert till.unit_state("FS2-1") == "sold"
     assert till.query(_ORDER, n=order) == [("fulfilled",)]
+    till.check_clean()
     chain.check_clean()
