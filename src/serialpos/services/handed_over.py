@@ -64,7 +64,9 @@ def differences(given: Mapping[int, str | None], held: Mapping[int, str | None])
             words.append(f"line {number} is not on the order here")
         elif held[number] != serial:
             here = held[number] or "no serial"
-            words.append(f"line {number} holds {here} here, the till handed over {serial or 'none'}")
+            words.append(
+                f"line {number} holds {here} here, the till handed over {serial or 'none'}"
+            )
     return words
 
 
