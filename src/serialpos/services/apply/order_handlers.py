@@ -12,10 +12,10 @@ from serialpos.domain.discounts import parse_price
 from serialpos.domain.errors import BadRequest
 from serialpos.domain.limits import parse_money
 from serialpos.domain.text import clip
+from serialpos.services import handed_over
 from serialpos.services.apply.discount_fields import applier, read_terms
 from serialpos.services.apply.fields import Fields, Result, _json_type, _list, _object
 from serialpos.services.apply.order_amend import line_serial_approval, serial_approval
-from serialpos.services import handed_over
 from serialpos.services.context import Actor
 from serialpos.services.customers import KeyedRecord
 from serialpos.services.orders.views import Customer
