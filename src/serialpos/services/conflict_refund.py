@@ -130,6 +130,28 @@ def check_followed(current: Mapping[str, Any], followed: Mapping[str, Any] | Non
         )
 
 
+def check_returned(current: Mapping[str, Any], followers: list[Mapping[str, Any]]) -> None:
+    """Refuse ``refund`` of a sale the till took back itself: a return of it (a conflict
+    following it) refunded the customer at the till already, or gave them exchange credit,
+    so a refund of the sale pays them back a second time (the till's order held the
+    payment and two refunds, its X report the sale's money refunded twice). The sale and
+    its return are then both the till's: ``accept`` of each leaves them, netting to
+    nothing, listed apart in the till's books."""
+    taken_back = [
+        f
+        for f in followers
+        if ((f.get("entry") or {}).get("line") or {}).get("op") == "order_return"
+    ]
+    if taken_back:
+        other = taken_back[0].get("id")
+        raise BadRequest(
+            f"conflict {current.get('id')}'s sale was taken back at the till (conflict "
+            f"{other}, its return): the customer was refunded or credited there, so refund "
+            f"would pay them back twice; resolve {other} and this sale by accept (nothing "
+            "was resolved)"
+        )
+
+
 def _from_sell(line: Mapping[str, Any]) -> tuple[Result, list[tuple[str, Decimal]]]:
     """A till's ``sell`` (a sale through ``serialpos apply`` on the till: its units handed
     over and settled whole in its ``payment``, cash by default) as the ``order_create`` that
