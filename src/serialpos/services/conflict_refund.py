@@ -33,7 +33,7 @@ drawer and in no book of central's (:func:`exchange_sale`, :func:`check_followed
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -130,7 +130,7 @@ def check_followed(current: Mapping[str, Any], followed: Mapping[str, Any] | Non
         )
 
 
-def check_returned(current: Mapping[str, Any], followers: list[Mapping[str, Any]]) -> None:
+def check_returned(current: Mapping[str, Any], followers: Sequence[Mapping[str, Any]]) -> None:
     """Refuse ``refund`` of a sale the till took back itself: a return of it (a conflict
     following it) refunded the customer at the till already, or gave them exchange credit,
     so a refund of the sale pays them back a second time (the till's order held the
