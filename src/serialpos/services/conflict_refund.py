@@ -33,7 +33,7 @@ drawer and in no book of central's (:func:`exchange_sale`, :func:`check_followed
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -127,6 +127,28 @@ def check_followed(current: Mapping[str, Any], followed: Mapping[str, Any] | Non
         raise BadRequest(
             f"conflict {number} follows conflict {other}, recorded by record_sale: its "
             "credit is central's, so resolve this sale by record_sale (nothing was resolved)"
+        )
+
+
+def check_returned(current: Mapping[str, Any], followers: Sequence[Mapping[str, Any]]) -> None:
+    """Refuse ``refund`` of a sale the till took back itself: a return of it (a conflict
+    following it) refunded the customer at the till already, or gave them exchange credit,
+    so a refund of the sale pays them back a second time (the till's order held the
+    payment and two refunds, its X report the sale's money refunded twice). The sale and
+    its return are then both the till's: ``accept`` of each leaves them, netting to
+    nothing, listed apart in the till's books."""
+    taken_back = [
+        f
+        for f in followers
+        if ((f.get("entry") or {}).get("line") or {}).get("op") == "order_return"
+    ]
+    if taken_back:
+        other = taken_back[0].get("id")
+        raise BadRequest(
+            f"conflict {current.get('id')}'s sale was taken back at the till (conflict "
+            f"{other}, its return): the customer was refunded or credited there, so refund "
+            f"would pay them back twice; resolve {other} and this sale by accept (nothing "
+            "was resolved)"
         )
 
 

@@ -133,6 +133,10 @@ def resolve(
         refund_plan(current)  # refused here, before anything is written
         follows = current.get("follows")
         refund_followed(current, None if follows is None else show(db, int(follows)))
+        from serialpos.services.conflict_refund import check_returned
+
+        followers = [c for c in list_conflicts(db) if c.get("follows") == conflict_id]
+        check_returned(current, followers)
 
     def work(conn: Connection) -> Result:
         verdict: Result = {"ok": True}

@@ -66,6 +66,7 @@ def named_units(
     decided: Mapping[str, Any] = given if isinstance(given, Mapping) else {}
     nested = [
         data.get("lines"),
+        data.get("handed_over"),  # a till's fulfilment: the units its customer took
         *[b.get("scans") for b in _dicts(data.get("batches"))],
         *[decided.get(kind) for kind in ("missing", "found")],
     ]

@@ -161,6 +161,23 @@ def take_units(conn: Connection, units: Sequence[Verdict], *, store: str, source
     )
 
 
+def keep_units(conn: Connection, units: Sequence[Verdict]) -> None:
+    """Leave ``units`` (a verdict's ``central_units``) as this till's act left them, with
+    central's events of each up to the verdict's ``event`` older than that act, so the pull
+    never moves them over it: a fulfilment of lines central changed meanwhile
+    (services/handed_over.py) keeps the units its customer took sold, and a unit central put
+    on the line meanwhile is not reserved here on a line the till fulfilled with another,
+    while a manager settles the conflict."""
+    products = mirror_sql.product_ids(conn)
+    for unit in units:
+        if not isinstance(unit, dict) or not isinstance(unit.get("serial"), str):
+            continue
+        product_id, event = products.get(str(unit.get("sku"))), unit.get("event")
+        found = None if product_id is None else mirror_sql.unit(conn, product_id, unit["serial"])
+        if found is not None and isinstance(event, int):
+            mirror_sql.set_unit_event(conn, found.id, event)
+
+
 def take_followed(conn: Connection, units: Sequence[Verdict], *, store: str, source: Source) -> int:
     """:func:`take_units` for units central reports outside any verdict of this till's (the
     units its store shipped, moved at another store since: services/transfers/away.py),

@@ -29,7 +29,7 @@ from serialpos.domain import entry_seal, till_time
 from serialpos.domain.errors import DomainError
 from serialpos.domain.orders import other_stores_return_words
 from serialpos.domain.text import clip
-from serialpos.services import apply_ids, document_numbers, journal_sink
+from serialpos.services import apply_ids, document_numbers, handed_over, journal_sink
 from serialpos.services.apply import dispatch as apply_service
 from serialpos.services.apply.document_handlers import _outbox_folder
 from serialpos.services.context import Actor
@@ -142,6 +142,7 @@ def journaled_object(terminal: str) -> apply_ids.ApplyObject:
             sent = {**sent, "decided": counts.decided_of_json(result)}
         if numbers:
             sent = {**sent, "numbers": numbers}
+        sent = handed_over.with_serials(sent, result)  # a fulfil's: central checks its own
         if data.get("op") == "order_create" and _gave_change(result):
             # The change this till gave goes with its sale, as a console sale's does
             # (services/orders/sale_journal.py): a conflict then says the money kept.

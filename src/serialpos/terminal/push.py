@@ -50,7 +50,13 @@ def _follows(verdict: dict[str, Any]) -> bool:
     services/conflict_recording.py ``follows_conflict``). Its units stay as the act left them here:
     the customer has them, and a manager resolves both at central; put back in stock, the
     till would sell them again."""
-    return verdict.get("error") == "sync_conflict" and verdict.get("follows") is not None
+    if verdict.get("error") != "sync_conflict":
+        return False
+    conflict = verdict.get("conflict")
+    # A fulfilment of lines central changed meanwhile (services/handed_over.py): the
+    # customer took the till's units too.
+    changed = isinstance(conflict, dict) and conflict.get("error") == "serial_changed"
+    return verdict.get("follows") is not None or changed
 
 
 _COUNTER = {"accepted": "accepted", "conflict": "conflicts", "refused": "refused"}
@@ -164,6 +170,9 @@ def push(db: Database, client: CentralClient, report: SyncReport, *, store: str)
             taken = central_state.take(
                 conn, store=store, answered=[(e, v) for e, _s, v in answered if not _follows(v)]
             )
+            for _e, _s, verdict in answered:  # a fulfil of lines central changed: as made
+                if _follows(verdict) and verdict.get("follows") is None:
+                    central_state.keep_units(conn, verdict.get("central_units") or [])
             count_copies.note(conn, answered)  # the till's count says what central did
             refusals = [
                 _refusal_words(entry, verdict)

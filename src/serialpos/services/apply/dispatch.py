@@ -114,7 +114,7 @@ OPERATIONS: dict[str, Operation] = {
     ),
     "order_amend": Operation(_order_amend, AMEND_KEYS | ORDER_DISCOUNT_KEYS),
     "order_fulfil": Operation(
-        _order_fulfil, frozenset({"order", "lines", "line_numbers", "payments"})
+        _order_fulfil, frozenset({"order", "lines", "line_numbers", "payments", "handed_over"})
     ),
     "order_void": Operation(_order_void, frozenset({"order"})),
     "order_pay": Operation(_order_pay, PAY_KEYS),

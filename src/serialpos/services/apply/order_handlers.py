@@ -12,6 +12,7 @@ from serialpos.domain.discounts import parse_price
 from serialpos.domain.errors import BadRequest
 from serialpos.domain.limits import parse_money
 from serialpos.domain.text import clip
+from serialpos.services import handed_over
 from serialpos.services.apply.discount_fields import applier, read_terms
 from serialpos.services.apply.fields import Fields, Result, _json_type, _list, _object
 from serialpos.services.apply.order_amend import line_serial_approval, serial_approval
@@ -327,6 +328,8 @@ def _order_fulfil(db: Database, actor: Actor, f: Fields) -> Result:
         if lines is not None:
             raise BadRequest("give 'lines' or 'line_numbers', not both")
         lines = _ids_of(db, f.code("order"), numbers)
+    if f.value("handed_over") is not None:  # a till's: the serials it gave the customer
+        handed_over.check(db, f.code("order"), f.value("handed_over"))
     return _fulfilled(db, actor, f.code("order"), lines, _payments(f))
 
 

@@ -31,7 +31,7 @@ from serialpos.db import journal
 from serialpos.db import order_repo as orepo
 from serialpos.domain.orders import EXCHANGE_CREDIT, LineStatus
 from serialpos.domain.states import Action
-from serialpos.services import journal_sink
+from serialpos.services import handed_over, journal_sink
 from serialpos.services.orders.views import DOCUMENT_TYPE
 from serialpos.services.orders.work import _Ctx
 
@@ -149,6 +149,8 @@ def record_fulfilment(
             "line_numbers": [m["number"] for m in heads],
             "payments": _payments(ctx, invoice_id, deposits),
             "numbers": {"invoice": invoice},
+            # the serials the customer took: central fulfils only lines holding the same
+            "handed_over": handed_over.journaled((m["number"], m["serial"]) for m in heads),
         }
     else:
         order = ctx.row._mapping
