@@ -170,3 +170,25 @@ async def test_a_blind_receipt_receives_no_unit_typed_scanned_or_pasted_with_one
         for serial in ("ZB24009901", "ZB24009902", "ZB24009903", "ZB24009904", "ZB2400"):
             assert lookup_serial(demo_db, serial) == []
         assert [line.scanned for line in screen.receiving.checklist.lines.values()] == [[]]
+
+
+@pytest.mark.parametrize("size", SIZES)
+@async_test
+async def test_a_scan_on_the_home_menu_holding_one_opens_nothing(
+    make_app: MakeApp, monkeypatch: pytest.MonkeyPatch, size: tuple[int, int]
+) -> None:
+    """No field has the focus: the wedge takes the burst. The invisible key used to end the
+    run, its digits before it went to the menu ('3' opened a sale)."""
+    from serialpos.tui.screens.home import HomeScreen
+
+    clock = KeyClock(PERSON)
+    app = make_app(key_clock=clock)
+    async with app.run_test(size=size) as pilot:
+        await log_in(pilot, "cashier")
+        assert isinstance(app.screen, HomeScreen)
+        rung = bells(app, monkeypatch)
+        clock.now += PERSON
+        await keys(pilot, f"3569\u200b{_imei(1)[4:]}\r", clock, SCANNER)
+        assert isinstance(app.screen, HomeScreen)
+        assert "U+200B at position 5" in said(app), said(app)
+        assert len(rung) == 1
