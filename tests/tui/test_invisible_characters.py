@@ -21,7 +21,9 @@ from tui_helpers import (
     KeyClock,
     MakeApp,
     async_test,
+    bells,
     log_in,
+    said,
     screen_text,
     settle,
     terminal_keys,
@@ -30,25 +32,13 @@ from tui_helpers import (
 from serialpos.db.engine import Database
 from serialpos.services.demo import _imei
 from serialpos.services.lookup import lookup_serial
-from serialpos.tui.app import SerialposApp
 from serialpos.tui.screens.checklist import ChecklistScreen
 from serialpos.tui.screens.sale import SaleScreen
-from serialpos.tui.widgets.message_line import MessageLine
 
 from test_blind_receiving_screen import open_blind  # isort: skip
 
 #: The characters the contract names, and where each is put in the entry.
 HIDDEN = ["\u200b", "\u00a0", "\ufeff", "\u202e", "\u2028"]
-
-
-def said(app: SerialposApp) -> str:
-    return app.screen.query_one(MessageLine).text
-
-
-def bells(app: SerialposApp, monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    rung: list[int] = []
-    monkeypatch.setattr(app, "bell", lambda: rung.append(1))
-    return rung
 
 
 async def keys(pilot: Pilot[object], text: str, clock: KeyClock, step: float = PERSON) -> None:
@@ -100,11 +90,11 @@ async def test_every_serial_field_refuses_an_invisible_character_naming_it(
         rung = bells(app, monkeypatch)
         serial = _imei(1)
         await keys(pilot, f"{serial[:4]}\u200b{serial[4:]}\r", clock)  # typed
-        assert "U+200B at position 5" in said(app), said(app)
-        assert said(app).startswith("✗ ") and len(rung) == 1
+        assert "U+200B at position 5" in said(pilot), said(pilot)
+        assert said(pilot).startswith("✗ ") and len(rung) == 1
         assert field.value == ""
         await keys(pilot, f"{serial}\u00a0\r", clock, SCANNER)  # a scanner's burst
-        assert "U+00A0 at position 16" in said(app), said(app)
+        assert "U+00A0 at position 16" in said(pilot), said(pilot)
         assert len(rung) == 2
 
 
@@ -125,7 +115,7 @@ async def test_a_sale_takes_no_unit_from_a_serial_holding_one(
         for text, position in ((f"{serial[:4]}{char}{serial[4:]}", 5), (f"{serial}{char}", 16)):
             await keys(pilot, f"{text}\r", clock, SCANNER)
             code = f"U+{ord(char):04X}"
-            assert f"{code} at position {position}" in said(app), said(app)
+            assert f"{code} at position {position}" in said(pilot), said(pilot)
             assert sale.view is None or not sale.view.lines  # nothing on the sale
         assert len(rung) == 2
 
@@ -153,7 +143,7 @@ async def test_a_blind_receipt_receives_no_unit_typed_scanned_or_pasted_with_one
         await keys(pilot, "LT-ZEN14\r", clock)
         rung = bells(app, monkeypatch)
         await keys(pilot, "ZB2400\u200b9901\r", clock, SCANNER)
-        assert "U+200B at position 7" in said(app), said(app)
+        assert "U+200B at position 7" in said(pilot), said(pilot)
         await keys(pilot, "\r", clock)  # seen
         # A paste of one serial shows the character where it is, and Enter refuses it.
         await paste(pilot, "ZB24009902\u202e")
@@ -161,11 +151,11 @@ async def test_a_blind_receipt_receives_no_unit_typed_scanned_or_pasted_with_one
         assert isinstance(field, Input) and field.value == "ZB24009902⟨U+202E⟩"
         assert "ZB24009902⟨U+202E⟩" in screen_text(app)  # shown, never a raw bidi override
         await keys(pilot, "\r", clock)
-        assert "U+202E at position 11" in said(app), said(app)
+        assert "U+202E at position 11" in said(pilot), said(pilot)
         await keys(pilot, "\r", clock)
         # A pasted list: a no-break space parts no entries, it is refused, named.
         await paste(pilot, "ZB24009903\nZB2400\u00a09904")
-        assert "U+00A0 at position 7" in said(app), said(app)
+        assert "U+00A0 at position 7" in said(pilot), said(pilot)
         assert len(rung) == 3
         for serial in ("ZB24009901", "ZB24009902", "ZB24009903", "ZB24009904", "ZB2400"):
             assert lookup_serial(demo_db, serial) == []
@@ -190,5 +180,5 @@ async def test_a_scan_on_the_home_menu_holding_one_opens_nothing(
         clock.now += PERSON
         await keys(pilot, f"3569\u200b{_imei(1)[4:]}\r", clock, SCANNER)
         assert isinstance(app.screen, HomeScreen)
-        assert "U+200B at position 5" in said(app), said(app)
+        assert "U+200B at position 5" in said(pilot), said(pilot)
         assert len(rung) == 1

@@ -6,7 +6,8 @@ up to six rows and, when longer, keeps its first row and its last rows."""
 
 from __future__ import annotations
 
-from tui_helpers import HANDHELD, KeyClock, MakeApp, async_test, log_in, screen_text, settle
+from textual.pilot import Pilot
+from tui_helpers import HANDHELD, KeyClock, MakeApp, async_test, screen_text
 
 from serialpos.db.engine import Database
 from serialpos.tui.app import SerialposApp
@@ -14,7 +15,7 @@ from serialpos.tui.widgets.key_footer import KeyFooter
 from serialpos.tui.widgets.message_line import MessageLine
 
 from test_blind_receiving_screen import enter, open_blind  # isort: skip
-from test_burst_refusals import burst  # isort: skip
+from test_burst_refusals import burst, open_transfer_pick  # isort: skip
 
 
 def visible_message(app: SerialposApp) -> str:
@@ -28,6 +29,12 @@ def visible_message(app: SerialposApp) -> str:
     return " ".join(row.strip() for row in rows)
 
 
+async def blind_receipt_of_laptops(pilot: Pilot[object], reference: str) -> None:
+    """A blind receipt from Northwind, its product (LT-ZEN14) chosen: serials next."""
+    screen = await open_blind(pilot, "Northwind", reference)
+    await enter(pilot, screen, "LT-ZEN14")
+
+
 @async_test
 async def test_a_blind_receipts_burst_shows_its_latest_refusal_and_answer(
     make_app: MakeApp, demo_db: Database
@@ -35,8 +42,7 @@ async def test_a_blind_receipts_burst_shows_its_latest_refusal_and_answer(
     clock = KeyClock()
     app = make_app(key_clock=clock)
     async with app.run_test(size=HANDHELD) as pilot:
-        screen = await open_blind(pilot, "Northwind", "PS-91")
-        await enter(pilot, screen, "LT-ZEN14")
+        await blind_receipt_of_laptops(pilot, "PS-91")
         await burst(pilot, clock, "ZB24009901", "356938030000013", "ZB24000101", "ZB24009903")
         shown = visible_message(app)
         assert shown.startswith("✗ 2 refused (F7 lists them): serial")
@@ -53,11 +59,7 @@ async def test_a_transfer_picks_burst_shows_its_latest_refusal_and_answer(
     clock = KeyClock()
     app = make_app(key_clock=clock)
     async with app.run_test(size=HANDHELD) as pilot:
-        await log_in(pilot, "stockroom")
-        await pilot.press("6")
-        await settle(pilot)
-        await pilot.press("ctrl+n", *"S02", "enter")
-        await settle(pilot)
+        await open_transfer_pick(pilot)
         await burst(
             pilot,
             clock,
@@ -83,8 +85,7 @@ async def test_a_long_duplicate_refusal_alone_is_shown_whole(
     clock = KeyClock()
     app = make_app(key_clock=clock)
     async with app.run_test(size=HANDHELD) as pilot:
-        screen = await open_blind(pilot, "Northwind", "PS-92")
-        await enter(pilot, screen, "LT-ZEN14")
+        await blind_receipt_of_laptops(pilot, "PS-92")
         await burst(pilot, clock, "356938030000013")
         message = app.screen.query_one(MessageLine).text
         assert "PH-AUR15" in message
