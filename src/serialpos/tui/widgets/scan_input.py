@@ -126,10 +126,10 @@ class ScanInput(CappedInput):
             self._last_char_at = None
             self.screen.focus_next()
             return
-        char = event.character
-        typed = bool(char) and len(char or "") == 1 and (char or "").isprintable()
-        self._last_char_at = at if typed or (char and hidden(char)) else None
-        if char and hidden(char):  # Input drops it (not printable): shown, kept for Enter
+        char = event.character or ""
+        odd = hidden(char)
+        self._last_char_at = at if len(char) == 1 and (char.isprintable() or odd) else None
+        if odd:  # Input drops it (not printable): shown where it came, refused at Enter
             event.stop()
             event.prevent_default()
             self.insert_text_at_cursor(marked(char))
