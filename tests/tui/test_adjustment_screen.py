@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
-from tui_helpers import SIZES, MakeApp, async_test, log_in, screen_text, settle
+from tui_helpers import SIZES, MakeApp, async_test, log_in, said, screen_text, settle
+from tui_helpers import paste_into_scan as paste
 
 from serialpos.db.engine import Database
 from serialpos.services.lookup import lookup_serial
 from serialpos.tui.screens.adjustments import AdjustmentsScreen
 from serialpos.tui.screens.home import HomeScreen
-from serialpos.tui.widgets.message_line import MessageLine
 
 PHONES = ["356938030000013", "356938030000021"]
 AT_S02 = "356938030000062"
@@ -33,17 +33,6 @@ async def type_in(pilot: Pilot[object], text: str) -> None:
     box.value = text
     await pilot.press("enter")
     await settle(pilot)
-
-
-async def paste(pilot: Pilot[object], text: str) -> None:
-    from textual import events
-
-    pilot.app.screen.query_one("#scan").post_message(events.Paste(text))
-    await settle(pilot)
-
-
-def said(pilot: Pilot[object]) -> str:
-    return pilot.app.screen.query_one(MessageLine).text
 
 
 @pytest.mark.parametrize("size", SIZES)

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 from textual import events
 from textual.pilot import Pilot
-from tui_helpers import SIZES, MakeApp, async_test, log_in, screen_text, settle
+from tui_helpers import SIZES, MakeApp, async_test, bells, log_in, screen_text, settle
+from tui_helpers import device_scan as scan
 
 from serialpos.db.engine import Database
 from serialpos.domain.decoder import decode
@@ -36,12 +37,6 @@ def data_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     home = tmp_path / "data"
     monkeypatch.setenv("XDG_DATA_HOME", str(home))
     return home
-
-
-def bells(app: SerialposApp, monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    rung: list[int] = []
-    monkeypatch.setattr(app, "bell", lambda: rung.append(1))
-    return rung
 
 
 def message(app: SerialposApp) -> str:
@@ -71,12 +66,6 @@ async def enter(pilot: Pilot[object], screen: ChecklistScreen, text: str) -> Non
     field.focus()
     field.value = text
     await pilot.press("enter")
-    await settle(pilot)
-
-
-async def scan(pilot: Pilot[object], raw: str) -> None:
-    """A scan from a serial or HID scanner: one ScanRead to the screen in front."""
-    pilot.app.post_message(ScanRead(raw, "test", decode(raw)))
     await settle(pilot)
 
 

@@ -17,6 +17,8 @@ from tui_helpers import (
     KeyClock,
     MakeApp,
     async_test,
+    bells,
+    log_in,
     screen_text,
     settle,
     shows,
@@ -25,9 +27,10 @@ from tui_helpers import (
 
 from serialpos.db.engine import Database
 from serialpos.tui.screens.counts import CountsScreen
+from serialpos.tui.screens.transfers import TransferPickScreen
 from serialpos.tui.widgets.message_line import MessageLine
 
-from test_blind_receiving_screen import bells, enter, open_blind  # isort: skip
+from test_blind_receiving_screen import enter, open_blind  # isort: skip
 from test_counts_screen import enter as count_enter  # isort: skip
 from test_counts_screen import open_counts  # isort: skip
 from test_receiving_screen import data_home, import_asn, open_asn  # noqa: F401  # isort: skip
@@ -45,6 +48,18 @@ async def burst(pilot: Pilot[object], clock: KeyClock, *scans: str) -> None:
 
 def said(pilot: Pilot[object]) -> MessageLine:
     return pilot.app.screen.query_one(MessageLine)
+
+
+async def open_transfer_pick(pilot: Pilot[object], to: str = "S02") -> TransferPickScreen:
+    """A new transfer to ``to``, opened for picking by the stockroom."""
+    await log_in(pilot, "stockroom")
+    await pilot.press("6")
+    await settle(pilot)
+    await pilot.press("ctrl+n", *to, "enter")
+    await settle(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, TransferPickScreen)
+    return screen
 
 
 async def the_list_then_seen(pilot: Pilot[object], *refused: str) -> None:
@@ -174,20 +189,10 @@ async def test_a_unit_at_another_store_stays_refused_in_a_transfers_picking_burs
 ) -> None:
     """The scan-out loop (a transfer picked here; returns to vendor and adjustments share
     it) keeps its refusals the same way."""
-    from tui_helpers import log_in
-
-    from serialpos.tui.screens.transfers import TransferPickScreen
-
     clock = KeyClock()
     app = make_app(key_clock=clock)
     async with app.run_test(size=size) as pilot:
-        await log_in(pilot, "stockroom")
-        await pilot.press("6")
-        await settle(pilot)
-        await pilot.press("ctrl+n", *"S02", "enter")
-        await settle(pilot)
-        screen = app.screen
-        assert isinstance(screen, TransferPickScreen)
+        screen = await open_transfer_pick(pilot)
         rung = bells(app, monkeypatch)
         await burst(pilot, clock, "356938030000013", "356938030000062", "356938030000021")
         assert [e.serial for e in screen.entries] == ["356938030000013", "356938030000021"]

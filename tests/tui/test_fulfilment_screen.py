@@ -12,9 +12,9 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input
 from tui_helpers import SIZES, MakeApp, async_test, log_in, screen_text, settle
+from tui_helpers import device_scan as scan
 
 from serialpos.db.engine import Database
-from serialpos.domain.decoder import decode
 from serialpos.domain.errors import DomainError
 from serialpos.domain.users import Role
 from serialpos.services.context import Actor
@@ -25,7 +25,6 @@ from serialpos.services.orders.lines import add_item
 from serialpos.services.orders.reading import get_order, pending_serial_lines
 from serialpos.services.orders.views import Customer
 from serialpos.services.report_filter import ReportFilter, check_filter
-from serialpos.tui.messages import ScanRead
 from serialpos.tui.screens.fulfilment import FulfilmentScreen
 from serialpos.tui.screens.home import HomeScreen
 from serialpos.tui.screens.reports import ReportsScreen
@@ -78,11 +77,6 @@ def foot(screen: FulfilmentScreen) -> str:
 def line_serial(db: Database, order: str, number: int) -> str | None:
     view = get_order(db, order)
     return next(line.serial for line in view.lines if line.number == number)
-
-
-async def scan(pilot: Pilot[object], raw: str) -> None:
-    pilot.app.post_message(ScanRead(raw, "test", decode(raw)))
-    await settle(pilot)
 
 
 @pytest.mark.parametrize("size", SIZES)

@@ -8,13 +8,12 @@ from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
-from tui_helpers import SIZES, MakeApp, async_test, log_in, screen_text, settle
+from tui_helpers import SIZES, MakeApp, async_test, log_in, said, screen_text, settle
 
 from serialpos.db.engine import Database
 from serialpos.services.lookup import lookup_serial
 from serialpos.tui.screens.rtv import RtvScreen
 from serialpos.tui.screens.serial_mode import Confirm
-from serialpos.tui.widgets.message_line import MessageLine
 
 PHONES = ["356938030000013", "356938030000021", "356938030000039"]
 AT_S02 = "356938030000062"
@@ -33,10 +32,6 @@ async def type_in(pilot: Pilot[object], text: str) -> None:
     field.value = text
     await pilot.press("enter")
     await settle(pilot)
-
-
-def said(pilot: Pilot[object]) -> str:
-    return pilot.app.screen.query_one(MessageLine).text
 
 
 async def open_rtv(pilot: Pilot[object], user: str = "stockroom") -> RtvScreen:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input
-from tui_helpers import SIZES, MakeApp, async_test, log_in, screen_text, settle
+from tui_helpers import SIZES, MakeApp, async_test, bells, log_in, screen_text, settle
 
 from serialpos.db.engine import Database
 from serialpos.services.demo import _imei
@@ -23,12 +23,6 @@ from serialpos.tui.widgets.sale_lines import SaleLines
 AURORA = "PH-AUR15"
 AURORA_GTIN = "5012345000015"
 NOVA_SERIAL = _imei(101)
-
-
-def bells(app: SerialposApp, monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    rung: list[int] = []
-    monkeypatch.setattr(app, "bell", lambda: rung.append(1))
-    return rung
 
 
 def message(app: SerialposApp) -> str:

@@ -10,14 +10,13 @@ from pathlib import Path
 import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input
-from tui_helpers import SIZES, MakeApp, async_test, log_in, settle
+from tui_helpers import SIZES, MakeApp, async_test, log_in, said, settle
 
 from escpos_standin import PAPER_OUT, TcpPrinter, decode
 from serialpos.db.engine import Database
 from serialpos.services import orders
 from serialpos.tui.screens.sale import SaleScreen
 from serialpos.tui.screens.sale_dialogs.tender import Tender
-from serialpos.tui.widgets.message_line import MessageLine
 
 
 def _config(tmp_path: Path, port: int) -> str:
@@ -47,10 +46,6 @@ async def _sell(pilot: Pilot[object], sku: str, down: int = 0) -> SaleScreen:
     await pilot.press(*(["down"] * down), "enter")  # cash is first; down once: card
     await settle(pilot)
     return screen
-
-
-def said(pilot: Pilot[object]) -> str:
-    return pilot.app.screen.query_one(MessageLine).text
 
 
 @pytest.mark.parametrize("size", SIZES)

@@ -8,27 +8,18 @@ from __future__ import annotations
 import pytest
 from test_sale import (
     AURORA_GTIN,
-    bells,
     open_sale,
     rows,
     set_auto_prompt,
 )
-from textual.pilot import Pilot
-from tui_helpers import SIZES, MakeApp, async_test, settle
+from tui_helpers import SIZES, MakeApp, async_test, bells, settle
+from tui_helpers import device_scan as scan
 
 from serialpos.db.engine import Database
-from serialpos.domain.decoder import decode
 from serialpos.services.demo import _imei
-from serialpos.tui.messages import ScanRead
 from serialpos.tui.screens.sale_dialogs.serial_entry import SerialEntry
 
 GS = "\x1d"
-
-
-async def scan(pilot: Pilot[object], raw: str) -> None:
-    """A scan from a device: one ScanRead, as the scanners post it."""
-    pilot.app.post_message(ScanRead(raw, "test", decode(raw)))
-    await settle(pilot)
 
 
 @pytest.mark.parametrize("size", SIZES)

@@ -7,9 +7,9 @@ an escape sequence refused."""
 from __future__ import annotations
 
 import pytest
-from test_sale import bells, enter, message, open_sale
+from test_sale import enter, message, open_sale
 from textual.widgets import Input, OptionList
-from tui_helpers import SIZES, MakeApp, async_test, screen_text, settle
+from tui_helpers import SIZES, MakeApp, async_test, bells, screen_text, settle
 
 from serialpos.db.engine import Database
 from serialpos.domain.customers import CustomerFields

@@ -14,14 +14,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from tui_helpers import SIZES, KeyClock, MakeApp, async_test, settle
+from tui_helpers import SIZES, KeyClock, MakeApp, async_test, bells, settle
 
 from serialpos.db.engine import Database
 from serialpos.services import products
 from serialpos.tui.screens.sale_dialogs.quick_create import QuickCreate
 from serialpos.tui.widgets.message_line import MessageLine
 
-from test_blind_receiving_screen import bells, open_blind  # isort: skip
+from test_blind_receiving_screen import open_blind  # isort: skip
 from test_burst_refusals import burst  # isort: skip
 
 

@@ -18,8 +18,8 @@ from test_counts_screen import message as count_message
 from test_counts_screen import open_counts
 from test_receiving_screen import import_asn, open_asn
 from test_sale import open_sale, set_auto_prompt
-from test_sale_scans import scan as sale_scan
 from tui_helpers import SIZES, MakeApp, async_test, settle
+from tui_helpers import device_scan as sale_scan
 
 from serialpos.db.engine import Database
 from serialpos.services.demo import _imei

@@ -12,13 +12,12 @@ import pytest
 from pypdf import PdfReader
 from textual.pilot import Pilot
 from textual.widgets import Input, Static
-from tui_helpers import SIZES, MakeApp, async_test, log_in, screen_text, settle
+from tui_helpers import SIZES, MakeApp, async_test, log_in, said, screen_text, settle
 
 from serialpos.db.engine import Database
 from serialpos.services import orders, users
 from serialpos.tui.screens.home import FLOWS, HomeScreen
 from serialpos.tui.screens.shift import ShiftScreen
-from serialpos.tui.widgets.message_line import MessageLine
 
 
 async def enter(pilot: Pilot[object], text: str) -> None:
@@ -27,10 +26,6 @@ async def enter(pilot: Pilot[object], text: str) -> None:
     box.value = text
     await pilot.press("enter")
     await settle(pilot)
-
-
-def said(pilot: Pilot[object]) -> str:
-    return pilot.app.screen.query_one(MessageLine).text
 
 
 def report(pilot: Pilot[object]) -> str:

@@ -7,8 +7,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from test_adjustment_screen import PHONES, said, type_in
-from tui_helpers import SIZES, MakeApp, async_test, log_in, settle
+from test_adjustment_screen import PHONES, type_in
+from tui_helpers import SIZES, MakeApp, async_test, log_in, said, settle
 
 from serialpos.db import journal
 from serialpos.db.engine import Database

@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
-from tui_helpers import SIZES, MakeApp, async_test, log_in, screen_text, settle, shows
+from tui_helpers import SIZES, MakeApp, async_test, log_in, said, screen_text, settle, shows
+from tui_helpers import device_scan as scan
+from tui_helpers import paste_into_scan as paste
 
 from serialpos.db.engine import Database
 from serialpos.domain.users import Role
@@ -19,7 +21,6 @@ from serialpos.services.transfers.sending import add_units, create_transfer, shi
 from serialpos.tui.screens.checklist import ChecklistScreen
 from serialpos.tui.screens.serial_mode import Confirm
 from serialpos.tui.screens.transfers import TransferPickScreen, TransfersScreen
-from serialpos.tui.widgets.message_line import MessageLine
 
 PHONES = ["356938030000013", "356938030000021", "356938030000039"]
 AT_S02 = "356938030000062"
@@ -39,26 +40,6 @@ async def type_in(pilot: Pilot[object], text: str, field: str = "#scan") -> None
     box.value = text
     await pilot.press("enter")
     await settle(pilot)
-
-
-async def scan(pilot: Pilot[object], raw: str) -> None:
-    """A scan from a serial or HID scanner: one ScanRead to the screen in front."""
-    from serialpos.domain.decoder import decode
-    from serialpos.tui.messages import ScanRead
-
-    pilot.app.post_message(ScanRead(raw, "test", decode(raw)))
-    await settle(pilot)
-
-
-async def paste(pilot: Pilot[object], text: str) -> None:
-    from textual import events
-
-    pilot.app.screen.query_one("#scan").post_message(events.Paste(text))
-    await settle(pilot)
-
-
-def said(pilot: Pilot[object]) -> str:
-    return pilot.app.screen.query_one(MessageLine).text
 
 
 @pytest.mark.parametrize("size", SIZES)

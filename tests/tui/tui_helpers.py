@@ -15,9 +15,12 @@ import pytest
 from textual import events
 from textual.pilot import Pilot
 
+from serialpos.domain.decoder import decode
 from serialpos.services.demo import DEMO_USERS
 from serialpos.tui.app import SerialposApp
+from serialpos.tui.messages import ScanRead
 from serialpos.tui.screens.base import jobs_busy
+from serialpos.tui.widgets.message_line import MessageLine
 
 COUNTER = (80, 24)
 HANDHELD = (40, 16)
@@ -127,3 +130,30 @@ def screen_text(app: SerialposApp) -> str:
     """What the terminal shows, as plain lines (test-only use of the compositor)."""
     strips = app.screen._compositor.render_strips()
     return "\n".join("".join(segment.text for segment in strip) for strip in strips)
+
+
+# -- what several screens' tests share ----------------------------------------------------------
+
+
+def bells(app: SerialposApp, monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The bell, counted: one entry per ring from now on."""
+    rung: list[int] = []
+    monkeypatch.setattr(app, "bell", lambda: rung.append(1))
+    return rung
+
+
+def said(pilot: Pilot[object]) -> str:
+    """The message line of the screen in front, as its text."""
+    return pilot.app.screen.query_one(MessageLine).text
+
+
+async def device_scan(pilot: Pilot[object], raw: str) -> None:
+    """A scan from a serial or HID scanner: one ScanRead to the screen in front."""
+    pilot.app.post_message(ScanRead(raw, "test", decode(raw)))
+    await settle(pilot)
+
+
+async def paste_into_scan(pilot: Pilot[object], text: str) -> None:
+    """A bracketed paste into the screen's ``#scan`` field."""
+    pilot.app.screen.query_one("#scan").post_message(events.Paste(text))
+    await settle(pilot)

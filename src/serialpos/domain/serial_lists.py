@@ -18,7 +18,10 @@ MAX_RANGE_UNITS = 10_000
 MAX_LIST_UNITS = 100_000
 
 _RANGE = re.compile(r"^(?P<p1>(?:.*\D)?)(?P<d1>\d+)-(?P<p2>(?:.*\D)?)(?P<d2>\d+)$")
-_SEPARATORS = re.compile(r"[\s,;]+")
+#: ASCII space, tab, CR, LF, commas and semicolons only. ``\s`` would also part entries at a
+#: no-break space, U+2028 or U+3000, taking ``SN1<U+00A0>2`` as ``SN1`` and ``2`` where the
+#: contract refuses such a serial, naming the character (``domain/serials.py``).
+_SEPARATORS = re.compile(r"[ \t\r\n,;]+")
 
 
 def expand_range(text: str) -> list[str] | None:

@@ -63,11 +63,15 @@ def key_time(event: events.Key) -> float:
 
 
 def typed_character(event: events.Key) -> str | None:
-    """The character a key types into a burst: printable characters and GS; else None."""
+    """The character a key types into a burst: printable characters, GS and invisible
+    characters (a zero-width space in a scan is part of it, refused with it, never a key that
+    lets the scan's first digits open menu entries); else None."""
+    from serialpos.domain.entry_text import hidden
+
     char = event.character
     if char is None or len(char) != 1:
         return None
-    if char == GS or char.isprintable():
+    if char == GS or char.isprintable() or hidden(char):
         return char
     return None
 

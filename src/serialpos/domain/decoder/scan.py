@@ -113,12 +113,12 @@ def gs_substitute_error(substitute: str | None) -> str | None:
 
 # --- input clean-up -----------------------------------------------------------------------
 
-# str.strip() with no argument also strips ASCII 28-31, which would eat a GS that belongs to
-# the data; so trim Python's whitespace set minus those four.
-TRIM: Final = (
-    " \t\n\r\x0b\x0c\x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007"
-    "\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
-)
+# What is trimmed around a scan: the ASCII space and tab, and the CR/LF a scanner ends a read
+# with, as around a serial (``domain/serials.py``). Not ``str.strip()``'s set: it also takes
+# ASCII 28-31 (a GS that belongs to the data), and U+00A0, U+2028, U+FEFF ... which would make
+# a scan ending in one the label's serial without it where the contract refuses it, naming
+# the character and its position.
+TRIM: Final = " \t\r\n"
 CONTROL_RE: Final = re.compile(r"[\x00-\x1c\x1e\x1f\x7f-\x9f]")  # C0/C1 controls except GS
 
 

@@ -41,6 +41,7 @@ from serialpos.tui.messages import ActionFailed, ScanRead, StillWorking
 from serialpos.tui.widgets.capped_input import CappedInput
 from serialpos.tui.widgets.key_footer import KeyHints
 from serialpos.tui.widgets.message_line import MessageLine
+from serialpos.tui.widgets.scan_input import ScanInput
 
 if TYPE_CHECKING:
     from textual.widget import Widget
@@ -163,6 +164,16 @@ class ConsoleScreen(Screen[None]):
 
     def on_capped_input_paste_cut(self, message: CappedInput.PasteCut) -> None:
         self.message_line.note(message.message)
+
+    def on_scan_input_refused(self, message: ScanInput.Refused) -> None:
+        """An entry holding an invisible character: refused whole, naming it, nothing done."""
+        message.stop()
+        self.refuse_entry(message.message)
+
+    def refuse_entry(self, message: str) -> None:
+        """An entry of a scan field refused before it meant anything (a scanning screen keeps
+        it with its scans' refusals)."""
+        self.show_error(message)
 
     # -- scans -------------------------------------------------------------------------------
     def on_scan_read(self, message: ScanRead) -> None:

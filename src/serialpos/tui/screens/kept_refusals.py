@@ -132,6 +132,10 @@ class KeepsRefusals(ConsoleScreen):
         self._since = (kind, message) if message else self._since
         self._say_kept()
 
+    def refuse_entry(self, message: str) -> None:
+        """An entry holding an invisible character is refused like any scan: kept."""
+        self.scan_refused(message)
+
     def refuse_unreadable(self, scan: ScanRead) -> bool:
         """An unreadable scan is refused like any other: kept until seen."""
         if scan.decoded.kind != "unreadable":

@@ -80,12 +80,18 @@ class CappedInput(Input):
         if has_control_chars(line):
             line = visible(line)[:room]
             notes.append("control characters in it are shown as \\xNN")
+        line = self.shown_in_field(line)[:room]
         if line:
             self.replace(line, start, end)
         elif len(text) > room:
             self.restricted()
         if notes:
             self.post_message(self.PasteCut(self, "; ".join(notes)))
+
+    def shown_in_field(self, text: str) -> str:
+        """How pasted text is written into the field (a scan field marks invisible
+        characters, :class:`~serialpos.tui.widgets.scan_input.ScanInput`)."""
+        return text
 
     def fit_placeholder(self, *wordings: str) -> None:
         """Show the first of ``wordings`` the field holds whole (the last when none does, none

@@ -23,6 +23,7 @@ from textual.message import Message
 from textual.widget import Widget
 
 from serialpos.domain.checklist import Checklist, ChecklistLine
+from serialpos.domain.entry_text import hidden
 from serialpos.domain.text import visible
 
 
@@ -238,7 +239,7 @@ class ChecklistView(Widget, can_focus=True):
 
     def on_key(self, event: events.Key) -> None:
         char = event.character
-        if char and len(char) == 1 and char.isprintable():
+        if char and len(char) == 1 and (char.isprintable() or hidden(char)):
             event.stop()
             event.prevent_default()
             self.post_message(self.Typed(char))

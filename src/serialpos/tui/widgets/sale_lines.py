@@ -30,6 +30,7 @@ from textual.message import Message
 from textual.strip import Strip
 from textual.widget import Widget
 
+from serialpos.domain.entry_text import hidden
 from serialpos.domain.text import visible
 from serialpos.tui.widgets.kept_rows import UNKNOWN, KeptRows
 
@@ -299,7 +300,7 @@ class SaleLines(Widget, can_focus=True):
         until a key that types nothing (Enter, an arrow) ends it. A scanner's characters are
         never commands: ``DRL18-A002`` took its ``-`` as "one less" on the line."""
         char = event.character
-        if not (char and len(char) == 1 and char.isprintable()):
+        if not (char and len(char) == 1 and (char.isprintable() or hidden(char))):
             if self.scanning and event.key in SCAN_ENDS:  # the scan's own Enter: it ends it
                 event.stop()
                 event.prevent_default()

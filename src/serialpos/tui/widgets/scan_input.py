@@ -22,6 +22,12 @@ as Enter, so the order holds.
 GS (ASCII 29, GS1's FNC1, sent by a scanner as Ctrl+]) is a control character that a field
 cannot show; it is shown as ``␝`` and given back as GS in the entry, so GS1 element strings
 typed by a wedge decode as they would from a serial-port scanner.
+
+An invisible character (a zero-width space U+200B, a no-break space U+00A0, a bidi override
+U+202E ...) typed, scanned or pasted is never dropped, as a plain Textual field drops it: it is
+shown where it came as ``⟨U+200B⟩`` (``domain/entry_text.py``), and an entry holding one is
+refused whole at Enter (:class:`ScanInput.Refused`, with the character and its position, the
+field emptied as for any entry): a serial missing it is another serial than the label's.
 """
 
 from __future__ import annotations
@@ -33,6 +39,7 @@ from textual import events
 from textual.binding import Binding, BindingType
 from textual.message import Message
 
+from serialpos.domain.entry_text import entry_refusal, hidden, marked, unmarked
 from serialpos.tui.keymap import ACTION_KEY
 from serialpos.tui.widgets.capped_input import CappedInput
 
@@ -83,6 +90,26 @@ class ScanInput(CappedInput):
         def control(self) -> ScanInput:
             return self.input
 
+    @dataclass
+    class Refused(Message):
+        """Enter was pressed on an entry holding an invisible character: ``message`` names it
+        and its position; nothing was entered and the field is already empty."""
+
+        input: ScanInput
+        message: str
+
+        @property
+        def control(self) -> ScanInput:
+            return self.input
+
+    def validate_value(self, value: str) -> str:
+        """An invisible character however it came (a scan typed in by code, a value set) is
+        shown as its marker, never as nothing."""
+        return super().validate_value(marked(value))
+
+    def shown_in_field(self, text: str) -> str:
+        return marked(text)
+
     async def _on_key(self, event: events.Key) -> None:
         # Runs before Input's own handler (the most derived class first); prevent_default
         # keeps Input from seeing the key again.
@@ -99,9 +126,14 @@ class ScanInput(CappedInput):
             self._last_char_at = None
             self.screen.focus_next()
             return
-        char = event.character
-        self._last_char_at = at if char and len(char) == 1 and char.isprintable() else None
-        if char == GS:
+        char = event.character or ""
+        odd = hidden(char)
+        self._last_char_at = at if len(char) == 1 and (char.isprintable() or odd) else None
+        if odd:  # Input drops it (not printable): shown where it came, refused at Enter
+            event.stop()
+            event.prevent_default()
+            self.insert_text_at_cursor(marked(char))
+        elif char == GS:
             event.stop()
             event.prevent_default()
             self.insert_text_at_cursor(GS_SHOWN)
@@ -129,7 +161,12 @@ class ScanInput(CappedInput):
         self.enter()
 
     def enter(self) -> None:
-        """End the entry: take the value, empty the field, post :class:`Entered`."""
-        text = self.value.replace(GS_SHOWN, GS)
+        """End the entry: take the value, empty the field, post :class:`Entered` (or
+        :class:`Refused` when it holds an invisible character)."""
+        text = unmarked(self.value.replace(GS_SHOWN, GS))
         self.value = ""
+        refusal = entry_refusal(text)
+        if refusal is not None:
+            self.post_message(self.Refused(self, refusal))
+            return
         self.post_message(self.Entered(self, text))

@@ -22,7 +22,9 @@ from serialpos.tui.widgets.scan_input import ScanInput
 
 #: The largest paste read as a list: 100,000 serials of up to ~40 characters and a separator.
 MAX_PASTE_CHARACTERS = 4_000_000
-_ENTRY_BREAK = re.compile(r"\S[\s,;]+\S")
+#: Entries are parted by ASCII space, tab, line breaks, commas or semicolons only: a no-break
+#: space or U+2028 inside a serial is no separator but a character refused, named.
+_ENTRY_BREAK = re.compile(r"\S[ \t\r\n,;]+\S")
 
 
 def paste_too_big(size: int) -> str:
