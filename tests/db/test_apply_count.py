@@ -57,13 +57,28 @@ def test_count_reconciles_without_approving(shop: Database, admin: Actor) -> Non
     assert result["unexpected"] == {
         "never_seen": [{"sku": "PH", "serial": "N9"}],
         "elsewhere": [
-            {"sku": "PH", "serial": "B1", "state": "in_stock", "store": "S2", "action": "leave"}
+            {
+                "sku": "PH",
+                "serial": "B1",
+                "state": "in_stock",
+                "store": "S2",
+                "action": "leave",
+                "moved_since": False,
+            }
         ],
     }
     assert result["duplicates"] == [{"sku": "PH", "serial": "A2", "batches": [1, 2]}]
     assert result["quantities"] == [
-        {"sku": "CAB", "counted": 3, "on_hand": 5, "difference": -2, "known_units": None}
+        {
+            "sku": "CAB",
+            "counted": 3,
+            "on_hand": 5,
+            "difference": -2,
+            "known_units": None,
+            "moved_since": 0,
+        }
     ]
+    assert result["arrived_since"] == []
     assert result["alerts"] == [
         "serial A1 of PH was already scanned in batch 1: counted once",
         "serial A2 of PH was also counted in batch 1: flagged, counted once",

@@ -124,15 +124,17 @@ def test_missing_and_never_seen_with_as_many_scanned_as_in_stock(
     products.create_product(db, admin, sku="PH", name="Phone", serial_mode="required")
     units = ["b-2", "B1", "a_3", "A-4"]
     ledger.move(db, admin, Action.RECEIVE, store="S1", sku="PH", serials=units)
+    # On the shelf before the count (a unit received after it would be arrived_since).
+    ledger.move(db, admin, Action.RECEIVE, store="S1", sku="PH", serials=["Z9"])
     info = open_count(db, admin, "S1")
     start_batch(db, admin, info.number, "Ann")
     for serial in ("B1", "A-4", "NEW", "N2", "N3"):
         scan(db, admin, info.number, 1, sku="PH", serial=serial)
-    ledger.move(db, admin, Action.RECEIVE, store="S1", sku="PH", serials=["Z9"])
     ledger.move(db, admin, Action.RECEIVE, store="S2", sku="PH", serials=["E1", "E2"])
     ledger.move(db, admin, Action.RECEIVE, store="S1", sku="PH", serials=["S0"])
     ledger.move(db, admin, Action.SELL, store="S1", sku="PH", serials=["S0"])
     result = reconcile(db, info.number)
     assert result.matched == 2
     assert [u.serial for u in result.missing] == sorted(["b-2", "a_3", "Z9"])
+    assert result.arrived_since == ()
     assert [u.serial for u in result.never_seen] == ["N2", "N3", "NEW"]

@@ -14,6 +14,7 @@ from serialpos.domain.count_reconciliation import (
     UnitRef,
     find_duplicates,
     plan_product,
+    plan_products,
     reconcile_count,
 )
 from serialpos.domain.counts import ElsewhereAction, Place, QuantityDifference
@@ -145,3 +146,25 @@ def test_products_are_reported_by_sku_whatever_order_they_come_in() -> None:
     tab = ProductCount("TAB", SerialMode.REQUIRED, here={"T1"}, on_hand=1)
     result = reconcile_count(HEADER, [tab, phone(here={"P1"}, on_hand=1)])
     assert result.missing == (UnitRef("PHONE", "P1"), UnitRef("TAB", "T1"))
+
+
+def test_a_count_approved_later_is_planned_against_the_stock_it_counted() -> None:
+    """Units that arrived after the count stay in stock (in the target, not missing); a
+    quantity's target is today's on hand corrected by the variance measured then."""
+    header = CountHeader("C-1", "S1", False, True)
+    laptops = ProductCount(
+        "LT",
+        SerialMode.REQUIRED,
+        scanned=frozenset({"L1", "L2"}),
+        here=frozenset({"L1", "L2", "L3", "L5"}),
+        on_hand=4,
+        moved=frozenset({"L5"}),
+    )
+    cables = ProductCount(
+        "CAB", SerialMode.DISABLED, counted_quantity=30, on_hand=35, moved_quantity=-5
+    )
+    cab, lt = plan_products(header, [laptops, cables])
+    assert lt.classes is not None
+    assert lt.classes.missing == ("L3",) and lt.classes.arrived_since == ("L5",)
+    assert lt.target == 3  # L1, L2 and L5: only L3 is written off
+    assert cab.classes is None and cab.target == 25

@@ -94,3 +94,35 @@ def test_quantity_difference_and_residual() -> None:
     # Serialized inventory switched on with 5 on hand and no units: 4 counted -> quantity 4.
     assert quantity_residual(4, 9) == -5
     assert quantity_residual(3, 3) == 0
+
+
+@given(
+    scanned=st.sets(SERIALS),
+    here=st.sets(SERIALS),
+    known=st.dictionaries(SERIALS, PLACES),
+    moved=st.sets(SERIALS),
+)
+def test_a_unit_moved_since_the_count_is_never_written_off_nor_put_back(
+    scanned: set[str], here: set[str], known: dict[str, Place], moved: set[str]
+) -> None:
+    """Judged at the time it counted: a unit nobody scanned that the ledger moved since is
+    listed as arrived, never missing; a scanned unit moved since is never restored."""
+    elsewhere_known = {s: p for s, p in known.items() if s not in here}
+    classes = classify(scanned, here, elsewhere_known, "S1", moved)
+    unscanned = here - scanned
+    assert set(classes.missing) == unscanned - moved
+    assert set(classes.arrived_since) == unscanned & moved
+    assert not set(classes.missing) & set(classes.arrived_since)
+    for e in classes.elsewhere:
+        assert e.moved_since == (e.serial in moved)
+        restored = e.action is ElsewhereAction.RESTORE
+        assert restored == (e.place == Place("written_off", "S1") and e.serial not in moved), e
+    # Nothing moved: the classes are those of a count approved at once.
+    assert classify(scanned, here, elsewhere_known, "S1").missing == tuple(sorted(unscanned))
+
+
+def test_a_quantity_difference_is_the_variance_measured_when_counted() -> None:
+    # Counted 30 when 40 were on hand; 5 sold since: today's 35 less the 10 short.
+    q = QuantityDifference("CAB", 30, 40, moved_since=-5)
+    assert q.difference == -10
+    assert q.on_hand + q.moved_since + q.difference == 25

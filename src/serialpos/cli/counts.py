@@ -51,6 +51,10 @@ def show(
     rows += [("never seen", u.sku, u.serial, "unknown to the ledger") for u in result.never_seen]
     rows += [("elsewhere", e.sku, e.serial, e.hint) for e in result.elsewhere]
     rows += [
+        ("arrived since", u.sku, u.serial, "moved here after the count: left in stock")
+        for u in result.arrived_since
+    ]
+    rows += [
         ("duplicate", d.sku, d.serial, "batches " + ", ".join(map(str, d.batches)))
         for d in result.duplicates
     ]
@@ -61,7 +65,8 @@ def show(
             "",
             f"counted {q.counted}, on hand {q.on_hand} "
             f"({q.difference:+d})"
-            + ("" if q.known_units is None else f", {q.known_units} units known"),
+            + ("" if q.known_units is None else f", {q.known_units} units known")
+            + ("" if not q.moved_since else f", {q.moved_since:+d} since the count (kept)"),
         )
         for q in result.quantities
     ]

@@ -10,13 +10,18 @@ manager reviews and what approval posts come from the same rules.
 A serial scanned in two batches is one unit (the products' scans are *sets*) and is listed
 under duplicates with the batches that saw it; each product's serials are classified by
 :func:`~serialpos.domain.counts.classify`.
+
+A count approved later is judged at the time it counted: units that arrived since are listed
+(``arrived_since``), not written off, and a quantity's variance is the one measured then
+(counted less the on hand when counted), applied to today's on hand: a sale after the count
+is neither written off again nor counted back (:func:`plan_product`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from collections.abc import Set as AbstractSet
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from serialpos.domain.counts import (
@@ -54,6 +59,7 @@ class ElsewhereUnit:
     store: str
     action: str  # "restore" (approval puts it back in stock) or "leave"
     hint: str
+    moved_since: bool = False  # the ledger moved it after the count scanned it: left so
 
 
 @dataclass(frozen=True)
@@ -81,6 +87,9 @@ class Reconciliation:
     #: the count's journal entry is settled (``state`` accepted, conflict or refused). None
     #: for a count made at central.
     central: Mapping[str, Any] | None = None
+    #: Units in stock here nobody scanned that the ledger moved since the count counted
+    #: their product (received, returned, transferred in after it): left in stock, listed.
+    arrived_since: tuple[UnitRef, ...] = ()
 
     @property
     def clean(self) -> bool:
@@ -108,7 +117,10 @@ class ProductCount:
     are not in ``here`` (a serial in neither is never seen); ``on_hand``: the ledger's on-hand
     quantity at the store. ``sides``, where given, stands for ``scanned`` and ``here`` (left
     empty): the two compared where they are stored, with only their sizes and differences
-    read (:class:`~serialpos.domain.counts.Sides`).
+    read (:class:`~serialpos.domain.counts.Sides`). ``moved``: the serials (scanned, not in
+    stock here; or in stock here, not scanned) whose unit the ledger moved after the count
+    saw or looked for it; ``moved_quantity``: the on-hand change recorded since the count
+    counted the product, without a unit (a product counted by quantity: all of it).
     """
 
     sku: str
@@ -119,6 +131,8 @@ class ProductCount:
     known: Mapping[str, Place] = field(default_factory=dict)
     on_hand: int = 0
     sides: Sides | None = None
+    moved: AbstractSet[str] = frozenset()
+    moved_quantity: int = 0
 
     @property
     def scanned_count(self) -> int:
@@ -141,17 +155,22 @@ class ProductPlan:
 
 def plan_product(product: ProductCount, serial_tracked_store: bool, store: str) -> ProductPlan:
     """Classify one product's serials (a serial-tracked product at a tracking store) and say
-    its target on-hand quantity."""
+    its target on-hand quantity: today's on hand corrected by the variance measured when the
+    product was counted (what moved since, ``moved_quantity``, stays moved)."""
     if not (serial_tracked_store and product.mode.tracked):
         # Counted by quantity: serials scanned count as units too.
-        return ProductPlan(product, None, product.scanned_count + product.counted_quantity)
+        counted = product.scanned_count + product.counted_quantity
+        return ProductPlan(product, None, counted + product.moved_quantity)
     if product.sides is None:
-        classes = classify(product.scanned, product.here, product.known, store)
+        classes = classify(product.scanned, product.here, product.known, store, product.moved)
     else:
-        classes = classify_sides(product.sides, product.known, store)
+        classes = classify_sides(replace(product.sides, moved=product.moved), product.known, store)
     restored = sum(1 for e in classes.elsewhere if e.action is ElsewhereAction.RESTORE)
-    units = len(classes.matched) + len(classes.never_seen) + restored
-    unlabelled = product.counted_quantity if product.mode is SerialMode.OPTIONAL else 0
+    # The units that arrived since the count stay in stock: part of the target, unjudged.
+    units = len(classes.matched) + len(classes.never_seen) + restored + len(classes.arrived_since)
+    unlabelled = 0
+    if product.mode is SerialMode.OPTIONAL:
+        unlabelled = product.counted_quantity + product.moved_quantity
     return ProductPlan(product, classes, units + unlabelled)
 
 
@@ -177,7 +196,9 @@ def find_duplicates(sightings: Iterable[tuple[str, str, int]]) -> tuple[Duplicat
 
 
 def elsewhere_unit(sku: str, e: Elsewhere) -> ElsewhereUnit:
-    return ElsewhereUnit(sku, e.serial, e.place.state, e.place.store, e.action.value, e.hint)
+    return ElsewhereUnit(
+        sku, e.serial, e.place.state, e.place.store, e.action.value, e.hint, e.moved_since
+    )
 
 
 def reconcile_plans(
@@ -192,6 +213,7 @@ def reconcile_plans(
     never_seen: list[UnitRef] = []
     elsewhere: list[ElsewhereUnit] = []
     quantities: list[QuantityDifference] = []
+    arrived: list[UnitRef] = []
     for plan in plans:
         item, classes, target = plan.product, plan.classes, plan.target
         if classes is not None:
@@ -199,16 +221,17 @@ def reconcile_plans(
             missing += [UnitRef(item.sku, s) for s in classes.missing]
             never_seen += [UnitRef(item.sku, s) for s in classes.never_seen]
             elsewhere += [elsewhere_unit(item.sku, e) for e in classes.elsewhere]
+            arrived += [UnitRef(item.sku, s) for s in classes.arrived_since]
             # Required: the quantity not backed by units (approval brings it to the units);
             # optional: the units and the unlabelled quantity counted against on hand.
-            if (item.mode is SerialMode.REQUIRED and item.on_hand != item.here_count) or (
-                item.mode is SerialMode.OPTIONAL and target != item.on_hand
-            ):
+            if item.mode is SerialMode.REQUIRED and item.on_hand != item.here_count:
                 quantities.append(
                     QuantityDifference(item.sku, target, item.on_hand, item.here_count)
                 )
+            elif item.mode is SerialMode.OPTIONAL and target != item.on_hand:
+                quantities.append(_moved(item, target, item.here_count))
         elif target != item.on_hand:
-            quantities.append(QuantityDifference(item.sku, target, item.on_hand))
+            quantities.append(_moved(item, target))
     return Reconciliation(
         header.number,
         header.store,
@@ -221,7 +244,15 @@ def reconcile_plans(
         duplicates,
         tuple(quantities),
         batches,
+        arrived_since=tuple(arrived),
     )
+
+
+def _moved(item: ProductCount, target: int, known: int | None = None) -> QuantityDifference:
+    """A quantity difference as measured when counted: counted against the on hand then
+    (today's less what moved since); approval brings today's on hand to ``target``."""
+    moved = item.moved_quantity
+    return QuantityDifference(item.sku, target - moved, item.on_hand - moved, known, moved)
 
 
 def reconcile_count(

@@ -14,7 +14,14 @@ Classes of a scanned serial (exactly one each):
   expected) at another store, or here in a state other than in stock (reserved, sold,
   written off, returned to the vendor...). Where and what is said.
 
-And of the ledger's units: ``missing`` — in stock here, in the count's scope, nobody scanned it.
+And of the ledger's units: ``missing`` — in stock here, in the count's scope, nobody scanned it,
+and in stock here since before the count counted its product; a unit not scanned that the
+ledger moved since (received, returned, transferred in after the count) is ``arrived_since``:
+the count could not have seen it, so it is listed and never written off.
+
+A count is judged at the time it counted, not at approval: a scanned unit the ledger moved
+after its scan (written off, sold, shipped since) is left as the ledger has it, never put
+back in stock on the count's older word (``Elsewhere.moved_since``).
 """
 
 from __future__ import annotations
@@ -69,11 +76,16 @@ class Elsewhere:
     serial: str
     place: Place
     action: ElsewhereAction
+    #: The ledger moved the unit after the count scanned it: its state is newer than the
+    #: count's sighting, so approval leaves it (a written-off unit is not put back).
+    moved_since: bool = False
 
     @property
     def hint(self) -> str:
         """What a person should do about it, in words."""
         state = self.place.state
+        if self.moved_since:
+            return f"{self.place.words} since it was counted: left so (recount it if unsure)"
         if self.action is ElsewhereAction.RESTORE:
             return "written off here: approval puts it back in stock"
         if state == "in_transit":
@@ -123,11 +135,13 @@ def found_here(serial: str, place: Place, store: str) -> Elsewhere | None:
     return away_from_here(serial, place, store)
 
 
-def away_from_here(serial: str, place: Place, store: str) -> Elsewhere:
+def away_from_here(serial: str, place: Place, store: str, moved_since: bool = False) -> Elsewhere:
     """A scanned serial the review does not match, where the ledger has it and what approval
-    does: a unit written off here is put back, any other is left where it is."""
-    restore = place.state == "written_off" and place.store == store
-    return Elsewhere(serial, place, ElsewhereAction.RESTORE if restore else ElsewhereAction.LEAVE)
+    does: a unit written off here is put back, any other is left where it is. ``moved_since``:
+    the ledger moved it after the count scanned it (written off since, say): left too."""
+    restore = place.state == "written_off" and place.store == store and not moved_since
+    action = ElsewhereAction.RESTORE if restore else ElsewhereAction.LEAVE
+    return Elsewhere(serial, place, action, moved_since)
 
 
 _S = TypeVar("_S")
@@ -183,12 +197,14 @@ class Sides:
     each (``scanned`` distinct serials, ``here`` units), the scanned ones not in stock here
     (few: looked up in the ledger to say where they are) and the units nobody scanned
     (``missing``, sorted). A million-serial count is compared where it is stored (set
-    operations in SQL) and only this comes back."""
+    operations in SQL) and only this comes back. ``moved``: the serials among ``not_here``
+    and ``missing`` whose unit the ledger moved after the count saw (or looked for) it."""
 
     scanned: int
     here: int
     not_here: AbstractSet[str]
     missing: tuple[str, ...]
+    moved: AbstractSet[str] = frozenset()
 
     @property
     def matched(self) -> int:
@@ -204,20 +220,28 @@ class SerialClasses:
     missing: tuple[str, ...]
     never_seen: tuple[str, ...]
     elsewhere: tuple[Elsewhere, ...]
+    #: In stock here, not scanned, moved by the ledger since the count counted the product
+    #: (received, returned, transferred in): not judged, left in stock.
+    arrived_since: tuple[str, ...] = ()
 
 
 def classify(
-    scanned: AbstractSet[str], here: AbstractSet[str], known: Mapping[str, Place], store: str
+    scanned: AbstractSet[str],
+    here: AbstractSet[str],
+    known: Mapping[str, Place],
+    store: str,
+    moved: AbstractSet[str] = frozenset(),
 ) -> SerialClasses:
     """Classify one product's scanned serials.
 
     ``scanned``: the distinct serials counted (over every batch); ``here``: the ledger's units
     in stock at ``store``; ``known``: where the ledger has the scanned serials that are not in
-    ``here`` (a serial absent from both is never seen).
+    ``here`` (a serial absent from both is never seen); ``moved``: the units the ledger moved
+    after the count scanned them, or, not scanned, after it counted their product.
     """
     not_here = scanned - here
     matched = Matched(scanned, here, len(scanned) - len(not_here))
-    sides = Sides(len(scanned), len(here), not_here, tuple(sorted(here - scanned)))
+    sides = Sides(len(scanned), len(here), not_here, tuple(sorted(here - scanned)), moved)
     return replace(classify_sides(sides, known, store), matched=matched)
 
 
@@ -233,9 +257,13 @@ def classify_sides(sides: Sides, known: Mapping[str, Place], store: str) -> Seri
             continue
         # Not among the units in stock here, whatever ``place`` says (a unit of the store
         # outside the counted set): never dropped from the review.
-        elsewhere.append(away_from_here(serial, place, store))
+        elsewhere.append(away_from_here(serial, place, store, serial in sides.moved))
+    # A unit nobody scanned is missing only if it was here when the count looked for it:
+    # one the ledger moved since (received, returned after the count) is not judged.
+    missing = tuple(s for s in sides.missing if s not in sides.moved)
+    arrived = tuple(s for s in sides.missing if s in sides.moved)
     return SerialClasses(
-        MatchedCount(sides.matched), sides.missing, tuple(never_seen), tuple(elsewhere)
+        MatchedCount(sides.matched), missing, tuple(never_seen), tuple(elsewhere), arrived
     )
 
 
@@ -255,11 +283,16 @@ class QuantityDifference:
 
     sku: str
     counted: int
-    on_hand: int
+    on_hand: int  # when counted: today's on hand less what moved since
     known_units: int | None = None  # optional-serial products: units the ledger has here
+    #: The on-hand change the ledger recorded since the count counted the product (sales,
+    #: receipts...): approval applies :attr:`difference` to today's on hand, which is
+    #: ``on_hand + moved_since``, so a sale after the count is not counted twice.
+    moved_since: int = 0
 
     @property
     def difference(self) -> int:
+        """The variance measured when counted, which approval posts."""
         return self.counted - self.on_hand
 
 

@@ -89,6 +89,17 @@ def _quantity_event(
     repo.bump_stock(conn, product_id, count.store_id, delta)
 
 
+def _counted_words(reason: str, target: int, on_hand: int, moved: int) -> str:
+    """The reason of a quantity correction: counted against the on hand when counted, and
+    what moved since (kept: the count's variance is applied to today's on hand)."""
+    if not moved:
+        return f"{reason}: counted {target}, on hand {on_hand}"
+    return (
+        f"{reason}: counted {target - moved}, on hand {on_hand - moved} when counted, "
+        f"{moved:+d} since"
+    )
+
+
 @dataclass(frozen=True)
 class TillCount:
     """A store terminal's count at central: the till's decisions, the entry it came in and
@@ -197,7 +208,7 @@ def approve_in(
                 actor,
                 ledger.Step(action, store, item.sku, quantity=abs(residual)),
                 document,
-                f"{reason}: counted {target}, on hand {item.on_hand}",
+                _counted_words(reason, target, item.on_hand, item.moved_quantity),
             ).quantity
         quantity_only = change - removals - additions
         lines += [

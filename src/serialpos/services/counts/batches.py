@@ -61,6 +61,7 @@ def open_in(
     number = given or stock_documents.next_number(
         conn, store, sid, "count", terminal=journal_sink.terminal_of(db)
     )
+    opened_at = utcnow()
     new_id = conn.execute(
         count_t.insert().values(
             number=number,
@@ -69,11 +70,11 @@ def open_in(
             products=None if chosen is None else json.dumps(list(chosen)),
             opened_by=actor.user,
             terminal=actor.terminal,
-            opened_at=utcnow(),
+            opened_at=opened_at,
         )
     ).inserted_primary_key
     assert new_id is not None
-    return CountRow(int(new_id[0]), number, sid, store, CountStatus.OPEN, chosen)
+    return CountRow(int(new_id[0]), number, sid, store, CountStatus.OPEN, chosen, opened_at)
 
 
 def open_count(

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -43,7 +44,7 @@ from serialpos.domain.counts import (
 from serialpos.domain.document_status import CountStatus
 from serialpos.domain.products import SerialMode
 from serialpos.services.bulk_memory import collector_paused
-from serialpos.services.counts import sides
+from serialpos.services.counts import sides, since
 from serialpos.services.counts.views import (
     LOOKUP_CHUNK,
     CountRow,
@@ -70,6 +71,8 @@ class _Product:
     on_hand: int = 0
     known: dict[str, Place] = field(default_factory=dict)
     sides: Sides | None = None  # the scans against the units here, compared in SQL
+    moved: set[str] = field(default_factory=set)  # units the ledger moved since (since.py)
+    moved_quantity: int = 0
 
     def as_read(self) -> ProductCount:
         return ProductCount(
@@ -79,6 +82,8 @@ class _Product:
             known=self.known,
             on_hand=self.on_hand,
             sides=self.sides,
+            moved=frozenset(self.moved),
+            moved_quantity=self.moved_quantity,
         )
 
 
@@ -138,7 +143,9 @@ def _plan_count(db: Database, conn: Connection, count: CountRow) -> CountPlan:
     scans = sides.serial_scans(conn, batch_numbers)
     # Each batch's units: its serials (one unit each) and the quantities counted without one.
     batch_units: dict[int, int] = dict.fromkeys(batch_numbers, 0)
-    for per_batch in scans.values():
+    batches_of: dict[int, set[int]] = {}  # the batches that counted each product
+    for pid, per_batch in scans.items():
+        batches_of.setdefault(pid, set()).update(per_batch)
         for bid, n in per_batch.items():
             batch_units[bid] += n
     for pid, bid, total in conn.execute(
@@ -147,6 +154,7 @@ def _plan_count(db: Database, conn: Connection, count: CountRow) -> CountPlan:
         .group_by(scan_c.product_id, scan_c.batch_id)
     ):
         product(pid).counted_quantity += int(total)
+        batches_of.setdefault(pid, set()).add(bid)
         batch_units[bid] = batch_units.get(bid, 0) + int(total)
     twice = sides.seen_twice(conn, count.id, scans)
     # Where each serial seen twice was seen: a lookup of those few. The distinct serials of
@@ -183,6 +191,18 @@ def _plan_count(db: Database, conn: Connection, count: CountRow) -> CountPlan:
         )
     ):
         product(pid).on_hand = int(quantity)
+    # When the count counted each product: what the ledger moved after it is not judged
+    # (since.py); the quantities moved since, of the products counted by quantity.
+    moments = since.counted_at(
+        conn, count.id, count.opened_at, {pid: batches_of.get(pid, ()) for pid in products}
+    )
+    by_quantity = {
+        pid: moments[pid]
+        for pid, item in products.items()
+        if not (tracked_store and item.mode is SerialMode.REQUIRED)
+    }
+    for pid, moved in since.moved_quantities(conn, count.store_id, by_quantity).items():
+        product(pid).moved_quantity = moved
     # Each tracked product's scans against its units here, compared in SQL; where the ledger
     # has the scanned serials that are not in stock here.
     codes = repo.store_codes(conn)
@@ -205,6 +225,14 @@ def _plan_count(db: Database, conn: Connection, count: CountRow) -> CountPlan:
             ):
                 known[serial] = Place(state, codes.get(sid, "?"))
         item.known = known
+        # The units that differ, each against its moment: a scanned one its first scan, one
+        # nobody scanned the product's moment.
+        moment = moments[item.id]
+        looked_for: dict[str, datetime | None] = dict.fromkeys(item.sides.missing, moment)
+        looked_for.update(
+            since.first_scans(conn, count.id, item.id, [s for s in rest if s in known])
+        )
+        item.moved = since.moved_units(conn, item.id, looked_for)
     header = CountHeader(
         count.number, count.store, count.status == CountStatus.APPROVED, tracked_store
     )
@@ -258,6 +286,7 @@ def reconciliation_json(result: Reconciliation) -> dict[str, object]:
                     "state": e.state,
                     "store": e.store,
                     "action": e.action,
+                    "moved_since": e.moved_since,
                 }
                 for e in result.elsewhere
             ],
@@ -273,9 +302,11 @@ def reconciliation_json(result: Reconciliation) -> dict[str, object]:
                 "on_hand": q.on_hand,
                 "difference": q.difference,
                 "known_units": q.known_units,
+                "moved_since": q.moved_since,
             }
             for q in result.quantities
         ],
+        "arrived_since": [{"sku": u.sku, "serial": u.serial} for u in result.arrived_since],
         "batches": [
             {"batch": b.number, "counter": b.counter, "units": b.scans} for b in result.batches
         ],
@@ -294,17 +325,30 @@ def reconciliation_from_json(data: dict[str, Any]) -> Reconciliation:
         tuple(UnitRef(u["sku"], u["serial"]) for u in data["missing"]),
         tuple(UnitRef(u["sku"], u["serial"]) for u in unexpected["never_seen"]),
         tuple(
-            ElsewhereUnit(e["sku"], e["serial"], e["state"], e["store"], e["action"], _hint(e))
+            ElsewhereUnit(
+                e["sku"],
+                e["serial"],
+                e["state"],
+                e["store"],
+                e["action"],
+                _hint(e),
+                bool(e.get("moved_since", False)),
+            )
             for e in unexpected["elsewhere"]
         ),
         tuple(Duplicate(d["sku"], d["serial"], tuple(d["batches"])) for d in data["duplicates"]),
         tuple(
-            QuantityDifference(q["sku"], q["counted"], q["on_hand"], q["known_units"])
+            QuantityDifference(
+                q["sku"], q["counted"], q["on_hand"], q["known_units"], q.get("moved_since", 0)
+            )
             for q in data["quantities"]
         ),
         central=data.get("central"),
+        # Absent from a count approved before units arrived since were told apart.
+        arrived_since=tuple(UnitRef(u["sku"], u["serial"]) for u in data.get("arrived_since", ())),
     )
 
 
 def _hint(e: dict[str, Any]) -> str:
-    return Elsewhere(e["serial"], Place(e["state"], e["store"]), ElsewhereAction(e["action"])).hint
+    place, action = Place(e["state"], e["store"]), ElsewhereAction(e["action"])
+    return Elsewhere(e["serial"], place, action, bool(e.get("moved_since", False))).hint

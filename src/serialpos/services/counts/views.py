@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -119,6 +120,8 @@ class CountRow:
     store: str
     status: str
     products: tuple[str, ...] | None
+    #: When the count was opened: the moment it judges a product none of its batches counted.
+    opened_at: datetime | None = None
 
 
 def count_row(db: Database, conn: Connection, number: str, *, lock: str | None = None) -> CountRow:
@@ -135,7 +138,13 @@ def count_row(db: Database, conn: Connection, number: str, *, lock: str | None =
     codes = repo.store_codes(conn)
     products = None if m["products"] is None else tuple(json.loads(m["products"]))
     return CountRow(
-        m["id"], m["number"], m["store_id"], codes[m["store_id"]], m["status"], products
+        m["id"],
+        m["number"],
+        m["store_id"],
+        codes[m["store_id"]],
+        m["status"],
+        products,
+        m["opened_at"],
     )
 
 

@@ -17,13 +17,16 @@ PLACEHOLDERS = {
 #: The same prompts in a handheld's 38 columns, where the wording above would be cut.
 SHORT_PLACEHOLDERS = {"start": "Enter new count · SKUs · C-… resumes"}
 #: The reconciliation's lists, in the order Left/Right walks them.
-CLASSES = ("missing", "never_seen", "elsewhere", "duplicates", "quantities")
+CLASSES = ("missing", "never_seen", "elsewhere", "duplicates", "quantities", "arrived_since")
 CLASS_TITLES = {
     "missing": "Missing",
     "never_seen": "Never seen",
     "elsewhere": "Elsewhere",
     "duplicates": "Duplicates",
     "quantities": "Quantity differences",
+    # In stock here, not scanned, moved by the ledger after the count counted the product:
+    # the count could not have seen them, so approval leaves them in stock.
+    "arrived_since": "Arrived since count",
 }
 
 
@@ -48,13 +51,16 @@ def item_row(item: Any, width: int) -> str:
         return f"{item.sku} {item.serial} · batches {', '.join(str(b) for b in item.batches)}"
     if kind == "QuantityDifference":
         known = "" if item.known_units is None else f" units {item.known_units}"
+        # What moved since the count stays moved: the difference is applied to today's.
+        since = f" · {item.moved_since:+d} since" if item.moved_since else ""
         text = (
             f"{item.sku} counted {item.counted} on hand {item.on_hand}{known} "
-            f"({item.difference:+d})"
+            f"({item.difference:+d}){since}"
         )
         if len(text) <= width:
             return text
-        return f"{item.sku} {item.counted}/{item.on_hand} ({item.difference:+d})"
+        since = f" {item.moved_since:+d}since" if item.moved_since else ""
+        return f"{item.sku} {item.counted}/{item.on_hand} ({item.difference:+d}){since}"
     return str(item)
 
 

@@ -273,9 +273,10 @@ class CountsScreen(CountWorkers):
         if not self.confirming:
             self.confirming = True
             r = self.result
+            left = f", leaves {len(r.arrived_since)} arrived since" if r.arrived_since else ""
             self.message_line.note(
                 f"approve {r.count}? writes off {len(r.missing)}, adds {len(r.never_seen)}, "
-                f"adjusts {len(r.quantities)} quantities. F9/^F again to post"
+                f"adjusts {len(r.quantities)} quantities{left}. F9/^F again to post"
             )
             return
         self.confirming = False
