@@ -13,7 +13,9 @@ The serial indicator is a colour (component classes styled in screens.tcss) *and
 serial comes first, right after the line number), so two units on one sale are told apart.
 Keys: arrows move, ``s`` serial, ``+``/``-`` quantity, Delete removes, Space marks a line
 (returns, fulfil chosen lines); any other character goes back to the scan field, and so does
-every character after it until Enter (a scan's ``-`` or ``+`` is part of the scan).
+every character after it until Enter (a scan's ``-`` or ``+`` is part of the scan). A line key
+acts one key gap after it is pressed: a character that follows it sooner makes it the first
+character of a scan, which goes whole to the scan field (:mod:`serialpos.devices.line_keys`).
 """
 
 from __future__ import annotations
@@ -28,8 +30,10 @@ from textual.binding import Binding, BindingType
 from textual.geometry import Region, Size
 from textual.message import Message
 from textual.strip import Strip
+from textual.timer import Timer
 from textual.widget import Widget
 
+from serialpos.devices.line_keys import KeyMeaning, LineKeyGate
 from serialpos.domain.text import visible
 from serialpos.tui.widgets.kept_rows import UNKNOWN, KeptRows
 
@@ -192,8 +196,15 @@ class SaleLines(Widget, can_focus=True):
         character: str
         ends: bool = False
 
-    #: Characters this widget keeps (its keys); any other one goes to the scan field.
-    KEPT = "s+=- "
+    #: The characters that are this widget's keys, with the action each asks for; any other
+    #: character goes to the scan field.
+    LINE_KEYS: ClassVar[dict[str, str]] = {
+        "s": "serial",
+        "+": "more",
+        "=": "more",
+        "-": "less",
+        " ": "mark",
+    }
 
     def __init__(self, *, id: str | None = None, empty: str = "no lines yet: scan an item") -> None:
         super().__init__(id=id)
@@ -203,7 +214,9 @@ class SaleLines(Widget, can_focus=True):
         self.marked: set[int] = set()
         self.damaged: set[int] = set()
         self.pending: list[str] = []  # scans on their way to the service, shown at once
-        self.scanning = False  # a scan (or typed text) has begun: every character is its own
+        #: Which typed characters are line keys and which a scan (devices/line_keys.py).
+        self.gate = LineKeyGate("".join(self.LINE_KEYS))
+        self._gate_timer: Timer | None = None
         self.empty = empty
         self._kept = KeptRows(self)
 
@@ -293,24 +306,65 @@ class SaleLines(Widget, can_focus=True):
         if current is not None:
             self.post_message(self.Acted(action, current.line))
 
+    @property
+    def holding(self) -> bool:
+        """A line key is held, waiting one key gap to see whether a scan follows it."""
+        return self.gate.holding
+
     def on_key(self, event: events.Key) -> None:
-        """A character that is no line key begins a scan (or typed text): it and every
-        character after it, ``-``, ``+``, ``s`` and Space included, go to the scan field
-        until a key that types nothing (Enter, an arrow) ends it. A scanner's characters are
-        never commands: ``DRL18-A002`` took its ``-`` as "one less" on the line."""
+        """Every key is shown to the gate (:mod:`serialpos.devices.line_keys`), which says what
+        it means: a line key pressed alone acts one key gap later; one followed at once by
+        more characters (or an Enter) is the start of a scan, and the scan goes whole to the
+        scan field, ``s``, ``-``, ``+`` and Space included, until its Enter. A scanner's
+        characters are never commands: ``DRL18-A002`` took its ``-`` as "one less", and
+        ``s901`` opened the serial dialog and sold unit 901."""
         char = event.character
-        if not (char and len(char) == 1 and char.isprintable()):
-            if self.scanning and event.key in SCAN_ENDS:  # the scan's own Enter: it ends it
-                event.stop()
-                event.prevent_default()
-                self.post_message(self.Typed("", ends=True))
-            self.scanning = False
-            return
-        if self.scanning or char not in self.KEPT:
-            self.scanning = True
+        gate = self._gate_for_app()
+        if char and len(char) == 1 and char.isprintable():
+            meaning = gate.character(char, self._key_time(event))
+        elif event.key in SCAN_ENDS:  # Enter, a line feed, a scanner's Tab suffix
+            meaning = gate.end(self._key_time(event))
+        else:
+            meaning = gate.other()
+        if not meaning.passes:
             event.stop()
             event.prevent_default()
+        self._carry_out(meaning)
+
+    def _carry_out(self, meaning: KeyMeaning) -> None:
+        """Do what the gate said, in its order: held keys act, then the scan's characters go
+        to the scan field, then its Enter; held keys wait one key gap."""
+        for char in meaning.act:
+            self.action_act(self.LINE_KEYS[char])
+        for char in meaning.scan:
             self.post_message(self.Typed(char))
+        if meaning.ends:
+            self.post_message(self.Typed("", ends=True))
+        if self._gate_timer is not None:
+            self._gate_timer.stop()
+            self._gate_timer = None
+        if meaning.wait:
+            self._gate_timer = self.set_timer(self.gate.window, self._gap_passed)
+
+    def _gap_passed(self) -> None:
+        self._gate_timer = None
+        self._carry_out(self.gate.expire())
+
+    def _gate_for_app(self) -> LineKeyGate:
+        """The gate, with the terminal's key gap (its ``[scanner]`` settings) once known."""
+        from serialpos.tui.widgets.scan_input import key_gap
+
+        gate = self.gate
+        gap_ms = round(key_gap(self.app) * 1000)
+        if round(gate.window * 1000) != gap_ms and not gate.holding and not gate.scanning:
+            gate.configure(gap_ms)
+        return gate
+
+    def _key_time(self, event: events.Key) -> float:
+        """When the key was typed, on the console's key clock (the wedge's: tests set it)."""
+        wedge = getattr(self.app, "wedge", None)
+        clock = getattr(wedge, "clock", None)
+        return float(clock(event)) if callable(clock) else event.time
 
     # -- drawing ----------------------------------------------------------------------------
     def _keep_cursor_in_view(self) -> None:
@@ -333,7 +387,7 @@ class SaleLines(Widget, can_focus=True):
         self.refresh()
 
     def on_focus(self) -> None:
-        self.scanning = False  # focus comes back by a deliberate key: line keys act again
+        self.gate.reset()  # focus comes back by a deliberate key: line keys act again
         self.refresh()
 
     def on_blur(self) -> None:
@@ -439,4 +493,4 @@ class ReturnLines(SaleLines, inherit_bindings=False):
         Binding("space", "act('mark')", "Choose"),
         Binding("d", "act('damaged')", "Damaged"),
     ]
-    KEPT = "d "
+    LINE_KEYS: ClassVar[dict[str, str]] = {" ": "mark", "d": "damaged"}
