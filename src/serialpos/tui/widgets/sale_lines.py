@@ -30,18 +30,14 @@ from textual.binding import Binding, BindingType
 from textual.geometry import Region, Size
 from textual.message import Message
 from textual.strip import Strip
-from textual.timer import Timer
 from textual.widget import Widget
 
-from serialpos.devices.line_keys import KeyMeaning, LineKeyGate
 from serialpos.domain.text import visible
+from serialpos.tui.widgets.gated_line_keys import GatedLineKeys
 from serialpos.tui.widgets.kept_rows import UNKNOWN, KeptRows
 
 if TYPE_CHECKING:
     from serialpos.services.orders.views import OrderLineView
-
-#: Keys that end a scan begun on the lines (Enter, a line feed, a scanner's Tab suffix).
-SCAN_ENDS = frozenset({"enter", "ctrl+j", "tab"})
 
 INDICATOR_CLASS = {
     "missing_required": "sale-lines--required",
@@ -215,8 +211,12 @@ class SaleLines(Widget, can_focus=True):
         self.damaged: set[int] = set()
         self.pending: list[str] = []  # scans on their way to the service, shown at once
         #: Which typed characters are line keys and which a scan (devices/line_keys.py).
-        self.gate = LineKeyGate("".join(self.LINE_KEYS))
-        self._gate_timer: Timer | None = None
+        self.keys = GatedLineKeys(
+            self,
+            self.LINE_KEYS,
+            self.action_act,
+            lambda char, ends: self.post_message(self.Typed(char, ends)),
+        )
         self.empty = empty
         self._kept = KeptRows(self)
 
@@ -309,62 +309,16 @@ class SaleLines(Widget, can_focus=True):
     @property
     def holding(self) -> bool:
         """A line key is held, waiting one key gap to see whether a scan follows it."""
-        return self.gate.holding
+        return self.keys.holding
 
     def on_key(self, event: events.Key) -> None:
-        """Every key is shown to the gate (:mod:`serialpos.devices.line_keys`), which says what
-        it means: a line key pressed alone acts one key gap later; one followed at once by
-        more characters (or an Enter) is the start of a scan, and the scan goes whole to the
-        scan field, ``s``, ``-``, ``+`` and Space included, until its Enter. A scanner's
+        """Every key goes through the line-key gate (:mod:`serialpos.devices.line_keys`): a
+        line key pressed alone acts one key gap later; one followed at once by more
+        characters (or an Enter) is the start of a scan, and the scan goes whole to the scan
+        field, ``s``, ``-``, ``+`` and Space included, until its Enter. A scanner's
         characters are never commands: ``DRL18-A002`` took its ``-`` as "one less", and
         ``s901`` opened the serial dialog and sold unit 901."""
-        char = event.character
-        gate = self._gate_for_app()
-        if char and len(char) == 1 and char.isprintable():
-            meaning = gate.character(char, self._key_time(event))
-        elif event.key in SCAN_ENDS:  # Enter, a line feed, a scanner's Tab suffix
-            meaning = gate.end(self._key_time(event))
-        else:
-            meaning = gate.other()
-        if not meaning.passes:
-            event.stop()
-            event.prevent_default()
-        self._carry_out(meaning)
-
-    def _carry_out(self, meaning: KeyMeaning) -> None:
-        """Do what the gate said, in its order: held keys act, then the scan's characters go
-        to the scan field, then its Enter; held keys wait one key gap."""
-        for char in meaning.act:
-            self.action_act(self.LINE_KEYS[char])
-        for char in meaning.scan:
-            self.post_message(self.Typed(char))
-        if meaning.ends:
-            self.post_message(self.Typed("", ends=True))
-        if self._gate_timer is not None:
-            self._gate_timer.stop()
-            self._gate_timer = None
-        if meaning.wait:
-            self._gate_timer = self.set_timer(self.gate.window, self._gap_passed)
-
-    def _gap_passed(self) -> None:
-        self._gate_timer = None
-        self._carry_out(self.gate.expire())
-
-    def _gate_for_app(self) -> LineKeyGate:
-        """The gate, with the terminal's key gap (its ``[scanner]`` settings) once known."""
-        from serialpos.tui.widgets.scan_input import key_gap
-
-        gate = self.gate
-        gap_ms = round(key_gap(self.app) * 1000)
-        if round(gate.window * 1000) != gap_ms and not gate.holding and not gate.scanning:
-            gate.configure(gap_ms)
-        return gate
-
-    def _key_time(self, event: events.Key) -> float:
-        """When the key was typed, on the console's key clock (the wedge's: tests set it)."""
-        wedge = getattr(self.app, "wedge", None)
-        clock = getattr(wedge, "clock", None)
-        return float(clock(event)) if callable(clock) else event.time
+        self.keys.key(event)
 
     # -- drawing ----------------------------------------------------------------------------
     def _keep_cursor_in_view(self) -> None:
@@ -387,7 +341,7 @@ class SaleLines(Widget, can_focus=True):
         self.refresh()
 
     def on_focus(self) -> None:
-        self.gate.reset()  # focus comes back by a deliberate key: line keys act again
+        self.keys.reset()  # focus comes back by a deliberate key: line keys act again
         self.refresh()
 
     def on_blur(self) -> None:
