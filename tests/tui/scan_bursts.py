@@ -1,6 +1,8 @@
 """Keys as a wedge scanner sends them, for the console tests: one burst (every key in one read
 of the terminal, 2 ms apart on the wedge's clock), or the same burst cut in small pieces with
-short real pauses between them (a scanner on a slow link, or an SSH session's jitter)."""
+short real pauses between them (a scanner on a slow link, or an SSH session's jitter), or its
+first key alone and the rest after a pause (``ssh -t``: nothing says a burst has begun until
+its second key)."""
 
 from __future__ import annotations
 
@@ -10,6 +12,8 @@ from tui_helpers import PERSON, SCANNER, KeyClock, settle, terminal_keys
 
 #: How the keys arrive: ``burst`` all at once; ``jitter`` in pieces of 3 keys, 60 ms apart.
 ARRIVALS = [pytest.param("burst", id="burst"), pytest.param("jitter", id="jitter")]
+#: ``lone``: the first key alone, 60 ms before the rest (which come in pieces as ``jitter``).
+FIRST_KEY_ARRIVALS = [*ARRIVALS, pytest.param("lone", id="lone")]
 
 
 async def scanner_types(pilot: Pilot[object], clock: KeyClock, text: str, arrival: str) -> None:
@@ -18,10 +22,13 @@ async def scanner_types(pilot: Pilot[object], clock: KeyClock, text: str, arriva
     clock.step = SCANNER
     keys = terminal_keys(text)
     piece = len(keys) if arrival == "burst" else 3
-    for start in range(0, len(keys), piece):
-        for event in keys[start : start + piece]:
+    starts = list(range(0, len(keys), piece))
+    if arrival == "lone":
+        starts = [0, *range(1, len(keys), piece)]
+    for start, stop in zip(starts, [*starts[1:], len(keys)], strict=True):
+        for event in keys[start:stop]:
             pilot.app.post_message(event)
-        if arrival == "jitter":
+        if arrival != "burst":
             clock.now += 0.06
             await pilot.pause(0.06)
     await settle(pilot)

@@ -73,11 +73,16 @@ def terminal_keys(text: str) -> list[events.Key]:
 
 
 async def keys_released(pilot: Pilot[object]) -> None:
-    """Wait until the wedge has let go of the keys it held back (within one key interval)."""
+    """Wait until the wedge has let go of the keys it held back (within one key interval), and
+    a list's line key has acted (it waits one key gap for a scan to follow it)."""
+    from serialpos.tui.widgets.sale_lines import SaleLines
+
     app = pilot.app
     assert isinstance(app, SerialposApp)
     for _ in range(100):
-        if not app.wedge.holding:
+        if not app.wedge.holding and not any(
+            getattr(lines, "holding", False) for lines in app.screen.query(SaleLines)
+        ):
             return
         await pilot.pause(0.01)
     raise AssertionError("the keyboard wedge still holds keys after a second")

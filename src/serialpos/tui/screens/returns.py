@@ -275,8 +275,13 @@ class ReturnsScreen(ConsoleScreen):
         )
 
     def on_sale_lines_typed(self, message: SaleLines.Typed) -> None:
-        field = self.query_one("#find", Input)
+        """A scan begun on the lines goes on in the find field, and its Enter ends it there
+        (dropped, the second unit's serial sat in the field and the next scan was glued on)."""
+        field = self.query_one("#find", ScanInput)
         field.focus()
+        if message.ends:  # the Enter of a scan begun on the lines
+            field.enter()
+            return
         field.value += message.character
         field.cursor_position = len(field.value)
 

@@ -84,10 +84,21 @@ class RtvScreen(CheckedScanOutScreen):
         self.show_state()
         return True
 
+    @property
+    def REFUSES_SCANS(self) -> bool:
+        """While the vendor or the reason is asked for, the field is a form a person fills
+        in: a wedge scan is told from typing (tui/scanners.py) and refused, as the count's
+        "who counts" field does (a scanned serial became the reason, the unit not taken)."""
+        return getattr(self, "stage", "vendor") != "scan"
+
     def take_entry_scan(self, scan: ScanRead) -> bool:
         if self.stage == "scan":
             return False
-        self.take_entry(scan.decoded.text or str(scan.raw))
+        if not self.refuse_when_done():  # a scan (any scanner) is never the vendor or reason
+            self.scan_refused(
+                f"{clip(scan.raw)} was scanned, not returned: type the {self.stage}, Enter, "
+                "then scan it again"
+            )
         return True
 
     def check(self, db: Database, raw: str, sku: str | None, labelled: bool = False) -> PickedUnit:

@@ -13,7 +13,9 @@ The serial indicator is a colour (component classes styled in screens.tcss) *and
 serial comes first, right after the line number), so two units on one sale are told apart.
 Keys: arrows move, ``s`` serial, ``+``/``-`` quantity, Delete removes, Space marks a line
 (returns, fulfil chosen lines); any other character goes back to the scan field, and so does
-every character after it until Enter (a scan's ``-`` or ``+`` is part of the scan).
+every character after it until Enter (a scan's ``-`` or ``+`` is part of the scan). A line key
+acts one key gap after it is pressed: a character that follows it sooner makes it the first
+character of a scan, which goes whole to the scan field (:mod:`serialpos.devices.line_keys`).
 """
 
 from __future__ import annotations
@@ -30,15 +32,12 @@ from textual.message import Message
 from textual.strip import Strip
 from textual.widget import Widget
 
-from serialpos.domain.entry_text import hidden
 from serialpos.domain.text import visible
+from serialpos.tui.widgets.gated_line_keys import GatedLineKeys
 from serialpos.tui.widgets.kept_rows import UNKNOWN, KeptRows
 
 if TYPE_CHECKING:
     from serialpos.services.orders.views import OrderLineView
-
-#: Keys that end a scan begun on the lines (Enter, a line feed, a scanner's Tab suffix).
-SCAN_ENDS = frozenset({"enter", "ctrl+j", "tab"})
 
 INDICATOR_CLASS = {
     "missing_required": "sale-lines--required",
@@ -193,8 +192,15 @@ class SaleLines(Widget, can_focus=True):
         character: str
         ends: bool = False
 
-    #: Characters this widget keeps (its keys); any other one goes to the scan field.
-    KEPT = "s+=- "
+    #: The characters that are this widget's keys, with the action each asks for; any other
+    #: character goes to the scan field.
+    LINE_KEYS: ClassVar[dict[str, str]] = {
+        "s": "serial",
+        "+": "more",
+        "=": "more",
+        "-": "less",
+        " ": "mark",
+    }
 
     def __init__(self, *, id: str | None = None, empty: str = "no lines yet: scan an item") -> None:
         super().__init__(id=id)
@@ -204,7 +210,13 @@ class SaleLines(Widget, can_focus=True):
         self.marked: set[int] = set()
         self.damaged: set[int] = set()
         self.pending: list[str] = []  # scans on their way to the service, shown at once
-        self.scanning = False  # a scan (or typed text) has begun: every character is its own
+        #: Which typed characters are line keys and which a scan (devices/line_keys.py).
+        self.keys = GatedLineKeys(
+            self,
+            self.LINE_KEYS,
+            self.action_act,
+            lambda char, ends: self.post_message(self.Typed(char, ends)),
+        )
         self.empty = empty
         self._kept = KeptRows(self)
 
@@ -294,24 +306,19 @@ class SaleLines(Widget, can_focus=True):
         if current is not None:
             self.post_message(self.Acted(action, current.line))
 
+    @property
+    def holding(self) -> bool:
+        """A line key is held, waiting one key gap to see whether a scan follows it."""
+        return self.keys.holding
+
     def on_key(self, event: events.Key) -> None:
-        """A character that is no line key begins a scan (or typed text): it and every
-        character after it, ``-``, ``+``, ``s`` and Space included, go to the scan field
-        until a key that types nothing (Enter, an arrow) ends it. A scanner's characters are
-        never commands: ``DRL18-A002`` took its ``-`` as "one less" on the line."""
-        char = event.character
-        if not (char and len(char) == 1 and (char.isprintable() or hidden(char))):
-            if self.scanning and event.key in SCAN_ENDS:  # the scan's own Enter: it ends it
-                event.stop()
-                event.prevent_default()
-                self.post_message(self.Typed("", ends=True))
-            self.scanning = False
-            return
-        if self.scanning or char not in self.KEPT:
-            self.scanning = True
-            event.stop()
-            event.prevent_default()
-            self.post_message(self.Typed(char))
+        """Every key goes through the line-key gate (:mod:`serialpos.devices.line_keys`): a
+        line key pressed alone acts one key gap later; one followed at once by more
+        characters (or an Enter) is the start of a scan, and the scan goes whole to the scan
+        field, ``s``, ``-``, ``+`` and Space included, until its Enter. A scanner's
+        characters are never commands: ``DRL18-A002`` took its ``-`` as "one less", and
+        ``s901`` opened the serial dialog and sold unit 901."""
+        self.keys.key(event)
 
     # -- drawing ----------------------------------------------------------------------------
     def _keep_cursor_in_view(self) -> None:
@@ -334,7 +341,7 @@ class SaleLines(Widget, can_focus=True):
         self.refresh()
 
     def on_focus(self) -> None:
-        self.scanning = False  # focus comes back by a deliberate key: line keys act again
+        self.keys.reset()  # focus comes back by a deliberate key: line keys act again
         self.refresh()
 
     def on_blur(self) -> None:
@@ -440,4 +447,4 @@ class ReturnLines(SaleLines, inherit_bindings=False):
         Binding("space", "act('mark')", "Choose"),
         Binding("d", "act('damaged')", "Damaged"),
     ]
-    KEPT = "d "
+    LINE_KEYS: ClassVar[dict[str, str]] = {" ": "mark", "d": "damaged"}

@@ -1,0 +1,46 @@
+"""Return to vendor asks the vendor, then the reason, before the units: a serial scanned while
+either is asked became that text (the walk's reason was the unit's serial, the unit not taken).
+Now a scan there (a wedge burst, or a serial scanner's read) is told from typing and refused
+with the bell, kept until seen, as the count's "who counts" field does; typed words are taken
+as before. At 80x24 and 40x16."""
+
+from __future__ import annotations
+
+import pytest
+from tui_helpers import SIZES, KeyClock, MakeApp, async_test, settle
+
+from serialpos.domain.decoder import decode
+from serialpos.tui.messages import ScanRead
+
+from test_burst_refusals import burst  # isort: skip
+from test_rtv_screen import PHONES, open_rtv, said, type_in  # isort: skip
+
+
+@pytest.mark.parametrize("size", SIZES)
+@async_test
+async def test_a_scan_where_the_vendor_or_reason_is_asked_is_refused_not_taken(
+    make_app: MakeApp, size: tuple[int, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock = KeyClock()
+    app = make_app(key_clock=clock)
+    async with app.run_test(size=size) as pilot:
+        rung: list[int] = []
+        monkeypatch.setattr(app, "bell", lambda: rung.append(1))
+        screen = await open_rtv(pilot)
+        await burst(pilot, clock, PHONES[0])  # before the vendor
+        assert screen.vendor == "", said(pilot)
+        assert "was scanned, not returned: type the vendor" in said(pilot), said(pilot)
+        await type_in(pilot, "Aurora Devices")  # a person types the vendor
+        assert screen.vendor == "Aurora Devices"
+        await burst(pilot, clock, PHONES[0])  # a wedge scanner, at once
+        pilot.app.post_message(ScanRead(PHONES[0], "serial", decode(PHONES[0])))
+        await settle(pilot)
+        assert screen.reason == "", said(pilot)
+        assert not screen.entries
+        assert len(rung) == 3 and len(screen.kept) == 3, screen.kept
+        assert "was scanned, not returned: type the reason" in said(pilot), said(pilot)
+        await pilot.press(*"dead", "enter")  # typed at a person's pace: the reason
+        await settle(pilot)
+        assert screen.reason == "dead", said(pilot)
+        await burst(pilot, clock, PHONES[0])  # now the unit is taken
+        assert [entry.serial for entry in screen.entries] == [PHONES[0]], said(pilot)
