@@ -136,6 +136,7 @@ def record_line_conflict(
     if sku is None and serial is not None:  # a document central never held: the unit's
         sku = follow_on_units.sku_of_serial(conn, serial)
     store_code = data.get("store")
+    product_id: int | None
     if known is not None and sku is not None:
         store_id, product_id = known  # the store and product the line names, read already
     else:
