@@ -14,7 +14,8 @@ as the one-by-one path. Only the common case is taken here: an entry this module
 accept outright (a unit sold or moved meanwhile, a reserved unit, a shift required, a
 document or quantity named, an id reused...) ends the run, and the caller applies that
 entry alone the usual way, which records its conflict or refusal exactly as before, then
-comes back here for the entries after it.
+comes back here for the entries after it. The common conflict (the unit sold meanwhile at
+another till of the store) is recorded here, and the run goes on past it.
 
 A store terminal's sale carries the numbers it gave its order and invoice (``numbers``,
 services/document_numbers.py): they are checked here as the one-by-one path checks them
