@@ -27,7 +27,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection
 
-from serialpos.db import apply_outcomes, ledger_writes, repo, sale_products
+from serialpos.db import apply_outcomes, ledger_writes, order_settings, repo, sale_products
 from serialpos.db import order_repo as orepo
 from serialpos.db.array_insert import item_type, one_value
 from serialpos.db.prepared import Prepared
@@ -289,13 +289,18 @@ def _setting_value(table: sa.Table, *where: sa.ColumnElement[bool]) -> sa.Scalar
 #: A product as a sale reads it (order_repo.SALE_PRODUCT_SELECT) with a setting's values
 #: chain-wide and at a store: what unit_sql.move_context and sale_products.sale_product_by_sku read
 #: for a run of sales, in one round trip instead of two.
-_SALE_PLACE = Prepared(
-    orepo.SALE_PRODUCT_SELECT.add_columns(
-        _setting_value(repo.chain_setting_t).label("chain_setting"),
-        _setting_value(
-            repo.store_setting_t, repo.store_setting_t.c.store_id == sa.bindparam("store_id")
-        ).label("store_setting"),
-    ).where(sale_products.product_c.sku == sa.bindparam("sku"))
+_SALE_PLACE_SELECT = orepo.SALE_PRODUCT_SELECT.add_columns(
+    _setting_value(repo.chain_setting_t).label("chain_setting"),
+    _setting_value(
+        repo.store_setting_t, repo.store_setting_t.c.store_id == sa.bindparam("store_id")
+    ).label("store_setting"),
+).where(sale_products.product_c.sku == sa.bindparam("sku"))
+_SALE_PLACE = Prepared(_SALE_PLACE_SELECT)
+#: On PostgreSQL also the chain's and the store's stored settings, kept for the transaction
+#: (repo.keep_settings): a run of sales asks the chain's (prices include tax?) next, and
+#: that read cost a round trip of its own per push.
+_SALE_PLACE_PG = Prepared(
+    _SALE_PLACE_SELECT.add_columns(*order_settings.with_settings(sa.bindparam("store_id")))
 )
 
 
@@ -303,8 +308,17 @@ def sale_place(
     conn: Connection, sku: str, store_id: int, setting: str
 ) -> tuple[orepo.SaleProduct, str | None, str | None] | None:
     """The product with SKU ``sku`` as a sale reads it, and the values of ``setting``
-    chain-wide and at the store (None: not set); None when no product has that SKU."""
-    row = _SALE_PLACE.first(conn, {"sku": sku, "store_id": store_id, "setting": setting})
+    chain-wide and at the store (None: not set); None when no product has that SKU. On
+    PostgreSQL the chain's and the store's settings are kept for the transaction too (they
+    are read whether or not the product is found)."""
+    params = {"sku": sku, "store_id": store_id, "setting": setting}
+    if conn.dialect.name != "postgresql":
+        row = _SALE_PLACE.first(conn, params)
+    else:
+        row = _SALE_PLACE_PG.first(conn, params)
+        if row is not None:
+            *row, chain, own = tuple(row)
+            repo.keep_settings(conn, store_id, chain, own)
     if row is None:
         return None
     *product, chain_value, store_value = tuple(row)

@@ -85,14 +85,22 @@ def follows_conflict(conn: Connection, entry: Entry, refusal: Mapping[str, Any])
 
 
 def record_conflict(
-    conn: Connection, db: Database, entry: Entry, refusal: Result, follows: int | None = None
+    conn: Connection,
+    db: Database,
+    entry: Entry,
+    refusal: Result,
+    follows: int | None = None,
+    *,
+    known: tuple[int, int] | None = None,
 ) -> Result:
     """Record ``entry``, refused with ``refusal`` because its unit moved meanwhile, as a
     conflict for a manager, and store that as the outcome of its id (claimed already in
     this transaction); the outcome, without ``ok``. ``follows``: the conflict whose
-    unrecorded order or refund note this entry names (:func:`follows_conflict`)."""
+    unrecorded order or refund note this entry names (:func:`follows_conflict`).
+    ``known``: the ids of the store and the product the entry names, when the caller holds
+    them (a run of plain sales read them once for all its entries)."""
     outcome = record_line_conflict(
-        conn, db, entry.data, entry.terminal, entry.seq, entry.key, refusal, follows
+        conn, db, entry.data, entry.terminal, entry.seq, entry.key, refusal, follows, known=known
     )
     if follows is not None:
         outcome["follows"] = follows
@@ -109,6 +117,8 @@ def record_line_conflict(
     key: str,
     refusal: Result,
     follows: int | None = None,
+    *,
+    known: tuple[int, int] | None = None,
 ) -> Result:
     message = str(refusal.get("message", ""))
     serials = _serials(data)
@@ -126,10 +136,14 @@ def record_line_conflict(
     if sku is None and serial is not None:  # a document central never held: the unit's
         sku = follow_on_units.sku_of_serial(conn, serial)
     store_code = data.get("store")
-    store_id = conflict_sql.store_for(
-        conn, store_code if isinstance(store_code, str) else None, terminal
-    )
-    product_id = conflict_sql.product_id(conn, sku) if sku else None
+    product_id: int | None
+    if known is not None and sku is not None:
+        store_id, product_id = known  # the store and product the line names, read already
+    else:
+        store_id = conflict_sql.store_for(
+            conn, store_code if isinstance(store_code, str) else None, terminal
+        )
+        product_id = conflict_sql.product_id(conn, sku) if sku else None
     first = conflict_sql.last_unit_event(conn, sku, serial) if sku and serial else None
     conflict_id = conflict_sql.add_conflict(
         conn,

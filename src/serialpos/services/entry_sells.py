@@ -14,7 +14,8 @@ as the one-by-one path. Only the common case is taken here: an entry this module
 accept outright (a unit sold or moved meanwhile, a reserved unit, a shift required, a
 document or quantity named, an id reused...) ends the run, and the caller applies that
 entry alone the usual way, which records its conflict or refusal exactly as before, then
-comes back here for the entries after it.
+comes back here for the entries after it. The common conflict (the unit sold meanwhile at
+another till of the store) is recorded here, and the run goes on past it.
 
 A store terminal's sale carries the numbers it gave its order and invoice (``numbers``,
 services/document_numbers.py): they are checked here as the one-by-one path checks them
@@ -178,17 +179,21 @@ def apply_sells(conn: Connection, db: Database, run: Sequence[Entry]) -> list[Re
         for place in ctx.places.values():
             if place is not None and place.product.id == product_id:
                 place.units = locked
-    # 3. Decide each entry in order, as the units stand after the ones before it.
-    verdicts: list[Result] = []
+    # 3. Decide each entry in order, as the units stand after the ones before it. A conflict
+    # the run records itself does not end it: the sales before it are written, then the
+    # conflict recorded, then the run goes on with the units still locked and the ids still
+    # claimed (ending it there gave the rest back and claimed, locked and read them again).
+    decided: list[Result | Sell] = []  # a replay's verdict, or a sale to write or record
+    segments: list[tuple[list[Sell], tuple[Sell, Result] | None]] = []
     accepted: list[Sell] = []
+    recorded: set[str] = set()  # this run's conflicts' ids: their id again is not new
     sold: set[tuple[int, str]] = set()
-    conflict: tuple[Sell, Result] | None = None
     for sell in kept:
         found = stored.get(sell.entry.key)
         if found is not None:
-            verdicts.append(_replay(found, sell.entry.body_sha256, sell.entry.key))
+            decided.append(_replay(found, sell.entry.body_sha256, sell.entry.key))
             continue
-        if sell.entry.key not in claimed:
+        if sell.entry.key not in claimed or sell.entry.key in recorded:
             break  # it landed meanwhile through another request: replayed the usual way
         place = ctx.place(sell.store, sell.sku)
         assert place is not None
@@ -200,26 +205,37 @@ def apply_sells(conn: Connection, db: Database, run: Sequence[Entry]) -> list[Re
             for s in sell.serials
         ):
             refusal = _moved_before(sell, place, sold)
-            if refusal is not None:
-                conflict = (sell, refusal)
-            break
+            if refusal is None:
+                break
+            segments.append((accepted, (sell, refusal)))
+            accepted = []
+            recorded.add(sell.entry.key)
+            decided.append(sell)
+            continue
         sold.update((pid, s) for s in sell.serials)
         accepted.append(sell)
-        verdicts.append({})  # filled in once written
-    keep = {s.entry.key for s in (*accepted, *(conflict[:1] if conflict else ()))}
+        decided.append(sell)
+    segments.append((accepted, None))
+    keep = {s.entry.key for done, _c in segments for s in done} | recorded
     statements.unclaim(
         conn, [s.entry.key for s in fresh if s.entry.key in claimed and s.entry.key not in keep]
     )
-    places = [cast(Place, ctx.place(s.store, s.sku)) for s in accepted]
-    shifts = [
-        cast(int | None, ctx.shift(p.store_id, s.entry.actor.terminal))
-        for s, p in zip(accepted, places, strict=True)
-    ]
-    written = iter(write(conn, accepted, places, shifts))
-    settled = [v if v else next(written) for v in verdicts]
-    if conflict is not None:  # after the sales before it, as the one-by-one path records it
-        settled.append(_conflict(conn, db, *conflict))
-    return settled
+    # Written in the order decided: each segment's sales, then the conflict after them (as
+    # the one-by-one path records it, after the sales before it).
+    answers: dict[int, Result] = {}  # by the sale (an id may come twice in a run)
+    for done, conflict in segments:
+        places = [cast(Place, ctx.place(s.store, s.sku)) for s in done]
+        shifts = [
+            cast(int | None, ctx.shift(p.store_id, s.entry.actor.terminal))
+            for s, p in zip(done, places, strict=True)
+        ]
+        for sell, verdict in zip(done, write(conn, done, places, shifts), strict=True):
+            answers[id(sell)] = verdict
+        if conflict is not None:
+            sell, refusal = conflict
+            place = cast(Place, ctx.place(sell.store, sell.sku))
+            answers[id(sell)] = _conflict(conn, db, sell, refusal, place)
+    return [v if isinstance(v, dict) else answers[id(v)] for v in decided]
 
 
 def _moved_before(sell: Sell, place: Place, sold: set[tuple[int, str]]) -> Result | None:
@@ -244,7 +260,7 @@ def _moved_before(sell: Sell, place: Place, sold: set[tuple[int, str]]) -> Resul
     return None
 
 
-def _conflict(conn: Connection, db: Database, sell: Sell, refusal: Result) -> Result:
+def _conflict(conn: Connection, db: Database, sell: Sell, refusal: Result, place: Place) -> Result:
     """Record ``sell`` (its id claimed by this run) as a conflict, as services/entries.py
     ``apply_in`` does after its attempt: without that attempt's two savepoints, second claim
     and sale path. The attempt took an order id from PostgreSQL's sequence before its unit
@@ -252,5 +268,6 @@ def _conflict(conn: Connection, db: Database, sell: Sell, refusal: Result) -> Re
     what the one-by-one path gives (SQLite gives a rolled-back id again)."""
     if conn.dialect.name == "postgresql":
         statements.ORDER_ID_TAKEN.scalar(conn, {})
-    outcome = record_conflict(conn, db, sell.entry, refusal)
+    known = (place.store_id, place.product.id)  # its store and product: not read again
+    outcome = record_conflict(conn, db, sell.entry, refusal, known=known)
     return entry_units.add_units_in(conn, sell.entry.data, {"ok": False, **outcome})
