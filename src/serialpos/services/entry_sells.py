@@ -143,7 +143,11 @@ def apply_sells(conn: Connection, db: Database, run: Sequence[Entry]) -> list[Re
     taken = statements.taken(conn, [s for s in sells if s.entry.key not in stored])
     # 1. Cut at the first entry the checks that need no lock already send the usual way.
     kept: list[Sell] = []
+    seen: set[str] = set()
     for sell in sells:
+        if sell.entry.key in seen:
+            break  # an id twice in one push: the usual way replays it or says id_reused
+        seen.add(sell.entry.key)
         found = stored.get(sell.entry.key)
         if found is not None:
             if found.body_sha256 != sell.entry.body_sha256:
