@@ -150,9 +150,7 @@ def test_a_refused_unit_refuses_the_whole_adjustment(
     assert not (outbox_folder / "adjustment-A-S1-000001.csv").exists()
 
 
-def test_one_unit_both_added_and_removed_is_refused(
-    shop: Database, outbox_folder: Path
-) -> None:
+def test_one_unit_both_added_and_removed_is_refused(shop: Database, outbox_folder: Path) -> None:
     """Adding and removing B1 in one adjustment nets to nothing but wrote two events (written
     off, then found): refused naming the serial, nothing recorded."""
     with pytest.raises(DuplicateSerial, match="serial B1 of BIKE is both added and removed"):

@@ -21,7 +21,8 @@ checked, never that its sales may not be refused. What is refused (:func:`refuse
 
 The rules of ``db check`` for the data recorded before (:func:`sold_serials`), in the shape of
 services/wrong_serials.py: ``serial_sold_twice`` (one serial on two live sales, no return
-between them) and ``serial_sold_while_live`` (a serial on a live sale whose unit is live).
+between them) and ``serial_sold_while_live`` (a serial on a live sale whose unit is live at
+another store; at the selling store itself it is that store not tracking by serial).
 """
 
 from __future__ import annotations
@@ -170,9 +171,10 @@ def sold_serials(
                     )
                 )
         number, issued, sid = sales[-1]
-        live = live_units.get((pid, serial))
-        if live is not None and not any(at >= issued for at in returned):
-            state, unit_store = live
+        state, unit_store = live_units.get((pid, serial), ("", sid))
+        # Its unit still shown at the store that sold it is that store not tracking by
+        # serial (no unit changes state there), not a second place for it.
+        if unit_store != sid and not any(at >= issued for at in returned):
             found.append(
                 finding(
                     "serial_sold_while_live",
