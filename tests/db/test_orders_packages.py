@@ -105,7 +105,7 @@ def test_a_package_line_returned_alone_brings_its_parts_back(db: Database, admin
     second kit stays sold."""
     setup_catalogue(db, admin)
     _package(db, admin, "KIT", "exploded", "disabled", [("PH1", 1), ("CB1", 2)])
-    view, made = create_order(db, admin, "S1", lines=[NewLine("KIT", quantity=2)])
+    view, _made = create_order(db, admin, "S1", lines=[NewLine("KIT", quantity=2)])
     kits = [ln for ln in view.lines if ln.sku == "KIT"]
     phones = [ln for ln in view.lines if ln.sku == "PH1"]
     assert len(kits) == 2 and len(phones) == 2
