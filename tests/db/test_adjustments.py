@@ -150,6 +150,25 @@ def test_a_refused_unit_refuses_the_whole_adjustment(
     assert not (outbox_folder / "adjustment-A-S1-000001.csv").exists()
 
 
+def test_one_unit_both_added_and_removed_is_refused(shop: Database, outbox_folder: Path) -> None:
+    """Adding and removing B1 in one adjustment nets to nothing but wrote two events (written
+    off, then found): refused naming the serial, nothing recorded."""
+    with pytest.raises(DuplicateSerial, match="serial B1 of BIKE is both added and removed"):
+        adjustments.adjust(
+            shop,
+            BOSS,
+            "S1",
+            "count_correction",
+            None,
+            add=[StockItem("BIKE", ("B1",))],
+            remove=[StockItem("BIKE", ("B2", " B1"))],
+            outbox=outbox_folder,
+        )
+    assert (state(shop, "B1"), state(shop, "B2")) == (("in_stock", "S1"), ("in_stock", "S1"))
+    assert len(lookup.lookup_serial(shop, "B1")[0].events) == 1
+    assert not (outbox_folder / "adjustment-A-S1-000001.csv").exists()
+
+
 def test_reason_codes_and_notes(shop: Database, outbox_folder: Path) -> None:
     remove = [StockItem("BELL", (), 1)]
     with pytest.raises(BadRequest, match="unknown reason 'oops'; one of: damaged, lost, found"):

@@ -877,3 +877,17 @@ def test_adjust_adding_and_removing_in_one_line_is_one_transaction(
     assert where(shop, "N1") == ("in_stock", "S1")
     assert qty(shop, "S1", "PH1") == 2
     assert [f for f in check_ledger(shop) if f.violation] == []
+
+    # One serial on both sides nets to nothing: refused naming it, no event written.
+    both = {**swap, "add": ["A2"], "remove": ["A2"], "reason": "recount"}
+    contradiction = run1(shop, admin, both)
+    assert (contradiction["ok"], contradiction["error"], contradiction["message"]) == (
+        False,
+        "duplicate_serial",
+        "serial A2 of PH1 is both added and removed in one adjustment; list it once, on the "
+        "side it belongs",
+    )
+    assert where(shop, "A2") == ("in_stock", "S1")
+    assert [(e.action, e.to_state) for e in lookup.lookup_serial(shop, "A2")[0].events] == [
+        ("receive", "in_stock")
+    ]

@@ -128,6 +128,31 @@ def test_same_id_with_another_body_is_refused_and_changes_nothing(
     assert same["replayed"] is True
 
 
+def test_null_is_the_same_as_leaving_the_key_out_for_a_resend(
+    shop: Database, admin: Actor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """docs/integration.md: a JSON null is the same as leaving the key out, so a resend that
+    adds ``"document": null`` (or drops it) is the same line; a real difference is not."""
+    line = {"op": "receive", "id": "n-1", "store": "S1", "sku": "CAB", "quantity": 3}
+    (first,) = run(shop, admin, line)
+    before = event_count(shop)
+    (with_null,) = run(shop, admin, {**line, "document": None})
+    assert with_null == {**first, "replayed": True}
+    spelled = {**line, "id": "n-2", "document": None, "reason": None}
+    run(shop, admin, spelled)
+    (without,) = run(shop, admin, {**line, "id": "n-2"})
+    assert without["replayed"] is True
+    assert qty(shop, "S1", "CAB") == 6 and event_count(shop) == before + 1
+    (real,) = run(shop, admin, {**line, "document": "PO-9"})
+    assert (real["ok"], real["error"]) == (False, "id_reused")
+    # An outcome stored before (its fingerprint counted the null) still answers its resend.
+    monkeypatch.setattr(apply_ids, "host_fingerprint", apply_ids.fingerprint)
+    run(shop, admin, {**line, "id": "n-3", "document": None})
+    monkeypatch.undo()
+    (old,) = run(shop, admin, {**line, "id": "n-3", "document": None})
+    assert old["replayed"] is True and qty(shop, "S1", "CAB") == 9
+
+
 def test_a_refused_line_is_not_recorded_so_its_id_can_be_sent_again(
     shop: Database, admin: Actor
 ) -> None:

@@ -81,9 +81,48 @@ def test_exploded_package_sells_its_components(db: Database, admin: Actor) -> No
     assert state_of(db, IMEI[0]) == ("sold", "S1") and state_of(db, IMEI[1]) == ("sold", "S1")
     clean(db)
 
+    # A part alone is refused, naming its package line: it would come back on a 0.00 note.
+    with pytest.raises(DomainError) as part_alone:
+        returns.return_units(db, admin, order, lines=[phones[0]])
+    assert (part_alone.value.code, str(part_alone.value)) == (
+        "package_part",
+        f"line 3 (PH1) of order {order} is part of package line 1 (KIT): return the package "
+        "line, and its parts come back with it",
+    )
+    assert state_of(db, IMEI[0]) == ("sold", "S1")
+    # The package line brings every part back with it (the phone named or not).
     back = returns.return_units(db, admin, order, lines=[added.line, phones[0]])
-    assert back.units == ((IMEI[0], "in_stock"),)
+    assert sorted(back.units) == sorted([(IMEI[0], "in_stock"), (IMEI[1], "in_stock")])
     assert back.amount == Decimal("1200.00")
+    assert {ln.status for ln in back.order.lines} == {LineStatus.RETURNED}
+    assert state_of(db, IMEI[1]) == ("in_stock", "S1")
+    clean(db)
+
+
+def test_a_package_line_returned_alone_brings_its_parts_back(db: Database, admin: Actor) -> None:
+    """The drill kit of the new-user walk: two kits sold, the first kit's line returned; its
+    drill (serial) and its bit sets come back, written off when the kit is named damaged; the
+    second kit stays sold."""
+    setup_catalogue(db, admin)
+    _package(db, admin, "KIT", "exploded", "disabled", [("PH1", 1), ("CB1", 2)])
+    view, _made = create_order(db, admin, "S1", lines=[NewLine("KIT", quantity=2)])
+    kits = [ln for ln in view.lines if ln.sku == "KIT"]
+    phones = [ln for ln in view.lines if ln.sku == "PH1"]
+    assert len(kits) == 2 and len(phones) == 2
+    set_serial(db, admin, view.order, phones[0].line, IMEI[0])
+    set_serial(db, admin, view.order, phones[1].line, IMEI[1])
+    fulfil(db, admin, view.order, settle_in="cash")
+    first = kits[0].line
+    mine = {ln.line for ln in view.lines if ln.package_line == first}
+    back = returns.return_units(db, admin, view.order, lines=[first])
+    assert back.amount == Decimal("1200.00")
+    assert back.units == ((IMEI[0], "in_stock"),)
+    status = {ln.line: ln.status for ln in back.order.lines}
+    assert {line for line, st in status.items() if st is LineStatus.RETURNED} == {first, *mine}
+    assert state_of(db, IMEI[0]) == ("in_stock", "S1")
+    assert state_of(db, IMEI[1]) == ("sold", "S1")
+    damaged = returns.return_units(db, admin, view.order, lines=[], damaged=[kits[1].line])
+    assert damaged.units == ((IMEI[1], "written_off"),)
     clean(db)
 
 

@@ -9,8 +9,9 @@ serials get lost.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
-from serialpos.domain.errors import BadSerial
+from serialpos.domain.errors import BadSerial, DomainError, DuplicateSerial
 from serialpos.domain.serials import MAX_SERIAL_LENGTH, require_serial
 from serialpos.domain.text import clip
 
@@ -75,3 +76,28 @@ def parse_serial_list(text: str) -> list[str]:
         if len(serials) > MAX_LIST_UNITS:
             raise BadSerial(f"the list holds more than {MAX_LIST_UNITS:,} serials")
     return serials
+
+
+def refuse_added_and_removed(
+    added: Iterable[tuple[str, str]], removed: Iterable[tuple[str, str]]
+) -> None:
+    """Refuse one adjustment that both adds and removes the same unit (``(sku, serial)``
+    pairs): it nets to nothing yet would write two events, written off and found again in
+    one breath, which no count ever meant; the serial is named so the list can be fixed.
+    A serial that is no serial at all is left for the ledger's own refusal."""
+    gone: set[tuple[str, str]] = set()
+    for sku, raw in removed:
+        try:
+            gone.add((sku, require_serial(raw)))
+        except DomainError:
+            continue
+    for sku, raw in added:
+        try:
+            serial = require_serial(raw)
+        except DomainError:
+            continue
+        if (sku, serial) in gone:
+            raise DuplicateSerial(
+                f"serial {serial} of {sku} is both added and removed in one adjustment; "
+                "list it once, on the side it belongs"
+            )

@@ -18,6 +18,7 @@ from serialpos.domain.adjustment_reasons import check_direction
 from serialpos.domain.errors import BadRequest
 from serialpos.domain.event_files import EventLine, EventType
 from serialpos.domain.events import DocumentRef
+from serialpos.domain.serial_lists import refuse_added_and_removed
 from serialpos.domain.states import Action
 from serialpos.domain.text import clip
 from serialpos.domain.users import Permission
@@ -99,6 +100,10 @@ def adjust(
     why = reason_text(reason, note)
     if number is None:  # a till's line already recorded there is applied as recorded
         check_direction(reason, adds=bool(add), removes=bool(remove))
+    refuse_added_and_removed(
+        [(item.sku, s) for item in add for s in item.serials if isinstance(s, str)],
+        [(item.sku, s) for item in remove for s in item.serials if isinstance(s, str)],
+    )
     steps = []
     if remove:
         steps += steps_for(Action.ADJUST_REMOVE, store, remove)

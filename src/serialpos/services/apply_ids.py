@@ -80,6 +80,16 @@ def fingerprint(data: Mapping[str, Any]) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+def host_fingerprint(data: Mapping[str, Any]) -> str:
+    """A host line's fingerprint: a key whose value is JSON ``null`` counts as left out, as
+    docs/integration.md says of every line's keys, so a resend that spells an absent
+    ``document`` as ``"document": null`` (or the reverse) is the same line and replayed,
+    not refused ``id_reused``. Only the line's own keys: a ``null`` inside a value (a line
+    of ``items``) is the value's business. A store terminal's journal entry keeps
+    :func:`fingerprint` (its resends are byte for byte the entry it journaled)."""
+    return fingerprint({k: v for k, v in data.items() if v is not None})
+
+
 class _Refused(Exception):
     """Leaves the line's transaction, rolling it back: the line was refused."""
 
@@ -88,8 +98,12 @@ class _Refused(Exception):
         self.result = result
 
 
-def _replay(found: apply_outcomes.StoredOutcome, body_sha256: str, key: str) -> Result:
-    if found.body_sha256 != body_sha256:
+def _replay(
+    found: apply_outcomes.StoredOutcome, body_sha256: str, key: str, before: str | None = None
+) -> Result:
+    """The first verdict of ``key``, or ``id_reused``. ``before``: the line's fingerprint as
+    taken before ``null`` counted as absent, which an outcome stored then holds."""
+    if found.body_sha256 not in (body_sha256, before):
         raise IdReused(
             f"id {clip(key)} was already used for a different line "
             f"({found.op}, applied {found.applied_at:%Y-%m-%d %H:%M:%S}); give a "
@@ -106,7 +120,8 @@ def apply_once(
     refused with nothing changed. ``apply_object`` applies the line itself."""
     try:
         key = line_id(data.get("id"))
-        body_sha256 = fingerprint(data)
+        body_sha256 = host_fingerprint(data)
+        before = fingerprint(data)
     except DomainError as exc:
         return {"ok": False, "error": exc.code, "message": exc.message}
     op = data.get("op")
@@ -122,7 +137,7 @@ def apply_once(
             terminal=actor.terminal,
         )
         if found is not None:
-            return _replay(found, body_sha256, key)
+            return _replay(found, body_sha256, key, before)
         joined = JoinedDatabase(db, conn)
         result = apply_object(joined, actor, data)
         if joined.retryable is not None:

@@ -16,6 +16,7 @@ from serialpos.domain.scan_resolution import LIVE as LIVE_STATES
 from serialpos.domain.states import UnitState
 from serialpos.services.pulled_twice import pulled_twice
 from serialpos.services.settings import settings_in
+from serialpos.services.sold_serials import sold_serials
 from serialpos.services.wrong_serials import wrong_serials
 
 
@@ -174,6 +175,7 @@ def check_ledger(db: Database) -> list[Finding]:
         findings += _reservations(conn, stores)
         findings += pulled_twice(conn, stores, Finding)
         findings += wrong_serials(conn, stores, Finding)
+        findings += sold_serials(conn, stores, Finding)
         findings.extend(_chain_findings(conn))
         findings.extend(_feed_findings(conn))
         findings.extend(_journal_findings(conn))

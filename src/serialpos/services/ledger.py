@@ -31,7 +31,7 @@ from serialpos.domain.serials import require_serial
 from serialpos.domain.states import MOVES, UNIT_STATES, Action, UnitState, on_hand_delta
 from serialpos.domain.text import clip, has_control_chars
 from serialpos.domain.users import Permission
-from serialpos.services import serial_precheck
+from serialpos.services import serial_precheck, sold_serials
 from serialpos.services.context import Actor
 from serialpos.services.ledger_units import _UNREAD, UnitMove, _Call, _move_unit
 from serialpos.services.settings import setting_in_force
@@ -316,6 +316,9 @@ def _apply(
     # Quantity only: a product without serials, an optional-serial unit sold without one,
     # or a store with serialized inventory off (serials are captured on the events then).
     count = len(clean) if clean else (quantity if quantity is not None else 1)
+    if action is Action.SELL:  # not checked by serial here, yet one unit is sold once
+        for serial in clean:
+            sold_serials.refuse_sold(conn, product.id, product.sku, serial, call.store_id, store)
     sign = QUANTITY_SIGN.get(action, 0)
     if sign < 0 and action is not Action.SELL:
         _check_enough(conn, product, call.store_id, store, count)

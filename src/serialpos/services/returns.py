@@ -32,7 +32,7 @@ from serialpos.domain.serials import normalize_serial
 from serialpos.domain.states import Action
 from serialpos.domain.text import clip
 from serialpos.domain.users import Permission
-from serialpos.services import journal_sink, ledger, not_taken, open_line_credit
+from serialpos.services import journal_sink, ledger, not_taken, open_line_credit, package_returns
 from serialpos.services.context import Actor
 from serialpos.services.orders.checkout import _insert_payment, issue_invoice
 from serialpos.services.orders.reading import _find, _view, as_row
@@ -277,6 +277,7 @@ def take_back(
                 code="not_returnable",
             )
         chosen.append(r)
+    chosen, broken = package_returns.with_parts(rows, chosen, broken, ctx.number)
     units: list[tuple[str, str]] = []
     for r in chosen:
         m = r._mapping

@@ -11,6 +11,7 @@ from typing import Any
 from serialpos.db.engine import Database
 from serialpos.domain.discounts import parse_price
 from serialpos.domain.errors import BadRequest
+from serialpos.domain.serial_lists import refuse_added_and_removed
 from serialpos.domain.states import Action
 from serialpos.services import ledger
 from serialpos.services.apply import items
@@ -247,6 +248,10 @@ def _adjust(db: Database, actor: Actor, f: Fields) -> Result:
             reason=reason,
         )
     elif add or remove:
+        refuse_added_and_removed(
+            [(sku, s) for s in add or () if isinstance(s, str)],
+            [(sku, s) for s in remove or () if isinstance(s, str)],
+        )
         # Removals first, then additions, in one transaction: all of it, or none.
         steps = [
             ledger.Step(

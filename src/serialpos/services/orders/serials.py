@@ -31,7 +31,7 @@ from serialpos.domain.products import SerialMode, normalize_gtin
 from serialpos.domain.serials import SerialFormat, normalize_serial
 from serialpos.domain.states import Action, UnitState
 from serialpos.domain.users import Permission
-from serialpos.services import ledger, scan_resolver
+from serialpos.services import ledger, scan_resolver, sold_serials
 from serialpos.services.context import Actor
 from serialpos.services.orders import sale_journal
 from serialpos.services.orders.reading import _editable, _view, as_row
@@ -169,6 +169,9 @@ def _set_serial_in(
             facts = scan_resolver.product_facts(conn, product.sku)
             assert facts is not None
             scan_resolver.refuse_live_elsewhere(conn, facts, new, sharer)
+    if not tracked and new is not None and product.serial_mode.tracked:
+        # A store not tracking stock by serial still sells one unit once (sold_serials.py).
+        sold_serials.refuse_sold(conn, product.id, product.sku, new, ctx.store_id, ctx.store)
     if tracked and new is not None:
         if own is None:
             if manager is None:
