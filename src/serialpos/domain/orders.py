@@ -249,19 +249,12 @@ def check_change_in_cash(still_due: Decimal, tendered: Iterable[tuple[str, Decim
     the drawer and the X report's cash came out short). Cash may be tendered over the total,
     the change given from it; so may the rest after a card that pays exactly what is due."""
     room = max(still_due, Decimal("0.00"))
-    not_cash = sum(
-        (
-            amount
-            for method, amount in tendered
-            if method in (PaymentMethod.CARD, PaymentMethod.OTHER)
-        ),
-        Decimal("0.00"),
-    )
+    by_card = [(m, a) for m, a in tendered if m in (PaymentMethod.CARD, PaymentMethod.OTHER)]
+    not_cash = sum((a for _m, a in by_card), Decimal("0.00"))
     if not_cash > room:
+        named = " and ".join(sorted({str(m) for m, _a in by_card}))
         raise BadRequest(
-            f"card and other tenders of {not_cash:.2f} are more than the {room:.2f} still "
-            "due: they pay at most what is due, and change is given in cash only (tender "
-            f"{room:.2f} by card, or the rest in cash)"
+            f"{named} {not_cash:.2f} is more than the {room:.2f} due: change is given in cash only"
         )
 
 
