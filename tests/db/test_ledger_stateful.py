@@ -47,6 +47,7 @@ from serialpos.services.integrity import check_ledger
 from serialpos.services.order_void import void_order
 from serialpos.services.orders.checkout import add_payment, fulfil
 from serialpos.services.orders.host import NewLine, create_order
+from serialpos.services.orders.reading import get_order
 
 STORES = ("S1", "S2")
 REQ, OPT, QTY = "PH1", "DR1", "AC1"  # serials required, optional, disabled
@@ -416,6 +417,13 @@ class LedgerMachine(RuleBasedStateMachine):
     def pay(self, data: st.DataObject, method: str, cents: int) -> None:
         number = data.draw(st.sampled_from(self._open_orders()), label="order")
         amount = Decimal(cents).scaleb(-2)
+        sums = get_order(self.db, number).totals
+        if method != "cash" and amount > max(sums.total - sums.paid, Decimal("0.00")):
+            # change is given in cash: a card or other tender pays at most what is due
+            with pytest.raises(DomainError) as over:
+                add_payment(self.db, ADMIN, number, method, amount)
+            assert over.value.code == "bad_request", over.value
+            return
         add_payment(self.db, ADMIN, number, method, amount)
         paid = self.orders[number][4]
         paid[method] = paid.get(method, Decimal("0.00")) + amount

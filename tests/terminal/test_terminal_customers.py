@@ -8,7 +8,6 @@ last (services/customer_sync.py)."""
 from __future__ import annotations
 
 import json
-from decimal import Decimal
 
 from terminal_chain import Chain, Terminal, till_db
 
@@ -63,7 +62,7 @@ def test_a_record_made_offline_reaches_central_and_the_other_till(
     assert zoe.key and zoe.key != old["key"]
     added = add_item(db_a, mia, None, sku="PH1", serial="CU-1", start=NewOrder("S1"))
     attach_customer(db_a, mia, added.order.order, zoe.id)
-    done = fulfil(db_a, mia, added.order.order, payments=[("card", Decimal("1000"))])
+    done = fulfil(db_a, mia, added.order.order, settle_in="card")
     upsert, sale = (json.loads(e.line) for e in db_a.read(journal.entries))
     assert upsert["op"] == "customer_upsert" and upsert["key"] == zoe.key
     assert upsert["email"] == "zoe@example.com"

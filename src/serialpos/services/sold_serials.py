@@ -37,10 +37,11 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from serialpos.db import order_repo as orepo
-from serialpos.db import repo, unit_sql
+from serialpos.db import repo, settings_sql, unit_sql
 from serialpos.domain.errors import AlreadySold, InvalidTransition, NotInStock
 from serialpos.domain.orders import LineStatus
 from serialpos.domain.scan_resolution import LIVE
+from serialpos.domain.settings import StoreSettings
 from serialpos.domain.states import Action, UnitState
 
 line, inv, order = orepo.line_t.c, orepo.invoice_t.c, orepo.order_t.c
@@ -137,7 +138,20 @@ def _suspects(conn: Connection) -> set[tuple[int, str]]:
 def sold_serials(
     conn: Connection, stores: dict[int, str], finding: Callable[..., Any]
 ) -> list[Any]:
-    """The findings (made by ``finding(rule, store, sku, detail)``) of the two rules."""
+    """The findings (made by ``finding(rule, store, sku, detail)``) of the two rules, for
+    sales at a store that does not track stock by serial: at one that does, the ledger
+    already refused a unit's second sale, and two sales of one unit on record are a chain's
+    conflict (two tills selling it offline; the till's own copy of a sale central did not
+    take), which the conflicts and ``not_taken`` rules answer."""
+    untracked = {
+        sid
+        for sid in stores
+        if not StoreSettings.from_stored(
+            settings_sql.setting_values(conn, sid)
+        ).serialized_inventory
+    }
+    if not untracked:
+        return []
     suspects = _suspects(conn)
     if not suspects:
         return []
@@ -159,7 +173,9 @@ def sold_serials(
     found = []
     for (pid, serial), sales in sorted(by_pair.items(), key=lambda kv: (kv[0][1], kv[0][0])):
         returned = back.get((pid, serial), [])
-        for (first, at1, _s1), (second, at2, sid2) in pairwise(sales):
+        for (first, at1, sid1), (second, at2, sid2) in pairwise(sales):
+            if not untracked & {sid1, sid2}:
+                continue
             if not any(at1 <= at <= at2 for at in returned):
                 found.append(
                     finding(
@@ -174,7 +190,7 @@ def sold_serials(
         state, unit_store = live_units.get((pid, serial), ("", sid))
         # Its unit still shown at the store that sold it is that store not tracking by
         # serial (no unit changes state there), not a second place for it.
-        if unit_store != sid and not any(at >= issued for at in returned):
+        if sid in untracked and unit_store != sid and not any(at >= issued for at in returned):
             found.append(
                 finding(
                     "serial_sold_while_live",
