@@ -7,16 +7,15 @@ resolution by ``return`` books it through the order."""
 
 from __future__ import annotations
 
-import json
 from decimal import Decimal as D
-from typing import Any
 
 import pytest
+from till_push import entry, push
 
 from serialpos.db.engine import Database
 from serialpos.domain.errors import DomainError
 from serialpos.domain.states import Action
-from serialpos.services import conflicts, entry_lines, ledger, lookup, products, snapshot, users
+from serialpos.services import conflicts, ledger, lookup, products, snapshot, users
 from serialpos.services.apply.dispatch import apply_object
 from serialpos.services.context import SYSTEM, Actor
 from serialpos.services.integrity import check_ledger
@@ -38,21 +37,6 @@ def _shop(db: Database) -> Actor:
 def _state(db: Database, serial: str) -> tuple[str, str]:
     card = lookup.lookup_serial(db, serial, "PH1")[0]
     return card.state, card.store
-
-
-def _entry(key: str, terminal: str, seq: int, **line: Any) -> bytes:
-    journal = {"terminal": terminal, "seq": seq, "user": "mia"}
-    return json.dumps({"id": key, **line, "journal": journal}).encode()
-
-
-def _push(db: Database, token: Actor, lines: list[bytes]) -> list[dict[str, Any]]:
-    done: list[dict[str, Any]] = []
-    for first in entry_lines.runs(lines, 1):
-        run: entry_lines.Run | None = first
-        while run is not None:
-            answered, run = entry_lines.apply_run(db, token, run)
-            done += answered
-    return done
 
 
 def test_a_unit_sold_before_sales_were_orders_still_comes_back_by_return(db: Database) -> None:
@@ -99,16 +83,16 @@ def test_a_tills_journaled_return_of_a_unit_sold_on_an_order_is_a_conflict(db: D
     tills = [users.actor_for(db, "mia", f"api-till-{n}") for n in (1, 2)]
     for n, token in enumerate(tills, start=1):
         snapshot.link(db, token, "S1", f"till-{n}")
-    [sold] = _push(
-        db, tills[0], [_entry("t1-1", "till-1", 1, op="sell", store="S1", sku="PH1", serial="U1")]
+    [sold] = push(
+        db, tills[0], [entry("t1-1", "till-1", 1, op="sell", store="S1", sku="PH1", serial="U1")]
     )
     assert sold["ok"], sold
-    back = _entry("t2-1", "till-2", 1, op="return", store="S1", sku="PH1", serial="U1")
-    [answer] = _push(db, tills[1], [back])
+    back = entry("t2-1", "till-2", 1, op="return", store="S1", sku="PH1", serial="U1")
+    [answer] = push(db, tills[1], [back])
     assert (answer["ok"], answer["error"]) == (False, "sync_conflict"), answer
     assert f"U1 was sold on order {sold['order']}" in answer["message"]
     assert _state(db, "U1") == ("sold", "S1")
-    [again] = _push(db, tills[1], [back])  # a resend replays the conflict, never drops it
+    [again] = push(db, tills[1], [back])  # a resend replays the conflict, never drops it
     assert again.get("replayed") and again["error"] == "sync_conflict"
     [listed] = [c for c in conflicts.list_conflicts(db) if c["serial"] == "U1"]
     done = conflicts.resolve(db, mia, int(listed["id"]), "return", apply_object=apply_object)
@@ -135,12 +119,12 @@ def test_a_return_resolved_from_a_till_says_where_its_refund_shift_is(db: Databa
     tills = [users.actor_for(db, "mia", f"api-till-{n}") for n in (1, 2)]
     for n, token in enumerate(tills, start=1):
         snapshot.link(db, token, "S1", f"till-{n}")
-    sale = _entry("t1-1", "till-1", 1, op="sell", store="S1", sku="PH1", serial="U1")
-    [sold] = _push(db, tills[0], [sale])
+    sale = entry("t1-1", "till-1", 1, op="sell", store="S1", sku="PH1", serial="U1")
+    [sold] = push(db, tills[0], [sale])
     # Sold at the other till too (a conflict of two tills); resolved by return, the sale
     # that stands is taken back through its order.
-    again = _entry("t2-1", "till-2", 1, op="sell", store="S1", sku="PH1", serial="U1")
-    [answer] = _push(db, tills[1], [again])
+    again = entry("t2-1", "till-2", 1, op="sell", store="S1", sku="PH1", serial="U1")
+    [answer] = push(db, tills[1], [again])
     number = int(answer["conflict"]["id"])
     at_till = acting_at_till.resolver_for(db, tills[1], None)
     with pytest.raises(DomainError, match="open a shift at central's console") as refused:

@@ -6,38 +6,20 @@ set-based, and the verdicts, rows and ids are what that path leaves
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import sqlalchemy as sa
+from till_push import entry, push
 
 from serialpos.db.engine import Database
 from serialpos.domain.states import Action
-from serialpos.services import entry_lines, ledger, products, snapshot, users
+from serialpos.services import ledger, products, snapshot, users
 from serialpos.services.context import SYSTEM
 from serialpos.services.integrity import check_ledger
 
 
 def _sale(key: str, terminal: str, seq: int, serial: str) -> bytes:
-    line = {
-        "id": key,
-        "op": "sell",
-        "store": "S1",
-        "sku": "PH1",
-        "serial": serial,
-        "journal": {"terminal": terminal, "seq": seq, "user": "mia"},
-    }
-    return json.dumps(line).encode()
-
-
-def _push(db: Database, token: Any, lines: list[bytes]) -> list[dict[str, Any]]:
-    done: list[dict[str, Any]] = []
-    for first in entry_lines.runs(lines, 1):
-        run: entry_lines.Run | None = first
-        while run is not None:
-            answered, run = entry_lines.apply_run(db, token, run)
-            done += answered
-    return done
+    return entry(key, terminal, seq, op="sell", store="S1", sku="PH1", serial=serial)
 
 
 def test_a_unit_sold_at_the_other_till_is_a_conflict_without_a_savepoint(db: Database) -> None:
@@ -48,7 +30,7 @@ def test_a_unit_sold_at_the_other_till_is_a_conflict_without_a_savepoint(db: Dat
     tills = [users.actor_for(db, "mia", f"api-till-{n}") for n in (1, 2)]
     for n, token in enumerate(tills, start=1):
         snapshot.link(db, token, "S1", f"till-{n}")
-    [first] = _push(db, tills[0], [_sale("t1-1", "till-1", 1, "U2")])
+    [first] = push(db, tills[0], [_sale("t1-1", "till-1", 1, "U2")])
     assert first["ok"]
     said: list[str] = []
 
@@ -57,7 +39,7 @@ def test_a_unit_sold_at_the_other_till_is_a_conflict_without_a_savepoint(db: Dat
 
     sa.event.listen(db.engine, "before_cursor_execute", count)
     lines = [_sale(f"t2-{n}", "till-2", n, s) for n, s in enumerate(["U1", "U2", "U3"], 1)]
-    verdicts = _push(db, tills[1], lines)
+    verdicts = push(db, tills[1], lines)
     sa.event.remove(db.engine, "before_cursor_execute", count)
     assert [v["ok"] for v in verdicts] == [True, False, True]
     conflict = verdicts[1]
@@ -66,7 +48,7 @@ def test_a_unit_sold_at_the_other_till_is_a_conflict_without_a_savepoint(db: Dat
     assert conflict["central_units"][0]["state"] == "sold"
     assert not [s for s in said if "SAVEPOINT" in s.upper()]  # no entry applied alone
     # The resend replays all three, the conflict as a conflict.
-    again = _push(db, tills[1], lines)
+    again = push(db, tills[1], lines)
     assert [v.get("replayed") for v in again] == [True] * 3
     assert [v["ok"] for v in again] == [True, False, True]
     assert check_ledger(db) == []
@@ -84,15 +66,15 @@ def test_a_conflict_runs_only_prepared_statements_on_postgresql(db: Database) ->
     for n, token in enumerate(tills, start=1):
         snapshot.link(db, token, "S1", f"till-{n}")
     sold = [_sale(f"t1-{s}", "till-1", n, s) for n, s in enumerate(["U1", "U2"], 1)]
-    assert all(v["ok"] for v in _push(db, tills[0], sold))
-    [first] = _push(db, tills[1], [_sale("t2-U1", "till-2", 1, "U1")])
+    assert all(v["ok"] for v in push(db, tills[0], sold))
+    [first] = push(db, tills[1], [_sale("t2-U1", "till-2", 1, "U1")])
     built: list[str] = []
 
     def seen(_conn: Any, statement: Any, *_args: Any) -> None:
         built.append(str(statement).split("\n")[0][:60])
 
     sa.event.listen(db.engine, "before_execute", seen)
-    [second] = _push(db, tills[1], [_sale("t2-U2", "till-2", 2, "U2")])
+    [second] = push(db, tills[1], [_sale("t2-U2", "till-2", 2, "U2")])
     sa.event.remove(db.engine, "before_execute", seen)
     assert first["error"] == second["error"] == "sync_conflict"
     assert [u["serial"] for u in second["central_units"]] == ["U2"]

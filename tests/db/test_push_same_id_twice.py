@@ -5,30 +5,19 @@ under one id, and a resend then replayed only one of them."""
 
 from __future__ import annotations
 
-import json
 from decimal import Decimal as D
-from typing import Any
+
+from till_push import entry, push
 
 from serialpos.db.engine import Database
 from serialpos.domain.states import Action
-from serialpos.services import entry_lines, ledger, lookup, products, snapshot, users
-from serialpos.services.context import SYSTEM, Actor
+from serialpos.services import ledger, lookup, products, snapshot, users
+from serialpos.services.context import SYSTEM
 
 
 def _entry(key: str, seq: int, serial: str) -> bytes:
-    line = {"op": "sell", "store": "S1", "sku": "PH1", "serial": serial, "payment": "card"}
-    journal = {"terminal": "till-1", "seq": seq, "user": "mia"}
-    return json.dumps({"id": key, **line, "journal": journal}).encode()
-
-
-def _push(db: Database, token: Actor, lines: list[bytes]) -> list[dict[str, Any]]:
-    done: list[dict[str, Any]] = []
-    for first in entry_lines.runs(lines, 1):
-        run: entry_lines.Run | None = first
-        while run is not None:
-            answered, run = entry_lines.apply_run(db, token, run)
-            done += answered
-    return done
+    sale = {"op": "sell", "store": "S1", "sku": "PH1", "serial": serial, "payment": "card"}
+    return entry(key, "till-1", seq, **sale)
 
 
 def test_an_id_twice_in_one_push_sells_once(db: Database) -> None:
@@ -40,10 +29,10 @@ def test_an_id_twice_in_one_push_sells_once(db: Database) -> None:
     ledger.move(db, mia, Action.RECEIVE, store="S1", sku="PH1", serials=["U1", "U2", "U3"])
     till = users.actor_for(db, "mia", "api:till-1")
     snapshot.link(db, till, "S1", "till-1")
-    answers = _push(db, till, [_entry("A", 1, "U1"), _entry("A", 2, "U2"), _entry("B", 3, "U3")])
+    answers = push(db, till, [_entry("A", 1, "U1"), _entry("A", 2, "U2"), _entry("B", 3, "U3")])
     assert [a["ok"] for a in answers] == [True, False, True], answers
     assert answers[1]["error"] == "id_reused", answers[1]
     states = {s: lookup.lookup_serial(db, s, "PH1")[0].state for s in ("U1", "U2", "U3")}
     assert states == {"U1": "sold", "U2": "in_stock", "U3": "sold"}
-    again = _push(db, till, [_entry("A", 1, "U1"), _entry("A", 1, "U1")])
+    again = push(db, till, [_entry("A", 1, "U1"), _entry("A", 1, "U1")])
     assert [(a["ok"], a.get("replayed")) for a in again] == [(True, True), (True, True)], again

@@ -11,7 +11,22 @@ was not loaded; a retry is the same terminal)."""
 
 from __future__ import annotations
 
-from terminal_chain import Chain, run_cli
+from pathlib import Path
+from typing import Any
+
+from terminal_chain import Chain, Terminal, run_cli
+
+
+def _init_again(chain: Chain, till: Terminal, folder: str) -> tuple[Path, Any]:
+    """``terminal init`` of ``till``'s token and id again, into a new config in ``folder``:
+    the config's path and the finished process."""
+    again = till.folder / folder
+    again.mkdir()
+    config = again / "terminal.toml"
+    args = ["terminal", "init", "--server", chain.server.base, "--token", till.token]
+    args += ["--store", "S1", "--terminal", till.name, "--config", str(config)]
+    done = run_cli(args, {**till.env, "XDG_DATA_HOME": str(again)}, check=False)
+    return config, done
 
 
 def test_a_terminal_that_recorded_cannot_be_set_up_again_under_its_id(chain: Chain) -> None:
@@ -20,34 +35,14 @@ def test_a_terminal_that_recorded_cannot_be_set_up_again_under_its_id(chain: Cha
     assert till.apply({"op": "sell", "store": "S1", "sku": "PH1", "serial": "AGAIN-1"})[0]["ok"]
     assert till.sync()["accepted"] == 1
 
-    again = till.folder / "again"
-    again.mkdir()
-    config = again / "terminal.toml"
-    done = run_cli(
-        [
-            "terminal",
-            "init",
-            "--server",
-            chain.server.base,
-            "--token",
-            till.token,
-            "--store",
-            "S1",
-            "--terminal",
-            till.name,
-            "--config",
-            str(config),
-        ],
-        {**till.env, "XDG_DATA_HOME": str(again)},
-        check=False,
-    )
+    config, done = _init_again(chain, till, "again")
     assert done.returncode != 0, done.stdout
     said = done.stderr + done.stdout
     assert "token_in_use" in said or "already recorded" in said, said
     assert f"terminal {till.name} has already recorded at central" in said, said
     assert "new id" in said, said
     # Nothing written locally: no config, no database.
-    assert not config.exists() and not (again / "terminal.sqlite").exists()
+    assert not config.exists() and not (config.parent / "terminal.sqlite").exists()
     # The till that recorded goes on as before.
     till.sync()
     assert (till.status()["pending"], till.status()["accepted"]) == (0, 1)
@@ -57,24 +52,6 @@ def test_an_init_run_again_before_the_terminal_recorded_is_the_same_terminal(
     chain: Chain,
 ) -> None:
     till = chain.terminal("till-retry")
-    retry = till.folder / "retry"
-    retry.mkdir()
-    config = retry / "terminal.toml"
-    run_cli(
-        [
-            "terminal",
-            "init",
-            "--server",
-            chain.server.base,
-            "--token",
-            till.token,
-            "--store",
-            "S1",
-            "--terminal",
-            till.name,
-            "--config",
-            str(config),
-        ],
-        {**till.env, "XDG_DATA_HOME": str(retry)},
-    )
+    config, done = _init_again(chain, till, "retry")
+    assert done.returncode == 0, done.stderr
     assert config.is_file()
