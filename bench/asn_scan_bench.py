@@ -147,11 +147,17 @@ async def _measure(
     checklist_view.ChecklistView.render = render  # type: ignore[method-assign]
 
     class BenchApp(SerialposApp):
-        watch: str | None = None
+        #: The confirmations of the scan: under the selected product ("✓ 2 SN-1"), or a
+        #: serial of another product, counted under its own ("✓ P01341 SN-1: 1 of 1").
+        watch: tuple[str, ...] = ()
         seen_at: float | None = None
 
         def post_display_hook(self) -> None:
-            if self.watch is not None and self.seen_at is None and self.watch in rendered["text"]:
+            # the list's drawn text, and the message line drawn in the same frame (a serial of
+            # another product is confirmed there; the selected line does not change)
+            line = getattr(self.screen, "message_line", None)
+            text = rendered["text"] + ("" if line is None else str(line.text))
+            if self.seen_at is None and any(w in text for w in self.watch):
                 self.seen_at = time.perf_counter()
 
     actor = Actor("bench", Role.STOCKROOM, "bench")
@@ -176,7 +182,7 @@ async def _measure(
             for number, (sku, serial) in enumerate(serials, start=1):
                 line = session.checklist.lines[sku]
                 count = line.received + 1
-                app.watch = f"✓ {count} {serial}"
+                app.watch = (f"✓ {count} {serial}", f"✓ {sku} {serial}: {count} of")
                 app.seen_at = None
                 started = time.perf_counter()
                 app.post_message(ScanRead(serial, "bench", decode(serial)))
