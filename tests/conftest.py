@@ -54,18 +54,16 @@ LONGEST_FIRST = (
 )
 
 
-#: Seconds Textual's Pilot sleeps between its looks at whether the console is idle, when
-#: ``SERIALPOS_TEST_PILOT_IDLE`` is set (Textual's own 0.02 otherwise). Pilot looks twice
-#: after every key it presses and once per ``pause()``: at 0.02 the console tests sleep about
-#: 3 s each doing nothing (tests/tui/test_sale.py and test_sale_line_serials.py: 3,551 looks,
-#: 71 s of sleep for 24 tests; 20.8 s at 0.005, the same CPU). Not the default yet: a test
-#: that reads the screen right after ``pilot.press`` counts on a frame painted meanwhile
-#: (Textual paints about every 17 ms), and at 0.005 one did not see it (tests/tui/
-#: test_shell.py's footer check after ``down``, 1 of 329 console tests; it now waits with
-#: ``shows``). The whole of tests/tui, 2 workers, load 2.5-5: 7:34 at 0.02 (667 s of these
-#: sleeps), 4:22 at 0.005 (200 s), CPU 220 s and 212 s, all 329 passed; one clean run is too
-#: little to make it the default.
-PILOT_IDLE_INTERVAL = float(os.environ.get("SERIALPOS_TEST_PILOT_IDLE", "0") or 0)
+#: Seconds Textual's Pilot sleeps between its looks at whether the console is idle
+#: (``SERIALPOS_TEST_PILOT_IDLE``; ``0`` keeps Textual's own 0.02). Pilot looks twice after
+#: every key it presses and once per ``pause()``: at 0.02 the console tests sleep about 3 s
+#: each doing nothing (tests/tui/test_sale.py and test_sale_line_serials.py: 3,551 looks, 71 s
+#: of sleep for 24 tests; 20.8 s at 0.005, the same CPU). A test that reads the screen right
+#: after ``pilot.press`` counts on a frame painted meanwhile (Textual paints about every
+#: 17 ms): such tests wait with ``shows``. Two clean runs of tests/tui at 0.005 (329 tests at
+#: load 2.5-5 in 4:22 against 7:34 at 0.02; 492 tests at load 16-18 in 21:49, session
+#: seventeen) made it the default: CI had grown past 20 minutes.
+PILOT_IDLE_INTERVAL = float(os.environ.get("SERIALPOS_TEST_PILOT_IDLE", "0.005") or 0)
 
 
 def _pilot_looks_sooner() -> None:
