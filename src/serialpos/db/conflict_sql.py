@@ -233,6 +233,17 @@ def conflict_of_entry(conn: Connection, entry_id: str) -> int | None:
     return None if found is None else int(found)
 
 
+def lock_status(conn: Connection, conflict_id: int) -> str | None:
+    """Conflict ``conflict_id``'s status, its row locked (``SELECT … FOR UPDATE`` on
+    PostgreSQL; SQLite's write transaction holds the whole file) until the transaction
+    ends: a resolution takes it first, so two resolving one conflict at once run one after
+    the other and the second reads it resolved. None when there is no such conflict."""
+    found = conn.execute(
+        sa.select(conflict_c.status).where(conflict_c.id == conflict_id).with_for_update()
+    ).scalar_one_or_none()
+    return None if found is None else str(found)
+
+
 def resolve(
     conn: Connection,
     conflict_id: int,

@@ -128,6 +128,12 @@ def resolve(
         held = serials_of_sales(current, lambda n: show(db, n, offers=False))
 
     def work(conn: Connection) -> Result:
+        # Locked first: another manager's resolution of it at the same moment (another
+        # serve worker) waits here and then finds it resolved, instead of recording the
+        # till's order a second time and meeting its number (a unique violation, answered
+        # database_error: "try again").
+        if conflict_sql.lock_status(conn, conflict_id) != "open":
+            raise ConflictClosed(f"conflict {conflict_id} is already resolved")
         verdict: Result = {"ok": True}
         if action != "accept":
             assert apply_object is not None
@@ -179,7 +185,17 @@ def resolve(
             raise ConflictClosed(f"conflict {conflict_id} is already resolved")
         return verdict
 
-    db.write(work)
+    try:
+        db.write(work)
+    except DomainError as refused:
+        if (
+            refused.code == "database_error"
+            and show(db, conflict_id, offers=False)["status"] != "open"
+        ):
+            # Resolved meanwhile by a writer the lock did not order (a database
+            # restored under us): say so, not "try again".
+            raise ConflictClosed(f"conflict {conflict_id} is already resolved") from refused
+        raise
     return show(db, conflict_id)
 
 
