@@ -13,7 +13,6 @@ before: BEGIN, ``SET TRANSACTION``, the token, the page, the feed's last number,
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Iterator
 from decimal import Decimal
@@ -26,6 +25,7 @@ import sqlalchemy as sa
 from pg_server import drop_schema, fill_schema, new_schema, require_postgres, schema_url
 from serialpos.db import ledger_chain
 from serialpos.db.engine import Database
+from serialpos.domain import entry_seal
 from serialpos.domain.states import Action
 from serialpos.services import entry_lines, feed, ledger, products, snapshot, stores, tokens, users
 from serialpos.services.context import SYSTEM
@@ -55,6 +55,7 @@ class _Shop:
         self.token = tokens.create_token(db, ada, "mia", "till-1-token")[0]
         snapshot.link(db, tokens.authenticate(db, self.token), "S1", "till-1")
         self.seq = 0
+        self.prev = entry_seal.GENESIS  # a till seals every entry (domain/entry_seal.py)
         self.cursor = feed.last_seq(db)
 
     def push(
@@ -73,7 +74,9 @@ class _Shop:
                 "serial": serial,
                 "journal": {"terminal": "till-1", "seq": self.seq, "user": "mia"},
             }
-            lines.append(json.dumps(entry).encode())
+            sealed = entry_seal.seal(entry, self.prev)
+            self.prev = entry_seal.read(sealed).hash or ""
+            lines.append(sealed.encode())
         bearer = tokens.Bearer(db, self.token)
         verdicts: list[dict[str, Any]] = []
         for first in entry_lines.runs(lines, 1):

@@ -15,7 +15,6 @@ claimed, locked and read again, and the conflict read its store and product agai
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -25,6 +24,7 @@ import sqlalchemy as sa
 
 from pg_server import drop_schema, fill_schema, new_schema, require_postgres, schema_url
 from serialpos.db.engine import Database
+from serialpos.domain import entry_seal
 from serialpos.domain.states import Action
 from serialpos.services import entry_lines, ledger, products, snapshot, stores, tokens, users
 from serialpos.services.context import SYSTEM
@@ -56,6 +56,8 @@ class _Shop:
             snapshot.link(db, tokens.authenticate(db, token), "S1", till)
             self.tokens[till] = token
         self.seq = {till: 0 for till in self.tokens}
+        # A till seals every entry (domain/entry_seal.py): central reads nothing more for it.
+        self.prev = {till: entry_seal.GENESIS for till in self.tokens}
 
     def lines(self, till: str, serials: list[str]) -> list[bytes]:
         made = []
@@ -69,7 +71,9 @@ class _Shop:
                 "serial": serial,
                 "journal": {"terminal": till, "seq": self.seq[till], "user": "mia"},
             }
-            made.append(json.dumps(entry).encode())
+            sealed = entry_seal.seal(entry, self.prev[till])
+            self.prev[till] = entry_seal.read(sealed).hash or ""
+            made.append(sealed.encode())
         return made
 
     def push(self, till: str, lines: list[bytes]) -> list[dict[str, Any]]:

@@ -111,7 +111,11 @@ def sync_paths() -> dict[str, Any]:
                 "Transfers shipped to a store with units still in transit (its terminals "
                 "keep them to receive them offline)",
                 answer(
-                    obj(["transfers"], transfers={"type": "array", "items": {"type": "object"}})
+                    obj(
+                        ["transfers"],
+                        transfers={"type": "array", "items": {"type": "object"}},
+                        units_in_transit={"type": "array", "items": {"type": "object"}},
+                    )
                 ),
                 [query("store", SHORT_TEXT, required=True)],
             )

@@ -55,8 +55,13 @@ def incoming_transfers(request: Request) -> Response:
     actor = actor_now(request)
     store = _required(request, "store")
     store_scope.require_own_store(request.app.state.db, actor, store, "the incoming transfers")
+    from serialpos.services.transfers.bare import in_transit_json
+
     found = incoming_json(request.app.state.db, actor, store)
-    return JSONResponse({"transfers": found})
+    # Units shipped here on no kept transfer (a host's bare transfer_out): a till sets them
+    # in transit at its store, so it can take them in (services/transfers/bare.py).
+    bare = in_transit_json(request.app.state.db, store)
+    return JSONResponse({"transfers": found, "units_in_transit": bare})
 
 
 def open_asns(request: Request) -> Response:

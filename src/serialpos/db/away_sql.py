@@ -20,10 +20,12 @@ _transfer: sa.Table = Transfer.__table__  # type: ignore[attr-defined]
 _unit: sa.Table = TransferUnit.__table__  # type: ignore[attr-defined]
 _conflict: sa.Table = SyncConflict.__table__  # type: ignore[attr-defined]
 _feed, _event, _product = feed_sql.feed_c, repo.event_t.c, repo.product_t.c
+_shipped = repo.event_t.alias("shipped")
 
 #: One statement, built once: for each event of the feed after the cursor at a store other
-#: than this one, whether its unit was ever shipped from this store or named by a conflict
-#: of this store's (index probes of transfer_unit by product and serial, and of
+#: than this one, whether its unit was ever shipped from this store (on a kept transfer, or
+#: by a bare ``transfer_out`` event of this store's) or named by a conflict of this store's
+#: (index probes of transfer_unit by product and serial, of ledger_event by unit, and of
 #: sync_conflict by serial, per event of the window).
 _AWAY = (
     sa.select(_feed.seq, _event.serial, _product.sku)
@@ -47,6 +49,15 @@ _AWAY = (
             .where(
                 _conflict.c.serial == _event.serial,
                 _conflict.c.store_id == sa.bindparam("store_id"),
+            )
+            .correlate(repo.event_t),
+            # Shipped from here on no kept transfer (a host's bare transfer_out): its
+            # shipment is one of this store's events (index probe by unit).
+            sa.exists()
+            .where(
+                _shipped.c.unit_id == _event.unit_id,
+                _shipped.c.store_id == sa.bindparam("store_id"),
+                _shipped.c.action == "transfer_out",
             )
             .correlate(repo.event_t),
             _event.serial.in_(sa.bindparam("follow", expanding=True)),

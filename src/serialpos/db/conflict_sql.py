@@ -34,15 +34,37 @@ def link_of(conn: Connection, api_terminal: str) -> tuple[str, str] | None:
     """(terminal id, store code) the token's terminal is bound to, if it is. Read on each
     terminal's first push to a serve worker (services/terminal_links.py keeps it): run
     prepared, as the rest of a push is."""
+    found = link_and_seal(conn, api_terminal)
+    return None if found is None else (found[0], found[1])
+
+
+def link_and_seal(conn: Connection, api_terminal: str) -> tuple[str, str, int | None] | None:
+    """:func:`link_of` and the link's ``sealed_from`` (None: no sealed entry taken yet),
+    in the same one statement."""
     row = _LINK_OF.first(conn, {"api_terminal": api_terminal})
-    return None if row is None else (row[0], row[1])
+    if row is None:
+        return None
+    return row[0], row[1], None if row[2] is None else int(row[2])
 
 
 _LINK_OF = Prepared(
-    sa.select(link_c.terminal_id, store_c.code)
+    sa.select(link_c.terminal_id, store_c.code, link_c.sealed_from)
     .join(repo.store_t, store_c.id == link_c.store_id)
     .where(link_c.api_terminal == sa.bindparam("api_terminal"))
 )
+
+
+def mark_sealed(conn: Connection, api_terminal: str, seq: int) -> None:
+    """Remember that the token's terminal seals its journal from entry ``seq`` on (or an
+    earlier one already known): migration 0038."""
+    conn.execute(
+        link_t.update()
+        .where(
+            link_c.api_terminal == api_terminal,
+            sa.or_(link_c.sealed_from.is_(None), link_c.sealed_from > seq),
+        )
+        .values(sealed_from=seq)
+    )
 
 
 def stores_of_terminals(conn: Connection, names: Sequence[str]) -> dict[str, set[str]]:
@@ -231,6 +253,17 @@ def conflict_of_entry(conn: Connection, entry_id: str) -> int | None:
         sa.select(conflict_c.id).where(conflict_c.entry_id == entry_id)
     ).scalar_one_or_none()
     return None if found is None else int(found)
+
+
+def lock_status(conn: Connection, conflict_id: int) -> str | None:
+    """Conflict ``conflict_id``'s status, its row locked (``SELECT … FOR UPDATE`` on
+    PostgreSQL; SQLite's write transaction holds the whole file) until the transaction
+    ends: a resolution takes it first, so two resolving one conflict at once run one after
+    the other and the second reads it resolved. None when there is no such conflict."""
+    found = conn.execute(
+        sa.select(conflict_c.status).where(conflict_c.id == conflict_id).with_for_update()
+    ).scalar_one_or_none()
+    return None if found is None else str(found)
 
 
 def resolve(

@@ -18,6 +18,35 @@ transfer_t: sa.Table = Transfer.__table__  # type: ignore[attr-defined]
 #: The store a transfer's units go to: a store terminal at the sending store moves the unit
 #: out of its own store when it mirrors the shipment (terminal/mirror.py).
 _to_store = repo.store_t.alias("to_store")
+_next = repo.event_t.alias("next_event")
+_bare_to = repo.store_t.alias("bare_to_store")
+#: Where a unit went on a shipment no kept transfer names (``transfer_out`` with an id
+#: serialpos does not keep, or none: the host's "document reference" form): the store of
+#: the unit's next event (in transit, only its ``transfer_in`` at the destination moves it),
+#: or, none yet, the store the unit belongs to now (the destination, while in transit).
+#: Worked out only for such events (a CASE: other rows run no subquery). Before, such an
+#: event named no ``to_store``: the sending store's till kept the unit in transit at its own
+#: store for good (terminal/mirror.py ``_unit_store``).
+_BARE_DESTINATION = sa.case(
+    (
+        sa.and_(
+            event_c.action == "transfer_out",
+            event_c.unit_id.is_not(None),
+            transfer_t.c.to_store_id.is_(None),
+        ),
+        sa.func.coalesce(
+            sa.select(_next.c.store_id)
+            .where(_next.c.unit_id == event_c.unit_id, _next.c.id > event_c.id)
+            .order_by(_next.c.id)
+            .limit(1)
+            .scalar_subquery(),
+            sa.select(repo.unit_t.c.store_id)
+            .where(repo.unit_t.c.id == event_c.unit_id)
+            .scalar_subquery(),
+        ),
+    ),
+    else_=None,
+)
 
 _EVENTS = (
     sa.select(
@@ -36,7 +65,7 @@ _EVENTS = (
         event_c.document_id,
         event_c.document_line,
         event_c.reason,
-        _to_store.c.code.label("to_store"),
+        sa.func.coalesce(_to_store.c.code, _bare_to.c.code).label("to_store"),
         event_c.id.label("event"),
     )
     .select_from(feed_t)
@@ -48,6 +77,7 @@ _EVENTS = (
         sa.and_(event_c.document_type == "transfer", transfer_t.c.number == event_c.document_id),
     )
     .outerjoin(_to_store, _to_store.c.id == transfer_t.c.to_store_id)
+    .outerjoin(_bare_to, _bare_to.c.id == _BARE_DESTINATION)
 )
 _PAGE = (
     _EVENTS.where(feed_c.seq > sa.bindparam("after"))

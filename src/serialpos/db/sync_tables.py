@@ -104,6 +104,10 @@ class TerminalLink(SQLModel, table=True):
     terminal_id: str = Field(max_length=64)
     store_id: int = Field(foreign_key="store.id")
     linked_at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime())
+    #: The first journal entry number of the terminal's central took sealed (migration
+    #: 0038): an unsealed entry numbered from there on is refused (services/entry_checks.py).
+    #: None until a sealed entry arrives (a till made before seals sends none).
+    sealed_from: int | None = Field(default=None, sa_type=sa.BigInteger())
 
 
 class SyncConflict(SQLModel, table=True):

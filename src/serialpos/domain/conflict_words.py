@@ -67,10 +67,18 @@ def return_money_words(c: Mapping[str, Any]) -> str | None:
             f"not at central ({done}): in the till's books only, its X and Z reports list "
             f"{note} apart as not taken"
         )
-    else:
+    elif "record_sale" in c.get("resolutions", ("record_sale",)):
         where = (
             "record_sale books it at central; accept leaves it in the till's books only "
             "(its X and Z reports list the note apart as not taken)"
+        )
+    else:
+        # A second return of one unit (central took it back first): nothing books this
+        # refund at central, so no resolution is said to.
+        where = (
+            "central took the unit back first, so no resolution books it there; accept "
+            "leaves it in the till's books only (its X and Z reports list the note apart as "
+            "not taken): settle it with the customer"
         )
     return f"money: {paid}; {where}"
 
@@ -135,4 +143,8 @@ def conflict_words(c: Mapping[str, Any], unnamed_terminal: str) -> list[str]:
         )
     elif resolution:
         words.append(f"  resolved: {resolution}")
+    offered = c.get("resolutions")
+    if c.get("status") == "open" and isinstance(offered, Sequence) and offered:
+        # Only what central's resolve then takes (services/conflict_checks.py).
+        words.append(f"  resolve by: {', '.join(map(str, offered))}")
     return words

@@ -63,10 +63,11 @@ def refund_plan(current: Mapping[str, Any]) -> tuple[Result, list[tuple[str, Dec
     if line.get("op") == "sell":
         return _from_sell(line)
     if line.get("op") not in SALE_OPS or not isinstance(line.get("lines"), list):
-        ways = "accept, return or write_off" if current.get("serial") else "accept"
+        from serialpos.services.conflicts import ways
+
         raise BadRequest(
             f"conflict {number} is no sale of a till ({line.get('op', '?')}): refund voids a "
-            f"till's sale and gives its money back; resolve it by {ways}"
+            f"till's sale and gives its money back; resolve it by {ways(current)}"
         )
     serial = current.get("serial")
     lines = line["lines"]

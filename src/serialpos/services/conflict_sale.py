@@ -43,9 +43,13 @@ from serialpos.services.context import Actor
 Result = dict[str, Any]
 
 
-def rest_of_sale(current: Mapping[str, Any]) -> Result:
+def rest_of_sale(current: Mapping[str, Any], unit: tuple[str, str] | None = None) -> Result:
     """The line that records conflict ``current``'s sale with its conflicting line(s)
-    open; a :class:`BadRequest` for a conflict that is no till's sale."""
+    open; a :class:`BadRequest` for a conflict that is no till's sale. ``unit``: (store,
+    state) of the conflict's unit at central now. A unit no other customer bought (written
+    off, moved, reserved meanwhile) that is **in stock at the sale's store again** (a
+    manager added it back: the till's customer has it) is sold with the rest, its line
+    handed over as the till did; one sold elsewhere stays the other customer's."""
     line = (current.get("entry") or {}).get("line") or {}
     if current.get("error") in FOLLOW_ERRORS:
         # It follows a conflict: recorded whole once the document it names is central's
@@ -60,7 +64,37 @@ def rest_of_sale(current: Mapping[str, Any]) -> Result:
     serial = current.get("serial")
     lines = line["lines"]
     named = {n for n, item in enumerate(lines, start=1) if serial and item.get("serial") == serial}
-    return leave_open(dict(line), named)
+    back = unit == (current.get("store"), "in_stock") and current.get("error") != "already_sold"
+    if back:
+        named = set()
+    return leave_open(dict(line), named, why=None if back else gone_words(current, unit))
+
+
+def gone_words(current: Mapping[str, Any], unit: tuple[str, str] | None) -> str | None:
+    """Why the conflict's unit cannot be the till's sale at central now, and what to do,
+    when it was not sold elsewhere (the words of a sale whose every line named it); None
+    for a unit sold to another customer (the standing words say that)."""
+    serial, store = current.get("serial"), current.get("store")
+    if not serial or unit is None or unit[1] == "sold" or current.get("error") == "already_sold":
+        return None
+    first = current.get("first_event") or {}
+    at = f" at {first['at']}" if first.get("at") else ""
+    event = f" (event {first['id']})" if first.get("id") else ""
+    gone, where = unit[1].replace("_", " "), unit[0]
+    if unit[1] == "written_off":
+        what = f"{serial} was written off at {where}{at}{event}"
+    else:
+        what = f"{serial} is {gone} at {where} at central{event}"
+    first_do = (
+        f"add it back first (adjust adding {serial} at {store})"
+        if unit[1] == "written_off"
+        else f"bring it back into stock at {store} first"
+    )
+    return (
+        f"{what}, not in stock for the till's sale: {first_do}, then record_sale records "
+        "the sale with it; or resolve by refund (the sale recorded, voided and its money "
+        "refunded) or accept; nothing was resolved"
+    )
 
 
 def check_followed(current: Mapping[str, Any], followed: Mapping[str, Any] | None) -> None:
@@ -101,14 +135,17 @@ def cashier(conn: Connection, line: Mapping[str, Any], resolver: Actor) -> Actor
     return Actor(user=found.name, role=Role(found.role), terminal=resolver.terminal)
 
 
-def leave_open(line: Result, positions: set[int]) -> Result:
+def leave_open(line: Result, positions: set[int], why: str | None = None) -> Result:
     """``line`` (an ``order_create`` entry) with the lines at ``positions`` left open
-    without their serial; refused when no line would be handed over."""
+    without their serial; refused when no line would be handed over, by ``why`` when
+    given (the unit was not sold elsewhere: :func:`gone_words`)."""
     count = len(line["lines"])
     fulfil = line.get("fulfil")
     chosen = list(range(1, count + 1)) if fulfil is True else list(fulfil or [])
     rest = [p for p in chosen if p not in positions]
     if not rest:
+        if why:
+            raise BadRequest(why)
         raise BadRequest(
             "every line of the sale named a unit sold elsewhere: nothing of it left the store "
             "as central knows it; resolve by refund (the sale recorded, voided and its money "

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from functools import partial
 from typing import Any
 
 from sqlalchemy.engine import Connection
@@ -121,8 +122,10 @@ def with_follows(conn: Connection, rows: list[dict[str, Any]]) -> list[dict[str,
 
 
 def list_conflicts(
-    db: Database, *, status: str | None = None, store: str | None = None
+    db: Database, *, status: str | None = None, store: str | None = None, offers: bool = True
 ) -> list[Result]:
+    """Conflicts, oldest first, each with ``resolutions`` (the resolutions it offers now:
+    :func:`with_offers`) unless ``offers`` is False (a resolution's own reads)."""
     if status is not None and status not in ("open", "resolved"):
         raise BadRequest("status must be open or resolved")
 
@@ -130,7 +133,8 @@ def list_conflicts(
         rows = with_follows(
             conn, standing(conn, conflict_sql.conflicts(conn, status=status, store=store))
         )
-        return [with_money(conn, present(r)) for r in rows]
+        found = [with_money(conn, present(r)) for r in rows]
+        return with_offers(conn, found) if offers else found
 
     return db.read(work)
 
@@ -180,14 +184,52 @@ def list_for(
     return list_conflicts(db, status=status, store=store)
 
 
-def show(db: Database, conflict_id: int) -> Result:
+def show(db: Database, conflict_id: int, *, offers: bool = True) -> Result:
+    """Conflict ``conflict_id`` as listed (with ``resolutions`` unless ``offers`` is
+    False); :class:`UnknownConflict` when there is none."""
+
     def work(conn: Connection) -> list[Result]:
         rows = with_follows(
             conn, standing(conn, conflict_sql.conflicts(conn, conflict_id=conflict_id))
         )
-        return [with_money(conn, present(r)) for r in rows]
+        found = [with_money(conn, present(r)) for r in rows]
+        return with_offers(conn, found) if offers else found
 
     found = db.read(work)
     if not found:
         raise UnknownConflict(f"there is no conflict {conflict_id}")
     return found[0]
+
+
+def with_offers(conn: Connection, found: list[Result]) -> list[Result]:
+    """``found`` each with ``resolutions``: the resolutions that can go through for it now
+    (services/conflict_checks.py ``offered``; none once resolved), so ``conflicts show``
+    offers only what ``resolve`` then accepts. One read of the unit per open conflict; the
+    conflicts following one are read once, and only for a sale's ``refund``."""
+    from serialpos.services.conflict_checks import offered
+    from serialpos.services.conflicts import unit_now
+
+    by_id = {c["id"]: c for c in found}
+    every: list[Result] = []
+
+    def lookup(number: int) -> Result:
+        if number not in by_id:
+            rows = with_follows(
+                conn, standing(conn, conflict_sql.conflicts(conn, conflict_id=number))
+            )
+            if not rows:
+                raise UnknownConflict(f"there is no conflict {number}")
+            by_id[number] = present(rows[0])
+        return by_id[number]
+
+    def following(number: int) -> list[Result]:
+        if not every:
+            every.extend(present(r) for r in with_follows(conn, conflict_sql.conflicts(conn)))
+        return [c for c in every if c.get("follows") == number]
+
+    for c in found:
+        unit = unit_now(conn, c) if c.get("status") == "open" else None
+        c["resolutions"] = offered(
+            c, unit=unit, lookup=lookup, followers=partial(following, int(c["id"]))
+        )
+    return found

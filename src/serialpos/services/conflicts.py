@@ -17,6 +17,7 @@ services/acting_at_till.py; their names are importable from here too.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy.engine import Connection
@@ -34,6 +35,8 @@ from serialpos.services.acting_at_till import require_manager as require_manager
 from serialpos.services.acting_at_till import resolver_for as resolver_for
 from serialpos.services.acting_at_till import token_lacks_right as token_lacks_right
 from serialpos.services.apply_ids import ApplyObject
+from serialpos.services.conflict_checks import RESOLUTIONS as _RESOLUTIONS
+from serialpos.services.conflict_checks import UnitNow
 from serialpos.services.conflict_codes import CONFLICT_CODES as CONFLICT_CODES
 from serialpos.services.conflict_codes import LASTING_CONFLICT_OPS as LASTING_CONFLICT_OPS
 from serialpos.services.conflict_codes import OP_CONFLICT_CODES as OP_CONFLICT_CODES
@@ -58,7 +61,7 @@ Result = dict[str, Any]
 #: ``record_sale`` (a sale's conflict): the rest of the till's sale recorded at central.
 #: ``refund`` (a sale that handed over nothing central can record): the till's sale
 #: recorded without units, voided and its tenders refunded (services/conflict_refund.py).
-RESOLUTIONS = ("accept", "return", "write_off", "record_sale", "refund")
+RESOLUTIONS = _RESOLUTIONS
 
 
 class ConflictClosed(DomainError):
@@ -98,47 +101,39 @@ def resolve(
         raise BadRequest(f"resolve by one of {', '.join(RESOLUTIONS)}, not {clip(action)}")
     if note is not None and len(note) > 200:
         raise BadRequest("the note is longer than 200 characters")
-    current = show(db, conflict_id)
+    current = show(db, conflict_id)  # with the resolutions it offers, named when refused
     if entry is not None:
         check_entry(db, current, entry)
     if current["status"] != "open":
         raise ConflictClosed(f"conflict {conflict_id} is already resolved")
-    if action in ("return", "write_off") and current.get("follows") is not None:
-        # An act on a sale central did not record (an exchange's return or new sale): the
-        # unit it names (taken from that sale) may be another customer's at central, so a
-        # return or write-off of it here would move the wrong unit.
-        raise BadRequest(
-            f"conflict {conflict_id} follows conflict {current['follows']} and moves no "
-            "unit of its own: resolve it by record_sale (it is then recorded) or by accept"
-        )
-    if action in ("return", "write_off") and (current["serial"] is None or current["sku"] is None):
-        raise BadRequest(f"conflict {conflict_id} names no unit: resolve it by accept")
-    if action == "record_sale":
-        refuse_record_sale(current)
+    from serialpos.services.conflict_checks import precheck
+
+    unit = db.read(lambda conn: unit_now(conn, current))
+    precheck(
+        current,
+        action,
+        unit=unit,
+        lookup=lambda n: show(db, n, offers=False),
+        followers=lambda: [
+            c for c in list_conflicts(db, offers=False) if c.get("follows") == conflict_id
+        ],
+    )
     rest: Result = {}
     held: dict[str, dict[str, int]] = {}
     if action == "record_sale":
-        from serialpos.services.conflict_sale import check_followed, rest_of_sale
-
-        follows = current.get("follows")
-        check_followed(current, None if follows is None else show(db, int(follows)))
-        rest = rest_of_sale(current)
+        from serialpos.services.conflict_sale import rest_of_sale
         from serialpos.services.open_line_credit import serials_of_sales
 
-        held = serials_of_sales(current, lambda n: show(db, n))
-    if action == "refund":
-        from serialpos.services.conflict_refund import check_followed as refund_followed
-        from serialpos.services.conflict_refund import refund_plan
-
-        refund_plan(current)  # refused here, before anything is written
-        follows = current.get("follows")
-        refund_followed(current, None if follows is None else show(db, int(follows)))
-        from serialpos.services.conflict_refund import check_returned
-
-        followers = [c for c in list_conflicts(db) if c.get("follows") == conflict_id]
-        check_returned(current, followers)
+        rest = rest_of_sale(current, unit)
+        held = serials_of_sales(current, lambda n: show(db, n, offers=False))
 
     def work(conn: Connection) -> Result:
+        # Locked first: another manager's resolution of it at the same moment (another
+        # serve worker) waits here and then finds it resolved, instead of recording the
+        # till's order a second time and meeting its number (a unique violation, answered
+        # database_error: "try again").
+        if conflict_sql.lock_status(conn, conflict_id) != "open":
+            raise ConflictClosed(f"conflict {conflict_id} is already resolved")
         verdict: Result = {"ok": True}
         if action != "accept":
             assert apply_object is not None
@@ -190,11 +185,33 @@ def resolve(
             raise ConflictClosed(f"conflict {conflict_id} is already resolved")
         return verdict
 
-    db.write(work)
+    try:
+        db.write(work)
+    except DomainError as refused:
+        if (
+            refused.code == "database_error"
+            and show(db, conflict_id, offers=False)["status"] != "open"
+        ):
+            # Resolved meanwhile by a writer the lock did not order (a database
+            # restored under us): say so, not "try again".
+            raise ConflictClosed(f"conflict {conflict_id} is already resolved") from refused
+        raise
     return show(db, conflict_id)
 
 
-def refuse_record_sale(current: Result) -> None:
+def unit_now(conn: Connection, current: Mapping[str, Any]) -> UnitNow:
+    """(store code, state) of conflict ``current``'s unit at central now; None when it
+    names none (a count's, a quantity's) or central holds no such unit."""
+    serial, sku = current.get("serial"), current.get("sku")
+    if not serial or not sku:
+        return None
+    for _serial, its_sku, store, state, _event in conflict_sql.unit_states(conn, [serial]):
+        if its_sku == sku:
+            return store, state
+    return None
+
+
+def refuse_record_sale(current: Mapping[str, Any]) -> None:
     """Refuse ``record_sale`` for a conflict that is no till's sale, naming only the
     resolutions that work for it: ``accept`` alone for one naming no unit (a count), as
     ``return`` and ``write_off`` are refused for it."""
@@ -205,11 +222,22 @@ def refuse_record_sale(current: Result) -> None:
         line.get("op") in SALE_OPS and isinstance(line.get("lines"), list)
     ):
         return
-    ways = "accept, return or write_off" if current.get("serial") else "accept"
     raise BadRequest(
         f"conflict {current.get('id')} is no sale of a till ({line.get('op', '?')}): "
-        f"record_sale records a sale's other lines and tenders; resolve it by {ways}"
+        f"record_sale records a sale's other lines and tenders; resolve it by {ways(current)}"
     )
+
+
+def ways(current: Mapping[str, Any]) -> str:
+    """The resolutions conflict ``current`` offers, for a refusal's words ("accept, return
+    or write_off"): those listed with it (``resolutions``), else those a conflict naming a
+    unit may take."""
+    offered = [
+        str(a) for a in current.get("resolutions") or () if a not in ("record_sale", "refund")
+    ]
+    if not offered:
+        offered = ["accept", "return", "write_off"] if current.get("serial") else ["accept"]
+    return ", ".join(offered[:-1]) + (" or " if len(offered) > 1 else "") + offered[-1]
 
 
 def return_line(conn: Connection, current: Result, note: str | None) -> Result:

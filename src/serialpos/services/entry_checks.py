@@ -103,12 +103,25 @@ def prepare(
     _check_link(conn, db, token, terminal, data)
     sealed = entry_seal.read(data)
     if sealed.present and not sealed.intact:
-        # Changed after the till made it (domain/entry_seal.py): never applied. A till made
-        # before seals sends none; its lines go on as before.
+        # Changed after the till made it (domain/entry_seal.py): never applied.
         raise EntryTampered(
             f"journal entry {seq} ({clip(key)}) of terminal {terminal} does not match its "
             "seal: it was changed after it was made; not applied"
         )
+    if sealed.present:
+        terminal_links.note_sealed(conn, db, token.terminal, seq)
+    else:
+        # A till made before seals sends none, and its lines go on as before; but once a
+        # terminal has sent a sealed entry, every later one of it is sealed: an unsealed
+        # line numbered from there on is someone else's with its token (reusing its next
+        # number and order number, so the till's own next sale was refused number_taken).
+        since = terminal_links.seals_from(conn, db, token.terminal)
+        if since is not None and seq >= since:
+            raise EntryTampered(
+                f"journal entry {seq} ({clip(key)}) of terminal {terminal} carries no seal, "
+                f"but the terminal seals its journal since entry {since}: it was not made "
+                "by the till; not applied"
+            )
     # The entry acts as the cashier who made it at the till (the terminal checked the
     # PIN), with that user's role at central, and is recorded under the terminal's id.
     cached = None if actors is None else actors.get((user, terminal))

@@ -33,6 +33,10 @@ class OtherTerminal(DomainError):
 
 #: Links found, per database URL and token terminal (``api:<token name>``).
 _LINKS: dict[tuple[str, str], tuple[str, str]] = {}
+#: The first sealed entry number known of each link (migration 0038), same keys: read with
+#: the link, and set by :func:`note_sealed`. Only ever lowered or set, never cleared (a till
+#: that seals never stops), so a worker's copy may lag another's, never wrongly refuse.
+_SEALED: dict[tuple[str, str], int] = {}
 
 
 def link_in(conn: Connection, db: Database, api_terminal: str) -> tuple[str, str] | None:
@@ -41,7 +45,41 @@ def link_in(conn: Connection, db: Database, api_terminal: str) -> tuple[str, str
     key = (str(db.url), api_terminal)
     found = _LINKS.get(key)
     if found is None:
-        found = conflict_sql.link_of(conn, api_terminal)
-        if found is not None:
-            _LINKS[key] = found
+        row = conflict_sql.link_and_seal(conn, api_terminal)
+        if row is not None:
+            found = _LINKS[key] = (row[0], row[1])
+            if row[2] is not None:
+                _SEALED[key] = min(row[2], _SEALED.get(key, row[2]))
     return found
+
+
+def seals_from(conn: Connection, db: Database, api_terminal: str) -> int | None:
+    """The first sealed entry number of the token terminal's link, or None: no sealed entry
+    of it taken yet. Known once, it is kept (a till that seals never stops); not known, it is
+    read again, once per transaction (``conn.info``), as another worker may have taken the
+    till's first sealed entry since this one read the link (at a pull, say). Asked only for
+    an entry with no seal, which a till sends only for entries made before seals."""
+    key = (str(db.url), api_terminal)
+    known = _SEALED.get(key)
+    if known is not None:
+        return known
+    transaction = conn.get_transaction()
+    memo = conn.info.setdefault("sealed_read", {})
+    if memo.get(api_terminal) is not transaction:
+        memo[api_terminal] = transaction
+        row = conflict_sql.link_and_seal(conn, api_terminal)
+        if row is not None and row[2] is not None:
+            _SEALED[key] = known = row[2]
+    return known
+
+
+def note_sealed(conn: Connection, db: Database, api_terminal: str, seq: int) -> None:
+    """Remember, in ``conn``'s transaction, that the token's terminal sent entry ``seq``
+    sealed: one statement the first time a worker sees it seal (or an earlier sealed
+    entry), none after."""
+    key = (str(db.url), api_terminal)
+    known = _SEALED.get(key)
+    if known is not None and known <= seq:
+        return
+    conflict_sql.mark_sealed(conn, api_terminal, seq)
+    _SEALED[key] = seq

@@ -26,12 +26,18 @@ def pull_transfers(
     they can be received here offline too (services/transfers/incoming.py)."""
     from serialpos.services.transfers.incoming import keep_incoming, refused_receipts
 
-    found = client.get_json("/v1/transfers/incoming", store=chain.store)["transfers"]
+    answer = client.get_json("/v1/transfers/incoming", store=chain.store)
+    found = answer["transfers"]
     # a receipt here central did not take: the copy reads central's (or refused)
     report.refused_receipts += len(
         db.write(lambda conn: refused_receipts(conn, found, chain.store))
     )
     report.transfers += _kept(db, client, chain, found, keep_incoming)
+    bare = answer.get("units_in_transit") or []  # a central older than this names none
+    if bare:
+        from serialpos.services.transfers.bare import keep_in_transit
+
+        db.write(lambda conn: keep_in_transit(conn, bare, chain.store))
 
 
 def pull_asns(db: Database, client: CentralClient, chain: ChainConfig, report: SyncReport) -> None:

@@ -140,10 +140,19 @@ def keep_incoming(conn: Connection, transfers: list[dict[str, Any]], store: str)
 
 
 def _in_transit(conn: Connection, product_id: int, serial: str, store_id: int, number: str) -> None:
+    in_transit_here(conn, product_id, serial, store_id, number)
+
+
+def in_transit_here(
+    conn: Connection, product_id: int, serial: str, store_id: int, number: str | None
+) -> int:
+    """Set the unit in transit to ``store_id`` on the terminal, shipped on transfer
+    ``number`` (None: a shipment on no kept transfer, services/transfers/bare.py), one local
+    event; 0 when it is on its way here already, else 1."""
     found = mirror_sql.unit(conn, product_id, serial)
     before = None if found is None else found.state
     if before == UnitState.IN_TRANSIT.value and found is not None and found.store_id == store_id:
-        return  # the snapshot or the feed already has it on its way here
+        return 0  # the snapshot or the feed already has it on its way here
     now = utcnow()
     unit_id = mirror_sql.put_unit(
         conn,
@@ -173,7 +182,7 @@ def _in_transit(conn: Connection, product_id: int, serial: str, store_id: int, n
                 "from_state": before,
                 "to_state": UnitState.IN_TRANSIT.value,
                 "quantity": delta,
-                "document_type": DOCUMENT_TYPE,
+                "document_type": DOCUMENT_TYPE if number is not None else None,
                 "document_id": number,
                 "document_line": None,
                 "reason": "shipped here: taken from central",
@@ -182,6 +191,7 @@ def _in_transit(conn: Connection, product_id: int, serial: str, store_id: int, n
     )
     if delta:
         ledger_writes.bump_stock(conn, product_id, at, delta)
+    return 1
 
 
 def _at(text: Any) -> datetime:

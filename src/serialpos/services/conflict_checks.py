@@ -1,0 +1,123 @@
+"""What each resolution of a conflict needs before anything is written, and so which
+resolutions a conflict offers (issue 16).
+
+``conflicts show`` said what a resolution would do where central then refused it: a till's
+second return of one unit read "record_sale books it at central" (record_sale is refused for
+any conflict that is no sale), a till's sale of a unit central wrote off meanwhile was refused
+``record_sale`` as "every line named a unit sold elsewhere" (untrue) even once the unit was
+added back. :func:`precheck` is what :func:`serialpos.services.conflicts.resolve` asks before
+its transaction; :func:`offered` asks it for every resolution, with what the unit's state
+at central allows (a ``return`` moves a sold unit back to stock, a ``write_off`` removes a
+unit in stock at the conflict's store), so a conflict lists only the resolutions that can
+go through, and the words that name one (services/conflict_sale.py) name one listed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from serialpos.domain.errors import BadRequest
+
+Result = dict[str, Any]
+
+#: How a manager resolves a conflict (services/conflicts.py ``RESOLUTIONS``, in its order).
+RESOLUTIONS = ("accept", "return", "write_off", "record_sale", "refund")
+
+#: (store code, state) of the conflict's unit at central now; None when it names none.
+UnitNow = tuple[str, str] | None
+
+#: The conflict numbered so (a follow-on's) as listed.
+Lookup = Callable[[int], Mapping[str, Any]]
+
+
+def precheck(
+    current: Mapping[str, Any],
+    action: str,
+    *,
+    unit: UnitNow,
+    lookup: Lookup,
+    followers: Callable[[], Sequence[Mapping[str, Any]]],
+) -> None:
+    """Refuse ``action`` on conflict ``current`` (open) with a :class:`BadRequest` saying
+    what works instead, before anything is written. ``unit``: its unit at central now;
+    ``lookup``: another conflict by number; ``followers``: the conflicts following it."""
+    from serialpos.services.conflicts import refuse_record_sale
+
+    number = current.get("id")
+    if action in ("return", "write_off") and current.get("follows") is not None:
+        # An act on a sale central did not record (an exchange's return or new sale): the
+        # unit it names (taken from that sale) may be another customer's at central, so a
+        # return or write-off of it here would move the wrong unit.
+        raise BadRequest(
+            f"conflict {number} follows conflict {current['follows']} and moves no "
+            "unit of its own: resolve it by record_sale (it is then recorded) or by accept"
+        )
+    if action in ("return", "write_off") and (
+        current.get("serial") is None or current.get("sku") is None
+    ):
+        raise BadRequest(f"conflict {number} names no unit: resolve it by accept")
+    op = ((current.get("entry") or {}).get("line") or {}).get("op")
+    if action == "write_off" and op in ("order_return", "return"):
+        # A till's return central could not take (the unit was taken back first, or is
+        # still sold): the unit central holds is the one the first return brought back,
+        # or the customer's; writing it off removes a real unit and settles nothing.
+        raise BadRequest(
+            f"conflict {number} is a till's return of {current.get('serial')}, which "
+            "central holds as the first event left it: write_off would remove that unit "
+            "and settle nothing; resolve it by accept (the till's refund stays in its "
+            "books, listed apart as not taken on its X and Z reports); nothing was resolved"
+        )
+    if action == "record_sale":
+        from serialpos.services.conflict_sale import check_followed, rest_of_sale
+
+        refuse_record_sale(current)
+        follows = current.get("follows")
+        check_followed(current, None if follows is None else lookup(int(follows)))
+        rest_of_sale(current, unit)
+    if action == "refund":
+        from serialpos.services.conflict_refund import check_followed as refund_followed
+        from serialpos.services.conflict_refund import check_returned, refund_plan
+
+        refund_plan(current)
+        follows = current.get("follows")
+        refund_followed(current, None if follows is None else lookup(int(follows)))
+        check_returned(current, followers())
+
+
+def state_allows(current: Mapping[str, Any], action: str, unit: UnitNow) -> bool:
+    """Whether the unit's state at central lets ``action``'s event through: a ``return``
+    takes back a sold unit (through its sale), a ``write_off`` removes a unit in stock at
+    the conflict's store."""
+    if action not in ("return", "write_off"):
+        return True
+    if unit is None:
+        return False
+    store, state = unit
+    if action == "return":
+        return state == "sold"
+    return state == "in_stock" and store == current.get("store")
+
+
+def offered(
+    current: Mapping[str, Any],
+    *,
+    unit: UnitNow,
+    lookup: Lookup,
+    followers: Callable[[], Sequence[Mapping[str, Any]]],
+) -> list[str]:
+    """The resolutions that can go through for conflict ``current`` now, in
+    :data:`RESOLUTIONS`' order; none once it is resolved. Central still decides at
+    ``resolve`` (another manager may move the unit meanwhile)."""
+    if current.get("status") != "open":
+        return []
+    out: list[str] = []
+    for action in RESOLUTIONS:
+        if not state_allows(current, action, unit):
+            continue
+        try:
+            precheck(current, action, unit=unit, lookup=lookup, followers=followers)
+        except BadRequest:
+            continue
+        out.append(action)
+    return out
