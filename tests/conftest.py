@@ -51,6 +51,7 @@ LONGEST_FIRST = (
     "db/test_ledger_stateful.py",
     "test_wheel.py",
     "chaos/test_busy_wait.py",
+    "api/test_conflict_resolve_race.py",
 )
 
 
