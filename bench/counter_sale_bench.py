@@ -29,7 +29,9 @@ The same through ``apply`` (what a host sends): ``order_create`` with the line's
 CPU rows give this process's CPU time (medians) for the whole sale and for the floor, each
 step's over the floor's, and the apply sale's beside its floor's: they leave out waiting for
 the disk or the server, so they hold still when other work shares the machine and its fsyncs
-make the wall-clock ratios swing.
+make the wall-clock ratios swing. On SQLite, ``CPU per step, no fsync in the run`` rows time
+the same steps back to back on connections with ``synchronous = NORMAL`` (no fsync anywhere):
+the sale's own work on warm caches, a diagnostic (see :func:`_no_fsync_cpu`).
 
     .venv/bin/python bench/counter_sale_bench.py [--quick] [--units N] [--sales N]
 
@@ -308,11 +310,11 @@ def _measure(
     sales: int,
 ) -> Rows:
     clock, cpu = time.perf_counter_ns, time.process_time_ns
-    product_first = (_sale_steps(db, next(units)) for _ in range(WARMUP + sales))
-    rows = _steps_timed(label, floor, product_first, sales, STEPS, "whole sale", FLOOR)
-    serial_first = (_serial_scan_steps(db, next(units)) for _ in range(WARMUP + sales))
+    product_sales = (_sale_steps(db, next(units)) for _ in range(WARMUP + sales))
+    rows = _steps_timed(label, floor, product_sales, sales, STEPS, "whole sale", FLOOR)
+    serial_sales = (_serial_scan_steps(db, next(units)) for _ in range(WARMUP + sales))
     rows += _steps_timed(
-        label, floor, serial_first, sales, SERIAL_STEPS, SERIAL_WHOLE, f"{FLOOR} ({SERIAL_WHOLE})"
+        label, floor, serial_sales, sales, SERIAL_STEPS, SERIAL_WHOLE, f"{FLOOR} ({SERIAL_WHOLE})"
     )
     apply_sales: list[float] = []
     apply_floors: list[float] = []
@@ -332,6 +334,7 @@ def _measure(
     product_first, serial_first = _counted(db, units)
     if db.dialect == "sqlite":
         rows += _frames(label, db, floor, units)
+        rows += _no_fsync_cpu(label, Path(str(db.engine.url.database)), units)
     rows.append(
         (f"{label} statements per step (add / serial / tender and fulfil / apply)", product_first)
     )
@@ -449,8 +452,61 @@ def _frames(
     return rows
 
 
+#: Sales of each kind timed with no fsync in the run (:func:`_no_fsync_cpu`), after as many
+#: warm-up sales.
+NO_FSYNC_SALES = 100
+
+
+def _no_fsync_cpu(label: str, path: Path, units: Iterator[tuple[str, str, str]]) -> Rows:
+    """This process's CPU per step (medians) with no fsync anywhere in the run: the same
+    steps, back to back, on a second ``Database`` of the same file whose connections run
+    ``synchronous = NORMAL`` (WAL: a commit writes its frames but does not wait for the
+    disk). A diagnostic, not a target: on this shared 2-core machine a step's user-space
+    CPU roughly doubles when it follows a blocking ``fdatasync`` (the floor's, or the step
+    before's), whose wait lets other processes run on the core and cool its caches
+    (bench/README.md, round salespeed). These rows are the sale's own work on warm caches,
+    about half of the CPU rows above (which include the fsyncs and their after-effect);
+    between runs they still move with the load (some 20%), as those do."""
+    fast = Database(f"sqlite:///{path}")
+
+    @sa.event.listens_for(fast.engine, "connect")
+    def _no_fsync(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.execute("PRAGMA synchronous = NORMAL")
+
+    cpu = time.process_time_ns
+    kinds = (
+        ("add / serial / tender and fulfil", _sale_steps),
+        ("serial scanned (add with its serial / tender and fulfil)", _serial_scan_steps),
+        ("apply (order_create / order_fulfil)", _apply_steps),
+    )
+    rows: Rows = []
+    try:
+        for name, steps in kinds:
+            each: list[list[float]] = []
+            sums: list[float] = []
+            for n in range(2 * NO_FSYNC_SALES):
+                took = []
+                for step in steps(fast, next(units)):
+                    start = cpu()
+                    step()
+                    took.append((cpu() - start) / 1e3)
+                if n >= NO_FSYNC_SALES:
+                    each.append(took)
+                    sums.append(sum(took))
+            mids = [statistics.median(step) for step in zip(*each, strict=True)]
+            rows.append(
+                (
+                    f"{label} CPU per step, no fsync in the run (us, medians), {name}",
+                    f"{' / '.join(f'{m:.0f}' for m in mids)}, sale {statistics.median(sums):.0f}",
+                )
+            )
+    finally:
+        fast.dispose()
+    return rows
+
+
 def _needed(sales: int) -> int:
-    return 3 * (sales + WARMUP) + 3 + 3 * FRAME_SALES
+    return 3 * (sales + WARMUP) + 3 + 3 * FRAME_SALES + 3 * 2 * NO_FSYNC_SALES
 
 
 def sqlite_rows(units: int, sales: int) -> Rows:
