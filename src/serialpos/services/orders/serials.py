@@ -175,9 +175,10 @@ def _set_serial_in(
     if tracked and new is not None:
         if own is None:
             if manager is None:
+                hint = scan_resolver.case_hint_in(conn, new)  # caps lock: no override offered
                 raise DomainError(
-                    f"serial {new} of {product.sku} is not known to the ledger; a manager "
-                    "can accept it with an override",
+                    f"serial {new} of {product.sku} is not known to the ledger"
+                    + (f": {hint}" if hint else "; a manager can accept it with an override"),
                     code="unknown_unit",
                 )
             ledger.move_in(
