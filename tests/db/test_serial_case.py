@@ -287,6 +287,7 @@ def test_the_counter_asks_did_you_mean_and_adds_nothing(shop: Database, admin: A
         "unknown_unit",
         f"serial w2d-9 of TL-DRL18 is not known to the ledger: {MEANT}",
     )
+    assert getattr(waiting.value, "overridable", None) is False  # the console offers none
     with pytest.raises(DomainError, match=f"nothing matches 'w2d-9': {MEANT}"):
         scan_at_counter(db, admin, order.order, "w2d-9", waiting=line, start=None)
     assert units(db) == before

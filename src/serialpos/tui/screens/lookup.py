@@ -204,9 +204,7 @@ class LookupScreen(ConsoleScreen):
         try:
             from serialpos.services.serial_search import look_up_entry
 
-            answer = look_up_entry(
-                self.console.database(), serial, sku, starts_with=prefix_only
-            )
+            answer = look_up_entry(self.console.database(), serial, sku, starts_with=prefix_only)
         except Exception as exc:  # a refusal or a database failure: said on the message line
             from serialpos.tui.backend import describe
 
