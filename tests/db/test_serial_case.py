@@ -19,16 +19,16 @@ from typer.testing import CliRunner
 from serialpos.cli.app import app
 from serialpos.db import repo
 from serialpos.db.engine import Database
+from serialpos.db.order_repo import order_t
 from serialpos.domain.errors import DomainError, DuplicateSerial
 from serialpos.domain.states import Action
-from serialpos.db.order_repo import order_t
 from serialpos.services import ledger, lookup, products, rtv, users
 from serialpos.services.apply.dispatch import apply_object
 from serialpos.services.asn.importing import AsnFileRefused, import_asn_data
 from serialpos.services.blind_receiving import open_blind_receipt
 from serialpos.services.context import Actor
-from serialpos.services.counts.batches import open_count, start_batch
 from serialpos.services.counter_scan import scan_at_counter
+from serialpos.services.counts.batches import open_count, start_batch
 from serialpos.services.counts.console import take
 from serialpos.services.integrity import check_ledger
 from serialpos.services.orders.lines import NewOrder, add_item

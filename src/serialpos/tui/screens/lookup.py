@@ -5,8 +5,8 @@ key away from every screen (F2 or Ctrl+L).
 A serial resolves only exactly. One no unit has is offered as the start of one: the units
 whose serial starts with it are listed (at most 50, in serial order; one too, never opened by
 itself: a scan cut short must not show another unit's card), with the bell, to pick from with
-the arrow keys and Enter; F3 lists them even when a unit has exactly that serial. Escape from a card opened from the list goes back to
-the list; Escape again leaves.
+the arrow keys and Enter; F3 lists them even when a unit has exactly that serial. Escape
+from a card opened from the list goes back to the list; Escape again leaves.
 
 The field is emptied after each lookup so the next scan goes straight in. A scan from any
 scanner arrives as a ``ScanRead``: a serial, or the serial of a GS1 product+serial barcode, is
