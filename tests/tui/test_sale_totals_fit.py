@@ -53,4 +53,4 @@ def test_the_narrowest_form_keeps_every_number() -> None:
         "Net 1082.50  Tax 216.50  Total 1299.00  Paid 0.00  Due 1299.00"
     )
     change = totals_text(_view("8.33", "1.67", "10.00", "20.00", "0.00"), Decimal("10"), 38)
-    assert change.plain == "Chg 10 N8.33 T1.67 =10 P20 D0"
+    assert change.plain == "CHANGE DUE 10 N8.33 T1.67 =10 P20 D0"

@@ -87,11 +87,13 @@ def head_text(view: OrderView | None, sale_type: str, delivery: str) -> Text:
 #: full line (56 characters for a sale of 226.78) wrapped onto a second row; the short forms
 #: keep every number, with its label cut to a letter: N net, T tax, = total, P paid, D due;
 #: the last also writes whole amounts without their ".00" (a 1,299.00 phone's sale fits).
+#: The change after a sale keeps its words (what the cashier looks up for): with it the
+#: line may still take two rows at 40 columns.
 _TOTALS_WORDS = (
     ("CHANGE DUE ", "  ", "Net ", "  Tax ", "  ", "Total ", "  Paid ", "  ", "Due "),
-    ("Change ", " ", "Net ", " Tax ", " ", "Tot ", " Paid ", " ", "Due "),
-    ("Chg ", " ", "N", " T", " ", "=", " P", " ", "D"),
-    ("Chg ", " ", "N", " T", " ", "=", " P", " ", "D"),
+    ("CHANGE DUE ", " ", "Net ", " Tax ", " ", "Tot ", " Paid ", " ", "Due "),
+    ("CHANGE DUE ", " ", "N", " T", " ", "=", " P", " ", "D"),
+    ("CHANGE DUE ", " ", "N", " T", " ", "=", " P", " ", "D"),
 )
 
 
