@@ -19,16 +19,21 @@ from typer.testing import CliRunner
 from serialpos.cli.app import app
 from serialpos.db import repo
 from serialpos.db.engine import Database
+from serialpos.db.order_repo import order_t
 from serialpos.domain.errors import DomainError, DuplicateSerial
 from serialpos.domain.states import Action
-from serialpos.services import ledger, lookup, products, users
+from serialpos.services import ledger, lookup, products, rtv, users
 from serialpos.services.apply.dispatch import apply_object
 from serialpos.services.asn.importing import AsnFileRefused, import_asn_data
 from serialpos.services.blind_receiving import open_blind_receipt
 from serialpos.services.context import Actor
+from serialpos.services.counter_scan import scan_at_counter
 from serialpos.services.counts.batches import open_count, start_batch
 from serialpos.services.counts.console import take
 from serialpos.services.integrity import check_ledger
+from serialpos.services.orders.lines import NewOrder, add_item
+from serialpos.services.orders.reading import get_order
+from serialpos.services.orders.serials import set_serial
 
 TWIN = "'w2d-9' differs only in letter case from W2D-9 (TL-DRL18, in stock at S1)"
 
@@ -231,3 +236,59 @@ def test_db_check_lists_case_twins_recorded_before_the_fix(shop: Database, admin
             True,
         ),
     ]
+
+
+MEANT = "did you mean W2D-9?"
+
+
+def test_a_unit_taken_out_by_its_serial_in_other_case_is_asked_did_you_mean(
+    shop: Database, admin: Actor, outbox_folder: Path
+) -> None:
+    """A sale, an adjust removal, a return to vendor or a console's scan-out of ``w2d-9`` said
+    only "not known to the ledger"; now it names the recorded label, and takes nothing."""
+    db = shop
+    before = units(db)
+    for line in (
+        {"op": "sell", "store": "S1", "sku": "TL-DRL18", "serial": "w2d-9"},
+        {"op": "adjust", "store": "S1", "sku": "TL-DRL18", "remove": ["w2d-9"], "reason": "lost"},
+        {"op": "rtv", "store": "S1", "sku": "TL-DRL18", "serial": "w2d-9", "reason": "faulty"},
+    ):
+        got = apply_object(db, admin, line)
+        assert (got["ok"], got["error"], got["message"]) == (
+            False,
+            "not_in_stock",
+            f"serial w2d-9 is not known to the ledger: {MEANT}",
+        ), line
+    for sku in ("TL-DRL18", None):  # the console's return-to-vendor scan, product first or not
+        with pytest.raises(DomainError) as caught:
+            rtv.check_unit(db, "S1", "w2d-9", sku)
+        assert str(caught.value) == f"serial w2d-9 is not known to the ledger: {MEANT}"
+    assert units(db) == before
+
+
+def test_the_counter_asks_did_you_mean_and_adds_nothing(shop: Database, admin: Actor) -> None:
+    """The sale field answered ``w2d-9`` "nothing matches 'w2d-9'"; a line waiting for its
+    serial was offered a manager's override for it."""
+    db = shop
+    before = units(db)
+    with pytest.raises(DomainError) as caught:
+        scan_at_counter(db, admin, None, "w2d-9", waiting=None, start=NewOrder("S1"))
+    assert (caught.value.code, str(caught.value)) == (
+        "unknown_product",
+        f"nothing matches 'w2d-9': {MEANT}",
+    )
+    orders = sa.select(sa.func.count()).select_from(order_t)
+    assert db.read(lambda conn: conn.execute(orders).scalar()) == 0  # no order opened
+    order = add_item(db, admin, None, sku="TL-DRL18", start=NewOrder("S1")).order
+    line = order.lines[0].line
+    with pytest.raises(DomainError) as waiting:
+        set_serial(db, admin, order.order, line, "w2d-9")
+    assert (waiting.value.code, str(waiting.value)) == (
+        "unknown_unit",
+        f"serial w2d-9 of TL-DRL18 is not known to the ledger: {MEANT}",
+    )
+    assert getattr(waiting.value, "overridable", None) is False  # the console offers none
+    with pytest.raises(DomainError, match=f"nothing matches 'w2d-9': {MEANT}"):
+        scan_at_counter(db, admin, order.order, "w2d-9", waiting=line, start=None)
+    assert units(db) == before
+    assert [ln.serial for ln in get_order(db, order.order).lines] == [None]

@@ -1,8 +1,9 @@
 """Hypothesis stateful test (issue 16): one central server (``serialpos serve`` on
 PostgreSQL) and three store terminals (each its own SQLite and the real sync client, two at
 S1 and one at S2), each behind its own loopback proxy that a rule cuts, slows or restores.
-Random sales, returns, receipts (the same new serial at both stores too), transfers S1 -> S2
-and counts at random terminals, sales and returns at S2's till of units S1 shipped there,
+Random sales, returns of what they sold (``order_return`` of the sale's order), receipts
+(the same new serial at both stores too), transfers S1 -> S2 and counts at random
+terminals, sales and returns at S2's till of units S1 shipped there,
 sales and returns at central, syncs through the proxies, and
 ``serialpos sync`` processes killed with SIGKILL mid-sync; cables (a product without
 serials) sold with a phone at the counter, on receipts, shipments and their receipt, counted,
@@ -163,6 +164,9 @@ class SyncMachine(RuleBasedStateMachine):
         self.shipped: dict[str, str] = {}
         #: transfer id -> the cables shipped on it with the unit.
         self.cables: dict[str, int] = {}
+        #: (where, serial) -> the order the unit was sold on there (a till's index, or
+        #: "central"): its return is that order's ``order_return``, as a shop takes it back.
+        self.sold_on: dict[tuple[int | str, str], str] = {}
         received = self.chain.post(
             {"op": "receive", "store": "S1", "sku": "PH1", "serials": self.serials},
             {"op": "receive", "store": "S1", "sku": "CAB", "quantity": 20},
@@ -179,20 +183,52 @@ class SyncMachine(RuleBasedStateMachine):
     def _line(self, op: str, serial: str, store: str = "S1") -> dict[str, Any]:
         return {"op": op, "store": store, "sku": "PH1", "serial": serial}
 
+    def _sold(self, where: int | str, serial: str, result: dict[str, Any]) -> None:
+        """A sale made: its order kept for the unit's return there."""
+        if result.get("ok"):
+            assert result.get("order"), result  # every sale is an order
+            self.sold_on[(where, serial)] = str(result["order"])
+
+    def _sell_or_return(self, where: int | str, serial: str, store: str, op: str) -> None:
+        """A sale of the unit (``sell``: an order and its invoice), or the return of it on the
+        order it was sold on here (``order_return``). A bare ``return`` of a unit sold on an
+        order is always refused ``sold_on_order`` (services/sold_on_order.py): the model drew
+        returns that never took place. A unit not sold here: another unit sold here comes
+        back instead (the draw names a unit, the model returns what it sold); none, nothing."""
+        if op == "return":
+            if (where, serial) not in self.sold_on:
+                mine = [s for w, s in self.sold_on if w == where]
+                if not mine:
+                    return
+                serial = mine[0]
+            order = self.sold_on[(where, serial)]
+            line = {"op": "order_return", "order": order, "serials": [serial]}
+        else:
+            line = self._line("sell", serial, store)
+        if where == "central":
+            (result,) = self.chain.post(line)
+        else:
+            assert isinstance(where, int)
+            result = self.tills[where].apply(line)
+        if op == "sell":
+            self._sold(where, serial, result)
+        elif result.get("ok"):
+            del self.sold_on[(where, serial)]
+
     @rule(
         till=st.integers(0, 1),
         unit=st.integers(0, UNITS - 1),
         op=st.sampled_from(["sell", "return"]),
     )
     def at_till(self, till: int, unit: int, op: str) -> None:
-        self.tills[till].apply(self._line(op, self.serials[unit]))
+        self._sell_or_return(till, self.serials[unit], "S1", op)
 
     @rule(till=st.integers(0, 1), unit=st.integers(0, UNITS - 1))
     def sell_with_cable(self, till: int, unit: int) -> None:
         """A counter sale of a phone and a cable: when the phone was sold elsewhere first the
         whole sale is a conflict, and the till's cable goes back (terminal/quantities.py)."""
         lines = [{"sku": "PH1", "serial": self.serials[unit]}, {"sku": "CAB", "quantity": 1}]
-        self.tills[till].apply(
+        sold = self.tills[till].apply(
             {
                 "op": "order_create",
                 "store": "S1",
@@ -201,6 +237,7 @@ class SyncMachine(RuleBasedStateMachine):
                 "payments": [{"method": "cash", "amount": "5000.00"}],
             }
         )
+        self._sold(till, self.serials[unit], sold)
 
     @rule(till=st.integers(0, 2), unit=st.integers(0, 1), cables=st.integers(0, 2))
     def receive_new(self, till: int, unit: int, cables: int = 0) -> None:
@@ -261,7 +298,7 @@ class SyncMachine(RuleBasedStateMachine):
         """A unit S1 shipped, or a new one S2 won, sold or returned at S2's till: none of it
         is in S1's feed, yet each S1 till's copy must end as central's
         (services/transfers/away.py)."""
-        self.tills[2].apply(self._line(op, (self.serials + self.new)[unit], "S2"))
+        self._sell_or_return(2, (self.serials + self.new)[unit], "S2", op)
 
     @rule(
         till=st.integers(0, 1),
@@ -291,7 +328,7 @@ class SyncMachine(RuleBasedStateMachine):
 
     @rule(unit=st.integers(0, UNITS - 1), op=st.sampled_from(["sell", "return"]))
     def at_central(self, unit: int, op: str) -> None:
-        self.chain.post(self._line(op, self.serials[unit]))
+        self._sell_or_return("central", self.serials[unit], "S1", op)
 
     @rule(store=st.sampled_from(["S1", "S2"]), quantity=st.integers(1, 2))
     def cables_at_central(self, store: str, quantity: int) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 from scan_bursts import FIRST_KEY_ARRIVALS, scanner_types
 from textual.widgets import Input
-from tui_helpers import SIZES, KeyClock, MakeApp, async_test, settle
+from tui_helpers import SIZES, KeyClock, MakeApp, async_test, screen_text, settle
 
 from serialpos.db.engine import Database
 from serialpos.domain.users import Role
@@ -137,3 +137,55 @@ async def test_a_return_scan_beginning_with_d_chooses_that_unit_and_damages_none
         await pilot.press("y")
         await settle(pilot)
     assert [state_of(demo_db, s) for s in (PHONES[0], "d4471")] == ["in_stock", "in_stock"]
+
+
+@pytest.mark.parametrize("arrival", FIRST_KEY_ARRIVALS)
+@pytest.mark.parametrize("size", SIZES)
+@async_test
+async def test_shift_s_on_a_sale_line_is_the_footers_s_and_a_scan_of_s_is_a_scan(
+    make_app: MakeApp, demo_db: Database, size: tuple[int, int], arrival: str
+) -> None:
+    """The footer says "S Serial"; Shift+S typed "S" into the scan field. Now S in either
+    case opens the line's serial entry, through the same gate: a scan beginning with "S"
+    (``S902``) is still that serial, whole."""
+    done = apply_object(
+        demo_db,
+        Actor("admin", Role.ADMIN, "T1"),
+        {"op": "receive", "store": "S01", "sku": "BK-CITY7", "serials": ["S902"]},
+    )
+    assert done["ok"], done
+    clock = KeyClock()
+    app = make_app(key_clock=clock)
+    async with app.run_test(size=size) as pilot:
+        sale = await open_sale(pilot)
+        await scanner_types(pilot, clock, "AC-USBC1\r", arrival)
+        await pilot.press("up")
+        await settle(pilot)
+        assert sale.lines.has_focus
+        assert "S Serial" in screen_text(app) or size[0] < 80  # the counter's footer
+        await scanner_types(pilot, clock, "S902\r", arrival)
+        assert app.screen is sale, app.screen  # no serial dialog
+        assert sale.view is not None
+        assert [(ln.sku, ln.serial) for ln in sale.view.lines][-1] == ("BK-CITY7", "S902")
+        assert sale.query_one("#scan", Input).value == ""
+        await pilot.press("up", "S")  # Shift+S, pressed alone by the cashier
+        await settle(pilot)
+        assert isinstance(app.screen, SerialEntry), sale.query_one("#scan", Input).value
+
+
+@pytest.mark.parametrize("size", SIZES)
+@async_test
+async def test_shift_d_on_a_return_line_marks_it_damaged(
+    make_app: MakeApp, demo_db: Database, size: tuple[int, int]
+) -> None:
+    """The returns footer says "D Damaged": Shift+D acts as d does."""
+    sell(demo_db, ("PH-AUR15", PHONES[0]))
+    clock = KeyClock()
+    app = make_app(key_clock=clock)
+    async with app.run_test(size=size) as pilot:
+        screen = await open_returns(pilot)
+        await scanner_types(pilot, clock, f"{PHONES[0]}\r", "burst")
+        assert screen.lines.has_focus
+        await pilot.press("D")
+        await settle(pilot)
+        assert len(screen.lines.damaged) == 1, screen.query_one("#find", Input).value

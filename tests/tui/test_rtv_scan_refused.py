@@ -7,7 +7,8 @@ as before. At 80x24 and 40x16."""
 from __future__ import annotations
 
 import pytest
-from tui_helpers import SIZES, KeyClock, MakeApp, async_test, settle
+from textual.pilot import Pilot
+from tui_helpers import PERSON, SCANNER, SIZES, KeyClock, MakeApp, async_test, settle, terminal_keys
 
 from serialpos.domain.decoder import decode
 from serialpos.tui.messages import ScanRead
@@ -44,3 +45,47 @@ async def test_a_scan_where_the_vendor_or_reason_is_asked_is_refused_not_taken(
         assert screen.reason == "dead", said(pilot)
         await burst(pilot, clock, PHONES[0])  # now the unit is taken
         assert [entry.serial for entry in screen.entries] == [PHONES[0]], said(pilot)
+
+
+async def one_write(pilot: Pilot[object], clock: KeyClock, text: str) -> None:
+    """``text`` arriving in one write, as a paste without bracketed paste (or a scan whose
+    Enter the link held back) sends it: every key at once, no Enter."""
+    clock.now += PERSON
+    clock.step = SCANNER
+    for event in terminal_keys(text):
+        pilot.app.post_message(event)
+    await settle(pilot)
+    clock.step = PERSON
+
+
+@pytest.mark.parametrize("size", SIZES)
+@async_test
+async def test_a_vendor_pasted_in_one_write_is_taken_and_a_serial_so_is_refused(
+    make_app: MakeApp, size: tuple[int, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A vendor's name pasted in one write was dropped as "a scan cut by a pause" (the
+    vendor could only be typed key by key). Now it goes into the field and the person's Enter
+    takes it; a serial arriving so (a scan whose Enter came late) is refused at that Enter,
+    naming its unit, and a burst closed by its Enter is still refused as a scan."""
+    clock = KeyClock()
+    app = make_app(key_clock=clock)
+    async with app.run_test(size=size) as pilot:
+        rung: list[int] = []
+        monkeypatch.setattr(app, "bell", lambda: rung.append(1))
+        screen = await open_rtv(pilot)
+        await one_write(pilot, clock, PHONES[0])
+        await pilot.press("enter")
+        await settle(pilot)
+        assert screen.vendor == "" and rung == [1], said(pilot)
+        assert f"'{PHONES[0]}' is the serial of a PH-AUR15 unit, not the vendor" in said(pilot)
+        await one_write(pilot, clock, "Aurora Devices Ltd")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert screen.vendor == "Aurora Devices Ltd", said(pilot)
+        await burst(pilot, clock, PHONES[0])  # a scan with its Enter: refused as before
+        assert screen.reason == "" and len(rung) == 2, said(pilot)
+        await one_write(pilot, clock, "dead on arrival")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert screen.reason == "dead on arrival", said(pilot)
+        assert not screen.entries

@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 from textual.widgets import DataTable, Input, Static
-from tui_helpers import SIZES, MakeApp, async_test, log_in, screen_text, settle
+from tui_helpers import SIZES, MakeApp, async_test, bells, log_in, screen_text, settle
 
 from serialpos.db.engine import Database
 from serialpos.domain.warranty import add_months
@@ -124,7 +124,9 @@ async def test_partial_serial_lists_matches_to_pick_from(
         assert rows[0][4] == date.today().isoformat()
         assert rows[0][5:7] == [invoice, "Ann Buyer"]
         assert rows[1][:4] == [AURORA_2, "PH-AUR15", "in stock", "S01"]
-        assert app.screen.query_one(MessageLine).text == "✓ 12 units start with 35693803000"
+        assert app.screen.query_one(MessageLine).text == (
+            "✗ no unit has the serial '35693803000'; 12 start with it: Enter opens the one chosen"
+        )
         assert AURORA_2 in screen_text(app)
 
         await pilot.press("down", "enter")  # open the second
@@ -143,23 +145,42 @@ async def test_partial_serial_lists_matches_to_pick_from(
         assert not isinstance(app.screen, LookupScreen)
 
 
+@pytest.mark.parametrize("size", SIZES)
 @async_test
-async def test_one_match_opens_its_card_and_f3_lists_even_an_exact_serial(
-    make_app: MakeApp,
+async def test_a_serial_resolves_only_exactly_and_f3_lists_even_an_exact_serial(
+    make_app: MakeApp, monkeypatch: pytest.MonkeyPatch, size: tuple[int, int]
 ) -> None:
+    """A scan cut short (``35693803000002``, one digit lost) opened the card of the only unit
+    starting with it, as if it were the unit in hand: now that unit is offered in a list of
+    one, with the bell, and only a deliberate Enter opens it."""
     app = make_app()
-    async with app.run_test(size=(40, 16)) as pilot:
+    async with app.run_test(size=size) as pilot:
         await log_in(pilot, "stockroom")
-        await pilot.press("f2", *"35693803000002", "enter")
+        rung = bells(app, monkeypatch)
+        await pilot.press("f2", *AURORA_2[:-1], "enter")
         await settle(pilot)
-        assert not app.screen.query_one("#matches").display
+        grid: DataTable[object] = app.screen.query_one("#matches", DataTable)
+        assert grid.display and grid.row_count == 1 and grid.has_focus
+        assert not app.screen.query_one("#units-box").display  # no card: nothing resolved
+        assert rung == [1]
+        assert app.screen.query_one(MessageLine).text == (
+            "✗ no unit has the serial '35693803000002'; 1 starts with it: Enter opens the one "
+            "chosen"
+        )
+        await pilot.press("enter")  # the person's choice
+        await settle(pilot)
+        assert not grid.display
+        assert app.screen.query_one(MessageLine).text == f"✓ {AURORA_2}: 1 unit, 1 event"
+        await pilot.press(*AURORA_2, "enter")  # the whole serial: its card at once
+        await settle(pilot)
+        assert not grid.display and rung == [1]
         assert app.screen.query_one(MessageLine).text == f"✓ {AURORA_2}: 1 unit, 1 event"
 
         await pilot.press("f3")  # the field is empty: the last text typed, as a prefix
         await settle(pilot)
-        grid: DataTable[object] = app.screen.query_one("#matches", DataTable)
+        grid = app.screen.query_one("#matches", DataTable)
         assert grid.display and grid.row_count == 1
-        assert app.screen.query_one(MessageLine).text == "✓ 1 unit starts with 35693803000002"
+        assert app.screen.query_one(MessageLine).text == f"✓ 1 unit starts with {AURORA_2}"
 
         await pilot.press("escape", "f2")
         await settle(pilot)

@@ -6,7 +6,10 @@ matches"). Rules in domain/counter_search.py; this module fetches the facts:
 - an order or invoice number typed in any case;
 - a serial the ledger knows but that cannot be sold here: explained as the serial dialog
   explains it (:func:`why_not_here`, which the serial dialog's service also uses), so a sold
-  unit or one at another store never gets a bare "nothing matches".
+  unit or one at another store never gets a bare "nothing matches";
+- a serial no unit has exactly but one has in other letter case (caps lock): "nothing
+  matches 'drl18-a001': did you mean DRL18-A001?", as the serial look-ups say it
+  (:func:`case_twin_refusal`), nothing added and the twin never sold in its place.
 """
 
 from __future__ import annotations
@@ -20,9 +23,17 @@ from serialpos.db import order_repo as orepo
 from serialpos.db import repo, unit_sql
 from serialpos.db.customer_tables import customer_field_of
 from serialpos.db.engine import Database
-from serialpos.domain.counter_search import MAX_CHOICES, ProductChoice, best, searchable, words
-from serialpos.domain.errors import AlreadySold, DomainError, NotInStock, Reserved
+from serialpos.domain.counter_search import (
+    MAX_CHOICES,
+    ProductChoice,
+    best,
+    nothing_matches,
+    searchable,
+    words,
+)
+from serialpos.domain.errors import AlreadySold, DomainError, NotInStock, Reserved, UnknownProduct
 from serialpos.domain.states import UnitState
+from serialpos.services import scan_resolver
 
 product_c, stock_c, unit_c = repo.product_t.c, repo.stock_t.c, repo.unit_t.c
 order_c, invoice_c = orepo.order_t.c, orepo.invoice_t.c
@@ -155,13 +166,26 @@ def serial_refusal(
     return None
 
 
+def case_twin_refusal(conn: Connection, text: str) -> DomainError | None:
+    """Text no unit has exactly but a unit has in other letter case (caps lock, a hand-typed
+    label): "nothing matches 'drl18-a001': did you mean DRL18-A001?", as the serial look-ups
+    say it. Nothing is added: the twin is never sold in its place, the cashier scans again."""
+    value = text.strip()
+    if not value or len(value) > 64:
+        return None
+    hint = scan_resolver.case_hint_in(conn, value)
+    return None if hint is None else UnknownProduct(f"{nothing_matches(value)}: {hint}")
+
+
 def search_in(
     conn: Connection, db: Database, text: str, store: str, order: str | None = None
 ) -> SearchAnswer:
-    """What ``text`` finds at ``store``: a serial's explanation first (a serial is exact),
-    then an order or invoice number, then products by SKU or name."""
+    """What ``text`` finds at ``store``: a serial's explanation first (a serial is exact, or
+    a case twin's "did you mean"), then an order or invoice number, then products by SKU or name."""
     store_id = repo.store_id(db, conn, store)
     refusal = serial_refusal(conn, text, store_id, store, order)
+    if refusal is None:
+        refusal = case_twin_refusal(conn, text)
     if refusal is not None:
         return SearchAnswer(serial_refusal=refusal)
     found = order_numbered(conn, text)

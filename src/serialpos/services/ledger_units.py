@@ -31,6 +31,7 @@ from serialpos.services.context import Actor
 from serialpos.services.lease_guard import check_held, check_lease
 from serialpos.services.scan_resolver import (
     LIVE,
+    case_hint_in,
     facts_of,
     refuse_live_elsewhere,
     refuse_new_serial,
@@ -228,12 +229,17 @@ def _check_holder(conn: Connection, call: _Call, serial: str, unit: repo.UnitRow
 
 def _name_its_own_product(conn: Connection, call: _Call, serial: str) -> None:
     """A serial this product has no unit with may be another product's unit: say which,
-    with its state and store, instead of "not known" (on the refusal path only)."""
+    with its state and store, instead of "not known"; or a unit's serial in other letter
+    case (caps lock): "did you mean W2D-9?", the twin never taken (on the refusal path only).
+    """
     other = next(
         (u for u in units_with_serial(conn, serial) if u.product.sku != call.product.sku), None
     )
     if other is not None:
         raise NotInStock(f"serial {clip(serial)} is {other.where}, not a {call.product.sku}")
+    hint = case_hint_in(conn, serial)
+    if hint is not None:
+        raise NotInStock(f"serial {clip(serial)} is not known to the ledger: {hint}")
 
 
 _EXPECTING_ASN = (

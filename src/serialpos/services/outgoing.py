@@ -23,7 +23,7 @@ from serialpos.domain.serials import SerialFormat, require_serial
 from serialpos.domain.states import Action, UnitState, check_move
 from serialpos.domain.text import clip
 from serialpos.services.receiving import barcode_owner
-from serialpos.services.scan_resolver import facts_of, refuse_new_serial
+from serialpos.services.scan_resolver import case_hint_in, facts_of, refuse_new_serial
 from serialpos.services.settings import settings_in
 
 
@@ -195,7 +195,9 @@ def _refuse_unknown(
         return  # a new unit: the caller refuses a serial live under another product
     if others:
         raise BadSerial(f"serial {clip(serial)} is a unit of {', '.join(others)}, not of {sku}")
-    raise NotInStock(f"serial {clip(serial)} is not known to the ledger")  # as the ledger says
+    hint = case_hint_in(conn, serial)  # caps lock: the recorded label named, never taken
+    said = f": {hint}" if hint is not None else ""
+    raise NotInStock(f"serial {clip(serial)} is not known to the ledger{said}")  # as the ledger
 
 
 def _refuse_barcode(conn: Connection, serial: str) -> None:

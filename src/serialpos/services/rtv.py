@@ -62,6 +62,40 @@ def text_field(value: str | None, what: str, limit: int, *, required: bool = Tru
     return text
 
 
+def scanned_text(conn: Connection, text: str) -> str | None:
+    """What ``text`` typed into the vendor or reason is, when it is a scan's: a known unit's
+    serial, a product's barcode, or a GS1 label (``the serial of a PH-AUR15 unit``); None
+    for words a person types or pastes. The console's rule for those fields: text that came
+    in one write without an Enter is a person's paste or a scan cut by a pause, which the
+    keys cannot tell apart; it goes into the field, and this says whether it was a scan."""
+    from serialpos.domain.decoder import decode
+    from serialpos.services.scan_resolver import barcode_owner, units_with_serial
+
+    units = units_with_serial(conn, text)
+    if units:
+        return f"the serial of a {units[0].product.sku} unit"
+    owner = barcode_owner(conn, text)
+    if owner is not None:
+        return f"the barcode of {owner}"
+    if decode(text).kind in ("product", "product_serial"):
+        return "a barcode"
+    return None
+
+
+def form_text(db: Database, value: str | None, what: str, limit: int) -> str:
+    """The vendor or the reason typed at the console (:func:`text_field`), refused when it is
+    a scan's text (:func:`scanned_text`): a serial scanned into the field is never the vendor
+    or the reason, and the unit is scanned again once they are given."""
+    text = text_field(value, what, limit)
+    scanned = db.read(lambda conn: scanned_text(conn, text))
+    if scanned is not None:
+        raise BadRequest(
+            f"'{clip(text)}' is {scanned}, not the {what}: type the {what}, Enter, "
+            "then scan the unit"
+        )
+    return text
+
+
 def check_unit(
     db: Database, store: str, raw_serial: str, sku: str | None, *, labelled: bool = False
 ) -> PickedUnit:

@@ -44,7 +44,7 @@ from serialpos.domain.scan_resolution import (
     other_product_refusal,
 )
 from serialpos.domain.scan_resolution import resolve as resolve_rules
-from serialpos.domain.serial_case import case_twin, fold, twin_message
+from serialpos.domain.serial_case import case_twin, did_you_mean, fold, twin_message
 from serialpos.domain.states import UnitState
 
 #: More units than this with one serial is a data problem; the rules need only a few.
@@ -113,6 +113,15 @@ def case_twins(conn: Connection, serial: str) -> tuple[UnitFacts, ...]:
         UnitFacts(_product(row), row.serial, UnitState(row.state), row.code)
         for row in conn.execute(query, {"key": fold(serial), "serial": serial})
     )
+
+
+def case_hint_in(conn: Connection, serial: str) -> str | None:
+    """``did you mean W2D-9?`` when units (of any product) have ``serial`` in other letter
+    case, all named when several serials do (domain/serial_case.did_you_mean); None when none.
+    For a refusal of a serial no unit has exactly (asked on the refusal path only): the
+    serial look-ups' words, at the counter and wherever a unit is taken out, and the twin is
+    never taken in its place."""
+    return did_you_mean(serial, (u.serial for u in case_twins(conn, serial)))
 
 
 def refuse_case_twin(conn: Connection, serial: str, sku: str | None = None) -> None:
@@ -278,6 +287,7 @@ def refuse_new_serial(
 __all__ = [
     "LIVE",
     "barcode_owner",
+    "case_hint_in",
     "case_twins",
     "facts_for",
     "facts_of",

@@ -24,7 +24,7 @@ from serialpos.domain.errors import BadRequest
 from serialpos.domain.orders import LineStatus, OrderStatus
 from serialpos.domain.serial_prefix import check_prefix, upper_bound
 from serialpos.domain.serials import MAX_SERIAL_LENGTH
-from serialpos.services.lookup import MAX_MATCHES
+from serialpos.services.lookup import MAX_MATCHES, UnitCard
 
 #: The most units one prefix search may list (``--limit``).
 MAX_SEARCH_LIMIT = 10_000
@@ -165,3 +165,43 @@ def search_serials(
         return _search(conn, db.dialect, clean, limit, store_id)
 
     return db.read(work)
+
+
+@dataclass(frozen=True)
+class LookupAnswer:
+    """What one entry in the lookup screen finds: the cards of the units with exactly that
+    serial; else the units whose serial starts with it, ``offered`` as a list to pick from;
+    else nothing, with ``hint`` ("did you mean W2D-9?") when a unit has it in other case."""
+
+    serial: str
+    cards: tuple[UnitCard, ...] = ()
+    offered: SearchResult | None = None
+    hint: str | None = None
+
+
+def look_up_entry(
+    db: Database, serial: str, sku: str | None = None, *, starts_with: bool = False
+) -> LookupAnswer:
+    """The lookup screen's rule for one entry (typed or scanned: over SSH a wedge's keys are
+    a person's keys, so the two cannot be told apart, and both get the rule a scan needs).
+
+    - A serial resolves only exactly: the units with exactly ``serial`` (of ``sku``, a unit
+      picked from a list), shown as their cards.
+    - No unit has it exactly: the units whose serial starts with it are *offered* as a list,
+      one included, and a person opens one with a deliberate key. The screen used to open the
+      only unit starting with the text at once: a scan cut short (``DRL18-A00``) showed
+      ``DRL18-A001``'s card as if it were the unit in hand, a silent resolution.
+    - Nothing starts with it either: nothing, with "did you mean" for a serial in other
+      letter case (never the twin's card).
+    - ``starts_with`` (F3): the list only, even when a unit has exactly that serial."""
+    from serialpos.services.lookup import case_hint, lookup_serial
+
+    if starts_with:
+        return LookupAnswer(serial, offered=search_serials(db, serial))
+    cards = tuple(lookup_serial(db, serial, sku))
+    if cards or sku is not None or not serial.strip():
+        return LookupAnswer(serial, cards)
+    offered = search_serials(db, serial)
+    if offered.matches:
+        return LookupAnswer(serial, offered=offered)
+    return LookupAnswer(serial, hint=case_hint(db, serial))

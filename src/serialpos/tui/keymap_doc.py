@@ -138,8 +138,9 @@ def render(bound: list[BoundKey]) -> str:
         "Function keys are each screen's fast keys (the footer shows them); menu letters "
         "and digits are choices shown beside each option.",
         "",
-        "A line key of SaleLines and ReturnLines (S, +, =, -, Space, D) acts one key gap "
-        "after it is pressed (the keyboard wedge's `key_gap_ms`, 300 ms by default): a "
+        "A line key of SaleLines and ReturnLines (S, +, =, -, Space, D; a letter in either "
+        "case, Shift+S as s) acts one key gap after it is pressed (the keyboard wedge's "
+        "`key_gap_ms`, 300 ms by default): a "
         "character or an Enter that follows it sooner makes it the first character of a "
         "scan, and the whole scan goes to the screen's scan field "
         "(`src/serialpos/devices/line_keys.py`).",

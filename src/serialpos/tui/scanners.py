@@ -188,11 +188,22 @@ class KeyboardWedge:
 
     async def _run_over(self) -> None:
         """The held run is over without an Enter: a scan cut by a pause is dropped and said
-        (:meth:`WedgeDetector.scan_like`); anything else was typed, and its keys act."""
-        if self._held and self._watching().scan_like():
+        (:meth:`WedgeDetector.scan_like`); anything else was typed, and its keys act.
+
+        On a form whose screen says ``TAKES_PASTED_TEXT`` (return to vendor's vendor and
+        reason), a run without an Enter is not dropped: text pasted in one write (no
+        bracketed paste) comes at a scanner's pace too, and a vendor's name must be pasteable.
+        The keys go into the field, and the person's Enter hands the text to the screen's
+        service, which refuses a scan's text (a known serial or a barcode, services/rtv.py).
+        A burst closed by an Enter is still a scan, refused as one."""
+        held = self._held and self._watching().scan_like()
+        if held and not (self._watching() is self._form_detector and self._takes_pasted()):
             self._cut()
             return
         await self.release()
+
+    def _takes_pasted(self) -> bool:
+        return bool(getattr(self.app.screen, "TAKES_PASTED_TEXT", False))
 
     def _cut(self) -> None:
         text = self._watching().cut()

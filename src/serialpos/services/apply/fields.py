@@ -113,8 +113,10 @@ class Fields:
         return many or []
 
     def names_serials(self) -> bool:
-        """Whether the line names any serial (in whichever key its operation uses)."""
-        return any(self._get(key) for key in ("serial", "serials", "add", "remove"))
+        """Whether the line names any serial in ``serial`` or ``serials`` (the keys of the
+        unit operations; an adjust's ``add``/``remove`` are its own: a stray ``add`` on a
+        receive by quantity is an unknown key, not serials written)."""
+        return any(self._get(key) for key in ("serial", "serials"))
 
     def quantity(self, *, signed: bool = False) -> int | None:
         value = self._get("quantity")

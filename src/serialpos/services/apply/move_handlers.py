@@ -20,7 +20,13 @@ from serialpos.services.context import Actor
 from serialpos.services.sold_on_order import refuse_sold_on_order
 
 
-def _moved(result: ledger.LedgerResult, f: Fields, **extra: Any) -> Result:
+def _moved(
+    result: ledger.LedgerResult, f: Fields, *, gave_serials: bool | None = None, **extra: Any
+) -> Result:
+    """The line's answer. ``gave_serials``: whether serials went to the ledger (default: the
+    line names any). The "serialized inventory is off" warning is said only then: an adjust
+    by quantity carrying a stray ``serial`` key was told the store's setting was off when it
+    was on (the key was ignored, and said so)."""
     out: Result = {
         "store": result.store,
         "sku": result.sku,
@@ -30,7 +36,8 @@ def _moved(result: ledger.LedgerResult, f: Fields, **extra: Any) -> Result:
             {"serial": u.serial, "from": u.from_state, "to": u.to_state} for u in result.units
         ],
     }
-    if not result.serial_tracked and f.names_serials():
+    named = f.names_serials() if gave_serials is None else gave_serials
+    if not result.serial_tracked and named:
         out["warnings"] = [
             f"serialized inventory is off at {result.store}: the serials were "
             "written on the events, no unit changed state"
@@ -273,4 +280,4 @@ def _adjust(db: Database, actor: Actor, f: Fields) -> Result:
         )
     else:
         raise BadRequest("an adjust needs 'add' or 'remove' serials, or a signed 'quantity'")
-    return _moved(result, f)
+    return _moved(result, f, gave_serials=quantity is None)

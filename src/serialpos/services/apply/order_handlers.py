@@ -389,10 +389,19 @@ def _order_return(db: Database, actor: Actor, f: Fields) -> Result:
     view = get_order(db, f.code("order"))
     lines = returns.lines_for_serials(view, serials) if serials else []
     if numbers is not None or broken is not None:
-        if serials or damaged_value is not None:
+        if serials:
             raise BadRequest("give 'serials' or 'line_numbers', not both")
         lines = _ids_of(db, view.order, numbers or [])
         damaged = _ids_of(db, view.order, broken or [])
+        if damaged_value is True:  # every line returned is damaged
+            if broken is not None:
+                raise BadRequest("give 'damaged': true or 'damaged_line_numbers', not both")
+            damaged = lines
+        elif damaged_value is not None and damaged_value is not False:
+            raise BadRequest(
+                "with 'line_numbers', 'damaged' is true or false: name the damaged lines in "
+                "'damaged_line_numbers'"
+            )
     elif damaged_value is True:
         damaged = lines
     elif damaged_value is None or damaged_value is False:

@@ -39,6 +39,18 @@ from serialpos.services.orders.views import OrderView
 from serialpos.services.orders.work import _Ctx, _write
 
 
+class UnitNotKnown(DomainError):
+    """A line's serial the ledger does not know (``unknown_unit``). ``overridable``: a
+    manager may accept it; False when a unit has it in other letter case ("did you mean"),
+    which the ledger refuses as a new unit whatever a manager says."""
+
+    code = "unknown_unit"
+
+    def __init__(self, message: str, *, overridable: bool = True) -> None:
+        super().__init__(message)
+        self.overridable = overridable
+
+
 def _open_line(ctx: _Ctx, line: int, lines: list[sa.Row[object]] | None = None) -> sa.Row[object]:
     """The open line ``line`` of the order (refused unless open); ``lines``: the order's
     lines as just read in this transaction (:func:`orepo.order_lines_with_products`)."""
@@ -175,10 +187,11 @@ def _set_serial_in(
     if tracked and new is not None:
         if own is None:
             if manager is None:
-                raise DomainError(
-                    f"serial {new} of {product.sku} is not known to the ledger; a manager "
-                    "can accept it with an override",
-                    code="unknown_unit",
+                hint = scan_resolver.case_hint_in(conn, new)  # caps lock: no override offered
+                raise UnitNotKnown(
+                    f"serial {new} of {product.sku} is not known to the ledger"
+                    + (f": {hint}" if hint else "; a manager can accept it with an override"),
+                    overridable=hint is None,
                 )
             ledger.move_in(
                 conn,

@@ -2,10 +2,11 @@
 product, warranty — and its timeline in words (F4 shows the ledger's own events instead). One
 key away from every screen (F2 or Ctrl+L).
 
-A serial no unit has is taken as the start of one: the units whose serial starts with it are
-listed (at most 50, in serial order) to pick from with the arrow keys and Enter; F3 lists them
-even when a unit has exactly that serial. Escape from a card opened from the list goes back to
-the list; Escape again leaves.
+A serial resolves only exactly. One no unit has is offered as the start of one: the units
+whose serial starts with it are listed (at most 50, in serial order; one too, never opened by
+itself: a scan cut short must not show another unit's card), with the bell, to pick from with
+the arrow keys and Enter; F3 lists them even when a unit has exactly that serial. Escape
+from a card opened from the list goes back to the list; Escape again leaves.
 
 The field is emptied after each lookup so the next scan goes straight in. A scan from any
 scanner arrives as a ``ScanRead``: a serial, or the serial of a GS1 product+serial barcode, is
@@ -52,9 +53,11 @@ if TYPE_CHECKING:
 
 @dataclass
 class SerialsMatched(Message):
-    """A prefix search finished: the units whose serial starts with ``result.prefix``."""
+    """A prefix search finished: the units whose serial starts with ``result.prefix``.
+    ``exact_missed``: no unit has exactly that serial; the list is offered, not taken."""
 
     result: SearchResult
+    exact_missed: bool = False
 
 
 class LookupScreen(ConsoleScreen):
@@ -195,23 +198,13 @@ class LookupScreen(ConsoleScreen):
 
     @work(thread=True, exclusive=True, group="lookup")
     def find(self, serial: str, sku: str | None = None, prefix_only: bool = False) -> None:
-        """The units with exactly this serial; when there are none (or ``prefix_only``), the
-        units whose serial starts with it — one is shown as its card, several as a list."""
+        """What the entry finds (services/serial_search.look_up_entry): the units with
+        exactly this serial as their card; else the units whose serial starts with it, as a
+        list to pick from (one too: a scan resolves only exactly); else why nothing."""
         try:
-            from serialpos.services.lookup import case_hint, lookup_serial
-            from serialpos.services.serial_search import search_serials
+            from serialpos.services.serial_search import look_up_entry
 
-            database = self.console.database()
-            cards = () if prefix_only else tuple(lookup_serial(database, serial, sku))
-            result = None
-            if not cards and sku is None and serial.strip():
-                result = search_serials(database, serial)
-                if len(result.matches) == 1 and not prefix_only:  # the one it can be
-                    only = result.matches[0]
-                    serial = only.serial
-                    cards, result = tuple(lookup_serial(database, serial, only.sku)), None
-            missed = not cards and not prefix_only and (result is None or not result.matches)
-            hint = case_hint(database, serial, sku) if missed else None  # caps lock?
+            answer = look_up_entry(self.console.database(), serial, sku, starts_with=prefix_only)
         except Exception as exc:  # a refusal or a database failure: said on the message line
             from serialpos.tui.backend import describe
 
@@ -219,10 +212,10 @@ class LookupScreen(ConsoleScreen):
             return
         if get_current_worker().is_cancelled:  # a newer scan is being looked up
             return
-        if result is not None and (result.matches or prefix_only):
-            self.post_message(SerialsMatched(result))
+        if answer.offered is not None:
+            self.post_message(SerialsMatched(answer.offered, exact_missed=not prefix_only))
         else:
-            self.post_message(SerialLookedUp(serial, cards, hint))
+            self.post_message(SerialLookedUp(serial, answer.cards, answer.hint))
 
     def _show_timeline(self, cards: tuple[UnitCard, ...]) -> None:
         if cards is not self.cards:  # another serial was looked up meanwhile
@@ -238,9 +231,9 @@ class LookupScreen(ConsoleScreen):
         self.query_one("#history").display = False
 
     def on_serials_matched(self, message: SerialsMatched) -> None:
-        self.show_matches(message.result)
+        self.show_matches(message.result, exact_missed=message.exact_missed)
 
-    def show_matches(self, result: SearchResult) -> None:
+    def show_matches(self, result: SearchResult, *, exact_missed: bool = False) -> None:
         """The list of units a prefix matched, focused so arrows and Enter pick one."""
         if not result.matches:
             self.show_error(
@@ -260,7 +253,13 @@ class LookupScreen(ConsoleScreen):
         grid.move_cursor(row=self.picked_row, animate=False)
         grid.focus()
         count, prefix = len(result.matches), clip(result.prefix)
-        if result.truncated:
+        if exact_missed:  # offered, not taken: the bell says the entry found no unit itself
+            many = f"first {count}" if result.truncated else str(count)
+            self.show_error(
+                f"no unit has the serial '{prefix}'; {many} start{'s' * (count == 1)} "
+                "with it: Enter opens the one chosen"
+            )
+        elif result.truncated:
             self.message_line.ok(f"first {count} starting {prefix}; type more")
         else:
             self.message_line.ok(

@@ -70,19 +70,25 @@ class RtvScreen(CheckedScanOutScreen):
         if stage == "scan" or self.refuse_when_done():
             return stage != "scan"
         from serialpos.domain.errors import BadRequest
-        from serialpos.services.rtv import MAX_REASON, MAX_VENDOR, text_field
+        from serialpos.services.rtv import MAX_REASON, MAX_VENDOR, form_text
 
+        db = self.console.database()  # one indexed read: a serial or a barcode?
         try:
             if stage == "vendor":
-                self.vendor = text_field(text, "vendor", MAX_VENDOR)
+                self.vendor = form_text(db, text, "vendor", MAX_VENDOR)
                 self.message_line.ok(f"vendor {self.vendor}: now the reason")
             else:
-                self.reason = text_field(text, "reason", MAX_REASON)
+                self.reason = form_text(db, text, "reason", MAX_REASON)
                 self.message_line.ok("now scan the units going back")
         except BadRequest as exc:
             self.show_error(exc.message)
         self.show_state()
         return True
+
+    #: Text arriving in one write without an Enter (a paste without bracketed paste) goes
+    #: into the vendor or reason field rather than being dropped as a scan cut by a pause;
+    #: :meth:`take_entry` refuses it at Enter if it is a scan's text (tui/scanners.py).
+    TAKES_PASTED_TEXT: ClassVar[bool] = True
 
     @property
     def REFUSES_SCANS(self) -> bool:

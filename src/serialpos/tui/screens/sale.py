@@ -128,11 +128,22 @@ class SaleScreen(SaleActions):
         yield ScanInput(id="scan", placeholder="scan, or type barcode/SKU/name/serial")
         yield MessageLine(id="message")
         yield SaleLines(id="lines")
-        yield Static(totals_text(None), id="totals", markup=False)
+        yield Static(totals_text(None, width=self.totals_width()), id="totals", markup=False)
         yield KeyFooter()
 
     def on_mount(self) -> None:
         self.focus_scan()
+
+    def totals_width(self) -> int:
+        """The totals row's columns (the terminal's, less the row's padding of one a side)."""
+        return max(self.app.size.width - 2, 1)
+
+    def on_resize(self) -> None:
+        # The totals' words fit the new width (a terminal window made narrower or wider).
+        show_text(
+            self.query_one("#totals", Static),
+            totals_text(self.view, self.change_due, self.totals_width()),
+        )
         if self.order_no is not None:
             self.keys.open_existing(self.order_no)
 
@@ -309,7 +320,8 @@ class SaleScreen(SaleActions):
         head = head_text(view, self.sale_type, self.delivery)
         show_text(self.query_one("#order-head", Static), head)
         self.lines.show_lines(view.lines if view is not None else [], cursor_line, pending_done)
-        show_text(self.query_one("#totals", Static), totals_text(view, self.change_due))
+        totals = totals_text(view, self.change_due, self.totals_width())
+        show_text(self.query_one("#totals", Static), totals)
 
     def jump_to_missing(self) -> None:
         missing = missing_required(self.view)

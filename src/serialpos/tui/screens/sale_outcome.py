@@ -83,23 +83,55 @@ def head_text(view: OrderView | None, sale_type: str, delivery: str) -> Text:
     return Text(f"{visible(view.order)} {status_of(view)} · {kind} · {how}{who}")
 
 
-def totals_text(view: OrderView | None, change_due: Decimal | None = None) -> Text:
+#: The totals' words, longest first: the first that fits the row is used. At 40 columns the
+#: full line (56 characters for a sale of 226.78) wrapped onto a second row; the short forms
+#: cut the labels of net, tax and paid to a letter (N, T, P) and keep "Total" and "Due"
+#: whole; the fourth writes whole amounts without their ".00" (a 1,299.00 phone's sale), the
+#: last leaves out a paid of zero (Due equal to Total says it). The change after a sale keeps
+#: its words (what the cashier looks up for): with it the line may take two rows.
+_TOTALS_WORDS = (
+    ("  ", "Net ", "  Tax ", "  ", "Total ", "  Paid ", "  ", "Due "),
+    (" ", "Net ", " Tax ", " ", "Total ", " Paid ", " ", "Due "),
+    (" ", "N", " T", " ", "Total ", " P", " ", "Due "),
+    (" ", "N", " T", " ", "Total ", " P", " ", "Due "),
+    (" ", "N", " T", " ", "Total ", " P", " ", "Due "),
+)
+
+
+def _whole(value: Decimal) -> str:
+    """``money`` without ".00" for a whole amount (the narrowest totals only)."""
+    return money(value).removesuffix(".00")
+
+
+def totals_text(
+    view: OrderView | None, change_due: Decimal | None = None, width: int | None = None
+) -> Text:
     """Net, tax, total, paid and due; after a sale that gave change, the change first, in
-    reverse, so it is still there when the cashier looks up from the drawer."""
+    reverse, so it is still there when the cashier looks up from the drawer. ``width``: the
+    row's columns; the words are shortened until the line fits one row, and only a line too
+    long even then wraps."""
     zero = Decimal("0")
     net, tax, total, paid, due = (
         (view.totals.net, view.totals.tax, view.totals.total, view.totals.paid, view.totals.due)
         if view is not None
         else (zero,) * 5
     )
-    text = Text(no_wrap=False)
-    if change_due:
-        text.append(f"CHANGE DUE {money(change_due)}", style="bold reverse")
-        text.append("  ")
-    text.append(f"Net {money(net)}  Tax {money(tax)}  ")
-    text.append(f"Total {money(total)}", style="bold")
-    text.append(f"  Paid {money(paid)}  ")
-    text.append(f"Due {money(due)}", style="bold reverse" if due > 0 else "bold")
+    last = len(_TOTALS_WORDS) - 1
+    for form, words in enumerate(_TOTALS_WORDS):
+        gap, w_net, w_tax, gap2, w_total, w_paid, gap3, w_due = words
+        amount = _whole if form >= last - 1 else money
+        text = Text(no_wrap=False)
+        if change_due:
+            text.append(f"CHANGE DUE {amount(change_due)}", style="bold reverse")
+            text.append(gap)
+        text.append(f"{w_net}{amount(net)}{w_tax}{amount(tax)}{gap2}")
+        text.append(f"{w_total}{amount(total)}", style="bold")
+        if form < last or paid:
+            text.append(f"{w_paid}{amount(paid)}")
+        text.append(gap3)
+        text.append(f"{w_due}{amount(due)}", style="bold reverse" if due > 0 else "bold")
+        if width is None or text.cell_len <= width:
+            return text
     return text
 
 

@@ -194,8 +194,11 @@ class SaleLines(Widget, can_focus=True):
 
     #: The characters that are this widget's keys, with the action each asks for; any other
     #: character goes to the scan field.
+    #: A letter key acts in either case: the footer shows it as a capital ("S Serial"), and
+    #: Shift+S typed "S" into the scan field.
     LINE_KEYS: ClassVar[dict[str, str]] = {
         "s": "serial",
+        "S": "serial",
         "+": "more",
         "=": "more",
         "-": "less",
@@ -447,4 +450,4 @@ class ReturnLines(SaleLines, inherit_bindings=False):
         Binding("space", "act('mark')", "Choose"),
         Binding("d", "act('damaged')", "Damaged"),
     ]
-    LINE_KEYS: ClassVar[dict[str, str]] = {" ": "mark", "d": "damaged"}
+    LINE_KEYS: ClassVar[dict[str, str]] = {" ": "mark", "d": "damaged", "D": "damaged"}

@@ -48,6 +48,9 @@ class SerialEntry(ModalScreen["OrderView | None"], ConsoleScreen):  # type: igno
 
         message: str
         code: str
+        #: False for a serial in other letter case ("did you mean"): no override offered (the
+        #: ledger refuses a case twin of a recorded unit whatever a manager says).
+        overridable: bool = True
 
     def __init__(
         self, order: str, line: OrderLineView, serial: str | None = None, refusal: str | None = None
@@ -180,7 +183,8 @@ class SerialEntry(ModalScreen["OrderView | None"], ConsoleScreen):  # type: igno
         except Exception as exc:
             from serialpos.tui.backend import describe
 
-            self.post_message(self.Refused(describe(exc), str(getattr(exc, "code", ""))))
+            code, overridable = str(getattr(exc, "code", "")), getattr(exc, "overridable", True)
+            self.post_message(self.Refused(describe(exc), code, overridable))
             return
         self.post_message(self.Recorded(view))
 
@@ -200,7 +204,7 @@ class SerialEntry(ModalScreen["OrderView | None"], ConsoleScreen):  # type: igno
         from serialpos.domain.scan_resolution import may_share
 
         self.sharing = message.code == "duplicate_serial" and may_share(self.entered)
-        if message.code == "unknown_unit" or self.sharing:
+        if (message.code == "unknown_unit" and message.overridable) or self.sharing:
             # The fields are offered, not forced: the next scan still goes to the serial field
             # (most often the cashier simply scanned the wrong unit); Tab reaches them.
             self.query_one("#override-title", Static).update(
