@@ -35,6 +35,11 @@ CENT = Decimal("0.01")
 _PLAIN = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
 
 
+def is_plain_decimal(text: str) -> bool:
+    """Whether ``text`` is written as a plain decimal (ASCII digits, a sign, one '.')."""
+    return _PLAIN.fullmatch(text) is not None
+
+
 def parse_decimal(value: str, field: str) -> Decimal:
     """A finite decimal read from ``value``; any other text is a ``bad_value`` naming
     ``field``. Never raises ``InvalidOperation``, ``ValueError`` or ``OverflowError``."""
