@@ -16,13 +16,14 @@ from test_bounded_numbers import recorded
 
 from serialpos.db.engine import Database
 from serialpos.domain.asn_rows import AsnFileRefused
-from serialpos.domain.errors import BadValue, DomainError
+from serialpos.domain.errors import BadRequest, BadValue, DomainError
 from serialpos.domain.states import Action
 from serialpos.services import ledger, products
 from serialpos.services.apply.dispatch import apply_object
 from serialpos.services.asn.importing import import_asn_data
 from serialpos.services.blind_receiving import open_blind_receipt
 from serialpos.services.context import Actor
+from serialpos.services.rtv import StockItem, return_to_vendor
 
 HEADER = "ASN,Vendor,SKU,Quantity,Serials,CasePack\n"
 
@@ -286,3 +287,34 @@ def test_a_serial_listed_on_one_of_a_products_two_lines_is_reported_missing(
     [drill] = verdict["skus"]
     assert drill["expected_serials"] == ["DRL-L1"]
     assert drill["missing"] == ["DRL-L1"]
+
+
+def test_the_consoles_return_to_vendor_refuses_a_vendor_a_till_could_not_journal(
+    shop: Database, admin: Actor, outbox_folder: Path
+) -> None:
+    """The console's vendor follows apply's rule, so a till never records a return to a
+    vendor central then refuses."""
+    before = recorded(shop)
+    with pytest.raises(BadRequest, match=r"vendor 'Acme<U\+200B>' holds an invisible"):
+        return_to_vendor(
+            shop, admin, "S1", "Acme\u200b", "faulty", [StockItem("CABLE", (), 1)], outbox_folder
+        )
+    assert recorded(shop) == before
+
+
+def test_a_customers_details_are_words_a_till_journals_as_typed(
+    shop: Database, admin: Actor
+) -> None:
+    """A customer's name, phone and email typed at a till's counter reach central in its
+    journal entry: refusing them there would leave a sale the till made and central did not."""
+    made = apply_object(
+        shop,
+        admin,
+        {
+            "op": "order_create",
+            "store": "S1",
+            "lines": [{"sku": "CABLE", "quantity": 1}],
+            "customer": {"name": "Ana\u00a0Lima", "phone": "555\u00a01234", "address": "1 Rd"},
+        },
+    )
+    assert made["ok"], made

@@ -27,6 +27,7 @@ from serialpos.domain.scan_resolution import (
     new_serial_problem,
     resolve,
 )
+from serialpos.domain.users import check_user_name
 
 HEADER = "ASN,Vendor,SKU,Quantity,Serials,CasePack\n"
 
@@ -152,3 +153,9 @@ def test_the_consoles_scan_of_a_new_serial_holding_a_separator_is_refused(text: 
     assert f"'{text}' holds a" in found.message
     saw = ScanContext("S01", SPACED, fixed_product=True, creates_units=True)
     assert isinstance(resolve(decode("SW 1234"), saw, LedgerFacts()), ProductSerial)
+
+
+def test_a_user_name_with_an_invisible_character_is_refused() -> None:
+    with pytest.raises(BadValue, match=r"user name 'mia<U\+200B>' holds an invisible character"):
+        check_user_name("mia\u200b")
+    assert check_user_name(" mia ") == "mia"

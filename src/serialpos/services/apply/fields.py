@@ -29,10 +29,13 @@ MAX_DOCUMENT_LINE = 32
 MAX_REASON = 200
 
 #: Keys whose text is words for a person, not an id or a name that picks something out: an
-#: invisible character there misleads nobody's look-up, so it is kept as sent. Every other
-#: text key (a document, transfer, order, ASN or refund note id, a vendor, a SKU, a store,
-#: a manager's name, a customer's name, phone or email ...) is refused holding one.
-WORDS = frozenset({"reason", "note", "address"})
+#: invisible character there misleads no look-up, so it is kept as sent. A customer's
+#: details and a count's counter are among them: a till takes them as typed and journals
+#: them, and central must take the same entry (a refusal there would be a sale the till
+#: made and central did not). Every other text key (a document, transfer, order, ASN or
+#: refund note id, a vendor, a SKU, a store, a manager's user name ...) is refused holding
+#: one.
+WORDS = frozenset({"reason", "note", "address", "name", "phone", "email", "counter"})
 
 
 Result = dict[str, Any]

@@ -74,7 +74,7 @@ class RtvScreen(CheckedScanOutScreen):
 
         try:
             if stage == "vendor":
-                self.vendor = text_field(text, "vendor", MAX_VENDOR)
+                self.vendor = text_field(text, "vendor", MAX_VENDOR, name=True)
                 self.message_line.ok(f"vendor {self.vendor}: now the reason")
             else:
                 self.reason = text_field(text, "reason", MAX_REASON)
