@@ -23,7 +23,6 @@ from serialpos.domain.errors import (
     DuplicateSerial,
     NotInStock,
     PermissionDenied,
-    UnknownStore,
 )
 from serialpos.domain.event_files import EventType
 from serialpos.domain.states import Action
@@ -36,6 +35,7 @@ from serialpos.services.context import Actor
 from serialpos.services.event_files import event_file, owed_count
 from serialpos.services.integrity import check_ledger
 from serialpos.services.receiving import Discrepancies, check_receivable
+from serialpos.services.terminal_links import WrongStore
 
 
 def imei(n: int) -> str:
@@ -466,7 +466,7 @@ def test_an_open_asn_holds_its_units(
     other = open_asn(db, admin, "ASN-9", "S1", outbox_folder)
     with pytest.raises(NotInStock, match="expected on ASN ASN-7"):
         other.scan("PHONE", SERIALS[0])
-    with pytest.raises(UnknownStore, match="ASN ASN-7 is for store S1, not S2"):
+    with pytest.raises(WrongStore, match="ASN ASN-7 is for store S1, not S2"):
         open_asn(db, admin, asn7, "S2", outbox_folder)
     with pytest.raises(UnknownAsn, match="there is no ASN 'ASN-0'"):
         open_asn(db, admin, "ASN-0", "S1", outbox_folder)

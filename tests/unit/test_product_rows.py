@@ -465,7 +465,8 @@ _text = (
     .filter(bool)
 )
 
-#: A SKU holds no invisible character (``WK<U+200B>-2`` is refused: it looks like ``WK-2``).
+#: A SKU (and a bin, a short name too) holds no invisible character (``WK<U+200B>-2`` is
+#: refused: it looks like ``WK-2``).
 _sku_text = _text.filter(lambda t: invisible_character(t) is None)
 
 
@@ -482,7 +483,7 @@ _sku_text = _text.filter(lambda t: invisible_character(t) is None)
             ),
             tax_rate=st.none() | st.decimals(min_value=0, max_value=100, places=3),
             warranty_months=st.none() | st.integers(0, 1200),
-            bin=st.none() | _text,
+            bin=st.none() | _sku_text,
         ),
         max_size=5,
         unique_by=(lambda p: p.sku, lambda p: p.barcodes or object()),

@@ -22,6 +22,7 @@ from serialpos.domain.asn_rows import (
     ParsedAsnFile,
     Problem,
 )
+from serialpos.domain.entry_text import AROUND, identifier_refusal
 from serialpos.domain.scan_resolution import merged_scans
 from serialpos.domain.serial_case import fold, within_message
 from serialpos.domain.text import (
@@ -38,14 +39,22 @@ _WHOLE = re.compile(r"[0-9]{1,18}")  # longer is past any limit, and int() of 5,
 def checked_text(
     value: str, what: str, limit: int, where: str, problems: list[Problem], *, required: bool = True
 ) -> str | None:
-    """A text cell trimmed, or None with a problem (blank, control characters, too long)."""
-    text = value.strip()
+    """A text cell trimmed, or None with a problem (blank, control characters, an invisible
+    character, too long). Only the ASCII space, tab, CR and LF are trimmed, as around a
+    serial: ``str.strip()`` also took a no-break space or U+2028 off either end, and a
+    zero-width space stayed in, so ``Y-2<U+200B>`` was a second ASN beside ``Y-2``, one
+    vendor shipment imported and received twice (domain/entry_text.py)."""
+    text = value.strip(AROUND)
     if not text:
         if required:
             problems.append(Problem(where, f"{what} is blank"))
         return None
     if has_control_chars(text):
         problems.append(Problem(where, f"{what} '{clip(text)}' contains control characters"))
+        return None
+    hidden = None if text.isascii() else identifier_refusal(what, text, "correct the file")
+    if hidden is not None:
+        problems.append(Problem(where, hidden))
         return None
     if len(text) > limit:
         problems.append(
@@ -59,11 +68,17 @@ def checked_quantity(value: object, where: str, problems: list[Problem]) -> int 
     """A positive whole quantity (text or JSON number), or None with a problem."""
     if isinstance(value, str):
         text = value.strip()
-        number = int(text) if _WHOLE.fullmatch(text) else None
+        digits = (text.lstrip("0") or "0") if text.isascii() and text.isdigit() else text
+        number = int(digits) if _WHOLE.fullmatch(digits) else None
     elif isinstance(value, int) and not isinstance(value, bool):
         text, number = str(value), value
     else:
         text, number = clip(json.dumps(value)), None
+    if number is None and text.isascii() and text.isdigit() and len(text.lstrip("0")) > 18:
+        # A whole number of 19 digits or more: past the limit, not "no whole number" (it
+        # is one); its value is never computed (int() of 5,000 digits raises).
+        problems.append(Problem(where, f"Quantity {clip(text)} is more than {MAX_QUANTITY:,}"))
+        return None
     if number is None or number < 1:
         shown = clip(text) if text else "blank"
         problems.append(

@@ -53,6 +53,11 @@ class ChecklistLine:
     duplicates: int = 0  # repeat scans of this product's serials (alerts)
     _scanned_set: set[str] = field(default_factory=set, repr=False)
     optional: bool = False
+    #: Serials the document lists for some, not all, of this product's units (two ASN lines
+    #: of one product, one listing serials and one not): no limit on what may be scanned
+    #: (``expected_serials`` stays None), but each is reported missing until it is scanned,
+    #: since it stays ``expected`` after the receipt.
+    listed: frozenset[str] = frozenset()
 
     @property
     def received(self) -> int:
@@ -81,8 +86,12 @@ class ChecklistLine:
     def missing_serials(self) -> list[str]:
         """Listed serials not scanned, sorted (empty when the document lists none)."""
         if self.expected_serials is None:
-            return []
+            return sorted(self.listed - self._scanned_set)
         return sorted(self.expected_serials - self._scanned_set)
+
+    def listed_serials(self) -> list[str]:
+        """Every serial the document lists for this product, sorted."""
+        return sorted(self.listed if self.expected_serials is None else self.expected_serials)
 
     def clear(self) -> None:
         self.scanned.clear()

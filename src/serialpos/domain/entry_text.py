@@ -71,3 +71,24 @@ def entry_refusal(text: str) -> str | None:
     if odd is None:
         return None
     return f"'{shown(entry)}' holds an invisible character ({odd}): scan or type it again"
+
+
+def identifier_refusal(what: str, value: str, fix: str = "type it again without it") -> str | None:
+    """Why ``value``, an id or name that picks one thing out (an ASN id, a vendor, a document
+    or transfer id, an order or refund note a host names, a SKU, a store code, a customer's
+    key), is refused for an invisible, format or non-ASCII space character, or None.
+
+    The rule serials follow (``invisible_character``): ``Y-2<U+200B>`` looks like ``Y-2`` on
+    screen, in a file and in a search, yet is another text, so a vendor's one ASN could be
+    imported and received twice, a transfer shipped under an id nobody can type again, a
+    document recorded under an id no search finds. Refused, never trimmed or cleaned: the
+    sender sees which character and where (positions count from 1) and sends the id again.
+    The ASCII space is allowed inside (``PO 77/1``); whether one may lead or trail is the
+    caller's rule."""
+    odd = invisible_character(value)
+    if odd is None:
+        return None
+    return (
+        f"{what} '{shown(value)}' holds an invisible character ({odd}): it looks like "
+        f"another one but is not; {fix}"
+    )

@@ -10,10 +10,11 @@ databases give the same ``bad_value`` naming the field instead of a driver error
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal, InvalidOperation
 
 from serialpos.domain.errors import BadValue
-from serialpos.domain.text import clip
+from serialpos.domain.text import clip, non_ascii_character
 
 #: Largest amount of money anywhere: a price, a payment, a line or order total.
 MAX_MONEY = Decimal("9999999999.99")
@@ -27,6 +28,17 @@ MAX_NUMBER_TEXT = 40
 
 CENT = Decimal("0.01")
 
+#: A plain decimal: ASCII digits, an optional sign and decimal point. ``Decimal`` also reads
+#: ``1e2`` (100), ``1_000``, ``NaN`` and full-width or other scripts' digits (``１２``),
+#: none of which a price or an amount is ever written as (the product import refused the
+#: exponent; ``apply`` took it).
+_PLAIN = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
+
+
+def is_plain_decimal(text: str) -> bool:
+    """Whether ``text`` is written as a plain decimal (ASCII digits, a sign, one '.')."""
+    return _PLAIN.fullmatch(text) is not None
+
 
 def parse_decimal(value: str, field: str) -> Decimal:
     """A finite decimal read from ``value``; any other text is a ``bad_value`` naming
@@ -37,6 +49,8 @@ def parse_decimal(value: str, field: str) -> Decimal:
             f"{field} '{clip(text, 24)}' is too long to be a number "
             f"(at most {MAX_NUMBER_TEXT} characters)"
         )
+    if _PLAIN.fullmatch(text) is None:
+        raise BadValue(_not_plain(text, field))
     try:
         number = Decimal(text)
     except (InvalidOperation, ValueError):
@@ -44,6 +58,24 @@ def parse_decimal(value: str, field: str) -> Decimal:
     if not number.is_finite():
         raise BadValue(f"{field} '{clip(text)}' is not a finite number")
     return number
+
+
+def _not_plain(text: str, field: str) -> str:
+    """Why ``text`` is no plain decimal, naming ``field``: an exponent, a character that is
+    not ASCII (a full-width digit), or simply no number."""
+    foreign = non_ascii_character(text)
+    if foreign is not None:
+        return (
+            f"{field} '{clip(text)}' holds a character that is not plain ASCII ({foreign}): "
+            "write the number with the digits 0-9 and a '.'"
+        )
+    body = text.lstrip("+-")
+    if "e" in body.lower() and _PLAIN.fullmatch(body.lower().split("e")[0] or "x"):
+        return (
+            f"{field} '{clip(text)}' is written with an exponent, not as a plain number: "
+            "write it out (100.00, not 1e2)"
+        )
+    return f"{field} '{clip(text)}' is not a number"
 
 
 def check_money(amount: Decimal, field: str, *, shown: str | None = None) -> Decimal:

@@ -9,6 +9,7 @@ from decimal import Decimal, InvalidOperation
 
 from stdnum import ean
 
+from serialpos.domain.entry_text import identifier_refusal
 from serialpos.domain.errors import BadValue
 from serialpos.domain.limits import MAX_MONEY, MAX_NUMBER_TEXT
 from serialpos.domain.members import Members
@@ -176,9 +177,16 @@ def check_name(value: str) -> str:
 
 
 def check_short_text(value: str, what: str, limit: int = 64) -> str:
+    """A short name that picks something out (a store code or name, a vendor, a delivery's
+    reference, a bin), trimmed; refused with control characters, an invisible character
+    (``Acme<U+200B>`` is another vendor that looks the same, named with its position, as a
+    SKU is) or past ``limit``."""
     text = value.strip()
     if has_control_chars(text):
         raise BadValue(f"{what} '{clip(text)}' contains control characters")
+    hidden = None if text.isascii() else identifier_refusal(what, text)
+    if hidden is not None:
+        raise BadValue(hidden)
     if len(text) > limit:
         raise BadValue(f"{what} '{clip(text)}' is longer than {limit} characters")
     return text

@@ -32,6 +32,7 @@ from typing import Protocol
 from serialpos.domain.errors import BadValue
 from serialpos.domain.products import SerialMode, normalize_gtin
 from serialpos.domain.serial_case import case_twin, did_you_mean, twin_message
+from serialpos.domain.serial_separators import separator_refusal
 from serialpos.domain.serials import SerialFormat
 from serialpos.domain.states import UnitState
 from serialpos.domain.text import invisible_character, shown
@@ -252,19 +253,21 @@ def other_product_refusal(serial: str, unit: UnitFacts) -> Refusal:
 
 
 def new_serial_problem(
-    serial: str, barcode_of: str | None, product: ProductFacts | None = None
+    serial: str, barcode_of: str | None, product: ProductFacts | None = None, *, gtin: bool = True
 ) -> Refusal | None:
     """Why ``serial`` cannot become a new unit's serial by what it is: a product's barcode
     (``barcode_of``, the SKU whose barcode it is), any valid EAN/UPC unless ``product``'s own
     serial format takes it (as a scan of one is read at the console), or two labels run
-    together. Asked wherever a serial enters the ledger, and of a count's or console's scan."""
+    together, or a list separator (a space, comma, semicolon, pipe, tab) the product's own
+    format does not take (domain/serial_separators.py). Asked wherever a serial enters the
+    ledger, and of a count's or console's scan (``gtin`` False: the scan was read already)."""
     if barcode_of is not None:
         return Refusal(
             "bad_serial_format",
             f"'{shown(serial)}' is the barcode of {barcode_of}, not a serial: "
             "scan the serial label",
         )
-    if product is not None and _is_gtin(serial) and not _format_takes(product, serial):
+    if gtin and product is not None and _is_gtin(serial) and not _format_takes(product, serial):
         return Refusal(
             "bad_serial_format",
             f"'{serial}' is a product barcode (a valid EAN/UPC), not a serial: scan the serial "
@@ -277,6 +280,9 @@ def new_serial_problem(
             f"'{shown(serial)}' looks like two labels run "
             f"together ({merged[0]} and {merged[1]}): scan one at a time",
         )
+    listed = separator_refusal(serial, None if product is None else product.sku)
+    if listed is not None and (product is None or not _format_takes(product, serial)):
+        return Refusal("merged_scan", listed)  # "QQ-1,QQ-2": two labels in one entry
     return None
 
 
@@ -412,7 +418,7 @@ def _serial_of(
     if own is not None:
         return KnownUnit(own)
     if not from_label:
-        merged = new_serial_problem(serial, None)
+        merged = new_serial_problem(serial, None, product, gtin=False)
         if merged is not None:
             return merged
     return ProductSerial(product, serial)

@@ -8,6 +8,7 @@ import hashlib
 import hmac
 import secrets
 
+from serialpos.domain.entry_text import identifier_refusal
 from serialpos.domain.errors import BadPin, BadValue, PermissionDenied
 from serialpos.domain.text import clip, has_control_chars
 
@@ -89,6 +90,9 @@ def check_user_name(value: str) -> str:
         raise BadValue(
             f"user name '{clip(name)}' must be 1-32 characters with no spaces or control characters"
         )
+    hidden = None if name.isascii() else identifier_refusal("user name", name)
+    if hidden is not None:  # "mia<U+200B>" would be a second user who looks like mia
+        raise BadValue(hidden)
     return name
 
 

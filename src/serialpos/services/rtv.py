@@ -13,6 +13,7 @@ from sqlalchemy.engine import Connection
 
 from serialpos.db import repo
 from serialpos.db.engine import Database
+from serialpos.domain.entry_text import identifier_refusal
 from serialpos.domain.errors import BadRequest
 from serialpos.domain.event_files import EventLine, EventType
 from serialpos.domain.events import DocumentRef
@@ -47,9 +48,13 @@ class RtvResult:
         return sum(line.quantity for line in self.lines)
 
 
-def text_field(value: str | None, what: str, limit: int, *, required: bool = True) -> str:
+def text_field(
+    value: str | None, what: str, limit: int, *, required: bool = True, name: bool = False
+) -> str:
     """A free-text field of a stockroom document, trimmed; refused blank (when required),
-    too long or with control characters."""
+    too long or with control characters; a ``name`` (the vendor) also holding an invisible
+    character (``Acme<U+200B>`` looks like ``Acme`` and is not: domain/entry_text.py), as
+    ``apply`` refuses the vendor a till journals."""
     text = (value or "").strip()
     if not text:
         if required:
@@ -59,6 +64,9 @@ def text_field(value: str | None, what: str, limit: int, *, required: bool = Tru
         raise BadRequest(f"the {what} '{clip(text)}' contains control characters")
     if len(text) > limit:
         raise BadRequest(f"the {what} is {len(text)} characters long; at most {limit}")
+    hidden = identifier_refusal(what, text) if name and not text.isascii() else None
+    if hidden is not None:
+        raise BadRequest(hidden)
     return text
 
 
@@ -82,11 +90,11 @@ def scanned_text(conn: Connection, text: str) -> str | None:
     return None
 
 
-def form_text(db: Database, value: str | None, what: str, limit: int) -> str:
+def form_text(db: Database, value: str | None, what: str, limit: int, *, name: bool = False) -> str:
     """The vendor or the reason typed at the console (:func:`text_field`), refused when it is
     a scan's text (:func:`scanned_text`): a serial scanned into the field is never the vendor
     or the reason, and the unit is scanned again once they are given."""
-    text = text_field(value, what, limit)
+    text = text_field(value, what, limit, name=name)
     scanned = db.read(lambda conn: scanned_text(conn, text))
     if scanned is not None:
         raise BadRequest(
@@ -139,7 +147,7 @@ def return_to_vendor(
     applied at central); otherwise the database numbers it. On a terminal the return is
     journaled in its own transaction (services/journal_sink.py)."""
     actor.require(Permission.RECEIVE)
-    vendor = text_field(vendor, "vendor", MAX_VENDOR)
+    vendor = text_field(vendor, "vendor", MAX_VENDOR, name=True)
     reason = text_field(reason, "reason", MAX_REASON)
     steps = steps_for(Action.RTV, store, items)
 

@@ -9,6 +9,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from serialpos.db.engine import Database
+from serialpos.domain.entry_text import identifier_refusal
 from serialpos.domain.errors import BadRequest
 from serialpos.domain.events import DocumentRef
 from serialpos.domain.text import has_control_chars
@@ -26,6 +27,15 @@ MAX_DOCUMENT_LINE = 32
 
 
 MAX_REASON = 200
+
+#: Keys whose text is words for a person, not an id or a name that picks something out: an
+#: invisible character there misleads no look-up, so it is kept as sent. A customer's
+#: details and a count's counter are among them: a till takes them as typed and journals
+#: them, and central must take the same entry (a refusal there would be a sale the till
+#: made and central did not). Every other text key (a document, transfer, order, ASN or
+#: refund note id, a vendor, a SKU, a store, a manager's user name ...) is refused holding
+#: one.
+WORDS = frozenset({"reason", "note", "address", "name", "phone", "email", "counter"})
 
 
 Result = dict[str, Any]
@@ -60,6 +70,8 @@ class Fields:
             raise BadRequest(f"'{key}' contains control characters")
         if len(value) > max_length:
             raise BadRequest(f"'{key}' is {len(value)} characters long; at most {max_length}")
+        if key not in WORDS:
+            _refuse_hidden(key, value)
         return value
 
     def code(self, key: str) -> str:
@@ -70,6 +82,7 @@ class Fields:
             raise BadRequest(f"'{key}' is missing")
         if not isinstance(value, str):
             raise BadRequest(f"'{key}' must be text, not {_json_type(value)}")
+        _refuse_hidden(key, value)
         return value
 
     @property
@@ -110,6 +123,13 @@ class Fields:
             if not isinstance(one, str):
                 raise BadRequest(f"'serial' must be text, not {_json_type(one)}")
             return [one]
+        if many == [] and self._get("quantity") is None:
+            # An empty list is no serial and no quantity: it moved one unlabelled unit of a
+            # product with optional serials (the default quantity 1), a unit nobody listed.
+            raise BadRequest(
+                "'serials' is an empty list: list the units' serials, or give 'quantity' "
+                "for units without serials"
+            )
         return many or []
 
     def names_serials(self) -> bool:
@@ -172,6 +192,17 @@ class Fields:
 
 
 Handler = Callable[[Database, Actor, Fields], Result]
+
+
+def _refuse_hidden(key: str, value: str) -> None:
+    """``bad_request`` for an id or name holding an invisible character, naming it and its
+    position (domain/entry_text.py): ``"asn": "Y-2<U+200B>"`` received a vendor's one ASN a
+    second time, ``"store": "S01<U+200B>"`` read as a store that does not exist."""
+    if value.isascii():
+        return
+    refusal = identifier_refusal(f"'{key}'", value, "send it without it")
+    if refusal is not None:
+        raise BadRequest(refusal)
 
 
 def _object(value: Any, what: str) -> Mapping[str, Any]:

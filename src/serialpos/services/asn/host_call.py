@@ -148,7 +148,7 @@ def _per_sku(
                 "sku": sku,
                 "expected": line.expected if line else 0,
                 "received": line.received if line else 0,
-                "expected_serials": sorted(line.expected_serials or ()) if line else [],
+                "expected_serials": line.listed_serials() if line else [],
                 "received_serials": list(line.scanned) if line else [],
                 "missing": line.missing_serials() if line else [],
                 "unexpected": sorted(unexpected.get(sku, ())),

@@ -28,6 +28,7 @@ from serialpos.domain.scan_resolution import (
     other_product_refusal,
 )
 from serialpos.domain.serial_case import case_twin, fold, twin_message
+from serialpos.domain.serial_separators import any_separator
 from serialpos.domain.states import UnitState
 
 product_c, barcode_c = repo.product_t.c, repo.barcode_t.c
@@ -60,7 +61,7 @@ def ledger_problems(conn: Connection, listed: Mapping[int, Mapping[str, str]]) -
     owners = _barcode_owners(conn, digits)
     # Only a serial the ledger knows (in any case) or one read as a barcode can have a problem
     # here (the run-together test was made on the file): the others cost a set look-up.
-    suspects = by_serial.keys() | digits
+    suspects = by_serial.keys() | digits | any_separator(wanted)
     if twins:
         suspects |= {s for s in exact if fold(s) in twins}
     for product_id, serials in listed.items():

@@ -17,7 +17,6 @@ from serialpos.domain.checklist import (
 from serialpos.domain.document_status import AsnStatus
 from serialpos.domain.errors import (
     Conflict,
-    UnknownStore,
 )
 from serialpos.domain.products import SerialMode
 from serialpos.domain.states import Action
@@ -37,6 +36,7 @@ from serialpos.services.asn.views import (
 )
 from serialpos.services.context import Actor
 from serialpos.services.settings import settings_in
+from serialpos.services.terminal_links import WrongStore
 
 
 def open_asn(
@@ -59,7 +59,9 @@ def open_asn(
         store_id = repo.store_id(db, conn, store)
         if head.store_id != store_id:
             where = repo.store_codes(conn).get(head.store_id, "?")
-            raise UnknownStore(f"ASN {asn} is for store {where}, not {store}")
+            # The ASN is another store's document (the store exists): ``wrong_store``, as
+            # another store's order is refused; ``unknown_store`` is for no such store.
+            raise WrongStore(f"ASN {asn} is for store {where}, not {store}")
         if head.status != AsnStatus.OPEN:
             raise Conflict(
                 f"ASN {asn} was already received on {head.received_at:%Y-%m-%d} by "
@@ -112,6 +114,8 @@ def open_asn(
         for sku, line in order.items():
             if line.serialized and all_listed[sku]:
                 line.expected_serials = frozenset(listed.get(sku, ()))
+            elif line.serialized:  # some of its ASN lines list serials: each one reported
+                line.listed = frozenset(listed.get(sku, ()))
             # An optional-serial product the ASN lists no serial for: scanned or counted.
             line.optional = line.serialized and sku in optional
         checklist = Checklist(order.values(), document=asn, kind="ASN")

@@ -75,7 +75,7 @@ class RtvScreen(CheckedScanOutScreen):
         db = self.console.database()  # one indexed read: a serial or a barcode?
         try:
             if stage == "vendor":
-                self.vendor = form_text(db, text, "vendor", MAX_VENDOR)
+                self.vendor = form_text(db, text, "vendor", MAX_VENDOR, name=True)
                 self.message_line.ok(f"vendor {self.vendor}: now the reason")
             else:
                 self.reason = form_text(db, text, "reason", MAX_REASON)
