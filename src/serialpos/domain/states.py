@@ -85,7 +85,12 @@ def on_hand_delta(before: UnitState | None, after: UnitState) -> int:
     return int(after in ON_HAND) - int(before in ON_HAND)
 
 
-def _where(state: UnitState, store: str | None) -> str:
+def _where(state: UnitState, store: str | None, shipped_from: str | None = None) -> str:
+    """Where a unit is, in words. A unit in transit belongs to its destination; with the
+    store that shipped it known it reads "in transit from S02 to S01", never "in transit
+    at S01" (which reads as if it were at S01 already)."""
+    if state is S.IN_TRANSIT and shipped_from and store:
+        return f"{state.label} from {shipped_from} to {store}"
     return f"{state.label} at {store}" if store else state.label
 
 
@@ -96,13 +101,15 @@ def check_move(
     *,
     unit_store: str | None = None,
     here: str | None = None,
+    shipped_from: str | None = None,
 ) -> UnitState:
     """Return the state ``action`` leads to, or raise the refusal a person understands.
 
     ``unit_store`` is where the ledger has the unit, ``here`` the store acting. Actions on a
     unit in hand (sell, reserve, transfer out, RTV, remove) must happen at the unit's store;
     a unit in transit belongs to its destination store, so only that store receives it.
-    A sold unit may be returned at any store.
+    A sold unit may be returned at any store. ``shipped_from``: the store that shipped a
+    unit in transit, when the caller read it (the refusal then names both stores).
     """
     move = MOVES[action]
     if current in move.from_states:
@@ -113,20 +120,25 @@ def check_move(
             and unit_store != here
             and action not in (Action.RETURN, Action.RETURN_DAMAGED, Action.RECEIVE)
         ):
-            raise NotInStock(f"serial {serial} is {_where(current, unit_store)}, not at {here}")
+            where = _where(current, unit_store, shipped_from)
+            raise NotInStock(f"serial {serial} is {where}, not at {here}")
         if action is Action.RECEIVE and current is S.EXPECTED and unit_store not in (None, here):
             raise NotInStock(f"serial {serial} is expected at {unit_store}, not at {here}")
         return move.to_state
-    raise refusal(action, serial, current, unit_store)
+    raise refusal(action, serial, current, unit_store, shipped_from)
 
 
 def refusal(
-    action: Action, serial: str, current: UnitState | None, unit_store: str | None
+    action: Action,
+    serial: str,
+    current: UnitState | None,
+    unit_store: str | None,
+    shipped_from: str | None = None,
 ) -> DomainError:
     """The error for an action not allowed from ``current``, with a stable code."""
     if current is None:
         return NotInStock(f"serial {serial} is not known to the ledger")
-    where = _where(current, unit_store)
+    where = _where(current, unit_store, shipped_from)
     if action in (Action.RECEIVE, Action.ADJUST_ADD, Action.EXPECT):
         if current is S.SOLD and action is not Action.EXPECT:
             return AlreadySold(f"serial {serial} was sold; take it back as a return instead")

@@ -17,6 +17,7 @@ from serialpos.domain.states import UnitState
 from serialpos.services.pulled_twice import pulled_twice
 from serialpos.services.settings import settings_in
 from serialpos.services.sold_serials import sold_serials
+from serialpos.services.transfer_checks import transfer_findings
 from serialpos.services.wrong_serials import wrong_serials
 
 
@@ -176,6 +177,7 @@ def check_ledger(db: Database) -> list[Finding]:
         findings += pulled_twice(conn, stores, Finding)
         findings += wrong_serials(conn, stores, Finding)
         findings += sold_serials(conn, stores, Finding)
+        findings += transfer_findings(conn, stores, Finding)
         findings.extend(_chain_findings(conn))
         findings.extend(_feed_findings(conn))
         findings.extend(_journal_findings(conn))

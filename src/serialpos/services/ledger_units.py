@@ -22,7 +22,7 @@ from serialpos.db import (
     unrecorded_units,
 )
 from serialpos.db.engine import Database
-from serialpos.domain.errors import Conflict, NotInStock, ReservationLost, Reserved
+from serialpos.domain.errors import Conflict, DomainError, NotInStock, ReservationLost, Reserved
 from serialpos.domain.events import DocumentRef
 from serialpos.domain.scan_resolution import ProductFacts
 from serialpos.domain.states import UNIT_STATES, Action, UnitState, check_move, on_hand_delta
@@ -112,17 +112,18 @@ def _move_unit(
         current = None if unit is None else UNIT_STATES[unit.state]
         codes = repo.store_codes(conn) if unit is not None and unit.store_id != here else {}
         unit_store = None if unit is None else codes.get(unit.store_id, call.store_code)
+        checked = _as_checked(conn, call.action, current, unit)
         try:
             to_state = check_move(
-                call.action,
-                serial,
-                _as_checked(conn, call.action, current, unit),
-                unit_store=unit_store,
-                here=call.store_code,
+                call.action, serial, checked, unit_store=unit_store, here=call.store_code
             )
         except NotInStock:
             if unit is None:
                 _name_its_own_product(conn, call, serial)
+            _name_sender(conn, call, serial, checked, unit, unit_store)
+            raise
+        except DomainError:
+            _name_sender(conn, call, serial, checked, unit, unit_store)
             raise
         if unit is not None:
             _check_holder(conn, call, serial, unit)
@@ -180,6 +181,38 @@ def _move_unit(
     raise Conflict(
         f"serial {serial} was changed by another terminal at the same moment; "
         "look it up and try again"
+    )
+
+
+def _name_sender(
+    conn: Connection,
+    call: _Call,
+    serial: str,
+    checked: UnitState | None,
+    unit: repo.UnitRow | None,
+    unit_store: str | None,
+) -> None:
+    """A refused move of a unit in transit: refused again naming the store that shipped it
+    ("in transit from S02 to S01"), read from its last ``transfer_out`` event only now, on
+    the refusal, never on a move that goes through."""
+    if checked is not UnitState.IN_TRANSIT or unit is None:
+        return
+    ev = repo.event_t.c
+    sender = conn.execute(
+        sa.select(ev.store_id)
+        .where(ev.unit_id == unit.id, ev.action == Action.TRANSFER_OUT.value)
+        .order_by(ev.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+    if sender is None or sender == unit.store_id:
+        return
+    check_move(
+        call.action,
+        serial,
+        checked,
+        unit_store=unit_store or call.store_code,
+        here=call.store_code,
+        shipped_from=repo.store_codes(conn).get(sender),
     )
 
 

@@ -253,13 +253,16 @@ def transfer_in(db: Database, actor: Actor, f: Fields) -> Result:
 
     store, number = f.code("store"), _transfer_doc(f)
     listed = items(f)
+    steps = [
+        ledger.Step(Action.TRANSFER_IN, store, item.code("sku"), item.serials(), item.quantity())
+        for item in listed
+    ]
+    transfers.refuse_listed_twice(steps)
 
     def work(joined: Database) -> tuple[list[Any], Any]:
+        transfers.refuse_summed_quantities(joined, steps, number)
         results, view = [], None
-        for item in listed:
-            step = ledger.Step(
-                Action.TRANSFER_IN, store, item.code("sku"), item.serials(), item.quantity()
-            )
+        for step in steps:
             kept = transfers.apply_in(joined, actor, step, number, None)
             if kept is None:
                 raise transfers.UnknownTransfer(

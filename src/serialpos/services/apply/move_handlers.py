@@ -13,11 +13,12 @@ from serialpos.domain.discounts import parse_price
 from serialpos.domain.errors import BadRequest
 from serialpos.domain.serial_lists import refuse_added_and_removed
 from serialpos.domain.states import Action
-from serialpos.services import ledger
+from serialpos.services import journal_sink, ledger, quantity_returns
 from serialpos.services.apply import items
 from serialpos.services.apply.fields import Fields, Handler, Result, _object
 from serialpos.services.context import Actor
 from serialpos.services.sold_on_order import refuse_sold_on_order
+from serialpos.services.transfers.bare_receipts import destination_reason
 
 
 def _moved(
@@ -111,9 +112,19 @@ def till_price(f: Fields) -> Decimal | None:
 
 def _return(db: Database, actor: Actor, f: Fields) -> Result:
     """A customer's return by the ledger alone: refused ``sold_on_order`` for a unit sold
-    on an order, whose return is that order's (services/sold_on_order.py)."""
+    on an order, whose return is that order's (services/sold_on_order.py); a package opened
+    at the sale, or a quantity beyond what was sold, is refused (services/quantity_returns.py)."""
     action = Action.RETURN_DAMAGED if f.flag("damaged") else Action.RETURN
     store, sku, serials = f.code("store"), f.code("sku"), f.serials()
+    quantity = f.quantity()
+    db.read(lambda conn: quantity_returns.refuse_package(conn, sku))
+    if serials:
+        check = refuse_sold_on_order(sku, serials)
+    elif action is Action.RETURN and not journal_sink.on_terminal(db):
+        # A till's ledger holds its own store's sales only: central checks the entry.
+        check = quantity_returns.quantity_check(sku, quantity or 1)
+    else:
+        check = None
     return _moved(
         ledger.move(
             db,
@@ -122,10 +133,10 @@ def _return(db: Database, actor: Actor, f: Fields) -> Result:
             store=store,
             sku=sku,
             serials=serials,
-            quantity=f.quantity(),
+            quantity=quantity,
             document=f.document(),
             reason=f.reason(),
-            check=refuse_sold_on_order(sku, serials) if serials else None,
+            check=check,
         ),
         f,
     )
@@ -156,6 +167,8 @@ def _transfer_out(db: Database, actor: Actor, f: Fields) -> Result:
             quantity=step.quantity,
             to_store=to,
             document=document,
+            # A quantity's destination: a bare transfer_in is held to it (bare_receipts.py).
+            reason=None if step.serials else destination_reason(to),
         ),
         f,
         to=to,
@@ -176,6 +189,18 @@ def _transfer_in(db: Database, actor: Actor, f: Fields) -> Result:
         kept = transfers.apply_in(db, actor, step, document.id, document.line)
         if kept is not None:
             return _transfer_result(*kept, f)
+    from serialpos.services.transfers import bare_receipts as bare
+
+    if document is None:
+        number = bare.kept_transfer_of(db, step)
+        if number is not None:  # shipped on a kept transfer: received on it, never beside it
+            from serialpos.services import transfers
+
+            kept = transfers.apply_in(db, actor, step, number, None)
+            if kept is not None:
+                return _transfer_result(*kept, f)
+    if not step.serials:
+        return _moved(bare.receive_quantity(db, actor, step, document), f)
     return _moved(
         ledger.move(
             db,

@@ -9,6 +9,7 @@ store: scan, cancel, ship), ``receiving`` (the other store's checklist) and ``ho
 from __future__ import annotations
 
 from serialpos.services.transfers.host_calls import apply_in, apply_out, close_received
+from serialpos.services.transfers.item_checks import refuse_listed_twice, refuse_summed_quantities
 from serialpos.services.transfers.receiving import TransferReceiving
 from serialpos.services.transfers.sending import (
     add_units,
@@ -49,6 +50,8 @@ __all__ = [
     "create_transfer",
     "get_transfer",
     "list_transfers",
+    "refuse_listed_twice",
+    "refuse_summed_quantities",
     "remove_units",
     "set_quantity",
     "ship",

@@ -1,0 +1,120 @@
+"""``db check`` rules for transfers: the phantom states a receipt beside a kept transfer
+left before ``transfer_in`` was held to what is in transit (services/transfers/bare_receipts.py).
+
+* ``transfer_unit_in_transit``: a kept transfer lists a unit as in transit (shipped, not
+  received) while the ledger has it elsewhere: received without the transfer's id, the
+  transfer then "shipped" for good and its receipt refused.
+* ``transfer_received_once``: of a product without serial units, more taken in by bare
+  ``transfer_in`` lines (no kept transfer) than bare ``transfer_out`` lines ever shipped,
+  chain-wide: stock made out of nothing (a kept transfer's quantity received twice, or a
+  receipt that nothing shipped).
+
+Neither is checked on a store terminal: its ledger does not hold other stores' shipments,
+and its copy of a transfer received at central (or at another till) still lists the units
+the sync moved to in stock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from serialpos.db import journal, repo
+from serialpos.domain.document_status import TransferStatus
+from serialpos.domain.states import Action, UnitState
+from serialpos.services.transfers.views import transfer_c, transfer_t, unit_c, unit_t
+
+_LIVE = (TransferStatus.SHIPPED, TransferStatus.RECEIVED)
+
+
+def transfer_findings(
+    conn: Connection, stores: dict[int, str], finding: Callable[..., Any]
+) -> list[Any]:
+    """The violations (made by ``finding(rule, store, sku, detail)``) of both rules."""
+    if journal.get_state(conn, "central_terminal") is not None:
+        return []  # a till: its copies of transfers and its ledger are not the whole chain's
+    return _units_left_listed(conn, stores, finding) + _received_beyond_shipped(conn, finding)
+
+
+def _units_left_listed(
+    conn: Connection, stores: dict[int, str], finding: Callable[..., Any]
+) -> list[Any]:
+    u, p = repo.unit_t.c, repo.product_t.c
+    q = (
+        sa.select(
+            transfer_c.number,
+            transfer_c.to_store_id,
+            p.sku,
+            unit_c.serial,
+            u.state,
+            u.store_id,
+        )
+        .select_from(unit_t)
+        .join(transfer_t, transfer_c.id == unit_c.transfer_id)
+        .join(repo.product_t, p.id == unit_c.product_id)
+        .outerjoin(
+            repo.unit_t, sa.and_(u.product_id == unit_c.product_id, u.serial == unit_c.serial)
+        )
+        .where(
+            unit_c.received.is_(False),
+            transfer_c.status.in_(_LIVE),
+            sa.or_(
+                u.state.is_(None),
+                u.state != UnitState.IN_TRANSIT.value,
+                u.store_id != transfer_c.to_store_id,
+            ),
+        )
+        .order_by(transfer_c.number, unit_c.serial)
+    )
+    found = []
+    for number, to_id, sku, serial, state, store_id in conn.execute(q):
+        to = stores.get(to_id, "?")
+        label = None if state is None else UnitState(state).label
+        where = "not known" if label is None else f"{label} at {stores.get(store_id, '?')}"
+        found.append(
+            finding(
+                "transfer_unit_in_transit",
+                to,
+                sku,
+                f"transfer {number} lists {serial} in transit to {to} but the ledger has it "
+                f"{where}",
+            )
+        )
+    return found
+
+
+def _received_beyond_shipped(conn: Connection, finding: Callable[..., Any]) -> list[Any]:
+    ev, p = repo.event_t.c, repo.product_t.c
+    bare = sa.or_(ev.document_id.is_(None), ev.document_id.not_in(sa.select(transfer_c.number)))
+    shipped = sa.func.sum(
+        sa.case((ev.action == Action.TRANSFER_OUT.value, -ev.quantity), else_=0)
+    ).label("shipped")
+    taken = sa.func.sum(
+        sa.case((ev.action == Action.TRANSFER_IN.value, ev.quantity), else_=0)
+    ).label("taken")
+    q = (
+        sa.select(p.sku, shipped, taken)
+        .select_from(repo.event_t)
+        .join(repo.product_t, p.id == ev.product_id)
+        .where(
+            ev.unit_id.is_(None),
+            ev.action.in_((Action.TRANSFER_OUT.value, Action.TRANSFER_IN.value)),
+            bare,
+        )
+        .group_by(p.sku)
+        .order_by(p.sku)
+    )
+    return [
+        finding(
+            "transfer_received_once",
+            "",
+            sku,
+            f"{int(t)} taken in by transfer_in without a kept transfer but only {int(s)} "
+            "shipped so: stock received twice or never shipped",
+        )
+        for sku, s, t in conn.execute(q)
+        if int(t or 0) > int(s or 0)
+    ]
