@@ -14,6 +14,7 @@ from serialpos.db.tables import UNACCEPTED_BEFORE_0016
 from serialpos.domain.orders import LineStatus, OrderStatus
 from serialpos.domain.scan_resolution import LIVE as LIVE_STATES
 from serialpos.domain.states import UnitState
+from serialpos.services.order_money_check import overpaid_orders
 from serialpos.services.pulled_twice import pulled_twice
 from serialpos.services.settings import settings_in
 from serialpos.services.sold_serials import sold_serials
@@ -172,6 +173,7 @@ def check_ledger(db: Database) -> list[Finding]:
         findings += _units_without_serials(conn, stores)
         findings += _serials_live_twice(conn, stores)
         findings += _voided_orders_with_money(conn, stores)
+        findings += overpaid_orders(conn, stores, Finding)
         findings += _reservations(conn, stores)
         findings += pulled_twice(conn, stores, Finding)
         findings += wrong_serials(conn, stores, Finding)
