@@ -156,15 +156,7 @@ def check_ledger(db: Database) -> list[Finding]:
                     )
                 )
             elif mode == "optional" and qty != units:
-                findings.append(
-                    Finding(
-                        "optional_units_differ",
-                        store,
-                        sku,
-                        f"quantity {qty}, {units} known units in stock",
-                        violation=False,
-                    )
-                )
+                findings.append(_optional_differs(store, sku, qty, units, tracked[sid]))
             if mode == "disabled" and qty < 0:
                 findings.append(_negative_on_hand(store, sku, qty))
         for sku, store, detail, to_state in _last_event_mismatches(conn):
@@ -184,6 +176,28 @@ def check_ledger(db: Database) -> list[Finding]:
         return findings
 
     return db.read(work)
+
+
+def _optional_differs(store: str, sku: str, qty: int, units: int, tracked: bool) -> Finding:
+    """An optional-serial product's quantity and units in stock differ. More on hand than
+    units is what optional means (pieces without a serial): a note. More units in stock than
+    on hand, where the store tracks serials, is a violation: a move by quantity took labelled
+    units' count (refused since, services/unlabelled.py), and selling those units by serial
+    drives the quantity below zero while the shelf holds them."""
+    if units > qty and tracked:
+        return Finding(
+            "optional_units_differ",
+            store,
+            sku,
+            f"quantity {qty} but {units} units in stock by serial: count it",
+        )
+    return Finding(
+        "optional_units_differ",
+        store,
+        sku,
+        f"quantity {qty}, {units} known units in stock",
+        violation=False,
+    )
 
 
 def _negative_on_hand(store: str, sku: str, qty: int) -> Finding:

@@ -35,6 +35,8 @@ from serialpos.services import serial_precheck, sold_serials
 from serialpos.services.context import Actor
 from serialpos.services.ledger_units import _UNREAD, UnitMove, _Call, _move_unit
 from serialpos.services.settings import setting_in_force
+from serialpos.services.shifts import applying_terminal_entry
+from serialpos.services.unlabelled import check_unlabelled
 
 PERMISSION = {
     Action.EXPECT: Permission.RECEIVE,
@@ -320,6 +322,15 @@ def _apply(
         for serial in clean:
             sold_serials.refuse_sold(conn, product.id, product.sku, serial, call.store_id, store)
     sign = QUANTITY_SIGN.get(action, 0)
+    if (
+        sign < 0
+        and not clean
+        and tracked_here
+        and product.serial_mode is SerialMode.OPTIONAL
+        and not applying_terminal_entry()
+    ):
+        # Its labelled units leave by serial: only the unlabelled pieces go by quantity.
+        check_unlabelled(conn, product.id, product.sku, call.store_id, store, count)
     if sign < 0 and action is not Action.SELL:
         _check_enough(conn, product, call.store_id, store, count)
     if clean:
