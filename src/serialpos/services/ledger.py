@@ -178,7 +178,11 @@ def move_many(
     results: tuple[LedgerResult, ...] | None = None
     for _attempt in range(3):
         # Formats are evaluated here, before the write transaction (serial_precheck.py).
-        formats = serial_precheck.precheck(db, [(step.sku, serials) for step, serials in checked])
+        # Only serials of units being made: a unit already recorded is never refused by a
+        # format changed since (it is judged where it came in).
+        formats = serial_precheck.precheck(
+            db, [(step.sku, serials) for step, serials in checked if _creates(step.action)]
+        )
         try:
             results = db.write(lambda conn, formats=formats: steps_then_check(conn, formats))  # type: ignore[misc]
             break
@@ -296,8 +300,13 @@ def _apply(
     needs_serial = tracked_here or action is Action.SELL
     if product.serial_mode is SerialMode.REQUIRED and needs_serial and not clean:
         raise SerialRequired(f"{product.sku} requires a serial for every unit")
+    # The format judges new serials: units being made (a receipt, an adjustment in), or
+    # serials captured where the store keeps no units. A recorded unit moving (sold,
+    # returned, transferred, counted) is never refused by a format changed since.
+    judged = _creates(action) or not tracked_here
     if (
         clean
+        and judged
         and product.serial_format
         and not serial_precheck.confirm(formats, product.sku, product.serial_format)
     ):
@@ -305,7 +314,7 @@ def _apply(
         fmt = serial_precheck.stored_format(product.serial_format)
         for serial in clean:
             fmt.check(serial, product.sku)
-    elif clean:
+    elif clean and judged:
         serial_precheck.confirm(formats, product.sku, product.serial_format)
     if clean and tracked_here:
         units = tuple(
@@ -340,6 +349,11 @@ def _apply(
     ledger_writes.add_events(conn, events)
     ledger_writes.bump_stock(conn, product.id, call.store_id, sign * count)
     return LedgerResult(action.value, store, product.sku, sign * count, (), False)
+
+
+def _creates(action: Action) -> bool:
+    """Whether the action may make a unit the ledger does not know yet."""
+    return None in MOVES[action].from_states
 
 
 def _state(value: str | None) -> UnitState | None:

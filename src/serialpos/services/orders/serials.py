@@ -144,7 +144,8 @@ def _set_serial_in(
     if new is not None:
         _check_not_a_barcode(conn, product, new)
         fmt = SerialFormat.parse(product.serial_format)
-        if fmt is not None:
+        if fmt is not None and unit_sql.unit_by_serial(conn, product.id, new) is None:
+            # A recorded unit is never refused by a format changed since it came in.
             fmt.check(new, product.sku)
         twice = _line_with_serial(ctx, lines, product.id, new, line)
         if twice is not None:
