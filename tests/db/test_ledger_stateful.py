@@ -336,7 +336,9 @@ class LedgerMachine(RuleBasedStateMachine):
             self.events += 1
 
     def _opt_in_stock(self, here: str) -> int:
-        return sum(1 for state, at in self.units[OPT].values() if state == "in_stock" and at == here)
+        return sum(
+            1 for state, at in self.units[OPT].values() if state == "in_stock" and at == here
+        )
 
     @rule(
         kind=st.sampled_from(
