@@ -17,7 +17,7 @@ from collections.abc import Iterable
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from serialpos.db import repo
+from serialpos.db import repo, unit_sql
 from serialpos.domain.errors import BadValue, DomainError
 from serialpos.domain.scan_resolution import LIVE
 from serialpos.domain.serials import SerialFormat
@@ -25,6 +25,19 @@ from serialpos.domain.states import UnitState
 
 #: The states of a unit a format must still accept: live, or sold and returnable.
 KEPT = tuple(sorted({*LIVE, UnitState.SOLD}))
+
+
+def check_new_serial(
+    conn: Connection, fmt: SerialFormat, product_id: int, sku: str, serial: str
+) -> None:
+    """Refuse ``serial`` that breaks ``fmt`` unless the product already has a unit with it
+    (a recorded unit: never refused by a format set after it came in). The unit is looked
+    up only when the format refuses, so a scan that matches costs no statement more."""
+    try:
+        fmt.check(serial, sku)
+    except DomainError:
+        if unit_sql.unit_by_serial(conn, product_id, serial) is None:
+            raise
 
 
 def broken_units(conn: Connection, changes: Iterable[tuple[int, str, str | None]]) -> list[str]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from serialpos.db import repo, unit_sql
+from serialpos.db import repo
 from serialpos.db.engine import Database
 from serialpos.db.tables import utcnow
 from serialpos.domain.counts import (
@@ -47,6 +47,7 @@ from serialpos.services.counts.views import (
     scan_t,
     unit_c,
 )
+from serialpos.services.format_guard import check_new_serial
 from serialpos.services.receiving import barcode_owner
 from serialpos.services.scan_resolver import (
     refuse_case_twin,
@@ -112,9 +113,8 @@ def scan_in(
         if serial == scan.sku:
             raise BadSerial(f"'{clip(serial)}' is the product, not a serial")
         fmt = SerialFormat.parse(product.serial_format)
-        if fmt is not None and unit_sql.unit_by_serial(conn, product.id, serial) is None:
-            # A recorded unit is never refused by a format changed since it came in.
-            fmt.check(serial, sku)
+        if fmt is not None:
+            check_new_serial(conn, fmt, product.id, sku, serial)
         owner = barcode_owner(conn, serial)
         if owner is not None:
             raise BadSerial(
