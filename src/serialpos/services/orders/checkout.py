@@ -40,7 +40,6 @@ from serialpos.services.orders import sale_journal
 from serialpos.services.orders.reading import _editable, _find, _view, as_row, line_mode
 from serialpos.services.orders.views import ZERO, FulfilResult, OrderClosed, OrderView
 from serialpos.services.orders.work import _Ctx, _row_total, _touch, _write
-from serialpos.services.shift_store import refuse_cash_elsewhere
 from serialpos.services.shifts import check_shift_not_required
 
 
@@ -71,8 +70,6 @@ def _insert_payment(
     )
     if values["shift_id"] is None:
         check_shift_not_required(ctx.conn, ctx.store_id, terminal)
-        # Cash from a drawer open at another store: refused (services/shift_store.py).
-        refuse_cash_elsewhere(ctx.conn, ctx.store_id, terminal, method)
     return values
 
 
@@ -253,7 +250,6 @@ def _close_one_line(
         added.append({**first, "invoice_id": invoice_id, "shift_id": closed.shift_id})
         if closed.shift_id is None:  # refused where the store requires a shift
             check_shift_not_required(conn, ctx.store_id, terminal)
-            refuse_cash_elsewhere(conn, ctx.store_id, terminal, str(first["method"]))
     added += [
         _insert_payment(ctx, "payment", method, amount, invoice_id) for method, amount in taking[1:]
     ]
