@@ -4,8 +4,9 @@ nothing left open to spend it on.
 A deposit over the lines handed over is legitimate while lines are still open (a lay-by is
 collected in parts), and on an order handed nothing yet (being rung up). Once none is open,
 nothing will take that money: a final fulfilment hands the surplus back as change and a void
-refunds it (services/order_void.py), so money left on such an order is in no book. The walk found one: a lay-by whose open line was removed
-(``order_amend``) and whose fulfilled line was returned, open with total 0.00 and paid 921.20.
+refunds it (services/order_void.py), so money left on such an order is in no book. The walk
+found one: a lay-by whose open line was removed (``order_amend``) and whose fulfilled line
+was returned, open with total 0.00 and paid 921.20.
 """
 
 from __future__ import annotations
