@@ -313,8 +313,12 @@ class LedgerMachine(RuleBasedStateMachine):
         sign = QTY_SIGN[action]
         on_hand = self.qty[(sku, here)]
         # Selling more than the system knows of is allowed (the shelf knew better); moving
-        # stock out any other way needs it on hand.
+        # stock out any other way needs it on hand. The optional product's labelled units
+        # leave by serial: only its unlabelled pieces go by quantity, sold or not
+        # (services/unlabelled.py).
         expected = "not_in_stock" if sign < 0 and action is not A.SELL and on_hand < n else "ok"
+        if sku == OPT and sign < 0 and on_hand - self._opt_in_stock(here) < n:
+            expected = "not_in_stock"
         got, result = self._attempt(
             ADMIN,
             action,
@@ -335,6 +339,11 @@ class LedgerMachine(RuleBasedStateMachine):
             self.events += 1
             if action in (A.TRANSFER_OUT, A.TRANSFER_IN):
                 self.bare_moved[(sku, action)] += n
+
+    def _opt_in_stock(self, here: str) -> int:
+        return sum(
+            1 for state, at in self.units[OPT].values() if state == "in_stock" and at == here
+        )
 
     @rule(
         kind=st.sampled_from(
@@ -529,7 +538,10 @@ class LedgerMachine(RuleBasedStateMachine):
                 if self.bare_moved[(sku, A.TRANSFER_IN)] > self.bare_moved[(sku, A.TRANSFER_OUT)]
             ]
         )
+        # Units in stock over the quantity would be a violation: quantity moves never take
+        # the labelled units' count, so there is none.
         assert sorted((f.rule, f.store, f.sku) for f in findings if f.violation) == twice
+        assert all(self._opt_in_stock(here) <= self.qty[(OPT, here)] for here in STORES)
         # The only notes: optional-serial stock whose quantity and known units differ, and
         # stock without serials sold below zero.
         expected_notes = set()

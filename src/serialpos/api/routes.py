@@ -69,6 +69,14 @@ def _text(request: Request, key: str) -> str | None:
     return _checked(key, value) if value else None
 
 
+def _flag(request: Request, key: str) -> bool:
+    """A yes/no query parameter: ``true``/``1`` or ``false``/``0`` (absent: false)."""
+    value = (_text(request, key) or "false").lower()
+    if value not in ("true", "1", "false", "0"):
+        raise BadRequest(f"'{key}' must be true or false")
+    return value in ("true", "1")
+
+
 def _path(request: Request, key: str) -> str:
     return _checked(key, request.path_params[key])
 
@@ -161,7 +169,12 @@ async def product_upload(request: Request) -> Response:
     """A product feed or mass-upload CSV: all of it, or nothing with every bad row listed."""
     actor = await actor_of(request)
     body = await request.body()
-    report = await _call(product_import.import_products_bytes, request.app.state.db, actor, body)
+    force = _flag(request, "force_format")
+    report = await _call(
+        lambda: product_import.import_products_bytes(
+            request.app.state.db, actor, body, force_format=force
+        )
+    )
     return JSONResponse(
         {
             "format": report.format,

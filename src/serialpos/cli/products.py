@@ -77,6 +77,11 @@ def import_(
     ctx: typer.Context,
     file: str = typer.Argument(..., help="A product feed or mass upload CSV; - reads stdin."),
     json_out: bool = typer.Option(False, "--json"),
+    force_format: bool = typer.Option(
+        False,
+        "--force-format",
+        help="Set a serial format that units already recorded do not match (refused without).",
+    ),
 ) -> None:
     """Create and update products from a CSV (managers and admins). A file with any bad row
     imports nothing: every problem is listed on stderr and the exit status is 1."""
@@ -91,9 +96,11 @@ def import_(
     db, actor = st.database(), st.require_actor()
     try:
         if file == "-":
-            report = import_products_bytes(db, actor, typer.get_binary_stream("stdin").read())
+            report = import_products_bytes(
+                db, actor, typer.get_binary_stream("stdin").read(), force_format=force_format
+            )
         else:
-            report = import_products(db, actor, file)
+            report = import_products(db, actor, file, force_format=force_format)
     except ImportRefused as refused:
         _warn(refused.warnings)
         problems = refused.problems

@@ -269,6 +269,24 @@ def refunds_on_void(payments: Iterable[tuple[str, Decimal]]) -> tuple[tuple[str,
     return tuple((method, amount) for method, amount in net.items() if amount > 0)
 
 
+def refunds_of_overpay(
+    payments: Iterable[tuple[str, Decimal]], over: Decimal
+) -> tuple[tuple[str, Decimal], ...]:
+    """What cancelling the open rest of a partly fulfilled order hands back: ``over`` (what
+    the customer paid beyond the lines they keep), taken from the tenders they paid net,
+    the most recently first-used tender first (the deposit's own tender last), never more
+    than a tender holds. Less than ``over`` when the tenders hold less (the caller refuses)."""
+    left = over
+    out: list[tuple[str, Decimal]] = []
+    for method, amount in reversed(refunds_on_void(payments)):
+        if left <= 0:
+            break
+        take = min(amount, left)
+        out.append((method, take))
+        left -= take
+    return tuple(out)
+
+
 # Stored values as members (domain/members.py: a dict lookup, not the enum call).
 SALE_TYPES: Members[SaleType] = Members(SaleType)
 DELIVERY_MODES: Members[DeliveryMode] = Members(DeliveryMode)

@@ -14,6 +14,7 @@ from serialpos.db.tables import UNACCEPTED_BEFORE_0016
 from serialpos.domain.orders import LineStatus, OrderStatus
 from serialpos.domain.scan_resolution import LIVE as LIVE_STATES
 from serialpos.domain.states import UnitState
+from serialpos.services.order_money_check import overpaid_orders
 from serialpos.services.pulled_twice import pulled_twice
 from serialpos.services.settings import settings_in
 from serialpos.services.sold_serials import sold_serials
@@ -156,15 +157,7 @@ def check_ledger(db: Database) -> list[Finding]:
                     )
                 )
             elif mode == "optional" and qty != units:
-                findings.append(
-                    Finding(
-                        "optional_units_differ",
-                        store,
-                        sku,
-                        f"quantity {qty}, {units} known units in stock",
-                        violation=False,
-                    )
-                )
+                findings.append(_optional_differs(store, sku, qty, units, tracked[sid]))
             if mode == "disabled" and qty < 0:
                 findings.append(_negative_on_hand(store, sku, qty))
         for sku, store, detail, to_state in _last_event_mismatches(conn):
@@ -173,6 +166,7 @@ def check_ledger(db: Database) -> list[Finding]:
         findings += _units_without_serials(conn, stores)
         findings += _serials_live_twice(conn, stores)
         findings += _voided_orders_with_money(conn, stores)
+        findings += overpaid_orders(conn, stores, Finding)
         findings += _reservations(conn, stores)
         findings += pulled_twice(conn, stores, Finding)
         findings += wrong_serials(conn, stores, Finding)
@@ -184,6 +178,28 @@ def check_ledger(db: Database) -> list[Finding]:
         return findings
 
     return db.read(work)
+
+
+def _optional_differs(store: str, sku: str, qty: int, units: int, tracked: bool) -> Finding:
+    """An optional-serial product's quantity and units in stock differ. More on hand than
+    units is what optional means (pieces without a serial): a note. More units in stock than
+    on hand, where the store tracks serials, is a violation: a move by quantity took labelled
+    units' count (refused since, services/unlabelled.py), and selling those units by serial
+    drives the quantity below zero while the shelf holds them."""
+    if units > qty and tracked:
+        return Finding(
+            "optional_units_differ",
+            store,
+            sku,
+            f"quantity {qty} but {units} units in stock by serial: count it",
+        )
+    return Finding(
+        "optional_units_differ",
+        store,
+        sku,
+        f"quantity {qty}, {units} known units in stock",
+        violation=False,
+    )
 
 
 def _negative_on_hand(store: str, sku: str, qty: int) -> Finding:

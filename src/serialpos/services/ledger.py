@@ -35,6 +35,8 @@ from serialpos.services import serial_precheck, sold_serials
 from serialpos.services.context import Actor
 from serialpos.services.ledger_units import _UNREAD, UnitMove, _Call, _move_unit
 from serialpos.services.settings import setting_in_force
+from serialpos.services.shifts import applying_terminal_entry
+from serialpos.services.unlabelled import check_unlabelled
 
 PERMISSION = {
     Action.EXPECT: Permission.RECEIVE,
@@ -176,7 +178,11 @@ def move_many(
     results: tuple[LedgerResult, ...] | None = None
     for _attempt in range(3):
         # Formats are evaluated here, before the write transaction (serial_precheck.py).
-        formats = serial_precheck.precheck(db, [(step.sku, serials) for step, serials in checked])
+        # Only serials of units being made: a unit already recorded is never refused by a
+        # format changed since (it is judged where it came in).
+        formats = serial_precheck.precheck(
+            db, [(step.sku, serials) for step, serials in checked if _creates(step.action)]
+        )
         try:
             results = db.write(lambda conn, formats=formats: steps_then_check(conn, formats))  # type: ignore[misc]
             break
@@ -294,8 +300,13 @@ def _apply(
     needs_serial = tracked_here or action is Action.SELL
     if product.serial_mode is SerialMode.REQUIRED and needs_serial and not clean:
         raise SerialRequired(f"{product.sku} requires a serial for every unit")
+    # The format judges new serials: units being made (a receipt, an adjustment in), or
+    # serials captured where the store keeps no units. A recorded unit moving (sold,
+    # returned, transferred, counted) is never refused by a format changed since.
+    judged = _creates(action) or not tracked_here
     if (
         clean
+        and judged
         and product.serial_format
         and not serial_precheck.confirm(formats, product.sku, product.serial_format)
     ):
@@ -303,7 +314,7 @@ def _apply(
         fmt = serial_precheck.stored_format(product.serial_format)
         for serial in clean:
             fmt.check(serial, product.sku)
-    elif clean:
+    elif clean and judged:
         serial_precheck.confirm(formats, product.sku, product.serial_format)
     if clean and tracked_here:
         units = tuple(
@@ -320,6 +331,15 @@ def _apply(
         for serial in clean:
             sold_serials.refuse_sold(conn, product.id, product.sku, serial, call.store_id, store)
     sign = QUANTITY_SIGN.get(action, 0)
+    if (
+        sign < 0
+        and not clean
+        and tracked_here
+        and product.serial_mode is SerialMode.OPTIONAL
+        and not applying_terminal_entry()
+    ):
+        # Its labelled units leave by serial: only the unlabelled pieces go by quantity.
+        check_unlabelled(conn, product.id, product.sku, call.store_id, store, count)
     if sign < 0 and action is not Action.SELL:
         _check_enough(conn, product, call.store_id, store, count)
     if clean:
@@ -329,6 +349,11 @@ def _apply(
     ledger_writes.add_events(conn, events)
     ledger_writes.bump_stock(conn, product.id, call.store_id, sign * count)
     return LedgerResult(action.value, store, product.sku, sign * count, (), False)
+
+
+def _creates(action: Action) -> bool:
+    """Whether the action may make a unit the ledger does not know yet."""
+    return None in MOVES[action].from_states
 
 
 def _state(value: str | None) -> UnitState | None:

@@ -143,7 +143,7 @@ def resolve_unit(
             if others and action is not Action.ADJUST_ADD:
                 _refuse_unknown(conn, serial, sku, others, action)
         fmt = SerialFormat.parse(product.serial_format)
-        if fmt is not None:
+        if fmt is not None and not mine:  # a recorded unit: never judged by a newer format
             fmt.check(serial, sku)
         if not mine:
             _refuse_unknown(conn, serial, sku, others, action)

@@ -43,6 +43,7 @@ from serialpos.domain.text import clip
 from serialpos.domain.users import Permission
 from serialpos.files import write_atomically
 from serialpos.services.context import Actor
+from serialpos.services.format_guard import refuse_breaking_formats
 from serialpos.services.products import refuse_live_units, refuse_untracked_stock
 
 __all__ = [
@@ -77,11 +78,15 @@ class ImportReport:
 
 
 # -- import -----------------------------------------------------------------------------
-def import_products(db: Database, actor: Actor, path: str | Path) -> ImportReport:
+def import_products(
+    db: Database, actor: Actor, path: str | Path, *, force_format: bool = False
+) -> ImportReport:
     """Import a product feed or mass upload CSV file: create new SKUs, update existing ones.
-    Raises ImportRefused (code ``bad_file``) listing every problem; then nothing changed."""
+    Raises ImportRefused (code ``bad_file``) listing every problem; then nothing changed.
+    ``force_format``: set a serial format that recorded units do not match
+    (services/format_guard.py; refused ``format_breaks_units`` otherwise)."""
     actor.require(Permission.MANAGE_PRODUCTS)
-    return import_products_bytes(db, actor, read_upload(path))
+    return import_products_bytes(db, actor, read_upload(path), force_format=force_format)
 
 
 def read_upload(path: str | Path) -> bytes:
@@ -100,21 +105,28 @@ def read_upload(path: str | Path) -> bytes:
     raise ImportRefused([RowProblem(None, None, reason)])
 
 
-def import_products_bytes(db: Database, actor: Actor, data: bytes) -> ImportReport:
+def import_products_bytes(
+    db: Database, actor: Actor, data: bytes, *, force_format: bool = False
+) -> ImportReport:
     """Import an upload's raw bytes (UTF-8, with or without BOM), e.g. read from stdin."""
     actor.require(Permission.MANAGE_PRODUCTS)
-    return _import(db, parse_upload_bytes(data))
+    return _import(db, parse_upload_bytes(data), force_format)
 
 
-def import_products_text(db: Database, actor: Actor, text: str) -> ImportReport:
+def import_products_text(
+    db: Database, actor: Actor, text: str, *, force_format: bool = False
+) -> ImportReport:
     """Import an upload already decoded to text."""
     actor.require(Permission.MANAGE_PRODUCTS)
-    return _import(db, parse_upload(text))
+    return _import(db, parse_upload(text), force_format)
 
 
-def _import(db: Database, upload: ParsedUpload) -> ImportReport:
+def _import(db: Database, upload: ParsedUpload, force_format: bool = False) -> ImportReport:
+    warned: list[str] = []
     try:
-        created, updated, unchanged = db.write(lambda conn: _apply(conn, upload))
+        created, updated, unchanged = db.write(
+            lambda conn: _apply(conn, upload, force_format, warned)
+        )
     except sa.exc.IntegrityError:
         # Only possible when another terminal added the same SKU or barcode meanwhile (on
         # SQLite writers queue, so there it cannot happen); the transaction rolled back.
@@ -122,18 +134,36 @@ def _import(db: Database, upload: ParsedUpload) -> ImportReport:
             "another terminal changed the products while this file was being "
             "imported; nothing was imported, import it again"
         ) from None
-    return ImportReport(upload.format.value, created, updated, unchanged, upload.warnings)
+    return ImportReport(
+        upload.format.value, created, updated, unchanged, (*upload.warnings, *warned)
+    )
 
 
-def _apply(conn: Connection, upload: ParsedUpload) -> tuple[int, int, int]:
+def _apply(
+    conn: Connection, upload: ParsedUpload, force_format: bool, warned: list[str]
+) -> tuple[int, int, int]:
     """Read the catalogue once, let the domain compare (``plan_import``), check what only
     the stock can tell, then write the plan in bulk."""
     catalogue = _read_catalogue(conn, upload)
     plan = plan_import(upload, catalogue)
     refuse_untracked_stock(conn, list(plan.becoming_serialized))
     refuse_live_units(conn, list(plan.becoming_unserialized))
+    warned[:] = refuse_breaking_formats(conn, _format_changes(plan, catalogue), force=force_format)
     _write_plan(conn, plan, catalogue)
     return len(plan.new), plan.updated, plan.unchanged
+
+
+def _format_changes(plan: ImportPlan, catalogue: Catalogue) -> list[tuple[int, str, str | None]]:
+    """(product id, SKU, new format) of the products whose serial format this file changes."""
+    if "serial_format" not in plan.fields:
+        return []
+    at = plan.fields.index("serial_format")
+    before = {pid: (sku, values[at]) for sku, (pid, values) in catalogue.products.items()}
+    return [
+        (pid, before[pid][0], values[at])
+        for pid, values in plan.changed
+        if pid in before and values[at] != before[pid][1]
+    ]
 
 
 def _read_catalogue(conn: Connection, upload: ParsedUpload) -> Catalogue:

@@ -188,9 +188,12 @@ def _order_amend(db: Database, actor: Actor, f: Fields) -> Result:
             else None
         )
         whole = (order_terms.discount, order_terms.reason, manager)
+    # Absent ``type``/``delivery`` keep the order's (they used to reset it to a cash-and-carry
+    # sale: a host amending a lay-by's lines turned it into a sale).
+    kind, delivery = f.optional_text("type"), f.optional_text("delivery")
     state = OrderState(
-        type=SaleType.parse(f.optional_text("type") or "sale"),
-        delivery=DeliveryMode.parse(f.optional_text("delivery") or "cash_and_carry"),
+        type=None if kind is None else SaleType.parse(kind),
+        delivery=None if delivery is None else DeliveryMode.parse(delivery),
         customer=_customer(f.value("customer")),
         lines=tuple(lines),
         order_terms=whole,

@@ -47,6 +47,7 @@ from serialpos.services.counts.views import (
     scan_t,
     unit_c,
 )
+from serialpos.services.format_guard import check_new_serial
 from serialpos.services.receiving import barcode_owner
 from serialpos.services.scan_resolver import (
     refuse_case_twin,
@@ -113,7 +114,7 @@ def scan_in(
             raise BadSerial(f"'{clip(serial)}' is the product, not a serial")
         fmt = SerialFormat.parse(product.serial_format)
         if fmt is not None:
-            fmt.check(serial, sku)
+            check_new_serial(conn, fmt, product.id, sku, serial)
         owner = barcode_owner(conn, serial)
         if owner is not None:
             raise BadSerial(

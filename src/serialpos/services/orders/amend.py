@@ -80,8 +80,9 @@ class StateLine:
 
 @dataclass(frozen=True)
 class OrderState:
-    type: SaleType
-    delivery: DeliveryMode
+    #: None: the order's own, unchanged.
+    type: SaleType | None
+    delivery: DeliveryMode | None
     #: A record by key, an existing record's id, typed details, or None (no customer).
     customer: KeyedRecord | int | Customer | None
     lines: tuple[StateLine, ...]
@@ -106,8 +107,10 @@ def amend_order(db: Database, actor: Actor, order: str, state: OrderState) -> Or
 
 def _header(ctx: _Ctx, state: OrderState) -> None:
     m = ctx.row._mapping
-    if (m["type"], m["delivery"]) != (state.type.value, state.delivery.value):
-        _touch(ctx.conn, ctx.id, type=state.type.value, delivery=state.delivery.value)
+    kind = m["type"] if state.type is None else state.type.value
+    delivery = m["delivery"] if state.delivery is None else state.delivery.value
+    if (m["type"], m["delivery"]) != (kind, delivery):
+        _touch(ctx.conn, ctx.id, type=kind, delivery=delivery)
     c = state.customer
     if isinstance(c, KeyedRecord | int):
         from serialpos.services.customers import attach_in, record_for_in

@@ -33,6 +33,7 @@ from serialpos.domain.states import Action, UnitState
 from serialpos.domain.users import Permission
 from serialpos.services import ledger, scan_resolver, sold_serials
 from serialpos.services.context import Actor
+from serialpos.services.format_guard import check_new_serial
 from serialpos.services.orders import sale_journal
 from serialpos.services.orders.reading import _editable, _view, as_row
 from serialpos.services.orders.views import OrderView
@@ -157,7 +158,7 @@ def _set_serial_in(
         _check_not_a_barcode(conn, product, new)
         fmt = SerialFormat.parse(product.serial_format)
         if fmt is not None:
-            fmt.check(new, product.sku)
+            check_new_serial(conn, fmt, product.id, product.sku, new)
         twice = _line_with_serial(ctx, lines, product.id, new, line)
         if twice is not None:
             raise DuplicateSerial(f"serial {new} is already on line {twice} of this order")
