@@ -194,6 +194,9 @@ class SerialposApp(ScannersApp, inherit_bindings=False):  # not Textual's ^Q qui
             await self.wedge.stand_down()
         elif await self.wedge.observe(event):
             return
+        gate_key = getattr(self.screen, "gate_key", None)  # a question a scan cannot answer
+        if callable(gate_key) and gate_key(event):
+            return
         if event.key == "tab" and self._tab_to_scan_field(event):
             return
         await super().on_event(event)

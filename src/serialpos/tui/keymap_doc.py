@@ -144,6 +144,15 @@ def render(bound: list[BoundKey]) -> str:
         "scan, and the whole scan goes to the screen's scan field "
         "(`src/serialpos/devices/line_keys.py`).",
         "",
+        "A yes/no question that records something (Confirm, CompleteDialog: void, refund, "
+        "complete, ship, post) is never answered by a scan: Enter is Yes only when no "
+        "character came just before it; Y and N act one key gap after they are pressed. "
+        "Characters at a scanner's pace, with or without their Enter, are a scan: it is "
+        "refused and named in the dialog and on the screen behind (kept for F7 there), with "
+        "the bell, and the question stays open; an Enter or a key within a second after it "
+        "is still the scan's. Press Y/Enter again to answer "
+        "(`src/serialpos/devices/answer_gate.py`).",
+        "",
     ]
     by_owner: dict[str, list[BoundKey]] = defaultdict(list)
     for item in bound:
