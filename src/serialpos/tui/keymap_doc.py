@@ -153,6 +153,13 @@ def render(bound: list[BoundKey]) -> str:
         "is still the scan's. Press Y/Enter again to answer "
         "(`src/serialpos/devices/answer_gate.py`).",
         "",
+        "Money fields (the Tender's amount, the Shift's float and count) take typed keys only: "
+        "a scan made there (keys at a scanner's pace) is refused and named, never taken as an "
+        "amount. An amount too unlikely to be meant is asked about by such a yes/no question: "
+        "cash over 10 times the amount due that leaves more than 500.00 change, or an opening "
+        "float over 5,000.00; digits that read as a barcode are said so "
+        "(`src/serialpos/domain/money_entry.py`).",
+        "",
     ]
     by_owner: dict[str, list[BoundKey]] = defaultdict(list)
     for item in bound:
