@@ -40,3 +40,12 @@ def test_barcodes_are_told_by_their_check_digit() -> None:
     assert not reads_as_barcode("12345671")  # wrong check digit
     assert not reads_as_barcode("1234567.0")
     assert not reads_as_barcode("100")
+
+
+def test_digits_that_read_as_a_barcode_are_asked_about_whatever_the_amount() -> None:
+    """A GTIN-8 with leading zeros is a small amount: the ratio alone let it through."""
+    doubt = tender_doubt("00012348", D("12348"), D("5000"))
+    assert doubt is not None and "reads like a barcode" in doubt
+    assert "times the amount due" not in doubt
+    assert tender_doubt("00012347", D("12347"), D("5000")) is None  # no barcode: 2.5x
+    assert float_doubt("00000505", D("505")) is not None

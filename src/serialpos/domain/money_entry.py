@@ -13,7 +13,8 @@ as typed digits. So the amount itself is judged here:
   for a 30.00 cable is asked about). The dialog asks first; a scan cannot answer it.
 - **Opening float**: above :data:`FLOAT_CEILING`, asked the same way.
 - Either way, digits that read as a GTIN (8, 12, 13 or 14 digits, no decimal point, a right
-  GS1 check digit) are said to look like a barcode.
+  GS1 check digit) are asked about whatever the amount, and said to look like a barcode (no
+  one types a cash amount of eight digits or more without a decimal point).
 
 These are questions, not refusals: a person may mean it, and says so with y/Enter.
 """
@@ -50,19 +51,17 @@ def _barcode_words(text: str) -> str:
 def tender_doubt(text: str, amount: Decimal, due: Decimal) -> str | None:
     """Why taking ``amount`` (typed as ``text``) for ``due`` needs a person's yes, or None."""
     change = amount - due
-    if change <= CHANGE_ALLOWANCE or amount <= due * TENDER_RATIO:
+    unlikely = change > CHANGE_ALLOWANCE and amount > due * TENDER_RATIO
+    if not unlikely and not reads_as_barcode(text):
         return None
-    return (
-        f"Take {amount:,.2f} for {due:,.2f} due and give {change:,.2f} change?"
-        f"{_barcode_words(text)} More than {TENDER_RATIO} times the amount due."
-    )
+    why = f" More than {TENDER_RATIO} times the amount due." if unlikely else ""
+    what = f"give {change:,.2f} change" if change > 0 else f"leave {-change:,.2f} due"
+    return f"Take {amount:,.2f} for {due:,.2f} due and {what}?{_barcode_words(text)}{why}"
 
 
 def float_doubt(text: str, amount: Decimal) -> str | None:
     """Why opening the till with ``amount`` (typed as ``text``) needs a person's yes."""
-    if amount <= FLOAT_CEILING:
+    if amount <= FLOAT_CEILING and not reads_as_barcode(text):
         return None
-    return (
-        f"Open the shift with a float of {amount:,.2f}?{_barcode_words(text)} "
-        f"More than {FLOAT_CEILING:,.2f}."
-    )
+    why = f" More than {FLOAT_CEILING:,.2f}." if amount > FLOAT_CEILING else ""
+    return f"Open the shift with a float of {amount:,.2f}?{_barcode_words(text)}{why}"

@@ -157,7 +157,8 @@ def render(bound: list[BoundKey]) -> str:
         "a scan made there (keys at a scanner's pace) is refused and named, never taken as an "
         "amount. An amount too unlikely to be meant is asked about by such a yes/no question: "
         "cash over 10 times the amount due that leaves more than 500.00 change, or an opening "
-        "float over 5,000.00; digits that read as a barcode are said so "
+        "float over 5,000.00, or digits that read as a barcode (8, 12, 13 or 14 digits with "
+        "a right check digit), whatever the amount "
         "(`src/serialpos/domain/money_entry.py`).",
         "",
     ]
