@@ -182,3 +182,18 @@ def test_a_menu_key_alone_is_not_scan_like() -> None:
     detector.interrupt()
     type_keys(detector, "12", 20.0, 100)  # two quick keys: still a person's
     assert not detector.scan_like()
+
+
+def test_a_cut_scan_s_tail_closed_by_its_enter_ends_it() -> None:
+    """'3569', a pause, '38030001011' Enter, then '05012345000077' at once: the tail closed
+    by its Enter ends the cut scan; the next run is a scan of its own, not another tail (it
+    was refused as 'a scan cut by a pause')."""
+    detector = WedgeDetector()
+    last = type_keys(detector, "3569", 10.0, 2)
+    assert detector.cut() == "3569"
+    last = type_keys(detector, "38030001011", last + 0.4, 2)
+    assert detector.tail
+    assert detector.cut(closed=True) == "38030001011"
+    type_keys(detector, "05012345000077", last + 0.004, 2)
+    assert not detector.tail
+    assert detector.enter(last + 0.04) is not None  # a burst: a scan of its own

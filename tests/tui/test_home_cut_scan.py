@@ -42,7 +42,8 @@ async def test_a_scan_cut_by_a_pause_on_home_opens_nothing(
         clock.step = PERSON
         assert isinstance(app.screen, HomeScreen)
         said = app.screen.message_line.text
-        assert "'0101' looks like a scan cut by a pause: not used" in said
+        # The tail is named joined to the piece cut before it: the whole scan, to scan again.
+        assert "'ZB24000101' looks like a scan cut by a pause: not used" in said
         # A menu key pressed afterwards still opens its flow.
         clock.now += 5
         await pilot.press("1")

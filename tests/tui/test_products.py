@@ -88,7 +88,7 @@ async def test_mode_of_the_product_under_the_cursor_and_cancel(
         await pilot.pause()
         assert app.screen.query_one(MessageLine).text == "› serial mode not changed"
         await pilot.press("m", "enter", "n")  # Enter picks "required"; then "no"
-        await pilot.pause()
+        await settle(pilot)  # "n" acts one key gap later (a scan may begin with it)
         assert app.screen.query_one(MessageLine).text == "› serial mode not changed"
         await pilot.press("m", "r", "enter")  # Enter confirms
         await settle(pilot)

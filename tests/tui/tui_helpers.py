@@ -80,8 +80,10 @@ async def keys_released(pilot: Pilot[object]) -> None:
     app = pilot.app
     assert isinstance(app, SerialposApp)
     for _ in range(100):
-        if not app.wedge.holding and not any(
-            getattr(lines, "holding", False) for lines in app.screen.query(SaleLines)
+        if (
+            not app.wedge.holding
+            and not getattr(app.screen, "holding", False)  # a yes/no dialog's held y/n
+            and not any(getattr(lines, "holding", False) for lines in app.screen.query(SaleLines))
         ):
             return
         await pilot.pause(0.01)

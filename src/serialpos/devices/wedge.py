@@ -122,10 +122,13 @@ class WedgeDetector:
         digits opened a flow and the rest of the scan was searched there."""
         return bool(self._run) and (self.tail or len(self._run) >= self.min_length)
 
-    def cut(self) -> str:
-        """End the current run as a cut scan (see :meth:`scan_like`); its text."""
+    def cut(self, closed: bool = False) -> str:
+        """End the current run as a cut scan (see :meth:`scan_like`); its text. ``closed``:
+        the run was a cut scan's tail ended by its Enter: that scan is over, and keys after
+        it are a new run, never its tail (a whole scan right after it was named as the cut
+        one's tail and refused as a scan cut by a pause)."""
         text = self.run
-        self._cut_at = self._last
+        self._cut_at = None if closed else self._last
         self.interrupt()
         return text
 

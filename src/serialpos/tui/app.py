@@ -194,6 +194,9 @@ class SerialposApp(ScannersApp, inherit_bindings=False):  # not Textual's ^Q qui
             await self.wedge.stand_down()
         elif await self.wedge.observe(event):
             return
+        gate_key = getattr(self.screen, "gate_key", None)  # a question a scan cannot answer
+        if callable(gate_key) and gate_key(event):
+            return
         if event.key == "tab" and self._tab_to_scan_field(event):
             return
         await super().on_event(event)
@@ -204,6 +207,11 @@ class SerialposApp(ScannersApp, inherit_bindings=False):  # not Textual's ^Q qui
         from serialpos.domain.text import clip
 
         screen = self.screen
+        if getattr(screen, "REFUSES_SCANS", False):
+            # A form a person fills in refuses it as it refuses any scan: named, with the
+            # field's own advice, kept where the screen keeps its refusals (F7).
+            self._refuse_on_form(screen, text)
+            return
         said = (
             f"'{clip(text, 24)}' looks like a scan cut by a pause: not used. Scan a serial "
             "in a screen (1 Lookup, 3 Sale…), or scan it again"
@@ -212,6 +220,15 @@ class SerialposApp(ScannersApp, inherit_bindings=False):  # not Textual's ^Q qui
             screen.show_error(said)
         else:
             self.bell()
+
+    def _refuse_on_form(self, screen: object, text: str) -> None:
+        """A scan (or a piece of one cut by a pause) on a form that refuses scans: the
+        screen's own refusal, as for a whole scan (``on_scan_read``)."""
+        from serialpos.domain.decoder import decode
+        from serialpos.tui.messages import ScanRead
+        from serialpos.tui.scanners import KEYBOARD
+
+        self.on_scan_read(ScanRead(text, KEYBOARD, decode(text, gs_substitute=self.gs_substitute)))
 
     def _tab_to_scan_field(self, event: events.Key) -> bool:
         """A Tab while a scan field has the focus goes to the field, behind the keys before

@@ -27,6 +27,7 @@ from serialpos.tui.scanners import (
     scanner_summary,
     type_into_focused,
 )
+from serialpos.tui.screens.answer_dialog import AnswerDialog
 from serialpos.tui.screens.base import ConsoleScreen
 
 if TYPE_CHECKING:
@@ -105,6 +106,8 @@ class ScannersApp(FlowsApp, inherit_bindings=False):
         screen = self.screen
         if isinstance(screen, ConsoleScreen):
             screen.post_message(ScanRead(message.raw, message.source, message.decoded))
+        elif isinstance(screen, AnswerDialog):  # a question a scan cannot answer: named there
+            screen.scan_not_used(message.raw)
         elif getattr(screen, "REFUSES_SCANS", False):  # a form a person fills in
             self.bell()
             said = getattr(screen, "scan_not_used", None)

@@ -145,6 +145,23 @@ def render(bound: list[BoundKey]) -> str:
         "scan, and the whole scan goes to the screen's scan field "
         "(`src/serialpos/devices/line_keys.py`).",
         "",
+        "A yes/no question that records something (Confirm, CompleteDialog: void, refund, "
+        "complete, ship, post) is never answered by a scan: Enter is Yes only when no "
+        "character came just before it; Y and N act one key gap after they are pressed. "
+        "Characters at a scanner's pace, with or without their Enter, are a scan: it is "
+        "refused and named in the dialog and on the screen behind (kept for F7 there), with "
+        "the bell, and the question stays open; an Enter or a key within a second after it "
+        "is still the scan's. Press Y/Enter again to answer "
+        "(`src/serialpos/devices/answer_gate.py`).",
+        "",
+        "Money fields (the Tender's amount, the Shift's float and count) take typed keys only: "
+        "a scan made there (keys at a scanner's pace) is refused and named, never taken as an "
+        "amount. An amount too unlikely to be meant is asked about by such a yes/no question: "
+        "cash over 10 times the amount due that leaves more than 500.00 change, or an opening "
+        "float over 5,000.00, or digits that read as a barcode (8, 12, 13 or 14 digits with "
+        "a right check digit), whatever the amount "
+        "(`src/serialpos/domain/money_entry.py`).",
+        "",
     ]
     by_owner: dict[str, list[BoundKey]] = defaultdict(list)
     for item in bound:

@@ -106,6 +106,7 @@ class KeyboardWedge:
         self._timer: Timer | None = None
         #: Told the text of a scan cut by a pause (its keys are dropped, never dispatched).
         self.on_cut: BurstHandler | None = None
+        self._cut_text = ""  # the latest cut piece, joined to its tail when that is closed
 
     @property
     def detector(self) -> WedgeDetector:
@@ -173,7 +174,7 @@ class KeyboardWedge:
             return True
         if event.key == "enter":
             if detector.tail and detector.continues(at):  # the rest of a cut scan, closed
-                self._cut()
+                self._cut(closed=True)
                 return True
             burst = detector.enter(at)
             if burst is None:
@@ -205,9 +206,15 @@ class KeyboardWedge:
     def _takes_pasted(self) -> bool:
         return bool(getattr(self.app.screen, "TAKES_PASTED_TEXT", False))
 
-    def _cut(self) -> None:
-        text = self._watching().cut()
+    def _cut(self, closed: bool = False) -> None:
+        """Drop the held keys of a cut scan and say it. The tail closed by its Enter is said
+        joined to the piece cut before it: the whole scan as read, to scan again."""
+        tail = self._watching().tail
+        text = self._watching().cut(closed)
         self._held.clear()
+        if tail:
+            text = self._cut_text + text
+        self._cut_text = "" if closed else text
         if self.on_cut is not None:
             self.on_cut(text)
 

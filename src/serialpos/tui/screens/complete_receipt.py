@@ -9,10 +9,10 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from serialpos.domain.text import visible
+from serialpos.tui.screens.answer_dialog import AnswerDialog
 from serialpos.tui.widgets.checklist_head import unit_words
 from serialpos.tui.widgets.key_footer import KeyFooter
 
@@ -23,8 +23,9 @@ if TYPE_CHECKING:
 SHOWN_DISCREPANCIES = 50
 
 
-class CompleteDialog(ModalScreen[bool]):
-    """Complete the receipt? Lists the differences that will be recorded; y/Enter or n/Esc."""
+class CompleteDialog(AnswerDialog):
+    """Complete the receipt? Lists the differences that will be recorded; y/Enter or n/Esc
+    (a scan answers nothing: :mod:`~serialpos.tui.screens.answer_dialog`)."""
 
     DEFAULT_CSS = """
     CompleteDialog #complete-list { height: auto; max-height: 12; }
@@ -65,7 +66,5 @@ class CompleteDialog(ModalScreen[bool]):
             if self.preview.discrepancies:
                 with VerticalScroll(id="complete-list"):
                     yield Static(Text(self.listed), id="complete-lines", markup=False)
+            yield self.refusal_line()
             yield KeyFooter()
-
-    def action_answer(self, yes: bool) -> None:
-        self.dismiss(yes)

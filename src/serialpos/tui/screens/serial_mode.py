@@ -12,9 +12,9 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from serialpos.tui.screens.answer_dialog import AnswerDialog
 from serialpos.tui.screens.choice import ChoiceDialog
 from serialpos.tui.widgets.key_footer import KeyFooter
 
@@ -43,8 +43,9 @@ class ChooseSerialMode(ChoiceDialog):
         self.what = what
 
 
-class Confirm(ModalScreen[bool]):
-    """A yes/no question; Enter or y says yes, n or Escape says no."""
+class Confirm(AnswerDialog):
+    """A yes/no question; Enter or y says yes, n or Escape says no; a scan answers nothing
+    (:mod:`~serialpos.tui.screens.answer_dialog`)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("y,enter", "answer(True)", "Yes"),
@@ -58,7 +59,5 @@ class Confirm(ModalScreen[bool]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Static(Text(self.question), id="question", markup=False)
+            yield self.refusal_line()
             yield KeyFooter()
-
-    def action_answer(self, yes: bool) -> None:
-        self.dismiss(yes)

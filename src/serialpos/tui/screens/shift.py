@@ -24,6 +24,7 @@ from textual.widgets import Input, Static
 
 from serialpos.domain.shifts import ShiftReport
 from serialpos.tui.keymap import keys
+from serialpos.tui.messages import ScanRead
 from serialpos.tui.screens.base import ConsoleScreen
 from serialpos.tui.widgets.capped_input import CappedInput
 from serialpos.tui.widgets.key_footer import KeyFooter, KeyHints
@@ -54,6 +55,12 @@ class ShiftScreen(ConsoleScreen):
         Binding(keys("f5", "x_report"), "x_report", "X report"),
         Binding("f6", "print", "Print"),
     ]
+
+    #: A person types the float and the count: a scan made here is told from typing by the
+    #: keyboard wedge and refused (:meth:`take_scan`), never taken as an amount (an EAN-8
+    #: opened the till with a float of 12,345,670.00); a float above the ceiling is asked
+    #: about by a question a scan cannot answer (domain/money_entry.py).
+    REFUSES_SCANS: ClassVar[bool] = True
 
     def __init__(self) -> None:
         super().__init__()
@@ -130,10 +137,47 @@ class ShiftScreen(ConsoleScreen):
             )
             return
         if not open_now:
+            self._ask_to_open(text)
+            return
+        self._ask_to_close(text)
+
+    def take_scan(self, scan: ScanRead) -> None:
+        """A scan here is never the float nor the count: refused, named, the field kept."""
+        from serialpos.domain.text import clip, visible
+
+        self.show_error(
+            f"scan '{clip(visible(scan.raw), 32)}' is not an amount: nothing taken. Type the "
+            + ("cash counted" if self.report is not None else "opening float")
+            + ", Enter"
+        )
+
+    def _ask_to_open(self, text: str) -> None:
+        """Open with the float typed; one above the ceiling is asked about first."""
+        from serialpos.domain.errors import BadValue
+        from serialpos.domain.money_entry import float_doubt
+        from serialpos.domain.shifts import parse_cash
+        from serialpos.tui.screens.serial_mode import Confirm
+
+        try:
+            amount = parse_cash(text, "opening float")
+        except BadValue as exc:
+            self.show_error(exc.message)
+            return
+        doubt = float_doubt(text, amount)
+        if doubt is None:
             self.field.value = ""
             self._run("open", text)
             return
-        self._ask_to_close(text)
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.field.value = ""
+                self._run("open", text)
+            else:
+                self.message_line.note(f"not opened: {amount:,.2f} was not taken; type the float")
+            self.field.focus()
+
+        self.app.push_screen(Confirm(doubt), answered)
 
     def _ask_to_close(self, text: str) -> None:
         from serialpos.domain.errors import BadValue

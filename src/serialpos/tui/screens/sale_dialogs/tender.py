@@ -31,6 +31,12 @@ class Tender(ModalScreen[tuple[str, Decimal] | None]):
         Binding("escape", "cancel", "Cancel"),
     ]
 
+    #: A person types the amount: a scan made while the dialog is up (a product's EAN-8 is
+    #: eight digits) is told from typing by the keyboard wedge and refused, never taken as
+    #: cash (app_scanners.py ``on_scan_read``); an amount too unlikely to be meant is asked
+    #: about by a question a scan cannot answer (domain/money_entry.py).
+    REFUSES_SCANS: ClassVar[bool] = True
+
     def __init__(self, total: Decimal, paid: Decimal, due: Decimal, title: str = "Payment") -> None:
         super().__init__()
         self.total, self.paid, self.due = total, paid, due
@@ -83,12 +89,47 @@ class Tender(ModalScreen[tuple[str, Decimal] | None]):
     def action_cancel(self) -> None:
         self.dismiss(None)
 
+    def scan_not_used(self, raw: str) -> None:
+        """A scan while the amount is asked for: refused and named, the field as it was."""
+        from serialpos.domain.text import clip, visible
+
+        self.query_one("#tender-message", MessageLine).error(
+            f"scan '{clip(visible(raw), 32)}' is not an amount: nothing taken. Type the amount "
+            "the customer gives, Enter"
+        )
+
     @on(Input.Submitted, "#tender-amount")
     def submitted(self, event: Input.Submitted) -> None:
+        from serialpos.domain.errors import BadValue
+        from serialpos.domain.money_entry import tender_doubt
+        from serialpos.domain.orders import parse_amount
+        from serialpos.tui.screens.serial_mode import Confirm
+
         event.stop()
-        amount = parse_money(event.value)
-        if amount is None or amount <= 0:
-            self.query_one("#tender-message", MessageLine).error("type an amount above 0")
-            self.app.bell()
+        text = event.value
+        typed = parse_money(text)
+        if typed is None or typed <= 0:
+            self._refuse("type an amount above 0")
             return
-        self.dismiss((METHODS[self.method], amount))
+        try:
+            amount = parse_amount(text)  # its refusal quotes the amount as typed
+        except BadValue as exc:
+            self._refuse(exc.message)
+            return
+        method = METHODS[self.method]
+        doubt = tender_doubt(text, amount, self.due)
+        if doubt is None:
+            self.dismiss((method, amount))
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.dismiss((method, amount))
+            else:
+                self._refuse(f"{amount:,.2f} not taken: type the amount again")
+
+        self.app.push_screen(Confirm(doubt), answered)
+
+    def _refuse(self, message: str) -> None:
+        self.query_one("#tender-message", MessageLine).error(message)
+        self.app.bell()

@@ -1,0 +1,133 @@
+"""A yes/no dialog that a scan cannot answer.
+
+The dialogs that record something (void, refund, complete a receipt, ship, post) take Enter or
+``y`` for Yes. The keyboard wedge is off on a dialog, so a scan made while one was open reached
+it as plain keys: its characters had no binding and were dropped, its Enter said Yes. Here every
+key from the terminal is first shown to :class:`~serialpos.devices.answer_gate.AnswerGate`
+(the rule, tested without a screen): a person's Enter, ``y`` or ``n`` answers; a scan is
+refused, named in the dialog and on the screen behind it (kept with its scans' refusals where
+it keeps them, F7), with the bell, and the dialog stays open; nothing is recorded. A scan from a
+serial or evdev scanner is refused the same way (:meth:`AnswerDialog.scan_not_used`).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from rich.text import Text
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+from serialpos.devices.answer_gate import AnswerGate, Verdict
+
+if TYPE_CHECKING:
+    from textual import events
+    from textual.timer import Timer
+
+#: Keys that end a scan (Enter, a line feed).
+ENTER_KEYS = frozenset({"enter", "ctrl+j"})
+
+
+def not_an_answer(text: str) -> str:
+    """The refusal of a scan made while a dialog asked a question: the scan as read."""
+    from serialpos.domain.text import clip
+
+    return (
+        f"scan '{clip(text, 32)}' is not an answer: nothing was done with it. "
+        "Press y/Enter again for Yes, n/Esc for No"
+    )
+
+
+class AnswerDialog(ModalScreen[bool]):
+    """A question answered Yes (y/Enter) or No (n/Esc), never by a scan. Subclasses compose
+    :meth:`refusal_line` inside their box and keep their Yes/No bindings for the footer."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.gate = AnswerGate()
+        self._timer: Timer | None = None
+        #: The scans refused while the dialog was open, in order (tests read them).
+        self.refused: list[str] = []
+
+    def refusal_line(self) -> Static:
+        """Where a refused scan is said, inside the dialog (hidden until then)."""
+        line = Static("", id="answer-refused", classes="error", markup=False)
+        line.display = False
+        return line
+
+    # -- keys (the app shows every key from the terminal here first) -------------------------
+    def gate_key(self, event: events.Key) -> bool:
+        """One key from the terminal; True when the gate took it (it goes no further)."""
+        from serialpos.tui.scanners import typed_character
+
+        at = self._key_time(event)
+        gate = self._configured()
+        char = typed_character(event)
+        if event.key in ENTER_KEYS:
+            verdict = gate.end(at)
+        elif event.key == "tab":
+            verdict = gate.suffix(at)
+        elif char is not None:
+            verdict = gate.character(char, at)
+        else:
+            verdict = gate.other()
+        self._carry_out(verdict)
+        return not verdict.passes
+
+    def _carry_out(self, verdict: Verdict) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None
+        if verdict.refused:
+            self.scan_not_used(verdict.refused)
+        if verdict.answer is not None:
+            self.action_answer(verdict.answer)
+        elif verdict.wait:
+            self._timer = self.set_timer(self.gate.window, self._gap_passed)
+
+    @property
+    def holding(self) -> bool:
+        """Keys are held, waiting one key gap to see whether a scan follows."""
+        return self.gate.holding
+
+    def _gap_passed(self) -> None:
+        self._timer = None
+        self._carry_out(self.gate.expire())
+
+    def scan_not_used(self, raw: str) -> None:
+        """A scan while the question is open: refused and named, here and behind; the bell."""
+        from serialpos.tui.screens.base import ConsoleScreen
+        from serialpos.tui.screens.kept_refusals import KeepsRefusals
+
+        said = not_an_answer(raw)
+        self.refused.append(raw)
+        for line in self.query("#answer-refused").results(Static):
+            line.update(Text("✗ " + said))
+            line.display = True
+        stack = self.app.screen_stack
+        behind = stack[-2] if len(stack) > 1 and stack[-1] is self else None
+        if isinstance(behind, KeepsRefusals):
+            behind.scan_refused(said)  # kept for F7, with the bell
+            return
+        if isinstance(behind, ConsoleScreen):
+            behind.message_line.error(said)
+        self.app.bell()
+
+    def action_answer(self, yes: bool) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None
+        self.dismiss(yes)
+
+    def _configured(self) -> AnswerGate:
+        """The gate, with the terminal's key gap once the scanners' settings are read."""
+        from serialpos.tui.widgets.scan_input import key_gap
+
+        self.gate.configure(round(key_gap(self.app) * 1000))
+        return self.gate
+
+    def _key_time(self, event: events.Key) -> float:
+        """When the key was typed, on the console's key clock (the wedge's: tests set it)."""
+        wedge: Any = getattr(self.app, "wedge", None)
+        clock = getattr(wedge, "clock", None)
+        return float(clock(event)) if callable(clock) else event.time

@@ -1,0 +1,139 @@
+"""A scan arriving while a yes/no dialog is open answers nothing (80x24 and 40x16): the void,
+refund and ASN-complete questions stay open, name the scan with the bell, record nothing;
+the screen behind keeps the refusal; a person's Enter still answers Yes."""
+
+from __future__ import annotations
+
+import pytest
+from scan_bursts import scanner_types
+from textual.widgets import Input, Static
+from tui_helpers import (
+    PERSON,
+    SIZES,
+    KeyClock,
+    MakeApp,
+    async_test,
+    bells,
+    device_scan,
+    log_in,
+    settle,
+)
+
+from serialpos.db.engine import Database
+from serialpos.services.asn import asn_detail
+from serialpos.services.orders.reading import get_order
+from serialpos.tui.screens.checklist import ChecklistScreen
+from serialpos.tui.screens.complete_receipt import CompleteDialog
+from serialpos.tui.screens.sale import SaleScreen
+from serialpos.tui.screens.serial_mode import Confirm
+from serialpos.tui.widgets.message_line import MessageLine
+
+from test_receiving_screen import enter, import_asn, open_asn  # isort: skip
+from test_returns_screen import (  # isort: skip
+    LAPTOPS,
+    find,
+    open_returns,
+    sell_three_laptops,
+    state_of,
+)
+
+
+def refusal_shown(dialog: Confirm | CompleteDialog) -> str:
+    return str(dialog.query_one("#answer-refused", Static).render())
+
+
+@pytest.mark.parametrize("size", SIZES)
+@async_test
+async def test_a_scan_in_the_void_question_voids_nothing(
+    make_app: MakeApp, demo_db: Database, size: tuple[int, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock = KeyClock(PERSON)
+    app = make_app(key_clock=clock)
+    async with app.run_test(size=size) as pilot:
+        await log_in(pilot, "cashier")
+        await pilot.press("3")
+        await settle(pilot)
+        sale = app.screen
+        assert isinstance(sale, SaleScreen)
+        field = sale.query_one("#scan", Input)
+        field.value = "AC-USBC1"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert sale.view is not None
+        order = sale.view.order
+        await pilot.press("f7")  # void
+        await settle(pilot)
+        dialog = app.screen
+        assert isinstance(dialog, Confirm)
+        rung = bells(app, monkeypatch)
+        await scanner_types(pilot, clock, "356938030000021\r", "burst")
+        assert app.screen is dialog, "the scan's Enter answered the void question"
+        assert dialog.refused == ["356938030000021"]
+        assert "scan '356938030000021' is not an answer" in refusal_shown(dialog)
+        assert rung
+        assert get_order(demo_db, order).status.value == "open"
+        clock.now += 2  # a person, having read it, presses Enter: Yes
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.screen is sale
+        assert get_order(demo_db, order).status.value == "voided"
+
+
+@pytest.mark.parametrize("size", SIZES)
+@async_test
+async def test_a_scan_in_the_refund_question_refunds_nothing(
+    make_app: MakeApp, demo_db: Database, size: tuple[int, int]
+) -> None:
+    sell_three_laptops(demo_db)
+    clock = KeyClock(PERSON)
+    app = make_app(key_clock=clock)
+    async with app.run_test(size=size) as pilot:
+        screen = await open_returns(pilot)
+        await find(pilot, screen, LAPTOPS[1])
+        await pilot.press("ctrl+y")  # F9: refund
+        await settle(pilot)
+        dialog = app.screen
+        assert isinstance(dialog, Confirm)
+        await scanner_types(pilot, clock, "ZB24000104\r", "burst")
+        assert app.screen is dialog, "the scan's Enter answered the refund question"
+        assert dialog.refused == ["ZB24000104"]
+        assert "scan 'ZB24000104' is not an answer" in refusal_shown(dialog)
+        assert "scan 'ZB24000104' is not an answer" in screen.query_one(MessageLine).text
+        await device_scan(pilot, "ZB24000103")  # a serial scanner's scan: refused alike
+        assert app.screen is dialog
+        assert dialog.refused == ["ZB24000104", "ZB24000103"]
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is screen
+    assert [state_of(demo_db, serial) for serial in LAPTOPS] == ["sold"] * 3
+
+
+@pytest.mark.parametrize("size", SIZES)
+@async_test
+async def test_a_scan_in_the_asn_complete_question_receives_nothing(
+    make_app: MakeApp, demo_db: Database, size: tuple[int, int]
+) -> None:
+    import_asn(demo_db)
+    clock = KeyClock(PERSON)
+    app = make_app(key_clock=clock)
+    async with app.run_test(size=size) as pilot:
+        screen = await open_asn(pilot, app)
+        assert isinstance(screen, ChecklistScreen)
+        await enter(pilot, screen, "ZB24100001")
+        await pilot.press("ctrl+f")  # F10: complete
+        await settle(pilot)
+        dialog = app.screen
+        assert isinstance(dialog, CompleteDialog)
+        # Two scans in one burst, the second with a y in it: neither answers.
+        await scanner_types(pilot, clock, "ZB24100002\ry5012345\r", "jitter")
+        assert app.screen is dialog, "a scan's Enter completed the ASN"
+        assert dialog.refused == ["ZB24100002", "y5012345"]
+        clock.now += 2  # a person, having read it
+        await pilot.press("n")
+        await settle(pilot)
+        assert app.screen is screen
+        kept = [k.message for k in screen.kept]
+        assert any("'ZB24100002' is not an answer" in k for k in kept), kept
+        assert any("'y5012345' is not an answer" in k for k in kept), kept
+    detail = asn_detail(demo_db, "ASN-T1")
+    assert detail.status == "open", detail.status
