@@ -209,9 +209,11 @@ class ReceivingScreen(ConsoleScreen):
     def _load(self, store: str) -> None:
         try:
             from serialpos.services.blind_receiving import blind_drafts
+            from serialpos.services.database_identity import database_identity
 
-            asns = open_asns(self.console.database(), store)
-            drafts = blind_drafts(drafts_folder(), store)
+            db = self.console.database()
+            asns = open_asns(db, store)
+            drafts = blind_drafts(drafts_folder(), store, database_identity(db, store))
         except Exception as exc:
             from serialpos.tui.backend import describe
 
