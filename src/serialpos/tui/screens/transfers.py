@@ -326,8 +326,8 @@ class TransfersScreen(ConsoleScreen):
             # At a till, a transfer shipped here arrives with the sync: it may be on its way.
             self.post_message(
                 ActionFailed(
-                    f"{exc.message}: if it was just shipped here, the sending store (or its "
-                    "till) may not have synced yet; sync, then open it again"
+                    # Short enough for a handheld's message rows (40x16 cut the advice).
+                    f"{exc.message}; just shipped here? sync, then open it again"
                 )
             )
         except Exception as exc:
