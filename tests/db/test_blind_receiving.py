@@ -4,6 +4,7 @@ receipt recorded in one transaction (document, ledger, owed event file), the fil
 from __future__ import annotations
 
 import csv
+import json
 from pathlib import Path
 
 import pytest
@@ -32,6 +33,7 @@ from serialpos.services.blind_receiving import (
     resume_blind_receipt,
 )
 from serialpos.services.context import Actor
+from serialpos.services.database_identity import database_identity
 from serialpos.services.lookup import lookup_serial
 from serialpos.services.stock import stock_levels
 from serialpos.services.stock_documents import document_t
@@ -238,17 +240,19 @@ def test_a_draft_keeps_every_change_and_resumes_after_a_crash(
     # The console is gone; meanwhile IMEI2 arrives at S2 another way.
     ledger.move(db, admin, Action.RECEIVE, store="S2", sku="PHONE", serials=[IMEI2])
 
-    (draft,) = blind_drafts(drafts, "S1")
+    (draft,) = blind_drafts(drafts, "S1", database_identity(db, "S1"))
     assert (draft.vendor, draft.reference, draft.user, draft.units) == ("Acme", "PS-5", "ada", 7)
     assert draft.title == "Blind receipt PS-5 from Acme"
-    assert blind_drafts(drafts, "S2") == []
+    assert blind_drafts(drafts, "S2", database_identity(db, "S2")) == []
 
     resumed, left_out = resume_blind_receipt(db, admin, draft.path, outbox_folder)
     assert left_out == [f"PHONE: serial {IMEI2} of PHONE is already recorded (in stock at S2)"]
     lines = resumed.checklist.lines
     assert lines["PHONE"].scanned == [IMEI] and lines["CABLE"].counted == 4
     assert lines["LAPTOP"].scanned == ["LT-2"]
-    assert blind_drafts(drafts, "S1")[0].units == 6  # the draft now says what was kept
+    assert (
+        blind_drafts(drafts, "S1", database_identity(db, "S1"))[0].units == 6
+    )  # the draft now says what was kept
     resumed.scan("PHONE", IMEI3)
     result = resumed.complete()
     assert read_event_file(result.files.written[0]) == {
@@ -276,3 +280,43 @@ def test_a_draft_given_up_goes_and_an_unwritable_one_is_said(
     assert "cannot be made" in memory_only.journal_problem
     memory_only.scan("PHONE", IMEI)  # scanning goes on, in memory
     assert memory_only.complete().received == 1
+
+
+def test_a_draft_is_offered_and_resumed_only_on_its_own_database(
+    db: Database,
+    admin: Actor,
+    catalogue: None,
+    outbox_folder: Path,
+    tmp_path: Path,
+    migrated_sqlite: Path,
+) -> None:
+    """Drafts live in the user's data folder, shared by every database the console opens: a
+    demo's draft was offered to resume at another database with a store S1. Now a draft is
+    offered and resumed only on the database it was started on."""
+    from serialpos.services import stores, users
+    from serialpos.services.context import SYSTEM
+
+    drafts = tmp_path / "drafts"
+    session = open_blind_receipt(db, admin, "S1", "Acme", "PS-5", outbox_folder, drafts)
+    session.scan("PHONE", IMEI)
+    assert session.journal is not None
+    other_path = tmp_path / "other.sqlite"
+    other_path.write_bytes(migrated_sqlite.read_bytes())
+    other = Database(f"sqlite:///{other_path}")
+    try:
+        stores.add_store(other, SYSTEM, "S1", "Main Street")
+        users.add_user(other, None, "ada", "admin", "1234")
+        there = users.actor_for(other, "ada", "test-terminal")
+        assert database_identity(other, "S1") != database_identity(db, "S1")
+        assert blind_drafts(drafts, "S1", database_identity(other, "S1")) == []
+        with pytest.raises(BadRequest, match="started on another database: not resumed"):
+            resume_blind_receipt(other, there, session.journal, outbox_folder)
+    finally:
+        other.dispose()
+    (draft,) = blind_drafts(drafts, "S1", database_identity(db, "S1"))  # still there, here
+    assert draft.units == 1
+    # A draft naming no database (written before drafts named theirs) is offered nowhere.
+    head = json.loads(session.journal.read_text(encoding="utf-8").splitlines()[0])
+    assert head.pop("database") == database_identity(db, "S1")
+    (drafts / "S1-old.jsonl").write_text(json.dumps(head) + "\n", encoding="utf-8")
+    assert [d.path for d in blind_drafts(drafts, "S1", database_identity(db, "S1"))] == [draft.path]

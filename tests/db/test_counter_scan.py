@@ -57,3 +57,37 @@ def test_no_order_yet_opens_one_only_when_a_line_lands(shop: Database, admin: Ac
     done = scan_at_counter(shop, admin, None, "D-2", waiting=None, start=start)
     assert done.added is not None
     assert [(ln.sku, ln.serial) for ln in done.view.lines] == [("DRL", "D-2")]
+
+
+def test_a_serial_fills_the_line_of_its_product_waiting_for_one(
+    shop: Database, admin: Actor
+) -> None:
+    """A special order reopened later: its drill line waits for a serial, nothing is the
+    'last added' line. The drill's serial fills that line; it never adds a second drill."""
+    order = open_order(shop, admin, "S1").order
+    saw = int(add_item(shop, admin, order, sku="SAW").line)
+    drill = int(add_item(shop, admin, order, sku="DRL").line)
+    done = scan_at_counter(shop, admin, order, "D-1", waiting=None, start=None)
+    assert done.filled == drill and done.added is None
+    assert [(ln.sku, ln.serial) for ln in done.view.lines] == [("SAW", None), ("DRL", "D-1")]
+    # The saw's line is the one on screen; a second drill serial has no line waiting: added.
+    more = scan_at_counter(shop, admin, order, "D-2", waiting=saw, start=None)
+    assert more.filled is None and more.added is not None
+    assert [(ln.sku, ln.serial) for ln in more.view.lines] == [
+        ("SAW", None),
+        ("DRL", "D-1"),
+        ("DRL", "D-2"),
+    ]
+    # The saw's serial fills the saw's line, waiting or not on screen.
+    filled = scan_at_counter(shop, admin, order, "S-1", waiting=None, start=None)
+    assert filled.filled == saw
+    assert [ln.serial for ln in filled.view.lines] == ["S-1", "D-1", "D-2"]
+
+
+def test_the_first_waiting_line_of_the_product_is_filled(shop: Database, admin: Actor) -> None:
+    order = open_order(shop, admin, "S1").order
+    first = int(add_item(shop, admin, order, sku="DRL").line)
+    int(add_item(shop, admin, order, sku="DRL").line)
+    done = scan_at_counter(shop, admin, order, "D-2", waiting=None, start=None)
+    assert done.filled == first
+    assert [ln.serial for ln in done.view.lines] == ["D-2", None]

@@ -211,3 +211,33 @@ async def test_a_return_at_another_store_is_booked_at_this_consoles_store(
         assert "refund RF-S02-000001" in text, text
     (card,) = lookup_serial(demo_db, LAPTOPS[1])
     assert (card.state, card.store) == ("in_stock", "S02")
+
+
+@pytest.mark.parametrize("size", SIZES)
+@async_test
+async def test_lines_chosen_on_one_sale_are_let_go_out_loud_when_another_opens(
+    make_app: MakeApp, demo_db: Database, size: tuple[int, int]
+) -> None:
+    """A return is of one sale: a second sale's serial opens that sale, and the line chosen
+    on the first is let go. That is said (a warning, the bell), never done silently."""
+    from serialpos.domain.users import Role
+    from serialpos.services.orders.checkout import fulfil
+    from serialpos.services.orders.header import open_order
+    from serialpos.services.orders.lines import add_item
+
+    actor = Actor("cashier", Role.CASHIER, "T1")
+    phone = open_order(demo_db, actor, "S01").order
+    add_item(demo_db, actor, phone, sku="PH-AUR15", serial="356938030000013")
+    fulfil(demo_db, actor, phone, settle_in="card")
+    sell_three_laptops(demo_db)
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        screen = await open_returns(pilot)
+        await find(pilot, screen, "356938030000013")  # the phone's sale
+        assert screen.view is not None and screen.view.order == phone
+        assert len(screen.lines.marked) == 1
+        await find(pilot, screen, LAPTOPS[0])  # a unit of the laptops' sale
+        assert screen.view.order != phone and len(screen.lines.marked) == 1
+        text = screen.query_one(MessageLine).text
+        assert text.startswith(f"⚠ {screen.view.order}: the scanned unit chosen; "), text
+        assert text.endswith(f"{phone}'s 1 chosen line let go"), text

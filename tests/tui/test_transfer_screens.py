@@ -259,6 +259,7 @@ async def test_a_transfer_not_known_here_may_not_be_synced_yet(
         await settle(pilot)
         await type_in(pilot, "T-S02-000042", "#find")
         assert said(pilot) == (
-            "✗ there is no transfer 'T-S02-000042': if it was just shipped here, the sending "
-            "store (or its till) may not have synced yet; sync, then open it again"
+            "✗ there is no transfer 'T-S02-000042'; just shipped here? sync, then open it again"
         )
+        # Shown whole, at 40x16 too (the longer sentence was cut before its advice).
+        assert "open it" in screen_text(app) and "again" in screen_text(app), screen_text(app)

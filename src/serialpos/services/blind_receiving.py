@@ -48,6 +48,7 @@ from serialpos.domain.users import Permission
 from serialpos.files import write_atomically
 from serialpos.services import event_files, journal_sink, ledger, stock_documents, stock_lines
 from serialpos.services.context import Actor
+from serialpos.services.database_identity import database_identity
 from serialpos.services.products import get_product
 from serialpos.services.receiving import CompletionResult, check_receivable
 from serialpos.services.settings import get_settings
@@ -78,6 +79,7 @@ class BlindReceiving:
     number: str | None = None  # the document number, once completed
     journal: Path | None = None  # the draft file each change is appended to
     journal_problem: str = ""  # why there is no journal (scans kept in memory only)
+    database: str = ""  # the database's identity, kept in the draft (database_identity.py)
     _products: dict[str, Product] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
@@ -117,6 +119,7 @@ class BlindReceiving:
         return {
             "op": "open",
             "store": self.store,
+            "database": self.database,
             "vendor": self.vendor,
             "reference": self.reference,
             "user": self.actor.user,
@@ -296,6 +299,7 @@ def open_blind_receipt(
     ref = check_short_text(reference or "", "reference", MAX_REFERENCE) or None
     tracked = get_settings(db, store).serialized_inventory  # UnknownStore for a bad code
     session = BlindReceiving(db, actor, store, vendor_text, ref, outbox, tracked)
+    session.database = database_identity(db, store)
     if drafts is not None:
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
         path = drafts / f"{_safe(store)}-{stamp}-{secrets.token_hex(3)}{DRAFT_SUFFIX}"
@@ -371,8 +375,10 @@ def _units(entries: list[dict[str, Any]]) -> int:
     return sum(len(found) for found in serials.values()) + sum(counted.values())
 
 
-def blind_drafts(drafts: Path, store: str) -> list[BlindDraft]:
-    """The unfinished blind receipts of ``store`` in ``drafts``, oldest first."""
+def blind_drafts(drafts: Path, store: str, database: str) -> list[BlindDraft]:
+    """The unfinished blind receipts of ``store`` in ``drafts``, oldest first: only those
+    started on this database (``database``: its :func:`database_identity`). A draft of
+    another database (a demo's, a test copy's) or of none named is not offered."""
     found: list[BlindDraft] = []
     if not drafts.is_dir():
         return found
@@ -381,7 +387,7 @@ def blind_drafts(drafts: Path, store: str) -> list[BlindDraft]:
             head, entries = _read_journal(path)
         except (OSError, DomainError):
             continue
-        if head.get("store") != store:
+        if head.get("store") != store or head.get("database") != database:
             continue
         found.append(
             BlindDraft(
@@ -409,6 +415,8 @@ def resume_blind_receipt(
     except OSError as exc:
         raise BadRequest(f"the draft {path.name} cannot be read: {exc.strerror or exc}") from None
     store = str(head.get("store"))
+    if head.get("database") != database_identity(db, store):
+        raise BadRequest(f"the draft {path.name} was started on another database: not resumed here")
     session = open_blind_receipt(
         db, actor, store, str(head.get("vendor")), head.get("reference"), outbox
     )

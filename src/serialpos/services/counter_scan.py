@@ -5,6 +5,10 @@ item on some refusals, pick which refusal to show); the decision lives here so t
 shows the outcome. The rules:
 
 - With a line waiting for its required serial, the text is first tried as that line's serial.
+- Else (or refused there), a serial of a product that has another open line waiting for its
+  required serial fills that line (the first such, by line number), never a new line: a
+  special order reopened later showed its fridge "✗ S/N needed" and a scanned fridge serial
+  added a second fridge, the first line still waiting (:func:`line_for_serial`).
 - Refused as *not this product's serial* (a bad format, a unit not known or not in stock, a
   product without serials, a serial live under another product), the text is tried as an
   item: a barcode, a SKU, or a bare serial, which finds its own product's unit.
@@ -20,17 +24,21 @@ shows the outcome. The rules:
 
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from serialpos.db.engine import Database
 from serialpos.domain.counter_search import ProductChoice
 from serialpos.domain.errors import DomainError
+from serialpos.domain.orders import LineStatus, SerialIndicator
+from serialpos.domain.serials import normalize_serial
 from serialpos.services.context import Actor
 from serialpos.services.counter_search import OrderFound, search_counter
+from serialpos.services.lookup import find_units
 from serialpos.services.orders.lines import NewOrder, add_item, add_scan
 from serialpos.services.orders.reading import get_order
 from serialpos.services.orders.serials import set_serial
-from serialpos.services.orders.views import AddResult, OrderView
+from serialpos.services.orders.views import AddResult, OrderLineView, OrderView
 
 #: Refusals of a scan as the waiting line's serial after which the scan is tried as an item:
 #: a serial live under another product (``duplicate_serial``) then finds its own product.
@@ -82,6 +90,10 @@ def scan_at_counter(
             if exc.code not in NOT_THIS_PRODUCTS_SERIAL:
                 raise
             refused = exc
+    if order is not None:
+        line = _waiting_line_of_its_product(db, order, text, tried=waiting)
+        if line is not None:  # its refusals (sold, reserved elsewhere) are the answer
+            return CounterScan(set_serial(db, actor, order, line, text), filled=line)
     try:
         result = add_scan(db, actor, order, text, start=start)
     except DomainError as exc:
@@ -118,3 +130,38 @@ def _searched(
 
 def _current(db: Database, order: str | None) -> OrderView | None:
     return None if order is None else get_order(db, order)
+
+
+def line_for_serial(
+    lines: Sequence[OrderLineView], serial_skus: Collection[str], tried: int | None
+) -> int | None:
+    """The line a scanned serial fills: the first open line (by line number) waiting for its
+    required serial whose product has a unit with that serial (``serial_skus``), other
+    than the line already tried; None when no line waits for it (the scan adds a line)."""
+    for line in sorted(lines, key=lambda ln: ln.number):
+        if (
+            line.line != tried
+            and line.status is LineStatus.OPEN
+            and line.indicator is SerialIndicator.MISSING_REQUIRED
+            and line.sku in serial_skus
+        ):
+            return line.line
+    return None
+
+
+def _waiting_line_of_its_product(
+    db: Database, order: str, text: str, tried: int | None
+) -> int | None:
+    view = get_order(db, order)
+    waiting = [
+        ln
+        for ln in view.lines
+        if ln.indicator is SerialIndicator.MISSING_REQUIRED and ln.status is LineStatus.OPEN
+    ]
+    if not waiting:
+        return None  # no line waits: no need to look the serial up
+    serial = normalize_serial(text)
+    if serial is None:
+        return None
+    skus = {card.sku for card in db.read(lambda conn: find_units(conn, serial, with_events=False))}
+    return line_for_serial(waiting, skus, tried)

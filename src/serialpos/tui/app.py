@@ -205,6 +205,7 @@ class SerialposApp(ScannersApp, inherit_bindings=False):  # not Textual's ^Q qui
         """A scan cut by a pause where no field takes it (the home menu, a table): its keys
         did nothing; the person is told to scan again where scans go."""
         from serialpos.domain.text import clip
+        from serialpos.tui.widgets.text_field import TextField
 
         screen = self.screen
         if getattr(screen, "REFUSES_SCANS", False):
@@ -216,7 +217,11 @@ class SerialposApp(ScannersApp, inherit_bindings=False):  # not Textual's ^Q qui
             f"'{clip(text, 24)}' looks like a scan cut by a pause: not used. Scan a serial "
             "in a screen (1 Lookup, 3 Sale…), or scan it again"
         )
-        if isinstance(screen, ConsoleScreen):
+        if isinstance(self.focused, TextField):  # a field for words: never typed in
+            self.focused.refuse_scan(text)
+        elif isinstance(screen, ConsoleScreen) and getattr(screen, "REFUSES_SCANS", False):
+            screen.show_error(f"'{clip(text, 24)}' looks like a scan cut by a pause: not used")
+        elif isinstance(screen, ConsoleScreen):
             screen.show_error(said)
         else:
             self.bell()
@@ -273,11 +278,15 @@ class SerialposApp(ScannersApp, inherit_bindings=False):  # not Textual's ^Q qui
 
     def wedge_on(self) -> bool:
         """The keyboard wedge works once someone is logged in, on screens that take scans and
-        on forms that refuse them (``REFUSES_SCANS``: told from typing, then refused)."""
+        on forms that refuse them (``REFUSES_SCANS``: told from typing, then refused), and
+        wherever a field for words has the focus (a :class:`TextField`: a dialog's vendor,
+        a customer's name), so a scan is never typed into it."""
+        from serialpos.tui.widgets.text_field import focused_refuses_scans
+
         if self.session is None or not self.screen_stack:
             return False
         screen = self.screen
-        if getattr(screen, "REFUSES_SCANS", False):
+        if getattr(screen, "REFUSES_SCANS", False) or focused_refuses_scans(self.focused):
             return True
         return isinstance(screen, ConsoleScreen) and screen.TAKES_SCANS
 

@@ -102,9 +102,15 @@ class ScannersApp(FlowsApp, inherit_bindings=False):
         self.post_message(ScanRead(raw, KEYBOARD, decode(raw, gs_substitute=self.gs_substitute)))
 
     def on_scan_read(self, message: ScanRead) -> None:
-        """Every scan, from any source, goes to the screen in front as the same message."""
+        """Every scan, from any source, goes to the screen in front as the same message;
+        never into a field for words (a :class:`TextField` in focus refuses it, named)."""
+        from serialpos.tui.widgets.text_field import TextField
+
         screen = self.screen
-        if isinstance(screen, ConsoleScreen):
+        focused = self.focused
+        if isinstance(focused, TextField):
+            focused.refuse_scan(message.raw)
+        elif isinstance(screen, ConsoleScreen):
             screen.post_message(ScanRead(message.raw, message.source, message.decoded))
         elif isinstance(screen, AnswerDialog):  # a question a scan cannot answer: named there
             screen.scan_not_used(message.raw)

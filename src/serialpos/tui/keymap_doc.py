@@ -162,6 +162,12 @@ def render(bound: list[BoundKey]) -> str:
         "a right check digit), whatever the amount "
         "(`src/serialpos/domain/money_entry.py`).",
         "",
+        "A field for words (a vendor, a reference, a note, a reason, a customer's details, a "
+        "store code, a manager's name or PIN, a file name) never takes a scan: keys at a "
+        "scanner's pace (under 30 ms apart) ending in Enter are refused there with the bell, "
+        "the scan named, and nothing is typed in (`src/serialpos/tui/widgets/text_field.py`). "
+        "Typing, however quick, is taken as before.",
+        "",
     ]
     by_owner: dict[str, list[BoundKey]] = defaultdict(list)
     for item in bound:

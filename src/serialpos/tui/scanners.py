@@ -142,7 +142,11 @@ class KeyboardWedge:
         return self._form_detector
 
     def _watching(self) -> WedgeDetector:
-        refuses = getattr(self.app.screen, "REFUSES_SCANS", False)
+        from serialpos.tui.widgets.text_field import focused_refuses_scans
+
+        refuses = getattr(self.app.screen, "REFUSES_SCANS", False) or focused_refuses_scans(
+            self.app.focused
+        )
         return self.form_detector if refuses else self.detector
 
     def _interrupt(self) -> None:
@@ -158,8 +162,9 @@ class KeyboardWedge:
         if isinstance(self.app.focused, Input) and not refuses:
             # A field takes every key itself, with no timing: its Enter ends the entry. Keys
             # held from before the field had the focus go first, in order. A form a person
-            # fills in (``REFUSES_SCANS``: quick create) is watched instead, so a scan
-            # made while it is up is told from typing and never typed into its fields.
+            # fills in (``REFUSES_SCANS``: quick create, or a field for words, a TextField) is
+            # watched instead, so a scan made while it is up is told from typing and never
+            # typed into its fields.
             if self._held:
                 detector.interrupt()
                 await self.release()

@@ -133,10 +133,23 @@ class AdjustmentsScreen(CheckedScanOutScreen):
         self.show_state()
         return True
 
+    @property
+    def REFUSES_SCANS(self) -> bool:
+        """While the reason or the note is asked for, the field is a form a person fills in:
+        a wedge scan is told from typing (tui/scanners.py) and refused, as RTV's vendor and
+        the count's counter name are (a unit's serial became the note, the unit not taken,
+        and the next scan was written off under it)."""
+        return getattr(self, "stage", "reason") != "scan"
+
     def take_entry_scan(self, scan: ScanRead) -> bool:
+        from serialpos.domain.text import clip
+
         if self.stage == "scan":
             return False
-        self.take_entry(scan.decoded.text or str(scan.raw))
+        if not self.refuse_when_done():  # a scan (any scanner) is never the reason or note
+            blank = self.stage == "note" and self.reason != "other"
+            what = "the note (or just Enter)" if blank else f"the {self.stage}, Enter"
+            self.scan_refused(f"{clip(scan.raw)} not taken: type {what}, then scan it")
         return True
 
     def _scan_words(self) -> str:

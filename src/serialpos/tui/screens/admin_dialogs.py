@@ -13,9 +13,9 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
-from serialpos.tui.widgets.capped_input import CappedInput
 from serialpos.tui.widgets.key_footer import KeyFooter, KeyHints
 from serialpos.tui.widgets.message_line import MessageLine
+from serialpos.tui.widgets.text_field import TextField
 
 
 class Field:
@@ -71,8 +71,9 @@ class FormDialog(ModalScreen[dict[str, str] | None]):
             for field in self.fields:
                 with Horizontal(classes="form-row"):
                     yield Static(field.label, classes="form-label", markup=False)
-                    yield CappedInput(
+                    yield TextField(
                         value=field.value,
+                        what=field.label.lower(),
                         id=f"form-{field.key}",
                         max_length=100,
                         password=field.pin,

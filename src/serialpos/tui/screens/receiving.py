@@ -27,10 +27,10 @@ from serialpos.domain.text import clip, visible
 from serialpos.tui.keymap import keys
 from serialpos.tui.messages import ActionFailed
 from serialpos.tui.screens.base import ConsoleScreen
-from serialpos.tui.widgets.capped_input import CappedInput
 from serialpos.tui.widgets.key_footer import KeyFooter, KeyHints
 from serialpos.tui.widgets.message_line import MessageLine
 from serialpos.tui.widgets.status_line import StatusLine
+from serialpos.tui.widgets.text_field import TextField
 
 if TYPE_CHECKING:
     from serialpos.db.engine import Database
@@ -116,9 +116,12 @@ class BlindReceiptDialog(ModalScreen[tuple[str, str] | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Static("Blind receipt (no ASN)", classes="dialog-title", markup=False)
-            yield CappedInput(id="vendor", placeholder="vendor", max_length=100)
-            yield CappedInput(
-                id="reference", placeholder="reference (packing slip), optional", max_length=64
+            yield TextField(id="vendor", placeholder="vendor", what="vendor", max_length=100)
+            yield TextField(
+                id="reference",
+                placeholder="reference (packing slip), optional",
+                what="reference",
+                max_length=64,
             )
             yield MessageLine(id="blind-message")
             yield KeyFooter()
@@ -206,9 +209,11 @@ class ReceivingScreen(ConsoleScreen):
     def _load(self, store: str) -> None:
         try:
             from serialpos.services.blind_receiving import blind_drafts
+            from serialpos.services.database_identity import database_identity
 
-            asns = open_asns(self.console.database(), store)
-            drafts = blind_drafts(drafts_folder(), store)
+            db = self.console.database()
+            asns = open_asns(db, store)
+            drafts = blind_drafts(drafts_folder(), store, database_identity(db, store))
         except Exception as exc:
             from serialpos.tui.backend import describe
 

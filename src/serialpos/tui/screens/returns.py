@@ -241,6 +241,13 @@ class ReturnsScreen(ConsoleScreen):
         self.post_message(self.Found(view, serial))
 
     def on_returns_screen_found(self, message: Found) -> None:
+        previous = self.view
+        chosen = len(self.lines.marked)
+        let_go = (
+            f"{previous.order}'s {chosen} chosen line{'s' * (chosen != 1)} let go"
+            if previous is not None and chosen and previous.order != message.view.order
+            else ""
+        )
         self.view = message.view
         self.lines.marked.clear()
         self.lines.damaged.clear()
@@ -253,9 +260,17 @@ class ReturnsScreen(ConsoleScreen):
         )
         self.lines.focus()
         if message.serial is not None and self._choose_serial(message.serial):
-            return  # the scanned unit's line is chosen, or why it cannot come back is said
+            # The scanned unit's line is chosen (or why it cannot come back is said); a
+            # return is of one sale, so lines chosen on the sale before are let go: said,
+            # never silently (the 096 line was dropped without a word).
+            if let_go and self.lines.marked:
+                self.show_warning(f"{view.order}: the scanned unit chosen; {let_go}")
+            return
         if empty is not None:
-            self.message_line.note(empty)
+            self.message_line.note(empty + (f"; {let_go}" if let_go else ""))
+            return
+        if let_go:
+            self.show_warning(f"{view.order}: {sold} sold line{'s' * (sold != 1)}; {let_go}")
             return
         self.message_line.ok(
             f"{message.view.order}: {sold} sold line{'s' * (sold != 1)}; "

@@ -270,7 +270,16 @@ class TransfersScreen(ConsoleScreen):
         else:
             self.take_scan(self.entered_scan(text))  # typed or scanned: the same keys
 
+    @property
+    def REFUSES_SCANS(self) -> bool:
+        """While the new transfer's store is asked for, the field takes a typed code: a wedge
+        scan is told from typing (tui/scanners.py) and refused, never sent as a store."""
+        return getattr(self, "asking_store", False)
+
     def take_scan(self, scan: ScanRead) -> None:
+        if self.asking_store:  # a scan (any scanner) is never the store a transfer goes to
+            self.show_error(f"{clip(scan.raw)} not taken: type the store's code, Enter")
+            return
         if self.refuse_unreadable(scan):
             return
         self.open_number(scan.decoded.text or str(scan.raw))
@@ -317,8 +326,8 @@ class TransfersScreen(ConsoleScreen):
             # At a till, a transfer shipped here arrives with the sync: it may be on its way.
             self.post_message(
                 ActionFailed(
-                    f"{exc.message}: if it was just shipped here, the sending store (or its "
-                    "till) may not have synced yet; sync, then open it again"
+                    # Short enough for a handheld's message rows (40x16 cut the advice).
+                    f"{exc.message}; just shipped here? sync, then open it again"
                 )
             )
         except Exception as exc:

@@ -26,6 +26,7 @@ from serialpos.domain.text import clip, visible
 from serialpos.tui.widgets.capped_input import CappedInput
 from serialpos.tui.widgets.key_footer import KeyFooter, KeyHints
 from serialpos.tui.widgets.message_line import MessageLine
+from serialpos.tui.widgets.text_field import TextField
 
 FORMATS = ("csv", "xlsx")
 
@@ -67,6 +68,9 @@ class Filters:
 
 
 #: field -> (placeholder, label)
+#: Filters whose value is a scan: a SKU or a serial read off the unit.
+SCANNED_FILTERS = frozenset({"sku", "serial"})
+
 FIELDS: dict[str, tuple[str, str]] = {
     "store": ("code; empty: all stores", "Store"),
     "date_from": ("YYYY-MM-DD; empty: any", "From"),
@@ -134,7 +138,10 @@ class FilterDialog(ModalScreen[Filters | None]):
                 placeholder, label = FIELDS[name]
                 with Horizontal(classes="filter-row"):
                     yield Static(label, classes="filter-label", markup=False)
-                    yield CappedInput(
+                    # A SKU or serial filter takes a scan (that is what it is for); the
+                    # store and dates are words, and refuse one.
+                    kind = CappedInput if name in SCANNED_FILTERS else TextField
+                    yield kind(
                         value=text, id=f"filter-{name}", placeholder=placeholder, max_length=200
                     )
             yield MessageLine(id="filter-message")
@@ -199,7 +206,9 @@ class ExportDialog(ModalScreen[tuple[Path, str] | None]):
             yield Static("Export this filter", classes="dialog-title", markup=False)
             yield Static(Text(visible(where)), id="export-where", markup=False)
             yield Static("", id="export-format", markup=False)
-            yield CappedInput(value=f"{self.stem}.{self.fmt}", id="export-name", max_length=1000)
+            yield TextField(
+                value=f"{self.stem}.{self.fmt}", id="export-name", what="file name", max_length=1000
+            )
             yield MessageLine(id="export-message")
             yield KeyFooter()
 

@@ -24,9 +24,9 @@ from textual.widgets.option_list import Option
 
 from serialpos.domain.text import clip, visible
 from serialpos.tui.screens.base import ConsoleScreen
-from serialpos.tui.widgets.capped_input import CappedInput
 from serialpos.tui.widgets.key_footer import KeyFooter, KeyHints
 from serialpos.tui.widgets.message_line import MessageLine
+from serialpos.tui.widgets.text_field import TextField
 
 if TYPE_CHECKING:
     from serialpos.services.customers import CustomerCard, CustomerView
@@ -92,14 +92,16 @@ class CustomerDialog(ModalScreen["int | None"], ConsoleScreen):  # type: ignore[
         with Vertical(classes="dialog", id="customer-dialog"):
             title = f"Customer (now: {visible(self.now)})" if self.now else "Customer"
             yield Static(Text(title), classes="dialog-title", markup=False)
-            yield CappedInput(id="customer-find", placeholder="name, phone, email or address")
+            yield TextField(
+                id="customer-find", placeholder="name, phone, email or address", what="customer"
+            )
             yield OptionList(id="customer-found")
             yield Static("", id="customer-bought", markup=False)
             with Vertical(id="customer-new"):
                 for field, hint in zip(
                     self.FIELDS, ("name", "phone", "email", "address"), strict=True
                 ):
-                    yield CappedInput(id=field, placeholder=hint, max_length=200)
+                    yield TextField(id=field, placeholder=hint, what=hint, max_length=200)
             yield MessageLine(id="customer-message")
             yield KeyFooter()
 

@@ -15,6 +15,7 @@ from textual.widgets import Input, Static
 
 from serialpos.tui.widgets.capped_input import CappedInput
 from serialpos.tui.widgets.key_footer import KeyFooter, KeyHints
+from serialpos.tui.widgets.text_field import TextField
 
 
 @dataclass(frozen=True)
@@ -45,11 +46,14 @@ class DiscountDialog(ModalScreen[DiscountEntry | None]):
         with Vertical(classes="dialog"):
             yield Static(self.title_text, classes="dialog-title", markup=False)
             yield CappedInput(id="discount-value", placeholder=hint, max_length=24)
-            yield CappedInput(id="discount-reason", placeholder="reason", max_length=200)
-            yield CappedInput(
-                id="discount-manager", placeholder="manager (past the limit)", max_length=32
+            yield TextField(id="discount-reason", placeholder="reason", max_length=200)
+            yield TextField(
+                id="discount-manager",
+                placeholder="manager (past the limit)",
+                what="manager",
+                max_length=32,
             )
-            yield CappedInput(
+            yield TextField(
                 id="discount-pin", placeholder="manager PIN", password=True, max_length=32
             )
             yield KeyFooter()

@@ -15,8 +15,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
-from serialpos.tui.widgets.capped_input import CappedInput
 from serialpos.tui.widgets.key_footer import KeyFooter, KeyHints
+from serialpos.tui.widgets.text_field import TextField
 
 if TYPE_CHECKING:
     from serialpos.tui.screens.base import ConsoleScreen
@@ -33,8 +33,8 @@ class OfflinePinDialog(ModalScreen[tuple[str, str] | None]):
             yield Static(
                 "Offline: a manager's PIN to sell on", classes="dialog-title", markup=False
             )
-            yield CappedInput(id="offline-manager", placeholder="manager", max_length=32)
-            yield CappedInput(id="offline-pin", placeholder="PIN", password=True, max_length=32)
+            yield TextField(id="offline-manager", placeholder="manager", max_length=32)
+            yield TextField(id="offline-pin", placeholder="PIN", password=True, max_length=32)
             yield KeyFooter()
 
     def on_mount(self) -> None:

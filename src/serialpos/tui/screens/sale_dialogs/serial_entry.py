@@ -19,10 +19,10 @@ from textual.widgets import Input, Static
 
 from serialpos.domain.text import clip, visible
 from serialpos.tui.screens.base import ConsoleScreen
-from serialpos.tui.widgets.capped_input import CappedInput
 from serialpos.tui.widgets.key_footer import KeyFooter, KeyHints
 from serialpos.tui.widgets.message_line import MessageLine
 from serialpos.tui.widgets.scan_input import ScanInput
+from serialpos.tui.widgets.text_field import TextField
 
 if TYPE_CHECKING:
     from serialpos.services.orders import OrderLineView, OrderView
@@ -85,8 +85,8 @@ class SerialEntry(ModalScreen["OrderView | None"], ConsoleScreen):  # type: igno
             yield ScanInput(id="serial-entry", placeholder="scan or type the serial, Enter")
             with Vertical(id="override"):
                 yield Static("Manager override: name and PIN", id="override-title", markup=False)
-                yield CappedInput(id="override-user", placeholder="manager")
-                yield CappedInput(id="override-pin", placeholder="PIN", password=True)
+                yield TextField(id="override-user", placeholder="manager")
+                yield TextField(id="override-pin", placeholder="PIN", password=True)
             yield MessageLine(id="serial-message")
             yield KeyFooter()
 
