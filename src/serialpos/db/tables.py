@@ -187,6 +187,15 @@ class LedgerEvent(SQLModel, table=True):
     __table_args__ = (
         sa.Index("ix_ledger_event_unit", "unit_id"),
         sa.Index("ix_ledger_event_document", "document_type", "document_id"),
+        # Moves by quantity (no unit) by product and action: the limits of a bare
+        # transfer_in and of a quantity return sum them (migration 0039).
+        sa.Index(
+            "ix_ledger_event_quantity_moves",
+            "product_id",
+            "action",
+            sqlite_where=sa.text("unit_id IS NULL"),
+            postgresql_where=sa.text("unit_id IS NULL"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
