@@ -175,6 +175,16 @@ def test_a_bare_return_of_an_exploded_kit_is_refused(db: Database, admin: Actor)
     assert on_hand(db, "S1", "KIT") == 0
 
 
+def test_a_bare_sale_of_an_exploded_kit_is_refused(db: Database, admin: Actor) -> None:
+    """A ``sell`` of the kit by the ledger alone took the kit itself to -1 and sold neither
+    the drill nor the bits: refused, pointing at the order, which sells its parts."""
+    import_products_text(db, admin, KIT_CATALOGUE)
+    refused = run(db, admin, op="sell", store="S1", sku="KIT", quantity=1)
+    assert (refused["ok"], refused["error"]) == (False, "bad_request")
+    assert "sell it with order_create" in refused["message"], refused
+    assert on_hand(db, "S1", "KIT") == 0
+
+
 def test_a_quantity_return_is_held_to_what_was_sold(shop: Database, admin: Actor) -> None:
     million = run(shop, admin, op="return", store="S1", sku="CAB", quantity=1000000)
     assert (million["ok"], million["error"]) == (False, "invalid_state")

@@ -30,7 +30,7 @@ from serialpos.domain.orders import DeliveryMode, LineStatus, OrderStatus, Payme
 from serialpos.domain.serials import require_serial
 from serialpos.domain.states import Action
 from serialpos.domain.users import Permission
-from serialpos.services import ledger
+from serialpos.services import ledger, quantity_returns
 from serialpos.services.context import Actor
 from serialpos.services.orders import till_price
 from serialpos.services.orders.checkout import _insert_payment, issue_invoice
@@ -66,6 +66,7 @@ def sell(
     method = PaymentMethod.parse(payment).value if payment else PaymentMethod.OTHER.value
 
     def work(conn: Connection) -> HostSale:
+        quantity_returns.refuse_package(conn, sku, selling=True)
         row = _open_in(
             conn,
             db,

@@ -24,16 +24,24 @@ from serialpos.domain.products import PackageType
 from serialpos.domain.states import Action
 
 
-def refuse_package(conn: Connection, sku: str) -> None:
-    """Refuse a bare return of a package opened at the sale (``bad_request``)."""
+def refuse_package(conn: Connection, sku: str, *, selling: bool = False) -> None:
+    """Refuse a bare return (or, ``selling``, a bare ``sell``) of a package opened at the
+    sale (``bad_request``): it is never in stock, so a sale of it by the ledger alone took
+    the package itself below zero and moved none of its parts (walk of session seventeen)."""
     p = repo.product_t.c
     kind = conn.execute(sa.select(p.package_type).where(p.sku == sku)).scalar_one_or_none()
-    if kind == PackageType.EXPLODED.value:
+    if kind != PackageType.EXPLODED.value:
+        return
+    if selling:
         raise BadRequest(
             f"{sku} is a package opened at the sale: it is never in stock and sells as its "
-            "components; take it back with order_return on its order (the package and its "
-            "parts together), or return its components"
+            'components; sell it with order_create ("fulfil": true), which sells its parts'
         )
+    raise BadRequest(
+        f"{sku} is a package opened at the sale: it is never in stock and sells as its "
+        "components; take it back with order_return on its order (the package and its "
+        "parts together), or return its components"
+    )
 
 
 def returned_beyond_sold(conn: Connection, product_id: int) -> int:
