@@ -17,6 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from serialpos.db import journal
 from serialpos.db import order_repo as orepo
 from serialpos.domain.orders import LineStatus, OrderStatus
 from serialpos.services.orders.work import _row_total
@@ -26,8 +27,12 @@ def overpaid_orders(
     conn: Connection, stores: dict[int, str], finding: Callable[..., Any]
 ) -> list[Any]:
     """Orders not voided, with something handed over, no open line and paid more than their
-    total (findings made
-    by ``finding(rule, store, sku, detail)``, violations)."""
+    total (findings made by ``finding(rule, store, sku, detail)``, violations). Not judged
+    on a store terminal: its copy of another till's sale learns a return made elsewhere
+    (the line ``returned``) but not the refund paid there, which is that till's and
+    central's (services/returns.py), so every such copy would read overpaid."""
+    if journal.get_state(conn, "central_terminal") is not None:
+        return []
     o, pay, ln = orepo.order_t.c, orepo.payment_t.c, orepo.line_t.c
     open_lines = sa.select(ln.id).where(ln.order_id == o.id, ln.status == LineStatus.OPEN)
     # Something handed over: an order still being rung up (no line yet, an exchange sale

@@ -18,11 +18,11 @@ from rich.text import Text
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from serialpos.devices.answer_gate import AnswerGate, Verdict
-
 if TYPE_CHECKING:
     from textual import events
     from textual.timer import Timer
+
+    from serialpos.devices.answer_gate import AnswerGate, Verdict
 
 #: Keys that end a scan (Enter, a line feed).
 ENTER_KEYS = frozenset({"enter", "ctrl+j"})
@@ -44,6 +44,10 @@ class AnswerDialog(ModalScreen[bool]):
 
     def __init__(self) -> None:
         super().__init__()
+        # Imported here: the login screen draws before the scanners' modules load
+        # (tests/tui/test_login_styles.py), and the app's scanner code names this class.
+        from serialpos.devices.answer_gate import AnswerGate
+
         self.gate = AnswerGate()
         self._timer: Timer | None = None
         #: The scans refused while the dialog was open, in order (tests read them).
