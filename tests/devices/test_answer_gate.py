@@ -43,16 +43,16 @@ def test_a_scan_holding_y_or_n_answers_nothing() -> None:
 def test_y_and_n_alone_answer_after_the_gap() -> None:
     gate = AnswerGate()
     assert gate.character("y", 1.0) == Verdict(wait=True)
-    assert gate.expire() == Verdict(answer=True)
+    assert gate.expire() == Verdict(answer=True, letter="y")
     gate = AnswerGate()
     gate.character("n", 1.0)
-    assert gate.expire() == Verdict(answer=False)
+    assert gate.expire() == Verdict(answer=False, letter="n")
 
 
 def test_y_then_enter_quickly_is_yes() -> None:
     gate = AnswerGate()
     gate.character("y", 1.0)
-    assert gate.end(1.1) == Verdict(answer=True)
+    assert gate.end(1.1) == Verdict(answer=True, letter="y")
 
 
 def test_a_scan_cut_by_a_pause_is_refused_and_its_late_enter_is_not_yes() -> None:
@@ -114,3 +114,19 @@ def test_a_new_run_after_a_pause_settles_the_old_one() -> None:
 def test_key_gap_must_be_positive() -> None:
     with pytest.raises(ValueError):
         AnswerGate(0)
+
+
+def test_a_menu_s_letters_answer_alone_and_a_scan_beginning_with_one_is_refused() -> None:
+    """A lettered menu (leave a sale: p park, v void): a person's lone letter answers with
+    it; a scan beginning with ``v`` is refused whole, with its Enter; Enter alone is Enter."""
+    gate = AnswerGate(letters="pv")
+    assert gate.character("v", 1.0) == Verdict(wait=True)
+    assert gate.expire() == Verdict(letter="v")
+    gate = AnswerGate(letters="pv")
+    verdicts = burst(gate, "v5530", 1.0)
+    assert all(v == Verdict(wait=True) for v in verdicts)
+    assert gate.end(1.02) == Verdict(refused="v5530")
+    assert gate.end(1.02 + TAIL_WINDOW_S + 0.1) == Verdict(answer=True)
+    gate = AnswerGate(letters="pv")
+    gate.character("y", 1.0)  # not one of the menu's letters: a scan's piece
+    assert gate.expire() == Verdict(refused="y")

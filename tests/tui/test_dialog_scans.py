@@ -137,3 +137,45 @@ async def test_a_scan_in_the_asn_complete_question_receives_nothing(
         assert any("'y5012345' is not an answer" in k for k in kept), kept
     detail = asn_detail(demo_db, "ASN-T1")
     assert detail.status == "open", detail.status
+
+
+@pytest.mark.parametrize("size", SIZES)
+@async_test
+async def test_a_scan_beginning_with_v_on_leaving_a_sale_voids_nothing(
+    make_app: MakeApp, demo_db: Database, size: tuple[int, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Leaving a sale asks park (p) or void (v): a scanned serial beginning with ``v`` voided
+    the sale by its first character. Now the scan is refused in the menu, which stays open;
+    a person's ``p`` parks it one key gap later."""
+    from serialpos.tui.screens.sale_dialogs.leave_sale import LeaveSale
+
+    clock = KeyClock(PERSON)
+    app = make_app(key_clock=clock)
+    async with app.run_test(size=size) as pilot:
+        await log_in(pilot, "cashier")
+        await pilot.press("3")
+        await settle(pilot)
+        sale = app.screen
+        assert isinstance(sale, SaleScreen)
+        sale.query_one("#scan", Input).value = "AC-USBC1"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert sale.view is not None
+        order = sale.view.order
+        await pilot.press("escape")  # going home with a line on the sale
+        await settle(pilot)
+        menu = app.screen
+        assert isinstance(menu, LeaveSale)
+        rung = bells(app, monkeypatch)
+        await scanner_types(pilot, clock, "v5530\r", "burst")
+        assert app.screen is menu, "the scan's first character voided the sale"
+        assert menu.refused == ["v5530"]
+        assert "scan 'v5530' is not an answer" in str(
+            menu.query_one("#answer-refused", Static).render()
+        )
+        assert rung
+        assert get_order(demo_db, order).status.value == "open"
+        clock.now += 2  # a person, having read it, presses p: park
+        await pilot.press("p")
+        await settle(pilot)
+        assert get_order(demo_db, order).status.value == "parked"

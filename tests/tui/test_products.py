@@ -60,7 +60,7 @@ async def test_manager_changes_the_mode_of_every_selected_product(
         assert isinstance(app.screen, ChooseSerialMode)
         assert "2 selected products" in screen_text(app)
         await pilot.press("o")
-        await pilot.pause()
+        await settle(pilot)  # the letter acts one key gap later (a scan may begin with it)
         assert isinstance(app.screen, Confirm)
         assert "AC-CASE15, AC-CHG65" in str(app.screen.query_one("#question", Static).render())
         await pilot.press("y")
@@ -90,7 +90,9 @@ async def test_mode_of_the_product_under_the_cursor_and_cancel(
         await pilot.press("m", "enter", "n")  # Enter picks "required"; then "no"
         await settle(pilot)  # "n" acts one key gap later (a scan may begin with it)
         assert app.screen.query_one(MessageLine).text == "› serial mode not changed"
-        await pilot.press("m", "r", "enter")  # Enter confirms
+        await pilot.press("m", "r")
+        await settle(pilot)  # the letter acts one key gap later (a scan may begin with it)
+        await pilot.press("enter")  # Enter confirms
         await settle(pilot)
         assert cell(app, "TL-BITS", "mode") == "required"
     assert products.get_product(demo_db, "TL-BITS").serial_mode is SerialMode.REQUIRED

@@ -51,7 +51,7 @@ async def test_serials_off_is_refused_naming_the_live_units(
         await pilot.pause()
         assert isinstance(app.screen, ChooseSerialMode)
         await pilot.press("d")
-        await pilot.pause()
+        await settle(pilot)  # the letter acts one key gap later (a scan may begin with it)
         assert isinstance(app.screen, Confirm)
         await pilot.press("y")
         await settle(pilot)

@@ -135,7 +135,7 @@ async def test_footer_shows_every_key_without_cutting_any(
         await pilot.pause()
         await check(["R Required", "O Optional", "D Disabled", "Esc Cancel"])
         await pilot.press("r")
-        await pilot.pause()
+        await settle(pilot)  # the letter acts one key gap later (a scan may begin with it)
         await check(["Y/Enter Yes", "N/Esc No"])
         await pilot.press("n")
         await settle(pilot)  # "n" acts one key gap later (a scan may begin with it)

@@ -21,6 +21,11 @@ Textual, no clock of its own: tests/devices/test_answer_gate.py):
   Characters in that window are the scan's tail too: refused with it, even a lone ``y``.
 - A key that types nothing (Escape, an arrow) first settles a pending run as above, then goes
   its way (Escape says No, which records nothing).
+
+A menu of lettered choices (leave a sale: ``p`` park, ``v`` void) is the same question with
+other letters: the gate is made with them (``letters``), a lone one answers with
+:attr:`Verdict.letter`, and Enter (``answer`` True) picks the highlighted choice. A scan
+beginning with ``v`` voided the sale before (session seventeen).
 """
 
 from __future__ import annotations
@@ -46,14 +51,22 @@ class Verdict:
     refused: str = ""
     wait: bool = False
     passes: bool = False
+    #: The lone letter typed as the answer (``y``, ``n``, or a menu's letter); "" for Enter.
+    letter: str = ""
+
+    @property
+    def answered(self) -> bool:
+        """The keys answered the question (by Enter or a lone letter)."""
+        return self.answer is not None or bool(self.letter)
 
 
 class AnswerGate:
     """Tells a person's yes/no keys from a scan's characters and Enter; see the module."""
 
-    def __init__(self, key_gap_ms: int = DEFAULT_KEY_GAP_MS) -> None:
+    def __init__(self, key_gap_ms: int = DEFAULT_KEY_GAP_MS, letters: str = YES + NO) -> None:
         if key_gap_ms < 1:
             raise ValueError("the key gap must be positive")
+        self.letters = letters
         self.window = key_gap_ms / 1000
         self._run = ""
         self._last = 0.0
@@ -78,7 +91,7 @@ class AnswerGate:
             self._last = at
             return Verdict(wait=True)
         settled = self._settle() if self._run else Verdict()
-        if settled.answer is not None:
+        if settled.answered:
             return settled  # the held letter was an answer; the dialog closes
         self._run, self._last = char, at
         self._tail = self._in_tail(at)
@@ -88,13 +101,13 @@ class AnswerGate:
         """Enter (or a line feed) at ``at``."""
         if self._run:
             if self._continues(at):
-                lone = self._lone_answer()
+                lone = self._lone_letter()
                 if lone is not None:
                     self._forget()
-                    return Verdict(answer=lone)
+                    return _answer(lone)
                 return self._refuse(at)
             settled = self._settle()
-            if settled.answer is not None:
+            if settled.answered:
                 return settled
             return Verdict(refused=settled.refused)  # this Enter is the cut scan's own
         if self._in_tail(at):
@@ -105,7 +118,7 @@ class AnswerGate:
     def suffix(self, at: float) -> Verdict:
         """A Tab: a scanner's suffix when it closes a run (the scan is refused); else not
         the gate's key."""
-        if self._run and self._continues(at) and self._lone_answer() is None:
+        if self._run and self._continues(at) and self._lone_letter() is None:
             return self._refuse(at)
         return self.other()
 
@@ -113,7 +126,7 @@ class AnswerGate:
         """A key that types nothing (Escape, an arrow, a function key): a pending run is
         settled first, then the key goes its way unless the run was an answer."""
         settled = self._settle() if self._run else Verdict()
-        if settled.answer is not None:
+        if settled.answered:
             return settled
         return Verdict(refused=settled.refused, passes=True)
 
@@ -129,19 +142,19 @@ class AnswerGate:
     def _in_tail(self, at: float) -> bool:
         return self._refused_at is not None and 0 <= at - self._refused_at <= TAIL_WINDOW_S
 
-    def _lone_answer(self) -> bool | None:
-        """True/False when the run is ``y``/``n`` typed alone (not a scan's tail)."""
-        if self._tail or self._run not in (YES, NO):
+    def _lone_letter(self) -> str | None:
+        """The run when it is one of the gate's letters typed alone (not a scan's tail)."""
+        if self._tail or len(self._run) != 1 or self._run not in self.letters:
             return None
-        return self._run == YES
+        return self._run
 
     def _settle(self) -> Verdict:
-        """The run is over without an Enter: a lone ``y``/``n`` answers; anything else was a
+        """The run is over without an Enter: a lone letter answers; anything else was a
         scan (or its tail), refused."""
-        lone = self._lone_answer()
+        lone = self._lone_letter()
         if lone is not None:
             self._forget()
-            return Verdict(answer=lone)
+            return _answer(lone)
         return self._refuse(self._last)
 
     def _refuse(self, at: float) -> Verdict:
@@ -153,3 +166,9 @@ class AnswerGate:
     def _forget(self) -> None:
         self._run = ""
         self._tail = False
+
+
+def _answer(letter: str) -> Verdict:
+    """A lone letter's answer: ``y`` yes, ``n`` no, a menu's letter by itself."""
+    yes_no = {YES: True, NO: False}
+    return Verdict(answer=yes_no.get(letter), letter=letter)

@@ -27,7 +27,7 @@ from serialpos.tui.scanners import (
     scanner_summary,
     type_into_focused,
 )
-from serialpos.tui.screens.answer_dialog import AnswerDialog
+from serialpos.tui.screens.answer_dialog import GatedDialog
 from serialpos.tui.screens.base import ConsoleScreen
 
 if TYPE_CHECKING:
@@ -112,7 +112,7 @@ class ScannersApp(FlowsApp, inherit_bindings=False):
             focused.refuse_scan(message.raw)
         elif isinstance(screen, ConsoleScreen):
             screen.post_message(ScanRead(message.raw, message.source, message.decoded))
-        elif isinstance(screen, AnswerDialog):  # a question a scan cannot answer: named there
+        elif isinstance(screen, GatedDialog):  # a question a scan cannot answer: named there
             screen.scan_not_used(message.raw)
         elif getattr(screen, "REFUSES_SCANS", False):  # a form a person fills in
             self.bell()

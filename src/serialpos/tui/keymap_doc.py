@@ -152,7 +152,11 @@ def render(bound: list[BoundKey]) -> str:
         "refused and named in the dialog and on the screen behind (kept for F7 there), with "
         "the bell, and the question stays open; an Enter or a key within a second after it "
         "is still the scan's. Press Y/Enter again to answer "
-        "(`src/serialpos/devices/answer_gate.py`).",
+        "(`src/serialpos/devices/answer_gate.py`). A menu of lettered choices (leaving a "
+        "sale: P park, V void; the order menu; a product's serial mode) is asked the same "
+        "way: its letters act one key gap after they are pressed, Enter picks the "
+        "highlighted choice only when no character came just before it, and a scan picks "
+        "nothing.",
         "",
         "Money fields (the Tender's amount, the Shift's float and count) take typed keys only: "
         "a scan made there (keys at a scanner's pace) is refused and named, never taken as an "

@@ -12,7 +12,7 @@ serial or evdev scanner is refused the same way (:meth:`AnswerDialog.scan_not_us
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from rich.text import Text
 from textual.screen import ModalScreen
@@ -28,27 +28,37 @@ if TYPE_CHECKING:
 ENTER_KEYS = frozenset({"enter", "ctrl+j"})
 
 
-def not_an_answer(text: str) -> str:
+#: What a gated dialog returns when it is dismissed.
+ResultT = TypeVar("ResultT")
+
+#: How a person answers a yes/no question again after a scan was refused.
+YES_NO_AGAIN = "Press y/Enter again for Yes, n/Esc for No"
+
+
+def not_an_answer(text: str, again: str = YES_NO_AGAIN) -> str:
     """The refusal of a scan made while a dialog asked a question: the scan as read."""
     from serialpos.domain.text import clip
 
-    return (
-        f"scan '{clip(text, 32)}' is not an answer: nothing was done with it. "
-        "Press y/Enter again for Yes, n/Esc for No"
-    )
+    return f"scan '{clip(text, 32)}' is not an answer: nothing was done with it. {again}"
 
 
-class AnswerDialog(ModalScreen[bool]):
-    """A question answered Yes (y/Enter) or No (n/Esc), never by a scan. Subclasses compose
-    :meth:`refusal_line` inside their box and keep their Yes/No bindings for the footer."""
+class GatedDialog(ModalScreen[ResultT]):
+    """A question answered by a person's keys, never by a scan (the module): every key goes
+    to the gate first; what it decides is carried out by :meth:`take_answer`. Subclasses
+    compose :meth:`refusal_line` inside their box."""
 
-    def __init__(self) -> None:
+    #: The letters that answer alone (held one key gap: a scan may begin with one).
+    ANSWER_LETTERS = "yn"
+    #: Said after a refused scan: how to answer.
+    AGAIN = YES_NO_AGAIN
+
+    def __init__(self, letters: str | None = None) -> None:
         super().__init__()
         # Imported here: the login screen draws before the scanners' modules load
         # (tests/tui/test_login_styles.py), and the app's scanner code names this class.
         from serialpos.devices.answer_gate import AnswerGate
 
-        self.gate = AnswerGate()
+        self.gate = AnswerGate(letters=self.ANSWER_LETTERS if letters is None else letters)
         self._timer: Timer | None = None
         #: The scans refused while the dialog was open, in order (tests read them).
         self.refused: list[str] = []
@@ -84,8 +94,8 @@ class AnswerDialog(ModalScreen[bool]):
             self._timer = None
         if verdict.refused:
             self.scan_not_used(verdict.refused)
-        if verdict.answer is not None:
-            self.action_answer(verdict.answer)
+        if verdict.answered:
+            self.take_answer(verdict)
         elif verdict.wait:
             self._timer = self.set_timer(self.gate.window, self._gap_passed)
 
@@ -103,7 +113,7 @@ class AnswerDialog(ModalScreen[bool]):
         from serialpos.tui.screens.base import ConsoleScreen
         from serialpos.tui.screens.kept_refusals import KeepsRefusals
 
-        said = not_an_answer(raw)
+        said = not_an_answer(raw, self.AGAIN)
         self.refused.append(raw)
         for line in self.query("#answer-refused").results(Static):
             line.update(Text("✗ " + said))
@@ -117,11 +127,15 @@ class AnswerDialog(ModalScreen[bool]):
             behind.message_line.error(said)
         self.app.bell()
 
-    def action_answer(self, yes: bool) -> None:
+    def take_answer(self, verdict: Verdict) -> None:
+        """A person's Enter or lone letter: what the dialog does with it."""
+        raise NotImplementedError
+
+    def stop_waiting(self) -> None:
+        """Forget the held letter's timer (the dialog is answered another way)."""
         if self._timer is not None:
             self._timer.stop()
             self._timer = None
-        self.dismiss(yes)
 
     def _configured(self) -> AnswerGate:
         """The gate, with the terminal's key gap once the scanners' settings are read."""
@@ -135,3 +149,15 @@ class AnswerDialog(ModalScreen[bool]):
         wedge: Any = getattr(self.app, "wedge", None)
         clock = getattr(wedge, "clock", None)
         return float(clock(event)) if callable(clock) else event.time
+
+
+class AnswerDialog(GatedDialog[bool]):
+    """A question answered Yes (y/Enter) or No (n/Esc), never by a scan. Subclasses keep their
+    Yes/No bindings for the footer."""
+
+    def take_answer(self, verdict: Verdict) -> None:
+        self.action_answer(bool(verdict.answer))
+
+    def action_answer(self, yes: bool) -> None:
+        self.stop_waiting()
+        self.dismiss(yes)
