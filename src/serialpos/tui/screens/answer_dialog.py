@@ -12,6 +12,7 @@ serial or evdev scanner is refused the same way (:meth:`AnswerDialog.scan_not_us
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from rich.text import Text
@@ -44,16 +45,18 @@ def not_an_answer(text: str, again: str = YES_NO_AGAIN) -> str:
 
 class GatedDialog(ModalScreen[ResultT]):
     """A question answered by a person's keys, never by a scan (the module): every key goes
-    to the gate first; what it decides is carried out by :meth:`take_answer`. Subclasses
-    compose :meth:`refusal_line` inside their box."""
+    to the gate first; a person's Enter or lone letter is handed to ``on_answer``, the
+    subclass's own way of answering. Subclasses compose :meth:`refusal_line` inside their
+    box."""
 
     #: The letters that answer alone (held one key gap: a scan may begin with one).
     ANSWER_LETTERS = "yn"
     #: Said after a refused scan: how to answer.
     AGAIN = YES_NO_AGAIN
 
-    def __init__(self, letters: str | None = None) -> None:
+    def __init__(self, on_answer: Callable[[Verdict], None], letters: str | None = None) -> None:
         super().__init__()
+        self.on_answer = on_answer
         # Imported here: the login screen draws before the scanners' modules load
         # (tests/tui/test_login_styles.py), and the app's scanner code names this class.
         from serialpos.devices.answer_gate import AnswerGate
@@ -95,7 +98,7 @@ class GatedDialog(ModalScreen[ResultT]):
         if verdict.refused:
             self.scan_not_used(verdict.refused)
         if verdict.answered:
-            self.take_answer(verdict)
+            self.on_answer(verdict)
         elif verdict.wait:
             self._timer = self.set_timer(self.gate.window, self._gap_passed)
 
@@ -127,10 +130,6 @@ class GatedDialog(ModalScreen[ResultT]):
             behind.message_line.error(said)
         self.app.bell()
 
-    def take_answer(self, verdict: Verdict) -> None:
-        """A person's Enter or lone letter: what the dialog does with it."""
-        raise NotImplementedError
-
     def stop_waiting(self) -> None:
         """Forget the held letter's timer (the dialog is answered another way)."""
         if self._timer is not None:
@@ -155,7 +154,10 @@ class AnswerDialog(GatedDialog[bool]):
     """A question answered Yes (y/Enter) or No (n/Esc), never by a scan. Subclasses keep their
     Yes/No bindings for the footer."""
 
-    def take_answer(self, verdict: Verdict) -> None:
+    def __init__(self) -> None:
+        super().__init__(self._answered)
+
+    def _answered(self, verdict: Verdict) -> None:
         self.action_answer(bool(verdict.answer))
 
     def action_answer(self, yes: bool) -> None:

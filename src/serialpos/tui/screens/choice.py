@@ -31,7 +31,7 @@ class ChoiceDialog(GatedDialog[str | None]):
 
     def __init__(self, title: Text, options: list[tuple[str, Text]], list_id: str) -> None:
         self.letter_actions = _letter_actions(type(self).BINDINGS)
-        super().__init__(letters="".join(self.letter_actions))
+        super().__init__(self._answered, letters="".join(self.letter_actions))
         self.title_text = title
         self.choices = options
         self.list_id = list_id
@@ -48,7 +48,7 @@ class ChoiceDialog(GatedDialog[str | None]):
     def on_mount(self) -> None:
         self.query_one(OptionList).focus()
 
-    def take_answer(self, verdict: Verdict) -> None:
+    def _answered(self, verdict: Verdict) -> None:
         """A person's lone letter runs its binding; a person's Enter picks the highlighted
         option (the gate took the key, so the list never saw it)."""
         if verdict.letter:
