@@ -137,16 +137,23 @@ def line_for_serial(
 ) -> int | None:
     """The line a scanned serial fills: the first open line (by line number) waiting for its
     required serial whose product has a unit with that serial (``serial_skus``), other
-    than the line already tried; None when no line waits for it (the scan adds a line)."""
-    for line in sorted(lines, key=lambda ln: ln.number):
-        if (
-            line.line != tried
-            and line.status is LineStatus.OPEN
-            and line.indicator is SerialIndicator.MISSING_REQUIRED
-            and line.sku in serial_skus
-        ):
-            return line.line
+    than the line already tried; else the first open line of one such unit with no serial
+    where the serial is optional (a drill's box barcode, then its serial label; a kit's
+    drill); None when no line waits for it (the scan adds a line)."""
+    open_lines = [
+        line
+        for line in sorted(lines, key=lambda ln: ln.number)
+        if line.line != tried and line.status is LineStatus.OPEN and line.sku in serial_skus
+    ]
+    for wanted in (SerialIndicator.MISSING_REQUIRED, SerialIndicator.MISSING_OPTIONAL):
+        for line in open_lines:
+            # A serial names one unit: a line of several without serials is not filled by it.
+            if line.indicator is wanted and line.quantity == 1:
+                return line.line
     return None
+
+
+_WITHOUT_SERIAL = frozenset({SerialIndicator.MISSING_REQUIRED, SerialIndicator.MISSING_OPTIONAL})
 
 
 def _waiting_line_of_its_product(
@@ -154,9 +161,7 @@ def _waiting_line_of_its_product(
 ) -> int | None:
     view = get_order(db, order)
     waiting = [
-        ln
-        for ln in view.lines
-        if ln.indicator is SerialIndicator.MISSING_REQUIRED and ln.status is LineStatus.OPEN
+        ln for ln in view.lines if ln.indicator in _WITHOUT_SERIAL and ln.status is LineStatus.OPEN
     ]
     if not waiting:
         return None  # no line waits: no need to look the serial up
