@@ -13,12 +13,21 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from pg_server import drop_schema, fill_schema, new_schema, require_postgres, schema_url
 from serialpos.db import migrate
 from serialpos.db.engine import Database
 from serialpos.services import stores, users
 from serialpos.services.context import SYSTEM, Actor
+
+#: Hypothesis judges its own input generation by the clock: on a loaded machine (CI beside
+#: other jobs) "only generated 2 valid inputs after 3.65 seconds" failed a counts test whose
+#: every example passed (tests/unit/test_counts_domain.py, at load 18). The examples and the
+#: assertions are the same; only the clock's verdicts (too slow to generate, over the
+#: 200 ms deadline) are dropped.
+settings.register_profile("serialpos", suppress_health_check=[HealthCheck.too_slow], deadline=None)
+settings.load_profile("serialpos")
 
 
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:

@@ -54,3 +54,35 @@ def test_a_quantity_past_six_digits_names_the_limit(
         scans.take("1000000", None, None)
     assert scans.take("999999", None, None).sku == "CABLE"
     assert receipt.checklist.lines["CABLE"].received == 999_999
+
+
+def test_a_label_whose_serial_may_hold_its_lot_makes_no_new_unit(
+    db: Database, admin: Actor, tmp_path: Path
+) -> None:
+    """``01…21DRL18-B777 GS 10LOT1`` with the GS lost: the blind receipt made the unit
+    ``DRL18-B77710LOT1`` (walk of session eighteen). Now refused naming both readings, the
+    checklist unchanged; a unit the ledger knows by the whole serial is still that unit."""
+    from serialpos.domain.decoder import decode
+    from serialpos.domain.errors import DomainError
+
+    products.create_product(
+        db, admin, sku="DRL", name="Drill", serial_mode="required", barcodes=("05012345000053",)
+    )
+    receipt = open_blind_receipt(db, admin, "S1", "Acme", None, tmp_path)
+    scans = ChecklistScans(receipt, lambda: db, lambda _said: None)
+    label = decode("010501234500005321DRL18-B77710LOT1")
+    assert label.run_on is not None
+    with pytest.raises(DomainError) as refused:
+        scans.take(None, label.gtin, label.serial, label.run_on)
+    assert refused.value.code == "bad_serial_format"
+    assert "'DRL18-B777' + batch/lot (10) 'LOT1'" in refused.value.message
+    assert "DRL" not in receipt.checklist.lines or not receipt.checklist.lines["DRL"].scanned
+    # Typed from the label, the serial is what the person read.
+    scans.take("DRL", None, None)
+    assert scans.take("DRL18-B777", None, None).sku == "DRL"
+    # A unit the ledger knows by the whole serial (received, then returned to its vendor):
+    # the label is that unit's, received again.
+    ledger.move(db, admin, Action.RECEIVE, store="S1", sku="DRL", serials=["DRL18-B77710LOT1"])
+    ledger.move(db, admin, Action.RTV, store="S1", sku="DRL", serials=["DRL18-B77710LOT1"])
+    assert scans.take(None, label.gtin, label.serial, label.run_on).sku == "DRL"
+    assert receipt.checklist.lines["DRL"].scanned == ["DRL18-B777", "DRL18-B77710LOT1"]

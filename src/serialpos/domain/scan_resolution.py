@@ -57,6 +57,8 @@ class Scan(Protocol):
     def text(self) -> str: ...
     @property
     def error(self) -> str | None: ...
+    @property
+    def run_on(self) -> tuple[str, str] | None: ...
 
 
 class Accepts(enum.StrEnum):
@@ -286,6 +288,17 @@ def new_serial_problem(
     return None
 
 
+def run_on_refusal(serial: str, run_on: tuple[str, str]) -> Refusal:
+    """A new unit's serial read from a label whose FNC1 may not have arrived: the serial may
+    end in the fields printed after it (domain/decoder/run_on.py); a person reads the label."""
+    before, fields = run_on
+    return Refusal(
+        "bad_serial_format",
+        f"serial '{shown(serial)}' may be '{before}' + {fields} (the label's FNC1 did not "
+        "arrive): type the serial from the label (docs/scanners.md)",
+    )
+
+
 def _is_gtin(text: str) -> bool:
     if len(text) not in (8, 12, 13, 14) or not (text.isascii() and text.isdigit()):
         return False
@@ -354,7 +367,10 @@ def resolve(scan: Scan, context: ScanContext, facts: LedgerFacts) -> Outcome:
             return Refusal(
                 "wrong_product", f"the label is of {facts.product.label}, not of {selected.label}"
             )
-        return _serial_of(facts.product, scan.serial or "", context, facts, from_label=True)
+        outcome = _serial_of(facts.product, scan.serial or "", context, facts, from_label=True)
+        if isinstance(outcome, ProductSerial) and context.creates_units and scan.run_on:
+            return run_on_refusal(outcome.serial, scan.run_on)
+        return outcome
     if (
         facts.product is not None
         and Accepts.PRODUCT in context.accepts

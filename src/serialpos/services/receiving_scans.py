@@ -212,8 +212,15 @@ class ChecklistScans:
             sku, message, self.missing(sku), newest=result.line.scanned[-1], warn=bool(over)
         )
 
-    def take(self, text: str | None, gtin: str | None, serial: str | None) -> Outcome:
-        """One scan or one entry of the field, worker side."""
+    def take(
+        self,
+        text: str | None,
+        gtin: str | None,
+        serial: str | None,
+        run_on: tuple[str, str] | None = None,
+    ) -> Outcome:
+        """One scan or one entry of the field, worker side. ``run_on``: the label's serial
+        may have swallowed the fields after it (domain/decoder/run_on.py)."""
         from serialpos.domain.errors import BadRequest, UnknownProduct
         from serialpos.domain.products import normalize_gtin
         from serialpos.domain.serial_lists import expand_range
@@ -228,6 +235,9 @@ class ChecklistScans:
                     return self._serial_entry(text)  # a numeric serial that reads as a GTIN
                 raise UnknownBarcode(gtin)
             if serial is not None:  # a GS1 label: the product is chosen by it
+                from serialpos.services.scan_resolver import new_from_run_on
+
+                new_from_run_on(db, serial, run_on)
                 if product.sku not in checklist.lines:
                     self.receiving.add_product(product.sku)
                 self.current, self.chosen = product.sku, True

@@ -42,6 +42,7 @@ from serialpos.domain.scan_resolution import (
     live_elsewhere,
     new_serial_problem,
     other_product_refusal,
+    run_on_refusal,
 )
 from serialpos.domain.scan_resolution import resolve as resolve_rules
 from serialpos.domain.serial_case import case_twin, did_you_mean, fold, twin_message
@@ -203,6 +204,15 @@ def resolve_in(conn: Connection, entry: str | DecodedScan, context: ScanContext)
 def resolve(db: Database, entry: str | DecodedScan, context: ScanContext) -> Outcome:
     """:func:`resolve_in` in a read transaction of its own."""
     return db.read(lambda conn: resolve_in(conn, entry, context))
+
+
+def new_from_run_on(db: Database, serial: str, run_on: tuple[str, str] | None) -> None:
+    """Refuse a label's serial that may have swallowed the fields after it (the scan's
+    ``run_on``, domain/decoder/run_on.py) when no unit holds it yet: it would become a new
+    unit under a serial no label carries. A unit the ledger knows by it is that unit."""
+    if run_on is None or db.read(lambda conn: units_with_serial(conn, serial)):
+        return
+    raise refused(run_on_refusal(serial, run_on))
 
 
 def refused(outcome: Refusal) -> DomainError:

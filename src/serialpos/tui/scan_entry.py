@@ -24,6 +24,8 @@ class ScanEntry:
     text: str | None
     gtin: str | None = None
     serial: str | None = None
+    #: A label's serial that may have swallowed the fields after it (the decoder's word).
+    run_on: tuple[str, str] | None = None
 
     @property
     def labelled(self) -> bool:
@@ -36,7 +38,7 @@ def entry_of(scan: ScanRead) -> ScanEntry:
     first, with the decoder's reason)."""
     decoded = scan.decoded
     if decoded.kind == "product_serial" and decoded.gtin and decoded.serial:
-        return ScanEntry(None, decoded.gtin, decoded.serial)
+        return ScanEntry(None, decoded.gtin, decoded.serial, decoded.run_on)
     if decoded.kind == "product" and decoded.gtin:
         return ScanEntry(decoded.text or str(scan.raw), decoded.gtin)
     return ScanEntry(decoded.serial or decoded.text or str(scan.raw))

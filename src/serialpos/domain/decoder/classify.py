@@ -13,6 +13,7 @@ Pure functions only: no I/O, no Textual, no SQL, and ``decode`` never raises.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import re
 from typing import Final
 
@@ -26,6 +27,7 @@ from serialpos.domain.decoder.gs1 import (
     read_hri,
     separators,
 )
+from serialpos.domain.decoder.run_on import serial_run_on
 from serialpos.domain.decoder.scan import (
     CONTROL_RE,
     GS,
@@ -96,6 +98,26 @@ def _gs1_result(
     )
 
 
+def _element_strings(
+    data: str,
+    seps: str,
+    config: ParseConfig,
+    symbology: str | None,
+    aim: str | None,
+    raw: str | bytes,
+) -> DecodedScan:
+    """GS1 element strings; a serial (21) read to the end of a scan that holds no separator
+    at all may have swallowed the fields after it (domain/decoder/run_on.py)."""
+    elements = read_element_strings(data, seps, config)
+    result = _gs1_result(elements, data, symbology, aim, raw)
+    last = elements[-1]
+    if last.ai.ai == "21" and not any(sep in data for sep in seps):
+        run_on = serial_run_on(last.value)
+        if run_on is not None:
+            result = dataclasses.replace(result, run_on=run_on)
+    return result
+
+
 def _decode_free_text(
     data: str,
     has_gs: bool,
@@ -112,7 +134,7 @@ def _decode_free_text(
     if _GS1_START_RE.match(data, len(data) - len(data.lstrip(seps))):
         # Not GS1 after all when it does not read: maybe a serial starting with 01 + 14 digits.
         with contextlib.suppress(Unreadable):
-            return _gs1_result(read_element_strings(data, seps, config), data, symbology, aim, raw)
+            return _element_strings(data, seps, config, symbology, aim, raw)
     elif _HRI_START_RE.match(data) and not has_gs:
         hri = read_hri(data, config)
         if hri is not None:
@@ -167,7 +189,7 @@ def _decode_text(raw: str | bytes, text: str, gs_substitute: str | None) -> Deco
                     raise Unreadable("scan contains control characters")
                 elements = read_digital_link(data, config)
             else:
-                elements = read_element_strings(data, seps, config)
+                return _element_strings(data, seps, config, symbology, aim, raw)
             return _gs1_result(elements, data, symbology, aim, raw)
         if mode == MODE_ITF and len(data) != 14:
             mode = MODE_FREE  # ]I1 is also plain interleaved 2 of 5 with a check digit

@@ -38,6 +38,9 @@ class DecodedScan:
     text: str = ""
     aim_id: str | None = None
     """The AIM symbology identifier as received (``]C1``), or None when the scanner sent none."""
+    run_on: tuple[str, str] | None = None
+    """A label's serial that may have swallowed the fields after it for want of FNC1: the
+    serial before and those fields in words (domain/decoder/run_on.py). Not in the JSON."""
 
     def to_json(self) -> dict[str, str | None]:
         """The stable JSON shape the CLI prints (and scripts may depend on)."""

@@ -292,7 +292,9 @@ class ChecklistScreen(KeepsRefusals):
         from serialpos.tui.scan_entry import entry_of
 
         entry = entry_of(scan)
-        self.submit(lambda: self.scans.take(entry.text, entry.gtin, entry.serial), scan=True)
+        self.submit(
+            lambda: self.scans.take(entry.text, entry.gtin, entry.serial, entry.run_on), scan=True
+        )
 
     def on_serial_field_list_pasted(self, message: SerialField.ListPasted) -> None:
         if self._refuse_when_done():
