@@ -337,7 +337,7 @@ class LedgerMachine(RuleBasedStateMachine):
             assert result.serial_tracked is False
             self.qty[(sku, here)] += sign * n
             self.events += 1
-            if action in (A.TRANSFER_OUT, A.TRANSFER_IN):
+            if action in (A.TRANSFER_OUT, A.TRANSFER_IN, A.SELL, A.RETURN):
                 self.bare_moved[(sku, action)] += n
 
     def _opt_in_stock(self, here: str) -> int:
@@ -524,7 +524,8 @@ class LedgerMachine(RuleBasedStateMachine):
         # The violations the model can make: a serial live under both products (the
         # ledger keeps serials unique per product; db check names it), and a quantity taken
         # in by transfer_in beyond what was shipped (the ledger call allows it; apply's
-        # transfer_in does not: services/transfers/bare_receipts.py).
+        # transfer_in does not: services/transfers/bare_receipts.py), and one returned
+        # beyond what was sold.
         twice = sorted(
             [
                 ("serial_live_twice", self.units[OPT][s][1], OPT)
@@ -536,6 +537,13 @@ class LedgerMachine(RuleBasedStateMachine):
                 ("transfer_received_once", "", sku)
                 for sku in (OPT, QTY)
                 if self.bare_moved[(sku, A.TRANSFER_IN)] > self.bare_moved[(sku, A.TRANSFER_OUT)]
+            ]
+            # A quantity returned beyond what was sold (the ledger call allows it; apply's
+            # return does not: services/quantity_returns.py).
+            + [
+                ("quantity_returned_once", "", sku)
+                for sku in (OPT, QTY)
+                if self.bare_moved[(sku, A.RETURN)] > self.bare_moved[(sku, A.SELL)]
             ]
         )
         # Units in stock over the quantity would be a violation: quantity moves never take

@@ -32,8 +32,28 @@ _PAYMENT_KEYS = [
     "shift_id",
 ]
 _shift_c = shift_t.c
+
+
+def shift_elsewhere() -> sa.ScalarSelect[int]:
+    """The store of the terminal's shift open at another store than the payment's (None:
+    none): read by the payment's own statement, so cash that finds no shift here is known
+    to come from a drawer at another store without a round trip more
+    (services/orders/checkout.py ``refuse_cash_elsewhere``)."""
+    return (
+        sa.select(_shift_c.store_id)
+        .where(
+            _shift_c.store_id != sa.bindparam("shift_store"),
+            _shift_c.terminal == sa.bindparam("shift_terminal"),
+            _shift_c.closed_at.is_(None),
+        )
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
 #: A payment in the terminal's open shift at the store (if any), found by the insert itself
-#: (one open shift per terminal: a partial unique index); answers the shift's id.
+#: (one open shift per terminal: a partial unique index); answers the shift's id and the
+#: store of the terminal's shift open elsewhere (:func:`shift_elsewhere`).
 _INSERT_PAYMENT_IN_SHIFT = Prepared(
     sa.insert(orepo.payment_t)
     .values(
@@ -45,20 +65,25 @@ _INSERT_PAYMENT_IN_SHIFT = Prepared(
         )
         .scalar_subquery()
     )
-    .returning(payment_c.shift_id),
+    .returning(payment_c.shift_id, shift_elsewhere()),
     [k for k in _PAYMENT_KEYS if k != "shift_id"],
 )
 
 
 def insert_payment_in_shift(
     conn: Connection, values: Mapping[str, object], store_id: int, terminal: str
-) -> int | None:
+) -> tuple[int | None, int | None]:
     """Insert a payment (``values``: its columns but ``shift_id``) in ``terminal``'s open
     shift at the store; that shift's id, or None when it has none (the payment is then in
-    no shift: the caller refuses it where the store requires one)."""
+    no shift: the caller refuses it where the store requires one, or cash from a drawer
+    open at another store), and the store id of the terminal's shift open at another store
+    (None: none), in the one round trip."""
     params = {**values, "shift_store": store_id, "shift_terminal": terminal}
-    found = _INSERT_PAYMENT_IN_SHIFT.scalar(conn, params)
-    return None if found is None else int(found)
+    found, elsewhere = _INSERT_PAYMENT_IN_SHIFT.rows(conn, params)[0]
+    return (
+        None if found is None else int(found),
+        None if elsewhere is None else int(elsewhere),
+    )
 
 
 #: An invoice's columns as the sale writes them (db/tender_sql.py writes the same).

@@ -98,6 +98,7 @@ def _closing(with_payment: bool) -> Prepared:
     )
     ctes = [invoice_line, fulfilled, on_invoice, touched]
     shift: sa.ColumnElement[Any] = sa.null()
+    elsewhere: sa.ColumnElement[Any] = sa.null()
     if with_payment:
         open_shift = (
             sa.select(shift_t.c.id)
@@ -123,11 +124,13 @@ def _closing(with_payment: bool) -> Prepared:
         )
         ctes.append(paid)
         shift = sa.select(paid.c.shift_id).scalar_subquery()
+        elsewhere = sale_invoice_sql.shift_elsewhere()
     answer = sa.select(
         invoice.c.id,
         invoice.c.number,
         sa.select(sa.func.count()).select_from(fulfilled).scalar_subquery(),
         shift,
+        elsewhere,
     ).add_cte(*ctes)
     return Prepared(answer)
 
@@ -139,12 +142,14 @@ _WITH_PAYMENT, _WITHOUT_PAYMENT = _closing(True), _closing(False)
 class Closed:
     """What the closing statement wrote: the invoice, how many lines it fulfilled (1, or 0
     when another terminal fulfilled the line first), and the payment's shift (None: none
-    open, or no payment)."""
+    open, or no payment), and the store of the terminal's shift open at another store
+    (None: none, or no payment)."""
 
     invoice_id: int
     number: str
     fulfilled: int
     shift_id: int | None
+    shift_elsewhere: int | None = None
 
 
 def close_one_line(
@@ -182,7 +187,11 @@ def close_one_line(
         statement = _WITH_PAYMENT
         params.update({f"pay_{k}": payment[k] for k in PAYMENT_KEYS})
         params["shift_store"], params["shift_terminal"] = shift
-    invoice_id, number, fulfilled, shift_id = statement.rows(conn, params)[0]
+    invoice_id, number, fulfilled, shift_id, elsewhere = statement.rows(conn, params)[0]
     return Closed(
-        int(invoice_id), str(number), int(fulfilled), None if shift_id is None else int(shift_id)
+        int(invoice_id),
+        str(number),
+        int(fulfilled),
+        None if shift_id is None else int(shift_id),
+        None if elsewhere is None else int(elsewhere),
     )

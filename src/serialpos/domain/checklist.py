@@ -70,7 +70,13 @@ class ChecklistLine:
 
     @property
     def complete(self) -> bool:
-        return self.received == self.expected
+        """Every unit expected received, and every serial listed among them: a line of a
+        product on two ASN lines (one listing serials, one not) was complete by its count
+        alone, so another serial in place of a listed one that never came completed the
+        ASN as matching, the listed unit left ``expected`` unsaid."""
+        if self.received != self.expected:
+            return False
+        return not self.listed or self.listed <= self._scanned_set
 
     @property
     def over(self) -> int:
@@ -122,6 +128,13 @@ class Discrepancy:
     def words(self) -> str:
         if self.received < self.expected:
             return f"{self.sku}: {self.received} of {self.expected} received"
+        if self.received == self.expected and self.missing:
+            shown = ", ".join(clip(s) for s in self.missing[:3])
+            more = f" and {len(self.missing) - 3} more" if len(self.missing) > 3 else ""
+            return (
+                f"{self.sku}: {self.received} of {self.expected} received but listed "
+                f"{shown}{more} not among them (expected, not arrived)"
+            )
         return f"{self.sku}: {self.received} received, {self.expected} expected"
 
 

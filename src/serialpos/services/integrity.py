@@ -14,6 +14,7 @@ from serialpos.db.tables import UNACCEPTED_BEFORE_0016
 from serialpos.domain.orders import LineStatus, OrderStatus
 from serialpos.domain.scan_resolution import LIVE as LIVE_STATES
 from serialpos.domain.states import UnitState
+from serialpos.services.asn.listed_check import listed_unsaid
 from serialpos.services.order_money_check import overpaid_orders
 from serialpos.services.pulled_twice import pulled_twice
 from serialpos.services.settings import settings_in
@@ -172,6 +173,7 @@ def check_ledger(db: Database) -> list[Finding]:
         findings += wrong_serials(conn, stores, Finding)
         findings += sold_serials(conn, stores, Finding)
         findings += transfer_findings(conn, stores, Finding)
+        findings += listed_unsaid(conn, stores, Finding)
         findings.extend(_chain_findings(conn))
         findings.extend(_feed_findings(conn))
         findings.extend(_journal_findings(conn))

@@ -8,7 +8,15 @@
   chain-wide (a sold unit may be handed in at any store): quantity ``sell`` events less
   quantity ``return`` events. The docs allowed a ledger-only return (no order), which then
   had no bound at all: ``quantity: 1000000`` made a million units of stock from nothing.
-  A ``damaged`` return changes no stock and writes no quantity, so it is not counted.
+  A bare ``damaged`` return changes no stock and writes no quantity, so it is not counted.
+* An order's return counts as taken back too, damaged or not. A damaged line written off by
+  ``order_return`` writes no quantity either: before, the sale stayed "not returned" in the
+  ledger's sum, so a lay-by's 2 cables refunded as damaged came back a second time by a bare
+  ``return`` (2 sold, 4 taken back, 2 in stock from nothing). Its quantity is read off the
+  order line its event names. And an ``order_return`` of a quantity is held to the same
+  limit: after a bare ``return`` took the order's 2 back (no refund), ``order_return`` put
+  2 more in stock. It is refused, naming the numbers; a manager refunds the customer's
+  money on the order another way (``order_return`` marked ``damaged`` moves no stock).
 """
 
 from __future__ import annotations
@@ -18,6 +26,7 @@ from collections.abc import Callable
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from serialpos.db import order_repo as orepo
 from serialpos.db import repo
 from serialpos.domain.errors import BadRequest, InvalidTransition
 from serialpos.domain.products import PackageType
@@ -45,8 +54,10 @@ def refuse_package(conn: Connection, sku: str, *, selling: bool = False) -> None
 
 
 def returned_beyond_sold(conn: Connection, product_id: int) -> int:
-    """How many more of the product were returned than sold, by quantity (no unit),
-    chain-wide; 0 while the returns stay within the sales."""
+    """How many more of the product were taken back than sold, by quantity (no unit),
+    chain-wide; 0 while the returns stay within the sales. Taken back: quantity ``return``
+    events, and the order lines written off as damaged by their order's return
+    (:func:`damaged_on_orders`)."""
     ev = repo.event_t.c
     net = conn.execute(
         sa.select(sa.func.coalesce(sa.func.sum(ev.quantity), 0)).where(
@@ -55,7 +66,29 @@ def returned_beyond_sold(conn: Connection, product_id: int) -> int:
             ev.action.in_((Action.SELL.value, Action.RETURN.value)),
         )
     ).scalar_one()
-    return max(0, int(net))
+    return max(0, int(net) + damaged_on_orders(conn, product_id))
+
+
+def damaged_on_orders(conn: Connection, product_id: int) -> int:
+    """The quantity of the product that order returns wrote off as damaged: their events
+    write no quantity (no stock moves), so it is read off the order line each names."""
+    ev, o, ln = repo.event_t.c, orepo.order_t.c, orepo.line_t.c
+    total = conn.execute(
+        sa.select(sa.func.coalesce(sa.func.sum(ln.quantity), 0))
+        .select_from(repo.event_t)
+        .join(orepo.order_t, o.number == ev.document_id)
+        .join(
+            orepo.line_t,
+            sa.and_(ln.order_id == o.id, sa.cast(ln.number, sa.String) == ev.document_line),
+        )
+        .where(
+            ev.product_id == product_id,
+            ev.unit_id.is_(None),
+            ev.action == Action.RETURN_DAMAGED.value,
+            ev.document_type == "order",
+        )
+    ).scalar_one()
+    return int(total)
 
 
 def quantity_check(sku: str, quantity: int) -> Callable[[Connection], None]:
@@ -73,3 +106,19 @@ def quantity_check(sku: str, quantity: int) -> Callable[[Connection], None]:
             )
 
     return check
+
+
+def refuse_order_return_beyond_sold(
+    conn: Connection, product_id: int, sku: str, order: str, quantity: int
+) -> None:
+    """After an order's return put ``quantity`` of a product back in stock, inside its
+    transaction: refused (``invalid_state``) when more is now taken back than was sold,
+    chain-wide (a bare ``return`` took the order's units back already)."""
+    beyond = returned_beyond_sold(conn, product_id)
+    if beyond:
+        raise InvalidTransition(
+            f"{sku}: {quantity} to take back on order {order} but only "
+            f"{max(0, quantity - beyond)} sold and not returned yet (all stores): a return "
+            "without the order took them back already; refund the order with 'damaged' "
+            "(no stock moves) or ask a manager"
+        )

@@ -32,7 +32,14 @@ from serialpos.domain.serials import normalize_serial
 from serialpos.domain.states import Action
 from serialpos.domain.text import clip
 from serialpos.domain.users import Permission
-from serialpos.services import journal_sink, ledger, not_taken, open_line_credit, package_returns
+from serialpos.services import (
+    journal_sink,
+    ledger,
+    not_taken,
+    open_line_credit,
+    package_returns,
+    quantity_returns,
+)
 from serialpos.services.context import Actor
 from serialpos.services.orders.checkout import _insert_payment, issue_invoice
 from serialpos.services.orders.reading import _find, _view, as_row
@@ -297,6 +304,11 @@ def take_back(
             ctx.doc(m["number"]),
             reason="damaged" if m["id"] in broken else None,
         )
+        if not m["serial"] and action is Action.RETURN and not journal_sink.on_terminal(db):
+            # A till's ledger holds its own store's sales only: central checks the entry.
+            quantity_returns.refuse_order_return_beyond_sold(
+                conn, m["product_id"], m["sku"], ctx.number, m["quantity"]
+            )
         if m["serial"]:
             state = result.units[0].to_state if result.units else "untracked"
             units.append((m["serial"], state))

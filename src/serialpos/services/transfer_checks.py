@@ -9,7 +9,12 @@ left before ``transfer_in`` was held to what is in transit (services/transfers/b
   chain-wide: stock made out of nothing (a kept transfer's quantity received twice, or a
   receipt that nothing shipped).
 
-Neither is checked on a store terminal: its ledger does not hold other stores' shipments,
+* ``quantity_returned_once``: of a product, more taken back by quantity (``return`` lines,
+  and order lines written off as damaged by their order's return) than was sold by
+  quantity, chain-wide: a sale taken back twice, by its order and without it
+  (services/quantity_returns.py).
+
+None is checked on a store terminal: its ledger does not hold other stores' shipments,
 and its copy of a transfer received at central (or at another till) still lists the units
 the sync moved to in stock.
 """
@@ -36,7 +41,11 @@ def transfer_findings(
     """The violations (made by ``finding(rule, store, sku, detail)``) of both rules."""
     if journal.get_state(conn, "central_terminal") is not None:
         return []  # a till: its copies of transfers and its ledger are not the whole chain's
-    return _units_left_listed(conn, stores, finding) + _received_beyond_shipped(conn, finding)
+    return (
+        _units_left_listed(conn, stores, finding)
+        + _received_beyond_shipped(conn, finding)
+        + _returned_beyond_sold(conn, finding)
+    )
 
 
 def _units_left_listed(
@@ -118,3 +127,34 @@ def _received_beyond_shipped(conn: Connection, finding: Callable[..., Any]) -> l
         for sku, s, t in conn.execute(q)
         if int(t or 0) > int(s or 0)
     ]
+
+
+def _returned_beyond_sold(conn: Connection, finding: Callable[..., Any]) -> list[Any]:
+    from serialpos.services.quantity_returns import returned_beyond_sold
+
+    ev, p = repo.event_t.c, repo.product_t.c
+    taken_back = (
+        sa.select(p.id, p.sku)
+        .join(repo.event_t, ev.product_id == p.id)
+        .where(
+            ev.unit_id.is_(None),
+            ev.action.in_((Action.RETURN.value, Action.RETURN_DAMAGED.value)),
+        )
+        .distinct()
+        .order_by(p.sku)
+    )
+    found = []
+    for product_id, sku in conn.execute(taken_back).all():
+        beyond = returned_beyond_sold(conn, product_id)
+        if beyond:
+            found.append(
+                finding(
+                    "quantity_returned_once",
+                    "",
+                    sku,
+                    f"{beyond} more taken back by quantity (returns, and order lines written "
+                    "off as damaged) than sold so: a sale taken back twice, by its order and "
+                    "without it",
+                )
+            )
+    return found

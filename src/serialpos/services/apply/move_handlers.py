@@ -18,7 +18,7 @@ from serialpos.services.apply import items
 from serialpos.services.apply.fields import Fields, Handler, Result, _object
 from serialpos.services.context import Actor
 from serialpos.services.sold_on_order import refuse_sold_on_order
-from serialpos.services.transfers.bare_receipts import destination_reason
+from serialpos.services.transfers.bare_receipts import by_quantity, destination_reason
 
 
 def _moved(
@@ -156,6 +156,7 @@ def _transfer_out(db: Database, actor: Actor, f: Fields) -> Result:
         kept = transfers.apply_out(db, actor, step, document.id, f.flag("create"), document.line)
         if kept is not None:
             return _transfer_result(*kept, f, to=to)
+    quantity_move = not step.serials or by_quantity(db, step)
     return _moved(
         ledger.move(
             db,
@@ -167,8 +168,9 @@ def _transfer_out(db: Database, actor: Actor, f: Fields) -> Result:
             quantity=step.quantity,
             to_store=to,
             document=document,
-            # A quantity's destination: a bare transfer_in is held to it (bare_receipts.py).
-            reason=None if step.serials else destination_reason(to),
+            # A quantity's destination: a bare transfer_in is held to it (bare_receipts.py);
+            # serials shipped from a store keeping the product by quantity are a quantity.
+            reason=destination_reason(to) if quantity_move else None,
         ),
         f,
         to=to,
@@ -199,7 +201,7 @@ def _transfer_in(db: Database, actor: Actor, f: Fields) -> Result:
             kept = transfers.apply_in(db, actor, step, number, None)
             if kept is not None:
                 return _transfer_result(*kept, f)
-    if not step.serials:
+    if not step.serials or bare.by_quantity(db, step):
         return _moved(bare.receive_quantity(db, actor, step, document), f)
     return _moved(
         ledger.move(

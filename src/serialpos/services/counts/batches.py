@@ -18,6 +18,7 @@ from serialpos.domain.counts import (
     CountClosed,
 )
 from serialpos.domain.document_status import BatchStatus, CountStatus
+from serialpos.domain.entry_text import AROUND, identifier_refusal
 from serialpos.domain.errors import (
     BadRequest,
 )
@@ -85,11 +86,15 @@ def open_count(
 
 
 def _check_counter(counter: str) -> str:
-    name = counter.strip()
+    name = counter.strip(AROUND)
     if not name:
         raise BadRequest("say who counts this batch (the counter's name)")
     if has_control_chars(name):
         raise BadRequest("the counter's name contains control characters")
+    # Ann<U+200B> looks like Ann on every sheet but is another counter (domain/entry_text.py).
+    refusal = identifier_refusal("the counter's name", name)
+    if refusal is not None:
+        raise BadRequest(refusal)
     if len(name) > MAX_COUNTER:
         raise BadRequest(f"the counter's name is longer than {MAX_COUNTER} characters")
     return name

@@ -12,8 +12,10 @@ from serialpos.db.engine import Database
 from serialpos.domain.counts import (
     NotInCount,
 )
+from serialpos.domain.entry_text import AROUND, entry_refusal
 from serialpos.domain.errors import (
     BadRequest,
+    BadSerial,
     DomainError,
     UnknownProduct,
 )
@@ -106,7 +108,14 @@ def take(
         found = count_row(db, conn, count, lock="share")
         require_open(found)
         tracked = settings_in(db, conn, found.store).serialized_inventory
-        entry = (text or "").strip()
+        # An invisible character is refused, naming it, as the sale's scan field does: a
+        # bare strip() took a no-break space or a line separator off and counted A1<NBSP>
+        # as A1 (domain/entry_text.py).
+        for given in (text, gtin, serial):
+            refusal = None if given is None else entry_refusal(given)
+            if refusal is not None:
+                raise BadSerial(refusal)
+        entry = (text or "").strip(AROUND)
         if gtin is not None:
             product = _product_for(conn, gtin)
             if product is None:

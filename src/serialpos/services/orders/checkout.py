@@ -40,6 +40,7 @@ from serialpos.services.orders import sale_journal
 from serialpos.services.orders.reading import _editable, _find, _view, as_row, line_mode
 from serialpos.services.orders.views import ZERO, FulfilResult, OrderClosed, OrderView
 from serialpos.services.orders.work import _Ctx, _row_total, _touch, _write
+from serialpos.services.shift_store import refuse_cash_elsewhere
 from serialpos.services.shifts import check_shift_not_required
 
 
@@ -65,11 +66,13 @@ def _insert_payment(
     # The till shift it moved in (found by the insert); refused without one where the store
     # requires it (the transaction, and so the payment, is then rolled back).
     terminal = ctx.actor.terminal
-    values["shift_id"] = sale_invoice_sql.insert_payment_in_shift(
+    values["shift_id"], elsewhere = sale_invoice_sql.insert_payment_in_shift(
         ctx.conn, values, ctx.store_id, terminal
     )
     if values["shift_id"] is None:
         check_shift_not_required(ctx.conn, ctx.store_id, terminal)
+        # Cash from a drawer open at another store: refused (services/shift_store.py).
+        refuse_cash_elsewhere(ctx.conn, ctx.store_id, terminal, method, elsewhere)
     return values
 
 
@@ -250,6 +253,9 @@ def _close_one_line(
         added.append({**first, "invoice_id": invoice_id, "shift_id": closed.shift_id})
         if closed.shift_id is None:  # refused where the store requires a shift
             check_shift_not_required(conn, ctx.store_id, terminal)
+            refuse_cash_elsewhere(
+                conn, ctx.store_id, terminal, str(first["method"]), closed.shift_elsewhere
+            )
     added += [
         _insert_payment(ctx, "payment", method, amount, invoice_id) for method, amount in taking[1:]
     ]

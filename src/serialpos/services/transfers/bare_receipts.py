@@ -15,6 +15,10 @@ good. Now:
   kept transfer's quantity is received on it, and the refusal names it. A store terminal
   does not check (its copy of the ledger does not hold other stores' shipments); central
   checks the line when it applies it.
+* at a store that keeps the product by quantity (serialized inventory off there), a line
+  naming serials is a quantity move (the serials are only written on its events), so it is
+  held to that same limit. Before, such a line was unlimited (20 serials nothing shipped
+  made 20 phones there): only a quantity line was held.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ from serialpos.domain.states import Action
 from serialpos.domain.text import clip
 from serialpos.services import journal_sink, ledger
 from serialpos.services.context import Actor
+from serialpos.services.settings import settings_in
 from serialpos.services.transfers.views import line_c, line_t, transfer_c, transfer_t, unit_c
 
 event_t: sa.Table = LedgerEvent.__table__  # type: ignore[attr-defined]
@@ -136,24 +141,41 @@ def kept_in_transit(conn: Connection, product_id: int, store_id: int) -> list[tu
     return [(str(n), int(q)) for n, q in rows]
 
 
+def by_quantity(db: Database, step: ledger.Step) -> bool:
+    """Whether a bare ``transfer_in`` naming serials moves a quantity: the store keeps the
+    product by quantity (serialized inventory off there), so no unit leaves transit and
+    the line must be held as a quantity line is. Asked only of a line naming serials."""
+
+    def read(conn: Connection) -> bool:
+        product = repo.product_by_sku(conn, step.sku)
+        return not (
+            product.serial_mode.tracked and settings_in(db, conn, step.store).serialized_inventory
+        )
+
+    return db.read(read)
+
+
 def receive_quantity(
     db: Database, actor: Actor, step: ledger.Step, document: DocumentRef | None
 ) -> ledger.LedgerResult:
-    """A bare ``transfer_in`` of a quantity: checked against what is in transit to the store
-    by bare shipments and moved, in one transaction (two racing receipts cannot both take
-    the last units)."""
+    """A bare ``transfer_in`` of a quantity (or of serials at a store keeping the product by
+    quantity: :func:`by_quantity`): checked against what is in transit to the store by bare
+    shipments and moved, in one transaction (two racing receipts cannot both take the last
+    units)."""
 
     def work(conn: Connection) -> ledger.LedgerResult:
         if not journal_sink.on_terminal(db):
             product = repo.product_by_sku(conn, step.sku)
             here = repo.store_id(db, conn, step.store)
-            want = step.quantity or 1
+            want = len(step.serials) or step.quantity or 1
             free = bare_in_transit(conn, product.id, here, step.store)
             if want > free:
                 kept = kept_in_transit(conn, product.id, here)
                 where = "without a kept transfer" if document is None else f"as {document.id}"
                 said = f"{step.sku}: {want} to receive at {step.store} but {free} in transit "
                 said += f"to {step.store} {where}"
+                if step.serials:
+                    said += f" ({step.store} keeps {step.sku} by quantity: the serials are a count)"
                 if kept:
                     listed = ", ".join(f"{q} on transfer {n}" for n, q in kept)
                     said += f'; {listed}: receive them on it ("transfer": "{kept[0][0]}")'

@@ -20,6 +20,7 @@ from sqlalchemy.engine import Connection
 from serialpos.db import conflict_sql, journal, mirror_sql, repo
 from serialpos.db.engine import Database
 from serialpos.domain.document_status import TransferStatus
+from serialpos.domain.entry_text import identifier_refusal
 from serialpos.domain.errors import BadRequest
 from serialpos.domain.states import UnitState
 from serialpos.domain.text import has_control_chars
@@ -46,6 +47,9 @@ def checked(numbers: list[str], key: str = "number") -> list[str]:
             raise BadRequest(
                 f"each '{key}' must be text of 1 to 64 characters, no control characters"
             )
+        refusal = identifier_refusal(f"'{key}'", number, "send it again without it")
+        if refusal is not None:  # found nothing without a word before
+            raise BadRequest(refusal)
     return list(dict.fromkeys(numbers))
 
 

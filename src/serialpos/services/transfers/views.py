@@ -14,7 +14,8 @@ from serialpos.db import repo
 from serialpos.db.engine import Database
 from serialpos.db.transfer_tables import Transfer, TransferLine, TransferUnit
 from serialpos.domain.document_status import TransferStatus
-from serialpos.domain.errors import DomainError
+from serialpos.domain.entry_text import identifier_refusal
+from serialpos.domain.errors import BadRequest, DomainError
 from serialpos.domain.text import clip
 from serialpos.services import event_files
 from serialpos.services.outgoing import PickedUnit
@@ -151,6 +152,10 @@ def transfer_row(conn: Connection, number: str, *, lock: bool = False) -> sa.Row
         query = query.with_for_update()
     row = conn.execute(query).first()
     if row is None:
+        # T-S01-000001<U+200B> is not "no transfer 'T-S01-000001'": the character is named.
+        refusal = identifier_refusal("transfer", number, "type or scan it again")
+        if refusal is not None:
+            raise BadRequest(refusal)
         raise UnknownTransfer(f"there is no transfer '{clip(number)}'")
     return row
 
