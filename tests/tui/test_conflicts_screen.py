@@ -100,9 +100,10 @@ def _status(db: Database, conflict_id: int) -> str:
 async def test_each_resolution_is_asked_first(
     make_app: MakeApp, demo_db: Database, size: tuple[int, int]
 ) -> None:
-    """F5, F6 and F7 resolved at once, a new event (and for F6 a refund) from one key: each
-    asks first, naming the conflict, the unit and what it does, in a box that fits at 80x24
-    and 40x16; Escape (or n) changes nothing, Enter resolves."""
+    """F5 and F6 resolved at once, a new event (and for F6 a refund) from one key: each
+    offered asks first, naming the conflict, the unit and what it does, in a box that fits at
+    80x24 and 40x16; Escape (or n) changes nothing, Enter resolves. (F7, not offered for a
+    sold unit, asks nothing: test_conflict_keys_offered.py.)"""
     conflict_id, serial = _conflict(demo_db)
     app = make_app()
     async with app.run_test(size=size) as pilot:
@@ -113,7 +114,6 @@ async def test_each_resolution_is_asked_first(
         for key, words in (
             ("f5", f"Accept conflict #{conflict_id}"),
             ("f6", "customer is refunded"),  # the standing sale sold it
-            ("f7", "Write off "),
         ):
             for no in ("escape", "n"):
                 await pilot.press(key)
@@ -195,17 +195,20 @@ async def test_f7_on_a_sold_unit_says_why_and_what_to_use(
     make_app: MakeApp, demo_db: Database
 ) -> None:
     """F7 (write off) on a conflict whose unit the standing sale sold said only "serial X is
-    already sold": it says why a write-off cannot apply and what to use instead."""
+    already sold": it says why a write-off cannot apply and what to use instead, without
+    asking (the conflict does not offer it: its ``resolutions``)."""
     conflict_id, _serial = _conflict(demo_db)
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await log_in(pilot, "manager")
         await pilot.press("a", "c")  # Admin, Conflicts
         await settle(pilot)
-        await pilot.press("f7", "enter")  # asked, then yes
+        await pilot.press("f7")
         await settle(pilot)
+        assert isinstance(app.screen, ConflictsScreen)  # not asked: not offered
         said = str(app.screen.query_one("#message", MessageLine).text)
-        assert "was sold by sell" in said and "only a unit in stock" in said, said
+        assert "F7 Write off is not offered" in said and "not in stock" in said, said
+        assert "keys that work: F5 Accept, F6 Return" in said, said
         assert f"#{conflict_id}" in screen_text(app)  # still open
 
 

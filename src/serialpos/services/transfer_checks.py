@@ -8,15 +8,17 @@ left before ``transfer_in`` was held to what is in transit (services/transfers/b
   ``transfer_in`` lines (no kept transfer) than bare ``transfer_out`` lines ever shipped,
   chain-wide: stock made out of nothing (a kept transfer's quantity received twice, or a
   receipt that nothing shipped).
-
 * ``quantity_returned_once``: of a product, more taken back by quantity (``return`` lines,
   and order lines written off as damaged by their order's return) than was sold by
   quantity, chain-wide: a sale taken back twice, by its order and without it
   (services/quantity_returns.py).
 
-None is checked on a store terminal: its ledger does not hold other stores' shipments,
-and its copy of a transfer received at central (or at another till) still lists the units
-the sync moved to in stock.
+``transfer_received_once`` and ``quantity_returned_once`` are not checked on a store
+terminal: its ledger does not hold other stores' shipments and sales.
+``transfer_unit_in_transit`` is, on the copies the till kept of transfers shipped to its
+store: each follows a receipt made at central or at another till from the feed (services/transfers/received_copy.py; before, the copy kept the units in
+transit for good and the rule skipped tills). The till's own shipments follow central by
+``GET /v1/transfers/sent`` and their units are at the other store: not checked here.
 """
 
 from __future__ import annotations
@@ -40,7 +42,10 @@ def transfer_findings(
 ) -> list[Any]:
     """The violations (made by ``finding(rule, store, sku, detail)``) of both rules."""
     if journal.get_state(conn, "central_terminal") is not None:
-        return []  # a till: its copies of transfers and its ledger are not the whole chain's
+        # A till: its ledger is not the whole chain's, and of the transfers only the copies
+        # kept from central (shipped to its store) follow every receipt of them, its own
+        # and central's or another till's from the feed (services/transfers/received_copy.py).
+        return _units_left_listed(conn, stores, finding, kept_copies=True)
     return (
         _units_left_listed(conn, stores, finding)
         + _received_beyond_shipped(conn, finding)
@@ -49,7 +54,11 @@ def transfer_findings(
 
 
 def _units_left_listed(
-    conn: Connection, stores: dict[int, str], finding: Callable[..., Any]
+    conn: Connection,
+    stores: dict[int, str],
+    finding: Callable[..., Any],
+    *,
+    kept_copies: bool = False,
 ) -> list[Any]:
     u, p = repo.unit_t.c, repo.product_t.c
     q = (
@@ -78,6 +87,8 @@ def _units_left_listed(
         )
         .order_by(transfer_c.number, unit_c.serial)
     )
+    if kept_copies:
+        q = q.where(transfer_c.terminal == "central")
     found = []
     for number, to_id, sku, serial, state, store_id in conn.execute(q):
         to = stores.get(to_id, "?")

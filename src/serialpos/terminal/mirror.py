@@ -28,7 +28,9 @@ its quantities from the first one already. ``terminal resend`` keeps the echoes 
 events central lost (``feed_lost``, terminal/feed_memory.py ``echo``) and such an event,
 matching one, moves nothing (``again``): each echo once.
 
-A return at central of a sale this till holds also marks the till's copy of the order line
+A receipt at central (or at another till) of a transfer this till holds a copy of marks the
+copy received (services/transfers/received_copy.py). A return at central of a sale this
+till holds also marks the till's copy of the order line
 returned (terminal/returned_lines.py); the unit or quantity moves by the event alone.
 """
 
@@ -44,6 +46,7 @@ from sqlalchemy.engine import Connection
 from serialpos.db import feed_lost, mirror_sql, repo
 from serialpos.db.tables import utcnow
 from serialpos.domain.states import ON_HAND, UnitState
+from serialpos.services.transfers.received_copy import follow_receipt
 from serialpos.terminal import feed_memory, own_events, returned_lines
 
 log = logging.getLogger(__name__)
@@ -68,6 +71,9 @@ class MirrorCount:
     #: orders of this store made at another till or at central copied here with the pull,
     #: so their units may be returned at this till (terminal/order_copies.py)
     order_copies: int = 0
+    #: receipts at central or at another till of a transfer this till holds a copy of,
+    #: marked on the copy (services/transfers/received_copy.py)
+    transfer_receipts: int = 0
 
 
 def _at(text: Any) -> datetime:
@@ -111,6 +117,10 @@ def apply_events(
             )
             count.unknown_product += 1
             continue
+        if not own:  # its copy of a transfer received elsewhere: received
+            count.transfer_receipts += int(
+                follow_receipt(conn, event, product_id, stores[store], _at(event.get("at")))
+            )
         if _older(conn, event, product_id, taken):
             count.older += 1
         elif _apply_one(conn, event, product_id, stores[store], own=own, stores=stores):

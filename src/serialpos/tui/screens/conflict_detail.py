@@ -64,6 +64,13 @@ class ConflictDetailScreen(ConsoleScreen):
         self.conflict_id = conflict_id
         self.text = text
 
+    def key_hints(self) -> KeyHints:
+        """The resolution keys this conflict offers (domain/conflict_keys.py)."""
+        from serialpos.domain.conflict_keys import key_hints
+
+        shown = key_hints(self.listing.listed.get(self.conflict_id))
+        return (("↑↓/PgUp/PgDn", "Scroll"), *shown, ("Esc", "Back"))
+
     def compose(self) -> ComposeResult:
         yield StatusLine(f"Conflict #{self.conflict_id}", self.session)
         with VerticalScroll(id="conflict-detail"):
@@ -78,5 +85,11 @@ class ConflictDetailScreen(ConsoleScreen):
         """Back to the list, which asks and resolves this conflict (the list's one path, so
         the same question, the same refusals and the list read again after)."""
         listing = self.listing
+        from serialpos.domain.conflict_keys import not_offered
+
+        refused = not_offered(listing.listed.get(self.conflict_id, {}), by)
+        if refused is not None and self.conflict_id in listing.listed:
+            self.show_error(refused)  # said here, nothing sent
+            return
         self.app.pop_screen()
         listing.action_resolve(by, self.conflict_id)

@@ -31,10 +31,10 @@ from serialpos.domain.errors import DomainError
 from serialpos.domain.resolved_sale import follow_on_act, record_sale_words, sale_for_people
 from serialpos.domain.text import visible
 from serialpos.domain.users import Permission
-from serialpos.tui.screens.admin import AdminListScreen
+from serialpos.tui.screens.admin import AdminListScreen, RowsLoaded
 from serialpos.tui.screens.base import ConsoleScreen
 from serialpos.tui.screens.conflict_detail import RESOLVE_BINDINGS, RESOLVE_HINTS
-from serialpos.tui.widgets.key_footer import KeyHints
+from serialpos.tui.widgets.key_footer import KeyFooter, KeyHints
 
 #: The first line of the list on a store terminal that cannot reach central.
 OFFLINE_LINE = "OFFLINE: central cannot be reached; this till's own conflicts, from its journal"
@@ -183,6 +183,33 @@ class ConflictsScreen(AdminListScreen):
 
     only_open = True
 
+    def key_hints(self) -> KeyHints:
+        """The resolution keys of the highlighted conflict only: those it offers
+        (``resolutions``), as ``conflicts show`` names them (domain/conflict_keys.py)."""
+        from serialpos.domain.conflict_keys import key_hints
+
+        chosen = self.chosen
+        return (
+            ("Enter", "Detail"),
+            *key_hints(self.listed.get(chosen) if chosen else None),
+            ("F3", "Open/all"),
+            ("Esc", "Back"),
+        )
+
+    def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        """Another conflict highlighted: the footer shows its keys."""
+        self._keys_again()
+
+    def on_rows_loaded(self, message: RowsLoaded) -> None:
+        """The list read again (AdminListScreen's handler fills it; Textual calls both): the
+        footer shows the highlighted conflict's keys once it is filled (the row highlighted
+        may be another conflict under the same position)."""
+        self.call_after_refresh(self._keys_again)
+
+    def _keys_again(self) -> None:
+        for footer in self.query(KeyFooter):
+            footer.refresh_keys()
+
     def __init__(self) -> None:
         super().__init__()
         #: The journal entry of each conflict listed, by its number: a resolution names it,
@@ -270,6 +297,12 @@ class ConflictsScreen(AdminListScreen):
             self.show_error("no conflict chosen")
             return
         conflict_id = int(chosen)
+        from serialpos.domain.conflict_keys import not_offered
+
+        refused = not_offered(self.listed.get(chosen, {"id": conflict_id}), by)
+        if refused is not None and chosen in self.listed:
+            self.show_error(refused)  # said, never sent: central would refuse it
+            return
         question = resolve_question(
             conflict_id, by, self.listed.get(chosen, {}), at_central=self.at_central
         )
