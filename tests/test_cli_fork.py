@@ -59,6 +59,7 @@ def test_a_forked_command_answers_as_a_new_process(
         ["--db", url, "db", "check", "--json"],  # works
         ["--db", url, "serial", "show", "NOPE"],  # refused: exit 1, one line
         ["--no-such-option"],  # the command line's own error: exit 2, usage
+        ["terminal", "init", "--help"],  # the tree the server built once, as a new one is
     ):
         real, forked = _both(monkeypatch, args, env)
         _same(real, forked)
