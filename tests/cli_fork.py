@@ -19,6 +19,9 @@ interpreter (``tests/test_wheel.py``, ``tests/cli/test_console_entry.py`` and
 ``tests/devices/test_lazy_imports.py`` start real interpreters), and every command sees the
 same hash seed.
 
+:func:`start` leaves a command running (``tests/api/api_serving.py``'s ``serve``, about 95
+modules' worth) with a :class:`subprocess.Popen`-like handle.
+
 ``SERIALPOS_TEST_FORK=0`` runs every command as a new interpreter instead.
 """
 
@@ -161,6 +164,68 @@ def run(
     return subprocess.CompletedProcess(command, returncode, _text(out), _text(err))
 
 
+class Started:
+    """A command left running through the fork server (see :func:`start`): its pid, and how
+    it ended, as :class:`subprocess.Popen` says them (``poll``, ``wait``, signals)."""
+
+    def __init__(self, args: list[str], pid: int, conn: socket.socket) -> None:
+        self.args = args
+        self.pid = pid
+        self.returncode: int | None = None
+        self._conn = conn
+
+    def poll(self) -> int | None:
+        if self.returncode is None:
+            try:
+                ready = self._conn.recv(_STATUS.size, socket.MSG_PEEK | socket.MSG_DONTWAIT)
+            except BlockingIOError:
+                return None
+            if len(ready) == _STATUS.size or not ready:
+                self.wait()
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        if self.returncode is None:
+            self._conn.settimeout(timeout)
+            try:
+                status = _read_exactly(self._conn, _STATUS.size)
+            except TimeoutError:
+                raise subprocess.TimeoutExpired(self.args, timeout or 0) from None
+            self.returncode = _STATUS.unpack(status)[0]
+            self._conn.close()
+        return self.returncode
+
+    def send_signal(self, signum: int) -> None:
+        if self.returncode is None:
+            os.kill(self.pid, signum)
+
+    def terminate(self) -> None:
+        self.send_signal(signal.SIGTERM)
+
+    def kill(self) -> None:
+        self.send_signal(signal.SIGKILL)
+
+
+def start(args: list[str], env: dict[str, str], stdout: int, stderr: int) -> Started:
+    """``subprocess.Popen([sys.executable, "-m", "serialpos", *args], env=env,
+    stdin=DEVNULL, stdout=stdout, stderr=stderr)`` through the fork server, for a command
+    that runs until stopped (a ``serve``): the same separate process, without the start-up's
+    imports (about 1.2 s of CPU a ``serve``)."""
+    server = _server_for(env)
+    request = json.dumps({"args": args, "env": env, "cwd": os.getcwd()}).encode()
+    conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    with open(os.devnull, "rb") as nothing:
+        try:
+            conn.connect(server.path)
+            socket.send_fds(conn, [_HEADER.pack(len(request))], [nothing.fileno(), stdout, stderr])
+            conn.sendall(request)
+            pid = _STATUS.unpack(_read_exactly(conn, _STATUS.size))[0]
+        except BaseException:
+            conn.close()
+            raise
+    return Started([sys.executable, "-m", "serialpos", *args], pid, conn)
+
+
 def _collect(
     out_read: int, err_read: int, pid: int, command: list[str], timeout: float | None
 ) -> tuple[bytes, bytes]:
@@ -225,11 +290,28 @@ def _warm() -> None:
     from serialpos.cli.commands import whole_app
 
     filters = list(warnings.filters)
-    whole_app()
+    _build_once(whole_app())
     for name in WARM:
         importlib.import_module(name)
     if logging.getLogger().handlers or warnings.filters != filters:
         raise RuntimeError("importing the warm modules set up logging or warnings")
+
+
+def _build_once(app: Any) -> None:
+    """Typer turns the command tree into click's commands on every call (``Typer.__call__``
+    calls ``typer.main.get_command``: the signature and type hints of each of ~100 command
+    functions, about 0.05 s of CPU), the same tree every time. Built here once; every
+    command's process, forked from this server, gets its own copy of the built tree, exactly
+    what a fresh interpreter would build (tests/test_cli_fork.py compares them)."""
+    import typer.main
+
+    built = typer.main.get_command(app)
+    original = typer.main.get_command
+
+    def get_command(typer_instance: Any) -> Any:
+        return built if typer_instance is app else original(typer_instance)
+
+    typer.main.get_command = get_command
 
 
 def _serve(path: str) -> dict[str, Any]:

@@ -59,6 +59,7 @@ def test_a_forked_command_answers_as_a_new_process(
         ["--db", url, "db", "check", "--json"],  # works
         ["--db", url, "serial", "show", "NOPE"],  # refused: exit 1, one line
         ["--no-such-option"],  # the command line's own error: exit 2, usage
+        ["terminal", "init", "--help"],  # the tree the server built once, as a new one is
     ):
         real, forked = _both(monkeypatch, args, env)
         _same(real, forked)
@@ -100,3 +101,33 @@ def test_a_forked_command_that_overruns_is_killed(
     # The server lives on and the next command runs.
     after = cli_fork.run(["--db", url, "db", "check", "--json"], env, timeout=120)
     assert after.returncode == 0 and json.loads(after.stdout)["ok"] is True, after.stderr
+
+
+def test_a_started_command_runs_until_signalled_as_a_popen_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``cli_fork.start`` (how the tests start ``serve``): a running process whose pid takes
+    signals, whose output goes where it was sent, and whose end ``poll``/``wait`` report as
+    :class:`subprocess.Popen` does (killed by SIGTERM: -15)."""
+    monkeypatch.setenv("SERIALPOS_TEST_FORK", "1")
+    env = _env(tmp_path)
+    url = f"sqlite:///{tmp_path / 'shop.sqlite'}"
+    assert cli_fork.run(["--db", url, "db", "init"], env, timeout=120).returncode == 0
+    cli_fork.run(["--db", url, "user", "add", "ada", "--role", "admin", "--pin", "1234"], env)
+    fifo = tmp_path / "never.jsonl"
+    os.mkfifo(fifo)
+    with open(tmp_path / "out.log", "wb") as log:
+        started = cli_fork.start(
+            ["--db", url, "--user", "ada", "apply", str(fifo)], env, log.fileno(), log.fileno()
+        )
+    assert started.pid > 0 and started.poll() is None
+    with pytest.raises(subprocess.TimeoutExpired):
+        started.wait(0.2)
+    started.terminate()
+    assert started.wait(60) == -15 and started.poll() == -15
+    started.kill()  # ended: nothing to signal, as Popen
+    ended = cli_fork.start(
+        ["--version"], env, log_fd := os.open(tmp_path / "v", os.O_WRONLY | os.O_CREAT), log_fd
+    )
+    os.close(log_fd)
+    assert ended.wait(60) == 0 and (tmp_path / "v").read_text().startswith("serialpos ")
