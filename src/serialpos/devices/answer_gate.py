@@ -24,13 +24,16 @@ Textual, no clock of its own: tests/devices/test_answer_gate.py):
 
 A menu of lettered choices (leave a sale: ``p`` park, ``v`` void) is the same question with
 other letters: the gate is made with them (``letters``), a lone one answers with
-:attr:`Verdict.letter`, and Enter (``answer`` True) picks the highlighted choice. A scan
+:attr:`Verdict.letter`, and Enter (``answer`` True) picks the highlighted choice. A list to
+pick from with no letters (products found, open orders) is made with none: only a person's
+Enter picks. A lone letter closed at once by an Enter says so (:attr:`Verdict.entered`), for
+a dialog whose letters choose without closing it (the sale type: ``3`` then Enter). A scan
 beginning with ``v`` voided the sale before (session seventeen).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Final
 
 from serialpos.devices.wedge import DEFAULT_KEY_GAP_MS, MAX_BURST_LENGTH, TAIL_WINDOW_S
@@ -53,6 +56,9 @@ class Verdict:
     passes: bool = False
     #: The lone letter typed as the answer (``y``, ``n``, or a menu's letter); "" for Enter.
     letter: str = ""
+    #: An Enter came after the lone letter (``3`` then Enter, before the letter's gap had
+    #: been seen to pass): a dialog whose letters only choose (the sale type) takes it too.
+    entered: bool = False
 
     @property
     def answered(self) -> bool:
@@ -104,11 +110,11 @@ class AnswerGate:
                 lone = self._lone_letter()
                 if lone is not None:
                     self._forget()
-                    return _answer(lone)
+                    return _answer(lone, entered=True)
                 return self._refuse(at)
             settled = self._settle()
-            if settled.answered:
-                return settled
+            if settled.answered:  # the letter, its timer not run yet; then this Enter
+                return replace(settled, entered=True)
             return Verdict(refused=settled.refused)  # this Enter is the cut scan's own
         if self._in_tail(at):
             self._refused_at = at  # a scan's Enter come late: still not an answer
@@ -168,7 +174,7 @@ class AnswerGate:
         self._tail = False
 
 
-def _answer(letter: str) -> Verdict:
+def _answer(letter: str, entered: bool = False) -> Verdict:
     """A lone letter's answer: ``y`` yes, ``n`` no, a menu's letter by itself."""
     yes_no = {YES: True, NO: False}
-    return Verdict(answer=yes_no.get(letter), letter=letter)
+    return Verdict(answer=yes_no.get(letter), letter=letter, entered=entered)
