@@ -70,7 +70,9 @@ def test_the_tail_of_a_cut_scan_is_refused_even_a_lone_y() -> None:
     burst(gate, "35693803", 1.0)
     assert gate.expire().refused == "35693803"
     gate.character("y", 1.5)
-    assert gate.end(1.55) == Verdict(refused="y")
+    assert gate.end(1.55) == Verdict(refused="35693803y")  # named whole, as read
+    burst(gate, "35693803", 1.6)  # a scan after the tail's Enter is a scan of its own
+    assert gate.end(1.62) == Verdict(refused="35693803")
 
 
 def test_a_late_enter_without_the_timer_is_the_scan_s_own() -> None:

@@ -18,7 +18,8 @@ Textual, no clock of its own: tests/devices/test_answer_gate.py):
 - **Enter is Yes** only when no run is pending and no scan was refused in the last
   :data:`~serialpos.devices.wedge.TAIL_WINDOW_S` (a scan's Enter delayed past the gap by the
   link is its tail, not a person's key; a person reads the refusal first, which takes longer).
-  Characters in that window are the scan's tail too: refused with it, even a lone ``y``.
+  Characters in that window are the scan's tail too: refused with it, even a lone ``y``, and
+  named joined to the piece cut before them (the whole scan as read, to scan again).
 - A key that types nothing (Escape, an arrow) first settles a pending run as above, then goes
   its way (Escape says No, which records nothing).
 
@@ -78,6 +79,7 @@ class AnswerGate:
         self._last = 0.0
         self._tail = False  # the run began within the tail window of a refused scan
         self._refused_at: float | None = None
+        self._cut = ""  # the latest scan refused without its Enter: its tail joins it
 
     @property
     def holding(self) -> bool:
@@ -111,13 +113,15 @@ class AnswerGate:
                 if lone is not None:
                     self._forget()
                     return _answer(lone, entered=True)
-                return self._refuse(at)
+                return self._refuse(at, closed=True)
             settled = self._settle()
             if settled.answered:  # the letter, its timer not run yet; then this Enter
                 return replace(settled, entered=True)
-            return Verdict(refused=settled.refused)  # this Enter is the cut scan's own
+            self._cut = ""  # this Enter is the cut scan's own: it is over
+            return Verdict(refused=settled.refused)
         if self._in_tail(at):
             self._refused_at = at  # a scan's Enter come late: still not an answer
+            self._cut = ""
             return Verdict()
         return Verdict(answer=True)
 
@@ -125,7 +129,7 @@ class AnswerGate:
         """A Tab: a scanner's suffix when it closes a run (the scan is refused); else not
         the gate's key."""
         if self._run and self._continues(at) and self._lone_letter() is None:
-            return self._refuse(at)
+            return self._refuse(at, closed=True)
         return self.other()
 
     def other(self) -> Verdict:
@@ -163,8 +167,12 @@ class AnswerGate:
             return _answer(lone)
         return self._refuse(self._last)
 
-    def _refuse(self, at: float) -> Verdict:
-        text = self._run
+    def _refuse(self, at: float, closed: bool = False) -> Verdict:
+        """The run refused as a scan; a tail is named joined to the piece cut before it (the
+        scan as read). ``closed``: its Enter (or Tab) ended it, and keys after it are a new
+        scan, never its tail's continuation."""
+        text = self._cut + self._run if self._tail else self._run
+        self._cut = "" if closed else text
         self._forget()
         self._refused_at = at
         return Verdict(refused=text)
