@@ -80,7 +80,7 @@ class RefusalsDialog(GatedDialog[None]):
     RefusalsDialog.-short #refusals { height: 1fr; max-height: 100%; }
     """
     ANSWER_LETTERS = ""
-    AGAIN = "Press Enter again to close the list"
+    AGAIN = "Close the list (Enter or Esc), then scan it again"
 
     def __init__(self, kept: Sequence[Kept]) -> None:
         super().__init__(self._answered)
