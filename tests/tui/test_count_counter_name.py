@@ -7,18 +7,14 @@ a name starts the batch as before. At 80x24 and 40x16, the keys as a scanner sen
 from __future__ import annotations
 
 import pytest
-from scan_bursts import scanner_types
-from textual.pilot import Pilot
+from scan_bursts import one_write, scanner_types
 from tui_helpers import (
-    PERSON,
-    SCANNER,
     SIZES,
     KeyClock,
     MakeApp,
     async_test,
     bells,
     settle,
-    terminal_keys,
 )
 
 from serialpos.db.engine import Database
@@ -58,20 +54,6 @@ async def test_a_scan_where_the_counter_is_asked_is_refused_not_taken_as_the_nam
         assert batch.counter == "Ann"
         await enter(pilot, screen, IN_STOCK)
         assert f"{IN_STOCK} counted" in message(screen), message(screen)
-
-
-async def one_write(
-    pilot: Pilot[object], clock: KeyClock, text: str, after: float = PERSON
-) -> None:
-    """``text`` in one write of the terminal ``after`` seconds after the last key: every key
-    at a scanner's pace (a paste without bracketed paste, or a piece of a scan); then the
-    pause after it (the wedge's timer lets it go)."""
-    clock.now += after
-    clock.step = SCANNER
-    for event in terminal_keys(text):
-        pilot.app.post_message(event)
-    await settle(pilot)
-    clock.step = PERSON
 
 
 @pytest.mark.parametrize("size", SIZES)

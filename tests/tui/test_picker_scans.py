@@ -17,7 +17,6 @@ from tui_helpers import (
     MakeApp,
     async_test,
     bells,
-    log_in,
     said,
     sale_with_line,
     settle,
@@ -30,7 +29,6 @@ from serialpos.services.context import SYSTEM
 from serialpos.services.orders.reading import get_order
 from serialpos.tui.screens.answer_dialog import GatedDialog
 from serialpos.tui.screens.kept_refusals import RefusalsDialog
-from serialpos.tui.screens.sale import SaleScreen
 from serialpos.tui.screens.sale_dialogs.customer import CustomerDialog
 from serialpos.tui.screens.sale_dialogs.open_orders import OrdersDialog
 from serialpos.tui.screens.sale_dialogs.product_pick import ProductPick
@@ -38,6 +36,7 @@ from serialpos.tui.screens.sale_dialogs.sale_type import SaleTypeDialog
 
 from test_burst_refusals import burst  # isort: skip
 from test_counts_screen import IN_STOCK, enter, open_counts  # isort: skip
+from test_sale import open_sale  # isort: skip
 
 SCAN = "356938030000021"  # a PH-AUR15 unit in stock at S01: a serial a scanner reads
 
@@ -126,11 +125,7 @@ async def test_a_scan_in_the_sale_type_changes_nothing(
     clock = KeyClock(PERSON)
     app = make_app(key_clock=clock)
     async with app.run_test(size=size) as pilot:
-        await log_in(pilot, "cashier")
-        await pilot.press("3")
-        await settle(pilot)
-        sale = app.screen
-        assert isinstance(sale, SaleScreen)
+        sale = await open_sale(pilot)
         await pilot.press("f3")
         await settle(pilot)
         dialog = app.screen
