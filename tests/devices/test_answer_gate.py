@@ -52,7 +52,7 @@ def test_y_and_n_alone_answer_after_the_gap() -> None:
 def test_y_then_enter_quickly_is_yes() -> None:
     gate = AnswerGate()
     gate.character("y", 1.0)
-    assert gate.end(1.1) == Verdict(answer=True, letter="y")
+    assert gate.end(1.1) == Verdict(answer=True, letter="y", entered=True)
 
 
 def test_a_scan_cut_by_a_pause_is_refused_and_its_late_enter_is_not_yes() -> None:
@@ -70,7 +70,9 @@ def test_the_tail_of_a_cut_scan_is_refused_even_a_lone_y() -> None:
     burst(gate, "35693803", 1.0)
     assert gate.expire().refused == "35693803"
     gate.character("y", 1.5)
-    assert gate.end(1.55) == Verdict(refused="y")
+    assert gate.end(1.55) == Verdict(refused="35693803y")  # named whole, as read
+    burst(gate, "35693803", 1.6)  # a scan after the tail's Enter is a scan of its own
+    assert gate.end(1.62) == Verdict(refused="35693803")
 
 
 def test_a_late_enter_without_the_timer_is_the_scan_s_own() -> None:
@@ -130,3 +132,22 @@ def test_a_menu_s_letters_answer_alone_and_a_scan_beginning_with_one_is_refused(
     gate = AnswerGate(letters="pv")
     gate.character("y", 1.0)  # not one of the menu's letters: a scan's piece
     assert gate.expire() == Verdict(refused="y")
+
+
+def test_a_pickers_digit_closed_by_enter_says_so_and_a_scan_of_digits_is_refused() -> None:
+    """The sale type (1-3 and c/p/d choose, Enter keeps): ``3`` then Enter at once picks
+    lay-by and keeps it; a scan of digits (``3123``) is refused whole; a list with no
+    letters (products found) takes no character at all, only Enter."""
+    gate = AnswerGate(letters="123cpd")
+    gate.character("3", 1.0)
+    assert gate.end(1.04) == Verdict(letter="3", entered=True)
+    gate = AnswerGate(letters="123cpd")
+    gate.character("3", 1.0)  # the letter's timer has not run when the Enter is read
+    assert gate.end(2.0) == Verdict(letter="3", entered=True)
+    gate = AnswerGate(letters="123cpd")
+    burst(gate, "3123", 1.0)
+    assert gate.end(1.01) == Verdict(refused="3123")
+    gate = AnswerGate(letters="")
+    gate.character("1", 1.0)
+    assert gate.expire() == Verdict(refused="1")
+    assert gate.end(1.0 + TAIL_WINDOW_S + 0.1) == Verdict(answer=True)

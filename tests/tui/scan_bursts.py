@@ -33,3 +33,18 @@ async def scanner_types(pilot: Pilot[object], clock: KeyClock, text: str, arriva
             await pilot.pause(0.06)
     await settle(pilot)
     clock.step = PERSON
+
+
+async def one_write(
+    pilot: Pilot[object], clock: KeyClock, text: str, after: float = PERSON
+) -> None:
+    """``text`` in one write of the terminal ``after`` seconds after the last key, as a paste
+    without bracketed paste (or a piece of a scan cut by the link) sends it: every key at a
+    scanner's pace, no Enter unless ``text`` ends with one; then the pause after it (the
+    wedge's timer lets it go)."""
+    clock.now += after
+    clock.step = SCANNER
+    for event in terminal_keys(text):
+        pilot.app.post_message(event)
+    await settle(pilot)
+    clock.step = PERSON

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 from scan_bursts import scanner_types
-from textual.widgets import Input, Static
+from textual.widgets import Static
 from tui_helpers import (
     PERSON,
     SIZES,
@@ -15,7 +15,7 @@ from tui_helpers import (
     async_test,
     bells,
     device_scan,
-    log_in,
+    sale_with_line,
     settle,
 )
 
@@ -24,7 +24,6 @@ from serialpos.services.asn import asn_detail
 from serialpos.services.orders.reading import get_order
 from serialpos.tui.screens.checklist import ChecklistScreen
 from serialpos.tui.screens.complete_receipt import CompleteDialog
-from serialpos.tui.screens.sale import SaleScreen
 from serialpos.tui.screens.serial_mode import Confirm
 from serialpos.tui.widgets.message_line import MessageLine
 
@@ -50,15 +49,7 @@ async def test_a_scan_in_the_void_question_voids_nothing(
     clock = KeyClock(PERSON)
     app = make_app(key_clock=clock)
     async with app.run_test(size=size) as pilot:
-        await log_in(pilot, "cashier")
-        await pilot.press("3")
-        await settle(pilot)
-        sale = app.screen
-        assert isinstance(sale, SaleScreen)
-        field = sale.query_one("#scan", Input)
-        field.value = "AC-USBC1"
-        await pilot.press("enter")
-        await settle(pilot)
+        sale = await sale_with_line(pilot)
         assert sale.view is not None
         order = sale.view.order
         await pilot.press("f7")  # void
@@ -152,14 +143,7 @@ async def test_a_scan_beginning_with_v_on_leaving_a_sale_voids_nothing(
     clock = KeyClock(PERSON)
     app = make_app(key_clock=clock)
     async with app.run_test(size=size) as pilot:
-        await log_in(pilot, "cashier")
-        await pilot.press("3")
-        await settle(pilot)
-        sale = app.screen
-        assert isinstance(sale, SaleScreen)
-        sale.query_one("#scan", Input).value = "AC-USBC1"
-        await pilot.press("enter")
-        await settle(pilot)
+        sale = await sale_with_line(pilot)
         assert sale.view is not None
         order = sale.view.order
         await pilot.press("escape")  # going home with a line on the sale

@@ -18,13 +18,12 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from textual.widgets import Input
-from tui_helpers import SIZES, MakeApp, async_test, log_in, screen_text, settle
+from tui_helpers import SIZES, MakeApp, async_test, log_in, sale_with_line, screen_text, settle
 
 from serialpos.db.engine import Database
 from serialpos.services.demo import _imei
 from serialpos.tui.app import SerialposApp
 from serialpos.tui.screens.login import LoginScreen
-from serialpos.tui.screens.sale import SaleScreen
 from serialpos.tui.screens.sale_dialogs.tender import Tender
 from serialpos.tui.widgets.message_line import MessageLine
 
@@ -146,16 +145,7 @@ async def test_a_sale_on_a_full_disk_is_refused_whole_and_said_whole(
     url = f"sqlite:///{small_disk / 'demo.sqlite'}"
     app = make_app(url=url)
     async with app.run_test(size=size) as pilot:
-        await log_in(pilot, "cashier")
-        await pilot.press("3")
-        await settle(pilot)
-        sale = app.screen
-        assert isinstance(sale, SaleScreen)
-        scan = sale.query_one("#scan", Input)
-        scan.focus()
-        scan.value = serial
-        await pilot.press("enter")
-        await settle(pilot)
+        await sale_with_line(pilot, serial)
         assert serial in screen_text(app)
         fill(small_disk)
         await pilot.press("f9")  # pay what is due: the sale is taken, the unit sold

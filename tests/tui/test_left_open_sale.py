@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 from test_sale import NOVA_SERIAL, enter, message, open_sale, rows
-from tui_helpers import SIZES, MakeApp, async_test, log_in, screen_text, settle
+from tui_helpers import SIZES, MakeApp, async_test, log_in, sale_with_line, screen_text, settle
 
 from serialpos.db.engine import Database
 from serialpos.services.lookup import lookup_serial
@@ -86,8 +86,7 @@ async def test_a_parked_sale_or_a_layby_is_not_left_open(
     design: neither is a sale left behind, and a new Sale starts empty."""
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        sale = await open_sale(pilot)
-        await enter(pilot, "AC-USBC1")
+        sale = await sale_with_line(pilot)
         await pilot.press("ctrl+p")
         await settle(pilot)
         assert sale.view is None and "parked" in message(app)

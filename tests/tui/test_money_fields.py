@@ -10,11 +10,20 @@ from decimal import Decimal
 import pytest
 from scan_bursts import scanner_types
 from textual.widgets import Input
-from tui_helpers import PERSON, SIZES, KeyClock, MakeApp, async_test, log_in, said, settle
+from tui_helpers import (
+    PERSON,
+    SIZES,
+    KeyClock,
+    MakeApp,
+    async_test,
+    log_in,
+    said,
+    sale_with_line,
+    settle,
+)
 
 from serialpos.db.engine import Database
 from serialpos.services.orders.reading import get_order
-from serialpos.tui.screens.sale import SaleScreen
 from serialpos.tui.screens.sale_dialogs.tender import Tender
 from serialpos.tui.screens.serial_mode import Confirm
 from serialpos.tui.screens.shift import ShiftScreen
@@ -43,12 +52,7 @@ async def test_a_scan_in_the_tender_is_no_cash(
     clock = KeyClock(PERSON)
     app = make_app(key_clock=clock)
     async with app.run_test(size=size) as pilot:
-        await log_in(pilot, "cashier")
-        await pilot.press("3")
-        await settle(pilot)
-        sale = app.screen
-        assert isinstance(sale, SaleScreen)
-        await typed(pilot, sale.query_one("#scan", Input), "AC-USBC1")
+        sale = await sale_with_line(pilot)
         assert sale.view is not None
         order = sale.view.order
         await pilot.press("ctrl+y")  # F9: pay

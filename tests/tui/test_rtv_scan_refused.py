@@ -7,8 +7,8 @@ as before. At 80x24 and 40x16."""
 from __future__ import annotations
 
 import pytest
-from textual.pilot import Pilot
-from tui_helpers import PERSON, SCANNER, SIZES, KeyClock, MakeApp, async_test, settle, terminal_keys
+from scan_bursts import one_write
+from tui_helpers import SIZES, KeyClock, MakeApp, async_test, settle
 
 from serialpos.domain.decoder import decode
 from serialpos.tui.messages import ScanRead
@@ -45,17 +45,6 @@ async def test_a_scan_where_the_vendor_or_reason_is_asked_is_refused_not_taken(
         assert screen.reason == "dead", said(pilot)
         await burst(pilot, clock, PHONES[0])  # now the unit is taken
         assert [entry.serial for entry in screen.entries] == [PHONES[0]], said(pilot)
-
-
-async def one_write(pilot: Pilot[object], clock: KeyClock, text: str) -> None:
-    """``text`` arriving in one write, as a paste without bracketed paste (or a scan whose
-    Enter the link held back) sends it: every key at once, no Enter."""
-    clock.now += PERSON
-    clock.step = SCANNER
-    for event in terminal_keys(text):
-        pilot.app.post_message(event)
-    await settle(pilot)
-    clock.step = PERSON
 
 
 @pytest.mark.parametrize("size", SIZES)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input
-from tui_helpers import SIZES, MakeApp, async_test, log_in, screen_text, settle
+from tui_helpers import SIZES, MakeApp, async_test, log_in, sale_with_line, screen_text, settle
 
 from serialpos.db.engine import Database
 from serialpos.services import orders
@@ -60,8 +60,7 @@ async def test_change_due_stays_on_screen_until_the_next_sale(
 ) -> None:
     app = make_app()
     async with app.run_test(size=size) as pilot:
-        sale = await _sale(pilot)
-        await _enter(pilot, "AC-USBC1")  # 15.59
+        sale = await sale_with_line(pilot)  # AC-USBC1, 15.59
         await pilot.press("ctrl+y")
         await settle(pilot)
         assert isinstance(app.screen, Tender)

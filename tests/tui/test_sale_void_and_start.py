@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input, Static
-from tui_helpers import SIZES, MakeApp, async_test, log_in, settle
+from tui_helpers import SIZES, MakeApp, async_test, log_in, sale_with_line, settle
 
 from serialpos.db.engine import Database
 from serialpos.services.orders.reading import get_order, list_orders
@@ -66,8 +66,7 @@ async def test_voiding_a_paid_order_says_and_records_the_refund(
 ) -> None:
     app = make_app()
     async with app.run_test(size=size) as pilot:
-        sale = await _sale(pilot)
-        await _enter(pilot, "AC-USBC1")
+        sale = await sale_with_line(pilot)
         await pilot.press("ctrl+y")  # F9: pay
         await settle(pilot)
         assert isinstance(app.screen, Tender)
@@ -100,8 +99,7 @@ async def test_void_and_discount_of_a_fulfilled_sale_say_it_is_fulfilled(
     first"; the screen says what ``apply`` answers with ``order_closed``."""
     app = make_app()
     async with app.run_test(size=size) as pilot:
-        sale = await _sale(pilot)
-        await _enter(pilot, "AC-USBC1")
+        sale = await sale_with_line(pilot)
         assert sale.view is not None
         order = sale.view.order
         await pilot.press("ctrl+y")  # F9: pay

@@ -9,7 +9,7 @@ import asyncio
 import functools
 import time
 from collections.abc import Callable, Coroutine
-from typing import Any, ParamSpec, cast
+from typing import TYPE_CHECKING, Any, ParamSpec, cast
 
 import pytest
 from textual import events
@@ -21,6 +21,9 @@ from serialpos.tui.app import SerialposApp
 from serialpos.tui.messages import ScanRead
 from serialpos.tui.screens.base import jobs_busy
 from serialpos.tui.widgets.message_line import MessageLine
+
+if TYPE_CHECKING:
+    from serialpos.tui.screens.sale import SaleScreen
 
 COUNTER = (80, 24)
 HANDHELD = (40, 16)
@@ -158,6 +161,29 @@ async def device_scan(pilot: Pilot[object], raw: str) -> None:
     """A scan from a serial or HID scanner: one ScanRead to the screen in front."""
     pilot.app.post_message(ScanRead(raw, "test", decode(raw)))
     await settle(pilot)
+
+
+async def sale_with_line(
+    pilot: Pilot[object], scan: str = "AC-USBC1", user: str = "cashier"
+) -> SaleScreen:
+    """Log ``user`` in, open a sale (3 on the home menu) and enter ``scan`` in its field as
+    a person types it: the sale screen, its order open with the line."""
+    from textual.widgets import Input
+
+    from serialpos.tui.screens.sale import SaleScreen
+
+    await log_in(pilot, user)
+    await pilot.press("3")
+    await settle(pilot)
+    sale = pilot.app.screen
+    assert isinstance(sale, SaleScreen)
+    field = sale.query_one("#scan", Input)
+    field.focus()
+    field.value = scan
+    await pilot.press("enter")
+    await settle(pilot)
+    assert sale.view is not None, said(pilot)
+    return sale
 
 
 async def paste_into_scan(pilot: Pilot[object], text: str) -> None:

@@ -18,19 +18,23 @@ Textual, no clock of its own: tests/devices/test_answer_gate.py):
 - **Enter is Yes** only when no run is pending and no scan was refused in the last
   :data:`~serialpos.devices.wedge.TAIL_WINDOW_S` (a scan's Enter delayed past the gap by the
   link is its tail, not a person's key; a person reads the refusal first, which takes longer).
-  Characters in that window are the scan's tail too: refused with it, even a lone ``y``.
+  Characters in that window are the scan's tail too: refused with it, even a lone ``y``, and
+  named joined to the piece cut before them (the whole scan as read, to scan again).
 - A key that types nothing (Escape, an arrow) first settles a pending run as above, then goes
   its way (Escape says No, which records nothing).
 
 A menu of lettered choices (leave a sale: ``p`` park, ``v`` void) is the same question with
 other letters: the gate is made with them (``letters``), a lone one answers with
-:attr:`Verdict.letter`, and Enter (``answer`` True) picks the highlighted choice. A scan
+:attr:`Verdict.letter`, and Enter (``answer`` True) picks the highlighted choice. A list to
+pick from with no letters (products found, open orders) is made with none: only a person's
+Enter picks. A lone letter closed at once by an Enter says so (:attr:`Verdict.entered`), for
+a dialog whose letters choose without closing it (the sale type: ``3`` then Enter). A scan
 beginning with ``v`` voided the sale before (session seventeen).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Final
 
 from serialpos.devices.wedge import DEFAULT_KEY_GAP_MS, MAX_BURST_LENGTH, TAIL_WINDOW_S
@@ -53,6 +57,9 @@ class Verdict:
     passes: bool = False
     #: The lone letter typed as the answer (``y``, ``n``, or a menu's letter); "" for Enter.
     letter: str = ""
+    #: An Enter came after the lone letter (``3`` then Enter, before the letter's gap had
+    #: been seen to pass): a dialog whose letters only choose (the sale type) takes it too.
+    entered: bool = False
 
     @property
     def answered(self) -> bool:
@@ -72,6 +79,7 @@ class AnswerGate:
         self._last = 0.0
         self._tail = False  # the run began within the tail window of a refused scan
         self._refused_at: float | None = None
+        self._cut = ""  # the latest scan refused without its Enter: its tail joins it
 
     @property
     def holding(self) -> bool:
@@ -104,14 +112,16 @@ class AnswerGate:
                 lone = self._lone_letter()
                 if lone is not None:
                     self._forget()
-                    return _answer(lone)
-                return self._refuse(at)
+                    return _answer(lone, entered=True)
+                return self._refuse(at, closed=True)
             settled = self._settle()
-            if settled.answered:
-                return settled
-            return Verdict(refused=settled.refused)  # this Enter is the cut scan's own
+            if settled.answered:  # the letter, its timer not run yet; then this Enter
+                return replace(settled, entered=True)
+            self._cut = ""  # this Enter is the cut scan's own: it is over
+            return Verdict(refused=settled.refused)
         if self._in_tail(at):
             self._refused_at = at  # a scan's Enter come late: still not an answer
+            self._cut = ""
             return Verdict()
         return Verdict(answer=True)
 
@@ -119,7 +129,7 @@ class AnswerGate:
         """A Tab: a scanner's suffix when it closes a run (the scan is refused); else not
         the gate's key."""
         if self._run and self._continues(at) and self._lone_letter() is None:
-            return self._refuse(at)
+            return self._refuse(at, closed=True)
         return self.other()
 
     def other(self) -> Verdict:
@@ -157,8 +167,12 @@ class AnswerGate:
             return _answer(lone)
         return self._refuse(self._last)
 
-    def _refuse(self, at: float) -> Verdict:
-        text = self._run
+    def _refuse(self, at: float, closed: bool = False) -> Verdict:
+        """The run refused as a scan; a tail is named joined to the piece cut before it (the
+        scan as read). ``closed``: its Enter (or Tab) ended it, and keys after it are a new
+        scan, never its tail's continuation."""
+        text = self._cut + self._run if self._tail else self._run
+        self._cut = "" if closed else text
         self._forget()
         self._refused_at = at
         return Verdict(refused=text)
@@ -168,7 +182,7 @@ class AnswerGate:
         self._tail = False
 
 
-def _answer(letter: str) -> Verdict:
+def _answer(letter: str, entered: bool = False) -> Verdict:
     """A lone letter's answer: ``y`` yes, ``n`` no, a menu's letter by itself."""
     yes_no = {YES: True, NO: False}
-    return Verdict(answer=yes_no.get(letter), letter=letter)
+    return Verdict(answer=yes_no.get(letter), letter=letter, entered=entered)

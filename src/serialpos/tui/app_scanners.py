@@ -110,10 +110,10 @@ class ScannersApp(FlowsApp, inherit_bindings=False):
         focused = self.focused
         if isinstance(focused, TextField):
             focused.refuse_scan(message.raw)
-        elif isinstance(screen, ConsoleScreen):
-            screen.post_message(ScanRead(message.raw, message.source, message.decoded))
         elif isinstance(screen, GatedDialog):  # a question a scan cannot answer: named there
             screen.scan_not_used(message.raw)
+        elif isinstance(screen, ConsoleScreen):
+            screen.post_message(ScanRead(message.raw, message.source, message.decoded))
         elif getattr(screen, "REFUSES_SCANS", False):  # a form a person fills in
             self.bell()
             said = getattr(screen, "scan_not_used", None)

@@ -107,6 +107,10 @@ class KeyboardWedge:
         #: Told the text of a scan cut by a pause (its keys are dropped, never dispatched).
         self.on_cut: BurstHandler | None = None
         self._cut_text = ""  # the latest cut piece, joined to its tail when that is closed
+        #: Pieces let into a field as pasted text (``TAKES_PASTED_TEXT``) that a scan's
+        #: closing burst may yet claim: their field, their text, when the last one ended.
+        self._pasted: _Pasted | None = None
+        self._run_started = 0.0  # when the current run's first character came
 
     @property
     def detector(self) -> WedgeDetector:
@@ -174,6 +178,7 @@ class KeyboardWedge:
         if char is not None:
             if not detector.continues(at):
                 await self._run_over()  # a finished run: a person typing, or a cut scan
+                self._run_started = at
             detector.character(char, at)
             self._hold(event)
             return True
@@ -181,16 +186,35 @@ class KeyboardWedge:
             if detector.tail and detector.continues(at):  # the rest of a cut scan, closed
                 self._cut(closed=True)
                 return True
+            pasted = self._claimed(detector, at)
             burst = detector.enter(at)
+            if pasted is not None and (burst is not None or self._held):
+                # The pieces let in as pasted text were this scan's first keys: taken out
+                # of the field again, and the scan refused whole, as read.
+                self._held.clear()
+                pasted.take_out()
+                self.on_burst(pasted.text + (burst.text if burst else ""))
+                return True
             if burst is None:
                 await self.release()
                 return False
             self._held.clear()
             self.on_burst(burst.text)
             return True
+        self._pasted = None
         detector.interrupt()
         await self.release()
         return False
+
+    def _claimed(self, detector: WedgeDetector, at: float) -> _Pasted | None:
+        """The pasted pieces an Enter closes as one scan with the run before it: that run
+        began within a scan's tail window of them and goes on at the scan's pace."""
+        from serialpos.devices.wedge import TAIL_WINDOW_S
+
+        pasted, self._pasted = self._pasted, None
+        if pasted is None or not detector.run or not detector.continues(at):
+            return None
+        return pasted if 0 <= self._run_started - pasted.ended <= TAIL_WINDOW_S else None
 
     async def _run_over(self) -> None:
         """The held run is over without an Enter: a scan cut by a pause is dropped and said
@@ -202,11 +226,41 @@ class KeyboardWedge:
         The keys go into the field, and the person's Enter hands the text to the screen's
         service, which refuses a scan's text (a known serial or a barcode, services/rtv.py).
         A burst closed by an Enter is still a scan, refused as one."""
-        held = self._held and self._watching().scan_like()
-        if held and not (self._watching() is self._form_detector and self._takes_pasted()):
+        detector = self._watching()
+        held = self._held and detector.scan_like()
+        pasting = detector is self._form_detector and self._takes_pasted()
+        if held and not pasting:
             self._cut()
             return
+        if pasting and self._held:
+            self._let_in_pasted(detector)
         await self.release()
+
+    def _let_in_pasted(self, detector: WedgeDetector) -> None:
+        """The held run goes into the field as pasted text (or typing); remembered while a
+        scan's closing burst may still claim it (:meth:`_claimed`): a scan cut by the link's
+        jitter left its first piece in the field, the rest refused by itself. A short run
+        (typing) is remembered only after such a piece, as the next piece of it."""
+        from serialpos.devices.wedge import TAIL_WINDOW_S
+
+        last = detector.last_key_at
+        pasted = self._pasted
+        if last is None or not isinstance(self.app.focused, Input):
+            self._pasted = None
+            return
+        if pasted is not None and not (
+            pasted.field is self.app.focused
+            and 0 <= self._run_started - pasted.ended <= TAIL_WINDOW_S
+        ):
+            pasted = None
+        if pasted is None and not detector.scan_like():
+            self._pasted = None
+            return
+        if pasted is None:
+            pasted = _Pasted(self.app.focused)
+        pasted.text += detector.run
+        pasted.ended = last
+        self._pasted = pasted
 
     def _takes_pasted(self) -> bool:
         return bool(getattr(self.app.screen, "TAKES_PASTED_TEXT", False))
@@ -239,6 +293,7 @@ class KeyboardWedge:
     def reset(self) -> None:
         """Forget the current run and drop held keys (at log out)."""
         self._held.clear()
+        self._pasted = None
         self._interrupt()
 
     # -- holding -----------------------------------------------------------------------------
@@ -260,6 +315,29 @@ class KeyboardWedge:
         if self._held:  # no Enter came in time: typing, or a scan cut by a pause
             await self._run_over()
             self._watching().interrupt()
+
+
+class _Pasted:
+    """Runs let into a field as pasted text, in order (see :meth:`KeyboardWedge._claimed`)."""
+
+    def __init__(self, field: Input) -> None:
+        self.field = field
+        self.text = ""
+        self.ended = 0.0
+
+    def take_out(self) -> None:
+        """Take the pieces out of the field, after the keys already sent to it have landed
+        (in the field's own turn): nothing of the scan is left there."""
+        text, field = self.text, self.field
+
+        def remove() -> None:
+            value = field.value
+            at = value.rfind(text)
+            if at >= 0:
+                field.value = value[:at] + value[at + len(text) :]
+                field.cursor_position = at
+
+        field.call_later(remove)
 
 
 def type_into_focused(screen: Screen[Any], text: str) -> bool:

@@ -118,9 +118,7 @@ class GatedDialog(ModalScreen[ResultT]):
 
         said = not_an_answer(raw, self.AGAIN)
         self.refused.append(raw)
-        for line in self.query("#answer-refused").results(Static):
-            line.update(Text("✗ " + said))
-            line.display = True
+        self.say_refused(said)
         stack = self.app.screen_stack
         behind = stack[-2] if len(stack) > 1 and stack[-1] is self else None
         if isinstance(behind, KeepsRefusals):
@@ -129,6 +127,12 @@ class GatedDialog(ModalScreen[ResultT]):
         if isinstance(behind, ConsoleScreen):
             behind.message_line.error(said)
         self.app.bell()
+
+    def say_refused(self, said: str) -> None:
+        """Name the refused scan inside the dialog (its :meth:`refusal_line`)."""
+        for line in self.query("#answer-refused").results(Static):
+            line.update(Text("✗ " + said))
+            line.display = True
 
     def stop_waiting(self) -> None:
         """Forget the held letter's timer (the dialog is answered another way)."""

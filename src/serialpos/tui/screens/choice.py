@@ -30,7 +30,7 @@ class ChoiceDialog(GatedDialog[str | None]):
     AGAIN = "Press the letter (or Enter) again to choose, Esc to cancel"
 
     def __init__(self, title: Text, options: list[tuple[str, Text]], list_id: str) -> None:
-        self.letter_actions = _letter_actions(type(self).BINDINGS)
+        self.letter_actions = bound_letters(type(self).BINDINGS)
         super().__init__(self._answered, letters="".join(self.letter_actions))
         self.title_text = title
         self.choices = options
@@ -71,14 +71,15 @@ class ChoiceDialog(GatedDialog[str | None]):
         self.dismiss(None)
 
 
-def _letter_actions(bindings: object) -> dict[str, str]:
-    """Each single-letter key a dialog binds, with its action."""
+def bound_letters(bindings: object) -> dict[str, str]:
+    """Each single-letter (or digit) key a dialog binds, with its action: the keys its gate
+    holds one key gap before they act."""
     found: dict[str, str] = {}
     for binding in bindings if isinstance(bindings, list) else []:
         if not isinstance(binding, Binding):
             continue
         for key in binding.key.split(","):
             key = key.strip()
-            if len(key) == 1 and key.isalpha():
+            if len(key) == 1 and key.isalnum():
                 found[key] = binding.action
     return found

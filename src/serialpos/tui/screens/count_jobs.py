@@ -36,9 +36,14 @@ def open_new(
 
 
 def start_batch(db: Database, actor: Actor, number: str, counter: str) -> tuple[CountInfo, int]:
-    """A new batch for ``counter``: the count as it is now, and the batch's number."""
+    """A new batch for ``counter``: the count as it is now, and the batch's number. The name
+    field takes pasted text (``TAKES_PASTED_TEXT``), which the keys cannot tell from a scan
+    cut by a pause: a scan's text (a known serial, a barcode) is refused as the name, as the
+    return to vendor's vendor and reason are (services/rtv.form_text)."""
     from serialpos.services import counts
+    from serialpos.services.rtv import form_text
 
+    counter = form_text(db, counter, "name of who counts", counts.MAX_COUNTER)
     batch = counts.start_batch(db, actor, number, counter)
     return counts.get_count(db, number), batch.number
 

@@ -205,6 +205,14 @@ class CountsScreen(CountWorkers):
         as the counter's name (the verify walk's first serial became the name, uncounted)."""
         return getattr(self, "stage", "start") == "counter"
 
+    @property
+    def TAKES_PASTED_TEXT(self) -> bool:
+        """The name field takes text pasted in one write (no bracketed paste), as the return
+        to vendor's fields do (tui/scanners.py): it arrives at a scanner's pace without an
+        Enter and was dropped as a scan cut by a pause. A scan's text is refused at Enter
+        (count_jobs.start_batch); a burst closed by its Enter is still refused as a scan."""
+        return self.REFUSES_SCANS
+
     def take_scan(self, scan: ScanRead) -> None:
         if self.stage == "counter":
             self.scan_refused(

@@ -14,6 +14,11 @@ any other answer said with the bell (a repeat, an over-scan), is *kept*:
   never sends an empty scan: it is a person's key);
 * a single refusal with nothing after it reads exactly as before.
 
+The F7 list's keys pass the yes/no questions' gate (:mod:`~serialpos.tui.screens.answer_dialog`):
+a scan's Enter closed it, marking everything seen, and the scan itself was lost. A scan made
+while it is up is refused, named in the list, and kept: closing the list lets go only of the
+refusals it listed.
+
 What a scan means and whether it is refused stays in the services; a screen hands each scan's
 outcome to :meth:`KeepsRefusals.scan_refused`, :meth:`~KeepsRefusals.scan_warned` or
 :meth:`~KeepsRefusals.scan_said`. Answers to a person's keys (Complete, Rescan…) are shown as
@@ -30,15 +35,16 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from serialpos.domain.text import visible
+from serialpos.tui.screens.answer_dialog import GatedDialog
 from serialpos.tui.screens.base import ConsoleScreen
 from serialpos.tui.widgets.key_footer import KeyFooter
 from serialpos.tui.widgets.message_line import PREFIX, Kind
 
 if TYPE_CHECKING:
+    from serialpos.devices.answer_gate import Verdict
     from serialpos.tui.messages import ScanRead
 
 KeptKind = Literal["error", "warn"]
@@ -64,17 +70,20 @@ def kept_words(kept: Sequence[Kept]) -> str:
     return f"{head} (F7 lists them): " + "; ".join(k.message for k in kept)
 
 
-class RefusalsDialog(ModalScreen[None]):
-    """The kept refusals, whole, oldest first; Enter or Escape closes (they are seen)."""
+class RefusalsDialog(GatedDialog[None]):
+    """The kept refusals, whole, oldest first; a person's Enter or Escape closes (they are
+    seen); a scan's Enter closes nothing."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("enter,escape,f7", "close", "Seen")]
     DEFAULT_CSS = """
     RefusalsDialog #refusals { height: auto; max-height: 20; }
     RefusalsDialog.-short #refusals { height: 1fr; max-height: 100%; }
     """
+    ANSWER_LETTERS = ""
+    AGAIN = "Close the list (Enter or Esc), then scan it again"
 
     def __init__(self, kept: Sequence[Kept]) -> None:
-        super().__init__()
+        super().__init__(self._answered)
         self.kept = list(kept)
 
     def compose(self) -> ComposeResult:
@@ -92,12 +101,17 @@ class RefusalsDialog(ModalScreen[None]):
                         classes="refusal",
                         markup=False,
                     )
+            yield self.refusal_line()
             yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#refusals", VerticalScroll).focus()
 
+    def _answered(self, verdict: Verdict) -> None:
+        self.action_close()  # a person's Enter (the gate took it, the binding never saw it)
+
     def action_close(self) -> None:
+        self.stop_waiting()
         self.dismiss(None)
 
 
@@ -160,15 +174,19 @@ class KeepsRefusals(ConsoleScreen):
         self.message_line.show("error" if refused else "warn", words)
 
     # -- seeing them -------------------------------------------------------------------------
-    def acknowledge(self) -> bool:
+    def acknowledge(self, seen: int | None = None) -> bool:
         """The kept refusals were seen: the line says so and they are let go. False when
-        nothing was kept."""
+        nothing was kept. ``seen``: only the oldest so many were (the F7 list showed them);
+        a scan refused while the list was open stays kept and said."""
         if not self.kept:
             return False
-        count = len(self.kept)
-        self.kept = []
+        count = len(self.kept) if seen is None else min(seen, len(self.kept))
+        self.kept = self.kept[count:]
         self._since = None
         self.refresh_bindings()
+        if self.kept:
+            self._say_kept()
+            return True
         self.message_line.note(
             f"{count} refusal{'s' if count != 1 else ''} seen: scan on"
             if count > 1
@@ -186,11 +204,13 @@ class KeepsRefusals(ConsoleScreen):
             self.message_line.note("no refused scan to see")
             return
 
+        listed = RefusalsDialog(self.kept)
+
         def closed(_: None) -> None:
-            self.acknowledge()
+            self.acknowledge(len(listed.kept))
             self.refusals_closed()
 
-        self.app.push_screen(RefusalsDialog(self.kept), closed)
+        self.app.push_screen(listed, closed)
 
     def refusals_closed(self) -> None:
         """After the list closes: the screen puts the focus back on its scan field."""

@@ -5,7 +5,13 @@ email, address) and creates the record. Everything a record holds is shown as pl
 ``[bold]`` in a name is never read as markup; control characters are refused by the service.
 
 It calls the customer service itself, on a thread worker, because a search or a refused record
-keeps it open (like serial entry)."""
+keeps it open (like serial entry).
+
+While the list of customers found has the focus its keys pass the yes/no questions' gate
+(:mod:`~serialpos.tui.screens.answer_dialog`): a scan made then attached the highlighted
+customer to the order by its Enter. The scan is refused and named on the dialog's message
+line; a person's arrows and Enter pick as before. The fields are
+:class:`~serialpos.tui.widgets.text_field.TextField` and refuse a scan themselves."""
 
 from __future__ import annotations
 
@@ -18,17 +24,20 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.message import Message
-from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from serialpos.domain.text import clip, visible
+from serialpos.tui.screens.answer_dialog import GatedDialog
 from serialpos.tui.screens.base import ConsoleScreen
 from serialpos.tui.widgets.key_footer import KeyFooter, KeyHints
 from serialpos.tui.widgets.message_line import MessageLine
 from serialpos.tui.widgets.text_field import TextField
 
 if TYPE_CHECKING:
+    from textual import events
+
+    from serialpos.devices.answer_gate import Verdict
     from serialpos.services.customers import CustomerCard, CustomerView
 
 NEW = "new-customer"
@@ -52,12 +61,14 @@ def bought_text(card: CustomerCard) -> Text:
     return Text("Bought: " + "; ".join(lines))
 
 
-class CustomerDialog(ModalScreen["int | None"], ConsoleScreen):  # type: ignore[misc]
+class CustomerDialog(GatedDialog["int | None"], ConsoleScreen):  # type: ignore[misc]
     """Find a customer record or create one; returns its id, or None (Esc)."""
 
     KEY_HINTS: ClassVar[KeyHints] = (("Enter", "Find/Pick/Save"),)
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
     FIELDS = ("customer-name", "customer-phone", "customer-email", "customer-address")
+    ANSWER_LETTERS = ""
+    AGAIN = "Press Enter again to pick the highlighted customer, Esc to cancel"
 
     @dataclass
     class Found(Message):
@@ -85,7 +96,7 @@ class CustomerDialog(ModalScreen["int | None"], ConsoleScreen):  # type: ignore[
         message: str
 
     def __init__(self, now: str = "") -> None:
-        super().__init__()
+        super().__init__(self._picked)
         self.now = now  # the order's customer now, named in the title
 
     def compose(self) -> ComposeResult:
@@ -116,7 +127,24 @@ class CustomerDialog(ModalScreen["int | None"], ConsoleScreen):  # type: ignore[
         self.query_one("#customer-find", Input).focus()
 
     def action_cancel(self) -> None:
+        self.stop_waiting()
         self.dismiss(None)
+
+    # -- a scan while the list has the focus ------------------------------------------------
+    def gate_key(self, event: events.Key) -> bool:
+        """Only the list's keys pass the gate: the fields refuse scans themselves."""
+        if not self.holding and not isinstance(self.focused, OptionList):
+            return False
+        return super().gate_key(event)
+
+    def say_refused(self, said: str) -> None:
+        self.message_line.error(said)
+
+    def _picked(self, verdict: Verdict) -> None:
+        """A person's Enter on the list (the gate took it): the highlighted customer."""
+        listed = self.query_one("#customer-found", OptionList)
+        if listed.highlighted is not None:
+            self._choose(listed.get_option_at_index(listed.highlighted).id)
 
     # -- finding -----------------------------------------------------------------------------
     @on(Input.Submitted, "#customer-find")
@@ -181,11 +209,14 @@ class CustomerDialog(ModalScreen["int | None"], ConsoleScreen):  # type: ignore[
         bought.display = True
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
-        event.stop()
-        chosen = event.option.id
+        event.stop()  # a click: a person's
+        self._choose(event.option.id)
+
+    def _choose(self, chosen: str | None) -> None:
         if chosen == NEW:
             self.open_new()
         elif chosen is not None:
+            self.stop_waiting()
             self.dismiss(int(chosen))
 
     # -- creating ----------------------------------------------------------------------------
@@ -228,6 +259,7 @@ class CustomerDialog(ModalScreen["int | None"], ConsoleScreen):  # type: ignore[
         self.post_message(self.Saved(made.id))
 
     def on_customer_dialog_saved(self, message: Saved) -> None:
+        self.stop_waiting()
         self.dismiss(message.customer)
 
     def on_customer_dialog_failed(self, message: Failed) -> None:

@@ -1,4 +1,7 @@
-"""Parked and open orders of this store, to resume one or fulfil it later."""
+"""Parked and open orders of this store, to resume one or fulfil it later. A scan made while
+the list is up opens nothing (its Enter opened the highlighted order): the list is a
+:class:`~serialpos.tui.screens.choice.ChoiceDialog`, whose keys pass the yes/no questions'
+gate."""
 
 from __future__ import annotations
 
@@ -6,16 +9,12 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
-from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical
-from textual.screen import ModalScreen
-from textual.widgets import OptionList, Static
-from textual.widgets.option_list import Option
 
 from serialpos.domain.text import visible
+from serialpos.tui.screens.choice import ChoiceDialog
 from serialpos.tui.screens.sale_dialogs.money import money
-from serialpos.tui.widgets.key_footer import KeyFooter, KeyHints
+from serialpos.tui.widgets.key_footer import KeyHints
 
 if TYPE_CHECKING:
     from serialpos.services.orders import OrderSummary
@@ -32,30 +31,17 @@ def summary_prompt(order: OrderSummary) -> Text:
     )
 
 
-class OrdersDialog(ModalScreen[str | None]):
+class OrdersDialog(ChoiceDialog):
     """Parked and open orders of this store: Enter opens one (to resume or fulfil later)."""
 
     KEY_HINTS: ClassVar[KeyHints] = (("Enter", "Open"),)
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
+    AGAIN = "Press Enter again to open the highlighted order, Esc to cancel"
 
     def __init__(self, orders: Sequence[OrderSummary]) -> None:
-        super().__init__()
+        super().__init__(
+            Text("Parked and open orders"),
+            [(o.order, summary_prompt(o)) for o in orders],
+            "orders",
+        )
         self.orders = list(orders)
-
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog"):
-            yield Static("Parked and open orders", classes="dialog-title", markup=False)
-            yield OptionList(
-                *(Option(summary_prompt(o), id=o.order) for o in self.orders), id="orders"
-            )
-            yield KeyFooter()
-
-    def on_mount(self) -> None:
-        self.query_one(OptionList).focus()
-
-    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
-        event.stop()
-        self.dismiss(event.option.id)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)

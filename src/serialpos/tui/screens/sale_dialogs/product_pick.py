@@ -1,5 +1,8 @@
 """The products a name or SKU typed in the sale field found, to pick one: each with its price
-and how many are in stock at this store. Enter adds the one under the cursor."""
+and how many are in stock at this store. A person's Enter adds the one under the cursor; a
+scan made while the list is up adds nothing (its Enter added the highlighted product): the
+list is a :class:`~serialpos.tui.screens.choice.ChoiceDialog`, whose keys pass the yes/no
+questions' gate, and the scan is refused, named and kept for F7."""
 
 from __future__ import annotations
 
@@ -7,16 +10,12 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
-from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical
-from textual.screen import ModalScreen
-from textual.widgets import OptionList, Static
-from textual.widgets.option_list import Option
 
 from serialpos.domain.text import clip, visible
+from serialpos.tui.screens.choice import ChoiceDialog
 from serialpos.tui.screens.sale_dialogs.money import money
-from serialpos.tui.widgets.key_footer import KeyFooter, KeyHints
+from serialpos.tui.widgets.key_footer import KeyHints
 
 if TYPE_CHECKING:
     from serialpos.domain.counter_search import ProductChoice
@@ -30,37 +29,20 @@ def choice_prompt(choice: ProductChoice) -> Text:
     )
 
 
-class ProductPick(ModalScreen[str | None]):
+class ProductPick(ChoiceDialog):
     """Pick one of the products found; returns its SKU, or None (Esc)."""
 
     KEY_HINTS: ClassVar[KeyHints] = (("Enter", "Add"),)
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
+    AGAIN = "Press Enter again to add the highlighted product, Esc to cancel"
 
     def __init__(self, typed: str, choices: Sequence[ProductChoice], more: bool = False) -> None:
-        super().__init__()
         self.typed = typed
-        self.choices = list(choices)
         self.more = more
-
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog", id="product-pick"):
-            more = ", more not shown: type more" if self.more else ""
-            yield Static(
-                Text(f"{len(self.choices)} products match '{clip(self.typed)}'{more}"),
-                classes="dialog-title",
-                markup=False,
-            )
-            yield OptionList(
-                *(Option(choice_prompt(c), id=c.sku) for c in self.choices), id="product-choices"
-            )
-            yield KeyFooter()
-
-    def on_mount(self) -> None:
-        self.query_one(OptionList).focus()
-
-    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
-        event.stop()
-        self.dismiss(event.option.id)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
+        more_words = ", more not shown: type more" if more else ""
+        super().__init__(
+            Text(f"{len(choices)} products match '{clip(typed)}'{more_words}"),
+            [(c.sku, choice_prompt(c)) for c in choices],
+            "product-choices",
+        )
+        self.products = list(choices)
