@@ -16,8 +16,9 @@ left before ``transfer_in`` was held to what is in transit (services/transfers/b
 ``transfer_received_once`` and ``quantity_returned_once`` are not checked on a store
 terminal: its ledger does not hold other stores' shipments and sales.
 ``transfer_unit_in_transit`` is, on the copies the till kept of transfers shipped to its
-store: each follows a receipt made at central or at another till from the feed (services/transfers/received_copy.py; before, the copy kept the units in
-transit for good and the rule skipped tills). The till's own shipments follow central by
+store: each follows a receipt made at central or at another till from the feed
+(services/transfers/received_copy.py; before, the copy kept the units in transit for good
+and the rule skipped tills). The till's own shipments follow central by
 ``GET /v1/transfers/sent`` and their units are at the other store: not checked here.
 """
 
