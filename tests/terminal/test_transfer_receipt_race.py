@@ -74,6 +74,8 @@ def test_a_transfer_receipt_central_took_part_of_meanwhile_is_a_conflict(chain: 
     assert conflict["error"] == "not_in_transit", conflict
     assert "2 of 3 received there already" in conflict["message"], conflict
     assert conflict["not_recorded"]["document"] == "transfer receipt", conflict
+    assert conflict["not_recorded"]["conflicting"] == [2], conflict
+    assert conflict["serial"] is None and conflict["sku"] == "CAB", conflict
     assert conflict["resolutions"] == ["accept"], conflict
     # The till holds central's state: the phone in transit, the 2 cables central took.
     assert till.unit_state("TR-F2") == "in_transit"

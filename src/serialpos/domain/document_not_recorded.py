@@ -28,6 +28,11 @@ DOCUMENT_OPS = {
     "transfer_in": "transfer receipt",
 }
 
+#: Which of a document's lines to do again: all but the conflicting, or (a transfer
+#: receipt) what the transfer still holds in transit, central's copy read again.
+_ALL_BUT = " (all but the conflicting)"
+_BUT = {"transfer_in": ""}
+
 #: The key naming a document's number, where it is not ``number``.
 _NUMBER_KEY = {"asn_receive": "asn", "transfer_in": "transfer"}
 
@@ -37,7 +42,8 @@ _REDO = {
     "rtv": "return them to the vendor again",
     "adjust": "adjust them again",
     "asn_receive": "receive the ASN again at the till",
-    "transfer_in": "receive them again at the till",
+    # what central received meanwhile is not to be received twice: the rest of it is
+    "transfer_in": "receive what is still in transit on it again at the till",
 }
 
 
@@ -144,7 +150,7 @@ def not_recorded(
     held = summary({"units": units, "quantities": quantity})
     words = f"the whole {_title(line)} was not recorded at central: {why}; not recorded: {held}"
     if rest:
-        words += f"; {_REDO[str(op)]} (all but the conflicting), then resolve by accept"
+        words += f"; {_REDO[str(op)]}{_BUT.get(str(op), _ALL_BUT)}, then resolve by accept"
     number = line.get(_NUMBER_KEY.get(str(op), "number"))
     return {
         "document": DOCUMENT_OPS[str(op)],
@@ -165,7 +171,7 @@ def redo_words(found: Mapping[str, Any]) -> str:
     lines, marked = found.get("lines") or [], found.get("conflicting") or []
     if op is None or len(lines) <= len(marked):
         return ""
-    return f"{_REDO[op]} (all but the conflicting)"
+    return f"{_REDO[op]}{_BUT.get(op, _ALL_BUT)}"
 
 
 def line_words(item: Mapping[str, Any]) -> str:
