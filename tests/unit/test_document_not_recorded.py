@@ -62,3 +62,29 @@ def test_a_resolved_document_conflict_names_the_document_and_no_longer_says_reso
         "accepted by ada: the event that stands stays; the ASN receipt ASN-9002 stays "
         "unrecorded at central: 1 unit"
     )
+
+
+def test_a_transfer_receipt_that_lost_a_quantity_race() -> None:
+    """A till's transfer receipt refused ``not_in_transit`` (cables received meanwhile on the
+    transfer) names the cables' line as conflicting, by its SKU (the conflict names no
+    unit), and says to receive what is still in transit again."""
+    line = {
+        "op": "transfer_in",
+        "store": "S02",
+        "transfer": "TX-1",
+        "complete": True,
+        "items": [{"sku": "AP-FRG300", "serials": ["F2"]}, {"sku": "AC-USBC1", "quantity": 3}],
+    }
+    found = not_recorded(line, None, "not_in_transit", sku="AC-USBC1")
+    assert found is not None
+    assert (found["document"], found["number"], found["conflicting"]) == (
+        "transfer receipt",
+        "TX-1",
+        [2],
+    )
+    assert (found["units"], found["quantities"]) == (1, 3)
+    assert found["words"] == (
+        "the whole transfer receipt TX-1 was not recorded at central: AC-USBC1 had been "
+        "received meanwhile on transfer TX-1; not recorded: 1 unit, 3 without serial; "
+        "receive what is still in transit on it again at the till, then resolve by accept"
+    )

@@ -23,7 +23,18 @@ DOCUMENT_OPS = {
     "rtv": "return to vendor",
     "adjust": "adjustment",
     "asn_receive": "ASN receipt",
+    # A transfer receipt central did not take whole: its units and quantities were received
+    # meanwhile on the transfer (``not_in_transit``) or one had moved.
+    "transfer_in": "transfer receipt",
 }
+
+#: Which of a document's lines to do again: all but the conflicting, or (a transfer
+#: receipt) what the transfer still holds in transit, central's copy read again.
+_ALL_BUT = " (all but the conflicting)"
+_BUT = {"transfer_in": ""}
+
+#: The key naming a document's number, where it is not ``number``.
+_NUMBER_KEY = {"asn_receive": "asn", "transfer_in": "transfer"}
 
 #: What to do with what was not recorded, by document, short enough for a 40-column screen.
 _REDO = {
@@ -31,6 +42,8 @@ _REDO = {
     "rtv": "return them to the vendor again",
     "adjust": "adjust them again",
     "asn_receive": "receive the ASN again at the till",
+    # what central received meanwhile is not to be received twice: the rest of it is
+    "transfer_in": "receive what is still in transit on it again at the till",
 }
 
 
@@ -93,7 +106,7 @@ def _merged(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def _title(data: Mapping[str, Any]) -> str:
     op = str(data.get("op"))
     kind = DOCUMENT_OPS[op]
-    number = data.get("asn") if op == "asn_receive" else data.get("number")
+    number = data.get(_NUMBER_KEY.get(op, "number"))
     extra = [
         f"{label} {data[key]}"
         for key, label in (("vendor", "vendor"), ("reference", "ref"))
@@ -104,13 +117,18 @@ def _title(data: Mapping[str, Any]) -> str:
 
 
 def not_recorded(
-    line: Mapping[str, Any], serial: str | None, error: str | None = None
+    line: Mapping[str, Any],
+    serial: str | None,
+    error: str | None = None,
+    *,
+    sku: str | None = None,
 ) -> dict[str, Any] | None:
     """The stockroom document ``line`` central did not record because of unit ``serial``:
     ``document`` (its kind), ``number``, ``lines`` (``sku``, ``serial``, ``quantity``,
     ``move``), ``units`` and ``quantities`` (how many of each), ``conflicting`` (the
-    positions of the lines naming ``serial``, from 1) and ``words``; None for an entry that
-    is no such document."""
+    positions of the lines naming ``serial``, from 1; with no serial, a quantity of ``sku``
+    refused ``not_in_transit``: received meanwhile on the transfer) and ``words``; None for
+    an entry that is no such document."""
     op = line.get("op")
     if op not in DOCUMENT_OPS:
         return None
@@ -118,15 +136,22 @@ def not_recorded(
     if not lines:
         return None
     conflicting = [n for n, ln in enumerate(lines, start=1) if serial and ln["serial"] == serial]
+    by_quantity = serial is None and sku is not None and error == "not_in_transit"
+    if by_quantity:
+        conflicting = [
+            n for n, ln in enumerate(lines, start=1) if ln["serial"] is None and ln["sku"] == sku
+        ]
     units = sum(1 for ln in lines if ln["serial"] is not None)
     quantity = sum(abs(int(ln["quantity"])) for ln in lines if ln["serial"] is None)
     rest = [ln for n, ln in enumerate(lines, start=1) if n not in conflicting]
     why = f"{serial} had moved at central" if serial else "a unit of it had moved"
+    if by_quantity:
+        why = f"{sku} had been received meanwhile on transfer {line.get('transfer')}"
     held = summary({"units": units, "quantities": quantity})
     words = f"the whole {_title(line)} was not recorded at central: {why}; not recorded: {held}"
     if rest:
-        words += f"; {_REDO[str(op)]} (all but the conflicting), then resolve by accept"
-    number = line.get("asn") if op == "asn_receive" else line.get("number")
+        words += f"; {_REDO[str(op)]}{_BUT.get(str(op), _ALL_BUT)}, then resolve by accept"
+    number = line.get(_NUMBER_KEY.get(str(op), "number"))
     return {
         "document": DOCUMENT_OPS[str(op)],
         "number": number if isinstance(number, str) else None,
@@ -146,7 +171,7 @@ def redo_words(found: Mapping[str, Any]) -> str:
     lines, marked = found.get("lines") or [], found.get("conflicting") or []
     if op is None or len(lines) <= len(marked):
         return ""
-    return f"{_REDO[op]} (all but the conflicting)"
+    return f"{_REDO[op]}{_BUT.get(op, _ALL_BUT)}"
 
 
 def line_words(item: Mapping[str, Any]) -> str:

@@ -191,7 +191,8 @@ def of_conflict(conflict: Mapping[str, Any]) -> dict[str, Any] | None:
     serial, error = conflict.get("serial"), conflict.get("error")
     unit = serial if isinstance(serial, str) else None
     code = error if isinstance(error, str) else None
-    return not_recorded(line, unit, code) or document_not_recorded(line, unit, code)
+    sku = conflict.get("sku") if isinstance(conflict.get("sku"), str) else None
+    return not_recorded(line, unit, code) or document_not_recorded(line, unit, code, sku=sku)
 
 
 def lines_for_people(conflict: Mapping[str, Any]) -> list[str]:

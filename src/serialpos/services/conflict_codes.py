@@ -45,6 +45,10 @@ OP_CONFLICT_CODES = frozenset(
         # the money moved in the till's drawer, so a manager settles it, never no book.
         ("order_pay", "order_closed"),
         ("order_void", "order_closed"),
+        # A till's transfer receipt asking more of a quantity than is still in transit on
+        # the transfer: central (or another till) received it meanwhile. The goods arrived
+        # at the till whatever central says, so a manager sees it; the till redoes the rest.
+        ("transfer_in", "not_in_transit"),
     }
 )
 

@@ -135,6 +135,10 @@ def record_line_conflict(
         sku = next((k for k, s in held if s == serial), None)  # a return naming serials
     if sku is None and serial is not None:  # a document central never held: the unit's
         sku = follow_on_units.sku_of_serial(conn, serial)
+    if refusal.get("error") == "not_in_transit":  # a quantity received meanwhile on the
+        # transfer: the product the refusal names ("CAB: 3 to receive but …"), no unit, so
+        # no return or write-off of a unit that arrived is offered.
+        serial, sku = None, message.partition(":")[0] or sku
     store_code = data.get("store")
     product_id: int | None
     if known is not None and sku is not None:

@@ -71,7 +71,7 @@ def present(row: Mapping[str, Any]) -> Result:
         # A sale's entry, or a stockroom document's, is applied whole or not at all: what
         # central did not record.
         "not_recorded": not_recorded(line, row["serial"], row["error"])
-        or document_not_recorded(line, row["serial"], row["error"]),
+        or document_not_recorded(line, row["serial"], row["error"], sku=row["sku"]),
         # The conflict whose unrecorded document this entry names (null for the others):
         # worked out when listed, so it names that conflict's number now.
         "follows": row.get("follows"),

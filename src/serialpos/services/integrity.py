@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from serialpos.db import feed, journal, repo
+from serialpos.db import feed, repo
 from serialpos.db import order_repo as orepo
 from serialpos.db.engine import Database
 from serialpos.db.tables import UNACCEPTED_BEFORE_0016
@@ -15,8 +15,10 @@ from serialpos.domain.orders import LineStatus, OrderStatus
 from serialpos.domain.scan_resolution import LIVE as LIVE_STATES
 from serialpos.domain.states import UnitState
 from serialpos.services.asn.listed_check import listed_unsaid
+from serialpos.services.not_taken_units import not_taken_in_stock
 from serialpos.services.order_money_check import overpaid_orders
 from serialpos.services.pulled_twice import pulled_twice
+from serialpos.services.reserved_at_central import held_at_central
 from serialpos.services.settings import settings_in
 from serialpos.services.sold_serials import sold_serials
 from serialpos.services.transfer_checks import transfer_findings
@@ -174,6 +176,7 @@ def check_ledger(db: Database) -> list[Finding]:
         findings += sold_serials(conn, stores, Finding)
         findings += transfer_findings(conn, stores, Finding)
         findings += listed_unsaid(conn, stores, Finding)
+        findings += not_taken_in_stock(conn, stores, Finding)
         findings.extend(_chain_findings(conn))
         findings.extend(_feed_findings(conn))
         findings.extend(_journal_findings(conn))
@@ -315,26 +318,6 @@ def _voided_orders_with_money(conn: Connection, stores: dict[int, str]) -> list[
     return out
 
 
-def _held_at_central(conn: Connection, unit_id: int) -> str | None:
-    """On a store terminal: the order of central's holding a reserved unit that no local line
-    holds (its newest event names the order, which the terminal does not have: the snapshot
-    and the feed copy central's reservations, never central's orders), else None. Central
-    holds every order, so there an unheld reservation stays a violation."""
-    if journal.get_state(conn, "central_terminal") is None:
-        return None
-    o = orepo.order_t.c
-    newest = conn.execute(
-        sa.select(ev.document_type, ev.document_id)
-        .where(ev.unit_id == unit_id)
-        .order_by(ev.id.desc())
-        .limit(1)
-    ).first()
-    if newest is None or newest.document_type != "order" or newest.document_id is None:
-        return None
-    held_here = conn.execute(sa.select(o.id).where(o.number == newest.document_id)).first()
-    return None if held_here is not None else str(newest.document_id)
-
-
 def _reservations(conn: Connection, stores: dict[int, str]) -> list[Finding]:
     """A reservation belongs to one open order line: a reserved unit is held by an open line
     of an open or parked order that lists its serial, and no other unit names a line."""
@@ -375,14 +358,16 @@ def _reservations(conn: Connection, stores: dict[int, str]) -> list[Finding]:
                     f"names order line {r.reserved_line_id} as holding it",
                 )
             )
-        elif r.line_id is None and (held := _held_at_central(conn, r.unit_id)) is not None:
+        elif r.line_id is None and (held := held_at_central(conn, r.unit_id)) is not None:
             out.append(
                 Finding(
                     "reserved_at_central",
                     store,
                     r.sku,
-                    f"serial {r.serial} is reserved at central by order {held}, which is "
-                    "central's: this terminal holds none of its lines",
+                    f"serial {r.serial} is reserved at central by order {held[0]}"
+                    + (f", reserved by {held[1]}" if held[1] else "")
+                    + " (another till's or central's order): this terminal holds none of "
+                    "its lines",
                     violation=False,
                 )
             )

@@ -24,6 +24,7 @@ from serialpos.services.transfers.sending import line_quantities
 from serialpos.services.transfers.views import (
     DOCUMENT_TYPE,
     TransferView,
+    not_in_transit,
     transfer_c,
     transfer_row,
     transfer_t,
@@ -170,9 +171,7 @@ def apply_in(
             qty, got = line_quantities(conn, row.id).get(step.sku, (0, 0))
             want = step.quantity or 1
             if want > qty - got:
-                raise NotOnDocument(
-                    f"{step.sku}: {want} to receive but {qty - got} in transit on transfer {number}"
-                )
+                raise not_in_transit(step.sku, f"{want} to receive", qty, got, number)
         result = ledger.move_in(conn, db, actor, step, DocumentRef(DOCUMENT_TYPE, number, line))
         if serials:
             mark_received(conn, row.id, pid, serials)

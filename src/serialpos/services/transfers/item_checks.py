@@ -16,12 +16,17 @@ from sqlalchemy.engine import Connection
 
 from serialpos.db import repo
 from serialpos.db.engine import Database
-from serialpos.domain.checklist import NotOnDocument
 from serialpos.domain.errors import DuplicateSerial
 from serialpos.domain.serials import require_serial
 from serialpos.domain.text import clip
 from serialpos.services import ledger
-from serialpos.services.transfers.views import line_c, line_t, transfer_c, transfer_t
+from serialpos.services.transfers.views import (
+    line_c,
+    line_t,
+    not_in_transit,
+    transfer_c,
+    transfer_t,
+)
 
 
 def refuse_listed_twice(steps: list[ledger.Step]) -> None:
@@ -40,7 +45,7 @@ def refuse_listed_twice(steps: list[ledger.Step]) -> None:
 
 def refuse_summed_quantities(db: Database, steps: list[ledger.Step], number: str) -> None:
     """A SKU on several quantity lines is held to what is in transit on the transfer by the
-    lines' sum (``not_on_asn``), naming the sum and its lines."""
+    lines' sum (``not_in_transit``), naming the sum and its lines."""
     lines: dict[str, list[int]] = defaultdict(list)
     for step in steps:
         if not step.serials:
@@ -51,29 +56,28 @@ def refuse_summed_quantities(db: Database, steps: list[ledger.Step], number: str
 
     def read(conn: Connection) -> None:
         for sku, quantities in sorted(several.items()):
-            left = _in_transit(conn, number, sku)
+            on = _on_transfer(conn, number, sku)
             total = sum(quantities)
-            if left is not None and total > left:
+            if on is not None and total > on[0] - on[1]:
                 parts = " + ".join(str(q) for q in quantities)
-                raise NotOnDocument(
-                    f"{sku}: {total} to receive ({parts} on {len(quantities)} lines) but "
-                    f"{left} in transit on transfer {number}"
-                )
+                want = f"{total} to receive ({parts} on {len(quantities)} lines)"
+                raise not_in_transit(sku, want, on[0], on[1], number)
 
     db.write(read)
 
 
-def _in_transit(conn: Connection, number: str, sku: str) -> int | None:
-    """The quantity of ``sku`` in transit on the kept transfer (None: not kept here)."""
+def _on_transfer(conn: Connection, number: str, sku: str) -> tuple[int, int] | None:
+    """The quantity of ``sku`` shipped on the kept transfer and received on it (None: not
+    kept here)."""
     p = repo.product_t.c
     row = conn.execute(
-        sa.select(line_c.quantity - line_c.received)
+        sa.select(line_c.quantity, line_c.received)
         .select_from(transfer_t)
         .join(line_t, line_c.transfer_id == transfer_c.id)
         .join(repo.product_t, p.id == line_c.product_id)
         .where(transfer_c.number == number, p.sku == sku)
     ).first()
     if row is not None:
-        return int(row[0])
+        return int(row[0]), int(row[1])
     known = conn.execute(sa.select(transfer_c.id).where(transfer_c.number == number)).first()
-    return None if known is None else 0
+    return None if known is None else (0, 0)

@@ -34,6 +34,28 @@ class UnknownTransfer(DomainError):
     code = "unknown_transfer"
 
 
+class NotInTransit(DomainError):
+    """More of a product to receive on a kept transfer than is in transit on it, some of it
+    received there already: the quantity was received meanwhile (at central or at another
+    till). Its own code, not the ASN checklist's ``not_on_asn``: on a till's entry central
+    records it as a conflict (services/conflict_codes.py), never a bare refusal."""
+
+    code = "not_in_transit"
+
+
+def not_in_transit(sku: str, want: str, shipped: int, received: int, number: str) -> DomainError:
+    """The refusal of ``want`` (``3 to receive``) of ``sku`` on transfer ``number``. With
+    some received there already, :class:`NotInTransit`, naming it (moved meanwhile); with
+    none, more than was ever shipped: not on the document (``not_on_asn``, pinned for a
+    host's line that asks too much)."""
+    text = f"{sku}: {want} but {shipped - received} in transit on transfer {number}"
+    if not received:
+        from serialpos.domain.checklist import NotOnDocument
+
+        return NotOnDocument(text)
+    return NotInTransit(f"{text}; {received} of {shipped} received there already")
+
+
 # -- views ----------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class TransferLineView:
