@@ -173,3 +173,30 @@ def test_central_work_the_restore_lost_is_undone_on_the_till(chain: Chain) -> No
     assert _stock(till, store="S2") == _stock(chain, store="S2") == before
     till.check_clean()
     chain.check_clean()
+
+
+def test_central_answers_for_the_reading_tills_own_entries_only(chain: Chain) -> None:
+    """``GET /v1/events?entry=``: held for the till's own entry central applied; not for an
+    id central does not hold, nor for another till's entry (its token may not learn it)."""
+    import httpx
+
+    assert chain.post({"op": "receive", "store": "S1", "sku": "PH1", "serials": ["EH-1"]})[0]["ok"]
+    mine, other = chain.terminal("till-eh-mine"), chain.terminal("till-eh-other")
+    [made] = other.apply({"op": "sell", "store": "S1", "sku": "PH1", "serial": "EH-1"})
+    assert other.sync()["accepted"] == 1
+    [own] = mine.apply({"op": "receive", "store": "S1", "sku": "CAB", "quantity": 1})
+    assert mine.sync()["accepted"] == 1
+
+    def held(till: Terminal, entry: str) -> Any:
+        answer = httpx.get(
+            f"{chain.server.base}/v1/events",
+            params={"after": 0, "limit": 1, "terminal": till.name, "entry": entry},
+            headers={"Authorization": f"Bearer {till.token}"},
+        )
+        assert answer.status_code == 200, answer.text
+        return answer.json()["entry_held"]
+
+    assert held(mine, own["entry"]) is True
+    assert held(mine, made["entry"]) is False  # another till's
+    assert held(other, made["entry"]) is True
+    assert held(mine, "00000000-0000-0000-0000-000000000000") is False
