@@ -161,6 +161,7 @@ def ledger_paths() -> dict[str, Any]:
                     query("limit", {"type": "integer", "minimum": 1, "maximum": 1000}),
                     query("store", SHORT_TEXT),
                     query("terminal", TEXT),
+                    query("entry", TEXT),
                 ],
             )
         },

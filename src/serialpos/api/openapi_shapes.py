@@ -190,7 +190,12 @@ EVENT = obj(
     **{"from": NULL_TEXT, "to": NULL_TEXT},
 )
 EVENTS = obj(
-    ["events", "next", "last"], events={"type": "array", "items": EVENT}, next=INT, last=INT
+    ["events", "next", "last"],
+    events={"type": "array", "items": EVENT},
+    next=INT,
+    last=INT,
+    # asked with ``entry``: whether central holds that journal entry of the reading till
+    entry_held={"type": "boolean"},
 )
 LEASE = obj(
     ["serial", "sku", "store", "terminal", "expires_at"],

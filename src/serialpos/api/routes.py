@@ -258,9 +258,11 @@ async def sales_detail(request: Request) -> Response:
 
 # -- event feed ---------------------------------------------------------------------------
 def events(request: Request) -> Response:
-    """``GET /v1/events?after=&limit=[&store=][&terminal=]``: a store terminal's token reads
-    its own store's events only (services/feed.py ``store_of_reader``); ``terminal``, the
-    id of the till reading, refuses another till's token (``other_terminal``)."""
+    """``GET /v1/events?after=&limit=[&store=][&terminal=][&entry=]``: a store terminal's
+    token reads its own store's events only (services/feed.py ``store_of_reader``);
+    ``terminal``, the id of the till reading, refuses another till's token
+    (``other_terminal``); ``entry``, a journal entry id of the till, is answered with
+    ``entry_held``: whether central holds it (terminal/central_behind.py)."""
     bearer = bearer_of(request)  # checked in the page's own read transaction
     try:
         after = _int(request, "after", 0, 0, 2**62)
@@ -271,10 +273,18 @@ def events(request: Request) -> Response:
         reader = request.query_params.get("terminal") or None
         if reader is not None and (len(reader) > 64 or has_control_chars(reader)):
             raise BadRequest("'terminal' must be a terminal id (at most 64 characters)")
+        entry = request.query_params.get("entry") or None
+        if entry is not None and (len(entry) > 128 or has_control_chars(entry)):
+            raise BadRequest("'entry' must be a journal entry id (at most 128 characters)")
     except BadRequest:
         bearer.actor()  # a refused token is said first, as on every route
         raise
-    page = feed.events_for(request.app.state.db, bearer, after, limit, asked, reader)
-    return JSONResponse(
-        {"events": [e.to_json() for e in page.events], "next": page.next, "last": page.last}
-    )
+    page = feed.events_for(request.app.state.db, bearer, after, limit, asked, reader, entry)
+    body: dict[str, Any] = {
+        "events": [e.to_json() for e in page.events],
+        "next": page.next,
+        "last": page.last,
+    }
+    if entry is not None:
+        body["entry_held"] = page.entry_held
+    return JSONResponse(body)

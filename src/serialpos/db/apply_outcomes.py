@@ -127,3 +127,12 @@ def find(conn: Connection, keys: Sequence[str]) -> list[StoredOutcome]:
         StoredOutcome(r.id, r.body_sha256, r.op, r.user_name, r.terminal, r.applied_at, r.outcome)
         for r in rows
     ]
+
+
+def holds(conn: Connection, key: str, terminal: str | None) -> bool:
+    """Whether an outcome is kept under ``key`` (of ``terminal``'s entries, when given): a
+    store terminal asks for the newest of its journal entries central took; a central
+    restored from an older backup holds it no more (services/feed.py)."""
+    q = sa.select(outcome_c.terminal).where(outcome_c.id == key)
+    found = conn.execute(q).first()
+    return found is not None and (terminal is None or found[0] == terminal)

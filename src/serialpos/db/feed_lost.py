@@ -9,6 +9,10 @@ from sqlalchemy.engine import Connection
 
 from serialpos.db.sync_tables import FeedLost, FeedSeen
 
+#: The prefix of a remembered event's ``echo`` that is what the pull moved here, not an
+#: echo (terminal/feed_memory.py ``MOVED``).
+MOVED = "moved:"
+
 lost_t: sa.Table = FeedLost.__table__  # type: ignore[attr-defined]
 seen_t: sa.Table = FeedSeen.__table__  # type: ignore[attr-defined]
 
@@ -18,13 +22,30 @@ def keep_lost_after(conn: Connection, seq: int) -> int:
     before they are forgotten; how many were kept."""
     echoes = conn.execute(
         sa.select(seen_t.c.echo)
-        .where(seen_t.c.seq > seq, seen_t.c.echo.is_not(None))
+        .where(
+            seen_t.c.seq > seq,
+            seen_t.c.echo.is_not(None),
+            # what a pull moved for an event no echo ties to an entry: taken back instead
+            # (terminal/lost_moves.py), never waited for
+            sa.not_(seen_t.c.echo.startswith(MOVED, autoescape=True)),
+        )
         .order_by(seen_t.c.seq)
     ).scalars()
     rows = [{"echo": echo} for echo in echoes]
     if rows:
         conn.execute(lost_t.insert(), rows)
     return len(rows)
+
+
+def moved_after(conn: Connection, seq: int) -> list[tuple[int, str]]:
+    """``(seq, what it moved)`` of the remembered events numbered after ``seq`` that moved a
+    quantity here with no echo (``MOVED`` rows: terminal/feed_memory.py), oldest first."""
+    rows = conn.execute(
+        sa.select(seen_t.c.seq, seen_t.c.echo)
+        .where(seen_t.c.seq > seq, seen_t.c.echo.startswith(MOVED, autoescape=True))
+        .order_by(seen_t.c.seq)
+    )
+    return [(int(r[0]), str(r[1])) for r in rows]
 
 
 def take(conn: Connection, echo: str) -> bool:

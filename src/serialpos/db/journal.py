@@ -294,6 +294,19 @@ def pending_naming(conn: Connection, text: str, after: int) -> list[str]:
     return [str(line) for line in conn.execute(q.order_by(journal_c.seq)).scalars()]
 
 
+def newest_taken(conn: Connection) -> tuple[int, str] | None:
+    """``(seq, id)`` of the newest entry central took (accepted, or recorded as a conflict:
+    central keeps an outcome of both by the entry's id), or None: the one a till asks
+    central whether it still holds (terminal/central_behind.py)."""
+    row = conn.execute(
+        sa.select(journal_c.seq, journal_c.id)
+        .where(journal_c.state.in_(("accepted", "conflict")))
+        .order_by(journal_c.seq.desc())
+        .limit(1)
+    ).first()
+    return None if row is None else (int(row[0]), str(row[1]))
+
+
 def counts(conn: Connection) -> tuple[int, datetime | None]:
     """How many entries wait, and when the oldest was made (terminal clock, for people)."""
     n, oldest = conn.execute(

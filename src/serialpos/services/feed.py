@@ -15,14 +15,14 @@ there (numbers become visible in order) and none of them is this store's beyond 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy.engine import Connection
 
+from serialpos.db import apply_outcomes, repo
 from serialpos.db import feed as feed_sql
-from serialpos.db import repo
 from serialpos.db.engine import Database
 from serialpos.domain.errors import BadRequest, PermissionDenied
 from serialpos.domain.text import clip
@@ -95,6 +95,10 @@ class FeedPage:
     #: The feed's last number when the page was read (all stores): a follower whose cursor
     #: is beyond it follows a database restored from an older backup.
     last: int = 0
+    #: Asked with a journal entry id of the reading till: whether central holds that entry
+    #: (its outcome kept); None when not asked. A till's entry central took and no longer
+    #: holds was lost in a restore from an older backup (terminal/central_behind.py).
+    entry_held: bool | None = None
 
 
 def _check_page(after: int, limit: int) -> None:
@@ -124,6 +128,7 @@ def events_for(
     limit: int,
     asked: str | None = None,
     terminal: str | None = None,
+    entry: str | None = None,
 ) -> FeedPage:
     """:func:`events_after` for ``reader``, of the store it may read
     (:func:`store_of_reader`): a store terminal's pull. One read transaction checks a bearer
@@ -132,13 +137,20 @@ def events_for(
     till given another till's token is told so (``other_terminal``) at its first read,
     before it compares the feed with its own (another store's feed, or another till's,
     read as "central restored from an older backup" and answered by ``terminal resend``,
-    which changed the till's journal)."""
+    which changed the till's journal). ``entry``: one of the till's journal entry ids (the
+    newest central took), answered in ``entry_held``: an online sale accepted and then lost
+    in a restore leaves the feed as the till last read it, so only this tells."""
     _check_page(after, limit)
 
     def read(conn: Connection) -> FeedPage:
         actor = tokens.actor_in(conn, reader)
         store = _store_of_reader_in(conn, db, actor, asked, terminal)
-        return _page(conn, db, after, limit, store)
+        page = _page(conn, db, after, limit, store)
+        if entry is None:
+            return page
+        link = terminal_links.link_in(conn, db, actor.terminal)
+        till = link[0] if link is not None else terminal
+        return replace(page, entry_held=apply_outcomes.holds(conn, entry, till))
 
     # The page and the feed's last number come from one statement (one snapshot): the
     # token's and link's reads need none in common with it, so no transaction is opened.

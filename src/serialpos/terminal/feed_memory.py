@@ -42,7 +42,7 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
-from serialpos.db import journal, mirror_sql
+from serialpos.db import feed_lost, journal, mirror_sql
 from serialpos.db.engine import Database
 from serialpos.services.document_numbers import terminal_tag
 from serialpos.terminal.client import CentralClient
@@ -111,17 +111,49 @@ def echo(event: Event) -> str | None:
     return text[:300]
 
 
+#: A remembered event's ``echo`` is either an :func:`echo` (a JSON list) or, for a quantity
+#: event no echo ties to a till's entry, this prefix and what the pull moved here for it
+#: (:func:`moved_here`), so ``terminal resend`` takes it back when central lost the event
+#: (terminal/lost_moves.py).
+MOVED = feed_lost.MOVED
+
+
+def moved_here(event: Event) -> str | None:
+    """What a quantity event without an :func:`echo` moved at the till when pulled (its SKU,
+    quantity and document), kept with the event (``MOVED`` + a JSON list); None for a
+    unit's event (it sets a state) and an event that moved nothing. Central restored from
+    an older backup lost it: nothing makes it again by its echo (central's own work, a
+    host's, or a till's entry naming a document the till did not number, which comes back
+    as a new event when that till sends it again), so it is taken back here."""
+    if event.get("serial") is not None and event.get("to") is not None:
+        return None
+    quantity, sku = event.get("quantity"), event.get("sku")
+    if not isinstance(quantity, int) or not quantity or not isinstance(sku, str):
+        return None
+    document = event.get("document")
+    kind, number = (
+        (document.get("type"), document.get("id")) if isinstance(document, dict) else (None, None)
+    )
+    text = MOVED + json.dumps([sku, quantity, kind, number], ensure_ascii=False)
+    return text if len(text) <= 300 else None
+
+
 def seen(
     events: Sequence[Event], store: str, own: str | None = None
 ) -> list[tuple[int, str, str | None]]:
     """``(seq, digest, echo)`` of ``store``'s events among ``events``, to remember; no echo
     for the events of ``own`` (what central calls this till: its own entries' events never
-    move anything here when they come again, terminal/mirror.py)."""
+    move anything here when they come again, terminal/mirror.py); for another's quantity
+    event without an echo, what it moved here (:func:`moved_here`)."""
     return [
-        (int(e["seq"]), digest(e), None if own and e.get("terminal") == own else echo(e))
+        (int(e["seq"]), digest(e), None if own and e.get("terminal") == own else _kept(e))
         for e in events
         if e.get("store") == store
     ]
+
+
+def _kept(event: Event) -> str | None:
+    return echo(event) or moved_here(event)
 
 
 def remember_snapshot(conn: Connection, event: Event | None, store: str) -> None:

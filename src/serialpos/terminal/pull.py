@@ -26,7 +26,12 @@ from serialpos.config import ChainConfig
 from serialpos.db import journal, mirror_sql
 from serialpos.db.engine import Database
 from serialpos.terminal import feed_memory, order_copies
-from serialpos.terminal.central_behind import CentralBehind, check_not_behind
+from serialpos.terminal.central_behind import (
+    CentralBehind,
+    check_entry_held,
+    check_not_behind,
+    first_page,
+)
 from serialpos.terminal.client import CentralClient
 from serialpos.terminal.mirror import apply_events
 from serialpos.terminal.sync_report import SyncReport
@@ -42,7 +47,10 @@ def pull(db: Database, client: CentralClient, chain: ChainConfig, report: SyncRe
     ask, newest = feed_memory.first_ask(db, after)
     first = True
     while True:
-        page = client.get_json("/v1/events", after=ask if first else after, limit=PULL_PAGE)
+        if first:  # asks too whether central holds the newest entry it took of this till
+            page = first_page(db, client, after=ask, limit=PULL_PAGE)
+        else:
+            page = client.get_json("/v1/events", after=after, limit=PULL_PAGE)
         events: list[dict[str, Any]] = page["events"]
         next_after = int(page["next"])
         if first:
@@ -51,6 +59,7 @@ def pull(db: Database, client: CentralClient, chain: ChainConfig, report: SyncRe
             # a restore central has moved past
             if not feed_memory.agrees(events, newest, after=after, store=chain.store):
                 raise CentralBehind(feed_memory.diverged_words(newest, after, events))
+            check_entry_held(page)  # an online sale central lost, its feed as read here
             # The page started at the event remembered (terminal/feed_memory.py): applied.
             events = [e for e in events if int(e["seq"]) > after]
             next_after = max(next_after, after)

@@ -55,7 +55,8 @@ from serialpos.config import ChainConfig
 from serialpos.db import feed_lost, journal, mirror_sql
 from serialpos.db.engine import Database
 from serialpos.domain.errors import DomainError
-from serialpos.terminal import feed_memory
+from serialpos.terminal import feed_memory, lost_moves
+from serialpos.terminal.central_behind import first_page
 from serialpos.terminal.central_conflicts import record_again
 from serialpos.terminal.client import CentralClient
 from serialpos.terminal.sync import SyncReport, sync_once
@@ -145,6 +146,9 @@ class Resent:
     #: what central answered for the entries that were waiting when the command ran (sent
     #: by the same round; never accepted before, so never counted as sent again)
     were_waiting: Answered = field(default_factory=Answered)
+    #: quantity events of other tills or of central this till had counted and central lost,
+    #: taken back here (terminal/lost_moves.py)
+    taken_back: int = 0
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -177,12 +181,17 @@ class Resent:
             if w.entries
             else ""
         )
+        taken = (
+            f"; {self.taken_back} quantity move(s) central lost taken back here"
+            if self.taken_back
+            else ""
+        )
         return (
             f"central's feed ended at {self.central_last}, this terminal had applied up to "
             f"{self.feed_after_was}: {a.answered} of {self.resent} accepted entries sent "
             f"again; central still held {a.replayed}, applied {a.applied} again, "
             f"{a.conflicts} conflict(s), {a.refused} refused; {a.waiting} still waiting"
-            f"{waiting}; {lost}; {pulled}"
+            f"{waiting}{taken}; {lost}; {pulled}"
         )
 
 
@@ -192,35 +201,46 @@ def resend(db: Database, chain: ChainConfig, client: CentralClient) -> Resent:
     when central is neither behind nor parted from this till's history."""
     after = int(db.read(lambda conn: journal.get_state(conn, "feed_after")) or 0)
     ask, newest = feed_memory.first_ask(db, after)
-    page = client.get_json("/v1/events", after=ask, limit=2)
+    page = first_page(db, client, after=ask, limit=2)
     last = page.get("last")
     if last is None:
         raise NotBehind("central does not say where its feed ends (an older serialpos)")
     last = int(last)
-    if last >= after and feed_memory.agrees(page["events"], newest, after=after, store=chain.store):
+    # An online sale central lost leaves its feed as the till read it: the entry tells.
+    held = page.get("entry_held") is not False
+    if (
+        held
+        and last >= after
+        and feed_memory.agrees(page["events"], newest, after=after, store=chain.store)
+    ):
         raise NotBehind(
             f"central is not behind this terminal (its feed ends at {last}, this terminal "
-            f"applied up to {after}, and still has the last event it applied): nothing to "
-            "send again"
+            f"applied up to {after}, and still has the last event it applied and the newest "
+            "entry it took of this terminal): nothing to send again"
         )
     parted = feed_memory.parting(db, client, last)
     start = last if parted is None else parted
     # First, before anything is marked: cut off here, the command can be run again as is.
     recorded = record_again(db, client)
 
-    def mark(conn: Connection) -> tuple[int, list[str], list[str]]:
+    def mark(conn: Connection) -> tuple[int, list[str], list[str], int]:
         again, waiting = _ids(conn, "accepted"), _ids(conn, "pending")
         n = journal.send_again(conn)
         journal.set_state(conn, "feed_after", str(start))
         away = int(journal.get_state(conn, "away_after") or 0)
         if away > start:
             journal.set_state(conn, "away_after", str(start))
-        feed_lost.keep_lost_after(conn, 0 if parted is None else parted)
-        mirror_sql.forget_seen_after(conn, 0 if parted is None else parted)
+        parting = 0 if parted is None else parted
+        feed_lost.keep_lost_after(conn, parting)
+        # the quantities of lost events nothing makes again by their echo
+        taken = lost_moves.take_back_after(
+            conn, parting, store=chain.store, terminal=chain.terminal
+        )
+        mirror_sql.forget_seen_after(conn, parting)
         mirror_sql.drop_unit_events(conn, mirror_sql.unit_events(conn))
-        return n, again, waiting
+        return n, again, waiting, taken
 
-    resent, again, waiting = db.write(mark)
+    resent, again, waiting, taken_back = db.write(mark)
     try:
         report = sync_once(db, chain, client)
     except DomainError as exc:  # offline, or refused, after the marking: said with it
@@ -239,4 +259,5 @@ def resend(db: Database, chain: ChainConfig, client: CentralClient) -> Resent:
         recorded,
         db.read(lambda conn: _answered(conn, again)),
         db.read(lambda conn: _answered(conn, waiting)),
+        taken_back,
     )
