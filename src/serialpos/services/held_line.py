@@ -121,11 +121,13 @@ def commit_held(
     serial: str | None = None,
     override_user: str | None = None,
     override_pin: str | None = None,
+    shared: bool = False,
 ) -> AddResult:
     """Commit the held line: with ``serial``, holding it (the unit reserved; refused as
-    set_serial refuses it, and then nothing is written); without, waiting for its serial as
-    an add leaves it. ``order`` None: the line opens the order ``start`` describes, in the
-    same transaction."""
+    set_serial refuses it, and then nothing is written; a manager's override and
+    ``shared`` as set_serial takes them); without, waiting for its serial as an add leaves
+    it. ``order`` None: the line opens the order ``start`` describes, in the same
+    transaction."""
     return add_item(
         db,
         actor,
@@ -135,4 +137,5 @@ def commit_held(
         override_user=override_user,
         override_pin=override_pin,
         start=start if order is None else None,
+        shared=shared,
     )

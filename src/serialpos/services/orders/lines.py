@@ -200,19 +200,23 @@ def add_item(
     override_user: str | None = None,
     override_pin: str | None = None,
     start: NewOrder | None = None,
+    shared: bool = False,
 ) -> AddResult:
     """Add one unit by SKU or barcode (any GTIN form), with its serial when known (a GS1
     product+serial scan fills both). A serial the ledger does not know is refused
     (``unknown_unit``) and nothing is added, unless a manager's override is given (as for
-    :func:`set_serial`). With ``order`` None the item opens the order ``start`` describes."""
+    :func:`set_serial`; ``shared`` too: the manager accepts a serial live under another
+    product). With ``order`` None the item opens the order ``start`` describes."""
     actor.require(Permission.SELL)
     clean = normalize_serial(serial)
     manager = _manager(db, actor, override_user, override_pin) if clean else None
+    if shared and manager is None:
+        raise BadRequest("a manager's name and PIN are needed to accept a shared serial")
 
     def work(conn: Connection) -> AddResult:
         ctx = _editable_or_new(conn, db, actor, order, start)
         product = _product_for(conn, sku, barcode)
-        line, merged, message = _add_line(ctx, product, clean, manager)
+        line, merged, message = _add_line(ctx, product, clean, manager, shared=shared)
         sale_journal.record_amend(ctx)  # an order central knows learns the line now
         prompt = (
             product.serial_mode is SerialMode.REQUIRED

@@ -210,7 +210,7 @@ class SaleScreen(SaleActions):
             except BaseException:
                 self.awaiting = None
                 raise
-            self.held_lines.held = outcome.held
+            self.held_lines.keep(outcome.held, db, actor)
             self.awaiting = awaiting_line(outcome)
             if outcome.finished:
                 self.order_no = None
@@ -242,7 +242,7 @@ class SaleScreen(SaleActions):
     def on_unmount(self) -> None:
         # Leaving the sale (signed out, idle) with a line held: it is written as the add
         # wrote it, so the order holds what the cashier saw.
-        self.held_lines.unhold()
+        self.held_lines.leaving()
 
     def _show_provisional(self, way: OnItsWay) -> None:
         """The scan's answer is late: its provisional row is drawn in the next frame."""

@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from serialpos.domain.text import clip
 from serialpos.tui.screens.sale_outcome import Outcome
 from serialpos.tui.widgets.sale_lines import HeldRow
 
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
     from serialpos.db.engine import Database
     from serialpos.services.context import Actor
     from serialpos.services.held_line import HeldLine
+    from serialpos.services.orders import NewOrder
     from serialpos.services.orders.views import AddResult, OrderView
     from serialpos.tui.screens.sale import SaleScreen
     from serialpos.tui.screens.sale_dialogs.serial_entry import SerialEntry
@@ -46,27 +48,54 @@ class HeldLines:
         #: Screen side: the held line shown (its row and prompt).
         self.shown: HeldLine | None = None
         self.after: list[Callable[[], object]] = []  # keys waiting for the held line's commit
+        #: Job thread: who held the line, on which database, and the order it would open.
+        self.made: tuple[Database, Actor, NewOrder] | None = None
 
     # -- the job thread ----------------------------------------------------------------------
+    def keep(self, held: HeldLine | None, db: Database, actor: Actor) -> None:
+        """A job's answer on the job thread: the line held now (None: none), and who held it
+        where, to write it even once the screen is gone (:meth:`leaving`)."""
+        self.held = held
+        if held is not None:
+            from serialpos.services.orders import NewOrder
+
+            screen = self.screen
+            start = NewOrder(screen.session.store, screen.sale_type, screen.delivery)
+            self.made = (db, actor, start)
+
     def commit_first(self, db: Database, actor: Actor) -> AddResult | None:
         """Commit the held line without its serial, if one is held (before another job)."""
-        held = self.held
-        if held is None:
+        held, made = self.held, self.made
+        if held is None or made is None:
             return None
         from serialpos.services.held_line import commit_held
-        from serialpos.services.orders import NewOrder
 
         screen = self.screen
         order = screen.order_no
-        start = None
-        if order is None:
-            start = NewOrder(screen.session.store, screen.sale_type, screen.delivery)
-        result = commit_held(db, actor, order, held, start)
+        result = commit_held(db, actor, order, held, made[2] if order is None else None)
         self.held = None
         self.written = int(result.line)
         screen.order_no = result.order.order
         screen.awaiting = self.written
         return result
+
+    def leaving(self) -> None:
+        """The sale screen goes (signed out, idle, the console closing) with a line held: it
+        is written as the add wrote it, by the job thread in turn, so the order holds what
+        the cashier saw (its answer has no screen to land on)."""
+        made = self.made
+        if self.shown is None or made is None:
+            return
+
+        def job() -> None:
+            try:
+                self.commit_first(made[0], made[1])
+            except Exception:
+                import logging
+
+                logging.getLogger(__name__).exception("a held line not written on leaving")
+
+        self.screen.jobs.submit(job)
 
     # -- the screen ----------------------------------------------------------------------------
     def show(self, held: HeldLine | None) -> None:
@@ -167,6 +196,7 @@ class HeldLines:
 
         screen = self.screen
         store, sale_type, delivery = screen.session.store, screen.sale_type, screen.delivery
+        shared = dialog.sharing and user is not None
 
         def job(db: Database, actor: Actor, order: str | None) -> Outcome:
             from serialpos.services.held_line import commit_held
@@ -175,7 +205,14 @@ class HeldLines:
             held = self.held
             if held is None and self.written is not None and order is not None:
                 view = set_serial(
-                    db, actor, order, self.written, serial, override_user=user, override_pin=pin
+                    db,
+                    actor,
+                    order,
+                    self.written,
+                    serial,
+                    override_user=user,
+                    override_pin=pin,
+                    shared=shared,
                 )
                 return Outcome(view, cursor_line=self.written, held_done=True)
             if held is None or serial is None:
@@ -184,13 +221,22 @@ class HeldLines:
                 raise BadRequest("no line waits for this serial: scan it in the sale field")
             start = NewOrder(store, sale_type, delivery) if order is None else None
             result = commit_held(
-                db, actor, order, held, start, serial=serial, override_user=user, override_pin=pin
+                db,
+                actor,
+                order,
+                held,
+                start,
+                serial=serial,
+                override_user=user,
+                override_pin=pin,
+                shared=shared,
             )
             self.held = None
+            line = result.order.line_by_id(int(result.line))
             return Outcome(
                 result.order,
-                result.message,
-                cursor_line=int(result.line),
+                f"serial {clip(line.serial or '')} recorded on line {line.number}",
+                cursor_line=line.line,
                 added=True,
                 held_done=True,
             )
