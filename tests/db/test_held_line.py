@@ -5,6 +5,7 @@ the held line without its serial first, and the entry then goes as before."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from decimal import Decimal
@@ -44,8 +45,12 @@ def commits(db: Database) -> Iterator[list[int]]:
     wrote: list[str] = []
 
     def statement(_conn: object, _cursor: object, sql: str, *_rest: object) -> None:
-        words = sql.upper().split()
-        if words and any(w in words for w in ("INSERT", "UPDATE", "DELETE")):
+        text = " ".join(sql.upper().split())
+        first = text.split(" ", 1)[0] if text else ""
+        # (PostgreSQL's CTEs insert or update inside a WITH; a locked read says FOR UPDATE)
+        if first in ("INSERT", "UPDATE", "DELETE") or (
+            first == "WITH" and (" INSERT INTO " in text or re.search(r"UPDATE \w+ SET", text))
+        ):
             wrote.append(sql)
 
     def count(_conn: object) -> None:

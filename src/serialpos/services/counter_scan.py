@@ -42,7 +42,7 @@ from serialpos.domain.orders import LineStatus, SerialIndicator
 from serialpos.domain.serials import normalize_serial
 from serialpos.services.context import Actor
 from serialpos.services.counter_search import OrderFound, search_counter
-from serialpos.services.held_line import HeldLine, commit_held, hold_scanned
+from serialpos.services.held_line import Held, HeldLine, commit_held, hold_check
 from serialpos.services.lookup import find_units
 from serialpos.services.orders.lines import NewOrder, add_item, add_scan
 from serialpos.services.orders.reading import get_order
@@ -145,11 +145,10 @@ def _scan(
         line = _waiting_line_of_its_product(db, order, text, tried=waiting)
         if line is not None:  # its refusals (sold, reserved elsewhere) are the answer
             return CounterScan(set_serial(db, actor, order, line, text), filled=line)
-    hold = hold_scanned(db, order, text, start)
-    if hold is not None:
-        return CounterScan(None, held=hold)  # (the order, if any, is as it was on screen)
     try:
-        result = add_scan(db, actor, order, text, start=start)
+        result = add_scan(db, actor, order, text, start=start, hold=hold_check(db, start, text))
+    except Held as held:  # nothing written: the order, if any, is as it was on screen
+        return CounterScan(None, held=held.line)
     except DomainError as exc:
         if exc.code != "unknown_product":
             raise

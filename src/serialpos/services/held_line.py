@@ -3,8 +3,11 @@ the serial that comes next (issue 15: a sale of one serialized unit in two commi
 
 At the counter, a product-first scan of a product whose serial is required (the store's
 auto-prompt on, not a package opened at the sale, a sale's one unit) writes nothing: the
-product is read (:func:`hold_scanned`, a read transaction: no order opened, no line, no
-unit reserved) and the console shows the line as a provisional row with the serial prompt.
+product is read (``add_scan`` with :func:`hold_check`: on SQLite read before any order is
+opened, in the statement a scan always ran, and nothing written, so no page and no fsync; on
+PostgreSQL the order opened with the read is rolled back; no line, no unit reserved, no
+order number used) and the console shows the line as a provisional row with the serial
+prompt.
 What comes next decides (services/counter_scan.py):
 
 - the next entry accepted as that product's serial: the line and its serial are committed in
@@ -24,91 +27,45 @@ and unserialized products are added at once, as before.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from decimal import Decimal
-
 from sqlalchemy.engine import Connection
 
-from serialpos.db import order_repo as orepo
-from serialpos.db import repo, sale_products, sale_sql
 from serialpos.db.engine import Database
-from serialpos.domain.errors import BadValue
-from serialpos.domain.orders import SaleType, closed_order_words
-from serialpos.domain.products import SerialMode, normalize_gtin
+from serialpos.db.sale_products import SaleProduct
+from serialpos.db.sale_sql import line_count
+from serialpos.domain.orders import SaleType
+from serialpos.domain.products import SerialMode
 from serialpos.services.context import Actor
-from serialpos.services.orders.lines import NewOrder, add_item
-from serialpos.services.orders.views import AddResult
+from serialpos.services.orders.lines import Held, HoldCheck, NewOrder, add_item
+from serialpos.services.orders.views import AddResult, HeldLine
+from serialpos.services.orders.work import _Ctx
 from serialpos.services.settings import settings_in
 
-
-@dataclass(frozen=True)
-class HeldLine:
-    """A product scanned first whose line is held on screen until its serial comes (nothing
-    written). Shaped as a line for the serial prompt: ``line`` 0 (no line id yet),
-    ``number`` the number its line takes when committed (as the order stands at the scan)."""
-
-    sku: str
-    name: str
-    price: Decimal
-    number: int
-    scanned: str
-    serial_mode: SerialMode = SerialMode.REQUIRED
-    serial: str | None = None
-    line: int = 0
+__all__ = ["Held", "HeldLine", "commit_held", "hold_check"]
 
 
-def hold_scanned(
-    db: Database, order: str | None, text: str, start: NewOrder | None
-) -> HeldLine | None:
-    """The held line ``text`` makes when it names, by barcode or exact SKU, a product whose
-    line is held at the counter (see the module's docstring); None when the scan is added as
-    before (anything else: a serial, a GS1 product+serial scan, an optional-serial product,
-    a lay-by or special order, a closed order, nothing found). Reads only."""
-    from serialpos.domain.decoder import decode
+def hold_check(db: Database, start: NewOrder | None, scanned: str) -> HoldCheck:
+    """The counter's :data:`~serialpos.services.orders.lines.HoldCheck`: the held line of a
+    product scanned first (no serial with it) whose serial is required, not a package opened
+    at the sale, on a sale (not a lay-by or special order), with the store's auto-prompt on;
+    None to add it as before. ``start``: the order the scan would open when there is none."""
 
-    value = text.strip()
-    if not value:
-        return None
-    scan = decode(value)
-    if scan.kind == "product_serial":
-        return None  # the serial comes with it: added with it in one step already
-    gtin = scan.gtin if scan.kind == "product" else None
-    if gtin is None:
-        try:
-            gtin = normalize_gtin(value)
-        except BadValue:
-            gtin = None
-
-    def read(conn: Connection) -> HeldLine | None:
-        pid = None if gtin is None else repo.product_id_by_gtin(conn, gtin)
-        if pid is not None:
-            product = sale_products.sale_product_by_id(conn, pid)
-        else:
-            found = sale_products.sale_product_by_sku(conn, value)
-            if found is None:
-                return None  # a serial, a name, nothing: added (or refused) as before
-            product = found
+    def check(conn: Connection, product: SaleProduct, ctx: _Ctx | None) -> HeldLine | None:
         if product.serial_mode is not SerialMode.REQUIRED or product.exploded:
             return None
-        if order is None:
+        if ctx is None:  # no order yet, none opened: the one the scan would open
             if start is None or SaleType(start.type) is not SaleType.SALE:
                 return None
-            store, number = start.store, 1
+            auto, number = settings_in(db, conn, start.store).auto_prompt_serial, 1
         else:
-            row = orepo.order_row(conn, order.strip())
-            if row is None:
-                return None
-            m = row._mapping
-            if m["type"] != SaleType.SALE.value or closed_order_words(
-                str(m["number"]), str(m["status"])
-            ):
-                return None  # a lay-by or special order; a closed order's refusal is add's
-            store, number = str(m["store_code"]), sale_sql.line_count(conn, int(m["id"]))[1] + 1
-        if not settings_in(db, conn, store).auto_prompt_serial:
+            if ctx.row._mapping["type"] != SaleType.SALE.value:
+                return None  # a lay-by's or special order's line waits across sessions
+            auto = ctx.settings().auto_prompt_serial
+            number = 1 if ctx.new_lines is not None else line_count(conn, ctx.id)[1] + 1
+        if not auto:
             return None
-        return HeldLine(product.sku, product.name, product.price, number, value)
+        return HeldLine(product.sku, product.name, product.price, number, scanned.strip())
 
-    return db.read(read)
+    return check
 
 
 def commit_held(

@@ -66,7 +66,6 @@ from serialpos.tui.widgets.scan_input import ScanInput
 from serialpos.tui.widgets.status_line import StatusLine
 
 if TYPE_CHECKING:
-    from serialpos.services.held_line import HeldLine
     from serialpos.services.orders import OrderView
     from serialpos.services.orders.views import AddResult
     from serialpos.tui.messages import ScanRead
@@ -293,7 +292,10 @@ class SaleScreen(SaleActions):
             self.message_line.show(outcome.note_kind, outcome.note)
         if outcome.refusal is not None:  # the held line is written; then this was refused
             error = outcome.refusal
-            waiting, text = getattr(error, "waiting_line", None), getattr(error, "scanned_text", None)
+            waiting, text = (
+                getattr(error, "waiting_line", None),
+                getattr(error, "scanned_text", None),
+            )
             self._refused(error.message, error.code, None, waiting, text)
         if outcome.filled_line is not None:
             self._close_prompt_of(outcome.filled_line, outcome.view)

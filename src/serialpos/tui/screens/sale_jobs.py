@@ -25,8 +25,8 @@ from serialpos.tui.screens.sale_outcome import BARCODE_DIGITS, Job, Outcome, mis
 
 if TYPE_CHECKING:
     from serialpos.db.engine import Database
-    from serialpos.services.context import Actor
     from serialpos.domain.errors import DomainError
+    from serialpos.services.context import Actor
     from serialpos.services.counter_scan import CounterScan
     from serialpos.services.held_line import HeldLine
     from serialpos.services.orders import OrderView

@@ -480,9 +480,7 @@ def _held_row(held: HeldRow, width: int, column: int) -> ShownRow:
     total = f"{held.price:>8.2f}" if narrow else f"{held.price:>9.2f}"
     head_room = max(width - room - len(total) - 2, 4)
     head = _fit(f" {held.number:>2} {visible(held.sku)} {visible(held.name)}", head_room)
-    return ShownRow(
-        "", head + " ", _fit(HELD_WORDS, room), "sale-lines--required", " " + total
-    )
+    return ShownRow("", head + " ", _fit(HELD_WORDS, room), "sale-lines--required", " " + total)
 
 
 class ReturnLines(SaleLines, inherit_bindings=False):
