@@ -5,12 +5,17 @@ and a PostgreSQL schema when the server answers) and makes ``sales`` sales of on
 unit each, through the services the console calls (the sale field's ``scan_at_counter``,
 then the pay key's ``fulfil``):
 
-- ``add (opens the order)``: the product scanned with no order yet (``add_scan`` with a
-  ``NewOrder``): the order row and its first line in one transaction;
-- ``serial``: the unit's serial scanned onto the line waiting for it (``set_serial``:
-  reserves the unit);
+- ``product scanned (held, read only)``: the product scanned with no order yet; its serial
+  is required, so the console holds its line on screen (services/held_line.py: the product
+  read, nothing written, no commit);
+- ``serial: line and serial (opens the order)``: the unit's serial scanned next, given the
+  held line: the order row, its line holding the serial and the unit reserved, in one
+  transaction (``add_item`` with the serial, set_serial's checks);
 - ``tender and fulfil``: cash paid and the order fulfilled in one transaction
   (``fulfil(payments=...)``: sells the unit, issues the invoice).
+
+Two commits a sale, as the serial-scanned one (three before the held line: the add, then
+the serial on the line).
 
 and as many sales whose first scan is the unit's serial label (``serial scanned``): the sale
 field finds the product and the unit by that serial and adds the line with it, reserving the
@@ -65,16 +70,16 @@ from serialpos.services.orders.lines import NewOrder
 
 TARGETS: dict[str, str] = {
     "SQLite whole sale / floor": "<= 5x",
-    "SQLite add (opens the order) / floor": "<= 2.5x",
-    "SQLite serial / floor": "<= 2.5x",
+    "SQLite product scanned (held, read only) / floor": "<= 2.5x",
+    "SQLite serial: line and serial (opens the order) / floor": "<= 2.5x",
     "SQLite tender and fulfil / floor": "<= 2.5x",
     "SQLite serial scanned: add with its serial / floor": "<= 2.5x",
     "SQLite serial scanned: tender and fulfil / floor": "<= 2.5x",
     "SQLite whole sale, serial scanned / floor": "<= 5x",
     "SQLite apply sale (order_create + order_fulfil) / floor": "<= 5x",
     "PostgreSQL whole sale / floor": "<= 5x",
-    "PostgreSQL add (opens the order) / floor": "<= 2.5x",
-    "PostgreSQL serial / floor": "<= 2.5x",
+    "PostgreSQL product scanned (held, read only) / floor": "<= 2.5x",
+    "PostgreSQL serial: line and serial (opens the order) / floor": "<= 2.5x",
     "PostgreSQL tender and fulfil / floor": "<= 2.5x",
     "PostgreSQL serial scanned: add with its serial / floor": "<= 2.5x",
     "PostgreSQL serial scanned: tender and fulfil / floor": "<= 2.5x",
@@ -87,7 +92,11 @@ SALES = 300
 WARMUP = 20
 PRICE = Decimal("199.00")
 QUICK_KWARGS: dict[str, object] = {"units": 20_000, "sales": 100}
-STEPS = ("add (opens the order)", "serial", "tender and fulfil")
+STEPS = (
+    "product scanned (held, read only)",
+    "serial: line and serial (opens the order)",
+    "tender and fulfil",
+)
 #: The sale whose first scan is the unit's serial label (its product and unit found by it).
 SERIAL_STEPS = ("serial scanned: add with its serial", "serial scanned: tender and fulfil")
 SERIAL_WHOLE = "whole sale, serial scanned"
@@ -186,23 +195,24 @@ def _priced(db: Database) -> None:
 
 def _sale_steps(db: Database, unit: tuple[str, str, str]) -> list[Callable[[], Any]]:
     """The three counter steps of one sale of ``unit`` (sku, serial, store) as the console
-    sends them (``scan_at_counter``, what the sale field calls): the product scanned, then
-    its serial (on the line waiting for it), then cash for what is due."""
+    sends them (``scan_at_counter``, what the sale field calls): the product scanned (its
+    line held on screen, nothing written), then its serial (the line and the serial
+    committed together), then cash for what is due."""
     sku, serial, store = unit
     state: dict[str, Any] = {}
 
     def add() -> None:
-        added = scan_at_counter(db, ACTOR, None, sku, waiting=None, start=NewOrder(store)).added
-        assert added is not None
-        assert added.prompt_serial or added.order.lines[-1].serial is None
-        state["order"], state["line"] = added.order.order, added.line
+        scanned = scan_at_counter(db, ACTOR, None, sku, waiting=None, start=NewOrder(store))
+        assert scanned.held is not None and scanned.added is None
+        state["held"] = scanned.held
 
     def record_serial() -> None:
         scanned = scan_at_counter(
-            db, ACTOR, state["order"], serial, waiting=state["line"], start=None
+            db, ACTOR, None, serial, waiting=None, start=NewOrder(store), held=state["held"]
         )
-        assert scanned.filled == state["line"] and scanned.view is not None
-        state["due"] = scanned.view.totals.due
+        added = scanned.added
+        assert added is not None and added.order.lines[-1].serial == serial
+        state["order"], state["due"] = added.order.order, added.order.totals.due
 
     def tender() -> None:
         done = fulfil(db, ACTOR, state["order"], payments=[("cash", state["due"])])
@@ -336,7 +346,10 @@ def _measure(
         rows += _frames(label, db, floor, units)
         rows += _no_fsync_cpu(label, Path(str(db.engine.url.database)), units)
     rows.append(
-        (f"{label} statements per step (add / serial / tender and fulfil / apply)", product_first)
+        (
+            f"{label} statements per step (held / line and serial / tender and fulfil / apply)",
+            product_first,
+        )
     )
     rows.append(
         (
@@ -427,7 +440,7 @@ def _frames(
     )
     rows: Rows = []
     kinds = (
-        ("add / serial / tender and fulfil", _sale_steps),
+        ("held / line and serial / tender and fulfil", _sale_steps),
         ("serial scanned (add with its serial / tender and fulfil)", _serial_scan_steps),
         ("apply (order_create / order_fulfil)", _apply_steps),
     )
@@ -475,7 +488,7 @@ def _no_fsync_cpu(label: str, path: Path, units: Iterator[tuple[str, str, str]])
 
     cpu = time.process_time_ns
     kinds = (
-        ("add / serial / tender and fulfil", _sale_steps),
+        ("held / line and serial / tender and fulfil", _sale_steps),
         ("serial scanned (add with its serial / tender and fulfil)", _serial_scan_steps),
         ("apply (order_create / order_fulfil)", _apply_steps),
     )

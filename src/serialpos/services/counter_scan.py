@@ -20,12 +20,20 @@ shows the outcome. The rules:
 - Nothing found: the waiting line's refusal is the useful answer (a format fault, or a
   unit a manager may accept); it carries the line and the text so the console can offer the
   override. Else "nothing matches".
+- A product scanned first whose serial is required is not added: its line is *held* (the
+  outcome's ``held``; nothing written, services/held_line.py). The next entry, given with
+  ``held``, is first tried as that line's serial: accepted, the line and its serial are
+  committed in one transaction. Refused (whatever the reason), the held line is committed
+  without its serial as the add used to commit it, and the entry then goes through the rules
+  above with that line as the waiting one, so everything but the accepted serial behaves as
+  before; a refusal then comes back in the outcome (``refusal``) with the order as it now
+  stands, since the held line was written.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from serialpos.db.engine import Database
 from serialpos.domain.counter_search import ProductChoice
@@ -34,6 +42,7 @@ from serialpos.domain.orders import LineStatus, SerialIndicator
 from serialpos.domain.serials import normalize_serial
 from serialpos.services.context import Actor
 from serialpos.services.counter_search import OrderFound, search_counter
+from serialpos.services.held_line import Held, HeldLine, commit_held, hold_check
 from serialpos.services.lookup import find_units
 from serialpos.services.orders.lines import NewOrder, add_item, add_scan
 from serialpos.services.orders.reading import get_order
@@ -50,8 +59,11 @@ NOT_THIS_PRODUCTS_SERIAL = frozenset(
 @dataclass(frozen=True)
 class CounterScan:
     """The outcome: the waiting line filled (``filled`` and its order view), a line added
-    (``added``), products to pick from (``choices``; ``view`` None when no order is open) or
-    an order or invoice typed (``order_found``)."""
+    (``added``), products to pick from (``choices``; ``view`` None when no order is open), an
+    order or invoice typed (``order_found``), or a line held (``held``: nothing written for
+    it). ``committed``: the line that was held, committed without its serial before the
+    entry was taken as something else; ``refusal``: that entry's refusal then (the order as
+    it now stands in ``view``)."""
 
     view: OrderView | None
     filled: int | None = None
@@ -59,6 +71,9 @@ class CounterScan:
     choices: tuple[ProductChoice, ...] = ()
     more: bool = False
     order_found: OrderFound | None = None
+    held: HeldLine | None = None
+    committed: AddResult | None = None
+    refusal: DomainError | None = None
 
 
 class WaitingLineRefused(DomainError):
@@ -78,11 +93,47 @@ def scan_at_counter(
     *,
     waiting: int | None,
     start: NewOrder | None,
+    held: HeldLine | None = None,
 ) -> CounterScan:
     """``text`` entered in the sale field of ``order`` (None: no order yet; ``start`` opens
-    one in the same transaction as its first line)."""
-    refused: DomainError | None = None
-    if waiting is not None and order is not None:
+    one in the same transaction as its first line); ``held``: the line held on screen since
+    the scan before (see the module's docstring)."""
+    if held is None:
+        return _scan(db, actor, order, text, waiting=waiting, start=start, refused=None)
+    try:
+        result = commit_held(db, actor, order, held, start, serial=text)
+    except DomainError as exc:
+        refused = exc
+    else:
+        return CounterScan(result.order, added=result)
+    # Not its serial: the held line is written as the add wrote it, then the entry is what
+    # it would have been with that line waiting (its refusal as that line's, known already).
+    committed = commit_held(db, actor, order, held, start)
+    line = int(committed.line)
+    try:
+        if refused.code not in NOT_THIS_PRODUCTS_SERIAL:
+            raise refused
+        later = _scan(
+            db, actor, committed.order.order, text, waiting=line, start=None, refused=refused
+        )
+    except DomainError as exc:
+        return CounterScan(committed.order, committed=committed, refusal=exc)
+    return replace(later, view=later.view or committed.order, committed=committed)
+
+
+def _scan(
+    db: Database,
+    actor: Actor,
+    order: str | None,
+    text: str,
+    *,
+    waiting: int | None,
+    start: NewOrder | None,
+    refused: DomainError | None,
+) -> CounterScan:
+    """The rules with no line held; ``refused``: ``text`` was refused as ``waiting``'s serial
+    already (that line is not tried again)."""
+    if waiting is not None and order is not None and refused is None:
         try:
             view = set_serial(db, actor, order, waiting, text)
             return CounterScan(view, filled=waiting)
@@ -95,7 +146,9 @@ def scan_at_counter(
         if line is not None:  # its refusals (sold, reserved elsewhere) are the answer
             return CounterScan(set_serial(db, actor, order, line, text), filled=line)
     try:
-        result = add_scan(db, actor, order, text, start=start)
+        result = add_scan(db, actor, order, text, start=start, hold=hold_check(db, start, text))
+    except Held as held:  # nothing written: the order, if any, is as it was on screen
+        return CounterScan(None, held=held.line)
     except DomainError as exc:
         if exc.code != "unknown_product":
             raise

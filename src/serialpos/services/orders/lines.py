@@ -4,13 +4,14 @@ opened into its components), changing a quantity and removing a line (releasing 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from serialpos.db import order_repo as orepo
-from serialpos.db import repo, sale_products, unit_sql
+from serialpos.db import repo, sale_products, scan_sql, unit_sql
 from serialpos.db.engine import Database
 from serialpos.domain.counter_search import nothing_matches
 from serialpos.domain.errors import (
@@ -31,7 +32,7 @@ from serialpos.domain.serials import normalize_serial
 from serialpos.domain.states import Action, UnitState
 from serialpos.domain.text import clip
 from serialpos.domain.users import Permission
-from serialpos.services import ledger
+from serialpos.services import ledger, lookup
 from serialpos.services.context import Actor
 from serialpos.services.orders import sale_journal
 from serialpos.services.orders.header import _check_customer, _open_in, _parse_delivery, _parse_type
@@ -49,8 +50,21 @@ from serialpos.services.orders.serials import (
     _tracked,
     with_serial,
 )
-from serialpos.services.orders.views import AddResult, OrderView
+from serialpos.services.orders.views import AddResult, HeldLine, OrderView
 from serialpos.services.orders.work import _Ctx, _touch, _write
+
+#: Whether a product scanned first (no serial with it) is held instead of added: given the
+#: transaction, the product, and the order as locked or opened in it (None: no order yet,
+#: none opened); the held line, or None to add it (services/held_line.holds).
+HoldCheck = Callable[[Connection, orepo.SaleProduct, "_Ctx | None"], HeldLine | None]
+
+
+class Held(Exception):
+    """:func:`add_scan` with ``hold``: the scanned product's line is held, nothing written."""
+
+    def __init__(self, line: HeldLine) -> None:
+        super().__init__(f"{line.sku} held for its serial")
+        self.line = line
 
 
 def _product_for(conn: Connection, sku: str | None, barcode: str | None) -> orepo.SaleProduct:
@@ -200,19 +214,23 @@ def add_item(
     override_user: str | None = None,
     override_pin: str | None = None,
     start: NewOrder | None = None,
+    shared: bool = False,
 ) -> AddResult:
     """Add one unit by SKU or barcode (any GTIN form), with its serial when known (a GS1
     product+serial scan fills both). A serial the ledger does not know is refused
     (``unknown_unit``) and nothing is added, unless a manager's override is given (as for
-    :func:`set_serial`). With ``order`` None the item opens the order ``start`` describes."""
+    :func:`set_serial`; ``shared`` too: the manager accepts a serial live under another
+    product). With ``order`` None the item opens the order ``start`` describes."""
     actor.require(Permission.SELL)
     clean = normalize_serial(serial)
     manager = _manager(db, actor, override_user, override_pin) if clean else None
+    if shared and manager is None:
+        raise BadRequest("a manager's name and PIN are needed to accept a shared serial")
 
     def work(conn: Connection) -> AddResult:
         ctx = _editable_or_new(conn, db, actor, order, start)
         product = _product_for(conn, sku, barcode)
-        line, merged, message = _add_line(ctx, product, clean, manager)
+        line, merged, message = _add_line(ctx, product, clean, manager, shared=shared)
         sale_journal.record_amend(ctx)  # an order central knows learns the line now
         prompt = (
             product.serial_mode is SerialMode.REQUIRED
@@ -226,20 +244,33 @@ def add_item(
 
 
 def add_scan(
-    db: Database, actor: Actor, order: str | None, text: str, *, start: NewOrder | None = None
+    db: Database,
+    actor: Actor,
+    order: str | None,
+    text: str,
+    *,
+    start: NewOrder | None = None,
+    hold: HoldCheck | None = None,
 ) -> AddResult:
     """Free text typed or scanned: a barcode (a GS1 scan with a serial fills both), else an
     exact SKU, else the serial of a unit in stock at this order's store (its product, with
     that serial). With ``order`` None a scan that adds a line opens the order ``start``
-    describes, in the same transaction; one that matches nothing opens none."""
+    describes, in the same transaction; one that matches nothing opens none. ``hold``: a
+    product found with no serial that it holds raises :class:`Held` and writes nothing (on
+    SQLite with no order yet the product is read before any order is opened, in the same
+    statement as ever, so a serial's scan runs no statement more; on PostgreSQL the order
+    opened with the read is rolled back)."""
     from serialpos.domain.decoder import decode
 
     value = text.strip()
     if not value:
         raise BadRequest("nothing was scanned")
 
-    def work(conn: Connection) -> AddResult:
-        ctx = _editable_or_new(conn, db, actor, order, start)
+    def work(conn: Connection) -> AddResult | HeldLine:
+        # The order is opened first, but on SQLite with none yet only once the scan is known
+        # to add a line (PostgreSQL reads the scan with the line it inserts on the new order).
+        late = order is None and hold is not None and conn.dialect.name != "postgresql"
+        ctx = None if late else _editable_or_new(conn, db, actor, order, start)
         serial: str | None = None
         product: orepo.SaleProduct | None = None
         scan = decode(value)  # GS1 element strings and Digital Links carry GTIN and serial
@@ -257,12 +288,22 @@ def add_scan(
         made = None
         if pid is not None:
             product = sale_products.sale_product_by_id(conn, pid)
+        elif ctx is None:
+            product, units = scan_sql.sku_or_serial(conn, value, lookup.MAX_MATCHES)
         else:
             # An exact SKU, else the units with this serial, each with its product and lease
             # (one read): the product of the line and the unit it reserves (read by neither
             # again). On PostgreSQL, on an order opened in this transaction, with the line
             # this scan adds inserted in the same statement (_scanned_or_serial_line).
             product, units, made = _sku_or_serial(ctx, value)
+        if hold is not None and product is not None and serial is None:
+            held = hold(conn, product, ctx)
+            if held is not None:
+                if ctx is not None and ctx.new_lines is not None:
+                    raise Held(held)  # the order opened here goes back: nothing written
+                return held
+        if ctx is None:
+            ctx = _editable_or_new(conn, db, actor, order, start)
         inserted = None if made is None or product is None else _Inserted(made, None)
         if product is None:
             here = [
@@ -291,7 +332,10 @@ def add_scan(
         )
         return AddResult(_added_view(ctx), line, prompt, merged, message)
 
-    return _write(db, actor, work)
+    done = _write(db, actor, work)
+    if isinstance(done, HeldLine):
+        raise Held(done)
+    return done
 
 
 def set_quantity(db: Database, actor: Actor, order: str, line: int, quantity: int) -> OrderView:

@@ -163,3 +163,20 @@ class FulfilResult:
     order: OrderView
     invoice: str
     change_due: Decimal
+
+
+@dataclass(frozen=True)
+class HeldLine:
+    """A product scanned first at the counter whose line is held on screen until its serial
+    comes, nothing written (services/held_line.py). Shaped as a line for the serial prompt:
+    ``line`` 0 (no line id yet), ``number`` the number its line takes when committed (as
+    the order stood at the scan)."""
+
+    sku: str
+    name: str
+    price: Decimal
+    number: int
+    scanned: str
+    serial_mode: SerialMode = SerialMode.REQUIRED
+    serial: str | None = None
+    line: int = 0

@@ -45,6 +45,7 @@ from serialpos.tui.screens import sale_jobs
 from serialpos.tui.screens.base import JobFailure, OrderedJobs
 from serialpos.tui.screens.sale_actions import SaleActions
 from serialpos.tui.screens.sale_dialogs.serial_entry import SerialEntry
+from serialpos.tui.screens.sale_held import HeldLines
 from serialpos.tui.screens.sale_jobs import Changed, OnItsWay, Refused
 from serialpos.tui.screens.sale_keys import OrderKeys
 from serialpos.tui.screens.sale_outcome import (
@@ -66,6 +67,7 @@ from serialpos.tui.widgets.status_line import StatusLine
 
 if TYPE_CHECKING:
     from serialpos.services.orders import OrderView
+    from serialpos.services.orders.views import AddResult
     from serialpos.tui.messages import ScanRead
 
 
@@ -117,6 +119,7 @@ class SaleScreen(SaleActions):
         #: What the bindings were last refreshed for (see _refresh_keys_if_changed).
         self._keys_for: tuple[str | None, bool, str, bool] | None = None
         self.keys = OrderKeys(self)
+        self.held_lines = HeldLines(self)  # a product scanned first, held for its serial
         self.search = CounterSearch(self)
         self.jobs = OrderedJobs(self, "sale", lambda f: Refused(f.message, f.code))
         #: Scans handed to the service and not answered yet, oldest first (UI side).
@@ -172,7 +175,19 @@ class SaleScreen(SaleActions):
         return view is not None and bool(view.lines) and view.totals.due <= 0
 
     # -- running service calls, one at a time ------------------------------------------------
-    def submit(self, job: Job, busy: str | None = None, pending: str | None = None) -> None:
+    def submit(
+        self,
+        job: Job,
+        busy: str | None = None,
+        pending: str | None = None,
+        *,
+        takes_held: bool = False,
+        refused_to: Callable[[str, str, Exception], None] | None = None,
+    ) -> None:
+        """Run ``job`` on the job thread in turn. A line held for its serial is written
+        without it first (sale_held.py), unless the job ``takes_held`` (a scan, the held
+        line's prompt, its commit); ``refused_to``: the job's refusal goes there, not to
+        the screen."""
         if busy:
             self.message_line.note(busy)
         if pending is not None:
@@ -182,22 +197,31 @@ class SaleScreen(SaleActions):
                 self.PROVISIONAL_AFTER, self._show_provisional, way
             )
         provisional = pending is not None
+        committed: list[AddResult] = []  # the held line, written before the job
 
         def run() -> Message:
+            db, actor = self.console.database(), self.session.actor
             try:
-                outcome = job(self.console.database(), self.session.actor, self.order_no)
+                if not takes_held:
+                    first = self.held_lines.commit_first(db, actor)
+                    committed.extend([first] if first is not None else [])
+                outcome = job(db, actor, self.order_no)
             except BaseException:
                 self.awaiting = None
                 raise
+            self.held_lines.keep(outcome.held, db, actor)
             self.awaiting = awaiting_line(outcome)
             if outcome.finished:
                 self.order_no = None
             elif outcome.view is not None:
                 self.order_no = outcome.view.order
-            return Changed(outcome, provisional)
+            return Changed(outcome, provisional, committed[0] if committed else None)
 
-        def refused(failure: JobFailure) -> Message:
+        def refused(failure: JobFailure) -> Message | None:
             error = failure.error
+            if refused_to is not None:
+                refused_to(failure.message, failure.code, error)
+                return None
             return Refused(
                 failure.message,
                 failure.code,
@@ -205,9 +229,19 @@ class SaleScreen(SaleActions):
                 provisional,
                 getattr(error, "waiting_line", None),
                 getattr(error, "scanned_text", None),
+                committed[0] if committed else None,
             )
 
         self.jobs.submit(run, refused)
+
+    def unhold(self, then: Callable[[], object] | None = None) -> None:
+        """Write the held line without its serial (if one is held), then ``then``."""
+        self.held_lines.unhold(then)
+
+    def on_unmount(self) -> None:
+        # Leaving the sale (signed out, idle) with a line held: it is written as the add
+        # wrote it, so the order holds what the cashier saw.
+        self.held_lines.leaving()
 
     def _show_provisional(self, way: OnItsWay) -> None:
         """The scan's answer is late: its provisional row is drawn in the next frame."""
@@ -230,6 +264,7 @@ class SaleScreen(SaleActions):
 
     def on_sale_screen_changed(self, message: Changed) -> None:
         outcome = message.outcome
+        self.held_lines.answer(message.committed, outcome.held, outcome.held_done, outcome.view)
         shows_view = outcome.view is not None or outcome.finished
         lists = outcome.show_orders or outcome.choices or outcome.order_found is not None
         provisional = message.pending and self._landed()
@@ -254,7 +289,14 @@ class SaleScreen(SaleActions):
         if outcome.added:
             self.last_added = outcome.cursor_line
         if outcome.note:
-            self.message_line.ok(outcome.note)
+            self.message_line.show(outcome.note_kind, outcome.note)
+        if outcome.refusal is not None:  # the held line is written; then this was refused
+            error = outcome.refusal
+            waiting, text = (
+                getattr(error, "waiting_line", None),
+                getattr(error, "scanned_text", None),
+            )
+            self._refused(error.message, error.code, None, waiting, text)
         if outcome.filled_line is not None:
             self._close_prompt_of(outcome.filled_line, outcome.view)
         if outcome.prompt_line is not None and outcome.prompt_line not in self.filled:
@@ -263,6 +305,7 @@ class SaleScreen(SaleActions):
         # The answer the cashier waits for is drawn in the next frame, not a timer tick later.
         head, totals = self.query_one("#order-head"), self.query_one("#totals")
         self.draw_now(self.lines, head, totals, self.message_line)
+        self.held_lines.answered(outcome)  # keys that waited for the held line's commit
         leave = self.after_finish
         if leave is not None and outcome.finished:
             self.after_finish = None
@@ -285,27 +328,6 @@ class SaleScreen(SaleActions):
         dialog = self.app.screen
         if isinstance(dialog, SerialEntry) and dialog.line.line == line_id and view is not None:
             dialog.dismiss(view)
-
-    def on_sale_screen_refused(self, message: Refused) -> None:
-        self.after_finish = None  # parking or voiding on the way out was refused: stay
-        if message.pending and self._landed():
-            self.lines.drop_pending()
-        self.show_error(message.message)
-        if message.code in ("offline_needs_manager", "offline_price_limit"):
-            self.console.show_recorded_link()  # asking central may have found the link down
-        if message.code == "serial_required":
-            self.jump_to_missing()
-        if message.barcode is not None and message.code == "unknown_product":
-            self.keys.quick_create(message.barcode)
-        elif message.code == "unknown_unit" and message.waiting_line is not None:
-            # A manager may accept the unit: serial entry opens with it, the fields offered.
-            self.prompt_serial(message.waiting_line, message.text, message.message)
-        elif message.code == "customer_required":
-            self.action_customer()
-        elif message.code == "offline_needs_manager":  # a store terminal, its link down
-            from serialpos.tui.screens.sale_dialogs.offline_pin import ask_offline_pin
-
-            ask_offline_pin(self)
 
     def show_view(
         self, view: OrderView | None, cursor_line: int | None = None, pending_done: bool = False
@@ -368,6 +390,7 @@ class SaleScreen(SaleActions):
             serial,
             # Read when the job runs: the line the previous job added, if it still waits.
             lambda: self.awaiting or shown_waiting,
+            lambda: self.held_lines.held,  # (read when the job runs, as the line above)
         )
         self.submit(job, pending=text if text is not None else f"{barcode} {serial}")
 

@@ -3,10 +3,13 @@
 :class:`~serialpos.tui.screens.sale_keys.OrderKeys` (split from tui/screens/sale.py along its
 seam, no behaviour changed). The bindings stay on the screen (Textual reads a screen's
 ``BINDINGS``); the actions they name are found here, a base of
-:class:`~serialpos.tui.screens.sale.SaleScreen`."""
+:class:`~serialpos.tui.screens.sale.SaleScreen`. A line held for its serial (sale_held.py) is
+written first, then the key acts on the lines as they then stand. Also here: what a job's
+refusal does (the bell and its words, and the dialog a refusal leads to)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from serialpos.tui.screens import sale_jobs
@@ -16,6 +19,8 @@ from serialpos.tui.widgets.scan_input import ScanInput
 
 if TYPE_CHECKING:
     from serialpos.services.orders import OrderView
+    from serialpos.tui.screens.sale_held import HeldLines
+    from serialpos.tui.screens.sale_jobs import Refused
     from serialpos.tui.screens.sale_keys import OrderKeys
     from serialpos.tui.screens.sale_outcome import Job
 
@@ -25,6 +30,8 @@ class SaleActions(ConsoleScreen):
 
     keys: OrderKeys
     view: OrderView | None
+    held_lines: HeldLines
+    after_finish: Callable[[], object] | None
 
     if TYPE_CHECKING:  # the Sale screen's own (tui/screens/sale.py)
 
@@ -36,6 +43,12 @@ class SaleActions(ConsoleScreen):
         def prompt_serial(
             self, line_id: int, serial: str | None = None, refusal: str | None = None
         ) -> None: ...
+
+        def unhold(self, then: Callable[[], object] | None = None) -> None: ...
+
+        def _landed(self) -> bool: ...
+
+        def jump_to_missing(self) -> None: ...
 
     # -- the line under the cursor ---------------------------------------------------------
     def action_lines(self, step: int) -> None:
@@ -52,6 +65,10 @@ class SaleActions(ConsoleScreen):
         field.cursor_position = len(field.value)
 
     def on_sale_lines_acted(self, message: SaleLines.Acted) -> None:
+        # A line held for its serial is written first (sale_held.py), then the key acts.
+        self.unhold(lambda: self._line_acted(message))
+
+    def _line_acted(self, message: SaleLines.Acted) -> None:
         line_id = message.line
         view = self.view
         line = next((ln for ln in view.lines if ln.line == line_id), None) if view else None
@@ -67,33 +84,68 @@ class SaleActions(ConsoleScreen):
         elif message.action == "remove":
             self.submit(sale_jobs.remove_job(line_id, line.number))
 
-    # -- order keys: sale_keys.OrderKeys does them ------------------------------------------
+    def on_sale_screen_refused(self, message: Refused) -> None:
+        self.after_finish = None  # parking or voiding on the way out was refused: stay
+        if message.pending and self._landed():
+            self.lines.drop_pending()
+        if message.committed is not None:
+            self.held_lines.answer(message.committed, None, True, None)
+        self._refused(
+            message.message, message.code, message.barcode, message.waiting_line, message.text
+        )
+
+    def _refused(
+        self,
+        words: str,
+        code: str,
+        barcode: str | None,
+        waiting_line: int | None,
+        text: str | None,
+    ) -> None:
+        self.show_error(words)
+        if code in ("offline_needs_manager", "offline_price_limit"):
+            self.console.show_recorded_link()  # asking central may have found the link down
+        if code == "serial_required":
+            self.jump_to_missing()
+        if barcode is not None and code == "unknown_product":
+            self.keys.quick_create(barcode)
+        elif code == "unknown_unit" and waiting_line is not None:
+            # A manager may accept the unit: serial entry opens with it, the fields offered.
+            self.prompt_serial(waiting_line, text, words)
+        elif code == "customer_required":
+            self.action_customer()
+        elif code == "offline_needs_manager":  # a store terminal, its link down
+            from serialpos.tui.screens.sale_dialogs.offline_pin import ask_offline_pin
+
+            ask_offline_pin(self)
+
+    # -- order keys: sale_keys.OrderKeys does them, a held line written first ------------------
     def action_back(self) -> None:
-        self.keys.back()
+        self.unhold(self.keys.back)
 
     def action_pay(self) -> None:
-        self.keys.pay()
+        self.unhold(self.keys.pay)
 
     def action_fulfil(self) -> None:
-        self.keys.fulfil()
+        self.unhold(self.keys.fulfil)
 
     def action_menu(self) -> None:
-        self.keys.menu()
+        self.unhold(self.keys.menu)
 
     def action_sale_type(self) -> None:
-        self.keys.sale_type()
+        self.unhold(self.keys.sale_type)
 
     def action_customer(self) -> None:
-        self.keys.customer()
+        self.unhold(self.keys.customer)
 
     def action_park(self) -> None:
-        self.keys.park()
+        self.unhold(self.keys.park)
 
     def action_void(self) -> None:
-        self.keys.void()
+        self.unhold(self.keys.void)
 
     def action_orders(self) -> None:
-        self.keys.orders()
+        self.unhold(self.keys.orders)
 
     def action_pdf(self) -> None:
-        self.keys.pdf()
+        self.unhold(self.keys.pdf)

@@ -25,8 +25,12 @@ from serialpos.tui.screens.sale_outcome import BARCODE_DIGITS, Job, Outcome, mis
 
 if TYPE_CHECKING:
     from serialpos.db.engine import Database
+    from serialpos.domain.errors import DomainError
     from serialpos.services.context import Actor
+    from serialpos.services.counter_scan import CounterScan
+    from serialpos.services.held_line import HeldLine
     from serialpos.services.orders import OrderView
+    from serialpos.services.orders.views import AddResult
 
 
 @dataclass
@@ -35,6 +39,7 @@ class Changed(Message, namespace="sale_screen"):
 
     outcome: Outcome
     pending: bool = False  # an add: the oldest scan on its way (SaleScreen.on_its_way) landed
+    committed: AddResult | None = None  # the held line, written before the job (sale_held.py)
 
 
 @dataclass
@@ -47,6 +52,7 @@ class Refused(Message, namespace="sale_screen"):
     pending: bool = False
     waiting_line: int | None = None  # the serial was refused for this line
     text: str | None = None
+    committed: AddResult | None = None  # the held line, written before the job (sale_held.py)
 
 
 @dataclass
@@ -77,9 +83,13 @@ def add_job(
     barcode: str | None,
     serial: str | None,
     waiting: Callable[[], int | None],
+    held: Callable[[], HeldLine | None],
 ) -> Job:
     """Add a scan or typed ``text`` (or a labelled ``barcode`` and ``serial``) to the order;
-    ``waiting`` says, when the job runs, which line waits for its serial."""
+    ``waiting`` says, when the job runs, which line waits for its serial, and ``held`` which
+    line is held on screen for it (a product scanned first: services/held_line.py). A
+    labelled scan never reaches a held line: the screen commits that first
+    (``SaleScreen.submit``)."""
 
     def job(db: Database, actor: Actor, order: str | None) -> Outcome:
         from serialpos.domain.errors import DomainError
@@ -94,28 +104,15 @@ def add_job(
                 # The line the previous job added, if it still waits (worker side, so a
                 # serial sent 5 ms after its product finds it), else the one on screen;
                 # the service decides: that line's serial, or an item.
-                scanned = scan_at_counter(db, actor, order, text, start=start, waiting=waiting())
-                if scanned.choices or scanned.order_found is not None:
-                    return Outcome(
-                        scanned.view,
-                        choices=scanned.choices,
-                        more_choices=scanned.more,
-                        order_found=scanned.order_found,
-                        typed=text,
-                    )
-                if scanned.filled is not None:
-                    return Outcome(
-                        scanned.view,
-                        f"serial {clip(text)} recorded on the waiting line",
-                        cursor_line=scanned.filled,
-                        filled_line=scanned.filled,
-                    )
-                assert scanned.added is not None
-                result = scanned.added
-            else:
-                result = orders.add_item(
-                    db, actor, order, barcode=barcode, serial=serial, start=start
+                kept = held()
+                scanned = scan_at_counter(
+                    db, actor, order, text, start=start, waiting=waiting(), held=kept
                 )
+                shown = _scanned(scanned, text)
+                if kept is not None:  # its line is written now (with its serial or not)
+                    shown.held_done = True
+                return shown
+            result = orders.add_item(db, actor, order, barcode=barcode, serial=serial, start=start)
         except DomainError as exc:
             probe = text if text is not None else barcode
             if (
@@ -129,16 +126,64 @@ def add_job(
                     raise DomainError(why, code="unknown_product") from exc
                 exc.scanned_barcode = probe  # type: ignore[attr-defined]
             raise
-        line_id = int(getattr(result.line, "line", result.line))
-        return Outcome(
-            result.order,
-            result.message or "added",
-            cursor_line=line_id,
-            prompt_line=line_id if result.prompt_serial else None,
-            added=True,
-        )
+        return _added(result)
 
     return job
+
+
+def _scanned(scanned: CounterScan, text: str) -> Outcome:
+    """What the sale field's entry did (services/counter_scan.py), for the screen."""
+    written = scanned.committed  # the line held before, written without its serial
+    if scanned.refusal is not None:
+        assert written is not None  # (a refusal comes back only once it is)
+        return _held_committed(scanned.view, written, refusal=scanned.refusal)
+    if scanned.held is not None:
+        return Outcome(
+            scanned.view,
+            f"{scanned.held.sku} {scanned.held.name}: scan its serial",
+            cursor_line=None if written is None else int(written.line),
+            added=written is not None,
+            held=scanned.held,
+        )
+    if scanned.choices or scanned.order_found is not None:
+        return Outcome(
+            scanned.view,
+            choices=scanned.choices,
+            more_choices=scanned.more,
+            order_found=scanned.order_found,
+            typed=text,
+        )
+    if scanned.filled is not None:
+        return Outcome(
+            scanned.view,
+            f"serial {clip(text)} recorded on the waiting line",
+            cursor_line=scanned.filled,
+            filled_line=scanned.filled,
+        )
+    assert scanned.added is not None
+    return _added(scanned.added)
+
+
+def _added(result: AddResult) -> Outcome:
+    line_id = int(getattr(result.line, "line", result.line))
+    return Outcome(
+        result.order,
+        result.message or "added",
+        cursor_line=line_id,
+        prompt_line=line_id if result.prompt_serial else None,
+        added=True,
+    )
+
+
+def _held_committed(
+    view: OrderView | None, written: AddResult, refusal: DomainError | None = None
+) -> Outcome:
+    """The held line, committed without its serial (its line waits for it as an add left
+    it), and the entry's refusal after that, if any."""
+    line_id = int(written.line)
+    return Outcome(
+        view or written.order, cursor_line=line_id, added=True, refusal=refusal, held_done=True
+    )
 
 
 def quantity_job(line_id: int, number: int, quantity: int) -> Job:

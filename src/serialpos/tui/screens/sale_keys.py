@@ -51,6 +51,8 @@ class OrderKeys:
         reserved. A lay-by or special order is meant to stay open (fulfilled later, from the
         order menu's open orders), so leaving one is not asked about."""
         view = self.screen.view
+        if self.screen.held_lines.shown is not None:
+            return True  # a line held for its serial: written first, then asked (leave)
         return (
             view is not None
             and status_of(view) == "open"
@@ -60,7 +62,11 @@ class OrderKeys:
 
     def leave(self, then: Callable[[], object]) -> None:
         """Leave the sale (``then``: back to the home menu, or log out); an unfinished one is
-        parked or voided first, as the cashier chooses, or kept (nothing happens)."""
+        parked or voided first, as the cashier chooses, or kept (nothing happens). A line
+        held for its serial is written first (sale_held.py)."""
+        self.screen.unhold(lambda: self._leave(then))
+
+    def _leave(self, then: Callable[[], object]) -> None:
         view = self.screen.view
         if view is None or not self.unfinished():
             then()

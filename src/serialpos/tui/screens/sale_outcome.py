@@ -17,8 +17,10 @@ from serialpos.tui.screens.sale_dialogs.money import money
 if TYPE_CHECKING:
     from serialpos.db.engine import Database
     from serialpos.domain.counter_search import ProductChoice
+    from serialpos.domain.errors import DomainError
     from serialpos.services.context import Actor
     from serialpos.services.counter_search import OrderFound
+    from serialpos.services.held_line import HeldLine
     from serialpos.services.orders import OrderLineView, OrderSummary, OrderView
 
 BARCODE_DIGITS = range(8, 15)
@@ -44,6 +46,15 @@ class Outcome:
     more_choices: bool = False
     order_found: OrderFound | None = None
     typed: str = ""
+    #: A product scanned first whose line is held on screen (nothing written) until the
+    #: next entry: its serial, or anything else (services/held_line.py).
+    held: HeldLine | None = None
+    held_done: bool = False  # the held line was committed with its serial: its prompt closes
+    unheld: bool = False  # the held line's commit asked for before a key (SaleScreen.unhold)
+    note_kind: Literal["ok", "note"] = "ok"
+    #: An entry refused after the held line was committed without its serial (the view is
+    #: the order as it now stands): shown as a refusal of the sale field (the bell).
+    refusal: DomainError | None = None
 
 
 Job = Callable[["Database", "Actor", "str | None"], Outcome]

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import TYPE_CHECKING, ClassVar, NamedTuple, Self, cast
 
 from rich.text import Text
@@ -44,6 +45,19 @@ INDICATOR_CLASS = {
     "missing_optional": "sale-lines--optional",
     "recorded": "sale-lines--recorded",
 }
+
+
+class HeldRow(NamedTuple):
+    """A line held on screen until its serial comes: what its row shows."""
+
+    number: int
+    sku: str
+    name: str
+    price: Decimal
+
+
+#: The held row's indicator: the serial is asked for (nothing recorded yet).
+HELD_WORDS = "S/N?"
 
 
 class ShownRow(NamedTuple):
@@ -213,6 +227,9 @@ class SaleLines(Widget, can_focus=True):
         self.marked: set[int] = set()
         self.damaged: set[int] = set()
         self.pending: list[str] = []  # scans on their way to the service, shown at once
+        #: A line held on screen until its serial is scanned (nothing written yet:
+        #: services/held_line.py): its row, after the lines, "S/N?" in the indicator.
+        self.held: HeldRow | None = None
         #: Which typed characters are line keys and which a scan (devices/line_keys.py).
         self.keys = GatedLineKeys(
             self,
@@ -254,6 +271,14 @@ class SaleLines(Widget, can_focus=True):
         ``SaleScreen.PROVISIONAL_AFTER``): its row shows in the next frame, before the
         service answers; the real line replaces it."""
         self.pending.append(text)
+        self._keep_cursor_in_view()
+        self._redraw()
+
+    def show_held(self, held: HeldRow | None) -> None:
+        """The held line's row (None: no line is held now); drawn in the next frame."""
+        if held == self.held:
+            return
+        self.held = held
         self._keep_cursor_in_view()
         self._redraw()
 
@@ -326,8 +351,8 @@ class SaleLines(Widget, can_focus=True):
     # -- drawing ----------------------------------------------------------------------------
     def _keep_cursor_in_view(self) -> None:
         height = max(self.size.height, 1)
-        rows = len(self.lines) + len(self.pending)
-        if self.pending:  # the rows being added are the ones to see
+        rows = len(self.lines) + self._extra()
+        if self.pending or self.held is not None:  # the rows being added are the ones to see
             self.top = max(rows - height, 0)
             return
         if self.cursor < self.top:
@@ -350,11 +375,15 @@ class SaleLines(Widget, can_focus=True):
     def on_blur(self) -> None:
         self.refresh()
 
+    def _extra(self) -> int:
+        """Rows after the lines: the held line's, then the scans on their way."""
+        return len(self.pending) + (self.held is not None)
+
     def _redraw(self) -> None:
         """Have the next frame draw the rows that will show something else than they do now
         (a scan's new row, the row the cursor left), not all of them."""
         self._window = None
-        if not self.lines and not self.pending:
+        if not self.lines and not self._extra():
             self.refresh()  # the note: drawn whole
             return
         regions = self._kept.changed(list(self._rows_in_view()), self.size)
@@ -378,7 +407,7 @@ class SaleLines(Widget, can_focus=True):
             return window[1]
         width = max(self.size.width, 20)
         height = max(self.size.height, 1)
-        end = min(self.top + height, len(self.lines) + len(self.pending))
+        end = min(self.top + height, len(self.lines) + self._extra())
         narrow = width < 60
         # The rows on screen share one indicator column: as wide as their widest serial.
         column = max(
@@ -386,8 +415,12 @@ class SaleLines(Widget, can_focus=True):
         )
         rows: list[ShownRow] = []
         for index in range(self.top, end):
+            held = self.held
+            if held is not None and index == len(self.lines):
+                rows.append(_held_row(held, width, column))
+                continue
             if index >= len(self.lines):
-                scanned = visible(self.pending[index - len(self.lines)])
+                scanned = visible(self.pending[index - len(self.lines) - (held is not None)])
                 rows.append(ShownRow("adding", f"  … {scanned[: max(width - 16, 4)]} adding"))
                 continue
             line = self.lines[index]
@@ -421,7 +454,7 @@ class SaleLines(Widget, can_focus=True):
     def render(self) -> Text:
         """The rows in view as one text (the empty list's note when there are none): what
         :meth:`render_line` draws row by row."""
-        if not self.lines and not self.pending:
+        if not self.lines and not self._extra():
             return Text(self.empty, style=self.get_component_rich_style("sale-lines--empty"))
         rows = [self._row_text(key) for key in self._rows_in_view()]
         return Text("\n", no_wrap=True, overflow="crop").join(rows)
@@ -429,7 +462,7 @@ class SaleLines(Widget, can_focus=True):
     def render_line(self, y: int) -> Strip:
         """Row ``y`` of the list: kept cells when the row says what it said before (a scan
         moves the rows up; only the new row and the one the cursor left are drawn again)."""
-        if (not self.lines and not self.pending) or self.text_selection is not None:
+        if (not self.lines and not self._extra()) or self.text_selection is not None:
             self._kept.drawn(y, UNKNOWN)
             return super().render_line(y)  # the note, or a mouse selection: drawn whole
         rows = self._rows_in_view()
@@ -437,6 +470,17 @@ class SaleLines(Widget, can_focus=True):
             self._kept.drawn(y, None)
             return Strip.blank(self.size.width, self.visual_style.rich_style)
         return self._kept.strip(y, rows[y], self._row_text)
+
+
+def _held_row(held: HeldRow, width: int, column: int) -> ShownRow:
+    """The held line's row: its number, product and price as its line will show them, and
+    "S/N?" where the serial goes (coloured as a missing required serial)."""
+    narrow = width < 60
+    room = max(column, INDICATOR_WIDTH[narrow], len(HELD_WORDS))
+    total = f"{held.price:>8.2f}" if narrow else f"{held.price:>9.2f}"
+    head_room = max(width - room - len(total) - 2, 4)
+    head = _fit(f" {held.number:>2} {visible(held.sku)} {visible(held.name)}", head_room)
+    return ShownRow("", head + " ", _fit(HELD_WORDS, room), "sale-lines--required", " " + total)
 
 
 class ReturnLines(SaleLines, inherit_bindings=False):

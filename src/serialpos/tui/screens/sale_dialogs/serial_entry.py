@@ -5,8 +5,9 @@ front."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, ClassVar, Protocol
 
 from rich.text import Text
 from textual import on, work
@@ -25,8 +26,36 @@ from serialpos.tui.widgets.scan_input import ScanInput
 from serialpos.tui.widgets.text_field import TextField
 
 if TYPE_CHECKING:
-    from serialpos.services.orders import OrderLineView, OrderView
+    from serialpos.domain.products import SerialMode
+    from serialpos.services.orders import OrderView
     from serialpos.tui.messages import ScanRead
+
+
+class PromptedLine(Protocol):
+    """What serial entry shows of its line: an order's line, or a line held on screen
+    (services/held_line.HeldLine: ``line`` 0, no serial)."""
+
+    @property
+    def line(self) -> int: ...
+
+    @property
+    def number(self) -> int: ...
+
+    @property
+    def sku(self) -> str: ...
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def serial_mode(self) -> SerialMode: ...
+
+    @property
+    def serial(self) -> str | None: ...
+
+
+#: A held line's prompt hands its entry on (the dialog, the serial, the manager, the PIN).
+HeldRecord = Callable[["SerialEntry", "str | None", "str | None", "str | None"], None]
 
 
 class SerialEntry(ModalScreen["OrderView | None"], ConsoleScreen):  # type: ignore[misc]
@@ -53,9 +82,21 @@ class SerialEntry(ModalScreen["OrderView | None"], ConsoleScreen):  # type: igno
         overridable: bool = True
 
     def __init__(
-        self, order: str, line: OrderLineView, serial: str | None = None, refusal: str | None = None
+        self,
+        order: str,
+        line: PromptedLine,
+        serial: str | None = None,
+        refusal: str | None = None,
+        *,
+        held_record: HeldRecord | None = None,
+        held_left: Callable[[], object] | None = None,
     ) -> None:
         super().__init__()
+        #: A held line's prompt (sale_held.py): the entry goes to the sale's job thread,
+        #: which commits the line with its serial; ``held_left``: another screen came over
+        #: the prompt (the held line is written without its serial).
+        self.held_record = held_record
+        self.held_left = held_left
         self.order = order
         self.line = line
         self.busy = False
@@ -163,7 +204,14 @@ class SerialEntry(ModalScreen["OrderView | None"], ConsoleScreen):  # type: igno
         if serial:
             self.entered = serial
         self.message_line.note("checking the serial…")
-        self.record(serial, user, pin)
+        if self.held_record is not None:
+            self.held_record(self, serial, user, pin)
+        else:
+            self.record(serial, user, pin)
+
+    def on_screen_suspend(self) -> None:
+        if self.held_left is not None:
+            self.held_left()
 
     @work(thread=True, group="serial-entry")
     def record(self, serial: str | None, user: str | None, pin: str | None) -> None:
