@@ -35,8 +35,8 @@ def test_the_service_never_replaces_a_serial_for_a_scan(demo_db: Database) -> No
         set_serial(demo_db, MANAGER, first, line.line, OTHER_NOVA, keep_recorded=True)
     assert refused.value.code == "serial_recorded"
     assert str(refused.value) == (
-        f"{first} line 2 already has serial {NOVA}: a scan never replaces it, nothing "
-        f"changed ({OTHER_NOVA} not recorded)"
+        f"{first} line 2 has serial {NOVA} already: a scan never replaces it "
+        f"({OTHER_NOVA} not recorded)"
     )
     assert line_serial(demo_db, first, 2) == NOVA
     set_serial(demo_db, MANAGER, first, line.line, OTHER_NOVA)  # a deliberate change
@@ -69,8 +69,8 @@ async def test_a_scan_never_replaces_a_recorded_serial(
         await scanner_types(pilot, clock, f"{OTHER_NOVA}\r", arrival)
         assert line_serial(demo_db, first, 2) == NOVA
         assert message(screen) == (
-            f"✗ {first} line 2 already has serial {NOVA}: a scan never replaces it, nothing "
-            f"changed ({OTHER_NOVA} not recorded). r: replace it (asked first)"
+            f"✗ {first} line 2 has serial {NOVA} already: a scan never replaces it "
+            f"({OTHER_NOVA} not recorded) · r: replace, asked first"
         )
         await pilot.press("r")
         await settle(pilot)

@@ -307,9 +307,8 @@ def _refuse_replacing(
         return  # no such line (refused after), a line without one, or the same serial again
     recorded = str(found["serial"])
     raise BadRequest(
-        f"{order} line {found['number']} already has serial {clip(recorded)}: a scan "
-        "never replaces it, nothing changed "
-        f"({clip(wanted)} not recorded)",
+        f"{order} line {found['number']} has serial {clip(recorded)} already: a scan "
+        f"never replaces it ({clip(wanted)} not recorded)",
         code="serial_recorded",
     )
 

@@ -330,7 +330,7 @@ class FulfilmentScreen(ReportScreen):
     def on_fulfilment_screen_serial_refused(self, message: SerialRefused) -> None:
         if message.code == "serial_recorded":
             self.refused_replacement = (message.order, message.line, message.serial)
-            self.show_error(f"{message.message}. r: replace it (asked first)")
+            self.show_error(f"{message.message} · r: replace, asked first")
             return
         self.show_error(message.message)
         if message.code == "unknown_unit":  # a manager may accept the unit: as at the counter
