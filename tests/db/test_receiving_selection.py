@@ -10,6 +10,7 @@ import pytest
 
 from serialpos.db.engine import Database
 from serialpos.domain.errors import BadRequest
+from serialpos.domain.quantity_entry import UnlikelyQuantity
 from serialpos.domain.states import Action
 from serialpos.services import ledger, products
 from serialpos.services.blind_receiving import open_blind_receipt
@@ -50,9 +51,15 @@ def test_a_quantity_past_six_digits_names_the_limit(
     receipt = open_blind_receipt(db, admin, "S1", "Acme", None, tmp_path)
     scans = ChecklistScans(receipt, lambda: db, lambda _said: None)
     scans.take("CABLE", None, None)
-    with pytest.raises(BadRequest, match=r"CABLE: at most 999,999 units in one entry"):
-        scans.take("1000000", None, None)
-    assert scans.take("999999", None, None).sku == "CABLE"
+    with pytest.raises(
+        BadRequest,
+        match=r"CABLE: '1000000' is not a quantity \(at most 999,999 units in one entry\)",
+    ):
+        scans.take("1000000", None, None, scanned=False)
+    with pytest.raises(UnlikelyQuantity, match=r"Count 999,999 CABLE\? More than 999"):
+        scans.take("999999", None, None, scanned=False)
+    assert receipt.checklist.lines["CABLE"].received == 0
+    assert scans.take("999999", None, None, scanned=False, sure=True).sku == "CABLE"
     assert receipt.checklist.lines["CABLE"].received == 999_999
 
 
@@ -86,3 +93,24 @@ def test_a_label_whose_serial_may_hold_its_lot_makes_no_new_unit(
     ledger.move(db, admin, Action.RTV, store="S1", sku="DRL", serials=["DRL18-B77710LOT1"])
     assert scans.take(None, label.gtin, label.serial, label.run_on).sku == "DRL"
     assert receipt.checklist.lines["DRL"].scanned == ["DRL18-B777", "DRL18-B77710LOT1"]
+
+
+def test_a_scanned_number_is_never_a_quantity(db: Database, admin: Actor, tmp_path: Path) -> None:
+    """400123 scanned at "how many CABLE?" was received as 400,123 cables; a 15-digit scan
+    was told to be typed in parts."""
+    products.create_product(db, admin, sku="CABLE", name="Cable", barcodes=("05012345000077",))
+    receipt = open_blind_receipt(db, admin, "S1", "Acme", None, tmp_path)
+    scans = ChecklistScans(receipt, lambda: db, lambda _said: None)
+    scans.take(None, "05012345000077", None)  # the product's barcode: one counted
+    assert receipt.checklist.lines["CABLE"].received == 1
+    with pytest.raises(BadRequest, match=r"^scan '400123' is not a quantity: nothing counted"):
+        scans.take("400123", None, None, scanned=True)
+    with pytest.raises(BadRequest, match=r"^scan '356938030000013' is not a quantity"):
+        scans.take("356938030000013", None, None, scanned=True)
+    assert receipt.checklist.lines["CABLE"].received == 1
+    # Typed by a person: counted (a likely number), or asked about (an unlikely one).
+    assert scans.take("4", None, None, scanned=False).sku == "CABLE"
+    assert receipt.checklist.lines["CABLE"].received == 5
+    with pytest.raises(UnlikelyQuantity):
+        scans.take("400123", None, None, scanned=False)
+    assert receipt.checklist.lines["CABLE"].received == 5

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from serialpos.domain.errors import UnknownProduct
+from serialpos.domain.quantity_entry import is_number, is_quantity, judge_typed
 from serialpos.domain.text import clip, visible
 
 if TYPE_CHECKING:
@@ -34,9 +35,6 @@ if TYPE_CHECKING:
     from serialpos.services.context import Actor
     from serialpos.services.receiving import ReceivingSession
 
-_QUANTITY = re.compile(r"[+-]?\d{1,6}")
-#: The most one typed quantity may say (the six digits :data:`_QUANTITY` takes).
-MAX_ENTERED = 999_999
 _LIST = re.compile(r"\S[\s,;]+\S")
 #: How often a long pasted list says how far its checks are (serials).
 PROGRESS_EVERY = 500
@@ -218,9 +216,15 @@ class ChecklistScans:
         gtin: str | None,
         serial: str | None,
         run_on: tuple[str, str] | None = None,
+        *,
+        scanned: bool = True,
+        sure: bool = False,
     ) -> Outcome:
         """One scan or one entry of the field, worker side. ``run_on``: the label's serial
-        may have swallowed the fields after it (domain/decoder/run_on.py)."""
+        may have swallowed the fields after it (domain/decoder/run_on.py). ``scanned``: it
+        came from a scanner (a burst, or a serial scanner's read), so a number in it is never
+        a quantity (domain/quantity_entry.py); a typed quantity too unlikely to be meant
+        raises :class:`~serialpos.domain.quantity_entry.UnlikelyQuantity` unless ``sure``."""
         from serialpos.domain.errors import BadRequest, UnknownProduct
         from serialpos.domain.products import normalize_gtin
         from serialpos.domain.serial_lists import expand_range
@@ -251,8 +255,9 @@ class ChecklistScans:
             return self.take_list(text)
         current = self.current
         line = checklist.lines.get(current) if current is not None else None
-        if line is not None and not line.serialized and _QUANTITY.fullmatch(text):
-            line = self.receiving.count(line.sku, int(text))
+        if line is not None and not line.serialized and is_quantity(text) and not scanned:
+            expected = line.expected if not checklist.blind else None
+            line = self.receiving.count(line.sku, judge_typed(text, line.sku, expected, sure=sure))
             return self._counted(line, f"{line.sku}: {self.line_words(line)}")
         if text in checklist.lines:
             return self.select_product(text, count_one=False)
@@ -273,13 +278,13 @@ class ChecklistScans:
                 product = None
             if product is not None:
                 return self.select_product(product.sku, count_one=False)
-        return self._serial_entry(text)
+        return self._serial_entry(text, scanned=scanned)
 
     def _current_serialized(self) -> bool:
         line = None if self.current is None else self.receiving.checklist.lines.get(self.current)
         return line is not None and line.serialized
 
-    def _serial_entry(self, text: str) -> Outcome:
+    def _serial_entry(self, text: str, *, scanned: bool = True) -> Outcome:
         """Text that is no product: a bare serial. It finds its own product's line, whichever
         product is selected (the service says which: the document's listing, else the product
         whose unit the ledger knows by it); otherwise it is a serial of the selected product."""
@@ -302,11 +307,10 @@ class ChecklistScans:
                 "barcode or SKU), then its serials"
             )
         if not line.serialized:
-            if re.fullmatch(r"[+-]?\d+", text):  # a number, past what one entry takes
-                raise BadRequest(
-                    f"{line.sku}: at most {MAX_ENTERED:,} units in one entry ('{clip(text)}' "
-                    "is too many): type it in parts"
-                )
+            if is_number(text):  # a scan, or a number past what one entry takes
+                from serialpos.domain.quantity_entry import past_the_most
+
+                raise BadRequest(past_the_most(text, line.sku, scanned=scanned))
             raise BadRequest(
                 f"{line.sku} is counted, not scanned: type how many arrived "
                 f"('{clip(text)}' is not a number), or scan another product"

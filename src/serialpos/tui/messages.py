@@ -123,11 +123,14 @@ class StillWorking(Message):
 class ScanRead(Message, bubble=False):
     """A scanner read one barcode: ``source`` is "keyboard" (the wedge) or the device's name."""
 
-    def __init__(self, raw: str, source: str, decoded: DecodedScan) -> None:
+    def __init__(self, raw: str, source: str, decoded: DecodedScan, *, typed: bool = False) -> None:
         super().__init__()
         self.raw = raw
         self.source = source
         self.decoded = decoded
+        #: An entry of a scan field typed at a person's pace (not a scanner's): a number in it
+        #: may be a quantity (domain/quantity_entry.py). A scanner's read is never typed.
+        self.typed = typed
 
 
 class ScannerStateChanged(Message):

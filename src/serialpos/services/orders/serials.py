@@ -30,6 +30,7 @@ from serialpos.domain.orders import (
 from serialpos.domain.products import SerialMode, normalize_gtin
 from serialpos.domain.serials import SerialFormat, normalize_serial
 from serialpos.domain.states import Action, UnitState
+from serialpos.domain.text import clip
 from serialpos.domain.users import Permission
 from serialpos.services import ledger, scan_resolver, sold_serials
 from serialpos.services.context import Actor
@@ -296,6 +297,22 @@ def _manager(db: Database, actor: Actor, user: str | None, pin: str | None) -> A
     return manager
 
 
+def _refuse_replacing(
+    order: str, lines: list[sa.Row[object]], line: int, wanted: str | None
+) -> None:
+    """A scan onto a line that has a serial already: a fulfilment scan of 013 on a line
+    holding 104 replaced it silently (104 went back to stock, "serial 013 recorded")."""
+    found = next((r._mapping for r in lines if r._mapping["id"] == line), None)
+    if found is None or found["serial"] is None or wanted is None or found["serial"] == wanted:
+        return  # no such line (refused after), a line without one, or the same serial again
+    recorded = str(found["serial"])
+    raise BadRequest(
+        f"{order} line {found['number']} has serial {clip(recorded)} already: a scan "
+        f"never replaces it ({clip(wanted)} not recorded)",
+        code="serial_recorded",
+    )
+
+
 def set_serial(
     db: Database,
     actor: Actor,
@@ -307,8 +324,12 @@ def set_serial(
     override_pin: str | None = None,
     shared: bool = False,
     approved_by: Actor | None = None,
+    keep_recorded: bool = False,
 ) -> OrderView:
-    """Record, change or (empty/None) remove a line's serial. With serialized inventory on,
+    """Record, change or (empty/None) remove a line's serial. ``keep_recorded``: the serial
+    is a scan made on the line (the fulfilment report), which never replaces a serial the
+    line already has: refused (``serial_recorded``), naming it, nothing changed; a change is
+    made deliberately, asked first. With serialized inventory on,
     the unit is reserved for the line (a change releases the old unit first). A serial the
     ledger does not know needs a manager's override (user and PIN); ``shared``: the manager
     also accepts that the serial is live under another product (two makers' one string;
@@ -326,6 +347,8 @@ def set_serial(
         # them, in the same statement, the unit the serial names (the one to reserve).
         wanted = _wanted(serial)
         lines, unit = orepo.order_lines_and_unit(conn, ctx.id, line, wanted)
+        if keep_recorded:
+            _refuse_replacing(order, lines, line, wanted)
         seen = None if wanted is None else (wanted, unit)
         now = _set_serial_in(ctx, line, serial, manager, shared, lines=lines, seen=seen)
         # On a store terminal, an order central knows learns the serial now (its fulfilment

@@ -13,7 +13,7 @@ from __future__ import annotations
 from abc import abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual import work
@@ -28,6 +28,9 @@ from serialpos.tui.screens.base import AbstractScreenMeta, ConsoleScreen
 from serialpos.tui.widgets.key_footer import KeyFooter, KeyHints
 from serialpos.tui.widgets.message_line import MessageLine
 from serialpos.tui.widgets.status_line import StatusLine
+
+if TYPE_CHECKING:
+    from serialpos.tui.messages import ScanRead
 
 #: (key, label, screen, permission needed)
 SECTIONS = (
@@ -102,6 +105,8 @@ class AdminScreen(ConsoleScreen):
     """The sections this user may open: admins all, managers store settings and conflicts."""
 
     KEY_HINTS: ClassVar[KeyHints] = (("Enter", "Open"), ("Esc", "Back"))
+    #: A scan is told from the menu's keys and refused (menu_scans.py), never an Enter.
+    TAKES_SCANS: ClassVar[bool] = True
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "app.pop_screen", "Back", show=False),
         *(Binding(key, f"open('{name}')", label, show=False) for key, label, name, _p in SECTIONS),
@@ -129,6 +134,12 @@ class AdminScreen(ConsoleScreen):
         event.stop()
         if event.option.id is not None:
             self.action_open(event.option.id)
+
+    def take_scan(self, scan: ScanRead) -> None:
+        from serialpos.tui.screens.menu_scans import refuse_scan_on_menu
+
+        if not self.refuse_unreadable(scan):
+            refuse_scan_on_menu(self, scan, "Pick a section by its letter, or arrows and Enter")
 
     def action_open(self, name: str) -> None:
         if name not in (s[2] for s in self._sections()):
@@ -160,6 +171,14 @@ class AdminListScreen(ConsoleScreen, metaclass=AbstractScreenMeta):
     to actions that call :meth:`change`."""
 
     TITLE: ClassVar[str] = "Admin"
+    #: A scan is told from the list's letter keys and refused (menu_scans.py).
+    TAKES_SCANS: ClassVar[bool] = True
+
+    def take_scan(self, scan: ScanRead) -> None:
+        from serialpos.tui.screens.menu_scans import refuse_scan_on_menu
+
+        if not self.refuse_unreadable(scan):
+            refuse_scan_on_menu(self, scan, "Pick a row with the arrows, then its key")
 
     def compose(self) -> ComposeResult:
         yield StatusLine(self.TITLE, self.session)

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import events
-from textual._context import active_app
+from textual._context import NoActiveAppError, active_app
 from textual.message import Message
 from textual.message_pump import _MessagePumpMeta
 from textual.screen import Screen
@@ -107,6 +107,25 @@ class ConsoleScreen(Screen[None]):
             widget._check_refresh()
         self._draw_at_once = True
         self.check_idle()
+
+    def post_message(self, message: Message) -> bool:
+        """A screen is never resumed once the session is over. Signing out (^O, or the idle
+        log-out) pops the screens above the login one by one, and Textual resumes each one
+        it uncovers on its way: a screen's resume handler that reloads with the session
+        (Transfers under a transfer it opened) raised "a signed-in screen without a
+        session" and ended the console. Such a screen is popped next; it has nothing to
+        show, so the resume is not posted to it at all, for every screen, present or new."""
+        if isinstance(message, events.ScreenResume) and self._signed_out():
+            return False
+        return super().post_message(message)
+
+    def _signed_out(self) -> bool:
+        """The console this screen belongs to has no session (after a log-out)."""
+        try:
+            app = self.app
+        except NoActiveAppError:  # made outside a running app: not signed out
+            return False
+        return getattr(app, "session", True) is None
 
     def _on_screen_resume(self, event: events.ScreenResume) -> None:
         # Runs before Screen._on_screen_resume, which styles every widget of the screen again
@@ -187,13 +206,16 @@ class ConsoleScreen(Screen[None]):
         if not type_into_focused(self, scan.raw):
             self.message_line.note("a scan is not used here")
 
-    def entered_scan(self, text: str) -> ScanRead:
+    def entered_scan(self, text: str, *, scanned: bool = True) -> ScanRead:
         """An entry of the screen's scan field as the scan it may be: typed and scanned keys are
-        the same keys, so both are decoded the same way (GS1 strings, product barcodes)."""
+        the same keys, so both are decoded the same way (GS1 strings, product barcodes).
+        ``scanned``: the field saw it come at a scanner's pace (``ScanInput.Entered.scanned``);
+        only a typed entry can be a quantity."""
         from serialpos.domain.decoder import decode
         from serialpos.tui.scanners import KEYBOARD
 
-        return ScanRead(text, KEYBOARD, decode(text, gs_substitute=self.console.gs_substitute))
+        decoded = decode(text, gs_substitute=self.console.gs_substitute)
+        return ScanRead(text, KEYBOARD, decoded, typed=not scanned)
 
     def refuse_unreadable(self, scan: ScanRead) -> bool:
         """An unreadable scan is acted on nowhere: its reason is said, with the bell."""

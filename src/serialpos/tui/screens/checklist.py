@@ -47,6 +47,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.message import Message
 
+from serialpos.domain.quantity_entry import UnlikelyQuantity
 from serialpos.services.receiving_scans import ChecklistScans, Outcome, Preview, UnknownBarcode
 from serialpos.tui.keymap import keys
 from serialpos.tui.screens.base import JobFailure, OrderedJobs
@@ -99,6 +100,7 @@ class ChecklistScreen(KeepsRefusals):
         barcode: str | None = None
         found: list[Discrepancy] | None = None  # a completion refused for its differences
         scan: bool = False  # a scan's refusal: kept until seen (kept_refusals.py)
+        doubt: UnlikelyQuantity | None = None  # a typed quantity to ask about first
 
     @dataclass
     class Previewed(Message):
@@ -210,9 +212,9 @@ class ChecklistScreen(KeepsRefusals):
     def _refused(self, failure: JobFailure, *, scan: bool = False) -> Message:
         error = failure.error
         barcode = error.barcode if isinstance(error, UnknownBarcode) else None
-        return self.Refused(
-            failure.message, failure.code, barcode, found=getattr(error, "found", None), scan=scan
-        )
+        doubt = error if isinstance(error, UnlikelyQuantity) else None
+        found = getattr(error, "found", None)
+        return self.Refused(failure.message, failure.code, barcode, found, scan, doubt)
 
     def on_checklist_screen_landed(self, message: Landed) -> None:
         outcome = message.outcome
@@ -246,6 +248,9 @@ class ChecklistScreen(KeepsRefusals):
                     message.found,
                 )
             )
+            return
+        if message.doubt is not None:
+            self._ask_quantity(message.doubt)
             return
         new_product = message.barcode is not None and self.receiving.checklist.blind
         if message.scan and not new_product:
@@ -284,7 +289,8 @@ class ChecklistScreen(KeepsRefusals):
             if not self.acknowledge():  # an empty Enter: the kept refusals were seen
                 self.show_error("scan or type a product, a serial or a quantity, then Enter")
             return
-        self.take_scan(self.entered_scan(text))  # typed or scanned: the same keys
+        # Typed or scanned: the same keys, but a number is a quantity only when typed.
+        self.take_scan(self.entered_scan(text, scanned=event.scanned))
 
     def take_scan(self, scan: ScanRead) -> None:
         if self.refuse_unreadable(scan) or self._refuse_when_done():
@@ -292,9 +298,27 @@ class ChecklistScreen(KeepsRefusals):
         from serialpos.tui.scan_entry import entry_of
 
         entry = entry_of(scan)
+        scanned = not scan.typed
         self.submit(
-            lambda: self.scans.take(entry.text, entry.gtin, entry.serial, entry.run_on), scan=True
+            lambda: self.scans.take(
+                entry.text, entry.gtin, entry.serial, entry.run_on, scanned=scanned
+            ),
+            scan=True,
         )
+
+    def _ask_quantity(self, doubt: UnlikelyQuantity) -> None:
+        """A typed quantity too unlikely to take unasked (domain/quantity_entry.py): a person
+        says yes (a scan cannot answer the question); no counts nothing."""
+        text = doubt.text
+
+        def answered(yes: bool | None) -> None:
+            self.focus_scan()
+            if not yes:
+                self.message_line.note(f"'{text}' not counted")
+                return
+            self.submit(lambda: self.scans.take(text, None, None, scanned=False, sure=True))
+
+        self.app.push_screen(Confirm(doubt.question), answered)
 
     def on_serial_field_list_pasted(self, message: SerialField.ListPasted) -> None:
         if self._refuse_when_done():

@@ -81,6 +81,7 @@ class FulfilmentScreen(ReportScreen):
         Binding("p", "pending", "Pending S/N"),
         Binding("v", "delivery", "Delivery"),
         Binding("s", "serial", "Serial", show=False),
+        Binding("r", "replace", "Replace S/N", show=False),
         Binding(keys("f10", "fulfil"), "fulfil", "Fulfil"),
     ]
 
@@ -129,6 +130,9 @@ class FulfilmentScreen(ReportScreen):
     def __init__(self) -> None:
         super().__init__(Filters())
         self.rows: list[FulfilmentRow] = []
+        #: A scan refused because its line has a serial already: (order, line id, serial);
+        #: ``r`` offers to replace it, asked first (a scan never replaces one by itself).
+        self.refused_replacement: tuple[str, int, str] | None = None
 
     def on_mount(self) -> None:
         self.filters = replace(self.filters, store=self.session.store)
@@ -286,14 +290,26 @@ class FulfilmentScreen(ReportScreen):
         if row is None or not text:
             return
         self.message_line.note(f"checking {clip(text)} for {row.order} line {row.number}…")
+        self.refused_replacement = None
         self._scan_serial(row.order, row.line, row.number, text)
 
     @work(thread=True, group="fulfilment-scan")
-    def _scan_serial(self, order: str, line: int, number: int, serial: str) -> None:
+    def _scan_serial(
+        self, order: str, line: int, number: int, serial: str, *, replace: bool = False
+    ) -> None:
+        """Record a scanned serial on a line; never over one the line has unless
+        ``replace`` (a person's yes to :meth:`action_replace`'s question)."""
         try:
             from serialpos.services.orders import set_serial
 
-            set_serial(self.console.database(), self.session.actor, order, line, serial)
+            set_serial(
+                self.console.database(),
+                self.session.actor,
+                order,
+                line,
+                serial,
+                keep_recorded=not replace,
+            )
         except Exception as exc:
             from serialpos.tui.backend import describe
 
@@ -312,9 +328,41 @@ class FulfilmentScreen(ReportScreen):
         self.reload(note=False)
 
     def on_fulfilment_screen_serial_refused(self, message: SerialRefused) -> None:
+        if message.code == "serial_recorded":
+            self.refused_replacement = (message.order, message.line, message.serial)
+            self.show_error(f"{message.message} · r: replace, asked first")
+            return
         self.show_error(message.message)
         if message.code == "unknown_unit":  # a manager may accept the unit: as at the counter
             self._open_line(message.order, message.line, message.serial, message.message)
+
+    def action_replace(self) -> None:
+        """Replace a line's serial by the scan just refused for it, asked first (a question a
+        scan cannot answer): the deliberate way to change a recorded serial from a scan."""
+        pending = self.refused_replacement
+        row = self.current
+        if pending is None or row is None or (row.order, row.line) != pending[:2]:
+            self.show_error("r replaces a line's serial by a scan refused on it: scan it first")
+            return
+        order, line, serial = pending
+        number, old = row.number, row.serial or ""
+
+        def answered(yes: bool | None) -> None:
+            self.grid.focus()
+            if not yes:
+                self.message_line.note(f"{order} line {number}: serial {clip(old)} kept")
+                return
+            self.refused_replacement = None
+            self.message_line.note(f"replacing {clip(old)} by {clip(serial)}…")
+            self._scan_serial(order, line, number, serial, replace=True)
+
+        self.app.push_screen(
+            Confirm(
+                f"Replace serial {clip(old)} on {order} line {number} by {clip(serial)}? "
+                f"{clip(old)} goes back to stock."
+            ),
+            answered,
+        )
 
     # -- fulfilling ------------------------------------------------------------------------
     def action_fulfil(self) -> None:

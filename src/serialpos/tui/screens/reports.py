@@ -23,6 +23,7 @@ from serialpos.tui.widgets.message_line import MessageLine
 from serialpos.tui.widgets.status_line import StatusLine
 
 if TYPE_CHECKING:
+    from serialpos.tui.messages import ScanRead
     from serialpos.tui.session import Session
     from serialpos.tui.store_link import StoreLinkApp
 
@@ -66,6 +67,9 @@ class ReportsScreen(ConsoleScreen):
     """The reports menu: a number or the arrows and Enter."""
 
     KEY_HINTS: ClassVar[KeyHints] = (("1-4/Enter", "Open"),)
+    #: A scan is told from the menu's keys and refused (menu_scans.py): its Enter opened the
+    #: highlighted report.
+    TAKES_SCANS: ClassVar[bool] = True
     DEFAULT_CSS = """
     ReportsScreen #reports {
         height: 1fr;
@@ -100,6 +104,12 @@ class ReportsScreen(ConsoleScreen):
 
     def action_back(self) -> None:
         self.dismiss()
+
+    def take_scan(self, scan: ScanRead) -> None:
+        from serialpos.tui.screens.menu_scans import refuse_scan_on_menu
+
+        if not self.refuse_unreadable(scan):
+            refuse_scan_on_menu(self, scan, "Pick a report: 1-4, or the arrows and Enter")
 
     def action_open(self, key: str) -> None:
         _, name, words = next(report for report in REPORTS if report[0] == key)

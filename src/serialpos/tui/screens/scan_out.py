@@ -175,7 +175,7 @@ class ScanOutScreen(ScanOutWork):
                 answer.scan = True
             return answer
 
-        self.jobs.submit(run, lambda failure: self.Refused(failure.message, scan=True))
+        self.jobs.submit(run, lambda failure: self.job_refusal(failure, scan=True))
 
     def on_scan_out_screen_landed(self, message: ScanOutWork.Landed) -> None:
         self.show_state()
@@ -193,6 +193,9 @@ class ScanOutScreen(ScanOutWork):
 
     def on_scan_out_screen_refused(self, message: ScanOutWork.Refused) -> None:
         self.show_state()
+        if message.doubt is not None:
+            self._ask_quantity(message.doubt.question, message.doubt.text)
+            return
         if message.scan:
             self.scan_refused(message.message)
         else:
@@ -227,7 +230,22 @@ class ScanOutScreen(ScanOutWork):
             if not self.acknowledge():  # an empty Enter: the kept refusals were seen
                 self.show_error("scan or type a product, a serial or a quantity, then Enter")
             return
-        self.take_scan(self.entered_scan(text))  # typed or scanned: the same keys
+        # Typed or scanned: the same keys, but a number is a quantity only when typed.
+        self.take_scan(self.entered_scan(text, scanned=event.scanned))
+
+    def _ask_quantity(self, question: str, text: str) -> None:
+        """A typed quantity too unlikely to take unasked (domain/quantity_entry.py): a person
+        says yes (a scan cannot answer the question); no counts nothing."""
+        from serialpos.tui.screens.serial_mode import Confirm
+
+        def answered(yes: bool | None) -> None:
+            self.field.focus()
+            if not yes:
+                self.message_line.note(f"'{text}' not counted")
+                return
+            self.submit(lambda: self._take(text, None, None, scanned=False, sure=True))
+
+        self.app.push_screen(Confirm(question), answered)
 
     def take_entry(self, text: str) -> bool:
         """A subclass's own use of the field before scanning starts (vendor, reason...):
@@ -244,7 +262,8 @@ class ScanOutScreen(ScanOutWork):
         entry = entry_of(scan)
         # A product barcode goes by its GTIN alone: scan-out never takes it as text.
         text = None if entry.gtin is not None else entry.text
-        self.submit(lambda: self._take(text, entry.gtin, entry.serial), scan=True)
+        scanned = not scan.typed
+        self.submit(lambda: self._take(text, entry.gtin, entry.serial, scanned=scanned), scan=True)
 
     def take_entry_scan(self, scan: ScanRead) -> bool:
         """Before scanning starts, a scan is typed into the field (a vendor's barcode)."""

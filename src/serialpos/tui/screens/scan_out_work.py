@@ -23,9 +23,10 @@ from serialpos.tui.screens.scan_out_entries import Entry, units
 
 if TYPE_CHECKING:
     from serialpos.db.engine import Database
+    from serialpos.domain.quantity_entry import UnlikelyQuantity
     from serialpos.services.outgoing import PickedUnit, StockProduct
+    from serialpos.tui.screens.base import JobFailure
 
-_QUANTITY = re.compile(r"[+-]?\d{1,6}")
 _LIST = re.compile(r"\S[\s,;]+\S")
 
 
@@ -47,6 +48,7 @@ class ScanOutWork(KeepsRefusals, metaclass=AbstractScreenMeta):
 
         message: str
         scan: bool = False  # a scan's refusal: kept until seen (kept_refusals.py)
+        doubt: UnlikelyQuantity | None = None  # a typed quantity to ask about first
 
     @dataclass
     class Finished(Message, namespace="scan_out_screen"):
@@ -64,7 +66,15 @@ class ScanOutWork(KeepsRefusals, metaclass=AbstractScreenMeta):
         self.quantities: dict[tuple[str, int], int] = {}
         self.taking_off = False
         self.done: str | None = None
-        self.jobs = OrderedJobs(self, "scan-out", lambda failure: self.Refused(failure.message))
+        self.jobs = OrderedJobs(self, "scan-out", self.job_refusal)
+
+    def job_refusal(self, failure: JobFailure, *, scan: bool = False) -> Message:
+        """A job's refusal as the screen's message (a typed quantity to ask about kept)."""
+        from serialpos.domain.quantity_entry import UnlikelyQuantity
+
+        error = failure.error
+        doubt = error if isinstance(error, UnlikelyQuantity) else None
+        return self.Refused(failure.message, scan, doubt)
 
     # -- what subclasses say (worker side) -------------------------------------------------
     @property
@@ -111,8 +121,21 @@ class ScanOutWork(KeepsRefusals, metaclass=AbstractScreenMeta):
 
         return find_stock_product(db, self.store, code)
 
-    def _take(self, text: str | None, gtin: str | None, serial: str | None) -> Message:
-        from serialpos.domain.errors import UnknownProduct
+    def _take(
+        self,
+        text: str | None,
+        gtin: str | None,
+        serial: str | None,
+        *,
+        scanned: bool = True,
+        sure: bool = False,
+    ) -> Message:
+        """One scan or entry. ``scanned``: it came at a scanner's pace, so a number in it is
+        never a quantity: it may be a product or a unit's serial, else it is refused, named
+        (domain/quantity_entry.py). A typed quantity too unlikely to be meant raises
+        :class:`~serialpos.domain.quantity_entry.UnlikelyQuantity` unless ``sure``."""
+        from serialpos.domain.errors import DomainError, UnknownProduct
+        from serialpos.domain.quantity_entry import is_quantity, judge_typed, scan_not_a_quantity
         from serialpos.domain.serial_lists import expand_range
 
         db = self.console.database()
@@ -126,8 +149,9 @@ class ScanOutWork(KeepsRefusals, metaclass=AbstractScreenMeta):
         if _LIST.search(text) is not None or expand_range(text) is not None:
             return self._take_list(text)
         current = self.current
-        if current is not None and current.quantity_allowed and _QUANTITY.fullmatch(text):
-            return self._quantity(db, current, int(text))
+        at_prompt = current is not None and current.quantity_allowed and is_quantity(text)
+        if current is not None and at_prompt and not scanned:
+            return self._quantity(db, current, judge_typed(text, current.sku, None, sure=sure))
         found: StockProduct | None
         try:
             found = self._product(db, text)
@@ -135,7 +159,14 @@ class ScanOutWork(KeepsRefusals, metaclass=AbstractScreenMeta):
             found = None
         if found is not None:
             return self._select(db, found, count_one=text != found.sku)
-        return self._serials(db, [text])
+        if current is None or not at_prompt:
+            return self._serials(db, [text])
+        try:  # a scanned number at "how many?": a unit's serial, or refused as no quantity
+            return self._serials(db, [text])
+        except DomainError:
+            from serialpos.domain.errors import BadRequest
+
+            raise BadRequest(scan_not_a_quantity(text, current.sku)) from None
 
     def _select(self, db: Database, product: StockProduct, *, count_one: bool) -> Message:
         self.current = product

@@ -32,6 +32,7 @@ field emptied as for any entry): a serial missing it is another serial than the 
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -77,6 +78,8 @@ class ScanInput(CappedInput):
         # lines, then the field focused) is continued, never replaced by its own next keys.
         kwargs.setdefault("select_on_focus", False)
         super().__init__(*args, **kwargs)
+        #: When each character of the entry so far was typed (-1: an edit came between).
+        self._char_times: list[float] = []
 
     @dataclass
     class Entered(Message):
@@ -85,6 +88,9 @@ class ScanInput(CappedInput):
 
         input: ScanInput
         value: str
+        #: Every character of the entry and its Enter came at a scanner's pace
+        #: (:meth:`ScanInput.at_scanner_pace`): a scan, never a person's typed number.
+        scanned: bool = False
 
         @property
         def control(self) -> ScanInput:
@@ -118,7 +124,10 @@ class ScanInput(CappedInput):
             event.stop()
             event.prevent_default()
             self._last_char_at = None
+            self._paced = self.at_scanner_pace(at)
+            self._char_times = []
             self.enter()
+            self._paced = False
             return
         if event.key == "tab":  # handed here by the app (tui/app.py), in key order
             event.stop()
@@ -129,6 +138,10 @@ class ScanInput(CappedInput):
         char = event.character or ""
         odd = hidden(char)
         self._last_char_at = at if len(char) == 1 and (char.isprintable() or odd) else None
+        if self._last_char_at is None:
+            self._char_times = [-1.0]  # an edit (Backspace, an arrow): typed by a person
+        else:
+            self._char_times.append(at)
         if odd:  # Input drops it (not printable): shown where it came, refused at Enter
             event.stop()
             event.prevent_default()
@@ -139,6 +152,24 @@ class ScanInput(CappedInput):
             self.insert_text_at_cursor(GS_SHOWN)
 
     _last_char_at: float | None = None  # when the latest character was typed in, if it was
+    _paced = False  # the entry being ended came at a scanner's pace
+
+    def at_scanner_pace(self, at: float) -> bool:
+        """The entry ending now (its Enter at ``at``) came at a scanner's pace: every
+        character of the value typed into it by a key, at least a scan's length of them,
+        each (and the Enter) within the form key gap
+        (:data:`~serialpos.tui.scanners.FORM_KEY_GAP_MS`) of the one before. A person's
+        typing, a paste, or an edit in between is not (a scan slowed by the link past that
+        gap is judged as typed: domain/quantity_entry.py asks about an unlikely number)."""
+        from serialpos.tui.scanners import FORM_KEY_GAP_MS
+
+        times = [*self._char_times, at]
+        wedge: Any = getattr(self.app, "wedge", None)
+        shortest = int(getattr(getattr(wedge, "detector", None), "min_length", 4))
+        if len(times) - 1 != len(self.value) or len(self.value) < shortest:
+            return False
+        gap = FORM_KEY_GAP_MS / 1000 + 1e-9
+        return all(0 <= b - a <= gap for a, b in itertools.pairwise(times))
 
     def _key_time(self, event: events.Key) -> float:
         """When the key was typed, on the console's key clock (the wedge's: tests set it)."""
@@ -169,4 +200,4 @@ class ScanInput(CappedInput):
         if refusal is not None:
             self.post_message(self.Refused(self, refusal))
             return
-        self.post_message(self.Entered(self, text))
+        self.post_message(self.Entered(self, text, scanned=self._paced))
