@@ -21,7 +21,13 @@ from textual.message import Message
 
 from serialpos.domain.counter_search import not_a_barcode
 from serialpos.domain.text import clip
-from serialpos.tui.screens.sale_outcome import BARCODE_DIGITS, Job, Outcome, missing_required
+from serialpos.tui.screens.sale_outcome import (
+    BARCODE_DIGITS,
+    Job,
+    Outcome,
+    added_outcome,
+    missing_required,
+)
 
 if TYPE_CHECKING:
     from serialpos.db.engine import Database
@@ -126,7 +132,7 @@ def add_job(
                     raise DomainError(why, code="unknown_product") from exc
                 exc.scanned_barcode = probe  # type: ignore[attr-defined]
             raise
-        return _added(result)
+        return added_outcome(result)
 
     return job
 
@@ -161,18 +167,7 @@ def _scanned(scanned: CounterScan, text: str) -> Outcome:
             filled_line=scanned.filled,
         )
     assert scanned.added is not None
-    return _added(scanned.added)
-
-
-def _added(result: AddResult) -> Outcome:
-    line_id = int(getattr(result.line, "line", result.line))
-    return Outcome(
-        result.order,
-        result.message or "added",
-        cursor_line=line_id,
-        prompt_line=line_id if result.prompt_serial else None,
-        added=True,
-    )
+    return added_outcome(scanned.added)
 
 
 def _held_committed(

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from serialpos.services.counter_search import OrderFound
     from serialpos.services.held_line import HeldLine
     from serialpos.services.orders import OrderLineView, OrderSummary, OrderView
+    from serialpos.services.orders.views import AddResult
 
 BARCODE_DIGITS = range(8, 15)
 
@@ -58,6 +59,18 @@ class Outcome:
 
 
 Job = Callable[["Database", "Actor", "str | None"], Outcome]
+
+
+def added_outcome(result: AddResult) -> Outcome:
+    """A line added: the cursor on it, and its serial asked for when the product wants one."""
+    line_id = int(getattr(result.line, "line", result.line))
+    return Outcome(
+        result.order,
+        result.message or "added",
+        cursor_line=line_id,
+        prompt_line=line_id if result.prompt_serial else None,
+        added=True,
+    )
 
 
 def awaiting_line(outcome: Outcome) -> int | None:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from serialpos.domain.text import clip, visible
 from serialpos.tui.screens.sale_dialogs.product_pick import ProductPick
-from serialpos.tui.screens.sale_outcome import Outcome
+from serialpos.tui.screens.sale_outcome import Outcome, added_outcome
 
 if TYPE_CHECKING:
     from serialpos.db.engine import Database
@@ -43,15 +43,7 @@ class CounterSearch:
             from serialpos.services import orders
 
             start = orders.NewOrder(store, sale_type, delivery) if order is None else None
-            result = orders.add_item(db, actor, order, sku=sku, start=start)
-            line_id = int(getattr(result.line, "line", result.line))
-            return Outcome(
-                result.order,
-                result.message or "added",
-                cursor_line=line_id,
-                prompt_line=line_id if result.prompt_serial else None,
-                added=True,
-            )
+            return added_outcome(orders.add_item(db, actor, order, sku=sku, start=start))
 
         screen.submit(job, pending=sku)
 
