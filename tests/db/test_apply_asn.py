@@ -176,6 +176,33 @@ def test_bad_fields_are_bad_requests(db: Database, admin: Actor, asn5: str) -> N
     assert unknown["error"] == "unknown_asn"
 
 
+def test_a_scan_with_a_quantity_is_refused_not_counted_as_one(
+    db: Database, admin: Actor, asn5: str
+) -> None:
+    """An ASN scan is one unit: ``{"sku": "CABLE", "quantity": 3}`` (a count's scan form) was
+    read as ONE cable and, with ``complete``, recorded 1 of 3 received. Any key a scan does
+    not know is refused, naming it and the scan, and nothing is recorded."""
+    before = state_of(db)
+    scans = [{"sku": "PHONE", "serial": s} for s in LISTED] + [
+        {"sku": "DRILL"},
+        {"sku": "CABLE", "quantity": 2},
+    ]
+    result = receive(db, admin, scans, complete=True)
+    assert result["ok"] is False and result["error"] == "bad_request", result
+    assert result["message"].startswith(
+        "scans[5]: unknown key 'quantity' (known: sku, serial); an ASN scan is one unit"
+    ), result["message"]
+    assert state_of(db) == before
+    odd = receive(db, admin, [{"sku": "PHONE", "serial": LISTED[0], "serail": "x"}])
+    assert odd["error"] == "bad_request", odd
+    assert odd["message"] == "scans[1]: unknown key 'serail' (known: sku, serial)"
+    assert state_of(db) == before
+    # The documented form, one scan a unit, receives the ASN whole.
+    scans[-1:] = [{"sku": "CABLE"}, {"sku": "CABLE"}]
+    done = receive(db, admin, scans)
+    assert done["ok"] is True and done["received"] == 6, done
+
+
 def test_a_listed_serial_cannot_be_received_another_way_while_the_asn_is_open(
     db: Database, admin: Actor, asn5: str
 ) -> None:

@@ -166,3 +166,31 @@ def test_apply_order_void_of_an_exchange_sale_says_credit_back(db: Database, adm
     assert voided["refunds"] == []
     assert voided["credit_back"] == {"refund_note": "RF-S1-000001", "amount": "599.99"}
     clean(db)
+
+
+def test_reissue_after_the_exchange_sale_was_voided_opens_one_carrying_its_credit(
+    db: Database, admin: Actor
+) -> None:
+    """Re-issue (Returns, F5) reopened the voided exchange sale, where every scan was refused
+    ("order ... is voided; it cannot change"), and the credit could be spent only by finding
+    the refund note by hand. Now it goes to a new sale carrying the credit, and to that one
+    again (never a second) until it too is voided."""
+    from serialpos.services.order_void import void_order
+
+    setup_catalogue(db, admin)
+    order, line = _sold_phone(db, admin)
+    ex = exchanges.start_exchange(db, admin, order, lines=[line])
+    same = exchanges.resume_exchange(db, admin, ex.sale.order, "S1")
+    assert (same.sale.order, same.opened, same.voided) == (ex.sale.order, False, None)
+
+    void_order(db, admin, ex.sale.order)
+    first = exchanges.resume_exchange(db, admin, ex.sale.order, "S1")
+    assert first.opened and first.sale.order != ex.sale.order, first
+    assert (first.voided, first.refund_note) == (ex.sale.order, "RF-S1-000001")
+    assert first.sale.exchange_of == "RF-S1-000001" and first.sale.totals.paid == D("599.99")
+    again = exchanges.resume_exchange(db, admin, ex.sale.order, "S1")
+    assert (again.sale.order, again.opened) == (first.sale.order, False)
+    assert len(list_orders(db, "S1")) == 3  # the sold order, the voided sale, the new one
+    add_item(db, admin, first.sale.order, sku="PH1", serial=IMEI[1])
+    assert get_order(db, first.sale.order).totals.due == D("0.00")
+    clean(db)

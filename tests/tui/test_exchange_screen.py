@@ -204,3 +204,51 @@ async def test_reissue_on_a_refund_note_whose_sale_was_voided_carries_its_credit
         await pilot.press("f5")
         await settle(pilot)
         assert "carried by order" in screen.query_one(MessageLine).text
+
+
+@async_test
+async def test_reissue_after_voiding_the_exchange_sale_opens_one_carrying_the_credit(
+    make_app: MakeApp, demo_db: Database
+) -> None:
+    """Exchange, F7 void the new sale, Escape back to Returns, F5: Re-issue reopened the
+    voided sale ("✓ S01-000004 opened", every scan refused "it cannot change") and the
+    credit waited for its refund note to be typed. Now the void question names the credit
+    going back to the note, and Re-issue opens a new sale carrying it."""
+    from serialpos.tui.widgets.message_line import MessageLine
+
+    sell_three_laptops(demo_db)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_returns(pilot)
+        await find(pilot, screen, LAPTOPS[1])
+        await choose_exchange(pilot, screen)
+        await pilot.press("ctrl+y")
+        await settle(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+        await settle(pilot)
+        sale = app.screen
+        assert isinstance(sale, SaleScreen)
+        voided = str(sale.order_no)
+        view = get_order(demo_db, voided)
+        note, credit = view.exchange_of, view.totals.paid
+        await pilot.press("f7")
+        await settle(pilot)
+        asked = " ".join(screen_text(app).replace("│", " ").split())  # the box wraps it
+        assert f"Exchange credit {credit:.2f} goes back to refund note {note}" in asked, asked
+        await pilot.press("y")
+        await settle(pilot)
+        while app.screen is not screen:
+            await pilot.press("escape")
+            await settle(pilot)
+        await pilot.press("f5")
+        await settle(pilot)
+        await settle(pilot)
+        again = app.screen
+        assert isinstance(again, SaleScreen), screen.query_one(MessageLine).text
+        assert again.order_no != voided
+        fresh = get_order(demo_db, str(again.order_no))
+        assert str(fresh.status.value) == "open"
+        assert (fresh.exchange_of, fresh.totals.paid) == (note, credit)
+        said = screen.query_one(MessageLine).text
+        assert f"{voided} was voided; credit of {note} carried to new sale" in said, said

@@ -155,19 +155,56 @@ def spend_credit(db: Database, actor: Actor, refund_note: str, store: str) -> Or
     console's Re-issue on a found refund note. Refused as :func:`carry_credit` refuses (a
     credit already carried, a note paid out), with nothing opened."""
     actor.require(Permission.SELL)
+    return db.write(lambda conn: _spend_in(conn, db, actor, refund_note, store))
 
-    def work(conn: Connection) -> OrderView:
-        i, o = orepo.invoice_t.c, orepo.order_t.c
-        holder = conn.execute(
-            sa.select(o.customer_name, o.customer_phone, o.customer_address)
-            .join(orepo.invoice_t, i.order_id == o.id)
-            .where(i.number == refund_note.strip(), i.kind == "Refund")
-        ).first()
-        customer = {} if holder is None else dict(holder._mapping)
-        row = _open_in(conn, db, actor, store, SaleType.SALE, DeliveryMode.CASH_AND_CARRY, customer)
-        sale = _Ctx(conn, db, actor, row)
-        carry_credit(sale, refund_note)
-        return _view(conn, _find(conn, sale.number))
+
+def _spend_in(
+    conn: Connection, db: Database, actor: Actor, refund_note: str, store: str
+) -> OrderView:
+    i, o = orepo.invoice_t.c, orepo.order_t.c
+    holder = conn.execute(
+        sa.select(o.customer_name, o.customer_phone, o.customer_address)
+        .join(orepo.invoice_t, i.order_id == o.id)
+        .where(i.number == refund_note.strip(), i.kind == "Refund")
+    ).first()
+    customer = {} if holder is None else dict(holder._mapping)
+    row = _open_in(conn, db, actor, store, SaleType.SALE, DeliveryMode.CASH_AND_CARRY, customer)
+    sale = _Ctx(conn, db, actor, row)
+    carry_credit(sale, refund_note)
+    return _view(conn, _find(conn, sale.number))
+
+
+@dataclass(frozen=True)
+class Resumed:
+    """Where Re-issue after an exchange goes: ``sale``; ``opened`` when it is a new sale
+    carrying the credit a voided exchange sale gave back to ``refund_note``."""
+
+    sale: OrderView
+    opened: bool = False
+    voided: str | None = None  # the voided exchange sale, when ``sale`` is another
+    refund_note: str | None = None
+
+
+def resume_exchange(db: Database, actor: Actor, sale: str, store: str) -> Resumed:
+    """Re-issue after an exchange (the console's Returns, F5): the exchange sale ``sale`` while
+    it stands; once it was voided (its credit back on the refund note) the sale now carrying
+    that credit, or else a new sale at ``store`` opened carrying it, in one transaction.
+    Before, Re-issue reopened the voided sale, where every scan was refused, and the credit
+    could be spent only by finding the refund note by hand."""
+    actor.require(Permission.SELL)
+
+    def work(conn: Connection) -> Resumed:
+        view = _view(conn, _find(conn, sale))
+        note = view.exchange_of
+        if view.status is not OrderStatus.VOIDED or note is None:
+            return Resumed(view)
+        o = orepo.order_t.c
+        carrier = conn.execute(
+            sa.select(o.number).where(o.exchange_of == note, o.status != OrderStatus.VOIDED.value)
+        ).scalar()
+        if carrier is not None:
+            return Resumed(_view(conn, _find(conn, carrier)), False, view.order, note)
+        return Resumed(_spend_in(conn, db, actor, note, store), True, view.order, note)
 
     return db.write(work)
 

@@ -155,7 +155,8 @@ def _refunds(
 def credit_back_for(view: OrderView) -> CreditBack | None:
     """The exchange credit voiding this order would give back to its refund note, if any."""
     held = sum((p.amount for p in view.payments if p.method == EXCHANGE_CREDIT), Decimal("0.00"))
-    if view.exchange_of is None or held <= 0:
+    kept = any(ln.status is LineStatus.FULFILLED for ln in view.lines)  # the void keeps it
+    if view.exchange_of is None or held <= 0 or kept:
         return None
     return CreditBack(view.exchange_of, held)
 

@@ -5,11 +5,14 @@ lives here too.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from contextvars import ContextVar
 from pathlib import Path
+from typing import Any
 
 from serialpos.db.engine import Database
 from serialpos.domain.errors import BadRequest
+from serialpos.domain.text import clip
 from serialpos.services.apply.fields import Fields, Result, _json_type, _list, _object
 from serialpos.services.context import Actor
 
@@ -99,6 +102,24 @@ def _count(db: Database, actor: Actor, f: Fields) -> Result:
     return out
 
 
+_ASN_SCAN_KEYS = frozenset({"sku", "serial"})
+
+
+def _scan_keys(data: Mapping[str, Any], n: int) -> None:
+    """An ASN scan is one unit; a key it does not know is refused, as an ``items`` entry's
+    is, never ignored: ``{"sku": "CABLE", "quantity": 3}`` read as one scan silently
+    received 1 of 3 cables (a count's scans take ``quantity``, an ASN's do not)."""
+    extra = sorted(set(data) - _ASN_SCAN_KEYS)
+    if not extra:
+        return
+    hint = (
+        '; an ASN scan is one unit: send {"sku": ...} once for each unit counted '
+        if extra[0] == "quantity"
+        else ""
+    )
+    raise BadRequest(f"scans[{n}]: unknown key '{clip(extra[0])}' (known: sku, serial){hint}")
+
+
 def _asn_receive(db: Database, actor: Actor, f: Fields) -> Result:
     """A whole ASN receipt in one line: the scans as made, checked as the console checks
     them, then completed (or refused with nothing changed, the per-SKU lists still given)."""
@@ -107,7 +128,9 @@ def _asn_receive(db: Database, actor: Actor, f: Fields) -> Result:
     asn, store = f.text("asn"), f.code("store")
     scans = []
     for n, item in enumerate(_list(f.value("scans") or [], "scans"), start=1):
-        g = Fields(_object(item, f"scans[{n}]"))
+        data = _object(item, f"scans[{n}]")
+        _scan_keys(data, n)
+        g = Fields(data)
         sku, serial = g.value("sku"), g.value("serial")
         if not isinstance(sku, str):
             raise BadRequest(

@@ -85,9 +85,11 @@ class ReturnsScreen(ConsoleScreen):
 
     @dataclass
     class CreditSpent(Message):
-        """A found refund note's free exchange credit was put on a new sale."""
+        """A found refund note's free exchange credit was put on a new sale, or Re-issue goes
+        to the exchange sale (``said`` says which)."""
 
         order: str
+        said: str = ""
 
     def __init__(self, text: str | None = None) -> None:
         super().__init__()
@@ -150,7 +152,8 @@ class ReturnsScreen(ConsoleScreen):
 
     def action_reissue(self) -> None:
         if self.exchange_sale is not None:
-            self._open_exchange_sale(self.exchange_sale)
+            # The exchange sale, or (voided since) the sale carrying its credit now.
+            self._resume_exchange(self.session.actor, self.exchange_sale)
             return
         if self.found_text is not None and self.found_text.upper().startswith("RF-"):
             # A refund note found: its exchange credit (given back by a voided exchange
@@ -172,9 +175,31 @@ class ReturnsScreen(ConsoleScreen):
             return
         self.post_message(self.CreditSpent(view.order))
 
+    @work(thread=True, exclusive=True, group="returns-refund")
+    def _resume_exchange(self, actor: Actor, sale: str) -> None:
+        try:
+            from serialpos.services.exchanges import resume_exchange
+
+            done = resume_exchange(self.console.database(), actor, sale, self.session.store)
+        except Exception as exc:
+            from serialpos.tui.backend import describe
+
+            self.post_message(ActionFailed(describe(exc)))
+            return
+        said = f"back to exchange sale {done.sale.order}"
+        if done.voided is not None:
+            verb = "carried to new sale" if done.opened else "is on sale"
+            said = (
+                f"{done.voided} was voided; credit of {done.refund_note} {verb} "
+                f"{done.sale.order}: add the replacement"
+            )
+        self.post_message(self.CreditSpent(done.sale.order, said))
+
     def on_returns_screen_credit_spent(self, message: CreditSpent) -> None:
         self.exchange_sale = message.order
-        self.message_line.ok(f"credit carried to sale {message.order}: add the replacement")
+        self.message_line.ok(
+            message.said or f"credit carried to sale {message.order}: add the replacement"
+        )
         self._open_exchange_sale(message.order)
 
     def _open_exchange_sale(self, order: str) -> None:

@@ -301,10 +301,16 @@ class OrderKeys:
                 return
             self._void()
 
-        from serialpos.services.order_void import refund_text, refunds_for
+        from serialpos.services.order_void import credit_back_for, refund_text, refunds_for
 
         refunds = refunds_for(view)
         money_back = f" Refund {refund_text(refunds)} to the customer." if refunds else ""
+        credit = credit_back_for(view)
+        if credit is not None:  # an exchange sale: its credit is the customer's still
+            money_back += (
+                f" Exchange credit {money(credit.amount)} goes back to refund note "
+                f"{credit.refund_note} (Returns: Re-issue carries it to a new sale)."
+            )
         count = len(view.lines)
         self.screen.app.push_screen(
             Confirm(f"Void {view.order} ({count} line{'s' * (count != 1)})?{money_back}"),
