@@ -68,13 +68,16 @@ def test_a_label_whose_serial_may_hold_its_lot_makes_no_new_unit(
 ) -> None:
     """``01…21DRL18-B777 GS 10LOT1`` with the GS lost: the blind receipt made the unit
     ``DRL18-B77710LOT1`` (walk of session eighteen). Now refused naming both readings, the
-    checklist unchanged; a unit the ledger knows by the whole serial is still that unit."""
+    checklist unchanged, where the product's serials are of the shorter reading's length;
+    a unit the ledger knows by the whole serial is still that unit."""
     from serialpos.domain.decoder import decode
     from serialpos.domain.errors import DomainError
 
     products.create_product(
         db, admin, sku="DRL", name="Drill", serial_mode="required", barcodes=("05012345000053",)
     )
+    # The drill's serials are ten characters long: the shorter reading is its kind.
+    ledger.move(db, admin, Action.RECEIVE, store="S1", sku="DRL", serials=["DRL18-A001"])
     receipt = open_blind_receipt(db, admin, "S1", "Acme", None, tmp_path)
     scans = ChecklistScans(receipt, lambda: db, lambda _said: None)
     label = decode("010501234500005321DRL18-B77710LOT1")

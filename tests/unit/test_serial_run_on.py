@@ -9,22 +9,10 @@ import pytest
 from serialpos.domain.decoder import GS, decode
 from serialpos.domain.decoder.run_on import serial_run_on
 from serialpos.domain.products import SerialMode
-from serialpos.domain.scan_resolution import (
-    KnownUnit,
-    LedgerFacts,
-    ProductFacts,
-    ProductSerial,
-    Refusal,
-    ScanContext,
-    UnitFacts,
-    resolve,
-)
-from serialpos.domain.states import UnitState
+from serialpos.domain.scan_resolution import ProductFacts, run_on_refusal
 
 DRILL = ProductFacts("TL-DRL18", "Drill 18V", SerialMode.OPTIONAL)
 BOX = "0105012345000053"
-RECEIVING = ScanContext("S01", DRILL, fixed_product=True, creates_units=True)
-SALE_FIELD = ScanContext("S01")
 
 
 @pytest.mark.parametrize(
@@ -70,22 +58,27 @@ def test_only_a_scan_with_no_separator_anywhere_is_suspect() -> None:
     assert decode("(01)05012345000053(21)DRL18-B77710LOT1").run_on is None
 
 
-def test_receiving_refuses_a_new_unit_from_such_a_label_naming_both_readings() -> None:
+def test_the_product_says_whether_the_shorter_reading_is_its_serial() -> None:
+    """The scan alone cannot tell; the product's units (their serials' lengths) or its
+    serial format can. No evidence either way: the serial is taken as read."""
     scan = decode(f"{BOX}21DRL18-B77710LOT1")
-    refused = resolve(scan, RECEIVING, LedgerFacts(product=DRILL))
-    assert isinstance(refused, Refusal) and refused.code == "bad_serial_format"
-    assert "'DRL18-B77710LOT1'" in refused.message and "'DRL18-B777'" in refused.message
-    assert "+ batch/lot (10) 'LOT1'" in refused.message and "type the serial" in refused.message
-    # Typed, the serial is what the person read: taken as it is.
-    typed = resolve(decode("DRL18-B77710LOT1"), RECEIVING, LedgerFacts(product=DRILL))
-    assert typed == ProductSerial(DRILL, "DRL18-B77710LOT1")
+    assert scan.run_on is not None
+    refused = run_on_refusal(DRILL, "DRL18-B77710LOT1", scan.run_on, {10})
+    assert refused is not None and refused.code == "bad_serial_format"
+    assert "'DRL18-B77710LOT1' may be 'DRL18-B777' + batch/lot (10) 'LOT1'" in refused.message
+    assert "type the serial" in refused.message
+    assert run_on_refusal(DRILL, "DRL18-B77710LOT1", scan.run_on, set()) is None  # no units
+    assert run_on_refusal(DRILL, "DRL18-B77710LOT1", scan.run_on, {10, 16}) is None
+    # A format that takes the whole reading (an IMEI holding "10"): as read.
+    imei = decode(f"{BOX}21490154201012343")
+    assert imei.run_on == ("49015420", "batch/lot (10) '12343'")
+    phone = ProductFacts("PH", "Phone", SerialMode.REQUIRED, "imei")
+    assert run_on_refusal(phone, "490154201012343", imei.run_on, {15}) is None
+    # A format that takes the shorter reading only: refused, whatever the units say.
+    tag = ProductFacts("TAG", "Tag", SerialMode.REQUIRED, "[A-Z]{4}[0-9]{3}")
+    assert run_on_refusal(tag, "ABCD12310L1", ("ABCD123", "batch/lot (10) 'L1'"), set())
 
 
-def test_a_unit_the_ledger_knows_by_the_whole_serial_is_that_unit() -> None:
-    known = UnitFacts(DRILL, "DRL18-B77710LOT1", UnitState.IN_STOCK, "S01")
-    scan = decode(f"{BOX}21DRL18-B77710LOT1")
-    assert resolve(scan, RECEIVING, LedgerFacts((known,), DRILL)) == KnownUnit(known)
-    # A flow that makes no unit (the sale field) is not asked: an unknown serial is refused there.
-    assert resolve(scan, SALE_FIELD, LedgerFacts(product=DRILL)) == ProductSerial(
-        DRILL, "DRL18-B77710LOT1"
-    )
+def test_typed_serials_carry_no_run_on() -> None:
+    typed = decode("DRL18-B77710LOT1")
+    assert (typed.kind, typed.serial, typed.run_on) == ("serial", "DRL18-B77710LOT1", None)

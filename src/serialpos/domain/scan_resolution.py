@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import enum
 import re
+from collections.abc import Set
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -57,8 +58,6 @@ class Scan(Protocol):
     def text(self) -> str: ...
     @property
     def error(self) -> str | None: ...
-    @property
-    def run_on(self) -> tuple[str, str] | None: ...
 
 
 class Accepts(enum.StrEnum):
@@ -288,10 +287,23 @@ def new_serial_problem(
     return None
 
 
-def run_on_refusal(serial: str, run_on: tuple[str, str]) -> Refusal:
-    """A new unit's serial read from a label whose FNC1 may not have arrived: the serial may
-    end in the fields printed after it (domain/decoder/run_on.py); a person reads the label."""
+def run_on_refusal(
+    product: ProductFacts, serial: str, run_on: tuple[str, str], known_lengths: Set[int]
+) -> Refusal | None:
+    """Why a new unit's serial read from a label whose FNC1 may not have arrived cannot be
+    taken (domain/decoder/run_on.py), or None. The scan alone cannot say; the product can:
+    its serial format taking the shorter reading and not the whole, or, with no format, its
+    units' serials (``known_lengths``, a sample) all of the shorter reading's length and none
+    of the whole's. A format that takes the whole (an IMEI: 15 digits, its check digit) or no
+    evidence either way takes the serial as read: numeric serials hold "10" and dates often."""
     before, fields = run_on
+    fmt = SerialFormat.parse(product.serial_format) if product.serial_format else None
+    if fmt is not None:
+        suspect = fmt.problem(serial) is not None and fmt.problem(before) is None
+    else:
+        suspect = len(before) in known_lengths and len(serial) not in known_lengths
+    if not suspect:
+        return None
     return Refusal(
         "bad_serial_format",
         f"serial '{shown(serial)}' may be '{before}' + {fields} (the label's FNC1 did not "
@@ -367,10 +379,7 @@ def resolve(scan: Scan, context: ScanContext, facts: LedgerFacts) -> Outcome:
             return Refusal(
                 "wrong_product", f"the label is of {facts.product.label}, not of {selected.label}"
             )
-        outcome = _serial_of(facts.product, scan.serial or "", context, facts, from_label=True)
-        if isinstance(outcome, ProductSerial) and context.creates_units and scan.run_on:
-            return run_on_refusal(outcome.serial, scan.run_on)
-        return outcome
+        return _serial_of(facts.product, scan.serial or "", context, facts, from_label=True)
     if (
         facts.product is not None
         and Accepts.PRODUCT in context.accepts

@@ -241,7 +241,7 @@ class ChecklistScans:
             if serial is not None:  # a GS1 label: the product is chosen by it
                 from serialpos.services.scan_resolver import new_from_run_on
 
-                new_from_run_on(db, serial, run_on)
+                new_from_run_on(db, product.sku, serial, run_on)
                 if product.sku not in checklist.lines:
                     self.receiving.add_product(product.sku)
                 self.current, self.chosen = product.sku, True

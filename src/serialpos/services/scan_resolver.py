@@ -206,13 +206,35 @@ def resolve(db: Database, entry: str | DecodedScan, context: ScanContext) -> Out
     return db.read(lambda conn: resolve_in(conn, entry, context))
 
 
-def new_from_run_on(db: Database, serial: str, run_on: tuple[str, str] | None) -> None:
-    """Refuse a label's serial that may have swallowed the fields after it (the scan's
-    ``run_on``, domain/decoder/run_on.py) when no unit holds it yet: it would become a new
-    unit under a serial no label carries. A unit the ledger knows by it is that unit."""
-    if run_on is None or db.read(lambda conn: units_with_serial(conn, serial)):
+def new_from_run_on(db: Database, sku: str, serial: str, run_on: tuple[str, str] | None) -> None:
+    """Refuse a label's serial of ``sku`` that may have swallowed the fields after it (the
+    scan's ``run_on``, domain/decoder/run_on.py) when no unit holds it yet and the product
+    says the shorter reading is its kind of serial (``run_on_refusal``): it would become a
+    new unit under a serial no label carries. A unit the ledger knows by it is that unit."""
+    if run_on is None:
         return
-    raise refused(run_on_refusal(serial, run_on))
+
+    def work(conn: Connection) -> Refusal | None:
+        if units_with_serial(conn, serial):
+            return None
+        row = repo.product_by_sku(conn, sku)
+        lengths = {
+            length
+            for (length,) in conn.execute(
+                sa.select(sa.func.length(unit_c.serial))
+                .where(unit_c.product_id == row.id)
+                .limit(RUN_ON_SAMPLE)
+            )
+        }
+        return run_on_refusal(facts_of(row), serial, run_on, lengths)
+
+    refusal = db.read(work)
+    if refusal is not None:
+        raise refused(refusal)
+
+
+#: How many of a product's units' serials tell the length of its serials (one indexed read).
+RUN_ON_SAMPLE = 20
 
 
 def refused(outcome: Refusal) -> DomainError:
