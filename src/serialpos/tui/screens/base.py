@@ -61,6 +61,8 @@ class ConsoleScreen(Screen[None]):
     KEY_HINTS: ClassVar[KeyHints] = ()
     #: True when :meth:`take_scan` is this screen's own: the keyboard wedge is on here.
     TAKES_SCANS: ClassVar[bool] = False
+    #: A screen shown only with a session (every one but the login's, which shows without).
+    SIGNED_IN: ClassVar[bool] = True
 
     #: Set by :meth:`draw_now`: the next idle draws the frame at once.
     _draw_at_once: bool = False
@@ -115,7 +117,7 @@ class ConsoleScreen(Screen[None]):
         (Transfers under a transfer it opened) raised "a signed-in screen without a
         session" and ended the console. Such a screen is popped next; it has nothing to
         show, so the resume is not posted to it at all, for every screen, present or new."""
-        if isinstance(message, events.ScreenResume) and self._signed_out():
+        if isinstance(message, events.ScreenResume) and self.SIGNED_IN and self._signed_out():
             return False
         return super().post_message(message)
 

@@ -47,6 +47,8 @@ MAX_PIN = 12
 class LoginScreen(ConsoleScreen):
     """Sign in. The store comes from the terminal config, else a choice among the stores."""
 
+    SIGNED_IN = False  # shown before anyone signs in: resumed without a session
+
     KEY_HINTS: ClassVar[KeyHints] = (("Enter", "Log in"), ("Tab", "Next field"))
     #: A newline logs in as Enter does. Keys typed while the console is still starting (a
     #: password manager, a script, a fast typist right after ``serialpos demo`` prints its
