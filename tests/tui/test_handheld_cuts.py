@@ -179,45 +179,29 @@ async def test_the_fields_prompts_are_read_whole_at_40_columns(
 
 
 async def _f7(pilot: Pilot[object], app: SerialposApp) -> None:
-    """Conflicts (Admin, c), then F7 on the one listed: its question on screen."""
+    """Conflicts (Admin, c), then F7 on the one listed."""
     await pilot.press("a", "c")
     await settle(pilot)
     assert isinstance(app.screen, ConflictsScreen)
     await pilot.press("f7")
     await settle(pilot)
-    assert isinstance(app.screen, Confirm)
 
 
 @async_test
-async def test_f7_says_the_unit_is_sold_before_yes(make_app: MakeApp, demo_db: Database) -> None:
+async def test_f7_says_the_unit_is_sold_and_asks_nothing(
+    make_app: MakeApp, demo_db: Database
+) -> None:
     """F7 on a conflict whose unit the standing sale sold asked "Write off … for conflict
-    #N?" as if it would go through: the question says the unit's state and that the
-    write-off will be refused, and what to use instead, before Yes."""
-    conflict_id, serial = _conflict(demo_db)
+    #N?" as if it would go through. Its ``resolutions`` do not offer a write-off: F7 asks
+    nothing and sends nothing, and says why and which keys work, read whole at 40x16."""
+    conflict_id, _serial = _conflict(demo_db)
     app = make_app()
     async with app.run_test(size=HANDHELD) as pilot:
         await log_in(pilot, "manager")
         await _f7(pilot, app)
-        question = (
-            f"Write off PH-AUR15 {serial} at S01 for conflict #{conflict_id}? It is SOLD "
-            "(sell by central stands): only a unit in stock is written off, so this will be "
-            "refused and change nothing. Return it first (F6), or accept (F5)."
-        )
-        assert shows_whole(app, question), screen_text(app)
-
-
-@async_test
-async def test_f7s_refusal_is_read_to_its_end(make_app: MakeApp, demo_db: Database) -> None:
-    """Yes to that question: the refusal said why and what to use instead in words cut after
-    four rows at 40x16 ("…Resolve by return (the sale refunded,"); it is read whole."""
-    _conflict_id, serial = _conflict(demo_db)
-    app = make_app()
-    async with app.run_test(size=HANDHELD) as pilot:
-        await log_in(pilot, "manager")
-        await _f7(pilot, app)
-        await pilot.press("y")
-        await settle(pilot)
+        assert isinstance(app.screen, ConflictsScreen)  # no question
         said = app.screen.query_one(MessageLine).text
-        assert said.startswith(f"✗ {serial} was sold by sell"), said
-        assert "only a unit in stock is written off" in said and "by accept" in said, said
+        assert said.startswith(f"✗ F7 Write off is not offered for conflict #{conflict_id}"), said
+        assert "keys that work: F5 Accept" in said, said
+        assert shows_whole(app, said.removeprefix("✗ ")), screen_text(app)
         assert shows_whole(app, said), screen_text(app)
