@@ -7,9 +7,8 @@ PostgreSQL, the till's CLI; a till's SQLite copied and put back as a restore doe
 
 from __future__ import annotations
 
-import sqlite3
+import shutil
 import uuid
-from pathlib import Path
 
 from terminal_chain import Chain
 
@@ -19,16 +18,6 @@ from serialpos.services import entries, snapshot, users
 
 LAST = "SELECT last_seq FROM terminal_link WHERE terminal_id = :t"
 SOLD = "SELECT count(*) FROM ledger_event WHERE action = 'sell' AND serial = :s"
-
-
-def _copy_database(source: Path, target: Path) -> None:
-    """A whole copy of a SQLite database, its write-ahead log included, as a backup tool
-    makes one (SQLite's backup API); copying the main file alone left the log of the later
-    entries beside the restored file, and SQLite replayed it: no restore at all."""
-    with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
-        src.backup(dst)
-    src.close()
-    dst.close()
 
 
 def _sell(serial: str) -> dict[str, object]:
@@ -45,14 +34,14 @@ def test_central_keeps_how_far_a_till_sent_and_names_a_rewind(chain: Chain) -> N
     assert chain.scalar(LAST, t="till-seq") == sent  # central: till-seq sent up to 2
 
     copy = till.folder / "terminal.copy"
-    _copy_database(till.folder / "terminal.sqlite", copy)  # the till's backup
+    shutil.copy(till.folder / "terminal.sqlite", copy)  # the till's backup
     till.apply(_sell("LS-3"))
     assert till.sync()["accepted"] == 1
     assert chain.scalar(LAST, t="till-seq") == sent + 1
 
     # The till's disk is restored from the copy: its journal ends at entry 2 again, and its
     # next sale is numbered 3, a number central took for LS-3.
-    _copy_database(copy, till.folder / "terminal.sqlite")
+    shutil.copy(copy, till.folder / "terminal.sqlite")
     [made] = till.apply(_sell("LS-4"))
     assert made["ok"] and made["entry_seq"] == sent + 1, made
     done = till.cli("sync", check=False)
