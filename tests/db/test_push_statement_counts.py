@@ -3,12 +3,10 @@ scale target: central's CPU per pushed entry), counted, which no load changes, a
 so a statement added per entry, per push or per conflict fails here (bench/README.md "Round
 pushcount"; bench/push_count_bench.py prints the same counts through the HTTP route).
 
-A push of up to 100 sales is one transaction of 14 statements whatever its size (the token,
+A push of up to 100 sales is one transaction of 12 statements whatever its size (the token,
 the cashier, the outcomes, the place with the settings, the shift, the claim, the units'
 lock, their leases, the counters, the documents and units, the events with their chain head,
-the outcomes written, and the till's last entry number read under lock and moved: migration
-0040, a restored till's rewind refused; 13 before the settings came with the place, 12
-before the last number); 500 are
+the outcomes written; 13 before: the chain's settings were a read of their own); 500 are
 five such transactions (services/entries.py ``BATCH``). A conflict
 the set-based run records itself costs at most 10 statements more: the run goes on past it
 with its ids claimed and its units locked (17 more before: the rest was given back, then
@@ -33,7 +31,7 @@ from serialpos.services.context import SYSTEM
 from serialpos.services.integrity import check_ledger
 
 #: Statements of a push of up to 100 plain sales (one transaction) after a terminal's first.
-PUSH_STATEMENTS = 14
+PUSH_STATEMENTS = 12
 #: Statements a conflict recorded by the set-based run adds to its push, at most.
 CONFLICT_STATEMENTS = 10
 
