@@ -108,11 +108,6 @@ class TerminalLink(SQLModel, table=True):
     #: 0038): an unsealed entry numbered from there on is refused (services/entry_checks.py).
     #: None until a sealed entry arrives (a till made before seals sends none).
     sealed_from: int | None = Field(default=None, sa_type=sa.BigInteger())
-    #: The highest journal entry number of the terminal central took (applied, recorded as
-    #: a conflict, or refused in a batch; migration 0040): how far the till has sent, so an
-    #: entry past it by more than one (a gap) or at or below it with a new id (a rewind) is
-    #: named in its verdict (services/till_seqs.py). None: no entry since the migration.
-    last_seq: int | None = Field(default=None, sa_type=sa.BigInteger())
 
 
 class SyncConflict(SQLModel, table=True):

@@ -29,7 +29,7 @@ from serialpos.db.engine import Database, DatabaseError
 from serialpos.db.joined import JoinedDatabase
 from serialpos.domain.errors import DomainError
 from serialpos.domain.text import clip
-from serialpos.services import entry_units, sale_dates, till_seqs, tokens
+from serialpos.services import entry_units, sale_dates, tokens
 from serialpos.services.apply_ids import ApplyObject, IdReused, database_message
 from serialpos.services.conflict_codes import is_conflict
 from serialpos.services.conflict_recording import follows_conflict as follows_conflict
@@ -157,9 +157,7 @@ def apply_entry(
             entry = prepare(conn, db, actor, data)
         except DomainError as exc:
             raise _NotPrepared(exc) from None
-        verdict = apply_in(conn, db, entry, apply_object)
-        till_seqs.follow(conn, actor.terminal, [(entry.terminal, entry.seq, verdict)])
-        return verdict
+        return apply_in(conn, db, entry, apply_object)
 
     try:
         verdict = db.write(work)
@@ -221,9 +219,7 @@ def apply_entries(
         while at < len(prepared):
             if at and time.monotonic() - began > budget:
                 # The rest in the next call: only what was answered before it counts.
-                answered = {n: v for n, v in done.items() if n < prepared[at][0]}
-                _follow_seqs(conn, actor, run, prepared, answered)
-                return answered
+                return {n: v for n, v in done.items() if n < prepared[at][0]}
             # Plain sales set-based; the first entry they cannot settle, alone.
             settled = _plain_sales(conn, db, prepared[at:], apply_object)
             for k, verdict in enumerate(settled):
@@ -240,7 +236,6 @@ def apply_entries(
             except DomainError as exc:
                 refusal = {"ok": False, "error": exc.code, "message": exc.message}
                 done[n] = entry_units.add_units_in(conn, entry.data, refusal)
-        _follow_seqs(conn, actor, run, prepared, done)
         return done
 
     try:
@@ -255,26 +250,6 @@ def apply_entries(
     answered = [done.get(n) for n in range(max(done) + 1)]
     assert all(v is not None for v in answered), "an entry before the last was skipped"
     return [v for v in answered if v is not None]
-
-
-def _follow_seqs(
-    conn: Connection,
-    actor: Actor,
-    run: Sequence[Mapping[str, Any]],
-    prepared: Sequence[tuple[int, Entry]],
-    done: dict[int, Result],
-) -> None:
-    """The till's last entry number at central moved on by the entries answered, a gap or a
-    rewind named in their verdicts (services/till_seqs.py)."""
-    order = {n: (e.terminal, e.seq) for n, e in prepared}
-    for n in done:  # refused before it was prepared: its number as the line says
-        journal = run[n].get("journal") if n not in order else None
-        seq = journal.get("seq") if isinstance(journal, dict) else None
-        if isinstance(seq, int) and not isinstance(seq, bool):
-            order[n] = (str(journal.get("terminal")), seq)  # type: ignore[union-attr]
-    till_seqs.follow(
-        conn, actor.terminal, [(*order[n], done[n]) for n in sorted(done) if n in order]
-    )
 
 
 def _plain_sales(

@@ -19,7 +19,7 @@ from serialpos.db.engine import Database
 from serialpos.domain import entry_seal
 from serialpos.domain.errors import BadRequest, DomainError
 from serialpos.domain.text import clip
-from serialpos.services import sale_dates, terminal_links, till_seqs
+from serialpos.services import sale_dates, terminal_links
 from serialpos.services.acting_at_till import acting_for
 from serialpos.services.apply import home_store
 from serialpos.services.apply_ids import fingerprint, line_id
@@ -122,9 +122,6 @@ def prepare(
                 f"but the terminal seals its journal since entry {since}: it was not made "
                 "by the till; not applied"
             )
-    # A new entry numbered where central took the till's later ones: a till restored from
-    # an older copy (services/till_seqs.py); refused, kept pending at the till.
-    till_seqs.check(conn, token.terminal, terminal, seq, key)
     # The entry acts as the cashier who made it at the till (the terminal checked the
     # PIN), with that user's role at central, and is recorded under the terminal's id.
     cached = None if actors is None else actors.get((user, terminal))

@@ -31,11 +31,6 @@ RETRY_CODES = frozenset({"database_error", "conflict"})
 #: pending and the problem said, as for a revoked token; settling them as refused would
 #: lose the sale at central and put its unit back in stock here.
 TOKEN_CODES = frozenset({"terminal_not_linked", "other_terminal"})
-#: A new entry numbered where central took this till's later entries (its database restored
-#: from an older copy: services/till_seqs.py). Central applied nothing; the push stops with
-#: it and every later entry kept pending, as for a token refused, and says why: settled as
-#: refused, its sale would be put back here and lost.
-REWOUND = "journal_rewound"
 
 
 def _state_of(verdict: dict[str, Any]) -> str | None:
@@ -129,12 +124,6 @@ def push(db: Database, client: CentralClient, report: SyncReport, *, store: str)
         settled: list[tuple[journal.Entry, str, dict[str, Any]]] = []
         wrong_token: CentralRefused | None = None
         for entry, verdict in zip(entries, verdicts, strict=False):
-            if verdict.get("error") == REWOUND:
-                wrong_token = CentralRefused(
-                    f"central refused journal entry {entry.seq}: {verdict.get('message')}",
-                    code=REWOUND,
-                )
-                break
             if verdict.get("error") in TOKEN_CODES:
                 wrong_token = CentralRefused(
                     f"central refused this terminal's token: {verdict.get('message')}; "
@@ -151,7 +140,7 @@ def push(db: Database, client: CentralClient, report: SyncReport, *, store: str)
             report.warnings += [
                 f"journal entry {entry.seq}: central: {w}"
                 for w in verdict.get("warnings", [])
-                if isinstance(w, str)  # a clock (accepted ones), a gap or a rewind (any)
+                if state == "accepted" and isinstance(w, str)
             ]
             name = _COUNTER[state]
             setattr(report, name, getattr(report, name) + 1)
