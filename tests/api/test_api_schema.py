@@ -4,6 +4,8 @@ and every answer's status, content type and body match the document."""
 
 from __future__ import annotations
 
+import os
+
 import schemathesis
 from api_serving import Server
 from hypothesis import HealthCheck, given, settings
@@ -31,8 +33,15 @@ CHECKS = [
 ]
 
 
+#: Examples per run: 250 is the full size (``SERIALPOS_SCHEMA_EXAMPLES=250``, the default
+#: outside CI); CI (``CI`` set) draws 100 of them (derandomized: the same 100 each run).
+EXAMPLES = int(
+    os.environ.get("SERIALPOS_SCHEMA_EXAMPLES", "100" if os.environ.get("CI") else "250")
+)
+
+
 @settings(
-    max_examples=250,
+    max_examples=EXAMPLES,
     deadline=None,
     derandomize=True,
     database=None,
