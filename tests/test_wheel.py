@@ -15,6 +15,7 @@ import os
 import subprocess
 import sys
 import venv
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -48,6 +49,9 @@ def test_wheel_installs_and_runs_from_root(tmp_path: Path) -> None:
     )
     assert built.returncode == 0, built.stderr
     (wheel,) = wheels.glob("serialpos-*.whl")
+    with zipfile.ZipFile(wheel) as packed:
+        # Without it every new database would silently take all the migrations (db/migrate.py).
+        assert "serialpos/db/head_schema.sql" in packed.namelist()
 
     target = tmp_path / "venv"
     venv.create(target, with_pip=False)

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 
 from serialpos import __version__
+from serialpos.db import head_schema
 from serialpos.db.engine import Database, DatabaseError
 
 if TYPE_CHECKING:
@@ -108,7 +109,13 @@ def _newer_schema(db: Database, current: str) -> DatabaseError:
 
 def upgrade(db: Database, revision: str = "head") -> tuple[str | None, str]:
     """Migrate forward; returns (revision before, revision after). A database a newer
-    install has upgraded is refused in one line, untouched."""
+    install has upgraded is refused in one line, untouched. A brand-new SQLite database
+    brought to head is made from the stored head schema in one step (:func:`_create_at_head`)
+    rather than through every migration."""
+    if revision == "head" and db.dialect == "sqlite":
+        made = _create_at_head(db)
+        if made is not None:
+            return None, made
     before = current_revision(db)
     if before is not None and not _known(before):
         raise _newer_schema(db, before)
@@ -120,13 +127,50 @@ def upgrade(db: Database, revision: str = "head") -> tuple[str | None, str]:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, revision)
         if sa.inspect(conn).has_table("serialpos_install"):
-            conn.execute(sa.delete(_install_t).where(_install_t.c.key == INSTALL_KEY))
-            conn.execute(sa.insert(_install_t).values(key=INSTALL_KEY, value=__version__))
+            _record_upgrader(conn)
         conn.commit()
     after = current_revision(db)
     assert after is not None
     db.forget_ids()
     return before, after
+
+
+def _record_upgrader(conn: sa.Connection) -> None:
+    conn.execute(sa.delete(_install_t).where(_install_t.c.key == INSTALL_KEY))
+    conn.execute(sa.insert(_install_t).values(key=INSTALL_KEY, value=__version__))
+
+
+def _create_at_head(db: Database) -> str | None:
+    """Make an empty SQLite database (no schema entry at all) this version's from the
+    stored head schema (db/head_schema.py), in one write transaction; the head, or None
+    to go the migrations' way: a database with anything in it, a stored schema of another
+    head than the migration files' (made before a migration was added), no stored schema,
+    or a database that cannot be read (the migrations' way says why, as ever)."""
+    head = head_from_files()
+    snapshot = head_schema.load()
+    if head is None or snapshot is None or snapshot.head != head:
+        return None
+    try:
+        conn = db.engine.connect()
+    except sa.exc.DBAPIError:
+        return None
+    with conn:  # closing it unfinished rolls back
+        conn.execution_options(serialpos_write=True)
+        try:  # in the write transaction: two commands making one file make it once
+            if conn.exec_driver_sql("SELECT count(*) FROM sqlite_master").scalar():
+                return None
+        except sa.exc.DBAPIError:
+            return None
+        cursor = conn.connection.cursor()
+        try:
+            for statement in snapshot.statements:
+                cursor.execute(statement)
+        finally:
+            cursor.close()
+        _record_upgrader(conn)
+        conn.commit()
+    db.forget_ids()
+    return head
 
 
 #: ``revision = "..."`` and ``down_revision = "..."`` as every migration file writes them.
