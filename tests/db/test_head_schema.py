@@ -7,6 +7,8 @@ the migrations. Anything but an empty SQLite database brought to head takes the 
 from __future__ import annotations
 
 import sqlite3
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -32,7 +34,8 @@ def test_the_stored_head_schema_is_at_the_migrations_head() -> None:
 def test_the_stored_head_schema_is_what_the_migrations_make() -> None:
     made = head_schema.generate()
     assert head_schema.SNAPSHOT.read_text("utf-8") == made, (
-        f"the stored head schema is not what the migrations make: {REGENERATE}"
+        f"the stored head schema is not what the migrations make (on SQLite "
+        f"{sqlite3.sqlite_version}): {REGENERATE}"
     )
 
 
@@ -191,3 +194,22 @@ def test_statements_are_split_whole() -> None:
         "CREATE TRIGGER t_no_update BEFORE UPDATE ON t BEGIN SELECT RAISE(ABORT, 'no;'); END;",
         "INSERT INTO \"t\" VALUES('a;\n-- b');",
     ]
+
+
+def test_a_new_database_is_made_without_importing_alembic(tmp_path: Path) -> None:
+    """Alembic (with Mako and a dozen Pygments lexers) is most of what a new database cost."""
+    probe = (
+        "import sys\n"
+        "from serialpos.db import migrate\n"
+        "from serialpos.db.engine import Database\n"
+        "db = Database(sys.argv[1])\n"
+        "print(migrate.upgrade(db)[1])\n"
+        "db.dispose()\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('alembic', 'mako')))\n"
+    )
+    url = f"sqlite:///{tmp_path / 'new.sqlite'}"
+    done = subprocess.run(
+        [sys.executable, "-c", probe, url], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split("\n")[:2] == [migrate.head_revision(), "[]"]
