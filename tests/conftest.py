@@ -171,7 +171,9 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 @pytest.fixture(scope="session")
 def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """An empty SQLite file migrated to head, once per test process."""
+    """An empty SQLite file brought to head, once per test process (from the stored head
+    schema, db/head_schema.py, as every new SQLite database: tests/db/test_head_schema.py
+    proves it the migrations' database)."""
     path = tmp_path_factory.mktemp("migrated") / "head.sqlite"
     database = Database(f"sqlite:///{path}")
     migrate.upgrade(database)
