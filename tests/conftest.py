@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -28,6 +30,37 @@ from serialpos.services.context import SYSTEM, Actor
 #: 200 ms deadline) are dropped.
 settings.register_profile("serialpos", suppress_health_check=[HealthCheck.too_slow], deadline=None)
 settings.load_profile("serialpos")
+
+
+def _whole_tree_built_once() -> None:
+    """``CliRunner().invoke(app, ...)`` turns the Typer app into click's commands on every
+    call (``typer.testing`` calls ``typer.main.get_command``: the signature and type hints of
+    each of ~100 command functions, 20-30 ms of CPU), ~680 times in the suite for the same
+    tree. The whole command tree (``serialpos.cli.app.app``) is built once per test process
+    instead. Building has no effect but the result, and click parses each invocation into a
+    context of its own, so the reused tree answers as a new one (a fork server's command
+    reuses it too, tests/cli_fork.py); the one input of the build that could change between
+    invokes (typer's completion test variable) is part of the key. Other Typer apps are built
+    per call as before. Patched here, not imported: a test that never invokes the command
+    tree does not import it."""
+    import typer.testing
+
+    build = typer.testing._get_command
+    built: dict[tuple[int, str | None], Any] = {}
+
+    def get_command(app: Any) -> Any:
+        commands = sys.modules.get("serialpos.cli.commands")
+        if commands is None or app is not commands._whole:
+            return build(app)
+        key = (id(app), os.environ.get("_TYPER_COMPLETE_TEST_DISABLE_SHELL_DETECTION"))
+        if key not in built:
+            built[key] = build(app)
+        return built[key]
+
+    typer.testing._get_command = get_command
+
+
+_whole_tree_built_once()
 
 
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:

@@ -131,3 +131,39 @@ def test_a_started_command_runs_until_signalled_as_a_popen_does(
     )
     os.close(log_fd)
     assert ended.wait(60) == 0 and (tmp_path / "v").read_text().startswith("serialpos ")
+
+
+def test_a_forked_command_leaves_the_files_a_new_process_leaves(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The forked command's end (cli_fork._end, without the interpreter's finalization)
+    closes its SQLite connections as a new interpreter's end does: the WAL is checkpointed
+    and ``-wal`` and ``-shm`` are gone, the writes in the database file itself."""
+    listings = []
+    for fork in ("0", "1"):
+        monkeypatch.setenv("SERIALPOS_TEST_FORK", fork)
+        folder = tmp_path / f"fork{fork}"
+        folder.mkdir()
+        env = _env(folder)
+        url = f"sqlite:///{folder / 'shop.sqlite'}"
+        seen = []
+        for args in (
+            ["--db", url, "db", "init"],
+            ["--db", url, "user", "add", "ada", "--role", "admin", "--pin", "1234"],
+            ["--db", url, "--user", "ada", "store", "add", "S1", "Main"],
+        ):
+            done = cli_fork.run(args, env, timeout=120)
+            assert done.returncode == 0, done.stderr
+            seen.append(sorted(p.name for p in folder.iterdir()))
+        listings.append(seen)
+        # The store is in the database file alone.
+        alone = tmp_path / f"alone{fork}"
+        alone.mkdir()
+        (alone / "shop.sqlite").write_bytes((folder / "shop.sqlite").read_bytes())
+        listed = cli_fork.run(
+            ["--db", f"sqlite:///{alone / 'shop.sqlite'}", "store", "list", "--json"],
+            _env(alone),
+            timeout=120,
+        )
+        assert listed.returncode == 0 and "S1" in listed.stdout, listed.stderr
+    assert listings[1] == listings[0]
