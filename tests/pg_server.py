@@ -343,6 +343,10 @@ class FilledSchemaPool:
             self._fingerprints.pop(schema, None)
             drop_schema(schema)
 
+    def kept(self) -> list[str]:
+        """The schemas put back, for the next tests."""
+        return list(self._free)
+
     def close(self) -> None:
         while self._free:
             drop_schema(self._free.pop())
