@@ -81,7 +81,7 @@ class ScanOutScreen(ScanOutWork):
         yield StatusLine(self.title_text, self.session)
         yield Static("", id="scan-head", markup=False)
         yield SerialField(id="scan", placeholder=self.placeholder())
-        yield MessageLine(id="message", keep_end=True)
+        yield MessageLine(id="message", mark_cut=True)
         yield CountList(id="units")
         yield KeyFooter()
 
