@@ -387,8 +387,10 @@ async def test_leaving_the_new_product_form_keeps_the_bursts_refusals_said(
         assert app.screen is screen
         assert len(screen.kept) == 2
         said = message(app)
-        assert said.startswith("✗ 2 refused (F7 lists them): "), said
-        assert said.endswith("· then › no product created"), said
+        assert said.startswith(
+            "› no product created · before it: 2 refused (F7 lists them), newest first: "
+            "'ZB00000002' is no product here"
+        ), said
 
 
 @async_test

@@ -98,17 +98,19 @@ async def test_a_scan_not_on_the_asn_stays_said_after_the_good_scans_of_its_burs
             "ZB24100001",
             "ZB24100002",
         ]
-        assert said(pilot).text == (
-            "✗ serial ZB24100009 of LT-ZEN14 is not on ASN ASN-T1 "
-            "· then ✓ LT-ZEN14 ZB24100002: 2 of 2 ✓ LT-ZEN14 complete"
+        assert said(pilot).text == (  # the newest scan's answer first (its kind), then it
+            "✓ LT-ZEN14 ZB24100002: 2 of 2 ✓ LT-ZEN14 complete "
+            "· before it: ✗ serial ZB24100009 of LT-ZEN14 is not on ASN ASN-T1"
         )
-        assert said(pilot).has_class("-error")
+        assert said(pilot).has_class("-ok")
         assert rung == [1]
         await shows(pilot, "ZB24100009", "F7 Refused")
         # Another burst: the good scans still do not take the refusal's place.
         await burst(pilot, clock, "AP-FRG300", "FR-300-0101")
-        assert said(pilot).text.startswith("✗ serial ZB24100009 of LT-ZEN14 is not on ASN ASN-T1")
-        assert said(pilot).text.endswith("· then ✓ AP-FRG300 FR-300-0101: 1 of 2")
+        assert said(pilot).text.startswith("✓ AP-FRG300 FR-300-0101: 1 of 2")
+        assert said(pilot).text.endswith(
+            "· before it: ✗ serial ZB24100009 of LT-ZEN14 is not on ASN ASN-T1"
+        )
         await the_list_then_seen(pilot, "1. ✗ serial ZB24100009")
         assert app.screen is screen and screen.field.has_focus
         await burst(pilot, clock, "FR-300-0102")
@@ -138,9 +140,11 @@ async def test_every_refusal_of_a_blind_receipts_burst_is_kept_and_listed(
             "ZB70000003",
         ]
         text = said(pilot).text
-        assert text.startswith("✗ 2 refused (F7 lists them): serial FR-300-0001 ")
-        assert "; serial 'ZB1000000' is not valid for LT-ZEN14" in text
-        assert text.endswith("· then ✓ LT-ZEN14 ZB70000003: 3")
+        assert text.startswith(
+            "✓ LT-ZEN14 ZB70000003: 3 · before it: 2 refused (F7 lists them), newest first: "
+            "serial 'ZB1000000' is not valid for LT-ZEN14"
+        ), text
+        assert text.index("'ZB1000000'") < text.index("serial FR-300-0001 "), text
         assert rung == [1, 1]  # the bell per refusal
         await shows(pilot, "2 refused", "F7 Refused")
         await the_list_then_seen(pilot, "1. ✗ serial FR-300-0001", "2. ✗ serial 'ZB1000000'")
@@ -171,10 +175,10 @@ async def test_a_phone_scanned_into_a_count_of_fridges_stays_refused_on_screen(
         rung = bells(app, monkeypatch)
         await burst(pilot, clock, "AP-FRG300", "FR-300-0001", "356938030000013", "FR-300-0002")
         text = said(pilot).text
-        assert text.startswith("✗ PH-AUR15 is not in count C-S01-000001")
-        assert text.endswith("· then ✓ AP-FRG300 FR-300-0002 counted (2 in batch 1)")
+        assert text.startswith("✓ AP-FRG300 FR-300-0002 counted (2 in batch 1) · before it: ")
+        assert text.endswith("✗ PH-AUR15 is not in count C-S01-000001 (it counts AP-FRG300)")
         assert rung == [1]
-        await shows(pilot, "PH-AUR15 is not in count", "F7 Refused")
+        await shows(pilot, "✗ PH-AUR15 is", "F7 Refused")  # after the answer, wrapped
         await the_list_then_seen(pilot, "1. ✗ PH-AUR15 is not in count")
         assert screen.field.has_focus
 
@@ -197,8 +201,8 @@ async def test_a_unit_at_another_store_stays_refused_in_a_transfers_picking_burs
         await burst(pilot, clock, "356938030000013", "356938030000062", "356938030000021")
         assert [e.serial for e in screen.entries] == ["356938030000013", "356938030000021"]
         assert said(pilot).text == (
-            "✗ serial 356938030000062 is in stock at S02, not at S01 "
-            "· then ✓ PH-AUR15 356938030000021 ✓ 2 units"
+            "✓ PH-AUR15 356938030000021 ✓ 2 units "
+            "· before it: ✗ serial 356938030000062 is in stock at S02, not at S01"
         )
         assert rung == [1]
         await shows(pilot, "F7 Refused")

@@ -82,8 +82,10 @@ async def test_a_sold_expected_or_other_store_unit_is_said_at_once_and_kept(
         ]
         assert len(rung) == 3  # the bell for each, none for the unit in stock here
         said = message(screen)
-        assert said.startswith("⚠ 3 to see (F7 lists them): ")
-        assert f"then ✓ {IN_STOCK} counted as PH-AUR15" in said
+        # The newest scan's answer first, the three kept after it, newest first.
+        assert said.startswith(f"✓ {IN_STOCK} counted as PH-AUR15"), said
+        assert "· before it: 3 to see (F7 lists them), newest first: " in said, said
+        assert said.index(AT_S02) < said.index(EXPECTED) < said.index(SOLD), said
         listed = screen.listing.visible_text()  # newest first; a handheld shows two
         assert f"✓ PH-AUR15 {IN_STOCK}" in listed or f"✓ {IN_STOCK}" in listed
         assert f"⚠ PH-AUR15 {AT_S02} in stock" in listed or f"⚠ {AT_S02} in stock" in listed

@@ -136,10 +136,10 @@ async def test_receive_a_transfer_on_the_checklist(
         await type_in(pilot, PHONES[2])
         assert said(pilot) == f"✗ serial {PHONES[2]} of PH-AUR15 is not on transfer {made.number}"
         await type_in(pilot, PHONES[0])
-        # The refusal stays until seen; the good scan is said after it (kept_refusals.py).
+        # The refusal stays until seen; the good scan is said first (kept_refusals.py).
         assert said(pilot) == (
-            f"✗ serial {PHONES[2]} of PH-AUR15 is not on transfer {made.number} "
-            f"· then ✓ PH-AUR15 {PHONES[0]}: 1 of 2"
+            f"✓ PH-AUR15 {PHONES[0]}: 1 of 2 "
+            f"· before it: ✗ serial {PHONES[2]} of PH-AUR15 is not on transfer {made.number}"
         )
         await pilot.press("ctrl+f")
         await settle(pilot)

@@ -13,7 +13,7 @@ from textual.binding import Binding, BindingType
 
 from serialpos.tui.keymap import keys
 from serialpos.tui.screens.checked_scan_out import CheckedScanOutScreen
-from serialpos.tui.screens.scan_out_entries import Entry, Newest, units
+from serialpos.tui.screens.scan_out_entries import Entry, units
 
 if TYPE_CHECKING:
     from serialpos.db.engine import Database
@@ -123,12 +123,7 @@ class AdjustmentsScreen(CheckedScanOutScreen):
             except BadRequest as exc:
                 self.show_error(exc.message)
                 return True
-            self.unit_list.show(
-                "",
-                Newest(self.entries),
-                self._row,
-                empty="nothing scanned yet: scan a unit, or a product first",
-            )
+            self.list_units()
             self.message_line.ok(self._scan_words())
         self.show_state()
         return True

@@ -116,7 +116,7 @@ class GatedDialog(ModalScreen[ResultT]):
         from serialpos.tui.screens.base import ConsoleScreen
         from serialpos.tui.screens.kept_refusals import KeepsRefusals
 
-        said = not_an_answer(raw, self.AGAIN)
+        said = self.refusal_words(raw)
         self.refused.append(raw)
         self.say_refused(said)
         stack = self.app.screen_stack
@@ -127,6 +127,10 @@ class GatedDialog(ModalScreen[ResultT]):
         if isinstance(behind, ConsoleScreen):
             behind.message_line.error(said)
         self.app.bell()
+
+    def refusal_words(self, raw: str) -> str:
+        """What the refusal of the scan ``raw`` says (a question's own words by default)."""
+        return not_an_answer(raw, self.AGAIN)
 
     def say_refused(self, said: str) -> None:
         """Name the refused scan inside the dialog (its :meth:`refusal_line`)."""

@@ -126,7 +126,7 @@ class ChecklistScreen(KeepsRefusals):
         yield StatusLine(self.receiving.title, self.session)
         yield ChecklistHead(id="checklist-head")
         yield SerialField(id="scan", placeholder="scan a product (barcode or SKU), Enter")
-        yield MessageLine(id="message", keep_end=True)
+        yield MessageLine(id="message", mark_cut=True)
         yield ChecklistView(
             self.receiving.checklist,
             id="checklist",

@@ -7,8 +7,11 @@ latest answer, so a refused scan in the middle of a burst (a serial not on the A
 product's serial, a bad format) was gone by the time anyone looked. So a scan's refusal, and
 any other answer said with the bell (a repeat, an over-scan), is *kept*:
 
-* the message line keeps saying every kept refusal (``2 refused: …; …``); a good scan landing
-  after it is added at the end (``· then ✓ …``) instead of replacing it;
+* the message line keeps saying every kept refusal, the newest scan's outcome first: a good
+  scan landing after them leads the line and the refusals follow it (``✓ B · before it: ✗
+  A``), a new refusal leads the ones before it (newest first). The latest answer came last
+  (``✗ A · then ✓ B``): on a handheld's rows a person read the old refusal first, and the
+  last scan's answer came after it, or was cut;
 * F7 (shown in the footer while something is kept) lists them whole, one per entry; closing
   the list marks them seen. An empty Enter in the scan field marks them seen too (a scanner
   never sends an empty scan: it is a person's key);
@@ -59,15 +62,29 @@ class Kept:
     message: str
 
 
-def kept_words(kept: Sequence[Kept]) -> str:
-    """What the message line says while ``kept`` is not seen: one alone as it was said; more
-    as ``3 refused: A; B; C`` (``3 to see`` when some were taken with a warning), oldest
-    first, as they were scanned."""
+def kept_words(kept: Sequence[Kept], since: tuple[Kind, str] | None = None) -> tuple[Kind, str]:
+    """What the message line says while ``kept`` (oldest first) is not seen, and its kind: the
+    newest scan's outcome first (``since``, a good scan after them, else the newest kept),
+    then the earlier ones, newest first (:func:`earlier_words`). One kept alone, with nothing
+    after it, reads as it was said."""
+    if since is not None:
+        kind, message = since
+        return kind, f"{message} · before it: {earlier_words(kept)}"
+    newest = kept[-1]
     if len(kept) == 1:
-        return kept[0].message
+        return newest.kind, newest.message
+    return newest.kind, f"{newest.message} · before it: {earlier_words(kept[:-1])}"
+
+
+def earlier_words(kept: Sequence[Kept]) -> str:
+    """The answers before the newest, newest first: one with its mark (``✗ A``); more as
+    ``2 refused (F7 lists them), newest first: B; A`` (``2 to see`` when some were taken
+    with a warning). A cut line loses the oldest; F7 lists them all."""
+    if len(kept) == 1:
+        return PREFIX[kept[0].kind] + kept[0].message
     refused = sum(1 for k in kept if k.kind == "error")
     head = f"{len(kept)} refused" if refused == len(kept) else f"{len(kept)} to see"
-    return f"{head} (F7 lists them): " + "; ".join(k.message for k in kept)
+    return f"{head} (F7 lists them), newest first: " + "; ".join(k.message for k in reversed(kept))
 
 
 class RefusalsDialog(GatedDialog[None]):
@@ -139,7 +156,7 @@ class KeepsRefusals(ConsoleScreen):
         self._keep(Kept("warn", message))
 
     def scan_said(self, kind: Kind, message: str) -> None:
-        """A scan landed well: said, unless refusals are kept; then it is added after them."""
+        """A scan landed well: said, unless refusals are kept; then it leads them."""
         if not self.kept:
             self.message_line.show(kind, message)
             return
@@ -166,12 +183,8 @@ class KeepsRefusals(ConsoleScreen):
             self.refresh_bindings()  # F7 shows
 
     def _say_kept(self) -> None:
-        words = kept_words(self.kept)
-        if self._since is not None:
-            kind, message = self._since
-            words += f" · then {PREFIX[kind]}{message}"
-        refused = any(k.kind == "error" for k in self.kept)
-        self.message_line.show("error" if refused else "warn", words)
+        kind, words = kept_words(self.kept, self._since)
+        self.message_line.show(kind, words)
 
     # -- seeing them -------------------------------------------------------------------------
     def acknowledge(self, seen: int | None = None) -> bool:

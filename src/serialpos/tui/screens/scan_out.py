@@ -34,7 +34,7 @@ from textual.message import Message
 from textual.widgets import Static
 
 from serialpos.tui.keymap import keys
-from serialpos.tui.screens.scan_out_entries import Entry, Newest, units
+from serialpos.tui.screens.scan_out_entries import Counted, Entry, Newest, counted_lines, units
 from serialpos.tui.screens.scan_out_work import ScanOutWork
 from serialpos.tui.widgets.count_list import CountList
 from serialpos.tui.widgets.key_footer import KeyFooter, KeyHints
@@ -81,17 +81,12 @@ class ScanOutScreen(ScanOutWork):
         yield StatusLine(self.title_text, self.session)
         yield Static("", id="scan-head", markup=False)
         yield SerialField(id="scan", placeholder=self.placeholder())
-        yield MessageLine(id="message", keep_end=True)
+        yield MessageLine(id="message", mark_cut=True)
         yield CountList(id="units")
         yield KeyFooter()
 
     def on_mount(self) -> None:
-        self.unit_list.show(
-            "",
-            Newest(self.entries),
-            self._row,
-            empty="nothing scanned yet: scan a unit, or a product first",
-        )
+        self.list_units()
         self.show_state()
         self.field.focus()
         self.mounted()
@@ -107,8 +102,21 @@ class ScanOutScreen(ScanOutWork):
     def unit_list(self) -> CountList:
         return self.query_one("#units", CountList)
 
-    def _row(self, entry: Entry, width: int) -> str:
+    def list_units(self) -> None:
+        """The list shows the document's units: the scanned ones newest first, then the
+        products counted without serials (:meth:`show_state` keeps those up to date)."""
+        self.listed = Newest(self.entries, counted_lines(self.quantities))
+        self.unit_list.show(
+            "",
+            self.listed,
+            self._row,
+            empty="nothing scanned yet: scan a unit, or a product first",
+        )
+
+    def _row(self, entry: Entry | Counted, width: int) -> str:
         mark = "+" if entry.sign > 0 else "−"
+        if isinstance(entry, Counted):
+            return f"{mark} {entry.sku} × {entry.quantity:,}"
         return f"{mark} {entry.sku} {entry.serial}"
 
     def show_state(self) -> None:
@@ -123,6 +131,8 @@ class ScanOutScreen(ScanOutWork):
         if words:
             head.append(f" · {words}")
         self.query_one("#scan-head", Static).update(head)
+        if self.unit_list.items is self.listed:  # (adjustments list their reasons first)
+            self.listed.counted = counted_lines(self.quantities)
         self.unit_list.title = self.list_title()
         self.unit_list.refresh()
         self.field.fit_placeholder(self.placeholder(), *self.short_placeholder())

@@ -19,7 +19,7 @@ from textual.message import Message
 from serialpos.domain.text import clip, visible
 from serialpos.tui.screens.base import AbstractScreenMeta, OrderedJobs
 from serialpos.tui.screens.kept_refusals import KeepsRefusals
-from serialpos.tui.screens.scan_out_entries import Entry, units
+from serialpos.tui.screens.scan_out_entries import Entry, Newest, units
 
 if TYPE_CHECKING:
     from serialpos.db.engine import Database
@@ -62,6 +62,8 @@ class ScanOutWork(KeepsRefusals, metaclass=AbstractScreenMeta):
         super().__init__()
         self.current: StockProduct | None = None
         self.entries: list[Entry] = []
+        #: What the unit list shows: the entries newest first, then the counted products.
+        self.listed = Newest(self.entries)
         self.keys: set[tuple[str, str]] = set()
         self.quantities: dict[tuple[str, int], int] = {}
         self.taking_off = False

@@ -4,11 +4,12 @@ Colour is a second cue only: every kind of message starts with a symbol, so the 
 same on a monochrome terminal or with ``NO_COLOR`` set. Text is shown literally (control
 characters as ``\\xNN``); nothing in a message is read as markup.
 
-A scanning screen's line (``keep_end``) keeps the end of a message longer than its rows: its
-first row, cut with ``…``, then its last rows. After a burst the line says the kept refusals
-oldest first and the latest answer last (``2 refused (F7 lists them): A; B · then ✓ C``); on a
-handheld's four to six rows the rows past the limit were cut, and with them the latest
-refusal and what the last scan did. The older refusals are in F7's list whole.
+A scanning screen's line (``mark_cut``) shows a message longer than its rows as its first
+rows, the last of them ending in ``…``. After a burst the line says the newest scan's answer
+first and the kept refusals after it, newest first (``✓ C · before it: 2 refused (F7 lists
+them), newest first: B; A``; kept_refusals.py): on a handheld's four to six rows what is cut
+is the oldest refusals, which F7's list shows whole. (The line said the latest answer last,
+and kept its first and last rows: the newest refusal, next to the answer, was the one cut.)
 """
 
 from __future__ import annotations
@@ -37,12 +38,12 @@ class MessageLine(Static):
     :meth:`note`."""
 
     def __init__(
-        self, *, id: str | None = None, classes: str | None = None, keep_end: bool = False
+        self, *, id: str | None = None, classes: str | None = None, mark_cut: bool = False
     ) -> None:
         super().__init__("", id=id, classes=classes, markup=False)
         self.kind: Kind | None = None
         self.text = ""
-        self.keep_end = keep_end
+        self.mark_cut = mark_cut
 
     def show(self, kind: Kind, message: str) -> None:
         shown = visible(message)
@@ -55,17 +56,17 @@ class MessageLine(Static):
         show_text(self, self._fitted())  # no layout of the screen when it keeps its rows
 
     def _fitted(self) -> Text:
-        """The text as shown: whole, or (``keep_end``) its first and last rows when longer
+        """The text as shown: whole, or (``mark_cut``) its first rows, marked cut, when longer
         than the rows the line may take."""
         text = Text(self.text)
         rule = self.styles.max_height
         width = self.content_size.width
-        if not self.keep_end or rule is None or rule.unit is not Unit.CELLS or width <= 0:
+        if not self.mark_cut or rule is None or rule.unit is not Unit.CELLS or width <= 0:
             return text
-        return first_and_last_rows(text, width, int(rule.value), self.app.console)
+        return first_rows(text, width, int(rule.value), self.app.console)
 
     def on_resize(self, event: events.Resize) -> None:
-        if self.keep_end and self.text:
+        if self.mark_cut and self.text:
             show_text(self, self._fitted())
 
     def ok(self, message: str) -> None:
@@ -88,17 +89,16 @@ class MessageLine(Static):
         self.update("")
 
 
-def first_and_last_rows(text: Text, width: int, rows: int, console: Console) -> Text:
-    """``text`` wrapped at ``width``; when that takes more than ``rows`` rows, its first row
-    (ending in ``…``) and its last ``rows - 1`` rows, one per line, none wider than ``width``."""
-    lines = text.wrap(console, width)
-    if len(lines) <= rows or rows < 2:
+def first_rows(text: Text, width: int, rows: int, console: Console) -> Text:
+    """``text`` wrapped at ``width``; when that takes more than ``rows`` rows, its first
+    ``rows`` rows, one per line, none wider than ``width``, the last ending in ``…``."""
+    lines = list(text.wrap(console, width))
+    if len(lines) <= rows or rows < 1:
         return text
-    head = lines[0]
-    head.rstrip()
-    head.truncate(width - 1)
-    head.append("…")
-    tail = list(lines)[-(rows - 1) :]
-    for line in tail:
+    kept = lines[:rows]
+    for line in kept:
         line.rstrip()
-    return Text("\n").join([head, *tail])
+    last = kept[-1]
+    last.truncate(width - 1)
+    last.append("…")
+    return Text("\n").join(kept)

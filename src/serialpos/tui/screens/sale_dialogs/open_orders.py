@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, ClassVar
 from rich.text import Text
 from textual.binding import Binding, BindingType
 
+from serialpos.domain.orders import SaleType
 from serialpos.domain.text import visible
 from serialpos.tui.screens.choice import ChoiceDialog
 from serialpos.tui.screens.sale_dialogs.money import money
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
 
 def summary_prompt(order: OrderSummary) -> Text:
     status = str(getattr(order.status, "value", order.status))
-    kind = str(getattr(order.type, "value", order.type)).replace("_", " ")
+    kind = SaleType(str(getattr(order.type, "value", order.type))).label  # Lay-by, as said
     pending = f" · {order.pending_serials} S/N needed" if order.pending_serials else ""
     who = f" · {visible(order.customer_name)}" if order.customer_name else ""
     return Text(
