@@ -284,10 +284,11 @@ def _read_exactly(conn: socket.socket, size: int) -> bytes:
 
 def _warm() -> None:
     """Import what every command that opens a database imports anyway (the command tree,
-    SQLAlchemy, Alembic, the database layer), and what every terminal command imports (the
-    journal, the sync, httpx). Nothing more: a module a command would not import may change
-    what it does (escpos, behind the receipt printer, sets up logging when imported), and
-    the server refuses to start if the imports left any such trace."""
+    SQLAlchemy, the database layer; Alembic only when a migration runs, db/migrate.py), and
+    what every terminal command imports (the journal, the sync, httpx). Nothing more: a
+    module a command would not import may change what it does (escpos, behind the receipt
+    printer, sets up logging when imported), and the server refuses to start if the imports
+    left any such trace."""
     import importlib
     import logging
     import warnings
@@ -305,7 +306,7 @@ def _warm() -> None:
 def _build_once(app: Any) -> None:
     """Typer turns the command tree into click's commands on every call (``Typer.__call__``
     calls ``typer.main.get_command``: the signature and type hints of each of ~100 command
-    functions, about 0.05 s of CPU), the same tree every time. Built here once; every
+    functions, 20-30 ms of CPU), the same tree every time. Built here once; every
     command's process, forked from this server, gets its own copy of the built tree, exactly
     what a fresh interpreter would build (tests/test_cli_fork.py compares them)."""
     import typer.main

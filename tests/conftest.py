@@ -238,11 +238,12 @@ def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def db(db_url: str, request: pytest.FixtureRequest) -> Iterator[Database]:
     """A migrated, empty database with two stores (S1, S2). It starts as a copy of one
-    migrated once per test process, not migrated here: a SQLite file copied, a PostgreSQL
-    schema made from its dump (pg_server.py), or one such schema an earlier test used, put
-    back as it was just made (``pg_filled_url``). The 30 migrations cost 0.2-0.3 s of CPU a
-    test, and a PostgreSQL schema half a second of waiting more; a schema made and dropped
-    for each test cost the server 0.17 s of CPU, one put back 0.02-0.03 s."""
+    made at head once per test process, not made here: a SQLite file copied (made from the
+    head schema, db/head_schema.sql), a PostgreSQL schema made from its dump (pg_server.py),
+    or one such schema an earlier test used, put back as it was just made
+    (``pg_filled_url``). Through the migrations a database cost about 0.35 s of CPU a test
+    (Alembic's import included); a PostgreSQL schema made and dropped for each test cost the
+    server 0.17 s of CPU, one put back 0.02-0.03 s."""
     if db_url.startswith("sqlite:///"):
         template = request.getfixturevalue("migrated_sqlite")
         shutil.copyfile(template, db_url.removeprefix("sqlite:///"))

@@ -119,7 +119,7 @@ def _head_dump() -> str | None:
     """The SQL that makes a schema as the migrations to head make it (tables, indexes,
     triggers, sequences and the rows the migrations insert), with :data:`_PLACEHOLDER` for
     the schema's name: one migration per test process, dumped by ``pg_dump``. Replaying it
-    costs PostgreSQL about a third of the CPU of the 30 migrations, and the test process
+    costs PostgreSQL about a third of the CPU of the migrations, and the test process
     none (0.2 s of CPU a test here). What PostgreSQL then prints of a CHECK constraint's
     ``IN`` list differs in its casts (the same test, re-parsed), nothing else. None where
     ``pg_dump`` is not installed or fails."""
@@ -177,7 +177,7 @@ def _dump_of_migrated_schema() -> str | None:
 #
 # Making a filled schema (new_schema + fill_schema) and dropping it cost PostgreSQL about
 # 0.17 s of CPU a test, on the same 2 cores as the tests; putting a used one back as it was
-# just filled costs about a fifth of that (see FilledSchemaPool).
+# just filled costs a sixth to an eighth of that (see FilledSchemaPool).
 
 
 class _Baseline:

@@ -1,8 +1,8 @@
 """The head schema of a SQLite database, stored as SQL: a brand-new database is made from it in
 one transaction instead of replaying every migration (db/migrate.py :func:`upgrade`), as Rails
-loads ``schema.rb``. Every migration costs start-up time (about 0.15 s of CPU for the 39, and
-Alembic's import on top) and a store terminal, the demo, ``db init`` and the tests make new
-databases all the time.
+loads ``schema.rb``. Every migration costs start-up time (about 0.25 s of CPU for all of
+them, and Alembic's import, 0.1 s, on top) and a store terminal, the demo, ``db init`` and
+the tests make new databases all the time.
 
 ``head_schema.sql`` is made by this module, never by hand, from a SQLite file brought to head
 by the migrations themselves::

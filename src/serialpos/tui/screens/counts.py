@@ -88,7 +88,7 @@ class CountsScreen(CountWorkers):
         yield StatusLine("Count", self.session)
         yield Static("", id="count-head", markup=False)
         yield ScanInput(id="count-input", placeholder=PLACEHOLDERS["start"])
-        yield MessageLine(id="message")
+        yield MessageLine(id="message", mark_cut=True)
         yield CountList(id="count-list")
         yield KeyFooter()
 
