@@ -138,8 +138,7 @@ class AdminScreen(ConsoleScreen):
     def take_scan(self, scan: ScanRead) -> None:
         from serialpos.tui.screens.menu_scans import refuse_scan_on_menu
 
-        if not self.refuse_unreadable(scan):
-            refuse_scan_on_menu(self, scan, "Pick a section by its letter, or arrows and Enter")
+        refuse_scan_on_menu(self, scan, "Pick a section by its letter, or arrows and Enter")
 
     def action_open(self, name: str) -> None:
         if name not in (s[2] for s in self._sections()):
@@ -177,8 +176,7 @@ class AdminListScreen(ConsoleScreen, metaclass=AbstractScreenMeta):
     def take_scan(self, scan: ScanRead) -> None:
         from serialpos.tui.screens.menu_scans import refuse_scan_on_menu
 
-        if not self.refuse_unreadable(scan):
-            refuse_scan_on_menu(self, scan, "Pick a row with the arrows, then its key")
+        refuse_scan_on_menu(self, scan, "Pick a row with the arrows, then its key")
 
     def compose(self) -> ComposeResult:
         yield StatusLine(self.TITLE, self.session)

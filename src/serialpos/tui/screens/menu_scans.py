@@ -22,6 +22,9 @@ if TYPE_CHECKING:
 
 
 def refuse_scan_on_menu(screen: ConsoleScreen, scan: ScanRead, how: str) -> None:
-    """Say that ``scan`` opened nothing on ``screen``'s menu, and ``how`` to pick instead."""
+    """Say that ``scan`` opened nothing on ``screen``'s menu, and ``how`` to pick instead (an
+    unreadable scan's reason, when it could not be read)."""
+    if screen.refuse_unreadable(scan):
+        return
     raw = scan.decoded.text or str(scan.raw)
     screen.show_error(f"scan '{clip(raw.strip(), 32)}' is not a menu choice: nothing opened. {how}")

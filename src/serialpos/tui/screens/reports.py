@@ -108,8 +108,7 @@ class ReportsScreen(ConsoleScreen):
     def take_scan(self, scan: ScanRead) -> None:
         from serialpos.tui.screens.menu_scans import refuse_scan_on_menu
 
-        if not self.refuse_unreadable(scan):
-            refuse_scan_on_menu(self, scan, "Pick a report: 1-4, or the arrows and Enter")
+        refuse_scan_on_menu(self, scan, "Pick a report: 1-4, or the arrows and Enter")
 
     def action_open(self, key: str) -> None:
         _, name, words = next(report for report in REPORTS if report[0] == key)
