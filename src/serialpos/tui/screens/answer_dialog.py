@@ -21,6 +21,7 @@ from textual.widgets import Static
 
 if TYPE_CHECKING:
     from textual import events
+    from textual.await_complete import AwaitComplete
     from textual.timer import Timer
 
     from serialpos.devices.answer_gate import AnswerGate, Verdict
@@ -144,6 +145,12 @@ class GatedDialog(ModalScreen[ResultT]):
             self._timer.stop()
             self._timer = None
 
+    def dismiss(self, result: ResultT | None = None) -> AwaitComplete:
+        """Close with ``result``, the held letter's timer forgotten first: however the dialog
+        is answered, a letter it held back never acts after it closed."""
+        self.stop_waiting()
+        return super().dismiss(result)
+
     def _configured(self) -> AnswerGate:
         """The gate, with the terminal's key gap once the scanners' settings are read."""
         from serialpos.tui.widgets.scan_input import key_gap
@@ -169,5 +176,4 @@ class AnswerDialog(GatedDialog[bool]):
         self.action_answer(bool(verdict.answer))
 
     def action_answer(self, yes: bool) -> None:
-        self.stop_waiting()
         self.dismiss(yes)

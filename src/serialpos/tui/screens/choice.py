@@ -63,11 +63,9 @@ class ChoiceDialog(GatedDialog[str | None]):
         self.dismiss(event.option.id)
 
     def action_choose(self, choice: str) -> None:
-        self.stop_waiting()
         self.dismiss(choice)
 
     def action_cancel(self) -> None:
-        self.stop_waiting()
         self.dismiss(None)
 
 

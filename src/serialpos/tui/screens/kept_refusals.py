@@ -128,7 +128,6 @@ class RefusalsDialog(GatedDialog[None]):
         self.action_close()  # a person's Enter (the gate took it, the binding never saw it)
 
     def action_close(self) -> None:
-        self.stop_waiting()
         self.dismiss(None)
 
 

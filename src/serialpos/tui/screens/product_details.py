@@ -101,5 +101,4 @@ class ProductDetails(GatedDialog[None]):
         self.query_one("#details-box").focus()
 
     def action_close(self) -> None:
-        self.stop_waiting()
         self.dismiss(None)

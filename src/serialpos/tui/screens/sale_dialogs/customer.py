@@ -127,7 +127,6 @@ class CustomerDialog(GatedDialog["int | None"], ConsoleScreen):  # type: ignore[
         self.query_one("#customer-find", Input).focus()
 
     def action_cancel(self) -> None:
-        self.stop_waiting()
         self.dismiss(None)
 
     # -- a scan while the list has the focus ------------------------------------------------
@@ -216,7 +215,6 @@ class CustomerDialog(GatedDialog["int | None"], ConsoleScreen):  # type: ignore[
         if chosen == NEW:
             self.open_new()
         elif chosen is not None:
-            self.stop_waiting()
             self.dismiss(int(chosen))
 
     # -- creating ----------------------------------------------------------------------------
@@ -259,7 +257,6 @@ class CustomerDialog(GatedDialog["int | None"], ConsoleScreen):  # type: ignore[
         self.post_message(self.Saved(made.id))
 
     def on_customer_dialog_saved(self, message: Saved) -> None:
-        self.stop_waiting()
         self.dismiss(message.customer)
 
     def on_customer_dialog_failed(self, message: Failed) -> None:

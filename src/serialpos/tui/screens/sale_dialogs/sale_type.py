@@ -90,9 +90,7 @@ class SaleTypeDialog(GatedDialog[tuple[str, str] | None]):
         self._show()
 
     def action_done(self) -> None:
-        self.stop_waiting()
         self.dismiss((self.sale_type, self.delivery))
 
     def action_cancel(self) -> None:
-        self.stop_waiting()
         self.dismiss(None)
