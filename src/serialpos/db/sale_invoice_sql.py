@@ -38,7 +38,7 @@ def shift_elsewhere() -> sa.ScalarSelect[int]:
     """The store of the terminal's shift open at another store than the payment's (None:
     none): read by the payment's own statement, so cash that finds no shift here is known
     to come from a drawer at another store without a round trip more
-    (services/orders/checkout.py ``refuse_cash_elsewhere``)."""
+    (services/shift_store.py ``refuse_cash_elsewhere``)."""
     return (
         sa.select(_shift_c.store_id)
         .where(

@@ -41,7 +41,7 @@ _LIVE = (TransferStatus.SHIPPED, TransferStatus.RECEIVED)
 def transfer_findings(
     conn: Connection, stores: dict[int, str], finding: Callable[..., Any]
 ) -> list[Any]:
-    """The violations (made by ``finding(rule, store, sku, detail)``) of both rules."""
+    """The violations (made by ``finding(rule, store, sku, detail)``) of the three rules."""
     if journal.get_state(conn, "central_terminal") is not None:
         # A till: its ledger is not the whole chain's, and of the transfers only the copies
         # kept from central (shipped to its store) follow every receipt of them, its own

@@ -209,12 +209,10 @@ class KeyboardWedge:
     def _claimed(self, detector: WedgeDetector, at: float) -> _Pasted | None:
         """The pasted pieces an Enter closes as one scan with the run before it: that run
         began within a scan's tail window of them and goes on at the scan's pace."""
-        from serialpos.devices.wedge import TAIL_WINDOW_S
-
         pasted, self._pasted = self._pasted, None
         if pasted is None or not detector.run or not detector.continues(at):
             return None
-        return pasted if 0 <= self._run_started - pasted.ended <= TAIL_WINDOW_S else None
+        return pasted if pasted.followed_by(self._run_started) else None
 
     async def _run_over(self) -> None:
         """The held run is over without an Enter: a scan cut by a pause is dropped and said
@@ -241,16 +239,13 @@ class KeyboardWedge:
         scan's closing burst may still claim it (:meth:`_claimed`): a scan cut by the link's
         jitter left its first piece in the field, the rest refused by itself. A short run
         (typing) is remembered only after such a piece, as the next piece of it."""
-        from serialpos.devices.wedge import TAIL_WINDOW_S
-
         last = detector.last_key_at
         pasted = self._pasted
         if last is None or not isinstance(self.app.focused, Input):
             self._pasted = None
             return
         if pasted is not None and not (
-            pasted.field is self.app.focused
-            and 0 <= self._run_started - pasted.ended <= TAIL_WINDOW_S
+            pasted.field is self.app.focused and pasted.followed_by(self._run_started)
         ):
             pasted = None
         if pasted is None and not detector.scan_like():
@@ -324,6 +319,13 @@ class _Pasted:
         self.field = field
         self.text = ""
         self.ended = 0.0
+
+    def followed_by(self, run_started: float) -> bool:
+        """A run that began then is the next piece of these: within a scan's tail window
+        after they ended."""
+        from serialpos.devices.wedge import TAIL_WINDOW_S
+
+        return 0 <= run_started - self.ended <= TAIL_WINDOW_S
 
     def take_out(self) -> None:
         """Take the pieces out of the field, after the keys already sent to it have landed

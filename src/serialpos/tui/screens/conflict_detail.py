@@ -28,14 +28,8 @@ if TYPE_CHECKING:
     from serialpos.tui.screens.conflicts import ConflictsScreen
 
 
-#: The resolutions' keys, the same on the list and on one conflict opened whole.
-RESOLVE_HINTS: KeyHints = (
-    ("F5", "Accept"),
-    ("F6", "Return"),
-    ("F7", "Write off"),
-    ("F8", "Record sale"),
-    ("F9", "Refund"),
-)
+#: The resolutions' keys, the same on the list and on one conflict opened whole
+#: (their footer words: ``RESOLUTION_KEYS`` in domain/conflict_keys.py).
 RESOLVE_BINDINGS: list[BindingType] = [
     Binding("f5", "resolve('accept')", "Accept: the first event stands", show=False),
     Binding("f6", "resolve('return')", "Return the unit to stock", show=False),
@@ -48,11 +42,6 @@ RESOLVE_BINDINGS: list[BindingType] = [
 class ConflictDetailScreen(ConsoleScreen):
     """The conflict the list had highlighted, in full; its resolution keys act on it."""
 
-    KEY_HINTS: ClassVar[KeyHints] = (
-        ("↑↓/PgUp/PgDn", "Scroll"),
-        *RESOLVE_HINTS,
-        ("Esc", "Back"),
-    )
     BINDINGS: ClassVar[list[BindingType]] = [
         *RESOLVE_BINDINGS,
         Binding("escape", "app.pop_screen", "Back", show=False),

@@ -33,7 +33,7 @@ from serialpos.domain.text import visible
 from serialpos.domain.users import Permission
 from serialpos.tui.screens.admin import AdminListScreen, RowsLoaded
 from serialpos.tui.screens.base import ConsoleScreen
-from serialpos.tui.screens.conflict_detail import RESOLVE_BINDINGS, RESOLVE_HINTS
+from serialpos.tui.screens.conflict_detail import RESOLVE_BINDINGS
 from serialpos.tui.widgets.key_footer import KeyFooter, KeyHints
 
 #: The first line of the list on a store terminal that cannot reach central.
@@ -169,12 +169,6 @@ def open_conflicts(console: Any) -> None:
 
 class ConflictsScreen(AdminListScreen):
     TITLE: ClassVar[str] = "Conflicts"
-    KEY_HINTS: ClassVar[KeyHints] = (
-        ("Enter", "Detail"),
-        *RESOLVE_HINTS,
-        ("F3", "Open/all"),
-        ("Esc", "Back"),
-    )
     BINDINGS: ClassVar[list[BindingType]] = [
         *RESOLVE_BINDINGS,
         Binding("f3", "toggle_view", "Open or all conflicts", show=False),

@@ -45,4 +45,3 @@ class OrdersDialog(ChoiceDialog):
             [(o.order, summary_prompt(o)) for o in orders],
             "orders",
         )
-        self.orders = list(orders)

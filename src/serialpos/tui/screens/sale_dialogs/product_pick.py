@@ -37,12 +37,9 @@ class ProductPick(ChoiceDialog):
     AGAIN = "Press Enter again to add the highlighted product, Esc to cancel"
 
     def __init__(self, typed: str, choices: Sequence[ProductChoice], more: bool = False) -> None:
-        self.typed = typed
-        self.more = more
         more_words = ", more not shown: type more" if more else ""
         super().__init__(
             Text(f"{len(choices)} products match '{clip(typed)}'{more_words}"),
             [(c.sku, choice_prompt(c)) for c in choices],
             "product-choices",
         )
-        self.products = list(choices)
