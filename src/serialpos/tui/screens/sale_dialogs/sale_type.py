@@ -15,6 +15,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.widgets import Static
 
+from serialpos.domain.orders import DeliveryMode, SaleType
 from serialpos.tui.screens.answer_dialog import GatedDialog
 from serialpos.tui.screens.choice import bound_letters
 from serialpos.tui.widgets.key_footer import KeyFooter, KeyHints
@@ -22,15 +23,19 @@ from serialpos.tui.widgets.key_footer import KeyFooter, KeyHints
 if TYPE_CHECKING:
     from serialpos.devices.answer_gate import Verdict
 
-SALE_TYPES = (
-    ("1", "sale", "Sale"),
-    ("2", "special_order", "Special order"),
-    ("3", "layby", "Lay-by"),
+#: Each choice's key, stored value and name: the names are the domain's, so the dialog says
+#: what the order header, receipts and reports say ("Special Order", "Cash and Carry").
+SALE_TYPES = tuple(
+    (key, kind.value, kind.label)
+    for key, kind in (("1", SaleType.SALE), ("2", SaleType.SPECIAL_ORDER), ("3", SaleType.LAYBY))
 )
-DELIVERIES = (
-    ("c", "cash_and_carry", "Cash and carry"),
-    ("p", "pickup", "Pickup later"),
-    ("d", "delivery", "Delivery"),
+DELIVERIES = tuple(
+    (key, mode.value, mode.label)
+    for key, mode in (
+        ("c", DeliveryMode.CASH_AND_CARRY),
+        ("p", DeliveryMode.PICKUP),
+        ("d", DeliveryMode.DELIVERY),
+    )
 )
 
 
