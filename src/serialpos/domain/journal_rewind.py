@@ -6,8 +6,8 @@ from an older copy of its database, it numbers again from the copy's end: its ne
 takes the journal number, the order and the invoice numbers central already holds for the
 till's later acts, and is refused (``number_taken``). Settled as refused, the till would put
 the sale's units back in stock while the customer has them: the sale lost. Answered
-``journal_rewound`` instead, the till keeps the entry and every one after it pending and
-says what happened and what a person does. Pure: no database.
+``journal_rewound`` instead, the till keeps the entry pending (the entries after it settle
+as central answers them) and says what happened and what a person does. Pure: no database.
 """
 
 from __future__ import annotations
@@ -17,10 +17,10 @@ CODE = "journal_rewound"
 
 #: What a person does about it, said by central's verdict and by the till.
 WHAT_TO_DO = (
-    "keep this till's database as it is (its waiting entries are the sales made since the "
-    "restore), set the till up again as a new terminal (serialpos terminal init with a new "
-    "--terminal) and make the waiting sales again there; serialpos terminal status counts "
-    "them"
+    "keep this till's database as it is; set the till up again as a new terminal (a new "
+    "token from an admin, then serialpos terminal init with a new --terminal and a new "
+    "--config, its database beside it) and make the waiting sales again there (serialpos "
+    "terminal pending lists them)"
 )
 
 
@@ -36,6 +36,6 @@ def rewind_words(
         f"{seq} under another id ({other}); this new entry {seq} numbers again what central "
         "took: this till's database was restored from an older copy (or another machine "
         f"runs as this terminal). It was refused ({refused}: {why}); nothing of it is "
-        "applied at central, and it waits on this till with the ones after it, kept. "
+        "applied at central, and it waits on this till, kept. "
         f"What to do: {WHAT_TO_DO}"
     )
