@@ -136,6 +136,19 @@ def refused(ctx: typer.Context) -> None:
     typer.echo(json.dumps(refused_entries(db), ensure_ascii=False))
 
 
+@app.command("pending")
+def pending(ctx: typer.Context) -> None:
+    """Entries waiting for central, oldest first: each line as the till made it (a JSON
+    array), so a person can make them again elsewhere when central will not take them (a
+    till restored from an older copy: journal_rewound)."""
+    import json
+
+    from serialpos.terminal.status import pending as pending_entries
+
+    _chain, db = _chain_db(state(ctx))
+    typer.echo(json.dumps(pending_entries(db), ensure_ascii=False))
+
+
 @app.command("resend")
 def resend(ctx: typer.Context) -> None:
     """After central was restored from an older backup ("central behind"): send again this

@@ -32,9 +32,18 @@ class StoredOutcome:
 
 
 def claim(
-    conn: Connection, *, key: str, body_sha256: str, op: str, user: str, terminal: str
+    conn: Connection,
+    *,
+    key: str,
+    body_sha256: str,
+    op: str,
+    user: str,
+    terminal: str,
+    journal_seq: int | None = None,
 ) -> StoredOutcome | None:
     """Claim ``key`` for this transaction, or return the row that already holds it.
+    ``journal_seq``: the store terminal's entry number the line carries (None: a host's
+    line), kept with the id (migration 0040: services/journal_rewinds.py).
 
     ``ON CONFLICT DO NOTHING`` waits, on PostgreSQL, for a transaction that inserted the same
     key and has not yet finished: if that one commits, this claim yields its row (the caller
@@ -46,6 +55,7 @@ def claim(
         "user_name": user,
         "terminal": terminal,
         "applied_at": utcnow(),
+        "journal_seq": journal_seq,
     }
     claimed = _CLAIM[conn.dialect.name].scalar(conn, params)
     if claimed is not None:
@@ -57,7 +67,7 @@ def claim(
 def _claim(insert: Any) -> Prepared:
     """The claim of one id, built once per dialect and run prepared: every line with an id
     claims it (a host's, a terminal's entry applied alone, a conflict's)."""
-    keys = ("id", "body_sha256", "op", "user_name", "terminal", "applied_at")
+    keys = ("id", "body_sha256", "op", "user_name", "terminal", "applied_at", "journal_seq")
     values: dict[str, Any] = {k: sa.bindparam(k, type_=outcome_c[k].type) for k in keys}
     return Prepared(
         insert(outcome_t)

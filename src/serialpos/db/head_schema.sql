@@ -1,4 +1,4 @@
--- serialpos head schema at revision 0039_quantity_moves
+-- serialpos head schema at revision 0040_till_last_seq
 -- Made by `python -m serialpos.db.head_schema` from the migrations; never edit it by hand.
 -- A brand-new SQLite database is created from it in one transaction (db/migrate.py).
 CREATE TABLE alembic_version (
@@ -407,7 +407,7 @@ CREATE TABLE apply_outcome (
 	user_name VARCHAR(32) NOT NULL, 
 	terminal VARCHAR(64) NOT NULL, 
 	applied_at DATETIME NOT NULL, 
-	outcome TEXT NOT NULL, 
+	outcome TEXT NOT NULL, journal_seq BIGINT, 
 	PRIMARY KEY (id)
 );
 CREATE TABLE api_token (
@@ -589,4 +589,5 @@ CREATE INDEX ix_journal_entry_events_to ON journal_entry (events_to);
 CREATE INDEX ix_journal_entry_order_number ON journal_entry (order_number);
 CREATE INDEX ix_serial_unit_serial_folded ON serial_unit (lower(serial));
 CREATE INDEX ix_ledger_event_quantity_moves ON ledger_event (product_id, action) WHERE unit_id IS NULL;
-INSERT INTO "alembic_version" VALUES('0039_quantity_moves');
+CREATE INDEX ix_apply_outcome_journal_seq ON apply_outcome (terminal, journal_seq) WHERE journal_seq IS NOT NULL;
+INSERT INTO "alembic_version" VALUES('0040_till_last_seq');

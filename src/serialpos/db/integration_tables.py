@@ -25,6 +25,18 @@ class ApplyOutcome(SQLModel, table=True):
     """One applied ``apply`` line: who sent it, a fingerprint of its body, and its verdict."""
 
     __tablename__ = "apply_outcome"
+    #: A terminal's entries by number: the highest is how far it has sent, and a number
+    #: held by another id of it means a rewound journal (migration 0040,
+    #: services/journal_rewinds.py). Host lines (no number) are not in it.
+    __table_args__ = (
+        sa.Index(
+            "ix_apply_outcome_journal_seq",
+            "terminal",
+            "journal_seq",
+            sqlite_where=sa.text("journal_seq IS NOT NULL"),
+            postgresql_where=sa.text("journal_seq IS NOT NULL"),
+        ),
+    )
 
     id: str = Field(primary_key=True, max_length=MAX_APPLY_ID)
     #: sha256 of the line's canonical JSON without its id: a resend must match it.
@@ -35,6 +47,10 @@ class ApplyOutcome(SQLModel, table=True):
     applied_at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime())
     #: The verdict as first returned (JSON object, without ``ok``, ``line`` and ``id``).
     outcome: str = Field(sa_type=sa.Text())
+    #: The store terminal's journal entry number (``journal.seq``) of the line, sent as
+    #: ``journal.seq`` and claimed with its id (migration 0040); None for a host's line and
+    #: for entries taken before the migration.
+    journal_seq: int | None = Field(default=None, sa_type=sa.BigInteger())
 
 
 class EventFeed(SQLModel, table=True):

@@ -29,7 +29,7 @@ from serialpos.db.engine import Database, DatabaseError
 from serialpos.db.joined import JoinedDatabase
 from serialpos.domain.errors import DomainError
 from serialpos.domain.text import clip
-from serialpos.services import entry_units, sale_dates, tokens
+from serialpos.services import entry_units, journal_rewinds, sale_dates, tokens
 from serialpos.services.apply_ids import ApplyObject, IdReused, database_message
 from serialpos.services.conflict_codes import is_conflict
 from serialpos.services.conflict_recording import follows_conflict as follows_conflict
@@ -69,6 +69,7 @@ def _claim(conn: Connection, entry: Entry) -> apply_outcomes.StoredOutcome | Non
         op=entry.op,
         user=entry.actor.user,
         terminal=entry.actor.terminal,
+        journal_seq=entry.seq,
     )
 
 
@@ -157,7 +158,18 @@ def apply_entry(
             entry = prepare(conn, db, actor, data)
         except DomainError as exc:
             raise _NotPrepared(exc) from None
-        return apply_in(conn, db, entry, apply_object)
+        try:
+            return apply_in(conn, db, entry, apply_object)
+        except Refused as refused:
+            raise Refused(journal_rewinds.told(conn, entry, refused.result)) from None
+        except IdReused:
+            raise
+        except DomainError as exc:
+            refusal = {"ok": False, "error": exc.code, "message": exc.message}
+            told = journal_rewinds.told(conn, entry, refusal)
+            if told is refusal:
+                raise
+            raise Refused(told) from None
 
     try:
         verdict = db.write(work)
@@ -219,7 +231,8 @@ def apply_entries(
         while at < len(prepared):
             if at and time.monotonic() - began > budget:
                 # The rest in the next call: only what was answered before it counts.
-                return {n: v for n, v in done.items() if n < prepared[at][0]}
+                answered = {n: v for n, v in done.items() if n < prepared[at][0]}
+                return _told(conn, prepared, answered)
             # Plain sales set-based; the first entry they cannot settle, alone.
             settled = _plain_sales(conn, db, prepared[at:], apply_object)
             for k, verdict in enumerate(settled):
@@ -236,7 +249,7 @@ def apply_entries(
             except DomainError as exc:
                 refusal = {"ok": False, "error": exc.code, "message": exc.message}
                 done[n] = entry_units.add_units_in(conn, entry.data, refusal)
-        return done
+        return _told(conn, prepared, done)
 
     try:
         done = db.write(work)
@@ -250,6 +263,19 @@ def apply_entries(
     answered = [done.get(n) for n in range(max(done) + 1)]
     assert all(v is not None for v in answered), "an entry before the last was skipped"
     return [v for v in answered if v is not None]
+
+
+def _told(
+    conn: Connection, prepared: Sequence[tuple[int, Entry]], done: dict[int, Result]
+) -> dict[int, Result]:
+    """``done`` with each refusal of a checked entry told apart as a rewound journal where it
+    is one (services/journal_rewinds.py: a statement per refusal, none for the rest); an
+    entry refused by its checks (tampered, another terminal's) is left as it is."""
+    for n, entry in prepared:
+        verdict = done.get(n)
+        if verdict is not None and not verdict.get("ok"):
+            done[n] = journal_rewinds.told(conn, entry, verdict)
+    return done
 
 
 def _plain_sales(

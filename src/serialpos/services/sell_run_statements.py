@@ -125,19 +125,24 @@ def _claim_arrays() -> sa.Executable:
     and never prepared. This text is the same for every run. The arrays' text type has no
     length, so a value too long for its column is refused, never cut."""
     outcome_t = apply_outcomes.outcome_t
+    arrays: list[sa.BindParameter[Any]] = [
+        sa.bindparam(k, type_=postgresql.ARRAY(sa.String())) for k in _CLAIM_KEYS
+    ]
+    # Each entry's journal number (migration 0040), claimed with its id.
+    arrays.append(sa.bindparam("journal_seq", type_=postgresql.ARRAY(sa.BigInteger())))
     given = (
-        sa.func.unnest(*(sa.bindparam(k, type_=postgresql.ARRAY(sa.String())) for k in _CLAIM_KEYS))
-        .table_valued(*_CLAIM_KEYS)
+        sa.func.unnest(*arrays)
+        .table_valued(*_CLAIM_KEYS, "journal_seq")
         .render_derived(name="given")
     )
     rows = sa.select(
-        *(given.c[k] for k in _CLAIM_KEYS),
+        *(given.c[k] for k in (*_CLAIM_KEYS, "journal_seq")),
         sa.bindparam("applied_at", type_=outcome_t.c.applied_at.type),
         sa.literal("", sa.Text()),
     )
     claim: sa.Executable = (
         postgresql.insert(outcome_t)
-        .from_select([*_CLAIM_KEYS, "applied_at", "outcome"], rows)
+        .from_select([*_CLAIM_KEYS, "journal_seq", "applied_at", "outcome"], rows)
         .on_conflict_do_nothing(index_elements=["id"])
         .returning(outcome_t.c.id)
     )
@@ -169,11 +174,13 @@ def claim_all(conn: Connection, sells: Sequence[Sell]) -> set[str]:
             "op": s.entry.op,
             "user_name": s.entry.actor.user,
             "terminal": s.entry.actor.terminal,
+            "journal_seq": s.entry.seq,
         }
         for s in sells
     ]
     if conn.dialect.name == "postgresql":
-        columns: dict[str, Any] = {k: [row[k] for row in rows] for k in _CLAIM_KEYS}
+        keys = (*_CLAIM_KEYS, "journal_seq")
+        columns: dict[str, Any] = {k: [row[k] for row in rows] for k in keys}
         return {str(r[0]) for r in _CLAIM_PG.rows(conn, {**columns, "applied_at": now})}
     else:
         claimed = conn.execute(

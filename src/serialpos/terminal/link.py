@@ -156,6 +156,7 @@ def refusal_words(code: str, message: str) -> str:
         "user_disabled": "token's user disabled",
         "unauthorized": "token unknown at central",
         "other_terminal": "token of another till",
+        "journal_rewound": "journal rewound (restored?)",
     }.get(code)
     if short:
         return short

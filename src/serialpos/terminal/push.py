@@ -17,6 +17,7 @@ from sqlalchemy.engine import Connection
 
 from serialpos.db import journal
 from serialpos.db.engine import Database
+from serialpos.domain import journal_rewind
 from serialpos.services import journal_seals
 from serialpos.terminal import central_state, count_copies, quantities, tampered_units
 from serialpos.terminal.client import CentralClient, CentralRefused
@@ -31,6 +32,12 @@ RETRY_CODES = frozenset({"database_error", "conflict"})
 #: pending and the problem said, as for a revoked token; settling them as refused would
 #: lose the sale at central and put its unit back in stock here.
 TOKEN_CODES = frozenset({"terminal_not_linked", "other_terminal"})
+#: A new entry numbered where central holds another entry of this till (its database
+#: restored from an older copy: services/journal_rewinds.py). Central applied nothing of
+#: it; settled as refused, its sale would be put back here while the customer has it. It
+#: stays pending (the entries after it settle as answered), and the push ends refused with
+#: central's words: what happened and what a person does.
+REWOUND = journal_rewind.CODE
 
 
 def _state_of(verdict: dict[str, Any]) -> str | None:
@@ -87,6 +94,18 @@ def _refusal_words(entry: journal.Entry, verdict: dict[str, Any]) -> str:
     )
 
 
+def _rewound(rewound: list[tuple[journal.Entry, dict[str, Any]]]) -> CentralRefused:
+    """The push's end when central answered ``journal_rewound``: the entries kept pending,
+    central's words for the first (what happened, what to do)."""
+    seqs = ", ".join(str(entry.seq) for entry, _v in rewound)
+    many = len(rewound) > 1
+    return CentralRefused(
+        f"central did not take journal entr{'ies' if many else 'y'} {seqs} of this till, "
+        f"kept here waiting (nothing lost): {rewound[0][1].get('message')}",
+        code=REWOUND,
+    )
+
+
 def push(db: Database, client: CentralClient, report: SyncReport, *, store: str) -> None:
     """Send the pending entries of this terminal (of ``store``) and settle each with
     central's verdict; a conflict's or a refusal's units take central's state in the same
@@ -123,7 +142,11 @@ def push(db: Database, client: CentralClient, report: SyncReport, *, store: str)
                 break  # central stopped answering: the rest wait
         settled: list[tuple[journal.Entry, str, dict[str, Any]]] = []
         wrong_token: CentralRefused | None = None
+        rewound: list[tuple[journal.Entry, dict[str, Any]]] = []
         for entry, verdict in zip(entries, verdicts, strict=False):
+            if verdict.get("error") == REWOUND:
+                rewound.append((entry, verdict))  # kept pending, never settled here
+                continue
             if verdict.get("error") in TOKEN_CODES:
                 wrong_token = CentralRefused(
                     f"central refused this terminal's token: {verdict.get('message')}; "
@@ -187,5 +210,7 @@ def push(db: Database, client: CentralClient, report: SyncReport, *, store: str)
         report.refusals += refusals
         if wrong_token is not None:
             raise wrong_token
+        if rewound:
+            raise _rewound(rewound)
         if len(verdicts) < len(entries) or report.retry:
             return  # central stopped answering, or could not apply some: next push

@@ -78,6 +78,20 @@ def local_conflicts(db: Database) -> list[dict[str, Any]]:
     return db.read(work)
 
 
+def pending(db: Database) -> list[dict[str, Any]]:
+    """Entries waiting for central, oldest first: each ``entry`` id, ``seq`` and ``line``.
+    What a person makes again at a new terminal when central will not take them (a journal
+    rewound: terminal/push.py ``REWOUND``)."""
+
+    def work(conn: Connection) -> list[dict[str, Any]]:
+        return [
+            {"entry": e.id, "seq": e.seq, "line": json.loads(e.line)}
+            for e in journal.entries(conn, "pending")
+        ]
+
+    return db.read(work)
+
+
 def refused(db: Database) -> list[dict[str, Any]]:
     """Entries central refused outright (not conflicts): the line, central's answer,
     ``units``: this till's copy now of each unit the answer names (``central_units``), so a
