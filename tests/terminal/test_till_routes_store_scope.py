@@ -22,6 +22,7 @@ S1_READS: list[tuple[str, dict[str, Any]]] = [
     ("/v1/asns/open", {"store": "S1"}),
     ("/v1/transfers/sent", {"store": "S1", "number": "RS-TA"}),
     ("/v1/transfers/sent", {"store": "S1", "serial": "RS-1", "after": "0"}),
+    ("/v1/units", {"store": "S1", "serial": "RS-1"}),
 ]
 
 
