@@ -34,13 +34,17 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
-from serialpos.db import feed_lost
+from serialpos.db import feed_lost, journal, order_units
 from serialpos.db.engine import Database
 from serialpos.services.central_units import MAX_ASKED
+from serialpos.services.entry_units import named_units, order_named
 from serialpos.terminal import central_state
 from serialpos.terminal.client import ROUTE_MISSING, CentralClient, CentralRefused
 
 Unit = tuple[str, str]
+
+#: Order numbers asked for in one statement (SQLite's limit on parameters is far above it).
+_NUMBERS_AT_ONCE = 500
 
 
 def named_after(db: Database, seq: int) -> list[Unit]:
@@ -79,12 +83,36 @@ def central_now(
     return [held.get(unit) or {"serial": unit[1], "sku": unit[0], **none} for unit in units]
 
 
+def _named_by_waiting(conn: Connection, serials: set[str]) -> set[str]:
+    """Those of ``serials`` a pending entry names (by the serial, or by the number of an
+    order whose local lines hold it), as central_state's ``_waiting`` tells one unit, in
+    one read of the pending lines: the resend has just marked every accepted entry pending,
+    and a scan of the journal per unit cost 6.9 s of CPU for 500 units at 20,000 entries."""
+    datas = []
+    for entry in journal.entries(conn, "pending"):
+        try:
+            data = json.loads(entry.line)
+        except ValueError:
+            continue
+        if isinstance(data, dict):
+            datas.append(data)
+    numbers = sorted({n for d in datas if (n := order_named(d)) is not None})
+    orders: dict[str, list[tuple[str, str]]] = {}
+    for at in range(0, len(numbers), _NUMBERS_AT_ONCE):
+        orders.update(order_units.units_of(conn, numbers[at : at + _NUMBERS_AT_ONCE]))
+    named = {serial for data in datas for _sku, serial in named_units(data, orders)}
+    return serials & named
+
+
 def take(
     conn: Connection, units: Sequence[dict[str, Any]], *, store: str, terminal: str, parting: int
 ) -> int:
     """Set ``units`` (:func:`central_now`) to central's state here, leaving those a waiting
-    entry names or an open sale holds; how many changed. Each is a ``central_state`` event
-    naming the point where central's history and this till's part."""
+    entry names (its verdict settles them) or an open sale holds; how many changed. Each is
+    a ``central_state`` event naming the point where central's history and this till's
+    part."""
+    waiting = _named_by_waiting(conn, {str(u.get("serial")) for u in units})
+    kept = [u for u in units if str(u.get("serial")) not in waiting]
     source = central_state.Source(
         "central",
         terminal,
@@ -92,4 +120,4 @@ def take(
         str(parting),
         f"central lost the event that set it here in a restore (after its event {parting})",
     )
-    return central_state.take_followed(conn, units, store=store, source=source)
+    return central_state.take_units(conn, kept, store=store, source=source)
