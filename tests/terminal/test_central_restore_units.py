@@ -8,8 +8,10 @@ PostgreSQL, the tills' CLI, each its own SQLite."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
+import sqlalchemy as sa
 from terminal_chain import Chain, Terminal
 from test_central_restore import backup
 
@@ -26,8 +28,6 @@ TAKEN = "SELECT count(*) FROM ledger_event WHERE action = 'central_state' AND se
 
 def _central(chain: Chain, serial: str) -> tuple[str, str] | None:
     with chain.server.db.engine.connect() as conn:
-        import sqlalchemy as sa
-
         row = conn.execute(sa.text(UNIT), {"serial": serial}).first()
     return None if row is None else (str(row[0]), str(row[1]))
 
@@ -38,8 +38,6 @@ def _till(till: Terminal, serial: str) -> tuple[str, str] | None:
 
 
 def _resend(till: Terminal) -> dict[str, Any]:
-    import json
-
     done = till.cli("terminal", "resend")
     report: dict[str, Any] = json.loads(done.stdout)
     return report
