@@ -17,6 +17,13 @@ conflict's units follow:
 * a unit a waiting entry of this till names (its own accepted entries among them, marked to
   send again by the same transaction) is left to that entry's verdict: its effect is here
   and central answers for it; a unit an open sale holds is left as it is;
+* a unit an entry of this till central took as a conflict names is left as it is too: the
+  till took central's state then (another's sale, say, that central has now lost), central
+  records the conflict again (terminal/central_conflicts.py ``record_again``) and a
+  manager's resolution is the unit's next event. Put back in stock here, a unit this till's
+  customer walked out with could be sold a third time at this till; central's copy of it
+  is the manager's to settle, and the other till's sale, sent again, comes back by the
+  pull;
 * a unit central holds none of (its receipt lost) is written off here with central's
   no-record reason, so the stockroom can receive it again (db/unrecorded_units.py).
 
@@ -83,13 +90,19 @@ def central_now(
     return [held.get(unit) or {"serial": unit[1], "sku": unit[0], **none} for unit in units]
 
 
-def _named_by_waiting(conn: Connection, serials: set[str]) -> set[str]:
-    """Those of ``serials`` a pending entry names (by the serial, or by the number of an
-    order whose local lines hold it), as central_state's ``_waiting`` tells one unit, in
-    one read of the pending lines: the resend has just marked every accepted entry pending,
-    and a scan of the journal per unit cost 6.9 s of CPU for 500 units at 20,000 entries."""
+#: The entries of this till whose units are left as they are: those waiting (the accepted
+#: ones marked to send again among them) and those central took as a conflict.
+_OWN_STATES = ("pending", "conflict")
+
+
+def _named_by_own(conn: Connection, serials: set[str]) -> set[str]:
+    """Those of ``serials`` an entry of this till pending or settled as a conflict names (by
+    the serial, or by the number of an order whose local lines hold it), as central_state's
+    ``_waiting`` tells one unit, in one read of the lines: the resend has just marked every
+    accepted entry pending, and a scan of the journal per unit cost 6.9 s of CPU for 500
+    units at 20,000 entries."""
     datas = []
-    for entry in journal.entries(conn, "pending"):
+    for entry in [e for state in _OWN_STATES for e in journal.entries(conn, state)]:
         try:
             data = json.loads(entry.line)
         except ValueError:
@@ -108,11 +121,12 @@ def take(
     conn: Connection, units: Sequence[dict[str, Any]], *, store: str, terminal: str, parting: int
 ) -> int:
     """Set ``units`` (:func:`central_now`) to central's state here, leaving those a waiting
-    entry names (its verdict settles them) or an open sale holds; how many changed. Each is
-    a ``central_state`` event naming the point where central's history and this till's
-    part."""
-    waiting = _named_by_waiting(conn, {str(u.get("serial")) for u in units})
-    kept = [u for u in units if str(u.get("serial")) not in waiting]
+    entry names (its verdict settles them), a conflict of this till's names (central
+    records it again, and its resolution is the unit's next event) or an open sale holds;
+    how many changed. Each is a ``central_state`` event naming the point where central's
+    history and this till's part."""
+    own = _named_by_own(conn, {str(u.get("serial")) for u in units})
+    kept = [u for u in units if str(u.get("serial")) not in own]
     source = central_state.Source(
         "central",
         terminal,

@@ -36,8 +36,9 @@ What it does, in one local transaction, then one sync round:
   id central hands out again.
 * the units an event of another till or of central set here that central lost take
   central's state now (terminal/lost_units.py: asked before the transaction), but those a
-  waiting entry names (this till's own entries sent again among them) or an open sale
-  holds; the quantities of such events are taken back (terminal/lost_moves.py).
+  waiting entry names (this till's own entries sent again among them), a conflict of this
+  till's names or an open sale holds; the quantities of such events are taken back
+  (terminal/lost_moves.py).
 
 Entries settled ``refused`` are not sent again: central kept nothing of a refusal. Entries
 settled ``conflict`` are not applied again (the till already took central's state), but
