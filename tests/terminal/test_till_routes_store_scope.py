@@ -22,6 +22,7 @@ S1_READS: list[tuple[str, dict[str, Any]]] = [
     ("/v1/asns/open", {"store": "S1"}),
     ("/v1/transfers/sent", {"store": "S1", "number": "RS-TA"}),
     ("/v1/transfers/sent", {"store": "S1", "serial": "RS-1", "after": "0"}),
+    ("/v1/units", {"store": "S1", "serial": "RS-1"}),
 ]
 
 
@@ -82,11 +83,13 @@ def test_a_till_token_reads_and_resolves_in_its_own_store_only(chain: Chain) -> 
     assert chain.scalar("SELECT status FROM sync_conflict WHERE id = :i", i=conflict) == "open"
     with chain.server.client("ada") as admin:  # a token of no terminal: every store
         answers = [admin.get(path, params=params) for path, params in reads]
-        assert [a.status_code for a in answers] == [200] * 4, [a.text for a in answers]
+        assert [a.status_code for a in answers] == [200] * 5, [a.text for a in answers]
         incoming = answers[0].json()["transfers"]
         assert [t["number"] for t in incoming] == ["RS-TB"]
         assert [a["asn"] for a in answers[1].json()["asns"]] == ["RS-ASN"]
         assert [t["number"] for t in answers[2].json()["transfers"]] == ["RS-TA"]
+        [unit] = answers[4].json()["units"]
+        assert (unit["serial"], unit["store"], unit["state"]) == ("RS-1", "S2", "in_transit")
     # the till of S1 reads its own and resolves its own conflict
     with _client(chain, s1_till.token) as client:
         assert client.get("/v1/asns/open", params={"store": "S1"}).status_code == 200

@@ -143,6 +143,7 @@ ROUTES = [
     route("/v1/asns/open", sync_routes.open_asns, "GET"),
     route("/v1/customers", sync_routes.customers_changed, "GET"),
     route("/v1/transfers/sent", sync_routes.sent_transfers, "GET"),
+    route("/v1/units", sync_routes.units, "GET"),
 ]
 
 

@@ -157,4 +157,18 @@ def sync_paths() -> dict[str, Any]:
                 ],
             )
         },
+        "/v1/units": {
+            "get": operation(
+                "Central's state of every unit carrying one of the serials (at most 100), "
+                "wherever it is: serial, sku, store, state and the unit's last event (a "
+                "serial central holds no unit of is absent). A store terminal's token asks "
+                "for its own store; `terminal resend` sets the units an event central lost "
+                "in a restore had set on the till",
+                answer(obj(["units"], units={"type": "array", "items": {"type": "object"}})),
+                [
+                    query("store", SHORT_TEXT, required=True),
+                    query("serial", {"type": "array", "items": SHORT_TEXT}),
+                ],
+            )
+        },
     }

@@ -105,6 +105,19 @@ def sent_transfers(request: Request) -> Response:
     return JSONResponse({"transfers": found, "away": away})
 
 
+def units(request: Request) -> Response:
+    """``GET /v1/units?store=S01&serial=A&serial=B``: central's state of every unit carrying
+    one of the serials (at most 100), wherever it is (``{serial, sku, store, state,
+    event}``), for a till whose units an event central lost in a restore set
+    (services/central_units.py). A store terminal's token asks for its own store only."""
+    from serialpos.services.central_units import units_json
+
+    actor = actor_now(request)
+    store = _required(request, "store")
+    serials = request.query_params.getlist("serial")
+    return JSONResponse({"units": units_json(request.app.state.db, actor, store, serials)})
+
+
 def conflict_list(request: Request) -> Response:
     """``GET /v1/conflicts[?status=open|resolved&store=]``. A store terminal's token, of any
     role, sees its own store's conflicts only, asked or not (another store's is refused),

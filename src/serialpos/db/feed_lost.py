@@ -13,6 +13,11 @@ from serialpos.db.sync_tables import FeedLost, FeedSeen
 #: echo (terminal/feed_memory.py ``MOVED``).
 MOVED = "moved:"
 
+#: The prefix of a remembered event's ``echo`` that names the unit another's event set here
+#: (terminal/feed_memory.py ``UNIT``): asked of central by ``terminal resend`` when central
+#: lost the event (terminal/lost_units.py), never waited for.
+UNIT = "unit:"
+
 lost_t: sa.Table = FeedLost.__table__  # type: ignore[attr-defined]
 seen_t: sa.Table = FeedSeen.__table__  # type: ignore[attr-defined]
 
@@ -28,6 +33,9 @@ def keep_lost_after(conn: Connection, seq: int) -> int:
             # what a pull moved for an event no echo ties to an entry: taken back instead
             # (terminal/lost_moves.py), never waited for
             sa.not_(seen_t.c.echo.startswith(MOVED, autoescape=True)),
+            # the unit another's event set here: set to central's state instead
+            # (terminal/lost_units.py)
+            sa.not_(seen_t.c.echo.startswith(UNIT, autoescape=True)),
         )
         .order_by(seen_t.c.seq)
     ).scalars()
@@ -46,6 +54,17 @@ def moved_after(conn: Connection, seq: int) -> list[tuple[int, str]]:
         .order_by(seen_t.c.seq)
     )
     return [(int(r[0]), str(r[1])) for r in rows]
+
+
+def units_after(conn: Connection, seq: int) -> list[str]:
+    """What was kept (``UNIT`` rows: terminal/feed_memory.py) of the remembered events
+    numbered after ``seq`` that set a unit's state here, oldest first."""
+    rows = conn.execute(
+        sa.select(seen_t.c.echo)
+        .where(seen_t.c.seq > seq, seen_t.c.echo.startswith(UNIT, autoescape=True))
+        .order_by(seen_t.c.seq)
+    ).scalars()
+    return [str(r) for r in rows]
 
 
 def take(conn: Connection, echo: str) -> bool:

@@ -111,10 +111,10 @@ def echo(event: Event) -> str | None:
     return text[:300]
 
 
-#: A remembered event's ``echo`` is either an :func:`echo` (a JSON list) or, for a quantity
-#: event no echo ties to a till's entry, this prefix and what the pull moved here for it
-#: (:func:`moved_here`), so ``terminal resend`` takes it back when central lost the event
-#: (terminal/lost_moves.py).
+#: A remembered event's ``echo`` is an :func:`echo` (a JSON list), the unit an event set
+#: (:data:`UNIT`) or, for a quantity event no echo ties to a till's entry, this prefix and
+#: what the pull moved here for it (:func:`moved_here`), so ``terminal resend`` takes it
+#: back when central lost the event (terminal/lost_moves.py).
 MOVED = feed_lost.MOVED
 
 
@@ -138,13 +138,36 @@ def moved_here(event: Event) -> str | None:
     return text if len(text) <= 300 else None
 
 
+#: A remembered event's ``echo`` for another's event that set a unit's state here: this
+#: prefix and the unit's SKU and serial (:func:`unit_set`), so ``terminal resend`` sets the
+#: unit to central's state when central lost the event (terminal/lost_units.py).
+UNIT = feed_lost.UNIT
+
+
+def unit_set(event: Event) -> str | None:
+    """The unit an event that sets a state names (``UNIT`` + a JSON list of its SKU and
+    serial); None for a quantity event. Central restored from an older backup lost it: its
+    console's or a host's work nothing makes again, and another till's entry that till may
+    never send again, so the unit would keep here the state the lost event gave it until
+    its next event. Kept for another's events only: this till's own entries are sent again
+    by the resend and their effect is here."""
+    serial, sku = event.get("serial"), event.get("sku")
+    if serial is None or event.get("to") is None:
+        return None
+    if not isinstance(serial, str) or not isinstance(sku, str):
+        return None
+    text = UNIT + json.dumps([sku, serial], ensure_ascii=False)
+    return text if len(text) <= 300 else None
+
+
 def seen(
     events: Sequence[Event], store: str, own: str | None = None
 ) -> list[tuple[int, str, str | None]]:
     """``(seq, digest, echo)`` of ``store``'s events among ``events``, to remember; no echo
     for the events of ``own`` (what central calls this till: its own entries' events never
     move anything here when they come again, terminal/mirror.py); for another's quantity
-    event without an echo, what it moved here (:func:`moved_here`)."""
+    event without an echo, what it moved here (:func:`moved_here`); for another's unit
+    event, the unit (:func:`unit_set`)."""
     return [
         (int(e["seq"]), digest(e), None if own and e.get("terminal") == own else _kept(e))
         for e in events
@@ -153,7 +176,7 @@ def seen(
 
 
 def _kept(event: Event) -> str | None:
-    return echo(event) or moved_here(event)
+    return echo(event) or moved_here(event) or unit_set(event)
 
 
 def remember_snapshot(conn: Connection, event: Event | None, store: str) -> None:

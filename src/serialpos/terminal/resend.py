@@ -34,6 +34,11 @@ What it does, in one local transaction, then one sync round:
   again with ``terminal init``. The marks of units set to central's state out of the feed's
   order (``unit_event:``, terminal/mirror.py) are dropped: one may name a lost event whose
   id central hands out again.
+* the units an event of another till or of central set here that central lost take
+  central's state now (terminal/lost_units.py: asked before the transaction), but those a
+  waiting entry names (this till's own entries sent again among them), a conflict of this
+  till's names or an open sale holds; the quantities of such events are taken back
+  (terminal/lost_moves.py).
 
 Entries settled ``refused`` are not sent again: central kept nothing of a refusal. Entries
 settled ``conflict`` are not applied again (the till already took central's state), but
@@ -55,7 +60,7 @@ from serialpos.config import ChainConfig
 from serialpos.db import feed_lost, journal, mirror_sql
 from serialpos.db.engine import Database
 from serialpos.domain.errors import DomainError
-from serialpos.terminal import feed_memory, lost_moves
+from serialpos.terminal import feed_memory, lost_moves, lost_units
 from serialpos.terminal.central_behind import first_page
 from serialpos.terminal.central_conflicts import record_again
 from serialpos.terminal.client import CentralClient
@@ -149,6 +154,10 @@ class Resent:
     #: quantity events of other tills or of central this till had counted and central lost,
     #: taken back here (terminal/lost_moves.py)
     taken_back: int = 0
+    #: units whose state here an event of another till or of central that central lost had
+    #: set, set to central's state now (terminal/lost_units.py); None: a central too old to
+    #: say (no ``GET /v1/units``)
+    units_set: int | None = 0
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -186,6 +195,15 @@ class Resent:
             if self.taken_back
             else ""
         )
+        if self.units_set is None:
+            taken += (
+                "; central cannot say its units' state (an older serialpos): the units "
+                "events it lost had set keep that state here until their next event"
+            )
+        elif self.units_set:
+            taken += (
+                f"; {self.units_set} unit(s) an event central lost had set took central's state"
+            )
         return (
             f"central's feed ended at {self.central_last}, this terminal had applied up to "
             f"{self.feed_after_was}: {a.answered} of {self.resent} accepted entries sent "
@@ -222,15 +240,19 @@ def resend(db: Database, chain: ChainConfig, client: CentralClient) -> Resent:
     start = last if parted is None else parted
     # First, before anything is marked: cut off here, the command can be run again as is.
     recorded = record_again(db, client)
+    parting = 0 if parted is None else parted
+    # The units lost events of another's set here, and central's state of them now: read
+    # before the local transaction, taken in it (after the accepted entries are marked to
+    # send again: a unit one of them names is left to its verdict).
+    units = lost_units.central_now(client, chain.store, lost_units.named_after(db, parting))
 
-    def mark(conn: Connection) -> tuple[int, list[str], list[str], int]:
+    def mark(conn: Connection) -> tuple[int, list[str], list[str], int, int]:
         again, waiting = _ids(conn, "accepted"), _ids(conn, "pending")
         n = journal.send_again(conn)
         journal.set_state(conn, "feed_after", str(start))
         away = int(journal.get_state(conn, "away_after") or 0)
         if away > start:
             journal.set_state(conn, "away_after", str(start))
-        parting = 0 if parted is None else parted
         feed_lost.keep_lost_after(conn, parting)
         # the quantities of lost events nothing makes again by their echo
         taken = lost_moves.take_back_after(
@@ -238,9 +260,16 @@ def resend(db: Database, chain: ChainConfig, client: CentralClient) -> Resent:
         )
         mirror_sql.forget_seen_after(conn, parting)
         mirror_sql.drop_unit_events(conn, mirror_sql.unit_events(conn))
-        return n, again, waiting, taken
+        # after the marks are dropped: each unit set keeps central's event it took, one
+        # central still has, so the pull that follows never puts an older state over it
+        units_set = 0
+        if units:
+            units_set = lost_units.take(
+                conn, units, store=chain.store, terminal=chain.terminal, parting=parting
+            )
+        return n, again, waiting, taken, units_set
 
-    resent, again, waiting, taken_back = db.write(mark)
+    resent, again, waiting, taken_back, units_set = db.write(mark)
     try:
         report = sync_once(db, chain, client)
     except DomainError as exc:  # offline, or refused, after the marking: said with it
@@ -260,4 +289,5 @@ def resend(db: Database, chain: ChainConfig, client: CentralClient) -> Resent:
         db.read(lambda conn: _answered(conn, again)),
         db.read(lambda conn: _answered(conn, waiting)),
         taken_back,
+        None if units is None else units_set,
     )
