@@ -45,17 +45,13 @@ from sqlalchemy.engine import Connection
 from serialpos.db import order_repo as orepo
 from serialpos.db import repo
 from serialpos.db.engine import Database
-from serialpos.domain.conflict_keys import SECOND_RETURN
 from serialpos.domain.errors import BadRequest
 from serialpos.domain.orders import LineStatus
+from serialpos.domain.second_refund_words import is_second_return
 from serialpos.domain.serials import normalize_serial
 from serialpos.services.context import Actor
 
 Result = dict[str, Any]
-
-#: The refusals of a till's ``order_return`` that make it a second return of one unit
-#: (services/conflict_codes.py ``OP_CONFLICT_CODES``; the console's keys read the same).
-SECOND_RETURN_ERRORS = SECOND_RETURN
 
 
 #: The events of central's that took the unit back first (``first_event.action``).
@@ -70,9 +66,7 @@ def _line(current: Mapping[str, Any]) -> Mapping[str, Any]:
 def second_return(current: Mapping[str, Any]) -> bool:
     """Whether conflict ``current`` is a till's return of lines central had returned
     meanwhile (the same unit taken back at two tills): ``refund`` then books its money."""
-    return (
-        _line(current).get("op") == "order_return" and current.get("error") in SECOND_RETURN_ERRORS
-    )
+    return is_second_return(current)
 
 
 def check(current: Mapping[str, Any]) -> None:
