@@ -120,12 +120,9 @@ def _named(rows: list[sa.Row[Any]], line: Mapping[str, Any]) -> list[sa.Row[Any]
     if len(chosen) != len(wanted):
         return None
     for serial in serials:
-        held = [
-            r
-            for r in rows
-            if r._mapping["serial"] == serial and r not in chosen
-            # the returned line first: the one the first return took back
-        ]
+        taken = {r._mapping["id"] for r in chosen}
+        held = [r for r in rows if r._mapping["serial"] == serial and r._mapping["id"] not in taken]
+        # The returned line first: the one the first return took back.
         held.sort(key=lambda r: r._mapping["status"] != LineStatus.RETURNED)
         if not held:
             return None
@@ -169,7 +166,7 @@ def book(conn: Connection, db: Database, current: Mapping[str, Any], resolver: A
         raise BadRequest(
             f"conflict {number}: line {m['number']} ({m['sku']}) of {order} is {m['status']} "
             "at central, not returned by another refund: refund books a second refund of a "
-            "unit returned already; resolve it by return or accept (nothing was resolved)"
+            "unit returned already; resolve it by accept (nothing was resolved)"
         )
     amount = sum((_row_total(r) for r in chosen), ZERO)
     store = str(line.get("store") or ctx.store)
@@ -196,5 +193,4 @@ def book(conn: Connection, db: Database, current: Mapping[str, Any], resolver: A
         "refund_invoice": issued,
         "amount": f"{amount:.2f}",
         "method": method,
-        "owed": "the customer was refunded twice for one unit: this refund is owed back",
     }
