@@ -76,8 +76,13 @@ def not_offered(c: Mapping[str, Any], by: str) -> str | None:
     elif by == "record_sale" and op != "order_create" and c.get("follows") is None:
         why = f"it is no till's sale of lines and tenders ({op}): there is no rest to record"
     elif by == "refund" and op == "order_return" and c.get("error") in SECOND_RETURN:
-        # services/second_refund.py: an exchange's return paid no money out.
-        why = "the till paid no money out on this return (exchange credit): nothing to book"
+        # services/second_refund.py: an exchange's return paid no money out; a line central
+        # never took back (left open, removed) is no second return.
+        why = (
+            "the till paid no money out on this return (exchange credit): nothing to book"
+            if line.get("exchange") is True
+            else "central did not take its unit back first through the same order"
+        )
     elif by == "refund" and op not in ("order_create", "sell") and c.get("follows") is None:
         why = f"it is no till's sale nor a second return of one unit ({op})"
     else:
