@@ -179,3 +179,28 @@ def test_a_second_refund_resolved_at_the_till_is_taken_at_once(chain: Chain) -> 
     assert note_b in {r[0] for r in _central(chain, INVOICES, order)}
     for db in (a, b, chain):
         db.check_clean()
+
+
+def test_no_open_shift_is_asked_of_the_till_to_book_a_refund_it_paid_already(
+    chain: Chain,
+) -> None:
+    """Where the store sells only in an open shift, resolving a sale's ``refund`` at a till
+    asks for one (the manager pays the customer back from it). A second return's refund left
+    the drawer when the unit was taken back: B, its shift closed since, books it with none."""
+    a, b, order, _note_a, note_b, number = _returned_at_both(chain, "3")
+    b.cli("--user", "mia", "shift", "close", "--counted", str(FLOAT - PRICE))
+    chain.central("settings", "set", "require_shift", "yes", "--store", "S1", user="ada")
+    try:
+        b.sync()  # the store's rule reaches the till
+        done = b.cli(
+            "--user", "mia", "conflicts", "resolve", str(number), "--by", "refund", check=False
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+    finally:
+        chain.central("settings", "set", "require_shift", "no", "--store", "S1", user="ada")
+    assert _rows(b.query(PAYMENTS, n=order)) == _rows(_central(chain, PAYMENTS, order))
+    # The refund stays in the (closed) shift it was paid in.
+    assert (note_b, 1) in b.query(SHIFTS, n=order)
+    a.sync()
+    for db in (a, b, chain):
+        db.check_clean()
