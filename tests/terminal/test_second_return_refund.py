@@ -71,7 +71,9 @@ def _x(till: Terminal) -> dict[str, Any]:
     return x
 
 
-def _returned_at_both(chain: Chain, tag: str) -> tuple[Terminal, Terminal, str, str, str, int]:
+def _returned_at_both(
+    chain: Chain, tag: str, a_shift: bool = False
+) -> tuple[Terminal, Terminal, str, str, str, int]:
     """A sells SR-<tag>; B copies the sale and opens its shift; offline both take the unit
     back (A by serial, B by the line's number as its console does), A syncs first: (A, B,
     the order, A's refund note, B's, the conflict of B's return)."""
@@ -82,6 +84,8 @@ def _returned_at_both(chain: Chain, tag: str) -> tuple[Terminal, Terminal, str, 
     )
     assert chain.post({"op": "receive", "store": "S1", "sku": sku, "serial": serial})[0]["ok"]
     a, b = chain.terminal(f"sr-{tag}-a"), chain.terminal(f"sr-{tag}-b")
+    if a_shift:  # the store sells only in an open shift
+        a.cli("--user", "mia", "shift", "open", "--float", str(FLOAT))
     [sold] = a.apply({"op": "sell", "store": "S1", "sku": sku, "serial": serial})
     assert sold["ok"] and a.sync()["accepted"] == 1
     order = sold["order"]
@@ -187,11 +191,10 @@ def test_no_open_shift_is_asked_of_the_till_to_book_a_refund_it_paid_already(
     """Where the store sells only in an open shift, resolving a sale's ``refund`` at a till
     asks for one (the manager pays the customer back from it). A second return's refund left
     the drawer when the unit was taken back: B, its shift closed since, books it with none."""
-    a, b, order, _note_a, note_b, number = _returned_at_both(chain, "3")
-    b.cli("--user", "mia", "shift", "close", "--counted", str(FLOAT - PRICE))
     chain.central("settings", "set", "require_shift", "yes", "--store", "S1", user="ada")
-    try:
-        b.sync()  # the store's rule reaches the till
+    try:  # the tills are set up with the store's rule
+        a, b, order, _note_a, note_b, number = _returned_at_both(chain, "3", a_shift=True)
+        b.cli("--user", "mia", "shift", "close", "--counted", str(FLOAT - PRICE))
         done = b.cli(
             "--user", "mia", "conflicts", "resolve", str(number), "--by", "refund", check=False
         )
