@@ -207,3 +207,22 @@ def test_no_open_shift_is_asked_of_the_till_to_book_a_refund_it_paid_already(
     a.sync()
     for db in (a, b, chain):
         db.check_clean()
+
+
+def test_resolved_at_central_the_till_takes_it_with_no_shift_open(chain: Chain) -> None:
+    """A sale refunded at central waits for a shift at the till where one is required (the
+    refund is paid out of it). A second return's refund was paid at the return: B, its shift
+    closed, takes central's rows at its next round."""
+    chain.central("settings", "set", "require_shift", "yes", "--store", "S1", user="ada")
+    try:
+        a, b, order, _note_a, note_b, number = _returned_at_both(chain, "4", a_shift=True)
+        b.cli("--user", "mia", "shift", "close", "--counted", str(FLOAT - PRICE))
+        chain.central("conflicts", "resolve", str(number), "--by", "refund", user="ada")
+        assert b.sync()["recorded_sales"] == 1
+    finally:
+        chain.central("settings", "set", "require_shift", "no", "--store", "S1", user="ada")
+    assert _rows(b.query(PAYMENTS, n=order)) == _rows(_central(chain, PAYMENTS, order))
+    assert (note_b, 1) in b.query(SHIFTS, n=order)
+    a.sync()
+    for db in (a, b, chain):
+        db.check_clean()
