@@ -1,7 +1,8 @@
 """A conflict offers only the resolutions that go through (issue 16): ``conflicts show``
 (``resolutions`` in its JSON, ``resolve by:`` in its words) lists each resolution whose
 checks and unit state let it through, and ``resolve`` accepts exactly those. Before, a
-till's second return of one unit read "record_sale books it at central", then refused;
+till's second return of one unit read "record_sale books it at central", then refused (it
+now offers ``refund``, which books it: services/second_refund.py);
 a till's sale of a unit central wrote off was refused ``record_sale`` as "every line named
 a unit sold elsewhere" (untrue), and still refused once the unit was added back."""
 
@@ -23,6 +24,7 @@ from serialpos.domain.states import Action
 from serialpos.services import conflicts, ledger, lookup, products, snapshot, stores, users
 from serialpos.services.apply.dispatch import apply_object
 from serialpos.services.context import SYSTEM, Actor
+from serialpos.services.document_numbers import terminal_tag
 from serialpos.services.integrity import check_ledger
 from serialpos.services.orders.reading import get_order
 
@@ -88,8 +90,11 @@ def _double_return(shop: Shop) -> int:
         db, tills[0], [entry("a1", "till-1", 1, op="sell", store="S1", sku="PH1", serial="U1")]
     )
     back = {"op": "order_return", "order": sold["order"], "serials": ["U1"]}
-    assert push(db, tills[0], [entry("a2", "till-1", 2, **back)])[0]["ok"]
-    return _conflict(push(db, tills[1], [entry("b1", "till-2", 1, **back)]))
+    # Each till's refund note by its own number, as a till journals its return.
+    first = {"refund": f"RF-S1-{terminal_tag('till-1', 'S1')}-000001"}
+    assert push(db, tills[0], [entry("a2", "till-1", 2, **back, numbers=first)])[0]["ok"]
+    second = {"refund": f"RF-S1-{terminal_tag('till-2', 'S1')}-000001"}
+    return _conflict(push(db, tills[1], [entry("b1", "till-2", 1, **back, numbers=second)]))
 
 
 def _bare_return(shop: Shop) -> int:
@@ -130,7 +135,7 @@ KINDS: dict[str, tuple[Callable[[Shop], int], list[str]]] = {
         _added_back,
         ["accept", "write_off", "record_sale", "refund"],
     ),
-    "second return of one unit": (_double_return, ["accept"]),
+    "second return of one unit": (_double_return, ["accept", "refund"]),
     "bare return of a unit sold on an order": (_bare_return, ["accept", "return"]),
     "plain sell of a unit sold elsewhere": (_plain_sell, ["accept", "return", "refund"]),
 }
@@ -196,12 +201,13 @@ def test_a_second_return_offers_accept_and_says_where_its_money_is(db: Database)
     shop = _shop(db)
     number = _double_return(shop)
     shown = conflicts.show(db, number)
-    assert shown["resolutions"] == ["accept"]
+    # refund books the till's second refund at central (services/second_refund.py).
+    assert shown["resolutions"] == ["accept", "refund"]
     words = "\n".join(conflict_words(shown, "central"))
     assert "record_sale books it" not in words
-    assert "resolve by: accept" in words
+    assert "resolve by: accept, refund" in words
     with pytest.raises(DomainError) as refused:
         conflicts.resolve(db, shop[1], number, "record_sale", apply_object=apply_object)
-    assert "resolve it by accept" in str(refused.value), str(refused.value)
+    assert "resolve it by accept or refund" in str(refused.value), str(refused.value)
     conflicts.resolve(db, shop[1], number, "accept", apply_object=apply_object)
     assert conflicts.show(db, number)["resolutions"] == []

@@ -19,6 +19,7 @@ that note apart as not taken (services/not_taken.py ``in_shift``).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -176,25 +177,54 @@ def _align_payments(
         .where(i.order_id == local_id, i.kind == "Refund", i.id.not_in(list(invoices.values())))
         .scalar_subquery()
     )
-    here = [
-        int(n)
-        for n in conn.execute(
-            sa.select(pc.id)
-            .where(
-                pc.order_id == local_id,
-                sa.not_(sa.and_(pc.kind == "refund", pc.invoice_id.in_(own_refunds))),
-            )
-            .order_by(pc.id)
-        ).scalars()
-    ]
+    rows = conn.execute(
+        sa.select(pc.id, pc.kind, pc.invoice_id)
+        .where(
+            pc.order_id == local_id,
+            sa.not_(sa.and_(pc.kind == "refund", pc.invoice_id.in_(own_refunds))),
+        )
+        .order_by(pc.id)
+    ).all()
     theirs = [r for r in copy.get("order_payments", []) if int(r["order_id"]) == central_id]
+    paired = _paired_refunds(conn, rows, theirs, invoices)
+    rest = iter([int(r[0]) for r in rows if int(r[0]) not in paired.values()])
     for at, payment in enumerate(theirs):
         values = _values(orepo.payment_t, payment, _PAYMENT_KEPT) | {
             "invoice_id": _mapped(invoices, payment.get("invoice_id"))
         }
-        if at < len(here):
-            conn.execute(orepo.payment_t.update().where(pc.id == here[at]).values(values))
+        found = paired[at] if at in paired else next(rest, None)
+        if found is not None:
+            conn.execute(orepo.payment_t.update().where(pc.id == found).values(values))
         else:
             conn.execute(orepo.payment_t.insert().values({**values, "order_id": local_id}))
-    if len(here) > len(theirs):
-        conn.execute(orepo.payment_t.delete().where(pc.id.in_(here[len(theirs) :])))
+    left = list(rest)
+    if left:
+        conn.execute(orepo.payment_t.delete().where(pc.id.in_(left)))
+
+
+def _paired_refunds(
+    conn: Connection, rows: Sequence[Any], theirs: list[dict[str, Any]], invoices: dict[int, int]
+) -> dict[int, int]:
+    """Central's refunds on a refund note (their positions in ``theirs``) -> the local refund
+    row on the same note, so each keeps the shift of the drawer it left. Paired by position
+    only, a till's refund on its own note and a copy of another till's refund of the same
+    order (a second return of one unit whose refund central booked:
+    services/second_refund.py) swapped shifts: the X report counted the other till's refund
+    and lost its own. Every other payment pairs by position, as before."""
+    i = orepo.invoice_t.c
+    notes = {
+        int(n)
+        for n in conn.execute(
+            sa.select(i.id).where(i.id.in_(list(invoices.values())), i.kind == "Refund")
+        ).scalars()
+    }
+    out: dict[int, int] = {}
+    for at, payment in enumerate(theirs):
+        note = _mapped(invoices, payment.get("invoice_id"))
+        if payment.get("kind") != "refund" or note not in notes:
+            continue
+        for pid, kind, invoice in rows:
+            if kind == "refund" and invoice == note and int(pid) not in out.values():
+                out[at] = int(pid)
+                break
+    return out

@@ -27,6 +27,11 @@ RESOLUTION_KEYS: tuple[tuple[str, str, str], ...] = (
 )
 
 
+#: A till's ``order_return`` refused so is a second return of one unit, whose refund
+#: ``refund`` books at central (services/second_refund.py).
+SECOND_RETURN = frozenset({"not_returnable", "not_on_order"})
+
+
 def offered(c: Mapping[str, Any] | None) -> tuple[str, ...]:
     """The resolutions conflict ``c`` offers, in key order: its ``resolutions`` when listed,
     every one when central did not say (or nothing is highlighted)."""
@@ -70,8 +75,16 @@ def not_offered(c: Mapping[str, Any], by: str) -> str | None:
         why = f"its unit is not in stock at {visible(str(c.get('store') or '-'))} at central now"
     elif by == "record_sale" and op != "order_create" and c.get("follows") is None:
         why = f"it is no till's sale of lines and tenders ({op}): there is no rest to record"
+    elif by == "refund" and op == "order_return" and c.get("error") in SECOND_RETURN:
+        # services/second_refund.py: an exchange's return paid no money out; a line central
+        # never took back (left open, removed) is no second return.
+        why = (
+            "the till paid no money out on this return (exchange credit): nothing to book"
+            if line.get("exchange") is True
+            else "central did not take its unit back first through the same order"
+        )
     elif by == "refund" and op not in ("order_create", "sell") and c.get("follows") is None:
-        why = f"it is no till's sale ({op})"
+        why = f"it is no till's sale nor a second return of one unit ({op})"
     else:
         why = "central would refuse it for this conflict now (Enter shows it whole)"
     works = ", ".join(_named(b) for b in shown) or "none: it is settled"

@@ -62,6 +62,13 @@ def return_money_words(c: Mapping[str, Any]) -> str | None:
     done = resolution.get("action") if isinstance(resolution, Mapping) else None
     if done == "record_sale":
         where = "recorded at central with the return"
+    elif done == "refund":
+        # A second return of one unit: the refund booked at central, no goods back
+        # (services/second_refund.py).
+        where = (
+            f"booked at central on {note} (refund), listing no goods: the unit came back "
+            "once, so the customer owes this refund back"
+        )
     elif done:
         where = (
             f"not at central ({done}): in the till's books only, its X and Z reports list "
@@ -72,9 +79,16 @@ def return_money_words(c: Mapping[str, Any]) -> str | None:
             "record_sale books it at central; accept leaves it in the till's books only "
             "(its X and Z reports list the note apart as not taken)"
         )
+    elif "refund" in c.get("resolutions", ()):
+        # A second return of one unit (central took it back first): refund books its money.
+        where = (
+            "central took the unit back first; refund books it at central as a refund of "
+            "money with no goods back, owed by the customer; accept leaves it in the till's "
+            "books only (its X and Z reports list the note apart as not taken)"
+        )
     else:
-        # A second return of one unit (central took it back first): nothing books this
-        # refund at central, so no resolution is said to.
+        # A second return of one unit (central took it back first) central cannot book
+        # (an exchange's credit): no resolution is said to.
         where = (
             "central took the unit back first, so no resolution books it there; accept "
             "leaves it in the till's books only (its X and Z reports list the note apart as "

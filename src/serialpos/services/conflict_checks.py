@@ -18,6 +18,8 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from serialpos.domain.errors import BadRequest
+from serialpos.services.second_refund import check as check_second_return
+from serialpos.services.second_refund import second_return
 
 Result = dict[str, Any]
 
@@ -62,11 +64,13 @@ def precheck(
         # A till's return central could not take (the unit was taken back first, or is
         # still sold): the unit central holds is the one the first return brought back,
         # or the customer's; writing it off removes a real unit and settles nothing.
+        booked = "refund (its refund booked at central) or " if second_return(current) else ""
         raise BadRequest(
             f"conflict {number} is a till's return of {current.get('serial')}, which "
             "central holds as the first event left it: write_off would remove that unit "
-            "and settle nothing; resolve it by accept (the till's refund stays in its "
-            "books, listed apart as not taken on its X and Z reports); nothing was resolved"
+            f"and settle nothing; resolve it by {booked}accept (the till's refund stays in "
+            "its books, listed apart as not taken on its X and Z reports); nothing was "
+            "resolved"
         )
     if action == "record_sale":
         from serialpos.services.conflict_sale import check_followed, rest_of_sale
@@ -75,7 +79,9 @@ def precheck(
         follows = current.get("follows")
         check_followed(current, None if follows is None else lookup(int(follows)))
         rest_of_sale(current, unit)
-    if action == "refund":
+    if action == "refund" and second_return(current):
+        check_second_return(current)  # its refund booked at central (second_refund.py)
+    elif action == "refund":
         from serialpos.services.conflict_refund import check_followed as refund_followed
         from serialpos.services.conflict_refund import check_returned, refund_plan
 

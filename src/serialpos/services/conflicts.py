@@ -51,6 +51,8 @@ from serialpos.services.conflict_views import show as show
 from serialpos.services.conflict_views import standing as standing
 from serialpos.services.conflict_views import with_follows as with_follows
 from serialpos.services.context import Actor
+from serialpos.services.second_refund import book as book_second_refund
+from serialpos.services.second_refund import second_return
 from serialpos.services.terminal_links import NotLinked as NotLinked
 from serialpos.services.terminal_links import OtherTerminal as OtherTerminal
 from serialpos.services.terminal_links import WrongStore as WrongStore
@@ -60,7 +62,8 @@ Result = dict[str, Any]
 #: How a manager resolves a conflict; each but ``accept`` is a new ledger event.
 #: ``record_sale`` (a sale's conflict): the rest of the till's sale recorded at central.
 #: ``refund`` (a sale that handed over nothing central can record): the till's sale
-#: recorded without units, voided and its tenders refunded (services/conflict_refund.py).
+#: recorded without units, voided and its tenders refunded (services/conflict_refund.py);
+#: a till's second return of one unit: its refund booked at central (services/second_refund.py).
 RESOLUTIONS = _RESOLUTIONS
 
 
@@ -157,6 +160,9 @@ def resolve(
                 till = checked_at_terminal()
                 with sale_dates.by_till(sale_dates.of_entry(rest)[0]), credit, till:
                     verdict = record(lambda line: apply_object(joined, seller, line), rest)
+            elif action == "refund" and second_return(current):
+                # A till's second return of one unit: its refund booked at central.
+                verdict = book_second_refund(conn, db, current, actor)
             elif action == "refund":
                 from serialpos.services.conflict_refund import refund_by
 
@@ -232,9 +238,8 @@ def ways(current: Mapping[str, Any]) -> str:
     """The resolutions conflict ``current`` offers, for a refusal's words ("accept, return
     or write_off"): those listed with it (``resolutions``), else those a conflict naming a
     unit may take."""
-    offered = [
-        str(a) for a in current.get("resolutions") or () if a not in ("record_sale", "refund")
-    ]
+    sale_only = ("record_sale",) if second_return(current) else ("record_sale", "refund")
+    offered = [str(a) for a in current.get("resolutions") or () if a not in sale_only]
     if not offered:
         offered = ["accept", "return", "write_off"] if current.get("serial") else ["accept"]
     return ", ".join(offered[:-1]) + (" or " if len(offered) > 1 else "") + offered[-1]

@@ -22,9 +22,11 @@ follows central's feed; the event says on its card whose sale it is), and marks 
 answer (:data:`TAKEN`) so it is done once. A sale resolved by ``refund`` (voided at central
 and its tenders refunded: services/conflict_refund.py) is taken the same way, and then its
 invoice central never issued goes and the refund is paid out of this till's open shift
-(db/refund_sql.py). Nothing is asked when no such conflict waits (the
-common case: one read of the journal's conflicts). A central too old to send orders leaves
-the entry unmarked: the next round tries again.
+(db/refund_sql.py). A second return of one unit resolved by ``refund`` (its refund booked
+at central: services/second_refund.py) is taken the same way, without either: its refund
+was paid here when the till took the unit back, and keeps that shift. Nothing is asked
+when no such conflict waits (the common case: one read of the journal's conflicts). A
+central too old to send orders leaves the entry unmarked: the next round tries again.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ from serialpos.db.engine import Database
 from serialpos.db.tables import utcnow
 from serialpos.services.orders.views import DOCUMENT_TYPE
 from serialpos.services.sale_copies import COPY_MARK
+from serialpos.services.second_refund import second_return
 from serialpos.terminal.client import CentralClient, CentralRefused
 from serialpos.terminal.mirror import move_unit
 
@@ -69,6 +72,9 @@ class Recorded:
     standing: dict[str, Any]  # central's event that sold it (the conflict's first event)
     conflict: Any
     action: str = "record_sale"  # the resolution (one of RECORDING)
+    #: A second return of one unit whose refund ``refund`` booked at central
+    #: (services/second_refund.py): its refund was paid here already, in its shift.
+    second_return: bool = False
 
 
 def _orders_of(line: dict[str, Any]) -> tuple[str, ...]:
@@ -104,6 +110,7 @@ def due(conn: Connection) -> list[Recorded]:
                 first or {},
                 conflict.get("id"),
                 str(resolution.get("action")),
+                second_return({"error": conflict.get("error"), "entry": {"line": line}}),
             )
         )
     return out
@@ -115,7 +122,7 @@ def take_recorded(db: Database, client: CentralClient, chain: ChainConfig) -> in
     waiting = db.read(due)
     taken = 0
     for found in waiting:
-        if found.action == "refund" and _refund_waits(db, chain):
+        if found.action == "refund" and not found.second_return and _refund_waits(db, chain):
             continue  # taken in the next shift opened here (below)
         standing = found.standing.get("document")
         numbers = sorted({*found.orders, *([standing] if isinstance(standing, str) else [])})
@@ -139,7 +146,7 @@ def take_recorded(db: Database, client: CentralClient, chain: ChainConfig) -> in
                 return  # taken meanwhile (a resolution at this till, a sync round): once
             for number in found.orders:
                 order_align_sql.align_order(conn, copy, number)
-                if found.action == "refund":
+                if found.action == "refund" and not found.second_return:
                     refund_sql.take_refund(conn, copy, number, chain.store, chain.terminal)
             copied = order_copy_sql.take_orders(conn, copy, COPY_MARK)
             _name_standing_sale(conn, found, copied, chain.store)

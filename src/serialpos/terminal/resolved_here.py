@@ -29,10 +29,12 @@ from typing import Any
 from serialpos.config import ChainConfig
 from serialpos.db import journal
 from serialpos.db.engine import Database
+from serialpos.services.second_refund import second_return
 from serialpos.services.shifts import check_refund_drawer
 from serialpos.terminal.central_conflicts import own_entry, remember, resolve_at_central
 from serialpos.terminal.client import CentralClient, CentralRefused, Offline
 from serialpos.terminal.recorded_sales import take_recorded
+from serialpos.terminal.status import local_conflicts
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +51,7 @@ def resolve_here(
     """Resolve ``conflict_id`` at central as ``user`` and take what it did here (module
     doc); the conflict after, as central answers it. ``entry``: the journal entry meant
     (this till's own, by default)."""
-    if by == "refund":
+    if by == "refund" and not _second_return(db, conflict_id):
         check_refund_drawer(db, chain.store, chain.terminal)
     if entry is None:
         entry = own_entry(db, conflict_id)
@@ -57,6 +59,13 @@ def resolve_here(
     remember(db, [done])  # the till's offline list says resolved too
     take_now(db, chain)
     return done
+
+
+def _second_return(db: Database, conflict_id: int) -> bool:
+    """Whether this till's conflict ``conflict_id`` is a second return of one unit, whose
+    ``refund`` books at central the refund this till paid already (services/second_refund.py):
+    no drawer is asked for then, the money left it when the unit was taken back."""
+    return any(c.get("id") == conflict_id and second_return(c) for c in local_conflicts(db))
 
 
 def take_now(db: Database, chain: ChainConfig) -> int:

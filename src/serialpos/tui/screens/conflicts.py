@@ -26,6 +26,7 @@ from rich.text import Text
 from textual.binding import Binding, BindingType
 from textual.widgets import OptionList
 
+from serialpos.domain import second_refund_words
 from serialpos.domain.conflict_words import conflict_words, put_back_words
 from serialpos.domain.errors import DomainError
 from serialpos.domain.resolved_sale import follow_on_act, record_sale_words, sale_for_people
@@ -90,6 +91,8 @@ def resolve_question(conflict_id: int, by: str, c: dict[str, Any], *, at_central
             "and the money taken are recorded; the line of the unit sold elsewhere stays "
             "open and paid."
         )
+    if by == "refund" and second_refund_words.is_second_return(c):
+        return second_refund_words.question(conflict_id, c, central)
     if by == "refund":
         return (
             f"Refund conflict #{conflict_id}'s sale{central}? It is recorded without the "
@@ -316,6 +319,8 @@ class ConflictsScreen(AdminListScreen):
         did = RESOLVE_KEYS[by]
         if by == "record_sale":
             did = record_sale_words(self.listed.get(chosen, {}))
+        if by == "refund" and second_refund_words.is_second_return(self.listed.get(chosen, {})):
+            did = second_refund_words.DONE
         actor = self.session.actor
         db = self.console.database()
 
