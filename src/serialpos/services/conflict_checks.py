@@ -18,6 +18,8 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from serialpos.domain.errors import BadRequest
+from serialpos.services.conflict_closed_money import check as closed_money_check
+from serialpos.services.conflict_closed_money import is_closed_money
 
 Result = dict[str, Any]
 
@@ -38,10 +40,13 @@ def precheck(
     unit: UnitNow,
     lookup: Lookup,
     followers: Callable[[], Sequence[Mapping[str, Any]]],
+    order_status: str | None = None,
 ) -> None:
     """Refuse ``action`` on conflict ``current`` (open) with a :class:`BadRequest` saying
     what works instead, before anything is written. ``unit``: its unit at central now;
-    ``lookup``: another conflict by number; ``followers``: the conflicts following it."""
+    ``lookup``: another conflict by number; ``followers``: the conflicts following it;
+    ``order_status``: central's status of the order a till's money on a closed order names
+    (services/conflict_closed_money.py)."""
     from serialpos.services.conflicts import refuse_record_sale
 
     number = current.get("id")
@@ -75,7 +80,11 @@ def precheck(
         follows = current.get("follows")
         check_followed(current, None if follows is None else lookup(int(follows)))
         rest_of_sale(current, unit)
-    if action == "refund":
+    if action == "refund" and is_closed_money(current):
+        # A till's deposit on, or void of, an order central closed meanwhile: refund books
+        # the money its drawer moved (services/conflict_closed_money.py).
+        closed_money_check(current, order_status)
+    elif action == "refund":
         from serialpos.services.conflict_refund import check_followed as refund_followed
         from serialpos.services.conflict_refund import check_returned, refund_plan
 
@@ -105,6 +114,7 @@ def offered(
     unit: UnitNow,
     lookup: Lookup,
     followers: Callable[[], Sequence[Mapping[str, Any]]],
+    order_status: str | None = None,
 ) -> list[str]:
     """The resolutions that can go through for conflict ``current`` now, in
     :data:`RESOLUTIONS`' order; none once it is resolved. Central still decides at
@@ -116,7 +126,14 @@ def offered(
         if not state_allows(current, action, unit):
             continue
         try:
-            precheck(current, action, unit=unit, lookup=lookup, followers=followers)
+            precheck(
+                current,
+                action,
+                unit=unit,
+                lookup=lookup,
+                followers=followers,
+                order_status=order_status,
+            )
         except BadRequest:
             continue
         out.append(action)

@@ -37,6 +37,7 @@ from serialpos.services.acting_at_till import token_lacks_right as token_lacks_r
 from serialpos.services.apply_ids import ApplyObject
 from serialpos.services.conflict_checks import RESOLUTIONS as _RESOLUTIONS
 from serialpos.services.conflict_checks import UnitNow
+from serialpos.services.conflict_closed_money import is_closed_money
 from serialpos.services.conflict_codes import CONFLICT_CODES as CONFLICT_CODES
 from serialpos.services.conflict_codes import LASTING_CONFLICT_OPS as LASTING_CONFLICT_OPS
 from serialpos.services.conflict_codes import OP_CONFLICT_CODES as OP_CONFLICT_CODES
@@ -107,8 +108,11 @@ def resolve(
     if current["status"] != "open":
         raise ConflictClosed(f"conflict {conflict_id} is already resolved")
     from serialpos.services.conflict_checks import precheck
+    from serialpos.services.conflict_closed_money import closed_order_status
 
-    unit = db.read(lambda conn: unit_now(conn, current))
+    unit, order_status = db.read(
+        lambda conn: (unit_now(conn, current), closed_order_status(conn, current))
+    )
     precheck(
         current,
         action,
@@ -117,6 +121,7 @@ def resolve(
         followers=lambda: [
             c for c in list_conflicts(db, offers=False) if c.get("follows") == conflict_id
         ],
+        order_status=order_status,
     )
     rest: Result = {}
     held: dict[str, dict[str, int]] = {}
@@ -157,6 +162,10 @@ def resolve(
                 till = checked_at_terminal()
                 with sale_dates.by_till(sale_dates.of_entry(rest)[0]), credit, till:
                     verdict = record(lambda line: apply_object(joined, seller, line), rest)
+            elif action == "refund" and is_closed_money(current):
+                from serialpos.services.conflict_closed_money import settle
+
+                verdict = settle(conn, current, actor)
             elif action == "refund":
                 from serialpos.services.conflict_refund import refund_by
 
