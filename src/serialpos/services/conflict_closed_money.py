@@ -38,24 +38,14 @@ from sqlalchemy.engine import Connection
 
 from serialpos.db import closed_money_sql
 from serialpos.db.tables import utcnow
+from serialpos.domain.closed_money import CLOSED_MONEY_OPS as CLOSED_MONEY_OPS
+from serialpos.domain.closed_money import entry_line as _line
+from serialpos.domain.closed_money import is_closed_money as is_closed_money
 from serialpos.domain.errors import BadRequest
 from serialpos.domain.orders import OrderStatus
 from serialpos.services.context import Actor
 
 Result = dict[str, Any]
-
-#: The till's entries on an order whose ``order_closed`` conflict ``refund`` settles.
-CLOSED_MONEY_OPS = frozenset({"order_pay", "order_void"})
-
-
-def _line(current: Mapping[str, Any]) -> Mapping[str, Any]:
-    line = (current.get("entry") or {}).get("line") or {}
-    return line if isinstance(line, Mapping) else {}
-
-
-def is_closed_money(current: Mapping[str, Any]) -> bool:
-    """Whether conflict ``current`` is money a till moved on an order central closed."""
-    return current.get("error") == "order_closed" and _line(current).get("op") in CLOSED_MONEY_OPS
 
 
 def _amounts(given: Any) -> list[tuple[str, Decimal]]:
