@@ -19,9 +19,12 @@ import json
 from decimal import Decimal
 from typing import Any
 
-from terminal_chain import Chain, Terminal
+from terminal_chain import Chain, Terminal, till_db
 from test_money_on_closed_order import _conflict_of, _layby
 from test_refund_not_taken import PAYMENTS, STATUS, _central, _money
+
+from serialpos.db.engine import Database
+from serialpos.services.order_void import void_order
 
 LINES = (
     "SELECT l.number, l.serial, l.status FROM order_line l "
@@ -111,5 +114,37 @@ def test_a_void_at_the_till_of_an_order_central_fulfilled_is_booked_by_refund(
         ]
     )
     assert till.unit_state("CS2-1") == "sold"
+    till.check_clean()
+    chain.check_clean()
+
+
+def test_a_console_void_resolved_at_the_till_is_taken_at_once(
+    chain: Chain, opened: list[Database]
+) -> None:
+    """The same void made at the till's counter (services/order_void.py journals the
+    refunds its drawer paid) and resolved by ``refund`` at the till itself: the till takes
+    central's rows of its order at once, no sync round needed."""
+    till, order, total = _layby(chain, "CS3")
+    due = f"{Decimal(total) - Decimal('200'):.2f}"
+    [done] = chain.post(
+        {"op": "order_fulfil", "order": order, "payments": [{"method": "cash", "amount": due}]}
+    )
+    assert done["ok"], done
+    db, mia = till_db(till, opened)
+    void_order(db, mia, order)
+    [line] = [
+        json.loads(x)
+        for (x,) in till.query("SELECT line FROM journal_entry ORDER BY seq DESC LIMIT 1")
+    ]
+    assert line["refunds"] == [{"method": "cash", "amount": "200.00"}], line
+    assert till.sync(check=False)["conflicts"] == 1
+    conflict = _conflict_of(chain, order)
+    shown = till.cli("--user", "mia", "conflicts", "show", str(conflict["id"])).stdout
+    assert "refund books it at central" in " ".join(shown.split()), shown
+    till.cli("--user", "mia", "conflicts", "resolve", str(conflict["id"]), "--by", "refund")
+    paid = _same_order(chain, till, order)
+    assert till.query(STATUS, n=order) == [("fulfilled",)]
+    assert ("refund", "cash", Decimal("-200.00")) in paid
+    assert till.sync()["recorded_sales"] == 0  # taken already, once
     till.check_clean()
     chain.check_clean()

@@ -66,7 +66,8 @@ def closed_money_words(c: Mapping[str, Any]) -> str | None:
         where = f"booked at central by refund: {booked}"
     elif done:
         where = f"not at central ({done}): in the till's books only, {kept}"
-    elif "refund" in (c.get("resolutions") or ()):
+    elif c.get("resolutions") is None or "refund" in c["resolutions"]:
+        # Listed without ``resolutions`` (a till's copy read offline): central decides.
         where = (
             f"refund books it at central ({booked}); accept leaves it in the till's books "
             f"only ({kept})"
