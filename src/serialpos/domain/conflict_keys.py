@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from serialpos.domain.closed_money import is_closed_money
 from serialpos.domain.text import visible
 
 #: Each resolution's key and the footer's word for it, in central's order.
@@ -70,6 +71,11 @@ def not_offered(c: Mapping[str, Any], by: str) -> str | None:
         why = f"its unit is not in stock at {visible(str(c.get('store') or '-'))} at central now"
     elif by == "record_sale" and op != "order_create" and c.get("follows") is None:
         why = f"it is no till's sale of lines and tenders ({op}): there is no rest to record"
+    elif by == "refund" and is_closed_money(c):
+        why = (
+            f"central cannot book the till's money on that order now ({op}: its entry names "
+            "no amount, or central holds the order voided too)"
+        )
     elif by == "refund" and op not in ("order_create", "sell") and c.get("follows") is None:
         why = f"it is no till's sale ({op})"
     else:

@@ -49,14 +49,22 @@ def resolve_here(
     """Resolve ``conflict_id`` at central as ``user`` and take what it did here (module
     doc); the conflict after, as central answers it. ``entry``: the journal entry meant
     (this till's own, by default)."""
-    if by == "refund":
-        check_refund_drawer(db, chain.store, chain.terminal)
     if entry is None:
         entry = own_entry(db, conflict_id)
+    if by == "refund" and not _refunded_here(db, entry):
+        check_refund_drawer(db, chain.store, chain.terminal)
     done = resolve_at_central(chain, conflict_id, by, user, note, entry)
     remember(db, [done])  # the till's offline list says resolved too
     take_now(db, chain)
     return done
+
+
+def _refunded_here(db: Database, entry: str | None) -> bool:
+    """Whether ``entry`` is this till's void whose refunds its drawer paid already (central
+    fulfilled the order meanwhile): its ``refund`` pays nothing out of the drawer, so no
+    shift is asked for (services/conflict_closed_money.py)."""
+    found = None if entry is None else db.read(lambda conn: journal.entry(conn, entry))
+    return found is not None and json.loads(found.line).get("op") == "order_void"
 
 
 def take_now(db: Database, chain: ChainConfig) -> int:
