@@ -61,7 +61,9 @@ Result = dict[str, Any]
 #: How a manager resolves a conflict; each but ``accept`` is a new ledger event.
 #: ``record_sale`` (a sale's conflict): the rest of the till's sale recorded at central.
 #: ``refund`` (a sale that handed over nothing central can record): the till's sale
-#: recorded without units, voided and its tenders refunded (services/conflict_refund.py).
+#: recorded without units, voided and its tenders refunded (services/conflict_refund.py);
+#: for a till's deposit on, or void of, an order central closed meanwhile, the money its
+#: drawer moved booked on central's order (services/conflict_closed_money.py).
 RESOLUTIONS = _RESOLUTIONS
 
 
@@ -93,7 +95,8 @@ def resolve(
     written off where it is in stock) or ``record_sale`` (a till's sale: the rest of it
     recorded, its conflicting lines left open and paid: services/conflict_sale.py) or
     ``refund`` (a till's sale that handed over nothing else: recorded without units, voided
-    and its money refunded: services/conflict_refund.py).
+    and its money refunded: services/conflict_refund.py; a till's money on an order central
+    closed meanwhile: booked on that order, services/conflict_closed_money.py).
     ``entry``, the journal entry the resolution is meant for (a till names its own):
     refused, nothing done, when ``conflict_id`` is another entry's conflict
     (:func:`check_entry`)."""
