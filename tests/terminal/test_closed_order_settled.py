@@ -63,9 +63,13 @@ def test_a_deposit_on_an_order_central_voided_is_refunded_by_a_resolution(
     assert voided["ok"], voided
     assert till.sync(check=False)["conflicts"] == 1
     conflict = _conflict_of(chain, order)
-    assert "refund" in _offered(chain, conflict)
+    # Listed and shown with the resolution that books it, and saying what accept leaves.
+    assert conflict["resolutions"] == ["accept", "refund"], conflict
+    assert _offered(chain, conflict) == ["accept", "refund"]
+    shown = chain.central("conflicts", "show", str(conflict["id"]), user="ada").stdout
+    assert "money: the till took 300 by cash" in " ".join(shown.split()), shown
     chain.central("conflicts", "resolve", str(conflict["id"]), "--by", "refund", user="ada")
-    till.sync()
+    assert till.sync()["recorded_sales"] == 1
     paid = _same_order(chain, till, order)
     assert till.query(STATUS, n=order) == [("voided",)]
     assert sorted(paid) == sorted(
@@ -101,9 +105,9 @@ def test_a_void_at_the_till_of_an_order_central_fulfilled_is_booked_by_refund(
     assert void["ok"], void
     assert till.sync(check=False)["conflicts"] == 1
     conflict = _conflict_of(chain, order)
-    assert "refund" in _offered(chain, conflict)
+    assert conflict["resolutions"] == ["accept", "refund"], conflict
     chain.central("conflicts", "resolve", str(conflict["id"]), "--by", "refund", user="ada")
-    till.sync()
+    assert till.sync()["recorded_sales"] == 1
     paid = _same_order(chain, till, order)
     assert till.query(STATUS, n=order) == [("fulfilled",)]
     assert sorted(paid) == sorted(

@@ -56,3 +56,17 @@ def test_f9_not_offered_says_why_for_a_void() -> None:
     said = not_offered(_conflict(VOID, resolutions=["accept"]), "refund") or ""
     assert "central cannot book the till's money on that order now (order_void" in said, said
     assert "no till's sale" not in said, said
+
+
+def test_f9s_question_says_what_central_books_not_a_sales_void() -> None:
+    from serialpos.tui.screens.conflicts import resolve_question
+
+    deposit = resolve_question(4, "refund", _conflict(DEPOSIT, terminal="A"), at_central=False)
+    assert deposit == (
+        "Refund conflict #4's money? Central books the till's 300.00 by cash on S1-A-000007 "
+        "as taken and refunded: pay the customer back from A's drawer."
+    )
+    void = {**VOID, "refunds": [{"method": "cash", "amount": "200.00"}]}
+    said = resolve_question(4, "refund", _conflict(void), at_central=True)
+    assert "the 200.00 by cash the till's void paid back on S1-A-000007" in said, said
+    assert "recorded without the unit" not in said

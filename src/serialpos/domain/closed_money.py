@@ -78,3 +78,27 @@ def closed_money_words(c: Mapping[str, Any]) -> str | None:
             f"({kept}): settle it with the customer"
         )
     return f"money: {paid}; {where}"
+
+
+def refund_question(c: Mapping[str, Any]) -> str:
+    """What ``refund`` of closed-money conflict ``c`` does, for the question asked before
+    it (the console's F9: a sale's words, "recorded without the unit, voided", were untrue
+    for it)."""
+    line = entry_line(c)
+    order = line.get("order", "its order")
+    if line.get("op") == "order_pay":
+        amounts = _amounts(line.get("payments")) or "the deposit"
+        till = c.get("terminal") or "the till"
+        return (
+            f"Central books the till's {amounts} on {order} as taken and refunded: pay the "
+            f"customer back from {till}'s drawer."
+        )
+    amounts = _amounts(line.get("refunds")) or "the refund"
+    return (
+        f"Central books the {amounts} the till's void paid back on {order}, which stays "
+        "fulfilled and owes it."
+    )
+
+
+#: What the console says after ``refund`` of such a conflict.
+REFUND_DONE = "the till's money on the closed order booked at central"
