@@ -22,9 +22,12 @@ follows central's feed; the event says on its card whose sale it is), and marks 
 answer (:data:`TAKEN`) so it is done once. A sale resolved by ``refund`` (voided at central
 and its tenders refunded: services/conflict_refund.py) is taken the same way, and then its
 invoice central never issued goes and the refund is paid out of this till's open shift
-(db/refund_sql.py). Nothing is asked when no such conflict waits (the
-common case: one read of the journal's conflicts). A central too old to send orders leaves
-the entry unmarked: the next round tries again.
+(db/refund_sql.py). Money the till moved on its order central closed meanwhile (a deposit
+on an order central voided, a void of one central fulfilled), booked at central by
+``refund`` (services/conflict_closed_money.py), is taken the same way, its payments matched
+by kind, method and amount (db/closed_order_sql.py). Nothing is asked when no such
+conflict waits (the common case: one read of the journal's conflicts). A central too old to
+send orders leaves the entry unmarked: the next round tries again.
 """
 
 from __future__ import annotations
