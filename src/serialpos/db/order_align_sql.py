@@ -19,7 +19,7 @@ that note apart as not taken (services/not_taken.py ``in_shift``).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -54,9 +54,20 @@ def _mapped(ids: dict[int, int], value: object) -> int | None:
     return None if value is None else ids.get(int(str(value)))
 
 
-def align_order(conn: Connection, copy: dict[str, Any], number: str) -> bool:
+#: How a till's payments of the order take central's: (conn, copy, central's order id,
+#: the local one, central's invoice ids -> local ones).
+PaymentsAligner = Callable[[Connection, dict[str, Any], int, int, dict[int, int]], None]
+
+
+def align_order(
+    conn: Connection,
+    copy: dict[str, Any],
+    number: str,
+    payments: PaymentsAligner | None = None,
+) -> bool:
     """Bring this database's order ``number`` to central's rows of it in ``copy``; False
-    (nothing changed) when either side holds no such order."""
+    (nothing changed) when either side holds no such order. ``payments``: how the payments
+    are matched (one for one in the order made, by default: :func:`_align_payments`)."""
     o = orepo.order_t.c
     local_id = conn.execute(sa.select(o.id).where(o.number == number)).scalar()
     central = [r for r in copy.get("orders", []) if r.get("number") == number]
@@ -71,7 +82,7 @@ def align_order(conn: Connection, copy: dict[str, Any], number: str) -> bool:
     invoices = _align_invoices(conn, copy, central_id, int(local_id))
     lines = _align_lines(conn, copy, central_id, int(local_id), invoices)
     _take_invoice_lines(conn, copy, invoices, lines)
-    _align_payments(conn, copy, central_id, int(local_id), invoices)
+    (payments or _align_payments)(conn, copy, central_id, int(local_id), invoices)
     return True
 
 

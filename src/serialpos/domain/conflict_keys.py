@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from serialpos.domain.closed_money import is_closed_money
 from serialpos.domain.text import visible
 
 #: Each resolution's key and the footer's word for it, in central's order.
@@ -83,8 +84,16 @@ def not_offered(c: Mapping[str, Any], by: str) -> str | None:
             if line.get("exchange") is True
             else "central did not take its unit back first through the same order"
         )
+    elif by == "refund" and is_closed_money(c):
+        why = (
+            f"central cannot book the till's money on that order now ({op}: its entry names "
+            "no amount, or central holds the order voided too)"
+        )
     elif by == "refund" and op not in ("order_create", "sell") and c.get("follows") is None:
-        why = f"it is no till's sale nor a second return of one unit ({op})"
+        why = (
+            f"it is no till's sale, second return of one unit, nor money on an order central "
+            f"closed ({op})"
+        )
     else:
         why = "central would refuse it for this conflict now (Enter shows it whole)"
     works = ", ".join(_named(b) for b in shown) or "none: it is settled"

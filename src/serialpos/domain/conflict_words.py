@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from serialpos.domain.closed_money import closed_money_words
 from serialpos.domain.document_not_recorded import document_words
 from serialpos.domain.resolved_sale import sale_for_people
 
@@ -142,7 +143,7 @@ def conflict_words(c: Mapping[str, Any], unnamed_terminal: str) -> list[str]:
         # (until resolved: then what the resolution did)
         words.append(f"  {heading}: {sale[0]}")
         words += [f"    {one}" for one in sale[1:]]
-    money = return_money_words(c)
+    money = return_money_words(c) or closed_money_words(c)
     if money:
         words.append(f"  {money}")
     back = put_back_words(c)

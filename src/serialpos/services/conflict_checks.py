@@ -18,6 +18,8 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from serialpos.domain.errors import BadRequest
+from serialpos.services.conflict_closed_money import check as closed_money_check
+from serialpos.services.conflict_closed_money import is_closed_money
 from serialpos.services.second_refund import check as check_second_return
 from serialpos.services.second_refund import second_return
 
@@ -40,10 +42,13 @@ def precheck(
     unit: UnitNow,
     lookup: Lookup,
     followers: Callable[[], Sequence[Mapping[str, Any]]],
+    order_status: str | None = None,
 ) -> None:
     """Refuse ``action`` on conflict ``current`` (open) with a :class:`BadRequest` saying
     what works instead, before anything is written. ``unit``: its unit at central now;
-    ``lookup``: another conflict by number; ``followers``: the conflicts following it."""
+    ``lookup``: another conflict by number; ``followers``: the conflicts following it;
+    ``order_status``: central's status of the order a till's money on a closed order names
+    (services/conflict_closed_money.py)."""
     from serialpos.services.conflicts import refuse_record_sale
 
     number = current.get("id")
@@ -81,6 +86,10 @@ def precheck(
         rest_of_sale(current, unit)
     if action == "refund" and second_return(current):
         check_second_return(current)  # its refund booked at central (second_refund.py)
+    elif action == "refund" and is_closed_money(current):
+        # A till's deposit on, or void of, an order central closed meanwhile: refund books
+        # the money its drawer moved (services/conflict_closed_money.py).
+        closed_money_check(current, order_status)
     elif action == "refund":
         from serialpos.services.conflict_refund import check_followed as refund_followed
         from serialpos.services.conflict_refund import check_returned, refund_plan
@@ -111,6 +120,7 @@ def offered(
     unit: UnitNow,
     lookup: Lookup,
     followers: Callable[[], Sequence[Mapping[str, Any]]],
+    order_status: str | None = None,
 ) -> list[str]:
     """The resolutions that can go through for conflict ``current`` now, in
     :data:`RESOLUTIONS`' order; none once it is resolved. Central still decides at
@@ -122,7 +132,14 @@ def offered(
         if not state_allows(current, action, unit):
             continue
         try:
-            precheck(current, action, unit=unit, lookup=lookup, followers=followers)
+            precheck(
+                current,
+                action,
+                unit=unit,
+                lookup=lookup,
+                followers=followers,
+                order_status=order_status,
+            )
         except BadRequest:
             continue
         out.append(action)

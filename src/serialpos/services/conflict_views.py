@@ -207,6 +207,7 @@ def with_offers(conn: Connection, found: list[Result]) -> list[Result]:
     offers only what ``resolve`` then accepts. One read of the unit per open conflict; the
     conflicts following one are read once, and only for a sale's ``refund``."""
     from serialpos.services.conflict_checks import offered
+    from serialpos.services.conflict_closed_money import closed_order_status
     from serialpos.services.conflicts import unit_now
 
     by_id = {c["id"]: c for c in found}
@@ -230,6 +231,10 @@ def with_offers(conn: Connection, found: list[Result]) -> list[Result]:
     for c in found:
         unit = unit_now(conn, c) if c.get("status") == "open" else None
         c["resolutions"] = offered(
-            c, unit=unit, lookup=lookup, followers=partial(following, int(c["id"]))
+            c,
+            unit=unit,
+            lookup=lookup,
+            followers=partial(following, int(c["id"])),
+            order_status=closed_order_status(conn, c),
         )
     return found

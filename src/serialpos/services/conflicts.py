@@ -37,6 +37,7 @@ from serialpos.services.acting_at_till import token_lacks_right as token_lacks_r
 from serialpos.services.apply_ids import ApplyObject
 from serialpos.services.conflict_checks import RESOLUTIONS as _RESOLUTIONS
 from serialpos.services.conflict_checks import UnitNow
+from serialpos.services.conflict_closed_money import is_closed_money
 from serialpos.services.conflict_codes import CONFLICT_CODES as CONFLICT_CODES
 from serialpos.services.conflict_codes import LASTING_CONFLICT_OPS as LASTING_CONFLICT_OPS
 from serialpos.services.conflict_codes import OP_CONFLICT_CODES as OP_CONFLICT_CODES
@@ -63,7 +64,9 @@ Result = dict[str, Any]
 #: ``record_sale`` (a sale's conflict): the rest of the till's sale recorded at central.
 #: ``refund`` (a sale that handed over nothing central can record): the till's sale
 #: recorded without units, voided and its tenders refunded (services/conflict_refund.py);
-#: a till's second return of one unit: its refund booked at central (services/second_refund.py).
+#: a till's second return of one unit: its refund booked at central (services/second_refund.py);
+#: for a till's deposit on, or void of, an order central closed meanwhile, the money its
+#: drawer moved booked on central's order (services/conflict_closed_money.py).
 RESOLUTIONS = _RESOLUTIONS
 
 
@@ -95,7 +98,8 @@ def resolve(
     written off where it is in stock) or ``record_sale`` (a till's sale: the rest of it
     recorded, its conflicting lines left open and paid: services/conflict_sale.py) or
     ``refund`` (a till's sale that handed over nothing else: recorded without units, voided
-    and its money refunded: services/conflict_refund.py).
+    and its money refunded: services/conflict_refund.py; a till's money on an order central
+    closed meanwhile: booked on that order, services/conflict_closed_money.py).
     ``entry``, the journal entry the resolution is meant for (a till names its own):
     refused, nothing done, when ``conflict_id`` is another entry's conflict
     (:func:`check_entry`)."""
@@ -110,8 +114,11 @@ def resolve(
     if current["status"] != "open":
         raise ConflictClosed(f"conflict {conflict_id} is already resolved")
     from serialpos.services.conflict_checks import precheck
+    from serialpos.services.conflict_closed_money import closed_order_status
 
-    unit = db.read(lambda conn: unit_now(conn, current))
+    unit, order_status = db.read(
+        lambda conn: (unit_now(conn, current), closed_order_status(conn, current))
+    )
     precheck(
         current,
         action,
@@ -120,6 +127,7 @@ def resolve(
         followers=lambda: [
             c for c in list_conflicts(db, offers=False) if c.get("follows") == conflict_id
         ],
+        order_status=order_status,
     )
     rest: Result = {}
     held: dict[str, dict[str, int]] = {}
@@ -163,6 +171,10 @@ def resolve(
             elif action == "refund" and second_return(current):
                 # A till's second return of one unit: its refund booked at central.
                 verdict = book_second_refund(conn, db, current, actor)
+            elif action == "refund" and is_closed_money(current):
+                from serialpos.services.conflict_closed_money import settle
+
+                verdict = settle(conn, current, actor)
             elif action == "refund":
                 from serialpos.services.conflict_refund import refund_by
 

@@ -197,7 +197,12 @@ def void_order(db: Database, actor: Actor, order: str) -> VoidResult:
         if journal_sink.journaling(db) and journal.mentions(conn, ctx.number):
             # On a store terminal an order central knows (an ``apply`` line made it there)
             # is voided there too; an order only rung up here never left the terminal.
-            journal_sink.record(db, conn, actor, {"op": "order_void", "order": ctx.number})
+            # With the refunds this drawer paid: central fulfilled the order meanwhile, a
+            # manager books them there by ``refund`` (services/conflict_closed_money.py).
+            line: dict[str, object] = {"op": "order_void", "order": ctx.number}
+            if refunds:
+                line["refunds"] = [{"method": r.method, "amount": str(r.amount)} for r in refunds]
+            journal_sink.record(db, conn, actor, line)
         return VoidResult(_view(conn, _find(conn, order)), refunds, credit)
 
     return _write(db, actor, work)

@@ -147,6 +147,11 @@ def journaled_object(terminal: str) -> apply_ids.ApplyObject:
             # The change this till gave goes with its sale, as a console sale's does
             # (services/orders/sale_journal.py): a conflict then says the money kept.
             sent = {**sent, "change_due": str(result["change_due"])}
+        if data.get("op") == "order_void" and result.get("refunds"):
+            # What this drawer paid back, as the console's void journals it
+            # (services/order_void.py): a manager books it at central by ``refund`` when
+            # central fulfilled the order meanwhile (services/conflict_closed_money.py).
+            sent = {**sent, "refunds": result["refunds"]}
 
         def journal_it(conn: Connection) -> tuple[str, int]:
             # Order lines by their number, never this terminal's line ids (central's differ):

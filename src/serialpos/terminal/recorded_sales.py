@@ -24,9 +24,13 @@ and its tenders refunded: services/conflict_refund.py) is taken the same way, an
 invoice central never issued goes and the refund is paid out of this till's open shift
 (db/refund_sql.py). A second return of one unit resolved by ``refund`` (its refund booked
 at central: services/second_refund.py) is taken the same way, without either: its refund
-was paid here when the till took the unit back, and keeps that shift. Nothing is asked
-when no such conflict waits (the common case: one read of the journal's conflicts). A
-central too old to send orders leaves the entry unmarked: the next round tries again.
+was paid here when the till took the unit back, and keeps that shift. Money the till moved
+on its order central closed meanwhile (a deposit on an order central voided, a void of one
+central fulfilled), booked at central by ``refund`` (services/conflict_closed_money.py), is
+taken the same way, its payments matched by kind, method and amount
+(db/closed_order_sql.py). Nothing is asked when no such conflict waits (the common case: one
+read of the journal's conflicts). A central too old to send orders leaves the entry
+unmarked: the next round tries again.
 """
 
 from __future__ import annotations
@@ -40,9 +44,17 @@ from typing import Any
 from sqlalchemy.engine import Connection
 
 from serialpos.config import ChainConfig
-from serialpos.db import journal, mirror_sql, order_align_sql, order_copy_sql, refund_sql
+from serialpos.db import (
+    closed_order_sql,
+    journal,
+    mirror_sql,
+    order_align_sql,
+    order_copy_sql,
+    refund_sql,
+)
 from serialpos.db.engine import Database
 from serialpos.db.tables import utcnow
+from serialpos.services.conflict_closed_money import CLOSED_MONEY_OPS
 from serialpos.services.orders.views import DOCUMENT_TYPE
 from serialpos.services.sale_copies import COPY_MARK
 from serialpos.services.second_refund import second_return
@@ -75,6 +87,15 @@ class Recorded:
     #: A second return of one unit whose refund ``refund`` booked at central
     #: (services/second_refund.py): its refund was paid here already, in its shift.
     second_return: bool = False
+    line: dict[str, Any] | None = None  # the entry's line (its op, its money)
+
+    @property
+    def closed_money(self) -> bool:
+        """Money the till moved on its order central closed meanwhile, booked at central
+        by ``refund`` (services/conflict_closed_money.py): taken by
+        db/closed_order_sql.py."""
+        op = (self.line or {}).get("op")
+        return self.action == "refund" and op in CLOSED_MONEY_OPS
 
 
 def _orders_of(line: dict[str, Any]) -> tuple[str, ...]:
@@ -110,7 +131,10 @@ def due(conn: Connection) -> list[Recorded]:
                 first or {},
                 conflict.get("id"),
                 str(resolution.get("action")),
-                second_return({"error": conflict.get("error"), "entry": {"line": line}}),
+                second_return=second_return(
+                    {"error": conflict.get("error"), "entry": {"line": line}}
+                ),
+                line=line if conflict.get("error") == "order_closed" else None,
             )
         )
     return out
@@ -122,7 +146,7 @@ def take_recorded(db: Database, client: CentralClient, chain: ChainConfig) -> in
     waiting = db.read(due)
     taken = 0
     for found in waiting:
-        if found.action == "refund" and not found.second_return and _refund_waits(db, chain):
+        if found.action == "refund" and not found.second_return and _refund_waits(db, chain, found):
             continue  # taken in the next shift opened here (below)
         standing = found.standing.get("document")
         numbers = sorted({*found.orders, *([standing] if isinstance(standing, str) else [])})
@@ -145,6 +169,9 @@ def take_recorded(db: Database, client: CentralClient, chain: ChainConfig) -> in
             if _taken(conn, found.entry):
                 return  # taken meanwhile (a resolution at this till, a sync round): once
             for number in found.orders:
+                if found.closed_money:
+                    _take_closed(conn, copy, number, found, chain)
+                    continue
                 order_align_sql.align_order(conn, copy, number)
                 if found.action == "refund" and not found.second_return:
                     refund_sql.take_refund(conn, copy, number, chain.store, chain.terminal)
@@ -188,12 +215,34 @@ def _name_standing_sale(conn: Connection, found: Recorded, copied: list[str], st
     move_unit(conn, unit, values, state=unit.state, unit_store=unit.store_id)
 
 
-def _refund_waits(db: Database, chain: ChainConfig) -> bool:
+def _take_closed(
+    conn: Connection, copy: dict[str, Any], number: str, found: Recorded, chain: ChainConfig
+) -> None:
+    """Central's rows of the order this till moved money on after central closed it: a
+    deposit's refund booked there is paid out of this drawer (its open shift), a void's
+    refunds were paid here already (db/closed_order_sql.py)."""
+    line = found.line or {}
+    here = (
+        [closed_order_sql.refund_key(item) for item in line.get("payments") or ()]
+        if line.get("op") == "order_pay"
+        else []
+    )
+    shift = closed_order_sql.open_shift(conn, chain.store, chain.terminal)
+    closed_order_sql.take_closed(
+        conn, copy, number, refund_here=[k for k in here if k is not None], shift_id=shift
+    )
+
+
+def _refund_waits(db: Database, chain: ChainConfig, found: Recorded | None = None) -> bool:
     """Whether a sale refunded by a manager at central waits for a shift here: the refund is
     paid out of this till's drawer, and where the store sells only in an open shift a refund
     at the counter is refused without one (services/shifts.py). The sync cannot refuse, so
-    it is taken at the first round with a shift open, in that shift, never in none."""
+    it is taken at the first round with a shift open, in that shift, never in none. A
+    till's void booked at central by ``refund`` paid its refunds here already: no wait."""
     from serialpos.services.shifts import ShiftRequired, check_refund_drawer
+
+    if found is not None and found.closed_money and (found.line or {}).get("op") != "order_pay":
+        return False
 
     try:
         check_refund_drawer(db, chain.store, chain.terminal)

@@ -51,10 +51,10 @@ def resolve_here(
     """Resolve ``conflict_id`` at central as ``user`` and take what it did here (module
     doc); the conflict after, as central answers it. ``entry``: the journal entry meant
     (this till's own, by default)."""
-    if by == "refund" and not _second_return(db, conflict_id):
-        check_refund_drawer(db, chain.store, chain.terminal)
     if entry is None:
         entry = own_entry(db, conflict_id)
+    if by == "refund" and not _second_return(db, conflict_id) and not _refunded_here(db, entry):
+        check_refund_drawer(db, chain.store, chain.terminal)
     done = resolve_at_central(chain, conflict_id, by, user, note, entry)
     remember(db, [done])  # the till's offline list says resolved too
     take_now(db, chain)
@@ -66,6 +66,14 @@ def _second_return(db: Database, conflict_id: int) -> bool:
     ``refund`` books at central the refund this till paid already (services/second_refund.py):
     no drawer is asked for then, the money left it when the unit was taken back."""
     return any(c.get("id") == conflict_id and second_return(c) for c in local_conflicts(db))
+
+
+def _refunded_here(db: Database, entry: str | None) -> bool:
+    """Whether ``entry`` is this till's void whose refunds its drawer paid already (central
+    fulfilled the order meanwhile): its ``refund`` pays nothing out of the drawer, so no
+    shift is asked for (services/conflict_closed_money.py)."""
+    found = None if entry is None else db.read(lambda conn: journal.entry(conn, entry))
+    return found is not None and json.loads(found.line).get("op") == "order_void"
 
 
 def take_now(db: Database, chain: ChainConfig) -> int:

@@ -116,7 +116,9 @@ OPERATIONS: dict[str, Operation] = {
     "order_fulfil": Operation(
         _order_fulfil, frozenset({"order", "lines", "line_numbers", "payments", "handed_over"})
     ),
-    "order_void": Operation(_order_void, frozenset({"order"})),
+    # ``refunds``: what a till's void paid back out of its drawer (journaled for a
+    # conflict's ``refund``: services/conflict_closed_money.py); central refunds its own.
+    "order_void": Operation(_order_void, frozenset({"order", "refunds"})),
     "order_pay": Operation(_order_pay, PAY_KEYS),
     "order_park": Operation(_order_park, PARK_KEYS),
     "order_return": Operation(

@@ -27,6 +27,7 @@ from textual.binding import Binding, BindingType
 from textual.widgets import OptionList
 
 from serialpos.domain import second_refund_words
+from serialpos.domain.closed_money import REFUND_DONE, is_closed_money, refund_question
 from serialpos.domain.conflict_words import conflict_words, put_back_words
 from serialpos.domain.errors import DomainError
 from serialpos.domain.resolved_sale import follow_on_act, record_sale_words, sale_for_people
@@ -93,6 +94,9 @@ def resolve_question(conflict_id: int, by: str, c: dict[str, Any], *, at_central
         )
     if by == "refund" and second_refund_words.is_second_return(c):
         return second_refund_words.question(conflict_id, c, central)
+    if by == "refund" and is_closed_money(c):
+        words = visible(refund_question(c))
+        return f"Refund conflict #{conflict_id}'s money{central}? {words}"
     if by == "refund":
         return (
             f"Refund conflict #{conflict_id}'s sale{central}? It is recorded without the "
@@ -317,6 +321,8 @@ class ConflictsScreen(AdminListScreen):
         entry = self.listed_entries.get(chosen)
         # What it did, in the conflict's own words (a follow-on return is no sale).
         did = RESOLVE_KEYS[by]
+        if by == "refund" and is_closed_money(self.listed.get(chosen, {})):
+            did = REFUND_DONE
         if by == "record_sale":
             did = record_sale_words(self.listed.get(chosen, {}))
         if by == "refund" and second_refund_words.is_second_return(self.listed.get(chosen, {})):

@@ -1,0 +1,66 @@
+"""The SQL that books at central the money a till moved on an order central closed meanwhile
+(issue 16): payment rows on a voided or fulfilled order, which no counter act may add
+(``order_pay`` and a void refuse a closed order, ``order_closed``).
+
+Written only by the ``refund`` resolution of such a conflict (services/conflict_closed_money.py),
+in its transaction. The rows name no shift: the money moved in the till's drawer, never
+in one of central's, and the till keeps them in its own shift when it takes central's rows
+(db/closed_order_sql.py).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from serialpos.db import order_repo as orepo
+from serialpos.db.tables import utcnow
+
+
+def locked_order(conn: Connection, number: str) -> tuple[int, str] | None:
+    """(id, status) of order ``number``, locked for the transaction (PostgreSQL: FOR
+    UPDATE; SQLite's writers are serialised already); None when there is no such order."""
+    o = orepo.order_t.c
+    found = conn.execute(
+        sa.select(o.id, o.status).where(o.number == number).with_for_update()
+    ).first()
+    return None if found is None else (int(found[0]), str(found[1]))
+
+
+def order_status(conn: Connection, number: str) -> str | None:
+    """Order ``number``'s status; None when there is no such order."""
+    o = orepo.order_t.c
+    found = conn.execute(sa.select(o.status).where(o.number == number)).scalar()
+    return None if found is None else str(found)
+
+
+def book(
+    conn: Connection,
+    order_id: int,
+    kind: str,
+    method: str,
+    amount: Decimal,
+    *,
+    at: datetime,
+    user: str,
+) -> None:
+    """One payment row (``amount`` negative for a refund) on order ``order_id``, in no shift
+    and on no invoice, and the order's ``updated_at`` moved on (a till's copy follows it)."""
+    conn.execute(
+        orepo.payment_t.insert().values(
+            order_id=order_id,
+            kind=kind,
+            method=method,
+            amount=amount,
+            at=at,
+            user_name=user[:32],
+            invoice_id=None,
+            shift_id=None,
+        )
+    )
+    conn.execute(
+        sa.update(orepo.order_t).where(orepo.order_t.c.id == order_id).values(updated_at=utcnow())
+    )

@@ -1,0 +1,133 @@
+"""The SQL that brings a till's order to central's once a manager booked there the money the
+till moved on it after central closed it (issue 16).
+
+A deposit the till took on a layby central voided meanwhile, or its void of a layby central
+fulfilled meanwhile, is settled at central by ``refund`` (services/conflict_closed_money.py):
+payment rows on central's order. The till then takes central's rows of the order
+(db/order_align_sql.py: the order's status, its lines, invoices and invoice lines), but its
+payments are matched **by kind, method and amount**, not one for one in the order made: the
+till's rows are in the order its drawer moved them (the deposit, then central's void refund
+taken by the pull), central's in the order central booked them, and a row taken by position
+would carry another row's shift. So each central row takes a local row of the same kind,
+method and amount (that row keeps its shift: the money moved in this till's drawer); a
+central row with none is added without a shift (central's drawer), except the refund of the
+deposit the till took (``refund_here``), which is paid out of this till's drawer: in its open
+shift, as a sale's ``refund`` (db/refund_sql.py); a local row central has no match for goes,
+but a refund the till paid on a refund note of its own stays (as order_align_sql keeps it).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from decimal import Decimal
+from functools import partial
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from serialpos.db import order_align_sql, repo
+from serialpos.db import order_repo as orepo
+from serialpos.db.shift_tables import shift_t
+from serialpos.db.snapshot_sql import _from_json
+
+#: (kind, method, amount): how a payment row is matched.
+Key = tuple[str, str, Decimal]
+
+
+def _key(kind: object, method: object, amount: object) -> Key:
+    return str(kind), str(method), Decimal(str(amount)).quantize(Decimal("0.01"))
+
+
+def refund_key(item: object) -> Key | None:
+    """The key of the refund of one tender of a till's ``order_pay`` line (``{method,
+    amount}``); None for an item that names none."""
+    if not isinstance(item, dict) or not isinstance(item.get("method"), str):
+        return None
+    try:
+        return _key("refund", item["method"], -abs(Decimal(str(item.get("amount")))))
+    except ArithmeticError:
+        return None
+
+
+def take_closed(
+    conn: Connection,
+    copy: dict[str, Any],
+    number: str,
+    *,
+    refund_here: list[Key],
+    shift_id: int | None,
+) -> bool:
+    """Bring order ``number`` to central's rows in ``copy`` (module doc): the central rows
+    of ``refund_here`` not matched locally go in shift ``shift_id``; False when either side
+    holds no such order."""
+    match = partial(_match_payments, refund_here=refund_here, shift_id=shift_id)
+    return order_align_sql.align_order(conn, copy, number, payments=match)
+
+
+def open_shift(conn: Connection, store: str, terminal: str) -> int | None:
+    """This till's open shift at ``store``, if any."""
+    s = shift_t.c
+    store_id = conn.execute(
+        sa.select(repo.store_t.c.id).where(repo.store_t.c.code == store)
+    ).scalar()
+    if store_id is None:
+        return None
+    found = conn.execute(
+        sa.select(s.id).where(s.store_id == store_id, s.terminal == terminal, s.closed_at.is_(None))
+    ).scalar()
+    return None if found is None else int(found)
+
+
+def _match_payments(
+    conn: Connection,
+    copy: dict[str, Any],
+    central_id: int,
+    local_id: int,
+    invoices: dict[int, int],
+    *,
+    refund_here: list[Key],
+    shift_id: int | None,
+) -> None:
+    pc, i = orepo.payment_t.c, orepo.invoice_t.c
+    # A refund on a refund note of the till's own central does not hold stays, shift and all.
+    own_refunds = (
+        sa.select(i.id)
+        .where(i.order_id == local_id, i.kind == "Refund", i.id.not_in(list(invoices.values())))
+        .scalar_subquery()
+    )
+    here: dict[Key, list[int]] = {}
+    for row_id, kind, method, amount in conn.execute(
+        sa.select(pc.id, pc.kind, pc.method, pc.amount)
+        .where(
+            pc.order_id == local_id,
+            sa.not_(sa.and_(pc.kind == "refund", pc.invoice_id.in_(own_refunds))),
+        )
+        .order_by(pc.id)
+    ):
+        here.setdefault(_key(kind, method, amount), []).append(int(row_id))
+    ours = Counter(refund_here)
+    cols = orepo.payment_t.c
+    for payment in copy.get("order_payments", []):
+        if int(payment["order_id"]) != central_id:
+            continue
+        values = {
+            k: _from_json(cols[k], v)
+            for k, v in payment.items()
+            if k in cols and k not in ("id", "order_id", "shift_id")
+        } | {"invoice_id": order_align_sql._mapped(invoices, payment.get("invoice_id"))}
+        key = _key(payment["kind"], payment["method"], payment["amount"])
+        if here.get(key):
+            row = here[key].pop(0)
+            conn.execute(orepo.payment_t.update().where(pc.id == row).values(values))
+            continue
+        shift = None
+        if ours[key] > 0:
+            ours[key] -= 1
+            shift = shift_id
+        conn.execute(
+            orepo.payment_t.insert().values({**values, "order_id": local_id, "shift_id": shift})
+        )
+    left = [row for rows in here.values() for row in rows]
+    if left:
+        conn.execute(orepo.payment_t.delete().where(pc.id.in_(left)))

@@ -1,0 +1,104 @@
+"""Money a till moved on its order that central closed meanwhile, for people (issue 16).
+
+A till's deposit (``order_pay``) on an order central voided, or its void (``order_void``, its
+refunds paid out of the till's drawer) of an order central fulfilled, is a conflict
+``order_closed``. ``conflicts show`` and the console's conflict detail said only central's
+refusal; what the till's drawer moved, and where it is booked after the resolution, is
+said here (a ``money:`` line, as a till's return says its refund: domain/conflict_words.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+#: The till's entries on an order whose ``order_closed`` conflict ``refund`` settles
+#: (services/conflict_closed_money.py).
+CLOSED_MONEY_OPS = frozenset({"order_pay", "order_void"})
+
+
+def entry_line(c: Mapping[str, Any]) -> Mapping[str, Any]:
+    """Conflict ``c``'s entry line ({} when it has none)."""
+    line = (c.get("entry") or {}).get("line") or {}
+    return line if isinstance(line, Mapping) else {}
+
+
+def is_closed_money(c: Mapping[str, Any]) -> bool:
+    """Whether conflict ``c`` is money a till moved on an order central closed."""
+    return c.get("error") == "order_closed" and entry_line(c).get("op") in CLOSED_MONEY_OPS
+
+
+def _amounts(given: object) -> str:
+    items = given if isinstance(given, Sequence) and not isinstance(given, str) else []
+    said = [
+        f"{str(i.get('amount', '?')).lstrip('-')} by {i.get('method', '?')}"
+        for i in items
+        if isinstance(i, Mapping)
+    ]
+    return " and ".join(said)
+
+
+def closed_money_words(c: Mapping[str, Any]) -> str | None:
+    """``money: the till took 300.00 by cash on ORDER … ; refund books it …``; None for any
+    other conflict."""
+    if not is_closed_money(c):
+        return None
+    line = entry_line(c)
+    order = line.get("order", "its order")
+    deposit = line.get("op") == "order_pay"
+    if deposit:
+        paid = f"the till took {_amounts(line.get('payments')) or 'a deposit'} on {order} "
+        paid += "(in its drawer) after central closed it"
+        booked = "taken and refunded there, the refund paid out of the till's drawer"
+        kept = f"its copy of {order} keeps the deposit on a closed order"
+    else:
+        amounts = _amounts(line.get("refunds"))
+        paid = (
+            f"the till's void of {order} paid {amounts} back out of its drawer"
+            if amounts
+            else f"the till voided {order} (an older till: its entry names no amount)"
+        )
+        booked = "the refund paid, the order owing it"
+        kept = f"its copy of {order} stays voided, unlike central's"
+    resolution = c.get("resolution")
+    done = resolution.get("action") if isinstance(resolution, Mapping) else None
+    if done == "refund":
+        where = f"booked at central by refund: {booked}"
+    elif done:
+        where = f"not at central ({done}): in the till's books only, {kept}"
+    elif c.get("resolutions") is None or "refund" in c["resolutions"]:
+        # Listed without ``resolutions`` (a till's copy read offline): central decides.
+        where = (
+            f"refund books it at central ({booked}); accept leaves it in the till's books "
+            f"only ({kept})"
+        )
+    else:
+        where = (
+            "no resolution books it at central; accept leaves it in the till's books only "
+            f"({kept}): settle it with the customer"
+        )
+    return f"money: {paid}; {where}"
+
+
+def refund_question(c: Mapping[str, Any]) -> str:
+    """What ``refund`` of closed-money conflict ``c`` does, for the question asked before
+    it (the console's F9: a sale's words, "recorded without the unit, voided", were untrue
+    for it)."""
+    line = entry_line(c)
+    order = line.get("order", "its order")
+    if line.get("op") == "order_pay":
+        amounts = _amounts(line.get("payments")) or "the deposit"
+        till = c.get("terminal") or "the till"
+        return (
+            f"Central books the till's {amounts} on {order} as taken and refunded: pay the "
+            f"customer back from {till}'s drawer."
+        )
+    amounts = _amounts(line.get("refunds")) or "the refund"
+    return (
+        f"Central books the {amounts} the till's void paid back on {order}, which stays "
+        "fulfilled and owes it."
+    )
+
+
+#: What the console says after ``refund`` of such a conflict.
+REFUND_DONE = "the till's money on the closed order booked at central"

@@ -1,0 +1,139 @@
+"""The ``refund`` resolution of money a till moved on its order that central closed
+meanwhile (issue 16).
+
+A till's deposit (``order_pay``) on a layby central voided meanwhile, or its void
+(``order_void``, the deposit paid back out of its drawer) of a layby central fulfilled
+meanwhile, is a conflict (``order_closed``: services/conflict_codes.py). The money moved in
+the till's drawer whatever central says. ``accept`` booked it nowhere at central: the till's
+voided copy held the deposit for good (``db check``: ``voided_order_holds_money``), or read
+voided and refunded while central's order was fulfilled and paid in full.
+
+Why ``refund`` (no new name): in both cases the customer is paid back the money the till
+moved, and that refund is what central books, as for a till's sale nothing of which could be
+recorded (services/conflict_refund.py):
+
+* a deposit on an order central voided: the till's tenders are booked on central's voided
+  order as taken (the till's cashier, dated as the till took them) and refunded by method
+  (the resolving manager, now). The order stays voided, holding nothing; the refund is paid
+  out of the till's drawer, where the deposit is (the till takes it into its open shift,
+  as a sale's ``refund``; it waits for one where the store requires a shift);
+* a void of an order central fulfilled: the refunds the till paid (its entry names them,
+  ``refunds``) are booked on central's order as paid (the till's cashier, dated as the till
+  voided). The order stays fulfilled (the customer took the unit at central) and now holds
+  that much less than its total: what the customer owes the store, said on the order. A
+  till's entry from before ``refunds`` was journaled names no amount: only ``accept``.
+
+Either way the rows name no shift at central (the money moved in the till's drawer) and no
+invoice. The till then takes central's rows of its order (terminal/recorded_sales.py,
+db/closed_order_sql.py): the same status, lines and payments at both ends.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from sqlalchemy.engine import Connection
+
+from serialpos.db import closed_money_sql
+from serialpos.db.tables import utcnow
+from serialpos.domain.closed_money import CLOSED_MONEY_OPS as CLOSED_MONEY_OPS
+from serialpos.domain.closed_money import entry_line as _line
+from serialpos.domain.closed_money import is_closed_money as is_closed_money
+from serialpos.domain.errors import BadRequest
+from serialpos.domain.orders import OrderStatus
+from serialpos.services.context import Actor
+
+Result = dict[str, Any]
+
+
+def _amounts(given: Any) -> list[tuple[str, Decimal]]:
+    """The positive (method, amount) pairs of a line's ``payments`` or ``refunds``."""
+    out: list[tuple[str, Decimal]] = []
+    for item in given if isinstance(given, list) else []:
+        if not isinstance(item, Mapping) or not isinstance(item.get("method"), str):
+            continue
+        try:
+            amount = abs(Decimal(str(item.get("amount"))))
+        except InvalidOperation:
+            continue
+        if amount > 0:
+            out.append((str(item["method"]), amount.quantize(Decimal("0.01"))))
+    return out
+
+
+def moved(current: Mapping[str, Any]) -> list[tuple[str, Decimal]]:
+    """What the till's drawer moved (method, amount > 0): the deposit it took, or the
+    refunds its void paid; a :class:`BadRequest` saying what to do when it names none."""
+    line, number = _line(current), current.get("id")
+    if line.get("op") == "order_pay":
+        found = _amounts(line.get("payments"))
+    else:
+        found = _amounts(line.get("refunds"))
+    if not found:
+        raise BadRequest(
+            f"conflict {number}'s {line.get('op')} names no money the till moved (a till "
+            "older than refunds journaled with its void): resolve it by accept; nothing "
+            "was resolved"
+        )
+    return found
+
+
+def check(current: Mapping[str, Any], status: str | None) -> None:
+    """Refuse ``refund`` of closed-order money before anything is written: no money named,
+    or a void of an order central holds voided too (its refund at the till and central's
+    both paid the customer: a voided order holds nothing, so no book takes the till's)."""
+    moved(current)
+    if _line(current).get("op") == "order_void" and status != OrderStatus.FULFILLED.value:
+        raise BadRequest(
+            f"conflict {current.get('id')} is the till's void of {_line(current).get('order')}, "
+            f"which central holds {status or 'nowhere'}, not fulfilled: refund books a till's "
+            "refund on an order the customer took; resolve it by accept (settle with the "
+            "customer); nothing was resolved"
+        )
+
+
+def settle(conn: Connection, current: Mapping[str, Any], actor: Actor) -> Result:
+    """Book conflict ``current``'s money on central's order in the resolution's
+    transaction (module doc); the verdict, with what was ``refunded``."""
+    from serialpos.services import sale_dates
+    from serialpos.services.conflict_sale import cashier
+
+    line = _line(current)
+    number = str(line.get("order"))
+    found = closed_money_sql.locked_order(conn, number)
+    check(current, None if found is None else found[1])
+    assert found is not None
+    order_id = found[0]
+    seller = cashier(conn, line, actor)
+    when = sale_dates.of_entry(line)[0] or utcnow()
+    money = moved(current)
+    if line.get("op") == "order_pay":
+        for method, amount in money:
+            closed_money_sql.book(
+                conn, order_id, "payment", method, amount, at=when, user=seller.user
+            )
+        now = utcnow()
+        for method, amount in money:
+            closed_money_sql.book(
+                conn, order_id, "refund", method, -amount, at=now, user=actor.user
+            )
+    else:
+        for method, amount in money:
+            closed_money_sql.book(
+                conn, order_id, "refund", method, -amount, at=when, user=seller.user
+            )
+    return {
+        "ok": True,
+        "order": number,
+        "refunded": [{"method": m, "amount": str(a)} for m, a in money],
+    }
+
+
+def closed_order_status(conn: Connection, current: Mapping[str, Any]) -> str | None:
+    """Central's status of the order an open closed-money conflict ``current`` names now;
+    None for any other conflict (or no such order)."""
+    if current.get("status") != "open" or not is_closed_money(current):
+        return None
+    return closed_money_sql.order_status(conn, str(_line(current).get("order")))

@@ -1,0 +1,72 @@
+"""What a conflict of a till's money on an order central closed says (issue 16): the money
+its drawer moved, where each resolution books it, and why F9 is not offered when central
+cannot book it (domain/closed_money.py, domain/conflict_keys.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from serialpos.domain.closed_money import closed_money_words
+from serialpos.domain.conflict_keys import not_offered
+
+DEPOSIT = {
+    "op": "order_pay",
+    "order": "S1-A-000007",
+    "payments": [{"method": "cash", "amount": "300.00"}],
+}
+VOID = {"op": "order_void", "order": "S1-A-000007"}
+
+
+def _conflict(line: dict[str, Any], **more: Any) -> dict[str, Any]:
+    return {
+        "id": 4,
+        "status": "open",
+        "error": "order_closed",
+        "entry": {"id": "e", "line": line},
+        **more,
+    }
+
+
+def test_a_deposit_says_the_money_and_what_each_resolution_does() -> None:
+    said = closed_money_words(_conflict(DEPOSIT, resolutions=["accept", "refund"]))
+    assert said is not None
+    assert said.startswith("money: the till took 300.00 by cash on S1-A-000007"), said
+    assert "refund books it at central (taken and refunded there" in said, said
+    assert "accept leaves it in the till's books only" in said, said
+
+
+def test_once_accepted_it_says_the_till_keeps_it() -> None:
+    c = _conflict(DEPOSIT, status="resolved", resolution={"action": "accept"})
+    said = closed_money_words(c) or ""
+    assert "not at central (accept): in the till's books only" in said, said
+    assert "keeps the deposit on a closed order" in said, said
+
+
+def test_a_void_naming_no_amount_says_no_resolution_books_it() -> None:
+    said = closed_money_words(_conflict(VOID, resolutions=["accept"])) or ""
+    assert "an older till: its entry names no amount" in said, said
+    assert "no resolution books it at central" in said, said
+
+
+def test_other_conflicts_say_nothing_of_it() -> None:
+    assert closed_money_words(_conflict(DEPOSIT, error="already_sold")) is None
+
+
+def test_f9_not_offered_says_why_for_a_void() -> None:
+    said = not_offered(_conflict(VOID, resolutions=["accept"]), "refund") or ""
+    assert "central cannot book the till's money on that order now (order_void" in said, said
+    assert "no till's sale" not in said, said
+
+
+def test_f9s_question_says_what_central_books_not_a_sales_void() -> None:
+    from serialpos.tui.screens.conflicts import resolve_question
+
+    deposit = resolve_question(4, "refund", _conflict(DEPOSIT, terminal="A"), at_central=False)
+    assert deposit == (
+        "Refund conflict #4's money? Central books the till's 300.00 by cash on S1-A-000007 "
+        "as taken and refunded: pay the customer back from A's drawer."
+    )
+    void = {**VOID, "refunds": [{"method": "cash", "amount": "200.00"}]}
+    said = resolve_question(4, "refund", _conflict(void), at_central=True)
+    assert "the 200.00 by cash the till's void paid back on S1-A-000007" in said, said
+    assert "recorded without the unit" not in said
