@@ -24,6 +24,8 @@ from serialpos.domain.limits import check_stock_level
 
 _unit_c, _event_t, _stock_t = repo.unit_t.c, repo.event_t, repo.stock_t
 _EVENT_KEYS = ledger_writes.EVENT_KEYS
+#: Each event column's bind name in the combined statement, made once (not per move).
+_EVENT_BINDS = tuple((f"ev_{k}", k) for k in _EVENT_KEYS)
 
 
 def _combined(with_stock: bool) -> Prepared:
@@ -90,7 +92,7 @@ def claim_and_record(
     params: dict[str, object] = {
         **unit_sql.claim_params(unit, **claim),  # type: ignore[arg-type]
         **move.params(),
-        **{f"ev_{k}": event[k] for k in _EVENT_KEYS},
+        **{bind: event[k] for bind, k in _EVENT_BINDS},
         "stock_product": event["product_id"],
         "stock_store": event["store_id"],
         "delta": delta,
