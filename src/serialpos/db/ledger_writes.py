@@ -36,6 +36,14 @@ def add_events(conn: Connection, events: list[dict[str, object]]) -> None:
         conn.execute(_INSERT_EVENT, events)
 
 
+def insert_event(conn: Connection, event: dict[str, object]) -> None:
+    """Insert one event already stamped into its chain (its head moved by the caller)."""
+    if event.keys() == _EVENT_KEY_SET:
+        _INSERT_EVENT_RUN.run(conn, event)  # one whole row: the hot path
+    else:
+        conn.execute(_INSERT_EVENT, [event])
+
+
 def _same_keys(rows: list[dict[str, object]]) -> bool:
     keys = rows[0].keys()
     return all(row.keys() == keys for row in rows)
