@@ -91,6 +91,39 @@ def test_a_stale_head_keeps_the_claim_and_hashes_from_the_head_read(
         assert len(seen) == 6, seen
 
 
+def test_sqlite_moves_the_head_on_its_guess_and_settles_a_stale_one(
+    db: Database, admin: Actor
+) -> None:
+    """On SQLite too a move stamps its one event from the head as last seen and moves the
+    head on that guess (unit_write.claim_and_record): a guess still good is the claim, the
+    head, the event and the stock; a stale one (another process moved the chain) is read
+    and locked, the event stamped again, and each row still moves once, the chain whole."""
+    _shop(db, admin)
+    ledger.move(db, admin, Action.SELL, store="S1", sku="PH1", serials=["A1"])  # our guess
+    other = Database(db.url)
+    try:
+        ledger.move(other, admin, Action.SELL, store="S1", sku="PH1", serials=["A2"])
+    finally:
+        other.dispose()
+    events, head, sold = _counts(db)
+    with _statements(db) as seen:
+        ledger.move(db, admin, Action.SELL, store="S1", sku="PH1", serials=["A3"])
+    assert _counts(db) == (events + 1, head + 1, sold + 1)
+    assert check_ledger(db) == []
+    if db.dialect == "sqlite":  # read, claim, head try, head read, head, event, stock
+        assert len(seen) == 7, seen
+        heads = [s for s in seen if s.lstrip().upper().startswith("UPDATE LEDGER_CHAIN")]
+        assert len(heads) == 2, seen
+    ledger.move(db, admin, Action.RECEIVE, store="S1", sku="PH1", serials=["B1"])
+    with _statements(db) as seen:  # the guess is good again: one head update
+        ledger.move(db, admin, Action.SELL, store="S1", sku="PH1", serials=["B1"])
+    if db.dialect == "sqlite":
+        assert len(seen) == 5, seen
+    assert _counts(db) == (events + 3, head + 3, sold + 2)
+    assert [(lv.sku, lv.quantity) for lv in stock.stock_levels(db, "S1")] == [("PH1", 0)]
+    assert check_ledger(db) == []
+
+
 def _product_id(conn: Connection) -> int:
     return int(
         conn.execute(

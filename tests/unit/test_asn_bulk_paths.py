@@ -100,6 +100,35 @@ def test_event_hash_hashes_each_field_as_read_back() -> None:
         assert event_hash(GENESIS, 4, event) == want, event
 
 
+def test_event_hash_writes_the_encoders_json_for_any_previous_and_seq() -> None:
+    """The hash writes its JSON text itself (not through the encoder): for every event and
+    field type above, after a chain hash, after text needing escapes (a previous given by a
+    caller as a str subclass, a seq as a bool: the encoder's path), it is the SHA-256 of
+    exactly what ``json.dumps`` writes for the list, and a naive time is written as its
+    ISO text with microseconds."""
+    import hashlib
+    import json
+
+    class Text(str):
+        pass
+
+    def reference(previous: object, seq: object, event: dict[str, object]) -> str:
+        plain = [ledger_chain._plain(name, event.get(name)) for name in HASHED_FIELDS]
+        text = json.dumps([previous, seq, *plain], ensure_ascii=False, separators=(",", ":"))
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    previous_values: list[object] = [GENESIS, "ab" * 32, 'é " \\ \x02', Text("f" * 64)]
+    for event in _events():
+        for previous in previous_values:
+            for seq in (1, 12_345_678_901, True):
+                got = event_hash(previous, seq, event)  # type: ignore[arg-type]
+                assert got == reference(previous, seq, event), (previous, seq, event)
+    at = datetime(2026, 12, 2, 10, 0, 0)  # no microseconds: still written with them
+    text = json.dumps([GENESIS, 1, "2026-12-02T10:00:00.000000", *[None] * 14])
+    want = hashlib.sha256(text.replace(", ", ",").encode()).hexdigest()
+    assert event_hash(GENESIS, 1, {"at": at}) == want
+
+
 def test_column_tails_refuses_a_column_of_another_length() -> None:
     with pytest.raises(ValueError, match="serial: 2 values for 3 events"):
         column_tails({}, {"serial": ["a", "b"]}, 3)

@@ -20,18 +20,28 @@ stock_t = t.StockLevel.__table__  # type: ignore[attr-defined]
 
 _INSERT_EVENT = sa.insert(event_t)
 EVENT_KEYS = [c.name for c in event_t.columns if c.name != "id"]
+#: The same keys as a set, made once: a move's one event is checked against it.
+_EVENT_KEY_SET = frozenset(EVENT_KEYS)
 _INSERT_EVENT_RUN = Prepared(_INSERT_EVENT, EVENT_KEYS)
 
 
 def add_events(conn: Connection, events: list[dict[str, object]]) -> None:
     """Insert new ledger events, each hashed into its chain first (db/ledger_chain.py)."""
     ledger_chain.stamp(conn, events)
-    if len(events) == 1 and events[0].keys() == set(EVENT_KEYS):
+    if len(events) == 1 and events[0].keys() == _EVENT_KEY_SET:
         _INSERT_EVENT_RUN.run(conn, events[0])  # one whole row: the hot path
     elif events and conn.dialect.name == "postgresql" and _same_keys(events):
         array_insert.insert_rows(conn, event_t, events)  # one statement, not one per event
     elif events:
         conn.execute(_INSERT_EVENT, events)
+
+
+def insert_event(conn: Connection, event: dict[str, object]) -> None:
+    """Insert one event already stamped into its chain (its head moved by the caller)."""
+    if event.keys() == _EVENT_KEY_SET:
+        _INSERT_EVENT_RUN.run(conn, event)  # one whole row: the hot path
+    else:
+        conn.execute(_INSERT_EVENT, [event])
 
 
 def _same_keys(rows: list[dict[str, object]]) -> bool:

@@ -24,6 +24,8 @@ from serialpos.domain.limits import check_stock_level
 
 _unit_c, _event_t, _stock_t = repo.unit_t.c, repo.event_t, repo.stock_t
 _EVENT_KEYS = ledger_writes.EVENT_KEYS
+#: Each event column's bind name in the combined statement, made once (not per move).
+_EVENT_BINDS = tuple((f"ev_{k}", k) for k in _EVENT_KEYS)
 
 
 def _combined(with_stock: bool) -> Prepared:
@@ -79,7 +81,15 @@ def claim_and_record(
     if conn.dialect.name != "postgresql":
         if not unit_sql.claim_unit(conn, unit, **claim):  # type: ignore[arg-type]
             return False
-        ledger_writes.add_events(conn, [event])
+        # The head moved on the guess, as on PostgreSQL but in statements of their own (no
+        # round trips to save here): the one event needs none of add_events' batching.
+        move = ledger_chain.stamp_on_guess(conn, event)
+        moved = ledger_chain.MOVE_HEAD.run(conn, move.params()).rowcount == 1
+        ledger_chain.settle_guess(conn, move, moved)
+        if moved:
+            ledger_writes.insert_event(conn, event)
+        else:  # a stale guess: stamped again from the head read and locked
+            ledger_writes.add_events(conn, [event])
         ledger_writes.bump_stock(
             conn, int(str(event["product_id"])), int(str(event["store_id"])), delta
         )
@@ -90,7 +100,7 @@ def claim_and_record(
     params: dict[str, object] = {
         **unit_sql.claim_params(unit, **claim),  # type: ignore[arg-type]
         **move.params(),
-        **{f"ev_{k}": event[k] for k in _EVENT_KEYS},
+        **{bind: event[k] for bind, k in _EVENT_BINDS},
         "stock_product": event["product_id"],
         "stock_store": event["store_id"],
         "delta": delta,
