@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from serialpos.db import repo
+from serialpos.db.lease_tables import lease_t
 from serialpos.db.line_money import money, rate
 from serialpos.db.prepared import Prepared
 from serialpos.domain.products import SERIAL_MODES, SerialMode
@@ -107,6 +108,41 @@ def components(conn: Connection, package_id: int) -> list[tuple[int, int]]:
 
 def sale_product_by_sku(conn: Connection, sku: str) -> SaleProduct | None:
     return _sale_product(conn, _SALE_PRODUCT_BY_SKU, {"sku": sku})
+
+
+#: The product by SKU with its unit of one serial (and that unit's lease) in the same read:
+#: a host's line with its serial (services/orders/host.py) needs both, and on SQLite a
+#: statement saved is its Python and its execute saved.
+_SALE_PRODUCT_WITH_UNIT = Prepared(
+    sa.select(*SALE_PRODUCT_SELECT.selected_columns, *repo.UNIT_COLUMNS)
+    .select_from(
+        repo.product_t.outerjoin(
+            repo.unit_t,
+            sa.and_(
+                repo.unit_t.c.product_id == product_c.id,
+                repo.unit_t.c.serial == sa.bindparam("serial"),
+            ),
+        ).outerjoin(lease_t, lease_t.c.unit_id == repo.unit_t.c.id)
+    )
+    .where(product_c.sku == sa.bindparam("sku"))
+)
+_PRODUCT_WIDTH = len(SALE_PRODUCT_SELECT.selected_columns)
+
+
+def sale_product_with_unit(
+    conn: Connection, sku: str, serial: str
+) -> tuple[SaleProduct | None, repo.UnitRow | None]:
+    """The product with SKU ``sku`` (None: none) and its unit with ``serial`` (None: no such
+    unit), with the unit's lease, in one statement: what :func:`sale_product_by_sku` and
+    unit_sql.unit_by_serial read, the same rows (a product has at most one unit of a serial,
+    ``uq_serial_unit_product_serial``; a unit at most one lease)."""
+    row = _SALE_PRODUCT_WITH_UNIT.first(conn, {"sku": sku, "serial": serial})
+    if row is None:
+        return None, None
+    values = tuple(row)
+    product = sale_product_of(values[:_PRODUCT_WIDTH])
+    unit = values[_PRODUCT_WIDTH:]
+    return product, None if unit[0] is None else repo.unit_row(*unit)
 
 
 def sale_product_by_id(conn: Connection, product_id: int) -> SaleProduct:

@@ -14,6 +14,7 @@ from sqlalchemy.engine import Connection
 
 from serialpos.db import order_repo as orepo
 from serialpos.db.engine import Database
+from serialpos.db.repo import UnitRow
 from serialpos.domain.customers import CustomerFields
 from serialpos.domain.errors import (
     BadRequest,
@@ -29,7 +30,7 @@ from serialpos.services.context import Actor
 from serialpos.services.orders import till_price
 from serialpos.services.orders.header import _check_customer, _open_in, _parse_delivery, _parse_type
 from serialpos.services.orders.line_insert import _Inserted, _scanned_line
-from serialpos.services.orders.lines import _add_line, _product_for
+from serialpos.services.orders.lines import _add_line, _product_for, _product_with_unit
 from serialpos.services.orders.reading import _find, _view
 from serialpos.services.orders.serials import _wanted
 from serialpos.services.orders.views import MAX_LINES, Customer, OrderView
@@ -68,16 +69,25 @@ def _priced(product: orepo.SaleProduct, item: NewLine) -> orepo.SaleProduct:
     return replace(product, price=item.catalogue_price)
 
 
-def _product_of(ctx: _Ctx, item: NewLine) -> tuple[orepo.SaleProduct, _Inserted | None]:
+def _product_of(
+    ctx: _Ctx, item: NewLine
+) -> tuple[orepo.SaleProduct, _Inserted | None, UnitRow | None]:
     """The product ``item`` names and, on PostgreSQL for one unit at central's price, its
     line inserted (with the unit its serial names read) in the same statement
-    (line_insert._scanned_line). A catalogue price or a quantity takes the path of old."""
+    (line_insert._scanned_line); elsewhere, for one unit with a serial, the product's unit
+    with that serial read with it (None: no such unit, read again where it is needed), so
+    the line's serial check does not read it again. A catalogue price or a quantity takes
+    the path of old."""
     sku = item.sku.strip() if item.sku else ""
+    wanted = _wanted(item.serial)
     if sku and item.quantity == 1 and item.catalogue_price is None:
-        scanned = _scanned_line(ctx, sku, _wanted(item.serial))
+        scanned = _scanned_line(ctx, sku, wanted)
         if scanned is not None and scanned[0] is not None:
-            return scanned[0], scanned[1]
-    return _product_for(ctx.conn, item.sku, None), None
+            return scanned[0], scanned[1], None
+    if item.quantity == 1:
+        product, unit = _product_with_unit(ctx.conn, item.sku, None, wanted)
+        return product, None, unit
+    return _product_for(ctx.conn, item.sku, None), None, None
 
 
 def _mark_price_differs(
@@ -150,7 +160,7 @@ def create_order(
         for given in lines:
             start = len(made)
             item = replace(given, serial=None) if given.removed else given
-            central, inserted = _product_of(ctx, item)
+            central, inserted, unit = _product_of(ctx, item)
             product = _priced(central, item)
             priced: list[int] = []  # the lines the customer paid the item's price on
             if not 1 <= item.quantity <= 100_000:
@@ -173,7 +183,13 @@ def create_order(
                     approver = item.serial_manager or manager
                     made.append(
                         _add_line(
-                            ctx, product, serial, approver, inserted, shared=item.serial_shared
+                            ctx,
+                            product,
+                            serial,
+                            approver,
+                            inserted,
+                            unit=unit,  # (read for ``serial``: _wanted normalizes the same)
+                            shared=item.serial_shared,
                         )[0]
                     )
                     priced.append(made[-1])

@@ -87,6 +87,20 @@ def _product_for(conn: Connection, sku: str | None, barcode: str | None) -> orep
     raise BadRequest("give a SKU or a barcode")
 
 
+def _product_with_unit(
+    conn: Connection, sku: str | None, barcode: str | None, serial: str | None
+) -> tuple[orepo.SaleProduct, repo.UnitRow | None]:
+    """:func:`_product_for`, and given a SKU and a (normalized) serial, the product's unit
+    with that serial read with it in one statement (sale_products.sale_product_with_unit),
+    for :func:`_add_line`'s ``unit``; None when there is no such unit (it is then read again
+    where it is needed: the refusal's path) or no serial."""
+    if serial is not None and sku is not None and sku.strip():
+        product, unit = sale_products.sale_product_with_unit(conn, sku.strip(), serial)
+        if product is not None:
+            return product, unit
+    return _product_for(conn, sku, barcode), None
+
+
 def _add_line(
     ctx: _Ctx,
     product: orepo.SaleProduct,
@@ -229,8 +243,8 @@ def add_item(
 
     def work(conn: Connection) -> AddResult:
         ctx = _editable_or_new(conn, db, actor, order, start)
-        product = _product_for(conn, sku, barcode)
-        line, merged, message = _add_line(ctx, product, clean, manager, shared=shared)
+        product, unit = _product_with_unit(conn, sku, barcode, clean)
+        line, merged, message = _add_line(ctx, product, clean, manager, unit=unit, shared=shared)
         sale_journal.record_amend(ctx)  # an order central knows learns the line now
         prompt = (
             product.serial_mode is SerialMode.REQUIRED
