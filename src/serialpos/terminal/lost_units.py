@@ -36,6 +36,7 @@ before this was kept (no unit remembered) are not asked about.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Sequence
 from typing import Any
 
@@ -43,12 +44,24 @@ from sqlalchemy.engine import Connection
 
 from serialpos.db import feed_lost, journal, order_units
 from serialpos.db.engine import Database
+from serialpos.domain.entry_text import identifier_refusal
+from serialpos.domain.text import has_control_chars
 from serialpos.services.central_units import MAX_ASKED
 from serialpos.services.entry_units import named_units, order_named
 from serialpos.terminal import central_state
 from serialpos.terminal.client import ROUTE_MISSING, CentralClient, CentralRefused
 
+log = logging.getLogger(__name__)
+
 Unit = tuple[str, str]
+
+
+class UnitsUnreadable(CentralRefused):
+    """Central's answer to ``GET /v1/units`` was not a list of units: nothing is taken from
+    it (read as "central holds none of them", every unit asked would be written off here)."""
+
+    code = "central_units_unreadable"
+
 
 #: Order numbers asked for in one statement (SQLite's limit on parameters is far above it).
 _NUMBERS_AT_ONCE = 500
@@ -61,11 +74,24 @@ def named_after(db: Database, seq: int) -> list[Unit]:
     for kept in db.read(lambda conn: feed_lost.units_after(conn, seq)):
         try:
             sku, serial = json.loads(kept.removeprefix(feed_lost.UNIT))
-        except ValueError:
+        except (ValueError, TypeError):
+            log.warning("a remembered unit event is unreadable, not asked about: %r", kept)
             continue
-        if isinstance(sku, str) and isinstance(serial, str):
+        if isinstance(sku, str) and isinstance(serial, str) and _askable(serial):
             found.append((sku, serial))
     return list(dict.fromkeys(found))
+
+
+def _askable(serial: str) -> bool:
+    """Whether central's ``GET /v1/units`` takes ``serial`` (services/transfers/sent.py
+    ``checked``): one it refuses would refuse its whole page, and the resend with it, every
+    time. Such a serial is left as it is here (none is captured so: scans with control or
+    invisible characters are refused at the till) and logged."""
+    fits = bool(serial) and len(serial) <= 64 and not has_control_chars(serial)
+    if fits and identifier_refusal("'serial'", serial, "") is None:
+        return True
+    log.warning("serial %r of a lost event is not asked about: central would refuse it", serial)
+    return False
 
 
 def central_now(
@@ -83,7 +109,13 @@ def central_now(
             if exc.code in ROUTE_MISSING:
                 return None
             raise
-        for unit in page.get("units") or ():
+        listed = page.get("units") if isinstance(page, dict) else None
+        if not isinstance(listed, list):
+            raise UnitsUnreadable(
+                "central's answer to GET /v1/units holds no list of units: nothing was "
+                "changed here; run `serialpos terminal resend` again once central answers"
+            )
+        for unit in listed:
             if isinstance(unit, dict):
                 held[(str(unit.get("sku")), str(unit.get("serial")))] = unit
     none = {"store": None, "state": None, "event": None}
@@ -106,6 +138,8 @@ def _named_by_own(conn: Connection, serials: set[str]) -> set[str]:
         try:
             data = json.loads(entry.line)
         except ValueError:
+            # Its units cannot be told, so it leaves none alone: say so.
+            log.warning("journal entry %s is unreadable: its units are not left alone", entry.id)
             continue
         if isinstance(data, dict):
             datas.append(data)
