@@ -250,7 +250,8 @@ def ways(current: Mapping[str, Any]) -> str:
     """The resolutions conflict ``current`` offers, for a refusal's words ("accept, return
     or write_off"): those listed with it (``resolutions``), else those a conflict naming a
     unit may take."""
-    sale_only = ("record_sale",) if second_return(current) else ("record_sale", "refund")
+    books_refund = second_return(current) or is_closed_money(current)
+    sale_only = ("record_sale",) if books_refund else ("record_sale", "refund")
     offered = [str(a) for a in current.get("resolutions") or () if a not in sale_only]
     if not offered:
         offered = ["accept", "return", "write_off"] if current.get("serial") else ["accept"]

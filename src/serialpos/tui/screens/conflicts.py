@@ -174,6 +174,13 @@ def open_conflicts(console: Any) -> None:
     console.push_screen(ConflictsScreen())
 
 
+def resolved_at_central(conflict_id: int, did: str, printed: str = "") -> str:
+    """What a till's console says once central resolved a conflict: ``did`` names where
+    when it books money ("... booked at central"): said once, not "at central at central"."""
+    where = "" if "at central" in did else " at central"
+    return f"conflict {conflict_id}: {did}{where}{printed}"
+
+
 class ConflictsScreen(AdminListScreen):
     TITLE: ClassVar[str] = "Conflicts"
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -346,7 +353,7 @@ class ConflictsScreen(AdminListScreen):
                         "central; nothing changed: try again once the link is back"
                     ) from None
                 printed = refund_receipt(self.console, db, done)
-                return f"conflict {conflict_id}: {did} at central{printed}"
+                return resolved_at_central(conflict_id, did, printed)
             from serialpos.services.apply import apply_object
             from serialpos.services.conflicts import resolve
 
