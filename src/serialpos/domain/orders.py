@@ -305,6 +305,27 @@ def closed_order_words(order: str, status: str) -> str | None:
     return f"order {order} is {status}; it cannot change"
 
 
+def fulfilled_payment_refusal(
+    order: str, total: Decimal, paid: Decimal, amount: Decimal
+) -> str | None:
+    """Why a payment of ``amount`` cannot be taken on fulfilled order ``order`` (total
+    ``total``, ``paid`` net), in the words ``apply`` answers ``order_closed`` with; None when
+    it may. A fulfilled order normally holds its total and takes nothing more, but one can owe:
+    a till's void of it, booked at central by ``refund`` (services/conflict_closed_money.py),
+    paid the customer back while they kept the goods. That balance is collected on the order
+    itself, up to what it owes (never beyond: a fulfilled order holding more than its total is
+    ``order_overpaid`` and has nothing left to spend it on)."""
+    owed = total - paid
+    if owed <= 0:
+        return closed_order_words(order, OrderStatus.FULFILLED)
+    if amount > owed:
+        return (
+            f"order {order} is fulfilled and owes {owed:.2f}: a payment of {amount:.2f} is "
+            f"more than that; take at most {owed:.2f}"
+        )
+    return None
+
+
 def nothing_to_return(order: str, status: str, line_statuses: Iterable[str]) -> str | None:
     """Why an order found at the returns screen has nothing left to return, in words, or None
     when some line was sold (fulfilled) and can come back. "0 sold lines" told the clerk

@@ -29,6 +29,8 @@ from serialpos.domain.orders import (
     SaleType,
     check_change_in_cash,
     check_fulfilment_gate,
+    closed_order_words,
+    fulfilled_payment_refusal,
     parse_amount,
     totals,
 )
@@ -37,7 +39,7 @@ from serialpos.domain.states import Action
 from serialpos.services import document_numbers, journal_sink, ledger, sale_dates, shifts
 from serialpos.services.context import Actor
 from serialpos.services.orders import sale_journal
-from serialpos.services.orders.reading import _editable, _find, _view, as_row, line_mode
+from serialpos.services.orders.reading import _find, _view, as_row, line_mode
 from serialpos.services.orders.views import ZERO, FulfilResult, OrderClosed, OrderView
 from serialpos.services.orders.work import _Ctx, _row_total, _touch, _write
 from serialpos.services.shift_store import refuse_cash_elsewhere
@@ -110,11 +112,29 @@ def _fulfilled(
     return {"lines": lines, "payments": payments, "invoices": invoices}
 
 
+def _payable(conn: Connection, order: str, amount: Decimal) -> sa.Row[object]:
+    """The order, locked, refused unless it takes a payment of ``amount``: an open or
+    parked order takes any, a fulfilled one at most what it owes (domain/orders.py
+    :func:`fulfilled_payment_refusal`: a till's refunded void can leave one owing). The same
+    rule on a till and at central, so a till's payment central's order no longer owes is
+    refused ``order_closed`` there: a conflict (services/conflict_codes.py), never lost."""
+    row = _find(conn, order, lock=True)
+    number, status = str(row._mapping["number"]), str(row._mapping["status"])
+    if status != OrderStatus.FULFILLED:
+        refused = closed_order_words(number, status)
+    else:
+        sums = _view(conn, row).totals
+        refused = fulfilled_payment_refusal(number, sums.total, sums.paid, amount)
+    if refused is not None:
+        raise OrderClosed(refused)
+    return row
+
+
 def add_payment(db: Database, actor: Actor, order: str, method: str, amount: Decimal) -> OrderView:
     how, value = PaymentMethod.parse(method), _amount(amount)
 
     def work(conn: Connection) -> OrderView:
-        ctx = _Ctx(conn, db, actor, _editable(conn, order))
+        ctx = _Ctx(conn, db, actor, _payable(conn, order, value))
         if not shifts.applying_terminal_entry():
             sums = _view(conn, ctx.row).totals
             check_change_in_cash(sums.total - sums.paid, [(how.value, value)])

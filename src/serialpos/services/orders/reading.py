@@ -270,6 +270,7 @@ def list_orders(
                     len(view.lines),
                     view.created_at,
                     view.pending_serials,
+                    view.totals.due,
                 )
             )
         return out

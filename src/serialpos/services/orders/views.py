@@ -131,6 +131,9 @@ class OrderSummary:
     lines: int
     created_at: datetime
     pending_serials: int
+    #: What is left to pay (0.00 when paid up): a fulfilled order owing (a till's void
+    #: booked by ``refund``) is listed at the counter to collect it.
+    due: Decimal = ZERO
 
 
 @dataclass(frozen=True)

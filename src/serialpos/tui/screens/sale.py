@@ -161,7 +161,13 @@ class SaleScreen(SaleActions):
         has_order = self.view is not None and status_of(self.view) in ("open", "parked")
         if action == "pdf":
             return self.last_invoice is not None
-        if action in ("pay", "park", "void"):
+        if action == "pay":  # a fulfilled order that owes (a till's refunded void) takes it
+            return has_order or (
+                self.view is not None
+                and status_of(self.view) == "fulfilled"
+                and self.view.totals.due > 0
+            )
+        if action in ("park", "void"):
             return has_order
         if action == "fulfil":
             # A sale is fulfilled by F9 Pay; with nothing due (an exchange's credit covers

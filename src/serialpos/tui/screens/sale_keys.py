@@ -96,7 +96,13 @@ class OrderKeys:
         if view is None or not view.lines:
             self.screen.show_error("nothing to pay: scan an item first")
             return
-        if self.screen.sale_type == "sale":
+        # A fulfilled order takes only what it owes (a till's void booked by refund left it
+        # short: services/orders/checkout.py); one owing nothing says why it is closed.
+        owing = status_of(view) == "fulfilled"
+        if owing and view.totals.due <= 0:
+            self.screen.show_error(closed_order_words(view.order, "fulfilled") or "")
+            return
+        if self.screen.sale_type == "sale" and not owing:
             missing = missing_required(view)
             if missing:
                 self.screen.show_error(
@@ -120,7 +126,9 @@ class OrderKeys:
         )
 
     def _pay(self, method: str, amount: Decimal) -> None:
-        fulfil_now = self.screen.sale_type == "sale"
+        view = self.screen.view
+        owing = view is not None and status_of(view) == "fulfilled"
+        fulfil_now = self.screen.sale_type == "sale" and not owing
 
         def pay(db: Database, actor: Actor, order: str | None) -> Outcome:
             from serialpos.services.orders import add_payment, fulfil, get_order
@@ -128,7 +136,7 @@ class OrderKeys:
             due = get_order(db, str(order)).totals.due
             if not fulfil_now or amount < due:
                 view = add_payment(db, actor, str(order), method, amount)
-                if fulfil_now:
+                if fulfil_now or owing:
                     return Outcome(
                         view, f"{method} {money(amount)} taken; due {money(view.totals.due)}"
                     )
@@ -331,10 +339,12 @@ class OrderKeys:
         def listing(db: Database, actor: Actor, order: str | None) -> Outcome:
             from serialpos.services.orders import list_orders
 
+            # With the fulfilled ones that owe: their balance is taken here (F9).
             found = [
                 o
                 for o in list_orders(db, store)
                 if str(getattr(o.status, "value", o.status)) in ("open", "parked")
+                or (str(getattr(o.status, "value", o.status)) == "fulfilled" and o.due > 0)
             ]
             return Outcome(None, orders=found, show_orders=True)
 

@@ -26,6 +26,8 @@ def summary_prompt(order: OrderSummary) -> Text:
     kind = SaleType(str(getattr(order.type, "value", order.type))).label  # Lay-by, as said
     pending = f" · {order.pending_serials} S/N needed" if order.pending_serials else ""
     who = f" · {visible(order.customer_name)}" if order.customer_name else ""
+    if status == "fulfilled":  # listed only while it owes (sale_keys.py)
+        pending = f" · owes {money(order.due)}{pending}"
     return Text(
         f"{visible(order.order)} {status} {kind} {money(order.total)}"
         f" · {order.lines} line{'s' * (order.lines != 1)}{pending}{who}"
