@@ -82,9 +82,18 @@ def moved(current: Mapping[str, Any]) -> list[tuple[str, Decimal]]:
 
 def check(current: Mapping[str, Any], status: str | None) -> None:
     """Refuse ``refund`` of closed-order money before anything is written: no money named,
-    or a void of an order central holds voided too (its refund at the till and central's
-    both paid the customer: a voided order holds nothing, so no book takes the till's)."""
+    no such order at central (``status`` None: nothing to book it on), or a void of an
+    order central holds voided too (its refund at the till and central's both paid the
+    customer: a voided order holds nothing, so no book takes the till's)."""
     moved(current)
+    if status is None:
+        # Central holds no such order (restored from a backup older than it, the till's
+        # conflicts recorded again): no order to book the till's money on.
+        raise BadRequest(
+            f"conflict {current.get('id')} names {_line(current).get('order')}, which "
+            "central holds no order of: refund books the till's money on central's order; "
+            "resolve it by accept (settle with the customer); nothing was resolved"
+        )
     if _line(current).get("op") == "order_void" and status != OrderStatus.FULFILLED.value:
         raise BadRequest(
             f"conflict {current.get('id')} is the till's void of {_line(current).get('order')}, "
@@ -104,7 +113,8 @@ def settle(conn: Connection, current: Mapping[str, Any], actor: Actor) -> Result
     number = str(line.get("order"))
     found = closed_money_sql.locked_order(conn, number)
     check(current, None if found is None else found[1])
-    assert found is not None
+    if found is None:  # check refused it already; said again for the type checker
+        raise BadRequest(f"central holds no order {number}: resolve it by accept")
     order_id = found[0]
     seller = cashier(conn, line, actor)
     when = sale_dates.of_entry(line)[0] or utcnow()
