@@ -223,3 +223,40 @@ def test_settle_refuses_an_order_gone_since_its_check(db: Database) -> None:
     with pytest.raises(DomainError) as refused:
         db.write(lambda conn: settle(conn, current, shop[1]))
     assert "by accept" in str(refused.value)
+
+
+def test_a_deposit_its_till_voided_later_offers_accept_and_refund_is_refused(
+    db: Database,
+) -> None:
+    """Central voided the layby; the till, offline, took 300 on it (conflict #1) and then
+    voided it itself (conflict #2, central voided too: accept only), its void paying the
+    deposit back with all the order held. Was: refund was offered on #1 and booked 300
+    taken and refunded at central, telling the manager to pay the 300 back a second
+    time, and the till's take of central's rows dropped its void's cash row."""
+    shop = _shop(db)
+    order = _layby(shop)
+    _central(shop, {"op": "order_void", "order": order})
+    pay = {"op": "order_pay", "order": order, "payments": [{"method": "cash", "amount": "300"}]}
+    void = {"op": "order_void", "order": order, "refunds": [{"method": "cash", "amount": "400"}]}
+    done = push(
+        shop[0], shop[2][0], [entry("l3", "till-1", 3, **pay), entry("l4", "till-1", 4, **void)]
+    )
+    deposit, voided = _conflict(done[:1]), _conflict(done[1:])
+    assert conflicts.show(db, voided)["resolutions"] == ["accept"]
+    assert conflicts.show(db, deposit)["resolutions"] == ["accept"]
+    with pytest.raises(DomainError) as refused:
+        conflicts.resolve(db, shop[1], deposit, "refund", apply_object=apply_object)
+    said = str(refused.value)
+    assert f"conflict {voided}" in said and "by accept" in said, said
+    assert conflicts.show(db, deposit)["status"] == "open"
+    assert sum(p.amount for p in get_order(db, order).payments) == 0
+    # accept still goes through.
+    conflicts.resolve(db, shop[1], deposit, "accept", apply_object=apply_object)
+    assert check_ledger(db) == []
+
+
+def test_a_deposit_another_till_voided_still_offers_refund(db: Database) -> None:
+    """Only the same till's later void counts: an earlier entry, or another order, is not it."""
+    shop = _shop(db)
+    number = _deposit_on_voided(shop)
+    assert conflicts.show(db, number)["resolutions"] == ["accept", "refund"]
