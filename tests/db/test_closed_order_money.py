@@ -165,3 +165,98 @@ def test_a_void_naming_no_refunds_is_refused_refund_saying_accept(db: Database) 
     assert "names no money the till moved" in str(refused.value)
     assert "by accept" in str(refused.value)
     assert conflicts.show(db, number)["status"] == "open"
+
+
+def _gone(db: Database, number: int) -> str:
+    """Conflict ``number``'s entry made to name an order central holds none of, as after
+    central was restored from a backup older than the order and the till recorded its
+    conflicts again (terminal/central_conflicts.py ``record_again``)."""
+    import sqlalchemy as sa
+
+    from serialpos.db.conflict_sql import conflict_t
+
+    order = str(conflicts.show(db, number)["entry"]["line"]["order"])
+
+    def work(conn: Any) -> None:
+        line = conn.execute(
+            sa.select(conflict_t.c.entry_line).where(conflict_t.c.id == number)
+        ).scalar_one()
+        conn.execute(
+            conflict_t.update()
+            .where(conflict_t.c.id == number)
+            .values(entry_line=line.replace(order, "GONE-1"))
+        )
+
+    db.write(work)
+    return "GONE-1"
+
+
+@pytest.mark.parametrize(
+    "build",
+    [_deposit_on_voided, lambda s: _void(s, FULFIL, refunds=REFUNDED)],
+    ids=["deposit", "void"],
+)
+def test_no_such_order_at_central_offers_accept_and_refund_is_refused(
+    db: Database, build: Callable[[Shop], int]
+) -> None:
+    """Was: a deposit's ``refund`` was offered whatever central held, and ``settle`` met
+    ``assert found is not None`` (a 500)."""
+    shop = _shop(db)
+    number = build(shop)
+    _gone(db, number)
+    assert conflicts.show(db, number)["resolutions"] == ["accept"]
+    with pytest.raises(DomainError) as refused:
+        conflicts.resolve(db, shop[1], number, "refund", apply_object=apply_object)
+    assert "GONE-1" in str(refused.value) and "by accept" in str(refused.value)
+    assert conflicts.show(db, number)["status"] == "open"
+
+
+def test_settle_refuses_an_order_gone_since_its_check(db: Database) -> None:
+    """The order gone between ``resolve``'s check and its transaction: a refusal naming
+    accept, not an AssertionError (a 500)."""
+    from serialpos.services.conflict_closed_money import settle
+
+    shop = _shop(db)
+    number = _deposit_on_voided(shop)
+    _gone(db, number)
+    current = conflicts.show(db, number)
+    with pytest.raises(DomainError) as refused:
+        db.write(lambda conn: settle(conn, current, shop[1]))
+    assert "by accept" in str(refused.value)
+
+
+def test_a_deposit_its_till_voided_later_offers_accept_and_refund_is_refused(
+    db: Database,
+) -> None:
+    """Central voided the layby; the till, offline, took 300 on it (conflict #1) and then
+    voided it itself (conflict #2, central voided too: accept only), its void paying the
+    deposit back with all the order held. Was: refund was offered on #1 and booked 300
+    taken and refunded at central, telling the manager to pay the 300 back a second
+    time, and the till's take of central's rows dropped its void's cash row."""
+    shop = _shop(db)
+    order = _layby(shop)
+    _central(shop, {"op": "order_void", "order": order})
+    pay = {"op": "order_pay", "order": order, "payments": [{"method": "cash", "amount": "300"}]}
+    void = {"op": "order_void", "order": order, "refunds": [{"method": "cash", "amount": "400"}]}
+    done = push(
+        shop[0], shop[2][0], [entry("l3", "till-1", 3, **pay), entry("l4", "till-1", 4, **void)]
+    )
+    deposit, voided = _conflict(done[:1]), _conflict(done[1:])
+    assert conflicts.show(db, voided)["resolutions"] == ["accept"]
+    assert conflicts.show(db, deposit)["resolutions"] == ["accept"]
+    with pytest.raises(DomainError) as refused:
+        conflicts.resolve(db, shop[1], deposit, "refund", apply_object=apply_object)
+    said = str(refused.value)
+    assert f"conflict {voided}" in said and "by accept" in said, said
+    assert conflicts.show(db, deposit)["status"] == "open"
+    assert sum(p.amount for p in get_order(db, order).payments) == 0
+    # accept still goes through.
+    conflicts.resolve(db, shop[1], deposit, "accept", apply_object=apply_object)
+    assert check_ledger(db) == []
+
+
+def test_a_deposit_another_till_voided_still_offers_refund(db: Database) -> None:
+    """Only the same till's later void counts: an earlier entry, or another order, is not it."""
+    shop = _shop(db)
+    number = _deposit_on_voided(shop)
+    assert conflicts.show(db, number)["resolutions"] == ["accept", "refund"]

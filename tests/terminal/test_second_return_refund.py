@@ -226,3 +226,22 @@ def test_resolved_at_central_the_till_takes_it_with_no_shift_open(chain: Chain) 
     a.sync()
     for db in (a, b, chain):
         db.check_clean()
+
+
+def test_resolved_at_another_till_no_shift_is_asked_of_it(chain: Chain) -> None:
+    """Was: whether a drawer is asked for was decided from the resolving till's own journal
+    and conflicts, so B's second return resolved at A (nothing paid at A) asked A for an
+    open shift. Now only the conflict's own till is asked, and only when its refund pays
+    out there."""
+    chain.central("settings", "set", "require_shift", "yes", "--store", "S1", user="ada")
+    try:
+        a, b, order, _note_a, _note_b, number = _returned_at_both(chain, "5", a_shift=True)
+        a.cli("--user", "mia", "shift", "close", "--counted", str(FLOAT))
+        done = a.cli(
+            "--user", "mia", "conflicts", "resolve", str(number), "--by", "refund", check=False
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+    finally:
+        chain.central("settings", "set", "require_shift", "no", "--store", "S1", user="ada")
+    b.sync()
+    assert _rows(b.query(PAYMENTS, n=order)) == _rows(_central(chain, PAYMENTS, order))

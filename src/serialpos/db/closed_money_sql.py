@@ -10,6 +10,7 @@ in one of central's, and the till keeps them in its own shift when it takes cent
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from decimal import Decimal
 
@@ -64,3 +65,34 @@ def book(
     conn.execute(
         sa.update(orepo.order_t).where(orepo.order_t.c.id == order_id).values(updated_at=utcnow())
     )
+
+
+def later_void(conn: Connection, terminal: str, seq: int, number: str) -> int | None:
+    """The conflict of a later entry (seq > ``seq``) of till ``terminal`` voiding order
+    ``number``, if central holds one: that till's void paid its deposit back out of its
+    drawer already, so a ``refund`` of the deposit's conflict would pay it twice."""
+    from serialpos.db.conflict_sql import conflict_t
+
+    c = conflict_t.c
+    pattern = '%"' + number.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + '"%'
+    q = (
+        sa.select(c.id, c.entry_line)
+        .where(
+            c.terminal == terminal,
+            c.entry_seq > seq,
+            c.entry_line.like(pattern, escape="\\"),
+        )
+        .order_by(c.entry_seq)
+    )
+    for found, text in conn.execute(q):
+        try:
+            line = json.loads(text)
+        except ValueError:
+            continue
+        if (
+            isinstance(line, dict)
+            and line.get("op") == "order_void"
+            and str(line.get("order")) == number
+        ):
+            return int(found)
+    return None

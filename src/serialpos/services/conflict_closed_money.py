@@ -48,6 +48,33 @@ from serialpos.services.context import Actor
 Result = dict[str, Any]
 
 
+class OrderNow(str):
+    """Central's status of the order a closed-money conflict names, and (a deposit's) the
+    conflict of the same till's later void of that order, if central holds one: that void
+    paid the deposit back out of the till's drawer already (its one cash row of everything
+    the order held), so ``refund`` would have the manager pay it back a second time and the
+    till's take of central's rows drop its void's row (db/closed_order_sql.py). A ``str``,
+    so :func:`serialpos.services.conflict_checks.precheck` passes it on unchanged."""
+
+    voided_by: int | None = None
+
+    @classmethod
+    def of(cls, status: str, voided_by: int | None) -> OrderNow:
+        """``status`` with the conflict of the till's later void, if any."""
+        made = cls(status)
+        made.voided_by = voided_by
+        return made
+
+
+def _voided_by(conn: Connection, current: Mapping[str, Any]) -> int | None:
+    """For a deposit's conflict, the conflict of its till's later void of the order."""
+    line, seq = _line(current), (current.get("entry") or {}).get("seq")
+    if line.get("op") != "order_pay" or not isinstance(seq, int):
+        return None
+    terminal = str(current.get("terminal"))
+    return closed_money_sql.later_void(conn, terminal, seq, str(line.get("order")))
+
+
 def _amounts(given: Any) -> list[tuple[str, Decimal]]:
     """The positive (method, amount) pairs of a line's ``payments`` or ``refunds``."""
     out: list[tuple[str, Decimal]] = []
@@ -82,9 +109,27 @@ def moved(current: Mapping[str, Any]) -> list[tuple[str, Decimal]]:
 
 def check(current: Mapping[str, Any], status: str | None) -> None:
     """Refuse ``refund`` of closed-order money before anything is written: no money named,
-    or a void of an order central holds voided too (its refund at the till and central's
-    both paid the customer: a voided order holds nothing, so no book takes the till's)."""
+    no such order at central (``status`` None: nothing to book it on), a deposit its till
+    voided later (:class:`OrderNow`: paid back once already), or a void of an
+    order central holds voided too (its refund at the till and central's both paid the
+    customer: a voided order holds nothing, so no book takes the till's)."""
     moved(current)
+    if status is None:
+        # Central holds no such order (restored from a backup older than it, the till's
+        # conflicts recorded again): no order to book the till's money on.
+        raise BadRequest(
+            f"conflict {current.get('id')} names {_line(current).get('order')}, which "
+            "central holds no order of: refund books the till's money on central's order; "
+            "resolve it by accept (settle with the customer); nothing was resolved"
+        )
+    voided_by = status.voided_by if isinstance(status, OrderNow) else None
+    if voided_by is not None:
+        raise BadRequest(
+            f"conflict {current.get('id')} is the till's deposit on "
+            f"{_line(current).get('order')}, which the same till voided later (conflict "
+            f"{voided_by}), paying the deposit back out of its drawer: refund would pay "
+            "it back a second time; resolve it by accept; nothing was resolved"
+        )
     if _line(current).get("op") == "order_void" and status != OrderStatus.FULFILLED.value:
         raise BadRequest(
             f"conflict {current.get('id')} is the till's void of {_line(current).get('order')}, "
@@ -103,8 +148,9 @@ def settle(conn: Connection, current: Mapping[str, Any], actor: Actor) -> Result
     line = _line(current)
     number = str(line.get("order"))
     found = closed_money_sql.locked_order(conn, number)
-    check(current, None if found is None else found[1])
-    assert found is not None
+    check(current, None if found is None else OrderNow.of(found[1], _voided_by(conn, current)))
+    if found is None:  # check refused it already; said again for the type checker
+        raise BadRequest(f"central holds no order {number}: resolve it by accept")
     order_id = found[0]
     seller = cashier(conn, line, actor)
     when = sale_dates.of_entry(line)[0] or utcnow()
@@ -132,8 +178,10 @@ def settle(conn: Connection, current: Mapping[str, Any], actor: Actor) -> Result
 
 
 def closed_order_status(conn: Connection, current: Mapping[str, Any]) -> str | None:
-    """Central's status of the order an open closed-money conflict ``current`` names now;
-    None for any other conflict (or no such order)."""
+    """Central's status of the order an open closed-money conflict ``current`` names now
+    (with its till's later void of it: :class:`OrderNow`); None for any other conflict (or
+    no such order)."""
     if current.get("status") != "open" or not is_closed_money(current):
         return None
-    return closed_money_sql.order_status(conn, str(_line(current).get("order")))
+    status = closed_money_sql.order_status(conn, str(_line(current).get("order")))
+    return None if status is None else OrderNow.of(status, _voided_by(conn, current))

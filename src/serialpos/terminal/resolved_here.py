@@ -29,12 +29,17 @@ from typing import Any
 from serialpos.config import ChainConfig
 from serialpos.db import journal
 from serialpos.db.engine import Database
+from serialpos.domain.closed_money import entry_line, is_closed_money
 from serialpos.services.second_refund import second_return
 from serialpos.services.shifts import check_refund_drawer
-from serialpos.terminal.central_conflicts import own_entry, remember, resolve_at_central
+from serialpos.terminal.central_conflicts import (
+    list_at_central,
+    own_entry,
+    remember,
+    resolve_at_central,
+)
 from serialpos.terminal.client import CentralClient, CentralRefused, Offline
 from serialpos.terminal.recorded_sales import take_recorded
-from serialpos.terminal.status import local_conflicts
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +58,7 @@ def resolve_here(
     (this till's own, by default)."""
     if entry is None:
         entry = own_entry(db, conflict_id)
-    if by == "refund" and not _second_return(db, conflict_id) and not _refunded_here(db, entry):
+    if by == "refund" and _pays_here(chain, conflict_id):
         check_refund_drawer(db, chain.store, chain.terminal)
     done = resolve_at_central(chain, conflict_id, by, user, note, entry)
     remember(db, [done])  # the till's offline list says resolved too
@@ -61,19 +66,20 @@ def resolve_here(
     return done
 
 
-def _second_return(db: Database, conflict_id: int) -> bool:
-    """Whether this till's conflict ``conflict_id`` is a second return of one unit, whose
-    ``refund`` books at central the refund this till paid already (services/second_refund.py):
-    no drawer is asked for then, the money left it when the unit was taken back."""
-    return any(c.get("id") == conflict_id and second_return(c) for c in local_conflicts(db))
-
-
-def _refunded_here(db: Database, entry: str | None) -> bool:
-    """Whether ``entry`` is this till's void whose refunds its drawer paid already (central
-    fulfilled the order meanwhile): its ``refund`` pays nothing out of the drawer, so no
-    shift is asked for (services/conflict_closed_money.py)."""
-    found = None if entry is None else db.read(lambda conn: journal.entry(conn, entry))
-    return found is not None and json.loads(found.line).get("op") == "order_void"
+def _pays_here(chain: ChainConfig, conflict_id: int) -> bool:
+    """Whether ``refund`` of conflict ``conflict_id``, as central lists it, pays money out of
+    this till's drawer: only a conflict of this till's own entry (another till's refund is
+    paid from that till's drawer, never this one's), and not a second return
+    (services/second_refund.py) or a void of a closed order (services/conflict_closed_money.py),
+    whose refund left the drawer already. Was decided from this till's journal and
+    conflicts: another till's second return or void resolved here asked this till for a
+    shift, and another till's deposit had this till's drawer checked. Central unknown to
+    this conflict (resolved, renumbered): False, and central then answers the resolution."""
+    listed = list_at_central(chain, only_open=True)
+    found = next((c for c in listed if c.get("id") == conflict_id), None)
+    if found is None or found.get("terminal") != chain.terminal or second_return(found):
+        return False
+    return not (is_closed_money(found) and entry_line(found).get("op") == "order_void")
 
 
 def take_now(db: Database, chain: ChainConfig) -> int:
