@@ -18,8 +18,8 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from serialpos.domain.errors import BadRequest
+from serialpos.services.conflict_closed_money import ClosedOrder, is_closed_money
 from serialpos.services.conflict_closed_money import check as closed_money_check
-from serialpos.services.conflict_closed_money import is_closed_money
 from serialpos.services.second_refund import check as check_second_return
 from serialpos.services.second_refund import second_return
 
@@ -42,7 +42,7 @@ def precheck(
     unit: UnitNow,
     lookup: Lookup,
     followers: Callable[[], Sequence[Mapping[str, Any]]],
-    order_status: str | None = None,
+    order_status: ClosedOrder | None = None,
 ) -> None:
     """Refuse ``action`` on conflict ``current`` (open) with a :class:`BadRequest` saying
     what works instead, before anything is written. ``unit``: its unit at central now;
@@ -120,7 +120,7 @@ def offered(
     unit: UnitNow,
     lookup: Lookup,
     followers: Callable[[], Sequence[Mapping[str, Any]]],
-    order_status: str | None = None,
+    order_status: ClosedOrder | None = None,
 ) -> list[str]:
     """The resolutions that can go through for conflict ``current`` now, in
     :data:`RESOLUTIONS`' order; none once it is resolved. Central still decides at

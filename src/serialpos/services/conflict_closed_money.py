@@ -31,6 +31,7 @@ db/closed_order_sql.py): the same status, lines and payments at both ends.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -48,22 +49,17 @@ from serialpos.services.context import Actor
 Result = dict[str, Any]
 
 
-class OrderNow(str):
-    """Central's status of the order a closed-money conflict names, and (a deposit's) the
-    conflict of the same till's later void of that order, if central holds one: that void
-    paid the deposit back out of the till's drawer already (its one cash row of everything
-    the order held), so ``refund`` would have the manager pay it back a second time and the
-    till's take of central's rows drop its void's row (db/closed_order_sql.py). A ``str``,
-    so :func:`serialpos.services.conflict_checks.precheck` passes it on unchanged."""
+@dataclass(frozen=True)
+class ClosedOrder:
+    """Central's order a closed-money conflict names, as ``refund`` needs it: its status,
+    and (a deposit's) the conflict of the same till's later void of that order, if central
+    holds one: that void paid the deposit back out of the till's drawer already (its one
+    cash row of everything the order held), so ``refund`` would have the manager pay it
+    back a second time and the till's take of central's rows drop its void's row
+    (db/closed_order_sql.py)."""
 
+    status: str
     voided_by: int | None = None
-
-    @classmethod
-    def of(cls, status: str, voided_by: int | None) -> OrderNow:
-        """``status`` with the conflict of the till's later void, if any."""
-        made = cls(status)
-        made.voided_by = voided_by
-        return made
 
 
 def _voided_by(conn: Connection, current: Mapping[str, Any]) -> int | None:
@@ -107,14 +103,14 @@ def moved(current: Mapping[str, Any]) -> list[tuple[str, Decimal]]:
     return found
 
 
-def check(current: Mapping[str, Any], status: str | None) -> None:
+def check(current: Mapping[str, Any], order: ClosedOrder | None) -> None:
     """Refuse ``refund`` of closed-order money before anything is written: no money named,
-    no such order at central (``status`` None: nothing to book it on), a deposit its till
-    voided later (:class:`OrderNow`: paid back once already), or a void of an
+    no such order at central (``order`` None: nothing to book it on), a deposit its till
+    voided later (paid back once already), or a void of an
     order central holds voided too (its refund at the till and central's both paid the
     customer: a voided order holds nothing, so no book takes the till's)."""
     moved(current)
-    if status is None:
+    if order is None:
         # Central holds no such order (restored from a backup older than it, the till's
         # conflicts recorded again): no order to book the till's money on.
         raise BadRequest(
@@ -122,7 +118,7 @@ def check(current: Mapping[str, Any], status: str | None) -> None:
             "central holds no order of: refund books the till's money on central's order; "
             "resolve it by accept (settle with the customer); nothing was resolved"
         )
-    voided_by = status.voided_by if isinstance(status, OrderNow) else None
+    voided_by, status = order.voided_by, order.status
     if voided_by is not None:
         raise BadRequest(
             f"conflict {current.get('id')} is the till's deposit on "
@@ -133,7 +129,7 @@ def check(current: Mapping[str, Any], status: str | None) -> None:
     if _line(current).get("op") == "order_void" and status != OrderStatus.FULFILLED.value:
         raise BadRequest(
             f"conflict {current.get('id')} is the till's void of {_line(current).get('order')}, "
-            f"which central holds {status or 'nowhere'}, not fulfilled: refund books a till's "
+            f"which central holds {status}, not fulfilled: refund books a till's "
             "refund on an order the customer took; resolve it by accept (settle with the "
             "customer); nothing was resolved"
         )
@@ -148,7 +144,7 @@ def settle(conn: Connection, current: Mapping[str, Any], actor: Actor) -> Result
     line = _line(current)
     number = str(line.get("order"))
     found = closed_money_sql.locked_order(conn, number)
-    check(current, None if found is None else OrderNow.of(found[1], _voided_by(conn, current)))
+    check(current, None if found is None else ClosedOrder(found[1], _voided_by(conn, current)))
     if found is None:  # check refused it already; said again for the type checker
         raise BadRequest(f"central holds no order {number}: resolve it by accept")
     order_id = found[0]
@@ -177,11 +173,10 @@ def settle(conn: Connection, current: Mapping[str, Any], actor: Actor) -> Result
     }
 
 
-def closed_order_status(conn: Connection, current: Mapping[str, Any]) -> str | None:
-    """Central's status of the order an open closed-money conflict ``current`` names now
-    (with its till's later void of it: :class:`OrderNow`); None for any other conflict (or
-    no such order)."""
+def closed_order_status(conn: Connection, current: Mapping[str, Any]) -> ClosedOrder | None:
+    """Central's order an open closed-money conflict ``current`` names now (its status and
+    its till's later void of it); None for any other conflict (or no such order)."""
     if current.get("status") != "open" or not is_closed_money(current):
         return None
     status = closed_money_sql.order_status(conn, str(_line(current).get("order")))
-    return None if status is None else OrderNow.of(status, _voided_by(conn, current))
+    return None if status is None else ClosedOrder(status, _voided_by(conn, current))
