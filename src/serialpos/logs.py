@@ -37,15 +37,30 @@ _URL_PASSWORD = r"(?P<head>://[^:/@\s]*:)\S+@"
 _installed: tuple[Path, logging.Handler] | None = None
 
 
+#: The two patterns compiled, made by the first :func:`redact` (see above).
+_compiled: tuple[re.Pattern[str], re.Pattern[str]] | None = None
+
+
+def _patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    global _compiled
+    if _compiled is None:
+        _compiled = (re.compile(_URL_PASSWORD), re.compile(_SECRET, re.IGNORECASE))
+    return _compiled
+
+
+def _hide_url_password(m: re.Match[str]) -> str:
+    return f"{m['head']}***@"
+
+
+def _hide_secret(m: re.Match[str]) -> str:
+    return f"{m['key'] or m['key2']}{m['sep'] or m['sep2']}***"
+
+
 def redact(text: str) -> str:
-    """``--pin 1234`` -> ``--pin ***``; ``token=abc`` -> ``token=***``."""
-    text = re.sub(_URL_PASSWORD, lambda m: f"{m['head']}***@", text)
-    return re.sub(
-        _SECRET,
-        lambda m: f"{m['key'] or m['key2']}{m['sep'] or m['sep2']}***",
-        text,
-        flags=re.IGNORECASE,
-    )
+    """``--pin 1234`` -> ``--pin ***``; ``token=abc`` -> ``token=***``. The compiled
+    patterns are kept here rather than looked up in ``re``'s cache for every line."""
+    url_password, secret = _patterns()
+    return secret.sub(_hide_secret, url_password.sub(_hide_url_password, text))
 
 
 class RedactingFormatter(logging.Formatter):
@@ -175,12 +190,21 @@ def where_logged() -> str:
     return f"; details are in {found}" if found else ""
 
 
+#: The actions' logger, looked up once: ``logging.getLogger`` takes logging's module lock,
+#: and :func:`action` runs after every ledger move (services/ledger.py).
+_ACTIONS = logging.getLogger(f"{LOGGER}.actions")
+
+
 def action(user: str, terminal: str, what: str, document: str | None = None) -> None:
-    """One line per user action: who, at which terminal, what, on which document."""
+    """One line per user action: who, at which terminal, what, on which document. Nothing is
+    redacted or formatted when INFO is off for the actions' logger (no log set up: a bench,
+    a library caller; or ``SERIALPOS_LOG_LEVEL`` above INFO): the line would be dropped
+    anyway. When it is written, ``what`` is redacted here and the whole line again by the
+    file's formatter, as before."""
+    if not _ACTIONS.isEnabledFor(logging.INFO):
+        return
     doc = f" document={document}" if document else ""
-    logging.getLogger(f"{LOGGER}.actions").info(
-        "user=%s terminal=%s action=%s%s", user, terminal, redact(what), doc
-    )
+    _ACTIONS.info("user=%s terminal=%s action=%s%s", user, terminal, redact(what), doc)
 
 
 def stop() -> None:

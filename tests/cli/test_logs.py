@@ -177,3 +177,42 @@ def test_a_log_on_a_full_disk_is_one_warning_not_a_traceback_per_line(
         f"warning: the log file {full} cannot be written (No space left on device): "
         "log lines of this run are lost"
     ]
+
+
+def test_an_action_line_is_written_and_redacted_when_info_is_on(tmp_path: Path) -> None:
+    """``logs.action`` looks its logger up once and checks the level first (a ledger move
+    calls it every time): with INFO on, the line is still written whole, PIN redacted."""
+    path = tmp_path / "serialpos.log"
+    assert logs.configure(path, env={"SERIALPOS_LOG_LEVEL": "INFO"}) == path
+    logs.action("ada", "till-3", "serialpos user set-pin ada --pin 4321", "sale S1-7")
+    logs.action("bob", "till-4", "sell PH1 x1 at S1")
+    logs.stop()
+    text = path.read_text(encoding="utf-8")
+    said = "user=ada terminal=till-3 action=serialpos user set-pin ada --pin *** document=sale S1-7"
+    assert "INFO serialpos.actions" in text and said in text
+    assert "user=bob terminal=till-4 action=sell PH1 x1 at S1\n" in text
+    assert "4321" not in text
+
+
+def test_an_action_below_the_log_level_is_neither_redacted_nor_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With the actions' level off, ``logs.action`` returns before any redaction or
+    formatting (counted here), and nothing reaches the file."""
+    path = tmp_path / "serialpos.log"
+    assert logs.configure(path, env={"SERIALPOS_LOG_LEVEL": "WARNING"}) == path
+    redacted: list[str] = []
+    real_redact = logs.redact
+
+    def counting_redact(text: str) -> str:
+        redacted.append(text)
+        return real_redact(text)
+
+    monkeypatch.setattr(logs, "redact", counting_redact)
+    try:
+        logs.action("ada", "till-3", "serialpos user set-pin ada --pin 4321", "sale S1-7")
+    finally:
+        logs.stop()
+        logging.getLogger("serialpos").setLevel(logging.INFO)
+    assert redacted == []
+    assert "action=" not in path.read_text(encoding="utf-8")
