@@ -19,8 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from terminal_chain import Chain
-from test_closed_order_settled import _same_order
-from test_money_on_closed_order import _conflict_of, _layby
+from test_closed_order_settled import _same_order, refunded_void
 from test_refund_not_taken import PAYMENTS, _central, _money
 
 
@@ -35,18 +34,7 @@ def _central_pay(chain: Chain, folder: Path, order: str, amount: str) -> dict[st
 
 
 def test_the_balance_of_a_refunded_void_is_collected(chain: Chain, tmp_path: Path) -> None:
-    till, order, total = _layby(chain, "OW1")
-    due = f"{Decimal(total) - Decimal('200'):.2f}"
-    [done] = chain.post(
-        {"op": "order_fulfil", "order": order, "payments": [{"method": "card", "amount": due}]}
-    )
-    assert done["ok"], done
-    [void] = till.apply({"op": "order_void", "order": order})
-    assert void["ok"], void
-    assert till.sync(check=False)["conflicts"] == 1
-    conflict = _conflict_of(chain, order)
-    chain.central("conflicts", "resolve", str(conflict["id"]), "--by", "refund", user="ada")
-    assert till.sync()["recorded_sales"] == 1
+    till, order, total = refunded_void(chain, "OW1")
     # The till takes 150 of the 200 offline: applied at central by the same rule.
     pay = {"op": "order_pay", "order": order}
     [part] = till.apply({**pay, "payments": [{"method": "cash", "amount": "150"}]})

@@ -88,14 +88,11 @@ def test_a_deposit_on_an_order_central_voided_is_refunded_by_a_resolution(
     chain.check_clean()
 
 
-def test_a_void_at_the_till_of_an_order_central_fulfilled_is_booked_by_refund(
-    chain: Chain,
-) -> None:
-    """The till voided its layby offline, paying the 200 deposit back out of its drawer;
-    central fulfilled it meanwhile (700 by card). ``refund`` books the till's 200 refund at
-    central (the order stays fulfilled, 200 owed), and the till's copy takes central's
-    rows: fulfilled, the unit sold, the same payments at both ends."""
-    till, order, total = _layby(chain, "CS2")
+def refunded_void(chain: Chain, prefix: str) -> tuple[Any, str, str]:
+    """A till's layby (``prefix``'s unit, 200 paid at the till) voided there offline while
+    central fulfilled it (the rest by card), the conflict resolved by ``refund`` and taken by
+    the till's sync: the till, the order and its total."""
+    till, order, total = _layby(chain, prefix)
     due = f"{Decimal(total) - Decimal('200'):.2f}"
     [done] = chain.post(
         {"op": "order_fulfil", "order": order, "payments": [{"method": "card", "amount": due}]}
@@ -108,6 +105,18 @@ def test_a_void_at_the_till_of_an_order_central_fulfilled_is_booked_by_refund(
     assert conflict["resolutions"] == ["accept", "refund"], conflict
     chain.central("conflicts", "resolve", str(conflict["id"]), "--by", "refund", user="ada")
     assert till.sync()["recorded_sales"] == 1
+    return till, order, total
+
+
+def test_a_void_at_the_till_of_an_order_central_fulfilled_is_booked_by_refund(
+    chain: Chain,
+) -> None:
+    """The till voided its layby offline, paying the 200 deposit back out of its drawer;
+    central fulfilled it meanwhile (700 by card). ``refund`` books the till's 200 refund at
+    central (the order stays fulfilled, 200 owed), and the till's copy takes central's
+    rows: fulfilled, the unit sold, the same payments at both ends."""
+    till, order, total = refunded_void(chain, "CS2")
+    due = f"{Decimal(total) - Decimal('200'):.2f}"
     paid = _same_order(chain, till, order)
     assert till.query(STATUS, n=order) == [("fulfilled",)]
     assert sorted(paid) == sorted(
