@@ -25,12 +25,14 @@ async def scanner_types(pilot: Pilot[object], clock: KeyClock, text: str, arriva
     starts = list(range(0, len(keys), piece))
     if arrival == "lone":
         starts = [0, *range(1, len(keys), piece)]
+    clock.sending = True
     for start, stop in zip(starts, [*starts[1:], len(keys)], strict=True):
         for event in keys[start:stop]:
-            pilot.app.post_message(event)
+            clock.send(pilot.app, event)
         if arrival != "burst":
             clock.now += 0.06
             await pilot.pause(0.06)
+    clock.sending = False
     await settle(pilot)
     clock.step = PERSON
 

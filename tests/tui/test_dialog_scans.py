@@ -9,6 +9,7 @@ from scan_bursts import scanner_types
 from textual.widgets import Static
 from tui_helpers import (
     PERSON,
+    SCANNER,
     SIZES,
     KeyClock,
     MakeApp,
@@ -17,6 +18,7 @@ from tui_helpers import (
     device_scan,
     sale_with_line,
     settle,
+    terminal_keys,
 )
 
 from serialpos.db.engine import Database
@@ -68,6 +70,42 @@ async def test_a_scan_in_the_void_question_voids_nothing(
         await settle(pilot)
         assert app.screen is sale
         assert get_order(demo_db, order).status.value == "voided"
+
+
+@async_test
+async def test_a_console_too_busy_to_read_keys_does_not_cut_a_scan_beginning_with_y(
+    make_app: MakeApp, demo_db: Database
+) -> None:
+    """The keys of a scan came 60 ms apart on the key clock, but the console got round to
+    the second one only after more than the key gap on the wall clock (a loaded till). The
+    held ``y`` waited on the wall clock alone: it answered Yes and voided the sale, and the
+    rest of the scan went to the screen behind. Now the wait is judged on the key clock: the
+    scan is one refused scan and the sale stays open."""
+    clock = KeyClock(PERSON)
+    app = make_app(key_clock=clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        sale = await sale_with_line(pilot)
+        assert sale.view is not None
+        order = sale.view.order
+        await pilot.press("f7")  # void
+        await settle(pilot)
+        dialog = app.screen
+        assert isinstance(dialog, Confirm)
+        clock.now += PERSON
+        clock.step = SCANNER
+        clock.sending = True
+        clock.send(app, terminal_keys("y")[0])
+        await pilot.pause(dialog.gate.window * 2)  # the console busy past the gap
+        assert app.screen is dialog, "the held y answered the question during the stall"
+        clock.now += 0.06
+        for event in terminal_keys("5012345\r"):
+            clock.send(app, event)
+        clock.sending = False
+        await settle(pilot)
+        clock.step = PERSON
+        assert app.screen is dialog
+        assert dialog.refused == ["y5012345"]
+        assert get_order(demo_db, order).status.value == "open"
 
 
 @pytest.mark.parametrize("size", SIZES)

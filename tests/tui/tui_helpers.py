@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import math
 import time
 from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any, ParamSpec, cast
@@ -23,6 +24,8 @@ from serialpos.tui.screens.base import jobs_busy
 from serialpos.tui.widgets.message_line import MessageLine
 
 if TYPE_CHECKING:
+    from textual.app import App
+
     from serialpos.tui.screens.sale import SaleScreen
 
 COUNTER = (80, 24)
@@ -54,10 +57,27 @@ class KeyClock:
     def __init__(self, step: float = 1.0) -> None:
         self.step = step
         self.now = 1000.0
+        #: A test is sending a scanner's keys, saying how far apart they are: a wall timer
+        #: that fires meanwhile (the test process slowed by a loaded machine) is not a gap.
+        self.sending = False
+        self._unread: list[events.Key] = []  # sent, not yet read by the console
 
     def __call__(self, event: events.Key) -> float:
+        self._unread = [e for e in self._unread if e is not event]
         self.now += self.step
         return self.now
+
+    def send(self, app: App[Any], event: events.Key) -> None:
+        """Post ``event`` as the terminal sends a key; the clock stands still for a held key's
+        wall timer until the console has read it (it came in time, on this clock)."""
+        self._unread.append(event)
+        app.post_message(event)
+
+    def current(self) -> float:
+        """Now on this clock, asked when a held key's wall timer fires: while keys are being
+        sent or wait to be read, the time the test says (a wall stall of the test process is
+        not a gap between keys); else the wall timer's word stands (the gap passed)."""
+        return self.now if self.sending or self._unread else math.inf
 
 
 PERSON = 1.0

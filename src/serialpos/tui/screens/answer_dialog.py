@@ -13,7 +13,7 @@ serial or evdev scanner is refused the same way (:meth:`AnswerDialog.scan_not_us
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from rich.text import Text
 from textual.screen import ModalScreen
@@ -22,7 +22,6 @@ from textual.widgets import Static
 if TYPE_CHECKING:
     from textual import events
     from textual.await_complete import AwaitComplete
-    from textual.timer import Timer
 
     from serialpos.devices.answer_gate import AnswerGate, Verdict
 
@@ -61,9 +60,10 @@ class GatedDialog(ModalScreen[ResultT]):
         # Imported here: the login screen draws before the scanners' modules load
         # (tests/tui/test_login_styles.py), and the app's scanner code names this class.
         from serialpos.devices.answer_gate import AnswerGate
+        from serialpos.tui.held_keys import HeldKeyWait
 
         self.gate = AnswerGate(letters=self.ANSWER_LETTERS if letters is None else letters)
-        self._timer: Timer | None = None
+        self._wait = HeldKeyWait(self, self._gap_passed)
         #: The scans refused while the dialog was open, in order (tests read them).
         self.refused: list[str] = []
 
@@ -76,9 +76,10 @@ class GatedDialog(ModalScreen[ResultT]):
     # -- keys (the app shows every key from the terminal here first) -------------------------
     def gate_key(self, event: events.Key) -> bool:
         """One key from the terminal; True when the gate took it (it goes no further)."""
+        from serialpos.tui.held_keys import key_time
         from serialpos.tui.scanners import typed_character
 
-        at = self._key_time(event)
+        at = key_time(self.app, event)
         gate = self._configured()
         char = typed_character(event)
         if event.key in ENTER_KEYS:
@@ -89,19 +90,18 @@ class GatedDialog(ModalScreen[ResultT]):
             verdict = gate.character(char, at)
         else:
             verdict = gate.other()
-        self._carry_out(verdict)
+        self._carry_out(verdict, at)
         return not verdict.passes
 
-    def _carry_out(self, verdict: Verdict) -> None:
-        if self._timer is not None:
-            self._timer.stop()
-            self._timer = None
+    def _carry_out(self, verdict: Verdict, at: float = 0.0) -> None:
+        """Do what the gate said of the key typed at ``at``: refuse, answer, or wait."""
+        self._wait.stop()
         if verdict.refused:
             self.scan_not_used(verdict.refused)
         if verdict.answered:
             self.on_answer(verdict)
         elif verdict.wait:
-            self._timer = self.set_timer(self.gate.window, self._gap_passed)
+            self._wait.start(self.gate.window, at)
 
     @property
     def holding(self) -> bool:
@@ -109,7 +109,6 @@ class GatedDialog(ModalScreen[ResultT]):
         return self.gate.holding
 
     def _gap_passed(self) -> None:
-        self._timer = None
         self._carry_out(self.gate.expire())
 
     def scan_not_used(self, raw: str) -> None:
@@ -141,9 +140,7 @@ class GatedDialog(ModalScreen[ResultT]):
 
     def stop_waiting(self) -> None:
         """Forget the held letter's timer (the dialog is answered another way)."""
-        if self._timer is not None:
-            self._timer.stop()
-            self._timer = None
+        self._wait.stop()
 
     def dismiss(self, result: ResultT | None = None) -> AwaitComplete:
         """Close with ``result``, the held letter's timer forgotten first: however the dialog
@@ -157,12 +154,6 @@ class GatedDialog(ModalScreen[ResultT]):
 
         self.gate.configure(round(key_gap(self.app) * 1000))
         return self.gate
-
-    def _key_time(self, event: events.Key) -> float:
-        """When the key was typed, on the console's key clock (the wedge's: tests set it)."""
-        wedge: Any = getattr(self.app, "wedge", None)
-        clock = getattr(wedge, "clock", None)
-        return float(clock(event)) if callable(clock) else event.time
 
 
 class AnswerDialog(GatedDialog[bool]):

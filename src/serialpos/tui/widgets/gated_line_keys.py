@@ -12,11 +12,11 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 
 from textual import events
-from textual.timer import Timer
 from textual.widget import Widget
 
 from serialpos.devices.line_keys import KeyMeaning, LineKeyGate
 from serialpos.domain.entry_text import hidden
+from serialpos.tui.held_keys import HeldKeyWait, key_time
 
 #: Keys that end a scan begun on the lines (Enter, a line feed, a scanner's Tab suffix).
 SCAN_ENDS = frozenset({"enter", "ctrl+j", "tab"})
@@ -38,7 +38,7 @@ class GatedLineKeys:
         self.act = act
         self.typed = typed
         self.gate = LineKeyGate("".join(line_keys))
-        self._timer: Timer | None = None
+        self._wait = HeldKeyWait(widget, self._gap_passed)
 
     @property
     def holding(self) -> bool:
@@ -50,38 +50,36 @@ class GatedLineKeys:
         the gate takes (a character, a scan's Enter) goes no further."""
         char = event.character
         gate = self._configured()
+        at = key_time(self.widget.app, event)
         if char and len(char) == 1 and (char.isprintable() or hidden(char)):
-            meaning = gate.character(char, self._key_time(event))
+            meaning = gate.character(char, at)
         elif event.key in SCAN_ENDS:
-            meaning = gate.end(self._key_time(event))
+            meaning = gate.end(at)
         else:
             meaning = gate.other()
         if not meaning.passes:
             event.stop()
             event.prevent_default()
-        self._carry_out(meaning)
+        self._carry_out(meaning, at)
 
     def reset(self) -> None:
         """Focus came back to the list by a deliberate key: line keys act again."""
         self.gate.reset()
 
-    def _carry_out(self, meaning: KeyMeaning) -> None:
+    def _carry_out(self, meaning: KeyMeaning, at: float = 0.0) -> None:
         """In the gate's order: held keys act, then the scan's characters, then its Enter;
-        held keys wait one key gap."""
+        held keys wait one key gap after the key typed at ``at``."""
         for char in meaning.act:
             self.act(self.line_keys[char])
         for char in meaning.scan:
             self.typed(char, False)
         if meaning.ends:
             self.typed("", True)
-        if self._timer is not None:
-            self._timer.stop()
-            self._timer = None
+        self._wait.stop()
         if meaning.wait:
-            self._timer = self.widget.set_timer(self.gate.window, self._gap_passed)
+            self._wait.start(self.gate.window, at)
 
     def _gap_passed(self) -> None:
-        self._timer = None
         self._carry_out(self.gate.expire())
 
     def _configured(self) -> LineKeyGate:
@@ -93,9 +91,3 @@ class GatedLineKeys:
         if round(gate.window * 1000) != gap_ms and not gate.holding and not gate.scanning:
             gate.configure(gap_ms)
         return gate
-
-    def _key_time(self, event: events.Key) -> float:
-        """When the key was typed, on the console's key clock (the wedge's: tests set it)."""
-        wedge = getattr(self.widget.app, "wedge", None)
-        clock = getattr(wedge, "clock", None)
-        return float(clock(event)) if callable(clock) else event.time

@@ -41,6 +41,7 @@ from textual.binding import Binding, BindingType
 from textual.message import Message
 
 from serialpos.domain.entry_text import entry_refusal, hidden, marked, unmarked
+from serialpos.tui.held_keys import key_time
 from serialpos.tui.keymap import ACTION_KEY
 from serialpos.tui.widgets.capped_input import CappedInput
 
@@ -119,7 +120,7 @@ class ScanInput(CappedInput):
     async def _on_key(self, event: events.Key) -> None:
         # Runs before Input's own handler (the most derived class first); prevent_default
         # keeps Input from seeing the key again.
-        at = self._key_time(event)
+        at = key_time(self.app, event)
         if event.key in ENTRY_KEYS or (event.key == "tab" and self._ends_burst(at)):
             event.stop()
             event.prevent_default()
@@ -170,12 +171,6 @@ class ScanInput(CappedInput):
             return False
         gap = FORM_KEY_GAP_MS / 1000 + 1e-9
         return all(0 <= b - a <= gap for a, b in itertools.pairwise(times))
-
-    def _key_time(self, event: events.Key) -> float:
-        """When the key was typed, on the console's key clock (the wedge's: tests set it)."""
-        wedge = getattr(self.app, "wedge", None)
-        clock = getattr(wedge, "clock", None)
-        return float(clock(event)) if callable(clock) else event.time
 
     def _ends_burst(self, at: float) -> bool:
         """A Tab right after the characters of a burst (within the wedge's key gap) is a
