@@ -26,5 +26,5 @@ def test_clients_share_one_tls_context(monkeypatch: pytest.MonkeyPatch) -> None:
         with CentralClient("https://central.example:8443", "secret"):
             pass
     assert len(made) == 1
-    assert client_module.tls_context() is made[0]
+    assert client_module.tls_context("https://central.example:8443") is made[0]
     assert made[0].verify_mode == ssl.CERT_REQUIRED and made[0].check_hostname

@@ -27,15 +27,21 @@ _TLS_LOCK = threading.Lock()
 _TLS: ssl.SSLContext | None = None
 
 
-def tls_context() -> ssl.SSLContext:
+def tls_context(server: str) -> ssl.SSLContext:
     """The TLS settings every client of this process verifies central with: httpx's own
     default (certifi's authorities, or ``SSL_CERT_FILE``/``SSL_CERT_DIR`` as the environment
     says when first asked), made once. httpx makes it anew for each client, loading and
     parsing the whole bundle of authorities: 25-60 ms of CPU, paid by every online sale
     (terminal/online.py opens a client per sale) and every sync round before a byte was
     sent, and three quarters of the scale bench's load generator (bench/README.md). An
-    ``SSLContext`` is safe to share between threads and clients."""
+    ``SSLContext`` is safe to share between threads and clients.
+
+    A central reached over plain ``http://`` (a shop's own network, loopback) is never spoken
+    to with TLS (the client follows no redirect), so no bundle is loaded for it: a context
+    that trusts no authority at all, which could not verify anyone if it were ever used."""
     global _TLS
+    if not server.lower().startswith("https://"):
+        return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # verifies, and trusts no one
     with _TLS_LOCK:
         if _TLS is None:
             _TLS = httpx.create_ssl_context()
@@ -88,7 +94,7 @@ class CentralClient:
             base_url=self.server,
             timeout=timeout,
             transport=transport,
-            verify=tls_context(),
+            verify=tls_context(self.server),
             limits=httpx.Limits(keepalive_expiry=KEEPALIVE_EXPIRY),
             headers={"Authorization": f"Bearer {token}"},
         )
