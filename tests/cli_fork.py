@@ -60,6 +60,13 @@ WARM = (
     "serialpos.terminal.sync",
     "serialpos.terminal.online",
     "httpx",
+    # What a command imports only once it runs: its config folder and file (every command),
+    # and httpx's transport (made with the first client: every terminal command).
+    "platformdirs",
+    "tomllib",
+    "logging.handlers",
+    "httpcore",
+    "h11",
 )
 _HEADER = struct.Struct("!I")
 _STATUS = struct.Struct("!i")

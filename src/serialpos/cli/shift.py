@@ -79,10 +79,12 @@ def status(ctx: typer.Context, store: str | None = _STORE, json_out: bool = _JSO
 
 def _show(cli: CliState, report: object, out: Path | None, print_it: bool, as_json: bool) -> None:
     from serialpos.domain.shifts import ShiftReport
-    from serialpos.printing.shift_report import report_rows, title, write_shift_report
+    from serialpos.printing.shift_rows import report_rows, title
 
     assert isinstance(report, ShiftReport)
     if out is not None:
+        from serialpos.printing.shift_report import write_shift_report
+
         write_shift_report(report, out)
     if print_it:
         _print(cli, report)

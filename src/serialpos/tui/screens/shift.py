@@ -86,7 +86,7 @@ class ShiftScreen(ConsoleScreen):
 
     # -- the shift's state ---------------------------------------------------------------------
     def on_shift_shown(self, message: ShiftShown) -> None:
-        from serialpos.printing.shift_report import report_rows, title
+        from serialpos.printing.shift_rows import report_rows, title
 
         self.loaded = True
         self.report = message.report
