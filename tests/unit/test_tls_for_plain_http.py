@@ -21,4 +21,3 @@ def test_https_gets_the_shared_bundle() -> None:
     assert context is tls_context("https://other.example")
     assert context.cert_store_stats()["x509_ca"] > 0
     assert context.verify_mode == ssl.CERT_REQUIRED
-
