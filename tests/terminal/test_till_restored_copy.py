@@ -80,5 +80,10 @@ def test_a_till_restored_from_an_older_copy_loses_no_sale(chain: Chain) -> None:
     assert (status["pending"], status["refused"]) == (1, 0), status
     pending = till.query("SELECT line FROM journal_entry WHERE state = 'pending'")
     assert [json.loads(line)["serial"] for (line,) in pending] == ["RC-4"]
+    # What a person makes again elsewhere, and why it waits: central's answer, kept.
+    [waiting] = json.loads(till.cli("terminal", "pending").stdout)
+    assert waiting["line"]["serial"] == "RC-4", waiting
+    assert waiting["answer"]["error"] == "journal_rewound", waiting
+    assert "What to do:" in waiting["answer"]["message"], waiting
     assert till.unit_state("RC-4") == "sold"
     assert chain.scalar(SOLD, s="RC-4") == 0

@@ -237,6 +237,18 @@ def settle(conn: Connection, entry_id: str, state: str, answer: str) -> bool:
     return done.rowcount == 1
 
 
+def keep_waiting(conn: Connection, entry_id: str, answer: str) -> bool:
+    """Keep central's answer on an entry that stays pending (a rewound journal's entry,
+    terminal/push.py): ``terminal pending`` shows why it waits; its state does not change.
+    True when the entry is pending."""
+    done = conn.execute(
+        journal_t.update()
+        .where(journal_c.id == entry_id, journal_c.state == "pending")
+        .values(answer=answer)
+    )
+    return done.rowcount == 1
+
+
 def answer_conflict_again(conn: Connection, entry_id: str, answer: str) -> bool:
     """Keep central's new answer for an entry settled as a conflict (its conflict recorded
     again after central's restore, under the number central gives it now:

@@ -47,7 +47,7 @@ def _ids(
 ) -> dict[Any, int]:
     """Local ids of ``table``'s rows matching ``where``, by column ``key``."""
     cols = table.c
-    return {k: int(i) for k, i in conn.execute(sa.select(cols[key], cols.id).where(where)).tuples()}
+    return {k: int(i) for k, i in conn.execute(sa.select(cols[key], cols.id).where(where))}
 
 
 def _mapped(ids: dict[int, int], value: object) -> int | None:

@@ -38,10 +38,10 @@ def store_orders(conn: Connection, store_id: int, numbers: list[str]) -> dict[st
     ids = [r["id"] for r in orders]
     customers = [r["customer_id"] for r in orders if r.get("customer_id") is not None]
     c = _customer_t.c
-    keys = dict(
-        conn.execute(sa.select(c.id, c.key).where(c.id.in_(customers))).tuples().all()
+    keys: dict[Any, Any] = (
+        {i: k for i, k in conn.execute(sa.select(c.id, c.key).where(c.id.in_(customers)))}
         if customers
-        else []
+        else {}
     )
     for order in orders:
         order["customer_key"] = keys.get(order.get("customer_id"))

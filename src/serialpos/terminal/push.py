@@ -170,8 +170,12 @@ def push(db: Database, client: CentralClient, report: SyncReport, *, store: str)
             settled.append((entry, state, verdict))
 
         def write(
-            conn: Connection, settled: list[tuple[journal.Entry, str, dict[str, Any]]] = settled
+            conn: Connection,
+            settled: list[tuple[journal.Entry, str, dict[str, Any]]] = settled,
+            rewound: list[tuple[journal.Entry, dict[str, Any]]] = rewound,
         ) -> tuple[int, int, list[str]]:
+            for entry, verdict in rewound:  # waits, with central's word why (terminal pending)
+                journal.keep_waiting(conn, entry.id, json.dumps(verdict, ensure_ascii=False))
             answered = [
                 (entry, state, verdict)
                 for entry, state, verdict in settled

@@ -79,13 +79,19 @@ def local_conflicts(db: Database) -> list[dict[str, Any]]:
 
 
 def pending(db: Database) -> list[dict[str, Any]]:
-    """Entries waiting for central, oldest first: each ``entry`` id, ``seq`` and ``line``.
-    What a person makes again at a new terminal when central will not take them (a journal
-    rewound: terminal/push.py ``REWOUND``)."""
+    """Entries waiting for central, oldest first: each ``entry`` id, ``seq``, ``line`` and
+    ``answer``: central's answer when it answered without taking the entry (a journal
+    rewound: terminal/push.py ``REWOUND``), else None (not sent yet). What a person makes
+    again at a new terminal when central will not take them."""
 
     def work(conn: Connection) -> list[dict[str, Any]]:
         return [
-            {"entry": e.id, "seq": e.seq, "line": json.loads(e.line)}
+            {
+                "entry": e.id,
+                "seq": e.seq,
+                "line": json.loads(e.line),
+                "answer": json.loads(e.answer) if e.answer else None,
+            }
             for e in journal.entries(conn, "pending")
         ]
 
