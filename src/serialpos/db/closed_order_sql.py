@@ -26,17 +26,12 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from serialpos.db import order_align_sql, repo
+from serialpos.db import order_align_sql
 from serialpos.db import order_repo as orepo
-from serialpos.db.shift_tables import shift_t
 from serialpos.db.snapshot_sql import _from_json
 
 #: (kind, method, amount): how a payment row is matched.
 Key = tuple[str, str, Decimal]
-
-
-def _key(kind: object, method: object, amount: object) -> Key:
-    return str(kind), str(method), Decimal(str(amount)).quantize(Decimal("0.01"))
 
 
 def refund_key(item: object) -> Key | None:
@@ -45,7 +40,7 @@ def refund_key(item: object) -> Key | None:
     if not isinstance(item, dict) or not isinstance(item.get("method"), str):
         return None
     try:
-        return _key("refund", item["method"], -abs(Decimal(str(item.get("amount")))))
+        return orepo.payment_key("refund", item["method"], -abs(Decimal(str(item.get("amount")))))
     except ArithmeticError:
         return None
 
@@ -63,20 +58,6 @@ def take_closed(
     holds no such order."""
     match = partial(_match_payments, refund_here=refund_here, shift_id=shift_id)
     return order_align_sql.align_order(conn, copy, number, payments=match)
-
-
-def open_shift(conn: Connection, store: str, terminal: str) -> int | None:
-    """This till's open shift at ``store``, if any."""
-    s = shift_t.c
-    store_id = conn.execute(
-        sa.select(repo.store_t.c.id).where(repo.store_t.c.code == store)
-    ).scalar()
-    if store_id is None:
-        return None
-    found = conn.execute(
-        sa.select(s.id).where(s.store_id == store_id, s.terminal == terminal, s.closed_at.is_(None))
-    ).scalar()
-    return None if found is None else int(found)
 
 
 def _match_payments(
@@ -105,7 +86,7 @@ def _match_payments(
         )
         .order_by(pc.id)
     ):
-        here.setdefault(_key(kind, method, amount), []).append(int(row_id))
+        here.setdefault(orepo.payment_key(kind, method, amount), []).append(int(row_id))
     ours = Counter(refund_here)
     cols = orepo.payment_t.c
     for payment in copy.get("order_payments", []):
@@ -116,7 +97,7 @@ def _match_payments(
             for k, v in payment.items()
             if k in cols and k not in ("id", "order_id", "shift_id")
         } | {"invoice_id": order_align_sql._mapped(invoices, payment.get("invoice_id"))}
-        key = _key(payment["kind"], payment["method"], payment["amount"])
+        key = orepo.payment_key(payment["kind"], payment["method"], payment["amount"])
         if here.get(key):
             row = here[key].pop(0)
             conn.execute(orepo.payment_t.update().where(pc.id == row).values(values))

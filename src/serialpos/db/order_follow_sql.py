@@ -20,7 +20,6 @@ no act of the till on the order is overtaken.
 from __future__ import annotations
 
 from collections import Counter
-from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
@@ -46,10 +45,6 @@ def own_open(conn: Connection, numbers: list[str], mark: str) -> set[str]:
     return {str(n) for n in conn.execute(query).scalars()}
 
 
-def _key(kind: object, method: object, amount: object) -> tuple[str, str, Decimal]:
-    return str(kind), str(method), Decimal(str(amount)).quantize(Decimal("0.01"))
-
-
 def follow_voids(conn: Connection, copy: dict[str, Any], mark: str) -> int:
     """Void here each order of the till's own, open or parked here, that central's rows
     ``copy`` show voided, taking central's refunds; the number of orders voided."""
@@ -63,7 +58,7 @@ def follow_voids(conn: Connection, copy: dict[str, Any], mark: str) -> int:
     for number in sorted(here):
         order_id = conn.execute(sa.select(o.id).where(o.number == number)).scalar_one()
         have = Counter(
-            _key(*row)
+            orepo.payment_key(*row)
             for row in conn.execute(
                 sa.select(pay.c.kind, pay.c.method, pay.c.amount).where(pay.c.order_id == order_id)
             )
@@ -71,7 +66,7 @@ def follow_voids(conn: Connection, copy: dict[str, Any], mark: str) -> int:
         for payment in copy.get("order_payments", []):
             if int(payment["order_id"]) != voided[number]:
                 continue
-            key = _key(payment["kind"], payment["method"], payment["amount"])
+            key = orepo.payment_key(payment["kind"], payment["method"], payment["amount"])
             if have[key] > 0:
                 have[key] -= 1
                 continue

@@ -8,6 +8,7 @@ order is read, are importable from here too.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
@@ -258,3 +259,9 @@ def holder_text(conn: Connection, line_id: int | None) -> str:
     if found is None:
         return "reserved, but no order line holds it (see `serialpos db check`)"
     return f"reserved on order {found.number} line {found.line_number}"
+
+
+def payment_key(kind: object, method: object, amount: object) -> tuple[str, str, Decimal]:
+    """How a payment row is matched with another database's copy of it: its kind, method
+    and amount to the cent (db/closed_order_sql.py, db/order_follow_sql.py)."""
+    return str(kind), str(method), Decimal(str(amount)).quantize(Decimal("0.01"))

@@ -30,8 +30,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from serialpos.db import order_repo as orepo
-from serialpos.db import repo
-from serialpos.db.shift_tables import shift_t
+from serialpos.db.shift_tables import open_shift_id
 
 
 def take_refund(
@@ -74,14 +73,8 @@ def take_refund(
 
 
 def _refund_in_open_shift(conn: Connection, order_id: int, store: str, terminal: str) -> None:
-    s, pc = shift_t.c, orepo.payment_t.c
-    store_id = conn.execute(sa.select(repo.store_t.c.id).where(repo.store_t.c.code == store))
-    found = store_id.scalar()
-    if found is None:
-        return
-    shift = conn.execute(
-        sa.select(s.id).where(s.store_id == found, s.terminal == terminal, s.closed_at.is_(None))
-    ).scalar()
+    pc = orepo.payment_t.c
+    shift = open_shift_id(conn, store, terminal)
     if shift is None:
         return
     conn.execute(

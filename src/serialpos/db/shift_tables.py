@@ -12,6 +12,7 @@ from datetime import datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
+from sqlalchemy.engine import Connection
 from sqlmodel import Field, SQLModel
 
 from serialpos.db.tables import utcnow
@@ -48,3 +49,17 @@ class Shift(SQLModel, table=True):
 
 
 shift_t = Shift.__table__  # type: ignore[attr-defined]
+
+
+def open_shift_id(conn: Connection, store: str, terminal: str) -> int | None:
+    """The open shift of ``terminal`` at the store coded ``store``, if any: where money this
+    till pays out now is booked (a refund central booked for it, a deposit's refund)."""
+    from serialpos.db.repo import store_t
+
+    s = shift_t.c
+    found = conn.execute(
+        sa.select(s.id)
+        .join(store_t, store_t.c.id == s.store_id)
+        .where(store_t.c.code == store, s.terminal == terminal, s.closed_at.is_(None))
+    ).scalar()
+    return None if found is None else int(found)

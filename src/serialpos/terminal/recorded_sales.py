@@ -53,6 +53,7 @@ from serialpos.db import (
     refund_sql,
 )
 from serialpos.db.engine import Database
+from serialpos.db.shift_tables import open_shift_id
 from serialpos.db.tables import utcnow
 from serialpos.services.conflict_closed_money import CLOSED_MONEY_OPS
 from serialpos.services.orders.views import DOCUMENT_TYPE
@@ -227,7 +228,7 @@ def _take_closed(
         if line.get("op") == "order_pay"
         else []
     )
-    shift = closed_order_sql.open_shift(conn, chain.store, chain.terminal)
+    shift = open_shift_id(conn, chain.store, chain.terminal)
     closed_order_sql.take_closed(
         conn, copy, number, refund_here=[k for k in here if k is not None], shift_id=shift
     )
