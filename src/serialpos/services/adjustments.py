@@ -68,15 +68,20 @@ def check_unit(
     add: bool,
     labelled: bool = False,
     reason: str | None = None,
+    run_on: tuple[str, str] | None = None,
 ) -> PickedUnit:
     """Whether a scanned unit may be added to (not known, or written off) or removed from (in
     stock here) the store's stock. ``reason``: refused when the unit would move against it
-    (a "found" unit is never removed), at the scan rather than at posting."""
+    (a "found" unit is never removed), at the scan rather than at posting. ``run_on``: the
+    label's serial may hold the fields printed after it (the decoder's word): no unit is
+    added from it where the product says so (services/scan_resolver.py)."""
     if reason is not None:
         check_direction(reason, adds=add, removes=not add)
     action = Action.ADJUST_ADD if add else Action.ADJUST_REMOVE
     return db.read(
-        lambda conn: resolve_unit(db, conn, store, raw_serial, sku, action, labelled=labelled)
+        lambda conn: resolve_unit(
+            db, conn, store, raw_serial, sku, action, labelled=labelled, run_on=run_on
+        )
     )
 
 

@@ -23,7 +23,13 @@ from serialpos.domain.serials import SerialFormat, require_serial
 from serialpos.domain.states import Action, UnitState, check_move
 from serialpos.domain.text import clip
 from serialpos.services.receiving import barcode_owner
-from serialpos.services.scan_resolver import case_hint_in, facts_of, refuse_new_serial
+from serialpos.services.scan_resolver import (
+    case_hint_in,
+    facts_of,
+    refuse_new_serial,
+    refused,
+    run_on_refusal_in,
+)
 from serialpos.services.settings import settings_in
 
 
@@ -111,6 +117,7 @@ def resolve_unit(
     action: Action,
     *,
     labelled: bool = False,
+    run_on: tuple[str, str] | None = None,
 ) -> PickedUnit:
     """The unit a scan names, checked for ``action`` at ``store``; refused with the reason.
 
@@ -150,6 +157,9 @@ def resolve_unit(
             # A unit being added: never two labels run together, never the serial of another
             # product's unit (live or gone: its own product's label).
             refuse_new_serial(conn, facts_of(product), serial)
+            run_on_refused = run_on_refusal_in(conn, product.sku, serial, run_on)
+            if run_on_refused is not None:  # the label's lot or date read into its serial
+                raise refused(run_on_refused)
             _refuse_untracked(db, conn, store, product.sku)
             return PickedUnit(product.sku, product.name, serial)  # a unit being added
         unit = mine[0]

@@ -207,30 +207,35 @@ def resolve(db: Database, entry: str | DecodedScan, context: ScanContext) -> Out
 
 
 def new_from_run_on(db: Database, sku: str, serial: str, run_on: tuple[str, str] | None) -> None:
-    """Refuse a label's serial of ``sku`` that may have swallowed the fields after it (the
-    scan's ``run_on``, domain/decoder/run_on.py) when no unit holds it yet and the product
-    says the shorter reading is its kind of serial (``run_on_refusal``): it would become a
-    new unit under a serial no label carries. A unit the ledger knows by it is that unit."""
+    """:func:`run_on_refusal_in` in a read transaction of its own, raised."""
     if run_on is None:
         return
-
-    def work(conn: Connection) -> Refusal | None:
-        if units_with_serial(conn, serial):
-            return None
-        row = repo.product_by_sku(conn, sku)
-        lengths = {
-            length
-            for (length,) in conn.execute(
-                sa.select(sa.func.length(unit_c.serial))
-                .where(unit_c.product_id == row.id)
-                .limit(RUN_ON_SAMPLE)
-            )
-        }
-        return run_on_refusal(facts_of(row), serial, run_on, lengths)
-
-    refusal = db.read(work)
+    refusal = db.read(lambda conn: run_on_refusal_in(conn, sku, serial, run_on))
     if refusal is not None:
         raise refused(refusal)
+
+
+def run_on_refusal_in(
+    conn: Connection, sku: str, serial: str, run_on: tuple[str, str] | None
+) -> Refusal | None:
+    """Why a label's serial of ``sku`` that may have swallowed the fields after it (the
+    scan's ``run_on``, domain/decoder/run_on.py) cannot make a new unit: no unit holds it yet
+    and the product says the shorter reading is its kind of serial (``run_on_refusal``); it
+    would become a unit under a serial no label carries. A unit the ledger knows by it is
+    that unit. Asked wherever a scan may make a unit: receiving, a count's unit found, an
+    adjustment's unit added."""
+    if run_on is None or units_with_serial(conn, serial):
+        return None
+    row = repo.product_by_sku(conn, sku)
+    lengths = {
+        length
+        for (length,) in conn.execute(
+            sa.select(sa.func.length(unit_c.serial))
+            .where(unit_c.product_id == row.id)
+            .limit(RUN_ON_SAMPLE)
+        )
+    }
+    return run_on_refusal(facts_of(row), serial, run_on, lengths)
 
 
 #: How many of a product's units' serials tell the length of its serials (one indexed read).

@@ -92,13 +92,15 @@ def take(
     gtin: str | None = None,
     serial: str | None = None,
     current: str | None = None,
+    run_on: tuple[str, str] | None = None,
 ) -> Taken:
     """One scan or typed entry at the console, in one transaction.
 
     - a product (barcode or SKU): counted by serial here -> it becomes the current product and
       its serials follow; counted by quantity -> one unit counted (and it becomes current);
     - ``+N`` / ``-N``: N units of the current product counted (or taken back);
-    - GS1 product + serial (``gtin`` and ``serial``): that unit;
+    - GS1 product + serial (``gtin`` and ``serial``): that unit (``run_on``: the decoder's
+      word that the label's serial may hold the fields after it: no unit is made from it);
     - anything else is a serial: of the current product, or resolved by the ledger. A serial
       never changes a current product (a product or a GS1 label does); with none, the
       serial's product becomes current.
@@ -122,7 +124,13 @@ def take(
                 raise UnknownProduct(f"no product has the barcode {clip(gtin)}")
             if serial is not None:
                 done = scan_in(
-                    db, conn, actor, found, batch, ScanInput(product.sku, serial), tracked
+                    db,
+                    conn,
+                    actor,
+                    found,
+                    batch,
+                    ScanInput(product.sku, serial, run_on=run_on),
+                    tracked,
                 )
                 return Taken(product.sku, done, done.message)
             entry = gtin

@@ -54,6 +54,7 @@ from serialpos.services.scan_resolver import (
     refuse_live_elsewhere,
     refused,
     resolve_in,
+    run_on_refusal_in,
 )
 from serialpos.services.settings import settings_in
 
@@ -125,6 +126,9 @@ def scan_in(
         # approval would make a unit from that product's label (the ledger refuses it then).
         refuse_live_elsewhere(conn, sku, serial, new_unit=True)
         refuse_case_twin(conn, serial, sku)  # caps lock: a recorded label in other case
+        run_on = run_on_refusal_in(conn, sku, serial, scan.run_on)  # a unit found: made
+        if run_on is not None:
+            raise refused(run_on)
         quantity = 1
     else:
         if tracked and product.serial_mode is SerialMode.REQUIRED:

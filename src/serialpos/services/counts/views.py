@@ -109,6 +109,9 @@ class ScanInput:
     sku: str | None = None
     serial: str | None = None
     quantity: int | None = None
+    #: A label's serial that may have swallowed the fields after it (the decoder's
+    #: ``run_on``): refused for a unit the ledger does not know (scan_resolver.py).
+    run_on: tuple[str, str] | None = None
 
 
 # -- reading a count ------------------------------------------------------------------

@@ -176,11 +176,25 @@ class AdjustmentsScreen(CheckedScanOutScreen):
         )
         self.field.focus()
 
-    def check(self, db: Database, raw: str, sku: str | None, labelled: bool = False) -> PickedUnit:
+    def check(
+        self,
+        db: Database,
+        raw: str,
+        sku: str | None,
+        labelled: bool = False,
+        run_on: tuple[str, str] | None = None,
+    ) -> PickedUnit:
         from serialpos.services.adjustments import check_unit
 
         return check_unit(
-            db, self.store, raw, sku, add=self.adding, labelled=labelled, reason=self.reason
+            db,
+            self.store,
+            raw,
+            sku,
+            add=self.adding,
+            labelled=labelled,
+            reason=self.reason,
+            run_on=run_on,
         )
 
     def finish_question(self) -> str | None:

@@ -21,11 +21,23 @@ class CheckedScanOutScreen(ScanOutScreen):
     the database as it is scanned, so it checks them in its service instead."""
 
     @abstractmethod
-    def check(self, db: Database, raw: str, sku: str | None, labelled: bool = False) -> PickedUnit:
+    def check(
+        self,
+        db: Database,
+        raw: str,
+        sku: str | None,
+        labelled: bool = False,
+        run_on: tuple[str, str] | None = None,
+    ) -> PickedUnit:
         """Worker side: may this unit go on the document? Raise the refusal if not."""
 
     def store_units(
-        self, db: Database, sku: str | None, serials: list[str], labelled: bool = False
+        self,
+        db: Database,
+        sku: str | None,
+        serials: list[str],
+        labelled: bool = False,
+        run_on: tuple[str, str] | None = None,
     ) -> tuple[list[PickedUnit], list[str]]:
         """Worker side: check every serial (one refused refuses them all) and return the units
         to add and the serials already on the list (repeats, counted once)."""
@@ -34,7 +46,7 @@ class CheckedScanOutScreen(ScanOutScreen):
         seen: set[tuple[str, str]] = set()
         for number, raw in enumerate(serials, start=1):
             try:
-                unit = self.check(db, raw, sku, labelled)
+                unit = self.check(db, raw, sku, labelled, run_on)
             except Exception as exc:
                 if len(serials) == 1:
                     raise

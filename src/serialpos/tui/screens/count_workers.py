@@ -131,7 +131,12 @@ class CountWorkers(KeepsRefusals):
             self._fail(exc)
 
     def _take(
-        self, *, text: str | None = None, gtin: str | None = None, serial: str | None = None
+        self,
+        *,
+        text: str | None = None,
+        gtin: str | None = None,
+        serial: str | None = None,
+        run_on: tuple[str, str] | None = None,
     ) -> None:
         # Scans arrive faster than a commit: every one lands, one at a time and in the order
         # scanned, and each sees the product the scan before it chose.
@@ -151,6 +156,7 @@ class CountWorkers(KeepsRefusals):
                 gtin=gtin,
                 serial=serial,
                 current=self._worker_current,
+                run_on=run_on,
             )
             self._worker_current = taken.current
             return Scanned(taken)

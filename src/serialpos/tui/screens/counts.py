@@ -229,7 +229,7 @@ class CountsScreen(CountWorkers):
 
         entry = entry_of(scan)  # what it means is the counts service's (the scan resolver)
         if entry.gtin is not None:
-            self._take(gtin=entry.gtin, serial=entry.serial)
+            self._take(gtin=entry.gtin, serial=entry.serial, run_on=entry.run_on)
         else:
             self._take(text=entry.text)
 

@@ -107,7 +107,14 @@ class RtvScreen(CheckedScanOutScreen):
             )
         return True
 
-    def check(self, db: Database, raw: str, sku: str | None, labelled: bool = False) -> PickedUnit:
+    def check(
+        self,
+        db: Database,
+        raw: str,
+        sku: str | None,
+        labelled: bool = False,
+        run_on: tuple[str, str] | None = None,  # a return sends units the ledger knows
+    ) -> PickedUnit:
         from serialpos.services.rtv import check_unit
 
         return check_unit(db, self.store, raw, sku, labelled=labelled)

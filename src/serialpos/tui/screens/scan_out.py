@@ -273,7 +273,12 @@ class ScanOutScreen(ScanOutWork):
         # A product barcode goes by its GTIN alone: scan-out never takes it as text.
         text = None if entry.gtin is not None else entry.text
         scanned = not scan.typed
-        self.submit(lambda: self._take(text, entry.gtin, entry.serial, scanned=scanned), scan=True)
+        self.submit(
+            lambda: self._take(
+                text, entry.gtin, entry.serial, scanned=scanned, run_on=entry.run_on
+            ),
+            scan=True,
+        )
 
     def take_entry_scan(self, scan: ScanRead) -> bool:
         """Before scanning starts, a scan is typed into the field (a vendor's barcode)."""

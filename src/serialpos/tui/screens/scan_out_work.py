@@ -86,12 +86,18 @@ class ScanOutWork(KeepsRefusals, metaclass=AbstractScreenMeta):
 
     @abstractmethod
     def store_units(
-        self, db: Database, sku: str | None, serials: list[str], labelled: bool = False
+        self,
+        db: Database,
+        sku: str | None,
+        serials: list[str],
+        labelled: bool = False,
+        run_on: tuple[str, str] | None = None,
     ) -> tuple[list[PickedUnit], list[str]]:
         """Worker side: check every serial (one refused refuses them all) and return the units
         to add and the serials already on the list (repeats, counted once). ``labelled``: the
         serial came on a GS1 label naming ``sku``; otherwise the service follows a bare serial
-        to its own product."""
+        to its own product. ``run_on``: the label's serial may hold the fields printed after
+        it (the decoder's word): a unit added from it is refused where the product says so."""
 
     def unstore_units(self, db: Database, entries: list[Entry]) -> None:
         """Worker side: units taken off the list (a kept document forgets them too)."""
@@ -131,6 +137,7 @@ class ScanOutWork(KeepsRefusals, metaclass=AbstractScreenMeta):
         *,
         scanned: bool = True,
         sure: bool = False,
+        run_on: tuple[str, str] | None = None,
     ) -> Message:
         """One scan or entry. ``scanned``: it came at a scanner's pace, so a number in it is
         never a quantity: it may be a product or a unit's serial, else it is refused, named
@@ -145,7 +152,7 @@ class ScanOutWork(KeepsRefusals, metaclass=AbstractScreenMeta):
             product = self._product(db, gtin)
             if serial is not None:
                 self.current = product
-                return self._serials(db, [serial], labelled=True)
+                return self._serials(db, [serial], labelled=True, run_on=run_on)
             return self._select(db, product, count_one=True)
         assert text is not None
         if _LIST.search(text) is not None or expand_range(text) is not None:
@@ -195,14 +202,20 @@ class ScanOutWork(KeepsRefusals, metaclass=AbstractScreenMeta):
         serials = parse_serial_list(text)
         return self._serials(self.console.database(), serials)
 
-    def _serials(self, db: Database, serials: list[str], *, labelled: bool = False) -> Message:
-
+    def _serials(
+        self,
+        db: Database,
+        serials: list[str],
+        *,
+        labelled: bool = False,
+        run_on: tuple[str, str] | None = None,
+    ) -> Message:
         current = self.current
         # A serial scanned while a counted product is selected is looked up by itself.
         sku = current.sku if current is not None and current.by_serial else None
         if self.taking_off:
             return self._take_off(db, sku, serials)
-        picked, repeated = self.store_units(db, sku, serials, labelled)
+        picked, repeated = self.store_units(db, sku, serials, labelled, run_on)
         for unit in picked:
             self.entries.append(Entry(unit.sku, unit.serial, self.sign))
             self.keys.add((unit.sku, unit.serial))

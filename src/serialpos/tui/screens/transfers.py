@@ -402,7 +402,12 @@ class TransferPickScreen(ScanOutScreen):
         return f"{self.number} → {self.to_store}"
 
     def store_units(
-        self, db: Database, sku: str | None, serials: list[str], labelled: bool = False
+        self,
+        db: Database,
+        sku: str | None,
+        serials: list[str],
+        labelled: bool = False,
+        run_on: tuple[str, str] | None = None,  # a transfer moves units the ledger knows
     ) -> tuple[list[PickedUnit], list[str]]:
         from serialpos.domain.errors import DomainError
         from serialpos.services.transfers import add_units
