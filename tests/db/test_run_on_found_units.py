@@ -19,6 +19,7 @@ from serialpos.services import adjustments, ledger, products
 from serialpos.services.context import Actor
 from serialpos.services.counts.batches import open_count, start_batch
 from serialpos.services.counts.console import take
+from serialpos.services.orders.lines import NewOrder, add_scan
 
 LABEL = "010501234500005321DRL18-B77710LOT1"  # the GS after the serial lost
 READINGS = "'DRL18-B777' + batch/lot (10) 'LOT1'"
@@ -87,3 +88,21 @@ def _counted(db: Database, number: str) -> list[str]:
     return [
         str(s) for s in db.read(lambda conn: conn.execute(query, {"n": number}).scalars().all())
     ]
+
+
+def test_a_sale_offers_no_override_for_a_run_on_serial(
+    db: Database, admin: Actor, drill: str
+) -> None:
+    """Sold, the unknown serial was refused as not known to the ledger, and a manager's
+    override would have added the unit under it. Now it is refused as the run-on it may be,
+    with no override offered; a unit the ledger knows by the whole serial is sold."""
+    with pytest.raises(DomainError) as refused:
+        add_scan(db, admin, None, LABEL, start=NewOrder(store="S1"))
+    assert refused.value.code == "bad_serial_format", refused.value
+    assert READINGS in refused.value.message
+    assert not getattr(refused.value, "overridable", False)
+    label = decode(LABEL)
+    assert label.serial is not None
+    ledger.move(db, admin, Action.RECEIVE, store="S1", sku=drill, serials=[label.serial])
+    added = add_scan(db, admin, None, LABEL, start=NewOrder(store="S1"))
+    assert [ln.serial for ln in added.order.lines] == [label.serial]

@@ -257,6 +257,18 @@ def add_item(
     return _write(db, actor, work)
 
 
+def _refuse_run_on(conn: Connection, sku: str, serial: str, run_on: tuple[str, str]) -> None:
+    """A label's serial that may hold the fields printed after it, unknown to the ledger, is
+    refused as such (scan_resolver.py), never offered to a manager's override: accepted, it
+    would put a unit in the ledger under a serial no label carries. A rare scan: the usual
+    one has no ``run_on`` and asks nothing."""
+    from serialpos.services import scan_resolver
+
+    said = scan_resolver.run_on_refusal_in(conn, sku, serial, run_on)
+    if said is not None:
+        raise scan_resolver.refused(said)
+
+
 def add_scan(
     db: Database,
     actor: Actor,
@@ -302,6 +314,8 @@ def add_scan(
         made = None
         if pid is not None:
             product = sale_products.sale_product_by_id(conn, pid)
+            if serial is not None and scan.run_on is not None:
+                _refuse_run_on(conn, product.sku, serial, scan.run_on)
         elif ctx is None:
             product, units = scan_sql.sku_or_serial(conn, value, lookup.MAX_MATCHES)
         else:
