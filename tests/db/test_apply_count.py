@@ -216,3 +216,37 @@ def test_a_hosts_count_with_decisions_is_refused_and_changes_nothing(
         ("A3", "in_stock"),
         ("B1", "in_stock"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("batches", "words"),
+    [
+        # "scan" for "scans": a batch of nothing, and approving wrote off the whole store.
+        (
+            [{"counter": "Ann", "scan": [{"sku": "PH", "serial": "A1"}]}],
+            "batches[1]: unknown key 'scan' (known: counter, scans)",
+        ),
+        # "serail": one cable counted, the serial dropped.
+        (
+            [{"counter": "Ann", "scans": [{"sku": "CAB", "serail": "A1"}]}],
+            "batches[1].scans[1]: unknown key 'serail' (known: sku, serial, quantity)",
+        ),
+    ],
+)
+def test_a_count_with_a_key_it_does_not_know_is_refused_and_writes_off_nothing(
+    shop: Database, admin: Actor, batches: list[dict[str, object]], words: str
+) -> None:
+    result = apply_object(
+        shop, admin, {"op": "count", "store": "S1", "approve": True, "batches": batches}
+    )
+    assert result["ok"] is False and result["error"] == "bad_request", result
+    assert result["message"] == words, result
+    assert _count_rows(shop) == 0
+    states = shop.read(
+        lambda conn: conn.execute(
+            sa.text(
+                "SELECT serial, state FROM serial_unit WHERE store_id IS NOT NULL ORDER BY serial"
+            )
+        ).all()
+    )
+    assert all(state == "in_stock" for _serial, state in states), states

@@ -42,10 +42,14 @@ def _count(db: Database, actor: Actor, f: Fields) -> Result:
 
     batches = []
     for n, item in enumerate(_list(f.value("batches") or [], "batches"), start=1):
-        b = Fields(_object(item, f"batches[{n}]"))
+        batch = _object(item, f"batches[{n}]")
+        _known_keys(batch, _BATCH_KEYS, f"batches[{n}]")
+        b = Fields(batch)
         scans = []
         for i, raw in enumerate(_list(b.value("scans") or [], f"batches[{n}].scans"), start=1):
-            g = Fields(_object(raw, f"batches[{n}].scans[{i}]"))
+            scan = _object(raw, f"batches[{n}].scans[{i}]")
+            _known_keys(scan, _COUNT_SCAN_KEYS, f"batches[{n}].scans[{i}]")
+            g = Fields(scan)
             serial = g.value("serial")
             if serial is not None and not isinstance(serial, str):
                 raise BadRequest(
@@ -103,6 +107,18 @@ def _count(db: Database, actor: Actor, f: Fields) -> Result:
 
 
 _ASN_SCAN_KEYS = frozenset({"sku", "serial"})
+#: A count's batch and scan: a key they do not know is refused, never ignored. A batch's
+#: ``scan`` (for ``scans``) read as a batch of nothing: with ``approve`` the count wrote off
+#: every unit of the store; a scan's ``serail`` counted an unlabelled unit.
+_BATCH_KEYS = ("counter", "scans")
+_COUNT_SCAN_KEYS = ("sku", "serial", "quantity")
+
+
+def _known_keys(data: Mapping[str, Any], known: tuple[str, ...], where: str) -> None:
+    """Refuse ``data``'s first key not in ``known``, naming where it is."""
+    extra = sorted(set(data) - set(known))
+    if extra:
+        raise BadRequest(f"{where}: unknown key '{clip(extra[0])}' (known: {', '.join(known)})")
 
 
 def _scan_keys(data: Mapping[str, Any], n: int) -> None:
