@@ -126,3 +126,58 @@ def test_a_serial_set_by_the_line_number(db: Database, admin: Actor) -> None:
     assert state_of(db, IMEI[0]) == ("reserved", "S1")
     assert run(db, admin, op="order_void", order=order)["ok"]
     clean(db)
+
+
+def test_a_line_with_a_key_it_does_not_know_is_refused_and_sells_nothing(
+    db: Database, admin: Actor
+) -> None:
+    """``serail`` for ``serial``: the laptop (serials optional) was sold with no serial, and
+    the laptop with that serial stayed in stock while the customer had it (one laptop on hand
+    has no serial recorded). Now the line is refused naming the key, in ``order_create`` and
+    ``order_amend``; nothing is recorded."""
+    from serialpos.domain.states import Action
+    from serialpos.services import ledger
+
+    setup_catalogue(db, admin)
+    ledger.move(db, admin, Action.RECEIVE, store="S1", sku="LT1", quantity=1)
+    typo = run(
+        db,
+        admin,
+        op="order_create",
+        store="S1",
+        lines=[{"sku": "LT1", "serail": "LT-A"}],
+        fulfil=True,
+        payments=[{"method": "cash", "amount": "999.00"}],
+    )
+    assert (typo["ok"], typo["error"]) == (False, "bad_request"), typo
+    assert typo["message"].startswith("lines[1]: unknown key 'serail' (known: sku, serial, ")
+    assert state_of(db, "LT-A") == ("in_stock", "S1")
+    made = run(db, admin, op="order_create", store="S1", lines=[{"sku": "CB1"}])
+    assert made["ok"], made
+    amended = run(
+        db,
+        admin,
+        op="order_amend",
+        order=made["order"],
+        lines=[{"number": 1, "sku": "CB1"}, {"number": 2, "sku": "LT1", "serail": "LT-A"}],
+    )
+    assert (amended["ok"], amended["error"]) == (False, "bad_request"), amended
+    assert amended["message"].startswith("lines[2]: unknown key 'serail' (known: number, sku, ")
+    assert state_of(db, "LT-A") == ("in_stock", "S1")
+
+
+def test_a_tender_with_a_key_it_does_not_know_is_refused(db: Database, admin: Actor) -> None:
+    """A tender is its method and amount; ``{"method": "cash", "amount": "9.50",
+    "tip": "1.00"}`` took 9.50 and said nothing of the tip."""
+    setup_catalogue(db, admin)
+    tipped = run(
+        db,
+        admin,
+        op="order_create",
+        store="S1",
+        lines=[{"sku": "CB1"}],
+        fulfil=True,
+        payments=[{"method": "cash", "amount": "9.50", "tip": "1.00"}],
+    )
+    assert (tipped["ok"], tipped["error"]) == (False, "bad_request"), tipped
+    assert tipped["message"] == "payments[1]: unknown key 'tip' (known: method, amount)"

@@ -13,7 +13,14 @@ from typing import Any
 from serialpos.db.engine import Database
 from serialpos.domain.errors import BadRequest
 from serialpos.domain.text import clip
-from serialpos.services.apply.fields import Fields, Result, _json_type, _list, _object
+from serialpos.services.apply.fields import (
+    Fields,
+    Result,
+    _json_type,
+    _list,
+    _object,
+    refuse_unknown_keys,
+)
 from serialpos.services.context import Actor
 
 #: The outbox folder of the terminal applying the lines (set by ``dispatch.apply_stream``), so
@@ -43,12 +50,12 @@ def _count(db: Database, actor: Actor, f: Fields) -> Result:
     batches = []
     for n, item in enumerate(_list(f.value("batches") or [], "batches"), start=1):
         batch = _object(item, f"batches[{n}]")
-        _known_keys(batch, _BATCH_KEYS, f"batches[{n}]")
+        refuse_unknown_keys(batch, _BATCH_KEYS, f"batches[{n}]")
         b = Fields(batch)
         scans = []
         for i, raw in enumerate(_list(b.value("scans") or [], f"batches[{n}].scans"), start=1):
             scan = _object(raw, f"batches[{n}].scans[{i}]")
-            _known_keys(scan, _COUNT_SCAN_KEYS, f"batches[{n}].scans[{i}]")
+            refuse_unknown_keys(scan, _COUNT_SCAN_KEYS, f"batches[{n}].scans[{i}]")
             g = Fields(scan)
             serial = g.value("serial")
             if serial is not None and not isinstance(serial, str):
@@ -112,13 +119,6 @@ _ASN_SCAN_KEYS = frozenset({"sku", "serial"})
 #: every unit of the store; a scan's ``serail`` counted an unlabelled unit.
 _BATCH_KEYS = ("counter", "scans")
 _COUNT_SCAN_KEYS = ("sku", "serial", "quantity")
-
-
-def _known_keys(data: Mapping[str, Any], known: tuple[str, ...], where: str) -> None:
-    """Refuse ``data``'s first key not in ``known``, naming where it is."""
-    extra = sorted(set(data) - set(known))
-    if extra:
-        raise BadRequest(f"{where}: unknown key '{clip(extra[0])}' (known: {', '.join(known)})")
 
 
 def _scan_keys(data: Mapping[str, Any], n: int) -> None:

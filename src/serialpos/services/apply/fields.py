@@ -40,6 +40,36 @@ WORDS = frozenset({"reason", "note", "address", "name", "phone", "email", "count
 
 Result = dict[str, Any]
 
+#: The keys of an order's line (``order_create``; ``order_amend`` adds its own): what a
+#: host or a store terminal's journal entry may send. Any other is refused, never ignored:
+#: ``{"sku": "TL-DRL18", "serail": "DRL18-A001"}`` sold a drill with no serial, and the
+#: drill with that serial stayed in stock.
+ORDER_LINE_KEYS = (
+    "sku",
+    "serial",
+    "quantity",
+    "serial_override",
+    "status",
+    "catalogue_price",
+    "price",
+    "discount",
+    "discount_percent",
+    "reason",
+    "manager",
+    "pin",
+)
+
+
+def refuse_unknown_keys(data: Mapping[str, Any], known: tuple[str, ...], where: str) -> None:
+    """Refuse ``data``'s first key not in ``known``, naming where it is and what is known:
+    a nested object's key a line does not know is a typo or a misunderstanding, and read
+    past it records something other than what was meant."""
+    extra = sorted(set(data) - set(known))
+    if extra:
+        from serialpos.domain.text import clip
+
+        raise BadRequest(f"{where}: unknown key '{clip(extra[0])}' (known: {', '.join(known)})")
+
 
 class Fields:
     """Typed access to one line's JSON object. Every getter refuses a wrong type or value with

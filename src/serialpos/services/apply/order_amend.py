@@ -18,7 +18,15 @@ from serialpos.db.engine import Database
 from serialpos.domain.errors import BadRequest
 from serialpos.domain.orders import DeliveryMode, SaleType
 from serialpos.services.apply.discount_fields import _approver, read_terms
-from serialpos.services.apply.fields import Fields, Result, _json_type, _list, _object
+from serialpos.services.apply.fields import (
+    ORDER_LINE_KEYS,
+    Fields,
+    Result,
+    _json_type,
+    _list,
+    _object,
+    refuse_unknown_keys,
+)
 from serialpos.services.context import Actor
 from serialpos.services.customers import KeyedRecord
 from serialpos.services.orders.views import Customer
@@ -68,6 +76,17 @@ def serial_approval(
             raise BadRequest(f"{where}a shared serial needs the approving 'manager'")
         return None
     return SerialApproval(_manager_of(db, actor, name, g.value("pin"), trusted), bool(shared))
+
+
+#: An amended line's keys: a new line's, its number, the package it is part of, and its
+#: share of the order discount as a till spread it.
+AMEND_LINE_KEYS = (
+    "number",
+    *ORDER_LINE_KEYS,
+    "part_of",
+    "order_discount",
+    "order_discount_percent",
+)
 
 
 def line_serial_approval(
@@ -143,7 +162,9 @@ def _order_amend(db: Database, actor: Actor, f: Fields) -> Result:
     lines = []
     for n, item in enumerate(_list(f.value("lines") or [], "lines"), start=1):
         where = f"lines[{n}]: "
-        g = Fields(_object(item, f"lines[{n}]"))
+        line = _object(item, f"lines[{n}]")
+        refuse_unknown_keys(line, AMEND_LINE_KEYS, f"lines[{n}]")
+        g = Fields(line)
         status = g.optional_text("status") or "open"
         if status not in ("open", "removed"):
             raise BadRequest(f"{where}'status' must be open or removed, not {status!r}")

@@ -14,7 +14,15 @@ from serialpos.domain.limits import parse_money
 from serialpos.domain.text import clip
 from serialpos.services import handed_over
 from serialpos.services.apply.discount_fields import applier, read_terms
-from serialpos.services.apply.fields import Fields, Result, _json_type, _list, _object
+from serialpos.services.apply.fields import (
+    ORDER_LINE_KEYS,
+    Fields,
+    Result,
+    _json_type,
+    _list,
+    _object,
+    refuse_unknown_keys,
+)
 from serialpos.services.apply.order_amend import line_serial_approval, serial_approval
 from serialpos.services.context import Actor
 from serialpos.services.customers import KeyedRecord
@@ -60,7 +68,9 @@ def _order_create(db: Database, actor: Actor, f: Fields) -> Result:
     new_lines = []
     terms = []
     for n, item in enumerate(_list(f.value("lines") or [], "lines"), start=1):
-        g = Fields(_object(item, f"lines[{n}]"))
+        line = _object(item, f"lines[{n}]")
+        refuse_unknown_keys(line, ORDER_LINE_KEYS, f"lines[{n}]")
+        g = Fields(line)
         serial = g.value("serial")
         if serial is not None and not isinstance(serial, str):
             raise BadRequest(f"lines[{n}]: 'serial' must be text, not {_json_type(serial)}")
@@ -200,7 +210,9 @@ def _payments(f: Fields) -> list[tuple[str, Any]] | None:
         return None
     payments = []
     for n, item in enumerate(_list(f.value("payments"), "payments"), start=1):
-        g = Fields(_object(item, f"payments[{n}]"))
+        tender = _object(item, f"payments[{n}]")
+        refuse_unknown_keys(tender, ("method", "amount"), f"payments[{n}]")
+        g = Fields(tender)
         amount = g.value("amount")
         if isinstance(amount, bool) or not isinstance(amount, int | float | str):
             raise BadRequest(f"payments[{n}]: 'amount' must be a number or text")
