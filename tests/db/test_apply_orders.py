@@ -181,3 +181,20 @@ def test_a_tender_with_a_key_it_does_not_know_is_refused(db: Database, admin: Ac
     )
     assert (tipped["ok"], tipped["error"]) == (False, "bad_request"), tipped
     assert tipped["message"] == "payments[1]: unknown key 'tip' (known: method, amount)"
+
+
+def test_a_customer_with_a_key_it_does_not_know_is_refused(db: Database, admin: Actor) -> None:
+    """``{"name": "Ann", "phnoe": "555"}`` made Ann's record with no phone, said nothing."""
+    setup_catalogue(db, admin)
+    typo = run(
+        db,
+        admin,
+        op="order_create",
+        store="S1",
+        customer={"name": "Ann", "phnoe": "555"},
+        lines=[{"sku": "CB1"}],
+    )
+    assert (typo["ok"], typo["error"]) == (False, "bad_request"), typo
+    assert typo["message"] == (
+        "customer: unknown key 'phnoe' (known: id, key, name, phone, email, address)"
+    )

@@ -60,6 +60,10 @@ ORDER_LINE_KEYS = (
 )
 
 
+#: An order's ``customer`` object: a record's id, or its key and details, or details alone.
+CUSTOMER_KEYS = ("id", "key", "name", "phone", "email", "address")
+
+
 def refuse_unknown_keys(data: Mapping[str, Any], known: tuple[str, ...], where: str) -> None:
     """Refuse ``data``'s first key not in ``known``, naming where it is and what is known:
     a nested object's key a line does not know is a typo or a misunderstanding, and read

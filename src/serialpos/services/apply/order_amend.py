@@ -19,6 +19,7 @@ from serialpos.domain.errors import BadRequest
 from serialpos.domain.orders import DeliveryMode, SaleType
 from serialpos.services.apply.discount_fields import _approver, read_terms
 from serialpos.services.apply.fields import (
+    CUSTOMER_KEYS,
     ORDER_LINE_KEYS,
     Fields,
     Result,
@@ -109,7 +110,9 @@ def _customer(value: Any) -> KeyedRecord | int | Customer | None:
         return None
     if isinstance(value, int) and not isinstance(value, bool):
         return value
-    c = Fields(_object(value, "'customer' (an object, a customer id or null)"))
+    given_object = _object(value, "'customer' (an object, a customer id or null)")
+    refuse_unknown_keys(given_object, CUSTOMER_KEYS, "customer")
+    c = Fields(given_object)
     if c.value("id") is not None:
         given = c.value("id")
         if isinstance(given, bool) or not isinstance(given, int):

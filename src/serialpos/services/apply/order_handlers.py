@@ -15,6 +15,7 @@ from serialpos.domain.text import clip
 from serialpos.services import handed_over
 from serialpos.services.apply.discount_fields import applier, read_terms
 from serialpos.services.apply.fields import (
+    CUSTOMER_KEYS,
     ORDER_LINE_KEYS,
     Fields,
     Result,
@@ -259,7 +260,9 @@ def _customer_of(
         return None, None
     if isinstance(value, int) and not isinstance(value, bool):
         return None, value
-    c = Fields(_object(value, "'customer' (an object or a customer id)"))
+    given_object = _object(value, "'customer' (an object or a customer id)")
+    refuse_unknown_keys(given_object, CUSTOMER_KEYS, "customer")
+    c = Fields(given_object)
     if c.value("id") is not None:
         given = c.value("id")
         if isinstance(given, bool) or not isinstance(given, int):
