@@ -25,6 +25,16 @@ def where(db: Database, serial: str) -> tuple[str, str]:
     return card.state, card.store
 
 
+async def open_adjustments(pilot: Pilot[object]) -> AdjustmentsScreen:
+    """A manager logged in, on the adjustments screen (9), asked for the reason."""
+    await log_in(pilot, "manager")
+    await pilot.press("9")
+    await settle(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, AdjustmentsScreen)
+    return screen
+
+
 async def type_in(pilot: Pilot[object], text: str) -> None:
     from textual.widgets import Input
 
@@ -54,11 +64,7 @@ async def test_a_manager_removes_and_adds_units(
 ) -> None:
     app = make_app()
     async with app.run_test(size=size) as pilot:
-        await log_in(pilot, "manager")
-        await pilot.press("9")
-        await settle(pilot)
-        screen = app.screen
-        assert isinstance(screen, AdjustmentsScreen)
+        screen = await open_adjustments(pilot)
         assert "1  damaged" in screen_text(app)
         await type_in(pilot, "9")
         assert said(pilot).startswith("✗ '9' is no reason: type 1-6 or a code")
@@ -124,10 +130,7 @@ async def test_found_units_take_no_serial_of_a_gone_unit_of_another_product(
     ledger.move(demo_db, manager, Action.SELL, store="S01", sku="LT-ZEN14", serials=["ZB24000101"])
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await log_in(pilot, "manager")
-        await pilot.press("9")
-        await settle(pilot)
-        assert isinstance(app.screen, AdjustmentsScreen)
+        await open_adjustments(pilot)
         await type_in(pilot, "6")
         await type_in(pilot, "shelf 4")
         await pilot.press("f5")  # now adding
@@ -157,9 +160,7 @@ async def test_found_adds_units_and_posting_asks_first(
 
     app = make_app()
     async with app.run_test(size=size) as pilot:
-        await log_in(pilot, "manager")
-        await pilot.press("9")
-        await settle(pilot)
+        await open_adjustments(pilot)
         await type_in(pilot, "3")  # found
         await type_in(pilot, "")  # no note
         assert "ADDING · found" in screen_text(app)

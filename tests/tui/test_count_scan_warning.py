@@ -20,7 +20,14 @@ from serialpos.services.context import Actor
 from serialpos.services.counts.reconciling import reconcile
 from serialpos.services.counts.views import get_count
 
-from test_counts_screen import AT_S02, IN_STOCK, enter, message, open_counts  # isort: skip
+from test_counts_screen import (  # isort: skip
+    AT_S02,
+    IN_STOCK,
+    count_whole_store,
+    enter,
+    message,
+    open_counts,
+)
 
 SOLD = "ZB24000101"  # an LT-ZEN14 unit at S01 in the demo, sold below
 EXPECTED = "356938039999991"  # a PH-AUR15 unit on an ASN not received yet
@@ -67,12 +74,7 @@ async def test_a_sold_expected_or_other_store_unit_is_said_at_once_and_kept(
     async with app.run_test(size=size) as pilot:
         rung: list[int] = []
         monkeypatch.setattr(app, "bell", lambda: rung.append(1))
-        screen = await open_counts(pilot, "stockroom")
-        await pilot.press("enter")  # a new count of the whole store
-        await settle(pilot)
-        await pilot.press(*"Ann", "enter")
-        await settle(pilot)
-        assert screen.stage == "scan"
+        screen = await count_whole_store(pilot, "Ann")
         await scanner_types(pilot, clock, f"{SOLD}\r{EXPECTED}\r{AT_S02}\r{IN_STOCK}\r", arrival)
         assert [(k.kind, k.message) for k in screen.kept] == [
             ("warn", f"{SOLD} is sold (order S01-000003): {WARNED}"),

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import pytest
 from scan_bursts import ARRIVALS, scanner_types
-from tui_helpers import SIZES, KeyClock, MakeApp, async_test, settle, shows
+from tui_helpers import SIZES, KeyClock, MakeApp, async_test, shows
 
 from serialpos.db.engine import Database
 from serialpos.services.counts.reconciling import reconcile
 
-from test_counts_screen import message, open_counts  # isort: skip
+from test_counts_screen import count_whole_store, message  # isort: skip
 
 
 @pytest.mark.parametrize("arrival", ARRIVALS)
@@ -24,12 +24,7 @@ async def test_a_bike_serial_among_drills_counts_as_a_bike_and_drills_stay_selec
     clock = KeyClock()
     app = make_app(key_clock=clock)
     async with app.run_test(size=size) as pilot:
-        screen = await open_counts(pilot, "stockroom")
-        await pilot.press("enter")  # a new count of the whole store
-        await settle(pilot)
-        await pilot.press(*"Cat", "enter")
-        await settle(pilot)
-        assert screen.stage == "scan"
+        screen = await count_whole_store(pilot, "Cat")
         await scanner_types(pilot, clock, "TL-DRL18\rWTU123456789A\r", arrival)
         assert screen.current == "TL-DRL18"
         assert "WTU123456789A counted as BK-CITY7" in message(screen)

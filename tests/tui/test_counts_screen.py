@@ -48,6 +48,18 @@ async def open_counts(pilot: Pilot[object], user: str) -> CountsScreen:
     return screen
 
 
+async def count_whole_store(pilot: Pilot[object], counter: str) -> CountsScreen:
+    """The stockroom user on a new count of the whole store, scanning in ``counter``'s
+    batch."""
+    screen = await open_counts(pilot, "stockroom")
+    await pilot.press("enter")  # a new count of the whole store
+    await settle(pilot)
+    await pilot.press(*counter, "enter")
+    await settle(pilot)
+    assert screen.stage == "scan"
+    return screen
+
+
 async def enter(pilot: Pilot[object], screen: CountsScreen, text: str) -> None:
     screen.field.focus()
     screen.field.value = text

@@ -9,13 +9,13 @@ from __future__ import annotations
 import pytest
 from scan_bursts import ARRIVALS, scanner_types
 from textual.widgets import Input
-from tui_helpers import PERSON, SIZES, KeyClock, MakeApp, async_test, log_in, said, settle
+from tui_helpers import PERSON, SIZES, KeyClock, MakeApp, async_test, said, settle
 
 from serialpos.db.engine import Database
-from serialpos.tui.screens.adjustments import AdjustmentsScreen
 from serialpos.tui.screens.serial_mode import Confirm
 
 from test_receiving_screen import import_asn, open_asn  # isort: skip
+from test_adjustment_screen import open_adjustments  # isort: skip
 
 CABLE = "AC-USBC1"
 CABLE_BARCODE = "05012345000077"
@@ -85,11 +85,7 @@ async def test_a_scanned_number_is_no_quantity_in_an_adjustment(
     clock = KeyClock(PERSON)
     app = make_app(key_clock=clock)
     async with app.run_test(size=size) as pilot:
-        await log_in(pilot, "manager")
-        await pilot.press("9")
-        await settle(pilot)
-        screen = app.screen
-        assert isinstance(screen, AdjustmentsScreen)
+        screen = await open_adjustments(pilot)
         await typed(pilot, "6")  # other
         await typed(pilot, "shelf 4 recount")
         await typed(pilot, CABLE)

@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import pytest
 from scan_bursts import scanner_types
-from tui_helpers import SIZES, KeyClock, MakeApp, async_test, log_in, said, settle
+from tui_helpers import SIZES, KeyClock, MakeApp, async_test, said, settle
 
 from serialpos.db.engine import Database
 from serialpos.services.counts.reconciling import reconcile
-from serialpos.tui.screens.adjustments import AdjustmentsScreen
 
-from test_adjustment_screen import type_in  # isort: skip
-from test_counts_screen import message, open_counts  # isort: skip
+from test_adjustment_screen import open_adjustments, type_in  # isort: skip
+from test_counts_screen import count_whole_store, message  # isort: skip
 
 LABEL = "010501234500005321DRL18-B77710LOT1"  # TL-DRL18's label, the GS after the serial lost
 READINGS = "may be 'DRL18-B777' + batch/lot (10) 'LOT1'"
@@ -29,12 +28,7 @@ async def test_a_count_finds_no_drill_under_a_run_on_serial(
     clock = KeyClock()
     app = make_app(key_clock=clock)
     async with app.run_test(size=size) as pilot:
-        screen = await open_counts(pilot, "stockroom")
-        await pilot.press("enter")  # a new count of the whole store
-        await settle(pilot)
-        await pilot.press(*"Cat", "enter")
-        await settle(pilot)
-        assert screen.stage == "scan"
+        screen = await count_whole_store(pilot, "Cat")
         await scanner_types(pilot, clock, LABEL + "\r", "burst")
         assert READINGS in message(screen), message(screen)
         assert screen.count is not None
@@ -51,11 +45,7 @@ async def test_an_adjustment_adds_no_drill_under_a_run_on_serial(
 ) -> None:
     app = make_app()
     async with app.run_test(size=size) as pilot:
-        await log_in(pilot, "manager")
-        await pilot.press("9")
-        await settle(pilot)
-        screen = app.screen
-        assert isinstance(screen, AdjustmentsScreen)
+        screen = await open_adjustments(pilot)
         await type_in(pilot, "6")  # other: a note is needed
         await type_in(pilot, "drill found")
         await pilot.press("f5")  # adding

@@ -6,13 +6,12 @@ left the empty list's words in place, under "Units (0 scanned, 2 counted)"."""
 from __future__ import annotations
 
 import pytest
-from tui_helpers import SIZES, MakeApp, async_test, log_in, said, settle
+from tui_helpers import SIZES, MakeApp, async_test, said, settle
 
 from serialpos.db.engine import Database
-from serialpos.tui.screens.adjustments import AdjustmentsScreen
 from serialpos.tui.widgets.count_list import CountList
 
-from test_adjustment_screen import type_in  # isort: skip
+from test_adjustment_screen import open_adjustments, type_in  # isort: skip
 from test_rtv_screen import open_rtv  # isort: skip
 
 
@@ -27,11 +26,7 @@ async def test_an_adjustments_counted_product_is_listed(
 ) -> None:
     app = make_app()
     async with app.run_test(size=size) as pilot:
-        await log_in(pilot, "manager")
-        await pilot.press("9")
-        await settle(pilot)
-        screen = app.screen
-        assert isinstance(screen, AdjustmentsScreen)
+        screen = await open_adjustments(pilot)
         await type_in(pilot, "1")  # damaged
         await type_in(pilot, "")  # no note
         assert "nothing scanned yet" in listed(screen)

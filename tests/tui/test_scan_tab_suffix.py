@@ -13,7 +13,7 @@ from tui_helpers import SIZES, KeyClock, MakeApp, async_test, settle
 from serialpos.db.engine import Database
 from serialpos.services.counts.reconciling import reconcile
 
-from test_counts_screen import open_counts  # isort: skip
+from test_counts_screen import count_whole_store  # isort: skip
 
 
 @pytest.mark.parametrize("arrival", ARRIVALS)
@@ -25,11 +25,7 @@ async def test_a_tab_suffix_ends_each_scan_of_a_count(
     clock = KeyClock()
     app = make_app(key_clock=clock)
     async with app.run_test(size=size) as pilot:
-        screen = await open_counts(pilot, "stockroom")
-        await pilot.press("enter")
-        await settle(pilot)
-        await pilot.press(*"Cat", "enter")
-        await settle(pilot)
+        screen = await count_whole_store(pilot, "Cat")
         await scanner_types(pilot, clock, "TL-DRL18\tDRL18-NEW1\tDRL18-NEW2\t", arrival)
         assert screen.field.value == ""
         assert screen.count is not None

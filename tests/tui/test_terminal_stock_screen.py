@@ -7,13 +7,12 @@ from __future__ import annotations
 import json
 
 import pytest
-from test_adjustment_screen import PHONES, type_in
-from tui_helpers import SIZES, MakeApp, async_test, log_in, said, settle
+from test_adjustment_screen import PHONES, open_adjustments, type_in
+from tui_helpers import SIZES, MakeApp, async_test, said, settle
 
 from serialpos.db import journal
 from serialpos.db.engine import Database
 from serialpos.domain import entry_seal, till_time
-from serialpos.tui.screens.adjustments import AdjustmentsScreen
 
 
 @pytest.mark.parametrize("size", SIZES)
@@ -26,10 +25,7 @@ async def test_an_adjustment_on_a_terminal_is_journaled(
     app = make_app()
     attach(app.source.database(), "S01-t9")  # as the CLI does for a chain config
     async with app.run_test(size=size) as pilot:
-        await log_in(pilot, "manager")
-        await pilot.press("9")
-        await settle(pilot)
-        assert isinstance(app.screen, AdjustmentsScreen)
+        await open_adjustments(pilot)
         await type_in(pilot, "1")  # damaged
         await type_in(pilot, "")  # no note
         await type_in(pilot, PHONES[0])

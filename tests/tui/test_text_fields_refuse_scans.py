@@ -15,13 +15,13 @@ from textual.pilot import Pilot
 from textual.widgets import Input
 from tui_helpers import SIZES, KeyClock, MakeApp, async_test, bells, device_scan, log_in, settle
 
-from serialpos.tui.screens.adjustments import AdjustmentsScreen
 from serialpos.tui.screens.checklist import ChecklistScreen
 from serialpos.tui.screens.receiving import BlindReceiptDialog, ReceivingScreen
 from serialpos.tui.screens.transfers import TransfersScreen
 from serialpos.tui.widgets.message_line import MessageLine
 
 from test_burst_refusals import burst  # isort: skip
+from test_adjustment_screen import open_adjustments  # isort: skip
 
 TUI = Path(__file__).resolve().parents[2] / "src" / "serialpos" / "tui"
 PHONES = ["356938030000112", "356938030000120"]
@@ -119,11 +119,7 @@ async def test_an_adjustments_note_refuses_a_scan(
     app = make_app(key_clock=clock)
     async with app.run_test(size=size) as pilot:
         rung = bells(app, monkeypatch)
-        await log_in(pilot, "manager")
-        await pilot.press("9")
-        await settle(pilot)
-        screen = app.screen
-        assert isinstance(screen, AdjustmentsScreen)
+        screen = await open_adjustments(pilot)
         await pilot.press("2", "enter")  # lost
         await settle(pilot)
         assert screen.stage == "note"
