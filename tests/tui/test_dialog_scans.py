@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 from scan_bursts import scanner_types
+from textual.pilot import Pilot
 from textual.widgets import Static
 from tui_helpers import (
     PERSON,
@@ -26,6 +27,7 @@ from serialpos.services.asn import asn_detail
 from serialpos.services.orders.reading import get_order
 from serialpos.tui.screens.checklist import ChecklistScreen
 from serialpos.tui.screens.complete_receipt import CompleteDialog
+from serialpos.tui.screens.sale import SaleScreen
 from serialpos.tui.screens.serial_mode import Confirm
 from serialpos.tui.widgets.message_line import MessageLine
 
@@ -37,6 +39,17 @@ from test_returns_screen import (  # isort: skip
     sell_three_laptops,
     state_of,
 )
+
+
+async def void_question(pilot: Pilot[object]) -> tuple[SaleScreen, str, Confirm]:
+    """A sale with one line, F7 pressed: the void question open over it."""
+    sale = await sale_with_line(pilot)
+    assert sale.view is not None
+    await pilot.press("f7")  # void
+    await settle(pilot)
+    dialog = pilot.app.screen
+    assert isinstance(dialog, Confirm)
+    return sale, sale.view.order, dialog
 
 
 def refusal_shown(dialog: Confirm | CompleteDialog) -> str:
@@ -51,13 +64,7 @@ async def test_a_scan_in_the_void_question_voids_nothing(
     clock = KeyClock(PERSON)
     app = make_app(key_clock=clock)
     async with app.run_test(size=size) as pilot:
-        sale = await sale_with_line(pilot)
-        assert sale.view is not None
-        order = sale.view.order
-        await pilot.press("f7")  # void
-        await settle(pilot)
-        dialog = app.screen
-        assert isinstance(dialog, Confirm)
+        sale, order, dialog = await void_question(pilot)
         rung = bells(app, monkeypatch)
         await scanner_types(pilot, clock, "356938030000021\r", "burst")
         assert app.screen is dialog, "the scan's Enter answered the void question"
@@ -84,13 +91,7 @@ async def test_a_console_too_busy_to_read_keys_does_not_cut_a_scan_beginning_wit
     clock = KeyClock(PERSON)
     app = make_app(key_clock=clock)
     async with app.run_test(size=(80, 24)) as pilot:
-        sale = await sale_with_line(pilot)
-        assert sale.view is not None
-        order = sale.view.order
-        await pilot.press("f7")  # void
-        await settle(pilot)
-        dialog = app.screen
-        assert isinstance(dialog, Confirm)
+        _sale, order, dialog = await void_question(pilot)
         clock.now += PERSON
         clock.step = SCANNER
         clock.sending = True
