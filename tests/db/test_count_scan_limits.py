@@ -134,3 +134,25 @@ def test_a_receipt_line_refuses_a_quantity_past_the_limit(
     assert session.checklist.line("CAB").counted == 999_999
     session.count("CAB", 1)
     assert session.complete().received == MAX_QUANTITY
+
+
+def test_an_unlikely_typed_quantity_is_asked_before_it_is_counted(
+    shop: Database, admin: Actor
+) -> None:
+    """``+400123`` at a count was counted at once; now it is a question (UnlikelyQuantity,
+    nothing counted) until the person says yes (``sure``); ``+5`` and a host's scan
+    (``scan``) are counted unasked."""
+    from serialpos.domain.quantity_entry import UnlikelyQuantity
+
+    db = shop
+    number = open_count(db, admin, "S1").number
+    start_batch(db, admin, number, "Ann")
+    take(db, admin, number, 1, text="+5", current="CAB")
+    with pytest.raises(UnlikelyQuantity, match=r"^Count 400,123 CAB\? More than 999"):
+        take(db, admin, number, 1, text="+400123", current="CAB")
+    with pytest.raises(UnlikelyQuantity, match=r"^Take back 1,200 CAB\?"):
+        take(db, admin, number, 1, text="-1200", current="CAB")
+    assert [b.scans for b in get_count(db, number).batches] == [5]
+    take(db, admin, number, 1, text="+400123", current="CAB", sure=True)
+    scan(db, admin, number, 1, sku="CAB", quantity=2000)
+    assert [b.scans for b in get_count(db, number).batches] == [402_128]

@@ -19,6 +19,7 @@ from serialpos.services import ledger
 from serialpos.services.context import Actor
 from serialpos.services.counts.reconciling import reconcile
 from serialpos.services.counts.views import get_count
+from serialpos.tui.screens.serial_mode import Confirm
 
 from test_counts_screen import (  # isort: skip
     AT_S02,
@@ -135,6 +136,9 @@ async def test_a_quantity_past_the_limit_is_refused_naming_the_product(
         await enter(pilot, screen, "Ann")
         await enter(pilot, screen, "5012345000077")  # a cable: one counted
         await enter(pilot, screen, "+999999")
+        assert isinstance(app.screen, Confirm)  # so many: asked first (unlikely_quantity)
+        await pilot.press("y")
+        await settle(pilot)
         assert "AC-USBC1: +999999, 1000000 in batch 1" in message(screen)
         await enter(pilot, screen, "+1")
         assert screen.kept and screen.kept[-1].kind == "error"

@@ -20,6 +20,7 @@ from serialpos.domain.errors import (
     UnknownProduct,
 )
 from serialpos.domain.products import SerialMode
+from serialpos.domain.quantity_entry import judge_typed
 from serialpos.domain.scan_resolution import (
     Accepts,
     KnownUnit,
@@ -93,12 +94,16 @@ def take(
     serial: str | None = None,
     current: str | None = None,
     run_on: tuple[str, str] | None = None,
+    sure: bool = False,
 ) -> Taken:
     """One scan or typed entry at the console, in one transaction.
 
     - a product (barcode or SKU): counted by serial here -> it becomes the current product and
       its serials follow; counted by quantity -> one unit counted (and it becomes current);
-    - ``+N`` / ``-N``: N units of the current product counted (or taken back);
+    - ``+N`` / ``-N``: N units of the current product counted (or taken back); a number
+      unlikely to be meant (past 999, or reading like a barcode) raises
+      :class:`~serialpos.domain.quantity_entry.UnlikelyQuantity` unless ``sure`` (the
+      person said yes to the question), as receiving and scan-out ask;
     - GS1 product + serial (``gtin`` and ``serial``): that unit (``run_on``: the decoder's
       word that the label's serial may hold the fields after it: no unit is made from it);
     - anything else is a serial: of the current product, or resolved by the ledger. A serial
@@ -141,8 +146,9 @@ def take(
         if entry[0] in "+-" and entry[1:].isdigit():
             if current is None:
                 raise BadRequest("scan the product first, then its quantity (+N)")
+            quantity = judge_typed(entry, current, None, sure=sure)
             done = scan_in(
-                db, conn, actor, found, batch, ScanInput(current, None, int(entry)), tracked
+                db, conn, actor, found, batch, ScanInput(current, None, quantity), tracked
             )
             return Taken(current, done, done.message)
         product = _product_for(conn, entry) if serial is None else None

@@ -25,7 +25,7 @@ from serialpos.tui.screens.kept_refusals import KeepsRefusals
 
 if TYPE_CHECKING:
     from serialpos.services.counts import Approval, CountInfo, Reconciliation, Taken
-    from serialpos.tui.screens.base import OrderedJobs
+    from serialpos.tui.screens.base import JobFailure, OrderedJobs
 
 
 @dataclass
@@ -56,6 +56,26 @@ class ScanRefused(Message, namespace="counts_screen"):
     """A scan was refused; nothing was counted (kept until seen)."""
 
     message: str
+
+
+@dataclass
+class QuantityAsked(Message, namespace="counts_screen"):
+    """A typed quantity too unlikely to count unasked (domain/quantity_entry.py): the
+    screen asks ``question``; ``text`` is taken again on a person's yes."""
+
+    question: str
+    text: str
+
+
+def scan_not_taken(failure: JobFailure) -> Message:
+    """What a scan's refused job says: a question for an unlikely quantity, else the
+    refusal."""
+    from serialpos.domain.quantity_entry import UnlikelyQuantity
+
+    error = failure.error
+    if isinstance(error, UnlikelyQuantity):
+        return QuantityAsked(error.question, error.text)
+    return ScanRefused(failure.message)
 
 
 @dataclass
@@ -137,6 +157,7 @@ class CountWorkers(KeepsRefusals):
         gtin: str | None = None,
         serial: str | None = None,
         run_on: tuple[str, str] | None = None,
+        sure: bool = False,
     ) -> None:
         # Scans arrive faster than a commit: every one lands, one at a time and in the order
         # scanned, and each sees the product the scan before it chose.
@@ -157,6 +178,7 @@ class CountWorkers(KeepsRefusals):
                 serial=serial,
                 current=self._worker_current,
                 run_on=run_on,
+                sure=sure,
             )
             self._worker_current = taken.current
             return Scanned(taken)

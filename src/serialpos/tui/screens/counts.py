@@ -41,9 +41,11 @@ from serialpos.tui.screens.count_workers import (
     BatchStarted,
     CountWorkers,
     Loaded,
+    QuantityAsked,
     Reviewed,
     Scanned,
     ScanRefused,
+    scan_not_taken,
 )
 from serialpos.tui.widgets.count_list import CountList
 from serialpos.tui.widgets.key_footer import KeyFooter, KeyHints
@@ -81,7 +83,7 @@ class CountsScreen(CountWorkers):
         self.result: Reconciliation | None = None
         self.list_index = 0
         self.confirming = False
-        self.jobs = OrderedJobs(self, "counts-scan", lambda f: ScanRefused(f.message))
+        self.jobs = OrderedJobs(self, "counts-scan", scan_not_taken)
         self._worker_current: str | None = None  # the product chosen by the latest scan
 
     def compose(self) -> ComposeResult:
@@ -356,6 +358,22 @@ class CountsScreen(CountWorkers):
 
     def on_counts_screen_scan_refused(self, message: ScanRefused) -> None:
         self.scan_refused(message.message)
+
+    def on_counts_screen_quantity_asked(self, message: QuantityAsked) -> None:
+        """A typed quantity too unlikely to count unasked: a person says yes (a scan cannot
+        answer the question); no counts nothing."""
+        from serialpos.tui.screens.serial_mode import Confirm
+
+        text = message.text
+
+        def answered(yes: bool | None) -> None:
+            self.field.focus()
+            if not yes:
+                self.message_line.note(f"'{text}' not counted")
+                return
+            self._take(text=text, sure=True)
+
+        self.app.push_screen(Confirm(message.question), answered)
 
     def refusals_closed(self) -> None:
         self.field.focus()
