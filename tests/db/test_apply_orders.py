@@ -198,3 +198,28 @@ def test_a_customer_with_a_key_it_does_not_know_is_refused(db: Database, admin: 
     assert typo["message"] == (
         "customer: unknown key 'phnoe' (known: id, key, name, phone, email, address)"
     )
+
+
+def test_a_serial_override_with_a_key_it_does_not_know_is_refused(
+    db: Database, admin: Actor
+) -> None:
+    """A line's ``serial_override`` is the manager's approval: ``{"manager": ..., "pin": ...,
+    "sharde": true}`` lost the ``shared`` the manager meant."""
+    setup_catalogue(db, admin)
+    odd = run(
+        db,
+        admin,
+        op="order_create",
+        store="S1",
+        lines=[
+            {
+                "sku": "LT1",
+                "serial": "NEW-1",
+                "serial_override": {"manager": "ada", "pin": "1234", "sharde": True},
+            }
+        ],
+    )
+    assert (odd["ok"], odd["error"]) == (False, "bad_request"), odd
+    assert odd["message"] == (
+        "lines[1].serial_override: unknown key 'sharde' (known: manager, pin, reason, shared)"
+    )

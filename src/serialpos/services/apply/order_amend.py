@@ -97,8 +97,10 @@ def line_serial_approval(
     value = g.value("serial_override")
     if value is None:
         return None
-    inner = Fields(_object(value, f"{where}'serial_override'"))
-    return serial_approval(db, actor, inner, trusted=_is_entry(f), where=where)
+    approval = _object(value, f"{where}'serial_override'")
+    keys = tuple(sorted(SERIAL_APPROVAL_KEYS))
+    refuse_unknown_keys(approval, keys, f"{where.rstrip(': ')}.serial_override")
+    return serial_approval(db, actor, Fields(approval), trusted=_is_entry(f), where=where)
 
 
 def _customer(value: Any) -> KeyedRecord | int | Customer | None:
