@@ -166,6 +166,13 @@ def render(bound: list[BoundKey]) -> str:
         "a right check digit), whatever the amount "
         "(`src/serialpos/domain/money_entry.py`).",
         "",
+        "A typed quantity (a receipt's or a scan-out's \"how many?\", a count's `+N`/`-N`) "
+        "too unlikely to be meant is asked about the same way before anything is counted: "
+        "more than 999 in one entry, more than ten times what the line expects, or digits "
+        "that read as a barcode; No counts nothing "
+        "(`src/serialpos/domain/quantity_entry.py`). A scanned number there is never a "
+        "quantity.",
+        "",
         "A field for words (a vendor, a reference, a note, a reason, a customer's details, a "
         "store code, a manager's name or PIN, a file name) never takes a scan: keys at a "
         "scanner's pace (under 30 ms apart) ending in Enter are refused there with the bell, "
