@@ -120,6 +120,25 @@ def test_an_ordinary_refusal_stays_one(db: Database) -> None:
     assert conflict["error"] == "sync_conflict", conflict
 
 
+def test_a_rewind_over_entries_taken_before_0040_is_told_apart(db: Database) -> None:
+    """Entries central took before migration 0040 carry no journal number: a till restored
+    across the upgrade numbered its next sale again, the refusal ``number_taken`` read as an
+    ordinary one, and the till put the sale's unit back in stock. The order number is the
+    till's own (its code in it): central holding it is the rewind."""
+    token, tag = _shop(db)
+    assert push(db, token, [_sale("p1", 1, "R1", f"S1-{tag}-000001")])[0]["ok"]
+    with db.engine.begin() as conn:  # as the entry was kept before 0040
+        conn.execute(sa.text("UPDATE apply_outcome SET journal_seq = NULL WHERE id = 'p1'"))
+    [told] = push(db, token, [_sale("q1", 1, "R2", f"S1-{tag}-000001")])
+    assert (told["ok"], told["error"]) == (False, "journal_rewound"), told
+    assert told["refused"]["error"] == "number_taken", told
+    assert told["held_by"] is None and told["central_last_seq"] is None, told
+    words = told["message"]
+    assert "central holds the documents entry 1 numbers, made by an earlier entry" in words
+    assert "What to do:" in words, words
+    assert _state(db, "R2") == "in_stock"
+
+
 def _columns(db: Database) -> set[str]:
     return {c["name"] for c in sa.inspect(db.engine).get_columns("apply_outcome")}
 

@@ -25,15 +25,23 @@ WHAT_TO_DO = (
 
 
 def rewind_words(
-    terminal: str, seq: int, other: str, last: int | None, refused: str, why: str
+    terminal: str, seq: int, other: str | None, last: int | None, refused: str, why: str
 ) -> str:
     """Why central did not take terminal ``terminal``'s new entry ``seq``: it holds entry
-    ``seq`` under another id (``other``) and the terminal's entries up to ``last``; the
-    entry was refused ``refused`` (``why``), which the rewind explains."""
+    ``seq`` under another id (``other``) and the terminal's entries up to ``last``, or (no
+    ``other``: the entry that took them came before central kept journal numbers) the
+    documents the entry numbers; the entry was refused ``refused`` (``why``), which the
+    rewind explains."""
     upto = "" if last is None else f" up to {last}"
+    held = (
+        f"central holds entries of terminal {terminal}{upto}, and entry {seq} under another "
+        f"id ({other})"
+        if other is not None
+        else f"central holds the documents entry {seq} numbers, made by an earlier entry of "
+        f"terminal {terminal}"
+    )
     return (
-        f"journal rewound: central holds entries of terminal {terminal}{upto}, and entry "
-        f"{seq} under another id ({other}); this new entry {seq} numbers again what central "
+        f"journal rewound: {held}; this new entry {seq} numbers again what central "
         "took: this till's database was restored from an older copy (or another machine "
         f"runs as this terminal). It was refused ({refused}: {why}); nothing of it is "
         "applied at central, and it waits on this till, kept. "

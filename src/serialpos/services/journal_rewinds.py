@@ -8,8 +8,11 @@ the till numbered again what central took, as a till restored from an older copy
 database does. Nothing else reads as one: an entry sent again after ``database_error`` (a
 batch's fallback re-sends) holds no number at central, a forged unsealed line is refused
 ``entry_tampered`` before it is applied, and a refusal of an entry whose number nobody holds
-is an ordinary refusal. The check is one prepared statement, run only for a refused entry,
-in the transaction that refused it.
+is an ordinary refusal. A refusal ``number_taken`` is a rewind whatever central holds of the
+journal numbers: a terminal's document numbers carry its own code, so central holds that
+number from an entry of this terminal; the entries taken before migration 0040 have no
+journal number, and a till restored across that upgrade lost its next sale. The check is
+one prepared statement, run only for a refused entry, in the transaction that refused it.
 """
 
 from __future__ import annotations
@@ -25,6 +28,12 @@ from serialpos.domain.journal_rewind import CODE, rewind_words
 from serialpos.services.entry_checks import Entry
 
 Result = dict[str, Any]
+
+#: A new entry's document number (its terminal's own series: services/document_numbers.py
+#: ``check_given``) central holds already: only this terminal numbered it, so the entry
+#: numbers again what central took, whether or not central kept the journal number of the
+#: entry that took it (an entry taken before migration 0040 has none).
+NUMBER_TAKEN = "number_taken"
 
 #: Verdicts that are no refusal of a new entry: applied elsewhere, sent again by the till,
 #: or an id used before (whose entry is not new).
@@ -63,15 +72,16 @@ def told(conn: Connection, entry: Entry, verdict: Result) -> Result:
     if verdict.get("ok") or verdict.get("replayed") or code in NOT_REFUSALS:
         return verdict
     row = _HELD.first(conn, {"terminal": entry.actor.terminal, "seq": entry.seq, "key": entry.key})
-    if row is None or row.other is None:
+    other = None if row is None or row.other is None else str(row.other)
+    if other is None and code != NUMBER_TAKEN:
         return verdict
-    last = None if row.last is None else int(row.last)
+    last = None if row is None or row.last is None else int(row.last)
     why = str(verdict.get("message") or "")
     return {
         "ok": False,
         "error": CODE,
-        "message": rewind_words(entry.terminal, entry.seq, str(row.other), last, str(code), why),
+        "message": rewind_words(entry.terminal, entry.seq, other, last, str(code), why),
         "refused": {"error": code, "message": why},
-        "held_by": str(row.other),
+        "held_by": other,
         "central_last_seq": last,
     }
