@@ -75,7 +75,10 @@ def told(conn: Connection, entry: Entry, verdict: Result) -> Result:
     other = None if row is None or row.other is None else str(row.other)
     if other is None and code != NUMBER_TAKEN:
         return verdict
-    last = None if row is None or row.last is None else int(row.last)
+    # How far central holds the terminal's numbers, said beside the entry holding this one;
+    # not for a taken document alone (a batch has claimed its later entries' numbers by
+    # then, one by one not: the answer would differ with how the entry was applied).
+    last = None if other is None or row is None or row.last is None else int(row.last)
     why = str(verdict.get("message") or "")
     return {
         "ok": False,
