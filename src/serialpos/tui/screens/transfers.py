@@ -151,7 +151,12 @@ class TransfersScreen(ConsoleScreen):
 
             self.post_message(ActionFailed(describe(exc)))
             return
-        self.post_message(self.Listed(items))
+        from textual.worker import get_current_worker
+
+        # A newer read started (the cancel's, after the one the closing question started):
+        # this one's list may be older, and posted after it, it painted the transfer open.
+        if not get_current_worker().is_cancelled:
+            self.post_message(self.Listed(items))
 
     def on_transfers_screen_listed(self, message: Listed) -> None:
         self.items = message.items
