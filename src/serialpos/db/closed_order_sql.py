@@ -14,6 +14,17 @@ central row with none is added without a shift (central's drawer), except the re
 deposit the till took (``refund_here``), which is paid out of this till's drawer: in its open
 shift, as a sale's ``refund`` (db/refund_sql.py); a local row central has no match for goes,
 but a refund the till paid on a refund note of its own stays (as order_align_sql keeps it).
+
+Unless the till paid that refund already: its void of the order, made offline after its
+deposit's push and before it heard of central's void, paid back everything its copy held
+in one row (500: the deposit of 300 and the 200 central refunded too), and central's
+refund of the deposit (300) then reached it. Taking central's 300 into the shift again and
+dropping the 500 (no central row matches it) left the drawer's expected cash 200 above what
+it held, and the 200 the customer was paid twice in no book. So central's refund of the
+deposit is taken out of such a payout of the same method (its part, in its shift) and the
+rest stays the till's own row: the drawer reads what it paid, and the till's order holds
+the 200 paid twice (``db check``: ``voided_order_holds_money``) beside the void's conflict
+at central, which asks a manager to settle it with the customer.
 """
 
 from __future__ import annotations
@@ -78,17 +89,21 @@ def _match_payments(
         .scalar_subquery()
     )
     here: dict[Key, list[int]] = {}
-    for row_id, kind, method, amount in conn.execute(
-        sa.select(pc.id, pc.kind, pc.method, pc.amount)
+    amounts: dict[int, tuple[Decimal, int | None]] = {}  # a local row's amount and shift
+    for row_id, kind, method, amount, shift in conn.execute(
+        sa.select(pc.id, pc.kind, pc.method, pc.amount, pc.shift_id)
         .where(
             pc.order_id == local_id,
             sa.not_(sa.and_(pc.kind == "refund", pc.invoice_id.in_(own_refunds))),
         )
         .order_by(pc.id)
     ):
-        here.setdefault(orepo.payment_key(kind, method, amount), []).append(int(row_id))
+        key = orepo.payment_key(kind, method, amount)
+        here.setdefault(key, []).append(int(row_id))
+        amounts[int(row_id)] = (key[2], shift)
     ours = Counter(refund_here)
     cols = orepo.payment_t.c
+    unmatched: list[tuple[Key, dict[str, Any]]] = []
     for payment in copy.get("order_payments", []):
         if int(payment["order_id"]) != central_id:
             continue
@@ -102,13 +117,41 @@ def _match_payments(
             row = here[key].pop(0)
             conn.execute(orepo.payment_t.update().where(pc.id == row).values(values))
             continue
+        unmatched.append((key, values))
+    for key, values in unmatched:
         shift = None
         if ours[key] > 0:
             ours[key] -= 1
-            shift = shift_id
+            paid = _paid_already(here, amounts, key)
+            if paid is not None:
+                # The till's own refund paid this already (its void of the order, made
+                # before it took central's refund of its deposit): the refund is that
+                # payout's part, in its shift; the rest stays the till's (module doc).
+                row, rest = paid
+                conn.execute(orepo.payment_t.update().where(pc.id == row).values(amount=rest))
+                shift = amounts[row][1]
+            else:
+                shift = shift_id
         conn.execute(
             orepo.payment_t.insert().values({**values, "order_id": local_id, "shift_id": shift})
         )
     left = [row for rows in here.values() for row in rows]
     if left:
         conn.execute(orepo.payment_t.delete().where(pc.id.in_(left)))
+
+
+def _paid_already(
+    here: dict[Key, list[int]], amounts: dict[int, tuple[Decimal, int | None]], key: Key
+) -> tuple[int, Decimal] | None:
+    """A local refund row central matched nothing to, of ``key``'s method, paying out more
+    than ``key``'s refund: (its id, what it paid beyond it); None when there is none."""
+    kind, method, amount = key
+    for (k, m, _a), rows in here.items():
+        if (k, m) != (kind, method):
+            continue
+        for row in rows:
+            local = amounts[row][0]
+            if local < amount:  # refunds are negative: it paid out more
+                rows.remove(row)
+                return row, local - amount
+    return None
