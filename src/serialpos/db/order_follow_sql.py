@@ -15,6 +15,15 @@ pushed is not counted twice. Lines stay as they are: a void leaves them open at 
 too, and the units they held were released by the pulled events (db/journal.py
 ``put_unit`` lets go of the line). Sync pulls only when nothing is waiting to be pushed, so
 no act of the till on the order is overtaken.
+
+A payment central takes on such an order (a part payment of a layby made at the head
+office, a host's ``order_pay``) moves no unit, so no event of the feed names the order: the
+till showed the layby owing what it owed before, and when the customer came to collect, the
+cashier took the whole balance again; central booked the difference as change the till
+never gave (the customer paid 300 twice, and no book said so). So at each round that
+pulls, the till asks central for its own orders open or parked here that hold a payment
+(few: laybys and special orders with a deposit; none asked when there are none) and takes
+each payment central has that it lacks, in the same way (terminal/own_orders.py).
 """
 
 from __future__ import annotations
@@ -45,10 +54,27 @@ def own_open(conn: Connection, numbers: list[str], mark: str) -> set[str]:
     return {str(n) for n in conn.execute(query).scalars()}
 
 
+def own_open_paid(conn: Connection, mark: str) -> list[str]:
+    """This till's own orders (not copies) open or parked here that hold a payment: a
+    layby's or a special order's deposits, whose balance central may have taken more of
+    (module doc)."""
+    o, pay = orepo.order_t.c, orepo.payment_t.c
+    query = (
+        sa.select(o.number)
+        .where(
+            o.status.in_(_OPEN),
+            sa.not_(o.terminal.startswith(mark)),
+            sa.exists().where(pay.order_id == o.id),
+        )
+        .order_by(o.number)
+    )
+    return [str(n) for n in conn.execute(query).scalars()]
+
+
 def follow_voids(conn: Connection, copy: dict[str, Any], mark: str) -> int:
     """Void here each order of the till's own, open or parked here, that central's rows
     ``copy`` show voided, taking central's refunds; the number of orders voided."""
-    o, pay = orepo.order_t.c, orepo.payment_t
+    o = orepo.order_t.c
     voided = {
         str(order["number"]): int(order["id"])
         for order in copy.get("orders", [])
@@ -57,29 +83,55 @@ def follow_voids(conn: Connection, copy: dict[str, Any], mark: str) -> int:
     here = own_open(conn, sorted(voided), mark)
     for number in sorted(here):
         order_id = conn.execute(sa.select(o.id).where(o.number == number)).scalar_one()
-        have = Counter(
-            orepo.payment_key(*row)
-            for row in conn.execute(
-                sa.select(pay.c.kind, pay.c.method, pay.c.amount).where(pay.c.order_id == order_id)
-            )
-        )
-        for payment in copy.get("order_payments", []):
-            if int(payment["order_id"]) != voided[number]:
-                continue
-            key = orepo.payment_key(payment["kind"], payment["method"], payment["amount"])
-            if have[key] > 0:
-                have[key] -= 1
-                continue
-            cols = pay.c
-            values = {
-                k: _from_json(cols[k], v) for k, v in payment.items() if k in cols and k != "id"
-            }
-            conn.execute(
-                pay.insert().values(
-                    values | {"order_id": order_id, "shift_id": None, "invoice_id": None}
-                )
-            )
+        _take_payments(conn, copy, voided[number], order_id)
         conn.execute(
             sa.update(orepo.order_t).where(o.id == order_id).values(status=OrderStatus.VOIDED.value)
         )
     return len(here)
+
+
+def follow_payments(conn: Connection, copy: dict[str, Any], mark: str) -> int:
+    """Take each payment central's rows ``copy`` hold on an order of the till's own that is
+    open or parked at both ends and that the till lacks (a part payment taken at central on
+    its layby); the number of payments taken."""
+    o = orepo.order_t.c
+    still_open = {
+        str(order["number"]): int(order["id"])
+        for order in copy.get("orders", [])
+        if order.get("status") in _OPEN
+    }
+    taken = 0
+    for number in sorted(own_open(conn, sorted(still_open), mark)):
+        order_id = conn.execute(sa.select(o.id).where(o.number == number)).scalar_one()
+        taken += _take_payments(conn, copy, still_open[number], order_id)
+    return taken
+
+
+def _take_payments(conn: Connection, copy: dict[str, Any], central_id: int, order_id: int) -> int:
+    """Add to local order ``order_id`` each payment of central's order ``central_id`` the
+    till lacks, matched by kind, method and amount, without a shift (central's drawer) or an
+    invoice; how many were added."""
+    pay = orepo.payment_t
+    have = Counter(
+        orepo.payment_key(*row)
+        for row in conn.execute(
+            sa.select(pay.c.kind, pay.c.method, pay.c.amount).where(pay.c.order_id == order_id)
+        )
+    )
+    added = 0
+    for payment in copy.get("order_payments", []):
+        if int(payment["order_id"]) != central_id:
+            continue
+        key = orepo.payment_key(payment["kind"], payment["method"], payment["amount"])
+        if have[key] > 0:
+            have[key] -= 1
+            continue
+        cols = pay.c
+        values = {k: _from_json(cols[k], v) for k, v in payment.items() if k in cols and k != "id"}
+        conn.execute(
+            pay.insert().values(
+                values | {"order_id": order_id, "shift_id": None, "invoice_id": None}
+            )
+        )
+        added += 1
+    return added

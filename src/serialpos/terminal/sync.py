@@ -29,6 +29,7 @@ from serialpos.terminal.follow_transfers import (
     pull_asns,
     pull_transfers,
 )
+from serialpos.terminal.own_orders import follow_own_orders
 from serialpos.terminal.pull import PULL_PAGE, pull
 from serialpos.terminal.push import PUSH_BATCH, RETRY_CODES, TOKEN_CODES, push
 from serialpos.terminal.recorded_sales import take_recorded
@@ -79,6 +80,7 @@ def sync_once(db: Database, chain: ChainConfig, client: CentralClient) -> SyncRe
         follow_sent_transfers(db, client, chain, report)
         follow_conflicts(db, client, chain.store)
         report.recorded_sales = take_recorded(db, client, chain)
+        report.order_payments = follow_own_orders(db, client, chain)
         report.central_state += take_settled(db, store=chain.store)
     else:
         report.feed_after = int(db.read(lambda conn: journal.get_state(conn, "feed_after")) or 0)

@@ -59,6 +59,9 @@ class SyncReport:
     #: this till's sales a manager recorded at central (``record_sale``) whose order here
     #: took central's rows this round (terminal/recorded_sales.py)
     recorded_sales: int = 0
+    #: payments central took on this till's own open orders (a layby's part payment at the
+    #: head office), taken here this round (terminal/own_orders.py)
+    order_payments: int = 0
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
