@@ -11,13 +11,19 @@ owed. Real ``serialpos serve`` on PostgreSQL, the till its own process.
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 from pathlib import Path
 
-from terminal_chain import Chain
+from terminal_chain import Chain, till_db
 from test_closed_order_owes import _central_pay
 from test_money_on_closed_order import _layby
 from test_refund_not_taken import PAYMENTS, STATUS, _central, _money
+
+from serialpos.config import ChainConfig
+from serialpos.db.engine import Database
+from serialpos.services.orders.checkout import fulfil
+from serialpos.terminal.link import LinkWatch
 
 
 def test_a_payment_taken_at_central_on_a_tills_layby_is_owed_no_more_at_the_till(
@@ -56,4 +62,105 @@ def test_a_payment_taken_at_central_on_a_tills_layby_is_owed_no_more_at_the_till
     # Followed once: a later round takes nothing again.
     assert till.sync()["order_payments"] == 0
     till.check_clean()
-    chain.check_clean()
+    assert _findings_of(chain, order) == []
+
+
+def test_a_till_offline_while_central_took_a_payment_books_no_change_it_never_gave(
+    chain: Chain, tmp_path: Path
+) -> None:
+    """The till did not sync between the head office's 300 and the collection: it took the
+    balance its copy showed (700 by card, no change). Central booked 300 of cash change the
+    till never gave, and the 300 paid twice was in no book. Now central books the till's
+    tenders and the change it gave (none), the order holds 300 over its total, and central's
+    answer says so: the till's sync names it."""
+    till, order, total = _layby(chain, "CP2")
+    taken = _central_pay(chain, tmp_path, order, "300.00")
+    assert taken["ok"], taken
+    owed_here = Decimal(total) - Decimal("200")
+    [done] = till.apply(
+        {
+            "op": "order_fulfil",
+            "order": order,
+            "payments": [{"method": "card", "amount": f"{owed_here:.2f}"}],
+        }
+    )
+    assert done["ok"], done
+    [(line,)] = till.query("SELECT line FROM journal_entry WHERE id = :e", e=done["entry"])
+    assert json.loads(line)["change_due"] == "0.00", line
+    done_sync = till.cli("sync", check=False)
+    assert done_sync.returncode == 0, done_sync.stderr
+    report = json.loads(done_sync.stdout)
+    assert report["accepted"] == 1, report
+    [said] = report["warnings"]
+    assert f"order {order} holds 300.00 over its total" in said, said
+    assert "paid 300.00 twice" in said and "300.00 twice" in done_sync.stderr, done_sync.stderr
+    theirs = _money(_central(chain, PAYMENTS, n=order))
+    assert sorted(theirs) == sorted(
+        [
+            ("payment", "cash", Decimal("200.00")),
+            ("payment", "cash", Decimal("300.00")),
+            ("payment", "card", owed_here),
+        ]
+    ), theirs
+    assert _central(chain, STATUS, n=order) == [("fulfilled",)]
+    assert till.unit_state("CP2-1") == "sold"
+    # Central's check names the money held beyond the total, as for any such order.
+    assert [f["rule"] for f in _findings_of(chain, order)] == ["order_overpaid"]
+    till.check_clean()
+
+
+def test_a_tills_fulfilment_with_change_books_the_change_it_gave(
+    chain: Chain, tmp_path: Path
+) -> None:
+    """Nothing changed at central: the till took 1000 in cash for the 700 owed and gave 300
+    change; central books the same 300 (as it worked out before), no warning."""
+    till, order, total = _layby(chain, "CP3")
+    owed = Decimal(total) - Decimal("200")
+    [done] = till.apply(
+        {
+            "op": "order_fulfil",
+            "order": order,
+            "payments": [{"method": "cash", "amount": f"{owed + 300:.2f}"}],
+        }
+    )
+    assert done["ok"] and done["change_due"] == "300.00", done
+    report = till.sync()
+    assert (report["accepted"], report["warnings"]) == (1, []), report
+    theirs = _money(_central(chain, PAYMENTS, n=order))
+    assert ("change", "cash", Decimal("-300.00")) in theirs, theirs
+    assert sorted(_money(till.query(PAYMENTS, n=order))) == sorted(theirs)
+    assert _findings_of(chain, order) == []
+    till.check_clean()
+
+
+def _findings_of(chain: Chain, order: str) -> list[dict[str, object]]:
+    """Central's ``db check`` findings naming ``order`` (the chain is shared by the tests
+    of this file)."""
+    done = chain.central("db", "check", "--json", check=False)
+    return [f for f in json.loads(done.stdout)["findings"] if order in str(f["detail"])]
+
+
+def test_the_consoles_fulfilment_journals_the_change_it_gave(
+    chain: Chain, tmp_path: Path, opened: list[Database]
+) -> None:
+    """The counter's fulfilment (services/orders/checkout.py, journaled by
+    services/orders/sale_journal.py) names its change as the till's ``apply`` does, and
+    central books that, not its own: the head office's 300 is paid twice, said."""
+    till, order, total = _layby(chain, "CP4")
+    assert _central_pay(chain, tmp_path, order, "300.00")["ok"]
+    db, mia = till_db(till, opened)
+    owed_here = Decimal(total) - Decimal("200")
+    fulfil(db, mia, order, payments=[("cash", owed_here + 100)])
+    [(line,)] = till.query("SELECT line FROM journal_entry ORDER BY seq DESC LIMIT 1")
+    assert json.loads(line)["op"] == "order_fulfil"
+    assert json.loads(line)["change_due"] == "100.00", line
+    # The console's own round (terminal/link.py): the status line says it.
+    state = LinkWatch(
+        db, ChainConfig(chain.server.base, till.token, "S1", till.name), user="mia"
+    ).tick()
+    assert state.online and state.pending == 0, state
+    assert f"order {order} holds 300.00 over its total" in state.message, state
+    theirs = _money(_central(chain, PAYMENTS, n=order))
+    assert ("change", "cash", Decimal("-100.00")) in theirs, theirs
+    assert sum(amount for _k, _m, amount in theirs) == Decimal(total) + 300
+    assert [f["rule"] for f in _findings_of(chain, order)] == ["order_overpaid"]

@@ -147,6 +147,10 @@ def journaled_object(terminal: str) -> apply_ids.ApplyObject:
             # The change this till gave goes with its sale, as a console sale's does
             # (services/orders/sale_journal.py): a conflict then says the money kept.
             sent = {**sent, "change_due": str(result["change_due"])}
+        if data.get("op") == "order_fulfil":
+            # The change this till gave, always (0.00 too): central books it as given,
+            # never its own (services/orders/checkout.py ``change_given``).
+            sent = {**sent, "change_due": str(result.get("change_due") or "0.00")}
         if data.get("op") == "order_void" and result.get("refunds"):
             # What this drawer paid back, as the console's void journals it
             # (services/order_void.py): a manager books it at central by ``refund`` when

@@ -198,8 +198,14 @@ class LinkWatch:
             link, message = OFFLINE, exc.message
             refused = exc
         reason = message or "central answered"
+        for said in report.warnings if report is not None else []:
+            log.warning("%s", said)  # what central said of entries it took (sync.py)
         if report is not None and report.conflicts:
             message = f"{report.conflicts} sale(s) recorded as conflicts at central"
+        elif report is not None and report.warnings:
+            # Said on the status line, as the CLI's sync says it on stderr: a customer paid
+            # twice, a clock central did not believe (terminal/push.py ``warnings``).
+            message = report.warnings[-1]
         record_link(
             self.db,
             link,

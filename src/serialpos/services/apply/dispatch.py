@@ -114,7 +114,8 @@ OPERATIONS: dict[str, Operation] = {
     ),
     "order_amend": Operation(_order_amend, AMEND_KEYS | ORDER_DISCOUNT_KEYS),
     "order_fulfil": Operation(
-        _order_fulfil, frozenset({"order", "lines", "line_numbers", "payments", "handed_over"})
+        _order_fulfil,
+        frozenset({"order", "lines", "line_numbers", "payments", "handed_over", "change_due"}),
     ),
     # ``refunds``: what a till's void paid back out of its drawer (journaled for a
     # conflict's ``refund``: services/conflict_closed_money.py); central refunds its own.

@@ -4,6 +4,8 @@ return, each answering with the order's head and lines so a host can follow the 
 
 from __future__ import annotations
 
+import logging
+from decimal import Decimal
 from typing import Any
 
 from serialpos.db.engine import Database
@@ -28,6 +30,8 @@ from serialpos.services.apply.order_amend import line_serial_approval, serial_ap
 from serialpos.services.context import Actor
 from serialpos.services.customers import KeyedRecord
 from serialpos.services.orders.views import Customer
+
+log = logging.getLogger(__name__)
 
 
 def _order_lines(view: Any, ids: tuple[int, ...] | list[int]) -> list[Result]:
@@ -175,19 +179,21 @@ def _catalogue_price(f: Fields, g: Fields, n: int) -> Any:
     return parse_price(str(value), f"lines[{n}].catalogue_price")
 
 
-def _change_at_till(f: Fields) -> None:
-    """Check a sale's ``change_due``: the change a store terminal gave at its counter, which
-    its entry carries so a conflict can say the money the till kept (tenders less change:
-    domain/sale_not_recorded.py). Central works out its own change from the tenders, so the
-    value is only checked here; a host's order may not carry it."""
+def _change_at_till(f: Fields) -> Decimal | None:
+    """Check a sale's or a fulfilment's ``change_due``: the change a store terminal gave at
+    its counter, which its entry carries so a conflict can say the money the till kept
+    (tenders less change: domain/sale_not_recorded.py); a host's line may not carry it. A
+    sale's change central works out again from the same tenders and prices; a fulfilment's
+    is booked as the till gave it (services/orders/checkout.py ``change_given``)."""
     value = f.value("change_due")
     if value is None:
-        return
+        return None
     if not _is_entry(f):
         raise BadRequest("'change_due' is a store terminal's (the change its till gave)")
     if isinstance(value, bool) or not isinstance(value, int | float | str):
         raise BadRequest("'change_due' must be a number or text")
-    parse_price(str(value), "change_due")
+    given: Decimal = parse_price(str(value), "change_due")
+    return given
 
 
 def _positions(value: Any, count: int) -> list[int] | None:
@@ -229,6 +235,7 @@ def _fulfilled(
     order: str,
     lines: list[int] | None,
     payments: list[tuple[str, Any]] | None,
+    change_given: Decimal | None = None,
 ) -> Result:
     from serialpos.services.orders.checkout import fulfil
 
@@ -239,14 +246,30 @@ def _fulfilled(
         lines=lines,
         payments=payments,
         settle_in=None if payments is not None else "cash",
+        change_given=change_given,
     )
     sold = [ln.line for ln in done.order.lines if ln.invoice == done.invoice]
-    return {
+    out: Result = {
         **_order_head(done.order),
         "invoice": done.invoice,
         "change_due": str(done.change_due),
         "lines": _order_lines(done.order, sold),
     }
+    if done.paid_over > 0:
+        said = paid_over_words(order, done.paid_over)
+        log.warning("%s", said)
+        out["warnings"] = [said]
+    return out
+
+
+def paid_over_words(order: str, over: Decimal) -> str:
+    """The warning of a till's fulfilment that left central's order holding more than its
+    total (services/orders/checkout.py ``change_given``)."""
+    return (
+        f"order {order} holds {over:.2f} over its total: central took payments on it that "
+        f"the till's copy did not know of, and the till took the balance its copy showed "
+        f"without that much change; the customer paid {over:.2f} twice: give it back"
+    )
 
 
 def _customer_of(
@@ -345,7 +368,8 @@ def _order_fulfil(db: Database, actor: Actor, f: Fields) -> Result:
         lines = _ids_of(db, f.code("order"), numbers)
     if f.value("handed_over") is not None:  # a till's: the serials it gave the customer
         handed_over.check(db, f.code("order"), f.value("handed_over"))
-    return _fulfilled(db, actor, f.code("order"), lines, _payments(f))
+    change = _change_at_till(f)
+    return _fulfilled(db, actor, f.code("order"), lines, _payments(f), change)
 
 
 def _line_numbers(f: Fields, key: str) -> list[int] | None:

@@ -312,10 +312,19 @@ def fulfil(
     lines: list[int] | None = None,
     payments: list[tuple[str, Decimal]] | None = None,
     settle_in: str | None = None,
+    change_given: Decimal | None = None,
 ) -> FulfilResult:
     """Hand over the given lines (default: every open line): sell their units, issue the
     invoice. ``payments`` are added first; ``settle_in`` (a payment method) pays whatever is
-    still due that way (what a host's ``order_fulfil`` without payments does)."""
+    still due that way (what a host's ``order_fulfil`` without payments does).
+
+    ``change_given``: the change a store terminal's drawer gave with this fulfilment (its
+    entry's ``change_due``), booked as it is, never change worked out here: the order may
+    have taken money at central the till's copy did not know of (a layby's part payment at
+    the head office while the till was offline), and the till took the balance its copy
+    showed. Central booked the difference as change no drawer gave (cash, even for a card
+    tender), and the customer's money paid twice was in no book. What the order then holds
+    over its total is answered as ``paid_over``."""
     given = [(PaymentMethod.parse(m).value, _amount(a)) for m, a in (payments or [])]
     settle = PaymentMethod.parse(settle_in).value if settle_in else None
     # On a store terminal whose offline rules would refuse this sale offline: is the link
@@ -404,6 +413,10 @@ def fulfil(
         # held it. Net of the change given before (a ``change`` row is a payment, less):
         # never given twice.
         change = paid - order_total if paid > order_total else ZERO
+        paid_over = ZERO
+        if change_given is not None:
+            paid_over = max(change - change_given, ZERO)
+            change = change_given
         for r in chosen:
             m = r._mapping
             if m["package_type"] == "exploded":
@@ -465,6 +478,6 @@ def fulfil(
         sale_journal.record_fulfilment(ctx, chosen, invoice_id, number, deposits)
         answer = _fulfilled(conn, ctx, all_rows, earlier, added, invoice_id, number, chosen_ids)
         view = _view(conn, row, status, **answer)
-        return FulfilResult(view, number, change)
+        return FulfilResult(view, number, change, paid_over)
 
     return _write(db, actor, work)

@@ -151,6 +151,9 @@ def record_fulfilment(
             "numbers": {"invoice": invoice},
             # the serials the customer took: central fulfils only lines holding the same
             "handed_over": handed_over.journaled((m["number"], m["serial"]) for m in heads),
+            # the change this drawer gave, always: central books it as given, never its own
+            # (services/orders/checkout.py ``change_given``)
+            "change_due": _text(_change(ctx, invoice_id)),
         }
     else:
         order = ctx.row._mapping

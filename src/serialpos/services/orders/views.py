@@ -166,6 +166,10 @@ class FulfilResult:
     order: OrderView
     invoice: str
     change_due: Decimal
+    #: What the order holds over its total after a store terminal's fulfilment that named
+    #: the change it gave (``change_given``): central took money on the order the till's
+    #: copy did not know of, and the till took the balance its copy showed. Zero otherwise.
+    paid_over: Decimal = Decimal("0.00")
 
 
 @dataclass(frozen=True)
