@@ -4,8 +4,10 @@ Textual cancels the older worker of an exclusive group when a newer one starts, 
 worker runs on: its answer, older than the newer one's and posted after it, painted the older
 answer over the newer (tui/backend.post_read). Each test makes the older read finish last,
 deterministically (:class:`~tui_helpers.HeldRead`): the customer card of a highlight moved on
-from, the sale of a unit scanned before another, the ASN list read as Receiving opened, and
-the look-up a product barcode started as a serial was scanned after it.
+from, the sale of a unit scanned before another, the ASN list read as Receiving opened, the
+look-up a product barcode started as a serial was scanned after it, the open counts read as
+Counts opened, the transfer of a number typed before another, the Users list read after one
+change of two, and Home's check for a sale left open made as it opened.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input
 from tui_helpers import (
+    PINS,
     SIZES,
     HeldRead,
     MakeApp,
@@ -32,14 +35,19 @@ from serialpos.db.engine import Database
 from serialpos.domain.customers import CustomerFields
 from serialpos.domain.decoder import decode
 from serialpos.domain.users import Role
-from serialpos.services import customers, lookup, returns
+from serialpos.services import customers, lookup, owed_lines, returns, transfers, users
 from serialpos.services.context import SYSTEM, Actor
+from serialpos.services.transfers.sending import create_transfer
 from serialpos.tui.messages import ScanRead
-from serialpos.tui.screens import receiving
+from serialpos.tui.screens import count_jobs, receiving
+from serialpos.tui.screens.admin_users import UsersScreen
+from serialpos.tui.screens.counts import CountsScreen
+from serialpos.tui.screens.home import HomeScreen
 from serialpos.tui.screens.lookup import LookupScreen
 from serialpos.tui.screens.receiving import ReceivingScreen
 from serialpos.tui.screens.returns import ReturnsScreen
 from serialpos.tui.screens.sale_dialogs.customer import CustomerDialog
+from serialpos.tui.screens.transfers import TransferPickScreen, TransfersScreen
 
 from test_receiving_screen import import_asn  # isort: skip
 from test_returns_screen import open_returns  # isort: skip
@@ -186,3 +194,139 @@ async def test_a_barcode_scanned_before_a_serial_does_not_replace_its_card(
         assert said(pilot) == f"✓ {aurora}: 1 unit, 1 event"
         assert screen.query_one("#units-box").display
         assert [card.serial for card in screen.cards] == [aurora]
+
+
+@pytest.mark.parametrize("size", SIZES)
+@async_test
+async def test_the_counts_read_as_counts_opened_do_not_undo_a_count_opened_since(
+    make_app: MakeApp, size: tuple[int, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Enter as Counts opens: a new count of the whole store, asking who counts; the list of
+    open counts read as the screen opened (none), landing after it, showed that list again
+    and lost the new count from it."""
+    held = HeldRead(count_jobs.load)
+    monkeypatch.setattr(count_jobs, "load", held)
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        await log_in(pilot, "stockroom")
+        await pilot.press("8")  # Counts: the open counts are read (none yet), held
+        await held.held(pilot)
+        screen = app.screen
+        assert isinstance(screen, CountsScreen)
+        await pilot.press("enter")  # a new count of the whole store
+        await until(pilot, lambda: screen.stage == "counter", "the new count")
+        await held.let_go(pilot)
+        assert screen.count is not None and screen.stage == "counter"
+        assert [c.number for c in screen.open_counts] == [screen.count.number]
+        assert "Open counts at" not in screen_text(app)
+        assert said(pilot).startswith(f"✓ count {screen.count.number} open")
+
+
+@pytest.mark.parametrize("size", SIZES)
+@async_test
+async def test_a_transfer_typed_before_another_does_not_open_over_it(
+    make_app: MakeApp, demo_db: Database, size: tuple[int, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two transfer numbers, one after the other: the first one's read, answered last,
+    opened it over the second."""
+    clerk = Actor("stockroom", Role.STOCKROOM, "T1")
+    first = create_transfer(demo_db, clerk, "S01", "S02").number
+    second = create_transfer(demo_db, clerk, "S01", "S02").number
+    held = HeldRead(transfers.get_transfer)
+    monkeypatch.setattr(transfers, "get_transfer", held)
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        await log_in(pilot, "stockroom")
+        await pilot.press("6")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, TransfersScreen)
+        field = screen.query_one("#find", Input)
+        field.focus()
+        field.value = first
+        await pilot.press("enter")
+        await held.held(pilot)
+        field.value = second
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, TransferPickScreen), "a transfer open")
+        await held.let_go(pilot)
+        picking = [s for s in app.screen_stack if isinstance(s, TransferPickScreen)]
+        assert [s.number for s in picking] == [second]
+        assert app.screen is picking[0]
+
+
+def user_row(screen: UsersScreen, name: str) -> str:
+    from textual.widgets import OptionList
+
+    options = screen.query_one(OptionList)
+    return next(
+        str(options.get_option_at_index(i).prompt)
+        for i in range(options.option_count)
+        if options.get_option_at_index(i).id == name
+    )
+
+
+@pytest.mark.parametrize("size", SIZES)
+@async_test
+async def test_the_users_read_after_one_change_of_two_do_not_replace_the_last(
+    make_app: MakeApp, size: tuple[int, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A user disabled, then enabled again at once: the list read after the first change
+    (disabled), landing after the one read after the second, showed the user disabled."""
+    held = HeldRead(users.list_users, hold=2)  # the first read is the screen's as it opens
+    monkeypatch.setattr(users, "list_users", held)
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        await log_in(pilot, "admin")
+        await pilot.press("a")
+        await settle(pilot)
+        await pilot.press("u")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, UsersScreen)
+        from textual.widgets import OptionList
+
+        options = screen.query_one(OptionList)
+        options.highlighted = next(
+            i for i in range(options.option_count) if options.get_option_at_index(i).id == "cashier"
+        )
+        await pilot.press("e")  # disabled; the list read again (held)
+        await held.held(pilot)
+        await pilot.press("e")  # enabled again; the list read again, shown (not held)
+        await settle(pilot)  # the held read is cancelled: settle does not wait for it
+        assert said(pilot) == "✓ user cashier is enabled" and held.calls == 3
+        await held.let_go(pilot)
+        row = user_row(screen, "cashier")
+        assert "enabled" in row and "disabled" not in row, row
+
+
+@pytest.mark.parametrize("size", SIZES)
+@async_test
+async def test_home_still_says_a_sale_left_open_that_an_older_check_missed(
+    make_app: MakeApp, demo_db: Database, size: tuple[int, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Home checks for a sale left open at this terminal as it opens and each time it is back
+    in front: the check made as it opened (nothing then), landing after the newer one that
+    found the sale, took its notice off the message line."""
+    from serialpos.services.orders.header import open_order
+    from serialpos.services.orders.lines import add_item
+
+    held = HeldRead(owed_lines.left_open_here)
+    monkeypatch.setattr(owed_lines, "left_open_here", held)
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        await pilot.press(*"cashier", "tab", *PINS["cashier"], "enter")
+        await held.held(pilot)  # Home's first check: nothing left open, held
+        assert isinstance(app.screen, HomeScreen) and app.session is not None
+        # Meanwhile a sale is left open at this terminal (another session of it, killed).
+        till = Actor("cashier", Role.CASHIER, app.session.terminal)
+        order = open_order(demo_db, till, "S01").order
+        add_item(demo_db, till, order, sku="LT-ZEN14", serial="ZB24000103")
+        await pilot.press("f2")  # the serial card, and back: Home checks again
+        await pilot.press("escape")
+        await settle(pilot)  # the held check is cancelled: settle does not wait for it
+        assert isinstance(app.screen, HomeScreen)
+        assert said(pilot).startswith(f"⚠ sale {order} left open here"), said(pilot)
+        await held.let_go(pilot)
+        assert said(pilot).startswith(f"⚠ sale {order} left open here"), said(pilot)
