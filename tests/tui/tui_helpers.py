@@ -8,8 +8,10 @@ from __future__ import annotations
 import asyncio
 import functools
 import math
+import threading
 import time
 from collections.abc import Callable, Coroutine
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, ParamSpec, cast
 
 import pytest
@@ -145,6 +147,74 @@ async def jobs_done(pilot: Pilot[object], timeout: float = 60.0) -> None:
         if time.monotonic() > deadline:
             raise AssertionError(f"the screens' jobs still run after {timeout} s")
         await pilot.pause(0.005)
+
+
+class _ThreadsSeen(ThreadPoolExecutor):
+    """The event loop's default executor, keeping every call it was given: Textual runs each
+    thread worker's function there, and a worker cancelled by a newer one of its group is
+    finished for Textual at once while its function runs on (tui/backend.post_read)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.futures: list[Future[Any]] = []
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        future = super().submit(fn, *args, **kwargs)
+        self.futures.append(future)
+        return future
+
+
+class HeldRead:
+    """The older read of a race, made to finish last: the ``hold``-th call of a service
+    function (the first unless told) reads at once, so what it answers is older than any later
+    call's, but returns only when the test lets it go, after the newer read's answer is on the
+    screen. Every other call passes through.
+
+    Made at the start of the test, before the app runs (it becomes the loop's default
+    executor, to know when the held worker's function has returned), and put in place with
+    ``monkeypatch.setattr(module, name, held)``. Never :func:`settle` while a call is held:
+    :func:`workers_done` would wait for it."""
+
+    def __init__(self, real: Callable[..., Any], hold: int = 1) -> None:
+        self.real = real
+        self.hold = hold
+        self.calls = 0
+        self._count = threading.Lock()  # calls come from several workers' threads
+        self.reading = threading.Event()  # the held call has read, and waits
+        self._go = threading.Event()
+        self._threads = _ThreadsSeen()
+        asyncio.get_running_loop().set_default_executor(self._threads)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        with self._count:
+            self.calls += 1
+            call = self.calls
+        if call != self.hold:
+            return self.real(*args, **kwargs)
+        answer = self.real(*args, **kwargs)
+        self.reading.set()
+        if not self._go.wait(timeout=30):
+            raise AssertionError("the held read was never let go")
+        return answer
+
+    async def held(self, pilot: Pilot[object], timeout: float = 15.0) -> None:
+        """Wait until the call to hold has read, and waits."""
+        deadline = time.monotonic() + timeout
+        while not self.reading.is_set():
+            if time.monotonic() > deadline:
+                raise AssertionError(f"the read to hold was not made within {timeout} s")
+            await pilot.pause(0.01)
+
+    async def let_go(self, pilot: Pilot[object], timeout: float = 15.0) -> None:
+        """Let the held call return, wait until every thread worker's function has returned
+        (the held one posted whatever it would), then settle."""
+        self._go.set()
+        deadline = time.monotonic() + timeout
+        while not all(future.done() for future in self._threads.futures):
+            if time.monotonic() > deadline:
+                raise AssertionError(f"thread workers still run after {timeout} s")
+            await pilot.pause(0.01)
+        await settle(pilot)
 
 
 async def log_in(pilot: Pilot[object], user: str, pin: str | None = None) -> None:

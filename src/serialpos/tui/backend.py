@@ -1,4 +1,5 @@
-"""What thread workers share: turning any failure into one sentence for the message line.
+"""What thread workers share: turning any failure into one sentence for the message line, and
+posting a read's answer only while no newer read has replaced it.
 
 Screens run every service call in a thread worker (the database may be slow or remote) and
 post the outcome back as a message; a refusal or an unreachable database becomes a message line,
@@ -8,8 +9,14 @@ is up before SQLAlchemy is loaded.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from serialpos.domain.errors import DomainError
 from serialpos.domain.text import visible
+
+if TYPE_CHECKING:
+    from textual.message import Message
+    from textual.message_pump import MessagePump
 
 #: The longest file name a console sentence names: the disk-full sentence's last row at
 #: 40x16 holds it and its closing parenthesis.
@@ -54,3 +61,21 @@ def describe(exc: BaseException) -> str:
     return f"unexpected error ({type(exc).__name__}){': ' + first if first else ''}" + (
         where_logged()
     )
+
+
+def post_read(node: MessagePump, message: Message) -> bool:
+    """Post what a thread worker's *read* found (or why it failed) to ``node``, unless a newer
+    run of its exclusive group has started since (or its screen closed): True when posted.
+
+    Textual cancels the older worker of an exclusive group when a newer one starts, but cannot
+    stop its thread: the read runs on, and posted after the newer one's answer it paints an
+    older one over it (the Transfers list showed a transfer open that its cancel had just
+    closed). The newer run says what it found, so the older one says nothing, not even why it
+    failed (an unexpected failure is still logged by :func:`describe`, called first). Never for
+    a write: what a write did is always said, however many newer runs started meanwhile.
+    Called on the worker's thread only."""
+    from textual.worker import get_current_worker
+
+    if get_current_worker().is_cancelled:
+        return False
+    return node.post_message(message)

@@ -24,6 +24,7 @@ from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from serialpos.domain.users import Permission
+from serialpos.tui.backend import post_read
 from serialpos.tui.screens.base import AbstractScreenMeta, ConsoleScreen
 from serialpos.tui.widgets.key_footer import KeyFooter, KeyHints
 from serialpos.tui.widgets.message_line import MessageLine
@@ -197,9 +198,10 @@ class AdminListScreen(ConsoleScreen, metaclass=AbstractScreenMeta):
         try:
             rows = self.load()
         except Exception as exc:  # a refusal or an unreachable database: said on screen
-            self.post_message(self._failed(exc))
+            post_read(self, self._failed(exc))
             return
-        self.post_message(RowsLoaded(rows))
+        # Unless read again meanwhile (a second change done): these rows may be older.
+        post_read(self, RowsLoaded(rows))
 
     def on_rows_loaded(self, message: RowsLoaded) -> None:
         options = self.query_one(OptionList)

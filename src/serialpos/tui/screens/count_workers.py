@@ -107,19 +107,28 @@ class CountWorkers(KeepsRefusals):
 
         self.post_message(ActionFailed(describe(exc)))
 
-    def _post(self, job: Callable[[], Message]) -> None:
-        """Worker side: run the job and post what it found; a refusal is said instead."""
+    def _post(self, job: Callable[[], Message], *, read: bool = False) -> None:
+        """Worker side: run the job and post what it found; a refusal is said instead. A
+        ``read`` that a newer run of its group replaced posts neither (tui/backend.post_read):
+        its answer may be older. A write always says what it did."""
+        from serialpos.tui.backend import describe, post_read
+
         try:
-            found = job()
+            found: Message = job()
         except Exception as exc:
-            self._fail(exc)
-            return
-        self.post_message(found)
+            found = ActionFailed(describe(exc))
+        if read:
+            post_read(self, found)
+        else:
+            self.post_message(found)
 
     @work(thread=True, exclusive=True, group="counts-load")
     def _load(self, skus: list[str] | None, resume: str | None) -> None:
         store = self.session.store
-        self._post(lambda: Loaded(*count_jobs.load(self.console.database(), store, resume)))
+        # A read: Enter (resume, a new count) starts a newer one as the first list is read.
+        self._post(
+            lambda: Loaded(*count_jobs.load(self.console.database(), store, resume)), read=True
+        )
 
     @work(thread=True, exclusive=True, group="counts-load")
     def _open(self, skus: list[str] | None) -> None:
@@ -187,7 +196,7 @@ class CountWorkers(KeepsRefusals):
 
     @work(thread=True, exclusive=True, group="counts-review")
     def _review(self, number: str) -> None:
-        self._post(lambda: Reviewed(count_jobs.review(self.console.database(), number)))
+        self._post(lambda: Reviewed(count_jobs.review(self.console.database(), number)), read=True)
 
     @work(thread=True, exclusive=True, group="counts-review")
     def _approve(self, number: str) -> None:

@@ -27,6 +27,7 @@ from textual.widgets.option_list import Option
 
 from serialpos.domain.errors import DomainError
 from serialpos.domain.users import ROLE_PERMISSIONS, Permission, Role, require
+from serialpos.tui.backend import post_read
 from serialpos.tui.messages import ScanRead
 from serialpos.tui.screens.base import ConsoleScreen
 from serialpos.tui.widgets.key_footer import KeyFooter, KeyHints
@@ -154,7 +155,9 @@ class HomeScreen(ConsoleScreen):
         except Exception:  # an unreachable database is said where it is used
             return
         sells = any(flow.screen == "sale" for flow in flows_for(session.actor.role))
-        self.post_message(LeftOpenFound(notice(found, sells=sells)))
+        # Unless read again meanwhile (back from Sale once more): this answer may be older,
+        # and would name a sale finished since as left open.
+        post_read(self, LeftOpenFound(notice(found, sells=sells)))
 
     def on_left_open_found(self, message: LeftOpenFound) -> None:
         said = self.message_line.text

@@ -108,6 +108,8 @@ class LoginScreen(ConsoleScreen):
     # -- opening the database (after the screen is up) ---------------------------------
     @work(thread=True, exclusive=True, group="open-database")
     def open_database(self) -> None:
+        from serialpos.tui.backend import describe, post_read
+
         try:
             from serialpos.services.stores import list_stores
             from serialpos.services.users import has_users
@@ -121,11 +123,9 @@ class LoginScreen(ConsoleScreen):
                     self.message_line.note, f"terminal config: {config.warnings[0]}"
                 )
         except Exception as exc:  # any failure is a message on this screen, not a crash
-            from serialpos.tui.backend import describe
-
-            self.post_message(DatabaseFailed(describe(exc)))
+            post_read(self, DatabaseFailed(describe(exc)))
             return
-        self.post_message(opened)
+        post_read(self, opened)  # unless tried again meanwhile: that answer is the newer
 
     def on_database_opened(self, message: DatabaseOpened) -> None:
         self.console.read_screens_css()

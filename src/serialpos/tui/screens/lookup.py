@@ -26,9 +26,9 @@ from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.widgets import DataTable, Input, Static
-from textual.worker import get_current_worker
 
 from serialpos.domain.text import clip
+from serialpos.tui.backend import describe, post_read
 from serialpos.tui.messages import ActionFailed, ScanRead, SerialLookedUp
 from serialpos.tui.screens.base import ConsoleScreen
 from serialpos.tui.widgets.data_grid import DataGrid
@@ -172,14 +172,10 @@ class LookupScreen(ConsoleScreen):
 
             refusal = product_barcode_refusal(self.console.database(), self.session.store, decoded)
         except Exception as exc:
-            from serialpos.tui.backend import describe
-
-            self.post_message(ActionFailed(describe(exc)))
+            post_read(self, ActionFailed(describe(exc)))
             return
-        if refusal is not None:
-            self.post_message(ActionFailed(refusal))
-        else:
-            self.post_message(self.LookUp(decoded.text))
+        # Unless scanned again meanwhile: this look-up would replace the newer scan's card.
+        post_read(self, ActionFailed(refusal) if refusal is not None else self.LookUp(decoded.text))
 
     @dataclass
     class LookUp(Message):
@@ -206,16 +202,13 @@ class LookupScreen(ConsoleScreen):
 
             answer = look_up_entry(self.console.database(), serial, sku, starts_with=prefix_only)
         except Exception as exc:  # a refusal or a database failure: said on the message line
-            from serialpos.tui.backend import describe
-
-            self.post_message(ActionFailed(describe(exc)))
+            post_read(self, ActionFailed(describe(exc)))
             return
-        if get_current_worker().is_cancelled:  # a newer scan is being looked up
-            return
+        # Unless a newer scan is being looked up: its card is the one to show.
         if answer.offered is not None:
-            self.post_message(SerialsMatched(answer.offered, exact_missed=not prefix_only))
+            post_read(self, SerialsMatched(answer.offered, exact_missed=not prefix_only))
         else:
-            self.post_message(SerialLookedUp(serial, answer.cards, answer.hint))
+            post_read(self, SerialLookedUp(serial, answer.cards, answer.hint))
 
     def _show_timeline(self, cards: tuple[UnitCard, ...]) -> None:
         if cards is not self.cards:  # another serial was looked up meanwhile

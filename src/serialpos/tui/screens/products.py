@@ -14,9 +14,9 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Input
-from textual.worker import get_current_worker
 
 from serialpos.domain.text import clip, visible
+from serialpos.tui.backend import describe, post_read
 from serialpos.tui.messages import ActionFailed, ProductsFound, ScanRead, SerialModeChanged
 from serialpos.tui.screens.base import ConsoleScreen
 from serialpos.tui.screens.product_details import ProductDetails
@@ -161,12 +161,9 @@ class ProductsScreen(ConsoleScreen):
 
             found = search_products(self.console.database(), text, SEARCH_LIMIT)
         except Exception as exc:  # said on the message line, never a traceback
-            from serialpos.tui.backend import describe
-
-            self.post_message(ActionFailed(describe(exc)))
+            post_read(self, ActionFailed(describe(exc)))
             return
-        if not get_current_worker().is_cancelled:  # a newer search is running
-            self.post_message(ProductsFound(text, tuple(found), SEARCH_LIMIT))
+        post_read(self, ProductsFound(text, tuple(found), SEARCH_LIMIT))  # unless searched again
 
     def on_products_found(self, message: ProductsFound) -> None:
         table = self.table
@@ -266,8 +263,6 @@ class ProductsScreen(ConsoleScreen):
 
             changed = set_serial_mode(self.console.database(), actor, skus, mode)
         except Exception as exc:  # the service's refusal (role, unknown SKU) is shown as is
-            from serialpos.tui.backend import describe
-
             self.post_message(ActionFailed(describe(exc)))
             return
         self.post_message(SerialModeChanged(mode, tuple(changed)))

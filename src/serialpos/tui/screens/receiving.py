@@ -24,6 +24,7 @@ from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from serialpos.domain.text import clip, visible
+from serialpos.tui.backend import describe, post_read
 from serialpos.tui.keymap import keys
 from serialpos.tui.messages import ActionFailed
 from serialpos.tui.screens.base import ConsoleScreen
@@ -215,11 +216,10 @@ class ReceivingScreen(ConsoleScreen):
             asns = open_asns(db, store)
             drafts = blind_drafts(drafts_folder(), store, database_identity(db, store))
         except Exception as exc:
-            from serialpos.tui.backend import describe
-
-            self.post_message(ActionFailed(describe(exc)))
+            post_read(self, ActionFailed(describe(exc)))
             return
-        self.post_message(self.Listed(asns, drafts))
+        # Unless read again meanwhile (a checklist closed): this list may be the older one.
+        post_read(self, self.Listed(asns, drafts))
 
     def on_receiving_screen_listed(self, message: Listed) -> None:
         self.asns = message.asns
@@ -275,8 +275,6 @@ class ReceivingScreen(ConsoleScreen):
                 drafts_folder(),
             )
         except Exception as exc:
-            from serialpos.tui.backend import describe
-
             self.post_message(ActionFailed(describe(exc)))
             return
         self.post_message(self.Opened(session))
@@ -297,8 +295,6 @@ class ReceivingScreen(ConsoleScreen):
                 self.console.terminal_config().resolved_outbox(),
             )
         except Exception as exc:
-            from serialpos.tui.backend import describe
-
             self.post_message(ActionFailed(describe(exc)))
             return
         notice = ""
@@ -324,8 +320,6 @@ class ReceivingScreen(ConsoleScreen):
                 self.console.terminal_config().resolved_outbox(),
             )
         except Exception as exc:
-            from serialpos.tui.backend import describe
-
             self.post_message(ActionFailed(describe(exc)))
             return
         self.post_message(self.Opened(session))

@@ -25,6 +25,7 @@ from textual.widgets import Input, Static
 
 from serialpos.domain.orders import nothing_to_return
 from serialpos.domain.text import clip, visible
+from serialpos.tui.backend import describe, post_read
 from serialpos.tui.counter_receipt import counter_receipt
 from serialpos.tui.keymap import keys
 from serialpos.tui.messages import ActionFailed
@@ -169,8 +170,6 @@ class ReturnsScreen(ConsoleScreen):
 
             view = spend_credit(self.console.database(), actor, note, self.session.store)
         except Exception as exc:
-            from serialpos.tui.backend import describe
-
             self.post_message(ActionFailed(describe(exc)))
             return
         self.post_message(self.CreditSpent(view.order))
@@ -182,8 +181,6 @@ class ReturnsScreen(ConsoleScreen):
 
             done = resume_exchange(self.console.database(), actor, sale, self.session.store)
         except Exception as exc:
-            from serialpos.tui.backend import describe
-
             self.post_message(ActionFailed(describe(exc)))
             return
         said = f"back to exchange sale {done.sale.order}"
@@ -259,11 +256,10 @@ class ReturnsScreen(ConsoleScreen):
 
             view = find_sale(self.console.database(), text)
         except Exception as exc:
-            from serialpos.tui.backend import describe
-
-            self.post_message(ActionFailed(describe(exc)))
+            post_read(self, ActionFailed(describe(exc)))
             return
-        self.post_message(self.Found(view, serial))
+        # Unless another unit or number was scanned meanwhile: its sale is the one to show.
+        post_read(self, self.Found(view, serial))
 
     def on_returns_screen_found(self, message: Found) -> None:
         previous = self.view
@@ -372,8 +368,6 @@ class ReturnsScreen(ConsoleScreen):
                 store=self.session.store,
             )
         except Exception as exc:
-            from serialpos.tui.backend import describe
-
             self.post_message(ActionFailed(describe(exc)))
             return
         self.post_message(self.Exchanged(result))
@@ -409,8 +403,6 @@ class ReturnsScreen(ConsoleScreen):
                 store=self.session.store,
             )
         except Exception as exc:
-            from serialpos.tui.backend import describe
-
             self.post_message(ActionFailed(describe(exc)))
             return
         again = f"serialpos receipt print {order} prints it again"

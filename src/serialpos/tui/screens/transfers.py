@@ -25,6 +25,7 @@ from textual.message import Message
 from textual.widgets import Input, Static
 
 from serialpos.domain.text import clip
+from serialpos.tui.backend import describe, post_read
 from serialpos.tui.keymap import keys
 from serialpos.tui.messages import ActionFailed
 from serialpos.tui.screens.base import ConsoleScreen
@@ -147,16 +148,12 @@ class TransfersScreen(ConsoleScreen):
                 db, store, incoming=True
             )
         except Exception as exc:
-            from serialpos.tui.backend import describe
-
-            self.post_message(ActionFailed(describe(exc)))
+            post_read(self, ActionFailed(describe(exc)))
             return
-        from textual.worker import get_current_worker
-
-        # A newer read started (the cancel's, after the one the closing question started):
-        # this one's list may be older, and posted after it, it painted the transfer open.
-        if not get_current_worker().is_cancelled:
-            self.post_message(self.Listed(items))
+        # Unless a newer read started (the cancel's, after the one the closing question
+        # started): this one's list may be older, and posted after it, it painted the
+        # transfer open.
+        post_read(self, self.Listed(items))
 
     def on_transfers_screen_listed(self, message: Listed) -> None:
         self.items = message.items
@@ -247,8 +244,6 @@ class TransfersScreen(ConsoleScreen):
 
             count = cancel_transfer(self.console.database(), self.session.actor, number, self.here)
         except Exception as exc:
-            from serialpos.tui.backend import describe
-
             self.post_message(ActionFailed(describe(exc)))
             return
         self.post_message(
@@ -302,21 +297,22 @@ class TransfersScreen(ConsoleScreen):
                 self.console.database(), self.session.actor, self.here, to_store.upper()
             )
         except Exception as exc:
-            from serialpos.tui.backend import describe
-
             self.post_message(ActionFailed(describe(exc)))
             return
         self.post_message(self.Opened(view=view))
 
     @work(thread=True, exclusive=True, group="transfers-open")
     def _open(self, number: str) -> None:
+        """Read the transfer and open it as this store may: picked, received, or said. Only
+        reads: a number typed or scanned again meanwhile opens that one alone (post_read)."""
         from serialpos.services import transfers
 
+        answer: Message
         try:
             db = self.console.database()
             view = transfers.get_transfer(db, number)
             if view.from_store == self.here and view.status == "open":
-                self.post_message(self.Opened(view=view))
+                answer = self.Opened(view=view)
             elif view.to_store == self.here and (
                 view.status == "shipped" or (view.status == "received" and view.in_transit)
             ):  # shipped here, or received with units still in transit: receive them now
@@ -324,21 +320,18 @@ class TransfersScreen(ConsoleScreen):
                 session = transfers.TransferReceiving(
                     db, self.session.actor, self.here, view.number, outbox
                 )
-                self.post_message(self.Opened(session=session))
+                answer = self.Opened(session=session)
             else:
-                self.post_message(self.Opened(note=describe_transfer(view, self.here)))
+                answer = self.Opened(note=describe_transfer(view, self.here))
         except transfers.UnknownTransfer as exc:
             # At a till, a transfer shipped here arrives with the sync: it may be on its way.
-            self.post_message(
-                ActionFailed(
-                    # Short enough for a handheld's message rows (40x16 cut the advice).
-                    f"{exc.message}; just shipped here? sync, then open it again"
-                )
+            answer = ActionFailed(
+                # Short enough for a handheld's message rows (40x16 cut the advice).
+                f"{exc.message}; just shipped here? sync, then open it again"
             )
         except Exception as exc:
-            from serialpos.tui.backend import describe
-
-            self.post_message(ActionFailed(describe(exc)))
+            answer = ActionFailed(describe(exc))
+        post_read(self, answer)
 
     def on_transfers_screen_opened(self, message: Opened) -> None:
         if message.view is not None:

@@ -28,6 +28,7 @@ from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from serialpos.domain.text import clip, visible
+from serialpos.tui.backend import post_read
 from serialpos.tui.screens.answer_dialog import GatedDialog
 from serialpos.tui.screens.base import ConsoleScreen
 from serialpos.tui.widgets.key_footer import KeyFooter, KeyHints
@@ -163,9 +164,9 @@ class CustomerDialog(GatedDialog["int | None"], ConsoleScreen):  # type: ignore[
 
             found = find_customers(self.console.database(), self.session.actor, query)
         except Exception as exc:
-            self.post_message(self.Failed(self._said(exc)))
+            post_read(self, self.Failed(self._said(exc)))
             return
-        self.post_message(self.Found(found.customers, found.more))
+        post_read(self, self.Found(found.customers, found.more))  # unless searched again
 
     def on_customer_dialog_found(self, message: Found) -> None:
         listed = self.query_one("#customer-found", OptionList)
@@ -198,9 +199,10 @@ class CustomerDialog(GatedDialog["int | None"], ConsoleScreen):  # type: ignore[
 
             card = show_customer(self.console.database(), self.session.actor, customer)
         except Exception as exc:
-            self.post_message(self.Failed(self._said(exc)))
+            post_read(self, self.Failed(self._said(exc)))
             return
-        self.post_message(self.Card(card))
+        # Unless the highlight moved on meanwhile: that customer's card is the one to show.
+        post_read(self, self.Card(card))
 
     def on_customer_dialog_card(self, message: Card) -> None:
         bought = self.query_one("#customer-bought", Static)
