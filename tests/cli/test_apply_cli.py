@@ -82,7 +82,7 @@ def test_apply_file_prints_one_verdict_per_line_and_exits_1_on_any_refusal(
         '{"ok": false, "line": 8, "id": 9, "error": "bad_request", "message": "unknown op '
         "'fly'; known: receive, sell, return, transfer_out, transfer_in, rtv, adjust, "
         "order_create, order_set_serial, order_amend, order_fulfil, order_void, order_pay, "
-        'order_park, order_return, count, asn_receive, customer_upsert"}',
+        'order_refund, order_park, order_return, count, asn_receive, customer_upsert"}',
     ]
     db = Database(url)
     assert [(c.state, c.store) for c in lookup.lookup_serial(db, "A1")] == [("sold", "S1")]

@@ -520,8 +520,8 @@ BAD_LINES = [
         {"op": "teleport", "store": "S1"},
         "unknown op 'teleport'; known: receive, sell, "
         "return, transfer_out, transfer_in, rtv, adjust, order_create, order_set_serial, "
-        "order_amend, order_fulfil, order_void, order_pay, order_park, order_return, count, "
-        "asn_receive, customer_upsert",
+        "order_amend, order_fulfil, order_void, order_pay, order_refund, order_park, "
+        "order_return, count, asn_receive, customer_upsert",
         id="unknown_op",
     ),
     pytest.param(
@@ -777,7 +777,8 @@ def test_id_is_echoed_as_given_and_unknown_keys_are_warned(shop: Database, admin
             "error": "bad_request",
             "message": "unknown op 'nope'; known: receive, sell, return, transfer_out, "
             "transfer_in, rtv, adjust, order_create, order_set_serial, order_amend, order_fulfil, "
-            "order_void, order_pay, order_park, order_return, count, asn_receive, customer_upsert",
+            "order_void, order_pay, order_refund, order_park, order_return, count, asn_receive, "
+            "customer_upsert",
         },
         {
             "ok": False,

@@ -104,8 +104,19 @@ def test_a_till_offline_while_central_took_a_payment_books_no_change_it_never_ga
     ), theirs
     assert _central(chain, STATUS, n=order) == [("fulfilled",)]
     assert till.unit_state("CP2-1") == "sold"
-    # Central's check names the money held beyond the total, as for any such order.
+    # Central's check names the money held beyond the total, as for any such order, and a
+    # manager gives it back (``order_refund``): the check is clean again.
     assert [f["rule"] for f in _findings_of(chain, order)] == ["order_overpaid"]
+    back = tmp_path / "back.jsonl"
+    refund = {
+        "op": "order_refund",
+        "order": order,
+        "refunds": [{"method": "card", "amount": "300"}],
+    }
+    back.write_text(json.dumps(refund) + "\n")
+    done_back = chain.central("apply", str(back), user="ada")
+    assert json.loads(done_back.stdout.splitlines()[0])["ok"], done_back.stdout
+    assert _findings_of(chain, order) == []
     till.check_clean()
 
 

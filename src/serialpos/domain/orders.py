@@ -326,6 +326,32 @@ def fulfilled_payment_refusal(
     return None
 
 
+def surplus_refusal(
+    order: str, status: str, total: Decimal, paid: Decimal, amount: Decimal
+) -> str | None:
+    """Why ``amount`` cannot be given back out of what order ``order`` (``status``, total
+    ``total``, ``paid`` net) holds over its total, in the words ``apply`` answers
+    ``order_closed`` with; None when it may. Only a fulfilled order holds a surplus for
+    good (``order_overpaid``: a till that took the balance its copy showed while central
+    had taken part of it: services/orders/checkout.py ``change_given``); an open one hands
+    it back as change when it is fulfilled, a void refunds everything."""
+    if status != OrderStatus.FULFILLED:
+        return (
+            f"order {order} is {status}: only a fulfilled order's money over its total is "
+            "given back this way (an open order's is change at its fulfilment, a void "
+            "refunds everything)"
+        )
+    over = paid - total
+    if over <= 0:
+        return f"order {order} holds nothing over its total ({total:.2f}): nothing to give back"
+    if amount > over:
+        return (
+            f"order {order} holds {over:.2f} over its total: a refund of {amount:.2f} is "
+            f"more than that; give back at most {over:.2f}"
+        )
+    return None
+
+
 def nothing_to_return(order: str, status: str, line_statuses: Iterable[str]) -> str | None:
     """Why an order found at the returns screen has nothing left to return, in words, or None
     when some line was sold (fulfilled) and can come back. "0 sold lines" told the clerk

@@ -49,6 +49,7 @@ BY_ORDER_NUMBER = frozenset(
         "order_return",
         "order_amend",
         "order_pay",
+        "order_refund",
         "order_park",
     }
 )

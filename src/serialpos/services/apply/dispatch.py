@@ -42,7 +42,14 @@ from serialpos.services.apply.order_handlers import (
     _order_set_serial,
     _order_void,
 )
-from serialpos.services.apply.order_money import PARK_KEYS, PAY_KEYS, _order_park, _order_pay
+from serialpos.services.apply.order_money import (
+    PARK_KEYS,
+    PAY_KEYS,
+    REFUND_KEYS,
+    _order_park,
+    _order_pay,
+    _order_refund,
+)
 from serialpos.services.context import Actor
 
 #: Longest accepted input line in bytes, without its line break. A longer line is refused
@@ -121,6 +128,7 @@ OPERATIONS: dict[str, Operation] = {
     # conflict's ``refund``: services/conflict_closed_money.py); central refunds its own.
     "order_void": Operation(_order_void, frozenset({"order", "refunds"})),
     "order_pay": Operation(_order_pay, PAY_KEYS),
+    "order_refund": Operation(_order_refund, REFUND_KEYS),
     "order_park": Operation(_order_park, PARK_KEYS),
     "order_return": Operation(
         _order_return,

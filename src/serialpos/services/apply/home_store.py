@@ -50,6 +50,7 @@ ORDER_OPS = frozenset(
         "order_fulfil",
         "order_void",
         "order_pay",
+        "order_refund",
         "order_park",
         "order_return",
     }

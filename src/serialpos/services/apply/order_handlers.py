@@ -212,19 +212,20 @@ def _pick(groups: list[list[int]], positions: list[int]) -> list[int]:
     return [line for p in positions for line in groups[p - 1]]
 
 
-def _payments(f: Fields) -> list[tuple[str, Any]] | None:
-    if f.value("payments") is None:
+def _payments(f: Fields, key: str = "payments") -> list[tuple[str, Any]] | None:
+    """The ``[{method, amount}]`` of ``key`` (a line's tenders; ``order_refund``'s refunds)."""
+    if f.value(key) is None:
         return None
     payments = []
-    for n, item in enumerate(_list(f.value("payments"), "payments"), start=1):
-        tender = _object(item, f"payments[{n}]")
-        refuse_unknown_keys(tender, ("method", "amount"), f"payments[{n}]")
+    for n, item in enumerate(_list(f.value(key), key), start=1):
+        tender = _object(item, f"{key}[{n}]")
+        refuse_unknown_keys(tender, ("method", "amount"), f"{key}[{n}]")
         g = Fields(tender)
         amount = g.value("amount")
         if isinstance(amount, bool) or not isinstance(amount, int | float | str):
-            raise BadRequest(f"payments[{n}]: 'amount' must be a number or text")
+            raise BadRequest(f"{key}[{n}]: 'amount' must be a number or text")
         # Bounded here, as for every amount (1e30, 1e999999, 28 digits are bad_value).
-        value = parse_money(str(amount), f"payments[{n}].amount")
+        value = parse_money(str(amount), f"{key}[{n}].amount")
         payments.append((g.code("method"), value))
     return payments
 

@@ -1,5 +1,7 @@
 """``order_pay`` and ``order_park``: a deposit taken on an open order, and an order parked or
-resumed, as a store terminal journals them for an order central knows (issue 16).
+resumed, as a store terminal journals them for an order central knows (issue 16); and
+``order_refund``, the money a fulfilled order holds over its total given back
+(services/orders/surplus.py).
 
 Both were kept on the till only: after the sync central's order was open with nothing paid
 while the till's was parked with the customer's deposit, and a void refunded different
@@ -23,6 +25,7 @@ from serialpos.services.context import Actor
 
 #: Keys of each operation (with the envelope's, services/apply/dispatch.py).
 PAY_KEYS = frozenset({"order", "payments"})
+REFUND_KEYS = frozenset({"order", "refunds"})
 PARK_KEYS = frozenset({"order", "parked"})
 
 
@@ -44,6 +47,18 @@ def _order_pay(db: Database, actor: Actor, f: Fields) -> Result:
         return _order_head(get_order(joined, order))
 
     return db.write(work)
+
+
+def _order_refund(db: Database, actor: Actor, f: Fields) -> Result:
+    """``order_refund``: money a fulfilled order holds over its total given back by method
+    (services/orders/surplus.py)."""
+    from serialpos.services.apply.order_handlers import _order_head, _payments
+    from serialpos.services.orders.surplus import refund_surplus
+
+    refunds = _payments(f, "refunds")
+    if not refunds:
+        raise BadRequest("'refunds' names the money given back: [{method, amount}, ...]")
+    return _order_head(refund_surplus(db, actor, f.code("order"), refunds))
 
 
 def _order_park(db: Database, actor: Actor, f: Fields) -> Result:
