@@ -12,6 +12,7 @@ owed. Real ``serialpos serve`` on PostgreSQL, the till its own process.
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -21,9 +22,14 @@ from test_money_on_closed_order import _layby
 from test_refund_not_taken import PAYMENTS, STATUS, _central, _money
 
 from serialpos.config import ChainConfig
+from serialpos.db import journal
 from serialpos.db.engine import Database
+from serialpos.db.tables import utcnow
 from serialpos.services.orders.checkout import fulfil
+from serialpos.terminal import own_orders
+from serialpos.terminal.client import CentralClient
 from serialpos.terminal.link import LinkWatch
+from serialpos.terminal.sync import sync_once
 
 
 def test_a_payment_taken_at_central_on_a_tills_layby_is_owed_no_more_at_the_till(
@@ -175,3 +181,30 @@ def test_the_consoles_fulfilment_journals_the_change_it_gave(
     assert ("change", "cash", Decimal("-100.00")) in theirs, theirs
     assert sum(amount for _k, _m, amount in theirs) == Decimal(total) + 300
     assert [f["rule"] for f in _findings_of(chain, order)] == ["order_overpaid"]
+
+
+def test_background_rounds_ask_for_the_tills_orders_once_a_minute(
+    chain: Chain, tmp_path: Path, opened: list[Database]
+) -> None:
+    """The console's rounds run every few seconds; its own open orders are asked for at most
+    once every ASK_EVERY seconds (a thousand stores' tills would ask central 12 times a
+    minute each), and a one-off ``serialpos sync`` asks every time."""
+    till, order, _total = _layby(chain, "CP5")
+    db, _mia = till_db(till, opened)
+    config = ChainConfig(chain.server.base, till.token, "S1", till.name)
+
+    def round_() -> int:
+        with CentralClient(chain.server.base, till.token, timeout=30) as client:
+            return sync_once(db, config, client).order_payments
+
+    def asked_long_ago() -> None:
+        earlier = (utcnow() - timedelta(seconds=own_orders.ASK_EVERY + 1)).isoformat()
+        db.write(lambda conn: journal.set_state(conn, own_orders.ASKED_AT, earlier))
+
+    assert _central_pay(chain, tmp_path, order, "100.00")["ok"]
+    assert round_() == 0  # `_layby`'s sync asked a moment ago: not yet
+    asked_long_ago()
+    assert round_() == 1
+    assert _central_pay(chain, tmp_path, order, "50.00")["ok"]
+    assert round_() == 0  # asked a moment ago
+    assert till.sync()["order_payments"] == 1  # a one-off asks whenever

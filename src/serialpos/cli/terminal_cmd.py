@@ -260,7 +260,7 @@ def sync(
     with CentralClient.of_till(chain) as client:
         while True:
             try:
-                report = sync_once(db, chain, client)
+                report = sync_once(db, chain, client, one_off=not follow)
                 record_link(db, ONLINE, reason="central answered", **who)
                 print_json({"online": True, **report.to_json()})
                 for words in report.tampered + report.refusals:  # a person must know

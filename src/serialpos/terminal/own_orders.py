@@ -8,7 +8,11 @@ this till's own orders open or parked here that hold a payment are asked for
 (``GET /v1/snapshot?part=orders``, as copies are: terminal/order_copies.py) and each
 payment central has that the till lacks is taken (central's drawer: no shift); an order
 central voided meanwhile is voided here with its refunds, as when the pull names it.
-None is asked when the till holds no such order (the common case: one local read).
+None is asked when the till holds no such order (the common case: one local read), and the
+console's rounds (every few seconds) ask at most once every :data:`ASK_EVERY` seconds: a
+part payment at the head office reaches the till within a minute, and a chain of a
+thousand stores with laybys open does not ask central for them 12 times a minute per
+till. ``serialpos sync`` run once asks every time (a person or a script waiting on it).
 
 The write happens only when nothing waits to be pushed, read in its own transaction: a
 payment taken here while central's rows were on their way is not at central yet, and its
@@ -19,6 +23,7 @@ round follows again.
 from __future__ import annotations
 
 import logging
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.engine import Connection
@@ -26,17 +31,44 @@ from sqlalchemy.engine import Connection
 from serialpos.config import ChainConfig
 from serialpos.db import journal, order_follow_sql
 from serialpos.db.engine import Database
+from serialpos.db.tables import utcnow
 from serialpos.services.sale_copies import COPY_MARK
 from serialpos.terminal.client import CentralClient, CentralRefused
 from serialpos.terminal.order_copies import ASK_AT_ONCE
 
 log = logging.getLogger(__name__)
 
+#: Seconds between two asks of a till's own open orders in its background rounds.
+ASK_EVERY = 60
+#: The journal's state key: when this till last asked (ISO time, the till's clock).
+ASKED_AT = "own_orders_at"
 
-def follow_own_orders(db: Database, client: CentralClient, chain: ChainConfig) -> int:
+
+def _due(conn: Connection) -> bool:
+    """Whether the background round asks again: never asked, asked :data:`ASK_EVERY`
+    seconds ago or more, or at a time after the till's clock now (a clock that ran ahead
+    never freezes the asks: terminal/refresh.py ``due``)."""
+    last = journal.get_state(conn, ASKED_AT)
+    if last is None:
+        return True
+    try:
+        then = datetime.fromisoformat(last)
+    except ValueError:
+        return True
+    now = utcnow()
+    return then > now or now - then >= timedelta(seconds=ASK_EVERY)
+
+
+def follow_own_orders(
+    db: Database, client: CentralClient, chain: ChainConfig, *, now: bool = False
+) -> int:
     """Take central's payments on this till's own open orders holding money (module doc);
-    how many payments were taken."""
+    how many payments were taken. ``now``: ask whenever the last ask was (a one-off
+    ``serialpos sync``); else at most every :data:`ASK_EVERY` seconds."""
+    if not now and not db.read(_due):
+        return 0
     numbers = db.read(lambda conn: order_follow_sql.own_open_paid(conn, COPY_MARK))
+    db.write(lambda conn: journal.set_state(conn, ASKED_AT, utcnow().isoformat()))
     taken = 0
     for start in range(0, len(numbers), ASK_AT_ONCE):
         asked = numbers[start : start + ASK_AT_ONCE]

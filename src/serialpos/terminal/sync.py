@@ -53,8 +53,12 @@ __all__ = [
 ]
 
 
-def sync_once(db: Database, chain: ChainConfig, client: CentralClient) -> SyncReport:
-    """Push, then pull. Raises ``Offline`` when central cannot be reached (nothing lost)."""
+def sync_once(
+    db: Database, chain: ChainConfig, client: CentralClient, *, one_off: bool = False
+) -> SyncReport:
+    """Push, then pull. Raises ``Offline`` when central cannot be reached (nothing lost).
+    ``one_off``: a ``serialpos sync`` run once, which asks for what background rounds ask
+    for only now and then (terminal/own_orders.py)."""
     report = SyncReport()
     not_behind_before_push(db, client, store=chain.store)
     try:
@@ -80,7 +84,7 @@ def sync_once(db: Database, chain: ChainConfig, client: CentralClient) -> SyncRe
         follow_sent_transfers(db, client, chain, report)
         follow_conflicts(db, client, chain.store)
         report.recorded_sales = take_recorded(db, client, chain)
-        report.order_payments = follow_own_orders(db, client, chain)
+        report.order_payments = follow_own_orders(db, client, chain, now=one_off)
         report.central_state += take_settled(db, store=chain.store)
     else:
         report.feed_after = int(db.read(lambda conn: journal.get_state(conn, "feed_after")) or 0)
