@@ -68,6 +68,8 @@ def follow_own_orders(
     if not now and not db.read(_due):
         return 0
     numbers = db.read(lambda conn: order_follow_sql.own_open_paid(conn, COPY_MARK))
+    if not numbers:
+        return 0  # nothing to ask (no write either: the common case costs one read)
     db.write(lambda conn: journal.set_state(conn, ASKED_AT, utcnow().isoformat()))
     taken = 0
     for start in range(0, len(numbers), ASK_AT_ONCE):
