@@ -119,6 +119,7 @@ def test_an_open_order_and_a_cashier_are_refused(db: Database) -> None:
     cal = users.actor_for(db, "cal", "setup")
     denied = _refund(shop, order, ("cash", "10.00"), who=cal)
     assert denied["ok"] is False and denied["error"] == "permission_denied", denied
+    assert "cal (cashier) may not give money back on an order" in denied["message"], denied
     # A line that names no refunds, or a bad amount, says so.
     empty = apply_object(db, mia, {"op": "order_refund", "order": order, "refunds": []})
     assert empty["error"] == "bad_request" and "'refunds'" in empty["message"], empty

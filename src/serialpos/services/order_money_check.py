@@ -61,7 +61,7 @@ def overpaid_orders(
             fix = (
                 "void it to refund that (the fulfilled lines are kept)"
                 if status != OrderStatus.FULFILLED
-                else "refund it to the customer"
+                else "refund it to the customer (at central: apply order_refund)"
             )
             out.append(
                 finding(

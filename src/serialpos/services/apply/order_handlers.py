@@ -268,8 +268,9 @@ def paid_over_words(order: str, over: Decimal) -> str:
     total (services/orders/checkout.py ``change_given``)."""
     return (
         f"order {order} holds {over:.2f} over its total: central took payments on it that "
-        f"the till's copy did not know of, and the till took the balance its copy showed "
-        f"without that much change; the customer paid {over:.2f} twice: give it back"
+        f"the till's copy did not know of, and the till took the whole balance its copy "
+        f"showed; the customer paid {over:.2f} twice: give it back at central (apply "
+        f"order_refund)"
     )
 
 

@@ -17,6 +17,7 @@ from decimal import Decimal
 from sqlalchemy.engine import Connection
 
 from serialpos.db.engine import Database
+from serialpos.domain.errors import PermissionDenied
 from serialpos.domain.orders import PaymentMethod, parse_amount, surplus_refusal
 from serialpos.domain.users import Permission
 from serialpos.services.context import Actor
@@ -32,7 +33,13 @@ def refund_surplus(
     """Give ``refunds`` (method, amount > 0) back out of what fulfilled order ``order``
     holds over its total, in one transaction; refused ``order_closed`` naming the surplus
     when it holds less (domain/orders.py :func:`surplus_refusal`)."""
-    actor.require(Permission.ADJUST)
+    try:
+        actor.require(Permission.ADJUST)
+    except PermissionDenied:  # its words say "adjust stock": say what this is
+        raise PermissionDenied(
+            f"{actor.user} ({actor.role.value}) may not give money back on an order; that "
+            "needs the role manager or admin"
+        ) from None
     wanted = [
         (PaymentMethod.parse(m).value, parse_amount(str(a), f"refunds[{n}].amount"))
         for n, (m, a) in enumerate(refunds, start=1)
