@@ -13,12 +13,14 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input
 from tui_helpers import (
+    PINS,
     SIZES,
     HeldRead,
     MakeApp,
@@ -33,24 +35,34 @@ from tui_helpers import (
 from serialpos.db.engine import Database
 from serialpos.domain.users import Role
 from serialpos.services import (
+    blind_receiving,
     counts,
     customers,
     exchanges,
+    orders,
+    picking,
+    products,
     transfers,
+    users,
 )
 from serialpos.services import returns as returns_service
 from serialpos.services.context import SYSTEM, Actor
 from serialpos.services.counts.batches import open_count, start_batch
 from serialpos.services.order_void import void_order
-from serialpos.tui.screens import count_jobs
+from serialpos.tui.screens import count_jobs, receiving
+from serialpos.tui.screens.checklist import ChecklistScreen
+from serialpos.tui.screens.home import HomeScreen
 from serialpos.tui.screens.sale import SaleScreen
 from serialpos.tui.screens.sale_dialogs.customer import CustomerDialog
-from serialpos.tui.screens.serial_mode import Confirm
+from serialpos.tui.screens.sale_dialogs.serial_entry import SerialEntry
+from serialpos.tui.screens.serial_mode import ChooseSerialMode, Confirm
 from serialpos.tui.screens.transfers import TransferPickScreen, TransfersScreen
 from serialpos.tui.widgets.message_line import MessageLine
 
 from test_counts_screen import open_counts  # isort: skip
 from test_exchange_screen import choose_exchange  # isort: skip
+from test_fulfilment_screen import open_fulfilment, waiting_orders  # isort: skip
+from test_receiving_screen import import_asn  # isort: skip
 from test_returns_screen import LAPTOPS, find, open_returns, sell_three_laptops  # isort: skip
 from test_sale import enter, open_sale  # isort: skip
 
@@ -397,3 +409,177 @@ async def test_a_transfer_cancelled_again_while_it_cancels_is_cancelled_once(
         assert held.calls == 1
         assert app.screen is screen
         assert said(pilot).startswith(f"› cancelled {made.number}"), said(pilot)
+
+
+# -- settings, files ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("size", SIZES)
+@async_test
+async def test_a_serial_mode_set_again_while_it_is_set_is_set_once(
+    make_app: MakeApp, demo_db: Database, size: tuple[int, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """m, the mode and yes, again while the change runs: the mode was set twice."""
+    held = HeldRead(products.set_serial_mode)
+    monkeypatch.setattr(products, "set_serial_mode", held)
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        await log_in(pilot, "manager")
+        await pilot.press("2")
+        await settle(pilot)
+        await pilot.press(*"AC-CASE15", "enter")
+        await settle(pilot)
+        await pilot.press("m")
+        await settle(pilot)
+        await pilot.press("o")
+        await settle(pilot)
+        await pilot.press("y")
+        await held.held(pilot)
+        await pilot.press("m")
+        await settle_keys(pilot)
+        if isinstance(app.screen, ChooseSerialMode):  # asked again (the defect)
+            await pilot.press("o")
+            await answer_yes(pilot)
+        await second_handled(pilot, held)
+        await held.let_go(pilot)
+        assert held.calls == 1
+        assert said(pilot) == "✓ serial mode is now optional for 1 product: AC-CASE15"
+
+
+@pytest.mark.parametrize("size", SIZES)
+@async_test
+async def test_a_pick_list_asked_again_while_it_is_written_is_written_once(
+    make_app: MakeApp, outbox_folder: Path, size: tuple[int, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """3 on Reports, again while the pick list is written: two threads wrote the same PDF
+    file."""
+    held = HeldRead(picking.write_pick_list)
+    monkeypatch.setattr(picking, "write_pick_list", held)
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        await log_in(pilot, "manager")
+        await pilot.press("0")
+        await settle(pilot)
+        await pilot.press("3")
+        await held.held(pilot)
+        await pilot.press("3")
+        await second_handled(pilot, held)
+        await held.let_go(pilot)
+        assert held.calls == 1
+        assert "to pick" in said(pilot), said(pilot)
+
+
+# -- reads that open a screen --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("size", SIZES)
+@async_test
+async def test_enter_twice_on_a_fulfilment_line_opens_one_serial_entry(
+    make_app: MakeApp, demo_db: Database, size: tuple[int, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Enter on a line, again while its order is read: two serial entries, one over the
+    other."""
+    waiting_orders(demo_db)
+    held = HeldRead(orders.get_order)
+    monkeypatch.setattr(orders, "get_order", held)
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        screen = await open_fulfilment(pilot)
+        await pilot.press("enter")
+        await held.held(pilot)
+        await pilot.press("enter")
+        await second_handled(pilot, held)
+        await held.let_go(pilot)
+        assert held.calls == 1
+        entries = [s for s in app.screen_stack if isinstance(s, SerialEntry)]
+        assert len(entries) == 1 and app.screen is entries[0]
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is screen
+
+
+@pytest.mark.parametrize("size", SIZES)
+@async_test
+async def test_enter_twice_on_an_asn_opens_one_checklist(
+    make_app: MakeApp, demo_db: Database, size: tuple[int, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Enter on an ASN, again while it opens: two checklists of the same ASN."""
+    import_asn(demo_db)
+    held = HeldRead(receiving.open_asn_session)
+    monkeypatch.setattr(receiving, "open_asn_session", held)
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        await log_in(pilot, "stockroom")
+        await pilot.press("5")
+        await settle(pilot)
+        menu = app.screen
+        assert isinstance(menu, receiving.ReceivingScreen) and menu.asns
+        await pilot.press("down", "enter")
+        await held.held(pilot)
+        await pilot.press("enter")
+        await second_handled(pilot, held)
+        await held.let_go(pilot)
+        assert held.calls == 1
+        lists = [s for s in app.screen_stack if isinstance(s, ChecklistScreen)]
+        assert len(lists) == 1 and app.screen is lists[0]
+
+
+@pytest.mark.parametrize("size", SIZES)
+@async_test
+async def test_enter_twice_on_a_blind_draft_resumes_it_once(
+    make_app: MakeApp,
+    demo_db: Database,
+    size: tuple[int, int],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    outbox_folder: Path,
+) -> None:
+    """Enter on an unfinished blind receipt, again while it is resumed: two checklists
+    appending to the one draft file."""
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    blind_receiving.open_blind_receipt(
+        demo_db,
+        Actor("stockroom", Role.STOCKROOM, "T1"),
+        "S01",
+        "Acme",
+        "R9",
+        outbox_folder,
+        receiving.drafts_folder(),
+    )
+    held = HeldRead(blind_receiving.resume_blind_receipt)
+    monkeypatch.setattr(blind_receiving, "resume_blind_receipt", held)
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        await log_in(pilot, "stockroom")
+        await pilot.press("5")
+        await settle(pilot)
+        menu = app.screen
+        assert isinstance(menu, receiving.ReceivingScreen) and menu.drafts
+        await pilot.press("down", "enter")
+        await held.held(pilot)
+        await pilot.press("enter")
+        await second_handled(pilot, held)
+        await held.let_go(pilot)
+        assert held.calls == 1
+        lists = [s for s in app.screen_stack if isinstance(s, ChecklistScreen)]
+        assert len(lists) == 1 and app.screen is lists[0]
+
+
+@pytest.mark.parametrize("size", SIZES)
+@async_test
+async def test_enter_twice_at_the_login_starts_one_session(
+    make_app: MakeApp, size: tuple[int, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Enter on the PIN, again while it is checked: the second Enter is kept for the menu
+    (tui/type_ahead.py), never a second log-in."""
+    held = HeldRead(users.login)
+    monkeypatch.setattr(users, "login", held)
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        await pilot.press(*"cashier", "tab", *PINS["cashier"], "enter")
+        await held.held(pilot)
+        await pilot.press("enter")
+        await held.let_go(pilot)
+        assert held.calls == 1
+        assert len([s for s in app.screen_stack if isinstance(s, HomeScreen)]) == 1
