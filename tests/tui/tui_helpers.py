@@ -170,6 +170,9 @@ class HeldRead:
     call's, but returns only when the test lets it go, after the newer read's answer is on the
     screen. Every other call passes through.
 
+    A write is held the same way: made, its answer not yet back, while the test submits it
+    again (test_double_submits.py).
+
     Made at the start of the test, before the app runs (it becomes the loop's default
     executor, to know when the held worker's function has returned), and put in place with
     ``monkeypatch.setattr(module, name, held)``. Never :func:`settle` while a call is held:

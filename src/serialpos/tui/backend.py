@@ -1,5 +1,6 @@
-"""What thread workers share: turning any failure into one sentence for the message line, and
-posting a read's answer only while no newer read has replaced it.
+"""What thread workers share: turning any failure into one sentence for the message line,
+posting a read's answer only while no newer read has replaced it, and running a screen's write
+once at a time.
 
 Screens run every service call in a thread worker (the database may be slow or remote) and
 post the outcome back as a message; a refusal or an unreachable database becomes a message line,
@@ -9,12 +10,16 @@ is up before SQLAlchemy is loaded.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import functools
+import weakref
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Concatenate, ParamSpec, TypeVar
 
 from serialpos.domain.errors import DomainError
 from serialpos.domain.text import visible
 
 if TYPE_CHECKING:
+    from textual.dom import DOMNode
     from textual.message import Message
     from textual.message_pump import MessagePump
 
@@ -79,3 +84,74 @@ def post_read(node: MessagePump, message: Message) -> bool:
     if get_current_worker().is_cancelled:
         return False
     return node.post_message(message)
+
+
+#: Said when a screen is asked again for what it is still doing (:func:`one_at_a_time`).
+STILL_RUNNING = "still working: wait for its answer"
+
+Node = TypeVar("Node", bound="DOMNode")
+Args = ParamSpec("Args")
+#: A screen's method run on a thread worker (``self`` first, nothing returned).
+WorkMethod = Callable[Concatenate[Node, Args], None]
+
+#: The groups each screen has a one-at-a-time worker running in (touched on the app's thread
+#: only: set as a worker starts, cleared by a callback on the screen's own queue).
+_RUNNING: weakref.WeakKeyDictionary[DOMNode, set[str]] = weakref.WeakKeyDictionary()
+
+
+def still_running(node: DOMNode, group: str) -> bool:
+    """Whether ``node``'s :func:`one_at_a_time` work of ``group`` has not answered yet; when
+    so, it is said on ``node``'s message line (a ``StillWorking``). A screen that asks a
+    question before the work (the refund's amount) checks this first, so the question is not
+    asked for work that will not be done."""
+    if group not in _RUNNING.get(node, ()):
+        return False
+    from serialpos.tui.messages import StillWorking
+
+    node.post_message(StillWorking(STILL_RUNNING))
+    return True
+
+
+def _finished(node: DOMNode, group: str) -> None:
+    """On the screen's queue, after the answer of its :func:`one_at_a_time` work."""
+    _RUNNING.get(node, set()).discard(group)
+
+
+def one_at_a_time(group: str) -> Callable[[WorkMethod[Node, Args]], WorkMethod[Node, Args]]:
+    """Run the decorated screen method on a thread worker, as ``@work(thread=True,
+    exclusive=True, group=group)`` did, but never while the one started before on the same
+    screen still runs: that second call does nothing and says :data:`STILL_RUNNING`.
+
+    A second Enter or F-key while a write was on its way started a second worker: Textual
+    "cancels" the older worker of an exclusive group, but a thread cannot be stopped, so both
+    writes ran (two customer records of one person, two counts of the whole store, two
+    transfers) and a read that opens a screen opened it twice, one copy over the other. The
+    work counts as running until the screen has handled what it posted (the callback that
+    clears it is queued behind its answer), so the key after the answer sees the screen as the
+    answer left it.
+
+    The worker has a Textual group of its own, so a read started meanwhile in ``group`` never
+    cancels it (a worker cancelled before its thread started would never run, and never
+    clear); the reads of ``group`` it outdates are cancelled as it starts, as ``exclusive``
+    did (their answers post nothing: :func:`post_read`)."""
+
+    def decorate(method: WorkMethod[Node, Args]) -> WorkMethod[Node, Args]:
+        @functools.wraps(method)
+        def start(node: Node, /, *args: Args.args, **kwargs: Args.kwargs) -> None:
+            if still_running(node, group):
+                return
+            _RUNNING.setdefault(node, set()).add(group)
+
+            def run() -> None:
+                try:
+                    method(node, *args, **kwargs)
+                finally:  # queued behind what it posted (a closed screen takes nothing)
+                    node.call_later(_finished, node, group)
+
+            node.app.workers.cancel_group(node, group)
+            own = f"{group} (one at a time)"
+            node.run_worker(run, name=method.__name__, group=own, thread=True)
+
+        return start
+
+    return decorate

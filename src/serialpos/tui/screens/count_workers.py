@@ -19,9 +19,14 @@ from typing import TYPE_CHECKING
 from textual import work
 from textual.message import Message
 
+from serialpos.tui.backend import one_at_a_time
 from serialpos.tui.messages import ActionFailed
 from serialpos.tui.screens import count_jobs
 from serialpos.tui.screens.kept_refusals import KeepsRefusals
+
+#: The approval's group, shared with the reconciliation it outdates: one approval at a time
+#: (tui/backend.one_at_a_time).
+APPROVING = "counts-review"
 
 if TYPE_CHECKING:
     from serialpos.services.counts import Approval, CountInfo, Reconciliation, Taken
@@ -130,14 +135,14 @@ class CountWorkers(KeepsRefusals):
             lambda: Loaded(*count_jobs.load(self.console.database(), store, resume)), read=True
         )
 
-    @work(thread=True, exclusive=True, group="counts-load")
+    @one_at_a_time("counts-load")
     def _open(self, skus: list[str] | None) -> None:
         actor, store = self.session.actor, self.session.store
         self._post(
             lambda: Loaded(*count_jobs.open_new(self.console.database(), actor, store, skus))
         )
 
-    @work(thread=True, exclusive=True, group="counts-batch")
+    @one_at_a_time("counts-batch")
     def _start_batch(self, counter: str) -> None:
         count = self.count
         assert count is not None
@@ -198,7 +203,7 @@ class CountWorkers(KeepsRefusals):
     def _review(self, number: str) -> None:
         self._post(lambda: Reviewed(count_jobs.review(self.console.database(), number)), read=True)
 
-    @work(thread=True, exclusive=True, group="counts-review")
+    @one_at_a_time(APPROVING)
     def _approve(self, number: str) -> None:
         actor = self.session.actor
 

@@ -23,6 +23,7 @@ from textual.widgets import Static
 
 from serialpos.domain.text import clip, visible
 from serialpos.domain.users import ROLE_PERMISSIONS, Permission
+from serialpos.tui.backend import still_running
 from serialpos.tui.keymap import keys
 from serialpos.tui.screens.base import OrderedJobs
 from serialpos.tui.screens.count_words import (
@@ -37,6 +38,7 @@ from serialpos.tui.screens.count_words import (
     summary,
 )
 from serialpos.tui.screens.count_workers import (
+    APPROVING,
     Approved,
     BatchStarted,
     CountWorkers,
@@ -274,6 +276,8 @@ class CountsScreen(CountWorkers):
 
     def action_approve(self) -> None:
         if self.stage != "review" or self.result is None or self.count is None:
+            return
+        if still_running(self, APPROVING):  # posting already: not asked again
             return
         if Permission.ADJUST not in ROLE_PERMISSIONS[self.session.actor.role]:
             self.show_error(

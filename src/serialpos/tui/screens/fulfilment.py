@@ -30,6 +30,7 @@ from textual.widgets import DataTable, Static
 from serialpos.domain.orders import DeliveryMode, serial_indicator
 from serialpos.domain.products import SerialMode
 from serialpos.domain.text import clip, visible
+from serialpos.tui.backend import one_at_a_time
 from serialpos.tui.keymap import keys
 from serialpos.tui.messages import ActionFailed
 from serialpos.tui.screens.report_screen import ReportScreen, Row, day
@@ -246,7 +247,7 @@ class FulfilmentScreen(ReportScreen):
             self.show_error(f"no line to {what} on: this filter lists none")
         return row
 
-    @work(thread=True, group="fulfilment-line")
+    @one_at_a_time("fulfilment-line")
     def _open_line(self, order: str, line: int, serial: str | None, refusal: str | None) -> None:
         try:
             from serialpos.services.orders import get_order

@@ -16,7 +16,7 @@ from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Input
 
 from serialpos.domain.text import clip, visible
-from serialpos.tui.backend import describe, post_read
+from serialpos.tui.backend import describe, one_at_a_time, post_read, still_running
 from serialpos.tui.messages import ActionFailed, ProductsFound, ScanRead, SerialModeChanged
 from serialpos.tui.screens.base import ConsoleScreen
 from serialpos.tui.screens.product_details import ProductDetails
@@ -230,6 +230,8 @@ class ProductsScreen(ConsoleScreen):
         except PermissionDenied as exc:
             self.show_error(exc.message)
             return
+        if still_running(self, "serial-mode"):  # the change asked before is on its way
+            return
         skus = [str(key.value) for key in self.table.rows if str(key.value) in self.selected]
         if not skus:
             current = self.current_sku()
@@ -256,7 +258,7 @@ class ProductsScreen(ConsoleScreen):
 
         self.app.push_screen(ChooseSerialMode(what), chosen)
 
-    @work(thread=True, exclusive=True, group="serial-mode")
+    @one_at_a_time("serial-mode")
     def change_modes(self, actor: Actor, skus: list[str], mode: str) -> None:
         try:
             from serialpos.services.products import set_serial_mode

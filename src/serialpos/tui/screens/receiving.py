@@ -24,7 +24,7 @@ from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from serialpos.domain.text import clip, visible
-from serialpos.tui.backend import describe, post_read
+from serialpos.tui.backend import describe, one_at_a_time, post_read
 from serialpos.tui.keymap import keys
 from serialpos.tui.messages import ActionFailed
 from serialpos.tui.screens.base import ConsoleScreen
@@ -260,7 +260,7 @@ class ReceivingScreen(ConsoleScreen):
 
         self.app.push_screen(BlindReceiptDialog(), entered)
 
-    @work(thread=True, group="receiving-open")
+    @one_at_a_time("receiving-open")
     def _open_blind(self, vendor: str, reference: str) -> None:
         try:
             from serialpos.services.blind_receiving import open_blind_receipt
@@ -283,7 +283,7 @@ class ReceivingScreen(ConsoleScreen):
         self.message_line.note(f"resuming {draft.title}…")
         self._resume(draft.path)
 
-    @work(thread=True, group="receiving-open")
+    @one_at_a_time("receiving-open")
     def _resume(self, path: Path) -> None:
         try:
             from serialpos.services.blind_receiving import resume_blind_receipt
@@ -309,7 +309,7 @@ class ReceivingScreen(ConsoleScreen):
         self.message_line.note(f"opening ASN {clip(asn)}…")
         self._open_asn(asn)
 
-    @work(thread=True, group="receiving-open")
+    @one_at_a_time("receiving-open")
     def _open_asn(self, asn: str) -> None:
         try:
             session = open_asn_session(

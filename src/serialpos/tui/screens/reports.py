@@ -10,13 +10,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from serialpos.domain.users import Permission, require
+from serialpos.tui.backend import one_at_a_time
 from serialpos.tui.screens.base import ConsoleScreen
 from serialpos.tui.widgets.key_footer import KeyFooter, KeyHints
 from serialpos.tui.widgets.message_line import MessageLine
@@ -124,7 +124,7 @@ class ReportsScreen(ConsoleScreen):
             self.message_line.note(f"writing the {words.split(' of ')[0].lower()}…")
             self.print_pdf(name)
 
-    @work(thread=True, exclusive=True, group="reports-print")
+    @one_at_a_time("reports-print")
     def print_pdf(self, name: str) -> None:
         """Write the PDF into the terminal's outbox folder (where invoices go too), off the
         screen's thread: a long pick list takes a moment. ``serialpos print`` does the same

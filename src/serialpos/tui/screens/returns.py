@@ -25,7 +25,7 @@ from textual.widgets import Input, Static
 
 from serialpos.domain.orders import nothing_to_return
 from serialpos.domain.text import clip, visible
-from serialpos.tui.backend import describe, post_read
+from serialpos.tui.backend import describe, one_at_a_time, post_read, still_running
 from serialpos.tui.counter_receipt import counter_receipt
 from serialpos.tui.keymap import keys
 from serialpos.tui.messages import ActionFailed
@@ -42,6 +42,8 @@ from serialpos.tui.widgets.status_line import StatusLine
 
 #: What a return may be refunded as: a payment method, or credit carried to an exchange sale.
 REFUND_CHOICES = (*METHODS, "exchange")
+#: The refund, the exchange and Re-issue's: one at a time (tui/backend.one_at_a_time).
+REFUNDING = "returns-refund"
 
 if TYPE_CHECKING:
     from serialpos.services.context import Actor
@@ -163,7 +165,7 @@ class ReturnsScreen(ConsoleScreen):
             return
         self.console.open_flow("sale")
 
-    @work(thread=True, exclusive=True, group="returns-refund")
+    @one_at_a_time(REFUNDING)
     def _spend_credit(self, actor: Actor, note: str) -> None:
         try:
             from serialpos.services.exchanges import spend_credit
@@ -174,7 +176,7 @@ class ReturnsScreen(ConsoleScreen):
             return
         self.post_message(self.CreditSpent(view.order))
 
-    @work(thread=True, exclusive=True, group="returns-refund")
+    @one_at_a_time(REFUNDING)
     def _resume_exchange(self, actor: Actor, sale: str) -> None:
         try:
             from serialpos.services.exchanges import resume_exchange
@@ -322,6 +324,8 @@ class ReturnsScreen(ConsoleScreen):
         field.cursor_position = len(field.value)
 
     def action_refund(self) -> None:
+        if still_running(self, REFUNDING):  # the refund asked before has not answered yet
+            return
         view = self.view
         if view is None:
             self.show_error("find the sale first")
@@ -353,7 +357,7 @@ class ReturnsScreen(ConsoleScreen):
 
         self.app.push_screen(Confirm(question), confirmed)
 
-    @work(thread=True, exclusive=True, group="returns-refund")
+    @one_at_a_time(REFUNDING)
     def _exchange(self, actor: Actor, order: str, lines: list[int], damaged: list[int]) -> None:
         try:
             from serialpos.services.exchanges import start_exchange
@@ -386,7 +390,7 @@ class ReturnsScreen(ConsoleScreen):
         )
         self._open_exchange_sale(result.sale.order)
 
-    @work(thread=True, exclusive=True, group="returns-refund")
+    @one_at_a_time(REFUNDING)
     def _refund(
         self, actor: Actor, order: str, lines: list[int], damaged: list[int], method: str
     ) -> None:

@@ -25,7 +25,7 @@ from textual.message import Message
 from textual.widgets import Input, Static
 
 from serialpos.domain.text import clip
-from serialpos.tui.backend import describe, post_read
+from serialpos.tui.backend import describe, one_at_a_time, post_read, still_running
 from serialpos.tui.keymap import keys
 from serialpos.tui.messages import ActionFailed
 from serialpos.tui.screens.base import ConsoleScreen
@@ -43,6 +43,11 @@ if TYPE_CHECKING:
     from serialpos.services.receiving import ReceivingSession
     from serialpos.services.transfers import TransferSummary, TransferView
     from serialpos.tui.messages import ScanRead
+
+
+#: A transfer started or cancelled here, one at a time (tui/backend.one_at_a_time); the
+#: group of the transfer reads that it outdates.
+WRITING = "transfers-open"
 
 
 def summary_row(item: TransferSummary, here: str, width: int) -> str:
@@ -215,6 +220,8 @@ class TransfersScreen(ConsoleScreen):
 
     def action_cancel_selected(self) -> None:
         """Drop the selected open outgoing transfer (asked first); its units stay here."""
+        if still_running(self, WRITING):  # a transfer started or cancelled is on its way
+            return
         here = self.here
         chosen = self.items[min(self.listing.cursor, len(self.items) - 1)] if self.items else None
         if chosen is None or chosen.from_store != here or chosen.status != "open":
@@ -237,7 +244,7 @@ class TransfersScreen(ConsoleScreen):
             answered,
         )
 
-    @work(thread=True, exclusive=True, group="transfers-open")
+    @one_at_a_time(WRITING)
     def _cancel(self, number: str) -> None:
         try:
             from serialpos.services.transfers import cancel_transfer
@@ -288,7 +295,7 @@ class TransfersScreen(ConsoleScreen):
         self.message_line.note(f"opening {clip(number)}…")
         self._open(number)
 
-    @work(thread=True, exclusive=True, group="transfers-open")
+    @one_at_a_time(WRITING)
     def _create(self, to_store: str) -> None:
         try:
             from serialpos.services.transfers import create_transfer

@@ -28,7 +28,7 @@ from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from serialpos.domain.text import clip, visible
-from serialpos.tui.backend import post_read
+from serialpos.tui.backend import one_at_a_time, post_read
 from serialpos.tui.screens.answer_dialog import GatedDialog
 from serialpos.tui.screens.base import ConsoleScreen
 from serialpos.tui.widgets.key_footer import KeyFooter, KeyHints
@@ -242,7 +242,7 @@ class CustomerDialog(GatedDialog["int | None"], ConsoleScreen):  # type: ignore[
         self.message_line.note("saving…")
         self.save(*values)
 
-    @work(thread=True, group="customer-save", exclusive=True)
+    @one_at_a_time("customer-save")
     def save(self, name: str, phone: str, email: str, address: str) -> None:
         try:
             from serialpos.domain.customers import CustomerFields

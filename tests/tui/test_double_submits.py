@@ -1,0 +1,585 @@
+"""A second submit while the first one's worker still runs writes nothing and opens nothing,
+at 80x24 and 40x16.
+
+Textual "cancels" the older worker of an exclusive group when a newer one starts, but a thread
+worker cannot be stopped: both service calls ran. Each test holds the first call (its write
+made, its answer not yet back: :class:`~tui_helpers.HeldRead`), submits again, lets the first
+go, and checks that the service was called once, what the database holds, and what is on the
+screen (tui/backend.one_at_a_time).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import Input
+from tui_helpers import (
+    PINS,
+    SIZES,
+    HeldRead,
+    MakeApp,
+    async_test,
+    keys_released,
+    log_in,
+    said,
+    screen_text,
+    settle,
+)
+
+from serialpos.db.engine import Database
+from serialpos.domain.users import Role
+from serialpos.services import (
+    blind_receiving,
+    counts,
+    customers,
+    exchanges,
+    orders,
+    picking,
+    products,
+    transfers,
+    users,
+)
+from serialpos.services import returns as returns_service
+from serialpos.services.context import SYSTEM, Actor
+from serialpos.services.counts.batches import open_count, start_batch
+from serialpos.services.order_void import void_order
+from serialpos.tui.screens import count_jobs, receiving
+from serialpos.tui.screens.checklist import ChecklistScreen
+from serialpos.tui.screens.home import HomeScreen
+from serialpos.tui.screens.sale import SaleScreen
+from serialpos.tui.screens.sale_dialogs.customer import CustomerDialog
+from serialpos.tui.screens.sale_dialogs.serial_entry import SerialEntry
+from serialpos.tui.screens.serial_mode import ChooseSerialMode, Confirm
+from serialpos.tui.screens.transfers import TransferPickScreen, TransfersScreen
+from serialpos.tui.widgets.message_line import MessageLine
+
+from test_counts_screen import open_counts  # isort: skip
+from test_exchange_screen import choose_exchange  # isort: skip
+from test_fulfilment_screen import open_fulfilment, waiting_orders  # isort: skip
+from test_receiving_screen import import_asn  # isort: skip
+from test_returns_screen import LAPTOPS, find, open_returns, sell_three_laptops  # isort: skip
+from test_sale import enter, open_sale  # isort: skip
+
+STILL = "still working"
+
+
+async def until(pilot: Pilot[object], shown: Callable[[], bool], what: str) -> None:
+    """Wait until ``shown()`` holds."""
+    deadline = time.monotonic() + 15
+    while not shown():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"never: {what}; the screen:\n{screen_text(pilot.app)}")
+        await pilot.pause(0.01)
+
+
+def still_said(pilot: Pilot[object]) -> bool:
+    """The screen in front says the first submit still runs."""
+    line = pilot.app.screen.query(MessageLine)
+    return bool(line) and STILL in line.first().text
+
+
+async def second_handled(pilot: Pilot[object], held: HeldRead) -> None:
+    """Wait until the second submit was answered: said to be refused while the first runs,
+    or (the defect) its own call made."""
+    await until(pilot, lambda: held.calls >= 2 or still_said(pilot), "the second submit")
+
+
+async def settle_keys(pilot: Pilot[object]) -> None:
+    """The keys pressed have acted (a letter waits one key gap for a scan to follow it)."""
+    await keys_released(pilot)
+    await pilot.pause()
+
+
+async def answer_yes(pilot: Pilot[object]) -> None:
+    """A question asked again for the second submit (the defect): a hurried yes."""
+    await settle_keys(pilot)
+    if isinstance(pilot.app.screen, Confirm):
+        await pilot.press("y")
+
+
+# -- money and records -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("size", SIZES)
+@async_test
+async def test_a_new_customer_saved_twice_is_one_record(
+    make_app: MakeApp, demo_db: Database, size: tuple[int, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Enter on the last field of a new customer, again while it saves: two records of the
+    same person (the order was given the second)."""
+    held = HeldRead(customers.add_customer)
+    monkeypatch.setattr(customers, "add_customer", held)
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        sale = await open_sale(pilot)
+        await enter(pilot, "AC-USBC1")
+        await pilot.press("f4")
+        await settle(pilot)
+        dialog = app.screen
+        assert isinstance(dialog, CustomerDialog)
+        await enter(pilot, "Zed Twicer", "#customer-find")  # none: "+ new customer" is listed
+        await pilot.press("enter")  # the new customer's fields, the name filled in
+        await settle(pilot)
+        dialog.query_one("#customer-address", Input).focus()
+        await pilot.press("enter")  # saved (held)
+        await held.held(pilot)
+        await pilot.press("enter")
+        await second_handled(pilot, held)
+        await held.let_go(pilot)
+        assert held.calls == 1
+        assert app.screen is sale
+        assert sale.view is not None and sale.view.customer is not None
+        assert sale.view.customer.name == "Zed Twicer"
+    found = customers.find_customers(demo_db, SYSTEM, "twicer").customers
+    assert [c.name for c in found] == ["Zed Twicer"]
+
+
+async def refund_twice(pilot: Pilot[object], held: HeldRead) -> None:
+    """F9 (^Y), yes; again while the first runs."""
+    await pilot.press("ctrl+y")
+    await settle(pilot)
+    await pilot.press("y")
+    await held.held(pilot)
+    await pilot.press("ctrl+y")
+    await answer_yes(pilot)
+    await second_handled(pilot, held)
+    await held.let_go(pilot)
+
+
+@pytest.mark.parametrize("size", SIZES)
+@async_test
+async def test_a_refund_asked_again_while_it_is_paid_is_paid_once(
+    make_app: MakeApp, demo_db: Database, size: tuple[int, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """F9 and yes again while the refund runs: a second refund of the same lines was sent to
+    the service. It refused it (the lines were returned: "nothing to return"), so no money
+    went out twice, but the refusal was said with the bell as well as the refund, whichever
+    answer came last staying on the message line."""
+    sell_three_laptops(demo_db)
+    held = HeldRead(returns_service.return_units)
+    monkeypatch.setattr(returns_service, "return_units", held)
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        screen = await open_returns(pilot)
+        await find(pilot, screen, LAPTOPS[1])
+        await refund_twice(pilot, held)
+        assert held.calls == 1
+        assert app.screen is screen
+        assert said(pilot).startswith("✓ refund RF-S01-"), said(pilot)
+    view = returns_service.find_sale(demo_db, LAPTOPS[0])
+    assert sum(1 for invoice in view.invoices if invoice.startswith("RF-")) == 1
+
+
+@pytest.mark.parametrize("size", SIZES)
+@async_test
+async def test_an_exchange_asked_again_while_it_runs_opens_one_sale(
+    make_app: MakeApp, demo_db: Database, size: tuple[int, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """F9 and yes again while the exchange runs: a second exchange of the same lines was
+    sent (the service refused it: the lines were returned)."""
+    sell_three_laptops(demo_db)
+    held = HeldRead(exchanges.start_exchange)
+    monkeypatch.setattr(exchanges, "start_exchange", held)
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        screen = await open_returns(pilot)
+        await find(pilot, screen, LAPTOPS[1])
+        await choose_exchange(pilot, screen)
+        await refund_twice(pilot, held)
+        assert held.calls == 1
+        sales = [s for s in app.screen_stack if isinstance(s, SaleScreen)]
+        assert len(sales) == 1 and app.screen is sales[0]
+        assert sales[0].order_no == screen.exchange_sale
+
+
+@pytest.mark.parametrize("size", SIZES)
+@async_test
+async def test_reissue_twice_opens_the_exchange_sale_once(
+    make_app: MakeApp, demo_db: Database, size: tuple[int, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """F5 twice on Returns after an exchange: the exchange sale opened twice, one sale
+    screen of the same order over the other."""
+    sell_three_laptops(demo_db)
+    actor = Actor("cashier", Role.CASHIER, "T1")
+    sold = returns_service.find_sale(demo_db, LAPTOPS[1])
+    line = next(ln.line for ln in sold.lines if ln.serial == LAPTOPS[1])
+    ex = exchanges.start_exchange(demo_db, actor, sold.order, lines=[line])
+    held = HeldRead(exchanges.resume_exchange)
+    monkeypatch.setattr(exchanges, "resume_exchange", held)
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        screen = await open_returns(pilot)
+        screen.exchange_sale = ex.sale.order  # the exchange made at this Returns screen
+        await pilot.press("f5")
+        await held.held(pilot)
+        await pilot.press("f5")
+        await second_handled(pilot, held)
+        await held.let_go(pilot)
+        assert held.calls == 1
+        sales = [s for s in app.screen_stack if isinstance(s, SaleScreen)]
+        assert [s.order_no for s in sales] == [ex.sale.order]
+
+
+@pytest.mark.parametrize("size", SIZES)
+@async_test
+async def test_reissue_twice_on_a_refund_note_spends_its_credit_once(
+    make_app: MakeApp, demo_db: Database, size: tuple[int, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """F5 twice on a found refund note whose exchange sale was voided: its credit was asked
+    for twice (the service refused the second: carried by the sale the first opened)."""
+    sell_three_laptops(demo_db)
+    actor = Actor("cashier", Role.CASHIER, "T1")
+    sold = returns_service.find_sale(demo_db, LAPTOPS[1])
+    line = next(ln.line for ln in sold.lines if ln.serial == LAPTOPS[1])
+    ex = exchanges.start_exchange(demo_db, actor, sold.order, lines=[line])
+    void_order(demo_db, actor, ex.sale.order)
+    held = HeldRead(exchanges.spend_credit)
+    monkeypatch.setattr(exchanges, "spend_credit", held)
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        screen = await open_returns(pilot)
+        await find(pilot, screen, ex.refund_note)
+        await pilot.press("f5")
+        await held.held(pilot)
+        await pilot.press("f5")
+        await second_handled(pilot, held)
+        await held.let_go(pilot)
+        assert held.calls == 1
+        sales = [s for s in app.screen_stack if isinstance(s, SaleScreen)]
+        assert len(sales) == 1 and app.screen is sales[0]
+
+
+@pytest.mark.parametrize("size", SIZES)
+@async_test
+async def test_enter_twice_on_counts_opens_one_count(
+    make_app: MakeApp, demo_db: Database, size: tuple[int, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Enter (a new count of the whole store) and Enter again as it opens: two counts of the
+    whole store, both left open."""
+    held = HeldRead(count_jobs.open_new)
+    monkeypatch.setattr(count_jobs, "open_new", held)
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        screen = await open_counts(pilot, "stockroom")
+        await pilot.press("enter")
+        await held.held(pilot)
+        await pilot.press("enter")
+        await second_handled(pilot, held)
+        await held.let_go(pilot)
+        assert held.calls == 1
+        assert screen.count is not None and screen.stage == "counter"
+        assert [c.number for c in screen.open_counts] == [screen.count.number]
+
+    assert len(counts.open_counts(demo_db, "S01")) == 1
+
+
+@pytest.mark.parametrize("size", SIZES)
+@async_test
+async def test_a_batch_started_again_while_it_starts_is_one_batch(
+    make_app: MakeApp, demo_db: Database, size: tuple[int, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The counter's name and Enter, typed again while the batch starts: two batches."""
+    held = HeldRead(count_jobs.start_batch)
+    monkeypatch.setattr(count_jobs, "start_batch", held)
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        screen = await open_counts(pilot, "stockroom")
+        await pilot.press("enter")  # a new count of the whole store: who counts?
+        await settle(pilot)
+        assert screen.stage == "counter" and screen.count is not None
+        await pilot.press(*"Ann", "enter")
+        await held.held(pilot)
+        await pilot.press(*"Ann", "enter")
+        await second_handled(pilot, held)
+        await held.let_go(pilot)
+        assert held.calls == 1
+        assert screen.stage == "scan" and screen.batch_no == 1
+        number = screen.count.number
+
+    assert [b.number for b in counts.get_count(demo_db, number).batches] == [1]
+
+
+@pytest.mark.parametrize("size", SIZES)
+@async_test
+async def test_a_count_approved_again_while_it_posts_is_posted_once(
+    make_app: MakeApp, demo_db: Database, size: tuple[int, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """F9/^F twice (asked, then posted), and twice again while it posts: a second approval
+    was sent (the service refused it: a count is approved once)."""
+    who = Actor("stockroom", Role.STOCKROOM, "T1")
+    number = open_count(demo_db, who, "S01", products=["PH-AUR15"]).number
+    start_batch(demo_db, who, number, "Ann")
+    held = HeldRead(count_jobs.approve)
+    monkeypatch.setattr(count_jobs, "approve", held)
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        screen = await open_counts(pilot, "manager")
+        await pilot.press("enter")  # resumes the count left open
+        await settle(pilot)
+        await pilot.press("f6")
+        await settle(pilot)
+        assert screen.result is not None
+        await pilot.press("ctrl+f")
+        await settle(pilot)
+        await pilot.press("ctrl+f")  # posted (held)
+        await held.held(pilot)
+        await pilot.press("ctrl+f")
+        await settle_keys(pilot)
+        if not still_said(pilot):
+            await pilot.press("ctrl+f")  # asked again (the defect): posted again
+        await second_handled(pilot, held)
+        await held.let_go(pilot)
+        assert held.calls == 1
+        assert said(pilot).startswith(f"✓ {number} approved"), said(pilot)
+
+
+@pytest.mark.parametrize("size", SIZES)
+@async_test
+async def test_a_transfer_started_again_while_it_starts_is_one_transfer(
+    make_app: MakeApp, demo_db: Database, size: tuple[int, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """^N, the store and Enter, again while the transfer is made: two open transfers, two
+    pick screens one over the other."""
+    held = HeldRead(transfers.create_transfer)
+    monkeypatch.setattr(transfers, "create_transfer", held)
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        await log_in(pilot, "stockroom")
+        await pilot.press("6")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, TransfersScreen)
+        await pilot.press("ctrl+n", *"S02", "enter")
+        await held.held(pilot)
+        await pilot.press("ctrl+n", *"S02", "enter")
+        await second_handled(pilot, held)
+        await held.let_go(pilot)
+        assert held.calls == 1
+        picking_screens = [s for s in app.screen_stack if isinstance(s, TransferPickScreen)]
+        assert len(picking_screens) == 1 and app.screen is picking_screens[0]
+    made = transfers.list_transfers(demo_db, "S01", incoming=False)
+    assert len(made) == 1
+
+
+@pytest.mark.parametrize("size", SIZES)
+@async_test
+async def test_a_transfer_cancelled_again_while_it_cancels_is_cancelled_once(
+    make_app: MakeApp, demo_db: Database, size: tuple[int, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """F8 and yes, again while the cancel runs (the database slow: the list read again as the
+    question closed has not answered either): a second cancel of the same transfer, refused
+    by the service ("there is no transfer"), said with the bell."""
+    clerk = Actor("stockroom", Role.STOCKROOM, "T1")
+    made = transfers.create_transfer(demo_db, clerk, "S01", "S02")
+    transfers.add_units(demo_db, clerk, made.number, "S01", "PH-AUR15", ["356938030000013"])
+    held = HeldRead(transfers.cancel_transfer)
+    monkeypatch.setattr(transfers, "cancel_transfer", held)
+    listed, slow, let_go = transfers.list_transfers, threading.Event(), threading.Event()
+
+    def list_slowly(*args: Any, **kwargs: Any) -> Any:
+        """The list, read at once until the database is ``slow``, then once let go."""
+        if slow.is_set():
+            assert let_go.wait(timeout=30), "the list was never let go"
+        return listed(*args, **kwargs)
+
+    monkeypatch.setattr(transfers, "list_transfers", list_slowly)
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        await log_in(pilot, "stockroom")
+        await pilot.press("6")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, TransfersScreen)
+        await pilot.press("f8")
+        await settle(pilot)
+        slow.set()
+        await pilot.press("y")
+        await held.held(pilot)
+        await pilot.press("f8")
+        await answer_yes(pilot)
+        await second_handled(pilot, held)
+        let_go.set()
+        await held.let_go(pilot)
+        assert held.calls == 1
+        assert app.screen is screen
+        assert said(pilot).startswith(f"› cancelled {made.number}"), said(pilot)
+
+
+# -- settings, files ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("size", SIZES)
+@async_test
+async def test_a_serial_mode_set_again_while_it_is_set_is_set_once(
+    make_app: MakeApp, demo_db: Database, size: tuple[int, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """m, the mode and yes, again while the change runs: the mode was set twice."""
+    held = HeldRead(products.set_serial_mode)
+    monkeypatch.setattr(products, "set_serial_mode", held)
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        await log_in(pilot, "manager")
+        await pilot.press("2")
+        await settle(pilot)
+        await pilot.press(*"AC-CASE15", "enter")
+        await settle(pilot)
+        await pilot.press("m")
+        await settle(pilot)
+        await pilot.press("o")
+        await settle(pilot)
+        await pilot.press("y")
+        await held.held(pilot)
+        await pilot.press("m")
+        await settle_keys(pilot)
+        if isinstance(app.screen, ChooseSerialMode):  # asked again (the defect)
+            await pilot.press("o")
+            await answer_yes(pilot)
+        await second_handled(pilot, held)
+        await held.let_go(pilot)
+        assert held.calls == 1
+        assert said(pilot) == "✓ serial mode is now optional for 1 product: AC-CASE15"
+
+
+@pytest.mark.parametrize("size", SIZES)
+@async_test
+async def test_a_pick_list_asked_again_while_it_is_written_is_written_once(
+    make_app: MakeApp, outbox_folder: Path, size: tuple[int, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """3 on Reports, again while the pick list is written: two threads wrote the same PDF
+    file."""
+    held = HeldRead(picking.write_pick_list)
+    monkeypatch.setattr(picking, "write_pick_list", held)
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        await log_in(pilot, "manager")
+        await pilot.press("0")
+        await settle(pilot)
+        await pilot.press("3")
+        await held.held(pilot)
+        await pilot.press("3")
+        await second_handled(pilot, held)
+        await held.let_go(pilot)
+        assert held.calls == 1
+        assert "to pick" in said(pilot), said(pilot)
+
+
+# -- reads that open a screen --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("size", SIZES)
+@async_test
+async def test_enter_twice_on_a_fulfilment_line_opens_one_serial_entry(
+    make_app: MakeApp, demo_db: Database, size: tuple[int, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Enter on a line, again while its order is read: two serial entries, one over the
+    other."""
+    waiting_orders(demo_db)
+    held = HeldRead(orders.get_order)
+    monkeypatch.setattr(orders, "get_order", held)
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        screen = await open_fulfilment(pilot)
+        await pilot.press("enter")
+        await held.held(pilot)
+        await pilot.press("enter")
+        await second_handled(pilot, held)
+        await held.let_go(pilot)
+        assert held.calls == 1
+        entries = [s for s in app.screen_stack if isinstance(s, SerialEntry)]
+        assert len(entries) == 1 and app.screen is entries[0]
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is screen
+
+
+@pytest.mark.parametrize("size", SIZES)
+@async_test
+async def test_enter_twice_on_an_asn_opens_one_checklist(
+    make_app: MakeApp, demo_db: Database, size: tuple[int, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Enter on an ASN, again while it opens: two checklists of the same ASN."""
+    import_asn(demo_db)
+    held = HeldRead(receiving.open_asn_session)
+    monkeypatch.setattr(receiving, "open_asn_session", held)
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        await log_in(pilot, "stockroom")
+        await pilot.press("5")
+        await settle(pilot)
+        menu = app.screen
+        assert isinstance(menu, receiving.ReceivingScreen) and menu.asns
+        await pilot.press("down", "enter")
+        await held.held(pilot)
+        await pilot.press("enter")
+        await second_handled(pilot, held)
+        await held.let_go(pilot)
+        assert held.calls == 1
+        lists = [s for s in app.screen_stack if isinstance(s, ChecklistScreen)]
+        assert len(lists) == 1 and app.screen is lists[0]
+
+
+@pytest.mark.parametrize("size", SIZES)
+@async_test
+async def test_enter_twice_on_a_blind_draft_resumes_it_once(
+    make_app: MakeApp,
+    demo_db: Database,
+    size: tuple[int, int],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    outbox_folder: Path,
+) -> None:
+    """Enter on an unfinished blind receipt, again while it is resumed: two checklists
+    appending to the one draft file."""
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    blind_receiving.open_blind_receipt(
+        demo_db,
+        Actor("stockroom", Role.STOCKROOM, "T1"),
+        "S01",
+        "Acme",
+        "R9",
+        outbox_folder,
+        receiving.drafts_folder(),
+    )
+    held = HeldRead(blind_receiving.resume_blind_receipt)
+    monkeypatch.setattr(blind_receiving, "resume_blind_receipt", held)
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        await log_in(pilot, "stockroom")
+        await pilot.press("5")
+        await settle(pilot)
+        menu = app.screen
+        assert isinstance(menu, receiving.ReceivingScreen) and menu.drafts
+        await pilot.press("down", "enter")
+        await held.held(pilot)
+        await pilot.press("enter")
+        await second_handled(pilot, held)
+        await held.let_go(pilot)
+        assert held.calls == 1
+        lists = [s for s in app.screen_stack if isinstance(s, ChecklistScreen)]
+        assert len(lists) == 1 and app.screen is lists[0]
+
+
+@pytest.mark.parametrize("size", SIZES)
+@async_test
+async def test_enter_twice_at_the_login_starts_one_session(
+    make_app: MakeApp, size: tuple[int, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Enter on the PIN, again while it is checked: the second Enter is kept for the menu
+    (tui/type_ahead.py), never a second log-in."""
+    held = HeldRead(users.login)
+    monkeypatch.setattr(users, "login", held)
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        await pilot.press(*"cashier", "tab", *PINS["cashier"], "enter")
+        await held.held(pilot)
+        await pilot.press("enter")
+        await held.let_go(pilot)
+        assert held.calls == 1
+        assert len([s for s in app.screen_stack if isinstance(s, HomeScreen)]) == 1
