@@ -90,6 +90,16 @@ async def second_handled(pilot: Pilot[object], held: HeldRead) -> None:
     await until(pilot, lambda: held.calls >= 2 or still_said(pilot), "the second submit")
 
 
+async def pressed_again(pilot: Pilot[object], held: HeldRead, *keys: str) -> None:
+    """The first submit held in its service call, ``keys`` pressed again meanwhile and
+    handled, then the call let go: the service was called once."""
+    await held.held(pilot)
+    await pilot.press(*keys)
+    await second_handled(pilot, held)
+    await held.let_go(pilot)
+    assert held.calls == 1
+
+
 async def settle_keys(pilot: Pilot[object]) -> None:
     """The keys pressed have acted (a letter waits one key gap for a scan to follow it)."""
     await keys_released(pilot)
@@ -128,11 +138,7 @@ async def test_a_new_customer_saved_twice_is_one_record(
         await settle(pilot)
         dialog.query_one("#customer-address", Input).focus()
         await pilot.press("enter")  # saved (held)
-        await held.held(pilot)
-        await pilot.press("enter")
-        await second_handled(pilot, held)
-        await held.let_go(pilot)
-        assert held.calls == 1
+        await pressed_again(pilot, held, "enter")
         assert app.screen is sale
         assert sale.view is not None and sale.view.customer is not None
         assert sale.view.customer.name == "Zed Twicer"
@@ -217,11 +223,7 @@ async def test_reissue_twice_opens_the_exchange_sale_once(
         screen = await open_returns(pilot)
         screen.exchange_sale = ex.sale.order  # the exchange made at this Returns screen
         await pilot.press("f5")
-        await held.held(pilot)
-        await pilot.press("f5")
-        await second_handled(pilot, held)
-        await held.let_go(pilot)
-        assert held.calls == 1
+        await pressed_again(pilot, held, "f5")
         sales = [s for s in app.screen_stack if isinstance(s, SaleScreen)]
         assert [s.order_no for s in sales] == [ex.sale.order]
 
@@ -246,11 +248,7 @@ async def test_reissue_twice_on_a_refund_note_spends_its_credit_once(
         screen = await open_returns(pilot)
         await find(pilot, screen, ex.refund_note)
         await pilot.press("f5")
-        await held.held(pilot)
-        await pilot.press("f5")
-        await second_handled(pilot, held)
-        await held.let_go(pilot)
-        assert held.calls == 1
+        await pressed_again(pilot, held, "f5")
         sales = [s for s in app.screen_stack if isinstance(s, SaleScreen)]
         assert len(sales) == 1 and app.screen is sales[0]
 
@@ -268,11 +266,7 @@ async def test_enter_twice_on_counts_opens_one_count(
     async with app.run_test(size=size) as pilot:
         screen = await open_counts(pilot, "stockroom")
         await pilot.press("enter")
-        await held.held(pilot)
-        await pilot.press("enter")
-        await second_handled(pilot, held)
-        await held.let_go(pilot)
-        assert held.calls == 1
+        await pressed_again(pilot, held, "enter")
         assert screen.count is not None and screen.stage == "counter"
         assert [c.number for c in screen.open_counts] == [screen.count.number]
 
@@ -294,11 +288,7 @@ async def test_a_batch_started_again_while_it_starts_is_one_batch(
         await settle(pilot)
         assert screen.stage == "counter" and screen.count is not None
         await pilot.press(*"Ann", "enter")
-        await held.held(pilot)
-        await pilot.press(*"Ann", "enter")
-        await second_handled(pilot, held)
-        await held.let_go(pilot)
-        assert held.calls == 1
+        await pressed_again(pilot, held, *"Ann", "enter")
         assert screen.stage == "scan" and screen.batch_no == 1
         number = screen.count.number
 
@@ -356,11 +346,7 @@ async def test_a_transfer_started_again_while_it_starts_is_one_transfer(
         screen = app.screen
         assert isinstance(screen, TransfersScreen)
         await pilot.press("ctrl+n", *"S02", "enter")
-        await held.held(pilot)
-        await pilot.press("ctrl+n", *"S02", "enter")
-        await second_handled(pilot, held)
-        await held.let_go(pilot)
-        assert held.calls == 1
+        await pressed_again(pilot, held, "ctrl+n", *"S02", "enter")
         picking_screens = [s for s in app.screen_stack if isinstance(s, TransferPickScreen)]
         assert len(picking_screens) == 1 and app.screen is picking_screens[0]
     made = transfers.list_transfers(demo_db, "S01", incoming=False)
@@ -461,11 +447,7 @@ async def test_a_pick_list_asked_again_while_it_is_written_is_written_once(
         await pilot.press("0")
         await settle(pilot)
         await pilot.press("3")
-        await held.held(pilot)
-        await pilot.press("3")
-        await second_handled(pilot, held)
-        await held.let_go(pilot)
-        assert held.calls == 1
+        await pressed_again(pilot, held, "3")
         assert "to pick" in said(pilot), said(pilot)
 
 
@@ -486,11 +468,7 @@ async def test_enter_twice_on_a_fulfilment_line_opens_one_serial_entry(
     async with app.run_test(size=size) as pilot:
         screen = await open_fulfilment(pilot)
         await pilot.press("enter")
-        await held.held(pilot)
-        await pilot.press("enter")
-        await second_handled(pilot, held)
-        await held.let_go(pilot)
-        assert held.calls == 1
+        await pressed_again(pilot, held, "enter")
         entries = [s for s in app.screen_stack if isinstance(s, SerialEntry)]
         assert len(entries) == 1 and app.screen is entries[0]
         await pilot.press("escape")
@@ -515,11 +493,7 @@ async def test_enter_twice_on_an_asn_opens_one_checklist(
         menu = app.screen
         assert isinstance(menu, receiving.ReceivingScreen) and menu.asns
         await pilot.press("down", "enter")
-        await held.held(pilot)
-        await pilot.press("enter")
-        await second_handled(pilot, held)
-        await held.let_go(pilot)
-        assert held.calls == 1
+        await pressed_again(pilot, held, "enter")
         lists = [s for s in app.screen_stack if isinstance(s, ChecklistScreen)]
         assert len(lists) == 1 and app.screen is lists[0]
 
@@ -556,11 +530,7 @@ async def test_enter_twice_on_a_blind_draft_resumes_it_once(
         menu = app.screen
         assert isinstance(menu, receiving.ReceivingScreen) and menu.drafts
         await pilot.press("down", "enter")
-        await held.held(pilot)
-        await pilot.press("enter")
-        await second_handled(pilot, held)
-        await held.let_go(pilot)
-        assert held.calls == 1
+        await pressed_again(pilot, held, "enter")
         lists = [s for s in app.screen_stack if isinstance(s, ChecklistScreen)]
         assert len(lists) == 1 and app.screen is lists[0]
 
