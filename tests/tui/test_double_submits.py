@@ -61,7 +61,7 @@ from serialpos.tui.widgets.message_line import MessageLine
 
 from test_counts_screen import open_counts  # isort: skip
 from test_exchange_screen import choose_exchange  # isort: skip
-from test_fulfilment_screen import open_fulfilment, waiting_orders  # isort: skip
+from test_fulfilment_screen import MANAGER, NOVA, open_fulfilment, waiting_orders  # isort: skip
 from test_receiving_screen import import_asn  # isort: skip
 from test_returns_screen import LAPTOPS, find, open_returns, sell_three_laptops  # isort: skip
 from test_sale import enter, open_sale  # isort: skip
@@ -553,3 +553,41 @@ async def test_enter_twice_at_the_login_starts_one_session(
         await held.let_go(pilot)
         assert held.calls == 1
         assert len([s for s in app.screen_stack if isinstance(s, HomeScreen)]) == 1
+
+
+@pytest.mark.parametrize("size", SIZES)
+@async_test
+async def test_a_fulfilment_asked_again_while_it_runs_is_made_once(
+    make_app: MakeApp, demo_db: Database, size: tuple[int, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """F10 and yes again while the fulfilment runs: a second fulfilment of the same order was
+    sent; the service refused it (the order fulfilled), and the refusal was said with the
+    bell over the first one's invoice."""
+    from serialpos.services import orders as orders_service
+    from serialpos.services.orders.checkout import add_payment
+    from serialpos.services.orders.serials import set_serial
+
+    first, _second = waiting_orders(demo_db)
+    view = orders_service.get_order(demo_db, first)
+    [nova] = [line for line in view.lines if line.sku == "PH-NOVA7"]
+    set_serial(demo_db, MANAGER, first, nova.line, NOVA)
+    add_payment(
+        demo_db, MANAGER, first, "card", orders_service.get_order(demo_db, first).totals.due
+    )
+    held = HeldRead(orders_service.fulfil)
+    monkeypatch.setattr(orders_service, "fulfil", held)
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        screen = await open_fulfilment(pilot)
+        await pilot.press("f10")
+        await settle(pilot)
+        await pilot.press("y")
+        await held.held(pilot)
+        await pilot.press("f10")
+        await answer_yes(pilot)
+        await second_handled(pilot, held)
+        await held.let_go(pilot)
+        assert held.calls == 1
+        assert app.screen is screen
+        invoice = orders_service.get_order(demo_db, first).invoices[0]
+        assert said(pilot) == f"✓ {first} fulfilled: invoice {invoice}", said(pilot)

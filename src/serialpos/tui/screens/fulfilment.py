@@ -30,7 +30,7 @@ from textual.widgets import DataTable, Static
 from serialpos.domain.orders import DeliveryMode, serial_indicator
 from serialpos.domain.products import SerialMode
 from serialpos.domain.text import clip, visible
-from serialpos.tui.backend import one_at_a_time
+from serialpos.tui.backend import one_at_a_time, still_running
 from serialpos.tui.keymap import keys
 from serialpos.tui.messages import ActionFailed
 from serialpos.tui.screens.report_screen import ReportScreen, Row, day
@@ -51,6 +51,10 @@ if TYPE_CHECKING:
     from serialpos.services.report_filter import ReportFilter
     from serialpos.tui.messages import ScanRead
 
+#: The fulfilment's worker: one at a time (tui/backend.one_at_a_time). F10 and yes again
+#: while it ran sent a second fulfilment, refused by the service (the order fulfilled)
+#: and said with the bell over the first one's invoice.
+FULFILLING = "fulfilment-fulfil"
 #: Lines shown at most; the export writes every line of the filter.
 SHOWN = 2_000
 EXPORT_LIMIT = 1_000_000
@@ -367,6 +371,8 @@ class FulfilmentScreen(ReportScreen):
 
     # -- fulfilling ------------------------------------------------------------------------
     def action_fulfil(self) -> None:
+        if still_running(self, FULFILLING):  # the fulfilment asked before has not answered
+            return
         row = self._chosen("fulfil")
         if row is None:
             return
@@ -389,7 +395,7 @@ class FulfilmentScreen(ReportScreen):
             confirmed,
         )
 
-    @work(thread=True, group="fulfilment-fulfil")
+    @one_at_a_time(FULFILLING)
     def _fulfil(self, order: str, payments: list[tuple[str, Decimal]] | None) -> None:
         from serialpos.tui.backend import describe
 
