@@ -27,6 +27,7 @@ from tui_helpers import (
     async_test,
     keys_released,
     log_in,
+    open_from_home,
     said,
     screen_text,
     settle,
@@ -340,11 +341,7 @@ async def test_a_transfer_started_again_while_it_starts_is_one_transfer(
     monkeypatch.setattr(transfers, "create_transfer", held)
     app = make_app()
     async with app.run_test(size=size) as pilot:
-        await log_in(pilot, "stockroom")
-        await pilot.press("6")
-        await settle(pilot)
-        screen = app.screen
-        assert isinstance(screen, TransfersScreen)
+        await open_from_home(pilot, "stockroom", "6", TransfersScreen)
         await pilot.press("ctrl+n", *"S02", "enter")
         await pressed_again(pilot, held, "ctrl+n", *"S02", "enter")
         picking_screens = [s for s in app.screen_stack if isinstance(s, TransferPickScreen)]
@@ -377,11 +374,7 @@ async def test_a_transfer_cancelled_again_while_it_cancels_is_cancelled_once(
     monkeypatch.setattr(transfers, "list_transfers", list_slowly)
     app = make_app()
     async with app.run_test(size=size) as pilot:
-        await log_in(pilot, "stockroom")
-        await pilot.press("6")
-        await settle(pilot)
-        screen = app.screen
-        assert isinstance(screen, TransfersScreen)
+        screen = await open_from_home(pilot, "stockroom", "6", TransfersScreen)
         await pilot.press("f8")
         await settle(pilot)
         slow.set()
@@ -487,11 +480,8 @@ async def test_enter_twice_on_an_asn_opens_one_checklist(
     monkeypatch.setattr(receiving, "open_asn_session", held)
     app = make_app()
     async with app.run_test(size=size) as pilot:
-        await log_in(pilot, "stockroom")
-        await pilot.press("5")
-        await settle(pilot)
-        menu = app.screen
-        assert isinstance(menu, receiving.ReceivingScreen) and menu.asns
+        menu = await open_from_home(pilot, "stockroom", "5", receiving.ReceivingScreen)
+        assert menu.asns
         await pilot.press("down", "enter")
         await pressed_again(pilot, held, "enter")
         lists = [s for s in app.screen_stack if isinstance(s, ChecklistScreen)]
@@ -524,11 +514,8 @@ async def test_enter_twice_on_a_blind_draft_resumes_it_once(
     monkeypatch.setattr(blind_receiving, "resume_blind_receipt", held)
     app = make_app()
     async with app.run_test(size=size) as pilot:
-        await log_in(pilot, "stockroom")
-        await pilot.press("5")
-        await settle(pilot)
-        menu = app.screen
-        assert isinstance(menu, receiving.ReceivingScreen) and menu.drafts
+        menu = await open_from_home(pilot, "stockroom", "5", receiving.ReceivingScreen)
+        assert menu.drafts
         await pilot.press("down", "enter")
         await pressed_again(pilot, held, "enter")
         lists = [s for s in app.screen_stack if isinstance(s, ChecklistScreen)]

@@ -26,6 +26,7 @@ from tui_helpers import (
     MakeApp,
     async_test,
     log_in,
+    open_from_home,
     said,
     screen_text,
     settle,
@@ -236,11 +237,7 @@ async def test_a_transfer_typed_before_another_does_not_open_over_it(
     monkeypatch.setattr(transfers, "get_transfer", held)
     app = make_app()
     async with app.run_test(size=size) as pilot:
-        await log_in(pilot, "stockroom")
-        await pilot.press("6")
-        await settle(pilot)
-        screen = app.screen
-        assert isinstance(screen, TransfersScreen)
+        screen = await open_from_home(pilot, "stockroom", "6", TransfersScreen)
         field = screen.query_one("#find", Input)
         field.focus()
         field.value = first

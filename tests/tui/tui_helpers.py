@@ -12,7 +12,7 @@ import threading
 import time
 from collections.abc import Callable, Coroutine
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import TYPE_CHECKING, Any, ParamSpec, cast
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar, cast
 
 import pytest
 from textual import events
@@ -37,6 +37,7 @@ PINS = {name: pin for name, _role, pin in DEMO_USERS}
 MakeApp = Callable[..., SerialposApp]
 
 P = ParamSpec("P")
+S = TypeVar("S")
 
 
 def async_test(test: Callable[P, Coroutine[Any, Any, None]]) -> Callable[P, None]:
@@ -224,6 +225,16 @@ async def log_in(pilot: Pilot[object], user: str, pin: str | None = None) -> Non
     await settle(pilot)
     await pilot.press(*user, "tab", *(pin if pin is not None else PINS[user]), "enter")
     await settle(pilot)
+
+
+async def open_from_home(pilot: Pilot[object], user: str, key: str, kind: type[S]) -> S:
+    """Log ``user`` in, press Home's menu ``key`` and return the screen it opened, a ``kind``."""
+    await log_in(pilot, user)
+    await pilot.press(key)
+    await settle(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, kind), screen
+    return screen
 
 
 async def shows(pilot: Pilot[object], *texts: str, timeout: float = 15.0) -> str:
