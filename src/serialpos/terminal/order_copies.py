@@ -89,6 +89,16 @@ def named_orders(events: list[dict[str, Any]], store: str, central_terminal: str
     }
 
 
+def central_rows(client: CentralClient, chain: ChainConfig, numbers: list[str]) -> Copy:
+    """Central's rows of this store's orders ``numbers`` (at most :data:`ASK_AT_ONCE`):
+    ``GET /v1/snapshot?part=orders`` (services/snapshot.py). Raises ``CentralRefused`` from a
+    central too old to send them."""
+    rows: Copy = client.get_json(
+        "/v1/snapshot", store=chain.store, terminal=chain.terminal, part="orders", number=numbers
+    )
+    return rows
+
+
 def fetch(
     db: Database,
     client: CentralClient,
@@ -123,15 +133,7 @@ def fetch(
     copies: list[Copy] = []
     for start in range(0, len(wanted), ASK_AT_ONCE):
         try:
-            copies.append(
-                client.get_json(
-                    "/v1/snapshot",
-                    store=chain.store,
-                    terminal=chain.terminal,
-                    part="orders",
-                    number=wanted[start : start + ASK_AT_ONCE],
-                )
-            )
+            copies.append(central_rows(client, chain, wanted[start : start + ASK_AT_ONCE]))
         except CentralRefused as exc:  # an older central: no copies, the pull goes on
             log.warning("central sent no copy of orders %s: %s", wanted[start], exc.message)
             break

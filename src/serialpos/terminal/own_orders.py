@@ -34,7 +34,7 @@ from serialpos.db.engine import Database
 from serialpos.db.tables import utcnow
 from serialpos.services.sale_copies import COPY_MARK
 from serialpos.terminal.client import CentralClient, CentralRefused
-from serialpos.terminal.order_copies import ASK_AT_ONCE
+from serialpos.terminal.order_copies import ASK_AT_ONCE, central_rows
 
 log = logging.getLogger(__name__)
 
@@ -75,13 +75,7 @@ def follow_own_orders(
     for start in range(0, len(numbers), ASK_AT_ONCE):
         asked = numbers[start : start + ASK_AT_ONCE]
         try:
-            copy = client.get_json(
-                "/v1/snapshot",
-                store=chain.store,
-                terminal=chain.terminal,
-                part="orders",
-                number=asked,
-            )
+            copy = central_rows(client, chain, asked)
         except CentralRefused as exc:  # an older central: the next round asks again
             log.warning("central sent no rows of orders %s: %s", asked[0], exc.message)
             break

@@ -61,6 +61,7 @@ from serialpos.services.sale_copies import COPY_MARK
 from serialpos.services.second_refund import second_return
 from serialpos.terminal.client import CentralClient, CentralRefused
 from serialpos.terminal.mirror import move_unit
+from serialpos.terminal.order_copies import central_rows
 
 log = logging.getLogger(__name__)
 
@@ -155,13 +156,7 @@ def take_recorded(db: Database, client: CentralClient, chain: ChainConfig) -> in
             db.write(_marker(found))
             continue
         try:
-            copy = client.get_json(
-                "/v1/snapshot",
-                store=chain.store,
-                terminal=chain.terminal,
-                part="orders",
-                number=numbers,
-            )
+            copy = central_rows(client, chain, numbers)
         except CentralRefused as exc:  # an older central: tried again at the next round
             log.warning("central sent no rows of %s: %s", ", ".join(numbers), exc.message)
             return taken
