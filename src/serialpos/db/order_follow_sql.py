@@ -20,10 +20,11 @@ A payment central takes on such an order (a part payment of a layby made at the 
 office, a host's ``order_pay``) moves no unit, so no event of the feed names the order: the
 till showed the layby owing what it owed before, and when the customer came to collect, the
 cashier took the whole balance again; central booked the difference as change the till
-never gave (the customer paid 300 twice, and no book said so). So at each round that
-pulls, the till asks central for its own orders open or parked here that hold a payment
-(few: laybys and special orders with a deposit; none asked when there are none) and takes
-each payment central has that it lacks, in the same way (terminal/own_orders.py).
+never gave (the customer paid 300 twice, and no book said so). So a round that pulls
+asks central for the till's own orders open or parked here that hold a payment (few:
+laybys and special orders with a deposit; every one-off sync, at most once a minute in
+background rounds: terminal/own_orders.py) and takes each payment central has that it
+lacks, in the same way (:func:`follow_payments`).
 """
 
 from __future__ import annotations
