@@ -301,7 +301,13 @@ def test_apply_lines_on_a_till_send_the_manager_never_the_pin(chain: Chain) -> N
     )
     assert serial["ok"], serial
     sent = _entries(till)
-    assert all("pin" not in json.dumps(x) and "1234" not in json.dumps(x) for x in sent), sent
+    # Every field searched for the PIN, but the random hex of the entry's id and its seal's
+    # hashes (a sha256 holds "1234" about one time in 200: CI failed on one).
+    said = [
+        json.dumps({**x, "id": None, "journal": {**x["journal"], "hash": None, "prev": None}})
+        for x in sent
+    ]
+    assert all("pin" not in text and "1234" not in text for text in said), sent
     assert sent[1]["manager"] == "mia" and sent[0]["lines"][0]["manager"] == "mia", sent
     report = till.sync()
     assert (report["accepted"], report["conflicts"], report["refused"]) == (2, 0, 0), report
