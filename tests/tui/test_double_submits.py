@@ -43,6 +43,7 @@ from serialpos.services import (
     orders,
     picking,
     products,
+    shifts,
     transfers,
     users,
 )
@@ -57,6 +58,7 @@ from serialpos.tui.screens.sale import SaleScreen
 from serialpos.tui.screens.sale_dialogs.customer import CustomerDialog
 from serialpos.tui.screens.sale_dialogs.serial_entry import SerialEntry
 from serialpos.tui.screens.serial_mode import ChooseSerialMode, Confirm
+from serialpos.tui.screens.shift import ShiftScreen
 from serialpos.tui.screens.transfers import TransferPickScreen, TransfersScreen
 from serialpos.tui.widgets.message_line import MessageLine
 
@@ -388,6 +390,76 @@ async def test_a_transfer_cancelled_again_while_it_cancels_is_cancelled_once(
         assert held.calls == 1
         assert app.screen is screen
         assert said(pilot).startswith(f"› cancelled {made.number}"), said(pilot)
+
+
+# -- the drawer ------------------------------------------------------------------------------
+
+
+async def amount(pilot: Pilot[object], text: str) -> None:
+    """``text`` typed in the Shift screen's field, and Enter."""
+    await pilot.press(*text, "enter")
+
+
+def shifts_held(db: Database) -> list[tuple[int, bool]]:
+    """The demo store's shifts: (number, closed), in order."""
+    import sqlalchemy as sa
+
+    from serialpos.db.shift_tables import shift_t
+
+    def read(conn: sa.Connection) -> list[tuple[int, bool]]:
+        rows = conn.execute(
+            sa.select(shift_t.c.number, shift_t.c.closed_at).order_by(shift_t.c.number)
+        )
+        return [(int(number), closed is not None) for number, closed in rows]
+
+    return db.read(read)
+
+
+@pytest.mark.parametrize("size", SIZES)
+@async_test
+async def test_a_float_typed_again_while_the_shift_opens_opens_one_shift(
+    make_app: MakeApp, demo_db: Database, size: tuple[int, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The float and Enter, typed again while the shift opens: a second open of the drawer
+    was sent (the service refused it: shift 1 already open), said with the bell."""
+    held = HeldRead(shifts.open_shift)
+    monkeypatch.setattr(shifts, "open_shift", held)
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        screen = await open_from_home(pilot, "cashier", "s", ShiftScreen)
+        await amount(pilot, "100")
+        await pressed_again(pilot, held, *"100", "enter")
+        assert app.screen is screen
+        assert said(pilot) == "✓ shift 1 open with a float of 100.00", said(pilot)
+    assert shifts_held(demo_db) == [(1, False)]
+
+
+@pytest.mark.parametrize("size", SIZES)
+@async_test
+async def test_enter_again_while_the_shift_closes_closes_it_once(
+    make_app: MakeApp,
+    demo_db: Database,
+    outbox_folder: Path,
+    size: tuple[int, int],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The count, Enter (asked), Enter (closed), and Enter again while it closes (a
+    scanner's second Enter, a key pressed twice): a second close of the drawer was sent (the
+    service refused it: no shift open), its refusal said with the bell."""
+    held = HeldRead(shifts.close_shift)
+    monkeypatch.setattr(shifts, "close_shift", held)
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        screen = await open_from_home(pilot, "cashier", "s", ShiftScreen)
+        await amount(pilot, "100")
+        await settle(pilot)
+        await amount(pilot, "100")  # asked: balances, Enter again to close
+        await settle(pilot)
+        await pilot.press("enter")  # closed (held)
+        await pressed_again(pilot, held, "enter")
+        assert app.screen is screen
+        assert said(pilot).startswith("✓ shift 1 closed: PDF "), said(pilot)
+    assert shifts_held(demo_db) == [(1, True)]
 
 
 # -- settings, files ---------------------------------------------------------------------------
