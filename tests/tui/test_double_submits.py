@@ -300,6 +300,36 @@ async def test_a_batch_started_again_while_it_starts_is_one_batch(
 
 @pytest.mark.parametrize("size", SIZES)
 @async_test
+async def test_f5_again_while_a_batch_closes_closes_it_once(
+    make_app: MakeApp, demo_db: Database, size: tuple[int, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """F5 (a new batch: Ann's is closed) and F5 again while it closes: the screen forgot the
+    batch as the first F5 was pressed, so the second asks who counts, and closes nothing."""
+    held = HeldRead(counts.close_batch)
+    monkeypatch.setattr(counts, "close_batch", held)
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        screen = await open_counts(pilot, "stockroom")
+        await pilot.press("enter")  # a new count of the whole store
+        await settle(pilot)
+        await pilot.press(*"Ann", "enter")
+        await settle(pilot)
+        assert screen.stage == "scan" and screen.count is not None
+        await pilot.press("f5")
+        await held.held(pilot)
+        await pilot.press("f5")
+        await settle_keys(pilot)
+        await held.let_go(pilot)
+        assert held.calls == 1
+        assert screen.stage == "counter" and screen.batch_no is None
+        number = screen.count.number
+    assert [(b.number, b.status) for b in counts.get_count(demo_db, number).batches] == [
+        (1, "closed")
+    ]
+
+
+@pytest.mark.parametrize("size", SIZES)
+@async_test
 async def test_a_count_approved_again_while_it_posts_is_posted_once(
     make_app: MakeApp, demo_db: Database, size: tuple[int, int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
