@@ -40,6 +40,7 @@ from serialpos.services import (
     counts,
     customers,
     exchanges,
+    held_line,
     orders,
     picking,
     products,
@@ -420,6 +421,71 @@ async def test_a_transfer_cancelled_again_while_it_cancels_is_cancelled_once(
         assert held.calls == 1
         assert app.screen is screen
         assert said(pilot).startswith(f"› cancelled {made.number}"), said(pilot)
+
+
+# -- serials on a sale's lines ----------------------------------------------------------------
+
+AUR15 = "356938030000013"  # a PH-AUR15 in stock at S01
+
+
+async def serial_prompted(pilot: Pilot[object]) -> SaleScreen:
+    """A sale whose PH-AUR15 (its serial required) is held, its serial entry in front."""
+    sale = await open_sale(pilot)
+    await enter(pilot, "PH-AUR15")
+    assert isinstance(pilot.app.screen, SerialEntry), said(pilot)
+    return sale
+
+
+def sale_serials(db: Database, sale: SaleScreen) -> list[str | None]:
+    assert sale.order_no is not None
+    return [line.serial for line in orders.get_order(db, sale.order_no).lines]
+
+
+@pytest.mark.parametrize("size", SIZES)
+@async_test
+async def test_enter_again_while_a_serial_is_checked_waits_for_its_answer(
+    make_app: MakeApp, demo_db: Database, size: tuple[int, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The serial and Enter, Enter again while it is checked (the field emptied as it was
+    sent): nothing was sent again, but the second Enter was told, with the bell, "scan or
+    type the serial", as if none had been entered."""
+    held = HeldRead(held_line.commit_held)
+    monkeypatch.setattr(held_line, "commit_held", held)
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        sale = await serial_prompted(pilot)
+        await pilot.press(*AUR15, "enter")
+        await pressed_again(pilot, held, "enter")
+        assert app.screen is sale
+        assert said(pilot) == f"✓ serial {AUR15} recorded on line 1", said(pilot)
+    assert sale_serials(demo_db, sale) == [AUR15]
+
+
+@pytest.mark.parametrize("size", SIZES)
+@async_test
+async def test_a_serial_read_twice_while_it_is_checked_waits_for_its_answer(
+    make_app: MakeApp, demo_db: Database, size: tuple[int, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A scanner's second read of the serial while the first is checked: nothing was sent
+    again, but it was told, with the bell, to scan the serial again once answered (the
+    first one's answer closes the prompt: there is nothing to scan again)."""
+    from serialpos.domain.decoder import decode
+    from serialpos.tui.messages import ScanRead
+
+    held = HeldRead(held_line.commit_held)
+    monkeypatch.setattr(held_line, "commit_held", held)
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        sale = await serial_prompted(pilot)
+        app.post_message(ScanRead(AUR15, "test", decode(AUR15)))
+        await held.held(pilot)
+        app.post_message(ScanRead(AUR15, "test", decode(AUR15)))
+        await second_handled(pilot, held)
+        assert said(pilot) == f"› still working on {AUR15}: wait for its answer", said(pilot)
+        await held.let_go(pilot)
+        assert held.calls == 1
+        assert app.screen is sale
+    assert sale_serials(demo_db, sale) == [AUR15]
 
 
 # -- the drawer ------------------------------------------------------------------------------
