@@ -40,6 +40,7 @@ from serialpos.services import (
     counts,
     customers,
     exchanges,
+    exports,
     held_line,
     orders,
     picking,
@@ -62,6 +63,7 @@ from serialpos.tui.screens.serial_mode import ChooseSerialMode, Confirm
 from serialpos.tui.screens.shift import ShiftScreen
 from serialpos.tui.screens.transfers import TransferPickScreen, TransfersScreen
 from serialpos.tui.widgets.message_line import MessageLine
+from serialpos.tui.widgets.report_dialogs import ExportDialog
 
 from test_counts_screen import open_counts  # isort: skip
 from test_exchange_screen import choose_exchange  # isort: skip
@@ -610,6 +612,39 @@ async def test_a_pick_list_asked_again_while_it_is_written_is_written_once(
         await pilot.press("3")
         await pressed_again(pilot, held, "3")
         assert "to pick" in said(pilot), said(pilot)
+
+
+@pytest.mark.parametrize("size", SIZES)
+@async_test
+async def test_an_export_asked_again_while_it_is_written_is_written_once(
+    make_app: MakeApp,
+    demo_db: Database,
+    outbox_folder: Path,
+    size: tuple[int, int],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """F5 again while a report's export is written: refused (the progress bar runs), never a
+    second export into the file (already so on main: the export dialog is asked only while
+    no export runs)."""
+    waiting_orders(demo_db)
+    held = HeldRead(exports.write_csv)
+    monkeypatch.setattr(exports, "write_csv", held)
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        screen = await open_fulfilment(pilot)
+        await pilot.press("f5")
+        await settle(pilot)
+        assert isinstance(app.screen, ExportDialog)
+        await pilot.press("enter")
+        await held.held(pilot)
+        await pilot.press("f5")
+        await settle_keys(pilot)
+        assert app.screen is screen
+        assert said(pilot) == "✗ an export is running: wait for it, or Esc to stop it"
+        await held.let_go(pilot)
+        assert held.calls == 1
+        [written] = outbox_folder.iterdir()
+        assert said(pilot) == f"✓ 5 rows written to {written}", said(pilot)
 
 
 # -- reads that open a screen --------------------------------------------------------------------
