@@ -67,7 +67,13 @@ from serialpos.tui.widgets.report_dialogs import ExportDialog
 
 from test_counts_screen import open_counts  # isort: skip
 from test_exchange_screen import choose_exchange  # isort: skip
-from test_fulfilment_screen import MANAGER, NOVA, open_fulfilment, waiting_orders  # isort: skip
+from test_fulfilment_screen import (  # isort: skip
+    MANAGER,
+    NOVA,
+    line_serial,
+    open_fulfilment,
+    waiting_orders,
+)
 from test_receiving_screen import import_asn  # isort: skip
 from test_returns_screen import LAPTOPS, find, open_returns, sell_three_laptops  # isort: skip
 from test_sale import enter, open_sale  # isort: skip
@@ -743,6 +749,39 @@ async def test_enter_twice_at_the_login_starts_one_session(
         await held.let_go(pilot)
         assert held.calls == 1
         assert len([s for s in app.screen_stack if isinstance(s, HomeScreen)]) == 1
+
+
+@pytest.mark.parametrize("size", SIZES)
+@async_test
+async def test_a_serial_read_twice_on_a_fulfilment_line_is_recorded_once(
+    make_app: MakeApp, demo_db: Database, size: tuple[int, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A scanner's second read of a line's serial while the first is recorded: both reach
+    the service, which records the serial the line already holds as nothing new (no second
+    reservation, nothing journaled; a different serial is refused, serial_recorded). Not
+    guarded, on purpose: scans of other lines go on while one is recorded."""
+    from serialpos.domain.decoder import decode
+    from serialpos.services.lookup import lookup_serial
+    from serialpos.tui.messages import ScanRead
+
+    first, _ = waiting_orders(demo_db)
+    held = HeldRead(orders.set_serial)
+    monkeypatch.setattr(orders, "set_serial", held)
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        screen = await open_fulfilment(pilot)
+        await pilot.press("p")  # the pending lines: first's phone under the cursor
+        await settle(pilot)
+        app.post_message(ScanRead(NOVA, "test", decode(NOVA)))
+        await held.held(pilot)
+        app.post_message(ScanRead(NOVA, "test", decode(NOVA)))
+        await until(pilot, lambda: held.calls == 2, "the second read")
+        await held.let_go(pilot)
+        assert app.screen is screen
+        assert said(pilot) == f"✓ {first} line 2: serial {NOVA} recorded", said(pilot)
+    assert line_serial(demo_db, first, 2) == NOVA
+    [unit] = lookup_serial(demo_db, NOVA)
+    assert [event.action for event in unit.events] == ["receive", "reserve"]
 
 
 @pytest.mark.parametrize("size", SIZES)
