@@ -37,6 +37,7 @@ from serialpos.db.engine import Database
 from serialpos.domain.users import Role
 from serialpos.services import (
     blind_receiving,
+    conflicts,
     counts,
     customers,
     exchanges,
@@ -45,6 +46,7 @@ from serialpos.services import (
     orders,
     picking,
     products,
+    settings,
     shifts,
     transfers,
     users,
@@ -54,7 +56,9 @@ from serialpos.services.context import SYSTEM, Actor
 from serialpos.services.counts.batches import open_count, start_batch
 from serialpos.services.order_void import void_order
 from serialpos.tui.screens import count_jobs, receiving
+from serialpos.tui.screens.admin_settings import StoreSettingsScreen
 from serialpos.tui.screens.checklist import ChecklistScreen
+from serialpos.tui.screens.conflicts import ConflictsScreen
 from serialpos.tui.screens.home import HomeScreen
 from serialpos.tui.screens.sale import SaleScreen
 from serialpos.tui.screens.sale_dialogs.customer import CustomerDialog
@@ -65,6 +69,7 @@ from serialpos.tui.screens.transfers import TransferPickScreen, TransfersScreen
 from serialpos.tui.widgets.message_line import MessageLine
 from serialpos.tui.widgets.report_dialogs import ExportDialog
 
+from test_conflict_refund_key import _one_line_conflict as till_sale_in_conflict  # isort: skip
 from test_counts_screen import open_counts  # isort: skip
 from test_exchange_screen import choose_exchange  # isort: skip
 from test_fulfilment_screen import (  # isort: skip
@@ -431,6 +436,41 @@ async def test_a_transfer_cancelled_again_while_it_cancels_is_cancelled_once(
         assert said(pilot).startswith(f"› cancelled {made.number}"), said(pilot)
 
 
+@pytest.mark.parametrize("size", SIZES)
+@async_test
+async def test_a_conflict_refunded_again_while_it_is_refunded_is_refunded_once(
+    make_app: MakeApp, demo_db: Database, size: tuple[int, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """F9 and yes on a till's sale in conflict, again while its refund runs: a second
+    resolve of the conflict was sent (the service refused it: already resolved), said with
+    the bell over the first one's line."""
+    conflict_id, _serial, order = till_sale_in_conflict(demo_db)
+    held = HeldRead(conflicts.resolve)
+    monkeypatch.setattr(conflicts, "resolve", held)
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        await log_in(pilot, "manager")
+        await pilot.press("a", "c")  # Admin, Conflicts
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, ConflictsScreen)
+        await pilot.press("f9")
+        await settle(pilot)
+        await pilot.press("y")
+        await held.held(pilot)
+        await pilot.press("f9")
+        await answer_yes(pilot)
+        await second_handled(pilot, held)
+        await held.let_go(pilot)
+        assert held.calls == 1
+        assert app.screen is screen
+        assert said(pilot) == (
+            f"✓ conflict {conflict_id}: the sale voided and its money refunded"
+        ), said(pilot)
+    refunds = [p for p in orders.get_order(demo_db, order).payments if p.amount < 0]
+    assert len(refunds) == 1, refunds
+
+
 # -- serials on a sale's lines ----------------------------------------------------------------
 
 AUR15 = "356938030000013"  # a PH-AUR15 in stock at S01
@@ -599,6 +639,32 @@ async def test_a_serial_mode_set_again_while_it_is_set_is_set_once(
         await held.let_go(pilot)
         assert held.calls == 1
         assert said(pilot) == "✓ serial mode is now optional for 1 product: AC-CASE15"
+
+
+@pytest.mark.parametrize("size", SIZES)
+@async_test
+async def test_a_setting_toggled_again_while_it_is_set_is_set_once(
+    make_app: MakeApp, demo_db: Database, size: tuple[int, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """t on a store's setting, and t again while it is set: the second read what the first
+    left and flipped it back (on again, "now on" said last)."""
+    held = HeldRead(settings.set_setting)
+    monkeypatch.setattr(settings, "set_setting", held)
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        await log_in(pilot, "manager")
+        await pilot.press("a")
+        await settle(pilot)
+        await pilot.press("s")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, StoreSettingsScreen)
+        await pilot.press("down")
+        assert screen.chosen == "auto_prompt_serial"
+        await pilot.press("t")
+        await pressed_again(pilot, held, "t")
+        assert said(pilot) == "✓ auto_prompt_serial is now off at S01", said(pilot)
+    assert settings.get_settings(demo_db, "S01").auto_prompt_serial is False
 
 
 @pytest.mark.parametrize("size", SIZES)
