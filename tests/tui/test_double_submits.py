@@ -36,6 +36,7 @@ from tui_helpers import (
 from serialpos.db.engine import Database
 from serialpos.domain.users import Role
 from serialpos.services import (
+    adjustments,
     blind_receiving,
     conflicts,
     counts,
@@ -69,6 +70,7 @@ from serialpos.tui.screens.transfers import TransferPickScreen, TransfersScreen
 from serialpos.tui.widgets.message_line import MessageLine
 from serialpos.tui.widgets.report_dialogs import ExportDialog
 
+from test_adjustment_screen import open_adjustments, type_in  # isort: skip
 from test_conflict_refund_key import _one_line_conflict as till_sale_in_conflict  # isort: skip
 from test_counts_screen import open_counts  # isort: skip
 from test_exchange_screen import choose_exchange  # isort: skip
@@ -268,6 +270,49 @@ async def test_reissue_twice_on_a_refund_note_spends_its_credit_once(
         await pressed_again(pilot, held, "f5")
         sales = [s for s in app.screen_stack if isinstance(s, SaleScreen)]
         assert len(sales) == 1 and app.screen is sales[0]
+
+
+@pytest.mark.parametrize("size", SIZES)
+@async_test
+async def test_an_adjustment_posted_again_while_it_posts_is_posted_once(
+    make_app: MakeApp,
+    demo_db: Database,
+    outbox_folder: Path,
+    size: tuple[int, int],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Three cases found, F10 and yes, and F10 and yes again while it posts: the second
+    finish was queued behind the first and posted the same list again, a second document:
+    six cases added for three found."""
+    from serialpos.services.stock import stock_levels
+
+    def cases() -> int:
+        [level] = stock_levels(demo_db, "S01", "AC-CASE15")
+        return level.quantity
+
+    before = cases()
+    held = HeldRead(adjustments.adjust)
+    monkeypatch.setattr(adjustments, "adjust", held)
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        screen = await open_adjustments(pilot)
+        await type_in(pilot, "3")  # found: adds
+        await type_in(pilot, "")  # no note
+        await type_in(pilot, "AC-CASE15")
+        await type_in(pilot, "3")
+        await pilot.press("f10")
+        await settle(pilot)
+        await pilot.press("y")  # posted (held)
+        await held.held(pilot)
+        await pilot.press("f10")
+        await answer_yes(pilot)
+        await second_handled(pilot, held)
+        await held.let_go(pilot)
+        assert held.calls == 1
+        assert app.screen is screen
+        assert said(pilot) == "✓ posted A-S01-000001: 3 units (+3 on hand), found", said(pilot)
+    assert [p.name for p in outbox_folder.iterdir()] == ["adjustment-A-S01-000001.csv"]
+    assert cases() == before + 3
 
 
 @pytest.mark.parametrize("size", SIZES)
