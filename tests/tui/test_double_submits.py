@@ -764,6 +764,60 @@ async def test_an_export_asked_again_while_it_is_written_is_written_once(
         assert said(pilot) == f"✓ 5 rows written to {written}", said(pilot)
 
 
+@pytest.mark.parametrize("size", SIZES)
+@async_test
+async def test_a_receipt_completed_again_while_it_completes_is_completed_once(
+    make_app: MakeApp,
+    demo_db: Database,
+    outbox_folder: Path,
+    size: tuple[int, int],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    """F10 and yes on a blind receipt, F10 again while it completes: once the first had
+    answered the completion was asked again, and a yes sent a second one, refused ("this
+    receipt was completed as R-S01-000001") with the bell over "received"."""
+    from serialpos.tui.screens.complete_receipt import CompleteDialog
+
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    held = HeldRead(blind_receiving.BlindReceiving.complete)
+
+    def complete(receipt: blind_receiving.BlindReceiving, **kwargs: Any) -> Any:
+        return held(receipt, **kwargs)
+
+    monkeypatch.setattr(blind_receiving.BlindReceiving, "complete", complete)
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        await open_from_home(pilot, "stockroom", "5", receiving.ReceivingScreen)
+        await pilot.press("b")  # a blind receipt: the vendor, the reference
+        await settle(pilot)
+        await pilot.press(*"Acme", "enter", *"Q-1", "enter")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, ChecklistScreen)
+        await enter(pilot, "AC-USBC1", "#scan")
+        await enter(pilot, "3", "#scan")
+        await pilot.press("ctrl+f")
+        await settle(pilot)
+        await pilot.press("y")  # completed (held)
+        await held.held(pilot)
+        await pilot.press("ctrl+f")
+        await settle_keys(pilot)
+        await until(
+            pilot,
+            lambda: still_said(pilot) or isinstance(app.screen, CompleteDialog) or held.calls > 1,
+            "the second F10",
+        )
+        await held.let_go(pilot)
+        if isinstance(app.screen, CompleteDialog):  # asked again (the defect): a hurried yes
+            await pilot.press("y")
+            await settle(pilot)
+        assert held.calls == 1
+        assert app.screen is screen
+        assert said(pilot).startswith("✓ received 3 units: R-S01-000001"), said(pilot)
+    assert [p.name for p in outbox_folder.iterdir()] == ["blind_receipt-R-S01-000001.csv"]
+
+
 # -- reads that open a screen --------------------------------------------------------------------
 
 
