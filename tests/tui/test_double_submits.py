@@ -165,6 +165,81 @@ async def test_a_new_customer_saved_twice_is_one_record(
     assert [c.name for c in found] == ["Zed Twicer"]
 
 
+async def paid_twice(pilot: Pilot[object], held: HeldRead, key: str) -> bool:
+    """``key`` (F9 pay, F10 fulfil) and Enter on the tender, again while the first runs
+    (the sale's jobs run in turn: a second payment waits behind the held one); whether the
+    second key was told the first still runs."""
+    from serialpos.tui.screens.sale_dialogs.tender import Tender
+
+    await pilot.press(key)
+    await settle(pilot)
+    assert isinstance(pilot.app.screen, Tender)
+    await pilot.press("enter")  # the amount due, taken (held)
+    await held.held(pilot)
+    await pilot.press(key)
+    await settle_keys(pilot)
+    if isinstance(pilot.app.screen, Tender):  # asked again (the defect): Enter takes it
+        await pilot.press("enter")
+        await settle_keys(pilot)
+    told = still_said(pilot)
+    await held.let_go(pilot)
+    return told
+
+
+@pytest.mark.parametrize("size", SIZES)
+@async_test
+async def test_a_layby_paid_again_while_it_is_paid_is_paid_once(
+    make_app: MakeApp, demo_db: Database, size: tuple[int, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """F9 and Enter on a lay-by, again while the payment runs: the tender offered the amount
+    due as the screen last showed it, and Enter took it a second time (15.59 paid twice)."""
+    held = HeldRead(orders.add_payment)
+    monkeypatch.setattr(orders, "add_payment", held)
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        sale = await open_sale(pilot)
+        await pilot.press("f3")  # sale type: 3 lay-by, p pickup later, Enter
+        await settle(pilot)
+        await pilot.press("3", "p", "enter")
+        await settle(pilot)
+        await enter(pilot, "AC-USBC1")
+        assert sale.order_no is not None and sale.view is not None
+        total = sale.view.totals.total
+        told = await paid_twice(pilot, held, "f9")
+        assert held.calls == 1
+        assert app.screen is sale
+        assert said(pilot).startswith(f"✓ cash {total} taken; "), said(pilot)
+        order = sale.order_no
+    view = orders.get_order(demo_db, order)
+    assert [p.amount for p in view.payments] == [total]
+    assert view.totals.due == 0
+    assert told
+
+
+@pytest.mark.parametrize("size", SIZES)
+@async_test
+async def test_a_sale_paid_again_while_it_is_paid_keeps_its_invoice_said(
+    make_app: MakeApp, demo_db: Database, size: tuple[int, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """F9 and Enter on a sale, again while it is paid and fulfilled: the second payment ran
+    once the first had finished the sale, and "there is no order 'None'" was said with the
+    bell over the invoice."""
+    held = HeldRead(orders.fulfil)
+    monkeypatch.setattr(orders, "fulfil", held)
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        sale = await open_sale(pilot)
+        await enter(pilot, "AC-USBC1")
+        order = sale.order_no
+        assert order is not None
+        told = await paid_twice(pilot, held, "f9")
+        assert held.calls == 1
+        assert app.screen is sale
+        [invoice] = orders.get_order(demo_db, order).invoices
+        assert said(pilot).startswith(f"✓ invoice {invoice}"), said(pilot)
+        assert told
+
+
 async def refund_twice(pilot: Pilot[object], held: HeldRead) -> None:
     """F9 (^Y), yes; again while the first runs."""
     await pilot.press("ctrl+y")

@@ -6,6 +6,11 @@ quick create for an unknown barcode.
 ``action_*`` methods hand each key to it; every service call still goes through the screen's
 job chain (:meth:`~serialpos.tui.screens.sale.SaleScreen.submit`), so it runs on the worker in
 the order asked, and the screen shows what it did.
+
+A payment or a fulfilment is taken once: F9 or F10 again before it has answered says "still
+working" and asks nothing. The tender dialog offered the amount still due as the screen last
+showed it, and Enter took it a second time (a lay-by of 15.59 paid 31.18); on a sale the
+first one finished, the second was refused "there is no order" over the invoice.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from serialpos.domain.orders import closed_order_words
+from serialpos.tui.backend import start_running, still_running
 from serialpos.tui.counter_receipt import counter_receipt
 from serialpos.tui.screens.sale_dialogs.customer import CustomerDialog
 from serialpos.tui.screens.sale_dialogs.leave_sale import LeaveSale
@@ -26,6 +32,9 @@ from serialpos.tui.screens.sale_dialogs.sale_type import SaleTypeDialog
 from serialpos.tui.screens.sale_dialogs.tender import Tender
 from serialpos.tui.screens.sale_outcome import Outcome, missing_required, status_of
 from serialpos.tui.screens.serial_mode import Confirm
+
+#: The sale's payments and fulfilments: one at a time (tui/backend.start_running).
+PAYING = "sale-paying"
 
 if TYPE_CHECKING:
     from serialpos.db.engine import Database
@@ -92,6 +101,8 @@ class OrderKeys:
         )
 
     def pay(self) -> None:
+        if still_running(self.screen, PAYING):  # the payment taken before has not answered
+            return
         view = self.screen.view
         if view is None or not view.lines:
             self.screen.show_error("nothing to pay: scan an item first")
@@ -157,9 +168,17 @@ class OrderKeys:
                 change_due=done.change_due,
             )
 
-        self.screen.submit(pay, "taking payment…")
+        self._take_money(pay, "taking payment…")
+
+    def _take_money(self, job: Callable[[Database, Actor, str | None], Outcome], busy: str) -> None:
+        """Run a payment or a fulfilment, counted as running until its answer is shown."""
+        if still_running(self.screen, PAYING):
+            return
+        self.screen.submit(job, busy, then=start_running(self.screen, PAYING))
 
     def fulfil(self) -> None:
+        if still_running(self.screen, PAYING):  # the payment taken before has not answered
+            return
         chosen = sorted(self.screen.lines.marked) or None
         view = self.screen.view
         if view is None:
@@ -217,7 +236,7 @@ class OrderKeys:
                 change_due=done.change_due,
             )
 
-        self.screen.submit(run, "fulfilling…")
+        self._take_money(run, "fulfilling…")
 
     def menu(self) -> None:
         def chosen(action: str | None) -> None:
