@@ -146,8 +146,9 @@ def test_serials_off_is_refused_while_units_are_live(cli: list[str]) -> None:
     )
     assert refused.stdout == ""
     assert (
-        "cannot switch serials off while units with serials are live (PH-AUR15: 2 units "
-        "(2 in stock at S1))" in refused.stderr
+        "cannot switch serials off: PH-AUR15 has 2 live units (S1: 2 in stock); sell, "
+        "return to vendor, write off or count the units out first, or make it optional "
+        "instead" in refused.stderr
     )
     shown = run(cli, "products", "show", "PH-AUR15", "--json").stdout
     assert '"serial_mode": "required"' in shown

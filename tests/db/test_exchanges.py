@@ -194,3 +194,40 @@ def test_reissue_after_the_exchange_sale_was_voided_opens_one_carrying_its_credi
     add_item(db, admin, first.sale.order, sku="PH1", serial=IMEI[1])
     assert get_order(db, first.sale.order).totals.due == D("0.00")
     clean(db)
+
+
+def test_exchange_change_beyond_the_drawer_is_asked_for_naming_the_cash_short(
+    db: Database, admin: Actor
+) -> None:
+    """The phone sold by card before the shift (its money in no drawer), exchanged for a
+    cable in a shift opened with 50.00: 590.49 of change is 540.49 more than the drawer
+    should hold. Refused ``change_beyond_drawer`` naming it, nothing recorded; given once the
+    cashier confirms. A terminal with no open shift has no drawer figures: not asked."""
+    from serialpos.services import shifts, users
+
+    setup_catalogue(db, admin)
+    users.add_user(db, admin, "sam", "cashier", "4321")
+    sam = users.actor_for(db, "sam", "till-1")
+    order, line = _sold_phone(db, admin)
+    shifts.open_shift(db, sam, "S1", "50.00")
+    ex = exchanges.start_exchange(db, sam, order, lines=[line])
+    add_item(db, sam, ex.sale.order, sku="CB1")
+    with pytest.raises(shifts.ChangeBeyondDrawer) as refused:
+        fulfil(db, sam, ex.sale.order)
+    assert refused.value.code == "change_beyond_drawer"
+    assert refused.value.words == (
+        "change 590.49 is more than the 50.00 cash the drawer should hold (short 540.49)"
+    )
+    assert get_order(db, ex.sale.order).status == "open"  # nothing recorded
+    done = fulfil(db, sam, ex.sale.order, change_beyond_drawer=True)
+    assert done.change_due == D("590.49")
+    assert shifts.x_report(db, sam, "S1").expected_cash == D("-540.49")
+
+    # Another exchange at a till with no shift open: no drawer to compare with.
+    order2 = open_order(db, admin, "S1").order
+    line2 = add_item(db, admin, order2, sku="PH1", serial=IMEI[1]).line
+    fulfil(db, admin, order2, settle_in="card")
+    ex2 = exchanges.start_exchange(db, admin, order2, lines=[line2])
+    add_item(db, admin, ex2.sale.order, sku="CB1")
+    assert fulfil(db, admin, ex2.sale.order).change_due == D("590.49")
+    clean(db)

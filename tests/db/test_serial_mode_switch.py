@@ -78,10 +78,9 @@ def test_disabled_refused_while_units_with_serials_are_live(db: Database, admin:
     create_order(db, admin, "S1", lines=[NewLine("PH", "P1")])
     before = _units(db, "PH")
     expected = (
-        "cannot switch serials off while units with serials are live (PH: 4 units "
-        "(2 in stock at S1, 1 in transit at S1, 1 reserved at S1)); sell, return to "
-        "vendor, write off or count them out first, or make the product optional "
-        "instead"
+        "cannot switch serials off: PH has 4 live units (S1: 2 in stock, 1 in transit, "
+        "1 reserved); sell, return to vendor, write off or count the units out first, or "
+        "make it optional instead"
     )
     with pytest.raises(BadValue) as refused:
         products.set_serial_mode(db, admin, ["CB", "PH"], "disabled")

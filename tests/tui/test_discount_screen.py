@@ -60,3 +60,26 @@ async def test_line_discount_past_the_limit_needs_the_manager(
             Decimal("19.99"),
         )
         assert "-50%" in rows(screen), rows(screen)
+
+
+@pytest.mark.parametrize("size", SIZES)
+@async_test
+async def test_a_line_discount_says_was_and_now_on_the_price_columns_basis(
+    make_app: MakeApp, demo_db: Database, size: tuple[int, int]
+) -> None:
+    """The charger (39.99 before 20% tax) matched at 30.00 said ``was 39.99, now 36.00``:
+    the shelf price before tax beside the total with tax, a price cut read as a rise. Both
+    figures are now before tax, as the line's price column shows them, and the total with
+    tax is named as such."""
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        screen = await open_sale(pilot)
+        await enter(pilot, "AC-CHG65")
+        await discount(pilot, "=30.00", "price match", "manager", "2222")
+        assert message(app) == "✓ line 1: was 39.99, now 30.00 before tax (36.00 with tax)"
+        await enter(pilot, "AC-USBC1")
+        await discount(pilot, "10%", "loyal", "")
+        assert message(app) == "✓ line 2: -10%, now 11.69 before tax (14.03 with tax)"
+        assert screen.order_no is not None
+        line = get_order(demo_db, screen.order_no).lines[1]
+        assert (line.net, line.total) == (Decimal("11.69"), Decimal("14.03"))

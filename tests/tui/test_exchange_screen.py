@@ -252,3 +252,57 @@ async def test_reissue_after_voiding_the_exchange_sale_opens_one_carrying_the_cr
         assert (fresh.exchange_of, fresh.totals.paid) == (note, credit)
         said = screen.query_one(MessageLine).text
         assert f"{voided} was voided; credit of {note} carried to new sale" in said, said
+
+
+@pytest.mark.parametrize("size", SIZES)
+@async_test
+async def test_exchange_change_beyond_the_drawer_is_asked_first_naming_the_cash_short(
+    make_app: MakeApp, demo_db: Database, size: tuple[int, int]
+) -> None:
+    """A laptop paid by card, exchanged for a cable in a shift opened with 50.00: the
+    change (1423.21) was given with no word though the drawer should hold 50.00. Now F10
+    asks, naming the cash short; No leaves the sale open, Yes gives the change."""
+    from serialpos.services import shifts, users
+    from serialpos.tui.widgets.message_line import MessageLine
+
+    sell_three_laptops(demo_db)
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        screen = await open_returns(pilot)
+        till = users.actor_for(demo_db, "cashier", app.screen.session.actor.terminal)
+        shifts.open_shift(demo_db, till, "S01", "50.00")
+        await find(pilot, screen, LAPTOPS[1])
+        await choose_exchange(pilot, screen)
+        await pilot.press("ctrl+y")
+        await settle(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+        await settle(pilot)
+        sale = app.screen
+        assert isinstance(sale, SaleScreen)
+        order = sale.order_no
+        assert order is not None
+        await pilot.press(*"AC-USBC1", "enter")
+        await settle(pilot)
+        credit = get_order(demo_db, order).totals.paid
+        change = credit - get_order(demo_db, order).totals.total
+        short = change - Decimal("50.00")
+        await pilot.press("f10")
+        await settle(pilot)
+        assert isinstance(app.screen, Confirm), screen_text(app)
+        asked = " ".join(screen_text(app).split())
+        assert (
+            f"The change {change:.2f} is more than the 50.00 cash the drawer should hold "
+            f"(short {short:.2f}). Give it anyway (cash from the safe)?"
+        ) in asked, asked
+        await pilot.press("n")
+        await settle(pilot)
+        assert get_order(demo_db, order).status == "open"
+        assert sale.query_one(MessageLine).text == "› not given: nothing changed"
+        await pilot.press("f10")
+        await settle(pilot)
+        assert isinstance(app.screen, Confirm)
+        await pilot.press("y")
+        await settle(pilot)
+        assert get_order(demo_db, order).status == "fulfilled"
+        assert f"change {change:.2f}" in screen_text(app)

@@ -460,3 +460,48 @@ async def test_a_serial_of_another_product_is_refused_naming_its_own_product(
         await scan(pilot, "5012345000015")  # another product's box: named
         assert "PH-AUR15" in message(screen) and "barcode" in message(screen), message(screen)
         assert line_serial(demo_db, first, 2) is None
+
+
+@pytest.mark.parametrize("size", SIZES)
+@async_test
+async def test_an_exchange_sales_change_beyond_the_drawer_is_asked_here_too(
+    make_app: MakeApp, demo_db: Database, size: tuple[int, int]
+) -> None:
+    """An exchange sale left open (a laptop's credit, a cable rung up) fulfilled from here
+    in a shift opened with 50.00: the change is asked first, naming the cash short, as at
+    the counter; No leaves the order open, Yes gives the change."""
+    from decimal import Decimal
+
+    from test_returns_screen import LAPTOPS, sell_three_laptops
+
+    from serialpos.services import exchanges, shifts, users
+    from serialpos.tui.screens.serial_mode import Confirm
+
+    sell_three_laptops(demo_db)
+    sold = get_order(demo_db, "S01-000001")
+    line = next(ln.line for ln in sold.lines if ln.serial == LAPTOPS[1])
+    ex = exchanges.start_exchange(demo_db, MANAGER, sold.order, lines=[line])
+    add_item(demo_db, MANAGER, ex.sale.order, sku="AC-USBC1")
+    view = get_order(demo_db, ex.sale.order)
+    change = view.totals.paid - view.totals.total
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        screen = await open_fulfilment(pilot)
+        till = users.actor_for(demo_db, "manager", screen.session.actor.terminal)
+        shifts.open_shift(demo_db, till, "S01", "50.00")
+        assert [row.order for row in screen.rows] == [ex.sale.order]
+        for answer, status in (("n", "open"), ("y", "fulfilled")):
+            await pilot.press("f10")
+            await settle(pilot)
+            await pilot.press("y")  # Fulfil S01-…?
+            await settle(pilot)
+            assert isinstance(app.screen, Confirm), message(screen)
+            asked = getattr(app.screen, "question", "")
+            assert asked == (
+                f"The change {change:.2f} is more than the 50.00 cash the drawer should hold "
+                f"(short {change - Decimal('50.00'):.2f}). Give it anyway (cash from the safe)?"
+            )
+            await pilot.press(answer)
+            await settle(pilot)
+            assert str(get_order(demo_db, ex.sale.order).status) == status
+        assert message(screen).startswith(f"✓ {ex.sale.order} fulfilled: invoice ")

@@ -1,12 +1,12 @@
 """Switching a product's serials off in the console is refused while units with serials are
 live (issue 10, case 8), at 80x24 and 40x16: the refusal names the units and rings the bell,
-and nothing changes."""
+is read whole on the screen, and nothing changes."""
 
 from __future__ import annotations
 
 import pytest
 import sqlalchemy as sa
-from tui_helpers import SIZES, MakeApp, async_test, log_in, settle
+from tui_helpers import SIZES, MakeApp, async_test, log_in, screen_text, settle
 
 from serialpos.db import repo
 from serialpos.db.engine import Database
@@ -60,7 +60,44 @@ async def test_serials_off_is_refused_naming_the_live_units(
         line = screen.query_one(MessageLine)
         assert line.kind == "error" and rung
         assert line.text.startswith(
-            f"✗ cannot switch serials off while units with serials are live (PH-AUR15: "
-            f"{live} units ("
-        )
+            f"✗ cannot switch serials off: PH-AUR15 has {live} live units (S01: "
+        ), line.text
+        assert line.text.endswith(
+            "; sell, return to vendor, write off or count the units out first, or make it "
+            "optional instead"
+        ), line.text
+        # Read whole at both sizes: its end ("or make it optional instead") was cut at 80x24.
+        shown = screen_text(app)
+        assert " ".join(line.text.split()) in " ".join(shown.split()), shown
+        assert "PH-AUR15     Aurora" in shown  # the list keeps its row under it
     assert products.get_product(demo_db, "PH-AUR15").serial_mode is SerialMode.REQUIRED
+
+
+@pytest.mark.parametrize("size", SIZES)
+@async_test
+async def test_serials_required_refused_is_read_whole(
+    make_app: MakeApp, demo_db: Database, size: tuple[int, int]
+) -> None:
+    """The drill (5 on hand, 2 with serials) made required: the refusal took six rows at
+    40x16 and the line held four, cutting what to do."""
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        await log_in(pilot, "manager")
+        await pilot.press("2")
+        await settle(pilot)
+        await pilot.press(*"TL-DRL18", "enter")
+        await settle(pilot)
+        await pilot.press("m")
+        await pilot.pause()
+        await pilot.press("r")
+        await settle(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, ProductsScreen)
+        line = screen.query_one(MessageLine)
+        assert line.kind == "error"
+        assert line.text.endswith("count the units with their serials, then make it required")
+        shown = screen_text(app)
+        assert " ".join(line.text.split()) in " ".join(shown.split()), shown
+    assert products.get_product(demo_db, "TL-DRL18").serial_mode is SerialMode.OPTIONAL

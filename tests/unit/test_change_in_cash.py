@@ -38,3 +38,17 @@ def test_nothing_due_takes_no_card() -> None:
         check_change_in_cash(D("-5.00"), [("card", D("0.01"))])  # paid over already
     check_change_in_cash(D("-5.00"), [("cash", D("1.00"))])
     check_change_in_cash(D("0.00"), [])
+
+
+def test_change_beyond_the_drawer_names_the_cash_short() -> None:
+    from serialpos.domain.shifts import change_beyond_drawer
+
+    assert change_beyond_drawer(Decimal("1063.21"), Decimal("50.00")) == (
+        "change 1063.21 is more than the 50.00 cash the drawer should hold (short 1013.21)"
+    )
+    # A drawer the books put below zero holds nothing, and is said so.
+    assert change_beyond_drawer(Decimal("5.00"), Decimal("-2.00")) == (
+        "change 5.00 is more than the 0.00 cash the drawer should hold (short 7.00)"
+    )
+    assert change_beyond_drawer(Decimal("50.00"), Decimal("50.00")) is None
+    assert change_beyond_drawer(Decimal("0.00"), Decimal("-10.00")) is None

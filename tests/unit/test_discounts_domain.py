@@ -75,3 +75,32 @@ def test_the_limit_allows_exactly_its_percent() -> None:
     assert over_limit(D("499.99"), D("449.98"), D("10"))
     assert not over_limit(D("100.00"), D("150.00"), D("0"))  # a raised price
     assert over_limit(D("100.00"), D("99.99"), D("0"))
+
+
+def test_now_words_keep_the_unit_price_basis() -> None:
+    """``was 39.99, now 36.00`` put a pre-tax shelf price beside a total with tax."""
+    from serialpos.domain.discounts import now_words
+
+    # A price override of a taxed product (prices before tax): 39.99 -> 30.00, 36.00 with tax.
+    assert now_words("was 39.99", D("30.00"), 1, D("0"), D("30.00"), D("36.00")) == (
+        "was 39.99, now 30.00 before tax (36.00 with tax)"
+    )
+    # A percent off: 12.99 less 1.30 is 11.69 before tax, 14.03 with it.
+    assert now_words("-10%", D("12.99"), 1, D("1.30"), D("11.69"), D("14.03")) == (
+        "-10%, now 11.69 before tax (14.03 with tax)"
+    )
+    # Three of them: each, and the line's total for all three.
+    assert now_words("-10%", D("12.99"), 3, D("3.90"), D("35.07"), D("42.08")) == (
+        "-10%, now 11.69 each before tax (3 for 42.08 with tax)"
+    )
+    # Prices that include tax: the unit price holds it already, one figure.
+    assert now_words("was 47.99", D("36.00"), 1, D("0"), D("30.00"), D("36.00")) == (
+        "was 47.99, now 36.00 with tax"
+    )
+    # No tax on the line: one basis, nothing to name.
+    assert now_words("-5.00", D("20.00"), 1, D("5.00"), D("15.00"), D("15.00")) == (
+        "-5.00, now 15.00"
+    )
+    assert now_words("", D("20.00"), 1, D("0"), D("20.00"), D("24.00")) == (
+        "price kept, now 20.00 before tax (24.00 with tax)"
+    )

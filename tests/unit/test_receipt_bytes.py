@@ -147,3 +147,37 @@ def test_shift_report_on_the_receipt_printer() -> None:
     assert any(ln.startswith("Expected cash") and ln.endswith("1,032.80") for ln in got.lines)
     assert any(ln.startswith("Difference") and ln.endswith("2.80 short") for ln in got.lines)
     assert got.drawer_kicks == [] and got.cuts == 1
+
+
+def test_a_discounted_line_says_its_discount_under_it() -> None:
+    """The receipt printed ``1 x 12.99 ... 14.03`` with no word of the 10% off (12.99 with
+    tax is 15.59): the line's discount or price override is printed under it, on the unit
+    price's basis (before tax, as ``1 x 12.99``), as the PDF invoice prints it."""
+    lines = (
+        InvoiceLine(
+            "AC-USBC1",
+            "USB-C cable 1 m",
+            1,
+            D("12.99"),
+            D("20"),
+            D("14.03"),
+            note="Discount -10% = -1.30: loyal",
+        ),
+        InvoiceLine(
+            "AC-CHG65",
+            "65 W charger",
+            1,
+            D("30.00"),
+            D("20"),
+            D("36.00"),
+            note="Price 30.00 (shelf 39.99): price match (approved by manager)",
+        ),
+    )
+    got = decode(receipt_bytes(_doc(lines=lines))).lines
+    at = got.index("USB-C cable 1 m")
+    assert got[at + 2] == "  Discount -10% = -1.30: loyal", got
+    at = got.index("65 W charger")
+    assert got[at + 2 : at + 4] == [
+        "  Price 30.00 (shelf 39.99): price match",
+        "  (approved by manager)",
+    ], got

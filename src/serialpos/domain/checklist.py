@@ -9,7 +9,7 @@ only a scan that passed them reaches :meth:`Checklist.scan`.
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from serialpos.domain.errors import BadRequest, DomainError
@@ -140,7 +140,9 @@ class Discrepancy:
 
 class Checklist:
     """Lines by SKU, in document order. ``document`` names the document in messages (an ASN
-    id, a transfer number); ``blind`` checklists grow a line per product as it is scanned."""
+    id, a transfer number); ``blind`` checklists grow a line per product as it is scanned.
+    ``case_packs``: the case-pack IDs the document lists, each to its product's SKU (a scan
+    of one at a serial prompt is refused naming it, ``domain/case_codes.py``)."""
 
     def __init__(
         self,
@@ -149,6 +151,7 @@ class Checklist:
         document: str,
         kind: str = "ASN",
         blind: bool = False,
+        case_packs: Mapping[str, str] | None = None,
     ) -> None:
         self.lines: dict[str, ChecklistLine] = {}
         for line in lines:
@@ -158,6 +161,7 @@ class Checklist:
         self.document = document
         self.kind = kind
         self.blind = blind
+        self.case_packs: Mapping[str, str] = dict(case_packs or {})
 
     # -- reading -------------------------------------------------------------------------------
     def line(self, sku: str) -> ChecklistLine:

@@ -171,6 +171,33 @@ def allocate(amount: Decimal, bases: list[Decimal]) -> list[Decimal]:
     return shares
 
 
+def now_words(
+    label: str,
+    unit_price: Decimal,
+    quantity: int,
+    discount: Decimal,
+    net: Decimal,
+    total: Decimal,
+) -> str:
+    """``was 39.99, now 30.00 before tax (36.00 with tax)``: what a line discount or price
+    override left the line at, said on the basis of the line's unit price (the shelf price
+    ``was`` names and the price column show), then the line's total with tax named as such.
+
+    The counter said ``was 39.99, now 36.00``: a pre-tax shelf price beside a total with
+    tax, so a 10% price match read as a 10% rise. Where prices include tax the unit price
+    already holds it (the line's charge is its total), and one figure says it all."""
+    charged = unit_price * quantity - discount
+    each = (charged / quantity).quantize(CENT, ROUND_HALF_UP) if quantity > 0 else charged
+    per = " each" if quantity != 1 else ""
+    head = f"{label}, now {each:.2f}{per}" if label else f"price kept, now {each:.2f}{per}"
+    if net == total:  # no tax on the line: one basis
+        return head
+    if charged == total:  # prices include tax: the unit price holds it already
+        return f"{head} with tax"
+    whole = f"{total:.2f} with tax" if quantity == 1 else f"{quantity} for {total:.2f} with tax"
+    return f"{head} before tax ({whole})"
+
+
 def over_limit(list_amount: Decimal, charged: Decimal, limit_percent: Decimal) -> bool:
     """Whether charging ``charged`` for what lists at ``list_amount`` goes further below the
     shelf price than the store lets a cashier go alone (a raised price never does). The

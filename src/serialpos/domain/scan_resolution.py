@@ -16,7 +16,9 @@ Decisions taken here:
   written off), never becomes a new unit of the selected product (``duplicate_serial``,
   naming that product and state): it is that product's label.
 - A product's barcode (any valid GTIN), or two labels run together, is never a new serial;
-  nor is a known serial in other letter case (``domain/serial_case.py``).
+  nor is a known serial in other letter case (``domain/serial_case.py``), nor a case's code
+  (a GTIN-14 of a packaging level, an SSCC, a GS1 label carrying a count:
+  ``domain/case_codes.py``), which is named as such before the product's format speaks.
 - A serial holding an invisible, format or non-ASCII space character is refused, naming the
   character and its position (``U+200B at position 5``): such serials look identical on screen.
 - Every refusal names the unit's own product, never the product the flow had selected.
@@ -30,6 +32,7 @@ from collections.abc import Set
 from dataclasses import dataclass
 from typing import Protocol
 
+from serialpos.domain.case_codes import case_refusal_words
 from serialpos.domain.errors import BadValue
 from serialpos.domain.products import SerialMode, normalize_gtin
 from serialpos.domain.serial_case import case_twin, did_you_mean, twin_message
@@ -274,6 +277,9 @@ def new_serial_problem(
             f"'{serial}' is a product barcode (a valid EAN/UPC), not a serial: scan the serial "
             f"label, or give {product.sku} a serial format that takes such numbers",
         )
+    case = case_refusal(serial, product)
+    if case is not None:
+        return case
     merged = merged_scans(serial)
     if merged is not None:
         return Refusal(
@@ -309,6 +315,16 @@ def run_on_refusal(
         f"serial '{shown(serial)}' may be '{before}' + {fields} (the label's FNC1 did not "
         "arrive): type the serial from the label (docs/scanners.md)",
     )
+
+
+def case_refusal(text: str, product: ProductFacts | None) -> Refusal | None:
+    """Refuse a case's code (``domain/case_codes.py``) scanned where a unit's serial is
+    expected, naming what it is; None when it is none, or when ``product``'s own serial
+    format takes the text."""
+    if product is not None and _format_takes(product, text):
+        return None
+    words = case_refusal_words(text)
+    return None if words is None else Refusal("bad_serial_format", words)
 
 
 def _is_gtin(text: str) -> bool:
@@ -400,6 +416,9 @@ def _product_scan(scan: Scan, context: ScanContext, facts: LedgerFacts) -> Outco
             # The product's own serial format says this is one of its serials (a maker that
             # numbers units with 13 digits): the format is the stronger word.
             return _serial_of(selected, scan.text, context, facts)
+        case = case_refusal(scan.text, selected) if wants_serial else None
+        if case is not None:  # a case's GTIN-14 (its packaging level) or its GS1 label
+            return case
         what = "a product barcode, not a serial" if wants_serial else "not a product we sell"
         return Refusal(
             "unknown_product", f"{scan.text} is {what}: no product has the barcode {scan.gtin}"
@@ -437,6 +456,9 @@ def _serial_of(
     twin = case_twin(serial, facts.case_twins) if own is None and context.creates_units else None
     if twin is not None:  # caps lock: the recorded unit's label (domain/serial_case.py)
         return Refusal("duplicate_serial", twin_message(serial, twin, twin.product.sku))
+    case = case_refusal(serial, product) if own is None and not from_label else None
+    if case is not None:  # the carton's label, named before the format ("not an IMEI")
+        return case
     problem = serial_problem(product, serial)
     if problem is not None:
         return problem

@@ -8,6 +8,8 @@ Decisions:
   takings are listed for the settlement with the bank, never added to the expected cash.
 * Expected cash = opening float + cash payments - cash change - cash refunds. The difference
   is counted - expected: negative is a shortage, positive an overage.
+* Change beyond the cash the drawer should hold (an exchange's credit over the new sale) is
+  named with the cash short before it is given (:func:`change_beyond_drawer`).
 * Amounts are exact decimals to the cent; the float and the count may be zero (a till that
   starts empty), never negative.
 * A store terminal's sale central did not take (a conflict, a refusal) still counts: its cash
@@ -78,6 +80,24 @@ def takings(moves: Iterable[tuple[str, str, Decimal]]) -> tuple[MethodTakings, .
 def expected_cash(opening_float: Decimal, by_method: Iterable[MethodTakings]) -> Decimal:
     cash = sum((t.net for t in by_method if t.method == CASH), Decimal(0))
     return opening_float + cash
+
+
+def change_beyond_drawer(change: Decimal, drawer: Decimal) -> str | None:
+    """Why ``change`` cannot simply be counted out of a drawer expected to hold ``drawer`` (the
+    shift's expected cash plus the cash tendered with it), naming the cash short; None when it
+    can. Only an exchange's surplus (its credit over the new sale's total) makes such change:
+    change of a cash tender comes out of that tender. The drawer's figure is what the shift's
+    books say, not a count (a safe drop, cash brought from the safe), so the counter asks the
+    cashier to confirm rather than refuse: a professional till warns before the drawer is
+    emptied, and the customer is not sent away over a figure."""
+    short = change - drawer
+    if change <= 0 or short <= 0:
+        return None
+    held = max(drawer, Decimal(0))
+    return (
+        f"change {change:.2f} is more than the {held:.2f} cash the drawer should hold "
+        f"(short {short:.2f})"
+    )
 
 
 @dataclass(frozen=True)

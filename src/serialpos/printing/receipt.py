@@ -88,6 +88,8 @@ def receipt_lines(doc: InvoiceDocument, columns: int = DEFAULT_COLUMNS) -> list[
                 columns,
             )
         )
+        if line.note:  # a discount or price override, on the unit price's basis
+            out += _wrapped(line.note, columns, "  ")
         if doc.show_serials:
             out += [s for serial in line.serials for s in _wrapped(f"S/N {serial}", columns, "  ")]
         if line.warranty_until is not None and doc.kind != REFUND:

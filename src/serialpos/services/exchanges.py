@@ -143,7 +143,7 @@ def return_for_credit(
     def work(conn: Connection) -> ReturnResult:
         taken = _take_back_for_credit(conn, db, actor, order, wanted, set(damaged), store)
         return ReturnResult(
-            _view(conn, _find(conn, order)), taken.number, taken.amount, taken.units
+            _view(conn, _find(conn, order)), taken.number, taken.amount, taken.units, EXCHANGE
         )
 
     return db.write(work)

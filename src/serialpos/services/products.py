@@ -157,7 +157,7 @@ def refuse_live_units(conn: Connection, product_ids: list[int]) -> None:
     if not product_ids:
         return
     u, p, st = repo.unit_t.c, repo.product_t.c, repo.store_t.c
-    found: dict[str, list[str]] = {}
+    found: dict[str, dict[str, list[str]]] = {}
     totals: dict[str, int] = {}
     for start in range(0, len(product_ids), 500):
         q = (
@@ -170,17 +170,22 @@ def refuse_live_units(conn: Connection, product_ids: list[int]) -> None:
             .order_by(p.sku, st.code, u.state)
         )
         for sku, code, state, n in conn.execute(q):
-            found.setdefault(sku, []).append(f"{n} {state.replace('_', ' ')} at {code}")
+            at = found.setdefault(sku, {}).setdefault(code, [])
+            at.append(f"{n} {state.replace('_', ' ')}")
             totals[sku] = totals.get(sku, 0) + int(n)
     if found:
+        # Grouped by store ("S01: 5 in stock, 1 reserved"): the store named once, so the
+        # sentence reads whole in the console's message rows (it ran to five at 80 columns).
         problems = [
-            f"{sku}: {totals[sku]} unit{'s' * (totals[sku] != 1)} ({', '.join(where)})"
-            for sku, where in found.items()
+            f"{sku} has {totals[sku]} live unit{'s' * (totals[sku] != 1)} ("
+            + "; ".join(f"{code}: {', '.join(states)}" for code, states in stores.items())
+            + ")"
+            for sku, stores in found.items()
         ]
+        them = "it" if len(problems) == 1 else "them"
         raise BadValue(
-            f"cannot switch serials off while units with serials are live ({_shown(problems)}); "
-            "sell, return to vendor, write off or count them out first, or make the product "
-            "optional instead",
+            f"cannot switch serials off: {_shown(problems)}; sell, return to vendor, write off "
+            f"or count the units out first, or make {them} optional instead",
             code="live_units",
         )
 

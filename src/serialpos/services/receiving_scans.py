@@ -288,12 +288,21 @@ class ChecklistScans:
         """Text that is no product: a bare serial. It finds its own product's line, whichever
         product is selected (the service says which: the document's listing, else the product
         whose unit the ledger knows by it); otherwise it is a serial of the selected product."""
+        from serialpos.domain.case_codes import case_pack_words
         from serialpos.domain.errors import BadRequest
         from serialpos.services.receiving import line_for_serial
 
         current = self.current
         checklist = self.receiving.checklist
         line = None if current is None else checklist.lines.get(current)
+        case_pack = case_pack_words(
+            text,
+            checklist.case_packs,
+            f"{checklist.kind} {checklist.document}",
+            counted=line.sku if line is not None and not line.serialized else None,
+        )
+        if case_pack is not None:  # the carton's ID: never a serial, never "not an IMEI"
+            raise BadRequest(case_pack)
         owner = line_for_serial(
             self.database(), text, self._owner(text), frozenset(checklist.lines)
         )

@@ -53,6 +53,9 @@ class ReturnResult:
     refund_invoice: str
     amount: Decimal
     units: tuple[tuple[str, str], ...]  # (serial, state now) of each unit taken back
+    #: How the refund was given (``cash``, ``card``, ``other``, ``exchange`` credit): what
+    #: the answer names, never a choice made on the screen after the refund was asked.
+    method: str = "cash"
 
 
 def _order_number_for(conn: Connection, text: str) -> str | None:
@@ -205,7 +208,7 @@ def return_units(
             _insert_payment(taken.ctx, "refund", method, -taken.amount, taken.refund_id)
         journal_return(taken, wanted, broken, method, store)
         return ReturnResult(
-            _view(conn, _find(conn, order)), taken.number, taken.amount, taken.units
+            _view(conn, _find(conn, order)), taken.number, taken.amount, taken.units, method
         )
 
     return db.write(work)

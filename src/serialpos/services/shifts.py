@@ -44,7 +44,13 @@ from serialpos.db.shift_tables import shift_t
 from serialpos.db.tables import utcnow
 from serialpos.domain.errors import DomainError
 from serialpos.domain.settings import StoreSettings
-from serialpos.domain.shifts import ShiftReport, expected_cash, parse_cash, takings
+from serialpos.domain.shifts import (
+    ShiftReport,
+    change_beyond_drawer,
+    expected_cash,
+    parse_cash,
+    takings,
+)
 from serialpos.domain.text import clip, named
 from serialpos.domain.users import Permission
 from serialpos.services import not_taken
@@ -66,6 +72,18 @@ class ShiftRequired(DomainError):
 
 class UnknownShift(DomainError):
     code = "unknown_shift"
+
+
+class ChangeBeyondDrawer(DomainError):
+    """Change more than the open shift's drawer should hold: given only once confirmed.
+    ``words`` names the change, the cash the drawer should hold and the cash short (the
+    console asks its question with them)."""
+
+    code = "change_beyond_drawer"
+
+    def __init__(self, words: str) -> None:
+        super().__init__(f"{words}: give it only with cash brought to the drawer, once confirmed")
+        self.words = words
 
 
 @dataclass(frozen=True)
@@ -165,18 +183,40 @@ def current_shift(db: Database, actor: Actor, store: str) -> ShiftView | None:
     return db.read(work)
 
 
+def _moves(conn: Connection, shift_id: int) -> list[tuple[str, str, Decimal]]:
+    p = orepo.payment_t.c
+    return [
+        (r.kind, r.method, orepo.money(r.amount))
+        for r in conn.execute(
+            sa.select(p.kind, p.method, p.amount).where(p.shift_id == shift_id).order_by(p.id)
+        )
+    ]
+
+
+def check_change_in_drawer(
+    conn: Connection, store_id: int, terminal: str, change: Decimal, cash_in: Decimal
+) -> None:
+    """Raise :class:`ChangeBeyondDrawer` when ``change`` is more than ``terminal``'s open
+    shift expects its drawer to hold with ``cash_in`` (the cash tendered with it), naming
+    the cash short (domain/shifts.py ``change_beyond_drawer``). A terminal with no open
+    shift has no drawer figures: nothing is checked."""
+    if change <= 0:
+        return
+    row = _open_row(conn, store_id, terminal)
+    if row is None:
+        return
+    m = row._mapping
+    drawer = expected_cash(orepo.money(m["opening_float"]), takings(_moves(conn, m["id"])))
+    words = change_beyond_drawer(change, drawer + cash_in)
+    if words is not None:
+        raise ChangeBeyondDrawer(words)
+
+
 def _report(
     db: Database, conn: Connection, actor: Actor, store: str, row: sa.Row[object], kind: str
 ) -> ShiftReport:
     m = row._mapping
-    p = orepo.payment_t.c
-    moves = [
-        (r.kind, r.method, orepo.money(r.amount))
-        for r in conn.execute(
-            sa.select(p.kind, p.method, p.amount).where(p.shift_id == m["id"]).order_by(p.id)
-        )
-    ]
-    by_method = takings(moves)
+    by_method = takings(_moves(conn, m["id"]))
     name = conn.execute(
         sa.select(repo.store_t.c.name).where(repo.store_t.c.id == m["store_id"])
     ).scalar_one()

@@ -248,6 +248,9 @@ def _fulfilled(
         payments=payments,
         settle_in=None if payments is not None else "cash",
         change_given=change_given,
+        # The host's own till decided its change; no console is there to ask the cashier
+        # about the drawer (services/shifts.py ``check_change_in_drawer``).
+        change_beyond_drawer=True,
     )
     sold = [ln.line for ln in done.order.lines if ln.invoice == done.invoice]
     out: Result = {

@@ -74,6 +74,7 @@ def open_asn(
                 asn_line_c.sku,
                 asn_line_c.quantity,
                 asn_line_c.listed,
+                asn_line_c.case_pack,
                 product_c.name,
                 product_c.serial_mode,
             )
@@ -118,7 +119,8 @@ def open_asn(
                 line.listed = frozenset(listed.get(sku, ()))
             # An optional-serial product the ASN lists no serial for: scanned or counted.
             line.optional = line.serialized and sku in optional
-        checklist = Checklist(order.values(), document=asn, kind="ASN")
+        case_packs = {r.case_pack: r.sku for r in rows if r.case_pack}
+        checklist = Checklist(order.values(), document=asn, kind="ASN", case_packs=case_packs)
         if saved_scans:
             apply_saved_scans(checklist, read_saved_scans(conn, int(head.id)))
         return AsnReceiving(

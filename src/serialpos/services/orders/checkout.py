@@ -313,6 +313,7 @@ def fulfil(
     payments: list[tuple[str, Decimal]] | None = None,
     settle_in: str | None = None,
     change_given: Decimal | None = None,
+    change_beyond_drawer: bool = False,
 ) -> FulfilResult:
     """Hand over the given lines (default: every open line): sell their units, issue the
     invoice. ``payments`` are added first; ``settle_in`` (a payment method) pays whatever is
@@ -324,7 +325,11 @@ def fulfil(
     the head office while the till was offline), and the till took the balance its copy
     showed. Central booked the difference as change no drawer gave (cash, even for a card
     tender), and the customer's money paid twice was in no book. What the order then holds
-    over its total is answered as ``paid_over``."""
+    over its total is answered as ``paid_over``.
+
+    Change more than this terminal's open shift expects its drawer to hold (an exchange's
+    credit over the new sale: services/exchanges.py) is refused ``change_beyond_drawer``,
+    naming the cash short, unless ``change_beyond_drawer`` says the cashier confirmed it."""
     given = [(PaymentMethod.parse(m).value, _amount(a)) for m, a in (payments or [])]
     settle = PaymentMethod.parse(settle_in).value if settle_in else None
     # On a store terminal whose offline rules would refuse this sale offline: is the link
@@ -417,6 +422,9 @@ def fulfil(
         if change_given is not None:
             paid_over = max(change - change_given, ZERO)
             change = change_given
+        elif not change_beyond_drawer and not shifts.applying_terminal_entry():
+            cash_in = sum((a for m, a in taking if m == PaymentMethod.CASH.value), ZERO)
+            shifts.check_change_in_drawer(conn, ctx.store_id, actor.terminal, change, cash_in)
         for r in chosen:
             m = r._mapping
             if m["package_type"] == "exploded":

@@ -132,6 +132,14 @@ class FulfilmentScreen(ReportScreen):
         view: OrderView
         message: str
 
+    @dataclass
+    class ChangeAsked(Message):
+        """The change is more than the drawer should hold: asked before it is given."""
+
+        order: str
+        payments: list[tuple[str, Decimal]] | None
+        words: str
+
     def __init__(self) -> None:
         super().__init__(Filters())
         self.rows: list[FulfilmentRow] = []
@@ -396,15 +404,30 @@ class FulfilmentScreen(ReportScreen):
         )
 
     @one_at_a_time(FULFILLING)
-    def _fulfil(self, order: str, payments: list[tuple[str, Decimal]] | None) -> None:
+    def _fulfil(
+        self,
+        order: str,
+        payments: list[tuple[str, Decimal]] | None,
+        beyond_drawer: bool = False,
+    ) -> None:
         from serialpos.tui.backend import describe
 
         try:
             from serialpos.services.orders import fulfil, get_order
+            from serialpos.services.shifts import ChangeBeyondDrawer
 
             db = self.console.database()
             try:
-                done = fulfil(db, self.session.actor, order, payments=payments)
+                done = fulfil(
+                    db,
+                    self.session.actor,
+                    order,
+                    payments=payments,
+                    change_beyond_drawer=beyond_drawer,
+                )
+            except ChangeBeyondDrawer as beyond:  # asked, as at the counter (sale_keys.py)
+                self.post_message(self.ChangeAsked(order, payments, beyond.words))
+                return
             except Exception as exc:
                 if getattr(exc, "code", "") != "payment_due" or payments:
                     raise
@@ -422,6 +445,19 @@ class FulfilmentScreen(ReportScreen):
             if row.order == order and row.pending_serial:
                 self.grid.move_cursor(row=index)
                 return
+
+    def on_fulfilment_screen_change_asked(self, message: ChangeAsked) -> None:
+        def answered(yes: bool | None) -> None:
+            self.grid.focus()
+            if yes:
+                self.message_line.note(f"fulfilling {message.order}…")
+                self._fulfil(message.order, message.payments, True)
+            else:
+                self.message_line.note(f"{message.order} not fulfilled: nothing changed")
+
+        question = f"The {message.words}. Give it anyway (cash from the safe)?"
+        self.message_line.note(question)
+        self.app.push_screen(Confirm(question), answered)
 
     def on_fulfilment_screen_payment_needed(self, message: PaymentNeeded) -> None:
         view = message.view

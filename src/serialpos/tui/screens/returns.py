@@ -24,6 +24,7 @@ from textual.message import Message
 from textual.widgets import Input, Static
 
 from serialpos.domain.orders import nothing_to_return
+from serialpos.domain.refund_note_words import refund_note_words
 from serialpos.domain.text import clip, visible
 from serialpos.tui.backend import describe, one_at_a_time, post_read, still_running
 from serialpos.tui.counter_receipt import counter_receipt
@@ -282,6 +283,7 @@ class ReturnsScreen(ConsoleScreen):
             view.order, str(view.status.value), (str(ln.status.value) for ln in view.lines)
         )
         self.lines.focus()
+        note = self._found_note(view)
         if message.serial is not None and self._choose_serial(message.serial):
             # The scanned unit's line is chosen (or why it cannot come back is said); a
             # return is of one sale, so lines chosen on the sale before are let go: said,
@@ -290,15 +292,27 @@ class ReturnsScreen(ConsoleScreen):
                 self.show_warning(f"{view.order}: the scanned unit chosen; {let_go}")
             return
         if empty is not None:
-            self.message_line.note(empty + (f"; {let_go}" if let_go else ""))
+            self.message_line.note(note + empty + (f"; {let_go}" if let_go else ""))
             return
         if let_go:
-            self.show_warning(f"{view.order}: {sold} sold line{'s' * (sold != 1)}; {let_go}")
+            self.show_warning(f"{note}{view.order}: {sold} sold line{'s' * (sold != 1)}; {let_go}")
             return
         self.message_line.ok(
-            f"{message.view.order}: {sold} sold line{'s' * (sold != 1)}; "
+            f"{note}{message.view.order}: {sold} sold line{'s' * (sold != 1)}; "
             "choose with Space, d for damaged"
         )
+
+    def _found_note(self, view: OrderView) -> str:
+        """``refund note RF-…: 1078.80 kept as exchange credit · ``: the sale was found by a
+        refund note's number (domain/refund_note_words.py); "" otherwise."""
+        asked = (self.found_text or "").strip().upper()
+        note = next((n for n in view.invoices if n.upper() == asked), None)
+        if note is None or not note.upper().startswith("RF-"):
+            return ""
+        refunds = [
+            (p.method, p.amount) for p in view.payments if p.kind == "refund" and p.invoice == note
+        ]
+        return refund_note_words(note, refunds) + " · "
 
     # -- choosing and refunding ---------------------------------------------------------------
     def on_sale_lines_acted(self, message: SaleLines.Acted) -> None:
@@ -425,9 +439,9 @@ class ReturnsScreen(ConsoleScreen):
         units = "; ".join(
             f"{clip(serial)} → {state.replace('_', ' ')}" for serial, state in result.units
         )
+        # The method the refund was made in: F4 pressed while it ran changes the next one.
         self.message_line.ok(
-            f"refund {result.refund_invoice}: {money(result.amount)} "
-            f"{REFUND_CHOICES[self.method]}"
+            f"refund {result.refund_invoice}: {money(result.amount)} {result.method}"
             + (f"; {units}" if units else "")
             + message.receipt
             + " — Re-issue: F5"

@@ -286,6 +286,8 @@ class SaleScreen(SaleActions):
         if outcome.order_found is not None:
             self.search.found_order(outcome.order_found)
             return
+        if outcome.confirm is not None:
+            self._ask(*outcome.confirm)
         if outcome.invoice:
             self.last_invoice = outcome.invoice
             self.lines.marked.clear()
@@ -317,6 +319,20 @@ class SaleScreen(SaleActions):
         if leave is not None and outcome.finished:
             self.after_finish = None
             leave()  # parked or voided on the way out: now go
+
+    def _ask(self, question: str, then: Callable[[], None]) -> None:
+        """A yes/no before a job is done again (sale_keys.py: change beyond the drawer)."""
+        from serialpos.tui.screens.serial_mode import Confirm
+
+        def answered(yes: bool | None) -> None:
+            self.focus_scan()
+            if yes:
+                then()
+            else:
+                self.message_line.note("not given: nothing changed")
+
+        self.message_line.note(question)
+        self.app.push_screen(Confirm(question), answered)
 
     def _refresh_keys_if_changed(self) -> None:
         """Refresh the bindings (and so the footer) when what :meth:`check_action` decides

@@ -39,7 +39,7 @@ def open_discount(screen: SaleScreen, whole_order: bool) -> None:
             return
 
         def change(db: Database, actor: Actor, order: str | None) -> Outcome:
-            from serialpos.domain.discounts import parse_counter_entry
+            from serialpos.domain.discounts import now_words, parse_counter_entry
             from serialpos.domain.errors import BadRequest
             from serialpos.services.orders.discounts import LineChange, change_line, discount_order
 
@@ -54,12 +54,15 @@ def open_discount(screen: SaleScreen, whole_order: bool) -> None:
                 db, actor, str(order), line_id, LineChange(entry.reason, price, discount), **who
             )
             shown = view.line_by_id(line_id)
-            return Outcome(
-                view,
-                f"line {shown.number}: {shown.discount_label or 'price kept'}, "
-                f"now {shown.total:.2f}",
-                cursor_line=line_id,
+            now = now_words(
+                shown.discount_label,
+                shown.unit_price,
+                shown.quantity,
+                shown.discount,
+                shown.net,
+                shown.total,
             )
+            return Outcome(view, f"line {shown.number}: {now}", cursor_line=line_id)
 
         screen.submit(change, "giving the discount…")
 

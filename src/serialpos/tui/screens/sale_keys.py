@@ -216,15 +216,38 @@ class OrderKeys:
         return True
 
     def _fulfil(
-        self, lines: list[int] | None, payments: list[tuple[str, Decimal]] | None = None
+        self,
+        lines: list[int] | None,
+        payments: list[tuple[str, Decimal]] | None = None,
+        *,
+        beyond_drawer: bool = False,
     ) -> None:
+        """Fulfil ``lines`` (all open), ``payments`` taken with it; change beyond the cash
+        the drawer should hold (an exchange's surplus) is asked first, then given on yes
+        (``beyond_drawer``)."""
         if self._refuse_missing(lines):
             return
 
         def run(db: Database, actor: Actor, order: str | None) -> Outcome:
             from serialpos.services.orders import fulfil
+            from serialpos.services.shifts import ChangeBeyondDrawer
 
-            done = fulfil(db, actor, str(order), lines=lines, payments=payments)
+            try:
+                done = fulfil(
+                    db,
+                    actor,
+                    str(order),
+                    lines=lines,
+                    payments=payments,
+                    change_beyond_drawer=beyond_drawer,
+                )
+            except ChangeBeyondDrawer as beyond:
+
+                def again() -> None:
+                    self._fulfil(lines, payments, beyond_drawer=True)
+
+                question = f"The {beyond.words}. Give it anyway (cash from the safe)?"
+                return Outcome(None, confirm=(question, again))
             still_open = status_of(done.order) == "open"
             change = f"; change {money(done.change_due)}" if done.change_due else ""
             change += counter_receipt(self.screen.console, db, done.invoice, at_sale=True)

@@ -56,6 +56,9 @@ class Outcome:
     #: An entry refused after the held line was committed without its serial (the view is
     #: the order as it now stands): shown as a refusal of the sale field (the bell).
     refusal: DomainError | None = None
+    #: Asked before the job is done again with the cashier's yes (change beyond the cash
+    #: the drawer should hold): the question, and what a yes runs.
+    confirm: tuple[str, Callable[[], None]] | None = None
 
 
 Job = Callable[["Database", "Actor", "str | None"], Outcome]
