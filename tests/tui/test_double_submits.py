@@ -240,6 +240,33 @@ async def test_a_sale_paid_again_while_it_is_paid_keeps_its_invoice_said(
         assert told
 
 
+@pytest.mark.parametrize("size", SIZES)
+@async_test
+async def test_a_sale_parked_again_while_it_parks_keeps_parked_said(
+    make_app: MakeApp, demo_db: Database, size: tuple[int, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """F5 (park) and F5 again while it parks: the second park ran once the first had
+    finished the sale, and "there is no order 'None'" was said with the bell over
+    "parked"."""
+    held = HeldRead(orders.park)
+    monkeypatch.setattr(orders, "park", held)
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        sale = await open_sale(pilot)
+        await enter(pilot, "AC-USBC1")
+        order = sale.order_no
+        await pilot.press("f5")
+        await held.held(pilot)
+        await pilot.press("f5")
+        await settle_keys(pilot)
+        told = still_said(pilot)
+        await held.let_go(pilot)
+        assert held.calls == 1
+        assert app.screen is sale
+        assert said(pilot).startswith(f"✓ {order} parked"), said(pilot)
+        assert told
+
+
 async def refund_twice(pilot: Pilot[object], held: HeldRead) -> None:
     """F9 (^Y), yes; again while the first runs."""
     await pilot.press("ctrl+y")
