@@ -4,6 +4,7 @@ stockroom user told they cannot approve, and a manager's approval posting the ad
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, overload
@@ -233,3 +234,63 @@ async def test_a_burst_of_scanner_reads_lands_whole_and_in_order(
         assert message(screen).startswith("✗ serial 'SN-NOT-IMEI' is not valid for PH-AUR15")
     found = reconcile(demo_db, "C-S01-000001")
     assert found.matched == 4
+
+
+@pytest.mark.parametrize("size", SIZES)
+@async_test
+async def test_f5_after_a_burst_closes_the_batch_behind_its_scans(
+    make_app: MakeApp, demo_db: Database, size: tuple[int, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Scans read, F5 (a new batch) before they were taken: the close ran on a worker of its
+    own and overtook them, each scan then refused "batch 1 … is closed", none counted in
+    Ann's batch. The close now waits its turn behind them (the scans' job thread)."""
+    import threading
+
+    from serialpos.domain.decoder import decode
+    from serialpos.services import counts
+    from serialpos.tui.messages import ScanRead
+
+    serials = ["356938030000013", "356938030000021"]
+    take, close = counts.take, counts.close_batch
+    let_go, closed = threading.Event(), threading.Event()
+
+    def take_later(*args: Any, **kwargs: Any) -> Any:
+        """The scans wait (a slow database) until the test lets them go."""
+        assert let_go.wait(timeout=30), "the scans were never let go"
+        return take(*args, **kwargs)
+
+    def close_said(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return close(*args, **kwargs)
+        finally:
+            closed.set()
+
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        screen = await count_whole_store(pilot, "Ann")
+        monkeypatch.setattr(counts, "take", take_later)
+        monkeypatch.setattr(counts, "close_batch", close_said)
+        submitted: list[object] = []
+        submit = screen.jobs.submit
+
+        def counted(*args: Any, **kwargs: Any) -> None:
+            submitted.append(args[0])
+            submit(*args, **kwargs)
+
+        monkeypatch.setattr(screen.jobs, "submit", counted)
+        for raw in [PHONE_BARCODE, *serials]:
+            app.post_message(ScanRead(raw, "test", decode(raw)))
+        await pilot.pause()
+        await pilot.press("f5")
+        # Closed already (the race), or waiting behind the scans.
+        deadline = time.monotonic() + 15
+        while not closed.is_set() and len(submitted) < 4:
+            assert time.monotonic() < deadline, "F5 neither closed the batch nor queued it"
+            await pilot.pause(0.01)
+        let_go.set()
+        await settle(pilot)
+        assert screen.stage == "counter"  # who counts the next batch is asked
+        assert message(screen) == f"✓ PH-AUR15 {serials[1]} counted (2 in batch 1)"
+        number = screen.count.number if screen.count is not None else ""
+    [batch] = get_count(demo_db, number).batches
+    assert (batch.counter, batch.status, batch.scans) == ("Ann", "closed", 2)

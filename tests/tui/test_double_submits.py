@@ -36,13 +36,19 @@ from tui_helpers import (
 from serialpos.db.engine import Database
 from serialpos.domain.users import Role
 from serialpos.services import (
+    adjustments,
     blind_receiving,
+    conflicts,
     counts,
     customers,
     exchanges,
+    exports,
+    held_line,
     orders,
     picking,
     products,
+    settings,
+    shifts,
     transfers,
     users,
 )
@@ -51,18 +57,30 @@ from serialpos.services.context import SYSTEM, Actor
 from serialpos.services.counts.batches import open_count, start_batch
 from serialpos.services.order_void import void_order
 from serialpos.tui.screens import count_jobs, receiving
+from serialpos.tui.screens.admin_settings import StoreSettingsScreen
 from serialpos.tui.screens.checklist import ChecklistScreen
+from serialpos.tui.screens.conflicts import ConflictsScreen
 from serialpos.tui.screens.home import HomeScreen
 from serialpos.tui.screens.sale import SaleScreen
 from serialpos.tui.screens.sale_dialogs.customer import CustomerDialog
 from serialpos.tui.screens.sale_dialogs.serial_entry import SerialEntry
 from serialpos.tui.screens.serial_mode import ChooseSerialMode, Confirm
+from serialpos.tui.screens.shift import ShiftScreen
 from serialpos.tui.screens.transfers import TransferPickScreen, TransfersScreen
 from serialpos.tui.widgets.message_line import MessageLine
+from serialpos.tui.widgets.report_dialogs import ExportDialog
 
+from test_adjustment_screen import open_adjustments, type_in  # isort: skip
+from test_conflict_refund_key import _one_line_conflict as till_sale_in_conflict  # isort: skip
 from test_counts_screen import open_counts  # isort: skip
 from test_exchange_screen import choose_exchange  # isort: skip
-from test_fulfilment_screen import MANAGER, NOVA, open_fulfilment, waiting_orders  # isort: skip
+from test_fulfilment_screen import (  # isort: skip
+    MANAGER,
+    NOVA,
+    line_serial,
+    open_fulfilment,
+    waiting_orders,
+)
 from test_receiving_screen import import_asn  # isort: skip
 from test_returns_screen import LAPTOPS, find, open_returns, sell_three_laptops  # isort: skip
 from test_sale import enter, open_sale  # isort: skip
@@ -145,6 +163,108 @@ async def test_a_new_customer_saved_twice_is_one_record(
         assert sale.view.customer.name == "Zed Twicer"
     found = customers.find_customers(demo_db, SYSTEM, "twicer").customers
     assert [c.name for c in found] == ["Zed Twicer"]
+
+
+async def paid_twice(pilot: Pilot[object], held: HeldRead, key: str) -> bool:
+    """``key`` (F9 pay, F10 fulfil) and Enter on the tender, again while the first runs
+    (the sale's jobs run in turn: a second payment waits behind the held one); whether the
+    second key was told the first still runs."""
+    from serialpos.tui.screens.sale_dialogs.tender import Tender
+
+    await pilot.press(key)
+    await settle(pilot)
+    assert isinstance(pilot.app.screen, Tender)
+    await pilot.press("enter")  # the amount due, taken (held)
+    await held.held(pilot)
+    await pilot.press(key)
+    await settle_keys(pilot)
+    if isinstance(pilot.app.screen, Tender):  # asked again (the defect): Enter takes it
+        await pilot.press("enter")
+        await settle_keys(pilot)
+    told = still_said(pilot)
+    await held.let_go(pilot)
+    return told
+
+
+@pytest.mark.parametrize("size", SIZES)
+@async_test
+async def test_a_layby_paid_again_while_it_is_paid_is_paid_once(
+    make_app: MakeApp, demo_db: Database, size: tuple[int, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """F9 and Enter on a lay-by, again while the payment runs: the tender offered the amount
+    due as the screen last showed it, and Enter took it a second time (15.59 paid twice)."""
+    held = HeldRead(orders.add_payment)
+    monkeypatch.setattr(orders, "add_payment", held)
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        sale = await open_sale(pilot)
+        await pilot.press("f3")  # sale type: 3 lay-by, p pickup later, Enter
+        await settle(pilot)
+        await pilot.press("3", "p", "enter")
+        await settle(pilot)
+        await enter(pilot, "AC-USBC1")
+        assert sale.order_no is not None and sale.view is not None
+        total = sale.view.totals.total
+        told = await paid_twice(pilot, held, "f9")
+        assert held.calls == 1
+        assert app.screen is sale
+        assert said(pilot).startswith(f"✓ cash {total} taken; "), said(pilot)
+        order = sale.order_no
+    view = orders.get_order(demo_db, order)
+    assert [p.amount for p in view.payments] == [total]
+    assert view.totals.due == 0
+    assert told
+
+
+@pytest.mark.parametrize("size", SIZES)
+@async_test
+async def test_a_sale_paid_again_while_it_is_paid_keeps_its_invoice_said(
+    make_app: MakeApp, demo_db: Database, size: tuple[int, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """F9 and Enter on a sale, again while it is paid and fulfilled: the second payment ran
+    once the first had finished the sale, and "there is no order 'None'" was said with the
+    bell over the invoice."""
+    held = HeldRead(orders.fulfil)
+    monkeypatch.setattr(orders, "fulfil", held)
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        sale = await open_sale(pilot)
+        await enter(pilot, "AC-USBC1")
+        order = sale.order_no
+        assert order is not None
+        told = await paid_twice(pilot, held, "f9")
+        assert held.calls == 1
+        assert app.screen is sale
+        [invoice] = orders.get_order(demo_db, order).invoices
+        assert said(pilot).startswith(f"✓ invoice {invoice}"), said(pilot)
+        assert told
+
+
+@pytest.mark.parametrize("size", SIZES)
+@async_test
+async def test_a_sale_parked_again_while_it_parks_keeps_parked_said(
+    make_app: MakeApp, demo_db: Database, size: tuple[int, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """F5 (park) and F5 again while it parks: the second park ran once the first had
+    finished the sale, and "there is no order 'None'" was said with the bell over
+    "parked"."""
+    held = HeldRead(orders.park)
+    monkeypatch.setattr(orders, "park", held)
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        sale = await open_sale(pilot)
+        await enter(pilot, "AC-USBC1")
+        order = sale.order_no
+        await pilot.press("f5")
+        await held.held(pilot)
+        await pilot.press("f5")
+        await settle_keys(pilot)
+        told = still_said(pilot)
+        await held.let_go(pilot)
+        assert held.calls == 1
+        assert app.screen is sale
+        assert said(pilot).startswith(f"✓ {order} parked"), said(pilot)
+        assert told
 
 
 async def refund_twice(pilot: Pilot[object], held: HeldRead) -> None:
@@ -256,6 +376,49 @@ async def test_reissue_twice_on_a_refund_note_spends_its_credit_once(
 
 @pytest.mark.parametrize("size", SIZES)
 @async_test
+async def test_an_adjustment_posted_again_while_it_posts_is_posted_once(
+    make_app: MakeApp,
+    demo_db: Database,
+    outbox_folder: Path,
+    size: tuple[int, int],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Three cases found, F10 and yes, and F10 and yes again while it posts: the second
+    finish was queued behind the first and posted the same list again, a second document:
+    six cases added for three found."""
+    from serialpos.services.stock import stock_levels
+
+    def cases() -> int:
+        [level] = stock_levels(demo_db, "S01", "AC-CASE15")
+        return level.quantity
+
+    before = cases()
+    held = HeldRead(adjustments.adjust)
+    monkeypatch.setattr(adjustments, "adjust", held)
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        screen = await open_adjustments(pilot)
+        await type_in(pilot, "3")  # found: adds
+        await type_in(pilot, "")  # no note
+        await type_in(pilot, "AC-CASE15")
+        await type_in(pilot, "3")
+        await pilot.press("f10")
+        await settle(pilot)
+        await pilot.press("y")  # posted (held)
+        await held.held(pilot)
+        await pilot.press("f10")
+        await answer_yes(pilot)
+        await second_handled(pilot, held)
+        await held.let_go(pilot)
+        assert held.calls == 1
+        assert app.screen is screen
+        assert said(pilot) == "✓ posted A-S01-000001: 3 units (+3 on hand), found", said(pilot)
+    assert [p.name for p in outbox_folder.iterdir()] == ["adjustment-A-S01-000001.csv"]
+    assert cases() == before + 3
+
+
+@pytest.mark.parametrize("size", SIZES)
+@async_test
 async def test_enter_twice_on_counts_opens_one_count(
     make_app: MakeApp, demo_db: Database, size: tuple[int, int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -294,6 +457,36 @@ async def test_a_batch_started_again_while_it_starts_is_one_batch(
         number = screen.count.number
 
     assert [b.number for b in counts.get_count(demo_db, number).batches] == [1]
+
+
+@pytest.mark.parametrize("size", SIZES)
+@async_test
+async def test_f5_again_while_a_batch_closes_closes_it_once(
+    make_app: MakeApp, demo_db: Database, size: tuple[int, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """F5 (a new batch: Ann's is closed) and F5 again while it closes: the screen forgot the
+    batch as the first F5 was pressed, so the second asks who counts, and closes nothing."""
+    held = HeldRead(counts.close_batch)
+    monkeypatch.setattr(counts, "close_batch", held)
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        screen = await open_counts(pilot, "stockroom")
+        await pilot.press("enter")  # a new count of the whole store
+        await settle(pilot)
+        await pilot.press(*"Ann", "enter")
+        await settle(pilot)
+        assert screen.stage == "scan" and screen.count is not None
+        await pilot.press("f5")
+        await held.held(pilot)
+        await pilot.press("f5")
+        await settle_keys(pilot)
+        await held.let_go(pilot)
+        assert held.calls == 1
+        assert screen.stage == "counter" and screen.batch_no is None
+        number = screen.count.number
+    assert [(b.number, b.status) for b in counts.get_count(demo_db, number).batches] == [
+        (1, "closed")
+    ]
 
 
 @pytest.mark.parametrize("size", SIZES)
@@ -390,6 +583,176 @@ async def test_a_transfer_cancelled_again_while_it_cancels_is_cancelled_once(
         assert said(pilot).startswith(f"› cancelled {made.number}"), said(pilot)
 
 
+@pytest.mark.parametrize("size", SIZES)
+@async_test
+async def test_a_conflict_refunded_again_while_it_is_refunded_is_refunded_once(
+    make_app: MakeApp, demo_db: Database, size: tuple[int, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """F9 and yes on a till's sale in conflict, again while its refund runs: a second
+    resolve of the conflict was sent (the service refused it: already resolved), said with
+    the bell over the first one's line."""
+    conflict_id, _serial, order = till_sale_in_conflict(demo_db)
+    held = HeldRead(conflicts.resolve)
+    monkeypatch.setattr(conflicts, "resolve", held)
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        await log_in(pilot, "manager")
+        await pilot.press("a", "c")  # Admin, Conflicts
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, ConflictsScreen)
+        await pilot.press("f9")
+        await settle(pilot)
+        await pilot.press("y")
+        await held.held(pilot)
+        await pilot.press("f9")
+        await answer_yes(pilot)
+        await second_handled(pilot, held)
+        await held.let_go(pilot)
+        assert held.calls == 1
+        assert app.screen is screen
+        assert said(pilot) == (
+            f"✓ conflict {conflict_id}: the sale voided and its money refunded"
+        ), said(pilot)
+    refunds = [p for p in orders.get_order(demo_db, order).payments if p.amount < 0]
+    assert len(refunds) == 1, refunds
+
+
+# -- serials on a sale's lines ----------------------------------------------------------------
+
+AUR15 = "356938030000013"  # a PH-AUR15 in stock at S01
+
+
+async def serial_prompted(pilot: Pilot[object]) -> SaleScreen:
+    """A sale whose PH-AUR15 (its serial required) is held, its serial entry in front."""
+    sale = await open_sale(pilot)
+    await enter(pilot, "PH-AUR15")
+    assert isinstance(pilot.app.screen, SerialEntry), said(pilot)
+    return sale
+
+
+def sale_serials(db: Database, sale: SaleScreen) -> list[str | None]:
+    assert sale.order_no is not None
+    return [line.serial for line in orders.get_order(db, sale.order_no).lines]
+
+
+@pytest.mark.parametrize("size", SIZES)
+@async_test
+async def test_enter_again_while_a_serial_is_checked_waits_for_its_answer(
+    make_app: MakeApp, demo_db: Database, size: tuple[int, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The serial and Enter, Enter again while it is checked (the field emptied as it was
+    sent): nothing was sent again, but the second Enter was told, with the bell, "scan or
+    type the serial", as if none had been entered."""
+    held = HeldRead(held_line.commit_held)
+    monkeypatch.setattr(held_line, "commit_held", held)
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        sale = await serial_prompted(pilot)
+        await pilot.press(*AUR15, "enter")
+        await pressed_again(pilot, held, "enter")
+        assert app.screen is sale
+        assert said(pilot) == f"✓ serial {AUR15} recorded on line 1", said(pilot)
+    assert sale_serials(demo_db, sale) == [AUR15]
+
+
+@pytest.mark.parametrize("size", SIZES)
+@async_test
+async def test_a_serial_read_twice_while_it_is_checked_waits_for_its_answer(
+    make_app: MakeApp, demo_db: Database, size: tuple[int, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A scanner's second read of the serial while the first is checked: nothing was sent
+    again, but it was told, with the bell, to scan the serial again once answered (the
+    first one's answer closes the prompt: there is nothing to scan again)."""
+    from serialpos.domain.decoder import decode
+    from serialpos.tui.messages import ScanRead
+
+    held = HeldRead(held_line.commit_held)
+    monkeypatch.setattr(held_line, "commit_held", held)
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        sale = await serial_prompted(pilot)
+        app.post_message(ScanRead(AUR15, "test", decode(AUR15)))
+        await held.held(pilot)
+        app.post_message(ScanRead(AUR15, "test", decode(AUR15)))
+        await second_handled(pilot, held)
+        assert said(pilot) == f"› still working on {AUR15}: wait for its answer", said(pilot)
+        await held.let_go(pilot)
+        assert held.calls == 1
+        assert app.screen is sale
+    assert sale_serials(demo_db, sale) == [AUR15]
+
+
+# -- the drawer ------------------------------------------------------------------------------
+
+
+async def amount(pilot: Pilot[object], text: str) -> None:
+    """``text`` typed in the Shift screen's field, and Enter."""
+    await pilot.press(*text, "enter")
+
+
+def shifts_held(db: Database) -> list[tuple[int, bool]]:
+    """The demo store's shifts: (number, closed), in order."""
+    import sqlalchemy as sa
+
+    from serialpos.db.shift_tables import shift_t
+
+    def read(conn: sa.Connection) -> list[tuple[int, bool]]:
+        rows = conn.execute(
+            sa.select(shift_t.c.number, shift_t.c.closed_at).order_by(shift_t.c.number)
+        )
+        return [(int(number), closed is not None) for number, closed in rows]
+
+    return db.read(read)
+
+
+@pytest.mark.parametrize("size", SIZES)
+@async_test
+async def test_a_float_typed_again_while_the_shift_opens_opens_one_shift(
+    make_app: MakeApp, demo_db: Database, size: tuple[int, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The float and Enter, typed again while the shift opens: a second open of the drawer
+    was sent (the service refused it: shift 1 already open), said with the bell."""
+    held = HeldRead(shifts.open_shift)
+    monkeypatch.setattr(shifts, "open_shift", held)
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        screen = await open_from_home(pilot, "cashier", "s", ShiftScreen)
+        await amount(pilot, "100")
+        await pressed_again(pilot, held, *"100", "enter")
+        assert app.screen is screen
+        assert said(pilot) == "✓ shift 1 open with a float of 100.00", said(pilot)
+    assert shifts_held(demo_db) == [(1, False)]
+
+
+@pytest.mark.parametrize("size", SIZES)
+@async_test
+async def test_enter_again_while_the_shift_closes_closes_it_once(
+    make_app: MakeApp,
+    demo_db: Database,
+    outbox_folder: Path,
+    size: tuple[int, int],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The count, Enter (asked), Enter (closed), and Enter again while it closes (a
+    scanner's second Enter, a key pressed twice): a second close of the drawer was sent (the
+    service refused it: no shift open), its refusal said with the bell."""
+    held = HeldRead(shifts.close_shift)
+    monkeypatch.setattr(shifts, "close_shift", held)
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        screen = await open_from_home(pilot, "cashier", "s", ShiftScreen)
+        await amount(pilot, "100")
+        await settle(pilot)
+        await amount(pilot, "100")  # asked: balances, Enter again to close
+        await settle(pilot)
+        await pilot.press("enter")  # closed (held)
+        await pressed_again(pilot, held, "enter")
+        assert app.screen is screen
+        assert said(pilot).startswith("✓ shift 1 closed: PDF "), said(pilot)
+    assert shifts_held(demo_db) == [(1, True)]
+
+
 # -- settings, files ---------------------------------------------------------------------------
 
 
@@ -427,6 +790,32 @@ async def test_a_serial_mode_set_again_while_it_is_set_is_set_once(
 
 @pytest.mark.parametrize("size", SIZES)
 @async_test
+async def test_a_setting_toggled_again_while_it_is_set_is_set_once(
+    make_app: MakeApp, demo_db: Database, size: tuple[int, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """t on a store's setting, and t again while it is set: the second read what the first
+    left and flipped it back (on again, "now on" said last)."""
+    held = HeldRead(settings.set_setting)
+    monkeypatch.setattr(settings, "set_setting", held)
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        await log_in(pilot, "manager")
+        await pilot.press("a")
+        await settle(pilot)
+        await pilot.press("s")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, StoreSettingsScreen)
+        await pilot.press("down")
+        assert screen.chosen == "auto_prompt_serial"
+        await pilot.press("t")
+        await pressed_again(pilot, held, "t")
+        assert said(pilot) == "✓ auto_prompt_serial is now off at S01", said(pilot)
+    assert settings.get_settings(demo_db, "S01").auto_prompt_serial is False
+
+
+@pytest.mark.parametrize("size", SIZES)
+@async_test
 async def test_a_pick_list_asked_again_while_it_is_written_is_written_once(
     make_app: MakeApp, outbox_folder: Path, size: tuple[int, int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -442,6 +831,93 @@ async def test_a_pick_list_asked_again_while_it_is_written_is_written_once(
         await pilot.press("3")
         await pressed_again(pilot, held, "3")
         assert "to pick" in said(pilot), said(pilot)
+
+
+@pytest.mark.parametrize("size", SIZES)
+@async_test
+async def test_an_export_asked_again_while_it_is_written_is_written_once(
+    make_app: MakeApp,
+    demo_db: Database,
+    outbox_folder: Path,
+    size: tuple[int, int],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """F5 again while a report's export is written: refused (the progress bar runs), never a
+    second export into the file (already so on main: the export dialog is asked only while
+    no export runs)."""
+    waiting_orders(demo_db)
+    held = HeldRead(exports.write_csv)
+    monkeypatch.setattr(exports, "write_csv", held)
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        screen = await open_fulfilment(pilot)
+        await pilot.press("f5")
+        await settle(pilot)
+        assert isinstance(app.screen, ExportDialog)
+        await pilot.press("enter")
+        await held.held(pilot)
+        await pilot.press("f5")
+        await settle_keys(pilot)
+        assert app.screen is screen
+        assert said(pilot) == "✗ an export is running: wait for it, or Esc to stop it"
+        await held.let_go(pilot)
+        assert held.calls == 1
+        [written] = outbox_folder.iterdir()
+        assert said(pilot) == f"✓ 5 rows written to {written}", said(pilot)
+
+
+@pytest.mark.parametrize("size", SIZES)
+@async_test
+async def test_a_receipt_completed_again_while_it_completes_is_completed_once(
+    make_app: MakeApp,
+    demo_db: Database,
+    outbox_folder: Path,
+    size: tuple[int, int],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    """F10 and yes on a blind receipt, F10 again while it completes: once the first had
+    answered the completion was asked again, and a yes sent a second one, refused ("this
+    receipt was completed as R-S01-000001") with the bell over "received"."""
+    from serialpos.tui.screens.complete_receipt import CompleteDialog
+
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    held = HeldRead(blind_receiving.BlindReceiving.complete)
+
+    def complete(receipt: blind_receiving.BlindReceiving, **kwargs: Any) -> Any:
+        return held(receipt, **kwargs)
+
+    monkeypatch.setattr(blind_receiving.BlindReceiving, "complete", complete)
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        await open_from_home(pilot, "stockroom", "5", receiving.ReceivingScreen)
+        await pilot.press("b")  # a blind receipt: the vendor, the reference
+        await settle(pilot)
+        await pilot.press(*"Acme", "enter", *"Q-1", "enter")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, ChecklistScreen)
+        await enter(pilot, "AC-USBC1", "#scan")
+        await enter(pilot, "3", "#scan")
+        await pilot.press("ctrl+f")
+        await settle(pilot)
+        await pilot.press("y")  # completed (held)
+        await held.held(pilot)
+        await pilot.press("ctrl+f")
+        await settle_keys(pilot)
+        await until(
+            pilot,
+            lambda: still_said(pilot) or isinstance(app.screen, CompleteDialog) or held.calls > 1,
+            "the second F10",
+        )
+        await held.let_go(pilot)
+        if isinstance(app.screen, CompleteDialog):  # asked again (the defect): a hurried yes
+            await pilot.press("y")
+            await settle(pilot)
+        assert held.calls == 1
+        assert app.screen is screen
+        assert said(pilot).startswith("✓ received 3 units: R-S01-000001"), said(pilot)
+    assert [p.name for p in outbox_folder.iterdir()] == ["blind_receipt-R-S01-000001.csv"]
 
 
 # -- reads that open a screen --------------------------------------------------------------------
@@ -540,6 +1016,39 @@ async def test_enter_twice_at_the_login_starts_one_session(
         await held.let_go(pilot)
         assert held.calls == 1
         assert len([s for s in app.screen_stack if isinstance(s, HomeScreen)]) == 1
+
+
+@pytest.mark.parametrize("size", SIZES)
+@async_test
+async def test_a_serial_read_twice_on_a_fulfilment_line_is_recorded_once(
+    make_app: MakeApp, demo_db: Database, size: tuple[int, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A scanner's second read of a line's serial while the first is recorded: both reach
+    the service, which records the serial the line already holds as nothing new (no second
+    reservation, nothing journaled; a different serial is refused, serial_recorded). Not
+    guarded, on purpose: scans of other lines go on while one is recorded."""
+    from serialpos.domain.decoder import decode
+    from serialpos.services.lookup import lookup_serial
+    from serialpos.tui.messages import ScanRead
+
+    first, _ = waiting_orders(demo_db)
+    held = HeldRead(orders.set_serial)
+    monkeypatch.setattr(orders, "set_serial", held)
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        screen = await open_fulfilment(pilot)
+        await pilot.press("p")  # the pending lines: first's phone under the cursor
+        await settle(pilot)
+        app.post_message(ScanRead(NOVA, "test", decode(NOVA)))
+        await held.held(pilot)
+        app.post_message(ScanRead(NOVA, "test", decode(NOVA)))
+        await until(pilot, lambda: held.calls == 2, "the second read")
+        await held.let_go(pilot)
+        assert app.screen is screen
+        assert said(pilot) == f"✓ {first} line 2: serial {NOVA} recorded", said(pilot)
+    assert line_serial(demo_db, first, 2) == NOVA
+    [unit] = lookup_serial(demo_db, NOVA)
+    assert [event.action for event in unit.events] == ["receive", "reserve"]
 
 
 @pytest.mark.parametrize("size", SIZES)

@@ -117,6 +117,20 @@ def _finished(node: DOMNode, group: str) -> None:
     _RUNNING.get(node, set()).discard(group)
 
 
+def start_running(node: DOMNode, group: str) -> Callable[[], None]:
+    """Count ``node``'s ``group`` as running (:func:`still_running` says so) for work done on
+    a thread that is not a worker of its own (a screen's ordered job thread: the sale's
+    payment); the callable returned, called on that thread once the answer is posted, ends
+    it behind that answer, on the screen's queue. :func:`one_at_a_time` is this around a
+    thread worker. Called on the app's thread."""
+    _RUNNING.setdefault(node, set()).add(group)
+
+    def finished() -> None:
+        node.call_later(_finished, node, group)  # a closed screen takes nothing
+
+    return finished
+
+
 def one_at_a_time(group: str) -> Callable[[WorkMethod[Node, Args]], WorkMethod[Node, Args]]:
     """Run the decorated screen method on a thread worker, as ``@work(thread=True,
     exclusive=True, group=group)`` did, but never while the one started before on the same
@@ -140,13 +154,13 @@ def one_at_a_time(group: str) -> Callable[[WorkMethod[Node, Args]], WorkMethod[N
         def start(node: Node, /, *args: Args.args, **kwargs: Args.kwargs) -> None:
             if still_running(node, group):
                 return
-            _RUNNING.setdefault(node, set()).add(group)
+            finished = start_running(node, group)
 
             def run() -> None:
                 try:
                     method(node, *args, **kwargs)
-                finally:  # queued behind what it posted (a closed screen takes nothing)
-                    node.call_later(_finished, node, group)
+                finally:  # queued behind what it posted
+                    finished()
 
             node.app.workers.cancel_group(node, group)
             own = f"{group} (one at a time)"

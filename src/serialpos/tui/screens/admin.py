@@ -6,6 +6,8 @@ Keyboard only: each screen is a list (↑↓) with one letter per action shown i
 Escape goes back. Every change is a service call in a thread worker (the same services as the
 ``serialpos user``/``settings``/``store`` commands, so the same rules and the same audit); a
 refusal is said on the message line with the bell, and the list is read again after a change.
+One change at a time: a key pressed again before the change has answered is told "still
+working" (tui/backend.one_at_a_time).
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from serialpos.domain.users import Permission
-from serialpos.tui.backend import post_read
+from serialpos.tui.backend import one_at_a_time, post_read
 from serialpos.tui.screens.base import AbstractScreenMeta, ConsoleScreen
 from serialpos.tui.widgets.key_footer import KeyFooter, KeyHints
 from serialpos.tui.widgets.message_line import MessageLine
@@ -46,6 +48,13 @@ SECTIONS = (
 TERMINAL_SECTIONS = frozenset({"conflicts"})
 #: Said when a section a terminal does not offer is asked for there.
 CENTRALS = "users, settings and stores are central's: change them at central"
+
+
+#: An admin screen's changes: one at a time. A conflict's refund asked again while it ran
+#: sent a second resolve (refused by the service, said with the bell over the first one's
+#: line); a setting's or a user's toggle pressed again while it ran read what the first
+#: left and flipped it back.
+CHANGING = "admin-change"
 
 
 @dataclass
@@ -227,7 +236,7 @@ class AdminListScreen(ConsoleScreen, metaclass=AbstractScreenMeta):
         self.message_line.note("working…")
         self._change(work_)
 
-    @work(thread=True, group="admin-change")
+    @one_at_a_time(CHANGING)
     def _change(self, work_: Callable[[], str]) -> None:
         try:
             said = work_()

@@ -251,6 +251,8 @@ class JobFailure:
 Job = Callable[[], Message | None]
 #: Turns a failure into the screen's own message (None: nothing to post).
 Refusal = Callable[[JobFailure], Message | None]
+#: Called on the job thread once a job's answer is posted (tui/backend.start_running).
+Then = Callable[[], None] | None
 
 
 def explain_failure(error: Exception, logger: logging.Logger) -> JobFailure:
@@ -306,7 +308,7 @@ class OrderedJobs:
         self.group = group
         self.refused = refused
         self.log = logging.getLogger(type(screen).__module__)
-        self._queue: deque[tuple[Job, Refusal]] = deque()
+        self._queue: deque[tuple[Job, Refusal, Then]] = deque()
         self._lock = threading.Lock()
         self._wake = threading.Condition(self._lock)
         self._thread: threading.Thread | None = None
@@ -323,10 +325,11 @@ class OrderedJobs:
         """A submitted job has not finished (its answer may still be on its way)."""
         return self._unfinished > 0
 
-    def submit(self, job: Job, refused: Refusal | None = None) -> None:
-        """Queue ``job`` behind every job submitted before it (call on the screen's thread)."""
+    def submit(self, job: Job, refused: Refusal | None = None, *, then: Then = None) -> None:
+        """Queue ``job`` behind every job submitted before it (call on the screen's thread);
+        ``then`` is called on the job thread once its answer (or refusal) is posted."""
         with self._lock:
-            self._queue.append((job, refused or self.refused))
+            self._queue.append((job, refused or self.refused, then))
             self._unfinished += 1
             if self._thread is None:
                 self._thread = threading.Thread(
@@ -345,11 +348,11 @@ class OrderedJobs:
                         # Idle: wait for the next job, and end after a while without one.
                         if not self._wake.wait(IDLE_AFTER) and not self._queue:
                             return
-                    job, refused = self._queue.popleft()
+                    job, refused, then = self._queue.popleft()
                     self._started += 1
                     self._running = (self._started, time.monotonic())
                 try:
-                    self._run(job, refused)
+                    self._run(job, refused, then)
                 finally:
                     with self._lock:
                         self._running = None
@@ -391,7 +394,7 @@ class OrderedJobs:
         self._watching = True
         asyncio.get_running_loop().call_later(wait, self._check)
 
-    def _run(self, job: Job, refused: Refusal) -> None:
+    def _run(self, job: Job, refused: Refusal, then: Then) -> None:
         try:
             try:
                 answer = job()
@@ -402,3 +405,6 @@ class OrderedJobs:
         except Exception:  # the refusal itself broke: logged, and the next job still runs
             self.log.exception("a console job's refusal failed")
             self.screen.post_message(ActionFailed("unexpected error: details are in the log"))
+        finally:
+            if then is not None:
+                then()

@@ -22,7 +22,9 @@ every product without serials as arrived in full, and the units of a product who
 optional not scanned as arrived without serials (the message names each), refused while a
 unit whose serial is required is unscanned;
 Complete asks first, listing any differences, and completes with them recorded. Afterwards the
-document number is shown, and whether the event file was written.
+document number is shown, and whether the event file was written. F10 again while the receipt
+is being completed says "still working" and asks nothing (it asked again once the first had
+answered, and a yes was refused with the bell over "received").
 
 **Threads.** Every session call runs on a thread worker, one at a time and in the order asked
 (:class:`~serialpos.tui.screens.base.OrderedJobs`), so fast scans land in scan order; the
@@ -49,6 +51,7 @@ from textual.message import Message
 
 from serialpos.domain.quantity_entry import UnlikelyQuantity
 from serialpos.services.receiving_scans import ChecklistScans, Outcome, Preview, UnknownBarcode
+from serialpos.tui.backend import STILL_RUNNING
 from serialpos.tui.keymap import keys
 from serialpos.tui.screens.base import JobFailure, OrderedJobs
 from serialpos.tui.screens.complete_receipt import CompleteDialog
@@ -101,6 +104,7 @@ class ChecklistScreen(KeepsRefusals):
         found: list[Discrepancy] | None = None  # a completion refused for its differences
         scan: bool = False  # a scan's refusal: kept until seen (kept_refusals.py)
         doubt: UnlikelyQuantity | None = None  # a typed quantity to ask about first
+        complete: bool = False  # the completion's refusal: F10 may ask again
 
     @dataclass
     class Previewed(Message):
@@ -119,6 +123,8 @@ class ChecklistScreen(KeepsRefusals):
         self.receiving = session
         self.notice = notice or str(getattr(session, "journal_problem", ""))
         self.done: CompletionResult | None = None
+        #: The completion was asked for and has not answered: F10 asks nothing meanwhile.
+        self.completing = False
         self.scans = ChecklistScans(session, lambda: self.console.database(), self._progress)
         self.jobs = OrderedJobs(self, "checklist", self._refused)
 
@@ -209,12 +215,14 @@ class ChecklistScreen(KeepsRefusals):
 
         self.jobs.submit(run, (lambda f: self._refused(f, scan=True)) if scan else None)
 
-    def _refused(self, failure: JobFailure, *, scan: bool = False) -> Message:
+    def _refused(
+        self, failure: JobFailure, *, scan: bool = False, complete: bool = False
+    ) -> Message:
         error = failure.error
         barcode = error.barcode if isinstance(error, UnknownBarcode) else None
         doubt = error if isinstance(error, UnlikelyQuantity) else None
         found = getattr(error, "found", None)
-        return self.Refused(failure.message, failure.code, barcode, found, scan, doubt)
+        return self.Refused(failure.message, failure.code, barcode, found, scan, doubt, complete)
 
     def on_checklist_screen_landed(self, message: Landed) -> None:
         outcome = message.outcome
@@ -238,6 +246,8 @@ class ChecklistScreen(KeepsRefusals):
             self.message_line.ok(outcome.message)
 
     def on_checklist_screen_refused(self, message: Refused) -> None:
+        if message.complete:
+            self.completing = False
         self.view.sync()
         self._show()
         if message.code == "discrepancies" and message.found is not None:
@@ -416,6 +426,9 @@ class ChecklistScreen(KeepsRefusals):
         self.submit(self.scans.receive_all)
 
     def action_complete(self) -> None:
+        if self.completing:  # completing already: neither asked nor completed again
+            self.message_line.note(STILL_RUNNING)
+            return
         self.submit(self.scans.preview)
 
     def on_checklist_screen_previewed(self, message: Previewed) -> None:
@@ -432,14 +445,17 @@ class ChecklistScreen(KeepsRefusals):
             if not yes:
                 self.message_line.note("not completed: go on scanning")
                 return
-            self.submit(
-                lambda: self.receiving.complete(accept_discrepancies=accept),
-                f"completing: recording {unit_words(preview.units)}…",
+            self.completing = True
+            self.message_line.note(f"completing: recording {unit_words(preview.units)}…")
+            self.jobs.submit(
+                lambda: self.Completed(self.receiving.complete(accept_discrepancies=accept)),
+                lambda failure: self._refused(failure, complete=True),
             )
 
         self.app.push_screen(CompleteDialog(self.receiving.title, preview), answered)
 
     def on_checklist_screen_completed(self, message: Completed) -> None:
+        self.completing = False
         result = message.result
         self.done = result
         self.view.sync()

@@ -33,7 +33,8 @@ from serialpos.domain.errors import DomainError
 from serialpos.domain.resolved_sale import follow_on_act, record_sale_words, sale_for_people
 from serialpos.domain.text import visible
 from serialpos.domain.users import Permission
-from serialpos.tui.screens.admin import AdminListScreen, RowsLoaded
+from serialpos.tui.backend import still_running
+from serialpos.tui.screens.admin import CHANGING, AdminListScreen, RowsLoaded
 from serialpos.tui.screens.base import ConsoleScreen
 from serialpos.tui.screens.conflict_detail import RESOLVE_BINDINGS
 from serialpos.tui.widgets.key_footer import KeyFooter, KeyHints
@@ -300,6 +301,8 @@ class ConflictsScreen(AdminListScreen):
         ``by``; No changes nothing."""
         from serialpos.tui.screens.serial_mode import Confirm
 
+        if still_running(self, CHANGING):  # a resolve asked before has not answered
+            return
         chosen = chosen or self.chosen
         if not chosen:
             self.show_error("no conflict chosen")

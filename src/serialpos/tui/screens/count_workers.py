@@ -2,11 +2,12 @@
 tui/screens/counts.py along its seam, no behaviour changed).
 
 Every service call of a count runs in a thread worker: a count opened or resumed, a batch
-started or closed, a scan taken (in scan order, on the screen's job thread:
-:class:`~serialpos.tui.screens.base.OrderedJobs`), the reconciliation read, the count
-approved. What each found comes back as a message of its own, handled by
-:class:`~serialpos.tui.screens.counts.CountsScreen` as ``on_counts_screen_loaded`` and so on
-(the messages keep the screen's namespace); a refusal is said instead.
+started, a scan taken and a batch closed (in the order asked, on the screen's job thread:
+:class:`~serialpos.tui.screens.base.OrderedJobs`, so a close never overtakes the scans read
+before it), the reconciliation read, the count approved. What each found comes back as a
+message of its own, handled by :class:`~serialpos.tui.screens.counts.CountsScreen` as
+``on_counts_screen_loaded`` and so on (the messages keep the screen's namespace); a refusal is
+said instead.
 """
 
 from __future__ import annotations
@@ -107,11 +108,6 @@ class CountWorkers(KeepsRefusals):
     _worker_current: str | None
 
     # -- workers ------------------------------------------------------------------------
-    def _fail(self, exc: BaseException) -> None:
-        from serialpos.tui.backend import describe
-
-        self.post_message(ActionFailed(describe(exc)))
-
     def _post(self, job: Callable[[], Message], *, read: bool = False) -> None:
         """Worker side: run the job and post what it found; a refusal is said instead. A
         ``read`` that a newer run of its group replaced posts neither (tui/backend.post_read):
@@ -153,16 +149,21 @@ class CountWorkers(KeepsRefusals):
             )
         )
 
-    @work(thread=True, group="counts-batch")
     def _close_batch(self, batch: int) -> None:
+        """Close ``batch`` on the scans' job thread, behind every scan read before F5: on a
+        worker of its own it overtook a burst still being taken, and each of its scans was
+        refused "batch … is closed", none counted in it. Asked once: the screen forgets the
+        batch as F5 is pressed, so F5 again closes nothing more."""
         count = self.count
         assert count is not None
-        try:
+        actor = self.session.actor
+
+        def close() -> None:
             from serialpos.services import counts
 
-            counts.close_batch(self.console.database(), self.session.actor, count.number, batch)
-        except Exception as exc:
-            self._fail(exc)
+            counts.close_batch(self.console.database(), actor, count.number, batch)
+
+        self.jobs.submit(close, lambda failure: ActionFailed(failure.message))
 
     def _take(
         self,

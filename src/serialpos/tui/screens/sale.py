@@ -189,11 +189,12 @@ class SaleScreen(SaleActions):
         *,
         takes_held: bool = False,
         refused_to: Callable[[str, str, Exception], None] | None = None,
+        then: Callable[[], None] | None = None,
     ) -> None:
         """Run ``job`` on the job thread in turn. A line held for its serial is written
         without it first (sale_held.py), unless the job ``takes_held`` (a scan, the held
         line's prompt, its commit); ``refused_to``: the job's refusal goes there, not to
-        the screen."""
+        the screen; ``then``: called on the job thread once its answer is posted."""
         if busy:
             self.message_line.note(busy)
         if pending is not None:
@@ -238,7 +239,7 @@ class SaleScreen(SaleActions):
                 committed[0] if committed else None,
             )
 
-        self.jobs.submit(run, refused)
+        self.jobs.submit(run, refused, then=then)
 
     def unhold(self, then: Callable[[], object] | None = None) -> None:
         """Write the held line without its serial (if one is held), then ``then``."""

@@ -6,6 +6,12 @@ quick create for an unknown barcode.
 ``action_*`` methods hand each key to it; every service call still goes through the screen's
 job chain (:meth:`~serialpos.tui.screens.sale.SaleScreen.submit`), so it runs on the worker in
 the order asked, and the screen shows what it did.
+
+A payment, a fulfilment, a park or a void is done once: F9, F10, F5 or F7 again before it has
+answered says "still working" and asks nothing. The tender dialog offered the amount still due
+as the screen last showed it, and Enter took it a second time (a lay-by of 15.59 paid 31.18);
+once the first had finished the sale, the second was refused "there is no order 'None'" with
+the bell over the invoice (or "parked", or "voided").
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from serialpos.domain.orders import closed_order_words
+from serialpos.tui.backend import start_running, still_running
 from serialpos.tui.counter_receipt import counter_receipt
 from serialpos.tui.screens.sale_dialogs.customer import CustomerDialog
 from serialpos.tui.screens.sale_dialogs.leave_sale import LeaveSale
@@ -26,6 +33,9 @@ from serialpos.tui.screens.sale_dialogs.sale_type import SaleTypeDialog
 from serialpos.tui.screens.sale_dialogs.tender import Tender
 from serialpos.tui.screens.sale_outcome import Outcome, missing_required, status_of
 from serialpos.tui.screens.serial_mode import Confirm
+
+#: The sale's payments, fulfilments, park and void: one at a time (tui/backend.start_running).
+PAYING = "sale-paying"
 
 if TYPE_CHECKING:
     from serialpos.db.engine import Database
@@ -80,6 +90,8 @@ class OrderKeys:
             if choice not in ("park", "void"):
                 self.screen.message_line.note(f"{view.order} still open: nothing changed")
                 return
+            if still_running(self.screen, PAYING):  # the order's last write has not answered
+                return
             self.screen.after_finish = then  # once the order is parked or voided
             if choice == "park":
                 self.park()
@@ -92,6 +104,8 @@ class OrderKeys:
         )
 
     def pay(self) -> None:
+        if still_running(self.screen, PAYING):  # the payment taken before has not answered
+            return
         view = self.screen.view
         if view is None or not view.lines:
             self.screen.show_error("nothing to pay: scan an item first")
@@ -157,9 +171,20 @@ class OrderKeys:
                 change_due=done.change_due,
             )
 
-        self.screen.submit(pay, "taking payment…")
+        self._take_money(pay, "taking payment…")
+
+    def _take_money(
+        self, job: Callable[[Database, Actor, str | None], Outcome], busy: str | None = None
+    ) -> None:
+        """Run a payment, a fulfilment, a park or a void, counted as running until its answer
+        is shown."""
+        if still_running(self.screen, PAYING):
+            return
+        self.screen.submit(job, busy, then=start_running(self.screen, PAYING))
 
     def fulfil(self) -> None:
+        if still_running(self.screen, PAYING):  # the payment taken before has not answered
+            return
         chosen = sorted(self.screen.lines.marked) or None
         view = self.screen.view
         if view is None:
@@ -240,7 +265,7 @@ class OrderKeys:
                 change_due=done.change_due,
             )
 
-        self.screen.submit(run, "fulfilling…")
+        self._take_money(run, "fulfilling…")
 
     def menu(self) -> None:
         def chosen(action: str | None) -> None:
@@ -310,6 +335,9 @@ class OrderKeys:
         self.screen.app.push_screen(CustomerDialog(now.name or "" if now else ""), chosen)
 
     def park(self) -> None:
+        if still_running(self.screen, PAYING):  # the order's last write has not answered
+            return
+
         def park(db: Database, actor: Actor, order: str | None) -> Outcome:
             from serialpos.services.orders import park as park_order
 
@@ -318,9 +346,11 @@ class OrderKeys:
                 None, f"{view.order} parked: the order menu (F6/^T) resumes it", finished=True
             )
 
-        self.screen.submit(park)
+        self._take_money(park)
 
     def void(self) -> None:
+        if still_running(self.screen, PAYING):  # the order's last write has not answered
+            return
         view = self.screen.view
         if view is None:
             return
@@ -354,7 +384,7 @@ class OrderKeys:
 
             return Outcome(None, void_order(db, actor, str(order)).message, finished=True)
 
-        self.screen.submit(void)
+        self._take_money(void)
 
     def orders(self) -> None:
         store = self.screen.session.store

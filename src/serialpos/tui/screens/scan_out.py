@@ -19,6 +19,10 @@ document of 10,000 units costs what 16 rows cost; the head line carries the coun
 **Threads.** Every database call runs on a thread worker, one at a time in the order asked
 (:class:`~serialpos.tui.screens.base.OrderedJobs`), so fast scans land in scan order; the
 worker side (scan_out_work.py) owns the list of units.
+
+**Finished once.** F10 (and yes) again while the document is being recorded is told "still
+working" and asks nothing: it queued a second finish behind the first, which posted the same
+document again (an adjustment of three cases found added six, as two documents).
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.widgets import Static
 
+from serialpos.tui.backend import STILL_RUNNING
 from serialpos.tui.keymap import keys
 from serialpos.tui.screens.scan_out_entries import Counted, Entry, Newest, counted_lines, units
 from serialpos.tui.screens.scan_out_work import ScanOutWork
@@ -187,6 +192,15 @@ class ScanOutScreen(ScanOutWork):
 
         self.jobs.submit(run, lambda failure: self.job_refusal(failure, scan=True))
 
+    def _finish(self) -> None:
+        """Queue the document's finish; until it answers, F10 asks nothing (:attr:`finishing`)."""
+        self.finishing = True
+        self.message_line.note("recording…")
+        self.jobs.submit(
+            lambda: self.finish_job(self.console.database()),
+            lambda failure: self.job_refusal(failure, finish=True),
+        )
+
     def on_scan_out_screen_landed(self, message: ScanOutWork.Landed) -> None:
         self.show_state()
         if message.scan:  # what rang the bell stays until seen (kept_refusals.py)
@@ -202,6 +216,8 @@ class ScanOutScreen(ScanOutWork):
             self.message_line.ok(message.message)
 
     def on_scan_out_screen_refused(self, message: ScanOutWork.Refused) -> None:
+        if message.finish:
+            self.finishing = False
         self.show_state()
         if message.doubt is not None:
             self._ask_quantity(message.doubt.question, message.doubt.text)
@@ -215,6 +231,7 @@ class ScanOutScreen(ScanOutWork):
         self.field.focus()
 
     def on_scan_out_screen_finished(self, message: ScanOutWork.Finished) -> None:
+        self.finishing = False
         self.done = message.document
         self.show_state()
         self.refresh_bindings()
@@ -342,16 +359,19 @@ class ScanOutScreen(ScanOutWork):
     def action_finish(self) -> None:
         if self.refuse_when_done():
             return
+        if self.finishing:  # recording already: neither asked nor recorded again
+            self.message_line.note(STILL_RUNNING)
+            return
         question = self.finish_question()
         if question is None:
-            self.submit(lambda: self.finish_job(self.console.database()), "recording…")
+            self._finish()
             return
         from serialpos.tui.screens.serial_mode import Confirm
 
         def answered(yes: bool | None) -> None:
             self.field.focus()
             if yes:
-                self.submit(lambda: self.finish_job(self.console.database()), "recording…")
+                self._finish()
             else:
                 self.message_line.note("not yet: go on scanning")
 

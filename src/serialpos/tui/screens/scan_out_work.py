@@ -49,6 +49,7 @@ class ScanOutWork(KeepsRefusals, metaclass=AbstractScreenMeta):
         message: str
         scan: bool = False  # a scan's refusal: kept until seen (kept_refusals.py)
         doubt: UnlikelyQuantity | None = None  # a typed quantity to ask about first
+        finish: bool = False  # the refusal of the document's finish: F10 may ask again
 
     @dataclass
     class Finished(Message, namespace="scan_out_screen"):
@@ -68,15 +69,19 @@ class ScanOutWork(KeepsRefusals, metaclass=AbstractScreenMeta):
         self.quantities: dict[tuple[str, int], int] = {}
         self.taking_off = False
         self.done: str | None = None
+        #: Screen side: the finish was asked for and has not answered (scan_out.py).
+        self.finishing = False
         self.jobs = OrderedJobs(self, "scan-out", self.job_refusal)
 
-    def job_refusal(self, failure: JobFailure, *, scan: bool = False) -> Message:
+    def job_refusal(
+        self, failure: JobFailure, *, scan: bool = False, finish: bool = False
+    ) -> Message:
         """A job's refusal as the screen's message (a typed quantity to ask about kept)."""
         from serialpos.domain.quantity_entry import UnlikelyQuantity
 
         error = failure.error
         doubt = error if isinstance(error, UnlikelyQuantity) else None
-        return self.Refused(failure.message, scan, doubt)
+        return self.Refused(failure.message, scan, doubt, finish)
 
     # -- what subclasses say (worker side) -------------------------------------------------
     @property

@@ -7,6 +7,11 @@ with one open it shows the X report and takes the counted cash, then asks once m
 difference before closing ("Enter again to close, Esc to count again"), because a close cannot
 be undone. F5/^R reads the X report again; F6 prints the report shown. The same services
 as ``serialpos shift``.
+
+One thing at a time: while an open, a close, a print or a read has not answered, a second
+Enter (a key pressed twice, a scanner's second Enter) or F-key is told "still working" and
+sends nothing (tui/backend.one_at_a_time): the drawer is opened and closed once, as the X and
+Z reports count it.
 """
 
 from __future__ import annotations
@@ -15,7 +20,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import ClassVar
 
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
@@ -23,6 +27,7 @@ from textual.message import Message
 from textual.widgets import Input, Static
 
 from serialpos.domain.shifts import ShiftReport
+from serialpos.tui.backend import one_at_a_time, still_running
 from serialpos.tui.keymap import keys
 from serialpos.tui.messages import ScanRead
 from serialpos.tui.screens.base import ConsoleScreen
@@ -30,6 +35,11 @@ from serialpos.tui.widgets.capped_input import CappedInput
 from serialpos.tui.widgets.key_footer import KeyFooter, KeyHints
 from serialpos.tui.widgets.message_line import MessageLine
 from serialpos.tui.widgets.status_line import StatusLine
+
+#: The screen's one worker: one at a time. Enter again while the close ran sent a second
+#: close (refused by the service, said with the bell over the Z report's line); the float
+#: typed again while the open ran, a second open.
+SHIFT = "shift"
 
 
 @dataclass
@@ -126,6 +136,8 @@ class ShiftScreen(ConsoleScreen):
         text = event.value.strip()
         if not self.loaded:
             return
+        if still_running(self, SHIFT):  # what was typed stays, for once it has answered
+            return
         open_now = self.report is not None and self.report.kind == "X"
         if open_now and self.counted is not None and not text:
             self.field.value = ""
@@ -219,7 +231,7 @@ class ShiftScreen(ConsoleScreen):
         self.message_line.note("working…")
         self._work(what, amount, self.report)
 
-    @work(thread=True, group="shift")
+    @one_at_a_time(SHIFT)
     def _work(self, what: str, amount: str, shown: ShiftReport | None) -> None:
         from serialpos.tui.backend import describe
 

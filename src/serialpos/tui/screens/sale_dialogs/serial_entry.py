@@ -161,6 +161,9 @@ class SerialEntry(ModalScreen["OrderView | None"], ConsoleScreen):  # type: igno
     def serial_submitted(self, event: ScanInput.Entered) -> None:
         event.stop()
         text = event.value.strip()
+        if self.busy:  # Enter again (or a scanner's second Enter) while it is checked
+            self._still_checking(text or None)
+            return
         if not text and not self.line.serial:
             self.show_error("scan or type the serial, or Esc to leave it missing")
             return
@@ -194,11 +197,8 @@ class SerialEntry(ModalScreen["OrderView | None"], ConsoleScreen):  # type: igno
         self.submit(text)
 
     def submit(self, serial: str | None, user: str | None = None, pin: str | None = None) -> None:
-        if self.busy:  # an entry is never dropped unsaid: the person scans it again
-            self.show_error(
-                f"still checking {clip(self.entered)}: scan "
-                f"{clip(serial or '')} again once it is answered"
-            )
+        if self.busy:
+            self._still_checking(serial)
             return
         self.busy = True
         if serial:
@@ -208,6 +208,17 @@ class SerialEntry(ModalScreen["OrderView | None"], ConsoleScreen):  # type: igno
             self.held_record(self, serial, user, pin)
         else:
             self.record(serial, user, pin)
+
+    def _still_checking(self, serial: str | None) -> None:
+        """An entry while the one sent before has not answered: nothing is sent again. Enter
+        pressed again, or the same serial read twice, waits for the first one's answer (it
+        was told "scan or type the serial", with the bell, as if nothing had been entered);
+        another serial is never dropped unsaid: the person scans it again once answered."""
+        working = f"still working on {clip(self.entered)}" if self.entered else "still working"
+        if not serial or serial == self.entered:
+            self.message_line.note(f"{working}: wait for its answer")
+            return
+        self.show_error(f"{working}: scan {clip(serial)} again once answered")
 
     def on_screen_suspend(self) -> None:
         if self.held_left is not None:
