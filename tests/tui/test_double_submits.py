@@ -193,8 +193,8 @@ async def test_a_layby_paid_again_while_it_is_paid_is_paid_once(
 ) -> None:
     """F9 and Enter on a lay-by, again while the payment runs: the tender offered the amount
     due as the screen last showed it, and Enter took it a second time (15.59 paid twice)."""
-    held = HeldRead(orders.add_payment)
-    monkeypatch.setattr(orders, "add_payment", held)
+    held = HeldRead(orders.take_payment)
+    monkeypatch.setattr(orders, "take_payment", held)
     app = make_app()
     async with app.run_test(size=size) as pilot:
         sale = await open_sale(pilot)

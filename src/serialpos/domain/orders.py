@@ -258,6 +258,21 @@ def check_change_in_cash(still_due: Decimal, tendered: Iterable[tuple[str, Decim
         )
 
 
+def cash_kept(still_due: Decimal, method: str, tendered: Decimal) -> tuple[Decimal, Decimal]:
+    """(what the order keeps, the change given back) of money handed over at the counter
+    for an order that stays open (a lay-by's deposit, a special order's payment): cash over
+    what is still due is given back, as the tender dialog shows as it is typed, and the
+    order records only what it owed. Recording the whole note left a lay-by paid past its
+    total while the cashier gave the change the screen showed (the drawer short against
+    the X report) or kept it (the customer short-changed). Nothing due, nothing to take;
+    card and other tenders over the due are :func:`check_change_in_cash`'s refusal."""
+    if still_due <= 0:
+        raise BadRequest(f"nothing is due on this order: {tendered:.2f} not taken")
+    if method == PaymentMethod.CASH and tendered > still_due:
+        return still_due, tendered - still_due
+    return tendered, Decimal("0.00")
+
+
 def refunds_on_void(payments: Iterable[tuple[str, Decimal]]) -> tuple[tuple[str, Decimal], ...]:
     """What voiding an order hands back: per payment method, what the customer has paid net
     that way (payments less change and refunds already given), in the order the methods were

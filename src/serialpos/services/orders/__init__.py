@@ -34,7 +34,7 @@ written against the single module this used to be.
 
 from __future__ import annotations
 
-from serialpos.services.orders.checkout import add_payment, fulfil, issue_invoice
+from serialpos.services.orders.checkout import add_payment, fulfil, issue_invoice, take_payment
 from serialpos.services.orders.header import (
     open_order,
     park,
@@ -63,6 +63,7 @@ from serialpos.services.orders.views import (
     OrderLineView,
     OrderSummary,
     OrderView,
+    PaymentTaken,
     PaymentView,
     PendingLine,
     UnknownOrder,
@@ -81,6 +82,7 @@ __all__ = [
     "OrderLineView",
     "OrderSummary",
     "OrderView",
+    "PaymentTaken",
     "PaymentView",
     "PendingLine",
     "UnknownOrder",
@@ -102,5 +104,6 @@ __all__ = [
     "set_quantity",
     "set_sale_type",
     "set_serial",
+    "take_payment",
     "void",
 ]

@@ -27,6 +27,7 @@ from serialpos.domain.orders import (
     OrderStatus,
     PaymentMethod,
     SaleType,
+    cash_kept,
     check_change_in_cash,
     check_fulfilment_gate,
     closed_order_words,
@@ -40,7 +41,13 @@ from serialpos.services import document_numbers, journal_sink, ledger, sale_date
 from serialpos.services.context import Actor
 from serialpos.services.orders import sale_journal
 from serialpos.services.orders.reading import _find, _view, as_row, line_mode
-from serialpos.services.orders.views import ZERO, FulfilResult, OrderClosed, OrderView
+from serialpos.services.orders.views import (
+    ZERO,
+    FulfilResult,
+    OrderClosed,
+    OrderView,
+    PaymentTaken,
+)
 from serialpos.services.orders.work import _Ctx, _row_total, _touch, _write
 from serialpos.services.shift_store import refuse_cash_elsewhere
 from serialpos.services.shifts import check_shift_not_required
@@ -131,17 +138,39 @@ def _payable(conn: Connection, order: str, amount: Decimal) -> sa.Row[object]:
 
 
 def add_payment(db: Database, actor: Actor, order: str, method: str, amount: Decimal) -> OrderView:
+    """Record ``amount`` paid on an order that stays open (or a fulfilled one that owes),
+    as sent: a host's ``order_pay``, a till's journal entry. At the counter, where the
+    money handed over may be more than is due: :func:`take_payment`."""
+    return _add_payment(db, actor, order, method, amount, give_change=False).order
+
+
+def take_payment(
+    db: Database, actor: Actor, order: str, method: str, tendered: Decimal
+) -> PaymentTaken:
+    """Money handed over at the counter for an order that stays open: cash over what is
+    still due is given back as change and the order records what it owed
+    (domain/orders.py :func:`cash_kept`)."""
+    return _add_payment(db, actor, order, method, tendered, give_change=True)
+
+
+def _add_payment(
+    db: Database, actor: Actor, order: str, method: str, amount: Decimal, *, give_change: bool
+) -> PaymentTaken:
     how, value = PaymentMethod.parse(method), _amount(amount)
 
-    def work(conn: Connection) -> OrderView:
-        ctx = _Ctx(conn, db, actor, _payable(conn, order, value))
+    def work(conn: Connection) -> PaymentTaken:
+        kept, change = value, ZERO
+        if give_change:
+            sums = _view(conn, _find(conn, order, lock=True)).totals
+            kept, change = cash_kept(sums.total - sums.paid, how.value, value)
+        ctx = _Ctx(conn, db, actor, _payable(conn, order, kept))
         if not shifts.applying_terminal_entry():
             sums = _view(conn, ctx.row).totals
-            check_change_in_cash(sums.total - sums.paid, [(how.value, value)])
-        _insert_payment(ctx, "payment", how.value, value)
+            check_change_in_cash(sums.total - sums.paid, [(how.value, kept)])
+        _insert_payment(ctx, "payment", how.value, kept)
         _touch(conn, ctx.id)
-        sale_journal.record_payment(ctx, how.value, value)
-        return _view(conn, ctx.row)
+        sale_journal.record_payment(ctx, how.value, kept)
+        return PaymentTaken(_view(conn, ctx.row), change)
 
     return _write(db, actor, work)
 

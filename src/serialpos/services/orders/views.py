@@ -173,6 +173,15 @@ class FulfilResult:
 
 
 @dataclass(frozen=True)
+class PaymentTaken:
+    """A payment taken at the counter on an order that stays open: the order after it and
+    the cash given back (zero unless cash over the due was handed over)."""
+
+    order: OrderView
+    change: Decimal
+
+
+@dataclass(frozen=True)
 class HeldLine:
     """A product scanned first at the counter whose line is held on screen until its serial
     comes, nothing written (services/held_line.py). Shaped as a line for the serial prompt:

@@ -145,18 +145,21 @@ class OrderKeys:
         fulfil_now = self.screen.sale_type == "sale" and not owing
 
         def pay(db: Database, actor: Actor, order: str | None) -> Outcome:
-            from serialpos.services.orders import add_payment, fulfil, get_order
+            from serialpos.services.orders import fulfil, get_order, take_payment
 
             due = get_order(db, str(order)).totals.due
             if not fulfil_now or amount < due:
-                view = add_payment(db, actor, str(order), method, amount)
+                taken = take_payment(db, actor, str(order), method, amount)
+                view = taken.order
+                paid = f"{method} {money(amount - taken.change)} taken"
+                if taken.change:
+                    paid = f"{method} {money(amount)} given: {paid[len(method) + 1 :]}, "
+                    paid += f"change {money(taken.change)}"
                 if fulfil_now or owing:
-                    return Outcome(
-                        view, f"{method} {money(amount)} taken; due {money(view.totals.due)}"
-                    )
+                    return Outcome(view, f"{paid}; due {money(view.totals.due)}")
                 return Outcome(
                     view,
-                    f"{method} {money(amount)} taken; {view.order} stays open "
+                    f"{paid}; {view.order} stays open "
                     "(fulfil later: Order menu F6/^T, o; then Fulfil)",
                 )
             # One transaction: if fulfilment is refused, the payment is not recorded either.
