@@ -77,8 +77,14 @@ def _chain_db(st: CliState):  # type: ignore[no-untyped-def]
     return chain, st.database()
 
 
+#: ``--json`` on the commands that print JSON always (the README: every reporting command
+#: takes it). A script that passes it, as it does to ``db check`` or ``report``, was refused
+#: as a usage error (exit 2) before the command ran; the output is the same either way.
+JSON_ALWAYS = typer.Option(False, "--json", help="Print JSON (this command always does).")
+
+
 @app.command("status")
-def status(ctx: typer.Context) -> None:
+def status(ctx: typer.Context, json_out: bool = JSON_ALWAYS) -> None:
     """Entries waiting for central, the oldest one's age, conflicts and refusals (JSON)."""
     from serialpos.terminal.link import read_state
     from serialpos.terminal.status import status as terminal_status
@@ -125,7 +131,7 @@ def allow_offline(
 
 
 @app.command("refused")
-def refused(ctx: typer.Context) -> None:
+def refused(ctx: typer.Context, json_out: bool = JSON_ALWAYS) -> None:
     """Entries central refused outright (not conflicts): each line and central's answer, as
     a JSON array, so a person can fix the cause and make them again."""
     import json
@@ -137,7 +143,7 @@ def refused(ctx: typer.Context) -> None:
 
 
 @app.command("pending")
-def pending(ctx: typer.Context) -> None:
+def pending(ctx: typer.Context, json_out: bool = JSON_ALWAYS) -> None:
     """Entries waiting for central, oldest first: each line as the till made it (a JSON
     array), so a person can make them again elsewhere when central will not take them (a
     till restored from an older copy: journal_rewound)."""
@@ -150,7 +156,7 @@ def pending(ctx: typer.Context) -> None:
 
 
 @app.command("resend")
-def resend(ctx: typer.Context) -> None:
+def resend(ctx: typer.Context, json_out: bool = JSON_ALWAYS) -> None:
     """After central was restored from an older backup ("central behind"): send again this
     terminal's accepted entries (central applies only those it lost, each once by its id),
     go on from central's feed as it is now, and sync (JSON: what central answered). An entry
@@ -199,7 +205,7 @@ def lease(
 
 
 @app.command("leases")
-def leases_cmd(ctx: typer.Context) -> None:
+def leases_cmd(ctx: typer.Context, json_out: bool = JSON_ALWAYS) -> None:
     """The units this terminal holds (JSON array): central's list when it answers, else
     the copy kept here."""
     import json
@@ -239,6 +245,7 @@ def sync(
     interval: float = typer.Option(
         2.0, "--interval", min=0.1, help="Seconds between rounds with --follow."
     ),
+    json_out: bool = JSON_ALWAYS,
 ) -> None:
     """Push this terminal's journal to central, then pull what changed there for the store.
     Prints one JSON line per round; offline, says so and (without --follow) exits 1 with
