@@ -86,6 +86,7 @@ JSON_ALWAYS = typer.Option(False, "--json", help="Print JSON (this command alway
 @app.command("status")
 def status(ctx: typer.Context, json_out: bool = JSON_ALWAYS) -> None:
     """Entries waiting for central, the oldest one's age, conflicts and refusals (JSON)."""
+    del json_out  # the output is JSON either way
     from serialpos.terminal.link import read_state
     from serialpos.terminal.status import status as terminal_status
 
@@ -134,6 +135,7 @@ def allow_offline(
 def refused(ctx: typer.Context, json_out: bool = JSON_ALWAYS) -> None:
     """Entries central refused outright (not conflicts): each line and central's answer, as
     a JSON array, so a person can fix the cause and make them again."""
+    del json_out  # the output is JSON either way
     import json
 
     from serialpos.terminal.status import refused as refused_entries
@@ -147,6 +149,7 @@ def pending(ctx: typer.Context, json_out: bool = JSON_ALWAYS) -> None:
     """Entries waiting for central, oldest first: each line as the till made it (a JSON
     array), so a person can make them again elsewhere when central will not take them (a
     till restored from an older copy: journal_rewound)."""
+    del json_out  # the output is JSON either way
     import json
 
     from serialpos.terminal.status import pending as pending_entries
@@ -162,6 +165,7 @@ def resend(ctx: typer.Context, json_out: bool = JSON_ALWAYS) -> None:
     go on from central's feed as it is now, and sync (JSON: what central answered). An entry
     changed after it was made is refused here unsent, named on stderr, and the run exits 1
     after sending the others, as ``sync`` does."""
+    del json_out  # the output is JSON either way
     from serialpos.terminal.client import CentralClient
     from serialpos.terminal.link import ONLINE, record_link
     from serialpos.terminal.resend import resend as resend_lost
@@ -208,6 +212,7 @@ def lease(
 def leases_cmd(ctx: typer.Context, json_out: bool = JSON_ALWAYS) -> None:
     """The units this terminal holds (JSON array): central's list when it answers, else
     the copy kept here."""
+    del json_out  # the output is JSON either way
     import json
 
     from serialpos.terminal import leases
@@ -253,6 +258,7 @@ def sync(
     here unsent), is named on stderr, and (without --follow) the run exits 1 after sending
     the others. An entry central recorded as a conflict is named on stderr too (its serial,
     SKU and what happened; a manager resolves it: `serialpos conflicts`); the run goes on."""
+    del json_out  # the output is JSON either way
     import logging
 
     from serialpos.cli.sync_conflicts import ConflictsSeen
