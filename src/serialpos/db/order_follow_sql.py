@@ -49,7 +49,7 @@ from sqlalchemy.engine import Connection
 from serialpos.db import order_align_sql
 from serialpos.db import order_repo as orepo
 from serialpos.db.snapshot_sql import _from_json
-from serialpos.domain.orders import OrderStatus
+from serialpos.domain.orders import OrderStatus, SaleType
 
 #: States of an order of the till's own that a void at central may still close here.
 _OPEN = (OrderStatus.OPEN.value, OrderStatus.PARKED.value)
@@ -67,17 +67,24 @@ def own_open(conn: Connection, numbers: list[str], mark: str) -> set[str]:
     return {str(n) for n in conn.execute(query).scalars()}
 
 
+#: Kinds of order a customer pays in parts, wherever: a till asks for its own open ones
+#: even with nothing paid here (a layby laid by without a deposit, paid at the head office).
+_PAID_IN_PARTS = (SaleType.LAYBY.value, SaleType.SPECIAL_ORDER.value)
+
+
 def own_open_paid(conn: Connection, mark: str) -> list[str]:
-    """This till's own orders (not copies) open or parked here that hold a payment: a
-    layby's or a special order's deposits, whose balance central may have taken more of
-    (module doc)."""
+    """This till's own orders (not copies) open or parked here that hold a payment (a
+    layby's or a special order's deposits), and its own open laybys and special orders
+    holding none: central may have taken (more of) their balance (module doc). Asked for
+    those holding a payment only, a layby laid by here with nothing paid never heard of a
+    part payment at the head office, and the till asked the whole price at collection."""
     o, pay = orepo.order_t.c, orepo.payment_t.c
     query = (
         sa.select(o.number)
         .where(
             o.status.in_(_OPEN),
             sa.not_(o.terminal.startswith(mark)),
-            sa.exists().where(pay.order_id == o.id),
+            sa.or_(sa.exists().where(pay.order_id == o.id), o.type.in_(_PAID_IN_PARTS)),
         )
         .order_by(o.number)
     )
