@@ -4,7 +4,8 @@ A part payment taken at central on a layby this till made (at the head office, b
 ``order_pay``) moves no unit: no event of the feed names the order, so the pull never asked
 for it, and the till showed the layby owing what it owed before. The cashier then took the
 whole balance again at collection (db/order_follow_sql.py). So at each round that pulls,
-this till's own orders open or parked here that hold a payment are asked for
+this till's own orders open or parked here that hold a payment, and its own open laybys
+and special orders holding none (laid by without a deposit), are asked for
 (``GET /v1/snapshot?part=orders``, as copies are: terminal/order_copies.py) and each
 payment central has that the till lacks is taken (central's drawer: no shift); an order
 central voided meanwhile is voided here with its refunds, one it fulfilled is fulfilled here
