@@ -25,6 +25,7 @@ from serialpos.config import ChainConfig
 from serialpos.db import journal
 from serialpos.db.engine import Database
 from serialpos.db.tables import utcnow
+from serialpos.services import products, users
 from serialpos.services.orders.checkout import fulfil
 from serialpos.terminal import own_orders
 from serialpos.terminal.client import CentralClient
@@ -208,3 +209,49 @@ def test_background_rounds_ask_for_the_tills_orders_once_a_minute(
     assert _central_pay(chain, tmp_path, order, "50.00")["ok"]
     assert round_() == 0  # asked a moment ago
     assert till.sync()["order_payments"] == 1  # a one-off asks whenever
+
+
+def test_a_payment_at_central_on_a_layby_made_without_a_deposit_reaches_the_till(
+    chain: Chain, tmp_path: Path
+) -> None:
+    """A layby laid by at the till with nothing paid (the unit held for the customer), a
+    part payment at the head office: the till asked only for its orders holding a payment,
+    so it never heard of the 300 and asked the whole 900 at collection (the customer paid
+    300 twice). Found by the money machine (tests/terminal/test_money_stateful.py). A layby
+    or special order of the till's own open here is asked for whatever it holds."""
+    ada = users.actor_for(chain.server.db, "ada", "setup")
+    products.create_product(
+        chain.server.db,
+        ada,
+        sku="LBND",
+        name="LBND",
+        price=Decimal("900.00"),
+        serial_mode="required",
+    )
+    assert chain.post({"op": "receive", "store": "S1", "sku": "LBND", "serial": "ND-1"})[0]["ok"]
+    till = chain.terminal("ND")
+    [made] = till.apply(
+        {
+            "op": "order_create",
+            "store": "S1",
+            "type": "layby",
+            "lines": [{"sku": "LBND", "serial": "ND-1"}],
+        }
+    )
+    assert made["ok"], made
+    assert till.sync()["accepted"] == 1
+    order = made["order"]
+    taken = _central_pay(chain, tmp_path, order, "300.00")
+    assert taken["ok"], taken
+    assert till.sync()["order_payments"] == 1
+    assert sorted(_money(till.query(PAYMENTS, n=order))) == sorted(
+        _money(_central(chain, PAYMENTS, n=order))
+    )
+    [done] = till.apply(
+        {"op": "order_fulfil", "order": order, "payments": [{"method": "card", "amount": "600"}]}
+    )
+    assert done["ok"] and done["change_due"] == "0.00", done
+    report = till.sync()
+    assert (report["accepted"], report["warnings"]) == (1, []), report
+    assert _findings_of(chain, order) == []
+    till.check_clean()

@@ -70,3 +70,25 @@ def test_f9s_question_says_what_central_books_not_a_sales_void() -> None:
     said = resolve_question(4, "refund", _conflict(void), at_central=True)
     assert "the 200.00 by cash the till's void paid back on S1-A-000007" in said, said
     assert "recorded without the unit" not in said
+
+
+def test_a_fulfilment_says_the_money_and_that_no_resolution_books_it() -> None:
+    """A till's fulfilment of an order central closed meanwhile (a conflict since issue 16's
+    money machine found it refused with no trace)."""
+    line = {
+        "op": "order_fulfil",
+        "order": "S1-A-000007",
+        "payments": [{"method": "cash", "amount": "750.00"}],
+        "change_due": "50.00",
+    }
+    said = closed_money_words(_conflict(line, resolutions=["accept"])) or ""
+    assert said.startswith(
+        "money: the till's fulfilment of S1-A-000007 took 750.00 by cash (in its drawer, "
+        "50.00 change given) and handed its unit over after central closed it"
+    ), said
+    assert "no resolution books it at central" in said, said
+    done = (
+        closed_money_words(_conflict(line, status="resolved", resolution={"action": "accept"}))
+        or ""
+    )
+    assert "not at central (accept): in the till's books only" in done, done

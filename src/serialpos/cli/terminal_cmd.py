@@ -77,9 +77,16 @@ def _chain_db(st: CliState):  # type: ignore[no-untyped-def]
     return chain, st.database()
 
 
+#: ``--json`` on the commands that print JSON always (the README: every reporting command
+#: takes it). A script that passes it, as it does to ``db check`` or ``report``, was refused
+#: as a usage error (exit 2) before the command ran; the output is the same either way.
+JSON_ALWAYS = typer.Option(False, "--json", help="Print JSON (this command always does).")
+
+
 @app.command("status")
-def status(ctx: typer.Context) -> None:
+def status(ctx: typer.Context, json_out: bool = JSON_ALWAYS) -> None:
     """Entries waiting for central, the oldest one's age, conflicts and refusals (JSON)."""
+    del json_out  # the output is JSON either way
     from serialpos.terminal.link import read_state
     from serialpos.terminal.status import status as terminal_status
 
@@ -125,9 +132,10 @@ def allow_offline(
 
 
 @app.command("refused")
-def refused(ctx: typer.Context) -> None:
+def refused(ctx: typer.Context, json_out: bool = JSON_ALWAYS) -> None:
     """Entries central refused outright (not conflicts): each line and central's answer, as
     a JSON array, so a person can fix the cause and make them again."""
+    del json_out  # the output is JSON either way
     import json
 
     from serialpos.terminal.status import refused as refused_entries
@@ -137,10 +145,11 @@ def refused(ctx: typer.Context) -> None:
 
 
 @app.command("pending")
-def pending(ctx: typer.Context) -> None:
+def pending(ctx: typer.Context, json_out: bool = JSON_ALWAYS) -> None:
     """Entries waiting for central, oldest first: each line as the till made it (a JSON
     array), so a person can make them again elsewhere when central will not take them (a
     till restored from an older copy: journal_rewound)."""
+    del json_out  # the output is JSON either way
     import json
 
     from serialpos.terminal.status import pending as pending_entries
@@ -150,12 +159,13 @@ def pending(ctx: typer.Context) -> None:
 
 
 @app.command("resend")
-def resend(ctx: typer.Context) -> None:
+def resend(ctx: typer.Context, json_out: bool = JSON_ALWAYS) -> None:
     """After central was restored from an older backup ("central behind"): send again this
     terminal's accepted entries (central applies only those it lost, each once by its id),
     go on from central's feed as it is now, and sync (JSON: what central answered). An entry
     changed after it was made is refused here unsent, named on stderr, and the run exits 1
     after sending the others, as ``sync`` does."""
+    del json_out  # the output is JSON either way
     from serialpos.terminal.client import CentralClient
     from serialpos.terminal.link import ONLINE, record_link
     from serialpos.terminal.resend import resend as resend_lost
@@ -199,9 +209,10 @@ def lease(
 
 
 @app.command("leases")
-def leases_cmd(ctx: typer.Context) -> None:
+def leases_cmd(ctx: typer.Context, json_out: bool = JSON_ALWAYS) -> None:
     """The units this terminal holds (JSON array): central's list when it answers, else
     the copy kept here."""
+    del json_out  # the output is JSON either way
     import json
 
     from serialpos.terminal import leases
@@ -239,6 +250,7 @@ def sync(
     interval: float = typer.Option(
         2.0, "--interval", min=0.1, help="Seconds between rounds with --follow."
     ),
+    json_out: bool = JSON_ALWAYS,
 ) -> None:
     """Push this terminal's journal to central, then pull what changed there for the store.
     Prints one JSON line per round; offline, says so and (without --follow) exits 1 with
@@ -246,6 +258,7 @@ def sync(
     here unsent), is named on stderr, and (without --follow) the run exits 1 after sending
     the others. An entry central recorded as a conflict is named on stderr too (its serial,
     SKU and what happened; a manager resolves it: `serialpos conflicts`); the run goes on."""
+    del json_out  # the output is JSON either way
     import logging
 
     from serialpos.cli.sync_conflicts import ConflictsSeen

@@ -12,8 +12,12 @@ would carry another row's shift. So each central row takes a local row of the sa
 method and amount (that row keeps its shift: the money moved in this till's drawer); a
 central row with none is added without a shift (central's drawer), except the refund of the
 deposit the till took (``refund_here``), which is paid out of this till's drawer: in its open
-shift, as a sale's ``refund`` (db/refund_sql.py); a local row central has no match for goes,
-but a refund the till paid on a refund note of its own stays (as order_align_sql keeps it).
+shift, as a sale's ``refund`` (db/refund_sql.py); a local row central has no match for goes
+when it moved in no shift of the till's (a copy of central's), but a refund the till paid on
+a refund note of its own stays (as order_align_sql keeps it), and so does any row that moved
+in a shift of its own: money its drawer moved that central recorded nothing of, such as a
+second deposit taken offline on the same voided layby whose conflict is still open (it was
+deleted when the first was refunded, and the X report's expected cash fell by it).
 
 Unless the till paid that refund already: its void of the order, made offline after its
 deposit's push and before it heard of central's void, paid back everything its copy held
@@ -135,7 +139,10 @@ def _match_payments(
         conn.execute(
             orepo.payment_t.insert().values({**values, "order_id": local_id, "shift_id": shift})
         )
-    left = [row for rows in here.values() for row in rows]
+    # A row of the till's own central has no match for, moved in one of its shifts, is money
+    # its drawer moved that central recorded nothing of (another deposit's conflict, open
+    # or accepted): it stays (module doc). A row in no shift was central's, and goes.
+    left = [row for rows in here.values() for row in rows if amounts[row][1] is None]
     if left:
         conn.execute(orepo.payment_t.delete().where(pc.id.in_(left)))
 

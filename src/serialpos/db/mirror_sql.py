@@ -17,7 +17,9 @@ from sqlalchemy.engine import Connection
 
 from serialpos.db import repo
 from serialpos.db.journal import seen_c, seen_t, set_state, state_c, state_t
+from serialpos.db.order_repo import line_t, order_t
 from serialpos.db.tables import utcnow
+from serialpos.domain.orders import LineStatus, OrderStatus
 from serialpos.domain.states import UnitState
 
 # -- the central event a unit's copy was last set from ------------------------------------
@@ -84,6 +86,30 @@ def unit(conn: Connection, product_id: int, serial: str) -> LocalUnit | None:
     return None if row is None else LocalUnit(row[0], row[1], row[2], row[3])
 
 
+def open_line_holding(conn: Connection, number: object, product_id: int, serial: str) -> int | None:
+    """The open line of local order ``number`` (open or parked) that holds ``serial`` of
+    ``product_id``: a pulled ``reserve`` naming the order holds it again. A reserve the till
+    made (a layby) comes back in the feed after central's older release of the same unit
+    (central's void of an earlier layby of it), which let go of the line; without this, the
+    unit read reserved holding no line (``db check``: ``reserved_without_open_line``)."""
+    if not isinstance(number, str):
+        return None
+    o, ln = order_t.c, line_t.c
+    found = conn.execute(
+        sa.select(ln.id)
+        .join(order_t, o.id == ln.order_id)
+        .where(
+            o.number == number,
+            o.status.in_([OrderStatus.OPEN.value, OrderStatus.PARKED.value]),
+            ln.status == LineStatus.OPEN.value,
+            ln.product_id == product_id,
+            ln.serial == serial,
+        )
+        .limit(1)
+    ).scalar()
+    return None if found is None else int(found)
+
+
 def put_unit(
     conn: Connection,
     found: LocalUnit | None,
@@ -93,10 +119,12 @@ def put_unit(
     state: str,
     store_id: int,
     now: datetime,
+    line: int | None = None,
 ) -> int:
     """Set a unit to central's state (creating it if this terminal never held it). A unit
     leaving ``reserved`` lets go of the local order line that held it (a release or a void
-    made at central): a unit in another state naming a line fails ``db check``."""
+    made at central): a unit in another state naming a line fails ``db check``. ``line``:
+    the local line a unit set ``reserved`` is held by (:func:`open_line_holding`)."""
     if found is None:
         result = conn.execute(
             repo.unit_t.insert().values(
@@ -110,6 +138,10 @@ def put_unit(
         )
         pk = result.inserted_primary_key
         assert pk is not None
+        if line is not None and state == UnitState.RESERVED:
+            conn.execute(
+                repo.unit_t.update().where(unit_c.id == int(pk[0])).values(reserved_line_id=line)
+            )
         return int(pk[0])
     conn.execute(
         repo.unit_t.update()
@@ -119,10 +151,16 @@ def put_unit(
             store_id=store_id,
             version=unit_c.version + 1,
             updated_at=now,
-            **({} if state == UnitState.RESERVED else {"reserved_line_id": None}),
+            **_held(state, line),
         )
     )
     return found.id
+
+
+def _held(state: str, line: int | None) -> dict[str, int | None]:
+    if state != UnitState.RESERVED:
+        return {"reserved_line_id": None}
+    return {} if line is None else {"reserved_line_id": line}
 
 
 def product_ids(conn: Connection) -> dict[str, int]:

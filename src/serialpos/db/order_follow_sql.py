@@ -25,6 +25,17 @@ asks central for the till's own orders open or parked here that hold a payment (
 laybys and special orders with a deposit; every one-off sync, at most once a minute in
 background rounds: terminal/own_orders.py) and takes each payment central has that it
 lacks, in the same way (:func:`follow_payments`).
+
+An order of the till's own that central **fulfilled** (the customer collected the layby at
+the head office, a host's ``order_fulfil``) stayed open here too: the pull sold its unit,
+but the order read open and owing the balance central took, so a cashier could take it
+again, or void it and pay the deposit back out of the drawer, and the two ends' money
+differed with nothing saying so. Now it takes central's rows (:func:`follow_fulfilled`):
+its status, lines and invoices (db/order_align_sql.py), and each payment central has that
+the till lacks, without a shift (central's drawer); the till's own rows stay, shift and
+all, each matched to central's by kind, method and amount taking its invoice. A row of the
+till's central has no match for stays too: money its drawer took that central recorded
+nothing of (a deposit central's conflict names, for a manager to settle).
 """
 
 from __future__ import annotations
@@ -35,9 +46,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from serialpos.db import order_align_sql
 from serialpos.db import order_repo as orepo
 from serialpos.db.snapshot_sql import _from_json
-from serialpos.domain.orders import OrderStatus
+from serialpos.domain.orders import OrderStatus, SaleType
 
 #: States of an order of the till's own that a void at central may still close here.
 _OPEN = (OrderStatus.OPEN.value, OrderStatus.PARKED.value)
@@ -55,17 +67,24 @@ def own_open(conn: Connection, numbers: list[str], mark: str) -> set[str]:
     return {str(n) for n in conn.execute(query).scalars()}
 
 
+#: Kinds of order a customer pays in parts, wherever: a till asks for its own open ones
+#: even with nothing paid here (a layby laid by without a deposit, paid at the head office).
+_PAID_IN_PARTS = (SaleType.LAYBY.value, SaleType.SPECIAL_ORDER.value)
+
+
 def own_open_paid(conn: Connection, mark: str) -> list[str]:
-    """This till's own orders (not copies) open or parked here that hold a payment: a
-    layby's or a special order's deposits, whose balance central may have taken more of
-    (module doc)."""
+    """This till's own orders (not copies) open or parked here that hold a payment (a
+    layby's or a special order's deposits), and its own open laybys and special orders
+    holding none: central may have taken (more of) their balance (module doc). Asked for
+    those holding a payment only, a layby laid by here with nothing paid never heard of a
+    part payment at the head office, and the till asked the whole price at collection."""
     o, pay = orepo.order_t.c, orepo.payment_t.c
     query = (
         sa.select(o.number)
         .where(
             o.status.in_(_OPEN),
             sa.not_(o.terminal.startswith(mark)),
-            sa.exists().where(pay.order_id == o.id),
+            sa.or_(sa.exists().where(pay.order_id == o.id), o.type.in_(_PAID_IN_PARTS)),
         )
         .order_by(o.number)
     )
@@ -106,6 +125,56 @@ def follow_payments(conn: Connection, copy: dict[str, Any], mark: str) -> int:
         order_id = conn.execute(sa.select(o.id).where(o.number == number)).scalar_one()
         taken += _take_payments(conn, copy, still_open[number], order_id)
     return taken
+
+
+def follow_fulfilled(conn: Connection, copy: dict[str, Any], mark: str) -> int:
+    """Bring to central's rows ``copy`` each order of the till's own, open or parked here,
+    that central fulfilled (module doc); the number of orders taken."""
+    fulfilled = sorted(
+        str(order["number"])
+        for order in copy.get("orders", [])
+        if order.get("status") == OrderStatus.FULFILLED.value
+    )
+    here = own_open(conn, fulfilled, mark)
+    for number in sorted(here):
+        order_align_sql.align_order(conn, copy, number, payments=_keep_and_take)
+    return len(here)
+
+
+def _keep_and_take(
+    conn: Connection,
+    copy: dict[str, Any],
+    central_id: int,
+    local_id: int,
+    invoices: dict[int, int],
+) -> None:
+    """Each local payment of the order matched to one of central's by kind, method and
+    amount takes its invoice (its shift stays); central's rows left over are added without a
+    shift; local rows central has no match for stay as they are (module doc)."""
+    pay = orepo.payment_t
+    here: dict[tuple[Any, ...], list[int]] = {}
+    for row_id, kind, method, amount in conn.execute(
+        sa.select(pay.c.id, pay.c.kind, pay.c.method, pay.c.amount)
+        .where(pay.c.order_id == local_id)
+        .order_by(pay.c.id)
+    ):
+        here.setdefault(orepo.payment_key(kind, method, amount), []).append(int(row_id))
+    for payment in copy.get("order_payments", []):
+        if int(payment["order_id"]) != central_id:
+            continue
+        invoice = order_align_sql._mapped(invoices, payment.get("invoice_id"))
+        key = orepo.payment_key(payment["kind"], payment["method"], payment["amount"])
+        if here.get(key):
+            row = here[key].pop(0)
+            conn.execute(pay.update().where(pay.c.id == row).values(invoice_id=invoice))
+            continue
+        cols = pay.c
+        values = {k: _from_json(cols[k], v) for k, v in payment.items() if k in cols and k != "id"}
+        conn.execute(
+            pay.insert().values(
+                values | {"order_id": local_id, "shift_id": None, "invoice_id": invoice}
+            )
+        )
 
 
 def _take_payments(conn: Connection, copy: dict[str, Any], central_id: int, order_id: int) -> int:

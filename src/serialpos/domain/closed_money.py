@@ -2,9 +2,11 @@
 
 A till's deposit (``order_pay``) on an order central voided, or its void (``order_void``, its
 refunds paid out of the till's drawer) of an order central fulfilled, is a conflict
-``order_closed``. ``conflicts show`` and the console's conflict detail said only central's
-refusal; what the till's drawer moved, and where it is booked after the resolution, is
-said here (a ``money:`` line, as a till's return says its refund: domain/conflict_words.py).
+``order_closed``; so is its fulfilment (``order_fulfil``) of an order central fulfilled or
+voided, which no resolution books (``accept`` only). ``conflicts show`` and the console's
+conflict detail said only central's refusal; what the till's drawer moved, and where it is
+booked after the resolution, is said here (a ``money:`` line, as a till's return says its
+refund: domain/conflict_words.py).
 """
 
 from __future__ import annotations
@@ -38,9 +40,41 @@ def _amounts(given: object) -> str:
     return " and ".join(said)
 
 
+def _fulfil_words(c: Mapping[str, Any]) -> str | None:
+    """The ``money:`` line of a till's fulfilment of an order central fulfilled or voided
+    meanwhile (no resolution books it: its customer took the unit and paid into the till's
+    drawer, and central's order is closed); None for any other conflict."""
+    line = entry_line(c)
+    if c.get("error") != "order_closed" or line.get("op") != "order_fulfil":
+        return None
+    order = line.get("order", "its order")
+    took = _amounts(line.get("payments")) or "nothing more"
+    change = str(line.get("change_due") or "0.00")
+    given = "" if change in ("0", "0.00") else f", {change} change given"
+    kept = (
+        f"in the till's books only (its copy of {order} stays fulfilled, unlike central's, "
+        "the sale not taken)"
+    )
+    resolution = c.get("resolution")
+    done = resolution.get("action") if isinstance(resolution, Mapping) else None
+    where = (
+        f"not at central ({done}): {kept}"
+        if done
+        else f"no resolution books it at central; accept leaves it {kept}: settle it with "
+        "the customer"
+    )
+    return (
+        f"money: the till's fulfilment of {order} took {took} (in its drawer{given}) and handed "
+        f"its unit over after central closed it; {where}"
+    )
+
+
 def closed_money_words(c: Mapping[str, Any]) -> str | None:
     """``money: the till took 300.00 by cash on ORDER … ; refund books it …``; None for any
     other conflict."""
+    fulfil = _fulfil_words(c)
+    if fulfil is not None:
+        return fulfil
     if not is_closed_money(c):
         return None
     line = entry_line(c)

@@ -45,6 +45,10 @@ OP_CONFLICT_CODES = frozenset(
         # the money moved in the till's drawer, so a manager settles it, never no book.
         ("order_pay", "order_closed"),
         ("order_void", "order_closed"),
+        # A till's fulfilment (the balance taken into its drawer, the unit handed over) of
+        # an order central fulfilled or voided meanwhile: refused, it was in no book at
+        # central and no manager was asked.
+        ("order_fulfil", "order_closed"),
         # A till's transfer receipt asking more of a quantity than is still in transit on
         # the transfer: central (or another till) received it meanwhile. The goods arrived
         # at the till whatever central says, so a manager sees it; the till redoes the rest.

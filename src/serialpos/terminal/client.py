@@ -130,13 +130,16 @@ class CentralClient:
     def _send(self, method: str, path: str, *, again: bool = True, **kwargs: Any) -> httpx.Response:
         """The request, sent once more when central closed the connection without an
         answer (``RemoteProtocolError``: most often a kept-alive connection central closed
-        as it was reused; the request may not have been read). ``again`` is for requests
+        as it was reused; the request may not have been read), or it was reset
+        (``ReadError``: a kept-alive connection the line forgot when it dropped and came
+        back; the sync called central unreachable over a working line). A line still down
+        fails the second try at once (the connect is refused). ``again`` is for requests
         that are safe to send twice: reads, releases, and pushes of journal entries (each
         applied once by its id: a resend is answered from its stored outcome)."""
         try:
             try:
                 response = self._http.request(method, path, **kwargs)
-            except httpx.RemoteProtocolError:
+            except (httpx.RemoteProtocolError, httpx.ReadError):
                 if not again:
                     raise
                 response = self._http.request(method, path, **kwargs)

@@ -190,12 +190,16 @@ def _apply_one(
             and (found.state == to_state or own_events.newest_is_own(conn, found.id))
         ):
             return False
+        held = None
+        if to_state == UnitState.RESERVED:  # the till's open line of the order holds it
+            held = mirror_sql.open_line_holding(conn, document.get("id"), product_id, serial)
         move_unit(
             conn,
             found,
             values,
             state=to_state,
             unit_store=_unit_store(event, to_state, store_id, stores),
+            line=held,
         )
         return True
     repo.add_events(conn, [values])
@@ -210,6 +214,7 @@ def move_unit(
     *,
     state: str,
     unit_store: int,
+    line: int | None = None,
 ) -> int:
     """Set the unit of ``values`` (its ``product_id`` and ``serial``) to ``state`` at
     ``unit_store``, creating it if this terminal never held it, with a local ledger event at
@@ -233,6 +238,7 @@ def move_unit(
         state=state,
         store_id=unit_store,
         now=utcnow(),
+        line=line,
     )
     row = values | {
         "unit_id": unit_id,

@@ -29,7 +29,9 @@ at A read open at B, whose return of it was refused.
 The till's own orders follow central's void: an event of another (central's release of a
 unit the order held, on a void made at central) naming an order of the till's own still open
 or parked here asks for it too, and if central voided it the till's order is voided with
-central's refunds (db/order_follow_sql.py). It stayed open and paid here for good.
+central's refunds (db/order_follow_sql.py). It stayed open and paid here for good. So does
+central's fulfilment of it (its sale event names it): the till's order takes central's rows,
+fulfilled, with central's payments it lacks.
 """
 
 from __future__ import annotations
@@ -149,5 +151,6 @@ def take(conn: Connection, copies: list[Copy]) -> tuple[int, int]:
     for copy in copies:
         returned += order_refresh_sql.refresh(conn, copy, COPY_MARK)[1]
         order_follow_sql.follow_voids(conn, copy, COPY_MARK)
+        order_follow_sql.follow_fulfilled(conn, copy, COPY_MARK)
         taken += len(order_copy_sql.take_orders(conn, copy, COPY_MARK))
     return taken, returned

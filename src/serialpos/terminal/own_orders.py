@@ -4,10 +4,12 @@ A part payment taken at central on a layby this till made (at the head office, b
 ``order_pay``) moves no unit: no event of the feed names the order, so the pull never asked
 for it, and the till showed the layby owing what it owed before. The cashier then took the
 whole balance again at collection (db/order_follow_sql.py). So at each round that pulls,
-this till's own orders open or parked here that hold a payment are asked for
+this till's own orders open or parked here that hold a payment, and its own open laybys
+and special orders holding none (laid by without a deposit), are asked for
 (``GET /v1/snapshot?part=orders``, as copies are: terminal/order_copies.py) and each
 payment central has that the till lacks is taken (central's drawer: no shift); an order
-central voided meanwhile is voided here with its refunds, as when the pull names it.
+central voided meanwhile is voided here with its refunds, one it fulfilled is fulfilled here
+with its payments, as when the pull names it.
 None is asked when the till holds no such order (the common case: one local read), and the
 console's rounds (every few seconds) ask at most once every :data:`ASK_EVERY` seconds: a
 part payment at the head office reaches the till within a minute, and a chain of a
@@ -84,6 +86,7 @@ def follow_own_orders(
             if journal.counts(conn)[0]:
                 return 0  # an act of this till waits to be pushed: the next round
             order_follow_sql.follow_voids(conn, copy, COPY_MARK)
+            order_follow_sql.follow_fulfilled(conn, copy, COPY_MARK)
             return order_follow_sql.follow_payments(conn, copy, COPY_MARK)
 
         taken += db.write(work)

@@ -60,9 +60,12 @@ def _follows(verdict: dict[str, Any]) -> bool:
     if verdict.get("error") != "sync_conflict":
         return False
     conflict = verdict.get("conflict")
-    # A fulfilment of lines central changed meanwhile (services/handed_over.py): the
-    # customer took the till's units too.
-    changed = isinstance(conflict, dict) and conflict.get("error") == "serial_changed"
+    # A fulfilment of lines central changed meanwhile (services/handed_over.py), or of an
+    # order central fulfilled or voided meanwhile: the customer took the till's units too.
+    changed = isinstance(conflict, dict) and (
+        conflict.get("error") == "serial_changed"
+        or (conflict.get("error") == "order_closed" and verdict.get("op") == "order_fulfil")
+    )
     return verdict.get("follows") is not None or changed
 
 
