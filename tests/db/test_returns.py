@@ -36,6 +36,13 @@ def test_find_sale_by_order_invoice_or_serial(db: Database, admin: Actor) -> Non
     assert returns.find_sale(db, view.order).order == view.order
     assert returns.find_sale(db, f" {invoice} ").order == view.order
     assert returns.find_sale(db, IMEI[1]).order == view.order
+    # Typed in lower case (a handheld's keys): the same documents.
+    assert returns.find_sale(db, view.order.lower()).order == view.order
+    assert returns.find_sale(db, invoice.lower()).order == view.order
+    lines = [view.lines[0].line]
+    note = returns.return_units(db, admin, view.order, lines=lines).refund_invoice
+    assert note.startswith("RF-")
+    assert returns.find_sale(db, note.lower()).order == view.order
     with pytest.raises(DomainError) as none:
         returns.find_sale(db, IMEI[3])  # in stock at S2, never sold
     assert none.value.code == "unknown_order"

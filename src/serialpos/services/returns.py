@@ -60,11 +60,20 @@ class ReturnResult:
 
 def _order_number_for(conn: Connection, text: str) -> str | None:
     o, i, ln = orepo.order_t.c, orepo.invoice_t.c, orepo.line_t.c
-    found = conn.execute(sa.select(o.number).where(o.number == text)).scalar()
-    if found is None:
-        found = conn.execute(
-            sa.select(o.number).join(orepo.invoice_t, i.order_id == o.id).where(i.number == text)
-        ).scalar()
+    found = None
+    # A document number as printed, else as typed in lower case on a handheld's keys
+    # (``rf-s01-000001`` found nothing): document numbers are minted in capitals. A serial is
+    # matched only as given (two serials may differ by letter case alone).
+    for number in dict.fromkeys((text, text.upper())):
+        found = conn.execute(sa.select(o.number).where(o.number == number)).scalar()
+        if found is None:
+            found = conn.execute(
+                sa.select(o.number)
+                .join(orepo.invoice_t, i.order_id == o.id)
+                .where(i.number == number)
+            ).scalar()
+        if found is not None:
+            break
     if found is None:
         found = conn.execute(
             sa.select(o.number)
