@@ -8,12 +8,11 @@ from typing import ClassVar
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.await_complete import AwaitComplete
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
+from serialpos.tui.screens.closes_once import ClosesOnce
 from serialpos.tui.screens.sale_dialogs.money import money, parse_money
 from serialpos.tui.widgets.capped_input import CappedInput
 from serialpos.tui.widgets.key_footer import KeyFooter, KeyHints
@@ -22,7 +21,7 @@ from serialpos.tui.widgets.message_line import MessageLine
 METHODS = ("cash", "card", "other")
 
 
-class Tender(ModalScreen[tuple[str, Decimal] | None]):
+class Tender(ClosesOnce[tuple[str, Decimal] | None]):
     """Method and amount (the amount due by default); the change due is shown as it is typed."""
 
     KEY_HINTS: ClassVar[KeyHints] = (("↑↓", "Method"), ("Enter", "Take"))
@@ -43,7 +42,6 @@ class Tender(ModalScreen[tuple[str, Decimal] | None]):
         self.total, self.paid, self.due = total, paid, due
         self.method = 0
         self.title_text = title
-        self.closed = False
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="tender"):
@@ -90,15 +88,6 @@ class Tender(ModalScreen[tuple[str, Decimal] | None]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
-
-    def dismiss(self, result: tuple[str, Decimal] | None = None) -> AwaitComplete:
-        """Close once. Two Enters in one read of the terminal (a bouncing key, a scanner's
-        CR LF) both reach the dialog before it is gone: a second dismiss ran the sale's
-        callback again and popped the screen under it, the sale itself, to Home."""
-        if self.closed:
-            return AwaitComplete()  # nothing to wait for
-        self.closed = True
-        return super().dismiss(result)
 
     def scan_not_used(self, raw: str) -> None:
         """A scan while the amount is asked for: refused and named, the field as it was."""
