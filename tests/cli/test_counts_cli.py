@@ -80,3 +80,24 @@ def test_list_show_and_approve(tmp_path: Path, shop: str) -> None:
     assert again.exit_code == 1 and "was approved already" in again.output
     unknown = _run(tmp_path, shop, "count", "show", "C-9")
     assert unknown.exit_code == 1 and "there is no count 'C-9'" in unknown.output
+
+
+def test_list_takes_json_as_the_readme_says_every_report_does(tmp_path: Path, shop: str) -> None:
+    """``count list STORE --json`` was a usage error (exit 2: no such option), and
+    ``leases list --json``, which prints JSON always, too."""
+    listed = _run(tmp_path, shop, "count", "list", "S1", "--json")
+    assert listed.exit_code == 0, listed.output
+    assert json.loads(listed.stdout) == [
+        {
+            "number": "C-S1-000001",
+            "store": "S1",
+            "status": "open",
+            "products": None,
+            "batches": 1,
+            "units": 2,
+        }
+    ]
+    leases = _run(tmp_path, shop, "--user", "boss", "leases", "list", "--json")
+    assert leases.exit_code == 0, leases.output
+    plain = _run(tmp_path, shop, "--user", "boss", "leases", "list")
+    assert json.loads(leases.stdout) == json.loads(plain.stdout) == []

@@ -13,7 +13,7 @@ from decimal import Decimal
 
 import pytest
 from test_sale import enter, message, open_sale
-from tui_helpers import SIZES, MakeApp, async_test, settle
+from tui_helpers import SIZES, MakeApp, async_test, screen_text, settle
 
 from serialpos.db.engine import Database
 from serialpos.services.integrity import check_ledger
@@ -48,3 +48,30 @@ async def test_cash_over_a_laybys_due_is_given_back_as_change(
         assert view.totals.paid == total, view.totals
         assert [(p.kind, p.method, p.amount) for p in view.payments] == [("payment", "cash", total)]
         assert [f for f in check_ledger(demo_db) if f.violation] == []
+
+
+@pytest.mark.parametrize("size", SIZES)
+@async_test
+async def test_a_laybys_change_stays_in_the_totals_when_enter_is_pressed_again(
+    make_app: MakeApp, demo_db: Database, size: tuple[int, int]
+) -> None:
+    """The change was said only on the message line: Enter again (a hurried second press on
+    the tender) said "scan or type a barcode..." with the bell over it, and nothing on the
+    screen told the cashier the 84.41 to give back. It stays in the totals, as a sale's does."""
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        sale = await open_sale(pilot)
+        await pilot.press("f3")
+        await settle(pilot)
+        await pilot.press("3", "enter")  # lay-by
+        await settle(pilot)
+        await enter(pilot, "AC-USBC1")
+        assert sale.view is not None
+        change = Decimal("100.00") - sale.view.totals.total
+        await pilot.press("ctrl+y")
+        await settle(pilot)
+        await enter(pilot, "100", "#tender-amount")
+        assert app.screen is sale
+        await enter(pilot, "")  # Enter again: the message line says what Enter wants now
+        assert "change" not in message(app), message(app)
+        assert f"CHANGE DUE {change:,.2f}" in screen_text(app), screen_text(app)

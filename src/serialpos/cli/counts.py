@@ -15,11 +15,32 @@ app = typer.Typer(help="Cycle counts: list, review and approve.", no_args_is_hel
 def list_counts(
     ctx: typer.Context,
     store: str = typer.Argument(..., help="Store code."),
+    as_json: bool = typer.Option(
+        False,
+        "--json",
+        help="JSON array: number, store, status, products (null: the whole store), batches, "
+        "units scanned.",
+    ),
 ) -> None:
     """The counts still open at a store."""
     from serialpos.services.counts.views import open_counts
 
     found = open_counts(state(ctx).database(), store)
+    if as_json:
+        print_json(
+            [
+                {
+                    "number": c.number,
+                    "store": c.store,
+                    "status": str(c.status),
+                    "products": None if c.products is None else list(c.products),
+                    "batches": len(c.batches),
+                    "units": sum(b.scans for b in c.batches),
+                }
+                for c in found
+            ]
+        )
+        return
     print_table(
         ["Count", "Products", "Batches", "Units"],
         [(c.number, c.scope, len(c.batches), sum(b.scans for b in c.batches)) for c in found],

@@ -19,10 +19,12 @@ app = typer.Typer(
 def list_(
     ctx: typer.Context,
     terminal: str | None = typer.Option(None, "--terminal", help="Only this terminal's."),
+    json_out: bool = typer.Option(False, "--json", help="Print JSON (this command always does)."),
 ) -> None:
     """The leases in force (JSON array: serial, sku, store, terminal, expires_at...)."""
     from serialpos.services.leases import listed
 
+    del json_out  # the output is JSON either way; the README: every report takes --json
     st = state(ctx)
     typer.echo(json.dumps(listed(st.database(), st.require_actor(), terminal), ensure_ascii=False))
 

@@ -19,7 +19,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.message import Message
-from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -28,6 +27,7 @@ from serialpos.tui.backend import describe, one_at_a_time, post_read
 from serialpos.tui.keymap import keys
 from serialpos.tui.messages import ActionFailed
 from serialpos.tui.screens.base import ConsoleScreen
+from serialpos.tui.screens.closes_once import ClosesOnce
 from serialpos.tui.widgets.key_footer import KeyFooter, KeyHints
 from serialpos.tui.widgets.message_line import MessageLine
 from serialpos.tui.widgets.status_line import StatusLine
@@ -107,7 +107,7 @@ def draft_label(draft: BlindDraft, width: int) -> Text:
     return Text(f"{head:<{room}}  {units}")
 
 
-class BlindReceiptDialog(ModalScreen[tuple[str, str] | None]):
+class BlindReceiptDialog(ClosesOnce[tuple[str, str] | None]):
     """Vendor and reference of a blind receipt; Enter goes on, Escape cancels."""
 
     KEY_HINTS: ClassVar[KeyHints] = (("Enter", "Next/Start"),)

@@ -155,12 +155,18 @@ class OrderKeys:
                 if taken.change:
                     paid = f"{method} {money(amount)} given: {paid[len(method) + 1 :]}, "
                     paid += f"change {money(taken.change)}"
+                # The change given stays in the totals, as a sale's does: the next thing
+                # said (Enter pressed again) overwrites the message line, not the change.
+                change_due = taken.change or None
                 if fulfil_now or owing:
-                    return Outcome(view, f"{paid}; due {money(view.totals.due)}")
+                    return Outcome(
+                        view, f"{paid}; due {money(view.totals.due)}", change_due=change_due
+                    )
                 return Outcome(
                     view,
                     f"{paid}; {view.order} stays open "
                     "(fulfil later: Order menu F6/^T, o; then Fulfil)",
+                    change_due=change_due,
                 )
             # One transaction: if fulfilment is refused, the payment is not recorded either.
             done = fulfil(db, actor, str(order), payments=[(method, amount)])

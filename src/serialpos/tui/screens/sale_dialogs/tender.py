@@ -10,9 +10,9 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
+from serialpos.tui.screens.closes_once import ClosesOnce
 from serialpos.tui.screens.sale_dialogs.money import money, parse_money
 from serialpos.tui.widgets.capped_input import CappedInput
 from serialpos.tui.widgets.key_footer import KeyFooter, KeyHints
@@ -21,7 +21,7 @@ from serialpos.tui.widgets.message_line import MessageLine
 METHODS = ("cash", "card", "other")
 
 
-class Tender(ModalScreen[tuple[str, Decimal] | None]):
+class Tender(ClosesOnce[tuple[str, Decimal] | None]):
     """Method and amount (the amount due by default); the change due is shown as it is typed."""
 
     KEY_HINTS: ClassVar[KeyHints] = (("↑↓", "Method"), ("Enter", "Take"))
