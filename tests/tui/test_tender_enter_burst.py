@@ -85,3 +85,53 @@ async def test_two_enters_at_once_on_the_blind_receipt_dialog_open_its_checklist
             "ReceivingScreen",
             "ChecklistScreen",
         ], app.screen_stack
+
+
+@pytest.mark.parametrize("size", SIZES)
+@async_test
+async def test_two_enters_at_once_on_the_export_dialog_write_one_file_and_stay(
+    make_app: MakeApp, demo_db: Database, outbox_folder: Path, size: tuple[int, int]
+) -> None:
+    """The same burst on a report's export dialog: the second close popped the Fulfilment
+    report under it (Home showed) while its export ran."""
+    from test_fulfilment_screen import open_fulfilment, waiting_orders
+
+    from serialpos.tui.widgets.report_dialogs import ExportDialog
+
+    waiting_orders(demo_db)
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        screen = await open_fulfilment(pilot)
+        await pilot.press("f5")
+        await settle(pilot)
+        assert isinstance(app.screen, ExportDialog)
+        app.post_message(events.Key("enter", "\r"))
+        app.post_message(events.Key("enter", "\r"))
+        await settle(pilot)
+        await pilot.pause(0.3)
+        await settle(pilot)
+        assert app.screen is screen, type(app.screen).__name__
+        [written] = outbox_folder.iterdir()
+        assert message(app) == f"✓ 5 rows written to {written}", message(app)
+
+
+def test_every_dialog_closes_once() -> None:
+    """Every modal dialog of the console is a :class:`ClosesOnce`: a dialog dismissed twice
+    pops the screen under it, whichever dialog it is."""
+    import importlib
+    import pkgutil
+
+    from textual.screen import ModalScreen
+
+    import serialpos.tui
+    from serialpos.tui.screens.closes_once import ClosesOnce
+
+    for module in pkgutil.walk_packages(serialpos.tui.__path__, "serialpos.tui."):
+        importlib.import_module(module.name)
+
+    def below(cls: type) -> list[type]:
+        return [cls, *(s for sub in cls.__subclasses__() for s in below(sub))]
+
+    dialogs = [c for c in below(ModalScreen) if c.__module__.startswith("serialpos.")]
+    assert len(dialogs) > 15, [c.__name__ for c in dialogs]
+    assert [c.__qualname__ for c in dialogs if not issubclass(c, ClosesOnce)] == []

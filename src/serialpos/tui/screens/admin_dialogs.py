@@ -10,9 +10,9 @@ from typing import ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
+from serialpos.tui.screens.closes_once import ClosesOnce
 from serialpos.tui.widgets.key_footer import KeyFooter, KeyHints
 from serialpos.tui.widgets.message_line import MessageLine
 from serialpos.tui.widgets.text_field import TextField
@@ -28,7 +28,7 @@ class Field:
         self.placeholder = placeholder
 
 
-class FormDialog(ModalScreen[dict[str, str] | None]):
+class FormDialog(ClosesOnce[dict[str, str] | None]):
     """Returns ``{field key: text}``, or None when cancelled. A field left empty is refused
     here unless ``optional`` names it."""
 

@@ -16,8 +16,9 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, TypeVar
 
 from rich.text import Text
-from textual.screen import ModalScreen
 from textual.widgets import Static
+
+from serialpos.tui.screens.closes_once import ClosesOnce
 
 if TYPE_CHECKING:
     from textual import events
@@ -43,7 +44,7 @@ def not_an_answer(text: str, again: str = YES_NO_AGAIN) -> str:
     return f"scan '{clip(text, 32)}' is not an answer: nothing was done with it. {again}"
 
 
-class GatedDialog(ModalScreen[ResultT]):
+class GatedDialog(ClosesOnce[ResultT]):
     """A question answered by a person's keys, never by a scan (the module): every key goes
     to the gate first; a person's Enter or lone letter is handed to ``on_answer``, the
     subclass's own way of answering. Subclasses compose :meth:`refusal_line` inside their

@@ -18,11 +18,11 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
 from serialpos.domain.orders import DeliveryMode
 from serialpos.domain.text import clip, visible
+from serialpos.tui.screens.closes_once import ClosesOnce
 from serialpos.tui.widgets.capped_input import CappedInput
 from serialpos.tui.widgets.key_footer import KeyFooter, KeyHints
 from serialpos.tui.widgets.message_line import MessageLine
@@ -93,7 +93,7 @@ def parse_day(text: str, label: str) -> date | None:
         ) from None
 
 
-class FilterDialog(ModalScreen[Filters | None]):
+class FilterDialog(ClosesOnce[Filters | None]):
     """One labelled field per filter; ↑↓ or Tab move between them, Enter applies. The
     services check what only the database knows (an unknown store or SKU) when the report
     loads."""
@@ -177,7 +177,7 @@ class FilterDialog(ModalScreen[Filters | None]):
         self.dismiss(None)
 
 
-class ExportDialog(ModalScreen[tuple[Path, str] | None]):
+class ExportDialog(ClosesOnce[tuple[Path, str] | None]):
     """Format (↑↓: CSV or XLSX) and file name. A plain name is written in the outbox folder,
     which the dialog names; a path starting with ``/`` or ``~`` is written there. An existing
     file is not overwritten."""

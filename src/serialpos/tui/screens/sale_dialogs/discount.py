@@ -10,9 +10,9 @@ from typing import ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
+from serialpos.tui.screens.closes_once import ClosesOnce
 from serialpos.tui.widgets.capped_input import CappedInput
 from serialpos.tui.widgets.key_footer import KeyFooter, KeyHints
 from serialpos.tui.widgets.text_field import TextField
@@ -28,7 +28,7 @@ class DiscountEntry:
     pin: str
 
 
-class DiscountDialog(ModalScreen[DiscountEntry | None]):
+class DiscountDialog(ClosesOnce[DiscountEntry | None]):
     """Value, reason, manager, PIN; Enter goes to the next field and saves on the last (or on
     the reason when no manager is named)."""
 

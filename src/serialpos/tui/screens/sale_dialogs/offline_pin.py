@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING, ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
+from serialpos.tui.screens.closes_once import ClosesOnce
 from serialpos.tui.widgets.key_footer import KeyFooter, KeyHints
 from serialpos.tui.widgets.text_field import TextField
 
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from serialpos.tui.screens.base import ConsoleScreen
 
 
-class OfflinePinDialog(ModalScreen[tuple[str, str] | None]):
+class OfflinePinDialog(ClosesOnce[tuple[str, str] | None]):
     """Manager and PIN (masked); Enter goes to the PIN and gives it, Esc keeps the refusal."""
 
     KEY_HINTS: ClassVar[KeyHints] = (("Enter", "Next/Allow"),)

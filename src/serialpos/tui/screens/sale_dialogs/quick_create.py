@@ -10,10 +10,10 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
 from serialpos.domain.text import clip, visible
+from serialpos.tui.screens.closes_once import ClosesOnce
 from serialpos.tui.screens.sale_dialogs.money import parse_money
 from serialpos.tui.widgets.capped_input import CappedInput
 from serialpos.tui.widgets.key_footer import KeyFooter, KeyHints
@@ -31,7 +31,7 @@ class NewProduct:
     barcode: str
 
 
-class QuickCreate(ModalScreen[NewProduct | None]):
+class QuickCreate(ClosesOnce[NewProduct | None]):
     """An unknown barcode: SKU, name, price and serial mode (↑↓), then Enter creates it."""
 
     KEY_HINTS: ClassVar[KeyHints] = (("Enter", "Next/Create"), ("↑↓", "Serial mode"))

@@ -15,11 +15,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.message import Message
-from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
 from serialpos.domain.text import clip, visible
 from serialpos.tui.screens.base import ConsoleScreen
+from serialpos.tui.screens.closes_once import ClosesOnce
 from serialpos.tui.widgets.key_footer import KeyFooter, KeyHints
 from serialpos.tui.widgets.message_line import MessageLine
 from serialpos.tui.widgets.scan_input import ScanInput
@@ -58,7 +58,7 @@ class PromptedLine(Protocol):
 HeldRecord = Callable[["SerialEntry", "str | None", "str | None", "str | None"], None]
 
 
-class SerialEntry(ModalScreen["OrderView | None"], ConsoleScreen):  # type: ignore[misc]
+class SerialEntry(ClosesOnce["OrderView | None"], ConsoleScreen):  # type: ignore[misc]
     """Record (or change) one line's serial. Enter or a scan submits; a refusal keeps the
     dialog open; Escape leaves the serial missing. Returns the updated order, or None."""
 
