@@ -317,6 +317,7 @@ def test_serial_not_found(shop: Cli) -> None:
     )
     assert as_json.exit_code == 1
     assert json.loads(as_json.stdout) == []
+    assert as_json.stderr == "error: no unit with serial 'NOPE'\n"
     assert "Traceback" not in as_json.output
 
 

@@ -150,10 +150,11 @@ def show(
     cards = lookup_serial(database, serial, sku)
     if json_out:
         print_json([_card_json(c) for c in cards])
-        if not cards:
-            raise typer.Exit(EXIT_REFUSED)
-        return
+        if cards:
+            return
     if not cards:
+        # With --json too: stdout holds the empty list a script parses, stderr says why
+        # (it said nothing, and exit 1 alone left a person guessing).
         hint = case_hint(database, serial, sku)  # after the exact miss only
         fail(
             f"no unit with serial '{clip(serial.strip())}'"
