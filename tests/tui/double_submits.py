@@ -1,5 +1,12 @@
 """Pressing again while a screen's first submit still runs (tests/tui/test_double_submits*.py):
-wait for the second submit's answer, and tell whether the screen said the first still runs."""
+wait for the second submit's answer, and tell whether the screen said the first still runs.
+
+Textual "cancels" the older worker of an exclusive group when a newer one starts, but a thread
+worker cannot be stopped: both service calls ran. Each test holds the first call (its write
+made, its answer not yet back: :class:`~tui_helpers.HeldRead`), submits again, lets the first
+go, and checks that the service was called once, what the database holds, and what is on the
+screen (tui/backend.one_at_a_time).
+"""
 
 from __future__ import annotations
 

@@ -3,11 +3,7 @@ resolution, a product's serial mode, a store setting, a pick list, an export, a 
 second submit while the first one's worker still runs writes nothing and opens nothing, at 80x24
 and 40x16.
 
-Textual "cancels" the older worker of an exclusive group when a newer one starts, but a thread
-worker cannot be stopped: both service calls ran. Each test holds the first call (its write
-made, its answer not yet back: :class:`~tui_helpers.HeldRead`), submits again, lets the first
-go, and checks that the service was called once, what the database holds, and what is on the
-screen (tui/backend.one_at_a_time).
+How each test is made: tests/tui/double_submits.py.
 """
 
 from __future__ import annotations

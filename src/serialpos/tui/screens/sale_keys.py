@@ -151,10 +151,11 @@ class OrderKeys:
             if not fulfil_now or amount < due:
                 taken = take_payment(db, actor, str(order), method, amount)
                 view = taken.order
-                paid = f"{method} {money(amount - taken.change)} taken"
+                paid = f"{method} {money(amount)} taken"
                 if taken.change:
-                    paid = f"{method} {money(amount)} given: {paid[len(method) + 1 :]}, "
-                    paid += f"change {money(taken.change)}"
+                    kept = money(amount - taken.change)
+                    paid = f"{method} {money(amount)} given: {kept} taken, change "
+                    paid += money(taken.change)
                 # The change given stays in the totals, as a sale's does: the next thing
                 # said (Enter pressed again) overwrites the message line, not the change.
                 change_due = taken.change or None
