@@ -182,22 +182,41 @@ def test_serial_card_search_order_and_serial_entry(server: Server) -> None:
                 "serials": ["CARD-1", "CARD-2", "CARD-3"],
             },
         )
+        (cables,) = apply(c, {"op": "receive", "store": "S1", "sku": "CAB", "quantity": 2})
+        assert cables["ok"] is True, cables
         (made,) = apply(
             c,
             {
                 "op": "order_create",
                 "store": "S1",
-                "lines": [{"sku": "PH1"}],
+                "lines": [{"sku": "PH1"}, {"sku": "CAB", "quantity": 2}],
                 "customer": {"name": "Ann Lee"},
             },
         )
         order, line = made["order"], made["lines"][0]["line"]
+        (part,) = apply(
+            c,
+            {"op": "order_pay", "order": order, "payments": [{"method": "card", "amount": "5.00"}]},
+        )
+        assert part["ok"] is True, part
         view = c.put(f"/v1/orders/{order}/lines/{line}/serial", json={"serial": "CARD-2"})
         assert view.status_code == 200, view.text
         assert view.json()["lines"][0]["serial"] == "CARD-2"
         assert c.get(f"/v1/orders/{order}").json()["customer"]["name"] == "Ann Lee"
         (done,) = apply(c, {"op": "order_fulfil", "order": order})
         assert done["ok"] is True, done
+        # Its money row by row and by method: the card part payment, then the rest in cash
+        # (a host's fulfilment names no payment: cash by default).
+        paid = c.get(f"/v1/orders/{order}").json()
+        assert (paid["total"], paid["paid"]) == ("19.00", "19.00")
+        assert [(p["kind"], p["method"], p["amount"]) for p in paid["payments"]] == [
+            ("payment", "card", "5.00"),
+            ("payment", "cash", "14.00"),
+        ]
+        assert [(m["method"], m["net"]) for m in paid["by_method"]] == [
+            ("cash", "14.00"),
+            ("card", "5.00"),
+        ]
         card = c.get("/v1/serials/CARD-2").json()
         (unit,) = card["units"]
         assert (

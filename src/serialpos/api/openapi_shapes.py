@@ -156,6 +156,22 @@ ORDER_LINE = obj(
     status=TEXT,
     invoice=NULL_TEXT,
 )
+ORDER_PAYMENT = obj(
+    ["kind", "method", "amount", "at"],
+    kind=TEXT,  # payment, change (negative) or refund (negative)
+    method=TEXT,
+    amount=TEXT,
+    at=TEXT,
+    invoice=NULL_TEXT,
+)
+ORDER_METHOD = obj(
+    ["method", "payments", "change", "refunds", "net"],
+    method=TEXT,
+    payments=TEXT,
+    change=TEXT,
+    refunds=TEXT,
+    net=TEXT,
+)
 ORDER = obj(
     ["order", "store", "type", "delivery", "status", "customer", "total", "paid", "lines"],
     order=TEXT,
@@ -168,6 +184,8 @@ ORDER = obj(
     paid=TEXT,
     due=TEXT,
     invoices={"type": "array", "items": TEXT},
+    payments={"type": "array", "items": ORDER_PAYMENT},
+    by_method={"type": "array", "items": ORDER_METHOD},
     created_by=TEXT,
     created_at=TEXT,
     lines={"type": "array", "items": ORDER_LINE},

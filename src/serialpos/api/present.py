@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from serialpos.domain.products import Product
+from serialpos.domain.shifts import takings
 from serialpos.services.lookup import UnitCard
 from serialpos.services.orders.views import OrderView
 from serialpos.services.serial_search import SearchMatch
@@ -119,6 +120,29 @@ def order(v: OrderView) -> dict[str, Any]:
         "paid": money(v.totals.paid),
         "due": money(v.totals.due),
         "invoices": list(v.invoices),
+        # Every money row in the order it was taken (payments in, change and refunds stored
+        # negative), then the net per method: a manager settling a till's conflict, or a
+        # customer asking what they paid by card, needs the methods, not only ``paid``.
+        "payments": [
+            {
+                "kind": p.kind,
+                "method": p.method,
+                "amount": money(p.amount),
+                "at": when(p.at),
+                "invoice": p.invoice,
+            }
+            for p in v.payments
+        ],
+        "by_method": [
+            {
+                "method": t.method,
+                "payments": f"{t.payments:.2f}",
+                "change": f"{t.change:.2f}",
+                "refunds": f"{t.refunds:.2f}",
+                "net": f"{t.net:.2f}",
+            }
+            for t in takings((p.kind, p.method, p.amount) for p in v.payments)
+        ],
         "created_by": v.created_by,
         "created_at": when(v.created_at),
         "lines": [

@@ -78,6 +78,7 @@ def _add_commands(app: typer.Typer) -> typer.Typer:
         events,
         invoice,
         leases_cmd,
+        orders_cmd,
         print_cmd,
         products,
         report,
@@ -121,6 +122,7 @@ def _add_commands(app: typer.Typer) -> typer.Typer:
     app.add_typer(conflicts_cmd.app, name="conflicts")
     app.add_typer(leases_cmd.app, name="leases")
     app.command("invoice")(invoice.invoice)
+    app.add_typer(orders_cmd.app, name="order")
     app.add_typer(receipt_cmd.app, name="receipt")
     app.add_typer(shift_cmd.app, name="shift")
     return app

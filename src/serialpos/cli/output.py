@@ -15,6 +15,14 @@ EXIT_REFUSED = 1
 EXIT_USAGE = 2
 
 
+def local_time(at: datetime) -> str:
+    """Recorded in UTC, read on the store's clock (as the console shows it)."""
+    from datetime import UTC
+
+    aware = at if at.tzinfo is not None else at.replace(tzinfo=UTC)
+    return aware.astimezone().strftime("%Y-%m-%d %H:%M")
+
+
 def plain(value: Any) -> Any:
     """Turn service results (dataclasses, enums, decimals, dates) into JSON-ready values."""
     if is_dataclass(value) and not isinstance(value, type):

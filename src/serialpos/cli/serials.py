@@ -3,13 +3,12 @@ what was typed."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import typer
 
 from serialpos.cli.context import state
-from serialpos.cli.output import EXIT_REFUSED, fail, print_json, print_table, say
+from serialpos.cli.output import EXIT_REFUSED, fail, local_time, print_json, print_table, say
 
 if TYPE_CHECKING:
     from serialpos.domain.warranty import Warranty
@@ -66,12 +65,6 @@ def _card_json(c: UnitCard) -> dict[str, Any]:
     }
 
 
-def _local(at: datetime) -> str:
-    """Recorded in UTC, read on the store's clock (as the console shows it)."""
-    aware = at if at.tzinfo is not None else at.replace(tzinfo=UTC)
-    return aware.astimezone().strftime("%Y-%m-%d %H:%M")
-
-
 def _say_card(card: UnitCard, events: bool) -> None:
     say(
         f"{card.serial} — {card.sku} {card.product_name}: {card.state.replace('_', ' ')} "
@@ -98,7 +91,7 @@ def _say_card(card: UnitCard, events: bool) -> None:
         )
     print_table(
         ["when", "what", "who", "document", "reason"],
-        [(_local(t.at), t.what, t.who, t.document, t.reason or "") for t in card.timeline],
+        [(local_time(t.at), t.what, t.who, t.document, t.reason or "") for t in card.timeline],
         empty="no events",
     )
     if events:
@@ -166,7 +159,7 @@ def show(
 
 
 def _match_row(m: SearchMatch) -> tuple[str, ...]:
-    sold = _local(m.sold_at)[:10] if m.sold_at is not None else ""
+    sold = local_time(m.sold_at)[:10] if m.sold_at is not None else ""
     if m.line_status == "returned":
         sold += " (returned)"
     elif m.line_status == "open" and m.order:
