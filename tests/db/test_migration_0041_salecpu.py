@@ -102,9 +102,7 @@ def test_only_a_delivery_order_enters_the_delivery_index(db: Database, orders: d
 
 
 @on_sqlite_only
-def test_the_run_sheet_goes_by_the_delivery_index(
-    db: Database, admin: Actor, orders: date
-) -> None:
+def test_the_run_sheet_goes_by_the_delivery_index(db: Database, admin: Actor, orders: date) -> None:
     found: list[str] = []
     plan, *stops = _plans(
         db,
