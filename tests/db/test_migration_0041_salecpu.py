@@ -121,6 +121,8 @@ def test_the_run_sheet_goes_by_the_delivery_index(db: Database, admin: Actor, or
         ReportFilter(),
         ReportFilter(date_from=date(2026, 1, 1), date_to=date(2026, 12, 31)),
         ReportFilter(date_from=date(2026, 1, 1)),
+        ReportFilter(sku="PH1"),
+        ReportFilter(delivery="delivery"),
         ReportFilter(store="S1", date_from=date(2026, 1, 1), date_to=date(2026, 12, 31)),
     ],
 )
@@ -128,8 +130,8 @@ def test_the_fulfilment_report_goes_by_store_and_status(
     db: Database, orders: date, wanted: ReportFilter
 ) -> None:
     """Waiting orders (open or parked) are few; with no store they are asked store by store,
-    not by reading every order line (no filter) or every order of the dates (the index on
-    the date alone, gone)."""
+    not by reading every order line (no filter, a SKU, a delivery mode) or every order of
+    the dates (the index on the date alone, gone)."""
     [plan] = _plans(db, lambda: fulfilment_report.fulfilment_rows(db, wanted))
     assert "sale_order USING INDEX ix_sale_order_store_status (store_id=? AND status=?)" in plan
     assert "SCAN sale_order" not in plan and "SCAN order_line" not in plan, plan
