@@ -1,4 +1,4 @@
--- serialpos head schema at revision 0040_till_last_seq
+-- serialpos head schema at revision 0041_salecpu
 -- Made by `python -m serialpos.db.head_schema` from the migrations; never edit it by hand.
 -- A brand-new SQLite database is created from it in one transaction (db/migrate.py).
 CREATE TABLE alembic_version (
@@ -399,7 +399,6 @@ CREATE INDEX ix_count_scan_count ON count_scan (count_id, product_id, serial, ba
 CREATE INDEX ix_invoice_store_issued_at ON invoice (store_id, issued_at);
 CREATE INDEX ix_invoice_line_serial ON invoice_line (serial);
 CREATE INDEX ix_invoice_line_sku ON invoice_line (sku);
-CREATE INDEX ix_sale_order_created_at ON sale_order (created_at);
 CREATE TABLE apply_outcome (
 	id VARCHAR(128) NOT NULL, 
 	body_sha256 VARCHAR(64) NOT NULL, 
@@ -590,4 +589,5 @@ CREATE INDEX ix_journal_entry_order_number ON journal_entry (order_number);
 CREATE INDEX ix_serial_unit_serial_folded ON serial_unit (lower(serial));
 CREATE INDEX ix_ledger_event_quantity_moves ON ledger_event (product_id, action) WHERE unit_id IS NULL;
 CREATE INDEX ix_apply_outcome_journal_seq ON apply_outcome (terminal, journal_seq) WHERE journal_seq IS NOT NULL;
-INSERT INTO "alembic_version" VALUES('0040_till_last_seq');
+CREATE INDEX ix_sale_order_delivery_day ON sale_order (store_id, created_at) WHERE delivery = 'delivery';
+INSERT INTO "alembic_version" VALUES('0041_salecpu');

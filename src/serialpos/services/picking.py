@@ -236,7 +236,9 @@ def run_sheet(
                 sa.select(orepo.order_t.c.number)
                 .where(
                     o.store_id == sid,
-                    o.delivery == DeliveryMode.DELIVERY.value,
+                    # A literal, not a bound value: the partial index of delivery orders
+                    # (migration 0041) is used only when the query names its condition.
+                    o.delivery == sa.literal_column(f"'{DeliveryMode.DELIVERY.value}'"),
                     o.status.in_((OrderStatus.OPEN.value, OrderStatus.FULFILLED.value)),
                     o.created_at >= start,
                     o.created_at < end,
