@@ -3,7 +3,8 @@
 (``order_pay`` and a void refuse a closed order, ``order_closed``).
 
 Written only by the ``refund`` resolution of such a conflict (services/conflict_closed_money.py),
-in its transaction. The rows name no shift: the money moved in the till's drawer, never
+and by the resolutions of a till's fulfilment of such an order (services/conflict_closed_fulfil.py),
+in their transaction. The rows name no shift: the money moved in the till's drawer, never
 in one of central's, and the till keeps them in its own shift when it takes central's rows
 (db/closed_order_sql.py).
 """
@@ -47,9 +48,11 @@ def book(
     *,
     at: datetime,
     user: str,
+    invoice: int | None = None,
 ) -> None:
     """One payment row (``amount`` negative for a refund) on order ``order_id``, in no shift
-    and on no invoice, and the order's ``updated_at`` moved on (a till's copy follows it)."""
+    and on ``invoice`` (none by default), and the order's ``updated_at`` moved on (a till's
+    copy follows it)."""
     conn.execute(
         orepo.payment_t.insert().values(
             order_id=order_id,
@@ -58,7 +61,7 @@ def book(
             amount=amount,
             at=at,
             user_name=user[:32],
-            invoice_id=None,
+            invoice_id=invoice,
             shift_id=None,
         )
     )

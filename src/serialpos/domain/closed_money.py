@@ -3,7 +3,8 @@
 A till's deposit (``order_pay``) on an order central voided, or its void (``order_void``, its
 refunds paid out of the till's drawer) of an order central fulfilled, is a conflict
 ``order_closed``; so is its fulfilment (``order_fulfil``) of an order central fulfilled or
-voided, which no resolution books (``accept`` only). ``conflicts show`` and the console's
+voided, booked by ``record_sale`` (after central's void) or ``refund`` (after its
+fulfilment). ``conflicts show`` and the console's
 conflict detail said only central's refusal; what the till's drawer moved, and where it is
 booked after the resolution, is said here (a ``money:`` line, as a till's return says its
 refund: domain/conflict_words.py).
@@ -40,12 +41,32 @@ def _amounts(given: object) -> str:
     return " and ".join(said)
 
 
+def is_closed_fulfil(c: Mapping[str, Any]) -> bool:
+    """Whether conflict ``c`` is a till's fulfilment of an order central closed meanwhile
+    (services/conflict_closed_fulfil.py)."""
+    return c.get("error") == "order_closed" and entry_line(c).get("op") == "order_fulfil"
+
+
+#: What each resolution of a till's fulfilment on a closed order books at central.
+FULFIL_BOOKED = {
+    "record_sale": (
+        "the unit sold and the till's tenders taken on the order, which owes the deposit "
+        "central refunded on its void"
+    ),
+    "refund": (
+        "the till's tenders taken and refunded there, the refund paid out of the till's "
+        "drawer; central's sale and its unit stand"
+    ),
+}
+
+
 def _fulfil_words(c: Mapping[str, Any]) -> str | None:
     """The ``money:`` line of a till's fulfilment of an order central fulfilled or voided
-    meanwhile (no resolution books it: its customer took the unit and paid into the till's
-    drawer, and central's order is closed); None for any other conflict."""
+    meanwhile (its customer took the unit and paid into the till's drawer, and central's
+    order is closed): where each resolution offered books it (``record_sale`` after
+    central's void, ``refund`` after its fulfilment); None for any other conflict."""
     line = entry_line(c)
-    if c.get("error") != "order_closed" or line.get("op") != "order_fulfil":
+    if not is_closed_fulfil(c):
         return None
     order = line.get("order", "its order")
     took = _amounts(line.get("payments")) or "nothing more"
@@ -57,16 +78,49 @@ def _fulfil_words(c: Mapping[str, Any]) -> str | None:
     )
     resolution = c.get("resolution")
     done = resolution.get("action") if isinstance(resolution, Mapping) else None
-    where = (
-        f"not at central ({done}): {kept}"
-        if done
-        else f"no resolution books it at central; accept leaves it {kept}: settle it with "
-        "the customer"
-    )
+    offered = [a for a in FULFIL_BOOKED if a in (c.get("resolutions") or ())]
+    if done in FULFIL_BOOKED:
+        where = f"booked at central by {done}: {FULFIL_BOOKED[done]}"
+    elif done:
+        where = f"not at central ({done}): {kept}"
+    elif offered:
+        books = "; ".join(f"{a} books it at central ({FULFIL_BOOKED[a]})" for a in offered)
+        where = f"{books}; accept leaves it {kept}"
+    else:
+        where = (
+            f"no resolution books it at central; accept leaves it {kept}: settle it with "
+            "the customer"
+        )
     return (
         f"money: the till's fulfilment of {order} took {took} (in its drawer{given}) and handed "
         f"its unit over after central closed it; {where}"
     )
+
+
+def fulfil_question(c: Mapping[str, Any], by: str) -> str:
+    """What ``by`` (``record_sale`` or ``refund``) of closed-fulfil conflict ``c`` does,
+    for the question asked before it."""
+    line = entry_line(c)
+    order = line.get("order", "its order")
+    if by == "record_sale":
+        return (
+            f"Central records the till's sale of {order}: the unit sold, the till's "
+            f"{_amounts(line.get('payments')) or 'tenders'} taken; the order then owes the "
+            "deposit central refunded."
+        )
+    till = c.get("terminal") or "the till"
+    return (
+        f"Central books the till's {_amounts(line.get('payments')) or 'tenders'} on {order} "
+        f"as taken and refunded (central's sale stands): pay the customer back from {till}'s "
+        "drawer."
+    )
+
+
+#: What the console says after each resolution of such a conflict.
+FULFIL_DONE = {
+    "record_sale": "the till's sale booked at central",
+    "refund": "the till's money booked at central and refunded",
+}
 
 
 def closed_money_words(c: Mapping[str, Any]) -> str | None:

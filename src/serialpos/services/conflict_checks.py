@@ -48,10 +48,21 @@ def precheck(
     what works instead, before anything is written. ``unit``: its unit at central now;
     ``lookup``: another conflict by number; ``followers``: the conflicts following it;
     ``order_status``: central's status of the order a till's money on a closed order names
-    (services/conflict_closed_money.py)."""
+    (services/conflict_closed_money.py), with its open lines' units for a till's fulfilment
+    of it (services/conflict_closed_fulfil.py)."""
+    from serialpos.services.conflict_closed_fulfil import check as closed_fulfil_check
+    from serialpos.services.conflict_closed_fulfil import is_closed_fulfil
     from serialpos.services.conflicts import refuse_record_sale
 
     number = current.get("id")
+    if action in ("record_sale", "refund") and is_closed_fulfil(current):
+        # A till's fulfilment of an order central closed meanwhile: record_sale books it
+        # after central's void, refund after its fulfilment
+        # (services/conflict_closed_fulfil.py).
+        status = None if order_status is None else order_status.status
+        units = [] if order_status is None else list(order_status.units)
+        closed_fulfil_check(current, action, status, units)
+        return
     if action in ("return", "write_off") and current.get("follows") is not None:
         # An act on a sale central did not record (an exchange's return or new sale): the
         # unit it names (taken from that sale) may be another customer's at central, so a

@@ -60,6 +60,9 @@ class ClosedOrder:
 
     status: str
     voided_by: int | None = None
+    #: A till's fulfilment's (services/conflict_closed_fulfil.py): the order's open lines,
+    #: (number, sku, serial, where its unit is when not in stock at the order's store).
+    units: tuple[tuple[int, str, str | None, str], ...] = ()
 
 
 def _voided_by(conn: Connection, current: Mapping[str, Any]) -> int | None:
@@ -175,7 +178,13 @@ def settle(conn: Connection, current: Mapping[str, Any], actor: Actor) -> Result
 
 def closed_order_status(conn: Connection, current: Mapping[str, Any]) -> ClosedOrder | None:
     """Central's order an open closed-money conflict ``current`` names now (its status and
-    its till's later void of it); None for any other conflict (or no such order)."""
+    its till's later void of it; a till's fulfilment's: its status and open lines' units,
+    services/conflict_closed_fulfil.py); None for any other conflict (or no such order)."""
+    from serialpos.services.conflict_closed_fulfil import fulfil_status, is_closed_fulfil
+
+    if is_closed_fulfil(current):
+        found: ClosedOrder | None = fulfil_status(conn, current)
+        return found
     if current.get("status") != "open" or not is_closed_money(current):
         return None
     status = closed_money_sql.order_status(conn, str(_line(current).get("order")))

@@ -37,6 +37,7 @@ from serialpos.services.acting_at_till import token_lacks_right as token_lacks_r
 from serialpos.services.apply_ids import ApplyObject
 from serialpos.services.conflict_checks import RESOLUTIONS as _RESOLUTIONS
 from serialpos.services.conflict_checks import UnitNow
+from serialpos.services.conflict_closed_fulfil import is_closed_fulfil
 from serialpos.services.conflict_closed_money import is_closed_money
 from serialpos.services.conflict_codes import CONFLICT_CODES as CONFLICT_CODES
 from serialpos.services.conflict_codes import LASTING_CONFLICT_OPS as LASTING_CONFLICT_OPS
@@ -66,7 +67,10 @@ Result = dict[str, Any]
 #: recorded without units, voided and its tenders refunded (services/conflict_refund.py);
 #: a till's second return of one unit: its refund booked at central (services/second_refund.py);
 #: for a till's deposit on, or void of, an order central closed meanwhile, the money its
-#: drawer moved booked on central's order (services/conflict_closed_money.py).
+#: drawer moved booked on central's order (services/conflict_closed_money.py). A till's
+#: fulfilment of such an order: ``record_sale`` books the sale after central's void,
+#: ``refund`` the money taken and refunded after its fulfilment
+#: (services/conflict_closed_fulfil.py).
 RESOLUTIONS = _RESOLUTIONS
 
 
@@ -99,7 +103,10 @@ def resolve(
     recorded, its conflicting lines left open and paid: services/conflict_sale.py) or
     ``refund`` (a till's sale that handed over nothing else: recorded without units, voided
     and its money refunded: services/conflict_refund.py; a till's money on an order central
-    closed meanwhile: booked on that order, services/conflict_closed_money.py).
+    closed meanwhile: booked on that order, services/conflict_closed_money.py). A till's
+    fulfilment of an order central closed meanwhile is booked by ``record_sale`` after
+    central's void (the unit sold, the tenders taken) or ``refund`` after its fulfilment
+    (the tenders taken and refunded): services/conflict_closed_fulfil.py.
     ``entry``, the journal entry the resolution is meant for (a till names its own):
     refused, nothing done, when ``conflict_id`` is another entry's conflict
     (:func:`check_entry`)."""
@@ -131,7 +138,8 @@ def resolve(
     )
     rest: Result = {}
     held: dict[str, dict[str, int]] = {}
-    if action == "record_sale":
+    closed_fulfil = is_closed_fulfil(current)
+    if action == "record_sale" and not closed_fulfil:
         from serialpos.services.conflict_sale import rest_of_sale
         from serialpos.services.open_line_credit import serials_of_sales
 
@@ -149,7 +157,17 @@ def resolve(
         if action != "accept":
             assert apply_object is not None
             joined = JoinedDatabase(db, conn)
-            if action == "record_sale":
+            if closed_fulfil and action in ("record_sale", "refund"):
+                # A till's fulfilment of an order central closed meanwhile: the sale
+                # booked after central's void, the money refunded after its fulfilment.
+                from serialpos.services import conflict_closed_fulfil
+
+                verdict = (
+                    conflict_closed_fulfil.record(joined, conn, current, actor)
+                    if action == "record_sale"
+                    else conflict_closed_fulfil.refund(conn, current, actor)
+                )
+            elif action == "record_sale":
                 from serialpos.services import sale_dates
                 from serialpos.services.conflict_sale import cashier, record
                 from serialpos.services.open_line_credit import for_resolution

@@ -60,9 +60,12 @@ NAMED = 5
 def documents(conn: Connection) -> tuple[str, ...]:
     """The invoice and refund-note numbers of this database that central did not take,
     sorted; empty on central and on a till whose entries central all took."""
-    bad = [
-        (seq, line) for seq, line, answer in journal.not_taken_lines(conn) if not recorded(answer)
-    ]
+    bad: list[tuple[int, str]] = []
+    for seq, line, answer in journal.not_taken_lines(conn):
+        if not recorded(answer):
+            bad.append((seq, line))
+        elif (cancelled := refunded_invoice(line, answer)) is not None:
+            bad.append((seq, json.dumps(cancelled)))  # its invoice only: the order is taken
     if not bad:
         return ()
     named: dict[str, int] = {}  # a quoted text -> the latest entry not taken that holds it
@@ -94,6 +97,26 @@ def recorded(answer: str | None) -> bool:
     resolution = conflict.get("resolution") or {}
     # ``refund`` recorded it too (voided and refunded: services/conflict_refund.py).
     return isinstance(resolution, dict) and resolution.get("action") in ("record_sale", "refund")
+
+
+def refunded_invoice(line: str, answer: str | None) -> str | None:
+    """The invoice this till issued for its fulfilment of an order central had fulfilled
+    meanwhile, once a manager resolved it by ``refund`` (services/conflict_closed_fulfil.py):
+    the till's money was refunded and central's invoice is the sale (the till takes it with
+    central's rows), so the till's own invoice is no sale, here as at central; None for any
+    other entry."""
+    conflict = json.loads(answer or "{}").get("conflict") or {}
+    resolution = conflict.get("resolution") or {}
+    if conflict.get("error") != "order_closed" or not isinstance(resolution, dict):
+        return None
+    if resolution.get("action") != "refund":
+        return None
+    data = json.loads(line)
+    numbers = data.get("numbers") if isinstance(data, dict) else None
+    if data.get("op") != "order_fulfil" or not isinstance(numbers, dict):
+        return None
+    invoice = numbers.get("invoice")
+    return invoice if isinstance(invoice, str) else None
 
 
 def _names(line: str, number: str) -> bool:

@@ -28,7 +28,12 @@ was paid here when the till took the unit back, and keeps that shift. Money the 
 on its order central closed meanwhile (a deposit on an order central voided, a void of one
 central fulfilled), booked at central by ``refund`` (services/conflict_closed_money.py), is
 taken the same way, its payments matched by kind, method and amount
-(db/closed_order_sql.py). Nothing is asked when no such conflict waits (the common case: one
+(db/closed_order_sql.py). A till's fulfilment of an order central closed meanwhile, booked
+at central by ``record_sale`` (after central's void: the sale recorded) or ``refund`` (after
+central's fulfilment: its tenders taken and refunded, the refund paid out of this till's
+open shift; services/conflict_closed_fulfil.py), is taken the same way; after ``refund`` the
+invoice this till issued for it stays, not counted in its sales (services/not_taken.py):
+central's invoice is the sale. Nothing is asked when no such conflict waits (the common case: one
 read of the journal's conflicts). A central too old to send orders leaves the entry
 unmarked: the next round tries again.
 """
@@ -55,6 +60,7 @@ from serialpos.db import (
 from serialpos.db.engine import Database
 from serialpos.db.shift_tables import open_shift_id
 from serialpos.db.tables import utcnow
+from serialpos.services import conflict_closed_fulfil as closed_fulfil
 from serialpos.services.conflict_closed_money import CLOSED_MONEY_OPS
 from serialpos.services.orders.views import DOCUMENT_TYPE
 from serialpos.services.sale_copies import COPY_MARK
@@ -94,10 +100,18 @@ class Recorded:
     @property
     def closed_money(self) -> bool:
         """Money the till moved on its order central closed meanwhile, booked at central
-        by ``refund`` (services/conflict_closed_money.py): taken by
-        db/closed_order_sql.py."""
+        by ``refund`` (services/conflict_closed_money.py), or its fulfilment of such an
+        order booked by ``record_sale`` or ``refund`` (services/conflict_closed_fulfil.py):
+        taken by db/closed_order_sql.py."""
         op = (self.line or {}).get("op")
-        return self.action == "refund" and op in CLOSED_MONEY_OPS
+        return (self.action == "refund" and op in CLOSED_MONEY_OPS) or op == "order_fulfil"
+
+    @property
+    def refunded_here(self) -> bool:
+        """Whether central booked a refund this till's drawer pays: of a deposit it took, or
+        of the balance its fulfilment took, on an order central closed meanwhile."""
+        op = (self.line or {}).get("op")
+        return self.closed_money and self.action == "refund" and op != "order_void"
 
 
 def _orders_of(line: dict[str, Any]) -> tuple[str, ...]:
@@ -218,11 +232,13 @@ def _take_closed(
     deposit's refund booked there is paid out of this drawer (its open shift), a void's
     refunds were paid here already (db/closed_order_sql.py)."""
     line = found.line or {}
-    here = (
-        [closed_order_sql.refund_key(item) for item in line.get("payments") or ()]
-        if line.get("op") == "order_pay"
-        else []
-    )
+    paid: list[object] = []
+    if found.refunded_here and line.get("op") == "order_fulfil":
+        # What the drawer kept of its fulfilment: its tenders less the change it gave.
+        paid = [{"method": m, "amount": str(a)} for m, a in closed_fulfil.kept(line)]
+    elif found.refunded_here:
+        paid = list(line.get("payments") or ())
+    here = [closed_order_sql.refund_key(item) for item in paid]
     shift = open_shift_id(conn, chain.store, chain.terminal)
     closed_order_sql.take_closed(
         conn, copy, number, refund_here=[k for k in here if k is not None], shift_id=shift
@@ -237,7 +253,7 @@ def _refund_waits(db: Database, chain: ChainConfig, found: Recorded | None = Non
     till's void booked at central by ``refund`` paid its refunds here already: no wait."""
     from serialpos.services.shifts import ShiftRequired, check_refund_drawer
 
-    if found is not None and found.closed_money and (found.line or {}).get("op") != "order_pay":
+    if found is not None and found.closed_money and not found.refunded_here:
         return False
 
     try:
