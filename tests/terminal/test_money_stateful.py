@@ -2,8 +2,8 @@
 a store terminal (its own SQLite, the real sync client behind a loopback proxy a rule cuts)
 and paid in parts at the till and at central (``POST /v1/apply`` as a host system would),
 fulfilled at either end, voided at either end, with the link dropping between, and the
-conflicts this leaves resolved by a manager at central as offered (``refund`` or
-``accept``), a surplus given back with ``order_refund``.
+conflicts this leaves resolved by a manager at central as offered (``refund``,
+``record_sale`` or ``accept``), a surplus given back with ``order_refund``.
 
 A machine of its own, not rules of tests/terminal/test_sync_stateful.py: that one's size is
 set by CI's time, and rules of orders would take its steps from the unit flows it checks.
@@ -13,12 +13,17 @@ After the link returns and everything syncs:
 * every entry of the till is accepted or a conflict (a refusal would leave the till's money
   in no book at central, with nothing to resolve);
 * for each order, the money by method at the till (payments less change and refunds) equals
-  central's, but for the money of the till's entries on it that are conflicts central
-  recorded nothing of (open, or resolved by ``accept``): exactly that, per method;
+  central's, and so does its status, but for the money of the till's entries on it that are
+  conflicts central recorded nothing of (open, or resolved by ``accept``): exactly that, per
+  method. A conflict a manager booked (``refund``; ``record_sale`` of a till's fulfilment
+  of an order central voided) leaves nothing apart: its money matches at both ends;
+* each unit's state at the till is central's once no conflict of the till's is open or
+  accepted (a resolution that books the till's fulfilment moves the unit at central too);
 * the till's drawer (its open shift's X report, ``expected_cash``) holds what the model
   says its cashier took in and paid out in cash, and central's follow-ups (its payments,
-  voids, refunds) never move it but for the refund of a deposit a manager resolved by
-  ``refund`` (paid back out of the till's drawer, docs/offline.md);
+  voids, refunds) never move it but for the refund of a deposit, or of a fulfilment's
+  balance on an order central fulfilled, a manager resolved by ``refund`` (paid back out of
+  the till's drawer, docs/offline.md);
 * ``db check`` at central has no violation but ``order_overpaid`` for an order whose
   surplus central warned about on the till's sync (the customer paid twice; a manager gives
   it back with ``order_refund``), and the till's none but ``voided_order_holds_money`` for
@@ -183,8 +188,9 @@ class MoneyMachine(RuleBasedStateMachine):
         self.warned: set[str] = set()
         #: conflict id -> how a manager resolved it.
         self.resolved: dict[int, str] = {}
-        #: A deposit a manager resolved by ``refund``: its cash is paid back out of the
-        #: till's drawer when the till takes central's rows (docs/offline.md).
+        #: A deposit a manager resolved by ``refund``, or the cash a fulfilment kept on an
+        #: order central fulfilled meanwhile so resolved: paid back out of the till's drawer
+        #: when the till takes central's rows (docs/offline.md).
         self.deposits_refunded: Decimal = ZERO
 
     # -- helpers ---------------------------------------------------------------------------
@@ -294,10 +300,12 @@ class MoneyMachine(RuleBasedStateMachine):
         if order is not None:
             self.chain.post({"op": "order_void", "order": order})
 
-    @rule(k=st.integers(0, 3), by=st.sampled_from(["refund", "accept"]))
+    @rule(k=st.integers(0, 3), by=st.sampled_from(["refund", "record_sale", "accept"]))
     def resolve_at_central(self, k: int, by: str) -> None:
-        """A manager at central resolves a conflict of this till's: ``refund`` when offered
-        and drawn, else ``accept``."""
+        """A manager at central resolves a conflict of this till's: ``refund`` or
+        ``record_sale`` when offered and drawn (a till's fulfilment of an order central
+        closed meanwhile: ``record_sale`` after central's void, ``refund`` after its
+        fulfilment), else ``accept``."""
         db = self.chain.server.db
         mine = [
             c for c in conflicts.list_conflicts(db, status="open") if c.get("terminal") == self.name
@@ -315,6 +323,11 @@ class MoneyMachine(RuleBasedStateMachine):
         if action == "refund" and line.get("op") == "order_pay":
             # The deposit is handed back out of the till's drawer, where it is.
             self.deposits_refunded += _cash(line.get("payments") or [])
+        if action == "refund" and line.get("op") == "order_fulfil":
+            # The balance the till took on an order central fulfilled: what its drawer kept
+            # (the cash less the change it gave) is handed back out of it.
+            change = Decimal(str(line.get("change_due") or "0"))
+            self.deposits_refunded += max(_cash(line.get("payments") or []) - change, ZERO)
 
     @precondition(_has_orders)
     @rule(k=st.integers(0, 3))
@@ -439,6 +452,12 @@ class MoneyMachine(RuleBasedStateMachine):
             # an order the till voided) the conflict says.
             extra = _booked(self.db, order) - _booked(central, order)
             assert not extra - unbooked[order], (order, extra, unbooked[order])
+        if not unbooked:
+            # No conflict's act stands apart: each unit is where central has it (a unit a
+            # booked fulfilment handed over is sold at both ends).
+            units = "SELECT serial, state FROM serial_unit WHERE serial LIKE :p ORDER BY serial"
+            pattern = f"{self.prefix}%"
+            assert _rows(self.db, units, p=pattern) == _rows(central, units, p=pattern)
         if os.environ.get("SERIALPOS_MONEY_TRACE"):  # what the runs met, for tuning
             states = [s for _i, s, _l in self._journal()]
             print(
@@ -550,5 +569,49 @@ def test_the_check_follows_a_deposit_refunded_by_a_resolution(chain: Chain, tmp_
         machine.resolve_at_central(k=0, by="refund")
         assert list(machine.resolved.values()) == ["refund"]
         assert machine.deposits_refunded == Decimal(300)
+    finally:
+        machine.teardown()
+
+
+def _open_errors(chain: Chain, machine: MoneyMachine) -> list[str]:
+    return [
+        str(c["error"])
+        for c in conflicts.list_conflicts(chain.server.db, status="open")
+        if c.get("terminal") == machine.name
+    ]
+
+
+def test_the_check_follows_a_fulfilment_booked_by_a_resolution(
+    chain: Chain, tmp_path: Path
+) -> None:
+    """The machine's steps for a till's fulfilment of a layby central closed meanwhile:
+    after central's void it is booked by ``record_sale`` (the unit sold at central, the
+    drawer keeps the balance), after central's fulfilment by ``refund`` (the balance the
+    drawer kept paid back out of it); the check then finds the same money, status and unit
+    at both ends."""
+    machine = _steps(chain, tmp_path)
+    try:
+        machine.layby_at_till(unit=0, method="cash", deposit=200)
+        machine.sync(one_off=True)
+        machine.void_at_central(k=0)
+        machine.fulfil_at_till(k=0, method="cash", over=50)
+        machine.sync(one_off=False)
+        assert _open_errors(chain, machine) == ["order_closed"]
+        machine.resolve_at_central(k=0, by="record_sale")
+        assert list(machine.resolved.values()) == ["record_sale"]
+        assert machine.deposits_refunded == ZERO
+    finally:
+        machine.teardown()
+    machine = _steps(chain, tmp_path)
+    try:
+        machine.layby_at_till(unit=1, method="cash", deposit=200)
+        machine.sync(one_off=True)
+        machine.fulfil_at_central(k=0, method="card", over=0)
+        machine.fulfil_at_till(k=0, method="cash", over=50)
+        machine.sync(one_off=False)
+        assert _open_errors(chain, machine) == ["order_closed"]
+        machine.resolve_at_central(k=0, by="refund")
+        assert list(machine.resolved.values()) == ["refund"]
+        assert machine.deposits_refunded == Decimal(700)
     finally:
         machine.teardown()
