@@ -92,3 +92,50 @@ def test_a_fulfilment_says_the_money_and_that_no_resolution_books_it() -> None:
         or ""
     )
     assert "not at central (accept): in the till's books only" in done, done
+
+
+FULFIL = {
+    "op": "order_fulfil",
+    "order": "S1-A-000007",
+    "payments": [{"method": "cash", "amount": "750.00"}],
+    "change_due": "50.00",
+}
+
+
+def test_a_fulfilment_says_which_resolution_books_it() -> None:
+    """After central's void ``record_sale`` books the till's sale, after its fulfilment
+    ``refund`` the money taken and refunded (services/conflict_closed_fulfil.py): the money
+    line names the one offered, and once resolved where it was booked."""
+    voided = closed_money_words(_conflict(FULFIL, resolutions=["accept", "record_sale"])) or ""
+    assert "record_sale books it at central (the unit sold and the till's tenders" in voided
+    assert "owes the deposit central refunded" in voided, voided
+    assert "refund books" not in voided and "no resolution books" not in voided, voided
+    fulfilled = closed_money_words(_conflict(FULFIL, resolutions=["accept", "refund"])) or ""
+    assert "refund books it at central (the till's tenders taken and refunded" in fulfilled
+    assert "paid out of the till's drawer" in fulfilled, fulfilled
+    done = _conflict(FULFIL, status="resolved", resolution={"action": "record_sale"})
+    assert "booked at central by record_sale: the unit sold" in (closed_money_words(done) or "")
+
+
+def test_keys_a_fulfilment_does_not_offer_say_why() -> None:
+    """F8 on a fulfilment central fulfilled meanwhile (refund offered), F9 on one central
+    voided (record_sale offered): each says which state of central's order it books, not
+    "no till's sale"."""
+    fulfilled = _conflict(FULFIL, resolutions=["accept", "refund"])
+    said = not_offered(fulfilled, "record_sale") or ""
+    assert "once central voided the order" in said and "F9 Refund" in said, said
+    voided = _conflict(FULFIL, resolutions=["accept", "record_sale"])
+    said = not_offered(voided, "refund") or ""
+    assert "once central fulfilled the order" in said and "F8 Record sale" in said, said
+
+
+def test_the_console_asks_what_each_resolution_of_a_fulfilment_books() -> None:
+    from serialpos.tui.screens.conflicts import resolve_question
+
+    c = _conflict(FULFIL, terminal="S1-A", resolutions=["accept", "record_sale"])
+    asked = resolve_question(4, "record_sale", c, at_central=True)
+    assert asked.startswith("Record conflict #4's sale (at central)?"), asked
+    assert "the unit sold" in asked and "owes the deposit central refunded" in asked, asked
+    asked = resolve_question(4, "refund", c, at_central=False)
+    assert "taken and refunded" in asked and "from S1-A's drawer" in asked, asked
+    assert "recorded without the unit" not in asked, asked

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from serialpos.domain.closed_money import is_closed_money
+from serialpos.domain.closed_money import is_closed_fulfil, is_closed_money
 from serialpos.domain.text import visible
 
 #: Each resolution's key and the footer's word for it, in central's order.
@@ -74,6 +74,17 @@ def not_offered(c: Mapping[str, Any], by: str) -> str | None:
         why = "it is a till's return: the unit central holds is the one it took back"
     elif by == "write_off":
         why = f"its unit is not in stock at {visible(str(c.get('store') or '-'))} at central now"
+    elif by == "record_sale" and is_closed_fulfil(c):
+        # services/conflict_closed_fulfil.py: the till's sale is booked after central's void.
+        why = (
+            "it books the till's fulfilment once central voided the order and holds its unit "
+            "in stock: central fulfilled it, or sold or moved the unit"
+        )
+    elif by == "refund" and is_closed_fulfil(c):
+        why = (
+            "it pays back the till's balance once central fulfilled the order: central voided "
+            "it (record_sale books the sale), or the till kept no money"
+        )
     elif by == "record_sale" and op != "order_create" and c.get("follows") is None:
         why = f"it is no till's sale of lines and tenders ({op}): there is no rest to record"
     elif by == "refund" and op == "order_return" and c.get("error") in SECOND_RETURN:

@@ -6,8 +6,10 @@ F5 accept (the event that stands stays), F6 return (the unit comes back to stock
 standing sale takes it back and refunds it), F7 write the unit off, F8 record the rest of a
 till's sale with its money (the line of the unit sold elsewhere left open and paid:
 services/conflict_sale.py), F9 refund a till's sale that handed over nothing else (recorded
-without the unit, voided, its money refunded: services/conflict_refund.py); F3 shows open or
-all. Function keys, since the letters a, r and v
+without the unit, voided, its money refunded: services/conflict_refund.py); a till's
+fulfilment of a layby central closed meanwhile: F8 books its sale after central's void, F9
+its money taken and refunded after central's fulfilment (services/conflict_closed_fulfil.py);
+F3 shows open or all. Function keys, since the letters a, r and v
 already mean other things in the one keymap (tui/keymap.py).
 Each resolution is asked first (:func:`resolve_question`: Enter or y resolves, Escape or n
 changes nothing): it is final, a new event and a refund for ``return``, so one stray key
@@ -27,7 +29,14 @@ from textual.binding import Binding, BindingType
 from textual.widgets import OptionList
 
 from serialpos.domain import second_refund_words
-from serialpos.domain.closed_money import REFUND_DONE, is_closed_money, refund_question
+from serialpos.domain.closed_money import (
+    FULFIL_DONE,
+    REFUND_DONE,
+    fulfil_question,
+    is_closed_fulfil,
+    is_closed_money,
+    refund_question,
+)
 from serialpos.domain.conflict_words import conflict_words, put_back_words
 from serialpos.domain.errors import DomainError
 from serialpos.domain.resolved_sale import follow_on_act, record_sale_words, sale_for_people
@@ -79,6 +88,13 @@ def resolve_question(conflict_id: int, by: str, c: dict[str, Any], *, at_central
         question = f"Return {unit} to stock{where} for conflict #{conflict_id}{central}?"
         refund = " The sale that stands takes it back and the customer is refunded."
         return question + refund if sold else question
+    if by in FULFIL_DONE and is_closed_fulfil(c):
+        # A till's fulfilment of an order central closed meanwhile: its sale booked
+        # (record_sale), or its money taken and refunded (refund).
+        words = visible(fulfil_question(c, by))
+        what = "sale" if by == "record_sale" else "money"
+        verb = "Record" if by == "record_sale" else "Refund"
+        return f"{verb} conflict #{conflict_id}'s {what}{central}? {words}"
     if by == "record_sale" and (act := follow_on_act(c)) is not None:
         kind = act.removeprefix("the till's ")
         noun = "exchange sale" if kind.startswith("exchange sale") else kind.split(" of ")[0]
@@ -335,6 +351,8 @@ class ConflictsScreen(AdminListScreen):
             did = REFUND_DONE
         if by == "record_sale":
             did = record_sale_words(self.listed.get(chosen, {}))
+        if by in FULFIL_DONE and is_closed_fulfil(self.listed.get(chosen, {})):
+            did = FULFIL_DONE[by]
         if by == "refund" and second_refund_words.is_second_return(self.listed.get(chosen, {})):
             did = second_refund_words.DONE
         actor = self.session.actor
