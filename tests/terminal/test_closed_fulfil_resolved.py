@@ -213,3 +213,38 @@ def test_record_sale_is_refused_for_a_unit_central_sold_after_its_void(chain: Ch
     assert sorted(_money(_central(chain, PAYMENTS, n=order))) == before
     assert len(_central(chain, SOLD, s="CF3-1")) == 1
     assert _conflict_of(chain, order)["status"] == "open"
+
+
+def test_a_fulfilment_by_card_refunded_at_the_till_is_taken_at_once(chain: Chain) -> None:
+    """The same after central's fulfilment, the till's balance taken by card and the
+    conflict resolved at the till itself: the card refund is booked at central and the
+    till takes central's rows at once (no sync round), its drawer's cash untouched."""
+    till, order, total = _layby(chain, "CF4")
+    till.cli("--user", "mia", "shift", "open", "--float", "100")
+    due = f"{Decimal(total) - Decimal('200'):.2f}"
+    [there] = chain.post(
+        {"op": "order_fulfil", "order": order, "payments": [{"method": "cash", "amount": due}]}
+    )
+    assert there["ok"], there
+    [here] = till.apply(
+        {"op": "order_fulfil", "order": order, "payments": [{"method": "card", "amount": due}]}
+    )
+    assert here["ok"], here
+    assert till.sync(check=False)["conflicts"] == 1
+    conflict = _conflict_of(chain, order)
+    assert conflict["resolutions"] == ["accept", "refund"], conflict
+    till.cli("--user", "mia", "conflicts", "resolve", str(conflict["id"]), "--by", "refund")
+    paid = _both(chain, till, order)
+    assert sorted(paid) == sorted(
+        [
+            ("payment", "cash", Decimal("200.00")),
+            ("payment", "cash", Decimal(due)),
+            ("payment", "card", Decimal(due)),
+            ("refund", "card", Decimal(f"-{due}")),
+        ]
+    )
+    assert till.unit_state("CF4-1") == "sold"
+    assert _expected_cash(till) == Decimal(100)
+    assert till.sync()["recorded_sales"] == 0  # taken already, once
+    till.check_clean()
+    chain.check_clean()
