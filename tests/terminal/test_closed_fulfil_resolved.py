@@ -98,6 +98,8 @@ def test_a_fulfilment_after_central_voided_is_recorded_by_record_sale(chain: Cha
     assert wrong.returncode != 0 and "resolve it by record_sale" in wrong.stderr, wrong.stderr
     done = _resolve(chain, conflict, "record_sale")
     assert done.returncode == 0, done.stderr
+    # The resolution says what the customer owes: the deposit central refunded.
+    assert json.loads(done.stdout)["owes"] == {"order": order, "amount": "200.00"}, done.stdout
     assert till.sync()["recorded_sales"] == 1
     paid = _both(chain, till, order)
     assert sorted(paid) == sorted(

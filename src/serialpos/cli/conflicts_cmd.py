@@ -172,7 +172,10 @@ def resolve(
         "customer refunded), write_off (a unit in stock) or record_sale (a till's sale: "
         "the rest of it and its tenders recorded, the conflicting line left open and paid) "
         "or refund (a till's sale that handed over nothing else: recorded without a unit, "
-        "voided and its tenders refunded, at central and on the till).",
+        "voided and its tenders refunded, at central and on the till). A till's fulfilment "
+        "of a layby central closed meanwhile: record_sale after central's void (the sale "
+        "booked, the order owing what central refunded), refund after its fulfilment (the "
+        "till's money taken and refunded out of its drawer).",
         callback=_resolution,
     ),
     note: str | None = typer.Option(None, "--note", help="Why, for the audit trail."),

@@ -196,6 +196,21 @@ def check(
             f"central's lines open on it are {_numbers(sorted(open_numbers))}: record_sale "
             f"books a fulfilment of the whole order; resolve it by accept; {nothing}"
         )
+    given = line.get("handed_over")
+    if given is not None:
+        from serialpos.services.handed_over import differences, serials_of
+
+        try:
+            changed = differences(serials_of(given), {n: serial for n, _sku, serial, _w in chosen})
+        except BadRequest:
+            changed = ["its handed_over names no lines"]
+        if changed:
+            # Central's line holds another unit than the customer took: selling central's
+            # would sell the wrong one (the ``serial_changed`` case, settled by accept).
+            raise BadRequest(
+                f"conflict {number}: {'; '.join(changed)} (central's {order}): record_sale "
+                f"sells the units the till handed over; resolve it by accept; {nothing}"
+            )
     gone = [f"{serial} is {where}" for _n, _sku, serial, where in chosen if where]
     if gone:
         raise BadRequest(

@@ -222,7 +222,7 @@ def resolve(
         return verdict
 
     try:
-        db.write(work)
+        verdict = db.write(work)
     except DomainError as refused:
         if (
             refused.code == "database_error"
@@ -232,7 +232,12 @@ def resolve(
             # restored under us): say so, not "try again".
             raise ConflictClosed(f"conflict {conflict_id} is already resolved") from refused
         raise
-    return show(db, conflict_id)
+    done = show(db, conflict_id)
+    if "owes" in verdict:
+        # A till's fulfilment booked on an order central voided: what the customer owes on
+        # it now (services/conflict_closed_fulfil.py), said with the conflict.
+        done["owes"] = {"order": verdict.get("order"), "amount": verdict["owes"]}
+    return done
 
 
 def unit_now(conn: Connection, current: Mapping[str, Any]) -> UnitNow:

@@ -55,6 +55,12 @@ def _given(value: Any) -> dict[int, str | None]:
     return given
 
 
+def serials_of(value: Any) -> dict[int, str | None]:
+    """A fulfilment entry's ``handed_over`` as {line number: serial}; a :class:`BadRequest`
+    when it is malformed."""
+    return _given(value)
+
+
 def differences(given: Mapping[int, str | None], held: Mapping[int, str | None]) -> list[str]:
     """Each line whose serial here (``held``, by number) is not what was handed over, in
     words; none when they match."""
