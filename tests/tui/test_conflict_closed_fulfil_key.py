@@ -16,7 +16,7 @@ from tui_helpers import SIZES, MakeApp, async_test, log_in, settle
 from serialpos.db.engine import Database
 from serialpos.services import apply as apply_service
 from serialpos.services import entries, snapshot, users
-from serialpos.tui.screens.conflicts import ConflictsScreen
+from serialpos.tui.screens.conflicts import ConflictsScreen, conflict_text
 from serialpos.tui.screens.serial_mode import Confirm
 from serialpos.tui.widgets.key_footer import KeyFooter
 from serialpos.tui.widgets.message_line import MessageLine
@@ -80,6 +80,9 @@ async def test_f8_books_a_fulfilment_central_voided(
         await settle(pilot)
         assert isinstance(app.screen, ConflictsScreen)
         assert app.screen.listed[str(conflict_id)]["resolutions"] == ["accept", "record_sale"]
+        # The list names the order (the conflict names no unit): it read "#N - - @S01".
+        row = conflict_text(app.screen.listed[str(conflict_id)]).plain.splitlines()[0]
+        assert row.startswith(f"#{conflict_id} order {order} @"), row
         footer = str(app.screen.query_one(KeyFooter).plain)
         assert "F8 Record sale" in footer and "F9" not in footer, footer
         await pilot.press("f9")

@@ -198,7 +198,11 @@ def document_words(line: Mapping[str, Any]) -> str:
     conflict that names no unit (a count, a quantity): ``count C-1 (2 products, 3 scans)``,
     ``receipt R-1 (2 units, 4 without serial)``."""
     op = str(line.get("op") or "?")
-    kind = DOCUMENT_OPS.get(op) or _OTHER_KINDS.get(op) or op
+    kind = DOCUMENT_OPS.get(op) or _OTHER_KINDS.get(op)
+    if kind is None:
+        # A till's act on an order (its payment, fulfilment, void, a serial set) names the
+        # order; the act itself is on the conflict's "not applied" line.
+        kind = "order" if op.startswith("order_") and isinstance(line.get("order"), str) else op
     number = next((line[k] for k in _NUMBER_KEYS if isinstance(line.get(k), str)), None)
     named = f"{kind} {number}" if number else kind
     if op == "count":

@@ -38,6 +38,7 @@ from serialpos.domain.closed_money import (
     refund_question,
 )
 from serialpos.domain.conflict_words import conflict_words, put_back_words
+from serialpos.domain.document_not_recorded import document_words
 from serialpos.domain.errors import DomainError
 from serialpos.domain.resolved_sale import follow_on_act, record_sale_words, sale_for_people
 from serialpos.domain.text import visible
@@ -132,12 +133,19 @@ def resolve_question(conflict_id: int, by: str, c: dict[str, Any], *, at_central
 def conflict_text(c: dict[str, Any]) -> Text:
     """Two lines per conflict: what, where and why; then the event that stands and the
     terminal's entry that could not be applied."""
-    text = Text(f"#{c['id']} {visible(str(c.get('serial') or '-'))}", style="bold")
-    text.append(f" {visible(str(c.get('sku') or '-'))} @{visible(str(c.get('store') or '-'))}")
-    text.append(f" {c.get('status')}", style="bold" if c.get("status") == "open" else "")
     first = c.get("first_event") or {}
     entry = c.get("entry") or {}
-    op = (entry.get("line") or {}).get("op", "?")
+    line = entry.get("line") or {}
+    op = line.get("op", "?")
+    if c.get("serial"):
+        text = Text(f"#{c['id']} {visible(str(c['serial']))}", style="bold")
+        text.append(f" {visible(str(c.get('sku') or '-'))}")
+    else:
+        # A conflict naming no unit (an order's money, a count, a quantity) names its
+        # document, as `conflicts show` does: "#7 - -" left a manager to open each one.
+        text = Text(f"#{c['id']} {visible(document_words(line))}", style="bold")
+    text.append(f" @{visible(str(c.get('store') or '-'))}")
+    text.append(f" {c.get('status')}", style="bold" if c.get("status") == "open" else "")
     stands = f"{first.get('action', '?')} by {first.get('terminal', '?')}" if first else "none"
     text.append(
         f"\n  {c.get('error')}: {op} #{entry.get('seq', '?')} from "
