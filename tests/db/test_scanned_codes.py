@@ -23,9 +23,7 @@ ASN = "ASN,Vendor,SKU,Quantity,Serials,CasePack\nASN-V,AURORA-01,CABLE,5,,\n"
 
 @pytest.fixture
 def known(db: Database, admin: Actor) -> Database:
-    products.create_product(
-        db, admin, sku="CABLE", name="Cable", barcodes=("05012345000077",)
-    )
+    products.create_product(db, admin, sku="CABLE", name="Cable", barcodes=("05012345000077",))
     products.create_product(db, admin, sku="LAPTOP", name="Laptop", serial_mode="required")
     ledger.move(db, admin, Action.RECEIVE, store="S1", sku="LAPTOP", serials=["ZB1001"])
     import_asn_data(db, admin, "asn.csv", ASN.encode(), "S1")
@@ -49,9 +47,7 @@ def test_a_scanned_vendor_is_taken_when_a_document_names_it(known: Database) -> 
         ("PS\u200b1", "U+200B at position 3"),
     ],
 )
-def test_a_scan_of_a_unit_product_or_case_is_no_code(
-    known: Database, scan: str, said: str
-) -> None:
+def test_a_scan_of_a_unit_product_or_case_is_no_code(known: Database, scan: str, said: str) -> None:
     with pytest.raises(BadValue, match=re.escape(said)):
         scanned_code(known, scan, "reference", 64)
 

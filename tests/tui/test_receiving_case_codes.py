@@ -8,9 +8,19 @@ arrived" on the case's own line)."""
 from __future__ import annotations
 
 import pytest
-from tui_helpers import PERSON, SCANNER, SIZES, KeyClock, MakeApp, async_test, bells
+from tui_helpers import (
+    PERSON,
+    SCANNER,
+    SIZES,
+    KeyClock,
+    MakeApp,
+    async_test,
+    bells,
+    screen_text,
+    settle,
+    terminal_keys,
+)
 from tui_helpers import device_scan as scan
-from tui_helpers import screen_text, settle, terminal_keys
 
 from serialpos.db.engine import Database
 from serialpos.domain.users import Role

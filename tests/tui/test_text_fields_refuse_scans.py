@@ -5,7 +5,8 @@ barcode. Now a scan made while a field for words has the focus (a burst, or a se
 scanner's read) is refused with the bell and named; nothing is typed in or taken, and typing
 works as before. (The blind receipt's vendor and reference are code fields: a scan there is
 judged by services/scanned_codes.py, and a unit's serial or a product's barcode is refused
-naming it; test_blind_receipt_scanned_codes.py has the codes they take.) The walk over the console's sources keeps every new field to the rule."""
+naming it; test_blind_receipt_scanned_codes.py has the codes they take.) The walk over the
+console's sources keeps every new field to the rule."""
 
 from __future__ import annotations
 

@@ -28,10 +28,10 @@ from serialpos.tui.keymap import keys
 from serialpos.tui.messages import ActionFailed
 from serialpos.tui.screens.base import ConsoleScreen
 from serialpos.tui.screens.closes_once import ClosesOnce
+from serialpos.tui.widgets.code_field import CodeField
 from serialpos.tui.widgets.key_footer import KeyFooter, KeyHints
 from serialpos.tui.widgets.message_line import MessageLine
 from serialpos.tui.widgets.status_line import StatusLine
-from serialpos.tui.widgets.code_field import CodeField
 
 if TYPE_CHECKING:
     from collections.abc import Callable
