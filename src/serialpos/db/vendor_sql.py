@@ -10,7 +10,7 @@ from serialpos.db.asn_tables import asn_t
 from serialpos.db.document_sql import document_t
 
 
-def _named(column: sa.ColumnElement[str], text: str) -> sa.Select[tuple[str]]:
+def _named(column: sa.ColumnElement[str], text: str) -> sa.Select[str]:
     return sa.select(column).where(sa.func.lower(column) == text.lower()).limit(1)
 
 
