@@ -64,3 +64,14 @@ def test_a_typed_vendor_or_reference_that_is_a_units_serial_starts_nothing(
     assert receipt.title == "Blind receipt PS-1 from AURORA-01"
     typed = open_blind_receipt(known, admin, "S1", "Brand New Vendor", None, tmp_path)
     assert typed.title == "Blind receipt from Brand New Vendor"  # typed once: taken
+
+
+def test_a_typed_vendor_is_spelt_as_recorded(known: Database) -> None:
+    """Return to vendor's typed vendor (or a scan slowed into typing) takes the spelling a
+    document records: one vendor, one spelling on the documents and event files."""
+    from serialpos.services.scanned_codes import recorded_vendor
+
+    assert recorded_vendor(known, "Aurora-01") == "AURORA-01"
+    assert recorded_vendor(known, "Someone New") == "Someone New"
+    with pytest.raises(BadValue, match=r"then scan the units going back$"):
+        scanned_code(known, "NEWCO", "vendor", 100, after="then scan the units going back")

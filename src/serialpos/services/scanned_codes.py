@@ -32,11 +32,19 @@ from serialpos.domain.products import check_short_text
 from serialpos.domain.text import clip
 
 
-def scanned_code(db: Database, raw: str, what: str, limit: int) -> str:
+def scanned_code(
+    db: Database,
+    raw: str,
+    what: str,
+    limit: int,
+    *,
+    after: str = "scan the units once the receipt is open",
+) -> str:
     """The code ``raw`` (a scanner's read, its AIM prefix removed) as the ``what`` of a
     document (``vendor``: spelt as recorded), trimmed; :class:`BadValue` naming what it is
     when it is a scan of a unit, a product or a case, a vendor no document names, or when it
-    holds control or invisible characters or passes ``limit``."""
+    holds control or invisible characters or passes ``limit``. ``after``: what to do next,
+    said at the end of a refusal."""
     from serialpos.services.rtv import scanned_text
 
     read = decode(raw)
@@ -53,13 +61,12 @@ def scanned_code(db: Database, raw: str, what: str, limit: int) -> str:
     known, recorded = db.read(judge)
     if known is not None:
         raise BadValue(
-            f"'{clip(text)}' is {known}, not the {what}: type or scan the {what}; scan "
-            "the units once the receipt is open"
+            f"'{clip(text)}' is {known}, not the {what}: type or scan the {what}; {after}"
         )
     if vendor and recorded is None:
         raise BadValue(
             f"'{clip(text)}' is no vendor on any ASN or receipt: a new vendor is typed "
-            "once (then its label scans); scan the units once the receipt is open"
+            f"once (then its label scans); {after}"
         )
     return recorded or text
 
@@ -86,3 +93,10 @@ def blind_receipt_codes(db: Database, vendor: str, reference: str | None) -> tup
             "units once the receipt is open"
         )
     return said or vendor, reference
+
+
+def recorded_vendor(db: Database, vendor: str) -> str:
+    """``vendor`` spelt as a document records it, when one does in any letter case (the
+    return to vendor's typed vendor, or a scan slowed by the link that arrived as typing):
+    one vendor, one spelling on the documents and event files."""
+    return db.read(lambda conn: known_vendor(conn, vendor)) or vendor
