@@ -79,3 +79,43 @@ async def test_a_known_vendors_code_and_the_packing_slip_are_taken_when_scanned(
         assert isinstance(screen, ChecklistScreen), screen
         assert screen.receiving.title == "Blind receipt PS-77812 from AURORA-01"
         assert rung == []
+
+
+@pytest.mark.parametrize("size", SIZES)
+@async_test
+async def test_a_scan_cut_before_its_last_key_is_refused_whole_and_said_whole(
+    make_app: MakeApp,
+    size: tuple[int, int],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    """A unit's serial whose last key came after a pause (the link's jitter): its first piece
+    went in as pasted text and the scan was handed on without its last key, named
+    '35693803000001' (the dialog's four rows then cut the refusal's last words). Now it is
+    judged whole, and the whole refusal is on the screen."""
+    from scan_bursts import one_write
+
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    clock = KeyClock()
+    app = make_app(key_clock=clock)
+    serial = "356938030000013"  # in stock at S01: a PH-AUR15
+    async with app.run_test(size=size) as pilot:
+        rung = bells(app, monkeypatch)
+        await log_in(pilot, "stockroom")
+        await pilot.press("5")
+        await settle(pilot)
+        await pilot.press("b")
+        await settle(pilot)
+        dialog = app.screen
+        assert isinstance(dialog, BlindReceiptDialog)
+        await one_write(pilot, clock, serial[:-1])
+        await one_write(pilot, clock, serial[-1] + "\r", after=0.3)
+        await settle(pilot)
+        said = dialog.query_one(MessageLine).text
+        assert said == (
+            f"✗ '{serial}' is the serial of a PH-AUR15 unit, not the vendor; scan the units "
+            "once the receipt is open"
+        ), said
+        assert dialog.query_one("#vendor", Input).value == "" and len(rung) == 1
+        flat = " ".join(screen_text(app).replace("│", " ").split())
+        assert said in flat, flat

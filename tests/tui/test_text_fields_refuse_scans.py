@@ -98,9 +98,8 @@ async def test_the_blind_receipts_vendor_and_reference_refuse_a_units_scans(
         assert vendor.value == "" and app.focused is vendor, (vendor.value, said(pilot))
         assert len(rung) == 2
         assert said(pilot) == (
-            f"✗ 2 scans not used; last: '{PHONES[1]}' is no vendor on any ASN or receipt: a "
-            "new vendor is typed once (then its label scans); scan the units once the "
-            "receipt is open"
+            f"✗ 2 scans not used; last: '{PHONES[1]}' is no vendor on any ASN or receipt: "
+            "type a new vendor once; scan the units once the receipt is open"
         )
         await pilot.press(*"Acme", "enter")  # a person types the vendor
         await settle(pilot)
@@ -111,7 +110,7 @@ async def test_the_blind_receipts_vendor_and_reference_refuse_a_units_scans(
         assert app.screen is dialog and reference.value == "", reference.value
         assert said(pilot) == (
             f"✗ 2 scans not used; last: '{CABLE_BARCODE}' is the barcode of AC-USBC1, not "
-            "the reference: type or scan the reference; scan the units once the receipt is open"
+            "the reference; scan the units once the receipt is open"
         )
         await pilot.press(*"PS-1", "enter")
         await settle(pilot)

@@ -60,13 +60,10 @@ def scanned_code(
 
     known, recorded = db.read(judge)
     if known is not None:
-        raise BadValue(
-            f"'{clip(text)}' is {known}, not the {what}: type or scan the {what}; {after}"
-        )
+        raise BadValue(f"'{clip(text)}' is {known}, not the {what}; {after}")
     if vendor and recorded is None:
         raise BadValue(
-            f"'{clip(text)}' is no vendor on any ASN or receipt: a new vendor is typed "
-            f"once (then its label scans); {after}"
+            f"'{clip(text)}' is no vendor on any ASN or receipt: type a new vendor once; {after}"
         )
     return recorded or text
 
@@ -89,8 +86,7 @@ def blind_receipt_codes(db: Database, vendor: str, reference: str | None) -> tup
     what, text, said = db.read(judge)
     if what is not None and text is not None:
         raise BadValue(
-            f"'{clip(text)}' is {said}, not the {what}: type or scan the {what}; scan the "
-            "units once the receipt is open"
+            f"'{clip(text)}' is {said}, not the {what}; scan the units once the receipt is open"
         )
     return said or vendor, reference
 

@@ -122,6 +122,11 @@ class BlindReceiptDialog(ClosesOnce[tuple[str, str] | None]):
     KEY_HINTS: ClassVar[KeyHints] = (("Enter", "Next/Start"),)
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
     FIELDS = ("vendor", "reference")
+    # A refusal names the scan and what it is: the dialog has rows to spare for it (the
+    # line's four on a handheld cut its last words).
+    DEFAULT_CSS = """
+    BlindReceiptDialog MessageLine { max-height: 7; }
+    """
     #: A scan slowed by the link (jitter over SSH) reaches the form in pieces: the keyboard
     #: wedge lets each piece in as pasted text and, when the closing burst follows, takes it
     #: out and hands the whole scan on (tui/scanners.py), to be judged as any scan.
