@@ -156,3 +156,22 @@ def test_an_unlikely_typed_quantity_is_asked_before_it_is_counted(
     take(db, admin, number, 1, text="+400123", current="CAB", sure=True)
     scan(db, admin, number, 1, sku="CAB", quantity=2000)
     assert [b.scans for b in get_count(db, number).batches] == [402_128]
+
+
+def test_a_number_past_six_digits_is_refused_at_once_not_asked_about(
+    shop: Database, admin: Actor
+) -> None:
+    """``+99999999999`` at a count asked "Count 99,999,999,999 CAB? More than 999 in one
+    entry." and only the yes was refused ("must be 1 to 1,000,000"); receiving refuses such a
+    number at once, naming what one entry takes. Now a count does too, and counts nothing."""
+    db = shop
+    number = open_count(db, admin, "S1").number
+    start_batch(db, admin, number, "Ann")
+    for text, shown in (("+99999999999", "+99999999999"), ("-1000000", "-1000000")):
+        with pytest.raises(BadRequest) as refused:
+            take(db, admin, number, 1, text=text, current="CAB")
+        assert refused.value.message == (
+            f"CAB: '{shown}' is not a quantity (at most 999,999 units in one entry): "
+            "nothing counted."
+        )
+    assert [b.scans for b in get_count(db, number).batches] == [0]

@@ -30,7 +30,9 @@ async def test_a_scan_where_the_vendor_or_reason_is_asked_is_refused_not_taken(
         screen = await open_rtv(pilot)
         await burst(pilot, clock, PHONES[0])  # before the vendor
         assert screen.vendor == "", said(pilot)
-        assert "was scanned, not returned: type the vendor" in said(pilot), said(pilot)
+        assert f"'{PHONES[0]}' is the serial of a PH-AUR15 unit, not the vendor" in said(pilot), (
+            said(pilot)
+        )
         await type_in(pilot, "Aurora Devices")  # a person types the vendor
         assert screen.vendor == "Aurora Devices"
         await burst(pilot, clock, PHONES[0])  # a wedge scanner, at once

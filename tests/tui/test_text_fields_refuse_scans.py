@@ -3,7 +3,10 @@ an adjustment's note took a unit's serial (that unit stayed, the next was writte
 it), a blind receipt's vendor took two serials run together and its reference a product
 barcode. Now a scan made while a field for words has the focus (a burst, or a serial
 scanner's read) is refused with the bell and named; nothing is typed in or taken, and typing
-works as before. The walk over the console's sources keeps every new field to the rule."""
+works as before. (The blind receipt's vendor and reference are code fields: a scan there is
+judged by services/scanned_codes.py, and a unit's serial or a product's barcode is refused
+naming it; test_blind_receipt_scanned_codes.py has the codes they take.) The walk over the
+console's sources keeps every new field to the rule."""
 
 from __future__ import annotations
 
@@ -71,7 +74,7 @@ def said(pilot: Pilot[object]) -> str:
 
 @pytest.mark.parametrize("size", SIZES)
 @async_test
-async def test_the_blind_receipts_vendor_and_reference_refuse_scans(
+async def test_the_blind_receipts_vendor_and_reference_refuse_a_units_scans(
     make_app: MakeApp,
     size: tuple[int, int],
     monkeypatch: pytest.MonkeyPatch,
@@ -92,9 +95,12 @@ async def test_the_blind_receipts_vendor_and_reference_refuse_scans(
         assert isinstance(dialog, BlindReceiptDialog)
         await burst(pilot, clock, *PHONES)  # two serials, back to back
         vendor = dialog.query_one("#vendor", Input)
-        assert vendor.value == "" and app.focused is vendor, vendor.value
+        assert vendor.value == "" and app.focused is vendor, (vendor.value, said(pilot))
         assert len(rung) == 2
-        assert said(pilot) == f"✗ 2 scans not used (last {PHONES[1]}): type the vendor"
+        assert said(pilot) == (
+            f"✗ 2 scans not used; last: '{PHONES[1]}' is no vendor on any ASN or receipt: "
+            "type a new vendor once; scan the units once the receipt is open"
+        )
         await pilot.press(*"Acme", "enter")  # a person types the vendor
         await settle(pilot)
         reference = dialog.query_one("#reference", Input)
@@ -102,7 +108,10 @@ async def test_the_blind_receipts_vendor_and_reference_refuse_scans(
         await burst(pilot, clock, CABLE_BARCODE)
         await device_scan(pilot, CABLE_BARCODE)  # a serial scanner's read, too
         assert app.screen is dialog and reference.value == "", reference.value
-        assert said(pilot).endswith(f"(last {CABLE_BARCODE}): type the reference")
+        assert said(pilot) == (
+            f"✗ 2 scans not used; last: '{CABLE_BARCODE}' is the barcode of AC-USBC1, not "
+            "the reference; scan the units once the receipt is open"
+        )
         await pilot.press(*"PS-1", "enter")
         await settle(pilot)
         screen = app.screen

@@ -111,6 +111,26 @@ class ChecklistLine:
 
 
 @dataclass(frozen=True)
+class CaseCount:
+    """A case-pack ID scanned on a checklist: the product it holds and how many units the
+    document lists in it; ``repeat`` when this case was counted already."""
+
+    code: str
+    sku: str
+    units: int
+    repeat: bool = False
+
+    def words(self, document: str) -> str:
+        """``case CP-DEMO-1 (20 units)``, or the repeat's alert."""
+        if self.repeat:
+            return (
+                f"case {clip(self.code)} of {self.sku} was already counted on {document} "
+                f"(its {self.units:,} units counted once)"
+            )
+        return f"case {clip(self.code)} ({self.units:,} units)"
+
+
+@dataclass(frozen=True)
 class ScanResult:
     verdict: Verdict
     line: ChecklistLine
@@ -141,8 +161,9 @@ class Discrepancy:
 class Checklist:
     """Lines by SKU, in document order. ``document`` names the document in messages (an ASN
     id, a transfer number); ``blind`` checklists grow a line per product as it is scanned.
-    ``case_packs``: the case-pack IDs the document lists, each to its product's SKU (a scan
-    of one at a serial prompt is refused naming it, ``domain/case_codes.py``)."""
+    ``case_packs``: the case-pack IDs the document lists, each to its product's SKU;
+    ``case_units``: how many units the document lists in each (its lines' quantity). A case's
+    ID scanned counts the case: :meth:`count_case`."""
 
     def __init__(
         self,
@@ -152,6 +173,7 @@ class Checklist:
         kind: str = "ASN",
         blind: bool = False,
         case_packs: Mapping[str, str] | None = None,
+        case_units: Mapping[str, int] | None = None,
     ) -> None:
         self.lines: dict[str, ChecklistLine] = {}
         for line in lines:
@@ -162,6 +184,9 @@ class Checklist:
         self.kind = kind
         self.blind = blind
         self.case_packs: Mapping[str, str] = dict(case_packs or {})
+        self.case_units: Mapping[str, int] = dict(case_units or {})
+        #: The case-pack IDs counted so far (each counts once), to their product's SKU.
+        self.cases_counted: dict[str, str] = {}
 
     # -- reading -------------------------------------------------------------------------------
     def line(self, sku: str) -> ChecklistLine:
@@ -251,10 +276,31 @@ class Checklist:
             line.expected = line.counted
         return line
 
+    def case_to_count(self, code: str) -> CaseCount | None:
+        """What scanning ``code`` counts: a case-pack ID the document lists stands for the
+        units its line lists (the carton arrived whole, as shipped), on its own product's line
+        whichever is selected. A case counted already is a repeat: an alert, counted once (a
+        second scan of one carton must not receive its units twice). None: no case pack here.
+
+        A case only holds products without serials (the ASN import refuses a case of a
+        serialized product), so counting it never takes a unit that needs its serial."""
+        code = code.strip()
+        sku = self.case_packs.get(code)
+        if sku is None:
+            return None
+        units = self.case_units.get(code, 0)
+        return CaseCount(code, sku, units, repeat=code in self.cases_counted)
+
+    def case_counted(self, case: CaseCount) -> None:
+        """Remember that ``case`` was counted (after its units were counted on its line)."""
+        self.cases_counted[case.code] = case.sku
+
     def rescan(self, sku: str) -> ChecklistLine:
-        """Clear one product's scans to start it again."""
+        """Clear one product's scans (and the cases counted for it) to start it again."""
         line = self.line(sku)
         line.clear()
+        for code in [c for c, owner in self.cases_counted.items() if owner == sku]:
+            del self.cases_counted[code]
         if self.blind:
             line.expected = 0
         return line

@@ -51,6 +51,7 @@ from serialpos.services.context import Actor
 from serialpos.services.database_identity import database_identity
 from serialpos.services.products import get_product
 from serialpos.services.receiving import CompletionResult, check_receivable
+from serialpos.services.scanned_codes import blind_receipt_codes
 from serialpos.services.settings import get_settings
 
 KIND = "blind_receipt"
@@ -297,6 +298,7 @@ def open_blind_receipt(
     if not vendor_text:
         raise BadValue("a blind receipt needs the vendor's name")
     ref = check_short_text(reference or "", "reference", MAX_REFERENCE) or None
+    vendor_text, ref = blind_receipt_codes(db, vendor_text, ref)  # no unit's serial, spelt once
     tracked = get_settings(db, store).serialized_inventory  # UnknownStore for a bad code
     session = BlindReceiving(db, actor, store, vendor_text, ref, outbox, tracked)
     session.database = database_identity(db, store)

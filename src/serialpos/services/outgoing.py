@@ -149,6 +149,9 @@ def resolve_unit(
             _refuse_barcode(conn, serial)
             if others and action is not Action.ADJUST_ADD:
                 _refuse_unknown(conn, serial, sku, others, action)
+            elif others:  # a unit being added: the other product's unit named (a sold
+                # phone's serial with a laptop selected was "not valid for the laptop")
+                refuse_new_serial(conn, facts_of(product), serial)
         fmt = SerialFormat.parse(product.serial_format)
         if fmt is not None and not mine:  # a recorded unit: never judged by a newer format
             fmt.check(serial, sku)

@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from decimal import Decimal
 
     from serialpos.db.engine import Database
-    from serialpos.domain.checklist import ChecklistLine, Discrepancy
+    from serialpos.domain.checklist import CaseCount, ChecklistLine, Discrepancy
     from serialpos.services.context import Actor
     from serialpos.services.receiving import ReceivingSession
 
@@ -251,6 +251,9 @@ class ChecklistScans:
         text = text.strip()
         if not text:
             raise BadRequest("scan or type a product, a serial or a quantity, then Enter")
+        case = checklist.case_to_count(text)
+        if case is not None:  # a carton's case-pack ID: its units, on its product's line
+            return self._count_case(case)
         if _LIST.search(text) is not None or expand_range(text) is not None:
             return self.take_list(text)
         current = self.current
@@ -279,6 +282,19 @@ class ChecklistScans:
             if product is not None:
                 return self.select_product(product.sku, count_one=False)
         return self._serial_entry(text, scanned=scanned)
+
+    def _count_case(self, case: CaseCount) -> Outcome:
+        """A case-pack ID the document lists: the units it lists are counted on its product's
+        line, which becomes the selected one; a case counted already is an alert, counted
+        once (``Checklist.case_to_count``)."""
+        checklist = self.receiving.checklist
+        document = f"{checklist.kind} {checklist.document}"
+        self.current, self.chosen = case.sku, True
+        if case.repeat:
+            return Outcome(case.sku, case.words(document), self.missing(case.sku), alert=True)
+        line = self.receiving.count(case.sku, case.units)
+        checklist.case_counted(case)
+        return self._counted(line, f"{case.sku}: {case.words(document)}, {self.line_words(line)}")
 
     def _current_serialized(self) -> bool:
         line = None if self.current is None else self.receiving.checklist.lines.get(self.current)

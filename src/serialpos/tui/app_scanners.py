@@ -109,7 +109,7 @@ class ScannersApp(FlowsApp, inherit_bindings=False):
         screen = self.screen
         focused = self.focused
         if isinstance(focused, TextField):
-            focused.refuse_scan(message.raw)
+            focused.scan_arrived(message.raw)  # refused, or judged (a CodeField)
         elif isinstance(screen, GatedDialog):  # a question a scan cannot answer: named there
             screen.scan_not_used(message.raw)
         elif isinstance(screen, ConsoleScreen):

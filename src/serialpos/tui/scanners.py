@@ -187,13 +187,16 @@ class KeyboardWedge:
                 self._cut(closed=True)
                 return True
             pasted = self._claimed(detector, at)
+            run = detector.run  # the keys held since the pasted piece: the scan's last ones
             burst = detector.enter(at)
             if pasted is not None and (burst is not None or self._held):
                 # The pieces let in as pasted text were this scan's first keys: taken out
-                # of the field again, and the scan refused whole, as read.
+                # of the field again, and the scan handed on whole, as read (its last keys
+                # too when too few for a burst of their own: "3" after "35693803000001"
+                # was dropped, and the scan named without it).
                 self._held.clear()
                 pasted.take_out()
-                self.on_burst(pasted.text + (burst.text if burst else ""))
+                self.on_burst(pasted.text + (burst.text if burst else run))
                 return True
             if burst is None:
                 await self.release()

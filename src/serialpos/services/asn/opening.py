@@ -120,7 +120,17 @@ def open_asn(
             # An optional-serial product the ASN lists no serial for: scanned or counted.
             line.optional = line.serialized and sku in optional
         case_packs = {r.case_pack: r.sku for r in rows if r.case_pack}
-        checklist = Checklist(order.values(), document=asn, kind="ASN", case_packs=case_packs)
+        case_units: dict[str, int] = {}
+        for r in rows:
+            if r.case_pack and case_packs[r.case_pack] == r.sku:
+                case_units[r.case_pack] = case_units.get(r.case_pack, 0) + int(r.quantity)
+        checklist = Checklist(
+            order.values(),
+            document=asn,
+            kind="ASN",
+            case_packs=case_packs,
+            case_units=case_units,
+        )
         if saved_scans:
             apply_saved_scans(checklist, read_saved_scans(conn, int(head.id)))
         return AsnReceiving(

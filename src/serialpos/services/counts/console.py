@@ -20,7 +20,7 @@ from serialpos.domain.errors import (
     UnknownProduct,
 )
 from serialpos.domain.products import SerialMode
-from serialpos.domain.quantity_entry import judge_typed
+from serialpos.domain.quantity_entry import is_quantity, judge_typed, past_the_most
 from serialpos.domain.scan_resolution import (
     Accepts,
     KnownUnit,
@@ -146,6 +146,8 @@ def take(
         if entry[0] in "+-" and entry[1:].isdigit():
             if current is None:
                 raise BadRequest("scan the product first, then its quantity (+N)")
+            if not is_quantity(entry):  # no question: no yes makes it one entry's count
+                raise BadRequest(past_the_most(entry, current, scanned=False))
             quantity = judge_typed(entry, current, None, sure=sure)
             done = scan_in(
                 db, conn, actor, found, batch, ScanInput(current, None, quantity), tracked

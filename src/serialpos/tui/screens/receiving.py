@@ -28,12 +28,14 @@ from serialpos.tui.keymap import keys
 from serialpos.tui.messages import ActionFailed
 from serialpos.tui.screens.base import ConsoleScreen
 from serialpos.tui.screens.closes_once import ClosesOnce
+from serialpos.tui.widgets.code_field import CodeField
 from serialpos.tui.widgets.key_footer import KeyFooter, KeyHints
 from serialpos.tui.widgets.message_line import MessageLine
 from serialpos.tui.widgets.status_line import StatusLine
-from serialpos.tui.widgets.text_field import TextField
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from serialpos.db.engine import Database
     from serialpos.services.blind_receiving import BlindDraft
     from serialpos.services.context import Actor
@@ -108,17 +110,48 @@ def draft_label(draft: BlindDraft, width: int) -> Text:
 
 
 class BlindReceiptDialog(ClosesOnce[tuple[str, str] | None]):
-    """Vendor and reference of a blind receipt; Enter goes on, Escape cancels."""
+    """Vendor and reference of a blind receipt, typed or scanned; Enter goes on, Escape cancels.
+
+    A scan (a vendor's code label, the packing slip's barcode) fills the field it is read in
+    once services/scanned_codes.py has judged it a code, not a unit's serial, a product's
+    barcode or a case's label; the vendor's scan moves on to the reference. Scans are judged
+    one at a time, in the order read, so a burst fills vendor then reference. The receipt
+    starts only on a person's Enter (a scan's Enter never reaches the fields): a new unit's
+    serial scanned here cannot be told from a code, and the person sees it in the field."""
 
     KEY_HINTS: ClassVar[KeyHints] = (("Enter", "Next/Start"),)
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
     FIELDS = ("vendor", "reference")
+    # A refusal names the scan and what it is: the dialog has rows to spare for it (the
+    # line's four on a handheld cut its last words).
+    DEFAULT_CSS = """
+    BlindReceiptDialog MessageLine { max-height: 7; }
+    """
+    #: A scan slowed by the link (jitter over SSH) reaches the form in pieces: the keyboard
+    #: wedge lets each piece in as pasted text and, when the closing burst follows, takes it
+    #: out and hands the whole scan on (tui/scanners.py), to be judged as any scan.
+    TAKES_PASTED_TEXT: ClassVar[bool] = True
+
+    @dataclass
+    class Judged(Message):
+        """What the service said of a scan read in the field ``field_id``."""
+
+        field_id: str
+        raw: str
+        code: str | None  # the code taken, or None when refused
+        refusal: str = ""
+
+    def __init__(self, database: Callable[[], Database]) -> None:
+        super().__init__()
+        self.database = database
+        self._scans: list[str] = []  # read, not judged yet, oldest first
+        self._judging = False
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Static("Blind receipt (no ASN)", classes="dialog-title", markup=False)
-            yield TextField(id="vendor", placeholder="vendor", what="vendor", max_length=100)
-            yield TextField(
+            yield CodeField(id="vendor", placeholder="vendor", what="vendor", max_length=100)
+            yield CodeField(
                 id="reference",
                 placeholder="reference (packing slip), optional",
                 what="reference",
@@ -132,6 +165,66 @@ class BlindReceiptDialog(ClosesOnce[tuple[str, str] | None]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+    def on_code_field_scanned(self, message: CodeField.Scanned) -> None:
+        message.stop()
+        self._scans.append(message.raw)
+        self._judge_next()
+
+    def _judge_next(self) -> None:
+        """Judge the oldest scan not judged yet, for the field in focus (the vendor's scan,
+        taken, moved the focus on: the next scan of a burst is the reference's)."""
+        if self._judging or not self._scans or self.closed:
+            return
+        raw = self._scans.pop(0)
+        focused = self.focused
+        field = focused if isinstance(focused, CodeField) else self.query_one("#vendor", CodeField)
+        given = field.value.strip()
+        if given:
+            field.refuse_code(
+                raw,
+                f"{clip(visible(raw), 24)} was scanned, not used: the {field.what} is given "
+                f"('{clip(visible(given), 24)}'); Enter to go on, or clear it first",
+            )
+            self._judge_next()
+            return
+        self._judging = True
+        self._judge(field.id or "vendor", field.what, raw)
+
+    @work(thread=True, group="blind-code")
+    def _judge(self, field_id: str, what: str, raw: str) -> None:
+        from serialpos.domain.errors import DomainError
+        from serialpos.services.blind_receiving import MAX_REFERENCE, MAX_VENDOR
+        from serialpos.services.scanned_codes import scanned_code
+
+        limit = MAX_VENDOR if field_id == "vendor" else MAX_REFERENCE
+        try:
+            code = scanned_code(self.database(), raw, what, limit)
+        except DomainError as exc:
+            self.post_message(self.Judged(field_id, raw, None, exc.message))
+            return
+        except Exception as exc:
+            self.post_message(self.Judged(field_id, raw, None, describe(exc)))
+            return
+        self.post_message(self.Judged(field_id, raw, code))
+
+    def on_blind_receipt_dialog_judged(self, message: Judged) -> None:
+        self._judging = False
+        field = self.query_one(f"#{message.field_id}", CodeField)
+        line = self.query_one("#blind-message", MessageLine)
+        if message.code is None:
+            field.refuse_code(message.raw, message.refusal)
+        else:
+            field.value = message.code
+            field.cursor_position = len(message.code)
+            field.scans_refused.clear()
+            shown = clip(visible(message.code), 24)
+            if message.field_id == "vendor":
+                self.query_one("#reference", Input).focus()
+                line.ok(f"vendor {shown} scanned; the reference (optional), then Enter")
+            else:
+                line.ok(f"reference {shown} scanned; Enter to start the receipt")
+        self._judge_next()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
@@ -258,7 +351,7 @@ class ReceivingScreen(ConsoleScreen):
             self.message_line.note("starting the blind receipt…")
             self._open_blind(vendor, reference)
 
-        self.app.push_screen(BlindReceiptDialog(), entered)
+        self.app.push_screen(BlindReceiptDialog(self.console.database), entered)
 
     @one_at_a_time("receiving-open")
     def _open_blind(self, vendor: str, reference: str) -> None:

@@ -71,11 +71,13 @@ class RtvScreen(CheckedScanOutScreen):
             return stage != "scan"
         from serialpos.domain.errors import BadRequest
         from serialpos.services.rtv import MAX_REASON, MAX_VENDOR, form_text
+        from serialpos.services.scanned_codes import recorded_vendor
 
         db = self.console.database()  # one indexed read: a serial or a barcode?
         try:
             if stage == "vendor":
-                self.vendor = form_text(db, text, "vendor", MAX_VENDOR, name=True)
+                vendor = form_text(db, text, "vendor", MAX_VENDOR, name=True)
+                self.vendor = recorded_vendor(db, vendor)  # spelt as the documents have it
                 self.message_line.ok(f"vendor {self.vendor}: now the reason")
             else:
                 self.reason = form_text(db, text, "reason", MAX_REASON)
@@ -98,13 +100,34 @@ class RtvScreen(CheckedScanOutScreen):
         return getattr(self, "stage", "vendor") != "scan"
 
     def take_entry_scan(self, scan: ScanRead) -> bool:
+        """A scan while the vendor is asked is the vendor's code label when a document names
+        that vendor (services/scanned_codes.py: never a unit's serial, a product's barcode or
+        a vendor nobody recorded, which a unit's serial cannot be told from); a scan is never
+        the reason."""
         if self.stage == "scan":
             return False
-        if not self.refuse_when_done():  # a scan (any scanner) is never the vendor or reason
-            self.scan_refused(
-                f"{clip(scan.raw)} was scanned, not returned: type the {self.stage}, Enter, "
-                "then scan it again"
-            )
+        if self.refuse_when_done():
+            return True
+        if self.stage == "vendor":
+            from serialpos.domain.errors import DomainError
+            from serialpos.services.rtv import MAX_VENDOR
+            from serialpos.services.scanned_codes import scanned_code
+
+            db = self.console.database()  # indexed reads, as take_entry's
+            try:
+                self.vendor = scanned_code(
+                    db, scan.raw, "vendor", MAX_VENDOR, after="then scan the units going back"
+                )
+            except DomainError as exc:
+                self.scan_refused(exc.message)
+            else:
+                self.message_line.ok(f"vendor {clip(self.vendor)} scanned: now the reason")
+            self.show_state()
+            return True
+        self.scan_refused(
+            f"{clip(scan.raw)} was scanned, not returned: type the {self.stage}, Enter, "
+            "then scan it again"
+        )
         return True
 
     def check(

@@ -42,9 +42,14 @@ def key_pairs(screen: Screen[object]) -> list[tuple[str, str]]:
         if display not in keys:
             keys.append(display)
     # The function key first (F9/^Y), whichever node's bindings listed the Ctrl key first.
+    hinted = set(pairs)  # a key the hints name already is not said twice ("Esc Cancel")
     pairs.extend(
-        ("/".join(sorted(keys, key=lambda k: k.startswith("^"))), description)
-        for keys, description in by_action.values()
+        pair
+        for pair in (
+            ("/".join(sorted(keys, key=lambda k: k.startswith("^"))), description)
+            for keys, description in by_action.values()
+        )
+        if pair not in hinted
     )
     # Quit is the least used key: last, wherever the binding chain put it.
     return sorted(pairs, key=lambda pair: pair[1] == "Quit")

@@ -39,6 +39,10 @@ class TextField(CappedInput):
         #: last (each refusal would overwrite the one before on the message line).
         self.scans_refused: list[str] = []
 
+    def scan_arrived(self, raw: str) -> None:
+        """A whole scan read while this field has the focus: refused (a field for words)."""
+        self.refuse_scan(raw)
+
     def refuse_scan(self, raw: str) -> None:
         """Say that a scan was not used here (the bell, the scan named); the field keeps what
         was typed in it."""
@@ -50,6 +54,10 @@ class TextField(CappedInput):
             words = f"{self.scans_refused[0]} was scanned, not used: type the {what}"
         else:
             words = f"{count} scans not used (last {self.scans_refused[-1]}): type the {what}"
+        self.say(words)
+
+    def say(self, words: str) -> None:
+        """An error on the screen's message line (a notification where it has none)."""
         line = _message_line(self.screen)
         if line is not None:
             line.error(words)
