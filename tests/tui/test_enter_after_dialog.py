@@ -12,23 +12,25 @@ from pathlib import Path
 import pytest
 from test_fulfilment_screen import open_fulfilment, waiting_orders
 from textual import events
+from textual.pilot import Pilot
 from tui_helpers import SCANNER, SIZES, KeyClock, MakeApp, async_test, settle, terminal_keys
 
 from serialpos.db.engine import Database
 from serialpos.services.orders.reading import get_order
 from serialpos.tui.enter_after_close import EnterAfterClose
 from serialpos.tui.held_keys import OnceEachKey
+from serialpos.tui.screens.fulfilment import FulfilmentScreen
 from serialpos.tui.screens.sale import SaleScreen
 from serialpos.tui.screens.sale_dialogs.discount import DiscountDialog
-from serialpos.tui.screens.fulfilment import FulfilmentScreen
 from serialpos.tui.screens.sale_dialogs.serial_entry import SerialEntry
+from serialpos.tui.widgets.message_line import MessageLine
 from serialpos.tui.widgets.report_dialogs import ExportDialog
 
 #: An impatient cashier's second Enter: a fifth of a second after the first.
 IMPATIENT = 0.2
 
 
-async def export_closed_by_enter(pilot, clock: KeyClock) -> FulfilmentScreen:  # type: ignore[no-untyped-def]
+async def export_closed_by_enter(pilot: Pilot[object], clock: KeyClock) -> FulfilmentScreen:
     """The Fulfilment report's export dialog opened and closed by a first Enter."""
     screen = await open_fulfilment(pilot)
     await pilot.press("f5")
@@ -57,7 +59,8 @@ async def test_a_second_enter_after_the_export_dialog_opens_nothing(
         await settle(pilot)
         assert app.screen is screen, type(app.screen).__name__
         [written] = outbox_folder.iterdir()
-        assert screen.query_one("#message").render()  # the export's answer still shown
+        said = screen.query_one(MessageLine).text
+        assert said == f"✓ 5 rows written to {written}", said  # the export's answer stays
 
 
 @pytest.mark.parametrize("size", SIZES)
@@ -77,7 +80,7 @@ async def test_an_enter_a_moment_after_the_dialog_is_taken(
         assert isinstance(app.screen, SerialEntry), type(app.screen).__name__
 
 
-async def discount_closed_by_enter(pilot, clock: KeyClock) -> SaleScreen:  # type: ignore[no-untyped-def]
+async def discount_closed_by_enter(pilot: Pilot[object], clock: KeyClock) -> SaleScreen:
     """A sale with a charger, its discount dialog filled in and closed by a first Enter."""
     from test_sale import enter, open_sale
 

@@ -61,7 +61,7 @@ def _print_lines(result: DecodedScan) -> None:
 
     console = Console(highlight=False)
     case = case_code(result)
-    kind = result.kind
+    kind: str = result.kind
     if case["sscc"] is not None:  # the decoder's kind (pinned) beside what it really is
         kind = f"{kind} (an SSCC: a case's or pallet's label)"
     rows = [
