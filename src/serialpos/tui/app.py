@@ -41,6 +41,7 @@ from serialpos.tui.app_scanners import ScannersApp
 from serialpos.tui.console_theme import LINUX_THEME, AsciiGlyphs, wanted
 from serialpos.tui.enter_after_close import ENTER_KEYS, EnterAfterClose
 from serialpos.tui.held_keys import OnceEachKey
+from serialpos.tui.held_keys import key_time as typed_at
 from serialpos.tui.keymap import keys
 from serialpos.tui.scanners import (
     KeyboardWedge,
@@ -216,13 +217,11 @@ class SerialposApp(ScannersApp, inherit_bindings=False):  # not Textual's ^Q qui
     def _repeated_enter(self, event: events.Key) -> bool:
         """True when ``event`` is an Enter repeating the one that just closed a screen: not
         handed on (:mod:`enter_after_close`). Every other key is told to the watch."""
-        from serialpos.tui.held_keys import key_time
-
         watch = self.enter_after_close
         if event.key not in ENTER_KEYS:
             watch.other_key()
             return False
-        at = key_time(self, event)
+        at = typed_at(self, event)
         if watch.repeat(at):
             log.info("an Enter just after a screen closed by Enter: not used")
             return True
