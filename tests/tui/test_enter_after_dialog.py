@@ -141,19 +141,16 @@ async def test_a_scan_right_after_a_dialog_is_taken(
 
 
 def test_only_an_enter_right_after_the_closing_enter_is_dropped() -> None:
-    """The rule without a screen: a close after an Enter watches the next key."""
+    """The rule without a screen: a close by an Enter watches the keys after it."""
     watch = EnterAfterClose(window=0.75)
-    watch.enter(10.0)
-    watch.closed()
+    watch.closed(10.0)
     assert watch.repeat(10.1) and watch.repeat(10.5)  # a burst: all of it
-    assert not watch.repeat(11.0)  # the moment has passed: taken
-    watch.enter(11.0)
-    assert not watch.watching  # nothing closed since
-    watch.closed()
+    assert not watch.repeat(11.0)  # the moment has passed: taken, and the watch ends
+    assert not watch.watching
+    watch.closed(11.0)
     watch.other_key()  # a scan begins
-    assert not watch.repeat(11.1)
-    watch.other_key()
-    watch.closed()  # closed by Esc (the latest key was not an Enter)
+    assert not watch.watching and not watch.repeat(11.1)
+    watch.closed(None)  # closed by Esc (the latest key was not an Enter)
     assert not watch.watching and not watch.repeat(11.2)
 
 

@@ -128,6 +128,7 @@ class SerialposApp(ScannersApp, inherit_bindings=False):  # not Textual's ^Q qui
         self.wedge.on_cut = self._wedge_cut
         self.type_ahead = TypeAhead(self._route_key)
         self.enter_after_close = EnterAfterClose()
+        self._last_enter: events.Key | None = None  # the latest key, when it was an Enter
         self.scan_sources: tuple[ScanSource, ...] = ()
         self.scanner_states: dict[str, SourceState] = {}
         self.gs_substitute: str | None = None
@@ -216,22 +217,24 @@ class SerialposApp(ScannersApp, inherit_bindings=False):  # not Textual's ^Q qui
 
     def _repeated_enter(self, event: events.Key) -> bool:
         """True when ``event`` is an Enter repeating the one that just closed a screen: not
-        handed on (:mod:`enter_after_close`). Every other key is told to the watch."""
+        handed on (:mod:`enter_after_close`). The latest Enter is kept, timed only if a
+        screen closes after it (the key clock is read no more than before otherwise)."""
         watch = self.enter_after_close
         if event.key not in ENTER_KEYS:
+            self._last_enter = None
             watch.other_key()
             return False
-        at = typed_at(self, event)
-        if watch.repeat(at):
+        if watch.watching and watch.repeat(typed_at(self, event)):
             log.info("an Enter just after a screen closed by Enter: not used")
             return True
-        watch.enter(at)
+        self._last_enter = event
         return False
 
     def pop_screen(self) -> AwaitComplete:
         """Close the screen in front (a dialog's dismiss comes here too): an Enter just after
         the one that closed it is not taken by the screen beneath (:mod:`enter_after_close`)."""
-        self.enter_after_close.closed()
+        enter = self._last_enter
+        self.enter_after_close.closed(None if enter is None else typed_at(self, enter))
         return super().pop_screen()
 
     def _wedge_cut(self, text: str) -> None:

@@ -34,37 +34,31 @@ REPEAT_WINDOW = 0.75
 
 
 class EnterAfterClose:
-    """Watches keys and closes; :meth:`repeat` says whether an Enter is to be dropped."""
+    """Watches closes and the keys after them; :meth:`repeat` says whether an Enter is to be
+    dropped. The app tells it which key closed a screen (:meth:`closed`), and each key after."""
 
     def __init__(self, window: float = REPEAT_WINDOW) -> None:
         self.window = window
-        self._last_enter: float | None = None  # the latest key was an Enter, typed then
-        self._armed_at: float | None = None  # a screen closed after that Enter
+        self._armed_at: float | None = None  # a screen closed by the Enter typed then
 
     @property
     def watching(self) -> bool:
-        """A screen closed after an Enter and no other key came since: the next Enter may be
-        a repeat (the app reads the key's time only then)."""
+        """A screen closed by an Enter and no other key came since: the next Enter may be a
+        repeat (the app reads that key's time only then)."""
         return self._armed_at is not None
 
-    def enter(self, at: float) -> None:
-        """An Enter, typed at ``at``, went on to the screen in front."""
-        self._last_enter = at
-        self._armed_at = None
+    def closed(self, enter_at: float | None) -> None:
+        """A screen closed; ``enter_at``: when the Enter that closed it was typed, None when
+        the latest key was no Enter (Esc, a letter, a scan's last character)."""
+        self._armed_at = enter_at
 
     def other_key(self) -> None:
-        """Any other key went on: a scan or typing begins; the watch ends."""
-        self._last_enter = None
+        """A key that is no Enter went on: a scan or typing begins; the watch ends."""
         self._armed_at = None
 
-    def closed(self) -> None:
-        """A screen closed: watched if the latest key was an Enter."""
-        if self._last_enter is not None:
-            self._armed_at = self._last_enter
-
     def repeat(self, at: float) -> bool:
-        """Whether the Enter typed at ``at`` repeats the one that closed a screen (dropped).
-        An Enter that is not a repeat is told with :meth:`enter` as it goes on."""
+        """Whether the Enter typed at ``at`` repeats the one that closed a screen (dropped);
+        one past the moment ends the watch and goes on."""
         armed = self._armed_at
         if armed is None:
             return False

@@ -117,8 +117,8 @@ def head_text(view: OrderView | None, sale_type: str, delivery: str) -> Text:
 #: fifth leaves out a paid of zero (Due equal to Total says it). Four-digit amounts with pence
 #: (a 1,199.00 laptop: 1,438.80 with tax) still took two rows: the last forms leave out the
 #: net (total less tax), then the tax, never the total, what is paid or what is due. The
-#: change after a sale keeps its words (what the cashier looks up for): with it the line may
-#: take two rows.
+#: change after a sale keeps its words (what the cashier looks up for) and every number: with
+#: it the line may take two rows.
 _TOTALS_WORDS = (
     ("  ", "Net ", "  Tax ", "  ", "Total ", "  Paid ", "  ", "Due "),
     (" ", "Net ", " Tax ", " ", "Total ", " Paid ", " ", "Due "),
@@ -151,7 +151,9 @@ def totals_text(
         if view is not None
         else (zero,) * 5
     )
-    for form, words in enumerate(_TOTALS_WORDS):
+    # With the change, every number stays (the line may take two rows, as said above).
+    forms = _TOTALS_WORDS[:_NO_NET] if change_due else _TOTALS_WORDS
+    for form, words in enumerate(forms):
         gap, w_net, w_tax, gap2, w_total, w_paid, gap3, w_due = words
         amount = _whole if form >= _WHOLE else money
         text = Text(no_wrap=False)
