@@ -27,6 +27,7 @@ import contextlib
 import logging
 import threading
 import time
+import weakref
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar, Protocol
@@ -54,6 +55,7 @@ from serialpos.tui.type_ahead import TypeAhead
 
 if TYPE_CHECKING:
     from textual.await_complete import AwaitComplete
+    from textual.screen import Screen
 
     from serialpos.cli.context import CliState
     from serialpos.config import TerminalConfig
@@ -129,6 +131,8 @@ class SerialposApp(ScannersApp, inherit_bindings=False):  # not Textual's ^Q qui
         self.type_ahead = TypeAhead(self._route_key)
         self.enter_after_close = EnterAfterClose()
         self._last_enter: events.Key | None = None  # the latest key, when it was an Enter
+        #: The screen the latest close put in front: only an Enter there may be a repeat.
+        self._revealed: weakref.ref[Screen[object]] | None = None
         self.scan_sources: tuple[ScanSource, ...] = ()
         self.scanner_states: dict[str, SourceState] = {}
         self.gs_substitute: str | None = None
@@ -224,17 +228,26 @@ class SerialposApp(ScannersApp, inherit_bindings=False):  # not Textual's ^Q qui
             self._last_enter = None
             watch.other_key()
             return False
-        if watch.watching and watch.repeat(typed_at(self, event)):
-            log.info("an Enter just after a screen closed by Enter: not used")
-            return True
+        if watch.watching:
+            revealed = self._revealed() if self._revealed is not None else None
+            focused = self.focused
+            if self.screen is not revealed or (isinstance(focused, Input) and focused.value):
+                # A screen opened since (a question), or a field holding an entry: taken.
+                watch.other_key()
+            elif watch.repeat(typed_at(self, event)):
+                log.info("an Enter just after a screen closed by Enter: not used")
+                return True
         self._last_enter = event
         return False
 
     def pop_screen(self) -> AwaitComplete:
         """Close the screen in front (a dialog's dismiss comes here too): an Enter just after
-        the one that closed it is not taken by the screen beneath (:mod:`enter_after_close`)."""
+        the one that closed it is not taken by the screen beneath (:mod:`enter_after_close`);
+        a screen opened since (a question that follows) takes its Enter as ever."""
         enter = self._last_enter
         self.enter_after_close.closed(None if enter is None else typed_at(self, enter))
+        stack = self.screen_stack
+        self._revealed = weakref.ref(stack[-2]) if len(stack) > 1 else None
         return super().pop_screen()
 
     def _wedge_cut(self, text: str) -> None:

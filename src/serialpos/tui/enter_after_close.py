@@ -13,6 +13,13 @@ the watch: a scan made right after a dialog (its characters, then its Enter) is 
 is anything typed. An Enter pressed once the moment has passed is taken: a person who reads the
 screen beneath before pressing Enter gets what Enter does there.
 
+Only the screen the close put in front is watched: a screen opened since (a question that
+follows the dialog, the offline PIN after a payment refused) takes its Enter as ever. The fault
+was Enters landing on the screen beneath; a follow-on dialog asks something new, and tests and
+people who answer it at once were refused their Enter. Nor is an Enter dropped where the
+field in front holds text: it submits what is there (typed or scanned after the close, whose
+keys ended the watch anyway, or put there by the screen), not nothing.
+
 Why a time after the closing Enter, not after the close: the close may come much later (a
 dialog checked on a thread), and the key clock is when keys were typed, the one clock tests
 set. Why no wider rule (any key, any close): a character after a close may begin a scan, and a
