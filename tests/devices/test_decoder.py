@@ -558,6 +558,8 @@ def test_cli_json_for_a_good_scan() -> None:
         "batch": None,
         "expiry": None,
         "error": None,
+        "sscc": None,  # added: a case's or pallet's label named (test_scan_decode_case_codes)
+        "case_label": None,
     }
 
 

@@ -42,13 +42,30 @@ def check_gs(value: str | None) -> str | None:
     return value
 
 
+def case_code(result: DecodedScan) -> dict[str, str | None]:
+    """What the decoder's shape leaves unsaid: whether the scan is a case's or a pallet's
+    label (domain/case_codes.py), never a unit's. An SSCC label, ``(00)...`` or its 20 raw
+    digits, decodes as ``kind: serial`` (GS1 has no product or serial in it; the decoder's
+    kinds and JSON are pinned): ``sscc`` names its code and ``case_label`` says what it is."""
+    from serialpos.domain.case_codes import case_label, sscc_of
+
+    text = result.text
+    if not text or result.kind == "product_serial":  # a unit's label: its serial says so
+        return {"sscc": None, "case_label": None}
+    return {"sscc": sscc_of(text), "case_label": case_label(text)}
+
+
 def _print_lines(result: DecodedScan) -> None:
     from rich.console import Console
     from rich.text import Text
 
     console = Console(highlight=False)
+    case = case_code(result)
+    kind: str = result.kind
+    if case["sscc"] is not None:  # the decoder's kind (pinned) beside what it really is
+        kind = f"{kind} (an SSCC: a case's or pallet's label)"
     rows = [
-        ("kind", result.kind),
+        ("kind", kind),
         ("symbology", result.symbology),
         ("aim id", result.aim_id),
         ("gtin", result.gtin),
@@ -56,6 +73,10 @@ def _print_lines(result: DecodedScan) -> None:
         ("batch", result.batch),
         ("expiry", result.expiry),
     ]
+    if case["sscc"] is not None:
+        rows.append(("sscc", case["sscc"]))
+    if case["case_label"] is not None:
+        rows.append(("label", f"{case['case_label']}, not a unit's serial"))
     for key, value in rows:
         # Text, not markup: scanned data may contain "[" and must print as sent.
         line = Text.assemble((f"{key + ':':<11}", "bold"), value if value is not None else "-")
@@ -85,7 +106,8 @@ def decode_command(
         ),
     ] = None,
 ) -> None:
-    """Decode RAW and show kind, symbology, GTIN, serial, batch and expiry.
+    """Decode RAW and show kind, symbology, GTIN, serial, batch and expiry; a case's or
+    pallet's label (an SSCC, a case's GTIN) is named as one (``sscc``, ``case_label``).
 
     Exits 1 when the scan is unreadable (the reason goes to stderr).
     """
@@ -93,7 +115,7 @@ def decode_command(
 
     result = decode(raw, gs_substitute=gs)
     if as_json:
-        typer.echo(json.dumps(result.to_json()))
+        typer.echo(json.dumps({**result.to_json(), **case_code(result)}))
     else:
         _print_lines(result)
     if result.kind == "unreadable":

@@ -67,13 +67,19 @@ def init(
     )
 
 
-def _chain_db(st: CliState):  # type: ignore[no-untyped-def]
+#: Said when a terminal's command runs where no store terminal is configured.
+NOT_A_TERMINAL = "this command needs a store terminal's config ([chain]: serialpos terminal init)"
+
+
+def _chain_db(st: CliState, *, answers_json: bool = False):  # type: ignore[no-untyped-def]
+    """The chain's settings and the terminal's database, or the refusal: a command whose
+    answer is JSON (``answers_json``) says it as JSON on stdout too (``error`` names it), so
+    a script reading the answer is not left with nothing to parse; exit 2 either way."""
     chain = st.config().chain
     if chain is None:
-        fail(
-            "this command needs a store terminal's config ([chain]: serialpos terminal init)",
-            EXIT_USAGE,
-        )
+        if answers_json:
+            print_json({"error": "not_a_store_terminal", "message": NOT_A_TERMINAL})
+        fail(NOT_A_TERMINAL, EXIT_USAGE)
     return chain, st.database()
 
 
@@ -90,7 +96,7 @@ def status(ctx: typer.Context, json_out: bool = JSON_ALWAYS) -> None:
     from serialpos.terminal.link import read_state
     from serialpos.terminal.status import status as terminal_status
 
-    chain, db = _chain_db(state(ctx))
+    chain, db = _chain_db(state(ctx), answers_json=True)
     link = read_state(db)
     print_json(
         {
@@ -140,7 +146,7 @@ def refused(ctx: typer.Context, json_out: bool = JSON_ALWAYS) -> None:
 
     from serialpos.terminal.status import refused as refused_entries
 
-    _chain, db = _chain_db(state(ctx))
+    _chain, db = _chain_db(state(ctx), answers_json=True)
     typer.echo(json.dumps(refused_entries(db), ensure_ascii=False))
 
 
@@ -154,7 +160,7 @@ def pending(ctx: typer.Context, json_out: bool = JSON_ALWAYS) -> None:
 
     from serialpos.terminal.status import pending as pending_entries
 
-    _chain, db = _chain_db(state(ctx))
+    _chain, db = _chain_db(state(ctx), answers_json=True)
     typer.echo(json.dumps(pending_entries(db), ensure_ascii=False))
 
 
@@ -218,7 +224,7 @@ def leases_cmd(ctx: typer.Context, json_out: bool = JSON_ALWAYS) -> None:
     from serialpos.terminal import leases
     from serialpos.terminal.client import CentralClient, Offline
 
-    chain, db = _chain_db(state(ctx))
+    chain, db = _chain_db(state(ctx), answers_json=True)
     with CentralClient.of_till(chain) as client:
         try:
             rows = leases.refresh(db, chain, client)
@@ -267,7 +273,7 @@ def sync(
     from serialpos.terminal.sync import CentralBehind, sync_once
 
     st = state(ctx)
-    chain, db = _chain_db(st)
+    chain, db = _chain_db(st, answers_json=True)
     who = {"terminal": chain.terminal, "user": st.user or "sync"}  # going offline is audited
     seen = ConflictsSeen(db)  # the till's conflicts before: a round names the new ones
     with CentralClient.of_till(chain) as client:

@@ -83,6 +83,17 @@ def case_label(text: str) -> str | None:
     return None
 
 
+def sscc_of(text: str) -> str | None:
+    """The SSCC (18 digits, its check digit right) of a shipping label ``text``: ``(00)...``
+    or its raw digits, alone or with the label's other fields; None for anything else (a
+    unit's label, whose serial (21) says it is no case's, included)."""
+    fields = _fields(text.strip())
+    if not fields or "21" in fields:
+        return None
+    sscc = fields.get("00")
+    return sscc if sscc is not None and _check_digit_ok(sscc) else None
+
+
 def case_refusal_words(text: str) -> str | None:
     """``'(02)15012345000012(37)20' is a case label: 20 units of GTIN 15012345000012, not a
     serial: scan the serial on each unit``, or None when ``text`` is no case label."""

@@ -24,8 +24,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import threading
 import time
+import weakref
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar, Protocol
@@ -38,6 +40,9 @@ from textual.widgets import Input, Select
 
 from serialpos.tui.app_scanners import ScannersApp
 from serialpos.tui.console_theme import LINUX_THEME, AsciiGlyphs, wanted
+from serialpos.tui.enter_after_close import ENTER_KEYS, EnterAfterClose
+from serialpos.tui.held_keys import OnceEachKey
+from serialpos.tui.held_keys import key_time as typed_at
 from serialpos.tui.keymap import keys
 from serialpos.tui.scanners import (
     KeyboardWedge,
@@ -49,11 +54,16 @@ from serialpos.tui.screens.login import LoginScreen
 from serialpos.tui.type_ahead import TypeAhead
 
 if TYPE_CHECKING:
+    from textual.await_complete import AwaitComplete
+    from textual.screen import Screen
+
     from serialpos.cli.context import CliState
     from serialpos.config import TerminalConfig
     from serialpos.db.engine import Database
     from serialpos.devices.source import ScanSource, SourceState
     from serialpos.tui.session import Session
+
+log = logging.getLogger(__name__)
 
 #: The longest a key read before the front screen mounted waits for it (see on_event).
 MOUNT_WAIT_SECONDS = 2.0
@@ -114,9 +124,15 @@ class SerialposApp(ScannersApp, inherit_bindings=False):  # not Textual's ^Q qui
         self.demo_users = demo_users
         self.session: Session | None = None
         self._source_lock = threading.Lock()
-        self.wedge = KeyboardWedge(self, self._dispatch_key, self._wedge_burst, key_clock, key_hold)
+        self.wedge = KeyboardWedge(
+            self, self._dispatch_key, self._wedge_burst, OnceEachKey(key_clock), key_hold
+        )
         self.wedge.on_cut = self._wedge_cut
         self.type_ahead = TypeAhead(self._route_key)
+        self.enter_after_close = EnterAfterClose()
+        self._last_enter: events.Key | None = None  # the latest key, when it was an Enter
+        #: The screen the latest close put in front: only an Enter there may be a repeat.
+        self._revealed: weakref.ref[Screen[object]] | None = None
         self.scan_sources: tuple[ScanSource, ...] = ()
         self.scanner_states: dict[str, SourceState] = {}
         self.gs_substitute: str | None = None
@@ -190,6 +206,8 @@ class SerialposApp(ScannersApp, inherit_bindings=False):  # not Textual's ^Q qui
     async def _route_key(self, event: events.Key) -> None:
         """A key from the terminal on its way: past the wedge, to the screen in front."""
         await self._front_screen_mounted()
+        if self._repeated_enter(event):
+            return
         if not self.wedge_on():
             await self.wedge.stand_down()
         elif await self.wedge.observe(event):
@@ -200,6 +218,37 @@ class SerialposApp(ScannersApp, inherit_bindings=False):  # not Textual's ^Q qui
         if event.key == "tab" and self._tab_to_scan_field(event):
             return
         await super().on_event(event)
+
+    def _repeated_enter(self, event: events.Key) -> bool:
+        """True when ``event`` is an Enter repeating the one that just closed a screen: not
+        handed on (:mod:`enter_after_close`). The latest Enter is kept, timed only if a
+        screen closes after it (the key clock is read no more than before otherwise)."""
+        watch = self.enter_after_close
+        if event.key not in ENTER_KEYS:
+            self._last_enter = None
+            watch.other_key()
+            return False
+        if watch.watching:
+            revealed = self._revealed() if self._revealed is not None else None
+            focused = self.focused
+            if self.screen is not revealed or (isinstance(focused, Input) and focused.value):
+                # A screen opened since (a question), or a field holding an entry: taken.
+                watch.other_key()
+            elif watch.repeat(typed_at(self, event)):
+                log.info("an Enter just after a screen closed by Enter: not used")
+                return True
+        self._last_enter = event
+        return False
+
+    def pop_screen(self) -> AwaitComplete:
+        """Close the screen in front (a dialog's dismiss comes here too): an Enter just after
+        the one that closed it is not taken by the screen beneath (:mod:`enter_after_close`);
+        a screen opened since (a question that follows) takes its Enter as ever."""
+        enter = self._last_enter
+        self.enter_after_close.closed(None if enter is None else typed_at(self, enter))
+        stack = self.screen_stack
+        self._revealed = weakref.ref(stack[-2]) if len(stack) > 1 else None
+        return super().pop_screen()
 
     def _wedge_cut(self, text: str) -> None:
         """A scan cut by a pause where no field takes it (the home menu, a table): its keys

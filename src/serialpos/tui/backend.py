@@ -99,12 +99,18 @@ WorkMethod = Callable[Concatenate[Node, Args], None]
 _RUNNING: weakref.WeakKeyDictionary[DOMNode, set[str]] = weakref.WeakKeyDictionary()
 
 
+def running(node: DOMNode, group: str) -> bool:
+    """Whether ``node``'s :func:`one_at_a_time` work of ``group`` has not answered yet (said
+    nowhere: :func:`still_running` says it)."""
+    return group in _RUNNING.get(node, ())
+
+
 def still_running(node: DOMNode, group: str) -> bool:
     """Whether ``node``'s :func:`one_at_a_time` work of ``group`` has not answered yet; when
     so, it is said on ``node``'s message line (a ``StillWorking``). A screen that asks a
     question before the work (the refund's amount) checks this first, so the question is not
     asked for work that will not be done."""
-    if group not in _RUNNING.get(node, ()):
+    if not running(node, group):
         return False
     from serialpos.tui.messages import StillWorking
 

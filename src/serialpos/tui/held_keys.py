@@ -77,3 +77,26 @@ class HeldKeyWait:
     def _due(self, round_: int) -> None:
         if round_ == self._round and self.node.is_attached:
             self.on_gap()
+
+
+class OnceEachKey:
+    """The key clock, read once per key: asked again about a key already timed, it says the
+    same time. Several readers time one key (the wedge, a yes/no dialog's gate, the watch on an
+    Enter after a close, :mod:`enter_after_close`); a test's clock moves on at each reading, so
+    a second reading would have made the key look later than it was typed."""
+
+    KEPT = 32  # keys remembered: a key is read within its own handling
+
+    def __init__(self, clock: Callable[[events.Key], float]) -> None:
+        self.clock = clock
+        #: A test clock's own "now" (see :func:`key_clock_now`), when it has one.
+        self.current: Callable[[], float] | None = getattr(clock, "current", None)
+        self._timed: list[tuple[events.Key, float]] = []
+
+    def __call__(self, event: events.Key) -> float:
+        for seen, at in self._timed:
+            if seen is event:
+                return at
+        at = self.clock(event)
+        self._timed = [*self._timed[-(self.KEPT - 1) :], (event, at)]
+        return at

@@ -271,6 +271,7 @@ def list_orders(
                     view.created_at,
                     view.pending_serials,
                     view.totals.due,
+                    view.totals.paid,
                 )
             )
         return out

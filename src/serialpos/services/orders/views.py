@@ -134,6 +134,8 @@ class OrderSummary:
     #: What is left to pay (0.00 when paid up): a fulfilled order owing (a till's void
     #: booked by ``refund``) is listed at the counter to collect it.
     due: Decimal = ZERO
+    #: What has been paid on it so far (a lay-by's deposit and payments).
+    paid: Decimal = ZERO
 
 
 @dataclass(frozen=True)

@@ -7,12 +7,16 @@ Escape goes back. Every change is a service call in a thread worker (the same se
 ``serialpos user``/``settings``/``store`` commands, so the same rules and the same audit); a
 refusal is said on the message line with the bell, and the list is read again after a change.
 One change at a time: a key pressed again before the change has answered is told "still
-working" (tui/backend.one_at_a_time).
+working" (tui/backend.one_at_a_time): pressed twice, a toggle would undo itself. A form (a
+store, a user, a PIN, a role, a user's stores) submitted meanwhile is kept and made once the
+change before it has answered, in the order submitted: what the admin typed is new input, not
+the same change again, and was lost when it was refused "still working".
 """
 
 from __future__ import annotations
 
 from abc import abstractmethod
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
@@ -25,15 +29,16 @@ from textual.message import Message
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
+from serialpos.domain.text import clip
 from serialpos.domain.users import Permission
-from serialpos.tui.backend import one_at_a_time, post_read
+from serialpos.tui.backend import one_at_a_time, post_read, running
 from serialpos.tui.screens.base import AbstractScreenMeta, ConsoleScreen
 from serialpos.tui.widgets.key_footer import KeyFooter, KeyHints
 from serialpos.tui.widgets.message_line import MessageLine
 from serialpos.tui.widgets.status_line import StatusLine
 
 if TYPE_CHECKING:
-    from serialpos.tui.messages import ScanRead
+    from serialpos.tui.messages import ActionFailed, ScanRead
 
 #: (key, label, screen, permission needed)
 SECTIONS = (
@@ -55,6 +60,8 @@ CENTRALS = "users, settings and stores are central's: change them at central"
 #: line); a setting's or a user's toggle pressed again while it ran read what the first
 #: left and flipped it back.
 CHANGING = "admin-change"
+#: Said when a form is submitted while the change before it still runs (it is kept).
+KEPT_AFTER = "{what}: kept, made after the change still running"
 
 
 @dataclass
@@ -194,6 +201,13 @@ class AdminListScreen(ConsoleScreen, metaclass=AbstractScreenMeta):
         yield MessageLine(id="message")
         yield KeyFooter()
 
+    def __init__(
+        self, name: str | None = None, id: str | None = None, classes: str | None = None
+    ) -> None:
+        super().__init__(name, id, classes)
+        #: Forms submitted while a change ran: made after it, in order (see the module).
+        self._kept: deque[Callable[[], str]] = deque()
+
     def on_mount(self) -> None:
         self.query_one(OptionList).focus()
         self.reload()
@@ -231,10 +245,26 @@ class AdminListScreen(ConsoleScreen, metaclass=AbstractScreenMeta):
             return None
         return options.get_option_at_index(options.highlighted).id
 
-    def change(self, work_: Callable[[], str]) -> None:
-        """Run one change in a worker; its sentence (or refusal) goes on the message line."""
+    def change(self, work_: Callable[[], str], form: str | None = None) -> None:
+        """Run one change in a worker; its sentence (or refusal) goes on the message line.
+        ``form`` names what a submitted form asks for ("store S04"): while another change
+        runs, it is kept and made after it instead of refused (see the module)."""
+        if form is not None and running(self, CHANGING):
+            self._kept.append(work_)
+            self.message_line.note(KEPT_AFTER.format(what=clip(form)))
+            return
         self.message_line.note("working…")
         self._change(work_)
+
+    def _next_kept(self) -> None:
+        """After a change's answer: the next kept form, once that change has finished (its
+        end is queued just behind its answer)."""
+        if not self._kept:
+            return
+        if running(self, CHANGING):
+            self.set_timer(0.02, self._next_kept)
+            return
+        self._change(self._kept.popleft())  # its answer replaces the one before; "working…" not
 
     @one_at_a_time(CHANGING)
     def _change(self, work_: Callable[[], str]) -> None:
@@ -248,6 +278,11 @@ class AdminListScreen(ConsoleScreen, metaclass=AbstractScreenMeta):
     def on_change_done(self, message: ChangeDone) -> None:
         self.message_line.ok(message.message)
         self.reload()
+        self.call_later(self._next_kept)
+
+    def on_action_failed(self, message: ActionFailed) -> None:
+        super().on_action_failed(message)
+        self.call_later(self._next_kept)  # a kept form is its own change: made all the same
 
     @staticmethod
     def _failed(exc: Exception) -> Message:

@@ -127,7 +127,7 @@ class StoresScreen(AdminListScreen):
                 )
                 return f"store {store.code} ({store.name}) added"
 
-            self.change(work)
+            self.change(work, form=f"store {values['code']}")
 
         self.app.push_screen(
             FormDialog(

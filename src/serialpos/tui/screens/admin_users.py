@@ -79,7 +79,7 @@ class UsersScreen(AdminListScreen):
                 )
                 return f"user {user.name} ({user.role.value}) added"
 
-            self.change(work)
+            self.change(work, form=f"user {values['name']}")
 
         self.app.push_screen(
             FormDialog(
@@ -124,7 +124,7 @@ class UsersScreen(AdminListScreen):
                 set_pin(self.console.database(), self.session.actor, name, values["pin"])
                 return f"new PIN set for {name}"
 
-            self.change(work)
+            self.change(work, form=f"{name}'s new PIN")
 
         self.app.push_screen(
             FormDialog(
@@ -148,7 +148,7 @@ class UsersScreen(AdminListScreen):
                 user = set_role(self.console.database(), self.session.actor, name, values["role"])
                 return f"user {user.name} is now {user.role.value}"
 
-            self.change(work)
+            self.change(work, form=f"{name}'s role")
 
         self.app.push_screen(
             FormDialog(f"Role of {name}", [Field("role", "Role", placeholder=ROLES_HINT)]), done
@@ -170,7 +170,7 @@ class UsersScreen(AdminListScreen):
                 chosen = set_stores(self.console.database(), self.session.actor, name, codes)
                 return f"{name} may log in at {', '.join(chosen) if chosen else 'every store'}"
 
-            self.change(work)
+            self.change(work, form=f"{name}'s stores")
 
         self.app.push_screen(
             FormDialog(

@@ -5,13 +5,19 @@ seam, no behaviour changed). The bindings stay on the screen (Textual reads a sc
 ``BINDINGS``); the actions they name are found here, a base of
 :class:`~serialpos.tui.screens.sale.SaleScreen`. A line held for its serial (sale_held.py) is
 written first, then the key acts on the lines as they then stand. Also here: what a job's
-refusal does (the bell and its words, and the dialog a refusal leads to)."""
+refusal does (the bell and its words, and the dialog a refusal leads to).
+
+A line's quantity or removal is changed once at a time: +, - or Delete again before the
+change has answered says "still working" and sends nothing. Each asked for what the screen
+still showed (the same line removed again, refused with the bell as "no line 7" over "line 2
+removed"; the quantity shown plus one written twice, the second press lost unsaid)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from serialpos.tui.backend import start_running, still_running
 from serialpos.tui.screens import sale_jobs
 from serialpos.tui.screens.base import ConsoleScreen
 from serialpos.tui.widgets.sale_lines import SaleLines
@@ -23,6 +29,9 @@ if TYPE_CHECKING:
     from serialpos.tui.screens.sale_jobs import Refused
     from serialpos.tui.screens.sale_keys import OrderKeys
     from serialpos.tui.screens.sale_outcome import Job
+
+#: A line's quantity or removal: one change at a time (see the module).
+LINE_CHANGING = "sale-line-change"
 
 
 class SaleActions(ConsoleScreen):
@@ -38,7 +47,14 @@ class SaleActions(ConsoleScreen):
         @property
         def lines(self) -> SaleLines: ...
 
-        def submit(self, job: Job, busy: str | None = None, pending: str | None = None) -> None: ...
+        def submit(
+            self,
+            job: Job,
+            busy: str | None = None,
+            pending: str | None = None,
+            *,
+            then: Callable[[], None] | None = None,
+        ) -> None: ...
 
         def prompt_serial(
             self, line_id: int, serial: str | None = None, refusal: str | None = None
@@ -78,11 +94,15 @@ class SaleActions(ConsoleScreen):
             self.prompt_serial(line_id)
         elif message.action == "mark":
             self.lines.toggle_mark()
-        elif message.action in ("more", "less"):
-            quantity = line.quantity + (1 if message.action == "more" else -1)
-            self.submit(sale_jobs.quantity_job(line_id, line.number, quantity))
-        elif message.action == "remove":
-            self.submit(sale_jobs.remove_job(line_id, line.number))
+        elif message.action in ("more", "less", "remove"):
+            if still_running(self, LINE_CHANGING):  # asked of what the screen still shows
+                return
+            if message.action == "remove":
+                job = sale_jobs.remove_job(line_id, line.number)
+            else:
+                quantity = line.quantity + (1 if message.action == "more" else -1)
+                job = sale_jobs.quantity_job(line_id, line.number, quantity)
+            self.submit(job, then=start_running(self, LINE_CHANGING))
 
     def on_sale_screen_refused(self, message: Refused) -> None:
         self.after_finish = None  # parking or voiding on the way out was refused: stay

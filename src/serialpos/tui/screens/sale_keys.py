@@ -36,6 +36,11 @@ from serialpos.tui.screens.serial_mode import Confirm
 
 #: The sale's payments, fulfilments, park and void: one at a time (tui/backend.start_running).
 PAYING = "sale-paying"
+#: The invoice PDF and the receipt again (F8), and the open orders' list (the order menu's
+#: o): each once at a time. Asked again while it ran, F8 wrote the PDF and reprinted the
+#: receipt twice, and o opened a second list over the first.
+REPRINTING = "sale-reprint"
+LISTING = "sale-orders-list"
 
 if TYPE_CHECKING:
     from serialpos.db.engine import Database
@@ -397,6 +402,8 @@ class OrderKeys:
         self._take_money(void)
 
     def orders(self) -> None:
+        if still_running(self.screen, LISTING):
+            return
         store = self.screen.session.store
 
         def listing(db: Database, actor: Actor, order: str | None) -> Outcome:
@@ -411,7 +418,9 @@ class OrderKeys:
             ]
             return Outcome(None, orders=found, show_orders=True)
 
-        self.screen.submit(listing, "finding open and parked orders…")
+        self.screen.submit(
+            listing, "finding open and parked orders…", then=start_running(self.screen, LISTING)
+        )
 
     def choose_order(self, found: list[OrderSummary]) -> None:
         if not found:
@@ -439,7 +448,7 @@ class OrderKeys:
 
     def pdf(self) -> None:
         invoice = self.screen.last_invoice
-        if invoice is None:
+        if invoice is None or still_running(self.screen, REPRINTING):
             return
 
         def write(db: Database, actor: Actor, order: str | None) -> Outcome:
@@ -452,10 +461,21 @@ class OrderKeys:
             again = counter_receipt(self.screen.console, db, invoice, at_sale=False)
             return Outcome(None, f"invoice PDF written: {path}{again}")
 
-        self.screen.submit(write, "writing the invoice PDF…")
+        self.screen.submit(
+            write, "writing the invoice PDF…", then=start_running(self.screen, REPRINTING)
+        )
 
     # -- quick create (an unknown barcode) -----------------------------------------------------
     def quick_create(self, barcode: str) -> None:
+        """Offer the New product form for ``barcode``, unless one is open for it already:
+        the same unknown barcode scanned again before its answer (the beep not heard) was
+        refused twice, and each refusal opened a form, the second under the first."""
+        if any(
+            isinstance(s, QuickCreate) and s.barcode == barcode
+            for s in self.screen.app.screen_stack
+        ):
+            return
+
         def entered(new: NewProduct | None) -> None:
             self.screen.focus_scan()
             if new is None:

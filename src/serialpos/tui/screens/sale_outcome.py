@@ -114,15 +114,23 @@ def head_text(view: OrderView | None, sale_type: str, delivery: str) -> Text:
 #: full line (56 characters for a sale of 226.78) wrapped onto a second row; the short forms
 #: cut the labels of net, tax and paid to a letter (N, T, P) and keep "Total" and "Due"
 #: whole; the fourth writes whole amounts without their ".00" (a 1,299.00 phone's sale), the
-#: last leaves out a paid of zero (Due equal to Total says it). The change after a sale keeps
-#: its words (what the cashier looks up for): with it the line may take two rows.
+#: fifth leaves out a paid of zero (Due equal to Total says it). Four-digit amounts with pence
+#: (a 1,199.00 laptop: 1,438.80 with tax) still took two rows: the last forms leave out the
+#: net (total less tax), then the tax, never the total, what is paid or what is due. The
+#: change after a sale keeps its words (what the cashier looks up for) and every number: with
+#: it the line may take two rows.
 _TOTALS_WORDS = (
     ("  ", "Net ", "  Tax ", "  ", "Total ", "  Paid ", "  ", "Due "),
     (" ", "Net ", " Tax ", " ", "Total ", " Paid ", " ", "Due "),
     (" ", "N", " T", " ", "Total ", " P", " ", "Due "),
     (" ", "N", " T", " ", "Total ", " P", " ", "Due "),
     (" ", "N", " T", " ", "Total ", " P", " ", "Due "),
+    (" ", "", "T", " ", "Total ", " P", " ", "Due "),
+    (" ", "", "", "", "Total ", " P", " ", "Due "),
 )
+#: The first form with whole amounts, the first without a paid of zero, without the net,
+#: without the tax.
+_WHOLE, _NO_ZERO_PAID, _NO_NET, _NO_TAX = 3, 4, 5, 6
 
 
 def _whole(value: Decimal) -> str:
@@ -143,17 +151,20 @@ def totals_text(
         if view is not None
         else (zero,) * 5
     )
-    last = len(_TOTALS_WORDS) - 1
-    for form, words in enumerate(_TOTALS_WORDS):
+    # With the change, every number stays (the line may take two rows, as said above).
+    forms = _TOTALS_WORDS[:_NO_NET] if change_due else _TOTALS_WORDS
+    for form, words in enumerate(forms):
         gap, w_net, w_tax, gap2, w_total, w_paid, gap3, w_due = words
-        amount = _whole if form >= last - 1 else money
+        amount = _whole if form >= _WHOLE else money
         text = Text(no_wrap=False)
         if change_due:
             text.append(f"CHANGE DUE {amount(change_due)}", style="bold reverse")
             text.append(gap)
-        text.append(f"{w_net}{amount(net)}{w_tax}{amount(tax)}{gap2}")
+        shown_net = f"{w_net}{amount(net)}" if form < _NO_NET else ""
+        shown_tax = f"{w_tax}{amount(tax)}" if form < _NO_TAX else ""
+        text.append(f"{shown_net}{shown_tax}{gap2}")
         text.append(f"{w_total}{amount(total)}", style="bold")
-        if form < last or paid:
+        if form < _NO_ZERO_PAID or paid:
             text.append(f"{w_paid}{amount(paid)}")
         text.append(gap3)
         text.append(f"{w_due}{amount(due)}", style="bold reverse" if due > 0 else "bold")

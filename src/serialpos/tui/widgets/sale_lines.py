@@ -147,13 +147,10 @@ def line_text(
             indicator,
             f" {_fit(shown, room)}{state}{total}" if room > 0 else f"{state}{total}",
         )
-    if narrow:  # no unit price; a line that is not open says so where its quantity was
-        shown_qty = str(line.quantity) if status == "open" else STATUS_SHORT.get(status, status)
-        qty = f"{shown_qty:>4}"
-        price = ""
-    else:
-        qty = f"{line.quantity:>3}"
-        price = f" {line.unit_price:>8.2f}" if status == "open" else f" {status:>9}"
+    if narrow:
+        return _narrow_row(line, width, number, product, indicator, indicator_width, label)
+    qty = f"{line.quantity:>3}"
+    price = f" {line.unit_price:>8.2f}" if status == "open" else f" {status:>9}"
     column = max(indicator_width or 0, INDICATOR_WIDTH[narrow], len(indicator))
     fixed = len(number) + 1 + len(qty) + len(price) + len(total) + 1 + column
     sku = visible(line.sku)
@@ -161,11 +158,45 @@ def line_text(
         fixed -= len(price)
         price = ""
     room = max(width - fixed, 1)
-    if len(product) > room and len(sku) <= room and (narrow or room < len(sku) + 4):
+    if len(product) > room and len(sku) <= room and room < len(sku) + 4:
         product = sku  # the SKU alone (it is what is read) rather than a stub of the name
         if label:  # ... but a discount is never hidden: it goes first, the SKU gives way
             product = visible(f"{label} {line.sku}")
     return RowParts(f"{number}{_fit(product, room)} {qty}{price}{total} ", indicator, "")
+
+
+def _narrow_row(
+    line: OrderLineView,
+    width: int,
+    number: str,
+    product: str,
+    indicator: str,
+    indicator_width: int | None,
+    label: str,
+) -> RowParts:
+    """A row without a recorded serial on a narrow terminal: number, product, the serial's
+    state (when the line has one to show), quantity (only when it is not 1, or the line is no
+    longer open) and total, the total against the right edge. No unit price.
+
+    The serial's state used to keep a column of 12 on every row, and the quantity one of 4:
+    at 40 columns a line of accessories had 8 left for its product, and a discounted line
+    showed "-10% PH…" with its SKU cut. A row with no state to show gives that room to the
+    product, as a quantity of 1 does (a unit's row says no quantity either)."""
+    status = str(getattr(line.status, "value", line.status))
+    total = f" {line.total:>7.2f}"
+    if status != "open":
+        qty = f" {STATUS_SHORT.get(status, status):>4}"
+    else:
+        qty = "" if line.quantity == 1 else f" {line.quantity:>3}"
+    column = max(indicator_width or 0, len(indicator)) if indicator else 0
+    room = max(width - len(number) - (column + 1 if indicator else 0) - len(qty) - len(total), 1)
+    sku = visible(line.sku)
+    if len(product) > room and len(sku) <= room:
+        product = visible(f"{label} {line.sku}") if label else sku  # a discount is never hidden
+    head = f"{number}{_fit(product, room)}"
+    if not indicator:
+        return RowParts(head, "", f"{qty}{total}")
+    return RowParts(head + " ", _fit(indicator, column), f"{qty}{total}")
 
 
 class SaleLines(Widget, can_focus=True):

@@ -22,14 +22,21 @@ if TYPE_CHECKING:
 
 
 def summary_prompt(order: OrderSummary) -> Text:
+    """One order of the list: number, status, kind, total, what is paid and due (a lay-by's
+    always: a cashier finding a customer's lay-by is asked what is left to pay; any other
+    order's once something is paid on it), lines, serials needed, customer."""
     status = str(getattr(order.status, "value", order.status))
-    kind = SaleType(str(getattr(order.type, "value", order.type))).label  # Lay-by, as said
+    sale_type = SaleType(str(getattr(order.type, "value", order.type)))
+    kind = sale_type.label  # Lay-by, as said
     pending = f" · {order.pending_serials} S/N needed" if order.pending_serials else ""
     who = f" · {visible(order.customer_name)}" if order.customer_name else ""
+    money_words = ""
     if status == "fulfilled":  # listed only while it owes (sale_keys.py)
         pending = f" · owes {money(order.due)}{pending}"
+    elif sale_type is SaleType.LAYBY or order.paid > 0:
+        money_words = f" · paid {money(order.paid)} · due {money(order.due)}"
     return Text(
-        f"{visible(order.order)} {status} {kind} {money(order.total)}"
+        f"{visible(order.order)} {status} {kind} {money(order.total)}{money_words}"
         f" · {order.lines} line{'s' * (order.lines != 1)}{pending}{who}"
     )
 
