@@ -60,7 +60,7 @@ def test_a_deposit_before_a_recorded_fulfilment_is_booked_by_record_sale(chain: 
     assert pay["resolutions"] == ["accept"], pay
     early = _resolve(chain, pay, "refund")
     assert early.returncode != 0, early.stdout
-    assert f"resolve conflict {fulfil['id']} by record_sale" in early.stderr, early.stderr
+    assert f"book conflict {fulfil['id']}'s sale at central first" in early.stderr, early.stderr
     assert _resolve(chain, fulfil, "record_sale").returncode == 0
     pay = _conflicts_of(chain, order)["order_pay"]
     assert pay["resolutions"] == ["accept", "record_sale"], pay

@@ -93,10 +93,6 @@ def later_entry(conn: Connection, terminal: str, seq: int, number: str, op: str)
             line = json.loads(text)
         except ValueError:
             continue
-        if (
-            isinstance(line, dict)
-            and line.get("op") == op
-            and str(line.get("order")) == number
-        ):
+        if isinstance(line, dict) and line.get("op") == op and str(line.get("order")) == number:
             return int(found)
     return None

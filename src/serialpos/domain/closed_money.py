@@ -2,12 +2,12 @@
 
 A till's deposit (``order_pay``) on an order central voided (booked by ``refund``, or by
 ``record_sale`` once central's order is fulfilled and owes it), or its void
-(``order_void``, its refunds paid out of the till's drawer) of an order central fulfilled, is
-a conflict ``order_closed``; so is its fulfilment (``order_fulfil``) of an order central fulfilled or
-voided, booked by ``record_sale`` (after central's void) or ``refund`` (after its
-fulfilment). ``conflicts show`` and the console's
-conflict detail said only central's refusal; what the till's drawer moved, and where it is
-booked after the resolution, is said here (a ``money:`` line, as a till's return says its
+(``order_void``, its refunds paid out of the till's drawer) of an order central fulfilled,
+is a conflict ``order_closed``; so is its fulfilment (``order_fulfil``) of an order central
+fulfilled or voided, booked by ``record_sale`` (after central's void) or ``refund`` (after
+its fulfilment). ``conflicts show`` and the console's conflict detail said only central's
+refusal; what the till's drawer moved, and where it is booked after the resolution, is said
+here (a ``money:`` line, as a till's return says its
 refund: domain/conflict_words.py).
 """
 

@@ -78,8 +78,8 @@ def check_record(current: Mapping[str, Any], order: ClosedOrder | None) -> None:
     if not is_deposit(current):
         raise BadRequest(
             f"conflict {number} is the till's void of {name}: record_sale books a till's "
-            "deposit on an order central fulfilled; resolve it by refund (its refunds "
-            f"booked at central) or accept; {NOTHING}"
+            "deposit on an order central fulfilled, not a void's refunds (refund books "
+            f"those, where central can); resolve it by accept otherwise; {NOTHING}"
         )
     deposit = _total(moved(current))
     if order is None:
@@ -95,8 +95,7 @@ def check_record(current: Mapping[str, Any], order: ClosedOrder | None) -> None:
         )
     if order.status != OrderStatus.FULFILLED.value:
         first = (
-            f"resolve conflict {order.fulfilled_by} (the till's fulfilment of it) by "
-            "record_sale first, then this one by record_sale"
+            _after_fulfilment(order.fulfilled_by)
             if order.fulfilled_by is not None
             else "resolve it by refund (the deposit paid back from the till's drawer) or accept"
         )
@@ -133,9 +132,17 @@ def check_refund(current: Mapping[str, Any], order: ClosedOrder) -> None:
         raise BadRequest(
             f"conflict {number}: the same till fulfilled {name} after taking this deposit "
             f"(conflict {order.fulfilled_by}), its balance taken after it: refund would pay "
-            f"back money the sale needs; resolve conflict {order.fulfilled_by} by "
-            f"record_sale, then this one by record_sale; {NOTHING}"
+            f"back money the sale needs; {_after_fulfilment(order.fulfilled_by)}; {NOTHING}"
         )
+
+
+def _after_fulfilment(fulfilled_by: int) -> str:
+    """What works for a deposit whose till fulfilled the order later (conflict
+    ``fulfilled_by``): that sale booked first, then the deposit on it."""
+    return (
+        f"book conflict {fulfilled_by}'s sale at central first (its record_sale), then this "
+        "deposit on it the same way; resolve it by accept otherwise"
+    )
 
 
 def book(conn: Connection, current: Mapping[str, Any], actor: Actor) -> Result:
@@ -143,8 +150,7 @@ def book(conn: Connection, current: Mapping[str, Any], actor: Actor) -> Result:
     tenders booked on central's order as payments taken. The verdict, with what the order
     ``owes`` now."""
     from serialpos.services import sale_dates
-    from serialpos.services.conflict_closed_money import ClosedOrder, later_fulfil, moved
-    from serialpos.services.conflict_closed_money import voided_by
+    from serialpos.services.conflict_closed_money import ClosedOrder, later_fulfil, moved, voided_by
     from serialpos.services.conflict_sale import cashier
 
     line = entry_line(current)
