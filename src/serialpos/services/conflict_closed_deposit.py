@@ -87,18 +87,15 @@ def check_record(current: Mapping[str, Any], order: ClosedOrder | None) -> None:
             f"conflict {number} names {name}, which central holds no order of: resolve it "
             f"by accept (settle with the customer); {NOTHING}"
         )
-    if order.voided_by is not None:
-        raise BadRequest(
-            f"conflict {number} is the till's deposit on {name}, which the same till voided "
-            f"later (conflict {order.voided_by}), paying the deposit back out of its drawer: "
-            f"resolve it by accept; {NOTHING}"
-        )
+    # A later void of the same till's (conflict ``voided_by``) paid this deposit back out
+    # of its drawer; booked at central by ``refund`` it is what the order owes beyond its
+    # sale, and the deposit taken there is owed no more: the owing rule below holds.
     if order.status != OrderStatus.FULFILLED.value:
-        first = (
-            _after_fulfilment(order.fulfilled_by)
-            if order.fulfilled_by is not None
-            else "resolve it by refund (the deposit paid back from the till's drawer) or accept"
-        )
+        first = "resolve it by refund (the deposit paid back from the till's drawer) or accept"
+        if order.fulfilled_by is not None:
+            first = _after_fulfilment(order.fulfilled_by)
+        elif order.voided_by is not None or order.status != OrderStatus.VOIDED.value:
+            first = "resolve it by accept (settle with the customer)"
         raise BadRequest(
             f"conflict {number}: central holds {name} {order.status}, not fulfilled: "
             f"record_sale books the till's {deposit:.2f} deposit on an order fulfilled and "
@@ -109,7 +106,7 @@ def check_record(current: Mapping[str, Any], order: ClosedOrder | None) -> None:
         raise BadRequest(
             f"conflict {number}: the till's deposit of {deposit:.2f} on {name} is more than "
             f"the {owing:.2f} it owes at central: record_sale books a deposit only up to "
-            f"what the order owes; resolve it by accept (settle with the customer); {NOTHING}"
+            f"what the order owes; {_otherwise(owing, order)}; {NOTHING}"
         )
 
 
@@ -134,6 +131,15 @@ def check_refund(current: Mapping[str, Any], order: ClosedOrder) -> None:
             f"(conflict {order.fulfilled_by}), its balance taken after it: refund would pay "
             f"back money the sale needs; {_after_fulfilment(order.fulfilled_by)}; {NOTHING}"
         )
+
+
+def _otherwise(owing: Decimal, order: ClosedOrder) -> str:
+    """What works for a deposit more than central's fulfilled order owes: ``refund`` when it
+    owes nothing (the customer paid twice) and no later void of the till's paid it back
+    already, else ``accept``."""
+    if owing == 0 and order.voided_by is None:
+        return "resolve it by refund (the customer paid twice: paid back from the till's drawer)"
+    return "resolve it by accept (settle with the customer)"
 
 
 def _after_fulfilment(fulfilled_by: int) -> str:
