@@ -156,22 +156,13 @@ def book(conn: Connection, current: Mapping[str, Any], actor: Actor) -> Result:
     tenders booked on central's order as payments taken. The verdict, with what the order
     ``owes`` now."""
     from serialpos.services import sale_dates
-    from serialpos.services.conflict_closed_money import ClosedOrder, later_fulfil, moved, voided_by
+    from serialpos.services.conflict_closed_money import moved, order_now
     from serialpos.services.conflict_sale import cashier
 
     line = entry_line(current)
     number = str(line.get("order"))
     found = closed_money_sql.locked_order(conn, number)
-    order = (
-        None
-        if found is None
-        else ClosedOrder(
-            found[1],
-            voided_by(conn, current),
-            owes=owes(conn, number),
-            fulfilled_by=later_fulfil(conn, current),
-        )
-    )
+    order = None if found is None else order_now(conn, current, number, found[1])
     check_record(current, order)  # again, under the order's lock
     assert found is not None  # refused above otherwise
     seller = cashier(conn, line, actor)

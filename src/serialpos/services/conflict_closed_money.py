@@ -164,7 +164,8 @@ def settle(conn: Connection, current: Mapping[str, Any], actor: Actor) -> Result
     line = _line(current)
     number = str(line.get("order"))
     found = closed_money_sql.locked_order(conn, number)
-    check(current, None if found is None else ClosedOrder(found[1], voided_by(conn, current)))
+    # Checked again under the order's lock: what it owes may have moved since the precheck.
+    check(current, None if found is None else order_now(conn, current, number, found[1]))
     if found is None:  # check refused it already; said again for the type checker
         raise BadRequest(f"central holds no order {number}: resolve it by accept")
     order_id = found[0]
@@ -208,6 +209,15 @@ def closed_order_status(conn: Connection, current: Mapping[str, Any]) -> ClosedO
     status = closed_money_sql.order_status(conn, number)
     if status is None:
         return None
+    return order_now(conn, current, number, status)
+
+
+def order_now(
+    conn: Connection, current: Mapping[str, Any], number: str, status: str
+) -> ClosedOrder:
+    """Central's order ``number`` (in ``status``) as closed-money conflict ``current``'s
+    checks take it: its till's later void and fulfilment of it, and what it owes when
+    fulfilled (services/conflict_closed_deposit.py)."""
     owes = None
     if status == OrderStatus.FULFILLED.value:
         from serialpos.services.conflict_closed_deposit import owes as owed
