@@ -71,6 +71,25 @@ def _void(shop: Shop, central: dict[str, Any] | None, **extra: Any) -> int:
     return _conflict(push(shop[0], shop[2][0], [entry("l3", "till-1", 3, **void)]))
 
 
+def _deposit_then_fulfil(shop: Shop, *, recorded: bool) -> int:
+    """The till's deposit of 50 on a layby central voided, then its fulfilment of it (the
+    149 balance): the deposit's conflict, the fulfilment's resolved by ``record_sale`` (the
+    order fulfilled, owing 150) when ``recorded``."""
+    order = _layby(shop)
+    _central(shop, {"op": "order_void", "order": order})
+    pay = {"op": "order_pay", "order": order, "payments": CASH_50}
+    fulfil = {
+        "op": "order_fulfil",
+        "order": order,
+        "payments": [{"method": "card", "amount": "149"}],
+    }
+    [paid] = push(shop[0], shop[2][0], [entry("l3", "till-1", 3, **pay)])
+    fulfilled = _conflict(push(shop[0], shop[2][0], [entry("l4", "till-1", 4, **fulfil)]))
+    if recorded:
+        conflicts.resolve(shop[0], shop[1], fulfilled, "record_sale", apply_object=apply_object)
+    return _conflict([paid])
+
+
 FULFIL = {"op": "order_fulfil", "payments": [{"method": "card", "amount": "199.00"}]}
 REFUNDED = [{"method": "cash", "amount": "100.00"}]
 
@@ -80,6 +99,14 @@ KINDS: dict[str, tuple[Callable[[Shop], int], list[str]]] = {
     "void of an order central fulfilled": (
         lambda s: _void(s, FULFIL, refunds=REFUNDED),
         ["accept", "refund"],
+    ),
+    "deposit before the till's fulfilment, recorded": (
+        lambda s: _deposit_then_fulfil(s, recorded=True),
+        ["accept", "record_sale"],
+    ),
+    "deposit before the till's fulfilment, open": (
+        lambda s: _deposit_then_fulfil(s, recorded=False),
+        ["accept"],
     ),
     "void naming no refunds (an older till)": (lambda s: _void(s, FULFIL), ["accept"]),
     "void of an order central voided too": (

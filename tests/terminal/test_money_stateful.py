@@ -16,7 +16,11 @@ After the link returns and everything syncs:
   central's, and so does its status, but for the money of the till's entries on it that are
   conflicts central recorded nothing of (open, or resolved by ``accept``): exactly that, per
   method. A conflict a manager booked (``refund``; ``record_sale`` of a till's fulfilment
-  of an order central voided) leaves nothing apart: its money matches at both ends;
+  of an order central voided, or of its deposit on that order once central's order owes
+  it) leaves nothing apart: its money matches at both ends;
+* a till's deposit on an order central closed is offered ``record_sale`` exactly when
+  central's order is fulfilled and owes at least the deposit, and never ``refund`` while
+  that order is fulfilled and owes anything (the sale needs it);
 * each unit's state at the till is central's once no conflict of the till's is open or
   accepted (a resolution that books the till's fulfilment moves the unit at central too);
 * the till's drawer (its open shift's X report, ``expected_cash``) holds what the model
@@ -291,18 +295,22 @@ class MoneyMachine(RuleBasedStateMachine):
         close=st.sampled_from(["void", "fulfil"]),
         method=METHODS,
         over=st.sampled_from([0, 50]),
+        deposit=st.sampled_from([0, 100, 300]),
     )
     def collect_at_till_while_central_closes(
-        self, k: int, close: str, method: str, over: int
+        self, k: int, close: str, method: str, over: int, deposit: int = 0
     ) -> None:
         """The race of issue 16's fulfilment conflicts as one rule (its two steps drawn
         apart, with no sync between, were seldom in a run): central voids or fulfils the
-        layby, and the till, not knowing, takes the balance its copy shows and hands the
-        unit over."""
+        layby, and the till, not knowing, takes a deposit (maybe), then the balance its copy
+        shows and hands the unit over."""
         if close == "void":
             self.void_at_central(k)
         else:
             self.fulfil_at_central(k, "card", 0)
+        order = self._order(k)
+        if deposit and order is not None:
+            self._pay_here(order, method, Decimal(deposit))
         self.fulfil_at_till(k, method, over)
 
     @precondition(_has_orders)
@@ -337,6 +345,7 @@ class MoneyMachine(RuleBasedStateMachine):
         if not mine:
             return
         found = mine[k % len(mine)]
+        self._deposit_offers(found)
         action = by if by in found["resolutions"] else "accept"
         if action not in found["resolutions"]:
             return
@@ -354,20 +363,42 @@ class MoneyMachine(RuleBasedStateMachine):
             change = Decimal(str(line.get("change_due") or "0"))
             self.deposits_refunded += max(_cash(line.get("payments") or []) - change, ZERO)
 
-    @rule(k=st.integers(0, 3))
-    def book_at_central(self, k: int) -> None:
+    def _deposit_offers(self, found: dict[str, Any]) -> None:
+        """A till's deposit on an order central closed is paid back (``refund``) only where
+        the order needs none of it, and booked as taken (``record_sale``) only where
+        central's order is fulfilled and owes at least the deposit
+        (services/conflict_closed_deposit.py)."""
+        line = found["entry"]["line"]
+        if found.get("error") != "order_closed" or line.get("op") != "order_pay":
+            return
+        db = self.chain.server.db
+        order = str(line.get("order"))
+        deposit = sum((_cents(t["amount"]) for t in line.get("payments") or []), ZERO)
+        fulfilled = _status(db, order) == "fulfilled"
+        owes = _total(db, order) - sum(_net(db, order).values(), ZERO) if fulfilled else ZERO
+        offered = set(found["resolutions"])
+        assert ("record_sale" in offered) == (fulfilled and 0 < deposit <= owes), (found, owes)
+        if fulfilled and owes > 0:
+            assert "refund" not in offered, (found, owes)
+
+    @rule(k=st.integers(0, 3), every=st.booleans())
+    def book_at_central(self, k: int, every: bool = False) -> None:
         """A manager who books what a resolution can book (a second rule: the conflicts
         that ``refund`` or ``record_sale`` settle come late in a run, and one rule drawn
         after them was seldom): the first offered of ``record_sale`` and ``refund``, else
-        nothing."""
-        db = self.chain.server.db
-        mine = [
-            c
-            for c in conflicts.list_conflicts(db, status="open")
-            if c.get("terminal") == self.name
-            and {"record_sale", "refund"} & set(c.get("resolutions") or ())
-        ]
-        if mine:
+        nothing; with ``every``, again until none is offered (a deposit's ``record_sale``
+        is offered once its till's fulfilment is booked, and a third rule drawn after was
+        seldom)."""
+        for _turn in range(8 if every else 1):
+            db = self.chain.server.db
+            mine = [
+                c
+                for c in conflicts.list_conflicts(db, status="open")
+                if c.get("terminal") == self.name
+                and {"record_sale", "refund"} & set(c.get("resolutions") or ())
+            ]
+            if not mine:
+                return
             found = mine[k % len(mine)]
             by = next(a for a in ("record_sale", "refund") if a in found["resolutions"])
             self.resolve_at_central(k=mine.index(found), by=by, among=mine)
@@ -656,5 +687,33 @@ def test_the_check_follows_a_fulfilment_booked_by_a_resolution(
         machine.resolve_at_central(k=0, by="refund")
         assert list(machine.resolved.values()) == ["refund"]
         assert machine.deposits_refunded == Decimal(700)
+    finally:
+        machine.teardown()
+
+
+def test_the_check_follows_a_deposit_booked_on_a_recorded_fulfilment(
+    chain: Chain, tmp_path: Path
+) -> None:
+    """The machine's steps for a deposit the till took offline on a layby central voided,
+    then its fulfilment of it: once the fulfilment is booked by ``record_sale`` the deposit
+    is too (taken on central's order, nothing paid back out of the drawer); the check then
+    finds the same money and status at both ends."""
+    machine = _steps(chain, tmp_path)
+    try:
+        machine.layby_at_till(unit=2, method="cash", deposit=200)
+        machine.sync(one_off=True)
+        machine.collect_at_till_while_central_closes(
+            k=0, close="void", method="cash", over=0, deposit=300
+        )
+        machine.sync(one_off=False)
+        assert _open_errors(chain, machine) == ["order_closed", "order_closed"]
+        machine.book_at_central(k=1)  # the fulfilment: the deposit offers accept only
+        assert machine.booked == ["order_fulfil:record_sale"]
+        machine.book_at_central(k=0)  # the deposit, on the order owing 500
+        assert sorted(machine.booked) == ["order_fulfil:record_sale", "order_pay:record_sale"]
+        assert machine.deposits_refunded == ZERO
+        [order] = machine.orders
+        central = chain.server.db
+        assert _total(central, order) - sum(_net(central, order).values(), ZERO) == 200
     finally:
         machine.teardown()

@@ -70,10 +70,11 @@ def book(
     )
 
 
-def later_void(conn: Connection, terminal: str, seq: int, number: str) -> int | None:
-    """The conflict of a later entry (seq > ``seq``) of till ``terminal`` voiding order
-    ``number``, if central holds one: that till's void paid its deposit back out of its
-    drawer already, so a ``refund`` of the deposit's conflict would pay it twice."""
+def later_entry(conn: Connection, terminal: str, seq: int, number: str, op: str) -> int | None:
+    """The conflict of a later entry (seq > ``seq``) of till ``terminal`` of ``op`` on order
+    ``number``, if central holds one. Its void paid its deposit back out of its drawer
+    already, so a ``refund`` of the deposit's conflict would pay it twice; its fulfilment
+    took the balance after that deposit (services/conflict_closed_deposit.py)."""
     from serialpos.db.conflict_sql import conflict_t
 
     c = conflict_t.c
@@ -92,10 +93,6 @@ def later_void(conn: Connection, terminal: str, seq: int, number: str) -> int | 
             line = json.loads(text)
         except ValueError:
             continue
-        if (
-            isinstance(line, dict)
-            and line.get("op") == "order_void"
-            and str(line.get("order")) == number
-        ):
+        if isinstance(line, dict) and line.get("op") == op and str(line.get("order")) == number:
             return int(found)
     return None

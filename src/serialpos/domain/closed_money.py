@@ -1,12 +1,13 @@
 """Money a till moved on its order that central closed meanwhile, for people (issue 16).
 
-A till's deposit (``order_pay``) on an order central voided, or its void (``order_void``, its
-refunds paid out of the till's drawer) of an order central fulfilled, is a conflict
-``order_closed``; so is its fulfilment (``order_fulfil``) of an order central fulfilled or
-voided, booked by ``record_sale`` (after central's void) or ``refund`` (after its
-fulfilment). ``conflicts show`` and the console's
-conflict detail said only central's refusal; what the till's drawer moved, and where it is
-booked after the resolution, is said here (a ``money:`` line, as a till's return says its
+A till's deposit (``order_pay``) on an order central voided (booked by ``refund``, or by
+``record_sale`` once central's order is fulfilled and owes it), or its void
+(``order_void``, its refunds paid out of the till's drawer) of an order central fulfilled,
+is a conflict ``order_closed``; so is its fulfilment (``order_fulfil``) of an order central
+fulfilled or voided, booked by ``record_sale`` (after central's void) or ``refund`` (after
+its fulfilment). ``conflicts show`` and the console's conflict detail said only central's
+refusal; what the till's drawer moved, and where it is booked after the resolution, is said
+here (a ``money:`` line, as a till's return says its
 refund: domain/conflict_words.py).
 """
 
@@ -150,6 +151,19 @@ def closed_money_words(c: Mapping[str, Any]) -> str | None:
         kept = f"its copy of {order} stays voided, unlike central's"
     resolution = c.get("resolution")
     done = resolution.get("action") if isinstance(resolution, Mapping) else None
+    offered = c.get("resolutions")
+    if done == "record_sale" or (
+        deposit and not done and isinstance(offered, Sequence) and "record_sale" in offered
+    ):
+        # A deposit on an order central holds fulfilled and owing it (its till's
+        # fulfilment booked there): taken on the order (services/conflict_closed_deposit.py).
+        taken = f"taken on {order}, which owes that much less; nothing paid back"
+        if done:
+            return f"money: {paid}; booked at central by record_sale: {taken}"
+        return (
+            f"money: {paid}; record_sale books it at central ({taken}); refund would pay "
+            f"back money the sale needs; accept leaves it in the till's books only ({kept})"
+        )
     if done == "refund":
         where = f"booked at central by refund: {booked}"
     elif done:
@@ -190,3 +204,19 @@ def refund_question(c: Mapping[str, Any]) -> str:
 
 #: What the console says after ``refund`` of such a conflict.
 REFUND_DONE = "the till's money on the closed order booked at central"
+
+
+def deposit_question(c: Mapping[str, Any]) -> str:
+    """What ``record_sale`` of a till's deposit on an order central holds fulfilled and
+    owing it does (services/conflict_closed_deposit.py), for the question asked before
+    it."""
+    line = entry_line(c)
+    amounts = _amounts(line.get("payments")) or "the deposit"
+    return (
+        f"Central books the till's {amounts} on {line.get('order', 'its order')} as taken "
+        "(it stays in the till's drawer): the order owes that much less."
+    )
+
+
+#: What the console says after ``record_sale`` of a till's deposit.
+DEPOSIT_DONE = "the till's deposit booked at central"

@@ -85,6 +85,12 @@ def not_offered(c: Mapping[str, Any], by: str) -> str | None:
             "it pays back the till's balance once central fulfilled the order: central voided "
             "it (record_sale books the sale), or the till kept no money"
         )
+    elif by == "record_sale" and op == "order_pay" and is_closed_money(c):
+        # services/conflict_closed_deposit.py: booked on an order fulfilled and owing it.
+        why = (
+            "it books the till's deposit once central holds the order fulfilled and owing at "
+            "least that much (the till's fulfilment of it recorded first)"
+        )
     elif by == "record_sale" and op != "order_create" and c.get("follows") is None:
         why = f"it is no till's sale of lines and tenders ({op}): there is no rest to record"
     elif by == "refund" and op == "order_return" and c.get("error") in SECOND_RETURN:
@@ -99,6 +105,9 @@ def not_offered(c: Mapping[str, Any], by: str) -> str | None:
         why = (
             f"central cannot book the till's money on that order now ({op}: its entry names "
             "no amount, or central holds the order voided too)"
+            if op != "order_pay"
+            else "the sale needs the till's deposit (central's order is fulfilled and owes it, "
+            "or the till fulfilled it later): F8 books it once the order owes it"
         )
     elif by == "refund" and op not in ("order_create", "sell") and c.get("follows") is None:
         why = (

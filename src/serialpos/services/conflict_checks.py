@@ -88,6 +88,13 @@ def precheck(
             "its books, listed apart as not taken on its X and Z reports); nothing was "
             "resolved"
         )
+    if action == "record_sale" and is_closed_money(current):
+        # A till's deposit on an order central voided, once central's order is fulfilled
+        # and owes it: booked as taken (services/conflict_closed_deposit.py).
+        from serialpos.services.conflict_closed_deposit import check_record
+
+        check_record(current, order_status)
+        return
     if action == "record_sale":
         from serialpos.services.conflict_sale import check_followed, rest_of_sale
 

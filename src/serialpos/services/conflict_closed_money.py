@@ -63,15 +63,29 @@ class ClosedOrder:
     #: A till's fulfilment's (services/conflict_closed_fulfil.py): the order's open lines,
     #: (number, sku, serial, where its unit is when not in stock at the order's store).
     units: tuple[tuple[int, str, str | None, str], ...] = ()
+    #: A deposit's (services/conflict_closed_deposit.py): what the order owes now, and the
+    #: conflict of the same till's later fulfilment of it, if central holds one.
+    owes: Decimal | None = None
+    fulfilled_by: int | None = None
 
 
-def _voided_by(conn: Connection, current: Mapping[str, Any]) -> int | None:
+def voided_by(conn: Connection, current: Mapping[str, Any]) -> int | None:
     """For a deposit's conflict, the conflict of its till's later void of the order."""
+    return _later(conn, current, "order_void")
+
+
+def later_fulfil(conn: Connection, current: Mapping[str, Any]) -> int | None:
+    """For a deposit's conflict, the conflict of its till's later fulfilment of the order
+    (services/conflict_closed_deposit.py)."""
+    return _later(conn, current, "order_fulfil")
+
+
+def _later(conn: Connection, current: Mapping[str, Any], op: str) -> int | None:
     line, seq = _line(current), (current.get("entry") or {}).get("seq")
     if line.get("op") != "order_pay" or not isinstance(seq, int):
         return None
     terminal = str(current.get("terminal"))
-    return closed_money_sql.later_void(conn, terminal, seq, str(line.get("order")))
+    return closed_money_sql.later_entry(conn, terminal, seq, str(line.get("order")), op)
 
 
 def _amounts(given: Any) -> list[tuple[str, Decimal]]:
@@ -136,6 +150,9 @@ def check(current: Mapping[str, Any], order: ClosedOrder | None) -> None:
             "refund on an order the customer took; resolve it by accept (settle with the "
             "customer); nothing was resolved"
         )
+    from serialpos.services.conflict_closed_deposit import check_refund
+
+    check_refund(current, order)
 
 
 def settle(conn: Connection, current: Mapping[str, Any], actor: Actor) -> Result:
@@ -147,7 +164,8 @@ def settle(conn: Connection, current: Mapping[str, Any], actor: Actor) -> Result
     line = _line(current)
     number = str(line.get("order"))
     found = closed_money_sql.locked_order(conn, number)
-    check(current, None if found is None else ClosedOrder(found[1], _voided_by(conn, current)))
+    # Checked again under the order's lock: what it owes may have moved since the precheck.
+    check(current, None if found is None else order_now(conn, current, number, found[1]))
     if found is None:  # check refused it already; said again for the type checker
         raise BadRequest(f"central holds no order {number}: resolve it by accept")
     order_id = found[0]
@@ -187,5 +205,24 @@ def closed_order_status(conn: Connection, current: Mapping[str, Any]) -> ClosedO
         return found
     if current.get("status") != "open" or not is_closed_money(current):
         return None
-    status = closed_money_sql.order_status(conn, str(_line(current).get("order")))
-    return None if status is None else ClosedOrder(status, _voided_by(conn, current))
+    number = str(_line(current).get("order"))
+    status = closed_money_sql.order_status(conn, number)
+    if status is None:
+        return None
+    return order_now(conn, current, number, status)
+
+
+def order_now(
+    conn: Connection, current: Mapping[str, Any], number: str, status: str
+) -> ClosedOrder:
+    """Central's order ``number`` (in ``status``) as closed-money conflict ``current``'s
+    checks take it: its till's later void and fulfilment of it, and what it owes when
+    fulfilled (services/conflict_closed_deposit.py)."""
+    owes = None
+    if status == OrderStatus.FULFILLED.value:
+        from serialpos.services.conflict_closed_deposit import owes as owed
+
+        owes = owed(conn, number)
+    return ClosedOrder(
+        status, voided_by(conn, current), owes=owes, fulfilled_by=later_fulfil(conn, current)
+    )

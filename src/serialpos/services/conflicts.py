@@ -139,7 +139,8 @@ def resolve(
     rest: Result = {}
     held: dict[str, dict[str, int]] = {}
     closed_fulfil = is_closed_fulfil(current)
-    if action == "record_sale" and not closed_fulfil:
+    closed_deposit = action == "record_sale" and is_closed_money(current)
+    if action == "record_sale" and not closed_fulfil and not closed_deposit:
         from serialpos.services.conflict_sale import rest_of_sale
         from serialpos.services.open_line_credit import serials_of_sales
 
@@ -167,6 +168,12 @@ def resolve(
                     if action == "record_sale"
                     else conflict_closed_fulfil.refund(conn, current, actor)
                 )
+            elif closed_deposit:
+                # A till's deposit on an order central voided, once the order is fulfilled
+                # and owes it: booked as taken (services/conflict_closed_deposit.py).
+                from serialpos.services import conflict_closed_deposit
+
+                verdict = conflict_closed_deposit.book(conn, current, actor)
             elif action == "record_sale":
                 from serialpos.services import sale_dates
                 from serialpos.services.conflict_sale import cashier, record
@@ -234,8 +241,9 @@ def resolve(
         raise
     done = show(db, conflict_id)
     if "owes" in verdict:
-        # A till's fulfilment booked on an order central voided: what the customer owes on
-        # it now (services/conflict_closed_fulfil.py), said with the conflict.
+        # A till's fulfilment booked on an order central voided, or its deposit on it once
+        # fulfilled: what the customer owes on it now (services/conflict_closed_fulfil.py,
+        # services/conflict_closed_deposit.py), said with the conflict.
         done["owes"] = {"order": verdict.get("order"), "amount": verdict["owes"]}
     return done
 
@@ -273,8 +281,13 @@ def ways(current: Mapping[str, Any]) -> str:
     """The resolutions conflict ``current`` offers, for a refusal's words ("accept, return
     or write_off"): those listed with it (``resolutions``), else those a conflict naming a
     unit may take."""
-    books_refund = second_return(current) or is_closed_money(current)
-    sale_only = ("record_sale",) if books_refund else ("record_sale", "refund")
+    # A till's money on a closed order may be booked by either (record_sale: a deposit on
+    # an order fulfilled and owing it); a second return's refund by refund alone.
+    sale_only: tuple[str, ...] = ("record_sale", "refund")
+    if is_closed_money(current):
+        sale_only = ()
+    elif second_return(current):
+        sale_only = ("record_sale",)
     offered = [str(a) for a in current.get("resolutions") or () if a not in sale_only]
     if not offered:
         offered = ["accept", "return", "write_off"] if current.get("serial") else ["accept"]

@@ -26,7 +26,9 @@ invoice central never issued goes and the refund is paid out of this till's open
 at central: services/second_refund.py) is taken the same way, without either: its refund
 was paid here when the till took the unit back, and keeps that shift. Money the till moved
 on its order central closed meanwhile (a deposit on an order central voided, a void of one
-central fulfilled), booked at central by ``refund`` (services/conflict_closed_money.py), is
+central fulfilled), booked at central by ``refund`` (services/conflict_closed_money.py) or,
+a deposit on an order central holds fulfilled and owing it, by ``record_sale``
+(services/conflict_closed_deposit.py: the deposit taken there, nothing paid back here), is
 taken the same way, its payments matched by kind, method and amount
 (db/closed_order_sql.py). A till's fulfilment of an order central closed meanwhile, booked
 at central by ``record_sale`` (after central's void: the sale recorded) or ``refund`` (after
@@ -100,11 +102,12 @@ class Recorded:
     @property
     def closed_money(self) -> bool:
         """Money the till moved on its order central closed meanwhile, booked at central
-        by ``refund`` (services/conflict_closed_money.py), or its fulfilment of such an
-        order booked by ``record_sale`` or ``refund`` (services/conflict_closed_fulfil.py):
-        taken by db/closed_order_sql.py."""
+        by ``refund`` (services/conflict_closed_money.py) or, a deposit on an order central
+        holds fulfilled and owing it, by ``record_sale`` (services/conflict_closed_deposit.py),
+        or its fulfilment of such an order booked by ``record_sale`` or ``refund``
+        (services/conflict_closed_fulfil.py): taken by db/closed_order_sql.py."""
         op = (self.line or {}).get("op")
-        return (self.action == "refund" and op in CLOSED_MONEY_OPS) or op == "order_fulfil"
+        return op in CLOSED_MONEY_OPS or op == "order_fulfil"
 
     @property
     def refunded_here(self) -> bool:

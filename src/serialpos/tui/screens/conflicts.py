@@ -9,6 +9,8 @@ services/conflict_sale.py), F9 refund a till's sale that handed over nothing els
 without the unit, voided, its money refunded: services/conflict_refund.py); a till's
 fulfilment of a layby central closed meanwhile: F8 books its sale after central's void, F9
 its money taken and refunded after central's fulfilment (services/conflict_closed_fulfil.py);
+a till's deposit on it: F9 refunds it on a voided order, F8 books it as taken once the
+order is fulfilled and owes it (services/conflict_closed_deposit.py);
 F3 shows open or all. Function keys, since the letters a, r and v
 already mean other things in the one keymap (tui/keymap.py).
 Each resolution is asked first (:func:`resolve_question`: Enter or y resolves, Escape or n
@@ -30,8 +32,10 @@ from textual.widgets import OptionList
 
 from serialpos.domain import second_refund_words
 from serialpos.domain.closed_money import (
+    DEPOSIT_DONE,
     FULFIL_DONE,
     REFUND_DONE,
+    deposit_question,
     fulfil_question,
     is_closed_fulfil,
     is_closed_money,
@@ -96,6 +100,9 @@ def resolve_question(conflict_id: int, by: str, c: dict[str, Any], *, at_central
         what = "sale" if by == "record_sale" else "money"
         verb = "Record" if by == "record_sale" else "Refund"
         return f"{verb} conflict #{conflict_id}'s {what}{central}? {words}"
+    if by == "record_sale" and is_closed_money(c):
+        # A till's deposit on an order central holds fulfilled and owing it: taken there.
+        return f"Record conflict #{conflict_id}'s deposit{central}? {visible(deposit_question(c))}"
     if by == "record_sale" and (act := follow_on_act(c)) is not None:
         kind = act.removeprefix("the till's ")
         noun = "exchange sale" if kind.startswith("exchange sale") else kind.split(" of ")[0]
@@ -359,6 +366,8 @@ class ConflictsScreen(AdminListScreen):
             did = REFUND_DONE
         if by == "record_sale":
             did = record_sale_words(self.listed.get(chosen, {}))
+        if by == "record_sale" and is_closed_money(self.listed.get(chosen, {})):
+            did = DEPOSIT_DONE
         if by in FULFIL_DONE and is_closed_fulfil(self.listed.get(chosen, {})):
             did = FULFIL_DONE[by]
         if by == "refund" and second_refund_words.is_second_return(self.listed.get(chosen, {})):
