@@ -658,11 +658,17 @@ SETTINGS = dict(deadline=None, suppress_health_check=[HealthCheck.too_slow], pri
 #: CI's size; the full size by hand: ``SERIALPOS_LEDGER_EXAMPLES=30`` (the CI size until the
 #: suite neared CI's 20 minutes; a failing run shrinks and prints its blob either way).
 EXAMPLES = int(os.environ.get("SERIALPOS_LEDGER_EXAMPLES", "15"))
+#: Steps per example, and the PostgreSQL run's size (``SERIALPOS_LEDGER_PG_EXAMPLES`` /
+#: ``SERIALPOS_LEDGER_PG_STEPS``), for runs beyond CI's by hand.
+STEPS = int(os.environ.get("SERIALPOS_LEDGER_STEPS", "40"))
+PG_EXAMPLES = int(os.environ.get("SERIALPOS_LEDGER_PG_EXAMPLES", "10"))
+PG_STEPS = int(os.environ.get("SERIALPOS_LEDGER_PG_STEPS", "25"))
 
 
 def test_ledger_state_machine_sqlite() -> None:
     run_state_machine_as_test(
-        LedgerMachine, settings=settings(max_examples=EXAMPLES, stateful_step_count=40, **SETTINGS)
+        LedgerMachine,
+        settings=settings(max_examples=EXAMPLES, stateful_step_count=STEPS, **SETTINGS),
     )
 
 
@@ -674,8 +680,8 @@ def test_ledger_state_machine_postgres() -> None:
         # No shrinking here: a failure is found in seconds, but shrinking a state machine on
         # PostgreSQL takes minutes; the SQLite run shrinks the same rules.
         settings=settings(
-            max_examples=10,
-            stateful_step_count=25,
+            max_examples=PG_EXAMPLES,
+            stateful_step_count=PG_STEPS,
             phases=[Phase.explicit, Phase.reuse, Phase.generate],
             **SETTINGS,
         ),

@@ -3,7 +3,8 @@ PostgreSQL) and three store terminals (each its own SQLite and the real sync cli
 S1 and one at S2), each behind its own loopback proxy that a rule cuts, slows or restores.
 Random sales, returns of what they sold (``order_return`` of the sale's order), receipts
 (the same new serial at both stores too), transfers S1 -> S2 and counts at random
-terminals, sales and returns at S2's till of units S1 shipped there,
+terminals, units sent back to the vendor, written off, found again and received back from
+the vendor at S1's tills, sales and returns at S2's till of units S1 shipped there,
 sales and returns at central, syncs through the proxies, and
 ``serialpos sync`` processes killed with SIGKILL mid-sync; cables (a product without
 serials) sold with a phone at the counter, on receipts, shipments and their receipt, counted,
@@ -325,6 +326,37 @@ class SyncMachine(RuleBasedStateMachine):
                 "batches": [{"counter": "mia", "scans": scans}],
             }
         )
+
+    @rule(
+        till=st.integers(0, 1),
+        unit=st.integers(0, UNITS - 1),
+        op=st.sampled_from(["rtv", "remove", "add", "back"]),
+        cables=st.integers(0, 2),
+    )
+    def out_and_back(self, till: int, unit: int, op: str, cables: int) -> None:
+        """A unit leaving stock other than by a sale, and coming back, at an S1 till: sent
+        back to the vendor (``rtv``), written off (``adjust`` remove), found again
+        (``adjust`` add) or received back from the vendor (``receive``), maybe with cables.
+        Offline, another till or central may have sold, shipped or written off the same
+        unit meanwhile: central takes the first, the others are conflicts, and the till's
+        unit and cables end as central's."""
+        serial = self.serials[unit]
+        phone: dict[str, Any] = {"sku": "PH1"}
+        line: dict[str, Any] = {"store": "S1"}
+        if op == "rtv":
+            phone["serials"] = [serial]
+            line |= {"op": "rtv", "vendor": "Acme", "reason": "faulty"}
+        elif op == "back":
+            phone["serials"] = [serial]
+            line |= {"op": "receive", "vendor": "Acme"}
+        else:
+            phone["remove" if op == "remove" else "add"] = [serial]
+            line |= {"op": "adjust", "reason": "damaged" if op == "remove" else "found"}
+        items = [phone]
+        if cables:
+            sign = -1 if op in ("rtv", "remove") else 1
+            items.append({"sku": "CAB", "quantity": sign * cables if op != "rtv" else cables})
+        self.tills[till].apply(line | {"items": items})
 
     @rule(unit=st.integers(0, UNITS - 1), op=st.sampled_from(["sell", "return"]))
     def at_central(self, unit: int, op: str) -> None:
