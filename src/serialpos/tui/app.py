@@ -43,6 +43,7 @@ from serialpos.tui.console_theme import LINUX_THEME, AsciiGlyphs, wanted
 from serialpos.tui.enter_after_close import ENTER_KEYS, EnterAfterClose
 from serialpos.tui.held_keys import OnceEachKey
 from serialpos.tui.held_keys import key_time as typed_at
+from serialpos.tui.key_flood import KeysDropped, dropped_words, guarded_driver
 from serialpos.tui.keymap import keys
 from serialpos.tui.scanners import (
     KeyboardWedge,
@@ -55,6 +56,7 @@ from serialpos.tui.type_ahead import TypeAhead
 
 if TYPE_CHECKING:
     from textual.await_complete import AwaitComplete
+    from textual.driver import Driver
     from textual.screen import Screen
 
     from serialpos.cli.context import CliState
@@ -118,8 +120,9 @@ class SerialposApp(ScannersApp, inherit_bindings=False):  # not Textual's ^Q qui
         *,
         key_clock: KeyClock = key_time,
         key_hold: float | None = None,
+        driver_class: type[Driver] | None = None,
     ) -> None:
-        super().__init__()
+        super().__init__(driver_class=driver_class)
         self.source = source
         self.demo_users = demo_users
         self.session: Session | None = None
@@ -272,6 +275,19 @@ class SerialposApp(ScannersApp, inherit_bindings=False):  # not Textual's ^Q qui
             screen.show_error(f"'{clip(text, 24)}' looks like a scan cut by a pause: not used")
         elif isinstance(screen, ConsoleScreen):
             screen.show_error(said)
+        else:
+            self.bell()
+
+    def on_keys_dropped(self, message: KeysDropped) -> None:
+        """Keys the input thread dropped past its backlog (tui/key_flood.py), said once the
+        app has taken the keys queued before them."""
+        dropped = message.flood.take_dropped()
+        if not dropped:
+            return
+        log.warning("%d keys dropped: they came faster than the console takes them", dropped)
+        screen = self.screen
+        if isinstance(screen, ConsoleScreen):
+            screen.show_error(dropped_words(dropped))
         else:
             self.bell()
 
@@ -430,4 +446,6 @@ def run_console(state: CliState, demo: bool = False) -> None:
 
         demo_users = tuple((name, pin) for name, _role, pin in DEMO_USERS)
     state.in_console = True
-    SerialposApp(state, demo_users=demo_users).run()
+    # Keys past a backlog dropped and said (tui/key_flood.py): a paste sent as keys by a
+    # terminal without bracketed paste grew the console by gigabytes.
+    SerialposApp(state, demo_users=demo_users, driver_class=guarded_driver()).run()
