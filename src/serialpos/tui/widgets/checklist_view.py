@@ -14,7 +14,6 @@ counts and the words "short N" / "over N"; serial rows start with ``✓`` (scann
 from __future__ import annotations
 
 import textwrap
-
 from dataclasses import dataclass
 from typing import ClassVar
 
