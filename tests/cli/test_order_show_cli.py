@@ -39,14 +39,14 @@ def layby(tmp_path: Path) -> tuple[str, str]:
     return url, order
 
 
-def _run(tmp_path: Path, url: str, *args: str) -> Any:
+def _run(tmp_path: Path, url: str, *args: str, columns: int = 200) -> Any:
     env = {
         "SERIALPOS_USER": "ada",
         "SERIALPOS_DB": None,
         "SERIALPOS_CONFIG": None,
         "XDG_CONFIG_HOME": str(tmp_path / "config"),
         "XDG_DATA_HOME": str(tmp_path / "data"),
-        "COLUMNS": "200",
+        "COLUMNS": str(columns),
         "NO_COLOR": "1",
         "PATH": os.environ.get("PATH", ""),
     }
@@ -113,3 +113,33 @@ def test_order_show_of_an_unknown_order_says_so(tmp_path: Path, layby: tuple[str
     assert result.exit_code == 1
     assert "S1-999999" in result.stderr
     assert result.stdout == ""
+
+
+def test_order_show_at_80_columns_keeps_each_amount_whole(tmp_path: Path) -> None:
+    """A long SKU and name and a four-digit price at 80 columns: the name wraps, the line's
+    total and each payment's amount are shown whole (the total read '1,0…' on main)."""
+    url = f"sqlite:///{tmp_path / 'shop.sqlite'}"
+    db = Database(url)
+    migrate.upgrade(db)
+    stores.add_store(db, SYSTEM, "S1", "Main Street")
+    users.add_user(db, None, "ada", "admin", "1234")
+    products.create_product(
+        db,
+        SYSTEM,
+        sku="PH-AURORA-X15-128GB-BLACK",
+        name="Aurora X15 smartphone 128GB",
+        price=Decimal("1079.99"),
+    )
+    order = orders.open_order(db, SYSTEM, "S1", "layby").order
+    orders.add_item(db, SYSTEM, order, sku="PH-AURORA-X15-128GB-BLACK")
+    orders.add_payment(db, SYSTEM, order, "card", Decimal("1000"))
+    db.dispose()
+    result = _run(tmp_path, url, "order", "show", order, columns=80)
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    # The order's heading is left to the terminal to wrap; every table fits the 80 columns.
+    assert max(len(row) for row in out.splitlines() if row[:1] in "┏┃┡│└") <= 80
+    lines = out[out.index("lines") : out.index("payments")]
+    assert "1,079.99" in lines
+    payments = out[out.index("payments") : out.index("by method")]
+    assert "1,000.00" in payments

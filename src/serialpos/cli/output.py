@@ -70,8 +70,11 @@ def _cell(value: Any) -> Any:
     return Text(visible(str(plain(value))))
 
 
-#: Columns whose values are identifiers: shown whole, never wrapped or cut with an ellipsis.
-WHOLE_COLUMNS = frozenset({"sku", "invoice", "order", "document", "serial", "serials"})
+#: Columns whose values are identifiers or an amount of money: shown whole, never wrapped or
+#: cut with an ellipsis (``1,0…`` for 1,079.99 at 80 columns is a wrong amount, not a short one).
+WHOLE_COLUMNS = frozenset(
+    {"sku", "invoice", "order", "document", "serial", "serials", "total", "amount"}
+)
 
 
 def _kept_whole(name: str) -> bool:
@@ -93,7 +96,7 @@ def print_table(
     table = Table(title=title, show_lines=False, header_style="bold")
     for i, name in enumerate(columns):
         if _kept_whole(name):
-            # A cut serial or document number is a wrong one: other columns wrap instead.
+            # A cut serial, document number or amount is a wrong one: other columns wrap instead.
             width = max([len(name), *(c[i].cell_len for c in cells if i < len(c))])
             table.add_column(name, no_wrap=True, min_width=width)
         else:

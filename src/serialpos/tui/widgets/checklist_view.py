@@ -13,6 +13,7 @@ counts and the words "short N" / "over N"; serial rows start with ``✓`` (scann
 
 from __future__ import annotations
 
+import textwrap
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -302,7 +303,10 @@ class ChecklistView(Widget, can_focus=True):
 
     def render(self) -> Text:
         if not self.skus:
-            return Text(self.empty, style=self.get_component_rich_style("checklist--empty"))
+            # Rows are never wrapped (text-wrap: nowrap): the hint is, by words, or its end
+            # ("then its serials") was cut at 80 columns and half of it at 40.
+            hint = "\n".join(textwrap.wrap(self.empty, max(self.size.width, 1)))
+            return Text(hint, style=self.get_component_rich_style("checklist--empty"))
         width = max(self.size.width, 20)
         height = max(self.size.height, 1)
         styles = {
