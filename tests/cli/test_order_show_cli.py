@@ -143,3 +143,12 @@ def test_order_show_at_80_columns_keeps_each_amount_whole(tmp_path: Path) -> Non
     assert "1,079.99" in lines
     payments = out[out.index("payments") : out.index("by method")]
     assert "1,000.00" in payments
+
+
+def test_order_show_finds_a_number_typed_in_lower_case(
+    tmp_path: Path, layby: tuple[str, str]
+) -> None:
+    url, order = layby
+    result = _run(tmp_path, url, "order", "show", order.lower(), "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["order"] == order

@@ -233,7 +233,18 @@ def _editable(conn: Connection, number: str) -> sa.Row[object]:
 
 
 def get_order(db: Database, order: str) -> OrderView:
-    return db.read(lambda conn: _view(conn, _find(conn, order)))
+    """An order by its number as printed, else as typed in lower case on a handheld's keys
+    (order numbers are minted in capitals; ``s01-000005`` said "there is no order", while
+    the sale screen and returns found it)."""
+
+    def read(conn: Connection) -> OrderView:
+        typed = order.strip()
+        row = orepo.order_row(conn, typed)
+        if row is None and typed.upper() != typed:
+            row = orepo.order_row(conn, typed.upper())
+        return _view(conn, row if row is not None else _find(conn, typed))
+
+    return db.read(read)
 
 
 def list_orders(
