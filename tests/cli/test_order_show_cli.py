@@ -152,3 +152,20 @@ def test_order_show_finds_a_number_typed_in_lower_case(
     result = _run(tmp_path, url, "order", "show", order.lower(), "--json")
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["order"] == order
+
+
+def test_order_show_of_a_voided_layby_says_nothing_is_owed(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'shop.sqlite'}"
+    db = Database(url)
+    migrate.upgrade(db)
+    stores.add_store(db, SYSTEM, "S1", "Main Street")
+    users.add_user(db, None, "ada", "admin", "1234")
+    products.create_product(db, SYSTEM, sku="BK1", name="Bike", price=Decimal("100"))
+    order = orders.open_order(db, SYSTEM, "S1", "layby", customer=Customer("Ann Lee")).order
+    orders.add_item(db, SYSTEM, order, sku="BK1")
+    orders.void(db, SYSTEM, order)
+    db.dispose()
+    result = _run(tmp_path, url, "order", "show", order)
+    assert result.exit_code == 0, result.output
+    assert "voided, Ann Lee; total 100.00, paid 0.00, voided: nothing is owed" in result.stdout
+    assert "due 100.00" not in result.stdout

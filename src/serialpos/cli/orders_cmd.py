@@ -16,6 +16,7 @@ import typer
 
 from serialpos.cli.context import state
 from serialpos.cli.output import local_time, print_json, print_table, say
+from serialpos.domain.orders import OrderStatus
 from serialpos.domain.shifts import takings
 
 if TYPE_CHECKING:
@@ -44,10 +45,16 @@ def show(
 
 def _say_order(view: OrderView) -> None:
     customer = view.customer.name if view.customer and view.customer.name else "no customer"
+    # A voided order is owed nothing whatever its lines would come to ("due 47.99" on a
+    # voided lay-by read as a debt); what it still holds is its payments, listed below.
+    due = (
+        "voided: nothing is owed"
+        if view.status is OrderStatus.VOIDED
+        else f"due {view.totals.due:,.2f}"
+    )
     say(
         f"order {view.order} at {view.store}: {view.type.value}, {view.status.value}, "
-        f"{customer}; total {view.totals.total:,.2f}, paid {view.totals.paid:,.2f}, "
-        f"due {view.totals.due:,.2f}"
+        f"{customer}; total {view.totals.total:,.2f}, paid {view.totals.paid:,.2f}, {due}"
     )
     print_table(
         ("#", "sku", "name", "qty", "total", "serial", "status", "invoice"),
