@@ -19,5 +19,10 @@ def test_record_sale_refused_on_a_deposit_names_refund(db: Database) -> None:
     number = _deposit_on_voided(shop)
     with pytest.raises(DomainError) as refused:
         conflicts.resolve(db, shop[1], number, "record_sale", apply_object=apply_object)
-    assert "resolve it by accept or refund" in str(refused.value), str(refused.value)
+    # It names the order's state, why record_sale does not fit, and both that do.
+    said = str(refused.value)
+    assert "holds S1-000001 voided, not fulfilled" in said, said
+    assert "resolve it by refund (the deposit paid back from the till's drawer) or accept" in (
+        said
+    ), said
     assert conflicts.show(db, number)["status"] == "open"
