@@ -63,6 +63,14 @@ def sync_paths() -> dict[str, Any]:
                 [
                     query("status", {"type": "string", "enum": ["open", "resolved"]}),
                     query("store", SHORT_TEXT),
+                    query(
+                        "entry",
+                        {
+                            "type": "array",
+                            "items": {"type": "string", "minLength": 1, "maxLength": 128},
+                            "maxItems": 100,
+                        },
+                    ),
                 ],
             )
         },

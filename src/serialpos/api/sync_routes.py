@@ -118,17 +118,30 @@ def units(request: Request) -> Response:
     return JSONResponse({"units": units_json(request.app.state.db, actor, store, serials)})
 
 
+#: The most journal entries one ``GET /v1/conflicts`` may name (``entry``, repeated): a
+#: till asks for its unresolved ones in pieces of this many (terminal/central_conflicts.py).
+MOST_ENTRIES = 100
+
+
 def conflict_list(request: Request) -> Response:
-    """``GET /v1/conflicts[?status=open|resolved&store=]``. A store terminal's token, of any
-    role, sees its own store's conflicts only, asked or not (another store's is refused),
-    as it reads its own store's feed; a manager's or an admin's token sees every store's,
-    or the one asked for (services/conflict_views.py ``list_for``)."""
+    """``GET /v1/conflicts[?status=open|resolved&store=&entry=ID...]``. A store terminal's
+    token, of any role, sees its own store's conflicts only, asked or not (another store's is
+    refused), as it reads its own store's feed; a manager's or an admin's token sees every
+    store's, or the one asked for (services/conflict_views.py ``list_for``). ``entry``
+    (repeated, at most :data:`MOST_ENTRIES`): only those journal entries' conflicts — a till
+    following its own unresolved ones asks for them, not its store's whole history."""
     actor = actor_now(request)
+    named = request.query_params.getlist("entry")
+    if len(named) > MOST_ENTRIES:
+        raise BadRequest(f"at most {MOST_ENTRIES} 'entry' a request ({len(named)} given)")
+    if any(not e or len(e) > 128 or has_control_chars(e) for e in named):
+        raise BadRequest("each 'entry' is a journal entry's id: 1 to 128 characters, no control")
     found = conflict_views.list_for(
         request.app.state.db,
         actor,
         status=_optional(request, "status"),
         asked=_optional(request, "store"),
+        entries=named or None,
     )
     return JSONResponse({"conflicts": found})
 

@@ -224,9 +224,11 @@ def conflicts(
     status: str | None = None,
     conflict_id: int | None = None,
     store: str | None = None,
+    entries: Sequence[str] | None = None,
 ) -> list[dict[str, Any]]:
-    """Conflicts with their store, SKU and first event (as a dict), oldest first."""
-    if conflict_id is not None and status is None and store is None:
+    """Conflicts with their store, SKU and first event (as a dict), oldest first.
+    ``entries``: only the conflicts of these journal entries (by the unique entry id)."""
+    if conflict_id is not None and status is None and store is None and entries is None:
         return [dict(row._mapping) for row in _ONE.rows(conn, {"conflict_id": conflict_id})]
     q = _listed()
     if status is not None:
@@ -235,6 +237,8 @@ def conflicts(
         q = q.where(conflict_c.id == conflict_id)
     if store is not None:
         q = q.where(store_c.code == store)
+    if entries is not None:
+        q = q.where(conflict_c.entry_id.in_(list(entries)))
     return [dict(row._mapping) for row in conn.execute(q)]
 
 

@@ -9,7 +9,7 @@ resolution reads the conflict exactly as it was shown.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from functools import partial
 from typing import Any
 
@@ -122,16 +122,25 @@ def with_follows(conn: Connection, rows: list[dict[str, Any]]) -> list[dict[str,
 
 
 def list_conflicts(
-    db: Database, *, status: str | None = None, store: str | None = None, offers: bool = True
+    db: Database,
+    *,
+    status: str | None = None,
+    store: str | None = None,
+    offers: bool = True,
+    entries: Sequence[str] | None = None,
 ) -> list[Result]:
     """Conflicts, oldest first, each with ``resolutions`` (the resolutions it offers now:
-    :func:`with_offers`) unless ``offers`` is False (a resolution's own reads)."""
+    :func:`with_offers`) unless ``offers`` is False (a resolution's own reads). ``entries``:
+    only the conflicts of these journal entries (a till following its own)."""
     if status is not None and status not in ("open", "resolved"):
         raise BadRequest("status must be open or resolved")
 
     def work(conn: Connection) -> list[Result]:
         rows = with_follows(
-            conn, standing(conn, conflict_sql.conflicts(conn, status=status, store=store))
+            conn,
+            standing(
+                conn, conflict_sql.conflicts(conn, status=status, store=store, entries=entries)
+            ),
         )
         found = [with_money(conn, present(r)) for r in rows]
         return with_offers(conn, found) if offers else found
@@ -168,7 +177,12 @@ def standing(conn: Connection, rows: list[dict[str, Any]]) -> list[dict[str, Any
 
 
 def list_for(
-    db: Database, actor: Actor, *, status: str | None = None, asked: str | None = None
+    db: Database,
+    actor: Actor,
+    *,
+    status: str | None = None,
+    asked: str | None = None,
+    entries: Sequence[str] | None = None,
 ) -> list[Result]:
     """``GET /v1/conflicts`` for ``actor``'s token. A store terminal's token, whatever the
     role of its user (a cashier's till too), lists its own store's conflicts, asked or not
@@ -181,7 +195,7 @@ def list_for(
     if db.read(lambda conn: terminal_links.link_in(conn, db, actor.terminal)) is None:
         require_manager(actor, "list sync conflicts")
     store = store_of_reader(db, actor, asked)
-    return list_conflicts(db, status=status, store=store)
+    return list_conflicts(db, status=status, store=store, entries=entries)
 
 
 def show(db: Database, conflict_id: int, *, offers: bool = True) -> Result:

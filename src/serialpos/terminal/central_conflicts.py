@@ -35,6 +35,8 @@ from serialpos.terminal.status import local_conflicts
 
 #: Seconds the console waits for central before it says the till is offline.
 CONSOLE_TIMEOUT = 5.0
+#: Journal entries named in one ``GET /v1/conflicts`` (central takes at most 100).
+ENTRIES_A_REQUEST = 100
 
 
 def list_at_central(chain: ChainConfig, *, only_open: bool) -> list[dict[str, Any]]:
@@ -100,9 +102,25 @@ def follow_conflicts(db: Database, client: CentralClient, store: str) -> int:
     (:func:`remember`), so a sale a manager recorded at central (``record_sale``) counts as
     taken here too (services/not_taken.py). Nothing is asked when there are none (the
     common case). How many entries changed."""
-    if not any(c.get("status") != "resolved" for c in local_conflicts(db)):
+    waiting = [
+        e for c in local_conflicts(db) if c.get("status") != "resolved" and (e := entry_of(c))
+    ]
+    if not waiting:
         return 0
-    found: list[dict[str, Any]] = client.get_json("/v1/conflicts", store=store)["conflicts"]
+    # Only this till's unresolved ones, in pieces: the store's whole list (resolved ones
+    # included, each with its offers worked out) grew with every conflict ever recorded and
+    # timed a sync out.
+    found: list[dict[str, Any]] = []
+    try:
+        for start in range(0, len(waiting), ENTRIES_A_REQUEST):
+            piece = waiting[start : start + ENTRIES_A_REQUEST]
+            found += client.get_json("/v1/conflicts", store=store, entry=piece)["conflicts"]
+    except CentralRefused as exc:
+        if exc.code != "bad_request":
+            raise
+        # A central older than ``entry`` refuses it as an unknown parameter: its store's
+        # whole list, matched by entry all the same.
+        found = client.get_json("/v1/conflicts", store=store)["conflicts"]
     return remember(db, found)
 
 
