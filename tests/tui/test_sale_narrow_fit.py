@@ -25,7 +25,7 @@ def _view(net: str, tax: str, total: str, paid: str, due: str) -> Any:
 
 def test_four_digit_totals_leave_out_the_net_before_they_wrap() -> None:
     laptop = _view("1199.00", "239.80", "1438.80", "0.00", "1438.80")
-    assert totals_text(laptop, width=38).plain == "T239.80 Total 1438.80 Due 1438.80"
+    assert totals_text(laptop, width=38).plain == "Tax 239.80 Total 1438.80 Due 1438.80"
     paid = _view("1199.00", "239.80", "1438.80", "500.00", "938.80")
     assert totals_text(paid, width=38).plain == "T239.80 Total 1438.80 P500 Due 938.80"
     big = _view("11990.50", "2398.10", "14388.60", "1000.00", "13388.60")

@@ -116,21 +116,24 @@ def head_text(view: OrderView | None, sale_type: str, delivery: str) -> Text:
 #: whole; the fourth writes whole amounts without their ".00" (a 1,299.00 phone's sale), the
 #: fifth leaves out a paid of zero (Due equal to Total says it). Four-digit amounts with pence
 #: (a 1,199.00 laptop: 1,438.80 with tax) still took two rows: the last forms leave out the
-#: net (total less tax), then the tax, never the total, what is paid or what is due. The
-#: change after a sale keeps its words (what the cashier looks up for) and every number: with
-#: it the line may take two rows.
+#: net (total less tax), then the tax, never the total, what is paid or what is due; with
+#: the net left out, the room it made spells "Tax" again where it fits (a 40-column till
+#: read "T239.80"). The change after a sale keeps its words (what the cashier looks up for)
+#: and every number: with it the line may take two rows.
+_LETTERS = (" ", "N", " T", " ", "Total ", " P", " ", "Due ")
 _TOTALS_WORDS = (
     ("  ", "Net ", "  Tax ", "  ", "Total ", "  Paid ", "  ", "Due "),
     (" ", "Net ", " Tax ", " ", "Total ", " Paid ", " ", "Due "),
-    (" ", "N", " T", " ", "Total ", " P", " ", "Due "),
-    (" ", "N", " T", " ", "Total ", " P", " ", "Due "),
-    (" ", "N", " T", " ", "Total ", " P", " ", "Due "),
+    _LETTERS,  # with pence
+    _LETTERS,  # whole amounts without ".00"
+    _LETTERS,  # and without a paid of zero
+    (" ", "", "Tax ", " ", "Total ", " P", " ", "Due "),
     (" ", "", "T", " ", "Total ", " P", " ", "Due "),
     (" ", "", "", "", "Total ", " P", " ", "Due "),
 )
 #: The first form with whole amounts, the first without a paid of zero, without the net,
 #: without the tax.
-_WHOLE, _NO_ZERO_PAID, _NO_NET, _NO_TAX = 3, 4, 5, 6
+_WHOLE, _NO_ZERO_PAID, _NO_NET, _NO_TAX = 3, 4, 5, 7
 
 
 def _whole(value: Decimal) -> str:
