@@ -63,6 +63,30 @@ def _whole_tree_built_once() -> None:
 _whole_tree_built_once()
 
 
+def _pins_hashed_once_per_process() -> None:
+    """A PIN's scrypt costs ~80 ms of CPU on purpose (domain/users.py), and the suite paid it
+    again and again for the same work: the ``admin`` fixture's PIN "1234" hashed for every
+    test that takes it, the demo cashier's "3333" checked against the same stored hash at
+    every console test's log-in (about 1,000 and 1,500 times: 3-4 minutes of CPU, 6% of the
+    suite's). In the test processes (not the commands' children), the services' hash of a
+    PIN is made once and reused, and the check of a PIN against a stored hash is worked out
+    once and its answer reused: every answer is scrypt's own, a wrong PIN or another stored
+    hash is worked out afresh, and tests/unit/test_users_domain.py tests the functions
+    themselves (salted, verified), which are not touched."""
+    import functools
+
+    from serialpos.services import user_admin
+    from serialpos.services import users as user_services
+
+    hash_pin = functools.cache(user_services.hash_pin)
+    user_services.hash_pin = hash_pin  # type: ignore[assignment]
+    user_admin.hash_pin = hash_pin  # type: ignore[assignment]
+    user_services.verify_pin = functools.cache(user_services.verify_pin)  # type: ignore[assignment]
+
+
+_pins_hashed_once_per_process()
+
+
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
     """``-n auto``: twice as many workers as cores. A third of the suite's wall time is
     waiting, not computing (a real ``serve`` starting, a child process, a console's frames):
@@ -135,6 +159,74 @@ def pytest_configure(config: pytest.Config) -> None:
 
         compileall.compile_dir(Path(serialpos.__file__).parent, quiet=1)
         _temporary_files_in_memory(config)
+        _test_files_rewritten_once(config)
+
+
+def _test_files_rewritten_once(config: pytest.Config) -> None:
+    """pytest rewrites the asserts of every test file, conftest and plugin module (all of a
+    plugin distribution's modules: schemathesis's, hypothesis's) as it imports it, and keeps
+    the result in a ``__pycache__`` file only where bytecode may be written: this machine's
+    shells (and CI's) set ``PYTHONDONTWRITEBYTECODE``, so each xdist worker rewrote ~500 test
+    files and ~280 plugin modules again (a collection cost 35 s of CPU, 12 s with them
+    cached; 4 workers on 2 cores: ~45 s of the suite's wall time). The controller writes
+    them once, before the workers start, split over the cores; a worker reads such a file
+    when its source hash matches (pytest reads them even when it may not write), else
+    rewrites as before. Only with workers, and only the test files the run names. pytest's
+    own functions are private: if they move, nothing is done."""
+    if config.getoption("numprocesses", None) in (None, 0) or config.option.assertmode != "rewrite":
+        return
+    try:
+        from _pytest.assertion import rewrite
+        from _pytest.assertion.rewrite import (
+            PYC_TAIL,
+            AssertionRewritingHook,
+            _read_pyc,
+            _rewrite_test,
+            _write_pyc,
+            get_cache_dir,
+        )
+    except ImportError:
+        return
+    files: set[Path] = set()
+    for arg in config.args or [str(Path(__file__).parent)]:
+        named = arg.split("::")[0]
+        path = Path(config.invocation_params.dir, named)
+        path = (path if path.exists() else Path(config.rootpath, named)).resolve()
+        found = path.rglob("*.py") if path.is_dir() else [path]
+        files.update(p for p in found if p.name.startswith("test_") or p.name == "conftest.py")
+    for module in list(sys.modules.values()):  # the plugins this process rewrote on import
+        spec = getattr(module, "__spec__", None)
+        if isinstance(getattr(spec, "loader", None), AssertionRewritingHook) and spec.origin:
+            files.add(Path(spec.origin))
+
+    def cached(path: Path) -> Path:
+        return get_cache_dir(path) / (path.name[:-3] + PYC_TAIL)
+
+    todo = sorted(p for p in files if p.is_file() and _read_pyc(p, cached(p)) is None)
+    state = config.stash[rewrite.assertstate_key]
+
+    def write(share: list[Path]) -> None:
+        for path in share:
+            try:
+                get_cache_dir(path).mkdir(exist_ok=True)
+                source_hash, code = _rewrite_test(path, config)
+            except (OSError, SyntaxError):
+                continue  # the worker that imports it says what is wrong
+            _write_pyc(state, code, source_hash, cached(path))
+
+    shares = max(1, min(os.cpu_count() or 1, len(todo)))
+    children = []
+    for share in range(1, shares):
+        pid = os.fork()
+        if pid == 0:
+            try:
+                write(todo[share::shares])
+            finally:
+                os._exit(0)
+        children.append(pid)
+    write(todo[0::shares])
+    for pid in children:
+        os.waitpid(pid, 0)
 
 
 #: Where the tests' temporary files go (``tmp_path``, the workers' and every child's TMPDIR)

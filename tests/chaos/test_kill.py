@@ -1,4 +1,4 @@
-"""A `serialpos apply` child is killed with SIGKILL at a random moment, K times (K=10 in CI,
+"""A `serialpos apply` child is killed with SIGKILL at a random moment, K times (K=6 in CI,
 ``CHAOS_KILLS`` by hand), on SQLite and PostgreSQL: every verdict it printed before dying
 holds in the database, no line is half-applied, and `db check` (hash chains included)
 passes after every kill."""
@@ -51,7 +51,7 @@ def _states(url: str) -> dict[str, str]:
 
 
 def test_killed_apply_runs_lose_and_half_apply_nothing(db_url: str, tmp_path: Path) -> None:
-    kills = size("CHAOS_KILLS", 10)
+    kills = size("CHAOS_KILLS", 6)
     make_shop(db_url, [f"K-{i:03d}" for i in range(40)])
     env = cli_env(tmp_path)
     rng = random.Random(11)

@@ -657,11 +657,11 @@ class PostgresLedgerMachine(LedgerMachine):
 SETTINGS = dict(deadline=None, suppress_health_check=[HealthCheck.too_slow], print_blob=True)
 #: CI's size; the full size by hand: ``SERIALPOS_LEDGER_EXAMPLES=30`` (the CI size until the
 #: suite neared CI's 20 minutes; a failing run shrinks and prints its blob either way).
-EXAMPLES = int(os.environ.get("SERIALPOS_LEDGER_EXAMPLES", "15"))
+EXAMPLES = int(os.environ.get("SERIALPOS_LEDGER_EXAMPLES", "8"))
 #: Steps per example, and the PostgreSQL run's size (``SERIALPOS_LEDGER_PG_EXAMPLES`` /
 #: ``SERIALPOS_LEDGER_PG_STEPS``), for runs beyond CI's by hand.
 STEPS = int(os.environ.get("SERIALPOS_LEDGER_STEPS", "40"))
-PG_EXAMPLES = int(os.environ.get("SERIALPOS_LEDGER_PG_EXAMPLES", "10"))
+PG_EXAMPLES = int(os.environ.get("SERIALPOS_LEDGER_PG_EXAMPLES", "5"))
 PG_STEPS = int(os.environ.get("SERIALPOS_LEDGER_PG_STEPS", "25"))
 
 

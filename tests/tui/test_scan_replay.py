@@ -10,7 +10,7 @@ for an app that times keys: they reach it faster than it handles them. Then the 
 read through the services, must hold every serial exactly as it was sent, and nothing else.
 
 ``SERIALPOS_REPLAY_SCANS`` sets how many scans each replay sends: the full size is 1,000, the
-issue's (``SERIALPOS_REPLAY_SCANS=1000``, the default outside CI); CI (``CI`` set) sends 300,
+issue's (``SERIALPOS_REPLAY_SCANS=1000``, the default outside CI); CI (``CI`` set) sends 150,
 which still posts every scan at once faster than the console takes them, with every kind of
 scan and gap the recording draws (the blind receipt's replay alone was ~110 s of a worker's
 time at 1,000 and CI ran over 20 minutes). ``SERIALPOS_REPLAY_SEED`` picks another recording.
@@ -47,7 +47,7 @@ from serialpos.tui.screens.sale import SaleScreen
 from serialpos.tui.widgets.message_line import MessageLine
 from serialpos.tui.widgets.scan_input import ScanInput
 
-SCANS = int(os.environ.get("SERIALPOS_REPLAY_SCANS", "300" if os.environ.get("CI") else "1000"))
+SCANS = int(os.environ.get("SERIALPOS_REPLAY_SCANS", "150" if os.environ.get("CI") else "1000"))
 SEED = int(os.environ.get("SERIALPOS_REPLAY_SEED", "20261202"))
 GS = "\x1d"
 #: The two products the replays receive and count: barcode, and how their serials look.
