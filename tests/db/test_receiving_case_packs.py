@@ -13,6 +13,7 @@ from serialpos.services import products, stock
 from serialpos.services.asn.importing import import_asn_data
 from serialpos.services.asn.opening import open_asn
 from serialpos.services.asn.receiving import AsnReceiving
+from serialpos.services.asn.till_copy import open_json
 from serialpos.services.context import Actor
 from serialpos.services.receiving_scans import ChecklistScans
 
@@ -61,3 +62,24 @@ def test_a_rescan_lets_its_cases_count_again_and_the_receipt_takes_them(
     assert done.received == 33 and done.discrepancies == ()
     [level] = stock.stock_levels(db, "S1", "CABLE")
     assert level.quantity == 32
+
+
+def test_a_case_counted_is_refused_after_a_restart_and_on_another_terminal(
+    db: Database, admin: Actor, outbox_folder: Path
+) -> None:
+    """The cases counted were the console's memory only: after a restart (or on a second
+    terminal receiving the same ASN) the same carton counted its 20 units again."""
+    _first, scans = _open(db, admin, outbox_folder)
+    other = open_asn(db, admin, "ASN-C1", "S1", outbox_folder)  # a second terminal, open now
+    scans.take("CP-C1-A", None, None)
+    restarted = open_asn(db, admin, "ASN-C1", "S1", outbox_folder)
+    for session, shown in ((restarted, 20), (other, 0)):  # the other saw no scan of first's
+        again = ChecklistScans(session, lambda: db, lambda _said: None).take("CP-C1-A", None, None)
+        assert again.alert and session.checklist.lines["CABLE"].counted == shown
+        assert again.message.startswith(
+            "case CP-C1-A of CABLE was already counted on ASN ASN-C1 at 20"
+        ), again.message
+        assert again.message.endswith(" UTC by ada (its 20 units counted once): not counted again")
+    assert open_asn(db, admin, "ASN-C1", "S1", outbox_folder).checklist.lines["CABLE"].counted == 20
+    [central] = open_json(db, admin, "S1")  # a store terminal's copy of the ASN keeps it too
+    assert [scan["case_pack"] for scan in central["scans"]] == ["CP-C1-A"]

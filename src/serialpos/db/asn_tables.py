@@ -67,12 +67,21 @@ class AsnLine(SQLModel, table=True):
 
 class AsnScan(SQLModel, table=True):
     """One scan of a receipt in progress: a serial, or (``serial`` NULL) a number of units of
-    a product counted without serials (negative takes some back)."""
+    a product counted without serials (negative takes some back). ``case_pack``: the case
+    whose units a count is (its ID scanned), counted once per ASN (migration 0042)."""
 
     __tablename__ = "asn_scan"
     __table_args__ = (
         sa.UniqueConstraint("asn_id", "sku", "serial", name="uq_asn_scan_serial"),
         sa.Index("ix_asn_scan_asn", "asn_id", "id"),
+        sa.Index(
+            "uq_asn_scan_case_pack",
+            "asn_id",
+            "case_pack",
+            unique=True,
+            sqlite_where=sa.text("case_pack IS NOT NULL"),
+            postgresql_where=sa.text("case_pack IS NOT NULL"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -82,6 +91,7 @@ class AsnScan(SQLModel, table=True):
     quantity: int = Field(default=1)
     scanned_at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime())
     user_name: str = Field(max_length=32)
+    case_pack: str | None = Field(default=None, max_length=64)
 
 
 asn_t: sa.Table = Asn.__table__  # type: ignore[attr-defined]

@@ -1,4 +1,4 @@
--- serialpos head schema at revision 0041_salecpu
+-- serialpos head schema at revision 0042_casepacks
 -- Made by `python -m serialpos.db.head_schema` from the migrations; never edit it by hand.
 -- A brand-new SQLite database is created from it in one transaction (db/migrate.py).
 CREATE TABLE alembic_version (
@@ -297,7 +297,7 @@ CREATE TABLE asn_scan (
 	serial VARCHAR(64), 
 	quantity INTEGER NOT NULL, 
 	scanned_at DATETIME NOT NULL, 
-	user_name VARCHAR(32) NOT NULL, 
+	user_name VARCHAR(32) NOT NULL, case_pack VARCHAR(64), 
 	PRIMARY KEY (id), 
 	CONSTRAINT uq_asn_scan_serial UNIQUE (asn_id, sku, serial), 
 	FOREIGN KEY(asn_id) REFERENCES asn (id)
@@ -590,4 +590,5 @@ CREATE INDEX ix_serial_unit_serial_folded ON serial_unit (lower(serial));
 CREATE INDEX ix_ledger_event_quantity_moves ON ledger_event (product_id, action) WHERE unit_id IS NULL;
 CREATE INDEX ix_apply_outcome_journal_seq ON apply_outcome (terminal, journal_seq) WHERE journal_seq IS NOT NULL;
 CREATE INDEX ix_sale_order_delivery_day ON sale_order (store_id, created_at) WHERE delivery = 'delivery';
-INSERT INTO "alembic_version" VALUES('0041_salecpu');
+CREATE UNIQUE INDEX uq_asn_scan_case_pack ON asn_scan (asn_id, case_pack) WHERE case_pack IS NOT NULL;
+INSERT INTO "alembic_version" VALUES('0042_casepacks');

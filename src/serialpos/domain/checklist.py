@@ -11,6 +11,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from serialpos.domain.errors import BadRequest, DomainError
 from serialpos.domain.limits import MAX_QUANTITY
@@ -111,23 +112,43 @@ class ChecklistLine:
 
 
 @dataclass(frozen=True)
+class CountedCase:
+    """A case pack counted on a checklist: its product, and when and by whom it was counted
+    (None when not known)."""
+
+    sku: str
+    at: datetime | None = None
+    by: str | None = None
+
+
+@dataclass(frozen=True)
 class CaseCount:
     """A case-pack ID scanned on a checklist: the product it holds and how many units the
-    document lists in it; ``repeat`` when this case was counted already."""
+    document lists in it; ``counted`` when this case was counted already (a repeat)."""
 
     code: str
     sku: str
     units: int
-    repeat: bool = False
+    counted: CountedCase | None = None
+
+    @property
+    def repeat(self) -> bool:
+        return self.counted is not None
 
     def words(self, document: str) -> str:
-        """``case CP-DEMO-1 (20 units)``, or the repeat's alert."""
-        if self.repeat:
-            return (
-                f"case {clip(self.code)} of {self.sku} was already counted on {document} "
-                f"(its {self.units:,} units counted once)"
-            )
-        return f"case {clip(self.code)} ({self.units:,} units)"
+        """``case CP-DEMO-1 (20 units)``, or the repeat's alert: when and by whom the case
+        was counted, and that it is not counted again."""
+        if self.counted is None:
+            return f"case {clip(self.code)} ({self.units:,} units)"
+        when = ""
+        if self.counted.at is not None:
+            when += f" at {self.counted.at:%Y-%m-%d %H:%M} UTC"
+        if self.counted.by:
+            when += f" by {clip(self.counted.by)}"
+        return (
+            f"case {clip(self.code)} of {self.sku} was already counted on {document}{when} "
+            f"(its {self.units:,} units counted once): not counted again"
+        )
 
 
 @dataclass(frozen=True)
@@ -185,8 +206,9 @@ class Checklist:
         self.blind = blind
         self.case_packs: Mapping[str, str] = dict(case_packs or {})
         self.case_units: Mapping[str, int] = dict(case_units or {})
-        #: The case-pack IDs counted so far (each counts once), to their product's SKU.
-        self.cases_counted: dict[str, str] = {}
+        #: The case-pack IDs counted so far (each counts once): their product, when, by whom.
+        #: A session that saves its scans puts the saved ones here when it opens.
+        self.cases_counted: dict[str, CountedCase] = {}
 
     # -- reading -------------------------------------------------------------------------------
     def line(self, sku: str) -> ChecklistLine:
@@ -280,7 +302,9 @@ class Checklist:
         """What scanning ``code`` counts: a case-pack ID the document lists stands for the
         units its line lists (the carton arrived whole, as shipped), on its own product's line
         whichever is selected. A case counted already is a repeat: an alert, counted once (a
-        second scan of one carton must not receive its units twice). None: no case pack here.
+        second scan of one carton must not receive its units twice); a session that saves its
+        scans puts the cases counted before (an earlier session's) in ``cases_counted``.
+        None: no case pack here.
 
         A case only holds products without serials (the ASN import refuses a case of a
         serialized product), so counting it never takes a unit that needs its serial."""
@@ -289,17 +313,19 @@ class Checklist:
         if sku is None:
             return None
         units = self.case_units.get(code, 0)
-        return CaseCount(code, sku, units, repeat=code in self.cases_counted)
+        return CaseCount(code, sku, units, self.cases_counted.get(code))
 
-    def case_counted(self, case: CaseCount) -> None:
+    def case_counted(
+        self, case: CaseCount, at: datetime | None = None, by: str | None = None
+    ) -> None:
         """Remember that ``case`` was counted (after its units were counted on its line)."""
-        self.cases_counted[case.code] = case.sku
+        self.cases_counted[case.code] = CountedCase(case.sku, at, by)
 
     def rescan(self, sku: str) -> ChecklistLine:
         """Clear one product's scans (and the cases counted for it) to start it again."""
         line = self.line(sku)
         line.clear()
-        for code in [c for c, owner in self.cases_counted.items() if owner == sku]:
+        for code in [c for c, mark in self.cases_counted.items() if mark.sku == sku]:
             del self.cases_counted[code]
         if self.blind:
             line.expected = 0

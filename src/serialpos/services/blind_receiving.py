@@ -36,7 +36,13 @@ from sqlalchemy.engine import Connection
 
 from serialpos.db import repo
 from serialpos.db.engine import Database
-from serialpos.domain.checklist import Checklist, ChecklistLine, ScanResult, Verdict
+from serialpos.domain.checklist import (
+    CaseCount,
+    Checklist,
+    ChecklistLine,
+    ScanResult,
+    Verdict,
+)
 from serialpos.domain.errors import BadRequest, BadValue, DomainError
 from serialpos.domain.event_files import EventLine, EventType
 from serialpos.domain.events import DocumentRef
@@ -50,7 +56,7 @@ from serialpos.services import event_files, journal_sink, ledger, stock_document
 from serialpos.services.context import Actor
 from serialpos.services.database_identity import database_identity
 from serialpos.services.products import get_product
-from serialpos.services.receiving import CompletionResult, check_receivable
+from serialpos.services.receiving import CompletionResult, check_receivable, count_case_held
 from serialpos.services.scanned_codes import blind_receipt_codes
 from serialpos.services.settings import get_settings
 
@@ -187,6 +193,9 @@ class BlindReceiving:
         line = self.checklist.count(sku, quantity)
         self._log(op="count", sku=sku, quantity=quantity)
         return line
+
+    def count_case(self, case: CaseCount) -> CaseCount:
+        return count_case_held(self, case, self.actor.user)
 
     def rescan(self, sku: str) -> ChecklistLine:
         self._open()

@@ -15,7 +15,14 @@ from sqlalchemy.engine import Connection
 
 from serialpos.db import asn_tables, repo, unit_sql, unrecorded_units
 from serialpos.db.engine import Database
-from serialpos.domain.checklist import Checklist, ChecklistLine, Discrepancy, ScanResult
+from serialpos.db.tables import utcnow
+from serialpos.domain.checklist import (
+    CaseCount,
+    Checklist,
+    ChecklistLine,
+    Discrepancy,
+    ScanResult,
+)
 from serialpos.domain.errors import (
     AlreadySold,
     DomainError,
@@ -73,6 +80,11 @@ class ReceivingSession(Protocol):
         """Add (or, negative, take back) units of a product without serials."""
         ...
 
+    def count_case(self, case: CaseCount) -> CaseCount:
+        """Count the units of a case pack the document lists, once: the case counted now, or
+        (a repeat, nothing counted) the case as counted before, saying when and by whom."""
+        ...
+
     def add_product(self, sku: str) -> ChecklistLine:
         """Blind receipts: start a line for a product as it is scanned. Documents that list
         their products refuse a product they do not list."""
@@ -83,6 +95,16 @@ class ReceivingSession(Protocol):
     def receive_all(self) -> None: ...
 
     def complete(self, *, accept_discrepancies: bool = False) -> CompletionResult: ...
+
+
+def count_case_held(session: ReceivingSession, case: CaseCount, user: str) -> CaseCount:
+    """``count_case`` of a session that holds its scans in the checklist (a blind receipt, a
+    transfer: neither lists case packs today): the units counted, the case remembered."""
+    if case.repeat:
+        return case
+    session.count(case.sku, case.units)
+    session.checklist.case_counted(case, utcnow(), user)
+    return case
 
 
 event_c = repo.event_t.c

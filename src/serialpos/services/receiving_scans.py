@@ -285,15 +285,16 @@ class ChecklistScans:
 
     def _count_case(self, case: CaseCount) -> Outcome:
         """A case-pack ID the document lists: the units it lists are counted on its product's
-        line, which becomes the selected one; a case counted already is an alert, counted
-        once (``Checklist.case_to_count``)."""
+        line, which becomes the selected one; a case counted already (in this session, or
+        saved before a restart or by another terminal) is an alert naming when and by whom,
+        counted once (``Checklist.case_to_count``, the session's ``count_case``)."""
         checklist = self.receiving.checklist
         document = f"{checklist.kind} {checklist.document}"
         self.current, self.chosen = case.sku, True
+        case = self.receiving.count_case(case)
         if case.repeat:
             return Outcome(case.sku, case.words(document), self.missing(case.sku), alert=True)
-        line = self.receiving.count(case.sku, case.units)
-        checklist.case_counted(case)
+        line = checklist.lines[case.sku]
         return self._counted(line, f"{case.sku}: {case.words(document)}, {self.line_words(line)}")
 
     def _current_serialized(self) -> bool:

@@ -3,16 +3,19 @@
 
 Every scan is saved as it is made (table ``asn_scan``), so a console that dies mid-receiving
 loses nothing, and :func:`~serialpos.services.asn.opening.open_asn` rebuilds the checklist
-from the saved scans. Completion is one transaction: the units received, the quantities, the
-differences, the ASN marked received and its event file owed; the file is written after the
-commit.
+from the saved scans: a case pack's count is saved naming its case, so the cases counted
+are rebuilt too and one case counts once per ASN, whichever session or terminal scans it.
+Completion is one transaction: the units received, the quantities, the differences, the ASN
+marked received and its event file owed; the file is written after the commit.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -21,8 +24,10 @@ from serialpos.db.asn_tables import asn_line_t, asn_scan_t, asn_t
 from serialpos.db.engine import Database
 from serialpos.db.tables import utcnow
 from serialpos.domain.checklist import (
+    CaseCount,
     Checklist,
     ChecklistLine,
+    CountedCase,
     Discrepancy,
     ScanResult,
 )
@@ -131,6 +136,30 @@ class AsnReceiving:
             raise
         return line
 
+    def count_case(self, case: CaseCount) -> CaseCount:
+        """Count a case pack's units once, saved in one row with the case's ID: a case
+        counted already (by this session, an earlier one before a restart, or another
+        terminal at the same moment: the unique index says) counts nothing and is answered
+        as the repeat, naming when and by whom it was counted."""
+        self.actor.require(Permission.RECEIVE)
+        if case.repeat:
+            return case
+        line = self.checklist.line(case.sku)
+        before = line.counted
+        self.checklist.count(case.sku, case.units)
+        try:
+            at = self._save([(case.sku, None, case.units)], case=case.code)
+        except sa.exc.IntegrityError:
+            line.counted = before
+            found = self.db.read(lambda conn: _case_saved(conn, self._row_id, case.code))
+            self.checklist.case_counted(case, *(found or (None, None)))
+            return self.checklist.case_to_count(case.code) or case
+        except BaseException:
+            line.counted = before
+            raise
+        self.checklist.case_counted(case, at, self.actor.user)
+        return case
+
     def add_product(self, sku: str) -> ChecklistLine:
         """An ASN lists its products: one it does not list is refused (``not_on_asn``)."""
         return self.checklist.line(sku)
@@ -162,10 +191,13 @@ class AsnReceiving:
         if gaps:
             self._save([(sku, None, n) for sku, n in gaps])
 
-    def _save(self, scans: list[tuple[str, str | None, int]]) -> None:
-        if not self.persist:
-            return
+    def _save(
+        self, scans: list[tuple[str, str | None, int]], *, case: str | None = None
+    ) -> datetime:
+        """Save ``scans`` (``case``: the case pack the one count is); the time saved."""
         now, user, row_id = utcnow(), self.actor.user, self._row_id
+        if not self.persist:
+            return now
 
         def work(conn: Connection) -> None:
             require_open(conn, row_id, self.asn)
@@ -179,6 +211,7 @@ class AsnReceiving:
                         "quantity": qty,
                         "scanned_at": now,
                         "user_name": user,
+                        "case_pack": case,
                     }
                     for sku, serial, qty in scans
                 ],
@@ -191,6 +224,7 @@ class AsnReceiving:
                 raise
             # Another terminal receiving the same ASN saved this serial first: it is on the
             # receipt either way, so this scan lands on our checklist too.
+        return now
 
     # -- completion --------------------------------------------------------------------------
     def complete(self, *, accept_discrepancies: bool = False) -> CompletionResult:
@@ -314,31 +348,56 @@ class AsnReceiving:
         return CompletionResult(self.asn, received, tuple(found), report)
 
 
-def read_saved_scans(conn: Connection, row_id: int) -> list[tuple[str, str | None, int]]:
+class SavedScan(NamedTuple):
+    """One row of ``asn_scan``: a serial, or a count (``case``: the case pack it is)."""
+
+    sku: str
+    serial: str | None
+    quantity: int
+    case: str | None = None
+    at: datetime | None = None
+    by: str | None = None
+
+
+def read_saved_scans(conn: Connection, row_id: int) -> list[SavedScan]:
+    c = asn_scan_c
     return [
-        (sku, serial, int(qty))
-        for sku, serial, qty in conn.execute(
-            sa.select(asn_scan_c.sku, asn_scan_c.serial, asn_scan_c.quantity)
-            .where(asn_scan_c.asn_id == row_id)
-            .order_by(asn_scan_c.id)
+        SavedScan(sku, serial, int(qty), case, at, by)
+        for sku, serial, qty, case, at, by in conn.execute(
+            sa.select(c.sku, c.serial, c.quantity, c.case_pack, c.scanned_at, c.user_name)
+            .where(c.asn_id == row_id)
+            .order_by(c.id)
         )
     ]
 
 
-def apply_saved_scans(checklist: Checklist, scans: list[tuple[str, str | None, int]]) -> None:
+def _case_saved(conn: Connection, row_id: int, case: str) -> tuple[datetime, str] | None:
+    """When and by whom ``case`` was counted on the ASN (None: its count was taken back)."""
+    found = conn.execute(
+        sa.select(asn_scan_c.scanned_at, asn_scan_c.user_name).where(
+            asn_scan_c.asn_id == row_id, asn_scan_c.case_pack == case
+        )
+    ).first()
+    return None if found is None else (found[0], found[1])
+
+
+def apply_saved_scans(checklist: Checklist, scans: list[SavedScan]) -> None:
     """Put the saved scans on the checklist, replacing what it held: serials in the order
-    scanned, counts summed. A saved scan that no longer fits its line (the store's serialized
-    inventory setting changed since) is left out."""
+    scanned, counts summed, the case packs counted remembered. A saved scan that no longer
+    fits its line (the store's serialized inventory setting changed since) is left out."""
     for each in checklist.lines.values():
         each.clear()
-    for sku, serial, qty in scans:
-        line = checklist.lines.get(sku)
+    checklist.cases_counted.clear()
+    for scan in scans:
+        line = checklist.lines.get(scan.sku)
         if line is None:
             continue
-        if serial is not None and line.serialized and not line.has(serial):
-            line.add(serial)
-        elif serial is None and not line.must_scan:
-            line.counted = max(0, line.counted + qty)
+        if scan.serial is not None and line.serialized and not line.has(scan.serial):
+            line.add(scan.serial)
+        elif scan.serial is None and not line.must_scan:
+            line.counted = max(0, line.counted + scan.quantity)
+        if scan.case is not None:
+            checklist.cases_counted[scan.case] = CountedCase(scan.sku, scan.at, scan.by)
 
 
 def require_open(conn: Connection, row_id: int, asn: str) -> None:

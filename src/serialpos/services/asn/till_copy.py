@@ -49,8 +49,9 @@ def _when(value: datetime | None) -> str | None:
 def open_json(db: Database, actor: Actor, store: str) -> list[dict[str, Any]]:
     """The open ASNs of ``store`` as JSON: number, vendor, who made it and when, its lines
     (``number``, ``sku``, ``quantity``, ``listed``, ``case_pack``, ``received``) and the
-    scans of a receipt in progress. Any terminal's token may ask (the sell permission, as
-    for the snapshot): receiving is checked when it is done."""
+    scans of a receipt in progress (a case pack's count names its ``case_pack``). Any
+    terminal's token may ask (the sell permission, as for the snapshot): receiving is checked
+    when it is done."""
     actor.require(Permission.SELL)
 
     def read(conn: Connection) -> list[dict[str, Any]]:
@@ -105,7 +106,13 @@ def _scan_json(row: Any) -> dict[str, Any]:
         "quantity": row.quantity,
         "scanned_at": _when(row.scanned_at),
         "user_name": row.user_name,
+        "case_pack": row.case_pack,
     }
+
+
+def _case(value: Any) -> str | None:
+    """A scan's case pack as central sent it (an older central sends none)."""
+    return value if isinstance(value, str) and value else None
 
 
 def _at(text: Any) -> datetime:
@@ -172,6 +179,7 @@ def _put_lines(
                 quantity=int(scan.get("quantity") or 1),
                 scanned_at=_at(scan.get("scanned_at")),
                 user_name=str(scan.get("user_name") or "central")[:32],
+                case_pack=_case(scan.get("case_pack")),
             )
         )
 

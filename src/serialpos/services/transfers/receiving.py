@@ -20,6 +20,7 @@ from serialpos.db import repo
 from serialpos.db.engine import Database
 from serialpos.db.tables import utcnow
 from serialpos.domain.checklist import (
+    CaseCount,
     Checklist,
     ChecklistLine,
     NotOnDocument,
@@ -36,7 +37,7 @@ from serialpos.domain.users import Permission
 from serialpos.services import event_files, journal_sink, ledger, scan_resolver, stock_lines
 from serialpos.services.context import Actor
 from serialpos.services.outgoing import tracks_serials
-from serialpos.services.receiving import CompletionResult, Discrepancies
+from serialpos.services.receiving import CompletionResult, Discrepancies, count_case_held
 from serialpos.services.transfers.views import (
     DOCUMENT_TYPE,
     TransferView,
@@ -133,6 +134,9 @@ class TransferReceiving:
                 f"{sku}: only {line.expected} shipped on transfer {self.transfer.number}"
             )
         return self.checklist.count(sku, quantity)
+
+    def count_case(self, case: CaseCount) -> CaseCount:
+        return count_case_held(self, case, self.actor.user)
 
     def add_product(self, sku: str) -> ChecklistLine:
         return self.checklist.line(sku)  # a transfer lists its products: others are refused
