@@ -54,3 +54,16 @@ def test_sscc_of_reads_the_label_not_a_units() -> None:
     assert sscc_of(f" 00{SSCC} ") == SSCC
     assert sscc_of(f"(00){SSCC}(21)SN1") is None  # a unit's serial says it is a unit's
     assert sscc_of("(01)05012345000015(21)SN1") is None
+
+
+@pytest.mark.parametrize("aim", ["]C1", "]d2", "]e0"])
+def test_an_sscc_sent_with_its_aim_prefix_reads_as_without_it(aim: str) -> None:
+    """A GS1-128 scanner sends ``]C1`` + ``00`` + the SSCC: it read ``kind: unreadable``
+    (exit 1), the same digits without the prefix ``kind: serial`` with the SSCC named."""
+    plain = json.loads(runner.invoke(app, ["decode", "--json", f"00{SSCC}"]).stdout)
+    outcome = runner.invoke(app, ["decode", "--json", f"{aim}00{SSCC}"])
+    assert outcome.exit_code == 0, outcome.output
+    answer = json.loads(outcome.stdout)
+    same = ("kind", "serial", "gtin", "error", "sscc", "case_label")
+    assert {k: answer[k] for k in same} == {k: plain[k] for k in same}
+    assert answer["kind"] == "serial" and answer["symbology"] is not None

@@ -202,9 +202,9 @@ def test_gs1_with_only_a_serial_is_a_serial_scan() -> None:
 
 
 def test_gs1_without_gtin_or_serial_is_unreadable() -> None:
-    result = decode("]C100106141412345678908")
+    result = decode(f"]C110LOT-7{GS}17261231")
     assert result.kind == "unreadable"
-    assert result.error == "GS1 barcode has no GTIN (01) or serial (21), only (00)"
+    assert result.error == "GS1 barcode has no GTIN (01) or serial (21), only (10) (17)"
 
 
 def test_gs1_repeating_an_ai_with_different_values_is_unreadable() -> None:

@@ -152,6 +152,8 @@ def test_only_an_enter_right_after_the_closing_enter_is_dropped() -> None:
     assert not watch.watching and not watch.repeat(11.1)
     watch.closed(None)  # closed by Esc (the latest key was not an Enter)
     assert not watch.watching and not watch.repeat(11.2)
+    watch.closed(12.0)  # a question opened since: watched half a second
+    assert watch.repeat(12.4, follow_up=True) and not watch.repeat(12.6, follow_up=True)
 
 
 def test_the_key_clock_is_read_once_for_each_key() -> None:
@@ -160,3 +162,46 @@ def test_the_key_clock_is_read_once_for_each_key() -> None:
     first, second = events.Key("enter", "\r"), events.Key("a", "a")
     assert (once(first), once(first), once(second), once(first)) == (1001.0, 1001.0, 1002.0, 1001.0)
     assert once.current == clock.current
+
+
+@async_test
+async def test_a_second_enter_does_not_answer_the_question_a_close_opened(
+    make_app: MakeApp, demo_db: Database
+) -> None:
+    """The order menu's "Void this order" picked by Enter opens "Void ...?": a bounced or
+    double-pressed Enter a fifth of a second later answered it Yes and voided the sale. It is
+    dropped; a person's Enter once the question has been up a moment answers it."""
+    from test_sale import enter, open_sale
+
+    from serialpos.tui.screens.sale_dialogs.order_menu import OrderMenu
+    from serialpos.tui.screens.serial_mode import Confirm
+
+    clock = KeyClock()
+    app = make_app(key_clock=clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        sale = await open_sale(pilot)
+        await enter(pilot, "AC-CHG65")
+        order = sale.order_no
+        assert order is not None
+        await pilot.press("f6")
+        await settle(pilot)
+        assert isinstance(app.screen, OrderMenu)
+        for _ in range(6):  # down to "Void this order"
+            clock.send(app, events.Key("down", None))
+            await settle(pilot)
+        clock.step = IMPATIENT
+        clock.send(app, events.Key("enter", "\r"))  # Void this order
+        await settle(pilot)
+        question = app.screen
+        assert isinstance(question, Confirm), type(question).__name__
+        assert question.question.startswith(f"Void {order}")
+        clock.send(app, events.Key("enter", "\r"))  # the same press, bounced
+        await settle(pilot)
+        assert app.screen is question
+        assert get_order(demo_db, order).status == "open"
+        clock.step = 0.4  # 0.6 s after the Enter that opened it: a person's quick answer
+        clock.send(app, events.Key("enter", "\r"))
+        await settle(pilot)
+        assert app.screen is sale, type(app.screen).__name__
+        await settle(pilot)
+        assert get_order(demo_db, order).status == "voided"

@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from serialpos.domain.case_codes import case_label
 from serialpos.domain.errors import BadValue
 from serialpos.domain.products import normalize_gtin
 from serialpos.domain.serials import luhn_valid
@@ -64,8 +65,14 @@ def not_a_barcode(text: str) -> str | None:
 def nothing_matches(text: str) -> str:
     """What the sale field says of text nothing matches. Fifteen digits that fail the IMEI
     check are most likely a phone's IMEI mistyped (or misread): said so, since "nothing
-    matches" alone sends the cashier looking for a unit that is on the shelf."""
+    matches" alone sends the cashier looking for a unit that is on the shelf. A case's or
+    pallet's GS1 label (an SSCC, a count of a GTIN: domain/case_codes.py) is named as one."""
     value = text.strip()
+    # A carton's GS1 label scanned at the counter (an SSCC, a case label): said what it is.
+    # Digits of a barcode's length stay "nothing matches" (an IMEI cut short reads as one).
+    case = None if value.isdigit() and len(value) in BARCODE_DIGITS else case_label(value)
+    if case is not None:
+        return f"'{clip(value)}' is {case}, not an item"
     said = f"nothing matches '{clip(value)}'"
     if len(value) == 15 and value.isascii() and value.isdigit() and not luhn_valid(value):
         return f"{said}: as an IMEI its check digit is wrong (mistyped? scan it again)"

@@ -375,6 +375,9 @@ def resolve(scan: Scan, context: ScanContext, facts: LedgerFacts) -> Outcome:
     if scan.kind == "unreadable":
         odd = invisible_character(scan.text)
         if odd is not None:
+            case = case_refusal(scan.text, None)  # a case's GS1 label keeps its FNC1 (GS)
+            if case is not None:
+                return case
             return Refusal(
                 "bad_serial_format",
                 f"'{shown(scan.text)}' holds an invisible character ({odd}): scan the label again",
@@ -476,6 +479,9 @@ def _bare_serial(serial: str, context: ScanContext, facts: LedgerFacts) -> Outco
     selected = context.selected
     odd = invisible_character(serial)
     if odd is not None:
+        case = case_refusal(serial, None)  # a case's GS1 label keeps its FNC1 (GS)
+        if case is not None:
+            return case
         return Refusal(
             "bad_serial_format",
             f"serial '{shown(serial)}' holds an invisible character ({odd}): "

@@ -234,19 +234,22 @@ class SerialposApp(ScannersApp, inherit_bindings=False):  # not Textual's ^Q qui
         if watch.watching:
             revealed = self._revealed() if self._revealed is not None else None
             focused = self.focused
-            if self.screen is not revealed or (isinstance(focused, Input) and focused.value):
-                # A screen opened since (a question), or a field holding an entry: taken.
-                watch.other_key()
-            elif watch.repeat(typed_at(self, event)):
-                log.info("an Enter just after a screen closed by Enter: not used")
+            follow_up = self.screen is not revealed  # a question opened since the close
+            if isinstance(focused, Input) and focused.value:
+                watch.other_key()  # a field holding an entry: taken
+            elif watch.repeat(typed_at(self, event), follow_up=follow_up):
+                log.info(
+                    "an Enter just after a screen closed by Enter: not used (%s)",
+                    "a question opened since" if follow_up else "the screen beneath",
+                )
                 return True
         self._last_enter = event
         return False
 
     def pop_screen(self) -> AwaitComplete:
         """Close the screen in front (a dialog's dismiss comes here too): an Enter just after
-        the one that closed it is not taken by the screen beneath (:mod:`enter_after_close`);
-        a screen opened since (a question that follows) takes its Enter as ever."""
+        the one that closed it is not taken by the screen beneath, nor by a question opened
+        since, sooner (:mod:`enter_after_close`)."""
         enter = self._last_enter
         self.enter_after_close.closed(None if enter is None else typed_at(self, enter))
         stack = self.screen_stack

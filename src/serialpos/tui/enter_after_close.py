@@ -13,12 +13,17 @@ the watch: a scan made right after a dialog (its characters, then its Enter) is 
 is anything typed. An Enter pressed once the moment has passed is taken: a person who reads the
 screen beneath before pressing Enter gets what Enter does there.
 
-Only the screen the close put in front is watched: a screen opened since (a question that
-follows the dialog, the offline PIN after a payment refused) takes its Enter as ever. The fault
-was Enters landing on the screen beneath; a follow-on dialog asks something new, and tests and
-people who answer it at once were refused their Enter. Nor is an Enter dropped where the
-field in front holds text: it submits what is there (typed or scanned after the close, whose
-keys ended the watch anyway, or put there by the screen), not nothing.
+A screen opened since the close (a question that follows the dialog: "Void S01-000123?" after
+the order menu's Void picked by Enter, "give the change anyway?" after a payment refused) is
+watched too, for a shorter moment: an Enter within :data:`FOLLOW_UP_WINDOW` of the closing
+Enter is the same press repeated (a double press's second Enter, a bounce, a CR LF), which
+answered the question's default unseen: it voided the sale. No person reads a question that
+opened with their Enter and answers it within half a second; one who answers it quickly, after
+that, is answered, and ``y``/``n`` (any key but Enter) answer at once, as they end the watch.
+Nor is an Enter dropped where the field in front holds text: it submits what is there (typed
+or scanned after the close, whose keys ended the watch anyway, or put there by the screen),
+not nothing; a question's form opened by a refused step (the offline PIN) is answered that
+way.
 
 Why a time after the closing Enter, not after the close: the close may come much later (a
 dialog checked on a thread), and the key clock is when keys were typed, the one clock tests
@@ -39,13 +44,22 @@ ENTER_KEYS = frozenset({"enter", "ctrl+j"})
 #: a person reading the screen beneath takes longer than this before pressing Enter there.
 REPEAT_WINDOW = 0.75
 
+#: Seconds after the closing Enter in which an Enter on a screen opened since (a follow-up
+#: question) repeats it. A double press's second Enter comes within half a second (the common
+#: double-click threshold), a bounce or a CR LF within milliseconds; a person reading the new
+#: question takes longer, and one who knows it is not held up past this.
+FOLLOW_UP_WINDOW = 0.5
+
 
 class EnterAfterClose:
     """Watches closes and the keys after them; :meth:`repeat` says whether an Enter is to be
     dropped. The app tells it which key closed a screen (:meth:`closed`), and each key after."""
 
-    def __init__(self, window: float = REPEAT_WINDOW) -> None:
+    def __init__(
+        self, window: float = REPEAT_WINDOW, follow_up_window: float = FOLLOW_UP_WINDOW
+    ) -> None:
         self.window = window
+        self.follow_up_window = follow_up_window
         self._armed_at: float | None = None  # a screen closed by the Enter typed then
 
     @property
@@ -63,13 +77,14 @@ class EnterAfterClose:
         """A key that is no Enter went on: a scan or typing begins; the watch ends."""
         self._armed_at = None
 
-    def repeat(self, at: float) -> bool:
+    def repeat(self, at: float, *, follow_up: bool = False) -> bool:
         """Whether the Enter typed at ``at`` repeats the one that closed a screen (dropped);
-        one past the moment ends the watch and goes on."""
+        one past the moment ends the watch and goes on. ``follow_up``: it lands on a screen
+        opened since the close (a question), watched for :attr:`follow_up_window`."""
         armed = self._armed_at
         if armed is None:
             return False
-        if at - armed <= self.window:
+        if at - armed <= (self.follow_up_window if follow_up else self.window):
             return True
         self._armed_at = None
         return False

@@ -20,6 +20,7 @@ from typing import Final
 from biip import ParseConfig
 from biip.gs1_element_strings import GS1ElementString
 
+from serialpos.domain.case_codes import case_label
 from serialpos.domain.decoder.gs1 import (
     gs1_fields,
     read_digital_link,
@@ -74,12 +75,19 @@ def _gs1_result(
     fields = gs1_fields(elements)
     kind: ScanKind
     error = None
+    serial = fields.serial
     if fields.gtin and fields.serial:
         kind = "product_serial"
     elif fields.gtin:
         kind = "product"
     elif fields.serial:
         kind = "serial"  # a GS1 label that carries only (21), as on a separate serial sticker
+    elif case_label(data) is not None:
+        # A case's or pallet's label (an SSCC in (00), a contained GTIN (02) with its count):
+        # read as its digits are without the AIM prefix (``]C1``), whole as a "serial", so
+        # that every flow names it a case's label (domain/case_codes.py) and never a unit's.
+        kind = "serial"
+        serial = data
     else:
         kind = "unreadable"
         found = " ".join(str(e.ai) for e in elements)
@@ -88,7 +96,7 @@ def _gs1_result(
         kind=kind,
         symbology=symbology,
         gtin=fields.gtin,
-        serial=fields.serial,
+        serial=serial,
         batch=fields.batch,
         expiry=fields.expiry,
         error=error,

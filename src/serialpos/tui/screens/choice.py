@@ -37,7 +37,7 @@ class ChoiceDialog(GatedDialog[str | None]):
         self.list_id = list_id
 
     def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog"):
+        with Vertical(classes="dialog choice"):
             yield Static(self.title_text, classes="dialog-title", markup=False)
             yield OptionList(
                 *(Option(label, id=key) for key, label in self.choices), id=self.list_id
