@@ -34,7 +34,7 @@ CHECKS = [
 
 
 #: Examples per run: 250 is the full size (``SERIALPOS_SCHEMA_EXAMPLES=250``, the default
-#: outside CI); CI (``CI`` set) draws 100 of them (derandomized: the same 100 each run).
+#: outside CI); CI (``CI`` set) draws 60 of them (derandomized: the same 60 each run).
 EXAMPLES = int(os.environ.get("SERIALPOS_SCHEMA_EXAMPLES", "60" if os.environ.get("CI") else "250"))
 
 
