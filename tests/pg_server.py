@@ -290,8 +290,11 @@ class FilledSchemaPool:
     new one is made for the next test: a schema is never reused across a failed reset.
     What is left at the process's end is dropped (``atexit``). The S1/S2 stores stay
     ``stores.add_store``'s: kept in the pool, their ``created_at`` would be older than the
-    test, and the two inserts cost PostgreSQL little. ``pg_url`` (an empty schema) and the
-    tests making schemas of their own (a ``serve``, a terminal chain) are not pooled."""
+    test, and the two inserts cost PostgreSQL little. ``pg_url`` (an empty schema) is not
+    pooled. A module's ``serve`` (tests/api/conftest.py) and terminal chain
+    (tests/terminal/terminal_chain.py) take theirs from the pool too and put it back after
+    the module, its ``serve`` stopped: a schema filled and dropped per module cost the server
+    about 1.1 s of CPU more (five terminal files: 14.4 s against 8.9 s)."""
 
     def __init__(self) -> None:
         self._free: list[str] = []

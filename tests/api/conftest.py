@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 from api_serving import Server, seed, start, stop
 
-from pg_server import drop_schema, fill_schema, new_schema, require_postgres, schema_url
+from pg_server import filled_schemas, require_postgres, schema_url
 from serialpos.db.engine import Database
 
 
@@ -24,8 +24,7 @@ def server(
         url = f"sqlite:///{folder / 'shop.sqlite'}"
     else:
         require_postgres()
-        schema = new_schema()
-        fill_schema(schema)  # at head already: seed's upgrade finds nothing to do
+        schema = filled_schemas.take()  # at head already: seed's upgrade finds nothing to do
         url = schema_url(schema)
     db = Database(url)
     secrets = seed(db)
@@ -36,4 +35,4 @@ def server(
         stop(process)
         db.dispose()
         if schema is not None:
-            drop_schema(schema)
+            filled_schemas.give_back(schema)

@@ -27,7 +27,7 @@ from api_serving import (
 )
 
 import cli_fork
-from pg_server import drop_schema, fill_schema, new_schema, require_postgres, schema_url
+from pg_server import filled_schemas, require_postgres, schema_url
 from serialpos.db.engine import Database
 from serialpos.services import tokens, users
 from serialpos.services.context import Actor
@@ -225,8 +225,7 @@ class Chain:
 def chain(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Chain]:
     require_postgres()
     folder = tmp_path_factory.mktemp("chain")
-    schema = new_schema()
-    fill_schema(schema)  # at head already: seed's upgrade finds nothing to do
+    schema = filled_schemas.take()  # at head already: seed's upgrade finds nothing to do
     url = schema_url(schema)
     db = Database(url)
     secrets = seed(db)
@@ -237,7 +236,7 @@ def chain(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Chain]:
     finally:
         stop(process)
         db.dispose()
-        drop_schema(schema)
+        filled_schemas.give_back(schema)
 
 
 @pytest.fixture
