@@ -331,18 +331,30 @@ class Checklist:
             line.expected = 0
         return line
 
-    def receive_all(self) -> None:
-        """Take every unserialized line as arrived in full, and an optional line's units not
-        scanned as arrived without serials; refused while a unit that must be scanned is
-        unscanned (each such unit must be seen)."""
+    def receive_all_gaps(self) -> dict[str, int]:
+        """What :meth:`receive_all` would add, line by line (only lines it adds to), changing
+        nothing: each line without serials, and an optional line's units not scanned, up to
+        what the document expects. Never less: a line counted over is left as counted (the
+        count is what arrived; its difference is shown at completion). Refused while a unit
+        that must be scanned is unscanned (each such unit must be seen)."""
         left = self.unscanned_serialized()
         if left:
             raise UnscannedUnits(
                 f"{left} serialized unit{'s' if left != 1 else ''} not "
                 "scanned yet: scan each one before receiving all"
             )
-        for line in self.lines.values():
-            if not line.serialized:
-                line.counted = line.expected
-            elif line.optional:
-                line.counted = max(0, line.expected - len(line.scanned))
+        gaps = {
+            line.sku: line.expected - line.received
+            for line in self.lines.values()
+            if not line.must_scan
+        }
+        return {sku: n for sku, n in gaps.items() if n > 0}
+
+    def receive_all(self) -> dict[str, int]:
+        """Take every unserialized line as arrived in full, and an optional line's units not
+        scanned as arrived without serials (:meth:`receive_all_gaps`); what it added, by
+        SKU."""
+        gaps = self.receive_all_gaps()
+        for sku, n in gaps.items():
+            self.lines[sku].counted += n
+        return gaps

@@ -203,10 +203,11 @@ class BlindReceiving:
         self._log(op="rescan", sku=sku)
         return line
 
-    def receive_all(self) -> None:
+    def receive_all(self) -> dict[str, int]:
         """Nothing is announced on a blind receipt, so everything scanned is all there is."""
         self._open()
         self.checklist.receive_all()
+        return {}
 
     # -- completing -----------------------------------------------------------------------------
     def complete(self, *, accept_discrepancies: bool = False) -> CompletionResult:

@@ -455,7 +455,7 @@ class ChecklistScans:
         (domain/checklist.py): the sentence names both, product by product, as it did only
         the first (a drill of ASN-1002 taken without its serial went unsaid)."""
         lines = self.receiving.checklist.lines.values()
-        self.receiving.receive_all()
+        others = self.receiving.receive_all()
         plain = [f"{ln.sku} {ln.counted}" for ln in lines if not ln.serialized and ln.counted]
         optional = [
             f"{ln.sku} {ln.counted}"
@@ -472,6 +472,10 @@ class ChecklistScans:
             if parts
             else "nothing to take as arrived: each product here is received by its serials"
         )
+        if others:
+            said += "; counted on another terminal meanwhile, taken into account: " + ", ".join(
+                f"{sku} {n:+,}" for sku, n in others.items()
+            )
         return Outcome(
             self.current,
             said,

@@ -177,19 +177,56 @@ class AsnReceiving:
             )
         return self.checklist.rescan(sku)
 
-    def receive_all(self) -> None:
-        """Every line without serials as arrived in full; refused while a serialized unit is
-        unscanned."""
+    def receive_all(self) -> dict[str, int]:
+        """Every line without serials as arrived in full (an optional line's units not
+        scanned, without serials); refused while a serialized unit is unscanned.
+
+        What is missing is worked out from the scans saved for the ASN, read under the ASN
+        row's exclusive lock in the transaction that saves the units added, not from this
+        terminal's checklist: another terminal receiving the same ASN may have counted
+        some meanwhile (a case pack, a quantity), and they are not added again; two
+        terminals pressing it at once take turns, the second finding nothing missing. The
+        checklist is refreshed from the saved scans. Returns, by SKU, how many units of a
+        line without serials to scan differ from this checklist before it (what others
+        counted meanwhile); empty when none."""
         self.actor.require(Permission.RECEIVE)
-        gaps = [
-            (ln.sku, max(0, ln.expected - len(ln.scanned)) - ln.counted)
-            for ln in self.checklist.lines.values()
-            if not ln.must_scan
-        ]
-        gaps = [(sku, n) for sku, n in gaps if n != 0]
-        self.checklist.receive_all()  # refuses first, changing nothing
-        if gaps:
-            self._save([(sku, None, n) for sku, n in gaps])
+        if not self.persist:  # nothing saved (serialpos apply): the checklist is all there is
+            self.checklist.receive_all()
+            return {}
+        lines = self.checklist.lines
+        shown = {sku: ln.received for sku, ln in lines.items() if not ln.must_scan}
+        now, user, row_id = utcnow(), self.actor.user, self._row_id
+
+        def work(conn: Connection) -> dict[str, int]:
+            require_open(conn, row_id, self.asn, exclusive=True)
+            apply_saved_scans(self.checklist, read_saved_scans(conn, row_id))
+            gaps = self.checklist.receive_all_gaps()  # refuses first, saving nothing
+            if gaps:
+                conn.execute(
+                    sa.insert(asn_scan_t),
+                    [
+                        {
+                            "asn_id": row_id,
+                            "sku": sku,
+                            "serial": None,
+                            "quantity": n,
+                            "scanned_at": now,
+                            "user_name": user,
+                        }
+                        for sku, n in gaps.items()
+                    ],
+                )
+            return gaps
+
+        gaps = self.db.write(work)
+        others = {
+            sku: lines[sku].received - seen
+            for sku, seen in shown.items()
+            if lines[sku].received != seen
+        }
+        for sku, n in gaps.items():
+            lines[sku].counted += n
+        return others
 
     def _save(
         self, scans: list[tuple[str, str | None, int]], *, case: str | None = None
@@ -400,11 +437,13 @@ def apply_saved_scans(checklist: Checklist, scans: list[SavedScan]) -> None:
             checklist.cases_counted[scan.case] = CountedCase(scan.sku, scan.at, scan.by)
 
 
-def require_open(conn: Connection, row_id: int, asn: str) -> None:
+def require_open(conn: Connection, row_id: int, asn: str, *, exclusive: bool = False) -> None:
     """Refuse a scan on a received ASN. The share lock (PostgreSQL) makes a completion on
-    another terminal wait for this scan's commit, so it is received, never lost."""
+    another terminal wait for this scan's commit, so it is received, never lost.
+    ``exclusive``: the row locked for update instead, so no other terminal saves a scan on
+    the ASN until this transaction ends (what it read of the saved scans stays true)."""
     status = conn.execute(
-        sa.select(asn_c.status).where(asn_c.id == row_id).with_for_update(read=True)
+        sa.select(asn_c.status).where(asn_c.id == row_id).with_for_update(read=not exclusive)
     ).scalar_one()
     if status != AsnStatus.OPEN:
         raise Conflict(f"ASN {asn} was already received: nothing more can be scanned on it")

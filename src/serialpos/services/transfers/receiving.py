@@ -144,8 +144,9 @@ class TransferReceiving:
     def rescan(self, sku: str) -> ChecklistLine:
         return self.checklist.rescan(sku)
 
-    def receive_all(self) -> None:
+    def receive_all(self) -> dict[str, int]:
         self.checklist.receive_all()
+        return {}
 
     def complete(self, *, accept_discrepancies: bool = False) -> CompletionResult:
         found = self.checklist.discrepancies()
