@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from serialpos.db.asn_tables import asn_scan_t
 from serialpos.db.engine import Database
+from serialpos.domain.errors import Conflict
 from serialpos.services import products, stock
 from serialpos.services.asn.importing import import_asn_data
 from serialpos.services.asn.opening import open_asn
@@ -91,3 +92,18 @@ def test_receive_all_never_takes_away_another_terminals_count(
     assert _saved(db) == [("CABLE", None, 40, None), ("PHONE", "P-1", 1, None)]
     with pytest.raises(Discrepancies, match="CABLE: 40 received, 32 expected"):
         b.complete()
+
+
+def test_a_rescan_on_an_asn_received_elsewhere_is_refused_and_deletes_nothing(
+    db: Database, admin: Actor, outbox_folder: Path
+) -> None:
+    """B's Rescan of a product deleted its saved scans even after A had received the ASN:
+    the rows of a recorded receipt gone."""
+    a, _, b, _ = _terminals(db, admin, outbox_folder)
+    a.scan("PHONE", "P-1")
+    a.count("CABLE", 32)
+    a.complete()
+    saved = _saved(db)
+    with pytest.raises(Conflict, match="ASN ASN-T2 was already received"):
+        b.rescan("CABLE")
+    assert _saved(db) == saved == [("PHONE", "P-1", 1, None), ("CABLE", None, 32, None)]

@@ -165,16 +165,20 @@ class AsnReceiving:
         return self.checklist.line(sku)
 
     def rescan(self, sku: str) -> ChecklistLine:
-        """Clear one product's scans (saved ones too) to start it again."""
+        """Clear one product's scans (saved ones too) to start it again. Refused once the
+        ASN is received (on another terminal, say): its saved scans are what was received,
+        and deleting them would change a receipt already recorded."""
         self.checklist.line(sku)
         if self.persist:
-            self.db.write(
-                lambda conn: conn.execute(
-                    sa.delete(asn_scan_t).where(
-                        asn_scan_c.asn_id == self._row_id, asn_scan_c.sku == sku
-                    )
+            row_id, asn = self._row_id, self.asn
+
+            def work(conn: Connection) -> None:
+                require_open(conn, row_id, asn)
+                conn.execute(
+                    sa.delete(asn_scan_t).where(asn_scan_c.asn_id == row_id, asn_scan_c.sku == sku)
                 )
-            )
+
+            self.db.write(work)
         return self.checklist.rescan(sku)
 
     def receive_all(self) -> dict[str, int]:
