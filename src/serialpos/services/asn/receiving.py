@@ -206,20 +206,7 @@ class AsnReceiving:
             apply_saved_scans(self.checklist, read_saved_scans(conn, row_id))
             gaps = self.checklist.receive_all_gaps()  # refuses first, saving nothing
             if gaps:
-                conn.execute(
-                    sa.insert(asn_scan_t),
-                    [
-                        {
-                            "asn_id": row_id,
-                            "sku": sku,
-                            "serial": None,
-                            "quantity": n,
-                            "scanned_at": now,
-                            "user_name": user,
-                        }
-                        for sku, n in gaps.items()
-                    ],
-                )
+                _insert_scans(conn, row_id, [(sku, None, n) for sku, n in gaps.items()], now, user)
             return gaps
 
         gaps = self.db.write(work)
@@ -242,21 +229,7 @@ class AsnReceiving:
 
         def work(conn: Connection) -> None:
             require_open(conn, row_id, self.asn)
-            conn.execute(
-                sa.insert(asn_scan_t),
-                [
-                    {
-                        "asn_id": row_id,
-                        "sku": sku,
-                        "serial": serial,
-                        "quantity": qty,
-                        "scanned_at": now,
-                        "user_name": user,
-                        "case_pack": case,
-                    }
-                    for sku, serial, qty in scans
-                ],
-            )
+            _insert_scans(conn, row_id, scans, now, user, case)
 
         try:
             self.db.write(work)
@@ -410,6 +383,33 @@ def read_saved_scans(conn: Connection, row_id: int) -> list[SavedScan]:
             .order_by(c.id)
         )
     ]
+
+
+def _insert_scans(
+    conn: Connection,
+    row_id: int,
+    scans: list[tuple[str, str | None, int]],
+    at: datetime,
+    user: str,
+    case: str | None = None,
+) -> None:
+    """Save ``scans`` (SKU, serial or None, quantity) of the ASN as made at ``at`` by
+    ``user``; ``case``: the case pack the one count is."""
+    conn.execute(
+        sa.insert(asn_scan_t),
+        [
+            {
+                "asn_id": row_id,
+                "sku": sku,
+                "serial": serial,
+                "quantity": qty,
+                "scanned_at": at,
+                "user_name": user,
+                "case_pack": case,
+            }
+            for sku, serial, qty in scans
+        ],
+    )
 
 
 def _case_saved(conn: Connection, row_id: int, case: str) -> tuple[datetime, str] | None:
