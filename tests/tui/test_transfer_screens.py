@@ -263,3 +263,56 @@ async def test_a_transfer_not_known_here_may_not_be_synced_yet(
         )
         # Shown whole, at 40x16 too (the longer sentence was cut before its advice).
         assert "open it" in screen_text(app) and "again" in screen_text(app), screen_text(app)
+
+
+@pytest.mark.parametrize("size", SIZES)
+@async_test
+async def test_scans_of_a_transfer_survive_leaving_and_a_restart(
+    make_app: MakeApp,
+    demo_db: Database,
+    size: tuple[int, int],
+    outbox_folder: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Each scan is saved as it is made: leaving the checklist asks nothing and loses
+    nothing, and a console started again (a crash, a dropped SSH link) or another terminal
+    opens the transfer with them counted. They were the console's memory only."""
+    made = create_transfer(demo_db, CLERK, "S01", "S02")
+    add_units(demo_db, CLERK, made.number, "S01", "PH-AUR15", PHONES)
+    ship(demo_db, CLERK, made.number, "S01", outbox_folder)
+    monkeypatch.setenv("SERIALPOS_STORE", "S02")
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        await log_in(pilot, "stockroom")
+        await pilot.press("6")
+        await settle(pilot)
+        await type_in(pilot, made.number, "#find")
+        assert isinstance(app.screen, ChecklistScreen)
+        await type_in(pilot, PHONES[0])
+        await type_in(pilot, PHONES[1])
+        assert said(pilot) == f"✓ PH-AUR15 {PHONES[1]}: 2 of 3"
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, TransfersScreen)  # no "leave without completing?"
+        await type_in(pilot, made.number, "#find")
+        assert isinstance(app.screen, ChecklistScreen)
+        assert app.screen.receiving.checklist.lines["PH-AUR15"].scanned == PHONES[:2]
+    again = make_app()  # the console started again on the same database
+    async with again.run_test(size=size) as pilot:
+        await log_in(pilot, "stockroom")
+        await pilot.press("6")
+        await settle(pilot)
+        await type_in(pilot, made.number, "#find")
+        screen = again.screen
+        assert isinstance(screen, ChecklistScreen)
+        assert screen.receiving.checklist.lines["PH-AUR15"].scanned == PHONES[:2]
+        assert "2/3 units" in screen_text(again)
+        await type_in(pilot, PHONES[0])
+        assert said(pilot) == f"✗ serial {PHONES[0]} was already scanned (counted once)"
+        await type_in(pilot, PHONES[2])
+        await pilot.press("ctrl+f")
+        await settle(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+        assert said(pilot).startswith(f"✓ received 3 units: {made.number}"), said(pilot)
+    assert [where(demo_db, p) for p in PHONES] == [("in_stock", "S02")] * 3

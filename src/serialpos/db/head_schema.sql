@@ -1,4 +1,4 @@
--- serialpos head schema at revision 0042_casepacks
+-- serialpos head schema at revision 0043_transferscans
 -- Made by `python -m serialpos.db.head_schema` from the migrations; never edit it by hand.
 -- A brand-new SQLite database is created from it in one transaction (db/migrate.py).
 CREATE TABLE alembic_version (
@@ -591,4 +591,17 @@ CREATE INDEX ix_ledger_event_quantity_moves ON ledger_event (product_id, action)
 CREATE INDEX ix_apply_outcome_journal_seq ON apply_outcome (terminal, journal_seq) WHERE journal_seq IS NOT NULL;
 CREATE INDEX ix_sale_order_delivery_day ON sale_order (store_id, created_at) WHERE delivery = 'delivery';
 CREATE UNIQUE INDEX uq_asn_scan_case_pack ON asn_scan (asn_id, case_pack) WHERE case_pack IS NOT NULL;
-INSERT INTO "alembic_version" VALUES('0042_casepacks');
+CREATE TABLE transfer_scan (
+	id INTEGER NOT NULL, 
+	transfer_id INTEGER NOT NULL, 
+	sku VARCHAR(64) NOT NULL, 
+	serial VARCHAR(64), 
+	quantity INTEGER NOT NULL, 
+	scanned_at DATETIME NOT NULL, 
+	user_name VARCHAR(32) NOT NULL, 
+	PRIMARY KEY (id), 
+	FOREIGN KEY(transfer_id) REFERENCES transfer (id)
+);
+CREATE INDEX ix_transfer_scan_transfer ON transfer_scan (transfer_id, id);
+CREATE UNIQUE INDEX uq_transfer_scan_serial ON transfer_scan (transfer_id, sku, serial) WHERE serial IS NOT NULL;
+INSERT INTO "alembic_version" VALUES('0043_transferscans');

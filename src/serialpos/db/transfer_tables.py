@@ -6,7 +6,9 @@ stock at the sending store and can be taken off again), ``shipped`` once they ar
 ``received`` when the receiving store completed its checklist. Units not received stay in
 transit and stay listed here, so the transfer reports them. ``refused`` (a store terminal's
 copy only, migration 0026): central did not take the shipment (a conflict or a refusal), so
-nothing of it is in transit. Migration 0007 builds these.
+nothing of it is in transit. Migration 0007 builds these. ``transfer_scan`` keeps every scan of
+a receipt in progress (migration 0043), so a console that dies mid-receiving loses nothing
+and a second terminal sees what the first counted.
 """
 
 from __future__ import annotations
@@ -74,3 +76,31 @@ class TransferUnit(SQLModel, table=True):
     product_id: int = Field(foreign_key="product.id")
     serial: str = Field(max_length=64)
     received: bool = Field(default=False)
+
+
+class TransferScan(SQLModel, table=True):
+    """One scan of a transfer's receipt in progress: a serial, or (``serial`` NULL) a number of
+    units of a product counted without serials (negative takes some back). A serial is saved
+    once per transfer and product; completion receives the rows and deletes them."""
+
+    __tablename__ = "transfer_scan"
+    __table_args__ = (
+        sa.Index("ix_transfer_scan_transfer", "transfer_id", "id"),
+        sa.Index(
+            "uq_transfer_scan_serial",
+            "transfer_id",
+            "sku",
+            "serial",
+            unique=True,
+            sqlite_where=sa.text("serial IS NOT NULL"),
+            postgresql_where=sa.text("serial IS NOT NULL"),
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    transfer_id: int = Field(foreign_key="transfer.id")
+    sku: str = Field(max_length=64)
+    serial: str | None = Field(default=None, max_length=64)
+    quantity: int = Field(default=1)
+    scanned_at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime())
+    user_name: str = Field(max_length=32)

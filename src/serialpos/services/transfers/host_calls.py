@@ -19,8 +19,8 @@ from serialpos.domain.serials import require_serial
 from serialpos.domain.text import clip
 from serialpos.services import ledger
 from serialpos.services.context import Actor
-from serialpos.services.transfers.receiving import bump_line, mark_received
 from serialpos.services.transfers.sending import line_quantities
+from serialpos.services.transfers.taking_in import bump_line, mark_received
 from serialpos.services.transfers.views import (
     DOCUMENT_TYPE,
     TransferView,

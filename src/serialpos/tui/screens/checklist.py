@@ -375,7 +375,7 @@ class ChecklistScreen(KeepsRefusals):
             return
         received = self.receiving.checklist.received
         if self.done is not None or getattr(self.receiving, "persist", False):
-            self.dismiss()  # done, or its scans are saved as they are made (an ASN)
+            self.dismiss()  # done, or its scans are saved as they are made (an ASN, a transfer)
             return
         if received == 0:
             self._give_up()
