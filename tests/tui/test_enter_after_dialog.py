@@ -156,6 +156,23 @@ def test_only_an_enter_right_after_the_closing_enter_is_dropped() -> None:
     assert watch.repeat(12.4, follow_up=True) and not watch.repeat(12.6, follow_up=True)
 
 
+def test_an_enter_right_after_the_enter_that_opened_a_question_is_dropped() -> None:
+    """The rule without a screen: a question an Enter opened (no screen closed) is watched
+    half a second after that Enter; a letter answers at once."""
+    watch = EnterAfterClose(window=0.75, follow_up_window=0.5)
+    watch.opened(20.0)
+    assert watch.watching and watch.question
+    assert watch.repeat(20.002) and watch.repeat(20.4)  # a CR LF's line feed, a bounce
+    assert not watch.repeat(20.6)  # a person's quick answer: taken, and the watch ends
+    assert not watch.watching and not watch.question
+    watch.opened(21.0)
+    watch.other_key()  # y or n: answered at once
+    assert not watch.watching and not watch.repeat(21.1)
+    watch.opened(22.0)
+    watch.closed(22.0)  # the question closed by that Enter: the screen beneath, 0.75 s
+    assert not watch.question and watch.repeat(22.7)
+
+
 def test_the_key_clock_is_read_once_for_each_key() -> None:
     clock = KeyClock(step=1.0)
     once = OnceEachKey(clock)

@@ -30,7 +30,7 @@ import time
 import weakref
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from textual import events
 from textual.binding import Binding, BindingType
@@ -50,6 +50,7 @@ from serialpos.tui.scanners import (
     KeyClock,
     key_time,
 )
+from serialpos.tui.screens.answer_dialog import GatedDialog
 from serialpos.tui.screens.base import ConsoleScreen
 from serialpos.tui.screens.login import LoginScreen
 from serialpos.tui.type_ahead import TypeAhead
@@ -223,9 +224,10 @@ class SerialposApp(ScannersApp, inherit_bindings=False):  # not Textual's ^Q qui
         await super().on_event(event)
 
     def _repeated_enter(self, event: events.Key) -> bool:
-        """True when ``event`` is an Enter repeating the one that just closed a screen: not
-        handed on (:mod:`enter_after_close`). The latest Enter is kept, timed only if a
-        screen closes after it (the key clock is read no more than before otherwise)."""
+        """True when ``event`` is an Enter repeating the one that just closed a screen or
+        opened a question: not handed on (:mod:`enter_after_close`). The latest Enter is kept,
+        timed only if a screen closes or a question opens after it (the key clock is read no
+        more than before otherwise)."""
         watch = self.enter_after_close
         if event.key not in ENTER_KEYS:
             self._last_enter = None
@@ -238,13 +240,26 @@ class SerialposApp(ScannersApp, inherit_bindings=False):  # not Textual's ^Q qui
             if isinstance(focused, Input) and focused.value:
                 watch.other_key()  # a field holding an entry: taken
             elif watch.repeat(typed_at(self, event), follow_up=follow_up):
-                log.info(
-                    "an Enter just after a screen closed by Enter: not used (%s)",
-                    "a question opened since" if follow_up else "the screen beneath",
-                )
+                if watch.question:
+                    log.info("an Enter just after the Enter that opened a question: not used")
+                else:
+                    log.info(
+                        "an Enter just after a screen closed by Enter: not used (%s)",
+                        "a question opened since" if follow_up else "the screen beneath",
+                    )
                 return True
         self._last_enter = event
         return False
+
+    def push_screen(self, screen: Screen[Any] | str, *args: Any, **kwargs: Any) -> Any:
+        """Open ``screen``: a question opened while the latest key was an Enter (an Enter in
+        a field asked it) is not answered by that Enter repeated, a moment after it
+        (:mod:`enter_after_close`). A question is a dialog answered by a person's keys
+        (:class:`GatedDialog`: Enter answers each); a screen or a form takes Enter as before."""
+        enter = self._last_enter
+        if isinstance(screen, GatedDialog) and enter is not None:
+            self.enter_after_close.opened(typed_at(self, enter))
+        return super().push_screen(screen, *args, **kwargs)
 
     def pop_screen(self) -> AwaitComplete:
         """Close the screen in front (a dialog's dismiss comes here too): an Enter just after
