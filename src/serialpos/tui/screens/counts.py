@@ -41,6 +41,7 @@ from serialpos.tui.screens.count_workers import (
     APPROVING,
     Approved,
     BatchStarted,
+    Changed,
     CountWorkers,
     Loaded,
     QuantityAsked,
@@ -295,7 +296,7 @@ class CountsScreen(CountWorkers):
             return
         self.confirming = False
         self.message_line.note(f"posting {self.count.number}…")
-        self._approve(self.count.number)
+        self._approve(self.count.number, self.result.last_scan)
 
     # -- results ------------------------------------------------------------------------
     def on_counts_screen_loaded(self, message: Loaded) -> None:
@@ -394,6 +395,11 @@ class CountsScreen(CountWorkers):
         self.listing.focus()
         state = "approved" if message.result.approved else "not approved yet"
         self.message_line.ok(f"{message.result.count} {state}: ←→ lists, ↑↓ scroll")
+
+    def on_counts_screen_changed(self, message: Changed) -> None:
+        """Scanned since the review: the count as it is now, and why nothing was posted."""
+        self.on_counts_screen_reviewed(Reviewed(message.result))
+        self.show_error(message.refusal)
 
     def on_counts_screen_approved(self, message: Approved) -> None:
         done = message.done
