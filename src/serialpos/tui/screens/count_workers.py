@@ -182,6 +182,7 @@ class CountWorkers(KeepsRefusals):
         serial: str | None = None,
         run_on: tuple[str, str] | None = None,
         sure: bool = False,
+        typed: bool = False,
     ) -> None:
         # Scans arrive faster than a commit: every one lands, one at a time and in the order
         # scanned, and each sees the product the scan before it chose.
@@ -203,6 +204,7 @@ class CountWorkers(KeepsRefusals):
                 current=self._worker_current,
                 run_on=run_on,
                 sure=sure,
+                typed=typed,
             )
             self._worker_current = taken.current
             return Scanned(taken)

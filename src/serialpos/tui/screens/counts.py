@@ -201,7 +201,8 @@ class CountsScreen(CountWorkers):
                 if not self.acknowledge():  # an empty Enter: the kept refusals were seen
                     self.show_error("scan a product or a serial (or type it), then Enter")
                 return
-            self.take_scan(self.entered_scan(text))  # typed or scanned: the same keys
+            # Typed or scanned: the same keys, but a bare number may be a quantity only typed.
+            self.take_scan(self.entered_scan(text, scanned=event.scanned))
 
     @property
     def REFUSES_SCANS(self) -> bool:
@@ -236,7 +237,7 @@ class CountsScreen(CountWorkers):
         if entry.gtin is not None:
             self._take(gtin=entry.gtin, serial=entry.serial, run_on=entry.run_on)
         else:
-            self._take(text=entry.text)
+            self._take(text=entry.text, typed=scan.typed)
 
     # -- keys ---------------------------------------------------------------------------
     def action_back(self) -> None:
