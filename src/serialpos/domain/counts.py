@@ -41,6 +41,14 @@ class CountClosed(DomainError):
     code = "count_closed"
 
 
+class CountChanged(DomainError):
+    """The count was scanned after the reconciliation its approver confirmed was read: the
+    approval would post units and quantities nobody reviewed (a serial typed wrong by a worker
+    still counting made a new unit). Nothing is posted; the count is reviewed again."""
+
+    code = "count_changed"
+
+
 class NotInCount(DomainError):
     """A product outside the count's chosen products."""
 

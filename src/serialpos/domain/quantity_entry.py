@@ -111,3 +111,19 @@ def judge_typed(text: str, sku: str, expected: int | None, *, sure: bool) -> int
     if doubt is not None:
         raise UnlikelyQuantity(doubt, text.strip())
     return quantity
+
+
+def plus_forgotten(text: str, sku: str, *, labels: bool) -> str:
+    """The refusal of a bare number typed at a count while ``sku``, counted by quantity, is
+    chosen: a count's quantity is ``+N``, and ``3`` typed for 3 drills (serials optional, no
+    serial format) was counted as a drill with the serial "3", a new unit the approval put in
+    stock; for cables it was refused as an unknown serial, telling the person to scan the
+    product they had just scanned. ``labels``: the product's units may carry serials too (a
+    label is scanned; a serial the ledger knows is counted as typed)."""
+    n = text.strip()
+    if labels:
+        return (
+            f"'{n}' not counted: type +{n} to count {n} {sku} without a label; a serial "
+            "is scanned from its label"
+        )
+    return f"'{n}' not counted: {sku} is counted by quantity: type +{n} to count {n}"

@@ -171,7 +171,9 @@ def render(bound: list[BoundKey]) -> str:
         "more than 999 in one entry, more than ten times what the line expects, or digits "
         "that read as a barcode; No counts nothing "
         "(`src/serialpos/domain/quantity_entry.py`). A scanned number there is never a "
-        "quantity.",
+        "quantity. A count's quantity takes its sign: a bare number typed while a product "
+        "counted by quantity (or with serials optional) is chosen is refused, naming `+N`, "
+        "unless it is the serial of a unit the ledger knows; it is never a new serial.",
         "",
         "A field for words (a vendor, a reference, a note, a reason, a customer's details, a "
         "store code, a manager's name or PIN, a file name) never takes a scan: keys at a "

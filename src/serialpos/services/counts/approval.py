@@ -38,6 +38,7 @@ from serialpos.services.counts.reconciling import (
     reconciliation_from_json,
     reconciliation_json,
 )
+from serialpos.services.counts.reviewed import refuse_unreviewed
 from serialpos.services.counts.views import (
     DOCUMENT_TYPE,
     LEDGER_CHUNK,
@@ -111,14 +112,24 @@ class TillCount:
 
 
 def approve_in(
-    db: Database, conn: Connection, actor: Actor, count: CountRow, till: TillCount | None = None
+    db: Database,
+    conn: Connection,
+    actor: Actor,
+    count: CountRow,
+    till: TillCount | None = None,
+    *,
+    reviewed: int | None = None,
 ) -> Approval:
     """Post the count's adjustments. ``till``: a store terminal's count, whose own decisions
     are posted where still legal instead of central's view of the count (a conflict for
-    each decision that is not: domain/count_decisions.py)."""
+    each decision that is not: domain/count_decisions.py). ``reviewed``: the newest scan of
+    the reconciliation the approver confirmed; a count scanned since is refused
+    (services/counts/reviewed.py)."""
     actor.require(Permission.ADJUST)
     if count.status != CountStatus.OPEN:
         raise CountClosed(f"count {count.number} was approved already: a count is approved once")
+    if reviewed is not None:
+        refuse_unreviewed(conn, count, reviewed)
     plan = plan_count(db, conn, count)
     result = plan.reconciliation()
     # A scan of the till's that central does not hold in stock here is the unit on the
@@ -326,12 +337,18 @@ def decided_of(result: Reconciliation) -> dict[str, list[dict[str, str]]]:
     return of_reconciliation([(u.sku, u.serial) for u in result.missing], found).as_json()
 
 
-def approve(db: Database, actor: Actor, count: str, outbox: Path) -> Approval:
+def approve(
+    db: Database, actor: Actor, count: str, outbox: Path, *, reviewed: int | None = None
+) -> Approval:
     """Post the count's adjustments (managers and admins), in one transaction with its event
-    file owed; then write the file. A count is approved once."""
+    file owed; then write the file. A count is approved once. ``reviewed``: the
+    ``last_scan`` of the reconciliation the approver confirmed (the console passes it): a
+    count scanned since is refused, nothing posted."""
     actor.require(Permission.ADJUST)
     done = db.write(
-        lambda conn: approve_in(db, conn, actor, count_row(db, conn, count, lock="update"))
+        lambda conn: approve_in(
+            db, conn, actor, count_row(db, conn, count, lock="update"), reviewed=reviewed
+        )
     )
     files = event_files.write_owed(db, outbox)
     return Approval(done.reconciliation, done.added, done.removed, done.quantity_change, files)

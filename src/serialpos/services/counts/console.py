@@ -20,7 +20,7 @@ from serialpos.domain.errors import (
     UnknownProduct,
 )
 from serialpos.domain.products import SerialMode
-from serialpos.domain.quantity_entry import is_quantity, judge_typed, past_the_most
+from serialpos.domain.quantity_entry import is_quantity, judge_typed, past_the_most, plus_forgotten
 from serialpos.domain.scan_resolution import (
     Accepts,
     KnownUnit,
@@ -95,6 +95,7 @@ def take(
     current: str | None = None,
     run_on: tuple[str, str] | None = None,
     sure: bool = False,
+    typed: bool = False,
 ) -> Taken:
     """One scan or typed entry at the console, in one transaction.
 
@@ -108,7 +109,9 @@ def take(
       word that the label's serial may hold the fields after it: no unit is made from it);
     - anything else is a serial: of the current product, or resolved by the ledger. A serial
       never changes a current product (a product or a GS1 label does); with none, the
-      serial's product becomes current.
+      serial's product becomes current. A bare number ``typed`` at a person's pace while the
+      current product is counted by quantity (or may be: serials optional) is a quantity
+      without its ``+``, refused naming ``+N``, unless it is a unit the ledger knows.
     """
 
     def work(conn: Connection) -> Taken:
@@ -176,7 +179,8 @@ def take(
             return Taken(product.sku, done, f"{done.message} (+N for more)")
         # A bare serial finds its own product, whichever product is current: three Nova 7
         # IMEIs scanned after an Aurora 15 are Nova 7 units, not never-seen Aurora 15s.
-        selected = None if current is None else facts_of(repo.product_by_sku(conn, current))
+        chosen = None if current is None else repo.product_by_sku(conn, current)
+        selected = None if chosen is None else facts_of(chosen)
         context = ScanContext(
             found.store,
             selected,
@@ -185,6 +189,10 @@ def take(
             document=found.number,
         )
         outcome = resolve_in(conn, entry, context)
+        if typed and chosen is not None and not isinstance(outcome, KnownUnit):
+            forgot = _plus_forgotten(entry, chosen, tracked)
+            if forgot is not None:
+                raise BadRequest(forgot)
         if isinstance(outcome, Refusal):
             if outcome.code == "unknown_serial" and journal_sink.on_terminal(db):
                 raise not_known_here(entry)  # the same refusal as with a product chosen
@@ -202,6 +210,18 @@ def take(
         return Taken(kept, done, serial_counted_message(done, current))
 
     return db.write(work)
+
+
+def _plus_forgotten(entry: str, product: repo.ProductRow, tracked: bool) -> str | None:
+    """Why a typed bare number is no serial of ``product``, the current one: it takes a
+    quantity (``+N``), so the number is that quantity without its sign
+    (domain/quantity_entry.plus_forgotten); None when the number may be a serial."""
+    if entry[0] in "+-" or not is_quantity(entry):
+        return None
+    by_quantity = not (tracked and product.serial_mode.tracked)
+    if not by_quantity and product.serial_mode is not SerialMode.OPTIONAL:
+        return None  # serials required: every entry is a serial, checked as one
+    return plus_forgotten(entry, product.sku, labels=not by_quantity)
 
 
 def serial_counted_message(done: ScanOutcome, current: str | None) -> str:

@@ -44,7 +44,7 @@ from serialpos.domain.counts import (
 from serialpos.domain.document_status import CountStatus
 from serialpos.domain.products import SerialMode
 from serialpos.services.bulk_memory import collector_paused
-from serialpos.services.counts import sides, since
+from serialpos.services.counts import reviewed, sides, since
 from serialpos.services.counts.views import (
     LOOKUP_CHUNK,
     CountRow,
@@ -97,9 +97,11 @@ class CountPlan:
     ids: dict[str, int]
     duplicates: tuple[Duplicate, ...]
     batches: tuple[BatchInfo, ...]
+    last_scan: int = 0  # the newest scan read (services/counts/reviewed.py)
 
     def reconciliation(self) -> Reconciliation:
-        return reconcile_plans(self.header, self.plans, self.duplicates, self.batches)
+        result = reconcile_plans(self.header, self.plans, self.duplicates, self.batches)
+        return replace(result, last_scan=self.last_scan)
 
 
 def plan_count(db: Database, conn: Connection, count: CountRow) -> CountPlan:
@@ -111,6 +113,8 @@ def plan_count(db: Database, conn: Connection, count: CountRow) -> CountPlan:
 
 
 def _plan_count(db: Database, conn: Connection, count: CountRow) -> CountPlan:
+    # Read first: a scan taken while a review reads is then newer than the review says.
+    newest = reviewed.last_scan(conn, count.id)
     tracked_store = settings_in(db, conn, count.store).serialized_inventory
     p = repo.product_t.c
     catalogue = {
@@ -243,6 +247,7 @@ def _plan_count(db: Database, conn: Connection, count: CountRow) -> CountPlan:
         {item.sku: item.id for item in products.values()},
         find_duplicates(sightings),
         batch_infos_counted(conn, count.id, batch_units),
+        newest,
     )
 
 

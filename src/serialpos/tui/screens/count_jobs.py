@@ -54,7 +54,9 @@ def review(db: Database, number: str) -> Reconciliation:
     return counts.reconcile(db, number)
 
 
-def approve(db: Database, actor: Actor, number: str, outbox: Path) -> Approval:
+def approve(db: Database, actor: Actor, number: str, outbox: Path, reviewed: int) -> Approval:
+    """Approve the count as reviewed: ``reviewed`` is the newest scan of the reconciliation
+    the approver confirmed (a count scanned since is refused: services/counts/reviewed.py)."""
     from serialpos.services import counts
 
-    return counts.approve(db, actor, number, outbox)
+    return counts.approve(db, actor, number, outbox, reviewed=reviewed)

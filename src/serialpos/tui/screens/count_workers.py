@@ -98,6 +98,15 @@ class Approved(Message, namespace="counts_screen"):
     done: Approval
 
 
+@dataclass
+class Changed(Message, namespace="counts_screen"):
+    """The approval was refused: the count was scanned after the review the approver
+    confirmed. ``result``: the count read again, shown in place of the old review."""
+
+    refusal: str
+    result: Reconciliation
+
+
 class CountWorkers(KeepsRefusals):
     """The workers of the Counts screen: each posts what it found, or the refusal."""
 
@@ -173,6 +182,7 @@ class CountWorkers(KeepsRefusals):
         serial: str | None = None,
         run_on: tuple[str, str] | None = None,
         sure: bool = False,
+        typed: bool = False,
     ) -> None:
         # Scans arrive faster than a commit: every one lands, one at a time and in the order
         # scanned, and each sees the product the scan before it chose.
@@ -194,6 +204,7 @@ class CountWorkers(KeepsRefusals):
                 current=self._worker_current,
                 run_on=run_on,
                 sure=sure,
+                typed=typed,
             )
             self._worker_current = taken.current
             return Scanned(taken)
@@ -205,11 +216,17 @@ class CountWorkers(KeepsRefusals):
         self._post(lambda: Reviewed(count_jobs.review(self.console.database(), number)), read=True)
 
     @one_at_a_time(APPROVING)
-    def _approve(self, number: str) -> None:
+    def _approve(self, number: str, reviewed: int) -> None:
         actor = self.session.actor
 
         def approve() -> Message:
+            from serialpos.domain.counts import CountChanged
+
+            db = self.console.database()
             outbox: Path = self.console.terminal_config().resolved_outbox()
-            return Approved(count_jobs.approve(self.console.database(), actor, number, outbox))
+            try:
+                return Approved(count_jobs.approve(db, actor, number, outbox, reviewed))
+            except CountChanged as exc:
+                return Changed(str(exc), count_jobs.review(db, number))
 
         self._post(approve)

@@ -41,6 +41,7 @@ from serialpos.tui.screens.count_workers import (
     APPROVING,
     Approved,
     BatchStarted,
+    Changed,
     CountWorkers,
     Loaded,
     QuantityAsked,
@@ -200,7 +201,8 @@ class CountsScreen(CountWorkers):
                 if not self.acknowledge():  # an empty Enter: the kept refusals were seen
                     self.show_error("scan a product or a serial (or type it), then Enter")
                 return
-            self.take_scan(self.entered_scan(text))  # typed or scanned: the same keys
+            # Typed or scanned: the same keys, but a bare number may be a quantity only typed.
+            self.take_scan(self.entered_scan(text, scanned=event.scanned))
 
     @property
     def REFUSES_SCANS(self) -> bool:
@@ -235,7 +237,7 @@ class CountsScreen(CountWorkers):
         if entry.gtin is not None:
             self._take(gtin=entry.gtin, serial=entry.serial, run_on=entry.run_on)
         else:
-            self._take(text=entry.text)
+            self._take(text=entry.text, typed=scan.typed)
 
     # -- keys ---------------------------------------------------------------------------
     def action_back(self) -> None:
@@ -295,7 +297,7 @@ class CountsScreen(CountWorkers):
             return
         self.confirming = False
         self.message_line.note(f"posting {self.count.number}…")
-        self._approve(self.count.number)
+        self._approve(self.count.number, self.result.last_scan)
 
     # -- results ------------------------------------------------------------------------
     def on_counts_screen_loaded(self, message: Loaded) -> None:
@@ -394,6 +396,11 @@ class CountsScreen(CountWorkers):
         self.listing.focus()
         state = "approved" if message.result.approved else "not approved yet"
         self.message_line.ok(f"{message.result.count} {state}: ←→ lists, ↑↓ scroll")
+
+    def on_counts_screen_changed(self, message: Changed) -> None:
+        """Scanned since the review: the count as it is now, and why nothing was posted."""
+        self.on_counts_screen_reviewed(Reviewed(message.result))
+        self.show_error(message.refusal)
 
     def on_counts_screen_approved(self, message: Approved) -> None:
         done = message.done
