@@ -350,6 +350,25 @@ class Checklist:
         }
         return {sku: n for sku, n in gaps.items() if n > 0}
 
+    def shown_counts(self) -> dict[str, int]:
+        """What this checklist shows received on each line that takes a count, before a
+        Receive all read from saved scans (:meth:`gaps_taken`)."""
+        return {sku: ln.received for sku, ln in self.lines.items() if not ln.must_scan}
+
+    def gaps_taken(self, shown: dict[str, int], gaps: dict[str, int]) -> dict[str, int]:
+        """After a Receive all that refreshed this checklist from the saved scans and saved
+        ``gaps``: count them here too, and say by SKU how far the saved counts differed from
+        what it showed before (``shown``: :meth:`shown_counts`), what other terminals counted
+        meanwhile; empty when none."""
+        others = {
+            sku: self.lines[sku].received - seen
+            for sku, seen in shown.items()
+            if self.lines[sku].received != seen
+        }
+        for sku, n in gaps.items():
+            self.lines[sku].counted += n
+        return others
+
     def receive_all(self) -> dict[str, int]:
         """Take every unserialized line as arrived in full, and an optional line's units not
         scanned as arrived without serials (:meth:`receive_all_gaps`); what it added, by

@@ -197,8 +197,7 @@ class AsnReceiving:
         if not self.persist:  # nothing saved (serialpos apply): the checklist is all there is
             self.checklist.receive_all()
             return {}
-        lines = self.checklist.lines
-        shown = {sku: ln.received for sku, ln in lines.items() if not ln.must_scan}
+        shown = self.checklist.shown_counts()
         now, user, row_id = utcnow(), self.actor.user, self._row_id
 
         def work(conn: Connection) -> dict[str, int]:
@@ -209,15 +208,7 @@ class AsnReceiving:
                 _insert_scans(conn, row_id, [(sku, None, n) for sku, n in gaps.items()], now, user)
             return gaps
 
-        gaps = self.db.write(work)
-        others = {
-            sku: lines[sku].received - seen
-            for sku, seen in shown.items()
-            if lines[sku].received != seen
-        }
-        for sku, n in gaps.items():
-            lines[sku].counted += n
-        return others
+        return self.checklist.gaps_taken(shown, self.db.write(work))
 
     def _save(
         self, scans: list[tuple[str, str | None, int]], *, case: str | None = None

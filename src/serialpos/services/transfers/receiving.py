@@ -202,8 +202,7 @@ class TransferReceiving:
         transfer's exclusive lock in the transaction that saves what it adds (another
         terminal may have counted some meanwhile); the checklist is refreshed from them.
         Returns, by SKU, how far the saved counts differ from this checklist before it."""
-        lines = self.checklist.lines
-        shown = {sku: ln.received for sku, ln in lines.items() if not ln.must_scan}
+        shown = self.checklist.shown_counts()
         now, user, row_id = utcnow(), self.actor.user, self._row_id
         number, mark = self.transfer.number, self._mark
 
@@ -216,15 +215,7 @@ class TransferReceiving:
                 saved_scans.insert(conn, row_id, rows, now, user)
             return gaps
 
-        gaps = self.db.write(work)
-        others = {
-            sku: lines[sku].received - seen
-            for sku, seen in shown.items()
-            if lines[sku].received != seen
-        }
-        for sku, n in gaps.items():
-            lines[sku].counted += n
-        return others
+        return self.checklist.gaps_taken(shown, self.db.write(work))
 
     def _save(self, scans: list[tuple[str, str | None, int]], *, limit: int | None = None) -> bool:
         """Save ``scans`` in their own transaction; False: the one serial was saved already
