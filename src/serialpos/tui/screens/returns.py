@@ -23,7 +23,8 @@ from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.widgets import Input, Static
 
-from serialpos.domain.orders import nothing_to_return
+from serialpos.domain.orders import LineStatus, nothing_to_return
+from serialpos.domain.package_parts import SoldLine, part_without_package
 from serialpos.domain.refund_note_words import refund_note_words
 from serialpos.domain.text import clip, visible
 from serialpos.tui.backend import describe, one_at_a_time, post_read, still_running
@@ -347,6 +348,19 @@ class ReturnsScreen(ConsoleScreen):
         chosen = sorted(self.lines.marked)
         if not chosen:
             self.show_error("choose the lines coming back (Space), d for damaged")
+            return
+        refused = part_without_package(
+            view.order,
+            {
+                ln.line: SoldLine(
+                    ln.line, ln.number, ln.sku, ln.package_line, ln.status == LineStatus.FULFILLED
+                )
+                for ln in view.lines
+            },
+            chosen,
+        )
+        if refused is not None:  # the service's own rule, said before anything is asked
+            self.show_error(refused)
             return
         damaged = sorted(self.lines.damaged)
         good = [line for line in chosen if line not in self.lines.damaged]
