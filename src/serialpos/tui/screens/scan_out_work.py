@@ -149,7 +149,12 @@ class ScanOutWork(KeepsRefusals, metaclass=AbstractScreenMeta):
         (domain/quantity_entry.py). A typed quantity too unlikely to be meant raises
         :class:`~serialpos.domain.quantity_entry.UnlikelyQuantity` unless ``sure``."""
         from serialpos.domain.errors import DomainError, UnknownProduct
-        from serialpos.domain.quantity_entry import is_quantity, judge_typed, scan_not_a_quantity
+        from serialpos.domain.quantity_entry import (
+            is_quantity,
+            judge_take_off,
+            judge_typed,
+            scan_not_a_quantity,
+        )
         from serialpos.domain.serial_lists import expand_range
 
         db = self.console.database()
@@ -165,6 +170,11 @@ class ScanOutWork(KeepsRefusals, metaclass=AbstractScreenMeta):
         current = self.current
         at_prompt = current is not None and current.quantity_allowed and is_quantity(text)
         if current is not None and at_prompt and not scanned:
+            if self.taking_off:  # more than counted refused at once, a doubt asked as a take-off
+                counted = self.quantities.get((current.sku, self.sign), 0)
+                return self._quantity(
+                    db, current, judge_take_off(text, current.sku, counted, sure=sure)
+                )
             return self._quantity(db, current, judge_typed(text, current.sku, None, sure=sure))
         found: StockProduct | None
         try:
