@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from serialpos.domain.errors import BadRequest
 from serialpos.domain.quantity_entry import (
     QUANTITY_CEILING,
     UnlikelyQuantity,
@@ -71,3 +72,22 @@ def test_the_refusals_say_what_happened() -> None:
         "AC-USBC1: '05012345000077' is not a quantity (at most 999,999 units in one entry): "
         "nothing counted. It reads like a barcode."
     )
+
+
+def test_a_take_off_of_more_than_counted_is_refused_naming_the_count() -> None:
+    from serialpos.domain.quantity_entry import judge_take_off
+
+    with pytest.raises(BadRequest) as refused:
+        judge_take_off("1234", "AC-USBC1", 5, sure=False)
+    assert not isinstance(refused.value, UnlikelyQuantity)
+    assert str(refused.value).startswith("AC-USBC1: only 5 counted"), str(refused.value)
+    assert judge_take_off("2", "AC-USBC1", 5, sure=False) == 2
+
+
+def test_an_unlikely_take_off_is_asked_as_a_take_off() -> None:
+    from serialpos.domain.quantity_entry import judge_take_off
+
+    with pytest.raises(UnlikelyQuantity) as asked:
+        judge_take_off("1234", "AC-USBC1", 5000, sure=False)
+    assert asked.value.question.startswith("Take off 1,234 AC-USBC1?"), asked.value.question
+    assert judge_take_off("1234", "AC-USBC1", 5000, sure=True) == 1234

@@ -72,10 +72,13 @@ def past_the_most(text: str, sku: str, *, scanned: bool) -> str:
     )
 
 
-def quantity_doubt(text: str, quantity: int, sku: str, expected: int | None = None) -> str | None:
+def quantity_doubt(
+    text: str, quantity: int, sku: str, expected: int | None = None, *, way: str | None = None
+) -> str | None:
     """Why taking ``quantity`` of ``sku`` (typed as ``text``) needs a person's yes, or None.
     ``expected``: what the line expects (an ASN's or a transfer's line), None where nothing is
-    expected (a blind receipt, an adjustment)."""
+    expected (a blind receipt, an adjustment). ``way``: the question's verb where it is
+    neither counting nor taking back ("Take off", a scan-out's F3)."""
     size = abs(quantity)
     reasons: list[str] = []
     if reads_as_barcode(text):
@@ -86,7 +89,7 @@ def quantity_doubt(text: str, quantity: int, sku: str, expected: int | None = No
         reasons.append(f"More than {EXPECTED_RATIO} times the {expected:,} expected.")
     if not reasons:
         return None
-    way = "Take back" if quantity < 0 else "Count"
+    way = way or ("Take back" if quantity < 0 else "Count")
     return f"{way} {size:,} {sku}? " + " ".join(reasons)
 
 
@@ -108,6 +111,23 @@ def judge_typed(text: str, sku: str, expected: int | None, *, sure: bool) -> int
     is to be asked about first (``sure``: the person said yes already)."""
     quantity = int(text.strip())
     doubt = None if sure else quantity_doubt(text, quantity, sku, expected)
+    if doubt is not None:
+        raise UnlikelyQuantity(doubt, text.strip())
+    return quantity
+
+
+def judge_take_off(text: str, sku: str, counted: int, *, sure: bool) -> int:
+    """How many of ``sku`` a person typed to take off a scan-out's list (F3), ``counted`` on
+    it so far. More than is counted is refused at once, naming how many are: "Count 1,234
+    AC-USBC1?" was asked of a take-off, and a yes was then refused with "only 5 counted". A
+    take-off still unlikely (more than :data:`QUANTITY_CEILING`, a barcode's digits) is asked
+    about as a take-off (:class:`UnlikelyQuantity`) unless ``sure``."""
+    quantity = int(text.strip())
+    if quantity > counted:
+        raise BadRequest(
+            f"{sku}: only {counted:,} counted: {quantity:,} cannot be taken off, nothing taken off"
+        )
+    doubt = None if sure else quantity_doubt(text, quantity, sku, way="Take off")
     if doubt is not None:
         raise UnlikelyQuantity(doubt, text.strip())
     return quantity

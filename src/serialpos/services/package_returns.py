@@ -23,6 +23,7 @@ import sqlalchemy as sa
 
 from serialpos.domain.errors import BadRequest
 from serialpos.domain.orders import LineStatus
+from serialpos.domain.package_parts import SoldLine, part_without_package
 
 
 def with_parts(
@@ -35,18 +36,22 @@ def with_parts(
     the ids to write off (``broken`` and the parts of a package line in it); ``lines``: all
     the order's lines by id. A part line named without its sold package line is refused."""
     named = {r._mapping["id"] for r in chosen}
-    for r in chosen:
-        m = r._mapping
-        package = lines.get(m["package_line"]) if m["package_line"] is not None else None
-        if package is None or package._mapping["id"] in named:
-            continue
-        if package._mapping["status"] == LineStatus.FULFILLED:
-            raise BadRequest(
-                f"line {m['number']} ({m['sku']}) of order {order} is part of package line "
-                f"{package._mapping['number']} ({package._mapping['sku']}): return the "
-                "package line, and its parts come back with it",
-                code="package_part",
+    refused = part_without_package(
+        order,
+        {
+            line_id: SoldLine(
+                line_id,
+                r._mapping["number"],
+                r._mapping["sku"],
+                r._mapping["package_line"],
+                r._mapping["status"] == LineStatus.FULFILLED,
             )
+            for line_id, r in lines.items()
+        },
+        [r._mapping["id"] for r in chosen],
+    )
+    if refused is not None:
+        raise BadRequest(refused, code="package_part")
     taken = list(chosen)
     written_off = set(broken)
     for r in chosen:

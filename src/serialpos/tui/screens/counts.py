@@ -21,6 +21,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import Static
 
+from serialpos.domain.count_since_review import changed_since_review
 from serialpos.domain.text import clip, visible
 from serialpos.domain.users import ROLE_PERMISSIONS, Permission
 from serialpos.tui.backend import still_running
@@ -404,6 +405,7 @@ class CountsScreen(CountWorkers):
 
     def on_counts_screen_approved(self, message: Approved) -> None:
         done = message.done
+        asked = self.result  # the review its approver confirmed
         self.result = done.reconciliation
         self.count = None if self.count is None else self._approved(self.count)
         self._head()
@@ -412,8 +414,14 @@ class CountsScreen(CountWorkers):
             f"{done.reconciliation.count} approved: {done.removed} written off, "
             f"{done.added} added, on hand {done.quantity_change:+d}"
         )
+        # The ledger moved since the review (a missing unit sold): posted right, asked stale.
+        changed = "" if asked is None else changed_since_review(asked, done.reconciliation)
+        if changed:
+            words = f"{words} — {changed}"
         if done.files.failed:
             self.show_error(f"{words}; {done.files.message}")
+        elif changed:
+            self.show_warning(words)
         else:
             self.message_line.ok(words)
 

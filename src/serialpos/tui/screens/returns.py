@@ -23,7 +23,8 @@ from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.widgets import Input, Static
 
-from serialpos.domain.orders import nothing_to_return
+from serialpos.domain.orders import LineStatus, nothing_to_return
+from serialpos.domain.package_parts import SoldLine, part_without_package
 from serialpos.domain.refund_note_words import refund_note_words
 from serialpos.domain.text import clip, visible
 from serialpos.tui.backend import describe, one_at_a_time, post_read, still_running
@@ -73,6 +74,7 @@ class ReturnsScreen(ConsoleScreen):
 
         view: OrderView
         serial: str | None
+        returned: str | None = None  # the unit's returned line on the sale shown before
 
     @dataclass
     class Refunded(Message):
@@ -229,23 +231,32 @@ class ReturnsScreen(ConsoleScreen):
             return
         self.find(serial, serial)
 
-    def _choose_serial(self, serial: str) -> bool:
+    def _choose_serial(self, serial: str, *, follow: bool = True) -> bool:
+        """Choose the line of this sale holding ``serial``, or say why it cannot come back.
+        A unit returned from this sale and sold again since is on another sale now: with
+        ``follow`` that sale is found and its line chosen (it said "line 1 … is returned:
+        nothing to return", never where the unit is)."""
         view = self.view
         if view is None:
             return False
-        for line in view.lines:
-            if line.serial == serial:
-                if str(line.status.value) != "fulfilled":
-                    self.show_error(
-                        f"line {line.number} ({line.sku} {clip(serial)}) is "
-                        f"{line.status.value}: nothing to return"
-                    )
-                    return True
-                self.lines.marked.add(line.line)
-                self.lines.go_to(line.line)
-                self.message_line.ok(f"line {line.number} chosen: {line.sku} {clip(serial)}")
+        held = [line for line in view.lines if line.serial == serial]
+        if not held:
+            return False
+        line = next((ln for ln in held if ln.status == LineStatus.FULFILLED), None)
+        if line is None:
+            gone = held[-1]
+            why = f"line {gone.number} ({gone.sku} {clip(serial)}) is {gone.status.value}"
+            if follow and gone.status == LineStatus.RETURNED:
+                self.message_line.note(f"{why} on {view.order}: finding its sale now…")
+                self.found_text = serial
+                self._find(serial, serial, f"{why} on {view.order}")
                 return True
-        return False
+            self.show_error(f"{why}: nothing to return")
+            return True
+        self.lines.marked.add(line.line)
+        self.lines.go_to(line.line)
+        self.message_line.ok(f"line {line.number} chosen: {line.sku} {clip(serial)}")
+        return True
 
     def find(self, text: str, serial: str | None) -> None:
         self.found_text = text
@@ -253,16 +264,21 @@ class ReturnsScreen(ConsoleScreen):
         self._find(text, serial)
 
     @work(thread=True, exclusive=True, group="returns-find")
-    def _find(self, text: str, serial: str | None) -> None:
+    def _find(self, text: str, serial: str | None, returned: str | None = None) -> None:
+        """``returned``: the unit's line on the sale shown was returned (its words); the sale
+        it is on now is looked for, and its absence said with them."""
         try:
             from serialpos.services.returns import find_sale
 
             view = find_sale(self.console.database(), text)
         except Exception as exc:
-            post_read(self, ActionFailed(describe(exc)))
+            why = describe(exc)
+            post_read(
+                self, ActionFailed(f"{returned}: nothing to return; {why}" if returned else why)
+            )
             return
         # Unless another unit or number was scanned meanwhile: its sale is the one to show.
-        post_read(self, self.Found(view, serial))
+        post_read(self, self.Found(view, serial, returned))
 
     def on_returns_screen_found(self, message: Found) -> None:
         previous = self.view
@@ -284,11 +300,16 @@ class ReturnsScreen(ConsoleScreen):
         )
         self.lines.focus()
         note = self._found_note(view)
-        if message.serial is not None and self._choose_serial(message.serial):
+        if message.serial is not None and self._choose_serial(message.serial, follow=False):
             # The scanned unit's line is chosen (or why it cannot come back is said); a
             # return is of one sale, so lines chosen on the sale before are let go: said,
             # never silently (the 096 line was dropped without a word).
-            if let_go and self.lines.marked:
+            if message.returned and self.lines.marked:
+                self.show_warning(
+                    f"{message.returned}; {clip(message.serial)} is on sale {view.order} "
+                    "now: its line chosen" + (f"; {let_go}" if let_go else "")
+                )
+            elif let_go and self.lines.marked:
                 self.show_warning(f"{view.order}: the scanned unit chosen; {let_go}")
             return
         if empty is not None:
@@ -347,6 +368,19 @@ class ReturnsScreen(ConsoleScreen):
         chosen = sorted(self.lines.marked)
         if not chosen:
             self.show_error("choose the lines coming back (Space), d for damaged")
+            return
+        refused = part_without_package(
+            view.order,
+            {
+                ln.line: SoldLine(
+                    ln.line, ln.number, ln.sku, ln.package_line, ln.status == LineStatus.FULFILLED
+                )
+                for ln in view.lines
+            },
+            chosen,
+        )
+        if refused is not None:  # the service's own rule, said before anything is asked
+            self.show_error(refused)
             return
         damaged = sorted(self.lines.damaged)
         good = [line for line in chosen if line not in self.lines.damaged]

@@ -148,8 +148,14 @@ class ScanOutWork(KeepsRefusals, metaclass=AbstractScreenMeta):
         never a quantity: it may be a product or a unit's serial, else it is refused, named
         (domain/quantity_entry.py). A typed quantity too unlikely to be meant raises
         :class:`~serialpos.domain.quantity_entry.UnlikelyQuantity` unless ``sure``."""
-        from serialpos.domain.errors import DomainError, UnknownProduct
-        from serialpos.domain.quantity_entry import is_quantity, judge_typed, scan_not_a_quantity
+        from serialpos.domain.errors import BadRequest, DomainError, UnknownProduct
+        from serialpos.domain.quantity_entry import (
+            is_quantity,
+            judge_take_off,
+            judge_typed,
+            past_the_most,
+            scan_not_a_quantity,
+        )
         from serialpos.domain.serial_lists import expand_range
 
         db = self.console.database()
@@ -165,6 +171,11 @@ class ScanOutWork(KeepsRefusals, metaclass=AbstractScreenMeta):
         current = self.current
         at_prompt = current is not None and current.quantity_allowed and is_quantity(text)
         if current is not None and at_prompt and not scanned:
+            if self.taking_off:  # more than counted refused at once, a doubt asked as a take-off
+                counted = self.quantities.get((current.sku, self.sign), 0)
+                return self._quantity(
+                    db, current, judge_take_off(text, current.sku, counted, sure=sure)
+                )
             return self._quantity(db, current, judge_typed(text, current.sku, None, sure=sure))
         found: StockProduct | None
         try:
@@ -173,14 +184,29 @@ class ScanOutWork(KeepsRefusals, metaclass=AbstractScreenMeta):
             found = None
         if found is not None:
             return self._select(db, found, count_one=text != found.sku)
+        if current is not None and not scanned and self._past_the_most(db, current, text):
+            # As the count answers "+9999999999": the limit named, not "serial … not known".
+            raise BadRequest(past_the_most(text, current.sku, scanned=False))
         if current is None or not at_prompt:
             return self._serials(db, [text])
         try:  # a scanned number at "how many?": a unit's serial, or refused as no quantity
             return self._serials(db, [text])
         except DomainError:
-            from serialpos.domain.errors import BadRequest
-
             raise BadRequest(scan_not_a_quantity(text, current.sku)) from None
+
+    def _past_the_most(self, db: Database, current: StockProduct, text: str) -> bool:
+        """``text``, typed at "how many {current}?", is a number too long for one entry and
+        no unit's serial the ledger knows: a quantity mistyped, not a serial. Where a new
+        unit may be added (an adjustment's add, a product whose serials are kept) a serial
+        is what it may be, so it is left to the serial's own checks."""
+        from serialpos.domain.quantity_entry import is_number, is_quantity
+        from serialpos.services.lookup import lookup_serial
+
+        if not current.quantity_allowed or not is_number(text) or is_quantity(text):
+            return False
+        if self.sign > 0 and current.by_serial:
+            return False
+        return not lookup_serial(db, text)
 
     def _select(self, db: Database, product: StockProduct, *, count_one: bool) -> Message:
         self.current = product
