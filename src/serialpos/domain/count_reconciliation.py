@@ -90,9 +90,9 @@ class Reconciliation:
     #: Units in stock here nobody scanned that the ledger moved since the count counted
     #: their product (received, returned, transferred in after it): left in stock, listed.
     arrived_since: tuple[UnitRef, ...] = ()
-    #: The newest scan of the count this reconciliation read (its id; 0: none): an approval
-    #: given it posts only while the count has no newer scan (services/counts/approval.py).
-    last_scan: int = 0
+    #: How many scans of the count this reconciliation read: an approval given it posts only
+    #: while the count holds no more (services/counts/reviewed.py).
+    scans_read: int = 0
 
     @property
     def clean(self) -> bool:

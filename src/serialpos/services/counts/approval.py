@@ -122,8 +122,8 @@ def approve_in(
 ) -> Approval:
     """Post the count's adjustments. ``till``: a store terminal's count, whose own decisions
     are posted where still legal instead of central's view of the count (a conflict for
-    each decision that is not: domain/count_decisions.py). ``reviewed``: the newest scan of
-    the reconciliation the approver confirmed; a count scanned since is refused
+    each decision that is not: domain/count_decisions.py). ``reviewed``: how many scans the
+    reconciliation the approver confirmed read; a count scanned since is refused
     (services/counts/reviewed.py)."""
     actor.require(Permission.ADJUST)
     if count.status != CountStatus.OPEN:
@@ -342,7 +342,7 @@ def approve(
 ) -> Approval:
     """Post the count's adjustments (managers and admins), in one transaction with its event
     file owed; then write the file. A count is approved once. ``reviewed``: the
-    ``last_scan`` of the reconciliation the approver confirmed (the console passes it): a
+    ``scans_read`` of the reconciliation the approver confirmed (the console passes it): a
     count scanned since is refused, nothing posted."""
     actor.require(Permission.ADJUST)
     done = db.write(

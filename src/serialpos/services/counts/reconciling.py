@@ -97,11 +97,11 @@ class CountPlan:
     ids: dict[str, int]
     duplicates: tuple[Duplicate, ...]
     batches: tuple[BatchInfo, ...]
-    last_scan: int = 0  # the newest scan read (services/counts/reviewed.py)
+    scans_read: int = 0  # how many scans were read (services/counts/reviewed.py)
 
     def reconciliation(self) -> Reconciliation:
         result = reconcile_plans(self.header, self.plans, self.duplicates, self.batches)
-        return replace(result, last_scan=self.last_scan)
+        return replace(result, scans_read=self.scans_read)
 
 
 def plan_count(db: Database, conn: Connection, count: CountRow) -> CountPlan:
@@ -113,8 +113,8 @@ def plan_count(db: Database, conn: Connection, count: CountRow) -> CountPlan:
 
 
 def _plan_count(db: Database, conn: Connection, count: CountRow) -> CountPlan:
-    # Read first: a scan taken while a review reads is then newer than the review says.
-    newest = reviewed.last_scan(conn, count.id)
+    # Read first: a scan taken while a review reads is then one more than the review says.
+    newest = reviewed.scans_read(conn, count.id)
     tracked_store = settings_in(db, conn, count.store).serialized_inventory
     p = repo.product_t.c
     catalogue = {

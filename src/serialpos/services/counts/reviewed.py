@@ -5,15 +5,17 @@ to confirm those numbers and approves. Meanwhile a worker on another terminal ma
 scanning into the same count: a serial typed wrong that the ledger does not know, or a
 quantity typed one digit too long. Approval reads the count again when it posts, so it
 posted those scans too, a new unit under the mistyped serial or hundreds of cables, under a
-confirmation that had said "adds 0". The reconciliation says the newest scan it read
-(``last_scan``); the console's approval passes it, and a count with a newer scan is refused,
+confirmation that had said "adds 0". The reconciliation says how many scans it read
+(``scans_read``); the console's approval passes it, and a count with more scans is refused,
 naming what came in, and nothing is posted: the approver looks at it again.
 
 What the ledger moved since the review (a missing unit sold, a unit received) is not a
 refusal: approval judges each unit at the time the count saw it (domain/count_reconciliation).
 Scans are only ever added (a miscount is taken back by a negative quantity, a new scan), and
-a scan takes the count's row in share mode while approval holds it for update, so the newest
-scan's id says whether the count is as reviewed.
+a scan takes the count's row in share mode while approval holds it for update, so the number
+of scans says whether the count is as reviewed. Not the newest scan's id: on PostgreSQL an
+id is drawn when the row is inserted, so a scan still in its transaction while a later one
+commits and the review reads has an id below the review's newest, and commits after it.
 """
 
 from __future__ import annotations
@@ -24,27 +26,28 @@ from sqlalchemy.engine import Connection
 from serialpos.db import repo
 from serialpos.domain.counts import CountChanged
 from serialpos.domain.text import clip
-from serialpos.services.counts.views import CountRow, batch_c, batch_t, scan_c
+from serialpos.services.counts.views import CountRow, batch_c, batch_t, scan_c, scan_t
 
 #: How many of the scans since the review the refusal names.
 NAMED = 3
 
 
-def last_scan(conn: Connection, count_id: int) -> int:
-    """The id of the count's newest scan (0: none yet)."""
-    found = conn.execute(
-        sa.select(sa.func.max(scan_c.id)).where(scan_c.count_id == count_id)
-    ).scalar()
-    return int(found or 0)
+def scans_read(conn: Connection, count_id: int) -> int:
+    """How many scans the count holds."""
+    return int(
+        conn.execute(
+            sa.select(sa.func.count()).select_from(scan_t).where(scan_c.count_id == count_id)
+        ).scalar_one()
+    )
 
 
 def refuse_unreviewed(conn: Connection, count: CountRow, reviewed: int) -> None:
-    """Refuse (:class:`CountChanged`) when ``count`` has scans newer than ``reviewed``, the
-    newest scan of the reconciliation its approver confirmed."""
+    """Refuse (:class:`CountChanged`) when ``count`` holds more scans than ``reviewed``, the
+    number the reconciliation its approver confirmed read. The refusal names the first of
+    the scans after those."""
     p = repo.product_t.c
-    newer = sa.and_(scan_c.count_id == count.id, scan_c.id > reviewed)
-    how_many = int(conn.execute(sa.select(sa.func.count()).where(newer)).scalar_one())
-    if not how_many:
+    how_many = scans_read(conn, count.id) - reviewed
+    if how_many <= 0:
         return
     named = [
         f"batch {number}: {sku} {serial}"
@@ -54,8 +57,9 @@ def refuse_unreviewed(conn: Connection, count: CountRow, reviewed: int) -> None:
             sa.select(batch_c.number, p.sku, scan_c.serial, scan_c.quantity)
             .join(batch_t, batch_c.id == scan_c.batch_id)
             .join(repo.product_t, p.id == scan_c.product_id)
-            .where(newer)
+            .where(scan_c.count_id == count.id)
             .order_by(scan_c.id)
+            .offset(reviewed)  # the scans after the ones reviewed, in the order made
             .limit(NAMED)
         )
     ]

@@ -55,8 +55,8 @@ def review(db: Database, number: str) -> Reconciliation:
 
 
 def approve(db: Database, actor: Actor, number: str, outbox: Path, reviewed: int) -> Approval:
-    """Approve the count as reviewed: ``reviewed`` is the newest scan of the reconciliation
-    the approver confirmed (a count scanned since is refused: services/counts/reviewed.py)."""
+    """Approve the count as reviewed: ``reviewed`` is how many scans the reconciliation the
+    approver confirmed read (a count scanned since is refused: services/counts/reviewed.py)."""
     from serialpos.services import counts
 
     return counts.approve(db, actor, number, outbox, reviewed=reviewed)

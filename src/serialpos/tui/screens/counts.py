@@ -298,7 +298,7 @@ class CountsScreen(CountWorkers):
             return
         self.confirming = False
         self.message_line.note(f"posting {self.count.number}…")
-        self._approve(self.count.number, self.result.last_scan)
+        self._approve(self.count.number, self.result.scans_read)
 
     # -- results ------------------------------------------------------------------------
     def on_counts_screen_loaded(self, message: Loaded) -> None:
