@@ -122,6 +122,26 @@ def test_batches_scans_alerts_and_reconciliation(shop: Database, admin: Actor) -
     assert not result.approved
 
 
+def test_a_serial_sent_under_a_product_outside_the_count_names_its_own_product(
+    shop: Database, admin: Actor
+) -> None:
+    """A host sending a unit's serial under the wrong SKU was told only that the SKU is not in
+    the count: the refusal names the product the serial is a unit of, and counts nothing."""
+    db = shop
+    number = open_count(db, admin, "S1", products=["PH"]).number
+    start_batch(db, admin, number, "Ann")
+    with pytest.raises(NotInCount) as refused:
+        scan(db, admin, number, 1, sku="TAB", serial="A1")
+    assert str(refused.value) == (
+        f"TAB is not in count {number} (it counts PH); serial A1 is a unit of PH, in stock "
+        "at S1: send it under PH"
+    )
+    with pytest.raises(NotInCount) as unknown:  # a serial nobody knows: the SKU alone
+        scan(db, admin, number, 1, sku="TAB", serial="ZZ9")
+    assert str(unknown.value) == f"TAB is not in count {number} (it counts PH)"
+    assert reconcile(db, number).never_seen == ()
+
+
 def test_scan_refusals_name_the_problem_and_record_nothing(shop: Database, admin: Actor) -> None:
     db = shop
     number = open_count(db, admin, "S1", products=["PH", "CAB"]).number

@@ -55,6 +55,7 @@ from serialpos.services.scan_resolver import (
     refused,
     resolve_in,
     run_on_refusal_in,
+    units_with_serial,
 )
 from serialpos.services.settings import settings_in
 
@@ -70,6 +71,21 @@ def _resolve_serial(conn: Connection, serial: str) -> repo.ProductRow:
         raise refused(outcome)
     raise UnknownProduct(
         f"serial {clip(serial)} is not known: scan the product's barcode first, then its serials"
+    )
+
+
+def _owner_said(conn: Connection, serial: str, sku: str) -> str:
+    """The product a unit with ``serial`` belongs to, when not ``sku``: a host that sent a
+    unit's serial under the wrong SKU is told whose it is, not only that the SKU is outside
+    the count ("" when no unit of another product has it)."""
+    units = [u for u in units_with_serial(conn, serial) if u.product.sku != sku]
+    if not units:
+        return ""
+    unit = units[0]
+    owner = unit.product.sku
+    return (
+        f"; serial {clip(serial)} is a unit of {owner}, {unit.state.label} at {unit.store}: "
+        f"send it under {owner}"
     )
 
 
@@ -101,6 +117,7 @@ def scan_in(
     if count.products is not None and sku not in count.products:
         raise NotInCount(
             f"{sku} is not in count {count.number} (it counts {', '.join(count.products)})"
+            + ("" if serial is None else _owner_said(conn, serial, sku))
         )
     tracked = tracked_store and product.serial_mode.tracked
     quantity = scan.quantity
